@@ -1,0 +1,129 @@
+package io.splitemu.model.profile;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A DAG model profile: layers with per-sample costs and the edges given by their inputs.
+ *
+ * <p>The constructor validates the graph (unique names, known inputs, no cycle) and stores the
+ * layers in a topological order, so consumers can iterate them forward. The raw input is named
+ * {@link #INPUT} and is always on the device.
+ */
+public record DagProfile(String name, long inputBytes, List<DagLayer> layers) {
+
+  /** The name layers use to read the raw input. */
+  public static final String INPUT = "input";
+
+  public DagProfile {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("model name is empty");
+    }
+    if (inputBytes < 0) {
+      throw new IllegalArgumentException("model " + name + ": inputBytes must be >= 0");
+    }
+    if (layers == null || layers.isEmpty()) {
+      throw new IllegalArgumentException("model " + name + " has no layers");
+    }
+    layers = topologicalOrder(name, layers);
+  }
+
+  /** Number of layers. */
+  public int size() {
+    return layers.size();
+  }
+
+  /** Index of each layer name in {@link #layers()}. */
+  public Map<String, Integer> indexByName() {
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < layers.size(); i++) {
+      index.put(layers.get(i).name(), i);
+    }
+    return index;
+  }
+
+  /** For each layer index, the indices of the layers that read its output. */
+  public List<List<Integer>> successors() {
+    Map<String, Integer> index = indexByName();
+    List<List<Integer>> succ = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      succ.add(new ArrayList<>());
+    }
+    for (int i = 0; i < layers.size(); i++) {
+      for (String in : layers.get(i).inputs()) {
+        if (!INPUT.equals(in)) {
+          succ.get(index.get(in)).add(i);
+        }
+      }
+    }
+    return succ;
+  }
+
+  /** Sum of parameter bytes over all layers. */
+  public long totalParamBytes() {
+    return layers.stream().mapToLong(DagLayer::paramBytes).sum();
+  }
+
+  /** Sum of forward FLOPs per sample over all layers. */
+  public double totalForwardFlops() {
+    return layers.stream().mapToDouble(DagLayer::forwardFlops).sum();
+  }
+
+  private static List<DagLayer> topologicalOrder(String model, List<DagLayer> layers) {
+    Map<String, DagLayer> byName = new LinkedHashMap<>();
+    for (DagLayer l : layers) {
+      if (byName.put(l.name(), l) != null) {
+        throw new IllegalArgumentException("model " + model + ": duplicate layer " + l.name());
+      }
+    }
+    Map<String, Integer> pending = new HashMap<>();
+    Map<String, List<String>> consumers = new HashMap<>();
+    Deque<String> ready = new ArrayDeque<>();
+    for (DagLayer l : layers) {
+      int count = 0;
+      for (String in : l.inputs()) {
+        if (INPUT.equals(in)) {
+          continue;
+        }
+        if (!byName.containsKey(in)) {
+          throw new IllegalArgumentException(
+              "model " + model + ": layer " + l.name() + " reads unknown layer " + in);
+        }
+        count++;
+        consumers.computeIfAbsent(in, k -> new ArrayList<>()).add(l.name());
+      }
+      pending.put(l.name(), count);
+      if (count == 0) {
+        ready.add(l.name());
+      }
+    }
+    List<DagLayer> order = new ArrayList<>(layers.size());
+    while (!ready.isEmpty()) {
+      String n = ready.poll();
+      order.add(byName.get(n));
+      for (String c : consumers.getOrDefault(n, List.of())) {
+        if (pending.merge(c, -1, Integer::sum) == 0) {
+          ready.add(c);
+        }
+      }
+    }
+    if (order.size() != layers.size()) {
+      String stuck =
+          pending.entrySet().stream()
+              .filter(e -> e.getValue() > 0)
+              .map(Map.Entry::getKey)
+              .sorted()
+              .findFirst()
+              .orElse("?");
+      throw new IllegalArgumentException(
+          "model " + model + ": the layers form a cycle (through layer " + stuck + ")");
+    }
+    return Collections.unmodifiableList(order);
+  }
+}
