@@ -1,0 +1,130 @@
+package io.splitemu.actors.results;
+
+import java.io.BufferedWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A CSV file written one row at a time and flushed after each, so a run that dies keeps every row
+ * it recorded.
+ *
+ * <p>Numbers are written so that they read back to the same double ({@link Double#toString});
+ * {@code NaN} is an empty field. Text with a comma, quote or line break is quoted (RFC 4180).
+ */
+public final class CsvTable implements Closeable {
+
+  private final Path file;
+  private final BufferedWriter out;
+  private final int columns;
+
+  private CsvTable(Path file, BufferedWriter out, int columns) {
+    this.file = file;
+    this.out = out;
+    this.columns = columns;
+  }
+
+  /** Creates {@code file} (which must not exist) and writes the header. */
+  public static CsvTable create(Path file, List<String> header) {
+    try {
+      BufferedWriter w =
+          Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
+      CsvTable t = new CsvTable(file, w, header.size());
+      t.writeRow(new ArrayList<>(header));
+      return t;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Appends one row and flushes it to disk. */
+  public synchronized void append(List<?> fields) {
+    if (fields.size() != columns) {
+      throw new IllegalArgumentException(
+          file.getFileName() + ": row has " + fields.size() + " fields, header has " + columns);
+    }
+    writeRow(fields);
+  }
+
+  private void writeRow(List<?> fields) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < fields.size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      sb.append(format(fields.get(i)));
+    }
+    sb.append('\n');
+    try {
+      out.write(sb.toString());
+      out.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Formats one field. */
+  static String format(Object v) {
+    if (v == null) {
+      return "";
+    }
+    if (v instanceof Double d) {
+      return d.isNaN() ? "" : Double.toString(d);
+    }
+    if (v instanceof Float f) {
+      return f.isNaN() ? "" : Float.toString(f);
+    }
+    String s = v.toString();
+    if (s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\n') >= 0
+        || s.indexOf('\r') >= 0) {
+      return '"' + s.replace("\"", "\"\"") + '"';
+    }
+    return s;
+  }
+
+  /** Splits one CSV line written by this class back into fields (for tests and compare). */
+  public static List<String> parseLine(String line) {
+    List<String> fields = new ArrayList<>();
+    StringBuilder cur = new StringBuilder();
+    boolean quoted = false;
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (quoted) {
+        if (c == '"') {
+          if (i + 1 < line.length() && line.charAt(i + 1) == '"') {
+            cur.append('"');
+            i++;
+          } else {
+            quoted = false;
+          }
+        } else {
+          cur.append(c);
+        }
+      } else if (c == '"') {
+        quoted = true;
+      } else if (c == ',') {
+        fields.add(cur.toString());
+        cur.setLength(0);
+      } else {
+        cur.append(c);
+      }
+    }
+    fields.add(cur.toString());
+    return fields;
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      out.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot close " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,191 @@
+package io.splitemu.actors.results;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes one run's results folder: {@code scenario.conf} at the start, the three CSV tables row by
+ * row as the run records them, and {@code summary.json}, {@code plots/*.png} and {@code report.md}
+ * at the end.
+ *
+ * <p>Every row is flushed as it is written, so a run that stops early keeps what it recorded.
+ */
+public final class ResultsWriter implements Closeable {
+
+  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+  private final Path dir;
+  private final CsvTable roundsCsv;
+  private final CsvTable devicesCsv;
+  private final CsvTable eventsCsv;
+  private final List<RoundRecord> rounds = new ArrayList<>();
+  private final List<DeviceRecord> devices = new ArrayList<>();
+  private final List<EventRecord> events = new ArrayList<>();
+  private boolean closed;
+
+  private ResultsWriter(Path dir) {
+    this.dir = dir;
+    this.roundsCsv = CsvTable.create(dir.resolve("rounds.csv"), RoundRecord.HEADER);
+    this.devicesCsv = CsvTable.create(dir.resolve("devices.csv"), DeviceRecord.HEADER);
+    this.eventsCsv = CsvTable.create(dir.resolve("events.csv"), EventRecord.HEADER);
+  }
+
+  /**
+   * A new folder name {@code <base>/<scenario>-<yyyyMMdd-HHmmss>}; a suffix {@code -2}, {@code
+   * -3}... keeps it unique. The folder is not created.
+   */
+  public static Path newRunFolder(Path base, String scenario, Clock clock) {
+    String stem = scenario + "-" + LocalDateTime.now(clock).format(STAMP);
+    Path p = base.resolve(stem);
+    for (int i = 2; Files.exists(p); i++) {
+      p = base.resolve(stem + "-" + i);
+    }
+    return p;
+  }
+
+  /**
+   * Creates {@code dir} (it may exist only if empty), writes the resolved scenario and opens the
+   * tables.
+   */
+  public static ResultsWriter open(Path dir, String resolvedScenario) {
+    try {
+      if (Files.isDirectory(dir)) {
+        try (var entries = Files.list(dir)) {
+          if (entries.findAny().isPresent()) {
+            throw new IllegalArgumentException(
+                "results folder " + dir + " is not empty; choose another --out");
+          }
+        }
+      }
+      Files.createDirectories(dir.resolve("plots"));
+      Files.writeString(dir.resolve("scenario.conf"), resolvedScenario, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create results folder " + dir + ": " + e, e);
+    }
+    return new ResultsWriter(dir);
+  }
+
+  /** The results folder. */
+  public Path dir() {
+    return dir;
+  }
+
+  /** Records one round. */
+  public synchronized void round(RoundRecord r) {
+    roundsCsv.append(r.fields());
+    rounds.add(r);
+  }
+
+  /** Records one device's round. */
+  public synchronized void device(DeviceRecord d) {
+    devicesCsv.append(d.fields());
+    devices.add(d);
+  }
+
+  /** Records one event. */
+  public synchronized void event(EventRecord e) {
+    eventsCsv.append(e.fields());
+    events.add(e);
+  }
+
+  /** The rounds recorded so far. */
+  public synchronized List<RoundRecord> rounds() {
+    return Collections.unmodifiableList(new ArrayList<>(rounds));
+  }
+
+  /** The device rows recorded so far. */
+  public synchronized List<DeviceRecord> devices() {
+    return Collections.unmodifiableList(new ArrayList<>(devices));
+  }
+
+  /** The events recorded so far. */
+  public synchronized List<EventRecord> events() {
+    return Collections.unmodifiableList(new ArrayList<>(events));
+  }
+
+  /**
+   * Closes the tables and writes {@code summary.json}, the plots and {@code report.md}; returns
+   * the summary.
+   */
+  public synchronized Summary finish(
+      String scenario, String scheme, long seed, double targetAccuracy, Map<String, Long> memory) {
+    close();
+    Summary s = Summary.of(scenario, scheme, seed, rounds, devices, targetAccuracy, memory);
+    writeSummaryJson(dir.resolve("summary.json"), s);
+    Map<String, List<RoundRecord>> series = new LinkedHashMap<>();
+    series.put(scheme, rounds);
+    List<Path> plots = Plots.write(dir.resolve("plots"), series);
+    Report.write(dir.resolve("report.md"), s, rounds, events, dir, plots);
+    return s;
+  }
+
+  /** Writes a summary as one JSON object; NaN figures become {@code null}. */
+  public static void writeSummaryJson(Path file, Summary s) {
+    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    ObjectNode o = json.createObjectNode();
+    o.put("scenario", s.scenario());
+    o.put("scheme", s.scheme());
+    o.put("seed", s.seed());
+    o.put("rounds", s.rounds());
+    putNumber(o, "emulatedTimeSeconds", s.emulatedTimeS());
+    putNumber(o, "wallTimeSeconds", s.wallTimeS());
+    ObjectNode totals = o.putObject("totals");
+    putNumber(totals, "deviceComputeSeconds", s.deviceComputeS());
+    putNumber(totals, "serverComputeSeconds", s.serverComputeS());
+    putNumber(totals, "communicationSeconds", s.communicationS());
+    putNumber(totals, "aggregationSeconds", s.aggregationS());
+    totals.put("bytesUp", s.bytesUp());
+    totals.put("bytesDown", s.bytesDown());
+    totals.put("failedParticipations", s.failedParticipations());
+    putNumber(o, "finalAccuracy", s.finalAccuracy());
+    putNumber(o, "bestAccuracy", s.bestAccuracy());
+    putNumber(o, "targetAccuracy", s.targetAccuracy());
+    putNumber(o, "timeToTargetSeconds", s.timeToTargetS());
+    putNumber(o, "finalLoss", s.finalLoss());
+    ObjectNode mem = o.putObject("peakModelMemoryBytes");
+    new java.util.TreeMap<>(s.peakModelMemoryBytes()).forEach(mem::put);
+    try {
+      json.writeValue(file.toFile(), o);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void putNumber(ObjectNode o, String key, double v) {
+    if (Double.isFinite(v)) {
+      o.put(key, v);
+    } else {
+      o.putNull(key);
+    }
+  }
+
+  static String fmt(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.4g", v);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      roundsCsv.close();
+      devicesCsv.close();
+      eventsCsv.close();
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package io.splitemu.actors.results;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ResultsWriterTest {
+
+  @TempDir Path tmp;
+
+  private static RoundRecord round(int i, double t, double acc) {
+    return new RoundRecord(
+        i, "psl", t, 0.5, 0.1, 0.2, 0.15, 0.05, 4, 0, "3", 1, acc, 2.0 / (i + 1), 0.01 * i);
+  }
+
+  @Test
+  void rowsAreOnDiskBeforeFinish_soAnEarlyStopKeepsThem() throws Exception {
+    Path dir = tmp.resolve("run");
+    ResultsWriter w = ResultsWriter.open(dir, "splitemu { seed = 1 }\n");
+    w.round(round(1, 0.5, 0.3));
+    w.event(new EventRecord(0.25, 1, "timeout", "device-2", "no answer, within \"5 s\", dropped"));
+    List<String> lines = Files.readAllLines(dir.resolve("rounds.csv"));
+    assertEquals(2, lines.size());
+    assertEquals(String.join(",", RoundRecord.HEADER), lines.get(0));
+    List<String> fields = CsvTable.parseLine(lines.get(1));
+    assertEquals("0.5", fields.get(2));
+    List<String> ev = Files.readAllLines(dir.resolve("events.csv"));
+    assertEquals("no answer, within \"5 s\", dropped", CsvTable.parseLine(ev.get(1)).get(4));
+    assertEquals("splitemu { seed = 1 }\n", Files.readString(dir.resolve("scenario.conf")));
+    w.close();
+  }
+
+  @Test
+  void finish_writesSummaryPlotsAndReport() throws Exception {
+    Path dir = tmp.resolve("run");
+    ResultsWriter w = ResultsWriter.open(dir, "x");
+    double[] acc = {0.2, 0.6, 0.91, 0.89};
+    for (int i = 0; i < acc.length; i++) {
+      w.round(round(i + 1, 0.5 * (i + 1), acc[i]));
+      w.device(new DeviceRecord(i + 1, 0, 0, "3", 0.1, 0.05, 0.05, 1000, 800, 0.5, true));
+    }
+    Summary s = w.finish("quick", "psl", 7L, 0.9, Map.of("edge", 1234L));
+    assertEquals(4, s.rounds());
+    assertEquals(2.0, s.emulatedTimeS(), 0.0);
+    assertEquals(0.89, s.finalAccuracy(), 0.0);
+    assertEquals(0.91, s.bestAccuracy(), 0.0);
+    assertEquals(1.5, s.timeToTargetS(), 0.0);
+    assertEquals(4000, s.bytesUp());
+
+    JsonNode json = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertEquals(1.5, json.get("timeToTargetSeconds").asDouble(), 0.0);
+    assertEquals(1234L, json.get("peakModelMemoryBytes").get("edge").asLong());
+    assertEquals(3200, json.get("totals").get("bytesDown").asLong());
+
+    for (String png : List.of("accuracy.png", "loss.png", "latency-breakdown.png")) {
+      BufferedImage img = ImageIO.read(dir.resolve("plots").resolve(png).toFile());
+      assertNotNull(img, png + " is not a readable PNG");
+      assertTrue(img.getWidth() > 100 && img.getHeight() > 100);
+    }
+    String report = Files.readString(dir.resolve("report.md"));
+    assertTrue(report.contains("plots/accuracy.png"), report);
+    assertTrue(report.contains("| best test accuracy | 0.9100 |"), report);
+  }
+
+  @Test
+  void timingRun_withoutAccuracy_hasNullsAndNoAccuracyPlot() throws Exception {
+    Path dir = tmp.resolve("run");
+    ResultsWriter w = ResultsWriter.open(dir, "x");
+    w.round(
+        new RoundRecord(
+            1, "sl", 1.0, 1.0, 0.5, 0.3, 0.2, 0, 1, 0, "2", 1, Double.NaN, Double.NaN, 0.0));
+    w.finish("t", "sl", 1L, 0.9, Map.of());
+    assertFalse(Files.exists(dir.resolve("plots/accuracy.png")));
+    assertTrue(Files.exists(dir.resolve("plots/latency-breakdown.png")));
+    JsonNode json = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertTrue(json.get("finalAccuracy").isNull());
+    assertTrue(json.get("timeToTargetSeconds").isNull());
+    List<String> row = CsvTable.parseLine(Files.readAllLines(dir.resolve("rounds.csv")).get(1));
+    assertEquals("", row.get(12));
+  }
+
+  @Test
+  void open_refusesNonEmptyFolder() throws Exception {
+    Path dir = tmp.resolve("run");
+    Files.createDirectories(dir);
+    Files.writeString(dir.resolve("old.csv"), "keep me");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> ResultsWriter.open(dir, "x"));
+    assertTrue(e.getMessage().contains("not empty"), e.getMessage());
+    assertEquals("keep me", Files.readString(dir.resolve("old.csv")));
+  }
+
+  @Test
+  void newRunFolder_isStampedAndUnique() throws Exception {
+    Clock clock = Clock.fixed(Instant.parse("2026-11-21T10:15:30Z"), ZoneOffset.UTC);
+    Path a = ResultsWriter.newRunFolder(tmp, "quickstart", clock);
+    assertEquals("quickstart-20261121-101530", a.getFileName().toString());
+    Files.createDirectories(a);
+    Path b = ResultsWriter.newRunFolder(tmp, "quickstart", clock);
+    assertNotEquals(a, b);
+    assertEquals("quickstart-20261121-101530-2", b.getFileName().toString());
+  }
+
+  @Test
+  void append_refusesRowOfWrongWidth() {
+    CsvTable t = CsvTable.create(tmp.resolve("t.csv"), List.of("a", "b"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> t.append(List.of(1)));
+    assertTrue(e.getMessage().contains("t.csv"), e.getMessage());
+    t.close();
+  }
+}
