@@ -1,0 +1,88 @@
+package io.splitemu.actors.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValue;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Refuses scenario keys that {@code reference.conf} does not define, so that a misspelt key fails
+ * loudly instead of being ignored.
+ */
+public final class UnknownKeys {
+
+  private UnknownKeys() {}
+
+  /**
+   * Checks every leaf key of {@code scenario} under {@code namespace} against {@code reference}.
+   * Keys at or below one of {@code openPaths} (full paths whose content is free-form, such as
+   * distribution objects and fault lists) are not checked here; their readers check them.
+   */
+  public static void check(
+      Config scenario, Config reference, String namespace, Collection<String> openPaths) {
+    if (!scenario.hasPath(namespace)) {
+      return;
+    }
+    Set<Map.Entry<String, ConfigValue>> entries = scenario.getConfig(namespace).entrySet();
+    entries.stream()
+        .sorted(Comparator.comparing(Map.Entry::getKey))
+        .forEach(
+            e -> {
+              String full = namespace + "." + e.getKey();
+              if (isOpen(full, openPaths) || reference.hasPathOrNull(full)) {
+                return;
+              }
+              String hint = closest(full, reference, namespace);
+              throw new SettingsException(
+                  SettingsReader.originText(e.getValue().origin())
+                      + full
+                      + ": unknown key"
+                      + (hint == null ? "" : " (did you mean " + hint + "?)"));
+            });
+  }
+
+  private static boolean isOpen(String path, Collection<String> openPaths) {
+    for (String open : openPaths) {
+      if (path.equals(open) || path.startsWith(open + ".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String closest(String key, Config reference, String namespace) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (Map.Entry<String, ConfigValue> e : reference.getConfig(namespace).entrySet()) {
+      String candidate = namespace + "." + e.getKey();
+      int d = distance(key, candidate);
+      if (d < bestDistance) {
+        bestDistance = d;
+        best = candidate;
+      }
+    }
+    // Only suggest what is plausibly a typo.
+    return bestDistance <= Math.max(2, key.length() / 5) ? best : null;
+  }
+
+  private static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+}
