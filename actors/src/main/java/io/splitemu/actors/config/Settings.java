@@ -1,0 +1,363 @@
+package io.splitemu.actors.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A scenario's settings, read once from {@code reference.conf}, the scenario file and {@code
+ * --set} overrides into immutable, validated records; a bad key or value fails with its file,
+ * line, key and reason.
+ */
+public record Settings(
+    String scenario,
+    long seed,
+    String scheme,
+    int rounds,
+    int localSteps,
+    int batchSize,
+    int evalEvery,
+    double targetAccuracy,
+    boolean stopAtTarget,
+    Mode mode,
+    double speedup,
+    Fidelity fidelity,
+    ModelSettings model,
+    DataSettings data,
+    DeviceSettings devices,
+    double serverFlops,
+    LinkSettings links,
+    Duration barrierTimeout,
+    Path outputDir,
+    boolean plots,
+    Path scenarioFile,
+    String resolved) {
+
+  /** The namespace of every splitemu key. */
+  public static final String NS = "splitemu";
+
+  /** The schemes this build runs. */
+  public static final Set<String> SCHEMES = Set.of("sl", "psl", "sfl-v1", "sfl-v2");
+
+  // Keys whose content is free-form here and checked by their own readers.
+  private static final List<String> OPEN_PATHS =
+      List.of(
+          "splitemu.devices.flops",
+          "splitemu.devices.round-factor",
+          "splitemu.devices.memory-bytes",
+          "splitemu.links.static.uplink-bps",
+          "splitemu.links.static.downlink-bps",
+          "splitemu.links.shannon.distance-m",
+          "splitemu.serialization");
+
+  /** How emulated time is paced against wall clock. */
+  public enum Mode {
+    VIRTUAL,
+    PACED
+  }
+
+  /** Whether tensors are real. */
+  public enum Fidelity {
+    FULL,
+    TIMING
+  }
+
+  /** The model and its optimizer. */
+  public record ModelSettings(
+      String name,
+      int cut,
+      String optimizer,
+      double learningRate,
+      double momentum,
+      String dataType) {}
+
+  /** The dataset and how it is shared out. */
+  public record DataSettings(
+      String dataset,
+      Path dir,
+      int trainSamples,
+      int testSamples,
+      int evalSamples,
+      String partition,
+      double dirichletAlpha,
+      int shardsPerDevice,
+      double quantitySigma) {}
+
+  /** The devices' compute and memory. */
+  public record DeviceSettings(
+      int count, ValueSource flops, ValueSource roundFactor, ValueSource memoryBytes) {}
+
+  /** The links of every device. */
+  public record LinkSettings(
+      String kind,
+      Duration propagationDelay,
+      ValueSource staticUplinkBps,
+      ValueSource staticDownlinkBps,
+      double bandwidthHz,
+      double devicePowerDbm,
+      double apPowerDbm,
+      double noiseDbmPerHz,
+      ValueSource distanceM,
+      String fading,
+      List<Path> traceUplink,
+      List<Path> traceDownlink,
+      String traceFormat,
+      String traceEnd,
+      String traceAssign) {}
+
+  /** Loads a scenario file with {@code --set key=value} overrides. */
+  public static Settings load(Path scenarioFile, List<String> overrides) {
+    if (!Files.isRegularFile(scenarioFile)) {
+      throw new SettingsException("scenario file not found: " + scenarioFile);
+    }
+    Config file;
+    try {
+      file =
+          ConfigFactory.parseFile(
+              scenarioFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+    } catch (ConfigException e) {
+      throw new SettingsException(oneLine(e.getMessage()));
+    }
+    return from(file, overrides, scenarioFile);
+  }
+
+  /** Settings from an already parsed scenario (tests, embedded defaults). */
+  public static Settings from(Config scenario, List<String> overrides, Path scenarioFile) {
+    Config over = ConfigFactory.empty();
+    for (String o : overrides) {
+      over = parseOverride(o).withFallback(over);
+    }
+    Config user = over.withFallback(scenario);
+    Config reference = reference();
+    UnknownKeys.check(user, reference, NS, OPEN_PATHS);
+    Config all;
+    try {
+      all = user.withFallback(reference).resolve(ConfigResolveOptions.defaults());
+    } catch (ConfigException e) {
+      throw new SettingsException(oneLine(e.getMessage()));
+    }
+    return read(all, scenarioFile);
+  }
+
+  /**
+   * Every {@code reference.conf} on the class path, without JVM system properties: a scenario is
+   * defined by its files and {@code --set} alone (and {@code -Dsplitemu.data}, the test data
+   * folder of the build, must not shadow the {@code splitemu.data} block).
+   */
+  public static Config reference() {
+    return ConfigFactory.parseResourcesAnySyntax(Settings.class.getClassLoader(), "reference")
+        .resolve();
+  }
+
+  static Config parseOverride(String o) {
+    int eq = o.indexOf('=');
+    if (eq <= 0) {
+      throw new SettingsException("--set " + o + ": expected key=value");
+    }
+    String key = o.substring(0, eq).trim();
+    String value = o.substring(eq + 1).trim();
+    if (!key.startsWith(NS + ".")) {
+      key = NS + "." + key;
+    }
+    try {
+      return ConfigFactory.parseString(
+          key + " = " + value,
+          ConfigParseOptions.defaults().setOriginDescription("--set " + o));
+    } catch (ConfigException e) {
+      throw new SettingsException("--set " + o + ": " + oneLine(e.getMessage()));
+    }
+  }
+
+  private static Settings read(Config all, Path scenarioFile) {
+    SettingsReader r = new SettingsReader(all, NS);
+    Path base =
+        scenarioFile == null || scenarioFile.toAbsolutePath().getParent() == null
+            ? Path.of("")
+            : scenarioFile.toAbsolutePath().getParent();
+
+    String scenario = r.nonEmpty("scenario");
+    if (!scenario.matches("[A-Za-z0-9._-]+")) {
+      throw r.error("scenario", "use letters, digits, '.', '_' or '-' only (it names a folder)");
+    }
+    String scheme = r.oneOf("scheme", SCHEMES);
+    Mode mode = Mode.valueOf(r.oneOf("mode", List.of("virtual", "paced")).toUpperCase());
+    Fidelity fidelity =
+        Fidelity.valueOf(r.oneOf("fidelity", List.of("full", "timing")).toUpperCase());
+
+    SettingsReader m = r.at("model");
+    ModelSettings model =
+        new ModelSettings(
+            m.nonEmpty("name"),
+            m.intIn("cut", 0, 10_000),
+            m.oneOf("optimizer", List.of("sgd-momentum", "adam")),
+            m.positive("learning-rate"),
+            m.numberIn("momentum", 0, 1),
+            m.oneOf("data-type", List.of("float", "double")));
+
+    SettingsReader d = r.at("data");
+    String dataset = d.oneOf("dataset", List.of("synthetic", "mnist"));
+    Path dir = Path.of(d.string("dir"));
+    if (dataset.equals("mnist")) {
+      if (d.string("dir").isBlank()) {
+        throw d.error("dir", "required for dataset = mnist (the folder of the IDX files)");
+      }
+      if (!Files.isDirectory(dir)) {
+        throw d.error("dir", "folder " + dir.toAbsolutePath() + " does not exist");
+      }
+    }
+    DataSettings data =
+        new DataSettings(
+            dataset,
+            dir,
+            d.intIn("train-samples", 10, 10_000_000),
+            d.intIn("test-samples", 10, 10_000_000),
+            d.intIn("eval-samples", 0, 10_000_000),
+            d.oneOf("partition", List.of("iid", "dirichlet", "shards", "quantity")),
+            d.positive("dirichlet-alpha"),
+            d.intIn("shards-per-device", 1, 1000),
+            d.numberIn("quantity-sigma", 0, 10));
+
+    SettingsReader dv = r.at("devices");
+    DeviceSettings devices =
+        new DeviceSettings(
+            dv.intIn("count", 1, 1_000_000),
+            dv.valueSource("flops", 1, 1e18),
+            dv.valueSource("round-factor", 1e-6, 1e6),
+            dv.valueSource("memory-bytes", 0, 1e15));
+
+    SettingsReader l = r.at("links");
+    SettingsReader st = l.at("static");
+    SettingsReader sh = l.at("shannon");
+    SettingsReader tr = l.at("trace");
+    List<Path> up = paths(base, tr.strings("uplink"));
+    List<Path> down = paths(base, tr.strings("downlink"));
+    String folder = tr.string("folder");
+    String kind = l.oneOf("kind", List.of("static", "shannon", "trace"));
+    if (kind.equals("trace")) {
+      if (!folder.isBlank()) {
+        Path f = base.resolve(folder);
+        if (!Files.isDirectory(f)) {
+          throw tr.error("folder", "folder " + f + " does not exist");
+        }
+        up = listFiles(f);
+        if (up.isEmpty()) {
+          throw tr.error("folder", "folder " + f + " holds no files");
+        }
+      }
+      if (up.isEmpty()) {
+        throw tr.error("uplink", "kind = trace needs uplink trace files or a folder");
+      }
+      for (Path p : up) {
+        if (!Files.isRegularFile(p)) {
+          throw tr.error("uplink", "trace file " + p + " does not exist");
+        }
+      }
+      for (Path p : down) {
+        if (!Files.isRegularFile(p)) {
+          throw tr.error("downlink", "trace file " + p + " does not exist");
+        }
+      }
+    }
+    LinkSettings links =
+        new LinkSettings(
+            kind,
+            l.duration("propagation-delay"),
+            st.valueSource("uplink-bps", 1, 1e15),
+            st.valueSource("downlink-bps", 1, 1e15),
+            sh.positive("bandwidth-hz"),
+            sh.numberIn("device-power-dbm", -100, 100),
+            sh.numberIn("ap-power-dbm", -100, 100),
+            sh.numberIn("noise-dbm-per-hz", -300, 0),
+            sh.valueSource("distance-m", 1e-3, 1e7),
+            sh.oneOf("fading", List.of("rayleigh", "none")),
+            up,
+            down.isEmpty() ? up : down,
+            tr.oneOf("format", List.of("mahimahi", "pensieve", "norway-raw", "csv")),
+            tr.oneOf("end", List.of("loop", "hold-last", "stop")),
+            tr.oneOf("assign", List.of("round-robin", "shuffled")));
+
+    SettingsReader b = r.at("barrier");
+    Duration timeout = b.duration("timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw b.error("timeout", "must be > 0");
+    }
+    SettingsReader o = r.at("output");
+
+    String resolved =
+        all.getConfig(NS)
+            .atKey(NS)
+            .root()
+            .render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+    return new Settings(
+        scenario,
+        r.integerIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
+        scheme,
+        r.intIn("rounds", 1, 1_000_000),
+        r.intIn("local-steps", 0, 1_000_000),
+        r.intIn("batch-size", 1, 1_000_000),
+        r.intIn("eval-every", 1, 1_000_000),
+        r.numberIn("target-accuracy", 0, 1),
+        r.bool("stop-at-target"),
+        mode,
+        r.positive("speedup"),
+        fidelity,
+        model,
+        data,
+        devices,
+        r.at("server").positive("flops"),
+        links,
+        timeout,
+        Path.of(o.nonEmpty("dir")),
+        o.bool("plots"),
+        scenarioFile,
+        resolved);
+  }
+
+  /** A copy with another scheme (for compare). */
+  public Settings withScheme(String other) {
+    if (!SCHEMES.contains(other)) {
+      throw new SettingsException(
+          "unknown scheme \"" + other + "\"; known: " + String.join(", ", sorted(SCHEMES)));
+    }
+    return new Settings(
+        scenario, seed, other, rounds, localSteps, batchSize, evalEvery, targetAccuracy,
+        stopAtTarget, mode, speedup, fidelity, model, data, devices, serverFlops, links,
+        barrierTimeout, outputDir, plots, scenarioFile,
+        resolved.replaceFirst("scheme\\s*=\\s*[^\\n]*", "scheme = " + other));
+  }
+
+  private static List<String> sorted(Set<String> s) {
+    List<String> l = new ArrayList<>(s);
+    l.sort(null);
+    return l;
+  }
+
+  private static List<Path> paths(Path base, List<String> names) {
+    List<Path> out = new ArrayList<>();
+    for (String n : names) {
+      out.add(base.resolve(n).normalize());
+    }
+    return out;
+  }
+
+  private static List<Path> listFiles(Path folder) {
+    try (var s = Files.list(folder)) {
+      return s.filter(Files::isRegularFile).sorted().toList();
+    } catch (java.io.IOException e) {
+      throw new SettingsException("cannot list " + folder + ": " + e.getMessage());
+    }
+  }
+
+  private static String oneLine(String s) {
+    return s == null ? "bad configuration" : s.replace('\n', ' ');
+  }
+}

@@ -1,0 +1,139 @@
+package io.splitemu.actors.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SettingsTest {
+
+  @TempDir Path tmp;
+
+  private Path scenario(String text) throws Exception {
+    Path f = tmp.resolve("s.conf");
+    Files.writeString(f, text);
+    return f;
+  }
+
+  private SettingsException refused(String text, String... overrides) throws Exception {
+    Path f = scenario(text);
+    return assertThrows(SettingsException.class, () -> Settings.load(f, List.of(overrides)));
+  }
+
+  @Test
+  void defaults_areValidAndComplete() throws Exception {
+    Settings s = Settings.load(scenario("splitemu.scenario = demo\n"), List.of());
+    assertEquals("demo", s.scenario());
+    assertEquals("psl", s.scheme());
+    assertEquals(Settings.Fidelity.FULL, s.fidelity());
+    assertEquals("lenet5", s.model().name());
+    assertInstanceOf(ValueSource.Constant.class, s.devices().flops());
+    assertTrue(s.resolved().contains("demo"), s.resolved());
+  }
+
+  @Test
+  void setOverrides_winOverTheScenario_withOrWithoutNamespace() throws Exception {
+    Path f = scenario("splitemu { rounds = 3, model.cut = 2 }\n");
+    Settings s = Settings.load(f, List.of("rounds=7", "splitemu.model.cut = 4", "scheme=sl"));
+    assertEquals(7, s.rounds());
+    assertEquals(4, s.model().cut());
+    assertEquals("sl", s.scheme());
+    assertTrue(s.resolved().contains("rounds=7") || s.resolved().contains("rounds = 7"));
+  }
+
+  @Test
+  void unknownKey_failsNamingFileLineAndKey() throws Exception {
+    SettingsException e = refused("splitemu {\n  rounds = 3\n  modle.cut = 2\n}\n");
+    assertTrue(e.getMessage().contains("s.conf"), e.getMessage());
+    assertTrue(e.getMessage().contains(":3"), e.getMessage());
+    assertTrue(e.getMessage().contains("splitemu.modle.cut: unknown key"), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"));
+  }
+
+  @Test
+  void wrongType_failsNamingKey() throws Exception {
+    SettingsException e = refused("splitemu.batch-size = big\n");
+    assertTrue(e.getMessage().contains("splitemu.batch-size"), e.getMessage());
+    assertTrue(e.getMessage().contains("expected a whole number"), e.getMessage());
+  }
+
+  @Test
+  void unknownScheme_listsKnownOnes() throws Exception {
+    SettingsException e = refused("splitemu.scheme = fedsplit\n");
+    assertTrue(e.getMessage().contains("splitemu.scheme"), e.getMessage());
+    assertTrue(e.getMessage().contains("psl"), e.getMessage());
+  }
+
+  @Test
+  void missingDataDirectory_failsNamingIt() throws Exception {
+    SettingsException e =
+        refused("splitemu.data { dataset = mnist, dir = \"" + tmp.resolve("nope") + "\" }\n");
+    assertTrue(e.getMessage().contains("splitemu.data.dir"), e.getMessage());
+    assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+  }
+
+  @Test
+  void badOverride_isRefused() throws Exception {
+    SettingsException e = refused("", "rounds");
+    assertTrue(e.getMessage().contains("expected key=value"), e.getMessage());
+    e = refused("", "roundz=3");
+    assertTrue(e.getMessage().contains("splitemu.roundz: unknown key"), e.getMessage());
+  }
+
+  @Test
+  void traceFiles_areResolvedFromTheScenarioFolder() throws Exception {
+    Files.writeString(tmp.resolve("up.trace"), "0.0 1.0\n1.0 2.0\n");
+    Settings s =
+        Settings.load(
+            scenario("splitemu.links { kind = trace, trace.uplink = [\"up.trace\"] }\n"),
+            List.of());
+    assertEquals(List.of(tmp.resolve("up.trace")), s.links().traceUplink());
+    assertEquals(s.links().traceUplink(), s.links().traceDownlink());
+    SettingsException e =
+        refused("splitemu.links { kind = trace, trace.uplink = [\"missing.trace\"] }\n");
+    assertTrue(e.getMessage().contains("splitemu.links.trace.uplink"), e.getMessage());
+  }
+
+  @Test
+  void perDeviceDistribution_isAccepted_andBadOneRefused() throws Exception {
+    Settings s =
+        Settings.load(
+            scenario("splitemu.devices.flops { distribution = uniform, min = 1e9, max = 3e9 }\n"),
+            List.of());
+    assertInstanceOf(ValueSource.Uniform.class, s.devices().flops());
+    SettingsException e =
+        refused("splitemu.devices.flops { distribution = uniform, min = 3e9, max = 1e9 }\n");
+    assertTrue(e.getMessage().contains("splitemu.devices.flops.max"), e.getMessage());
+  }
+
+  @Test
+  void missingScenarioFile_isNamed() {
+    SettingsException e =
+        assertThrows(
+            SettingsException.class, () -> Settings.load(tmp.resolve("none.conf"), List.of()));
+    assertTrue(e.getMessage().contains("none.conf"), e.getMessage());
+  }
+
+  @Test
+  void malformedHocon_isOneLine() throws Exception {
+    SettingsException e = refused("splitemu { rounds = \n");
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    assertTrue(e.getMessage().contains("s.conf"), e.getMessage());
+  }
+
+  @Test
+  void withScheme_changesSchemeAndResolvedText() throws Exception {
+    Settings s = Settings.load(scenario("splitemu.scheme = psl\n"), List.of());
+    Settings t = s.withScheme("sfl-v1");
+    assertEquals("sfl-v1", t.scheme());
+    assertTrue(t.resolved().contains("sfl-v1"), t.resolved());
+    assertThrows(SettingsException.class, () -> s.withScheme("nope"));
+  }
+}
