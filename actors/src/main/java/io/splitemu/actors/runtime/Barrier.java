@@ -1,0 +1,149 @@
+package io.splitemu.actors.runtime;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * A short-lived child that waits for one reply from each participant of a step, watching them
+ * and timing out, and answers its parent with a typed {@link Completed} or {@link Failed}; a
+ * missing participant is an outcome, not a crash (the DeviceGroupQuery pattern).
+ *
+ * <p>Replies are kept in participant order, so what the parent does with them does not depend on
+ * the wall-clock order in which they arrived.
+ *
+ * @param <T> the reply payload
+ */
+public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
+
+  /** What a barrier accepts. */
+  public interface Command {}
+
+  /** A participant's reply. */
+  public record Reply<T>(int participant, T value) implements Command {}
+
+  private record Terminated(int participant) implements Command {}
+
+  private enum Timeout implements Command {
+    INSTANCE
+  }
+
+  /** What the barrier tells its parent. */
+  public sealed interface Outcome<T> permits Completed, Failed {
+    /** The barrier's id, as given at creation. */
+    long id();
+
+    /** The replies received, by participant id. */
+    Map<Integer, T> replies();
+  }
+
+  /** Every participant replied. */
+  public record Completed<T>(long id, Map<Integer, T> replies) implements Outcome<T> {}
+
+  /** Some participants stopped or did not reply before the timeout. */
+  public record Failed<T>(long id, Map<Integer, T> replies, Set<Integer> missing, String reason)
+      implements Outcome<T> {}
+
+  private final long id;
+  private final Set<Integer> pending;
+  private final Map<Integer, T> replies = new TreeMap<>();
+  private final ActorRef<Outcome<T>> parent;
+  private final Set<Integer> stopped = new TreeSet<>();
+
+  /**
+   * Creates a barrier.
+   *
+   * @param id echoed in the outcome (for instance a step number)
+   * @param participants participant id to the actor to watch
+   * @param timeout wall-clock time to wait for the last reply
+   * @param parent where the outcome goes
+   */
+  public static <T> Behavior<Command> create(
+      long id,
+      Map<Integer, ? extends ActorRef<?>> participants,
+      Duration timeout,
+      ActorRef<Outcome<T>> parent) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers -> new Barrier<T>(ctx, timers, id, participants, timeout, parent)));
+  }
+
+  private Barrier(
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
+      long id,
+      Map<Integer, ? extends ActorRef<?>> participants,
+      Duration timeout,
+      ActorRef<Outcome<T>> parent) {
+    super(ctx);
+    this.id = id;
+    this.parent = parent;
+    this.pending = new TreeSet<>(participants.keySet());
+    participants.forEach((pid, ref) -> ctx.watchWith(ref, new Terminated(pid)));
+    timers.startSingleTimer(Timeout.INSTANCE, timeout);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Reply.class, this::onReply)
+        .onMessage(Terminated.class, this::onTerminated)
+        .onMessageEquals(Timeout.INSTANCE, this::onTimeout)
+        .build();
+  }
+
+  @SuppressWarnings("unchecked")
+  private Behavior<Command> onReply(Reply<?> r) {
+    if (pending.remove(r.participant())) {
+      replies.put(r.participant(), (T) r.value());
+    }
+    return checkDone();
+  }
+
+  private Behavior<Command> onTerminated(Terminated t) {
+    if (pending.remove(t.participant())) {
+      stopped.add(t.participant());
+    }
+    return checkDone();
+  }
+
+  private Behavior<Command> onTimeout() {
+    Set<Integer> missing = new TreeSet<>(stopped);
+    missing.addAll(pending);
+    parent.tell(
+        new Failed<>(
+            id,
+            Map.copyOf(replies),
+            missing,
+            "no reply within the barrier timeout from " + pending + stoppedText()));
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> checkDone() {
+    if (!pending.isEmpty()) {
+      return this;
+    }
+    if (stopped.isEmpty()) {
+      parent.tell(new Completed<>(id, new TreeMap<>(replies)));
+    } else {
+      parent.tell(
+          new Failed<>(
+              id, new TreeMap<>(replies), new TreeSet<>(stopped), "stopped: " + stopped));
+    }
+    return Behaviors.stopped();
+  }
+
+  private String stoppedText() {
+    return stopped.isEmpty() ? "" : "; stopped: " + stopped;
+  }
+}
