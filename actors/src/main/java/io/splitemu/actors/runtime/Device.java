@@ -1,0 +1,262 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.model.data.Batch;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One emulated device: its data shard, its device-side slice, its compute resource and its uplink
+ * and downlink; every reply carries the emulated instant at which it reaches the server.
+ *
+ * <p>In timing fidelity the slice is absent and payloads are sizes only; the instants are
+ * computed by exactly the same code, so both fidelities give the same emulated times.
+ */
+public final class Device extends AbstractBehavior<Device.Command> {
+
+  /** What a device accepts. */
+  public sealed interface Command {}
+
+  /**
+   * Start of a cluster visit: receive the device-side model (charged on the downlink at the full
+   * band when {@code broadcast}), take this round's compute factor and link shares.
+   */
+  public record BeginVisit(
+      int round,
+      long sendNs,
+      INDArray params,
+      boolean broadcast,
+      double computeFactor,
+      double upShare,
+      double downShare,
+      ActorRef<Barrier.Command> replyTo)
+      implements Command {}
+
+  /** One barrier step: forward a batch and send the activations and labels up. */
+  public record Step(int step, long startNs, ActorRef<Barrier.Command> replyTo)
+      implements Command {}
+
+  /** The gradient at the cut for a barrier step. */
+  public record Gradient(
+      int step, INDArray gradient, long sendNs, ActorRef<Barrier.Command> replyTo)
+      implements Command {}
+
+  /** Run {@code steps} steps against this device's own server copy, one after another. */
+  public record RunLocal(
+      int steps, long startNs, ActorRef<EdgeServer.Command> server, ActorRef<Barrier.Command> replyTo)
+      implements Command {}
+
+  /** The gradient at the cut of a step against the device's own server copy. */
+  public record LocalGradient(int step, INDArray gradient, long sendNs) implements Command {}
+
+  /** Send the device-side model up for aggregation. */
+  public record Upload(long sendNs, ActorRef<Barrier.Command> replyTo) implements Command {}
+
+  /** Receive the aggregated device-side model (SplitFed v1's download at the end of a round). */
+  public record Download(long sendNs, INDArray params, ActorRef<Barrier.Command> replyTo)
+      implements Command {}
+
+  /** Fault: the device stops answering from now on (it stays alive, so only timeouts notice). */
+  public enum Hang implements Command {
+    INSTANCE
+  }
+
+  /** Reply to {@link BeginVisit} and {@link Download}: the model is on the device. */
+  public record Ready(long arrivalNs) {}
+
+  /** Reply to {@link Step} and the message to the server in local steps. */
+  public record Activations(
+      int device,
+      int step,
+      INDArray activations,
+      INDArray labels,
+      int batchSize,
+      long computeStartNs,
+      long computeEndNs,
+      long arrivalNs) {}
+
+  /** Reply to {@link Gradient}: the backward pass is done. */
+  public record StepDone(int step, long sendNs, long gradientArrivalNs, long endNs) {}
+
+  /** Reply to {@link RunLocal}. */
+  public record LocalDone(long endNs) {}
+
+  /** Reply to {@link Upload}, with what the device spent this round. */
+  public record Uploaded(INDArray params, long samples, long arrivalNs, RoundStats stats) {}
+
+  /** What a device spent in one round (emulated ns and bytes). */
+  public record RoundStats(
+      long computeNs, long uplinkNs, long downlinkNs, long bytesUp, long bytesDown) {}
+
+  private final DeviceSetup setup;
+  private final BatchCursor cursor;
+  private double rate;
+  private double upShare = 1;
+  private double downShare = 1;
+  private long computeNs;
+  private long uplinkNs;
+  private long downlinkNs;
+  private long bytesUp;
+  private long bytesDown;
+  private RunLocal local;
+  private int localStep;
+
+  /** A device actor. */
+  public static Behavior<Command> create(DeviceSetup setup) {
+    return Behaviors.setup(ctx -> new Device(ctx, setup));
+  }
+
+  private Device(ActorContext<Command> ctx, DeviceSetup setup) {
+    super(ctx);
+    this.setup = setup;
+    this.cursor = new BatchCursor(setup.shard(), setup.batchSeed());
+    this.rate = setup.flopsPerSecond();
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(BeginVisit.class, this::onBeginVisit)
+        .onMessage(Step.class, this::onStep)
+        .onMessage(Gradient.class, this::onGradient)
+        .onMessage(RunLocal.class, this::onRunLocal)
+        .onMessage(LocalGradient.class, this::onLocalGradient)
+        .onMessage(Upload.class, this::onUpload)
+        .onMessage(Download.class, this::onDownload)
+        .onMessageEquals(Hang.INSTANCE, this::onHang)
+        .build();
+  }
+
+  private Behavior<Command> onBeginVisit(BeginVisit m) {
+    computeNs = 0;
+    uplinkNs = 0;
+    downlinkNs = 0;
+    bytesUp = 0;
+    bytesDown = 0;
+    rate = setup.flopsPerSecond() * m.computeFactor();
+    upShare = m.upShare();
+    downShare = m.downShare();
+    long arrival = m.sendNs();
+    if (m.broadcast()) {
+      arrival = down(m.sendNs(), setup.paramBytes(), 1.0);
+    }
+    load(m.params());
+    m.replyTo().tell(new Barrier.Reply<>(setup.id(), new Ready(arrival)));
+    return this;
+  }
+
+  private Behavior<Command> onStep(Step m) {
+    m.replyTo().tell(new Barrier.Reply<>(setup.id(), forward(m.step(), m.startNs())));
+    return this;
+  }
+
+  private Behavior<Command> onGradient(Gradient m) {
+    long arrival = down(m.sendNs(), gradientBytes(), downShare);
+    long end = backward(m.gradient(), arrival);
+    m.replyTo().tell(new Barrier.Reply<>(setup.id(), new StepDone(m.step(), m.sendNs(), arrival, end)));
+    return this;
+  }
+
+  private Behavior<Command> onRunLocal(RunLocal m) {
+    local = m;
+    localStep = 0;
+    if (m.steps() == 0) {
+      m.replyTo().tell(new Barrier.Reply<>(setup.id(), new LocalDone(m.startNs())));
+      return this;
+    }
+    m.server().tell(new EdgeServer.ServerStep(forward(0, m.startNs()), getContext().getSelf()));
+    return this;
+  }
+
+  private Behavior<Command> onLocalGradient(LocalGradient m) {
+    long arrival = down(m.sendNs(), gradientBytes(), downShare);
+    long end = backward(m.gradient(), arrival);
+    localStep++;
+    if (localStep < local.steps()) {
+      local.server().tell(new EdgeServer.ServerStep(forward(localStep, end), getContext().getSelf()));
+    } else {
+      local.replyTo().tell(new Barrier.Reply<>(setup.id(), new LocalDone(end)));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onUpload(Upload m) {
+    long arrival = up(m.sendNs(), setup.paramBytes(), upShare);
+    INDArray params = setup.full() ? setup.slice().params() : null;
+    RoundStats stats = new RoundStats(computeNs, uplinkNs, downlinkNs, bytesUp, bytesDown);
+    m.replyTo()
+        .tell(
+            new Barrier.Reply<>(
+                setup.id(), new Uploaded(params, setup.shard().length, arrival, stats)));
+    return this;
+  }
+
+  private Behavior<Command> onDownload(Download m) {
+    long arrival = down(m.sendNs(), setup.paramBytes(), downShare);
+    load(m.params());
+    m.replyTo().tell(new Barrier.Reply<>(setup.id(), new Ready(arrival)));
+    return this;
+  }
+
+  private Behavior<Command> onHang() {
+    getContext().getLog().info("device {} stops answering (fault)", setup.id());
+    return Behaviors.ignore();
+  }
+
+  private Activations forward(int step, long startNs) {
+    int b = setup.batchSize();
+    int[] idx = cursor.nextBatch(b);
+    INDArray acts = null;
+    INDArray labels = null;
+    if (setup.full()) {
+      Batch batch = setup.train().batch(idx, setup.dataType());
+      acts = setup.slice().forward(batch.features()).dup();
+      labels = batch.labels();
+    }
+    long end = compute(startNs, b * setup.forwardFlops());
+    long bytes = (long) b * setup.cutBytes() + (long) b * DeviceSetup.LABEL_BYTES;
+    long arrival = up(end, bytes, upShare);
+    return new Activations(setup.id(), step, acts, labels, b, startNs, end, arrival);
+  }
+
+  private long backward(INDArray gradient, long readyNs) {
+    if (setup.full()) {
+      setup.slice().backward(gradient);
+    }
+    return compute(readyNs, setup.batchSize() * setup.backwardFlops());
+  }
+
+  private void load(INDArray params) {
+    if (params != null && setup.full()) {
+      setup.slice().setParams(params);
+    }
+  }
+
+  private long gradientBytes() {
+    return (long) setup.batchSize() * setup.cutBytes();
+  }
+
+  private long compute(long readyNs, double flops) {
+    long end = setup.cpu().end(readyNs, flops, rate);
+    computeNs += end - readyNs;
+    return end;
+  }
+
+  private long up(long sendNs, long bytes, double share) {
+    long arrival = setup.uplink().arrival(sendNs, bytes, share);
+    uplinkNs += arrival - sendNs;
+    bytesUp += bytes;
+    return arrival;
+  }
+
+  private long down(long sendNs, long bytes, double share) {
+    long arrival = setup.downlink().arrival(sendNs, bytes, share);
+    downlinkNs += arrival - sendNs;
+    bytesDown += bytes;
+    return arrival;
+  }
+}

@@ -1,0 +1,44 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.model.data.Dataset;
+import io.splitemu.model.nn.Slice;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Everything one device actor is built from.
+ *
+ * @param shard indices into the shared training set (the device holds indices, never a copy)
+ * @param train the shared training set; {@code null} in timing fidelity
+ * @param slice the device-side slice; {@code null} in timing fidelity
+ * @param forwardFlops device forward FLOPs per sample at the current cut
+ * @param backwardFlops device backward FLOPs per sample at the current cut
+ * @param cutBytes bytes per sample of the activation at the cut (and of its gradient)
+ * @param paramBytes bytes of the device-side parameters, W(l)
+ * @param flopsPerSecond the device's compute rate phi_n before the per-round factor
+ * @param batchSeed seed of the device's batch order
+ */
+public record DeviceSetup(
+    int id,
+    int[] shard,
+    Dataset train,
+    Slice slice,
+    double forwardFlops,
+    double backwardFlops,
+    long cutBytes,
+    long paramBytes,
+    int batchSize,
+    DataType dataType,
+    double flopsPerSecond,
+    long batchSeed,
+    LinkTiming uplink,
+    LinkTiming downlink,
+    ComputeTiming cpu) {
+
+  /** Bytes of the int32 labels that go up with a batch (LATENCY-MODEL.md section 3). */
+  public static final int LABEL_BYTES = 4;
+
+  /** Whether tensors are real. */
+  public boolean full() {
+    return slice != null;
+  }
+}

@@ -1,0 +1,522 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.model.data.Batch;
+import io.splitemu.model.nn.FedAvg;
+import io.splitemu.model.nn.LossStep;
+import io.splitemu.model.nn.Slice;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The edge server: the server-side slice (shared, or one copy per device), its compute resource,
+ * and the barrier of each cluster visit, which it runs as a chain of phases: model to the devices,
+ * E steps (activations up, server step, gradients down), models up, FedAvg.
+ */
+public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
+
+  /** What the edge server accepts. */
+  public sealed interface Command {}
+
+  /** Run one cluster visit and answer {@link VisitDone}. */
+  public record RunVisit(VisitPlan plan, ActorRef<VisitDone> replyTo) implements Command {}
+
+  /** A step of a device against its own server copy (SplitFed v1). */
+  public record ServerStep(Device.Activations activations, ActorRef<Device.Command> device)
+      implements Command {}
+
+  /** Evaluate the current model with the given device-side parameters on the test set. */
+  public record Evaluate(INDArray deviceParams, ActorRef<Evaluation> replyTo) implements Command {}
+
+  /** Reply to {@link Evaluate}. */
+  public record Evaluation(double accuracy) {}
+
+  private record WrappedOutcome(Barrier.Outcome<Object> outcome) implements Command {}
+
+  /**
+   * The result of a visit: the aggregated device-side model, when it ended, the latency breakdown
+   * along the critical path, the members' spending, and who went missing.
+   */
+  public record VisitDone(
+      int round,
+      int cluster,
+      INDArray deviceParams,
+      long endNs,
+      Breakdown breakdown,
+      double lossSum,
+      int lossCount,
+      Map<Integer, Device.RoundStats> stats,
+      Map<Integer, String> missing,
+      int participants) {}
+
+  /** Emulated nanoseconds of a visit by kind, along its critical path. */
+  public record Breakdown(long deviceNs, long serverNs, long communicationNs, long aggregationNs) {
+    /** Zero. */
+    public static final Breakdown ZERO = new Breakdown(0, 0, 0, 0);
+
+    /** The sum of both. */
+    public Breakdown plus(Breakdown o) {
+      return new Breakdown(
+          deviceNs + o.deviceNs,
+          serverNs + o.serverNs,
+          communicationNs + o.communicationNs,
+          aggregationNs + o.aggregationNs);
+    }
+
+    /** The total. */
+    public long totalNs() {
+      return deviceNs + serverNs + communicationNs + aggregationNs;
+    }
+  }
+
+  private enum Phase {
+    IDLE,
+    READY,
+    ACTIVATIONS,
+    STEP_DONE,
+    LOCAL,
+    UPLOAD,
+    DOWNLOAD
+  }
+
+  private final ServerSetup setup;
+  private Phase phase = Phase.IDLE;
+  private long barrierId;
+  private RunVisit visit;
+  private List<Integer> active;
+  private Map<Integer, String> missing;
+  private Breakdown breakdown;
+  private long phaseStartNs;
+  private int step;
+  private double lossSum;
+  private int lossCount;
+  private Map<Integer, Device.Activations> lastActivations;
+  private Map<Integer, Long> localEnds;
+  private Map<Integer, Device.RoundStats> stats;
+  private INDArray aggregated;
+  private final Map<Integer, Slice> copies = new HashMap<>();
+  private final Map<Integer, Long> copyServerNs = new HashMap<>();
+  private final ActorRef<Barrier.Outcome<Object>> outcomeAdapter;
+
+  /** An edge server actor. */
+  public static Behavior<Command> create(ServerSetup setup) {
+    return Behaviors.setup(ctx -> new EdgeServer(ctx, setup));
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private EdgeServer(ActorContext<Command> ctx, ServerSetup setup) {
+    super(ctx);
+    this.setup = setup;
+    this.outcomeAdapter =
+        (ActorRef) ctx.messageAdapter(Barrier.Outcome.class, o -> new WrappedOutcome(o));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(RunVisit.class, this::onRunVisit)
+        .onMessage(ServerStep.class, this::onServerStep)
+        .onMessage(WrappedOutcome.class, this::onOutcome)
+        .onMessage(Evaluate.class, this::onEvaluate)
+        .build();
+  }
+
+  private Behavior<Command> onRunVisit(RunVisit m) {
+    if (phase != Phase.IDLE) {
+      throw new IllegalStateException("visit requested while another one runs");
+    }
+    visit = m;
+    VisitPlan p = m.plan();
+    active = new ArrayList<>(p.members());
+    missing = new TreeMap<>();
+    breakdown = Breakdown.ZERO;
+    lossSum = 0;
+    lossCount = 0;
+    step = 0;
+    stats = new TreeMap<>();
+    phaseStartNs = p.startNs();
+    boolean copiesMode = p.mode() == VisitPlan.Mode.PER_DEVICE_COPIES;
+    if (copiesMode) {
+      copies.clear();
+      copyServerNs.clear();
+      for (int d : active) {
+        copies.put(d, setup.full() ? setup.slice().copy() : null);
+        copyServerNs.put(d, 0L);
+      }
+    }
+    ActorRef<Barrier.Command> b = barrier(Phase.READY);
+    for (int d : active) {
+      p.refs()
+          .get(d)
+          .tell(
+              new Device.BeginVisit(
+                  p.round(),
+                  p.startNs(),
+                  p.deviceParams(),
+                  !copiesMode,
+                  p.computeFactor().get(d),
+                  p.upShare().get(d),
+                  p.downShare().get(d),
+                  b));
+    }
+    return this;
+  }
+
+  private ActorRef<Barrier.Command> barrier(Phase next) {
+    phase = next;
+    barrierId++;
+    Map<Integer, ActorRef<Device.Command>> who = new LinkedHashMap<>();
+    for (int d : active) {
+      who.put(d, visit.plan().refs().get(d));
+    }
+    return getContext()
+        .spawnAnonymous(Barrier.create(barrierId, who, setup.barrierTimeout(), outcomeAdapter));
+  }
+
+  private Behavior<Command> onOutcome(WrappedOutcome w) {
+    Barrier.Outcome<Object> o = w.outcome();
+    if (o.id() != barrierId) {
+      return this;
+    }
+    if (o instanceof Barrier.Failed<Object> f) {
+      for (int d : f.missing()) {
+        missing.put(d, phase.name().toLowerCase() + ": " + f.reason());
+        active.remove(Integer.valueOf(d));
+      }
+    }
+    Map<Integer, Object> replies = new TreeMap<>(o.replies());
+    replies.keySet().retainAll(active);
+    switch (phase) {
+      case READY:
+        return onReady(replies);
+      case ACTIVATIONS:
+        return onActivations(replies);
+      case STEP_DONE:
+        return onStepDone(replies);
+      case LOCAL:
+        return onLocalDone(replies);
+      case UPLOAD:
+        return onUploaded(replies);
+      case DOWNLOAD:
+        return onDownloaded(replies);
+      default:
+        return this;
+    }
+  }
+
+  private Behavior<Command> onReady(Map<Integer, Object> replies) {
+    long start = phaseStartNs;
+    for (Object r : replies.values()) {
+      start = Math.max(start, ((Device.Ready) r).arrivalNs());
+    }
+    breakdown = breakdown.plus(new Breakdown(0, 0, 0, start - phaseStartNs));
+    phaseStartNs = start;
+    if (active.isEmpty()) {
+      return finish(phaseStartNs);
+    }
+    VisitPlan p = visit.plan();
+    if (p.mode() == VisitPlan.Mode.PER_DEVICE_COPIES) {
+      ActorRef<Barrier.Command> b = barrier(Phase.LOCAL);
+      for (int d : active) {
+        p.refs().get(d).tell(new Device.RunLocal(p.steps(), start, getContext().getSelf(), b));
+      }
+      return this;
+    }
+    return nextStepOrUpload();
+  }
+
+  private Behavior<Command> nextStepOrUpload() {
+    VisitPlan p = visit.plan();
+    if (step < p.steps() && !active.isEmpty()) {
+      ActorRef<Barrier.Command> b = barrier(Phase.ACTIVATIONS);
+      for (int d : active) {
+        p.refs().get(d).tell(new Device.Step(step, phaseStartNs, b));
+      }
+      return this;
+    }
+    return upload(phaseStartNs, null);
+  }
+
+  private Behavior<Command> onActivations(Map<Integer, Object> replies) {
+    if (active.isEmpty()) {
+      return upload(phaseStartNs, null);
+    }
+    lastActivations = new TreeMap<>();
+    long ready = phaseStartNs;
+    Device.Activations critical = null;
+    long samples = 0;
+    for (Map.Entry<Integer, Object> e : replies.entrySet()) {
+      Device.Activations a = (Device.Activations) e.getValue();
+      lastActivations.put(e.getKey(), a);
+      samples += a.batchSize();
+      if (critical == null || a.arrivalNs() > critical.arrivalNs()) {
+        critical = a;
+      }
+      ready = Math.max(ready, a.arrivalNs());
+    }
+    Map<Integer, INDArray> grads = serverStep(lastActivations);
+    long serverEnd =
+        setup.cpu().end(ready, samples * setup.flopsPerSample(), setup.flopsPerSecond());
+    breakdown =
+        breakdown.plus(
+            new Breakdown(
+                critical.computeEndNs() - critical.computeStartNs(),
+                serverEnd - ready,
+                critical.arrivalNs() - critical.computeEndNs(),
+                0));
+    ActorRef<Barrier.Command> b = barrier(Phase.STEP_DONE);
+    for (int d : active) {
+      visit.plan().refs().get(d).tell(new Device.Gradient(step, grads.get(d), serverEnd, b));
+    }
+    return this;
+  }
+
+  private Map<Integer, INDArray> serverStep(Map<Integer, Device.Activations> acts) {
+    Map<Integer, INDArray> grads = new HashMap<>();
+    if (!setup.full()) {
+      acts.keySet().forEach(d -> grads.put(d, null));
+      return grads;
+    }
+    if (visit.plan().mode() == VisitPlan.Mode.SHARED_SEQUENTIAL) {
+      for (Map.Entry<Integer, Device.Activations> e : acts.entrySet()) {
+        LossStep s =
+            setup.slice().trainStep(e.getValue().activations(), e.getValue().labels());
+        lossSum += s.loss();
+        lossCount++;
+        grads.put(e.getKey(), s.inputGradient().dup());
+      }
+      return grads;
+    }
+    List<INDArray> xs = new ArrayList<>();
+    List<INDArray> ys = new ArrayList<>();
+    for (Device.Activations a : acts.values()) {
+      xs.add(a.activations());
+      ys.add(a.labels());
+    }
+    INDArray x = xs.size() == 1 ? xs.get(0) : Nd4j.concat(0, xs.toArray(new INDArray[0]));
+    INDArray y = ys.size() == 1 ? ys.get(0) : Nd4j.concat(0, ys.toArray(new INDArray[0]));
+    LossStep s = setup.slice().trainStep(x, y);
+    lossSum += s.loss();
+    lossCount++;
+    // The server's loss is the mean over the concatenated batch, so each device's rows of the
+    // input gradient are exactly what its share of that mean contributes.
+    long row = 0;
+    for (Map.Entry<Integer, Device.Activations> e : acts.entrySet()) {
+      int b = e.getValue().batchSize();
+      grads.put(e.getKey(), rows(s.inputGradient(), row, row + b));
+      row += b;
+    }
+    return grads;
+  }
+
+  private static INDArray rows(INDArray a, long from, long to) {
+    INDArrayIndex[] idx = new INDArrayIndex[a.rank()];
+    idx[0] = NDArrayIndex.interval(from, to);
+    for (int i = 1; i < idx.length; i++) {
+      idx[i] = NDArrayIndex.all();
+    }
+    return a.get(idx).dup();
+  }
+
+  private Behavior<Command> onStepDone(Map<Integer, Object> replies) {
+    long end = phaseStartNs;
+    Device.StepDone critical = null;
+    for (Object r : replies.values()) {
+      Device.StepDone s = (Device.StepDone) r;
+      if (critical == null || s.endNs() > critical.endNs()) {
+        critical = s;
+      }
+      end = Math.max(end, s.endNs());
+    }
+    if (critical != null) {
+      breakdown =
+          breakdown.plus(
+              new Breakdown(
+                  critical.endNs() - critical.gradientArrivalNs(),
+                  0,
+                  critical.gradientArrivalNs() - critical.sendNs(),
+                  0));
+    }
+    phaseStartNs = end;
+    step++;
+    return nextStepOrUpload();
+  }
+
+  private Behavior<Command> onServerStep(ServerStep m) {
+    Device.Activations a = m.activations();
+    int d = a.device();
+    if (visit == null || phase != Phase.LOCAL || !copies.containsKey(d)) {
+      return this;
+    }
+    INDArray grad = null;
+    if (setup.full()) {
+      LossStep s = copies.get(d).trainStep(a.activations(), a.labels());
+      lossSum += s.loss();
+      lossCount++;
+      grad = s.inputGradient().dup();
+    }
+    double share = visit.plan().serverShare().get(d);
+    long end =
+        setup
+            .copyCpu()
+            .apply(d)
+            .end(
+                a.arrivalNs(),
+                a.batchSize() * setup.flopsPerSample(),
+                share * setup.flopsPerSecond());
+    copyServerNs.merge(d, end - a.arrivalNs(), Long::sum);
+    m.device().tell(new Device.LocalGradient(a.step(), grad, end));
+    return this;
+  }
+
+  private Behavior<Command> onLocalDone(Map<Integer, Object> replies) {
+    localEnds = new TreeMap<>();
+    for (Map.Entry<Integer, Object> e : replies.entrySet()) {
+      localEnds.put(e.getKey(), ((Device.LocalDone) e.getValue()).endNs());
+    }
+    return upload(phaseStartNs, localEnds);
+  }
+
+  private Behavior<Command> upload(long sendNs, Map<Integer, Long> perDeviceSend) {
+    if (active.isEmpty()) {
+      return finish(sendNs);
+    }
+    phaseStartNs = sendNs;
+    ActorRef<Barrier.Command> b = barrier(Phase.UPLOAD);
+    for (int d : active) {
+      long t = perDeviceSend == null ? sendNs : perDeviceSend.get(d);
+      visit.plan().refs().get(d).tell(new Device.Upload(t, b));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onUploaded(Map<Integer, Object> replies) {
+    long end = phaseStartNs;
+    int critical = -1;
+    long latest = Long.MIN_VALUE;
+    List<INDArray> params = new ArrayList<>();
+    List<Long> samples = new ArrayList<>();
+    for (Map.Entry<Integer, Object> e : replies.entrySet()) {
+      Device.Uploaded u = (Device.Uploaded) e.getValue();
+      stats.put(e.getKey(), u.stats());
+      // The device whose model arrives last is the critical one; ties go to the lowest id.
+      if (u.arrivalNs() > latest) {
+        latest = u.arrivalNs();
+        critical = e.getKey();
+      }
+      end = Math.max(end, u.arrivalNs());
+      if (u.params() != null) {
+        params.add(u.params());
+        samples.add(u.samples());
+      }
+    }
+    aggregated = params.isEmpty() ? visit.plan().deviceParams() : FedAvg.average(params, samples);
+    if (visit.plan().mode() != VisitPlan.Mode.PER_DEVICE_COPIES) {
+      breakdown = breakdown.plus(new Breakdown(0, 0, 0, end - phaseStartNs));
+      return finish(end);
+    }
+    // SplitFed v1: the critical device's own path, then the server copies are averaged and the
+    // aggregated device model goes down to every device.
+    if (critical >= 0) {
+      Device.RoundStats s = stats.get(critical);
+      long upload = end - localEnds.get(critical);
+      long serverNs = copyServerNs.getOrDefault(critical, 0L);
+      breakdown =
+          breakdown.plus(
+              new Breakdown(s.computeNs(), serverNs, s.uplinkNs() + s.downlinkNs() - upload, upload));
+    }
+    if (setup.full()) {
+      List<INDArray> serverParams = new ArrayList<>();
+      List<Long> serverSamples = new ArrayList<>();
+      for (Map.Entry<Integer, Object> e : replies.entrySet()) {
+        serverParams.add(copies.get(e.getKey()).params());
+        serverSamples.add(((Device.Uploaded) e.getValue()).samples());
+      }
+      if (!serverParams.isEmpty()) {
+        setup.slice().setParams(FedAvg.average(serverParams, serverSamples));
+      }
+    }
+    phaseStartNs = end;
+    ActorRef<Barrier.Command> b = barrier(Phase.DOWNLOAD);
+    for (int d : active) {
+      visit.plan().refs().get(d).tell(new Device.Download(end, aggregated, b));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDownloaded(Map<Integer, Object> replies) {
+    long end = phaseStartNs;
+    for (Object r : replies.values()) {
+      end = Math.max(end, ((Device.Ready) r).arrivalNs());
+    }
+    breakdown = breakdown.plus(new Breakdown(0, 0, 0, end - phaseStartNs));
+    return finish(end);
+  }
+
+  private Behavior<Command> finish(long endNs) {
+    VisitPlan p = visit.plan();
+    INDArray params = aggregated != null ? aggregated : p.deviceParams();
+    visit
+        .replyTo()
+        .tell(
+            new VisitDone(
+                p.round(),
+                p.cluster(),
+                params,
+                endNs,
+                breakdown,
+                lossSum,
+                lossCount,
+                stats,
+                missing,
+                new TreeSet<>(p.members()).size() - missing.size()));
+    phase = Phase.IDLE;
+    visit = null;
+    aggregated = null;
+    return this;
+  }
+
+  private Behavior<Command> onEvaluate(Evaluate m) {
+    if (!setup.full()) {
+      m.replyTo().tell(new Evaluation(Double.NaN));
+      return this;
+    }
+    setup.evalModel().slice(0).setParams(m.deviceParams());
+    setup.evalModel().slice(1).setParams(setup.slice().params());
+    int n = setup.evalSamples() <= 0 ? setup.test().size() : Math.min(setup.evalSamples(), setup.test().size());
+    int correct = 0;
+    int chunk = 1000;
+    for (int from = 0; from < n; from += chunk) {
+      int to = Math.min(n, from + chunk);
+      int[] idx = new int[to - from];
+      for (int i = 0; i < idx.length; i++) {
+        idx[i] = from + i;
+      }
+      Batch batch = setup.test().batch(idx, setup.dataType());
+      INDArray out = setup.evalModel().output(batch.features());
+      INDArray predicted = out.argMax(1);
+      INDArray truth = batch.labels().argMax(1);
+      for (int i = 0; i < idx.length; i++) {
+        if (predicted.getLong(i) == truth.getLong(i)) {
+          correct++;
+        }
+      }
+    }
+    m.replyTo().tell(new Evaluation(n == 0 ? Double.NaN : correct / (double) n));
+    return this;
+  }
+}

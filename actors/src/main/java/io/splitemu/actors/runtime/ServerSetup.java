@@ -1,0 +1,39 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.model.data.Dataset;
+import io.splitemu.model.nn.Slice;
+import io.splitemu.model.nn.SplitModel;
+import java.time.Duration;
+import java.util.function.IntFunction;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Everything the edge server actor is built from.
+ *
+ * @param slice the shared server-side slice; {@code null} in timing fidelity
+ * @param evalModel a split model used only to evaluate (device slice + server slice); {@code null}
+ *     in timing fidelity
+ * @param test the test set; {@code null} in timing fidelity
+ * @param evalSamples test samples per evaluation (0 = all)
+ * @param flopsPerSample FS(l): server forward plus backward FLOPs per sample at the cut
+ * @param flopsPerSecond phi_S
+ * @param cpu the shared processor (FCFS)
+ * @param copyCpu the processor share timeline of device n's own server copy
+ */
+public record ServerSetup(
+    Slice slice,
+    SplitModel evalModel,
+    Dataset test,
+    int evalSamples,
+    DataType dataType,
+    double flopsPerSample,
+    double flopsPerSecond,
+    ComputeTiming cpu,
+    IntFunction<ComputeTiming> copyCpu,
+    Duration barrierTimeout) {
+
+  /** Whether tensors are real. */
+  public boolean full() {
+    return slice != null;
+  }
+}

@@ -1,0 +1,266 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.actors.results.DeviceRecord;
+import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.RoundRecord;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The root of a run: spawns the devices and the edge server, plans each round's cluster visits
+ * for the scheme, runs them one after another, evaluates, and records every round, device and
+ * event; answers {@link Finished} when the run ends.
+ */
+public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
+
+  /** What the supervisor accepts. */
+  public sealed interface Command {}
+
+  /** Start the run. */
+  public record Start(ActorRef<Finished> replyTo) implements Command {}
+
+  private record WrappedVisit(EdgeServer.VisitDone done) implements Command {}
+
+  private record WrappedEvaluation(EdgeServer.Evaluation evaluation) implements Command {}
+
+  /** The run ended; {@code error} is null when it ended normally. */
+  public record Finished(int rounds, long emulatedNs, String error) {}
+
+  private static final double NS = 1e9;
+
+  private final SupervisorSetup setup;
+  private final Map<Integer, ActorRef<Device.Command>> devices = new TreeMap<>();
+  private final ActorRef<EdgeServer.Command> server;
+  private final ActorRef<EdgeServer.VisitDone> visitAdapter;
+  private final ActorRef<EdgeServer.Evaluation> evalAdapter;
+  private final TreeSet<Integer> alive = new TreeSet<>();
+  private final long wallStart = System.nanoTime();
+  private ActorRef<Finished> replyTo;
+  private INDArray deviceParams;
+  private int round;
+  private long nowNs;
+  private long roundStartNs;
+  private RoundPlanner.Clusters clusters;
+  private int visitIndex;
+  private EdgeServer.Breakdown breakdown;
+  private double lossSum;
+  private int lossCount;
+  private int participants;
+  private int failed;
+  private final Map<Integer, Integer> clusterOf = new HashMap<>();
+  private final Map<Integer, Integer> shardSize = new HashMap<>();
+  private final List<DeviceRecord> deviceRows = new ArrayList<>();
+
+  /** A supervisor for one run. */
+  public static Behavior<Command> create(SupervisorSetup setup) {
+    return Behaviors.setup(ctx -> new Supervisor(ctx, setup));
+  }
+
+  private Supervisor(ActorContext<Command> ctx, SupervisorSetup setup) {
+    super(ctx);
+    this.setup = setup;
+    for (DeviceSetup d : setup.devices()) {
+      devices.put(d.id(), ctx.spawn(Device.create(d), "device-" + d.id()));
+      alive.add(d.id());
+      shardSize.put(d.id(), d.shard().length);
+    }
+    this.server = ctx.spawn(EdgeServer.create(setup.server()), "edge-server");
+    this.visitAdapter = ctx.messageAdapter(EdgeServer.VisitDone.class, WrappedVisit::new);
+    this.evalAdapter = ctx.messageAdapter(EdgeServer.Evaluation.class, WrappedEvaluation::new);
+    this.deviceParams = setup.initialDeviceParams();
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Start.class, this::onStart)
+        .onMessage(WrappedVisit.class, this::onVisitDone)
+        .onMessage(WrappedEvaluation.class, this::onEvaluation)
+        .build();
+  }
+
+  private Behavior<Command> onStart(Start m) {
+    replyTo = m.replyTo();
+    round = 0;
+    nowNs = 0;
+    return startRound();
+  }
+
+  private Behavior<Command> startRound() {
+    round++;
+    roundStartNs = nowNs;
+    for (SupervisorSetup.Hang h : setup.hangs()) {
+      if (h.round() == round && devices.containsKey(h.device())) {
+        devices.get(h.device()).tell(Device.Hang.INSTANCE);
+        event("fault", "device-" + h.device(), "device stops answering (scenario fault)");
+      }
+    }
+    breakdown = EdgeServer.Breakdown.ZERO;
+    lossSum = 0;
+    lossCount = 0;
+    participants = 0;
+    failed = 0;
+    deviceRows.clear();
+    clusterOf.clear();
+    if (alive.isEmpty()) {
+      return finish("no device is left to train");
+    }
+    clusters = RoundPlanner.plan(setup.scheme(), List.copyOf(alive));
+    visitIndex = 0;
+    return nextVisit();
+  }
+
+  private Behavior<Command> nextVisit() {
+    if (visitIndex >= clusters.clusters().size()) {
+      return endRound();
+    }
+    List<Integer> members = new ArrayList<>(clusters.clusters().get(visitIndex));
+    members.retainAll(alive);
+    Map<Integer, ActorRef<Device.Command>> refs = new TreeMap<>();
+    Map<Integer, Double> factor = new TreeMap<>();
+    Map<Integer, Double> up = new TreeMap<>();
+    Map<Integer, Double> down = new TreeMap<>();
+    Map<Integer, Double> serverShare = new TreeMap<>();
+    double linkShare = setup.sharedSpectrum() ? 1.0 / members.size() : 1.0;
+    int steps = setup.localSteps();
+    for (int d : members) {
+      refs.put(d, devices.get(d));
+      factor.put(d, setup.factors().of(d, round));
+      up.put(d, linkShare);
+      down.put(d, linkShare);
+      serverShare.put(d, 1.0 / members.size());
+      clusterOf.put(d, visitIndex);
+      if (setup.localSteps() == 0) {
+        steps = Math.max(steps, epochSteps(d));
+      }
+    }
+    VisitPlan plan =
+        new VisitPlan(
+            round,
+            visitIndex,
+            members,
+            refs,
+            steps,
+            nowNs,
+            deviceParams,
+            clusters.mode(),
+            factor,
+            up,
+            down,
+            serverShare);
+    server.tell(new EdgeServer.RunVisit(plan, visitAdapter));
+    return this;
+  }
+
+  private int epochSteps(int device) {
+    int samples = shardSize.get(device);
+    return (samples + setup.batchSize() - 1) / setup.batchSize();
+  }
+
+  private Behavior<Command> onVisitDone(WrappedVisit w) {
+    EdgeServer.VisitDone v = w.done();
+    nowNs = v.endNs();
+    deviceParams = v.deviceParams();
+    breakdown = breakdown.plus(v.breakdown());
+    lossSum += v.lossSum();
+    lossCount += v.lossCount();
+    participants += v.participants();
+    for (Map.Entry<Integer, String> e : v.missing().entrySet()) {
+      failed++;
+      alive.remove(e.getKey());
+      event("timeout", "device-" + e.getKey(), "dropped from the run: " + e.getValue());
+    }
+    for (Map.Entry<Integer, Device.RoundStats> e : v.stats().entrySet()) {
+      Device.RoundStats s = e.getValue();
+      double share = setup.sharedSpectrum() ? 1.0 / v.stats().size() : Double.NaN;
+      deviceRows.add(
+          new DeviceRecord(
+              round,
+              e.getKey(),
+              v.cluster(),
+              setup.cut(),
+              s.computeNs() / NS,
+              s.uplinkNs() / NS,
+              s.downlinkNs() / NS,
+              s.bytesUp(),
+              s.bytesDown(),
+              share,
+              true));
+    }
+    for (int d : v.missing().keySet()) {
+      deviceRows.add(
+          new DeviceRecord(round, d, v.cluster(), setup.cut(), 0, 0, 0, 0, 0, Double.NaN, false));
+    }
+    visitIndex++;
+    return nextVisit();
+  }
+
+  private boolean evaluateThisRound() {
+    return setup.server().full() && (round % setup.evalEvery() == 0 || round == setup.rounds());
+  }
+
+  private Behavior<Command> endRound() {
+    if (evaluateThisRound()) {
+      server.tell(new EdgeServer.Evaluate(deviceParams, evalAdapter));
+      return this;
+    }
+    return record(Double.NaN);
+  }
+
+  private Behavior<Command> onEvaluation(WrappedEvaluation w) {
+    return record(w.evaluation().accuracy());
+  }
+
+  private Behavior<Command> record(double accuracy) {
+    double latency = (nowNs - roundStartNs) / NS;
+    RoundRecord r =
+        new RoundRecord(
+            round,
+            setup.scheme(),
+            nowNs / NS,
+            latency,
+            breakdown.deviceNs() / NS,
+            breakdown.serverNs() / NS,
+            breakdown.communicationNs() / NS,
+            breakdown.aggregationNs() / NS,
+            participants,
+            failed,
+            setup.cut(),
+            clusters.clusters().size(),
+            accuracy,
+            lossCount == 0 ? Double.NaN : lossSum / lossCount,
+            (System.nanoTime() - wallStart) / NS);
+    for (DeviceRecord d : deviceRows) {
+      setup.writer().device(d);
+    }
+    setup.writer().round(r);
+    setup.listener().onRound(r);
+    boolean reached = !Double.isNaN(accuracy) && accuracy >= setup.targetAccuracy();
+    if (round >= setup.rounds() || (setup.stopAtTarget() && reached)) {
+      return finish(null);
+    }
+    return startRound();
+  }
+
+  private void event(String kind, String subject, String detail) {
+    EventRecord e = new EventRecord(nowNs / NS, round, kind, subject, detail);
+    setup.writer().event(e);
+    setup.listener().onEvent(e);
+  }
+
+  private Behavior<Command> finish(String error) {
+    replyTo.tell(new Finished(round, nowNs, error));
+    return Behaviors.stopped();
+  }
+}

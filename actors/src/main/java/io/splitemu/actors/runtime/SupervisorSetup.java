@@ -1,0 +1,45 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.actors.results.ResultsWriter;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Everything the supervisor is built from.
+ *
+ * @param localSteps E; 0 means one pass over the largest shard of a cluster (the epoch)
+ * @param sharedSpectrum whether the devices that transmit at once share one band (Shannon links),
+ *     so each gets an equal share; otherwise every device has its own link at share 1
+ * @param factors the compute factor of device n in round r
+ * @param cut what {@code rounds.csv} shows as the cut
+ * @param initialDeviceParams the device-side model of round 1 ({@code null} in timing)
+ * @param hangs devices that stop answering, and from which round
+ */
+public record SupervisorSetup(
+    String scheme,
+    int rounds,
+    int localSteps,
+    int batchSize,
+    int evalEvery,
+    double targetAccuracy,
+    boolean stopAtTarget,
+    boolean sharedSpectrum,
+    ComputeFactors factors,
+    String cut,
+    INDArray initialDeviceParams,
+    List<DeviceSetup> devices,
+    ServerSetup server,
+    List<Hang> hangs,
+    ResultsWriter writer,
+    RunListener listener) {
+
+  /** The per-round compute factor of each device. */
+  @FunctionalInterface
+  public interface ComputeFactors {
+    /** Factor of device {@code device} in round {@code round} (1-based). */
+    double of(int device, int round);
+  }
+
+  /** A device that stops answering from the start of a round on. */
+  public record Hang(int device, int round) {}
+}

@@ -1,0 +1,54 @@
+package io.splitemu.actors.runtime;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One cluster visit as the supervisor plans it: which devices, how many steps, their shares, and
+ * how the server serves them.
+ *
+ * @param members device ids in the order the server concatenates or serves them
+ * @param steps local steps E of every member
+ * @param startNs emulated instant at which the visit starts
+ * @param deviceParams the device-side model the members start from ({@code null} in timing)
+ * @param mode how the server serves the members
+ * @param computeFactor per-device compute factor of this round
+ * @param upShare per-device uplink share
+ * @param downShare per-device downlink share
+ * @param serverShare per-device server compute share (per-device copies only)
+ */
+public record VisitPlan(
+    int round,
+    int cluster,
+    List<Integer> members,
+    Map<Integer, ActorRef<Device.Command>> refs,
+    int steps,
+    long startNs,
+    INDArray deviceParams,
+    Mode mode,
+    Map<Integer, Double> computeFactor,
+    Map<Integer, Double> upShare,
+    Map<Integer, Double> downShare,
+    Map<Integer, Double> serverShare) {
+
+  /** How the server serves the members of a visit. */
+  public enum Mode {
+    /**
+     * Barrier steps; one shared server model trained on the members' batches concatenated in
+     * member order (vanilla SL, PSL); the device model is broadcast at the start.
+     */
+    SHARED_CONCATENATED,
+    /**
+     * Barrier steps; one shared server model trained on the members' batches one after another
+     * in member order (SplitFed v2); timing as the concatenated form.
+     */
+    SHARED_SEQUENTIAL,
+    /**
+     * Each member runs its steps on its own server copy with its compute share, without barriers;
+     * the aggregated model is downloaded at the end (SplitFed v1).
+     */
+    PER_DEVICE_COPIES
+  }
+}
