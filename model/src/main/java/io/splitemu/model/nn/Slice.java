@@ -1,0 +1,325 @@
+package io.splitemu.model.nn;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A contiguous run of units of a chain model that trains on its own, with its own optimizer state.
+ *
+ * <p>Non-last slices train by {@link #forward} then {@link #backward}; the last slice (which holds
+ * the loss) trains by {@link #trainStep}. Updates go through DL4J's own updater exactly as {@code
+ * fit()} applies them, so a chain of slices trains to the same parameters as the unsplit network.
+ * A slice is not thread-safe: one owner (actor) drives it. Tensors it returns are copies.
+ */
+public final class Slice {
+
+  /**
+   * Units covered by a slice, as cut positions: units {@code fromCut+1 .. toCut} (1-based, as in
+   * LATENCY-MODEL.md), i.e. list indices {@code fromCut .. toCut-1}.
+   *
+   * @param fromCut cut before the slice (0 = raw input)
+   * @param toCut cut after the slice (L = end of model)
+   */
+  public record UnitRange(int fromCut, int toCut) {
+    /** Number of units in the slice. */
+    public int size() {
+      return toCut - fromCut;
+    }
+  }
+
+  private final Blueprint blueprint;
+  private final ModelOptions options;
+  private final UnitRange range;
+  private final boolean last;
+  private final long[] inShape;
+  private final long[] outShape;
+  private final SliceGraph graph;
+  private final String label;
+  private long pendingBatch = -1;
+
+  private Slice(Blueprint blueprint, ModelOptions options, UnitRange range, SliceGraph graph) {
+    this.blueprint = blueprint;
+    this.options = options;
+    this.range = range;
+    this.last = range.toCut() == blueprint.size();
+    this.inShape = blueprint.wireShapeAtCut(range.fromCut());
+    this.outShape = blueprint.shapeAtCut(range.toCut());
+    this.graph = graph;
+    this.label =
+        "slice "
+            + blueprint.units().get(range.fromCut()).name()
+            + ".."
+            + blueprint.units().get(range.toCut() - 1).name();
+  }
+
+  /** A new slice of units between two cuts, with parameters taken by name from {@code params}. */
+  static Slice create(
+      Blueprint blueprint,
+      ModelOptions options,
+      int fromCut,
+      int toCut,
+      Map<String, INDArray> params) {
+    SliceGraph g = new SliceGraph(blueprint.config(fromCut, toCut, options));
+    g.init();
+    Slice s = new Slice(blueprint, options, new UnitRange(fromCut, toCut), g);
+    s.loadParamTable(params);
+    return s;
+  }
+
+  /** Units covered, as cut positions. */
+  public UnitRange unitRange() {
+    return range;
+  }
+
+  /** Names of the units in this slice, in forward order. */
+  public List<String> unitNames() {
+    List<String> names = new ArrayList<>();
+    for (int j = range.fromCut(); j < range.toCut(); j++) {
+      names.add(blueprint.units().get(j).name());
+    }
+    return names;
+  }
+
+  /** Whether this slice ends the model (holds the loss; trains with {@link #trainStep}). */
+  public boolean isLast() {
+    return last;
+  }
+
+  /** Per-sample input shape: {@code {784}} for the first slice, the cut activation otherwise. */
+  public long[] inputShape() {
+    return inShape.clone();
+  }
+
+  /** Per-sample output shape. */
+  public long[] outputShape() {
+    return outShape.clone();
+  }
+
+  /** Number of parameters. */
+  public long numParams() {
+    return graph.numParams();
+  }
+
+  /** Precision of this slice's tensors. */
+  public DataType dataType() {
+    return options.dataType();
+  }
+
+  /**
+   * Training-mode forward pass of a non-last slice; remembers what {@link #backward} needs.
+   *
+   * @param input {@code [batch, inputShape...]}
+   * @return the activation at the slice output (a copy)
+   */
+  public INDArray forward(INDArray input) {
+    requireNotLast("forward");
+    long batch = Tensors.checkShape(label + " input", input, inShape, -1);
+    Tensors.checkFinite(label + " input", input);
+    Map<String, INDArray> acts = graph.feedForward(new INDArray[] {cast(input)}, true, false);
+    pendingBatch = batch;
+    return acts.get(outputVertex()).dup();
+  }
+
+  /**
+   * Backward pass of a non-last slice after {@link #forward}: computes the parameter gradients,
+   * applies this slice's update and returns the gradient at its input.
+   *
+   * @param outputGradient gradient of the summed batch loss at the slice output, same shape as the
+   *     forward output
+   */
+  public INDArray backward(INDArray outputGradient) {
+    requireNotLast("backward");
+    if (pendingBatch < 0) {
+      throw new IllegalStateException(label + ": backward called without a forward pass");
+    }
+    Tensors.checkShape(label + " output gradient", outputGradient, outShape, pendingBatch);
+    Tensors.checkFinite(label + " output gradient", outputGradient);
+    graph.backpropGradient(cast(outputGradient));
+    INDArray inputGradient = graph.takeInputGradient();
+    applyUpdate(graph.gradient(), (int) pendingBatch);
+    pendingBatch = -1;
+    return inputGradient;
+  }
+
+  /**
+   * One training step of the last slice: forward, loss, backward and update.
+   *
+   * @param input {@code [batch, inputShape...]}
+   * @param labels one-hot {@code [batch, classes]}
+   * @return the mean loss before the update and the gradient at the slice input
+   */
+  public LossStep trainStep(INDArray input, INDArray labels) {
+    if (!last) {
+      throw new IllegalStateException(label + " is not the last slice: use forward and backward");
+    }
+    long batch = Tensors.checkShape(label + " input", input, inShape, -1);
+    Tensors.checkShape(label + " labels", labels, outShape, batch);
+    Tensors.checkFinite(label + " input", input);
+    Tensors.checkFinite(label + " labels", labels);
+    graph.setInputs(cast(input));
+    graph.setLabels(cast(labels));
+    graph.computeGradientAndScore();
+    double loss = graph.score();
+    INDArray inputGradient = graph.takeInputGradient();
+    applyUpdate(graph.gradient(), (int) batch);
+    graph.clear();
+    return new LossStep(loss, inputGradient);
+  }
+
+  /** Inference (test-mode) forward pass; does not touch training state. */
+  public INDArray output(INDArray input) {
+    Tensors.checkShape(label + " input", input, inShape, -1);
+    Tensors.checkFinite(label + " input", input);
+    return graph.outputSingle(false, cast(input)).dup();
+  }
+
+  /** A copy of the flat parameter vector (DL4J order of this slice's graph). */
+  public INDArray params() {
+    if (graph.numParams() == 0) {
+      return Nd4j.zeros(options.dataType(), 0);
+    }
+    return graph.params().dup();
+  }
+
+  /** Replaces the parameters by a flat vector of {@link #numParams()} values. */
+  public void setParams(INDArray params) {
+    long n = graph.numParams();
+    if (params == null || params.length() != n || (params.rank() > 1 && !params.isVector())) {
+      throw new IllegalArgumentException(
+          label
+              + ": expected a parameter vector of length "
+              + n
+              + " but got shape "
+              + (params == null ? "null" : Arrays.toString(params.shape())));
+    }
+    Tensors.checkFinite(label + " parameters", params);
+    if (n > 0) {
+      graph.params().assign(cast(params).reshape(n));
+    }
+  }
+
+  /** Copies of the parameters by name ({@code vertex_param}), units in forward order. */
+  public Map<String, INDArray> paramTable() {
+    Map<String, INDArray> out = new LinkedHashMap<>();
+    for (int j = range.fromCut(); j < range.toCut(); j++) {
+      for (String v : blueprint.units().get(j).vertexNames()) {
+        for (Map.Entry<String, INDArray> e : graph.getVertex(v).paramTable(false).entrySet()) {
+          out.put(v + "_" + e.getKey(), e.getValue().dup());
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Sets every parameter of this slice from a table by name; extra entries are ignored. */
+  void loadParamTable(Map<String, INDArray> params) {
+    for (Map.Entry<String, INDArray> e : graph.paramTable(false).entrySet()) {
+      INDArray src = params.get(e.getKey());
+      if (src == null) {
+        throw new IllegalArgumentException(label + ": no value for parameter " + e.getKey());
+      }
+      if (!Arrays.equals(src.shape(), e.getValue().shape())) {
+        throw new IllegalArgumentException(
+            label
+                + ": parameter "
+                + e.getKey()
+                + " expected shape "
+                + Arrays.toString(e.getValue().shape())
+                + " but got "
+                + Arrays.toString(src.shape()));
+      }
+      e.getValue().assign(src);
+    }
+  }
+
+  /** A copy of the optimizer state (empty for a slice without parameters). */
+  public INDArray updaterState() {
+    INDArray s = numParams() == 0 ? null : graph.getUpdater().getStateViewArray();
+    return s == null ? Nd4j.zeros(options.dataType(), 0) : s.dup();
+  }
+
+  /** Replaces the optimizer state by one taken from a slice of the same units and updater. */
+  public void setUpdaterState(INDArray state) {
+    INDArray current = numParams() == 0 ? null : graph.getUpdater().getStateViewArray();
+    long n = current == null ? 0 : current.length();
+    if (state == null || state.length() != n) {
+      throw new IllegalArgumentException(
+          label
+              + ": expected an optimizer state of length "
+              + n
+              + " but got "
+              + (state == null ? "null" : Long.toString(state.length())));
+    }
+    if (n > 0) {
+      current.assign(state.reshape(current.shape()));
+    }
+  }
+
+  /** Number of updates applied so far (drives Adam's bias correction). */
+  public int iterationCount() {
+    return graph.getConfiguration().getIterationCount();
+  }
+
+  /** An independent copy: same weights, optimizer state and iteration count. */
+  public Slice copy() {
+    SliceGraph g = new SliceGraph(graph.getConfiguration().clone());
+    if (graph.numParams() > 0) {
+      g.init(graph.params().dup(), false);
+    } else {
+      g.init();
+    }
+    Slice s = new Slice(blueprint, options, range, g);
+    if (numParams() > 0) {
+      s.setUpdaterState(updaterState());
+    }
+    return s;
+  }
+
+  /** The slice's DL4J network; for inspection and tests, not for training behind its back. */
+  ComputationGraph network() {
+    return graph;
+  }
+
+  @Override
+  public String toString() {
+    return label + " (" + numParams() + " params)";
+  }
+
+  private void applyUpdate(Gradient gradient, int batch) {
+    if (graph.numParams() == 0) {
+      return;
+    }
+    // Same path as DL4J's StochasticGradientDescent: the updater turns the summed gradient into
+    // the step in place (dividing by the batch size), and the step is subtracted.
+    int iteration = graph.getConfiguration().getIterationCount();
+    int epoch = graph.getConfiguration().getEpochCount();
+    ComputationGraphUpdater updater = graph.getUpdater();
+    updater.update(gradient, iteration, epoch, batch, LayerWorkspaceMgr.noWorkspaces());
+    graph.params().subi(gradient.gradient());
+    graph.getConfiguration().setIterationCount(iteration + 1);
+  }
+
+  private String outputVertex() {
+    return blueprint.units().get(range.toCut() - 1).name();
+  }
+
+  private INDArray cast(INDArray x) {
+    return x.dataType() == options.dataType() ? x : x.castTo(options.dataType());
+  }
+
+  private void requireNotLast(String op) {
+    if (last) {
+      throw new IllegalStateException(label + " is the last slice: use trainStep instead of " + op);
+    }
+  }
+}
