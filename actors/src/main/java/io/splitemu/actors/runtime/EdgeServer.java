@@ -110,6 +110,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   private INDArray aggregated;
   private final Map<Integer, Slice> copies = new HashMap<>();
   private final Map<Integer, Long> copyServerNs = new HashMap<>();
+  // Per-device loss sums of the copies, added up in device order so that the round's loss does
+  // not depend on the wall-clock order in which devices' steps arrived.
+  private final Map<Integer, double[]> copyLoss = new TreeMap<>();
   private final ActorRef<Barrier.Outcome<Object>> outcomeAdapter;
 
   /** An edge server actor. */
@@ -153,6 +156,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     if (copiesMode) {
       copies.clear();
       copyServerNs.clear();
+      copyLoss.clear();
       for (int d : active) {
         copies.put(d, setup.full() ? setup.slice().copy() : null);
         copyServerNs.put(d, 0L);
@@ -365,8 +369,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     INDArray grad = null;
     if (setup.full()) {
       LossStep s = copies.get(d).trainStep(a.activations(), a.labels());
-      lossSum += s.loss();
-      lossCount++;
+      double[] acc = copyLoss.computeIfAbsent(d, k -> new double[2]);
+      acc[0] += s.loss();
+      acc[1]++;
       grad = s.inputGradient().dup();
     }
     double share = visit.plan().serverShare().get(d);
@@ -384,6 +389,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   }
 
   private Behavior<Command> onLocalDone(Map<Integer, Object> replies) {
+    for (double[] acc : copyLoss.values()) {
+      lossSum += acc[0];
+      lossCount += (int) acc[1];
+    }
     localEnds = new TreeMap<>();
     for (Map.Entry<Integer, Object> e : replies.entrySet()) {
       localEnds.put(e.getKey(), ((Device.LocalDone) e.getValue()).endNs());
