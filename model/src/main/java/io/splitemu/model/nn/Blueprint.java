@@ -61,7 +61,7 @@ record Blueprint(String name, List<Unit> units, long[] rawShape, int features) {
     return InputType.feedForward(s[0]);
   }
 
-  /** The graph of units {@code from+1..to} (1-based), i.e. between cuts {@code from} and {@code to}. */
+  /** The graph of the units between cuts {@code from} and {@code to} (1-based from+1..to). */
   ComputationGraphConfiguration config(int from, int to, ModelOptions options) {
     GraphBuilder b =
         new NeuralNetConfiguration.Builder()

@@ -22,7 +22,8 @@ public record ModelOptions(
       throw new IllegalArgumentException("updater must not be null");
     }
     if (!Double.isFinite(learningRate) || learningRate <= 0) {
-      throw new IllegalArgumentException("learningRate must be finite and > 0, got " + learningRate);
+      throw new IllegalArgumentException(
+          "learningRate must be finite and > 0, got " + learningRate);
     }
     if (!Double.isFinite(momentum) || momentum < 0 || momentum >= 1) {
       throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);

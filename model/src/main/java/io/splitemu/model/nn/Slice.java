@@ -273,6 +273,9 @@ public final class Slice {
   /** An independent copy: same weights, optimizer state and iteration count. */
   public Slice copy() {
     SliceGraph g = new SliceGraph(graph.getConfiguration().clone());
+    // The configuration clone drops the counters; Adam's bias correction depends on them.
+    g.getConfiguration().setIterationCount(graph.getConfiguration().getIterationCount());
+    g.getConfiguration().setEpochCount(graph.getConfiguration().getEpochCount());
     if (graph.numParams() > 0) {
       g.init(graph.params().dup(), false);
     } else {

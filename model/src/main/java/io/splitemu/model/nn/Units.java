@@ -273,7 +273,10 @@ final class Units {
         shortcut = name + "_proj";
       }
       builder.addVertex(
-          name + "_add", new ElementWiseVertex(ElementWiseVertex.Op.Add), name + "_conv2", shortcut);
+          name + "_add",
+          new ElementWiseVertex(ElementWiseVertex.Op.Add),
+          name + "_conv2",
+          shortcut);
       builder.addLayer(
           name, new ActivationLayer.Builder().activation(Activation.RELU).build(), name + "_add");
       return name;

@@ -21,8 +21,6 @@ final class TestData {
       }
       y[i][r.nextInt(10)] = 1;
     }
-    return new INDArray[] {
-      Nd4j.create(x).castTo(type), Nd4j.create(y).castTo(type)
-    };
+    return new INDArray[] {Nd4j.create(x).castTo(type), Nd4j.create(y).castTo(type)};
   }
 }
