@@ -1,0 +1,193 @@
+package io.splitemu.planner.dag;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.splitemu.model.profile.DagLayer;
+import io.splitemu.model.profile.DagProfile;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class DagSplitterTest {
+
+  /** A random DAG with skip edges and multi-consumer tensors; some costs are zero. */
+  static DagProfile randomDag(Random rnd, int n) {
+    List<DagLayer> layers = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Set<String> in = new HashSet<>();
+      // mostly the previous layer, so chains with residual skips dominate as in real models
+      in.add(i == 0 || rnd.nextInt(5) == 0 ? DagProfile.INPUT : "l" + (i - 1));
+      int extra = rnd.nextInt(3);
+      for (int e = 0; e < extra; e++) {
+        int j = rnd.nextInt(i + 1) - 1;
+        in.add(j < 0 ? DagProfile.INPUT : "l" + j);
+      }
+      double f = rnd.nextInt(6) == 0 ? 0 : 1e6 * (1 + rnd.nextInt(1000));
+      double g = rnd.nextBoolean() ? 2 * f : 1e6 * rnd.nextInt(2000);
+      long out = rnd.nextInt(8) == 0 ? 0 : 1000L * (1 + rnd.nextInt(500));
+      layers.add(new DagLayer("l" + i, new ArrayList<>(in), f, g, out, 4L * rnd.nextInt(1000)));
+    }
+    // shuffle so the profile's own topological sort is exercised
+    java.util.Collections.shuffle(layers, rnd);
+    return new DagProfile("random", 1000L * (1 + rnd.nextInt(600)), layers);
+  }
+
+  static SplitRates randomRates(Random rnd) {
+    return new SplitRates(
+        1e9 * (1 + rnd.nextInt(20)),
+        1e9 * (5 + rnd.nextInt(200)),
+        1e6 * (1 + rnd.nextInt(100)),
+        1e6 * (1 + rnd.nextInt(200)),
+        1 + rnd.nextInt(64));
+  }
+
+  @Test
+  void minCut_equalsBruteForce_on600RandomDags() {
+    Random rnd = new Random(20261121L);
+    for (int trial = 0; trial < 600; trial++) {
+      DagProfile dag = randomDag(rnd, 1 + rnd.nextInt(16));
+      SplitRates rates = randomRates(rnd);
+      DagSplit cut = DagSplitter.minCut(dag, rates);
+      DagSplit brute = DagSplitter.bruteForce(dag, rates);
+      assertEquals(
+          brute.costSeconds(), cut.costSeconds(), 1e-9 * brute.costSeconds(), "trial " + trial);
+      assertClosedAndRecomputed(dag, rates, cut);
+      DagSplit chain = DagSplitter.bestChainCut(dag, rates);
+      assertTrue(cut.costSeconds() <= chain.costSeconds() * (1 + 1e-12));
+      assertTrue(cut.costSeconds() <= DagSplitter.allOnDevice(dag, rates).costSeconds() * (1 + 1e-12));
+      assertTrue(cut.costSeconds() <= DagSplitter.allOnServer(dag, rates).costSeconds() * (1 + 1e-12));
+      BlockwiseSplit bw = DagSplitter.blockWise(dag, rates);
+      assertTrue(bw.gapSeconds() >= 0);
+      assertClosedAndRecomputed(dag, rates, bw.split());
+    }
+  }
+
+  private static void assertClosedAndRecomputed(DagProfile dag, SplitRates rates, DagSplit s) {
+    Set<String> dev = new HashSet<>(s.deviceLayers());
+    for (DagLayer l : dag.layers()) {
+      if (dev.contains(l.name())) {
+        for (String in : l.inputs()) {
+          assertTrue(
+              DagProfile.INPUT.equals(in) || dev.contains(in),
+              "device layer " + l.name() + " reads server layer " + in);
+        }
+      }
+    }
+    assertEquals(dag.size(), s.deviceLayers().size() + s.serverLayers().size());
+    // from scratch: independent of evaluate(), straight from the formula
+    double b = rates.batch();
+    double total = 0;
+    boolean inputUp = false;
+    Map<String, Integer> idx = dag.indexByName();
+    for (DagLayer l : dag.layers()) {
+      boolean d = dev.contains(l.name());
+      total += b * (l.forwardFlops() + l.backwardFlops())
+          / (d ? rates.deviceFlops() : rates.serverFlops());
+      if (!d && l.inputs().contains(DagProfile.INPUT)) {
+        inputUp = true;
+      }
+      if (d) {
+        boolean crosses = false;
+        for (DagLayer c : dag.layers()) {
+          crosses |= !dev.contains(c.name()) && c.inputs().contains(l.name());
+        }
+        if (crosses) {
+          total += b * 8.0 * l.outputBytes() * (1 / rates.uplinkBps() + 1 / rates.downlinkBps());
+        }
+      }
+    }
+    if (inputUp) {
+      total += b * 8.0 * dag.inputBytes() / rates.uplinkBps();
+    }
+    assertTrue(idx.size() == dag.size());
+    assertEquals(total, s.costSeconds(), 1e-9 * total);
+    assertEquals(
+        s.costSeconds(),
+        s.deviceComputeSeconds() + s.serverComputeSeconds() + s.communicationSeconds(),
+        1e-12 * s.costSeconds());
+  }
+
+  @Test
+  void minCut_sharedTensor_isChargedOnce() {
+    // a -> {b, c} both on the server: a's tensor crosses once, not twice
+    DagProfile dag =
+        new DagProfile(
+            "fan",
+            1_000_000,
+            List.of(
+                new DagLayer("a", List.of("input"), 1e6, 2e6, 1000, 0),
+                new DagLayer("b", List.of("a"), 1e12, 2e12, 10, 0),
+                new DagLayer("c", List.of("a"), 1e12, 2e12, 10, 0),
+                new DagLayer("d", List.of("b", "c"), 1e6, 2e6, 10, 0)));
+    SplitRates rates = new SplitRates(1e9, 1e12, 1e6, 1e6, 1);
+    DagSplit s = DagSplitter.minCut(dag, rates);
+    assertEquals(List.of("a"), s.deviceLayers());
+    assertEquals(List.of("a"), s.crossingTensors());
+    assertEquals(8.0 * 1000 * 2 / 1e6, s.communicationSeconds(), 1e-15);
+  }
+
+  @Test
+  void minCut_slowDevice_sendsRawInputUp() {
+    DagProfile dag =
+        new DagProfile(
+            "chain", 100, List.of(new DagLayer("a", List.of("input"), 1e9, 2e9, 1_000_000, 0)));
+    DagSplit s = DagSplitter.minCut(dag, new SplitRates(1e6, 1e12, 1e9, 1e9, 8));
+    assertEquals(List.of(), s.deviceLayers());
+    assertEquals(List.of("input"), s.crossingTensors());
+    assertEquals(8 * 8.0 * 100 / 1e9, s.communicationSeconds(), 1e-18);
+  }
+
+  @Test
+  void blocks_residualChain_collapsesEachResidualBlock() {
+    // stem -> [c1 -> c2 -> add(c2, stem)] -> [d1 -> add2(d1, add)] -> fc
+    DagProfile dag =
+        new DagProfile(
+            "res",
+            10,
+            List.of(
+                new DagLayer("stem", List.of("input"), 1, 2, 5, 0),
+                new DagLayer("c1", List.of("stem"), 1, 2, 5, 0),
+                new DagLayer("c2", List.of("c1"), 1, 2, 5, 0),
+                new DagLayer("add", List.of("c2", "stem"), 1, 2, 5, 0),
+                new DagLayer("d1", List.of("add"), 1, 2, 5, 0),
+                new DagLayer("add2", List.of("d1", "add"), 1, 2, 5, 0),
+                new DagLayer("fc", List.of("add2"), 1, 2, 5, 0)));
+    int[] b = DagSplitter.blocks(dag);
+    Map<String, Integer> idx = dag.indexByName();
+    assertEquals(b[idx.get("c1")], b[idx.get("add")]);
+    assertEquals(b[idx.get("c2")], b[idx.get("add")]);
+    assertEquals(b[idx.get("d1")], b[idx.get("add2")]);
+    assertTrue(b[idx.get("stem")] < b[idx.get("c1")]);
+    assertTrue(b[idx.get("add")] < b[idx.get("d1")]);
+    assertTrue(b[idx.get("add2")] < b[idx.get("fc")]);
+    assertEquals(4, DagSplitter.blockWise(dag, new SplitRates(1, 1, 1, 1, 1)).blocks());
+  }
+
+  @Test
+  void blockWise_canMissTheCutInsideABlock() {
+    // stem feeds two cheap branches with tiny outputs that meet again at join: the block
+    // {a, b, h, join} hides the cheap cut after a and b, so block-wise must send stem's tensor
+    DagProfile dag =
+        new DagProfile(
+            "inside",
+            1_000_000,
+            List.of(
+                new DagLayer("stem", List.of("input"), 1e6, 2e6, 1000, 0),
+                new DagLayer("a", List.of("stem"), 1e6, 2e6, 10, 0),
+                new DagLayer("b", List.of("stem"), 1e6, 2e6, 10, 0),
+                new DagLayer("h", List.of("a"), 1e12, 2e12, 1000, 0),
+                new DagLayer("join", List.of("h", "b"), 1e6, 2e6, 1000, 0)));
+    SplitRates rates = new SplitRates(1e9, 1e13, 1e6, 1e6, 1);
+    BlockwiseSplit bw = DagSplitter.blockWise(dag, rates);
+    assertEquals(Set.of("stem", "a", "b"), new HashSet<>(bw.full().deviceLayers()));
+    assertEquals(List.of("stem"), bw.split().deviceLayers());
+    assertEquals(2, bw.blocks());
+    assertTrue(bw.gapSeconds() > 0, "gap " + bw.gapSeconds());
+    assertEquals("blockwise", bw.split().method());
+  }
+}
