@@ -1,0 +1,215 @@
+package io.splitemu.planner.cpsl;
+
+import io.splitemu.planner.alloc.MinMaxAllocator;
+import io.splitemu.planner.latency.ClusterAssignment;
+import io.splitemu.planner.latency.CutCosts;
+import io.splitemu.planner.latency.DeviceState;
+import io.splitemu.planner.latency.RateFunction;
+import io.splitemu.planner.latency.ServerState;
+import java.util.List;
+
+/**
+ * The cost of one CPSL cluster visit for a fixed cut and round state, with the per-phase spectrum
+ * either allocated min-max (optimal) or split equally.
+ *
+ * <p>The uplink phase allocates over {@code tF_n + 8 b (a_l + 4) / rU_n(x)}, the downlink phase
+ * over {@code 8 b a_l / rD_n(y) + tB_n}; the two phases do not overlap, so each has its own
+ * shares. The value equals {@code SchemeLatency.clusterVisit} with the same shares up to rounding.
+ */
+public final class ClusterCostModel {
+
+  /** How the spectrum of a cluster is split among its members. */
+  public enum SharePolicy {
+    /** Min-max allocation per phase. */
+    OPTIMAL,
+    /** 1/|C| each. */
+    EQUAL
+  }
+
+  private final List<DeviceState> devices;
+  private final int cut;
+  private final int batch;
+  private final int localSteps;
+  private final ServerState server;
+  private final CutCosts costs;
+  private final double[] tF;
+  private final double[] tB;
+  private final RateFunction[] up;
+  private final RateFunction[] down;
+  private final double[] upK;
+  private final double[] downK;
+  private final double[] downFull;
+  private final boolean linear;
+  private final double bitsUp;
+  private final double bitsDown;
+  private final double modelBits;
+  private final double serverPerDevice;
+  private double[] sa;
+  private double[] sb;
+  private double[] sx;
+
+  /** Precomputes the per-device times for {@code devices} at cut {@code cut}. */
+  public ClusterCostModel(
+      CutCosts costs,
+      int cut,
+      int batch,
+      int localSteps,
+      List<DeviceState> devices,
+      ServerState server) {
+    if (batch <= 0 || localSteps < 0) {
+      throw new IllegalArgumentException(
+          "batch must be > 0 and local steps >= 0, got " + batch + " and " + localSteps);
+    }
+    this.costs = costs;
+    this.devices = List.copyOf(devices);
+    this.cut = cut;
+    this.batch = batch;
+    this.localSteps = localSteps;
+    this.server = server;
+    int n = devices.size();
+    tF = new double[n];
+    tB = new double[n];
+    up = new RateFunction[n];
+    down = new RateFunction[n];
+    upK = new double[n];
+    downK = new double[n];
+    downFull = new double[n];
+    double a = costs.cutBytes(cut);
+    bitsUp = 8.0 * (batch * a + batch * 4.0);
+    bitsDown = 8.0 * batch * a;
+    modelBits = 8.0 * costs.deviceParamBytes(cut);
+    serverPerDevice = batch * costs.serverFlops(cut) / server.flopsPerSecond();
+    boolean lin = true;
+    for (int i = 0; i < n; i++) {
+      DeviceState d = devices.get(i);
+      tF[i] = batch * costs.deviceForwardFlops(cut) / d.flopsPerSecond();
+      tB[i] = batch * costs.deviceBackwardFlops(cut) / d.flopsPerSecond();
+      up[i] = d.uplink();
+      down[i] = d.downlink();
+      upK[i] = bitsUp / up[i].bitsPerSecond(1);
+      downK[i] = bitsDown / down[i].bitsPerSecond(1);
+      downFull[i] = down[i].bitsPerSecond(1);
+      lin &= up[i].isLinear() && down[i].isLinear();
+    }
+    linear = lin;
+    grow(16);
+  }
+
+  /** Number of devices. */
+  public int size() {
+    return devices.size();
+  }
+
+  /** The devices, in index order. */
+  public List<DeviceState> devices() {
+    return devices;
+  }
+
+  /** The cut. */
+  public int cut() {
+    return cut;
+  }
+
+  /** Model sums used. */
+  public CutCosts costs() {
+    return costs;
+  }
+
+  /** Batch size. */
+  public int batch() {
+    return batch;
+  }
+
+  /** Local steps per cluster visit. */
+  public int localSteps() {
+    return localSteps;
+  }
+
+  /** Server state. */
+  public ServerState server() {
+    return server;
+  }
+
+  /** Speed score: the device's solo step time with the whole band (smaller is faster). */
+  public double soloStep(int i) {
+    return tF[i] + upK[i] + downK[i] + tB[i];
+  }
+
+  /** Visit time of the cluster {@code members} under {@code policy}. */
+  public double visit(int[] members, SharePolicy policy) {
+    return visit(members, policy, null, null);
+  }
+
+  /** The cluster with its shares under {@code policy}, as the runtime takes it. */
+  public ClusterAssignment assignment(int[] members, SharePolicy policy) {
+    double[] u = new double[members.length];
+    double[] d = new double[members.length];
+    visit(members, policy, u, d);
+    return new ClusterAssignment(members.clone(), u, d);
+  }
+
+  private double visit(int[] members, SharePolicy policy, double[] upOut, double[] downOut) {
+    int n = members.length;
+    grow(n);
+    double upPhase = phase(members, policy, true, upOut);
+    double maxUpload = 0;
+    double weakest = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < n; i++) {
+      int m = members[i];
+      maxUpload = Math.max(maxUpload, modelBits / up[m].bitsPerSecond(sx[i]));
+      weakest = Math.min(weakest, downFull[m]);
+    }
+    double downPhase = phase(members, policy, false, downOut);
+    double tau = upPhase + serverPerDevice * n + downPhase;
+    return modelBits / weakest + localSteps * tau + maxUpload;
+  }
+
+  // Leaves the uplink shares in sx when up is true (the FedAvg upload uses them).
+  private double phase(int[] members, SharePolicy policy, boolean isUp, double[] out) {
+    int n = members.length;
+    double bits = isUp ? bitsUp : bitsDown;
+    double t;
+    if (policy == SharePolicy.EQUAL) {
+      t = 0;
+      double x = 1.0 / n;
+      for (int i = 0; i < n; i++) {
+        int m = members[i];
+        sx[i] = x;
+        RateFunction r = isUp ? up[m] : down[m];
+        t = Math.max(t, (isUp ? tF[m] : tB[m]) + bits / r.bitsPerSecond(x));
+      }
+    } else if (linear) {
+      for (int i = 0; i < n; i++) {
+        int m = members[i];
+        sa[i] = isUp ? tF[m] : tB[m];
+        sb[i] = isUp ? upK[m] : downK[m];
+      }
+      t = MinMaxAllocator.solveLinear(sa, sb, n, sx);
+    } else {
+      double[] a = new double[n];
+      double[] b = new double[n];
+      RateFunction[] r = new RateFunction[n];
+      for (int i = 0; i < n; i++) {
+        int m = members[i];
+        a[i] = isUp ? tF[m] : tB[m];
+        b[i] = bits;
+        r[i] = isUp ? up[m] : down[m];
+      }
+      var alloc = MinMaxAllocator.allocate(a, b, r);
+      System.arraycopy(alloc.shares(), 0, sx, 0, n);
+      t = alloc.makespan();
+    }
+    if (out != null) {
+      System.arraycopy(sx, 0, out, 0, n);
+    }
+    return t;
+  }
+
+  private void grow(int n) {
+    if (sa == null || sa.length < n) {
+      sa = new double[n];
+      sb = new double[n];
+      sx = new double[n];
+    }
+  }
+}

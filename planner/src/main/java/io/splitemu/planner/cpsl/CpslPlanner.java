@@ -1,0 +1,131 @@
+package io.splitemu.planner.cpsl;
+
+import io.splitemu.planner.latency.ClusterAssignment;
+import io.splitemu.planner.latency.CutCosts;
+import io.splitemu.planner.latency.DeviceState;
+import io.splitemu.planner.latency.LatencyBreakdown;
+import io.splitemu.planner.latency.SchemeLatency;
+import io.splitemu.planner.latency.ServerState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The two-timescale CPSL planner: {@link #planCut} picks the cut by sample average
+ * approximation over sampled network states, {@link #planRound} clusters the devices of an
+ * observed round and allocates each cluster's spectrum.
+ *
+ * <p>SAA uses common random numbers: the same S states (drawn from {@code seed}) and the same
+ * clustering seeds for every candidate cut, so the comparison between cuts is not blurred by
+ * sampling noise. The result is a pure function of the inputs and the seed.
+ */
+public final class CpslPlanner {
+
+  private final CutCosts costs;
+  private final int batch;
+  private final int localSteps;
+  private final int clusters;
+  private final Clustering clustering;
+
+  /**
+   * A planner for one model and training setting.
+   *
+   * @param costs the model's cut sums
+   * @param batch batch size b
+   * @param localSteps E, local steps per cluster visit
+   * @param clusters M, the number of clusters (sizes differ by at most one)
+   * @param clustering the clustering strategy (see {@link Clusterings})
+   */
+  public CpslPlanner(CutCosts costs, int batch, int localSteps, int clusters, Clustering clustering) {
+    if (batch <= 0 || localSteps < 0 || clusters < 1) {
+      throw new IllegalArgumentException(
+          "CPSL needs batch > 0, local steps >= 0 and clusters >= 1, got "
+              + batch + ", " + localSteps + ", " + clusters);
+    }
+    this.costs = costs;
+    this.batch = batch;
+    this.localSteps = localSteps;
+    this.clusters = clusters;
+    this.clustering = clustering;
+  }
+
+  /**
+   * Large timescale: {@code argmin_l (1/S) sum_s T*(l, state_s)} over {@code candidates}; ties go
+   * to the earlier candidate.
+   */
+  public CutPlan planCut(
+      List<DeviceState> base,
+      ServerState server,
+      int[] candidates,
+      NetworkStateSampler sampler,
+      int samples,
+      long seed) {
+    if (samples < 1 || candidates.length == 0) {
+      throw new IllegalArgumentException("SAA needs samples >= 1 and at least one candidate cut");
+    }
+    SplittableRandom master = new SplittableRandom(seed);
+    List<List<DeviceState>> states = new ArrayList<>(samples);
+    long[] clusterSeeds = new long[samples];
+    for (int s = 0; s < samples; s++) {
+      states.add(sampler.sample(base.size(), master.split()).apply(base));
+      clusterSeeds[s] = master.nextLong();
+    }
+    double[] mean = new double[candidates.length];
+    int best = 0;
+    for (int c = 0; c < candidates.length; c++) {
+      double sum = 0;
+      for (int s = 0; s < samples; s++) {
+        sum += optimum(candidates[c], states.get(s), server, clusterSeeds[s]);
+      }
+      mean[c] = sum / samples;
+      if (mean[c] < mean[best]) {
+        best = c;
+      }
+    }
+    return new CutPlan(candidates[best], candidates.clone(), mean, samples);
+  }
+
+  /** All cuts 1..L-1 (each side keeps at least one unit). */
+  public int[] interiorCuts() {
+    int[] c = new int[Math.max(0, costs.units() - 1)];
+    for (int i = 0; i < c.length; i++) {
+      c[i] = i + 1;
+    }
+    return c;
+  }
+
+  /** T*(l, state): the round latency of the clustering strategy's plan for that state. */
+  public double optimum(int cut, List<DeviceState> devices, ServerState server, long seed) {
+    ClusterCostModel model =
+        new ClusterCostModel(costs, cut, batch, localSteps, devices, server);
+    int[][] groups = clustering.cluster(model, clusters, new SplittableRandom(seed));
+    return Clustering.roundLatency(model, groups, clustering.sharePolicy());
+  }
+
+  /** Small timescale: clusters and shares for the observed round state, with the prediction. */
+  public RoundPlan planRound(int cut, List<DeviceState> observed, ServerState server, long seed) {
+    ClusterCostModel model = new ClusterCostModel(costs, cut, batch, localSteps, observed, server);
+    int[][] groups = clustering.cluster(model, clusters, new SplittableRandom(seed));
+    List<ClusterAssignment> plans = new ArrayList<>(groups.length);
+    List<List<String>> ids = new ArrayList<>(groups.length);
+    List<LatencyBreakdown> per = new ArrayList<>(groups.length);
+    LatencyBreakdown total = LatencyBreakdown.ZERO;
+    for (int[] g : groups) {
+      ClusterAssignment a = model.assignment(g, clustering.sharePolicy());
+      List<DeviceState> members = new ArrayList<>(g.length);
+      List<String> names = new ArrayList<>(g.length);
+      for (int m : g) {
+        members.add(observed.get(m));
+        names.add(observed.get(m).id());
+      }
+      LatencyBreakdown visit =
+          SchemeLatency.clusterVisit(
+              costs, cut, batch, localSteps, members, a.uplinkShares(), a.downlinkShares(), server);
+      plans.add(a);
+      ids.add(List.copyOf(names));
+      per.add(visit);
+      total = total.plus(visit);
+    }
+    return new RoundPlan(cut, List.copyOf(plans), List.copyOf(ids), total, List.copyOf(per));
+  }
+}

@@ -1,0 +1,375 @@
+package io.splitemu.planner.latency;
+
+import java.util.List;
+
+/**
+ * The step and round latency formulas of LATENCY-MODEL.md sections 3 and 4, each returning a
+ * {@link LatencyBreakdown}; the emulator's accounting must agree with these.
+ *
+ * <p>Choices where the model text is silent, applied consistently:
+ *
+ * <ul>
+ *   <li>The FedAvg upload at the end of a cluster visit, SplitFed v1 and EdgeSplit uses the same
+ *       uplink share as the device's activations (the devices of a cluster upload at once).
+ *   <li>The download of the aggregated model (SplitFed v1) is a broadcast at the weakest
+ *       device's full-band downlink rate, like the cluster-visit broadcast.
+ *   <li>SplitFed v2 is the barrier step of one cluster of all devices: the server runs the N
+ *       device batches one after another on its one model, b FS(l) / phi_S each, in device-index
+ *       order, and releases all cut gradients when the last is done. Its latency therefore equals
+ *       PSL's; they differ in training semantics only (sequential updates vs one concatenated
+ *       batch).
+ *   <li>EdgeSplit aggregation is each device uploading and then downloading its own device part
+ *       W(p_n) at its bandwidth share: {@code max_n 8 W(p_n)/rU_n + max_n 8 W(p_n)/rD_n}.
+ *   <li>SFL links are dedicated per device: the rates are the rate functions at share 1.
+ * </ul>
+ */
+public final class SchemeLatency {
+
+  private SchemeLatency() {}
+
+  /** tF, tU, tD, tB of device {@code d} at cut {@code cut} with the given link shares. */
+  public static StepTimes step(
+      CutCosts c, int cut, int batch, DeviceState d, double uplinkShare, double downlinkShare) {
+    checkBatch(batch);
+    double a = c.cutBytes(cut);
+    double tF = batch * c.deviceForwardFlops(cut) / d.flopsPerSecond();
+    double tU = 8.0 * (batch * a + batch * 4.0) / rate(d.uplink(), uplinkShare, d);
+    double tD = 8.0 * batch * a / rate(d.downlink(), downlinkShare, d);
+    double tB = batch * c.deviceBackwardFlops(cut) / d.flopsPerSecond();
+    return new StepTimes(tF, tU, tD, tB);
+  }
+
+  /**
+   * Barrier step of a cluster: {@code max(tF + tU) + b |C| FS(l) / phi_S + max(tD + tB)}.
+   *
+   * @param cluster the members; {@code up[i]}, {@code down[i]} are member i's shares
+   */
+  public static LatencyBreakdown barrierStep(
+      CutCosts c,
+      int cut,
+      int batch,
+      List<DeviceState> cluster,
+      double[] up,
+      double[] down,
+      ServerState server) {
+    checkShares(cluster.size(), up, "uplink");
+    checkShares(cluster.size(), down, "downlink");
+    double bestUp = -1;
+    double upCompute = 0;
+    double upComm = 0;
+    double bestDown = -1;
+    double downCompute = 0;
+    double downComm = 0;
+    for (int i = 0; i < cluster.size(); i++) {
+      StepTimes s = step(c, cut, batch, cluster.get(i), up[i], down[i]);
+      if (s.forward() + s.uplink() > bestUp) {
+        bestUp = s.forward() + s.uplink();
+        upCompute = s.forward();
+        upComm = s.uplink();
+      }
+      if (s.downlink() + s.backward() > bestDown) {
+        bestDown = s.downlink() + s.backward();
+        downCompute = s.backward();
+        downComm = s.downlink();
+      }
+    }
+    double tS = batch * (double) cluster.size() * c.serverFlops(cut) / server.flopsPerSecond();
+    return new LatencyBreakdown(upCompute + downCompute, tS, upComm + downComm, 0);
+  }
+
+  /**
+   * Cluster visit: broadcast of W(l) at the weakest member's full-band downlink rate, E barrier
+   * steps, then the FedAvg upload {@code max 8 W(l) / rU_n}.
+   */
+  public static LatencyBreakdown clusterVisit(
+      CutCosts c,
+      int cut,
+      int batch,
+      int localSteps,
+      List<DeviceState> cluster,
+      double[] up,
+      double[] down,
+      ServerState server) {
+    if (localSteps < 0) {
+      throw new IllegalArgumentException("local steps must be >= 0, got " + localSteps);
+    }
+    double bits = 8.0 * c.deviceParamBytes(cut);
+    double weakest = Double.POSITIVE_INFINITY;
+    double upload = 0;
+    for (int i = 0; i < cluster.size(); i++) {
+      DeviceState d = cluster.get(i);
+      weakest = Math.min(weakest, d.downlink().bitsPerSecond(1));
+      upload = Math.max(upload, bits / rate(d.uplink(), up[i], d));
+    }
+    LatencyBreakdown tau = barrierStep(c, cut, batch, cluster, up, down, server);
+    return tau.times(localSteps).plus(new LatencyBreakdown(0, 0, 0, bits / weakest + upload));
+  }
+
+  /** CPSL round: the sum of the cluster visits, clusters run one after another. */
+  public static LatencyBreakdown cpslRound(
+      CutCosts c,
+      int cut,
+      int batch,
+      int localSteps,
+      List<DeviceState> devices,
+      List<ClusterAssignment> clusters,
+      ServerState server) {
+    LatencyBreakdown sum = LatencyBreakdown.ZERO;
+    for (ClusterAssignment a : clusters) {
+      List<DeviceState> members = new java.util.ArrayList<>(a.members().length);
+      for (int m : a.members()) {
+        members.add(devices.get(m));
+      }
+      sum =
+          sum.plus(
+              clusterVisit(
+                  c, cut, batch, localSteps, members, a.uplinkShares(), a.downlinkShares(), server));
+    }
+    return sum;
+  }
+
+  /** Vanilla SL round: N clusters of one, in list order, each with the whole band. */
+  public static LatencyBreakdown vanillaSlRound(
+      CutCosts c,
+      int cut,
+      int batch,
+      int localSteps,
+      List<DeviceState> devices,
+      ServerState server) {
+    LatencyBreakdown sum = LatencyBreakdown.ZERO;
+    double[] one = {1.0};
+    for (DeviceState d : devices) {
+      sum = sum.plus(clusterVisit(c, cut, batch, localSteps, List.of(d), one, one, server));
+    }
+    return sum;
+  }
+
+  /** PSL round: one cluster of all devices with the given shares. */
+  public static LatencyBreakdown pslRound(
+      CutCosts c,
+      int cut,
+      int batch,
+      int localSteps,
+      List<DeviceState> devices,
+      double[] up,
+      double[] down,
+      ServerState server) {
+    return clusterVisit(c, cut, batch, localSteps, devices, up, down, server);
+  }
+
+  /** SplitFed v2 round; by the choice in the class comment it equals {@link #pslRound}. */
+  public static LatencyBreakdown splitFedV2Round(
+      CutCosts c,
+      int cut,
+      int batch,
+      int localSteps,
+      List<DeviceState> devices,
+      double[] up,
+      double[] down,
+      ServerState server) {
+    return clusterVisit(c, cut, batch, localSteps, devices, up, down, server);
+  }
+
+  /**
+   * SplitFed v1 round: {@code max_n (I_n step_n + 8 W(l) / rU_n)} with {@code tS_n = b FS(l) /
+   * (s_n phi_S)}, plus the broadcast of the aggregated model.
+   */
+  public static LatencyBreakdown splitFedV1Round(
+      CutCosts c,
+      int cut,
+      int batch,
+      List<DeviceState> devices,
+      double[] up,
+      double[] down,
+      double[] serverShares,
+      ServerState server) {
+    int n = devices.size();
+    checkShares(n, up, "uplink");
+    checkShares(n, down, "downlink");
+    checkShares(n, serverShares, "server");
+    int[] cuts = new int[n];
+    java.util.Arrays.fill(cuts, cut);
+    LatencyBreakdown worst = perDeviceMax(c, cuts, batch, devices, up, down, serverShares, server);
+    double weakest = Double.POSITIVE_INFINITY;
+    for (DeviceState d : devices) {
+      weakest = Math.min(weakest, d.downlink().bitsPerSecond(1));
+    }
+    return worst.plus(new LatencyBreakdown(0, 0, 0, 8.0 * c.deviceParamBytes(cut) / weakest));
+  }
+
+  /**
+   * The EdgeSplit epoch time of one device: {@code I_n (tF + tU + tS_n + tD + tB)} at cut {@code
+   * cut} with bandwidth share {@code beta} on both links and server share {@code serverShare}.
+   */
+  public static double edgeSplitDeviceEpoch(
+      CutCosts c,
+      int cut,
+      int batch,
+      DeviceState d,
+      double beta,
+      double serverShare,
+      ServerState server) {
+    StepTimes s = step(c, cut, batch, d, beta, beta);
+    double tS = batch * c.serverFlops(cut) / (serverShare * server.flopsPerSecond());
+    return d.stepsPerEpoch(batch) * (s.forward() + s.uplink() + tS + s.downlink() + s.backward());
+  }
+
+  /** EdgeSplit round: epoch makespan {@code max_n I_n step_n(p_n, beta_n)} plus aggregation. */
+  public static LatencyBreakdown edgeSplitRound(
+      CutCosts c,
+      int[] cuts,
+      int batch,
+      List<DeviceState> devices,
+      double[] bandwidthShares,
+      double[] serverShares,
+      ServerState server) {
+    int n = devices.size();
+    checkShares(n, bandwidthShares, "bandwidth");
+    checkShares(n, serverShares, "server");
+    if (cuts.length != n) {
+      throw new IllegalArgumentException("need one cut per device, got " + cuts.length + " for " + n);
+    }
+    LatencyBreakdown epoch =
+        perDeviceMaxNoAgg(c, cuts, batch, devices, bandwidthShares, serverShares, server);
+    double up = 0;
+    double down = 0;
+    for (int i = 0; i < n; i++) {
+      DeviceState d = devices.get(i);
+      double bits = 8.0 * c.deviceParamBytes(cuts[i]);
+      up = Math.max(up, bits / rate(d.uplink(), bandwidthShares[i], d));
+      down = Math.max(down, bits / rate(d.downlink(), bandwidthShares[i], d));
+    }
+    return epoch.plus(new LatencyBreakdown(0, 0, 0, up + down));
+  }
+
+  /**
+   * SFL round: {@code max_n T_n}, {@code T_n = I_n (b FD/phi_n + 8 b a (1/rU + 1/rD) + b FS /
+   * f_n) + 8 W / rU} with dedicated links (rates at share 1) and server FLOP/s {@code f_n}.
+   */
+  public static LatencyBreakdown sflRound(
+      CutCosts c, int[] cuts, int batch, List<DeviceState> devices, double[] serverFlops) {
+    checkBatch(batch);
+    int n = devices.size();
+    if (cuts.length != n || serverFlops.length != n) {
+      throw new IllegalArgumentException("need one cut and one server rate per device (" + n + ")");
+    }
+    LatencyBreakdown worst = null;
+    double worstTotal = -1;
+    for (int i = 0; i < n; i++) {
+      LatencyBreakdown t = sflDevice(c, cuts[i], batch, devices.get(i), serverFlops[i]);
+      double total = t.total();
+      if (total > worstTotal) {
+        worstTotal = total;
+        worst = t;
+      }
+    }
+    return worst;
+  }
+
+  /** T_n of SFL for one device, as a breakdown. */
+  public static LatencyBreakdown sflDevice(
+      CutCosts c, int cut, int batch, DeviceState d, double serverFlopsPerSecond) {
+    double rU = d.uplink().bitsPerSecond(1);
+    double rD = d.downlink().bitsPerSecond(1);
+    double steps = d.stepsPerEpoch(batch);
+    double dev = steps * (batch * c.deviceFlops(cut) / d.flopsPerSecond());
+    double comm = steps * (8.0 * batch * c.cutBytes(cut) * (1 / rU + 1 / rD));
+    double fs = c.serverFlops(cut);
+    double srv;
+    if (fs == 0) {
+      srv = 0;
+    } else if (!(serverFlopsPerSecond > 0)) {
+      srv = Double.POSITIVE_INFINITY;
+    } else {
+      srv = steps * (batch * fs / serverFlopsPerSecond);
+    }
+    return new LatencyBreakdown(dev, srv, comm, 8.0 * c.deviceParamBytes(cut) / rU);
+  }
+
+  private static LatencyBreakdown perDeviceMax(
+      CutCosts c,
+      int[] cuts,
+      int batch,
+      List<DeviceState> devices,
+      double[] up,
+      double[] down,
+      double[] serverShares,
+      ServerState server) {
+    LatencyBreakdown worst = null;
+    double worstTotal = -1;
+    for (int i = 0; i < devices.size(); i++) {
+      DeviceState d = devices.get(i);
+      LatencyBreakdown t = perDevice(c, cuts[i], batch, d, up[i], down[i], serverShares[i], server);
+      t = t.plus(new LatencyBreakdown(0, 0, 0, 8.0 * c.deviceParamBytes(cuts[i]) / rate(d.uplink(), up[i], d)));
+      if (t.total() > worstTotal) {
+        worstTotal = t.total();
+        worst = t;
+      }
+    }
+    return worst;
+  }
+
+  private static LatencyBreakdown perDeviceMaxNoAgg(
+      CutCosts c,
+      int[] cuts,
+      int batch,
+      List<DeviceState> devices,
+      double[] shares,
+      double[] serverShares,
+      ServerState server) {
+    LatencyBreakdown worst = null;
+    double worstTotal = -1;
+    for (int i = 0; i < devices.size(); i++) {
+      LatencyBreakdown t =
+          perDevice(c, cuts[i], batch, devices.get(i), shares[i], shares[i], serverShares[i], server);
+      if (t.total() > worstTotal) {
+        worstTotal = t.total();
+        worst = t;
+      }
+    }
+    return worst;
+  }
+
+  private static LatencyBreakdown perDevice(
+      CutCosts c,
+      int cut,
+      int batch,
+      DeviceState d,
+      double up,
+      double down,
+      double serverShare,
+      ServerState server) {
+    StepTimes s = step(c, cut, batch, d, up, down);
+    double tS = batch * c.serverFlops(cut) / (serverShare * server.flopsPerSecond());
+    double steps = d.stepsPerEpoch(batch);
+    return new LatencyBreakdown(
+        steps * (s.forward() + s.backward()), steps * tS, steps * (s.uplink() + s.downlink()), 0);
+  }
+
+  private static double rate(RateFunction f, double share, DeviceState d) {
+    if (!(share > 0) || share > 1 + 1e-12) {
+      throw new IllegalArgumentException("device " + d.id() + ": share must be in (0, 1], got " + share);
+    }
+    return f.bitsPerSecond(share);
+  }
+
+  private static void checkShares(int n, double[] shares, String what) {
+    if (shares.length != n) {
+      throw new IllegalArgumentException(
+          what + " shares: need " + n + " values, got " + shares.length);
+    }
+    double sum = 0;
+    for (double s : shares) {
+      sum += s;
+    }
+    if (sum > 1 + 1e-9) {
+      throw new IllegalArgumentException(what + " shares sum to " + sum + " > 1");
+    }
+  }
+
+  private static void checkBatch(int batch) {
+    if (batch <= 0) {
+      throw new IllegalArgumentException("batch size must be > 0, got " + batch);
+    }
+  }
+}
