@@ -19,7 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Non-last slices train by {@link #forward} then {@link #backward}; the last slice (which holds
  * the loss) trains by {@link #trainStep}. Updates go through DL4J's own updater exactly as {@code
  * fit()} applies them, so a chain of slices trains to the same parameters as the unsplit network.
- * A slice is not thread-safe: one owner (actor) drives it. Tensors it returns are copies.
+ * A slice is not thread-safe: one owner (actor) drives it, with at most one forward pass awaiting
+ * its backward pass (a second forward replaces the first). Tensors it returns are copies.
  */
 public final class Slice {
 
@@ -176,8 +177,15 @@ public final class Slice {
     return new LossStep(loss, inputGradient);
   }
 
-  /** Inference (test-mode) forward pass; does not touch training state. */
+  /**
+   * Inference (test-mode) forward pass. Refused between {@link #forward} and {@link #backward},
+   * because it would clear the layer inputs the pending backward pass needs.
+   */
   public INDArray output(INDArray input) {
+    if (pendingBatch >= 0) {
+      throw new IllegalStateException(
+          label + ": output called while a forward pass awaits its backward pass");
+    }
     Tensors.checkShape(label + " input", input, inShape, -1);
     Tensors.checkFinite(label + " input", input);
     return graph.outputSingle(false, cast(input)).dup();

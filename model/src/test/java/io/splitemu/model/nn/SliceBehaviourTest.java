@@ -95,6 +95,8 @@ class SliceBehaviourTest {
     assertThrows(
         IllegalStateException.class,
         () -> split.slice(0).backward(Nd4j.zeros(DataType.DOUBLE, 2, 200)));
+    split.slice(0).forward(batch[0]);
+    assertThrows(IllegalStateException.class, () -> split.slice(0).output(batch[0]));
     assertThrows(IllegalArgumentException.class, () -> split.model().split(0));
     assertThrows(IllegalArgumentException.class, () -> split.model().split(1, 1));
     assertThrows(IllegalArgumentException.class, () -> split.model().split(2));

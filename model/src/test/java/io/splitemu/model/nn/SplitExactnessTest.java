@@ -75,7 +75,9 @@ class SplitExactnessTest {
     for (int step = 0; step < STEPS; step++) {
       INDArray[] batch = TestData.batch(100 + step, BATCH, DataType.DOUBLE);
       reference.fit(new DataSet(batch[0], batch[1]));
-      split.trainStep(batch[0], batch[1]);
+      double loss = split.trainStep(batch[0], batch[1]);
+      double expectedLoss = reference.score();
+      assertEquals(expectedLoss, loss, 1e-9 * Math.abs(expectedLoss), "loss at step " + step);
     }
 
     Map<String, INDArray> expected = reference.paramTable(false);
