@@ -158,6 +158,65 @@ public final class MinMaxAllocator {
     return t;
   }
 
+  /**
+   * General min-max over decreasing finish-time functions: bisection on the target between the
+   * best single finish time (every item with share 1) and the equal-share makespan.
+   */
+  public static Allocation allocate(java.util.List<? extends ShareDemand> demands) {
+    int n = demands.size();
+    if (n == 0) {
+      throw new IllegalArgumentException("min-max allocation needs at least one item");
+    }
+    double lo = 0;
+    double hi = 0;
+    for (ShareDemand d : demands) {
+      lo = Math.max(lo, d.finish(1));
+      hi = Math.max(hi, d.finish(1.0 / n));
+    }
+    double[] out = new double[n];
+    if (!feasible(demands, lo, out)) {
+      for (int it = 0; it < 300 && hi - lo > 1e-15 * hi; it++) {
+        double mid = 0.5 * (lo + hi);
+        if (mid <= lo || mid >= hi) {
+          break;
+        }
+        if (feasible(demands, mid, out)) {
+          hi = mid;
+        } else {
+          lo = mid;
+        }
+      }
+      if (!feasible(demands, hi, out)) {
+        java.util.Arrays.fill(out, 1.0 / n);
+      }
+    }
+    double sum = 0;
+    for (double x : out) {
+      sum += x;
+    }
+    double t = 0;
+    for (int i = 0; i < n; i++) {
+      if (sum > 0) {
+        out[i] /= sum;
+      }
+      ShareDemand d = demands.get(i);
+      t = Math.max(t, d.needsNoShare() ? d.finish(1) : d.finish(out[i]));
+    }
+    return new Allocation(out, t);
+  }
+
+  private static boolean feasible(java.util.List<? extends ShareDemand> demands, double t, double[] out) {
+    double sum = 0;
+    for (int i = 0; i < out.length; i++) {
+      out[i] = demands.get(i).minShare(t);
+      sum += out[i];
+      if (!(sum <= 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** {@code A + B / rate(x)}, with 0 payload costing nothing. */
   public static double finish(double a, double bits, RateFunction rate, double share) {
     return bits == 0 ? a : a + bits / rate.bitsPerSecond(share);

@@ -1,0 +1,233 @@
+package io.splitemu.planner.sfl;
+
+import io.splitemu.planner.alloc.MinMaxAllocator;
+import io.splitemu.planner.latency.CutCosts;
+import io.splitemu.planner.latency.DeviceState;
+import io.splitemu.planner.latency.SchemeLatency;
+import io.splitemu.planner.latency.ServerState;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * SFL alternation with server compute allocation (LATENCY-MODEL.md section 5): (1) the server's
+ * FLOP/s split min-max with cuts fixed, i.e. tau solving {@code sum_n B_n / (tau - A_n) =
+ * phi_S}; (2) each device's cut with its share fixed, chosen on fitted curves of FD, a and W over
+ * the cut index, rounded to the better neighbouring real cut and checked against the exact
+ * argmin (the exact one wins when the fit misleads). Each half-step is kept only if it does not
+ * raise the makespan, so the objective never rises.
+ */
+public final class SflPlanner {
+
+  private static final int GRID = 512;
+
+  private final CutCosts costs;
+  private final int batch;
+  private final int minCut;
+  private final int maxCut;
+  private final int degree;
+  private final int maxIterations;
+  private final CurveFit fdFit;
+  private final CurveFit actFit;
+  private final CurveFit wFit;
+
+  /** A planner over cuts 1..L-1 with cubic (or exponential) fits and at most 50 iterations. */
+  public SflPlanner(CutCosts costs, int batch) {
+    this(costs, batch, 1, costs.units() - 1, 3, 50);
+  }
+
+  /** A planner with every setting given. */
+  public SflPlanner(CutCosts costs, int batch, int minCut, int maxCut, int degree, int maxIterations) {
+    if (minCut < 0 || maxCut > costs.units() || minCut > maxCut) {
+      throw new IllegalArgumentException(
+          "SFL cut range " + minCut + ".." + maxCut + " outside 0.." + costs.units());
+    }
+    if (batch <= 0 || degree < 1 || maxIterations < 1) {
+      throw new IllegalArgumentException("SFL needs batch > 0, degree >= 1 and iterations >= 1");
+    }
+    this.costs = costs;
+    this.batch = batch;
+    this.minCut = minCut;
+    this.maxCut = maxCut;
+    this.degree = degree;
+    this.maxIterations = maxIterations;
+    int n = maxCut - minCut + 1;
+    double[] x = new double[n];
+    double[] fd = new double[n];
+    double[] a = new double[n];
+    double[] w = new double[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = minCut + i;
+      fd[i] = costs.deviceFlops(minCut + i);
+      a[i] = costs.cutBytes(minCut + i);
+      w[i] = costs.deviceParamBytes(minCut + i);
+    }
+    fdFit = LeastSquares.best(x, fd, degree);
+    actFit = LeastSquares.best(x, a, degree);
+    wFit = LeastSquares.best(x, w, degree);
+  }
+
+  /** Runs the alternation from the best uniform cut with equal compute shares. */
+  public SflPlan plan(List<DeviceState> devices, ServerState server) {
+    int n = devices.size();
+    int[] cuts = new int[n];
+    Arrays.fill(cuts, uniformCut(devices, server));
+    double[] f = equal(n, server);
+    double cur = makespan(devices, cuts, f);
+    List<Double> history = new ArrayList<>();
+    history.add(cur);
+    int choices = 0;
+    int agreed = 0;
+    for (int it = 0; it < maxIterations; it++) {
+      double before = cur;
+      double[] nf = allocate(devices, cuts, server);
+      double withAlloc = makespan(devices, cuts, nf);
+      if (withAlloc <= cur) {
+        f = nf;
+        cur = withAlloc;
+      }
+      int[] next = cuts.clone();
+      for (int i = 0; i < n; i++) {
+        DeviceState d = devices.get(i);
+        int fitted = fittedCut(d, f[i]);
+        int exact = exactCut(d, f[i]);
+        choices++;
+        if (fitted == exact) {
+          agreed++;
+        }
+        double tf = deviceTime(d, fitted, f[i]);
+        double te = deviceTime(d, exact, f[i]);
+        int pick = tf <= te ? fitted : exact;
+        if (deviceTime(d, pick, f[i]) <= deviceTime(d, cuts[i], f[i])) {
+          next[i] = pick;
+        }
+      }
+      double withCuts = makespan(devices, next, f);
+      if (withCuts <= cur) {
+        cuts = next;
+        cur = withCuts;
+      }
+      history.add(cur);
+      if (cur >= before) {
+        break;
+      }
+    }
+    return new SflPlan(
+        cuts, f, cur, List.copyOf(history), fdFit, actFit, wFit,
+        choices == 0 ? 1 : agreed / (double) choices,
+        SchemeLatency.sflRound(costs, cuts, batch, devices, f));
+  }
+
+  /** The baseline: the best single cut for all devices and equal server compute shares. */
+  public SflPlan uniformBaseline(List<DeviceState> devices, ServerState server) {
+    int n = devices.size();
+    int[] cuts = new int[n];
+    Arrays.fill(cuts, uniformCut(devices, server));
+    double[] f = equal(n, server);
+    double m = makespan(devices, cuts, f);
+    return new SflPlan(
+        cuts, f, m, List.of(m), fdFit, actFit, wFit, 1,
+        SchemeLatency.sflRound(costs, cuts, batch, devices, f));
+  }
+
+  /** The fitted curves' cut for device {@code d} with server FLOP/s {@code f}. */
+  int fittedCut(DeviceState d, double f) {
+    double total = costs.deviceFlops(costs.units());
+    double rU = d.uplink().bitsPerSecond(1);
+    double rD = d.downlink().bitsPerSecond(1);
+    double steps = d.stepsPerEpoch(batch);
+    double bestX = minCut;
+    double best = Double.POSITIVE_INFINITY;
+    for (int g = 0; g <= GRID; g++) {
+      double x = minCut + (maxCut - minCut) * (g / (double) GRID);
+      double fd = fdFit.value(x);
+      double fs = Math.max(0, total - fd);
+      double t =
+          steps * (batch * fd / d.flopsPerSecond() + 8.0 * batch * actFit.value(x) * (1 / rU + 1 / rD)
+              + (fs == 0 ? 0 : batch * fs / f))
+              + 8.0 * wFit.value(x) / rU;
+      if (t < best) {
+        best = t;
+        bestX = x;
+      }
+    }
+    int lo = (int) Math.floor(bestX);
+    int hi = Math.min(maxCut, lo + 1);
+    return deviceTime(d, lo, f) <= deviceTime(d, hi, f) ? lo : hi;
+  }
+
+  /** The exact argmin over the real cuts (lowest cut on ties). */
+  int exactCut(DeviceState d, double f) {
+    int best = minCut;
+    for (int p = minCut + 1; p <= maxCut; p++) {
+      if (deviceTime(d, p, f) < deviceTime(d, best, f)) {
+        best = p;
+      }
+    }
+    return best;
+  }
+
+  private int uniformCut(List<DeviceState> devices, ServerState server) {
+    double[] f = equal(devices.size(), server);
+    int best = minCut;
+    double bestM = Double.POSITIVE_INFINITY;
+    for (int p = minCut; p <= maxCut; p++) {
+      int[] cuts = new int[devices.size()];
+      Arrays.fill(cuts, p);
+      double m = makespan(devices, cuts, f);
+      if (m < bestM) {
+        bestM = m;
+        best = p;
+      }
+    }
+    return best;
+  }
+
+  private double[] allocate(List<DeviceState> devices, int[] cuts, ServerState server) {
+    int n = devices.size();
+    double[] a = new double[n];
+    double[] k = new double[n];
+    double[] x = new double[n];
+    for (int i = 0; i < n; i++) {
+      DeviceState d = devices.get(i);
+      // T_n = A_n + B_n / f_n with f_n = x_n phi_S, so K_n = B_n / phi_S.
+      a[i] = SchemeLatency.sflDevice(costs, cuts[i], batch, d, 1).total()
+          - SchemeLatency.sflDevice(costs, cuts[i], batch, d, 1).serverCompute();
+      k[i] = d.stepsPerEpoch(batch) * (batch * costs.serverFlops(cuts[i])) / server.flopsPerSecond();
+    }
+    MinMaxAllocator.solveLinear(a, k, n, x);
+    double[] f = new double[n];
+    for (int i = 0; i < n; i++) {
+      f[i] = x[i] * server.flopsPerSecond();
+    }
+    return f;
+  }
+
+  private double deviceTime(DeviceState d, int cut, double f) {
+    return SchemeLatency.sflDevice(costs, cut, batch, d, f).total();
+  }
+
+  private double makespan(List<DeviceState> devices, int[] cuts, double[] f) {
+    double m = 0;
+    for (int i = 0; i < devices.size(); i++) {
+      m = Math.max(m, deviceTime(devices.get(i), cuts[i], f[i]));
+    }
+    return m;
+  }
+
+  private static double[] equal(int n, ServerState server) {
+    double[] f = new double[n];
+    Arrays.fill(f, server.flopsPerSecond() / n);
+    return f;
+  }
+
+  /** Fit of FD over the cut index. */
+  public CurveFit deviceFlopsFit() {
+    return fdFit;
+  }
+
+  /** Degree used for the polynomial fits. */
+  public int degree() {
+    return degree;
+  }
+}
