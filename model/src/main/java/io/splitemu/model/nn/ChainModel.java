@@ -17,14 +17,17 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>The weights live here as a table by parameter name, so any split ({@link #split}) starts
  * from them and a trained split can be folded back ({@link #loadFrom}) and cut again elsewhere.
- * Optimizer state does not carry over a re-cut: the new slices start with fresh optimizer state
- * (zero momentum, Adam step 0), because the state of a slice is laid out per DL4J updater block.
+ * Optimizer state carries over a re-cut too: {@link #loadFrom} also takes each parameter's
+ * optimizer state (momentum, Adam moments) and the step count, so training can continue exactly
+ * as if the cut had not moved. {@link #resetOptimizerState()} starts the optimizer afresh.
  */
 public final class ChainModel {
 
   private final Blueprint blueprint;
   private final ModelOptions options;
   private final Map<String, INDArray> params;
+  private final Map<String, INDArray> updaterState = new LinkedHashMap<>();
+  private int iterationCount;
 
   ChainModel(Blueprint blueprint, ModelOptions options) {
     this.blueprint = blueprint;
@@ -86,7 +89,7 @@ public final class ChainModel {
    * Cuts the model after the given units: {@code split(2)} gives units 1..2 and 3..L; {@code
    * split(1, 5)} gives three slices (device head, middle, device tail for U-shaped training).
    * Cuts must be strictly increasing within {@code 1..L-1}. The slices start from this model's
-   * current weights, with fresh optimizer state.
+   * current weights and optimizer state (fresh for a new model).
    */
   public SplitModel split(int... cuts) {
     int[] bounds = new int[cuts.length + 2];
@@ -106,14 +109,23 @@ public final class ChainModel {
     bounds[cuts.length + 1] = numUnits();
     List<Slice> slices = new ArrayList<>();
     for (int i = 0; i + 1 < bounds.length; i++) {
-      slices.add(Slice.create(blueprint, options, bounds[i], bounds[i + 1], params));
+      slices.add(
+          Slice.create(
+              blueprint,
+              options,
+              bounds[i],
+              bounds[i + 1],
+              params,
+              updaterState,
+              iterationCount));
     }
     return new SplitModel(this, cuts.clone(), slices);
   }
 
   /** The whole model as one slice (no cut). */
   public Slice whole() {
-    return Slice.create(blueprint, options, 0, numUnits(), params);
+    return Slice.create(
+        blueprint, options, 0, numUnits(), params, updaterState, iterationCount);
   }
 
   /** Copies of the weights by name ({@code vertex_param}), units in forward order. */
@@ -151,11 +163,24 @@ public final class ChainModel {
     }
   }
 
-  /** Takes the weights of a trained split of this model (for re-cutting or FedAvg results). */
+  /**
+   * Takes the weights, optimizer state and step count of a trained split of this model, e.g. to
+   * cut it again elsewhere. The step count taken is the largest among the slices.
+   */
   public void loadFrom(SplitModel split) {
+    int steps = 0;
     for (Slice s : split.slices()) {
       loadTable(s.paramTable());
+      updaterState.putAll(s.updaterStateTable());
+      steps = Math.max(steps, s.iterationCount());
     }
+    iterationCount = steps;
+  }
+
+  /** Forgets the optimizer state: later splits start with zero momentum and step 0. */
+  public void resetOptimizerState() {
+    updaterState.clear();
+    iterationCount = 0;
   }
 
   /** Takes the weights of the given table; every name must belong to this model. */

@@ -7,11 +7,14 @@ import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.updater.UpdaterBlock;
 import org.deeplearning4j.nn.updater.graph.ComputationGraphUpdater;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A contiguous run of units of a chain model that trains on its own, with its own optimizer state.
@@ -69,11 +72,15 @@ public final class Slice {
       ModelOptions options,
       int fromCut,
       int toCut,
-      Map<String, INDArray> params) {
+      Map<String, INDArray> params,
+      Map<String, INDArray> updaterState,
+      int iterationCount) {
     SliceGraph g = new SliceGraph(blueprint.config(fromCut, toCut, options));
     g.init();
+    g.getConfiguration().setIterationCount(iterationCount);
     Slice s = new Slice(blueprint, options, new UnitRange(fromCut, toCut), g);
     s.loadParamTable(params);
+    s.loadUpdaterStateTable(updaterState);
     return s;
   }
 
@@ -248,6 +255,78 @@ public final class Slice {
       }
       e.getValue().assign(src);
     }
+  }
+
+  /**
+   * Copies of the optimizer state by parameter name: for each parameter a {@code [k, n]} array of
+   * its k state components (Nesterov velocity; Adam first and second moments) in the element
+   * order of the parameter's flat view. Empty for a slice without parameters.
+   */
+  public Map<String, INDArray> updaterStateTable() {
+    Map<String, INDArray> out = new LinkedHashMap<>();
+    if (numParams() == 0) {
+      return out;
+    }
+    for (UpdaterBlock block : graph.getUpdater().getUpdaterBlocks()) {
+      INDArray perComponent = componentsOf(block);
+      if (perComponent == null) {
+        continue;
+      }
+      for (UpdaterBlock.ParamState ps : block.getLayersAndVariablesInBlock()) {
+        out.put(stateKey(ps), perComponent.get(NDArrayIndex.all(), range(block, ps)).dup());
+      }
+    }
+    return out;
+  }
+
+  /** Sets the optimizer state of every parameter found in the table; others keep theirs. */
+  void loadUpdaterStateTable(Map<String, INDArray> table) {
+    if (numParams() == 0 || table.isEmpty()) {
+      return;
+    }
+    for (UpdaterBlock block : graph.getUpdater().getUpdaterBlocks()) {
+      INDArray perComponent = componentsOf(block);
+      if (perComponent == null) {
+        continue;
+      }
+      for (UpdaterBlock.ParamState ps : block.getLayersAndVariablesInBlock()) {
+        INDArray src = table.get(stateKey(ps));
+        if (src != null) {
+          INDArray dst = perComponent.get(NDArrayIndex.all(), range(block, ps));
+          if (!Arrays.equals(src.shape(), dst.shape())) {
+            throw new IllegalArgumentException(
+                label
+                    + ": optimizer state of "
+                    + stateKey(ps)
+                    + " expected shape "
+                    + Arrays.toString(dst.shape())
+                    + " but got "
+                    + Arrays.toString(src.shape()));
+          }
+          dst.assign(src);
+        }
+      }
+    }
+  }
+
+  /** The block's state as {@code [k, blockLength]}: DL4J stores the k components in a row. */
+  private static INDArray componentsOf(UpdaterBlock block) {
+    INDArray view = block.getUpdaterView();
+    long length = block.getParamOffsetEnd() - block.getParamOffsetStart();
+    if (view == null || view.length() == 0 || length == 0) {
+      return null;
+    }
+    return view.reshape('c', view.length() / length, length);
+  }
+
+  private static INDArrayIndex range(UpdaterBlock block, UpdaterBlock.ParamState ps) {
+    return NDArrayIndex.interval(
+        ps.getParamOffsetStart() - block.getParamOffsetStart(),
+        ps.getParamOffsetEnd() - block.getParamOffsetStart());
+  }
+
+  private static String stateKey(UpdaterBlock.ParamState ps) {
+    return ps.getLayer().getConfig().getLayerName() + "_" + ps.getParamName();
   }
 
   /** A copy of the optimizer state (empty for a slice without parameters). */

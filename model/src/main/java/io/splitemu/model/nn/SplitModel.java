@@ -105,8 +105,8 @@ public final class SplitModel {
   }
 
   /**
-   * Folds this split's weights into its model and cuts it again; optimizer state starts fresh
-   * (see {@link ChainModel}).
+   * Folds this split's weights and optimizer state into its model and cuts it again (see {@link
+   * ChainModel#loadFrom}); training continues as if the cut had not moved.
    */
   public SplitModel resplit(int... newCuts) {
     model.loadFrom(this);

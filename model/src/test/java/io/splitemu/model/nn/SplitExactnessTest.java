@@ -61,13 +61,53 @@ class SplitExactnessTest {
     assertSplitEqualsUnsplit(model, kind, cuts);
   }
 
+  static Stream<Arguments> recuts() {
+    return Stream.of(
+        Arguments.of("lenet5", UpdaterKind.ADAM, new int[] {2}, new int[] {1, 5}),
+        Arguments.of("resnet8", UpdaterKind.SGD_MOMENTUM, new int[] {1, 3}, new int[] {4}));
+  }
+
+  @ParameterizedTest(name = "{0} {1} cuts {2} then {3}")
+  @MethodSource("recuts")
+  void recutMidRun_keepsWeightsAndOptimizerState_equalsUnsplitFit(
+      String model, UpdaterKind kind, int[] firstCuts, int[] laterCuts) {
+    ChainModel chain = ModelZoo.create(model, doubleOptions(kind));
+    ComputationGraph reference = chain.toComputationGraph();
+    SplitModel split = chain.split(firstCuts);
+    for (int step = 0; step < STEPS; step++) {
+      INDArray[] batch = TestData.batch(200 + step, BATCH, DataType.DOUBLE);
+      reference.fit(new DataSet(batch[0], batch[1]));
+      split.trainStep(batch[0], batch[1]);
+      if (step == 1) {
+        split = split.resplit(laterCuts);
+      }
+    }
+    assertEquals(STEPS, split.slice(0).iterationCount());
+    double worst = worstRelativeError(reference.paramTable(false), split.paramTable());
+    assertTrue(worst <= TOLERANCE, model + ": rel " + worst);
+  }
+
+  private static ModelOptions doubleOptions(UpdaterKind kind) {
+    return ModelOptions.defaults()
+        .withSeed(11)
+        .withDataType(DataType.DOUBLE)
+        .withUpdater(kind, kind == UpdaterKind.ADAM ? 0.01 : 0.1);
+  }
+
+  private static double worstRelativeError(
+      Map<String, INDArray> expected, Map<String, INDArray> actual) {
+    assertEquals(expected.keySet(), actual.keySet());
+    double worst = 0;
+    for (String key : expected.keySet()) {
+      INDArray e = expected.get(key);
+      double scale = Math.max(e.norm2Number().doubleValue(), 1e-12);
+      worst = Math.max(worst, e.sub(actual.get(key)).norm2Number().doubleValue() / scale);
+    }
+    return worst;
+  }
+
   static void assertSplitEqualsUnsplit(String model, UpdaterKind kind, int[] cuts) {
-    ModelOptions options =
-        ModelOptions.defaults()
-            .withSeed(11)
-            .withDataType(DataType.DOUBLE)
-            .withUpdater(kind, kind == UpdaterKind.ADAM ? 0.01 : 0.1);
-    ChainModel chain = ModelZoo.create(model, options);
+    ChainModel chain = ModelZoo.create(model, doubleOptions(kind));
     ComputationGraph reference = chain.toComputationGraph();
     SplitModel split = chain.split(cuts);
     Map<String, INDArray> initial = chain.paramTable();
