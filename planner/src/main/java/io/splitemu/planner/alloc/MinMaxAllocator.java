@@ -107,7 +107,10 @@ public final class MinMaxAllocator {
           lo = mid;
         }
       }
-      feasible(a, bits, rates, n, hi, out);
+      if (!feasible(a, bits, rates, n, hi, out)) {
+        // hi is the equal-share makespan: rounding may make its exact inverse miss by an ulp.
+        java.util.Arrays.fill(out, 1.0 / n);
+      }
     }
     double sum = 0;
     for (int i = 0; i < n; i++) {

@@ -1,0 +1,137 @@
+package io.splitemu.planner.cpsl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.model.profile.UnitProfile;
+import io.splitemu.planner.latency.ClusterAssignment;
+import io.splitemu.planner.latency.CutCosts;
+import io.splitemu.planner.latency.DeviceState;
+import io.splitemu.planner.latency.SchemeLatency;
+import io.splitemu.planner.latency.ServerState;
+import io.splitemu.planner.latency.TestChains;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class CpslPlannerTest {
+
+  @Test
+  void planRound_predictionEqualsSchemeLatencyAndCoversEveryDeviceOnce() {
+    CutCosts c = CutCosts.of(TestChains.cnn(3, 12));
+    List<DeviceState> devices = TestChains.shannonDevices(3, 23);
+    ServerState server = new ServerState(3e11);
+    CpslPlanner p = new CpslPlanner(c, 16, 4, 5, new GibbsClustering());
+    RoundPlan plan = p.planRound(4, devices, server, 11);
+    double direct =
+        SchemeLatency.cpslRound(c, 4, 16, 4, devices, plan.clusters(), server).total();
+    assertEquals(direct, plan.predicted().total(), 1e-12 * direct);
+    boolean[] seen = new boolean[devices.size()];
+    for (ClusterAssignment a : plan.clusters()) {
+      assertTrue(a.members().length == 4 || a.members().length == 5, "sizes differ by at most one");
+      double su = 0;
+      double sd = 0;
+      for (int i = 0; i < a.members().length; i++) {
+        assertFalse(seen[a.members()[i]]);
+        seen[a.members()[i]] = true;
+        su += a.uplinkShares()[i];
+        sd += a.downlinkShares()[i];
+      }
+      assertEquals(1, su, 1e-9);
+      assertEquals(1, sd, 1e-9);
+    }
+    RoundPlan again = p.planRound(4, devices, server, 11);
+    assertEquals(plan.predicted(), again.predicted(), "same inputs and seed, same plan");
+    assertArrayEquals(plan.clusters().get(0).members(), again.clusters().get(0).members());
+  }
+
+  /**
+   * Singleton clusters, linear links and Uniform(0.5, 1.5) compute and channel factors: the round
+   * latency is linear in 1/factor, so E[T(l)] is the formula with E[1/U] = ln 3 in place of each
+   * 1/factor.
+   */
+  @Test
+  void saa_picksTheCutWithLeastAnalyticExpectation() {
+    List<UnitProfile> units = new ArrayList<>();
+    long[] act = {120000, 4000, 3000, 900, 800};
+    for (int j = 0; j < act.length; j++) {
+      double f = 4e6 * (act.length - j);
+      units.add(new UnitProfile("u" + j, f, 2 * f, act[j], 1000L * (j + 1) * (j + 1), 4000L * (j + 1) * (j + 1)));
+    }
+    CutCosts c = CutCosts.of(new ChainProfile("saa", 12288, units));
+    List<DeviceState> base = TestChains.linearDevices(21, 4);
+    ServerState server = new ServerState(2e11);
+    int b = 8;
+    int e = 3;
+    double inv = Math.log(3);
+    int[] cuts = {1, 2, 3, 4};
+    double[] analytic = new double[cuts.length];
+    for (int k = 0; k < cuts.length; k++) {
+      int l = cuts[k];
+      double sum = 0;
+      for (DeviceState d : base) {
+        double rU = d.uplink().bitsPerSecond(1);
+        double rD = d.downlink().bitsPerSecond(1);
+        double w = 8.0 * c.deviceParamBytes(l);
+        double a = c.cutBytes(l);
+        double tau =
+            b * c.deviceFlops(l) * inv / d.flopsPerSecond()
+                + 8.0 * (b * a + b * 4.0) * inv / rU
+                + b * c.serverFlops(l) / server.flopsPerSecond()
+                + 8.0 * b * a * inv / rD;
+        sum += w * inv / rD + e * tau + w * inv / rU;
+      }
+      analytic[k] = sum;
+    }
+    int best = 0;
+    for (int k = 1; k < cuts.length; k++) {
+      if (analytic[k] < analytic[best]) {
+        best = k;
+      }
+    }
+    double second = Double.POSITIVE_INFINITY;
+    for (int k = 0; k < cuts.length; k++) {
+      if (k != best) {
+        second = Math.min(second, analytic[k]);
+      }
+    }
+    assertTrue(second > 1.05 * analytic[best], "instance must separate the cuts clearly");
+    CpslPlanner p = new CpslPlanner(c, b, e, base.size(), new GibbsClustering());
+    NetworkStateSampler sampler =
+        NetworkStateSampler.iid(
+            NetworkStateSampler.Distribution.uniform(0.5, 1.5),
+            NetworkStateSampler.Distribution.uniform(0.5, 1.5));
+    CutPlan plan = p.planCut(base, server, cuts, sampler, 2000, 42);
+    assertEquals(cuts[best], plan.cut());
+    for (int k = 0; k < cuts.length; k++) {
+      assertEquals(analytic[k], plan.meanLatency()[k], 0.02 * analytic[k], "cut " + cuts[k]);
+    }
+    CutPlan again = p.planCut(base, server, cuts, sampler, 2000, 42);
+    assertArrayEquals(plan.meanLatency(), again.meanLatency());
+  }
+
+  @Test
+  void replanPolicy_firesOnPeriodOrDrift() {
+    ReplanPolicy r = new ReplanPolicy(10, 0.2);
+    assertFalse(r.shouldReplan(3, 1.1, 1.0));
+    assertTrue(r.shouldReplan(3, 1.3, 1.0));
+    assertTrue(r.shouldReplan(10, 1.0, 1.0));
+  }
+
+  @Test
+  void pslAndVanilla_areTheOneAndNClusterCases() {
+    CutCosts c = CutCosts.of(TestChains.cnn(5, 8));
+    List<DeviceState> d = TestChains.linearDevices(5, 6);
+    ServerState s = new ServerState(1e11);
+    RoundPlan vanilla = new CpslPlanner(c, 8, 2, 6, new SortedClustering()).planRound(2, d, s, 1);
+    double direct = SchemeLatency.vanillaSlRound(c, 2, 8, 2, d, s).total();
+    assertEquals(direct, vanilla.predicted().total(), 1e-12 * direct);
+    RoundPlan psl = new CpslPlanner(c, 8, 2, 1, new GibbsClustering()).planRound(2, d, s, 1);
+    double[] eq = {1 / 6.0, 1 / 6.0, 1 / 6.0, 1 / 6.0, 1 / 6.0, 1 / 6.0};
+    double equal = SchemeLatency.pslRound(c, 2, 8, 2, d, eq, eq, s).total();
+    assertTrue(psl.predicted().total() <= equal, "min-max shares never worse than equal ones");
+  }
+}
