@@ -62,7 +62,8 @@ public final class DagJson {
       root = MAPPER.readTree(json);
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
-      String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+      String where =
+          at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
       throw new IllegalArgumentException(
           source + ": malformed JSON" + where + ": " + e.getOriginalMessage().split("\n")[0]);
     }
