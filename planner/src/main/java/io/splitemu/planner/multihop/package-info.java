@@ -1,0 +1,2 @@
+/** Multihop (MP-SL) split placement, its epoch estimate and the horizontal-scaling baseline. */
+package io.splitemu.planner.multihop;
