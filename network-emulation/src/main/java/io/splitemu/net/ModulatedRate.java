@@ -1,0 +1,31 @@
+package io.splitemu.net;
+
+import java.math.BigDecimal;
+
+/** A rate multiplied by a modulation; past the modulation's horizon the base rate's fast path runs. */
+public record ModulatedRate(RateFunction base, RateModulation modulation) implements RateFunction {
+
+  @Override
+  public RatePiece pieceAt(long tNanos) {
+    RatePiece b = base.pieceAt(tNanos);
+    RatePiece m = modulation.factorAt(tNanos);
+    return new RatePiece(
+        Math.max(b.startNanos(), m.startNanos()),
+        Math.min(b.endNanos(), m.endNanos()),
+        b.perSecond().multiply(m.perSecond()));
+  }
+
+  @Override
+  public long finish(long t0, BigDecimal amount) {
+    long horizon = modulation.horizonNanos();
+    if (t0 >= horizon) {
+      return base.finish(t0, amount);
+    }
+    BigDecimal[] left = {amount.multiply(NANOS_PER_SECOND)};
+    long t = RateFunction.walk(this, t0, left, horizon);
+    if (left[0].signum() == 0) {
+      return t;
+    }
+    return base.finish(t, left[0].divide(NANOS_PER_SECOND));
+  }
+}

@@ -1,0 +1,143 @@
+package io.splitemu.net.trace;
+
+import io.splitemu.net.EmulatedInstant;
+import io.splitemu.net.RateFunction;
+import io.splitemu.net.RatePiece;
+import io.splitemu.net.UndeliverableException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.math.RoundingMode;
+import java.util.Arrays;
+
+/**
+ * The rate function of a {@link RateTrace}, with exact prefix sums so that a transfer costs a
+ * binary search however many passes it spans.
+ *
+ * <p>Internally amounts are held as rate x nanoseconds (bits x 1e9), so sums need no division.
+ */
+final class TraceRate implements RateFunction {
+  private final long[] times;
+  private final BigDecimal[] rates;
+  private final EndPolicy end;
+  private final long pass;
+  private final BigDecimal[] cum; // cum[i] = scaled bits from 0 to times[i]
+  private final BigDecimal passCap;
+  private final BigDecimal afterRate;
+
+  TraceRate(long[] times, BigDecimal[] rates, EndPolicy end) {
+    this.times = times;
+    this.rates = rates;
+    this.end = end;
+    int n = times.length;
+    this.pass = times[n - 1];
+    this.cum = new BigDecimal[n];
+    cum[0] = BigDecimal.ZERO;
+    for (int i = 1; i < n; i++) {
+      cum[i] = cum[i - 1].add(rates[i - 1].multiply(BigDecimal.valueOf(times[i] - times[i - 1])));
+    }
+    this.passCap = cum[n - 1];
+    this.afterRate = end == EndPolicy.HOLD_LAST ? rates[n - 1] : BigDecimal.ZERO;
+  }
+
+  /** Index of the segment holding offset 0 <= off < pass: the last i with times[i] <= off. */
+  private int segment(long off) {
+    int i = Arrays.binarySearch(times, off);
+    if (i < 0) {
+      return -i - 2;
+    }
+    while (i + 1 < times.length && times[i + 1] == off) {
+      i++; // zero-length segments: the last sample at this time holds
+    }
+    return i;
+  }
+
+  @Override
+  public RatePiece pieceAt(long t) {
+    if (end != EndPolicy.LOOP && t >= pass) {
+      return new RatePiece(pass, Long.MAX_VALUE, afterRate);
+    }
+    long base = (t / pass) * pass;
+    int i = segment(t - base);
+    long e = base + times[i + 1];
+    return new RatePiece(base + times[i], e < 0 ? Long.MAX_VALUE : e, rates[i]);
+  }
+
+  /** Scaled bits from 0 to t. */
+  private BigDecimal cumulative(long t) {
+    if (end != EndPolicy.LOOP && t >= pass) {
+      return passCap.add(afterRate.multiply(BigDecimal.valueOf(t - pass)));
+    }
+    long q = t / pass;
+    long off = t - q * pass;
+    int i = segment(off);
+    return passCap
+        .multiply(BigDecimal.valueOf(q))
+        .add(cum[i])
+        .add(rates[i].multiply(BigDecimal.valueOf(off - times[i])));
+  }
+
+  @Override
+  public BigDecimal integral(long from, long to) {
+    return cumulative(to).subtract(cumulative(from)).divide(NANOS_PER_SECOND);
+  }
+
+  @Override
+  public long finish(long t0, BigDecimal amount) {
+    if (amount.signum() <= 0) {
+      return t0;
+    }
+    BigDecimal target = cumulative(t0).add(amount.multiply(NANOS_PER_SECOND));
+    if (end != EndPolicy.LOOP) {
+      if (target.compareTo(passCap) <= 0) {
+        return withinPass(0, target);
+      }
+      if (afterRate.signum() == 0) {
+        throw new UndeliverableException(
+            "the trace ends at "
+                + EmulatedInstant.ofNanos(pass)
+                + " (end policy "
+                + end.label()
+                + ") before the transfer completes");
+      }
+      long from = Math.max(t0, pass);
+      BigDecimal left = target.subtract(cumulative(from));
+      return add(from, left.divide(afterRate, 0, RoundingMode.CEILING).toBigIntegerExact());
+    }
+    if (passCap.signum() == 0) {
+      throw new UndeliverableException("the trace carries 0 bits per pass");
+    }
+    BigInteger q =
+        target.divide(passCap, 0, RoundingMode.CEILING).toBigIntegerExact().subtract(BigInteger.ONE);
+    BigDecimal r = target.subtract(passCap.multiply(new BigDecimal(q)));
+    BigInteger base = q.multiply(BigInteger.valueOf(pass));
+    if (base.bitLength() > 62) {
+      throw new UndeliverableException("the transfer would end beyond the emulated clock's range");
+    }
+    return withinPass(base.longValueExact(), r);
+  }
+
+  /** The first instant in the pass starting at {@code base} where the pass sum reaches r > 0. */
+  private long withinPass(long base, BigDecimal r) {
+    int lo = 0;
+    int hi = times.length - 1; // smallest i with cum[i + 1] >= r, in [0, n - 2]
+    while (lo < hi - 1) {
+      int mid = (lo + hi) >>> 1;
+      if (cum[mid].compareTo(r) >= 0) {
+        hi = mid;
+      } else {
+        lo = mid;
+      }
+    }
+    int i = hi - 1;
+    BigDecimal dt = r.subtract(cum[i]).divide(rates[i], 0, RoundingMode.CEILING);
+    return add(base + times[i], dt.toBigIntegerExact());
+  }
+
+  private static long add(long t, BigInteger dt) {
+    BigInteger sum = dt.add(BigInteger.valueOf(t));
+    if (sum.bitLength() > 62) {
+      throw new UndeliverableException("the transfer would end beyond the emulated clock's range");
+    }
+    return sum.longValueExact();
+  }
+}
