@@ -158,6 +158,14 @@ class DagJsonTest {
   }
 
   @Test
+  void parse_duplicateKeyOrTrailingContent_refusedAsMalformed() {
+    var dup = refused("{\"name\": \"m\",\n \"name\": \"n\", \"inputBytes\": 1, \"layers\": []}");
+    assertTrue(dup.getMessage().startsWith(SRC + ": malformed JSON at line 2"), dup.getMessage());
+    var trailing = refused(model(layer("a", "\"input\"", "")) + "\n}");
+    assertTrue(trailing.getMessage().contains("malformed JSON at line 5"), trailing.getMessage());
+  }
+
+  @Test
   void read_missingFileAndBadContent_nameTheFile(@TempDir Path dir) throws Exception {
     Path missing = dir.resolve("none.dag.json");
     var e = assertThrows(IllegalArgumentException.class, () -> DagJson.read(missing));
