@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "A split-learning cluster emulator on Apache Pekko.",
     subcommands = {
+      SplitCommand.class,
       // further subcommands are registered here, one line each
     })
 public final class Main implements Runnable {
