@@ -1,0 +1,123 @@
+package io.splitemu.net.trace;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.LocalDateTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoField;
+import java.time.temporal.TemporalAccessor;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** A CSV trace with a header line, the columns and units given by {@link CsvOptions}. */
+public final class CsvFormat implements TraceFormat {
+  private final CsvOptions options;
+  private final DateTimeFormatter pattern;
+
+  public CsvFormat(CsvOptions options) {
+    this.options = options;
+    this.pattern =
+        switch (options.timeFormat()) {
+          case "seconds", "epoch-seconds", "epoch-millis" -> null;
+          default -> patternOf(options.timeFormat());
+        };
+  }
+
+  private static DateTimeFormatter patternOf(String p) {
+    try {
+      return DateTimeFormatter.ofPattern(p);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "csv time format must be seconds, epoch-seconds, epoch-millis or a date pattern, got '"
+              + p
+              + "': "
+              + e.getMessage());
+    }
+  }
+
+  @Override
+  public String name() {
+    return "csv";
+  }
+
+  @Override
+  public Trace read(Path path) throws IOException {
+    String file = path.getFileName().toString();
+    List<LineFormats.Line> lines = LineFormats.lines(path);
+    if (lines.isEmpty()) {
+      throw new MalformedTraceException(file, "expected a header line");
+    }
+    String split = Pattern.quote(options.delimiter());
+    List<String> header =
+        Arrays.stream(lines.get(0).text().split(split, -1)).map(String::strip).toList();
+    int tc = column(file, header, options.timeColumn());
+    int rc = column(file, header, options.rateColumn());
+    List<Long> times = new ArrayList<>();
+    List<BigDecimal> rates = new ArrayList<>();
+    for (LineFormats.Line l : lines.subList(1, lines.size())) {
+      String[] f = l.text().split(split, -1);
+      if (f.length != header.size()) {
+        throw new MalformedTraceException(
+            file, l.number(), header.size() + " columns like the header", l.text());
+      }
+      String ts = f[tc].strip();
+      String rs = f[rc].strip();
+      if (ts.equals(options.missing()) || rs.equals(options.missing())) {
+        continue;
+      }
+      long t = time(file, l, ts);
+      BigDecimal rate =
+          LineFormats.decimal(file, l, rs, "a rate in " + options.unit() + " in column '"
+              + options.rateColumn() + "'");
+      if (rate.signum() < 0) {
+        throw new MalformedTraceException(file, l.number(), "a rate >= 0", l.text());
+      }
+      if (!times.isEmpty() && t < times.get(times.size() - 1)) {
+        throw new MalformedTraceException(
+            file, l.number(), "a time not before the previous row's", l.text());
+      }
+      times.add(t);
+      rates.add(rate.movePointRight(options.unitShift()));
+    }
+    return LineFormats.rebased(file, times, rates);
+  }
+
+  private static int column(String file, List<String> header, String name) {
+    int i = header.indexOf(name);
+    if (i < 0) {
+      throw new MalformedTraceException(
+          file, "expected a header column '" + name + "', the header has " + header);
+    }
+    return i;
+  }
+
+  private long time(String file, LineFormats.Line l, String ts) {
+    String expected = "a time as " + options.timeFormat() + " in column '"
+        + options.timeColumn() + "'";
+    if (pattern == null) {
+      BigDecimal v = LineFormats.decimal(file, l, ts, expected);
+      return options.timeFormat().equals("epoch-millis")
+          ? LineFormats.secondsToNanos(v.movePointLeft(3))
+          : LineFormats.secondsToNanos(v);
+    }
+    try {
+      TemporalAccessor parsed = pattern.parse(ts);
+      // zone-less patterns are read as UTC: only differences matter after rebasing
+      long epochSecond =
+          parsed.isSupported(ChronoField.OFFSET_SECONDS)
+              ? OffsetDateTime.from(parsed).toEpochSecond()
+              : LocalDateTime.from(parsed).toEpochSecond(ZoneOffset.UTC);
+      long nano = parsed.isSupported(ChronoField.NANO_OF_SECOND)
+          ? parsed.getLong(ChronoField.NANO_OF_SECOND) : 0;
+      return Math.addExact(Math.multiplyExact(epochSecond, 1_000_000_000L), nano);
+    } catch (DateTimeException e) {
+      throw new MalformedTraceException(file, l.number(), expected, l.text());
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package io.splitemu.net.trace;
+
+/**
+ * How to read a CSV trace: columns are named by the header line.
+ *
+ * @param timeColumn header name of the time column
+ * @param timeFormat {@code seconds}, {@code epoch-seconds}, {@code epoch-millis} or a
+ *     java.time pattern such as {@code yyyy-MM-dd HH:mm:ss.SSS} (read as UTC)
+ * @param rateColumn header name of the rate column
+ * @param unit {@code bps}, {@code kbps} or {@code Mbps}
+ * @param missing a token that marks a missing value; rows with it are skipped
+ * @param delimiter the column separator
+ */
+public record CsvOptions(
+    String timeColumn,
+    String timeFormat,
+    String rateColumn,
+    String unit,
+    String missing,
+    String delimiter) {
+
+  public static final CsvOptions DEFAULT =
+      new CsvOptions("time", "seconds", "rate", "Mbps", "-", ",");
+
+  public CsvOptions {
+    if (!unit.equals("bps") && !unit.equals("kbps") && !unit.equals("Mbps")) {
+      throw new IllegalArgumentException("csv unit must be bps, kbps or Mbps, got '" + unit + "'");
+    }
+    if (delimiter.isEmpty()) {
+      throw new IllegalArgumentException("csv delimiter must not be empty");
+    }
+  }
+
+  /** Decimal places to move the rate's point right to get bit/s. */
+  int unitShift() {
+    return switch (unit) {
+      case "kbps" -> 3;
+      case "Mbps" -> 6;
+      default -> 0;
+    };
+  }
+}
