@@ -88,7 +88,8 @@ class DataCacheTest {
   @Test
   void defaultDirectory_prefersXdgCacheHome() {
     Path home = Path.of("/home/u", ".cache", "splitemu");
-    assertEquals(Path.of("/x/cache", "splitemu"), DataCache.defaultDirectory("/x/cache", "/home/u"));
+    assertEquals(
+        Path.of("/x/cache", "splitemu"), DataCache.defaultDirectory("/x/cache", "/home/u"));
     assertEquals(home, DataCache.defaultDirectory("", "/home/u"));
     assertEquals(home, DataCache.defaultDirectory(null, "/home/u"));
   }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -136,7 +137,7 @@ class PartitionerTest {
   void shards_balancedAlignedClasses_giveAtMostKClassesPerDevice() {
     // 10 classes of 120, 20 devices x 3 shards = 60 shards of 20: each shard is one class.
     int[] sizes = new int[10];
-    java.util.Arrays.fill(sizes, 120);
+    Arrays.fill(sizes, 120);
     Dataset data = labelled(sizes, 4);
     for (long seed = 0; seed < 5; seed++) {
       PartitionStats s =
