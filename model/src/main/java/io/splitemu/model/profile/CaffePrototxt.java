@@ -648,8 +648,9 @@ public final class CaffePrototxt {
         if (round != null && "FLOOR".equals(round.value())) {
           ceil = false;
         }
-        oh = poolSize(s[1], k[0], st[0], pad[0], ceil);
-        ow = poolSize(s[2], k[1], st[1], pad[1], ceil);
+        boolean padded = pad[0] > 0 || pad[1] > 0;
+        oh = poolSize(s[1], k[0], st[0], pad[0], ceil, padded);
+        ow = poolSize(s[2], k[1], st[1], pad[1], ceil, padded);
         if (oh < 1 || ow < 1) {
           throw fail(l, what, "pooling window larger than the padded input " + shapeText(s));
         }
@@ -658,12 +659,13 @@ public final class CaffePrototxt {
       return new Cost(elements(shape), 0, 0, shape);
     }
 
-    private static int poolSize(int in, int k, int stride, int pad, boolean ceil) {
+    private static int poolSize(int in, int k, int stride, int pad, boolean ceil, boolean padded) {
       int span = in + 2 * pad - k;
       int out =
           (ceil ? (int) Math.ceil(span / (double) stride) : Math.floorDiv(span, stride)) + 1;
-      // As Caffe does: the last window must start inside the image or its left padding.
-      if (pad > 0 && (out - 1) * stride >= in + pad) {
+      // As Caffe does when either axis is padded: the last window must start inside the image or
+      // its left padding, never in the right padding alone.
+      if (padded && (out - 1) * stride >= in + pad) {
         out--;
       }
       return out;

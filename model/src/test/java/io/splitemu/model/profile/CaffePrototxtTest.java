@@ -96,6 +96,23 @@ class CaffePrototxtTest {
   }
 
   @Test
+  void parse_poolingClip_appliesToBothAxesOnceEitherIsPadded() {
+    String head = "input: \"data\"\ninput_dim: 1\ninput_dim: 1\ninput_dim: 5\ninput_dim: 5\n";
+    String padded =
+        head
+            + "layer { name: \"p\" type: \"Pooling\" bottom: \"data\" top: \"p\""
+            + " pooling_param { kernel_size: 1 stride: 3 pad_h: 0 pad_w: 1 } }\n";
+    // Height: ceil(4 / 3) + 1 = 3, the 3rd window at 6 >= 5 + 0 is dropped because width is padded.
+    assertEquals(List.of(1, 2, 2), parse(padded).outputShape("p"));
+    String unpadded =
+        head
+            + "layer { name: \"p\" type: \"Pooling\" bottom: \"data\" top: \"p\""
+            + " pooling_param { kernel_size: 1 stride: 3 } }\n";
+    // Without any padding Caffe keeps the window that starts past the input.
+    assertEquals(List.of(1, 3, 3), parse(unpadded).outputShape("p"));
+  }
+
+  @Test
   void parse_groupedAndDepthwiseConvolutions_areCountedPerGroup() {
     String text =
         "layer { name: \"data\" type: \"Input\" top: \"data\""
