@@ -157,14 +157,16 @@ public final class WireCodec {
     return type.cast(message);
   }
 
+  // The deepest cause is Kryo's own refusal; wrappers above it prepend field traces.
   private static String findUnregistered(Throwable e) {
+    String found = null;
     for (Throwable t = e; t != null; t = t.getCause()) {
       String m = t.getMessage();
       if (m != null && m.contains(WireRegistry.UNREGISTERED_MARK)) {
-        return firstLine(t);
+        found = firstLine(t);
       }
     }
-    return null;
+    return found;
   }
 
   private static <X extends Throwable> X findCause(Throwable e, Class<X> type) {
