@@ -81,8 +81,8 @@ public final class BuiltinProfiles {
   /**
    * VGG-19 with biased 3x3 convolutions and ReLU (no batch-norm), as the measured weights show.
    *
-   * <p>The measured activations show 17, 9, 5, 3 and 2 pixels after the five max-pools, that is
-   * 2x2 stride-2 windows with one pixel of padding, and an adaptive average pool to 7x7 before the
+   * <p>The measured activations show 17, 9, 5, 3 and 2 pixels after the five max-pools, that is 2x2
+   * stride-2 windows with one pixel of padding, and an adaptive average pool to 7x7 before the
    * 25088-input classifier; the profile reproduces both so that cut sizes match the table.
    */
   private static ChainProfile vgg19Cifar() {
@@ -149,10 +149,9 @@ public final class BuiltinProfiles {
    * squeeze-excitation reduced to a quarter of the block's input channels.
    *
    * <p>Each block is several DAG layers so that its residual add and its squeeze-excitation branch
-   * are real DAG edges: {@code expand} (or {@code fused}), {@code dw}, {@code se} (global pool
-   * and two biased 1x1 convolutions), {@code scale} (reads {@code dw} and {@code se}),
-   * {@code project}, and {@code add} (reads {@code project} and the block input) when the block
-   * keeps its shape.
+   * are real DAG edges: {@code expand} (or {@code fused}), {@code dw}, {@code se} (global pool and
+   * two biased 1x1 convolutions), {@code scale} (reads {@code dw} and {@code se}), {@code project},
+   * and {@code add} (reads {@code project} and the block input) when the block keeps its shape.
    */
   private static DagProfile efficientNetV2S() {
     List<DagLayer> layers = new ArrayList<>();
@@ -333,7 +332,11 @@ public final class BuiltinProfiles {
 
     DagLayer layer() {
       return new DagLayer(
-          name, List.copyOf(inputs), flops, 2 * flops, FLOAT_BYTES * elements(),
+          name,
+          List.copyOf(inputs),
+          flops,
+          2 * flops,
+          FLOAT_BYTES * elements(),
           FLOAT_BYTES * params);
     }
   }

@@ -18,11 +18,11 @@ import java.util.Set;
  * Imports a Caffe network definition ({@code *.prototxt}, protobuf text format) as a DAG profile.
  *
  * <p>Figures are per sample (the batch dimension is ignored) and follow FORMATS.md: FLOPs are 2 x
- * multiply-accumulates for convolution and inner product, one per output element for pooling,
- * LRN, batch-norm, scale, element-wise, activation and softmax layers, and zero for concat, flatten
- * and dropout. In-place layers (same top and bottom) are merged into the layer that produced the
- * blob. Bad input is refused with an {@link IllegalArgumentException} naming the file, the line
- * and the layer.
+ * multiply-accumulates for convolution and inner product, one per output element for pooling, LRN,
+ * batch-norm, scale, element-wise, activation and softmax layers, and zero for concat, flatten and
+ * dropout. In-place layers (same top and bottom) are merged into the layer that produced the blob.
+ * Bad input is refused with an {@link IllegalArgumentException} naming the file, the line and the
+ * layer.
  */
 public final class CaffePrototxt {
 
@@ -53,8 +53,22 @@ public final class CaffePrototxt {
   /** Layer types that apply element by element and keep the shape of their single input. */
   private static final Set<String> ELEMENTWISE =
       Set.of(
-          "ReLU", "Sigmoid", "TanH", "ELU", "PReLU", "BNLL", "AbsVal", "Power", "Swish", "ReLU6",
-          "Clip", "BatchNorm", "Scale", "Dropout", "LRN", "Softmax");
+          "ReLU",
+          "Sigmoid",
+          "TanH",
+          "ELU",
+          "PReLU",
+          "BNLL",
+          "AbsVal",
+          "Power",
+          "Swish",
+          "ReLU6",
+          "Clip",
+          "BatchNorm",
+          "Scale",
+          "Dropout",
+          "LRN",
+          "Softmax");
 
   private CaffePrototxt() {}
 
@@ -591,8 +605,13 @@ public final class CaffePrototxt {
         case "Eltwise":
           for (Blob b : in) {
             if (!Arrays.equals(b.shape, s)) {
-              throw fail(l, what, "Eltwise bottoms differ in shape: " + shapeText(s) + " and "
-                  + shapeText(b.shape));
+              throw fail(
+                  l,
+                  what,
+                  "Eltwise bottoms differ in shape: "
+                      + shapeText(s)
+                      + " and "
+                      + shapeText(b.shape));
             }
           }
           return new Cost(el, 0, 0, s);
@@ -614,8 +633,15 @@ public final class CaffePrototxt {
       Node g = p.first("group");
       int group = g == null ? 1 : positiveInt(g, what);
       if (s[0] % group != 0 || out % group != 0) {
-        throw fail(p, what, "group " + group + " does not divide input channels " + s[0]
-            + " and num_output " + out);
+        throw fail(
+            p,
+            what,
+            "group "
+                + group
+                + " does not divide input channels "
+                + s[0]
+                + " and num_output "
+                + out);
       }
       int oh = Math.floorDiv(s[1] + 2 * pad[0] - (dil[0] * (k[0] - 1) + 1), st[0]) + 1;
       int ow = Math.floorDiv(s[2] + 2 * pad[1] - (dil[1] * (k[1] - 1) + 1), st[1]) + 1;
@@ -661,8 +687,7 @@ public final class CaffePrototxt {
 
     private static int poolSize(int in, int k, int stride, int pad, boolean ceil, boolean padded) {
       int span = in + 2 * pad - k;
-      int out =
-          (ceil ? (int) Math.ceil(span / (double) stride) : Math.floorDiv(span, stride)) + 1;
+      int out = (ceil ? (int) Math.ceil(span / (double) stride) : Math.floorDiv(span, stride)) + 1;
       // As Caffe does when either axis is padded: the last window must start inside the image or
       // its left padding, never in the right padding alone.
       if (padded && (out - 1) * stride >= in + pad) {
@@ -687,8 +712,13 @@ public final class CaffePrototxt {
       int channels = 0;
       for (Blob b : in) {
         if (b.shape[1] != s[1] || b.shape[2] != s[2]) {
-          throw fail(l, what, "Concat bottoms differ in height/width: " + shapeText(s) + " and "
-              + shapeText(b.shape));
+          throw fail(
+              l,
+              what,
+              "Concat bottoms differ in height/width: "
+                  + shapeText(s)
+                  + " and "
+                  + shapeText(b.shape));
         }
         channels += b.shape[0];
       }

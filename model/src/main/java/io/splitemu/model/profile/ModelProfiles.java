@@ -19,8 +19,8 @@ public final class ModelProfiles {
   /**
    * The DAG profile of a model name or file.
    *
-   * @throws IllegalArgumentException with a one-line reason: unknown name (listing the known
-   *     ones), missing file, unknown extension, or bad file content
+   * @throws IllegalArgumentException with a one-line reason: unknown name (listing the known ones),
+   *     missing file, unknown extension, or bad file content
    */
   public static DagProfile load(String fileOrName) {
     if (fileOrName == null || fileOrName.isBlank()) {

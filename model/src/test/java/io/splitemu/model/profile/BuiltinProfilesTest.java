@@ -18,8 +18,8 @@ class BuiltinProfilesTest {
 
   @Test
   void names_areTheThreeBuiltins_andEachLoads() {
-    assertEquals(List.of("efficientnetv2-s", "resnet101-cifar", "vgg19-cifar"),
-        BuiltinProfiles.names());
+    assertEquals(
+        List.of("efficientnetv2-s", "resnet101-cifar", "vgg19-cifar"), BuiltinProfiles.names());
     for (String n : BuiltinProfiles.names()) {
       assertEquals(n, BuiltinProfiles.get(n).name());
     }
@@ -30,8 +30,9 @@ class BuiltinProfilesTest {
     var e = assertThrows(IllegalArgumentException.class, () -> BuiltinProfiles.get("vgg16"));
     assertTrue(e.getMessage().contains("'vgg16'"), e.getMessage());
     assertTrue(e.getMessage().contains("efficientnetv2-s, resnet101-cifar, vgg19-cifar"));
-    var c = assertThrows(IllegalArgumentException.class,
-        () -> BuiltinProfiles.chain("efficientnetv2-s"));
+    var c =
+        assertThrows(
+            IllegalArgumentException.class, () -> BuiltinProfiles.chain("efficientnetv2-s"));
     assertTrue(c.getMessage().contains("is a DAG"), c.getMessage());
   }
 
@@ -102,8 +103,8 @@ class BuiltinProfilesTest {
       // The table adds 2 to 3 KB of bookkeeping to every unit's weights (and rounds to 6 digits).
       double kb = vgg.unit(j).paramBytes() / 1024.0;
       double measured = rows.get(j - 1)[2];
-      assertTrue(measured - kb >= 0 && measured - kb < 4, "unit " + j + ": " + kb + " KB vs "
-          + measured);
+      assertTrue(
+          measured - kb >= 0 && measured - kb < 4, "unit " + j + ": " + kb + " KB vs " + measured);
     }
   }
 
@@ -117,7 +118,8 @@ class BuiltinProfilesTest {
     for (int j : new int[] {3, 4, 5, 7, 8, 9, 11, 20, 32, 34, 35, 37}) {
       double kb = resnet.unit(j).paramBytes() / 1024.0;
       double measured = rows.get(j - 1)[2];
-      assertTrue(Math.abs(measured - kb) <= Math.max(0.01 * measured, 10),
+      assertTrue(
+          Math.abs(measured - kb) <= Math.max(0.01 * measured, 10),
           "unit " + j + ": " + kb + " KB vs " + measured);
     }
   }
@@ -132,9 +134,17 @@ class BuiltinProfilesTest {
       double expectedKb = chain.unit(j).outputBytes() * 128 / 1024.0;
       double measured = rows.get(j - 1)[1];
       // The table adds about 1.6 KB of bookkeeping to each batch-128 activation.
-      assertTrue(Math.abs(measured - expectedKb) <= 2 + 0.001 * measured,
-          chain.model() + " unit " + j + " (" + chain.unit(j).name() + "): " + expectedKb
-              + " KB vs measured " + measured);
+      assertTrue(
+          Math.abs(measured - expectedKb) <= 2 + 0.001 * measured,
+          chain.model()
+              + " unit "
+              + j
+              + " ("
+              + chain.unit(j).name()
+              + "): "
+              + expectedKb
+              + " KB vs measured "
+              + measured);
     }
   }
 
@@ -149,8 +159,10 @@ class BuiltinProfilesTest {
       }
       String[] f = lines.get(i).split(",");
       assertEquals(3, f.length, path + ":" + (i + 1));
-      rows.add(new double[] {Double.parseDouble(f[0]), Double.parseDouble(f[1]),
-          Double.parseDouble(f[2])});
+      rows.add(
+          new double[] {
+            Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2])
+          });
       assertEquals(rows.size(), (int) rows.get(rows.size() - 1)[0], path + ":" + (i + 1));
     }
     return rows;

@@ -152,7 +152,8 @@ class CaffePrototxtTest {
             + "layers { name: \"prob\" type: SOFTMAX bottom: \"fc\" top: \"prob\" }\n";
     CaffePrototxt.Result r = parse(text);
     DagProfile p = r.dag();
-    assertEquals(List.of("c1", "c2", "sum", "cat", "p", "fc", "prob"),
+    assertEquals(
+        List.of("c1", "c2", "sum", "cat", "p", "fc", "prob"),
         p.layers().stream().map(DagLayer::name).toList());
     assertEquals(List.of("c1", "c2"), p.layers().get(2).inputs());
     assertEquals(List.of("sum", "c1"), p.layers().get(3).inputs());
@@ -201,8 +202,7 @@ class CaffePrototxtTest {
         HEADER
             + "layer { name: \"c\" type: \"Convolution\" bottom: \"data\" top: \"c\"\n"
             + "  convolution_param { kernel_size: 3 } }\n";
-    assertEquals(
-        SRC + ":8: layer 'c': missing field 'num_output'", refused(noOutput).getMessage());
+    assertEquals(SRC + ":8: layer 'c': missing field 'num_output'", refused(noOutput).getMessage());
     String noShape = "layer { name: \"c\" type: \"ReLU\" bottom: \"data\" top: \"c\" }\n";
     assertTrue(refused(noShape).getMessage().contains("names no blob"));
     String noInput = "name: \"x\"\n";
@@ -265,9 +265,13 @@ class CaffePrototxtTest {
   @Test
   void read_allEightFiles_importWithSensibleTotals() {
     String[] files = {
-      "bvlc_alexnet_deploy.prototxt", "bvlc_googlenet_deploy.prototxt",
-      "ResNet-50-deploy.prototxt", "ResNet-101-deploy.prototxt", "DenseNet_121.prototxt",
-      "mobilenet_deploy.prototxt", "mobilenet_v2_deploy.prototxt",
+      "bvlc_alexnet_deploy.prototxt",
+      "bvlc_googlenet_deploy.prototxt",
+      "ResNet-50-deploy.prototxt",
+      "ResNet-101-deploy.prototxt",
+      "DenseNet_121.prototxt",
+      "mobilenet_deploy.prototxt",
+      "mobilenet_v2_deploy.prototxt",
       "VGG_ILSVRC_19_layers_deploy.prototxt"
     };
     for (String f : files) {
