@@ -11,6 +11,9 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "A split-learning cluster emulator on Apache Pekko.",
     subcommands = {
+      RunCommand.class,
+      CompareCommand.class,
+      ProfileCommand.class,
       SplitCommand.class,
       // further subcommands are registered here, one line each
     })

@@ -39,8 +39,15 @@ public record Settings(
     Duration barrierTimeout,
     Path outputDir,
     boolean plots,
+    List<Fault> faults,
     Path scenarioFile,
     String resolved) {
+
+  /**
+   * A fault at an emulated point of the run. {@code device-hang}: the device stops answering from
+   * the start of {@code round} on.
+   */
+  public record Fault(String kind, int device, int round) {}
 
   /** The namespace of every splitemu key. */
   public static final String NS = "splitemu";
@@ -57,6 +64,7 @@ public record Settings(
           "splitemu.links.static.uplink-bps",
           "splitemu.links.static.downlink-bps",
           "splitemu.links.shannon.distance-m",
+          "splitemu.faults",
           "splitemu.serialization");
 
   /** How emulated time is paced against wall clock. */
@@ -291,6 +299,16 @@ public record Settings(
       throw b.error("timeout", "must be > 0");
     }
     SettingsReader o = r.at("output");
+    int deviceCount = devices.count();
+    List<Fault> faults = new ArrayList<>();
+    for (SettingsReader f : r.objects("faults")) {
+      f.onlyKeys(Set.of("kind", "device", "round"));
+      faults.add(
+          new Fault(
+              f.oneOf("kind", List.of("device-hang")),
+              f.intIn("device", 0, deviceCount - 1),
+              f.intIn("round", 1, Integer.MAX_VALUE)));
+    }
 
     String resolved =
         all.getConfig(NS)
@@ -318,6 +336,7 @@ public record Settings(
         timeout,
         Path.of(o.nonEmpty("dir")),
         o.bool("plots"),
+        List.copyOf(faults),
         scenarioFile,
         resolved);
   }
@@ -331,7 +350,7 @@ public record Settings(
     return new Settings(
         scenario, seed, other, rounds, localSteps, batchSize, evalEvery, targetAccuracy,
         stopAtTarget, mode, speedup, fidelity, model, data, devices, serverFlops, links,
-        barrierTimeout, outputDir, plots, scenarioFile,
+        barrierTimeout, outputDir, plots, faults, scenarioFile,
         resolved.replaceFirst("scheme\\s*=\\s*[^\\n]*", "scheme = " + other));
   }
 

@@ -140,6 +140,8 @@ public final class Device extends AbstractBehavior<Device.Command> {
     rate = setup.flopsPerSecond() * m.computeFactor();
     upShare = m.upShare();
     downShare = m.downShare();
+    setup.uplink().round(m.round());
+    setup.downlink().round(m.round());
     long arrival = m.sendNs();
     if (m.broadcast()) {
       arrival = down(m.sendNs(), setup.paramBytes(), 1.0);

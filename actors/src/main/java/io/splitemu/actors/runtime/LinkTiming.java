@@ -12,4 +12,10 @@ public interface LinkTiming {
    * link's spectrum or bandwidth.
    */
   long arrival(long sendNs, long bytes, double share);
+
+  /**
+   * A new round begins: links whose channel is drawn per round (fading per coherence interval of
+   * one round) take this round's draw.
+   */
+  default void round(int round) {}
 }

@@ -1,0 +1,415 @@
+package io.splitemu.actors.runtime;
+
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.config.SettingsException;
+import io.splitemu.actors.config.ValueSource;
+import io.splitemu.actors.results.ResultsWriter;
+import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.results.Summary;
+import io.splitemu.model.data.Dataset;
+import io.splitemu.model.data.DatasetSplit;
+import io.splitemu.model.data.MnistLoader;
+import io.splitemu.model.data.Partition;
+import io.splitemu.model.data.Partitioners;
+import io.splitemu.model.data.SyntheticDataset;
+import io.splitemu.model.nn.ChainModel;
+import io.splitemu.model.nn.ModelOptions;
+import io.splitemu.model.nn.ModelZoo;
+import io.splitemu.model.nn.SplitModel;
+import io.splitemu.model.nn.UpdaterKind;
+import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.net.SeededStreams;
+import io.splitemu.net.link.FluidLink;
+import io.splitemu.net.link.LinkModel;
+import io.splitemu.net.link.ShannonChannel;
+import io.splitemu.net.trace.EndPolicy;
+import io.splitemu.net.trace.Trace;
+import io.splitemu.net.trace.TraceFormats;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Builds a run from its settings (data, partition, model slices, device rates, links) and runs
+ * it on a fresh actor system; everything random is a named stream of the scenario seed.
+ *
+ * <p>Everything that can fail on a user's input is checked before the results folder is created,
+ * so a bad scenario leaves no half results behind.
+ */
+public final class Emulation {
+
+  /** A built run, ready to start: its folder does not exist yet. */
+  public record Prepared(Settings settings, SupervisorSetupFactory factory, long peakDevice,
+      long peakServer) {}
+
+  /** Creates the supervisor's setup once the results writer exists. */
+  @FunctionalInterface
+  public interface SupervisorSetupFactory {
+    /** The setup, recording into {@code writer}. */
+    SupervisorSetup create(ResultsWriter writer, RunListener listener);
+  }
+
+  /** What a finished run left: its folder, summary and rounds. */
+  public record Outcome(Path dir, Summary summary, List<RoundRecord> rounds) {}
+
+  private static final long ONE_ROUND_COHERENCE = Long.MAX_VALUE / 4;
+
+  private Emulation() {}
+
+  /** Builds, runs and reports one scenario into {@code dir} (or a new stamped folder if null). */
+  public static Outcome run(Settings s, Path dir, RunListener listener) {
+    Prepared p = prepare(s);
+    Path out =
+        dir != null ? dir : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
+    ResultsWriter writer = ResultsWriter.open(out, s.resolved());
+    Supervisor.Finished f;
+    try {
+      f = execute(p.factory().create(writer, listener));
+    } finally {
+      writer.close();
+    }
+    if (f.error() != null) {
+      throw new IllegalStateException("run stopped in round " + f.rounds() + ": " + f.error());
+    }
+    Map<String, Long> memory = new HashMap<>();
+    memory.put("device", p.peakDevice());
+    memory.put("edge", p.peakServer());
+    Summary summary =
+        writer.finish(s.scenario(), s.scheme(), s.seed(), s.targetAccuracy(), memory);
+    return new Outcome(out, summary, writer.rounds());
+  }
+
+  /** Starts an actor system with the supervisor and waits for the run to end. */
+  static Supervisor.Finished execute(SupervisorSetup setup) {
+    CompletableFuture<Supervisor.Finished> done = new CompletableFuture<>();
+    Behavior<Supervisor.Finished> guardian =
+        Behaviors.setup(
+            ctx -> {
+              ActorRef<Supervisor.Command> sup =
+                  ctx.spawn(Supervisor.create(setup), "supervisor");
+              ctx.watch(sup);
+              sup.tell(new Supervisor.Start(ctx.getSelf()));
+              return Behaviors.receive(Supervisor.Finished.class)
+                  .onMessage(
+                      Supervisor.Finished.class,
+                      fin -> {
+                        done.complete(fin);
+                        return Behaviors.stopped();
+                      })
+                  .onSignal(
+                      org.apache.pekko.actor.typed.Terminated.class,
+                      t -> {
+                        done.complete(
+                            new Supervisor.Finished(0, 0, "the supervisor stopped unexpectedly"));
+                        return Behaviors.stopped();
+                      })
+                  .build();
+            });
+    ActorSystem<Supervisor.Finished> system =
+        ActorSystem.create(
+            guardian,
+            "splitemu",
+            ConfigFactory.parseString(
+                    "pekko.loglevel = WARNING\n"
+                        + "pekko.log-dead-letters = off\n"
+                        + "pekko.log-dead-letters-during-shutdown = off\n"
+                        + "pekko.coordinated-shutdown.exit-jvm = off\n")
+                .withFallback(ConfigFactory.defaultReference(Emulation.class.getClassLoader())));
+    try {
+      return done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the run was going on", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("run failed: " + e.getCause(), e.getCause());
+    } finally {
+      system.terminate();
+      try {
+        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // The run's results are already recorded; a slow shutdown loses nothing.
+      }
+    }
+  }
+
+  /** Builds everything the run needs and checks the user's input; creates no files. */
+  public static Prepared prepare(Settings s) {
+    long seed = s.seed();
+    int n = s.devices().count();
+    boolean full = s.fidelity() == Settings.Fidelity.FULL;
+
+    if (!ModelZoo.names().contains(s.model().name())) {
+      throw new SettingsException(
+          "splitemu.model.name: unknown model \""
+              + s.model().name()
+              + "\"; known: "
+              + String.join(", ", ModelZoo.names()));
+    }
+    ChainProfile profile = ModelZoo.profile(s.model().name());
+    int cut = s.model().cut();
+    if (cut < 1 || cut >= profile.size()) {
+      throw new SettingsException(
+          "splitemu.model.cut: must be in 1.."
+              + (profile.size() - 1)
+              + " for model "
+              + profile.model()
+              + ", got "
+              + cut);
+    }
+
+    DatasetSplit data = loadData(s);
+    Partition partition = partition(s, data.train());
+
+    DataType dtype = s.model().dataType().equals("double") ? DataType.DOUBLE : DataType.FLOAT;
+    SplitModel split = null;
+    SplitModel evalModel = null;
+    ChainModel model = null;
+    if (full) {
+      ModelOptions opts =
+          new ModelOptions(
+              SeededStreams.seedFor(seed, "model/init"),
+              s.model().optimizer().equals("adam") ? UpdaterKind.ADAM : UpdaterKind.SGD_MOMENTUM,
+              s.model().learningRate(),
+              Math.min(s.model().momentum(), 0.999999),
+              dtype);
+      model = ModelZoo.create(s.model().name(), opts);
+      split = model.split(cut);
+      evalModel = model.split(cut);
+    }
+
+    double[] flops = perDevice(s.devices().flops(), n, seed, "devices/flops");
+    List<LinkPair> links = links(s, n);
+
+    List<DeviceSetup> devices = new ArrayList<>();
+    for (int d = 0; d < n; d++) {
+      devices.add(
+          new DeviceSetup(
+              d,
+              partition.indices(d),
+              full ? data.train() : null,
+              full ? split.slice(0).copy() : null,
+              profile.deviceForwardFlops(cut),
+              profile.deviceBackwardFlops(cut),
+              profile.cutBytes(cut),
+              profile.deviceParamBytes(cut),
+              s.batchSize(),
+              dtype,
+              flops[d],
+              SeededStreams.seedFor(seed, "batches/device-" + d),
+              links.get(d).up(),
+              links.get(d).down(),
+              new EmulatedCpu("device-" + d)));
+    }
+    Map<Integer, EmulatedCpu> copyCpus = new HashMap<>();
+    ServerSetup server =
+        new ServerSetup(
+            full ? split.slice(1) : null,
+            evalModel,
+            full ? data.test() : null,
+            s.data().evalSamples(),
+            dtype,
+            profile.serverFlops(cut),
+            s.serverFlops(),
+            new EmulatedCpu("edge"),
+            d -> copyCpus.computeIfAbsent(d, k -> new EmulatedCpu("edge/copy-" + k)),
+            s.barrierTimeout());
+    ValueSource factor = s.devices().roundFactor();
+    SupervisorSetup.ComputeFactors factors =
+        (d, r) ->
+            factor.random()
+                ? factor.value(d, SeededStreams.stream(seed, "round-factor/device-" + d + "/" + r))
+                : factor.value(d, null);
+    long serverParamBytes = profile.totalParamBytes() - profile.deviceParamBytes(cut);
+    long peakServer = s.scheme().equals("sfl-v1") ? serverParamBytes * n : serverParamBytes;
+    List<SupervisorSetup.Hang> hangs = new ArrayList<>();
+    for (Settings.Fault f : s.faults()) {
+      hangs.add(new SupervisorSetup.Hang(f.device(), f.round()));
+    }
+    org.nd4j.linalg.api.ndarray.INDArray initial = full ? split.slice(0).params() : null;
+    SupervisorSetupFactory factory =
+        (writer, listener) ->
+            new SupervisorSetup(
+                s.scheme(),
+                s.rounds(),
+                s.localSteps(),
+                s.batchSize(),
+                s.evalEvery(),
+                s.targetAccuracy(),
+                s.stopAtTarget(),
+                s.links().kind().equals("shannon"),
+                factors,
+                Integer.toString(cut),
+                initial,
+                devices,
+                server,
+                hangs,
+                writer,
+                listener);
+    return new Prepared(s, factory, profile.deviceParamBytes(cut), peakServer);
+  }
+
+  private static DatasetSplit loadData(Settings s) {
+    if (s.data().dataset().equals("mnist")) {
+      try {
+        return MnistLoader.load(s.data().dir());
+      } catch (IOException e) {
+        throw new SettingsException("splitemu.data.dir: " + e.getMessage());
+      }
+    }
+    return SyntheticDataset.generate(
+        s.data().trainSamples(),
+        s.data().testSamples(),
+        SeededStreams.seedFor(s.seed(), "data/synthetic"));
+  }
+
+  private static Partition partition(Settings s, Dataset train) {
+    Map<String, Number> params = new HashMap<>();
+    switch (s.data().partition()) {
+      case "dirichlet":
+        params.put("alpha", s.data().dirichletAlpha());
+        break;
+      case "shards":
+        params.put("shards-per-device", s.data().shardsPerDevice());
+        break;
+      case "quantity":
+        params.put("sigma", s.data().quantitySigma());
+        break;
+      default:
+        break;
+    }
+    try {
+      return Partitioners.create(s.data().partition(), params)
+          .partition(train, s.devices().count(), SeededStreams.seedFor(s.seed(), "partition"));
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException("splitemu.data.partition: " + e.getMessage());
+    }
+  }
+
+  private static double[] perDevice(ValueSource v, int n, long seed, String stream) {
+    SplittableRandom rng = SeededStreams.stream(seed, stream);
+    double[] out = new double[n];
+    for (int d = 0; d < n; d++) {
+      out[d] = v.value(d, rng);
+    }
+    return out;
+  }
+
+  private record LinkPair(LinkTiming up, LinkTiming down) {}
+
+  private static List<LinkPair> links(Settings s, int n) {
+    Settings.LinkSettings l = s.links();
+    long prop = l.propagationDelay().toNanos();
+    List<LinkPair> out = new ArrayList<>();
+    switch (l.kind()) {
+      case "static":
+        {
+          double[] up = perDevice(l.staticUplinkBps(), n, s.seed(), "links/uplink-bps");
+          double[] down = perDevice(l.staticDownlinkBps(), n, s.seed(), "links/downlink-bps");
+          for (int d = 0; d < n; d++) {
+            double u = up[d];
+            double w = down[d];
+            out.add(
+                new LinkPair(
+                    new EmulatedLink((r, x) -> FluidLink.constant(u * x, prop)),
+                    new EmulatedLink((r, x) -> FluidLink.constant(w * x, prop))));
+          }
+          return out;
+        }
+      case "shannon":
+        {
+          double[] dist = perDevice(l.distanceM(), n, s.seed(), "links/distance-m");
+          for (int d = 0; d < n; d++) {
+            double km = dist[d] / 1000.0;
+            int dev = d;
+            out.add(
+                new LinkPair(
+                    new EmulatedLink(
+                        (r, x) -> shannon(s, x, l.devicePowerDbm(), km, "fading/device-" + dev + "/up/round-" + r)),
+                    new EmulatedLink(
+                        (r, x) -> shannon(s, x, l.apPowerDbm(), km, "fading/device-" + dev + "/down/round-" + r))));
+          }
+          return out;
+        }
+      default:
+        {
+          List<Path> ups = assign(l.traceUplink(), n, s.seed(), l.traceAssign(), "up");
+          List<Path> downs = assign(l.traceDownlink(), n, s.seed(), l.traceAssign(), "down");
+          EndPolicy end = EndPolicy.parse(l.traceEnd());
+          Map<Path, Trace> read = new HashMap<>();
+          for (int d = 0; d < n; d++) {
+            LinkModel up = trace(read, ups.get(d), l.traceFormat()).link(end, prop);
+            LinkModel down = trace(read, downs.get(d), l.traceFormat()).link(end, prop);
+            // A trace is the capacity of the device's own link: it is not split by shares.
+            out.add(new LinkPair(new EmulatedLink((r, x) -> up), new EmulatedLink((r, x) -> down)));
+          }
+          return out;
+        }
+    }
+  }
+
+  private static LinkModel shannon(
+      Settings s, double share, double powerDbm, double km, String stream) {
+    Settings.LinkSettings l = s.links();
+    ShannonChannel c =
+        new ShannonChannel(
+            l.bandwidthHz(),
+            share,
+            powerDbm,
+            l.noiseDbmPerHz(),
+            km,
+            ONE_ROUND_COHERENCE,
+            s.seed(),
+            stream);
+    long prop = l.propagationDelay().toNanos();
+    if (l.fading().equals("none")) {
+      return FluidLink.constant(c.rateBitsPerSecond(1.0), prop);
+    }
+    // One coherence interval per round: the whole round sees this round's draw.
+    return c.link(prop);
+  }
+
+  private static List<Path> assign(List<Path> files, int n, long seed, String how, String dir) {
+    List<Path> order = new ArrayList<>(files);
+    if (how.equals("shuffled")) {
+      SplittableRandom rng = SeededStreams.stream(seed, "links/trace-assign/" + dir);
+      for (int i = order.size() - 1; i > 0; i--) {
+        int j = rng.nextInt(i + 1);
+        Path t = order.get(i);
+        order.set(i, order.get(j));
+        order.set(j, t);
+      }
+    }
+    List<Path> out = new ArrayList<>();
+    for (int d = 0; d < n; d++) {
+      out.add(order.get(d % order.size()));
+    }
+    return out;
+  }
+
+  private static Trace trace(Map<Path, Trace> cache, Path file, String format) {
+    return cache.computeIfAbsent(
+        file,
+        f -> {
+          try {
+            return TraceFormats.byName(format).read(f);
+          } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+          }
+        });
+  }
+}
