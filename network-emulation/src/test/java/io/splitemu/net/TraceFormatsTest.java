@@ -1,0 +1,96 @@
+package io.splitemu.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.splitemu.net.trace.CsvOptions;
+import io.splitemu.net.trace.EndPolicy;
+import io.splitemu.net.trace.MalformedTraceException;
+import io.splitemu.net.trace.Trace;
+import io.splitemu.net.trace.TraceFormats;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Malformed lines are refused with file, line and expectation; the registry names its formats. */
+class TraceFormatsTest {
+  @TempDir Path dir;
+
+  private String refusal(String format, String content) throws IOException {
+    Path f = dir.resolve("bad-" + format);
+    Files.writeString(f, content);
+    return assertThrows(MalformedTraceException.class, () -> TraceFormats.byName(format).read(f))
+        .getMessage();
+  }
+
+  @Test
+  void malformedLines_refusedWithFileLineAndExpectation() throws IOException {
+    assertEquals(
+        "bad-pensieve:3: expected two numbers 'seconds Mbit/s' separated by tabs or spaces, got"
+            + " '1.0 abc'",
+        refusal("pensieve", "0.0\t1\n\n1.0 abc\n"));
+    assertEquals(
+        "bad-mahimahi:2: expected one integer millisecond timestamp, got '1.5'",
+        refusal("mahimahi", "0\n1.5\n"));
+    assertEquals(
+        "bad-mahimahi:3: expected a timestamp >= 0 and >= the previous line's 5, got '4'",
+        refusal("mahimahi", "0\n5\n4\n"));
+    assertEquals(
+        "bad-norway-raw:1: expected six numbers 'unix_s ms_since_start lat lon bytes interval_ms'"
+            + " with interval_ms > 0, got '1 2 3 4 5'",
+        refusal("norway-raw", "1 2 3 4 5\n"));
+    assertEquals(
+        "bad-pensieve: expected at least two samples, got 1", refusal("pensieve", "0 1\n"));
+  }
+
+  @Test
+  void unknownFormat_listsKnownOnes() {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> TraceFormats.byName("pcap"));
+    assertEquals(
+        "unknown trace format 'pcap', known formats: csv, mahimahi, norway-raw, pensieve",
+        e.getMessage());
+  }
+
+  @Test
+  void csv_datePatternAndUnits_readAsUtcAndRebased() throws IOException {
+    Path f = dir.resolve("log.csv");
+    Files.writeString(
+        f,
+        "when,down_bps,note\n"
+            + "2024-03-01 10:00:00.000,1000000,a\n"
+            + "2024-03-01 10:00:00.500,-,gap\n"
+            + "2024-03-01 10:00:01.500,3000000,b\n"
+            + "2024-03-01 10:00:02.000,0,end\n");
+    CsvOptions o = new CsvOptions("when", "yyyy-MM-dd HH:mm:ss.SSS", "down_bps", "bps", "-", ",");
+    Trace t = TraceFormats.byName("csv", o).read(f);
+    assertEquals(2_000_000_000L, t.passNanos());
+    // 1 Mbit/s for 1.5 s plus 3 Mbit/s for 0.5 s
+    assertEquals(0, new BigDecimal("3000000").compareTo(t.passCapacityBits()));
+    // 2 Mbit: 1.5 Mbit by 1.5 s, then 0.5 Mbit at 3 Mbit/s = 1/6 s, rounded up to the ns
+    assertEquals(
+        1_666_666_667L,
+        t.link(EndPolicy.LOOP, 0).deliveryInstant(EmulatedInstant.ZERO, 250_000).nanos());
+  }
+
+  @Test
+  void csv_badRows_refusedWithLine() throws IOException {
+    Path f = dir.resolve("x.csv");
+    Files.writeString(f, "t,r\n0,1\n1,fast\n");
+    CsvOptions o = new CsvOptions("t", "seconds", "r", "Mbps", "-", ",");
+    assertEquals(
+        "x.csv:3: expected a rate in Mbps in column 'r', got '1,fast'",
+        assertThrows(
+                MalformedTraceException.class, () -> TraceFormats.byName("csv", o).read(f))
+            .getMessage());
+    CsvOptions wrong = new CsvOptions("time", "seconds", "r", "Mbps", "-", ",");
+    assertEquals(
+        "x.csv: expected a header column 'time', the header has [t, r]",
+        assertThrows(
+                MalformedTraceException.class, () -> TraceFormats.byName("csv", wrong).read(f))
+            .getMessage());
+  }
+}
