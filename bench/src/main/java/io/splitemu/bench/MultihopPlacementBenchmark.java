@@ -1,0 +1,79 @@
+package io.splitemu.bench;
+
+import io.splitemu.model.profile.MeasuredProfile;
+import io.splitemu.planner.memory.MemoryAccounting;
+import io.splitemu.planner.memory.MemoryModel;
+import io.splitemu.planner.memory.UnitMemory;
+import io.splitemu.planner.multihop.HopCosts;
+import io.splitemu.planner.multihop.MultihopObjective;
+import io.splitemu.planner.multihop.MultihopPlacer;
+import io.splitemu.planner.multihop.Placement;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * Exact MP-SL placement of ResNet-101 (CIFAR, 37 measured units) over 2 to 36 hops with
+ * heterogeneous hop speeds (goal: median under 10 ms).
+ *
+ * <p>The table folder comes from {@code -p tableDir=...} or the system property {@code
+ * splitemu.mpsl}; default {@code /work/shared/data/profiles/mpsl-measured}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+public class MultihopPlacementBenchmark {
+
+  @Param({"2", "4", "8", "16", "36"})
+  public int hops;
+
+  @Param({"SUM_OF_MAXIMA", "MAX_OF_SUMS"})
+  public MultihopObjective objective;
+
+  @Param({""})
+  public String tableDir;
+
+  private HopCosts costs;
+  private double[] mu;
+  private double[] limits;
+  private int sLast;
+
+  @Setup
+  public void load() {
+    String dir =
+        tableDir.isBlank()
+            ? System.getProperty("splitemu.mpsl", "/work/shared/data/profiles/mpsl-measured")
+            : tableDir;
+    MeasuredProfile p =
+        MeasuredProfile.read(
+            Path.of(dir, "resnet101_cifar_times.csv"), Path.of(dir, "resnet101_cifar_memory.csv"));
+    double[] slowdown = new double[hops];
+    for (int i = 0; i < hops; i++) {
+      // alternate fast and slow hops so the placement is not symmetric
+      slowdown[i] = 1.0 + 0.5 * (i % 3);
+    }
+    // with 36 hops every middle unit (2..37) gets a hop of its own
+    sLast = hops == 36 ? 37 : 36;
+    costs = HopCosts.fromMeasured(p, "VM", slowdown, 128);
+    UnitMemory m = UnitMemory.of(p);
+    mu = new double[p.unitCount()];
+    for (int j = 1; j <= mu.length; j++) {
+      mu[j - 1] = MemoryModel.unitBytes(m, j, 128, MemoryAccounting.PAPER, 0);
+    }
+    limits = new double[hops];
+    Arrays.fill(limits, 64e9);
+  }
+
+  @Benchmark
+  public Placement place() {
+    return MultihopPlacer.place(costs, 1, sLast, mu, 20, limits, objective).orElseThrow();
+  }
+}
