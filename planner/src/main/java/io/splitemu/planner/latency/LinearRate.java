@@ -19,6 +19,11 @@ public record LinearRate(double fullRate) implements RateFunction {
   }
 
   @Override
+  public double slope(double share) {
+    return fullRate;
+  }
+
+  @Override
   public double minShare(double requiredBitsPerSecond) {
     if (requiredBitsPerSecond <= 0) {
       return 0;

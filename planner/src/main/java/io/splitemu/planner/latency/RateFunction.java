@@ -18,6 +18,9 @@ public sealed interface RateFunction permits LinearRate, ShannonRate {
    */
   double minShare(double requiredBitsPerSecond);
 
+  /** d rate / d share at {@code share} > 0 (positive: rates increase with the share). */
+  double slope(double share);
+
   /**
    * This link under a per-round channel factor: a linear rate is multiplied by it, a Shannon
    * link's channel gain is (so the factor plays the role of the fading power |g|^2).

@@ -66,6 +66,11 @@ public record ShannonRate(
   }
 
   @Override
+  public double slope(double share) {
+    return derivative(share, fullBandSnr());
+  }
+
+  @Override
   public double minShare(double requiredBitsPerSecond) {
     if (requiredBitsPerSecond <= 0) {
       return 0;
