@@ -65,8 +65,9 @@ final class RuntimeFixture {
               100 + d,
               VanillaSlExactnessTest.link(2e6 * (d + 1)),
               VanillaSlExactnessTest.link(5e6),
-              VanillaSlExactnessTest.CPU));
+              new EmulatedCpu("device-" + d)));
     }
+    java.util.Map<Integer, EmulatedCpu> copies = new java.util.HashMap<>();
     ServerSetup srv =
         new ServerSetup(
             full ? split.slice(1) : null,
@@ -76,8 +77,8 @@ final class RuntimeFixture {
             DataType.FLOAT,
             profile.serverFlops(cut),
             1e10,
-            VanillaSlExactnessTest.CPU,
-            d -> VanillaSlExactnessTest.CPU,
+            new EmulatedCpu("edge"),
+            d -> copies.computeIfAbsent(d, k -> new EmulatedCpu("edge/copy-" + k)),
             timeout);
     ResultsWriter writer = ResultsWriter.open(dir, "test");
     SupervisorSetup setup =

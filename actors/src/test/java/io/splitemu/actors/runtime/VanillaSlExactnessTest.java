@@ -15,6 +15,7 @@ import io.splitemu.model.nn.Slice;
 import io.splitemu.model.nn.SplitModel;
 import io.splitemu.model.nn.UpdaterKind;
 import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.net.link.FluidLink;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -53,12 +54,9 @@ class VanillaSlExactnessTest {
     return new Dataset("random", 28, 28, 10, pixels, labels);
   }
 
-  // Exact FCFS compute and static links, in whole nanoseconds rounded up.
-  static final ComputeTiming CPU =
-      (ready, flops, rate) -> ready + (long) Math.ceil(flops / rate * 1e9);
-
+  /** A static link of the network-emulation module, its rate scaled by the share. */
   static LinkTiming link(double bps) {
-    return (send, bytes, share) -> send + (long) Math.ceil(bytes * 8.0 / (bps * share) * 1e9);
+    return new EmulatedLink((round, share) -> FluidLink.constant(bps * share, 0));
   }
 
   @Test
@@ -95,7 +93,7 @@ class VanillaSlExactnessTest {
             batchSeed,
             link(10e6),
             link(20e6),
-            CPU);
+            new EmulatedCpu("device-0"));
     ServerSetup srv =
         new ServerSetup(
             split.slice(1),
@@ -105,8 +103,8 @@ class VanillaSlExactnessTest {
             DataType.DOUBLE,
             profile.serverFlops(cut),
             1e11,
-            CPU,
-            d -> CPU,
+            new EmulatedCpu("edge"),
+            d -> new EmulatedCpu("copy"),
             Duration.ofSeconds(30));
     ResultsWriter writer = ResultsWriter.open(tmp.resolve("run"), "test");
     int rounds = 2;
