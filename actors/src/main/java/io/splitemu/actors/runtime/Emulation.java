@@ -153,6 +153,10 @@ public final class Emulation {
     int n = s.devices().count();
     boolean full = s.fidelity() == Settings.Fidelity.FULL;
 
+    if (s.mode() == Settings.Mode.PACED) {
+      throw new SettingsException(
+          "splitemu.mode: paced runs are not available in this build yet; use virtual");
+    }
     if (!ModelZoo.names().contains(s.model().name())) {
       throw new SettingsException(
           "splitemu.model.name: unknown model \""

@@ -78,7 +78,8 @@ class RunCommandTest {
           "  scheme = fedsplit\n",
           "  data { dataset = mnist, dir = \"" + tmp.resolve("none") + "\" }\n",
           "  model.name = lenet6\n",
-          "  model.cut = 9\n"
+          "  model.cut = 9\n",
+          "  mode = paced\n"
         }) {
       ProfileCommandTest.Result r =
           ProfileCommandTest.cli("run", scenario(bad).toString(), "--out", out.toString());
