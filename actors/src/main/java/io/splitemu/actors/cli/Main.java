@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
       CompareCommand.class,
       ProfileCommand.class,
       SplitCommand.class,
+      TraceCommand.class,
       // further subcommands are registered here, one line each
     })
 public final class Main implements Runnable {

@@ -1,0 +1,137 @@
+package io.splitemu.actors.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.splitemu.net.EmulatedInstant;
+import io.splitemu.net.trace.CsvOptions;
+import io.splitemu.net.trace.EndPolicy;
+import io.splitemu.net.trace.Trace;
+import io.splitemu.net.trace.TraceFormats;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code splitemu trace}: a bandwidth trace's duration, rates and delivery time (FORMATS.md). */
+@Command(
+    name = "trace",
+    mixinStandardHelpOptions = true,
+    description =
+        "Prints a trace's duration (one pass), its mean, minimum and maximum rate, and with"
+            + " --bytes the seconds to deliver N bytes on an idle link from --start.")
+public final class TraceCommand implements Callable<Integer> {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "the trace file")
+  Path file;
+
+  @Option(
+      names = "--format",
+      required = true,
+      description = "mahimahi, pensieve, norway-raw or csv")
+  String format;
+
+  @Option(names = "--bytes", paramLabel = "N", description = "bytes to deliver")
+  Long bytes;
+
+  @Option(
+      names = "--start",
+      paramLabel = "S",
+      defaultValue = "0",
+      description = "send instant in seconds (default 0)")
+  double start;
+
+  @Option(
+      names = "--end",
+      defaultValue = "loop",
+      description = "at the end of a pass: loop (default), hold-last or stop")
+  String end;
+
+  @Option(names = "--csv-time", defaultValue = "time", description = "csv: time column")
+  String csvTime;
+
+  @Option(
+      names = "--csv-time-format",
+      defaultValue = "seconds",
+      description = "csv: seconds, epoch-seconds, epoch-millis or a java.time pattern")
+  String csvTimeFormat;
+
+  @Option(names = "--csv-rate", defaultValue = "rate", description = "csv: rate column")
+  String csvRate;
+
+  @Option(names = "--csv-unit", defaultValue = "Mbps", description = "csv: bps, kbps or Mbps")
+  String csvUnit;
+
+  @Option(names = "--csv-missing", defaultValue = "-", description = "csv: missing-value token")
+  String csvMissing;
+
+  @Option(names = "--csv-delimiter", defaultValue = ",", description = "csv: field delimiter")
+  String csvDelimiter;
+
+  @Option(names = "--json", description = "print one JSON object on standard output")
+  boolean json;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!Files.isRegularFile(file)) {
+      throw new UserException("trace file not found: " + file);
+    }
+    if (bytes != null && bytes < 0) {
+      throw new UserException("--bytes must be >= 0, got " + bytes);
+    }
+    if (!Double.isFinite(start) || start < 0) {
+      throw new UserException("--start must be a finite number of seconds >= 0, got " + start);
+    }
+    CsvOptions csv =
+        new CsvOptions(csvTime, csvTimeFormat, csvRate, csvUnit, csvMissing, csvDelimiter);
+    Trace t = TraceFormats.byName(format, csv).read(file);
+    EndPolicy policy = EndPolicy.parse(end);
+    Double delivery = null;
+    if (bytes != null) {
+      EmulatedInstant send = EmulatedInstant.ofSeconds(start);
+      EmulatedInstant arrival = t.link(policy, 0).deliveryInstant(send, bytes);
+      delivery = arrival.nanosSince(send) / 1e9;
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    double duration = t.passNanos() / 1e9;
+    if (json) {
+      ObjectMapper m = new ObjectMapper();
+      ObjectNode o = m.createObjectNode();
+      o.put("file", t.name());
+      o.put("format", format);
+      o.put("durationSeconds", duration);
+      o.put("meanBitsPerSecond", t.meanBitsPerSecond());
+      o.put("minBitsPerSecond", t.minBitsPerSecond());
+      o.put("maxBitsPerSecond", t.maxBitsPerSecond());
+      if (delivery != null) {
+        o.put("deliverySeconds", delivery);
+      }
+      out.println(m.writeValueAsString(o));
+    } else {
+      out.printf(Locale.ROOT, "%s (%s): one pass %.3f s%n", t.name(), format, duration);
+      out.printf(
+          Locale.ROOT,
+          "rate: mean %.6g, min %.6g, max %.6g bit/s%n",
+          t.meanBitsPerSecond(),
+          t.minBitsPerSecond(),
+          t.maxBitsPerSecond());
+      if (delivery != null) {
+        out.printf(
+            Locale.ROOT,
+            "%d bytes from %.3f s (%s at the end): %.9f s%n",
+            bytes,
+            start,
+            end,
+            delivery);
+      }
+    }
+    out.flush();
+    return 0;
+  }
+}

@@ -1,0 +1,96 @@
+package io.splitemu.actors.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TraceCommandTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void pensieveTrace_handComputedFigures() throws Exception {
+    // 2 Mbit/s for 1 s, then 4 Mbit/s for 1 s; the last line closes the 2 s pass.
+    Path f = tmp.resolve("small");
+    Files.writeString(f, "0.0\t2.0\n1.0\t4.0\n2.0\t8.0\n");
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "trace", f.toString(), "--format", "pensieve", "--bytes", "500000", "--start",
+            "0.5", "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    assertEquals("small", j.get("file").asText());
+    assertEquals(2.0, j.get("durationSeconds").asDouble(), 1e-12);
+    assertEquals(3e6, j.get("meanBitsPerSecond").asDouble(), 1e-6);
+    assertEquals(2e6, j.get("minBitsPerSecond").asDouble(), 1e-6);
+    assertEquals(4e6, j.get("maxBitsPerSecond").asDouble(), 1e-6);
+    // 4 Mbit from 0.5 s: 1 Mbit by 1.0 s at 2 Mbit/s, 3 Mbit more at 4 Mbit/s = 0.75 s.
+    assertEquals(1.25, j.get("deliverySeconds").asDouble(), 1e-9);
+  }
+
+  @Test
+  void realNorwayTrace_meanIsCapacityOverDuration() throws Exception {
+    String data = System.getProperty("splitemu.data", "");
+    Assumptions.assumeFalse(data.isBlank(), "splitemu.data is not set: real trace skipped");
+    Path f = Path.of(data, "traces/pensieve-norway-hsdpa-cooked/norway_bus_1");
+    assertTrue(Files.isRegularFile(f), "missing shared data file " + f);
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli("trace", f.toString(), "--format", "pensieve", "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    // Independent sum over the file's lines: each rate holds until the next line, and the
+    // last line only closes the pass (FORMATS.md). The data README's 3.34 Mbit/s is the plain
+    // average of the samples, not this time-weighted mean.
+    double capacity = 0;
+    java.util.List<String> lines = Files.readAllLines(f);
+    double[] prev = null;
+    for (String line : lines) {
+      if (line.isBlank()) {
+        continue;
+      }
+      String[] p = line.trim().split("\\s+");
+      double[] cur = {Double.parseDouble(p[0]), Double.parseDouble(p[1])};
+      if (prev != null) {
+        capacity += (cur[0] - prev[0]) * prev[1] * 1e6;
+      }
+      prev = cur;
+    }
+    double first = Double.parseDouble(lines.get(0).trim().split("\\s+")[0]);
+    double duration = prev[0] - first;
+    assertEquals(duration, j.get("durationSeconds").asDouble(), 1e-6);
+    assertEquals(capacity / duration, j.get("meanBitsPerSecond").asDouble(), 1e-3);
+    assertFalse(j.has("deliverySeconds"));
+  }
+
+  @Test
+  void malformedLine_failsWithFileAndLine() throws Exception {
+    Path f = tmp.resolve("bad");
+    Files.writeString(f, "0.0\t2.0\n1.0\tfast\n");
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli("trace", f.toString(), "--format", "pensieve");
+    assertEquals(1, r.code());
+    assertTrue(r.err().startsWith("splitemu: "), r.err());
+    assertTrue(r.err().contains("bad") && r.err().contains("2"), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+  }
+
+  @Test
+  void unknownFormatOrMissingFile_areRefused() throws Exception {
+    Path f = tmp.resolve("t");
+    Files.writeString(f, "0.0\t1.0\n1.0\t1.0\n");
+    ProfileCommandTest.Result r = ProfileCommandTest.cli("trace", f.toString(), "--format", "x");
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("pensieve"), r.err());
+    r = ProfileCommandTest.cli("trace", tmp.resolve("none").toString(), "--format", "pensieve");
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("not found"), r.err());
+  }
+}
