@@ -50,12 +50,10 @@ public final class CompareCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter w = spec.commandLine().getOut();
     Settings base = Settings.load(scenario, sets);
-    List<Settings> runs = new ArrayList<>();
+    // Every run is built (and so checked) before any folder exists.
+    List<Emulation.Prepared> runs = new ArrayList<>();
     for (String scheme : schemes) {
-      runs.add(base.withScheme(scheme.trim()));
-    }
-    for (Settings s : runs) {
-      Emulation.prepare(s); // fail on bad input before any folder exists
+      runs.add(Emulation.prepare(base.withScheme(scheme.trim())));
     }
     Path dir =
         out != null
@@ -71,10 +69,11 @@ public final class CompareCommand implements Callable<Integer> {
     }
     Files.createDirectories(dir);
     List<Comparison.Entry> entries = new ArrayList<>();
-    for (Settings s : runs) {
+    for (Emulation.Prepared run : runs) {
+      Settings s = run.settings();
       Emulation.Outcome o;
       try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
-        o = Emulation.run(s, dir.resolve(s.scheme()), p);
+        o = Emulation.run(run, dir.resolve(s.scheme()), p);
       }
       entries.add(new Comparison.Entry(o.summary(), o.rounds(), o.dir()));
     }

@@ -18,7 +18,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code splitemu profile}: the per-unit profile of a zoo model, a built-in DAG or a model file. */
+/**
+ * {@code splitemu profile}: the per-unit profile of a zoo model, a built-in DAG or a model file.
+ */
 @Command(
     name = "profile",
     mixinStandardHelpOptions = true,

@@ -57,8 +57,7 @@ final class Progress implements RunListener, AutoCloseable {
                 : String.format(Locale.ROOT, "%.4f", r.trainLoss()));
     if (bar != null) {
       bar.stepTo(r.round());
-      bar.setExtraMessage(
-          String.format(Locale.ROOT, " t=%.1fs acc=%s", r.emulatedTimeS(), acc));
+      bar.setExtraMessage(String.format(Locale.ROOT, " t=%.1fs acc=%s", r.emulatedTimeS(), acc));
     } else {
       out.println(label + " " + text);
       out.flush();

@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A scenario's settings, read once from {@code reference.conf}, the scenario file and {@code
- * --set} overrides into immutable, validated records; a bad key or value fails with its file,
- * line, key and reason.
+ * A scenario's settings, read once from {@code reference.conf}, the scenario file and {@code --set}
+ * overrides into immutable, validated records; a bad key or value fails with its file, line, key
+ * and reason.
  */
 public record Settings(
     String scenario,
@@ -158,8 +158,8 @@ public record Settings(
 
   /**
    * Every {@code reference.conf} on the class path, without JVM system properties: a scenario is
-   * defined by its files and {@code --set} alone (and {@code -Dsplitemu.data}, the test data
-   * folder of the build, must not shadow the {@code splitemu.data} block).
+   * defined by its files and {@code --set} alone (and {@code -Dsplitemu.data}, the test data folder
+   * of the build, must not shadow the {@code splitemu.data} block).
    */
   public static Config reference() {
     return ConfigFactory.parseResourcesAnySyntax(Settings.class.getClassLoader(), "reference")
@@ -178,8 +178,7 @@ public record Settings(
     }
     try {
       return ConfigFactory.parseString(
-          key + " = " + value,
-          ConfigParseOptions.defaults().setOriginDescription("--set " + o));
+          key + " = " + value, ConfigParseOptions.defaults().setOriginDescription("--set " + o));
     } catch (ConfigException e) {
       throw new SettingsException("--set " + o + ": " + oneLine(e.getMessage()));
     }
@@ -348,9 +347,28 @@ public record Settings(
           "unknown scheme \"" + other + "\"; known: " + String.join(", ", sorted(SCHEMES)));
     }
     return new Settings(
-        scenario, seed, other, rounds, localSteps, batchSize, evalEvery, targetAccuracy,
-        stopAtTarget, mode, speedup, fidelity, model, data, devices, serverFlops, links,
-        barrierTimeout, outputDir, plots, faults, scenarioFile,
+        scenario,
+        seed,
+        other,
+        rounds,
+        localSteps,
+        batchSize,
+        evalEvery,
+        targetAccuracy,
+        stopAtTarget,
+        mode,
+        speedup,
+        fidelity,
+        model,
+        data,
+        devices,
+        serverFlops,
+        links,
+        barrierTimeout,
+        outputDir,
+        plots,
+        faults,
+        scenarioFile,
         resolved.replaceFirst("scheme\\s*=\\s*[^\\n]*", "scheme = " + other));
   }
 

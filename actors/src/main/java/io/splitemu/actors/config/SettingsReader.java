@@ -16,8 +16,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Reads typed, validated values from one subtree of a scenario; every error names the file and
- * line of the value (when known), its full key, and what was expected.
+ * Reads typed, validated values from one subtree of a scenario; every error names the file and line
+ * of the value (when known), its full key, and what was expected.
  */
 public final class SettingsReader {
 
@@ -163,7 +163,8 @@ public final class SettingsReader {
       }
       return root.getDuration(path(key));
     } catch (ConfigException.BadValue | ConfigException.WrongType e) {
-      throw error(key, v.origin(), "expected a duration such as \"5 s\" or 0.2, got " + describe(v));
+      throw error(
+          key, v.origin(), "expected a duration such as \"5 s\" or 0.2, got " + describe(v));
     }
   }
 
@@ -215,8 +216,8 @@ public final class SettingsReader {
   }
 
   /**
-   * A per-device or per-round number: a constant, a list, or a distribution object; values must
-   * lie in [min, max] where the source can check it.
+   * A per-device or per-round number: a constant, a list, or a distribution object; values must lie
+   * in [min, max] where the source can check it.
    */
   public ValueSource valueSource(String key, double min, double max) {
     ConfigValue v = value(key);
@@ -231,7 +232,8 @@ public final class SettingsReader {
           }
           for (double x : xs) {
             if (x < min || x > max) {
-              throw error(key, v.origin(), "values must be in [" + min + ", " + max + "], got " + x);
+              throw error(
+                  key, v.origin(), "values must be in [" + min + ", " + max + "], got " + x);
             }
           }
           return new ValueSource.PerIndex(xs);

@@ -9,8 +9,8 @@ import java.util.random.RandomGenerator;
  *
  * <p>Written in a scenario as {@code 2e9}, as {@code [1e9, 2e9, 4e9]} (device i takes element i
  * modulo the length), or as an object {@code { distribution = uniform, min = 1e9, max = 4e9 }}.
- * Distributions draw from the generator they are given, which the caller takes from a named,
- * seeded stream, so a scenario repeats exactly.
+ * Distributions draw from the generator they are given, which the caller takes from a named, seeded
+ * stream, so a scenario repeats exactly.
  */
 public sealed interface ValueSource {
 

@@ -100,13 +100,21 @@ public final class Comparison {
     List<String> links = new ArrayList<>();
     for (Entry e : entries) {
       links.add(
-          "- " + e.summary().scheme() + ": [" + dir.relativize(e.dir()) + "/report.md]("
-              + dir.relativize(e.dir()) + "/report.md)");
+          "- "
+              + e.summary().scheme()
+              + ": ["
+              + dir.relativize(e.dir())
+              + "/report.md]("
+              + dir.relativize(e.dir())
+              + "/report.md)");
     }
     doc.append("\n").append(String.join("\n", links)).append("\n\n");
     for (Path p : plots) {
-      doc.append("![").append(p.getFileName()).append("](")
-          .append(dir.relativize(p).toString().replace('\\', '/')).append(")\n\n");
+      doc.append("![")
+          .append(p.getFileName())
+          .append("](")
+          .append(dir.relativize(p).toString().replace('\\', '/'))
+          .append(")\n\n");
     }
     try {
       Files.writeString(dir.resolve("comparison.md"), doc.toString(), StandardCharsets.UTF_8);

@@ -81,7 +81,9 @@ public final class CsvTable implements Closeable {
       return f.isNaN() ? "" : Float.toString(f);
     }
     String s = v.toString();
-    if (s.indexOf(',') >= 0 || s.indexOf('"') >= 0 || s.indexOf('\n') >= 0
+    if (s.indexOf(',') >= 0
+        || s.indexOf('"') >= 0
+        || s.indexOf('\n') >= 0
         || s.indexOf('\r') >= 0) {
       return '"' + s.replace("\"", "\"\"") + '"';
     }

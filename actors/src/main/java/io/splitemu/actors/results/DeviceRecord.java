@@ -5,8 +5,8 @@ import java.util.List;
 /**
  * One row of {@code devices.csv}: what one device spent in one round.
  *
- * @param share the device's share of the contended resource it was allotted (spectrum,
- *     bandwidth or server compute), {@code NaN} when the scheme allots none
+ * @param share the device's share of the contended resource it was allotted (spectrum, bandwidth or
+ *     server compute), {@code NaN} when the scheme allots none
  * @param cluster the cluster the device ran in, 0 when the scheme has one cluster
  */
 public record DeviceRecord(
@@ -40,16 +40,7 @@ public record DeviceRecord(
   /** The row's fields, in {@link #HEADER} order. */
   public List<Object> fields() {
     return List.of(
-        round,
-        device,
-        cluster,
-        cut,
-        computeS,
-        uplinkS,
-        downlinkS,
-        bytesUp,
-        bytesDown,
-        share,
+        round, device, cluster, cut, computeS, uplinkS, downlinkS, bytesUp, bytesDown, share,
         completed);
   }
 }

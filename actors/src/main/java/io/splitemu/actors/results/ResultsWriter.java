@@ -120,8 +120,8 @@ public final class ResultsWriter implements Closeable {
   }
 
   /**
-   * Closes the tables and writes {@code summary.json}, the plots and {@code report.md}; returns
-   * the summary.
+   * Closes the tables and writes {@code summary.json}, the plots and {@code report.md}; returns the
+   * summary.
    */
   public synchronized Summary finish(
       String scenario, String scheme, long seed, double targetAccuracy, Map<String, Long> memory) {

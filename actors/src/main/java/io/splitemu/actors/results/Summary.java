@@ -7,8 +7,8 @@ import java.util.TreeMap;
 /**
  * The totals of a run, written to {@code summary.json}.
  *
- * @param timeToTargetS emulated seconds until test accuracy first reached {@code
- *     targetAccuracy}, {@code NaN} if it never did
+ * @param timeToTargetS emulated seconds until test accuracy first reached {@code targetAccuracy},
+ *     {@code NaN} if it never did
  * @param peakModelMemoryBytes per node (role or actor name), the peak bytes of model state held
  */
 public record Summary(

@@ -14,9 +14,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * A short-lived child that waits for one reply from each participant of a step, watching them
- * and timing out, and answers its parent with a typed {@link Completed} or {@link Failed}; a
- * missing participant is an outcome, not a crash (the DeviceGroupQuery pattern).
+ * A short-lived child that waits for one reply from each participant of a step, watching them and
+ * timing out, and answers its parent with a typed {@link Completed} or {@link Failed}; a missing
+ * participant is an outcome, not a crash (the DeviceGroupQuery pattern).
  *
  * <p>Replies are kept in participant order, so what the parent does with them does not depend on
  * the wall-clock order in which they arrived.
@@ -137,8 +137,7 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
       parent.tell(new Completed<>(id, new TreeMap<>(replies)));
     } else {
       parent.tell(
-          new Failed<>(
-              id, new TreeMap<>(replies), new TreeSet<>(stopped), "stopped: " + stopped));
+          new Failed<>(id, new TreeMap<>(replies), new TreeSet<>(stopped), "stopped: " + stopped));
     }
     return Behaviors.stopped();
   }

@@ -4,8 +4,8 @@ package io.splitemu.actors.runtime;
 public interface ComputeTiming {
 
   /**
-   * The emulated instant (ns) at which {@code flops} of work that is ready at {@code readyNs}
-   * ends, running at {@code flopsPerSecond} (the caller's share of the processor).
+   * The emulated instant (ns) at which {@code flops} of work that is ready at {@code readyNs} ends,
+   * running at {@code flopsPerSecond} (the caller's share of the processor).
    */
   long end(long readyNs, double flops, double flopsPerSecond);
 }

@@ -13,8 +13,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * One emulated device: its data shard, its device-side slice, its compute resource and its uplink
  * and downlink; every reply carries the emulated instant at which it reaches the server.
  *
- * <p>In timing fidelity the slice is absent and payloads are sizes only; the instants are
- * computed by exactly the same code, so both fidelities give the same emulated times.
+ * <p>In timing fidelity the slice is absent and payloads are sizes only; the instants are computed
+ * by exactly the same code, so both fidelities give the same emulated times.
  */
 public final class Device extends AbstractBehavior<Device.Command> {
 
@@ -47,7 +47,10 @@ public final class Device extends AbstractBehavior<Device.Command> {
 
   /** Run {@code steps} steps against this device's own server copy, one after another. */
   public record RunLocal(
-      int steps, long startNs, ActorRef<EdgeServer.Command> server, ActorRef<Barrier.Command> replyTo)
+      int steps,
+      long startNs,
+      ActorRef<EdgeServer.Command> server,
+      ActorRef<Barrier.Command> replyTo)
       implements Command {}
 
   /** The gradient at the cut of a step against the device's own server copy. */
@@ -159,7 +162,8 @@ public final class Device extends AbstractBehavior<Device.Command> {
   private Behavior<Command> onGradient(Gradient m) {
     long arrival = down(m.sendNs(), gradientBytes(), downShare);
     long end = backward(m.gradient(), arrival);
-    m.replyTo().tell(new Barrier.Reply<>(setup.id(), new StepDone(m.step(), m.sendNs(), arrival, end)));
+    m.replyTo()
+        .tell(new Barrier.Reply<>(setup.id(), new StepDone(m.step(), m.sendNs(), arrival, end)));
     return this;
   }
 
@@ -179,7 +183,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
     long end = backward(m.gradient(), arrival);
     localStep++;
     if (localStep < local.steps()) {
-      local.server().tell(new EdgeServer.ServerStep(forward(localStep, end), getContext().getSelf()));
+      local
+          .server()
+          .tell(new EdgeServer.ServerStep(forward(localStep, end), getContext().getSelf()));
     } else {
       local.replyTo().tell(new Barrier.Reply<>(setup.id(), new LocalDone(end)));
     }

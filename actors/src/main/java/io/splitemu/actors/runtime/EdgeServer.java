@@ -297,8 +297,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
     if (visit.plan().mode() == VisitPlan.Mode.SHARED_SEQUENTIAL) {
       for (Map.Entry<Integer, Device.Activations> e : acts.entrySet()) {
-        LossStep s =
-            setup.slice().trainStep(e.getValue().activations(), e.getValue().labels());
+        LossStep s = setup.slice().trainStep(e.getValue().activations(), e.getValue().labels());
         lossSum += s.loss();
         lossCount++;
         grads.put(e.getKey(), s.inputGradient().dup());
@@ -446,7 +445,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       long serverNs = copyServerNs.getOrDefault(critical, 0L);
       breakdown =
           breakdown.plus(
-              new Breakdown(s.computeNs(), serverNs, s.uplinkNs() + s.downlinkNs() - upload, upload));
+              new Breakdown(
+                  s.computeNs(), serverNs, s.uplinkNs() + s.downlinkNs() - upload, upload));
     }
     if (setup.full()) {
       List<INDArray> serverParams = new ArrayList<>();
@@ -506,7 +506,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
     setup.evalModel().slice(0).setParams(m.deviceParams());
     setup.evalModel().slice(1).setParams(setup.slice().params());
-    int n = setup.evalSamples() <= 0 ? setup.test().size() : Math.min(setup.evalSamples(), setup.test().size());
+    int n =
+        setup.evalSamples() <= 0
+            ? setup.test().size()
+            : Math.min(setup.evalSamples(), setup.test().size());
     int correct = 0;
     int chunk = 1000;
     for (int from = 0; from < n; from += chunk) {

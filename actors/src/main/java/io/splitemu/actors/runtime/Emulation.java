@@ -45,17 +45,17 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Builds a run from its settings (data, partition, model slices, device rates, links) and runs
- * it on a fresh actor system; everything random is a named stream of the scenario seed.
+ * Builds a run from its settings (data, partition, model slices, device rates, links) and runs it
+ * on a fresh actor system; everything random is a named stream of the scenario seed.
  *
- * <p>Everything that can fail on a user's input is checked before the results folder is created,
- * so a bad scenario leaves no half results behind.
+ * <p>Everything that can fail on a user's input is checked before the results folder is created, so
+ * a bad scenario leaves no half results behind.
  */
 public final class Emulation {
 
   /** A built run, ready to start: its folder does not exist yet. */
-  public record Prepared(Settings settings, SupervisorSetupFactory factory, long peakDevice,
-      long peakServer) {}
+  public record Prepared(
+      Settings settings, SupervisorSetupFactory factory, long peakDevice, long peakServer) {}
 
   /** Creates the supervisor's setup once the results writer exists. */
   @FunctionalInterface
@@ -73,9 +73,16 @@ public final class Emulation {
 
   /** Builds, runs and reports one scenario into {@code dir} (or a new stamped folder if null). */
   public static Outcome run(Settings s, Path dir, RunListener listener) {
-    Prepared p = prepare(s);
+    return run(prepare(s), dir, listener);
+  }
+
+  /** Runs and reports a prepared scenario into {@code dir} (or a new stamped folder if null). */
+  public static Outcome run(Prepared p, Path dir, RunListener listener) {
+    Settings s = p.settings();
     Path out =
-        dir != null ? dir : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
+        dir != null
+            ? dir
+            : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
     ResultsWriter writer = ResultsWriter.open(out, s.resolved());
     Supervisor.Finished f;
     try {
@@ -89,8 +96,7 @@ public final class Emulation {
     Map<String, Long> memory = new HashMap<>();
     memory.put("device", p.peakDevice());
     memory.put("edge", p.peakServer());
-    Summary summary =
-        writer.finish(s.scenario(), s.scheme(), s.seed(), s.targetAccuracy(), memory);
+    Summary summary = writer.finish(s.scenario(), s.scheme(), s.seed(), s.targetAccuracy(), memory);
     return new Outcome(out, summary, writer.rounds());
   }
 
@@ -100,8 +106,7 @@ public final class Emulation {
     Behavior<Supervisor.Finished> guardian =
         Behaviors.setup(
             ctx -> {
-              ActorRef<Supervisor.Command> sup =
-                  ctx.spawn(Supervisor.create(setup), "supervisor");
+              ActorRef<Supervisor.Command> sup = ctx.spawn(Supervisor.create(setup), "supervisor");
               ctx.watch(sup);
               sup.tell(new Supervisor.Start(ctx.getSelf()));
               return Behaviors.receive(Supervisor.Finished.class)
@@ -343,9 +348,21 @@ public final class Emulation {
             out.add(
                 new LinkPair(
                     new EmulatedLink(
-                        (r, x) -> shannon(s, x, l.devicePowerDbm(), km, "fading/device-" + dev + "/up/round-" + r)),
+                        (r, x) ->
+                            shannon(
+                                s,
+                                x,
+                                l.devicePowerDbm(),
+                                km,
+                                "fading/device-" + dev + "/up/round-" + r)),
                     new EmulatedLink(
-                        (r, x) -> shannon(s, x, l.apPowerDbm(), km, "fading/device-" + dev + "/down/round-" + r))));
+                        (r, x) ->
+                            shannon(
+                                s,
+                                x,
+                                l.apPowerDbm(),
+                                km,
+                                "fading/device-" + dev + "/down/round-" + r))));
           }
           return out;
         }

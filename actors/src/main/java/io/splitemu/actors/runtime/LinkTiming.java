@@ -1,15 +1,15 @@
 package io.splitemu.actors.runtime;
 
 /**
- * When a transfer on one emulated link ends: the runtime's view of a network-emulation link,
- * FIFO behind earlier transfers on the same link.
+ * When a transfer on one emulated link ends: the runtime's view of a network-emulation link, FIFO
+ * behind earlier transfers on the same link.
  */
 public interface LinkTiming {
 
   /**
    * The emulated instant (ns) at which the last byte of a transfer of {@code bytes} sent at {@code
-   * sendNs} is available to the receiver, when the sender holds {@code share} (0, 1] of the
-   * link's spectrum or bandwidth.
+   * sendNs} is available to the receiver, when the sender holds {@code share} (0, 1] of the link's
+   * spectrum or bandwidth.
    */
   long arrival(long sendNs, long bytes, double share);
 

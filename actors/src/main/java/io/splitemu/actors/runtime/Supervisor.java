@@ -18,9 +18,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The root of a run: spawns the devices and the edge server, plans each round's cluster visits
- * for the scheme, runs them one after another, evaluates, and records every round, device and
- * event; answers {@link Finished} when the run ends.
+ * The root of a run: spawns the devices and the edge server, plans each round's cluster visits for
+ * the scheme, runs them one after another, evaluates, and records every round, device and event;
+ * answers {@link Finished} when the run ends.
  */
 public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
@@ -53,12 +53,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private long roundStartNs;
   private RoundPlanner.Clusters clusters;
   private int visitIndex;
+  // The link share the current visit's members were given (what devices.csv reports).
+  private double visitShare;
   private EdgeServer.Breakdown breakdown;
   private double lossSum;
   private int lossCount;
   private int participants;
   private int failed;
-  private final Map<Integer, Integer> clusterOf = new HashMap<>();
   private final Map<Integer, Integer> shardSize = new HashMap<>();
   private final List<DeviceRecord> deviceRows = new ArrayList<>();
 
@@ -112,7 +113,6 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     participants = 0;
     failed = 0;
     deviceRows.clear();
-    clusterOf.clear();
     if (alive.isEmpty()) {
       return finish("no device is left to train");
     }
@@ -133,6 +133,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     Map<Integer, Double> down = new TreeMap<>();
     Map<Integer, Double> serverShare = new TreeMap<>();
     double linkShare = setup.sharedSpectrum() ? 1.0 / members.size() : 1.0;
+    visitShare = setup.sharedSpectrum() ? linkShare : Double.NaN;
     int steps = setup.localSteps();
     for (int d : members) {
       refs.put(d, devices.get(d));
@@ -140,7 +141,6 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       up.put(d, linkShare);
       down.put(d, linkShare);
       serverShare.put(d, 1.0 / members.size());
-      clusterOf.put(d, visitIndex);
       if (setup.localSteps() == 0) {
         steps = Math.max(steps, epochSteps(d));
       }
@@ -183,7 +183,6 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     for (Map.Entry<Integer, Device.RoundStats> e : v.stats().entrySet()) {
       Device.RoundStats s = e.getValue();
-      double share = setup.sharedSpectrum() ? 1.0 / v.stats().size() : Double.NaN;
       deviceRows.add(
           new DeviceRecord(
               round,
@@ -195,7 +194,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               s.downlinkNs() / NS,
               s.bytesUp(),
               s.bytesDown(),
-              share,
+              visitShare,
               true));
     }
     for (int d : v.missing().keySet()) {

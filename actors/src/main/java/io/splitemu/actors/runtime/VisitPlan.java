@@ -36,13 +36,13 @@ public record VisitPlan(
   /** How the server serves the members of a visit. */
   public enum Mode {
     /**
-     * Barrier steps; one shared server model trained on the members' batches concatenated in
-     * member order (vanilla SL, PSL); the device model is broadcast at the start.
+     * Barrier steps; one shared server model trained on the members' batches concatenated in member
+     * order (vanilla SL, PSL); the device model is broadcast at the start.
      */
     SHARED_CONCATENATED,
     /**
-     * Barrier steps; one shared server model trained on the members' batches one after another
-     * in member order (SplitFed v2); timing as the concatenated form.
+     * Barrier steps; one shared server model trained on the members' batches one after another in
+     * member order (SplitFed v2); timing as the concatenated form.
      */
     SHARED_SEQUENTIAL,
     /**

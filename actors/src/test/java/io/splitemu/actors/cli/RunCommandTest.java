@@ -61,8 +61,14 @@ class RunCommandTest {
     Path out = tmp.resolve("out");
     ProfileCommandTest.Result r =
         ProfileCommandTest.cli(
-            "run", scenario("").toString(), "--set", "rounds=1", "--set", "fidelity=timing",
-            "--out", out.toString());
+            "run",
+            scenario("").toString(),
+            "--set",
+            "rounds=1",
+            "--set",
+            "fidelity=timing",
+            "--out",
+            out.toString());
     assertEquals(0, r.code(), r.err());
     assertEquals(2, Files.readAllLines(out.resolve("rounds.csv")).size());
     assertTrue(r.out().contains("timing run"), r.out());

@@ -59,14 +59,36 @@ class SplitCommandTest {
   @Test
   void split_handWrittenDag_printsTheContractJson() throws Exception {
     Result r =
-        run("split", "--model", diamond().toString(), "--device-flops", "1e9", "--server-flops",
-            "1e13", "--uplink-bps", "1e7", "--downlink-bps", "1e7", "--batch", "4", "--json");
+        run(
+            "split",
+            "--model",
+            diamond().toString(),
+            "--device-flops",
+            "1e9",
+            "--server-flops",
+            "1e13",
+            "--uplink-bps",
+            "1e7",
+            "--downlink-bps",
+            "1e7",
+            "--batch",
+            "4",
+            "--json");
     assertEquals(0, r.code(), r.err());
     JsonNode j = new ObjectMapper().readTree(r.out());
     assertEquals(
-        List.of("model", "layers", "method", "deviceLayers", "serverLayers", "crossingTensors",
-            "costSeconds", "deviceComputeSeconds", "serverComputeSeconds",
-            "communicationSeconds", "solveMillis"),
+        List.of(
+            "model",
+            "layers",
+            "method",
+            "deviceLayers",
+            "serverLayers",
+            "crossingTensors",
+            "costSeconds",
+            "deviceComputeSeconds",
+            "serverComputeSeconds",
+            "communicationSeconds",
+            "solveMillis"),
         strings(toFieldNames(j)));
     assertEquals("diamond", j.get("model").asText());
     assertEquals(5, j.get("layers").asInt());
@@ -91,8 +113,19 @@ class SplitCommandTest {
   @Test
   void split_blockWiseTable_namesMethodAndGap() throws Exception {
     Result r =
-        run("split", "--model", diamond().toString(), "--device-flops", "1e9", "--server-flops",
-            "1e13", "--uplink-bps", "1e7", "--downlink-bps", "1e7", "--block-wise");
+        run(
+            "split",
+            "--model",
+            diamond().toString(),
+            "--device-flops",
+            "1e9",
+            "--server-flops",
+            "1e13",
+            "--uplink-bps",
+            "1e7",
+            "--downlink-bps",
+            "1e7",
+            "--block-wise");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("method blockwise"), r.out());
     assertTrue(r.out().contains("gap to the full min-cut"), r.out());
@@ -107,8 +140,21 @@ class SplitCommandTest {
     Path proto = Path.of(data, "models", "caffe", "bvlc_googlenet_deploy.prototxt");
     assertTrue(Files.isRegularFile(proto), "splitemu.data is set but " + proto + " is missing");
     Result r =
-        run("split", "--model", proto.toString(), "--device-flops", "2e10", "--server-flops",
-            "1e12", "--uplink-bps", "2e7", "--downlink-bps", "5e7", "--batch", "16", "--json");
+        run(
+            "split",
+            "--model",
+            proto.toString(),
+            "--device-flops",
+            "2e10",
+            "--server-flops",
+            "1e12",
+            "--uplink-bps",
+            "2e7",
+            "--downlink-bps",
+            "5e7",
+            "--batch",
+            "16",
+            "--json");
     assertEquals(0, r.code(), r.err());
     JsonNode j = new ObjectMapper().readTree(r.out());
     int layers = j.get("layers").asInt();
@@ -120,8 +166,18 @@ class SplitCommandTest {
   @Test
   void split_missingFile_failsWithOneLine() {
     Result r =
-        run("split", "--model", dir.resolve("nope.dag.json").toString(), "--device-flops", "1e9",
-            "--server-flops", "1e12", "--uplink-bps", "1e7", "--downlink-bps", "1e7");
+        run(
+            "split",
+            "--model",
+            dir.resolve("nope.dag.json").toString(),
+            "--device-flops",
+            "1e9",
+            "--server-flops",
+            "1e12",
+            "--uplink-bps",
+            "1e7",
+            "--downlink-bps",
+            "1e7");
     assertEquals(1, r.code());
     assertTrue(r.err().startsWith("splitemu: "), r.err());
     assertTrue(r.err().contains("nope.dag.json"), r.err());
@@ -132,8 +188,18 @@ class SplitCommandTest {
   @Test
   void split_negativeRate_failsWithOneLine() throws Exception {
     Result r =
-        run("split", "--model", diamond().toString(), "--device-flops", "1e9", "--server-flops",
-            "1e12", "--uplink-bps", "-5", "--downlink-bps", "1e7");
+        run(
+            "split",
+            "--model",
+            diamond().toString(),
+            "--device-flops",
+            "1e9",
+            "--server-flops",
+            "1e12",
+            "--uplink-bps",
+            "-5",
+            "--downlink-bps",
+            "1e7");
     assertEquals(1, r.code());
     assertTrue(r.err().contains("uplink bit/s must be a finite number > 0"), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());

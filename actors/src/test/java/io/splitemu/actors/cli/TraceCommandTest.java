@@ -23,8 +23,15 @@ class TraceCommandTest {
     Files.writeString(f, "0.0\t2.0\n1.0\t4.0\n2.0\t8.0\n");
     ProfileCommandTest.Result r =
         ProfileCommandTest.cli(
-            "trace", f.toString(), "--format", "pensieve", "--bytes", "500000", "--start",
-            "0.5", "--json");
+            "trace",
+            f.toString(),
+            "--format",
+            "pensieve",
+            "--bytes",
+            "500000",
+            "--start",
+            "0.5",
+            "--json");
     assertEquals(0, r.code(), r.err());
     JsonNode j = new ObjectMapper().readTree(r.out());
     assertEquals("small", j.get("file").asText());

@@ -135,8 +135,7 @@ class SettingsReaderTest {
     Config c = scenario("splitemu {\n  rouns = 3\n}\n");
     SettingsException e =
         assertThrows(
-            SettingsException.class,
-            () -> UnknownKeys.check(c, REFERENCE, "splitemu", List.of()));
+            SettingsException.class, () -> UnknownKeys.check(c, REFERENCE, "splitemu", List.of()));
     assertTrue(e.getMessage().startsWith("my.conf: 2"), e.getMessage());
     assertTrue(
         e.getMessage().endsWith("splitemu.rouns: unknown key (did you mean splitemu.rounds?)"),

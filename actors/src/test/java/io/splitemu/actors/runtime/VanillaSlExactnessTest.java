@@ -61,8 +61,7 @@ class VanillaSlExactnessTest {
 
   @Test
   void vanillaSl_oneDevice_equalsUnsplitTrainingOnTheSameBatches() throws Exception {
-    ModelOptions opts =
-        new ModelOptions(11, UpdaterKind.SGD_MOMENTUM, 0.05, 0.9, DataType.DOUBLE);
+    ModelOptions opts = new ModelOptions(11, UpdaterKind.SGD_MOMENTUM, 0.05, 0.9, DataType.DOUBLE);
     ChainModel model = ModelZoo.create("lenet5", opts);
     ChainProfile profile = model.profile();
     int cut = 2;
