@@ -40,6 +40,7 @@ public record Settings(
     Path outputDir,
     boolean plots,
     List<Fault> faults,
+    CpslSettings cpsl,
     Path scenarioFile,
     String resolved) {
 
@@ -53,7 +54,9 @@ public record Settings(
   public static final String NS = "splitemu";
 
   /** The schemes this build runs. */
-  public static final Set<String> SCHEMES = Set.of("sl", "psl", "sfl-v1", "sfl-v2");
+  public static final Set<String> SCHEMES =
+      Set.of("sl", "psl", "sfl-v1", "sfl-v2", "cpsl", "cpsl-random", "cpsl-fixed", "mpsl",
+          "mpsl-horizontal");
 
   // Keys whose content is free-form here and checked by their own readers.
   private static final List<String> OPEN_PATHS =
@@ -336,8 +339,14 @@ public record Settings(
         Path.of(o.nonEmpty("dir")),
         o.bool("plots"),
         List.copyOf(faults),
+        CpslSettings.read(r.at("cpsl")),
         scenarioFile,
         resolved);
+  }
+
+  /** The {@code splitemu.mpsl} block, read and checked (pipeline schemes only read it). */
+  public MpslSettings mpsl() {
+    return MpslSettings.of(this);
   }
 
   /** A copy with another scheme (for compare). */
@@ -368,6 +377,7 @@ public record Settings(
         outputDir,
         plots,
         faults,
+        cpsl,
         scenarioFile,
         resolved.replaceFirst("scheme\\s*=\\s*[^\\n]*", "scheme = " + other));
   }
