@@ -1,18 +1,29 @@
 package io.splitemu.net.link;
 
 import io.splitemu.net.EmulatedInstant;
+import io.splitemu.net.RateModulation;
+import io.splitemu.net.RatePiece;
 import io.splitemu.net.UndeliverableException;
 import io.splitemu.net.trace.EndPolicy;
 import io.splitemu.net.trace.PacketTrace;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Arrays;
 
 /**
- * A link driven by mahimahi delivery opportunities: each opportunity at or after a transfer's
- * start carries up to 1500 of its bytes, and the transfer ends at the one carrying its last byte.
+ * A link driven by mahimahi delivery opportunities: each opportunity at or after a transfer's start
+ * carries up to 1500 of its bytes, and the transfer ends at the one carrying its last byte.
  *
  * <p>Opportunities are numbered globally (pass x lines + line), so FIFO transfers never share one
  * and a whole pass is skipped by arithmetic rather than by walking.
+ *
+ * <p>Fault windows ({@link #withFaults}) thin the opportunities instead of scaling a rate. Over
+ * each stretch of constant factor f (between two window edges) an accumulator starts at 0, gains f
+ * per opportunity, and the opportunity that brings it to 1 or more is served (the accumulator then
+ * loses 1). So the j-th opportunity of the stretch (from 0) is served iff floor((j + 1) f) >
+ * floor(j f): an outage (f = 0) serves none, f = 1/2 serves every second one starting with the
+ * second, f = 1 serves all. The choice is deterministic, depends only on the opportunity's place in
+ * its stretch (not on earlier transfers) and serves floor(n f) of any stretch's first n.
  */
 public final class PacketLink implements LinkModel {
   private final long[] millis;
@@ -20,14 +31,33 @@ public final class PacketLink implements LinkModel {
   private final long propagationNanos;
   private final long passMs;
 
+  /** Factors in [0, 1] on the opportunities; null when the link has no rate faults. */
+  private final RateModulation faults;
+
   public PacketLink(long[] millis, EndPolicy end, long propagationNanos) {
+    this(millis, end, propagationNanos, null);
+  }
+
+  private PacketLink(long[] millis, EndPolicy end, long propagationNanos, RateModulation faults) {
     if (end == EndPolicy.HOLD_LAST) {
       throw new IllegalArgumentException("a mahimahi trace can loop or stop, not hold-last");
+    }
+    if (propagationNanos < 0) {
+      throw new IllegalArgumentException("propagation delay must be >= 0, got " + propagationNanos);
     }
     this.millis = millis.clone();
     this.end = end;
     this.propagationNanos = propagationNanos;
     this.passMs = millis[millis.length - 1];
+    this.faults = faults;
+  }
+
+  /**
+   * This link with its opportunities thinned by {@code faults}, whose factors must lie in [0, 1] (a
+   * packet trace cannot gain opportunities); see the class comment for which ones are served.
+   */
+  PacketLink withFaults(RateModulation faults) {
+    return new PacketLink(millis, end, propagationNanos, faults);
   }
 
   /** Instant of global opportunity g. */
@@ -73,17 +103,77 @@ public final class PacketLink implements LinkModel {
     }
     long first = Math.max(state.nextOpportunity(), firstAtOrAfter(start.nanos()));
     long packets = (bytes + PacketTrace.PACKET_BYTES - 1) / PacketTrace.PACKET_BYTES;
-    long last = first + packets - 1;
+    long last = faults == null ? first + packets - 1 : lastServed(first, packets);
     if (end == EndPolicy.STOP && last >= millis.length) {
-      throw new UndeliverableException(
-          "the trace stops at "
-              + EmulatedInstant.ofMillis(passMs)
-              + " with "
-              + Math.max(0, millis.length - first)
-              + " opportunities left, the transfer needs "
-              + packets);
+      throw stopped(first, packets);
     }
     return new LinkState(EmulatedInstant.ofNanos(instantOf(last)), last + 1);
+  }
+
+  private UndeliverableException stopped(long first, long packets) {
+    return new UndeliverableException(
+        "the trace stops at "
+            + EmulatedInstant.ofMillis(passMs)
+            + " with "
+            + Math.max(0, millis.length - first)
+            + " opportunities left, the transfer needs "
+            + packets
+            + (faults == null ? "" : " served ones (fault windows thin them)"));
+  }
+
+  /**
+   * The global index of the opportunity that serves the {@code packets}-th packet when serving
+   * starts at opportunity {@code g}, walking fault stretches rather than single opportunities.
+   */
+  private long lastServed(long g, long packets) {
+    long need = packets;
+    long horizon = faults.horizonNanos();
+    while (true) {
+      if (end == EndPolicy.STOP && g >= millis.length) {
+        return g + need - 1; // past the end: the caller reports it
+      }
+      long tg = instantOf(g);
+      if (tg >= horizon) {
+        return g + need - 1; // no faults from here on
+      }
+      RatePiece p = faults.factorAt(tg);
+      BigDecimal f = p.perSecond();
+      long a = firstAtOrAfter(p.startNanos()); // the stretch's first opportunity
+      long b = stretchEnd(p); // exclusive; Long.MAX_VALUE if the stretch never ends
+      if (f.signum() == 0) {
+        if (b == Long.MAX_VALUE) {
+          throw new UndeliverableException(
+              "no packet opportunity is served from "
+                  + EmulatedInstant.ofNanos(tg)
+                  + " on: an outage that never ends");
+        }
+        g = b;
+        continue;
+      }
+      long before = served(g - a, f);
+      // the smallest k with floor(k f) >= before + need: the k-th opportunity (k - 1 from 0)
+      long k =
+          BigDecimal.valueOf(before + need).divide(f, 0, RoundingMode.CEILING).longValueExact();
+      if (b == Long.MAX_VALUE || a + k - 1 < b) {
+        return a + k - 1;
+      }
+      need -= served(b - a, f) - before;
+      g = b;
+    }
+  }
+
+  /** Opportunities served among a stretch's first {@code n} at factor f: floor(n f). */
+  private static long served(long n, BigDecimal f) {
+    return BigDecimal.valueOf(n).multiply(f).setScale(0, RoundingMode.FLOOR).longValueExact();
+  }
+
+  /** The first global opportunity after the fault stretch {@code p}; MAX_VALUE if none. */
+  private long stretchEnd(RatePiece p) {
+    if (p.endNanos() == Long.MAX_VALUE) {
+      return end == EndPolicy.STOP ? millis.length : Long.MAX_VALUE;
+    }
+    long b = firstAtOrAfter(p.endNanos());
+    return end == EndPolicy.STOP ? Math.min(b, millis.length) : b;
   }
 
   @Override
@@ -91,7 +181,7 @@ public final class PacketLink implements LinkModel {
     return propagationNanos;
   }
 
-  /** Bits of the opportunities in [from, to). */
+  /** Bits of the opportunities in [from, to) that are served (fault windows thin them). */
   @Override
   public BigDecimal capacityBits(EmulatedInstant from, EmulatedInstant to) {
     long a = firstAtOrAfter(from.nanos());
@@ -100,6 +190,25 @@ public final class PacketLink implements LinkModel {
       a = Math.min(a, millis.length);
       b = Math.min(b, millis.length);
     }
-    return BigDecimal.valueOf(b - a).multiply(BigDecimal.valueOf(PacketTrace.PACKET_BYTES * 8L));
+    long count = faults == null ? Math.max(0, b - a) : servedBetween(a, b);
+    return BigDecimal.valueOf(count).multiply(BigDecimal.valueOf(PacketTrace.PACKET_BYTES * 8L));
+  }
+
+  /** Served opportunities among global indices [g, to). */
+  private long servedBetween(long g, long to) {
+    long count = 0;
+    long horizon = faults.horizonNanos();
+    while (g < to) {
+      long tg = instantOf(g);
+      if (tg >= horizon) {
+        return count + (to - g);
+      }
+      RatePiece p = faults.factorAt(tg);
+      long a = firstAtOrAfter(p.startNanos());
+      long b = Math.min(to, stretchEnd(p));
+      count += served(b - a, p.perSecond()) - served(g - a, p.perSecond());
+      g = b;
+    }
+    return count;
   }
 }
