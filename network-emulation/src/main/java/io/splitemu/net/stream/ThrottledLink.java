@@ -1,10 +1,9 @@
 package io.splitemu.net.stream;
 
+import io.splitemu.net.UndeliverableException;
 import io.splitemu.net.link.Link;
 import java.util.PriorityQueue;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledFuture;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
@@ -21,23 +20,26 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
  * The throttled link stage: carries {@link Transfer}s over a {@link Link} and emits each payload
  * with its emulated arrival instant.
  *
- * <p>Arrival instants are computed from the link model alone, so they are identical in virtual and
- * paced mode; pacing only decides when on the wall clock an element is emitted. Because the
- * instant already integrates r(t) over the transfer, a rate change mid-transfer is honoured.
+ * <p>Arrival instants are computed from the link model alone, in stream order (the link is a FIFO:
+ * each transfer queues behind the earlier ones), so they are identical in virtual and paced mode;
+ * pacing only decides when on the wall clock an element is emitted. Because the instant already
+ * integrates r(t) (or counts packet opportunities) over the whole transfer, a rate change or an
+ * outage in the middle of a transfer is honoured in both modes.
+ *
+ * <p>Virtual mode emits in stream order at once. Paced mode emits each element once {@link
+ * System#nanoTime()} reaches {@link Pacing#dueNanoTime}, never earlier, in order of arrival instant
+ * (ties in stream order); on a plain FIFO link that is stream order too, but an extra-delay fault
+ * window can let a later transfer arrive first, and then it is emitted first. Paced mode records
+ * every element's lag behind its due time in {@link Pacing#lag()}.
+ *
+ * <p>A transfer the link can never deliver (an endless outage, a stopped trace) fails the stream
+ * with an {@link UndeliverableException} naming the transfer; in paced mode the elements sent
+ * before it are still emitted at their due times first, as in virtual mode.
  */
 public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, Delivered<T>>> {
 
-  /** Paced elements waiting for their wall-clock due time; bounds how far we read ahead. */
+  /** Paced elements waiting for their wall-clock due time; bounds how far the stage reads ahead. */
   private static final int MAX_PENDING = 1024;
-
-  // A plain scheduled executor parks with sub-millisecond precision, unlike a coarse tick wheel.
-  private static final ScheduledExecutorService TIMER =
-      Executors.newSingleThreadScheduledExecutor(
-          r -> {
-            Thread t = new Thread(r, "splitemu-pacer");
-            t.setDaemon(true);
-            return t;
-          });
 
   private final Link link;
   private final Pacing pacing;
@@ -50,7 +52,10 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
     this.pacing = pacing;
   }
 
-  /** A flow that sends every transfer over {@code link} in arrival order of the stream. */
+  /**
+   * A flow that sends every transfer over {@code link} in stream order; the link must not be used
+   * by anyone else while the flow runs, or the FIFO order would mix.
+   */
   public static <T> Flow<Transfer<T>, Delivered<T>, NotUsed> flow(Link link, Pacing pacing) {
     return Flow.fromGraph(new ThrottledLink<T>(link, pacing));
   }
@@ -68,7 +73,18 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
   }
 
   private Delivered<T> carry(Transfer<T> t) {
-    Link.Delivery d = link.send(t.sendInstant(), t.bytes());
+    Link.Delivery d;
+    try {
+      d = link.send(t.sendInstant(), t.bytes());
+    } catch (UndeliverableException e) {
+      throw new UndeliverableException(
+          "transfer of "
+              + t.bytes()
+              + " bytes sent at "
+              + t.sendInstant()
+              + " can never arrive: "
+              + e.getMessage());
+    }
     return new Delivered<>(t.payload(), d.arrival(), d);
   }
 
@@ -80,6 +96,7 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
           new AbstractInHandler() {
             @Override
             public void onPush() {
+              // an exception here fails the stage with it
               push(out, carry(grab(in)));
             }
           });
@@ -98,9 +115,16 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
     private final PriorityQueue<Pending<T>> pending =
         new PriorityQueue<>(
             (a, b) -> a.due != b.due ? Long.compare(a.due, b.due) : Long.compare(a.seq, b.seq));
-    private final AsyncCallback<Long> wake = createAsyncCallback(due -> emitDue());
+    private final AsyncCallback<Long> wake = createAsyncCallback(this::onWake);
     private long seq;
-    private long timerFor = Long.MAX_VALUE;
+
+    /** The one outstanding wake-up and the due time it is for; null when none is set. */
+    private ScheduledFuture<?> timer;
+
+    private long timerDue;
+
+    /** The link's refusal of a transfer, raised once the elements before it are out. */
+    private UndeliverableException failure;
 
     PacedLogic() {
       super(shape);
@@ -109,18 +133,21 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
           new AbstractInHandler() {
             @Override
             public void onPush() {
-              Delivered<T> d = carry(grab(in));
-              pending.add(
-                  new Pending<>(pacing.dueNanoTime(d.arrival().nanos()), seq++, d));
+              Transfer<T> t = grab(in);
+              try {
+                Delivered<T> d = carry(t);
+                pending.add(new Pending<>(pacing.dueNanoTime(d.arrival()), seq++, d));
+              } catch (UndeliverableException e) {
+                failure = e;
+                cancel(in);
+              }
               pullIfRoom();
               emitDue();
             }
 
             @Override
             public void onUpstreamFinish() {
-              if (pending.isEmpty()) {
-                completeStage();
-              }
+              emitDue(); // completes at once when nothing is pending
             }
           });
       setHandler(
@@ -138,37 +165,61 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
       pull(in);
     }
 
+    @Override
+    public void postStop() {
+      if (timer != null) {
+        timer.cancel(false);
+      }
+    }
+
+    private void onWake(long due) {
+      if (timer != null && due == timerDue) {
+        timer = null;
+      }
+      emitDue();
+    }
+
     private void pullIfRoom() {
-      if (pending.size() < MAX_PENDING && !hasBeenPulled(in) && !isClosed(in)) {
+      if (failure == null && pending.size() < MAX_PENDING && !isClosed(in) && !hasBeenPulled(in)) {
         pull(in);
       }
     }
 
+    /** Emits the head if it is due and wanted; otherwise makes sure a wake-up is set for it. */
     private void emitDue() {
       Pending<T> head = pending.peek();
       if (head == null) {
-        if (isClosed(in)) {
-          completeStage();
-        }
+        finishIfDrained();
         return;
       }
       long now = System.nanoTime();
       if (head.due <= now) {
-        if (isAvailable(out)) {
+        if (isAvailable(out)) { // otherwise the next onPull emits it
           pending.poll();
           pacing.lag().record(now - head.due);
           push(out, head.delivered);
           pullIfRoom();
-          if (pending.isEmpty() && isClosed(in)) {
-            completeStage();
+          if (pending.isEmpty()) {
+            finishIfDrained();
           }
         }
         return;
       }
-      if (timerFor != head.due || timerFor <= now) {
-        timerFor = head.due;
+      if (timer == null || head.due < timerDue) {
+        if (timer != null) {
+          timer.cancel(false);
+        }
         long due = head.due;
-        TIMER.schedule(() -> wake.invoke(due), due - now, TimeUnit.NANOSECONDS);
+        timerDue = due;
+        timer = Pacer.at(due, () -> wake.invoke(due));
+      }
+    }
+
+    private void finishIfDrained() {
+      if (failure != null) {
+        failStage(failure);
+      } else if (isClosed(in)) {
+        completeStage();
       }
     }
   }

@@ -1,0 +1,361 @@
+package io.splitemu.net;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.net.link.FaultSchedule;
+import io.splitemu.net.link.FluidLink;
+import io.splitemu.net.link.Link;
+import io.splitemu.net.link.LinkModel;
+import io.splitemu.net.link.MessageLoss;
+import io.splitemu.net.link.PacketLink;
+import io.splitemu.net.stream.Delivered;
+import io.splitemu.net.stream.Pacing;
+import io.splitemu.net.stream.PacingLag;
+import io.splitemu.net.stream.ThrottledLink;
+import io.splitemu.net.stream.Transfer;
+import io.splitemu.net.trace.EndPolicy;
+import io.splitemu.net.trace.TraceFormats;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.testkit.TestSubscriber;
+import org.apache.pekko.stream.testkit.javadsl.TestSink;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The throttled link stage on a real Pekko materializer: virtual and paced mode agree on every
+ * arrival instant, paced elements never leave early, completion and failures propagate.
+ *
+ * <p>Paced runs use speedup 100-1000, so a few emulated seconds take tens of wall milliseconds;
+ * nothing here asserts how late an element may be (that is the benchmark's job).
+ */
+class ThrottledLinkTest {
+  private static final long S = 1_000_000_000L;
+  private static final long MS = 1_000_000L;
+
+  /** Safety net against a hung stream only; no assertion depends on it. */
+  private static final long GIVE_UP_SECONDS = 60;
+
+  private static ActorSystem system;
+
+  @TempDir Path dir;
+
+  @BeforeAll
+  static void start() {
+    system =
+        ActorSystem.create(
+            "throttled-link-test",
+            ConfigFactory.parseString("pekko.test.single-expect-default = 60s")
+                .withFallback(ConfigFactory.load()));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().get(GIVE_UP_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** One delivery as seen downstream, with the wall clock at which it got there. */
+  private record Seen(Delivered<Integer> delivered, long wallNanos) {}
+
+  private static List<Seen> run(Link link, Pacing pacing, List<Transfer<Integer>> transfers)
+      throws Exception {
+    return Source.from(transfers)
+        .via(ThrottledLink.<Integer>flow(link, pacing))
+        .map(d -> new Seen(d, System.nanoTime()))
+        .runWith(Sink.seq(), system)
+        .toCompletableFuture()
+        .get(GIVE_UP_SECONDS, TimeUnit.SECONDS);
+  }
+
+  private static Transfer<Integer> transfer(int id, long bytes, long sendNanos) {
+    return new Transfer<>(bytes, EmulatedInstant.ofNanos(sendNanos), id);
+  }
+
+  private static List<Long> arrivals(List<Seen> seen) {
+    List<Long> out = new ArrayList<>();
+    for (Seen s : seen) {
+      out.add(s.delivered().arrival().nanos());
+    }
+    return out;
+  }
+
+  private static List<Integer> payloads(List<Seen> seen) {
+    List<Integer> out = new ArrayList<>();
+    for (Seen s : seen) {
+      out.add(s.delivered().payload());
+    }
+    return out;
+  }
+
+  /**
+   * Runs the transfers through fresh links in both modes and checks: same payload order, same
+   * arrival instants, equal to sending on the link directly; paced elements not before due time.
+   */
+  private static List<Long> bothModesAgree(
+      Supplier<Link> link, List<Transfer<Integer>> transfers, double speedup) throws Exception {
+    List<Seen> virtual = run(link.get(), Pacing.virtual(), transfers);
+    Pacing pacing = Pacing.pacedFromNow(speedup);
+    List<Seen> paced = run(link.get(), pacing, transfers);
+
+    Link direct = link.get();
+    List<Long> expected = new ArrayList<>();
+    List<Integer> ids = new ArrayList<>();
+    for (Transfer<Integer> t : transfers) {
+      expected.add(direct.send(t.sendInstant(), t.bytes()).arrival().nanos());
+      ids.add(t.payload());
+    }
+    assertEquals(expected, arrivals(virtual));
+    assertEquals(expected, arrivals(paced));
+    assertEquals(ids, payloads(virtual));
+    assertEquals(ids, payloads(paced));
+    for (Seen s : paced) {
+      long due = pacing.dueNanoTime(s.delivered().arrival());
+      assertTrue(
+          s.wallNanos() >= due,
+          "payload " + s.delivered().payload() + " left " + (due - s.wallNanos()) + " ns early");
+    }
+    PacingLag.Snapshot lag = pacing.lag().snapshot();
+    assertEquals(transfers.size(), lag.count());
+    assertTrue(lag.maxNanos() >= lag.lastNanos() && lag.lastNanos() >= 0, lag.toString());
+    assertTrue(lag.meanNanos() >= 0 && lag.meanNanos() <= lag.maxNanos(), lag.toString());
+    return expected;
+  }
+
+  @Test
+  void staticLink_bothModesAgree_fifoBehindEarlierTransfers() throws Exception {
+    // 8 Mbit/s, 10 ms: 100 kB takes 100 ms; five sent at 0 queue, one sent at 2 s finds it idle
+    List<Transfer<Integer>> ts = new ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      ts.add(transfer(i, 100_000, 0));
+    }
+    ts.add(transfer(5, 100_000, 2 * S));
+    ts.add(transfer(6, 50_000, 2 * S));
+    List<Long> at =
+        bothModesAgree(() -> new Link("static", FluidLink.constant(8e6, 10 * MS)), ts, 100);
+    assertEquals(
+        List.of(
+            110 * MS, 210 * MS, 310 * MS, 410 * MS, 510 * MS, 2 * S + 110 * MS, 2 * S + 160 * MS),
+        at);
+  }
+
+  @Test
+  void traceWithRateChangesMidTransfer_bothModesAgree() throws Exception {
+    // [0,1) s 8 Mbit/s, [1,2) s outage, [2,3) s 16 Mbit/s, looping
+    Path f = dir.resolve("synthetic");
+    Files.writeString(f, "0.0\t8\n1.0\t0\n2.0 16\n3.0\t4\n");
+    LinkModel model = TraceFormats.byName("pensieve").read(f).link(EndPolicy.LOOP, 0);
+    List<Transfer<Integer>> ts =
+        List.of(
+            transfer(0, 500_000, 0), // 0.5 s at 8 Mbit/s
+            transfer(1, 1_000_000, 0), // 4 Mbit to 1 s, outage, 4 Mbit at 16 Mbit/s: 2.25 s
+            transfer(2, 1_500_000, 2_500_000_000L), // 8 Mbit at 16 to 3 s, 4 at 8 (looped): 3.5 s
+            transfer(3, 1, 3_600_000_000L)); // 8 bits at 8 Mbit/s
+    List<Long> at = bothModesAgree(() -> new Link("trace", model), ts, 200);
+    assertEquals(List.of(500 * MS, 2_250 * MS, 3_500 * MS, 3_600 * MS + 1_000), at);
+  }
+
+  @Test
+  void outageWindow_bothModesAgree() throws Exception {
+    FaultSchedule outage = FaultSchedule.builder().outage(S / 2, S).build();
+    List<Transfer<Integer>> ts =
+        List.of(transfer(0, 1_000_000, 0), transfer(1, 250_000, 0), transfer(2, 1_000, 3 * S));
+    List<Long> at =
+        bothModesAgree(
+            () -> new Link("out", FluidLink.constant(8e6, 0), outage, MessageLoss.NONE), ts, 100);
+    // 0.5 s, outage to 1 s, 0.5 s more; then 0.25 s; then 1 ms on the idle link
+    assertEquals(List.of(1_500 * MS, 1_750 * MS, 3 * S + MS), at);
+  }
+
+  @Test
+  void packetLinkWithDegradation_bothModesAgree() throws Exception {
+    long[] opportunities = new long[100];
+    for (int i = 0; i < opportunities.length; i++) {
+      opportunities[i] = i + 1; // one per millisecond: 12 Mbit/s
+    }
+    FaultSchedule half = FaultSchedule.builder().degradation(0, 50 * MS, 0.5).build();
+    List<Transfer<Integer>> ts = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      ts.add(transfer(i, 4_500, i * 5 * MS));
+    }
+    bothModesAgree(
+        () ->
+            new Link(
+                "mm",
+                new PacketLink(opportunities, EndPolicy.LOOP, 5 * MS),
+                half,
+                MessageLoss.NONE),
+        ts,
+        20);
+  }
+
+  @Test
+  void extraDelayReordersArrivals_pacedEmitsByArrival_instantsStillAgree() throws Exception {
+    // the first transfer ends at 1 ms inside a +1.5 s window, the second at 2 ms just after it.
+    // At speedup 1 the second falls due 1.5 s before the first, so unless the stream needs that
+    // long to start, both wait in the stage together and the second leaves first.
+    FaultSchedule delay = FaultSchedule.builder().extraDelay(0, 2 * MS, 1_500 * MS).build();
+    Supplier<Link> link = () -> new Link("d", FluidLink.constant(8e6, 0), delay, MessageLoss.NONE);
+    List<Transfer<Integer>> ts = List.of(transfer(0, 1_000, 0), transfer(1, 1_000, 0));
+    List<Seen> virtual = run(link.get(), Pacing.virtual(), ts);
+    List<Seen> paced = run(link.get(), Pacing.pacedFromNow(1), ts);
+    assertEquals(List.of(0, 1), payloads(virtual));
+    assertEquals(List.of(1_501 * MS, 2 * MS), arrivals(virtual));
+    assertEquals(List.of(1, 0), payloads(paced));
+    assertEquals(List.of(2 * MS, 1_501 * MS), arrivals(paced));
+  }
+
+  @Test
+  void paced_completesAfterPendingElements_whenUpstreamFinishesFirst() throws Exception {
+    // the source completes at once; the last element falls due 1 s / 50 = 20 ms later
+    Pacing pacing = Pacing.pacedFromNow(50);
+    List<Transfer<Integer>> ts = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      ts.add(transfer(i, 12_500, 0)); // 12.5 kB = 12.5 ms at 8 Mbit/s
+    }
+    List<Seen> seen = run(new Link("c", FluidLink.constant(8e6, 875 * MS)), pacing, ts);
+    assertEquals(10, seen.size());
+    Seen last = seen.get(9);
+    assertEquals(S, last.delivered().arrival().nanos());
+    assertTrue(last.wallNanos() >= pacing.dueNanoTime(EmulatedInstant.ofNanos(S)));
+  }
+
+  @Test
+  void paced_underOneByOneDemand_emitsEverythingInOrder() {
+    Pacing pacing = Pacing.pacedFromNow(1000);
+    List<Transfer<Integer>> ts = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      ts.add(transfer(i, 1_000, 0)); // 1 ms apart
+    }
+    TestSubscriber.Probe<Delivered<Integer>> probe =
+        Source.from(ts)
+            .via(ThrottledLink.<Integer>flow(new Link("p", FluidLink.constant(8e6, 0)), pacing))
+            .runWith(TestSink.create(system), system);
+    for (int i = 0; i < 30; i++) {
+      probe.request(1);
+      Delivered<Integer> d = probe.expectNext();
+      assertEquals(i, d.payload());
+      assertEquals((i + 1) * MS, d.arrival().nanos());
+    }
+    probe.request(1);
+    probe.expectComplete();
+    assertEquals(30, pacing.lag().count());
+  }
+
+  @Test
+  void emptyStream_completes() throws Exception {
+    assertEquals(
+        List.of(),
+        run(new Link("e", FluidLink.constant(8e6, 0)), Pacing.pacedFromNow(10), List.of()));
+    assertEquals(
+        List.of(), run(new Link("e", FluidLink.constant(8e6, 0)), Pacing.virtual(), List.of()));
+  }
+
+  /** Transfers 0 and 1 fit before an endless outage from 1 s; transfer 2 never arrives. */
+  private static void failsAfterEarlierElements(Pacing pacing) throws Exception {
+    FaultSchedule cut = FaultSchedule.builder().outage(S, Long.MAX_VALUE).build();
+    Link link = new Link("dead", FluidLink.constant(8e6, 0), cut, MessageLoss.NONE);
+    List<Transfer<Integer>> ts =
+        List.of(
+            transfer(0, 100_000, 0),
+            transfer(1, 100_000, 0),
+            transfer(2, 1_000_000, 0),
+            transfer(3, 1, 0));
+    List<Integer> got = Collections.synchronizedList(new ArrayList<>());
+    ExecutionException e =
+        assertThrows(
+            ExecutionException.class,
+            () ->
+                Source.from(ts)
+                    .via(ThrottledLink.<Integer>flow(link, pacing))
+                    .runWith(Sink.foreach(d -> got.add(d.payload())), system)
+                    .toCompletableFuture()
+                    .get(GIVE_UP_SECONDS, TimeUnit.SECONDS));
+    UndeliverableException cause = assertInstanceOf(UndeliverableException.class, e.getCause());
+    String msg = cause.getMessage();
+    assertTrue(msg.startsWith("transfer of 1000000 bytes sent at 0.000000000s"), msg);
+    assertTrue(msg.contains("dead: ") && msg.contains("never recovers"), msg);
+    assertEquals(List.of(0, 1), got);
+  }
+
+  @Test
+  void undeliverableTransfer_failsTheStream_virtual() throws Exception {
+    failsAfterEarlierElements(Pacing.virtual());
+  }
+
+  @Test
+  void undeliverableTransfer_failsTheStream_pacedAfterEarlierElementsLeft() throws Exception {
+    failsAfterEarlierElements(Pacing.pacedFromNow(100));
+  }
+
+  @Test
+  void upstreamFailure_propagates_paced() {
+    ExecutionException e =
+        assertThrows(
+            ExecutionException.class,
+            () ->
+                Source.<Transfer<Integer>>failed(new IllegalStateException("upstream broke"))
+                    .via(
+                        ThrottledLink.<Integer>flow(
+                            new Link("u", FluidLink.constant(8e6, 0)), Pacing.pacedFromNow(10)))
+                    .runWith(Sink.seq(), system)
+                    .toCompletableFuture()
+                    .get(GIVE_UP_SECONDS, TimeUnit.SECONDS));
+    assertEquals("upstream broke", e.getCause().getMessage());
+  }
+
+  @Test
+  void pacing_dueTimes_matchHand() {
+    Pacing p = Pacing.paced(10, 1_000, new PacingLag());
+    assertEquals(1_000, p.dueNanoTime(EmulatedInstant.ZERO));
+    assertEquals(1_003, p.dueNanoTime(EmulatedInstant.ofNanos(25))); // 2.5 ns rounded up
+    assertEquals(1_000 + S / 10, p.dueNanoTime(EmulatedInstant.ofNanos(S)));
+    assertThrows(IllegalArgumentException.class, () -> Pacing.paced(0, 0, new PacingLag()));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> Pacing.paced(Double.POSITIVE_INFINITY, 0, new PacingLag()));
+  }
+
+  @Test
+  void pacing_runAt_runsNotBeforeDue_andRecordsLag() throws Exception {
+    Pacing p = Pacing.pacedFromNow(100);
+    int n = 5;
+    CountDownLatch done = new CountDownLatch(n);
+    AtomicLong early = new AtomicLong(Long.MIN_VALUE);
+    for (int i = 0; i < n; i++) {
+      int id = i;
+      EmulatedInstant at = EmulatedInstant.ofNanos(id * 100 * MS); // 1 ms apart in wall time
+      long due = p.dueNanoTime(at);
+      p.runAt(
+          at,
+          () -> {
+            early.accumulateAndGet(due - System.nanoTime(), Math::max);
+            done.countDown();
+          });
+    }
+    assertTrue(done.await(GIVE_UP_SECONDS, TimeUnit.SECONDS));
+    assertTrue(early.get() <= 0, "an action ran " + early.get() + " ns before its due time");
+    assertEquals(n, p.lag().count());
+
+    List<Integer> virtual = new ArrayList<>();
+    Pacing.virtual().runAt(EmulatedInstant.ofNanos(S), () -> virtual.add(1));
+    assertEquals(List.of(1), virtual); // at once, on this thread
+  }
+}
