@@ -1,0 +1,99 @@
+package io.splitemu.actors.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The {@code splitemu.mpsl} block: the measured profile, the device and hop types, the device-held
+ * head and tail, the number of hops (or helpers for {@code mpsl-horizontal}) and how hop memory is
+ * counted.
+ *
+ * @param profileDir folder of the {@code <model>_<dataset>_times.csv} and {@code _memory.csv}
+ *     tables (resolved against the scenario file's folder)
+ * @param model measured model: {@code vgg19} or {@code resnet101}
+ * @param dataset measured input: {@code cifar} or {@code mnist}
+ * @param deviceType the table's device column used for the devices (e.g. {@code d1})
+ * @param hopType the table's device column used for the compute hops (e.g. {@code VM})
+ * @param hops N, the compute hops of {@code mpsl}
+ * @param helpers H, the one-hop helpers of {@code mpsl-horizontal}
+ * @param hopSlowdown per-hop factor on the measured times (hop i takes element i mod length)
+ * @param headUnits s_1: units 1..s_1 stay on the device
+ * @param tailUnits units L-tail+1..L stay on the device
+ * @param objective the placement's period: {@code sum-of-maxima} or {@code max-of-sums}
+ * @param hopMemoryBytes memory limit of each hop or helper (0: unlimited)
+ * @param memoryAccounting {@code paper} or {@code full} (see {@code MemoryAccounting})
+ * @param optimizerSlots weight-sized optimizer buffers under {@code full} accounting
+ * @param aggregateHops also FedAvg each hop's per-device instances at the end of an epoch
+ */
+public record MpslSettings(
+    Path profileDir,
+    String model,
+    String dataset,
+    String deviceType,
+    String hopType,
+    int hops,
+    int helpers,
+    List<Double> hopSlowdown,
+    int headUnits,
+    int tailUnits,
+    String objective,
+    double hopMemoryBytes,
+    String memoryAccounting,
+    int optimizerSlots,
+    boolean aggregateHops) {
+
+  /** The schemes that run on the pipeline engine. */
+  public static final List<String> SCHEMES = List.of("mpsl", "mpsl-horizontal");
+
+  /** Whether {@code scheme} is an MP-SL pipeline scheme. */
+  public static boolean isPipeline(String scheme) {
+    return SCHEMES.contains(scheme);
+  }
+
+  /** Reads the block from a scenario's resolved configuration; a bad value fails naming its key. */
+  public static MpslSettings of(Settings s) {
+    Config all;
+    try {
+      all =
+          ConfigFactory.parseString(
+                  s.resolved(), ConfigParseOptions.defaults().setOriginDescription("scenario"))
+              .resolve();
+    } catch (ConfigException e) {
+      throw new SettingsException("splitemu.mpsl: " + e.getMessage().replace('\n', ' '));
+    }
+    SettingsReader r = new SettingsReader(all, Settings.NS).at("mpsl");
+    Path base =
+        s.scenarioFile() == null || s.scenarioFile().toAbsolutePath().getParent() == null
+            ? Path.of("")
+            : s.scenarioFile().toAbsolutePath().getParent();
+    List<Double> slow = r.numbers("hop-slowdown");
+    if (slow.isEmpty()) {
+      throw r.error("hop-slowdown", "needs at least one factor");
+    }
+    for (double f : slow) {
+      if (!(f > 0)) {
+        throw r.error("hop-slowdown", "every factor must be > 0, got " + f);
+      }
+    }
+    return new MpslSettings(
+        base.resolve(r.nonEmpty("profile-dir")).normalize(),
+        r.oneOf("model", List.of("vgg19", "resnet101")),
+        r.oneOf("dataset", List.of("cifar", "mnist")),
+        r.nonEmpty("device-type"),
+        r.nonEmpty("hop-type"),
+        r.intIn("hops", 1, 64),
+        r.intIn("helpers", 1, 64),
+        List.copyOf(slow),
+        r.intIn("head-units", 1, 10_000),
+        r.intIn("tail-units", 1, 10_000),
+        r.oneOf("objective", List.of("sum-of-maxima", "max-of-sums")),
+        r.numberIn("hop-memory-bytes", 0, 1e18),
+        r.oneOf("memory-accounting", List.of("paper", "full")),
+        r.intIn("optimizer-slots", 0, 8),
+        r.bool("aggregate-hops"));
+  }
+}
