@@ -37,6 +37,7 @@ public final class ResultsWriter implements Closeable {
   private final List<RoundRecord> rounds = new ArrayList<>();
   private final List<DeviceRecord> devices = new ArrayList<>();
   private final List<EventRecord> events = new ArrayList<>();
+  private final List<RecordObserver> observers = new ArrayList<>();
   private boolean closed;
 
   private ResultsWriter(Path dir) {
@@ -86,22 +87,36 @@ public final class ResultsWriter implements Closeable {
     return dir;
   }
 
+  /** Lets {@code o} see every row recorded from now on. */
+  public synchronized void observe(RecordObserver o) {
+    observers.add(o);
+  }
+
   /** Records one round. */
   public synchronized void round(RoundRecord r) {
     roundsCsv.append(r.fields());
     rounds.add(r);
+    for (RecordObserver o : observers) {
+      o.onRound(r);
+    }
   }
 
   /** Records one device's round. */
   public synchronized void device(DeviceRecord d) {
     devicesCsv.append(d.fields());
     devices.add(d);
+    for (RecordObserver o : observers) {
+      o.onDevice(d);
+    }
   }
 
   /** Records one event. */
   public synchronized void event(EventRecord e) {
     eventsCsv.append(e.fields());
     events.add(e);
+    for (RecordObserver o : observers) {
+      o.onEvent(e);
+    }
   }
 
   /** The rounds recorded so far. */

@@ -4,6 +4,8 @@ import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.config.ValueSource;
+import io.splitemu.actors.metrics.Metrics;
+import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.results.Summary;
@@ -84,6 +86,14 @@ public final class Emulation {
             ? dir
             : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
     ResultsWriter writer = ResultsWriter.open(out, s.resolved());
+    MetricsSettings ms = MetricsSettings.of(s);
+    if (ms.enabled()) {
+      Metrics.Run feed =
+          Metrics.shared(ms).run(s.scheme(), s.devices().count(), ms.perDeviceBelow());
+      feed.memory("device", p.peakDevice());
+      feed.memory("edge", p.peakServer());
+      writer.observe(feed);
+    }
     Supervisor.Finished f;
     try {
       f = execute(p.factory().create(writer, listener));
@@ -158,6 +168,7 @@ public final class Emulation {
     int n = s.devices().count();
     boolean full = s.fidelity() == Settings.Fidelity.FULL;
 
+    MetricsSettings.of(s); // a bad metrics block fails here, before any folder exists
     if (s.mode() == Settings.Mode.PACED) {
       throw new SettingsException(
           "splitemu.mode: paced runs are not available in this build yet; use virtual");

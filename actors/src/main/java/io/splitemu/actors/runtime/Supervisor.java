@@ -104,7 +104,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     for (SupervisorSetup.Hang h : setup.hangs()) {
       if (h.round() == round && devices.containsKey(h.device())) {
         devices.get(h.device()).tell(Device.Hang.INSTANCE);
-        event("fault", "device-" + h.device(), "device stops answering (scenario fault)");
+        event(
+            "fault",
+            "device-" + h.device(),
+            "device-hang: device stops answering (scenario fault)");
       }
     }
     breakdown = EdgeServer.Breakdown.ZERO;

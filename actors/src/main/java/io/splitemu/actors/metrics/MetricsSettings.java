@@ -1,0 +1,47 @@
+package io.splitemu.actors.metrics;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.config.SettingsException;
+import io.splitemu.actors.config.SettingsReader;
+import java.util.Set;
+
+/**
+ * The {@code splitemu.metrics} block: whether a run serves Prometheus metrics, where, and up to how
+ * many devices per-device series are exported.
+ *
+ * @param enabled serve {@code /metrics} during the run
+ * @param bindAddress address the HTTP endpoint binds to ({@code 127.0.0.1} unless set)
+ * @param port TCP port of the endpoint
+ * @param perDeviceBelow per-device series only when the run has fewer devices than this
+ */
+public record MetricsSettings(boolean enabled, String bindAddress, int port, int perDeviceBelow) {
+
+  /** Metrics off. */
+  public static final MetricsSettings OFF = new MetricsSettings(false, "127.0.0.1", 9464, 0);
+
+  /**
+   * The metrics block of a scenario's resolved configuration. It is read from {@link
+   * Settings#resolved()} so that this optional block does not widen the settings record.
+   */
+  public static MetricsSettings of(Settings s) {
+    Config all;
+    try {
+      all = ConfigFactory.parseString(s.resolved());
+    } catch (ConfigException e) {
+      throw new SettingsException("splitemu.metrics: resolved scenario unreadable: " + e);
+    }
+    if (!all.hasPath(Settings.NS + ".metrics")) {
+      return OFF;
+    }
+    SettingsReader r = new SettingsReader(all, Settings.NS).at("metrics");
+    r.onlyKeys(Set.of("enabled", "bind-address", "port", "per-device-below"));
+    return new MetricsSettings(
+        r.bool("enabled"),
+        r.nonEmpty("bind-address"),
+        r.intIn("port", 0, 65535),
+        r.intIn("per-device-below", 0, 1_000_000));
+  }
+}

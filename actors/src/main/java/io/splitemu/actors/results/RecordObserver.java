@@ -1,0 +1,17 @@
+package io.splitemu.actors.results;
+
+/**
+ * Sees every row a {@link ResultsWriter} records, right after it is written (metrics export). Must
+ * not block and must not throw: the row is already safe on disk.
+ */
+public interface RecordObserver {
+
+  /** A round was recorded. */
+  default void onRound(RoundRecord r) {}
+
+  /** A device's round was recorded. */
+  default void onDevice(DeviceRecord d) {}
+
+  /** An event was recorded. */
+  default void onEvent(EventRecord e) {}
+}
