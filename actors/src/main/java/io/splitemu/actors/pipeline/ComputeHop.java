@@ -1,0 +1,378 @@
+package io.splitemu.actors.pipeline;
+
+import io.splitemu.actors.runtime.EmulatedCpu;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * One MP-SL pipeline stage: it holds one instance of its slice per device, serves the forward and
+ * backward jobs of all its devices first come, first served by (emulated arrival, device id,
+ * direction) on its own processor, and accounts the memory of the instances it holds.
+ *
+ * <p>Conservative synchronisation: a job starts only when no earlier job can still arrive. Each
+ * input has a lower bound on its next message: a neighbouring hop's channel is bounded by the
+ * promises (null messages) the neighbour sends and by the last job it sent (a hop emits in
+ * completion order, so its outputs are ordered in emulated time); a device that this hop has just
+ * answered owes its next message, which cannot arrive before the answer was sent, and answers at
+ * once (its work is local); a device whose batch is elsewhere in the pipeline cannot send here
+ * before this hop answers it, which is after the job about to start. Every hop job takes a positive
+ * time, so promises grow by at least F + B per exchange and the pipeline never deadlocks. Jobs of
+ * the next epoch come only after the FedAvg barrier, so a hop runs epoch by epoch and keeps early
+ * messages of the next epoch until it gets there.
+ */
+public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
+
+  /** What a hop accepts. */
+  public sealed interface Command {}
+
+  /**
+   * A batch's forward (activations) or backward (gradients) job for this hop.
+   *
+   * @param arrivalNs emulated instant at which its input is available here
+   */
+  public record Job(int epoch, int device, boolean forward, int batch, long arrivalNs)
+      implements Command {}
+
+  /**
+   * A neighbour's null message: no message of this epoch on the channel that carries {@code
+   * forward} jobs to this hop will be available before {@code boundNs}.
+   */
+  public record Promise(int epoch, boolean forward, long boundNs) implements Command {}
+
+  /** The chain neighbours and the devices, once every actor exists. */
+  public record Wire(
+      ActorRef<Command> prev,
+      ActorRef<Command> next,
+      Map<Integer, ActorRef<PipelineDevice.Command>> devices,
+      ActorRef<PipelineRun.Command> run)
+      implements Command {}
+
+  /** Asks for the hop's totals at the end of the run. */
+  public record Report(ActorRef<PipelineRun.Command> replyTo) implements Command {}
+
+  /** A hop finished all jobs of an epoch. */
+  public record EpochStats(int lane, int hop, int epoch, long busyNs, long lastEndNs)
+      implements PipelineRun.Command {}
+
+  /** A hop's totals. */
+  public record Totals(int lane, int hop, String name, long peakBytes, long busyNs, long jobs)
+      implements PipelineRun.Command {}
+
+  private static final long NEVER = Long.MAX_VALUE;
+  private static final Comparator<Job> FCFS =
+      Comparator.comparingLong(Job::arrivalNs)
+          .thenComparingInt(Job::device)
+          .thenComparing(j -> j.forward() ? 0 : 1);
+
+  private final int lane;
+  private final int hop;
+  private final int hops;
+  private final PipelinePlan.Stage stage;
+  private final int epochs;
+  private final Map<Integer, Integer> batches = new HashMap<>();
+  private final int perEpoch;
+  private final EmulatedCpu cpu;
+  private final long forwardNs;
+  private final long backwardNs;
+
+  private ActorRef<Command> prev;
+  private ActorRef<Command> next;
+  private Map<Integer, ActorRef<PipelineDevice.Command>> devices;
+  private ActorRef<PipelineRun.Command> run;
+
+  private int epoch = 1;
+  private final TreeSet<Job> queue = new TreeSet<>(FCFS);
+  private final List<Command> early = new ArrayList<>();
+  // Lower bounds of the next message on the hop channels of this epoch.
+  private long prevBound;
+  private long nextBound;
+  // Devices this hop answered that owe it a message, with the instant of the answer.
+  private final Map<Integer, Long> owed = new HashMap<>();
+  private final Map<Integer, Long> lastAnswer = new HashMap<>();
+  private final Map<Integer, Integer> forwardIn = new HashMap<>();
+  private int forwardDone;
+  private int backwardDone;
+  private long sentForwardPromise = -1;
+  private long sentBackwardPromise = -1;
+  private long busyUntil;
+  private long epochBusyNs;
+  private long totalBusyNs;
+  private long jobs;
+  private final Set<Integer> instances = new HashSet<>();
+  private long peakBytes;
+
+  /**
+   * A hop.
+   *
+   * @param lane the lane (chain) index
+   * @param hop the hop's index in its chain, 0-based
+   * @param hops the chain's length N
+   * @param batchesPerDevice batches per epoch of each device the hop serves
+   */
+  public static Behavior<Command> create(
+      int lane,
+      int hop,
+      int hops,
+      PipelinePlan.Stage stage,
+      int epochs,
+      Map<Integer, Integer> batchesPerDevice) {
+    return Behaviors.setup(
+        ctx -> new ComputeHop(ctx, lane, hop, hops, stage, epochs, batchesPerDevice));
+  }
+
+  private ComputeHop(
+      ActorContext<Command> ctx,
+      int lane,
+      int hop,
+      int hops,
+      PipelinePlan.Stage stage,
+      int epochs,
+      Map<Integer, Integer> batchesPerDevice) {
+    super(ctx);
+    this.lane = lane;
+    this.hop = hop;
+    this.hops = hops;
+    this.stage = stage;
+    this.epochs = epochs;
+    this.batches.putAll(batchesPerDevice);
+    this.perEpoch = batchesPerDevice.values().stream().mapToInt(Integer::intValue).sum();
+    this.cpu = new EmulatedCpu(stage.name());
+    // The durations as the processor model rounds them, so every job of a kind costs the same.
+    this.forwardNs = new EmulatedCpu(stage.name()).end(0, stage.forwardS(), 1.0);
+    this.backwardNs = new EmulatedCpu(stage.name()).end(0, stage.backwardS(), 1.0);
+    for (int d : batches.keySet()) {
+      if (hop == 0) {
+        owed.put(d, 0L);
+      }
+      lastAnswer.put(d, 0L);
+    }
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Wire.class, this::onWire)
+        .onMessage(Job.class, this::onJob)
+        .onMessage(Promise.class, this::onPromise)
+        .onMessage(Report.class, this::onReport)
+        .build();
+  }
+
+  private Behavior<Command> onWire(Wire w) {
+    prev = w.prev();
+    next = w.next();
+    devices = w.devices();
+    run = w.run();
+    advance();
+    return this;
+  }
+
+  private Behavior<Command> onJob(Job j) {
+    if (j.epoch() > epoch) {
+      early.add(j);
+      return this;
+    }
+    if (j.epoch() < epoch) {
+      throw new IllegalStateException(stage.name() + ": job of a finished epoch " + j);
+    }
+    accept(j);
+    advance();
+    return this;
+  }
+
+  private Behavior<Command> onPromise(Promise p) {
+    if (p.epoch() > epoch) {
+      early.add(p);
+      return this;
+    }
+    if (p.epoch() == epoch) {
+      bound(p.forward(), p.boundNs());
+      advance();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onReport(Report r) {
+    r.replyTo().tell(new Totals(lane, hop, stage.name(), peakBytes, totalBusyNs, jobs));
+    return this;
+  }
+
+  private void accept(Job j) {
+    boolean fromDevice = j.forward() ? hop == 0 : hop == hops - 1;
+    if (fromDevice) {
+      owed.remove(j.device());
+    } else {
+      // A neighbour emits in completion order: nothing later on this channel is earlier.
+      bound(j.forward(), j.arrivalNs());
+    }
+    if (j.forward()) {
+      forwardIn.merge(j.device(), 1, Integer::sum);
+    }
+    queue.add(j);
+  }
+
+  private void bound(boolean forward, long ns) {
+    if (forward) {
+      prevBound = Math.max(prevBound, ns);
+    } else {
+      nextBound = Math.max(nextBound, ns);
+    }
+  }
+
+  /** Runs every job that is safe, then tells the neighbours how far this hop has got. */
+  private void advance() {
+    if (devices == null || epoch > epochs) {
+      return;
+    }
+    while (!queue.isEmpty() && queue.first().arrivalNs() < inputBound()) {
+      serve(queue.pollFirst());
+    }
+    promise();
+    if (forwardDone == perEpoch && backwardDone == perEpoch) {
+      endEpoch();
+    }
+  }
+
+  /** The earliest instant at which a message not yet here can be available. */
+  private long inputBound() {
+    long b = NEVER;
+    for (long e : owed.values()) {
+      b = Math.min(b, e);
+    }
+    if (hop > 0) {
+      b = Math.min(b, prevBound);
+    }
+    if (hop < hops - 1) {
+      b = Math.min(b, nextBound);
+    }
+    return b;
+  }
+
+  private void serve(Job j) {
+    if (instances.add(j.device())) {
+      peakBytes = Math.max(peakBytes, (long) instances.size() * stage.instanceBytes());
+    }
+    long start = Math.max(busyUntil, j.arrivalNs());
+    long end = cpu.end(j.arrivalNs(), j.forward() ? stage.forwardS() : stage.backwardS(), 1.0);
+    epochBusyNs += end - start;
+    totalBusyNs += end - start;
+    busyUntil = end;
+    jobs++;
+    int d = j.device();
+    if (j.forward()) {
+      forwardDone++;
+      if (hop < hops - 1) {
+        next.tell(new Job(epoch, d, true, j.batch(), end));
+      } else {
+        devices.get(d).tell(new PipelineDevice.ForwardDone(epoch, j.batch(), end));
+        owed.put(d, end);
+        lastAnswer.put(d, end);
+      }
+    } else {
+      backwardDone++;
+      if (hop > 0) {
+        prev.tell(new Job(epoch, d, false, j.batch(), end));
+      } else {
+        devices.get(d).tell(new PipelineDevice.BackwardDone(epoch, j.batch(), end));
+        lastAnswer.put(d, end);
+        if (forwardIn.getOrDefault(d, 0) < batches.get(d)) {
+          owed.put(d, end);
+        }
+      }
+    }
+  }
+
+  /** Null messages: lower bounds on this hop's next output towards each neighbour. */
+  private void promise() {
+    long fwdArrival = hop > 0 ? prevBound : NEVER;
+    long bwdArrival = hop < hops - 1 ? nextBound : NEVER;
+    for (Job j : queue) {
+      if (j.forward()) {
+        fwdArrival = Math.min(fwdArrival, j.arrivalNs());
+      } else {
+        bwdArrival = Math.min(bwdArrival, j.arrivalNs());
+      }
+    }
+    long owedMin = NEVER;
+    for (long e : owed.values()) {
+      owedMin = Math.min(owedMin, e);
+    }
+    // Device-side inputs: owed devices, and devices whose batch is elsewhere in the chain, which
+    // come back only after this hop served their job in the other direction.
+    if (hop == 0) {
+      fwdArrival = Math.min(fwdArrival, Math.min(owedMin, after(bwdArrival, backwardNs)));
+    }
+    if (hop == hops - 1 && hops > 1) {
+      bwdArrival = Math.min(bwdArrival, Math.min(owedMin, after(fwdArrival, forwardNs)));
+    }
+    if (next != null) {
+      long p = forwardDone == perEpoch ? NEVER : after(fwdArrival, forwardNs);
+      if (p > sentForwardPromise) {
+        sentForwardPromise = p;
+        next.tell(new Promise(epoch, true, p));
+      }
+    }
+    if (prev != null) {
+      long p = backwardDone == perEpoch ? NEVER : after(bwdArrival, backwardNs);
+      if (p > sentBackwardPromise) {
+        sentBackwardPromise = p;
+        prev.tell(new Promise(epoch, false, p));
+      }
+    }
+  }
+
+  /** The earliest end of a job of {@code durationNs} whose input arrives at {@code arrival}. */
+  private long after(long arrival, long durationNs) {
+    if (arrival == NEVER) {
+      return NEVER;
+    }
+    // One nanosecond less than the job: the processor model rounds each finish instant.
+    return Math.max(busyUntil, arrival) + durationNs - 1;
+  }
+
+  private void endEpoch() {
+    run.tell(new EpochStats(lane, hop, epoch, epochBusyNs, busyUntil));
+    if (epoch == epochs) {
+      epoch++;
+      return;
+    }
+    epoch++;
+    epochBusyNs = 0;
+    forwardDone = 0;
+    backwardDone = 0;
+    forwardIn.clear();
+    prevBound = 0;
+    nextBound = 0;
+    sentForwardPromise = -1;
+    sentBackwardPromise = -1;
+    owed.clear();
+    if (hop == 0) {
+      // The next epoch's first jobs come after FedAvg, so after this hop's last answers.
+      owed.putAll(lastAnswer);
+    }
+    List<Command> replay = new ArrayList<>(early);
+    early.clear();
+    for (Command c : replay) {
+      if (c instanceof Job j && j.epoch() == epoch) {
+        accept(j);
+      } else if (c instanceof Promise p && p.epoch() == epoch) {
+        bound(p.forward(), p.boundNs());
+      } else {
+        early.add(c);
+      }
+    }
+    advance();
+  }
+}

@@ -1,0 +1,304 @@
+package io.splitemu.actors.pipeline;
+
+import io.splitemu.actors.config.MpslSettings;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.config.SettingsException;
+import io.splitemu.model.profile.MeasuredProfile;
+import io.splitemu.net.SeededStreams;
+import io.splitemu.planner.memory.MemoryAccounting;
+import io.splitemu.planner.memory.MemoryModel;
+import io.splitemu.planner.memory.UnitMemory;
+import io.splitemu.planner.multihop.DeviceSide;
+import io.splitemu.planner.multihop.HopCosts;
+import io.splitemu.planner.multihop.HorizontalScaling;
+import io.splitemu.planner.multihop.MpslEpoch;
+import io.splitemu.planner.multihop.MultihopObjective;
+import io.splitemu.planner.multihop.MultihopPlacer;
+import io.splitemu.planner.multihop.Placement;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.StringJoiner;
+
+/**
+ * Turns a scenario into a pipeline plan: reads the measured profile, places the middle units on the
+ * hops with the planner ({@code MultihopPlacer}) or spreads the devices over helpers ({@code
+ * HorizontalScaling}), and keeps the planner's epoch estimate to compare against.
+ *
+ * <p>Where the scenario leaves a choice: the training set is shared out evenly (sizes differ by at
+ * most one sample), a device runs {@code ceil(samples / batch-size)} batches per epoch unless
+ * {@code local-steps} is set, and the estimate uses the slowest device link and the largest batch
+ * count (the estimate assumes identical devices).
+ */
+public final class MpslPlanner {
+
+  private MpslPlanner() {}
+
+  /** Checks a pipeline scenario and builds its plan; a bad setting fails naming its key. */
+  public static PipelinePlan plan(Settings s) {
+    if (s.fidelity() != Settings.Fidelity.TIMING) {
+      throw new SettingsException(
+          "splitemu.fidelity: "
+              + s.scheme()
+              + " runs in timing fidelity only (its profiles are measured tables, not trainable"
+              + " models); set fidelity = timing");
+    }
+    if (s.mode() != Settings.Mode.VIRTUAL) {
+      throw new SettingsException(
+          "splitemu.mode: paced runs are not available in this build yet; use virtual");
+    }
+    if (!s.links().kind().equals("static")) {
+      throw new SettingsException(
+          "splitemu.links.kind: " + s.scheme() + " supports static links only in this build");
+    }
+    MpslSettings m = s.mpsl();
+    MeasuredProfile p = read(m);
+    int l = p.unitCount();
+    int s1 = m.headUnits();
+    int sLast = l - m.tailUnits();
+    int middle = sLast - s1;
+    int k = s.devices().count();
+    int needed = s.scheme().equals("mpsl") ? m.hops() : 1;
+    if (middle < needed) {
+      throw new SettingsException(
+          "splitemu.mpsl.head-units/tail-units: "
+              + p.model()
+              + " has "
+              + l
+              + " units; "
+              + s1
+              + " + "
+              + m.tailUnits()
+              + " on the device leave "
+              + Math.max(middle, 0)
+              + " for "
+              + needed
+              + " hop(s)");
+    }
+    for (String type : List.of(m.deviceType(), m.hopType())) {
+      if (!p.devices().contains(type)) {
+        throw new SettingsException(
+            "splitemu.mpsl: device type \""
+                + type
+                + "\" is not in "
+                + p.model()
+                + "; known: "
+                + String.join(", ", p.devices()));
+      }
+    }
+    int b = s.batchSize();
+    int[] batches = batches(s.data().trainSamples(), k, b, s.localSteps());
+    double[] up = perDevice(s, s.links().staticUplinkBps(), "links/uplink-bps");
+    double[] down = perDevice(s, s.links().staticDownlinkBps(), "links/downlink-bps");
+    DeviceSide side =
+        DeviceSide.fromMeasured(
+            p,
+            m.deviceType(),
+            b,
+            Arrays.stream(up).min().orElseThrow(),
+            Arrays.stream(down).min().orElseThrow());
+    UnitMemory um = UnitMemory.of(p);
+    MemoryAccounting acc = MemoryAccounting.valueOf(m.memoryAccounting().toUpperCase(Locale.ROOT));
+    double[] mu = new double[l];
+    for (int j = 1; j <= l; j++) {
+      mu[j - 1] = MemoryModel.unitBytes(um, j, b, acc, m.optimizerSlots());
+    }
+    PipelinePlan.DeviceCosts dev = deviceCosts(side, mu, s1, sLast);
+    int count = s.scheme().equals("mpsl") ? m.hops() : m.helpers();
+    double[] slow = new double[count];
+    double[] limit = new double[count];
+    for (int i = 0; i < count; i++) {
+      slow[i] = m.hopSlowdown().get(i % m.hopSlowdown().size());
+      limit[i] = m.hopMemoryBytes() == 0 ? Double.POSITIVE_INFINITY : m.hopMemoryBytes();
+    }
+    HopCosts costs = HopCosts.fromMeasured(p, m.hopType(), slow, b);
+    int maxBatches = Arrays.stream(batches).max().orElseThrow();
+    long prop = s.links().propagationDelay().toNanos();
+    if (s.scheme().equals("mpsl")) {
+      MultihopObjective obj =
+          m.objective().equals("max-of-sums")
+              ? MultihopObjective.MAX_OF_SUMS
+              : MultihopObjective.SUM_OF_MAXIMA;
+      Optional<Placement> placed = MultihopPlacer.place(costs, s1, sLast, mu, k, limit, obj);
+      if (placed.isEmpty()) {
+        throw new SettingsException(
+            "splitemu.mpsl.hop-memory-bytes: "
+                + k
+                + " instances of the middle units fit on no placement over "
+                + count
+                + " hops");
+      }
+      Placement pl = placed.get();
+      MpslEpoch est =
+          MpslEpoch.estimate(pl, side, k, maxBatches, 1, obj == MultihopObjective.MAX_OF_SUMS);
+      List<PipelinePlan.Stage> stages = new ArrayList<>();
+      StringJoiner cut = new StringJoiner("-");
+      cut.add(Integer.toString(s1));
+      for (int i = 0; i < count; i++) {
+        cut.add(Integer.toString(pl.cuts()[i + 1]));
+        stages.add(
+            new PipelinePlan.Stage(
+                "hop-" + (i + 1),
+                pl.forwardSeconds()[i],
+                pl.backwardSeconds()[i],
+                Math.round(sum(mu, pl.cuts()[i] + 1, pl.cuts()[i + 1])),
+                pl.memoryBytes()[i]));
+      }
+      String detail =
+          String.format(
+              Locale.ROOT,
+              "cuts %s, period %.4f s, estimate %.4f s per epoch (T_all %.4f + T_aggr %.4f),"
+                  + " peak hop memory %.0f bytes",
+              cut,
+              est.period(),
+              est.total(),
+              est.all(),
+              est.aggregation(),
+              pl.peakMemoryBytes());
+      int[] all = new int[k];
+      Arrays.setAll(all, i -> i);
+      return new PipelinePlan(
+          s.scheme(),
+          s.rounds(),
+          batches,
+          dev,
+          up,
+          down,
+          prop,
+          List.of(new PipelinePlan.Lane(stages, all)),
+          m.aggregateHops(),
+          cut.toString(),
+          est.total(),
+          detail);
+    }
+    HorizontalScaling hz;
+    try {
+      hz = HorizontalScaling.plan(costs, s1, sLast, side, mu, limit, k, maxBatches, 1);
+    } catch (IllegalArgumentException e) {
+      throw new SettingsException("splitemu.mpsl.hop-memory-bytes: " + e.getMessage());
+    }
+    List<PipelinePlan.Lane> lanes = new ArrayList<>();
+    long block = Math.round(sum(mu, s1 + 1, sLast));
+    int next = 0;
+    for (int i = 0; i < count; i++) {
+      int c = hz.devicesPerHelper()[i];
+      if (c == 0) {
+        continue;
+      }
+      double f = 0;
+      double bw = 0;
+      for (int j = s1 + 1; j <= sLast; j++) {
+        f += costs.forward()[i][j - 1];
+        bw += costs.backward()[i][j - 1];
+      }
+      int[] ids = new int[c];
+      for (int x = 0; x < c; x++) {
+        ids[x] = next++;
+      }
+      lanes.add(
+          new PipelinePlan.Lane(
+              List.of(
+                  new PipelinePlan.Stage("helper-" + (i + 1), f, bw, block, hz.memoryBytes()[i])),
+              ids));
+    }
+    String cut = s1 + "-" + sLast;
+    String detail =
+        String.format(
+            Locale.ROOT,
+            "cuts %s, devices per helper %s, makespan estimate %.4f s per epoch",
+            cut,
+            Arrays.toString(hz.devicesPerHelper()),
+            hz.makespanSeconds());
+    return new PipelinePlan(
+        s.scheme(),
+        s.rounds(),
+        batches,
+        dev,
+        up,
+        down,
+        prop,
+        lanes,
+        m.aggregateHops(),
+        cut,
+        hz.makespanSeconds(),
+        detail);
+  }
+
+  /** Batches per device: an even share of the training set, or {@code localSteps} if set. */
+  static int[] batches(int trainSamples, int devices, int batch, int localSteps) {
+    int[] out = new int[devices];
+    for (int d = 0; d < devices; d++) {
+      int samples = trainSamples / devices + (d < trainSamples % devices ? 1 : 0);
+      out[d] = localSteps > 0 ? localSteps : Math.max(1, (samples + batch - 1) / batch);
+    }
+    return out;
+  }
+
+  private static PipelinePlan.DeviceCosts deviceCosts(
+      DeviceSide d, double[] mu, int s1, int sLast) {
+    int l = d.forwardSeconds().length;
+    double headF = 0;
+    double headB = 0;
+    double tail = 0;
+    long w = 0;
+    for (int j = 1; j <= s1; j++) {
+      headF += d.forwardSeconds()[j - 1];
+      headB += d.backwardSeconds()[j - 1];
+      w += d.weightBytes()[j - 1];
+    }
+    for (int j = sLast + 1; j <= l; j++) {
+      tail += d.forwardSeconds()[j - 1] + d.backwardSeconds()[j - 1];
+      w += d.weightBytes()[j - 1];
+    }
+    long mem = Math.round(sum(mu, 1, s1) + sum(mu, sLast + 1, l));
+    return new PipelinePlan.DeviceCosts(
+        headF,
+        headB,
+        tail,
+        Math.round(d.activationBytesPerBatch()[s1 - 1]),
+        Math.round(d.activationBytesPerBatch()[sLast - 1]),
+        w,
+        mem);
+  }
+
+  private static double sum(double[] mu, int from, int to) {
+    double s = 0;
+    for (int j = from; j <= to; j++) {
+      s += mu[j - 1];
+    }
+    return s;
+  }
+
+  private static double[] perDevice(
+      Settings s, io.splitemu.actors.config.ValueSource v, String stream) {
+    // The same named streams as the barrier schemes' links, so a device draws the same rate.
+    SplittableRandom rng = SeededStreams.stream(s.seed(), stream);
+    double[] out = new double[s.devices().count()];
+    for (int d = 0; d < out.length; d++) {
+      out[d] = v.value(d, rng);
+    }
+    return out;
+  }
+
+  private static MeasuredProfile read(MpslSettings m) {
+    String stem = m.model() + "_" + m.dataset();
+    Path times = m.profileDir().resolve(stem + "_times.csv");
+    Path memory = m.profileDir().resolve(stem + "_memory.csv");
+    for (Path f : List.of(times, memory)) {
+      if (!Files.isRegularFile(f)) {
+        throw new SettingsException(
+            "splitemu.mpsl.profile-dir: measured table " + f + " does not exist");
+      }
+    }
+    try {
+      return MeasuredProfile.read(times, memory);
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new SettingsException("splitemu.mpsl.profile-dir: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,119 @@
+package io.splitemu.actors.pipeline;
+
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.DeviceRecord;
+import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.ResultsWriter;
+import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.results.Summary;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RunListener;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Runs an {@code mpsl} or {@code mpsl-horizontal} scenario into a results folder: one {@code
+ * rounds.csv} row per epoch, one {@code devices.csv} row per device and epoch, the plan and the
+ * FedAvg barriers in {@code events.csv}, and per-node peak model memory in {@code summary.json}.
+ *
+ * <p>In a pipeline the parts of an epoch overlap, so the breakdown of a row does not add up to its
+ * latency: {@code server_compute_s} is the busiest hop's processor time, {@code device_compute_s}
+ * and {@code communication_s} are those of the device that finished last, and {@code aggregation_s}
+ * runs from the last device's end to the last download of the aggregate.
+ */
+public final class PipelineEmulation {
+
+  private PipelineEmulation() {}
+
+  /** Plans, runs and reports {@code s} into {@code dir} (or a new stamped folder if null). */
+  public static Emulation.Outcome run(Settings s, Path dir, RunListener listener) {
+    PipelinePlan plan = MpslPlanner.plan(s);
+    Path out =
+        dir != null
+            ? dir
+            : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
+    ResultsWriter writer = ResultsWriter.open(out, s.resolved());
+    long wallStart = System.nanoTime();
+    PipelineRun.Result r;
+    try {
+      record(writer, listener, new EventRecord(0, 1, "plan", "planner", plan.planDetail()));
+      r = PipelineRun.simulate(plan);
+      double wall = (System.nanoTime() - wallStart) / 1e9;
+      for (PipelineRun.EpochResult e : r.epochs()) {
+        write(writer, listener, plan, e, wall);
+      }
+    } finally {
+      writer.close();
+    }
+    Map<String, Long> memory = new TreeMap<>(r.hopPeakBytes());
+    memory.put("device", plan.device().memoryBytes());
+    Summary summary = writer.finish(s.scenario(), s.scheme(), s.seed(), s.targetAccuracy(), memory);
+    return new Emulation.Outcome(out, summary, writer.rounds());
+  }
+
+  private static void write(
+      ResultsWriter w,
+      RunListener listener,
+      PipelinePlan plan,
+      PipelineRun.EpochResult e,
+      double wall) {
+    PipelineRun.DeviceEpoch last = null;
+    for (PipelineRun.DeviceEpoch d : e.devices()) {
+      if (last == null || d.finishNs() > last.finishNs()) {
+        last = d;
+      }
+      w.device(
+          new DeviceRecord(
+              e.epoch(),
+              d.device(),
+              d.lane(),
+              plan.cut(),
+              d.computeNs() / 1e9,
+              d.uplinkNs() / 1e9,
+              d.downlinkNs() / 1e9,
+              d.bytesUp(),
+              d.bytesDown(),
+              Double.NaN,
+              true));
+    }
+    long busiest = e.hopBusyNs().values().stream().mapToLong(Long::longValue).max().orElse(0);
+    String detail =
+        String.format(
+            Locale.ROOT,
+            "FedAvg of %d device-held slices%s; aggregate ready at %.4f s",
+            plan.devices(),
+            plan.aggregateHops() ? " and of every hop's instances" : "",
+            e.aggregatedNs() / 1e9);
+    record(
+        w,
+        listener,
+        new EventRecord(e.aggregatedNs() / 1e9, e.epoch(), "aggregate", "aggregator", detail));
+    RoundRecord row =
+        new RoundRecord(
+            e.epoch(),
+            plan.scheme(),
+            e.endNs() / 1e9,
+            e.seconds(),
+            last.computeNs() / 1e9,
+            busiest / 1e9,
+            (last.uplinkNs() + last.downlinkNs()) / 1e9,
+            (e.endNs() - e.lastFinishNs()) / 1e9,
+            plan.devices(),
+            0,
+            plan.cut(),
+            plan.lanes().size(),
+            Double.NaN,
+            Double.NaN,
+            wall);
+    w.round(row);
+    listener.onRound(row);
+  }
+
+  private static void record(ResultsWriter w, RunListener listener, EventRecord e) {
+    w.event(e);
+    listener.onEvent(e);
+  }
+}

@@ -1,0 +1,320 @@
+package io.splitemu.actors.pipeline;
+
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.runtime.EmulatedLink;
+import io.splitemu.net.link.FluidLink;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Runs an MP-SL pipeline plan on a fresh actor system: spawns the hops of every lane and the
+ * devices, starts each epoch, runs the FedAvg barrier of the device-held slices at its end, and
+ * collects per-epoch timings and per-hop memory.
+ *
+ * <p>The epoch barrier: every device uploads its head and tail when its last batch ends; the
+ * aggregate is ready when the last upload arrives; each device starts the next epoch when its
+ * download of the aggregate arrives. Hop instances are averaged on the hop (no transfer) when
+ * {@link PipelinePlan#aggregateHops()} is set.
+ */
+public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
+
+  /** What the run's coordinator accepts (replies of hops and devices). */
+  public interface Command {}
+
+  /**
+   * One device's epoch.
+   *
+   * @param finishNs end of its last batch
+   * @param receivedNs arrival of the aggregated model
+   */
+  public record DeviceEpoch(
+      int device,
+      int lane,
+      long finishNs,
+      long receivedNs,
+      long computeNs,
+      long uplinkNs,
+      long downlinkNs,
+      long bytesUp,
+      long bytesDown) {}
+
+  /**
+   * One epoch of the run.
+   *
+   * @param startNs when the epoch began (the previous epoch's end; 0 for the first)
+   * @param lastFinishNs the last device's end of its last batch
+   * @param aggregatedNs when the last upload reached the aggregator
+   * @param endNs when the last device held the aggregated model
+   * @param hopBusyNs per hop (by node name) the processor time of the epoch
+   */
+  public record EpochResult(
+      int epoch,
+      long startNs,
+      long lastFinishNs,
+      long aggregatedNs,
+      long endNs,
+      Map<String, Long> hopBusyNs,
+      List<DeviceEpoch> devices) {
+
+    /** The epoch's length in seconds. */
+    public double seconds() {
+      return (endNs - startNs) / 1e9;
+    }
+  }
+
+  /**
+   * The whole run.
+   *
+   * @param hopPeakBytes per hop (node name) the peak model memory of its slice instances
+   * @param hopJobs per hop the jobs it served
+   */
+  public record Result(
+      List<EpochResult> epochs, Map<String, Long> hopPeakBytes, Map<String, Long> hopJobs) {}
+
+  private final PipelinePlan plan;
+  private final CompletableFuture<Result> done;
+  private final List<ActorRef<PipelineDevice.Command>> devices = new ArrayList<>();
+  private final List<ActorRef<ComputeHop.Command>> hops = new ArrayList<>();
+  private final int[] laneOf;
+  private final Map<Integer, EpochState> states = new HashMap<>();
+  private final List<EpochResult> results = new ArrayList<>();
+  private final Map<String, Long> peaks = new TreeMap<>();
+  private final Map<String, Long> jobs = new TreeMap<>();
+  private final int hopCount;
+  private long previousEnd;
+
+  /** Per-epoch collection; devices may reach the next epoch before slow replies of this one. */
+  private static final class EpochState {
+    final long[] finish;
+    final long[] uploaded;
+    final PipelineDevice.ModelReceived[] received;
+    final Map<String, Long> busy = new TreeMap<>();
+    int finished;
+    int receivedCount;
+    long aggregatedNs;
+
+    EpochState(int n) {
+      finish = new long[n];
+      uploaded = new long[n];
+      received = new PipelineDevice.ModelReceived[n];
+    }
+  }
+
+  /** Runs {@code plan} to its end and returns what it measured. */
+  public static Result simulate(PipelinePlan plan) {
+    CompletableFuture<Result> done = new CompletableFuture<>();
+    ActorSystem<Command> system =
+        ActorSystem.create(
+            Behaviors.setup(ctx -> new PipelineRun(ctx, plan, done)),
+            "splitemu-mpsl",
+            ConfigFactory.parseString(
+                    "pekko.loglevel = WARNING\n"
+                        + "pekko.log-dead-letters = off\n"
+                        + "pekko.log-dead-letters-during-shutdown = off\n"
+                        + "pekko.coordinated-shutdown.exit-jvm = off\n")
+                .withFallback(ConfigFactory.defaultReference(PipelineRun.class.getClassLoader())));
+    try {
+      return done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the pipeline ran", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("pipeline run failed: " + e.getCause(), e.getCause());
+    } finally {
+      system.terminate();
+      try {
+        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // The results are complete; a slow shutdown loses nothing.
+      }
+    }
+  }
+
+  private PipelineRun(
+      ActorContext<Command> ctx, PipelinePlan plan, CompletableFuture<Result> done) {
+    super(ctx);
+    this.plan = plan;
+    this.done = done;
+    int n = plan.devices();
+    this.laneOf = new int[n];
+    List<List<ActorRef<ComputeHop.Command>>> chains = new ArrayList<>();
+    for (int l = 0; l < plan.lanes().size(); l++) {
+      PipelinePlan.Lane lane = plan.lanes().get(l);
+      Map<Integer, Integer> batches = new TreeMap<>();
+      for (int d : lane.devices()) {
+        batches.put(d, plan.batchesPerDevice()[d]);
+        laneOf[d] = l;
+      }
+      List<ActorRef<ComputeHop.Command>> chain = new ArrayList<>();
+      for (int h = 0; h < lane.hops().size(); h++) {
+        PipelinePlan.Stage st = lane.hops().get(h);
+        chain.add(
+            ctx.spawn(
+                ComputeHop.create(l, h, lane.hops().size(), st, plan.epochs(), batches),
+                st.name()));
+      }
+      chains.add(chain);
+      hops.addAll(chain);
+    }
+    this.hopCount = hops.size();
+    for (int d = 0; d < n; d++) {
+      List<ActorRef<ComputeHop.Command>> chain = chains.get(laneOf[d]);
+      long prop = plan.propagationNs();
+      double u = plan.uplinkBps()[d];
+      double w = plan.downlinkBps()[d];
+      devices.add(
+          ctx.spawn(
+              PipelineDevice.create(
+                  d,
+                  plan.batchesPerDevice()[d],
+                  plan.device(),
+                  chain.get(0),
+                  chain.get(chain.size() - 1),
+                  ctx.getSelf(),
+                  new EmulatedLink((r, x) -> FluidLink.constant(u * x, prop)),
+                  new EmulatedLink((r, x) -> FluidLink.constant(w * x, prop))),
+              "device-" + d));
+    }
+    for (int l = 0; l < chains.size(); l++) {
+      List<ActorRef<ComputeHop.Command>> chain = chains.get(l);
+      Map<Integer, ActorRef<PipelineDevice.Command>> refs = new TreeMap<>();
+      for (int d : plan.lanes().get(l).devices()) {
+        refs.put(d, devices.get(d));
+      }
+      for (int h = 0; h < chain.size(); h++) {
+        chain
+            .get(h)
+            .tell(
+                new ComputeHop.Wire(
+                    h == 0 ? null : chain.get(h - 1),
+                    h == chain.size() - 1 ? null : chain.get(h + 1),
+                    refs,
+                    ctx.getSelf()));
+      }
+    }
+    for (ActorRef<PipelineDevice.Command> d : devices) {
+      d.tell(new PipelineDevice.StartEpoch(1, 0));
+    }
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(PipelineDevice.EpochFinished.class, this::onEpochFinished)
+        .onMessage(PipelineDevice.ModelReceived.class, this::onModelReceived)
+        .onMessage(ComputeHop.EpochStats.class, this::onHopEpoch)
+        .onMessage(ComputeHop.Totals.class, this::onTotals)
+        .build();
+  }
+
+  private EpochState state(int epoch) {
+    return states.computeIfAbsent(epoch, e -> new EpochState(plan.devices()));
+  }
+
+  private Behavior<Command> onEpochFinished(PipelineDevice.EpochFinished f) {
+    EpochState s = state(f.epoch());
+    s.finish[f.device()] = f.finishNs();
+    s.uploaded[f.device()] = f.uploadedNs();
+    s.finished++;
+    if (s.finished == plan.devices()) {
+      long at = 0;
+      for (long u : s.uploaded) {
+        at = Math.max(at, u);
+      }
+      s.aggregatedNs = at;
+      for (ActorRef<PipelineDevice.Command> d : devices) {
+        d.tell(new PipelineDevice.Aggregated(f.epoch(), at));
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onModelReceived(PipelineDevice.ModelReceived m) {
+    EpochState s = state(m.epoch());
+    s.received[m.device()] = m;
+    s.receivedCount++;
+    if (m.epoch() < plan.epochs()) {
+      devices.get(m.device()).tell(new PipelineDevice.StartEpoch(m.epoch() + 1, m.atNs()));
+    }
+    complete(m.epoch());
+    return this;
+  }
+
+  private Behavior<Command> onHopEpoch(ComputeHop.EpochStats h) {
+    EpochState s = state(h.epoch());
+    s.busy.put(plan.lanes().get(h.lane()).hops().get(h.hop()).name(), h.busyNs());
+    complete(h.epoch());
+    return this;
+  }
+
+  /** Records epoch {@code e} once every device and hop has reported it, in epoch order. */
+  private void complete(int e) {
+    EpochState s = states.get(e);
+    if (s == null
+        || s.receivedCount < plan.devices()
+        || s.busy.size() < hopCount
+        || results.size() != e - 1) {
+      return;
+    }
+    long lastFinish = 0;
+    long end = 0;
+    List<DeviceEpoch> rows = new ArrayList<>();
+    for (int d = 0; d < plan.devices(); d++) {
+      PipelineDevice.ModelReceived m = s.received[d];
+      lastFinish = Math.max(lastFinish, s.finish[d]);
+      end = Math.max(end, m.atNs());
+      rows.add(
+          new DeviceEpoch(
+              d,
+              laneOf[d],
+              s.finish[d],
+              m.atNs(),
+              m.computeNs(),
+              m.uplinkNs(),
+              m.downlinkNs(),
+              m.bytesUp(),
+              m.bytesDown()));
+    }
+    results.add(
+        new EpochResult(
+            e,
+            previousEnd,
+            lastFinish,
+            s.aggregatedNs,
+            end,
+            Map.copyOf(s.busy),
+            List.copyOf(rows)));
+    previousEnd = end;
+    states.remove(e);
+    if (e == plan.epochs()) {
+      for (ActorRef<ComputeHop.Command> h : hops) {
+        h.tell(new ComputeHop.Report(getContext().getSelf()));
+      }
+    } else {
+      complete(e + 1);
+    }
+  }
+
+  private Behavior<Command> onTotals(ComputeHop.Totals t) {
+    peaks.put(t.name(), t.peakBytes());
+    jobs.put(t.name(), t.jobs());
+    if (peaks.size() == hopCount) {
+      done.complete(new Result(List.copyOf(results), Map.copyOf(peaks), Map.copyOf(jobs)));
+      return Behaviors.stopped();
+    }
+    return this;
+  }
+}
