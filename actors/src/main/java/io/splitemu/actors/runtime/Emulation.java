@@ -81,6 +81,10 @@ public final class Emulation {
   /** Runs and reports a prepared scenario into {@code dir} (or a new stamped folder if null). */
   public static Outcome run(Prepared p, Path dir, RunListener listener) {
     Settings s = p.settings();
+    if (io.splitemu.actors.config.MpslSettings.isPipeline(s.scheme())) {
+      // MP-SL is a pipeline, not rounds of barriers: it has its own actors (docs/mpsl.md).
+      return io.splitemu.actors.pipeline.PipelineEmulation.run(s, dir, listener);
+    }
     Path out =
         dir != null
             ? dir
@@ -164,6 +168,16 @@ public final class Emulation {
 
   /** Builds everything the run needs and checks the user's input; creates no files. */
   public static Prepared prepare(Settings s) {
+    if (io.splitemu.actors.config.MpslSettings.isPipeline(s.scheme())) {
+      io.splitemu.actors.pipeline.MpslPlanner.plan(s); // checks the scenario; run plans again
+      return new Prepared(
+          s,
+          (w, l) -> {
+            throw new IllegalStateException(s.scheme() + " runs without a supervisor");
+          },
+          0,
+          0);
+    }
     long seed = s.seed();
     int n = s.devices().count();
     boolean full = s.fidelity() == Settings.Fidelity.FULL;
