@@ -50,7 +50,9 @@ class PrometheusScrapeTest {
             "rounds = 4",
             "output.plots = false",
             "metrics.enabled = true",
-            "metrics.port = " + metricsPort);
+            "metrics.port = " + metricsPort,
+            "barrier.timeout = 2 s",
+            "faults = [{ kind = device-hang, device = 1, round = 3 }]");
     Settings s = Settings.load(Path.of("../scenarios/quickstart.conf"), overrides);
     Emulation.Outcome out = Emulation.run(s, tmp.resolve("run"), RunListener.NONE);
     List<RoundRecord> rounds = out.rounds();
@@ -113,6 +115,31 @@ class PrometheusScrapeTest {
                   promPort,
                   "splitemu_node_model_memory_bytes{scheme=\"" + scheme + "\",role=\"edge\"}"));
       assertEquals(out.summary().peakModelMemoryBytes().get("edge").doubleValue(), edgeMemory, 0.0);
+
+      double faults =
+          value(
+              query(
+                  promPort,
+                  "splitemu_faults_injected_total{scheme=\""
+                      + scheme
+                      + "\",kind=\"device-hang\"}"));
+      assertEquals(1.0, faults, 0.0);
+      double dropped =
+          value(query(promPort, "splitemu_devices_failed_total{scheme=\"" + scheme + "\"}"));
+      assertEquals(out.summary().failedParticipations(), dropped, 0.0);
+
+      // Every query of the Grafana dashboard is valid PromQL, and those over gauges and counters
+      // that this run set return data.
+      for (String expr : GrafanaDashboardTest.expressions()) {
+        String q = expr.replace("$scheme", scheme);
+        JsonNode r = query(promPort, q);
+        // A timing run measures no accuracy or loss; a rate needs two scrapes.
+        boolean learning =
+            q.contains("splitemu_test_accuracy") || q.contains("splitemu_train_loss");
+        if (!q.startsWith("rate(") && !learning) {
+          assertTrue(r.size() > 0, "dashboard query returned nothing: " + q);
+        }
+      }
     } finally {
       prometheus.destroy();
       prometheus.waitFor();
