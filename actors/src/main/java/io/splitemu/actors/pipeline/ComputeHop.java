@@ -100,7 +100,6 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   private long nextBound;
   // Devices this hop answered that owe it a message, with the instant of the answer.
   private final Map<Integer, Long> owed = new HashMap<>();
-  private final Map<Integer, Long> lastAnswer = new HashMap<>();
   private final Map<Integer, Integer> forwardIn = new HashMap<>();
   private int forwardDone;
   private int backwardDone;
@@ -152,11 +151,11 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
     // The durations as the processor model rounds them, so every job of a kind costs the same.
     this.forwardNs = new EmulatedCpu(stage.name()).end(0, stage.forwardS(), 1.0);
     this.backwardNs = new EmulatedCpu(stage.name()).end(0, stage.backwardS(), 1.0);
-    for (int d : batches.keySet()) {
-      if (hop == 0) {
+    if (hop == 0) {
+      // Every device owes the first hop its first job of the run.
+      for (int d : batches.keySet()) {
         owed.put(d, 0L);
       }
-      lastAnswer.put(d, 0L);
     }
   }
 
@@ -278,7 +277,6 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       } else {
         devices.get(d).tell(new PipelineDevice.ForwardDone(epoch, j.batch(), end));
         owed.put(d, end);
-        lastAnswer.put(d, end);
       }
     } else {
       backwardDone++;
@@ -286,7 +284,6 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
         prev.tell(new Job(epoch, d, false, j.batch(), end));
       } else {
         devices.get(d).tell(new PipelineDevice.BackwardDone(epoch, j.batch(), end));
-        lastAnswer.put(d, end);
         if (forwardIn.getOrDefault(d, 0) < batches.get(d)) {
           owed.put(d, end);
         }
@@ -353,14 +350,17 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
     forwardDone = 0;
     backwardDone = 0;
     forwardIn.clear();
-    prevBound = 0;
-    nextBound = 0;
+    // Every job of the next epoch follows the FedAvg barrier, which follows every job of this
+    // epoch anywhere in the pipeline: this hop's last end is a lower bound on all its inputs.
+    prevBound = busyUntil;
+    nextBound = busyUntil;
     sentForwardPromise = -1;
     sentBackwardPromise = -1;
     owed.clear();
     if (hop == 0) {
-      // The next epoch's first jobs come after FedAvg, so after this hop's last answers.
-      owed.putAll(lastAnswer);
+      for (int d : batches.keySet()) {
+        owed.put(d, busyUntil);
+      }
     }
     List<Command> replay = new ArrayList<>(early);
     early.clear();
