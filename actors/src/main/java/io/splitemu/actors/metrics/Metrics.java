@@ -10,6 +10,7 @@ import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.net.stream.PacingLag;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
@@ -231,6 +232,7 @@ public final class Metrics implements AutoCloseable {
     private final boolean perDevice;
     // Per-round link totals, so the achieved rate is right whatever order rows come in.
     private final Map<Integer, double[]> linkTotals = new HashMap<>();
+    private PacingLag lagSource;
 
     private Run(String scheme, boolean perDevice) {
       this.scheme = scheme;
@@ -242,6 +244,11 @@ public final class Metrics implements AutoCloseable {
       memory.labelValues(scheme, role).set(bytes);
     }
 
+    /** Reads the paced run's lag at every round (the gauge stays 0 in virtual mode). */
+    public void lagSource(PacingLag source) {
+      this.lagSource = source;
+    }
+
     /** Sets how far the run is behind its pacing schedule, in wall seconds. */
     public void lag(double seconds) {
       lag.labelValues(scheme).set(seconds);
@@ -250,6 +257,9 @@ public final class Metrics implements AutoCloseable {
     @Override
     public void onRound(RoundRecord r) {
       rounds.labelValues(scheme).inc();
+      if (lagSource != null) {
+        lag.labelValues(scheme).set(lagSource.lastNanos() / 1e9);
+      }
       emulatedTime.labelValues(scheme).set(r.emulatedTimeS());
       roundLatency.labelValues(scheme).set(r.roundLatencyS());
       roundPart.labelValues(scheme, "device_compute").set(r.deviceComputeS());

@@ -4,6 +4,8 @@ import io.splitemu.model.data.Batch;
 import io.splitemu.model.nn.FedAvg;
 import io.splitemu.model.nn.LossStep;
 import io.splitemu.model.nn.Slice;
+import io.splitemu.net.EmulatedInstant;
+import io.splitemu.net.stream.Pacing;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -46,6 +48,12 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   public record Evaluation(double accuracy) {}
 
   private record WrappedOutcome(Barrier.Outcome<Object> outcome) implements Command {}
+
+  /** Release barriers against the wall clock from now on ({@code paced} mode). */
+  public record UsePacing(Pacing pacing) implements Command {}
+
+  // A barrier outcome whose latest reply instant has fallen due on the wall clock.
+  private record PacedOutcome(WrappedOutcome outcome) implements Command {}
 
   /**
    * The result of a visit: the aggregated device-side model, when it ended, the latency breakdown
@@ -94,6 +102,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   }
 
   private final ServerSetup setup;
+  private Pacing pacing = Pacing.virtual();
   private Phase phase = Phase.IDLE;
   private long barrierId;
   private RunVisit visit;
@@ -134,6 +143,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         .onMessage(RunVisit.class, this::onRunVisit)
         .onMessage(ServerStep.class, this::onServerStep)
         .onMessage(WrappedOutcome.class, this::onOutcome)
+        .onMessage(PacedOutcome.class, p -> handleOutcome(p.outcome()))
+        .onMessage(UsePacing.class, this::onUsePacing)
         .onMessage(Evaluate.class, this::onEvaluate)
         .build();
   }
@@ -191,7 +202,45 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         .spawnAnonymous(Barrier.create(barrierId, who, setup.barrierTimeout(), outcomeAdapter));
   }
 
+  private Behavior<Command> onUsePacing(UsePacing m) {
+    pacing = m.pacing();
+    return this;
+  }
+
+  /**
+   * In paced mode a barrier's replies are acted on only when the wall clock reaches the latest of
+   * their emulated instants / speedup; the emulated instants themselves never change.
+   */
   private Behavior<Command> onOutcome(WrappedOutcome w) {
+    if (!pacing.paced()) {
+      return handleOutcome(w);
+    }
+    long due = 0;
+    for (Object r : w.outcome().replies().values()) {
+      due = Math.max(due, instantOf(r));
+    }
+    ActorRef<Command> self = getContext().getSelf();
+    pacing.runAt(EmulatedInstant.ofNanos(due), () -> self.tell(new PacedOutcome(w)));
+    return this;
+  }
+
+  /** The emulated instant at which a barrier reply reaches the server (0 if it carries none). */
+  private static long instantOf(Object reply) {
+    if (reply instanceof Device.Ready r) {
+      return r.arrivalNs();
+    } else if (reply instanceof Device.Activations a) {
+      return a.arrivalNs();
+    } else if (reply instanceof Device.StepDone d) {
+      return d.endNs();
+    } else if (reply instanceof Device.LocalDone l) {
+      return l.endNs();
+    } else if (reply instanceof Device.Uploaded u) {
+      return u.arrivalNs();
+    }
+    return 0;
+  }
+
+  private Behavior<Command> handleOutcome(WrappedOutcome w) {
     Barrier.Outcome<Object> o = w.outcome();
     if (o.id() != barrierId) {
       return this;

@@ -3,6 +3,7 @@ package io.splitemu.actors.runtime;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.net.stream.Pacing;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,8 +28,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** What the supervisor accepts. */
   public sealed interface Command {}
 
-  /** Start the run. */
-  public record Start(ActorRef<Finished> replyTo) implements Command {}
+  /** Start the run; {@code pacing} releases the server's barriers against the wall clock. */
+  public record Start(ActorRef<Finished> replyTo, Pacing pacing) implements Command {
+    /** Start a virtual-mode run. */
+    public Start(ActorRef<Finished> replyTo) {
+      this(replyTo, Pacing.virtual());
+    }
+  }
 
   private record WrappedVisit(EdgeServer.VisitDone done) implements Command {}
 
@@ -42,6 +48,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final SupervisorSetup setup;
   private final Map<Integer, ActorRef<Device.Command>> devices = new TreeMap<>();
   private final ActorRef<EdgeServer.Command> server;
+  private Pacing pacing = Pacing.virtual();
   private final ActorRef<EdgeServer.VisitDone> visitAdapter;
   private final ActorRef<EdgeServer.Evaluation> evalAdapter;
   private final TreeSet<Integer> alive = new TreeSet<>();
@@ -93,6 +100,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private Behavior<Command> onStart(Start m) {
     replyTo = m.replyTo();
+    pacing = m.pacing();
+    server.tell(new EdgeServer.UsePacing(pacing));
     round = 0;
     nowNs = 0;
     return startRound();
