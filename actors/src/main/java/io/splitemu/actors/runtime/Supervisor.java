@@ -3,7 +3,10 @@ package io.splitemu.actors.runtime;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.RoundRecord;
-import io.splitemu.net.stream.Pacing;
+import io.splitemu.model.nn.SplitModel;
+import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.planner.cpsl.CutPlan;
+import io.splitemu.planner.cpsl.RoundPlan;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,13 +31,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** What the supervisor accepts. */
   public sealed interface Command {}
 
-  /** Start the run; {@code pacing} releases the server's barriers against the wall clock. */
-  public record Start(ActorRef<Finished> replyTo, Pacing pacing) implements Command {
-    /** Start a virtual-mode run. */
-    public Start(ActorRef<Finished> replyTo) {
-      this(replyTo, Pacing.virtual());
-    }
-  }
+  /** Start the run. */
+  public record Start(ActorRef<Finished> replyTo) implements Command {}
 
   private record WrappedVisit(EdgeServer.VisitDone done) implements Command {}
 
@@ -47,8 +45,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private final SupervisorSetup setup;
   private final Map<Integer, ActorRef<Device.Command>> devices = new TreeMap<>();
-  private final ActorRef<EdgeServer.Command> server;
-  private Pacing pacing = Pacing.virtual();
+  private ActorRef<EdgeServer.Command> server;
   private final ActorRef<EdgeServer.VisitDone> visitAdapter;
   private final ActorRef<EdgeServer.Evaluation> evalAdapter;
   private final TreeSet<Integer> alive = new TreeSet<>();
@@ -69,6 +66,16 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private int failed;
   private final Map<Integer, Integer> shardSize = new HashMap<>();
   private final List<DeviceRecord> deviceRows = new ArrayList<>();
+  // CPSL only (cpsl is null otherwise): the controller, the cut in force, how often the slices
+  // were re-cut, the setups the devices and the server were last built with, and the shares
+  // {up, down} this round's plan gave each device.
+  private final CpslControl cpsl;
+  private int cut;
+  private int generation;
+  private ServerSetup serverSetup;
+  private final Map<Integer, DeviceSetup> deviceSetups = new TreeMap<>();
+  private final Map<Integer, double[]> plannedShares = new HashMap<>();
+  private final Map<Integer, Double> deviceShare = new HashMap<>();
 
   /** A supervisor for one run. */
   public static Behavior<Command> create(SupervisorSetup setup) {
@@ -82,11 +89,19 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       devices.put(d.id(), ctx.spawn(Device.create(d), "device-" + d.id()));
       alive.add(d.id());
       shardSize.put(d.id(), d.shard().length);
+      deviceSetups.put(d.id(), d);
     }
     this.server = ctx.spawn(EdgeServer.create(setup.server()), "edge-server");
     this.visitAdapter = ctx.messageAdapter(EdgeServer.VisitDone.class, WrappedVisit::new);
     this.evalAdapter = ctx.messageAdapter(EdgeServer.Evaluation.class, WrappedEvaluation::new);
     this.deviceParams = setup.initialDeviceParams();
+    this.serverSetup = setup.server();
+    this.cpsl =
+        setup.cpsl() == null
+            ? null
+            : new CpslControl(
+                setup.cpsl(), setup.batchSize(), plannerSteps(), setup.server().flopsPerSecond());
+    this.cut = setup.cpsl() == null ? -1 : setup.cpsl().initialCut();
   }
 
   @Override
@@ -100,8 +115,6 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private Behavior<Command> onStart(Start m) {
     replyTo = m.replyTo();
-    pacing = m.pacing();
-    server.tell(new EdgeServer.UsePacing(pacing));
     round = 0;
     nowNs = 0;
     return startRound();
@@ -128,7 +141,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (alive.isEmpty()) {
       return finish("no device is left to train");
     }
-    clusters = RoundPlanner.plan(setup.scheme(), List.copyOf(alive));
+    clusters =
+        cpsl == null ? RoundPlanner.plan(setup.scheme(), List.copyOf(alive)) : cpslRound();
     visitIndex = 0;
     return nextVisit();
   }
@@ -150,8 +164,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     for (int d : members) {
       refs.put(d, devices.get(d));
       factor.put(d, setup.factors().of(d, round));
-      up.put(d, linkShare);
-      down.put(d, linkShare);
+      double[] planned = plannedShares.get(d);
+      up.put(d, planned == null ? linkShare : planned[0]);
+      down.put(d, planned == null ? linkShare : planned[1]);
+      deviceShare.put(d, planned == null ? visitShare : planned[0]);
       serverShare.put(d, 1.0 / members.size());
       if (setup.localSteps() == 0) {
         steps = Math.max(steps, epochSteps(d));
@@ -200,18 +216,18 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               round,
               e.getKey(),
               v.cluster(),
-              setup.cut(),
+              cutLabel(),
               s.computeNs() / NS,
               s.uplinkNs() / NS,
               s.downlinkNs() / NS,
               s.bytesUp(),
               s.bytesDown(),
-              visitShare,
+              deviceShare.getOrDefault(e.getKey(), visitShare),
               true));
     }
     for (int d : v.missing().keySet()) {
       deviceRows.add(
-          new DeviceRecord(round, d, v.cluster(), setup.cut(), 0, 0, 0, 0, 0, Double.NaN, false));
+          new DeviceRecord(round, d, v.cluster(), cutLabel(), 0, 0, 0, 0, 0, Double.NaN, false));
     }
     visitIndex++;
     return nextVisit();
@@ -247,7 +263,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             breakdown.aggregationNs() / NS,
             participants,
             failed,
-            setup.cut(),
+            cutLabel(),
             clusters.clusters().size(),
             accuracy,
             lossCount == 0 ? Double.NaN : lossSum / lossCount,
@@ -257,11 +273,135 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     setup.writer().round(r);
     setup.listener().onRound(r);
+    if (cpsl != null) {
+      cpsl.observe(latency);
+    }
     boolean reached = !Double.isNaN(accuracy) && accuracy >= setup.targetAccuracy();
     if (round >= setup.rounds() || (setup.stopAtTarget() && reached)) {
       return finish(null);
     }
     return startRound();
+  }
+
+  private String cutLabel() {
+    return cpsl == null ? setup.cut() : Integer.toString(cut);
+  }
+
+  // E of the latency model for CPSL: local-steps, or the largest epoch of any device.
+  private int plannerSteps() {
+    if (setup.localSteps() > 0) {
+      return setup.localSteps();
+    }
+    int steps = 1;
+    for (int d : shardSize.keySet()) {
+      steps = Math.max(steps, epochSteps(d));
+    }
+    return steps;
+  }
+
+  /** Both CPSL timescales at the start of a round: the cut if due, then clusters and shares. */
+  private RoundPlanner.Clusters cpslRound() {
+    List<CpslControl.Device> running = new ArrayList<>();
+    for (int d : alive) {
+      DeviceSetup s = deviceSetups.get(d);
+      running.add(new CpslControl.Device(d, s.flopsPerSecond(), s.shard().length));
+    }
+    if (cpsl.saa() && (round == 1 || cpsl.pendingReplan() != null)) {
+      String why = round == 1 ? "start of the run" : cpsl.pendingReplan();
+      CutPlan p = cpsl.planCut(running);
+      String kind = round == 1 ? "cut-plan" : "cut-replan";
+      event(kind, "supervisor", why + ": " + CpslControl.describe(p));
+      if (p.cut() != cut) {
+        recut(p.cut());
+      }
+    } else if (round == 1) {
+      event("cut-plan", "supervisor", "cut " + cut + " fixed all run (cpsl.cut = fixed)");
+    }
+    RoundPlan plan = cpsl.planRound(round, cut, running, setup.factors());
+    plannedShares.clear();
+    deviceShare.clear();
+    List<List<Integer>> groups = CpslControl.clusters(plan, plannedShares);
+    event(
+        "clustering",
+        "supervisor",
+        CpslControl.describe(
+            plan, setup.cpsl().settings().clustering(), setup.cpsl().settings().spectrum()));
+    return new RoundPlanner.Clusters(groups, VisitPlan.Mode.SHARED_CONCATENATED);
+  }
+
+  /**
+   * Moves the cut to {@code newCut} between rounds: the current device-side and server-side weights
+   * are folded into the whole model and cut again, and every running device and the server are
+   * rebuilt with the new slices and per-cut costs (links and processors, with their queues, are
+   * kept). The optimizer state restarts, and so does each device's batch order (its seeded
+   * permutations from the first), which makes a re-cut before round 1 exactly a run at that cut.
+   */
+  private void recut(int newCut) {
+    int old = cut;
+    generation++;
+    ChainProfile profile = setup.cpsl().profile();
+    SplitModel next = null;
+    if (serverSetup.full()) {
+      SplitModel eval = serverSetup.evalModel();
+      eval.slice(0).setParams(deviceParams);
+      eval.slice(1).setParams(serverSetup.slice().params());
+      next = eval.resplit(newCut);
+      deviceParams = next.slice(0).params().dup();
+    }
+    for (Map.Entry<Integer, DeviceSetup> e : deviceSetups.entrySet()) {
+      int d = e.getKey();
+      if (!alive.contains(d)) {
+        continue; // a dropped device keeps its silent actor
+      }
+      DeviceSetup o = e.getValue();
+      DeviceSetup n =
+          new DeviceSetup(
+              d,
+              o.shard(),
+              o.train(),
+              next == null ? null : next.slice(0).copy(),
+              profile.deviceForwardFlops(newCut),
+              profile.deviceBackwardFlops(newCut),
+              profile.cutBytes(newCut),
+              profile.deviceParamBytes(newCut),
+              o.batchSize(),
+              o.dataType(),
+              o.flopsPerSecond(),
+              o.batchSeed(),
+              o.uplink(),
+              o.downlink(),
+              o.cpu());
+      getContext().stop(devices.get(d));
+      ActorRef<Device.Command> ref =
+          getContext().spawn(Device.create(n), "device-" + d + "-cut-" + generation);
+      for (SupervisorSetup.Hang h : setup.hangs()) {
+        if (h.device() == d && h.round() <= round) {
+          ref.tell(Device.Hang.INSTANCE);
+        }
+      }
+      devices.put(d, ref);
+      e.setValue(n);
+    }
+    ServerSetup o = serverSetup;
+    serverSetup =
+        new ServerSetup(
+            next == null ? null : next.slice(1),
+            next == null ? null : next.model().split(newCut),
+            o.test(),
+            o.evalSamples(),
+            o.dataType(),
+            profile.serverFlops(newCut),
+            o.flopsPerSecond(),
+            o.cpu(),
+            o.copyCpu(),
+            o.barrierTimeout());
+    getContext().stop(server);
+    server = getContext().spawn(EdgeServer.create(serverSetup), "edge-server-" + generation);
+    cut = newCut;
+    event(
+        "recut",
+        "supervisor",
+        "cut " + old + " -> " + newCut + ": slices rebuilt, trained weights kept");
   }
 
   private void event(String kind, String subject, String detail) {

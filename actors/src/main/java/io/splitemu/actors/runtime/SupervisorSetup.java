@@ -14,6 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param cut what {@code rounds.csv} shows as the cut
  * @param initialDeviceParams the device-side model of round 1 ({@code null} in timing)
  * @param hangs devices that stop answering, and from which round
+ * @param cpsl what the cpsl scheme plans with; {@code null} for the other schemes
  */
 public record SupervisorSetup(
     String scheme,
@@ -31,7 +32,46 @@ public record SupervisorSetup(
     ServerSetup server,
     List<Hang> hangs,
     ResultsWriter writer,
-    RunListener listener) {
+    RunListener listener,
+    CpslSetup cpsl) {
+
+  /** A setup for the schemes with a static round plan (no CPSL control). */
+  public SupervisorSetup(
+      String scheme,
+      int rounds,
+      int localSteps,
+      int batchSize,
+      int evalEvery,
+      double targetAccuracy,
+      boolean stopAtTarget,
+      boolean sharedSpectrum,
+      ComputeFactors factors,
+      String cut,
+      INDArray initialDeviceParams,
+      List<DeviceSetup> devices,
+      ServerSetup server,
+      List<Hang> hangs,
+      ResultsWriter writer,
+      RunListener listener) {
+    this(
+        scheme,
+        rounds,
+        localSteps,
+        batchSize,
+        evalEvery,
+        targetAccuracy,
+        stopAtTarget,
+        sharedSpectrum,
+        factors,
+        cut,
+        initialDeviceParams,
+        devices,
+        server,
+        hangs,
+        writer,
+        listener,
+        null);
+  }
 
   /** The per-round compute factor of each device. */
   @FunctionalInterface

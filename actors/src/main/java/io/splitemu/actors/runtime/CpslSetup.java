@@ -1,0 +1,169 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.actors.config.CpslSettings;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.config.SettingsException;
+import io.splitemu.actors.config.ValueSource;
+import io.splitemu.model.nn.ChainModel;
+import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.net.SeededStreams;
+import io.splitemu.net.link.ShannonChannel;
+import io.splitemu.planner.cpsl.NetworkState;
+import io.splitemu.planner.cpsl.NetworkStateSampler;
+import io.splitemu.planner.latency.RateFunction;
+import io.splitemu.planner.latency.ShannonRate;
+import java.util.SplittableRandom;
+
+/**
+ * What the supervisor needs to run CPSL: its settings, the model profile (the per-cut costs the
+ * devices and the server are rebuilt with when the cut moves), the devices' links as the runtime
+ * knows them in each round, and the network-state sampler of the large timescale.
+ *
+ * @param settings the cpsl block with the scheme's alias applied
+ * @param profile the model profile (every cut's FLOPs and bytes)
+ * @param initialCut the cut the slices were built at ({@code model.cut})
+ * @param seed the scenario seed (SAA and clustering streams derive from it)
+ * @param links each device's uplink and downlink rate functions in a round
+ * @param sampler draws compute factors and channel gains for SAA
+ * @param model the whole model the slices were cut from ({@code null} in timing fidelity)
+ */
+public record CpslSetup(
+    CpslSettings settings,
+    ChainProfile profile,
+    int initialCut,
+    long seed,
+    Links links,
+    NetworkStateSampler sampler,
+    ChainModel model) {
+
+  /** The links of the devices as rate functions of the share of one band. */
+  public interface Links {
+    /**
+     * The uplink of {@code device} as it was in {@code round} (1-based); round 0 is the nominal
+     * link (path loss only, fading power at its mean 1), the state before anything was observed.
+     */
+    RateFunction uplink(int device, int round);
+
+    /** The downlink, as {@link #uplink}. */
+    RateFunction downlink(int device, int round);
+  }
+
+  /** The CPSL setup of a scenario whose scheme is cpsl or an alias; refuses trace links. */
+  public static CpslSetup of(Settings s, ChainProfile profile, ChainModel model) {
+    Settings.LinkSettings l = s.links();
+    int n = s.devices().count();
+    long seed = s.seed();
+    Links links;
+    boolean fading;
+    switch (l.kind()) {
+      case "static":
+        {
+          double[] up = perDevice(l.staticUplinkBps(), n, seed, "links/uplink-bps");
+          double[] down = perDevice(l.staticDownlinkBps(), n, seed, "links/downlink-bps");
+          links =
+              new Links() {
+                @Override
+                public RateFunction uplink(int device, int round) {
+                  return RateFunction.linear(up[device]);
+                }
+
+                @Override
+                public RateFunction downlink(int device, int round) {
+                  return RateFunction.linear(down[device]);
+                }
+              };
+          fading = false;
+          break;
+        }
+      case "shannon":
+        {
+          // The same draws as the emulated links (Emulation), so planner and links agree.
+          double[] dist = perDevice(l.distanceM(), n, seed, "links/distance-m");
+          boolean rayleigh = l.fading().equals("rayleigh");
+          links =
+              new Links() {
+                @Override
+                public RateFunction uplink(int device, int round) {
+                  return shannon(l, seed, dist[device], l.devicePowerDbm(), device, "up", round);
+                }
+
+                @Override
+                public RateFunction downlink(int device, int round) {
+                  return shannon(l, seed, dist[device], l.apPowerDbm(), device, "down", round);
+                }
+
+                private RateFunction shannon(
+                    Settings.LinkSettings l,
+                    long seed,
+                    double metres,
+                    double dbm,
+                    int device,
+                    String dir,
+                    int round) {
+                  double g = 1.0;
+                  if (rayleigh && round > 0) {
+                    // Round r's fading power is interval 0 of the link's per-round stream.
+                    g =
+                        new ShannonChannel(
+                                l.bandwidthHz(),
+                                1.0,
+                                dbm,
+                                l.noiseDbmPerHz(),
+                                metres / 1000.0,
+                                1,
+                                seed,
+                                "fading/device-" + device + "/" + dir + "/round-" + round)
+                            .fading(0);
+                  }
+                  return ShannonRate.withPathLoss(
+                      l.bandwidthHz(), dbm, metres / 1000.0, g, l.noiseDbmPerHz());
+                }
+              };
+          fading = rayleigh;
+          break;
+        }
+      default:
+        throw new SettingsException(
+            "splitemu.links.kind: scheme "
+                + s.scheme()
+                + " allocates spectrum shares and needs static or shannon links, got "
+                + l.kind());
+    }
+    CpslSettings c = s.cpsl().forScheme(s.scheme());
+    for (int cut : c.cutCandidates()) {
+      if (cut >= profile.size()) {
+        throw new SettingsException(
+            "splitemu.cpsl.cut-candidates: cut "
+                + cut
+                + " outside 1.."
+                + (profile.size() - 1)
+                + " for model "
+                + profile.model());
+      }
+    }
+    ValueSource factor = s.devices().roundFactor();
+    boolean fade = fading;
+    NetworkStateSampler sampler =
+        (count, rng) -> {
+          double[] cf = new double[count];
+          double[] up = new double[count];
+          double[] down = new double[count];
+          for (int i = 0; i < count; i++) {
+            cf[i] = factor.value(i, rng);
+            up[i] = fade ? -Math.log1p(-rng.nextDouble()) : 1.0;
+            down[i] = fade ? -Math.log1p(-rng.nextDouble()) : 1.0;
+          }
+          return new NetworkState(cf, up, down);
+        };
+    return new CpslSetup(c, profile, s.model().cut(), seed, links, sampler, model);
+  }
+
+  private static double[] perDevice(ValueSource v, int n, long seed, String stream) {
+    SplittableRandom rng = SeededStreams.stream(seed, stream);
+    double[] out = new double[n];
+    for (int d = 0; d < n; d++) {
+      out[d] = v.value(d, rng);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,254 @@
+package io.splitemu.actors.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.config.SettingsException;
+import io.splitemu.actors.results.DeviceRecord;
+import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.ResultsWriter;
+import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.model.nn.ModelZoo;
+import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.planner.cpsl.RoundPlan;
+import io.splitemu.planner.latency.CutCosts;
+import io.splitemu.planner.latency.DeviceState;
+import io.splitemu.planner.latency.LatencyBreakdown;
+import io.splitemu.planner.latency.SchemeLatency;
+import io.splitemu.planner.latency.ServerState;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The cpsl scheme on the runtime: emulated rounds last what {@link SchemeLatency#cpslRound}
+ * predicts for the clusters and shares the supervisor planned, every decision is an event, the
+ * resource management beats random clustering with equal spectrum, and one cluster of every device
+ * trains exactly as PSL (also across a re-cut before the first round).
+ */
+class CpslSchemeTest {
+
+  private static final int BATCH = 16;
+  private static final int STEPS = 2;
+  private static final double SERVER = 4e9;
+
+  @TempDir Path tmp;
+
+  private record Run(
+      List<RoundRecord> rounds, List<DeviceRecord> devices, List<EventRecord> events) {}
+
+  private static Settings settings(String scheme, String fidelity, String extra) {
+    String conf =
+        "splitemu {\n"
+            + "  scenario = cpsl-test\n"
+            + "  seed = 11\n"
+            + "  scheme = "
+            + scheme
+            + "\n"
+            + "  rounds = 3\n"
+            + "  local-steps = "
+            + STEPS
+            + "\n"
+            + "  batch-size = "
+            + BATCH
+            + "\n"
+            + "  fidelity = "
+            + fidelity
+            + "\n"
+            + "  model { name = lenet5, cut = 2 }\n"
+            + "  data { train-samples = 480, test-samples = 64, eval-samples = 64 }\n"
+            + "  server.flops = "
+            + SERVER
+            + "\n"
+            + "  output.plots = false\n"
+            + extra
+            + "}\n";
+    return Settings.from(ConfigFactory.parseString(conf), List.of(), Path.of("cpsl-test.conf"));
+  }
+
+  // Eight devices on static links with rates and compute spread over an order of magnitude.
+  private static final String STATIC =
+      "  devices { count = 8, flops = [1e8, 3e8, 2e8, 8e8, 1.5e8, 5e8, 4e8, 1e9] }\n"
+          + "  links { kind = static, static.uplink-bps = [2e6, 9e6, 4e6, 1.5e7, 3e6, 6e6, 1e7,"
+          + " 2e7], static.downlink-bps = [5e6, 2e7, 1e7, 3e7, 8e6, 1.2e7, 2.5e7, 4e7] }\n";
+
+  private Run run(Settings s, String name) {
+    Emulation.Prepared p = Emulation.prepare(s);
+    ResultsWriter w = ResultsWriter.open(tmp.resolve(name), s.resolved());
+    try {
+      Supervisor.Finished f = Emulation.execute(p.factory().create(w, RunListener.NONE));
+      assertEquals(null, f.error());
+    } finally {
+      w.close();
+    }
+    return new Run(w.rounds(), w.devices(), w.events());
+  }
+
+  private static List<EventRecord> kind(Run r, String kind) {
+    return r.events().stream().filter(e -> e.kind().equals(kind)).toList();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"cpsl", "cpsl-random"})
+  void staticLinks_everyRoundLastsWhatCpslRoundPredictsForThePlannedClusters(String scheme) {
+    Settings s = settings(scheme, "timing", STATIC + "  cpsl { clusters = 3, cut = fixed }\n");
+    SupervisorSetup setup = Emulation.prepare(s).factory().create(null, RunListener.NONE);
+    ChainProfile profile = ModelZoo.profile("lenet5");
+    CpslControl control = new CpslControl(setup.cpsl(), BATCH, STEPS, SERVER);
+    List<CpslControl.Device> devices = new ArrayList<>();
+    for (DeviceSetup d : setup.devices()) {
+      devices.add(new CpslControl.Device(d.id(), d.flopsPerSecond(), d.shard().length));
+    }
+    Run run = run(s, "run");
+    assertEquals(3, run.rounds().size());
+    for (RoundRecord r : run.rounds()) {
+      RoundPlan plan = control.planRound(r.round(), 2, devices, setup.factors());
+      List<DeviceState> observed = new ArrayList<>();
+      for (CpslControl.Device d : devices) {
+        observed.add(control.state(d, r.round() - 1, 1.0));
+      }
+      LatencyBreakdown p =
+          SchemeLatency.cpslRound(
+              CutCosts.of(profile),
+              2,
+              BATCH,
+              STEPS,
+              observed,
+              plan.clusters(),
+              new ServerState(SERVER));
+      String what = scheme + " round " + r.round() + ": ";
+      // Each of the few hundred durations on the critical path rounds up by less than 1 ns.
+      assertEquals(p.total(), r.roundLatencyS(), 1e-6, what + "latency");
+      assertEquals(p.serverCompute(), r.serverComputeS(), 1e-6, what + "server compute");
+      // Min-max shares make every member of a phase finish together, so which one is critical
+      // (and how its time splits into compute and communication) is a tie; the sum is not.
+      assertEquals(
+          p.deviceCompute() + p.communication(),
+          r.deviceComputeS() + r.communicationS(),
+          1e-6,
+          what + "device compute + communication");
+      if (scheme.equals("cpsl-random")) {
+        assertEquals(p.deviceCompute(), r.deviceComputeS(), 1e-6, what + "device compute");
+      }
+      assertEquals(p.aggregation(), r.aggregationS(), 1e-6, what + "aggregation");
+      assertEquals(3, r.clusters());
+      assertEquals("2", r.cut());
+      assertEquals(8, r.participants());
+      // devices.csv reports the uplink share the plan gave each device.
+      for (int c = 0; c < plan.clusters().size(); c++) {
+        for (int i = 0; i < plan.deviceIds().get(c).size(); i++) {
+          int id = Integer.parseInt(plan.deviceIds().get(c).get(i));
+          double share = plan.clusters().get(c).uplinkShares()[i];
+          assertTrue(
+              run.devices().stream()
+                  .anyMatch(d -> d.round() == r.round() && d.device() == id && d.share() == share),
+              what + "share of device " + id);
+        }
+      }
+    }
+    assertEquals(3, kind(run, "clustering").size());
+    assertEquals(1, kind(run, "cut-plan").size());
+    assertTrue(kind(run, "cut-plan").get(0).detail().contains("fixed"));
+    boolean unequal = run.devices().stream().map(DeviceRecord::share).distinct().count() > 3;
+    assertEquals(scheme.equals("cpsl"), unequal, "min-max shares differ, equal shares do not");
+  }
+
+  @Test
+  void resourceManagement_beatsRandomClusteringWithEqualSpectrum() {
+    String extra =
+        "  devices { count = 12, flops { distribution = uniform, min = 1e8, max = 1e9 } }\n"
+            + "  links { kind = shannon, shannon.fading = none }\n"
+            + "  cpsl { clusters = 3, cut = fixed }\n";
+    double managed = 0;
+    for (RoundRecord r : run(settings("cpsl", "timing", extra), "managed").rounds()) {
+      managed += r.roundLatencyS();
+    }
+    double random = 0;
+    for (RoundRecord r : run(settings("cpsl-random", "timing", extra), "random").rounds()) {
+      random += r.roundLatencyS();
+    }
+    assertTrue(managed < random, "managed " + managed + " s vs random " + random + " s");
+  }
+
+  @Test
+  void saa_replansEveryRound_roundsReportTheCutInForce() {
+    String extra =
+        "  devices { count = 6, flops { distribution = uniform, min = 1e8, max = 1e9 },"
+            + " round-factor { distribution = uniform, min = 0.5, max = 1.0 } }\n"
+            + "  links { kind = shannon }\n"
+            + "  cpsl { clusters = 2, cut = saa, cut-candidates = [1, 2, 4], replan-every = 1,"
+            + " saa-samples = 4 }\n";
+    Run run = run(settings("cpsl", "timing", extra), "saa");
+    assertEquals(1, kind(run, "cut-plan").size());
+    assertEquals(2, kind(run, "cut-replan").size());
+    Pattern chosen = Pattern.compile("cut (\\d+) by SAA over 4 states");
+    List<EventRecord> plans = new ArrayList<>(kind(run, "cut-plan"));
+    plans.addAll(kind(run, "cut-replan"));
+    int previous = 2;
+    for (EventRecord e : plans) {
+      Matcher m = chosen.matcher(e.detail());
+      assertTrue(m.find(), e.detail());
+      int cut = Integer.parseInt(m.group(1));
+      assertTrue(List.of(1, 2, 4).contains(cut));
+      assertEquals(
+          Integer.toString(cut), run.rounds().get(e.round() - 1).cut(), "round " + e.round());
+      long recuts = kind(run, "recut").stream().filter(r -> r.round() == e.round()).count();
+      assertEquals(cut != previous ? 1 : 0, recuts, "re-cut events of round " + e.round());
+      previous = cut;
+    }
+    assertEquals(3, kind(run, "clustering").size());
+  }
+
+  @Test
+  void oneCluster_equalSpectrum_trainsAndTimesExactlyAsPsl_evenAfterARecutAtTheStart() {
+    String links =
+        "  devices { count = 4, flops = [2e8, 5e8, 3e8, 8e8] }\n" + "  links { kind = shannon }\n";
+    // CPSL starts at cut 1 and SAA, with 2 the only candidate, moves it before round 1.
+    Settings cpsl =
+        settings(
+            "cpsl",
+            "full",
+            links
+                + "  model.cut = 1\n"
+                + "  cpsl { clusters = 1, spectrum = equal, cut = saa, cut-candidates = [2] }\n");
+    Settings psl = settings("psl", "full", links);
+    Run a = run(cpsl, "cpsl");
+    Run b = run(psl, "psl");
+    assertEquals(1, kind(a, "recut").size());
+    assertEquals(3, a.rounds().size());
+    for (int i = 0; i < 3; i++) {
+      RoundRecord x = a.rounds().get(i);
+      RoundRecord y = b.rounds().get(i);
+      assertEquals(y.trainLoss(), x.trainLoss(), 0.0, "loss of round " + (i + 1));
+      assertEquals(y.testAccuracy(), x.testAccuracy(), 0.0, "accuracy of round " + (i + 1));
+      assertEquals(y.roundLatencyS(), x.roundLatencyS(), 0.0, "latency of round " + (i + 1));
+      assertFalse(Double.isNaN(x.testAccuracy()));
+      assertEquals("2", x.cut());
+    }
+  }
+
+  @Test
+  void traceLinks_areRefusedWithTheKey() throws java.io.IOException {
+    Path trace = tmp.resolve("flat.txt");
+    java.nio.file.Files.writeString(trace, "0 5\n1 5\n2 5\n");
+    Settings s =
+        settings(
+            "cpsl",
+            "timing",
+            "  links { kind = trace, trace.uplink = [\""
+                + trace.toString().replace("\\", "/")
+                + "\"] }\n");
+    SettingsException e = assertThrows(SettingsException.class, () -> Emulation.prepare(s));
+    assertTrue(e.getMessage().startsWith("splitemu.links.kind: "), e.getMessage());
+  }
+}
