@@ -6,6 +6,7 @@ import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.config.ValueSource;
 import io.splitemu.actors.metrics.Metrics;
 import io.splitemu.actors.metrics.MetricsSettings;
+import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.results.Summary;
@@ -25,6 +26,8 @@ import io.splitemu.net.SeededStreams;
 import io.splitemu.net.link.FluidLink;
 import io.splitemu.net.link.LinkModel;
 import io.splitemu.net.link.ShannonChannel;
+import io.splitemu.net.stream.Pacing;
+import io.splitemu.net.stream.PacingLag;
 import io.splitemu.net.trace.EndPolicy;
 import io.splitemu.net.trace.Trace;
 import io.splitemu.net.trace.TraceFormats;
@@ -90,6 +93,8 @@ public final class Emulation {
             ? dir
             : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
     ResultsWriter writer = ResultsWriter.open(out, s.resolved());
+    boolean paced = s.mode() == Settings.Mode.PACED;
+    PacingLag lag = new PacingLag();
     MetricsSettings ms = MetricsSettings.of(s);
     if (ms.enabled()) {
       Metrics.Run feed =
@@ -97,10 +102,28 @@ public final class Emulation {
       feed.memory("device", p.peakDevice());
       feed.memory("edge", p.peakServer());
       writer.observe(feed);
+      feed.lagSource(lag);
     }
     Supervisor.Finished f;
     try {
-      f = execute(p.factory().create(writer, listener));
+      f = execute(p.factory().create(writer, listener), paced ? s.speedup() : 0, lag);
+      if (paced) {
+        PacingLag.Snapshot l = lag.snapshot();
+        writer.event(
+            new EventRecord(
+                f.emulatedNs() / 1e9,
+                f.rounds(),
+                "pacing",
+                "run",
+                String.format(
+                    java.util.Locale.ROOT,
+                    "speedup %s: %d paced barrier releases, lag behind schedule mean %.3f ms,"
+                        + " max %.3f ms",
+                    s.speedup(),
+                    l.count(),
+                    l.meanNanos() / 1e6,
+                    l.maxNanos() / 1e6)));
+      }
     } finally {
       writer.close();
     }
@@ -114,15 +137,25 @@ public final class Emulation {
     return new Outcome(out, summary, writer.rounds());
   }
 
-  /** Starts an actor system with the supervisor and waits for the run to end. */
+  /** Starts an actor system with the supervisor and waits for the (virtual) run to end. */
   static Supervisor.Finished execute(SupervisorSetup setup) {
+    return execute(setup, 0, new PacingLag());
+  }
+
+  /**
+   * Starts an actor system with the supervisor and waits for the run to end; with {@code speedup >
+   * 0} the run is paced from the moment the supervisor starts, recording its lag into {@code lag}.
+   */
+  static Supervisor.Finished execute(SupervisorSetup setup, double speedup, PacingLag lag) {
     CompletableFuture<Supervisor.Finished> done = new CompletableFuture<>();
     Behavior<Supervisor.Finished> guardian =
         Behaviors.setup(
             ctx -> {
               ActorRef<Supervisor.Command> sup = ctx.spawn(Supervisor.create(setup), "supervisor");
               ctx.watch(sup);
-              sup.tell(new Supervisor.Start(ctx.getSelf()));
+              Pacing pacing =
+                  speedup > 0 ? Pacing.paced(speedup, System.nanoTime(), lag) : Pacing.virtual();
+              sup.tell(new Supervisor.Start(ctx.getSelf(), pacing));
               return Behaviors.receive(Supervisor.Finished.class)
                   .onMessage(
                       Supervisor.Finished.class,
@@ -183,10 +216,6 @@ public final class Emulation {
     boolean full = s.fidelity() == Settings.Fidelity.FULL;
 
     MetricsSettings.of(s); // a bad metrics block fails here, before any folder exists
-    if (s.mode() == Settings.Mode.PACED) {
-      throw new SettingsException(
-          "splitemu.mode: paced runs are not available in this build yet; use virtual");
-    }
     if (!ModelZoo.names().contains(s.model().name())) {
       throw new SettingsException(
           "splitemu.model.name: unknown model \""

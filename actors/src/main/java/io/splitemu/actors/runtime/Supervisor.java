@@ -5,6 +5,7 @@ import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.model.nn.SplitModel;
 import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.net.stream.Pacing;
 import io.splitemu.planner.cpsl.CutPlan;
 import io.splitemu.planner.cpsl.RoundPlan;
 import java.util.ArrayList;
@@ -31,8 +32,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** What the supervisor accepts. */
   public sealed interface Command {}
 
-  /** Start the run. */
-  public record Start(ActorRef<Finished> replyTo) implements Command {}
+  /** Start the run; {@code pacing} releases the server's barriers against the wall clock. */
+  public record Start(ActorRef<Finished> replyTo, Pacing pacing) implements Command {
+    /** Start a virtual-mode run. */
+    public Start(ActorRef<Finished> replyTo) {
+      this(replyTo, Pacing.virtual());
+    }
+  }
 
   private record WrappedVisit(EdgeServer.VisitDone done) implements Command {}
 
@@ -46,6 +52,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final SupervisorSetup setup;
   private final Map<Integer, ActorRef<Device.Command>> devices = new TreeMap<>();
   private ActorRef<EdgeServer.Command> server;
+  private Pacing pacing = Pacing.virtual();
   private final ActorRef<EdgeServer.VisitDone> visitAdapter;
   private final ActorRef<EdgeServer.Evaluation> evalAdapter;
   private final TreeSet<Integer> alive = new TreeSet<>();
@@ -115,6 +122,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private Behavior<Command> onStart(Start m) {
     replyTo = m.replyTo();
+    pacing = m.pacing();
+    server.tell(new EdgeServer.UsePacing(pacing));
     round = 0;
     nowNs = 0;
     return startRound();
@@ -397,6 +406,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             o.barrierTimeout());
     getContext().stop(server);
     server = getContext().spawn(EdgeServer.create(serverSetup), "edge-server-" + generation);
+    server.tell(new EdgeServer.UsePacing(pacing));
     cut = newCut;
     event(
         "recut",
