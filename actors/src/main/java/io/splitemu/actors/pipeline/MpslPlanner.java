@@ -142,8 +142,10 @@ public final class MpslPlanner {
       for (int i = 0; i < count; i++) {
         cut.add(Integer.toString(pl.cuts()[i + 1]));
         stages.add(
-            new PipelinePlan.Stage(
+            stage(
                 "hop-" + (i + 1),
+                pl.cuts()[i] + 1,
+                pl.cuts()[i + 1],
                 pl.forwardSeconds()[i],
                 pl.backwardSeconds()[i],
                 Math.round(sum(mu, pl.cuts()[i] + 1, pl.cuts()[i + 1])),
@@ -202,18 +204,19 @@ public final class MpslPlanner {
       }
       lanes.add(
           new PipelinePlan.Lane(
-              List.of(
-                  new PipelinePlan.Stage("helper-" + (i + 1), f, bw, block, hz.memoryBytes()[i])),
+              List.of(stage("helper-" + (i + 1), s1 + 1, sLast, f, bw, block, hz.memoryBytes()[i])),
               ids));
     }
     String cut = s1 + "-" + sLast;
     String detail =
         String.format(
             Locale.ROOT,
-            "cuts %s, devices per helper %s, makespan estimate %.4f s per epoch",
+            "cuts %s, devices per helper %s, makespan estimate %.4f s per epoch,"
+                + " peak helper memory %.0f bytes",
             cut,
             Arrays.toString(hz.devicesPerHelper()),
-            hz.makespanSeconds());
+            hz.makespanSeconds(),
+            Arrays.stream(hz.memoryBytes()).max().orElse(0));
     return new PipelinePlan(
         s.scheme(),
         s.rounds(),
@@ -227,6 +230,22 @@ public final class MpslPlanner {
         cut,
         hz.makespanSeconds(),
         detail);
+  }
+
+  private static PipelinePlan.Stage stage(
+      String name, int from, int to, double f, double b, long instance, double predicted) {
+    if (!(f > 0) || !(b > 0)) {
+      throw new SettingsException(
+          "splitemu.mpsl.hops: "
+              + name
+              + " would hold units "
+              + from
+              + ".."
+              + to
+              + " whose measured forward or backward time is 0; a pipeline stage needs both > 0"
+              + " (use fewer hops or other head/tail units)");
+    }
+    return new PipelinePlan.Stage(name, f, b, instance, predicted);
   }
 
   /** Batches per device: an even share of the training set, or {@code localSteps} if set. */
