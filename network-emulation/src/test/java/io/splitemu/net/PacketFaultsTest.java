@@ -80,6 +80,18 @@ class PacketFaultsTest {
   }
 
   @Test
+  void decimalFactor_servesItsExactShare_despiteTheDoubleBelowIt() {
+    // 0.3 as a double is 0.29999...; taken as 0.3 the places 3, 6, 9 (4, 7, 10 ms) are served
+    FaultSchedule f = FaultSchedule.builder().degradation(0, 11 * MS, 0.3).build();
+    assertEquals(10, lastByteMs(link(tenMs(EndPolicy.LOOP), f), 0, 3));
+    LinkModel m = LinkFaults.apply(tenMs(EndPolicy.LOOP), f);
+    assertEquals(
+        0,
+        BigDecimal.valueOf(3 * PACKET * 8L)
+            .compareTo(m.capacityBits(EmulatedInstant.ZERO, EmulatedInstant.ofNanos(11 * MS))));
+  }
+
+  @Test
   void overlappingWindows_multiply_andEachEdgeRestartsTheAccumulator() {
     FaultSchedule f =
         FaultSchedule.builder().degradation(0, 10 * MS, 0.5).outage(4 * MS, 6 * MS).build();

@@ -7,6 +7,7 @@ import io.splitemu.net.UndeliverableException;
 import io.splitemu.net.trace.EndPolicy;
 import io.splitemu.net.trace.PacketTrace;
 import java.math.BigDecimal;
+import java.math.MathContext;
 import java.math.RoundingMode;
 import java.util.Arrays;
 
@@ -24,6 +25,9 @@ import java.util.Arrays;
  * floor(j f): an outage (f = 0) serves none, f = 1/2 serves every second one starting with the
  * second, f = 1 serves all. The choice is deterministic, depends only on the opportunity's place in
  * its stretch (not on earlier transfers) and serves floor(n f) of any stretch's first n.
+ *
+ * <p>Factors are taken to 15 significant digits: a configured 0.3 arrives as the double just below
+ * 0.3, whose exact value would serve only 2 of the first 10 opportunities instead of 3.
  */
 public final class PacketLink implements LinkModel {
   private final long[] millis;
@@ -137,7 +141,7 @@ public final class PacketLink implements LinkModel {
         return g + need - 1; // no faults from here on
       }
       RatePiece p = faults.factorAt(tg);
-      BigDecimal f = p.perSecond();
+      BigDecimal f = factor(p);
       long a = firstAtOrAfter(p.startNanos()); // the stretch's first opportunity
       long b = stretchEnd(p); // exclusive; Long.MAX_VALUE if the stretch never ends
       if (f.signum() == 0) {
@@ -161,6 +165,13 @@ public final class PacketLink implements LinkModel {
       g = b;
     }
   }
+
+  /** The stretch's factor as the decimal it was configured as (15 significant digits). */
+  private static BigDecimal factor(RatePiece p) {
+    return p.perSecond().round(FACTOR_DIGITS);
+  }
+
+  private static final MathContext FACTOR_DIGITS = new MathContext(15, RoundingMode.HALF_EVEN);
 
   /** Opportunities served among a stretch's first {@code n} at factor f: floor(n f). */
   private static long served(long n, BigDecimal f) {
@@ -206,7 +217,8 @@ public final class PacketLink implements LinkModel {
       RatePiece p = faults.factorAt(tg);
       long a = firstAtOrAfter(p.startNanos());
       long b = Math.min(to, stretchEnd(p));
-      count += served(b - a, p.perSecond()) - served(g - a, p.perSecond());
+      BigDecimal f = factor(p);
+      count += served(b - a, f) - served(g - a, f);
       g = b;
     }
     return count;
