@@ -6,6 +6,7 @@ import io.splitemu.planner.latency.CutCosts;
 import io.splitemu.planner.latency.DeviceState;
 import io.splitemu.planner.latency.RateFunction;
 import io.splitemu.planner.latency.ServerState;
+import io.splitemu.planner.latency.ShannonRate;
 import java.util.List;
 
 /**
@@ -13,8 +14,8 @@ import java.util.List;
  * either allocated min-max (optimal) or split equally.
  *
  * <p>The uplink phase allocates over {@code tF_n + 8 b (a_l + 4) / rU_n(x)}, the downlink phase
- * over {@code 8 b a_l / rD_n(y) + tB_n}; the two phases do not overlap, so each has its own
- * shares. The value equals {@code SchemeLatency.clusterVisit} with the same shares up to rounding.
+ * over {@code 8 b a_l / rD_n(y) + tB_n}; the two phases do not overlap, so each has its own shares.
+ * The value equals {@code SchemeLatency.clusterVisit} with the same shares up to rounding.
  */
 public final class ClusterCostModel {
 
@@ -39,6 +40,20 @@ public final class ClusterCostModel {
   private final double[] upK;
   private final double[] downK;
   private final double[] downFull;
+  // Per-device link constants for MinMaxAllocator.solveWireless: bandwidth and full-band SNR of a
+  // Shannon link, or the full rate and SNR 0 of a linear one.
+  private final double[] upW;
+  private final double[] upSnr;
+  private final double[] downW;
+  private final double[] downSnr;
+  private final double[] upFull;
+  // Scratch for the wireless solve. It takes no warm starts from earlier visits, so a visit's cost
+  // is a pure function of its members (Gibbs keeps the best partition it saw, and evaluating that
+  // partition again must give the same value to the last bit).
+  private double[] sfull;
+  // Rates at the shares of the latest wireless uplink solve, for the FedAvg upload (no logarithms).
+  private double[] srate;
+  private boolean ratesKnown;
   private final boolean linear;
   private final double bitsUp;
   private final double bitsDown;
@@ -47,6 +62,9 @@ public final class ClusterCostModel {
   private double[] sa;
   private double[] sb;
   private double[] sx;
+  private double[] sbits;
+  private double[] work;
+  private double[] snrs;
 
   /** Precomputes the per-device times for {@code devices} at cut {@code cut}. */
   public ClusterCostModel(
@@ -74,6 +92,11 @@ public final class ClusterCostModel {
     upK = new double[n];
     downK = new double[n];
     downFull = new double[n];
+    upW = new double[n];
+    upSnr = new double[n];
+    downW = new double[n];
+    downSnr = new double[n];
+    upFull = new double[n];
     double a = costs.cutBytes(cut);
     bitsUp = 8.0 * (batch * a + batch * 4.0);
     bitsDown = 8.0 * batch * a;
@@ -89,7 +112,10 @@ public final class ClusterCostModel {
       upK[i] = bitsUp / up[i].bitsPerSecond(1);
       downK[i] = bitsDown / down[i].bitsPerSecond(1);
       downFull[i] = down[i].bitsPerSecond(1);
+      upFull[i] = up[i].bitsPerSecond(1);
       lin &= up[i].isLinear() && down[i].isLinear();
+      linkConstants(up[i], upW, upSnr, i);
+      linkConstants(down[i], downW, downSnr, i);
     }
     linear = lin;
     grow(16);
@@ -151,12 +177,14 @@ public final class ClusterCostModel {
   private double visit(int[] members, SharePolicy policy, double[] upOut, double[] downOut) {
     int n = members.length;
     grow(n);
+    ratesKnown = false;
     double upPhase = phase(members, policy, true, upOut);
     double maxUpload = 0;
     double weakest = Double.POSITIVE_INFINITY;
     for (int i = 0; i < n; i++) {
       int m = members[i];
-      maxUpload = Math.max(maxUpload, modelBits / up[m].bitsPerSecond(sx[i]));
+      double rate = ratesKnown ? srate[i] : up[m].bitsPerSecond(sx[i]);
+      maxUpload = Math.max(maxUpload, modelBits / rate);
       weakest = Math.min(weakest, downFull[m]);
     }
     double downPhase = phase(members, policy, false, downOut);
@@ -186,18 +214,7 @@ public final class ClusterCostModel {
       }
       t = MinMaxAllocator.solveLinear(sa, sb, n, sx);
     } else {
-      double[] a = new double[n];
-      double[] b = new double[n];
-      RateFunction[] r = new RateFunction[n];
-      for (int i = 0; i < n; i++) {
-        int m = members[i];
-        a[i] = isUp ? tF[m] : tB[m];
-        b[i] = bits;
-        r[i] = isUp ? up[m] : down[m];
-      }
-      var alloc = MinMaxAllocator.allocate(a, b, r);
-      System.arraycopy(alloc.shares(), 0, sx, 0, n);
-      t = alloc.makespan();
+      t = wireless(members, isUp);
     }
     if (out != null) {
       System.arraycopy(sx, 0, out, 0, n);
@@ -205,11 +222,61 @@ public final class ClusterCostModel {
     return t;
   }
 
+  private static void linkConstants(RateFunction r, double[] w, double[] snr, int i) {
+    if (r instanceof ShannonRate s) {
+      w[i] = s.bandwidthHz();
+      snr[i] = s.fullBandSnr();
+    } else {
+      w[i] = r.bitsPerSecond(1);
+      snr[i] = 0;
+    }
+  }
+
+  // Min-max over Shannon (or mixed) links into sx: the certified solve of solveWireless (about 5
+  // logarithms per member instead of hundreds), else the general allocator as a safety net.
+  private double wireless(int[] members, boolean isUp) {
+    int n = members.length;
+    double bits = isUp ? bitsUp : bitsDown;
+    for (int i = 0; i < n; i++) {
+      int m = members[i];
+      sa[i] = isUp ? tF[m] : tB[m];
+      sbits[i] = bits;
+      sb[i] = isUp ? upW[m] : downW[m];
+      snrs[i] = isUp ? upSnr[m] : downSnr[m];
+      sfull[i] = isUp ? upFull[m] : downFull[m];
+    }
+    double t = MinMaxAllocator.solveWireless(sa, sbits, sb, snrs, sfull, null, n, sx, work);
+    if (!Double.isNaN(t)) {
+      if (isUp) {
+        System.arraycopy(work, 0, srate, 0, n);
+        ratesKnown = true;
+      }
+      return t;
+    }
+    double[] a = new double[n];
+    double[] b = new double[n];
+    RateFunction[] r = new RateFunction[n];
+    for (int i = 0; i < n; i++) {
+      int m = members[i];
+      a[i] = isUp ? tF[m] : tB[m];
+      b[i] = bits;
+      r[i] = isUp ? up[m] : down[m];
+    }
+    var alloc = MinMaxAllocator.allocate(a, b, r);
+    System.arraycopy(alloc.shares(), 0, sx, 0, n);
+    return alloc.makespan();
+  }
+
   private void grow(int n) {
     if (sa == null || sa.length < n) {
       sa = new double[n];
       sb = new double[n];
       sx = new double[n];
+      sbits = new double[n];
+      snrs = new double[n];
+      work = new double[4 * n];
+      sfull = new double[n];
+      srate = new double[n];
     }
   }
 }

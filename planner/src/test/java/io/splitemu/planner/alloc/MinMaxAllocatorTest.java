@@ -17,7 +17,8 @@ class MinMaxAllocatorTest {
     for (int i = 0; i < n; i++) {
       out[i] =
           shannon
-              ? ShannonRate.withPathLoss(10e6, 23, 0.05 + 0.45 * r.nextDouble(), 0.1 + 2 * r.nextDouble(), -174)
+              ? ShannonRate.withPathLoss(
+                  10e6, 23, 0.05 + 0.45 * r.nextDouble(), 0.1 + 2 * r.nextDouble(), -174)
               : RateFunction.linear(1e6 * (1 + 20 * r.nextDouble()));
     }
     return out;
@@ -29,7 +30,8 @@ class MinMaxAllocatorTest {
     for (int i = 0; i < a.length; i++) {
       sum += al.shares()[i];
       double f = MinMaxAllocator.finish(a[i], b[i], rates[i], al.shares()[i]);
-      assertTrue(f <= al.makespan() * (1 + 1e-12), "finish " + f + " above makespan " + al.makespan());
+      assertTrue(
+          f <= al.makespan() * (1 + 1e-12), "finish " + f + " above makespan " + al.makespan());
       // Equal finish times: every item with a payload ends at the makespan.
       assertEquals(al.makespan(), f, tol * al.makespan(), "item " + i);
     }
@@ -102,8 +104,79 @@ class MinMaxAllocatorTest {
         }
       }
       assertTrue(opt <= bestGrid * (1 + 1e-12), "grid " + bestGrid + " beat " + opt);
+      double fast = wireless(a, b, rates, null, new double[n], new double[4 * n]);
+      assertTrue(fast <= bestGrid * (1 + 1e-12), "grid " + bestGrid + " beat wireless " + fast);
       assertTrue(bestGrid <= opt * 1.05, "grid far from optimum: check the test itself");
     }
+  }
+
+  // solveWireless with the link constants read off the rate functions
+  private static double wireless(
+      double[] a, double[] b, RateFunction[] rates, double[] chord, double[] out, double[] work) {
+    int n = a.length;
+    double[] w = new double[n];
+    double[] snr = new double[n];
+    double[] full = new double[n];
+    for (int i = 0; i < n; i++) {
+      if (rates[i] instanceof ShannonRate s) {
+        w[i] = s.bandwidthHz();
+        snr[i] = s.fullBandSnr();
+      } else {
+        w[i] = rates[i].bitsPerSecond(1);
+      }
+      full[i] = rates[i].bitsPerSecond(1);
+    }
+    return MinMaxAllocator.solveWireless(a, b, w, snr, full, chord, n, out, work);
+  }
+
+  @Test
+  void wireless_equalisesFinishTimes_neverWorseThanGeneralSolver_warmStartSameOptimum() {
+    SplittableRandom r = new SplittableRandom(6);
+    for (int trial = 0; trial < 300; trial++) {
+      int n = 1 + r.nextInt(20);
+      double[] a = new double[n];
+      double[] b = new double[n];
+      RateFunction[] rates = rates(r, n, true);
+      for (int i = 0; i < n; i++) {
+        a[i] = r.nextInt(4) == 0 ? 0 : 0.5 * r.nextDouble();
+        b[i] = 8e5 * (0.1 + 10 * r.nextDouble());
+        if (r.nextInt(5) == 0) {
+          // mixed pools: some members on linear links
+          rates[i] = RateFunction.linear(1e6 * (1 + 20 * r.nextDouble()));
+        }
+      }
+      double[] x = new double[n];
+      double[] work = new double[4 * n];
+      double t = wireless(a, b, rates, null, x, work);
+      assertTrue(Double.isFinite(t), "trial " + trial + ": not certified");
+      double sum = 0;
+      for (int i = 0; i < n; i++) {
+        sum += x[i];
+        assertEquals(rates[i].bitsPerSecond(x[i]), work[i], 1e-12 * work[i], "rate out " + i);
+        double f = MinMaxAllocator.finish(a[i], b[i], rates[i], x[i]);
+        assertEquals(t, f, 1e-9 * t, "trial " + trial + " item " + i);
+      }
+      assertEquals(1, sum, 1e-12);
+      Allocation general = MinMaxAllocator.allocate(a, b, rates);
+      assertTrue(t <= general.makespan() * (1 + 1e-9), t + " > general " + general.makespan());
+      // a warm start from chords through slightly perturbed shares reaches the same optimum
+      double[] chord = new double[n];
+      for (int i = 0; i < n; i++) {
+        double xi = Math.min(1, x[i] * (0.7 + 0.6 * r.nextDouble()));
+        chord[i] = rates[i].bitsPerSecond(xi) / xi;
+      }
+      double warm = wireless(a, b, rates, chord, new double[n], new double[4 * n]);
+      assertEquals(t, warm, 1e-12 * t, "trial " + trial + ": warm start");
+    }
+  }
+
+  @Test
+  void wireless_refusesItemsWithoutPayload() {
+    RateFunction[] rates = {RateFunction.linear(1e6), RateFunction.linear(2e6)};
+    double t =
+        wireless(
+            new double[] {0, 1}, new double[] {1e6, 0}, rates, null, new double[2], new double[8]);
+    assertTrue(Double.isNaN(t), "B = 0 is left to the general solver");
   }
 
   @Test
