@@ -91,34 +91,83 @@ class MultihopPlacerTest {
     assertTrue(full > bytes, "full accounting counts more than paper accounting");
   }
 
-  @Test
-  void vgg19Cifar_perHopPeakMemoryFallsWithHopsDownToTheFc6Floor() {
-    MeasuredProfile p = MeasuredData.load("vgg19_cifar");
+  private static double[] vgg19PaperMu(MeasuredProfile p) {
     UnitMemory m = UnitMemory.of(p);
     double[] mu = new double[p.unitCount()];
     for (int j = 1; j <= mu.length; j++) {
       mu[j - 1] = MemoryModel.unitBytes(m, j, 128, MemoryAccounting.PAPER, 0);
     }
-    double previous = MemoryModel.oneHopServerBytes(m, 2, 24, 100, 128, MemoryAccounting.PAPER, 0);
-    double floor = 100 * Arrays.stream(mu).max().orElseThrow();
-    for (int hops = 2; hops <= 5; hops++) {
-      double peak = MultihopPlacer.minPeakMemory(mu, 1, 24, hops, 100);
-      // falls until one node holds nothing but fc6 (unit 23, ~413 MB per instance), then stays
-      assertTrue(
-          peak < previous || peak == floor, hops + " hops: " + peak + " >= " + previous);
-      assertTrue(peak >= floor);
+    return mu;
+  }
+
+  @Test
+  void vgg19Cifar_timeOptimalPlacementsPerHopPeakFallsStrictlyFrom1To5Hops() {
+    MeasuredProfile p = MeasuredData.load("vgg19_cifar");
+    double[] mu = vgg19PaperMu(p);
+    double oneHop =
+        MemoryModel.oneHopServerBytes(UnitMemory.of(p), 2, 24, 100, 128, MemoryAccounting.PAPER, 0);
+    for (MultihopObjective o : MultihopObjective.values()) {
+      double previous = Double.POSITIVE_INFINITY;
+      for (int hops = 1; hops <= 5; hops++) {
+        double[] inf = new double[hops];
+        Arrays.fill(inf, Double.POSITIVE_INFINITY);
+        Placement t =
+            MultihopPlacer.place(HopCosts.fromMeasured(p, "VM", hops, 128), 1, 24, mu, 100, inf, o)
+                .orElseThrow();
+        double peak = t.peakMemoryBytes();
+        if (hops == 1) {
+          assertEquals(oneHop, peak, 1e-9 * oneHop);
+        }
+        // the fastest placement spreads the conv layers and keeps fc6 and fc7 on the last hop,
+        // whose range shrinks as hops are added
+        assertTrue(peak < previous, o + ", " + hops + " hops: " + peak + " >= " + previous);
+        assertTrue(peak >= MultihopPlacer.minPeakMemory(mu, 1, 24, hops, 100) * (1 - 1e-12));
+        previous = peak;
+      }
+    }
+  }
+
+  @Test
+  void vgg19Cifar_smallestPerHopPeakFallsUntilFc6StandsAloneThenStaysThere() {
+    MeasuredProfile p = MeasuredData.load("vgg19_cifar");
+    double[] mu = vgg19PaperMu(p);
+    // fc6 (unit 23, 401 MB of weights) is the largest unit; no placement can split a unit
+    int largest = 0;
+    for (int j = 1; j < mu.length; j++) {
+      largest = mu[j] > mu[largest] ? j : largest;
+    }
+    assertEquals(23, largest + 1, "the largest unit of VGG-19 is fc6");
+    double floor = 100 * mu[largest];
+    double[] peak = new double[6];
+    for (int hops = 1; hops <= 5; hops++) {
+      peak[hops] = MultihopPlacer.minPeakMemory(mu, 1, 24, hops, 100);
+      assertTrue(peak[hops] >= floor * (1 - 1e-12), hops + " hops below the fc6 floor");
       // the time-optimal placement under that peak as the limit exists and respects it
       double[] limit = new double[hops];
-      Arrays.fill(limit, peak);
+      Arrays.fill(limit, peak[hops]);
       Placement t =
           MultihopPlacer.place(
-                  HopCosts.fromMeasured(p, "VM", hops, 128), 1, 24, mu, 100, limit,
+                  HopCosts.fromMeasured(p, "VM", hops, 128),
+                  1,
+                  24,
+                  mu,
+                  100,
+                  limit,
                   MultihopObjective.SUM_OF_MAXIMA)
               .orElseThrow();
-      assertTrue(t.peakMemoryBytes() <= peak);
-      previous = peak;
+      assertTrue(t.peakMemoryBytes() <= peak[hops]);
     }
-    assertEquals(floor, previous, 1e-6 * floor);
+    assertEquals(
+        MemoryModel.oneHopServerBytes(UnitMemory.of(p), 2, 24, 100, 128, MemoryAccounting.PAPER, 0),
+        peak[1],
+        1e-9 * peak[1]);
+    // strictly falling while fc6 shares its hop: 1 hop 2..24, 2 hops 2..22 | 23..24
+    assertTrue(peak[2] < peak[1] && peak[3] < peak[2]);
+    assertTrue(peak[2] > floor);
+    // from 3 hops on, one hop holds fc6 alone (2..22 | 23 | 24): the floor, and no lower
+    for (int hops = 3; hops <= 5; hops++) {
+      assertEquals(floor, peak[hops], 1e-9 * floor, hops + " hops");
+    }
   }
 
   @Test
@@ -131,7 +180,12 @@ class MultihopPlacerTest {
     DeviceSide d = DeviceSide.fromMeasured(p, "d1", 128, 8e6, 8e6);
     Placement four =
         MultihopPlacer.place(
-                HopCosts.fromMeasured(p, "VM", 4, 128), 1, l - 1, mu, 10, inf,
+                HopCosts.fromMeasured(p, "VM", 4, 128),
+                1,
+                l - 1,
+                mu,
+                10,
+                inf,
                 MultihopObjective.SUM_OF_MAXIMA)
             .orElseThrow();
     MpslEpoch e = MpslEpoch.estimate(four, d, 10, 40, 1, false);
@@ -141,8 +195,13 @@ class MultihopPlacerTest {
     assertEquals(four.maxForward() + four.maxBackward(), e.period(), 1e-12);
     Placement one =
         MultihopPlacer.place(
-                HopCosts.fromMeasured(p, "VM", 1, 128), 1, l - 1, mu, 10,
-                new double[] {Double.POSITIVE_INFINITY}, MultihopObjective.SUM_OF_MAXIMA)
+                HopCosts.fromMeasured(p, "VM", 1, 128),
+                1,
+                l - 1,
+                mu,
+                10,
+                new double[] {Double.POSITIVE_INFINITY},
+                MultihopObjective.SUM_OF_MAXIMA)
             .orElseThrow();
     assertTrue(e.total() < MpslEpoch.estimate(one, d, 10, 40, 1, false).total());
   }
@@ -163,8 +222,15 @@ class MultihopPlacerTest {
     // a helper twice as slow gets fewer devices
     HorizontalScaling het =
         HorizontalScaling.plan(
-            HopCosts.fromMeasured(p, "VM", new double[] {1, 1, 2}, 128), 1, l - 1, d, mu, mem,
-            10, 40, 1);
+            HopCosts.fromMeasured(p, "VM", new double[] {1, 1, 2}, 128),
+            1,
+            l - 1,
+            d,
+            mu,
+            mem,
+            10,
+            40,
+            1);
     assertTrue(het.devicesPerHelper()[2] < het.devicesPerHelper()[0]);
   }
 }
