@@ -84,6 +84,10 @@ public final class Emulation {
   /** Runs and reports a prepared scenario into {@code dir} (or a new stamped folder if null). */
   public static Outcome run(Prepared p, Path dir, RunListener listener) {
     Settings s = p.settings();
+    if (DagSplitRun.isDag(s.scheme())) {
+      // DAG-profile models in timing fidelity, split re-planned per round (docs/dag.md).
+      return DagSplitRun.run(s, dir, listener);
+    }
     if (io.splitemu.actors.config.MpslSettings.isPipeline(s.scheme())) {
       // MP-SL is a pipeline, not rounds of barriers: it has its own actors (docs/mpsl.md).
       return io.splitemu.actors.pipeline.PipelineEmulation.run(s, dir, listener);
@@ -201,6 +205,16 @@ public final class Emulation {
 
   /** Builds everything the run needs and checks the user's input; creates no files. */
   public static Prepared prepare(Settings s) {
+    if (DagSplitRun.isDag(s.scheme())) {
+      DagSplitRun.check(s); // the run checks and builds again
+      return new Prepared(
+          s,
+          (w, l) -> {
+            throw new IllegalStateException(s.scheme() + " runs without a supervisor");
+          },
+          0,
+          0);
+    }
     if (io.splitemu.actors.config.MpslSettings.isPipeline(s.scheme())) {
       io.splitemu.actors.pipeline.MpslPlanner.plan(s); // checks the scenario; run plans again
       return new Prepared(
@@ -368,7 +382,7 @@ public final class Emulation {
     }
   }
 
-  private static double[] perDevice(ValueSource v, int n, long seed, String stream) {
+  static double[] perDevice(ValueSource v, int n, long seed, String stream) {
     SplittableRandom rng = SeededStreams.stream(seed, stream);
     double[] out = new double[n];
     for (int d = 0; d < n; d++) {
@@ -377,9 +391,9 @@ public final class Emulation {
     return out;
   }
 
-  private record LinkPair(LinkTiming up, LinkTiming down) {}
+  record LinkPair(LinkTiming up, LinkTiming down) {}
 
-  private static List<LinkPair> links(Settings s, int n) {
+  static List<LinkPair> links(Settings s, int n) {
     Settings.LinkSettings l = s.links();
     long prop = l.propagationDelay().toNanos();
     List<LinkPair> out = new ArrayList<>();

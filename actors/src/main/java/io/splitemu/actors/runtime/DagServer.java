@@ -1,0 +1,40 @@
+package io.splitemu.actors.runtime;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The edge server of a DAG-split run: serves each device's server-side work with that device's
+ * fixed share of the server (processor sharing by explicit shares), so devices never wait for each
+ * other and the outcome does not depend on the order messages arrive in.
+ */
+final class DagServer {
+
+  /** What the server accepts. */
+  interface Command {}
+
+  /** The server-side forward and backward of one iteration of {@code device}. */
+  record Job(int device, double flops, long arrivalNs, ActorRef<DagDevice.Command> replyTo)
+      implements Command {}
+
+  private DagServer() {}
+
+  /** A server giving every device {@code flopsPerDevice} FLOP/s. */
+  static Behavior<Command> create(double flopsPerDevice) {
+    Map<Integer, Long> busyUntil = new HashMap<>();
+    return Behaviors.receive(Command.class)
+        .onMessage(
+            Job.class,
+            j -> {
+              long start = Math.max(j.arrivalNs(), busyUntil.getOrDefault(j.device(), 0L));
+              long end = start + (long) Math.ceil(j.flops() / flopsPerDevice * 1e9);
+              busyUntil.put(j.device(), end);
+              j.replyTo().tell(new DagDevice.ServerDone(end, end - start));
+              return Behaviors.same();
+            })
+        .build();
+  }
+}

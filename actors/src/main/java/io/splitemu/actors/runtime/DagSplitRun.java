@@ -1,0 +1,305 @@
+package io.splitemu.actors.runtime;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.config.SettingsException;
+import io.splitemu.actors.config.SettingsReader;
+import io.splitemu.actors.results.DeviceRecord;
+import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.ResultsWriter;
+import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.results.Summary;
+import io.splitemu.model.profile.DagLayer;
+import io.splitemu.model.profile.DagProfile;
+import io.splitemu.model.profile.ModelProfiles;
+import io.splitemu.planner.dag.DagSplit;
+import io.splitemu.planner.dag.DagSplitter;
+import io.splitemu.planner.dag.SplitRates;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * DAG-split training in {@code timing} fidelity (LATENCY-MODEL.md section 5): each device trains a
+ * DAG-profile model (GoogLeNet, ResNet, DenseNet, EfficientNetV2-S) split into a device set D and a
+ * server set S, over its own (trace-driven) links, and the split is re-planned at every round from
+ * the link rates measured at the round's start.
+ *
+ * <p>Schemes are split policies: {@code dag-mincut} (the optimal DAG cut), {@code dag-chain} (the
+ * best prefix of the topological order, as a chain planner would choose), {@code dag-device} (all
+ * layers on the device) and {@code dag-server} (all on the server). An iteration of device n is:
+ * forward of D on the device, the crossing tensors (and the raw input if a server layer reads it)
+ * up, forward and backward of S on the server with the device's 1/N share, the crossing tensors'
+ * gradients down, backward of D. With static links an iteration lasts exactly {@code
+ * DagSplitter.evaluate(...).costSeconds()} (a test holds this).
+ */
+public final class DagSplitRun {
+
+  /** The split policies, as scheme names. */
+  public static final List<String> SCHEMES =
+      List.of("dag-mincut", "dag-chain", "dag-device", "dag-server");
+
+  private static final long PROBE_BYTES = 1 << 16;
+
+  private DagSplitRun() {}
+
+  /** Whether {@code scheme} is a DAG split policy. */
+  public static boolean isDag(String scheme) {
+    return SCHEMES.contains(scheme);
+  }
+
+  /** The DAG profile of a scenario ({@code splitemu.dag.profile}), checked at start. */
+  public static DagProfile profile(Settings s) {
+    Config all = ConfigFactory.parseString(s.resolved());
+    SettingsReader r = new SettingsReader(all, Settings.NS).at("dag");
+    r.onlyKeys(Set.of("profile"));
+    String p = r.string("profile");
+    if (p.isBlank()) {
+      throw r.error(
+          "profile",
+          "a DAG scheme needs a profile: a *.dag.json or *.prototxt file or a"
+              + " built-in name ("
+              + String.join(", ", ModelProfiles.names())
+              + ")");
+    }
+    try {
+      return ModelProfiles.load(p);
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new SettingsException("splitemu.dag.profile: " + e.getMessage());
+    }
+  }
+
+  /** Checks a DAG scenario without running it. */
+  public static void check(Settings s) {
+    profile(s);
+    if (s.fidelity() != Settings.Fidelity.TIMING) {
+      throw new SettingsException(
+          "splitemu.fidelity: "
+              + s.scheme()
+              + " runs only in timing fidelity (DAG profiles are"
+              + " cost tables, not trainable models); set fidelity = timing");
+    }
+    if (s.localSteps() < 1) {
+      throw new SettingsException(
+          "splitemu.local-steps: " + s.scheme() + " needs the iterations per round (>= 1)");
+    }
+  }
+
+  /** The split {@code policy} chooses at {@code rates}. */
+  static DagSplit plan(String policy, DagProfile dag, SplitRates rates) {
+    switch (policy) {
+      case "dag-mincut":
+        return DagSplitter.minCut(dag, rates);
+      case "dag-chain":
+        return DagSplitter.bestChainCut(dag, rates);
+      case "dag-device":
+        return DagSplitter.allOnDevice(dag, rates);
+      case "dag-server":
+        return DagSplitter.allOnServer(dag, rates);
+      default:
+        throw new IllegalArgumentException("not a DAG scheme: " + policy);
+    }
+  }
+
+  /** Per-sample costs of a split: what an iteration computes and sends. */
+  record SplitCosts(
+      double deviceForwardFlops,
+      double deviceBackwardFlops,
+      double serverFlops,
+      long upBytes,
+      long downBytes,
+      String label) {
+
+    static SplitCosts of(DagProfile dag, DagSplit split) {
+      Set<String> device = Set.copyOf(split.deviceLayers());
+      double f = 0;
+      double g = 0;
+      double srv = 0;
+      Map<String, DagLayer> byName = new HashMap<>();
+      for (DagLayer l : dag.layers()) {
+        byName.put(l.name(), l);
+        if (device.contains(l.name())) {
+          f += l.forwardFlops();
+          g += l.backwardFlops();
+        } else {
+          srv += l.forwardFlops() + l.backwardFlops();
+        }
+      }
+      long up = 0;
+      long down = 0;
+      for (String t : split.crossingTensors()) {
+        if (DagProfile.INPUT.equals(t)) {
+          up += dag.inputBytes(); // the raw input needs no gradient back
+        } else {
+          long a = byName.get(t).outputBytes();
+          up += a;
+          down += a;
+        }
+      }
+      String label =
+          split.method()
+              + ":"
+              + split.deviceLayers().size()
+              + "/"
+              + dag.size()
+              + " on device, crossing "
+              + (split.crossingTensors().isEmpty()
+                  ? "nothing"
+                  : String.join("+", split.crossingTensors()));
+      return new SplitCosts(f, g, srv, up, down, label);
+    }
+  }
+
+  /** Runs a DAG scenario and reports it like {@link Emulation#run}. */
+  public static Emulation.Outcome run(Settings s, Path dir, RunListener listener) {
+    check(s);
+    DagProfile dag = profile(s);
+    int n = s.devices().count();
+    double[] flops = Emulation.perDevice(s.devices().flops(), n, s.seed(), "devices/flops");
+    List<Emulation.LinkPair> links = Emulation.links(s, n);
+    List<Emulation.LinkPair> probes = Emulation.links(s, n);
+    Path out =
+        dir != null
+            ? dir
+            : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
+    ResultsWriter writer = ResultsWriter.open(out, s.resolved());
+    long wallStart = System.nanoTime();
+    CompletableFuture<String> done = new CompletableFuture<>();
+    Behavior<Void> guardian =
+        Behaviors.setup(
+            ctx -> {
+              List<ActorRef<DagDevice.Command>> devices = new ArrayList<>();
+              ActorRef<DagServer.Command> server =
+                  ctx.spawn(DagServer.create(s.serverFlops() / n), "dag-server");
+              for (int d = 0; d < n; d++) {
+                devices.add(
+                    ctx.spawn(
+                        DagDevice.create(
+                            d, flops[d], links.get(d).up(), links.get(d).down(), server),
+                        "dag-device-" + d));
+              }
+              ctx.spawn(
+                  DagController.create(
+                      s, dag, flops, probes, devices, writer, listener, wallStart, done),
+                  "dag-controller");
+              return Behaviors.empty();
+            });
+    ActorSystem<Void> system =
+        ActorSystem.create(
+            guardian,
+            "splitemu-dag",
+            ConfigFactory.parseString(
+                    "pekko.loglevel = WARNING\npekko.log-dead-letters = off\n"
+                        + "pekko.coordinated-shutdown.exit-jvm = off\n")
+                .withFallback(ConfigFactory.defaultReference(DagSplitRun.class.getClassLoader())));
+    String error;
+    try {
+      error = done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the run was going on", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("run failed: " + e.getCause(), e.getCause());
+    } finally {
+      system.terminate();
+      try {
+        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // Everything is recorded already.
+      }
+      writer.close();
+    }
+    if (error != null) {
+      throw new IllegalStateException(error);
+    }
+    Map<String, Long> memory = new HashMap<>();
+    Summary summary = writer.finish(s.scenario(), s.scheme(), s.seed(), s.targetAccuracy(), memory);
+    return new Emulation.Outcome(out, summary, writer.rounds());
+  }
+
+  /** One round's measurements of a device, for the controller. */
+  record DeviceRound(
+      int device,
+      long endNs,
+      long computeNs,
+      long upNs,
+      long downNs,
+      long serverNs,
+      long bytesUp,
+      long bytesDown) {}
+
+  /** Formats a number for an event detail. */
+  static String fmt(double v) {
+    return String.format(Locale.ROOT, "%.6g", v);
+  }
+
+  /** Builds the round row of the controller from the devices' rounds (critical device). */
+  static RoundRecord roundRow(
+      Settings s, int round, long startNs, List<DeviceRound> rounds, String cut, double wallS) {
+    DeviceRound crit = rounds.get(0);
+    for (DeviceRound r : rounds) {
+      if (r.endNs() > crit.endNs()) {
+        crit = r;
+      }
+    }
+    double latency = (crit.endNs() - startNs) / 1e9;
+    double server = crit.serverNs() / 1e9;
+    double compute = crit.computeNs() / 1e9;
+    double comm = latency - server - compute;
+    return new RoundRecord(
+        round,
+        s.scheme(),
+        crit.endNs() / 1e9,
+        latency,
+        compute,
+        server,
+        comm,
+        0,
+        rounds.size(),
+        0,
+        cut,
+        1,
+        Double.NaN,
+        Double.NaN,
+        wallS);
+  }
+
+  /** A device row for {@code devices.csv}. */
+  static DeviceRecord deviceRow(int round, DeviceRound r, String cut) {
+    return new DeviceRecord(
+        round,
+        r.device(),
+        0,
+        cut,
+        r.computeNs() / 1e9,
+        r.upNs() / 1e9,
+        r.downNs() / 1e9,
+        r.bytesUp(),
+        r.bytesDown(),
+        Double.NaN,
+        true);
+  }
+
+  /** An event row. */
+  static EventRecord event(long ns, int round, String kind, String subject, String detail) {
+    return new EventRecord(ns / 1e9, round, kind, subject, detail);
+  }
+
+  /** Bytes of the link probe the controller sends at each round start. */
+  static long probeBytes() {
+    return PROBE_BYTES;
+  }
+}
