@@ -1,0 +1,108 @@
+package io.splitemu.actors.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.RoundRecord;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Real MNIST training through the whole runtime (actors, barriers, FedAvg, Kryo payloads): LeNet-5
+ * on ten devices with a Dirichlet(0.5) label skew reaches 95% accuracy on the full 10,000-image
+ * MNIST test set, for parallel split learning and for SplitFed.
+ *
+ * <p>Runs when the system property {@code splitemu.data} names the shared data folder. To fit CI,
+ * each device trains a fixed number of mini-batches per round (drawn from its whole shard of the
+ * 60,000 training images) instead of a full pass, and the accuracy is evaluated once, after the
+ * last round. The longer run with the full pass is {@code scenarios/mnist-psl.conf}
+ * (docs/mnist.md).
+ */
+class MnistAccuracyTest {
+
+  /** The scenario of this test; docs/mnist.md quotes it. */
+  static final String SCENARIO =
+      String.join(
+          "\n",
+          "splitemu {",
+          "  scenario = mnist-accuracy-test",
+          "  seed = 1",
+          "  rounds = 10",
+          "  local-steps = 25",
+          "  batch-size = 16",
+          "  eval-every = 10",
+          "  target-accuracy = 0.95",
+          "  model { name = lenet5, cut = 2, optimizer = sgd-momentum, learning-rate = 0.05,"
+              + " momentum = 0.9 }",
+          "  data { dataset = mnist, partition = dirichlet, dirichlet-alpha = 0.5,"
+              + " eval-samples = 0 }",
+          "  devices { count = 10, flops = [1e9, 2e9, 4e9, 8e9],",
+          "    round-factor { distribution = uniform, min = 0.6, max = 1.0 } }",
+          "  server.flops = 2e12",
+          "  links { kind = static, propagation-delay = 5 ms,",
+          "    static.uplink-bps = [5e6, 10e6, 20e6, 40e6], static.downlink-bps = 50e6 }",
+          "}");
+
+  @TempDir Path tmp;
+
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "sfl-v2"})
+  void lenet5_tenDevicesDirichletHalf_reaches95PercentOnTheMnistTestSet(String scheme) {
+    Path mnist = mnistFolder();
+    Settings s =
+        Settings.from(
+            ConfigFactory.parseString(SCENARIO),
+            List.of("scheme = " + scheme, "data.dir = \"" + mnist.toAbsolutePath() + "\""),
+            null);
+    Emulation.Outcome out = Emulation.run(s, tmp.resolve(scheme), RunListener.NONE);
+
+    List<RoundRecord> rounds = out.rounds();
+    assertEquals(s.rounds(), rounds.size(), "every round ran");
+    for (RoundRecord r : rounds) {
+      assertEquals(10, r.participants(), "round " + r.round() + " lost a device");
+      assertTrue(Double.isFinite(r.trainLoss()), "round " + r.round() + " loss " + r.trainLoss());
+    }
+    RoundRecord last = rounds.get(rounds.size() - 1);
+    System.out.printf(
+        "MnistAccuracyTest %s: accuracy %.4f after %d rounds, emulated %.3f s, wall %.1f s%n",
+        scheme, last.testAccuracy(), rounds.size(), last.emulatedTimeS(), last.wallTimeS());
+    assertTrue(
+        last.testAccuracy() >= 0.95,
+        scheme
+            + ": accuracy on the 10,000 MNIST test images after "
+            + s.rounds()
+            + " rounds: "
+            + last.testAccuracy());
+    assertTrue(
+        last.trainLoss() < rounds.get(0).trainLoss(),
+        "training loss fell from " + rounds.get(0).trainLoss() + " to " + last.trainLoss());
+  }
+
+  /** The MNIST folder of {@code splitemu.data}: skipped when unset, failed when incomplete. */
+  private static Path mnistFolder() {
+    String root = System.getProperty("splitemu.data");
+    if (root == null || root.isBlank()) {
+      Assumptions.abort("splitemu.data is not set: MNIST accuracy of PSL and SplitFed skipped");
+    }
+    Path dir = Path.of(root).resolve("mnist");
+    for (String f :
+        List.of(
+            "train-images-idx3-ubyte.gz",
+            "train-labels-idx1-ubyte.gz",
+            "t10k-images-idx3-ubyte.gz",
+            "t10k-labels-idx1-ubyte.gz")) {
+      if (!Files.isRegularFile(dir.resolve(f))) {
+        fail("splitemu.data is set to " + root + " but " + dir.resolve(f) + " is missing");
+      }
+    }
+    return dir;
+  }
+}
