@@ -3,7 +3,6 @@ package io.splitemu.actors.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigParseOptions;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -58,10 +57,8 @@ public record MpslSettings(
   public static MpslSettings of(Settings s) {
     Config all;
     try {
-      all =
-          ConfigFactory.parseString(
-                  s.resolved(), ConfigParseOptions.defaults().setOriginDescription("scenario"))
-              .resolve();
+      // The resolved text has lost the files and lines, so messages name the key only.
+      all = ConfigFactory.parseString(s.resolved()).resolve();
     } catch (ConfigException e) {
       throw new SettingsException("splitemu.mpsl: " + e.getMessage().replace('\n', ' '));
     }
