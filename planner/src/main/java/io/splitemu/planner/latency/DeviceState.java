@@ -9,6 +9,8 @@ package io.splitemu.planner.latency;
  * @param uplink uplink rate as a function of the spectrum/bandwidth share
  * @param downlink downlink rate as a function of the share
  * @param memoryBytes memory available for the device-side model ({@link Long#MAX_VALUE}: no limit)
+ * @param propagationSeconds one-way propagation delay added to every transfer on either link
+ *     (LATENCY-MODEL.md section 2: a transfer ends when its bits are through, plus this delay)
  */
 public record DeviceState(
     String id,
@@ -16,7 +18,8 @@ public record DeviceState(
     long samples,
     RateFunction uplink,
     RateFunction downlink,
-    long memoryBytes) {
+    long memoryBytes,
+    double propagationSeconds) {
 
   public DeviceState {
     if (id == null || id.isBlank()) {
@@ -32,9 +35,27 @@ public record DeviceState(
     if (uplink == null || downlink == null) {
       throw new IllegalArgumentException("device " + id + ": uplink and downlink are required");
     }
+    if (!(propagationSeconds >= 0) || Double.isInfinite(propagationSeconds)) {
+      throw new IllegalArgumentException(
+          "device "
+              + id
+              + ": propagation delay must be finite and >= 0 s, got "
+              + propagationSeconds);
+    }
   }
 
-  /** A device without a memory limit. */
+  /** A device with a memory limit and no propagation delay. */
+  public DeviceState(
+      String id,
+      double flopsPerSecond,
+      long samples,
+      RateFunction uplink,
+      RateFunction downlink,
+      long memoryBytes) {
+    this(id, flopsPerSecond, samples, uplink, downlink, memoryBytes, 0);
+  }
+
+  /** A device without a memory limit or propagation delay. */
   public DeviceState(
       String id, double flopsPerSecond, long samples, RateFunction uplink, RateFunction downlink) {
     this(id, flopsPerSecond, samples, uplink, downlink, Long.MAX_VALUE);
@@ -48,7 +69,13 @@ public record DeviceState(
         samples,
         uplink.withGain(uplinkGain),
         downlink.withGain(downlinkGain),
-        memoryBytes);
+        memoryBytes,
+        propagationSeconds);
+  }
+
+  /** This device with a one-way propagation delay of {@code seconds} on both links. */
+  public DeviceState withPropagation(double seconds) {
+    return new DeviceState(id, flopsPerSecond, samples, uplink, downlink, memoryBytes, seconds);
   }
 
   /** I_n = ceil(|D_n| / b), the steps of one local epoch. */

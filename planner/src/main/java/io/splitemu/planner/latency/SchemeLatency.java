@@ -1,26 +1,37 @@
 package io.splitemu.planner.latency;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
- * The step and round latency formulas of LATENCY-MODEL.md sections 3 and 4, each returning a
- * {@link LatencyBreakdown}; the emulator's accounting must agree with these.
+ * The step and round latency formulas of LATENCY-MODEL.md sections 3 and 4, each returning a {@link
+ * LatencyBreakdown}; the emulator's accounting must agree with these.
  *
  * <p>Choices where the model text is silent, applied consistently:
  *
  * <ul>
  *   <li>The FedAvg upload at the end of a cluster visit, SplitFed v1 and EdgeSplit uses the same
  *       uplink share as the device's activations (the devices of a cluster upload at once).
- *   <li>The download of the aggregated model (SplitFed v1) is a broadcast at the weakest
- *       device's full-band downlink rate, like the cluster-visit broadcast.
- *   <li>SplitFed v2 is the barrier step of one cluster of all devices: the server runs the N
- *       device batches one after another on its one model, b FS(l) / phi_S each, in device-index
- *       order, and releases all cut gradients when the last is done. Its latency therefore equals
- *       PSL's; they differ in training semantics only (sequential updates vs one concatenated
- *       batch).
+ *   <li>The download of the aggregated model (SplitFed v1) is a broadcast at the weakest device's
+ *       full-band downlink rate, like the cluster-visit broadcast.
+ *   <li>SplitFed v2 is the barrier step of one cluster of all devices: the server runs the N device
+ *       batches one after another on its one model, b FS(l) / phi_S each, in device-index order,
+ *       and releases all cut gradients when the last is done. Its latency therefore equals PSL's;
+ *       they differ in training semantics only (sequential updates vs one concatenated batch).
  *   <li>EdgeSplit aggregation is each device uploading and then downloading its own device part
  *       W(p_n) at its bandwidth share: {@code max_n 8 W(p_n)/rU_n + max_n 8 W(p_n)/rD_n}.
  *   <li>SFL links are dedicated per device: the rates are the rate functions at share 1.
+ *   <li>Every transfer ends {@link DeviceState#propagationSeconds} after its last bit is through
+ *       (section 2); a broadcast ends when the last member has it, {@code max_n (8 W / rD_n +
+ *       prop_n)}, which is the weakest-rate form when the delays are equal.
+ *   <li>Round functions take {@code localSteps} as the scenario key {@code local-steps} means it: E
+ *       when positive; 0 means one local epoch, which for a barrier cluster is one pass over its
+ *       largest shard, {@code E_C = max_{n in C} I_n} ({@link #visitSteps}), and for SplitFed v1 is
+ *       each device's own {@code I_n}. {@link #clusterVisit} takes E literally.
+ *   <li>Static and trace links are each device's own: the overloads without share arrays run every
+ *       device at share 1 of its own link, where the pooled forms require the shares of a phase to
+ *       sum to at most 1.
  * </ul>
  */
 public final class SchemeLatency {
@@ -32,11 +43,30 @@ public final class SchemeLatency {
       CutCosts c, int cut, int batch, DeviceState d, double uplinkShare, double downlinkShare) {
     checkBatch(batch);
     double a = c.cutBytes(cut);
+    double prop = d.propagationSeconds();
     double tF = batch * c.deviceForwardFlops(cut) / d.flopsPerSecond();
-    double tU = 8.0 * (batch * a + batch * 4.0) / rate(d.uplink(), uplinkShare, d);
-    double tD = 8.0 * batch * a / rate(d.downlink(), downlinkShare, d);
+    double tU = 8.0 * (batch * a + batch * 4.0) / rate(d.uplink(), uplinkShare, d) + prop;
+    double tD = 8.0 * batch * a / rate(d.downlink(), downlinkShare, d) + prop;
     double tB = batch * c.deviceBackwardFlops(cut) / d.flopsPerSecond();
     return new StepTimes(tF, tU, tD, tB);
+  }
+
+  /**
+   * E of one cluster visit for the scenario key {@code local-steps}: {@code localSteps} when
+   * positive, otherwise one pass over the largest shard of the cluster, {@code max_{n in C} I_n}.
+   */
+  public static int visitSteps(int localSteps, List<DeviceState> cluster, int batch) {
+    if (localSteps < 0) {
+      throw new IllegalArgumentException("local steps must be >= 0, got " + localSteps);
+    }
+    if (localSteps > 0) {
+      return localSteps;
+    }
+    long e = 0;
+    for (DeviceState d : cluster) {
+      e = Math.max(e, d.stepsPerEpoch(batch));
+    }
+    return Math.toIntExact(e);
   }
 
   /**
@@ -54,6 +84,17 @@ public final class SchemeLatency {
       ServerState server) {
     checkShares(cluster.size(), up, "uplink");
     checkShares(cluster.size(), down, "downlink");
+    return barrier(c, cut, batch, cluster, up, down, server);
+  }
+
+  private static LatencyBreakdown barrier(
+      CutCosts c,
+      int cut,
+      int batch,
+      List<DeviceState> cluster,
+      double[] up,
+      double[] down,
+      ServerState server) {
     double bestUp = -1;
     double upCompute = 0;
     double upComm = 0;
@@ -79,9 +120,23 @@ public final class SchemeLatency {
 
   /**
    * Cluster visit: broadcast of W(l) at the weakest member's full-band downlink rate, E barrier
-   * steps, then the FedAvg upload {@code max 8 W(l) / rU_n}.
+   * steps ({@code localSteps} taken literally), then the FedAvg upload {@code max 8 W(l) / rU_n}.
    */
   public static LatencyBreakdown clusterVisit(
+      CutCosts c,
+      int cut,
+      int batch,
+      int localSteps,
+      List<DeviceState> cluster,
+      double[] up,
+      double[] down,
+      ServerState server) {
+    checkShares(cluster.size(), up, "uplink");
+    checkShares(cluster.size(), down, "downlink");
+    return visit(c, cut, batch, localSteps, cluster, up, down, server);
+  }
+
+  private static LatencyBreakdown visit(
       CutCosts c,
       int cut,
       int batch,
@@ -94,15 +149,14 @@ public final class SchemeLatency {
       throw new IllegalArgumentException("local steps must be >= 0, got " + localSteps);
     }
     double bits = 8.0 * c.deviceParamBytes(cut);
-    double weakest = Double.POSITIVE_INFINITY;
     double upload = 0;
     for (int i = 0; i < cluster.size(); i++) {
       DeviceState d = cluster.get(i);
-      weakest = Math.min(weakest, d.downlink().bitsPerSecond(1));
-      upload = Math.max(upload, bits / rate(d.uplink(), up[i], d));
+      upload = Math.max(upload, bits / rate(d.uplink(), up[i], d) + d.propagationSeconds());
     }
-    LatencyBreakdown tau = barrierStep(c, cut, batch, cluster, up, down, server);
-    return tau.times(localSteps).plus(new LatencyBreakdown(0, 0, 0, bits / weakest + upload));
+    LatencyBreakdown tau = barrier(c, cut, batch, cluster, up, down, server);
+    return tau.times(localSteps)
+        .plus(new LatencyBreakdown(0, 0, 0, broadcast(bits, cluster) + upload));
   }
 
   /** CPSL round: the sum of the cluster visits, clusters run one after another. */
@@ -116,14 +170,15 @@ public final class SchemeLatency {
       ServerState server) {
     LatencyBreakdown sum = LatencyBreakdown.ZERO;
     for (ClusterAssignment a : clusters) {
-      List<DeviceState> members = new java.util.ArrayList<>(a.members().length);
+      List<DeviceState> members = new ArrayList<>(a.members().length);
       for (int m : a.members()) {
         members.add(devices.get(m));
       }
+      int e = visitSteps(localSteps, members, batch);
       sum =
           sum.plus(
               clusterVisit(
-                  c, cut, batch, localSteps, members, a.uplinkShares(), a.downlinkShares(), server));
+                  c, cut, batch, e, members, a.uplinkShares(), a.downlinkShares(), server));
     }
     return sum;
   }
@@ -139,12 +194,14 @@ public final class SchemeLatency {
     LatencyBreakdown sum = LatencyBreakdown.ZERO;
     double[] one = {1.0};
     for (DeviceState d : devices) {
-      sum = sum.plus(clusterVisit(c, cut, batch, localSteps, List.of(d), one, one, server));
+      List<DeviceState> solo = List.of(d);
+      int e = visitSteps(localSteps, solo, batch);
+      sum = sum.plus(visit(c, cut, batch, e, solo, one, one, server));
     }
     return sum;
   }
 
-  /** PSL round: one cluster of all devices with the given shares. */
+  /** PSL round: one cluster of all devices with the given shares of a common band. */
   public static LatencyBreakdown pslRound(
       CutCosts c,
       int cut,
@@ -154,7 +211,20 @@ public final class SchemeLatency {
       double[] up,
       double[] down,
       ServerState server) {
-    return clusterVisit(c, cut, batch, localSteps, devices, up, down, server);
+    int e = visitSteps(localSteps, devices, batch);
+    return clusterVisit(c, cut, batch, e, devices, up, down, server);
+  }
+
+  /** PSL round with every device on its own link at share 1 (static or trace links). */
+  public static LatencyBreakdown pslRound(
+      CutCosts c,
+      int cut,
+      int batch,
+      int localSteps,
+      List<DeviceState> devices,
+      ServerState server) {
+    double[] one = ones(devices.size());
+    return visit(c, cut, batch, visitSteps(localSteps, devices, batch), devices, one, one, server);
   }
 
   /** SplitFed v2 round; by the choice in the class comment it equals {@link #pslRound}. */
@@ -167,12 +237,23 @@ public final class SchemeLatency {
       double[] up,
       double[] down,
       ServerState server) {
-    return clusterVisit(c, cut, batch, localSteps, devices, up, down, server);
+    return pslRound(c, cut, batch, localSteps, devices, up, down, server);
+  }
+
+  /** SplitFed v2 round with every device on its own link at share 1 (equals PSL's). */
+  public static LatencyBreakdown splitFedV2Round(
+      CutCosts c,
+      int cut,
+      int batch,
+      int localSteps,
+      List<DeviceState> devices,
+      ServerState server) {
+    return pslRound(c, cut, batch, localSteps, devices, server);
   }
 
   /**
-   * SplitFed v1 round: {@code max_n (I_n step_n + 8 W(l) / rU_n)} with {@code tS_n = b FS(l) /
-   * (s_n phi_S)}, plus the broadcast of the aggregated model.
+   * SplitFed v1 round of one local epoch per device: {@code max_n (I_n step_n + 8 W(l) / rU_n)}
+   * with {@code tS_n = b FS(l) / (s_n phi_S)}, plus the broadcast of the aggregated model.
    */
   public static LatencyBreakdown splitFedV1Round(
       CutCosts c,
@@ -183,18 +264,77 @@ public final class SchemeLatency {
       double[] down,
       double[] serverShares,
       ServerState server) {
+    return splitFedV1Round(c, cut, batch, 0, devices, up, down, serverShares, server);
+  }
+
+  /**
+   * SplitFed v1 round: {@code max_n (E_n step_n + 8 W(l) / rU_n)} plus the broadcast of the
+   * aggregated model, with {@code E_n = localSteps} when positive and {@code I_n} when 0.
+   */
+  public static LatencyBreakdown splitFedV1Round(
+      CutCosts c,
+      int cut,
+      int batch,
+      int localSteps,
+      List<DeviceState> devices,
+      double[] up,
+      double[] down,
+      double[] serverShares,
+      ServerState server) {
     int n = devices.size();
     checkShares(n, up, "uplink");
     checkShares(n, down, "downlink");
+    return splitFedV1(c, cut, batch, localSteps, devices, up, down, serverShares, server);
+  }
+
+  /** SplitFed v1 round with every device on its own link at share 1 (static or trace links). */
+  public static LatencyBreakdown splitFedV1Round(
+      CutCosts c,
+      int cut,
+      int batch,
+      int localSteps,
+      List<DeviceState> devices,
+      double[] serverShares,
+      ServerState server) {
+    double[] one = ones(devices.size());
+    return splitFedV1(c, cut, batch, localSteps, devices, one, one, serverShares, server);
+  }
+
+  private static LatencyBreakdown splitFedV1(
+      CutCosts c,
+      int cut,
+      int batch,
+      int localSteps,
+      List<DeviceState> devices,
+      double[] up,
+      double[] down,
+      double[] serverShares,
+      ServerState server) {
+    int n = devices.size();
     checkShares(n, serverShares, "server");
-    int[] cuts = new int[n];
-    java.util.Arrays.fill(cuts, cut);
-    LatencyBreakdown worst = perDeviceMax(c, cuts, batch, devices, up, down, serverShares, server);
-    double weakest = Double.POSITIVE_INFINITY;
-    for (DeviceState d : devices) {
-      weakest = Math.min(weakest, d.downlink().bitsPerSecond(1));
+    if (up.length != n || down.length != n) {
+      throw new IllegalArgumentException("need one uplink and one downlink share per device");
     }
-    return worst.plus(new LatencyBreakdown(0, 0, 0, 8.0 * c.deviceParamBytes(cut) / weakest));
+    if (localSteps < 0) {
+      throw new IllegalArgumentException("local steps must be >= 0, got " + localSteps);
+    }
+    double bits = 8.0 * c.deviceParamBytes(cut);
+    LatencyBreakdown worst = null;
+    double worstTotal = -1;
+    for (int i = 0; i < n; i++) {
+      DeviceState d = devices.get(i);
+      long steps = localSteps > 0 ? localSteps : d.stepsPerEpoch(batch);
+      LatencyBreakdown t =
+          perDevice(c, cut, batch, steps, d, up[i], down[i], serverShares[i], server)
+              .plus(
+                  new LatencyBreakdown(
+                      0, 0, 0, bits / rate(d.uplink(), up[i], d) + d.propagationSeconds()));
+      if (t.total() > worstTotal) {
+        worstTotal = t.total();
+        worst = t;
+      }
+    }
+    return worst.plus(new LatencyBreakdown(0, 0, 0, broadcast(bits, devices)));
   }
 
   /**
@@ -227,24 +367,44 @@ public final class SchemeLatency {
     checkShares(n, bandwidthShares, "bandwidth");
     checkShares(n, serverShares, "server");
     if (cuts.length != n) {
-      throw new IllegalArgumentException("need one cut per device, got " + cuts.length + " for " + n);
+      throw new IllegalArgumentException(
+          "need one cut per device, got " + cuts.length + " for " + n);
     }
-    LatencyBreakdown epoch =
-        perDeviceMaxNoAgg(c, cuts, batch, devices, bandwidthShares, serverShares, server);
+    LatencyBreakdown epoch = null;
+    double worstTotal = -1;
+    for (int i = 0; i < n; i++) {
+      DeviceState d = devices.get(i);
+      LatencyBreakdown t =
+          perDevice(
+              c,
+              cuts[i],
+              batch,
+              d.stepsPerEpoch(batch),
+              d,
+              bandwidthShares[i],
+              bandwidthShares[i],
+              serverShares[i],
+              server);
+      if (t.total() > worstTotal) {
+        worstTotal = t.total();
+        epoch = t;
+      }
+    }
     double up = 0;
     double down = 0;
     for (int i = 0; i < n; i++) {
       DeviceState d = devices.get(i);
       double bits = 8.0 * c.deviceParamBytes(cuts[i]);
-      up = Math.max(up, bits / rate(d.uplink(), bandwidthShares[i], d));
-      down = Math.max(down, bits / rate(d.downlink(), bandwidthShares[i], d));
+      double prop = d.propagationSeconds();
+      up = Math.max(up, bits / rate(d.uplink(), bandwidthShares[i], d) + prop);
+      down = Math.max(down, bits / rate(d.downlink(), bandwidthShares[i], d) + prop);
     }
     return epoch.plus(new LatencyBreakdown(0, 0, 0, up + down));
   }
 
   /**
-   * SFL round: {@code max_n T_n}, {@code T_n = I_n (b FD/phi_n + 8 b a (1/rU + 1/rD) + b FS /
-   * f_n) + 8 W / rU} with dedicated links (rates at share 1) and server FLOP/s {@code f_n}.
+   * SFL round: {@code max_n T_n}, {@code T_n = I_n (b FD/phi_n + 8 b a (1/rU + 1/rD) + b FS / f_n)
+   * + 8 W / rU} with dedicated links (rates at share 1) and server FLOP/s {@code f_n}.
    */
   public static LatencyBreakdown sflRound(
       CutCosts c, int[] cuts, int batch, List<DeviceState> devices, double[] serverFlops) {
@@ -271,9 +431,10 @@ public final class SchemeLatency {
       CutCosts c, int cut, int batch, DeviceState d, double serverFlopsPerSecond) {
     double rU = d.uplink().bitsPerSecond(1);
     double rD = d.downlink().bitsPerSecond(1);
+    double prop = d.propagationSeconds();
     double steps = d.stepsPerEpoch(batch);
     double dev = steps * (batch * c.deviceFlops(cut) / d.flopsPerSecond());
-    double comm = steps * (8.0 * batch * c.cutBytes(cut) * (1 / rU + 1 / rD));
+    double comm = steps * (8.0 * batch * c.cutBytes(cut) * (1 / rU + 1 / rD) + 2 * prop);
     double fs = c.serverFlops(cut);
     double srv;
     if (fs == 0) {
@@ -283,57 +444,23 @@ public final class SchemeLatency {
     } else {
       srv = steps * (batch * fs / serverFlopsPerSecond);
     }
-    return new LatencyBreakdown(dev, srv, comm, 8.0 * c.deviceParamBytes(cut) / rU);
+    return new LatencyBreakdown(dev, srv, comm, 8.0 * c.deviceParamBytes(cut) / rU + prop);
   }
 
-  private static LatencyBreakdown perDeviceMax(
-      CutCosts c,
-      int[] cuts,
-      int batch,
-      List<DeviceState> devices,
-      double[] up,
-      double[] down,
-      double[] serverShares,
-      ServerState server) {
-    LatencyBreakdown worst = null;
-    double worstTotal = -1;
-    for (int i = 0; i < devices.size(); i++) {
-      DeviceState d = devices.get(i);
-      LatencyBreakdown t = perDevice(c, cuts[i], batch, d, up[i], down[i], serverShares[i], server);
-      t = t.plus(new LatencyBreakdown(0, 0, 0, 8.0 * c.deviceParamBytes(cuts[i]) / rate(d.uplink(), up[i], d)));
-      if (t.total() > worstTotal) {
-        worstTotal = t.total();
-        worst = t;
-      }
+  /** The end of a model broadcast: the last member to hold it, each at its full-band rate. */
+  private static double broadcast(double bits, List<DeviceState> members) {
+    double end = 0;
+    for (DeviceState d : members) {
+      end = Math.max(end, bits / d.downlink().bitsPerSecond(1) + d.propagationSeconds());
     }
-    return worst;
-  }
-
-  private static LatencyBreakdown perDeviceMaxNoAgg(
-      CutCosts c,
-      int[] cuts,
-      int batch,
-      List<DeviceState> devices,
-      double[] shares,
-      double[] serverShares,
-      ServerState server) {
-    LatencyBreakdown worst = null;
-    double worstTotal = -1;
-    for (int i = 0; i < devices.size(); i++) {
-      LatencyBreakdown t =
-          perDevice(c, cuts[i], batch, devices.get(i), shares[i], shares[i], serverShares[i], server);
-      if (t.total() > worstTotal) {
-        worstTotal = t.total();
-        worst = t;
-      }
-    }
-    return worst;
+    return end;
   }
 
   private static LatencyBreakdown perDevice(
       CutCosts c,
       int cut,
       int batch,
+      long steps,
       DeviceState d,
       double up,
       double down,
@@ -341,14 +468,20 @@ public final class SchemeLatency {
       ServerState server) {
     StepTimes s = step(c, cut, batch, d, up, down);
     double tS = batch * c.serverFlops(cut) / (serverShare * server.flopsPerSecond());
-    double steps = d.stepsPerEpoch(batch);
     return new LatencyBreakdown(
         steps * (s.forward() + s.backward()), steps * tS, steps * (s.uplink() + s.downlink()), 0);
   }
 
+  private static double[] ones(int n) {
+    double[] one = new double[n];
+    Arrays.fill(one, 1.0);
+    return one;
+  }
+
   private static double rate(RateFunction f, double share, DeviceState d) {
     if (!(share > 0) || share > 1 + 1e-12) {
-      throw new IllegalArgumentException("device " + d.id() + ": share must be in (0, 1], got " + share);
+      throw new IllegalArgumentException(
+          "device " + d.id() + ": share must be in (0, 1], got " + share);
     }
     return f.bitsPerSecond(share);
   }

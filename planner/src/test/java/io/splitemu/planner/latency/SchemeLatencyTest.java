@@ -55,8 +55,7 @@ class SchemeLatencyTest {
         8.0 * 40 / Math.min(16e3, 8e3)
             + 3 * tau
             + Math.max(8.0 * 40 / (0.6 * 8e3), 8.0 * 40 / (0.4 * 4e3));
-    LatencyBreakdown got =
-        SchemeLatency.clusterVisit(C, l, b, 3, List.of(d1, d2), up, down, srv);
+    LatencyBreakdown got = SchemeLatency.clusterVisit(C, l, b, 3, List.of(d1, d2), up, down, srv);
     assertEquals(expect, got.total(), 1e-12 * expect);
     assertEquals(3 * b * 2 * 10500 / 1e5, got.serverCompute(), 1e-12);
     LatencyBreakdown psl = SchemeLatency.pslRound(C, l, b, 3, List.of(d1, d2), up, down, srv);
@@ -73,7 +72,10 @@ class SchemeLatencyTest {
     for (DeviceState d : List.of(d1, d2)) {
       StepTimes s = SchemeLatency.step(C, 2, 3, d, 1, 1);
       double tau = s.forward() + s.uplink() + 3 * 1500 / 1e5 + s.downlink() + s.backward();
-      expect += 8.0 * 160 / d.downlink().bitsPerSecond(1) + 2 * tau + 8.0 * 160 / d.uplink().bitsPerSecond(1);
+      expect +=
+          8.0 * 160 / d.downlink().bitsPerSecond(1)
+              + 2 * tau
+              + 8.0 * 160 / d.uplink().bitsPerSecond(1);
     }
     double got = SchemeLatency.vanillaSlRound(C, 2, 3, 2, List.of(d1, d2), srv).total();
     assertEquals(expect, got, 1e-12 * expect);
@@ -91,8 +93,11 @@ class SchemeLatencyTest {
     DeviceState[] ds = {d1, d2};
     for (int i = 0; i < 2; i++) {
       StepTimes t = SchemeLatency.step(C, 1, 4, ds[i], up[i], down[i]);
-      double step = t.forward() + t.uplink() + 4 * 10500 / (s[i] * 1e5) + t.downlink() + t.backward();
-      double epoch = Math.ceil(ds[i].samples() / 4.0) * step + 8.0 * 40 / (0.5 * ds[i].uplink().bitsPerSecond(1));
+      double step =
+          t.forward() + t.uplink() + 4 * 10500 / (s[i] * 1e5) + t.downlink() + t.backward();
+      double epoch =
+          Math.ceil(ds[i].samples() / 4.0) * step
+              + 8.0 * 40 / (0.5 * ds[i].uplink().bitsPerSecond(1));
       worst = Math.max(worst, epoch);
     }
     double expect = worst + 8.0 * 40 / 8e3;
@@ -104,7 +109,9 @@ class SchemeLatencyTest {
   void sflDevice_followsSectionFour() {
     DeviceState d = dev("x", 1e4, 9, 8e3, 16e3);
     double t = SchemeLatency.sflDevice(C, 2, 4, d, 5e4).total();
-    double expect = 3 * (4 * 12000 / 1e4 + 8.0 * 4 * 20 * (1 / 8e3 + 1 / 16e3) + 4 * 1500 / 5e4) + 8.0 * 160 / 8e3;
+    double expect =
+        3 * (4 * 12000 / 1e4 + 8.0 * 4 * 20 * (1 / 8e3 + 1 / 16e3) + 4 * 1500 / 5e4)
+            + 8.0 * 160 / 8e3;
     assertEquals(expect, t, 1e-12 * expect);
   }
 
@@ -119,8 +126,16 @@ class SchemeLatencyTest {
     e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> SchemeLatency.pslRound(C, 1, 4, 1, List.of(d, d), new double[] {0.7, 0.7},
-                new double[] {0.5, 0.5}, new ServerState(1)));
+            () ->
+                SchemeLatency.pslRound(
+                    C,
+                    1,
+                    4,
+                    1,
+                    List.of(d, d),
+                    new double[] {0.7, 0.7},
+                    new double[] {0.5, 0.5},
+                    new ServerState(1)));
     assertTrue(e.getMessage().contains("sum to"), e.getMessage());
   }
 
@@ -138,5 +153,88 @@ class SchemeLatencyTest {
       assertTrue(r.bitsPerSecond(back) >= rate * (1 - 1e-15));
     }
     assertEquals(Double.POSITIVE_INFINITY, r.minShare(r.bitsPerSecond(1) * 1.01));
+  }
+
+  @Test
+  void propagationDelay_isAddedToEveryTransfer() {
+    DeviceState d1 = dev("x", 1e4, 10, 8e3, 16e3);
+    DeviceState d2 = dev("y", 2e4, 7, 4e3, 8e3);
+    double prop = 0.125;
+    StepTimes s = SchemeLatency.step(C, 2, 4, d1.withPropagation(prop), 0.5, 0.25);
+    StepTimes s0 = SchemeLatency.step(C, 2, 4, d1, 0.5, 0.25);
+    assertEquals(s0.uplink() + prop, s.uplink(), 1e-15);
+    assertEquals(s0.downlink() + prop, s.downlink(), 1e-15);
+    assertEquals(s0.forward(), s.forward(), 0.0);
+    ServerState srv = new ServerState(1e5);
+    List<DeviceState> zero = List.of(d1, d2);
+    List<DeviceState> delayed = List.of(d1.withPropagation(prop), d2.withPropagation(prop));
+    // psl: broadcast, 2 steps of one uplink and one downlink each, upload.
+    double psl0 = SchemeLatency.pslRound(C, 1, 2, 2, zero, srv).total();
+    double psl = SchemeLatency.pslRound(C, 1, 2, 2, delayed, srv).total();
+    assertEquals(psl0 + (2 + 2 * 2) * prop, psl, 1e-12 * psl);
+    // sfl: E_n steps of two transfers each, then the model upload.
+    LatencyBreakdown sfl0 = SchemeLatency.sflDevice(C, 2, 4, d1, 5e4);
+    LatencyBreakdown sfl = SchemeLatency.sflDevice(C, 2, 4, d1.withPropagation(prop), 5e4);
+    assertEquals(sfl0.total() + (3 * 2 + 1) * prop, sfl.total(), 1e-12 * sfl.total());
+  }
+
+  @Test
+  void localStepsZero_isOneEpochOfTheLargestShard() {
+    DeviceState d1 = dev("x", 1e4, 10, 8e3, 16e3);
+    DeviceState d2 = dev("y", 2e4, 7, 4e3, 8e3);
+    assertEquals(3, SchemeLatency.visitSteps(0, List.of(d1, d2), 4));
+    assertEquals(2, SchemeLatency.visitSteps(0, List.of(d2), 4));
+    assertEquals(5, SchemeLatency.visitSteps(5, List.of(d1, d2), 4));
+    ServerState srv = new ServerState(1e5);
+    double[] one = {1.0};
+    double sl =
+        SchemeLatency.clusterVisit(C, 1, 4, 3, List.of(d1), one, one, srv).total()
+            + SchemeLatency.clusterVisit(C, 1, 4, 2, List.of(d2), one, one, srv).total();
+    assertEquals(sl, SchemeLatency.vanillaSlRound(C, 1, 4, 0, List.of(d1, d2), srv).total(), 0.0);
+    double[] half = {0.5, 0.5};
+    assertEquals(
+        SchemeLatency.clusterVisit(C, 1, 4, 3, List.of(d1, d2), half, half, srv),
+        SchemeLatency.pslRound(C, 1, 4, 0, List.of(d1, d2), half, half, srv));
+  }
+
+  @Test
+  void ownLinks_runEveryDeviceAtShareOne() {
+    DeviceState d1 = dev("x", 1e4, 10, 8e3, 16e3);
+    DeviceState d2 = dev("y", 2e4, 7, 4e3, 8e3);
+    ServerState srv = new ServerState(1e5);
+    List<DeviceState> ds = List.of(d1, d2);
+    LatencyBreakdown own = SchemeLatency.pslRound(C, 1, 4, 2, ds, srv);
+    // Each device alone at share 1 of a band twice as wide gives the same rates at share 1/2.
+    List<DeviceState> wide = List.of(dev("x", 1e4, 10, 16e3, 32e3), dev("y", 2e4, 7, 8e3, 16e3));
+    double[] half = {0.5, 0.5};
+    LatencyBreakdown pooled = SchemeLatency.pslRound(C, 1, 4, 2, wide, half, half, srv);
+    // Only the broadcast differs: it runs at the full band of the wider link.
+    double bits = 8.0 * C.deviceParamBytes(1);
+    assertEquals(own.total() - bits / 8e3, pooled.total() - bits / 16e3, 1e-12 * own.total());
+    assertEquals(own, SchemeLatency.splitFedV2Round(C, 1, 4, 2, ds, srv));
+  }
+
+  @Test
+  void splitFedV1_localStepsOverrideTheEpoch() {
+    DeviceState d1 = dev("x", 1e4, 10, 8e3, 16e3);
+    DeviceState d2 = dev("y", 2e4, 7, 4e3, 8e3);
+    ServerState srv = new ServerState(1e5);
+    double[] s = {0.25, 0.75};
+    List<DeviceState> ds = List.of(d1, d2);
+    double worst = 0;
+    for (int i = 0; i < 2; i++) {
+      StepTimes t = SchemeLatency.step(C, 1, 4, ds.get(i), 1, 1);
+      double step =
+          t.forward() + t.uplink() + 4 * 10500 / (s[i] * 1e5) + t.downlink() + t.backward();
+      worst = Math.max(worst, 5 * step + 8.0 * 40 / ds.get(i).uplink().bitsPerSecond(1));
+    }
+    double expect = worst + 8.0 * 40 / 8e3;
+    double got = SchemeLatency.splitFedV1Round(C, 1, 4, 5, ds, s, srv).total();
+    assertEquals(expect, got, 1e-12 * expect);
+    assertEquals(
+        SchemeLatency.splitFedV1Round(
+            C, 1, 4, ds, new double[] {0.5, 0.5}, new double[] {0.5, 0.5}, s, srv),
+        SchemeLatency.splitFedV1Round(
+            C, 1, 4, 0, ds, new double[] {0.5, 0.5}, new double[] {0.5, 0.5}, s, srv));
   }
 }
