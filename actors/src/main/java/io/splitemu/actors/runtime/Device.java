@@ -45,7 +45,10 @@ public final class Device extends AbstractBehavior<Device.Command> {
       int step, INDArray gradient, long sendNs, ActorRef<Barrier.Command> replyTo)
       implements Command {}
 
-  /** Run {@code steps} steps against this device's own server copy, one after another. */
+  /**
+   * Run {@code steps} steps against this device's own server copy, one after another; 0 means one
+   * pass over the device's own shard.
+   */
   public record RunLocal(
       int steps,
       long startNs,
@@ -59,7 +62,10 @@ public final class Device extends AbstractBehavior<Device.Command> {
   /** Send the device-side model up for aggregation. */
   public record Upload(long sendNs, ActorRef<Barrier.Command> replyTo) implements Command {}
 
-  /** Receive the aggregated device-side model (SplitFed v1's download at the end of a round). */
+  /**
+   * Receive the aggregated device-side model (SplitFed v1's download at the end of a round), a
+   * broadcast charged at the full band.
+   */
   public record Download(long sendNs, INDArray params, ActorRef<Barrier.Command> replyTo)
       implements Command {}
 
@@ -168,9 +174,13 @@ public final class Device extends AbstractBehavior<Device.Command> {
   }
 
   private Behavior<Command> onRunLocal(RunLocal m) {
-    local = m;
+    // 0 steps means one local epoch: this device's own I_n = ceil(|D_n| / b), as SplitFed v1's
+    // round max_n (I_n step_n + ...) of LATENCY-MODEL.md has it.
+    int b = setup.batchSize();
+    int steps = m.steps() > 0 ? m.steps() : (setup.shard().length + b - 1) / b;
+    local = new RunLocal(steps, m.startNs(), m.server(), m.replyTo());
     localStep = 0;
-    if (m.steps() == 0) {
+    if (steps == 0) {
       m.replyTo().tell(new Barrier.Reply<>(setup.id(), new LocalDone(m.startNs())));
       return this;
     }
@@ -204,7 +214,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
   }
 
   private Behavior<Command> onDownload(Download m) {
-    long arrival = down(m.sendNs(), setup.paramBytes(), downShare);
+    // The aggregated model is the same for every device: a broadcast on the full band, like the
+    // model at a visit's start (SchemeLatency's SplitFed v1 download).
+    long arrival = down(m.sendNs(), setup.paramBytes(), 1.0);
     load(m.params());
     m.replyTo().tell(new Barrier.Reply<>(setup.id(), new Ready(arrival)));
     return this;

@@ -178,7 +178,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       down.put(d, planned == null ? linkShare : planned[1]);
       deviceShare.put(d, planned == null ? visitShare : planned[0]);
       serverShare.put(d, 1.0 / members.size());
-      if (setup.localSteps() == 0) {
+      // One epoch: a barrier visit runs the largest shard's I_n; per-device copies get 0, which a
+      // device reads as its own I_n (SplitFed v1 in LATENCY-MODEL.md).
+      if (setup.localSteps() == 0 && clusters.mode() != VisitPlan.Mode.PER_DEVICE_COPIES) {
         steps = Math.max(steps, epochSteps(d));
       }
     }
