@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       ProfileCommand.class,
       SplitCommand.class,
       TraceCommand.class,
+      PlanCommand.class,
       // further subcommands are registered here, one line each
     })
 public final class Main implements Runnable {

@@ -1,0 +1,172 @@
+package io.splitemu.actors.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RunListener;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PlanCommandTest {
+
+  @TempDir Path tmp;
+
+  /** scenarios/quickstart.conf of the checkout, found from the module's working folder up. */
+  static Path quickstart() {
+    Path dir = Path.of("").toAbsolutePath();
+    while (dir != null) {
+      Path f = dir.resolve("scenarios/quickstart.conf");
+      if (Files.isRegularFile(f)) {
+        return f;
+      }
+      dir = dir.getParent();
+    }
+    throw new AssertionError(
+        "scenarios/quickstart.conf not found above " + Path.of("").toAbsolutePath());
+  }
+
+  private static JsonNode plan(String... args) throws Exception {
+    List<String> a = new ArrayList<>(List.of("plan"));
+    a.addAll(List.of(args));
+    a.add("--json");
+    ProfileCommandTest.Result r = ProfileCommandTest.cli(a.toArray(new String[0]));
+    assertEquals(0, r.code(), r.err());
+    assertEquals("", r.err());
+    return new ObjectMapper().readTree(r.out());
+  }
+
+  /** The first emulated round of a timing run of {@code scenario} with {@code sets}. */
+  private RoundRecord firstRound(Path scenario, String... sets) {
+    List<String> o = new ArrayList<>(List.of(sets));
+    o.add("rounds=1");
+    o.add("fidelity=timing");
+    o.add("output.plots=false");
+    Settings s = Settings.load(scenario, o);
+    return Emulation.run(s, tmp.resolve("run-" + s.scheme()), RunListener.NONE).rounds().get(0);
+  }
+
+  /**
+   * The prediction equals the emulated round up to the runtime's rounding of every charged duration
+   * up to whole nanoseconds: less than 1 ns per duration on the critical path (a broadcast, five
+   * per barrier step, an upload, and SplitFed v1's download).
+   */
+  private static void assertPredicts(JsonNode plan, RoundRecord r) {
+    JsonNode p = plan.get("predicted");
+    long durations = 0;
+    for (JsonNode v : plan.get("clusters")) {
+      long e = 0;
+      for (JsonNode s : v.get("localSteps")) {
+        e = Math.max(e, s.asLong());
+      }
+      durations += 3 + 5 * e;
+    }
+    double tol = durations * 1e-9;
+    String what = plan.get("scheme").asText() + ": ";
+    assertEquals(p.get("roundLatencySeconds").asDouble(), r.roundLatencyS(), tol, what + "total");
+    assertEquals(p.get("deviceComputeSeconds").asDouble(), r.deviceComputeS(), tol, what);
+    assertEquals(p.get("serverComputeSeconds").asDouble(), r.serverComputeS(), tol, what);
+    assertEquals(p.get("communicationSeconds").asDouble(), r.communicationS(), tol, what);
+    assertEquals(p.get("aggregationSeconds").asDouble(), r.aggregationS(), tol, what);
+  }
+
+  @Test
+  void quickstart_predictsTheFirstEmulatedRound() throws Exception {
+    Path q = quickstart();
+    JsonNode j = plan(q.toString());
+    assertEquals("quickstart", j.get("scenario").asText());
+    assertEquals(4, j.get("devices").size());
+    JsonNode psl = j.get("plans").get(0);
+    assertEquals("psl", psl.get("scheme").asText());
+    assertEquals(2, psl.get("cut").asInt());
+    assertEquals(4, psl.get("clusters").get(0).get("members").size());
+    RoundRecord r = firstRound(q);
+    assertTrue(r.roundLatencyS() > 0);
+    assertPredicts(psl, r);
+  }
+
+  @Test
+  void everyScheme_predictsItsFirstEmulatedRound() throws Exception {
+    Path q = quickstart();
+    String[] sets = {"--set", "local-steps=3", "--set", "data.partition=quantity"};
+    List<String> args = new ArrayList<>(List.of(q.toString(), "--schemes", "sl,psl,sfl-v1,sfl-v2"));
+    args.addAll(List.of(sets));
+    JsonNode j = plan(args.toArray(new String[0]));
+    JsonNode plans = j.get("plans");
+    assertEquals(4, plans.size());
+    assertEquals(4, plans.get(0).get("clusters").size(), "sl visits every device alone");
+    assertTrue(plans.get(2).get("clusters").get(0).has("serverShares"), "sfl-v1 server copies");
+    assertEquals(
+        plans.get(1).get("predicted").get("roundLatencySeconds").asDouble(),
+        plans.get(3).get("predicted").get("roundLatencySeconds").asDouble(),
+        0.0,
+        "sfl-v2 is timed as psl");
+    for (JsonNode p : plans) {
+      RoundRecord r =
+          firstRound(
+              q, "local-steps=3", "data.partition=quantity", "scheme=" + p.get("scheme").asText());
+      assertPredicts(p, r);
+    }
+  }
+
+  @Test
+  void shannonLinks_predictTheFirstRoundWithItsFading() throws Exception {
+    Path q = quickstart();
+    String[] sets = {"links.kind=shannon", "local-steps=2", "data.train-samples=600"};
+    List<String> args = new ArrayList<>(List.of(q.toString(), "--schemes", "psl,sfl-v1"));
+    for (String s : sets) {
+      args.add("--set");
+      args.add(s);
+    }
+    JsonNode j = plan(args.toArray(new String[0]));
+    JsonNode psl = j.get("plans").get(0);
+    assertEquals(0.25, psl.get("clusters").get(0).get("uplinkShares").get(0).asDouble(), 0.0);
+    assertPredicts(psl, firstRound(q, sets));
+    List<String> v1 = new ArrayList<>(List.of(sets));
+    v1.add("scheme=sfl-v1");
+    assertPredicts(j.get("plans").get(1), firstRound(q, v1.toArray(new String[0])));
+  }
+
+  @Test
+  void text_showsDecisionsAndBreakdown() {
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli("plan", quickstart().toString(), "--schemes", "sl,sfl-v1");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("sl: cut 2, 4 cluster visit(s)"), r.out());
+    assertTrue(r.out().contains("server shares 0.2500"), r.out());
+    assertTrue(r.out().contains("predicted round latency"), r.out());
+    assertTrue(r.out().contains("aggregation"), r.out());
+  }
+
+  @Test
+  void badInput_oneLineOnStderr_nonZeroExit() throws Exception {
+    ProfileCommandTest.Result missing =
+        ProfileCommandTest.cli("plan", tmp.resolve("nope.conf").toString(), "--json");
+    assertNotEquals(0, missing.code());
+    assertEquals("", missing.out());
+    assertEquals(1, missing.err().strip().lines().count(), missing.err());
+    assertTrue(missing.err().contains("nope.conf"), missing.err());
+
+    ProfileCommandTest.Result scheme =
+        ProfileCommandTest.cli("plan", quickstart().toString(), "--schemes", "psl,warp");
+    assertNotEquals(0, scheme.code());
+    assertEquals(1, scheme.err().strip().lines().count(), scheme.err());
+    assertTrue(scheme.err().contains("\"warp\""), scheme.err());
+
+    Path bad = tmp.resolve("bad.conf");
+    Files.writeString(bad, "splitemu {\n  model.cut = 99\n}\n");
+    ProfileCommandTest.Result cut = ProfileCommandTest.cli("plan", bad.toString());
+    assertNotEquals(0, cut.code());
+    assertTrue(cut.err().contains("splitemu.model.cut"), cut.err());
+    assertEquals(1, cut.err().strip().lines().count(), cut.err());
+  }
+}
