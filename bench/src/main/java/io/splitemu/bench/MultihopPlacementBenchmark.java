@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.State;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 public class MultihopPlacementBenchmark {
 
-  @Param({"2", "4", "8", "16", "36"})
+  @Param({"2", "4", "8", "16", "24", "36"})
   public int hops;
 
   @Param({"SUM_OF_MAXIMA", "MAX_OF_SUMS"})

@@ -2,19 +2,19 @@ package io.splitemu.planner.multihop;
 
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.TreeSet;
 
 /**
  * Exact MP-SL placement of the middle units s_1+1..s_{N+1} over N hops in order, each hop a
  * non-empty contiguous range, under per-hop memory limits {@code K·sum mu_j <= M_i}.
  *
- * <p>{@link MultihopObjective#MAX_OF_SUMS} is a min-max partition: dynamic programming over
- * (hop, last unit). {@link MultihopObjective#SUM_OF_MAXIMA} couples two maxima, so it sweeps a
- * bound c on max F over every value a hop's forward time can take (ascending) and, for each,
- * minimises max B by the same dynamic programme restricted to ranges with F <= c. Exactness: if
- * an optimum has max F = c*, the sweep meets c* and finds max B no larger than the optimum's;
- * every swept solution is feasible, so the best of them is optimal. The sweep stops once
- * {@code c + min max B (no bound)} reaches the best value found, since later bounds cannot win.
+ * <p>{@link MultihopObjective#MAX_OF_SUMS} is a min-max partition: dynamic programming over (hop,
+ * last unit). {@link MultihopObjective#SUM_OF_MAXIMA} couples two maxima, so it sweeps a bound c on
+ * max F over the values a hop's forward time can take (ascending) and minimises max B by the same
+ * dynamic programme restricted to ranges with F <= c. Exactness: if an optimum has max F = c*, the
+ * sweep meets c* (or the left end of the step of min max B that holds c*) and finds max B no larger
+ * than the optimum's; every swept solution is feasible, so the best of them is optimal. Only the
+ * left ends of the steps of min max B are visited (binary search), and the sweep stops once {@code
+ * c + min max B (no bound)} reaches the best value found.
  */
 public final class MultihopPlacer {
 
@@ -32,14 +32,20 @@ public final class MultihopPlacer {
       double[][] pb,
       double[] pm) {
 
-    static Problem of(
-        HopCosts costs, int s1, int sLast, double[] mu, int devices, double[] limit) {
+    static Problem of(HopCosts costs, int s1, int sLast, double[] mu, int devices, double[] limit) {
       int l = costs.units();
       int n = costs.hops();
       if (s1 < 0 || sLast > l || sLast - s1 < n) {
         throw new IllegalArgumentException(
-            "middle units " + (s1 + 1) + ".." + sLast + " cannot fill " + n + " hops of "
-                + l + " units");
+            "middle units "
+                + (s1 + 1)
+                + ".."
+                + sLast
+                + " cannot fill "
+                + n
+                + " hops of "
+                + l
+                + " units");
       }
       if (mu.length != l || limit.length != n || devices < 1) {
         throw new IllegalArgumentException(
@@ -131,37 +137,79 @@ public final class MultihopPlacer {
     }
     double lowerB = p.build(free, objective).maxBackward();
     Placement best = p.build(free, objective);
-    TreeSet<Double> candidates = new TreeSet<>();
     int n = p.hops();
     int m = p.count();
+    double[] all = new double[n * (m + 1) * (m + 1) / 2 + 1];
+    int k = 0;
     for (int i = 0; i < n; i++) {
       // hop i can start at position >= i and must leave one unit for each later hop
       for (int a = i; a <= m - (n - i); a++) {
         for (int b = a + 1; b <= m - (n - i - 1); b++) {
           if (p.fits(i, a, b)) {
-            candidates.add(p.f(i, a, b));
+            all[k++] = p.f(i, a, b);
           }
         }
       }
     }
-    for (double c : candidates) {
-      if (c + lowerB >= best.value()) {
-        break;
+    // sorted distinct values (a primitive sort: a TreeSet of boxed doubles cost more than the DPs)
+    Arrays.sort(all, 0, k);
+    double[] caps = new double[k];
+    int distinct = 0;
+    for (int i = 0; i < k; i++) {
+      if (distinct == 0 || all[i] != caps[distinct - 1]) {
+        caps[distinct++] = all[i];
       }
-      int[] ends = dp(p, c, false);
-      if (ends != null) {
-        Placement cand = p.build(ends, objective);
-        if (cand.value() < best.value()) {
-          best = cand;
-        }
+    }
+    caps = Arrays.copyOf(caps, distinct);
+    // g(c) = min max B under max F <= c is a non-increasing step function of c, and c + g(c) is
+    // smallest at the left end of a step; so visit only the left ends, each found by a binary
+    // search for the first cap with a smaller g (about log2 K programmes per step instead of one
+    // per cap). An optimum with max F = c* is matched at the left end L of c*'s step, since
+    // L + g(L) <= c* + g(c*).
+    int idx = firstCap(p, caps, 0, Double.POSITIVE_INFINITY);
+    while (idx < caps.length && caps[idx] + lowerB < best.value()) {
+      int[] ends = dp(p, caps[idx], false);
+      Placement cand = p.build(ends, objective);
+      if (cand.value() < best.value()) {
+        best = cand;
       }
+      idx = firstCap(p, caps, idx + 1, cand.maxBackward());
     }
     return Optional.of(best);
   }
 
   /**
-   * Min-max DP: minimises the largest per-hop value (F+B when {@code sum}, else B) over ranges
-   * that fit in memory and have F <= cap. Returns each hop's end position, or null.
+   * The first index at or after {@code from} whose cap allows a placement with max B below {@code
+   * below} (feasibility under a cap and g(cap) are monotone in the cap), or caps.length.
+   */
+  private static int firstCap(Problem p, double[] caps, int from, double below) {
+    int lo = from;
+    int hi = caps.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      int[] ends = dp(p, caps[mid], false);
+      if (ends != null && maxBackward(p, ends) < below) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return lo;
+  }
+
+  private static double maxBackward(Problem p, int[] ends) {
+    double m = 0;
+    int a = 0;
+    for (int i = 0; i < ends.length; i++) {
+      m = Math.max(m, p.bw(i, a, ends[i]));
+      a = ends[i];
+    }
+    return m;
+  }
+
+  /**
+   * Min-max DP: minimises the largest per-hop value (F+B when {@code sum}, else B) over ranges that
+   * fit in memory and have F <= cap. Returns each hop's end position, or null.
    */
   private static int[] dp(Problem p, double cap, boolean sum) {
     int n = p.hops();
