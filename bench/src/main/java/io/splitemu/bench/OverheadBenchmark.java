@@ -1,0 +1,339 @@
+package io.splitemu.bench;
+
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RunListener;
+import io.splitemu.model.data.Batch;
+import io.splitemu.model.data.Dataset;
+import io.splitemu.model.data.DatasetSplit;
+import io.splitemu.model.data.MnistLoader;
+import io.splitemu.model.data.Partition;
+import io.splitemu.model.data.Partitioners;
+import io.splitemu.model.data.SyntheticDataset;
+import io.splitemu.model.nn.ChainModel;
+import io.splitemu.model.nn.LossStep;
+import io.splitemu.model.nn.ModelOptions;
+import io.splitemu.model.nn.ModelZoo;
+import io.splitemu.model.nn.Slice;
+import io.splitemu.model.nn.UpdaterKind;
+import io.splitemu.net.SeededStreams;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The emulator's overhead: wall time of a {@code full}-fidelity parallel split learning (PSL) run
+ * through {@link Emulation} against a plain single-process DL4J loop that trains the same model
+ * (the unsplit {@link ChainModel#whole()}) on the same batches in the same order, with the same
+ * evaluation work. The plain loop is the floor: no actors, no messages, no per-device slices, no
+ * FedAvg, no results files.
+ *
+ * <p>Not JMH: one PSL run takes seconds to minutes, so this main runs one warm-up of each side and
+ * then N alternating repetitions, and reports the best wall time of each and their ratio.
+ *
+ * <pre>
+ * java -cp bench/target/benchmarks.jar io.splitemu.bench.OverheadBenchmark \
+ *     [scenario.conf] [--reps N] [--only psl|plain] [--set key=value]...
+ * </pre>
+ *
+ * <p>What is timed: for PSL, {@link Emulation#run(Emulation.Prepared, Path, RunListener)} (actor
+ * system start and stop, every round, evaluation, results files and plots), not {@link
+ * Emulation#prepare} (data generation and model initialisation); for the plain loop, the rounds and
+ * their evaluations, not building the data set and the model. Both sides build the same data set,
+ * partition and initial weights from the scenario seed.
+ */
+public final class OverheadBenchmark {
+
+  private OverheadBenchmark() {}
+
+  /** One timed repetition: wall seconds, process user and system CPU seconds, and its outcome. */
+  record Timing(double wallS, double userS, double sysS, double accuracy, double loss) {}
+
+  public static void main(String[] args) throws Exception {
+    Path scenario = Path.of("scenarios/quickstart.conf");
+    int reps = 3;
+    String only = "";
+    List<String> sets = new ArrayList<>();
+    // The barrier timeout is wall clock: on a loaded machine a slow step must not drop a device,
+    // or the two sides would no longer do the same work. A --set given later still wins.
+    sets.add("barrier.timeout=1 h");
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--reps" -> reps = Integer.parseInt(args[++i]);
+        case "--only" -> only = args[++i];
+        case "--set" -> sets.add(args[++i]);
+        default -> scenario = Path.of(args[i]);
+      }
+    }
+    // The comparison is defined for a full-fidelity PSL run; other schemes have other floors.
+    sets.add("scheme=psl");
+    sets.add("fidelity=full");
+    Settings s = Settings.load(scenario, sets);
+
+    System.out.printf(
+        Locale.ROOT,
+        "scenario %s: %d devices, %d rounds, batch %d, model %s cut %d, reps %d after 1 warm-up%n",
+        scenario,
+        s.devices().count(),
+        s.rounds(),
+        s.batchSize(),
+        s.model().name(),
+        s.model().cut(),
+        reps);
+    List<Timing> psl = new ArrayList<>();
+    List<Timing> plain = new ArrayList<>();
+    for (int r = 0; r <= reps; r++) {
+      String tag = r == 0 ? "warm-up" : "rep " + r;
+      if (!only.equals("plain")) {
+        Timing t = runPsl(s);
+        print(tag + " psl  ", t);
+        if (r > 0) {
+          psl.add(t);
+        }
+      }
+      if (!only.equals("psl")) {
+        Timing t = runPlain(s);
+        print(tag + " plain", t);
+        if (r > 0) {
+          plain.add(t);
+        }
+      }
+    }
+    Comparator<Timing> byWall = Comparator.comparingDouble(Timing::wallS);
+    if (!psl.isEmpty()) {
+      print("best psl  ", psl.stream().min(byWall).orElseThrow());
+    }
+    if (!plain.isEmpty()) {
+      print("best plain", plain.stream().min(byWall).orElseThrow());
+    }
+    if (!psl.isEmpty() && !plain.isEmpty()) {
+      double ratio =
+          psl.stream().min(byWall).orElseThrow().wallS()
+              / plain.stream().min(byWall).orElseThrow().wallS();
+      System.out.printf(Locale.ROOT, "ratio psl/plain (best wall): %.3f (goal <= 1.2)%n", ratio);
+    }
+    System.exit(0);
+  }
+
+  private static void print(String tag, Timing t) {
+    System.out.printf(
+        Locale.ROOT,
+        "%s: wall %.2f s, user %.2f s, sys %.2f s, final accuracy %.4f, last-round loss %.4f%n",
+        tag,
+        t.wallS(),
+        t.userS(),
+        t.sysS(),
+        t.accuracy(),
+        t.loss());
+  }
+
+  /** One PSL run through the emulator into a temporary folder, deleted afterwards. */
+  static Timing runPsl(Settings s) throws IOException {
+    Emulation.Prepared p = Emulation.prepare(s);
+    Path dir = Files.createTempDirectory("splitemu-overhead-");
+    Files.delete(dir);
+    try {
+      double[] cpu0 = cpuSeconds();
+      long t0 = System.nanoTime();
+      Emulation.Outcome o = Emulation.run(p, dir, RunListener.NONE);
+      long t1 = System.nanoTime();
+      double[] cpu1 = cpuSeconds();
+      List<RoundRecord> rounds = o.rounds();
+      RoundRecord last = rounds.get(rounds.size() - 1);
+      return new Timing(
+          (t1 - t0) / 1e9,
+          cpu1[0] - cpu0[0],
+          cpu1[1] - cpu0[1],
+          last.testAccuracy(),
+          last.trainLoss());
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  /**
+   * The floor: the unsplit model trained on the concatenation of the devices' batches, device 0
+   * first, exactly as the PSL server concatenates them, with the same evaluations.
+   */
+  static Timing runPlain(Settings s) throws IOException {
+    long seed = s.seed();
+    int n = s.devices().count();
+    int b = s.batchSize();
+    DatasetSplit data = loadData(s);
+    Partition partition = partition(s, data.train());
+    DataType dtype = s.model().dataType().equals("double") ? DataType.DOUBLE : DataType.FLOAT;
+    ModelOptions opts =
+        new ModelOptions(
+            SeededStreams.seedFor(seed, "model/init"),
+            s.model().optimizer().equals("adam") ? UpdaterKind.ADAM : UpdaterKind.SGD_MOMENTUM,
+            s.model().learningRate(),
+            Math.min(s.model().momentum(), 0.999999),
+            dtype);
+    ChainModel model = ModelZoo.create(s.model().name(), opts);
+    Slice whole = model.whole();
+    List<Cursor> cursors = new ArrayList<>();
+    int steps = s.localSteps();
+    for (int d = 0; d < n; d++) {
+      int[] shard = partition.indices(d);
+      cursors.add(new Cursor(shard, SeededStreams.seedFor(seed, "batches/device-" + d)));
+      if (s.localSteps() == 0) {
+        steps = Math.max(steps, (shard.length + b - 1) / b);
+      }
+    }
+    Dataset train = data.train();
+    Dataset test = data.test();
+    int evalN =
+        s.data().evalSamples() <= 0 ? test.size() : Math.min(s.data().evalSamples(), test.size());
+
+    double[] cpu0 = cpuSeconds();
+    long t0 = System.nanoTime();
+    double accuracy = Double.NaN;
+    double loss = Double.NaN;
+    for (int round = 1; round <= s.rounds(); round++) {
+      double lossSum = 0;
+      for (int step = 0; step < steps; step++) {
+        INDArray[] xs = new INDArray[n];
+        INDArray[] ys = new INDArray[n];
+        for (int d = 0; d < n; d++) {
+          Batch batch = train.batch(cursors.get(d).nextBatch(b), dtype);
+          xs[d] = batch.features();
+          ys[d] = batch.labels();
+        }
+        INDArray x = n == 1 ? xs[0] : Nd4j.concat(0, xs);
+        INDArray y = n == 1 ? ys[0] : Nd4j.concat(0, ys);
+        LossStep st = whole.trainStep(x, y);
+        lossSum += st.loss();
+      }
+      loss = lossSum / steps;
+      if (round % s.evalEvery() == 0 || round == s.rounds()) {
+        accuracy = evaluate(whole, test, evalN, dtype);
+      }
+    }
+    long t1 = System.nanoTime();
+    double[] cpu1 = cpuSeconds();
+    return new Timing((t1 - t0) / 1e9, cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], accuracy, loss);
+  }
+
+  // The same chunked pass over the test set as the edge server's evaluation.
+  private static double evaluate(Slice whole, Dataset test, int n, DataType dtype) {
+    int correct = 0;
+    int chunk = 1000;
+    for (int from = 0; from < n; from += chunk) {
+      int to = Math.min(n, from + chunk);
+      int[] idx = new int[to - from];
+      for (int i = 0; i < idx.length; i++) {
+        idx[i] = from + i;
+      }
+      Batch batch = test.batch(idx, dtype);
+      INDArray predicted = whole.output(batch.features()).argMax(1);
+      INDArray truth = batch.labels().argMax(1);
+      for (int i = 0; i < idx.length; i++) {
+        if (predicted.getLong(i) == truth.getLong(i)) {
+          correct++;
+        }
+      }
+    }
+    return n == 0 ? Double.NaN : correct / (double) n;
+  }
+
+  // The runtime's data set and partition for these settings (Emulation builds them the same way).
+  private static DatasetSplit loadData(Settings s) throws IOException {
+    if (s.data().dataset().equals("mnist")) {
+      return MnistLoader.load(s.data().dir());
+    }
+    return SyntheticDataset.generate(
+        s.data().trainSamples(),
+        s.data().testSamples(),
+        SeededStreams.seedFor(s.seed(), "data/synthetic"));
+  }
+
+  private static Partition partition(Settings s, Dataset train) {
+    Map<String, Number> params = new HashMap<>();
+    switch (s.data().partition()) {
+      case "dirichlet" -> params.put("alpha", s.data().dirichletAlpha());
+      case "shards" -> params.put("shards-per-device", s.data().shardsPerDevice());
+      case "quantity" -> params.put("sigma", s.data().quantitySigma());
+      default -> {}
+    }
+    return Partitioners.create(s.data().partition(), params)
+        .partition(train, s.devices().count(), SeededStreams.seedFor(s.seed(), "partition"));
+  }
+
+  /**
+   * A device's batch order, as the runtime draws it: seeded permutations of the shard, b indices at
+   * a time, a batch that runs past a pass completed from the next permutation. The runtime's own
+   * cursor is package-private to the actors; this must stay in step with it (the benchmark prints
+   * both runs' final accuracy, which would drift apart if the orders differed).
+   */
+  static final class Cursor {
+    private final int[] shard;
+    private final SplittableRandom rng;
+    private int[] order;
+    private int next;
+
+    Cursor(int[] shard, long seed) {
+      this.shard = shard.clone();
+      this.rng = new SplittableRandom(seed);
+      this.order = permutation();
+    }
+
+    int[] nextBatch(int b) {
+      int[] batch = new int[b];
+      for (int i = 0; i < b; i++) {
+        if (next == order.length) {
+          order = permutation();
+          next = 0;
+        }
+        batch[i] = order[next++];
+      }
+      return batch;
+    }
+
+    private int[] permutation() {
+      int[] p = shard.clone();
+      for (int i = p.length - 1; i > 0; i--) {
+        int j = rng.nextInt(i + 1);
+        int t = p[i];
+        p[i] = p[j];
+        p[j] = t;
+      }
+      return p;
+    }
+  }
+
+  // Process user and system CPU seconds from /proc (Linux); NaN elsewhere.
+  private static double[] cpuSeconds() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // After the command name: state is field 3, utime field 14, stime field 15 (clock ticks).
+      double hz = 100.0;
+      return new double[] {Long.parseLong(f[11]) / hz, Long.parseLong(f[12]) / hz};
+    } catch (IOException | RuntimeException e) {
+      return new double[] {Double.NaN, Double.NaN};
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
