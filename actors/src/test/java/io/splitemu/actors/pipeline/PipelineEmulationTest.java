@@ -50,6 +50,28 @@ class PipelineEmulationTest {
   }
 
   @Test
+  void hopMemoryLimitTooSmall_isRefusedNamingTheKey() {
+    Settings s =
+        MpslEstimateAgreementTest.scenario(
+            MpslEstimateAgreementTest.profiles(), "mpsl", 100, 3, "mpsl.hop-memory-bytes = 1e9\n");
+    SettingsException e = assertThrows(SettingsException.class, () -> Emulation.prepare(s));
+    assertTrue(e.getMessage().startsWith("splitemu.mpsl.hop-memory-bytes:"), e.getMessage());
+  }
+
+  @Test
+  void hopSlowdown_scalesEachHopsMeasuredTimes() {
+    Path p = MpslEstimateAgreementTest.profiles();
+    PipelinePlan same = MpslPlanner.plan(MpslEstimateAgreementTest.scenario(p, "mpsl", 10, 1, ""));
+    PipelinePlan slow =
+        MpslPlanner.plan(
+            MpslEstimateAgreementTest.scenario(p, "mpsl", 10, 1, "mpsl.hop-slowdown = [2.5]\n"));
+    PipelinePlan.Stage a = same.lanes().get(0).hops().get(0);
+    PipelinePlan.Stage b = slow.lanes().get(0).hops().get(0);
+    assertEquals(2.5 * a.forwardS(), b.forwardS(), 1e-9);
+    assertEquals(2.5 * a.backwardS(), b.backwardS(), 1e-9);
+  }
+
+  @Test
   void tooManyHopsForTheMiddleUnits_isRefusedNamingTheKeys() {
     Settings s =
         MpslEstimateAgreementTest.scenario(
