@@ -10,7 +10,10 @@ import io.splitemu.planner.latency.DeviceState;
 import io.splitemu.planner.latency.RateFunction;
 import io.splitemu.planner.latency.ServerState;
 import io.splitemu.planner.latency.ShannonRate;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -81,5 +84,38 @@ public class CpslPlanBenchmark {
   @Benchmark
   public RoundPlan planRound() {
     return planner.planRound(4, state, server, 1);
+  }
+
+  /**
+   * CPU time of one plan, for a machine shared with other jobs where JMH's wall-clock figures
+   * mostly measure waiting: {@code java -cp benchmarks.jar io.splitemu.bench.CpslPlanBenchmark
+   * DEVICES LINKS [PLANS]} prints the median and minimum thread CPU time over PLANS plans (default
+   * 30) after as many warm-up plans.
+   */
+  public static void main(String[] args) {
+    if (args.length < 2) {
+      System.err.println("usage: CpslPlanBenchmark DEVICES linear|shannon [PLANS]");
+      System.exit(2);
+    }
+    CpslPlanBenchmark b = new CpslPlanBenchmark();
+    b.devices = Integer.parseInt(args[0]);
+    b.links = args[1];
+    b.proposalsPerDevice = 5;
+    int plans = args.length > 2 ? Integer.parseInt(args[2]) : 30;
+    b.setup();
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    for (int i = 0; i < plans; i++) {
+      b.planRound();
+    }
+    long[] cpu = new long[plans];
+    for (int i = 0; i < plans; i++) {
+      long t = mx.getCurrentThreadCpuTime();
+      b.planRound();
+      cpu[i] = mx.getCurrentThreadCpuTime() - t;
+    }
+    Arrays.sort(cpu);
+    System.out.printf(
+        "CPSL plan, %d devices, %s links: CPU median %.2f ms, min %.2f ms over %d plans%n",
+        b.devices, b.links, cpu[plans / 2] / 1e6, cpu[0] / 1e6, plans);
   }
 }
