@@ -56,7 +56,8 @@ public record Settings(
   /** The schemes this build runs. */
   public static final Set<String> SCHEMES =
       Set.of("sl", "psl", "sfl-v1", "sfl-v2", "cpsl", "cpsl-random", "cpsl-fixed", "mpsl",
-          "mpsl-horizontal", "dag-mincut", "dag-chain", "dag-device", "dag-server");
+          "mpsl-horizontal", "dag-mincut", "dag-chain", "dag-device", "dag-server",
+          "edgesplit", "edgesplit-uniform", "sfl-compute", "sfl-compute-uniform");
 
   // Keys whose content is free-form here and checked by their own readers.
   private static final List<String> OPEN_PATHS =

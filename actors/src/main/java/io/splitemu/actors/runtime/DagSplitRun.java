@@ -5,11 +5,6 @@ import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.config.SettingsReader;
-import io.splitemu.actors.results.DeviceRecord;
-import io.splitemu.actors.results.EventRecord;
-import io.splitemu.actors.results.ResultsWriter;
-import io.splitemu.actors.results.RoundRecord;
-import io.splitemu.actors.results.Summary;
 import io.splitemu.model.profile.DagLayer;
 import io.splitemu.model.profile.DagProfile;
 import io.splitemu.model.profile.ModelProfiles;
@@ -17,20 +12,11 @@ import io.splitemu.planner.dag.DagSplit;
 import io.splitemu.planner.dag.DagSplitter;
 import io.splitemu.planner.dag.SplitRates;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * DAG-split training in {@code timing} fidelity (LATENCY-MODEL.md section 5): each device trains a
@@ -51,8 +37,6 @@ public final class DagSplitRun {
   /** The split policies, as scheme names. */
   public static final List<String> SCHEMES =
       List.of("dag-mincut", "dag-chain", "dag-device", "dag-server");
-
-  private static final long PROBE_BYTES = 1 << 16;
 
   private DagSplitRun() {}
 
@@ -169,137 +153,38 @@ public final class DagSplitRun {
     DagProfile dag = profile(s);
     int n = s.devices().count();
     double[] flops = Emulation.perDevice(s.devices().flops(), n, s.seed(), "devices/flops");
-    List<Emulation.LinkPair> links = Emulation.links(s, n);
-    List<Emulation.LinkPair> probes = Emulation.links(s, n);
-    Path out =
-        dir != null
-            ? dir
-            : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
-    ResultsWriter writer = ResultsWriter.open(out, s.resolved());
-    long wallStart = System.nanoTime();
-    CompletableFuture<String> done = new CompletableFuture<>();
-    Behavior<Void> guardian =
-        Behaviors.setup(
-            ctx -> {
-              List<ActorRef<DagDevice.Command>> devices = new ArrayList<>();
-              ActorRef<DagServer.Command> server =
-                  ctx.spawn(DagServer.create(s.serverFlops() / n), "dag-server");
-              for (int d = 0; d < n; d++) {
-                devices.add(
-                    ctx.spawn(
-                        DagDevice.create(
-                            d, flops[d], links.get(d).up(), links.get(d).down(), server),
-                        "dag-device-" + d));
-              }
-              ctx.spawn(
-                  DagController.create(
-                      s, dag, flops, probes, devices, writer, listener, wallStart, done),
-                  "dag-controller");
-              return Behaviors.empty();
-            });
-    ActorSystem<Void> system =
-        ActorSystem.create(
-            guardian,
-            "splitemu-dag",
-            ConfigFactory.parseString(
-                    "pekko.loglevel = WARNING\npekko.log-dead-letters = off\n"
-                        + "pekko.coordinated-shutdown.exit-jvm = off\n")
-                .withFallback(ConfigFactory.defaultReference(DagSplitRun.class.getClassLoader())));
-    String error;
-    try {
-      error = done.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while the run was going on", e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("run failed: " + e.getCause(), e.getCause());
-    } finally {
-      system.terminate();
-      try {
-        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        // Everything is recorded already.
-      }
-      writer.close();
-    }
-    if (error != null) {
-      throw new IllegalStateException(error);
-    }
-    Map<String, Long> memory = new HashMap<>();
-    Summary summary = writer.finish(s.scenario(), s.scheme(), s.seed(), s.targetAccuracy(), memory);
-    return new Emulation.Outcome(out, summary, writer.rounds());
-  }
-
-  /** One round's measurements of a device, for the controller. */
-  record DeviceRound(
-      int device,
-      long endNs,
-      long computeNs,
-      long upNs,
-      long downNs,
-      long serverNs,
-      long bytesUp,
-      long bytesDown) {}
-
-  /** Formats a number for an event detail. */
-  static String fmt(double v) {
-    return String.format(Locale.ROOT, "%.6g", v);
-  }
-
-  /** Builds the round row of the controller from the devices' rounds (critical device). */
-  static RoundRecord roundRow(
-      Settings s, int round, long startNs, List<DeviceRound> rounds, String cut, double wallS) {
-    DeviceRound crit = rounds.get(0);
-    for (DeviceRound r : rounds) {
-      if (r.endNs() > crit.endNs()) {
-        crit = r;
-      }
-    }
-    double latency = (crit.endNs() - startNs) / 1e9;
-    double server = crit.serverNs() / 1e9;
-    double compute = crit.computeNs() / 1e9;
-    double comm = latency - server - compute;
-    return new RoundRecord(
-        round,
-        s.scheme(),
-        crit.endNs() / 1e9,
-        latency,
-        compute,
-        server,
-        comm,
-        0,
-        rounds.size(),
-        0,
-        cut,
-        1,
-        Double.NaN,
-        Double.NaN,
-        wallS);
-  }
-
-  /** A device row for {@code devices.csv}. */
-  static DeviceRecord deviceRow(int round, DeviceRound r, String cut) {
-    return new DeviceRecord(
-        round,
-        r.device(),
-        0,
-        cut,
-        r.computeNs() / 1e9,
-        r.upNs() / 1e9,
-        r.downNs() / 1e9,
-        r.bytesUp(),
-        r.bytesDown(),
-        Double.NaN,
-        true);
-  }
-
-  /** An event row. */
-  static EventRecord event(long ns, int round, String kind, String subject, String detail) {
-    return new EventRecord(ns / 1e9, round, kind, subject, detail);
-  }
-
-  /** Bytes of the link probe the controller sends at each round start. */
-  static long probeBytes() {
-    return PROBE_BYTES;
+    SplitPolicy policy =
+        (round, up, down) -> {
+          List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
+          for (int d = 0; d < n; d++) {
+            SplitRates rates =
+                new SplitRates(flops[d], s.serverFlops() / n, up[d], down[d], s.batchSize());
+            DagSplit split = plan(s.scheme(), dag, rates);
+            SplitCosts c = SplitCosts.of(dag, split);
+            plans.add(
+                new SplitPolicy.DevicePlan(
+                    s.localSteps(),
+                    c.deviceForwardFlops(),
+                    c.deviceBackwardFlops(),
+                    c.serverFlops(),
+                    c.upBytes(),
+                    c.downBytes(),
+                    1.0,
+                    1.0,
+                    s.serverFlops() / n,
+                    0,
+                    1.0,
+                    1.0,
+                    false,
+                    Integer.toString(split.deviceLayers().size()),
+                    c.label()
+                        + "; predicted "
+                        + SplitRun.fmt(split.costSeconds())
+                        + " s per iteration"));
+          }
+          return plans;
+        };
+    return SplitRun.run(
+        s, dir, listener, policy, flops, Emulation.links(s, n), Emulation.links(s, n));
   }
 }

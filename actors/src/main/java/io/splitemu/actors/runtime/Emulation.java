@@ -88,6 +88,10 @@ public final class Emulation {
       // DAG-profile models in timing fidelity, split re-planned per round (docs/dag.md).
       return DagSplitRun.run(s, dir, listener);
     }
+    if (ShareSplitRun.handles(s.scheme())) {
+      // Per-device cuts and shares (EdgeSplit, SFL-compute) on the split engine (docs/edgesplit.md).
+      return ShareSplitRun.run(s, dir, listener);
+    }
     if (io.splitemu.actors.config.MpslSettings.isPipeline(s.scheme())) {
       // MP-SL is a pipeline, not rounds of barriers: it has its own actors (docs/mpsl.md).
       return io.splitemu.actors.pipeline.PipelineEmulation.run(s, dir, listener);
@@ -205,6 +209,16 @@ public final class Emulation {
 
   /** Builds everything the run needs and checks the user's input; creates no files. */
   public static Prepared prepare(Settings s) {
+    if (ShareSplitRun.handles(s.scheme())) {
+      ShareSplitRun.check(s);
+      return new Prepared(
+          s,
+          (w, l) -> {
+            throw new IllegalStateException(s.scheme() + " runs without a supervisor");
+          },
+          0,
+          0);
+    }
     if (DagSplitRun.isDag(s.scheme())) {
       DagSplitRun.check(s); // the run checks and builds again
       return new Prepared(
@@ -477,7 +491,7 @@ public final class Emulation {
     return c.link(prop);
   }
 
-  private static List<Path> assign(List<Path> files, int n, long seed, String how, String dir) {
+  static List<Path> assign(List<Path> files, int n, long seed, String how, String dir) {
     List<Path> order = new ArrayList<>(files);
     if (how.equals("shuffled")) {
       SplittableRandom rng = SeededStreams.stream(seed, "links/trace-assign/" + dir);
@@ -495,7 +509,7 @@ public final class Emulation {
     return out;
   }
 
-  private static Trace trace(Map<Path, Trace> cache, Path file, String format) {
+  static Trace trace(Map<Path, Trace> cache, Path file, String format) {
     return cache.computeIfAbsent(
         file,
         f -> {

@@ -85,7 +85,8 @@ class RunCommandTest {
           "  data { dataset = mnist, dir = \"" + tmp.resolve("none") + "\" }\n",
           "  model.name = lenet6\n",
           "  model.cut = 9\n",
-          "  mode = paced\n"
+          "  mode = paced\n  speedup = 0\n",
+          "  metrics.port = 70000\n"
         }) {
       ProfileCommandTest.Result r =
           ProfileCommandTest.cli("run", scenario(bad).toString(), "--out", out.toString());

@@ -1,0 +1,302 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.config.SettingsException;
+import io.splitemu.model.nn.ModelZoo;
+import io.splitemu.model.profile.BuiltinProfiles;
+import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.net.link.FaultSchedule;
+import io.splitemu.net.link.LinkFaults;
+import io.splitemu.net.link.LinkModel;
+import io.splitemu.net.trace.EndPolicy;
+import io.splitemu.net.trace.Trace;
+import io.splitemu.planner.edgesplit.EdgeSplitPlan;
+import io.splitemu.planner.edgesplit.EdgeSplitPlanner;
+import io.splitemu.planner.latency.CutCosts;
+import io.splitemu.planner.latency.DeviceState;
+import io.splitemu.planner.latency.RateFunction;
+import io.splitemu.planner.latency.ServerState;
+import io.splitemu.planner.sfl.SflPlan;
+import io.splitemu.planner.sfl.SflPlanner;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * EdgeSplit and SFL with server compute allocation on the per-device split engine, in {@code
+ * timing} fidelity (LATENCY-MODEL.md sections 4 and 5).
+ *
+ * <p>Every round the controller probes each device's full-band link rates and the scheme's planner
+ * decides per-device cuts and shares from them (rates linear in the share): {@code edgesplit} (cut
+ * and uplink/downlink bandwidth share by the alternation, memory limits respected, equal server
+ * shares, models uploaded and the aggregate downloaded at a barrier after the epoch) and {@code
+ * sfl-compute} (cut and server compute share by the alternation, dedicated links, each device
+ * uploads its model after its own steps). {@code edgesplit-uniform} and {@code sfl-compute-uniform}
+ * are the baselines: one cut for all (the best one every device can hold), equal shares. Each
+ * device runs {@code local-steps} iterations per round.
+ */
+public final class ShareSplitRun {
+
+  /** The schemes run here. */
+  public static final List<String> SCHEMES =
+      List.of("edgesplit", "edgesplit-uniform", "sfl-compute", "sfl-compute-uniform");
+
+  private ShareSplitRun() {}
+
+  /** Whether {@code scheme} runs here. */
+  public static boolean handles(String scheme) {
+    return SCHEMES.contains(scheme);
+  }
+
+  /** The chain profile of the scenario's model: a zoo model or a built-in profile. */
+  static ChainProfile profile(Settings s) {
+    String name = s.model().name();
+    if (ModelZoo.names().contains(name)) {
+      return ModelZoo.profile(name);
+    }
+    if (BuiltinProfiles.names().contains(name)) {
+      return BuiltinProfiles.chain(name);
+    }
+    throw new SettingsException(
+        "splitemu.model.name: unknown model \""
+            + name
+            + "\"; known: "
+            + String.join(", ", ModelZoo.names())
+            + ", "
+            + String.join(", ", BuiltinProfiles.names()));
+  }
+
+  /** Checks a scenario of these schemes without running it. */
+  public static void check(Settings s) {
+    profile(s);
+    if (s.fidelity() != Settings.Fidelity.TIMING) {
+      throw new SettingsException(
+          "splitemu.fidelity: "
+              + s.scheme()
+              + " runs only in timing fidelity in this build; set fidelity = timing");
+    }
+    if (s.localSteps() < 1) {
+      throw new SettingsException(
+          "splitemu.local-steps: " + s.scheme() + " needs the iterations per round (>= 1)");
+    }
+    if (s.links().kind().equals("shannon")) {
+      throw new SettingsException(
+          "splitemu.links.kind: "
+              + s.scheme()
+              + " plans with rates linear in the share; use static or trace links");
+    }
+  }
+
+  /** Runs the scenario and reports it like {@link Emulation#run}. */
+  public static Emulation.Outcome run(Settings s, Path dir, RunListener listener) {
+    check(s);
+    ChainProfile profile = profile(s);
+    CutCosts costs = CutCosts.of(profile);
+    int n = s.devices().count();
+    int b = s.batchSize();
+    double[] flops = Emulation.perDevice(s.devices().flops(), n, s.seed(), "devices/flops");
+    double[] memory =
+        Emulation.perDevice(s.devices().memoryBytes(), n, s.seed(), "devices/memory-bytes");
+    ServerState server = new ServerState(s.serverFlops());
+    String scheme = s.scheme();
+    SplitPolicy policy =
+        (round, up, down) -> {
+          List<DeviceState> states = new ArrayList<>();
+          for (int d = 0; d < n; d++) {
+            states.add(
+                new DeviceState(
+                    "device-" + d,
+                    flops[d],
+                    (long) s.localSteps() * b,
+                    RateFunction.linear(up[d]),
+                    RateFunction.linear(down[d]),
+                    (long) memory[d]));
+          }
+          List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
+          if (scheme.startsWith("edgesplit")) {
+            EdgeSplitPlanner planner = new EdgeSplitPlanner(costs, b);
+            EdgeSplitPlan p =
+                scheme.equals("edgesplit")
+                    ? planner.plan(states, server)
+                    : planner.uniformBaseline(states, server);
+            double[] aggUp = aggregationShares(costs, p.cuts(), up);
+            double[] aggDown = aggregationShares(costs, p.cuts(), down);
+            for (int d = 0; d < n; d++) {
+              int cut = p.cuts()[d];
+              double beta = p.bandwidthShares()[d];
+              plans.add(
+                  plan(
+                      s,
+                      costs,
+                      cut,
+                      costs.cutBytes(cut) + 4, // activations and int32 labels (section 3)
+                      beta,
+                      p.serverShares()[d] * s.serverFlops(),
+                      aggUp[d],
+                      aggDown[d],
+                      true,
+                      String.format(
+                          java.util.Locale.ROOT,
+                          "cut %d, bandwidth share %.4f, server share %.4f; predicted round %s s",
+                          cut,
+                          beta,
+                          p.serverShares()[d],
+                          SplitRun.fmt(p.round().total()))));
+            }
+          } else {
+            SflPlanner planner = new SflPlanner(costs, b);
+            int[] cuts;
+            double[] rates;
+            double predicted;
+            if (scheme.equals("sfl-compute")) {
+              SflPlan p = planner.plan(states, server);
+              cuts = p.cuts();
+              rates = p.serverFlops();
+              predicted = p.makespan();
+            } else {
+              UniformSfl u = uniformSfl(costs, b, states, s.serverFlops());
+              cuts = u.cuts();
+              rates = u.rates();
+              predicted = u.makespan();
+            }
+            for (int d = 0; d < n; d++) {
+              plans.add(
+                  plan(
+                      s,
+                      costs,
+                      cuts[d],
+                      costs.cutBytes(cuts[d]),
+                      1.0,
+                      rates[d],
+                      1.0,
+                      1.0,
+                      false,
+                      String.format(
+                          java.util.Locale.ROOT,
+                          "cut %d, server %.4g FLOP/s; predicted round %s s",
+                          cuts[d],
+                          rates[d],
+                          SplitRun.fmt(predicted))));
+            }
+          }
+          return plans;
+        };
+    return SplitRun.run(s, dir, listener, policy, flops, links(s, n), links(s, n));
+  }
+
+  private static SplitPolicy.DevicePlan plan(
+      Settings s,
+      CutCosts c,
+      int cut,
+      long upBytes,
+      double linkShare,
+      double serverRate,
+      double modelUpShare,
+      double modelDownShare,
+      boolean barrier,
+      String label) {
+    return new SplitPolicy.DevicePlan(
+        s.localSteps(),
+        c.deviceForwardFlops(cut),
+        c.deviceBackwardFlops(cut),
+        c.serverFlops(cut),
+        upBytes,
+        c.cutBytes(cut),
+        linkShare,
+        linkShare,
+        serverRate,
+        c.deviceParamBytes(cut),
+        modelUpShare,
+        modelDownShare,
+        barrier,
+        Integer.toString(cut),
+        label);
+  }
+
+  /**
+   * Shares of the band for EdgeSplit's aggregation phase, where every device moves its device-side
+   * model at once: min-max over the model transfers, which for rates linear in the share gives x_n
+   * proportional to W(p_n) / R_n, and every transfer ends at sum_n 8 W(p_n) / R_n. The training
+   * shares beta_n balance the epoch, not this phase (a device with a tiny beta_n would otherwise
+   * take long to send its model).
+   */
+  static double[] aggregationShares(CutCosts c, int[] cuts, double[] fullRateBps) {
+    int n = cuts.length;
+    double[] t = new double[n];
+    double total = 0;
+    for (int d = 0; d < n; d++) {
+      t[d] = 8.0 * c.deviceParamBytes(cuts[d]) / fullRateBps[d];
+      total += t[d];
+    }
+    double[] x = new double[n];
+    for (int d = 0; d < n; d++) {
+      x[d] = total > 0 ? t[d] / total : 1.0 / n;
+      if (!(x[d] > 0)) {
+        x[d] = 1.0 / n; // a device with no model to move: any share works
+      }
+    }
+    return x;
+  }
+
+  /** The SFL baseline: the best single cut for all with equal server compute. */
+  record UniformSfl(int[] cuts, double[] rates, double makespan) {}
+
+  static UniformSfl uniformSfl(CutCosts c, int b, List<DeviceState> states, double serverFlops) {
+    int n = states.size();
+    double[] rates = new double[n];
+    Arrays.fill(rates, serverFlops / n);
+    int best = -1;
+    double bestT = Double.POSITIVE_INFINITY;
+    for (int l = 1; l < c.units(); l++) {
+      int[] cuts = new int[n];
+      Arrays.fill(cuts, l);
+      double t =
+          io.splitemu.planner.latency.SchemeLatency.sflRound(c, cuts, b, states, rates).total();
+      if (t < bestT) {
+        bestT = t;
+        best = l;
+      }
+    }
+    int[] cuts = new int[n];
+    Arrays.fill(cuts, best);
+    return new UniformSfl(cuts, rates, bestT);
+  }
+
+  /**
+   * The device links with shares that scale the rate: static links as in {@link Emulation}, trace
+   * links scaled by the share for the whole run (a share of the band carries that share of the
+   * trace's capacity).
+   */
+  static List<Emulation.LinkPair> links(Settings s, int n) {
+    Settings.LinkSettings l = s.links();
+    if (!l.kind().equals("trace")) {
+      return Emulation.links(s, n);
+    }
+    long prop = l.propagationDelay().toNanos();
+    List<Path> ups = Emulation.assign(l.traceUplink(), n, s.seed(), l.traceAssign(), "up");
+    List<Path> downs = Emulation.assign(l.traceDownlink(), n, s.seed(), l.traceAssign(), "down");
+    EndPolicy end = EndPolicy.parse(l.traceEnd());
+    Map<Path, Trace> read = new HashMap<>();
+    List<Emulation.LinkPair> out = new ArrayList<>();
+    for (int d = 0; d < n; d++) {
+      LinkModel up = Emulation.trace(read, ups.get(d), l.traceFormat()).link(end, prop);
+      LinkModel down = Emulation.trace(read, downs.get(d), l.traceFormat()).link(end, prop);
+      out.add(
+          new Emulation.LinkPair(
+              new EmulatedLink((r, x) -> scaled(up, x)),
+              new EmulatedLink((r, x) -> scaled(down, x))));
+    }
+    return out;
+  }
+
+  private static LinkModel scaled(LinkModel m, double share) {
+    if (share >= 1.0) {
+      return m;
+    }
+    return LinkFaults.apply(
+        m, FaultSchedule.builder().degradation(0, Long.MAX_VALUE, share).build());
+  }
+}

@@ -1,0 +1,212 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.ResultsWriter;
+import io.splitemu.actors.results.RoundRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The supervisor of a per-device split run: at each round start it probes every device's links (on
+ * copies of the links, so probes never delay training traffic), asks the policy for the round's
+ * plans, runs the devices in parallel, runs the aggregation barrier when the plan has one, and
+ * records the round.
+ */
+final class SplitController extends AbstractBehavior<SplitController.Command> {
+
+  /** What the controller accepts. */
+  interface Command {}
+
+  /** A device finished its steps (and its own model upload, if not at a barrier). */
+  record DeviceDone(SplitRun.DeviceRound round) implements Command {}
+
+  /** A device's model reached the server (upload) or the device (download) at {@code endNs}. */
+  record ModelMoved(int device, long endNs, long linkNs, long bytes) implements Command {}
+
+  private final Settings s;
+  private final SplitPolicy policy;
+  private final List<Emulation.LinkPair> probes;
+  private final List<ActorRef<SplitDevice.Command>> devices;
+  private final ResultsWriter writer;
+  private final RunListener listener;
+  private final long wallStart;
+  private final CompletableFuture<String> done;
+  private final String[] labels;
+  private final TreeMap<Integer, SplitRun.DeviceRound> replies = new TreeMap<>();
+  private final TreeMap<Integer, ModelMoved> uploads = new TreeMap<>();
+  private final TreeMap<Integer, ModelMoved> downloads = new TreeMap<>();
+  private List<SplitPolicy.DevicePlan> plans;
+  private int round;
+  private long startNs;
+
+  static Behavior<Command> create(
+      Settings s,
+      SplitPolicy policy,
+      List<Emulation.LinkPair> probes,
+      List<ActorRef<SplitDevice.Command>> devices,
+      ResultsWriter writer,
+      RunListener listener,
+      long wallStart,
+      CompletableFuture<String> done) {
+    return Behaviors.setup(
+        ctx ->
+            new SplitController(
+                ctx, s, policy, probes, devices, writer, listener, wallStart, done));
+  }
+
+  private SplitController(
+      ActorContext<Command> ctx,
+      Settings s,
+      SplitPolicy policy,
+      List<Emulation.LinkPair> probes,
+      List<ActorRef<SplitDevice.Command>> devices,
+      ResultsWriter writer,
+      RunListener listener,
+      long wallStart,
+      CompletableFuture<String> done) {
+    super(ctx);
+    this.s = s;
+    this.policy = policy;
+    this.probes = probes;
+    this.devices = devices;
+    this.writer = writer;
+    this.listener = listener;
+    this.wallStart = wallStart;
+    this.done = done;
+    this.labels = new String[devices.size()];
+    startRound();
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(DeviceDone.class, this::onDeviceDone)
+        .onMessage(ModelMoved.class, this::onModelMoved)
+        .build();
+  }
+
+  private void startRound() {
+    round++;
+    replies.clear();
+    uploads.clear();
+    downloads.clear();
+    int n = devices.size();
+    double[] upBps = new double[n];
+    double[] downBps = new double[n];
+    for (int d = 0; d < n; d++) {
+      Emulation.LinkPair probe = probes.get(d);
+      probe.up().round(round);
+      probe.down().round(round);
+      upBps[d] = measure(probe.up());
+      downBps[d] = measure(probe.down());
+    }
+    try {
+      plans = policy.plan(round, upBps, downBps);
+    } catch (IllegalArgumentException e) {
+      done.complete("round " + round + ": " + e.getMessage());
+      return;
+    }
+    for (int d = 0; d < n; d++) {
+      SplitPolicy.DevicePlan p = plans.get(d);
+      if (!p.label().equals(labels[d])) {
+        labels[d] = p.label();
+        writer.event(
+            SplitRun.event(
+                startNs,
+                round,
+                "replan",
+                "device-" + d,
+                p.label()
+                    + "; probed up "
+                    + SplitRun.fmt(upBps[d])
+                    + " bit/s, down "
+                    + SplitRun.fmt(downBps[d])
+                    + " bit/s"));
+      }
+      devices
+          .get(d)
+          .tell(new SplitDevice.RunRound(round, startNs, p, s.batchSize(), getContext().getSelf()));
+    }
+  }
+
+  /** The rate a probe of {@link SplitRun#PROBE_BYTES} achieves from the round start. */
+  private double measure(LinkTiming link) {
+    long bytes = SplitRun.PROBE_BYTES;
+    long arrival = link.arrival(startNs, bytes, 1.0);
+    long ns = Math.max(1, arrival - startNs);
+    return 8.0 * bytes / (ns / 1e9);
+  }
+
+  private Behavior<Command> onDeviceDone(DeviceDone m) {
+    replies.put(m.round().device(), m.round());
+    if (replies.size() < devices.size()) {
+      return this;
+    }
+    if (!plans.get(0).aggregateAtBarrier()) {
+      return endRound();
+    }
+    long barrier = startNs;
+    for (SplitRun.DeviceRound r : replies.values()) {
+      barrier = Math.max(barrier, r.endNs());
+    }
+    for (ActorRef<SplitDevice.Command> d : devices) {
+      d.tell(new SplitDevice.Aggregate(barrier, getContext().getSelf()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onModelMoved(ModelMoved m) {
+    if (uploads.size() < devices.size()) {
+      uploads.put(m.device(), m);
+      if (uploads.size() == devices.size()) {
+        long all = startNs;
+        for (ModelMoved u : uploads.values()) {
+          all = Math.max(all, u.endNs());
+        }
+        for (ActorRef<SplitDevice.Command> d : devices) {
+          d.tell(new SplitDevice.Download(all, getContext().getSelf()));
+        }
+      }
+      return this;
+    }
+    downloads.put(m.device(), m);
+    return downloads.size() == devices.size() ? endRound() : this;
+  }
+
+  private Behavior<Command> endRound() {
+    List<SplitRun.DeviceRound> rows = new ArrayList<>(replies.values());
+    StringBuilder cut = new StringBuilder();
+    for (int d = 0; d < plans.size(); d++) {
+      cut.append(d == 0 ? "" : ";").append(plans.get(d).cut());
+    }
+    long end = startNs;
+    for (SplitRun.DeviceRound r : rows) {
+      ModelMoved u = uploads.get(r.device());
+      ModelMoved w = downloads.get(r.device());
+      SplitRun.DeviceRound full =
+          u == null ? r : r.withAggregation(u.linkNs(), u.bytes(), w.linkNs(), w.bytes());
+      writer.device(SplitRun.deviceRow(round, full, plans.get(r.device()).cut()));
+      end = Math.max(end, w != null ? w.endNs() : r.endNs());
+    }
+    RoundRecord row =
+        SplitRun.roundRow(
+            s, round, startNs, end, rows, cut.toString(), (System.nanoTime() - wallStart) / 1e9);
+    writer.round(row);
+    listener.onRound(row);
+    startNs = end;
+    if (round >= s.rounds()) {
+      done.complete(null);
+      return Behaviors.stopped();
+    }
+    startRound();
+    return done.isDone() ? Behaviors.stopped() : this;
+  }
+}

@@ -1,0 +1,203 @@
+package io.splitemu.actors.runtime;
+
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * A device of a per-device split run (DAG splits, EdgeSplit, SFL with compute allocation): runs the
+ * iterations of a round with its own split, compute rate, link shares and server rate, handing the
+ * server part of each iteration to the {@link SplitServer}; then, as the plan says, uploads its
+ * model at once or waits for the controller's aggregation barrier.
+ */
+final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
+
+  /** What a device accepts. */
+  interface Command {}
+
+  /** Run a round from {@code startNs} with the plan {@code plan}. */
+  record RunRound(
+      int round,
+      long startNs,
+      SplitPolicy.DevicePlan plan,
+      int batch,
+      ActorRef<SplitController.Command> replyTo)
+      implements Command {}
+
+  /** The server finished its part of the current iteration at {@code endNs}. */
+  record ServerDone(long endNs, long serverNs) implements Command {}
+
+  /** Upload the device model from {@code startNs} for the aggregation barrier. */
+  record Aggregate(long startNs, ActorRef<SplitController.Command> replyTo) implements Command {}
+
+  /** Download the aggregated model from {@code startNs}. */
+  record Download(long startNs, ActorRef<SplitController.Command> replyTo) implements Command {}
+
+  private final int id;
+  private final double flops;
+  private final LinkTiming up;
+  private final LinkTiming down;
+  private final ActorRef<SplitServer.Command> server;
+
+  private RunRound current;
+  private int step;
+  private long now;
+  private long computeNs;
+  private long upNs;
+  private long downNs;
+  private long serverNs;
+  private long bytesUp;
+  private long bytesDown;
+
+  static Behavior<Command> create(
+      int id, double flops, LinkTiming up, LinkTiming down, ActorRef<SplitServer.Command> server) {
+    return Behaviors.setup(ctx -> new SplitDevice(ctx, id, flops, up, down, server));
+  }
+
+  private SplitDevice(
+      ActorContext<Command> ctx,
+      int id,
+      double flops,
+      LinkTiming up,
+      LinkTiming down,
+      ActorRef<SplitServer.Command> server) {
+    super(ctx);
+    this.id = id;
+    this.flops = flops;
+    this.up = up;
+    this.down = down;
+    this.server = server;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(RunRound.class, this::onRunRound)
+        .onMessage(ServerDone.class, this::onServerDone)
+        .onMessage(Aggregate.class, this::onAggregate)
+        .onMessage(Download.class, this::onDownload)
+        .build();
+  }
+
+  private Behavior<Command> onRunRound(RunRound m) {
+    current = m;
+    up.round(m.round());
+    down.round(m.round());
+    step = 0;
+    now = m.startNs();
+    computeNs = 0;
+    upNs = 0;
+    downNs = 0;
+    serverNs = 0;
+    bytesUp = 0;
+    bytesDown = 0;
+    return startIteration();
+  }
+
+  private Behavior<Command> startIteration() {
+    SplitPolicy.DevicePlan p = current.plan();
+    if (step == p.steps()) {
+      return endOfSteps();
+    }
+    int b = current.batch();
+    now += compute(b * p.deviceForwardFlops());
+    if (p.upBytes() > 0) {
+      now = send(up, (long) b * p.upBytes(), p.upShare(), true);
+    }
+    if (p.serverFlops() > 0) {
+      server.tell(
+          new SplitServer.Job(
+              id, b * p.serverFlops(), p.serverFlopsPerSecond(), now, getContext().getSelf()));
+      return this;
+    }
+    return finishIteration();
+  }
+
+  private Behavior<Command> onServerDone(ServerDone m) {
+    serverNs += m.serverNs();
+    now = m.endNs();
+    return finishIteration();
+  }
+
+  private Behavior<Command> finishIteration() {
+    SplitPolicy.DevicePlan p = current.plan();
+    if (p.downBytes() > 0) {
+      now = send(down, (long) current.batch() * p.downBytes(), p.downShare(), false);
+    }
+    now += compute(current.batch() * p.deviceBackwardFlops());
+    step++;
+    return startIteration();
+  }
+
+  private Behavior<Command> endOfSteps() {
+    SplitPolicy.DevicePlan p = current.plan();
+    long stepsEnd = now;
+    long modelUpNs = 0;
+    if (p.modelBytes() > 0 && !p.aggregateAtBarrier()) {
+      long before = upNs;
+      now = send(up, p.modelBytes(), p.modelUpShare(), true);
+      modelUpNs = upNs - before;
+    }
+    current.replyTo().tell(new SplitController.DeviceDone(round(stepsEnd, modelUpNs, 0)));
+    return this;
+  }
+
+  private Behavior<Command> onAggregate(Aggregate m) {
+    SplitPolicy.DevicePlan p = current.plan();
+    now = m.startNs();
+    long before = upNs;
+    long upEnd = send(up, p.modelBytes(), p.modelUpShare(), true);
+    long modelUp = upNs - before;
+    now = upEnd;
+    m.replyTo().tell(new SplitController.ModelMoved(id, upEnd, modelUp, p.modelBytes()));
+    return this;
+  }
+
+  private Behavior<Command> onDownload(Download m) {
+    SplitPolicy.DevicePlan p = current.plan();
+    now = m.startNs();
+    long before = downNs;
+    long end = send(down, p.modelBytes(), p.modelDownShare(), false);
+    long modelDown = downNs - before;
+    now = end;
+    m.replyTo().tell(new SplitController.ModelMoved(id, end, modelDown, p.modelBytes()));
+    return this;
+  }
+
+  private SplitRun.DeviceRound round(long stepsEnd, long modelUpNs, long modelDownNs) {
+    return new SplitRun.DeviceRound(
+        id,
+        stepsEnd,
+        now,
+        computeNs,
+        upNs,
+        downNs,
+        serverNs,
+        bytesUp,
+        bytesDown,
+        modelUpNs,
+        modelDownNs);
+  }
+
+  /** Sends {@code bytes} from {@code now} and returns the arrival instant. */
+  private long send(LinkTiming link, long bytes, double share, boolean uplink) {
+    long arrival = link.arrival(now, bytes, share);
+    if (uplink) {
+      upNs += arrival - now;
+      bytesUp += bytes;
+    } else {
+      downNs += arrival - now;
+      bytesDown += bytes;
+    }
+    return arrival;
+  }
+
+  private long compute(double work) {
+    long ns = (long) Math.ceil(work / flops * 1e9);
+    computeNs += ns;
+    return ns;
+  }
+}

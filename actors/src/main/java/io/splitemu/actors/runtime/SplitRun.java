@@ -1,0 +1,205 @@
+package io.splitemu.actors.runtime;
+
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.DeviceRecord;
+import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.ResultsWriter;
+import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.results.Summary;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The per-device split engine in {@code timing} fidelity: a {@link SplitController}, one {@link
+ * SplitDevice} per device and a {@link SplitServer}, driven by a {@link SplitPolicy} (DAG splits,
+ * EdgeSplit, SFL with compute allocation). Every device has its own split, shares and server rate;
+ * the server serves each at its own rate, so the emulated times never depend on message order.
+ */
+final class SplitRun {
+
+  /** Bytes of the link probe the controller sends at each round start. */
+  static final long PROBE_BYTES = 1 << 16;
+
+  private SplitRun() {}
+
+  /** What one device did in a round (emulated ns and bytes). */
+  record DeviceRound(
+      int device,
+      long stepsEndNs,
+      long endNs,
+      long computeNs,
+      long upNs,
+      long downNs,
+      long serverNs,
+      long bytesUp,
+      long bytesDown,
+      long modelUpNs,
+      long modelDownNs) {
+
+    DeviceRound withAggregation(long upLinkNs, long upBytes, long downLinkNs, long downBytes) {
+      return new DeviceRound(
+          device,
+          stepsEndNs,
+          endNs,
+          computeNs,
+          upNs + upLinkNs,
+          downNs + downLinkNs,
+          serverNs,
+          bytesUp + upBytes,
+          bytesDown + downBytes,
+          modelUpNs + upLinkNs,
+          modelDownNs + downLinkNs);
+    }
+  }
+
+  /**
+   * Runs {@code policy} over the scenario's devices and links and reports like {@link Emulation}.
+   */
+  static Emulation.Outcome run(
+      Settings s,
+      Path dir,
+      RunListener listener,
+      SplitPolicy policy,
+      double[] flops,
+      List<Emulation.LinkPair> links,
+      List<Emulation.LinkPair> probes) {
+    int n = flops.length;
+    Path out =
+        dir != null
+            ? dir
+            : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
+    ResultsWriter writer = ResultsWriter.open(out, s.resolved());
+    long wallStart = System.nanoTime();
+    CompletableFuture<String> done = new CompletableFuture<>();
+    Behavior<Void> guardian =
+        Behaviors.setup(
+            ctx -> {
+              ActorRef<SplitServer.Command> server = ctx.spawn(SplitServer.create(), "server");
+              List<ActorRef<SplitDevice.Command>> devices = new ArrayList<>();
+              for (int d = 0; d < n; d++) {
+                devices.add(
+                    ctx.spawn(
+                        SplitDevice.create(
+                            d, flops[d], links.get(d).up(), links.get(d).down(), server),
+                        "device-" + d));
+              }
+              ctx.spawn(
+                  SplitController.create(
+                      s, policy, probes, devices, writer, listener, wallStart, done),
+                  "controller");
+              return Behaviors.empty();
+            });
+    ActorSystem<Void> system =
+        ActorSystem.create(
+            guardian,
+            "splitemu-split",
+            ConfigFactory.parseString(
+                    "pekko.loglevel = WARNING\npekko.log-dead-letters = off\n"
+                        + "pekko.coordinated-shutdown.exit-jvm = off\n")
+                .withFallback(ConfigFactory.defaultReference(SplitRun.class.getClassLoader())));
+    String error;
+    try {
+      error = done.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while the run was going on", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("run failed: " + e.getCause(), e.getCause());
+    } finally {
+      system.terminate();
+      try {
+        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        // Everything is recorded already.
+      }
+      writer.close();
+    }
+    if (error != null) {
+      throw new IllegalStateException(error);
+    }
+    Map<String, Long> memory = new HashMap<>();
+    Summary summary = writer.finish(s.scenario(), s.scheme(), s.seed(), s.targetAccuracy(), memory);
+    return new Emulation.Outcome(out, summary, writer.rounds());
+  }
+
+  /** Formats a number for an event detail. */
+  static String fmt(double v) {
+    return String.format(Locale.ROOT, "%.6g", v);
+  }
+
+  /**
+   * The round row: latency from the round start to {@code endNs}; the breakdown follows the device
+   * whose steps end last (compute, server and link time of its steps), aggregation is what the
+   * model transfers add after it, and communication the rest.
+   */
+  static RoundRecord roundRow(
+      Settings s,
+      int round,
+      long startNs,
+      long endNs,
+      List<DeviceRound> rounds,
+      String cut,
+      double wallS) {
+    DeviceRound crit = rounds.get(0);
+    for (DeviceRound r : rounds) {
+      if (r.stepsEndNs() > crit.stepsEndNs()) {
+        crit = r;
+      }
+    }
+    double latency = (endNs - startNs) / 1e9;
+    double compute = crit.computeNs() / 1e9;
+    double server = crit.serverNs() / 1e9;
+    double aggregation = (endNs - crit.stepsEndNs()) / 1e9;
+    double comm = latency - compute - server - aggregation;
+    return new RoundRecord(
+        round,
+        s.scheme(),
+        endNs / 1e9,
+        latency,
+        compute,
+        server,
+        comm,
+        aggregation,
+        rounds.size(),
+        0,
+        cut,
+        1,
+        Double.NaN,
+        Double.NaN,
+        wallS);
+  }
+
+  /** A device row for {@code devices.csv}. */
+  static DeviceRecord deviceRow(int round, DeviceRound r, String cut) {
+    return new DeviceRecord(
+        round,
+        r.device(),
+        0,
+        cut,
+        r.computeNs() / 1e9,
+        r.upNs() / 1e9,
+        r.downNs() / 1e9,
+        r.bytesUp(),
+        r.bytesDown(),
+        Double.NaN,
+        true);
+  }
+
+  /** An event row. */
+  static EventRecord event(long ns, int round, String kind, String subject, String detail) {
+    return new EventRecord(ns / 1e9, round, kind, subject, detail);
+  }
+}

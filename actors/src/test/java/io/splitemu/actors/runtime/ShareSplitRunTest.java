@@ -1,0 +1,176 @@
+package io.splitemu.actors.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.config.SettingsException;
+import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.model.nn.ModelZoo;
+import io.splitemu.planner.edgesplit.EdgeSplitPlan;
+import io.splitemu.planner.edgesplit.EdgeSplitPlanner;
+import io.splitemu.planner.latency.CutCosts;
+import io.splitemu.planner.latency.DeviceState;
+import io.splitemu.planner.latency.RateFunction;
+import io.splitemu.planner.latency.ServerState;
+import io.splitemu.planner.sfl.SflPlanner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * EdgeSplit and SFL-compute on the per-device split engine: with static links each round lasts what
+ * the planner predicts for its own decision (up to the integer-nanosecond clock), and both beat
+ * their one-cut, equal-share baselines on heterogeneous devices.
+ */
+class ShareSplitRunTest {
+
+  // Rates chosen so that the 64 KiB probe takes a whole number of nanoseconds: probed = true rate.
+  private static final double[] FLOPS = {2e8, 1e9, 5e9};
+  private static final double[] UP = {8e6, 2e7, 4e7};
+  private static final double[] DOWN = {1e7, 4e7, 4e7};
+  private static final double SERVER = 2e10;
+  private static final int STEPS = 4;
+  private static final int BATCH = 16;
+
+  @TempDir Path tmp;
+
+  private static Settings settings(String scheme, String extra) {
+    String conf =
+        "splitemu {\n  scenario = share-test\n  scheme = "
+            + scheme
+            + "\n  fidelity = timing\n  rounds = 2\n  local-steps = "
+            + STEPS
+            + "\n  batch-size = "
+            + BATCH
+            + "\n  model { name = lenet5, cut = 2 }\n"
+            + "  devices { count = 3, flops = ["
+            + FLOPS[0]
+            + ", "
+            + FLOPS[1]
+            + ", "
+            + FLOPS[2]
+            + "], memory-bytes = 4e9 }\n  server.flops = "
+            + SERVER
+            + "\n  links { kind = static, static { uplink-bps = ["
+            + UP[0]
+            + ", "
+            + UP[1]
+            + ", "
+            + UP[2]
+            + "], downlink-bps = ["
+            + DOWN[0]
+            + ", "
+            + DOWN[1]
+            + ", "
+            + DOWN[2]
+            + "] } }\n  output.plots = false\n"
+            + extra
+            + "}\n";
+    return Settings.from(ConfigFactory.parseString(conf), List.of(), Path.of("share-test.conf"));
+  }
+
+  private static List<DeviceState> states() {
+    List<DeviceState> out = new ArrayList<>();
+    for (int d = 0; d < 3; d++) {
+      out.add(
+          new DeviceState(
+              "device-" + d,
+              FLOPS[d],
+              (long) STEPS * BATCH,
+              RateFunction.linear(UP[d]),
+              RateFunction.linear(DOWN[d]),
+              4_000_000_000L));
+    }
+    return out;
+  }
+
+  @Test
+  void roundsLastWhatThePlannerPredicts_andThePlannedSchemesBeatTheirBaselines() {
+    CutCosts costs = CutCosts.of(ModelZoo.profile("lenet5"));
+    ServerState server = new ServerState(SERVER);
+    EdgeSplitPlanner edge = new EdgeSplitPlanner(costs, BATCH);
+    SflPlanner sfl = new SflPlanner(costs, BATCH);
+    Map<String, Double> predicted = new HashMap<>();
+    // EdgeSplit rounds: the epoch makespan, then every model up and the aggregate down with the
+    // band shared min-max over the model transfers (sum of each device's full-band time).
+    EdgeSplitPlan ep = edge.plan(states(), server);
+    predicted.put("edgesplit", ep.makespan() + aggregation(costs, ep.cuts()));
+    EdgeSplitPlan eu = edge.uniformBaseline(states(), server);
+    predicted.put("edgesplit-uniform", eu.makespan() + aggregation(costs, eu.cuts()));
+    predicted.put("sfl-compute", sfl.plan(states(), server).makespan());
+    predicted.put(
+        "sfl-compute-uniform", ShareSplitRun.uniformSfl(costs, BATCH, states(), SERVER).makespan());
+
+    Map<String, Double> emulated = new HashMap<>();
+    for (String scheme : ShareSplitRun.SCHEMES) {
+      Emulation.Outcome out =
+          Emulation.run(settings(scheme, ""), tmp.resolve(scheme), RunListener.NONE);
+      for (RoundRecord r : out.rounds()) {
+        // Each operation on the critical path is rounded up to a whole nanosecond.
+        assertEquals(
+            predicted.get(scheme),
+            r.roundLatencyS(),
+            (STEPS * 5 + 4) * 1e-9,
+            scheme + " round " + r.round());
+        assertEquals(
+            r.roundLatencyS(),
+            r.deviceComputeS() + r.serverComputeS() + r.communicationS() + r.aggregationS(),
+            1e-9);
+      }
+      emulated.put(scheme, out.rounds().get(0).roundLatencyS());
+    }
+    assertTrue(emulated.get("edgesplit") < emulated.get("edgesplit-uniform"), emulated.toString());
+    assertTrue(
+        emulated.get("sfl-compute") < emulated.get("sfl-compute-uniform"), emulated.toString());
+  }
+
+  private static double aggregation(CutCosts c, int[] cuts) {
+    double up = 0;
+    double down = 0;
+    for (int d = 0; d < cuts.length; d++) {
+      up += 8.0 * c.deviceParamBytes(cuts[d]) / UP[d];
+      down += 8.0 * c.deviceParamBytes(cuts[d]) / DOWN[d];
+    }
+    return up + down;
+  }
+
+  @Test
+  void edgeSplitCutsFollowThePlan_andDeviceRowsCarryTheModelTransfers() throws Exception {
+    Emulation.Outcome out =
+        Emulation.run(settings("edgesplit", ""), tmp.resolve("e"), RunListener.NONE);
+    CutCosts costs = CutCosts.of(ModelZoo.profile("lenet5"));
+    EdgeSplitPlan p = new EdgeSplitPlanner(costs, BATCH).plan(states(), new ServerState(SERVER));
+    List<String> lines = Files.readAllLines(out.dir().resolve("devices.csv"));
+    assertEquals(1 + 2 * 3, lines.size());
+    for (int d = 0; d < 3; d++) {
+      String[] f = lines.get(1 + d).split(",");
+      assertEquals(Integer.toString(p.cuts()[d]), f[3], "cut of device " + d);
+      long expectUp =
+          (long) STEPS * BATCH * (costs.cutBytes(p.cuts()[d]) + 4)
+              + costs.deviceParamBytes(p.cuts()[d]);
+      assertEquals(expectUp, Long.parseLong(f[7]), "bytes up of device " + d);
+    }
+  }
+
+  @Test
+  void badScenariosFailAtStart() {
+    SettingsException full =
+        assertThrows(
+            SettingsException.class,
+            () -> Emulation.prepare(settings("edgesplit", "fidelity = full\n")));
+    assertTrue(full.getMessage().startsWith("splitemu.fidelity"), full.getMessage());
+    SettingsException model =
+        assertThrows(
+            SettingsException.class,
+            () -> Emulation.prepare(settings("sfl-compute", "model.name = lenet9\n")));
+    assertTrue(model.getMessage().startsWith("splitemu.model.name"), model.getMessage());
+  }
+}
