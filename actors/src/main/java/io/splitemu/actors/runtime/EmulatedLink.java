@@ -39,6 +39,13 @@ public final class EmulatedLink implements LinkTiming {
   }
 
   @Override
+  public synchronized long probe(long sendNs, long bytes) {
+    LinkModel m = cache.computeIfAbsent(1.0, s -> models.of(round, s));
+    LinkState idle = m.serve(LinkState.IDLE, EmulatedInstant.ofNanos(sendNs), bytes);
+    return idle.freeAt().nanos() + m.propagationNanos();
+  }
+
+  @Override
   public synchronized long arrival(long sendNs, long bytes, double share) {
     LinkModel m = cache.computeIfAbsent(share, s -> models.of(round, s));
     state = m.serve(state, EmulatedInstant.ofNanos(sendNs), bytes);

@@ -18,4 +18,12 @@ public interface LinkTiming {
    * one round) take this round's draw.
    */
   default void round(int round) {}
+
+  /**
+   * When a transfer of {@code bytes} sent at {@code sendNs} at full share would end on this link if
+   * it were idle; changes nothing (a measurement, not a transfer).
+   */
+  default long probe(long sendNs, long bytes) {
+    throw new UnsupportedOperationException("this link cannot be probed");
+  }
 }

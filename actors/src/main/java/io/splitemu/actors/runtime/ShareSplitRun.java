@@ -5,6 +5,7 @@ import io.splitemu.actors.config.SettingsException;
 import io.splitemu.model.nn.ModelZoo;
 import io.splitemu.model.profile.BuiltinProfiles;
 import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.model.profile.ModelProfiles;
 import io.splitemu.net.link.FaultSchedule;
 import io.splitemu.net.link.LinkFaults;
 import io.splitemu.net.link.LinkModel;
@@ -51,22 +52,30 @@ public final class ShareSplitRun {
     return SCHEMES.contains(scheme);
   }
 
-  /** The chain profile of the scenario's model: a zoo model or a built-in profile. */
+  /**
+   * The chain profile of the scenario's model: a zoo model, a built-in chain, or any DAG profile
+   * (built-in name, {@code *.dag.json} or prototxt) cut only at its single-tensor block boundaries
+   * ({@link io.splitemu.model.profile.DagProfile#toChain()}).
+   */
   static ChainProfile profile(Settings s) {
     String name = s.model().name();
     if (ModelZoo.names().contains(name)) {
       return ModelZoo.profile(name);
     }
-    if (BuiltinProfiles.names().contains(name)) {
+    if (BuiltinProfiles.chainNames().contains(name)) {
       return BuiltinProfiles.chain(name);
     }
-    throw new SettingsException(
-        "splitemu.model.name: unknown model \""
-            + name
-            + "\"; known: "
-            + String.join(", ", ModelZoo.names())
-            + ", "
-            + String.join(", ", BuiltinProfiles.names()));
+    try {
+      return ModelProfiles.load(name).toChain();
+    } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+      throw new SettingsException(
+          "splitemu.model.name: \""
+              + name
+              + "\" is neither a zoo model ("
+              + String.join(", ", ModelZoo.names())
+              + ") nor a loadable profile: "
+              + e.getMessage());
+    }
   }
 
   /** Checks a scenario of these schemes without running it. */

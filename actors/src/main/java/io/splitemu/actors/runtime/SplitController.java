@@ -137,11 +137,22 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
     }
   }
 
-  /** The rate a probe of {@link SplitRun#PROBE_BYTES} achieves from the round start. */
+  /**
+   * The mean rate over the next {@link SplitRun#PROBE_WINDOW_NS} or so from the round start: a
+   * probe of {@link SplitRun#PROBE_BYTES}, doubled until it lasts the window (packet traces deliver
+   * in bursts, so a short probe would overestimate the rate a round's transfers see). Probes
+   * measure an idle link and change nothing, so they never delay training traffic.
+   */
   private double measure(LinkTiming link) {
     long bytes = SplitRun.PROBE_BYTES;
-    long arrival = link.arrival(startNs, bytes, 1.0);
-    long ns = Math.max(1, arrival - startNs);
+    long ns;
+    while (true) {
+      ns = Math.max(1, link.probe(startNs, bytes) - startNs);
+      if (ns >= SplitRun.PROBE_WINDOW_NS || bytes >= SplitRun.PROBE_MAX_BYTES) {
+        break;
+      }
+      bytes *= 2;
+    }
     return 8.0 * bytes / (ns / 1e9);
   }
 

@@ -30,8 +30,14 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  */
 final class SplitRun {
 
-  /** Bytes of the link probe the controller sends at each round start. */
+  /** Bytes of the first link probe the controller sends at each round start. */
   static final long PROBE_BYTES = 1 << 16;
+
+  /** A probe is doubled until it lasts this long (emulated ns)... */
+  static final long PROBE_WINDOW_NS = 10_000_000_000L;
+
+  /** ...or reaches this size. */
+  static final long PROBE_MAX_BYTES = 1L << 30;
 
   private SplitRun() {}
 

@@ -26,13 +26,17 @@ public final class BuiltinProfiles {
   /** EfficientNetV2-S (ImageNet, 224x224). */
   public static final String EFFICIENTNETV2_S = "efficientnetv2-s";
 
+  /** EfficientNetV2-S on MNIST-size input (28x28x1, 10 classes). */
+  public static final String EFFICIENTNETV2_S_MNIST = "efficientnetv2-s-mnist";
+
   /** VGG-19 for CIFAR-10 as measured in MP-SL. */
   public static final String VGG19_CIFAR = "vgg19-cifar";
 
   /** ResNet-101 for CIFAR-10 as measured in MP-SL. */
   public static final String RESNET101_CIFAR = "resnet101-cifar";
 
-  private static final List<String> NAMES = List.of(EFFICIENTNETV2_S, RESNET101_CIFAR, VGG19_CIFAR);
+  private static final List<String> NAMES =
+      List.of(EFFICIENTNETV2_S, EFFICIENTNETV2_S_MNIST, RESNET101_CIFAR, VGG19_CIFAR);
   private static final List<String> CHAINS = List.of(RESNET101_CIFAR, VGG19_CIFAR);
   private static final int FLOAT_BYTES = 4;
 
@@ -51,7 +55,10 @@ public final class BuiltinProfiles {
   /** The DAG profile of a built-in model; chains come as their chain DAG. */
   public static DagProfile get(String name) {
     if (EFFICIENTNETV2_S.equals(name)) {
-      return efficientNetV2S();
+      return efficientNetV2S(EFFICIENTNETV2_S, 3, 224, 1000);
+    }
+    if (EFFICIENTNETV2_S_MNIST.equals(name)) {
+      return efficientNetV2S(EFFICIENTNETV2_S_MNIST, 1, 28, 10);
     }
     if (CHAINS.contains(name)) {
       return chain(name).toDag();
@@ -73,7 +80,7 @@ public final class BuiltinProfiles {
             + name
             + "', known chains: "
             + String.join(", ", CHAINS)
-            + (EFFICIENTNETV2_S.equals(name) ? " (" + name + " is a DAG, use get)" : ""));
+            + (name.startsWith(EFFICIENTNETV2_S) ? " (" + name + " is a DAG, use get)" : ""));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -153,9 +160,10 @@ public final class BuiltinProfiles {
    * two biased 1x1 convolutions), {@code scale} (reads {@code dw} and {@code se}), {@code project},
    * and {@code add} (reads {@code project} and the block input) when the block keeps its shape.
    */
-  private static DagProfile efficientNetV2S() {
+  private static DagProfile efficientNetV2S(String name, int channels, int size, int classes) {
     List<DagLayer> layers = new ArrayList<>();
-    Op x = Op.input(DagProfile.INPUT, 3, 224, 224).next("stem").conv(24, 3, 2, 1, 1, false);
+    Op x =
+        Op.input(DagProfile.INPUT, channels, size, size).next("stem").conv(24, 3, 2, 1, 1, false);
     x.bn().act();
     layers.add(x.layer());
     // {fused (1) or MBConv (0), expansion, kernel, stride, channels, repeats, SE ratio in %}
@@ -210,9 +218,9 @@ public final class BuiltinProfiles {
     layers.add(x.layer());
     x = x.next("pool").globalPool();
     layers.add(x.layer());
-    x = x.next("fc").fc(1000, true);
+    x = x.next("fc").fc(classes, true);
     layers.add(x.layer());
-    return new DagProfile(EFFICIENTNETV2_S, FLOAT_BYTES * 3L * 224 * 224, layers);
+    return new DagProfile(name, FLOAT_BYTES * (long) channels * size * size, layers);
   }
 
   /** A layer or unit under construction: the ops applied so far, their costs and output shape. */

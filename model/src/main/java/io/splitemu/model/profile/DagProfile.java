@@ -126,4 +126,60 @@ public record DagProfile(String name, long inputBytes, List<DagLayer> layers) {
     }
     return Collections.unmodifiableList(order);
   }
+
+  /**
+   * This DAG as a chain of blocks: a chain cut is allowed after a prefix of the stored topological
+   * order only where exactly one tensor crosses it (a single-entry, single-exit boundary), and each
+   * unit sums the layers between two such boundaries (its output is the crossing tensor). Lets
+   * chain planners (EdgeSplit, SFL) cut residual and branching networks at block boundaries.
+   */
+  public ChainProfile toChain() {
+    int n = layers.size();
+    Map<String, Integer> index = indexByName();
+    // last[i] = the position of the last layer that reads layer i's output
+    int[] last = new int[n];
+    for (int i = 0; i < n; i++) {
+      last[i] = i;
+    }
+    int inputLast = -1;
+    for (int j = 0; j < n; j++) {
+      for (String in : layers.get(j).inputs()) {
+        if (INPUT.equals(in)) {
+          inputLast = Math.max(inputLast, j);
+        } else {
+          int i = index.get(in);
+          last[i] = Math.max(last[i], j);
+        }
+      }
+    }
+    List<UnitProfile> units = new ArrayList<>();
+    double f = 0;
+    double g = 0;
+    long params = 0;
+    long paramBytes = 0;
+    int first = 0;
+    for (int k = 0; k < n; k++) {
+      DagLayer l = layers.get(k);
+      f += l.forwardFlops();
+      g += l.backwardFlops();
+      paramBytes += l.paramBytes();
+      params += l.paramBytes() / 4;
+      // boundary after k: only layer k's output is read beyond k (and not the raw input)
+      // the previous unit's output (a skip edge may read it later) must not cross either
+      boolean single = k == n - 1 || (inputLast <= k && (first == 0 || last[first - 1] <= k));
+      for (int i = first; i <= k && single; i++) {
+        single = i == k || last[i] <= k;
+      }
+      if (single) {
+        String name = first == k ? l.name() : layers.get(first).name() + ".." + l.name();
+        units.add(new UnitProfile(name, f, g, l.outputBytes(), params, paramBytes));
+        f = 0;
+        g = 0;
+        params = 0;
+        paramBytes = 0;
+        first = k + 1;
+      }
+    }
+    return new ChainProfile(name, inputBytes, units);
+  }
 }

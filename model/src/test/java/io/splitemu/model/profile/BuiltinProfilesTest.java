@@ -17,9 +17,10 @@ class BuiltinProfilesTest {
   private static final String MEASURED = "profiles/mpsl-measured/";
 
   @Test
-  void names_areTheThreeBuiltins_andEachLoads() {
+  void names_areTheFourBuiltins_andEachLoads() {
     assertEquals(
-        List.of("efficientnetv2-s", "resnet101-cifar", "vgg19-cifar"), BuiltinProfiles.names());
+        List.of("efficientnetv2-s", "efficientnetv2-s-mnist", "resnet101-cifar", "vgg19-cifar"),
+        BuiltinProfiles.names());
     for (String n : BuiltinProfiles.names()) {
       assertEquals(n, BuiltinProfiles.get(n).name());
     }
@@ -29,11 +30,49 @@ class BuiltinProfilesTest {
   void get_unknownName_listsKnownNames() {
     var e = assertThrows(IllegalArgumentException.class, () -> BuiltinProfiles.get("vgg16"));
     assertTrue(e.getMessage().contains("'vgg16'"), e.getMessage());
-    assertTrue(e.getMessage().contains("efficientnetv2-s, resnet101-cifar, vgg19-cifar"));
+    assertTrue(
+        e.getMessage().contains("efficientnetv2-s, efficientnetv2-s-mnist, resnet101-cifar"));
     var c =
         assertThrows(
             IllegalArgumentException.class, () -> BuiltinProfiles.chain("efficientnetv2-s"));
     assertTrue(c.getMessage().contains("is a DAG"), c.getMessage());
+  }
+
+  @Test
+  void toChain_keepsAChainAsIs_andCutsADagOnlyAtSingleTensorBoundaries() {
+    ChainProfile vgg = BuiltinProfiles.chain("vgg19-cifar");
+    ChainProfile back = vgg.toDag().toChain();
+    assertEquals(vgg.size(), back.size());
+    for (int l = 0; l <= vgg.size(); l++) {
+      assertEquals(vgg.cutBytes(l), back.cutBytes(l), "cut bytes at " + l);
+      assertEquals(
+          vgg.deviceFlops(l), back.deviceFlops(l), 1e-6 * vgg.deviceFlops(vgg.size()), "FD " + l);
+    }
+    for (String name : List.of("efficientnetv2-s", "efficientnetv2-s-mnist")) {
+      DagProfile dag = BuiltinProfiles.get(name);
+      ChainProfile chain = dag.toChain();
+      assertTrue(chain.size() > 20 && chain.size() < dag.size(), name + ": " + chain.size());
+      assertEquals(dag.totalParamBytes(), chain.totalParamBytes(), name);
+      assertEquals(dag.totalForwardFlops(), chain.deviceForwardFlops(chain.size()), 1.0, name);
+      // Every unit boundary is a prefix of the topological order that only one tensor leaves.
+      java.util.Map<String, Integer> at = dag.indexByName();
+      int prefix = 0;
+      for (int u = 0; u < chain.size() - 1; u++) {
+        String unit = chain.units().get(u).name();
+        String lastLayer = unit.contains("..") ? unit.substring(unit.indexOf("..") + 2) : unit;
+        prefix = at.get(lastLayer) + 1;
+        java.util.Set<String> crossing = new java.util.HashSet<>();
+        for (int j = prefix; j < dag.size(); j++) {
+          for (String in : dag.layers().get(j).inputs()) {
+            if (DagProfile.INPUT.equals(in) || at.get(in) < prefix) {
+              crossing.add(in);
+            }
+          }
+        }
+        assertEquals(java.util.Set.of(lastLayer), crossing, name + " boundary after " + unit);
+      }
+    }
+    assertEquals(4L * 28 * 28, BuiltinProfiles.get("efficientnetv2-s-mnist").inputBytes());
   }
 
   @Test
