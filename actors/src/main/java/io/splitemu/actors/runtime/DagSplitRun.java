@@ -177,10 +177,8 @@ public final class DagSplitRun {
                     1.0,
                     false,
                     Integer.toString(split.deviceLayers().size()),
-                    c.label()
-                        + "; predicted "
-                        + SplitRun.fmt(split.costSeconds())
-                        + " s per iteration"));
+                    c.label(),
+                    "predicted " + SplitRun.fmt(split.costSeconds()) + " s per iteration"));
           }
           return plans;
         };

@@ -39,6 +39,11 @@ public final class EmulatedLink implements LinkTiming {
   }
 
   @Override
+  public synchronized long propagationNanos() {
+    return cache.computeIfAbsent(1.0, s -> models.of(round, s)).propagationNanos();
+  }
+
+  @Override
   public synchronized long probe(long sendNs, long bytes) {
     LinkModel m = cache.computeIfAbsent(1.0, s -> models.of(round, s));
     LinkState idle = m.serve(LinkState.IDLE, EmulatedInstant.ofNanos(sendNs), bytes);

@@ -23,6 +23,14 @@ public interface LinkTiming {
    * When a transfer of {@code bytes} sent at {@code sendNs} at full share would end on this link if
    * it were idle; changes nothing (a measurement, not a transfer).
    */
+  default long propagationNanos() {
+    return 0;
+  }
+
+  /**
+   * When a transfer of {@code bytes} sent at {@code sendNs} at full share would end on this link if
+   * it were idle; changes nothing (a measurement, not a transfer).
+   */
   default long probe(long sendNs, long bytes) {
     throw new UnsupportedOperationException("this link cannot be probed");
   }

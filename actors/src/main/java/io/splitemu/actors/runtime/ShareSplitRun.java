@@ -122,7 +122,8 @@ public final class ShareSplitRun {
                     (long) s.localSteps() * b,
                     RateFunction.linear(up[d]),
                     RateFunction.linear(down[d]),
-                    (long) memory[d]));
+                    (long) memory[d],
+                    s.links().propagationDelay().toNanos() / 1e9));
           }
           List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
           if (scheme.startsWith("edgesplit")) {
@@ -149,11 +150,11 @@ public final class ShareSplitRun {
                       true,
                       String.format(
                           java.util.Locale.ROOT,
-                          "cut %d, bandwidth share %.4f, server share %.4f; predicted round %s s",
+                          "cut %d, bandwidth share %.3f, server share %.3f",
                           cut,
                           beta,
-                          p.serverShares()[d],
-                          SplitRun.fmt(p.round().total()))));
+                          p.serverShares()[d]),
+                      "predicted epoch makespan " + SplitRun.fmt(p.makespan()) + " s"));
             }
           } else {
             SflPlanner planner = new SflPlanner(costs, b);
@@ -184,11 +185,8 @@ public final class ShareSplitRun {
                       1.0,
                       false,
                       String.format(
-                          java.util.Locale.ROOT,
-                          "cut %d, server %.4g FLOP/s; predicted round %s s",
-                          cuts[d],
-                          rates[d],
-                          SplitRun.fmt(predicted))));
+                          java.util.Locale.ROOT, "cut %d, server %.3g FLOP/s", cuts[d], rates[d]),
+                      "predicted round " + SplitRun.fmt(predicted) + " s"));
             }
           }
           return plans;
@@ -206,7 +204,8 @@ public final class ShareSplitRun {
       double modelUpShare,
       double modelDownShare,
       boolean barrier,
-      String label) {
+      String label,
+      String detail) {
     return new SplitPolicy.DevicePlan(
         s.localSteps(),
         c.deviceForwardFlops(cut),
@@ -222,7 +221,8 @@ public final class ShareSplitRun {
         modelDownShare,
         barrier,
         Integer.toString(cut),
-        label);
+        label,
+        detail);
   }
 
   /**

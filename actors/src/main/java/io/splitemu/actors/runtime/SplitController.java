@@ -28,6 +28,13 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   /** A device finished its steps (and its own model upload, if not at a barrier). */
   record DeviceDone(SplitRun.DeviceRound round) implements Command {}
 
+  /**
+   * What a device's transfers achieved so far this round: bytes and link nanoseconds weighted by
+   * share, per direction (the latest report of a round counts).
+   */
+  record Achieved(int device, long bytesUp, double upShareNs, long bytesDown, double downShareNs)
+      implements Command {}
+
   /** A device's model reached the server (upload) or the device (download) at {@code endNs}. */
   record ModelMoved(int device, long endNs, long linkNs, long bytes) implements Command {}
 
@@ -43,6 +50,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   private final TreeMap<Integer, SplitRun.DeviceRound> replies = new TreeMap<>();
   private final TreeMap<Integer, ModelMoved> uploads = new TreeMap<>();
   private final TreeMap<Integer, ModelMoved> downloads = new TreeMap<>();
+  private final java.util.Map<Integer, Achieved> achieved = new java.util.HashMap<>();
   private List<SplitPolicy.DevicePlan> plans;
   private int round;
   private long startNs;
@@ -90,6 +98,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
     return newReceiveBuilder()
         .onMessage(DeviceDone.class, this::onDeviceDone)
         .onMessage(ModelMoved.class, this::onModelMoved)
+        .onMessage(Achieved.class, this::onAchieved)
         .build();
   }
 
@@ -105,9 +114,19 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
       Emulation.LinkPair probe = probes.get(d);
       probe.up().round(round);
       probe.down().round(round);
-      upBps[d] = measure(probe.up());
-      downBps[d] = measure(probe.down());
+      // The rates the device's own transfers achieved last round (the state it reports); a probe
+      // of the idle link where it sent nothing (the first round, or an all-on-device split).
+      Achieved a = achieved.get(d);
+      upBps[d] =
+          a != null && a.upShareNs() > 0
+              ? 8.0 * a.bytesUp() / (a.upShareNs() / 1e9)
+              : measure(probe.up());
+      downBps[d] =
+          a != null && a.downShareNs() > 0
+              ? 8.0 * a.bytesDown() / (a.downShareNs() / 1e9)
+              : measure(probe.down());
     }
+    achieved.clear();
     try {
       plans = policy.plan(round, upBps, downBps);
     } catch (IllegalArgumentException e) {
@@ -125,7 +144,9 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
                 "replan",
                 "device-" + d,
                 p.label()
-                    + "; probed up "
+                    + "; "
+                    + p.detail()
+                    + "; link estimate up "
                     + SplitRun.fmt(upBps[d])
                     + " bit/s, down "
                     + SplitRun.fmt(downBps[d])
@@ -154,6 +175,11 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
       bytes *= 2;
     }
     return 8.0 * bytes / (ns / 1e9);
+  }
+
+  private Behavior<Command> onAchieved(Achieved m) {
+    achieved.put(m.device(), m);
+    return this;
   }
 
   private Behavior<Command> onDeviceDone(DeviceDone m) {

@@ -51,6 +51,10 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
   private long serverNs;
   private long bytesUp;
   private long bytesDown;
+  // Serialisation time (without propagation) weighted by the share it was sent at:
+  // bits / this = the full-band rate the transfers achieved.
+  private double upShareNs;
+  private double downShareNs;
 
   static Behavior<Command> create(
       int id, double flops, LinkTiming up, LinkTiming down, ActorRef<SplitServer.Command> server) {
@@ -94,6 +98,8 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
     serverNs = 0;
     bytesUp = 0;
     bytesDown = 0;
+    upShareNs = 0;
+    downShareNs = 0;
     return startIteration();
   }
 
@@ -141,6 +147,9 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
       now = send(up, p.modelBytes(), p.modelUpShare(), true);
       modelUpNs = upNs - before;
     }
+    current
+        .replyTo()
+        .tell(new SplitController.Achieved(id, bytesUp, upShareNs, bytesDown, downShareNs));
     current.replyTo().tell(new SplitController.DeviceDone(round(stepsEnd, modelUpNs, 0)));
     return this;
   }
@@ -153,6 +162,7 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
     long modelUp = upNs - before;
     now = upEnd;
     m.replyTo().tell(new SplitController.ModelMoved(id, upEnd, modelUp, p.modelBytes()));
+    m.replyTo().tell(new SplitController.Achieved(id, bytesUp, upShareNs, bytesDown, downShareNs));
     return this;
   }
 
@@ -164,6 +174,7 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
     long modelDown = downNs - before;
     now = end;
     m.replyTo().tell(new SplitController.ModelMoved(id, end, modelDown, p.modelBytes()));
+    m.replyTo().tell(new SplitController.Achieved(id, bytesUp, upShareNs, bytesDown, downShareNs));
     return this;
   }
 
@@ -187,9 +198,11 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
     long arrival = link.arrival(now, bytes, share);
     if (uplink) {
       upNs += arrival - now;
+      upShareNs += Math.max(0, arrival - now - link.propagationNanos()) * share;
       bytesUp += bytes;
     } else {
       downNs += arrival - now;
+      downShareNs += Math.max(0, arrival - now - link.propagationNanos()) * share;
       bytesDown += bytes;
     }
     return arrival;

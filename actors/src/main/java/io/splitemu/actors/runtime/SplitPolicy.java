@@ -27,7 +27,8 @@ interface SplitPolicy {
    * @param aggregateAtBarrier upload after every device's steps and download the aggregate
    *     (EdgeSplit), rather than upload right after the device's own steps (SFL)
    * @param cut what {@code rounds.csv} and {@code devices.csv} show as the device's cut
-   * @param label a description for re-plan events; an event is written when it changes
+   * @param label the decision in words; a {@code replan} event is written when it changes
+   * @param detail what the event adds to the label (for instance the predicted latency)
    */
   record DevicePlan(
       int steps,
@@ -44,7 +45,8 @@ interface SplitPolicy {
       double modelDownShare,
       boolean aggregateAtBarrier,
       String cut,
-      String label) {}
+      String label,
+      String detail) {}
 
   /** The plans of round {@code round} from the probed full-band rates (bit/s) per device. */
   List<DevicePlan> plan(int round, double[] uplinkBps, double[] downlinkBps);
