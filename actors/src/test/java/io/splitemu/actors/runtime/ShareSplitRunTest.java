@@ -114,12 +114,11 @@ class ShareSplitRunTest {
       Emulation.Outcome out =
           Emulation.run(settings(scheme, ""), tmp.resolve(scheme), RunListener.NONE);
       for (RoundRecord r : out.rounds()) {
-        // Each operation on the critical path is rounded up to a whole nanosecond.
+        // Each operation on the critical path is rounded up to a whole nanosecond; from round 2
+        // on the plan uses the rates the devices achieved, which carry that rounding too.
+        double tolerance = r.round() == 1 ? (STEPS * 5 + 4) * 1e-9 : 1e-7 * predicted.get(scheme);
         assertEquals(
-            predicted.get(scheme),
-            r.roundLatencyS(),
-            (STEPS * 5 + 4) * 1e-9,
-            scheme + " round " + r.round());
+            predicted.get(scheme), r.roundLatencyS(), tolerance, scheme + " round " + r.round());
         assertEquals(
             r.roundLatencyS(),
             r.deviceComputeS() + r.serverComputeS() + r.communicationS() + r.aggregationS(),
