@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.State;
  * DAG min-cut split on imported Caffe models (goal: median under 1 ms).
  *
  * <p>The Caffe folder comes from {@code -p caffeDir=...} or the system property {@code
- * splitemu.caffe}; default {@code /work/shared/data/models/caffe}.
+ * splitemu.caffe}; default {@code ../shared/data/models/caffe}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -45,7 +45,7 @@ public class DagMinCutBenchmark {
   public void load() {
     String dir =
         caffeDir.isBlank()
-            ? System.getProperty("splitemu.caffe", "/work/shared/data/models/caffe")
+            ? System.getProperty("splitemu.caffe", "../shared/data/models/caffe")
             : caffeDir;
     dag = ModelProfiles.load(Path.of(dir, model).toString());
     // a phone-class device, an edge GPU server and a 4G-like link; batch 32

@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.State;
  * heterogeneous hop speeds (goal: median under 10 ms).
  *
  * <p>The table folder comes from {@code -p tableDir=...} or the system property {@code
- * splitemu.mpsl}; default {@code /work/shared/data/profiles/mpsl-measured}.
+ * splitemu.mpsl}; default {@code ../shared/data/profiles/mpsl-measured}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -50,7 +50,7 @@ public class MultihopPlacementBenchmark {
   public void load() {
     String dir =
         tableDir.isBlank()
-            ? System.getProperty("splitemu.mpsl", "/work/shared/data/profiles/mpsl-measured")
+            ? System.getProperty("splitemu.mpsl", "../shared/data/profiles/mpsl-measured")
             : tableDir;
     MeasuredProfile p =
         MeasuredProfile.read(

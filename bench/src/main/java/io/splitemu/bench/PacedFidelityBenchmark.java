@@ -57,7 +57,7 @@ public final class PacedFidelityBenchmark {
       double wallSeconds) {}
 
   public static void main(String[] args) throws Exception {
-    Path trace = Path.of("/work/shared/data/traces/pensieve-norway-hsdpa-cooked/norway_bus_1");
+    Path trace = Path.of("../shared/data/traces/pensieve-norway-hsdpa-cooked/norway_bus_1");
     double wallSeconds = 20;
     long messageBytes = 200_000;
     double[] speedups = {1, 10};
