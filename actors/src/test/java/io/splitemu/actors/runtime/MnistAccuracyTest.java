@@ -59,9 +59,11 @@ class MnistAccuracyTest {
   @TempDir Path tmp;
 
   @ParameterizedTest
-  @CsvSource({"psl, 0.05", "sfl-v2, 0.01"})
+  // PSL gets two more rounds: after six it stood at 95.5% under Maven's default ND4J threads
+  // (96.3% with one thread), too close to the bar for a CI machine with other reduction orders.
+  @CsvSource({"psl, 0.05, 8", "sfl-v2, 0.01, 6"})
   void lenet5_tenDevicesDirichletHalf_reaches95PercentOnTheMnistTestSet(
-      String scheme, double learningRate) {
+      String scheme, double learningRate, int rounds) {
     Path mnist = mnistFolder();
     Settings s =
         Settings.from(
@@ -69,6 +71,7 @@ class MnistAccuracyTest {
             List.of(
                 "scheme = " + scheme,
                 "model.learning-rate = " + learningRate,
+                "rounds = " + rounds,
                 "data.dir = \"" + mnist.toAbsolutePath() + "\""),
             null);
     Emulation.Outcome out = Emulation.run(s, tmp.resolve(scheme), RunListener.NONE);
