@@ -22,9 +22,9 @@ import org.junit.jupiter.params.provider.CsvSource;
  *
  * <p>Runs when the system property {@code splitemu.data} names the shared data folder. To keep it
  * short, each device trains 25 mini-batches of 16 per round (drawn from its whole shard of the
- * 60,000 training images; 24,000 images in the six rounds) instead of a full pass, and the accuracy
- * is evaluated once, after the last round. The scenario is the first six rounds of {@code
- * scenarios/mnist-psl.conf}, whose figures are in docs/mnist.md.
+ * 60,000 training images; 24,000 images in six rounds, 32,000 in PSL's eight) instead of a full
+ * pass, and the accuracy is evaluated once, after the last round. The scenario is the first rounds
+ * of {@code scenarios/mnist-psl.conf}, whose figures are in docs/mnist.md.
  *
  * <p>SplitFed v2 runs with a five times smaller learning rate: its server slice takes one update
  * per device batch (ten updates on 16 images each per step) where PSL takes one on the 160
