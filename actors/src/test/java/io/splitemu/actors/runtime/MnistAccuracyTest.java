@@ -63,7 +63,7 @@ class MnistAccuracyTest {
   // (96.3% with one thread), too close to the bar for a CI machine with other reduction orders.
   @CsvSource({"psl, 0.05, 8", "sfl-v2, 0.01, 6"})
   void lenet5_tenDevicesDirichletHalf_reaches95PercentOnTheMnistTestSet(
-      String scheme, double learningRate, int rounds) {
+      String scheme, double learningRate, int roundCount) {
     Path mnist = mnistFolder();
     Settings s =
         Settings.from(
@@ -71,7 +71,7 @@ class MnistAccuracyTest {
             List.of(
                 "scheme = " + scheme,
                 "model.learning-rate = " + learningRate,
-                "rounds = " + rounds,
+                "rounds = " + roundCount,
                 "data.dir = \"" + mnist.toAbsolutePath() + "\""),
             null);
     Emulation.Outcome out = Emulation.run(s, tmp.resolve(scheme), RunListener.NONE);
