@@ -51,7 +51,7 @@ class PrometheusScrapeTest {
             "output.plots = false",
             "metrics.enabled = true",
             "metrics.port = " + metricsPort,
-            "barrier.timeout = 2 s",
+            "barrier.timeout = 5 s",
             "faults = [{ kind = device-hang, device = 1, round = 3 }]");
     Settings s = Settings.load(Path.of("../scenarios/quickstart.conf"), overrides);
     Emulation.Outcome out = Emulation.run(s, tmp.resolve("run"), RunListener.NONE);
