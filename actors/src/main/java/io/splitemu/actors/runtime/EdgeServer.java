@@ -1,7 +1,6 @@
 package io.splitemu.actors.runtime;
 
 import io.splitemu.model.data.Batch;
-import io.splitemu.model.nn.FedAvg;
 import io.splitemu.model.nn.LossStep;
 import io.splitemu.model.nn.Slice;
 import io.splitemu.net.EmulatedInstant;
@@ -48,6 +47,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   public record Evaluation(double accuracy) {}
 
   private record WrappedOutcome(Barrier.Outcome<Object> outcome) implements Command {}
+
+  private record WrappedAveraged(Aggregator.Averaged averaged) implements Command {}
 
   /** Release barriers against the wall clock from now on ({@code paced} mode). */
   public record UsePacing(Pacing pacing) implements Command {}
@@ -123,6 +124,11 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   // not depend on the wall-clock order in which devices' steps arrived.
   private final Map<Integer, double[]> copyLoss = new TreeMap<>();
   private final ActorRef<Barrier.Outcome<Object>> outcomeAdapter;
+  private final ActorRef<Aggregator.Command> aggregator;
+  private final ActorRef<Aggregator.Averaged> averagedAdapter;
+  // The upload phase's outcome while the aggregator averages the models.
+  private long uploadEnd;
+  private int uploadCritical;
 
   /** An edge server actor. */
   public static Behavior<Command> create(ServerSetup setup) {
@@ -135,6 +141,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     this.setup = setup;
     this.outcomeAdapter =
         (ActorRef) ctx.messageAdapter(Barrier.Outcome.class, o -> new WrappedOutcome(o));
+    this.aggregator = ctx.spawn(Aggregator.create(), "aggregator");
+    this.averagedAdapter = ctx.messageAdapter(Aggregator.Averaged.class, WrappedAveraged::new);
   }
 
   @Override
@@ -145,6 +153,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         .onMessage(WrappedOutcome.class, this::onOutcome)
         .onMessage(PacedOutcome.class, p -> handleOutcome(p.outcome()))
         .onMessage(UsePacing.class, this::onUsePacing)
+        .onMessage(WrappedAveraged.class, this::onAveraged)
         .onMessage(Evaluate.class, this::onEvaluate)
         .build();
   }
@@ -481,7 +490,33 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         samples.add(u.samples());
       }
     }
-    aggregated = params.isEmpty() ? visit.plan().deviceParams() : FedAvg.average(params, samples);
+    uploadEnd = end;
+    uploadCritical = critical;
+    List<INDArray> serverParams = new ArrayList<>();
+    List<Long> serverSamples = new ArrayList<>();
+    if (setup.full() && visit.plan().mode() == VisitPlan.Mode.PER_DEVICE_COPIES) {
+      for (Map.Entry<Integer, Object> e : replies.entrySet()) {
+        serverParams.add(copies.get(e.getKey()).params());
+        serverSamples.add(((Device.Uploaded) e.getValue()).samples());
+      }
+    }
+    if (params.isEmpty()) {
+      // timing fidelity (or nobody uploaded): nothing to average
+      return afterAggregation(new Aggregator.Averaged(visit.plan().deviceParams(), null));
+    }
+    aggregator.tell(
+        new Aggregator.Average(params, samples, serverParams, serverSamples, averagedAdapter));
+    return this;
+  }
+
+  private Behavior<Command> onAveraged(WrappedAveraged w) {
+    return afterAggregation(w.averaged());
+  }
+
+  private Behavior<Command> afterAggregation(Aggregator.Averaged a) {
+    long end = uploadEnd;
+    int critical = uploadCritical;
+    aggregated = a.device();
     if (visit.plan().mode() != VisitPlan.Mode.PER_DEVICE_COPIES) {
       breakdown = breakdown.plus(new Breakdown(0, 0, 0, end - phaseStartNs));
       return finish(end);
@@ -497,16 +532,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
               new Breakdown(
                   s.computeNs(), serverNs, s.uplinkNs() + s.downlinkNs() - upload, upload));
     }
-    if (setup.full()) {
-      List<INDArray> serverParams = new ArrayList<>();
-      List<Long> serverSamples = new ArrayList<>();
-      for (Map.Entry<Integer, Object> e : replies.entrySet()) {
-        serverParams.add(copies.get(e.getKey()).params());
-        serverSamples.add(((Device.Uploaded) e.getValue()).samples());
-      }
-      if (!serverParams.isEmpty()) {
-        setup.slice().setParams(FedAvg.average(serverParams, serverSamples));
-      }
+    if (a.server() != null) {
+      setup.slice().setParams(a.server());
     }
     phaseStartNs = end;
     ActorRef<Barrier.Command> b = barrier(Phase.DOWNLOAD);
