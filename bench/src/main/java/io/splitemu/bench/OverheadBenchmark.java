@@ -2,6 +2,7 @@ package io.splitemu.bench;
 
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.runtime.BatchCursor;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.RunListener;
 import io.splitemu.model.data.Batch;
@@ -27,7 +28,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -183,11 +183,11 @@ public final class OverheadBenchmark {
             dtype);
     ChainModel model = ModelZoo.create(s.model().name(), opts);
     Slice whole = model.whole();
-    List<Cursor> cursors = new ArrayList<>();
+    List<BatchCursor> cursors = new ArrayList<>();
     int steps = s.localSteps();
     for (int d = 0; d < n; d++) {
       int[] shard = partition.indices(d);
-      cursors.add(new Cursor(shard, SeededStreams.seedFor(seed, "batches/device-" + d)));
+      cursors.add(new BatchCursor(shard, SeededStreams.seedFor(seed, "batches/device-" + d)));
       if (s.localSteps() == 0) {
         steps = Math.max(steps, (shard.length + b - 1) / b);
       }
@@ -269,48 +269,6 @@ public final class OverheadBenchmark {
     }
     return Partitioners.create(s.data().partition(), params)
         .partition(train, s.devices().count(), SeededStreams.seedFor(s.seed(), "partition"));
-  }
-
-  /**
-   * A device's batch order, as the runtime draws it: seeded permutations of the shard, b indices at
-   * a time, a batch that runs past a pass completed from the next permutation. The runtime's own
-   * cursor is package-private to the actors; this must stay in step with it (the benchmark prints
-   * both runs' final accuracy, which would drift apart if the orders differed).
-   */
-  static final class Cursor {
-    private final int[] shard;
-    private final SplittableRandom rng;
-    private int[] order;
-    private int next;
-
-    Cursor(int[] shard, long seed) {
-      this.shard = shard.clone();
-      this.rng = new SplittableRandom(seed);
-      this.order = permutation();
-    }
-
-    int[] nextBatch(int b) {
-      int[] batch = new int[b];
-      for (int i = 0; i < b; i++) {
-        if (next == order.length) {
-          order = permutation();
-          next = 0;
-        }
-        batch[i] = order[next++];
-      }
-      return batch;
-    }
-
-    private int[] permutation() {
-      int[] p = shard.clone();
-      for (int i = p.length - 1; i > 0; i--) {
-        int j = rng.nextInt(i + 1);
-        int t = p[i];
-        p[i] = p[j];
-        p[j] = t;
-      }
-      return p;
-    }
   }
 
   // Process user and system CPU seconds from /proc (Linux); NaN elsewhere.

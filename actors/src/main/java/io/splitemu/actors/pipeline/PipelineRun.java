@@ -1,6 +1,5 @@
 package io.splitemu.actors.pipeline;
 
-import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.runtime.EmulatedLink;
 import io.splitemu.net.link.FluidLink;
 import java.util.ArrayList;
@@ -9,10 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -116,31 +112,8 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
   /** Runs {@code plan} to its end and returns what it measured. */
   public static Result simulate(PipelinePlan plan) {
     CompletableFuture<Result> done = new CompletableFuture<>();
-    ActorSystem<Command> system =
-        ActorSystem.create(
-            Behaviors.setup(ctx -> new PipelineRun(ctx, plan, done)),
-            "splitemu-mpsl",
-            ConfigFactory.parseString(
-                    "pekko.loglevel = WARNING\n"
-                        + "pekko.log-dead-letters = off\n"
-                        + "pekko.log-dead-letters-during-shutdown = off\n"
-                        + "pekko.coordinated-shutdown.exit-jvm = off\n")
-                .withFallback(ConfigFactory.defaultReference(PipelineRun.class.getClassLoader())));
-    try {
-      return done.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while the pipeline ran", e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("pipeline run failed: " + e.getCause(), e.getCause());
-    } finally {
-      system.terminate();
-      try {
-        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        // The results are complete; a slow shutdown loses nothing.
-      }
-    }
+    return io.splitemu.actors.runtime.Emulation.await(
+        Behaviors.<Command>setup(ctx -> new PipelineRun(ctx, plan, done)), "splitemu-mpsl", done);
   }
 
   private PipelineRun(

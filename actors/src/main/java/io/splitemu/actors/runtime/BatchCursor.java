@@ -6,16 +6,18 @@ import java.util.SplittableRandom;
  * The batch order of one device: seeded permutations of its shard, taken b indices at a time.
  *
  * <p>Every batch has exactly b samples, so that a step's cost is the b of the latency model: a
- * batch that would run past the end of a pass is completed from the next pass's permutation.
+ * batch that would run past the end of a pass is completed from the next pass's permutation. Public
+ * so that benchmarks draw exactly the runtime's batches.
  */
-final class BatchCursor {
+public final class BatchCursor {
 
   private final int[] shard;
   private final SplittableRandom rng;
   private int[] order;
   private int next;
 
-  BatchCursor(int[] shard, long seed) {
+  /** A cursor over {@code shard} whose permutations come from {@code seed}. */
+  public BatchCursor(int[] shard, long seed) {
     if (shard.length == 0) {
       throw new IllegalArgumentException("a device with an empty data shard cannot train");
     }
@@ -24,7 +26,8 @@ final class BatchCursor {
     this.order = permutation();
   }
 
-  int[] nextBatch(int b) {
+  /** The next {@code b} sample indices. */
+  public int[] nextBatch(int b) {
     int[] batch = new int[b];
     for (int i = 0; i < b; i++) {
       if (next == order.length) {

@@ -89,7 +89,8 @@ public final class Emulation {
       return DagSplitRun.run(s, dir, listener);
     }
     if (ShareSplitRun.handles(s.scheme())) {
-      // Per-device cuts and shares (EdgeSplit, SFL-compute) on the split engine (docs/edgesplit.md).
+      // Per-device cuts and shares (EdgeSplit, SFL-compute) on the split engine
+      // (docs/edgesplit.md).
       return ShareSplitRun.run(s, dir, listener);
     }
     if (io.splitemu.actors.config.MpslSettings.isPipeline(s.scheme())) {
@@ -180,10 +181,18 @@ public final class Emulation {
                       })
                   .build();
             });
-    ActorSystem<Supervisor.Finished> system =
+    return await(guardian, "splitemu", done);
+  }
+
+  /**
+   * Starts an actor system with {@code guardian} (quiet logging, no JVM exit), waits for {@code
+   * done}, and terminates the system whatever happened; shared by every engine of the runtime.
+   */
+  public static <G, T> T await(Behavior<G> guardian, String name, CompletableFuture<T> done) {
+    ActorSystem<G> system =
         ActorSystem.create(
             guardian,
-            "splitemu",
+            name,
             ConfigFactory.parseString(
                     "pekko.loglevel = WARNING\n"
                         + "pekko.log-dead-letters = off\n"

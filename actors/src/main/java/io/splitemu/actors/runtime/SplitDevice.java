@@ -155,26 +155,27 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
   }
 
   private Behavior<Command> onAggregate(Aggregate m) {
-    SplitPolicy.DevicePlan p = current.plan();
-    now = m.startNs();
-    long before = upNs;
-    long upEnd = send(up, p.modelBytes(), p.modelUpShare(), true);
-    long modelUp = upNs - before;
-    now = upEnd;
-    m.replyTo().tell(new SplitController.ModelMoved(id, upEnd, modelUp, p.modelBytes()));
-    m.replyTo().tell(new SplitController.Achieved(id, bytesUp, upShareNs, bytesDown, downShareNs));
-    return this;
+    return moveModel(m.startNs(), true, m.replyTo());
   }
 
   private Behavior<Command> onDownload(Download m) {
+    return moveModel(m.startNs(), false, m.replyTo());
+  }
+
+  /** The model up (to the aggregation barrier) or the aggregate down, from {@code startNs}. */
+  private Behavior<Command> moveModel(
+      long startNs, boolean uplink, ActorRef<SplitController.Command> replyTo) {
     SplitPolicy.DevicePlan p = current.plan();
-    now = m.startNs();
-    long before = downNs;
-    long end = send(down, p.modelBytes(), p.modelDownShare(), false);
-    long modelDown = downNs - before;
+    now = startNs;
+    long before = uplink ? upNs : downNs;
+    long end =
+        uplink
+            ? send(up, p.modelBytes(), p.modelUpShare(), true)
+            : send(down, p.modelBytes(), p.modelDownShare(), false);
+    long linkNs = (uplink ? upNs : downNs) - before;
     now = end;
-    m.replyTo().tell(new SplitController.ModelMoved(id, end, modelDown, p.modelBytes()));
-    m.replyTo().tell(new SplitController.Achieved(id, bytesUp, upShareNs, bytesDown, downShareNs));
+    replyTo.tell(new SplitController.ModelMoved(id, end, linkNs, p.modelBytes()));
+    replyTo.tell(new SplitController.Achieved(id, bytesUp, upShareNs, bytesDown, downShareNs));
     return this;
   }
 

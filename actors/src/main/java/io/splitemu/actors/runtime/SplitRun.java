@@ -1,6 +1,5 @@
 package io.splitemu.actors.runtime;
 
-import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
@@ -15,10 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -108,29 +104,10 @@ final class SplitRun {
                   "controller");
               return Behaviors.empty();
             });
-    ActorSystem<Void> system =
-        ActorSystem.create(
-            guardian,
-            "splitemu-split",
-            ConfigFactory.parseString(
-                    "pekko.loglevel = WARNING\npekko.log-dead-letters = off\n"
-                        + "pekko.coordinated-shutdown.exit-jvm = off\n")
-                .withFallback(ConfigFactory.defaultReference(SplitRun.class.getClassLoader())));
     String error;
     try {
-      error = done.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while the run was going on", e);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("run failed: " + e.getCause(), e.getCause());
+      error = Emulation.await(guardian, "splitemu-split", done);
     } finally {
-      system.terminate();
-      try {
-        system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        // Everything is recorded already.
-      }
       writer.close();
     }
     if (error != null) {
