@@ -55,9 +55,24 @@ public record Settings(
 
   /** The schemes this build runs. */
   public static final Set<String> SCHEMES =
-      Set.of("sl", "psl", "sfl-v1", "sfl-v2", "cpsl", "cpsl-random", "cpsl-fixed", "mpsl",
-          "mpsl-horizontal", "dag-mincut", "dag-chain", "dag-device", "dag-server",
-          "edgesplit", "edgesplit-uniform", "sfl-compute", "sfl-compute-uniform");
+      Set.of(
+          "sl",
+          "psl",
+          "sfl-v1",
+          "sfl-v2",
+          "cpsl",
+          "cpsl-random",
+          "cpsl-fixed",
+          "mpsl",
+          "mpsl-horizontal",
+          "dag-mincut",
+          "dag-chain",
+          "dag-device",
+          "dag-server",
+          "edgesplit",
+          "edgesplit-uniform",
+          "sfl-compute",
+          "sfl-compute-uniform");
 
   // Keys whose content is free-form here and checked by their own readers.
   private static final List<String> OPEN_PATHS =
@@ -90,7 +105,16 @@ public record Settings(
       String optimizer,
       double learningRate,
       double momentum,
-      String dataType) {}
+      String dataType,
+      String cutGradient) {
+
+    /**
+     * {@code cut-gradient = batch-mean}: the devices' rows of the concatenated batch's gradient.
+     */
+    public boolean batchMeanCutGradient() {
+      return cutGradient.equals("batch-mean");
+    }
+  }
 
   /** The dataset and how it is shared out. */
   public record DataSettings(
@@ -212,7 +236,8 @@ public record Settings(
             m.oneOf("optimizer", List.of("sgd-momentum", "adam")),
             m.positive("learning-rate"),
             m.numberIn("momentum", 0, 1),
-            m.oneOf("data-type", List.of("float", "double")));
+            m.oneOf("data-type", List.of("float", "double")),
+            m.oneOf("cut-gradient", List.of("device-mean", "batch-mean")));
 
     SettingsReader d = r.at("data");
     String dataset = d.oneOf("dataset", List.of("synthetic", "mnist"));

@@ -373,12 +373,18 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     LossStep s = setup.slice().trainStep(x, y);
     lossSum += s.loss();
     lossCount++;
-    // The server's loss is the mean over the concatenated batch, so each device's rows of the
-    // input gradient are exactly what its share of that mean contributes.
+    // The server's loss is the mean over the concatenated batch B, so device n's rows of its
+    // input gradient are b_n / B times the gradient of the mean loss of n's own batch. By default
+    // the device gets the latter, the gradient it would get in sl; batch-mean sends the rows.
+    long total = x.size(0);
     long row = 0;
     for (Map.Entry<Integer, Device.Activations> e : acts.entrySet()) {
       int b = e.getValue().batchSize();
-      grads.put(e.getKey(), rows(s.inputGradient(), row, row + b));
+      INDArray g = rows(s.inputGradient(), row, row + b);
+      if (!setup.batchMeanCutGradient() && b != total) {
+        g.muli((double) total / b);
+      }
+      grads.put(e.getKey(), g);
       row += b;
     }
     return grads;

@@ -327,7 +327,8 @@ public final class Emulation {
             s.serverFlops(),
             new EmulatedCpu("edge"),
             d -> copyCpus.computeIfAbsent(d, k -> new EmulatedCpu("edge/copy-" + k)),
-            s.barrierTimeout());
+            s.barrierTimeout(),
+            s.model().batchMeanCutGradient());
     ValueSource factor = s.devices().roundFactor();
     SupervisorSetup.ComputeFactors factors =
         (d, r) ->

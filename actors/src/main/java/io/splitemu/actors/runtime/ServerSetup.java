@@ -19,6 +19,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param flopsPerSecond phi_S
  * @param cpu the shared processor (FCFS)
  * @param copyCpu the processor share timeline of device n's own server copy
+ * @param batchMeanCutGradient whether a device gets its rows of the concatenated batch's mean-loss
+ *     gradient ({@code model.cut-gradient = batch-mean}) instead of its own batch's
  */
 public record ServerSetup(
     Slice slice,
@@ -30,7 +32,34 @@ public record ServerSetup(
     double flopsPerSecond,
     ComputeTiming cpu,
     IntFunction<ComputeTiming> copyCpu,
-    Duration barrierTimeout) {
+    Duration barrierTimeout,
+    boolean batchMeanCutGradient) {
+
+  /** A setup with the default cut gradient (each device's own batch's mean loss). */
+  public ServerSetup(
+      Slice slice,
+      SplitModel evalModel,
+      Dataset test,
+      int evalSamples,
+      DataType dataType,
+      double flopsPerSample,
+      double flopsPerSecond,
+      ComputeTiming cpu,
+      IntFunction<ComputeTiming> copyCpu,
+      Duration barrierTimeout) {
+    this(
+        slice,
+        evalModel,
+        test,
+        evalSamples,
+        dataType,
+        flopsPerSample,
+        flopsPerSecond,
+        cpu,
+        copyCpu,
+        barrierTimeout,
+        false);
+  }
 
   /** Whether tensors are real. */
   public boolean full() {

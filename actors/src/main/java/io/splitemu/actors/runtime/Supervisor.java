@@ -150,8 +150,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (alive.isEmpty()) {
       return finish("no device is left to train");
     }
-    clusters =
-        cpsl == null ? RoundPlanner.plan(setup.scheme(), List.copyOf(alive)) : cpslRound();
+    clusters = cpsl == null ? RoundPlanner.plan(setup.scheme(), List.copyOf(alive)) : cpslRound();
     visitIndex = 0;
     return nextVisit();
   }
@@ -405,7 +404,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             o.flopsPerSecond(),
             o.cpu(),
             o.copyCpu(),
-            o.barrierTimeout());
+            o.barrierTimeout(),
+            o.batchMeanCutGradient());
     getContext().stop(server);
     server = getContext().spawn(EdgeServer.create(serverSetup), "edge-server-" + generation);
     server.tell(new EdgeServer.UsePacing(pacing));
