@@ -369,7 +369,7 @@ public final class Emulation {
     return new Prepared(s, factory, profile.deviceParamBytes(cut), peakServer);
   }
 
-  private static DatasetSplit loadData(Settings s) {
+  static DatasetSplit loadData(Settings s) {
     if (s.data().dataset().equals("mnist")) {
       try {
         return MnistLoader.load(s.data().dir());
@@ -383,7 +383,7 @@ public final class Emulation {
         SeededStreams.seedFor(s.seed(), "data/synthetic"));
   }
 
-  private static Partition partition(Settings s, Dataset train) {
+  static Partition partition(Settings s, Dataset train) {
     Map<String, Number> params = new HashMap<>();
     switch (s.data().partition()) {
       case "dirichlet":
