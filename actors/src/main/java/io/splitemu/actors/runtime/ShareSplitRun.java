@@ -27,8 +27,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * EdgeSplit and SFL with server compute allocation on the per-device split engine, in {@code
- * timing} fidelity (LATENCY-MODEL.md sections 4 and 5).
+ * EdgeSplit and SFL with server compute allocation on the per-device split engine (LATENCY-MODEL.md
+ * sections 4 and 5), in {@code timing} fidelity for any chain profile and in {@code full} fidelity
+ * (real ND4J training) for zoo models.
  *
  * <p>Every round the controller probes each device's full-band link rates and the scheme's planner
  * decides per-device cuts and shares from them (rates linear in the share): {@code edgesplit} (cut
@@ -38,6 +39,12 @@ import java.util.Map;
  * uploads its model after its own steps). {@code edgesplit-uniform} and {@code sfl-compute-uniform}
  * are the baselines: one cut for all (the best one every device can hold), equal shares. Each
  * device runs {@code local-steps} iterations per round.
+ *
+ * <p>In {@code full} fidelity ({@link SplitTraining}) each device trains its slice of the global
+ * model at its round's cut and the server trains one copy of the server slice per device; at the
+ * round's end every device slice plus its copy is folded into a whole model and the whole models
+ * are averaged (FedAvg by samples, device order) into the global model the next round re-splits.
+ * The optimizer state starts afresh every round. Emulated times are those of {@code timing}.
  */
 public final class ShareSplitRun {
 
@@ -81,11 +88,15 @@ public final class ShareSplitRun {
   /** Checks a scenario of these schemes without running it. */
   public static void check(Settings s) {
     profile(s);
-    if (s.fidelity() != Settings.Fidelity.TIMING) {
+    if (s.fidelity() == Settings.Fidelity.FULL && !ModelZoo.names().contains(s.model().name())) {
       throw new SettingsException(
           "splitemu.fidelity: "
               + s.scheme()
-              + " runs only in timing fidelity in this build; set fidelity = timing");
+              + " trains real tensors only on a zoo model ("
+              + String.join(", ", ModelZoo.names())
+              + "), and splitemu.model.name \""
+              + s.model().name()
+              + "\" is a profile; set fidelity = timing");
     }
     if (s.localSteps() < 1) {
       throw new SettingsException(
@@ -103,6 +114,8 @@ public final class ShareSplitRun {
   public static Emulation.Outcome run(Settings s, Path dir, RunListener listener) {
     check(s);
     ChainProfile profile = profile(s);
+    // Data and the initial model before the results folder exists: bad input leaves no folder.
+    SplitTraining training = s.fidelity() == Settings.Fidelity.FULL ? SplitTraining.of(s) : null;
     CutCosts costs = CutCosts.of(profile);
     int n = s.devices().count();
     int b = s.batchSize();
@@ -191,7 +204,7 @@ public final class ShareSplitRun {
           }
           return plans;
         };
-    return SplitRun.run(s, dir, listener, policy, flops, links(s, n), links(s, n));
+    return SplitRun.run(s, dir, listener, policy, flops, links(s, n), links(s, n), training);
   }
 
   private static SplitPolicy.DevicePlan plan(

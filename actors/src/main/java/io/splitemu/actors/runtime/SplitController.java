@@ -3,8 +3,12 @@ package io.splitemu.actors.runtime;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.model.nn.Slice;
+import io.splitemu.model.nn.SplitModel;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -13,20 +17,49 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The supervisor of a per-device split run: at each round start it probes every device's links (on
  * copies of the links, so probes never delay training traffic), asks the policy for the round's
  * plans, runs the devices in parallel, runs the aggregation barrier when the plan has one, and
  * records the round.
+ *
+ * <p>In {@code full} fidelity it also owns the global model ({@link SplitTraining}): at each round
+ * start it cuts the global model at every device's cut, installs the server slices as the
+ * per-device server copies before any device starts, and hands each device its slice; at the round
+ * end it collects the copies, averages device slice plus copy per device by FedAvg into the next
+ * global model, and evaluates it every {@code eval-every} rounds.
  */
 final class SplitController extends AbstractBehavior<SplitController.Command> {
 
   /** What the controller accepts. */
   interface Command {}
 
-  /** A device finished its steps (and its own model upload, if not at a barrier). */
-  record DeviceDone(SplitRun.DeviceRound round) implements Command {}
+  /**
+   * A device finished its steps (and its own model upload, if not at a barrier); {@code trained} is
+   * null in timing fidelity.
+   */
+  record DeviceDone(SplitRun.DeviceRound round, Trained trained) implements Command {}
+
+  /**
+   * What a device's training left in a full-fidelity round.
+   *
+   * @param deviceTable the device slice's weights by name
+   * @param lossSum the sum of the server copy's batch losses over its steps
+   * @param steps steps taken
+   * @param samples samples trained on (the FedAvg weight)
+   */
+  record Trained(Map<String, INDArray> deviceTable, double lossSum, int steps, long samples) {}
+
+  /** A tensor step failed (a NaN loss, a refused tensor): the run stops with {@code message}. */
+  record Failed(String message) implements Command {}
+
+  /** The server holds this round's copies: the devices may start. */
+  record CopiesInstalled(int round) implements Command {}
+
+  /** The weights of every server copy at the round's end, by device. */
+  record CopiesCollected(Map<Integer, Map<String, INDArray>> tables) implements Command {}
 
   /**
    * What a device's transfers achieved so far this round: bytes and link nanoseconds weighted by
@@ -46,6 +79,10 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   private final RunListener listener;
   private final long wallStart;
   private final CompletableFuture<String> done;
+  private final ActorRef<SplitServer.Command> server;
+  private final SplitTraining training;
+  private final Slice[] deviceSlices;
+  private final TreeMap<Integer, Trained> trained = new TreeMap<>();
   private final String[] labels;
   private final TreeMap<Integer, SplitRun.DeviceRound> replies = new TreeMap<>();
   private final TreeMap<Integer, ModelMoved> uploads = new TreeMap<>();
@@ -63,11 +100,14 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
       ResultsWriter writer,
       RunListener listener,
       long wallStart,
-      CompletableFuture<String> done) {
+      CompletableFuture<String> done,
+      ActorRef<SplitServer.Command> server,
+      SplitTraining training) {
     return Behaviors.setup(
         ctx ->
             new SplitController(
-                ctx, s, policy, probes, devices, writer, listener, wallStart, done));
+                ctx, s, policy, probes, devices, writer, listener, wallStart, done, server,
+                training));
   }
 
   private SplitController(
@@ -79,8 +119,13 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
       ResultsWriter writer,
       RunListener listener,
       long wallStart,
-      CompletableFuture<String> done) {
+      CompletableFuture<String> done,
+      ActorRef<SplitServer.Command> server,
+      SplitTraining training) {
     super(ctx);
+    this.server = server;
+    this.training = training;
+    this.deviceSlices = new Slice[devices.size()];
     this.s = s;
     this.policy = policy;
     this.probes = probes;
@@ -99,12 +144,16 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
         .onMessage(DeviceDone.class, this::onDeviceDone)
         .onMessage(ModelMoved.class, this::onModelMoved)
         .onMessage(Achieved.class, this::onAchieved)
+        .onMessage(Failed.class, this::onFailed)
+        .onMessage(CopiesInstalled.class, this::onCopiesInstalled)
+        .onMessage(CopiesCollected.class, this::onCopiesCollected)
         .build();
   }
 
   private void startRound() {
     round++;
     replies.clear();
+    trained.clear();
     uploads.clear();
     downloads.clear();
     int n = devices.size();
@@ -152,9 +201,42 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
                     + SplitRun.fmt(downBps[d])
                     + " bit/s"));
       }
+    }
+    if (training == null) {
+      runDevices();
+      return;
+    }
+    // Every device gets the global model's device slice at its cut, and the server a copy of the
+    // server slice at that cut per device; the devices start once the copies are in place, so no
+    // job can reach the server before its copy.
+    Map<Integer, Slice> copies = new HashMap<>();
+    for (int d = 0; d < n; d++) {
+      SplitModel split = training.split(Integer.parseInt(plans.get(d).cut()));
+      deviceSlices[d] = split.slice(0);
+      copies.put(d, split.slice(1));
+    }
+    server.tell(new SplitServer.Install(round, copies, getContext().getSelf()));
+  }
+
+  private Behavior<Command> onCopiesInstalled(CopiesInstalled m) {
+    if (m.round() == round && !done.isDone()) {
+      runDevices();
+    }
+    return this;
+  }
+
+  private void runDevices() {
+    for (int d = 0; d < devices.size(); d++) {
       devices
           .get(d)
-          .tell(new SplitDevice.RunRound(round, startNs, p, s.batchSize(), getContext().getSelf()));
+          .tell(
+              new SplitDevice.RunRound(
+                  round,
+                  startNs,
+                  plans.get(d),
+                  s.batchSize(),
+                  deviceSlices[d],
+                  getContext().getSelf()));
     }
   }
 
@@ -182,8 +264,16 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
     return this;
   }
 
+  private Behavior<Command> onFailed(Failed m) {
+    done.complete(m.message());
+    return Behaviors.stopped();
+  }
+
   private Behavior<Command> onDeviceDone(DeviceDone m) {
     replies.put(m.round().device(), m.round());
+    if (m.trained() != null) {
+      trained.put(m.round().device(), m.trained());
+    }
     if (replies.size() < devices.size()) {
       return this;
     }
@@ -219,6 +309,40 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   }
 
   private Behavior<Command> endRound() {
+    if (training == null) {
+      return record(Double.NaN, Double.NaN);
+    }
+    // Every job of the round was answered before its device reported, so the copies are final.
+    server.tell(new SplitServer.Collect(getContext().getSelf()));
+    return this;
+  }
+
+  /** FedAvg of device slice plus server copy per device, in device order; then evaluation. */
+  private Behavior<Command> onCopiesCollected(CopiesCollected m) {
+    List<Map<String, INDArray>> deviceTables = new ArrayList<>();
+    List<Map<String, INDArray>> serverTables = new ArrayList<>();
+    List<Long> samples = new ArrayList<>();
+    double lossSum = 0;
+    int steps = 0;
+    for (Map.Entry<Integer, Trained> e : trained.entrySet()) {
+      deviceTables.add(e.getValue().deviceTable());
+      serverTables.add(m.tables().get(e.getKey()));
+      samples.add(e.getValue().samples());
+      lossSum += e.getValue().lossSum();
+      steps += e.getValue().steps();
+    }
+    try {
+      training.average(deviceTables, serverTables, samples);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      done.complete("round " + round + ": aggregation failed: " + e.getMessage());
+      return Behaviors.stopped();
+    }
+    boolean evaluate = round % s.evalEvery() == 0 || round >= s.rounds();
+    double accuracy = evaluate ? training.evaluate() : Double.NaN;
+    return record(accuracy, steps == 0 ? Double.NaN : lossSum / steps);
+  }
+
+  private Behavior<Command> record(double accuracy, double trainLoss) {
     List<SplitRun.DeviceRound> rows = new ArrayList<>(replies.values());
     StringBuilder cut = new StringBuilder();
     for (int d = 0; d < plans.size(); d++) {
@@ -235,11 +359,20 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
     }
     RoundRecord row =
         SplitRun.roundRow(
-            s, round, startNs, end, rows, cut.toString(), (System.nanoTime() - wallStart) / 1e9);
+            s,
+            round,
+            startNs,
+            end,
+            rows,
+            cut.toString(),
+            accuracy,
+            trainLoss,
+            (System.nanoTime() - wallStart) / 1e9);
     writer.round(row);
     listener.onRound(row);
     startNs = end;
-    if (round >= s.rounds()) {
+    boolean reached = !Double.isNaN(accuracy) && accuracy >= s.targetAccuracy();
+    if (round >= s.rounds() || (s.stopAtTarget() && reached)) {
       done.complete(null);
       return Behaviors.stopped();
     }

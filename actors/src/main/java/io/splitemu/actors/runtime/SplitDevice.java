@@ -1,34 +1,51 @@
 package io.splitemu.actors.runtime;
 
+import io.splitemu.model.data.Batch;
+import io.splitemu.model.nn.LossStep;
+import io.splitemu.model.nn.Slice;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A device of a per-device split run (DAG splits, EdgeSplit, SFL with compute allocation): runs the
  * iterations of a round with its own split, compute rate, link shares and server rate, handing the
  * server part of each iteration to the {@link SplitServer}; then, as the plan says, uploads its
  * model at once or waits for the controller's aggregation barrier.
+ *
+ * <p>In {@code full} fidelity each iteration also draws the device's next batch (its {@link
+ * BatchCursor}, which continues across rounds), forwards it through the round's device slice, sends
+ * the activations and labels with the job, and backpropagates the cut gradient the server returns;
+ * the tensor math never changes the emulated times.
  */
 final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
 
   /** What a device accepts. */
   interface Command {}
 
-  /** Run a round from {@code startNs} with the plan {@code plan}. */
+  /**
+   * Run a round from {@code startNs} with the plan {@code plan}; {@code slice} is the device slice
+   * to train this round (null in timing fidelity).
+   */
   record RunRound(
       int round,
       long startNs,
       SplitPolicy.DevicePlan plan,
       int batch,
+      Slice slice,
       ActorRef<SplitController.Command> replyTo)
       implements Command {}
 
-  /** The server finished its part of the current iteration at {@code endNs}. */
-  record ServerDone(long endNs, long serverNs) implements Command {}
+  /**
+   * The server finished its part of the current iteration at {@code endNs}; in full fidelity with
+   * the server copy's loss and cut gradient ({@code step}), or why it could not train ({@code
+   * failure}).
+   */
+  record ServerDone(long endNs, long serverNs, LossStep step, String failure) implements Command {}
 
   /** Upload the device model from {@code startNs} for the aggregation barrier. */
   record Aggregate(long startNs, ActorRef<SplitController.Command> replyTo) implements Command {}
@@ -41,8 +58,11 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
   private final LinkTiming up;
   private final LinkTiming down;
   private final ActorRef<SplitServer.Command> server;
+  private final SplitTraining.DeviceData data;
+  private final BatchCursor cursor;
 
   private RunRound current;
+  private double lossSum;
   private int step;
   private long now;
   private long computeNs;
@@ -56,9 +76,21 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
   private double upShareNs;
   private double downShareNs;
 
+  /** A device in timing fidelity. */
   static Behavior<Command> create(
       int id, double flops, LinkTiming up, LinkTiming down, ActorRef<SplitServer.Command> server) {
-    return Behaviors.setup(ctx -> new SplitDevice(ctx, id, flops, up, down, server));
+    return create(id, flops, up, down, server, null);
+  }
+
+  /** A device; {@code data} is what it trains on in full fidelity (null in timing fidelity). */
+  static Behavior<Command> create(
+      int id,
+      double flops,
+      LinkTiming up,
+      LinkTiming down,
+      ActorRef<SplitServer.Command> server,
+      SplitTraining.DeviceData data) {
+    return Behaviors.setup(ctx -> new SplitDevice(ctx, id, flops, up, down, server, data));
   }
 
   private SplitDevice(
@@ -67,13 +99,16 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
       double flops,
       LinkTiming up,
       LinkTiming down,
-      ActorRef<SplitServer.Command> server) {
+      ActorRef<SplitServer.Command> server,
+      SplitTraining.DeviceData data) {
     super(ctx);
     this.id = id;
     this.flops = flops;
     this.up = up;
     this.down = down;
     this.server = server;
+    this.data = data;
+    this.cursor = data == null ? null : new BatchCursor(data.shard(), data.batchSeed());
   }
 
   @Override
@@ -91,6 +126,7 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
     up.round(m.round());
     down.round(m.round());
     step = 0;
+    lossSum = 0;
     now = m.startNs();
     computeNs = 0;
     upNs = 0;
@@ -109,27 +145,63 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
       return endOfSteps();
     }
     int b = current.batch();
+    INDArray activations = null;
+    INDArray labels = null;
+    if (current.slice() != null) {
+      Batch batch = data.train().batch(cursor.nextBatch(b), data.dataType());
+      try {
+        activations = current.slice().forward(batch.features());
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        return fail("device slice: " + e.getMessage());
+      }
+      labels = batch.labels();
+    }
     now += compute(b * p.deviceForwardFlops());
     if (p.upBytes() > 0) {
       now = send(up, (long) b * p.upBytes(), p.upShare(), true);
     }
-    if (p.serverFlops() > 0) {
+    // With real tensors the server copy always trains; a zero-FLOP job ends at its arrival (the
+    // device's previous job ended before it went on), so the emulated time is the same.
+    if (p.serverFlops() > 0 || activations != null) {
       server.tell(
           new SplitServer.Job(
-              id, b * p.serverFlops(), p.serverFlopsPerSecond(), now, getContext().getSelf()));
+              id,
+              b * p.serverFlops(),
+              p.serverFlopsPerSecond(),
+              now,
+              activations,
+              labels,
+              getContext().getSelf()));
       return this;
     }
-    return finishIteration();
+    return finishIteration(null);
   }
 
   private Behavior<Command> onServerDone(ServerDone m) {
     serverNs += m.serverNs();
     now = m.endNs();
-    return finishIteration();
+    if (m.failure() != null) {
+      return fail(m.failure());
+    }
+    if (m.step() != null && !Double.isFinite(m.step().loss())) {
+      return fail(
+          "the training loss is "
+              + m.step().loss()
+              + " (the model diverged; try a smaller splitemu.model.learning-rate)");
+    }
+    return finishIteration(m.step());
   }
 
-  private Behavior<Command> finishIteration() {
+  private Behavior<Command> finishIteration(LossStep serverStep) {
     SplitPolicy.DevicePlan p = current.plan();
+    if (serverStep != null) {
+      lossSum += serverStep.loss();
+      try {
+        current.slice().backward(serverStep.inputGradient());
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        return fail("device slice: " + e.getMessage());
+      }
+    }
     if (p.downBytes() > 0) {
       now = send(down, (long) current.batch() * p.downBytes(), p.downShare(), false);
     }
@@ -150,8 +222,27 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
     current
         .replyTo()
         .tell(new SplitController.Achieved(id, bytesUp, upShareNs, bytesDown, downShareNs));
-    current.replyTo().tell(new SplitController.DeviceDone(round(stepsEnd, modelUpNs, 0)));
+    // The device slice does not change after its steps, so its weights go with the report even
+    // when the emulated upload comes later, at the aggregation barrier.
+    SplitController.Trained trained =
+        current.slice() == null
+            ? null
+            : new SplitController.Trained(
+                current.slice().paramTable(),
+                lossSum,
+                p.steps(),
+                (long) p.steps() * current.batch());
+    current.replyTo().tell(new SplitController.DeviceDone(round(stepsEnd, modelUpNs, 0), trained));
     return this;
+  }
+
+  /** Reports a failed tensor step to the controller, which stops the run, and stops. */
+  private Behavior<Command> fail(String why) {
+    current
+        .replyTo()
+        .tell(
+            new SplitController.Failed("device-" + id + ", round " + current.round() + ": " + why));
+    return Behaviors.stopped();
   }
 
   private Behavior<Command> onAggregate(Aggregate m) {
@@ -174,8 +265,11 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
             : send(down, p.modelBytes(), p.modelDownShare(), false);
     long linkNs = (uplink ? upNs : downNs) - before;
     now = end;
-    replyTo.tell(new SplitController.ModelMoved(id, end, linkNs, p.modelBytes()));
+    // The rates before the transfer's report: the controller may start the next round (and plan
+    // it from these rates) as soon as the last transfer is reported, so a report after it would
+    // count or not depending on message timing.
     replyTo.tell(new SplitController.Achieved(id, bytesUp, upShareNs, bytesDown, downShareNs));
+    replyTo.tell(new SplitController.ModelMoved(id, end, linkNs, p.modelBytes()));
     return this;
   }
 

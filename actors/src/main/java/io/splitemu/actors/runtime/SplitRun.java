@@ -19,10 +19,12 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The per-device split engine in {@code timing} fidelity: a {@link SplitController}, one {@link
- * SplitDevice} per device and a {@link SplitServer}, driven by a {@link SplitPolicy} (DAG splits,
- * EdgeSplit, SFL with compute allocation). Every device has its own split, shares and server rate;
- * the server serves each at its own rate, so the emulated times never depend on message order.
+ * The per-device split engine: a {@link SplitController}, one {@link SplitDevice} per device and a
+ * {@link SplitServer}, driven by a {@link SplitPolicy} (DAG splits, EdgeSplit, SFL with compute
+ * allocation). Every device has its own split, shares and server rate; the server serves each at
+ * its own rate, so the emulated times never depend on message order. With a {@link SplitTraining}
+ * the slices and per-device server copies train real tensors ({@code full} fidelity) at exactly the
+ * emulated times of {@code timing} fidelity.
  */
 final class SplitRun {
 
@@ -68,7 +70,8 @@ final class SplitRun {
   }
 
   /**
-   * Runs {@code policy} over the scenario's devices and links and reports like {@link Emulation}.
+   * Runs {@code policy} over the scenario's devices and links in timing fidelity and reports like
+   * {@link Emulation}.
    */
   static Emulation.Outcome run(
       Settings s,
@@ -78,6 +81,23 @@ final class SplitRun {
       double[] flops,
       List<Emulation.LinkPair> links,
       List<Emulation.LinkPair> probes) {
+    return run(s, dir, listener, policy, flops, links, probes, null);
+  }
+
+  /**
+   * Runs {@code policy} over the scenario's devices and links and reports like {@link Emulation};
+   * with {@code training} (full fidelity) the devices and server train its model, and the policy's
+   * {@link SplitPolicy.DevicePlan#cut()} must be the device's cut as a number.
+   */
+  static Emulation.Outcome run(
+      Settings s,
+      Path dir,
+      RunListener listener,
+      SplitPolicy policy,
+      double[] flops,
+      List<Emulation.LinkPair> links,
+      List<Emulation.LinkPair> probes,
+      SplitTraining training) {
     int n = flops.length;
     Path out =
         dir != null
@@ -95,12 +115,18 @@ final class SplitRun {
                 devices.add(
                     ctx.spawn(
                         SplitDevice.create(
-                            d, flops[d], links.get(d).up(), links.get(d).down(), server),
+                            d,
+                            flops[d],
+                            links.get(d).up(),
+                            links.get(d).down(),
+                            server,
+                            training == null ? null : training.device(d)),
                         "device-" + d));
               }
               ctx.spawn(
                   SplitController.create(
-                      s, policy, probes, devices, writer, listener, wallStart, done),
+                      s, policy, probes, devices, writer, listener, wallStart, done, server,
+                      training),
                   "controller");
               return Behaviors.empty();
             });
@@ -126,7 +152,8 @@ final class SplitRun {
   /**
    * The round row: latency from the round start to {@code endNs}; the breakdown follows the device
    * whose steps end last (compute, server and link time of its steps), aggregation is what the
-   * model transfers add after it, and communication the rest.
+   * model transfers add after it, and communication the rest. Accuracy and loss are NaN where the
+   * round did not measure them.
    */
   static RoundRecord roundRow(
       Settings s,
@@ -135,6 +162,8 @@ final class SplitRun {
       long endNs,
       List<DeviceRound> rounds,
       String cut,
+      double accuracy,
+      double trainLoss,
       double wallS) {
     DeviceRound crit = rounds.get(0);
     for (DeviceRound r : rounds) {
@@ -160,8 +189,8 @@ final class SplitRun {
         0,
         cut,
         1,
-        Double.NaN,
-        Double.NaN,
+        accuracy,
+        trainLoss,
         wallS);
   }
 

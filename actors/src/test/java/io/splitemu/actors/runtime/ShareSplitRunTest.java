@@ -164,7 +164,9 @@ class ShareSplitRunTest {
     SettingsException full =
         assertThrows(
             SettingsException.class,
-            () -> Emulation.prepare(settings("edgesplit", "fidelity = full\n")));
+            () ->
+                Emulation.prepare(
+                    settings("edgesplit", "fidelity = full\nmodel.name = vgg19-cifar\n")));
     assertTrue(full.getMessage().startsWith("splitemu.fidelity"), full.getMessage());
     SettingsException model =
         assertThrows(
