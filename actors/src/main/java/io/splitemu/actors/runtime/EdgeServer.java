@@ -373,16 +373,17 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     LossStep s = setup.slice().trainStep(x, y);
     lossSum += s.loss();
     lossCount++;
-    // The server's loss is the mean over the concatenated batch B, so device n's rows of its
-    // input gradient are b_n / B times the gradient of the mean loss of n's own batch. By default
-    // the device gets the latter, the gradient it would get in sl; batch-mean sends the rows.
+    // Slice gradients are of the summed loss (the updater divides by the batch), so device n's
+    // rows of the input gradient are the gradient of its own batch's loss: its update is the one it
+    // would make in sl. batch-mean scales them by b_n / B, as if the device's update came from the
+    // mean loss over the whole concatenated batch of B samples.
     long total = x.size(0);
     long row = 0;
     for (Map.Entry<Integer, Device.Activations> e : acts.entrySet()) {
       int b = e.getValue().batchSize();
       INDArray g = rows(s.inputGradient(), row, row + b);
-      if (!setup.batchMeanCutGradient() && b != total) {
-        g.muli((double) total / b);
+      if (setup.batchMeanCutGradient() && b != total) {
+        g.muli((double) b / total);
       }
       grads.put(e.getKey(), g);
       row += b;
