@@ -11,9 +11,11 @@ import java.util.Map;
  * @param clusters M, the number of clusters per round (capped at the devices still running)
  * @param clustering gibbs, sorted, random or exhaustive
  * @param spectrum minmax (min-max allocation per phase) or equal (1/|C| each)
- * @param cut saa (sample average approximation over sampled network states) or fixed ({@code
- *     model.cut} for the whole run)
+ * @param cut saa (sample average approximation over sampled network states), fixed ({@code
+ *     model.cut} for the whole run) or schedule (the cut of round r is {@code cutSchedule[r-1]})
  * @param cutCandidates the cuts SAA considers; empty means every interior cut
+ * @param cutSchedule the cut of each round under {@code cut = schedule}, the last entry holding
+ *     after the list ends; ignored otherwise
  * @param replanEvery K: re-run SAA every K rounds; 0 means only at the start (and on drift)
  * @param driftThreshold re-run SAA as soon as the mean observed round latency since the last plan
  *     differs from its prediction by more than this fraction; 0 turns the trigger off
@@ -26,6 +28,7 @@ public record CpslSettings(
     String spectrum,
     String cut,
     List<Integer> cutCandidates,
+    List<Integer> cutSchedule,
     int replanEvery,
     double driftThreshold,
     int saaSamples,
@@ -59,6 +62,7 @@ public record CpslSettings(
             "equal",
             cut,
             cutCandidates,
+            cutSchedule,
             replanEvery,
             driftThreshold,
             saaSamples,
@@ -70,6 +74,7 @@ public record CpslSettings(
             spectrum,
             "fixed",
             cutCandidates,
+            cutSchedule,
             replanEvery,
             driftThreshold,
             saaSamples,
@@ -90,12 +95,33 @@ public record CpslSettings(
       }
       candidates.add((int) c);
     }
+    String cut = r.oneOf("cut", List.of("saa", "fixed", "schedule"));
+    List<Integer> schedule = new ArrayList<>();
+    List<Double> entries = r.numbers("cut-schedule");
+    for (int i = 0; i < entries.size(); i++) {
+      double c = entries.get(i);
+      if (c != Math.rint(c) || c < 1) {
+        throw r.error(
+            "cut-schedule",
+            "expected whole interior cuts >= 1, entry "
+                + i
+                + " (round "
+                + (i + 1)
+                + ") is "
+                + (c == Math.rint(c) ? Long.toString((long) c) : Double.toString(c)));
+      }
+      schedule.add((int) c);
+    }
+    if (cut.equals("schedule") && schedule.isEmpty()) {
+      throw r.error("cut-schedule", "cut = schedule needs at least one cut, e.g. [2, 4]");
+    }
     return new CpslSettings(
         r.intIn("clusters", 1, 1_000_000),
         r.oneOf("clustering", CLUSTERINGS),
         r.oneOf("spectrum", List.of("minmax", "equal")),
-        r.oneOf("cut", List.of("saa", "fixed")),
+        cut,
         List.copyOf(candidates),
+        List.copyOf(schedule),
         r.intIn("replan-every", 0, 1_000_000),
         r.numberIn("drift-threshold", 0, 1e6),
         r.intIn("saa-samples", 1, 100_000),

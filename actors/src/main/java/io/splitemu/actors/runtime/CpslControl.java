@@ -22,8 +22,8 @@ import java.util.SplittableRandom;
 /**
  * The two timescales of CPSL as the supervisor runs them, without actors: the cut by SAA at the
  * start and on re-plan (every K rounds or on drift of the observed mean round latency from the
- * prediction), and every round the clusters and spectrum shares from the device states observed in
- * the last round.
+ * prediction), or from a fixed schedule, and every round the clusters and spectrum shares from the
+ * device states observed in the last round.
  *
  * <p>Every decision is a pure function of the scenario seed and the observed states: the SAA of
  * plan k draws from stream {@code cpsl/saa/k}, the clustering of round r from {@code
@@ -109,6 +109,20 @@ final class CpslControl {
   /** Whether the cut is chosen by SAA (otherwise it stays at {@code model.cut}). */
   boolean saa() {
     return settings.cut().equals("saa");
+  }
+
+  /** Whether the cut follows {@code cpsl.cut-schedule} (a research run's known re-cuts). */
+  boolean scheduled() {
+    return settings.cut().equals("schedule");
+  }
+
+  /**
+   * The scheduled cut of round {@code round} (1-based): entry {@code round - 1} of {@code
+   * cpsl.cut-schedule}, the last entry once the list has ended.
+   */
+  int scheduledCut(int round) {
+    List<Integer> s = settings.cutSchedule();
+    return s.get(Math.min(round, s.size()) - 1);
   }
 
   /** The planner for {@code clusters} clusters (capped at the devices running). */

@@ -12,6 +12,7 @@ import io.splitemu.planner.cpsl.NetworkState;
 import io.splitemu.planner.cpsl.NetworkStateSampler;
 import io.splitemu.planner.latency.RateFunction;
 import io.splitemu.planner.latency.ShannonRate;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -21,7 +22,8 @@ import java.util.SplittableRandom;
  *
  * @param settings the cpsl block with the scheme's alias applied
  * @param profile the model profile (every cut's FLOPs and bytes)
- * @param initialCut the cut the slices were built at ({@code model.cut})
+ * @param initialCut the cut the slices were built at ({@code model.cut}); under {@code cpsl.cut =
+ *     schedule} a first entry that differs is a re-cut before round 1
  * @param seed the scenario seed (SAA and clustering streams derive from it)
  * @param links each device's uplink and downlink rate functions in a round
  * @param sampler draws compute factors and channel gains for SAA
@@ -138,6 +140,22 @@ public record CpslSetup(
                 + " outside 1.."
                 + (profile.size() - 1)
                 + " for model "
+                + profile.model());
+      }
+    }
+    List<Integer> schedule = c.cut().equals("schedule") ? c.cutSchedule() : List.of();
+    for (int i = 0; i < schedule.size(); i++) {
+      if (schedule.get(i) >= profile.size()) {
+        throw new SettingsException(
+            "splitemu.cpsl.cut-schedule: entry "
+                + i
+                + " (round "
+                + (i + 1)
+                + ") is cut "
+                + schedule.get(i)
+                + ", outside the interior cuts 1.."
+                + (profile.size() - 1)
+                + " of model "
                 + profile.model());
       }
     }

@@ -1,6 +1,7 @@
 package io.splitemu.actors.runtime;
 
 import io.splitemu.model.data.Batch;
+import java.util.Arrays;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -69,6 +70,15 @@ public final class Device extends AbstractBehavior<Device.Command> {
   public record Download(long sendNs, INDArray params, ActorRef<Barrier.Command> replyTo)
       implements Command {}
 
+  /**
+   * Re-cut between rounds: take the slice and per-cut costs (FLOPs, cut and parameter bytes) of
+   * {@code next}, a setup of this same device with the same shard, links and processor. The batch
+   * order, the links and the processor (with their queues) go on as they were, so a re-cut moves
+   * layers without disturbing what the device trains on next. A hung device ignores it, as it
+   * ignores everything.
+   */
+  public record Resplit(DeviceSetup next) implements Command {}
+
   /** Fault: the device stops answering from now on (it stays alive, so only timeouts notice). */
   public enum Hang implements Command {
     INSTANCE
@@ -101,7 +111,8 @@ public final class Device extends AbstractBehavior<Device.Command> {
   public record RoundStats(
       long computeNs, long uplinkNs, long downlinkNs, long bytesUp, long bytesDown) {}
 
-  private final DeviceSetup setup;
+  // Replaced by a re-cut (Resplit); the cursor is not, so the batch order survives it.
+  private DeviceSetup setup;
   private final BatchCursor cursor;
   private double rate;
   private double upShare = 1;
@@ -136,6 +147,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
         .onMessage(LocalGradient.class, this::onLocalGradient)
         .onMessage(Upload.class, this::onUpload)
         .onMessage(Download.class, this::onDownload)
+        .onMessage(Resplit.class, this::onResplit)
         .onMessageEquals(Hang.INSTANCE, this::onHang)
         .build();
   }
@@ -219,6 +231,28 @@ public final class Device extends AbstractBehavior<Device.Command> {
     long arrival = down(m.sendNs(), setup.paramBytes(), 1.0);
     load(m.params());
     m.replyTo().tell(new Barrier.Reply<>(setup.id(), new Ready(arrival)));
+    return this;
+  }
+
+  private Behavior<Command> onResplit(Resplit m) {
+    DeviceSetup n = m.next();
+    // Only the slice and the per-cut costs may change: anything else would silently make this a
+    // different device (another shard would also invalidate the cursor).
+    if (n.id() != setup.id()
+        || !Arrays.equals(n.shard(), setup.shard())
+        || n.train() != setup.train()
+        || n.batchSize() != setup.batchSize()
+        || n.dataType() != setup.dataType()
+        || n.batchSeed() != setup.batchSeed()
+        || n.flopsPerSecond() != setup.flopsPerSecond()
+        || n.uplink() != setup.uplink()
+        || n.downlink() != setup.downlink()
+        || n.cpu() != setup.cpu()
+        || n.full() != setup.full()) {
+      throw new IllegalArgumentException(
+          "device " + setup.id() + ": a re-cut may change only the slice and per-cut costs");
+    }
+    setup = n;
     return this;
   }
 

@@ -2,6 +2,7 @@ package io.splitemu.actors.runtime;
 
 import io.splitemu.model.data.Dataset;
 import io.splitemu.model.nn.Slice;
+import io.splitemu.model.profile.ChainProfile;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -36,6 +37,29 @@ public record DeviceSetup(
 
   /** Bytes of the int32 labels that go up with a batch (LATENCY-MODEL.md section 3). */
   public static final int LABEL_BYTES = 4;
+
+  /**
+   * This device at another cut (a re-cut): {@code slice} and the FLOPs and bytes of {@code profile}
+   * at {@code cut}; the shard, data, batch seed, rate, links and processor are this setup's.
+   */
+  public DeviceSetup atCut(Slice slice, ChainProfile profile, int cut) {
+    return new DeviceSetup(
+        id,
+        shard,
+        train,
+        slice,
+        profile.deviceForwardFlops(cut),
+        profile.deviceBackwardFlops(cut),
+        profile.cutBytes(cut),
+        profile.deviceParamBytes(cut),
+        batchSize,
+        dataType,
+        flopsPerSecond,
+        batchSeed,
+        uplink,
+        downlink,
+        cpu);
+  }
 
   /** Whether tensors are real. */
   public boolean full() {

@@ -324,6 +324,23 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       if (p.cut() != cut) {
         recut(p.cut());
       }
+    } else if (cpsl.scheduled()) {
+      int next = cpsl.scheduledCut(round);
+      if (round == 1) {
+        event(
+            "cut-plan",
+            "supervisor",
+            "cut "
+                + next
+                + " scheduled for round 1 (cpsl.cut-schedule = "
+                + setup.cpsl().settings().cutSchedule()
+                + ", the last entry holds after the list ends)");
+      } else if (next != cut) {
+        event("cut-replan", "supervisor", "cut " + next + " scheduled for round " + round);
+      }
+      if (next != cut) {
+        recut(next);
+      }
     } else if (round == 1) {
       event("cut-plan", "supervisor", "cut " + cut + " fixed all run (cpsl.cut = fixed)");
     }
@@ -341,10 +358,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /**
    * Moves the cut to {@code newCut} between rounds: the current device-side and server-side weights
-   * are folded into the whole model and cut again, and every running device and the server are
-   * rebuilt with the new slices and per-cut costs (links and processors, with their queues, are
-   * kept). The optimizer state restarts, and so does each device's batch order (its seeded
-   * permutations from the first), which makes a re-cut before round 1 exactly a run at that cut.
+   * are folded into the whole model and cut again, every running device actor takes its new slice
+   * and per-cut costs in place ({@link Device.Resplit}), and the edge server is rebuilt with the
+   * new server slice (links and processors, with their queues, are kept). Each device keeps its
+   * batch cursor, so the batch order goes on where it was: a re-cut before round 1 is exactly a run
+   * at that cut, and a mid-run re-cut trains on the batches the old cut would have. The optimizer
+   * state restarts (momentum of the moved units has no home in the new slices).
    */
   private void recut(int newCut) {
     int old = cut;
@@ -361,35 +380,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     for (Map.Entry<Integer, DeviceSetup> e : deviceSetups.entrySet()) {
       int d = e.getKey();
       if (!alive.contains(d)) {
-        continue; // a dropped device keeps its silent actor
+        continue; // a dropped device keeps its silent actor and old slice
       }
-      DeviceSetup o = e.getValue();
       DeviceSetup n =
-          new DeviceSetup(
-              d,
-              o.shard(),
-              o.train(),
-              next == null ? null : next.slice(0).copy(),
-              profile.deviceForwardFlops(newCut),
-              profile.deviceBackwardFlops(newCut),
-              profile.cutBytes(newCut),
-              profile.deviceParamBytes(newCut),
-              o.batchSize(),
-              o.dataType(),
-              o.flopsPerSecond(),
-              o.batchSeed(),
-              o.uplink(),
-              o.downlink(),
-              o.cpu());
-      getContext().stop(devices.get(d));
-      ActorRef<Device.Command> ref =
-          getContext().spawn(Device.create(n), "device-" + d + "-cut-" + generation);
-      for (SupervisorSetup.Hang h : setup.hangs()) {
-        if (h.device() == d && h.round() <= round) {
-          ref.tell(Device.Hang.INSTANCE);
-        }
-      }
-      devices.put(d, ref);
+          e.getValue().atCut(next == null ? null : next.slice(0).copy(), profile, newCut);
+      // A local tell enqueues at once, so the device takes the Resplit before the BeginVisit that
+      // the server sends only after this round's RunVisit. A hung device ignores it.
+      devices.get(d).tell(new Device.Resplit(n));
       e.setValue(n);
     }
     ServerSetup o = serverSetup;
@@ -413,7 +410,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     event(
         "recut",
         "supervisor",
-        "cut " + old + " -> " + newCut + ": slices rebuilt, trained weights kept");
+        "cut "
+            + old
+            + " -> "
+            + newCut
+            + ": slices moved in the running devices and a new server slice; trained weights"
+            + " and batch order kept");
   }
 
   private void event(String kind, String subject, String detail) {

@@ -33,8 +33,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The cpsl scheme on the runtime: emulated rounds last what {@link SchemeLatency#cpslRound}
  * predicts for the clusters and shares the supervisor planned, every decision is an event, the
- * resource management beats random clustering with equal spectrum, and one cluster of every device
- * trains exactly as PSL (also across a re-cut before the first round).
+ * resource management beats random clustering with equal spectrum, one cluster of every device
+ * trains exactly as PSL (also across a re-cut before the first round), and scheduled re-cuts in the
+ * middle of a run keep the trained weights and every device's batch order.
  */
 class CpslSchemeTest {
 
@@ -237,6 +238,156 @@ class CpslSchemeTest {
       assertEquals(y.roundLatencyS(), x.roundLatencyS(), 0.0, "latency of round " + (i + 1));
       assertFalse(Double.isNaN(x.testAccuracy()));
       assertEquals("2", x.cut());
+    }
+  }
+
+  // LeNet-5 with a stateless optimizer (SGD, momentum 0), so that the optimizer restart of a
+  // re-cut cannot change the training path.
+  private static final String STATELESS =
+      "  links { kind = shannon }\n  model { optimizer = sgd-momentum, momentum = 0 }\n";
+
+  private static void assertSameTraining(Run expected, Run actual, String what) {
+    assertEquals(expected.rounds().size(), actual.rounds().size(), what + ": rounds");
+    for (int i = 0; i < expected.rounds().size(); i++) {
+      RoundRecord y = expected.rounds().get(i);
+      RoundRecord x = actual.rounds().get(i);
+      assertFalse(Double.isNaN(x.trainLoss()), what + ": loss of round " + (i + 1));
+      assertFalse(Double.isNaN(x.testAccuracy()), what + ": accuracy of round " + (i + 1));
+      // Bit-exact: the same layers run the same DL4J ops on the same batches whichever side of
+      // the cut they sit on.
+      assertEquals(y.trainLoss(), x.trainLoss(), 0.0, what + ": loss of round " + (i + 1));
+      assertEquals(
+          y.testAccuracy(), x.testAccuracy(), 0.0, what + ": accuracy of round " + (i + 1));
+    }
+  }
+
+  @Test
+  void scheduledRecutMidRun_keepsTheTrainedWeightsAndTheBatchOrder() {
+    // Cuts 1 (after conv1) and 2 (after pool1) differ by a parameter-free max-pool only, so
+    // training at either is the same computation: a re-cut from 1 to 2 before round 2 must train
+    // exactly as cut 2 all run. It would not if the re-cut lost the weights, loaded stale device
+    // weights or restarted any device's batch order (round 2 would repeat round 1's batches).
+    String base = "  devices { count = 4, flops = [2e8, 5e8, 3e8, 8e8] }\n" + STATELESS;
+    Run scheduled =
+        run(
+            settings(
+                "cpsl",
+                "full",
+                base
+                    + "  model.cut = 1\n"
+                    + "  cpsl { clusters = 1, spectrum = equal, cut = schedule,"
+                    + " cut-schedule = [1, 2] }\n"),
+            "scheduled");
+    Run fixed =
+        run(
+            settings(
+                "cpsl", "full", base + "  cpsl { clusters = 1, spectrum = equal, cut = fixed }\n"),
+            "fixed");
+    Run psl = run(settings("psl", "full", base), "psl");
+    assertSameTraining(psl, scheduled, "schedule [1, 2] against psl at cut 2");
+    assertSameTraining(fixed, scheduled, "schedule [1, 2] against cpsl at fixed cut 2");
+    assertEquals(
+        List.of("1", "2", "2"), scheduled.rounds().stream().map(RoundRecord::cut).toList());
+    List<EventRecord> recuts = kind(scheduled, "recut");
+    assertEquals(1, recuts.size(), recuts.toString());
+    assertEquals(2, recuts.get(0).round());
+    assertTrue(recuts.get(0).detail().startsWith("cut 1 -> 2"), recuts.get(0).detail());
+    assertEquals(1, kind(scheduled, "cut-plan").size());
+    assertTrue(kind(scheduled, "cut-plan").get(0).detail().contains("cut 1 scheduled"));
+    List<EventRecord> replans = kind(scheduled, "cut-replan");
+    assertEquals(1, replans.size(), replans.toString());
+    assertEquals(2, replans.get(0).round());
+    assertTrue(replans.get(0).detail().contains("cut 2 scheduled"), replans.get(0).detail());
+  }
+
+  @Test
+  void scheduledRecutsThatMoveWeightedLayers_continueFromTheTrainedModel() {
+    // One device: the device-side FedAvg is the identity and the server steps on that device's
+    // batch alone, so where the cut sits does not change SGD on the whole model. Moving conv2
+    // (and pool2) to the device before round 2 and back before round 3 must then train exactly
+    // as psl at cut 2; a re-cut that lost or mixed up weights would not.
+    String one = "  devices { count = 1, flops = 5e8 }\n" + STATELESS;
+    Run scheduled =
+        run(
+            settings(
+                "cpsl",
+                "full",
+                one + "  cpsl { clusters = 1, cut = schedule, cut-schedule = [2, 4, 2] }\n"),
+            "one-scheduled");
+    Run psl = run(settings("psl", "full", one), "one-psl");
+    assertSameTraining(psl, scheduled, "one device, schedule [2, 4, 2] against psl at cut 2");
+    assertEquals(
+        List.of("2", "4", "2"), scheduled.rounds().stream().map(RoundRecord::cut).toList());
+    assertEquals(List.of(2, 3), kind(scheduled, "recut").stream().map(EventRecord::round).toList());
+
+    // Four devices with momentum (restarted at each re-cut) train on through both re-cuts, and
+    // the schedule holds its last entry after the list ends.
+    Run many =
+        run(
+            settings(
+                "cpsl",
+                "full",
+                "  devices { count = 4, flops = [2e8, 5e8, 3e8, 8e8] }\n"
+                    + "  links { kind = shannon }\n"
+                    + "  rounds = 4\n"
+                    + "  cpsl { clusters = 2, cut = schedule, cut-schedule = [2, 4, 2] }\n"),
+            "many-scheduled");
+    assertEquals(
+        List.of("2", "4", "2", "2"), many.rounds().stream().map(RoundRecord::cut).toList());
+    assertEquals(List.of(2, 3), kind(many, "recut").stream().map(EventRecord::round).toList());
+    for (RoundRecord r : many.rounds()) {
+      assertTrue(Double.isFinite(r.trainLoss()), "loss of round " + r.round());
+      assertTrue(r.testAccuracy() >= 0 && r.testAccuracy() <= 1, "accuracy of round " + r.round());
+      assertEquals(4, r.participants());
+    }
+  }
+
+  @Test
+  void scheduledRecut_inTheRoundADeviceHangs_dropsItAndTrainsOnWithTheRest() {
+    // Device 1 hangs at the start of round 2, just before the re-cut to cut 4: it ignores the
+    // re-cut as it ignores everything, the barrier drops it, and round 3 runs at cut 4 without it.
+    Run run =
+        run(
+            settings(
+                "cpsl",
+                "timing",
+                "  devices { count = 4, flops = [2e8, 5e8, 3e8, 8e8] }\n"
+                    + "  links { kind = shannon }\n"
+                    + "  barrier.timeout = 5 s\n"
+                    + "  faults = [{ kind = device-hang, device = 1, round = 2 }]\n"
+                    + "  cpsl { clusters = 2, cut = schedule, cut-schedule = [2, 4] }\n"),
+            "hang");
+    assertEquals(List.of("2", "4", "4"), run.rounds().stream().map(RoundRecord::cut).toList());
+    assertEquals(List.of(4, 3, 3), run.rounds().stream().map(RoundRecord::participants).toList());
+    assertEquals(List.of(0, 1, 0), run.rounds().stream().map(RoundRecord::failed).toList());
+    assertEquals(List.of(2), kind(run, "recut").stream().map(EventRecord::round).toList());
+    List<EventRecord> timeouts = kind(run, "timeout");
+    assertEquals(1, timeouts.size(), timeouts.toString());
+    assertEquals("device-1", timeouts.get(0).subject());
+    assertTrue(
+        run.devices().stream().noneMatch(d -> d.round() == 3 && d.device() == 1),
+        "the dropped device is in no cluster of round 3");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"[2, 7]", "[2, 0]", "[2.5]", "[]"})
+  void badScheduleEntries_areRefusedWithTheKey(String schedule) {
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                Emulation.prepare(
+                    settings(
+                        "cpsl",
+                        "timing",
+                        "  cpsl { cut = schedule, cut-schedule = " + schedule + " }\n")));
+    String m = e.getMessage();
+    assertTrue(m.contains("splitemu.cpsl.cut-schedule: "), m);
+    assertFalse(m.contains("\n"), m);
+    if (!schedule.equals("[]")) {
+      assertTrue(m.contains("entry "), m);
+      String bad = schedule.substring(schedule.lastIndexOf(' ') + 1, schedule.length() - 1);
+      assertTrue(m.contains(bad.replace("[", "")), m);
     }
   }
 
