@@ -1,6 +1,8 @@
 package io.splitemu.actors.pipeline;
 
 import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.metrics.Metrics;
+import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.ResultsWriter;
@@ -23,6 +25,10 @@ import java.util.TreeMap;
  * latency: {@code server_compute_s} is the busiest hop's processor time, {@code device_compute_s}
  * and {@code communication_s} are those of the device that finished last, and {@code aggregation_s}
  * runs from the last device's end to the last download of the aggregate.
+ *
+ * <p>With {@code metrics.enabled} the rows feed the Prometheus endpoint as the barrier schemes'
+ * rows do, and every hop's (or helper's) peak model memory and the device's are exported as {@code
+ * splitemu_node_model_memory_bytes{role="hop-1"}} and so on.
  */
 public final class PipelineEmulation {
 
@@ -36,11 +42,22 @@ public final class PipelineEmulation {
             ? dir
             : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
     ResultsWriter writer = ResultsWriter.open(out, s.resolved());
+    MetricsSettings ms = MetricsSettings.of(s);
+    Metrics.Run feed = null;
+    if (ms.enabled()) {
+      feed = Metrics.shared(ms).run(s.scheme(), s.devices().count(), ms.perDeviceBelow());
+      feed.memory("device", plan.device().memoryBytes());
+      writer.observe(feed);
+    }
     long wallStart = System.nanoTime();
     PipelineRun.Result r;
     try {
       record(writer, listener, new EventRecord(0, 1, "plan", "planner", plan.planDetail()));
       r = PipelineRun.simulate(plan);
+      if (feed != null) {
+        // Known only when the run ends: a hop's peak is its instances once every device came by.
+        r.hopPeakBytes().forEach(feed::memory);
+      }
       double wall = (System.nanoTime() - wallStart) / 1e9;
       for (PipelineRun.EpochResult e : r.epochs()) {
         write(writer, listener, plan, e, wall);
