@@ -143,7 +143,8 @@ public record CpslSetup(
                 + profile.model());
       }
     }
-    List<Integer> schedule = c.cut().equals("schedule") ? c.cutSchedule() : List.of();
+    // Checked whatever cpsl.cut is, as cut-candidates is: a bad entry is a mistake either way.
+    List<Integer> schedule = c.cutSchedule();
     for (int i = 0; i < schedule.size(); i++) {
       if (schedule.get(i) >= profile.size()) {
         throw new SettingsException(
