@@ -147,6 +147,37 @@ class MpslAcceptanceTest {
   }
 
   @Test
+  void fedAvgEveryEpoch_ofTheDeviceSlices_andOfTheHopInstancesAsASetting() throws Exception {
+    Path p = profiles();
+    List<Emulation.Outcome> runs = new ArrayList<>();
+    for (boolean hops : new boolean[] {false, true}) {
+      Settings s =
+          MpslEstimateAgreementTest.scenario(
+              p, "mpsl", 6, 2, "rounds = 3, local-steps = 1\nmpsl.aggregate-hops = " + hops + "\n");
+      runs.add(Emulation.run(s, tmp.resolve("hops-" + hops), RunListener.NONE));
+    }
+    for (int i = 0; i < 2; i++) {
+      List<String> aggregates =
+          Files.readAllLines(runs.get(i).dir().resolve("events.csv")).stream()
+              .filter(l -> l.contains(",aggregate,aggregator,"))
+              .toList();
+      assertEquals(3, aggregates.size(), "one FedAvg per epoch " + aggregates);
+      for (String a : aggregates) {
+        assertTrue(a.contains("FedAvg of 6 device-held slices"), a);
+        assertEquals(i == 1, a.contains("every hop's instances"), a);
+      }
+      // The barrier is part of every epoch: the device slices move up and down after the last
+      // batch.
+      runs.get(i).rounds().forEach(r -> assertTrue(r.aggregationS() > 0, "epoch " + r.round()));
+    }
+    // Averaging on the hop moves nothing over a link and takes no emulated time.
+    for (int e = 0; e < 3; e++) {
+      assertEquals(
+          runs.get(0).rounds().get(e).emulatedTimeS(), runs.get(1).rounds().get(e).emulatedTimeS());
+    }
+  }
+
+  @Test
   void perHopPeakMemory_isExportedToTheMetricsEndpoint() throws Exception {
     int port;
     try (ServerSocket socket = new ServerSocket(0)) {
