@@ -93,7 +93,7 @@ class DagSplitAcceptanceTest {
   }
 
   /**
-   * One device on a link that runs at 20 Mbit/s for 100 s and then at 0.5 Mbit/s for 600 s, looped.
+   * One device on a link that runs at 20 Mbit/s for 50 s and then at 0.5 Mbit/s for 300 s, looped.
    * For EfficientNetV2-S at batch 8 the raw input takes about 2 s per iteration at the fast rate
    * (every layer on the server wins) and about 77 s at the slow one (every layer on the device,
    * about 14 s, wins). The controller plans from the rates of the last round, so it lags one round
@@ -102,7 +102,7 @@ class DagSplitAcceptanceTest {
   private Settings traceScenario(String scheme) throws Exception {
     Path up = tmp.resolve("alternating.up");
     if (!Files.exists(up)) {
-      Files.writeString(up, "0 20\n100 0.5\n700 0.5\n");
+      Files.writeString(up, "0 20\n50 0.5\n350 0.5\n");
     }
     String conf =
         "splitemu {\n"
@@ -110,7 +110,7 @@ class DagSplitAcceptanceTest {
             + "  scheme = "
             + scheme
             + "\n  fidelity = timing\n"
-            + "  rounds = 60\n"
+            + "  rounds = 30\n"
             + "  local-steps = 2\n"
             + "  batch-size = 8\n"
             + "  dag.profile = efficientnetv2-s\n"
