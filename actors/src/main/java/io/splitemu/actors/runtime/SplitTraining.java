@@ -158,10 +158,11 @@ final class SplitTraining {
   }
 
   /**
-   * Frees the round's dead tensors. ND4J's off-heap buffers are freed only when their small Java
-   * handles are collected, which a large heap seldom does: a full-fidelity MNIST run grew past 14
-   * GB resident and was killed without this. Called once per round, when no device is training; it
-   * changes no result.
+   * Frees the round's dead tensors (the evaluation's above all). ND4J's off-heap buffers are freed
+   * only when their small Java handles are collected, which a large heap seldom does: without
+   * collections a full-fidelity MNIST run grew past 14 GB resident and was killed (the server also
+   * collects every {@link SplitServer#BATCHES_PER_COLLECTION} batches). Called once per round, when
+   * no device is training; it changes no result.
    */
   void releaseRoundGarbage() {
     System.gc();
