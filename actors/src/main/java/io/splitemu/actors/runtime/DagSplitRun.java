@@ -22,7 +22,9 @@ import java.util.Set;
  * DAG-split training in {@code timing} fidelity (LATENCY-MODEL.md section 5): each device trains a
  * DAG-profile model (GoogLeNet, ResNet, DenseNet, EfficientNetV2-S) split into a device set D and a
  * server set S, over its own (trace-driven) links, and the split is re-planned at every round from
- * the link rates measured at the round's start.
+ * the link rates each device's own transfers achieved in the previous round (bytes over link-busy
+ * time); only where a device sent nothing that way (the first round, an all-on-device split) is its
+ * idle link probed at the round's start.
  *
  * <p>Schemes are split policies: {@code dag-mincut} (the optimal DAG cut), {@code dag-chain} (the
  * best prefix of the topological order, as a chain planner would choose), {@code dag-device} (all
