@@ -4,6 +4,7 @@ import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.Comparison;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RunFailedException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -74,6 +75,9 @@ public final class CompareCommand implements Callable<Integer> {
       Emulation.Outcome o;
       try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
         o = Emulation.run(run, dir.resolve(s.scheme()), p);
+      } catch (RunFailedException e) {
+        // The schemes already run are complete in the comparison folder; no table is written.
+        throw new RunFailedException("scheme " + s.scheme() + ": " + e.getMessage(), dir);
       }
       entries.add(new Comparison.Entry(o.summary(), o.rounds(), o.dir()));
     }

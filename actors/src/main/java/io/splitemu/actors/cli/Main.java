@@ -1,5 +1,6 @@
 package io.splitemu.actors.cli;
 
+import io.splitemu.actors.runtime.RunFailedException;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,12 +29,22 @@ public final class Main implements Runnable {
     spec.commandLine().usage(spec.commandLine().getOut());
   }
 
-  /** Runs the CLI and returns its exit code; tests call this instead of {@link #main}. */
+  /**
+   * Runs the CLI and returns its exit code; tests call this instead of {@link #main}. The
+   * environment variable {@code SPLITEMU_DEBUG=1} adds the stack trace to every error line.
+   */
   public static int run(PrintWriter out, PrintWriter err, String... args) {
+    return run(out, err, debugFromEnvironment(), args);
+  }
+
+  /**
+   * As {@link #run(PrintWriter, PrintWriter, String...)}, with stack traces on if {@code debug}.
+   */
+  static int run(PrintWriter out, PrintWriter err, boolean debug, String... args) {
     CommandLine cli = new CommandLine(new Main());
     cli.setOut(out);
     cli.setErr(err);
-    cli.setExecutionExceptionHandler(new UserErrors());
+    cli.setExecutionExceptionHandler(new UserErrors(debug));
     cli.setParameterExceptionHandler(
         (ex, a) -> {
           ex.getCommandLine().getErr().println("splitemu: " + ex.getMessage());
@@ -51,20 +62,61 @@ public final class Main implements Runnable {
     System.exit(run(out, err, args));
   }
 
-  /** Prints a user's mistake as one line, without a stack trace. */
+  private static boolean debugFromEnvironment() {
+    String v = System.getenv("SPLITEMU_DEBUG");
+    return v != null && !v.isBlank() && !v.equals("0") && !v.equalsIgnoreCase("false");
+  }
+
+  /**
+   * Prints a user's mistake or a failed run as one line, without a stack trace (exit code 1); an
+   * unexpected exception is a bug and keeps its stack trace (exit code 70, as sysexits'
+   * EX_SOFTWARE). With {@code debug} every line is followed by its stack trace.
+   */
   static final class UserErrors implements CommandLine.IExecutionExceptionHandler {
+    private final boolean debug;
+
+    UserErrors(boolean debug) {
+      this.debug = debug;
+    }
+
     @Override
     public int handleExecutionException(
         Exception ex, CommandLine cl, CommandLine.ParseResult parseResult) {
+      PrintWriter err = cl.getErr();
+      if (ex instanceof RunFailedException f) {
+        // The run started and stopped: the rows it recorded stay in its folder.
+        String where =
+            f.resultsDir() == null
+                ? ""
+                : "; the rounds recorded so far are in " + f.resultsDir().toAbsolutePath();
+        err.println("splitemu: " + oneLine(f) + where);
+        trace(err, ex);
+        return 1;
+      }
       if (ex instanceof UserException
           || ex instanceof IllegalArgumentException
           || ex instanceof java.io.IOException
           || ex instanceof java.io.UncheckedIOException) {
-        String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-        cl.getErr().println("splitemu: " + msg.replace('\n', ' '));
+        err.println("splitemu: " + oneLine(ex));
+        trace(err, ex);
         return 1;
       }
-      throw new IllegalStateException(ex);
+      err.println("splitemu: internal error (a bug, please report it with this trace): " + ex);
+      ex.printStackTrace(err);
+      err.flush();
+      return 70;
+    }
+
+    private void trace(PrintWriter err, Exception ex) {
+      if (debug) {
+        ex.printStackTrace(err);
+      }
+      err.flush();
+    }
+
+    private static String oneLine(Exception ex) {
+      String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+      return msg.replace('\n', ' ');
     }
   }
 

@@ -137,7 +137,7 @@ public final class Emulation {
       writer.close();
     }
     if (f.error() != null) {
-      throw new IllegalStateException("run stopped in round " + f.rounds() + ": " + f.error());
+      throw new RunFailedException("run stopped in round " + f.rounds() + ": " + f.error(), out);
     }
     Map<String, Long> memory = new HashMap<>();
     memory.put("device", p.peakDevice());

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.splitemu.actors.results.CsvTable;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -95,6 +97,79 @@ class RunCommandTest {
       assertEquals(1, r.err().strip().lines().count(), r.err());
       assertFalse(Files.exists(out), "no results folder for: " + bad);
     }
+  }
+
+  /**
+   * Full-fidelity EdgeSplit with one step per round and a learning rate of 1e30: round 1's loss is
+   * the initial model's (finite), its update blows every weight up, so round 2's loss is not finite
+   * and the run stops there.
+   */
+  private Path divergingScenario() throws Exception {
+    return scenario(
+        "  scheme = edgesplit\n"
+            + "  fidelity = full\n"
+            + "  rounds = 3\n"
+            + "  local-steps = 1\n"
+            + "  model { optimizer = sgd-momentum, learning-rate = 1e30 }\n"
+            + "  devices.memory-bytes = 4e9\n"
+            + "  output.plots = false\n");
+  }
+
+  @Test
+  void failedRun_printsOneLineWithoutStackTrace_andKeepsTheRecordedRounds() throws Exception {
+    Path out = tmp.resolve("out");
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli("run", divergingScenario().toString(), "--out", out.toString());
+    assertEquals(1, r.code(), r.err() + r.out());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertFalse(r.err().contains("\tat "), r.err());
+    assertTrue(
+        r.err().matches("splitemu: device-\\d, round 2: the training loss is .*\\R?"), r.err());
+    assertTrue(r.err().contains(out.toAbsolutePath().toString()), r.err());
+    List<String> rounds = Files.readAllLines(out.resolve("rounds.csv"));
+    assertEquals(2, rounds.size(), "header and round 1: " + rounds);
+    assertEquals("1", CsvTable.parseLine(rounds.get(1)).get(0));
+    assertTrue(Files.exists(out.resolve("scenario.conf")));
+  }
+
+  @Test
+  void failedCompare_namesTheScheme_andTheComparisonFolder() throws Exception {
+    Path out = tmp.resolve("cmp");
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "compare",
+            divergingScenario().toString(),
+            "--schemes",
+            "edgesplit",
+            "--set",
+            "rounds=2",
+            "--out",
+            out.toString());
+    assertEquals(1, r.code(), r.err() + r.out());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertFalse(r.err().contains("\tat "), r.err());
+    assertTrue(r.err().startsWith("splitemu: scheme edgesplit: device-"), r.err());
+    assertTrue(r.err().contains(out.toAbsolutePath().toString()), r.err());
+    assertEquals(1 + 1, Files.readAllLines(out.resolve("edgesplit/rounds.csv")).size());
+    assertFalse(Files.exists(out.resolve("comparison.csv")));
+  }
+
+  @Test
+  void debug_addsTheStackTraceToTheOneLine() throws Exception {
+    StringWriter err = new StringWriter();
+    int code =
+        Main.run(
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err),
+            true,
+            "run",
+            scenario("  roundz = 3\n").toString(),
+            "--out",
+            tmp.resolve("out").toString());
+    assertEquals(1, code, err.toString());
+    String first = err.toString().lines().findFirst().orElse("");
+    assertTrue(first.startsWith("splitemu: ") && first.contains("roundz"), err.toString());
+    assertTrue(err.toString().contains("\tat "), err.toString());
   }
 
   @Test
