@@ -1,6 +1,8 @@
 package io.splitemu.actors.runtime;
 
 import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.metrics.Metrics;
+import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.ResultsWriter;
@@ -103,7 +105,15 @@ final class SplitRun {
         dir != null
             ? dir
             : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
+    // The endpoint starts before the folder exists, so a bad metrics block or a taken port leaves
+    // no folder behind; rows then go to it as they are written, as in the other engines.
+    MetricsSettings ms = MetricsSettings.of(s);
+    Metrics.Run feed =
+        ms.enabled() ? Metrics.shared(ms).run(s.scheme(), n, ms.perDeviceBelow()) : null;
     ResultsWriter writer = ResultsWriter.open(out, s.resolved());
+    if (feed != null) {
+      writer.observe(feed);
+    }
     long wallStart = System.nanoTime();
     CompletableFuture<String> done = new CompletableFuture<>();
     Behavior<Void> guardian =
@@ -137,7 +147,7 @@ final class SplitRun {
       writer.close();
     }
     if (error != null) {
-      throw new IllegalStateException(error);
+      throw new RunFailedException(error, out);
     }
     Map<String, Long> memory = new HashMap<>();
     Summary summary = writer.finish(s.scenario(), s.scheme(), s.seed(), s.targetAccuracy(), memory);
