@@ -14,6 +14,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -141,7 +143,16 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     this.setup = setup;
     this.outcomeAdapter =
         (ActorRef) ctx.messageAdapter(Barrier.Outcome.class, o -> new WrappedOutcome(o));
-    this.aggregator = ctx.spawn(Aggregator.create(), "aggregator");
+    // A refused model (NaN weights) stops the aggregator quietly; onAggregatorFailed passes the
+    // reason up, so the run ends with it instead of waiting for an average that never comes.
+    this.aggregator =
+        ctx.spawn(
+            Behaviors.supervise(Aggregator.create())
+                .onFailure(
+                    IllegalArgumentException.class,
+                    SupervisorStrategy.stop().withLoggingEnabled(false)),
+            "aggregator");
+    ctx.watch(aggregator);
     this.averagedAdapter = ctx.messageAdapter(Aggregator.Averaged.class, WrappedAveraged::new);
   }
 
@@ -155,7 +166,12 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         .onMessage(UsePacing.class, this::onUsePacing)
         .onMessage(WrappedAveraged.class, this::onAveraged)
         .onMessage(Evaluate.class, this::onEvaluate)
+        .onSignal(ChildFailed.class, this::onAggregatorFailed)
         .build();
+  }
+
+  private Behavior<Command> onAggregatorFailed(ChildFailed f) {
+    throw new IllegalArgumentException("FedAvg: " + f.getCause().getMessage());
   }
 
   private Behavior<Command> onRunVisit(RunVisit m) {

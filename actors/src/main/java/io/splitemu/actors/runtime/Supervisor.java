@@ -16,6 +16,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -93,12 +96,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     super(ctx);
     this.setup = setup;
     for (DeviceSetup d : setup.devices()) {
-      devices.put(d.id(), ctx.spawn(Device.create(d), "device-" + d.id()));
+      devices.put(d.id(), watched(ctx, Device.create(d), "device-" + d.id()));
       alive.add(d.id());
       shardSize.put(d.id(), d.shard().length);
       deviceSetups.put(d.id(), d);
     }
-    this.server = ctx.spawn(EdgeServer.create(setup.server()), "edge-server");
+    this.server = watched(ctx, EdgeServer.create(setup.server()), "edge-server");
     this.visitAdapter = ctx.messageAdapter(EdgeServer.VisitDone.class, WrappedVisit::new);
     this.evalAdapter = ctx.messageAdapter(EdgeServer.Evaluation.class, WrappedEvaluation::new);
     this.deviceParams = setup.initialDeviceParams();
@@ -117,7 +120,47 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(Start.class, this::onStart)
         .onMessage(WrappedVisit.class, this::onVisitDone)
         .onMessage(WrappedEvaluation.class, this::onEvaluation)
+        .onSignal(ChildFailed.class, this::onChildFailed)
+        .onSignal(Terminated.class, t -> this) // a server replaced at a re-cut
         .build();
+  }
+
+  /**
+   * A child the supervisor watches. A refused tensor (a NaN or infinite value, a wrong shape: the
+   * slices throw {@link IllegalArgumentException}) stops the child without a logged stack trace,
+   * and {@link #onChildFailed} ends the run with its one-line reason; any other failure is a bug,
+   * logged with its trace by the default strategy, and ends the run the same way.
+   */
+  private static <T> ActorRef<T> watched(ActorContext<?> ctx, Behavior<T> behavior, String name) {
+    ActorRef<T> ref =
+        ctx.spawn(
+            Behaviors.supervise(behavior)
+                .onFailure(
+                    IllegalArgumentException.class,
+                    SupervisorStrategy.stop().withLoggingEnabled(false)),
+            name);
+    ctx.watch(ref);
+    return ref;
+  }
+
+  private Behavior<Command> onChildFailed(ChildFailed f) {
+    String who = f.getRef().path().name();
+    for (Map.Entry<Integer, ActorRef<Device.Command>> e : devices.entrySet()) {
+      if (e.getValue().equals(f.getRef())) {
+        who = "device-" + e.getKey();
+      }
+    }
+    if (f.getRef().equals(server)) {
+      who = "edge server";
+    }
+    String why = f.getCause().getMessage();
+    return finish(
+        who
+            + " failed: "
+            + (why == null ? f.getCause().getClass().getSimpleName() : why.replace('\n', ' '))
+            + (why != null && why.contains("NaN")
+                ? " (the model diverged; try a smaller splitemu.model.learning-rate)"
+                : ""));
   }
 
   private Behavior<Command> onStart(Start m) {
@@ -404,7 +447,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             o.barrierTimeout(),
             o.batchMeanCutGradient());
     getContext().stop(server);
-    server = getContext().spawn(EdgeServer.create(serverSetup), "edge-server-" + generation);
+    server = watched(getContext(), EdgeServer.create(serverSetup), "edge-server-" + generation);
     server.tell(new EdgeServer.UsePacing(pacing));
     cut = newCut;
     event(

@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class RunCommandTest {
 
@@ -130,6 +132,42 @@ class RunCommandTest {
     assertEquals(2, rounds.size(), "header and round 1: " + rounds);
     assertEquals("1", CsvTable.parseLine(rounds.get(1)).get(0));
     assertTrue(Files.exists(out.resolve("scenario.conf")));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"sl", "psl", "sfl-v1", "cpsl"})
+  void barrierEngine_divergedRun_endsWithOneLine_andKeepsTheRecordedRounds(String scheme)
+      throws Exception {
+    // The same blow-up on the barrier engine: a slice refuses the non-finite tensor (in round 2
+    // for psl and sfl-v1; in round 1 for sl and cpsl, which hand the blown-up model on within the
+    // round), the actor that holds it stops, and the supervisor ends the run with its reason (it
+    // used to log a stack trace and wait for barrier timeouts).
+    Path out = tmp.resolve("out-" + scheme);
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "run",
+            divergingScenario().toString(),
+            "--set",
+            "scheme=" + scheme,
+            "--set",
+            "barrier.timeout=300 s",
+            "--out",
+            out.toString());
+    assertEquals(1, r.code(), r.err() + r.out());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertFalse(r.err().contains("\tat "), r.err());
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile(
+                "splitemu: run stopped in round (\\d): (device-\\d|edge server) failed: .*"
+                    + "(NaN|infinite).*\\R?")
+            .matcher(r.err());
+    assertTrue(m.matches(), r.err());
+    int round = Integer.parseInt(m.group(1));
+    assertEquals(scheme.equals("sl") || scheme.equals("cpsl") ? 1 : 2, round, r.err());
+    assertTrue(r.err().contains(out.toAbsolutePath().toString()), r.err());
+    List<String> rounds = Files.readAllLines(out.resolve("rounds.csv"));
+    assertEquals(
+        round, rounds.size(), "the header and every round before " + round + ": " + rounds);
   }
 
   @Test
