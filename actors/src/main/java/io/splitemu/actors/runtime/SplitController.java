@@ -339,7 +339,6 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
     }
     boolean evaluate = round % s.evalEvery() == 0 || round >= s.rounds();
     double accuracy = evaluate ? training.evaluate() : Double.NaN;
-    training.releaseRoundGarbage();
     return record(accuracy, steps == 0 ? Double.NaN : lossSum / steps);
   }
 

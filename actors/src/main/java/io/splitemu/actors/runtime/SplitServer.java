@@ -43,22 +43,12 @@ final class SplitServer {
   /** Send the weights of every copy to {@code replyTo}. */
   record Collect(ActorRef<SplitController.Command> replyTo) implements Command {}
 
-  /**
-   * A garbage collection after this many trained batches. DL4J allocates every intermediate tensor
-   * off-heap, freed only when its small Java handle is collected, which a large heap seldom does:
-   * three rounds of scenarios/edgesplit-mnist.conf peaked at 5.7 GB resident with one collection
-   * per round, 3.3 GB with one per 40 batches and 2.8 GB with one per 16, at the same wall time.
-   * The server sees every batch of every device, so it is the one place that paces this.
-   */
-  static final int BATCHES_PER_COLLECTION = 16;
-
   private SplitServer() {}
 
   /** A server whose per-device rates come with each job. */
   static Behavior<Command> create() {
     Map<Integer, Long> busyUntil = new HashMap<>();
     Map<Integer, Slice> copies = new TreeMap<>();
-    long[] batches = new long[1];
     return Behaviors.receive(Command.class)
         .onMessage(
             Job.class,
@@ -73,9 +63,6 @@ final class SplitServer {
                 if (copy == null) {
                   failure = "the server holds no copy for this device";
                 } else {
-                  if (++batches[0] % BATCHES_PER_COLLECTION == 0) {
-                    System.gc(); // changes no result: see BATCHES_PER_COLLECTION
-                  }
                   try {
                     step = copy.trainStep(j.activations(), j.labels());
                   } catch (IllegalArgumentException | IllegalStateException e) {

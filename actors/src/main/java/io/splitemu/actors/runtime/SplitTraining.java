@@ -158,17 +158,6 @@ final class SplitTraining {
   }
 
   /**
-   * Frees the round's dead tensors (the evaluation's above all). ND4J's off-heap buffers are freed
-   * only when their small Java handles are collected, which a large heap seldom does: without
-   * collections a full-fidelity MNIST run grew past 14 GB resident and was killed (the server also
-   * collects every {@link SplitServer#BATCHES_PER_COLLECTION} batches). Called once per round, when
-   * no device is training; it changes no result.
-   */
-  void releaseRoundGarbage() {
-    System.gc();
-  }
-
-  /**
    * Test accuracy of the global model on the first {@code eval-samples} test samples (all when 0),
    * as the barrier engine measures it.
    */

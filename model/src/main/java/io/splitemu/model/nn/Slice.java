@@ -21,9 +21,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>Non-last slices train by {@link #forward} then {@link #backward}; the last slice (which holds
  * the loss) trains by {@link #trainStep}. Updates go through DL4J's own updater exactly as {@code
- * fit()} applies them, so a chain of slices trains to the same parameters as the unsplit network.
- * A slice is not thread-safe: one owner (actor) drives it, with at most one forward pass awaiting
- * its backward pass (a second forward replaces the first). Tensors it returns are copies.
+ * fit()} applies them, so a chain of slices trains to the same parameters as the unsplit network. A
+ * slice is not thread-safe: one owner (actor) drives it, with at most one forward pass awaiting its
+ * backward pass (a second forward replaces the first). Tensors it returns are copies.
  */
 public final class Slice {
 
@@ -156,6 +156,7 @@ public final class Slice {
     INDArray inputGradient = graph.takeInputGradient();
     applyUpdate(graph.gradient(), (int) pendingBatch);
     pendingBatch = -1;
+    OffHeapGuard.shared().afterStep();
     return inputGradient;
   }
 
@@ -181,6 +182,7 @@ public final class Slice {
     INDArray inputGradient = graph.takeInputGradient();
     applyUpdate(graph.gradient(), (int) batch);
     graph.clear();
+    OffHeapGuard.shared().afterStep();
     return new LossStep(loss, inputGradient);
   }
 
@@ -195,7 +197,9 @@ public final class Slice {
     }
     Tensors.checkShape(label + " input", input, inShape, -1);
     Tensors.checkFinite(label + " input", input);
-    return graph.outputSingle(false, cast(input)).dup();
+    INDArray out = graph.outputSingle(false, cast(input)).dup();
+    OffHeapGuard.shared().afterStep();
+    return out;
   }
 
   /** A copy of the flat parameter vector (DL4J order of this slice's graph). */
@@ -259,8 +263,8 @@ public final class Slice {
 
   /**
    * Copies of the optimizer state by parameter name: for each parameter a {@code [k, n]} array of
-   * its k state components (Nesterov velocity; Adam first and second moments) in the element
-   * order of the parameter's flat view. Empty for a slice without parameters.
+   * its k state components (Nesterov velocity; Adam first and second moments) in the element order
+   * of the parameter's flat view. Empty for a slice without parameters.
    */
   public Map<String, INDArray> updaterStateTable() {
     Map<String, INDArray> out = new LinkedHashMap<>();
