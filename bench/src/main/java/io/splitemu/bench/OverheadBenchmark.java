@@ -17,6 +17,7 @@ import io.splitemu.model.nn.LossStep;
 import io.splitemu.model.nn.ModelOptions;
 import io.splitemu.model.nn.ModelZoo;
 import io.splitemu.model.nn.Slice;
+import io.splitemu.model.nn.TestAccuracy;
 import io.splitemu.model.nn.UpdaterKind;
 import io.splitemu.net.SeededStreams;
 import java.io.IOException;
@@ -226,26 +227,9 @@ public final class OverheadBenchmark {
     return new Timing((t1 - t0) / 1e9, cpu1[0] - cpu0[0], cpu1[1] - cpu0[1], accuracy, loss);
   }
 
-  // The same chunked pass over the test set as the edge server's evaluation.
+  // The same chunked pass over the test set as the engines' evaluation.
   private static double evaluate(Slice whole, Dataset test, int n, DataType dtype) {
-    int correct = 0;
-    int chunk = 1000;
-    for (int from = 0; from < n; from += chunk) {
-      int to = Math.min(n, from + chunk);
-      int[] idx = new int[to - from];
-      for (int i = 0; i < idx.length; i++) {
-        idx[i] = from + i;
-      }
-      Batch batch = test.batch(idx, dtype);
-      INDArray predicted = whole.output(batch.features()).argMax(1);
-      INDArray truth = batch.labels().argMax(1);
-      for (int i = 0; i < idx.length; i++) {
-        if (predicted.getLong(i) == truth.getLong(i)) {
-          correct++;
-        }
-      }
-    }
-    return n == 0 ? Double.NaN : correct / (double) n;
+    return TestAccuracy.of(whole::output, test, n, dtype);
   }
 
   // The runtime's data set and partition for these settings (Emulation builds them the same way).

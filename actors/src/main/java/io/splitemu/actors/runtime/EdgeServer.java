@@ -1,8 +1,8 @@
 package io.splitemu.actors.runtime;
 
-import io.splitemu.model.data.Batch;
 import io.splitemu.model.nn.LossStep;
 import io.splitemu.model.nn.Slice;
+import io.splitemu.model.nn.TestAccuracy;
 import io.splitemu.net.EmulatedInstant;
 import io.splitemu.net.stream.Pacing;
 import java.util.ArrayList;
@@ -605,29 +605,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
     setup.evalModel().slice(0).setParams(m.deviceParams());
     setup.evalModel().slice(1).setParams(setup.slice().params());
-    int n =
-        setup.evalSamples() <= 0
-            ? setup.test().size()
-            : Math.min(setup.evalSamples(), setup.test().size());
-    int correct = 0;
-    int chunk = 1000;
-    for (int from = 0; from < n; from += chunk) {
-      int to = Math.min(n, from + chunk);
-      int[] idx = new int[to - from];
-      for (int i = 0; i < idx.length; i++) {
-        idx[i] = from + i;
-      }
-      Batch batch = setup.test().batch(idx, setup.dataType());
-      INDArray out = setup.evalModel().output(batch.features());
-      INDArray predicted = out.argMax(1);
-      INDArray truth = batch.labels().argMax(1);
-      for (int i = 0; i < idx.length; i++) {
-        if (predicted.getLong(i) == truth.getLong(i)) {
-          correct++;
-        }
-      }
-    }
-    m.replyTo().tell(new Evaluation(n == 0 ? Double.NaN : correct / (double) n));
+    double accuracy =
+        TestAccuracy.of(
+            setup.evalModel()::output, setup.test(), setup.evalSamples(), setup.dataType());
+    m.replyTo().tell(new Evaluation(accuracy));
     return this;
   }
 }

@@ -2,7 +2,6 @@ package io.splitemu.actors.runtime;
 
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
-import io.splitemu.model.data.Batch;
 import io.splitemu.model.data.Dataset;
 import io.splitemu.model.data.DatasetSplit;
 import io.splitemu.model.data.Partition;
@@ -10,8 +9,8 @@ import io.splitemu.model.nn.ChainModel;
 import io.splitemu.model.nn.FedAvg;
 import io.splitemu.model.nn.ModelOptions;
 import io.splitemu.model.nn.ModelZoo;
-import io.splitemu.model.nn.Slice;
 import io.splitemu.model.nn.SplitModel;
+import io.splitemu.model.nn.TestAccuracy;
 import io.splitemu.model.nn.UpdaterKind;
 import io.splitemu.net.SeededStreams;
 import java.util.ArrayList;
@@ -47,9 +46,8 @@ final class SplitTraining {
   record DeviceData(Dataset train, int[] shard, long batchSeed, DataType dataType) {}
 
   /** Evaluation runs in chunks of this many test samples, as the barrier engine's. */
-  private static final int EVAL_CHUNK = 1000;
-
   private final ChainModel global;
+
   private final Dataset test;
   private final int evalSamples;
   private final DataType dataType;
@@ -162,27 +160,6 @@ final class SplitTraining {
    * as the barrier engine measures it.
    */
   double evaluate() {
-    int n = evalSamples <= 0 ? test.size() : Math.min(evalSamples, test.size());
-    if (n == 0) {
-      return Double.NaN;
-    }
-    Slice whole = global.whole();
-    int correct = 0;
-    for (int from = 0; from < n; from += EVAL_CHUNK) {
-      int to = Math.min(n, from + EVAL_CHUNK);
-      int[] idx = new int[to - from];
-      for (int i = 0; i < idx.length; i++) {
-        idx[i] = from + i;
-      }
-      Batch batch = test.batch(idx, dataType);
-      INDArray predicted = whole.output(batch.features()).argMax(1);
-      INDArray truth = batch.labels().argMax(1);
-      for (int i = 0; i < idx.length; i++) {
-        if (predicted.getLong(i) == truth.getLong(i)) {
-          correct++;
-        }
-      }
-    }
-    return correct / (double) n;
+    return TestAccuracy.of(global.whole()::output, test, evalSamples, dataType);
   }
 }
