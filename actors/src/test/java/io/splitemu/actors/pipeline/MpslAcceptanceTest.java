@@ -134,6 +134,8 @@ class MpslAcceptanceTest {
 
   @Test
   void headOrTailOfZeroUnits_isRefused_theInputAndLabelsStayOnTheDevice() {
+    // Outside assertThrows: without the data the test must be skipped, not fail.
+    Path p = profiles();
     for (String key : List.of("head-units", "tail-units")) {
       SettingsException e =
           assertThrows(
@@ -141,7 +143,7 @@ class MpslAcceptanceTest {
               () ->
                   MpslPlanner.plan(
                       MpslEstimateAgreementTest.scenario(
-                          profiles(), "mpsl", 10, 2, "mpsl." + key + " = 0\n")));
+                          p, "mpsl", 10, 2, "mpsl." + key + " = 0\n")));
       assertTrue(e.getMessage().contains("mpsl." + key), e.getMessage());
     }
   }
