@@ -8,27 +8,20 @@ import io.splitemu.actors.runtime.RunListener;
 import io.splitemu.model.data.Batch;
 import io.splitemu.model.data.Dataset;
 import io.splitemu.model.data.DatasetSplit;
-import io.splitemu.model.data.MnistLoader;
 import io.splitemu.model.data.Partition;
-import io.splitemu.model.data.Partitioners;
-import io.splitemu.model.data.SyntheticDataset;
 import io.splitemu.model.nn.ChainModel;
 import io.splitemu.model.nn.LossStep;
-import io.splitemu.model.nn.ModelOptions;
 import io.splitemu.model.nn.ModelZoo;
 import io.splitemu.model.nn.Slice;
 import io.splitemu.model.nn.TestAccuracy;
-import io.splitemu.model.nn.UpdaterKind;
 import io.splitemu.net.SeededStreams;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -172,17 +165,11 @@ public final class OverheadBenchmark {
     long seed = s.seed();
     int n = s.devices().count();
     int b = s.batchSize();
-    DatasetSplit data = loadData(s);
-    Partition partition = partition(s, data.train());
-    DataType dtype = s.model().dataType().equals("double") ? DataType.DOUBLE : DataType.FLOAT;
-    ModelOptions opts =
-        new ModelOptions(
-            SeededStreams.seedFor(seed, "model/init"),
-            s.model().optimizer().equals("adam") ? UpdaterKind.ADAM : UpdaterKind.SGD_MOMENTUM,
-            s.model().learningRate(),
-            Math.min(s.model().momentum(), 0.999999),
-            dtype);
-    ChainModel model = ModelZoo.create(s.model().name(), opts);
+    // The runtime's own data, partition and initial model for these settings.
+    DatasetSplit data = Emulation.loadData(s);
+    Partition partition = Emulation.partition(s, data.train());
+    DataType dtype = Emulation.dataType(s);
+    ChainModel model = ModelZoo.create(s.model().name(), Emulation.modelOptions(s));
     Slice whole = model.whole();
     List<BatchCursor> cursors = new ArrayList<>();
     int steps = s.localSteps();
@@ -230,29 +217,6 @@ public final class OverheadBenchmark {
   // The same chunked pass over the test set as the engines' evaluation.
   private static double evaluate(Slice whole, Dataset test, int n, DataType dtype) {
     return TestAccuracy.of(whole::output, test, n, dtype);
-  }
-
-  // The runtime's data set and partition for these settings (Emulation builds them the same way).
-  private static DatasetSplit loadData(Settings s) throws IOException {
-    if (s.data().dataset().equals("mnist")) {
-      return MnistLoader.load(s.data().dir());
-    }
-    return SyntheticDataset.generate(
-        s.data().trainSamples(),
-        s.data().testSamples(),
-        SeededStreams.seedFor(s.seed(), "data/synthetic"));
-  }
-
-  private static Partition partition(Settings s, Dataset train) {
-    Map<String, Number> params = new HashMap<>();
-    switch (s.data().partition()) {
-      case "dirichlet" -> params.put("alpha", s.data().dirichletAlpha());
-      case "shards" -> params.put("shards-per-device", s.data().shardsPerDevice());
-      case "quantity" -> params.put("sigma", s.data().quantitySigma());
-      default -> {}
-    }
-    return Partitioners.create(s.data().partition(), params)
-        .partition(train, s.devices().count(), SeededStreams.seedFor(s.seed(), "partition"));
   }
 
   // Process user and system CPU seconds from /proc (Linux); NaN elsewhere.

@@ -184,7 +184,8 @@ public final class DagSplitRun {
           }
           return plans;
         };
+    // Timing fidelity only: no training.
     return SplitRun.run(
-        s, dir, listener, policy, flops, Emulation.links(s, n), Emulation.links(s, n));
+        s, dir, listener, policy, flops, Emulation.links(s, n), Emulation.links(s, n), null);
   }
 }

@@ -275,19 +275,12 @@ public final class Emulation {
     DatasetSplit data = loadData(s);
     Partition partition = partition(s, data.train());
 
-    DataType dtype = s.model().dataType().equals("double") ? DataType.DOUBLE : DataType.FLOAT;
+    DataType dtype = dataType(s);
     SplitModel split = null;
     SplitModel evalModel = null;
     ChainModel model = null;
     if (full) {
-      ModelOptions opts =
-          new ModelOptions(
-              SeededStreams.seedFor(seed, "model/init"),
-              s.model().optimizer().equals("adam") ? UpdaterKind.ADAM : UpdaterKind.SGD_MOMENTUM,
-              s.model().learningRate(),
-              Math.min(s.model().momentum(), 0.999999),
-              dtype);
-      model = ModelZoo.create(s.model().name(), opts);
+      model = ModelZoo.create(s.model().name(), modelOptions(s));
       split = model.split(cut);
       evalModel = model.split(cut);
     }
@@ -369,7 +362,27 @@ public final class Emulation {
     return new Prepared(s, factory, profile.deviceParamBytes(cut), peakServer);
   }
 
-  static DatasetSplit loadData(Settings s) {
+  /**
+   * The model options of a scenario: the seeded initial weights ({@code model/init}), optimizer,
+   * learning rate, momentum and precision. Every engine and benchmark builds its model from these,
+   * so the same scenario and seed start from the same weights everywhere.
+   */
+  public static ModelOptions modelOptions(Settings s) {
+    return new ModelOptions(
+        SeededStreams.seedFor(s.seed(), "model/init"),
+        s.model().optimizer().equals("adam") ? UpdaterKind.ADAM : UpdaterKind.SGD_MOMENTUM,
+        s.model().learningRate(),
+        Math.min(s.model().momentum(), 0.999999),
+        dataType(s));
+  }
+
+  /** The floating-point type of the scenario's model and tensors. */
+  public static DataType dataType(Settings s) {
+    return s.model().dataType().equals("double") ? DataType.DOUBLE : DataType.FLOAT;
+  }
+
+  /** The scenario's data set (MNIST files or the seeded synthetic set). */
+  public static DatasetSplit loadData(Settings s) {
     if (s.data().dataset().equals("mnist")) {
       try {
         return MnistLoader.load(s.data().dir());
@@ -383,7 +396,8 @@ public final class Emulation {
         SeededStreams.seedFor(s.seed(), "data/synthetic"));
   }
 
-  static Partition partition(Settings s, Dataset train) {
+  /** The scenario's seeded partition of {@code train} over its devices. */
+  public static Partition partition(Settings s, Dataset train) {
     Map<String, Number> params = new HashMap<>();
     switch (s.data().partition()) {
       case "dirichlet":

@@ -35,32 +35,6 @@ public record ServerSetup(
     Duration barrierTimeout,
     boolean batchMeanCutGradient) {
 
-  /** A setup with the default cut gradient (each device's own batch's mean loss). */
-  public ServerSetup(
-      Slice slice,
-      SplitModel evalModel,
-      Dataset test,
-      int evalSamples,
-      DataType dataType,
-      double flopsPerSample,
-      double flopsPerSecond,
-      ComputeTiming cpu,
-      IntFunction<ComputeTiming> copyCpu,
-      Duration barrierTimeout) {
-    this(
-        slice,
-        evalModel,
-        test,
-        evalSamples,
-        dataType,
-        flopsPerSample,
-        flopsPerSecond,
-        cpu,
-        copyCpu,
-        barrierTimeout,
-        false);
-  }
-
   /** Whether tensors are real. */
   public boolean full() {
     return slice != null;

@@ -76,12 +76,6 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
   private double upShareNs;
   private double downShareNs;
 
-  /** A device in timing fidelity. */
-  static Behavior<Command> create(
-      int id, double flops, LinkTiming up, LinkTiming down, ActorRef<SplitServer.Command> server) {
-    return create(id, flops, up, down, server, null);
-  }
-
   /** A device; {@code data} is what it trains on in full fidelity (null in timing fidelity). */
   static Behavior<Command> create(
       int id,

@@ -72,24 +72,10 @@ final class SplitRun {
   }
 
   /**
-   * Runs {@code policy} over the scenario's devices and links in timing fidelity and reports like
-   * {@link Emulation}.
-   */
-  static Emulation.Outcome run(
-      Settings s,
-      Path dir,
-      RunListener listener,
-      SplitPolicy policy,
-      double[] flops,
-      List<Emulation.LinkPair> links,
-      List<Emulation.LinkPair> probes) {
-    return run(s, dir, listener, policy, flops, links, probes, null);
-  }
-
-  /**
    * Runs {@code policy} over the scenario's devices and links and reports like {@link Emulation};
-   * with {@code training} (full fidelity) the devices and server train its model, and the policy's
-   * {@link SplitPolicy.DevicePlan#cut()} must be the device's cut as a number.
+   * with {@code training} (full fidelity; null in timing fidelity) the devices and server train its
+   * model, and the policy's {@link SplitPolicy.DevicePlan#cut()} must be the device's cut as a
+   * number.
    */
   static Emulation.Outcome run(
       Settings s,

@@ -11,7 +11,6 @@ import io.splitemu.model.nn.ModelOptions;
 import io.splitemu.model.nn.ModelZoo;
 import io.splitemu.model.nn.SplitModel;
 import io.splitemu.model.nn.TestAccuracy;
-import io.splitemu.model.nn.UpdaterKind;
 import io.splitemu.net.SeededStreams;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -66,17 +65,6 @@ final class SplitTraining {
     this.devices = devices;
   }
 
-  /** The model options of a scenario, as the barrier engine builds them. */
-  static ModelOptions options(Settings s) {
-    DataType dtype = s.model().dataType().equals("double") ? DataType.DOUBLE : DataType.FLOAT;
-    return new ModelOptions(
-        SeededStreams.seedFor(s.seed(), "model/init"),
-        s.model().optimizer().equals("adam") ? UpdaterKind.ADAM : UpdaterKind.SGD_MOMENTUM,
-        s.model().learningRate(),
-        Math.min(s.model().momentum(), 0.999999),
-        dtype);
-  }
-
   /**
    * Loads the data, shares it out and builds the initial model of a zoo-model scenario; fails on
    * bad input with a message naming the key, before any results folder exists.
@@ -85,7 +73,7 @@ final class SplitTraining {
     int n = s.devices().count();
     DatasetSplit data = Emulation.loadData(s);
     Partition partition = Emulation.partition(s, data.train());
-    ModelOptions opts = options(s);
+    ModelOptions opts = Emulation.modelOptions(s);
     List<DeviceData> devices = new ArrayList<>();
     for (int d = 0; d < n; d++) {
       int[] shard = partition.indices(d);

@@ -79,7 +79,8 @@ final class RuntimeFixture {
             1e10,
             new EmulatedCpu("edge"),
             d -> copies.computeIfAbsent(d, k -> new EmulatedCpu("edge/copy-" + k)),
-            timeout);
+            timeout,
+            false);
     ResultsWriter writer = ResultsWriter.open(dir, "test");
     SupervisorSetup setup =
         new SupervisorSetup(

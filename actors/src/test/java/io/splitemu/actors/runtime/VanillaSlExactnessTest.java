@@ -104,7 +104,8 @@ class VanillaSlExactnessTest {
             1e11,
             new EmulatedCpu("edge"),
             d -> new EmulatedCpu("copy"),
-            Duration.ofSeconds(30));
+            Duration.ofSeconds(30),
+            false);
     ResultsWriter writer = ResultsWriter.open(tmp.resolve("run"), "test");
     int rounds = 2;
     int steps = 3;
