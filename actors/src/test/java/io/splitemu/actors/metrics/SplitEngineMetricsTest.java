@@ -8,16 +8,9 @@ import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.RunListener;
-import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,7 +54,7 @@ class SplitEngineMetricsTest {
       Emulation.Outcome o = Emulation.run(s, tmp.resolve("run"), RunListener.NONE);
       List<RoundRecord> rounds = o.rounds();
       assertEquals(3, rounds.size());
-      String text = scrape(port);
+      String text = MetricsText.scrape(port);
       Double total = sample(text, "splitemu_rounds_total");
       assertNotNull(total, "no edgesplit round counter in\n" + text);
       assertEquals(3.0, total, 0.0);
@@ -77,32 +70,10 @@ class SplitEngineMetricsTest {
     }
   }
 
-  private static String scrape(int port) throws IOException, InterruptedException {
-    HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, r.statusCode());
-    return r.body();
-  }
-
-  /**
-   * The edgesplit sample of {@code name} whose labels hold every one of {@code labels}, or null.
-   */
   private static Double sample(String text, String name, String... labels) {
-    Pattern line = Pattern.compile("^" + name + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);
-    Matcher m = line.matcher(text);
-    while (m.find()) {
-      String found = m.group(1);
-      boolean all = found.contains("scheme=\"edgesplit\"");
-      for (String l : labels) {
-        all &= found.contains(l);
-      }
-      if (all) {
-        return Double.parseDouble(m.group(2));
-      }
-    }
-    return null;
+    String[] all = new String[labels.length + 1];
+    all[0] = "scheme=\"edgesplit\"";
+    System.arraycopy(labels, 0, all, 1, labels.length);
+    return MetricsText.sample(text, name, all);
   }
 }

@@ -9,21 +9,15 @@ import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.metrics.Metrics;
 import io.splitemu.actors.metrics.MetricsSettings;
+import io.splitemu.actors.metrics.MetricsText;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.RunListener;
-import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -195,7 +189,7 @@ class MpslAcceptanceTest {
     Metrics endpoint = Metrics.shared(MetricsSettings.of(s));
     try {
       Emulation.Outcome o = Emulation.run(s, tmp.resolve("run"), RunListener.NONE);
-      String text = scrape(port);
+      String text = MetricsText.scrape(port);
       Map<String, Long> memory = o.summary().peakModelMemoryBytes();
       assertEquals(4, memory.size(), memory.toString());
       for (Map.Entry<String, Long> e : memory.entrySet()) {
@@ -209,27 +203,10 @@ class MpslAcceptanceTest {
     }
   }
 
-  private static String scrape(int port) throws IOException, InterruptedException {
-    HttpResponse<String> r =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, r.statusCode());
-    return r.body();
-  }
-
   /** The value of the mpsl sample of {@code name} (with {@code role} if given), or null. */
   private static Double gauge(String text, String name, String role) {
-    Pattern line = Pattern.compile("^" + name + "\\{([^}]*)\\} (\\S+)$", Pattern.MULTILINE);
-    Matcher m = line.matcher(text);
-    while (m.find()) {
-      String labels = m.group(1);
-      if (labels.contains("scheme=\"mpsl\"")
-          && (role == null || labels.contains("role=\"" + role + "\""))) {
-        return Double.parseDouble(m.group(2));
-      }
-    }
-    return null;
+    return role == null
+        ? MetricsText.sample(text, name, "scheme=\"mpsl\"")
+        : MetricsText.sample(text, name, "scheme=\"mpsl\"", "role=\"" + role + "\"");
   }
 }
