@@ -90,6 +90,20 @@ public final class CsvTable implements Closeable {
     return s;
   }
 
+  /** The data rows of a CSV file written by this class (header skipped), each as its fields. */
+  public static List<List<String>> read(Path file) {
+    List<List<String>> out = new ArrayList<>();
+    try {
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      for (int i = 1; i < lines.size(); i++) {
+        out.add(parseLine(lines.get(i)));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+    return out;
+  }
+
   /** Splits one CSV line written by this class back into fields (for tests and compare). */
   public static List<String> parseLine(String line) {
     List<String> fields = new ArrayList<>();

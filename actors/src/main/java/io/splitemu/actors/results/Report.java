@@ -16,12 +16,7 @@ final class Report {
   private Report() {}
 
   static void write(
-      Path file,
-      Summary s,
-      List<RoundRecord> rounds,
-      List<EventRecord> events,
-      Path dir,
-      List<Path> plots) {
+      Path file, Summary s, List<RoundRecord> rounds, int events, Path dir, List<Path> plots) {
     StringBuilder md = new StringBuilder();
     md.append("# ").append(s.scenario()).append(" (").append(s.scheme()).append(")\n\n");
     md.append("| figure | value |\n|---|---|\n");
@@ -71,7 +66,7 @@ final class Report {
           .append(ResultsWriter.fmt(r.trainLoss()))
           .append(" |\n");
     }
-    md.append("\n").append(events.size()).append(" events in `events.csv`.\n");
+    md.append("\n").append(events).append(" events in `events.csv`.\n");
     if (!plots.isEmpty()) {
       md.append("\n## Plots\n\n");
       for (Path p : plots) {

@@ -26,7 +26,7 @@ import java.util.Map;
  *
  * <p>Every row is flushed as it is written, so a run that stops early keeps what it recorded.
  */
-public final class ResultsWriter implements Closeable {
+public final class ResultsWriter implements Closeable, RecordObserver {
 
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
@@ -35,8 +35,11 @@ public final class ResultsWriter implements Closeable {
   private final CsvTable devicesCsv;
   private final CsvTable eventsCsv;
   private final List<RoundRecord> rounds = new ArrayList<>();
-  private final List<DeviceRecord> devices = new ArrayList<>();
-  private final List<EventRecord> events = new ArrayList<>();
+  // Device rows and events go to disk only (a run of many devices would otherwise hold every
+  // row); the summary needs only their totals, and devices()/events() read the files back.
+  private long bytesUp;
+  private long bytesDown;
+  private int eventCount;
   private final List<RecordObserver> observers = new ArrayList<>();
   private boolean closed;
 
@@ -104,7 +107,8 @@ public final class ResultsWriter implements Closeable {
   /** Records one device's round. */
   public synchronized void device(DeviceRecord d) {
     devicesCsv.append(d.fields());
-    devices.add(d);
+    bytesUp += d.bytesUp();
+    bytesDown += d.bytesDown();
     for (RecordObserver o : observers) {
       o.onDevice(d);
     }
@@ -113,10 +117,25 @@ public final class ResultsWriter implements Closeable {
   /** Records one event. */
   public synchronized void event(EventRecord e) {
     eventsCsv.append(e.fields());
-    events.add(e);
+    eventCount++;
     for (RecordObserver o : observers) {
       o.onEvent(e);
     }
+  }
+
+  @Override
+  public void onRound(RoundRecord r) {
+    round(r);
+  }
+
+  @Override
+  public void onDevice(DeviceRecord d) {
+    device(d);
+  }
+
+  @Override
+  public void onEvent(EventRecord e) {
+    event(e);
   }
 
   /** The rounds recorded so far. */
@@ -124,14 +143,40 @@ public final class ResultsWriter implements Closeable {
     return Collections.unmodifiableList(new ArrayList<>(rounds));
   }
 
-  /** The device rows recorded so far. */
+  /** The device rows recorded so far, read back from {@code devices.csv}. */
   public synchronized List<DeviceRecord> devices() {
-    return Collections.unmodifiableList(new ArrayList<>(devices));
+    List<DeviceRecord> out = new ArrayList<>();
+    for (List<String> f : CsvTable.read(dir.resolve("devices.csv"))) {
+      out.add(
+          new DeviceRecord(
+              Integer.parseInt(f.get(0)),
+              Integer.parseInt(f.get(1)),
+              Integer.parseInt(f.get(2)),
+              f.get(3),
+              number(f.get(4)),
+              number(f.get(5)),
+              number(f.get(6)),
+              Long.parseLong(f.get(7)),
+              Long.parseLong(f.get(8)),
+              number(f.get(9)),
+              Boolean.parseBoolean(f.get(10))));
+    }
+    return Collections.unmodifiableList(out);
   }
 
-  /** The events recorded so far. */
+  /** The events recorded so far, read back from {@code events.csv}. */
   public synchronized List<EventRecord> events() {
-    return Collections.unmodifiableList(new ArrayList<>(events));
+    List<EventRecord> out = new ArrayList<>();
+    for (List<String> f : CsvTable.read(dir.resolve("events.csv"))) {
+      out.add(
+          new EventRecord(
+              number(f.get(0)), Integer.parseInt(f.get(1)), f.get(2), f.get(3), f.get(4)));
+    }
+    return Collections.unmodifiableList(out);
+  }
+
+  private static double number(String field) {
+    return field.isEmpty() ? Double.NaN : Double.parseDouble(field);
   }
 
   /**
@@ -141,12 +186,13 @@ public final class ResultsWriter implements Closeable {
   public synchronized Summary finish(
       String scenario, String scheme, long seed, double targetAccuracy, Map<String, Long> memory) {
     close();
-    Summary s = Summary.of(scenario, scheme, seed, rounds, devices, targetAccuracy, memory);
+    Summary s =
+        Summary.of(scenario, scheme, seed, rounds, bytesUp, bytesDown, targetAccuracy, memory);
     writeSummaryJson(dir.resolve("summary.json"), s);
     Map<String, List<RoundRecord>> series = new LinkedHashMap<>();
     series.put(scheme, rounds);
     List<Path> plots = Plots.write(dir.resolve("plots"), series);
-    Report.write(dir.resolve("report.md"), s, rounds, events, dir, plots);
+    Report.write(dir.resolve("report.md"), s, rounds, eventCount, dir, plots);
     return s;
   }
 

@@ -36,13 +36,17 @@ public record Summary(
     peakModelMemoryBytes = Map.copyOf(new TreeMap<>(peakModelMemoryBytes));
   }
 
-  /** Computes the summary from the recorded rows. */
+  /**
+   * Computes the summary from the recorded rounds and the byte totals of the device rows ({@code
+   * up} and {@code down}).
+   */
   public static Summary of(
       String scenario,
       String scheme,
       long seed,
       List<RoundRecord> rounds,
-      List<DeviceRecord> devices,
+      long up,
+      long down,
       double targetAccuracy,
       Map<String, Long> peakModelMemoryBytes) {
     double dev = 0;
@@ -74,12 +78,6 @@ public record Summary(
       if (!Double.isNaN(r.trainLoss())) {
         finalLoss = r.trainLoss();
       }
-    }
-    long up = 0;
-    long down = 0;
-    for (DeviceRecord d : devices) {
-      up += d.bytesUp();
-      down += d.bytesDown();
     }
     return new Summary(
         scenario,

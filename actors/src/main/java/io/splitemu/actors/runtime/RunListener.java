@@ -1,16 +1,12 @@
 package io.splitemu.actors.runtime;
 
-import io.splitemu.actors.results.EventRecord;
-import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.results.RecordObserver;
 
-/** Receives a run's rows as they are recorded (progress display); must not block. */
-public interface RunListener {
-
-  /** A round was recorded. */
-  default void onRound(RoundRecord round) {}
-
-  /** An event was recorded. */
-  default void onEvent(EventRecord event) {}
+/**
+ * Receives a run's rows as they are recorded (the progress display), as a subscriber of the run's
+ * {@link Recorder}; must not block.
+ */
+public interface RunListener extends RecordObserver {
 
   /** Does nothing. */
   RunListener NONE = new RunListener() {};

@@ -5,6 +5,7 @@ import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.model.nn.Slice;
 import io.splitemu.model.nn.SplitModel;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -55,6 +57,9 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   /** A tensor step failed (a NaN loss, a refused tensor): the run stops with {@code message}. */
   record Failed(String message) implements Command {}
 
+  /** The recorder has every row published before the run ended ({@code error} null if none). */
+  private record Ended(String error) implements Command {}
+
   /** The server holds this round's copies: the devices may start. */
   record CopiesInstalled(int round) implements Command {}
 
@@ -75,8 +80,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   private final SplitPolicy policy;
   private final List<Emulation.LinkPair> probes;
   private final List<ActorRef<SplitDevice.Command>> devices;
-  private final ResultsWriter writer;
-  private final RunListener listener;
+  private final ActorRef<Recorder.Command> recorder;
   private final long wallStart;
   private final CompletableFuture<String> done;
   private final ActorRef<SplitServer.Command> server;
@@ -130,8 +134,8 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
     this.policy = policy;
     this.probes = probes;
     this.devices = devices;
-    this.writer = writer;
-    this.listener = listener;
+    this.recorder = ctx.spawn(Recorder.create(List.of(writer, listener)), "recorder");
+    ctx.watch(recorder);
     this.wallStart = wallStart;
     this.done = done;
     this.labels = new String[devices.size()];
@@ -147,6 +151,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
         .onMessage(Failed.class, this::onFailed)
         .onMessage(CopiesInstalled.class, this::onCopiesInstalled)
         .onMessage(CopiesCollected.class, this::onCopiesCollected)
+        .onSignal(ChildFailed.class, this::onRecorderFailed)
         .build();
   }
 
@@ -179,27 +184,28 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
     try {
       plans = policy.plan(round, upBps, downBps);
     } catch (IllegalArgumentException e) {
-      done.complete("round " + round + ": " + e.getMessage());
+      getContext().getSelf().tell(new Failed("round " + round + ": " + e.getMessage()));
       return;
     }
     for (int d = 0; d < n; d++) {
       SplitPolicy.DevicePlan p = plans.get(d);
       if (!p.label().equals(labels[d])) {
         labels[d] = p.label();
-        writer.event(
-            SplitRun.event(
-                startNs,
-                round,
-                "replan",
-                "device-" + d,
-                p.label()
-                    + "; "
-                    + p.detail()
-                    + "; link estimate up "
-                    + SplitRun.fmt(upBps[d])
-                    + " bit/s, down "
-                    + SplitRun.fmt(downBps[d])
-                    + " bit/s"));
+        recorder.tell(
+            new Recorder.EventRecorded(
+                SplitRun.event(
+                    startNs,
+                    round,
+                    "replan",
+                    "device-" + d,
+                    p.label()
+                        + "; "
+                        + p.detail()
+                        + "; link estimate up "
+                        + SplitRun.fmt(upBps[d])
+                        + " bit/s, down "
+                        + SplitRun.fmt(downBps[d])
+                        + " bit/s")));
       }
     }
     if (training == null) {
@@ -219,7 +225,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   }
 
   private Behavior<Command> onCopiesInstalled(CopiesInstalled m) {
-    if (m.round() == round && !done.isDone()) {
+    if (m.round() == round) {
       runDevices();
     }
     return this;
@@ -265,8 +271,44 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   }
 
   private Behavior<Command> onFailed(Failed m) {
-    done.complete(m.message());
-    return Behaviors.stopped();
+    return end(m.message());
+  }
+
+  private Behavior<Command> onRecorderFailed(ChildFailed f) {
+    return end("recorder failed: " + f.getCause().getMessage());
+  }
+
+  /**
+   * Ends the run: once the recorder has written every row this actor published (or failed, or does
+   * not answer within a minute), reports {@code error} (null for a normal end) and stops.
+   */
+  private Behavior<Command> end(String error) {
+    getContext()
+        .ask(
+            Recorder.Flushed.class,
+            recorder,
+            Duration.ofSeconds(60),
+            Recorder.Flush::new,
+            (ok, failure) ->
+                new Ended(
+                    failure == null || error != null
+                        ? error
+                        : "the recorder did not write the last rows: " + failure.getMessage()));
+    return Behaviors.receive(Command.class)
+        .onMessage(
+            Ended.class,
+            m -> {
+              done.complete(m.error());
+              return Behaviors.stopped();
+            })
+        .onSignal(
+            ChildFailed.class,
+            f -> {
+              String why = "recorder failed: " + f.getCause().getMessage();
+              done.complete(error != null ? error : why);
+              return Behaviors.stopped();
+            })
+        .build();
   }
 
   private Behavior<Command> onDeviceDone(DeviceDone m) {
@@ -334,8 +376,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
     try {
       training.average(deviceTables, serverTables, samples);
     } catch (IllegalArgumentException | IllegalStateException e) {
-      done.complete("round " + round + ": aggregation failed: " + e.getMessage());
-      return Behaviors.stopped();
+      return end("round " + round + ": aggregation failed: " + e.getMessage());
     }
     boolean evaluate = round % s.evalEvery() == 0 || round >= s.rounds();
     double accuracy = evaluate ? training.evaluate() : Double.NaN;
@@ -354,7 +395,9 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
       ModelMoved w = downloads.get(r.device());
       SplitRun.DeviceRound full =
           u == null ? r : r.withAggregation(u.linkNs(), u.bytes(), w.linkNs(), w.bytes());
-      writer.device(SplitRun.deviceRow(round, full, plans.get(r.device()).cut()));
+      recorder.tell(
+          new Recorder.DeviceRecorded(
+              SplitRun.deviceRow(round, full, plans.get(r.device()).cut())));
       end = Math.max(end, w != null ? w.endNs() : r.endNs());
     }
     RoundRecord row =
@@ -368,15 +411,13 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
             accuracy,
             trainLoss,
             (System.nanoTime() - wallStart) / 1e9);
-    writer.round(row);
-    listener.onRound(row);
+    recorder.tell(new Recorder.RoundCompleted(row));
     startNs = end;
     boolean reached = !Double.isNaN(accuracy) && accuracy >= s.targetAccuracy();
     if (round >= s.rounds() || (s.stopAtTarget() && reached)) {
-      done.complete(null);
-      return Behaviors.stopped();
+      return end(null);
     }
     startRound();
-    return done.isDone() ? Behaviors.stopped() : this;
+    return this;
   }
 }

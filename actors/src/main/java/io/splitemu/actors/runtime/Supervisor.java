@@ -8,6 +8,7 @@ import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.net.stream.Pacing;
 import io.splitemu.planner.cpsl.CutPlan;
 import io.splitemu.planner.cpsl.RoundPlan;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -47,14 +48,22 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private record WrappedEvaluation(EdgeServer.Evaluation evaluation) implements Command {}
 
+  /** The recorder has every row published before the run ended ({@code error} as in Finished). */
+  private record RecorderFlushed(String error) implements Command {}
+
   /** The run ended; {@code error} is null when it ended normally. */
   public record Finished(int rounds, long emulatedNs, String error) {}
 
   private static final double NS = 1e9;
 
+  // How long the run's end waits for the recorder to write what it was sent (a real hang only).
+  private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(60);
+
   private final SupervisorSetup setup;
   private final Map<Integer, ActorRef<Device.Command>> devices = new TreeMap<>();
   private ActorRef<EdgeServer.Command> server;
+  private final ActorRef<Recorder.Command> recorder;
+  private boolean recorderFailed;
   private Pacing pacing = Pacing.virtual();
   private final ActorRef<EdgeServer.VisitDone> visitAdapter;
   private final ActorRef<EdgeServer.Evaluation> evalAdapter;
@@ -95,6 +104,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private Supervisor(ActorContext<Command> ctx, SupervisorSetup setup) {
     super(ctx);
     this.setup = setup;
+    this.recorder =
+        watched(ctx, Recorder.create(List.of(setup.writer(), setup.listener())), "recorder");
     for (DeviceSetup d : setup.devices()) {
       devices.put(d.id(), watched(ctx, Device.create(d), "device-" + d.id()));
       alive.add(d.id());
@@ -152,6 +163,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     if (f.getRef().equals(server)) {
       who = "edge server";
+    }
+    if (f.getRef().equals(recorder)) {
+      who = "recorder";
+      recorderFailed = true;
     }
     String why = f.getCause().getMessage();
     return finish(
@@ -322,10 +337,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             lossCount == 0 ? Double.NaN : lossSum / lossCount,
             (System.nanoTime() - wallStart) / NS);
     for (DeviceRecord d : deviceRows) {
-      setup.writer().device(d);
+      recorder.tell(new Recorder.DeviceRecorded(d));
     }
-    setup.writer().round(r);
-    setup.listener().onRound(r);
+    recorder.tell(new Recorder.RoundCompleted(r));
     if (cpsl != null) {
       cpsl.observe(latency);
     }
@@ -462,13 +476,48 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private void event(String kind, String subject, String detail) {
-    EventRecord e = new EventRecord(nowNs / NS, round, kind, subject, detail);
-    setup.writer().event(e);
-    setup.listener().onEvent(e);
+    recorder.tell(
+        new Recorder.EventRecorded(new EventRecord(nowNs / NS, round, kind, subject, detail)));
   }
 
+  /**
+   * Ends the run: once the recorder has written every row this actor published (or has failed, or
+   * does not answer within {@link #FLUSH_TIMEOUT}), answers {@link Finished} and stops.
+   */
   private Behavior<Command> finish(String error) {
-    replyTo.tell(new Finished(round, nowNs, error));
-    return Behaviors.stopped();
+    if (recorderFailed) {
+      replyTo.tell(new Finished(round, nowNs, error));
+      return Behaviors.stopped();
+    }
+    getContext()
+        .ask(
+            Recorder.Flushed.class,
+            recorder,
+            FLUSH_TIMEOUT,
+            Recorder.Flush::new,
+            (ok, failure) ->
+                new RecorderFlushed(
+                    failure == null || error != null
+                        ? error
+                        : "the recorder did not write the last rows: " + failure.getMessage()));
+    return Behaviors.receive(Command.class)
+        .onMessage(
+            RecorderFlushed.class,
+            m -> {
+              replyTo.tell(new Finished(round, nowNs, m.error()));
+              return Behaviors.stopped();
+            })
+        .onSignal(
+            ChildFailed.class,
+            f -> {
+              if (!f.getRef().equals(recorder)) {
+                return Behaviors.same();
+              }
+              String why = f.getCause().getMessage();
+              replyTo.tell(
+                  new Finished(round, nowNs, error != null ? error : "recorder failed: " + why));
+              return Behaviors.stopped();
+            })
+        .build();
   }
 }

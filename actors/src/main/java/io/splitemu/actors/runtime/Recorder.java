@@ -1,0 +1,96 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.actors.results.DeviceRecord;
+import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.RecordObserver;
+import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.model.wire.ClusterMessage;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The run's recorder: the runtime's actors publish run events to it (a round completed, a device's
+ * round, a fault, a re-plan, a checkpoint) and it hands each, in the order it arrived, to its
+ * subscribers (the results writer, the metrics feed, the progress display). No other actor writes a
+ * file or prints.
+ *
+ * <p>Events from one sender keep their order (Pekko's per-pair ordering), so a sender that ends the
+ * run first asks for a {@link Flush}: its reply means every event that sender published before is
+ * recorded. A subscriber that throws (a full disk, say) fails this actor, and the actor that
+ * watches it ends the run with that reason; the rows written until then stay on disk.
+ */
+public final class Recorder extends AbstractBehavior<Recorder.Command> {
+
+  /** What the recorder accepts. */
+  public sealed interface Command extends ClusterMessage {}
+
+  /** A round's row ({@code rounds.csv}). */
+  public record RoundCompleted(RoundRecord row) implements Command {}
+
+  /** A device's row for one round ({@code devices.csv}). */
+  public record DeviceRecorded(DeviceRecord row) implements Command {}
+
+  /** A fault, timeout, re-plan, checkpoint or other event ({@code events.csv}). */
+  public record EventRecorded(EventRecord row) implements Command {}
+
+  /** Answer {@link Flushed} once every event the sender published before is recorded. */
+  public record Flush(ActorRef<Flushed> replyTo) implements Command {}
+
+  /** Reply to {@link Flush}. */
+  public enum Flushed implements ClusterMessage {
+    INSTANCE
+  }
+
+  private final List<RecordObserver> subscribers;
+
+  /** A recorder handing every event to {@code subscribers}, in this order. */
+  public static Behavior<Command> create(List<RecordObserver> subscribers) {
+    return Behaviors.setup(ctx -> new Recorder(ctx, List.copyOf(subscribers)));
+  }
+
+  private Recorder(ActorContext<Command> ctx, List<RecordObserver> subscribers) {
+    super(ctx);
+    this.subscribers = subscribers;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(RoundCompleted.class, this::onRound)
+        .onMessage(DeviceRecorded.class, this::onDevice)
+        .onMessage(EventRecorded.class, this::onEvent)
+        .onMessage(Flush.class, this::onFlush)
+        .build();
+  }
+
+  private Behavior<Command> onRound(RoundCompleted m) {
+    for (RecordObserver s : subscribers) {
+      s.onRound(m.row());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDevice(DeviceRecorded m) {
+    for (RecordObserver s : subscribers) {
+      s.onDevice(m.row());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onEvent(EventRecorded m) {
+    for (RecordObserver s : subscribers) {
+      s.onEvent(m.row());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onFlush(Flush m) {
+    m.replyTo().tell(Flushed.INSTANCE);
+    return this;
+  }
+}
