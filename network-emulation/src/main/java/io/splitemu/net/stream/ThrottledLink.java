@@ -4,6 +4,9 @@ import io.splitemu.net.UndeliverableException;
 import io.splitemu.net.link.Link;
 import java.util.PriorityQueue;
 import java.util.concurrent.ScheduledFuture;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.function.ToIntFunction;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
@@ -41,14 +44,16 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
   /** Paced elements waiting for their wall-clock due time; bounds how far the stage reads ahead. */
   private static final int MAX_PENDING = 1024;
 
-  private final Link link;
+  // The link each transfer is served on: one link for a plain link, a lane's own link for a
+  // shared channel.
+  private final Function<Transfer<T>, Link> route;
   private final Pacing pacing;
   private final Inlet<Transfer<T>> in = Inlet.create("ThrottledLink.in");
   private final Outlet<Delivered<T>> out = Outlet.create("ThrottledLink.out");
   private final FlowShape<Transfer<T>, Delivered<T>> shape = FlowShape.of(in, out);
 
-  private ThrottledLink(Link link, Pacing pacing) {
-    this.link = link;
+  private ThrottledLink(Function<Transfer<T>, Link> route, Pacing pacing) {
+    this.route = route;
     this.pacing = pacing;
   }
 
@@ -57,7 +62,21 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
    * by anyone else while the flow runs, or the FIFO order would mix.
    */
   public static <T> Flow<Transfer<T>, Delivered<T>, NotUsed> flow(Link link, Pacing pacing) {
-    return Flow.fromGraph(new ThrottledLink<T>(link, pacing));
+    return Flow.fromGraph(new ThrottledLink<T>(t -> link, pacing));
+  }
+
+  /**
+   * One stream for a shared channel (an edge server's uplink or downlink band, a hop-to-hop link)
+   * whose senders are its substreams: each transfer is served on the link of its lane ({@code
+   * laneOf} of the payload, {@code links} of the lane), each lane a FIFO of its own, so the arrival
+   * instants are those of one {@link #flow} per lane. A lane costs only its link: nothing per lane
+   * is materialised. Virtual mode emits in stream order; paced mode emits each element at its due
+   * time, the ones waiting in the stage in order of arrival instant across all lanes.
+   */
+  public static <T> Flow<Transfer<T>, Delivered<T>, NotUsed> channel(
+      ToIntFunction<T> laneOf, IntFunction<Link> links, Pacing pacing) {
+    return Flow.fromGraph(
+        new ThrottledLink<T>(t -> links.apply(laneOf.applyAsInt(t.payload())), pacing));
   }
 
   @Override
@@ -75,7 +94,7 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
   private Delivered<T> carry(Transfer<T> t) {
     Link.Delivery d;
     try {
-      d = link.send(t.sendInstant(), t.bytes());
+      d = route.apply(t).send(t.sendInstant(), t.bytes());
     } catch (UndeliverableException e) {
       throw new UndeliverableException(
           "transfer of "
