@@ -120,12 +120,20 @@ public final class SflTraceStudy {
     return new double[] {arrival, (free - start) / 1e9, free, after.nextOpportunity()};
   }
 
-  /** Mean rate of the idle link over the 10 s after {@code t0}, as the runtime's probe. */
+  /**
+   * Mean rate of the idle link over the 10 s after {@code t0}, as the runtime's probe; a window
+   * that carries nothing is doubled until it does.
+   */
   private static double probe(LinkModel link, double t0, long off) {
     long s = Math.round(t0 * 1e9) + off;
-    return link.capacityBits(EmulatedInstant.ofNanos(s), EmulatedInstant.ofNanos(s + 10_000_000_000L))
-            .doubleValue()
-        / 10;
+    for (long w = 10_000_000_000L; ; w *= 2) {
+      double bits =
+          link.capacityBits(EmulatedInstant.ofNanos(s), EmulatedInstant.ofNanos(s + w))
+              .doubleValue();
+      if (bits > 0) {
+        return bits / (w / 1e9);
+      }
+    }
   }
 
   List<DeviceState> states(double[][] rates) {

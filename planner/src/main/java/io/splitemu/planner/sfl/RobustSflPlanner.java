@@ -83,7 +83,8 @@ public final class RobustSflPlanner {
           scenarios.isEmpty()
               ? plans.get(i).makespan()
               : meanMakespan(plans.get(i), devices, scenarios);
-      if (mean < bestMean - 1e-12 * Math.abs(bestMean)) {
+      // ties keep the earlier candidate (the plain alternation first)
+      if (i == 0 || mean < bestMean - 1e-12 * bestMean) {
         bestMean = mean;
         best = i;
       }
