@@ -30,8 +30,8 @@ import org.knowm.xchart.HeatMapChartBuilder;
  * rate, batch and model (static links) and at the mean rates of the shared traces, and writes
  * {@code dag-map.csv}, {@code dag-map.md} and {@code dag-map.png} to the output folder.
  *
- * <p>Usage: {@code DagMapStudy <data dir> <output dir>}; the data folder holds {@code
- * models/caffe} and {@code traces/mahimahi}.
+ * <p>Usage: {@code DagMapStudy <data dir> <output dir>}; the data folder holds {@code models/caffe}
+ * and {@code traces/mahimahi}.
  */
 public final class DagMapStudy {
 
@@ -41,12 +41,16 @@ public final class DagMapStudy {
   static final double[] RATIOS = {1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1};
   static final double[] UPLINKS = {5e5, 1e6, 2e6, 5e6, 1e7, 2e7, 5e7, 1e8, 2e8, 5e8};
   static final int[] BATCHES = {1, 32, 128};
+
   /** RD / RU: symmetric, and a downlink ten times the uplink (cellular-like). */
   static final double[] DOWN_OVER_UP = {1, 10};
 
   /** The mahimahi up/down pairs whose mean rates give the trace rows. */
   static final String[] TRACE_PAIRS = {
-    "TMobile-LTE-short", "Verizon-LTE-short", "ATT-LTE-driving-2016", "TMobile-UMTS-driving",
+    "TMobile-LTE-short",
+    "Verizon-LTE-short",
+    "ATT-LTE-driving-2016",
+    "TMobile-UMTS-driving",
     "Verizon-EVDO-driving"
   };
 
@@ -83,14 +87,16 @@ public final class DagMapStudy {
     for (DagProfile m : models) {
       for (double[] ud : traces.values()) {
         for (double r : RATIOS) {
-          traceCells.add(DagMap.cell(m, new SplitRates(r * SERVER_FLOPS, SERVER_FLOPS, ud[0], ud[1], 32)));
+          traceCells.add(
+              DagMap.cell(m, new SplitRates(r * SERVER_FLOPS, SERVER_FLOPS, ud[0], ud[1], 32)));
         }
       }
     }
     writeCsv(out.resolve("dag-map.csv"), cells, traceCells);
     writeMarkdown(out.resolve("dag-map.md"), models, cells, traces, traceCells, seconds);
     writePlot(out.resolve("dag-map.png"), models, cells);
-    System.out.printf(Locale.ROOT, "%d grid cells in %.1f s; wrote %s%n", cells.size(), seconds, out);
+    System.out.printf(
+        Locale.ROOT, "%d grid cells in %.1f s; wrote %s%n", cells.size(), seconds, out);
   }
 
   /** Mean uplink and downlink bit/s of each mahimahi pair, over one pass. */
@@ -125,13 +131,28 @@ public final class DagMapStudy {
     SplitRates r = c.rates();
     w.printf(
         Locale.ROOT,
-        "%s,%s,%g,%g,%g,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d,%d,%.5f,%.5f,%.5f,%.5f,%.3f,%.3f%n",
-        links, c.model(), c.ratio(), r.uplinkBps(), r.downlinkBps(), r.batch(),
-        c.minCut().costSeconds(), c.blockwise().costSeconds(), c.chain().costSeconds(),
-        c.blockChain().costSeconds(), c.regression().costSeconds(), c.device().costSeconds(),
-        c.server().costSeconds(), c.minCut().deviceLayers().size(),
-        c.minCut().crossingTensors().size(), c.gainVsChain(), c.gainVsBlockChain(),
-        c.gainVsRegression(), c.gainVsTrivial(), c.minCut().solveMillis(),
+        "%s,%s,%g,%g,%g,%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%d,%d,"
+            + "%.5f,%.5f,%.5f,%.5f,%.3f,%.3f%n",
+        links,
+        c.model(),
+        c.ratio(),
+        r.uplinkBps(),
+        r.downlinkBps(),
+        r.batch(),
+        c.minCut().costSeconds(),
+        c.blockwise().costSeconds(),
+        c.chain().costSeconds(),
+        c.blockChain().costSeconds(),
+        c.regression().costSeconds(),
+        c.device().costSeconds(),
+        c.server().costSeconds(),
+        c.minCut().deviceLayers().size(),
+        c.minCut().crossingTensors().size(),
+        c.gainVsChain(),
+        c.gainVsBlockChain(),
+        c.gainVsRegression(),
+        c.gainVsTrivial(),
+        c.minCut().solveMillis(),
         c.blockwise().solveMillis());
   }
 
@@ -148,37 +169,54 @@ public final class DagMapStudy {
           Locale.ROOT,
           "%d static cells (%d models x %d batches x %d ratios x %d uplinks x RD/RU in {1, 10},"
               + " phi_srv = %.0e FLOP/s) in %.1f s.%n%n",
-          cells.size(), models.size(), BATCHES.length, RATIOS.length, UPLINKS.length,
-          SERVER_FLOPS, seconds);
+          cells.size(),
+          models.size(),
+          BATCHES.length,
+          RATIOS.length,
+          UPLINKS.length,
+          SERVER_FLOPS,
+          seconds);
       w.println(
-          "| model | RD/RU | layers | interior min-cuts | max vs chain | max vs block chain | max vs"
-              + " regression | max vs best baseline | cells vs block chain >= 24.62% |"
-              + " min vs chain | batch-invariant | blockwise max gap | min-cut ms (median) |"
-              + " blockwise ms (median) |");
+          "| model | RD/RU | layers | interior min-cuts | max vs chain | max vs block chain | max"
+              + " vs regression | max vs best baseline | cells vs block chain >= 24.62% | min vs"
+              + " chain | batch-invariant | blockwise max gap | min-cut ms (median) | blockwise ms"
+              + " (median) |");
       w.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
       for (DagProfile m : models) {
-       for (double d : DOWN_OVER_UP) {
-        List<Cell> mc =
-            cells.stream()
-                .filter(c -> c.model().equals(m.name()))
-                .filter(c -> c.rates().downlinkBps() == d * c.rates().uplinkBps())
-                .toList();
-        long interior = mc.stream().filter(Cell::interior).count();
-        double maxChain = mc.stream().mapToDouble(Cell::gainVsChain).max().orElse(0);
-        double minChain = mc.stream().mapToDouble(Cell::gainVsChain).min().orElse(0);
-        double maxBlock = mc.stream().mapToDouble(Cell::gainVsBlockChain).max().orElse(0);
-        double maxReg = mc.stream().mapToDouble(Cell::gainVsRegression).max().orElse(0);
-        double maxBest = mc.stream().mapToDouble(Cell::gainVsBestBaseline).max().orElse(0);
-        long claim = mc.stream().filter(c -> c.gainVsBlockChain() >= 0.2462).count();
-        double maxGap = mc.stream().mapToDouble(Cell::blockwiseGap).max().orElse(0);
-        w.printf(
-            Locale.ROOT,
-            "| %s | %s | %d | %d / %d | %.2f%% | %.2f%% | %.2f%% | %.2f%% | %d | %.2f%% | %s |"
-                + " %.2f%% | %.3f | %.3f |%n",
-            m.name(), trim(d), m.size(), interior, mc.size(), 100 * maxChain, 100 * maxBlock, 100 * maxReg,
-            100 * maxBest, claim, 100 * minChain, batchInvariant(mc) ? "yes" : "no",
-            100 * maxGap, median(mc, true), median(mc, false));
-       }
+        for (double d : DOWN_OVER_UP) {
+          List<Cell> mc =
+              cells.stream()
+                  .filter(c -> c.model().equals(m.name()))
+                  .filter(c -> c.rates().downlinkBps() == d * c.rates().uplinkBps())
+                  .toList();
+          long interior = mc.stream().filter(Cell::interior).count();
+          double maxChain = mc.stream().mapToDouble(Cell::gainVsChain).max().orElse(0);
+          double minChain = mc.stream().mapToDouble(Cell::gainVsChain).min().orElse(0);
+          double maxBlock = mc.stream().mapToDouble(Cell::gainVsBlockChain).max().orElse(0);
+          double maxReg = mc.stream().mapToDouble(Cell::gainVsRegression).max().orElse(0);
+          double maxBest = mc.stream().mapToDouble(Cell::gainVsBestBaseline).max().orElse(0);
+          long claim = mc.stream().filter(c -> c.gainVsBlockChain() >= 0.2462).count();
+          double maxGap = mc.stream().mapToDouble(Cell::blockwiseGap).max().orElse(0);
+          w.printf(
+              Locale.ROOT,
+              "| %s | %s | %d | %d / %d | %.2f%% | %.2f%% | %.2f%% | %.2f%% | %d | %.2f%% | %s |"
+                  + " %.2f%% | %.3f | %.3f |%n",
+              m.name(),
+              trim(d),
+              m.size(),
+              interior,
+              mc.size(),
+              100 * maxChain,
+              100 * maxBlock,
+              100 * maxReg,
+              100 * maxBest,
+              claim,
+              100 * minChain,
+              batchInvariant(mc) ? "yes" : "no",
+              100 * maxGap,
+              median(mc, true),
+              median(mc, false));
+        }
       }
       w.printf(
           Locale.ROOT,
@@ -202,8 +240,13 @@ public final class DagMapStudy {
               before += m.layers().get(i).forwardFlops() + m.layers().get(i).backwardFlops();
             }
             w.printf(
-                Locale.ROOT, "| %s | %d | %s | %d | %.1f%% |%n", m.name(), m.inputBytes(),
-                l.name(), l.outputBytes(), 100 * before / total);
+                Locale.ROOT,
+                "| %s | %d | %s | %d | %.1f%% |%n",
+                m.name(),
+                m.inputBytes(),
+                l.name(),
+                l.outputBytes(),
+                100 * before / total);
             break;
           }
         }
@@ -237,11 +280,11 @@ public final class DagMapStudy {
       }
       w.printf(Locale.ROOT, "%nTrace mean rates (batch 32): ");
       traces.forEach(
-          (k, v) ->
-              w.printf(
-                  Locale.ROOT, "%s %.2f/%.2f Mbit/s; ", k, v[0] / 1e6, v[1] / 1e6));
-      w.printf(Locale.ROOT, "%n%n| model | trace | ratio | vs chain | vs block chain | vs"
-          + " regression | vs trivial | min-cut device layers |%n|---|---|---|---|---|---|---|---|%n");
+          (k, v) -> w.printf(Locale.ROOT, "%s %.2f/%.2f Mbit/s; ", k, v[0] / 1e6, v[1] / 1e6));
+      w.printf(
+          Locale.ROOT,
+          "%n%n| model | trace | ratio | vs chain | vs block chain | vs regression | vs trivial |"
+              + " min-cut device layers |%n|---|---|---|---|---|---|---|---|%n");
       for (Cell c : traceCells) {
         String trace =
             traces.entrySet().stream()
@@ -252,8 +295,13 @@ public final class DagMapStudy {
         w.printf(
             Locale.ROOT,
             "| %s | %s | %s | %.2f%% | %.2f%% | %.2f%% | %.2f%% | %d |%n",
-            c.model(), trace, trim(c.ratio()), 100 * c.gainVsChain(), 100 * c.gainVsBlockChain(),
-            100 * c.gainVsRegression(), 100 * c.gainVsTrivial(),
+            c.model(),
+            trace,
+            trim(c.ratio()),
+            100 * c.gainVsChain(),
+            100 * c.gainVsBlockChain(),
+            100 * c.gainVsRegression(),
+            100 * c.gainVsTrivial(),
             c.minCut().deviceLayers().size());
       }
     }
@@ -263,8 +311,7 @@ public final class DagMapStudy {
     for (Cell c : mc) {
       Cell ref =
           find(
-              mc, c.model(), c.ratio(), c.rates().uplinkBps(), c.rates().downlinkBps(),
-              BATCHES[0]);
+              mc, c.model(), c.ratio(), c.rates().uplinkBps(), c.rates().downlinkBps(), BATCHES[0]);
       if (Math.abs(ref.gainVsChain() - c.gainVsChain()) > 1e-9
           || Math.abs(ref.gainVsBlockChain() - c.gainVsBlockChain()) > 1e-9) {
         return false;
@@ -309,8 +356,7 @@ public final class DagMapStudy {
       throws IOException {
     int w = 420;
     int h = 360;
-    BufferedImage all =
-        new BufferedImage(w * models.size(), 2 * h, BufferedImage.TYPE_INT_RGB);
+    BufferedImage all = new BufferedImage(w * models.size(), 2 * h, BufferedImage.TYPE_INT_RGB);
     Graphics2D g = all.createGraphics();
     g.setColor(Color.WHITE);
     g.fillRect(0, 0, all.getWidth(), all.getHeight());
@@ -343,9 +389,7 @@ public final class DagMapStudy {
           for (int y = 0; y < RATIOS.length; y++) {
             Cell c = find(cells, m, RATIOS[y], UPLINKS[x], UPLINKS[x], 32);
             double v =
-                row == 0
-                    ? c.gainVsRegression()
-                    : Math.min(c.gainVsBlockChain(), c.gainVsChain());
+                row == 0 ? c.gainVsRegression() : Math.min(c.gainVsBlockChain(), c.gainVsChain());
             heat.add(new Number[] {x, y, Math.round(1000 * v) / 10.0});
           }
         }

@@ -73,14 +73,25 @@ public final class MpslCostStudy {
           int batches = (perDevice + batch - 1) / batch;
           Setting s =
               new Setting(
-                  p, side, mu, m.getInt("head-units"), l - m.getInt("tail-units"), k, batches,
+                  p,
+                  side,
+                  mu,
+                  m.getInt("head-units"),
+                  l - m.getInt("tail-units"),
+                  k,
+                  batches,
                   batch);
           row(w, model, k, "reference", PricedNodes.multihop(s, reference), "mpsl");
           row(w, model, k, "reference", PricedNodes.horizontal(s, reference), "horizontal");
           row(w, model, k, "pool, all nodes", PricedNodes.multihop(s, pool), "mpsl");
           row(w, model, k, "pool, all nodes", PricedNodes.horizontal(s, pool), "horizontal");
           row(w, model, k, "pool, cheapest subset", PricedNodes.cheapest(s, pool, true), "mpsl");
-          row(w, model, k, "pool, cheapest subset", PricedNodes.cheapest(s, pool, false),
+          row(
+              w,
+              model,
+              k,
+              "pool, cheapest subset",
+              PricedNodes.cheapest(s, pool, false),
               "horizontal");
         }
       }
@@ -102,17 +113,27 @@ public final class MpslCostStudy {
   private static void row(
       PrintWriter w, String model, int k, String pool, Optional<Plan> plan, String scheme) {
     if (plan.isEmpty()) {
-      w.printf(Locale.ROOT, "| %s | %d | %s | %s | infeasible (memory) | | | | |%n",
-          model, k, pool, scheme);
+      w.printf(
+          Locale.ROOT,
+          "| %s | %d | %s | %s | infeasible (memory) | | | | |%n",
+          model,
+          k,
+          pool,
+          scheme);
       return;
     }
     Plan p = plan.get();
     w.printf(
         Locale.ROOT,
         "| %s | %d | %s | %s | %s | %.1f | %.4f | %.1f | %s |%n",
-        model, k, pool, scheme,
+        model,
+        k,
+        pool,
+        scheme,
         p.nodes().stream().map(Node::type).collect(Collectors.joining(", ")),
-        p.epochSeconds(), p.costPerEpoch(), p.peakMemoryBytes() / 1e9,
+        p.epochSeconds(),
+        p.costPerEpoch(),
+        p.peakMemoryBytes() / 1e9,
         Arrays.toString(p.detail()));
   }
 }

@@ -26,13 +26,13 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * SFL with server compute allocation on real trace links: the uniform baseline, the alternation
- * on the last round's achieved rates (the runtime's {@code sfl-compute}) and {@link
- * RobustSflPlanner}, each round's transfers served by the trace links exactly as the emulator
- * serves them ({@link LinkModel#serve}, FIFO, looped traces, propagation delay), over several
- * trace sets and seeds (each seed starts every device at its own random offset into its traces).
- * A hindsight row picks, every round, the candidate plan that is fastest on the coming trace: no
- * planner that chooses among those candidates can do better. Writes {@code sfl-traces.md}.
+ * SFL with server compute allocation on real trace links: the uniform baseline, the alternation on
+ * the last round's achieved rates (the runtime's {@code sfl-compute}) and {@link RobustSflPlanner},
+ * each round's transfers served by the trace links exactly as the emulator serves them ({@link
+ * LinkModel#serve}, FIFO, looped traces, propagation delay), over several trace sets and seeds
+ * (each seed starts every device at its own random offset into its traces). A hindsight row picks,
+ * every round, the candidate plan that is fastest on the coming trace: no planner that chooses
+ * among those candidates can do better. Writes {@code sfl-traces.md}.
  *
  * <p>Usage: {@code SflTraceStudy <data dir> <output dir> [rounds] [seeds]}.
  */
@@ -232,12 +232,19 @@ public final class SflTraceStudy {
     Path mm = data.resolve("traces/mahimahi");
     List<String> pairs =
         List.of(
-            "TMobile-LTE-short", "Verizon-LTE-short", "ATT-LTE-driving-2016",
-            "TMobile-UMTS-driving", "Verizon-EVDO-driving");
+            "TMobile-LTE-short",
+            "Verizon-LTE-short",
+            "ATT-LTE-driving-2016",
+            "TMobile-UMTS-driving",
+            "Verizon-EVDO-driving");
     Path no = data.resolve("traces/pensieve-norway-hsdpa-cooked");
     List<String> norway =
         List.of(
-            "norway_bus_1", "norway_car_2", "norway_ferry_2", "norway_metro_2", "norway_train_1",
+            "norway_bus_1",
+            "norway_car_2",
+            "norway_ferry_2",
+            "norway_metro_2",
+            "norway_train_1",
             "norway_tram_10");
     Path fc = data.resolve("traces/pensieve-fcc-cooked");
     List<String> fcc =
@@ -246,17 +253,20 @@ public final class SflTraceStudy {
             "trace_5294_http---www.youtube.com", "trace_939562_http---www.google.com-mobile-");
     return List.of(
         new TraceSet(
-            "mahimahi LTE/3G/EVDO", "mahimahi",
+            "mahimahi LTE/3G/EVDO",
+            "mahimahi",
             pairs.stream().map(p -> mm.resolve(p + ".up")).toList(),
             pairs.stream().map(p -> mm.resolve(p + ".down")).toList()),
         new TraceSet(
-            "Norway HSDPA", "pensieve",
-            norway.stream().map(no::resolve).toList(), rotate(norway).stream().map(no::resolve)
-                .toList()),
+            "Norway HSDPA",
+            "pensieve",
+            norway.stream().map(no::resolve).toList(),
+            rotate(norway).stream().map(no::resolve).toList()),
         new TraceSet(
-            "FCC broadband", "pensieve",
-            fcc.stream().map(fc::resolve).toList(), rotate(fcc).stream().map(fc::resolve)
-                .toList()));
+            "FCC broadband",
+            "pensieve",
+            fcc.stream().map(fc::resolve).toList(),
+            rotate(fcc).stream().map(fc::resolve).toList()));
   }
 
   private static List<String> rotate(List<String> l) {
@@ -309,9 +319,16 @@ public final class SflTraceStudy {
             w.printf(
                 Locale.ROOT,
                 "| %.0e | %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f%% | %.1f%% | %.1f%% |%n",
-                server, set.name(), seed, u, r.get("sfl-compute"), r.get("robust"),
-                r.get("hindsight"), 100 * (1 - r.get("sfl-compute") / u),
-                100 * (1 - r.get("robust") / u), 100 * (1 - r.get("hindsight") / u));
+                server,
+                set.name(),
+                seed,
+                u,
+                r.get("sfl-compute"),
+                r.get("robust"),
+                r.get("hindsight"),
+                100 * (1 - r.get("sfl-compute") / u),
+                100 * (1 - r.get("robust") / u),
+                100 * (1 - r.get("hindsight") / u));
             w.flush();
           }
         }

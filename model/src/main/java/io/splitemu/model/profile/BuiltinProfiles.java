@@ -15,8 +15,8 @@ import java.util.List;
  *   <li>{@code resnet101-cifar}: the 101-layer residual network of the MP-SL measurements for
  *       32x32x3 and 10 classes, 37 units (stem, pool, 33 residual blocks, pool, classifier).
  *   <li>{@code inception-v3}: Inception-v3 for 299x299x3 and 1000 classes (without the auxiliary
- *       classifier), a DAG of wide modules whose branches have different depths: every
- *       convolution with its batch-norm and ReLU is one layer, every pool and concatenation one.
+ *       classifier), a DAG of wide modules whose branches have different depths: every convolution
+ *       with its batch-norm and ReLU is one layer, every pool and concatenation one.
  * </ul>
  *
  * <p>Figures are per sample: 4-byte floats, FLOPs = 2 x multiply-accumulates for convolutions and
@@ -42,8 +42,7 @@ public final class BuiltinProfiles {
   public static final String RESNET101_CIFAR = "resnet101-cifar";
 
   private static final List<String> NAMES =
-      List.of(
-          EFFICIENTNETV2_S, EFFICIENTNETV2_S_MNIST, INCEPTION_V3, RESNET101_CIFAR, VGG19_CIFAR);
+      List.of(EFFICIENTNETV2_S, EFFICIENTNETV2_S_MNIST, INCEPTION_V3, RESNET101_CIFAR, VGG19_CIFAR);
   private static final List<String> CHAINS = List.of(RESNET101_CIFAR, VGG19_CIFAR);
   private static final int FLOAT_BYTES = 4;
 
@@ -235,10 +234,10 @@ public final class BuiltinProfiles {
 
   /**
    * Inception-v3 (Szegedy et al., "Rethinking the Inception Architecture", 2016) in the layout of
-   * the common reference implementation: a stem of five convolutions and two max-pools, three
-   * 35x35 modules (A), a grid reduction (B), four 17x17 modules with factorised 7x7 convolutions
-   * (C), a second grid reduction (D), two 8x8 modules with split 1x3/3x1 outputs (E), global
-   * average pool and the classifier. Every convolution is biasless with batch-norm and ReLU.
+   * the common reference implementation: a stem of five convolutions and two max-pools, three 35x35
+   * modules (A), a grid reduction (B), four 17x17 modules with factorised 7x7 convolutions (C), a
+   * second grid reduction (D), two 8x8 modules with split 1x3/3x1 outputs (E), global average pool
+   * and the classifier. Every convolution is biasless with batch-norm and ReLU.
    */
   private static DagProfile inceptionV3() {
     List<DagLayer> layers = new ArrayList<>();
@@ -330,7 +329,14 @@ public final class BuiltinProfiles {
 
   /** One biasless convolution with batch-norm and ReLU as a layer reading {@code in}. */
   private static Op basic(
-      List<DagLayer> layers, Op in, String name, int out, int kh, int kw, int stride, int ph,
+      List<DagLayer> layers,
+      Op in,
+      String name,
+      int out,
+      int kh,
+      int kw,
+      int stride,
+      int ph,
       int pw) {
     Op o = in.next(name).conv(out, kh, kw, stride, ph, pw, 1, false).bn().act();
     layers.add(o.layer());

@@ -36,7 +36,8 @@ class BuiltinProfilesTest {
     var e = assertThrows(IllegalArgumentException.class, () -> BuiltinProfiles.get("vgg16"));
     assertTrue(e.getMessage().contains("'vgg16'"), e.getMessage());
     assertTrue(
-        e.getMessage().contains("efficientnetv2-s, efficientnetv2-s-mnist, inception-v3, resnet101"));
+        e.getMessage()
+            .contains("efficientnetv2-s, efficientnetv2-s-mnist, inception-v3, resnet101"));
     var c =
         assertThrows(
             IllegalArgumentException.class, () -> BuiltinProfiles.chain("efficientnetv2-s"));

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The map of where the DAG min-cut beats chain cuts: every policy of {@link DagSplitter} priced
- * on a grid of device/server compute ratio, link rate and batch size.
+ * The map of where the DAG min-cut beats chain cuts: every policy of {@link DagSplitter} priced on
+ * a grid of device/server compute ratio, link rate and batch size.
  *
  * <p>T(D) of LATENCY-MODEL.md section 5 is b times a sum of terms each inversely proportional to
  * one of phi_dev, phi_srv, RU and RD, so the batch size scales every policy alike and scaling all
@@ -68,7 +68,9 @@ public final class DagMap {
       return gain(minCut, device.costSeconds() <= server.costSeconds() ? device : server);
     }
 
-    /** Reduction against the best of all four baselines (chain, block chain, regression, trivial). */
+    /**
+     * Reduction against the best of all four baselines (chain, block chain, regression, trivial).
+     */
     public double gainVsBestBaseline() {
       double best =
           Math.min(
@@ -110,7 +112,8 @@ public final class DagMap {
       for (int b : batches) {
         for (double r : ratios) {
           for (double up : uplinks) {
-            cells.add(cell(m, new SplitRates(r * serverFlops, serverFlops, up, up * downOverUp, b)));
+            cells.add(
+                cell(m, new SplitRates(r * serverFlops, serverFlops, up, up * downOverUp, b)));
           }
         }
       }

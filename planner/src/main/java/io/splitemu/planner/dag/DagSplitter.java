@@ -9,8 +9,8 @@ import java.util.BitSet;
 import java.util.List;
 
 /**
- * Device/server partitions of a DAG model: the exact minimum s-t cut of LATENCY-MODEL.md section
- * 5, the block-wise variant, chain-like and trivial baselines, and a brute force for tests.
+ * Device/server partitions of a DAG model: the exact minimum s-t cut of LATENCY-MODEL.md section 5,
+ * the block-wise variant, chain-like and trivial baselines, and a brute force for tests.
  *
  * <p>A partition is given as {@code boolean[] onDevice} indexed like {@link DagProfile#layers()}
  * (topological order). The raw input is always on the device.
@@ -28,8 +28,8 @@ public final class DagSplitter {
   }
 
   /**
-   * Prices a partition from scratch: T(D) = b·[device compute + server compute + crossing
-   * tensors up and down, each once + raw input up when a server layer reads it].
+   * Prices a partition from scratch: T(D) = b·[device compute + server compute + crossing tensors
+   * up and down, each once + raw input up when a server layer reads it].
    *
    * @throws IllegalArgumentException if the device set is not closed under predecessors
    */
@@ -90,7 +90,16 @@ public final class DagSplitter {
     srv *= b;
     comm *= b;
     return new DagSplit(
-        dag.name(), n, method, device, server, crossing, dev + srv + comm, dev, srv, comm,
+        dag.name(),
+        n,
+        method,
+        device,
+        server,
+        crossing,
+        dev + srv + comm,
+        dev,
+        srv,
+        comm,
         solveMillis);
   }
 
@@ -145,12 +154,12 @@ public final class DagSplitter {
   }
 
   /**
-   * A regression-based cut as in the SFL paper: over the chain planner's cut points (index x =
-   * 0..m of {@link #chainBoundaries}), least-squares curves of the device FLOPs and the crossing
-   * bytes (cubic or exponential, whichever has the larger R^2), the fitted per-iteration cost minimised
-   * on a fine grid of x, and the minimiser rounded to the better of its two neighbouring real
-   * cuts. Unlike the SFL planner it is not checked against the exact argmin, so it shows what the
-   * fit alone would choose.
+   * A regression-based cut as in the SFL paper: over the chain planner's cut points (index x = 0..m
+   * of {@link #chainBoundaries}), least-squares curves of the device FLOPs and the crossing bytes
+   * (cubic or exponential, whichever has the larger R^2), the fitted per-iteration cost minimised
+   * on a fine grid of x, and the minimiser rounded to the better of its two neighbouring real cuts.
+   * Unlike the SFL planner it is not checked against the exact argmin, so it shows what the fit
+   * alone would choose.
    */
   public static DagSplit regressionCut(DagProfile dag, SplitRates rates) {
     long start = System.nanoTime();
@@ -289,13 +298,13 @@ public final class DagSplitter {
 
   /**
    * The block-wise variant: each single-entry, single-exit block is collapsed into one vertex
-   * (summed costs, the block's output size), the smaller graph is cut, and the result is
-   * expanded and compared with the full min-cut.
+   * (summed costs, the block's output size), the smaller graph is cut, and the result is expanded
+   * and compared with the full min-cut.
    *
-   * <p>Blocks are delimited by gateway layers: a layer v whose ancestor set A(v) (v included)
-   * sends no tensor out except v's own output and, unless v reads it, the raw input does not
-   * leave A(v) either. Nested gateways cut the model into blocks A(g_k) \ A(g_{k-1}); what
-   * follows the last gateway is the final block.
+   * <p>Blocks are delimited by gateway layers: a layer v whose ancestor set A(v) (v included) sends
+   * no tensor out except v's own output and, unless v reads it, the raw input does not leave A(v)
+   * either. Nested gateways cut the model into blocks A(g_k) \ A(g_{k-1}); what follows the last
+   * gateway is the final block.
    */
   public static BlockwiseSplit blockWise(DagProfile dag, SplitRates rates) {
     DagSplit full = minCut(dag, rates);

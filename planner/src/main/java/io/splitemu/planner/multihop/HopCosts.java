@@ -51,8 +51,8 @@ public record HopCosts(double[][] forward, double[][] backward) {
   }
 
   /**
-   * From a measured table: the device type's entry times hop i's slowdown factor, scaled
-   * linearly from the table's batch (128) to {@code batch}; backward includes the update.
+   * From a measured table: the device type's entry times hop i's slowdown factor, scaled linearly
+   * from the table's batch (128) to {@code batch}; backward includes the update.
    */
   public static HopCosts fromMeasured(
       MeasuredProfile p, String device, double[] hopSlowdown, int batch) {

@@ -10,10 +10,10 @@ import java.util.Set;
 
 /**
  * MP-SL against horizontal scaling on a pool of priced, memory-limited compute nodes of measured
- * types: the best multihop chain over every distinct order of the nodes (each hop timed by its
- * own column of the measured table and capped by its own memory) and the horizontal helpers'
- * min-max assignment under the same caps, each with its epoch estimate (LATENCY-MODEL.md section
- * 5) and its cost per epoch, the epoch time times the pool's price per hour.
+ * types: the best multihop chain over every distinct order of the nodes (each hop timed by its own
+ * column of the measured table and capped by its own memory) and the horizontal helpers' min-max
+ * assignment under the same caps, each with its epoch estimate (LATENCY-MODEL.md section 5) and its
+ * cost per epoch, the epoch time times the pool's price per hour.
  */
 public final class PricedNodes {
 
@@ -22,8 +22,8 @@ public final class PricedNodes {
   /**
    * One compute node.
    *
-   * @param type the measured table's device column ({@code VM}, {@code laptop}, {@code
-   *     jetson-gpu}, ...)
+   * @param type the measured table's device column ({@code VM}, {@code laptop}, {@code jetson-gpu},
+   *     ...)
    * @param memoryBytes the memory the node can give to model instances
    * @param pricePerHour what one hour of the node costs, in any currency unit
    */
@@ -31,8 +31,7 @@ public final class PricedNodes {
 
     public Node {
       if (!(memoryBytes > 0) || !(pricePerHour >= 0)) {
-        throw new IllegalArgumentException(
-            "node " + type + ": memory must be > 0 and price >= 0");
+        throw new IllegalArgumentException("node " + type + ": memory must be > 0 and price >= 0");
       }
     }
   }
@@ -85,7 +84,12 @@ public final class PricedNodes {
       double[] limit = order.stream().mapToDouble(Node::memoryBytes).toArray();
       Optional<Placement> p =
           MultihopPlacer.place(
-              costs, s.s1(), s.sLast(), s.mu(), s.devices(), limit,
+              costs,
+              s.s1(),
+              s.sLast(),
+              s.mu(),
+              s.devices(),
+              limit,
               MultihopObjective.SUM_OF_MAXIMA);
       if (p.isEmpty()) {
         continue;
@@ -93,8 +97,14 @@ public final class PricedNodes {
       MpslEpoch e =
           MpslEpoch.estimate(p.get(), s.device(), s.devices(), s.batchesPerDevice(), 1, false);
       if (best == null || e.total() < best.epochSeconds()) {
-        best = new Plan("mpsl", order, e.total(), cost(order, e.total()),
-            p.get().memoryBytes(), p.get().cuts());
+        best =
+            new Plan(
+                "mpsl",
+                order,
+                e.total(),
+                cost(order, e.total()),
+                p.get().memoryBytes(),
+                p.get().cuts());
       }
     }
     return Optional.ofNullable(best);
@@ -108,19 +118,31 @@ public final class PricedNodes {
     try {
       HorizontalScaling h =
           HorizontalScaling.plan(
-              costs, s.s1(), s.sLast(), s.device(), s.mu(), limit, s.devices(),
-              s.batchesPerDevice(), 1);
+              costs,
+              s.s1(),
+              s.sLast(),
+              s.device(),
+              s.mu(),
+              limit,
+              s.devices(),
+              s.batchesPerDevice(),
+              1);
       return Optional.of(
-          new Plan("horizontal", nodes, h.makespanSeconds(), cost(nodes, h.makespanSeconds()),
-              h.memoryBytes(), h.devicesPerHelper()));
+          new Plan(
+              "horizontal",
+              nodes,
+              h.makespanSeconds(),
+              cost(nodes, h.makespanSeconds()),
+              h.memoryBytes(),
+              h.devicesPerHelper()));
     } catch (IllegalArgumentException full) {
       return Optional.empty();
     }
   }
 
   /**
-   * The cheapest plan per epoch of one scheme over every non-empty sub-multiset of the pool
-   * (nodes of equal type, memory and price are interchangeable).
+   * The cheapest plan per epoch of one scheme over every non-empty sub-multiset of the pool (nodes
+   * of equal type, memory and price are interchangeable).
    */
   public static Optional<Plan> cheapest(Setting s, List<Node> pool, boolean multihop) {
     Plan best = null;

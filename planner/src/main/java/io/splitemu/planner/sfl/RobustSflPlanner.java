@@ -12,12 +12,12 @@ import java.util.List;
 /**
  * SFL planning that is robust to rate uncertainty by sample average approximation over the rate
  * history the devices observed (as CPSL's large timescale does over network states): candidate
- * plans are the SFL alternation on each configured quantile of every device's past achieved
- * rates, on the last round's rates, and the uniform plan; the one with the lowest mean makespan
- * over the past rounds' rate vectors (each a scenario, devices kept together) is kept.
+ * plans are the SFL alternation on each configured quantile of every device's past achieved rates,
+ * on the last round's rates, and the uniform plan; the one with the lowest mean makespan over the
+ * past rounds' rate vectors (each a scenario, devices kept together) is kept.
  *
- * <p>Every candidate is priced with {@link SchemeLatency#sflRound}, so on static links (where
- * every scenario is the same) it keeps the plain alternation's plan or one as good.
+ * <p>Every candidate is priced with {@link SchemeLatency#sflRound}, so on static links (where every
+ * scenario is the same) it keeps the plain alternation's plan or one as good.
  */
 public final class RobustSflPlanner {
 
@@ -97,7 +97,8 @@ public final class RobustSflPlanner {
     double sum = 0;
     for (double[][] s : scenarios) {
       sum +=
-          SchemeLatency.sflRound(costs, plan.cuts(), batch, withRates(devices, s), plan.serverFlops())
+          SchemeLatency.sflRound(
+                  costs, plan.cuts(), batch, withRates(devices, s), plan.serverFlops())
               .total();
     }
     return sum / scenarios.size();

@@ -55,8 +55,8 @@ class DagMapTest {
 
   /**
    * The direction docs/dag.md reports: the min-cut is never worse than a baseline, but on these
-   * CNNs in training it is never better than the best chain cut either (no regime of a 24.62%
-   * gain exists), while the regression-based cut loses by a wide margin somewhere on the grid.
+   * CNNs in training it is never better than the best chain cut either (no regime of a 24.62% gain
+   * exists), while the regression-based cut loses by a wide margin somewhere on the grid.
    */
   private static void check(List<DagMap.Cell> cells) {
     double worstRegression = 0;
@@ -65,8 +65,8 @@ class DagMapTest {
       double t = c.minCut().costSeconds();
       double eps = 1e-9 * t;
       for (DagSplit other :
-          List.of(c.chain(), c.blockChain(), c.regression(), c.device(), c.server(),
-              c.blockwise())) {
+          List.of(
+              c.chain(), c.blockChain(), c.regression(), c.device(), c.server(), c.blockwise())) {
         assertTrue(t <= other.costSeconds() + eps, at + ": min-cut above " + other.method());
       }
       double bestChain = Math.min(c.chain().costSeconds(), c.blockChain().costSeconds());
@@ -90,7 +90,8 @@ class DagMapTest {
       DagSplit s = DagSplitter.evaluate(dag, r, d, "check", 0);
       assertTrue(s.crossingTensors().size() <= 1, "prefix " + k + ": " + s.crossingTensors());
     }
-    // 0, the 7 stem layers, the 11 module concatenations, the global pool, all: none inside a module
+    // 0, the 7 stem layers, the 11 module concatenations, the global pool, all: none inside a
+    // module
     assertEquals(1 + 7 + 11 + 1 + 1, cuts.length, java.util.Arrays.toString(cuts));
   }
 }

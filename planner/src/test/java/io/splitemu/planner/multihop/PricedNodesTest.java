@@ -20,7 +20,8 @@ class PricedNodesTest {
   private static final Node VM = new Node("VM", 32e9, 0.384);
   private static final Node LAPTOP = new Node("laptop", 16e9, 0.045);
   private static final Node JETSON = new Node("jetson-gpu", 8e9, 0.0175);
-  private static final List<Node> POOL = List.of(VM, LAPTOP, LAPTOP, JETSON, JETSON, JETSON, JETSON);
+  private static final List<Node> POOL =
+      List.of(VM, LAPTOP, LAPTOP, JETSON, JETSON, JETSON, JETSON);
 
   private static Setting setting(String model, int head, int tail, int devices) {
     MeasuredProfile p = MeasuredData.load(model + "_cifar");

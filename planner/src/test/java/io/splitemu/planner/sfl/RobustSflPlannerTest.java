@@ -27,8 +27,13 @@ class RobustSflPlannerTest {
     for (int d = 0; d < FLOPS.length; d++) {
       out.add(
           new DeviceState(
-              "d" + d, FLOPS[d], 1600, RateFunction.linear(rates[d][0]),
-              RateFunction.linear(rates[d][1]), Long.MAX_VALUE, 0.02));
+              "d" + d,
+              FLOPS[d],
+              1600,
+              RateFunction.linear(rates[d][0]),
+              RateFunction.linear(rates[d][1]),
+              Long.MAX_VALUE,
+              0.02));
     }
     return out;
   }
@@ -53,8 +58,9 @@ class RobustSflPlannerTest {
     RobustSflPlanner.Choice c = robust.plan(devices(r), history, server);
     SflPlan plain = new SflPlanner(COSTS, 16).plan(devices(r), server);
     assertEquals(plain.makespan(), c.scenarioMeanSeconds(), 1e-9 * plain.makespan());
-    assertTrue(plain.makespan() < new SflPlanner(COSTS, 16).uniformBaseline(devices(r), server)
-        .makespan());
+    assertTrue(
+        plain.makespan()
+            < new SflPlanner(COSTS, 16).uniformBaseline(devices(r), server).makespan());
   }
 
   @Test
