@@ -14,6 +14,9 @@ import java.util.List;
  *       measurements.
  *   <li>{@code resnet101-cifar}: the 101-layer residual network of the MP-SL measurements for
  *       32x32x3 and 10 classes, 37 units (stem, pool, 33 residual blocks, pool, classifier).
+ *   <li>{@code inception-v3}: Inception-v3 for 299x299x3 and 1000 classes (without the auxiliary
+ *       classifier), a DAG of wide modules whose branches have different depths: every convolution
+ *       with its batch-norm and ReLU is one layer, every pool and concatenation one.
  * </ul>
  *
  * <p>Figures are per sample: 4-byte floats, FLOPs = 2 x multiply-accumulates for convolutions and
@@ -29,6 +32,9 @@ public final class BuiltinProfiles {
   /** EfficientNetV2-S on MNIST-size input (28x28x1, 10 classes). */
   public static final String EFFICIENTNETV2_S_MNIST = "efficientnetv2-s-mnist";
 
+  /** Inception-v3 (ImageNet, 299x299, no auxiliary classifier). */
+  public static final String INCEPTION_V3 = "inception-v3";
+
   /** VGG-19 for CIFAR-10 as measured in MP-SL. */
   public static final String VGG19_CIFAR = "vgg19-cifar";
 
@@ -36,7 +42,7 @@ public final class BuiltinProfiles {
   public static final String RESNET101_CIFAR = "resnet101-cifar";
 
   private static final List<String> NAMES =
-      List.of(EFFICIENTNETV2_S, EFFICIENTNETV2_S_MNIST, RESNET101_CIFAR, VGG19_CIFAR);
+      List.of(EFFICIENTNETV2_S, EFFICIENTNETV2_S_MNIST, INCEPTION_V3, RESNET101_CIFAR, VGG19_CIFAR);
   private static final List<String> CHAINS = List.of(RESNET101_CIFAR, VGG19_CIFAR);
   private static final int FLOAT_BYTES = 4;
 
@@ -59,6 +65,9 @@ public final class BuiltinProfiles {
     }
     if (EFFICIENTNETV2_S_MNIST.equals(name)) {
       return efficientNetV2S(EFFICIENTNETV2_S_MNIST, 1, 28, 10);
+    }
+    if (INCEPTION_V3.equals(name)) {
+      return inceptionV3();
     }
     if (CHAINS.contains(name)) {
       return chain(name).toDag();
@@ -223,6 +232,131 @@ public final class BuiltinProfiles {
     return new DagProfile(name, FLOAT_BYTES * (long) channels * size * size, layers);
   }
 
+  /**
+   * Inception-v3 (Szegedy et al., "Rethinking the Inception Architecture", 2016) in the layout of
+   * the common reference implementation: a stem of five convolutions and two max-pools, three 35x35
+   * modules (A), a grid reduction (B), four 17x17 modules with factorised 7x7 convolutions (C), a
+   * second grid reduction (D), two 8x8 modules with split 1x3/3x1 outputs (E), global average pool
+   * and the classifier. Every convolution is biasless with batch-norm and ReLU.
+   */
+  private static DagProfile inceptionV3() {
+    List<DagLayer> layers = new ArrayList<>();
+    Op x = Op.input(DagProfile.INPUT, 3, 299, 299);
+    x = basic(layers, x, "conv1a", 32, 3, 3, 2, 0, 0);
+    x = basic(layers, x, "conv2a", 32, 3, 3, 1, 0, 0);
+    x = basic(layers, x, "conv2b", 64, 3, 3, 1, 1, 1);
+    x = x.next("pool1").maxPool(3, 2, 0);
+    layers.add(x.layer());
+    x = basic(layers, x, "conv3b", 80, 1, 1, 1, 0, 0);
+    x = basic(layers, x, "conv4a", 192, 3, 3, 1, 0, 0);
+    x = x.next("pool2").maxPool(3, 2, 0);
+    layers.add(x.layer());
+    int[] poolFeatures = {32, 64, 64};
+    for (int m = 0; m < 3; m++) {
+      String p = "mixed5" + (char) ('b' + m) + ".";
+      Op b1 = basic(layers, x, p + "1x1", 64, 1, 1, 1, 0, 0);
+      Op b5 = basic(layers, x, p + "5x5_reduce", 48, 1, 1, 1, 0, 0);
+      b5 = basic(layers, b5, p + "5x5", 64, 5, 5, 1, 2, 2);
+      Op b3 = basic(layers, x, p + "3x3dbl_reduce", 64, 1, 1, 1, 0, 0);
+      b3 = basic(layers, b3, p + "3x3dbl_1", 96, 3, 3, 1, 1, 1);
+      b3 = basic(layers, b3, p + "3x3dbl_2", 96, 3, 3, 1, 1, 1);
+      Op bp = x.next(p + "pool").avgPool(3, 1, 1);
+      layers.add(bp.layer());
+      bp = basic(layers, bp, p + "pool_proj", poolFeatures[m], 1, 1, 1, 0, 0);
+      x = concat(layers, p + "concat", b1, b5, b3, bp);
+    }
+    {
+      String p = "mixed6a.";
+      Op b3 = basic(layers, x, p + "3x3", 384, 3, 3, 2, 0, 0);
+      Op bd = basic(layers, x, p + "3x3dbl_reduce", 64, 1, 1, 1, 0, 0);
+      bd = basic(layers, bd, p + "3x3dbl_1", 96, 3, 3, 1, 1, 1);
+      bd = basic(layers, bd, p + "3x3dbl_2", 96, 3, 3, 2, 0, 0);
+      Op bp = x.next(p + "pool").maxPool(3, 2, 0);
+      layers.add(bp.layer());
+      x = concat(layers, p + "concat", b3, bd, bp);
+    }
+    int[] c7 = {128, 160, 160, 192};
+    for (int m = 0; m < 4; m++) {
+      String p = "mixed6" + (char) ('b' + m) + ".";
+      int c = c7[m];
+      Op b1 = basic(layers, x, p + "1x1", 192, 1, 1, 1, 0, 0);
+      Op b7 = basic(layers, x, p + "7x7_reduce", c, 1, 1, 1, 0, 0);
+      b7 = basic(layers, b7, p + "7x7_1", c, 1, 7, 1, 0, 3);
+      b7 = basic(layers, b7, p + "7x7_2", 192, 7, 1, 1, 3, 0);
+      Op bd = basic(layers, x, p + "7x7dbl_reduce", c, 1, 1, 1, 0, 0);
+      bd = basic(layers, bd, p + "7x7dbl_1", c, 7, 1, 1, 3, 0);
+      bd = basic(layers, bd, p + "7x7dbl_2", c, 1, 7, 1, 0, 3);
+      bd = basic(layers, bd, p + "7x7dbl_3", c, 7, 1, 1, 3, 0);
+      bd = basic(layers, bd, p + "7x7dbl_4", 192, 1, 7, 1, 0, 3);
+      Op bp = x.next(p + "pool").avgPool(3, 1, 1);
+      layers.add(bp.layer());
+      bp = basic(layers, bp, p + "pool_proj", 192, 1, 1, 1, 0, 0);
+      x = concat(layers, p + "concat", b1, b7, bd, bp);
+    }
+    {
+      String p = "mixed7a.";
+      Op b3 = basic(layers, x, p + "3x3_reduce", 192, 1, 1, 1, 0, 0);
+      b3 = basic(layers, b3, p + "3x3", 320, 3, 3, 2, 0, 0);
+      Op b7 = basic(layers, x, p + "7x7x3_reduce", 192, 1, 1, 1, 0, 0);
+      b7 = basic(layers, b7, p + "7x7x3_1", 192, 1, 7, 1, 0, 3);
+      b7 = basic(layers, b7, p + "7x7x3_2", 192, 7, 1, 1, 3, 0);
+      b7 = basic(layers, b7, p + "7x7x3_3", 192, 3, 3, 2, 0, 0);
+      Op bp = x.next(p + "pool").maxPool(3, 2, 0);
+      layers.add(bp.layer());
+      x = concat(layers, p + "concat", b3, b7, bp);
+    }
+    for (int m = 0; m < 2; m++) {
+      String p = "mixed7" + (char) ('b' + m) + ".";
+      Op b1 = basic(layers, x, p + "1x1", 320, 1, 1, 1, 0, 0);
+      Op b3 = basic(layers, x, p + "3x3_reduce", 384, 1, 1, 1, 0, 0);
+      Op b3a = basic(layers, b3, p + "3x3_1x3", 384, 1, 3, 1, 0, 1);
+      Op b3b = basic(layers, b3, p + "3x3_3x1", 384, 3, 1, 1, 1, 0);
+      Op bd = basic(layers, x, p + "3x3dbl_reduce", 448, 1, 1, 1, 0, 0);
+      bd = basic(layers, bd, p + "3x3dbl_1", 384, 3, 3, 1, 1, 1);
+      Op bda = basic(layers, bd, p + "3x3dbl_1x3", 384, 1, 3, 1, 0, 1);
+      Op bdb = basic(layers, bd, p + "3x3dbl_3x1", 384, 3, 1, 1, 1, 0);
+      Op bp = x.next(p + "pool").avgPool(3, 1, 1);
+      layers.add(bp.layer());
+      bp = basic(layers, bp, p + "pool_proj", 192, 1, 1, 1, 0, 0);
+      x = concat(layers, p + "concat", b1, b3a, b3b, bda, bdb, bp);
+    }
+    x = x.next("pool").globalPool();
+    layers.add(x.layer());
+    x = x.next("fc").fc(1000, true);
+    layers.add(x.layer());
+    return new DagProfile(INCEPTION_V3, FLOAT_BYTES * 3L * 299 * 299, layers);
+  }
+
+  /** One biasless convolution with batch-norm and ReLU as a layer reading {@code in}. */
+  private static Op basic(
+      List<DagLayer> layers,
+      Op in,
+      String name,
+      int out,
+      int kh,
+      int kw,
+      int stride,
+      int ph,
+      int pw) {
+    Op o = in.next(name).conv(out, kh, kw, stride, ph, pw, 1, false).bn().act();
+    layers.add(o.layer());
+    return o;
+  }
+
+  /** A channel concatenation of same-size branch outputs (no FLOPs, a copy). */
+  private static Op concat(List<DagLayer> layers, String name, Op... branches) {
+    Op o = branches[0].next(name);
+    o.c = 0;
+    for (int i = 0; i < branches.length; i++) {
+      if (i > 0) {
+        o.also(branches[i]);
+      }
+      o.c += branches[i].c;
+    }
+    layers.add(o.layer());
+    return o;
+  }
+
   /** A layer or unit under construction: the ops applied so far, their costs and output shape. */
   private static final class Op {
     final String name;
@@ -264,9 +398,13 @@ public final class BuiltinProfiles {
     }
 
     Op conv(int out, int k, int stride, int pad, int groups, boolean bias) {
-      int oh = (h + 2 * pad - k) / stride + 1;
-      int ow = (w + 2 * pad - k) / stride + 1;
-      long perOutput = (long) (c / groups) * k * k;
+      return conv(out, k, k, stride, pad, pad, groups, bias);
+    }
+
+    Op conv(int out, int kh, int kw, int stride, int ph, int pw, int groups, boolean bias) {
+      int oh = (h + 2 * ph - kh) / stride + 1;
+      int ow = (w + 2 * pw - kw) / stride + 1;
+      long perOutput = (long) (c / groups) * kh * kw;
       flops += 2.0 * out * oh * ow * perOutput;
       params += out * perOutput + (bias ? out : 0);
       c = out;
@@ -307,6 +445,13 @@ public final class BuiltinProfiles {
     }
 
     Op maxPool(int k, int stride, int pad) {
+      h = (h + 2 * pad - k) / stride + 1;
+      w = (w + 2 * pad - k) / stride + 1;
+      flops += elements();
+      return this;
+    }
+
+    Op avgPool(int k, int stride, int pad) {
       h = (h + 2 * pad - k) / stride + 1;
       w = (w + 2 * pad - k) / stride + 1;
       flops += elements();

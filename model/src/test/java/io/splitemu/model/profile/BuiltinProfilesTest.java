@@ -17,9 +17,14 @@ class BuiltinProfilesTest {
   private static final String MEASURED = "profiles/mpsl-measured/";
 
   @Test
-  void names_areTheFourBuiltins_andEachLoads() {
+  void names_areTheFiveBuiltins_andEachLoads() {
     assertEquals(
-        List.of("efficientnetv2-s", "efficientnetv2-s-mnist", "resnet101-cifar", "vgg19-cifar"),
+        List.of(
+            "efficientnetv2-s",
+            "efficientnetv2-s-mnist",
+            "inception-v3",
+            "resnet101-cifar",
+            "vgg19-cifar"),
         BuiltinProfiles.names());
     for (String n : BuiltinProfiles.names()) {
       assertEquals(n, BuiltinProfiles.get(n).name());
@@ -31,7 +36,8 @@ class BuiltinProfilesTest {
     var e = assertThrows(IllegalArgumentException.class, () -> BuiltinProfiles.get("vgg16"));
     assertTrue(e.getMessage().contains("'vgg16'"), e.getMessage());
     assertTrue(
-        e.getMessage().contains("efficientnetv2-s, efficientnetv2-s-mnist, resnet101-cifar"));
+        e.getMessage()
+            .contains("efficientnetv2-s, efficientnetv2-s-mnist, inception-v3, resnet101"));
     var c =
         assertThrows(
             IllegalArgumentException.class, () -> BuiltinProfiles.chain("efficientnetv2-s"));
@@ -84,6 +90,25 @@ class BuiltinProfilesTest {
     DagLayer fc = p.layers().get(p.size() - 1);
     assertEquals("fc", fc.name());
     assertEquals(4000, fc.outputBytes());
+  }
+
+  @Test
+  void inceptionV3_hasTheReferenceParameterCountAndShapes() {
+    DagProfile p = BuiltinProfiles.get(BuiltinProfiles.INCEPTION_V3);
+    // 27,161,264 parameters with the auxiliary classifier, 3,326,696 of them in it
+    assertEquals(23_834_568L * 4, p.totalParamBytes());
+    assertEquals(4L * 3 * 299 * 299, p.inputBytes());
+    java.util.Map<String, DagLayer> byName = new java.util.HashMap<>();
+    p.layers().forEach(l -> byName.put(l.name(), l));
+    assertEquals(4L * 192 * 35 * 35, byName.get("pool2").outputBytes());
+    assertEquals(4L * 288 * 35 * 35, byName.get("mixed5d.concat").outputBytes());
+    assertEquals(4L * 768 * 17 * 17, byName.get("mixed6a.concat").outputBytes());
+    assertEquals(4L * 1280 * 8 * 8, byName.get("mixed7a.concat").outputBytes());
+    assertEquals(4L * 2048 * 8 * 8, byName.get("mixed7c.concat").outputBytes());
+    assertEquals(6, byName.get("mixed7c.concat").inputs().size());
+    // about 5.7 G multiply-accumulates forward
+    double gmac = p.totalForwardFlops() / 2e9;
+    assertTrue(gmac > 5.6 && gmac < 5.9, "GMAC " + gmac);
   }
 
   @Test

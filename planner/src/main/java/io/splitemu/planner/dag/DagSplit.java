@@ -8,11 +8,11 @@ import java.util.List;
  * @param model model name
  * @param layers number of layers in the model
  * @param method how the partition was found: {@code mincut}, {@code blockwise}, {@code chain},
- *     {@code device}, {@code server} or {@code bruteforce}
+ *     {@code blockchain}, {@code regression}, {@code device}, {@code server} or {@code bruteforce}
  * @param deviceLayers layer names kept on the device, in topological order
  * @param serverLayers layer names run on the server, in topological order
- * @param crossingTensors device tensors read by some server layer (the raw input is {@code
- *     input}), each charged once
+ * @param crossingTensors device tensors read by some server layer (the raw input is {@code input}),
+ *     each charged once
  * @param costSeconds T(D) for one training iteration, recomputed from the partition
  * @param deviceComputeSeconds b times the device layers' forward plus backward FLOPs over phi_dev
  * @param serverComputeSeconds b times the server layers' forward plus backward FLOPs over phi_srv

@@ -2,13 +2,15 @@ package io.splitemu.planner.dag;
 
 import io.splitemu.model.profile.DagLayer;
 import io.splitemu.model.profile.DagProfile;
+import io.splitemu.planner.sfl.CurveFit;
+import io.splitemu.planner.sfl.LeastSquares;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 
 /**
- * Device/server partitions of a DAG model: the exact minimum s-t cut of LATENCY-MODEL.md section
- * 5, the block-wise variant, chain-like and trivial baselines, and a brute force for tests.
+ * Device/server partitions of a DAG model: the exact minimum s-t cut of LATENCY-MODEL.md section 5,
+ * the block-wise variant, chain-like and trivial baselines, and a brute force for tests.
  *
  * <p>A partition is given as {@code boolean[] onDevice} indexed like {@link DagProfile#layers()}
  * (topological order). The raw input is always on the device.
@@ -26,8 +28,8 @@ public final class DagSplitter {
   }
 
   /**
-   * Prices a partition from scratch: T(D) = b·[device compute + server compute + crossing
-   * tensors up and down, each once + raw input up when a server layer reads it].
+   * Prices a partition from scratch: T(D) = b·[device compute + server compute + crossing tensors
+   * up and down, each once + raw input up when a server layer reads it].
    *
    * @throws IllegalArgumentException if the device set is not closed under predecessors
    */
@@ -88,7 +90,16 @@ public final class DagSplitter {
     srv *= b;
     comm *= b;
     return new DagSplit(
-        dag.name(), n, method, device, server, crossing, dev + srv + comm, dev, srv, comm,
+        dag.name(),
+        n,
+        method,
+        device,
+        server,
+        crossing,
+        dev + srv + comm,
+        dev,
+        srv,
+        comm,
         solveMillis);
   }
 
@@ -123,6 +134,128 @@ public final class DagSplitter {
       }
     }
     return best.relabel("chain", (System.nanoTime() - start) / 1e6);
+  }
+
+  /**
+   * The best cut a chain planner can make: a prefix of the stored topological order that exactly
+   * one tensor leaves (a single-entry, single-exit boundary, the cut points of {@link
+   * DagProfile#toChain()}), all-on-server (the raw input leaves) and all-on-device included.
+   */
+  public static DagSplit blockChainCut(DagProfile dag, SplitRates rates) {
+    long start = System.nanoTime();
+    DagSplit best = null;
+    for (int k : chainBoundaries(dag)) {
+      DagSplit s = evaluate(dag, rates, prefix(dag.size(), k), "blockchain", 0);
+      if (best == null || s.costSeconds() < best.costSeconds()) {
+        best = s;
+      }
+    }
+    return best.relabel("blockchain", (System.nanoTime() - start) / 1e6);
+  }
+
+  /**
+   * A regression-based cut as in the SFL paper: over the chain planner's cut points (index x = 0..m
+   * of {@link #chainBoundaries}), least-squares curves of the device FLOPs and the crossing bytes
+   * (cubic or exponential, whichever has the larger R^2), the fitted per-iteration cost minimised
+   * on a fine grid of x, and the minimiser rounded to the better of its two neighbouring real cuts.
+   * Unlike the SFL planner it is not checked against the exact argmin, so it shows what the fit
+   * alone would choose.
+   */
+  public static DagSplit regressionCut(DagProfile dag, SplitRates rates) {
+    long start = System.nanoTime();
+    int[] cuts = chainBoundaries(dag);
+    int m = cuts.length;
+    double[] x = new double[m];
+    double[] fd = new double[m];
+    double[] bytes = new double[m];
+    double total = 0;
+    for (DagLayer l : dag.layers()) {
+      total += l.forwardFlops() + l.backwardFlops();
+    }
+    double done = 0;
+    int at = 0;
+    for (int i = 0; i < m; i++) {
+      while (at < cuts[i]) {
+        DagLayer l = dag.layers().get(at++);
+        done += l.forwardFlops() + l.backwardFlops();
+      }
+      x[i] = i;
+      fd[i] = done;
+      bytes[i] = cuts[i] == 0 ? dag.inputBytes() : dag.layers().get(cuts[i] - 1).outputBytes();
+      if (cuts[i] == dag.size()) {
+        bytes[i] = 0;
+      }
+    }
+    int degree = Math.min(3, m - 1);
+    CurveFit fdFit = LeastSquares.best(x, fd, degree);
+    CurveFit byteFit = LeastSquares.best(x, bytes, degree);
+    double perByte = 8.0 * (1 / rates.uplinkBps() + 1 / rates.downlinkBps());
+    double bestX = 0;
+    double best = Double.POSITIVE_INFINITY;
+    int grid = 16 * m;
+    for (int g = 0; g <= grid; g++) {
+      double xi = (m - 1) * (g / (double) grid);
+      double dev = Math.min(total, Math.max(0, fdFit.value(xi)));
+      double t =
+          dev / rates.deviceFlops()
+              + (total - dev) / rates.serverFlops()
+              + Math.max(0, byteFit.value(xi)) * perByte;
+      if (t < best) {
+        best = t;
+        bestX = xi;
+      }
+    }
+    int lo = (int) Math.floor(bestX);
+    int hi = Math.min(m - 1, lo + 1);
+    DagSplit a = evaluate(dag, rates, prefix(dag.size(), cuts[lo]), "regression", 0);
+    DagSplit b = evaluate(dag, rates, prefix(dag.size(), cuts[hi]), "regression", 0);
+    DagSplit pick = a.costSeconds() <= b.costSeconds() ? a : b;
+    return pick.relabel("regression", (System.nanoTime() - start) / 1e6);
+  }
+
+  /**
+   * The prefix lengths k = 0..n of the stored topological order after which at most one tensor
+   * crosses to the rest of the model (k = 0: the raw input; k = n: nothing), in increasing order.
+   */
+  public static int[] chainBoundaries(DagProfile dag) {
+    List<DagLayer> layers = dag.layers();
+    int n = layers.size();
+    java.util.Map<String, Integer> index = dag.indexByName();
+    // last[i]: position of the last reader of layer i's output; the input's is inputLast
+    int[] last = new int[n];
+    int inputLast = -1;
+    for (int j = 0; j < n; j++) {
+      for (String in : layers.get(j).inputs()) {
+        if (DagProfile.INPUT.equals(in)) {
+          inputLast = Math.max(inputLast, j);
+        } else {
+          int i = index.get(in);
+          last[i] = Math.max(last[i], j);
+        }
+      }
+    }
+    List<Integer> out = new ArrayList<>();
+    out.add(0);
+    for (int k = 1; k < n; k++) {
+      // layers 0..k-1 on the device: count the tensors read at position >= k
+      int crossing = inputLast >= k ? 1 : 0;
+      for (int i = 0; i < k && crossing <= 1; i++) {
+        if (last[i] >= k) {
+          crossing++;
+        }
+      }
+      if (crossing == 1) {
+        out.add(k);
+      }
+    }
+    out.add(n);
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  private static boolean[] prefix(int n, int k) {
+    boolean[] d = new boolean[n];
+    java.util.Arrays.fill(d, 0, k, true);
+    return d;
   }
 
   /**
@@ -165,13 +298,13 @@ public final class DagSplitter {
 
   /**
    * The block-wise variant: each single-entry, single-exit block is collapsed into one vertex
-   * (summed costs, the block's output size), the smaller graph is cut, and the result is
-   * expanded and compared with the full min-cut.
+   * (summed costs, the block's output size), the smaller graph is cut, and the result is expanded
+   * and compared with the full min-cut.
    *
-   * <p>Blocks are delimited by gateway layers: a layer v whose ancestor set A(v) (v included)
-   * sends no tensor out except v's own output and, unless v reads it, the raw input does not
-   * leave A(v) either. Nested gateways cut the model into blocks A(g_k) \ A(g_{k-1}); what
-   * follows the last gateway is the final block.
+   * <p>Blocks are delimited by gateway layers: a layer v whose ancestor set A(v) (v included) sends
+   * no tensor out except v's own output and, unless v reads it, the raw input does not leave A(v)
+   * either. Nested gateways cut the model into blocks A(g_k) \ A(g_{k-1}); what follows the last
+   * gateway is the final block.
    */
   public static BlockwiseSplit blockWise(DagProfile dag, SplitRates rates) {
     DagSplit full = minCut(dag, rates);

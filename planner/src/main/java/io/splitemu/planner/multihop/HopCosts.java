@@ -2,6 +2,7 @@ package io.splitemu.planner.multihop;
 
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.model.profile.MeasuredProfile;
+import java.util.List;
 
 /**
  * Forward and backward seconds per batch of every unit on every compute hop.
@@ -50,8 +51,8 @@ public record HopCosts(double[][] forward, double[][] backward) {
   }
 
   /**
-   * From a measured table: the device type's entry times hop i's slowdown factor, scaled
-   * linearly from the table's batch (128) to {@code batch}; backward includes the update.
+   * From a measured table: the device type's entry times hop i's slowdown factor, scaled linearly
+   * from the table's batch (128) to {@code batch}; backward includes the update.
    */
   public static HopCosts fromMeasured(
       MeasuredProfile p, String device, double[] hopSlowdown, int batch) {
@@ -66,6 +67,24 @@ public record HopCosts(double[][] forward, double[][] backward) {
       for (int j = 1; j <= l; j++) {
         f[i][j - 1] = hopSlowdown[i] * scale * p.forwardMs(device, j);
         b[i][j - 1] = hopSlowdown[i] * scale * (p.backwardMs(device, j) + p.updateMs(device, j));
+      }
+    }
+    return new HopCosts(f, b);
+  }
+
+  /**
+   * Heterogeneous hops: hop i runs at the measured column {@code types[i]}, scaled linearly from
+   * the table's batch to {@code batch}; backward includes the update.
+   */
+  public static HopCosts fromMeasuredTypes(MeasuredProfile p, List<String> types, int batch) {
+    int l = p.unitCount();
+    double scale = batch / (double) p.batchSize() / 1000.0;
+    double[][] f = new double[types.size()][l];
+    double[][] b = new double[types.size()][l];
+    for (int i = 0; i < types.size(); i++) {
+      for (int j = 1; j <= l; j++) {
+        f[i][j - 1] = scale * p.forwardMs(types.get(i), j);
+        b[i][j - 1] = scale * (p.backwardMs(types.get(i), j) + p.updateMs(types.get(i), j));
       }
     }
     return new HopCosts(f, b);
