@@ -3,6 +3,7 @@ package io.splitemu.actors.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.splitemu.net.EmulatedInstant;
+import io.splitemu.net.UndeliverableException;
 import io.splitemu.net.trace.CsvOptions;
 import io.splitemu.net.trace.EndPolicy;
 import io.splitemu.net.trace.Trace;
@@ -95,7 +96,14 @@ public final class TraceCommand implements Callable<Integer> {
     Double delivery = null;
     if (bytes != null) {
       EmulatedInstant send = EmulatedInstant.ofSeconds(start);
-      EmulatedInstant arrival = t.link(policy, 0).deliveryInstant(send, bytes);
+      EmulatedInstant arrival;
+      try {
+        arrival = t.link(policy, 0).deliveryInstant(send, bytes);
+      } catch (UndeliverableException e) {
+        // a trace that stops, carries nothing, or would run past the clock: the user's input
+        throw new UserException(t.name() + ": " + bytes + " bytes cannot be delivered: "
+            + e.getMessage());
+      }
       delivery = arrival.nanosSince(send) / 1e9;
     }
     PrintWriter out = spec.commandLine().getOut();

@@ -6,12 +6,15 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A scenario's settings, read once from {@code reference.conf}, the scenario file and {@code --set}
@@ -160,10 +163,46 @@ public record Settings(
       file =
           ConfigFactory.parseFile(
               scenarioFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+    } catch (ConfigException.IO e) {
+      throw new SettingsException(missingInclude(scenarioFile, e));
     } catch (ConfigException e) {
       throw new SettingsException(oneLine(e.getMessage()));
     }
     return from(file, overrides, scenarioFile);
+  }
+
+  private static final Pattern NOT_FOUND =
+      Pattern.compile(
+          "(?:include was not found: '([^']*)'|resource not found on classpath: (\\S+))");
+
+  /**
+   * The config library reports a missing required include as an I/O error without the including
+   * line (and, for a plain name, as a class-path lookup); this names the scenario file, the line of
+   * the include when it is in that file, and where the file was looked for.
+   */
+  static String missingInclude(Path scenarioFile, ConfigException.IO e) {
+    Matcher m = NOT_FOUND.matcher(String.valueOf(e.getMessage()));
+    if (!m.find()) {
+      return oneLine(e.getMessage());
+    }
+    String name = m.group(1) != null ? m.group(1) : m.group(2);
+    Path parent = scenarioFile.toAbsolutePath().getParent();
+    Path looked = parent == null ? Path.of(name) : parent.resolve(name).normalize();
+    String where = scenarioFile.toString();
+    try {
+      List<String> lines = Files.readAllLines(scenarioFile);
+      for (int i = 0; i < lines.size(); i++) {
+        String l = lines.get(i);
+        if (l.contains("include") && l.contains("\"" + name + "\"")) {
+          where += ":" + (i + 1);
+          break;
+        }
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // the line number is a courtesy; the message below stands without it
+    }
+    return oneLine(
+        where + ": include \"" + name + "\": no such file (looked for " + looked + ")");
   }
 
   /** Settings from an already parsed scenario (tests, embedded defaults). */
@@ -174,14 +213,24 @@ public record Settings(
     }
     Config user = over.withFallback(scenario);
     Config reference = reference();
-    UnknownKeys.check(user, reference, NS, OPEN_PATHS);
+    try {
+      UnknownKeys.check(user, reference, NS, OPEN_PATHS);
+    } catch (ConfigException e) {
+      throw new SettingsException(oneLine(e.getMessage()));
+    }
     Config all;
     try {
       all = user.withFallback(reference).resolve(ConfigResolveOptions.defaults());
     } catch (ConfigException e) {
       throw new SettingsException(oneLine(e.getMessage()));
     }
-    return read(all, scenarioFile);
+    try {
+      return read(all, scenarioFile);
+    } catch (ConfigException e) {
+      // a value the typed readers did not anticipate (such as a null inside an object): the
+      // library's message already names the file, line and key
+      throw new SettingsException(oneLine(e.getMessage()));
+    }
   }
 
   /**
@@ -190,8 +239,14 @@ public record Settings(
    * of the build, must not shadow the {@code splitemu.data} block).
    */
   public static Config reference() {
-    return ConfigFactory.parseResourcesAnySyntax(Settings.class.getClassLoader(), "reference")
-        .resolve();
+    return Reference.CONFIG;
+  }
+
+  /** The class path's reference files, parsed once: they cannot change while the JVM runs. */
+  private static final class Reference {
+    static final Config CONFIG =
+        ConfigFactory.parseResourcesAnySyntax(Settings.class.getClassLoader(), "reference")
+            .resolve();
   }
 
   static Config parseOverride(String o) {

@@ -4,9 +4,11 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
@@ -26,6 +28,9 @@ public final class IdxReader {
   public static final int LABELS_MAGIC = 0x00000801;
 
   private static final int BUFFER = 1 << 16;
+
+  /** Trailing bytes counted before a file is refused as too long (64 MiB). */
+  private static final long MAX_EXTRA = 1L << 26;
 
   private IdxReader() {}
 
@@ -52,10 +57,15 @@ public final class IdxReader {
       int count = positive(fileName, "image count", intAt(header, 4));
       int rows = positive(fileName, "row count", intAt(header, 8));
       int cols = positive(fileName, "column count", intAt(header, 12));
-      long expected = (long) count * rows * cols;
+      // rows * cols < 2^62; the second product is checked before it can pass 2^63
+      long perImage = (long) rows * cols;
+      long expected =
+          perImage > Integer.MAX_VALUE ? Long.MAX_VALUE : Math.multiplyExact(count, perImage);
       if (expected > Integer.MAX_VALUE - 16) {
         throw new InvalidDataFileException(fileName + ": header declares " + count + " images of "
-            + rows + "x" + cols + " = " + expected + " bytes, more than one array can hold");
+            + rows + "x" + cols + " = " + BigInteger.valueOf(count)
+            .multiply(BigInteger.valueOf(perImage))
+            + " bytes, more than one array can hold");
       }
       byte[] pixels = readBody(in, fileName, (int) expected, "pixel bytes");
       return new Images(count, rows, cols, pixels);
@@ -135,13 +145,21 @@ public final class IdxReader {
   /** Reads exactly {@code expected} bytes and checks that nothing follows them. */
   private static byte[] readBody(InputStream in, String fileName, int expected, String what)
       throws IOException {
-    byte[] body = new byte[expected];
-    int n;
+    // The header's count is a claim: the array grows with the bytes that really arrive, so a
+    // few-byte file claiming 2^31-1 labels costs a few bytes, not 2 GB.
+    byte[] body = new byte[Math.min(expected, BUFFER)];
+    int n = 0;
     String note = "";
     try {
-      n = readFully(in, body, expected);
+      while (true) {
+        n += readFully(in, body, n, body.length - n);
+        if (n < body.length || body.length == expected) {
+          break;
+        }
+        body = Arrays.copyOf(body, (int) Math.min(expected, 2L * body.length));
+      }
     } catch (TruncatedGzipException e) {
-      n = e.bytesRead;
+      n += e.bytesRead;
       note = " (the gzip stream is cut off)";
     }
     if (n < expected) {
@@ -152,7 +170,8 @@ public final class IdxReader {
     byte[] scratch = new byte[BUFFER];
     int r;
     try {
-      while ((r = in.read(scratch, 0, scratch.length)) > 0) {
+      // Counting stops at MAX_EXTRA: a gzip bomb's trailing gigabytes need not be inflated.
+      while (extra < MAX_EXTRA && (r = in.read(scratch, 0, scratch.length)) > 0) {
         extra += r;
       }
     } catch (TruncatedGzipException e) {
@@ -161,7 +180,8 @@ public final class IdxReader {
     }
     if (extra > 0) {
       throw new InvalidDataFileException(fileName + ": expected " + expected + " " + what
-          + " after the header, found " + (expected + extra));
+          + " after the header, found " + (extra >= MAX_EXTRA ? "more than " : "")
+          + (expected + extra));
     }
     return body;
   }
@@ -171,11 +191,16 @@ public final class IdxReader {
    * stream reports how far decompression got, so the message can say so like a short raw file.
    */
   private static int readFully(InputStream in, byte[] buf, int len) throws IOException {
+    return readFully(in, buf, 0, len);
+  }
+
+  /** As above, into {@code buf} from {@code off}. */
+  private static int readFully(InputStream in, byte[] buf, int off, int len) throws IOException {
     int total = 0;
     while (total < len) {
       int r;
       try {
-        r = in.read(buf, total, len - total);
+        r = in.read(buf, off + total, len - total);
       } catch (TruncatedGzipException e) {
         e.bytesRead = total;
         throw e;

@@ -31,6 +31,21 @@ public final class CaffePrototxt {
 
   private static final int FLOAT_BYTES = 4;
 
+  /**
+   * Largest dimension, channel count, output count, kernel, stride, pad or dilation (2^24): real
+   * networks stay below 10^5, and the cap keeps every shape sum and product exact in a long.
+   */
+  static final int MAX_DIM = 1 << 24;
+
+  /** Largest per-sample tensor, in elements (2^40, 4 TiB of floats): beyond any real network. */
+  static final long MAX_ELEMENTS = 1L << 40;
+
+  /** Largest per-sample multiply-accumulate count of one layer (10^18; real ones are < 10^12). */
+  static final long MAX_MACS = 1_000_000_000_000_000_000L;
+
+  /** Deepest nesting of blocks; real files nest three deep, and the parser recurses per level. */
+  static final int MAX_NESTING = 64;
+
   /** V1 ({@code layers {}}) enum type names and their current string equivalents. */
   private static final Map<String, String> V1_TYPES =
       Map.ofEntries(
@@ -120,8 +135,12 @@ public final class CaffePrototxt {
    * the model name if the text has no {@code name:} field.
    */
   public static Result parse(String text, String source, String fallbackName) {
-    Node root = new Parser(text, source).parseRoot();
-    return new Builder(source).build(root, fallbackName);
+    try {
+      Node root = new Parser(text, source).parseRoot();
+      return new Builder(source).build(root, fallbackName);
+    } catch (IllegalArgumentException e) {
+      throw OneLine.refusal(e);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -181,6 +200,8 @@ public final class CaffePrototxt {
       this.source = source;
     }
 
+    private int depth;
+
     Node parseRoot() {
       List<Node> fields = parseFields(null);
       return new Node("", 1, null, fields);
@@ -188,6 +209,20 @@ public final class CaffePrototxt {
 
     /** Parses fields until the closing punctuation {@code close}, or to the end if null. */
     private List<Node> parseFields(Token open) {
+      if (open != null && ++depth > MAX_NESTING) {
+        throw new IllegalArgumentException(
+            source + ":" + open.line + ": blocks nested more than " + MAX_NESTING + " deep");
+      }
+      try {
+        return parseFieldsBody(open);
+      } finally {
+        if (open != null) {
+          depth--;
+        }
+      }
+    }
+
+    private List<Node> parseFieldsBody(Token open) {
       String close = open == null ? null : (open.text.equals("<") ? ">" : "}");
       List<Node> fields = new ArrayList<>();
       while (true) {
@@ -389,18 +424,24 @@ public final class CaffePrototxt {
       long params = 0;
       long macs = 0;
       for (Acc a : layers.values()) {
-        long elements = elements(a.shape);
-        dag.add(
-            new DagLayer(
-                a.name,
-                a.inputs,
-                a.flops,
-                2 * a.flops,
-                FLOAT_BYTES * elements,
-                FLOAT_BYTES * a.params));
+        long elements = (long) a.shape[0] * a.shape[1] * a.shape[2]; // checked per layer
+        try {
+          dag.add(
+              new DagLayer(
+                  a.name,
+                  a.inputs,
+                  a.flops,
+                  2 * a.flops,
+                  FLOAT_BYTES * elements,
+                  Math.multiplyExact(FLOAT_BYTES, a.params)));
+          params = Math.addExact(params, a.params);
+          macs = Math.addExact(macs, a.macs);
+        } catch (ArithmeticException e) {
+          throw new IllegalArgumentException(
+              source + ": layer '" + a.name + "': parameter or multiply-accumulate totals exceed"
+                  + " a 64-bit count");
+        }
         shapes.put(a.name, List.of(a.shape[0], a.shape[1], a.shape[2]));
-        params += a.params;
-        macs += a.macs;
       }
       DagProfile profile;
       try {
@@ -461,7 +502,7 @@ public final class CaffePrototxt {
       for (int i = 1; i < dims.size(); i++) {
         shape[i - 1] = positiveInt(dims.get(i), what);
       }
-      inputElements = elements(shape);
+      inputElements = elements(dims.get(0), what, shape);
       blobs.put(blob, new Blob(null, shape));
     }
 
@@ -521,6 +562,9 @@ public final class CaffePrototxt {
       }
       int[] inShape = in.get(0).shape;
       Cost cost = cost(l, what, type, in);
+      if (cost.shape != null) {
+        elements(l, what, cost.shape); // refuses an output beyond MAX_ELEMENTS
+      }
       String top = tops.get(0);
       boolean inPlace = bottoms.size() == 1 && top.equals(bottoms.get(0));
       if (inPlace && ELEMENTWISE.contains(type) && in.get(0).producer != null) {
@@ -556,7 +600,7 @@ public final class CaffePrototxt {
       if (!type.equals("Concat") && !type.equals("Eltwise") && in.size() != 1) {
         throw fail(l, what, type + " takes one bottom, got " + in.size());
       }
-      long el = elements(s);
+      long el = elements(l, what, s);
       switch (type) {
         case "Convolution":
           return convolution(l, what, s);
@@ -566,7 +610,7 @@ public final class CaffePrototxt {
           {
             Node p = requireBlock(l, "inner_product_param", what);
             long out = positiveInt(require(p, "num_output", what), what);
-            long macs = el * out;
+            long macs = macs(l, what, el, out, 1);
             long params = macs + (bool(p, "bias_term", true) ? out : 0);
             return new Cost(2.0 * macs, params, macs, new int[] {(int) out, 1, 1});
           }
@@ -599,6 +643,9 @@ public final class CaffePrototxt {
         case "Dropout":
           return new Cost(0, 0, 0, s);
         case "Flatten":
+          if (el > MAX_DIM) {
+            throw fail(l, what, "Flatten of " + el + " elements exceeds " + MAX_DIM + " channels");
+          }
           return new Cost(0, 0, 0, new int[] {(int) el, 1, 1});
         case "Concat":
           return concat(l, what, in);
@@ -624,12 +671,15 @@ public final class CaffePrototxt {
       Node p = requireBlock(l, "convolution_param", what);
       int out = positiveInt(require(p, "num_output", what), what);
       int[] k = pair(p, "kernel_size", "kernel_h", "kernel_w", -1, what);
-      if (k[0] < 1 || k[1] < 1) {
+      if (k[0] < 0 || k[1] < 0) {
         throw fail(p, what, "missing field 'kernel_size' (or kernel_h and kernel_w)");
       }
+      atLeastOne(p, what, "kernel_size", k);
       int[] st = pair(p, "stride", "stride_h", "stride_w", 1, what);
+      atLeastOne(p, what, "stride", st);
       int[] pad = pair(p, "pad", "pad_h", "pad_w", 0, what);
       int[] dil = pair(p, "dilation", null, null, 1, what);
+      atLeastOne(p, what, "dilation", dil);
       Node g = p.first("group");
       int group = g == null ? 1 : positiveInt(g, what);
       if (s[0] % group != 0 || out % group != 0) {
@@ -643,13 +693,16 @@ public final class CaffePrototxt {
                 + " and num_output "
                 + out);
       }
-      int oh = Math.floorDiv(s[1] + 2 * pad[0] - (dil[0] * (k[0] - 1) + 1), st[0]) + 1;
-      int ow = Math.floorDiv(s[2] + 2 * pad[1] - (dil[1] * (k[1] - 1) + 1), st[1]) + 1;
-      if (oh < 1 || ow < 1) {
+      // longs: each term is below 2^25 and the dilated kernel below 2^48
+      long ohl = Math.floorDiv(s[1] + 2L * pad[0] - ((long) dil[0] * (k[0] - 1) + 1), st[0]) + 1;
+      long owl = Math.floorDiv(s[2] + 2L * pad[1] - ((long) dil[1] * (k[1] - 1) + 1), st[1]) + 1;
+      if (ohl < 1 || owl < 1) {
         throw fail(l, what, "kernel larger than the padded input " + shapeText(s));
       }
-      long perOutput = (long) (s[0] / group) * k[0] * k[1];
-      long macs = (long) out * oh * ow * perOutput;
+      int oh = (int) ohl; // at most the input size plus twice the pad, below 2^26
+      int ow = (int) owl;
+      long perOutput = macs(l, what, s[0] / group, k[0], k[1]);
+      long macs = macs(l, what, elements(l, what, new int[] {out, oh, ow}), perOutput, 1);
       long params = out * perOutput + (bool(p, "bias_term", true) ? out : 0);
       return new Cost(2.0 * macs, params, macs, new int[] {out, oh, ow});
     }
@@ -663,10 +716,12 @@ public final class CaffePrototxt {
         ow = 1;
       } else {
         int[] k = pair(p, "kernel_size", "kernel_h", "kernel_w", -1, what);
-        if (k[0] < 1 || k[1] < 1) {
+        if (k[0] < 0 || k[1] < 0) {
           throw fail(p, what, "missing field 'kernel_size' (or kernel_h and kernel_w)");
         }
+        atLeastOne(p, what, "kernel_size", k);
         int[] st = pair(p, "stride", "stride_h", "stride_w", 1, what);
+        atLeastOne(p, what, "stride", st);
         int[] pad = pair(p, "pad", "pad_h", "pad_w", 0, what);
         // Caffe rounds up; 'ceil_mode: false' (a fork's field) and 'round_mode: FLOOR' round down.
         boolean ceil = bool(p, "ceil_mode", true);
@@ -682,18 +737,18 @@ public final class CaffePrototxt {
         }
       }
       int[] shape = {s[0], oh, ow};
-      return new Cost(elements(shape), 0, 0, shape);
+      return new Cost(elements(l, what, shape), 0, 0, shape);
     }
 
     private static int poolSize(int in, int k, int stride, int pad, boolean ceil, boolean padded) {
-      int span = in + 2 * pad - k;
-      int out = (ceil ? (int) Math.ceil(span / (double) stride) : Math.floorDiv(span, stride)) + 1;
+      long span = in + 2L * pad - k; // every term below 2^25
+      long out = (ceil ? -Math.floorDiv(-span, stride) : Math.floorDiv(span, stride)) + 1;
       // As Caffe does when either axis is padded: the last window must start inside the image or
       // its left padding, never in the right padding alone.
-      if (padded && (out - 1) * stride >= in + pad) {
+      if (padded && (out - 1) * stride >= (long) in + pad) {
         out--;
       }
-      return out;
+      return (int) Math.max(out, 0); // below 2^26: a negative span gives 0 or less
     }
 
     private Cost concat(Node l, String what, List<Blob> in) {
@@ -709,7 +764,7 @@ public final class CaffePrototxt {
         throw fail(l, what, "only channel concatenation (axis 1) is supported, got axis " + axis);
       }
       int[] s = in.get(0).shape;
-      int channels = 0;
+      long channels = 0;
       for (Blob b : in) {
         if (b.shape[1] != s[1] || b.shape[2] != s[2]) {
           throw fail(
@@ -722,7 +777,10 @@ public final class CaffePrototxt {
         }
         channels += b.shape[0];
       }
-      return new Cost(0, 0, 0, new int[] {channels, s[1], s[2]});
+      if (channels > MAX_DIM) {
+        throw fail(l, what, "Concat of " + channels + " channels exceeds " + MAX_DIM);
+      }
+      return new Cost(0, 0, 0, new int[] {(int) channels, s[1], s[2]});
     }
 
     /** A square or per-axis value: {@code name} (once or twice), or {@code nameH}/{@code nameW}. */
@@ -745,6 +803,44 @@ public final class CaffePrototxt {
       int first = nonNegativeInt(both.get(0), what);
       int second = both.size() == 2 ? nonNegativeInt(both.get(1), what) : first;
       return new int[] {first, second};
+    }
+
+    private void atLeastOne(Node p, String what, String name, int[] pair) {
+      if (pair[0] < 1 || pair[1] < 1) {
+        throw fail(p, what, "'" + name + "' must be >= 1, got " + pair[0] + " and " + pair[1]);
+      }
+    }
+
+    /** c x h x w, refused above {@link #MAX_ELEMENTS} with the layer's line. */
+    private long elements(Node at, String what, int[] shape) {
+      long e = (long) shape[0] * shape[1]; // both below 2^25: exact
+      if (e > MAX_ELEMENTS || e * shape[2] > MAX_ELEMENTS) {
+        throw fail(
+            at,
+            what,
+            "a tensor of "
+                + shapeText(shape)
+                + " elements per sample exceeds the limit of 2^40 (4 TiB of floats)");
+      }
+      return e * shape[2];
+    }
+
+    /** a x b x c multiply-accumulates, exact, refused above {@link #MAX_MACS}. */
+    private long macs(Node at, String what, long a, long b, long c) {
+      try {
+        long m = Math.multiplyExact(Math.multiplyExact(a, b), c);
+        if (m <= MAX_MACS) {
+          return m;
+        }
+      } catch (ArithmeticException e) {
+        // beyond a long: refused below like any count above the limit
+      }
+      throw fail(
+          at,
+          what,
+          "about "
+              + String.format(java.util.Locale.ROOT, "%.3g", (double) a * b * c)
+              + " multiply-accumulates per sample exceed the limit of 1e18");
     }
 
     private boolean isTrainOnly(Node l) {
@@ -808,16 +904,16 @@ public final class CaffePrototxt {
 
     private int nonNegativeInt(Node n, String what) {
       int v = integer(n, what);
-      if (v < 0) {
-        throw fail(n, what, "'" + n.name() + "' must be >= 0, got " + v);
+      if (v < 0 || v > MAX_DIM) {
+        throw fail(n, what, "'" + n.name() + "' must be in [0, " + MAX_DIM + "], got " + v);
       }
       return v;
     }
 
     private int positiveInt(Node n, String what) {
       int v = integer(n, what);
-      if (v < 1) {
-        throw fail(n, what, "'" + n.name() + "' must be >= 1, got " + v);
+      if (v < 1 || v > MAX_DIM) {
+        throw fail(n, what, "'" + n.name() + "' must be in [1, " + MAX_DIM + "], got " + v);
       }
       return v;
     }
@@ -825,10 +921,6 @@ public final class CaffePrototxt {
     private IllegalArgumentException fail(Node at, String what, String message) {
       return new IllegalArgumentException(source + ":" + at.line() + ": " + what + ": " + message);
     }
-  }
-
-  private static long elements(int[] shape) {
-    return (long) shape[0] * shape[1] * shape[2];
   }
 
   private static String shapeText(int[] s) {

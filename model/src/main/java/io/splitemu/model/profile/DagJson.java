@@ -59,8 +59,29 @@ public final class DagJson {
     return parse(text, file.toString());
   }
 
+  /**
+   * Largest FLOP count of one layer per sample (10^21; real layers stay below 10^13): twice it,
+   * the default backward count, and sums over {@link #MAX_LAYERS} layers stay finite and exact
+   * enough.
+   */
+  static final double MAX_FLOPS = 1e21;
+
+  /** Largest byte count of one field (2^42, 4 TiB per sample): sums over all layers fit a long. */
+  static final long MAX_BYTES = 1L << 42;
+
+  /** Most layers in one profile (real networks have a few thousand). */
+  static final int MAX_LAYERS = 1_000_000;
+
   /** Parses a profile from JSON text; {@code source} names the text in error messages. */
   public static DagProfile parse(String json, String source) {
+    try {
+      return parseChecked(json, source);
+    } catch (IllegalArgumentException e) {
+      throw OneLine.refusal(e);
+    }
+  }
+
+  private static DagProfile parseChecked(String json, String source) {
     JsonNode root;
     try {
       root = MAPPER.readTree(json);
@@ -83,6 +104,10 @@ public final class DagJson {
     }
     if (layersNode.isEmpty()) {
       throw new IllegalArgumentException(source + ": the model has no layers");
+    }
+    if (layersNode.size() > MAX_LAYERS) {
+      throw new IllegalArgumentException(
+          source + ": the model has " + layersNode.size() + " layers, more than " + MAX_LAYERS);
     }
     List<DagLayer> layers = new ArrayList<>();
     Set<String> names = new HashSet<>();
@@ -123,9 +148,9 @@ public final class DagJson {
         }
         inputs.add(in.asText());
       }
-      double forward = requireNumber(l, "forwardFlops", source, what);
+      double forward = requireFlops(l, "forwardFlops", source, what);
       double backward =
-          l.has("backwardFlops") ? requireNumber(l, "backwardFlops", source, what) : 2 * forward;
+          l.has("backwardFlops") ? requireFlops(l, "backwardFlops", source, what) : 2 * forward;
       long outputBytes = requireCount(l, "outputBytes", source, what);
       long paramBytes = requireCount(l, "paramBytes", source, what);
       layers.add(new DagLayer(layerName, inputs, forward, backward, outputBytes, paramBytes));
@@ -219,11 +244,25 @@ public final class DagJson {
     return v;
   }
 
+  private static double requireFlops(JsonNode o, String field, String source, String what) {
+    double v = requireNumber(o, field, source, what);
+    if (v > MAX_FLOPS) {
+      throw new IllegalArgumentException(
+          source + ": " + what + ": \"" + field + "\" must be at most 1e21, got " + v);
+    }
+    return v;
+  }
+
   private static long requireCount(JsonNode o, String field, String source, String what) {
     double v = requireNumber(o, field, source, what);
-    if (v != Math.rint(v) || v > Long.MAX_VALUE) {
+    if (v != Math.rint(v)) {
       throw new IllegalArgumentException(
           source + ": " + what + ": \"" + field + "\" must be a whole number, got " + v);
+    }
+    if (v > MAX_BYTES) {
+      throw new IllegalArgumentException(
+          source + ": " + what + ": \"" + field + "\" must be at most 2^42 (" + MAX_BYTES
+              + "), got " + o.get(field).asText());
     }
     return (long) v;
   }

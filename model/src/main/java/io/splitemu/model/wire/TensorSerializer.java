@@ -134,7 +134,9 @@ public final class TensorSerializer extends Serializer<INDArray> {
     if (bytes > Integer.MAX_VALUE - 64) {
       throw new WireFormatException("tensor of " + bytes + " bytes exceeds the 2 GiB wire limit");
     }
-    boolean inMemory = input.getClass() == Input.class && input.getInputStream() == null;
+    boolean inMemory =
+        (input.getClass() == Input.class || input instanceof WireLimits.BoundedInput)
+            && input.getInputStream() == null;
     if (inMemory && input.limit() - input.position() < bytes) {
       // Check before allocating so a corrupt shape cannot make us allocate gigabytes.
       throw new WireFormatException(

@@ -122,7 +122,7 @@ public final class WireCodec {
     }
     Kryo kryo = kryos.obtain();
     try {
-      Input input = new Input(bytes);
+      Input input = new WireLimits.BoundedInput(bytes);
       Object message = kryo.readClassAndObject(input);
       if (input.position() != bytes.length) {
         throw new WireFormatException(

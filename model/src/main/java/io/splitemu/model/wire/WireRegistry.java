@@ -104,9 +104,14 @@ public final class WireRegistry {
     Kryo kryo = new StrictKryo();
     kryo.setRegistrationRequired(true);
     kryo.setReferences(false);
+    kryo.setMaxDepth(WireLimits.MAX_DEPTH);
     kryo.addDefaultSerializer(INDArray.class, TensorSerializer.class);
     for (Entry e : byId.values()) {
-      if (e.serializer() == null) {
+      Serializer<?> capped =
+          e.serializer() == null ? WireLimits.cappedFor(kryo, e.type()) : null;
+      if (capped != null) {
+        kryo.register(e.type(), capped, e.id());
+      } else if (e.serializer() == null) {
         kryo.register(e.type(), e.id());
       } else {
         kryo.register(e.type(), e.serializer().get(), e.id());

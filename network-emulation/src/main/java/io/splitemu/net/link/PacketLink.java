@@ -67,9 +67,14 @@ public final class PacketLink implements LinkModel {
   /** Instant of global opportunity g. */
   private long instantOf(long g) {
     long pass = g / millis.length;
-    return Math.multiplyExact(
-        Math.addExact(Math.multiplyExact(pass, passMs), millis[(int) (g % millis.length)]),
-        1_000_000L);
+    try {
+      return Math.multiplyExact(
+          Math.addExact(Math.multiplyExact(pass, passMs), millis[(int) (g % millis.length)]),
+          1_000_000L);
+    } catch (ArithmeticException e) {
+      throw new UndeliverableException(
+          "the transfer would end beyond the emulated clock's range (2^63 ns)");
+    }
   }
 
   /** The first global opportunity at or after t. */

@@ -73,17 +73,19 @@ public final class CsvFormat implements TraceFormat {
       }
       long t = time(file, l, ts);
       BigDecimal rate =
-          LineFormats.decimal(file, l, rs, "a rate in " + options.unit() + " in column '"
-              + options.rateColumn() + "'");
-      if (rate.signum() < 0) {
-        throw new MalformedTraceException(file, l.number(), "a rate >= 0", l.text());
-      }
+          LineFormats.decimal(
+              file,
+              l,
+              rs,
+              "a rate in " + options.unit() + " in column '" + options.rateColumn() + "'",
+              BigDecimal.ZERO,
+              LineFormats.MAX_BITS_PER_SECOND.movePointLeft(options.unitShift()));
       if (!times.isEmpty() && t < times.get(times.size() - 1)) {
         throw new MalformedTraceException(
             file, l.number(), "a time not before the previous row's", l.text());
       }
       times.add(t);
-      rates.add(rate.movePointRight(options.unitShift()));
+      rates.add(LineFormats.checkedRate(file, l, rate.movePointRight(options.unitShift())));
     }
     return LineFormats.rebased(file, times, rates);
   }
@@ -101,10 +103,12 @@ public final class CsvFormat implements TraceFormat {
     String expected = "a time as " + options.timeFormat() + " in column '"
         + options.timeColumn() + "'";
     if (pattern == null) {
-      BigDecimal v = LineFormats.decimal(file, l, ts, expected);
-      return options.timeFormat().equals("epoch-millis")
-          ? LineFormats.secondsToNanos(v.movePointLeft(3))
-          : LineFormats.secondsToNanos(v);
+      if (options.timeFormat().equals("epoch-millis")) {
+        BigDecimal max = LineFormats.MAX_SECONDS.movePointRight(3);
+        return LineFormats.secondsToNanos(
+            LineFormats.decimal(file, l, ts, expected, max.negate(), max).movePointLeft(3));
+      }
+      return LineFormats.secondsToNanos(LineFormats.seconds(file, l, ts, expected, expected));
     }
     try {
       TemporalAccessor parsed = pattern.parse(ts);
@@ -115,8 +119,13 @@ public final class CsvFormat implements TraceFormat {
               : LocalDateTime.from(parsed).toEpochSecond(ZoneOffset.UTC);
       long nano = parsed.isSupported(ChronoField.NANO_OF_SECOND)
           ? parsed.getLong(ChronoField.NANO_OF_SECOND) : 0;
-      return Math.addExact(Math.multiplyExact(epochSecond, 1_000_000_000L), nano);
-    } catch (DateTimeException e) {
+      long max = LineFormats.MAX_SECONDS.longValueExact();
+      if (epochSecond < -max || epochSecond > max) {
+        throw new MalformedTraceException(
+            file, l.number(), expected + " within " + max + " s of 1970", l.text());
+      }
+      return epochSecond * 1_000_000_000L + nano;
+    } catch (DateTimeException | ArithmeticException e) {
       throw new MalformedTraceException(file, l.number(), expected, l.text());
     }
   }

@@ -1,9 +1,10 @@
 package io.splitemu.net.trace;
 
-import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.Reader;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,29 +20,145 @@ final class LineFormats {
   /** A non-blank line with its 1-based number. */
   record Line(long number, String text) {}
 
+  /**
+   * Longest line read, in characters: real trace lines are under 100, and a cap keeps a file with
+   * no line breaks from being read into one string.
+   */
+  static final int MAX_LINE_CHARS = 65_536;
+
+  /**
+   * Largest time a trace may give, in seconds (about 126 years): epoch seconds up to the year 2096
+   * fit, and two such times differ by less than the emulated clock's range of 2^63 ns.
+   */
+  static final BigDecimal MAX_SECONDS = BigDecimal.valueOf(4_000_000_000L);
+
+  /** The same limit in milliseconds, for mahimahi and norway-raw. */
+  static final long MAX_MILLIS = 4_000_000_000_000L;
+
+  /**
+   * Largest rate a trace may give, in bit/s (1 Pbit/s, a thousand times the fastest links in use):
+   * a larger one is a unit mistake, and the cap keeps one pass's capacity far inside a double.
+   */
+  static final BigDecimal MAX_BITS_PER_SECOND = BigDecimal.valueOf(1_000_000_000_000_000L);
+
+  /** Digits kept after the point: far below a nanosecond or a bit per second. */
+  static final int MAX_SCALE = 18;
+
   static List<Line> lines(Path file) throws IOException {
+    String name = file.getFileName().toString();
     List<Line> out = new ArrayList<>();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String s;
-      long n = 0;
-      while ((s = r.readLine()) != null) {
-        n++;
-        if (!s.isBlank()) {
-          out.add(new Line(n, s.strip()));
+    try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      StringBuilder sb = new StringBuilder();
+      char[] buf = new char[8192];
+      long n = 1;
+      int len;
+      while ((len = r.read(buf)) >= 0) {
+        for (int i = 0; i < len; i++) {
+          char c = buf[i];
+          if (c == '\n') {
+            add(out, n, sb);
+            sb.setLength(0);
+            n++;
+          } else if (sb.length() >= MAX_LINE_CHARS) {
+            throw new MalformedTraceException(
+                name, n, "a line of at most " + MAX_LINE_CHARS + " characters", sb.toString());
+          } else {
+            sb.append(c);
+          }
         }
       }
+      add(out, n, sb);
+    } catch (CharacterCodingException e) {
+      throw new MalformedTraceException(name, "expected UTF-8 text (" + e + ")");
     }
     return out;
   }
 
-  static BigDecimal decimal(String file, Line line, String token, String expected) {
-    try {
-      return new BigDecimal(token);
-    } catch (NumberFormatException e) {
-      throw new MalformedTraceException(file, line.number(), expected, line.text());
+  private static void add(List<Line> out, long n, StringBuilder sb) {
+    String s = sb.toString();
+    if (!s.isBlank()) {
+      out.add(new Line(n, s.strip()));
     }
   }
 
+  /**
+   * A decimal token in [min, max], refused with file and line otherwise; no arithmetic touches the
+   * number before the range check, so an exponent such as 1e400 or 1e-999999999 costs nothing.
+   */
+  static BigDecimal decimal(
+      String file, Line line, String token, String expected, BigDecimal min, BigDecimal max) {
+    return decimal(file, line, token, expected, expected, min, max);
+  }
+
+  /** As above, with {@code expected} for a token that is no number and {@code what} for range. */
+  static BigDecimal decimal(
+      String file,
+      Line line,
+      String token,
+      String expected,
+      String what,
+      BigDecimal min,
+      BigDecimal max) {
+    BigDecimal v;
+    try {
+      v = new BigDecimal(token);
+    } catch (NumberFormatException e) {
+      throw new MalformedTraceException(file, line.number(), expected, line.text());
+    }
+    if (v.compareTo(min) < 0 || v.compareTo(max) > 0) {
+      throw new MalformedTraceException(
+          file,
+          line.number(),
+          what + " in [" + plain(min) + ", " + plain(max) + "]",
+          line.text());
+    }
+    if (v.scale() > MAX_SCALE) {
+      // fewer than -MAX_SCALE digits before the point: below the kept resolution
+      v =
+          v.precision() - (long) v.scale() < -MAX_SCALE
+              ? BigDecimal.ZERO
+              : v.setScale(MAX_SCALE, RoundingMode.HALF_EVEN);
+    }
+    return v;
+  }
+
+  private static String plain(BigDecimal v) {
+    return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
+  }
+
+  /** A time in seconds within +-{@link #MAX_SECONDS}. */
+  static BigDecimal seconds(String file, Line line, String token, String expected, String what) {
+    return decimal(file, line, token, expected, what, MAX_SECONDS.negate(), MAX_SECONDS);
+  }
+
+  /** A whole number in [min, max], refused with file and line otherwise. */
+  static long integer(String file, Line line, String token, String expected, long min, long max) {
+    long v;
+    try {
+      v = Long.parseLong(token);
+    } catch (NumberFormatException e) {
+      throw new MalformedTraceException(file, line.number(), expected, line.text());
+    }
+    if (v < min || v > max) {
+      throw new MalformedTraceException(
+          file, line.number(), expected + " in [" + min + ", " + max + "]", line.text());
+    }
+    return v;
+  }
+
+  /** A rate in bit/s, refused above {@link #MAX_BITS_PER_SECOND}. */
+  static BigDecimal checkedRate(String file, Line line, BigDecimal bitsPerSecond) {
+    if (bitsPerSecond.compareTo(MAX_BITS_PER_SECOND) > 0) {
+      throw new MalformedTraceException(
+          file,
+          line.number(),
+          "a rate of at most " + MAX_BITS_PER_SECOND.toPlainString() + " bit/s (1 Pbit/s)",
+          line.text());
+    }
+    return bitsPerSecond;
+  }
+
+  /** Seconds already range-checked by {@link #seconds} to whole nanoseconds. */
   static long secondsToNanos(BigDecimal seconds) {
     return seconds.multiply(NANOS).setScale(0, RoundingMode.HALF_UP).longValueExact();
   }
@@ -76,13 +193,9 @@ final class LineFormats {
           long[] ms = new long[lines.size()];
           for (int i = 0; i < ms.length; i++) {
             Line l = lines.get(i);
-            try {
-              ms[i] = Long.parseLong(l.text());
-            } catch (NumberFormatException e) {
-              throw new MalformedTraceException(
-                  file, l.number(), "one integer millisecond timestamp", l.text());
-            }
-            if (ms[i] < 0 || (i > 0 && ms[i] < ms[i - 1])) {
+            ms[i] =
+                integer(file, l, l.text(), "one integer millisecond timestamp", 0, MAX_MILLIS);
+            if (i > 0 && ms[i] < ms[i - 1]) {
               throw new MalformedTraceException(
                   file,
                   l.number(),
@@ -96,6 +209,8 @@ final class LineFormats {
           return new PacketTrace(file, ms);
         }
       };
+
+  private static final BigDecimal MAX_MBPS = MAX_BITS_PER_SECOND.movePointLeft(6);
 
   static final TraceFormat PENSIEVE =
       new TraceFormat() {
@@ -115,11 +230,12 @@ final class LineFormats {
             if (f.length != 2) {
               throw new MalformedTraceException(file, l.number(), expected, l.text());
             }
-            long t = secondsToNanos(decimal(file, l, f[0], expected));
-            BigDecimal mbps = decimal(file, l, f[1], expected);
-            if (mbps.signum() < 0 || (!times.isEmpty() && t < times.get(times.size() - 1))) {
+            long t = secondsToNanos(seconds(file, l, f[0], expected, "a time in seconds"));
+            BigDecimal mbps =
+                decimal(file, l, f[1], expected, "a rate in Mbit/s", BigDecimal.ZERO, MAX_MBPS);
+            if (!times.isEmpty() && t < times.get(times.size() - 1)) {
               throw new MalformedTraceException(
-                  file, l.number(), "a rate >= 0 and a time not before the previous", l.text());
+                  file, l.number(), "a time not before the previous", l.text());
             }
             times.add(t);
             rates.add(mbps.movePointRight(6));
@@ -147,29 +263,27 @@ final class LineFormats {
             if (f.length != 6) {
               throw new MalformedTraceException(file, l.number(), expected, l.text());
             }
-            long ms;
-            long bytes;
-            long interval;
-            try {
-              ms = Long.parseLong(f[1]);
-              bytes = Long.parseLong(f[4]);
-              interval = Long.parseLong(f[5]);
-            } catch (NumberFormatException e) {
-              throw new MalformedTraceException(file, l.number(), expected, l.text());
+            for (String token : new String[] {f[1], f[4], f[5]}) {
+              integer(file, l, token, expected, Long.MIN_VALUE, Long.MAX_VALUE);
             }
-            if (interval <= 0 || bytes < 0) {
-              throw new MalformedTraceException(file, l.number(), expected, l.text());
-            }
-            long t = Math.multiplyExact(ms, 1_000_000L);
+            long ms = integer(file, l, f[1], "ms_since_start", 0, MAX_MILLIS);
+            long bytes = integer(file, l, f[4], "a byte count", 0, Long.MAX_VALUE);
+            long interval = integer(file, l, f[5], "interval_ms", 1, MAX_MILLIS);
+            long t = ms * 1_000_000L; // at most 4e18: MAX_MILLIS keeps it inside a long
             if (!times.isEmpty() && t < times.get(times.size() - 1)) {
               throw new MalformedTraceException(
                   file, l.number(), "ms_since_start not before the previous line's", l.text());
             }
             times.add(t);
             // bytes * 8 bits over interval ms, exactly: bytes * 8000 / interval bit/s
+            // Exactly, in decimals: bytes * 8000 overflows a long from about 1.15e15 bytes.
             rates.add(
-                BigDecimal.valueOf(bytes * 8000L)
-                    .divide(BigDecimal.valueOf(interval), 30, RoundingMode.HALF_EVEN));
+                checkedRate(
+                    file,
+                    l,
+                    BigDecimal.valueOf(bytes)
+                        .multiply(BigDecimal.valueOf(8000L))
+                        .divide(BigDecimal.valueOf(interval), MAX_SCALE, RoundingMode.HALF_EVEN)));
           }
           return rebased(file, times, rates);
         }

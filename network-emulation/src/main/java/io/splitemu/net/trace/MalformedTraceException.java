@@ -12,7 +12,18 @@ public final class MalformedTraceException extends IllegalArgumentException {
     super(file + ": " + problem);
   }
 
+  /** The line as quoted in the message: control characters escaped so the message stays one line. */
   private static String abbreviate(String s) {
-    return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    String cut = s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    StringBuilder sb = new StringBuilder(cut.length());
+    for (int i = 0; i < cut.length(); i++) {
+      char c = cut.charAt(i);
+      if (Character.isISOControl(c)) {
+        sb.append(String.format("\\u%04x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
   }
 }

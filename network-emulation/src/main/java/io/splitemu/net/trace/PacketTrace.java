@@ -18,6 +18,10 @@ public record PacketTrace(String name, long[] millis) implements Trace {
     if (millis.length == 0 || millis[millis.length - 1] <= 0) {
       throw new MalformedTraceException(name, "expected opportunities ending after 0 ms");
     }
+    if (millis[0] < 0 || millis[millis.length - 1] > LineFormats.MAX_MILLIS) {
+      throw new MalformedTraceException(
+          name, "expected opportunities in [0, " + LineFormats.MAX_MILLIS + "] ms");
+    }
   }
 
   @Override
@@ -30,38 +34,43 @@ public record PacketTrace(String name, long[] millis) implements Trace {
     return BigDecimal.valueOf(millis.length).multiply(BigDecimal.valueOf(PACKET_BYTES * 8L));
   }
 
-  /** Rates over whole 1 s windows of one pass (a shorter last window counts with its length). */
-  private double[] windowRates() {
+  /**
+   * The minimum or maximum rate over whole 1 s windows of one pass (a shorter last window counts
+   * with its length), walking the lines rather than the windows: a pass may last years with a few
+   * lines, and an empty window has rate 0.
+   */
+  private double windowRate(boolean max) {
     long passMs = millis[millis.length - 1];
-    int windows = (int) ((passMs + 999) / 1000);
-    long[] count = new long[windows];
-    for (long ms : millis) {
-      count[(int) Math.min(windows - 1, ms / 1000)]++;
-    }
-    double[] rates = new double[windows];
-    for (int w = 0; w < windows; w++) {
+    long windows = (passMs + 999) / 1000;
+    double best = max ? 0 : Double.POSITIVE_INFINITY;
+    long seen = 0; // windows with at least one opportunity
+    int i = 0;
+    while (i < millis.length) {
+      long w = Math.min(windows - 1, millis[i] / 1000);
+      long count = 0;
+      while (i < millis.length && Math.min(windows - 1, millis[i] / 1000) == w) {
+        count++;
+        i++;
+      }
+      seen++;
       long len = Math.min(1000, passMs - w * 1000L);
-      rates[w] = count[w] * PACKET_BYTES * 8.0 / (len / 1000.0);
+      double rate = count * PACKET_BYTES * 8.0 / (len / 1000.0);
+      best = max ? Math.max(best, rate) : Math.min(best, rate);
     }
-    return rates;
+    if (!max && seen < windows) {
+      best = 0;
+    }
+    return best;
   }
 
   @Override
   public double minBitsPerSecond() {
-    double min = Double.POSITIVE_INFINITY;
-    for (double r : windowRates()) {
-      min = Math.min(min, r);
-    }
-    return min;
+    return windowRate(false);
   }
 
   @Override
   public double maxBitsPerSecond() {
-    double max = 0;
-    for (double r : windowRates()) {
-      max = Math.max(max, r);
-    }
-    return max;
+    return windowRate(true);
   }
 
   @Override
