@@ -245,7 +245,8 @@ public final class Emulation {
               + "\"; known: "
               + String.join(", ", ModelZoo.names()));
     }
-    ChainProfile profile = ModelZoo.profile(s.model().name());
+    // Tensors and weights on the wire at the element size of model.data-type (labels stay int32).
+    ChainProfile profile = ModelZoo.profile(s.model().name(), dataType(s));
     int cut = s.model().cut();
     if (cut < 1 || cut >= profile.size()) {
       throw new SettingsException(
