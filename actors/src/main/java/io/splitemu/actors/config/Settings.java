@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
+import io.splitemu.actors.scheme.Schemes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,27 +56,6 @@ public record Settings(
 
   /** The namespace of every splitemu key. */
   public static final String NS = "splitemu";
-
-  /** The schemes this build runs. */
-  public static final Set<String> SCHEMES =
-      Set.of(
-          "sl",
-          "psl",
-          "sfl-v1",
-          "sfl-v2",
-          "cpsl",
-          "cpsl-random",
-          "cpsl-fixed",
-          "mpsl",
-          "mpsl-horizontal",
-          "dag-mincut",
-          "dag-chain",
-          "dag-device",
-          "dag-server",
-          "edgesplit",
-          "edgesplit-uniform",
-          "sfl-compute",
-          "sfl-compute-uniform");
 
   // Keys whose content is free-form here and checked by their own readers.
   private static final List<String> OPEN_PATHS =
@@ -278,7 +258,7 @@ public record Settings(
     if (!scenario.matches("[A-Za-z0-9._-]+")) {
       throw r.error("scenario", "use letters, digits, '.', '_' or '-' only (it names a folder)");
     }
-    String scheme = r.oneOf("scheme", SCHEMES);
+    String scheme = r.oneOf("scheme", Schemes.names());
     Mode mode = Mode.valueOf(r.oneOf("mode", List.of("virtual", "paced")).toUpperCase());
     Fidelity fidelity =
         Fidelity.valueOf(r.oneOf("fidelity", List.of("full", "timing")).toUpperCase());
@@ -432,10 +412,7 @@ public record Settings(
 
   /** A copy with another scheme (for compare). */
   public Settings withScheme(String other) {
-    if (!SCHEMES.contains(other)) {
-      throw new SettingsException(
-          "unknown scheme \"" + other + "\"; known: " + String.join(", ", sorted(SCHEMES)));
-    }
+    Schemes.of(other); // an unknown name fails listing the registered ones
     return new Settings(
         scenario,
         seed,
@@ -461,12 +438,6 @@ public record Settings(
         cpsl,
         scenarioFile,
         resolved.replaceFirst("scheme\\s*=\\s*[^\\n]*", "scheme = " + other));
-  }
-
-  private static List<String> sorted(Set<String> s) {
-    List<String> l = new ArrayList<>(s);
-    l.sort(null);
-    return l;
   }
 
   private static List<Path> paths(Path base, List<String> names) {

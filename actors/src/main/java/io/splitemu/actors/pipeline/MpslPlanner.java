@@ -3,8 +3,8 @@ package io.splitemu.actors.pipeline;
 import io.splitemu.actors.config.MpslSettings;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
+import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.model.profile.MeasuredProfile;
-import io.splitemu.net.SeededStreams;
 import io.splitemu.planner.memory.MemoryAccounting;
 import io.splitemu.planner.memory.MemoryModel;
 import io.splitemu.planner.memory.UnitMemory;
@@ -22,7 +22,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.SplittableRandom;
 import java.util.StringJoiner;
 
 /**
@@ -295,13 +294,8 @@ public final class MpslPlanner {
 
   private static double[] perDevice(
       Settings s, io.splitemu.actors.config.ValueSource v, String stream) {
-    // The same named streams as the barrier schemes' links, so a device draws the same rate.
-    SplittableRandom rng = SeededStreams.stream(s.seed(), stream);
-    double[] out = new double[s.devices().count()];
-    for (int d = 0; d < out.length; d++) {
-      out[d] = v.value(d, rng);
-    }
-    return out;
+    // The run's draws (the same named streams as every engine's links).
+    return Emulation.perDevice(v, s.devices().count(), s.seed(), stream);
   }
 
   private static MeasuredProfile read(MpslSettings m) {

@@ -6,14 +6,12 @@ import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.config.ValueSource;
 import io.splitemu.model.nn.ChainModel;
 import io.splitemu.model.profile.ChainProfile;
-import io.splitemu.net.SeededStreams;
 import io.splitemu.net.link.ShannonChannel;
 import io.splitemu.planner.cpsl.NetworkState;
 import io.splitemu.planner.cpsl.NetworkStateSampler;
 import io.splitemu.planner.latency.RateFunction;
 import io.splitemu.planner.latency.ShannonRate;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * What the supervisor needs to run CPSL: its settings, the model profile (the per-cut costs the
@@ -53,84 +51,16 @@ public record CpslSetup(
   /** The CPSL setup of a scenario whose scheme is cpsl or an alias; refuses trace links. */
   public static CpslSetup of(Settings s, ChainProfile profile, ChainModel model) {
     Settings.LinkSettings l = s.links();
-    int n = s.devices().count();
     long seed = s.seed();
-    Links links;
-    boolean fading;
-    switch (l.kind()) {
-      case "static":
-        {
-          double[] up = perDevice(l.staticUplinkBps(), n, seed, "links/uplink-bps");
-          double[] down = perDevice(l.staticDownlinkBps(), n, seed, "links/downlink-bps");
-          links =
-              new Links() {
-                @Override
-                public RateFunction uplink(int device, int round) {
-                  return RateFunction.linear(up[device]);
-                }
-
-                @Override
-                public RateFunction downlink(int device, int round) {
-                  return RateFunction.linear(down[device]);
-                }
-              };
-          fading = false;
-          break;
-        }
-      case "shannon":
-        {
-          // The same draws as the emulated links (Emulation), so planner and links agree.
-          double[] dist = perDevice(l.distanceM(), n, seed, "links/distance-m");
-          boolean rayleigh = l.fading().equals("rayleigh");
-          links =
-              new Links() {
-                @Override
-                public RateFunction uplink(int device, int round) {
-                  return shannon(l, seed, dist[device], l.devicePowerDbm(), device, "up", round);
-                }
-
-                @Override
-                public RateFunction downlink(int device, int round) {
-                  return shannon(l, seed, dist[device], l.apPowerDbm(), device, "down", round);
-                }
-
-                private RateFunction shannon(
-                    Settings.LinkSettings l,
-                    long seed,
-                    double metres,
-                    double dbm,
-                    int device,
-                    String dir,
-                    int round) {
-                  double g = 1.0;
-                  if (rayleigh && round > 0) {
-                    // Round r's fading power is interval 0 of the link's per-round stream.
-                    g =
-                        new ShannonChannel(
-                                l.bandwidthHz(),
-                                1.0,
-                                dbm,
-                                l.noiseDbmPerHz(),
-                                metres / 1000.0,
-                                1,
-                                seed,
-                                "fading/device-" + device + "/" + dir + "/round-" + round)
-                            .fading(0);
-                  }
-                  return ShannonRate.withPathLoss(
-                      l.bandwidthHz(), dbm, metres / 1000.0, g, l.noiseDbmPerHz());
-                }
-              };
-          fading = rayleigh;
-          break;
-        }
-      default:
-        throw new SettingsException(
-            "splitemu.links.kind: scheme "
-                + s.scheme()
-                + " allocates spectrum shares and needs static or shannon links, got "
-                + l.kind());
+    Links links = links(s);
+    if (links == null) {
+      throw new SettingsException(
+          "splitemu.links.kind: scheme "
+              + s.scheme()
+              + " allocates spectrum shares and needs static or shannon links, got "
+              + l.kind());
     }
+    boolean fading = l.kind().equals("shannon") && l.fading().equals("rayleigh");
     CpslSettings c = s.cpsl().forScheme(s.scheme());
     for (int cut : c.cutCandidates()) {
       if (cut >= profile.size()) {
@@ -177,12 +107,78 @@ public record CpslSetup(
     return new CpslSetup(c, profile, s.model().cut(), seed, links, sampler, model);
   }
 
-  private static double[] perDevice(ValueSource v, int n, long seed, String stream) {
-    SplittableRandom rng = SeededStreams.stream(seed, stream);
-    double[] out = new double[n];
-    for (int d = 0; d < n; d++) {
-      out[d] = v.value(d, rng);
+  /**
+   * The devices' links as rate functions of the share of one band, per round, for static and
+   * Shannon links (null for trace links): the draws of {@link Emulation#links} (the same named
+   * streams of link rates, distances and per-round fading), as the planners see them.
+   */
+  public static Links links(Settings s) {
+    Settings.LinkSettings l = s.links();
+    int n = s.devices().count();
+    long seed = s.seed();
+    switch (l.kind()) {
+      case "static":
+        {
+          double[] up = Emulation.perDevice(l.staticUplinkBps(), n, seed, "links/uplink-bps");
+          double[] down = Emulation.perDevice(l.staticDownlinkBps(), n, seed, "links/downlink-bps");
+          return new Links() {
+            @Override
+            public RateFunction uplink(int device, int round) {
+              return RateFunction.linear(up[device]);
+            }
+
+            @Override
+            public RateFunction downlink(int device, int round) {
+              return RateFunction.linear(down[device]);
+            }
+          };
+        }
+      case "shannon":
+        {
+          // The same draws as the emulated links (Emulation), so planner and links agree.
+          double[] dist = Emulation.perDevice(l.distanceM(), n, seed, "links/distance-m");
+          boolean rayleigh = l.fading().equals("rayleigh");
+          return new Links() {
+            @Override
+            public RateFunction uplink(int device, int round) {
+              return shannon(l, seed, dist[device], l.devicePowerDbm(), device, "up", round);
+            }
+
+            @Override
+            public RateFunction downlink(int device, int round) {
+              return shannon(l, seed, dist[device], l.apPowerDbm(), device, "down", round);
+            }
+
+            private RateFunction shannon(
+                Settings.LinkSettings l,
+                long seed,
+                double metres,
+                double dbm,
+                int device,
+                String dir,
+                int round) {
+              double g = 1.0;
+              if (rayleigh && round > 0) {
+                // Round r's fading power is interval 0 of the link's per-round stream.
+                g =
+                    new ShannonChannel(
+                            l.bandwidthHz(),
+                            1.0,
+                            dbm,
+                            l.noiseDbmPerHz(),
+                            metres / 1000.0,
+                            1,
+                            seed,
+                            "fading/device-" + device + "/" + dir + "/round-" + round)
+                        .fading(0);
+              }
+              return ShannonRate.withPathLoss(
+                  l.bandwidthHz(), dbm, metres / 1000.0, g, l.noiseDbmPerHz());
+            }
+          };
+        }
+      default:
+        return null;
     }
-    return out;
   }
 }

@@ -149,43 +149,58 @@ public final class DagSplitRun {
     }
   }
 
-  /** Runs a DAG scenario and reports it like {@link Emulation#run}. */
-  public static Emulation.Outcome run(Settings s, Path dir, RunListener listener) {
-    check(s);
+  /**
+   * The per-round policy of a DAG scheme: each device's split by the scheme's splitter ({@link
+   * #plan}) at the rates probed for it, with a 1/N share of the server.
+   */
+  public static SplitPolicy policy(Settings s) {
     DagProfile dag = profile(s);
     int n = s.devices().count();
-    double[] flops = Emulation.perDevice(s.devices().flops(), n, s.seed(), "devices/flops");
-    SplitPolicy policy =
-        (round, up, down) -> {
-          List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
-          for (int d = 0; d < n; d++) {
-            SplitRates rates =
-                new SplitRates(flops[d], s.serverFlops() / n, up[d], down[d], s.batchSize());
-            DagSplit split = plan(s.scheme(), dag, rates);
-            SplitCosts c = SplitCosts.of(dag, split);
-            plans.add(
-                new SplitPolicy.DevicePlan(
-                    s.localSteps(),
-                    c.deviceForwardFlops(),
-                    c.deviceBackwardFlops(),
-                    c.serverFlops(),
-                    c.upBytes(),
-                    c.downBytes(),
-                    1.0,
-                    1.0,
-                    s.serverFlops() / n,
-                    0,
-                    1.0,
-                    1.0,
-                    false,
-                    Integer.toString(split.deviceLayers().size()),
-                    c.label(),
-                    "predicted " + SplitRun.fmt(split.costSeconds()) + " s per iteration"));
-          }
-          return plans;
-        };
+    double[] flops = ShareSplitRun.flops(s);
+    return (round, up, down) -> {
+      List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
+      for (int d = 0; d < n; d++) {
+        SplitRates rates =
+            new SplitRates(flops[d], s.serverFlops() / n, up[d], down[d], s.batchSize());
+        DagSplit split = plan(s.scheme(), dag, rates);
+        SplitCosts c = SplitCosts.of(dag, split);
+        plans.add(
+            new SplitPolicy.DevicePlan(
+                s.localSteps(),
+                c.deviceForwardFlops(),
+                c.deviceBackwardFlops(),
+                c.serverFlops(),
+                c.upBytes(),
+                c.downBytes(),
+                1.0,
+                1.0,
+                s.serverFlops() / n,
+                0,
+                1.0,
+                1.0,
+                false,
+                Integer.toString(split.deviceLayers().size()),
+                c.label(),
+                "predicted " + SplitRun.fmt(split.costSeconds()) + " s per iteration"));
+      }
+      return plans;
+    };
+  }
+
+  /** Runs a DAG scenario with {@code policy} and reports it like {@link Emulation#run}. */
+  public static Emulation.Outcome run(
+      Settings s, Path dir, RunListener listener, SplitPolicy policy) {
+    check(s);
+    int n = s.devices().count();
     // Timing fidelity only: no training.
     return SplitRun.run(
-        s, dir, listener, policy, flops, Emulation.links(s, n), Emulation.links(s, n), null);
+        s,
+        dir,
+        listener,
+        policy,
+        ShareSplitRun.flops(s),
+        Emulation.links(s, n),
+        Emulation.links(s, n),
+        null);
   }
 }

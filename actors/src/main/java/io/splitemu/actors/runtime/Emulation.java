@@ -10,6 +10,7 @@ import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.results.Summary;
+import io.splitemu.actors.scheme.Schemes;
 import io.splitemu.model.data.Dataset;
 import io.splitemu.model.data.DatasetSplit;
 import io.splitemu.model.data.MnistLoader;
@@ -81,22 +82,17 @@ public final class Emulation {
     return run(prepare(s), dir, listener);
   }
 
-  /** Runs and reports a prepared scenario into {@code dir} (or a new stamped folder if null). */
+  /**
+   * Runs and reports a prepared scenario into {@code dir} (or a new stamped folder if null), on the
+   * engine of the scheme's family ({@link Schemes}).
+   */
   public static Outcome run(Prepared p, Path dir, RunListener listener) {
+    return Schemes.of(p.settings().scheme()).run(p, dir, listener);
+  }
+
+  /** Runs a prepared barrier-family scenario (sl, psl, sfl-v1, sfl-v2, cpsl*) on the supervisor. */
+  public static Outcome runBarrier(Prepared p, Path dir, RunListener listener) {
     Settings s = p.settings();
-    if (DagSplitRun.isDag(s.scheme())) {
-      // DAG-profile models in timing fidelity, split re-planned per round (docs/dag.md).
-      return DagSplitRun.run(s, dir, listener);
-    }
-    if (ShareSplitRun.handles(s.scheme())) {
-      // Per-device cuts and shares (EdgeSplit, SFL-compute) on the split engine
-      // (docs/edgesplit.md).
-      return ShareSplitRun.run(s, dir, listener);
-    }
-    if (io.splitemu.actors.config.MpslSettings.isPipeline(s.scheme())) {
-      // MP-SL is a pipeline, not rounds of barriers: it has its own actors (docs/mpsl.md).
-      return io.splitemu.actors.pipeline.PipelineEmulation.run(s, dir, listener);
-    }
     Path out =
         dir != null
             ? dir
@@ -216,38 +212,27 @@ public final class Emulation {
     }
   }
 
-  /** Builds everything the run needs and checks the user's input; creates no files. */
+  /**
+   * Builds everything the run needs and checks the user's input; creates no files. The scheme's
+   * strategy ({@link Schemes}) decides how: an unknown scheme fails listing the known ones.
+   */
   public static Prepared prepare(Settings s) {
-    if (ShareSplitRun.handles(s.scheme())) {
-      ShareSplitRun.check(s);
-      return new Prepared(
-          s,
-          (w, l) -> {
-            throw new IllegalStateException(s.scheme() + " runs without a supervisor");
-          },
-          0,
-          0);
-    }
-    if (DagSplitRun.isDag(s.scheme())) {
-      DagSplitRun.check(s); // the run checks and builds again
-      return new Prepared(
-          s,
-          (w, l) -> {
-            throw new IllegalStateException(s.scheme() + " runs without a supervisor");
-          },
-          0,
-          0);
-    }
-    if (io.splitemu.actors.config.MpslSettings.isPipeline(s.scheme())) {
-      io.splitemu.actors.pipeline.MpslPlanner.plan(s); // checks the scenario; run plans again
-      return new Prepared(
-          s,
-          (w, l) -> {
-            throw new IllegalStateException(s.scheme() + " runs without a supervisor");
-          },
-          0,
-          0);
-    }
+    return Schemes.of(s.scheme()).prepare(s);
+  }
+
+  /** A checked scenario of an engine that builds its run itself (no supervisor). */
+  public static Prepared unsupervised(Settings s) {
+    return new Prepared(
+        s,
+        (w, l) -> {
+          throw new IllegalStateException(s.scheme() + " runs without a supervisor");
+        },
+        0,
+        0);
+  }
+
+  /** Builds a barrier-family run (sl, psl, sfl-v1, sfl-v2, cpsl*) and checks its input. */
+  public static Prepared prepareBarrier(Settings s) {
     long seed = s.seed();
     int n = s.devices().count();
     boolean full = s.fidelity() == Settings.Fidelity.FULL;
@@ -260,7 +245,8 @@ public final class Emulation {
               + "\"; known: "
               + String.join(", ", ModelZoo.names()));
     }
-    ChainProfile profile = ModelZoo.profile(s.model().name());
+    // Tensors and weights on the wire at the element size of model.data-type (labels stay int32).
+    ChainProfile profile = ModelZoo.profile(s.model().name(), dataType(s));
     int cut = s.model().cut();
     if (cut < 1 || cut >= profile.size()) {
       throw new SettingsException(
@@ -420,7 +406,12 @@ public final class Emulation {
     }
   }
 
-  static double[] perDevice(ValueSource v, int n, long seed, String stream) {
+  /**
+   * The draws of {@code v} for devices 0..n-1 from the scenario's named stream {@code stream}: the
+   * one place every engine and the planners take a per-device value from (compute rates, memory,
+   * link rates, distances), so a device draws the same value everywhere.
+   */
+  public static double[] perDevice(ValueSource v, int n, long seed, String stream) {
     SplittableRandom rng = SeededStreams.stream(seed, stream);
     double[] out = new double[n];
     for (int d = 0; d < n; d++) {
@@ -429,9 +420,15 @@ public final class Emulation {
     return out;
   }
 
-  record LinkPair(LinkTiming up, LinkTiming down) {}
+  /** A device's uplink and downlink as the runtime times them. */
+  public record LinkPair(LinkTiming up, LinkTiming down) {}
 
-  static List<LinkPair> links(Settings s, int n) {
+  /**
+   * Fresh links of the scenario's devices (static, Shannon with per-round fading, or traces), each
+   * idle at emulated time 0: what a run times its transfers on, and what the planners integrate
+   * their predicted transfers over.
+   */
+  public static List<LinkPair> links(Settings s, int n) {
     Settings.LinkSettings l = s.links();
     long prop = l.propagationDelay().toNanos();
     List<LinkPair> out = new ArrayList<>();

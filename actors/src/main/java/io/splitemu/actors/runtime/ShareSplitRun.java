@@ -64,10 +64,10 @@ public final class ShareSplitRun {
    * (built-in name, {@code *.dag.json} or prototxt) cut only at its single-tensor block boundaries
    * ({@link io.splitemu.model.profile.DagProfile#toChain()}).
    */
-  static ChainProfile profile(Settings s) {
+  public static ChainProfile profile(Settings s) {
     String name = s.model().name();
     if (ModelZoo.names().contains(name)) {
-      return ModelZoo.profile(name);
+      return ModelZoo.profile(name, Emulation.dataType(s));
     }
     if (BuiltinProfiles.chainNames().contains(name)) {
       return BuiltinProfiles.chain(name);
@@ -110,101 +110,133 @@ public final class ShareSplitRun {
     }
   }
 
-  /** Runs the scenario and reports it like {@link Emulation#run}. */
-  public static Emulation.Outcome run(Settings s, Path dir, RunListener listener) {
+  /** Runs the scenario with {@code policy} and reports it like {@link Emulation#run}. */
+  public static Emulation.Outcome run(
+      Settings s, Path dir, RunListener listener, SplitPolicy policy) {
     check(s);
-    ChainProfile profile = profile(s);
     // Data and the initial model before the results folder exists: bad input leaves no folder.
     SplitTraining training = s.fidelity() == Settings.Fidelity.FULL ? SplitTraining.of(s) : null;
+    int n = s.devices().count();
+    return SplitRun.run(s, dir, listener, policy, flops(s), links(s, n), links(s, n), training);
+  }
+
+  /** The devices' compute rates (FLOP/s): the run's draws. */
+  public static double[] flops(Settings s) {
+    return Emulation.perDevice(s.devices().flops(), s.devices().count(), s.seed(), "devices/flops");
+  }
+
+  /** The planners' view of the devices at a round's start, from the probed full-band rates. */
+  private static List<DeviceState> states(Settings s, double[] up, double[] down) {
+    int n = s.devices().count();
+    double[] flops = flops(s);
+    double[] memory =
+        Emulation.perDevice(s.devices().memoryBytes(), n, s.seed(), "devices/memory-bytes");
+    List<DeviceState> states = new ArrayList<>();
+    for (int d = 0; d < n; d++) {
+      states.add(
+          new DeviceState(
+              "device-" + d,
+              flops[d],
+              (long) s.localSteps() * s.batchSize(),
+              RateFunction.linear(up[d]),
+              RateFunction.linear(down[d]),
+              (long) memory[d],
+              s.links().propagationDelay().toNanos() / 1e9));
+    }
+    return states;
+  }
+
+  /**
+   * EdgeSplit's policy ({@code uniform}: its baseline): cut and uplink/downlink bandwidth share by
+   * the alternation, memory limits respected, equal server shares, models uploaded and the
+   * aggregate downloaded at a barrier after the steps.
+   */
+  public static SplitPolicy edgeSplitPolicy(Settings s, boolean uniform) {
+    ChainProfile profile = profile(s);
     CutCosts costs = CutCosts.of(profile);
     int n = s.devices().count();
     int b = s.batchSize();
-    double[] flops = Emulation.perDevice(s.devices().flops(), n, s.seed(), "devices/flops");
-    double[] memory =
-        Emulation.perDevice(s.devices().memoryBytes(), n, s.seed(), "devices/memory-bytes");
     ServerState server = new ServerState(s.serverFlops());
-    String scheme = s.scheme();
-    SplitPolicy policy =
-        (round, up, down) -> {
-          List<DeviceState> states = new ArrayList<>();
-          for (int d = 0; d < n; d++) {
-            states.add(
-                new DeviceState(
-                    "device-" + d,
-                    flops[d],
-                    (long) s.localSteps() * b,
-                    RateFunction.linear(up[d]),
-                    RateFunction.linear(down[d]),
-                    (long) memory[d],
-                    s.links().propagationDelay().toNanos() / 1e9));
-          }
-          List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
-          if (scheme.startsWith("edgesplit")) {
-            EdgeSplitPlanner planner = new EdgeSplitPlanner(costs, b);
-            EdgeSplitPlan p =
-                scheme.equals("edgesplit")
-                    ? planner.plan(states, server)
-                    : planner.uniformBaseline(states, server);
-            double[] aggUp = aggregationShares(costs, p.cuts(), up);
-            double[] aggDown = aggregationShares(costs, p.cuts(), down);
-            for (int d = 0; d < n; d++) {
-              int cut = p.cuts()[d];
-              double beta = p.bandwidthShares()[d];
-              plans.add(
-                  plan(
-                      s,
-                      costs,
-                      cut,
-                      costs.cutBytes(cut) + 4, // activations and int32 labels (section 3)
-                      beta,
-                      p.serverShares()[d] * s.serverFlops(),
-                      aggUp[d],
-                      aggDown[d],
-                      true,
-                      String.format(
-                          java.util.Locale.ROOT,
-                          "cut %d, bandwidth share %.3f, server share %.3f",
-                          cut,
-                          beta,
-                          p.serverShares()[d]),
-                      "predicted epoch makespan " + SplitRun.fmt(p.makespan()) + " s"));
-            }
-          } else {
-            SflPlanner planner = new SflPlanner(costs, b);
-            int[] cuts;
-            double[] rates;
-            double predicted;
-            if (scheme.equals("sfl-compute")) {
-              SflPlan p = planner.plan(states, server);
-              cuts = p.cuts();
-              rates = p.serverFlops();
-              predicted = p.makespan();
-            } else {
-              UniformSfl u = uniformSfl(costs, b, states, s.serverFlops());
-              cuts = u.cuts();
-              rates = u.rates();
-              predicted = u.makespan();
-            }
-            for (int d = 0; d < n; d++) {
-              plans.add(
-                  plan(
-                      s,
-                      costs,
-                      cuts[d],
-                      costs.cutBytes(cuts[d]),
-                      1.0,
-                      rates[d],
-                      1.0,
-                      1.0,
-                      false,
-                      String.format(
-                          java.util.Locale.ROOT, "cut %d, server %.3g FLOP/s", cuts[d], rates[d]),
-                      "predicted round " + SplitRun.fmt(predicted) + " s"));
-            }
-          }
-          return plans;
-        };
-    return SplitRun.run(s, dir, listener, policy, flops, links(s, n), links(s, n), training);
+    return (round, up, down) -> {
+      List<DeviceState> states = states(s, up, down);
+      List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
+      EdgeSplitPlanner planner = new EdgeSplitPlanner(costs, b);
+      EdgeSplitPlan p =
+          uniform ? planner.uniformBaseline(states, server) : planner.plan(states, server);
+      double[] aggUp = aggregationShares(costs, p.cuts(), up);
+      double[] aggDown = aggregationShares(costs, p.cuts(), down);
+      for (int d = 0; d < n; d++) {
+        int cut = p.cuts()[d];
+        double beta = p.bandwidthShares()[d];
+        plans.add(
+            plan(
+                s,
+                costs,
+                cut,
+                costs.cutBytes(cut) + DeviceSetup.LABEL_BYTES, // activations and int32 labels
+                beta,
+                p.serverShares()[d] * s.serverFlops(),
+                aggUp[d],
+                aggDown[d],
+                true,
+                String.format(
+                    java.util.Locale.ROOT,
+                    "cut %d, bandwidth share %.3f, server share %.3f",
+                    cut,
+                    beta,
+                    p.serverShares()[d]),
+                "predicted epoch makespan " + SplitRun.fmt(p.makespan()) + " s"));
+      }
+      return plans;
+    };
+  }
+
+  /**
+   * SFL with server compute allocation ({@code uniform}: its baseline): cut and server compute
+   * share by the alternation, dedicated links, each device uploads its model after its own steps.
+   */
+  public static SplitPolicy sflComputePolicy(Settings s, boolean uniform) {
+    ChainProfile profile = profile(s);
+    CutCosts costs = CutCosts.of(profile);
+    int n = s.devices().count();
+    int b = s.batchSize();
+    ServerState server = new ServerState(s.serverFlops());
+    return (round, up, down) -> {
+      List<DeviceState> states = states(s, up, down);
+      List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
+      SflPlanner planner = new SflPlanner(costs, b);
+      int[] cuts;
+      double[] rates;
+      double predicted;
+      if (!uniform) {
+        SflPlan p = planner.plan(states, server);
+        cuts = p.cuts();
+        rates = p.serverFlops();
+        predicted = p.makespan();
+      } else {
+        UniformSfl u = uniformSfl(costs, b, states, s.serverFlops());
+        cuts = u.cuts();
+        rates = u.rates();
+        predicted = u.makespan();
+      }
+      for (int d = 0; d < n; d++) {
+        plans.add(
+            plan(
+                s,
+                costs,
+                cuts[d],
+                costs.cutBytes(cuts[d]),
+                1.0,
+                rates[d],
+                1.0,
+                1.0,
+                false,
+                String.format(
+                    java.util.Locale.ROOT, "cut %d, server %.3g FLOP/s", cuts[d], rates[d]),
+                "predicted round " + SplitRun.fmt(predicted) + " s"));
+      }
+      return plans;
+    };
   }
 
   private static SplitPolicy.DevicePlan plan(
@@ -292,7 +324,7 @@ public final class ShareSplitRun {
    * links scaled by the share for the whole run (a share of the band carries that share of the
    * trace's capacity).
    */
-  static List<Emulation.LinkPair> links(Settings s, int n) {
+  public static List<Emulation.LinkPair> links(Settings s, int n) {
     Settings.LinkSettings l = s.links();
     if (!l.kind().equals("trace")) {
       return Emulation.links(s, n);

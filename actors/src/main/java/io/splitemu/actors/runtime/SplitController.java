@@ -253,16 +253,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
    * measure an idle link and change nothing, so they never delay training traffic.
    */
   private double measure(LinkTiming link) {
-    long bytes = SplitRun.PROBE_BYTES;
-    long ns;
-    while (true) {
-      ns = Math.max(1, link.probe(startNs, bytes) - startNs);
-      if (ns >= SplitRun.PROBE_WINDOW_NS || bytes >= SplitRun.PROBE_MAX_BYTES) {
-        break;
-      }
-      bytes *= 2;
-    }
-    return 8.0 * bytes / (ns / 1e9);
+    return SplitRun.probeRate(link, startNs);
   }
 
   private Behavior<Command> onAchieved(Achieved m) {

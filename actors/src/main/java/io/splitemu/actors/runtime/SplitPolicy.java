@@ -7,7 +7,7 @@ import java.util.List;
  * one plan per device (its split, link and server shares, model transfer) and the events that
  * explain the decision.
  */
-interface SplitPolicy {
+public interface SplitPolicy {
 
   /**
    * One device's plan for a round. Costs are per sample, except {@code modelBytes}.
@@ -30,7 +30,7 @@ interface SplitPolicy {
    * @param label the decision in words; a {@code replan} event is written when it changes
    * @param detail what the event adds to the label (for instance the predicted latency)
    */
-  record DevicePlan(
+  public record DevicePlan(
       int steps,
       double deviceForwardFlops,
       double deviceBackwardFlops,

@@ -140,6 +140,26 @@ final class SplitRun {
     return new Emulation.Outcome(out, summary, writer.rounds());
   }
 
+  /**
+   * The mean rate (bit/s) of an idle link over the next {@link #PROBE_WINDOW_NS} or so from {@code
+   * startNs}: a probe of {@link #PROBE_BYTES}, doubled until it lasts the window (packet traces
+   * deliver in bursts, so a short probe would overestimate the rate a round's transfers see).
+   * Probes measure an idle link and change nothing, so they never delay training traffic. The
+   * controller estimates a round's rates with it, and so does {@code plan}.
+   */
+  static double probeRate(LinkTiming link, long startNs) {
+    long bytes = PROBE_BYTES;
+    long ns;
+    while (true) {
+      ns = Math.max(1, link.probe(startNs, bytes) - startNs);
+      if (ns >= PROBE_WINDOW_NS || bytes >= PROBE_MAX_BYTES) {
+        break;
+      }
+      bytes *= 2;
+    }
+    return 8.0 * bytes / (ns / 1e9);
+  }
+
   /** Formats a number for an event detail. */
   static String fmt(double v) {
     return String.format(Locale.ROOT, "%.6g", v);

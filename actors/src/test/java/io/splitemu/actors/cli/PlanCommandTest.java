@@ -141,7 +141,7 @@ class PlanCommandTest {
     ProfileCommandTest.Result r =
         ProfileCommandTest.cli("plan", quickstart().toString(), "--schemes", "sl,sfl-v1");
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("sl: cut 2, 4 cluster visit(s)"), r.out());
+    assertTrue(r.out().contains("sl (barrier engine): cut 2, 4 cluster visit(s)"), r.out());
     assertTrue(r.out().contains("server shares 0.2500"), r.out());
     assertTrue(r.out().contains("predicted round latency"), r.out());
     assertTrue(r.out().contains("aggregation"), r.out());

@@ -1,7 +1,10 @@
 package io.splitemu.model.nn;
 
 import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.model.profile.UnitProfile;
+import java.util.ArrayList;
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * The trainable models of the emulator, by name: {@code mlp}, {@code lenet5} and {@code resnet8},
@@ -28,9 +31,34 @@ public final class ModelZoo {
     return new ChainModel(blueprint(name), options);
   }
 
-  /** The analytical per-unit profile of a zoo model (no network is built). */
+  /** The analytical per-unit profile of a zoo model in float32 (no network is built). */
   public static ChainProfile profile(String name) {
     return blueprint(name).profile();
+  }
+
+  /**
+   * The profile of a zoo model whose tensors and weights are {@code dataType} elements: activation,
+   * input and parameter bytes scale from the float32 profile's 4 bytes an element to {@code
+   * dataType.width()} (8 for double); FLOPs do not change.
+   */
+  public static ChainProfile profile(String name, DataType dataType) {
+    ChainProfile p = profile(name);
+    long width = dataType.width();
+    if (width == Units.BYTES_PER_ELEMENT) {
+      return p;
+    }
+    List<UnitProfile> units = new ArrayList<>();
+    for (UnitProfile u : p.units()) {
+      units.add(
+          new UnitProfile(
+              u.name(),
+              u.forwardFlops(),
+              u.backwardFlops(),
+              u.outputBytes() / Units.BYTES_PER_ELEMENT * width,
+              u.params(),
+              u.params() * width));
+    }
+    return new ChainProfile(p.model(), p.inputBytes() / Units.BYTES_PER_ELEMENT * width, units);
   }
 
   static Blueprint blueprint(String name) {

@@ -1,0 +1,41 @@
+package io.splitemu.actors.scheme;
+
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.runtime.DagSplitRun;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RunListener;
+import io.splitemu.actors.runtime.SplitPolicy;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * DAG splits of a DAG-profile model ({@code dag-mincut}, {@code dag-chain}, {@code dag-device},
+ * {@code dag-server}): each device's layers split into a device and a server set by the scheme's
+ * splitter at the rates estimated for it (docs/dag.md).
+ */
+final class DagScheme extends SplitScheme {
+
+  DagScheme(String name) {
+    super(name);
+  }
+
+  @Override
+  protected void check(Settings s) {
+    DagSplitRun.check(s);
+  }
+
+  @Override
+  public SplitPolicy policy(Settings s) {
+    return DagSplitRun.policy(s);
+  }
+
+  @Override
+  protected List<Emulation.LinkPair> links(Settings s, int n) {
+    return Emulation.links(s, n);
+  }
+
+  @Override
+  protected Emulation.Outcome run(Settings s, Path dir, RunListener l, SplitPolicy policy) {
+    return DagSplitRun.run(s, dir, l, policy);
+  }
+}

@@ -1,0 +1,48 @@
+package io.splitemu.actors.scheme;
+
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RunListener;
+import java.nio.file.Path;
+
+/**
+ * A split-learning scheme as a strategy on the runtime: its name, the engine family that runs it,
+ * its scenario check and build, and its planner, which decides a round (cluster visits, cuts per
+ * device, shares, server mode, pipeline placement) from the state observed at the round's start.
+ * The same object drives {@code run}, {@code compare} and {@code plan}; {@link Schemes} holds one
+ * per name.
+ */
+public interface Scheme {
+
+  /** The engine that runs a scheme's rounds. */
+  enum Family {
+    /** Cluster visits of barrier steps on the supervisor (sl, psl, sfl-v1, sfl-v2, cpsl*). */
+    BARRIER,
+    /** Per-device cuts and shares on the split controller (edgesplit*, sfl-compute*, dag-*). */
+    SPLIT,
+    /** Compute hops of a multihop pipeline (mpsl*). */
+    PIPELINE
+  }
+
+  /** The name scenario files and {@code --schemes} use. */
+  String name();
+
+  /** The engine family that runs this scheme. */
+  Family family();
+
+  /**
+   * Checks {@code s} for this scheme and builds what its run needs, creating no files; a scenario
+   * the scheme cannot run fails with one line naming the key ({@link
+   * io.splitemu.actors.config.SettingsException}).
+   */
+  Emulation.Prepared prepare(Settings s);
+
+  /** Runs a prepared scenario into {@code dir} (a new stamped folder if null) and reports it. */
+  Emulation.Outcome run(Emulation.Prepared p, Path dir, RunListener listener);
+
+  /**
+   * Round 1 as this scheme's planner decides it from the state it observes at the round's start,
+   * with its predicted latency; refuses what {@link #prepare} refuses, with the same line.
+   */
+  SchemePlan plan(Settings s);
+}

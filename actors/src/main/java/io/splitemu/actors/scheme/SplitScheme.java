@@ -1,0 +1,110 @@
+package io.splitemu.actors.scheme;
+
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RoundOne;
+import io.splitemu.actors.runtime.RunListener;
+import io.splitemu.actors.runtime.ShareSplitRun;
+import io.splitemu.actors.runtime.SplitPolicy;
+import io.splitemu.planner.latency.LatencyBreakdown;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A scheme of per-device splits on the split engine: a subclass gives the scenario check, the
+ * policy that decides each device's cut and shares from the link rates the controller estimates at
+ * a round's start, and the links its devices run on. The plan asks the same policy with the same
+ * estimate (the controller's probe of each idle link) and walks round 1 over the run's links as the
+ * devices time it.
+ */
+public abstract class SplitScheme implements Scheme {
+
+  private final String name;
+
+  /** A split scheme named {@code name}. */
+  protected SplitScheme(String name) {
+    this.name = name;
+  }
+
+  @Override
+  public final String name() {
+    return name;
+  }
+
+  @Override
+  public final Family family() {
+    return Family.SPLIT;
+  }
+
+  /** Refuses, with one line naming the key, a scenario this scheme cannot run. */
+  protected abstract void check(Settings s);
+
+  /** The scheme's planner: per-device plans from the rates estimated at a round's start. */
+  public abstract SplitPolicy policy(Settings s);
+
+  /** Fresh links of the devices, idle at 0 (shares scale a trace or not, as the engine does). */
+  protected abstract List<Emulation.LinkPair> links(Settings s, int n);
+
+  /** Runs the scenario with {@code policy} on the split engine. */
+  protected abstract Emulation.Outcome run(
+      Settings s, Path dir, RunListener listener, SplitPolicy policy);
+
+  @Override
+  public Emulation.Prepared prepare(Settings s) {
+    check(s);
+    return Emulation.unsupervised(s);
+  }
+
+  @Override
+  public Emulation.Outcome run(Emulation.Prepared p, Path dir, RunListener listener) {
+    Settings s = p.settings();
+    return run(s, dir, listener, policy(s));
+  }
+
+  @Override
+  public SchemePlan plan(Settings s) {
+    check(s);
+    int n = s.devices().count();
+    double[] flops = ShareSplitRun.flops(s);
+    RoundOne.SplitRoundOne r = RoundOne.split(s, policy(s), flops, links(s, n), links(s, n));
+    int[] all = BarrierScheme.indexes(n);
+    long[] steps = new long[n];
+    double[] up = new double[n];
+    double[] down = new double[n];
+    double[] server = new double[n];
+    List<String> decisions = new ArrayList<>();
+    List<SchemePlan.DeviceView> views = new ArrayList<>();
+    double prop = s.links().propagationDelay().toNanos() / 1e9;
+    for (int d = 0; d < n; d++) {
+      SplitPolicy.DevicePlan p = r.plans().get(d);
+      steps[d] = p.steps();
+      up[d] = p.upShare();
+      down[d] = p.downShare();
+      server[d] = p.serverFlopsPerSecond() / s.serverFlops();
+      decisions.add("device " + d + ": " + p.label() + "; " + p.detail());
+      views.add(
+          new SchemePlan.DeviceView(
+              d,
+              flops[d],
+              (long) p.steps() * s.batchSize(),
+              r.uplinkBps()[d],
+              r.downlinkBps()[d],
+              prop));
+    }
+    RoundRecord row = r.row();
+    return new SchemePlan(
+        name,
+        Family.SPLIT,
+        row.cut(),
+        List.of(new SchemePlan.Visit(all, steps, up, down, server)),
+        decisions,
+        views,
+        row.roundLatencyS(),
+        new LatencyBreakdown(
+            row.deviceComputeS(), row.serverComputeS(), row.communicationS(), row.aggregationS()),
+        "the policy at the rates the controller's probe estimates at the round's start; round 1"
+            + " walked over the links as the devices time it");
+  }
+}
