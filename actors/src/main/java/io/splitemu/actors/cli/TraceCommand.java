@@ -78,16 +78,21 @@ public final class TraceCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print one JSON object on standard output")
   boolean json;
 
+  private static final long MAX_BYTES = 1L << 50;
+  private static final double MAX_START_SECONDS = 4e9;
+
   @Override
   public Integer call() throws Exception {
     if (!Files.isRegularFile(file)) {
       throw new UserException("trace file not found: " + file);
     }
-    if (bytes != null && bytes < 0) {
-      throw new UserException("--bytes must be >= 0, got " + bytes);
+    // The input policy's ranges (docs/input-policy.md): a transfer of up to 1 PiB, a start
+    // within the 4e9 s that a trace's own timestamps may span.
+    if (bytes != null && (bytes < 0 || bytes > MAX_BYTES)) {
+      throw new UserException("--bytes must be in [0, " + MAX_BYTES + "], got " + bytes);
     }
-    if (!Double.isFinite(start) || start < 0) {
-      throw new UserException("--start must be a finite number of seconds >= 0, got " + start);
+    if (!(start >= 0 && start <= MAX_START_SECONDS)) {
+      throw new UserException("--start must be a number of seconds in [0, 4e9], got " + start);
     }
     CsvOptions csv =
         new CsvOptions(csvTime, csvTimeFormat, csvRate, csvUnit, csvMissing, csvDelimiter);
@@ -101,8 +106,8 @@ public final class TraceCommand implements Callable<Integer> {
         arrival = t.link(policy, 0).deliveryInstant(send, bytes);
       } catch (UndeliverableException e) {
         // a trace that stops, carries nothing, or would run past the clock: the user's input
-        throw new UserException(t.name() + ": " + bytes + " bytes cannot be delivered: "
-            + e.getMessage());
+        throw new UserException(
+            t.name() + ": " + bytes + " bytes cannot be delivered: " + e.getMessage());
       }
       delivery = arrival.nanosSince(send) / 1e9;
     }

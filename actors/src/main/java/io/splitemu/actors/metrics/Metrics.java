@@ -12,6 +12,8 @@ import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.net.stream.PacingLag;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -158,6 +160,13 @@ public final class Metrics implements AutoCloseable {
    * JVM's metrics (memory, GC, threads).
    */
   public static Metrics start(String bindAddress, int port, boolean jvm) {
+    try {
+      // Resolved first, so that an unknown host is reported as the address it is, not the port.
+      InetAddress.getByName(bindAddress);
+    } catch (UnknownHostException e) {
+      throw new SettingsException(
+          "splitemu.metrics.bind-address: cannot resolve \"" + bindAddress + "\"");
+    }
     PrometheusRegistry registry = new PrometheusRegistry();
     if (jvm) {
       JvmMetrics.builder().register(registry);

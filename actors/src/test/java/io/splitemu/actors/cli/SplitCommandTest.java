@@ -201,7 +201,47 @@ class SplitCommandTest {
             "--downlink-bps",
             "1e7");
     assertEquals(1, r.code());
-    assertTrue(r.err().contains("uplink bit/s must be a finite number > 0"), r.err());
+    assertTrue(r.err().contains("uplink bit/s must be a number in [1.0, 1.0E15]"), r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
+  }
+
+  @Test
+  void extremeRates_areRefusedInOneLine_neverAnInfiniteCost() throws Exception {
+    String[][] cases = {
+      {"--device-flops", "1e400", "device FLOP/s"},
+      {"--device-flops", "1e-300", "device FLOP/s"},
+      {"--uplink-bps", "1e-300", "uplink bit/s"},
+      {"--downlink-bps", "NaN", "downlink bit/s"},
+      {"--batch", "2000000000", "batch"},
+    };
+    for (String[] c : cases) {
+      List<String> args =
+          new ArrayList<>(
+              List.of(
+                  "split",
+                  "--model",
+                  diamond().toString(),
+                  "--device-flops",
+                  "1e9",
+                  "--server-flops",
+                  "1e12",
+                  "--uplink-bps",
+                  "1e6",
+                  "--downlink-bps",
+                  "1e7",
+                  "--json"));
+      int at = args.indexOf(c[0]);
+      if (at >= 0) {
+        args.set(at + 1, c[1]);
+      } else {
+        args.add(c[0]);
+        args.add(c[1]);
+      }
+      Result r = run(args.toArray(new String[0]));
+      assertEquals(1, r.code(), c[0] + " " + c[1] + ": " + r.err());
+      assertTrue(r.err().contains(c[2]), r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+      assertEquals("", r.out().strip(), "nothing on standard output");
+    }
   }
 }

@@ -44,6 +44,28 @@ class TraceCommandTest {
   }
 
   @Test
+  void extremeFlags_areRefusedInOneLine() throws Exception {
+    Path f = tmp.resolve("small");
+    Files.writeString(f, "0.0\t2.0\n1.0\t4.0\n2.0\t8.0\n");
+    String[][] cases = {
+      {"--start", "1e12", "--start"},
+      {"--start", "-1", "--start"},
+      {"--start", "NaN", "--start"},
+      {"--bytes", "9223372036854775807", "--bytes"},
+    };
+    for (String[] c : cases) {
+      String bytes = c[0].equals("--bytes") ? c[1] : "1000";
+      String start = c[0].equals("--start") ? c[1] : "0";
+      ProfileCommandTest.Result r =
+          ProfileCommandTest.cli(
+              "trace", f.toString(), "--format", "pensieve", "--bytes", bytes, "--start", start);
+      assertEquals(1, r.code(), c[0] + " " + c[1] + ": " + r.err());
+      assertTrue(r.err().startsWith("splitemu: " + c[2]), r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+  }
+
+  @Test
   void realNorwayTrace_meanIsCapacityOverDuration() throws Exception {
     String data = System.getProperty("splitemu.data", "");
     Assumptions.assumeFalse(data.isBlank(), "splitemu.data is not set: real trace skipped");

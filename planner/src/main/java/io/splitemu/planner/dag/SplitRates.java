@@ -13,18 +13,26 @@ public record SplitRates(
     double deviceFlops, double serverFlops, double uplinkBps, double downlinkBps, int batch) {
 
   public SplitRates {
-    positive("device FLOP/s", deviceFlops);
-    positive("server FLOP/s", serverFlops);
-    positive("uplink bit/s", uplinkBps);
-    positive("downlink bit/s", downlinkBps);
-    if (batch < 1) {
-      throw new IllegalArgumentException("batch must be >= 1, got " + batch);
+    within("device FLOP/s", deviceFlops, MIN_RATE, MAX_FLOPS);
+    within("server FLOP/s", serverFlops, MIN_RATE, MAX_FLOPS);
+    within("uplink bit/s", uplinkBps, MIN_RATE, MAX_BPS);
+    within("downlink bit/s", downlinkBps, MIN_RATE, MAX_BPS);
+    if (batch < 1 || batch > MAX_BATCH) {
+      throw new IllegalArgumentException("batch must be in [1, " + MAX_BATCH + "], got " + batch);
     }
   }
 
-  private static void positive(String what, double v) {
-    if (!Double.isFinite(v) || v <= 0) {
-      throw new IllegalArgumentException(what + " must be a finite number > 0, got " + v);
+  // Physical ranges (docs/input-policy.md): with DAG figures capped at 1e21 FLOPs and 2^42 bytes,
+  // every cost stays a finite number of seconds. 1 FLOP/s or 1 bit/s is absurdly slow but exact.
+  static final double MIN_RATE = 1;
+  static final double MAX_FLOPS = 1e21;
+  static final double MAX_BPS = 1e15;
+  static final int MAX_BATCH = 1 << 24;
+
+  private static void within(String what, double v, double min, double max) {
+    if (!(v >= min && v <= max)) {
+      throw new IllegalArgumentException(
+          what + " must be a number in [" + min + ", " + max + "], got " + v);
     }
   }
 }
