@@ -84,8 +84,14 @@ public final class Device extends AbstractBehavior<Device.Command> {
     INSTANCE
   }
 
-  /** Reply to {@link BeginVisit} and {@link Download}: the model is on the device. */
+  /** Reply to {@link BeginVisit}: the model is on the device. */
   public record Ready(long arrivalNs) {}
+
+  /**
+   * Reply to {@link Download}: the aggregated model is on the device at {@code arrivalNs}; {@code
+   * stats} is what the device spent this round, the download included.
+   */
+  public record Downloaded(long arrivalNs, RoundStats stats) {}
 
   /** Reply to {@link Step} and the message to the server in local steps. */
   public record Activations(
@@ -217,12 +223,15 @@ public final class Device extends AbstractBehavior<Device.Command> {
   private Behavior<Command> onUpload(Upload m) {
     long arrival = up(m.sendNs(), setup.paramBytes(), upShare);
     INDArray params = setup.full() ? setup.slice().params() : null;
-    RoundStats stats = new RoundStats(computeNs, uplinkNs, downlinkNs, bytesUp, bytesDown);
     m.replyTo()
         .tell(
             new Barrier.Reply<>(
-                setup.id(), new Uploaded(params, setup.shard().length, arrival, stats)));
+                setup.id(), new Uploaded(params, setup.shard().length, arrival, stats())));
     return this;
+  }
+
+  private RoundStats stats() {
+    return new RoundStats(computeNs, uplinkNs, downlinkNs, bytesUp, bytesDown);
   }
 
   private Behavior<Command> onDownload(Download m) {
@@ -230,7 +239,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
     // model at a visit's start (SchemeLatency's SplitFed v1 download).
     long arrival = down(m.sendNs(), setup.paramBytes(), 1.0);
     load(m.params());
-    m.replyTo().tell(new Barrier.Reply<>(setup.id(), new Ready(arrival)));
+    m.replyTo().tell(new Barrier.Reply<>(setup.id(), new Downloaded(arrival, stats())));
     return this;
   }
 

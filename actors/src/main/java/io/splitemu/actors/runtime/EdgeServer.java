@@ -261,6 +261,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       return l.endNs();
     } else if (reply instanceof Device.Uploaded u) {
       return u.arrivalNs();
+    } else if (reply instanceof Device.Downloaded d) {
+      return d.arrivalNs();
     }
     return 0;
   }
@@ -568,8 +570,11 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
 
   private Behavior<Command> onDownloaded(Map<Integer, Object> replies) {
     long end = phaseStartNs;
-    for (Object r : replies.values()) {
-      end = Math.max(end, ((Device.Ready) r).arrivalNs());
+    for (Map.Entry<Integer, Object> e : replies.entrySet()) {
+      Device.Downloaded d = (Device.Downloaded) e.getValue();
+      end = Math.max(end, d.arrivalNs());
+      // devices.csv counts the aggregated model's download in the device's round
+      stats.put(e.getKey(), d.stats());
     }
     breakdown = breakdown.plus(new Breakdown(0, 0, 0, end - phaseStartNs));
     return finish(end);
