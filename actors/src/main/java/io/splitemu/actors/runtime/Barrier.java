@@ -37,7 +37,7 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
    * A participant will not answer this step: it is hung by an emulated fault. The emulation knows
    * that the reply will never come, so the barrier need not wait on the wall clock to learn it.
    */
-  public record Missed(int participant) implements Command {}
+  public record Missed(int participant, long silentSinceNs) implements Command {}
 
   private record Terminated(int participant) implements Command {}
 
@@ -57,8 +57,16 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   /** Every participant replied. */
   public record Completed<T>(long id, Map<Integer, T> replies) implements Outcome<T> {}
 
-  /** Some participants missed the step (emulated) or stopped. */
-  public record Failed<T>(long id, Map<Integer, T> replies, Set<Integer> missing, String reason)
+  /**
+   * Some participants missed the step (emulated) or stopped; {@code silentSinceNs} gives, for those
+   * that missed it, the emulated instant from which they stopped answering.
+   */
+  public record Failed<T>(
+      long id,
+      Map<Integer, T> replies,
+      Set<Integer> missing,
+      String reason,
+      Map<Integer, Long> silentSinceNs)
       implements Outcome<T> {}
 
   /** Some participants sent nothing within the wall-clock timeout: the host, not the emulation. */
@@ -70,7 +78,7 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   private final Map<Integer, T> replies = new TreeMap<>();
   private final ActorRef<Outcome<T>> parent;
   private final Set<Integer> stopped = new TreeSet<>();
-  private final Set<Integer> missed = new TreeSet<>();
+  private final Map<Integer, Long> missed = new TreeMap<>();
 
   /**
    * Creates a barrier.
@@ -126,7 +134,7 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
 
   private Behavior<Command> onMissed(Missed m) {
     if (pending.remove(m.participant())) {
-      missed.add(m.participant());
+      missed.put(m.participant(), m.silentSinceNs());
     }
     return checkDone();
   }
@@ -156,13 +164,13 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
       parent.tell(new Completed<>(id, new TreeMap<>(replies)));
     } else {
       Set<Integer> missing = new TreeSet<>(stopped);
-      missing.addAll(missed);
+      missing.addAll(missed.keySet());
       String stoppedText = stopped.isEmpty() ? "" : "stopped: " + stopped;
       String reason =
           missed.isEmpty()
               ? stoppedText
               : "no reply by the emulated deadline" + (stopped.isEmpty() ? "" : "; " + stoppedText);
-      parent.tell(new Failed<>(id, new TreeMap<>(replies), missing, reason));
+      parent.tell(new Failed<>(id, new TreeMap<>(replies), missing, reason, new TreeMap<>(missed)));
     }
     return Behaviors.stopped();
   }

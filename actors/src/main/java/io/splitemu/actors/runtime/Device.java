@@ -142,6 +142,8 @@ public final class Device extends AbstractBehavior<Device.Command> {
   private int localStep;
   private boolean hung;
   private long hangAtNs = Long.MAX_VALUE;
+  // From when the device has been silent: its hang instant, or the earliest if hung at a round.
+  private long silentSinceNs = Long.MIN_VALUE;
 
   /** A device actor. */
   public static Behavior<Command> create(DeviceSetup setup) {
@@ -347,13 +349,14 @@ public final class Device extends AbstractBehavior<Device.Command> {
           .getLog()
           .info("device {} stops answering at emulated {} ns (fault)", setup.id(), hangAtNs);
       hung = true;
+      silentSinceNs = hangAtNs;
     }
     return hung;
   }
 
   /** The device will not answer this request: the barrier learns it at once (emulated fault). */
   private Behavior<Command> missed(ActorRef<Barrier.Command> barrier) {
-    barrier.tell(new Barrier.Missed(setup.id()));
+    barrier.tell(new Barrier.Missed(setup.id(), silentSinceNs));
     return this;
   }
 

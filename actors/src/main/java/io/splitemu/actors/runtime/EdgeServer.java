@@ -266,7 +266,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       due = Math.max(due, instantOf(r));
     }
     if (w.outcome() instanceof Barrier.Failed<Object> f) {
-      due = Math.max(due, giveUpNs(f.missing()));
+      due = Math.max(due, giveUpNs(f));
     }
     ActorRef<Command> self = getContext().getSelf();
     pacing.runAt(EmulatedInstant.ofNanos(due), () -> self.tell(new PacedOutcome(w)));
@@ -291,13 +291,22 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     return 0;
   }
 
-  /** The latest emulated deadline of {@code devices} in the current phase. */
-  private long giveUpNs(java.util.Set<Integer> devices) {
+  /** The latest emulated deadline of the devices that missed the phase. */
+  private long giveUpNs(Barrier.Failed<Object> f) {
     long at = Long.MIN_VALUE;
-    for (int d : devices) {
-      at = Math.max(at, requestNs.getOrDefault(d, phaseStartNs) + setup.deadlineNs());
+    for (int d : f.missing()) {
+      at = Math.max(at, giveUpNs(f, d));
     }
     return at;
+  }
+
+  /**
+   * When the server gives up on {@code d}: the deadline after its request, or after the device went
+   * silent if that was later (a hang within a long phase is noticed no earlier than it happens).
+   */
+  private long giveUpNs(Barrier.Failed<Object> f, int d) {
+    long since = f.silentSinceNs().getOrDefault(d, Long.MIN_VALUE);
+    return Math.max(requestNs.getOrDefault(d, phaseStartNs), since) + setup.deadlineNs();
   }
 
   /**
@@ -332,10 +341,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
     phaseGiveUpNs = Long.MIN_VALUE;
     if (o instanceof Barrier.Failed<Object> f) {
-      phaseGiveUpNs = giveUpNs(f.missing());
+      phaseGiveUpNs = giveUpNs(f);
       for (int d : f.missing()) {
         missing.put(d, phase.name().toLowerCase() + ": " + f.reason());
-        missedAtNs.put(d, requestNs.getOrDefault(d, phaseStartNs) + setup.deadlineNs());
+        missedAtNs.put(d, giveUpNs(f, d));
         active.remove(Integer.valueOf(d));
       }
     }

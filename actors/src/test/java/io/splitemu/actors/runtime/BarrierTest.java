@@ -63,7 +63,7 @@ class BarrierTest {
     ActorRef<Barrier.Command> b =
         testKit.spawn(Barrier.<String>create(4, who, Duration.ofMinutes(5), parent.getRef()));
     b.tell(new Barrier.Reply<>(2, "z"));
-    b.tell(new Barrier.Missed(1));
+    b.tell(new Barrier.Missed(1, Long.MIN_VALUE));
     b.tell(new Barrier.Reply<>(0, "x"));
     Barrier.Failed<String> f =
         assertInstanceOf(Barrier.Failed.class, parent.receiveMessage(Duration.ofSeconds(3)));
