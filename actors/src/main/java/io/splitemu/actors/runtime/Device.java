@@ -74,8 +74,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
    * Re-cut between rounds: take the slice and per-cut costs (FLOPs, cut and parameter bytes) of
    * {@code next}, a setup of this same device with the same shard, links and processor. The batch
    * order, the links and the processor (with their queues) go on as they were, so a re-cut moves
-   * layers without disturbing what the device trains on next. A hung device ignores it, as it
-   * ignores everything.
+   * layers without disturbing what the device trains on next. A hung device ignores it.
    */
   public record Resplit(DeviceSetup next) implements Command {}
 
@@ -307,6 +306,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
   }
 
   private Behavior<Command> onResplit(Resplit m) {
+    if (hung) {
+      return this;
+    }
     DeviceSetup n = m.next();
     // Only the slice and the per-cut costs may change: anything else would silently make this a
     // different device (another shard would also invalidate the cursor).
