@@ -41,6 +41,7 @@ public record Settings(
     double serverFlops,
     LinkSettings links,
     Duration barrierTimeout,
+    Duration barrierDeadline,
     Path outputDir,
     boolean plots,
     List<Fault> faults,
@@ -49,10 +50,39 @@ public record Settings(
     String resolved) {
 
   /**
-   * A fault at an emulated point of the run. {@code device-hang}: the device stops answering from
-   * the start of {@code round} on.
+   * A fault at an emulated point of the run (FORMATS.md "Faults and checkpoints"). {@code
+   * device-hang}: from {@code start} on the device stops answering. The kinds still to come add an
+   * end ({@code until}, a second {@link FaultTime}), other targets and their parameters beside
+   * these.
    */
-  public record Fault(String kind, int device, int round) {}
+  public record Fault(String kind, int device, FaultTime start) {}
+
+  /**
+   * When a fault takes effect: the start of round {@code round} ({@code round = R}), or the
+   * emulated instant {@code atNs} since the run's start ({@code at = 120 s}); the other is -1.
+   */
+  public record FaultTime(int round, long atNs) {
+    /** At the start of round {@code round}. */
+    public static FaultTime ofRound(int round) {
+      return new FaultTime(round, -1);
+    }
+
+    /** At the emulated instant {@code atNs}. */
+    public static FaultTime at(long atNs) {
+      return new FaultTime(-1, atNs);
+    }
+
+    /** Whether the fault starts with a round rather than at an instant. */
+    public boolean atRoundStart() {
+      return round > 0;
+    }
+
+    /** The round or instant, as the scenario writes it. */
+    @Override
+    public String toString() {
+      return atRoundStart() ? "round = " + round : "at = " + atNs / 1e9 + " s";
+    }
+  }
 
   /** The namespace of every splitemu key. */
   public static final String NS = "splitemu";
@@ -361,16 +391,31 @@ public record Settings(
     if (timeout.isNegative() || timeout.isZero()) {
       throw b.error("timeout", "must be > 0");
     }
+    Duration deadline = b.duration("deadline");
+    if (deadline.isNegative() || deadline.isZero()) {
+      throw b.error("deadline", "must be > 0");
+    }
     SettingsReader o = r.at("output");
     int deviceCount = devices.count();
     List<Fault> faults = new ArrayList<>();
     for (SettingsReader f : r.objects("faults")) {
-      f.onlyKeys(Set.of("kind", "device", "round"));
-      faults.add(
-          new Fault(
-              f.oneOf("kind", List.of("device-hang")),
-              f.intIn("device", 0, deviceCount - 1),
-              f.intIn("round", 1, Integer.MAX_VALUE)));
+      f.onlyKeys(Set.of("kind", "device", "round", "at"));
+      String faultKind = f.oneOf("kind", List.of("device-hang"));
+      int device = f.intIn("device", 0, deviceCount - 1);
+      if (f.has("round") == f.has("at")) {
+        throw f.error("round", "give exactly one of round = R (a round's start) or at = T s");
+      }
+      FaultTime start;
+      if (f.has("round")) {
+        start = FaultTime.ofRound(f.intIn("round", 1, r.intIn("rounds", 1, 1_000_000)));
+      } else {
+        Duration at = f.duration("at");
+        if (at.isNegative()) {
+          throw f.error("at", "must be >= 0 (emulated time since the run's start)");
+        }
+        start = FaultTime.at(at.toNanos());
+      }
+      faults.add(new Fault(faultKind, device, start));
     }
 
     String resolved =
@@ -397,6 +442,7 @@ public record Settings(
         r.at("server").positive("flops"),
         links,
         timeout,
+        deadline,
         Path.of(o.nonEmpty("dir")),
         o.bool("plots"),
         List.copyOf(faults),
@@ -432,6 +478,7 @@ public record Settings(
         serverFlops,
         links,
         barrierTimeout,
+        barrierDeadline,
         outputDir,
         plots,
         faults,

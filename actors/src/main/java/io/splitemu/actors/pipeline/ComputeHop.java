@@ -59,6 +59,13 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       ActorRef<PipelineRun.Command> run)
       implements Command {}
 
+  /**
+   * A hung device sends nothing more after its {@code forwardJobs} forward and {@code
+   * backwardJobs} backward jobs of epoch {@code epoch}: the hop stops expecting the rest.
+   */
+  public record Withdraw(int epoch, int device, int forwardJobs, int backwardJobs)
+      implements Command {}
+
   /** Asks for the hop's totals at the end of the run. */
   public record Report(ActorRef<PipelineRun.Command> replyTo) implements Command {}
 
@@ -82,7 +89,10 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   private final PipelinePlan.Stage stage;
   private final int epochs;
   private final Map<Integer, Integer> batches = new HashMap<>();
-  private final int perEpoch;
+  // Jobs of each direction this epoch still expected in all, less those of withdrawn devices.
+  private int expectedForward;
+  private int expectedBackward;
+  private final Set<Integer> gone = new HashSet<>();
   private final EmulatedCpu cpu;
   private final long forwardNs;
   private final long backwardNs;
@@ -146,7 +156,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
     this.stage = stage;
     this.epochs = epochs;
     this.batches.putAll(batchesPerDevice);
-    this.perEpoch = batchesPerDevice.values().stream().mapToInt(Integer::intValue).sum();
+    this.expectedForward = batchesPerDevice.values().stream().mapToInt(Integer::intValue).sum();
+    this.expectedBackward = expectedForward;
     this.cpu = new EmulatedCpu(stage.name());
     // The durations as the processor model rounds them, so every job of a kind costs the same.
     this.forwardNs = new EmulatedCpu(stage.name()).end(0, stage.forwardS(), 1.0);
@@ -166,6 +177,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
         .onMessage(Job.class, this::onJob)
         .onMessage(Promise.class, this::onPromise)
         .onMessage(Report.class, this::onReport)
+        .onMessage(Withdraw.class, this::onWithdraw)
         .build();
   }
 
@@ -201,6 +213,28 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       advance();
     }
     return this;
+  }
+
+  private Behavior<Command> onWithdraw(Withdraw w) {
+    if (w.epoch() > epoch) {
+      early.add(w);
+      return this;
+    }
+    withdraw(w);
+    advance();
+    return this;
+  }
+
+  private void withdraw(Withdraw w) {
+    int d = w.device();
+    if (!gone.add(d)) {
+      return;
+    }
+    // Of this epoch the device sends what it had sent if it withdrew in it, nothing if earlier.
+    boolean now = w.epoch() == epoch;
+    expectedForward -= batches.get(d) - (now ? w.forwardJobs() : 0);
+    expectedBackward -= batches.get(d) - (now ? w.backwardJobs() : 0);
+    owed.remove(d);
   }
 
   private Behavior<Command> onReport(Report r) {
@@ -239,7 +273,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       serve(queue.pollFirst());
     }
     promise();
-    if (forwardDone == perEpoch && backwardDone == perEpoch) {
+    if (forwardDone == expectedForward && backwardDone == expectedBackward) {
       endEpoch();
     }
   }
@@ -276,7 +310,9 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
         next.tell(new Job(epoch, d, true, j.batch(), end));
       } else {
         devices.get(d).tell(new PipelineDevice.ForwardDone(epoch, j.batch(), end));
-        owed.put(d, end);
+        if (!gone.contains(d)) {
+          owed.put(d, end);
+        }
       }
     } else {
       backwardDone++;
@@ -284,7 +320,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
         prev.tell(new Job(epoch, d, false, j.batch(), end));
       } else {
         devices.get(d).tell(new PipelineDevice.BackwardDone(epoch, j.batch(), end));
-        if (forwardIn.getOrDefault(d, 0) < batches.get(d)) {
+        if (forwardIn.getOrDefault(d, 0) < batches.get(d) && !gone.contains(d)) {
           owed.put(d, end);
         }
       }
@@ -315,14 +351,14 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       bwdArrival = Math.min(bwdArrival, Math.min(owedMin, after(fwdArrival, forwardNs)));
     }
     if (next != null) {
-      long p = forwardDone == perEpoch ? NEVER : after(fwdArrival, forwardNs);
+      long p = forwardDone == expectedForward ? NEVER : after(fwdArrival, forwardNs);
       if (p > sentForwardPromise) {
         sentForwardPromise = p;
         next.tell(new Promise(epoch, true, p));
       }
     }
     if (prev != null) {
-      long p = backwardDone == perEpoch ? NEVER : after(bwdArrival, backwardNs);
+      long p = backwardDone == expectedBackward ? NEVER : after(bwdArrival, backwardNs);
       if (p > sentBackwardPromise) {
         sentBackwardPromise = p;
         prev.tell(new Promise(epoch, false, p));
@@ -350,6 +386,13 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
     forwardDone = 0;
     backwardDone = 0;
     forwardIn.clear();
+    expectedForward = 0;
+    for (Map.Entry<Integer, Integer> e : batches.entrySet()) {
+      if (!gone.contains(e.getKey())) {
+        expectedForward += e.getValue();
+      }
+    }
+    expectedBackward = expectedForward;
     // Every job of the next epoch follows the FedAvg barrier, which follows every job of this
     // epoch anywhere in the pipeline: this hop's last end is a lower bound on all its inputs.
     prevBound = busyUntil;
@@ -359,7 +402,9 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
     owed.clear();
     if (hop == 0) {
       for (int d : batches.keySet()) {
-        owed.put(d, busyUntil);
+        if (!gone.contains(d)) {
+          owed.put(d, busyUntil);
+        }
       }
     }
     List<Command> replay = new ArrayList<>(early);
@@ -369,6 +414,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
         accept(j);
       } else if (c instanceof Promise p && p.epoch() == epoch) {
         bound(p.forward(), p.boundNs());
+      } else if (c instanceof Withdraw w && w.epoch() == epoch) {
+        withdraw(w);
       } else {
         early.add(c);
       }

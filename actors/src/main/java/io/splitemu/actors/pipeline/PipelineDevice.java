@@ -2,6 +2,7 @@ package io.splitemu.actors.pipeline;
 
 import io.splitemu.actors.runtime.EmulatedCpu;
 import io.splitemu.actors.runtime.LinkTiming;
+import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -34,6 +35,20 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
   public record Aggregated(int epoch, long atNs) implements Command {}
 
   /**
+   * Fault: the device stops answering from the start of epoch {@code epoch} (or -1), or from the
+   * emulated instant {@code atNs} (or -1): nothing it sends arrives at or after it. It then tells
+   * every hop of its lane ({@link ComputeHop.Withdraw}) and the run ({@link Missed}) that no more
+   * will come, which the emulation knows, so nobody waits on the wall clock.
+   */
+  public record HangAt(int epoch, long atNs) implements Command {}
+
+  /**
+   * A hung device misses epoch {@code epoch}'s FedAvg barrier; silent since {@code sinceNs} (its
+   * hang instant, or -1 if hung from the epoch's start).
+   */
+  public record Missed(int device, int epoch, long sinceNs) implements PipelineRun.Command {}
+
+  /**
    * A device ended its last batch of the epoch at {@code finishNs}; its head and tail reach the
    * aggregator at {@code uploadedNs}.
    */
@@ -64,6 +79,7 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
   private final ActorRef<ComputeHop.Command> first;
   private final ActorRef<ComputeHop.Command> last;
   private final ActorRef<PipelineRun.Command> run;
+  private final List<ActorRef<ComputeHop.Command>> lane;
   private final EmulatedCpu cpu;
   private final LinkTiming up;
   private final LinkTiming down;
@@ -75,19 +91,22 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
   private long downlinkNs;
   private long bytesUp;
   private long bytesDown;
+  private int hangEpoch = Integer.MAX_VALUE;
+  private long hangAtNs = Long.MAX_VALUE;
+  private boolean hung;
+  private int forwardSent;
+  private int backwardSent;
 
-  /** A device serving {@code batches} batches per epoch through the chain first..last. */
+  /** A device serving {@code batches} batches per epoch through the chain {@code lane}. */
   public static Behavior<Command> create(
       int id,
       int batches,
       PipelinePlan.DeviceCosts costs,
-      ActorRef<ComputeHop.Command> first,
-      ActorRef<ComputeHop.Command> last,
+      List<ActorRef<ComputeHop.Command>> lane,
       ActorRef<PipelineRun.Command> run,
       LinkTiming up,
       LinkTiming down) {
-    return Behaviors.setup(
-        ctx -> new PipelineDevice(ctx, id, batches, costs, first, last, run, up, down));
+    return Behaviors.setup(ctx -> new PipelineDevice(ctx, id, batches, costs, lane, run, up, down));
   }
 
   private PipelineDevice(
@@ -95,8 +114,7 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
       int id,
       int batches,
       PipelinePlan.DeviceCosts costs,
-      ActorRef<ComputeHop.Command> first,
-      ActorRef<ComputeHop.Command> last,
+      List<ActorRef<ComputeHop.Command>> lane,
       ActorRef<PipelineRun.Command> run,
       LinkTiming up,
       LinkTiming down) {
@@ -104,8 +122,9 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
     this.id = id;
     this.batches = batches;
     this.costs = costs;
-    this.first = first;
-    this.last = last;
+    this.lane = List.copyOf(lane);
+    this.first = lane.get(0);
+    this.last = lane.get(lane.size() - 1);
     this.run = run;
     this.cpu = new EmulatedCpu("device-" + id);
     this.up = up;
@@ -119,11 +138,42 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
         .onMessage(ForwardDone.class, this::onForwardDone)
         .onMessage(BackwardDone.class, this::onBackwardDone)
         .onMessage(Aggregated.class, this::onAggregated)
+        .onMessage(HangAt.class, this::onHangAt)
         .build();
+  }
+
+  private Behavior<Command> onHangAt(HangAt h) {
+    if (h.epoch() > 0) {
+      hangEpoch = Math.min(hangEpoch, h.epoch());
+    }
+    if (h.atNs() >= 0) {
+      hangAtNs = Math.min(hangAtNs, h.atNs());
+    }
+    return this;
+  }
+
+  /**
+   * Whether a message arriving at {@code instantNs} falls after the hang; the first time it does,
+   * the device withdraws from its lane's hops and the epoch's barrier.
+   */
+  private boolean hangsBy(long instantNs) {
+    if (!hung && (instantNs >= hangAtNs || epoch >= hangEpoch)) {
+      hung = true;
+      for (ActorRef<ComputeHop.Command> h : lane) {
+        h.tell(new ComputeHop.Withdraw(epoch, id, forwardSent, backwardSent));
+      }
+      run.tell(new Missed(id, epoch, epoch >= hangEpoch ? -1 : hangAtNs));
+    }
+    return hung;
   }
 
   private Behavior<Command> onStartEpoch(StartEpoch s) {
     epoch = s.epoch();
+    forwardSent = 0;
+    backwardSent = 0;
+    if (hangsBy(s.startNs())) {
+      return this;
+    }
     batch = 0;
     computeNs = 0;
     uplinkNs = 0;
@@ -135,14 +185,24 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
   }
 
   private Behavior<Command> onForwardDone(ForwardDone f) {
+    if (hung) {
+      return this;
+    }
     long arrived = download(f.emittedNs(), costs.tailCutBytes());
     long tailEnd = compute(arrived, costs.tailS());
     long sent = upload(tailEnd, costs.tailCutBytes());
+    if (hangsBy(sent)) {
+      return this;
+    }
+    backwardSent++;
     last.tell(new ComputeHop.Job(epoch, id, false, f.batch(), sent));
     return this;
   }
 
   private Behavior<Command> onBackwardDone(BackwardDone b) {
+    if (hung) {
+      return this;
+    }
     long arrived = download(b.emittedNs(), costs.cutBytes());
     long headEnd = compute(arrived, costs.headBackwardS());
     batch++;
@@ -150,6 +210,9 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
       sendForward(headEnd);
     } else {
       long uploaded = upload(headEnd, costs.modelBytes());
+      if (hangsBy(uploaded)) {
+        return this;
+      }
       run.tell(new EpochFinished(id, epoch, headEnd, uploaded));
     }
     return this;
@@ -164,6 +227,10 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
   private void sendForward(long readyNs) {
     long headEnd = compute(readyNs, costs.headForwardS());
     long sent = upload(headEnd, costs.cutBytes());
+    if (hangsBy(sent)) {
+      return;
+    }
+    forwardSent++;
     first.tell(new ComputeHop.Job(epoch, id, true, batch, sent));
   }
 

@@ -12,8 +12,12 @@ import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.RunListener;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -53,13 +57,19 @@ public final class PipelineEmulation {
     PipelineRun.Result r;
     try {
       record(writer, listener, new EventRecord(0, 1, "plan", "planner", plan.planDetail()));
-      r = PipelineRun.simulate(plan);
+      List<PipelineRun.Hang> hangs = new ArrayList<>();
+      for (Settings.Fault f : s.faults()) {
+        hangs.add(new PipelineRun.Hang(f.device(), f.start().round(), f.start().atNs()));
+      }
+      r = PipelineRun.simulate(plan, hangs, s.barrierDeadline().toNanos());
       if (feed != null) {
         // Known only when the run ends: a hop's peak is its instances once every device came by.
         r.hopPeakBytes().forEach(feed::memory);
       }
       double wall = (System.nanoTime() - wallStart) / 1e9;
+      Set<Settings.Fault> recorded = new HashSet<>();
       for (PipelineRun.EpochResult e : r.epochs()) {
+        faults(writer, listener, s.faults(), recorded, e);
         write(writer, listener, plan, e, wall);
       }
     } finally {
@@ -69,6 +79,47 @@ public final class PipelineEmulation {
     memory.put("device", plan.device().memoryBytes());
     Summary summary = writer.finish(s.scenario(), s.scheme(), s.seed(), s.targetAccuracy(), memory);
     return new Emulation.Outcome(out, summary, writer.rounds());
+  }
+
+  /**
+   * The fault rows of epoch {@code e}: a fault at its start ({@code round = e}) or at an instant
+   * within it, each once, and a deadline row per device given up in it.
+   */
+  private static void faults(
+      ResultsWriter w,
+      RunListener listener,
+      List<Settings.Fault> faults,
+      Set<Settings.Fault> recorded,
+      PipelineRun.EpochResult e) {
+    for (Settings.Fault f : faults) {
+      Settings.FaultTime t = f.start();
+      boolean now = t.atRoundStart() ? t.round() == e.epoch() : t.atNs() < e.endNs();
+      if (now && recorded.add(f)) {
+        long at = t.atRoundStart() ? e.startNs() : t.atNs();
+        record(
+            w,
+            listener,
+            new EventRecord(
+                at / 1e9,
+                e.epoch(),
+                "fault",
+                "device-" + f.device(),
+                "device-hang: device stops answering (scenario fault, " + t + ")"));
+      }
+    }
+    e.missedNs()
+        .forEach(
+            (d, ns) ->
+                record(
+                    w,
+                    listener,
+                    new EventRecord(
+                        ns / 1e9,
+                        e.epoch(),
+                        "deadline",
+                        "device-" + d,
+                        "no upload by barrier.deadline after the epoch's start; its jobs"
+                            + " stopped, left out of FedAvg and of later epochs")));
   }
 
   private static void write(
@@ -96,12 +147,17 @@ public final class PipelineEmulation {
               Double.NaN,
               true));
     }
+    for (int d : e.missedNs().keySet()) {
+      w.device(
+          new DeviceRecord(
+              e.epoch(), d, laneOf(plan, d), plan.cut(), 0, 0, 0, 0, 0, Double.NaN, false));
+    }
     long busiest = e.hopBusyNs().values().stream().mapToLong(Long::longValue).max().orElse(0);
     String detail =
         String.format(
             Locale.ROOT,
             "FedAvg of %d device-held slices%s; aggregate ready at %.4f s",
-            plan.devices(),
+            e.devices().size(),
             plan.aggregateHops() ? " and of every hop's instances" : "",
             e.aggregatedNs() / 1e9);
     record(
@@ -118,8 +174,8 @@ public final class PipelineEmulation {
             busiest / 1e9,
             (last.uplinkNs() + last.downlinkNs()) / 1e9,
             (e.endNs() - e.lastFinishNs()) / 1e9,
-            plan.devices(),
-            0,
+            e.devices().size(),
+            e.missedNs().size(),
             plan.cut(),
             plan.lanes().size(),
             Double.NaN,
@@ -127,6 +183,15 @@ public final class PipelineEmulation {
             wall);
     w.round(row);
     listener.onRound(row);
+  }
+
+  private static int laneOf(PipelinePlan plan, int device) {
+    for (int l = 0; l < plan.lanes().size(); l++) {
+      if (java.util.Arrays.stream(plan.lanes().get(l).devices()).anyMatch(d -> d == device)) {
+        return l;
+      }
+    }
+    return -1;
   }
 
   private static void record(ResultsWriter w, RunListener listener, EventRecord e) {

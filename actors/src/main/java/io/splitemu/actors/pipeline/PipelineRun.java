@@ -24,6 +24,11 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * aggregate is ready when the last upload arrives; each device starts the next epoch when its
  * download of the aggregate arrives. Hop instances are averaged on the hop (no transfer) when
  * {@link PipelinePlan#aggregateHops()} is set.
+ *
+ * <p>Faults: a hung device stops its jobs, withdraws from its lane's hops and answers {@link
+ * PipelineDevice.Missed}; the barrier gives up on it at the epoch's start plus the deadline, the
+ * aggregate is ready no earlier than that, its model is left out of FedAvg and it sits out later
+ * epochs.
  */
 public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
 
@@ -55,6 +60,8 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
    * @param aggregatedNs when the last upload reached the aggregator
    * @param endNs when the last device held the aggregated model
    * @param hopBusyNs per hop (by node name) the processor time of the epoch
+   * @param devices the devices that completed the epoch
+   * @param missedNs the devices given up this epoch, with the emulated instant they were
    */
   public record EpochResult(
       int epoch,
@@ -63,7 +70,8 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
       long aggregatedNs,
       long endNs,
       Map<String, Long> hopBusyNs,
-      List<DeviceEpoch> devices) {
+      List<DeviceEpoch> devices,
+      Map<Integer, Long> missedNs) {
 
     /** The epoch's length in seconds. */
     public double seconds() {
@@ -80,8 +88,19 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
   public record Result(
       List<EpochResult> epochs, Map<String, Long> hopPeakBytes, Map<String, Long> hopJobs) {}
 
+  /**
+   * A device that stops answering from the start of epoch {@code epoch}, or (with {@code epoch =
+   * -1}) from the emulated instant {@code atNs}.
+   */
+  public record Hang(int device, int epoch, long atNs) {}
+
   private final PipelinePlan plan;
   private final CompletableFuture<Result> done;
+  private final long deadlineNs;
+  // Devices that take part in the next epochs (a device given up leaves for good), and each
+  // epoch's end, from which the next epoch's deadline counts.
+  private final java.util.TreeSet<Integer> participants = new java.util.TreeSet<>();
+  private final Map<Integer, Long> epochEnds = new HashMap<>();
   private final List<ActorRef<PipelineDevice.Command>> devices = new ArrayList<>();
   private final List<ActorRef<ComputeHop.Command>> hops = new ArrayList<>();
   private final int[] laneOf;
@@ -98,11 +117,15 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
     final long[] uploaded;
     final PipelineDevice.ModelReceived[] received;
     final Map<String, Long> busy = new TreeMap<>();
+    final java.util.Set<Integer> expected;
+    final Map<Integer, Long> missed = new TreeMap<>();
     int finished;
     int receivedCount;
     long aggregatedNs;
+    boolean aggregated;
 
-    EpochState(int n) {
+    EpochState(int n, java.util.Set<Integer> expected) {
+      this.expected = expected;
       finish = new long[n];
       uploaded = new long[n];
       received = new PipelineDevice.ModelReceived[n];
@@ -111,16 +134,35 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
 
   /** Runs {@code plan} to its end and returns what it measured. */
   public static Result simulate(PipelinePlan plan) {
+    return simulate(plan, List.of(), 0);
+  }
+
+  /**
+   * Runs {@code plan} with the devices of {@code hangs} hung, each given up {@code deadlineNs}
+   * after the start of the epoch it misses.
+   */
+  public static Result simulate(PipelinePlan plan, List<Hang> hangs, long deadlineNs) {
     CompletableFuture<Result> done = new CompletableFuture<>();
     return io.splitemu.actors.runtime.Emulation.await(
-        Behaviors.<Command>setup(ctx -> new PipelineRun(ctx, plan, done)), "splitemu-mpsl", done);
+        Behaviors.<Command>setup(ctx -> new PipelineRun(ctx, plan, done, hangs, deadlineNs)),
+        "splitemu-mpsl",
+        done);
   }
 
   private PipelineRun(
-      ActorContext<Command> ctx, PipelinePlan plan, CompletableFuture<Result> done) {
+      ActorContext<Command> ctx,
+      PipelinePlan plan,
+      CompletableFuture<Result> done,
+      List<Hang> hangs,
+      long deadlineNs) {
     super(ctx);
     this.plan = plan;
     this.done = done;
+    this.deadlineNs = deadlineNs;
+    epochEnds.put(0, 0L);
+    for (int d = 0; d < plan.devices(); d++) {
+      participants.add(d);
+    }
     int n = plan.devices();
     this.laneOf = new int[n];
     List<List<ActorRef<ComputeHop.Command>>> chains = new ArrayList<>();
@@ -154,8 +196,7 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
                   d,
                   plan.batchesPerDevice()[d],
                   plan.device(),
-                  chain.get(0),
-                  chain.get(chain.size() - 1),
+                  chain,
                   ctx.getSelf(),
                   new EmulatedLink((r, x) -> FluidLink.constant(u * x, prop)),
                   new EmulatedLink((r, x) -> FluidLink.constant(w * x, prop))),
@@ -178,6 +219,9 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
                     ctx.getSelf()));
       }
     }
+    for (Hang h : hangs) {
+      devices.get(h.device()).tell(new PipelineDevice.HangAt(h.epoch(), h.atNs()));
+    }
     for (ActorRef<PipelineDevice.Command> d : devices) {
       d.tell(new PipelineDevice.StartEpoch(1, 0));
     }
@@ -188,13 +232,17 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
     return newReceiveBuilder()
         .onMessage(PipelineDevice.EpochFinished.class, this::onEpochFinished)
         .onMessage(PipelineDevice.ModelReceived.class, this::onModelReceived)
+        .onMessage(PipelineDevice.Missed.class, this::onMissed)
         .onMessage(ComputeHop.EpochStats.class, this::onHopEpoch)
         .onMessage(ComputeHop.Totals.class, this::onTotals)
         .build();
   }
 
+  // An epoch's participants are fixed when its first message comes: every device given up in an
+  // earlier epoch was given up before any device could start this one (the barrier waits for it).
   private EpochState state(int epoch) {
-    return states.computeIfAbsent(epoch, e -> new EpochState(plan.devices()));
+    return states.computeIfAbsent(
+        epoch, e -> new EpochState(plan.devices(), new java.util.TreeSet<>(participants)));
   }
 
   private Behavior<Command> onEpochFinished(PipelineDevice.EpochFinished f) {
@@ -202,23 +250,61 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
     s.finish[f.device()] = f.finishNs();
     s.uploaded[f.device()] = f.uploadedNs();
     s.finished++;
-    if (s.finished == plan.devices()) {
-      long at = 0;
-      for (long u : s.uploaded) {
-        at = Math.max(at, u);
-      }
-      s.aggregatedNs = at;
-      for (ActorRef<PipelineDevice.Command> d : devices) {
-        d.tell(new PipelineDevice.Aggregated(f.epoch(), at));
+    aggregateIfAllIn(f.epoch(), s);
+    return this;
+  }
+
+  private Behavior<Command> onMissed(PipelineDevice.Missed m) {
+    EpochState s = state(m.epoch());
+    s.missed.put(m.device(), m.sinceNs()); // the deadline is set when the barrier closes
+    participants.remove(m.device());
+    aggregateIfAllIn(m.epoch(), s);
+    return this;
+  }
+
+  /** The FedAvg barrier: the aggregate is ready at the last upload or the last deadline. */
+  private void aggregateIfAllIn(int epoch, EpochState s) {
+    if (s.aggregated || s.finished + s.missed.size() < s.expected.size()) {
+      return;
+    }
+    if (s.finished == 0) {
+      done.completeExceptionally(
+          new IllegalStateException("epoch " + epoch + ": no device is left to train"));
+      return;
+    }
+    s.aggregated = true;
+    // Given up at the epoch's start (the previous epoch's end) plus the deadline. Every device of
+    // the epoch downloaded the previous aggregate before it finished or missed this epoch, so that
+    // end is known by now.
+    // A hang within the epoch is noticed no earlier than it happens.
+    long start = epochEnds.get(epoch - 1);
+    s.missed.replaceAll((d, since) -> Math.max(start, since) + deadlineNs);
+    long at = 0;
+    for (long u : s.uploaded) {
+      at = Math.max(at, u);
+    }
+    for (long m : s.missed.values()) {
+      at = Math.max(at, m);
+    }
+    s.aggregatedNs = at;
+    for (int d : s.expected) {
+      if (!s.missed.containsKey(d)) {
+        devices.get(d).tell(new PipelineDevice.Aggregated(epoch, at));
       }
     }
-    return this;
   }
 
   private Behavior<Command> onModelReceived(PipelineDevice.ModelReceived m) {
     EpochState s = state(m.epoch());
     s.received[m.device()] = m;
     s.receivedCount++;
+    if (s.receivedCount == s.finished) {
+      long end = 0;
+      for (PipelineDevice.ModelReceived r : s.received) {
+        end = r == null ? end : Math.max(end, r.atNs());
+      }
+      epochEnds.put(m.epoch(), end);
+    }
     if (m.epoch() < plan.epochs()) {
       devices.get(m.device()).tell(new PipelineDevice.StartEpoch(m.epoch() + 1, m.atNs()));
     }
@@ -237,7 +323,8 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
   private void complete(int e) {
     EpochState s = states.get(e);
     if (s == null
-        || s.receivedCount < plan.devices()
+        || !s.aggregated
+        || s.receivedCount < s.finished
         || s.busy.size() < hopCount
         || results.size() != e - 1) {
       return;
@@ -247,6 +334,9 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
     List<DeviceEpoch> rows = new ArrayList<>();
     for (int d = 0; d < plan.devices(); d++) {
       PipelineDevice.ModelReceived m = s.received[d];
+      if (m == null) {
+        continue; // given up, or out since an earlier epoch
+      }
       lastFinish = Math.max(lastFinish, s.finish[d]);
       end = Math.max(end, m.atNs());
       rows.add(
@@ -269,7 +359,8 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
             s.aggregatedNs,
             end,
             Map.copyOf(s.busy),
-            List.copyOf(rows)));
+            List.copyOf(rows),
+            Map.copyOf(s.missed)));
     previousEnd = end;
     states.remove(e);
     if (e == plan.epochs()) {

@@ -14,9 +14,11 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * A short-lived child that waits for one reply from each participant of a step, watching them and
- * timing out, and answers its parent with a typed {@link Completed} or {@link Failed}; a missing
- * participant is an outcome, not a crash (the DeviceGroupQuery pattern).
+ * A short-lived child that waits for one reply from each participant of a step, watching them, and
+ * answers its parent with a typed {@link Completed} or {@link Failed}; a participant that misses
+ * the step (an emulated fault: it answers {@link Missed}) or stops is an outcome, not a crash (the
+ * DeviceGroupQuery pattern). A participant that sends nothing at all within the wall-clock timeout
+ * is a real hang of the host, answered {@link TimedOut}.
  *
  * <p>Replies are kept in participant order, so what the parent does with them does not depend on
  * the wall-clock order in which they arrived.
@@ -31,6 +33,12 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   /** A participant's reply. */
   public record Reply<T>(int participant, T value) implements Command {}
 
+  /**
+   * A participant will not answer this step: it is hung by an emulated fault. The emulation knows
+   * that the reply will never come, so the barrier need not wait on the wall clock to learn it.
+   */
+  public record Missed(int participant, long silentSinceNs) implements Command {}
+
   private record Terminated(int participant) implements Command {}
 
   private enum Timeout implements Command {
@@ -38,7 +46,7 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   }
 
   /** What the barrier tells its parent. */
-  public sealed interface Outcome<T> permits Completed, Failed {
+  public sealed interface Outcome<T> permits Completed, Failed, TimedOut {
     /** The barrier's id, as given at creation. */
     long id();
 
@@ -49,8 +57,20 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   /** Every participant replied. */
   public record Completed<T>(long id, Map<Integer, T> replies) implements Outcome<T> {}
 
-  /** Some participants stopped or did not reply before the timeout. */
-  public record Failed<T>(long id, Map<Integer, T> replies, Set<Integer> missing, String reason)
+  /**
+   * Some participants missed the step (emulated) or stopped; {@code silentSinceNs} gives, for those
+   * that missed it, the emulated instant from which they stopped answering.
+   */
+  public record Failed<T>(
+      long id,
+      Map<Integer, T> replies,
+      Set<Integer> missing,
+      String reason,
+      Map<Integer, Long> silentSinceNs)
+      implements Outcome<T> {}
+
+  /** Some participants sent nothing within the wall-clock timeout: the host, not the emulation. */
+  public record TimedOut<T>(long id, Map<Integer, T> replies, Set<Integer> pending, String reason)
       implements Outcome<T> {}
 
   private final long id;
@@ -58,13 +78,14 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   private final Map<Integer, T> replies = new TreeMap<>();
   private final ActorRef<Outcome<T>> parent;
   private final Set<Integer> stopped = new TreeSet<>();
+  private final Map<Integer, Long> missed = new TreeMap<>();
 
   /**
    * Creates a barrier.
    *
    * @param id echoed in the outcome (for instance a step number)
    * @param participants participant id to the actor to watch
-   * @param timeout wall-clock time to wait for the last reply
+   * @param timeout wall-clock time to wait for the last reply or {@link Missed}
    * @param parent where the outcome goes
    */
   public static <T> Behavior<Command> create(
@@ -97,6 +118,7 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Reply.class, this::onReply)
+        .onMessage(Missed.class, this::onMissed)
         .onMessage(Terminated.class, this::onTerminated)
         .onMessageEquals(Timeout.INSTANCE, this::onTimeout)
         .build();
@@ -110,6 +132,13 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
     return checkDone();
   }
 
+  private Behavior<Command> onMissed(Missed m) {
+    if (pending.remove(m.participant())) {
+      missed.put(m.participant(), m.silentSinceNs());
+    }
+    return checkDone();
+  }
+
   private Behavior<Command> onTerminated(Terminated t) {
     if (pending.remove(t.participant())) {
       stopped.add(t.participant());
@@ -118,14 +147,12 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   }
 
   private Behavior<Command> onTimeout() {
-    Set<Integer> missing = new TreeSet<>(stopped);
-    missing.addAll(pending);
     parent.tell(
-        new Failed<>(
+        new TimedOut<>(
             id,
-            Map.copyOf(replies),
-            missing,
-            "no reply within the barrier timeout from " + pending + stoppedText()));
+            new TreeMap<>(replies),
+            new TreeSet<>(pending),
+            "no reply within the wall-clock barrier.timeout from " + pending));
     return Behaviors.stopped();
   }
 
@@ -133,16 +160,18 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
     if (!pending.isEmpty()) {
       return this;
     }
-    if (stopped.isEmpty()) {
+    if (stopped.isEmpty() && missed.isEmpty()) {
       parent.tell(new Completed<>(id, new TreeMap<>(replies)));
     } else {
-      parent.tell(
-          new Failed<>(id, new TreeMap<>(replies), new TreeSet<>(stopped), "stopped: " + stopped));
+      Set<Integer> missing = new TreeSet<>(stopped);
+      missing.addAll(missed.keySet());
+      String stoppedText = stopped.isEmpty() ? "" : "stopped: " + stopped;
+      String reason =
+          missed.isEmpty()
+              ? stoppedText
+              : "no reply by the emulated deadline" + (stopped.isEmpty() ? "" : "; " + stoppedText);
+      parent.tell(new Failed<>(id, new TreeMap<>(replies), missing, reason, new TreeMap<>(missed)));
     }
     return Behaviors.stopped();
-  }
-
-  private String stoppedText() {
-    return stopped.isEmpty() ? "" : "; stopped: " + stopped;
   }
 }

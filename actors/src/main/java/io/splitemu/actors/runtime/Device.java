@@ -74,18 +74,33 @@ public final class Device extends AbstractBehavior<Device.Command> {
    * Re-cut between rounds: take the slice and per-cut costs (FLOPs, cut and parameter bytes) of
    * {@code next}, a setup of this same device with the same shard, links and processor. The batch
    * order, the links and the processor (with their queues) go on as they were, so a re-cut moves
-   * layers without disturbing what the device trains on next. A hung device ignores it, as it
-   * ignores everything.
+   * layers without disturbing what the device trains on next. A hung device ignores it.
    */
   public record Resplit(DeviceSetup next) implements Command {}
 
-  /** Fault: the device stops answering from now on (it stays alive, so only timeouts notice). */
+  /**
+   * Fault: the device stops answering from now on. It stays alive and tells each barrier that asks
+   * {@link Barrier.Missed}: the emulation knows the reply will never come, and the server records
+   * the device missing at its emulated deadline.
+   */
   public enum Hang implements Command {
     INSTANCE
   }
 
-  /** Reply to {@link BeginVisit} and {@link Download}: the model is on the device. */
+  /**
+   * Fault at an emulated instant: nothing the device sends reaches the server at {@code atNs} or
+   * later; the first reply that would is not sent and the device is hung from then on.
+   */
+  public record HangAt(long atNs) implements Command {}
+
+  /** Reply to {@link BeginVisit}: the model is on the device. */
   public record Ready(long arrivalNs) {}
+
+  /**
+   * Reply to {@link Download}: the aggregated model is on the device at {@code arrivalNs}; {@code
+   * stats} is what the device spent this round, the download included.
+   */
+  public record Downloaded(long arrivalNs, RoundStats stats) {}
 
   /** Reply to {@link Step} and the message to the server in local steps. */
   public record Activations(
@@ -124,6 +139,10 @@ public final class Device extends AbstractBehavior<Device.Command> {
   private long bytesDown;
   private RunLocal local;
   private int localStep;
+  private boolean hung;
+  private long hangAtNs = Long.MAX_VALUE;
+  // From when the device has been silent: its hang instant, or the earliest if hung at a round.
+  private long silentSinceNs = Long.MIN_VALUE;
 
   /** A device actor. */
   public static Behavior<Command> create(DeviceSetup setup) {
@@ -149,10 +168,14 @@ public final class Device extends AbstractBehavior<Device.Command> {
         .onMessage(Download.class, this::onDownload)
         .onMessage(Resplit.class, this::onResplit)
         .onMessageEquals(Hang.INSTANCE, this::onHang)
+        .onMessage(HangAt.class, this::onHangAt)
         .build();
   }
 
   private Behavior<Command> onBeginVisit(BeginVisit m) {
+    if (hung) {
+      return missed(m.replyTo());
+    }
     computeNs = 0;
     uplinkNs = 0;
     downlinkNs = 0;
@@ -167,25 +190,45 @@ public final class Device extends AbstractBehavior<Device.Command> {
     if (m.broadcast()) {
       arrival = down(m.sendNs(), setup.paramBytes(), 1.0);
     }
+    if (hangsBy(arrival)) {
+      return missed(m.replyTo());
+    }
     load(m.params());
     m.replyTo().tell(new Barrier.Reply<>(setup.id(), new Ready(arrival)));
     return this;
   }
 
   private Behavior<Command> onStep(Step m) {
-    m.replyTo().tell(new Barrier.Reply<>(setup.id(), forward(m.step(), m.startNs())));
+    if (hung) {
+      return missed(m.replyTo());
+    }
+    Activations a = forward(m.step(), m.startNs());
+    if (hangsBy(a.arrivalNs())) {
+      return missed(m.replyTo());
+    }
+    m.replyTo().tell(new Barrier.Reply<>(setup.id(), a));
     return this;
   }
 
   private Behavior<Command> onGradient(Gradient m) {
+    if (hung) {
+      return missed(m.replyTo());
+    }
     long arrival = down(m.sendNs(), gradientBytes(), downShare);
     long end = backward(m.gradient(), arrival);
+    // The backward pass's end is when the server learns the step is done.
+    if (hangsBy(end)) {
+      return missed(m.replyTo());
+    }
     m.replyTo()
         .tell(new Barrier.Reply<>(setup.id(), new StepDone(m.step(), m.sendNs(), arrival, end)));
     return this;
   }
 
   private Behavior<Command> onRunLocal(RunLocal m) {
+    if (hung) {
+      return missed(m.replyTo());
+    }
     // 0 steps means one local epoch: this device's own I_n = ceil(|D_n| / b), as SplitFed v1's
     // round max_n (I_n step_n + ...) of LATENCY-MODEL.md has it.
     int b = setup.batchSize();
@@ -193,48 +236,79 @@ public final class Device extends AbstractBehavior<Device.Command> {
     local = new RunLocal(steps, m.startNs(), m.server(), m.replyTo());
     localStep = 0;
     if (steps == 0) {
+      if (hangsBy(m.startNs())) {
+        return missed(m.replyTo());
+      }
       m.replyTo().tell(new Barrier.Reply<>(setup.id(), new LocalDone(m.startNs())));
       return this;
     }
-    m.server().tell(new EdgeServer.ServerStep(forward(0, m.startNs()), getContext().getSelf()));
-    return this;
+    return localStep(forward(0, m.startNs()));
   }
 
   private Behavior<Command> onLocalGradient(LocalGradient m) {
+    if (hung) {
+      return missed(local.replyTo());
+    }
     long arrival = down(m.sendNs(), gradientBytes(), downShare);
     long end = backward(m.gradient(), arrival);
     localStep++;
     if (localStep < local.steps()) {
-      local
-          .server()
-          .tell(new EdgeServer.ServerStep(forward(localStep, end), getContext().getSelf()));
-    } else {
-      local.replyTo().tell(new Barrier.Reply<>(setup.id(), new LocalDone(end)));
+      return localStep(forward(localStep, end));
     }
+    if (hangsBy(end)) {
+      return missed(local.replyTo());
+    }
+    local.replyTo().tell(new Barrier.Reply<>(setup.id(), new LocalDone(end)));
+    return this;
+  }
+
+  private Behavior<Command> localStep(Activations a) {
+    if (hangsBy(a.arrivalNs())) {
+      return missed(local.replyTo());
+    }
+    local.server().tell(new EdgeServer.ServerStep(a, getContext().getSelf()));
     return this;
   }
 
   private Behavior<Command> onUpload(Upload m) {
+    if (hung) {
+      return missed(m.replyTo());
+    }
     long arrival = up(m.sendNs(), setup.paramBytes(), upShare);
+    if (hangsBy(arrival)) {
+      return missed(m.replyTo());
+    }
     INDArray params = setup.full() ? setup.slice().params() : null;
-    RoundStats stats = new RoundStats(computeNs, uplinkNs, downlinkNs, bytesUp, bytesDown);
     m.replyTo()
         .tell(
             new Barrier.Reply<>(
-                setup.id(), new Uploaded(params, setup.shard().length, arrival, stats)));
+                setup.id(), new Uploaded(params, setup.shard().length, arrival, stats())));
     return this;
+  }
+
+  private RoundStats stats() {
+    return new RoundStats(computeNs, uplinkNs, downlinkNs, bytesUp, bytesDown);
   }
 
   private Behavior<Command> onDownload(Download m) {
     // The aggregated model is the same for every device: a broadcast on the full band, like the
     // model at a visit's start (SchemeLatency's SplitFed v1 download).
+    if (hung) {
+      return missed(m.replyTo());
+    }
     long arrival = down(m.sendNs(), setup.paramBytes(), 1.0);
+    if (hangsBy(arrival)) {
+      return missed(m.replyTo());
+    }
     load(m.params());
-    m.replyTo().tell(new Barrier.Reply<>(setup.id(), new Ready(arrival)));
+    m.replyTo().tell(new Barrier.Reply<>(setup.id(), new Downloaded(arrival, stats())));
     return this;
   }
 
   private Behavior<Command> onResplit(Resplit m) {
+    if (hung) {
+      return this;
+    }
     DeviceSetup n = m.next();
     // Only the slice and the per-cut costs may change: anything else would silently make this a
     // different device (another shard would also invalidate the cursor).
@@ -258,7 +332,34 @@ public final class Device extends AbstractBehavior<Device.Command> {
 
   private Behavior<Command> onHang() {
     getContext().getLog().info("device {} stops answering (fault)", setup.id());
-    return Behaviors.ignore();
+    hung = true;
+    return this;
+  }
+
+  private Behavior<Command> onHangAt(HangAt m) {
+    hangAtNs = Math.min(hangAtNs, m.atNs());
+    return this;
+  }
+
+  /**
+   * Whether a reply reaching the server at {@code instantNs} falls after the device's hang; if so
+   * the device is hung from now on.
+   */
+  private boolean hangsBy(long instantNs) {
+    if (instantNs >= hangAtNs && !hung) {
+      getContext()
+          .getLog()
+          .info("device {} stops answering at emulated {} ns (fault)", setup.id(), hangAtNs);
+      hung = true;
+      silentSinceNs = hangAtNs;
+    }
+    return hung;
+  }
+
+  /** The device will not answer this request: the barrier learns it at once (emulated fault). */
+  private Behavior<Command> missed(ActorRef<Barrier.Command> barrier) {
+    barrier.tell(new Barrier.Missed(setup.id(), silentSinceNs));
+    return this;
   }
 
   private Activations forward(int step, long startNs) {

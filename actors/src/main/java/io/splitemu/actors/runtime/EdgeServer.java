@@ -29,6 +29,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * The edge server: the server-side slice (shared, or one copy per device), its compute resource,
  * and the barrier of each cluster visit, which it runs as a chain of phases: model to the devices,
  * E steps (activations up, server step, gradients down), models up, FedAvg.
+ *
+ * <p>A device that misses a phase (a hung device answers {@link Barrier.Missed}) is given up at the
+ * emulated deadline, the instant the server sent it the request plus {@code barrier.deadline}; the
+ * phase goes on without it and ends no earlier than that deadline. A barrier that times out on the
+ * wall clock is a real hang of the host and ends the run ({@link WatchdogExpired}).
  */
 public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
 
@@ -72,7 +77,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       int lossCount,
       Map<Integer, Device.RoundStats> stats,
       Map<Integer, String> missing,
-      int participants) {}
+      int participants,
+      Map<Integer, Long> missedAtNs) {}
 
   /** Emulated nanoseconds of a visit by kind, along its critical path. */
   public record Breakdown(long deviceNs, long serverNs, long communicationNs, long aggregationNs) {
@@ -113,6 +119,15 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   private Map<Integer, String> missing;
   private Breakdown breakdown;
   private long phaseStartNs;
+  // When the server sent each device the current phase's request, and when it gave up on the
+  // devices that missed the visit so far (their emulated deadlines).
+  private Map<Integer, Long> requestNs = new TreeMap<>();
+  private Map<Integer, Long> missedAtNs;
+  // The latest deadline of a device given up in the current phase (Long.MIN_VALUE: none), and of
+  // one given up in sfl-v1's local phase, which the upload phase must still wait out.
+  private long phaseGiveUpNs = Long.MIN_VALUE;
+  private long localGiveUpNs = Long.MIN_VALUE;
+  private long gradientSendNs;
   private int step;
   private double lossSum;
   private int lossCount;
@@ -130,6 +145,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   private final ActorRef<Aggregator.Averaged> averagedAdapter;
   // The upload phase's outcome while the aggregator averages the models.
   private long uploadEnd;
+  private long uploadArrival;
   private int uploadCritical;
 
   /** An edge server actor. */
@@ -182,6 +198,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     VisitPlan p = m.plan();
     active = new ArrayList<>(p.members());
     missing = new TreeMap<>();
+    missedAtNs = new TreeMap<>();
+    localGiveUpNs = Long.MIN_VALUE;
     breakdown = Breakdown.ZERO;
     lossSum = 0;
     lossCount = 0;
@@ -198,7 +216,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         copyServerNs.put(d, 0L);
       }
     }
-    ActorRef<Barrier.Command> b = barrier(Phase.READY);
+    ActorRef<Barrier.Command> b = barrier(Phase.READY, p.startNs());
     for (int d : active) {
       p.refs()
           .get(d)
@@ -216,12 +234,15 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     return this;
   }
 
-  private ActorRef<Barrier.Command> barrier(Phase next) {
+  /** A barrier for the phase {@code next}, whose requests the server sends at {@code sendNs}. */
+  private ActorRef<Barrier.Command> barrier(Phase next, long sendNs) {
     phase = next;
     barrierId++;
     Map<Integer, ActorRef<Device.Command>> who = new LinkedHashMap<>();
+    requestNs = new TreeMap<>();
     for (int d : active) {
       who.put(d, visit.plan().refs().get(d));
+      requestNs.put(d, sendNs);
     }
     return getContext()
         .spawnAnonymous(Barrier.create(barrierId, who, setup.barrierTimeout(), outcomeAdapter));
@@ -244,6 +265,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     for (Object r : w.outcome().replies().values()) {
       due = Math.max(due, instantOf(r));
     }
+    if (w.outcome() instanceof Barrier.Failed<Object> f) {
+      due = Math.max(due, giveUpNs(f));
+    }
     ActorRef<Command> self = getContext().getSelf();
     pacing.runAt(EmulatedInstant.ofNanos(due), () -> self.tell(new PacedOutcome(w)));
     return this;
@@ -261,8 +285,40 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       return l.endNs();
     } else if (reply instanceof Device.Uploaded u) {
       return u.arrivalNs();
+    } else if (reply instanceof Device.Downloaded d) {
+      return d.arrivalNs();
     }
     return 0;
+  }
+
+  /** The latest emulated deadline of the devices that missed the phase. */
+  private long giveUpNs(Barrier.Failed<Object> f) {
+    long at = Long.MIN_VALUE;
+    for (int d : f.missing()) {
+      at = Math.max(at, giveUpNs(f, d));
+    }
+    return at;
+  }
+
+  /**
+   * When the server gives up on {@code d}: the deadline after its request, or after the device went
+   * silent if that was later (a hang within a long phase is noticed no earlier than it happens).
+   */
+  private long giveUpNs(Barrier.Failed<Object> f, int d) {
+    long since = f.silentSinceNs().getOrDefault(d, Long.MIN_VALUE);
+    return Math.max(requestNs.getOrDefault(d, phaseStartNs), since) + setup.deadlineNs();
+  }
+
+  /**
+   * {@code ns}, or the current phase's deadline if later; the difference is time spent waiting
+   * for a device that never answered, charged to communication.
+   */
+  private long waitedForMissing(long ns) {
+    if (phaseGiveUpNs <= ns) {
+      return ns;
+    }
+    breakdown = breakdown.plus(new Breakdown(0, 0, phaseGiveUpNs - ns, 0));
+    return phaseGiveUpNs;
   }
 
   private Behavior<Command> handleOutcome(WrappedOutcome w) {
@@ -270,9 +326,25 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     if (o.id() != barrierId) {
       return this;
     }
+    if (o instanceof Barrier.TimedOut<Object> t) {
+      throw new WatchdogExpired(
+          "round "
+              + visit.plan().round()
+              + ", phase "
+              + phase.name().toLowerCase()
+              + ": devices "
+              + t.pending()
+              + " sent nothing within barrier.timeout ("
+              + setup.barrierTimeout().toSeconds()
+              + " s of wall-clock time); the host is stuck or overloaded (an emulated fault"
+              + " would have been recorded at its deadline)");
+    }
+    phaseGiveUpNs = Long.MIN_VALUE;
     if (o instanceof Barrier.Failed<Object> f) {
+      phaseGiveUpNs = giveUpNs(f);
       for (int d : f.missing()) {
         missing.put(d, phase.name().toLowerCase() + ": " + f.reason());
+        missedAtNs.put(d, giveUpNs(f, d));
         active.remove(Integer.valueOf(d));
       }
     }
@@ -301,6 +373,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     for (Object r : replies.values()) {
       start = Math.max(start, ((Device.Ready) r).arrivalNs());
     }
+    start = Math.max(start, phaseGiveUpNs);
     breakdown = breakdown.plus(new Breakdown(0, 0, 0, start - phaseStartNs));
     phaseStartNs = start;
     if (active.isEmpty()) {
@@ -308,7 +381,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
     VisitPlan p = visit.plan();
     if (p.mode() == VisitPlan.Mode.PER_DEVICE_COPIES) {
-      ActorRef<Barrier.Command> b = barrier(Phase.LOCAL);
+      ActorRef<Barrier.Command> b = barrier(Phase.LOCAL, start);
       for (int d : active) {
         p.refs().get(d).tell(new Device.RunLocal(p.steps(), start, getContext().getSelf(), b));
       }
@@ -320,7 +393,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   private Behavior<Command> nextStepOrUpload() {
     VisitPlan p = visit.plan();
     if (step < p.steps() && !active.isEmpty()) {
-      ActorRef<Barrier.Command> b = barrier(Phase.ACTIVATIONS);
+      ActorRef<Barrier.Command> b = barrier(Phase.ACTIVATIONS, phaseStartNs);
       for (int d : active) {
         p.refs().get(d).tell(new Device.Step(step, phaseStartNs, b));
       }
@@ -331,7 +404,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
 
   private Behavior<Command> onActivations(Map<Integer, Object> replies) {
     if (active.isEmpty()) {
-      return upload(phaseStartNs, null);
+      return upload(waitedForMissing(phaseStartNs), null);
     }
     lastActivations = new TreeMap<>();
     long ready = phaseStartNs;
@@ -346,6 +419,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       }
       ready = Math.max(ready, a.arrivalNs());
     }
+    ready = waitedForMissing(ready);
     Map<Integer, INDArray> grads = serverStep(lastActivations);
     long serverEnd =
         setup.cpu().end(ready, samples * setup.flopsPerSample(), setup.flopsPerSecond());
@@ -356,7 +430,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
                 serverEnd - ready,
                 critical.arrivalNs() - critical.computeEndNs(),
                 0));
-    ActorRef<Barrier.Command> b = barrier(Phase.STEP_DONE);
+    gradientSendNs = serverEnd;
+    ActorRef<Barrier.Command> b = barrier(Phase.STEP_DONE, serverEnd);
     for (int d : active) {
       visit.plan().refs().get(d).tell(new Device.Gradient(step, grads.get(d), serverEnd, b));
     }
@@ -434,7 +509,11 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
                   0,
                   critical.gradientArrivalNs() - critical.sendNs(),
                   0));
+    } else {
+      // nobody answered: the path so far ends with the server step
+      end = gradientSendNs;
     }
+    end = waitedForMissing(end);
     phaseStartNs = end;
     step++;
     return nextStepOrUpload();
@@ -469,6 +548,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   }
 
   private Behavior<Command> onLocalDone(Map<Integer, Object> replies) {
+    localGiveUpNs = phaseGiveUpNs;
     for (double[] acc : copyLoss.values()) {
       lossSum += acc[0];
       lossCount += (int) acc[1];
@@ -482,12 +562,16 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
 
   private Behavior<Command> upload(long sendNs, Map<Integer, Long> perDeviceSend) {
     if (active.isEmpty()) {
-      return finish(sendNs);
+      // nobody left: the visit ends when the server gives up on the last of them
+      long end = Math.max(sendNs, Math.max(phaseGiveUpNs, localGiveUpNs));
+      breakdown = breakdown.plus(new Breakdown(0, 0, 0, end - sendNs));
+      return finish(end);
     }
     phaseStartNs = sendNs;
-    ActorRef<Barrier.Command> b = barrier(Phase.UPLOAD);
+    ActorRef<Barrier.Command> b = barrier(Phase.UPLOAD, sendNs);
     for (int d : active) {
       long t = perDeviceSend == null ? sendNs : perDeviceSend.get(d);
+      requestNs.put(d, t);
       visit.plan().refs().get(d).tell(new Device.Upload(t, b));
     }
     return this;
@@ -513,7 +597,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         samples.add(u.samples());
       }
     }
-    uploadEnd = end;
+    uploadArrival = end;
+    // A device given up in this phase or in sfl-v1's local phase holds FedAvg until its deadline.
+    uploadEnd = Math.max(end, Math.max(phaseGiveUpNs, localGiveUpNs));
     uploadCritical = critical;
     List<INDArray> serverParams = new ArrayList<>();
     List<Long> serverSamples = new ArrayList<>();
@@ -548,18 +634,27 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     // aggregated device model goes down to every device.
     if (critical >= 0) {
       Device.RoundStats s = stats.get(critical);
-      long upload = end - localEnds.get(critical);
+      long upload = uploadArrival - localEnds.get(critical);
       long serverNs = copyServerNs.getOrDefault(critical, 0L);
       breakdown =
           breakdown.plus(
               new Breakdown(
                   s.computeNs(), serverNs, s.uplinkNs() + s.downlinkNs() - upload, upload));
     }
+    // Waiting for a model that never came, after the critical device's (or, if none came, after
+    // the local phase's start), is aggregation time.
+    long waited = end - (critical >= 0 ? uploadArrival : phaseStartNs);
+    if (waited > 0) {
+      breakdown = breakdown.plus(new Breakdown(0, 0, 0, waited));
+    }
     if (a.server() != null) {
       setup.slice().setParams(a.server());
     }
     phaseStartNs = end;
-    ActorRef<Barrier.Command> b = barrier(Phase.DOWNLOAD);
+    if (active.isEmpty()) {
+      return finish(end);
+    }
+    ActorRef<Barrier.Command> b = barrier(Phase.DOWNLOAD, end);
     for (int d : active) {
       visit.plan().refs().get(d).tell(new Device.Download(end, aggregated, b));
     }
@@ -568,9 +663,13 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
 
   private Behavior<Command> onDownloaded(Map<Integer, Object> replies) {
     long end = phaseStartNs;
-    for (Object r : replies.values()) {
-      end = Math.max(end, ((Device.Ready) r).arrivalNs());
+    for (Map.Entry<Integer, Object> e : replies.entrySet()) {
+      Device.Downloaded d = (Device.Downloaded) e.getValue();
+      end = Math.max(end, d.arrivalNs());
+      // devices.csv counts the aggregated model's download in the device's round
+      stats.put(e.getKey(), d.stats());
     }
+    end = Math.max(end, phaseGiveUpNs);
     breakdown = breakdown.plus(new Breakdown(0, 0, 0, end - phaseStartNs));
     return finish(end);
   }
@@ -578,6 +677,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   private Behavior<Command> finish(long endNs) {
     VisitPlan p = visit.plan();
     INDArray params = aggregated != null ? aggregated : p.deviceParams();
+    // A device that missed any phase is reported as not completed, with no spending.
+    stats.keySet().removeAll(missing.keySet());
     visit
         .replyTo()
         .tell(
@@ -591,7 +692,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
                 lossCount,
                 stats,
                 missing,
-                new TreeSet<>(p.members()).size() - missing.size()));
+                new TreeSet<>(p.members()).size() - missing.size(),
+                missedAtNs));
     phase = Phase.IDLE;
     visit = null;
     aggregated = null;

@@ -307,6 +307,7 @@ public final class Emulation {
             new EmulatedCpu("edge"),
             d -> copyCpus.computeIfAbsent(d, k -> new EmulatedCpu("edge/copy-" + k)),
             s.barrierTimeout(),
+            s.barrierDeadline().toNanos(),
             s.model().batchMeanCutGradient());
     ValueSource factor = s.devices().roundFactor();
     SupervisorSetup.ComputeFactors factors =
@@ -318,7 +319,10 @@ public final class Emulation {
     long peakServer = s.scheme().equals("sfl-v1") ? serverParamBytes * n : serverParamBytes;
     List<SupervisorSetup.Hang> hangs = new ArrayList<>();
     for (Settings.Fault f : s.faults()) {
-      hangs.add(new SupervisorSetup.Hang(f.device(), f.round()));
+      hangs.add(
+          f.start().atRoundStart()
+              ? new SupervisorSetup.Hang(f.device(), f.start().round())
+              : SupervisorSetup.Hang.at(f.device(), f.start().atNs()));
     }
     org.nd4j.linalg.api.ndarray.INDArray initial = full ? split.slice(0).params() : null;
     CpslSetup cpsl =

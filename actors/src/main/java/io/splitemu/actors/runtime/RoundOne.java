@@ -402,7 +402,7 @@ public final class RoundOne {
       cut.append(d == 0 ? "" : ";").append(plans.get(d).cut());
     }
     RoundRecord row =
-        SplitRun.roundRow(s, 1, 0, end, rows, cut.toString(), Double.NaN, Double.NaN, 0);
+        SplitRun.roundRow(s, 1, 0, end, rows, 0, cut.toString(), Double.NaN, Double.NaN, 0);
     return new SplitRoundOne(up, down, plans, row);
   }
 }

@@ -19,6 +19,9 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param flopsPerSecond phi_S
  * @param cpu the shared processor (FCFS)
  * @param copyCpu the processor share timeline of device n's own server copy
+ * @param barrierTimeout wall-clock watchdog of a barrier (a real hang of the host ends the run)
+ * @param deadlineNs emulated time after sending a request at which the server gives up on a device
+ *     that does not answer ({@code barrier.deadline})
  * @param batchMeanCutGradient whether a device gets its rows of the concatenated batch's mean-loss
  *     gradient ({@code model.cut-gradient = batch-mean}) instead of its own batch's
  */
@@ -33,6 +36,7 @@ public record ServerSetup(
     ComputeTiming cpu,
     IntFunction<ComputeTiming> copyCpu,
     Duration barrierTimeout,
+    long deadlineNs,
     boolean batchMeanCutGradient) {
 
   /** Whether tensors are real. */

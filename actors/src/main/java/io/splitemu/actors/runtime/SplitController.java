@@ -32,6 +32,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * per-device server copies before any device starts, and hands each device its slice; at the round
  * end it collects the copies, averages device slice plus copy per device by FedAvg into the next
  * global model, and evaluates it every {@code eval-every} rounds.
+ *
+ * <p>Faults: a hung device answers {@link DeviceMissed}; the controller records it missing at the
+ * emulated deadline (the request's instant plus {@code barrier.deadline}), goes on without it (the
+ * round ends no earlier than that deadline), leaves it out of FedAvg and runs no later round on it.
  */
 final class SplitController extends AbstractBehavior<SplitController.Command> {
 
@@ -76,6 +80,18 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   /** A device's model reached the server (upload) or the device (download) at {@code endNs}. */
   record ModelMoved(int device, long endNs, long linkNs, long bytes) implements Command {}
 
+  /**
+   * A hung device will not answer the controller's request of round {@code round} (an emulated
+   * fault); {@code requestNs} is the later of the request and the instant the device went silent.
+   */
+  record DeviceMissed(int device, int round, long requestNs) implements Command {}
+
+  private enum Phase {
+    STEPS,
+    UPLOAD,
+    DOWNLOAD
+  }
+
   private final Settings s;
   private final SplitPolicy policy;
   private final List<Emulation.LinkPair> probes;
@@ -95,6 +111,15 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   private List<SplitPolicy.DevicePlan> plans;
   private int round;
   private long startNs;
+  // Devices still in the run, those the current phase waits for, and those given up this round
+  // with their emulated deadlines; faults at an instant already recorded.
+  private final java.util.TreeSet<Integer> alive = new java.util.TreeSet<>();
+  private final java.util.TreeSet<Integer> pending = new java.util.TreeSet<>();
+  private final TreeMap<Integer, Long> missedAt = new TreeMap<>();
+  private final java.util.Set<Settings.Fault> faultsRecorded = new java.util.HashSet<>();
+  private Phase phase;
+  private long phaseGiveUpNs;
+  private long barrierNs;
 
   static Behavior<Command> create(
       Settings s,
@@ -139,6 +164,14 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
     this.wallStart = wallStart;
     this.done = done;
     this.labels = new String[devices.size()];
+    for (int d = 0; d < devices.size(); d++) {
+      alive.add(d);
+    }
+    for (Settings.Fault f : s.faults()) {
+      if (!f.start().atRoundStart()) {
+        devices.get(f.device()).tell(new SplitDevice.HangAt(f.start().atNs()));
+      }
+    }
     startRound();
   }
 
@@ -151,6 +184,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
         .onMessage(Failed.class, this::onFailed)
         .onMessage(CopiesInstalled.class, this::onCopiesInstalled)
         .onMessage(CopiesCollected.class, this::onCopiesCollected)
+        .onMessage(DeviceMissed.class, this::onDeviceMissed)
         .onSignal(ChildFailed.class, this::onRecorderFailed)
         .build();
   }
@@ -161,6 +195,22 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
     trained.clear();
     uploads.clear();
     downloads.clear();
+    missedAt.clear();
+    for (Settings.Fault f : s.faults()) {
+      if (f.start().round() == round && alive.contains(f.device())) {
+        // Hung from the round's start: nothing it sends this round reaches the server.
+        devices.get(f.device()).tell(new SplitDevice.HangAt(startNs));
+        event(
+            startNs,
+            "fault",
+            "device-" + f.device(),
+            "device-hang: device stops answering (scenario fault)");
+      }
+    }
+    if (alive.isEmpty()) {
+      getContext().getSelf().tell(new Failed("round " + round + ": no device is left to train"));
+      return;
+    }
     int n = devices.size();
     double[] upBps = new double[n];
     double[] downBps = new double[n];
@@ -232,7 +282,11 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   }
 
   private void runDevices() {
-    for (int d = 0; d < devices.size(); d++) {
+    phase = Phase.STEPS;
+    phaseGiveUpNs = Long.MIN_VALUE;
+    pending.clear();
+    pending.addAll(alive);
+    for (int d : alive) {
       devices
           .get(d)
           .tell(
@@ -259,6 +313,10 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   private Behavior<Command> onAchieved(Achieved m) {
     achieved.put(m.device(), m);
     return this;
+  }
+
+  private void event(long ns, String kind, String subject, String detail) {
+    recorder.tell(new Recorder.EventRecorded(SplitRun.event(ns, round, kind, subject, detail)));
   }
 
   private Behavior<Command> onFailed(Failed m) {
@@ -307,38 +365,67 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
     if (m.trained() != null) {
       trained.put(m.round().device(), m.trained());
     }
-    if (replies.size() < devices.size()) {
-      return this;
-    }
-    if (!plans.get(0).aggregateAtBarrier()) {
-      return endRound();
-    }
-    long barrier = startNs;
-    for (SplitRun.DeviceRound r : replies.values()) {
-      barrier = Math.max(barrier, r.endNs());
-    }
-    for (ActorRef<SplitDevice.Command> d : devices) {
-      d.tell(new SplitDevice.Aggregate(barrier, getContext().getSelf()));
-    }
-    return this;
+    pending.remove(m.round().device());
+    return pending.isEmpty() ? phaseDone() : this;
   }
 
   private Behavior<Command> onModelMoved(ModelMoved m) {
-    if (uploads.size() < devices.size()) {
-      uploads.put(m.device(), m);
-      if (uploads.size() == devices.size()) {
-        long all = startNs;
-        for (ModelMoved u : uploads.values()) {
-          all = Math.max(all, u.endNs());
-        }
-        for (ActorRef<SplitDevice.Command> d : devices) {
-          d.tell(new SplitDevice.Download(all, getContext().getSelf()));
-        }
-      }
+    (phase == Phase.UPLOAD ? uploads : downloads).put(m.device(), m);
+    pending.remove(m.device());
+    return pending.isEmpty() ? phaseDone() : this;
+  }
+
+  private Behavior<Command> onDeviceMissed(DeviceMissed m) {
+    if (m.round() != round || !pending.remove(m.device())) {
       return this;
     }
-    downloads.put(m.device(), m);
-    return downloads.size() == devices.size() ? endRound() : this;
+    long at = m.requestNs() + s.barrierDeadline().toNanos();
+    missedAt.put(m.device(), at);
+    phaseGiveUpNs = Math.max(phaseGiveUpNs, at);
+    replies.remove(m.device());
+    trained.remove(m.device());
+    uploads.remove(m.device());
+    return pending.isEmpty() ? phaseDone() : this;
+  }
+
+  /**
+   * Every device of the phase answered or was given up: on to the aggregation barrier's upload, its
+   * download, or the round's end. A phase waits out the deadlines of the devices it gave up.
+   */
+  private Behavior<Command> phaseDone() {
+    List<Integer> next = new ArrayList<>();
+    for (int d : alive) {
+      if (!missedAt.containsKey(d)) {
+        next.add(d);
+      }
+    }
+    if (next.isEmpty() || !plans.get(0).aggregateAtBarrier() || phase == Phase.DOWNLOAD) {
+      return endRound();
+    }
+    long at = Math.max(startNs, phaseGiveUpNs);
+    if (phase == Phase.STEPS) {
+      for (SplitRun.DeviceRound r : replies.values()) {
+        at = Math.max(at, r.endNs());
+      }
+      barrierNs = at;
+    } else {
+      at = Math.max(at, barrierNs);
+      for (ModelMoved u : uploads.values()) {
+        at = Math.max(at, u.endNs());
+      }
+    }
+    phase = phase == Phase.STEPS ? Phase.UPLOAD : Phase.DOWNLOAD;
+    phaseGiveUpNs = Long.MIN_VALUE;
+    pending.addAll(next);
+    for (int d : next) {
+      devices
+          .get(d)
+          .tell(
+              phase == Phase.UPLOAD
+                  ? new SplitDevice.Aggregate(at, getContext().getSelf())
+                  : new SplitDevice.Download(at, getContext().getSelf()));
+    }
+    return this;
   }
 
   private Behavior<Command> endRound() {
@@ -375,13 +462,20 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   }
 
   private Behavior<Command> record(double accuracy, double trainLoss) {
+    replies.keySet().removeAll(missedAt.keySet());
     List<SplitRun.DeviceRound> rows = new ArrayList<>(replies.values());
     StringBuilder cut = new StringBuilder();
     for (int d = 0; d < plans.size(); d++) {
       cut.append(d == 0 ? "" : ";").append(plans.get(d).cut());
     }
     long end = startNs;
-    for (SplitRun.DeviceRound r : rows) {
+    for (int d : alive) {
+      SplitRun.DeviceRound r = replies.get(d);
+      if (r == null) {
+        recorder.tell(
+            new Recorder.DeviceRecorded(SplitRun.missedRow(round, d, plans.get(d).cut())));
+        continue;
+      }
       ModelMoved u = uploads.get(r.device());
       ModelMoved w = downloads.get(r.device());
       SplitRun.DeviceRound full =
@@ -391,6 +485,29 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
               SplitRun.deviceRow(round, full, plans.get(r.device()).cut())));
       end = Math.max(end, w != null ? w.endNs() : r.endNs());
     }
+    // The server gives up on a hung device at its deadline, which may end the round.
+    for (Map.Entry<Integer, Long> e : missedAt.entrySet()) {
+      end = Math.max(end, e.getValue());
+    }
+    for (Settings.Fault f : s.faults()) {
+      if (!f.start().atRoundStart() && f.start().atNs() < end && faultsRecorded.add(f)) {
+        event(
+            f.start().atNs(),
+            "fault",
+            "device-" + f.device(),
+            "device-hang: device stops answering (scenario fault at "
+                + f.start().atNs() / 1e9
+                + " s)");
+      }
+    }
+    for (Map.Entry<Integer, Long> e : missedAt.entrySet()) {
+      event(
+          e.getValue(),
+          "deadline",
+          "device-" + e.getKey(),
+          "no answer by barrier.deadline; dropped from the round, FedAvg and later rounds");
+      alive.remove(e.getKey());
+    }
     RoundRecord row =
         SplitRun.roundRow(
             s,
@@ -398,6 +515,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
             startNs,
             end,
             rows,
+            missedAt.size(),
             cut.toString(),
             accuracy,
             trainLoss,

@@ -53,6 +53,13 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
   /** Download the aggregated model from {@code startNs}. */
   record Download(long startNs, ActorRef<SplitController.Command> replyTo) implements Command {}
 
+  /**
+   * Fault: nothing the device sends reaches the server at {@code atNs} or later. From the first
+   * message that would, the device answers every request of the controller with {@link
+   * SplitController.DeviceMissed} (the emulation knows the reply will never come).
+   */
+  record HangAt(long atNs) implements Command {}
+
   private final int id;
   private final double flops;
   private final LinkTiming up;
@@ -75,6 +82,8 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
   // bits / this = the full-band rate the transfers achieved.
   private double upShareNs;
   private double downShareNs;
+  private long hangAtNs = Long.MAX_VALUE;
+  private boolean hung;
 
   /** A device; {@code data} is what it trains on in full fidelity (null in timing fidelity). */
   static Behavior<Command> create(
@@ -112,11 +121,37 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
         .onMessage(ServerDone.class, this::onServerDone)
         .onMessage(Aggregate.class, this::onAggregate)
         .onMessage(Download.class, this::onDownload)
+        .onMessage(HangAt.class, this::onHangAt)
         .build();
+  }
+
+  private Behavior<Command> onHangAt(HangAt m) {
+    hangAtNs = Math.min(hangAtNs, m.atNs());
+    return this;
+  }
+
+  /**
+   * Whether a message reaching the server at {@code instantNs} falls after the hang; if so, the
+   * device is hung from now on and the controller learns that it misses the request it sent at
+   * {@code requestNs}.
+   */
+  private boolean missed(long instantNs, long requestNs, ActorRef<SplitController.Command> to) {
+    if (instantNs >= hangAtNs) {
+      hung = true;
+    }
+    if (hung) {
+      // Noticed no earlier than the device went silent (a hang within a long round).
+      long since = hangAtNs == Long.MAX_VALUE ? requestNs : Math.max(requestNs, hangAtNs);
+      to.tell(new SplitController.DeviceMissed(id, current.round(), since));
+    }
+    return hung;
   }
 
   private Behavior<Command> onRunRound(RunRound m) {
     current = m;
+    if (missed(m.startNs(), m.startNs(), m.replyTo())) {
+      return this;
+    }
     up.round(m.round());
     down.round(m.round());
     step = 0;
@@ -153,6 +188,9 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
     now += compute(b * p.deviceForwardFlops());
     if (p.upBytes() > 0) {
       now = send(up, (long) b * p.upBytes(), p.upShare(), true);
+    }
+    if (missed(now, current.startNs(), current.replyTo())) {
+      return this;
     }
     // With real tensors the server copy always trains; a zero-FLOP job ends at its arrival (the
     // device's previous job ended before it went on), so the emulated time is the same.
@@ -213,6 +251,9 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
       now = send(up, p.modelBytes(), p.modelUpShare(), true);
       modelUpNs = upNs - before;
     }
+    if (missed(now, current.startNs(), current.replyTo())) {
+      return this;
+    }
     current
         .replyTo()
         .tell(new SplitController.Achieved(id, bytesUp, upShareNs, bytesDown, downShareNs));
@@ -251,12 +292,18 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
   private Behavior<Command> moveModel(
       long startNs, boolean uplink, ActorRef<SplitController.Command> replyTo) {
     SplitPolicy.DevicePlan p = current.plan();
+    if (missed(startNs, startNs, replyTo)) {
+      return this;
+    }
     now = startNs;
     long before = uplink ? upNs : downNs;
     long end =
         uplink
             ? send(up, p.modelBytes(), p.modelUpShare(), true)
             : send(down, p.modelBytes(), p.modelDownShare(), false);
+    if (missed(end, startNs, replyTo)) {
+      return this;
+    }
     long linkNs = (uplink ? upNs : downNs) - before;
     now = end;
     // The rates before the transfer's report: the controller may start the next round (and plan

@@ -168,8 +168,9 @@ final class SplitRun {
   /**
    * The round row: latency from the round start to {@code endNs}; the breakdown follows the device
    * whose steps end last (compute, server and link time of its steps), aggregation is what the
-   * model transfers add after it, and communication the rest. Accuracy and loss are NaN where the
-   * round did not measure them.
+   * model transfers and the wait for the deadlines of devices given up add after it, and
+   * communication the rest; {@code rounds} are the devices that completed the round. Accuracy and
+   * loss are NaN where the round did not measure them.
    */
   static RoundRecord roundRow(
       Settings s,
@@ -177,11 +178,16 @@ final class SplitRun {
       long startNs,
       long endNs,
       List<DeviceRound> rounds,
+      int failed,
       String cut,
       double accuracy,
       double trainLoss,
       double wallS) {
-    DeviceRound crit = rounds.get(0);
+    // With every device given up, the round is the wait for their deadlines (aggregation).
+    DeviceRound crit =
+        rounds.isEmpty()
+            ? new DeviceRound(-1, startNs, startNs, 0, 0, 0, 0, 0, 0, 0, 0)
+            : rounds.get(0);
     for (DeviceRound r : rounds) {
       if (r.stepsEndNs() > crit.stepsEndNs()) {
         crit = r;
@@ -202,7 +208,7 @@ final class SplitRun {
         comm,
         aggregation,
         rounds.size(),
-        0,
+        failed,
         cut,
         1,
         accuracy,
@@ -224,6 +230,11 @@ final class SplitRun {
         r.bytesDown(),
         Double.NaN,
         true);
+  }
+
+  /** The {@code devices.csv} row of a device given up this round: nothing completed. */
+  static DeviceRecord missedRow(int round, int device, String cut) {
+    return new DeviceRecord(round, device, 0, cut, 0, 0, 0, 0, 0, Double.NaN, false);
   }
 
   /** An event row. */

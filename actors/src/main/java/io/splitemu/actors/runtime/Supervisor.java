@@ -95,6 +95,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final Map<Integer, DeviceSetup> deviceSetups = new TreeMap<>();
   private final Map<Integer, double[]> plannedShares = new HashMap<>();
   private final Map<Integer, Double> deviceShare = new HashMap<>();
+  private final java.util.Set<SupervisorSetup.Hang> faultsRecorded = new java.util.HashSet<>();
 
   /** A supervisor for one run. */
   public static Behavior<Command> create(SupervisorSetup setup) {
@@ -143,12 +144,16 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * logged with its trace by the default strategy, and ends the run the same way.
    */
   private static <T> ActorRef<T> watched(ActorContext<?> ctx, Behavior<T> behavior, String name) {
+    // The watchdog's own message is the one line to show, so it stops the child quietly too.
     ActorRef<T> ref =
         ctx.spawn(
-            Behaviors.supervise(behavior)
+            Behaviors.supervise(
+                    Behaviors.supervise(behavior)
+                        .onFailure(
+                            IllegalArgumentException.class,
+                            SupervisorStrategy.stop().withLoggingEnabled(false)))
                 .onFailure(
-                    IllegalArgumentException.class,
-                    SupervisorStrategy.stop().withLoggingEnabled(false)),
+                    WatchdogExpired.class, SupervisorStrategy.stop().withLoggingEnabled(false)),
             name);
     ctx.watch(ref);
     return ref;
@@ -184,6 +189,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     server.tell(new EdgeServer.UsePacing(pacing));
     round = 0;
     nowNs = 0;
+    for (SupervisorSetup.Hang h : setup.hangs()) {
+      if (h.round() < 0 && devices.containsKey(h.device())) {
+        devices.get(h.device()).tell(new Device.HangAt(h.atNs()));
+      }
+    }
     return startRound();
   }
 
@@ -272,10 +282,26 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     lossSum += v.lossSum();
     lossCount += v.lossCount();
     participants += v.participants();
+    // Faults at an emulated instant are recorded once the run has passed it, at that instant.
+    for (SupervisorSetup.Hang h : setup.hangs()) {
+      if (h.round() < 0 && h.atNs() < v.endNs() && faultsRecorded.add(h)) {
+        eventAt(
+            h.atNs(),
+            "fault",
+            "device-" + h.device(),
+            "device-hang: device stops answering (scenario fault at " + h.atNs() / NS + " s)");
+      }
+    }
     for (Map.Entry<Integer, String> e : v.missing().entrySet()) {
       failed++;
       alive.remove(e.getKey());
-      event("timeout", "device-" + e.getKey(), "dropped from the run: " + e.getValue());
+      eventAt(
+          v.missedAtNs().get(e.getKey()),
+          "deadline",
+          "device-" + e.getKey(),
+          "no answer by barrier.deadline ("
+              + e.getValue()
+              + "); dropped from the step, FedAvg and later rounds");
     }
     for (Map.Entry<Integer, Device.RoundStats> e : v.stats().entrySet()) {
       Device.RoundStats s = e.getValue();
@@ -459,6 +485,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             o.cpu(),
             o.copyCpu(),
             o.barrierTimeout(),
+            o.deadlineNs(),
             o.batchMeanCutGradient());
     getContext().stop(server);
     server = watched(getContext(), EdgeServer.create(serverSetup), "edge-server-" + generation);
@@ -476,8 +503,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private void event(String kind, String subject, String detail) {
+    eventAt(nowNs, kind, subject, detail);
+  }
+
+  private void eventAt(long ns, String kind, String subject, String detail) {
     recorder.tell(
-        new Recorder.EventRecorded(new EventRecord(nowNs / NS, round, kind, subject, detail)));
+        new Recorder.EventRecorded(new EventRecord(ns / NS, round, kind, subject, detail)));
   }
 
   /**

@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param factors the compute factor of device n in round r
  * @param cut what {@code rounds.csv} shows as the cut
  * @param initialDeviceParams the device-side model of round 1 ({@code null} in timing)
- * @param hangs devices that stop answering, and from which round
+ * @param hangs devices that stop answering, and from which round or emulated instant
  * @param cpsl what the cpsl scheme plans with; {@code null} for the other schemes
  */
 public record SupervisorSetup(
@@ -80,6 +80,19 @@ public record SupervisorSetup(
     double of(int device, int round);
   }
 
-  /** A device that stops answering from the start of a round on. */
-  public record Hang(int device, int round) {}
+  /**
+   * A device that stops answering from the start of round {@code round} on, or (with {@code round
+   * = -1}) from the emulated instant {@code atNs} on.
+   */
+  public record Hang(int device, int round, long atNs) {
+    /** From the start of a round on. */
+    public Hang(int device, int round) {
+      this(device, round, -1);
+    }
+
+    /** From an emulated instant on. */
+    public static Hang at(int device, long atNs) {
+      return new Hang(device, -1, atNs);
+    }
+  }
 }

@@ -50,6 +50,49 @@ class PipelineEmulationTest {
   }
 
   @Test
+  void deviceHang_inAnEpoch_stopsItsJobs_epochEndsWithoutIt_andRunsAreIdentical()
+      throws Exception {
+    Settings s =
+        small(
+            "rounds = 3\nfaults = [{ kind = device-hang, device = 1, round = 2 }]\n"
+                + "barrier.deadline = 30 s\n");
+    List<String> a = rows(s, "a");
+    List<String> b = rows(s, "b");
+    assertEquals(a, b, "same faulted scenario, same emulated rows");
+    Emulation.Outcome o = Emulation.run(Emulation.prepare(s), tmp.resolve("c"), RunListener.NONE);
+    List<io.splitemu.actors.results.RoundRecord> r = o.rounds();
+    assertEquals(List.of(0, 1, 0), r.stream().map(x -> x.failed()).toList());
+    assertEquals(List.of(10, 9, 9), r.stream().map(x -> x.participants()).toList());
+    List<String> events = Files.readAllLines(o.dir().resolve("events.csv"));
+    String fault = events.stream().filter(e -> e.contains(",fault,device-1,")).findFirst().get();
+    String deadline =
+        events.stream().filter(e -> e.contains(",deadline,device-1,")).findFirst().get();
+    double faultS = Double.parseDouble(fault.split(",")[0]);
+    double deadlineS = Double.parseDouble(deadline.split(",")[0]);
+    assertEquals(r.get(0).emulatedTimeS(), faultS, 1e-9, "at epoch 2's start");
+    assertEquals(faultS + 30, deadlineS, 1e-9);
+    assertTrue(r.get(1).emulatedTimeS() >= deadlineS - 1e-9);
+    List<String> devices = Files.readAllLines(o.dir().resolve("devices.csv"));
+    assertTrue(devices.stream().anyMatch(d -> d.startsWith("2,1,") && d.endsWith(",false")));
+    assertTrue(devices.stream().noneMatch(d -> d.startsWith("3,1,")), "out of later epochs");
+    assertEquals(1 + 10 + 10 + 9, devices.size());
+    // FedAvg of epoch 2 averages the 9 devices that answered.
+    assertTrue(events.stream().anyMatch(e -> e.contains("FedAvg of 9 device-held slices")));
+  }
+
+  /** The emulated rows of a run: rounds.csv without the wall clock, devices.csv, events.csv. */
+  private List<String> rows(Settings s, String name) throws Exception {
+    Emulation.Outcome o = Emulation.run(Emulation.prepare(s), tmp.resolve(name), RunListener.NONE);
+    List<String> out = new java.util.ArrayList<>();
+    for (String line : Files.readAllLines(o.dir().resolve("rounds.csv"))) {
+      out.add(line.substring(0, line.lastIndexOf(',')));
+    }
+    out.addAll(Files.readAllLines(o.dir().resolve("devices.csv")));
+    out.addAll(Files.readAllLines(o.dir().resolve("events.csv")));
+    return out;
+  }
+
+  @Test
   void hopMemoryLimitTooSmall_isRefusedNamingTheKey() {
     Settings s =
         MpslEstimateAgreementTest.scenario(

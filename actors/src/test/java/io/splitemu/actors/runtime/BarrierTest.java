@@ -44,16 +44,32 @@ class BarrierTest {
   }
 
   @Test
-  void onStep_deviceTimesOut_failsNamingIt() {
+  void onStep_actorSendsNothing_timesOutOnTheWallClockNamingIt() {
     TestProbe<Barrier.Outcome<String>> parent = testKit.createTestProbe();
     Map<Integer, ActorRef<String>> who = Map.of(0, idle(), 1, idle());
     ActorRef<Barrier.Command> b =
         testKit.spawn(Barrier.<String>create(1, who, Duration.ofMillis(200), parent.getRef()));
     b.tell(new Barrier.Reply<>(0, "x"));
+    Barrier.TimedOut<String> t =
+        assertInstanceOf(Barrier.TimedOut.class, parent.receiveMessage(Duration.ofSeconds(3)));
+    assertEquals(Set.of(1), t.pending());
+    assertEquals(Map.of(0, "x"), t.replies());
+  }
+
+  @Test
+  void onStep_participantMisses_failsAtOnceWithoutTheWallClock() {
+    TestProbe<Barrier.Outcome<String>> parent = testKit.createTestProbe();
+    Map<Integer, ActorRef<String>> who = Map.of(0, idle(), 1, idle(), 2, idle());
+    ActorRef<Barrier.Command> b =
+        testKit.spawn(Barrier.<String>create(4, who, Duration.ofMinutes(5), parent.getRef()));
+    b.tell(new Barrier.Reply<>(2, "z"));
+    b.tell(new Barrier.Missed(1, Long.MIN_VALUE));
+    b.tell(new Barrier.Reply<>(0, "x"));
     Barrier.Failed<String> f =
         assertInstanceOf(Barrier.Failed.class, parent.receiveMessage(Duration.ofSeconds(3)));
     assertEquals(Set.of(1), f.missing());
-    assertEquals(Map.of(0, "x"), f.replies());
+    assertEquals(Map.of(0, "x", 2, "z"), f.replies());
+    assertEquals(4, f.id());
   }
 
   @Test

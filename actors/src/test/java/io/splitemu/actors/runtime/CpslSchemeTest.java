@@ -345,7 +345,8 @@ class CpslSchemeTest {
   @Test
   void scheduledRecut_inTheRoundADeviceHangs_dropsItAndTrainsOnWithTheRest() {
     // Device 1 hangs at the start of round 2, just before the re-cut to cut 4: it ignores the
-    // re-cut as it ignores everything, the barrier drops it, and round 3 runs at cut 4 without it.
+    // re-cut, misses the first phase of round 2 (recorded at its deadline, 30 s after the round's
+    // start), and round 3 runs at cut 4 without it.
     Run run =
         run(
             settings(
@@ -361,9 +362,11 @@ class CpslSchemeTest {
     assertEquals(List.of(4, 3, 3), run.rounds().stream().map(RoundRecord::participants).toList());
     assertEquals(List.of(0, 1, 0), run.rounds().stream().map(RoundRecord::failed).toList());
     assertEquals(List.of(2), kind(run, "recut").stream().map(EventRecord::round).toList());
-    List<EventRecord> timeouts = kind(run, "timeout");
-    assertEquals(1, timeouts.size(), timeouts.toString());
-    assertEquals("device-1", timeouts.get(0).subject());
+    List<EventRecord> deadlines = kind(run, "deadline");
+    assertEquals(1, deadlines.size(), deadlines.toString());
+    assertEquals("device-1", deadlines.get(0).subject());
+    EventRecord fault = kind(run, "fault").get(0);
+    assertEquals(fault.emulatedS() + 30, deadlines.get(0).emulatedS(), 1e-9);
     assertTrue(
         run.devices().stream().noneMatch(d -> d.round() == 3 && d.device() == 1),
         "the dropped device is in no cluster of round 3");

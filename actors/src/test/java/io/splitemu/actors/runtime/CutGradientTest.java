@@ -109,6 +109,7 @@ class CutGradientTest {
             new EmulatedCpu("edge"),
             d -> new EmulatedCpu("copy"),
             Duration.ofSeconds(30),
+            30_000_000_000L,
             batchMean);
     ResultsWriter writer = ResultsWriter.open(tmp.resolve("run"), "test");
     SupervisorSetup setup =

@@ -29,6 +29,7 @@ final class RuntimeFixture {
   String model = "mlp";
   int cut = 1;
   Duration timeout = Duration.ofSeconds(30);
+  long deadlineNs = 30_000_000_000L;
   List<SupervisorSetup.Hang> hangs = new ArrayList<>();
 
   RuntimeFixture(String scheme, boolean full) {
@@ -80,6 +81,7 @@ final class RuntimeFixture {
             new EmulatedCpu("edge"),
             d -> copies.computeIfAbsent(d, k -> new EmulatedCpu("edge/copy-" + k)),
             timeout,
+            deadlineNs,
             false);
     ResultsWriter writer = ResultsWriter.open(dir, "test");
     SupervisorSetup setup =

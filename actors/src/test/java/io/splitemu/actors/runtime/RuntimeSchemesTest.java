@@ -74,14 +74,30 @@ class RuntimeSchemesTest {
     assertEquals(2, rounds.get(2).participants());
     assertEquals(0, rounds.get(2).failed());
     List<EventRecord> events = w.events();
-    assertTrue(
-        events.stream().anyMatch(e -> e.kind().equals("timeout") && e.subject().equals("device-1")),
-        events.toString());
-    assertTrue(events.stream().anyMatch(e -> e.kind().equals("fault") && e.round() == 2));
+    EventRecord fault = only(events, "fault");
+    EventRecord deadline = only(events, "deadline");
+    assertEquals(2, fault.round());
+    assertEquals("device-1", deadline.subject());
+    // Hung from round 2's start, it misses the model broadcast sent then: given up 30 s later.
+    assertEquals(rounds.get(0).emulatedTimeS(), fault.emulatedS(), 0.0);
+    assertEquals(fault.emulatedS() + 30, deadline.emulatedS(), 1e-9);
+    assertTrue(rounds.get(1).roundLatencyS() >= 30, "round 2 waits out the deadline");
+    RoundRecord r2 = rounds.get(1);
+    assertEquals(
+        r2.roundLatencyS(),
+        r2.deviceComputeS() + r2.serverComputeS() + r2.communicationS() + r2.aggregationS(),
+        1e-9 * r2.roundLatencyS(),
+        "the breakdown of the faulted round sums to its latency");
     assertTrue(
         w.devices().stream().anyMatch(d -> d.round() == 2 && d.device() == 1 && !d.completed()));
     assertFalse(w.devices().stream().anyMatch(d -> d.round() == 3 && d.device() == 1));
     assertFalse(Double.isNaN(rounds.get(3).testAccuracy()));
+  }
+
+  private static EventRecord only(List<EventRecord> events, String kind) {
+    List<EventRecord> of = events.stream().filter(e -> e.kind().equals(kind)).toList();
+    assertEquals(1, of.size(), events.toString());
+    return of.get(0);
   }
 
   @ParameterizedTest

@@ -105,6 +105,7 @@ class VanillaSlExactnessTest {
             new EmulatedCpu("edge"),
             d -> new EmulatedCpu("copy"),
             Duration.ofSeconds(30),
+            30_000_000_000L,
             false);
     ResultsWriter writer = ResultsWriter.open(tmp.resolve("run"), "test");
     int rounds = 2;
