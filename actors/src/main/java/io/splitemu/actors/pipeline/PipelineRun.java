@@ -1,15 +1,20 @@
 package io.splitemu.actors.pipeline;
 
 import io.splitemu.actors.runtime.EmulatedLink;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.LinkTiming;
+import io.splitemu.actors.runtime.RunGuardian;
+import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.link.FluidLink;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -28,7 +33,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
 
   /** What the run's coordinator accepts (replies of hops and devices). */
-  public interface Command {}
+  public interface Command extends ClusterMessage {}
 
   /**
    * One device's epoch.
@@ -80,8 +85,14 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
   public record Result(
       List<EpochResult> epochs, Map<String, Long> hopPeakBytes, Map<String, Long> hopJobs) {}
 
+  /**
+   * The run ended: normally ({@code error} null), or when a hop or device failed, with the epochs
+   * completed before and a one-line reason naming the actor.
+   */
+  public record Ended(Result result, String error) implements ClusterMessage {}
+
   private final PipelinePlan plan;
-  private final CompletableFuture<Result> done;
+  private final ActorRef<Ended> replyTo;
   private final List<ActorRef<PipelineDevice.Command>> devices = new ArrayList<>();
   private final List<ActorRef<ComputeHop.Command>> hops = new ArrayList<>();
   private final int[] laneOf;
@@ -109,18 +120,58 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
     }
   }
 
-  /** Runs {@code plan} to its end and returns what it measured. */
+  /** Runs {@code plan} to its end and returns what it measured; a failure throws its reason. */
   public static Result simulate(PipelinePlan plan) {
-    CompletableFuture<Result> done = new CompletableFuture<>();
-    return io.splitemu.actors.runtime.Emulation.await(
-        Behaviors.<Command>setup(ctx -> new PipelineRun(ctx, plan, done)), "splitemu-mpsl", done);
+    Ended e = run(plan);
+    if (e.error() != null) {
+      throw new IllegalStateException(e.error());
+    }
+    return e.result();
+  }
+
+  /** Runs {@code plan} until it ends or one of its actors fails. */
+  public static Ended run(PipelinePlan plan) {
+    return run(plan, links(plan, plan.uplinkBps()), links(plan, plan.downlinkBps()));
+  }
+
+  /** Runs {@code plan} over the given device links until it ends or one of its actors fails. */
+  public static Ended run(
+      PipelinePlan plan, List<LinkTiming> uplinks, List<LinkTiming> downlinks) {
+    return Emulation.ask(
+        "splitemu-mpsl",
+        Ended.class,
+        (ctx, done) -> ctx.spawn(create(plan, uplinks, downlinks, done), "pipeline"),
+        error -> new Ended(new Result(List.of(), Map.of(), Map.of()), error));
+  }
+
+  /** Each device's link at the plan's constant rate, with the plan's propagation delay. */
+  static List<LinkTiming> links(PipelinePlan plan, double[] bps) {
+    List<LinkTiming> out = new ArrayList<>();
+    long prop = plan.propagationNs();
+    for (double rate : bps) {
+      out.add(new EmulatedLink((r, x) -> FluidLink.constant(rate * x, prop)));
+    }
+    return out;
+  }
+
+  /** The coordinator of a run of {@code plan}, which tells {@code replyTo} how it ended. */
+  public static Behavior<Command> create(
+      PipelinePlan plan,
+      List<LinkTiming> uplinks,
+      List<LinkTiming> downlinks,
+      ActorRef<Ended> replyTo) {
+    return Behaviors.setup(ctx -> new PipelineRun(ctx, plan, uplinks, downlinks, replyTo));
   }
 
   private PipelineRun(
-      ActorContext<Command> ctx, PipelinePlan plan, CompletableFuture<Result> done) {
+      ActorContext<Command> ctx,
+      PipelinePlan plan,
+      List<LinkTiming> uplinks,
+      List<LinkTiming> downlinks,
+      ActorRef<Ended> replyTo) {
     super(ctx);
     this.plan = plan;
-    this.done = done;
+    this.replyTo = replyTo;
     int n = plan.devices();
     this.laneOf = new int[n];
     List<List<ActorRef<ComputeHop.Command>>> chains = new ArrayList<>();
@@ -145,9 +196,6 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
     this.hopCount = hops.size();
     for (int d = 0; d < n; d++) {
       List<ActorRef<ComputeHop.Command>> chain = chains.get(laneOf[d]);
-      long prop = plan.propagationNs();
-      double u = plan.uplinkBps()[d];
-      double w = plan.downlinkBps()[d];
       devices.add(
           ctx.spawn(
               PipelineDevice.create(
@@ -157,8 +205,8 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
                   chain.get(0),
                   chain.get(chain.size() - 1),
                   ctx.getSelf(),
-                  new EmulatedLink((r, x) -> FluidLink.constant(u * x, prop)),
-                  new EmulatedLink((r, x) -> FluidLink.constant(w * x, prop))),
+                  uplinks.get(d),
+                  downlinks.get(d)),
               "device-" + d));
     }
     for (int l = 0; l < chains.size(); l++) {
@@ -178,6 +226,9 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
                     ctx.getSelf()));
       }
     }
+    // A hop or device that fails or stops ends the run (onStopped) instead of stalling it.
+    hops.forEach(ctx::watch);
+    devices.forEach(ctx::watch);
     for (ActorRef<PipelineDevice.Command> d : devices) {
       d.tell(new PipelineDevice.StartEpoch(1, 0));
     }
@@ -190,7 +241,19 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
         .onMessage(PipelineDevice.ModelReceived.class, this::onModelReceived)
         .onMessage(ComputeHop.EpochStats.class, this::onHopEpoch)
         .onMessage(ComputeHop.Totals.class, this::onTotals)
+        .onSignal(ChildFailed.class, f -> onStopped(f.getRef(), RunGuardian.oneLine(f.getCause())))
+        .onSignal(Terminated.class, t -> onStopped(t.getRef(), null))
         .build();
+  }
+
+  private Behavior<Command> onStopped(ActorRef<Void> who, String cause) {
+    String why = who.path().name() + (cause == null ? " stopped" : " failed: " + cause);
+    replyTo.tell(new Ended(result(), "epoch " + (results.size() + 1) + ": " + why));
+    return Behaviors.stopped();
+  }
+
+  private Result result() {
+    return new Result(List.copyOf(results), Map.copyOf(peaks), Map.copyOf(jobs));
   }
 
   private EpochState state(int epoch) {
@@ -285,7 +348,7 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
     peaks.put(t.name(), t.peakBytes());
     jobs.put(t.name(), t.jobs());
     if (peaks.size() == hopCount) {
-      done.complete(new Result(List.copyOf(results), Map.copyOf(peaks), Map.copyOf(jobs)));
+      replyTo.tell(new Ended(result(), null));
       return Behaviors.stopped();
     }
     return this;

@@ -3,14 +3,13 @@ package io.splitemu.actors.runtime;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
-import io.splitemu.model.nn.Slice;
 import io.splitemu.model.nn.SplitModel;
+import io.splitemu.model.wire.ClusterMessage;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -34,7 +33,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class SplitController extends AbstractBehavior<SplitController.Command> {
 
   /** What the controller accepts. */
-  interface Command {}
+  interface Command extends ClusterMessage {}
 
   /**
    * A device finished its steps (and its own model upload, if not at a barrier); {@code trained} is
@@ -78,10 +77,12 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   private final ResultsWriter writer;
   private final RunListener listener;
   private final long wallStart;
-  private final CompletableFuture<String> done;
+  private final ActorRef<SplitRun.Ended> done;
+  private boolean ended;
   private final ActorRef<SplitServer.Command> server;
   private final SplitTraining training;
-  private final Slice[] deviceSlices;
+  // This round's device-side weights per device (null in timing fidelity).
+  private final INDArray[] deviceParams;
   private final TreeMap<Integer, Trained> trained = new TreeMap<>();
   private final String[] labels;
   private final TreeMap<Integer, SplitRun.DeviceRound> replies = new TreeMap<>();
@@ -100,7 +101,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
       ResultsWriter writer,
       RunListener listener,
       long wallStart,
-      CompletableFuture<String> done,
+      ActorRef<SplitRun.Ended> done,
       ActorRef<SplitServer.Command> server,
       SplitTraining training) {
     return Behaviors.setup(
@@ -119,13 +120,13 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
       ResultsWriter writer,
       RunListener listener,
       long wallStart,
-      CompletableFuture<String> done,
+      ActorRef<SplitRun.Ended> done,
       ActorRef<SplitServer.Command> server,
       SplitTraining training) {
     super(ctx);
     this.server = server;
     this.training = training;
-    this.deviceSlices = new Slice[devices.size()];
+    this.deviceParams = new INDArray[devices.size()];
     this.s = s;
     this.policy = policy;
     this.probes = probes;
@@ -179,7 +180,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
     try {
       plans = policy.plan(round, upBps, downBps);
     } catch (IllegalArgumentException e) {
-      done.complete("round " + round + ": " + e.getMessage());
+      end("round " + round + ": " + e.getMessage());
       return;
     }
     for (int d = 0; d < n; d++) {
@@ -206,20 +207,23 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
       runDevices();
       return;
     }
-    // Every device gets the global model's device slice at its cut, and the server a copy of the
-    // server slice at that cut per device; the devices start once the copies are in place, so no
-    // job can reach the server before its copy.
-    Map<Integer, Slice> copies = new HashMap<>();
+    // Every device gets the global model's device-side weights at its cut, and the server the
+    // server-side weights at that cut per device, each to rebuild its slice from; the devices
+    // start once the copies are in place, so no job can reach the server before its copy.
+    Map<Integer, Integer> cuts = new HashMap<>();
+    Map<Integer, INDArray> copies = new HashMap<>();
     for (int d = 0; d < n; d++) {
-      SplitModel split = training.split(Integer.parseInt(plans.get(d).cut()));
-      deviceSlices[d] = split.slice(0);
-      copies.put(d, split.slice(1));
+      int cut = Integer.parseInt(plans.get(d).cut());
+      SplitModel split = training.split(cut);
+      deviceParams[d] = split.slice(0).params();
+      cuts.put(d, cut);
+      copies.put(d, split.slice(1).params());
     }
-    server.tell(new SplitServer.Install(round, copies, getContext().getSelf()));
+    server.tell(new SplitServer.Install(round, cuts, copies, getContext().getSelf()));
   }
 
   private Behavior<Command> onCopiesInstalled(CopiesInstalled m) {
-    if (m.round() == round && !done.isDone()) {
+    if (m.round() == round && !ended) {
       runDevices();
     }
     return this;
@@ -235,7 +239,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
                   startNs,
                   plans.get(d),
                   s.batchSize(),
-                  deviceSlices[d],
+                  deviceParams[d],
                   getContext().getSelf()));
     }
   }
@@ -265,8 +269,16 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   }
 
   private Behavior<Command> onFailed(Failed m) {
-    done.complete(m.message());
+    end(m.message());
     return Behaviors.stopped();
+  }
+
+  /** Tells the run's owner that it ended ({@code error} null when normally); only once. */
+  private void end(String error) {
+    if (!ended) {
+      ended = true;
+      done.tell(new SplitRun.Ended(error));
+    }
   }
 
   private Behavior<Command> onDeviceDone(DeviceDone m) {
@@ -334,7 +346,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
     try {
       training.average(deviceTables, serverTables, samples);
     } catch (IllegalArgumentException | IllegalStateException e) {
-      done.complete("round " + round + ": aggregation failed: " + e.getMessage());
+      end("round " + round + ": aggregation failed: " + e.getMessage());
       return Behaviors.stopped();
     }
     boolean evaluate = round % s.evalEvery() == 0 || round >= s.rounds();
@@ -373,10 +385,10 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
     startNs = end;
     boolean reached = !Double.isNaN(accuracy) && accuracy >= s.targetAccuracy();
     if (round >= s.rounds() || (s.stopAtTarget() && reached)) {
-      done.complete(null);
+      end(null);
       return Behaviors.stopped();
     }
     startRound();
-    return done.isDone() ? Behaviors.stopped() : this;
+    return ended ? Behaviors.stopped() : this;
   }
 }
