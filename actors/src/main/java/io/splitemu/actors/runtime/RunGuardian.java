@@ -3,22 +3,26 @@ package io.splitemu.actors.runtime;
 import io.splitemu.model.wire.ClusterMessage;
 import java.time.Duration;
 import java.util.function.Function;
+import org.apache.pekko.actor.dungeon.SerializationCheckFailedException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.event.Logging;
 
 /**
  * The guardian of a run's actor system: on {@link Start} it spawns the engine's actors, watches
  * each, and answers the asker once, with the engine's own result or, when one of its actors fails
- * or stops first, with a failure naming that actor and the cause. A run therefore never hangs on a
- * dead actor: after a failure the engine has {@link #GRACE} to report a result of its own (its
- * account of the failure is the better one), then the guardian answers and stops everything.
+ * or stops first, or a message to one is refused by the serializer, with a failure naming that
+ * actor and the cause. A run therefore never hangs on a dead actor or a dropped message: after a
+ * failure the engine has {@link #GRACE} to report a result of its own (its account of the failure
+ * is the better one), then the guardian answers and stops everything.
  *
  * @param <R> the engine's result
  */
@@ -38,6 +42,12 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
   private enum Grace implements Command {
     INSTANCE
   }
+
+  /**
+   * An error event of the system: {@code refused} is set when a send was refused by the
+   * serializer (Pekko drops such a message and only logs it, so the run would wait forever).
+   */
+  private record ErrorLogged(String source, String refused) implements Command {}
 
   /** Spawns a run's actors as children of the guardian; they report the result to {@code done}. */
   @FunctionalInterface
@@ -82,6 +92,7 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
         .onMessage(Start.class, this::onStart)
         .onMessage(Done.class, this::onDone)
         .onMessageEquals(Grace.INSTANCE, this::onGrace)
+        .onMessage(ErrorLogged.class, this::onErrorLogged)
         .onSignal(ChildFailed.class, f -> onStopped(f.getRef(), oneLine(f.getCause())))
         .onSignal(Terminated.class, t -> onStopped(t.getRef(), null))
         .build();
@@ -91,6 +102,13 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
   private Behavior<Command> onStart(Start<?> m) {
     asker = (ActorRef<R>) m.replyTo();
     ActorRef<R> done = getContext().messageAdapter(type, Done::new);
+    ActorRef<Logging.Error> errors =
+        getContext().messageAdapter(Logging.Error.class, RunGuardian::errorLogged);
+    // The classic stream subscribes at once (the typed one by a message, which could come after
+    // a refusal in the first instants of the run).
+    Adapter.toClassic(getContext().getSystem())
+        .getEventStream()
+        .subscribe(Adapter.toClassic(errors), Logging.Error.class);
     root.spawn(getContext(), done);
     getContext().getChildren().forEach(c -> getContext().watch(c));
     return this;
@@ -104,6 +122,26 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
   private Behavior<Command> onStopped(ActorRef<Void> who, String cause) {
     if (failed == null) {
       failed = who.path().name() + (cause == null ? " stopped" : " failed: " + cause);
+      timers.startSingleTimer(Grace.INSTANCE, GRACE);
+    }
+    return this;
+  }
+
+  private static ErrorLogged errorLogged(Logging.Error e) {
+    Throwable t = e.cause();
+    if (!(t instanceof SerializationCheckFailedException)) {
+      return new ErrorLogged(e.logSource(), null);
+    }
+    SerializationCheckFailedException f = (SerializationCheckFailedException) t;
+    String why = t.getCause() == null ? oneLine(t) : oneLine(t.getCause());
+    return new ErrorLogged(
+        e.logSource(), "a " + f.msg().getClass().getName() + " was refused: " + why);
+  }
+
+  private Behavior<Command> onErrorLogged(ErrorLogged e) {
+    if (e.refused() != null && failed == null) {
+      String who = e.source().substring(e.source().lastIndexOf('/') + 1);
+      failed = "a message to " + who + " failed: " + e.refused();
       timers.startSingleTimer(Grace.INSTANCE, GRACE);
     }
     return this;
