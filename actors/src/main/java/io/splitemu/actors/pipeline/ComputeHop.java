@@ -1,6 +1,7 @@
 package io.splitemu.actors.pipeline;
 
 import io.splitemu.actors.runtime.EmulatedCpu;
+import io.splitemu.model.wire.ClusterMessage;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -35,7 +36,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
 
   /** What a hop accepts. */
-  public sealed interface Command {}
+  public sealed interface Command extends ClusterMessage {}
 
   /**
    * A batch's forward (activations) or backward (gradients) job for this hop.

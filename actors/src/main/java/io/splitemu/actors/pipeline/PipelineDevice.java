@@ -2,6 +2,7 @@ package io.splitemu.actors.pipeline;
 
 import io.splitemu.actors.runtime.EmulatedCpu;
 import io.splitemu.actors.runtime.LinkTiming;
+import io.splitemu.model.wire.ClusterMessage;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -20,7 +21,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Command> {
 
   /** What a device accepts. */
-  public sealed interface Command {}
+  public sealed interface Command extends ClusterMessage {}
 
   /** Start an epoch with the model available at {@code startNs}. */
   public record StartEpoch(int epoch, long startNs) implements Command {}

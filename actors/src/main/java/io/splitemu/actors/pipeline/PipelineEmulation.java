@@ -9,6 +9,7 @@ import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.results.Summary;
 import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RunFailedException;
 import io.splitemu.actors.runtime.RunListener;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -55,13 +56,16 @@ public final class PipelineEmulation {
     }
     long wallStart = System.nanoTime();
     PipelineRun.Result r;
+    String error;
     try {
       record(writer, listener, new EventRecord(0, 1, "plan", "planner", plan.planDetail()));
       List<PipelineRun.Hang> hangs = new ArrayList<>();
       for (Settings.Fault f : s.faults()) {
         hangs.add(new PipelineRun.Hang(f.device(), f.start().round(), f.start().atNs()));
       }
-      r = PipelineRun.simulate(plan, hangs, s.barrierDeadline().toNanos());
+      PipelineRun.Ended ended = PipelineRun.run(plan, hangs, s.barrierDeadline().toNanos());
+      r = ended.result();
+      error = ended.error();
       if (feed != null) {
         // Known only when the run ends: a hop's peak is its instances once every device came by.
         r.hopPeakBytes().forEach(feed::memory);
@@ -74,6 +78,10 @@ public final class PipelineEmulation {
       }
     } finally {
       writer.close();
+    }
+    if (error != null) {
+      // The epochs completed before the failure are in the folder.
+      throw new RunFailedException("run stopped in " + error, out);
     }
     Map<String, Long> memory = new TreeMap<>(r.hopPeakBytes());
     memory.put("device", plan.device().memoryBytes());

@@ -1,15 +1,20 @@
 package io.splitemu.actors.pipeline;
 
 import io.splitemu.actors.runtime.EmulatedLink;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.LinkTiming;
+import io.splitemu.actors.runtime.RunGuardian;
+import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.link.FluidLink;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -33,7 +38,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
 
   /** What the run's coordinator accepts (replies of hops and devices). */
-  public interface Command {}
+  public interface Command extends ClusterMessage {}
 
   /**
    * One device's epoch.
@@ -94,8 +99,14 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
    */
   public record Hang(int device, int epoch, long atNs) {}
 
+  /**
+   * The run ended: normally ({@code error} null), or when a hop or device failed, with the epochs
+   * completed before and a one-line reason naming the actor.
+   */
+  public record Ended(Result result, String error) implements ClusterMessage {}
+
   private final PipelinePlan plan;
-  private final CompletableFuture<Result> done;
+  private final ActorRef<Ended> replyTo;
   private final long deadlineNs;
   // Devices that take part in the next epochs (a device given up leaves for good), and each
   // epoch's end, from which the next epoch's deadline counts.
@@ -132,32 +143,87 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
     }
   }
 
-  /** Runs {@code plan} to its end and returns what it measured. */
+  /** Runs {@code plan} to its end and returns what it measured; a failure throws its reason. */
   public static Result simulate(PipelinePlan plan) {
     return simulate(plan, List.of(), 0);
   }
 
   /**
    * Runs {@code plan} with the devices of {@code hangs} hung, each given up {@code deadlineNs}
-   * after the start of the epoch it misses.
+   * after the start of the epoch it misses; a failed actor throws with its one-line reason.
    */
   public static Result simulate(PipelinePlan plan, List<Hang> hangs, long deadlineNs) {
-    CompletableFuture<Result> done = new CompletableFuture<>();
-    return io.splitemu.actors.runtime.Emulation.await(
-        Behaviors.<Command>setup(ctx -> new PipelineRun(ctx, plan, done, hangs, deadlineNs)),
+    Ended e = run(plan, hangs, deadlineNs);
+    if (e.error() != null) {
+      throw new IllegalStateException(e.error());
+    }
+    return e.result();
+  }
+
+  /** Runs {@code plan} until it ends or one of its actors fails. */
+  public static Ended run(PipelinePlan plan) {
+    return run(plan, List.of(), 0);
+  }
+
+  /** Runs {@code plan} with {@code hangs} until it ends or one of its actors fails. */
+  public static Ended run(PipelinePlan plan, List<Hang> hangs, long deadlineNs) {
+    return run(
+        plan, links(plan, plan.uplinkBps()), links(plan, plan.downlinkBps()), hangs, deadlineNs);
+  }
+
+  /** Runs {@code plan} over the given device links until it ends or one of its actors fails. */
+  public static Ended run(PipelinePlan plan, List<LinkTiming> uplinks, List<LinkTiming> downlinks) {
+    return run(plan, uplinks, downlinks, List.of(), 0);
+  }
+
+  /** Runs {@code plan} over the given links with {@code hangs}, as {@link #simulate} does. */
+  public static Ended run(
+      PipelinePlan plan,
+      List<LinkTiming> uplinks,
+      List<LinkTiming> downlinks,
+      List<Hang> hangs,
+      long deadlineNs) {
+    return Emulation.ask(
         "splitemu-mpsl",
-        done);
+        Ended.class,
+        (ctx, done) ->
+            ctx.spawn(create(plan, uplinks, downlinks, hangs, deadlineNs, done), "pipeline"),
+        error -> new Ended(new Result(List.of(), Map.of(), Map.of()), error));
+  }
+
+  /** Each device's link at the plan's constant rate, with the plan's propagation delay. */
+  static List<LinkTiming> links(PipelinePlan plan, double[] bps) {
+    List<LinkTiming> out = new ArrayList<>();
+    long prop = plan.propagationNs();
+    for (double rate : bps) {
+      out.add(new EmulatedLink((r, x) -> FluidLink.constant(rate * x, prop)));
+    }
+    return out;
+  }
+
+  /** The coordinator of a run of {@code plan}, which tells {@code replyTo} how it ended. */
+  public static Behavior<Command> create(
+      PipelinePlan plan,
+      List<LinkTiming> uplinks,
+      List<LinkTiming> downlinks,
+      List<Hang> hangs,
+      long deadlineNs,
+      ActorRef<Ended> replyTo) {
+    return Behaviors.setup(
+        ctx -> new PipelineRun(ctx, plan, uplinks, downlinks, hangs, deadlineNs, replyTo));
   }
 
   private PipelineRun(
       ActorContext<Command> ctx,
       PipelinePlan plan,
-      CompletableFuture<Result> done,
+      List<LinkTiming> uplinks,
+      List<LinkTiming> downlinks,
       List<Hang> hangs,
-      long deadlineNs) {
+      long deadlineNs,
+      ActorRef<Ended> replyTo) {
     super(ctx);
     this.plan = plan;
-    this.done = done;
+    this.replyTo = replyTo;
     this.deadlineNs = deadlineNs;
     epochEnds.put(0, 0L);
     for (int d = 0; d < plan.devices(); d++) {
@@ -187,9 +253,6 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
     this.hopCount = hops.size();
     for (int d = 0; d < n; d++) {
       List<ActorRef<ComputeHop.Command>> chain = chains.get(laneOf[d]);
-      long prop = plan.propagationNs();
-      double u = plan.uplinkBps()[d];
-      double w = plan.downlinkBps()[d];
       devices.add(
           ctx.spawn(
               PipelineDevice.create(
@@ -198,8 +261,8 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
                   plan.device(),
                   chain,
                   ctx.getSelf(),
-                  new EmulatedLink((r, x) -> FluidLink.constant(u * x, prop)),
-                  new EmulatedLink((r, x) -> FluidLink.constant(w * x, prop))),
+                  uplinks.get(d),
+                  downlinks.get(d)),
               "device-" + d));
     }
     for (int l = 0; l < chains.size(); l++) {
@@ -222,6 +285,9 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
     for (Hang h : hangs) {
       devices.get(h.device()).tell(new PipelineDevice.HangAt(h.epoch(), h.atNs()));
     }
+    // A hop or device that fails or stops ends the run (onStopped) instead of stalling it.
+    hops.forEach(ctx::watch);
+    devices.forEach(ctx::watch);
     for (ActorRef<PipelineDevice.Command> d : devices) {
       d.tell(new PipelineDevice.StartEpoch(1, 0));
     }
@@ -235,11 +301,23 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
         .onMessage(PipelineDevice.Missed.class, this::onMissed)
         .onMessage(ComputeHop.EpochStats.class, this::onHopEpoch)
         .onMessage(ComputeHop.Totals.class, this::onTotals)
+        .onSignal(ChildFailed.class, f -> onStopped(f.getRef(), RunGuardian.oneLine(f.getCause())))
+        .onSignal(Terminated.class, t -> onStopped(t.getRef(), null))
         .build();
   }
 
   // An epoch's participants are fixed when its first message comes: every device given up in an
   // earlier epoch was given up before any device could start this one (the barrier waits for it).
+  private Behavior<Command> onStopped(ActorRef<Void> who, String cause) {
+    String why = who.path().name() + (cause == null ? " stopped" : " failed: " + cause);
+    replyTo.tell(new Ended(result(), "epoch " + (results.size() + 1) + ": " + why));
+    return Behaviors.stopped();
+  }
+
+  private Result result() {
+    return new Result(List.copyOf(results), Map.copyOf(peaks), Map.copyOf(jobs));
+  }
+
   private EpochState state(int epoch) {
     return states.computeIfAbsent(
         epoch, e -> new EpochState(plan.devices(), new java.util.TreeSet<>(participants)));
@@ -268,8 +346,7 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
       return;
     }
     if (s.finished == 0) {
-      done.completeExceptionally(
-          new IllegalStateException("epoch " + epoch + ": no device is left to train"));
+      replyTo.tell(new Ended(result(), "epoch " + epoch + ": no device is left to train"));
       return;
     }
     s.aggregated = true;
@@ -376,7 +453,7 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
     peaks.put(t.name(), t.peakBytes());
     jobs.put(t.name(), t.jobs());
     if (peaks.size() == hopCount) {
-      done.complete(new Result(List.copyOf(results), Map.copyOf(peaks), Map.copyOf(jobs)));
+      replyTo.tell(new Ended(result(), null));
       return Behaviors.stopped();
     }
     return this;

@@ -1,6 +1,7 @@
 package io.splitemu.actors.runtime;
 
 import io.splitemu.model.nn.FedAvg;
+import io.splitemu.model.wire.ClusterMessage;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -15,7 +16,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Aggregator {
 
   /** What the aggregator accepts. */
-  public interface Command {}
+  public interface Command extends ClusterMessage {}
 
   /**
    * Average {@code deviceParams} (and {@code serverParams} when not empty) weighted by the matching
@@ -30,7 +31,7 @@ public final class Aggregator {
       implements Command {}
 
   /** The averages; {@code server} is null when no server copies were given. */
-  public record Averaged(INDArray device, INDArray server) {}
+  public record Averaged(INDArray device, INDArray server) implements ClusterMessage {}
 
   private Aggregator() {}
 

@@ -1,5 +1,6 @@
 package io.splitemu.actors.runtime;
 
+import io.splitemu.model.wire.ClusterMessage;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -28,7 +29,7 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
 
   /** What a barrier accepts. */
-  public interface Command {}
+  public interface Command extends ClusterMessage {}
 
   /** A participant's reply. */
   public record Reply<T>(int participant, T value) implements Command {}
@@ -46,7 +47,7 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   }
 
   /** What the barrier tells its parent. */
-  public sealed interface Outcome<T> permits Completed, Failed, TimedOut {
+  public sealed interface Outcome<T> extends ClusterMessage permits Completed, Failed, TimedOut {
     /** The barrier's id, as given at creation. */
     long id();
 

@@ -1,18 +1,34 @@
 package io.splitemu.actors.runtime;
 
-import java.util.SplittableRandom;
-
 /**
  * The batch order of one device: seeded permutations of its shard, taken b indices at a time.
  *
  * <p>Every batch has exactly b samples, so that a step's cost is the b of the latency model: a
  * batch that would run past the end of a pass is completed from the next pass's permutation. Public
  * so that benchmarks draw exactly the runtime's batches.
+ *
+ * <p>The position is plain data ({@link #snapshot()}, {@link #restore(State)}), so that a device
+ * can be saved and rebuilt elsewhere and go on with the same batches. For that the permutations
+ * come from the SplitMix64 generator of {@link java.util.SplittableRandom} (same seed, same
+ * numbers), written out here because the JDK class keeps its state private.
  */
 public final class BatchCursor {
 
+  /**
+   * A cursor's position as plain data.
+   *
+   * @param shard the device's sample indices
+   * @param rngState the generator's state (SplitMix64's seed after the draws so far)
+   * @param order the permutation of the current pass
+   * @param next the position in {@code order} of the next index to hand out
+   */
+  public record State(int[] shard, long rngState, int[] order, int next) {}
+
+  // SplittableRandom's increment for a generator made from one seed.
+  private static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L;
+
   private final int[] shard;
-  private final SplittableRandom rng;
+  private long rngState;
   private int[] order;
   private int next;
 
@@ -22,8 +38,33 @@ public final class BatchCursor {
       throw new IllegalArgumentException("a device with an empty data shard cannot train");
     }
     this.shard = shard.clone();
-    this.rng = new SplittableRandom(seed);
+    this.rngState = seed;
     this.order = permutation();
+  }
+
+  private BatchCursor(State s) {
+    if (s.shard().length == 0
+        || s.order().length != s.shard().length
+        || s.next() < 0
+        || s.next() > s.order().length) {
+      throw new IllegalArgumentException(
+          "a batch cursor state needs a non-empty shard, an order of its length and a position"
+              + " within it");
+    }
+    this.shard = s.shard().clone();
+    this.rngState = s.rngState();
+    this.order = s.order().clone();
+    this.next = s.next();
+  }
+
+  /** The cursor at {@code state}: it hands out exactly what the saved cursor would have. */
+  public static BatchCursor restore(State state) {
+    return new BatchCursor(state);
+  }
+
+  /** This cursor's position; later draws do not change it. */
+  public State snapshot() {
+    return new State(shard.clone(), rngState, order.clone(), next);
   }
 
   /** The next {@code b} sample indices. */
@@ -42,11 +83,31 @@ public final class BatchCursor {
   private int[] permutation() {
     int[] p = shard.clone();
     for (int i = p.length - 1; i > 0; i--) {
-      int j = rng.nextInt(i + 1);
+      int j = nextInt(i + 1);
       int t = p[i];
       p[i] = p[j];
       p[j] = t;
     }
     return p;
+  }
+
+  // SplittableRandom.nextInt(bound): a SplitMix64 draw, over-represented candidates rejected.
+  private int nextInt(int bound) {
+    int r = nextInt();
+    int m = bound - 1;
+    if ((bound & m) == 0) {
+      return r & m;
+    }
+    for (int u = r >>> 1; u + m - (r = u % bound) < 0; u = nextInt() >>> 1) {
+      // draw again
+    }
+    return r;
+  }
+
+  private int nextInt() {
+    rngState += GOLDEN_GAMMA;
+    long z = rngState;
+    z = (z ^ (z >>> 33)) * 0x62a9d9ed799705f5L;
+    return (int) (((z ^ (z >>> 28)) * 0xcb24d0a5c88c35b3L) >>> 32);
   }
 }

@@ -1,7 +1,9 @@
 package io.splitemu.actors.runtime;
 
 import io.splitemu.model.data.Batch;
-import java.util.Arrays;
+import io.splitemu.model.nn.Slice;
+import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.model.wire.ClusterMessage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -20,7 +22,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Device extends AbstractBehavior<Device.Command> {
 
   /** What a device accepts. */
-  public sealed interface Command {}
+  public sealed interface Command extends ClusterMessage {}
 
   /**
    * Start of a cluster visit: receive the device-side model (charged on the downlink at the full
@@ -71,12 +73,13 @@ public final class Device extends AbstractBehavior<Device.Command> {
       implements Command {}
 
   /**
-   * Re-cut between rounds: take the slice and per-cut costs (FLOPs, cut and parameter bytes) of
-   * {@code next}, a setup of this same device with the same shard, links and processor. The batch
-   * order, the links and the processor (with their queues) go on as they were, so a re-cut moves
-   * layers without disturbing what the device trains on next. A hung device ignores it.
+   * Re-cut between rounds: rebuild the device-side slice at {@code cut} with the weights {@code
+   * params} (null in timing fidelity) and take that cut's costs (FLOPs, cut and parameter bytes)
+   * from the model profile. The shard, batch order, links and processor (with their queues) go on
+   * as they were, so a re-cut moves layers without disturbing what the device trains on next. A
+   * hung device ignores it.
    */
-  public record Resplit(DeviceSetup next) implements Command {}
+  public record Resplit(int cut, INDArray params) implements Command {}
 
   /**
    * Fault: the device stops answering from now on. It stays alive and tells each barrier that asks
@@ -94,13 +97,13 @@ public final class Device extends AbstractBehavior<Device.Command> {
   public record HangAt(long atNs) implements Command {}
 
   /** Reply to {@link BeginVisit}: the model is on the device. */
-  public record Ready(long arrivalNs) {}
+  public record Ready(long arrivalNs) implements ClusterMessage {}
 
   /**
    * Reply to {@link Download}: the aggregated model is on the device at {@code arrivalNs}; {@code
    * stats} is what the device spent this round, the download included.
    */
-  public record Downloaded(long arrivalNs, RoundStats stats) {}
+  public record Downloaded(long arrivalNs, RoundStats stats) implements ClusterMessage {}
 
   /** Reply to {@link Step} and the message to the server in local steps. */
   public record Activations(
@@ -111,16 +114,19 @@ public final class Device extends AbstractBehavior<Device.Command> {
       int batchSize,
       long computeStartNs,
       long computeEndNs,
-      long arrivalNs) {}
+      long arrivalNs)
+      implements ClusterMessage {}
 
   /** Reply to {@link Gradient}: the backward pass is done. */
-  public record StepDone(int step, long sendNs, long gradientArrivalNs, long endNs) {}
+  public record StepDone(int step, long sendNs, long gradientArrivalNs, long endNs)
+      implements ClusterMessage {}
 
   /** Reply to {@link RunLocal}. */
-  public record LocalDone(long endNs) {}
+  public record LocalDone(long endNs) implements ClusterMessage {}
 
   /** Reply to {@link Upload}, with what the device spent this round. */
-  public record Uploaded(INDArray params, long samples, long arrivalNs, RoundStats stats) {}
+  public record Uploaded(INDArray params, long samples, long arrivalNs, RoundStats stats)
+      implements ClusterMessage {}
 
   /** What a device spent in one round (emulated ns and bytes). */
   public record RoundStats(
@@ -128,6 +134,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
 
   // Replaced by a re-cut (Resplit); the cursor is not, so the batch order survives it.
   private DeviceSetup setup;
+  // What a re-cut rebuilds the slice and costs from (null where the cut never moves).
+  private final ChainProfile profile;
+  private final SliceMaker slices;
   private final BatchCursor cursor;
   private double rate;
   private double upShare = 1;
@@ -144,14 +153,26 @@ public final class Device extends AbstractBehavior<Device.Command> {
   // From when the device has been silent: its hang instant, or the earliest if hung at a round.
   private long silentSinceNs = Long.MIN_VALUE;
 
-  /** A device actor. */
+  /** A device actor whose cut never moves. */
   public static Behavior<Command> create(DeviceSetup setup) {
-    return Behaviors.setup(ctx -> new Device(ctx, setup));
+    return create(setup, null, null);
   }
 
-  private Device(ActorContext<Command> ctx, DeviceSetup setup) {
+  /**
+   * A device actor that can be re-cut: {@code profile} gives every cut's costs and {@code slices}
+   * rebuilds its slice (null in timing fidelity).
+   */
+  public static Behavior<Command> create(
+      DeviceSetup setup, ChainProfile profile, SliceMaker slices) {
+    return Behaviors.setup(ctx -> new Device(ctx, setup, profile, slices));
+  }
+
+  private Device(
+      ActorContext<Command> ctx, DeviceSetup setup, ChainProfile profile, SliceMaker slices) {
     super(ctx);
     this.setup = setup;
+    this.profile = profile;
+    this.slices = slices;
     this.cursor = new BatchCursor(setup.shard(), setup.batchSeed());
     this.rate = setup.flopsPerSecond();
   }
@@ -309,24 +330,15 @@ public final class Device extends AbstractBehavior<Device.Command> {
     if (hung) {
       return this;
     }
-    DeviceSetup n = m.next();
-    // Only the slice and the per-cut costs may change: anything else would silently make this a
-    // different device (another shard would also invalidate the cursor).
-    if (n.id() != setup.id()
-        || !Arrays.equals(n.shard(), setup.shard())
-        || n.train() != setup.train()
-        || n.batchSize() != setup.batchSize()
-        || n.dataType() != setup.dataType()
-        || n.batchSeed() != setup.batchSeed()
-        || n.flopsPerSecond() != setup.flopsPerSecond()
-        || n.uplink() != setup.uplink()
-        || n.downlink() != setup.downlink()
-        || n.cpu() != setup.cpu()
-        || n.full() != setup.full()) {
+    if (profile == null || (setup.full() && (slices == null || m.params() == null))) {
       throw new IllegalArgumentException(
-          "device " + setup.id() + ": a re-cut may change only the slice and per-cut costs");
+          "device "
+              + setup.id()
+              + ": a re-cut needs the model profile and, in full fidelity,"
+              + " the weights");
     }
-    setup = n;
+    Slice slice = setup.full() ? slices.slice(m.cut(), 0, m.params()) : null;
+    setup = setup.atCut(slice, profile, m.cut());
     return this;
   }
 

@@ -3,8 +3,10 @@ package io.splitemu.actors.runtime;
 import io.splitemu.model.nn.LossStep;
 import io.splitemu.model.nn.Slice;
 import io.splitemu.model.nn.TestAccuracy;
+import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.EmulatedInstant;
 import io.splitemu.net.stream.Pacing;
+import io.splitemu.net.stream.PacingLag;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -16,6 +18,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -38,7 +41,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
 
   /** What the edge server accepts. */
-  public sealed interface Command {}
+  public sealed interface Command extends ClusterMessage {}
 
   /** Run one cluster visit and answer {@link VisitDone}. */
   public record RunVisit(VisitPlan plan, ActorRef<VisitDone> replyTo) implements Command {}
@@ -51,14 +54,18 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   public record Evaluate(INDArray deviceParams, ActorRef<Evaluation> replyTo) implements Command {}
 
   /** Reply to {@link Evaluate}. */
-  public record Evaluation(double accuracy) {}
+  public record Evaluation(double accuracy) implements ClusterMessage {}
 
   private record WrappedOutcome(Barrier.Outcome<Object> outcome) implements Command {}
 
   private record WrappedAveraged(Aggregator.Averaged averaged) implements Command {}
 
-  /** Release barriers against the wall clock from now on ({@code paced} mode). */
-  public record UsePacing(Pacing pacing) implements Command {}
+  /**
+   * Release barriers against the wall clock from now on ({@code paced} mode): emulated instant 0 is
+   * {@code clockStartNanoTime} on this JVM's {@link System#nanoTime()}, and emulated seconds pass
+   * at {@code speedup} per wall-clock second.
+   */
+  public record UsePacing(double speedup, long clockStartNanoTime) implements Command {}
 
   // A barrier outcome whose latest reply instant has fallen due on the wall clock.
   private record PacedOutcome(WrappedOutcome outcome) implements Command {}
@@ -78,7 +85,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       Map<Integer, Device.RoundStats> stats,
       Map<Integer, String> missing,
       int participants,
-      Map<Integer, Long> missedAtNs) {}
+      Map<Integer, Long> missedAtNs)
+      implements ClusterMessage {}
 
   /** Emulated nanoseconds of a visit by kind, along its critical path. */
   public record Breakdown(long deviceNs, long serverNs, long communicationNs, long aggregationNs) {
@@ -111,6 +119,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   }
 
   private final ServerSetup setup;
+  private final PacingLag lag;
   private Pacing pacing = Pacing.virtual();
   private Phase phase = Phase.IDLE;
   private long barrierId;
@@ -150,13 +159,19 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
 
   /** An edge server actor. */
   public static Behavior<Command> create(ServerSetup setup) {
-    return Behaviors.setup(ctx -> new EdgeServer(ctx, setup));
+    return create(setup, new PacingLag());
+  }
+
+  /** An edge server actor whose paced barrier releases record their lag into {@code lag}. */
+  public static Behavior<Command> create(ServerSetup setup, PacingLag lag) {
+    return Behaviors.setup(ctx -> new EdgeServer(ctx, setup, lag));
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private EdgeServer(ActorContext<Command> ctx, ServerSetup setup) {
+  private EdgeServer(ActorContext<Command> ctx, ServerSetup setup, PacingLag lag) {
     super(ctx);
     this.setup = setup;
+    this.lag = lag;
     this.outcomeAdapter =
         (ActorRef) ctx.messageAdapter(Barrier.Outcome.class, o -> new WrappedOutcome(o));
     // A refused model (NaN weights) stops the aggregator quietly; onAggregatorFailed passes the
@@ -182,12 +197,21 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         .onMessage(UsePacing.class, this::onUsePacing)
         .onMessage(WrappedAveraged.class, this::onAveraged)
         .onMessage(Evaluate.class, this::onEvaluate)
-        .onSignal(ChildFailed.class, this::onAggregatorFailed)
+        .onSignal(ChildFailed.class, this::onChildFailed)
+        .onSignal(Terminated.class, t -> this) // a barrier that answered
         .build();
   }
 
-  private Behavior<Command> onAggregatorFailed(ChildFailed f) {
-    throw new IllegalArgumentException("FedAvg: " + f.getCause().getMessage());
+  /**
+   * A failed child fails the server, so the supervisor ends the run with the reason instead of
+   * waiting for an answer that never comes: the aggregator (a refused model) or a barrier.
+   */
+  private Behavior<Command> onChildFailed(ChildFailed f) {
+    if (f.getRef().equals(aggregator)) {
+      throw new IllegalArgumentException("FedAvg: " + f.getCause().getMessage());
+    }
+    throw new IllegalStateException(
+        "barrier " + f.getRef().path().name() + " failed: " + RunGuardian.oneLine(f.getCause()));
   }
 
   private Behavior<Command> onRunVisit(RunVisit m) {
@@ -244,12 +268,15 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       who.put(d, visit.plan().refs().get(d));
       requestNs.put(d, sendNs);
     }
-    return getContext()
-        .spawnAnonymous(Barrier.create(barrierId, who, setup.barrierTimeout(), outcomeAdapter));
+    ActorRef<Barrier.Command> b =
+        getContext()
+            .spawnAnonymous(Barrier.create(barrierId, who, setup.barrierTimeout(), outcomeAdapter));
+    getContext().watch(b);
+    return b;
   }
 
   private Behavior<Command> onUsePacing(UsePacing m) {
-    pacing = m.pacing();
+    pacing = Pacing.paced(m.speedup(), m.clockStartNanoTime(), lag);
     return this;
   }
 
@@ -310,8 +337,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   }
 
   /**
-   * {@code ns}, or the current phase's deadline if later; the difference is time spent waiting
-   * for a device that never answered, charged to communication.
+   * {@code ns}, or the current phase's deadline if later; the difference is time spent waiting for
+   * a device that never answered, charged to communication.
    */
   private long waitedForMissing(long ns) {
     if (phaseGiveUpNs <= ns) {

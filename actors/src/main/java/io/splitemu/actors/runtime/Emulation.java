@@ -27,7 +27,6 @@ import io.splitemu.net.SeededStreams;
 import io.splitemu.net.link.FluidLink;
 import io.splitemu.net.link.LinkModel;
 import io.splitemu.net.link.ShannonChannel;
-import io.splitemu.net.stream.Pacing;
 import io.splitemu.net.stream.PacingLag;
 import io.splitemu.net.trace.EndPolicy;
 import io.splitemu.net.trace.Trace;
@@ -36,18 +35,19 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -133,7 +133,9 @@ public final class Emulation {
       writer.close();
     }
     if (f.error() != null) {
-      throw new RunFailedException("run stopped in round " + f.rounds() + ": " + f.error(), out);
+      // A failure the guardian saw knows no round: the next one after those recorded.
+      int round = f.rounds() >= 0 ? f.rounds() : writer.rounds().size() + 1;
+      throw new RunFailedException("run stopped in round " + round + ": " + f.error(), out);
     }
     Map<String, Long> memory = new HashMap<>();
     memory.put("device", p.peakDevice());
@@ -152,51 +154,50 @@ public final class Emulation {
    * 0} the run is paced from the moment the supervisor starts, recording its lag into {@code lag}.
    */
   static Supervisor.Finished execute(SupervisorSetup setup, double speedup, PacingLag lag) {
-    CompletableFuture<Supervisor.Finished> done = new CompletableFuture<>();
-    Behavior<Supervisor.Finished> guardian =
-        Behaviors.setup(
-            ctx -> {
-              ActorRef<Supervisor.Command> sup = ctx.spawn(Supervisor.create(setup), "supervisor");
-              ctx.watch(sup);
-              Pacing pacing =
-                  speedup > 0 ? Pacing.paced(speedup, System.nanoTime(), lag) : Pacing.virtual();
-              sup.tell(new Supervisor.Start(ctx.getSelf(), pacing));
-              return Behaviors.receive(Supervisor.Finished.class)
-                  .onMessage(
-                      Supervisor.Finished.class,
-                      fin -> {
-                        done.complete(fin);
-                        return Behaviors.stopped();
-                      })
-                  .onSignal(
-                      org.apache.pekko.actor.typed.Terminated.class,
-                      t -> {
-                        done.complete(
-                            new Supervisor.Finished(0, 0, "the supervisor stopped unexpectedly"));
-                        return Behaviors.stopped();
-                      })
-                  .build();
-            });
-    return await(guardian, "splitemu", done);
+    return ask(
+        "splitemu",
+        Supervisor.Finished.class,
+        (ctx, done) ->
+            ctx.spawn(Supervisor.create(setup, lag), "supervisor")
+                .tell(new Supervisor.Start(done, speedup)),
+        error -> new Supervisor.Finished(-1, 0, error));
   }
 
+  // A run answers for itself (its result, or a failure within RunGuardian.GRACE of an actor's
+  // end), so this only bounds a host that stopped scheduling; it stays below the scheduler's
+  // longest delay (about 248 days).
+  private static final Duration RUN_TIMEOUT = Duration.ofDays(200);
+
   /**
-   * Starts an actor system with {@code guardian} (quiet logging, no JVM exit), waits for {@code
-   * done}, and terminates the system whatever happened; shared by every engine of the runtime.
+   * Starts an actor system whose {@link RunGuardian} spawns the run's actors with {@code root},
+   * asks it for the run's result, and terminates the system whatever happened; shared by every
+   * engine of the runtime. The system's config is this module's reference configuration under
+   * the JVM's system properties (a test suite turns {@code pekko.actor.serialize-messages} on
+   * there), with quiet logging and no JVM exit.
+   *
+   * @param failure the result that reports a failure, from its one-line description
    */
-  public static <G, T> T await(Behavior<G> guardian, String name, CompletableFuture<T> done) {
-    ActorSystem<G> system =
+  public static <R> R ask(
+      String name, Class<R> type, RunGuardian.Root<R> root, Function<String, R> failure) {
+    ActorSystem<RunGuardian.Command> system =
         ActorSystem.create(
-            guardian,
+            RunGuardian.create(type, root, failure),
             name,
-            ConfigFactory.parseString(
+            ConfigFactory.load(
+                Emulation.class.getClassLoader(),
+                ConfigFactory.parseString(
                     "pekko.loglevel = WARNING\n"
                         + "pekko.log-dead-letters = off\n"
                         + "pekko.log-dead-letters-during-shutdown = off\n"
-                        + "pekko.coordinated-shutdown.exit-jvm = off\n")
-                .withFallback(ConfigFactory.defaultReference(Emulation.class.getClassLoader())));
+                        + "pekko.coordinated-shutdown.exit-jvm = off\n")));
     try {
-      return done.get();
+      CompletionStage<R> answer =
+          AskPattern.ask(
+              system,
+              (ActorRef<R> replyTo) -> new RunGuardian.Start<>(replyTo),
+              RUN_TIMEOUT,
+              system.scheduler());
+      return answer.toCompletableFuture().get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while the run was going on", e);

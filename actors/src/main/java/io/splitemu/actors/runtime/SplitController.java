@@ -3,18 +3,18 @@ package io.splitemu.actors.runtime;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
-import io.splitemu.model.nn.Slice;
 import io.splitemu.model.nn.SplitModel;
+import io.splitemu.model.wire.ClusterMessage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -40,7 +40,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class SplitController extends AbstractBehavior<SplitController.Command> {
 
   /** What the controller accepts. */
-  interface Command {}
+  interface Command extends ClusterMessage {}
 
   /**
    * A device finished its steps (and its own model upload, if not at a barrier); {@code trained} is
@@ -62,7 +62,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   record Failed(String message) implements Command {}
 
   /** The recorder has every row published before the run ended ({@code error} null if none). */
-  private record Ended(String error) implements Command {}
+  private record RecorderFlushed(String error) implements Command {}
 
   /** The server holds this round's copies: the devices may start. */
   record CopiesInstalled(int round) implements Command {}
@@ -98,10 +98,12 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
   private final List<ActorRef<SplitDevice.Command>> devices;
   private final ActorRef<Recorder.Command> recorder;
   private final long wallStart;
-  private final CompletableFuture<String> done;
+  private final ActorRef<SplitRun.Ended> done;
+  private boolean ended;
   private final ActorRef<SplitServer.Command> server;
   private final SplitTraining training;
-  private final Slice[] deviceSlices;
+  // This round's device-side weights per device (null in timing fidelity).
+  private final INDArray[] deviceParams;
   private final TreeMap<Integer, Trained> trained = new TreeMap<>();
   private final String[] labels;
   private final TreeMap<Integer, SplitRun.DeviceRound> replies = new TreeMap<>();
@@ -129,7 +131,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
       ResultsWriter writer,
       RunListener listener,
       long wallStart,
-      CompletableFuture<String> done,
+      ActorRef<SplitRun.Ended> done,
       ActorRef<SplitServer.Command> server,
       SplitTraining training) {
     return Behaviors.setup(
@@ -148,13 +150,13 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
       ResultsWriter writer,
       RunListener listener,
       long wallStart,
-      CompletableFuture<String> done,
+      ActorRef<SplitRun.Ended> done,
       ActorRef<SplitServer.Command> server,
       SplitTraining training) {
     super(ctx);
     this.server = server;
     this.training = training;
-    this.deviceSlices = new Slice[devices.size()];
+    this.deviceParams = new INDArray[devices.size()];
     this.s = s;
     this.policy = policy;
     this.probes = probes;
@@ -262,20 +264,23 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
       runDevices();
       return;
     }
-    // Every device gets the global model's device slice at its cut, and the server a copy of the
-    // server slice at that cut per device; the devices start once the copies are in place, so no
-    // job can reach the server before its copy.
-    Map<Integer, Slice> copies = new HashMap<>();
+    // Every device gets the global model's device-side weights at its cut, and the server the
+    // server-side weights at that cut per device, each to rebuild its slice from; the devices
+    // start once the copies are in place, so no job can reach the server before its copy.
+    Map<Integer, Integer> cuts = new HashMap<>();
+    Map<Integer, INDArray> copies = new HashMap<>();
     for (int d = 0; d < n; d++) {
-      SplitModel split = training.split(Integer.parseInt(plans.get(d).cut()));
-      deviceSlices[d] = split.slice(0);
-      copies.put(d, split.slice(1));
+      int cut = Integer.parseInt(plans.get(d).cut());
+      SplitModel split = training.split(cut);
+      deviceParams[d] = split.slice(0).params();
+      cuts.put(d, cut);
+      copies.put(d, split.slice(1).params());
     }
-    server.tell(new SplitServer.Install(round, copies, getContext().getSelf()));
+    server.tell(new SplitServer.Install(round, cuts, copies, getContext().getSelf()));
   }
 
   private Behavior<Command> onCopiesInstalled(CopiesInstalled m) {
-    if (m.round() == round) {
+    if (m.round() == round && !ended) {
       runDevices();
     }
     return this;
@@ -295,7 +300,7 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
                   startNs,
                   plans.get(d),
                   s.batchSize(),
-                  deviceSlices[d],
+                  deviceParams[d],
                   getContext().getSelf()));
     }
   }
@@ -339,25 +344,36 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
             Duration.ofSeconds(60),
             Recorder.Flush::new,
             (ok, failure) ->
-                new Ended(
+                new RecorderFlushed(
                     failure == null || error != null
                         ? error
                         : "the recorder did not write the last rows: " + failure.getMessage()));
     return Behaviors.receive(Command.class)
         .onMessage(
-            Ended.class,
+            RecorderFlushed.class,
             m -> {
-              done.complete(m.error());
+              report(m.error());
               return Behaviors.stopped();
             })
         .onSignal(
             ChildFailed.class,
             f -> {
               String why = "recorder failed: " + f.getCause().getMessage();
-              done.complete(error != null ? error : why);
+              report(error != null ? error : why);
               return Behaviors.stopped();
             })
+        // Another child stopping now (a server replaced at a re-cut just before the end) is no
+        // reason to fail: the run is over.
+        .onSignal(Terminated.class, t -> Behaviors.same())
         .build();
+  }
+
+  /** Tells the run's owner that it ended ({@code error} null when normally); only once. */
+  private void report(String error) {
+    if (!ended) {
+      ended = true;
+      done.tell(new SplitRun.Ended(error));
+    }
   }
 
   private Behavior<Command> onDeviceDone(DeviceDone m) {

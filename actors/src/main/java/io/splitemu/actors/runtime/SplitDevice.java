@@ -3,6 +3,7 @@ package io.splitemu.actors.runtime;
 import io.splitemu.model.data.Batch;
 import io.splitemu.model.nn.LossStep;
 import io.splitemu.model.nn.Slice;
+import io.splitemu.model.wire.ClusterMessage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -25,18 +26,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
 
   /** What a device accepts. */
-  interface Command {}
+  interface Command extends ClusterMessage {}
 
   /**
-   * Run a round from {@code startNs} with the plan {@code plan}; {@code slice} is the device slice
-   * to train this round (null in timing fidelity).
+   * Run a round from {@code startNs} with the plan {@code plan}; {@code params} are the weights of
+   * the device slice to train this round at the plan's cut (null in timing fidelity).
    */
   record RunRound(
       int round,
       long startNs,
       SplitPolicy.DevicePlan plan,
       int batch,
-      Slice slice,
+      INDArray params,
       ActorRef<SplitController.Command> replyTo)
       implements Command {}
 
@@ -66,7 +67,10 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
   private final LinkTiming down;
   private final ActorRef<SplitServer.Command> server;
   private final SplitTraining.DeviceData data;
+  private final SliceMaker slices;
   private final BatchCursor cursor;
+  // This round's device slice, rebuilt from RunRound's cut and weights (null in timing).
+  private Slice slice;
 
   private RunRound current;
   private double lossSum;
@@ -85,15 +89,20 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
   private long hangAtNs = Long.MAX_VALUE;
   private boolean hung;
 
-  /** A device; {@code data} is what it trains on in full fidelity (null in timing fidelity). */
+  /**
+   * A device; {@code data} is what it trains on in full fidelity and {@code slices} builds its
+   * slice each round (both null in timing fidelity).
+   */
   static Behavior<Command> create(
       int id,
       double flops,
       LinkTiming up,
       LinkTiming down,
       ActorRef<SplitServer.Command> server,
-      SplitTraining.DeviceData data) {
-    return Behaviors.setup(ctx -> new SplitDevice(ctx, id, flops, up, down, server, data));
+      SplitTraining.DeviceData data,
+      SliceMaker slices) {
+    return Behaviors.setup(
+        ctx -> new SplitDevice(ctx, id, flops, up, down, server, data, slices));
   }
 
   private SplitDevice(
@@ -103,8 +112,10 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
       LinkTiming up,
       LinkTiming down,
       ActorRef<SplitServer.Command> server,
-      SplitTraining.DeviceData data) {
+      SplitTraining.DeviceData data,
+      SliceMaker slices) {
     super(ctx);
+    this.slices = slices;
     this.id = id;
     this.flops = flops;
     this.up = up;
@@ -165,6 +176,8 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
     bytesDown = 0;
     upShareNs = 0;
     downShareNs = 0;
+    slice =
+        m.params() == null ? null : slices.slice(Integer.parseInt(m.plan().cut()), 0, m.params());
     return startIteration();
   }
 
@@ -176,10 +189,10 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
     int b = current.batch();
     INDArray activations = null;
     INDArray labels = null;
-    if (current.slice() != null) {
+    if (slice != null) {
       Batch batch = data.train().batch(cursor.nextBatch(b), data.dataType());
       try {
-        activations = current.slice().forward(batch.features());
+        activations = slice.forward(batch.features());
       } catch (IllegalArgumentException | IllegalStateException e) {
         return fail("device slice: " + e.getMessage());
       }
@@ -229,7 +242,7 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
     if (serverStep != null) {
       lossSum += serverStep.loss();
       try {
-        current.slice().backward(serverStep.inputGradient());
+        slice.backward(serverStep.inputGradient());
       } catch (IllegalArgumentException | IllegalStateException e) {
         return fail("device slice: " + e.getMessage());
       }
@@ -260,10 +273,10 @@ final class SplitDevice extends AbstractBehavior<SplitDevice.Command> {
     // The device slice does not change after its steps, so its weights go with the report even
     // when the emulated upload comes later, at the aggregation barrier.
     SplitController.Trained trained =
-        current.slice() == null
+        slice == null
             ? null
             : new SplitController.Trained(
-                current.slice().paramTable(),
+                slice.paramTable(),
                 lossSum,
                 p.steps(),
                 (long) p.steps() * current.batch());

@@ -15,10 +15,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
+import io.splitemu.model.wire.ClusterMessage;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * The per-device split engine: a {@link SplitController}, one {@link SplitDevice} per device and a
@@ -40,6 +38,9 @@ final class SplitRun {
   static final long PROBE_MAX_BYTES = 1L << 30;
 
   private SplitRun() {}
+
+  /** The run ended: normally ({@code error} null) or with a one-line reason. */
+  record Ended(String error) implements ClusterMessage {}
 
   /** What one device did in a round (emulated ns and bytes). */
   record DeviceRound(
@@ -101,34 +102,32 @@ final class SplitRun {
       writer.observe(feed);
     }
     long wallStart = System.nanoTime();
-    CompletableFuture<String> done = new CompletableFuture<>();
-    Behavior<Void> guardian =
-        Behaviors.setup(
-            ctx -> {
-              ActorRef<SplitServer.Command> server = ctx.spawn(SplitServer.create(), "server");
-              List<ActorRef<SplitDevice.Command>> devices = new ArrayList<>();
-              for (int d = 0; d < n; d++) {
-                devices.add(
-                    ctx.spawn(
-                        SplitDevice.create(
-                            d,
-                            flops[d],
-                            links.get(d).up(),
-                            links.get(d).down(),
-                            server,
-                            training == null ? null : training.device(d)),
-                        "device-" + d));
-              }
-              ctx.spawn(
-                  SplitController.create(
-                      s, policy, probes, devices, writer, listener, wallStart, done, server,
-                      training),
-                  "controller");
-              return Behaviors.empty();
-            });
+    SliceMaker slices = training == null ? null : training.slices();
+    RunGuardian.Root<Ended> root =
+        (ctx, done) -> {
+          ActorRef<SplitServer.Command> server = ctx.spawn(SplitServer.create(slices), "server");
+          List<ActorRef<SplitDevice.Command>> devices = new ArrayList<>();
+          for (int d = 0; d < n; d++) {
+            devices.add(
+                ctx.spawn(
+                    SplitDevice.create(
+                        d,
+                        flops[d],
+                        links.get(d).up(),
+                        links.get(d).down(),
+                        server,
+                        training == null ? null : training.device(d),
+                        slices),
+                    "device-" + d));
+          }
+          ctx.spawn(
+              SplitController.create(
+                  s, policy, probes, devices, writer, listener, wallStart, done, server, training),
+              "controller");
+        };
     String error;
     try {
-      error = Emulation.await(guardian, "splitemu-split", done);
+      error = Emulation.ask("splitemu-split", Ended.class, root, Ended::new).error();
     } finally {
       writer.close();
     }

@@ -2,6 +2,7 @@ package io.splitemu.actors.runtime;
 
 import io.splitemu.model.nn.LossStep;
 import io.splitemu.model.nn.Slice;
+import io.splitemu.model.wire.ClusterMessage;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,7 +21,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class SplitServer {
 
   /** What the server accepts. */
-  interface Command {}
+  interface Command extends ClusterMessage {}
 
   /**
    * The server-side forward and backward of one iteration of {@code device}; {@code activations}
@@ -36,8 +37,15 @@ final class SplitServer {
       ActorRef<SplitDevice.Command> replyTo)
       implements Command {}
 
-  /** Take {@code copies} (server slice per device) as the copies of round {@code round}. */
-  record Install(int round, Map<Integer, Slice> copies, ActorRef<SplitController.Command> replyTo)
+  /**
+   * Make the copies of round {@code round}: per device the server slice at its cut ({@code cuts})
+   * with the weights {@code params}.
+   */
+  record Install(
+      int round,
+      Map<Integer, Integer> cuts,
+      Map<Integer, INDArray> params,
+      ActorRef<SplitController.Command> replyTo)
       implements Command {}
 
   /** Send the weights of every copy to {@code replyTo}. */
@@ -45,8 +53,11 @@ final class SplitServer {
 
   private SplitServer() {}
 
-  /** A server whose per-device rates come with each job. */
-  static Behavior<Command> create() {
+  /**
+   * A server whose per-device rates come with each job; {@code slices} builds the copies (null in
+   * timing fidelity).
+   */
+  static Behavior<Command> create(SliceMaker slices) {
     Map<Integer, Long> busyUntil = new HashMap<>();
     Map<Integer, Slice> copies = new TreeMap<>();
     return Behaviors.receive(Command.class)
@@ -77,7 +88,7 @@ final class SplitServer {
             Install.class,
             m -> {
               copies.clear();
-              copies.putAll(m.copies());
+              m.cuts().forEach((d, cut) -> copies.put(d, slices.slice(cut, 1, m.params().get(d))));
               m.replyTo().tell(new SplitController.CopiesInstalled(m.round()));
               return Behaviors.same();
             })

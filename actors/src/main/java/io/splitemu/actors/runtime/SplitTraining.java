@@ -98,6 +98,11 @@ final class SplitTraining {
         devices);
   }
 
+  /** A maker of this model's slices at any cut, for the devices and the server copies. */
+  SliceMaker slices() {
+    return new SliceMaker(global);
+  }
+
   /** What device {@code d} trains on. */
   DeviceData device(int d) {
     return devices.get(d);

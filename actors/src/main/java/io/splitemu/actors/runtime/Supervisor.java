@@ -5,7 +5,8 @@ import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.model.nn.SplitModel;
 import io.splitemu.model.profile.ChainProfile;
-import io.splitemu.net.stream.Pacing;
+import io.splitemu.model.wire.ClusterMessage;
+import io.splitemu.net.stream.PacingLag;
 import io.splitemu.planner.cpsl.CutPlan;
 import io.splitemu.planner.cpsl.RoundPlan;
 import java.time.Duration;
@@ -34,13 +35,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /** What the supervisor accepts. */
-  public sealed interface Command {}
+  public sealed interface Command extends ClusterMessage {}
 
-  /** Start the run; {@code pacing} releases the server's barriers against the wall clock. */
-  public record Start(ActorRef<Finished> replyTo, Pacing pacing) implements Command {
+  /**
+   * Start the run; with {@code speedup > 0} (paced mode) the server releases its barriers against
+   * the wall clock from now on, emulated seconds at {@code speedup} per wall-clock second.
+   */
+  public record Start(ActorRef<Finished> replyTo, double speedup) implements Command {
     /** Start a virtual-mode run. */
     public Start(ActorRef<Finished> replyTo) {
-      this(replyTo, Pacing.virtual());
+      this(replyTo, 0);
     }
   }
 
@@ -52,7 +56,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private record RecorderFlushed(String error) implements Command {}
 
   /** The run ended; {@code error} is null when it ended normally. */
-  public record Finished(int rounds, long emulatedNs, String error) {}
+  public record Finished(int rounds, long emulatedNs, String error) implements ClusterMessage {}
 
   private static final double NS = 1e9;
 
@@ -64,7 +68,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private ActorRef<EdgeServer.Command> server;
   private final ActorRef<Recorder.Command> recorder;
   private boolean recorderFailed;
-  private Pacing pacing = Pacing.virtual();
+  // Where paced barrier releases record their lag (a spawn-time object of this JVM).
+  private final PacingLag lag;
+  private double speedup;
+  private long clockStartNanoTime;
+  // Rebuilds the device slices at a re-cut (CPSL in full fidelity only).
+  private final SliceMaker slices;
   private final ActorRef<EdgeServer.VisitDone> visitAdapter;
   private final ActorRef<EdgeServer.Evaluation> evalAdapter;
   private final TreeSet<Integer> alive = new TreeSet<>();
@@ -99,21 +108,32 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /** A supervisor for one run. */
   public static Behavior<Command> create(SupervisorSetup setup) {
-    return Behaviors.setup(ctx -> new Supervisor(ctx, setup));
+    return create(setup, new PacingLag());
   }
 
-  private Supervisor(ActorContext<Command> ctx, SupervisorSetup setup) {
+  /** A supervisor for one run whose paced barrier releases record their lag into {@code lag}. */
+  public static Behavior<Command> create(SupervisorSetup setup, PacingLag lag) {
+    return Behaviors.setup(ctx -> new Supervisor(ctx, setup, lag));
+  }
+
+  private Supervisor(ActorContext<Command> ctx, SupervisorSetup setup, PacingLag lag) {
     super(ctx);
     this.setup = setup;
     this.recorder =
         watched(ctx, Recorder.create(List.of(setup.writer(), setup.listener())), "recorder");
+    this.lag = lag;
+    this.slices =
+        setup.cpsl() != null && setup.cpsl().model() != null && setup.server().full()
+            ? new SliceMaker(setup.cpsl().model())
+            : null;
+    ChainProfile profile = setup.cpsl() == null ? null : setup.cpsl().profile();
     for (DeviceSetup d : setup.devices()) {
-      devices.put(d.id(), watched(ctx, Device.create(d), "device-" + d.id()));
+      devices.put(d.id(), watched(ctx, Device.create(d, profile, slices), "device-" + d.id()));
       alive.add(d.id());
       shardSize.put(d.id(), d.shard().length);
       deviceSetups.put(d.id(), d);
     }
-    this.server = watched(ctx, EdgeServer.create(setup.server()), "edge-server");
+    this.server = watched(ctx, EdgeServer.create(setup.server(), lag), "edge-server");
     this.visitAdapter = ctx.messageAdapter(EdgeServer.VisitDone.class, WrappedVisit::new);
     this.evalAdapter = ctx.messageAdapter(EdgeServer.Evaluation.class, WrappedEvaluation::new);
     this.deviceParams = setup.initialDeviceParams();
@@ -185,8 +205,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private Behavior<Command> onStart(Start m) {
     replyTo = m.replyTo();
-    pacing = m.pacing();
-    server.tell(new EdgeServer.UsePacing(pacing));
+    speedup = m.speedup();
+    clockStartNanoTime = System.nanoTime();
+    if (speedup > 0) {
+      server.tell(new EdgeServer.UsePacing(speedup, clockStartNanoTime));
+    }
     round = 0;
     nowNs = 0;
     for (SupervisorSetup.Hang h : setup.hangs()) {
@@ -465,11 +488,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       if (!alive.contains(d)) {
         continue; // a dropped device keeps its silent actor and old slice
       }
-      DeviceSetup n =
-          e.getValue().atCut(next == null ? null : next.slice(0).copy(), profile, newCut);
-      // A local tell enqueues at once, so the device takes the Resplit before the BeginVisit that
-      // the server sends only after this round's RunVisit. A hung device ignores it.
-      devices.get(d).tell(new Device.Resplit(n));
+      DeviceSetup n = e.getValue().atCut(null, profile, newCut);
+      // Sent before this round's RunVisit, and the server sends the BeginVisit only after it, so
+      // the device takes the Resplit first (one sender's messages arrive in order; the device
+      // rebuilds its slice from the cut and the weights). A hung device ignores it.
+      devices.get(d).tell(new Device.Resplit(newCut, deviceParams));
       e.setValue(n);
     }
     ServerSetup o = serverSetup;
@@ -488,8 +511,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             o.deadlineNs(),
             o.batchMeanCutGradient());
     getContext().stop(server);
-    server = watched(getContext(), EdgeServer.create(serverSetup), "edge-server-" + generation);
-    server.tell(new EdgeServer.UsePacing(pacing));
+    server =
+        watched(getContext(), EdgeServer.create(serverSetup, lag), "edge-server-" + generation);
+    if (speedup > 0) {
+      server.tell(new EdgeServer.UsePacing(speedup, clockStartNanoTime));
+    }
     cut = newCut;
     event(
         "recut",
@@ -549,6 +575,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                   new Finished(round, nowNs, error != null ? error : "recorder failed: " + why));
               return Behaviors.stopped();
             })
+        // Another child stopping now (a server replaced at a re-cut just before the end) is no
+        // reason to fail: the run is over.
+        .onSignal(Terminated.class, t -> Behaviors.same())
         .build();
   }
 }

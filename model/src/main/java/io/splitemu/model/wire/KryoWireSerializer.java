@@ -1,5 +1,7 @@
 package io.splitemu.model.wire;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.serialization.JSerializer;
 
@@ -17,9 +19,33 @@ public final class KryoWireSerializer extends JSerializer {
 
   private final WireCodec codec;
 
-  /** Called reflectively by Pekko with the system whose config holds the registry. */
+  /** Config path of the list of {@link WireRegistrar} class names. */
+  public static final String REGISTRARS_PATH = "splitemu.serialization.registrars";
+
+  /**
+   * Called reflectively by Pekko with the system whose config holds the registry; the registrars
+   * under {@value #REGISTRARS_PATH} add their classes in list order.
+   */
   public KryoWireSerializer(ExtendedActorSystem system) {
-    this.codec = WireCodec.fromConfig(system.settings().config());
+    Config config = system.settings().config();
+    WireRegistry.Builder builder = WireRegistry.builderFromConfig(config);
+    if (config.hasPath(REGISTRARS_PATH)) {
+      for (String name : config.getStringList(REGISTRARS_PATH)) {
+        registrar(name).register(builder, system);
+      }
+    }
+    this.codec = WireCodec.fromConfig(config, builder.build());
+  }
+
+  private static WireRegistrar registrar(String name) {
+    try {
+      Class<?> type = Class.forName(name, true, KryoWireSerializer.class.getClassLoader());
+      return (WireRegistrar) type.getDeclaredConstructor().newInstance();
+    } catch (ReflectiveOperationException | ClassCastException e) {
+      throw new ConfigException.BadValue(
+          REGISTRARS_PATH,
+          "\"" + name + "\" is not a WireRegistrar with a public no-argument constructor");
+    }
   }
 
   @Override

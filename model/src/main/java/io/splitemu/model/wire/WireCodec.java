@@ -70,9 +70,14 @@ public final class WireCodec {
 
   /** A codec configured from {@value #CONFIG_PATH} (registry, pool and buffer sizes). */
   public static WireCodec fromConfig(Config config) {
+    return fromConfig(config, WireRegistry.fromConfig(config));
+  }
+
+  /** A codec over {@code registry} with the pool and buffer sizes of {@value #CONFIG_PATH}. */
+  public static WireCodec fromConfig(Config config, WireRegistry registry) {
     Config c = config.getConfig(CONFIG_PATH);
     return new WireCodec(
-        WireRegistry.fromConfig(config),
+        registry,
         c.getInt("pool-size"),
         c.getBytes("initial-buffer-bytes").intValue(),
         c.getBytes("retained-buffer-bytes").intValue());

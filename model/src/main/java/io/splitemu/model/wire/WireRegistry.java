@@ -66,9 +66,17 @@ public final class WireRegistry {
 
   /** The fixed list plus the classes under {@value #CLASSES_PATH} of {@code config}. */
   public static WireRegistry fromConfig(Config config) {
+    return builderFromConfig(config).build();
+  }
+
+  /**
+   * A builder holding the fixed list and the classes under {@value #CLASSES_PATH} of {@code
+   * config}, to which a {@link WireRegistrar} may add more.
+   */
+  public static Builder builderFromConfig(Config config) {
     Builder b = builder();
     if (!config.hasPath(CLASSES_PATH)) {
-      return b.build();
+      return b;
     }
     for (Map.Entry<String, ConfigValue> e : config.getObject(CLASSES_PATH).entrySet()) {
       String name = e.getKey();
@@ -89,7 +97,7 @@ public final class WireRegistry {
         throw new ConfigException.BadValue(path, ex.getMessage());
       }
     }
-    return b.build();
+    return b;
   }
 
   /** The registered classes by id, for diagnostics and tests. */
@@ -139,6 +147,17 @@ public final class WireRegistry {
     public <T> Builder register(Class<T> type, int id, Supplier<Serializer<T>> serializer) {
       checkModuleId(type, id);
       return put(type, id, serializer::get);
+    }
+
+    /** Whether {@code type} is registered already (the fixed list, the config or a registrar). */
+    public boolean contains(Class<?> type) {
+      return byClass.containsKey(type);
+    }
+
+    /** The registered class of {@code id}, or null. */
+    public Class<?> classOf(int id) {
+      Entry e = byId.get(id);
+      return e == null ? null : e.type();
     }
 
     /** The registry; Kryo instances made from it are independent of later builder changes. */

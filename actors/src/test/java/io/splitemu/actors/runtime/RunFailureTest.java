@@ -1,0 +1,181 @@
+package io.splitemu.actors.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.Settings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * An actor that fails ends the run within seconds with one line naming the actor and the cause,
+ * and the rounds recorded before it stay in the results folder: barrier and split engines (the
+ * pipeline's is {@code PipelineFailureTest}).
+ */
+class RunFailureTest {
+
+  @TempDir Path tmp;
+
+  private static Settings settings(String scheme, String extra) {
+    String conf =
+        "splitemu { scenario = failure-test, scheme = "
+            + scheme
+            + ", fidelity = timing, rounds = 4, local-steps = 2, batch-size = 8\n"
+            + "model { name = lenet5, cut = 2 }\n"
+            + "data { dataset = synthetic, train-samples = 240, test-samples = 40 }\n"
+            + "devices { count = 3, flops = 1e9 }\n"
+            + "links { kind = static, static { uplink-bps = 1e7, downlink-bps = 2e7 } }\n"
+            + "output.plots = false\n"
+            + extra
+            + "}";
+    return Settings.from(ConfigFactory.parseString(conf), List.of(), null);
+  }
+
+  private static DeviceSetup withUplink(DeviceSetup d, LinkTiming up) {
+    return new DeviceSetup(
+        d.id(),
+        d.shard(),
+        d.train(),
+        d.slice(),
+        d.forwardFlops(),
+        d.backwardFlops(),
+        d.cutBytes(),
+        d.paramBytes(),
+        d.batchSize(),
+        d.dataType(),
+        d.flopsPerSecond(),
+        d.batchSeed(),
+        up,
+        d.downlink(),
+        d.cpu());
+  }
+
+  private static long roundRows(Path dir) throws IOException {
+    return Files.readAllLines(dir.resolve("rounds.csv")).size() - 1;
+  }
+
+  private static void assertOneLineNaming(String message, String actor) {
+    assertFalse(message.contains("\n"), message);
+    assertTrue(message.contains(actor), message);
+    assertTrue(message.contains(FailingLink.MESSAGE), message);
+  }
+
+  @Test
+  void barrierEngine_deviceThrowsInRound3_runEndsWithinSeconds_namingIt_twoRoundsKept()
+      throws IOException {
+    Settings s = settings("psl", "");
+    Emulation.Prepared p = Emulation.prepare(s);
+    Emulation.Prepared failing =
+        new Emulation.Prepared(
+            s,
+            (writer, listener) -> {
+              SupervisorSetup x = p.factory().create(writer, listener);
+              List<DeviceSetup> devices = new ArrayList<>(x.devices());
+              DeviceSetup one = devices.get(1);
+              devices.set(1, withUplink(one, FailingLink.fromRound(one.uplink(), 3)));
+              return new SupervisorSetup(
+                  x.scheme(),
+                  x.rounds(),
+                  x.localSteps(),
+                  x.batchSize(),
+                  x.evalEvery(),
+                  x.targetAccuracy(),
+                  x.stopAtTarget(),
+                  x.sharedSpectrum(),
+                  x.factors(),
+                  x.cut(),
+                  x.initialDeviceParams(),
+                  devices,
+                  x.server(),
+                  x.hangs(),
+                  x.writer(),
+                  x.listener(),
+                  x.cpsl());
+            },
+            p.peakDevice(),
+            p.peakServer());
+    Path dir = tmp.resolve("barrier");
+    long start = System.nanoTime();
+    RunFailedException e =
+        assertThrows(RunFailedException.class, () -> Emulation.run(failing, dir, RunListener.NONE));
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertTrue(seconds < 20, "took " + seconds + " s");
+    assertOneLineNaming(e.getMessage(), "device-1");
+    assertTrue(e.getMessage().startsWith("run stopped in round 3: "), e.getMessage());
+    assertEquals(dir, e.resultsDir());
+    assertEquals(2, roundRows(dir));
+  }
+
+  @Test
+  void splitEngine_deviceThrowsInRound2_runEndsWithinSeconds_namingIt_firstRoundKept()
+      throws IOException {
+    Settings s = settings("dag-mincut", "");
+    int n = 3;
+    SplitPolicy policy =
+        (round, up, down) -> {
+          List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
+          for (int d = 0; d < n; d++) {
+            plans.add(
+                new SplitPolicy.DevicePlan(
+                    2, 1e6, 2e6, 3e6, 1000, 1000, 1, 1, 1e9, 0, 1, 1, false, "1", "fixed", "test"));
+          }
+          return plans;
+        };
+    List<Emulation.LinkPair> links = new ArrayList<>(Emulation.links(s, n));
+    Emulation.LinkPair two = links.get(2);
+    links.set(2, new Emulation.LinkPair(FailingLink.fromRound(two.up(), 2), two.down()));
+    Path dir = tmp.resolve("split");
+    long start = System.nanoTime();
+    RunFailedException e =
+        assertThrows(
+            RunFailedException.class,
+            () ->
+                SplitRun.run(
+                    s,
+                    dir,
+                    RunListener.NONE,
+                    policy,
+                    new double[] {1e9, 1e9, 1e9},
+                    links,
+                    Emulation.links(s, n),
+                    null));
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertTrue(seconds < 20, "took " + seconds + " s");
+    assertOneLineNaming(e.getMessage(), "device-2");
+    assertEquals(1, roundRows(dir));
+  }
+
+  /** Not a ClusterMessage: the serializer refuses it under serialize-messages. */
+  record Unbound(int value) {}
+
+  @Test
+  void guardian_aMessageTheSerializerRefuses_endsTheRunWithinSeconds_namingReceiverAndClass() {
+    long start = System.nanoTime();
+    String error =
+        Emulation.ask(
+                "refusal",
+                SplitRun.Ended.class,
+                (ctx, done) -> {
+                  ActorRef<Object> sink =
+                      ctx.spawn(Behaviors.<Object>receive((c, m) -> Behaviors.same()), "sink");
+                  sink.tell(new Unbound(7)); // dropped by Pekko: only the guardian notices
+                },
+                SplitRun.Ended::new)
+            .error();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertTrue(seconds < 20, "took " + seconds + " s");
+    assertFalse(error.contains("\n"), error);
+    assertTrue(error.startsWith("a message to sink failed: a "), error);
+    assertTrue(error.contains(Unbound.class.getName()), error);
+  }
+}
