@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -357,6 +358,9 @@ final class SplitController extends AbstractBehavior<SplitController.Command> {
               done.complete(error != null ? error : why);
               return Behaviors.stopped();
             })
+        // Another child stopping now (a server replaced at a re-cut just before the end) is no
+        // reason to fail: the run is over.
+        .onSignal(Terminated.class, t -> Behaviors.same())
         .build();
   }
 

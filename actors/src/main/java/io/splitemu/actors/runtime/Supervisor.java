@@ -549,6 +549,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                   new Finished(round, nowNs, error != null ? error : "recorder failed: " + why));
               return Behaviors.stopped();
             })
+        // Another child stopping now (a server replaced at a re-cut just before the end) is no
+        // reason to fail: the run is over.
+        .onSignal(Terminated.class, t -> Behaviors.same())
         .build();
   }
 }
