@@ -55,7 +55,9 @@ class MessageWireTest {
     KIT.shutdownTestKit();
   }
 
-  /** Concrete classes of io.splitemu.actors: permitted subclasses of sealed Commands and markers. */
+  /**
+   * Concrete classes of io.splitemu.actors: permitted subclasses of sealed Commands and markers.
+   */
   private static Set<Class<?>> messageClasses() throws ClassNotFoundException {
     ClassLoader loader = MessageWireTest.class.getClassLoader();
     Set<Class<?>> out = new LinkedHashSet<>();
@@ -147,6 +149,12 @@ class MessageWireTest {
       out.addAll(List.of(c.getEnumConstants()));
     } else if (c.isRecord()) {
       out.add(record(c, 1));
+      // The same record with its text and tensor fields null, as a run sends them (an error of
+      // null on a normal end, no weights in timing fidelity), unless the record refuses nulls.
+      Object withNulls = recordWithNulls(c);
+      if (withNulls != null) {
+        out.add(withNulls);
+      }
     } else {
       fail(c.getName() + " is a message but neither a record nor an enum");
     }
@@ -164,6 +172,29 @@ class MessageWireTest {
     Constructor<?> k = c.getDeclaredConstructor(types);
     k.setAccessible(true);
     return k.newInstance(args);
+  }
+
+  private static Object recordWithNulls(Class<?> c) throws Exception {
+    RecordComponent[] rc = c.getRecordComponents();
+    Class<?>[] types = new Class<?>[rc.length];
+    Object[] args = new Object[rc.length];
+    boolean any = false;
+    for (int i = 0; i < rc.length; i++) {
+      types[i] = rc[i].getType();
+      boolean nullable = types[i] == String.class || types[i] == INDArray.class;
+      args[i] = nullable ? null : value(rc[i].getGenericType(), 1 + i);
+      any |= nullable;
+    }
+    if (!any) {
+      return null;
+    }
+    Constructor<?> k = c.getDeclaredConstructor(types);
+    k.setAccessible(true);
+    try {
+      return k.newInstance(args);
+    } catch (java.lang.reflect.InvocationTargetException refused) {
+      return null;
+    }
   }
 
   private static Object value(Type t, int seed) throws Exception {

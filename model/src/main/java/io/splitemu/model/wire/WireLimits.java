@@ -18,15 +18,15 @@ import java.util.TreeSet;
  *
  * <p>A message always arrives whole as a byte array, and every array element, collection entry and
  * string character takes at least one byte of it; so a length greater than the bytes left is
- * corrupt, and is refused before anything of that length is allocated. Nesting is capped by
- * Kryo's own depth counter.
+ * corrupt, and is refused before anything of that length is allocated. Nesting is capped by Kryo's
+ * own depth counter.
  */
 final class WireLimits {
   private WireLimits() {}
 
   /**
-   * Deepest nesting of objects in one message: real messages nest a record, a list, a record and
-   * a tensor (under 10 levels); 100 leaves room and keeps the decoder's stack small.
+   * Deepest nesting of objects in one message: real messages nest a record, a list, a record and a
+   * tensor (under 10 levels); 100 leaves room and keeps the decoder's stack small.
    */
   static final int MAX_DEPTH = 100;
 
@@ -34,7 +34,11 @@ final class WireLimits {
   static void checkCount(Input input, long size, String what) {
     if (size < 0 || size > input.limit() - input.position()) {
       throw new WireFormatException(
-          what + " of " + size + " exceeds the " + (input.limit() - input.position())
+          what
+              + " of "
+              + size
+              + " exceeds the "
+              + (input.limit() - input.position())
               + " bytes left in the message");
     }
   }
@@ -58,12 +62,15 @@ final class WireLimits {
     }
 
     // Kryo writes a string either as ASCII ending at a byte with its top bit set (read byte by
-    // byte, so already bounded) or as a flagged char count + 1 followed by the chars.
+    // byte, so already bounded) or as a flagged char count + 1 followed by the chars; a count + 1
+    // of 0 is a null string.
     private void checkStringLength() {
       int start = position();
       if (start < limit() && readVarIntFlag()) {
         long count = readVarIntFlag(true) - 1L;
-        checkCount(this, count, "a string length");
+        if (count >= 0) {
+          checkCount(this, count, "a string length");
+        }
         setPosition(start);
       }
     }
