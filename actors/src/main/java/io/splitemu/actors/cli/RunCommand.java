@@ -1,9 +1,12 @@
 package io.splitemu.actors.cli;
 
 import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.runtime.Emulation;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -38,12 +41,32 @@ public final class RunCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter w = spec.commandLine().getOut();
     Settings s = Settings.load(scenario, sets);
+    Path dir =
+        out != null
+            ? out
+            : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
+    // A signal (SIGTERM, Ctrl-C) ends the JVM with its usual status; this says what was kept.
+    Thread onSignal = new Thread(() -> System.err.println(signalLine(dir)), "splitemu-signal");
+    Runtime.getRuntime().addShutdownHook(onSignal);
     Emulation.Outcome o;
     try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
-      o = Emulation.run(s, out, p);
+      o = Emulation.run(s, dir, p);
+    } finally {
+      try {
+        Runtime.getRuntime().removeShutdownHook(onSignal);
+      } catch (IllegalStateException shuttingDown) {
+        // The JVM is already stopping: the hook runs and prints its line.
+      }
     }
     printSummary(w, o);
     return 0;
+  }
+
+  /** The one line printed when a signal stops a run writing into {@code dir}. */
+  static String signalLine(Path dir) {
+    return Files.isDirectory(dir)
+        ? "splitemu: stopped by a signal; the rounds recorded so far are in " + dir.toAbsolutePath()
+        : "splitemu: stopped by a signal before any result was written";
   }
 
   static void printSummary(PrintWriter w, Emulation.Outcome o) {

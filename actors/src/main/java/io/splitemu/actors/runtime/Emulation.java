@@ -97,13 +97,17 @@ public final class Emulation {
         dir != null
             ? dir
             : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
-    ResultsWriter writer = ResultsWriter.open(out, s.resolved());
     boolean paced = s.mode() == Settings.Mode.PACED;
     PacingLag lag = new PacingLag();
+    // The endpoint starts before the folder exists: a taken port or an unknown address leaves no
+    // folder behind.
     MetricsSettings ms = MetricsSettings.of(s);
-    if (ms.enabled()) {
-      Metrics.Run feed =
-          Metrics.shared(ms).run(s.scheme(), s.devices().count(), ms.perDeviceBelow());
+    Metrics.Run feed =
+        ms.enabled()
+            ? Metrics.shared(ms).run(s.scheme(), s.devices().count(), ms.perDeviceBelow())
+            : null;
+    ResultsWriter writer = ResultsWriter.open(out, s.resolved());
+    if (feed != null) {
       feed.memory("device", p.peakDevice());
       feed.memory("edge", p.peakServer());
       writer.observe(feed);
@@ -171,9 +175,9 @@ public final class Emulation {
   /**
    * Starts an actor system whose {@link RunGuardian} spawns the run's actors with {@code root},
    * asks it for the run's result, and terminates the system whatever happened; shared by every
-   * engine of the runtime. The system's config is this module's reference configuration under
-   * the JVM's system properties (a test suite turns {@code pekko.actor.serialize-messages} on
-   * there), with quiet logging and no JVM exit.
+   * engine of the runtime. The system's config is this module's reference configuration under the
+   * JVM's system properties (a test suite turns {@code pekko.actor.serialize-messages} on there),
+   * with quiet logging and no JVM exit.
    *
    * @param failure the result that reports a failure, from its one-line description
    */

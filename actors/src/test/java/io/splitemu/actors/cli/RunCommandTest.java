@@ -101,6 +101,35 @@ class RunCommandTest {
     }
   }
 
+  @Test
+  void metricsEndpointThatCannotStart_failsWithOneLineNamingTheKey_andWritesNothing()
+      throws Exception {
+    Path out = tmp.resolve("out");
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      String[][] cases = {
+        {"metrics.port = " + taken.getLocalPort(), "splitemu.metrics.port"},
+        {"metrics.bind-address = \"no-such-host.invalid\"", "splitemu.metrics.bind-address"},
+      };
+      for (String scheme : new String[] {"psl", "edgesplit"}) {
+        for (String[] c : cases) {
+          String extra =
+              "  scheme = "
+                  + scheme
+                  + "\n  fidelity = timing\n  metrics.enabled = true\n  "
+                  + c[0]
+                  + "\n";
+          ProfileCommandTest.Result r =
+              ProfileCommandTest.cli("run", scenario(extra).toString(), "--out", out.toString());
+          assertEquals(1, r.code(), scheme + " " + c[0] + ": " + r.err());
+          assertTrue(r.err().startsWith("splitemu: " + c[1]), r.err());
+          assertEquals(1, r.err().strip().lines().count(), r.err());
+          assertFalse(Files.exists(out), "no results folder for " + scheme + " " + c[0]);
+        }
+      }
+    }
+  }
+
   /**
    * Full-fidelity EdgeSplit with one step per round and a learning rate of 1e30: round 1's loss is
    * the initial model's (finite), its update blows every weight up, so round 2's loss is not finite
