@@ -367,6 +367,13 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
               + " would have been recorded at its deadline)");
     }
     phaseGiveUpNs = Long.MIN_VALUE;
+    if (o instanceof Barrier.Failed<Object> f
+        && !f.silentSinceNs().keySet().containsAll(f.missing())) {
+      // A participant stopped (an exception, a refused message): that is a failure, not a missed
+      // deadline. The supervisor, which watches every device, ends the run naming it and its
+      // cause; going on without it would race that end into the next round.
+      return this;
+    }
     if (o instanceof Barrier.Failed<Object> f) {
       phaseGiveUpNs = giveUpNs(f);
       for (int d : f.missing()) {
