@@ -9,16 +9,16 @@ import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.results.Summary;
 import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.Recorder;
 import io.splitemu.actors.runtime.RunFailedException;
 import io.splitemu.actors.runtime.RunListener;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -54,33 +54,31 @@ public final class PipelineEmulation {
       feed.memory("device", plan.device().memoryBytes());
       writer.observe(feed);
     }
-    long wallStart = System.nanoTime();
     PipelineRun.Result r;
     String error;
     try {
-      record(writer, listener, new EventRecord(0, 1, "plan", "planner", plan.planDetail()));
       List<PipelineRun.Hang> hangs = new ArrayList<>();
       for (Settings.Fault f : s.faults()) {
         hangs.add(new PipelineRun.Hang(f.device(), f.start().round(), f.start().atNs()));
       }
-      PipelineRun.Ended ended = PipelineRun.run(plan, hangs, s.barrierDeadline().toNanos());
+      // The coordinator publishes every row to its recorder as the epochs complete; when the run
+      // ends (a failure too) the rows of every epoch completed are in the folder.
+      PipelineRun.Ended ended =
+          PipelineRun.run(
+              plan,
+              hangs,
+              s.barrierDeadline().toNanos(),
+              new PipelineRun.Recording(List.of(writer, listener), s.faults()));
       r = ended.result();
       error = ended.error();
       if (feed != null) {
         // Known only when the run ends: a hop's peak is its instances once every device came by.
         r.hopPeakBytes().forEach(feed::memory);
       }
-      double wall = (System.nanoTime() - wallStart) / 1e9;
-      Set<Settings.Fault> recorded = new HashSet<>();
-      for (PipelineRun.EpochResult e : r.epochs()) {
-        faults(writer, listener, s.faults(), recorded, e);
-        write(writer, listener, plan, e, wall);
-      }
     } finally {
       writer.close();
     }
     if (error != null) {
-      // The epochs completed before the failure are in the folder.
       throw new RunFailedException("run stopped in " + error, out);
     }
     Map<String, Long> memory = new TreeMap<>(r.hopPeakBytes());
@@ -89,76 +87,77 @@ public final class PipelineEmulation {
     return new Emulation.Outcome(out, summary, writer.rounds());
   }
 
+  /** The run's first row: the plan, as an event of epoch 1. */
+  static EventRecord planRow(PipelinePlan plan) {
+    return new EventRecord(0, 1, "plan", "planner", plan.planDetail());
+  }
+
   /**
-   * The fault rows of epoch {@code e}: a fault at its start ({@code round = e}) or at an instant
-   * within it, each once, and a deadline row per device given up in it.
+   * The rows of epoch {@code e}, in the order they are recorded: its fault and deadline events, its
+   * device rows, the aggregate event and its round row, whose wall clock is {@code wallS}.
+   *
+   * <p>A fault is reported once, in the epoch it hits: a fault at the start of epoch {@code e}, or
+   * at an instant within {@code e} (epoch 1 takes any instant before its end). Epochs are
+   * contiguous, each starting at the previous one's end, so the instant falls in exactly one.
    */
-  private static void faults(
-      ResultsWriter w,
-      RunListener listener,
-      List<Settings.Fault> faults,
-      Set<Settings.Fault> recorded,
-      PipelineRun.EpochResult e) {
-    for (Settings.Fault f : faults) {
+  static List<Recorder.Command> epochRows(
+      PipelinePlan plan, List<Settings.Fault> faults, PipelineRun.EpochResult e, double wallS) {
+    List<Recorder.Command> out = new ArrayList<>();
+    for (Settings.Fault f : new LinkedHashSet<>(faults)) { // a fault listed twice is one
       Settings.FaultTime t = f.start();
-      boolean now = t.atRoundStart() ? t.round() == e.epoch() : t.atNs() < e.endNs();
-      if (now && recorded.add(f)) {
+      boolean now =
+          t.atRoundStart()
+              ? t.round() == e.epoch()
+              : t.atNs() < e.endNs() && (e.epoch() == 1 || t.atNs() >= e.startNs());
+      if (now) {
         long at = t.atRoundStart() ? e.startNs() : t.atNs();
-        record(
-            w,
-            listener,
-            new EventRecord(
-                at / 1e9,
-                e.epoch(),
-                "fault",
-                "device-" + f.device(),
-                "device-hang: device stops answering (scenario fault, " + t + ")"));
+        out.add(
+            new Recorder.EventRecorded(
+                new EventRecord(
+                    at / 1e9,
+                    e.epoch(),
+                    "fault",
+                    "device-" + f.device(),
+                    "device-hang: device stops answering (scenario fault, " + t + ")")));
       }
     }
     e.missedNs()
         .forEach(
             (d, ns) ->
-                record(
-                    w,
-                    listener,
-                    new EventRecord(
-                        ns / 1e9,
-                        e.epoch(),
-                        "deadline",
-                        "device-" + d,
-                        "no upload by barrier.deadline after the epoch's start; its jobs"
-                            + " stopped, left out of FedAvg and of later epochs")));
-  }
-
-  private static void write(
-      ResultsWriter w,
-      RunListener listener,
-      PipelinePlan plan,
-      PipelineRun.EpochResult e,
-      double wall) {
+                out.add(
+                    new Recorder.EventRecorded(
+                        new EventRecord(
+                            ns / 1e9,
+                            e.epoch(),
+                            "deadline",
+                            "device-" + d,
+                            "no upload by barrier.deadline after the epoch's start; its jobs"
+                                + " stopped, left out of FedAvg and of later epochs"))));
     PipelineRun.DeviceEpoch last = null;
     for (PipelineRun.DeviceEpoch d : e.devices()) {
       if (last == null || d.finishNs() > last.finishNs()) {
         last = d;
       }
-      w.device(
-          new DeviceRecord(
-              e.epoch(),
-              d.device(),
-              d.lane(),
-              plan.cut(),
-              d.computeNs() / 1e9,
-              d.uplinkNs() / 1e9,
-              d.downlinkNs() / 1e9,
-              d.bytesUp(),
-              d.bytesDown(),
-              Double.NaN,
-              true));
+      out.add(
+          new Recorder.DeviceRecorded(
+              new DeviceRecord(
+                  e.epoch(),
+                  d.device(),
+                  d.lane(),
+                  plan.cut(),
+                  d.computeNs() / 1e9,
+                  d.uplinkNs() / 1e9,
+                  d.downlinkNs() / 1e9,
+                  d.bytesUp(),
+                  d.bytesDown(),
+                  Double.NaN,
+                  true)));
     }
     for (int d : e.missedNs().keySet()) {
-      w.device(
-          new DeviceRecord(
-              e.epoch(), d, laneOf(plan, d), plan.cut(), 0, 0, 0, 0, 0, Double.NaN, false));
+      out.add(
+          new Recorder.DeviceRecorded(
+              new DeviceRecord(
+                  e.epoch(), d, laneOf(plan, d), plan.cut(), 0, 0, 0, 0, 0, Double.NaN, false)));
     }
     long busiest = e.hopBusyNs().values().stream().mapToLong(Long::longValue).max().orElse(0);
     String detail =
@@ -168,29 +167,28 @@ public final class PipelineEmulation {
             e.devices().size(),
             plan.aggregateHops() ? " and of every hop's instances" : "",
             e.aggregatedNs() / 1e9);
-    record(
-        w,
-        listener,
-        new EventRecord(e.aggregatedNs() / 1e9, e.epoch(), "aggregate", "aggregator", detail));
-    RoundRecord row =
-        new RoundRecord(
-            e.epoch(),
-            plan.scheme(),
-            e.endNs() / 1e9,
-            e.seconds(),
-            last.computeNs() / 1e9,
-            busiest / 1e9,
-            (last.uplinkNs() + last.downlinkNs()) / 1e9,
-            (e.endNs() - e.lastFinishNs()) / 1e9,
-            e.devices().size(),
-            e.missedNs().size(),
-            plan.cut(),
-            plan.lanes().size(),
-            Double.NaN,
-            Double.NaN,
-            wall);
-    w.round(row);
-    listener.onRound(row);
+    out.add(
+        new Recorder.EventRecorded(
+            new EventRecord(e.aggregatedNs() / 1e9, e.epoch(), "aggregate", "aggregator", detail)));
+    out.add(
+        new Recorder.RoundCompleted(
+            new RoundRecord(
+                e.epoch(),
+                plan.scheme(),
+                e.endNs() / 1e9,
+                e.seconds(),
+                last.computeNs() / 1e9,
+                busiest / 1e9,
+                (last.uplinkNs() + last.downlinkNs()) / 1e9,
+                (e.endNs() - e.lastFinishNs()) / 1e9,
+                e.devices().size(),
+                e.missedNs().size(),
+                plan.cut(),
+                plan.lanes().size(),
+                Double.NaN,
+                Double.NaN,
+                wallS)));
+    return List.copyOf(out);
   }
 
   private static int laneOf(PipelinePlan plan, int device) {
@@ -200,10 +198,5 @@ public final class PipelineEmulation {
       }
     }
     return -1;
-  }
-
-  private static void record(ResultsWriter w, RunListener listener, EventRecord e) {
-    w.event(e);
-    listener.onEvent(e);
   }
 }

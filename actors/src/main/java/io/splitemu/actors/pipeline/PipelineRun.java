@@ -1,11 +1,15 @@
 package io.splitemu.actors.pipeline;
 
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.runtime.EmulatedLink;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.LinkTiming;
+import io.splitemu.actors.runtime.Recorder;
 import io.splitemu.actors.runtime.RunGuardian;
 import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.link.FluidLink;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,11 +38,40 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * PipelineDevice.Missed}; the barrier gives up on it at the epoch's start plus the deadline, the
  * aggregate is ready no earlier than that, its model is left out of FedAvg and it sits out later
  * epochs.
+ *
+ * <p>Rows: the coordinator publishes the plan event first, then each epoch's rows as soon as the
+ * epoch is complete, to a watched {@link Recorder} child; before it answers {@link Ended} it asks
+ * the recorder to flush, so every row of the epochs completed is recorded, on a failure too.
  */
 public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
 
-  /** What the run's coordinator accepts (replies of hops and devices). */
-  public interface Command extends ClusterMessage {}
+  /** What the run's coordinator accepts (replies of hops and devices, and of its recorder). */
+  public sealed interface Command extends ClusterMessage
+      permits PipelineDevice.EpochFinished,
+          PipelineDevice.ModelReceived,
+          PipelineDevice.Missed,
+          ComputeHop.EpochStats,
+          ComputeHop.Totals,
+          RecorderFlushed {}
+
+  /** The recorder has every row published before the run ended ({@code error} as in Ended). */
+  private record RecorderFlushed(String error) implements Command {}
+
+  /**
+   * Where the run's rows go: the recorder's {@code subscribers} (the results writer, the progress
+   * display), and the scenario's {@code faults}, each reported as a row in the epoch it hits.
+   */
+  public record Recording(List<RecordObserver> subscribers, List<Settings.Fault> faults) {
+
+    /** No subscriber: the rows are built and dropped (a run measured for its figures only). */
+    public static final Recording NONE = new Recording(List.of(), List.of());
+
+    /** Immutable copies. */
+    public Recording {
+      subscribers = List.copyOf(subscribers);
+      faults = List.copyOf(faults);
+    }
+  }
 
   /**
    * One device's epoch.
@@ -105,8 +138,15 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
    */
   public record Ended(Result result, String error) implements ClusterMessage {}
 
+  // How long the run's end waits for the recorder to write what it was sent (a real hang only).
+  private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(60);
+
   private final PipelinePlan plan;
   private final ActorRef<Ended> replyTo;
+  private final ActorRef<Recorder.Command> recorder;
+  private final List<Settings.Fault> faults;
+  private final long wallStartNs = System.nanoTime();
+  private boolean recorderFailed;
   private final long deadlineNs;
   // Devices that take part in the next epochs (a device given up leaves for good), and each
   // epoch's end, from which the next epoch's deadline counts.
@@ -183,11 +223,38 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
       List<LinkTiming> downlinks,
       List<Hang> hangs,
       long deadlineNs) {
+    return run(plan, uplinks, downlinks, hangs, deadlineNs, Recording.NONE);
+  }
+
+  /** Runs {@code plan} with {@code hangs}, publishing its rows to {@code recording}. */
+  public static Ended run(
+      PipelinePlan plan, List<Hang> hangs, long deadlineNs, Recording recording) {
+    return run(
+        plan,
+        links(plan, plan.uplinkBps()),
+        links(plan, plan.downlinkBps()),
+        hangs,
+        deadlineNs,
+        recording);
+  }
+
+  /**
+   * Runs {@code plan} over the given links with {@code hangs}, publishing its rows to {@code
+   * recording}, until it ends or one of its actors fails.
+   */
+  public static Ended run(
+      PipelinePlan plan,
+      List<LinkTiming> uplinks,
+      List<LinkTiming> downlinks,
+      List<Hang> hangs,
+      long deadlineNs,
+      Recording recording) {
     return Emulation.ask(
         "splitemu-mpsl",
         Ended.class,
         (ctx, done) ->
-            ctx.spawn(create(plan, uplinks, downlinks, hangs, deadlineNs, done), "pipeline"),
+            ctx.spawn(
+                create(plan, uplinks, downlinks, hangs, deadlineNs, recording, done), "pipeline"),
         error -> new Ended(new Result(List.of(), Map.of(), Map.of()), error));
   }
 
@@ -208,9 +275,11 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
       List<LinkTiming> downlinks,
       List<Hang> hangs,
       long deadlineNs,
+      Recording recording,
       ActorRef<Ended> replyTo) {
     return Behaviors.setup(
-        ctx -> new PipelineRun(ctx, plan, uplinks, downlinks, hangs, deadlineNs, replyTo));
+        ctx ->
+            new PipelineRun(ctx, plan, uplinks, downlinks, hangs, deadlineNs, recording, replyTo));
   }
 
   private PipelineRun(
@@ -220,11 +289,17 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
       List<LinkTiming> downlinks,
       List<Hang> hangs,
       long deadlineNs,
+      Recording recording,
       ActorRef<Ended> replyTo) {
     super(ctx);
     this.plan = plan;
     this.replyTo = replyTo;
     this.deadlineNs = deadlineNs;
+    this.faults = recording.faults();
+    // A recorder that fails (a full disk) ends the run (onStopped), as a hop or device does.
+    this.recorder = ctx.spawn(Recorder.create(recording.subscribers()), "recorder");
+    ctx.watch(recorder);
+    recorder.tell(new Recorder.EventRecorded(PipelineEmulation.planRow(plan)));
     epochEnds.put(0, 0L);
     for (int d = 0; d < plan.devices(); d++) {
       participants.add(d);
@@ -310,8 +385,53 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
   // earlier epoch was given up before any device could start this one (the barrier waits for it).
   private Behavior<Command> onStopped(ActorRef<Void> who, String cause) {
     String why = who.path().name() + (cause == null ? " stopped" : " failed: " + cause);
-    replyTo.tell(new Ended(result(), "epoch " + (results.size() + 1) + ": " + why));
-    return Behaviors.stopped();
+    recorderFailed = who.equals(recorder);
+    return finish("epoch " + (results.size() + 1) + ": " + why);
+  }
+
+  /**
+   * Ends the run: once the recorder has written every row this actor published (or has failed, or
+   * does not answer within {@link #FLUSH_TIMEOUT}), answers {@link Ended} with the epochs completed
+   * and stops.
+   */
+  private Behavior<Command> finish(String error) {
+    Result done = result();
+    if (recorderFailed) {
+      replyTo.tell(new Ended(done, error));
+      return Behaviors.stopped();
+    }
+    getContext()
+        .ask(
+            Recorder.Flushed.class,
+            recorder,
+            FLUSH_TIMEOUT,
+            Recorder.Flush::new,
+            (ok, failure) ->
+                new RecorderFlushed(
+                    failure == null || error != null
+                        ? error
+                        : "the recorder did not write the last rows: " + failure.getMessage()));
+    return Behaviors.receive(Command.class)
+        .onMessage(
+            RecorderFlushed.class,
+            m -> {
+              replyTo.tell(new Ended(done, m.error()));
+              return Behaviors.stopped();
+            })
+        // Late replies of hops and devices change nothing now: the run is over.
+        .onMessage(Command.class, m -> Behaviors.same())
+        .onSignal(
+            ChildFailed.class,
+            f -> {
+              if (!f.getRef().equals(recorder)) {
+                return Behaviors.same();
+              }
+              String why = RunGuardian.oneLine(f.getCause());
+              replyTo.tell(new Ended(done, error != null ? error : "recorder failed: " + why));
+              return Behaviors.stopped();
+            })
+        .onSignal(Terminated.class, t -> Behaviors.same())
+        .build();
   }
 
   private Result result() {
@@ -328,26 +448,23 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
     s.finish[f.device()] = f.finishNs();
     s.uploaded[f.device()] = f.uploadedNs();
     s.finished++;
-    aggregateIfAllIn(f.epoch(), s);
-    return this;
+    return aggregateIfAllIn(f.epoch(), s);
   }
 
   private Behavior<Command> onMissed(PipelineDevice.Missed m) {
     EpochState s = state(m.epoch());
     s.missed.put(m.device(), m.sinceNs()); // the deadline is set when the barrier closes
     participants.remove(m.device());
-    aggregateIfAllIn(m.epoch(), s);
-    return this;
+    return aggregateIfAllIn(m.epoch(), s);
   }
 
   /** The FedAvg barrier: the aggregate is ready at the last upload or the last deadline. */
-  private void aggregateIfAllIn(int epoch, EpochState s) {
+  private Behavior<Command> aggregateIfAllIn(int epoch, EpochState s) {
     if (s.aggregated || s.finished + s.missed.size() < s.expected.size()) {
-      return;
+      return this;
     }
     if (s.finished == 0) {
-      replyTo.tell(new Ended(result(), "epoch " + epoch + ": no device is left to train"));
-      return;
+      return finish("epoch " + epoch + ": no device is left to train");
     }
     s.aggregated = true;
     // Given up at the epoch's start (the previous epoch's end) plus the deadline. Every device of
@@ -369,6 +486,7 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
         devices.get(d).tell(new PipelineDevice.Aggregated(epoch, at));
       }
     }
+    return this;
   }
 
   private Behavior<Command> onModelReceived(PipelineDevice.ModelReceived m) {
@@ -428,7 +546,7 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
               m.bytesUp(),
               m.bytesDown()));
     }
-    results.add(
+    EpochResult epoch =
         new EpochResult(
             e,
             previousEnd,
@@ -437,7 +555,10 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
             end,
             Map.copyOf(s.busy),
             List.copyOf(rows),
-            Map.copyOf(s.missed)));
+            Map.copyOf(s.missed));
+    results.add(epoch);
+    double wall = (System.nanoTime() - wallStartNs) / 1e9;
+    PipelineEmulation.epochRows(plan, faults, epoch, wall).forEach(recorder::tell);
     previousEnd = end;
     states.remove(e);
     if (e == plan.epochs()) {
@@ -453,8 +574,7 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
     peaks.put(t.name(), t.peakBytes());
     jobs.put(t.name(), t.jobs());
     if (peaks.size() == hopCount) {
-      replyTo.tell(new Ended(result(), null));
-      return Behaviors.stopped();
+      return finish(null);
     }
     return this;
   }

@@ -4,11 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.splitemu.actors.results.ResultsWriter;
+import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.runtime.FailingLink;
 import io.splitemu.actors.runtime.LinkTiming;
+import io.splitemu.actors.runtime.RunListener;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** A pipeline actor that fails ends the run within seconds, naming it, with earlier epochs kept. */
 class PipelineFailureTest {
@@ -16,9 +25,7 @@ class PipelineFailureTest {
   @Test
   void deviceThrowsInEpoch2_runEndsWithinSeconds_namingIt_firstEpochKept() {
     PipelinePlan plan = PipelineHandTest.handPlan(3);
-    List<LinkTiming> up = new ArrayList<>(PipelineRun.links(plan, plan.uplinkBps()));
-    // Epoch 1 of device 1 sends 2 x 2 activations and tails and one model: fail the next one.
-    up.set(1, FailingLink.atTransfer(up.get(1), 2L * plan.batchesPerDevice()[1] + 2));
+    List<LinkTiming> up = failingInEpoch2(plan);
     long start = System.nanoTime();
     PipelineRun.Ended e = PipelineRun.run(plan, up, PipelineRun.links(plan, plan.downlinkBps()));
     double seconds = (System.nanoTime() - start) / 1e9;
@@ -32,5 +39,62 @@ class PipelineFailureTest {
     assertEquals(
         PipelineRun.simulate(PipelineHandTest.handPlan(1)).epochs().get(0),
         e.result().epochs().get(0));
+  }
+
+  @Test
+  void epochOnesRows_areOnDiskAsItCompletes_andStayWhenEpoch2Fails(@TempDir Path tmp)
+      throws IOException {
+    PipelinePlan plan = PipelineHandTest.handPlan(3);
+    Path dir = tmp.resolve("run");
+    ResultsWriter writer = ResultsWriter.open(dir, "hand plan");
+    // What rounds.csv holds when the progress display (subscribed after the writer) sees a round.
+    List<List<String>> onDisk = new CopyOnWriteArrayList<>();
+    RunListener listener =
+        new RunListener() {
+          @Override
+          public void onRound(RoundRecord r) {
+            try {
+              onDisk.add(Files.readAllLines(dir.resolve("rounds.csv")));
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          }
+        };
+    PipelineRun.Ended e;
+    try {
+      e =
+          PipelineRun.run(
+              plan,
+              failingInEpoch2(plan),
+              PipelineRun.links(plan, plan.downlinkBps()),
+              List.of(),
+              0,
+              new PipelineRun.Recording(List.of(writer, listener), List.of()));
+    } finally {
+      writer.close();
+    }
+    assertTrue(e.error().startsWith("epoch 2: device-1 failed: "), e.error());
+    // Epoch 1's row was on disk when the listener saw it, before the run ended.
+    assertEquals(1, onDisk.size(), onDisk.toString());
+    assertEquals(2, onDisk.get(0).size(), onDisk.toString());
+    assertTrue(onDisk.get(0).get(1).startsWith("1,mpsl,"), onDisk.toString());
+    // After the failure the folder keeps epoch 1: its round, both devices, the plan and barrier.
+    List<String> rounds = Files.readAllLines(dir.resolve("rounds.csv"));
+    assertEquals(onDisk.get(0), rounds);
+    List<String> devices = Files.readAllLines(dir.resolve("devices.csv"));
+    assertEquals(3, devices.size(), devices.toString());
+    assertTrue(
+        devices.get(1).startsWith("1,0,") && devices.get(2).startsWith("1,1,"), devices.toString());
+    String events = Files.readString(dir.resolve("events.csv"));
+    assertTrue(events.contains(",plan,planner,"), events);
+    assertTrue(events.contains(",aggregate,aggregator,"), events);
+  }
+
+  /** The hand plan's uplinks, device 1's failing on its first transfer of epoch 2. */
+  private static List<LinkTiming> failingInEpoch2(PipelinePlan plan) {
+    List<LinkTiming> up = new ArrayList<>(PipelineRun.links(plan, plan.uplinkBps()));
+    // Epoch 1 of device 1 sends 2 x 2 activations and tails and one model: fail the next one.
+    up.set(1, FailingLink.atTransfer(up.get(1), 2L * plan.batchesPerDevice()[1] + 2));
+    return up;
   }
 }
