@@ -26,6 +26,7 @@ public final class Schemes {
     add(new EdgeSplitScheme("edgesplit-uniform", true));
     add(new SflComputeScheme("sfl-compute", false));
     add(new SflComputeScheme("sfl-compute-uniform", true));
+    add(new SflComputeRobustScheme());
     add(new DagScheme("dag-mincut"));
     add(new DagScheme("dag-chain"));
     add(new DagScheme("dag-device"));
