@@ -46,11 +46,15 @@ public final class PipelineEmulation {
         dir != null
             ? dir
             : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
-    ResultsWriter writer = ResultsWriter.open(out, s.resolved());
+    // The endpoint starts before the folder exists: a taken port or an unknown address leaves no
+    // folder behind.
     MetricsSettings ms = MetricsSettings.of(s);
-    Metrics.Run feed = null;
-    if (ms.enabled()) {
-      feed = Metrics.shared(ms).run(s.scheme(), s.devices().count(), ms.perDeviceBelow());
+    Metrics.Run feed =
+        ms.enabled()
+            ? Metrics.shared(ms).run(s.scheme(), s.devices().count(), ms.perDeviceBelow())
+            : null;
+    ResultsWriter writer = ResultsWriter.open(out, s.resolved());
+    if (feed != null) {
       feed.memory("device", plan.device().memoryBytes());
       writer.observe(feed);
     }

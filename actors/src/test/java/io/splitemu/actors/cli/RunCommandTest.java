@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,14 +112,25 @@ class RunCommandTest {
         {"metrics.port = " + taken.getLocalPort(), "splitemu.metrics.port"},
         {"metrics.bind-address = \"no-such-host.invalid\"", "splitemu.metrics.bind-address"},
       };
-      for (String scheme : new String[] {"psl", "edgesplit"}) {
+      // mpsl reads the measured profiles of the shared data, so it joins when that is given.
+      String data = System.getProperty("splitemu.data", "");
+      List<String> schemes = new ArrayList<>(List.of("psl", "edgesplit"));
+      if (!data.isBlank()) {
+        schemes.add("mpsl");
+      }
+      for (String scheme : schemes) {
         for (String[] c : cases) {
+          String profiles =
+              scheme.equals("mpsl")
+                  ? "  mpsl.profile-dir = \"" + Path.of(data, "profiles/mpsl-measured") + "\"\n"
+                  : "";
           String extra =
               "  scheme = "
                   + scheme
                   + "\n  fidelity = timing\n  metrics.enabled = true\n  "
                   + c[0]
-                  + "\n";
+                  + "\n"
+                  + profiles;
           ProfileCommandTest.Result r =
               ProfileCommandTest.cli("run", scenario(extra).toString(), "--out", out.toString());
           assertEquals(1, r.code(), scheme + " " + c[0] + ": " + r.err());
