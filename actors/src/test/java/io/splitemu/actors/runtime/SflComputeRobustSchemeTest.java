@@ -139,7 +139,16 @@ class SflComputeRobustSchemeTest {
 
   @Test
   void policy_plansFromTheRatesAchievedInThePastRounds() {
-    Settings s = traced(0);
+    // The policy sees only the rates it is given: three devices on the scenario's static links.
+    Settings s =
+        Settings.load(
+            effnet(),
+            List.of(
+                "scheme=" + ROBUST,
+                "local-steps=20",
+                "devices.count=3",
+                "devices.flops=[2e9,1e10,5e10]",
+                "output.plots=false"));
     SplitScheme scheme = (SplitScheme) Schemes.of(ROBUST);
     SplitPolicy policy = scheme.policy(s);
     CutCosts costs = CutCosts.of(ShareSplitRun.profile(s));
