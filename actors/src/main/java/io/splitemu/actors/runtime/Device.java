@@ -4,6 +4,7 @@ import io.splitemu.model.data.Batch;
 import io.splitemu.model.nn.Slice;
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.model.wire.ClusterMessage;
+import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -55,6 +56,22 @@ public final class Device extends AbstractBehavior<Device.Command> {
   public record RunLocal(
       int steps,
       long startNs,
+      ActorRef<EdgeServer.Command> server,
+      ActorRef<Barrier.Command> replyTo)
+      implements Command {}
+
+  /**
+   * Run a round of this device's own split (split schemes): rebuild the device slice at {@code cut}
+   * from {@code params} (null in timing fidelity), then run the plan's steps against the device's
+   * server copy at the plan's costs, shares and server rate; without the plan's aggregation barrier
+   * the device-side model goes up right after the steps.
+   */
+  public record RunSplit(
+      int round,
+      long startNs,
+      SplitPolicy.DevicePlan plan,
+      int cut,
+      INDArray params,
       ActorRef<EdgeServer.Command> server,
       ActorRef<Barrier.Command> replyTo)
       implements Command {}
@@ -121,16 +138,32 @@ public final class Device extends AbstractBehavior<Device.Command> {
   public record StepDone(int step, long sendNs, long gradientArrivalNs, long endNs)
       implements ClusterMessage {}
 
-  /** Reply to {@link RunLocal}. */
-  public record LocalDone(long endNs) implements ClusterMessage {}
+  /**
+   * Reply to {@link RunLocal} and {@link RunSplit}: the steps ended at {@code stepsEndNs} and (with
+   * a split's own model upload) the device is done at {@code endNs}; a split round also sends its
+   * slice's weights by name ({@code table}, null in timing) and the samples it trained.
+   */
+  public record LocalDone(
+      long endNs, long stepsEndNs, RoundStats stats, Map<String, INDArray> table, long samples)
+      implements ClusterMessage {}
 
   /** Reply to {@link Upload}, with what the device spent this round. */
   public record Uploaded(INDArray params, long samples, long arrivalNs, RoundStats stats)
       implements ClusterMessage {}
 
-  /** What a device spent in one round (emulated ns and bytes). */
+  /**
+   * What a device spent in one round (emulated ns and bytes); in a split round also the link time
+   * without propagation weighted by the share it was sent at ({@code bits / upShareNs} is the
+   * full-band rate the transfers achieved, what the split policies plan the next round from).
+   */
   public record RoundStats(
-      long computeNs, long uplinkNs, long downlinkNs, long bytesUp, long bytesDown) {}
+      long computeNs,
+      long uplinkNs,
+      long downlinkNs,
+      long bytesUp,
+      long bytesDown,
+      double upShareNs,
+      double downShareNs) {}
 
   // Replaced by a re-cut (Resplit); the cursor is not, so the batch order survives it.
   private DeviceSetup setup;
@@ -146,6 +179,11 @@ public final class Device extends AbstractBehavior<Device.Command> {
   private long downlinkNs;
   private long bytesUp;
   private long bytesDown;
+  private double upShareNs;
+  private double downShareNs;
+  // This round's plan and slice when the device runs its own split (null otherwise).
+  private SplitPolicy.DevicePlan plan;
+  private Slice splitSlice;
   private RunLocal local;
   private int localStep;
   private boolean hung;
@@ -160,7 +198,8 @@ public final class Device extends AbstractBehavior<Device.Command> {
 
   /**
    * A device actor that can be re-cut: {@code profile} gives every cut's costs and {@code slices}
-   * rebuilds its slice (null in timing fidelity).
+   * rebuilds its slice (null in timing fidelity); a split scheme's device (no profile) rebuilds its
+   * slice with {@code slices} every round.
    */
   public static Behavior<Command> create(
       DeviceSetup setup, ChainProfile profile, SliceMaker slices) {
@@ -173,7 +212,8 @@ public final class Device extends AbstractBehavior<Device.Command> {
     this.setup = setup;
     this.profile = profile;
     this.slices = slices;
-    this.cursor = new BatchCursor(setup.shard(), setup.batchSeed());
+    // A split scheme in timing fidelity draws no data: no shard, no batch order.
+    this.cursor = setup.shard() == null ? null : new BatchCursor(setup.shard(), setup.batchSeed());
     this.rate = setup.flopsPerSecond();
   }
 
@@ -184,6 +224,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
         .onMessage(Step.class, this::onStep)
         .onMessage(Gradient.class, this::onGradient)
         .onMessage(RunLocal.class, this::onRunLocal)
+        .onMessage(RunSplit.class, this::onRunSplit)
         .onMessage(LocalGradient.class, this::onLocalGradient)
         .onMessage(Upload.class, this::onUpload)
         .onMessage(Download.class, this::onDownload)
@@ -197,16 +238,10 @@ public final class Device extends AbstractBehavior<Device.Command> {
     if (hung) {
       return missed(m.replyTo());
     }
-    computeNs = 0;
-    uplinkNs = 0;
-    downlinkNs = 0;
-    bytesUp = 0;
-    bytesDown = 0;
+    newRound(m.round(), null);
     rate = setup.flopsPerSecond() * m.computeFactor();
     upShare = m.upShare();
     downShare = m.downShare();
-    setup.uplink().round(m.round());
-    setup.downlink().round(m.round());
     long arrival = m.sendNs();
     if (m.broadcast()) {
       arrival = down(m.sendNs(), setup.paramBytes(), 1.0);
@@ -235,7 +270,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
     if (hung) {
       return missed(m.replyTo());
     }
-    long arrival = down(m.sendNs(), gradientBytes(), downShare);
+    long arrival = gradientDown(m.sendNs());
     long end = backward(m.gradient(), arrival);
     // The backward pass's end is when the server learns the step is done.
     if (hangsBy(end)) {
@@ -244,6 +279,20 @@ public final class Device extends AbstractBehavior<Device.Command> {
     m.replyTo()
         .tell(new Barrier.Reply<>(setup.id(), new StepDone(m.step(), m.sendNs(), arrival, end)));
     return this;
+  }
+
+  /** Zeroes the round's spending and takes the round's link draws; {@code split} as the plan. */
+  private void newRound(int round, SplitPolicy.DevicePlan split) {
+    computeNs = 0;
+    uplinkNs = 0;
+    downlinkNs = 0;
+    bytesUp = 0;
+    bytesDown = 0;
+    upShareNs = 0;
+    downShareNs = 0;
+    plan = split;
+    setup.uplink().round(round);
+    setup.downlink().round(round);
   }
 
   private Behavior<Command> onRunLocal(RunLocal m) {
@@ -256,38 +305,64 @@ public final class Device extends AbstractBehavior<Device.Command> {
     int steps = m.steps() > 0 ? m.steps() : (setup.shard().length + b - 1) / b;
     local = new RunLocal(steps, m.startNs(), m.server(), m.replyTo());
     localStep = 0;
-    if (steps == 0) {
-      if (hangsBy(m.startNs())) {
-        return missed(m.replyTo());
-      }
-      m.replyTo().tell(new Barrier.Reply<>(setup.id(), new LocalDone(m.startNs())));
-      return this;
+    return nextLocal(m.startNs());
+  }
+
+  private Behavior<Command> onRunSplit(RunSplit m) {
+    if (hung) {
+      return missed(m.replyTo());
     }
-    return localStep(forward(0, m.startNs()));
+    newRound(m.round(), m.plan());
+    rate = setup.flopsPerSecond();
+    upShare = plan.upShare();
+    downShare = plan.downShare();
+    if (hangsBy(m.startNs())) {
+      return missed(m.replyTo());
+    }
+    splitSlice = setup.full() ? slices.slice(m.cut(), 0, m.params()) : null;
+    local = new RunLocal(plan.steps(), m.startNs(), m.server(), m.replyTo());
+    localStep = 0;
+    return nextLocal(m.startNs());
   }
 
   private Behavior<Command> onLocalGradient(LocalGradient m) {
     if (hung) {
       return missed(local.replyTo());
     }
-    long arrival = down(m.sendNs(), gradientBytes(), downShare);
-    long end = backward(m.gradient(), arrival);
     localStep++;
-    if (localStep < local.steps()) {
-      return localStep(forward(localStep, end));
+    return nextLocal(backward(m.gradient(), gradientDown(m.sendNs())));
+  }
+
+  /**
+   * The next local step from {@code readyNs}: its activations go to the server copy; a split step
+   * with no server part and no tensors needs no server, its gradient (if any) is sent at once.
+   */
+  private Behavior<Command> nextLocal(long readyNs) {
+    long t = readyNs;
+    while (localStep < local.steps()) {
+      Activations a = forward(localStep, t);
+      if (hangsBy(a.arrivalNs())) {
+        return missed(local.replyTo());
+      }
+      if (plan == null || plan.serverFlops() > 0 || a.activations() != null) {
+        local.server().tell(new EdgeServer.ServerStep(a, getContext().getSelf()));
+        return this;
+      }
+      t = backward(null, gradientDown(a.arrivalNs()));
+      localStep++;
+    }
+    long end = t;
+    if (plan != null && plan.modelBytes() > 0 && !plan.aggregateAtBarrier()) {
+      end = up(t, plan.modelBytes(), plan.modelUpShare());
     }
     if (hangsBy(end)) {
       return missed(local.replyTo());
     }
-    local.replyTo().tell(new Barrier.Reply<>(setup.id(), new LocalDone(end)));
-    return this;
-  }
-
-  private Behavior<Command> localStep(Activations a) {
-    if (hangsBy(a.arrivalNs())) {
-      return missed(local.replyTo());
-    }
-    local.server().tell(new EdgeServer.ServerStep(a, getContext().getSelf()));
+    Map<String, INDArray> table = splitSlice == null ? null : splitSlice.paramTable();
+    long samples = plan == null ? 0 : (long) plan.steps() * setup.batchSize();
+    local
+        .replyTo()
+        .tell(new Barrier.Reply<>(setup.id(), new LocalDone(end, t, stats(), table, samples)));
     return this;
   }
 
@@ -295,20 +370,24 @@ public final class Device extends AbstractBehavior<Device.Command> {
     if (hung) {
       return missed(m.replyTo());
     }
-    long arrival = up(m.sendNs(), setup.paramBytes(), upShare);
+    // A split round's weights went with its LocalDone; its upload is the plan's model transfer.
+    long arrival =
+        plan == null
+            ? up(m.sendNs(), setup.paramBytes(), upShare)
+            : up(m.sendNs(), plan.modelBytes(), plan.modelUpShare());
     if (hangsBy(arrival)) {
       return missed(m.replyTo());
     }
-    INDArray params = setup.full() ? setup.slice().params() : null;
+    INDArray params = setup.full() && plan == null ? setup.slice().params() : null;
+    long samples = plan == null ? setup.shard().length : 0;
     m.replyTo()
-        .tell(
-            new Barrier.Reply<>(
-                setup.id(), new Uploaded(params, setup.shard().length, arrival, stats())));
+        .tell(new Barrier.Reply<>(setup.id(), new Uploaded(params, samples, arrival, stats())));
     return this;
   }
 
   private RoundStats stats() {
-    return new RoundStats(computeNs, uplinkNs, downlinkNs, bytesUp, bytesDown);
+    return new RoundStats(
+        computeNs, uplinkNs, downlinkNs, bytesUp, bytesDown, upShareNs, downShareNs);
   }
 
   private Behavior<Command> onDownload(Download m) {
@@ -317,7 +396,10 @@ public final class Device extends AbstractBehavior<Device.Command> {
     if (hung) {
       return missed(m.replyTo());
     }
-    long arrival = down(m.sendNs(), setup.paramBytes(), 1.0);
+    long arrival =
+        plan == null
+            ? down(m.sendNs(), setup.paramBytes(), 1.0)
+            : down(m.sendNs(), plan.modelBytes(), plan.modelDownShare());
     if (hangsBy(arrival)) {
       return missed(m.replyTo());
     }
@@ -376,25 +458,49 @@ public final class Device extends AbstractBehavior<Device.Command> {
 
   private Activations forward(int step, long startNs) {
     int b = setup.batchSize();
-    int[] idx = cursor.nextBatch(b);
     INDArray acts = null;
     INDArray labels = null;
     if (setup.full()) {
-      Batch batch = setup.train().batch(idx, setup.dataType());
-      acts = setup.slice().forward(batch.features()).dup();
+      Batch batch = setup.train().batch(cursor.nextBatch(b), setup.dataType());
+      acts = slice().forward(batch.features()).dup();
       labels = batch.labels();
+    } else if (cursor != null) {
+      cursor.nextBatch(b);
     }
-    long end = compute(startNs, b * setup.forwardFlops());
-    long bytes = (long) b * setup.cutBytes() + (long) b * DeviceSetup.LABEL_BYTES;
-    long arrival = up(end, bytes, upShare);
+    long end =
+        compute(startNs, b * (plan == null ? setup.forwardFlops() : plan.deviceForwardFlops()));
+    long arrival;
+    if (plan == null) {
+      arrival = up(end, (long) b * setup.cutBytes() + (long) b * DeviceSetup.LABEL_BYTES, upShare);
+    } else {
+      // A split sends what crosses its cut (nothing at all for a split wholly on the device).
+      arrival = plan.upBytes() > 0 ? up(end, (long) b * plan.upBytes(), upShare) : end;
+    }
     return new Activations(setup.id(), step, acts, labels, b, startNs, end, arrival);
   }
 
-  private long backward(INDArray gradient, long readyNs) {
-    if (setup.full()) {
-      setup.slice().backward(gradient);
+  /** When the cut gradient sent at {@code sendNs} is on the device. */
+  private long gradientDown(long sendNs) {
+    if (plan == null) {
+      return down(sendNs, gradientBytes(), downShare);
     }
-    return compute(readyNs, setup.batchSize() * setup.backwardFlops());
+    long bytes = (long) setup.batchSize() * plan.downBytes();
+    return bytes > 0 ? down(sendNs, bytes, downShare) : sendNs;
+  }
+
+  /** The backward pass of {@code gradient}, ready at {@code arrival}; returns its end. */
+  private long backward(INDArray gradient, long arrival) {
+    int b = setup.batchSize();
+    if (setup.full() && gradient != null) {
+      slice().backward(gradient);
+    }
+    return compute(
+        arrival, b * (plan == null ? setup.backwardFlops() : plan.deviceBackwardFlops()));
+  }
+
+  /** The slice trained this round: the split round's own, or the device's. */
+  private Slice slice() {
+    return plan != null ? splitSlice : setup.slice();
   }
 
   private void load(INDArray params) {
@@ -417,6 +523,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
     long arrival = setup.uplink().arrival(sendNs, bytes, share);
     uplinkNs += arrival - sendNs;
     bytesUp += bytes;
+    if (plan != null) {
+      upShareNs += Math.max(0, arrival - sendNs - setup.uplink().propagationNanos()) * share;
+    }
     return arrival;
   }
 
@@ -424,6 +533,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
     long arrival = setup.downlink().arrival(sendNs, bytes, share);
     downlinkNs += arrival - sendNs;
     bytesDown += bytes;
+    if (plan != null) {
+      downShareNs += Math.max(0, arrival - sendNs - setup.downlink().propagationNanos()) * share;
+    }
     return arrival;
   }
 }

@@ -2,6 +2,7 @@ package io.splitemu.actors.runtime;
 
 import io.splitemu.model.nn.LossStep;
 import io.splitemu.model.nn.Slice;
+import io.splitemu.model.nn.SplitModel;
 import io.splitemu.model.nn.TestAccuracy;
 import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.EmulatedInstant;
@@ -71,8 +72,16 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   private record PacedOutcome(WrappedOutcome outcome) implements Command {}
 
   /**
+   * A member's path through a split round: when its steps ended, its compute and the server time of
+   * its copy (what the round's breakdown follows for the member whose steps end last).
+   */
+  public record DevicePath(long stepsEndNs, long computeNs, long serverNs) {}
+
+  /**
    * The result of a visit: the aggregated device-side model, when it ended, the latency breakdown
-   * along the critical path, the members' spending, and who went missing.
+   * along the critical path, the members' spending, and who went missing; a split round adds each
+   * completed member's path ({@code paths}) and each member's latest report of its spending, given
+   * up or not ({@code reported}: the rates the policy plans the next round from).
    */
   public record VisitDone(
       int round,
@@ -85,7 +94,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       Map<Integer, Device.RoundStats> stats,
       Map<Integer, String> missing,
       int participants,
-      Map<Integer, Long> missedAtNs)
+      Map<Integer, Long> missedAtNs,
+      Map<Integer, DevicePath> paths,
+      Map<Integer, Device.RoundStats> reported)
       implements ClusterMessage {}
 
   /** Emulated nanoseconds of a visit by kind, along its critical path. */
@@ -149,6 +160,13 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   // Per-device loss sums of the copies, added up in device order so that the round's loss does
   // not depend on the wall-clock order in which devices' steps arrived.
   private final Map<Integer, double[]> copyLoss = new TreeMap<>();
+  // A split round: each member's latest report and its device-side weights; the end of the round
+  // while the aggregator averages the whole models.
+  private final Map<Integer, Device.RoundStats> reported = new TreeMap<>();
+  private final Map<Integer, Device.LocalDone> splitDone = new TreeMap<>();
+  private long splitEndNs;
+  private List<String> paramNames;
+  private final SliceMaker slices;
   private final ActorRef<Barrier.Outcome<Object>> outcomeAdapter;
   private final ActorRef<Aggregator.Command> aggregator;
   private final ActorRef<Aggregator.Averaged> averagedAdapter;
@@ -172,6 +190,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     super(ctx);
     this.setup = setup;
     this.lag = lag;
+    this.slices = setup.global() == null ? null : new SliceMaker(setup.global());
     this.outcomeAdapter =
         (ActorRef) ctx.messageAdapter(Barrier.Outcome.class, o -> new WrappedOutcome(o));
     // A refused model (NaN weights) stops the aggregator quietly; onAggregatorFailed passes the
@@ -230,15 +249,21 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     step = 0;
     stats = new TreeMap<>();
     phaseStartNs = p.startNs();
-    boolean copiesMode = p.mode() == VisitPlan.Mode.PER_DEVICE_COPIES;
+    boolean depth = p.mode() == VisitPlan.Mode.DEPTH_PER_DEVICE;
+    boolean copiesMode = p.mode() == VisitPlan.Mode.PER_DEVICE_COPIES || depth;
     if (copiesMode) {
       copies.clear();
       copyServerNs.clear();
       copyLoss.clear();
+      reported.clear();
+      splitDone.clear();
       for (int d : active) {
-        copies.put(d, setup.full() ? setup.slice().copy() : null);
+        copies.put(d, depth || !setup.full() ? null : setup.slice().copy());
         copyServerNs.put(d, 0L);
       }
+    }
+    if (depth) {
+      return runSplits(p);
     }
     ActorRef<Barrier.Command> b = barrier(Phase.READY, p.startNs());
     for (int d : active) {
@@ -254,6 +279,32 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
                   p.upShare().get(d),
                   p.downShare().get(d),
                   b));
+    }
+    return this;
+  }
+
+  /**
+   * A split round: every member gets the device side of the whole model at its own cut and the
+   * server a copy of the server side per member (full fidelity), then every member runs its steps
+   * against its copy; there is no broadcast, so no member waits for another.
+   */
+  private Behavior<Command> runSplits(VisitPlan p) {
+    ActorRef<Barrier.Command> b = barrier(Phase.LOCAL, p.startNs());
+    for (int d : active) {
+      SplitPolicy.DevicePlan plan = p.plans().get(d);
+      int cut = -1;
+      INDArray params = null;
+      if (setup.full()) {
+        cut = Integer.parseInt(plan.cut());
+        SplitModel split = setup.global().split(cut);
+        params = split.slice(0).params();
+        copies.put(d, slices.slice(cut, 1, split.slice(1).params()));
+      }
+      p.refs()
+          .get(d)
+          .tell(
+              new Device.RunSplit(
+                  p.round(), p.startNs(), plan, cut, params, getContext().getSelf(), b));
     }
     return this;
   }
@@ -567,15 +618,13 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       acc[1]++;
       grad = s.inputGradient().dup();
     }
-    double share = visit.plan().serverShare().get(d);
-    long end =
-        setup
-            .copyCpu()
-            .apply(d)
-            .end(
-                a.arrivalNs(),
-                a.batchSize() * setup.flopsPerSample(),
-                share * setup.flopsPerSecond());
+    SplitPolicy.DevicePlan plan = visit.plan().plans().get(d);
+    double flops = a.batchSize() * (plan == null ? setup.flopsPerSample() : plan.serverFlops());
+    double rate =
+        plan == null
+            ? visit.plan().serverShare().get(d) * setup.flopsPerSecond()
+            : plan.serverFlopsPerSecond();
+    long end = setup.copyCpu().apply(d).end(a.arrivalNs(), flops, rate);
     copyServerNs.merge(d, end - a.arrivalNs(), Long::sum);
     m.device().tell(new Device.LocalGradient(a.step(), grad, end));
     return this;
@@ -583,6 +632,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
 
   private Behavior<Command> onLocalDone(Map<Integer, Object> replies) {
     localGiveUpNs = phaseGiveUpNs;
+    if (visit.plan().mode() == VisitPlan.Mode.DEPTH_PER_DEVICE) {
+      return onSplitsDone(replies);
+    }
     for (double[] acc : copyLoss.values()) {
       lossSum += acc[0];
       lossCount += (int) acc[1];
@@ -592,6 +644,63 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       localEnds.put(e.getKey(), ((Device.LocalDone) e.getValue()).endNs());
     }
     return upload(phaseStartNs, localEnds);
+  }
+
+  /**
+   * Every member of a split round finished its steps (and, without the plan's aggregation barrier,
+   * its model upload) or was given up: the round ends, or the barrier's uploads start once every
+   * member's steps are done.
+   */
+  private Behavior<Command> onSplitsDone(Map<Integer, Object> replies) {
+    long end = phaseStartNs;
+    for (Map.Entry<Integer, Object> e : replies.entrySet()) {
+      Device.LocalDone l = (Device.LocalDone) e.getValue();
+      splitDone.put(e.getKey(), l);
+      stats.put(e.getKey(), l.stats());
+      reported.put(e.getKey(), l.stats());
+      end = Math.max(end, l.endNs());
+    }
+    end = Math.max(end, phaseGiveUpNs);
+    VisitPlan p = visit.plan();
+    if (p.plans().get(p.members().get(0)).aggregateAtBarrier()) {
+      return upload(end, null);
+    }
+    return average(end);
+  }
+
+  /**
+   * The end of a split round at {@code endNs}: in full fidelity each completed member's device
+   * slice and server copy are folded into a whole model, and the whole models averaged (FedAvg by
+   * samples, device order) into the next round's whole model.
+   */
+  private Behavior<Command> average(long endNs) {
+    List<INDArray> wholes = new ArrayList<>();
+    List<Long> samples = new ArrayList<>();
+    if (setup.full()) {
+      if (paramNames == null) {
+        paramNames = new ArrayList<>(setup.global().paramTable().keySet());
+      }
+      for (int d : active) {
+        Map<String, INDArray> whole = new LinkedHashMap<>(splitDone.get(d).table());
+        whole.putAll(copies.get(d).paramTable());
+        List<INDArray> parts = new ArrayList<>();
+        for (String name : paramNames) {
+          INDArray v = whole.get(name);
+          if (v == null) {
+            throw new IllegalStateException("device-" + d + " returned no value for " + name);
+          }
+          parts.add(v);
+        }
+        wholes.add(Nd4j.toFlattened('c', parts));
+        samples.add(splitDone.get(d).samples());
+      }
+    }
+    if (wholes.isEmpty()) {
+      return finish(endNs);
+    }
+    splitEndNs = endNs;
+    aggregator.tell(new Aggregator.Average(wholes, samples, List.of(), List.of(), averagedAdapter));
+    return this;
   }
 
   private Behavior<Command> upload(long sendNs, Map<Integer, Long> perDeviceSend) {
@@ -620,6 +729,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     for (Map.Entry<Integer, Object> e : replies.entrySet()) {
       Device.Uploaded u = (Device.Uploaded) e.getValue();
       stats.put(e.getKey(), u.stats());
+      reported.put(e.getKey(), u.stats());
       // The device whose model arrives last is the critical one; ties go to the lowest id.
       if (u.arrivalNs() > latest) {
         latest = u.arrivalNs();
@@ -653,6 +763,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   }
 
   private Behavior<Command> onAveraged(WrappedAveraged w) {
+    if (visit.plan().mode() == VisitPlan.Mode.DEPTH_PER_DEVICE) {
+      setup.global().setFullParams(w.averaged().device());
+      return finish(splitEndNs);
+    }
     return afterAggregation(w.averaged());
   }
 
@@ -660,9 +774,14 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     long end = uploadEnd;
     int critical = uploadCritical;
     aggregated = a.device();
-    if (visit.plan().mode() != VisitPlan.Mode.PER_DEVICE_COPIES) {
+    VisitPlan.Mode mode = visit.plan().mode();
+    if (mode == VisitPlan.Mode.SHARED_CONCATENATED || mode == VisitPlan.Mode.SHARED_SEQUENTIAL) {
       breakdown = breakdown.plus(new Breakdown(0, 0, 0, end - phaseStartNs));
       return finish(end);
+    }
+    if (mode == VisitPlan.Mode.DEPTH_PER_DEVICE) {
+      // The barrier's download of the aggregate (a split round's row follows its own path).
+      return download(end);
     }
     // SplitFed v1: the critical device's own path, then the server copies are averaged and the
     // aggregated device model goes down to every device.
@@ -684,9 +803,13 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     if (a.server() != null) {
       setup.slice().setParams(a.server());
     }
+    return download(end);
+  }
+
+  private Behavior<Command> download(long end) {
     phaseStartNs = end;
     if (active.isEmpty()) {
-      return finish(end);
+      return visit.plan().mode() == VisitPlan.Mode.DEPTH_PER_DEVICE ? average(end) : finish(end);
     }
     ActorRef<Barrier.Command> b = barrier(Phase.DOWNLOAD, end);
     for (int d : active) {
@@ -702,9 +825,13 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       end = Math.max(end, d.arrivalNs());
       // devices.csv counts the aggregated model's download in the device's round
       stats.put(e.getKey(), d.stats());
+      reported.put(e.getKey(), d.stats());
     }
     end = Math.max(end, phaseGiveUpNs);
     breakdown = breakdown.plus(new Breakdown(0, 0, 0, end - phaseStartNs));
+    if (visit.plan().mode() == VisitPlan.Mode.DEPTH_PER_DEVICE) {
+      return average(end);
+    }
     return finish(end);
   }
 
@@ -713,6 +840,19 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     INDArray params = aggregated != null ? aggregated : p.deviceParams();
     // A device that missed any phase is reported as not completed, with no spending.
     stats.keySet().removeAll(missing.keySet());
+    Map<Integer, DevicePath> paths = new TreeMap<>();
+    if (p.mode() == VisitPlan.Mode.DEPTH_PER_DEVICE) {
+      // The loss of the copies of the members that completed, in device order.
+      for (int d : stats.keySet()) {
+        double[] acc = copyLoss.get(d);
+        if (acc != null) {
+          lossSum += acc[0];
+          lossCount += (int) acc[1];
+        }
+        Device.LocalDone l = splitDone.get(d);
+        paths.put(d, new DevicePath(l.stepsEndNs(), l.stats().computeNs(), copyServerNs.get(d)));
+      }
+    }
     visit
         .replyTo()
         .tell(
@@ -727,7 +867,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
                 stats,
                 missing,
                 new TreeSet<>(p.members()).size() - missing.size(),
-                missedAtNs));
+                missedAtNs,
+                paths,
+                new TreeMap<>(reported)));
     phase = Phase.IDLE;
     visit = null;
     aggregated = null;
@@ -737,6 +879,17 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   private Behavior<Command> onEvaluate(Evaluate m) {
     if (!setup.full()) {
       m.replyTo().tell(new Evaluation(Double.NaN));
+      return this;
+    }
+    if (setup.global() != null) {
+      m.replyTo()
+          .tell(
+              new Evaluation(
+                  TestAccuracy.of(
+                      setup.global().whole()::output,
+                      setup.test(),
+                      setup.evalSamples(),
+                      setup.dataType())));
       return this;
     }
     setup.evalModel().slice(0).setParams(m.deviceParams());

@@ -31,6 +31,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The root of a run: spawns the devices and the edge server, plans each round's cluster visits for
  * the scheme, runs them one after another, evaluates, and records every round, device and event;
  * answers {@link Finished} when the run ends.
+ *
+ * <p>A split scheme's round (a depth per device) is one visit of every running device: at the
+ * round's start the supervisor estimates each device's link rates (what its transfers achieved last
+ * round, or a probe of its idle link), the scheme's {@link SplitPolicy} plans every device's cut,
+ * costs and shares from them (a {@code replan} event when a device's decision changes), and the
+ * server runs each device on its own copy at its own cut.
  */
 public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
@@ -105,6 +111,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final Map<Integer, double[]> plannedShares = new HashMap<>();
   private final Map<Integer, Double> deviceShare = new HashMap<>();
   private final java.util.Set<SupervisorSetup.Hang> faultsRecorded = new java.util.HashSet<>();
+  // A split scheme only: this round's plan per device, the decision each device last had, each
+  // device's latest report of its spending, and the paths of the devices that completed the round.
+  private List<SplitPolicy.DevicePlan> plans;
+  private final Map<Integer, String> labels = new HashMap<>();
+  private Map<Integer, Device.RoundStats> reported = Map.of();
+  private final Map<Integer, EdgeServer.DevicePath> paths = new TreeMap<>();
 
   /** A supervisor for one run. */
   public static Behavior<Command> create(SupervisorSetup setup) {
@@ -122,22 +134,24 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     this.recorder =
         watched(ctx, Recorder.create(List.of(setup.writer(), setup.listener())), "recorder");
     this.lag = lag;
-    this.slices =
-        setup.cpsl() != null && setup.cpsl().model() != null && setup.server().full()
-            ? new SliceMaker(setup.cpsl().model())
-            : null;
+    if (setup.cpsl() != null && setup.cpsl().model() != null && setup.server().full()) {
+      this.slices = new SliceMaker(setup.cpsl().model());
+    } else {
+      this.slices =
+          setup.server().global() == null ? null : new SliceMaker(setup.server().global());
+    }
     ChainProfile profile = setup.cpsl() == null ? null : setup.cpsl().profile();
     for (DeviceSetup d : setup.devices()) {
       devices.put(d.id(), watched(ctx, Device.create(d, profile, slices), "device-" + d.id()));
       alive.add(d.id());
-      shardSize.put(d.id(), d.shard().length);
+      shardSize.put(d.id(), d.shard() == null ? 0 : d.shard().length);
       deviceSetups.put(d.id(), d);
     }
     this.server = watched(ctx, EdgeServer.create(setup.server(), lag), "edge-server");
     this.visitAdapter = ctx.messageAdapter(EdgeServer.VisitDone.class, WrappedVisit::new);
     this.evalAdapter = ctx.messageAdapter(EdgeServer.Evaluation.class, WrappedEvaluation::new);
-    this.deviceParams = setup.initialDeviceParams();
     this.serverSetup = setup.server();
+    this.deviceParams = setup.initialDeviceParams();
     this.cpsl =
         setup.cpsl() == null
             ? null
@@ -238,10 +252,20 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     participants = 0;
     failed = 0;
     deviceRows.clear();
+    paths.clear();
     if (alive.isEmpty()) {
       return finish("no device is left to train");
     }
-    clusters = cpsl == null ? RoundPlanner.plan(setup.scheme(), List.copyOf(alive)) : cpslRound();
+    if (setup.split() != null) {
+      String refused = splitRound();
+      if (refused != null) {
+        return finish(refused);
+      }
+      clusters =
+          new RoundPlanner.Clusters(List.of(List.copyOf(alive)), VisitPlan.Mode.DEPTH_PER_DEVICE);
+    } else {
+      clusters = cpsl == null ? RoundPlanner.plan(setup.scheme(), List.copyOf(alive)) : cpslRound();
+    }
     visitIndex = 0;
     return nextVisit();
   }
@@ -257,6 +281,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     Map<Integer, Double> up = new TreeMap<>();
     Map<Integer, Double> down = new TreeMap<>();
     Map<Integer, Double> serverShare = new TreeMap<>();
+    Map<Integer, SplitPolicy.DevicePlan> own = new TreeMap<>();
     double linkShare = setup.sharedSpectrum() ? 1.0 / members.size() : 1.0;
     visitShare = setup.sharedSpectrum() ? linkShare : Double.NaN;
     int steps = setup.localSteps();
@@ -268,9 +293,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       down.put(d, planned == null ? linkShare : planned[1]);
       deviceShare.put(d, planned == null ? visitShare : planned[0]);
       serverShare.put(d, 1.0 / members.size());
+      if (plans != null) {
+        own.put(d, plans.get(d));
+      }
       // One epoch: a barrier visit runs the largest shard's I_n; per-device copies get 0, which a
       // device reads as its own I_n (SplitFed v1 in LATENCY-MODEL.md).
-      if (setup.localSteps() == 0 && clusters.mode() != VisitPlan.Mode.PER_DEVICE_COPIES) {
+      if (setup.localSteps() == 0 && clusters.mode() == VisitPlan.Mode.SHARED_CONCATENATED
+          || setup.localSteps() == 0 && clusters.mode() == VisitPlan.Mode.SHARED_SEQUENTIAL) {
         steps = Math.max(steps, epochSteps(d));
       }
     }
@@ -287,7 +316,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             factor,
             up,
             down,
-            serverShare);
+            serverShare,
+            own);
     server.tell(new EdgeServer.RunVisit(plan, visitAdapter));
     return this;
   }
@@ -305,6 +335,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     lossSum += v.lossSum();
     lossCount += v.lossCount();
     participants += v.participants();
+    reported = v.reported();
+    paths.putAll(v.paths());
     // Faults at an emulated instant are recorded once the run has passed it, at that instant.
     for (SupervisorSetup.Hang h : setup.hangs()) {
       if (h.round() < 0 && h.atNs() < v.endNs() && faultsRecorded.add(h)) {
@@ -333,18 +365,18 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               round,
               e.getKey(),
               v.cluster(),
-              cutLabel(),
+              cutOf(e.getKey()),
               s.computeNs() / NS,
               s.uplinkNs() / NS,
               s.downlinkNs() / NS,
               s.bytesUp(),
               s.bytesDown(),
-              deviceShare.getOrDefault(e.getKey(), visitShare),
+              plans != null ? Double.NaN : deviceShare.getOrDefault(e.getKey(), visitShare),
               true));
     }
     for (int d : v.missing().keySet()) {
       deviceRows.add(
-          new DeviceRecord(round, d, v.cluster(), cutLabel(), 0, 0, 0, 0, 0, Double.NaN, false));
+          new DeviceRecord(round, d, v.cluster(), cutOf(d), 0, 0, 0, 0, 0, Double.NaN, false));
     }
     visitIndex++;
     return nextVisit();
@@ -368,23 +400,37 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private Behavior<Command> record(double accuracy) {
     double latency = (nowNs - roundStartNs) / NS;
+    double wallS = (System.nanoTime() - wallStart) / NS;
+    double trainLoss = lossCount == 0 ? Double.NaN : lossSum / lossCount;
     RoundRecord r =
-        new RoundRecord(
-            round,
-            setup.scheme(),
-            nowNs / NS,
-            latency,
-            breakdown.deviceNs() / NS,
-            breakdown.serverNs() / NS,
-            breakdown.communicationNs() / NS,
-            breakdown.aggregationNs() / NS,
-            participants,
-            failed,
-            cutLabel(),
-            clusters.clusters().size(),
-            accuracy,
-            lossCount == 0 ? Double.NaN : lossSum / lossCount,
-            (System.nanoTime() - wallStart) / NS);
+        plans != null
+            ? splitRow(
+                setup.scheme(),
+                round,
+                roundStartNs,
+                nowNs,
+                paths.values(),
+                failed,
+                cutLabel(),
+                accuracy,
+                trainLoss,
+                wallS)
+            : new RoundRecord(
+                round,
+                setup.scheme(),
+                nowNs / NS,
+                latency,
+                breakdown.deviceNs() / NS,
+                breakdown.serverNs() / NS,
+                breakdown.communicationNs() / NS,
+                breakdown.aggregationNs() / NS,
+                participants,
+                failed,
+                cutLabel(),
+                clusters.clusters().size(),
+                accuracy,
+                trainLoss,
+                wallS);
     for (DeviceRecord d : deviceRows) {
       recorder.tell(new Recorder.DeviceRecorded(d));
     }
@@ -400,7 +446,119 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private String cutLabel() {
+    if (plans != null) {
+      StringBuilder all = new StringBuilder();
+      for (SplitPolicy.DevicePlan p : plans) {
+        all.append(all.length() == 0 ? "" : ";").append(p.cut());
+      }
+      return all.toString();
+    }
     return cpsl == null ? setup.cut() : Integer.toString(cut);
+  }
+
+  /** What {@code devices.csv} shows as device {@code d}'s cut. */
+  private String cutOf(int d) {
+    return plans != null ? plans.get(d).cut() : cutLabel();
+  }
+
+  /**
+   * A split scheme's decisions for this round from the rates each device's own transfers achieved
+   * last round (bytes over share-weighted link time), or, where it sent nothing that way (the first
+   * round, a split wholly on the device, a device given up), a probe of its idle link; a {@code
+   * replan} event for every device whose decision changed. Returns the policy's refusal, or null.
+   */
+  private String splitRound() {
+    int n = setup.devices().size();
+    double[] upBps = new double[n];
+    double[] downBps = new double[n];
+    for (int d = 0; d < n; d++) {
+      Emulation.LinkPair probe = setup.split().probes().get(d);
+      probe.up().round(round);
+      probe.down().round(round);
+      Device.RoundStats a = reported.get(d);
+      upBps[d] =
+          a != null && a.upShareNs() > 0
+              ? 8.0 * a.bytesUp() / (a.upShareNs() / 1e9)
+              : SplitPolicy.probeRate(probe.up(), nowNs);
+      downBps[d] =
+          a != null && a.downShareNs() > 0
+              ? 8.0 * a.bytesDown() / (a.downShareNs() / 1e9)
+              : SplitPolicy.probeRate(probe.down(), nowNs);
+    }
+    try {
+      plans = setup.split().policy().plan(round, upBps, downBps);
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
+    for (int d = 0; d < n; d++) {
+      SplitPolicy.DevicePlan p = plans.get(d);
+      if (!p.label().equals(labels.get(d))) {
+        labels.put(d, p.label());
+        event(
+            "replan",
+            "device-" + d,
+            p.label()
+                + "; "
+                + p.detail()
+                + "; link estimate up "
+                + SplitPolicy.fmt(upBps[d])
+                + " bit/s, down "
+                + SplitPolicy.fmt(downBps[d])
+                + " bit/s");
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The row of a split round from {@code startNs} to {@code endNs}: the breakdown follows the
+   * completed device whose steps end last (the first in device order on a tie): its compute and its
+   * copy's server time; aggregation is what the model transfers and the wait for the deadlines of
+   * devices given up add after its steps, and communication the rest. {@code completed} are the
+   * paths of the devices that completed the round, in device order; the run and {@code plan}'s walk
+   * of round 1 both record a split round with it.
+   */
+  static RoundRecord splitRow(
+      String scheme,
+      int round,
+      long startNs,
+      long endNs,
+      java.util.Collection<EdgeServer.DevicePath> completed,
+      int failed,
+      String cut,
+      double accuracy,
+      double trainLoss,
+      double wallS) {
+    // With every device given up, the round is the wait for their deadlines (aggregation).
+    EdgeServer.DevicePath crit = new EdgeServer.DevicePath(startNs, 0, 0);
+    boolean first = true;
+    for (EdgeServer.DevicePath p : completed) {
+      if (first || p.stepsEndNs() > crit.stepsEndNs()) {
+        crit = p;
+      }
+      first = false;
+    }
+    double latency = (endNs - startNs) / NS;
+    double compute = crit.computeNs() / NS;
+    double server = crit.serverNs() / NS;
+    double aggregation = (endNs - crit.stepsEndNs()) / NS;
+    double comm = latency - compute - server - aggregation;
+    return new RoundRecord(
+        round,
+        scheme,
+        endNs / NS,
+        latency,
+        compute,
+        server,
+        comm,
+        aggregation,
+        completed.size(),
+        failed,
+        cut,
+        1,
+        accuracy,
+        trainLoss,
+        wallS);
   }
 
   // E of the latency model for CPSL: local-steps, or the largest epoch of any device.

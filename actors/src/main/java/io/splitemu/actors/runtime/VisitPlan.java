@@ -18,6 +18,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param upShare per-device uplink share
  * @param downShare per-device downlink share
  * @param serverShare per-device server compute share (per-device copies only)
+ * @param plans per-device plans of a split scheme (a depth per device only; empty otherwise)
  */
 public record VisitPlan(
     int round,
@@ -31,7 +32,8 @@ public record VisitPlan(
     Map<Integer, Double> computeFactor,
     Map<Integer, Double> upShare,
     Map<Integer, Double> downShare,
-    Map<Integer, Double> serverShare) {
+    Map<Integer, Double> serverShare,
+    Map<Integer, SplitPolicy.DevicePlan> plans) {
 
   /** How the server serves the members of a visit. */
   public enum Mode {
@@ -49,6 +51,14 @@ public record VisitPlan(
      * Each member runs its steps on its own server copy with its compute share, without barriers;
      * the aggregated model is downloaded at the end (SplitFed v1).
      */
-    PER_DEVICE_COPIES
+    PER_DEVICE_COPIES,
+    /**
+     * A depth per device (split schemes): as per-device copies, but each member's copy is the
+     * server side of the member's own cut, served at the member's own server rate, with the
+     * member's own costs and link shares ({@link SplitPolicy.DevicePlan}); no model broadcast at
+     * the start, and with the plan's aggregation barrier every model goes up and the aggregate down
+     * after everyone's steps.
+     */
+    DEPTH_PER_DEVICE
   }
 }

@@ -2,7 +2,6 @@ package io.splitemu.actors.scheme;
 
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.runtime.Emulation;
-import io.splitemu.actors.runtime.RunListener;
 import io.splitemu.actors.runtime.ShareSplitRun;
 import io.splitemu.actors.runtime.SplitPolicy;
 import io.splitemu.planner.latency.CutCosts;
@@ -11,7 +10,6 @@ import io.splitemu.planner.latency.RateFunction;
 import io.splitemu.planner.latency.ServerState;
 import io.splitemu.planner.sfl.RobustSflPlanner;
 import io.splitemu.planner.sfl.SflPlan;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -117,10 +115,5 @@ final class SflComputeRobustScheme extends SplitScheme {
   @Override
   protected List<Emulation.LinkPair> links(Settings s, int n) {
     return ShareSplitRun.links(s, n);
-  }
-
-  @Override
-  protected Emulation.Outcome run(Settings s, Path dir, RunListener l, SplitPolicy policy) {
-    return ShareSplitRun.run(s, dir, l, policy);
   }
 }
