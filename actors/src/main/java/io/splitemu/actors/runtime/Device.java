@@ -27,12 +27,16 @@ public final class Device extends AbstractBehavior<Device.Command> {
 
   /**
    * Start of a cluster visit: receive the device-side model (charged on the downlink at the full
-   * band when {@code broadcast}), take this round's compute factor and link shares.
+   * band when {@code broadcast}), take this round's compute factor and link shares. A {@code cut}
+   * other than the device's (a CPSL re-cut; -1: the cut never moves) moves the device there first:
+   * it rebuilds its slice at the cut from {@code params} and takes that cut's costs, so the cut and
+   * the weights arrive in the one message the visit starts with.
    */
   public record BeginVisit(
       int round,
       long sendNs,
       INDArray params,
+      int cut,
       boolean broadcast,
       double computeFactor,
       double upShare,
@@ -88,15 +92,6 @@ public final class Device extends AbstractBehavior<Device.Command> {
    */
   public record Download(long sendNs, INDArray params, ActorRef<Barrier.Command> replyTo)
       implements Command {}
-
-  /**
-   * Re-cut between rounds: rebuild the device-side slice at {@code cut} with the weights {@code
-   * params} (null in timing fidelity) and take that cut's costs (FLOPs, cut and parameter bytes)
-   * from the model profile. The shard, batch order, links and processor (with their queues) go on
-   * as they were, so a re-cut moves layers without disturbing what the device trains on next. A
-   * hung device ignores it.
-   */
-  public record Resplit(int cut, INDArray params) implements Command {}
 
   /**
    * Fault: the device stops answering from now on. It stays alive and tells each barrier that asks
@@ -165,8 +160,10 @@ public final class Device extends AbstractBehavior<Device.Command> {
       double upShareNs,
       double downShareNs) {}
 
-  // Replaced by a re-cut (Resplit); the cursor is not, so the batch order survives it.
+  // Replaced by a re-cut (BeginVisit's cut); the cursor is not, so the batch order survives it.
   private DeviceSetup setup;
+  // The cut the device is at (-1 where it never moves).
+  private int cut;
   // What a re-cut rebuilds the slice and costs from (null where the cut never moves).
   private final ChainProfile profile;
   private final SliceMaker slices;
@@ -193,23 +190,28 @@ public final class Device extends AbstractBehavior<Device.Command> {
 
   /** A device actor whose cut never moves. */
   public static Behavior<Command> create(DeviceSetup setup) {
-    return create(setup, null, null);
+    return create(setup, null, null, -1);
   }
 
   /**
-   * A device actor that can be re-cut: {@code profile} gives every cut's costs and {@code slices}
-   * rebuilds its slice (null in timing fidelity); a split scheme's device (no profile) rebuilds its
-   * slice with {@code slices} every round.
+   * A device actor at {@code cut} that can be re-cut: {@code profile} gives every cut's costs and
+   * {@code slices} rebuilds its slice (null in timing fidelity); a split scheme's device (no
+   * profile, cut -1) rebuilds its slice with {@code slices} every round.
    */
   public static Behavior<Command> create(
-      DeviceSetup setup, ChainProfile profile, SliceMaker slices) {
-    return Behaviors.setup(ctx -> new Device(ctx, setup, profile, slices));
+      DeviceSetup setup, ChainProfile profile, SliceMaker slices, int cut) {
+    return Behaviors.setup(ctx -> new Device(ctx, setup, profile, slices, cut));
   }
 
   private Device(
-      ActorContext<Command> ctx, DeviceSetup setup, ChainProfile profile, SliceMaker slices) {
+      ActorContext<Command> ctx,
+      DeviceSetup setup,
+      ChainProfile profile,
+      SliceMaker slices,
+      int cut) {
     super(ctx);
     this.setup = setup;
+    this.cut = cut;
     this.profile = profile;
     this.slices = slices;
     // A split scheme in timing fidelity draws no data: no shard, no batch order.
@@ -228,7 +230,6 @@ public final class Device extends AbstractBehavior<Device.Command> {
         .onMessage(LocalGradient.class, this::onLocalGradient)
         .onMessage(Upload.class, this::onUpload)
         .onMessage(Download.class, this::onDownload)
-        .onMessage(Resplit.class, this::onResplit)
         .onMessageEquals(Hang.INSTANCE, this::onHang)
         .onMessage(HangAt.class, this::onHangAt)
         .build();
@@ -237,6 +238,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
   private Behavior<Command> onBeginVisit(BeginVisit m) {
     if (hung) {
       return missed(m.replyTo());
+    }
+    if (m.cut() >= 0 && m.cut() != cut) {
+      recut(m.cut(), m.params());
     }
     newRound(m.round(), null);
     rate = setup.flopsPerSecond() * m.computeFactor();
@@ -408,20 +412,23 @@ public final class Device extends AbstractBehavior<Device.Command> {
     return this;
   }
 
-  private Behavior<Command> onResplit(Resplit m) {
-    if (hung) {
-      return this;
-    }
-    if (profile == null || (setup.full() && (slices == null || m.params() == null))) {
+  /**
+   * Moves the device to {@code newCut}: rebuilds its slice there with {@code params} (null in
+   * timing fidelity) and takes that cut's costs (FLOPs, cut and parameter bytes) from the model
+   * profile. The shard, batch order, links and processor (with their queues) go on as they were, so
+   * a re-cut moves layers without disturbing what the device trains on next.
+   */
+  private void recut(int newCut, INDArray params) {
+    if (profile == null || (setup.full() && (slices == null || params == null))) {
       throw new IllegalArgumentException(
           "device "
               + setup.id()
               + ": a re-cut needs the model profile and, in full fidelity,"
               + " the weights");
     }
-    Slice slice = setup.full() ? slices.slice(m.cut(), 0, m.params()) : null;
-    setup = setup.atCut(slice, profile, m.cut());
-    return this;
+    Slice slice = setup.full() ? slices.slice(newCut, 0, params) : null;
+    setup = setup.atCut(slice, profile, newCut);
+    cut = newCut;
   }
 
   private Behavior<Command> onHang() {

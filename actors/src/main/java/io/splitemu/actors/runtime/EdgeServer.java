@@ -51,6 +51,18 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   public record ServerStep(Device.Activations activations, ActorRef<Device.Command> device)
       implements Command {}
 
+  /**
+   * Move the server slice to {@code cut} between rounds (a CPSL re-cut): in full fidelity fold
+   * {@code deviceParams} and the server slice into the whole model and cut it again there; the
+   * server's costs become {@code flopsPerSample}. Answers the new device-side weights.
+   */
+  public record MoveCut(
+      int cut, double flopsPerSample, INDArray deviceParams, ActorRef<CutMoved> replyTo)
+      implements Command {}
+
+  /** Reply to {@link MoveCut}: the device side at the new cut ({@code null} in timing). */
+  public record CutMoved(INDArray deviceParams) implements ClusterMessage {}
+
   /** Evaluate the current model with the given device-side parameters on the test set. */
   public record Evaluate(INDArray deviceParams, ActorRef<Evaluation> replyTo) implements Command {}
 
@@ -129,7 +141,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     DOWNLOAD
   }
 
-  private final ServerSetup setup;
+  // Replaced by a re-cut (MoveCut); the processors, with their queues, are kept.
+  private ServerSetup setup;
   private final PacingLag lag;
   private Pacing pacing = Pacing.virtual();
   private Phase phase = Phase.IDLE;
@@ -216,6 +229,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         .onMessage(UsePacing.class, this::onUsePacing)
         .onMessage(WrappedAveraged.class, this::onAveraged)
         .onMessage(Evaluate.class, this::onEvaluate)
+        .onMessage(MoveCut.class, this::onMoveCut)
         .onSignal(ChildFailed.class, this::onChildFailed)
         .onSignal(Terminated.class, t -> this) // a barrier that answered
         .build();
@@ -274,6 +288,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
                   p.round(),
                   p.startNs(),
                   p.deviceParams(),
+                  p.cut(),
                   !copiesMode,
                   p.computeFactor().get(d),
                   p.upShare().get(d),
@@ -873,6 +888,38 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     phase = Phase.IDLE;
     visit = null;
     aggregated = null;
+    return this;
+  }
+
+  private Behavior<Command> onMoveCut(MoveCut m) {
+    if (phase != Phase.IDLE) {
+      throw new IllegalStateException("re-cut requested while a visit runs");
+    }
+    ServerSetup o = setup;
+    SplitModel next = null;
+    INDArray device = null;
+    if (o.full()) {
+      SplitModel eval = o.evalModel();
+      eval.slice(0).setParams(m.deviceParams());
+      eval.slice(1).setParams(o.slice().params());
+      next = eval.resplit(m.cut());
+      device = next.slice(0).params().dup();
+    }
+    setup =
+        new ServerSetup(
+            next == null ? null : next.slice(1),
+            next == null ? null : next.model().split(m.cut()),
+            o.test(),
+            o.evalSamples(),
+            o.dataType(),
+            m.flopsPerSample(),
+            o.flopsPerSecond(),
+            o.cpu(),
+            o.copyCpu(),
+            o.barrierTimeout(),
+            o.deadlineNs(),
+            o.batchMeanCutGradient());
+    m.replyTo().tell(new CutMoved(device));
     return this;
   }
 

@@ -3,7 +3,6 @@ package io.splitemu.actors.runtime;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.RoundRecord;
-import io.splitemu.model.nn.SplitModel;
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.stream.PacingLag;
@@ -58,6 +57,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private record WrappedEvaluation(EdgeServer.Evaluation evaluation) implements Command {}
 
+  private record WrappedCut(EdgeServer.CutMoved moved) implements Command {}
+
   /** The recorder has every row published before the run ended ({@code error} as in Finished). */
   private record RecorderFlushed(String error) implements Command {}
 
@@ -105,8 +106,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   // {up, down} this round's plan gave each device.
   private final CpslControl cpsl;
   private int cut;
-  private int generation;
-  private ServerSetup serverSetup;
+  private boolean awaitingCut;
+  private final ActorRef<EdgeServer.CutMoved> cutAdapter;
   private final Map<Integer, DeviceSetup> deviceSetups = new TreeMap<>();
   private final Map<Integer, double[]> plannedShares = new HashMap<>();
   private final Map<Integer, Double> deviceShare = new HashMap<>();
@@ -142,7 +143,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     ChainProfile profile = setup.cpsl() == null ? null : setup.cpsl().profile();
     for (DeviceSetup d : setup.devices()) {
-      devices.put(d.id(), watched(ctx, Device.create(d, profile, slices), "device-" + d.id()));
+      int at = setup.cpsl() == null ? -1 : setup.cpsl().initialCut();
+      devices.put(d.id(), watched(ctx, Device.create(d, profile, slices, at), "device-" + d.id()));
       alive.add(d.id());
       shardSize.put(d.id(), d.shard() == null ? 0 : d.shard().length);
       deviceSetups.put(d.id(), d);
@@ -150,7 +152,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     this.server = watched(ctx, EdgeServer.create(setup.server(), lag), "edge-server");
     this.visitAdapter = ctx.messageAdapter(EdgeServer.VisitDone.class, WrappedVisit::new);
     this.evalAdapter = ctx.messageAdapter(EdgeServer.Evaluation.class, WrappedEvaluation::new);
-    this.serverSetup = setup.server();
+    this.cutAdapter = ctx.messageAdapter(EdgeServer.CutMoved.class, WrappedCut::new);
     this.deviceParams = setup.initialDeviceParams();
     this.cpsl =
         setup.cpsl() == null
@@ -166,8 +168,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(Start.class, this::onStart)
         .onMessage(WrappedVisit.class, this::onVisitDone)
         .onMessage(WrappedEvaluation.class, this::onEvaluation)
+        .onMessage(WrappedCut.class, this::onCutMoved)
         .onSignal(ChildFailed.class, this::onChildFailed)
-        .onSignal(Terminated.class, t -> this) // a server replaced at a re-cut
+        .onSignal(Terminated.class, t -> this) // a child that stopped without failing
         .build();
   }
 
@@ -267,7 +270,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       clusters = cpsl == null ? RoundPlanner.plan(setup.scheme(), List.copyOf(alive)) : cpslRound();
     }
     visitIndex = 0;
-    return nextVisit();
+    // A re-cut goes on once the server has moved its slice.
+    return awaitingCut ? this : nextVisit();
   }
 
   private Behavior<Command> nextVisit() {
@@ -312,6 +316,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             steps,
             nowNs,
             deviceParams,
+            cpsl == null ? -1 : cut,
             clusters.mode(),
             factor,
             up,
@@ -621,59 +626,21 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   /**
-   * Moves the cut to {@code newCut} between rounds: the current device-side and server-side weights
-   * are folded into the whole model and cut again, every running device actor takes its new slice
-   * and per-cut costs in place ({@link Device.Resplit}), and the edge server is rebuilt with the
-   * new server slice (links and processors, with their queues, are kept). Each device keeps its
-   * batch cursor, so the batch order goes on where it was: a re-cut before round 1 is exactly a run
-   * at that cut, and a mid-run re-cut trains on the batches the old cut would have. The optimizer
-   * state restarts (momentum of the moved units has no home in the new slices).
+   * Moves the cut to {@code newCut} between rounds: the edge server folds the current device-side
+   * and its server-side weights into the whole model, cuts it again and answers the new device side
+   * ({@link EdgeServer.MoveCut}); every running device moves when the next visit's {@link
+   * Device.BeginVisit} brings the cut and those weights (links and processors, with their queues,
+   * are kept). Each device keeps its batch cursor, so the batch order goes on where it was: a
+   * re-cut before round 1 is exactly a run at that cut, and a mid-run re-cut trains on the batches
+   * the old cut would have. The optimizer state restarts (momentum of the moved units has no home
+   * in the new slices). A dropped device keeps its silent actor and old slice.
    */
   private void recut(int newCut) {
     int old = cut;
-    generation++;
-    ChainProfile profile = setup.cpsl().profile();
-    SplitModel next = null;
-    if (serverSetup.full()) {
-      SplitModel eval = serverSetup.evalModel();
-      eval.slice(0).setParams(deviceParams);
-      eval.slice(1).setParams(serverSetup.slice().params());
-      next = eval.resplit(newCut);
-      deviceParams = next.slice(0).params().dup();
-    }
-    for (Map.Entry<Integer, DeviceSetup> e : deviceSetups.entrySet()) {
-      int d = e.getKey();
-      if (!alive.contains(d)) {
-        continue; // a dropped device keeps its silent actor and old slice
-      }
-      DeviceSetup n = e.getValue().atCut(null, profile, newCut);
-      // Sent before this round's RunVisit, and the server sends the BeginVisit only after it, so
-      // the device takes the Resplit first (one sender's messages arrive in order; the device
-      // rebuilds its slice from the cut and the weights). A hung device ignores it.
-      devices.get(d).tell(new Device.Resplit(newCut, deviceParams));
-      e.setValue(n);
-    }
-    ServerSetup o = serverSetup;
-    serverSetup =
-        new ServerSetup(
-            next == null ? null : next.slice(1),
-            next == null ? null : next.model().split(newCut),
-            o.test(),
-            o.evalSamples(),
-            o.dataType(),
-            profile.serverFlops(newCut),
-            o.flopsPerSecond(),
-            o.cpu(),
-            o.copyCpu(),
-            o.barrierTimeout(),
-            o.deadlineNs(),
-            o.batchMeanCutGradient());
-    getContext().stop(server);
-    server =
-        watched(getContext(), EdgeServer.create(serverSetup, lag), "edge-server-" + generation);
-    if (speedup > 0) {
-      server.tell(new EdgeServer.UsePacing(speedup, clockStartNanoTime));
-    }
+    server.tell(
+        new EdgeServer.MoveCut(
+            newCut, setup.cpsl().profile().serverFlops(newCut), deviceParams, cutAdapter));
+    awaitingCut = true;
     cut = newCut;
     event(
         "recut",
@@ -684,6 +651,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             + newCut
             + ": slices moved in the running devices and a new server slice; trained weights"
             + " and batch order kept");
+  }
+
+  private Behavior<Command> onCutMoved(WrappedCut w) {
+    awaitingCut = false;
+    if (w.moved().deviceParams() != null) {
+      deviceParams = w.moved().deviceParams();
+    }
+    return nextVisit();
   }
 
   private void event(String kind, String subject, String detail) {
@@ -733,8 +708,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                   new Finished(round, nowNs, error != null ? error : "recorder failed: " + why));
               return Behaviors.stopped();
             })
-        // Another child stopping now (a server replaced at a re-cut just before the end) is no
-        // reason to fail: the run is over.
+        // Another child stopping now is no reason to fail: the run is over.
         .onSignal(Terminated.class, t -> Behaviors.same())
         .build();
   }

@@ -13,6 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param steps local steps E of every member
  * @param startNs emulated instant at which the visit starts
  * @param deviceParams the device-side model the members start from ({@code null} in timing)
+ * @param cut the cut the members train at (CPSL, whose cut moves; -1 for the other schemes)
  * @param mode how the server serves the members
  * @param computeFactor per-device compute factor of this round
  * @param upShare per-device uplink share
@@ -28,6 +29,7 @@ public record VisitPlan(
     int steps,
     long startNs,
     INDArray deviceParams,
+    int cut,
     Mode mode,
     Map<Integer, Double> computeFactor,
     Map<Integer, Double> upShare,
