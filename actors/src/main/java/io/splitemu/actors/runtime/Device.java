@@ -108,14 +108,34 @@ public final class Device extends AbstractBehavior<Device.Command> {
    */
   public record HangAt(long atNs) implements Command {}
 
+  /**
+   * What a device answers a phase of a visit, each phase with its own type; {@link #instantNs} is
+   * the emulated instant at which the answer reaches the server (what a paced server waits for).
+   */
+  public sealed interface Reply extends ClusterMessage
+      permits Ready, Downloaded, Activations, StepDone, LocalDone, Uploaded {
+    /** When the answer reaches the server (emulated ns). */
+    long instantNs();
+  }
+
   /** Reply to {@link BeginVisit}: the model is on the device. */
-  public record Ready(long arrivalNs) implements ClusterMessage {}
+  public record Ready(long arrivalNs) implements Reply {
+    @Override
+    public long instantNs() {
+      return arrivalNs;
+    }
+  }
 
   /**
    * Reply to {@link Download}: the aggregated model is on the device at {@code arrivalNs}; {@code
    * stats} is what the device spent this round, the download included.
    */
-  public record Downloaded(long arrivalNs, RoundStats stats) implements ClusterMessage {}
+  public record Downloaded(long arrivalNs, RoundStats stats) implements Reply {
+    @Override
+    public long instantNs() {
+      return arrivalNs;
+    }
+  }
 
   /** Reply to {@link Step} and the message to the server in local steps. */
   public record Activations(
@@ -127,11 +147,21 @@ public final class Device extends AbstractBehavior<Device.Command> {
       long computeStartNs,
       long computeEndNs,
       long arrivalNs)
-      implements ClusterMessage {}
+      implements Reply {
+    @Override
+    public long instantNs() {
+      return arrivalNs;
+    }
+  }
 
   /** Reply to {@link Gradient}: the backward pass is done. */
   public record StepDone(int step, long sendNs, long gradientArrivalNs, long endNs)
-      implements ClusterMessage {}
+      implements Reply {
+    @Override
+    public long instantNs() {
+      return endNs;
+    }
+  }
 
   /**
    * Reply to {@link RunLocal} and {@link RunSplit}: the steps ended at {@code stepsEndNs} and (with
@@ -140,11 +170,21 @@ public final class Device extends AbstractBehavior<Device.Command> {
    */
   public record LocalDone(
       long endNs, long stepsEndNs, RoundStats stats, Map<String, INDArray> table, long samples)
-      implements ClusterMessage {}
+      implements Reply {
+    @Override
+    public long instantNs() {
+      return endNs;
+    }
+  }
 
   /** Reply to {@link Upload}, with what the device spent this round. */
   public record Uploaded(INDArray params, long samples, long arrivalNs, RoundStats stats)
-      implements ClusterMessage {}
+      implements Reply {
+    @Override
+    public long instantNs() {
+      return arrivalNs;
+    }
+  }
 
   /**
    * What a device spent in one round (emulated ns and bytes); in a split round also the link time
@@ -171,13 +211,8 @@ public final class Device extends AbstractBehavior<Device.Command> {
   private double rate;
   private double upShare = 1;
   private double downShare = 1;
-  private long computeNs;
-  private long uplinkNs;
-  private long downlinkNs;
-  private long bytesUp;
-  private long bytesDown;
-  private double upShareNs;
-  private double downShareNs;
+  // What the device spends this round, and its split's step timing.
+  private final DeviceClock clock = new DeviceClock();
   // This round's plan and slice when the device runs its own split (null otherwise).
   private SplitPolicy.DevicePlan plan;
   private Slice splitSlice;
@@ -287,13 +322,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
 
   /** Zeroes the round's spending and takes the round's link draws; {@code split} as the plan. */
   private void newRound(int round, SplitPolicy.DevicePlan split) {
-    computeNs = 0;
-    uplinkNs = 0;
-    downlinkNs = 0;
-    bytesUp = 0;
-    bytesDown = 0;
-    upShareNs = 0;
-    downShareNs = 0;
+    clock.reset(split != null);
     plan = split;
     setup.uplink().round(round);
     setup.downlink().round(round);
@@ -355,10 +384,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
       t = backward(null, gradientDown(a.arrivalNs()));
       localStep++;
     }
-    long end = t;
-    if (plan != null && plan.modelBytes() > 0 && !plan.aggregateAtBarrier()) {
-      end = up(t, plan.modelBytes(), plan.modelUpShare());
-    }
+    long end = plan == null ? t : clock.modelUp(plan, setup.uplink(), t);
     if (hangsBy(end)) {
       return missed(local.replyTo());
     }
@@ -390,8 +416,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
   }
 
   private RoundStats stats() {
-    return new RoundStats(
-        computeNs, uplinkNs, downlinkNs, bytesUp, bytesDown, upShareNs, downShareNs);
+    return clock.stats();
   }
 
   private Behavior<Command> onDownload(Download m) {
@@ -474,25 +499,23 @@ public final class Device extends AbstractBehavior<Device.Command> {
     } else if (cursor != null) {
       cursor.nextBatch(b);
     }
-    long end =
-        compute(startNs, b * (plan == null ? setup.forwardFlops() : plan.deviceForwardFlops()));
+    long end;
     long arrival;
     if (plan == null) {
+      end = compute(startNs, b * setup.forwardFlops());
       arrival = up(end, (long) b * setup.cutBytes() + (long) b * DeviceSetup.LABEL_BYTES, upShare);
     } else {
-      // A split sends what crosses its cut (nothing at all for a split wholly on the device).
-      arrival = plan.upBytes() > 0 ? up(end, (long) b * plan.upBytes(), upShare) : end;
+      end = clock.forward(plan, b, setup.cpu(), rate, startNs);
+      arrival = clock.activationsUp(plan, b, setup.uplink(), end);
     }
     return new Activations(setup.id(), step, acts, labels, b, startNs, end, arrival);
   }
 
   /** When the cut gradient sent at {@code sendNs} is on the device. */
   private long gradientDown(long sendNs) {
-    if (plan == null) {
-      return down(sendNs, gradientBytes(), downShare);
-    }
-    long bytes = (long) setup.batchSize() * plan.downBytes();
-    return bytes > 0 ? down(sendNs, bytes, downShare) : sendNs;
+    return plan == null
+        ? down(sendNs, gradientBytes(), downShare)
+        : clock.gradientDown(plan, setup.batchSize(), setup.downlink(), sendNs);
   }
 
   /** The backward pass of {@code gradient}, ready at {@code arrival}; returns its end. */
@@ -501,8 +524,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
     if (setup.full() && gradient != null) {
       slice().backward(gradient);
     }
-    return compute(
-        arrival, b * (plan == null ? setup.backwardFlops() : plan.deviceBackwardFlops()));
+    return plan == null
+        ? compute(arrival, b * setup.backwardFlops())
+        : clock.backward(plan, b, setup.cpu(), rate, arrival);
   }
 
   /** The slice trained this round: the split round's own, or the device's. */
@@ -521,28 +545,14 @@ public final class Device extends AbstractBehavior<Device.Command> {
   }
 
   private long compute(long readyNs, double flops) {
-    long end = setup.cpu().end(readyNs, flops, rate);
-    computeNs += end - readyNs;
-    return end;
+    return clock.compute(setup.cpu(), readyNs, flops, rate);
   }
 
   private long up(long sendNs, long bytes, double share) {
-    long arrival = setup.uplink().arrival(sendNs, bytes, share);
-    uplinkNs += arrival - sendNs;
-    bytesUp += bytes;
-    if (plan != null) {
-      upShareNs += Math.max(0, arrival - sendNs - setup.uplink().propagationNanos()) * share;
-    }
-    return arrival;
+    return clock.up(setup.uplink(), sendNs, bytes, share);
   }
 
   private long down(long sendNs, long bytes, double share) {
-    long arrival = setup.downlink().arrival(sendNs, bytes, share);
-    downlinkNs += arrival - sendNs;
-    bytesDown += bytes;
-    if (plan != null) {
-      downShareNs += Math.max(0, arrival - sendNs - setup.downlink().propagationNanos()) * share;
-    }
-    return arrival;
+    return clock.down(setup.downlink(), sendNs, bytes, share);
   }
 }

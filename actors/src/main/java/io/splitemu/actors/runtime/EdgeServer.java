@@ -69,7 +69,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   /** Reply to {@link Evaluate}. */
   public record Evaluation(double accuracy) implements ClusterMessage {}
 
-  private record WrappedOutcome(Barrier.Outcome<Object> outcome) implements Command {}
+  private record WrappedOutcome(Barrier.Outcome<? extends Device.Reply> outcome)
+      implements Command {}
 
   private record WrappedAveraged(Aggregator.Averaged averaged) implements Command {}
 
@@ -131,14 +132,21 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
   }
 
+  /** The phases of a visit, each with the one reply type its barrier accepts. */
   private enum Phase {
-    IDLE,
-    READY,
-    ACTIVATIONS,
-    STEP_DONE,
-    LOCAL,
-    UPLOAD,
-    DOWNLOAD
+    IDLE(Device.Reply.class),
+    READY(Device.Ready.class),
+    ACTIVATIONS(Device.Activations.class),
+    STEP_DONE(Device.StepDone.class),
+    LOCAL(Device.LocalDone.class),
+    UPLOAD(Device.Uploaded.class),
+    DOWNLOAD(Device.Downloaded.class);
+
+    private final Class<? extends Device.Reply> reply;
+
+    Phase(Class<? extends Device.Reply> reply) {
+      this.reply = reply;
+    }
   }
 
   // Replaced by a re-cut (MoveCut); the processors, with their queues, are kept.
@@ -180,7 +188,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   private long splitEndNs;
   private List<String> paramNames;
   private final SliceMaker slices;
-  private final ActorRef<Barrier.Outcome<Object>> outcomeAdapter;
+  private final ActorRef<Barrier.Outcome<Device.Reply>> outcomeAdapter;
   private final ActorRef<Aggregator.Command> aggregator;
   private final ActorRef<Aggregator.Averaged> averagedAdapter;
   // The upload phase's outcome while the aggregator averages the models.
@@ -336,7 +344,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
     ActorRef<Barrier.Command> b =
         getContext()
-            .spawnAnonymous(Barrier.create(barrierId, who, setup.barrierTimeout(), outcomeAdapter));
+            .spawnAnonymous(
+                Barrier.<Device.Reply>create(
+                    barrierId, next.reply, who, setup.barrierTimeout(), outcomeAdapter));
     getContext().watch(b);
     return b;
   }
@@ -355,10 +365,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       return handleOutcome(w);
     }
     long due = 0;
-    for (Object r : w.outcome().replies().values()) {
-      due = Math.max(due, instantOf(r));
+    for (Device.Reply r : w.outcome().replies().values()) {
+      due = Math.max(due, r.instantNs());
     }
-    if (w.outcome() instanceof Barrier.Failed<Object> f) {
+    if (w.outcome() instanceof Barrier.Failed<?> f) {
       due = Math.max(due, giveUpNs(f));
     }
     ActorRef<Command> self = getContext().getSelf();
@@ -366,26 +376,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     return this;
   }
 
-  /** The emulated instant at which a barrier reply reaches the server (0 if it carries none). */
-  private static long instantOf(Object reply) {
-    if (reply instanceof Device.Ready r) {
-      return r.arrivalNs();
-    } else if (reply instanceof Device.Activations a) {
-      return a.arrivalNs();
-    } else if (reply instanceof Device.StepDone d) {
-      return d.endNs();
-    } else if (reply instanceof Device.LocalDone l) {
-      return l.endNs();
-    } else if (reply instanceof Device.Uploaded u) {
-      return u.arrivalNs();
-    } else if (reply instanceof Device.Downloaded d) {
-      return d.arrivalNs();
-    }
-    return 0;
-  }
-
   /** The latest emulated deadline of the devices that missed the phase. */
-  private long giveUpNs(Barrier.Failed<Object> f) {
+  private long giveUpNs(Barrier.Failed<?> f) {
     long at = Long.MIN_VALUE;
     for (int d : f.missing()) {
       at = Math.max(at, giveUpNs(f, d));
@@ -397,7 +389,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
    * When the server gives up on {@code d}: the deadline after its request, or after the device went
    * silent if that was later (a hang within a long phase is noticed no earlier than it happens).
    */
-  private long giveUpNs(Barrier.Failed<Object> f, int d) {
+  private long giveUpNs(Barrier.Failed<?> f, int d) {
     long since = f.silentSinceNs().getOrDefault(d, Long.MIN_VALUE);
     return Math.max(requestNs.getOrDefault(d, phaseStartNs), since) + setup.deadlineNs();
   }
@@ -415,11 +407,11 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   }
 
   private Behavior<Command> handleOutcome(WrappedOutcome w) {
-    Barrier.Outcome<Object> o = w.outcome();
+    Barrier.Outcome<? extends Device.Reply> o = w.outcome();
     if (o.id() != barrierId) {
       return this;
     }
-    if (o instanceof Barrier.TimedOut<Object> t) {
+    if (o instanceof Barrier.TimedOut<?> t) {
       throw new WatchdogExpired(
           "round "
               + visit.plan().round()
@@ -433,14 +425,13 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
               + " would have been recorded at its deadline)");
     }
     phaseGiveUpNs = Long.MIN_VALUE;
-    if (o instanceof Barrier.Failed<Object> f
-        && !f.silentSinceNs().keySet().containsAll(f.missing())) {
+    if (o instanceof Barrier.Failed<?> f && !f.silentSinceNs().keySet().containsAll(f.missing())) {
       // A participant stopped (an exception, a refused message): that is a failure, not a missed
       // deadline. The supervisor, which watches every device, ends the run naming it and its
       // cause; going on without it would race that end into the next round.
       return this;
     }
-    if (o instanceof Barrier.Failed<Object> f) {
+    if (o instanceof Barrier.Failed<?> f) {
       phaseGiveUpNs = giveUpNs(f);
       for (int d : f.missing()) {
         missing.put(d, phase.name().toLowerCase() + ": " + f.reason());
@@ -448,30 +439,38 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         active.remove(Integer.valueOf(d));
       }
     }
-    Map<Integer, Object> replies = new TreeMap<>(o.replies());
+    Map<Integer, Device.Reply> replies = new TreeMap<>(o.replies());
     replies.keySet().retainAll(active);
     switch (phase) {
       case READY:
-        return onReady(replies);
+        return onReady(as(replies, Device.Ready.class));
       case ACTIVATIONS:
-        return onActivations(replies);
+        return onActivations(as(replies, Device.Activations.class));
       case STEP_DONE:
-        return onStepDone(replies);
+        return onStepDone(as(replies, Device.StepDone.class));
       case LOCAL:
-        return onLocalDone(replies);
+        return onLocalDone(as(replies, Device.LocalDone.class));
       case UPLOAD:
-        return onUploaded(replies);
+        return onUploaded(as(replies, Device.Uploaded.class));
       case DOWNLOAD:
-        return onDownloaded(replies);
+        return onDownloaded(as(replies, Device.Downloaded.class));
       default:
         return this;
     }
   }
 
-  private Behavior<Command> onReady(Map<Integer, Object> replies) {
+  /** The replies of a phase as the phase's type, which its barrier let no other through. */
+  private static <T extends Device.Reply> Map<Integer, T> as(
+      Map<Integer, Device.Reply> replies, Class<T> type) {
+    Map<Integer, T> out = new TreeMap<>();
+    replies.forEach((d, r) -> out.put(d, type.cast(r)));
+    return out;
+  }
+
+  private Behavior<Command> onReady(Map<Integer, Device.Ready> replies) {
     long start = phaseStartNs;
-    for (Object r : replies.values()) {
-      start = Math.max(start, ((Device.Ready) r).arrivalNs());
+    for (Device.Ready r : replies.values()) {
+      start = Math.max(start, r.arrivalNs());
     }
     start = Math.max(start, phaseGiveUpNs);
     breakdown = breakdown.plus(new Breakdown(0, 0, 0, start - phaseStartNs));
@@ -502,7 +501,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     return upload(phaseStartNs, null);
   }
 
-  private Behavior<Command> onActivations(Map<Integer, Object> replies) {
+  private Behavior<Command> onActivations(Map<Integer, Device.Activations> replies) {
     if (active.isEmpty()) {
       return upload(waitedForMissing(phaseStartNs), null);
     }
@@ -510,8 +509,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     long ready = phaseStartNs;
     Device.Activations critical = null;
     long samples = 0;
-    for (Map.Entry<Integer, Object> e : replies.entrySet()) {
-      Device.Activations a = (Device.Activations) e.getValue();
+    for (Map.Entry<Integer, Device.Activations> e : replies.entrySet()) {
+      Device.Activations a = e.getValue();
       lastActivations.put(e.getKey(), a);
       samples += a.batchSize();
       if (critical == null || a.arrivalNs() > critical.arrivalNs()) {
@@ -591,11 +590,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     return a.get(idx).dup();
   }
 
-  private Behavior<Command> onStepDone(Map<Integer, Object> replies) {
+  private Behavior<Command> onStepDone(Map<Integer, Device.StepDone> replies) {
     long end = phaseStartNs;
     Device.StepDone critical = null;
-    for (Object r : replies.values()) {
-      Device.StepDone s = (Device.StepDone) r;
+    for (Device.StepDone s : replies.values()) {
       if (critical == null || s.endNs() > critical.endNs()) {
         critical = s;
       }
@@ -634,18 +632,20 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       grad = s.inputGradient().dup();
     }
     SplitPolicy.DevicePlan plan = visit.plan().plans().get(d);
-    double flops = a.batchSize() * (plan == null ? setup.flopsPerSample() : plan.serverFlops());
-    double rate =
+    ComputeTiming copy = setup.copyCpu().apply(d);
+    long end =
         plan == null
-            ? visit.plan().serverShare().get(d) * setup.flopsPerSecond()
-            : plan.serverFlopsPerSecond();
-    long end = setup.copyCpu().apply(d).end(a.arrivalNs(), flops, rate);
+            ? copy.end(
+                a.arrivalNs(),
+                a.batchSize() * setup.flopsPerSample(),
+                visit.plan().serverShare().get(d) * setup.flopsPerSecond())
+            : DeviceClock.serve(copy, plan, a.batchSize(), a.arrivalNs());
     copyServerNs.merge(d, end - a.arrivalNs(), Long::sum);
     m.device().tell(new Device.LocalGradient(a.step(), grad, end));
     return this;
   }
 
-  private Behavior<Command> onLocalDone(Map<Integer, Object> replies) {
+  private Behavior<Command> onLocalDone(Map<Integer, Device.LocalDone> replies) {
     localGiveUpNs = phaseGiveUpNs;
     if (visit.plan().mode() == VisitPlan.Mode.DEPTH_PER_DEVICE) {
       return onSplitsDone(replies);
@@ -655,8 +655,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       lossCount += (int) acc[1];
     }
     localEnds = new TreeMap<>();
-    for (Map.Entry<Integer, Object> e : replies.entrySet()) {
-      localEnds.put(e.getKey(), ((Device.LocalDone) e.getValue()).endNs());
+    for (Map.Entry<Integer, Device.LocalDone> e : replies.entrySet()) {
+      localEnds.put(e.getKey(), e.getValue().endNs());
     }
     return upload(phaseStartNs, localEnds);
   }
@@ -666,10 +666,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
    * its model upload) or was given up: the round ends, or the barrier's uploads start once every
    * member's steps are done.
    */
-  private Behavior<Command> onSplitsDone(Map<Integer, Object> replies) {
+  private Behavior<Command> onSplitsDone(Map<Integer, Device.LocalDone> replies) {
     long end = phaseStartNs;
-    for (Map.Entry<Integer, Object> e : replies.entrySet()) {
-      Device.LocalDone l = (Device.LocalDone) e.getValue();
+    for (Map.Entry<Integer, Device.LocalDone> e : replies.entrySet()) {
+      Device.LocalDone l = e.getValue();
       splitDone.put(e.getKey(), l);
       stats.put(e.getKey(), l.stats());
       reported.put(e.getKey(), l.stats());
@@ -735,14 +735,14 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     return this;
   }
 
-  private Behavior<Command> onUploaded(Map<Integer, Object> replies) {
+  private Behavior<Command> onUploaded(Map<Integer, Device.Uploaded> replies) {
     long end = phaseStartNs;
     int critical = -1;
     long latest = Long.MIN_VALUE;
     List<INDArray> params = new ArrayList<>();
     List<Long> samples = new ArrayList<>();
-    for (Map.Entry<Integer, Object> e : replies.entrySet()) {
-      Device.Uploaded u = (Device.Uploaded) e.getValue();
+    for (Map.Entry<Integer, Device.Uploaded> e : replies.entrySet()) {
+      Device.Uploaded u = e.getValue();
       stats.put(e.getKey(), u.stats());
       reported.put(e.getKey(), u.stats());
       // The device whose model arrives last is the critical one; ties go to the lowest id.
@@ -763,9 +763,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     List<INDArray> serverParams = new ArrayList<>();
     List<Long> serverSamples = new ArrayList<>();
     if (setup.full() && visit.plan().mode() == VisitPlan.Mode.PER_DEVICE_COPIES) {
-      for (Map.Entry<Integer, Object> e : replies.entrySet()) {
+      for (Map.Entry<Integer, Device.Uploaded> e : replies.entrySet()) {
         serverParams.add(copies.get(e.getKey()).params());
-        serverSamples.add(((Device.Uploaded) e.getValue()).samples());
+        serverSamples.add(e.getValue().samples());
       }
     }
     if (params.isEmpty()) {
@@ -833,10 +833,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     return this;
   }
 
-  private Behavior<Command> onDownloaded(Map<Integer, Object> replies) {
+  private Behavior<Command> onDownloaded(Map<Integer, Device.Downloaded> replies) {
     long end = phaseStartNs;
-    for (Map.Entry<Integer, Object> e : replies.entrySet()) {
-      Device.Downloaded d = (Device.Downloaded) e.getValue();
+    for (Map.Entry<Integer, Device.Downloaded> e : replies.entrySet()) {
+      Device.Downloaded d = e.getValue();
       end = Math.max(end, d.arrivalNs());
       // devices.csv counts the aggregated model's download in the device's round
       stats.put(e.getKey(), d.stats());

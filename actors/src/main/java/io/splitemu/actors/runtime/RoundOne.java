@@ -15,9 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Round 1 of a run as the engines would start it, built by the engines' own code without running
+ * Round 1 of a run as the runtime would start it, built by the runtime's own code without running
  * it: the devices, shards, compute factors and links of {@link Emulation#prepareBarrier} and {@link
- * Emulation#links}, the CPSL controller's first decisions, and the split engine's probe and policy.
+ * Emulation#links}, the CPSL controller's first decisions, and a split scheme's probe and policy.
  * The scheme strategies ({@code io.splitemu.actors.scheme}) plan and predict from these, so a plan
  * never copies a draw of the run.
  */
@@ -309,10 +309,10 @@ public final class RoundOne {
 
   /**
    * Plans round 1 with {@code policy} from the supervisor's probes of {@code probes} and walks it
-   * over {@code links} as the device actors and their server copies time it ({@link RoundedCpu},
-   * the links' FIFO transfers): each device's steps at its own rate, shares and server rate, its
-   * model upload, or the aggregation barrier (every upload, then the aggregate's download) when the
-   * plan has one; the row is {@link Supervisor#splitRow}.
+   * over {@code links} with the device actors' own timing ({@link DeviceClock}, {@link
+   * RoundedCpu}): each device's steps at its own rate, shares and server rate, its model upload, or
+   * the aggregation barrier (every upload, then the aggregate's download) when the plan has one;
+   * the row is the run's ({@link Supervisor#splitRow}).
    */
   public static SplitRoundOne split(
       Settings s,
@@ -337,32 +337,22 @@ public final class RoundOne {
       LinkTiming dl = links.get(d).down();
       ul.round(1);
       dl.round(1);
+      // The device's steps as the device actor and its server copy time them (Device.nextLocal,
+      // EdgeServer's server step): the same clock calls in the same order.
+      DeviceClock clock = new DeviceClock();
+      clock.reset(true);
       RoundedCpu cpu = new RoundedCpu();
       RoundedCpu copy = new RoundedCpu();
       long now = 0;
-      long compute = 0;
       long serverNs = 0;
       for (int step = 0; step < p.steps(); step++) {
-        long f = cpu.end(now, b * p.deviceForwardFlops(), flops[d]);
-        compute += f - now;
-        now = p.upBytes() > 0 ? ul.arrival(f, (long) b * p.upBytes(), p.upShare()) : f;
-        if (p.serverFlops() > 0) {
-          long end = copy.end(now, b * p.serverFlops(), p.serverFlopsPerSecond());
-          serverNs += end - now;
-          now = end;
-        }
-        if (p.downBytes() > 0) {
-          now = dl.arrival(now, (long) b * p.downBytes(), p.downShare());
-        }
-        long g = cpu.end(now, b * p.deviceBackwardFlops(), flops[d]);
-        compute += g - now;
-        now = g;
+        long arrival = clock.activationsUp(p, b, ul, clock.forward(p, b, cpu, flops[d], now));
+        long served = p.serverFlops() > 0 ? DeviceClock.serve(copy, p, b, arrival) : arrival;
+        serverNs += served - arrival;
+        now = clock.backward(p, b, cpu, flops[d], clock.gradientDown(p, b, dl, served));
       }
-      paths.add(new EdgeServer.DevicePath(now, compute, serverNs));
-      if (p.modelBytes() > 0 && !p.aggregateAtBarrier()) {
-        now = ul.arrival(now, p.modelBytes(), p.modelUpShare());
-      }
-      barrier = Math.max(barrier, now);
+      paths.add(new EdgeServer.DevicePath(now, clock.stats().computeNs(), serverNs));
+      barrier = Math.max(barrier, clock.modelUp(p, ul, now));
     }
     long end = barrier;
     if (plans.get(0).aggregateAtBarrier()) {
