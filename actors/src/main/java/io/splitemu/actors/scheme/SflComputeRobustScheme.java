@@ -51,7 +51,7 @@ final class SflComputeRobustScheme extends SplitScheme {
     double propagation = s.links().propagationDelay().toNanos() / 1e9;
     // One policy per run: round r's rates are what the devices achieved in round r - 1, so they
     // enter the history as round r - 1's (keyed, so asking for a round twice adds nothing); round
-    // 1's rates are the controller's probe of the idle links, which is no achieved round.
+    // 1's rates are the supervisor's probe of the idle links, which is no achieved round.
     TreeMap<Integer, double[][]> achieved = new TreeMap<>();
     return (round, up, down) -> {
       double[][] rates = new double[n][2];

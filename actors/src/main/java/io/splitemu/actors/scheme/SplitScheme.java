@@ -99,7 +99,7 @@ public abstract class SplitScheme implements Scheme {
         row.roundLatencyS(),
         new LatencyBreakdown(
             row.deviceComputeS(), row.serverComputeS(), row.communicationS(), row.aggregationS()),
-        "the policy at the rates the controller's probe estimates at the round's start; round 1"
+        "the policy at the rates the supervisor's probe estimates at the round's start; round 1"
             + " walked over the links as the devices time it");
   }
 }
