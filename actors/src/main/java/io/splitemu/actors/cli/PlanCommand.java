@@ -37,7 +37,7 @@ import picocli.CommandLine.Parameters;
       "Runs the planners only (no training) and prints the decisions and the predicted latency of"
           + " round 1 (LATENCY-MODEL.md) of each scheme: the scenario's, or --schemes.",
       "Barrier schemes: closed forms on static and Shannon links, each transfer integrated over"
-          + " the traces on trace links; split schemes: their policy at the rates the controller"
+          + " the traces on trace links; split schemes: their policy at the rates the supervisor"
           + " estimates at the round's start; mpsl: the planner's epoch estimate."
     })
 public final class PlanCommand implements Callable<Integer> {

@@ -75,6 +75,7 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
       implements Outcome<T> {}
 
   private final long id;
+  private final Class<? extends T> type;
   private final Set<Integer> pending;
   private final Map<Integer, T> replies = new TreeMap<>();
   private final ActorRef<Outcome<T>> parent;
@@ -85,30 +86,34 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
    * Creates a barrier.
    *
    * @param id echoed in the outcome (for instance a step number)
+   * @param type what a participant answers; any other answer fails the barrier (a bug)
    * @param participants participant id to the actor to watch
    * @param timeout wall-clock time to wait for the last reply or {@link Missed}
    * @param parent where the outcome goes
    */
   public static <T> Behavior<Command> create(
       long id,
+      Class<? extends T> type,
       Map<Integer, ? extends ActorRef<?>> participants,
       Duration timeout,
       ActorRef<Outcome<T>> parent) {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
-                timers -> new Barrier<T>(ctx, timers, id, participants, timeout, parent)));
+                timers -> new Barrier<T>(ctx, timers, id, type, participants, timeout, parent)));
   }
 
   private Barrier(
       ActorContext<Command> ctx,
       TimerScheduler<Command> timers,
       long id,
+      Class<? extends T> type,
       Map<Integer, ? extends ActorRef<?>> participants,
       Duration timeout,
       ActorRef<Outcome<T>> parent) {
     super(ctx);
     this.id = id;
+    this.type = type;
     this.parent = parent;
     this.pending = new TreeSet<>(participants.keySet());
     participants.forEach((pid, ref) -> ctx.watchWith(ref, new Terminated(pid)));
@@ -125,10 +130,18 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
         .build();
   }
 
-  @SuppressWarnings("unchecked")
   private Behavior<Command> onReply(Reply<?> r) {
+    if (!type.isInstance(r.value())) {
+      throw new IllegalArgumentException(
+          "participant "
+              + r.participant()
+              + " answered a "
+              + (r.value() == null ? "null" : r.value().getClass().getSimpleName())
+              + ", not a "
+              + type.getSimpleName());
+    }
     if (pending.remove(r.participant())) {
-      replies.put(r.participant(), (T) r.value());
+      replies.put(r.participant(), type.cast(r.value()));
     }
     return checkDone();
   }

@@ -11,7 +11,6 @@ import io.splitemu.model.profile.ModelProfiles;
 import io.splitemu.planner.dag.DagSplit;
 import io.splitemu.planner.dag.DagSplitter;
 import io.splitemu.planner.dag.SplitRates;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -181,26 +180,9 @@ public final class DagSplitRun {
                 false,
                 Integer.toString(split.deviceLayers().size()),
                 c.label(),
-                "predicted " + SplitRun.fmt(split.costSeconds()) + " s per iteration"));
+                "predicted " + SplitPolicy.fmt(split.costSeconds()) + " s per iteration"));
       }
       return plans;
     };
-  }
-
-  /** Runs a DAG scenario with {@code policy} and reports it like {@link Emulation#run}. */
-  public static Emulation.Outcome run(
-      Settings s, Path dir, RunListener listener, SplitPolicy policy) {
-    check(s);
-    int n = s.devices().count();
-    // Timing fidelity only: no training.
-    return SplitRun.run(
-        s,
-        dir,
-        listener,
-        policy,
-        ShareSplitRun.flops(s),
-        Emulation.links(s, n),
-        Emulation.links(s, n),
-        null);
   }
 }

@@ -4,6 +4,7 @@ import io.splitemu.model.data.Batch;
 import io.splitemu.model.nn.Slice;
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.model.wire.ClusterMessage;
+import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -26,12 +27,16 @@ public final class Device extends AbstractBehavior<Device.Command> {
 
   /**
    * Start of a cluster visit: receive the device-side model (charged on the downlink at the full
-   * band when {@code broadcast}), take this round's compute factor and link shares.
+   * band when {@code broadcast}), take this round's compute factor and link shares. A {@code cut}
+   * other than the device's (a CPSL re-cut; -1: the cut never moves) moves the device there first:
+   * it rebuilds its slice at the cut from {@code params} and takes that cut's costs, so the cut and
+   * the weights arrive in the one message the visit starts with.
    */
   public record BeginVisit(
       int round,
       long sendNs,
       INDArray params,
+      int cut,
       boolean broadcast,
       double computeFactor,
       double upShare,
@@ -59,6 +64,22 @@ public final class Device extends AbstractBehavior<Device.Command> {
       ActorRef<Barrier.Command> replyTo)
       implements Command {}
 
+  /**
+   * Run a round of this device's own split (split schemes): rebuild the device slice at {@code cut}
+   * from {@code params} (null in timing fidelity), then run the plan's steps against the device's
+   * server copy at the plan's costs, shares and server rate; without the plan's aggregation barrier
+   * the device-side model goes up right after the steps.
+   */
+  public record RunSplit(
+      int round,
+      long startNs,
+      SplitPolicy.DevicePlan plan,
+      int cut,
+      INDArray params,
+      ActorRef<EdgeServer.Command> server,
+      ActorRef<Barrier.Command> replyTo)
+      implements Command {}
+
   /** The gradient at the cut of a step against the device's own server copy. */
   public record LocalGradient(int step, INDArray gradient, long sendNs) implements Command {}
 
@@ -71,15 +92,6 @@ public final class Device extends AbstractBehavior<Device.Command> {
    */
   public record Download(long sendNs, INDArray params, ActorRef<Barrier.Command> replyTo)
       implements Command {}
-
-  /**
-   * Re-cut between rounds: rebuild the device-side slice at {@code cut} with the weights {@code
-   * params} (null in timing fidelity) and take that cut's costs (FLOPs, cut and parameter bytes)
-   * from the model profile. The shard, batch order, links and processor (with their queues) go on
-   * as they were, so a re-cut moves layers without disturbing what the device trains on next. A
-   * hung device ignores it.
-   */
-  public record Resplit(int cut, INDArray params) implements Command {}
 
   /**
    * Fault: the device stops answering from now on. It stays alive and tells each barrier that asks
@@ -96,14 +108,34 @@ public final class Device extends AbstractBehavior<Device.Command> {
    */
   public record HangAt(long atNs) implements Command {}
 
+  /**
+   * What a device answers a phase of a visit, each phase with its own type; {@link #instantNs} is
+   * the emulated instant at which the answer reaches the server (what a paced server waits for).
+   */
+  public sealed interface Reply extends ClusterMessage
+      permits Ready, Downloaded, Activations, StepDone, LocalDone, Uploaded {
+    /** When the answer reaches the server (emulated ns). */
+    long instantNs();
+  }
+
   /** Reply to {@link BeginVisit}: the model is on the device. */
-  public record Ready(long arrivalNs) implements ClusterMessage {}
+  public record Ready(long arrivalNs) implements Reply {
+    @Override
+    public long instantNs() {
+      return arrivalNs;
+    }
+  }
 
   /**
    * Reply to {@link Download}: the aggregated model is on the device at {@code arrivalNs}; {@code
    * stats} is what the device spent this round, the download included.
    */
-  public record Downloaded(long arrivalNs, RoundStats stats) implements ClusterMessage {}
+  public record Downloaded(long arrivalNs, RoundStats stats) implements Reply {
+    @Override
+    public long instantNs() {
+      return arrivalNs;
+    }
+  }
 
   /** Reply to {@link Step} and the message to the server in local steps. */
   public record Activations(
@@ -115,25 +147,63 @@ public final class Device extends AbstractBehavior<Device.Command> {
       long computeStartNs,
       long computeEndNs,
       long arrivalNs)
-      implements ClusterMessage {}
+      implements Reply {
+    @Override
+    public long instantNs() {
+      return arrivalNs;
+    }
+  }
 
   /** Reply to {@link Gradient}: the backward pass is done. */
   public record StepDone(int step, long sendNs, long gradientArrivalNs, long endNs)
-      implements ClusterMessage {}
+      implements Reply {
+    @Override
+    public long instantNs() {
+      return endNs;
+    }
+  }
 
-  /** Reply to {@link RunLocal}. */
-  public record LocalDone(long endNs) implements ClusterMessage {}
+  /**
+   * Reply to {@link RunLocal} and {@link RunSplit}: the steps ended at {@code stepsEndNs} and (with
+   * a split's own model upload) the device is done at {@code endNs}; a split round also sends its
+   * slice's weights by name ({@code table}, null in timing) and the samples it trained.
+   */
+  public record LocalDone(
+      long endNs, long stepsEndNs, RoundStats stats, Map<String, INDArray> table, long samples)
+      implements Reply {
+    @Override
+    public long instantNs() {
+      return endNs;
+    }
+  }
 
   /** Reply to {@link Upload}, with what the device spent this round. */
   public record Uploaded(INDArray params, long samples, long arrivalNs, RoundStats stats)
-      implements ClusterMessage {}
+      implements Reply {
+    @Override
+    public long instantNs() {
+      return arrivalNs;
+    }
+  }
 
-  /** What a device spent in one round (emulated ns and bytes). */
+  /**
+   * What a device spent in one round (emulated ns and bytes); in a split round also the link time
+   * without propagation weighted by the share it was sent at ({@code bits / upShareNs} is the
+   * full-band rate the transfers achieved, what the split policies plan the next round from).
+   */
   public record RoundStats(
-      long computeNs, long uplinkNs, long downlinkNs, long bytesUp, long bytesDown) {}
+      long computeNs,
+      long uplinkNs,
+      long downlinkNs,
+      long bytesUp,
+      long bytesDown,
+      double upShareNs,
+      double downShareNs) {}
 
-  // Replaced by a re-cut (Resplit); the cursor is not, so the batch order survives it.
+  // Replaced by a re-cut (BeginVisit's cut); the cursor is not, so the batch order survives it.
   private DeviceSetup setup;
+  // The cut the device is at (-1 where it never moves).
+  private int cut;
   // What a re-cut rebuilds the slice and costs from (null where the cut never moves).
   private final ChainProfile profile;
   private final SliceMaker slices;
@@ -141,11 +211,11 @@ public final class Device extends AbstractBehavior<Device.Command> {
   private double rate;
   private double upShare = 1;
   private double downShare = 1;
-  private long computeNs;
-  private long uplinkNs;
-  private long downlinkNs;
-  private long bytesUp;
-  private long bytesDown;
+  // What the device spends this round, and its split's step timing.
+  private final DeviceClock clock = new DeviceClock();
+  // This round's plan and slice when the device runs its own split (null otherwise).
+  private SplitPolicy.DevicePlan plan;
+  private Slice splitSlice;
   private RunLocal local;
   private int localStep;
   private boolean hung;
@@ -155,25 +225,32 @@ public final class Device extends AbstractBehavior<Device.Command> {
 
   /** A device actor whose cut never moves. */
   public static Behavior<Command> create(DeviceSetup setup) {
-    return create(setup, null, null);
+    return create(setup, null, null, -1);
   }
 
   /**
-   * A device actor that can be re-cut: {@code profile} gives every cut's costs and {@code slices}
-   * rebuilds its slice (null in timing fidelity).
+   * A device actor at {@code cut} that can be re-cut: {@code profile} gives every cut's costs and
+   * {@code slices} rebuilds its slice (null in timing fidelity); a split scheme's device (no
+   * profile, cut -1) rebuilds its slice with {@code slices} every round.
    */
   public static Behavior<Command> create(
-      DeviceSetup setup, ChainProfile profile, SliceMaker slices) {
-    return Behaviors.setup(ctx -> new Device(ctx, setup, profile, slices));
+      DeviceSetup setup, ChainProfile profile, SliceMaker slices, int cut) {
+    return Behaviors.setup(ctx -> new Device(ctx, setup, profile, slices, cut));
   }
 
   private Device(
-      ActorContext<Command> ctx, DeviceSetup setup, ChainProfile profile, SliceMaker slices) {
+      ActorContext<Command> ctx,
+      DeviceSetup setup,
+      ChainProfile profile,
+      SliceMaker slices,
+      int cut) {
     super(ctx);
     this.setup = setup;
+    this.cut = cut;
     this.profile = profile;
     this.slices = slices;
-    this.cursor = new BatchCursor(setup.shard(), setup.batchSeed());
+    // A split scheme in timing fidelity draws no data: no shard, no batch order.
+    this.cursor = setup.shard() == null ? null : new BatchCursor(setup.shard(), setup.batchSeed());
     this.rate = setup.flopsPerSecond();
   }
 
@@ -184,10 +261,10 @@ public final class Device extends AbstractBehavior<Device.Command> {
         .onMessage(Step.class, this::onStep)
         .onMessage(Gradient.class, this::onGradient)
         .onMessage(RunLocal.class, this::onRunLocal)
+        .onMessage(RunSplit.class, this::onRunSplit)
         .onMessage(LocalGradient.class, this::onLocalGradient)
         .onMessage(Upload.class, this::onUpload)
         .onMessage(Download.class, this::onDownload)
-        .onMessage(Resplit.class, this::onResplit)
         .onMessageEquals(Hang.INSTANCE, this::onHang)
         .onMessage(HangAt.class, this::onHangAt)
         .build();
@@ -197,16 +274,13 @@ public final class Device extends AbstractBehavior<Device.Command> {
     if (hung) {
       return missed(m.replyTo());
     }
-    computeNs = 0;
-    uplinkNs = 0;
-    downlinkNs = 0;
-    bytesUp = 0;
-    bytesDown = 0;
+    if (m.cut() >= 0 && m.cut() != cut) {
+      recut(m.cut(), m.params());
+    }
+    newRound(m.round(), null);
     rate = setup.flopsPerSecond() * m.computeFactor();
     upShare = m.upShare();
     downShare = m.downShare();
-    setup.uplink().round(m.round());
-    setup.downlink().round(m.round());
     long arrival = m.sendNs();
     if (m.broadcast()) {
       arrival = down(m.sendNs(), setup.paramBytes(), 1.0);
@@ -235,7 +309,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
     if (hung) {
       return missed(m.replyTo());
     }
-    long arrival = down(m.sendNs(), gradientBytes(), downShare);
+    long arrival = gradientDown(m.sendNs());
     long end = backward(m.gradient(), arrival);
     // The backward pass's end is when the server learns the step is done.
     if (hangsBy(end)) {
@@ -244,6 +318,14 @@ public final class Device extends AbstractBehavior<Device.Command> {
     m.replyTo()
         .tell(new Barrier.Reply<>(setup.id(), new StepDone(m.step(), m.sendNs(), arrival, end)));
     return this;
+  }
+
+  /** Zeroes the round's spending and takes the round's link draws; {@code split} as the plan. */
+  private void newRound(int round, SplitPolicy.DevicePlan split) {
+    clock.reset(split != null);
+    plan = split;
+    setup.uplink().round(round);
+    setup.downlink().round(round);
   }
 
   private Behavior<Command> onRunLocal(RunLocal m) {
@@ -256,38 +338,61 @@ public final class Device extends AbstractBehavior<Device.Command> {
     int steps = m.steps() > 0 ? m.steps() : (setup.shard().length + b - 1) / b;
     local = new RunLocal(steps, m.startNs(), m.server(), m.replyTo());
     localStep = 0;
-    if (steps == 0) {
-      if (hangsBy(m.startNs())) {
-        return missed(m.replyTo());
-      }
-      m.replyTo().tell(new Barrier.Reply<>(setup.id(), new LocalDone(m.startNs())));
-      return this;
+    return nextLocal(m.startNs());
+  }
+
+  private Behavior<Command> onRunSplit(RunSplit m) {
+    if (hung) {
+      return missed(m.replyTo());
     }
-    return localStep(forward(0, m.startNs()));
+    newRound(m.round(), m.plan());
+    rate = setup.flopsPerSecond();
+    upShare = plan.upShare();
+    downShare = plan.downShare();
+    if (hangsBy(m.startNs())) {
+      return missed(m.replyTo());
+    }
+    splitSlice = setup.full() ? slices.slice(m.cut(), 0, m.params()) : null;
+    local = new RunLocal(plan.steps(), m.startNs(), m.server(), m.replyTo());
+    localStep = 0;
+    return nextLocal(m.startNs());
   }
 
   private Behavior<Command> onLocalGradient(LocalGradient m) {
     if (hung) {
       return missed(local.replyTo());
     }
-    long arrival = down(m.sendNs(), gradientBytes(), downShare);
-    long end = backward(m.gradient(), arrival);
     localStep++;
-    if (localStep < local.steps()) {
-      return localStep(forward(localStep, end));
+    return nextLocal(backward(m.gradient(), gradientDown(m.sendNs())));
+  }
+
+  /**
+   * The next local step from {@code readyNs}: its activations go to the server copy; a split step
+   * with no server part and no tensors needs no server, its gradient (if any) is sent at once.
+   */
+  private Behavior<Command> nextLocal(long readyNs) {
+    long t = readyNs;
+    while (localStep < local.steps()) {
+      Activations a = forward(localStep, t);
+      if (hangsBy(a.arrivalNs())) {
+        return missed(local.replyTo());
+      }
+      if (plan == null || plan.serverFlops() > 0 || a.activations() != null) {
+        local.server().tell(new EdgeServer.ServerStep(a, getContext().getSelf()));
+        return this;
+      }
+      t = backward(null, gradientDown(a.arrivalNs()));
+      localStep++;
     }
+    long end = plan == null ? t : clock.modelUp(plan, setup.uplink(), t);
     if (hangsBy(end)) {
       return missed(local.replyTo());
     }
-    local.replyTo().tell(new Barrier.Reply<>(setup.id(), new LocalDone(end)));
-    return this;
-  }
-
-  private Behavior<Command> localStep(Activations a) {
-    if (hangsBy(a.arrivalNs())) {
-      return missed(local.replyTo());
-    }
-    local.server().tell(new EdgeServer.ServerStep(a, getContext().getSelf()));
+    Map<String, INDArray> table = splitSlice == null ? null : splitSlice.paramTable();
+    long samples = plan == null ? 0 : (long) plan.steps() * setup.batchSize();
+    local
+        .replyTo()
+        .tell(new Barrier.Reply<>(setup.id(), new LocalDone(end, t, stats(), table, samples)));
     return this;
   }
 
@@ -295,20 +400,23 @@ public final class Device extends AbstractBehavior<Device.Command> {
     if (hung) {
       return missed(m.replyTo());
     }
-    long arrival = up(m.sendNs(), setup.paramBytes(), upShare);
+    // A split round's weights went with its LocalDone; its upload is the plan's model transfer.
+    long arrival =
+        plan == null
+            ? up(m.sendNs(), setup.paramBytes(), upShare)
+            : up(m.sendNs(), plan.modelBytes(), plan.modelUpShare());
     if (hangsBy(arrival)) {
       return missed(m.replyTo());
     }
-    INDArray params = setup.full() ? setup.slice().params() : null;
+    INDArray params = setup.full() && plan == null ? setup.slice().params() : null;
+    long samples = plan == null ? setup.shard().length : 0;
     m.replyTo()
-        .tell(
-            new Barrier.Reply<>(
-                setup.id(), new Uploaded(params, setup.shard().length, arrival, stats())));
+        .tell(new Barrier.Reply<>(setup.id(), new Uploaded(params, samples, arrival, stats())));
     return this;
   }
 
   private RoundStats stats() {
-    return new RoundStats(computeNs, uplinkNs, downlinkNs, bytesUp, bytesDown);
+    return clock.stats();
   }
 
   private Behavior<Command> onDownload(Download m) {
@@ -317,7 +425,10 @@ public final class Device extends AbstractBehavior<Device.Command> {
     if (hung) {
       return missed(m.replyTo());
     }
-    long arrival = down(m.sendNs(), setup.paramBytes(), 1.0);
+    long arrival =
+        plan == null
+            ? down(m.sendNs(), setup.paramBytes(), 1.0)
+            : down(m.sendNs(), plan.modelBytes(), plan.modelDownShare());
     if (hangsBy(arrival)) {
       return missed(m.replyTo());
     }
@@ -326,20 +437,23 @@ public final class Device extends AbstractBehavior<Device.Command> {
     return this;
   }
 
-  private Behavior<Command> onResplit(Resplit m) {
-    if (hung) {
-      return this;
-    }
-    if (profile == null || (setup.full() && (slices == null || m.params() == null))) {
+  /**
+   * Moves the device to {@code newCut}: rebuilds its slice there with {@code params} (null in
+   * timing fidelity) and takes that cut's costs (FLOPs, cut and parameter bytes) from the model
+   * profile. The shard, batch order, links and processor (with their queues) go on as they were, so
+   * a re-cut moves layers without disturbing what the device trains on next.
+   */
+  private void recut(int newCut, INDArray params) {
+    if (profile == null || (setup.full() && (slices == null || params == null))) {
       throw new IllegalArgumentException(
           "device "
               + setup.id()
               + ": a re-cut needs the model profile and, in full fidelity,"
               + " the weights");
     }
-    Slice slice = setup.full() ? slices.slice(m.cut(), 0, m.params()) : null;
-    setup = setup.atCut(slice, profile, m.cut());
-    return this;
+    Slice slice = setup.full() ? slices.slice(newCut, 0, params) : null;
+    setup = setup.atCut(slice, profile, newCut);
+    cut = newCut;
   }
 
   private Behavior<Command> onHang() {
@@ -376,25 +490,48 @@ public final class Device extends AbstractBehavior<Device.Command> {
 
   private Activations forward(int step, long startNs) {
     int b = setup.batchSize();
-    int[] idx = cursor.nextBatch(b);
     INDArray acts = null;
     INDArray labels = null;
     if (setup.full()) {
-      Batch batch = setup.train().batch(idx, setup.dataType());
-      acts = setup.slice().forward(batch.features()).dup();
+      Batch batch = setup.train().batch(cursor.nextBatch(b), setup.dataType());
+      acts = slice().forward(batch.features()).dup();
       labels = batch.labels();
+    } else if (cursor != null) {
+      cursor.nextBatch(b);
     }
-    long end = compute(startNs, b * setup.forwardFlops());
-    long bytes = (long) b * setup.cutBytes() + (long) b * DeviceSetup.LABEL_BYTES;
-    long arrival = up(end, bytes, upShare);
+    long end;
+    long arrival;
+    if (plan == null) {
+      end = compute(startNs, b * setup.forwardFlops());
+      arrival = up(end, (long) b * setup.cutBytes() + (long) b * DeviceSetup.LABEL_BYTES, upShare);
+    } else {
+      end = clock.forward(plan, b, setup.cpu(), rate, startNs);
+      arrival = clock.activationsUp(plan, b, setup.uplink(), end);
+    }
     return new Activations(setup.id(), step, acts, labels, b, startNs, end, arrival);
   }
 
-  private long backward(INDArray gradient, long readyNs) {
-    if (setup.full()) {
-      setup.slice().backward(gradient);
+  /** When the cut gradient sent at {@code sendNs} is on the device. */
+  private long gradientDown(long sendNs) {
+    return plan == null
+        ? down(sendNs, gradientBytes(), downShare)
+        : clock.gradientDown(plan, setup.batchSize(), setup.downlink(), sendNs);
+  }
+
+  /** The backward pass of {@code gradient}, ready at {@code arrival}; returns its end. */
+  private long backward(INDArray gradient, long arrival) {
+    int b = setup.batchSize();
+    if (setup.full() && gradient != null) {
+      slice().backward(gradient);
     }
-    return compute(readyNs, setup.batchSize() * setup.backwardFlops());
+    return plan == null
+        ? compute(arrival, b * setup.backwardFlops())
+        : clock.backward(plan, b, setup.cpu(), rate, arrival);
+  }
+
+  /** The slice trained this round: the split round's own, or the device's. */
+  private Slice slice() {
+    return plan != null ? splitSlice : setup.slice();
   }
 
   private void load(INDArray params) {
@@ -408,22 +545,14 @@ public final class Device extends AbstractBehavior<Device.Command> {
   }
 
   private long compute(long readyNs, double flops) {
-    long end = setup.cpu().end(readyNs, flops, rate);
-    computeNs += end - readyNs;
-    return end;
+    return clock.compute(setup.cpu(), readyNs, flops, rate);
   }
 
   private long up(long sendNs, long bytes, double share) {
-    long arrival = setup.uplink().arrival(sendNs, bytes, share);
-    uplinkNs += arrival - sendNs;
-    bytesUp += bytes;
-    return arrival;
+    return clock.up(setup.uplink(), sendNs, bytes, share);
   }
 
   private long down(long sendNs, long bytes, double share) {
-    long arrival = setup.downlink().arrival(sendNs, bytes, share);
-    downlinkNs += arrival - sendNs;
-    bytesDown += bytes;
-    return arrival;
+    return clock.down(setup.downlink(), sendNs, bytes, share);
   }
 }

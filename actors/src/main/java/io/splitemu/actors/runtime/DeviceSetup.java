@@ -8,9 +8,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 /**
  * Everything one device actor is built from.
  *
- * @param shard indices into the shared training set (the device holds indices, never a copy)
+ * @param shard indices into the shared training set (the device holds indices, never a copy);
+ *     {@code null} for a split scheme in timing fidelity, which draws no data
  * @param train the shared training set; {@code null} in timing fidelity
- * @param slice the device-side slice; {@code null} in timing fidelity
+ * @param slice the device-side slice; {@code null} in timing fidelity, and for a split scheme,
+ *     whose device rebuilds its slice every round at the round's cut
  * @param forwardFlops device forward FLOPs per sample at the current cut
  * @param backwardFlops device backward FLOPs per sample at the current cut
  * @param cutBytes bytes per sample of the activation at the cut (and of its gradient)
@@ -63,6 +65,6 @@ public record DeviceSetup(
 
   /** Whether tensors are real. */
   public boolean full() {
-    return slice != null;
+    return train != null;
   }
 }

@@ -2,6 +2,7 @@ package io.splitemu.actors.runtime;
 
 import io.splitemu.model.nn.LossStep;
 import io.splitemu.model.nn.Slice;
+import io.splitemu.model.nn.SplitModel;
 import io.splitemu.model.nn.TestAccuracy;
 import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.EmulatedInstant;
@@ -50,13 +51,26 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   public record ServerStep(Device.Activations activations, ActorRef<Device.Command> device)
       implements Command {}
 
+  /**
+   * Move the server slice to {@code cut} between rounds (a CPSL re-cut): in full fidelity fold
+   * {@code deviceParams} and the server slice into the whole model and cut it again there; the
+   * server's costs become {@code flopsPerSample}. Answers the new device-side weights.
+   */
+  public record MoveCut(
+      int cut, double flopsPerSample, INDArray deviceParams, ActorRef<CutMoved> replyTo)
+      implements Command {}
+
+  /** Reply to {@link MoveCut}: the device side at the new cut ({@code null} in timing). */
+  public record CutMoved(INDArray deviceParams) implements ClusterMessage {}
+
   /** Evaluate the current model with the given device-side parameters on the test set. */
   public record Evaluate(INDArray deviceParams, ActorRef<Evaluation> replyTo) implements Command {}
 
   /** Reply to {@link Evaluate}. */
   public record Evaluation(double accuracy) implements ClusterMessage {}
 
-  private record WrappedOutcome(Barrier.Outcome<Object> outcome) implements Command {}
+  private record WrappedOutcome(Barrier.Outcome<? extends Device.Reply> outcome)
+      implements Command {}
 
   private record WrappedAveraged(Aggregator.Averaged averaged) implements Command {}
 
@@ -71,8 +85,16 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   private record PacedOutcome(WrappedOutcome outcome) implements Command {}
 
   /**
+   * A member's path through a split round: when its steps ended, its compute and the server time of
+   * its copy (what the round's breakdown follows for the member whose steps end last).
+   */
+  public record DevicePath(long stepsEndNs, long computeNs, long serverNs) {}
+
+  /**
    * The result of a visit: the aggregated device-side model, when it ended, the latency breakdown
-   * along the critical path, the members' spending, and who went missing.
+   * along the critical path, the members' spending, and who went missing; a split round adds each
+   * completed member's path ({@code paths}) and each member's latest report of its spending, given
+   * up or not ({@code reported}: the rates the policy plans the next round from).
    */
   public record VisitDone(
       int round,
@@ -85,7 +107,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       Map<Integer, Device.RoundStats> stats,
       Map<Integer, String> missing,
       int participants,
-      Map<Integer, Long> missedAtNs)
+      Map<Integer, Long> missedAtNs,
+      Map<Integer, DevicePath> paths,
+      Map<Integer, Device.RoundStats> reported)
       implements ClusterMessage {}
 
   /** Emulated nanoseconds of a visit by kind, along its critical path. */
@@ -108,17 +132,25 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
   }
 
+  /** The phases of a visit, each with the one reply type its barrier accepts. */
   private enum Phase {
-    IDLE,
-    READY,
-    ACTIVATIONS,
-    STEP_DONE,
-    LOCAL,
-    UPLOAD,
-    DOWNLOAD
+    IDLE(Device.Reply.class),
+    READY(Device.Ready.class),
+    ACTIVATIONS(Device.Activations.class),
+    STEP_DONE(Device.StepDone.class),
+    LOCAL(Device.LocalDone.class),
+    UPLOAD(Device.Uploaded.class),
+    DOWNLOAD(Device.Downloaded.class);
+
+    private final Class<? extends Device.Reply> reply;
+
+    Phase(Class<? extends Device.Reply> reply) {
+      this.reply = reply;
+    }
   }
 
-  private final ServerSetup setup;
+  // Replaced by a re-cut (MoveCut); the processors, with their queues, are kept.
+  private ServerSetup setup;
   private final PacingLag lag;
   private Pacing pacing = Pacing.virtual();
   private Phase phase = Phase.IDLE;
@@ -149,7 +181,14 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   // Per-device loss sums of the copies, added up in device order so that the round's loss does
   // not depend on the wall-clock order in which devices' steps arrived.
   private final Map<Integer, double[]> copyLoss = new TreeMap<>();
-  private final ActorRef<Barrier.Outcome<Object>> outcomeAdapter;
+  // A split round: each member's latest report and its device-side weights; the end of the round
+  // while the aggregator averages the whole models.
+  private final Map<Integer, Device.RoundStats> reported = new TreeMap<>();
+  private final Map<Integer, Device.LocalDone> splitDone = new TreeMap<>();
+  private long splitEndNs;
+  private List<String> paramNames;
+  private final SliceMaker slices;
+  private final ActorRef<Barrier.Outcome<Device.Reply>> outcomeAdapter;
   private final ActorRef<Aggregator.Command> aggregator;
   private final ActorRef<Aggregator.Averaged> averagedAdapter;
   // The upload phase's outcome while the aggregator averages the models.
@@ -172,6 +211,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     super(ctx);
     this.setup = setup;
     this.lag = lag;
+    this.slices = setup.global() == null ? null : new SliceMaker(setup.global());
     this.outcomeAdapter =
         (ActorRef) ctx.messageAdapter(Barrier.Outcome.class, o -> new WrappedOutcome(o));
     // A refused model (NaN weights) stops the aggregator quietly; onAggregatorFailed passes the
@@ -197,6 +237,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         .onMessage(UsePacing.class, this::onUsePacing)
         .onMessage(WrappedAveraged.class, this::onAveraged)
         .onMessage(Evaluate.class, this::onEvaluate)
+        .onMessage(MoveCut.class, this::onMoveCut)
         .onSignal(ChildFailed.class, this::onChildFailed)
         .onSignal(Terminated.class, t -> this) // a barrier that answered
         .build();
@@ -230,15 +271,21 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     step = 0;
     stats = new TreeMap<>();
     phaseStartNs = p.startNs();
-    boolean copiesMode = p.mode() == VisitPlan.Mode.PER_DEVICE_COPIES;
+    boolean depth = p.mode() == VisitPlan.Mode.DEPTH_PER_DEVICE;
+    boolean copiesMode = p.mode() == VisitPlan.Mode.PER_DEVICE_COPIES || depth;
     if (copiesMode) {
       copies.clear();
       copyServerNs.clear();
       copyLoss.clear();
+      reported.clear();
+      splitDone.clear();
       for (int d : active) {
-        copies.put(d, setup.full() ? setup.slice().copy() : null);
+        copies.put(d, depth || !setup.full() ? null : setup.slice().copy());
         copyServerNs.put(d, 0L);
       }
+    }
+    if (depth) {
+      return runSplits(p);
     }
     ActorRef<Barrier.Command> b = barrier(Phase.READY, p.startNs());
     for (int d : active) {
@@ -249,11 +296,38 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
                   p.round(),
                   p.startNs(),
                   p.deviceParams(),
+                  p.cut(),
                   !copiesMode,
                   p.computeFactor().get(d),
                   p.upShare().get(d),
                   p.downShare().get(d),
                   b));
+    }
+    return this;
+  }
+
+  /**
+   * A split round: every member gets the device side of the whole model at its own cut and the
+   * server a copy of the server side per member (full fidelity), then every member runs its steps
+   * against its copy; there is no broadcast, so no member waits for another.
+   */
+  private Behavior<Command> runSplits(VisitPlan p) {
+    ActorRef<Barrier.Command> b = barrier(Phase.LOCAL, p.startNs());
+    for (int d : active) {
+      SplitPolicy.DevicePlan plan = p.plans().get(d);
+      int cut = -1;
+      INDArray params = null;
+      if (setup.full()) {
+        cut = Integer.parseInt(plan.cut());
+        SplitModel split = setup.global().split(cut);
+        params = split.slice(0).params();
+        copies.put(d, slices.slice(cut, 1, split.slice(1).params()));
+      }
+      p.refs()
+          .get(d)
+          .tell(
+              new Device.RunSplit(
+                  p.round(), p.startNs(), plan, cut, params, getContext().getSelf(), b));
     }
     return this;
   }
@@ -270,7 +344,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
     ActorRef<Barrier.Command> b =
         getContext()
-            .spawnAnonymous(Barrier.create(barrierId, who, setup.barrierTimeout(), outcomeAdapter));
+            .spawnAnonymous(
+                Barrier.<Device.Reply>create(
+                    barrierId, next.reply, who, setup.barrierTimeout(), outcomeAdapter));
     getContext().watch(b);
     return b;
   }
@@ -289,10 +365,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       return handleOutcome(w);
     }
     long due = 0;
-    for (Object r : w.outcome().replies().values()) {
-      due = Math.max(due, instantOf(r));
+    for (Device.Reply r : w.outcome().replies().values()) {
+      due = Math.max(due, r.instantNs());
     }
-    if (w.outcome() instanceof Barrier.Failed<Object> f) {
+    if (w.outcome() instanceof Barrier.Failed<?> f) {
       due = Math.max(due, giveUpNs(f));
     }
     ActorRef<Command> self = getContext().getSelf();
@@ -300,26 +376,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     return this;
   }
 
-  /** The emulated instant at which a barrier reply reaches the server (0 if it carries none). */
-  private static long instantOf(Object reply) {
-    if (reply instanceof Device.Ready r) {
-      return r.arrivalNs();
-    } else if (reply instanceof Device.Activations a) {
-      return a.arrivalNs();
-    } else if (reply instanceof Device.StepDone d) {
-      return d.endNs();
-    } else if (reply instanceof Device.LocalDone l) {
-      return l.endNs();
-    } else if (reply instanceof Device.Uploaded u) {
-      return u.arrivalNs();
-    } else if (reply instanceof Device.Downloaded d) {
-      return d.arrivalNs();
-    }
-    return 0;
-  }
-
   /** The latest emulated deadline of the devices that missed the phase. */
-  private long giveUpNs(Barrier.Failed<Object> f) {
+  private long giveUpNs(Barrier.Failed<?> f) {
     long at = Long.MIN_VALUE;
     for (int d : f.missing()) {
       at = Math.max(at, giveUpNs(f, d));
@@ -331,7 +389,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
    * When the server gives up on {@code d}: the deadline after its request, or after the device went
    * silent if that was later (a hang within a long phase is noticed no earlier than it happens).
    */
-  private long giveUpNs(Barrier.Failed<Object> f, int d) {
+  private long giveUpNs(Barrier.Failed<?> f, int d) {
     long since = f.silentSinceNs().getOrDefault(d, Long.MIN_VALUE);
     return Math.max(requestNs.getOrDefault(d, phaseStartNs), since) + setup.deadlineNs();
   }
@@ -349,11 +407,11 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   }
 
   private Behavior<Command> handleOutcome(WrappedOutcome w) {
-    Barrier.Outcome<Object> o = w.outcome();
+    Barrier.Outcome<? extends Device.Reply> o = w.outcome();
     if (o.id() != barrierId) {
       return this;
     }
-    if (o instanceof Barrier.TimedOut<Object> t) {
+    if (o instanceof Barrier.TimedOut<?> t) {
       throw new WatchdogExpired(
           "round "
               + visit.plan().round()
@@ -367,14 +425,13 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
               + " would have been recorded at its deadline)");
     }
     phaseGiveUpNs = Long.MIN_VALUE;
-    if (o instanceof Barrier.Failed<Object> f
-        && !f.silentSinceNs().keySet().containsAll(f.missing())) {
+    if (o instanceof Barrier.Failed<?> f && !f.silentSinceNs().keySet().containsAll(f.missing())) {
       // A participant stopped (an exception, a refused message): that is a failure, not a missed
       // deadline. The supervisor, which watches every device, ends the run naming it and its
       // cause; going on without it would race that end into the next round.
       return this;
     }
-    if (o instanceof Barrier.Failed<Object> f) {
+    if (o instanceof Barrier.Failed<?> f) {
       phaseGiveUpNs = giveUpNs(f);
       for (int d : f.missing()) {
         missing.put(d, phase.name().toLowerCase() + ": " + f.reason());
@@ -382,30 +439,38 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         active.remove(Integer.valueOf(d));
       }
     }
-    Map<Integer, Object> replies = new TreeMap<>(o.replies());
+    Map<Integer, Device.Reply> replies = new TreeMap<>(o.replies());
     replies.keySet().retainAll(active);
     switch (phase) {
       case READY:
-        return onReady(replies);
+        return onReady(as(replies, Device.Ready.class));
       case ACTIVATIONS:
-        return onActivations(replies);
+        return onActivations(as(replies, Device.Activations.class));
       case STEP_DONE:
-        return onStepDone(replies);
+        return onStepDone(as(replies, Device.StepDone.class));
       case LOCAL:
-        return onLocalDone(replies);
+        return onLocalDone(as(replies, Device.LocalDone.class));
       case UPLOAD:
-        return onUploaded(replies);
+        return onUploaded(as(replies, Device.Uploaded.class));
       case DOWNLOAD:
-        return onDownloaded(replies);
+        return onDownloaded(as(replies, Device.Downloaded.class));
       default:
         return this;
     }
   }
 
-  private Behavior<Command> onReady(Map<Integer, Object> replies) {
+  /** The replies of a phase as the phase's type, which its barrier let no other through. */
+  private static <T extends Device.Reply> Map<Integer, T> as(
+      Map<Integer, Device.Reply> replies, Class<T> type) {
+    Map<Integer, T> out = new TreeMap<>();
+    replies.forEach((d, r) -> out.put(d, type.cast(r)));
+    return out;
+  }
+
+  private Behavior<Command> onReady(Map<Integer, Device.Ready> replies) {
     long start = phaseStartNs;
-    for (Object r : replies.values()) {
-      start = Math.max(start, ((Device.Ready) r).arrivalNs());
+    for (Device.Ready r : replies.values()) {
+      start = Math.max(start, r.arrivalNs());
     }
     start = Math.max(start, phaseGiveUpNs);
     breakdown = breakdown.plus(new Breakdown(0, 0, 0, start - phaseStartNs));
@@ -436,7 +501,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     return upload(phaseStartNs, null);
   }
 
-  private Behavior<Command> onActivations(Map<Integer, Object> replies) {
+  private Behavior<Command> onActivations(Map<Integer, Device.Activations> replies) {
     if (active.isEmpty()) {
       return upload(waitedForMissing(phaseStartNs), null);
     }
@@ -444,8 +509,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     long ready = phaseStartNs;
     Device.Activations critical = null;
     long samples = 0;
-    for (Map.Entry<Integer, Object> e : replies.entrySet()) {
-      Device.Activations a = (Device.Activations) e.getValue();
+    for (Map.Entry<Integer, Device.Activations> e : replies.entrySet()) {
+      Device.Activations a = e.getValue();
       lastActivations.put(e.getKey(), a);
       samples += a.batchSize();
       if (critical == null || a.arrivalNs() > critical.arrivalNs()) {
@@ -525,11 +590,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     return a.get(idx).dup();
   }
 
-  private Behavior<Command> onStepDone(Map<Integer, Object> replies) {
+  private Behavior<Command> onStepDone(Map<Integer, Device.StepDone> replies) {
     long end = phaseStartNs;
     Device.StepDone critical = null;
-    for (Object r : replies.values()) {
-      Device.StepDone s = (Device.StepDone) r;
+    for (Device.StepDone s : replies.values()) {
       if (critical == null || s.endNs() > critical.endNs()) {
         critical = s;
       }
@@ -567,31 +631,91 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       acc[1]++;
       grad = s.inputGradient().dup();
     }
-    double share = visit.plan().serverShare().get(d);
+    SplitPolicy.DevicePlan plan = visit.plan().plans().get(d);
+    ComputeTiming copy = setup.copyCpu().apply(d);
     long end =
-        setup
-            .copyCpu()
-            .apply(d)
-            .end(
+        plan == null
+            ? copy.end(
                 a.arrivalNs(),
                 a.batchSize() * setup.flopsPerSample(),
-                share * setup.flopsPerSecond());
+                visit.plan().serverShare().get(d) * setup.flopsPerSecond())
+            : DeviceClock.serve(copy, plan, a.batchSize(), a.arrivalNs());
     copyServerNs.merge(d, end - a.arrivalNs(), Long::sum);
     m.device().tell(new Device.LocalGradient(a.step(), grad, end));
     return this;
   }
 
-  private Behavior<Command> onLocalDone(Map<Integer, Object> replies) {
+  private Behavior<Command> onLocalDone(Map<Integer, Device.LocalDone> replies) {
     localGiveUpNs = phaseGiveUpNs;
+    if (visit.plan().mode() == VisitPlan.Mode.DEPTH_PER_DEVICE) {
+      return onSplitsDone(replies);
+    }
     for (double[] acc : copyLoss.values()) {
       lossSum += acc[0];
       lossCount += (int) acc[1];
     }
     localEnds = new TreeMap<>();
-    for (Map.Entry<Integer, Object> e : replies.entrySet()) {
-      localEnds.put(e.getKey(), ((Device.LocalDone) e.getValue()).endNs());
+    for (Map.Entry<Integer, Device.LocalDone> e : replies.entrySet()) {
+      localEnds.put(e.getKey(), e.getValue().endNs());
     }
     return upload(phaseStartNs, localEnds);
+  }
+
+  /**
+   * Every member of a split round finished its steps (and, without the plan's aggregation barrier,
+   * its model upload) or was given up: the round ends, or the barrier's uploads start once every
+   * member's steps are done.
+   */
+  private Behavior<Command> onSplitsDone(Map<Integer, Device.LocalDone> replies) {
+    long end = phaseStartNs;
+    for (Map.Entry<Integer, Device.LocalDone> e : replies.entrySet()) {
+      Device.LocalDone l = e.getValue();
+      splitDone.put(e.getKey(), l);
+      stats.put(e.getKey(), l.stats());
+      reported.put(e.getKey(), l.stats());
+      end = Math.max(end, l.endNs());
+    }
+    end = Math.max(end, phaseGiveUpNs);
+    VisitPlan p = visit.plan();
+    if (p.plans().get(p.members().get(0)).aggregateAtBarrier()) {
+      return upload(end, null);
+    }
+    return average(end);
+  }
+
+  /**
+   * The end of a split round at {@code endNs}: in full fidelity each completed member's device
+   * slice and server copy are folded into a whole model, and the whole models averaged (FedAvg by
+   * samples, device order) into the next round's whole model.
+   */
+  private Behavior<Command> average(long endNs) {
+    List<INDArray> wholes = new ArrayList<>();
+    List<Long> samples = new ArrayList<>();
+    if (setup.full()) {
+      if (paramNames == null) {
+        paramNames = new ArrayList<>(setup.global().paramTable().keySet());
+      }
+      for (int d : active) {
+        Map<String, INDArray> whole = new LinkedHashMap<>(splitDone.get(d).table());
+        whole.putAll(copies.get(d).paramTable());
+        List<INDArray> parts = new ArrayList<>();
+        for (String name : paramNames) {
+          INDArray v = whole.get(name);
+          if (v == null) {
+            throw new IllegalStateException("device-" + d + " returned no value for " + name);
+          }
+          parts.add(v);
+        }
+        wholes.add(Nd4j.toFlattened('c', parts));
+        samples.add(splitDone.get(d).samples());
+      }
+    }
+    if (wholes.isEmpty()) {
+      return finish(endNs);
+    }
+    splitEndNs = endNs;
+    aggregator.tell(new Aggregator.Average(wholes, samples, List.of(), List.of(), averagedAdapter));
+    return this;
   }
 
   private Behavior<Command> upload(long sendNs, Map<Integer, Long> perDeviceSend) {
@@ -611,15 +735,16 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     return this;
   }
 
-  private Behavior<Command> onUploaded(Map<Integer, Object> replies) {
+  private Behavior<Command> onUploaded(Map<Integer, Device.Uploaded> replies) {
     long end = phaseStartNs;
     int critical = -1;
     long latest = Long.MIN_VALUE;
     List<INDArray> params = new ArrayList<>();
     List<Long> samples = new ArrayList<>();
-    for (Map.Entry<Integer, Object> e : replies.entrySet()) {
-      Device.Uploaded u = (Device.Uploaded) e.getValue();
+    for (Map.Entry<Integer, Device.Uploaded> e : replies.entrySet()) {
+      Device.Uploaded u = e.getValue();
       stats.put(e.getKey(), u.stats());
+      reported.put(e.getKey(), u.stats());
       // The device whose model arrives last is the critical one; ties go to the lowest id.
       if (u.arrivalNs() > latest) {
         latest = u.arrivalNs();
@@ -638,9 +763,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     List<INDArray> serverParams = new ArrayList<>();
     List<Long> serverSamples = new ArrayList<>();
     if (setup.full() && visit.plan().mode() == VisitPlan.Mode.PER_DEVICE_COPIES) {
-      for (Map.Entry<Integer, Object> e : replies.entrySet()) {
+      for (Map.Entry<Integer, Device.Uploaded> e : replies.entrySet()) {
         serverParams.add(copies.get(e.getKey()).params());
-        serverSamples.add(((Device.Uploaded) e.getValue()).samples());
+        serverSamples.add(e.getValue().samples());
       }
     }
     if (params.isEmpty()) {
@@ -653,6 +778,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   }
 
   private Behavior<Command> onAveraged(WrappedAveraged w) {
+    if (visit.plan().mode() == VisitPlan.Mode.DEPTH_PER_DEVICE) {
+      setup.global().setFullParams(w.averaged().device());
+      return finish(splitEndNs);
+    }
     return afterAggregation(w.averaged());
   }
 
@@ -660,9 +789,14 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     long end = uploadEnd;
     int critical = uploadCritical;
     aggregated = a.device();
-    if (visit.plan().mode() != VisitPlan.Mode.PER_DEVICE_COPIES) {
+    VisitPlan.Mode mode = visit.plan().mode();
+    if (mode == VisitPlan.Mode.SHARED_CONCATENATED || mode == VisitPlan.Mode.SHARED_SEQUENTIAL) {
       breakdown = breakdown.plus(new Breakdown(0, 0, 0, end - phaseStartNs));
       return finish(end);
+    }
+    if (mode == VisitPlan.Mode.DEPTH_PER_DEVICE) {
+      // The barrier's download of the aggregate (a split round's row follows its own path).
+      return download(end);
     }
     // SplitFed v1: the critical device's own path, then the server copies are averaged and the
     // aggregated device model goes down to every device.
@@ -684,9 +818,13 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     if (a.server() != null) {
       setup.slice().setParams(a.server());
     }
+    return download(end);
+  }
+
+  private Behavior<Command> download(long end) {
     phaseStartNs = end;
     if (active.isEmpty()) {
-      return finish(end);
+      return visit.plan().mode() == VisitPlan.Mode.DEPTH_PER_DEVICE ? average(end) : finish(end);
     }
     ActorRef<Barrier.Command> b = barrier(Phase.DOWNLOAD, end);
     for (int d : active) {
@@ -695,16 +833,20 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     return this;
   }
 
-  private Behavior<Command> onDownloaded(Map<Integer, Object> replies) {
+  private Behavior<Command> onDownloaded(Map<Integer, Device.Downloaded> replies) {
     long end = phaseStartNs;
-    for (Map.Entry<Integer, Object> e : replies.entrySet()) {
-      Device.Downloaded d = (Device.Downloaded) e.getValue();
+    for (Map.Entry<Integer, Device.Downloaded> e : replies.entrySet()) {
+      Device.Downloaded d = e.getValue();
       end = Math.max(end, d.arrivalNs());
       // devices.csv counts the aggregated model's download in the device's round
       stats.put(e.getKey(), d.stats());
+      reported.put(e.getKey(), d.stats());
     }
     end = Math.max(end, phaseGiveUpNs);
     breakdown = breakdown.plus(new Breakdown(0, 0, 0, end - phaseStartNs));
+    if (visit.plan().mode() == VisitPlan.Mode.DEPTH_PER_DEVICE) {
+      return average(end);
+    }
     return finish(end);
   }
 
@@ -713,6 +855,19 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     INDArray params = aggregated != null ? aggregated : p.deviceParams();
     // A device that missed any phase is reported as not completed, with no spending.
     stats.keySet().removeAll(missing.keySet());
+    Map<Integer, DevicePath> paths = new TreeMap<>();
+    if (p.mode() == VisitPlan.Mode.DEPTH_PER_DEVICE) {
+      // The loss of the copies of the members that completed, in device order.
+      for (int d : stats.keySet()) {
+        double[] acc = copyLoss.get(d);
+        if (acc != null) {
+          lossSum += acc[0];
+          lossCount += (int) acc[1];
+        }
+        Device.LocalDone l = splitDone.get(d);
+        paths.put(d, new DevicePath(l.stepsEndNs(), l.stats().computeNs(), copyServerNs.get(d)));
+      }
+    }
     visit
         .replyTo()
         .tell(
@@ -727,16 +882,61 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
                 stats,
                 missing,
                 new TreeSet<>(p.members()).size() - missing.size(),
-                missedAtNs));
+                missedAtNs,
+                paths,
+                new TreeMap<>(reported)));
     phase = Phase.IDLE;
     visit = null;
     aggregated = null;
     return this;
   }
 
+  private Behavior<Command> onMoveCut(MoveCut m) {
+    if (phase != Phase.IDLE) {
+      throw new IllegalStateException("re-cut requested while a visit runs");
+    }
+    ServerSetup o = setup;
+    SplitModel next = null;
+    INDArray device = null;
+    if (o.full()) {
+      SplitModel eval = o.evalModel();
+      eval.slice(0).setParams(m.deviceParams());
+      eval.slice(1).setParams(o.slice().params());
+      next = eval.resplit(m.cut());
+      device = next.slice(0).params().dup();
+    }
+    setup =
+        new ServerSetup(
+            next == null ? null : next.slice(1),
+            next == null ? null : next.model().split(m.cut()),
+            o.test(),
+            o.evalSamples(),
+            o.dataType(),
+            m.flopsPerSample(),
+            o.flopsPerSecond(),
+            o.cpu(),
+            o.copyCpu(),
+            o.barrierTimeout(),
+            o.deadlineNs(),
+            o.batchMeanCutGradient());
+    m.replyTo().tell(new CutMoved(device));
+    return this;
+  }
+
   private Behavior<Command> onEvaluate(Evaluate m) {
     if (!setup.full()) {
       m.replyTo().tell(new Evaluation(Double.NaN));
+      return this;
+    }
+    if (setup.global() != null) {
+      m.replyTo()
+          .tell(
+              new Evaluation(
+                  TestAccuracy.of(
+                      setup.global().whole()::output,
+                      setup.test(),
+                      setup.evalSamples(),
+                      setup.dataType())));
       return this;
     }
     setup.evalModel().slice(0).setParams(m.deviceParams());

@@ -90,8 +90,11 @@ public final class Emulation {
     return Schemes.of(p.settings().scheme()).run(p, dir, listener);
   }
 
-  /** Runs a prepared barrier-family scenario (sl, psl, sfl-v1, sfl-v2, cpsl*) on the supervisor. */
-  public static Outcome runBarrier(Prepared p, Path dir, RunListener listener) {
+  /**
+   * Runs a prepared scenario of the barrier or split family (every scheme but MP-SL's) on the
+   * supervisor.
+   */
+  public static Outcome runSupervised(Prepared p, Path dir, RunListener listener) {
     Settings s = p.settings();
     Path out =
         dir != null
@@ -107,9 +110,14 @@ public final class Emulation {
             ? Metrics.shared(ms).run(s.scheme(), s.devices().count(), ms.perDeviceBelow())
             : null;
     ResultsWriter writer = ResultsWriter.open(out, s.resolved());
+    // A split scheme's slices differ per device and round: it reports no peak memory.
+    Map<String, Long> memory = new HashMap<>();
+    if (p.peakDevice() > 0) {
+      memory.put("device", p.peakDevice());
+      memory.put("edge", p.peakServer());
+    }
     if (feed != null) {
-      feed.memory("device", p.peakDevice());
-      feed.memory("edge", p.peakServer());
+      memory.forEach(feed::memory);
       writer.observe(feed);
       feed.lagSource(lag);
     }
@@ -141,9 +149,6 @@ public final class Emulation {
       int round = f.rounds() >= 0 ? f.rounds() : writer.rounds().size() + 1;
       throw new RunFailedException("run stopped in round " + round + ": " + f.error(), out);
     }
-    Map<String, Long> memory = new HashMap<>();
-    memory.put("device", p.peakDevice());
-    memory.put("edge", p.peakServer());
     Summary summary = writer.finish(s.scenario(), s.scheme(), s.seed(), s.targetAccuracy(), memory);
     return new Outcome(out, summary, writer.rounds());
   }
@@ -322,13 +327,7 @@ public final class Emulation {
                 : factor.value(d, null);
     long serverParamBytes = profile.totalParamBytes() - profile.deviceParamBytes(cut);
     long peakServer = s.scheme().equals("sfl-v1") ? serverParamBytes * n : serverParamBytes;
-    List<SupervisorSetup.Hang> hangs = new ArrayList<>();
-    for (Settings.Fault f : s.faults()) {
-      hangs.add(
-          f.start().atRoundStart()
-              ? new SupervisorSetup.Hang(f.device(), f.start().round())
-              : SupervisorSetup.Hang.at(f.device(), f.start().atNs()));
-    }
+    List<SupervisorSetup.Hang> hangs = hangs(s);
     org.nd4j.linalg.api.ndarray.INDArray initial = full ? split.slice(0).params() : null;
     CpslSetup cpsl =
         io.splitemu.actors.config.CpslSettings.isCpsl(s.scheme())
@@ -355,6 +354,111 @@ public final class Emulation {
                 listener,
                 cpsl);
     return new Prepared(s, factory, profile.deviceParamBytes(cut), peakServer);
+  }
+
+  private static List<SupervisorSetup.Hang> hangs(Settings s) {
+    List<SupervisorSetup.Hang> hangs = new ArrayList<>();
+    for (Settings.Fault f : s.faults()) {
+      hangs.add(
+          f.start().atRoundStart()
+              ? new SupervisorSetup.Hang(f.device(), f.start().round())
+              : SupervisorSetup.Hang.at(f.device(), f.start().atNs()));
+    }
+    return hangs;
+  }
+
+  /**
+   * Builds a run of a split scheme (a depth per device: edgesplit*, sfl-compute*, dag-*) on the
+   * supervisor, the scheme already checked: devices at their drawn compute rates on {@code links}
+   * (fresh links per call), no round factors, every duration rounded up to whole nanoseconds
+   * ({@link RoundedCpu}). In {@code full} fidelity the devices train on the partition's shards and
+   * the server holds the whole zoo model, drawn exactly as {@link #prepareBarrier} draws them, so
+   * the same scenario and seed see the same data and initial weights; bad data input fails here,
+   * before any results folder exists.
+   */
+  public static Prepared prepareSplit(
+      Settings s,
+      java.util.function.Supplier<SplitPolicy> policy,
+      java.util.function.IntFunction<List<LinkPair>> links) {
+    MetricsSettings.of(s);
+    int n = s.devices().count();
+    boolean full = s.fidelity() == Settings.Fidelity.FULL;
+    DataType dtype = dataType(s);
+    DatasetSplit data = full ? loadData(s) : null;
+    Partition partition = full ? partition(s, data.train()) : null;
+    ChainModel global = full ? ModelZoo.create(s.model().name(), modelOptions(s)) : null;
+    double[] flops = perDevice(s.devices().flops(), n, s.seed(), "devices/flops");
+    int[][] shards = new int[n][];
+    for (int d = 0; d < n && full; d++) {
+      shards[d] = partition.indices(d);
+      if (shards[d].length == 0) {
+        throw new SettingsException(
+            "splitemu.data.partition: device-"
+                + d
+                + " got no training samples; use fewer devices or a less skewed partition");
+      }
+    }
+    List<SupervisorSetup.Hang> hangs = hangs(s);
+    SupervisorSetupFactory factory =
+        (writer, listener) -> {
+          List<LinkPair> run = links.apply(n);
+          List<DeviceSetup> devices = new ArrayList<>();
+          for (int d = 0; d < n; d++) {
+            devices.add(
+                new DeviceSetup(
+                    d,
+                    shards[d],
+                    full ? data.train() : null,
+                    null,
+                    0,
+                    0,
+                    0,
+                    0,
+                    s.batchSize(),
+                    dtype,
+                    flops[d],
+                    SeededStreams.seedFor(s.seed(), "batches/device-" + d),
+                    run.get(d).up(),
+                    run.get(d).down(),
+                    new RoundedCpu()));
+          }
+          Map<Integer, RoundedCpu> copyCpus = new HashMap<>();
+          ServerSetup server =
+              new ServerSetup(
+                  null,
+                  null,
+                  full ? data.test() : null,
+                  s.data().evalSamples(),
+                  dtype,
+                  0,
+                  s.serverFlops(),
+                  new RoundedCpu(),
+                  d -> copyCpus.computeIfAbsent(d, k -> new RoundedCpu()),
+                  s.barrierTimeout(),
+                  s.barrierDeadline().toNanos(),
+                  false,
+                  global);
+          return new SupervisorSetup(
+              s.scheme(),
+              s.rounds(),
+              s.localSteps(),
+              s.batchSize(),
+              s.evalEvery(),
+              s.targetAccuracy(),
+              s.stopAtTarget(),
+              false,
+              (d, r) -> 1.0,
+              "",
+              null,
+              devices,
+              server,
+              hangs,
+              writer,
+              listener,
+              null,
+              new SupervisorSetup.Split(policy.get(), links.apply(n)));
+        };
+    return new Prepared(s, factory, 0, 0);
   }
 
   /**

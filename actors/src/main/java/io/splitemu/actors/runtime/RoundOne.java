@@ -15,9 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Round 1 of a run as the engines would start it, built by the engines' own code without running
+ * Round 1 of a run as the runtime would start it, built by the runtime's own code without running
  * it: the devices, shards, compute factors and links of {@link Emulation#prepareBarrier} and {@link
- * Emulation#links}, the CPSL controller's first decisions, and the split engine's probe and policy.
+ * Emulation#links}, the CPSL controller's first decisions, and a split scheme's probe and policy.
  * The scheme strategies ({@code io.splitemu.actors.scheme}) plan and predict from these, so a plan
  * never copies a draw of the run.
  */
@@ -93,12 +93,12 @@ public final class RoundOne {
   }
 
   /**
-   * The full-band rate (bit/s) the split engine's controller estimates for an idle link at the
-   * start of round {@code round}: its probe ({@link SplitRun#probeRate}).
+   * The full-band rate (bit/s) the supervisor estimates for a split scheme's idle link at the start
+   * of round {@code round}: its probe ({@link SplitPolicy#probeRate}).
    */
   static double probe(LinkTiming link, int round) {
     link.round(round);
-    return SplitRun.probeRate(link, 0);
+    return SplitPolicy.probeRate(link, 0);
   }
 
   // ---- the barrier walk over trace links ----
@@ -292,14 +292,14 @@ public final class RoundOne {
     return new CpslRoundOne(why, cut, plan, p);
   }
 
-  // ---- the split engine ----
+  // ---- split schemes ----
 
   /**
    * Round 1 of a split-family scheme.
    *
-   * @param uplinkBps the full-band rate the controller estimates per device at the round's start
+   * @param uplinkBps the full-band rate the supervisor estimates per device at the round's start
    * @param plans what the scheme's policy decides from those rates
-   * @param row the round as the engine would record it (latency and breakdown)
+   * @param row the round as the run would record it (latency and breakdown)
    */
   public record SplitRoundOne(
       double[] uplinkBps,
@@ -308,10 +308,11 @@ public final class RoundOne {
       RoundRecord row) {}
 
   /**
-   * Plans round 1 with {@code policy} from the controller's probes of {@code probes} and walks it
-   * over {@code links}, as {@link SplitDevice} and {@link SplitController} time it: each device's
-   * iterations on its own links and its own server rate, then its model upload, or the aggregation
-   * barrier (every upload, then the aggregate's download) when the plan has one.
+   * Plans round 1 with {@code policy} from the supervisor's probes of {@code probes} and walks it
+   * over {@code links} with the device actors' own timing ({@link DeviceClock}, {@link
+   * RoundedCpu}): each device's steps at its own rate, shares and server rate, its model upload, or
+   * the aggregation barrier (every upload, then the aggregate's download) when the plan has one;
+   * the row is the run's ({@link Supervisor#splitRow}).
    */
   public static SplitRoundOne split(
       Settings s,
@@ -328,7 +329,7 @@ public final class RoundOne {
     }
     List<SplitPolicy.DevicePlan> plans = policy.plan(1, up, down);
     int b = s.batchSize();
-    List<SplitRun.DeviceRound> rows = new ArrayList<>();
+    List<EdgeServer.DevicePath> paths = new ArrayList<>();
     long barrier = 0;
     for (int d = 0; d < n; d++) {
       SplitPolicy.DevicePlan p = plans.get(d);
@@ -336,54 +337,22 @@ public final class RoundOne {
       LinkTiming dl = links.get(d).down();
       ul.round(1);
       dl.round(1);
+      // The device's steps as the device actor and its server copy time them (Device.nextLocal,
+      // EdgeServer's server step): the same clock calls in the same order.
+      DeviceClock clock = new DeviceClock();
+      clock.reset(true);
+      RoundedCpu cpu = new RoundedCpu();
+      RoundedCpu copy = new RoundedCpu();
       long now = 0;
-      long compute = 0;
-      long upNs = 0;
-      long downNs = 0;
       long serverNs = 0;
-      long bytesUp = 0;
-      long bytesDown = 0;
-      long busy = 0;
       for (int step = 0; step < p.steps(); step++) {
-        long f = (long) Math.ceil(b * p.deviceForwardFlops() / flops[d] * 1e9);
-        compute += f;
-        now += f;
-        if (p.upBytes() > 0) {
-          long a = ul.arrival(now, (long) b * p.upBytes(), p.upShare());
-          upNs += a - now;
-          bytesUp += (long) b * p.upBytes();
-          now = a;
-        }
-        if (p.serverFlops() > 0) {
-          long start = Math.max(now, busy);
-          long end = start + (long) Math.ceil(b * p.serverFlops() / p.serverFlopsPerSecond() * 1e9);
-          busy = end;
-          serverNs += end - start;
-          now = end;
-        }
-        if (p.downBytes() > 0) {
-          long a = dl.arrival(now, (long) b * p.downBytes(), p.downShare());
-          downNs += a - now;
-          bytesDown += (long) b * p.downBytes();
-          now = a;
-        }
-        long g = (long) Math.ceil(b * p.deviceBackwardFlops() / flops[d] * 1e9);
-        compute += g;
-        now += g;
+        long arrival = clock.activationsUp(p, b, ul, clock.forward(p, b, cpu, flops[d], now));
+        long served = p.serverFlops() > 0 ? DeviceClock.serve(copy, p, b, arrival) : arrival;
+        serverNs += served - arrival;
+        now = clock.backward(p, b, cpu, flops[d], clock.gradientDown(p, b, dl, served));
       }
-      long stepsEnd = now;
-      long modelUp = 0;
-      if (p.modelBytes() > 0 && !p.aggregateAtBarrier()) {
-        long a = ul.arrival(now, p.modelBytes(), p.modelUpShare());
-        modelUp = a - now;
-        upNs += modelUp;
-        bytesUp += p.modelBytes();
-        now = a;
-      }
-      rows.add(
-          new SplitRun.DeviceRound(
-              d, stepsEnd, now, compute, upNs, downNs, serverNs, bytesUp, bytesDown, modelUp, 0));
-      barrier = Math.max(barrier, now);
+      paths.add(new EdgeServer.DevicePath(now, clock.stats().computeNs(), serverNs));
+      barrier = Math.max(barrier, clock.modelUp(p, ul, now));
     }
     long end = barrier;
     if (plans.get(0).aggregateAtBarrier()) {
@@ -402,7 +371,8 @@ public final class RoundOne {
       cut.append(d == 0 ? "" : ";").append(plans.get(d).cut());
     }
     RoundRecord row =
-        SplitRun.roundRow(s, 1, 0, end, rows, 0, cut.toString(), Double.NaN, Double.NaN, 0);
+        Supervisor.splitRow(
+            s.scheme(), 1, 0, end, paths, 0, cut.toString(), Double.NaN, Double.NaN, 0);
     return new SplitRoundOne(up, down, plans, row);
   }
 }

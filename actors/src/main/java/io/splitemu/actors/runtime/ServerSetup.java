@@ -1,6 +1,7 @@
 package io.splitemu.actors.runtime;
 
 import io.splitemu.model.data.Dataset;
+import io.splitemu.model.nn.ChainModel;
 import io.splitemu.model.nn.Slice;
 import io.splitemu.model.nn.SplitModel;
 import java.time.Duration;
@@ -24,6 +25,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  *     that does not answer ({@code barrier.deadline})
  * @param batchMeanCutGradient whether a device gets its rows of the concatenated batch's mean-loss
  *     gradient ({@code model.cut-gradient = batch-mean}) instead of its own batch's
+ * @param global the whole model of a split scheme in full fidelity (cut at every device's cut each
+ *     round, its copies averaged back into it); {@code null} otherwise
  */
 public record ServerSetup(
     Slice slice,
@@ -37,10 +40,41 @@ public record ServerSetup(
     IntFunction<ComputeTiming> copyCpu,
     Duration barrierTimeout,
     long deadlineNs,
-    boolean batchMeanCutGradient) {
+    boolean batchMeanCutGradient,
+    ChainModel global) {
+
+  /** A server of one cut (no whole model of a split scheme). */
+  public ServerSetup(
+      Slice slice,
+      SplitModel evalModel,
+      Dataset test,
+      int evalSamples,
+      DataType dataType,
+      double flopsPerSample,
+      double flopsPerSecond,
+      ComputeTiming cpu,
+      IntFunction<ComputeTiming> copyCpu,
+      Duration barrierTimeout,
+      long deadlineNs,
+      boolean batchMeanCutGradient) {
+    this(
+        slice,
+        evalModel,
+        test,
+        evalSamples,
+        dataType,
+        flopsPerSample,
+        flopsPerSecond,
+        cpu,
+        copyCpu,
+        barrierTimeout,
+        deadlineNs,
+        batchMeanCutGradient,
+        null);
+  }
 
   /** Whether tensors are real. */
   public boolean full() {
-    return slice != null;
+    return slice != null || global != null;
   }
 }

@@ -27,24 +27,24 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * EdgeSplit and SFL with server compute allocation on the per-device split engine (LATENCY-MODEL.md
- * sections 4 and 5), in {@code timing} fidelity for any chain profile and in {@code full} fidelity
- * (real ND4J training) for zoo models.
+ * The policies of EdgeSplit and SFL with server compute allocation (LATENCY-MODEL.md sections 4 and
+ * 5), run by the supervisor as the edge server's depth-per-device mode, in {@code timing} fidelity
+ * for any chain profile and in {@code full} fidelity (real ND4J training) for zoo models.
  *
- * <p>Every round the controller probes each device's full-band link rates and the scheme's planner
- * decides per-device cuts and shares from them (rates linear in the share): {@code edgesplit} (cut
- * and uplink/downlink bandwidth share by the alternation, memory limits respected, equal server
- * shares, models uploaded and the aggregate downloaded at a barrier after the epoch) and {@code
- * sfl-compute} (cut and server compute share by the alternation, dedicated links, each device
- * uploads its model after its own steps). {@code edgesplit-uniform} and {@code sfl-compute-uniform}
- * are the baselines: one cut for all (the best one every device can hold), equal shares. Each
- * device runs {@code local-steps} iterations per round.
+ * <p>Every round the supervisor estimates each device's full-band link rates and the scheme's
+ * planner decides per-device cuts and shares from them (rates linear in the share): {@code
+ * edgesplit} (cut and uplink/downlink bandwidth share by the alternation, memory limits respected,
+ * equal server shares, models uploaded and the aggregate downloaded at a barrier after the epoch)
+ * and {@code sfl-compute} (cut and server compute share by the alternation, dedicated links, each
+ * device uploads its model after its own steps). {@code edgesplit-uniform} and {@code
+ * sfl-compute-uniform} are the baselines: one cut for all (the best one every device can hold),
+ * equal shares. Each device runs {@code local-steps} iterations per round.
  *
- * <p>In {@code full} fidelity ({@link SplitTraining}) each device trains its slice of the global
- * model at its round's cut and the server trains one copy of the server slice per device; at the
- * round's end every device slice plus its copy is folded into a whole model and the whole models
- * are averaged (FedAvg by samples, device order) into the global model the next round re-splits.
- * The optimizer state starts afresh every round. Emulated times are those of {@code timing}.
+ * <p>In {@code full} fidelity each device trains its slice of the whole model at its round's cut
+ * and the edge server trains one copy of the server slice per device; at the round's end every
+ * device slice plus its copy is folded into a whole model and the whole models are averaged (FedAvg
+ * by samples, device order) into the model the next round re-splits. The optimizer state starts
+ * afresh every round. Emulated times are those of {@code timing}.
  */
 public final class ShareSplitRun {
 
@@ -108,16 +108,6 @@ public final class ShareSplitRun {
               + s.scheme()
               + " plans with rates linear in the share; use static or trace links");
     }
-  }
-
-  /** Runs the scenario with {@code policy} and reports it like {@link Emulation#run}. */
-  public static Emulation.Outcome run(
-      Settings s, Path dir, RunListener listener, SplitPolicy policy) {
-    check(s);
-    // Data and the initial model before the results folder exists: bad input leaves no folder.
-    SplitTraining training = s.fidelity() == Settings.Fidelity.FULL ? SplitTraining.of(s) : null;
-    int n = s.devices().count();
-    return SplitRun.run(s, dir, listener, policy, flops(s), links(s, n), links(s, n), training);
   }
 
   /** The devices' compute rates (FLOP/s): the run's draws. */
@@ -185,7 +175,7 @@ public final class ShareSplitRun {
                     cut,
                     beta,
                     p.serverShares()[d]),
-                "predicted epoch makespan " + SplitRun.fmt(p.makespan()) + " s"));
+                "predicted epoch makespan " + SplitPolicy.fmt(p.makespan()) + " s"));
       }
       return plans;
     };
@@ -233,7 +223,7 @@ public final class ShareSplitRun {
                 false,
                 String.format(
                     java.util.Locale.ROOT, "cut %d, server %.3g FLOP/s", cuts[d], rates[d]),
-                "predicted round " + SplitRun.fmt(predicted) + " s"));
+                "predicted round " + SplitPolicy.fmt(predicted) + " s"));
       }
       return plans;
     };

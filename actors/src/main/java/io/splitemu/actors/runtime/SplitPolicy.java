@@ -1,13 +1,23 @@
 package io.splitemu.actors.runtime;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
- * How a per-device split run decides each round: from the link rates probed at the round's start,
- * one plan per device (its split, link and server shares, model transfer) and the events that
- * explain the decision.
+ * How a split scheme decides each round: from the link rates estimated at the round's start, one
+ * plan per device (its split, link and server shares, model transfer) and the words that explain
+ * the decision; the supervisor runs the plans as the edge server's depth-per-device mode.
  */
 public interface SplitPolicy {
+
+  /** Bytes of the first link probe at a round's start. */
+  long PROBE_BYTES = 1 << 16;
+
+  /** A probe is doubled until it lasts this long (emulated ns)... */
+  long PROBE_WINDOW_NS = 10_000_000_000L;
+
+  /** ...or reaches this size. */
+  long PROBE_MAX_BYTES = 1L << 30;
 
   /**
    * One device's plan for a round. Costs are per sample, except {@code modelBytes}.
@@ -50,4 +60,29 @@ public interface SplitPolicy {
 
   /** The plans of round {@code round} from the probed full-band rates (bit/s) per device. */
   List<DevicePlan> plan(int round, double[] uplinkBps, double[] downlinkBps);
+
+  /**
+   * The mean rate (bit/s) of an idle link over the next {@link #PROBE_WINDOW_NS} or so from {@code
+   * startNs}: a probe of {@link #PROBE_BYTES}, doubled until it lasts the window (packet traces
+   * deliver in bursts, so a short probe would overestimate the rate a round's transfers see).
+   * Probes measure an idle link and change nothing, so they never delay training traffic. The
+   * supervisor estimates a round's rates with it, and so does {@code plan}.
+   */
+  static double probeRate(LinkTiming link, long startNs) {
+    long bytes = PROBE_BYTES;
+    long ns;
+    while (true) {
+      ns = Math.max(1, link.probe(startNs, bytes) - startNs);
+      if (ns >= PROBE_WINDOW_NS || bytes >= PROBE_MAX_BYTES) {
+        break;
+      }
+      bytes *= 2;
+    }
+    return 8.0 * bytes / (ns / 1e9);
+  }
+
+  /** Formats a number for an event detail. */
+  static String fmt(double v) {
+    return String.format(Locale.ROOT, "%.6g", v);
+  }
 }

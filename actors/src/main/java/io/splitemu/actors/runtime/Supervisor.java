@@ -3,7 +3,6 @@ package io.splitemu.actors.runtime;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.RoundRecord;
-import io.splitemu.model.nn.SplitModel;
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.stream.PacingLag;
@@ -31,6 +30,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The root of a run: spawns the devices and the edge server, plans each round's cluster visits for
  * the scheme, runs them one after another, evaluates, and records every round, device and event;
  * answers {@link Finished} when the run ends.
+ *
+ * <p>A split scheme's round (a depth per device) is one visit of every running device: at the
+ * round's start the supervisor estimates each device's link rates (what its transfers achieved last
+ * round, or a probe of its idle link), the scheme's {@link SplitPolicy} plans every device's cut,
+ * costs and shares from them (a {@code replan} event when a device's decision changes), and the
+ * server runs each device on its own copy at its own cut.
  */
 public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
@@ -51,6 +56,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private record WrappedVisit(EdgeServer.VisitDone done) implements Command {}
 
   private record WrappedEvaluation(EdgeServer.Evaluation evaluation) implements Command {}
+
+  private record WrappedCut(EdgeServer.CutMoved moved) implements Command {}
 
   /** The recorder has every row published before the run ended ({@code error} as in Finished). */
   private record RecorderFlushed(String error) implements Command {}
@@ -99,12 +106,18 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   // {up, down} this round's plan gave each device.
   private final CpslControl cpsl;
   private int cut;
-  private int generation;
-  private ServerSetup serverSetup;
+  private boolean awaitingCut;
+  private final ActorRef<EdgeServer.CutMoved> cutAdapter;
   private final Map<Integer, DeviceSetup> deviceSetups = new TreeMap<>();
   private final Map<Integer, double[]> plannedShares = new HashMap<>();
   private final Map<Integer, Double> deviceShare = new HashMap<>();
   private final java.util.Set<SupervisorSetup.Hang> faultsRecorded = new java.util.HashSet<>();
+  // A split scheme only: this round's plan per device, the decision each device last had, each
+  // device's latest report of its spending, and the paths of the devices that completed the round.
+  private List<SplitPolicy.DevicePlan> plans;
+  private final Map<Integer, String> labels = new HashMap<>();
+  private Map<Integer, Device.RoundStats> reported = Map.of();
+  private final Map<Integer, EdgeServer.DevicePath> paths = new TreeMap<>();
 
   /** A supervisor for one run. */
   public static Behavior<Command> create(SupervisorSetup setup) {
@@ -122,22 +135,25 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     this.recorder =
         watched(ctx, Recorder.create(List.of(setup.writer(), setup.listener())), "recorder");
     this.lag = lag;
-    this.slices =
-        setup.cpsl() != null && setup.cpsl().model() != null && setup.server().full()
-            ? new SliceMaker(setup.cpsl().model())
-            : null;
+    if (setup.cpsl() != null && setup.cpsl().model() != null && setup.server().full()) {
+      this.slices = new SliceMaker(setup.cpsl().model());
+    } else {
+      this.slices =
+          setup.server().global() == null ? null : new SliceMaker(setup.server().global());
+    }
     ChainProfile profile = setup.cpsl() == null ? null : setup.cpsl().profile();
     for (DeviceSetup d : setup.devices()) {
-      devices.put(d.id(), watched(ctx, Device.create(d, profile, slices), "device-" + d.id()));
+      int at = setup.cpsl() == null ? -1 : setup.cpsl().initialCut();
+      devices.put(d.id(), watched(ctx, Device.create(d, profile, slices, at), "device-" + d.id()));
       alive.add(d.id());
-      shardSize.put(d.id(), d.shard().length);
+      shardSize.put(d.id(), d.shard() == null ? 0 : d.shard().length);
       deviceSetups.put(d.id(), d);
     }
     this.server = watched(ctx, EdgeServer.create(setup.server(), lag), "edge-server");
     this.visitAdapter = ctx.messageAdapter(EdgeServer.VisitDone.class, WrappedVisit::new);
     this.evalAdapter = ctx.messageAdapter(EdgeServer.Evaluation.class, WrappedEvaluation::new);
+    this.cutAdapter = ctx.messageAdapter(EdgeServer.CutMoved.class, WrappedCut::new);
     this.deviceParams = setup.initialDeviceParams();
-    this.serverSetup = setup.server();
     this.cpsl =
         setup.cpsl() == null
             ? null
@@ -152,8 +168,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(Start.class, this::onStart)
         .onMessage(WrappedVisit.class, this::onVisitDone)
         .onMessage(WrappedEvaluation.class, this::onEvaluation)
+        .onMessage(WrappedCut.class, this::onCutMoved)
         .onSignal(ChildFailed.class, this::onChildFailed)
-        .onSignal(Terminated.class, t -> this) // a server replaced at a re-cut
+        .onSignal(Terminated.class, t -> this) // a child that stopped without failing
         .build();
   }
 
@@ -238,12 +255,23 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     participants = 0;
     failed = 0;
     deviceRows.clear();
+    paths.clear();
     if (alive.isEmpty()) {
       return finish("no device is left to train");
     }
-    clusters = cpsl == null ? RoundPlanner.plan(setup.scheme(), List.copyOf(alive)) : cpslRound();
+    if (setup.split() != null) {
+      String refused = splitRound();
+      if (refused != null) {
+        return finish(refused);
+      }
+      clusters =
+          new RoundPlanner.Clusters(List.of(List.copyOf(alive)), VisitPlan.Mode.DEPTH_PER_DEVICE);
+    } else {
+      clusters = cpsl == null ? RoundPlanner.plan(setup.scheme(), List.copyOf(alive)) : cpslRound();
+    }
     visitIndex = 0;
-    return nextVisit();
+    // A re-cut goes on once the server has moved its slice.
+    return awaitingCut ? this : nextVisit();
   }
 
   private Behavior<Command> nextVisit() {
@@ -257,6 +285,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     Map<Integer, Double> up = new TreeMap<>();
     Map<Integer, Double> down = new TreeMap<>();
     Map<Integer, Double> serverShare = new TreeMap<>();
+    Map<Integer, SplitPolicy.DevicePlan> own = new TreeMap<>();
     double linkShare = setup.sharedSpectrum() ? 1.0 / members.size() : 1.0;
     visitShare = setup.sharedSpectrum() ? linkShare : Double.NaN;
     int steps = setup.localSteps();
@@ -268,9 +297,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       down.put(d, planned == null ? linkShare : planned[1]);
       deviceShare.put(d, planned == null ? visitShare : planned[0]);
       serverShare.put(d, 1.0 / members.size());
+      if (plans != null) {
+        own.put(d, plans.get(d));
+      }
       // One epoch: a barrier visit runs the largest shard's I_n; per-device copies get 0, which a
       // device reads as its own I_n (SplitFed v1 in LATENCY-MODEL.md).
-      if (setup.localSteps() == 0 && clusters.mode() != VisitPlan.Mode.PER_DEVICE_COPIES) {
+      if (setup.localSteps() == 0 && clusters.mode() == VisitPlan.Mode.SHARED_CONCATENATED
+          || setup.localSteps() == 0 && clusters.mode() == VisitPlan.Mode.SHARED_SEQUENTIAL) {
         steps = Math.max(steps, epochSteps(d));
       }
     }
@@ -283,11 +316,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             steps,
             nowNs,
             deviceParams,
+            cpsl == null ? -1 : cut,
             clusters.mode(),
             factor,
             up,
             down,
-            serverShare);
+            serverShare,
+            own);
     server.tell(new EdgeServer.RunVisit(plan, visitAdapter));
     return this;
   }
@@ -305,6 +340,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     lossSum += v.lossSum();
     lossCount += v.lossCount();
     participants += v.participants();
+    reported = v.reported();
+    paths.putAll(v.paths());
     // Faults at an emulated instant are recorded once the run has passed it, at that instant.
     for (SupervisorSetup.Hang h : setup.hangs()) {
       if (h.round() < 0 && h.atNs() < v.endNs() && faultsRecorded.add(h)) {
@@ -333,18 +370,18 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               round,
               e.getKey(),
               v.cluster(),
-              cutLabel(),
+              cutOf(e.getKey()),
               s.computeNs() / NS,
               s.uplinkNs() / NS,
               s.downlinkNs() / NS,
               s.bytesUp(),
               s.bytesDown(),
-              deviceShare.getOrDefault(e.getKey(), visitShare),
+              plans != null ? Double.NaN : deviceShare.getOrDefault(e.getKey(), visitShare),
               true));
     }
     for (int d : v.missing().keySet()) {
       deviceRows.add(
-          new DeviceRecord(round, d, v.cluster(), cutLabel(), 0, 0, 0, 0, 0, Double.NaN, false));
+          new DeviceRecord(round, d, v.cluster(), cutOf(d), 0, 0, 0, 0, 0, Double.NaN, false));
     }
     visitIndex++;
     return nextVisit();
@@ -368,23 +405,37 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private Behavior<Command> record(double accuracy) {
     double latency = (nowNs - roundStartNs) / NS;
+    double wallS = (System.nanoTime() - wallStart) / NS;
+    double trainLoss = lossCount == 0 ? Double.NaN : lossSum / lossCount;
     RoundRecord r =
-        new RoundRecord(
-            round,
-            setup.scheme(),
-            nowNs / NS,
-            latency,
-            breakdown.deviceNs() / NS,
-            breakdown.serverNs() / NS,
-            breakdown.communicationNs() / NS,
-            breakdown.aggregationNs() / NS,
-            participants,
-            failed,
-            cutLabel(),
-            clusters.clusters().size(),
-            accuracy,
-            lossCount == 0 ? Double.NaN : lossSum / lossCount,
-            (System.nanoTime() - wallStart) / NS);
+        plans != null
+            ? splitRow(
+                setup.scheme(),
+                round,
+                roundStartNs,
+                nowNs,
+                paths.values(),
+                failed,
+                cutLabel(),
+                accuracy,
+                trainLoss,
+                wallS)
+            : new RoundRecord(
+                round,
+                setup.scheme(),
+                nowNs / NS,
+                latency,
+                breakdown.deviceNs() / NS,
+                breakdown.serverNs() / NS,
+                breakdown.communicationNs() / NS,
+                breakdown.aggregationNs() / NS,
+                participants,
+                failed,
+                cutLabel(),
+                clusters.clusters().size(),
+                accuracy,
+                trainLoss,
+                wallS);
     for (DeviceRecord d : deviceRows) {
       recorder.tell(new Recorder.DeviceRecorded(d));
     }
@@ -400,7 +451,119 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private String cutLabel() {
+    if (plans != null) {
+      StringBuilder all = new StringBuilder();
+      for (SplitPolicy.DevicePlan p : plans) {
+        all.append(all.length() == 0 ? "" : ";").append(p.cut());
+      }
+      return all.toString();
+    }
     return cpsl == null ? setup.cut() : Integer.toString(cut);
+  }
+
+  /** What {@code devices.csv} shows as device {@code d}'s cut. */
+  private String cutOf(int d) {
+    return plans != null ? plans.get(d).cut() : cutLabel();
+  }
+
+  /**
+   * A split scheme's decisions for this round from the rates each device's own transfers achieved
+   * last round (bytes over share-weighted link time), or, where it sent nothing that way (the first
+   * round, a split wholly on the device, a device given up), a probe of its idle link; a {@code
+   * replan} event for every device whose decision changed. Returns the policy's refusal, or null.
+   */
+  private String splitRound() {
+    int n = setup.devices().size();
+    double[] upBps = new double[n];
+    double[] downBps = new double[n];
+    for (int d = 0; d < n; d++) {
+      Emulation.LinkPair probe = setup.split().probes().get(d);
+      probe.up().round(round);
+      probe.down().round(round);
+      Device.RoundStats a = reported.get(d);
+      upBps[d] =
+          a != null && a.upShareNs() > 0
+              ? 8.0 * a.bytesUp() / (a.upShareNs() / 1e9)
+              : SplitPolicy.probeRate(probe.up(), nowNs);
+      downBps[d] =
+          a != null && a.downShareNs() > 0
+              ? 8.0 * a.bytesDown() / (a.downShareNs() / 1e9)
+              : SplitPolicy.probeRate(probe.down(), nowNs);
+    }
+    try {
+      plans = setup.split().policy().plan(round, upBps, downBps);
+    } catch (IllegalArgumentException e) {
+      return e.getMessage();
+    }
+    for (int d = 0; d < n; d++) {
+      SplitPolicy.DevicePlan p = plans.get(d);
+      if (!p.label().equals(labels.get(d))) {
+        labels.put(d, p.label());
+        event(
+            "replan",
+            "device-" + d,
+            p.label()
+                + "; "
+                + p.detail()
+                + "; link estimate up "
+                + SplitPolicy.fmt(upBps[d])
+                + " bit/s, down "
+                + SplitPolicy.fmt(downBps[d])
+                + " bit/s");
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The row of a split round from {@code startNs} to {@code endNs}: the breakdown follows the
+   * completed device whose steps end last (the first in device order on a tie): its compute and its
+   * copy's server time; aggregation is what the model transfers and the wait for the deadlines of
+   * devices given up add after its steps, and communication the rest. {@code completed} are the
+   * paths of the devices that completed the round, in device order; the run and {@code plan}'s walk
+   * of round 1 both record a split round with it.
+   */
+  static RoundRecord splitRow(
+      String scheme,
+      int round,
+      long startNs,
+      long endNs,
+      java.util.Collection<EdgeServer.DevicePath> completed,
+      int failed,
+      String cut,
+      double accuracy,
+      double trainLoss,
+      double wallS) {
+    // With every device given up, the round is the wait for their deadlines (aggregation).
+    EdgeServer.DevicePath crit = new EdgeServer.DevicePath(startNs, 0, 0);
+    boolean first = true;
+    for (EdgeServer.DevicePath p : completed) {
+      if (first || p.stepsEndNs() > crit.stepsEndNs()) {
+        crit = p;
+      }
+      first = false;
+    }
+    double latency = (endNs - startNs) / NS;
+    double compute = crit.computeNs() / NS;
+    double server = crit.serverNs() / NS;
+    double aggregation = (endNs - crit.stepsEndNs()) / NS;
+    double comm = latency - compute - server - aggregation;
+    return new RoundRecord(
+        round,
+        scheme,
+        endNs / NS,
+        latency,
+        compute,
+        server,
+        comm,
+        aggregation,
+        completed.size(),
+        failed,
+        cut,
+        1,
+        accuracy,
+        trainLoss,
+        wallS);
   }
 
   // E of the latency model for CPSL: local-steps, or the largest epoch of any device.
@@ -463,59 +626,21 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   /**
-   * Moves the cut to {@code newCut} between rounds: the current device-side and server-side weights
-   * are folded into the whole model and cut again, every running device actor takes its new slice
-   * and per-cut costs in place ({@link Device.Resplit}), and the edge server is rebuilt with the
-   * new server slice (links and processors, with their queues, are kept). Each device keeps its
-   * batch cursor, so the batch order goes on where it was: a re-cut before round 1 is exactly a run
-   * at that cut, and a mid-run re-cut trains on the batches the old cut would have. The optimizer
-   * state restarts (momentum of the moved units has no home in the new slices).
+   * Moves the cut to {@code newCut} between rounds: the edge server folds the current device-side
+   * and its server-side weights into the whole model, cuts it again and answers the new device side
+   * ({@link EdgeServer.MoveCut}); every running device moves when the next visit's {@link
+   * Device.BeginVisit} brings the cut and those weights (links and processors, with their queues,
+   * are kept). Each device keeps its batch cursor, so the batch order goes on where it was: a
+   * re-cut before round 1 is exactly a run at that cut, and a mid-run re-cut trains on the batches
+   * the old cut would have. The optimizer state restarts (momentum of the moved units has no home
+   * in the new slices). A dropped device keeps its silent actor and old slice.
    */
   private void recut(int newCut) {
     int old = cut;
-    generation++;
-    ChainProfile profile = setup.cpsl().profile();
-    SplitModel next = null;
-    if (serverSetup.full()) {
-      SplitModel eval = serverSetup.evalModel();
-      eval.slice(0).setParams(deviceParams);
-      eval.slice(1).setParams(serverSetup.slice().params());
-      next = eval.resplit(newCut);
-      deviceParams = next.slice(0).params().dup();
-    }
-    for (Map.Entry<Integer, DeviceSetup> e : deviceSetups.entrySet()) {
-      int d = e.getKey();
-      if (!alive.contains(d)) {
-        continue; // a dropped device keeps its silent actor and old slice
-      }
-      DeviceSetup n = e.getValue().atCut(null, profile, newCut);
-      // Sent before this round's RunVisit, and the server sends the BeginVisit only after it, so
-      // the device takes the Resplit first (one sender's messages arrive in order; the device
-      // rebuilds its slice from the cut and the weights). A hung device ignores it.
-      devices.get(d).tell(new Device.Resplit(newCut, deviceParams));
-      e.setValue(n);
-    }
-    ServerSetup o = serverSetup;
-    serverSetup =
-        new ServerSetup(
-            next == null ? null : next.slice(1),
-            next == null ? null : next.model().split(newCut),
-            o.test(),
-            o.evalSamples(),
-            o.dataType(),
-            profile.serverFlops(newCut),
-            o.flopsPerSecond(),
-            o.cpu(),
-            o.copyCpu(),
-            o.barrierTimeout(),
-            o.deadlineNs(),
-            o.batchMeanCutGradient());
-    getContext().stop(server);
-    server =
-        watched(getContext(), EdgeServer.create(serverSetup, lag), "edge-server-" + generation);
-    if (speedup > 0) {
-      server.tell(new EdgeServer.UsePacing(speedup, clockStartNanoTime));
-    }
+    server.tell(
+        new EdgeServer.MoveCut(
+            newCut, setup.cpsl().profile().serverFlops(newCut), deviceParams, cutAdapter));
+    awaitingCut = true;
     cut = newCut;
     event(
         "recut",
@@ -526,6 +651,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             + newCut
             + ": slices moved in the running devices and a new server slice; trained weights"
             + " and batch order kept");
+  }
+
+  private Behavior<Command> onCutMoved(WrappedCut w) {
+    awaitingCut = false;
+    if (w.moved().deviceParams() != null) {
+      deviceParams = w.moved().deviceParams();
+    }
+    return nextVisit();
   }
 
   private void event(String kind, String subject, String detail) {
@@ -575,8 +708,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                   new Finished(round, nowNs, error != null ? error : "recorder failed: " + why));
               return Behaviors.stopped();
             })
-        // Another child stopping now (a server replaced at a re-cut just before the end) is no
-        // reason to fail: the run is over.
+        // Another child stopping now is no reason to fail: the run is over.
         .onSignal(Terminated.class, t -> Behaviors.same())
         .build();
   }

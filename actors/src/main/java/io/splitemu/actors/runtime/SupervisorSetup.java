@@ -15,6 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param initialDeviceParams the device-side model of round 1 ({@code null} in timing)
  * @param hangs devices that stop answering, and from which round or emulated instant
  * @param cpsl what the cpsl scheme plans with; {@code null} for the other schemes
+ * @param split what a split scheme (a depth per device) plans with; {@code null} for the others
  */
 public record SupervisorSetup(
     String scheme,
@@ -33,7 +34,57 @@ public record SupervisorSetup(
     List<Hang> hangs,
     ResultsWriter writer,
     RunListener listener,
-    CpslSetup cpsl) {
+    CpslSetup cpsl,
+    Split split) {
+
+  /**
+   * What a split scheme plans each round with.
+   *
+   * @param policy the scheme's planner of every device's cut, costs and shares
+   * @param probes copies of the devices' links, probed at a round's start where a device reported
+   *     no achieved rate (so probes never delay training traffic)
+   */
+  public record Split(SplitPolicy policy, List<Emulation.LinkPair> probes) {}
+
+  /** A setup for the schemes of one cut. */
+  public SupervisorSetup(
+      String scheme,
+      int rounds,
+      int localSteps,
+      int batchSize,
+      int evalEvery,
+      double targetAccuracy,
+      boolean stopAtTarget,
+      boolean sharedSpectrum,
+      ComputeFactors factors,
+      String cut,
+      INDArray initialDeviceParams,
+      List<DeviceSetup> devices,
+      ServerSetup server,
+      List<Hang> hangs,
+      ResultsWriter writer,
+      RunListener listener,
+      CpslSetup cpsl) {
+    this(
+        scheme,
+        rounds,
+        localSteps,
+        batchSize,
+        evalEvery,
+        targetAccuracy,
+        stopAtTarget,
+        sharedSpectrum,
+        factors,
+        cut,
+        initialDeviceParams,
+        devices,
+        server,
+        hangs,
+        writer,
+        listener,
+        cpsl,
+        null);
+  }
 
   /** A setup for the schemes with a static round plan (no CPSL control). */
   public SupervisorSetup(
@@ -70,6 +121,7 @@ public record SupervisorSetup(
         hangs,
         writer,
         listener,
+        null,
         null);
   }
 
@@ -81,8 +133,8 @@ public record SupervisorSetup(
   }
 
   /**
-   * A device that stops answering from the start of round {@code round} on, or (with {@code round
-   * = -1}) from the emulated instant {@code atNs} on.
+   * A device that stops answering from the start of round {@code round} on, or (with {@code round =
+   * -1}) from the emulated instant {@code atNs} on.
    */
   public record Hang(int device, int round, long atNs) {
     /** From the start of a round on. */

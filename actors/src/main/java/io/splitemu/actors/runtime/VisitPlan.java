@@ -13,11 +13,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param steps local steps E of every member
  * @param startNs emulated instant at which the visit starts
  * @param deviceParams the device-side model the members start from ({@code null} in timing)
+ * @param cut the cut the members train at (CPSL, whose cut moves; -1 for the other schemes)
  * @param mode how the server serves the members
  * @param computeFactor per-device compute factor of this round
  * @param upShare per-device uplink share
  * @param downShare per-device downlink share
  * @param serverShare per-device server compute share (per-device copies only)
+ * @param plans per-device plans of a split scheme (a depth per device only; empty otherwise)
  */
 public record VisitPlan(
     int round,
@@ -27,11 +29,13 @@ public record VisitPlan(
     int steps,
     long startNs,
     INDArray deviceParams,
+    int cut,
     Mode mode,
     Map<Integer, Double> computeFactor,
     Map<Integer, Double> upShare,
     Map<Integer, Double> downShare,
-    Map<Integer, Double> serverShare) {
+    Map<Integer, Double> serverShare,
+    Map<Integer, SplitPolicy.DevicePlan> plans) {
 
   /** How the server serves the members of a visit. */
   public enum Mode {
@@ -49,6 +53,14 @@ public record VisitPlan(
      * Each member runs its steps on its own server copy with its compute share, without barriers;
      * the aggregated model is downloaded at the end (SplitFed v1).
      */
-    PER_DEVICE_COPIES
+    PER_DEVICE_COPIES,
+    /**
+     * A depth per device (split schemes): as per-device copies, but each member's copy is the
+     * server side of the member's own cut, served at the member's own server rate, with the
+     * member's own costs and link shares ({@link SplitPolicy.DevicePlan}); no model broadcast at
+     * the start, and with the plan's aggregation barrier every model goes up and the aggregate down
+     * after everyone's steps.
+     */
+    DEPTH_PER_DEVICE
   }
 }

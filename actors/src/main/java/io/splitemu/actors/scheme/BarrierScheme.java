@@ -52,7 +52,7 @@ public abstract class BarrierScheme implements Scheme {
 
   @Override
   public Emulation.Outcome run(Emulation.Prepared p, Path dir, RunListener listener) {
-    return Emulation.runBarrier(p, dir, listener);
+    return Emulation.runSupervised(p, dir, listener);
   }
 
   /** The cluster visits of a round over the running {@code devices} (ascending ids). */

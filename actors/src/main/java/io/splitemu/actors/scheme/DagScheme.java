@@ -3,9 +3,7 @@ package io.splitemu.actors.scheme;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.runtime.DagSplitRun;
 import io.splitemu.actors.runtime.Emulation;
-import io.splitemu.actors.runtime.RunListener;
 import io.splitemu.actors.runtime.SplitPolicy;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -32,10 +30,5 @@ final class DagScheme extends SplitScheme {
   @Override
   protected List<Emulation.LinkPair> links(Settings s, int n) {
     return Emulation.links(s, n);
-  }
-
-  @Override
-  protected Emulation.Outcome run(Settings s, Path dir, RunListener l, SplitPolicy policy) {
-    return DagSplitRun.run(s, dir, l, policy);
   }
 }

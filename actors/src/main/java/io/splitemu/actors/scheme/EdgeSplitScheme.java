@@ -2,10 +2,8 @@ package io.splitemu.actors.scheme;
 
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.runtime.Emulation;
-import io.splitemu.actors.runtime.RunListener;
 import io.splitemu.actors.runtime.ShareSplitRun;
 import io.splitemu.actors.runtime.SplitPolicy;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -35,10 +33,5 @@ final class EdgeSplitScheme extends SplitScheme {
   @Override
   protected List<Emulation.LinkPair> links(Settings s, int n) {
     return ShareSplitRun.links(s, n);
-  }
-
-  @Override
-  protected Emulation.Outcome run(Settings s, Path dir, RunListener l, SplitPolicy policy) {
-    return ShareSplitRun.run(s, dir, l, policy);
   }
 }

@@ -18,7 +18,10 @@ public interface Scheme {
   enum Family {
     /** Cluster visits of barrier steps on the supervisor (sl, psl, sfl-v1, sfl-v2, cpsl*). */
     BARRIER,
-    /** Per-device cuts and shares on the split controller (edgesplit*, sfl-compute*, dag-*). */
+    /**
+     * Per-device cuts and shares on the supervisor: the edge server's depth per device (edgesplit*,
+     * sfl-compute*, dag-*).
+     */
     SPLIT,
     /** Compute hops of a multihop pipeline (mpsl*). */
     PIPELINE

@@ -2,7 +2,6 @@ package io.splitemu.actors.scheme;
 
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.runtime.Emulation;
-import io.splitemu.actors.runtime.RunListener;
 import io.splitemu.actors.runtime.ShareSplitRun;
 import io.splitemu.actors.runtime.SplitPolicy;
 import io.splitemu.planner.latency.CutCosts;
@@ -11,7 +10,6 @@ import io.splitemu.planner.latency.RateFunction;
 import io.splitemu.planner.latency.ServerState;
 import io.splitemu.planner.sfl.RobustSflPlanner;
 import io.splitemu.planner.sfl.SflPlan;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -53,7 +51,7 @@ final class SflComputeRobustScheme extends SplitScheme {
     double propagation = s.links().propagationDelay().toNanos() / 1e9;
     // One policy per run: round r's rates are what the devices achieved in round r - 1, so they
     // enter the history as round r - 1's (keyed, so asking for a round twice adds nothing); round
-    // 1's rates are the controller's probe of the idle links, which is no achieved round.
+    // 1's rates are the supervisor's probe of the idle links, which is no achieved round.
     TreeMap<Integer, double[][]> achieved = new TreeMap<>();
     return (round, up, down) -> {
       double[][] rates = new double[n][2];
@@ -117,10 +115,5 @@ final class SflComputeRobustScheme extends SplitScheme {
   @Override
   protected List<Emulation.LinkPair> links(Settings s, int n) {
     return ShareSplitRun.links(s, n);
-  }
-
-  @Override
-  protected Emulation.Outcome run(Settings s, Path dir, RunListener l, SplitPolicy policy) {
-    return ShareSplitRun.run(s, dir, l, policy);
   }
 }

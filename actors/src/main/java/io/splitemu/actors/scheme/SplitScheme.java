@@ -13,11 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A scheme of per-device splits on the split engine: a subclass gives the scenario check, the
- * policy that decides each device's cut and shares from the link rates the controller estimates at
- * a round's start, and the links its devices run on. The plan asks the same policy with the same
- * estimate (the controller's probe of each idle link) and walks round 1 over the run's links as the
- * devices time it.
+ * A scheme of per-device splits, run by the supervisor as the edge server's depth-per-device mode:
+ * a subclass gives the scenario check, the policy that decides each device's cut and shares from
+ * the link rates the supervisor estimates at a round's start, and the links its devices run on. The
+ * plan asks the same policy with the same estimate (the probe of each idle link) and walks round 1
+ * over the run's links with the devices' own timing.
  */
 public abstract class SplitScheme implements Scheme {
 
@@ -47,20 +47,15 @@ public abstract class SplitScheme implements Scheme {
   /** Fresh links of the devices, idle at 0 (shares scale a trace or not, as the engine does). */
   protected abstract List<Emulation.LinkPair> links(Settings s, int n);
 
-  /** Runs the scenario with {@code policy} on the split engine. */
-  protected abstract Emulation.Outcome run(
-      Settings s, Path dir, RunListener listener, SplitPolicy policy);
-
   @Override
   public Emulation.Prepared prepare(Settings s) {
     check(s);
-    return Emulation.unsupervised(s);
+    return Emulation.prepareSplit(s, () -> policy(s), n -> links(s, n));
   }
 
   @Override
   public Emulation.Outcome run(Emulation.Prepared p, Path dir, RunListener listener) {
-    Settings s = p.settings();
-    return run(s, dir, listener, policy(s));
+    return Emulation.runSupervised(p, dir, listener);
   }
 
   @Override
@@ -104,7 +99,7 @@ public abstract class SplitScheme implements Scheme {
         row.roundLatencyS(),
         new LatencyBreakdown(
             row.deviceComputeS(), row.serverComputeS(), row.communicationS(), row.aggregationS()),
-        "the policy at the rates the controller's probe estimates at the round's start; round 1"
+        "the policy at the rates the supervisor's probe estimates at the round's start; round 1"
             + " walked over the links as the devices time it");
   }
 }

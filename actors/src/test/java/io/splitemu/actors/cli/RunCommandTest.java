@@ -167,7 +167,8 @@ class RunCommandTest {
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertFalse(r.err().contains("\tat "), r.err());
     assertTrue(
-        r.err().matches("splitemu: device-\\d, round 2: the training loss is .*\\R?"), r.err());
+        r.err().matches("splitemu: run stopped in round 2: device-\\d failed: .*NaN.*\\R?"),
+        r.err());
     assertTrue(r.err().contains(out.toAbsolutePath().toString()), r.err());
     List<String> rounds = Files.readAllLines(out.resolve("rounds.csv"));
     assertEquals(2, rounds.size(), "header and round 1: " + rounds);
@@ -227,7 +228,8 @@ class RunCommandTest {
     assertEquals(1, r.code(), r.err() + r.out());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertFalse(r.err().contains("\tat "), r.err());
-    assertTrue(r.err().startsWith("splitemu: scheme edgesplit: device-"), r.err());
+    assertTrue(
+        r.err().startsWith("splitemu: scheme edgesplit: run stopped in round 2: device-"), r.err());
     assertTrue(r.err().contains(out.toAbsolutePath().toString()), r.err());
     assertEquals(1 + 1, Files.readAllLines(out.resolve("edgesplit/rounds.csv")).size());
     assertFalse(Files.exists(out.resolve("comparison.csv")));

@@ -32,7 +32,8 @@ class BarrierTest {
     TestProbe<Barrier.Outcome<String>> parent = testKit.createTestProbe();
     Map<Integer, ActorRef<String>> who = Map.of(3, idle(), 1, idle(), 2, idle());
     ActorRef<Barrier.Command> b =
-        testKit.spawn(Barrier.<String>create(7, who, Duration.ofSeconds(5), parent.getRef()));
+        testKit.spawn(
+            Barrier.<String>create(7, String.class, who, Duration.ofSeconds(5), parent.getRef()));
     b.tell(new Barrier.Reply<>(3, "c"));
     b.tell(new Barrier.Reply<>(1, "a"));
     b.tell(new Barrier.Reply<>(2, "b"));
@@ -44,11 +45,24 @@ class BarrierTest {
   }
 
   @Test
+  void aReplyOfAnotherType_failsTheBarrier_insteadOfReachingTheParent() {
+    TestProbe<Barrier.Outcome<String>> parent = testKit.createTestProbe();
+    Map<Integer, ActorRef<String>> who = Map.of(0, idle());
+    ActorRef<Barrier.Command> b =
+        testKit.spawn(
+            Barrier.<String>create(3, String.class, who, Duration.ofMinutes(5), parent.getRef()));
+    b.tell(new Barrier.Reply<>(0, 42));
+    parent.expectTerminated(b, Duration.ofSeconds(3));
+    parent.expectNoMessage(Duration.ofMillis(100));
+  }
+
+  @Test
   void onStep_actorSendsNothing_timesOutOnTheWallClockNamingIt() {
     TestProbe<Barrier.Outcome<String>> parent = testKit.createTestProbe();
     Map<Integer, ActorRef<String>> who = Map.of(0, idle(), 1, idle());
     ActorRef<Barrier.Command> b =
-        testKit.spawn(Barrier.<String>create(1, who, Duration.ofMillis(200), parent.getRef()));
+        testKit.spawn(
+            Barrier.<String>create(1, String.class, who, Duration.ofMillis(200), parent.getRef()));
     b.tell(new Barrier.Reply<>(0, "x"));
     Barrier.TimedOut<String> t =
         assertInstanceOf(Barrier.TimedOut.class, parent.receiveMessage(Duration.ofSeconds(3)));
@@ -61,7 +75,8 @@ class BarrierTest {
     TestProbe<Barrier.Outcome<String>> parent = testKit.createTestProbe();
     Map<Integer, ActorRef<String>> who = Map.of(0, idle(), 1, idle(), 2, idle());
     ActorRef<Barrier.Command> b =
-        testKit.spawn(Barrier.<String>create(4, who, Duration.ofMinutes(5), parent.getRef()));
+        testKit.spawn(
+            Barrier.<String>create(4, String.class, who, Duration.ofMinutes(5), parent.getRef()));
     b.tell(new Barrier.Reply<>(2, "z"));
     b.tell(new Barrier.Missed(1, Long.MIN_VALUE));
     b.tell(new Barrier.Reply<>(0, "x"));
@@ -78,7 +93,8 @@ class BarrierTest {
     ActorRef<String> doomed = idle();
     Map<Integer, ActorRef<String>> who = Map.of(0, idle(), 1, doomed);
     ActorRef<Barrier.Command> b =
-        testKit.spawn(Barrier.<String>create(1, who, Duration.ofMinutes(5), parent.getRef()));
+        testKit.spawn(
+            Barrier.<String>create(1, String.class, who, Duration.ofMinutes(5), parent.getRef()));
     b.tell(new Barrier.Reply<>(0, "x"));
     testKit.stop(doomed);
     Barrier.Failed<String> f =
@@ -91,7 +107,8 @@ class BarrierTest {
     TestProbe<Barrier.Outcome<String>> parent = testKit.createTestProbe();
     Map<Integer, ActorRef<String>> who = Map.of(0, idle(), 1, idle());
     ActorRef<Barrier.Command> b =
-        testKit.spawn(Barrier.<String>create(2, who, Duration.ofSeconds(5), parent.getRef()));
+        testKit.spawn(
+            Barrier.<String>create(2, String.class, who, Duration.ofSeconds(5), parent.getRef()));
     b.tell(new Barrier.Reply<>(0, "first"));
     b.tell(new Barrier.Reply<>(0, "again"));
     b.tell(new Barrier.Reply<>(9, "stranger"));

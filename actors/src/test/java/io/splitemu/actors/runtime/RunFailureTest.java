@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An actor that fails ends the run within seconds with one line naming the actor and the cause,
- * and the rounds recorded before it stay in the results folder: barrier and split engines (the
- * pipeline's is {@code PipelineFailureTest}).
+ * An actor that fails ends the run within seconds with one line naming the actor and the cause, and
+ * the rounds recorded before it stay in the results folder: a barrier and a split scheme on the
+ * supervisor (the pipeline's is {@code PipelineFailureTest}).
  */
 class RunFailureTest {
 
@@ -118,7 +118,7 @@ class RunFailureTest {
   }
 
   @Test
-  void splitEngine_deviceThrowsInRound2_runEndsWithinSeconds_namingIt_firstRoundKept()
+  void splitScheme_deviceThrowsInRound2_runEndsWithinSeconds_namingIt_firstRoundKept()
       throws IOException {
     Settings s = settings("dag-mincut", "");
     int n = 3;
@@ -132,24 +132,20 @@ class RunFailureTest {
           }
           return plans;
         };
-    List<Emulation.LinkPair> links = new ArrayList<>(Emulation.links(s, n));
-    Emulation.LinkPair two = links.get(2);
-    links.set(2, new Emulation.LinkPair(FailingLink.fromRound(two.up(), 2), two.down()));
+    Emulation.Prepared p =
+        Emulation.prepareSplit(
+            s,
+            () -> policy,
+            count -> {
+              List<Emulation.LinkPair> links = new ArrayList<>(Emulation.links(s, count));
+              Emulation.LinkPair two = links.get(2);
+              links.set(2, new Emulation.LinkPair(FailingLink.fromRound(two.up(), 2), two.down()));
+              return links;
+            });
     Path dir = tmp.resolve("split");
     long start = System.nanoTime();
     RunFailedException e =
-        assertThrows(
-            RunFailedException.class,
-            () ->
-                SplitRun.run(
-                    s,
-                    dir,
-                    RunListener.NONE,
-                    policy,
-                    new double[] {1e9, 1e9, 1e9},
-                    links,
-                    Emulation.links(s, n),
-                    null));
+        assertThrows(RunFailedException.class, () -> Emulation.run(p, dir, RunListener.NONE));
     double seconds = (System.nanoTime() - start) / 1e9;
     assertTrue(seconds < 20, "took " + seconds + " s");
     assertOneLineNaming(e.getMessage(), "device-2");
@@ -167,13 +163,13 @@ class RunFailureTest {
     String error =
         Emulation.ask(
                 "refusal",
-                SplitRun.Ended.class,
+                Supervisor.Finished.class,
                 (ctx, done) -> {
                   ActorRef<Object> sink =
                       ctx.spawn(Behaviors.<Object>receive((c, m) -> Behaviors.same()), "sink");
                   sink.tell(new Unbound(7)); // dropped by Pekko: only the guardian notices
                 },
-                SplitRun.Ended::new)
+                why -> new Supervisor.Finished(-1, 0, why))
             .error();
     double seconds = (System.nanoTime() - start) / 1e9;
     assertTrue(seconds < 20, "took " + seconds + " s");

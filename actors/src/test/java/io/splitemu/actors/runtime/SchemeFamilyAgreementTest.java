@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * For each scheme family on static links, the plan's prediction equals the first round of a real
  * timing-fidelity run: the barrier engine (cpsl here; sl, psl, sfl-v1 and sfl-v2 in {@code
  * PlanCommandTest}) within the runtime's rounding of every charged duration up to whole
- * nanoseconds, the split engine to 1e-9 relative with its breakdown, MP-SL within the 5 % that
+ * nanoseconds, the split schemes to 1e-9 relative with their breakdown, MP-SL within the 5 % that
  * docs/mpsl.md gives for its epoch estimate. And with {@code model.data-type = double} every tensor
  * on the wire is charged 8 bytes an element (labels stay 4-byte int32), in the run and the plan.
  */

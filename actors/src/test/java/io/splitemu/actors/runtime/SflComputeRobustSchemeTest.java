@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code sfl-compute-robust} on the split engine: on static links it runs {@code sfl-compute}'s
+ * {@code sfl-compute-robust} on the supervisor: on static links it runs {@code sfl-compute}'s
  * rounds (the robust planner keeps the alternation's plan where no candidate beats it), on trace
  * links it re-plans every round from the rates the devices achieved in the rounds before and is
  * repeatable, and the registry, its error line and {@code plan} know it.

@@ -206,7 +206,9 @@ class ShareSplitFullTest {
         assertThrows(
             IllegalStateException.class,
             () -> Emulation.run(s, tmp.resolve("nan"), RunListener.NONE));
-    assertTrue(e.getMessage().matches("device-\\d, round \\d+: .*"), e.getMessage());
+    // The supervisor's one line for a failed actor: the round, the device and the cause.
+    assertTrue(
+        e.getMessage().matches("run stopped in round \\d+: device-\\d failed: .*"), e.getMessage());
     assertTrue(
         e.getMessage().contains("NaN") || e.getMessage().contains("infinity"), e.getMessage());
     assertTrue(!e.getMessage().contains("\n"), e.getMessage());

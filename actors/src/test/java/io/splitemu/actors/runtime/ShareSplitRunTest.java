@@ -26,9 +26,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * EdgeSplit and SFL-compute on the per-device split engine: with static links each round lasts what
- * the planner predicts for its own decision (up to the integer-nanosecond clock), and both beat
- * their one-cut, equal-share baselines on heterogeneous devices.
+ * EdgeSplit and SFL-compute as the edge server's depth per device: with static links each round
+ * lasts what the planner predicts for its own decision (up to the integer-nanosecond clock), and
+ * both beat their one-cut, equal-share baselines on heterogeneous devices.
  */
 class ShareSplitRunTest {
 

@@ -1,0 +1,19 @@
+package io.splitemu.actors.runtime;
+
+/**
+ * A processor served first come, first served, whose every job lasts its work over the caller's
+ * rate rounded up to whole nanoseconds: how a device of its own split and its server copy (split
+ * schemes) charge compute, so the device actor and {@code plan}'s walk of round 1 agree to the
+ * nanosecond.
+ */
+public final class RoundedCpu implements ComputeTiming {
+
+  private long busyUntil;
+
+  @Override
+  public long end(long readyNs, double flops, double flopsPerSecond) {
+    long start = Math.max(readyNs, busyUntil);
+    busyUntil = start + (long) Math.ceil(flops / flopsPerSecond * 1e9);
+    return busyUntil;
+  }
+}
