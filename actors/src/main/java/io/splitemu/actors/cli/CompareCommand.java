@@ -123,31 +123,23 @@ public final class CompareCommand implements Callable<Integer> {
   }
 
   private int sweep(PrintWriter w, Settings base, SweepGrid grid) throws IOException {
-    // Each value alone first, so that a refused value is named with its key; then every point,
-    // since a combination can be refused where each value alone is not. Nothing runs and no
-    // folder exists until the whole grid is accepted.
-    for (SweepGrid.Axis a : grid.axes()) {
-      for (String v : a.values()) {
-        String o = a.key() + "=" + v;
-        try {
-          Settings s = Settings.load(scenario, with(sets, List.of(o)));
-          for (String scheme : schemes) {
-            refusal(s.withScheme(scheme.trim()));
-          }
-        } catch (IllegalArgumentException e) {
-          throw new UserException("--sweep " + o + ": " + withoutSetPrefix(e.getMessage(), o));
-        }
-      }
-    }
+    // Every point is built (and so checked) before anything runs or any folder exists. A refusal
+    // is named by the one value that is refused on its own (the scenario's other settings
+    // unchanged), else by the point: some refusals only come with a combination.
     List<List<String>> points = grid.points();
     for (List<String> point : points) {
       List<String> os = grid.overrides(point);
       try {
-        Settings s = Settings.load(scenario, with(sets, os));
-        for (String scheme : schemes) {
-          refusal(s.withScheme(scheme.trim()));
-        }
+        check(os);
       } catch (IllegalArgumentException e) {
+        for (String o : os) {
+          try {
+            check(List.of(o));
+          } catch (IllegalArgumentException alone) {
+            throw new UserException(
+                "--sweep " + o + ": " + withoutSetPrefix(alone.getMessage(), o));
+          }
+        }
         throw new UserException("--sweep point " + String.join(", ", os) + ": " + e.getMessage());
       }
     }
@@ -189,6 +181,14 @@ public final class CompareCommand implements Callable<Integer> {
     w.println("report:  " + dir.resolve("sweep.md").toAbsolutePath());
     w.flush();
     return 0;
+  }
+
+  /** Loads the scenario with {@code overrides} and prepares every scheme; throws a refusal. */
+  private void check(List<String> overrides) {
+    Settings s = Settings.load(scenario, with(sets, overrides));
+    for (String scheme : schemes) {
+      refusal(s.withScheme(scheme.trim()));
+    }
   }
 
   /**
@@ -273,8 +273,9 @@ public final class CompareCommand implements Callable<Integer> {
   static String pointFolder(int i, List<String> overrides) {
     String text =
         String.join("_", overrides).replaceAll("[^A-Za-z0-9.=+-]+", "_").replaceAll("^_+|_+$", "");
-    if (text.length() > 80) {
-      text = text.substring(0, 80);
+    if (text.length() > 160) {
+      // The number keeps names unique; the mark says the name is not the whole point.
+      text = text.substring(0, 150) + "_etc";
     }
     return String.format(java.util.Locale.ROOT, "%03d-%s", i + 1, text);
   }

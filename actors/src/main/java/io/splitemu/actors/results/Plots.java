@@ -84,11 +84,14 @@ public final class Plots {
         numeric = false;
       }
     }
+    // Many series: a taller chart, so that the legend beside it stays readable.
+    int height = Math.max(HEIGHT, 120 + 20 * series.size());
+    int width = series.size() > 12 ? WIDTH + 500 : WIDTH;
     if (numeric) {
       XYChart chart =
           new XYChartBuilder()
-              .width(WIDTH)
-              .height(HEIGHT)
+              .width(width)
+              .height(height)
               .title(title)
               .xAxisTitle(xLabel)
               .yAxisTitle(yLabel)
@@ -118,8 +121,8 @@ public final class Plots {
     }
     CategoryChart chart =
         new CategoryChartBuilder()
-            .width(WIDTH)
-            .height(HEIGHT)
+            .width(width)
+            .height(height)
             .title(title)
             .xAxisTitle(xLabel)
             .yAxisTitle(yLabel)

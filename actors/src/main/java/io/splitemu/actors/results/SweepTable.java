@@ -140,18 +140,45 @@ public final class SweepTable {
     return table;
   }
 
+  /** A file path's last part, for a legend or an axis; other values as they are. */
+  static String shortName(String value) {
+    String v = value.replace('\\', '/');
+    if (v.startsWith("\"") && v.endsWith("\"") && v.length() > 1) {
+      v = v.substring(1, v.length() - 1);
+    }
+    int slash = v.lastIndexOf('/');
+    return slash >= 0 && slash < v.length() - 1 && !v.contains("${")
+        ? v.substring(slash + 1)
+        : value;
+  }
+
   private static boolean plot(
       Path png, String scenario, List<String> keys, List<Row> rows, int fig) {
+    // Each key's values by their short names where those stay distinct.
+    List<Map<String, String>> shown = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      Map<String, String> m = new LinkedHashMap<>();
+      for (Row r : rows) {
+        m.put(r.point().get(i), shortName(r.point().get(i)));
+      }
+      if (new java.util.HashSet<>(m.values()).size() < m.size()) {
+        m.replaceAll((k, v) -> k);
+      }
+      shown.add(m);
+    }
     List<String> x = new ArrayList<>();
     Map<String, Map<String, Double>> series = new LinkedHashMap<>();
     for (Row r : rows) {
-      String xv = keys.isEmpty() ? "" : r.point().get(0);
+      String xv = keys.isEmpty() ? "" : shown.get(0).get(r.point().get(0));
       if (!x.contains(xv)) {
         x.add(xv);
       }
       StringBuilder name = new StringBuilder(r.scheme());
       for (int i = 1; i < keys.size(); i++) {
-        name.append(", ").append(keys.get(i)).append('=').append(r.point().get(i));
+        name.append(", ")
+            .append(keys.get(i))
+            .append('=')
+            .append(shown.get(i).get(r.point().get(i)));
       }
       Object v = r.entry() == null ? null : Comparison.row(r.entry()).get(fig);
       double y = v instanceof Number n ? n.doubleValue() : Double.NaN;
