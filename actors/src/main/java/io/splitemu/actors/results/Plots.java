@@ -128,7 +128,8 @@ public final class Plots {
             .yAxisTitle(yLabel)
             .build();
     chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-    chart.getStyler().setXAxisLabelRotation(x.size() > 6 ? 45 : 0);
+    int longest = x.stream().mapToInt(String::length).max().orElse(0);
+    chart.getStyler().setXAxisLabelRotation(x.size() > 6 || longest * x.size() > 60 ? 45 : 0);
     boolean any = false;
     for (Map.Entry<String, Map<String, Double>> e : series.entrySet()) {
       List<Double> ys = new ArrayList<>();

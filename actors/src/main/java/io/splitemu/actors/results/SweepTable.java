@@ -140,16 +140,21 @@ public final class SweepTable {
     return table;
   }
 
-  /** A file path's last part, for a legend or an axis; other values as they are. */
+  /**
+   * A shorter text for a legend or an axis: a file path's last part, a substitution's last key
+   * ({@code ${cost-study.pool}} as {@code pool}); other values as they are.
+   */
   static String shortName(String value) {
     String v = value.replace('\\', '/');
+    if (v.startsWith("${") && v.endsWith("}") && v.length() > 3) {
+      String inner = v.substring(2, v.length() - 1);
+      return inner.substring(inner.lastIndexOf('.') + 1);
+    }
     if (v.startsWith("\"") && v.endsWith("\"") && v.length() > 1) {
       v = v.substring(1, v.length() - 1);
     }
     int slash = v.lastIndexOf('/');
-    return slash >= 0 && slash < v.length() - 1 && !v.contains("${")
-        ? v.substring(slash + 1)
-        : value;
+    return slash >= 0 && slash < v.length() - 1 ? v.substring(slash + 1) : value;
   }
 
   private static boolean plot(
