@@ -1,8 +1,11 @@
 package io.splitemu.actors.cli;
 
+import io.splitemu.actors.config.MpslSettings;
 import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.pipeline.MpslPlanner;
 import io.splitemu.actors.results.Comparison;
 import io.splitemu.actors.results.ResultsWriter;
+import io.splitemu.actors.results.SweepTable;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.RunFailedException;
 import java.io.IOException;
@@ -20,12 +23,21 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code splitemu compare}: runs a scenario once per scheme on the same devices, data, links and
- * seed, and writes one folder with each run and the comparison.
+ * seed, and writes one folder with each run and the comparison; with {@code --sweep} it does so at
+ * every point of a grid of settings and writes one table and one plot across the grid.
  */
 @Command(
     name = "compare",
     mixinStandardHelpOptions = true,
-    description = "Runs a scenario once per scheme and writes a comparison table and plots.")
+    description = {
+      "Runs a scenario once per scheme and writes a comparison table and plots.",
+      "With --sweep key=v1,v2,... (repeatable) it runs the comparison at every point of the grid"
+          + " (the cartesian product; the first --sweep varies slowest, the last fastest), each"
+          + " point in its own subfolder, and writes sweep.csv (the swept keys, the scheme and the"
+          + " comparison's columns), sweep.md and one plot, sweep-<figure>.png: the figure"
+          + " against the first swept key, one series per scheme and value of the other keys."
+          + " Every point is checked before anything runs."
+    })
 public final class CompareCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -44,18 +56,181 @@ public final class CompareCommand implements Callable<Integer> {
   @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override a setting")
   List<String> sets = new ArrayList<>();
 
+  @Option(
+      names = "--sweep",
+      paramLabel = "KEY=V1,V2,...",
+      description =
+          "run the comparison at each value of a setting (repeatable: the grid of all"
+              + " combinations); values are split at commas outside [], {} and quotes")
+  List<String> sweeps = new ArrayList<>();
+
+  @Option(
+      names = "--figure",
+      paramLabel = "COLUMN",
+      description =
+          "the sweep.csv column plotted against the first swept key (default:"
+              + " mean_round_latency_s)")
+  String figure = "mean_round_latency_s";
+
+  @Option(
+      names = "--keep-refused",
+      description =
+          "with --sweep: a scheme that refuses a grid point (for instance an MP-SL placement that"
+              + " fits in no node's memory) is a sweep.csv row naming why, instead of an error;"
+              + " a value the settings refuse is still an error")
+  boolean keepRefused;
+
   @Option(names = "--out", paramLabel = "DIR", description = "results folder (must not exist)")
   Path out;
 
   @Override
   public Integer call() throws IOException {
     PrintWriter w = spec.commandLine().getOut();
+    SweepGrid grid = SweepGrid.parse(sweeps, sets);
+    if (!SweepTable.figures().contains(figure)) {
+      throw new UserException(
+          "--figure "
+              + figure
+              + ": not a column; one of "
+              + String.join(", ", SweepTable.figures()));
+    }
+    for (String key : grid.keys()) {
+      if (key.equals("scheme") || key.equals("splitemu.scheme")) {
+        throw new UserException("--sweep " + key + ": give the schemes with --schemes");
+      }
+    }
     Settings base = Settings.load(scenario, sets);
+    if (sweeps.isEmpty()) {
+      return compareOnce(w, base);
+    }
+    return sweep(w, base, grid);
+  }
+
+  private int compareOnce(PrintWriter w, Settings base) throws IOException {
     // Every run is built (and so checked) before any folder exists.
     List<Emulation.Prepared> runs = new ArrayList<>();
     for (String scheme : schemes) {
       runs.add(Emulation.prepare(base.withScheme(scheme.trim())));
     }
+    Path dir = createFolder(base);
+    List<Comparison.Entry> entries = runAll(w, runs, dir, dir, "");
+    String table = Comparison.write(dir, base.scenario(), entries);
+    w.print(table);
+    w.println("results: " + dir.toAbsolutePath());
+    w.println("report:  " + dir.resolve("comparison.md").toAbsolutePath());
+    w.flush();
+    return 0;
+  }
+
+  private int sweep(PrintWriter w, Settings base, SweepGrid grid) throws IOException {
+    // Every point is built (and so checked) before anything runs or any folder exists. A refusal
+    // is named by the one value that is refused on its own (the scenario's other settings
+    // unchanged), else by the point: some refusals only come with a combination.
+    List<List<String>> points = grid.points();
+    for (List<String> point : points) {
+      List<String> os = grid.overrides(point);
+      try {
+        check(os);
+      } catch (IllegalArgumentException e) {
+        for (String o : os) {
+          try {
+            check(List.of(o));
+          } catch (IllegalArgumentException alone) {
+            throw new UserException(
+                "--sweep " + o + ": " + withoutSetPrefix(alone.getMessage(), o));
+          }
+        }
+        throw new UserException("--sweep point " + String.join(", ", os) + ": " + e.getMessage());
+      }
+    }
+    Path dir = createFolder(base);
+    List<SweepTable.Row> rows = new ArrayList<>();
+    for (int i = 0; i < points.size(); i++) {
+      List<String> point = points.get(i);
+      List<String> os = grid.overrides(point);
+      String where = String.join(", ", os);
+      w.printf("point %d/%d: %s%n", i + 1, points.size(), where);
+      w.flush();
+      Settings s = Settings.load(scenario, with(sets, os));
+      List<Emulation.Prepared> runs = new ArrayList<>();
+      List<SweepTable.Row> pointRows = new ArrayList<>();
+      for (String scheme : schemes) {
+        Settings one = s.withScheme(scheme.trim());
+        String why = refusal(one);
+        if (why == null) {
+          runs.add(Emulation.prepare(one));
+          pointRows.add(null);
+        } else {
+          w.printf("%s refused: %s%n", one.scheme(), why);
+          pointRows.add(SweepTable.Row.refused(point, one.scheme(), why));
+        }
+      }
+      Path pointDir = dir.resolve(pointFolder(i, os));
+      Files.createDirectories(pointDir);
+      List<Comparison.Entry> entries = runAll(w, runs, pointDir, dir, "point " + where + ", ");
+      Comparison.write(pointDir, s.scenario(), entries, false);
+      int next = 0;
+      for (SweepTable.Row r : pointRows) {
+        rows.add(r != null ? r : new SweepTable.Row(point, entries.get(next++)));
+      }
+    }
+    String table = SweepTable.write(dir, base.scenario(), grid.keys(), rows, figure);
+    w.print(table);
+    w.println("results: " + dir.toAbsolutePath());
+    w.println("table:   " + dir.resolve("sweep.csv").toAbsolutePath());
+    w.println("report:  " + dir.resolve("sweep.md").toAbsolutePath());
+    w.flush();
+    return 0;
+  }
+
+  /** Loads the scenario with {@code overrides} and prepares every scheme; throws a refusal. */
+  private void check(List<String> overrides) {
+    Settings s = Settings.load(scenario, with(sets, overrides));
+    for (String scheme : schemes) {
+      refusal(s.withScheme(scheme.trim()));
+    }
+  }
+
+  /**
+   * Null if the scheme accepts the point; with {@code --keep-refused} the reason it refuses it;
+   * without, the refusal is thrown.
+   */
+  private String refusal(Settings s) {
+    try {
+      Emulation.prepare(s);
+      return null;
+    } catch (IllegalArgumentException e) {
+      if (!keepRefused) {
+        throw e;
+      }
+      return e.getMessage();
+    }
+  }
+
+  /** Runs every prepared scheme into {@code into}; a failure names the folder {@code top}. */
+  private static List<Comparison.Entry> runAll(
+      PrintWriter w, List<Emulation.Prepared> runs, Path into, Path top, String prefix) {
+    List<Comparison.Entry> entries = new ArrayList<>();
+    for (Emulation.Prepared run : runs) {
+      Settings s = run.settings();
+      Emulation.Outcome o;
+      try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
+        o = Emulation.run(run, into.resolve(s.scheme()), p);
+      } catch (RunFailedException e) {
+        // The schemes already run are complete in the comparison folder; no table is written.
+        throw new RunFailedException(prefix + "scheme " + s.scheme() + ": " + e.getMessage(), top);
+      }
+      entries.add(new Comparison.Entry(o.summary(), o.rounds(), o.dir(), pricePerHour(s)));
+    }
+    return entries;
+  }
+
+  /** What the run's compute nodes cost per hour: MP-SL's priced {@code mpsl.nodes}, else NaN. */
+  static double pricePerHour(Settings s) {
+    return MpslSettings.isPipeline(s.scheme()) ? MpslPlanner.pricePerHour(s) : Double.NaN;
+  }
+
+  private Path createFolder(Settings base) throws IOException {
     Path dir =
         out != null
             ? out
@@ -69,23 +244,39 @@ public final class CompareCommand implements Callable<Integer> {
       }
     }
     Files.createDirectories(dir);
-    List<Comparison.Entry> entries = new ArrayList<>();
-    for (Emulation.Prepared run : runs) {
-      Settings s = run.settings();
-      Emulation.Outcome o;
-      try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
-        o = Emulation.run(run, dir.resolve(s.scheme()), p);
-      } catch (RunFailedException e) {
-        // The schemes already run are complete in the comparison folder; no table is written.
-        throw new RunFailedException("scheme " + s.scheme() + ": " + e.getMessage(), dir);
+    return dir;
+  }
+
+  private static List<String> with(List<String> a, List<String> b) {
+    List<String> all = new ArrayList<>(a);
+    all.addAll(b);
+    return all;
+  }
+
+  /**
+   * The settings reader names an override as {@code --set key=value: 1: splitemu.key: reason};
+   * under {@code --sweep} the prefix would name the wrong option.
+   */
+  static String withoutSetPrefix(String message, String override) {
+    String m = message == null ? "" : message;
+    String prefix = "--set " + override + ": ";
+    if (m.startsWith(prefix)) {
+      m = m.substring(prefix.length());
+      if (m.startsWith("1: ")) {
+        m = m.substring(3);
       }
-      entries.add(new Comparison.Entry(o.summary(), o.rounds(), o.dir()));
     }
-    String table = Comparison.write(dir, base.scenario(), entries);
-    w.print(table);
-    w.println("results: " + dir.toAbsolutePath());
-    w.println("report:  " + dir.resolve("comparison.md").toAbsolutePath());
-    w.flush();
-    return 0;
+    return m;
+  }
+
+  /** A folder name for point {@code i}: its number and its overrides, safe on any file system. */
+  static String pointFolder(int i, List<String> overrides) {
+    String text =
+        String.join("_", overrides).replaceAll("[^A-Za-z0-9.=+-]+", "_").replaceAll("^_+|_+$", "");
+    if (text.length() > 160) {
+      // The number keeps names unique; the mark says the name is not the whole point.
+      text = text.substring(0, 150) + "_etc";
+    }
+    return String.format(java.util.Locale.ROOT, "%03d-%s", i + 1, text);
   }
 }

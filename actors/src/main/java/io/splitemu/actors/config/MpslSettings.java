@@ -3,8 +3,11 @@ package io.splitemu.actors.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import io.splitemu.planner.multihop.PricedNodes;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The {@code splitemu.mpsl} block: the measured profile, the device and hop types, the device-held
@@ -27,6 +30,10 @@ import java.util.List;
  * @param memoryAccounting {@code paper} or {@code full} (see {@code MemoryAccounting})
  * @param optimizerSlots weight-sized optimizer buffers under {@code full} accounting
  * @param aggregateHops also FedAvg each hop's per-device instances at the end of an epoch
+ * @param nodes the priced compute nodes (each a measured type, a memory cap and a price per hour);
+ *     when not empty they are the hops of {@code mpsl} (in the order the planner finds fastest) and
+ *     the helpers of {@code mpsl-horizontal}, in place of {@code hops}, {@code helpers}, {@code
+ *     hop-type}, {@code hop-slowdown} and {@code hop-memory-bytes}
  */
 public record MpslSettings(
     Path profileDir,
@@ -43,7 +50,8 @@ public record MpslSettings(
     double hopMemoryBytes,
     String memoryAccounting,
     int optimizerSlots,
-    boolean aggregateHops) {
+    boolean aggregateHops,
+    List<PricedNodes.Node> nodes) {
 
   /** The schemes that run on the pipeline engine. */
   public static final List<String> SCHEMES = List.of("mpsl", "mpsl-horizontal");
@@ -91,6 +99,34 @@ public record MpslSettings(
         r.numberIn("hop-memory-bytes", 0, 1e18),
         r.oneOf("memory-accounting", List.of("paper", "full")),
         r.intIn("optimizer-slots", 0, 8),
-        r.bool("aggregate-hops"));
+        r.bool("aggregate-hops"),
+        nodes(r));
+  }
+
+  /** Whether the compute nodes are the priced {@link #nodes} list. */
+  public boolean priced() {
+    return !nodes.isEmpty();
+  }
+
+  /** The sum of the nodes' prices per hour, NaN without priced nodes. */
+  public double pricePerHour() {
+    return priced() ? nodes.stream().mapToDouble(PricedNodes.Node::pricePerHour).sum() : Double.NaN;
+  }
+
+  private static List<PricedNodes.Node> nodes(SettingsReader r) {
+    List<PricedNodes.Node> out = new ArrayList<>();
+    for (SettingsReader n : r.objects("nodes")) {
+      n.onlyKeys(Set.of("type", "memory-bytes", "price-per-hour"));
+      out.add(
+          new PricedNodes.Node(
+              n.nonEmpty("type"),
+              n.numberIn("memory-bytes", 1, 1e18),
+              n.numberIn("price-per-hour", 0, 1e9)));
+    }
+    if (out.size() > 8) {
+      // mpsl tries every distinct order of the nodes as its chain
+      throw r.error("nodes", "at most 8 nodes, got " + out.size());
+    }
+    return List.copyOf(out);
   }
 }

@@ -224,7 +224,16 @@ public record Settings(
     Config user = over.withFallback(scenario);
     Config reference = reference();
     try {
-      UnknownKeys.check(user, reference, NS, OPEN_PATHS);
+      // Substitutions the scenario can resolve on its own are resolved first: an override that
+      // merges into an object (--set 'mpsl=${x}' beside --set mpsl.nodes=...) is otherwise a
+      // delayed merge whose keys cannot be listed.
+      Config checked;
+      try {
+        checked = user.resolve(ConfigResolveOptions.defaults().setAllowUnresolved(true));
+      } catch (ConfigException e) {
+        checked = user;
+      }
+      UnknownKeys.check(checked, reference, NS, OPEN_PATHS);
     } catch (ConfigException e) {
       throw new SettingsException(oneLine(e.getMessage()));
     }

@@ -15,6 +15,7 @@ import io.splitemu.planner.multihop.MpslEpoch;
 import io.splitemu.planner.multihop.MultihopObjective;
 import io.splitemu.planner.multihop.MultihopPlacer;
 import io.splitemu.planner.multihop.Placement;
+import io.splitemu.planner.multihop.PricedNodes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,7 +63,7 @@ public final class MpslPlanner {
     int sLast = l - m.tailUnits();
     int middle = sLast - s1;
     int k = s.devices().count();
-    int needed = s.scheme().equals("mpsl") ? m.hops() : 1;
+    int needed = !s.scheme().equals("mpsl") ? 1 : m.priced() ? m.nodes().size() : m.hops();
     if (middle < needed) {
       throw new SettingsException(
           "splitemu.mpsl.head-units/tail-units: "
@@ -79,7 +80,13 @@ public final class MpslPlanner {
               + needed
               + " hop(s)");
     }
-    for (String type : List.of(m.deviceType(), m.hopType())) {
+    List<String> types = new ArrayList<>(List.of(m.deviceType()));
+    if (m.priced()) {
+      m.nodes().forEach(n -> types.add(n.type()));
+    } else {
+      types.add(m.hopType());
+    }
+    for (String type : types) {
       if (!p.devices().contains(type)) {
         throw new SettingsException(
             "splitemu.mpsl: device type \""
@@ -108,15 +115,46 @@ public final class MpslPlanner {
       mu[j - 1] = MemoryModel.unitBytes(um, j, b, acc, m.optimizerSlots());
     }
     PipelinePlan.DeviceCosts dev = deviceCosts(side, mu, s1, sLast);
-    int count = s.scheme().equals("mpsl") ? m.hops() : m.helpers();
-    double[] slow = new double[count];
-    double[] limit = new double[count];
-    for (int i = 0; i < count; i++) {
-      slow[i] = m.hopSlowdown().get(i % m.hopSlowdown().size());
-      limit[i] = m.hopMemoryBytes() == 0 ? Double.POSITIVE_INFINITY : m.hopMemoryBytes();
-    }
-    HopCosts costs = HopCosts.fromMeasured(p, m.hopType(), slow, b);
     int maxBatches = Arrays.stream(batches).max().orElseThrow();
+    int count;
+    double[] limit;
+    HopCosts costs;
+    String nodeText = "";
+    if (m.priced()) {
+      // The nodes in the order whose chain the planner estimates fastest (mpsl), or as listed
+      // (helpers): each node's own column of the table and its own memory cap.
+      List<PricedNodes.Node> order = m.nodes();
+      if (s.scheme().equals("mpsl")) {
+        PricedNodes.Setting ps = new PricedNodes.Setting(p, side, mu, s1, sLast, k, maxBatches, b);
+        order =
+            PricedNodes.multihop(ps, m.nodes())
+                .orElseThrow(
+                    () ->
+                        new SettingsException(
+                            "splitemu.mpsl.nodes: "
+                                + k
+                                + " instances of the middle units fit on no chain of the "
+                                + m.nodes().size()
+                                + " nodes in any order"))
+                .nodes();
+      }
+      count = order.size();
+      costs = HopCosts.fromMeasuredTypes(p, order.stream().map(PricedNodes.Node::type).toList(), b);
+      limit = order.stream().mapToDouble(PricedNodes.Node::memoryBytes).toArray();
+      StringJoiner names = new StringJoiner(", ");
+      order.forEach(n -> names.add(n.type()));
+      nodeText =
+          String.format(Locale.ROOT, "; nodes %s, price %.6g per hour", names, m.pricePerHour());
+    } else {
+      count = s.scheme().equals("mpsl") ? m.hops() : m.helpers();
+      double[] slow = new double[count];
+      limit = new double[count];
+      for (int i = 0; i < count; i++) {
+        slow[i] = m.hopSlowdown().get(i % m.hopSlowdown().size());
+        limit[i] = m.hopMemoryBytes() == 0 ? Double.POSITIVE_INFINITY : m.hopMemoryBytes();
+      }
+      costs = HopCosts.fromMeasured(p, m.hopType(), slow, b);
+    }
     long prop = s.links().propagationDelay().toNanos();
     if (s.scheme().equals("mpsl")) {
       MultihopObjective obj =
@@ -126,7 +164,7 @@ public final class MpslPlanner {
       Optional<Placement> placed = MultihopPlacer.place(costs, s1, sLast, mu, k, limit, obj);
       if (placed.isEmpty()) {
         throw new SettingsException(
-            "splitemu.mpsl.hop-memory-bytes: "
+            (m.priced() ? "splitemu.mpsl.nodes: " : "splitemu.mpsl.hop-memory-bytes: ")
                 + k
                 + " instances of the middle units fit on no placement over "
                 + count
@@ -152,15 +190,16 @@ public final class MpslPlanner {
       }
       String detail =
           String.format(
-              Locale.ROOT,
-              "cuts %s, period %.4f s, estimate %.4f s per epoch (T_all %.4f + T_aggr %.4f),"
-                  + " peak hop memory %.0f bytes",
-              cut,
-              est.period(),
-              est.total(),
-              est.all(),
-              est.aggregation(),
-              pl.peakMemoryBytes());
+                  Locale.ROOT,
+                  "cuts %s, period %.4f s, estimate %.4f s per epoch (T_all %.4f + T_aggr %.4f),"
+                      + " peak hop memory %.0f bytes",
+                  cut,
+                  est.period(),
+                  est.total(),
+                  est.all(),
+                  est.aggregation(),
+                  pl.peakMemoryBytes())
+              + nodeText;
       int[] all = new int[k];
       Arrays.setAll(all, i -> i);
       return new PipelinePlan(
@@ -181,7 +220,9 @@ public final class MpslPlanner {
     try {
       hz = HorizontalScaling.plan(costs, s1, sLast, side, mu, limit, k, maxBatches, 1);
     } catch (IllegalArgumentException e) {
-      throw new SettingsException("splitemu.mpsl.hop-memory-bytes: " + e.getMessage());
+      throw new SettingsException(
+          (m.priced() ? "splitemu.mpsl.nodes: " : "splitemu.mpsl.hop-memory-bytes: ")
+              + e.getMessage());
     }
     List<PipelinePlan.Lane> lanes = new ArrayList<>();
     long block = Math.round(sum(mu, s1 + 1, sLast));
@@ -209,13 +250,14 @@ public final class MpslPlanner {
     String cut = s1 + "-" + sLast;
     String detail =
         String.format(
-            Locale.ROOT,
-            "cuts %s, devices per helper %s, makespan estimate %.4f s per epoch,"
-                + " peak helper memory %.0f bytes",
-            cut,
-            Arrays.toString(hz.devicesPerHelper()),
-            hz.makespanSeconds(),
-            Arrays.stream(hz.memoryBytes()).max().orElse(0));
+                Locale.ROOT,
+                "cuts %s, devices per helper %s, makespan estimate %.4f s per epoch,"
+                    + " peak helper memory %.0f bytes",
+                cut,
+                Arrays.toString(hz.devicesPerHelper()),
+                hz.makespanSeconds(),
+                Arrays.stream(hz.memoryBytes()).max().orElse(0))
+            + nodeText;
     return new PipelinePlan(
         s.scheme(),
         s.rounds(),
@@ -229,6 +271,14 @@ public final class MpslPlanner {
         cut,
         hz.makespanSeconds(),
         detail);
+  }
+
+  /**
+   * What the scenario's compute nodes cost per hour: the sum of {@code mpsl.nodes}' prices (every
+   * node is paid for the whole epoch, a helper without devices too), NaN without priced nodes.
+   */
+  public static double pricePerHour(Settings s) {
+    return s.mpsl().pricePerHour();
   }
 
   private static PipelinePlan.Stage stage(

@@ -17,8 +17,29 @@ import java.util.Map;
  */
 public final class Comparison {
 
-  /** One scheme's run. */
-  public record Entry(Summary summary, List<RoundRecord> rounds, Path dir) {}
+  /**
+   * One scheme's run.
+   *
+   * @param pricePerHour what the run's compute nodes cost per hour (MP-SL's {@code mpsl.nodes}),
+   *     NaN where the scenario prices none
+   */
+  public record Entry(Summary summary, List<RoundRecord> rounds, Path dir, double pricePerHour) {
+
+    /** A run whose nodes have no price. */
+    public Entry(Summary summary, List<RoundRecord> rounds, Path dir) {
+      this(summary, rounds, dir, Double.NaN);
+    }
+
+    /** Mean emulated seconds per round (per epoch for MP-SL), NaN without rounds. */
+    public double meanRoundLatencyS() {
+      return summary.rounds() == 0 ? Double.NaN : summary.emulatedTimeS() / summary.rounds();
+    }
+
+    /** What one round (epoch) costs at {@link #pricePerHour}, NaN where unpriced. */
+    public double costPerRound() {
+      return meanRoundLatencyS() / 3600 * pricePerHour;
+    }
+  }
 
   /** The CSV header. */
   public static final List<String> HEADER =
@@ -36,62 +57,85 @@ public final class Comparison {
           "final_accuracy",
           "best_accuracy",
           "time_to_target_s",
+          "price_per_hour",
+          "cost_per_epoch",
           "wall_time_s");
 
   private Comparison() {}
 
-  /** Writes the comparison into {@code dir}; returns the markdown table. */
+  /** One CSV row of {@code e}, in the order of {@link #HEADER}. */
+  public static List<Object> row(Entry e) {
+    Summary s = e.summary();
+    return List.of(
+        s.scheme(),
+        s.rounds(),
+        s.emulatedTimeS(),
+        e.meanRoundLatencyS(),
+        s.deviceComputeS(),
+        s.serverComputeS(),
+        s.communicationS(),
+        s.aggregationS(),
+        s.bytesUp(),
+        s.bytesDown(),
+        s.finalAccuracy(),
+        s.bestAccuracy(),
+        s.timeToTargetS(),
+        e.pricePerHour(),
+        e.costPerRound(),
+        s.wallTimeS());
+  }
+
+  /** Writes the comparison and its plots into {@code dir}; returns the markdown table. */
   public static String write(Path dir, String scenario, List<Entry> entries) {
+    return write(dir, scenario, entries, true);
+  }
+
+  /**
+   * Writes the comparison into {@code dir}, with the plots if {@code plots}; returns the markdown
+   * table.
+   */
+  public static String write(Path dir, String scenario, List<Entry> entries, boolean plots) {
     Path csv = dir.resolve("comparison.csv");
     try (CsvTable t = CsvTable.create(csv, HEADER)) {
       for (Entry e : entries) {
-        Summary s = e.summary();
-        t.append(
-            List.of(
-                s.scheme(),
-                s.rounds(),
-                s.emulatedTimeS(),
-                s.rounds() == 0 ? Double.NaN : s.emulatedTimeS() / s.rounds(),
-                s.deviceComputeS(),
-                s.serverComputeS(),
-                s.communicationS(),
-                s.aggregationS(),
-                s.bytesUp(),
-                s.bytesDown(),
-                s.finalAccuracy(),
-                s.bestAccuracy(),
-                s.timeToTargetS(),
-                s.wallTimeS()));
+        t.append(row(e));
       }
     }
     Map<String, List<RoundRecord>> series = new LinkedHashMap<>();
     for (Entry e : entries) {
       series.put(e.summary().scheme(), e.rounds());
     }
-    try {
-      Files.createDirectories(dir.resolve("plots"));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create " + dir.resolve("plots"), e);
+    List<Path> written = List.of();
+    if (plots) {
+      try {
+        Files.createDirectories(dir.resolve("plots"));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot create " + dir.resolve("plots"), e);
+      }
+      written = Plots.write(dir.resolve("plots"), series);
     }
-    List<Path> plots = Plots.write(dir.resolve("plots"), series);
+    boolean priced = entries.stream().anyMatch(e -> !Double.isNaN(e.pricePerHour()));
     StringBuilder md = new StringBuilder();
     md.append("| scheme | rounds | emulated time (s) | mean round (s) | final accuracy |")
-        .append(" time to target (s) | bytes up | bytes down |\n")
-        .append("|---|---|---|---|---|---|---|---|\n");
+        .append(" time to target (s) | bytes up | bytes down |")
+        .append(priced ? " cost per epoch |\n" : "\n")
+        .append("|---|---|---|---|---|---|---|---|")
+        .append(priced ? "---|\n" : "\n");
     for (Entry e : entries) {
       Summary s = e.summary();
       md.append(
           String.format(
               Locale.ROOT,
-              "| %s | %d | %s | %s | %s | %s | %d | %d |%n",
+              "| %s | %d | %s | %s | %s | %s | %d | %d |",
               s.scheme(),
               s.rounds(),
               ResultsWriter.fmt(s.emulatedTimeS()),
-              ResultsWriter.fmt(s.rounds() == 0 ? Double.NaN : s.emulatedTimeS() / s.rounds()),
+              ResultsWriter.fmt(e.meanRoundLatencyS()),
               ResultsWriter.fmt(s.finalAccuracy()),
               ResultsWriter.fmt(s.timeToTargetS()),
               s.bytesUp(),
               s.bytesDown()));
+      md.append(priced ? " " + ResultsWriter.fmt(e.costPerRound()) + " |\n" : "\n");
     }
     String table = md.toString();
     StringBuilder doc = new StringBuilder();
@@ -109,7 +153,7 @@ public final class Comparison {
               + "/report.md)");
     }
     doc.append("\n").append(String.join("\n", links)).append("\n\n");
-    for (Path p : plots) {
+    for (Path p : written) {
       doc.append("![")
           .append(p.getFileName())
           .append("](")

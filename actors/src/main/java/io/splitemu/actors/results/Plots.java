@@ -58,6 +58,99 @@ public final class Plots {
     return written;
   }
 
+  /**
+   * Writes one figure of a swept comparison against the first swept key: an XY chart when every x
+   * value is a number (log x axis when they are positive and span a factor of 100 or more), else a
+   * category chart. {@code series} maps each series name to its y value per x value (NaN: no
+   * point). Returns false, writing nothing, when no series has a finite point.
+   */
+  public static boolean sweep(
+      Path file,
+      String title,
+      String xLabel,
+      String yLabel,
+      List<String> x,
+      Map<String, Map<String, Double>> series) {
+    boolean numeric = !x.isEmpty();
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    for (String v : x) {
+      try {
+        double d = Double.parseDouble(v);
+        numeric &= Double.isFinite(d);
+        min = Math.min(min, d);
+        max = Math.max(max, d);
+      } catch (NumberFormatException e) {
+        numeric = false;
+      }
+    }
+    // Many series: a taller chart, so that the legend beside it stays readable.
+    int height = Math.max(HEIGHT, 120 + 20 * series.size());
+    int width = series.size() > 12 ? WIDTH + 500 : WIDTH;
+    if (numeric) {
+      XYChart chart =
+          new XYChartBuilder()
+              .width(width)
+              .height(height)
+              .title(title)
+              .xAxisTitle(xLabel)
+              .yAxisTitle(yLabel)
+              .build();
+      chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+      chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+      chart.getStyler().setXAxisLogarithmic(min > 0 && max / min >= 100);
+      boolean any = false;
+      for (Map.Entry<String, Map<String, Double>> e : series.entrySet()) {
+        List<Double> xs = new ArrayList<>();
+        List<Double> ys = new ArrayList<>();
+        for (Map.Entry<String, Double> p : e.getValue().entrySet()) {
+          if (Double.isFinite(p.getValue())) {
+            xs.add(Double.parseDouble(p.getKey()));
+            ys.add(p.getValue());
+          }
+        }
+        if (!xs.isEmpty()) {
+          chart.addSeries(e.getKey(), xs, ys);
+          any = true;
+        }
+      }
+      if (any) {
+        save(chart, file);
+      }
+      return any;
+    }
+    CategoryChart chart =
+        new CategoryChartBuilder()
+            .width(width)
+            .height(height)
+            .title(title)
+            .xAxisTitle(xLabel)
+            .yAxisTitle(yLabel)
+            .build();
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    int longest = x.stream().mapToInt(String::length).max().orElse(0);
+    chart.getStyler().setXAxisLabelRotation(x.size() > 6 || longest * x.size() > 60 ? 45 : 0);
+    boolean any = false;
+    for (Map.Entry<String, Map<String, Double>> e : series.entrySet()) {
+      List<Double> ys = new ArrayList<>();
+      boolean finite = false;
+      for (String v : x) {
+        Double y = e.getValue().get(v);
+        // A missing or undefined figure is a gap in the bars, not a zero.
+        ys.add(y == null || !Double.isFinite(y) ? null : y);
+        finite |= y != null && Double.isFinite(y);
+      }
+      if (finite) {
+        chart.addSeries(e.getKey(), x, ys);
+        any = true;
+      }
+    }
+    if (any) {
+      save(chart, file);
+    }
+    return any;
+  }
+
   private interface Metric {
     double of(RoundRecord r);
   }

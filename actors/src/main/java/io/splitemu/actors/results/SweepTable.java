@@ -1,0 +1,196 @@
+package io.splitemu.actors.results;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Writes the table and the plot of a swept comparison ({@code compare --sweep}): {@code sweep.csv}
+ * with one row per grid point and scheme (the swept keys, then the comparison's columns), {@code
+ * sweep.md}, and {@code sweep-<figure>.png}, the figure against the first swept key with one series
+ * per scheme and value of the other keys.
+ */
+public final class SweepTable {
+
+  /**
+   * One scheme at one grid point: its run, or why the scheme refused the point ({@code entry}
+   * null).
+   */
+  public record Row(List<String> point, String scheme, Comparison.Entry entry, String refused) {
+    public Row {
+      point = List.copyOf(point);
+    }
+
+    /** A run. */
+    public Row(List<String> point, Comparison.Entry entry) {
+      this(point, entry.summary().scheme(), entry, "");
+    }
+
+    /** A refusal. */
+    public static Row refused(List<String> point, String scheme, String reason) {
+      return new Row(point, scheme, null, reason);
+    }
+  }
+
+  /** The columns of {@code sweep.csv} after the swept keys and the scheme: the figures. */
+  public static List<String> figures() {
+    return Comparison.HEADER.subList(1, Comparison.HEADER.size());
+  }
+
+  private SweepTable() {}
+
+  /**
+   * The header of {@code sweep.csv} for the swept {@code keys}: the keys, the comparison's columns,
+   * and {@code refused} (why the scheme refused the point; its figures are then empty).
+   */
+  public static List<String> header(List<String> keys) {
+    List<String> h = new ArrayList<>(keys);
+    h.addAll(Comparison.HEADER);
+    h.add("refused");
+    return h;
+  }
+
+  /**
+   * Writes {@code sweep.csv}, {@code sweep.md} and the plot of {@code figure} into {@code dir};
+   * returns the markdown table.
+   */
+  public static String write(
+      Path dir, String scenario, List<String> keys, List<Row> rows, String figure) {
+    int fig = Comparison.HEADER.indexOf(figure);
+    if (fig < 1) {
+      throw new IllegalArgumentException("--figure " + figure + ": one of " + figures());
+    }
+    try (CsvTable t = CsvTable.create(dir.resolve("sweep.csv"), header(keys))) {
+      for (Row r : rows) {
+        List<Object> fields = new ArrayList<>(r.point());
+        if (r.entry() != null) {
+          fields.addAll(Comparison.row(r.entry()));
+        } else {
+          fields.add(r.scheme());
+          for (int i = 1; i < Comparison.HEADER.size(); i++) {
+            fields.add(null);
+          }
+        }
+        fields.add(r.refused());
+        t.append(fields);
+      }
+    }
+    boolean priced =
+        rows.stream().anyMatch(r -> r.entry() != null && !Double.isNaN(r.entry().pricePerHour()));
+    StringBuilder md = new StringBuilder("|");
+    for (String k : keys) {
+      md.append(' ').append(k).append(" |");
+    }
+    md.append(" scheme | rounds | emulated time (s) | mean round (s) | final accuracy |")
+        .append(priced ? " cost per epoch |" : "")
+        .append('\n')
+        .append("|---".repeat(keys.size() + 5 + (priced ? 1 : 0)))
+        .append("|\n");
+    for (Row r : rows) {
+      md.append('|');
+      for (String v : r.point()) {
+        md.append(' ').append(v.replace("|", "\\|")).append(" |");
+      }
+      if (r.entry() == null) {
+        md.append(' ').append(r.scheme()).append(" | refused |");
+        md.append(" |".repeat(3 + (priced ? 1 : 0))).append('\n');
+        continue;
+      }
+      Summary s = r.entry().summary();
+      md.append(
+          String.format(
+              Locale.ROOT,
+              " %s | %d | %s | %s | %s |",
+              s.scheme(),
+              s.rounds(),
+              ResultsWriter.fmt(s.emulatedTimeS()),
+              ResultsWriter.fmt(r.entry().meanRoundLatencyS()),
+              ResultsWriter.fmt(s.finalAccuracy())));
+      if (priced) {
+        md.append(' ').append(ResultsWriter.fmt(r.entry().costPerRound())).append(" |");
+      }
+      md.append('\n');
+    }
+    String table = md.toString();
+    Path png = dir.resolve("sweep-" + figure.replaceAll("[^A-Za-z0-9._-]", "_") + ".png");
+    boolean plotted = plot(png, scenario, keys, rows, fig);
+    StringBuilder doc = new StringBuilder();
+    doc.append("# ").append(scenario).append(": swept comparison\n\n");
+    doc.append("Grid over ")
+        .append(String.join(", ", keys))
+        .append(" (the first key varies slowest); every scheme at every point on the same seed.")
+        .append(" Each point's runs and comparison are in its own folder.\n\n")
+        .append(table);
+    if (plotted) {
+      doc.append("\n![").append(png.getFileName()).append("](").append(png.getFileName());
+      doc.append(")\n");
+    }
+    try {
+      Files.writeString(dir.resolve("sweep.md"), doc.toString(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write sweep.md", e);
+    }
+    return table;
+  }
+
+  /**
+   * A shorter text for a legend or an axis: a file path's last part, a substitution's last key
+   * ({@code ${cost-study.pool}} as {@code pool}); other values as they are.
+   */
+  static String shortName(String value) {
+    String v = value.replace('\\', '/');
+    if (v.startsWith("${") && v.endsWith("}") && v.length() > 3) {
+      String inner = v.substring(2, v.length() - 1);
+      return inner.substring(inner.lastIndexOf('.') + 1);
+    }
+    if (v.startsWith("\"") && v.endsWith("\"") && v.length() > 1) {
+      v = v.substring(1, v.length() - 1);
+    }
+    int slash = v.lastIndexOf('/');
+    return slash >= 0 && slash < v.length() - 1 ? v.substring(slash + 1) : value;
+  }
+
+  private static boolean plot(
+      Path png, String scenario, List<String> keys, List<Row> rows, int fig) {
+    // Each key's values by their short names where those stay distinct.
+    List<Map<String, String>> shown = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      Map<String, String> m = new LinkedHashMap<>();
+      for (Row r : rows) {
+        m.put(r.point().get(i), shortName(r.point().get(i)));
+      }
+      if (new java.util.HashSet<>(m.values()).size() < m.size()) {
+        m.replaceAll((k, v) -> k);
+      }
+      shown.add(m);
+    }
+    List<String> x = new ArrayList<>();
+    Map<String, Map<String, Double>> series = new LinkedHashMap<>();
+    for (Row r : rows) {
+      String xv = keys.isEmpty() ? "" : shown.get(0).get(r.point().get(0));
+      if (!x.contains(xv)) {
+        x.add(xv);
+      }
+      StringBuilder name = new StringBuilder(r.scheme());
+      for (int i = 1; i < keys.size(); i++) {
+        name.append(", ")
+            .append(keys.get(i))
+            .append('=')
+            .append(shown.get(i).get(r.point().get(i)));
+      }
+      Object v = r.entry() == null ? null : Comparison.row(r.entry()).get(fig);
+      double y = v instanceof Number n ? n.doubleValue() : Double.NaN;
+      series.computeIfAbsent(name.toString(), k -> new LinkedHashMap<>()).put(xv, y);
+    }
+    String figure = Comparison.HEADER.get(fig);
+    return Plots.sweep(
+        png, scenario + ": " + figure, keys.isEmpty() ? "" : keys.get(0), figure, x, series);
+  }
+}
