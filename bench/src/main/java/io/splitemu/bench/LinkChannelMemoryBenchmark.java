@@ -37,7 +37,9 @@ public final class LinkChannelMemoryBenchmark {
 
   public static void main(String[] args) throws Exception {
     int lanes = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
-    CountDownLatch delivered = new CountDownLatch(lanes);
+    int warmUpLanes = 1000;
+    // The recipient counts the warm-up's deliveries too.
+    CountDownLatch delivered = new CountDownLatch(warmUpLanes + lanes);
     ActorSystem<Arrived> system =
         ActorSystem.create(
             Behaviors.receive(Arrived.class)
@@ -51,7 +53,11 @@ public final class LinkChannelMemoryBenchmark {
     try {
       Materializer materializer = Materializer.matFromSystem(system);
       // Warm up the stream classes and the materializer on a small channel first.
-      run(system, materializer, new LinkTiming[1000], new CountDownLatch(0), false);
+      LinkTiming[] warmUp = new LinkTiming[warmUpLanes];
+      for (int d = 0; d < warmUp.length; d++) {
+        warmUp[d] = new EmulatedLink((round, share) -> FluidLink.constant(1e7 * share, 0));
+      }
+      send(system, materializer, warmUp).close();
 
       long base = usedAfterGc();
       LinkTiming[] links = new LinkTiming[lanes];
@@ -61,7 +67,7 @@ public final class LinkChannelMemoryBenchmark {
       }
       long linksOnly = usedAfterGc();
       long start = System.nanoTime();
-      LinkChannel channel = run(system, materializer, links, delivered, true);
+      LinkChannel channel = send(system, materializer, links);
       if (!delivered.await(10, TimeUnit.MINUTES)) {
         throw new IllegalStateException("not every transfer was delivered");
       }
@@ -109,17 +115,9 @@ public final class LinkChannelMemoryBenchmark {
     }
   }
 
-  private static LinkChannel run(
-      ActorSystem<Arrived> system,
-      Materializer materializer,
-      LinkTiming[] links,
-      CountDownLatch delivered,
-      boolean measured) {
-    if (!measured) {
-      for (int d = 0; d < links.length; d++) {
-        links[d] = new EmulatedLink((round, share) -> FluidLink.constant(1e7 * share, 0));
-      }
-    }
+  /** Opens a virtual channel over {@code links} and sends one transfer on every lane. */
+  private static LinkChannel send(
+      ActorSystem<Arrived> system, Materializer materializer, LinkTiming[] links) {
     LinkChannel channel =
         LinkChannel.open(
             "memory band",
@@ -132,9 +130,6 @@ public final class LinkChannelMemoryBenchmark {
     for (int d = 0; d < links.length; d++) {
       int lane = d;
       channel.send(LinkChannel.Send.of(d, 100_000, 0, 1.0, system, ns -> new Arrived(lane, ns)));
-    }
-    if (!measured) {
-      channel.close();
     }
     return channel;
   }
