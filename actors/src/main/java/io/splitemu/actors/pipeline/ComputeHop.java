@@ -1,5 +1,6 @@
 package io.splitemu.actors.pipeline;
 
+import io.splitemu.actors.link.LinkChannel;
 import io.splitemu.actors.runtime.EmulatedCpu;
 import io.splitemu.model.wire.ClusterMessage;
 import java.util.ArrayList;
@@ -32,6 +33,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * time, so promises grow by at least F + B per exchange and the pipeline never deadlocks. Jobs of
  * the next epoch come only after the FedAvg barrier, so a hop runs epoch by epoch and keeps early
  * messages of the next epoch until it gets there.
+ *
+ * <p>What it sends a device (the last hop's activations, the first hop's gradient at the cut) goes
+ * through the device's lane of the downlink channel ({@link LinkChannel}), which stamps the
+ * arrival; the hop still counts the device as owing its next message from the instant it sent.
  */
 public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
 
@@ -61,8 +66,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       implements Command {}
 
   /**
-   * A hung device sends nothing more after its {@code forwardJobs} forward and {@code
-   * backwardJobs} backward jobs of epoch {@code epoch}: the hop stops expecting the rest.
+   * A hung device sends nothing more after its {@code forwardJobs} forward and {@code backwardJobs}
+   * backward jobs of epoch {@code epoch}: the hop stops expecting the rest.
    */
   public record Withdraw(int epoch, int device, int forwardJobs, int backwardJobs)
       implements Command {}
@@ -97,6 +102,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   private final EmulatedCpu cpu;
   private final long forwardNs;
   private final long backwardNs;
+  private final LinkChannel downlinks;
+  private final PipelinePlan.DeviceCosts deviceCosts;
 
   private ActorRef<Command> prev;
   private ActorRef<Command> next;
@@ -130,6 +137,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
    * @param hop the hop's index in its chain, 0-based
    * @param hops the chain's length N
    * @param batchesPerDevice batches per epoch of each device the hop serves
+   * @param downlinks the downlink channel of the lane's devices
+   * @param deviceCosts the devices' cut sizes, the bytes this hop sends a device
    */
   public static Behavior<Command> create(
       int lane,
@@ -137,9 +146,13 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       int hops,
       PipelinePlan.Stage stage,
       int epochs,
-      Map<Integer, Integer> batchesPerDevice) {
+      Map<Integer, Integer> batchesPerDevice,
+      LinkChannel downlinks,
+      PipelinePlan.DeviceCosts deviceCosts) {
     return Behaviors.setup(
-        ctx -> new ComputeHop(ctx, lane, hop, hops, stage, epochs, batchesPerDevice));
+        ctx ->
+            new ComputeHop(
+                ctx, lane, hop, hops, stage, epochs, batchesPerDevice, downlinks, deviceCosts));
   }
 
   private ComputeHop(
@@ -149,8 +162,12 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       int hops,
       PipelinePlan.Stage stage,
       int epochs,
-      Map<Integer, Integer> batchesPerDevice) {
+      Map<Integer, Integer> batchesPerDevice,
+      LinkChannel downlinks,
+      PipelinePlan.DeviceCosts deviceCosts) {
     super(ctx);
+    this.downlinks = downlinks;
+    this.deviceCosts = deviceCosts;
     this.lane = lane;
     this.hop = hop;
     this.hops = hops;
@@ -310,7 +327,16 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       if (hop < hops - 1) {
         next.tell(new Job(epoch, d, true, j.batch(), end));
       } else {
-        devices.get(d).tell(new PipelineDevice.ForwardDone(epoch, j.batch(), end));
+        int e = epoch;
+        int b = j.batch();
+        downlinks.send(
+            LinkChannel.Send.of(
+                d,
+                deviceCosts.tailCutBytes(),
+                end,
+                1.0,
+                devices.get(d),
+                ns -> new PipelineDevice.ForwardDone(e, b, end, ns)));
         if (!gone.contains(d)) {
           owed.put(d, end);
         }
@@ -320,7 +346,16 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       if (hop > 0) {
         prev.tell(new Job(epoch, d, false, j.batch(), end));
       } else {
-        devices.get(d).tell(new PipelineDevice.BackwardDone(epoch, j.batch(), end));
+        int e = epoch;
+        int b = j.batch();
+        downlinks.send(
+            LinkChannel.Send.of(
+                d,
+                deviceCosts.cutBytes(),
+                end,
+                1.0,
+                devices.get(d),
+                ns -> new PipelineDevice.BackwardDone(e, b, end, ns)));
         if (forwardIn.getOrDefault(d, 0) < batches.get(d) && !gone.contains(d)) {
           owed.put(d, end);
         }

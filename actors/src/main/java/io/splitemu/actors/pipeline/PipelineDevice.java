@@ -1,7 +1,7 @@
 package io.splitemu.actors.pipeline;
 
+import io.splitemu.actors.link.LinkChannel;
 import io.splitemu.actors.runtime.EmulatedCpu;
-import io.splitemu.actors.runtime.LinkTiming;
 import io.splitemu.model.wire.ClusterMessage;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -13,10 +13,16 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * An MP-SL device: it holds the head (first units) and the tail (last units, the loss and the
- * labels), its processor and its uplink and downlink, and keeps one batch in flight through the
- * hops of its lane. All its work is local, so it answers every hop message at once with the
- * emulated instant at which its next message is available; the hops rely on that for their
- * conservative synchronisation.
+ * labels) and its processor, and keeps one batch in flight through the hops of its lane. All its
+ * work is local, so it answers every hop message as soon as it has it; the hops rely on that for
+ * their conservative synchronisation.
+ *
+ * <p>Its transfers pass through the link streams ({@link LinkChannel}): it sends every upload
+ * (activations to the first hop, the tail's gradient to the last, head and tail to the aggregator)
+ * into its lane of the uplink channel, stamped there with the emulated arrival instant, and gets
+ * each download (the last hop's activations, the first hop's gradient, the aggregate) from the
+ * downlink channel with its send and arrival instants. The uplink's receipt ({@link Uploaded})
+ * tells it its upload times and, when it hangs, that the upload was withheld.
  */
 public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Command> {
 
@@ -26,14 +32,32 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
   /** Start an epoch with the model available at {@code startNs}. */
   public record StartEpoch(int epoch, long startNs) implements Command {}
 
-  /** The last hop sent the batch's activations at {@code emittedNs}. */
-  public record ForwardDone(int epoch, int batch, long emittedNs) implements Command {}
+  /**
+   * The last hop's activations of a batch, sent at {@code emittedNs}, arrived at {@code arrivalNs}.
+   */
+  public record ForwardDone(int epoch, int batch, long emittedNs, long arrivalNs)
+      implements Command {}
 
-  /** The first hop sent the gradient at the head's cut at {@code emittedNs}. */
-  public record BackwardDone(int epoch, int batch, long emittedNs) implements Command {}
+  /** The first hop's gradient at the head's cut, sent at {@code emittedNs}, arrived then. */
+  public record BackwardDone(int epoch, int batch, long emittedNs, long arrivalNs)
+      implements Command {}
 
-  /** The aggregated head and tail are ready for download at {@code atNs}. */
-  public record Aggregated(int epoch, long atNs) implements Command {}
+  /** The aggregated head and tail, ready for download at {@code atNs}, arrived at arrivalNs. */
+  public record Aggregated(int epoch, long atNs, long arrivalNs) implements Command {}
+
+  /** What a device uploads. */
+  public enum Upload {
+    ACTIVATIONS,
+    TAIL_GRADIENT,
+    MODEL
+  }
+
+  /**
+   * The uplink channel's receipt of an upload: sent at {@code sendNs}, arrived at {@code
+   * arrivalNs}, and delivered, or withheld because the device hangs by then.
+   */
+  public record Uploaded(Upload what, long bytes, long sendNs, long arrivalNs, boolean delivered)
+      implements Command {}
 
   /**
    * Fault: the device stops answering from the start of epoch {@code epoch} (or -1), or from the
@@ -82,8 +106,7 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
   private final ActorRef<PipelineRun.Command> run;
   private final List<ActorRef<ComputeHop.Command>> lane;
   private final EmulatedCpu cpu;
-  private final LinkTiming up;
-  private final LinkTiming down;
+  private final LinkChannel uplinks;
 
   private int epoch;
   private int batch;
@@ -98,16 +121,18 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
   private int forwardSent;
   private int backwardSent;
 
-  /** A device serving {@code batches} batches per epoch through the chain {@code lane}. */
+  /**
+   * A device serving {@code batches} batches per epoch through the chain {@code lane}, uploading
+   * into its lane ({@code id}) of {@code uplinks}.
+   */
   public static Behavior<Command> create(
       int id,
       int batches,
       PipelinePlan.DeviceCosts costs,
       List<ActorRef<ComputeHop.Command>> lane,
       ActorRef<PipelineRun.Command> run,
-      LinkTiming up,
-      LinkTiming down) {
-    return Behaviors.setup(ctx -> new PipelineDevice(ctx, id, batches, costs, lane, run, up, down));
+      LinkChannel uplinks) {
+    return Behaviors.setup(ctx -> new PipelineDevice(ctx, id, batches, costs, lane, run, uplinks));
   }
 
   private PipelineDevice(
@@ -117,8 +142,7 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
       PipelinePlan.DeviceCosts costs,
       List<ActorRef<ComputeHop.Command>> lane,
       ActorRef<PipelineRun.Command> run,
-      LinkTiming up,
-      LinkTiming down) {
+      LinkChannel uplinks) {
     super(ctx);
     this.id = id;
     this.batches = batches;
@@ -128,8 +152,7 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
     this.last = lane.get(lane.size() - 1);
     this.run = run;
     this.cpu = new EmulatedCpu("device-" + id);
-    this.up = up;
-    this.down = down;
+    this.uplinks = uplinks;
   }
 
   @Override
@@ -139,6 +162,7 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
         .onMessage(ForwardDone.class, this::onForwardDone)
         .onMessage(BackwardDone.class, this::onBackwardDone)
         .onMessage(Aggregated.class, this::onAggregated)
+        .onMessage(Uploaded.class, this::onUploaded)
         .onMessage(HangAt.class, this::onHangAt)
         .build();
   }
@@ -189,14 +213,17 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
     if (hung) {
       return this;
     }
-    long arrived = download(f.emittedNs(), costs.tailCutBytes());
+    long arrived = downloaded(f.emittedNs(), f.arrivalNs(), costs.tailCutBytes());
     long tailEnd = compute(arrived, costs.tailS());
-    long sent = upload(tailEnd, costs.tailCutBytes());
-    if (hangsBy(sent)) {
-      return this;
-    }
-    backwardSent++;
-    last.tell(new ComputeHop.Job(epoch, id, false, f.batch(), sent));
+    int e = epoch;
+    int me = id;
+    int b = f.batch();
+    upload(
+        Upload.TAIL_GRADIENT,
+        tailEnd,
+        costs.tailCutBytes(),
+        last,
+        ns -> new ComputeHop.Job(e, me, false, b, ns));
     return this;
   }
 
@@ -204,35 +231,60 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
     if (hung) {
       return this;
     }
-    long arrived = download(b.emittedNs(), costs.cutBytes());
+    long arrived = downloaded(b.emittedNs(), b.arrivalNs(), costs.cutBytes());
     long headEnd = compute(arrived, costs.headBackwardS());
     batch++;
     if (batch < batches) {
       sendForward(headEnd);
     } else {
-      long uploaded = upload(headEnd, costs.modelBytes());
-      if (hangsBy(uploaded)) {
-        return this;
-      }
-      run.tell(new EpochFinished(id, epoch, headEnd, uploaded));
+      int e = epoch;
+      int me = id;
+      upload(
+          Upload.MODEL,
+          headEnd,
+          costs.modelBytes(),
+          run,
+          ns -> new EpochFinished(me, e, headEnd, ns));
     }
     return this;
   }
 
   private Behavior<Command> onAggregated(Aggregated a) {
-    long at = download(a.atNs(), costs.modelBytes());
+    long at = downloaded(a.atNs(), a.arrivalNs(), costs.modelBytes());
     run.tell(new ModelReceived(id, epoch, at, computeNs, uplinkNs, downlinkNs, bytesUp, bytesDown));
+    return this;
+  }
+
+  /**
+   * An upload's receipt: the upload's time counts whether or not it was delivered (as the link
+   * carried it); one withheld means the device hangs, after every earlier upload was delivered.
+   */
+  private Behavior<Command> onUploaded(Uploaded u) {
+    uplinkNs += u.arrivalNs() - u.sendNs();
+    bytesUp += u.bytes();
+    if (!u.delivered()) {
+      hangsBy(u.arrivalNs());
+      return this;
+    }
+    if (u.what() == Upload.ACTIVATIONS) {
+      forwardSent++;
+    } else if (u.what() == Upload.TAIL_GRADIENT) {
+      backwardSent++;
+    }
     return this;
   }
 
   private void sendForward(long readyNs) {
     long headEnd = compute(readyNs, costs.headForwardS());
-    long sent = upload(headEnd, costs.cutBytes());
-    if (hangsBy(sent)) {
-      return;
-    }
-    forwardSent++;
-    first.tell(new ComputeHop.Job(epoch, id, true, batch, sent));
+    int e = epoch;
+    int me = id;
+    int b = batch;
+    upload(
+        Upload.ACTIVATIONS,
+        headEnd,
+        costs.cutBytes(),
+        first,
+        ns -> new ComputeHop.Job(e, me, true, b, ns));
   }
 
   private long compute(long readyNs, double seconds) {
@@ -241,17 +293,24 @@ public final class PipelineDevice extends AbstractBehavior<PipelineDevice.Comman
     return end;
   }
 
-  private long upload(long sendNs, long bytes) {
-    long at = up.arrival(sendNs, bytes, 1.0);
-    uplinkNs += at - sendNs;
-    bytesUp += bytes;
-    return at;
+  /**
+   * Hands an upload to the uplink channel: {@code to} gets {@code message} stamped with its
+   * arrival, unless it arrives at or after the device's hang instant; this device gets the receipt.
+   */
+  private <M> void upload(
+      Upload what, long sendNs, long bytes, ActorRef<M> to, LinkChannel.Stamp<M> message) {
+    uplinks.send(
+        LinkChannel.Send.of(id, bytes, sendNs, 1.0, to, message)
+            .withReceipt(
+                getContext().getSelf(),
+                (sent, arrived, delivered) -> new Uploaded(what, bytes, sent, arrived, delivered),
+                hangAtNs));
   }
 
-  private long download(long sendNs, long bytes) {
-    long at = down.arrival(sendNs, bytes, 1.0);
-    downlinkNs += at - sendNs;
+  /** A download's time, from its send and arrival instants; returns the arrival. */
+  private long downloaded(long sendNs, long arrivalNs, long bytes) {
+    downlinkNs += arrivalNs - sendNs;
     bytesDown += bytes;
-    return at;
+    return arrivalNs;
   }
 }

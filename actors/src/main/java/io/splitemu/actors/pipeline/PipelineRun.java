@@ -1,6 +1,7 @@
 package io.splitemu.actors.pipeline;
 
 import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.link.LinkChannel;
 import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.runtime.EmulatedLink;
 import io.splitemu.actors.runtime.Emulation;
@@ -9,6 +10,7 @@ import io.splitemu.actors.runtime.Recorder;
 import io.splitemu.actors.runtime.RunGuardian;
 import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.link.FluidLink;
+import io.splitemu.net.stream.Pacing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +25,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.stream.Materializer;
 
 /**
  * Runs an MP-SL pipeline plan on a fresh actor system: spawns the hops of every lane and the
@@ -39,6 +42,15 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * aggregate is ready no earlier than that, its model is left out of FedAvg and it sits out later
  * epochs.
  *
+ * <p>Links as streams: the coordinator materialises one {@link LinkChannel} per shared channel, the
+ * uplink band and the downlink band of each lane of hops, with that lane's devices as the channel's
+ * lanes (each device's own link, a FIFO). Every device transfer passes through them: uploads
+ * (activations, the tail's gradient, head and tail for FedAvg), the hops' downloads to the devices
+ * and the aggregate's download; the channels stamp emulated arrival instants, in virtual mode at
+ * once and in paced mode at their wall-clock due time. A channel that fails (a link that can never
+ * deliver) ends the run with one line naming the device; the channels stop with the run. Hops of a
+ * lane pass their jobs to each other directly: the plan has no hop-to-hop link.
+ *
  * <p>Rows: the coordinator publishes the plan event first, then each epoch's rows as soon as the
  * epoch is complete, to a watched {@link Recorder} child; before it answers {@link Ended} it asks
  * the recorder to flush, so every row of the epochs completed is recorded, on a failure too.
@@ -52,7 +64,11 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
           PipelineDevice.Missed,
           ComputeHop.EpochStats,
           ComputeHop.Totals,
-          RecorderFlushed {}
+          RecorderFlushed,
+          ChannelFailed {}
+
+  /** A link channel's stream failed; {@code reason} is one line naming the device and cause. */
+  private record ChannelFailed(String reason) implements Command {}
 
   /** The recorder has every row published before the run ended ({@code error} as in Ended). */
   private record RecorderFlushed(String error) implements Command {}
@@ -160,6 +176,8 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
   private final Map<String, Long> peaks = new TreeMap<>();
   private final Map<String, Long> jobs = new TreeMap<>();
   private final int hopCount;
+  private final List<LinkChannel> channels = new ArrayList<>();
+  private final List<LinkChannel> downlinkOf = new ArrayList<>();
   private long previousEnd;
 
   /** Per-epoch collection; devices may reach the next epoch before slow replies of this one. */
@@ -249,12 +267,28 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
       List<Hang> hangs,
       long deadlineNs,
       Recording recording) {
+    return run(plan, uplinks, downlinks, hangs, deadlineNs, recording, Pacing.virtual());
+  }
+
+  /**
+   * Runs {@code plan} as above with its link channels paced by {@code pacing} (virtual: at once;
+   * paced: each delivery when the wall clock reaches its emulated instant / speedup).
+   */
+  public static Ended run(
+      PipelinePlan plan,
+      List<LinkTiming> uplinks,
+      List<LinkTiming> downlinks,
+      List<Hang> hangs,
+      long deadlineNs,
+      Recording recording,
+      Pacing pacing) {
     return Emulation.ask(
         "splitemu-mpsl",
         Ended.class,
         (ctx, done) ->
             ctx.spawn(
-                create(plan, uplinks, downlinks, hangs, deadlineNs, recording, done), "pipeline"),
+                create(plan, uplinks, downlinks, hangs, deadlineNs, recording, pacing, done),
+                "pipeline"),
         error -> new Ended(new Result(List.of(), Map.of(), Map.of()), error));
   }
 
@@ -276,10 +310,12 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
       List<Hang> hangs,
       long deadlineNs,
       Recording recording,
+      Pacing pacing,
       ActorRef<Ended> replyTo) {
     return Behaviors.setup(
         ctx ->
-            new PipelineRun(ctx, plan, uplinks, downlinks, hangs, deadlineNs, recording, replyTo));
+            new PipelineRun(
+                ctx, plan, uplinks, downlinks, hangs, deadlineNs, recording, pacing, replyTo));
   }
 
   private PipelineRun(
@@ -290,6 +326,7 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
       List<Hang> hangs,
       long deadlineNs,
       Recording recording,
+      Pacing pacing,
       ActorRef<Ended> replyTo) {
     super(ctx);
     this.plan = plan;
@@ -306,9 +343,34 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
     }
     int n = plan.devices();
     this.laneOf = new int[n];
+    // The channels' streams run on a materializer bound to this actor: they stop with the run.
+    Materializer materializer = Materializer.createMaterializer(ctx);
+    ActorRef<Command> self = ctx.getSelf();
+    List<LinkChannel> uplinkOf = new ArrayList<>();
     List<List<ActorRef<ComputeHop.Command>>> chains = new ArrayList<>();
     for (int l = 0; l < plan.lanes().size(); l++) {
       PipelinePlan.Lane lane = plan.lanes().get(l);
+      // A device has at most one transfer in flight each way; the rest is headroom.
+      int capacity = Math.max(1024, 4 * lane.devices().length);
+      String band = lane.hops().get(0).name();
+      uplinkOf.add(
+          LinkChannel.open(
+              band + " uplink band",
+              uplinks::get,
+              d -> "device-" + d,
+              capacity,
+              pacing,
+              materializer,
+              why -> self.tell(new ChannelFailed(why))));
+      downlinkOf.add(
+          LinkChannel.open(
+              band + " downlink band",
+              downlinks::get,
+              d -> "device-" + d,
+              capacity,
+              pacing,
+              materializer,
+              why -> self.tell(new ChannelFailed(why))));
       Map<Integer, Integer> batches = new TreeMap<>();
       for (int d : lane.devices()) {
         batches.put(d, plan.batchesPerDevice()[d]);
@@ -319,13 +381,23 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
         PipelinePlan.Stage st = lane.hops().get(h);
         chain.add(
             ctx.spawn(
-                ComputeHop.create(l, h, lane.hops().size(), st, plan.epochs(), batches),
+                ComputeHop.create(
+                    l,
+                    h,
+                    lane.hops().size(),
+                    st,
+                    plan.epochs(),
+                    batches,
+                    downlinkOf.get(l),
+                    plan.device()),
                 st.name()));
       }
       chains.add(chain);
       hops.addAll(chain);
     }
     this.hopCount = hops.size();
+    channels.addAll(uplinkOf);
+    channels.addAll(downlinkOf);
     for (int d = 0; d < n; d++) {
       List<ActorRef<ComputeHop.Command>> chain = chains.get(laneOf[d]);
       devices.add(
@@ -336,8 +408,7 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
                   plan.device(),
                   chain,
                   ctx.getSelf(),
-                  uplinks.get(d),
-                  downlinks.get(d)),
+                  uplinkOf.get(laneOf[d])),
               "device-" + d));
     }
     for (int l = 0; l < chains.size(); l++) {
@@ -376,6 +447,8 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
         .onMessage(PipelineDevice.Missed.class, this::onMissed)
         .onMessage(ComputeHop.EpochStats.class, this::onHopEpoch)
         .onMessage(ComputeHop.Totals.class, this::onTotals)
+        .onMessage(
+            ChannelFailed.class, f -> finish("epoch " + (results.size() + 1) + ": " + f.reason()))
         .onSignal(ChildFailed.class, f -> onStopped(f.getRef(), RunGuardian.oneLine(f.getCause())))
         .onSignal(Terminated.class, t -> onStopped(t.getRef(), null))
         .build();
@@ -396,6 +469,8 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
    */
   private Behavior<Command> finish(String error) {
     Result done = result();
+    // The channels complete; whatever they still hold stops with this actor.
+    channels.forEach(LinkChannel::close);
     if (recorderFailed) {
       replyTo.tell(new Ended(done, error));
       return Behaviors.stopped();
@@ -483,7 +558,17 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
     s.aggregatedNs = at;
     for (int d : s.expected) {
       if (!s.missed.containsKey(d)) {
-        devices.get(d).tell(new PipelineDevice.Aggregated(epoch, at));
+        long ready = at;
+        downlinkOf
+            .get(laneOf[d])
+            .send(
+                LinkChannel.Send.of(
+                    d,
+                    plan.device().modelBytes(),
+                    ready,
+                    1.0,
+                    devices.get(d),
+                    ns -> new PipelineDevice.Aggregated(epoch, ready, ns)));
       }
     }
     return this;

@@ -4,7 +4,6 @@ import io.splitemu.net.UndeliverableException;
 import io.splitemu.net.link.Link;
 import java.util.PriorityQueue;
 import java.util.concurrent.ScheduledFuture;
-import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.ToIntFunction;
 import org.apache.pekko.NotUsed;
@@ -44,15 +43,29 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
   /** Paced elements waiting for their wall-clock due time; bounds how far the stage reads ahead. */
   private static final int MAX_PENDING = 1024;
 
-  // The link each transfer is served on: one link for a plain link, a lane's own link for a
-  // shared channel.
-  private final Function<Transfer<T>, Link> route;
+  // Serves each transfer on its link: one link for a plain link, a lane's own link for a shared
+  // channel.
+  private final Carrier<T> route;
   private final Pacing pacing;
   private final Inlet<Transfer<T>> in = Inlet.create("ThrottledLink.in");
   private final Outlet<Delivered<T>> out = Outlet.create("ThrottledLink.out");
   private final FlowShape<Transfer<T>, Delivered<T>> shape = FlowShape.of(in, out);
 
-  private ThrottledLink(Function<Transfer<T>, Link> route, Pacing pacing) {
+  /**
+   * Serves one transfer on the link it belongs to and says when it arrives; called in stream order
+   * on the stage's thread, so a lane's transfers reach its link in the order they were sent.
+   */
+  @FunctionalInterface
+  public interface Carrier<T> {
+    /**
+     * The transfer's delivery; the lane's FIFO state advances past it.
+     *
+     * @throws UndeliverableException if the transfer can never arrive
+     */
+    Link.Delivery send(Transfer<T> transfer);
+  }
+
+  private ThrottledLink(Carrier<T> route, Pacing pacing) {
     this.route = route;
     this.pacing = pacing;
   }
@@ -62,7 +75,7 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
    * by anyone else while the flow runs, or the FIFO order would mix.
    */
   public static <T> Flow<Transfer<T>, Delivered<T>, NotUsed> flow(Link link, Pacing pacing) {
-    return Flow.fromGraph(new ThrottledLink<T>(t -> link, pacing));
+    return Flow.fromGraph(new ThrottledLink<T>(t -> link.send(t.sendInstant(), t.bytes()), pacing));
   }
 
   /**
@@ -76,7 +89,20 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
   public static <T> Flow<Transfer<T>, Delivered<T>, NotUsed> channel(
       ToIntFunction<T> laneOf, IntFunction<Link> links, Pacing pacing) {
     return Flow.fromGraph(
-        new ThrottledLink<T>(t -> links.apply(laneOf.applyAsInt(t.payload())), pacing));
+        new ThrottledLink<T>(
+            t -> links.apply(laneOf.applyAsInt(t.payload())).send(t.sendInstant(), t.bytes()),
+            pacing));
+  }
+
+  /**
+   * One stream for a shared channel whose lanes are not plain {@link Link}s: {@code carrier} serves
+   * each transfer on its lane (for instance a device's link model at its current round and share of
+   * the band) and must keep each lane a FIFO of its own, as {@link #channel} does. Pacing and
+   * failure are those of {@link #channel}.
+   */
+  public static <T> Flow<Transfer<T>, Delivered<T>, NotUsed> carried(
+      Carrier<T> carrier, Pacing pacing) {
+    return Flow.fromGraph(new ThrottledLink<T>(carrier, pacing));
   }
 
   @Override
@@ -94,7 +120,7 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
   private Delivered<T> carry(Transfer<T> t) {
     Link.Delivery d;
     try {
-      d = route.apply(t).send(t.sendInstant(), t.bytes());
+      d = route.send(t);
     } catch (UndeliverableException e) {
       throw new UndeliverableException(
           "transfer of "
