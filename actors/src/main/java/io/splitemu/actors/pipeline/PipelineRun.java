@@ -11,7 +11,6 @@ import io.splitemu.actors.runtime.RunGuardian;
 import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.link.FluidLink;
 import io.splitemu.net.stream.Pacing;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -153,9 +152,6 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
    * completed before and a one-line reason naming the actor.
    */
   public record Ended(Result result, String error) implements ClusterMessage {}
-
-  // How long the run's end waits for the recorder to write what it was sent (a real hang only).
-  private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(60);
 
   private final PipelinePlan plan;
   private final ActorRef<Ended> replyTo;
@@ -464,8 +460,8 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
 
   /**
    * Ends the run: once the recorder has written every row this actor published (or has failed, or
-   * does not answer within {@link #FLUSH_TIMEOUT}), answers {@link Ended} with the epochs completed
-   * and stops.
+   * does not answer within {@link Recorder#FLUSH_TIMEOUT}), answers {@link Ended} with the epochs
+   * completed and stops.
    */
   private Behavior<Command> finish(String error) {
     Result done = result();
@@ -475,17 +471,7 @@ public final class PipelineRun extends AbstractBehavior<PipelineRun.Command> {
       replyTo.tell(new Ended(done, error));
       return Behaviors.stopped();
     }
-    getContext()
-        .ask(
-            Recorder.Flushed.class,
-            recorder,
-            FLUSH_TIMEOUT,
-            Recorder.Flush::new,
-            (ok, failure) ->
-                new RecorderFlushed(
-                    failure == null || error != null
-                        ? error
-                        : "the recorder did not write the last rows: " + failure.getMessage()));
+    Recorder.askFlush(getContext(), recorder, error, RecorderFlushed::new);
     return Behaviors.receive(Command.class)
         .onMessage(
             RecorderFlushed.class,

@@ -5,7 +5,9 @@ import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.model.wire.ClusterMessage;
+import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -51,6 +53,31 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
   /** A recorder handing every event to {@code subscribers}, in this order. */
   public static Behavior<Command> create(List<RecordObserver> subscribers) {
     return Behaviors.setup(ctx -> new Recorder(ctx, List.copyOf(subscribers)));
+  }
+
+  /** How long a run's owner waits for its recorder to flush before it ends anyway. */
+  public static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(60);
+
+  /**
+   * Asks {@code recorder}, from its owner's context, to flush; the owner then receives {@code
+   * flushed} of the line the run ends with: {@code error} as given, or, when the run ended well but
+   * the recorder did not answer within {@link #FLUSH_TIMEOUT}, a line saying so.
+   */
+  public static <T> void askFlush(
+      ActorContext<T> ctx,
+      ActorRef<Command> recorder,
+      String error,
+      Function<String, ? extends T> flushed) {
+    ctx.ask(
+        Flushed.class,
+        recorder,
+        FLUSH_TIMEOUT,
+        Flush::new,
+        (ok, failure) ->
+            flushed.apply(
+                failure == null || error != null
+                    ? error
+                    : "the recorder did not write the last rows: " + failure.getMessage()));
   }
 
   private Recorder(ActorContext<Command> ctx, List<RecordObserver> subscribers) {

@@ -116,7 +116,7 @@ public final class ShareSplitRun {
   }
 
   /** The planners' view of the devices at a round's start, from the probed full-band rates. */
-  private static List<DeviceState> states(Settings s, double[] up, double[] down) {
+  public static List<DeviceState> states(Settings s, double[] up, double[] down) {
     int n = s.devices().count();
     double[] flops = flops(s);
     double[] memory =
@@ -188,12 +188,10 @@ public final class ShareSplitRun {
   public static SplitPolicy sflComputePolicy(Settings s, boolean uniform) {
     ChainProfile profile = profile(s);
     CutCosts costs = CutCosts.of(profile);
-    int n = s.devices().count();
     int b = s.batchSize();
     ServerState server = new ServerState(s.serverFlops());
     return (round, up, down) -> {
       List<DeviceState> states = states(s, up, down);
-      List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
       SflPlanner planner = new SflPlanner(costs, b);
       int[] cuts;
       double[] rates;
@@ -209,24 +207,35 @@ public final class ShareSplitRun {
         rates = u.rates();
         predicted = u.makespan();
       }
-      for (int d = 0; d < n; d++) {
-        plans.add(
-            plan(
-                s,
-                costs,
-                cuts[d],
-                costs.cutBytes(cuts[d]),
-                1.0,
-                rates[d],
-                1.0,
-                1.0,
-                false,
-                String.format(
-                    java.util.Locale.ROOT, "cut %d, server %.3g FLOP/s", cuts[d], rates[d]),
-                "predicted round " + SplitPolicy.fmt(predicted) + " s"));
-      }
-      return plans;
+      return sflComputePlans(
+          s, costs, cuts, rates, "predicted round " + SplitPolicy.fmt(predicted) + " s");
     };
+  }
+
+  /**
+   * SFL with server compute allocation's plan of every device: its cut ({@code cuts}) and server
+   * rate ({@code rates}, FLOP/s), dedicated links, activations up and gradients down at the cut,
+   * the device-side model uploaded after its own steps.
+   */
+  public static List<SplitPolicy.DevicePlan> sflComputePlans(
+      Settings s, CutCosts costs, int[] cuts, double[] rates, String detail) {
+    List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
+    for (int d = 0; d < cuts.length; d++) {
+      plans.add(
+          plan(
+              s,
+              costs,
+              cuts[d],
+              costs.cutBytes(cuts[d]),
+              1.0,
+              rates[d],
+              1.0,
+              1.0,
+              false,
+              String.format(java.util.Locale.ROOT, "cut %d, server %.3g FLOP/s", cuts[d], rates[d]),
+              detail));
+    }
+    return plans;
   }
 
   private static SplitPolicy.DevicePlan plan(

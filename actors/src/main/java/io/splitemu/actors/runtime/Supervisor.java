@@ -8,7 +8,6 @@ import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.stream.PacingLag;
 import io.splitemu.planner.cpsl.CutPlan;
 import io.splitemu.planner.cpsl.RoundPlan;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -66,9 +65,6 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   public record Finished(int rounds, long emulatedNs, String error) implements ClusterMessage {}
 
   private static final double NS = 1e9;
-
-  // How long the run's end waits for the recorder to write what it was sent (a real hang only).
-  private static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(60);
 
   private final SupervisorSetup setup;
   private final Map<Integer, ActorRef<Device.Command>> devices = new TreeMap<>();
@@ -672,24 +668,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /**
    * Ends the run: once the recorder has written every row this actor published (or has failed, or
-   * does not answer within {@link #FLUSH_TIMEOUT}), answers {@link Finished} and stops.
+   * does not answer within {@link Recorder#FLUSH_TIMEOUT}), answers {@link Finished} and stops.
    */
   private Behavior<Command> finish(String error) {
     if (recorderFailed) {
       replyTo.tell(new Finished(round, nowNs, error));
       return Behaviors.stopped();
     }
-    getContext()
-        .ask(
-            Recorder.Flushed.class,
-            recorder,
-            FLUSH_TIMEOUT,
-            Recorder.Flush::new,
-            (ok, failure) ->
-                new RecorderFlushed(
-                    failure == null || error != null
-                        ? error
-                        : "the recorder did not write the last rows: " + failure.getMessage()));
+    Recorder.askFlush(getContext(), recorder, error, RecorderFlushed::new);
     return Behaviors.receive(Command.class)
         .onMessage(
             RecorderFlushed.class,

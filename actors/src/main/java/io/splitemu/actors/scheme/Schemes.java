@@ -1,6 +1,7 @@
 package io.splitemu.actors.scheme;
 
 import io.splitemu.actors.config.SettingsException;
+import io.splitemu.actors.runtime.ShareSplitRun;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,11 +23,11 @@ public final class Schemes {
     add(new CpslScheme("cpsl"));
     add(new CpslScheme("cpsl-random"));
     add(new CpslScheme("cpsl-fixed"));
-    add(new EdgeSplitScheme("edgesplit", false));
-    add(new EdgeSplitScheme("edgesplit-uniform", true));
-    add(new SflComputeScheme("sfl-compute", false));
-    add(new SflComputeScheme("sfl-compute-uniform", true));
-    add(new SflComputeRobustScheme());
+    add(new ShareSplitScheme("edgesplit", s -> ShareSplitRun.edgeSplitPolicy(s, false)));
+    add(new ShareSplitScheme("edgesplit-uniform", s -> ShareSplitRun.edgeSplitPolicy(s, true)));
+    add(new ShareSplitScheme("sfl-compute", s -> ShareSplitRun.sflComputePolicy(s, false)));
+    add(new ShareSplitScheme("sfl-compute-uniform", s -> ShareSplitRun.sflComputePolicy(s, true)));
+    add(new ShareSplitScheme("sfl-compute-robust", RobustSflPolicy::of));
     add(new DagScheme("dag-mincut"));
     add(new DagScheme("dag-chain"));
     add(new DagScheme("dag-device"));

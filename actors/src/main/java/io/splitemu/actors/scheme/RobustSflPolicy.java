@@ -1,0 +1,65 @@
+package io.splitemu.actors.scheme;
+
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.runtime.ShareSplitRun;
+import io.splitemu.actors.runtime.SplitPolicy;
+import io.splitemu.planner.latency.CutCosts;
+import io.splitemu.planner.latency.DeviceState;
+import io.splitemu.planner.latency.ServerState;
+import io.splitemu.planner.sfl.RobustSflPlanner;
+import io.splitemu.planner.sfl.SflPlan;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.TreeMap;
+
+/**
+ * The policy of {@code sfl-compute-robust}: SFL with server compute allocation planned robustly to
+ * rate uncertainty, each round's cuts and server shares {@link RobustSflPlanner}'s choice over the
+ * rates every device achieved in the past rounds (docs/edgesplit.md, "SFL on trace links").
+ */
+final class RobustSflPolicy {
+
+  /** The rate quantiles the planner plans candidates on (docs/edgesplit.md). */
+  private static final double[] QUANTILES = {0.1, 0.25, 0.5};
+
+  /** Past rounds the planner averages over. */
+  private static final int WINDOW = 10;
+
+  private RobustSflPolicy() {}
+
+  /** A fresh policy for one run of {@code s} (it keeps the run's achieved rates). */
+  static SplitPolicy of(Settings s) {
+    CutCosts costs = CutCosts.of(ShareSplitRun.profile(s));
+    int n = s.devices().count();
+    ServerState server = new ServerState(s.serverFlops());
+    RobustSflPlanner planner = new RobustSflPlanner(costs, s.batchSize(), QUANTILES, WINDOW);
+    // One policy per run: round r's rates are what the devices achieved in round r - 1, so they
+    // enter the history as round r - 1's (keyed, so asking for a round twice adds nothing); round
+    // 1's rates are the supervisor's probe of the idle links, which is no achieved round.
+    TreeMap<Integer, double[][]> achieved = new TreeMap<>();
+    return (round, up, down) -> {
+      double[][] rates = new double[n][2];
+      for (int d = 0; d < n; d++) {
+        rates[d][0] = up[d];
+        rates[d][1] = down[d];
+      }
+      List<DeviceState> states = ShareSplitRun.states(s, up, down);
+      if (round > 1) {
+        achieved.put(round - 1, rates);
+      }
+      List<double[][]> history = new ArrayList<>(achieved.headMap(round, false).values());
+      RobustSflPlanner.Choice choice = planner.plan(states, history, server);
+      SflPlan p = choice.plan();
+      String detail =
+          String.format(
+              Locale.ROOT,
+              "predicted round %.6g s; robust choice %s (mean %.6g s over %d past rounds)",
+              p.makespan(),
+              choice.label(),
+              choice.scenarioMeanSeconds(),
+              Math.min(WINDOW, history.size()));
+      return ShareSplitRun.sflComputePlans(s, costs, p.cuts(), p.serverFlops(), detail);
+    };
+  }
+}
