@@ -29,7 +29,11 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.apache.pekko.actor.AbstractActor;
+import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Props;
+import org.apache.pekko.event.Logging;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.testkit.TestSubscriber;
@@ -279,6 +283,7 @@ class ThrottledLinkTest {
             transfer(2, 1_000_000, 0),
             transfer(3, 1, 0));
     List<Integer> got = Collections.synchronizedList(new ArrayList<>());
+    ErrorLog log = new ErrorLog();
     ExecutionException e =
         assertThrows(
             ExecutionException.class,
@@ -293,6 +298,47 @@ class ThrottledLinkTest {
     assertTrue(msg.startsWith("transfer of 1000000 bytes sent at 0.000000000s"), msg);
     assertTrue(msg.contains("dead: ") && msg.contains("never recovers"), msg);
     assertEquals(List.of(0, 1), got);
+    // The stream's owner reports the failure in one line; the stage must not log it again with
+    // its stack trace.
+    assertEquals(List.of(), log.errorsSoFar());
+  }
+
+  /** Collects the error events the actor system publishes from now on. */
+  private static final class ErrorLog {
+    // A string: the test system checks that every message serializes.
+    private static final String MARK = "error-log-mark";
+    private final List<String> errors = Collections.synchronizedList(new ArrayList<>());
+    private final CountDownLatch marked = new CountDownLatch(1);
+    private final ActorRef listener =
+        system.actorOf(
+            Props.create(
+                AbstractActor.class,
+                () ->
+                    new AbstractActor() {
+                      @Override
+                      public Receive createReceive() {
+                        return receiveBuilder()
+                            .match(Logging.Error.class, ev -> errors.add(String.valueOf(ev)))
+                            .matchEquals(MARK, m -> marked.countDown())
+                            .build();
+                      }
+                    }));
+
+    ErrorLog() {
+      system.getEventStream().subscribe(listener, Logging.Error.class);
+    }
+
+    /**
+     * The errors published before this call: an error logged before the caller saw the stream fail
+     * reached the listener's mailbox before the mark sent now.
+     */
+    List<String> errorsSoFar() throws InterruptedException {
+      listener.tell(MARK, ActorRef.noSender());
+      assertTrue(marked.await(GIVE_UP_SECONDS, TimeUnit.SECONDS));
+      system.getEventStream().unsubscribe(listener);
+      system.stop(listener);
+      return List.copyOf(errors);
+    }
   }
 
   @Test

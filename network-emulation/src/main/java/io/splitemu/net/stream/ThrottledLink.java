@@ -141,8 +141,16 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
           new AbstractInHandler() {
             @Override
             public void onPush() {
-              // an exception here fails the stage with it
-              push(out, carry(grab(in)));
+              // Failed here rather than thrown: a thrown exception is also logged with its stack
+              // trace, and the owner already reports the failure in one line.
+              Delivered<T> d;
+              try {
+                d = carry(grab(in));
+              } catch (RuntimeException e) {
+                failStage(e);
+                return;
+              }
+              push(out, d);
             }
           });
       setHandler(
@@ -169,7 +177,7 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
     private long timerDue;
 
     /** The link's refusal of a transfer, raised once the elements before it are out. */
-    private UndeliverableException failure;
+    private RuntimeException failure;
 
     PacedLogic() {
       super(shape);
@@ -182,7 +190,7 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
               try {
                 Delivered<T> d = carry(t);
                 pending.add(new Pending<>(pacing.dueNanoTime(d.arrival()), seq++, d));
-              } catch (UndeliverableException e) {
+              } catch (RuntimeException e) { // an undeliverable transfer, or a link that throws
                 failure = e;
                 cancel(in);
               }
