@@ -24,7 +24,9 @@ import io.splitemu.model.nn.SplitModel;
 import io.splitemu.model.nn.UpdaterKind;
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.net.SeededStreams;
+import io.splitemu.net.link.FaultSchedule;
 import io.splitemu.net.link.FluidLink;
+import io.splitemu.net.link.LinkFaults;
 import io.splitemu.net.link.LinkModel;
 import io.splitemu.net.link.ShannonChannel;
 import io.splitemu.net.stream.PacingLag;
@@ -542,6 +544,15 @@ public final class Emulation {
    * their predicted transfers over.
    */
   public static List<LinkPair> links(Settings s, int n) {
+    return links(s, n, false);
+  }
+
+  /**
+   * The links of {@link #links(Settings, int)}; with {@code sharedTraces} a share of the band also
+   * carries that share of a trace's capacity (schemes that divide a trace-driven band: edgesplit,
+   * sfl-compute), where otherwise a trace is the capacity of the device's own link.
+   */
+  public static List<LinkPair> links(Settings s, int n, boolean sharedTraces) {
     Settings.LinkSettings l = s.links();
     long prop = l.propagationDelay().toNanos();
     List<LinkPair> out = new ArrayList<>();
@@ -596,8 +607,10 @@ public final class Emulation {
           for (int d = 0; d < n; d++) {
             LinkModel up = trace(read, ups.get(d), l.traceFormat()).link(end, prop);
             LinkModel down = trace(read, downs.get(d), l.traceFormat()).link(end, prop);
-            // A trace is the capacity of the device's own link: it is not split by shares.
-            out.add(new LinkPair(new EmulatedLink((r, x) -> up), new EmulatedLink((r, x) -> down)));
+            out.add(
+                new LinkPair(
+                    new EmulatedLink((r, x) -> sharedTraces ? scaled(up, x) : up),
+                    new EmulatedLink((r, x) -> sharedTraces ? scaled(down, x) : down)));
           }
           return out;
         }
@@ -623,6 +636,15 @@ public final class Emulation {
     }
     // One coherence interval per round: the whole round sees this round's draw.
     return c.link(prop);
+  }
+
+  /** {@code m} at {@code share} of its rate all run long. */
+  private static LinkModel scaled(LinkModel m, double share) {
+    if (share >= 1.0) {
+      return m;
+    }
+    return LinkFaults.apply(
+        m, FaultSchedule.builder().degradation(0, Long.MAX_VALUE, share).build());
   }
 
   static List<Path> assign(List<Path> files, int n, long seed, String how, String dir) {

@@ -1,7 +1,6 @@
 package io.splitemu.actors.scheme;
 
 import io.splitemu.actors.config.Settings;
-import io.splitemu.actors.runtime.DagSplitRun;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.SplitPolicy;
 import java.util.List;
@@ -19,12 +18,12 @@ final class DagScheme extends SplitScheme {
 
   @Override
   protected void check(Settings s) {
-    DagSplitRun.check(s);
+    DagSplitPolicy.check(s);
   }
 
   @Override
   public SplitPolicy policy(Settings s) {
-    return DagSplitRun.policy(s);
+    return DagSplitPolicy.policy(s);
   }
 
   @Override

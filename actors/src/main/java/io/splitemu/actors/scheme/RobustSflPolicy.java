@@ -1,7 +1,6 @@
 package io.splitemu.actors.scheme;
 
 import io.splitemu.actors.config.Settings;
-import io.splitemu.actors.runtime.ShareSplitRun;
 import io.splitemu.actors.runtime.SplitPolicy;
 import io.splitemu.planner.latency.CutCosts;
 import io.splitemu.planner.latency.DeviceState;
@@ -30,7 +29,7 @@ final class RobustSflPolicy {
 
   /** A fresh policy for one run of {@code s} (it keeps the run's achieved rates). */
   static SplitPolicy of(Settings s) {
-    CutCosts costs = CutCosts.of(ShareSplitRun.profile(s));
+    CutCosts costs = CutCosts.of(ShareSplitPolicies.profile(s));
     int n = s.devices().count();
     ServerState server = new ServerState(s.serverFlops());
     RobustSflPlanner planner = new RobustSflPlanner(costs, s.batchSize(), QUANTILES, WINDOW);
@@ -44,7 +43,7 @@ final class RobustSflPolicy {
         rates[d][0] = up[d];
         rates[d][1] = down[d];
       }
-      List<DeviceState> states = ShareSplitRun.states(s, up, down);
+      List<DeviceState> states = ShareSplitPolicies.states(s, up, down);
       if (round > 1) {
         achieved.put(round - 1, rates);
       }
@@ -59,7 +58,7 @@ final class RobustSflPolicy {
               choice.label(),
               choice.scenarioMeanSeconds(),
               Math.min(WINDOW, history.size()));
-      return ShareSplitRun.sflComputePlans(s, costs, p.cuts(), p.serverFlops(), detail);
+      return ShareSplitPolicies.sflComputePlans(s, costs, p.cuts(), p.serverFlops(), detail);
     };
   }
 }

@@ -1,7 +1,6 @@
 package io.splitemu.actors.scheme;
 
 import io.splitemu.actors.config.SettingsException;
-import io.splitemu.actors.runtime.ShareSplitRun;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,10 +22,14 @@ public final class Schemes {
     add(new CpslScheme("cpsl"));
     add(new CpslScheme("cpsl-random"));
     add(new CpslScheme("cpsl-fixed"));
-    add(new ShareSplitScheme("edgesplit", s -> ShareSplitRun.edgeSplitPolicy(s, false)));
-    add(new ShareSplitScheme("edgesplit-uniform", s -> ShareSplitRun.edgeSplitPolicy(s, true)));
-    add(new ShareSplitScheme("sfl-compute", s -> ShareSplitRun.sflComputePolicy(s, false)));
-    add(new ShareSplitScheme("sfl-compute-uniform", s -> ShareSplitRun.sflComputePolicy(s, true)));
+    add(new ShareSplitScheme("edgesplit", s -> ShareSplitPolicies.edgeSplitPolicy(s, false)));
+    add(
+        new ShareSplitScheme(
+            "edgesplit-uniform", s -> ShareSplitPolicies.edgeSplitPolicy(s, true)));
+    add(new ShareSplitScheme("sfl-compute", s -> ShareSplitPolicies.sflComputePolicy(s, false)));
+    add(
+        new ShareSplitScheme(
+            "sfl-compute-uniform", s -> ShareSplitPolicies.sflComputePolicy(s, true)));
     add(new ShareSplitScheme("sfl-compute-robust", RobustSflPolicy::of));
     add(new DagScheme("dag-mincut"));
     add(new DagScheme("dag-chain"));

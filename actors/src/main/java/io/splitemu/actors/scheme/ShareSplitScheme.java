@@ -2,7 +2,6 @@ package io.splitemu.actors.scheme;
 
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.runtime.Emulation;
-import io.splitemu.actors.runtime.ShareSplitRun;
 import io.splitemu.actors.runtime.SplitPolicy;
 import java.util.List;
 import java.util.function.Function;
@@ -26,7 +25,7 @@ final class ShareSplitScheme extends SplitScheme {
 
   @Override
   protected void check(Settings s) {
-    ShareSplitRun.check(s);
+    ShareSplitPolicies.check(s);
   }
 
   @Override
@@ -36,6 +35,6 @@ final class ShareSplitScheme extends SplitScheme {
 
   @Override
   protected List<Emulation.LinkPair> links(Settings s, int n) {
-    return ShareSplitRun.links(s, n);
+    return Emulation.links(s, n, true);
   }
 }

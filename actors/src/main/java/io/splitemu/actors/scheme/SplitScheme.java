@@ -5,7 +5,6 @@ import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.RoundOne;
 import io.splitemu.actors.runtime.RunListener;
-import io.splitemu.actors.runtime.ShareSplitRun;
 import io.splitemu.actors.runtime.SplitPolicy;
 import io.splitemu.planner.latency.LatencyBreakdown;
 import java.nio.file.Path;
@@ -62,7 +61,7 @@ public abstract class SplitScheme implements Scheme {
   public SchemePlan plan(Settings s) {
     check(s);
     int n = s.devices().count();
-    double[] flops = ShareSplitRun.flops(s);
+    double[] flops = ShareSplitPolicies.flops(s);
     RoundOne.SplitRoundOne r = RoundOne.split(s, policy(s), flops, links(s, n), links(s, n));
     int[] all = BarrierScheme.indexes(n);
     long[] steps = new long[n];

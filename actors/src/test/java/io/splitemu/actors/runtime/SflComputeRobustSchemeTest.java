@@ -13,6 +13,7 @@ import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.scheme.Schemes;
+import io.splitemu.actors.scheme.ShareSplitPolicies;
 import io.splitemu.actors.scheme.SplitScheme;
 import io.splitemu.planner.latency.CutCosts;
 import io.splitemu.planner.latency.DeviceState;
@@ -100,8 +101,8 @@ class SflComputeRobustSchemeTest {
     // the alternation on the last rates, and the uniform plan is the only other candidate; the
     // planner keeps the alternation unless uniform is strictly better at those rates.
     Settings s = staticEffnet(ROBUST);
-    CutCosts costs = CutCosts.of(ShareSplitRun.profile(s));
-    double[] flops = ShareSplitRun.flops(s);
+    CutCosts costs = CutCosts.of(ShareSplitPolicies.profile(s));
+    double[] flops = ShareSplitPolicies.flops(s);
     double[] up = {2e7, 1e7, 5e6, 2e6, 1e6, 2e7, 1e7, 5e6};
     double[] down = {4e7, 2e7, 1e7, 4e6, 2e6, 4e7, 2e7, 1e7};
     List<DeviceState> states = new ArrayList<>();
@@ -151,11 +152,11 @@ class SflComputeRobustSchemeTest {
                 "output.plots=false"));
     SplitScheme scheme = (SplitScheme) Schemes.of(ROBUST);
     SplitPolicy policy = scheme.policy(s);
-    CutCosts costs = CutCosts.of(ShareSplitRun.profile(s));
+    CutCosts costs = CutCosts.of(ShareSplitPolicies.profile(s));
     RobustSflPlanner planner =
         new RobustSflPlanner(costs, s.batchSize(), new double[] {0.1, 0.25, 0.5}, 10);
     ServerState server = new ServerState(s.serverFlops());
-    double[] flops = ShareSplitRun.flops(s);
+    double[] flops = ShareSplitPolicies.flops(s);
     // Round 1 gets the probe; round r > 1 what round r - 1 achieved (alternating good and bad).
     double[][] ups = {{2e7, 1e7, 5e6}, {4e5, 1e7, 5e6}, {2e7, 3e5, 5e6}, {2e7, 1e7, 2e5}};
     double[][] downs = {{4e7, 2e7, 1e7}, {8e5, 2e7, 1e7}, {4e7, 6e5, 1e7}, {4e7, 2e7, 4e5}};

@@ -9,6 +9,7 @@ import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.scheme.ShareSplitPolicies;
 import io.splitemu.model.data.Batch;
 import io.splitemu.model.data.DatasetSplit;
 import io.splitemu.model.data.Partition;
@@ -143,7 +144,7 @@ class ShareSplitFullTest {
 
   @Test
   void fullFidelity_hasExactlyTheEmulatedTimesOfTimingFidelity() throws IOException {
-    for (String scheme : ShareSplitRun.SCHEMES) {
+    for (String scheme : ShareSplitPolicies.SCHEMES) {
       Emulation.Outcome timing = run(scheme, "timing", "a");
       Emulation.Outcome full = run(scheme, "full", "a");
       for (int r = 0; r < ROUNDS; r++) {

@@ -1,4 +1,4 @@
-package io.splitemu.actors.runtime;
+package io.splitemu.actors.scheme;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +8,8 @@ import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RunListener;
 import io.splitemu.model.nn.ModelZoo;
 import io.splitemu.planner.edgesplit.EdgeSplitPlan;
 import io.splitemu.planner.edgesplit.EdgeSplitPlanner;
@@ -30,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * lasts what the planner predicts for its own decision (up to the integer-nanosecond clock), and
  * both beat their one-cut, equal-share baselines on heterogeneous devices.
  */
-class ShareSplitRunTest {
+class ShareSplitPoliciesTest {
 
   // Rates chosen so that the 64 KiB probe takes a whole number of nanoseconds: probed = true rate.
   private static final double[] FLOPS = {2e8, 1e9, 5e9};
@@ -107,10 +109,11 @@ class ShareSplitRunTest {
     predicted.put("edgesplit-uniform", eu.makespan() + aggregation(costs, eu.cuts()));
     predicted.put("sfl-compute", sfl.plan(states(), server).makespan());
     predicted.put(
-        "sfl-compute-uniform", ShareSplitRun.uniformSfl(costs, BATCH, states(), SERVER).makespan());
+        "sfl-compute-uniform",
+        ShareSplitPolicies.uniformSfl(costs, BATCH, states(), SERVER).makespan());
 
     Map<String, Double> emulated = new HashMap<>();
-    for (String scheme : ShareSplitRun.SCHEMES) {
+    for (String scheme : ShareSplitPolicies.SCHEMES) {
       Emulation.Outcome out =
           Emulation.run(settings(scheme, ""), tmp.resolve(scheme), RunListener.NONE);
       for (RoundRecord r : out.rounds()) {

@@ -1,4 +1,4 @@
-package io.splitemu.actors.runtime;
+package io.splitemu.actors.scheme;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RunListener;
 import io.splitemu.model.profile.DagProfile;
 import io.splitemu.model.profile.ModelProfiles;
 import io.splitemu.planner.dag.DagSplit;
@@ -23,10 +25,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The DAG acceptance items of the open issue that {@code DagSplitRunTest} (static links) does not
- * reach: on the three Caffe models of {@code scenarios/dag-split.conf} the min-cut is never worse
- * than any chain cut (every prefix of the topological order, not only the best one), and over a
- * link whose rate changes the min-cut split is re-computed and follows the link.
+ * The DAG acceptance items of the open issue that {@code DagSplitPolicyTest} (static links) does
+ * not reach: on the three Caffe models of {@code scenarios/dag-split.conf} the min-cut is never
+ * worse than any chain cut (every prefix of the topological order, not only the best one), and over
+ * a link whose rate changes the min-cut split is re-computed and follows the link.
  */
 class DagSplitAcceptanceTest {
 
@@ -57,7 +59,7 @@ class DagSplitAcceptanceTest {
         for (double bps : linkBps) {
           // Uplink slower than downlink, as on the LTE traces of the scenario.
           SplitRates rates = new SplitRates(dev, 1e12, bps, 2 * bps, 32);
-          DagSplit cut = DagSplitRun.plan("dag-mincut", dag, rates);
+          DagSplit cut = DagSplitPolicy.plan("dag-mincut", dag, rates);
           String at = file + " at " + dev + " FLOP/s, " + bps + " bit/s";
           // The planner prices the chosen set from scratch (and refuses an open one).
           DagSplit priced =
@@ -75,7 +77,7 @@ class DagSplitAcceptanceTest {
                 at + ": min-cut " + cut.costSeconds() + " s > prefix " + k + " " + chain + " s");
           }
           for (String other : List.of("dag-chain", "dag-device", "dag-server")) {
-            double t = DagSplitRun.plan(other, dag, rates).costSeconds();
+            double t = DagSplitPolicy.plan(other, dag, rates).costSeconds();
             assertTrue(cut.costSeconds() <= t * tolerance, at + ": min-cut slower than " + other);
           }
         }
@@ -131,7 +133,7 @@ class DagSplitAcceptanceTest {
   void changingLink_minCutIsReplannedAndBeatsEveryFixedPolicy() throws Exception {
     Map<String, Double> totals = new HashMap<>();
     Map<String, Emulation.Outcome> outs = new HashMap<>();
-    for (String scheme : DagSplitRun.SCHEMES) {
+    for (String scheme : DagSplitPolicy.SCHEMES) {
       Emulation.Outcome o =
           Emulation.run(traceScenario(scheme), tmp.resolve(scheme), RunListener.NONE);
       totals.put(scheme, o.summary().emulatedTimeS());

@@ -1,16 +1,14 @@
-package io.splitemu.actors.runtime;
+package io.splitemu.actors.scheme;
 
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
+import io.splitemu.actors.runtime.DeviceSetup;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.SplitPolicy;
 import io.splitemu.model.nn.ModelZoo;
 import io.splitemu.model.profile.BuiltinProfiles;
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.model.profile.ModelProfiles;
-import io.splitemu.net.link.FaultSchedule;
-import io.splitemu.net.link.LinkFaults;
-import io.splitemu.net.link.LinkModel;
-import io.splitemu.net.trace.EndPolicy;
-import io.splitemu.net.trace.Trace;
 import io.splitemu.planner.edgesplit.EdgeSplitPlan;
 import io.splitemu.planner.edgesplit.EdgeSplitPlanner;
 import io.splitemu.planner.latency.CutCosts;
@@ -19,12 +17,9 @@ import io.splitemu.planner.latency.RateFunction;
 import io.splitemu.planner.latency.ServerState;
 import io.splitemu.planner.sfl.SflPlan;
 import io.splitemu.planner.sfl.SflPlanner;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The policies of EdgeSplit and SFL with server compute allocation (LATENCY-MODEL.md sections 4 and
@@ -46,13 +41,13 @@ import java.util.Map;
  * by samples, device order) into the model the next round re-splits. The optimizer state starts
  * afresh every round. Emulated times are those of {@code timing}.
  */
-public final class ShareSplitRun {
+public final class ShareSplitPolicies {
 
   /** The schemes run here. */
   public static final List<String> SCHEMES =
       List.of("edgesplit", "edgesplit-uniform", "sfl-compute", "sfl-compute-uniform");
 
-  private ShareSplitRun() {}
+  private ShareSplitPolicies() {}
 
   /** Whether {@code scheme} runs here. */
   public static boolean handles(String scheme) {
@@ -316,40 +311,5 @@ public final class ShareSplitRun {
     int[] cuts = new int[n];
     Arrays.fill(cuts, best);
     return new UniformSfl(cuts, rates, bestT);
-  }
-
-  /**
-   * The device links with shares that scale the rate: static links as in {@link Emulation}, trace
-   * links scaled by the share for the whole run (a share of the band carries that share of the
-   * trace's capacity).
-   */
-  public static List<Emulation.LinkPair> links(Settings s, int n) {
-    Settings.LinkSettings l = s.links();
-    if (!l.kind().equals("trace")) {
-      return Emulation.links(s, n);
-    }
-    long prop = l.propagationDelay().toNanos();
-    List<Path> ups = Emulation.assign(l.traceUplink(), n, s.seed(), l.traceAssign(), "up");
-    List<Path> downs = Emulation.assign(l.traceDownlink(), n, s.seed(), l.traceAssign(), "down");
-    EndPolicy end = EndPolicy.parse(l.traceEnd());
-    Map<Path, Trace> read = new HashMap<>();
-    List<Emulation.LinkPair> out = new ArrayList<>();
-    for (int d = 0; d < n; d++) {
-      LinkModel up = Emulation.trace(read, ups.get(d), l.traceFormat()).link(end, prop);
-      LinkModel down = Emulation.trace(read, downs.get(d), l.traceFormat()).link(end, prop);
-      out.add(
-          new Emulation.LinkPair(
-              new EmulatedLink((r, x) -> scaled(up, x)),
-              new EmulatedLink((r, x) -> scaled(down, x))));
-    }
-    return out;
-  }
-
-  private static LinkModel scaled(LinkModel m, double share) {
-    if (share >= 1.0) {
-      return m;
-    }
-    return LinkFaults.apply(
-        m, FaultSchedule.builder().degradation(0, Long.MAX_VALUE, share).build());
   }
 }

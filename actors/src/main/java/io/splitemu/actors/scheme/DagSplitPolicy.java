@@ -1,10 +1,11 @@
-package io.splitemu.actors.runtime;
+package io.splitemu.actors.scheme;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.config.SettingsReader;
+import io.splitemu.actors.runtime.SplitPolicy;
 import io.splitemu.model.profile.DagLayer;
 import io.splitemu.model.profile.DagProfile;
 import io.splitemu.model.profile.ModelProfiles;
@@ -33,13 +34,13 @@ import java.util.Set;
  * gradients down, backward of D. With static links an iteration lasts exactly {@code
  * DagSplitter.evaluate(...).costSeconds()} (a test holds this).
  */
-public final class DagSplitRun {
+public final class DagSplitPolicy {
 
   /** The split policies, as scheme names. */
   public static final List<String> SCHEMES =
       List.of("dag-mincut", "dag-chain", "dag-device", "dag-server");
 
-  private DagSplitRun() {}
+  private DagSplitPolicy() {}
 
   /** Whether {@code scheme} is a DAG split policy. */
   public static boolean isDag(String scheme) {
@@ -155,7 +156,7 @@ public final class DagSplitRun {
   public static SplitPolicy policy(Settings s) {
     DagProfile dag = profile(s);
     int n = s.devices().count();
-    double[] flops = ShareSplitRun.flops(s);
+    double[] flops = ShareSplitPolicies.flops(s);
     return (round, up, down) -> {
       List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
       for (int d = 0; d < n; d++) {

@@ -1,4 +1,4 @@
-package io.splitemu.actors.runtime;
+package io.splitemu.actors.scheme;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +8,8 @@ import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RunListener;
 import io.splitemu.model.profile.DagProfile;
 import io.splitemu.model.profile.ModelProfiles;
 import io.splitemu.planner.dag.SplitRates;
@@ -24,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * LATENCY-MODEL.md section 5 gives the chosen split (up to the integer-nanosecond clock), the
  * min-cut policy is never slower than the others, and bad DAG scenarios fail at start.
  */
-class DagSplitRunTest {
+class DagSplitPolicyTest {
 
   private static final double[] DEVICE_FLOPS = {4e9, 3e10};
   private static final double[] UP_BPS = {8e6, 40e6};
@@ -74,14 +76,15 @@ class DagSplitRunTest {
   void staticRoundsLastTheirIterationsTimesTheSplitCost_andMinCutIsNeverSlower() {
     DagProfile dag = ModelProfiles.load("efficientnetv2-s");
     Map<String, Double> totals = new HashMap<>();
-    for (String scheme : DagSplitRun.SCHEMES) {
+    for (String scheme : DagSplitPolicy.SCHEMES) {
       Emulation.Outcome out =
           Emulation.run(settings(scheme, ""), tmp.resolve(scheme), RunListener.NONE);
       double expected = 0;
       for (int d = 0; d < 2; d++) {
         SplitRates rates =
             new SplitRates(DEVICE_FLOPS[d], SERVER_FLOPS / 2, UP_BPS[d], DOWN_BPS[d], BATCH);
-        expected = Math.max(expected, STEPS * DagSplitRun.plan(scheme, dag, rates).costSeconds());
+        expected =
+            Math.max(expected, STEPS * DagSplitPolicy.plan(scheme, dag, rates).costSeconds());
       }
       List<RoundRecord> rounds = out.rounds();
       assertEquals(2, rounds.size());
