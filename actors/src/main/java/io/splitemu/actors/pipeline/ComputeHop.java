@@ -1,6 +1,7 @@
 package io.splitemu.actors.pipeline;
 
 import io.splitemu.actors.link.LinkChannel;
+import io.splitemu.actors.runtime.Device;
 import io.splitemu.actors.runtime.EmulatedCpu;
 import io.splitemu.model.wire.ClusterMessage;
 import java.util.ArrayList;
@@ -57,12 +58,12 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
    */
   public record Promise(int epoch, boolean forward, long boundNs) implements Command {}
 
-  /** The chain neighbours and the devices, once every actor exists. */
+  /** The chain neighbours, the devices and where the hop reports, once every actor exists. */
   public record Wire(
       ActorRef<Command> prev,
       ActorRef<Command> next,
-      Map<Integer, ActorRef<PipelineDevice.Command>> devices,
-      ActorRef<PipelineRun.Command> run)
+      Map<Integer, ActorRef<Device.Command>> devices,
+      ActorRef<Reply> run)
       implements Command {}
 
   /**
@@ -73,15 +74,18 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       implements Command {}
 
   /** Asks for the hop's totals at the end of the run. */
-  public record Report(ActorRef<PipelineRun.Command> replyTo) implements Command {}
+  public record Report(ActorRef<Reply> replyTo) implements Command {}
+
+  /** What a hop reports to the run (the supervisor). */
+  public sealed interface Reply extends ClusterMessage {}
 
   /** A hop finished all jobs of an epoch. */
   public record EpochStats(int lane, int hop, int epoch, long busyNs, long lastEndNs)
-      implements PipelineRun.Command {}
+      implements Reply {}
 
   /** A hop's totals. */
   public record Totals(int lane, int hop, String name, long peakBytes, long busyNs, long jobs)
-      implements PipelineRun.Command {}
+      implements Reply {}
 
   private static final long NEVER = Long.MAX_VALUE;
   private static final Comparator<Job> FCFS =
@@ -107,8 +111,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
 
   private ActorRef<Command> prev;
   private ActorRef<Command> next;
-  private Map<Integer, ActorRef<PipelineDevice.Command>> devices;
-  private ActorRef<PipelineRun.Command> run;
+  private Map<Integer, ActorRef<Device.Command>> devices;
+  private ActorRef<Reply> run;
 
   private int epoch = 1;
   private final TreeSet<Job> queue = new TreeSet<>(FCFS);
@@ -336,7 +340,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
                 end,
                 1.0,
                 devices.get(d),
-                ns -> new PipelineDevice.ForwardDone(e, b, end, ns)));
+                ns -> new Device.ForwardDone(e, b, end, ns)));
         if (!gone.contains(d)) {
           owed.put(d, end);
         }
@@ -355,7 +359,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
                 end,
                 1.0,
                 devices.get(d),
-                ns -> new PipelineDevice.BackwardDone(e, b, end, ns)));
+                ns -> new Device.BackwardDone(e, b, end, ns)));
         if (forwardIn.getOrDefault(d, 0) < batches.get(d) && !gone.contains(d)) {
           owed.put(d, end);
         }

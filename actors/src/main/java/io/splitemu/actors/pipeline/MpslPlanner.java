@@ -48,10 +48,6 @@ public final class MpslPlanner {
               + " runs in timing fidelity only (its profiles are measured tables, not trainable"
               + " models); set fidelity = timing");
     }
-    if (s.mode() != Settings.Mode.VIRTUAL) {
-      throw new SettingsException(
-          "splitemu.mode: paced runs are not available in this build yet; use virtual");
-    }
     if (!s.links().kind().equals("static")) {
       throw new SettingsException(
           "splitemu.links.kind: " + s.scheme() + " supports static links only in this build");

@@ -1,98 +1,170 @@
 package io.splitemu.actors.pipeline;
 
 import io.splitemu.actors.config.Settings;
-import io.splitemu.actors.metrics.Metrics;
-import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
-import io.splitemu.actors.results.Summary;
+import io.splitemu.actors.runtime.EmulatedLink;
 import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.LinkTiming;
+import io.splitemu.actors.runtime.PipelineControl;
 import io.splitemu.actors.runtime.Recorder;
-import io.splitemu.actors.runtime.RunFailedException;
 import io.splitemu.actors.runtime.RunListener;
-import java.nio.file.Path;
-import java.time.Clock;
+import io.splitemu.actors.runtime.Supervisor;
+import io.splitemu.actors.runtime.SupervisorSetup;
+import io.splitemu.net.link.FluidLink;
+import io.splitemu.net.stream.PacingLag;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
- * Runs an {@code mpsl} or {@code mpsl-horizontal} scenario into a results folder: one {@code
- * rounds.csv} row per epoch, one {@code devices.csv} row per device and epoch, the plan and the
- * FedAvg barriers in {@code events.csv}, and per-node peak model memory in {@code summary.json}.
+ * An {@code mpsl} or {@code mpsl-horizontal} run on the supervisor (its epochs are the rounds,
+ * {@link PipelineControl}): one {@code rounds.csv} row per epoch, one {@code devices.csv} row per
+ * device and epoch, the plan and the FedAvg barriers in {@code events.csv}, and per-node peak model
+ * memory in {@code summary.json}.
  *
  * <p>In a pipeline the parts of an epoch overlap, so the breakdown of a row does not add up to its
  * latency: {@code server_compute_s} is the busiest hop's processor time, {@code device_compute_s}
  * and {@code communication_s} are those of the device that finished last, and {@code aggregation_s}
  * runs from the last device's end to the last download of the aggregate.
  *
- * <p>With {@code metrics.enabled} the rows feed the Prometheus endpoint as the barrier schemes'
- * rows do, and every hop's (or helper's) peak model memory and the device's are exported as {@code
+ * <p>With {@code metrics.enabled} the rows feed the Prometheus endpoint as every scheme's rows do,
+ * and every hop's (or helper's) peak model memory and the device's are exported as {@code
  * splitemu_node_model_memory_bytes{role="hop-1"}} and so on.
  */
 public final class PipelineEmulation {
 
+  /**
+   * How to run a plan: the devices' links (by device id), the hung devices and the deadline after
+   * an epoch's start at which each is given up, where the rows go ({@code writer} null: no files)
+   * with the {@code faults} they report, and pacing ({@code speedup} 0: virtual; else each delivery
+   * waits for its emulated instant / speedup, its lag recorded into {@code lag}).
+   */
+  public record Options(
+      List<LinkTiming> uplinks,
+      List<LinkTiming> downlinks,
+      List<SupervisorSetup.Hang> hangs,
+      long deadlineNs,
+      ResultsWriter writer,
+      RunListener listener,
+      List<Settings.Fault> faults,
+      double speedup,
+      PacingLag lag) {
+
+    /** The plan's constant-rate links, no fault, no files, virtual. */
+    public static Options of(PipelinePlan plan) {
+      return new Options(
+          links(plan, plan.uplinkBps()),
+          links(plan, plan.downlinkBps()),
+          List.of(),
+          0,
+          null,
+          RunListener.NONE,
+          List.of(),
+          0,
+          new PacingLag());
+    }
+
+    /** These options over other links. */
+    public Options withLinks(List<LinkTiming> up, List<LinkTiming> down) {
+      return new Options(up, down, hangs, deadlineNs, writer, listener, faults, speedup, lag);
+    }
+
+    /** These options with {@code hung} devices, each given up {@code deadline} ns late. */
+    public Options withHangs(List<SupervisorSetup.Hang> hung, long deadline) {
+      return new Options(
+          uplinks, downlinks, hung, deadline, writer, listener, faults, speedup, lag);
+    }
+
+    /** These options recording to {@code to} and {@code l}, reporting {@code fs}. */
+    public Options recording(ResultsWriter to, RunListener l, List<Settings.Fault> fs) {
+      return new Options(uplinks, downlinks, hangs, deadlineNs, to, l, fs, speedup, lag);
+    }
+
+    /** These options paced at {@code s} emulated seconds per wall-clock second. */
+    public Options paced(double s) {
+      return new Options(uplinks, downlinks, hangs, deadlineNs, writer, listener, faults, s, lag);
+    }
+  }
+
   private PipelineEmulation() {}
 
-  /** Plans, runs and reports {@code s} into {@code dir} (or a new stamped folder if null). */
-  public static Emulation.Outcome run(Settings s, Path dir, RunListener listener) {
+  /** Checks a pipeline scenario and builds its run on the supervisor; creates no files. */
+  public static Emulation.Prepared prepare(Settings s) {
     PipelinePlan plan = MpslPlanner.plan(s);
-    Path out =
-        dir != null
-            ? dir
-            : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
-    // The endpoint starts before the folder exists: a taken port or an unknown address leaves no
-    // folder behind.
-    MetricsSettings ms = MetricsSettings.of(s);
-    Metrics.Run feed =
-        ms.enabled()
-            ? Metrics.shared(ms).run(s.scheme(), s.devices().count(), ms.perDeviceBelow())
-            : null;
-    ResultsWriter writer = ResultsWriter.open(out, s.resolved());
-    if (feed != null) {
-      feed.memory("device", plan.device().memoryBytes());
-      writer.observe(feed);
+    return new Emulation.Prepared(
+        s,
+        (writer, listener) ->
+            setup(
+                plan,
+                Options.of(plan)
+                    .withHangs(Emulation.hangs(s), s.barrierDeadline().toNanos())
+                    .recording(writer, listener, s.faults())),
+        plan.device().memoryBytes(),
+        0);
+  }
+
+  /**
+   * Runs {@code plan} on the supervisor until it ends or one of its actors fails (then with a line
+   * naming the actor and the epochs completed before it).
+   */
+  public static Supervisor.Finished run(PipelinePlan plan, Options o) {
+    return Emulation.execute(setup(plan, o), o.speedup(), o.lag());
+  }
+
+  /** Runs {@code plan} to its end and returns what it measured; a failure throws its reason. */
+  public static PipelineControl.Result simulate(PipelinePlan plan) {
+    return simulate(plan, Options.of(plan));
+  }
+
+  /** Runs {@code plan} with {@code o} to its end, as {@link #simulate(PipelinePlan)}. */
+  public static PipelineControl.Result simulate(PipelinePlan plan, Options o) {
+    Supervisor.Finished f = run(plan, o);
+    if (f.error() != null) {
+      throw new IllegalStateException("epoch " + f.rounds() + ": " + f.error());
     }
-    PipelineRun.Result r;
-    String error;
-    try {
-      List<PipelineRun.Hang> hangs = new ArrayList<>();
-      for (Settings.Fault f : s.faults()) {
-        hangs.add(new PipelineRun.Hang(f.device(), f.start().round(), f.start().atNs()));
-      }
-      // The coordinator publishes every row to its recorder as the epochs complete; when the run
-      // ends (a failure too) the rows of every epoch completed are in the folder.
-      PipelineRun.Ended ended =
-          PipelineRun.run(
-              plan,
-              hangs,
-              s.barrierDeadline().toNanos(),
-              new PipelineRun.Recording(List.of(writer, listener), s.faults()));
-      r = ended.result();
-      error = ended.error();
-      if (feed != null) {
-        // Known only when the run ends: a hop's peak is its instances once every device came by.
-        r.hopPeakBytes().forEach(feed::memory);
-      }
-    } finally {
-      writer.close();
+    return f.pipeline();
+  }
+
+  /** The supervisor's setup: the plan's epochs are its rounds, its hops the server. */
+  private static SupervisorSetup setup(PipelinePlan plan, Options o) {
+    return new SupervisorSetup(
+        plan.scheme(),
+        plan.epochs(),
+        0,
+        0,
+        1,
+        Double.NaN,
+        false,
+        false,
+        null,
+        plan.cut(),
+        null,
+        List.of(),
+        null,
+        o.hangs(),
+        o.writer(),
+        o.listener(),
+        null,
+        null,
+        new PipelineControl.Setup(plan, o.uplinks(), o.downlinks(), o.deadlineNs(), o.faults()));
+  }
+
+  /** Each device's link at the plan's constant rate, with the plan's propagation delay. */
+  public static List<LinkTiming> links(PipelinePlan plan, double[] bps) {
+    List<LinkTiming> out = new ArrayList<>();
+    long prop = plan.propagationNs();
+    for (double rate : bps) {
+      out.add(new EmulatedLink((r, x) -> FluidLink.constant(rate * x, prop)));
     }
-    if (error != null) {
-      throw new RunFailedException("run stopped in " + error, out);
-    }
-    Map<String, Long> memory = new TreeMap<>(r.hopPeakBytes());
-    memory.put("device", plan.device().memoryBytes());
-    Summary summary = writer.finish(s.scenario(), s.scheme(), s.seed(), s.targetAccuracy(), memory);
-    return new Emulation.Outcome(out, summary, writer.rounds());
+    return out;
   }
 
   /** The run's first row: the plan, as an event of epoch 1. */
-  static EventRecord planRow(PipelinePlan plan) {
+  public static EventRecord planRow(PipelinePlan plan) {
     return new EventRecord(0, 1, "plan", "planner", plan.planDetail());
   }
 
@@ -104,8 +176,8 @@ public final class PipelineEmulation {
    * at an instant within {@code e} (epoch 1 takes any instant before its end). Epochs are
    * contiguous, each starting at the previous one's end, so the instant falls in exactly one.
    */
-  static List<Recorder.Command> epochRows(
-      PipelinePlan plan, List<Settings.Fault> faults, PipelineRun.EpochResult e, double wallS) {
+  public static List<Recorder.Command> epochRows(
+      PipelinePlan plan, List<Settings.Fault> faults, PipelineControl.EpochResult e, double wallS) {
     List<Recorder.Command> out = new ArrayList<>();
     for (Settings.Fault f : new LinkedHashSet<>(faults)) { // a fault listed twice is one
       Settings.FaultTime t = f.start();
@@ -137,8 +209,8 @@ public final class PipelineEmulation {
                             "device-" + d,
                             "no upload by barrier.deadline after the epoch's start; its jobs"
                                 + " stopped, left out of FedAvg and of later epochs"))));
-    PipelineRun.DeviceEpoch last = null;
-    for (PipelineRun.DeviceEpoch d : e.devices()) {
+    PipelineControl.DeviceEpoch last = null;
+    for (PipelineControl.DeviceEpoch d : e.devices()) {
       if (last == null || d.finishNs() > last.finishNs()) {
         last = d;
       }

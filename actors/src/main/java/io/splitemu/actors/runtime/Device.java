@@ -108,6 +108,39 @@ public final class Device extends AbstractBehavior<Device.Command> {
    */
   public record HangAt(long atNs) implements Command {}
 
+  /** A message of a device's MP-SL pipeline role ({@link PipelineRole}). */
+  public sealed interface Pipelined extends Command {}
+
+  /** Start an MP-SL epoch with the model available at {@code startNs}. */
+  public record StartEpoch(int epoch, long startNs) implements Pipelined {}
+
+  /**
+   * The last hop's activations of a batch, sent at {@code emittedNs}, arrived at {@code arrivalNs}.
+   */
+  public record ForwardDone(int epoch, int batch, long emittedNs, long arrivalNs)
+      implements Pipelined {}
+
+  /** The first hop's gradient at the head's cut, sent at {@code emittedNs}, arrived then. */
+  public record BackwardDone(int epoch, int batch, long emittedNs, long arrivalNs)
+      implements Pipelined {}
+
+  /** The aggregated head and tail, ready for download at {@code atNs}, arrived at arrivalNs. */
+  public record Aggregated(int epoch, long atNs, long arrivalNs) implements Pipelined {}
+
+  /** What a pipeline device uploads. */
+  public enum Payload {
+    ACTIVATIONS,
+    TAIL_GRADIENT,
+    MODEL
+  }
+
+  /**
+   * The uplink channel's receipt of a pipeline upload: sent at {@code sendNs}, arrived at {@code
+   * arrivalNs}, and delivered, or withheld because the device hangs by then.
+   */
+  public record Receipt(Payload what, long bytes, long sendNs, long arrivalNs, boolean delivered)
+      implements Pipelined {}
+
   /**
    * What a device answers a phase of a visit, each phase with its own type; {@link #instantNs} is
    * the emulated instant at which the answer reaches the server (what a paced server waits for).
@@ -222,6 +255,8 @@ public final class Device extends AbstractBehavior<Device.Command> {
   private long hangAtNs = Long.MAX_VALUE;
   // From when the device has been silent: its hang instant, or the earliest if hung at a round.
   private long silentSinceNs = Long.MIN_VALUE;
+  // An MP-SL device's whole behaviour (null for the other schemes).
+  private final PipelineRole pipeline;
 
   /** A device actor whose cut never moves. */
   public static Behavior<Command> create(DeviceSetup setup) {
@@ -238,6 +273,19 @@ public final class Device extends AbstractBehavior<Device.Command> {
     return Behaviors.setup(ctx -> new Device(ctx, setup, profile, slices, cut));
   }
 
+  /** A device in an MP-SL pipeline: it takes only {@link Pipelined} messages. */
+  static Behavior<Command> create(PipelineRole.Setup role) {
+    return Behaviors.setup(ctx -> new Device(ctx, role));
+  }
+
+  private Device(ActorContext<Command> ctx, PipelineRole.Setup role) {
+    super(ctx);
+    this.profile = null;
+    this.slices = null;
+    this.cursor = null;
+    this.pipeline = new PipelineRole(role, ctx.getSelf());
+  }
+
   private Device(
       ActorContext<Command> ctx,
       DeviceSetup setup,
@@ -252,6 +300,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
     // A split scheme in timing fidelity draws no data: no shard, no batch order.
     this.cursor = setup.shard() == null ? null : new BatchCursor(setup.shard(), setup.batchSeed());
     this.rate = setup.flopsPerSecond();
+    this.pipeline = null;
   }
 
   @Override
@@ -267,7 +316,13 @@ public final class Device extends AbstractBehavior<Device.Command> {
         .onMessage(Download.class, this::onDownload)
         .onMessageEquals(Hang.INSTANCE, this::onHang)
         .onMessage(HangAt.class, this::onHangAt)
+        .onMessage(Pipelined.class, this::onPipelined)
         .build();
+  }
+
+  private Behavior<Command> onPipelined(Pipelined m) {
+    pipeline.on(m);
+    return this;
   }
 
   private Behavior<Command> onBeginVisit(BeginVisit m) {

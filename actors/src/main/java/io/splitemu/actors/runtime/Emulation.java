@@ -92,10 +92,7 @@ public final class Emulation {
     return Schemes.of(p.settings().scheme()).run(p, dir, listener);
   }
 
-  /**
-   * Runs a prepared scenario of the barrier or split family (every scheme but MP-SL's) on the
-   * supervisor.
-   */
+  /** Runs a prepared scenario on the supervisor (every scheme family). */
   public static Outcome runSupervised(Prepared p, Path dir, RunListener listener) {
     Settings s = p.settings();
     Path out =
@@ -112,10 +109,13 @@ public final class Emulation {
             ? Metrics.shared(ms).run(s.scheme(), s.devices().count(), ms.perDeviceBelow())
             : null;
     ResultsWriter writer = ResultsWriter.open(out, s.resolved());
-    // A split scheme's slices differ per device and round: it reports no peak memory.
+    // A split scheme's slices differ per device and round: it reports no peak memory. MP-SL's
+    // server is its hops, whose peaks are known at the run's end.
     Map<String, Long> memory = new HashMap<>();
     if (p.peakDevice() > 0) {
       memory.put("device", p.peakDevice());
+    }
+    if (p.peakServer() > 0) {
       memory.put("edge", p.peakServer());
     }
     if (feed != null) {
@@ -126,6 +126,13 @@ public final class Emulation {
     Supervisor.Finished f;
     try {
       f = execute(p.factory().create(writer, listener), paced ? s.speedup() : 0, lag);
+      if (f.pipeline() != null) {
+        // A hop's peak is its instances once every device came by.
+        memory.putAll(f.pipeline().hopPeakBytes());
+        if (feed != null) {
+          f.pipeline().hopPeakBytes().forEach(feed::memory);
+        }
+      }
       if (paced) {
         PacingLag.Snapshot l = lag.snapshot();
         writer.event(
@@ -136,10 +143,10 @@ public final class Emulation {
                 "run",
                 String.format(
                     java.util.Locale.ROOT,
-                    "speedup %s: %d paced barrier releases, lag behind schedule mean %.3f ms,"
-                        + " max %.3f ms",
+                    "speedup %s: %d paced %s, lag behind schedule mean %.3f ms, max %.3f ms",
                     s.speedup(),
                     l.count(),
+                    f.pipeline() != null ? "transfers" : "barrier releases",
                     l.meanNanos() / 1e6,
                     l.maxNanos() / 1e6)));
       }
@@ -164,7 +171,7 @@ public final class Emulation {
    * Starts an actor system with the supervisor and waits for the run to end; with {@code speedup >
    * 0} the run is paced from the moment the supervisor starts, recording its lag into {@code lag}.
    */
-  static Supervisor.Finished execute(SupervisorSetup setup, double speedup, PacingLag lag) {
+  public static Supervisor.Finished execute(SupervisorSetup setup, double speedup, PacingLag lag) {
     return ask(
         "splitemu",
         Supervisor.Finished.class,
@@ -230,17 +237,6 @@ public final class Emulation {
    */
   public static Prepared prepare(Settings s) {
     return Schemes.of(s.scheme()).prepare(s);
-  }
-
-  /** A checked scenario of an engine that builds its run itself (no supervisor). */
-  public static Prepared unsupervised(Settings s) {
-    return new Prepared(
-        s,
-        (w, l) -> {
-          throw new IllegalStateException(s.scheme() + " runs without a supervisor");
-        },
-        0,
-        0);
   }
 
   /** Builds a barrier-family run (sl, psl, sfl-v1, sfl-v2, cpsl*) and checks its input. */
@@ -358,7 +354,8 @@ public final class Emulation {
     return new Prepared(s, factory, profile.deviceParamBytes(cut), peakServer);
   }
 
-  private static List<SupervisorSetup.Hang> hangs(Settings s) {
+  /** The scenario's faults as the supervisor's hangs. */
+  public static List<SupervisorSetup.Hang> hangs(Settings s) {
     List<SupervisorSetup.Hang> hangs = new ArrayList<>();
     for (Settings.Fault f : s.faults()) {
       hangs.add(
@@ -458,7 +455,8 @@ public final class Emulation {
               writer,
               listener,
               null,
-              new SupervisorSetup.Split(policy.get(), links.apply(n)));
+              new SupervisorSetup.Split(policy.get(), links.apply(n)),
+              null);
         };
     return new Prepared(s, factory, 0, 0);
   }

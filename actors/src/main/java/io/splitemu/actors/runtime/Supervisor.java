@@ -1,10 +1,13 @@
 package io.splitemu.actors.runtime;
 
+import io.splitemu.actors.pipeline.ComputeHop;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.model.wire.ClusterMessage;
+import io.splitemu.net.stream.Pacing;
 import io.splitemu.net.stream.PacingLag;
 import io.splitemu.planner.cpsl.CutPlan;
 import io.splitemu.planner.cpsl.RoundPlan;
@@ -35,6 +38,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * round, or a probe of its idle link), the scheme's {@link SplitPolicy} plans every device's cut,
  * costs and shares from them (a {@code replan} event when a device's decision changes), and the
  * server runs each device on its own copy at its own cut.
+ *
+ * <p>MP-SL's epochs are its rounds ({@link PipelineControl}): the supervisor spawns the compute
+ * hops in place of the edge server and the devices in their pipeline role, opens the link channels
+ * their transfers pass through, and runs the FedAvg barrier that ends each epoch.
  */
 public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
@@ -61,8 +68,57 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** The recorder has every row published before the run ended ({@code error} as in Finished). */
   private record RecorderFlushed(String error) implements Command {}
 
-  /** The run ended; {@code error} is null when it ended normally. */
-  public record Finished(int rounds, long emulatedNs, String error) implements ClusterMessage {}
+  /**
+   * The run ended; {@code error} is null when it ended normally. {@code pipeline} is what an MP-SL
+   * run measured (its epochs, and per hop the peak memory and jobs), null for the other schemes.
+   */
+  public record Finished(int rounds, long emulatedNs, String error, PipelineControl.Result pipeline)
+      implements ClusterMessage {
+    /** The end of a run of a scheme other than MP-SL. */
+    public Finished(int rounds, long emulatedNs, String error) {
+      this(rounds, emulatedNs, error, null);
+    }
+  }
+
+  /** A link channel's stream failed; {@code reason} is one line naming the device and cause. */
+  record ChannelFailed(String reason) implements Command {}
+
+  /** What an MP-SL run's devices and hops report ({@link PipelineControl}). */
+  sealed interface PipelineReport extends Command {}
+
+  /**
+   * A pipeline device ended its last batch of the epoch at {@code finishNs}; its head and tail
+   * reach the FedAvg barrier at {@code uploadedNs}.
+   */
+  public record EpochFinished(int device, int epoch, long finishNs, long uploadedNs)
+      implements PipelineReport {}
+
+  /**
+   * A hung pipeline device misses epoch {@code epoch}'s FedAvg barrier; silent since {@code
+   * sinceNs} (its hang instant, or -1 if hung from the epoch's start).
+   */
+  public record EpochMissed(int device, int epoch, long sinceNs) implements PipelineReport {}
+
+  /**
+   * A pipeline device holds the aggregated model at {@code atNs}; the epoch's totals of the device.
+   *
+   * @param computeNs processor time of the head and tail
+   * @param uplinkNs time from hand-over to arrival of every upload (queueing included)
+   * @param downlinkNs the same for downloads
+   */
+  public record ModelReceived(
+      int device,
+      int epoch,
+      long atNs,
+      long computeNs,
+      long uplinkNs,
+      long downlinkNs,
+      long bytesUp,
+      long bytesDown)
+      implements PipelineReport {}
+
+  /** A compute hop's epoch timing or totals. */
+  record HopReported(ComputeHop.Reply reply) implements PipelineReport {}
 
   private static final double NS = 1e9;
 
@@ -114,6 +170,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final Map<Integer, String> labels = new HashMap<>();
   private Map<Integer, Device.RoundStats> reported = Map.of();
   private final Map<Integer, EdgeServer.DevicePath> paths = new TreeMap<>();
+  // MP-SL only (null otherwise): its epochs as the rounds, with compute hops as the server.
+  private final PipelineControl pipeline;
 
   /** A supervisor for one run. */
   public static Behavior<Command> create(SupervisorSetup setup) {
@@ -128,14 +186,20 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private Supervisor(ActorContext<Command> ctx, SupervisorSetup setup, PacingLag lag) {
     super(ctx);
     this.setup = setup;
-    this.recorder =
-        watched(ctx, Recorder.create(List.of(setup.writer(), setup.listener())), "recorder");
+    List<RecordObserver> subscribers = new ArrayList<>();
+    subscribers.add(setup.listener());
+    if (setup.writer() != null) { // a run measured for its figures only writes no files
+      subscribers.add(0, setup.writer());
+    }
+    this.recorder = watched(ctx, Recorder.create(subscribers), "recorder");
     this.lag = lag;
     if (setup.cpsl() != null && setup.cpsl().model() != null && setup.server().full()) {
       this.slices = new SliceMaker(setup.cpsl().model());
     } else {
       this.slices =
-          setup.server().global() == null ? null : new SliceMaker(setup.server().global());
+          setup.server() == null || setup.server().global() == null
+              ? null
+              : new SliceMaker(setup.server().global());
     }
     ChainProfile profile = setup.cpsl() == null ? null : setup.cpsl().profile();
     for (DeviceSetup d : setup.devices()) {
@@ -145,7 +209,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       shardSize.put(d.id(), d.shard() == null ? 0 : d.shard().length);
       deviceSetups.put(d.id(), d);
     }
-    this.server = watched(ctx, EdgeServer.create(setup.server(), lag), "edge-server");
+    // MP-SL's compute hops are its server (PipelineControl).
+    this.server =
+        setup.server() == null
+            ? null
+            : watched(ctx, EdgeServer.create(setup.server(), lag), "edge-server");
     this.visitAdapter = ctx.messageAdapter(EdgeServer.VisitDone.class, WrappedVisit::new);
     this.evalAdapter = ctx.messageAdapter(EdgeServer.Evaluation.class, WrappedEvaluation::new);
     this.cutAdapter = ctx.messageAdapter(EdgeServer.CutMoved.class, WrappedCut::new);
@@ -156,6 +224,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             : new CpslControl(
                 setup.cpsl(), setup.batchSize(), plannerSteps(), setup.server().flopsPerSecond());
     this.cut = setup.cpsl() == null ? -1 : setup.cpsl().initialCut();
+    this.pipeline =
+        setup.pipeline() == null
+            ? null
+            : new PipelineControl(setup.pipeline(), setup.hangs(), recorder);
   }
 
   @Override
@@ -165,6 +237,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(WrappedVisit.class, this::onVisitDone)
         .onMessage(WrappedEvaluation.class, this::onEvaluation)
         .onMessage(WrappedCut.class, this::onCutMoved)
+        .onMessage(PipelineReport.class, this::onPipeline)
+        .onMessage(ChannelFailed.class, f -> finish(f.reason()))
         .onSignal(ChildFailed.class, this::onChildFailed)
         .onSignal(Terminated.class, t -> this) // a child that stopped without failing
         .build();
@@ -176,7 +250,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * and {@link #onChildFailed} ends the run with its one-line reason; any other failure is a bug,
    * logged with its trace by the default strategy, and ends the run the same way.
    */
-  private static <T> ActorRef<T> watched(ActorContext<?> ctx, Behavior<T> behavior, String name) {
+  static <T> ActorRef<T> watched(ActorContext<?> ctx, Behavior<T> behavior, String name) {
     // The watchdog's own message is the one line to show, so it stops the child quietly too.
     ActorRef<T> ref =
         ctx.spawn(
@@ -220,6 +294,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     replyTo = m.replyTo();
     speedup = m.speedup();
     clockStartNanoTime = System.nanoTime();
+    if (pipeline != null) {
+      // MP-SL paces every transfer in its link channels rather than barrier releases.
+      round = 1;
+      pipeline.start(
+          getContext(),
+          speedup > 0 ? Pacing.paced(speedup, clockStartNanoTime, lag) : Pacing.virtual());
+      return this;
+    }
     if (speedup > 0) {
       server.tell(new EdgeServer.UsePacing(speedup, clockStartNanoTime));
     }
@@ -231,6 +313,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       }
     }
     return startRound();
+  }
+
+  /** An MP-SL device's or hop's report: the epoch's barrier, its rows, or the run's end. */
+  private Behavior<Command> onPipeline(PipelineReport m) {
+    String error = pipeline.on(m);
+    round = pipeline.round();
+    nowNs = pipeline.nowNs();
+    if (error != null || pipeline.done()) {
+      return finish(error);
+    }
+    return this;
   }
 
   private Behavior<Command> startRound() {
@@ -671,8 +764,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * does not answer within {@link Recorder#FLUSH_TIMEOUT}), answers {@link Finished} and stops.
    */
   private Behavior<Command> finish(String error) {
+    if (pipeline != null) {
+      pipeline.close();
+    }
     if (recorderFailed) {
-      replyTo.tell(new Finished(round, nowNs, error));
+      replyTo.tell(finished(error));
       return Behaviors.stopped();
     }
     Recorder.askFlush(getContext(), recorder, error, RecorderFlushed::new);
@@ -680,7 +776,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(
             RecorderFlushed.class,
             m -> {
-              replyTo.tell(new Finished(round, nowNs, m.error()));
+              replyTo.tell(finished(m.error()));
               return Behaviors.stopped();
             })
         .onSignal(
@@ -690,12 +786,15 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                 return Behaviors.same();
               }
               String why = f.getCause().getMessage();
-              replyTo.tell(
-                  new Finished(round, nowNs, error != null ? error : "recorder failed: " + why));
+              replyTo.tell(finished(error != null ? error : "recorder failed: " + why));
               return Behaviors.stopped();
             })
         // Another child stopping now is no reason to fail: the run is over.
         .onSignal(Terminated.class, t -> Behaviors.same())
         .build();
+  }
+
+  private Finished finished(String error) {
+    return new Finished(round, nowNs, error, pipeline == null ? null : pipeline.result());
   }
 }

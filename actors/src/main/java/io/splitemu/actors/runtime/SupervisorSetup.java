@@ -16,6 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param hangs devices that stop answering, and from which round or emulated instant
  * @param cpsl what the cpsl scheme plans with; {@code null} for the other schemes
  * @param split what a split scheme (a depth per device) plans with; {@code null} for the others
+ * @param pipeline what MP-SL runs its epochs with (its rounds; no devices or server setups, its
+ *     compute hops serve); {@code null} for the other schemes
  */
 public record SupervisorSetup(
     String scheme,
@@ -35,7 +37,8 @@ public record SupervisorSetup(
     ResultsWriter writer,
     RunListener listener,
     CpslSetup cpsl,
-    Split split) {
+    Split split,
+    PipelineControl.Setup pipeline) {
 
   /**
    * What a split scheme plans each round with.
@@ -83,6 +86,7 @@ public record SupervisorSetup(
         writer,
         listener,
         cpsl,
+        null,
         null);
   }
 
@@ -121,6 +125,7 @@ public record SupervisorSetup(
         hangs,
         writer,
         listener,
+        null,
         null,
         null);
   }

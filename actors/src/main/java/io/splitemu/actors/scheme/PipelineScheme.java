@@ -11,9 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * MP-SL on the pipeline engine ({@code mpsl}: the middle units placed on a chain of compute hops;
- * {@code mpsl-horizontal}: the devices spread over helpers, each with the whole middle): the
- * placement is {@link MpslPlanner}'s, and the prediction is its EdgeSys epoch estimate
+ * MP-SL on the supervisor, its epochs the rounds ({@code mpsl}: the middle units placed on a chain
+ * of compute hops; {@code mpsl-horizontal}: the devices spread over helpers, each with the whole
+ * middle): the placement is {@link MpslPlanner}'s, and the prediction is its EdgeSys epoch estimate
  * (docs/mpsl.md gives its error against the emulated epoch).
  */
 public class PipelineScheme implements Scheme {
@@ -37,13 +37,12 @@ public class PipelineScheme implements Scheme {
 
   @Override
   public Emulation.Prepared prepare(Settings s) {
-    MpslPlanner.plan(s); // checks the scenario; the run plans again
-    return Emulation.unsupervised(s);
+    return PipelineEmulation.prepare(s);
   }
 
   @Override
   public Emulation.Outcome run(Emulation.Prepared p, Path dir, RunListener listener) {
-    return PipelineEmulation.run(p.settings(), dir, listener);
+    return Emulation.runSupervised(p, dir, listener);
   }
 
   @Override

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.splitemu.actors.pipeline.PipelineDevice;
+import io.splitemu.actors.runtime.Device;
 import io.splitemu.actors.runtime.EmulatedLink;
 import io.splitemu.actors.runtime.LinkTiming;
 import io.splitemu.net.SeededStreams;
@@ -92,8 +92,8 @@ class LinkChannelTest {
       }
     }
 
-    TestProbe<PipelineDevice.Command> to = testKit.createTestProbe();
-    TestProbe<PipelineDevice.Command> receipts = testKit.createTestProbe();
+    TestProbe<Device.Command> to = testKit.createTestProbe();
+    TestProbe<Device.Command> receipts = testKit.createTestProbe();
     List<String> failures = new ArrayList<>();
     LinkChannel channel =
         LinkChannel.open(
@@ -112,23 +112,20 @@ class LinkChannelTest {
                   x.sendNs(),
                   x.share(),
                   to.getRef(),
-                  ns -> new PipelineDevice.ForwardDone(x.lane(), x.seq(), x.sendNs(), ns))
+                  ns -> new Device.ForwardDone(x.lane(), x.seq(), x.sendNs(), ns))
               .withReceipt(
                   receipts.getRef(),
-                  (s, a, ok) ->
-                      new PipelineDevice.Uploaded(
-                          PipelineDevice.Upload.ACTIVATIONS, x.bytes(), s, a, ok),
+                  (s, a, ok) -> new Device.Receipt(Device.Payload.ACTIVATIONS, x.bytes(), s, a, ok),
                   Long.MAX_VALUE));
     }
     int[] seen = new int[lanes];
     for (int i = 0; i < lanes * perLane; i++) {
-      PipelineDevice.ForwardDone d =
-          to.expectMessageClass(PipelineDevice.ForwardDone.class, Duration.ofSeconds(10));
+      Device.ForwardDone d =
+          to.expectMessageClass(Device.ForwardDone.class, Duration.ofSeconds(10));
       int l = d.epoch();
       assertEquals(seen[l]++, d.batch(), "lane " + l + " out of order");
       assertEquals(expected.get(key(l, d.batch())), d.arrivalNs(), "lane " + l + " #" + d.batch());
-      PipelineDevice.Uploaded u =
-          receipts.expectMessageClass(PipelineDevice.Uploaded.class, Duration.ofSeconds(10));
+      Device.Receipt u = receipts.expectMessageClass(Device.Receipt.class, Duration.ofSeconds(10));
       assertTrue(u.delivered());
       assertTrue(u.arrivalNs() > u.sendNs());
     }
@@ -140,8 +137,8 @@ class LinkChannelTest {
   @Test
   void aTransferArrivingAtTheHang_isWithheld_andOnlyTheReceiptSaysSo() {
     EmulatedLink link = lane(8e6, 0); // 1 MB/s: 1,000 bytes take 1 ms
-    TestProbe<PipelineDevice.Command> to = testKit.createTestProbe();
-    TestProbe<PipelineDevice.Command> sender = testKit.createTestProbe();
+    TestProbe<Device.Command> to = testKit.createTestProbe();
+    TestProbe<Device.Command> sender = testKit.createTestProbe();
     LinkChannel channel =
         LinkChannel.open(
             "hang band",
@@ -158,17 +155,16 @@ class LinkChannelTest {
           LinkChannel.Send.of(0, 1_000, 0, 1.0, to.getRef(), ns -> done(seq, ns))
               .withReceipt(
                   sender.getRef(),
-                  (s, a, ok) ->
-                      new PipelineDevice.Uploaded(PipelineDevice.Upload.MODEL, 1_000, s, a, ok),
+                  (s, a, ok) -> new Device.Receipt(Device.Payload.MODEL, 1_000, s, a, ok),
                   hang));
     }
     // FIFO: arrivals at 1, 2 and 3 ms; the hang at 2 ms withholds the second and the third.
-    assertEquals(1_000_000, to.expectMessageClass(PipelineDevice.ForwardDone.class).arrivalNs());
+    assertEquals(1_000_000, to.expectMessageClass(Device.ForwardDone.class).arrivalNs());
     to.expectNoMessage(Duration.ofMillis(200));
     long[] arrivals = new long[3];
     boolean[] delivered = new boolean[3];
     for (int k = 0; k < 3; k++) {
-      PipelineDevice.Uploaded u = sender.expectMessageClass(PipelineDevice.Uploaded.class);
+      Device.Receipt u = sender.expectMessageClass(Device.Receipt.class);
       arrivals[k] = u.arrivalNs();
       delivered[k] = u.delivered();
     }
@@ -186,7 +182,7 @@ class LinkChannelTest {
     EmulatedLink fine = lane(8e6, 0);
     EmulatedLink dead = lane(0, 0); // rate 0 forever: no transfer can ever arrive
     BlockingQueue<String> failed = new ArrayBlockingQueue<>(4);
-    TestProbe<PipelineDevice.Command> to = testKit.createTestProbe();
+    TestProbe<Device.Command> to = testKit.createTestProbe();
     LinkChannel channel =
         LinkChannel.open(
             "uplink band",
@@ -198,7 +194,7 @@ class LinkChannelTest {
             failed::add);
     channel.send(LinkChannel.Send.of(1, 1_000, 0, 1.0, to.getRef(), ns -> done(0, ns)));
     channel.send(LinkChannel.Send.of(3, 1_000, 0, 1.0, to.getRef(), ns -> done(1, ns)));
-    assertEquals(1_000_000, to.expectMessageClass(PipelineDevice.ForwardDone.class).arrivalNs());
+    assertEquals(1_000_000, to.expectMessageClass(Device.ForwardDone.class).arrivalNs());
     String why = failed.poll(10, TimeUnit.SECONDS);
     assertTrue(why != null && why.startsWith("device-3 failed: uplink band: "), why);
     assertTrue(why.contains("the rate is 0 forever"), why);
@@ -215,7 +211,7 @@ class LinkChannelTest {
     EmulatedLink link = lane(8e6, 50_000_000); // 1 MB/s and 50 ms propagation
     EmulatedLink reference = lane(8e6, 50_000_000);
     Pacing pacing = Pacing.pacedFromNow(1.0);
-    TestProbe<PipelineDevice.Command> to = testKit.createTestProbe();
+    TestProbe<Device.Command> to = testKit.createTestProbe();
     LinkChannel channel =
         LinkChannel.open(
             "paced band", d -> link, d -> "device-" + d, 16, pacing, materializer(), w -> {});
@@ -223,11 +219,11 @@ class LinkChannelTest {
     channel.send(LinkChannel.Send.of(0, 250_000, 0, 1.0, to.getRef(), ns -> done(0, ns)));
     channel.send(LinkChannel.Send.of(0, 250_000, 0, 1.0, to.getRef(), ns -> done(1, ns)));
     to.expectNoMessage(Duration.ofMillis(200));
-    PipelineDevice.ForwardDone first =
-        to.expectMessageClass(PipelineDevice.ForwardDone.class, Duration.ofSeconds(5));
+    Device.ForwardDone first =
+        to.expectMessageClass(Device.ForwardDone.class, Duration.ofSeconds(5));
     long firstWall = System.nanoTime() - pacing.clockStartNanoTime();
-    PipelineDevice.ForwardDone second =
-        to.expectMessageClass(PipelineDevice.ForwardDone.class, Duration.ofSeconds(5));
+    Device.ForwardDone second =
+        to.expectMessageClass(Device.ForwardDone.class, Duration.ofSeconds(5));
     long secondWall = System.nanoTime() - pacing.clockStartNanoTime();
     assertEquals(reference.arrival(0, 250_000, 1.0), first.arrivalNs());
     assertEquals(reference.arrival(0, 250_000, 1.0), second.arrivalNs());
@@ -238,8 +234,8 @@ class LinkChannelTest {
     channel.close();
   }
 
-  private static PipelineDevice.ForwardDone done(int seq, long arrivalNs) {
-    return new PipelineDevice.ForwardDone(0, seq, 0, arrivalNs);
+  private static Device.ForwardDone done(int seq, long arrivalNs) {
+    return new Device.ForwardDone(0, seq, 0, arrivalNs);
   }
 
   private static long key(int lane, int seq) {

@@ -11,6 +11,7 @@ import io.splitemu.actors.metrics.Metrics;
 import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.metrics.MetricsText;
 import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.PipelineControl;
 import io.splitemu.actors.runtime.RunListener;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ class MpslAcceptanceTest {
   void resnet101_epochWithinFivePercentOfTheEstimate_andPeakMemoryFallsWithHops() {
     for (int n : new int[] {1, 3, 5}) {
       PipelinePlan plan = MpslPlanner.plan(resnet(50, n, ""));
-      double emulated = PipelineRun.simulate(plan).epochs().get(0).seconds();
+      double emulated = PipelineEmulation.simulate(plan).epochs().get(0).seconds();
       double err = Math.abs(emulated / plan.predictedEpochS() - 1);
       assertTrue(
           err < 0.05,
@@ -65,7 +66,7 @@ class MpslAcceptanceTest {
     for (int n = 1; n <= 5; n++) {
       // One batch per device instantiates every device's slice on every hop.
       PipelinePlan plan = MpslPlanner.plan(resnet(50, n, "local-steps = 1\n"));
-      PipelineRun.Result r = PipelineRun.simulate(plan);
+      PipelineControl.Result r = PipelineEmulation.simulate(plan);
       long peak = 0;
       for (PipelinePlan.Stage st : plan.lanes().get(0).hops()) {
         long got = r.hopPeakBytes().get(st.name());
@@ -101,7 +102,7 @@ class MpslAcceptanceTest {
     assertEquals(3, c.size(), "every helper serves someone " + c);
     assertEquals(31, c.stream().mapToInt(Integer::intValue).sum());
     assertTrue(c.get(0) > c.get(1) && c.get(1) > c.get(2), "devices per helper " + c);
-    PipelineRun.Result r = PipelineRun.simulate(mixed);
+    PipelineControl.Result r = PipelineEmulation.simulate(mixed);
     double emulated = r.epochs().get(0).seconds();
     assertTrue(
         Math.abs(emulated / mixed.predictedEpochS() - 1) < 0.05,

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
+import io.splitemu.actors.runtime.PipelineControl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -63,7 +64,7 @@ class MpslEstimateAgreementTest {
     for (int k : new int[] {50, 150}) {
       for (int n : new int[] {1, 3, 5}) {
         PipelinePlan plan = MpslPlanner.plan(scenario(p, "mpsl", k, n, ""));
-        double emulated = PipelineRun.simulate(plan).epochs().get(0).seconds();
+        double emulated = PipelineEmulation.simulate(plan).epochs().get(0).seconds();
         double err = Math.abs(emulated / plan.predictedEpochS() - 1);
         assertTrue(
             err < 0.05,
@@ -84,7 +85,7 @@ class MpslEstimateAgreementTest {
   void horizontal_emulatedEpochWithinFivePercentOfTheMakespanEstimate() {
     PipelinePlan plan = MpslPlanner.plan(scenario(profiles(), "mpsl-horizontal", 50, 3, ""));
     assertEquals(3, plan.lanes().size());
-    double emulated = PipelineRun.simulate(plan).epochs().get(0).seconds();
+    double emulated = PipelineEmulation.simulate(plan).epochs().get(0).seconds();
     double err = Math.abs(emulated / plan.predictedEpochS() - 1);
     assertTrue(err < 0.05, "emulated " + emulated + " s, estimate " + plan.predictedEpochS());
   }
@@ -92,8 +93,8 @@ class MpslEstimateAgreementTest {
   @Test
   void sameScenarioTwice_identicalEpochsDevicesAndMemory() {
     PipelinePlan plan = MpslPlanner.plan(scenario(profiles(), "mpsl", 60, 3, "rounds = 2\n"));
-    PipelineRun.Result a = PipelineRun.simulate(plan);
-    PipelineRun.Result b = PipelineRun.simulate(plan);
+    PipelineControl.Result a = PipelineEmulation.simulate(plan);
+    PipelineControl.Result b = PipelineEmulation.simulate(plan);
     assertEquals(a.epochs(), b.epochs());
     assertEquals(a.hopPeakBytes(), b.hopPeakBytes());
     assertEquals(a.hopJobs(), b.hopJobs());
@@ -107,7 +108,7 @@ class MpslEstimateAgreementTest {
     for (int n = 1; n <= 5; n++) {
       // One batch per device is enough: every device instantiates its slice on every hop.
       PipelinePlan plan = MpslPlanner.plan(scenario(p, "mpsl", 100, n, "local-steps = 1\n"));
-      PipelineRun.Result r = PipelineRun.simulate(plan);
+      PipelineControl.Result r = PipelineEmulation.simulate(plan);
       long peak = 0;
       for (PipelinePlan.Stage st : plan.lanes().get(0).hops()) {
         long emulated = r.hopPeakBytes().get(st.name());

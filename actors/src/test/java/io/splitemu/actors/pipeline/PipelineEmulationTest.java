@@ -50,8 +50,7 @@ class PipelineEmulationTest {
   }
 
   @Test
-  void deviceHang_inAnEpoch_stopsItsJobs_epochEndsWithoutIt_andRunsAreIdentical()
-      throws Exception {
+  void deviceHang_inAnEpoch_stopsItsJobs_epochEndsWithoutIt_andRunsAreIdentical() throws Exception {
     Settings s =
         small(
             "rounds = 3\nfaults = [{ kind = device-hang, device = 1, round = 2 }]\n"
@@ -78,6 +77,26 @@ class PipelineEmulationTest {
     assertEquals(1 + 10 + 10 + 9, devices.size());
     // FedAvg of epoch 2 averages the 9 devices that answered.
     assertTrue(events.stream().anyMatch(e -> e.contains("FedAvg of 9 device-held slices")));
+  }
+
+  @Test
+  void paced_givesTheVirtualRunsEmulatedTimes_andWaitsForTheWallClock() throws Exception {
+    Emulation.Outcome virtual =
+        Emulation.run(Emulation.prepare(small("")), tmp.resolve("virtual"), RunListener.NONE);
+    double emulatedS = virtual.summary().emulatedTimeS();
+    double speedup = emulatedS / 0.5; // every delivery due within half a second of wall time
+    Settings paced = small("mode = paced\nspeedup = " + speedup + "\n");
+    long start = System.nanoTime();
+    List<String> pacedRows = rows(paced, "paced");
+    double wallS = (System.nanoTime() - start) / 1e9;
+    List<String> virtualRows = rows(small(""), "again");
+    // The same rows, but for the paced run's one line on how late its deliveries were.
+    String pacing = pacedRows.stream().filter(l -> l.contains(",pacing,")).findFirst().get();
+    assertTrue(pacing.matches(".*: [1-9][0-9]* paced transfers, lag.*"), pacing);
+    pacedRows.remove(pacing);
+    assertEquals(virtualRows, pacedRows);
+    // The run cannot end before its last transfer fell due on the wall clock.
+    assertTrue(wallS >= emulatedS / speedup, "ended after " + wallS + " s");
   }
 
   /** The emulated rows of a run: rounds.csv without the wall clock, devices.csv, events.csv. */

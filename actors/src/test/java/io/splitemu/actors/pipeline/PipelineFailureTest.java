@@ -9,6 +9,7 @@ import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.runtime.FailingLink;
 import io.splitemu.actors.runtime.LinkTiming;
 import io.splitemu.actors.runtime.RunListener;
+import io.splitemu.actors.runtime.Supervisor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,18 +28,23 @@ class PipelineFailureTest {
     PipelinePlan plan = PipelineHandTest.handPlan(3);
     List<LinkTiming> up = failingInEpoch2(plan);
     long start = System.nanoTime();
-    PipelineRun.Ended e = PipelineRun.run(plan, up, PipelineRun.links(plan, plan.downlinkBps()));
+    Supervisor.Finished e =
+        PipelineEmulation.run(
+            plan,
+            PipelineEmulation.Options.of(plan)
+                .withLinks(up, PipelineEmulation.links(plan, plan.downlinkBps())));
     double seconds = (System.nanoTime() - start) / 1e9;
     assertTrue(seconds < 20, "took " + seconds + " s");
     String why = e.error();
     assertFalse(why.contains("\n"), why);
-    assertTrue(why.startsWith("epoch 2: device-1 failed: "), why);
+    assertEquals(2, e.rounds());
+    assertTrue(why.startsWith("device-1 failed: hop-1 uplink band: "), why);
     assertTrue(why.contains(FailingLink.MESSAGE), why);
-    assertEquals(1, e.result().epochs().size());
+    assertEquals(1, e.pipeline().epochs().size());
     // The epoch kept is the one a run without the failure records.
     assertEquals(
-        PipelineRun.simulate(PipelineHandTest.handPlan(1)).epochs().get(0),
-        e.result().epochs().get(0));
+        PipelineEmulation.simulate(PipelineHandTest.handPlan(1)).epochs().get(0),
+        e.pipeline().epochs().get(0));
   }
 
   @Test
@@ -60,20 +66,20 @@ class PipelineFailureTest {
             }
           }
         };
-    PipelineRun.Ended e;
+    Supervisor.Finished e;
     try {
       e =
-          PipelineRun.run(
+          PipelineEmulation.run(
               plan,
-              failingInEpoch2(plan),
-              PipelineRun.links(plan, plan.downlinkBps()),
-              List.of(),
-              0,
-              new PipelineRun.Recording(List.of(writer, listener), List.of()));
+              PipelineEmulation.Options.of(plan)
+                  .withLinks(
+                      failingInEpoch2(plan), PipelineEmulation.links(plan, plan.downlinkBps()))
+                  .recording(writer, listener, List.of()));
     } finally {
       writer.close();
     }
-    assertTrue(e.error().startsWith("epoch 2: device-1 failed: "), e.error());
+    assertEquals(2, e.rounds());
+    assertTrue(e.error().startsWith("device-1 failed: "), e.error());
     // Epoch 1's row was on disk when the listener saw it, before the run ended.
     assertEquals(1, onDisk.size(), onDisk.toString());
     assertEquals(2, onDisk.get(0).size(), onDisk.toString());
@@ -92,7 +98,7 @@ class PipelineFailureTest {
 
   /** The hand plan's uplinks, device 1's failing on its first transfer of epoch 2. */
   private static List<LinkTiming> failingInEpoch2(PipelinePlan plan) {
-    List<LinkTiming> up = new ArrayList<>(PipelineRun.links(plan, plan.uplinkBps()));
+    List<LinkTiming> up = new ArrayList<>(PipelineEmulation.links(plan, plan.uplinkBps()));
     // Epoch 1 of device 1 sends 2 x 2 activations and tails and one model: fail the next one.
     up.set(1, FailingLink.atTransfer(up.get(1), 2L * plan.batchesPerDevice()[1] + 2));
     return up;

@@ -2,6 +2,7 @@ package io.splitemu.actors.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.splitemu.actors.runtime.PipelineControl;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -53,9 +54,9 @@ class PipelineHandTest {
 
   @Test
   void twoDevicesTwoHops_epochTakesTheHandTracedThirtySeconds() {
-    PipelineRun.Result r = PipelineRun.simulate(handPlan(2));
+    PipelineControl.Result r = PipelineEmulation.simulate(handPlan(2));
     assertEquals(2, r.epochs().size());
-    PipelineRun.EpochResult e1 = r.epochs().get(0);
+    PipelineControl.EpochResult e1 = r.epochs().get(0);
     assertEquals(0, e1.startNs());
     assertEquals(28_000_000_000L, e1.lastFinishNs());
     assertEquals(29_000_000_000L, e1.aggregatedNs());
@@ -64,14 +65,14 @@ class PipelineHandTest {
     // 2 devices x 2 batches x (F 1 s + B 2 s) on each hop
     assertEquals(12_000_000_000L, e1.hopBusyNs().get("hop-1"));
     assertEquals(12_000_000_000L, e1.hopBusyNs().get("hop-2"));
-    PipelineRun.EpochResult e2 = r.epochs().get(1);
+    PipelineControl.EpochResult e2 = r.epochs().get(1);
     assertEquals(30_000_000_000L, e2.startNs());
     assertEquals(60_000_000_000L, e2.endNs());
   }
 
   @Test
   void hopMemory_countsOneSliceInstancePerDevice() {
-    PipelineRun.Result r = PipelineRun.simulate(handPlan(1));
+    PipelineControl.Result r = PipelineEmulation.simulate(handPlan(1));
     assertEquals(200L, r.hopPeakBytes().get("hop-1"));
     assertEquals(100L, r.hopPeakBytes().get("hop-2"));
     assertEquals(8L, r.hopJobs().get("hop-1"));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.splitemu.actors.runtime.EmulatedCpu;
 import io.splitemu.actors.runtime.EmulatedLink;
+import io.splitemu.actors.runtime.PipelineControl;
 import io.splitemu.net.link.FluidLink;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -133,12 +134,12 @@ class PipelineReferenceTest {
   void heterogeneousChain_matchesTheSequentialReferenceToTheNanosecond() {
     PipelinePlan plan = heterogeneous(2);
     long[][][] ref = reference(plan);
-    PipelineRun.Result r = PipelineRun.simulate(plan);
+    PipelineControl.Result r = PipelineEmulation.simulate(plan);
     List<String> expected = new ArrayList<>();
     List<String> actual = new ArrayList<>();
     for (int e = 0; e < plan.epochs(); e++) {
       for (int d = 0; d < plan.devices(); d++) {
-        PipelineRun.DeviceEpoch de = r.epochs().get(e).devices().get(d);
+        PipelineControl.DeviceEpoch de = r.epochs().get(e).devices().get(d);
         expected.add(e + "/" + d + ": " + ref[e][0][d] + " " + ref[e][1][d]);
         actual.add(e + "/" + d + ": " + de.finishNs() + " " + de.receivedNs());
       }

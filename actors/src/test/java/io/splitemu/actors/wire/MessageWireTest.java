@@ -66,17 +66,27 @@ class MessageWireTest {
       if (c.getSimpleName().equals("Command") && c.isInterface()) {
         assertTrue(
             ClusterMessage.class.isAssignableFrom(c), name + " does not extend ClusterMessage");
-        if (c.isSealed()) {
-          for (Class<?> sub : c.getPermittedSubclasses()) {
-            out.add(sub);
-          }
-        }
+        permitted(c, out);
       }
       if (ClusterMessage.class.isAssignableFrom(c) && !c.isInterface() && !c.isAnonymousClass()) {
         out.add(c);
       }
     }
     return out;
+  }
+
+  /** The classes a sealed {@code type} permits, through its sealed sub-interfaces. */
+  private static void permitted(Class<?> type, Set<Class<?>> out) {
+    if (!type.isSealed()) {
+      return;
+    }
+    for (Class<?> sub : type.getPermittedSubclasses()) {
+      if (sub.isInterface()) {
+        permitted(sub, out);
+      } else {
+        out.add(sub);
+      }
+    }
   }
 
   @Test

@@ -1,0 +1,437 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.link.LinkChannel;
+import io.splitemu.actors.pipeline.ComputeHop;
+import io.splitemu.actors.pipeline.PipelineEmulation;
+import io.splitemu.actors.pipeline.PipelinePlan;
+import io.splitemu.net.stream.Pacing;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.stream.Materializer;
+
+/**
+ * MP-SL's epochs as the supervisor runs them, without an actor of its own: it spawns the compute
+ * hops of every lane and the devices in their pipeline role, opens the link channels, starts each
+ * device's epoch, runs the FedAvg barrier of the device-held slices at its end, collects per-epoch
+ * hop timings and per-hop totals, and publishes each epoch's rows to the supervisor's recorder as
+ * soon as the epoch is complete.
+ *
+ * <p>The barrier: every device uploads its head and tail when its last batch ends; the aggregate is
+ * ready at the last upload or the last deadline; each device starts the next epoch when its
+ * download of the aggregate arrives. Hop instances are averaged on the hop (no transfer) when
+ * {@link PipelinePlan#aggregateHops()} is set. A hung device withdraws from its lane's hops and
+ * answers {@link Supervisor.EpochMissed}; the barrier gives up on it at the epoch's start plus the
+ * deadline, leaves its model out of FedAvg and it sits out later epochs.
+ *
+ * <p>Links as streams: one {@link LinkChannel} per shared channel, the uplink and the downlink band
+ * of each lane of hops, with that lane's devices as its lanes; every device transfer passes through
+ * them. Hops of a lane pass jobs to each other directly: the plan has no hop-to-hop link.
+ */
+public final class PipelineControl {
+
+  /**
+   * What an MP-SL run is built from.
+   *
+   * @param uplinks each device's uplink, by device id (downlinks alike)
+   * @param deadlineNs how long after an epoch's start a hung device is given up
+   * @param faults the scenario's faults, each reported as rows in the epoch it hits
+   */
+  public record Setup(
+      PipelinePlan plan,
+      List<LinkTiming> uplinks,
+      List<LinkTiming> downlinks,
+      long deadlineNs,
+      List<Settings.Fault> faults) {}
+
+  /**
+   * One device's epoch.
+   *
+   * @param finishNs end of its last batch
+   * @param receivedNs arrival of the aggregated model
+   */
+  public record DeviceEpoch(
+      int device,
+      int lane,
+      long finishNs,
+      long receivedNs,
+      long computeNs,
+      long uplinkNs,
+      long downlinkNs,
+      long bytesUp,
+      long bytesDown) {}
+
+  /**
+   * One epoch of the run.
+   *
+   * @param startNs when the epoch began (the previous epoch's end; 0 for the first)
+   * @param lastFinishNs the last device's end of its last batch
+   * @param aggregatedNs when the aggregate was ready (the last upload or deadline)
+   * @param endNs when the last device held the aggregated model
+   * @param hopBusyNs per hop (by node name) the processor time of the epoch
+   * @param devices the devices that completed the epoch
+   * @param missedNs the devices given up this epoch, with the emulated instant they were
+   */
+  public record EpochResult(
+      int epoch,
+      long startNs,
+      long lastFinishNs,
+      long aggregatedNs,
+      long endNs,
+      Map<String, Long> hopBusyNs,
+      List<DeviceEpoch> devices,
+      Map<Integer, Long> missedNs) {
+
+    /** The epoch's length in seconds. */
+    public double seconds() {
+      return (endNs - startNs) / 1e9;
+    }
+  }
+
+  /**
+   * The epochs recorded and, once the run ended well, per hop (node name) the peak model memory of
+   * its slice instances and the jobs it served.
+   */
+  public record Result(
+      List<EpochResult> epochs, Map<String, Long> hopPeakBytes, Map<String, Long> hopJobs) {}
+
+  /** Per-epoch collection; devices may reach the next epoch before slow replies of this one. */
+  private static final class EpochState {
+    final long[] finish;
+    final long[] uploaded;
+    final Supervisor.ModelReceived[] received;
+    final Map<String, Long> busy = new TreeMap<>();
+    final Set<Integer> expected;
+    final Map<Integer, Long> missed = new TreeMap<>();
+    int finished;
+    int receivedCount;
+    long aggregatedNs;
+    boolean aggregated;
+
+    EpochState(int n, Set<Integer> expected) {
+      this.expected = expected;
+      finish = new long[n];
+      uploaded = new long[n];
+      received = new Supervisor.ModelReceived[n];
+    }
+  }
+
+  private final Setup setup;
+  private final PipelinePlan plan;
+  private final List<SupervisorSetup.Hang> hangs;
+  private final ActorRef<Recorder.Command> recorder;
+  private final long wallStartNs = System.nanoTime();
+  // Devices that take part in the next epochs (a device given up leaves for good), and each
+  // epoch's end, from which the next epoch's deadline counts.
+  private final TreeSet<Integer> participants = new TreeSet<>();
+  private final Map<Integer, Long> epochEnds = new HashMap<>(Map.of(0, 0L));
+  private final List<ActorRef<Device.Command>> devices = new ArrayList<>();
+  private final List<ActorRef<ComputeHop.Command>> hops = new ArrayList<>();
+  private final int[] laneOf;
+  private final Map<Integer, EpochState> states = new HashMap<>();
+  private final List<EpochResult> results = new ArrayList<>();
+  private final Map<String, Long> peaks = new TreeMap<>();
+  private final Map<String, Long> jobs = new TreeMap<>();
+  private final List<LinkChannel> channels = new ArrayList<>();
+  private final List<LinkChannel> downlinkOf = new ArrayList<>();
+  private long previousEnd;
+  private ActorRef<ComputeHop.Reply> hopReplies;
+
+  /** The run of {@code setup}, whose plan is the first row it publishes to {@code recorder}. */
+  PipelineControl(
+      Setup setup, List<SupervisorSetup.Hang> hangs, ActorRef<Recorder.Command> recorder) {
+    this.setup = setup;
+    this.plan = setup.plan();
+    this.hangs = hangs;
+    this.recorder = recorder;
+    this.laneOf = new int[plan.devices()];
+    for (int d = 0; d < plan.devices(); d++) {
+      participants.add(d);
+    }
+    recorder.tell(new Recorder.EventRecorded(PipelineEmulation.planRow(plan)));
+  }
+
+  /**
+   * Spawns the hops and devices as watched children of the supervisor ({@code ctx}), opens the
+   * channels paced by {@code pacing} on a materializer bound to the supervisor (they stop with it),
+   * and starts epoch 1 on every device.
+   */
+  void start(ActorContext<Supervisor.Command> ctx, Pacing pacing) {
+    Materializer materializer = Materializer.createMaterializer(ctx);
+    ActorRef<Supervisor.Command> self = ctx.getSelf();
+    hopReplies = ctx.messageAdapter(ComputeHop.Reply.class, Supervisor.HopReported::new);
+    List<LinkChannel> uplinkOf = new ArrayList<>();
+    List<List<ActorRef<ComputeHop.Command>>> chains = new ArrayList<>();
+    for (int l = 0; l < plan.lanes().size(); l++) {
+      PipelinePlan.Lane lane = plan.lanes().get(l);
+      // A device has at most one transfer in flight each way; the rest is headroom.
+      int capacity = Math.max(1024, 4 * lane.devices().length);
+      String band = lane.hops().get(0).name();
+      uplinkOf.add(
+          channel(band + " uplink band", setup.uplinks(), capacity, pacing, materializer, self));
+      downlinkOf.add(
+          channel(
+              band + " downlink band", setup.downlinks(), capacity, pacing, materializer, self));
+      Map<Integer, Integer> batches = new TreeMap<>();
+      for (int d : lane.devices()) {
+        batches.put(d, plan.batchesPerDevice()[d]);
+        laneOf[d] = l;
+      }
+      List<ActorRef<ComputeHop.Command>> chain = new ArrayList<>();
+      for (int h = 0; h < lane.hops().size(); h++) {
+        PipelinePlan.Stage st = lane.hops().get(h);
+        chain.add(
+            Supervisor.watched(
+                ctx,
+                ComputeHop.create(
+                    l,
+                    h,
+                    lane.hops().size(),
+                    st,
+                    plan.epochs(),
+                    batches,
+                    downlinkOf.get(l),
+                    plan.device()),
+                st.name()));
+      }
+      chains.add(chain);
+      hops.addAll(chain);
+    }
+    channels.addAll(uplinkOf);
+    channels.addAll(downlinkOf);
+    for (int d = 0; d < plan.devices(); d++) {
+      int hangEpoch = Integer.MAX_VALUE;
+      long hangAtNs = Long.MAX_VALUE;
+      for (SupervisorSetup.Hang h : hangs) {
+        if (h.device() == d && h.round() > 0) {
+          hangEpoch = Math.min(hangEpoch, h.round());
+        } else if (h.device() == d && h.atNs() >= 0) {
+          hangAtNs = Math.min(hangAtNs, h.atNs());
+        }
+      }
+      PipelineRole.Setup role =
+          new PipelineRole.Setup(
+              d,
+              plan.batchesPerDevice()[d],
+              plan.device(),
+              chains.get(laneOf[d]),
+              self,
+              uplinkOf.get(laneOf[d]),
+              hangEpoch,
+              hangAtNs);
+      devices.add(Supervisor.watched(ctx, Device.create(role), "device-" + d));
+    }
+    for (int l = 0; l < chains.size(); l++) {
+      List<ActorRef<ComputeHop.Command>> chain = chains.get(l);
+      Map<Integer, ActorRef<Device.Command>> refs = new TreeMap<>();
+      for (int d : plan.lanes().get(l).devices()) {
+        refs.put(d, devices.get(d));
+      }
+      for (int h = 0; h < chain.size(); h++) {
+        ActorRef<ComputeHop.Command> prev = h == 0 ? null : chain.get(h - 1);
+        ActorRef<ComputeHop.Command> next = h == chain.size() - 1 ? null : chain.get(h + 1);
+        chain.get(h).tell(new ComputeHop.Wire(prev, next, refs, hopReplies));
+      }
+    }
+    for (ActorRef<Device.Command> d : devices) {
+      d.tell(new Device.StartEpoch(1, 0));
+    }
+  }
+
+  private static LinkChannel channel(
+      String name,
+      List<LinkTiming> links,
+      int capacity,
+      Pacing pacing,
+      Materializer materializer,
+      ActorRef<Supervisor.Command> self) {
+    return LinkChannel.open(
+        name,
+        links::get,
+        d -> "device-" + d,
+        capacity,
+        pacing,
+        materializer,
+        why -> self.tell(new Supervisor.ChannelFailed(why)));
+  }
+
+  /** Takes a device's or hop's report; returns the line the run fails with, or null. */
+  String on(Supervisor.PipelineReport m) {
+    if (m instanceof Supervisor.EpochFinished f) {
+      EpochState s = state(f.epoch());
+      s.finish[f.device()] = f.finishNs();
+      s.uploaded[f.device()] = f.uploadedNs();
+      s.finished++;
+      return aggregateIfAllIn(f.epoch(), s);
+    }
+    if (m instanceof Supervisor.EpochMissed x) {
+      EpochState s = state(x.epoch());
+      s.missed.put(x.device(), x.sinceNs()); // the deadline is set when the barrier closes
+      participants.remove(x.device());
+      return aggregateIfAllIn(x.epoch(), s);
+    }
+    if (m instanceof Supervisor.ModelReceived r) {
+      onModelReceived(r);
+    } else if (m instanceof Supervisor.HopReported h
+        && h.reply() instanceof ComputeHop.EpochStats e) {
+      state(e.epoch()).busy.put(plan.lanes().get(e.lane()).hops().get(e.hop()).name(), e.busyNs());
+      complete(e.epoch());
+    } else if (m instanceof Supervisor.HopReported h && h.reply() instanceof ComputeHop.Totals t) {
+      peaks.put(t.name(), t.peakBytes());
+      jobs.put(t.name(), t.jobs());
+    }
+    return null;
+  }
+
+  /** Whether every epoch is recorded and every hop has sent its totals. */
+  boolean done() {
+    return peaks.size() == hops.size() && results.size() == plan.epochs();
+  }
+
+  /** The first epoch not yet recorded (the last one once all are). */
+  int round() {
+    return Math.min(results.size() + 1, plan.epochs());
+  }
+
+  /** The end of the last epoch recorded. */
+  long nowNs() {
+    return previousEnd;
+  }
+
+  /** What the run has measured so far. */
+  Result result() {
+    return new Result(List.copyOf(results), Map.copyOf(peaks), Map.copyOf(jobs));
+  }
+
+  /** Completes the channels at the run's end; whatever they still hold stops with the run. */
+  void close() {
+    channels.forEach(LinkChannel::close);
+  }
+
+  // An epoch's participants are fixed when its first message comes: every device given up in an
+  // earlier epoch was given up before any device could start this one (the barrier waits for it).
+  private EpochState state(int epoch) {
+    return states.computeIfAbsent(
+        epoch, e -> new EpochState(plan.devices(), new TreeSet<>(participants)));
+  }
+
+  /** The FedAvg barrier: the aggregate is ready at the last upload or the last deadline. */
+  private String aggregateIfAllIn(int epoch, EpochState s) {
+    if (s.aggregated || s.finished + s.missed.size() < s.expected.size()) {
+      return null;
+    }
+    if (s.finished == 0) {
+      return "no device is left to train";
+    }
+    s.aggregated = true;
+    // Given up at the epoch's start (the previous epoch's end) plus the deadline: every device of
+    // the epoch downloaded the previous aggregate before it finished or missed this epoch, so that
+    // end is known by now. A hang within the epoch is noticed no earlier than it happens.
+    long start = epochEnds.get(epoch - 1);
+    s.missed.replaceAll((d, since) -> Math.max(start, since) + setup.deadlineNs());
+    long at = 0;
+    for (long u : s.uploaded) {
+      at = Math.max(at, u);
+    }
+    for (long m : s.missed.values()) {
+      at = Math.max(at, m);
+    }
+    s.aggregatedNs = at;
+    long ready = at;
+    for (int d : s.expected) {
+      if (!s.missed.containsKey(d)) {
+        downlinkOf
+            .get(laneOf[d])
+            .send(
+                LinkChannel.Send.of(
+                    d,
+                    plan.device().modelBytes(),
+                    ready,
+                    1.0,
+                    devices.get(d),
+                    ns -> new Device.Aggregated(epoch, ready, ns)));
+      }
+    }
+    return null;
+  }
+
+  private void onModelReceived(Supervisor.ModelReceived m) {
+    EpochState s = state(m.epoch());
+    s.received[m.device()] = m;
+    s.receivedCount++;
+    if (s.receivedCount == s.finished) {
+      long end = 0;
+      for (Supervisor.ModelReceived r : s.received) {
+        end = r == null ? end : Math.max(end, r.atNs());
+      }
+      epochEnds.put(m.epoch(), end);
+    }
+    if (m.epoch() < plan.epochs()) {
+      devices.get(m.device()).tell(new Device.StartEpoch(m.epoch() + 1, m.atNs()));
+    }
+    complete(m.epoch());
+  }
+
+  /** Records epoch {@code e} once every device and hop has reported it, in epoch order. */
+  private void complete(int e) {
+    EpochState s = states.get(e);
+    if (s == null
+        || !s.aggregated
+        || s.receivedCount < s.finished
+        || s.busy.size() < hops.size()
+        || results.size() != e - 1) {
+      return;
+    }
+    long lastFinish = 0;
+    long end = 0;
+    List<DeviceEpoch> rows = new ArrayList<>();
+    for (int d = 0; d < plan.devices(); d++) {
+      Supervisor.ModelReceived m = s.received[d];
+      if (m == null) {
+        continue; // given up, or out since an earlier epoch
+      }
+      lastFinish = Math.max(lastFinish, s.finish[d]);
+      end = Math.max(end, m.atNs());
+      rows.add(
+          new DeviceEpoch(
+              d,
+              laneOf[d],
+              s.finish[d],
+              m.atNs(),
+              m.computeNs(),
+              m.uplinkNs(),
+              m.downlinkNs(),
+              m.bytesUp(),
+              m.bytesDown()));
+    }
+    EpochResult epoch =
+        new EpochResult(
+            e,
+            previousEnd,
+            lastFinish,
+            s.aggregatedNs,
+            end,
+            Map.copyOf(s.busy),
+            List.copyOf(rows),
+            Map.copyOf(s.missed));
+    results.add(epoch);
+    double wall = (System.nanoTime() - wallStartNs) / 1e9;
+    PipelineEmulation.epochRows(plan, setup.faults(), epoch, wall).forEach(recorder::tell);
+    previousEnd = end;
+    states.remove(e);
+    if (e == plan.epochs()) {
+      for (ActorRef<ComputeHop.Command> h : hops) {
+        h.tell(new ComputeHop.Report(hopReplies));
+      }
+    } else {
+      complete(e + 1);
+    }
+  }
+}

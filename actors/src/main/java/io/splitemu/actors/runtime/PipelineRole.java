@@ -1,0 +1,192 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.actors.link.LinkChannel;
+import io.splitemu.actors.pipeline.ComputeHop;
+import io.splitemu.actors.pipeline.PipelinePlan;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * A {@link Device}'s part in an MP-SL pipeline, without an actor of its own: the device holds the
+ * head (first units) and the tail (last units, the loss and the labels) and its processor, and
+ * keeps one batch in flight through the hops of its lane. All its work is local, so it answers
+ * every hop message as soon as it has it; the hops rely on that for their conservative
+ * synchronisation.
+ *
+ * <p>Every upload (activations to the first hop, the tail's gradient to the last, head and tail to
+ * the supervisor's FedAvg barrier) goes into its lane of the uplink channel ({@link LinkChannel}),
+ * stamped there with the emulated arrival; every download (the last hop's activations, the first
+ * hop's gradient, the aggregate) comes from the downlink channel with its send and arrival
+ * instants. The uplink's receipt ({@link Device.Receipt}) tells it its upload times and, when it
+ * hangs, that the upload was withheld: it then tells its lane's hops ({@link ComputeHop.Withdraw})
+ * and the supervisor ({@link Supervisor.EpochMissed}) that no more will come.
+ */
+final class PipelineRole {
+
+  /**
+   * Everything a pipeline device is built from: it serves {@code batches} batches per epoch through
+   * the chain {@code lane}, uploads into its lane ({@code id}) of {@code uplinks}, and hangs from
+   * the start of epoch {@code hangEpoch} or at the emulated instant {@code hangAtNs} (each
+   * MAX_VALUE when it never does).
+   */
+  record Setup(
+      int id,
+      int batches,
+      PipelinePlan.DeviceCosts costs,
+      List<ActorRef<ComputeHop.Command>> lane,
+      ActorRef<Supervisor.Command> supervisor,
+      LinkChannel uplinks,
+      int hangEpoch,
+      long hangAtNs) {}
+
+  private final Setup s;
+  private final ActorRef<Device.Command> self;
+  private final ActorRef<ComputeHop.Command> first;
+  private final ActorRef<ComputeHop.Command> last;
+  private final EmulatedCpu cpu;
+  private int epoch;
+  private int batch;
+  private long computeNs;
+  private long uplinkNs;
+  private long downlinkNs;
+  private long bytesUp;
+  private long bytesDown;
+  private boolean hung;
+  private int forwardSent;
+  private int backwardSent;
+
+  PipelineRole(Setup setup, ActorRef<Device.Command> self) {
+    this.s = setup;
+    this.self = self;
+    this.first = setup.lane().get(0);
+    this.last = setup.lane().get(setup.lane().size() - 1);
+    this.cpu = new EmulatedCpu("device-" + setup.id());
+  }
+
+  /** Handles one of the device's pipeline messages; a hung device no longer computes. */
+  void on(Device.Pipelined m) {
+    if (m instanceof Device.StartEpoch e) {
+      start(e);
+    } else if (m instanceof Device.Receipt u) {
+      receipt(u);
+    } else if (m instanceof Device.Aggregated a) {
+      long at = downloaded(a.atNs(), a.arrivalNs(), s.costs().modelBytes());
+      s.supervisor()
+          .tell(
+              new Supervisor.ModelReceived(
+                  s.id(), epoch, at, computeNs, uplinkNs, downlinkNs, bytesUp, bytesDown));
+    } else if (hung) {
+      return;
+    } else if (m instanceof Device.ForwardDone f) {
+      long arrived = downloaded(f.emittedNs(), f.arrivalNs(), s.costs().tailCutBytes());
+      long tailEnd = end(arrived, s.costs().tailS());
+      upload(Device.Payload.TAIL_GRADIENT, tailEnd, s.costs().tailCutBytes(), last, f.batch());
+    } else if (m instanceof Device.BackwardDone b) {
+      long arrived = downloaded(b.emittedNs(), b.arrivalNs(), s.costs().cutBytes());
+      long headEnd = end(arrived, s.costs().headBackwardS());
+      batch++;
+      if (batch < s.batches()) {
+        sendForward(headEnd);
+      } else {
+        int e = epoch;
+        int me = s.id();
+        send(
+            Device.Payload.MODEL,
+            headEnd,
+            s.costs().modelBytes(),
+            s.supervisor(),
+            ns -> new Supervisor.EpochFinished(me, e, headEnd, ns));
+      }
+    }
+  }
+
+  /**
+   * Whether a message arriving at {@code instantNs} falls after the hang; the first time it does,
+   * the device withdraws from its lane's hops and the epoch's barrier.
+   */
+  private boolean hangsBy(long instantNs) {
+    if (!hung && (instantNs >= s.hangAtNs() || epoch >= s.hangEpoch())) {
+      hung = true;
+      for (ActorRef<ComputeHop.Command> h : s.lane()) {
+        h.tell(new ComputeHop.Withdraw(epoch, s.id(), forwardSent, backwardSent));
+      }
+      long since = epoch >= s.hangEpoch() ? -1 : s.hangAtNs();
+      s.supervisor().tell(new Supervisor.EpochMissed(s.id(), epoch, since));
+    }
+    return hung;
+  }
+
+  private void start(Device.StartEpoch m) {
+    epoch = m.epoch();
+    forwardSent = 0;
+    backwardSent = 0;
+    if (hangsBy(m.startNs())) {
+      return;
+    }
+    batch = 0;
+    computeNs = 0;
+    uplinkNs = 0;
+    downlinkNs = 0;
+    bytesUp = 0;
+    bytesDown = 0;
+    sendForward(m.startNs());
+  }
+
+  /**
+   * An upload's receipt: the upload's time counts whether or not it was delivered (as the link
+   * carried it); one withheld means the device hangs, after every earlier upload was delivered.
+   */
+  private void receipt(Device.Receipt u) {
+    uplinkNs += u.arrivalNs() - u.sendNs();
+    bytesUp += u.bytes();
+    if (!u.delivered()) {
+      hangsBy(u.arrivalNs());
+    } else if (u.what() == Device.Payload.ACTIVATIONS) {
+      forwardSent++;
+    } else if (u.what() == Device.Payload.TAIL_GRADIENT) {
+      backwardSent++;
+    }
+  }
+
+  private void sendForward(long readyNs) {
+    long headEnd = end(readyNs, s.costs().headForwardS());
+    upload(Device.Payload.ACTIVATIONS, headEnd, s.costs().cutBytes(), first, batch);
+  }
+
+  private long end(long readyNs, double seconds) {
+    long end = cpu.end(readyNs, seconds, 1.0);
+    computeNs += end - readyNs;
+    return end;
+  }
+
+  /** Sends batch {@code b}'s job of {@code what} to the hop {@code to}. */
+  private void upload(
+      Device.Payload what, long sendNs, long bytes, ActorRef<ComputeHop.Command> to, int b) {
+    int e = epoch;
+    int me = s.id();
+    boolean forward = what == Device.Payload.ACTIVATIONS;
+    send(what, sendNs, bytes, to, ns -> new ComputeHop.Job(e, me, forward, b, ns));
+  }
+
+  /**
+   * Hands an upload to the uplink channel: {@code to} gets {@code message} stamped with its
+   * arrival, unless it arrives at or after the device's hang instant; this device gets the receipt.
+   */
+  private <M> void send(
+      Device.Payload what, long sendNs, long bytes, ActorRef<M> to, LinkChannel.Stamp<M> message) {
+    s.uplinks()
+        .send(
+            LinkChannel.Send.of(s.id(), bytes, sendNs, 1.0, to, message)
+                .withReceipt(
+                    self,
+                    (sent, arrived, ok) -> new Device.Receipt(what, bytes, sent, arrived, ok),
+                    s.hangAtNs()));
+  }
+
+  /** A download's time, from its send and arrival instants; returns the arrival. */
+  private long downloaded(long sendNs, long arrivalNs, long bytes) {
+    downlinkNs += arrivalNs - sendNs;
+    bytesDown += bytes;
+    return arrivalNs;
+  }
+}
