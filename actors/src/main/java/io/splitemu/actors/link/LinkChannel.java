@@ -12,6 +12,8 @@ import io.splitemu.net.stream.Transfer;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.stream.AbruptStageTerminationException;
+import org.apache.pekko.stream.AbruptTerminationException;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.QueueOfferResult;
@@ -47,7 +49,8 @@ import org.apache.pekko.stream.javadsl.Source;
  * fails the stream; the channel then hands {@code failed} one line naming the lane, the channel and
  * the cause, and the owner ends the run with it. Stopping: {@link #close} completes the stream; a
  * materializer bound to the owner's context ({@code Materializer.createMaterializer(ctx)}) also
- * stops it with the owner, and whatever is still queued is dropped with the run.
+ * stops it with the owner, without a failure line, and whatever is still queued is dropped with the
+ * run.
  *
  * <p>Cost per lane: nothing is materialised per lane; the channel keeps a function from lane to
  * link, so a device costs its {@link LinkTiming} and its transfers in flight.
@@ -134,8 +137,9 @@ public final class LinkChannel {
         .second()
         .whenComplete(
             (done, error) -> {
-              // After close the owner is gone or going; an abrupt stop then is the run's end.
-              if (error != null && !closed) {
+              // After close the owner is gone or going; an abrupt stop then is the run's end, and
+              // so is one of the owner's materializer: the owner stopped, there is no one to tell.
+              if (error != null && !closed && !ownerStopped(error)) {
                 String lane = failedLane;
                 failed.accept(
                     (lane == null ? "" : lane + " failed: ")
@@ -200,6 +204,11 @@ public final class LinkChannel {
         // the stream failed or stopped meanwhile: there is nothing left to complete
       }
     }
+  }
+
+  private static boolean ownerStopped(Throwable error) {
+    return error instanceof AbruptStageTerminationException
+        || error instanceof AbruptTerminationException;
   }
 
   // On the stage's thread, in stream order: one call per transfer on the lane's FIFO link.

@@ -1,5 +1,6 @@
 package io.splitemu.actors.runtime;
 
+import io.splitemu.actors.link.LinkChannel;
 import io.splitemu.model.data.Batch;
 import io.splitemu.model.nn.Slice;
 import io.splitemu.model.profile.ChainProfile;
@@ -16,6 +17,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * One emulated device: its data shard, its device-side slice, its compute resource and its uplink
  * and downlink; every reply carries the emulated instant at which it reaches the server.
+ *
+ * <p>Its transfers pass through its edge server's link channels ({@link EdgeBands}): it hands every
+ * upload (activations with their labels, models) to the uplink band, which stamps the reply with
+ * its arrival and tells the device a receipt ({@link Carried}) first, and every download (model
+ * broadcast, gradient, aggregated model) to the downlink band as the server's request reaches it
+ * (it alone knows the sizes at its cut), going on when it arrives ({@link Arrived}).
  *
  * <p>In timing fidelity the slice is absent and payloads are sizes only; the instants are computed
  * by exactly the same code, so both fidelities give the same emulated times.
@@ -142,6 +149,24 @@ public final class Device extends AbstractBehavior<Device.Command> {
       implements Pipelined {}
 
   /**
+   * The uplink band's receipt of an upload sent at {@code sendNs}: it arrived at {@code arrivalNs},
+   * or was withheld ({@code delivered} false) because that falls at or after the device's hang, and
+   * then {@code barrier} learns that the device missed the phase.
+   */
+  public record Carried(
+      long sendNs,
+      long arrivalNs,
+      boolean delivered,
+      long bytes,
+      double share,
+      ActorRef<Barrier.Command> barrier)
+      implements Command {}
+
+  /** A download this device handed to the downlink band: {@code request} is on the device. */
+  public record Arrived(Command request, long sendNs, long arrivalNs, long bytes, double share)
+      implements Command {}
+
+  /**
    * What a device answers a phase of a visit, each phase with its own type; {@link #instantNs} is
    * the emulated instant at which the answer reaches the server (what a paced server waits for).
    */
@@ -184,6 +209,12 @@ public final class Device extends AbstractBehavior<Device.Command> {
     @Override
     public long instantNs() {
       return arrivalNs;
+    }
+
+    /** These activations as they reach the server at {@code arrivalNs}. */
+    Activations at(long arrivalNs) {
+      return new Activations(
+          device, step, activations, labels, batchSize, computeStartNs, computeEndNs, arrivalNs);
     }
   }
 
@@ -246,6 +277,8 @@ public final class Device extends AbstractBehavior<Device.Command> {
   private double downShare = 1;
   // What the device spends this round, and its split's step timing.
   private final DeviceClock clock = new DeviceClock();
+  // Its server's link channels, in which its links are lanes.
+  private final EdgeBands bands;
   // This round's plan and slice when the device runs its own split (null otherwise).
   private SplitPolicy.DevicePlan plan;
   private Slice splitSlice;
@@ -283,6 +316,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
     this.profile = null;
     this.slices = null;
     this.cursor = null;
+    this.bands = null;
     this.pipeline = new PipelineRole(role, ctx.getSelf());
   }
 
@@ -301,6 +335,8 @@ public final class Device extends AbstractBehavior<Device.Command> {
     this.cursor = setup.shard() == null ? null : new BatchCursor(setup.shard(), setup.batchSeed());
     this.rate = setup.flopsPerSecond();
     this.pipeline = null;
+    this.bands = setup.bands();
+    bands.lane(setup.id(), setup.uplink(), setup.downlink());
   }
 
   @Override
@@ -314,6 +350,8 @@ public final class Device extends AbstractBehavior<Device.Command> {
         .onMessage(LocalGradient.class, this::onLocalGradient)
         .onMessage(Upload.class, this::onUpload)
         .onMessage(Download.class, this::onDownload)
+        .onMessage(Carried.class, this::onCarried)
+        .onMessage(Arrived.class, this::onArrived)
         .onMessageEquals(Hang.INSTANCE, this::onHang)
         .onMessage(HangAt.class, this::onHangAt)
         .onMessage(Pipelined.class, this::onPipelined)
@@ -336,10 +374,14 @@ public final class Device extends AbstractBehavior<Device.Command> {
     rate = setup.flopsPerSecond() * m.computeFactor();
     upShare = m.upShare();
     downShare = m.downShare();
-    long arrival = m.sendNs();
     if (m.broadcast()) {
-      arrival = down(m.sendNs(), setup.paramBytes(), 1.0);
+      return download(m, m.sendNs(), setup.paramBytes(), 1.0);
     }
+    return ready(m, m.sendNs());
+  }
+
+  /** The model of a visit is on the device at {@code arrival}. */
+  private Behavior<Command> ready(BeginVisit m, long arrival) {
     if (hangsBy(arrival)) {
       return missed(m.replyTo());
     }
@@ -353,18 +395,25 @@ public final class Device extends AbstractBehavior<Device.Command> {
       return missed(m.replyTo());
     }
     Activations a = forward(m.step(), m.startNs());
-    if (hangsBy(a.arrivalNs())) {
-      return missed(m.replyTo());
-    }
-    m.replyTo().tell(new Barrier.Reply<>(setup.id(), a));
-    return this;
+    int id = setup.id();
+    return upload(
+        a.computeEndNs(),
+        activationBytes(),
+        upShare,
+        m.replyTo(),
+        at -> new Barrier.Reply<>(id, a.at(at)),
+        m.replyTo());
   }
 
   private Behavior<Command> onGradient(Gradient m) {
     if (hung) {
       return missed(m.replyTo());
     }
-    long arrival = gradientDown(m.sendNs());
+    return download(m, m.sendNs(), gradientBytes(), downShare);
+  }
+
+  /** A barrier step's gradient is on the device at {@code arrival}: the backward pass. */
+  private Behavior<Command> stepDone(Gradient m, long arrival) {
     long end = backward(m.gradient(), arrival);
     // The backward pass's end is when the server learns the step is done.
     if (hangsBy(end)) {
@@ -417,8 +466,15 @@ public final class Device extends AbstractBehavior<Device.Command> {
     if (hung) {
       return missed(local.replyTo());
     }
+    // With nothing crossing the split down, the gradient is there at once.
+    return plan != null && gradientBytes() == 0
+        ? localBackward(m, m.sendNs())
+        : download(m, m.sendNs(), gradientBytes(), downShare);
+  }
+
+  private Behavior<Command> localBackward(LocalGradient m, long arrival) {
     localStep++;
-    return nextLocal(backward(m.gradient(), gradientDown(m.sendNs())));
+    return nextLocal(backward(m.gradient(), arrival));
   }
 
   /**
@@ -427,27 +483,48 @@ public final class Device extends AbstractBehavior<Device.Command> {
    */
   private Behavior<Command> nextLocal(long readyNs) {
     long t = readyNs;
+    ActorRef<Command> self = getContext().getSelf();
     while (localStep < local.steps()) {
       Activations a = forward(localStep, t);
-      if (hangsBy(a.arrivalNs())) {
+      if (plan == null || activationBytes() > 0) {
+        return upload(
+            a.computeEndNs(),
+            activationBytes(),
+            upShare,
+            local.server(),
+            at -> new EdgeServer.ServerStep(a.at(at), self),
+            local.replyTo());
+      }
+      // Nothing crosses the split up: the activations are "there" when the forward pass ends.
+      if (hangsBy(a.computeEndNs())) {
         return missed(local.replyTo());
       }
-      if (plan == null || plan.serverFlops() > 0 || a.activations() != null) {
-        local.server().tell(new EdgeServer.ServerStep(a, getContext().getSelf()));
+      if (plan.serverFlops() > 0 || a.activations() != null || gradientBytes() > 0) {
+        local.server().tell(new EdgeServer.ServerStep(a, self));
         return this;
       }
-      t = backward(null, gradientDown(a.arrivalNs()));
+      t = backward(null, a.computeEndNs());
       localStep++;
-    }
-    long end = plan == null ? t : clock.modelUp(plan, setup.uplink(), t);
-    if (hangsBy(end)) {
-      return missed(local.replyTo());
     }
     Map<String, INDArray> table = splitSlice == null ? null : splitSlice.paramTable();
     long samples = plan == null ? 0 : (long) plan.steps() * setup.batchSize();
+    long stepsEnd = t;
+    // The device-side model goes up right after the steps, unless the plan uploads it at the
+    // aggregation barrier (or has none).
+    if (plan != null && plan.modelBytes() > 0 && !plan.aggregateAtBarrier()) {
+      return uploadReply(
+          t,
+          plan.modelBytes(),
+          plan.modelUpShare(),
+          local.replyTo(),
+          (at, spent) -> new LocalDone(at, stepsEnd, spent, table, samples));
+    }
+    if (hangsBy(t)) {
+      return missed(local.replyTo());
+    }
     local
         .replyTo()
-        .tell(new Barrier.Reply<>(setup.id(), new LocalDone(end, t, stats(), table, samples)));
+        .tell(new Barrier.Reply<>(setup.id(), new LocalDone(t, t, stats(), table, samples)));
     return this;
   }
 
@@ -456,18 +533,14 @@ public final class Device extends AbstractBehavior<Device.Command> {
       return missed(m.replyTo());
     }
     // A split round's weights went with its LocalDone; its upload is the plan's model transfer.
-    long arrival =
-        plan == null
-            ? up(m.sendNs(), setup.paramBytes(), upShare)
-            : up(m.sendNs(), plan.modelBytes(), plan.modelUpShare());
-    if (hangsBy(arrival)) {
-      return missed(m.replyTo());
-    }
     INDArray params = setup.full() && plan == null ? setup.slice().params() : null;
     long samples = plan == null ? setup.shard().length : 0;
-    m.replyTo()
-        .tell(new Barrier.Reply<>(setup.id(), new Uploaded(params, samples, arrival, stats())));
-    return this;
+    return uploadReply(
+        m.sendNs(),
+        plan == null ? setup.paramBytes() : plan.modelBytes(),
+        plan == null ? upShare : plan.modelUpShare(),
+        m.replyTo(),
+        (at, spent) -> new Uploaded(params, samples, at, spent));
   }
 
   private RoundStats stats() {
@@ -480,10 +553,13 @@ public final class Device extends AbstractBehavior<Device.Command> {
     if (hung) {
       return missed(m.replyTo());
     }
-    long arrival =
-        plan == null
-            ? down(m.sendNs(), setup.paramBytes(), 1.0)
-            : down(m.sendNs(), plan.modelBytes(), plan.modelDownShare());
+    return plan == null
+        ? download(m, m.sendNs(), setup.paramBytes(), 1.0)
+        : download(m, m.sendNs(), plan.modelBytes(), plan.modelDownShare());
+  }
+
+  /** The aggregated model is on the device at {@code arrival}. */
+  private Behavior<Command> downloaded(Download m, long arrival) {
     if (hangsBy(arrival)) {
       return missed(m.replyTo());
     }
@@ -554,23 +630,20 @@ public final class Device extends AbstractBehavior<Device.Command> {
     } else if (cursor != null) {
       cursor.nextBatch(b);
     }
-    long end;
-    long arrival;
-    if (plan == null) {
-      end = compute(startNs, b * setup.forwardFlops());
-      arrival = up(end, (long) b * setup.cutBytes() + (long) b * DeviceSetup.LABEL_BYTES, upShare);
-    } else {
-      end = clock.forward(plan, b, setup.cpu(), rate, startNs);
-      arrival = clock.activationsUp(plan, b, setup.uplink(), end);
-    }
-    return new Activations(setup.id(), step, acts, labels, b, startNs, end, arrival);
+    long end =
+        plan == null
+            ? compute(startNs, b * setup.forwardFlops())
+            : clock.forward(plan, b, setup.cpu(), rate, startNs);
+    // The arrival is the forward pass's end until the uplink band stamps it (Activations.at).
+    return new Activations(setup.id(), step, acts, labels, b, startNs, end, end);
   }
 
-  /** When the cut gradient sent at {@code sendNs} is on the device. */
-  private long gradientDown(long sendNs) {
+  /** Bytes of a step's activations and labels up (a split's: 0 when nothing crosses it). */
+  private long activationBytes() {
+    int b = setup.batchSize();
     return plan == null
-        ? down(sendNs, gradientBytes(), downShare)
-        : clock.gradientDown(plan, setup.batchSize(), setup.downlink(), sendNs);
+        ? (long) b * setup.cutBytes() + (long) b * DeviceSetup.LABEL_BYTES
+        : (long) b * plan.upBytes();
   }
 
   /** The backward pass of {@code gradient}, ready at {@code arrival}; returns its end. */
@@ -595,19 +668,98 @@ public final class Device extends AbstractBehavior<Device.Command> {
     }
   }
 
+  /** Bytes of a step's gradient down (a split's: 0 when nothing crosses it). */
   private long gradientBytes() {
-    return (long) setup.batchSize() * setup.cutBytes();
+    return (long) setup.batchSize() * (plan == null ? setup.cutBytes() : plan.downBytes());
   }
 
   private long compute(long readyNs, double flops) {
     return clock.compute(setup.cpu(), readyNs, flops, rate);
   }
 
-  private long up(long sendNs, long bytes, double share) {
-    return clock.up(setup.uplink(), sendNs, bytes, share);
+  /**
+   * Hands {@code bytes} sent at {@code sendNs} at {@code share} to the uplink band for {@code to},
+   * stamped with their arrival; withheld from the device's hang on. The receipt ({@link Carried})
+   * comes first: it charges the device's link time, or tells {@code barrier} that the device missed
+   * the phase.
+   */
+  private <M> Behavior<Command> upload(
+      long sendNs,
+      long bytes,
+      double share,
+      ActorRef<M> to,
+      LinkChannel.Stamp<? extends M> message,
+      ActorRef<Barrier.Command> barrier) {
+    bands
+        .uplink()
+        .send(
+            LinkChannel.Send.of(setup.id(), bytes, sendNs, share, to, message)
+                .withReceipt(
+                    getContext().getSelf(),
+                    (sent, at, delivered) ->
+                        new Carried(sent, at, delivered, bytes, share, barrier),
+                    hangAtNs));
+    return this;
   }
 
-  private long down(long sendNs, long bytes, double share) {
-    return clock.down(setup.downlink(), sendNs, bytes, share);
+  /** A reply that carries what the device spent this round, given its arrival. */
+  private interface Spent {
+    Reply at(long arrivalNs, RoundStats spent);
+  }
+
+  /** An upload to {@code barrier} whose reply carries the round's spending, this upload's too. */
+  private Behavior<Command> uploadReply(
+      long sendNs, long bytes, double share, ActorRef<Barrier.Command> barrier, Spent reply) {
+    // The stamp runs on the channel's thread, on its own copy of the clock.
+    DeviceClock after = clock.copy();
+    LinkTiming link = setup.uplink();
+    int id = setup.id();
+    return upload(
+        sendNs,
+        bytes,
+        share,
+        barrier,
+        at -> {
+          after.carried(true, link, sendNs, at, bytes, share);
+          return new Barrier.Reply<>(id, reply.at(at, after.stats()));
+        },
+        barrier);
+  }
+
+  private Behavior<Command> onCarried(Carried m) {
+    clock.carried(true, setup.uplink(), m.sendNs(), m.arrivalNs(), m.bytes(), m.share());
+    if (!m.delivered() && hangsBy(m.arrivalNs())) {
+      return missed(m.barrier());
+    }
+    return this;
+  }
+
+  /** Hands {@code request}'s {@code bytes} sent at {@code sendNs} to the downlink band. */
+  private Behavior<Command> download(Command request, long sendNs, long bytes, double share) {
+    ActorRef<Command> self = getContext().getSelf();
+    bands
+        .downlink()
+        .send(
+            LinkChannel.Send.of(
+                setup.id(),
+                bytes,
+                sendNs,
+                share,
+                self,
+                at -> new Arrived(request, sendNs, at, bytes, share)));
+    return this;
+  }
+
+  private Behavior<Command> onArrived(Arrived m) {
+    clock.carried(false, setup.downlink(), m.sendNs(), m.arrivalNs(), m.bytes(), m.share());
+    Command r = m.request();
+    if (r instanceof BeginVisit b) {
+      return ready(b, m.arrivalNs());
+    } else if (r instanceof Gradient g) {
+      return stepDone(g, m.arrivalNs());
+    } else if (r instanceof LocalGradient g) {
+      return localBackward(g, m.arrivalNs());
+    }
+    return downloaded((Download) r, m.arrivalNs());
   }
 }

@@ -2,9 +2,10 @@ package io.splitemu.actors.runtime;
 
 /**
  * What one device spends in a round, and the timing of each part of a step of its own split: the
- * device actor charges every compute and transfer here, and {@code plan}'s walk of round 1 ({@link
- * RoundOne#split}) times a split round with the same methods in the same order, so the prediction
- * and the run agree to the nanosecond.
+ * device actor charges every compute here and every transfer its link channels carried ({@link
+ * #carried}), and {@code plan}'s walk of round 1 ({@link RoundOne#split}) times a split round with
+ * the same methods, calling the links itself in the same order, so the prediction and the run agree
+ * to the nanosecond.
  */
 final class DeviceClock {
 
@@ -46,23 +47,46 @@ final class DeviceClock {
   /** {@code bytes} up from {@code sendNs} at {@code share} of the link; their arrival. */
   long up(LinkTiming link, long sendNs, long bytes, double share) {
     long arrival = link.arrival(sendNs, bytes, share);
-    uplinkNs += arrival - sendNs;
-    bytesUp += bytes;
-    if (rates) {
-      upShareNs += Math.max(0, arrival - sendNs - link.propagationNanos()) * share;
-    }
+    carried(true, link, sendNs, arrival, bytes, share);
     return arrival;
   }
 
   /** {@code bytes} down from {@code sendNs} at {@code share} of the link; their arrival. */
   long down(LinkTiming link, long sendNs, long bytes, double share) {
     long arrival = link.arrival(sendNs, bytes, share);
-    downlinkNs += arrival - sendNs;
-    bytesDown += bytes;
-    if (rates) {
-      downShareNs += Math.max(0, arrival - sendNs - link.propagationNanos()) * share;
-    }
+    carried(false, link, sendNs, arrival, bytes, share);
     return arrival;
+  }
+
+  /**
+   * A transfer of {@code bytes} that {@code link} (up or down) carried from {@code sendNs} to
+   * {@code arrivalNs} at {@code share}: the device actor learns it from its link channels.
+   */
+  void carried(boolean up, LinkTiming link, long sendNs, long arrivalNs, long bytes, double share) {
+    double shareNs = rates ? Math.max(0, arrivalNs - sendNs - link.propagationNanos()) * share : 0;
+    if (up) {
+      uplinkNs += arrivalNs - sendNs;
+      bytesUp += bytes;
+      upShareNs += shareNs;
+    } else {
+      downlinkNs += arrivalNs - sendNs;
+      bytesDown += bytes;
+      downShareNs += shareNs;
+    }
+  }
+
+  /** A copy: what the device will have spent once a transfer in flight is charged to it. */
+  DeviceClock copy() {
+    DeviceClock c = new DeviceClock();
+    c.computeNs = computeNs;
+    c.uplinkNs = uplinkNs;
+    c.downlinkNs = downlinkNs;
+    c.bytesUp = bytesUp;
+    c.bytesDown = bytesDown;
+    c.upShareNs = upShareNs;
+    c.downShareNs = downShareNs;
+    c.rates = rates;
+    return c;
   }
 
   /** A split step's forward of {@code b} samples through the device part; its end. */

@@ -19,6 +19,8 @@ import org.nd4j.linalg.api.buffer.DataType;
  * @param paramBytes bytes of the device-side parameters, W(l)
  * @param flopsPerSecond the device's compute rate phi_n before the per-round factor
  * @param batchSeed seed of the device's batch order
+ * @param bands its edge server's link channels, in which {@code uplink} and {@code downlink} are
+ *     the device's lanes
  */
 public record DeviceSetup(
     int id,
@@ -35,7 +37,8 @@ public record DeviceSetup(
     long batchSeed,
     LinkTiming uplink,
     LinkTiming downlink,
-    ComputeTiming cpu) {
+    ComputeTiming cpu,
+    EdgeBands bands) {
 
   /** Bytes of the int32 labels that go up with a batch (LATENCY-MODEL.md section 3). */
   public static final int LABEL_BYTES = 4;
@@ -60,7 +63,8 @@ public record DeviceSetup(
         batchSeed,
         uplink,
         downlink,
-        cpu);
+        cpu,
+        bands);
   }
 
   /** Whether tensors are real. */

@@ -24,6 +24,7 @@ import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.stream.Materializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
@@ -38,6 +39,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * emulated deadline, the instant the server sent it the request plus {@code barrier.deadline}; the
  * phase goes on without it and ends no earlier than that deadline. A barrier that times out on the
  * wall clock is a real hang of the host and ends the run ({@link WatchdogExpired}).
+ *
+ * <p>It owns its uplink and downlink band ({@link EdgeBands}): it opens both link channels at its
+ * first visit, on a materializer bound to itself (they stop with it at the run's end), paced as the
+ * run is; its devices send every transfer through them. A channel that fails (a link that can never
+ * deliver) fails the server with the channel's one line naming the device.
  */
 public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
 
@@ -83,6 +89,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
 
   // A barrier outcome whose latest reply instant has fallen due on the wall clock.
   private record PacedOutcome(WrappedOutcome outcome) implements Command {}
+
+  /** A band's stream failed; {@code reason} is one line naming the device and the cause. */
+  private record ChannelFailed(String reason) implements Command {}
 
   /**
    * A member's path through a split round: when its steps ended, its compute and the server time of
@@ -201,7 +210,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     return create(setup, new PacingLag());
   }
 
-  /** An edge server actor whose paced barrier releases record their lag into {@code lag}. */
+  /**
+   * An edge server actor whose paced transfers and barrier releases record their lag in {@code
+   * lag}.
+   */
   public static Behavior<Command> create(ServerSetup setup, PacingLag lag) {
     return Behaviors.setup(ctx -> new EdgeServer(ctx, setup, lag));
   }
@@ -238,6 +250,12 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         .onMessage(WrappedAveraged.class, this::onAveraged)
         .onMessage(Evaluate.class, this::onEvaluate)
         .onMessage(MoveCut.class, this::onMoveCut)
+        .onMessage(
+            ChannelFailed.class,
+            f -> {
+              // Stopped quietly, like a refused tensor: the one line says it all.
+              throw new IllegalArgumentException(f.reason());
+            })
         .onSignal(ChildFailed.class, this::onChildFailed)
         .onSignal(Terminated.class, t -> this) // a barrier that answered
         .build();
@@ -261,6 +279,15 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
     visit = m;
     VisitPlan p = m.plan();
+    if (!setup.bands().isOpen()) {
+      ActorRef<Command> self = getContext().getSelf();
+      setup
+          .bands()
+          .open(
+              pacing,
+              Materializer.createMaterializer(getContext()),
+              why -> self.tell(new ChannelFailed(why)));
+    }
     active = new ArrayList<>(p.members());
     missing = new TreeMap<>();
     missedAtNs = new TreeMap<>();
@@ -918,7 +945,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
             o.copyCpu(),
             o.barrierTimeout(),
             o.deadlineNs(),
-            o.batchMeanCutGradient());
+            o.batchMeanCutGradient(),
+            o.bands());
     m.replyTo().tell(new CutMoved(device));
     return this;
   }

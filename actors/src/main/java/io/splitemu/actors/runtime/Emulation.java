@@ -143,10 +143,10 @@ public final class Emulation {
                 "run",
                 String.format(
                     java.util.Locale.ROOT,
-                    "speedup %s: %d paced %s, lag behind schedule mean %.3f ms, max %.3f ms",
+                    "speedup %s: %d paced releases (transfers and barriers), lag behind schedule"
+                        + " mean %.3f ms, max %.3f ms",
                     s.speedup(),
                     l.count(),
-                    f.pipeline() != null ? "transfers" : "barrier releases",
                     l.meanNanos() / 1e6,
                     l.maxNanos() / 1e6)));
       }
@@ -282,6 +282,7 @@ public final class Emulation {
     double[] flops = perDevice(s.devices().flops(), n, seed, "devices/flops");
     List<LinkPair> links = links(s, n);
 
+    EdgeBands bands = new EdgeBands(n);
     List<DeviceSetup> devices = new ArrayList<>();
     for (int d = 0; d < n; d++) {
       devices.add(
@@ -300,7 +301,8 @@ public final class Emulation {
               SeededStreams.seedFor(seed, "batches/device-" + d),
               links.get(d).up(),
               links.get(d).down(),
-              new EmulatedCpu("device-" + d)));
+              new EmulatedCpu("device-" + d),
+              bands));
     }
     Map<Integer, EmulatedCpu> copyCpus = new HashMap<>();
     ServerSetup server =
@@ -316,7 +318,8 @@ public final class Emulation {
             d -> copyCpus.computeIfAbsent(d, k -> new EmulatedCpu("edge/copy-" + k)),
             s.barrierTimeout(),
             s.barrierDeadline().toNanos(),
-            s.model().batchMeanCutGradient());
+            s.model().batchMeanCutGradient(),
+            bands);
     ValueSource factor = s.devices().roundFactor();
     SupervisorSetup.ComputeFactors factors =
         (d, r) ->
@@ -401,6 +404,7 @@ public final class Emulation {
     SupervisorSetupFactory factory =
         (writer, listener) -> {
           List<LinkPair> run = links.apply(n);
+          EdgeBands bands = new EdgeBands(n);
           List<DeviceSetup> devices = new ArrayList<>();
           for (int d = 0; d < n; d++) {
             devices.add(
@@ -419,7 +423,8 @@ public final class Emulation {
                     SeededStreams.seedFor(s.seed(), "batches/device-" + d),
                     run.get(d).up(),
                     run.get(d).down(),
-                    new RoundedCpu()));
+                    new RoundedCpu(),
+                    bands));
           }
           Map<Integer, RoundedCpu> copyCpus = new HashMap<>();
           ServerSetup server =
@@ -436,7 +441,8 @@ public final class Emulation {
                   s.barrierTimeout(),
                   s.barrierDeadline().toNanos(),
                   false,
-                  global);
+                  global,
+                  bands);
           return new SupervisorSetup(
               s.scheme(),
               s.rounds(),

@@ -27,6 +27,7 @@ import org.nd4j.linalg.api.buffer.DataType;
  *     gradient ({@code model.cut-gradient = batch-mean}) instead of its own batch's
  * @param global the whole model of a split scheme in full fidelity (cut at every device's cut each
  *     round, its copies averaged back into it); {@code null} otherwise
+ * @param bands the server's uplink and downlink band, which it opens and its devices send through
  */
 public record ServerSetup(
     Slice slice,
@@ -41,7 +42,8 @@ public record ServerSetup(
     Duration barrierTimeout,
     long deadlineNs,
     boolean batchMeanCutGradient,
-    ChainModel global) {
+    ChainModel global,
+    EdgeBands bands) {
 
   /** A server of one cut (no whole model of a split scheme). */
   public ServerSetup(
@@ -56,7 +58,8 @@ public record ServerSetup(
       IntFunction<ComputeTiming> copyCpu,
       Duration barrierTimeout,
       long deadlineNs,
-      boolean batchMeanCutGradient) {
+      boolean batchMeanCutGradient,
+      EdgeBands bands) {
     this(
         slice,
         evalModel,
@@ -70,7 +73,8 @@ public record ServerSetup(
         barrierTimeout,
         deadlineNs,
         batchMeanCutGradient,
-        null);
+        null,
+        bands);
   }
 
   /** Whether tensors are real. */

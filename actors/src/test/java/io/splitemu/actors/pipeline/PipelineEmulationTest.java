@@ -92,7 +92,9 @@ class PipelineEmulationTest {
     List<String> virtualRows = rows(small(""), "again");
     // The same rows, but for the paced run's one line on how late its deliveries were.
     String pacing = pacedRows.stream().filter(l -> l.contains(",pacing,")).findFirst().get();
-    assertTrue(pacing.matches(".*: [1-9][0-9]* paced transfers, lag.*"), pacing);
+    assertTrue(
+        pacing.matches(".*: [1-9][0-9]* paced releases \\(transfers and barriers\\), lag.*"),
+        pacing);
     pacedRows.remove(pacing);
     assertEquals(virtualRows, pacedRows);
     // The run cannot end before its last transfer fell due on the wall clock.

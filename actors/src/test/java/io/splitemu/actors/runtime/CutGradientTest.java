@@ -70,6 +70,7 @@ class CutGradientTest {
     INDArray initialDevice = split.slice(0).params().dup();
 
     List<DeviceSetup> setups = new ArrayList<>();
+    EdgeBands bands = new EdgeBands(devices);
     List<Batch> batches = new ArrayList<>();
     for (int d = 0; d < devices; d++) {
       int[] shard = new int[16];
@@ -94,7 +95,8 @@ class CutGradientTest {
               seed,
               VanillaSlExactnessTest.link(10e6),
               VanillaSlExactnessTest.link(20e6),
-              new EmulatedCpu("device-" + d)));
+              new EmulatedCpu("device-" + d),
+              bands));
     }
     SplitModel evalModel = ModelZoo.create("lenet5", opts).split(cut);
     ServerSetup server =
@@ -110,7 +112,8 @@ class CutGradientTest {
             d -> new EmulatedCpu("copy"),
             Duration.ofSeconds(30),
             30_000_000_000L,
-            batchMean);
+            batchMean,
+            bands);
     ResultsWriter writer = ResultsWriter.open(tmp.resolve("run"), "test");
     SupervisorSetup setup =
         new SupervisorSetup(

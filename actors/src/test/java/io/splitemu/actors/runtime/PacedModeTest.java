@@ -9,20 +9,33 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Test;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * A paced run releases every barrier no earlier than its emulated instant / speedup, records its
- * lag, and has exactly the emulated times of the virtual run.
+ * A paced run delivers every transfer (through its edge server's link channels) and releases every
+ * barrier no earlier than its emulated instant / speedup, records its lag, and has exactly the
+ * emulated times of the virtual run: a barrier scheme with barrier steps ({@code psl}), one whose
+ * devices step on their own copies ({@code sfl-v1}) and a split scheme ({@code edgesplit}).
  */
 class PacedModeTest {
 
   private static final double SPEEDUP = 10;
 
-  @Test
-  void pacedRunKeepsTheVirtualTimesAndNeverRunsAhead(@TempDir Path tmp) throws Exception {
-    List<String> common = List.of("fidelity = timing", "rounds = 3", "output.plots = false");
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "sfl-v1", "edgesplit"})
+  void pacedRunKeepsTheVirtualTimesAndNeverRunsAhead(String scheme, @TempDir Path tmp)
+      throws Exception {
+    List<String> common =
+        List.of(
+            "scheme = " + scheme,
+            "local-steps = 3", // edgesplit plans the iterations per round
+            "fidelity = timing",
+            "rounds = 3",
+            "output.plots = false");
     Path scenario = Path.of("../scenarios/quickstart.conf");
     Emulation.Outcome virtual =
         Emulation.run(Settings.load(scenario, common), tmp.resolve("virtual"), RunListener.NONE);
@@ -36,15 +49,25 @@ class PacedModeTest {
     double wallS = (System.nanoTime() - start) / 1e9;
 
     assertEquals(emulatedColumns(virtual.rounds()), emulatedColumns(paced.rounds()));
+    // Every device's link times, as the receipts of its paced transfers told it.
+    assertEquals(
+        Files.readAllLines(virtual.dir().resolve("devices.csv")),
+        Files.readAllLines(paced.dir().resolve("devices.csv")));
     double emulatedS = paced.rounds().get(paced.rounds().size() - 1).emulatedTimeS();
-    // The run cannot end before its last barrier fell due on the wall clock.
+    // The run cannot end before its last transfer and barrier fell due on the wall clock.
     assertTrue(
         wallS >= emulatedS / SPEEDUP,
         "paced run took " + wallS + " s for " + emulatedS + " emulated s at speedup " + SPEEDUP);
 
     List<String> events = Files.readAllLines(paced.dir().resolve("events.csv"));
     String pacing = events.stream().filter(l -> l.contains(",pacing,")).findFirst().orElseThrow();
-    assertTrue(pacing.matches(".*speedup 10\\.0: [1-9][0-9]* paced barrier releases.*"), pacing);
+    Matcher m =
+        Pattern.compile("speedup 10\\.0: ([0-9]+) paced releases \\(transfers and barriers\\)")
+            .matcher(pacing);
+    assertTrue(m.find(), pacing);
+    // Each of the 4 devices sends at least 3 steps' activations up and gets their gradients in
+    // each of the 3 rounds: 72 paced transfers, where a round has at most 8 barrier releases.
+    assertTrue(Integer.parseInt(m.group(1)) >= 72, pacing);
     assertTrue(
         Files.readAllLines(virtual.dir().resolve("events.csv")).stream()
             .noneMatch(l -> l.contains(",pacing,")),

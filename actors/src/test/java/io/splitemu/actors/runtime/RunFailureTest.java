@@ -58,7 +58,8 @@ class RunFailureTest {
         d.batchSeed(),
         up,
         d.downlink(),
-        d.cpu());
+        d.cpu(),
+        d.bands());
   }
 
   private static long roundRows(Path dir) throws IOException {
@@ -150,6 +151,43 @@ class RunFailureTest {
     assertTrue(seconds < 20, "took " + seconds + " s");
     assertOneLineNaming(e.getMessage(), "device-2");
     assertEquals(1, roundRows(dir));
+  }
+
+  @Test
+  void barrierEngine_aLinkThatCanNeverDeliver_endsTheRunWithOneLine_namingTheDevice_roundsKept()
+      throws IOException {
+    Path good = Files.writeString(tmp.resolve("good"), "0.0\t10.0\n1.0\t10.0\n");
+    String links =
+        "links { kind = trace, propagation-delay = 0 ms, trace { format = pensieve,"
+            + " end = hold-last, assign = round-robin, downlink = [\""
+            + good
+            + "\"], uplink = [\""
+            + good
+            + "\", \"%s\", \""
+            + good
+            + "\"] } }\n";
+    // Where round 2 ends with every link alive; device 1's uplink then drops to 0 for good there,
+    // so its first upload of round 3 can never arrive and its band's stream fails.
+    Settings alive = settings("psl", String.format(links, good) + "rounds = 2\n");
+    List<io.splitemu.actors.results.RoundRecord> two =
+        Emulation.run(alive, tmp.resolve("alive"), RunListener.NONE).rounds();
+    double outageS = two.get(1).emulatedTimeS() + 1e-6;
+    Path dying = Files.writeString(tmp.resolve("dying"), "0.0\t10.0\n" + outageS + "\t0.0\n");
+    Settings s = settings("psl", String.format(links, dying));
+    Path dir = tmp.resolve("outage");
+    long start = System.nanoTime();
+    RunFailedException e =
+        assertThrows(
+            RunFailedException.class,
+            () -> Emulation.run(Emulation.prepare(s), dir, RunListener.NONE));
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertTrue(seconds < 20, "took " + seconds + " s");
+    String line = e.getMessage();
+    assertFalse(line.contains("\n"), line);
+    assertTrue(line.startsWith("run stopped in round 3: "), line);
+    assertTrue(line.contains("device-1 failed: uplink band: "), line);
+    assertTrue(line.contains("before the transfer completes"), line);
+    assertEquals(2, roundRows(dir));
   }
 
   /** Not a ClusterMessage: the serializer refuses it under serialize-messages. */

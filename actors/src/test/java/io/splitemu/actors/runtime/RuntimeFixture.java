@@ -45,6 +45,7 @@ final class RuntimeFixture {
     SplitModel split = m.split(cut);
     Dataset train = VanillaSlExactnessTest.randomDataset(devices * samplesPerDevice, 1);
     List<DeviceSetup> devs = new ArrayList<>();
+    EdgeBands bands = new EdgeBands(devices);
     for (int d = 0; d < devices; d++) {
       int[] shard = new int[samplesPerDevice];
       for (int i = 0; i < shard.length; i++) {
@@ -66,7 +67,8 @@ final class RuntimeFixture {
               100 + d,
               VanillaSlExactnessTest.link(2e6 * (d + 1)),
               VanillaSlExactnessTest.link(5e6),
-              new EmulatedCpu("device-" + d)));
+              new EmulatedCpu("device-" + d),
+              bands));
     }
     java.util.Map<Integer, EmulatedCpu> copies = new java.util.HashMap<>();
     ServerSetup srv =
@@ -82,7 +84,8 @@ final class RuntimeFixture {
             d -> copies.computeIfAbsent(d, k -> new EmulatedCpu("edge/copy-" + k)),
             timeout,
             deadlineNs,
-            false);
+            false,
+            bands);
     ResultsWriter writer = ResultsWriter.open(dir, "test");
     SupervisorSetup setup =
         new SupervisorSetup(

@@ -76,6 +76,7 @@ class VanillaSlExactnessTest {
     }
     int b = 8;
     long batchSeed = 99;
+    EdgeBands bands = new EdgeBands(1);
     DeviceSetup dev =
         new DeviceSetup(
             0,
@@ -92,7 +93,8 @@ class VanillaSlExactnessTest {
             batchSeed,
             link(10e6),
             link(20e6),
-            new EmulatedCpu("device-0"));
+            new EmulatedCpu("device-0"),
+            bands);
     ServerSetup srv =
         new ServerSetup(
             split.slice(1),
@@ -106,7 +108,8 @@ class VanillaSlExactnessTest {
             d -> new EmulatedCpu("copy"),
             Duration.ofSeconds(30),
             30_000_000_000L,
-            false);
+            false,
+            bands);
     ResultsWriter writer = ResultsWriter.open(tmp.resolve("run"), "test");
     int rounds = 2;
     int steps = 3;
