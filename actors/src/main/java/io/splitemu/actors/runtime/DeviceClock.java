@@ -60,7 +60,8 @@ final class DeviceClock {
 
   /**
    * A transfer of {@code bytes} that {@code link} (up or down) carried from {@code sendNs} to
-   * {@code arrivalNs} at {@code share}: the device actor learns it from its link channels.
+   * {@code arrivalNs} at {@code share}: the device actor learns it from its link channels. {@code
+   * link} is read only where the share-weighted time is kept (null otherwise: an MP-SL device).
    */
   void carried(boolean up, LinkTiming link, long sendNs, long arrivalNs, long bytes, double share) {
     double shareNs = rates ? Math.max(0, arrivalNs - sendNs - link.propagationNanos()) * share : 0;

@@ -46,11 +46,8 @@ final class PipelineRole {
   private final EmulatedCpu cpu;
   private int epoch;
   private int batch;
-  private long computeNs;
-  private long uplinkNs;
-  private long downlinkNs;
-  private long bytesUp;
-  private long bytesDown;
+  // What the device spent this epoch, charged as a barrier device's is.
+  private final DeviceClock clock = new DeviceClock();
   private boolean hung;
   private int forwardSent;
   private int backwardSent;
@@ -71,10 +68,18 @@ final class PipelineRole {
       receipt(u);
     } else if (m instanceof Device.Aggregated a) {
       long at = downloaded(a.atNs(), a.arrivalNs(), s.costs().modelBytes());
+      Device.RoundStats spent = clock.stats();
       s.supervisor()
           .tell(
               new Supervisor.ModelReceived(
-                  s.id(), epoch, at, computeNs, uplinkNs, downlinkNs, bytesUp, bytesDown));
+                  s.id(),
+                  epoch,
+                  at,
+                  spent.computeNs(),
+                  spent.uplinkNs(),
+                  spent.downlinkNs(),
+                  spent.bytesUp(),
+                  spent.bytesDown()));
     } else if (hung) {
       return;
     } else if (m instanceof Device.ForwardDone f) {
@@ -124,11 +129,7 @@ final class PipelineRole {
       return;
     }
     batch = 0;
-    computeNs = 0;
-    uplinkNs = 0;
-    downlinkNs = 0;
-    bytesUp = 0;
-    bytesDown = 0;
+    clock.reset(false);
     sendForward(m.startNs());
   }
 
@@ -137,8 +138,7 @@ final class PipelineRole {
    * carried it); one withheld means the device hangs, after every earlier upload was delivered.
    */
   private void receipt(Device.Receipt u) {
-    uplinkNs += u.arrivalNs() - u.sendNs();
-    bytesUp += u.bytes();
+    clock.carried(true, null, u.sendNs(), u.arrivalNs(), u.bytes(), 1.0);
     if (!u.delivered()) {
       hangsBy(u.arrivalNs());
     } else if (u.what() == Device.Payload.ACTIVATIONS) {
@@ -154,9 +154,7 @@ final class PipelineRole {
   }
 
   private long end(long readyNs, double seconds) {
-    long end = cpu.end(readyNs, seconds, 1.0);
-    computeNs += end - readyNs;
-    return end;
+    return clock.compute(cpu, readyNs, seconds, 1.0);
   }
 
   /** Sends batch {@code b}'s job of {@code what} to the hop {@code to}. */
@@ -185,8 +183,7 @@ final class PipelineRole {
 
   /** A download's time, from its send and arrival instants; returns the arrival. */
   private long downloaded(long sendNs, long arrivalNs, long bytes) {
-    downlinkNs += arrivalNs - sendNs;
-    bytesDown += bytes;
+    clock.carried(false, null, sendNs, arrivalNs, bytes, 1.0);
     return arrivalNs;
   }
 }
