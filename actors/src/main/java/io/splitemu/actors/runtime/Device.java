@@ -33,6 +33,14 @@ public final class Device extends AbstractBehavior<Device.Command> {
   public sealed interface Command extends ClusterMessage {}
 
   /**
+   * A server's request of a phase, which a hung device answers by telling its barrier it missed.
+   */
+  public sealed interface Request extends Command {
+    /** The phase's barrier. */
+    ActorRef<Barrier.Command> replyTo();
+  }
+
+  /**
    * Start of a cluster visit: receive the device-side model (charged on the downlink at the full
    * band when {@code broadcast}), take this round's compute factor and link shares. A {@code cut}
    * other than the device's (a CPSL re-cut; -1: the cut never moves) moves the device there first:
@@ -49,16 +57,16 @@ public final class Device extends AbstractBehavior<Device.Command> {
       double upShare,
       double downShare,
       ActorRef<Barrier.Command> replyTo)
-      implements Command {}
+      implements Request {}
 
   /** One barrier step: forward a batch and send the activations and labels up. */
   public record Step(int step, long startNs, ActorRef<Barrier.Command> replyTo)
-      implements Command {}
+      implements Request {}
 
   /** The gradient at the cut for a barrier step. */
   public record Gradient(
       int step, INDArray gradient, long sendNs, ActorRef<Barrier.Command> replyTo)
-      implements Command {}
+      implements Request {}
 
   /**
    * Run {@code steps} steps against this device's own server copy, one after another; 0 means one
@@ -69,7 +77,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
       long startNs,
       ActorRef<EdgeServer.Command> server,
       ActorRef<Barrier.Command> replyTo)
-      implements Command {}
+      implements Request {}
 
   /**
    * Run a round of this device's own split (split schemes): rebuild the device slice at {@code cut}
@@ -85,20 +93,20 @@ public final class Device extends AbstractBehavior<Device.Command> {
       INDArray params,
       ActorRef<EdgeServer.Command> server,
       ActorRef<Barrier.Command> replyTo)
-      implements Command {}
+      implements Request {}
 
   /** The gradient at the cut of a step against the device's own server copy. */
   public record LocalGradient(int step, INDArray gradient, long sendNs) implements Command {}
 
   /** Send the device-side model up for aggregation. */
-  public record Upload(long sendNs, ActorRef<Barrier.Command> replyTo) implements Command {}
+  public record Upload(long sendNs, ActorRef<Barrier.Command> replyTo) implements Request {}
 
   /**
    * Receive the aggregated device-side model (SplitFed v1's download at the end of a round), a
    * broadcast charged at the full band.
    */
   public record Download(long sendNs, INDArray params, ActorRef<Barrier.Command> replyTo)
-      implements Command {}
+      implements Request {}
 
   /**
    * Fault: the device stops answering from now on. It stays alive and tells each barrier that asks
@@ -291,11 +299,6 @@ public final class Device extends AbstractBehavior<Device.Command> {
   // An MP-SL device's whole behaviour (null for the other schemes).
   private final PipelineRole pipeline;
 
-  /** A device actor whose cut never moves. */
-  public static Behavior<Command> create(DeviceSetup setup) {
-    return create(setup, null, null, -1);
-  }
-
   /**
    * A device actor at {@code cut} that can be re-cut: {@code profile} gives every cut's costs and
    * {@code slices} rebuilds its slice (null in timing fidelity); a split scheme's device (no
@@ -342,6 +345,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
+        .onMessage(Request.class, r -> hung, r -> missed(r.replyTo()))
         .onMessage(BeginVisit.class, this::onBeginVisit)
         .onMessage(Step.class, this::onStep)
         .onMessage(Gradient.class, this::onGradient)
@@ -364,9 +368,6 @@ public final class Device extends AbstractBehavior<Device.Command> {
   }
 
   private Behavior<Command> onBeginVisit(BeginVisit m) {
-    if (hung) {
-      return missed(m.replyTo());
-    }
     if (m.cut() >= 0 && m.cut() != cut) {
       recut(m.cut(), m.params());
     }
@@ -391,9 +392,6 @@ public final class Device extends AbstractBehavior<Device.Command> {
   }
 
   private Behavior<Command> onStep(Step m) {
-    if (hung) {
-      return missed(m.replyTo());
-    }
     Activations a = forward(m.step(), m.startNs());
     int id = setup.id();
     return upload(
@@ -406,9 +404,6 @@ public final class Device extends AbstractBehavior<Device.Command> {
   }
 
   private Behavior<Command> onGradient(Gradient m) {
-    if (hung) {
-      return missed(m.replyTo());
-    }
     return download(m, m.sendNs(), gradientBytes(), downShare);
   }
 
@@ -433,9 +428,6 @@ public final class Device extends AbstractBehavior<Device.Command> {
   }
 
   private Behavior<Command> onRunLocal(RunLocal m) {
-    if (hung) {
-      return missed(m.replyTo());
-    }
     // 0 steps means one local epoch: this device's own I_n = ceil(|D_n| / b), as SplitFed v1's
     // round max_n (I_n step_n + ...) of LATENCY-MODEL.md has it.
     int b = setup.batchSize();
@@ -446,9 +438,6 @@ public final class Device extends AbstractBehavior<Device.Command> {
   }
 
   private Behavior<Command> onRunSplit(RunSplit m) {
-    if (hung) {
-      return missed(m.replyTo());
-    }
     newRound(m.round(), m.plan());
     rate = setup.flopsPerSecond();
     upShare = plan.upShare();
@@ -524,14 +513,11 @@ public final class Device extends AbstractBehavior<Device.Command> {
     }
     local
         .replyTo()
-        .tell(new Barrier.Reply<>(setup.id(), new LocalDone(t, t, stats(), table, samples)));
+        .tell(new Barrier.Reply<>(setup.id(), new LocalDone(t, t, clock.stats(), table, samples)));
     return this;
   }
 
   private Behavior<Command> onUpload(Upload m) {
-    if (hung) {
-      return missed(m.replyTo());
-    }
     // A split round's weights went with its LocalDone; its upload is the plan's model transfer.
     INDArray params = setup.full() && plan == null ? setup.slice().params() : null;
     long samples = plan == null ? setup.shard().length : 0;
@@ -543,16 +529,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
         (at, spent) -> new Uploaded(params, samples, at, spent));
   }
 
-  private RoundStats stats() {
-    return clock.stats();
-  }
-
   private Behavior<Command> onDownload(Download m) {
     // The aggregated model is the same for every device: a broadcast on the full band, like the
     // model at a visit's start (SchemeLatency's SplitFed v1 download).
-    if (hung) {
-      return missed(m.replyTo());
-    }
     return plan == null
         ? download(m, m.sendNs(), setup.paramBytes(), 1.0)
         : download(m, m.sendNs(), plan.modelBytes(), plan.modelDownShare());
@@ -564,7 +543,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
       return missed(m.replyTo());
     }
     load(m.params());
-    m.replyTo().tell(new Barrier.Reply<>(setup.id(), new Downloaded(arrival, stats())));
+    m.replyTo().tell(new Barrier.Reply<>(setup.id(), new Downloaded(arrival, clock.stats())));
     return this;
   }
 

@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
@@ -181,7 +183,6 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   private int step;
   private double lossSum;
   private int lossCount;
-  private Map<Integer, Device.Activations> lastActivations;
   private Map<Integer, Long> localEnds;
   private Map<Integer, Device.RoundStats> stats;
   private INDArray aggregated;
@@ -204,11 +205,6 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   private long uploadEnd;
   private long uploadArrival;
   private int uploadCritical;
-
-  /** An edge server actor. */
-  public static Behavior<Command> create(ServerSetup setup) {
-    return create(setup, new PacingLag());
-  }
 
   /**
    * An edge server actor whose paced transfers and barrier releases record their lag in {@code
@@ -314,23 +310,20 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     if (depth) {
       return runSplits(p);
     }
-    ActorRef<Barrier.Command> b = barrier(Phase.READY, p.startNs());
-    for (int d : active) {
-      p.refs()
-          .get(d)
-          .tell(
-              new Device.BeginVisit(
-                  p.round(),
-                  p.startNs(),
-                  p.deviceParams(),
-                  p.cut(),
-                  !copiesMode,
-                  p.computeFactor().get(d),
-                  p.upShare().get(d),
-                  p.downShare().get(d),
-                  b));
-    }
-    return this;
+    return request(
+        Phase.READY,
+        p.startNs(),
+        (d, b) ->
+            new Device.BeginVisit(
+                p.round(),
+                p.startNs(),
+                p.deviceParams(),
+                p.cut(),
+                !copiesMode,
+                p.computeFactor().get(d),
+                p.upShare().get(d),
+                p.downShare().get(d),
+                b));
   }
 
   /**
@@ -339,28 +332,32 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
    * against its copy; there is no broadcast, so no member waits for another.
    */
   private Behavior<Command> runSplits(VisitPlan p) {
-    ActorRef<Barrier.Command> b = barrier(Phase.LOCAL, p.startNs());
-    for (int d : active) {
-      SplitPolicy.DevicePlan plan = p.plans().get(d);
-      int cut = -1;
-      INDArray params = null;
-      if (setup.full()) {
-        cut = Integer.parseInt(plan.cut());
-        SplitModel split = setup.global().split(cut);
-        params = split.slice(0).params();
-        copies.put(d, slices.slice(cut, 1, split.slice(1).params()));
-      }
-      p.refs()
-          .get(d)
-          .tell(
-              new Device.RunSplit(
-                  p.round(), p.startNs(), plan, cut, params, getContext().getSelf(), b));
-    }
-    return this;
+    return request(
+        Phase.LOCAL,
+        p.startNs(),
+        (d, b) -> {
+          SplitPolicy.DevicePlan plan = p.plans().get(d);
+          int cut = -1;
+          INDArray params = null;
+          if (setup.full()) {
+            cut = Integer.parseInt(plan.cut());
+            SplitModel split = setup.global().split(cut);
+            params = split.slice(0).params();
+            copies.put(d, slices.slice(cut, 1, split.slice(1).params()));
+          }
+          return new Device.RunSplit(
+              p.round(), p.startNs(), plan, cut, params, getContext().getSelf(), b);
+        });
   }
 
-  /** A barrier for the phase {@code next}, whose requests the server sends at {@code sendNs}. */
-  private ActorRef<Barrier.Command> barrier(Phase next, long sendNs) {
+  /**
+   * Starts the phase {@code next}: a barrier for its replies, then each active device's {@code
+   * request} (given the device and the barrier), sent at {@code sendNs}.
+   */
+  private Behavior<Command> request(
+      Phase next,
+      long sendNs,
+      BiFunction<Integer, ActorRef<Barrier.Command>, Device.Command> request) {
     phase = next;
     barrierId++;
     Map<Integer, ActorRef<Device.Command>> who = new LinkedHashMap<>();
@@ -375,7 +372,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
                 Barrier.<Device.Reply>create(
                     barrierId, next.reply, who, setup.barrierTimeout(), outcomeAdapter));
     getContext().watch(b);
-    return b;
+    for (int d : active) {
+      visit.plan().refs().get(d).tell(request.apply(d, b));
+    }
+    return this;
   }
 
   private Behavior<Command> onUsePacing(UsePacing m) {
@@ -433,6 +433,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     return phaseGiveUpNs;
   }
 
+  @SuppressWarnings({"unchecked", "rawtypes"})
   private Behavior<Command> handleOutcome(WrappedOutcome w) {
     Barrier.Outcome<? extends Device.Reply> o = w.outcome();
     if (o.id() != barrierId) {
@@ -452,13 +453,12 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
               + " would have been recorded at its deadline)");
     }
     phaseGiveUpNs = Long.MIN_VALUE;
-    if (o instanceof Barrier.Failed<?> f && !f.silentSinceNs().keySet().containsAll(f.missing())) {
-      // A participant stopped (an exception, a refused message): that is a failure, not a missed
-      // deadline. The supervisor, which watches every device, ends the run naming it and its
-      // cause; going on without it would race that end into the next round.
-      return this;
-    }
     if (o instanceof Barrier.Failed<?> f) {
+      if (!f.silentSinceNs().keySet().containsAll(f.missing())) {
+        // A participant stopped (an exception, a refused message): a failure, not a missed
+        // deadline; the supervisor, which watches every device, ends the run naming it.
+        return this;
+      }
       phaseGiveUpNs = giveUpNs(f);
       for (int d : f.missing()) {
         missing.put(d, phase.name().toLowerCase() + ": " + f.reason());
@@ -466,32 +466,18 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         active.remove(Integer.valueOf(d));
       }
     }
-    Map<Integer, Device.Reply> replies = new TreeMap<>(o.replies());
+    // Of the phase's reply type: its barrier let no other through.
+    Map replies = new TreeMap<>(o.replies());
     replies.keySet().retainAll(active);
-    switch (phase) {
-      case READY:
-        return onReady(as(replies, Device.Ready.class));
-      case ACTIVATIONS:
-        return onActivations(as(replies, Device.Activations.class));
-      case STEP_DONE:
-        return onStepDone(as(replies, Device.StepDone.class));
-      case LOCAL:
-        return onLocalDone(as(replies, Device.LocalDone.class));
-      case UPLOAD:
-        return onUploaded(as(replies, Device.Uploaded.class));
-      case DOWNLOAD:
-        return onDownloaded(as(replies, Device.Downloaded.class));
-      default:
-        return this;
-    }
-  }
-
-  /** The replies of a phase as the phase's type, which its barrier let no other through. */
-  private static <T extends Device.Reply> Map<Integer, T> as(
-      Map<Integer, Device.Reply> replies, Class<T> type) {
-    Map<Integer, T> out = new TreeMap<>();
-    replies.forEach((d, r) -> out.put(d, type.cast(r)));
-    return out;
+    return switch (phase) {
+      case READY -> onReady(replies);
+      case ACTIVATIONS -> onActivations(replies);
+      case STEP_DONE -> onStepDone(replies);
+      case LOCAL -> onLocalDone(replies);
+      case UPLOAD -> onUploaded(replies);
+      case DOWNLOAD -> onDownloaded(replies);
+      case IDLE -> this;
+    };
   }
 
   private Behavior<Command> onReady(Map<Integer, Device.Ready> replies) {
@@ -507,11 +493,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
     VisitPlan p = visit.plan();
     if (p.mode() == VisitPlan.Mode.PER_DEVICE_COPIES) {
-      ActorRef<Barrier.Command> b = barrier(Phase.LOCAL, start);
-      for (int d : active) {
-        p.refs().get(d).tell(new Device.RunLocal(p.steps(), start, getContext().getSelf(), b));
-      }
-      return this;
+      return request(
+          Phase.LOCAL,
+          phaseStartNs,
+          (d, b) -> new Device.RunLocal(p.steps(), phaseStartNs, getContext().getSelf(), b));
     }
     return nextStepOrUpload();
   }
@@ -519,11 +504,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   private Behavior<Command> nextStepOrUpload() {
     VisitPlan p = visit.plan();
     if (step < p.steps() && !active.isEmpty()) {
-      ActorRef<Barrier.Command> b = barrier(Phase.ACTIVATIONS, phaseStartNs);
-      for (int d : active) {
-        p.refs().get(d).tell(new Device.Step(step, phaseStartNs, b));
-      }
-      return this;
+      return request(
+          Phase.ACTIVATIONS, phaseStartNs, (d, b) -> new Device.Step(step, phaseStartNs, b));
     }
     return upload(phaseStartNs, null);
   }
@@ -532,13 +514,11 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     if (active.isEmpty()) {
       return upload(waitedForMissing(phaseStartNs), null);
     }
-    lastActivations = new TreeMap<>();
     long ready = phaseStartNs;
     Device.Activations critical = null;
     long samples = 0;
     for (Map.Entry<Integer, Device.Activations> e : replies.entrySet()) {
       Device.Activations a = e.getValue();
-      lastActivations.put(e.getKey(), a);
       samples += a.batchSize();
       if (critical == null || a.arrivalNs() > critical.arrivalNs()) {
         critical = a;
@@ -546,7 +526,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       ready = Math.max(ready, a.arrivalNs());
     }
     ready = waitedForMissing(ready);
-    Map<Integer, INDArray> grads = serverStep(lastActivations);
+    Map<Integer, INDArray> grads = serverStep(replies);
     long serverEnd =
         setup.cpu().end(ready, samples * setup.flopsPerSample(), setup.flopsPerSecond());
     breakdown =
@@ -557,11 +537,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
                 critical.arrivalNs() - critical.computeEndNs(),
                 0));
     gradientSendNs = serverEnd;
-    ActorRef<Barrier.Command> b = barrier(Phase.STEP_DONE, serverEnd);
-    for (int d : active) {
-      visit.plan().refs().get(d).tell(new Device.Gradient(step, grads.get(d), serverEnd, b));
-    }
-    return this;
+    return request(
+        Phase.STEP_DONE,
+        serverEnd,
+        (d, b) -> new Device.Gradient(step, grads.get(d), serverEnd, b));
   }
 
   private Map<Integer, INDArray> serverStep(Map<Integer, Device.Activations> acts) {
@@ -753,13 +732,14 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       return finish(end);
     }
     phaseStartNs = sendNs;
-    ActorRef<Barrier.Command> b = barrier(Phase.UPLOAD, sendNs);
-    for (int d : active) {
-      long t = perDeviceSend == null ? sendNs : perDeviceSend.get(d);
-      requestNs.put(d, t);
-      visit.plan().refs().get(d).tell(new Device.Upload(t, b));
-    }
-    return this;
+    return request(
+        Phase.UPLOAD,
+        sendNs,
+        (d, b) -> {
+          long t = perDeviceSend == null ? sendNs : perDeviceSend.get(d);
+          requestNs.put(d, t);
+          return new Device.Upload(t, b);
+        });
   }
 
   private Behavior<Command> onUploaded(Map<Integer, Device.Uploaded> replies) {
@@ -853,11 +833,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     if (active.isEmpty()) {
       return visit.plan().mode() == VisitPlan.Mode.DEPTH_PER_DEVICE ? average(end) : finish(end);
     }
-    ActorRef<Barrier.Command> b = barrier(Phase.DOWNLOAD, end);
-    for (int d : active) {
-      visit.plan().refs().get(d).tell(new Device.Download(end, aggregated, b));
-    }
-    return this;
+    return request(Phase.DOWNLOAD, end, (d, b) -> new Device.Download(end, aggregated, b));
   }
 
   private Behavior<Command> onDownloaded(Map<Integer, Device.Downloaded> replies) {
@@ -952,26 +928,16 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   }
 
   private Behavior<Command> onEvaluate(Evaluate m) {
-    if (!setup.full()) {
-      m.replyTo().tell(new Evaluation(Double.NaN));
-      return this;
+    double accuracy = Double.NaN;
+    if (setup.full()) {
+      SplitModel eval = setup.global() == null ? setup.evalModel() : null;
+      if (eval != null) {
+        eval.slice(0).setParams(m.deviceParams());
+        eval.slice(1).setParams(setup.slice().params());
+      }
+      UnaryOperator<INDArray> output = eval != null ? eval::output : setup.global().whole()::output;
+      accuracy = TestAccuracy.of(output, setup.test(), setup.evalSamples(), setup.dataType());
     }
-    if (setup.global() != null) {
-      m.replyTo()
-          .tell(
-              new Evaluation(
-                  TestAccuracy.of(
-                      setup.global().whole()::output,
-                      setup.test(),
-                      setup.evalSamples(),
-                      setup.dataType())));
-      return this;
-    }
-    setup.evalModel().slice(0).setParams(m.deviceParams());
-    setup.evalModel().slice(1).setParams(setup.slice().params());
-    double accuracy =
-        TestAccuracy.of(
-            setup.evalModel()::output, setup.test(), setup.evalSamples(), setup.dataType());
     m.replyTo().tell(new Evaluation(accuracy));
     return this;
   }
