@@ -32,9 +32,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
   /** What a device accepts. */
   public sealed interface Command extends ClusterMessage {}
 
-  /**
-   * A server's request of a phase, which a hung device answers by telling its barrier it missed.
-   */
+  /** A phase's request; a hung device answers it by telling the barrier it missed the phase. */
   public sealed interface Request extends Command {
     /** The phase's barrier. */
     ActorRef<Barrier.Command> replyTo();

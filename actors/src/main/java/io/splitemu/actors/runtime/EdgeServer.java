@@ -136,11 +136,6 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
           communicationNs + o.communicationNs,
           aggregationNs + o.aggregationNs);
     }
-
-    /** The total. */
-    public long totalNs() {
-      return deviceNs + serverNs + communicationNs + aggregationNs;
-    }
   }
 
   /** The phases of a visit, each with the one reply type its barrier accepts. */
@@ -661,9 +656,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       lossCount += (int) acc[1];
     }
     localEnds = new TreeMap<>();
-    for (Map.Entry<Integer, Device.LocalDone> e : replies.entrySet()) {
-      localEnds.put(e.getKey(), e.getValue().endNs());
-    }
+    replies.forEach((d, l) -> localEnds.put(d, l.endNs()));
     return upload(phaseStartNs, localEnds);
   }
 
@@ -743,11 +736,13 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   }
 
   private Behavior<Command> onUploaded(Map<Integer, Device.Uploaded> replies) {
-    long end = phaseStartNs;
-    int critical = -1;
+    uploadCritical = -1;
     long latest = Long.MIN_VALUE;
+    boolean serverCopies = setup.full() && visit.plan().mode() == VisitPlan.Mode.PER_DEVICE_COPIES;
     List<INDArray> params = new ArrayList<>();
     List<Long> samples = new ArrayList<>();
+    List<INDArray> serverParams = new ArrayList<>();
+    List<Long> serverSamples = new ArrayList<>();
     for (Map.Entry<Integer, Device.Uploaded> e : replies.entrySet()) {
       Device.Uploaded u = e.getValue();
       stats.put(e.getKey(), u.stats());
@@ -755,26 +750,20 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       // The device whose model arrives last is the critical one; ties go to the lowest id.
       if (u.arrivalNs() > latest) {
         latest = u.arrivalNs();
-        critical = e.getKey();
+        uploadCritical = e.getKey();
       }
-      end = Math.max(end, u.arrivalNs());
       if (u.params() != null) {
         params.add(u.params());
         samples.add(u.samples());
       }
-    }
-    uploadArrival = end;
-    // A device given up in this phase or in sfl-v1's local phase holds FedAvg until its deadline.
-    uploadEnd = Math.max(end, Math.max(phaseGiveUpNs, localGiveUpNs));
-    uploadCritical = critical;
-    List<INDArray> serverParams = new ArrayList<>();
-    List<Long> serverSamples = new ArrayList<>();
-    if (setup.full() && visit.plan().mode() == VisitPlan.Mode.PER_DEVICE_COPIES) {
-      for (Map.Entry<Integer, Device.Uploaded> e : replies.entrySet()) {
+      if (serverCopies) {
         serverParams.add(copies.get(e.getKey()).params());
-        serverSamples.add(e.getValue().samples());
+        serverSamples.add(u.samples());
       }
     }
+    uploadArrival = Math.max(phaseStartNs, latest);
+    // A device given up in this phase or in sfl-v1's local phase holds FedAvg until its deadline.
+    uploadEnd = Math.max(uploadArrival, Math.max(phaseGiveUpNs, localGiveUpNs));
     if (params.isEmpty()) {
       // timing fidelity (or nobody uploaded): nothing to average
       return afterAggregation(new Aggregator.Averaged(visit.plan().deviceParams(), null));
@@ -793,39 +782,37 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   }
 
   private Behavior<Command> afterAggregation(Aggregator.Averaged a) {
-    long end = uploadEnd;
-    int critical = uploadCritical;
     aggregated = a.device();
     VisitPlan.Mode mode = visit.plan().mode();
     if (mode == VisitPlan.Mode.SHARED_CONCATENATED || mode == VisitPlan.Mode.SHARED_SEQUENTIAL) {
-      breakdown = breakdown.plus(new Breakdown(0, 0, 0, end - phaseStartNs));
-      return finish(end);
+      breakdown = breakdown.plus(new Breakdown(0, 0, 0, uploadEnd - phaseStartNs));
+      return finish(uploadEnd);
     }
     if (mode == VisitPlan.Mode.DEPTH_PER_DEVICE) {
       // The barrier's download of the aggregate (a split round's row follows its own path).
-      return download(end);
+      return download(uploadEnd);
     }
     // SplitFed v1: the critical device's own path, then the server copies are averaged and the
     // aggregated device model goes down to every device.
-    if (critical >= 0) {
-      Device.RoundStats s = stats.get(critical);
-      long upload = uploadArrival - localEnds.get(critical);
-      long serverNs = copyServerNs.getOrDefault(critical, 0L);
+    if (uploadCritical >= 0) {
+      Device.RoundStats s = stats.get(uploadCritical);
+      long upload = uploadArrival - localEnds.get(uploadCritical);
+      long serverNs = copyServerNs.getOrDefault(uploadCritical, 0L);
       breakdown =
           breakdown.plus(
               new Breakdown(
                   s.computeNs(), serverNs, s.uplinkNs() + s.downlinkNs() - upload, upload));
     }
-    // Waiting for a model that never came, after the critical device's (or, if none came, after
-    // the local phase's start), is aggregation time.
-    long waited = end - (critical >= 0 ? uploadArrival : phaseStartNs);
+    // Waiting for a model that never came, after the last that did (or, if none came, after the
+    // upload phase's start: uploadArrival), is aggregation time.
+    long waited = uploadEnd - uploadArrival;
     if (waited > 0) {
       breakdown = breakdown.plus(new Breakdown(0, 0, 0, waited));
     }
     if (a.server() != null) {
       setup.slice().setParams(a.server());
     }
-    return download(end);
+    return download(uploadEnd);
   }
 
   private Behavior<Command> download(long end) {
