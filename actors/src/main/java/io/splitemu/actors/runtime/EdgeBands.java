@@ -41,15 +41,16 @@ public final class EdgeBands {
   }
 
   /**
-   * The server opens both channels on {@code materializer}; {@code failed} is told one line naming
-   * the device, the band and the cause if either fails.
+   * The owner opens both channels on {@code materializer}, named {@code prefix} + "uplink band" and
+   * "downlink band" (the edge server: no prefix; an MP-SL lane: its first hop's name and a space);
+   * {@code failed} is told one line naming the device, the band and the cause if either fails.
    */
-  void open(Pacing pacing, Materializer materializer, Consumer<String> failed) {
+  void open(String prefix, Pacing pacing, Materializer materializer, Consumer<String> failed) {
     // A device has at most one transfer in flight each way; the rest is headroom.
     int capacity = Math.max(1024, 4 * devices);
     downlink =
         LinkChannel.open(
-            "downlink band",
+            prefix + "downlink band",
             downlinks::get,
             d -> "device-" + d,
             capacity,
@@ -58,7 +59,7 @@ public final class EdgeBands {
             failed);
     uplink =
         LinkChannel.open(
-            "uplink band",
+            prefix + "uplink band",
             uplinks::get,
             d -> "device-" + d,
             capacity,

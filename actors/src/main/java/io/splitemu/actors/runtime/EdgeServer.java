@@ -275,6 +275,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       setup
           .bands()
           .open(
+              "",
               pacing,
               Materializer.createMaterializer(getContext()),
               why -> self.tell(new ChannelFailed(why)));

@@ -171,14 +171,18 @@ public final class PipelineControl {
     List<List<ActorRef<ComputeHop.Command>>> chains = new ArrayList<>();
     for (int l = 0; l < plan.lanes().size(); l++) {
       PipelinePlan.Lane lane = plan.lanes().get(l);
-      // A device has at most one transfer in flight each way; the rest is headroom.
-      int capacity = Math.max(1024, 4 * lane.devices().length);
-      String band = lane.hops().get(0).name();
-      uplinkOf.add(
-          channel(band + " uplink band", setup.uplinks(), capacity, pacing, materializer, self));
-      downlinkOf.add(
-          channel(
-              band + " downlink band", setup.downlinks(), capacity, pacing, materializer, self));
+      // The lane's bands, as an edge server's, with the lane's devices as their lanes.
+      EdgeBands bands = new EdgeBands(plan.devices());
+      for (int d : lane.devices()) {
+        bands.lane(d, setup.uplinks().get(d), setup.downlinks().get(d));
+      }
+      bands.open(
+          lane.hops().get(0).name() + " ",
+          pacing,
+          materializer,
+          why -> self.tell(new Supervisor.ChannelFailed(why)));
+      uplinkOf.add(bands.uplink());
+      downlinkOf.add(bands.downlink());
       Map<Integer, Integer> batches = new TreeMap<>();
       for (int d : lane.devices()) {
         batches.put(d, plan.batchesPerDevice()[d]);
@@ -243,23 +247,6 @@ public final class PipelineControl {
     for (ActorRef<Device.Command> d : devices) {
       d.tell(new Device.StartEpoch(1, 0));
     }
-  }
-
-  private static LinkChannel channel(
-      String name,
-      List<LinkTiming> links,
-      int capacity,
-      Pacing pacing,
-      Materializer materializer,
-      ActorRef<Supervisor.Command> self) {
-    return LinkChannel.open(
-        name,
-        links::get,
-        d -> "device-" + d,
-        capacity,
-        pacing,
-        materializer,
-        why -> self.tell(new Supervisor.ChannelFailed(why)));
   }
 
   /** Takes a device's or hop's report; returns the line the run fails with, or null. */
