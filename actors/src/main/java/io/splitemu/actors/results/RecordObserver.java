@@ -14,4 +14,7 @@ public interface RecordObserver {
 
   /** An event was recorded. */
   default void onEvent(EventRecord e) {}
+
+  /** The run moved on within a round (no file records this). */
+  default void onProgress(ProgressRecord p) {}
 }

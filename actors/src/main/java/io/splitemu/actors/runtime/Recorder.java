@@ -2,6 +2,7 @@ package io.splitemu.actors.runtime;
 
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.model.wire.ClusterMessage;
@@ -39,6 +40,9 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
 
   /** A fault, timeout, re-plan, checkpoint or other event ({@code events.csv}). */
   public record EventRecorded(EventRecord row) implements Command {}
+
+  /** How far the round under way is (the progress display and live metrics; no file). */
+  public record ProgressReported(ProgressRecord progress) implements Command {}
 
   /** Answer {@link Flushed} once every event the sender published before is recorded. */
   public record Flush(ActorRef<Flushed> replyTo) implements Command {}
@@ -91,6 +95,7 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
         .onMessage(RoundCompleted.class, this::onRound)
         .onMessage(DeviceRecorded.class, this::onDevice)
         .onMessage(EventRecorded.class, this::onEvent)
+        .onMessage(ProgressReported.class, this::onProgress)
         .onMessage(Flush.class, this::onFlush)
         .build();
   }
@@ -112,6 +117,13 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
   private Behavior<Command> onEvent(EventRecorded m) {
     for (RecordObserver s : subscribers) {
       s.onEvent(m.row());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onProgress(ProgressReported m) {
+    for (RecordObserver s : subscribers) {
+      s.onProgress(m.progress());
     }
     return this;
   }
