@@ -6,10 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Writes the comparison of several schemes run on the same scenario and seed: {@code
@@ -101,10 +99,6 @@ public final class Comparison {
         t.append(row(e));
       }
     }
-    Map<String, List<RoundRecord>> series = new LinkedHashMap<>();
-    for (Entry e : entries) {
-      series.put(e.summary().scheme(), e.rounds());
-    }
     List<Path> written = List.of();
     if (plots) {
       try {
@@ -112,7 +106,11 @@ public final class Comparison {
       } catch (IOException e) {
         throw new UncheckedIOException("cannot create " + dir.resolve("plots"), e);
       }
-      written = Plots.write(dir.resolve("plots"), series);
+      List<Plots.Run> runs = new ArrayList<>();
+      for (Entry e : entries) {
+        runs.add(new Plots.Run(e.summary().scheme(), e.rounds(), Plots.events(e.dir())));
+      }
+      written = Plots.writeComparison(dir.resolve("plots"), runs);
     }
     boolean priced = entries.stream().anyMatch(e -> !Double.isNaN(e.pricePerHour()));
     StringBuilder md = new StringBuilder();

@@ -1,29 +1,103 @@
 package io.splitemu.actors.results;
 
+import java.awt.BasicStroke;
+import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.CategorySeries;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.AxesChartStyler;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
+import org.knowm.xchart.style.markers.Marker;
+import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * PNG plots of a run or a comparison: accuracy and loss against emulated time, and the per-round
- * latency breakdown.
+ * PNG plots of a run or a comparison: accuracy and loss against emulated time, latency per round
+ * and its breakdown, with scenario faults and deadline drops marked.
+ *
+ * <p>Every chart draws series in one fixed colour-blind-safe palette (Okabe-Ito without its
+ * yellow), each series with its own marker and line style so that a greyscale print still tells
+ * them apart, and keeps the legend outside the data.
  */
 public final class Plots {
 
-  private static final int WIDTH = 900;
+  /**
+   * One run's series.
+   *
+   * @param name the series name (the scheme)
+   * @param rounds its {@code rounds.csv} rows
+   * @param events its {@code events.csv} rows (faults and deadline drops are marked)
+   */
+  public record Run(String name, List<RoundRecord> rounds, List<EventRecord> events) {
+
+    public Run {
+      rounds = List.copyOf(rounds);
+      events = List.copyOf(events);
+    }
+  }
+
+  /** The file of the per-round breakdown of a run, or of the per-scheme breakdown of a compare. */
+  public static final String BREAKDOWN = "latency-breakdown.png";
+
+  /** The file of every scheme's latency per round (a comparison). */
+  public static final String ROUND_LATENCY = "round-latency.png";
+
+  /** The file of test accuracy against emulated time. */
+  public static final String ACCURACY = "accuracy.png";
+
+  /** The file of training loss against emulated time. */
+  public static final String LOSS = "loss.png";
+
+  /** Event kinds marked on the charts, with their legend words. */
+  private static final Map<String, String> MARKED = new LinkedHashMap<>();
+
+  private static final int WIDTH = 960;
   private static final int HEIGHT = 540;
 
+  // Okabe-Ito, without the yellow that vanishes on white paper.
+  private static final Color[] PALETTE = {
+    new Color(0x0072B2),
+    new Color(0xD55E00),
+    new Color(0x009E73),
+    new Color(0xCC79A7),
+    new Color(0xE69F00),
+    new Color(0x56B4E9),
+    new Color(0x000000)
+  };
+  private static final Marker[] MARKERS = {
+    SeriesMarkers.CIRCLE,
+    SeriesMarkers.SQUARE,
+    SeriesMarkers.DIAMOND,
+    SeriesMarkers.TRIANGLE_UP,
+    SeriesMarkers.TRIANGLE_DOWN,
+    SeriesMarkers.OVAL,
+    SeriesMarkers.RECTANGLE
+  };
+  private static final BasicStroke[] LINES = {
+    SeriesLines.SOLID, SeriesLines.DASH_DASH, SeriesLines.DOT_DOT, SeriesLines.DASH_DOT
+  };
+  private static final String[] PARTS = {
+    "device compute", "server compute", "communication", "aggregation"
+  };
+
   static {
+    MARKED.put("fault", "fault");
+    MARKED.put("deadline", "deadline drop");
     // Plots are written on servers and in CI, which have no display.
     System.setProperty("java.awt.headless", "true");
   }
@@ -31,31 +105,60 @@ public final class Plots {
   private Plots() {}
 
   /**
-   * Writes {@code accuracy.png}, {@code loss.png} and one {@code latency-breakdown[-scheme].png}
-   * per series into {@code dir}; returns the files written. Series without any measured accuracy
-   * (timing runs) produce no accuracy or loss plot.
+   * Writes a run's plots into {@code dir}: {@value #ACCURACY} and {@value #LOSS} (when it measured
+   * them) and {@value #BREAKDOWN} per round; returns the files written.
    */
-  public static List<Path> write(Path dir, Map<String, List<RoundRecord>> series) {
-    List<Path> written = new ArrayList<>();
-    Path acc = dir.resolve("accuracy.png");
-    if (xy(acc, "Test accuracy", "test accuracy", series, RoundRecord::testAccuracy)) {
-      written.add(acc);
+  public static List<Path> writeRun(Path dir, Run run) {
+    return save(dir, runCharts(run));
+  }
+
+  /**
+   * Writes a comparison's plots into {@code dir}: {@value #ACCURACY} and {@value #LOSS} (when a run
+   * measured them), {@value #ROUND_LATENCY} and {@value #BREAKDOWN} (the mean round of each scheme
+   * side by side); returns the files written.
+   */
+  public static List<Path> writeComparison(Path dir, List<Run> runs) {
+    return save(dir, comparisonCharts(runs));
+  }
+
+  /** A run's charts by file name, as {@link #writeRun} writes them. */
+  public static Map<String, Chart<?, ?>> runCharts(Run run) {
+    Map<String, Chart<?, ?>> out = new LinkedHashMap<>();
+    timeCharts(List.of(run), out);
+    if (!run.rounds().isEmpty()) {
+      out.put(BREAKDOWN, perRound(run));
     }
-    Path loss = dir.resolve("loss.png");
-    if (xy(loss, "Training loss", "train loss", series, RoundRecord::trainLoss)) {
-      written.add(loss);
+    return out;
+  }
+
+  /** A comparison's charts by file name, as {@link #writeComparison} writes them. */
+  public static Map<String, Chart<?, ?>> comparisonCharts(List<Run> runs) {
+    Map<String, Chart<?, ?>> out = new LinkedHashMap<>();
+    timeCharts(runs, out);
+    if (runs.stream().anyMatch(r -> !r.rounds().isEmpty())) {
+      out.put(ROUND_LATENCY, roundLatency(runs));
+      out.put(BREAKDOWN, perScheme(runs));
     }
-    for (Map.Entry<String, List<RoundRecord>> e : series.entrySet()) {
-      String name =
-          series.size() == 1
-              ? "latency-breakdown.png"
-              : "latency-breakdown-" + e.getKey().replaceAll("[^A-Za-z0-9._-]", "_") + ".png";
-      Path p = dir.resolve(name);
-      if (breakdown(p, e.getKey(), e.getValue())) {
-        written.add(p);
-      }
+    return out;
+  }
+
+  /** The events of the run in {@code runDir} ({@code events.csv}); none if it has no such file. */
+  public static List<EventRecord> events(Path runDir) {
+    Path file = runDir.resolve("events.csv");
+    List<EventRecord> out = new ArrayList<>();
+    if (!Files.isRegularFile(file)) {
+      return out;
     }
-    return written;
+    for (List<String> f : CsvTable.read(file)) {
+      out.add(
+          new EventRecord(
+              f.get(0).isEmpty() ? Double.NaN : Double.parseDouble(f.get(0)),
+              Integer.parseInt(f.get(1)),
+              f.get(2),
+              f.get(3),
+              f.get(4)));
+    }
+    return out;
   }
 
   /**
@@ -84,22 +187,28 @@ public final class Plots {
         numeric = false;
       }
     }
+    double yMin = Double.POSITIVE_INFINITY;
+    double yMax = Double.NEGATIVE_INFINITY;
+    for (Map<String, Double> m : series.values()) {
+      for (double y : m.values()) {
+        if (Double.isFinite(y)) {
+          yMin = Math.min(yMin, y);
+          yMax = Math.max(yMax, y);
+        }
+      }
+    }
     // Many series: a taller chart, so that the legend beside it stays readable.
     int height = Math.max(HEIGHT, 120 + 20 * series.size());
     int width = series.size() > 12 ? WIDTH + 500 : WIDTH;
     if (numeric) {
-      XYChart chart =
-          new XYChartBuilder()
-              .width(width)
-              .height(height)
-              .title(title)
-              .xAxisTitle(xLabel)
-              .yAxisTitle(yLabel)
-              .build();
-      chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-      chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
-      chart.getStyler().setXAxisLogarithmic(min > 0 && max / min >= 100);
-      boolean any = false;
+      XYChart chart = xyChart(width, height, title, xLabel, yLabel);
+      boolean log = min > 0 && max / min >= 100;
+      chart.getStyler().setXAxisLogarithmic(log);
+      if (!log) {
+        chart.getStyler().setXAxisDecimalPattern(pattern(max - min, max));
+      }
+      yPattern(chart.getStyler(), yMin, yMax);
+      int i = 0;
       for (Map.Entry<String, Map<String, Double>> e : series.entrySet()) {
         List<Double> xs = new ArrayList<>();
         List<Double> ys = new ArrayList<>();
@@ -110,27 +219,20 @@ public final class Plots {
           }
         }
         if (!xs.isEmpty()) {
-          chart.addSeries(e.getKey(), xs, ys);
-          any = true;
+          style(chart.addSeries(e.getKey(), xs, ys), i);
         }
+        i++;
       }
-      if (any) {
+      if (!chart.getSeriesMap().isEmpty()) {
         save(chart, file);
       }
-      return any;
+      return !chart.getSeriesMap().isEmpty();
     }
-    CategoryChart chart =
-        new CategoryChartBuilder()
-            .width(width)
-            .height(height)
-            .title(title)
-            .xAxisTitle(xLabel)
-            .yAxisTitle(yLabel)
-            .build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+    CategoryChart chart = categoryChart(width, height, title, xLabel, yLabel);
     int longest = x.stream().mapToInt(String::length).max().orElse(0);
     chart.getStyler().setXAxisLabelRotation(x.size() > 6 || longest * x.size() > 60 ? 45 : 0);
-    boolean any = false;
+    yPattern(chart.getStyler(), yMin, yMax);
+    int i = 0;
     for (Map.Entry<String, Map<String, Double>> e : series.entrySet()) {
       List<Double> ys = new ArrayList<>();
       boolean finite = false;
@@ -141,90 +243,424 @@ public final class Plots {
         finite |= y != null && Double.isFinite(y);
       }
       if (finite) {
-        chart.addSeries(e.getKey(), x, ys);
-        any = true;
+        chart.addSeries(e.getKey(), x, ys).setFillColor(PALETTE[i % PALETTE.length]);
       }
+      i++;
     }
-    if (any) {
+    if (!chart.getSeriesMap().isEmpty()) {
       save(chart, file);
     }
-    return any;
+    return !chart.getSeriesMap().isEmpty();
   }
 
   private interface Metric {
     double of(RoundRecord r);
   }
 
-  private static boolean xy(
-      Path file, String title, String yLabel, Map<String, List<RoundRecord>> series, Metric m) {
-    XYChart chart =
-        new XYChartBuilder()
-            .width(WIDTH)
-            .height(HEIGHT)
-            .title(title)
-            .xAxisTitle("emulated time (s)")
-            .yAxisTitle(yLabel)
-            .build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-    chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+  /** Accuracy and loss against emulated time, each only if some run measured it. */
+  private static void timeCharts(List<Run> runs, Map<String, Chart<?, ?>> out) {
+    XYChart acc =
+        overTime(runs, "Test accuracy", "test accuracy", RoundRecord::testAccuracy, 0.0, 1.0);
+    if (acc != null) {
+      out.put(ACCURACY, acc);
+    }
+    XYChart loss =
+        overTime(runs, "Training loss", "train loss", RoundRecord::trainLoss, 0.0, Double.NaN);
+    if (loss != null) {
+      out.put(LOSS, loss);
+    }
+  }
+
+  /**
+   * {@code m} against emulated time, one line per run, and a vertical line per run at each emulated
+   * instant of a fault and of a deadline drop; the y axis from {@code yMin} to {@code yMax} (NaN:
+   * the data's largest value plus a margin). Null if no run measured {@code m}.
+   */
+  private static XYChart overTime(
+      List<Run> runs, String title, String yLabel, Metric m, double yMin, double yMax) {
+    XYChart chart = xyChart(WIDTH, HEIGHT, title, "emulated time (s)", yLabel);
+    double xMax = 0;
+    double top = Double.NEGATIVE_INFINITY;
     boolean any = false;
-    for (Map.Entry<String, List<RoundRecord>> e : series.entrySet()) {
+    for (Run run : runs) {
+      for (RoundRecord r : run.rounds()) {
+        xMax = Math.max(xMax, r.emulatedTimeS());
+        if (Double.isFinite(m.of(r))) {
+          top = Math.max(top, m.of(r));
+          any = true;
+        }
+      }
+    }
+    if (!any) {
+      return null;
+    }
+    double hi = Double.isNaN(yMax) ? niceCeiling(Math.max(top, 0) * 1.05) : yMax;
+    for (int i = 0; i < runs.size(); i++) {
+      Run run = runs.get(i);
       List<Double> x = new ArrayList<>();
       List<Double> y = new ArrayList<>();
-      for (RoundRecord r : e.getValue()) {
-        double v = m.of(r);
-        if (!Double.isNaN(v)) {
+      for (RoundRecord r : run.rounds()) {
+        if (Double.isFinite(m.of(r))) {
           x.add(r.emulatedTimeS());
-          y.add(v);
+          y.add(m.of(r));
         }
       }
       if (!x.isEmpty()) {
-        chart.addSeries(e.getKey(), x, y);
-        any = true;
+        style(chart.addSeries(run.name(), x, y), i);
       }
     }
-    if (any) {
-      save(chart, file);
+    // Markers after the data, so that they come last in the legend.
+    for (double t : markLines(chart, runs, (i, r, e) -> e.emulatedS(), yMin, hi)) {
+      xMax = Math.max(xMax, t);
     }
-    return any;
+    AxesChartStyler st = chart.getStyler();
+    // From time 0, so that a one-round run still has an axis (not one tick at its only point).
+    double xHi = niceCeiling(xMax * 1.05);
+    st.setXAxisMin(0.0);
+    st.setXAxisMax(xHi);
+    st.setXAxisDecimalPattern(pattern(xHi, xHi));
+    st.setYAxisMin(yMin);
+    st.setYAxisMax(hi);
+    st.setYAxisDecimalPattern(pattern(hi - yMin, hi));
+    return chart;
   }
 
-  private static boolean breakdown(Path file, String scheme, List<RoundRecord> rounds) {
-    if (rounds.isEmpty()) {
-      return false;
+  /**
+   * Every run's latency per round on one y scale, each run's points shifted a little sideways so
+   * that equal values stay visible; faults and drops as vertical lines where their instants fall in
+   * the round.
+   */
+  private static XYChart roundLatency(List<Run> runs) {
+    String x = runs.size() > 1 ? "round (schemes side by side within a round)" : "round";
+    XYChart chart = xyChart(WIDTH, HEIGHT, "Latency per round", x, "round latency (emulated s)");
+    int rounds = 1;
+    double top = 0;
+    for (int i = 0; i < runs.size(); i++) {
+      Run run = runs.get(i);
+      List<Double> xs = new ArrayList<>();
+      List<Double> ys = new ArrayList<>();
+      for (RoundRecord r : run.rounds()) {
+        xs.add(r.round() + dodge(i, runs.size()));
+        ys.add(r.roundLatencyS());
+        rounds = Math.max(rounds, r.round());
+        top = Math.max(top, r.roundLatencyS());
+      }
+      if (!xs.isEmpty()) {
+        style(chart.addSeries(run.name(), xs, ys), i);
+      }
     }
+    double hi = niceCeiling(top * 1.1);
+    // Round r spans r - 0.5 .. r + 0.5 on this axis: an event sits where its instant falls in its
+    // run's round (a fault at a round's start on the boundary before it).
+    markLines(
+        chart,
+        runs,
+        (i, run, e) -> {
+          for (RoundRecord r : run.rounds()) {
+            if (r.round() == e.round()) {
+              double start = r.emulatedTimeS() - r.roundLatencyS();
+              double f = r.roundLatencyS() > 0 ? (e.emulatedS() - start) / r.roundLatencyS() : 0;
+              return r.round() - 0.5 + Math.max(0, Math.min(1, f)) + dodge(i, runs.size());
+            }
+          }
+          return Double.NaN;
+        },
+        0.0,
+        hi);
+    AxesChartStyler st = chart.getStyler();
+    st.setXAxisMin(0.5);
+    st.setXAxisMax(rounds + 0.5);
+    // Rounds are whole: XChart spaces the ticks until their labels differ.
+    st.setXAxisDecimalPattern("0");
+    st.setYAxisMin(0.0);
+    st.setYAxisMax(hi);
+    st.setYAxisDecimalPattern(pattern(hi, hi));
+    return chart;
+  }
+
+  /** Run {@code i} of {@code n}'s sideways shift on a round axis. */
+  private static double dodge(int i, int n) {
+    return n < 2 ? 0 : (i - (n - 1) / 2.0) * Math.min(0.06, 0.3 / (n - 1));
+  }
+
+  /** Where an event is drawn on a chart's x axis (NaN: not drawn). */
+  private interface Position {
+    double of(int i, Run run, EventRecord e);
+  }
+
+  /**
+   * Draws each run's faults and deadline drops as vertical lines from {@code lo} to {@code hi} in
+   * the run's colour (dashed: fault, dotted: drop), with one black legend entry per kind; returns
+   * the x of every line.
+   */
+  private static List<Double> markLines(
+      XYChart chart, List<Run> runs, Position at, double lo, double hi) {
+    List<Double> all = new ArrayList<>();
+    for (Map.Entry<String, String> k : MARKED.entrySet()) {
+      BasicStroke stroke = k.getKey().equals("fault") ? dashed(1.5f) : dotted(2.0f);
+      double first = Double.NaN;
+      for (int i = 0; i < runs.size(); i++) {
+        Run run = runs.get(i);
+        Set<Double> xs = new TreeSet<>();
+        for (EventRecord e : run.events()) {
+          if (e.kind().equals(k.getKey()) && Double.isFinite(e.emulatedS())) {
+            double v = at.of(i, run, e);
+            if (Double.isFinite(v)) {
+              xs.add(v);
+            }
+          }
+        }
+        if (xs.isEmpty()) {
+          continue;
+        }
+        List<Double> x = new ArrayList<>();
+        List<Double> y = new ArrayList<>();
+        for (double v : xs) {
+          // One vertical segment per instant; NaN breaks the line between them.
+          x.addAll(List.of(v, v, v));
+          y.addAll(List.of(lo, hi, Double.NaN));
+          all.add(v);
+        }
+        first = Double.isNaN(first) ? xs.iterator().next() : first;
+        XYSeries s = chart.addSeries(run.name() + ": " + k.getValue(), x, y);
+        s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+        s.setMarker(SeriesMarkers.NONE);
+        s.setLineColor(PALETTE[i % PALETTE.length]);
+        s.setLineStyle(stroke);
+        s.setShowInLegend(false);
+      }
+      if (!Double.isNaN(first)) {
+        // The legend's key: a lone point draws nothing (no marker, no segment).
+        XYSeries key =
+            chart.addSeries(
+                k.getValue() + (runs.size() > 1 ? " (in the scheme's colour)" : ""),
+                List.of(first),
+                List.of(lo));
+        key.setMarker(SeriesMarkers.NONE);
+        key.setLineColor(Color.BLACK);
+        key.setLineStyle(stroke);
+      }
+    }
+    return all;
+  }
+
+  /** Each scheme's mean round, its parts stacked, the schemes side by side on one y scale. */
+  private static CategoryChart perScheme(List<Run> runs) {
+    CategoryChart chart =
+        categoryChart(
+            WIDTH, HEIGHT, "Mean round latency breakdown", "scheme", "mean per round (emulated s)");
+    chart.getStyler().setStacked(true);
+    List<String> names = new ArrayList<>();
+    List<List<Double>> parts = new ArrayList<>();
+    for (int p = 0; p < PARTS.length; p++) {
+      parts.add(new ArrayList<>());
+    }
+    double top = 0;
+    for (Run run : runs) {
+      if (run.rounds().isEmpty()) {
+        continue;
+      }
+      names.add(run.name() + " (" + run.rounds().size() + " rounds)");
+      double[] sum = new double[PARTS.length];
+      for (RoundRecord r : run.rounds()) {
+        double[] v = parts(r);
+        for (int p = 0; p < sum.length; p++) {
+          sum[p] += v[p];
+        }
+      }
+      double total = 0;
+      for (int p = 0; p < sum.length; p++) {
+        parts.get(p).add(sum[p] / run.rounds().size());
+        total += sum[p] / run.rounds().size();
+      }
+      top = Math.max(top, total);
+    }
+    for (int p = 0; p < PARTS.length; p++) {
+      addPart(chart, p, names, parts.get(p));
+    }
+    int longest = names.stream().mapToInt(String::length).max().orElse(0);
+    chart.getStyler().setXAxisLabelRotation(longest * names.size() > 90 ? 30 : 0);
+    yPattern(chart.getStyler(), 0, top);
+    return chart;
+  }
+
+  /** A run's rounds, each one bar of its stacked parts; a fault's or a drop's round says so. */
+  private static CategoryChart perRound(Run run) {
+    Set<Integer> faults = rounds(run, "fault");
+    Set<Integer> drops = rounds(run, "deadline");
+    boolean marked = !faults.isEmpty() || !drops.isEmpty();
+    CategoryChart chart =
+        categoryChart(
+            WIDTH,
+            HEIGHT,
+            "Round latency breakdown (" + run.name() + ")",
+            marked
+                ? "round (fault: a scenario fault began; drop: a device missed the deadline)"
+                : "round",
+            "round latency (emulated s)");
+    chart.getStyler().setStacked(true);
+    List<String> x = new ArrayList<>();
+    List<List<Double>> parts = new ArrayList<>();
+    for (int p = 0; p < PARTS.length; p++) {
+      parts.add(new ArrayList<>());
+    }
+    double top = 0;
+    boolean longLabels = false;
+    for (RoundRecord r : run.rounds()) {
+      List<String> what = new ArrayList<>();
+      if (faults.contains(r.round())) {
+        what.add("fault");
+      }
+      if (drops.contains(r.round())) {
+        what.add("drop");
+      }
+      String label = r.round() + (what.isEmpty() ? "" : " (" + String.join(", ", what) + ")");
+      longLabels |= label.length() > 4;
+      x.add(label);
+      double[] v = parts(r);
+      double total = 0;
+      for (int p = 0; p < PARTS.length; p++) {
+        parts.get(p).add(v[p]);
+        total += v[p];
+      }
+      top = Math.max(top, total);
+    }
+    for (int p = 0; p < PARTS.length; p++) {
+      addPart(chart, p, x, parts.get(p));
+    }
+    chart
+        .getStyler()
+        .setXAxisLabelRotation(x.size() > 20 ? 90 : longLabels && x.size() > 6 ? 45 : 0);
+    yPattern(chart.getStyler(), 0, top);
+    return chart;
+  }
+
+  private static double[] parts(RoundRecord r) {
+    return new double[] {
+      r.deviceComputeS(), r.serverComputeS(), r.communicationS(), r.aggregationS()
+    };
+  }
+
+  private static void addPart(CategoryChart chart, int p, List<String> x, List<Double> y) {
+    CategorySeries s = chart.addSeries(PARTS[p], x, y);
+    s.setFillColor(PALETTE[p]);
+  }
+
+  /** The rounds in which a {@code kind} event happened. */
+  private static Set<Integer> rounds(Run run, String kind) {
+    Set<Integer> out = new TreeSet<>();
+    for (EventRecord e : run.events()) {
+      if (e.kind().equals(kind)) {
+        out.add(e.round());
+      }
+    }
+    return out;
+  }
+
+  private static XYChart xyChart(int width, int height, String title, String x, String y) {
+    XYChart chart =
+        new XYChartBuilder()
+            .width(width)
+            .height(height)
+            .title(title)
+            .xAxisTitle(x)
+            .yAxisTitle(y)
+            .build();
+    common(chart.getStyler());
+    chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
+    return chart;
+  }
+
+  private static CategoryChart categoryChart(
+      int width, int height, String title, String x, String y) {
     CategoryChart chart =
         new CategoryChartBuilder()
-            .width(WIDTH)
-            .height(HEIGHT)
-            .title("Round latency breakdown (" + scheme + ")")
-            .xAxisTitle("round")
-            .yAxisTitle("emulated seconds")
+            .width(width)
+            .height(height)
+            .title(title)
+            .xAxisTitle(x)
+            .yAxisTitle(y)
             .build();
-    chart.getStyler().setStacked(true);
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-    chart.getStyler().setXAxisLabelRotation(rounds.size() > 20 ? 90 : 0);
-    List<Integer> x = new ArrayList<>();
-    List<Double> dev = new ArrayList<>();
-    List<Double> srv = new ArrayList<>();
-    List<Double> comm = new ArrayList<>();
-    List<Double> agg = new ArrayList<>();
-    for (RoundRecord r : rounds) {
-      x.add(r.round());
-      dev.add(r.deviceComputeS());
-      srv.add(r.serverComputeS());
-      comm.add(r.communicationS());
-      agg.add(r.aggregationS());
-    }
-    chart.addSeries("device compute", x, dev);
-    chart.addSeries("server compute", x, srv);
-    chart.addSeries("communication", x, comm);
-    chart.addSeries("aggregation", x, agg);
-    save(chart, file);
-    return true;
+    common(chart.getStyler());
+    return chart;
   }
 
-  private static void save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file) {
+  private static void common(AxesChartStyler st) {
+    st.setLegendPosition(Styler.LegendPosition.OutsideE);
+    st.setChartBackgroundColor(Color.WHITE);
+    st.setPlotBackgroundColor(Color.WHITE);
+    st.setLegendBorderColor(Color.GRAY);
+    st.setPlotGridLinesColor(new Color(0xDDDDDD));
+    st.setSeriesColors(PALETTE);
+    st.setMarkerSize(7);
+  }
+
+  /** Series {@code i}'s colour, marker and line style. */
+  private static void style(XYSeries s, int i) {
+    Color c = PALETTE[i % PALETTE.length];
+    s.setLineColor(c);
+    s.setMarkerColor(c);
+    s.setMarker(MARKERS[i % MARKERS.length]);
+    s.setLineStyle(LINES[i % LINES.length]);
+  }
+
+  private static BasicStroke dashed(float width) {
+    return new BasicStroke(
+        width, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {8f, 5f}, 0f);
+  }
+
+  private static BasicStroke dotted(float width) {
+    return new BasicStroke(
+        width, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND, 10f, new float[] {1f, 5f}, 0f);
+  }
+
+  private static void yPattern(AxesChartStyler st, double min, double max) {
+    if (Double.isFinite(min) && Double.isFinite(max)) {
+      st.setYAxisDecimalPattern(pattern(Math.max(max - Math.min(min, 0), Math.abs(max)), max));
+    }
+  }
+
+  /**
+   * A decimal pattern for ticks over a span {@code span} up to {@code max}: enough decimals to tell
+   * about five ticks apart, and no more.
+   */
+  static String pattern(double span, double max) {
+    double s = span > 0 && Double.isFinite(span) ? span : Math.abs(max);
+    if (!(s > 0) || !Double.isFinite(s)) {
+      return "#,##0.##";
+    }
+    int decimals = Math.max(0, 1 - (int) Math.floor(Math.log10(s)));
+    return decimals == 0 ? "#,##0" : "#,##0." + "#".repeat(Math.min(decimals, 8));
+  }
+
+  /**
+   * {@code v} rounded up to a round multiple (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8) of a power of
+   * ten.
+   */
+  static double niceCeiling(double v) {
+    if (!(v > 0) || !Double.isFinite(v)) {
+      return 1.0;
+    }
+    double p = Math.pow(10, Math.floor(Math.log10(v)));
+    for (double f : new double[] {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10}) {
+      if (f * p >= v * (1 - 1e-12)) {
+        return f * p;
+      }
+    }
+    return 10 * p;
+  }
+
+  private static List<Path> save(Path dir, Map<String, Chart<?, ?>> charts) {
+    List<Path> written = new ArrayList<>();
+    for (Map.Entry<String, Chart<?, ?>> e : charts.entrySet()) {
+      Path p = dir.resolve(e.getKey());
+      save(e.getValue(), p);
+      written.add(p);
+    }
+    return written;
+  }
+
+  private static void save(Chart<?, ?> chart, Path file) {
     try {
       BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     } catch (IOException e) {

@@ -14,10 +14,12 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Writes one run's results folder: {@code scenario.conf} at the start, the three CSV tables row by
@@ -185,14 +187,37 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    */
   public synchronized Summary finish(
       String scenario, String scheme, long seed, double targetAccuracy, Map<String, Long> memory) {
+    return finish(scenario, scheme, seed, targetAccuracy, memory, cut -> Map.of());
+  }
+
+  /**
+   * {@link #finish(String, String, long, double, Map)} where {@code memoryAtCut} gives each node's
+   * model bytes at a cut of the {@code cut} column (empty where it cannot tell): a node it covers
+   * peaks at its largest over the cuts in force, and the report lists each cut's figures.
+   */
+  public synchronized Summary finish(
+      String scenario,
+      String scheme,
+      long seed,
+      double targetAccuracy,
+      Map<String, Long> memory,
+      Function<String, Map<String, Long>> memoryAtCut) {
     close();
+    Map<String, Map<String, Long>> byCut = new LinkedHashMap<>();
+    for (RoundRecord r : rounds) {
+      byCut.computeIfAbsent(r.cut(), memoryAtCut);
+    }
+    Map<String, Long> peaks = new HashMap<>(memory);
+    Map<String, Long> inForce = new HashMap<>();
+    byCut.values().forEach(m -> m.forEach((node, b) -> inForce.merge(node, b, Math::max)));
+    peaks.putAll(inForce);
     Summary s =
-        Summary.of(scenario, scheme, seed, rounds, bytesUp, bytesDown, targetAccuracy, memory);
+        Summary.of(scenario, scheme, seed, rounds, bytesUp, bytesDown, targetAccuracy, peaks);
     writeSummaryJson(dir.resolve("summary.json"), s);
-    Map<String, List<RoundRecord>> series = new LinkedHashMap<>();
-    series.put(scheme, rounds);
-    List<Path> plots = Plots.write(dir.resolve("plots"), series);
-    Report.write(dir.resolve("report.md"), s, rounds, eventCount, dir, plots);
+    List<EventRecord> events = events();
+    List<Path> plots = Plots.writeRun(dir.resolve("plots"), new Plots.Run(scheme, rounds, events));
+    Report.write(
+        dir.resolve("report.md"), new Report.Run(s, rounds, devices(), events, byCut), dir, plots);
     return s;
   }
 

@@ -158,8 +158,45 @@ public final class Emulation {
       int round = f.rounds() >= 0 ? f.rounds() : writer.rounds().size() + 1;
       throw new RunFailedException("run stopped in round " + round + ": " + f.error(), out);
     }
-    Summary summary = writer.finish(s.scenario(), s.scheme(), s.seed(), s.targetAccuracy(), memory);
+    Summary summary =
+        writer.finish(
+            s.scenario(),
+            s.scheme(),
+            s.seed(),
+            s.targetAccuracy(),
+            memory,
+            f.pipeline() == null && p.peakDevice() > 0 ? barrierMemory(s) : cut -> Map.of());
+    if (feed != null) {
+      // A re-cut (CPSL) moves the peaks to the cuts in force.
+      summary.peakModelMemoryBytes().forEach(feed::memory);
+    }
     return new Outcome(out, summary, writer.rounds());
+  }
+
+  /**
+   * A barrier scheme's model bytes per node at a cut of {@code rounds.csv}, as {@link
+   * #prepareBarrier} counts them at the configured cut: the device slice's parameters, and the
+   * server slice's (one per device for sfl-v1); none for a cut that is not one chain cut.
+   */
+  static Function<String, Map<String, Long>> barrierMemory(Settings s) {
+    if (!ModelZoo.names().contains(s.model().name())) {
+      return cut -> Map.of();
+    }
+    ChainProfile profile = ModelZoo.profile(s.model().name(), dataType(s));
+    long copies = s.scheme().equals("sfl-v1") ? s.devices().count() : 1;
+    return label -> {
+      int cut;
+      try {
+        cut = Integer.parseInt(label);
+      } catch (NumberFormatException e) {
+        return Map.of();
+      }
+      if (cut < 1 || cut >= profile.size()) {
+        return Map.of();
+      }
+      long device = profile.deviceParamBytes(cut);
+      return Map.of("device", device, "edge", (profile.totalParamBytes() - device) * copies);
+    };
   }
 
   /** Starts an actor system with the supervisor and waits for the (virtual) run to end. */

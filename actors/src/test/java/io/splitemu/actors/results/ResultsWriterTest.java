@@ -80,6 +80,82 @@ class ResultsWriterTest {
   }
 
   @Test
+  void report_showsWhatWasInForceEachRound_andPeakMemoryAtTheCutsInForce() throws Exception {
+    Path dir = tmp.resolve("run");
+    ResultsWriter w = ResultsWriter.open(dir, "x");
+    // Cut 2 in round 1, a re-cut to 3 for rounds 2 and 3; two clusters with spectrum shares.
+    String[] cuts = {"2", "3", "3"};
+    for (int r = 1; r <= 3; r++) {
+      w.round(
+          new RoundRecord(
+              r,
+              "cpsl",
+              r,
+              1,
+              0.5,
+              0.2,
+              0.2,
+              0.1,
+              3,
+              0,
+              cuts[r - 1],
+              2,
+              Double.NaN,
+              Double.NaN,
+              0));
+      w.device(new DeviceRecord(r, 0, 0, cuts[r - 1], 0.1, 0, 0, 10, 10, 0.25, true));
+      w.device(new DeviceRecord(r, 1, 0, cuts[r - 1], 0.1, 0, 0, 10, 10, 0.75, true));
+      w.device(new DeviceRecord(r, 2, 1, cuts[r - 1], 0.1, 0, 0, 10, 10, 1.0, r != 3));
+    }
+    w.event(new EventRecord(2.0, 3, "fault", "device-2", "device-hang"));
+    // The configured cut (2) gave 624 device bytes; the re-cut raised them.
+    Summary s =
+        w.finish(
+            "q",
+            "cpsl",
+            1L,
+            0.9,
+            Map.of("device", 624L, "edge", 246200L),
+            cut ->
+                cut.equals("2")
+                    ? Map.of("device", 624L, "edge", 246200L)
+                    : Map.of("device", 10288L, "edge", 236536L));
+    assertEquals(Map.of("device", 10288L, "edge", 246200L), s.peakModelMemoryBytes());
+    JsonNode json = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertEquals(10288L, json.get("peakModelMemoryBytes").get("device").asLong());
+
+    String report = Files.readString(dir.resolve("report.md"));
+    assertTrue(report.contains("| round | cut | clusters |"), report);
+    assertTrue(report.contains("| rounds | cut | clusters | members (device share) |"), report);
+    assertTrue(report.contains("| 1 | 2 | 2 | c0: d0 0.250, d1 0.750; c1: d2 1.00 |"), report);
+    assertTrue(report.contains("| 2 | 3 | 2 | c0: d0 0.250, d1 0.750; c1: d2 1.00 |"), report);
+    assertTrue(report.contains("| 3 | 3 | 2 | c0: d0 0.250, d1 0.750; c1: d2 missed |"), report);
+    assertTrue(
+        report.contains(
+            "| device | 10.3 kB (10288 B) | slice at cut 3 (the largest of the cuts in force) |"),
+        report);
+    assertTrue(report.contains("| edge | 246 kB (246200 B) | slice at cut 2"), report);
+    assertTrue(report.contains("| 2 | 1 | 624 B | 246 kB (246200 B) |"), report);
+    assertTrue(report.contains("| 3 | 2-3 | 10.3 kB (10288 B) | 237 kB (236536 B) |"), report);
+    assertTrue(report.contains("- fault at 2.000 s (round 3), device-2: device-hang"), report);
+  }
+
+  @Test
+  void report_mergesAlikeRounds_andKeepsAMemoryItCannotTellByCut() throws Exception {
+    Path dir = tmp.resolve("run");
+    ResultsWriter w = ResultsWriter.open(dir, "x");
+    for (int r = 1; r <= 4; r++) {
+      w.round(new RoundRecord(r, "mpsl", r, 1, 0, 0, 0, 0, 1, 0, "2-5", 1, 0.5, 1, 0));
+      w.device(new DeviceRecord(r, 0, 0, "2-5", 0.1, 0, 0, 10, 10, Double.NaN, true));
+    }
+    w.finish("q", "mpsl", 1L, 0.9, Map.of("hop-1", 5000L), cut -> Map.of());
+    String report = Files.readString(dir.resolve("report.md"));
+    assertTrue(report.contains("| 1-4 | 2-5 | 1 |\n"), report);
+    assertTrue(report.contains("| hop-1 | 5.00 kB (5000 B) | as the run recorded it |"), report);
+    assertFalse(report.contains("at each cut in force"), report);
+  }
+
+  @Test
   void timingRun_withoutAccuracy_hasNullsAndNoAccuracyPlot() throws Exception {
     Path dir = tmp.resolve("run");
     ResultsWriter w = ResultsWriter.open(dir, "x");
