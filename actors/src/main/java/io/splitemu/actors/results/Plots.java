@@ -259,13 +259,11 @@ public final class Plots {
 
   /** Accuracy and loss against emulated time, each only if some run measured it. */
   private static void timeCharts(List<Run> runs, Map<String, Chart<?, ?>> out) {
-    XYChart acc =
-        overTime(runs, "Test accuracy", "test accuracy", RoundRecord::testAccuracy, 0.0, 1.0);
+    XYChart acc = overTime(runs, "Test accuracy", "test accuracy", RoundRecord::testAccuracy, true);
     if (acc != null) {
       out.put(ACCURACY, acc);
     }
-    XYChart loss =
-        overTime(runs, "Training loss", "train loss", RoundRecord::trainLoss, 0.0, Double.NaN);
+    XYChart loss = overTime(runs, "Training loss", "train loss", RoundRecord::trainLoss, false);
     if (loss != null) {
       out.put(LOSS, loss);
     }
@@ -273,28 +271,33 @@ public final class Plots {
 
   /**
    * {@code m} against emulated time, one line per run, and a vertical line per run at each emulated
-   * instant of a fault and of a deadline drop; the y axis from {@code yMin} to {@code yMax} (NaN:
-   * the data's largest value plus a margin). Null if no run measured {@code m}.
+   * instant of a fault and of a deadline drop. The y axis of a {@code fraction} spans the data's
+   * tenths within 0..1 (a few rounds' accuracies differ by points, not by the whole interval);
+   * otherwise it runs from 0 to above the largest value. Null if no run measured {@code m}.
    */
   private static XYChart overTime(
-      List<Run> runs, String title, String yLabel, Metric m, double yMin, double yMax) {
+      List<Run> runs, String title, String yLabel, Metric m, boolean fraction) {
     XYChart chart = xyChart(WIDTH, HEIGHT, title, "emulated time (s)", yLabel);
     double xMax = 0;
     double top = Double.NEGATIVE_INFINITY;
-    boolean any = false;
+    double bottom = Double.POSITIVE_INFINITY;
     for (Run run : runs) {
       for (RoundRecord r : run.rounds()) {
         xMax = Math.max(xMax, r.emulatedTimeS());
         if (Double.isFinite(m.of(r))) {
           top = Math.max(top, m.of(r));
-          any = true;
+          bottom = Math.min(bottom, m.of(r));
         }
       }
     }
-    if (!any) {
+    if (top == Double.NEGATIVE_INFINITY) {
       return null;
     }
-    double hi = Double.isNaN(yMax) ? niceCeiling(Math.max(top, 0) * 1.05) : yMax;
+    double yMin = fraction ? Math.max(0, Math.floor(10 * bottom - 0.5) / 10) : 0;
+    double hi =
+        fraction
+            ? Math.min(1, Math.ceil(10 * top + 0.5) / 10)
+            : niceCeiling(Math.max(top, 0) * 1.05);
     for (int i = 0; i < runs.size(); i++) {
       Run run = runs.get(i);
       List<Double> x = new ArrayList<>();
@@ -456,6 +459,7 @@ public final class Plots {
       parts.add(new ArrayList<>());
     }
     double top = 0;
+    List<String> overlapping = new ArrayList<>();
     for (Run run : runs) {
       if (run.rounds().isEmpty()) {
         continue;
@@ -469,14 +473,28 @@ public final class Plots {
         }
       }
       double total = 0;
+      double latency = 0;
       for (int p = 0; p < sum.length; p++) {
         parts.get(p).add(sum[p] / run.rounds().size());
         total += sum[p] / run.rounds().size();
+      }
+      for (RoundRecord r : run.rounds()) {
+        latency += r.roundLatencyS() / run.rounds().size();
+      }
+      if (total > 1.01 * latency) {
+        overlapping.add(run.name());
       }
       top = Math.max(top, total);
     }
     for (int p = 0; p < PARTS.length; p++) {
       addPart(chart, p, names, parts.get(p));
+    }
+    if (!overlapping.isEmpty()) {
+      // A pipeline's parts overlap in time: its bar is their sum, not its round.
+      chart.setXAxisTitle(
+          "scheme (the parts of "
+              + String.join(", ", overlapping)
+              + " overlap in time: the bar is longer than the mean round)");
     }
     int longest = names.stream().mapToInt(String::length).max().orElse(0);
     chart.getStyler().setXAxisLabelRotation(longest * names.size() > 90 ? 30 : 0);
@@ -506,6 +524,7 @@ public final class Plots {
     }
     double top = 0;
     boolean longLabels = false;
+    boolean overlap = false;
     for (RoundRecord r : run.rounds()) {
       List<String> what = new ArrayList<>();
       if (faults.contains(r.round())) {
@@ -524,9 +543,15 @@ public final class Plots {
         total += v[p];
       }
       top = Math.max(top, total);
+      overlap |= total > 1.01 * r.roundLatencyS();
     }
     for (int p = 0; p < PARTS.length; p++) {
       addPart(chart, p, x, parts.get(p));
+    }
+    if (overlap) {
+      // A pipeline's parts overlap in time: a bar is their sum, not its round.
+      chart.setTitle(
+          chart.getTitle() + "; its parts overlap in time: a bar is longer than its round");
     }
     chart
         .getStyler()
@@ -627,10 +652,10 @@ public final class Plots {
   static String pattern(double span, double max) {
     double s = span > 0 && Double.isFinite(span) ? span : Math.abs(max);
     if (!(s > 0) || !Double.isFinite(s)) {
-      return "#,##0.##";
+      return "#,##0.00";
     }
     int decimals = Math.max(0, 1 - (int) Math.floor(Math.log10(s)));
-    return decimals == 0 ? "#,##0" : "#,##0." + "#".repeat(Math.min(decimals, 8));
+    return decimals == 0 ? "#,##0" : "#,##0." + "0".repeat(Math.min(decimals, 8));
   }
 
   /**

@@ -45,18 +45,18 @@ final class Report {
     md.append("| figure | value |\n|---|---|\n");
     row(md, "seed", Long.toString(s.seed()));
     row(md, "rounds", Integer.toString(s.rounds()));
-    row(md, "emulated time (s)", ResultsWriter.fmt(s.emulatedTimeS()));
-    row(md, "wall time (s)", ResultsWriter.fmt(s.wallTimeS()));
-    row(md, "final test accuracy", ResultsWriter.fmt(s.finalAccuracy()));
-    row(md, "best test accuracy", ResultsWriter.fmt(s.bestAccuracy()));
+    row(md, "emulated time (s)", num(s.emulatedTimeS()));
+    row(md, "wall time (s)", num(s.wallTimeS()));
+    row(md, "final test accuracy", num(s.finalAccuracy()));
+    row(md, "best test accuracy", num(s.bestAccuracy()));
     row(
         md,
-        "emulated time to accuracy " + ResultsWriter.fmt(s.targetAccuracy()) + " (s)",
-        ResultsWriter.fmt(s.timeToTargetS()));
-    row(md, "device compute (s, summed over rounds)", ResultsWriter.fmt(s.deviceComputeS()));
-    row(md, "server compute (s)", ResultsWriter.fmt(s.serverComputeS()));
-    row(md, "communication (s)", ResultsWriter.fmt(s.communicationS()));
-    row(md, "aggregation (s)", ResultsWriter.fmt(s.aggregationS()));
+        "emulated time to accuracy " + num(s.targetAccuracy()) + " (s)",
+        num(s.timeToTargetS()));
+    row(md, "device compute (s, summed over rounds)", num(s.deviceComputeS()));
+    row(md, "server compute (s)", num(s.serverComputeS()));
+    row(md, "communication (s)", num(s.communicationS()));
+    row(md, "aggregation (s)", num(s.aggregationS()));
     row(md, "bytes up / down", bytes(s.bytesUp()) + " / " + bytes(s.bytesDown()));
     row(md, "failed participations", Integer.toString(s.failedParticipations()));
     md.append("\n## Rounds\n\n");
@@ -81,19 +81,19 @@ final class Report {
           .append(" | ")
           .append(r.failed())
           .append(" | ")
-          .append(ResultsWriter.fmt(r.roundLatencyS()))
+          .append(num(r.roundLatencyS()))
           .append(" | ")
-          .append(ResultsWriter.fmt(r.deviceComputeS()))
+          .append(num(r.deviceComputeS()))
           .append(" | ")
-          .append(ResultsWriter.fmt(r.serverComputeS()))
+          .append(num(r.serverComputeS()))
           .append(" | ")
-          .append(ResultsWriter.fmt(r.communicationS()))
+          .append(num(r.communicationS()))
           .append(" | ")
-          .append(ResultsWriter.fmt(r.aggregationS()))
+          .append(num(r.aggregationS()))
           .append(" | ")
-          .append(ResultsWriter.fmt(r.testAccuracy()))
+          .append(num(r.testAccuracy()))
           .append(" | ")
-          .append(ResultsWriter.fmt(r.trainLoss()))
+          .append(num(r.trainLoss()))
           .append(" |\n");
     }
     inForce(md, run);
@@ -112,7 +112,7 @@ final class Report {
         md.append("- ")
             .append(e.kind())
             .append(" at ")
-            .append(ResultsWriter.fmt(e.emulatedS()))
+            .append(num(e.emulatedS()))
             .append(" s (round ")
             .append(e.round())
             .append("), ")
@@ -297,6 +297,13 @@ final class Report {
       out.add(from == to ? Integer.toString(from) : from + "-" + to);
     }
     return String.join(", ", out);
+  }
+
+  /** A figure to four significant digits, a large one in whole units (not 3.329e+04). */
+  static String num(double v) {
+    return Double.isFinite(v) && Math.abs(v) >= 1e4
+        ? String.format(Locale.ROOT, "%.0f", v)
+        : ResultsWriter.fmt(v);
   }
 
   /** Bytes in decimal units with the exact count, such as {@code 246 kB (246424 B)}. */

@@ -95,8 +95,11 @@ class PlotsTest {
     // A vertical line at the fault's emulated instant, from the axis' bottom to its top.
     assertEquals(10.0, fault.getXData()[0], 0.0);
     assertEquals(10.0, fault.getXData()[1], 0.0);
-    assertEquals(0.0, fault.getYData()[0], 0.0);
-    assertEquals(1.0, fault.getYData()[1], 0.0);
+    assertEquals(acc.getStyler().getYAxisMin(), fault.getYData()[0], 0.0);
+    assertEquals(acc.getStyler().getYAxisMax(), fault.getYData()[1], 0.0);
+    // Accuracies 0.4 to 0.8: the axis spans their tenths, not the whole of 0..1.
+    assertEquals(0.3, acc.getStyler().getYAxisMin(), 1e-12);
+    assertEquals(0.9, acc.getStyler().getYAxisMax(), 1e-12);
     assertFalse(fault.isShowInLegend());
     assertEquals(25.0, acc.getSeriesMap().get("psl: deadline drop").getXData()[0], 0.0);
     // One legend key per kind, whatever the number of runs; replans are not marked.
@@ -212,8 +215,8 @@ class PlotsTest {
   @Test
   void tickPatterns_andAxisEnds() {
     assertEquals("#,##0", Plots.pattern(19.3, 19.3));
-    assertEquals("#,##0.#", Plots.pattern(5, 5));
-    assertEquals("#,##0.###", Plots.pattern(0.05, 0.05));
+    assertEquals("#,##0.0", Plots.pattern(5, 5));
+    assertEquals("#,##0.000", Plots.pattern(0.05, 0.05));
     assertEquals(25.0, Plots.niceCeiling(21.2), 1e-12);
     assertEquals(0.8, Plots.niceCeiling(0.71), 1e-12);
     assertEquals(1.0, Plots.niceCeiling(1.0), 1e-12);
