@@ -46,16 +46,25 @@ public final class Main implements Runnable {
    * As {@link #run(PrintWriter, PrintWriter, String...)}, with stack traces on if {@code debug}.
    */
   static int run(PrintWriter out, PrintWriter err, boolean debug, String... args) {
-    // SLF4J binds its provider on the first logger asked for. If that first call races with
-    // another thread's (the actor system's Slf4jLogger starts on a dispatcher thread while the
-    // main thread builds its logging filter), the losers get substitute loggers and SLF4J prints
-    // three "replay" warnings when it hands their calls on. Binding here, on the one thread that
-    // exists yet, leaves no call to substitute.
-    LoggerFactory.getILoggerFactory();
     CommandLine cli = new CommandLine(new Main());
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler(new UserErrors(debug));
+    cli.setExecutionStrategy(
+        parsed -> {
+          Integer help = CommandLine.executeHelpRequest(parsed);
+          if (help != null) {
+            return help;
+          }
+          // SLF4J binds its provider on the first logger asked for. If that first call races
+          // with another thread's (the actor system's Slf4jLogger starts on a dispatcher thread
+          // while the main thread builds its logging filter), the losers get substitute loggers
+          // and SLF4J prints three "replay" warnings when it hands their calls on. Binding here,
+          // on the one thread that exists yet, leaves no call to substitute. (Not for -V and
+          // --help, which log nothing and would wait for logback's configuration.)
+          LoggerFactory.getILoggerFactory();
+          return new CommandLine.RunLast().execute(parsed);
+        });
     cli.setParameterExceptionHandler(
         (ex, a) -> {
           ex.getCommandLine().getErr().println("splitemu: " + ex.getMessage());
