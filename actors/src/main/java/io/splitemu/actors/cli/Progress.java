@@ -76,16 +76,14 @@ final class Progress implements RunListener, AutoCloseable {
     }
     long within =
         p.steps() > 0 ? Math.min(UNITS_PER_ROUND - 1, UNITS_PER_ROUND * p.step() / p.steps()) : 0;
-    advanceTo((long) (p.round() - 1) * UNITS_PER_ROUND + within);
+    long position = (long) (p.round() - 1) * UNITS_PER_ROUND + within;
+    if (position < bar.getCurrent()) {
+      // Reported after a later step or its round's row: stale, the bar shows the newer state.
+      return;
+    }
+    bar.stepTo(position);
     String steps = p.steps() > 0 ? p.step() + "/" + p.steps() : String.valueOf(p.step());
-    show(
-        String.format(
-            Locale.ROOT,
-            " round %d step %s t=%.1fs acc=%s",
-            p.round(),
-            steps,
-            p.emulatedS(),
-            accuracy));
+    show(String.format(Locale.ROOT, " step %s t=%.1fs acc=%s", steps, p.emulatedS(), accuracy));
   }
 
   @Override
@@ -120,8 +118,9 @@ final class Progress implements RunListener, AutoCloseable {
   @Override
   public synchronized void onEvent(EventRecord e) {
     if (bar != null) {
-      // Lines printed under a live bar would tear it; the bar names the latest event's kind.
-      lastEvent = " last event: " + oneLine(e.kind()) + " " + oneLine(e.subject());
+      // Lines printed under a live bar would tear it; the bar names the latest event's kind
+      // (briefly: a terminal of 80 columns has little room left for the bar itself).
+      lastEvent = " [" + oneLine(e.kind()) + "]";
       show(status);
       return;
     }
@@ -158,7 +157,7 @@ final class Progress implements RunListener, AutoCloseable {
     bar.setExtraMessage(status + lastEvent);
   }
 
-  /** Moves the bar forward only: a step reported late must not pull a finished round back. */
+  /** Moves the bar forward only: a finished round's row never pulls the bar back. */
   private void advanceTo(long position) {
     if (position > bar.getCurrent()) {
       bar.stepTo(position);

@@ -68,10 +68,10 @@ class ProgressTest {
       // A step reported after its round's row does not pull the bar back.
       p.onProgress(new ProgressRecord(1, 3, 4, 7.5));
       assertEquals(1000, p.position());
+      drawn(frames, s -> s.contains("1/3 rounds") && s.contains(" t=10.0s acc=0.7500"));
       p.onProgress(new ProgressRecord(2, 3, 4, 17.5));
       assertEquals(1750, p.position());
-      String g = drawn(frames, s -> s.contains("round 2 step 3/4"));
-      assertTrue(g.contains("t=17.5s") && g.contains("acc=0.7500"), g);
+      String g = drawn(frames, s -> s.contains(" step 3/4 t=17.5s acc=0.7500"));
       assertTrue(g.contains("1/3 rounds"), g);
       // Elapsed / ETA: with progress made, the library estimates the rest (not "?").
       assertTrue(g.matches(".*\\(\\d+:\\d\\d:\\d\\d / \\d+:\\d\\d:\\d\\d\\).*"), g);
@@ -79,11 +79,12 @@ class ProgressTest {
       p.onRound(round(2, 20.0, 0.8));
       p.onProgress(new ProgressRecord(3, 7, 0, 25.0));
       assertEquals(2000, p.position());
-      drawn(frames, s -> s.contains("round 3 step 7 "));
+      drawn(frames, s -> s.contains(" step 7 t=25.0s"));
       p.onEvent(clustering());
-      drawn(frames, s -> s.contains("last event: clustering supervisor"));
+      drawn(frames, s -> s.contains("acc=0.8000 [clustering]"));
     }
     assertEquals("", text.toString(), "the bar alone draws on a terminal");
+    assertTrue(frames.stream().noneMatch(s -> s.contains("t=7.5s")), "stale step shown: " + frames);
   }
 
   @Test
