@@ -76,7 +76,7 @@ final class Progress implements RunListener, AutoCloseable {
     }
     long within =
         p.steps() > 0 ? Math.min(UNITS_PER_ROUND - 1, UNITS_PER_ROUND * p.step() / p.steps()) : 0;
-    long position = (long) (p.round() - 1) * UNITS_PER_ROUND + within;
+    long position = Math.min((long) (p.round() - 1) * UNITS_PER_ROUND + within, bar.getMax() - 1);
     if (position < bar.getCurrent()) {
       // Reported after a later step or its round's row: stale, the bar shows the newer state.
       return;
