@@ -1,7 +1,12 @@
 package io.splitemu.actors.cli;
 
 import io.splitemu.actors.runtime.RunFailedException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -45,6 +50,21 @@ public final class Main implements Runnable {
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler(new UserErrors(debug));
+    cli.setExecutionStrategy(
+        parsed -> {
+          Integer help = CommandLine.executeHelpRequest(parsed);
+          if (help != null) {
+            return help;
+          }
+          // SLF4J binds its provider on the first logger asked for. If that first call races
+          // with another thread's (the actor system's Slf4jLogger starts on a dispatcher thread
+          // while the main thread builds its logging filter), the losers get substitute loggers
+          // and SLF4J prints three "replay" warnings when it hands their calls on. Binding here,
+          // on the one thread that exists yet, leaves no call to substitute. (Not for -V and
+          // --help, which log nothing and would wait for logback's configuration.)
+          LoggerFactory.getILoggerFactory();
+          return new CommandLine.RunLast().execute(parsed);
+        });
     cli.setParameterExceptionHandler(
         (ex, a) -> {
           ex.getCommandLine().getErr().println("splitemu: " + ex.getMessage());
@@ -120,12 +140,33 @@ public final class Main implements Runnable {
     }
   }
 
-  /** Reads the project version from the jar manifest, or "dev" when run from classes. */
+  /** The project version, from a resource the build fills in from the Maven project version. */
   static final class Version implements CommandLine.IVersionProvider {
+    /** The resource, next to this class in the jar and in the build's classes folder alike. */
+    static final String RESOURCE = "version.properties";
+
     @Override
     public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"splitemu " + (v == null ? "dev" : v)};
+      return new String[] {"splitemu " + projectVersion()};
+    }
+
+    /** The Maven project version this build was made from. */
+    static String projectVersion() {
+      try (InputStream in = Main.class.getResourceAsStream(RESOURCE)) {
+        if (in == null) {
+          throw new IllegalStateException(
+              RESOURCE + " is missing: the build did not filter the actors resources");
+        }
+        Properties p = new Properties();
+        p.load(in);
+        String v = p.getProperty("version", "");
+        if (v.isBlank() || v.startsWith("${")) {
+          throw new IllegalStateException(RESOURCE + " holds no version: " + v);
+        }
+        return v;
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + RESOURCE, e);
+      }
     }
   }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Writes the comparison of several schemes run on the same scenario and seed: {@code
@@ -59,6 +58,11 @@ public final class Comparison {
           "cost_per_epoch",
           "wall_time_s");
 
+  /** What the table's units mean, under it in {@code comparison.md}. */
+  static final String UNITS_NOTE =
+      "Bytes in SI units (1 MB = 10^6 bytes); comparison.csv has every figure raw, in bytes and"
+          + " seconds.";
+
   private Comparison() {}
 
   /** One CSV row of {@code e}, in the order of {@link #HEADER}. */
@@ -81,6 +85,77 @@ public final class Comparison {
         e.pricePerHour(),
         e.costPerRound(),
         s.wallTimeS());
+  }
+
+  /**
+   * The markdown table for a person: durations as seconds, minutes and hours ({@link
+   * Units#seconds}), bytes in SI units ({@link Units#bytes}); cells padded to their column's width
+   * so that the table reads as one on the console too, figures aligned to the right.
+   */
+  public static String table(List<Entry> entries) {
+    boolean priced = entries.stream().anyMatch(e -> !Double.isNaN(e.pricePerHour()));
+    List<String> header =
+        new ArrayList<>(
+            List.of(
+                "scheme",
+                "rounds",
+                "emulated time",
+                "mean round",
+                "final accuracy",
+                "time to target",
+                "bytes up",
+                "bytes down"));
+    if (priced) {
+      header.add("cost per epoch");
+    }
+    List<List<String>> rows = new ArrayList<>();
+    for (Entry e : entries) {
+      Summary s = e.summary();
+      List<String> row =
+          new ArrayList<>(
+              List.of(
+                  s.scheme(),
+                  Integer.toString(s.rounds()),
+                  Units.seconds(s.emulatedTimeS()),
+                  Units.seconds(e.meanRoundLatencyS()),
+                  ResultsWriter.fmt(s.finalAccuracy()),
+                  Units.seconds(s.timeToTargetS()),
+                  Units.bytes(s.bytesUp()),
+                  Units.bytes(s.bytesDown())));
+      if (priced) {
+        row.add(ResultsWriter.fmt(e.costPerRound()));
+      }
+      rows.add(row);
+    }
+    int[] width = new int[header.size()];
+    for (int c = 0; c < width.length; c++) {
+      width[c] = Math.max(3, header.get(c).length());
+      for (List<String> row : rows) {
+        width[c] = Math.max(width[c], row.get(c).length());
+      }
+    }
+    StringBuilder md = new StringBuilder();
+    line(md, header, width);
+    StringBuilder rule = new StringBuilder("|");
+    for (int c = 0; c < width.length; c++) {
+      // The scheme reads from the left; every figure is aligned on its units to the right.
+      rule.append(c == 0 ? "-".repeat(width[c] + 2) : "-".repeat(width[c] + 1) + ":").append("|");
+    }
+    md.append(rule).append("\n");
+    for (List<String> row : rows) {
+      line(md, row, width);
+    }
+    return md.toString();
+  }
+
+  private static void line(StringBuilder md, List<String> cells, int[] width) {
+    md.append("|");
+    for (int c = 0; c < cells.size(); c++) {
+      String cell = cells.get(c);
+      String pad = " ".repeat(width[c] - cell.length());
+      md.append(' ').append(c == 0 ? cell + pad : pad + cell).append(" |");
+    }
+    md.append("\n");
   }
 
   /** Writes the comparison and its plots into {@code dir}; returns the markdown table. */
@@ -112,30 +187,7 @@ public final class Comparison {
       }
       written = Plots.writeComparison(dir.resolve("plots"), runs);
     }
-    boolean priced = entries.stream().anyMatch(e -> !Double.isNaN(e.pricePerHour()));
-    StringBuilder md = new StringBuilder();
-    md.append("| scheme | rounds | emulated time (s) | mean round (s) | final accuracy |")
-        .append(" time to target (s) | bytes up | bytes down |")
-        .append(priced ? " cost per epoch |\n" : "\n")
-        .append("|---|---|---|---|---|---|---|---|")
-        .append(priced ? "---|\n" : "\n");
-    for (Entry e : entries) {
-      Summary s = e.summary();
-      md.append(
-          String.format(
-              Locale.ROOT,
-              "| %s | %d | %s | %s | %s | %s | %d | %d |",
-              s.scheme(),
-              s.rounds(),
-              ResultsWriter.fmt(s.emulatedTimeS()),
-              ResultsWriter.fmt(e.meanRoundLatencyS()),
-              ResultsWriter.fmt(s.finalAccuracy()),
-              ResultsWriter.fmt(s.timeToTargetS()),
-              s.bytesUp(),
-              s.bytesDown()));
-      md.append(priced ? " " + ResultsWriter.fmt(e.costPerRound()) + " |\n" : "\n");
-    }
-    String table = md.toString();
+    String table = table(entries);
     StringBuilder doc = new StringBuilder();
     doc.append("# ").append(scenario).append(": scheme comparison\n\n");
     doc.append("Same devices, data, links and seed for every scheme.\n\n").append(table);
@@ -150,6 +202,7 @@ public final class Comparison {
               + dir.relativize(e.dir())
               + "/report.md)");
     }
+    doc.append("\n").append(UNITS_NOTE).append("\n");
     doc.append("\n").append(String.join("\n", links)).append("\n\n");
     for (Path p : written) {
       doc.append("![")

@@ -88,7 +88,7 @@ public final class SweepTable {
     for (String k : keys) {
       md.append(' ').append(k).append(" |");
     }
-    md.append(" scheme | rounds | emulated time (s) | mean round (s) | final accuracy |")
+    md.append(" scheme | rounds | emulated time | mean round | final accuracy |")
         .append(priced ? " cost per epoch |" : "")
         .append('\n')
         .append("|---".repeat(keys.size() + 5 + (priced ? 1 : 0)))
@@ -110,8 +110,8 @@ public final class SweepTable {
               " %s | %d | %s | %s | %s |",
               s.scheme(),
               s.rounds(),
-              ResultsWriter.fmt(s.emulatedTimeS()),
-              ResultsWriter.fmt(r.entry().meanRoundLatencyS()),
+              Units.seconds(s.emulatedTimeS()),
+              Units.seconds(r.entry().meanRoundLatencyS()),
               ResultsWriter.fmt(s.finalAccuracy())));
       if (priced) {
         md.append(' ').append(ResultsWriter.fmt(r.entry().costPerRound())).append(" |");
