@@ -2,6 +2,8 @@ package io.splitemu.actors.cli;
 
 import io.splitemu.actors.config.MpslSettings;
 import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.metrics.Metrics;
+import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.pipeline.MpslPlanner;
 import io.splitemu.actors.results.Comparison;
 import io.splitemu.actors.results.ResultsWriter;
@@ -119,6 +121,7 @@ public final class CompareCommand implements Callable<Integer> {
     w.println("results: " + dir.toAbsolutePath());
     w.println("report:  " + dir.resolve("comparison.md").toAbsolutePath());
     w.flush();
+    Metrics.linger(MetricsSettings.of(base), w);
     return 0;
   }
 
@@ -180,6 +183,7 @@ public final class CompareCommand implements Callable<Integer> {
     w.println("table:   " + dir.resolve("sweep.csv").toAbsolutePath());
     w.println("report:  " + dir.resolve("sweep.md").toAbsolutePath());
     w.flush();
+    Metrics.linger(MetricsSettings.of(base), w);
     return 0;
   }
 

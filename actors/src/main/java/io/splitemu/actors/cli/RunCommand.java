@@ -1,6 +1,8 @@
 package io.splitemu.actors.cli;
 
 import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.metrics.Metrics;
+import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.runtime.Emulation;
 import java.io.PrintWriter;
@@ -59,6 +61,8 @@ public final class RunCommand implements Callable<Integer> {
       }
     }
     printSummary(w, o);
+    w.flush();
+    Metrics.linger(MetricsSettings.of(s), w);
     return 0;
   }
 

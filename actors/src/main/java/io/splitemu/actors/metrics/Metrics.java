@@ -2,62 +2,93 @@ package io.splitemu.actors.metrics;
 
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.splitemu.actors.config.SettingsException;
+import io.splitemu.actors.results.DevicePlanRecord;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.HopRecord;
+import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.net.stream.PacingLag;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The Prometheus metrics of one JVM, served at {@code /metrics}, fed from the rows a run records.
+ * The Prometheus metrics of one JVM, served at {@code /metrics}, fed from the rows a run records
+ * and from its in-round progress.
  *
  * <p>Names follow DESIGN.md "Observability" and use base units; emulated quantities are emulated
- * seconds. Every series carries the {@code scheme} label so that the runs of a {@code compare}
- * share one endpoint; only the {@code splitemu_device_*} series carry a device label, and only
- * below a configured device count.
+ * seconds. Every {@code splitemu_*} series carries the labels {@code run}, {@code scenario}, {@code
+ * scheme} and {@code node}, so that the runs of a {@code compare} share one endpoint and the
+ * members of a cluster stay apart; only the {@code splitemu_device_*} series carry a device label,
+ * and only below a configured device count. docs/metrics.md lists every series.
  */
 public final class Metrics implements AutoCloseable {
 
   /** Every metric family this class exports (sample names of counters end in _total). */
   public static final List<String> NAMES =
       List.of(
+          "splitemu_run_rounds",
           "splitemu_rounds_total",
+          "splitemu_round_step",
+          "splitemu_round_steps",
           "splitemu_emulated_time_seconds",
+          "splitemu_emulation_speed_ratio",
+          "splitemu_emulation_lag_seconds",
           "splitemu_round_latency_seconds",
           "splitemu_round_part_seconds",
           "splitemu_round_participants",
           "splitemu_test_accuracy",
           "splitemu_train_loss",
           "splitemu_link_bytes_total",
-          "splitemu_link_rate_bits_per_second",
+          "splitemu_link_rate_bytes_per_second",
           "splitemu_compute_seconds_total",
           "splitemu_cut_layer",
-          "splitemu_cluster_count",
+          "splitemu_clusters",
           "splitemu_node_model_memory_bytes",
           "splitemu_events_total",
           "splitemu_faults_injected_total",
+          "splitemu_recoveries_total",
+          "splitemu_replans_total",
           "splitemu_devices_failed_total",
-          "splitemu_emulation_lag_seconds",
+          "splitemu_hop_queue_length",
+          "splitemu_hop_idle_seconds_total",
           "splitemu_device_link_bytes_total",
-          "splitemu_device_compute_seconds");
+          "splitemu_device_compute_seconds",
+          "splitemu_device_cut_layer",
+          "splitemu_device_link_share");
+
+  /** The labels of every splitemu series, in this order. */
+  public static final List<String> RUN_LABELS = List.of("run", "scenario", "scheme", "node");
+
+  /** The only fault kind a scenario can inject so far (its counters start at 0). */
+  static final String DEVICE_HANG = "device-hang";
 
   private static final Map<String, Metrics> SHARED = new HashMap<>();
 
   private final PrometheusRegistry registry;
   private final HTTPServer server;
+  // Every run's pacing lag, read at each scrape (a run's last value stays after it ended).
+  private final Map<List<String>, PacingLag> lagSources = new ConcurrentHashMap<>();
 
+  private final Gauge runRounds;
   private final Counter rounds;
+  private final Gauge roundStep;
+  private final Gauge roundSteps;
   private final Gauge emulatedTime;
+  private final Gauge speed;
   private final Gauge roundLatency;
   private final Gauge roundPart;
   private final Gauge participants;
@@ -67,21 +98,52 @@ public final class Metrics implements AutoCloseable {
   private final Gauge linkRate;
   private final Counter computeSeconds;
   private final Gauge cutLayer;
-  private final Gauge clusterCount;
+  private final Gauge clusters;
   private final Gauge memory;
   private final Counter events;
   private final Counter faults;
+  private final Counter recoveries;
+  private final Counter replans;
   private final Counter failed;
-  private final Gauge lag;
+  private final Gauge hopQueue;
+  private final Counter hopIdle;
   private final Counter deviceBytes;
   private final Gauge deviceCompute;
+  private final Gauge deviceCut;
+  private final Gauge deviceShare;
 
   private Metrics(PrometheusRegistry registry, HTTPServer server) {
     this.registry = registry;
     this.server = server;
+    runRounds = gauge("splitemu_run_rounds", "Rounds the run is planned to have.");
     rounds = counter("splitemu_rounds_total", "Rounds recorded.");
+    roundStep =
+        gauge(
+            "splitemu_round_step",
+            "Steps (MP-SL: batches) done in the round under way, updated during the round.");
+    roundSteps =
+        gauge(
+            "splitemu_round_steps",
+            "Steps (MP-SL: batches) the round under way runs in all; 0 when not known ahead.");
     emulatedTime =
-        gauge("splitemu_emulated_time_seconds", "Emulated instant at the end of the last round.");
+        gauge(
+            "splitemu_emulated_time_seconds",
+            "Emulated instant the run has reached, updated during rounds and at their ends.");
+    speed =
+        gauge(
+            "splitemu_emulation_speed_ratio",
+            "Emulated seconds per wall-clock second since the run started.");
+    GaugeWithCallback.builder()
+        .name("splitemu_emulation_lag_seconds")
+        .help(
+            "Paced mode: how far the wall clock is behind emulated time / speedup at the latest"
+                + " paced release, read at every scrape (0 in virtual mode).")
+        .labelNames(RUN_LABELS.toArray(new String[0]))
+        .callback(
+            cb ->
+                lagSources.forEach(
+                    (labels, lag) -> cb.call(lag.lastNanos() / 1e9, labels.toArray(new String[0]))))
+        .register(registry);
     roundLatency = gauge("splitemu_round_latency_seconds", "Emulated latency of the last round.");
     roundPart =
         gauge(
@@ -96,35 +158,47 @@ public final class Metrics implements AutoCloseable {
     linkBytes = counter("splitemu_link_bytes_total", "Bytes carried by device links.", "direction");
     linkRate =
         gauge(
-            "splitemu_link_rate_bits_per_second",
-            "Achieved link rate of the last round: its bits over its link busy seconds, over all"
+            "splitemu_link_rate_bytes_per_second",
+            "Achieved link rate of the last round: its bytes over its link busy seconds, over all"
                 + " devices.",
             "direction");
     computeSeconds =
         counter(
             "splitemu_compute_seconds_total",
-            "Emulated compute seconds: role device sums every device's compute, role server the"
-                + " server compute on each round's critical path.",
+            "Emulated compute seconds by role: devices sums every device's compute, edge (MP-SL:"
+                + " hops) the server compute on each round's critical path.",
             "role");
     cutLayer = gauge("splitemu_cut_layer", "Cut layer of the last round (single-cut schemes).");
-    clusterCount = gauge("splitemu_cluster_count", "Clusters of the last round.");
+    clusters = gauge("splitemu_clusters", "Clusters of the last round.");
     memory =
         gauge(
             "splitemu_node_model_memory_bytes",
-            "Peak model memory of a node by role (device, edge, hop-N).",
-            "role");
+            "Peak model memory of a node by role (devices, edge, hops) and member (device, edge,"
+                + " hop-N).",
+            "role",
+            "member");
     events =
         counter(
             "splitemu_events_total",
             "Events of events.csv by kind (faults, timeouts, plans and re-plans).",
             "kind");
     faults = counter("splitemu_faults_injected_total", "Faults injected, by kind.", "kind");
+    recoveries =
+        counter(
+            "splitemu_recoveries_total", "Recoveries from a fault, by the fault's kind.", "kind");
+    replans =
+        counter("splitemu_replans_total", "Re-plan events (replan, cut-replan) of events.csv.");
     failed = counter("splitemu_devices_failed_total", "Devices dropped from a round.");
-    lag =
+    hopQueue =
         gauge(
-            "splitemu_emulation_lag_seconds",
-            "Paced mode: how far wall clock is behind emulated time / speedup (0 in virtual"
-                + " mode).");
+            "splitemu_hop_queue_length",
+            "MP-SL: jobs waiting at a hop (emulated) when its latest job started.",
+            "member");
+    hopIdle =
+        counter(
+            "splitemu_hop_idle_seconds_total",
+            "MP-SL: emulated seconds a hop's processor has been idle.",
+            "member");
     deviceBytes =
         counter(
             "splitemu_device_link_bytes_total",
@@ -137,6 +211,19 @@ public final class Metrics implements AutoCloseable {
             "One device's emulated compute seconds in the last round (only below"
                 + " metrics.per-device-below devices).",
             "device");
+    deviceCut =
+        gauge(
+            "splitemu_device_cut_layer",
+            "One device's cut in the round under way: the layers on the device (per-device cut"
+                + " schemes; only below metrics.per-device-below devices).",
+            "device");
+    deviceShare =
+        gauge(
+            "splitemu_device_link_share",
+            "One device's share of its band in the round under way, where the scheme plans"
+                + " shares (only below metrics.per-device-below devices).",
+            "device",
+            "direction");
   }
 
   /**
@@ -187,6 +274,32 @@ public final class Metrics implements AutoCloseable {
     return new Metrics(registry, server);
   }
 
+  /**
+   * After a command's runs ended: with metrics on, keeps this JVM (and so its endpoint) up for
+   * {@code splitemu.metrics.linger}, saying so in one line on {@code out}, so that Prometheus
+   * scrapes the final values; returns at once with metrics off or a linger of 0.
+   */
+  public static void linger(MetricsSettings s, PrintWriter out) {
+    if (!s.enabled() || s.linger().isZero()) {
+      return;
+    }
+    out.println(
+        "metrics: serving the final values for "
+            + seconds(s.linger())
+            + " more (splitemu.metrics.linger)");
+    out.flush();
+    try {
+      Thread.sleep(s.linger().toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // a signal ends the wait, as it ends the process
+    }
+  }
+
+  private static String seconds(Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? ms / 1000 + " s" : ms / 1e3 + " s";
+  }
+
   /** The port the endpoint listens on. */
   public int port() {
     return server.getPort();
@@ -198,12 +311,38 @@ public final class Metrics implements AutoCloseable {
   }
 
   /**
-   * An observer feeding this endpoint from one run's rows; {@code perDeviceBelow} as in {@link
-   * MetricsSettings}.
+   * What a run's series are labelled with and which of them it has from its start.
+   *
+   * @param run the results folder's name
+   * @param rounds the rounds planned
+   * @param devices the run's device count
+   * @param perDevice whether the run exports per-device series
+   * @param serverRole the role of its server side: {@code edge}, or {@code hops} for MP-SL
+   * @param cut the single cut the run starts with, or -1 when it has none fixed ahead
+   * @param memory the peak model memory known at the start, by node ({@code device}, {@code edge})
    */
-  public Run run(String scheme, int deviceCount, int perDeviceBelow) {
-    lag.labelValues(scheme).set(0);
-    return new Run(scheme, deviceCount < perDeviceBelow);
+  public record RunInfo(
+      String run,
+      String scenario,
+      String scheme,
+      String node,
+      int rounds,
+      int devices,
+      boolean perDevice,
+      String serverRole,
+      int cut,
+      Map<String, Long> memory) {}
+
+  /**
+   * An observer feeding this endpoint from one run's rows and progress; every series the run will
+   * have gets its first sample now (0 where nothing happened yet), so a dashboard shows the run
+   * from its first scrape. {@code lag} is read at every scrape.
+   */
+  public Run run(RunInfo info, PacingLag lag) {
+    Run r = new Run(info);
+    lagSources.put(List.of(r.base), lag);
+    r.start();
+    return r;
   }
 
   /** Stops the endpoint. */
@@ -219,76 +358,178 @@ public final class Metrics implements AutoCloseable {
     return Counter.builder()
         .name(name)
         .help(help)
-        .labelNames(withScheme(labels))
+        .labelNames(withRunLabels(labels))
         .register(registry);
   }
 
   private Gauge gauge(String name, String help, String... labels) {
-    return Gauge.builder().name(name).help(help).labelNames(withScheme(labels)).register(registry);
+    return Gauge.builder()
+        .name(name)
+        .help(help)
+        .labelNames(withRunLabels(labels))
+        .register(registry);
   }
 
-  private static String[] withScheme(String[] labels) {
-    String[] all = new String[labels.length + 1];
-    all[0] = "scheme";
-    System.arraycopy(labels, 0, all, 1, labels.length);
+  private static String[] withRunLabels(String[] labels) {
+    String[] all = new String[RUN_LABELS.size() + labels.length];
+    for (int i = 0; i < RUN_LABELS.size(); i++) {
+      all[i] = RUN_LABELS.get(i);
+    }
+    System.arraycopy(labels, 0, all, RUN_LABELS.size(), labels.length);
     return all;
   }
 
-  /** One run's feed: turns recorded rows into samples labelled with the run's scheme. */
+  /** The role label of a memory entry of the summary ({@code device}, {@code edge}, hops). */
+  static String roleOf(String node) {
+    return switch (node) {
+      case "device" -> "devices";
+      case "edge" -> "edge";
+      default -> "hops";
+    };
+  }
+
+  /** One run's feed: turns recorded rows and progress into samples labelled with the run. */
   public final class Run implements RecordObserver {
 
-    private final String scheme;
-    private final boolean perDevice;
+    private final RunInfo info;
+    private final String[] base;
+    private final long wallStartNs = System.nanoTime();
     // Per-round link totals, so the achieved rate is right whatever order rows come in.
     private final Map<Integer, double[]> linkTotals = new HashMap<>();
-    private PacingLag lagSource;
+    // Each hop's idle seconds already counted (the hops report totals).
+    private final Map<String, Double> idleCounted = new HashMap<>();
+    private double emulatedS;
 
-    private Run(String scheme, boolean perDevice) {
-      this.scheme = scheme;
-      this.perDevice = perDevice;
+    private Run(RunInfo info) {
+      this.info = info;
+      this.base = new String[] {info.run(), info.scenario(), info.scheme(), info.node()};
     }
 
-    /** Sets a node's peak model memory in bytes. */
-    public void memory(String role, long bytes) {
-      memory.labelValues(scheme, role).set(bytes);
+    private String[] l(String... extra) {
+      String[] all = new String[base.length + extra.length];
+      System.arraycopy(base, 0, all, 0, base.length);
+      System.arraycopy(extra, 0, all, base.length, extra.length);
+      return all;
     }
 
-    /** Reads the paced run's lag at every round (the gauge stays 0 in virtual mode). */
-    public void lagSource(PacingLag source) {
-      this.lagSource = source;
+    /** The first sample of every series the run has from its start. */
+    private void start() {
+      runRounds.labelValues(base).set(info.rounds());
+      rounds.labelValues(base).inc(0);
+      roundStep.labelValues(base).set(0);
+      roundSteps.labelValues(base).set(0);
+      emulatedTime.labelValues(base).set(0);
+      speed.labelValues(base).set(0);
+      roundLatency.labelValues(base).set(0);
+      for (String part :
+          List.of("device_compute", "server_compute", "communication", "aggregation")) {
+        roundPart.labelValues(l(part)).set(0);
+      }
+      participants.labelValues(base).set(0);
+      clusters.labelValues(base).set(0);
+      if (info.cut() >= 0) {
+        cutLayer.labelValues(base).set(info.cut());
+      }
+      for (String dir : List.of("up", "down")) {
+        linkBytes.labelValues(l(dir)).inc(0);
+        linkRate.labelValues(l(dir)).set(0);
+      }
+      computeSeconds.labelValues(l("devices")).inc(0);
+      computeSeconds.labelValues(l(info.serverRole())).inc(0);
+      info.memory().forEach(this::memory);
+      faults.labelValues(l(DEVICE_HANG)).inc(0);
+      recoveries.labelValues(l(DEVICE_HANG)).inc(0);
+      replans.labelValues(base).inc(0);
+      failed.labelValues(base).inc(0);
+      if (info.perDevice()) {
+        for (int d = 0; d < info.devices(); d++) {
+          String id = Integer.toString(d);
+          deviceBytes.labelValues(l(id, "up")).inc(0);
+          deviceBytes.labelValues(l(id, "down")).inc(0);
+          deviceCompute.labelValues(l(id)).set(0);
+        }
+      }
     }
 
-    /** Sets how far the run is behind its pacing schedule, in wall seconds. */
-    public void lag(double seconds) {
-      lag.labelValues(scheme).set(seconds);
+    /**
+     * Sets a node's peak model memory in bytes; {@code node} as the summary names it ({@code
+     * device}, {@code edge}, {@code hop-N}).
+     */
+    public void memory(String node, long bytes) {
+      memory.labelValues(l(roleOf(node), node)).set(bytes);
+    }
+
+    private void reached(double emulated) {
+      emulatedS = Math.max(emulatedS, emulated);
+      emulatedTime.labelValues(base).set(emulatedS);
+      double wallS = (System.nanoTime() - wallStartNs) / 1e9;
+      if (wallS > 0) {
+        speed.labelValues(base).set(emulatedS / wallS);
+      }
+    }
+
+    @Override
+    public void onProgress(ProgressRecord p) {
+      roundStep.labelValues(base).set(p.step());
+      roundSteps.labelValues(base).set(p.steps());
+      reached(p.emulatedS());
+    }
+
+    @Override
+    public void onHop(HopRecord h) {
+      hopQueue.labelValues(l(h.hop())).set(h.queue());
+      double counted = idleCounted.getOrDefault(h.hop(), 0.0);
+      if (h.idleS() > counted) {
+        hopIdle.labelValues(l(h.hop())).inc(h.idleS() - counted);
+        idleCounted.put(h.hop(), h.idleS());
+      } else if (counted == 0.0) {
+        hopIdle.labelValues(l(h.hop())).inc(0);
+      }
+      if (h.memoryBytes() > 0) {
+        memory(h.hop(), h.memoryBytes());
+      }
+    }
+
+    @Override
+    public void onPlan(DevicePlanRecord p) {
+      if (!info.perDevice()) {
+        return;
+      }
+      String id = Integer.toString(p.device());
+      if (p.cut() != null && p.cut().matches("\\d+")) {
+        deviceCut.labelValues(l(id)).set(Integer.parseInt(p.cut()));
+      }
+      if (!Double.isNaN(p.upShare())) {
+        deviceShare.labelValues(l(id, "up")).set(p.upShare());
+      }
+      if (!Double.isNaN(p.downShare())) {
+        deviceShare.labelValues(l(id, "down")).set(p.downShare());
+      }
     }
 
     @Override
     public void onRound(RoundRecord r) {
-      rounds.labelValues(scheme).inc();
-      if (lagSource != null) {
-        lag.labelValues(scheme).set(lagSource.lastNanos() / 1e9);
-      }
-      emulatedTime.labelValues(scheme).set(r.emulatedTimeS());
-      roundLatency.labelValues(scheme).set(r.roundLatencyS());
-      roundPart.labelValues(scheme, "device_compute").set(r.deviceComputeS());
-      roundPart.labelValues(scheme, "server_compute").set(r.serverComputeS());
-      roundPart.labelValues(scheme, "communication").set(r.communicationS());
-      roundPart.labelValues(scheme, "aggregation").set(r.aggregationS());
-      participants.labelValues(scheme).set(r.participants());
-      computeSeconds.labelValues(scheme, "server").inc(r.serverComputeS());
+      rounds.labelValues(base).inc();
+      reached(r.emulatedTimeS());
+      roundLatency.labelValues(base).set(r.roundLatencyS());
+      roundPart.labelValues(l("device_compute")).set(r.deviceComputeS());
+      roundPart.labelValues(l("server_compute")).set(r.serverComputeS());
+      roundPart.labelValues(l("communication")).set(r.communicationS());
+      roundPart.labelValues(l("aggregation")).set(r.aggregationS());
+      participants.labelValues(base).set(r.participants());
+      computeSeconds.labelValues(l(info.serverRole())).inc(r.serverComputeS());
       if (r.failed() > 0) {
-        failed.labelValues(scheme).inc(r.failed());
+        failed.labelValues(base).inc(r.failed());
       }
-      clusterCount.labelValues(scheme).set(r.clusters());
+      clusters.labelValues(base).set(r.clusters());
       if (r.cut() != null && r.cut().matches("\\d+")) {
-        cutLayer.labelValues(scheme).set(Integer.parseInt(r.cut()));
+        cutLayer.labelValues(base).set(Integer.parseInt(r.cut()));
       }
       if (!Double.isNaN(r.testAccuracy())) {
-        accuracy.labelValues(scheme).set(r.testAccuracy());
+        accuracy.labelValues(base).set(r.testAccuracy());
       }
       if (!Double.isNaN(r.trainLoss())) {
-        loss.labelValues(scheme).set(r.trainLoss());
+        loss.labelValues(base).set(r.trainLoss());
       }
       linkTotals.keySet().removeIf(k -> k < r.round());
     }
@@ -298,35 +539,38 @@ public final class Metrics implements AutoCloseable {
       if (!d.completed()) {
         return;
       }
-      linkBytes.labelValues(scheme, "up").inc(d.bytesUp());
-      linkBytes.labelValues(scheme, "down").inc(d.bytesDown());
-      computeSeconds.labelValues(scheme, "device").inc(d.computeS());
+      linkBytes.labelValues(l("up")).inc(d.bytesUp());
+      linkBytes.labelValues(l("down")).inc(d.bytesDown());
+      computeSeconds.labelValues(l("devices")).inc(d.computeS());
       double[] t = linkTotals.computeIfAbsent(d.round(), k -> new double[4]);
-      t[0] += 8.0 * d.bytesUp();
+      t[0] += d.bytesUp();
       t[1] += d.uplinkS();
-      t[2] += 8.0 * d.bytesDown();
+      t[2] += d.bytesDown();
       t[3] += d.downlinkS();
       if (t[1] > 0) {
-        linkRate.labelValues(scheme, "up").set(t[0] / t[1]);
+        linkRate.labelValues(l("up")).set(t[0] / t[1]);
       }
       if (t[3] > 0) {
-        linkRate.labelValues(scheme, "down").set(t[2] / t[3]);
+        linkRate.labelValues(l("down")).set(t[2] / t[3]);
       }
-      if (perDevice) {
+      if (info.perDevice()) {
         String id = Integer.toString(d.device());
-        deviceBytes.labelValues(scheme, id, "up").inc(d.bytesUp());
-        deviceBytes.labelValues(scheme, id, "down").inc(d.bytesDown());
-        deviceCompute.labelValues(scheme, id).set(d.computeS());
+        deviceBytes.labelValues(l(id, "up")).inc(d.bytesUp());
+        deviceBytes.labelValues(l(id, "down")).inc(d.bytesDown());
+        deviceCompute.labelValues(l(id)).set(d.computeS());
       }
     }
 
     @Override
     public void onEvent(EventRecord e) {
-      events.labelValues(scheme, e.kind()).inc();
+      events.labelValues(l(e.kind())).inc();
       if ("fault".equals(e.kind())) {
         int colon = e.detail().indexOf(':');
         String kind = colon > 0 ? e.detail().substring(0, colon) : "unspecified";
-        faults.labelValues(scheme, kind).inc();
+        faults.labelValues(l(kind)).inc();
+      }
+      if ("replan".equals(e.kind()) || "cut-replan".equals(e.kind())) {
+        replans.labelValues(base).inc();
       }
     }
   }

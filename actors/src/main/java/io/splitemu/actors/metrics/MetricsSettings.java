@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.config.SettingsReader;
+import java.time.Duration;
 import java.util.Set;
 
 /**
@@ -16,11 +17,20 @@ import java.util.Set;
  * @param bindAddress address the HTTP endpoint binds to ({@code 127.0.0.1} unless set)
  * @param port TCP port of the endpoint
  * @param perDeviceBelow per-device series only when the run has fewer devices than this
+ * @param node the {@code node} label of every series: this JVM's member name
+ * @param linger how long the command line keeps serving the final values after a run ends
  */
-public record MetricsSettings(boolean enabled, String bindAddress, int port, int perDeviceBelow) {
+public record MetricsSettings(
+    boolean enabled,
+    String bindAddress,
+    int port,
+    int perDeviceBelow,
+    String node,
+    Duration linger) {
 
   /** Metrics off. */
-  public static final MetricsSettings OFF = new MetricsSettings(false, "127.0.0.1", 9464, 0);
+  public static final MetricsSettings OFF =
+      new MetricsSettings(false, "127.0.0.1", 9464, 0, "local", Duration.ZERO);
 
   /**
    * The metrics block of a scenario's resolved configuration. It is read from {@link
@@ -37,11 +47,17 @@ public record MetricsSettings(boolean enabled, String bindAddress, int port, int
       return OFF;
     }
     SettingsReader r = new SettingsReader(all, Settings.NS).at("metrics");
-    r.onlyKeys(Set.of("enabled", "bind-address", "port", "per-device-below"));
+    r.onlyKeys(Set.of("enabled", "bind-address", "port", "per-device-below", "node", "linger"));
+    Duration linger = r.duration("linger");
+    if (linger.isNegative()) {
+      throw r.error("linger", "must be 0 or more, got " + linger.toMillis() / 1e3 + " s");
+    }
     return new MetricsSettings(
         r.bool("enabled"),
         r.nonEmpty("bind-address"),
         r.intIn("port", 0, 65535),
-        r.intIn("per-device-below", 0, 1_000_000));
+        r.intIn("per-device-below", 0, 1_000_000),
+        r.nonEmpty("node"),
+        linger);
   }
 }

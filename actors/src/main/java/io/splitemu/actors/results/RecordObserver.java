@@ -17,4 +17,10 @@ public interface RecordObserver {
 
   /** The run moved on within a round (no file records this). */
   default void onProgress(ProgressRecord p) {}
+
+  /** An MP-SL hop moved on (no file records this). */
+  default void onHop(HopRecord h) {}
+
+  /** A device's plan for a round was decided (no file records this). */
+  default void onPlan(DevicePlanRecord p) {}
 }

@@ -138,6 +138,28 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     event(e);
   }
 
+  // What no file records goes straight to the observers (the live metrics).
+  @Override
+  public synchronized void onProgress(ProgressRecord p) {
+    for (RecordObserver o : observers) {
+      o.onProgress(p);
+    }
+  }
+
+  @Override
+  public synchronized void onHop(HopRecord h) {
+    for (RecordObserver o : observers) {
+      o.onHop(h);
+    }
+  }
+
+  @Override
+  public synchronized void onPlan(DevicePlanRecord p) {
+    for (RecordObserver o : observers) {
+      o.onPlan(p);
+    }
+  }
+
   /** The rounds recorded so far. */
   public synchronized List<RoundRecord> rounds() {
     return Collections.unmodifiableList(new ArrayList<>(rounds));

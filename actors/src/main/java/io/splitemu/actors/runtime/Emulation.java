@@ -10,6 +10,7 @@ import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.results.Summary;
+import io.splitemu.actors.scheme.Scheme;
 import io.splitemu.actors.scheme.Schemes;
 import io.splitemu.model.data.Dataset;
 import io.splitemu.model.data.DatasetSplit;
@@ -104,11 +105,6 @@ public final class Emulation {
     // The endpoint starts before the folder exists: a taken port or an unknown address leaves no
     // folder behind.
     MetricsSettings ms = MetricsSettings.of(s);
-    Metrics.Run feed =
-        ms.enabled()
-            ? Metrics.shared(ms).run(s.scheme(), s.devices().count(), ms.perDeviceBelow())
-            : null;
-    ResultsWriter writer = ResultsWriter.open(out, s.resolved());
     // A split scheme's slices differ per device and round: it reports no peak memory. MP-SL's
     // server is its hops, whose peaks are known at the run's end.
     Map<String, Long> memory = new HashMap<>();
@@ -118,10 +114,11 @@ public final class Emulation {
     if (p.peakServer() > 0) {
       memory.put("edge", p.peakServer());
     }
+    Metrics.Run feed =
+        ms.enabled() ? Metrics.shared(ms).run(runInfo(s, ms, out, memory), lag) : null;
+    ResultsWriter writer = ResultsWriter.open(out, s.resolved());
     if (feed != null) {
-      memory.forEach(feed::memory);
       writer.observe(feed);
-      feed.lagSource(lag);
     }
     Supervisor.Finished f;
     try {
@@ -160,6 +157,26 @@ public final class Emulation {
     }
     Summary summary = writer.finish(s.scenario(), s.scheme(), s.seed(), s.targetAccuracy(), memory);
     return new Outcome(out, summary, writer.rounds());
+  }
+
+  /** What the metrics of a run into {@code out} are labelled with and start from. */
+  private static Metrics.RunInfo runInfo(
+      Settings s, MetricsSettings ms, Path out, Map<String, Long> memory) {
+    Scheme.Family family = Schemes.of(s.scheme()).family();
+    boolean fixedCut =
+        family == Scheme.Family.BARRIER
+            && !io.splitemu.actors.config.CpslSettings.isCpsl(s.scheme());
+    return new Metrics.RunInfo(
+        out.getFileName().toString(),
+        s.scenario(),
+        s.scheme(),
+        ms.node(),
+        s.rounds(),
+        s.devices().count(),
+        s.devices().count() < ms.perDeviceBelow(),
+        family == Scheme.Family.PIPELINE ? "hops" : "edge",
+        fixedCut ? s.model().cut() : -1,
+        Map.copyOf(memory));
   }
 
   /** Starts an actor system with the supervisor and waits for the (virtual) run to end. */

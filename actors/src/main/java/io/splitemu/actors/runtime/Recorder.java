@@ -1,7 +1,9 @@
 package io.splitemu.actors.runtime;
 
+import io.splitemu.actors.results.DevicePlanRecord;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.HopRecord;
 import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.RoundRecord;
@@ -43,6 +45,12 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
 
   /** How far the round under way is (the progress display and live metrics; no file). */
   public record ProgressReported(ProgressRecord progress) implements Command {}
+
+  /** How far an MP-SL hop is (live metrics; no file). */
+  public record HopReported(HopRecord hop) implements Command {}
+
+  /** A device's plan for a round (live metrics; no file). */
+  public record PlanReported(DevicePlanRecord plan) implements Command {}
 
   /** Answer {@link Flushed} once every event the sender published before is recorded. */
   public record Flush(ActorRef<Flushed> replyTo) implements Command {}
@@ -96,6 +104,8 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
         .onMessage(DeviceRecorded.class, this::onDevice)
         .onMessage(EventRecorded.class, this::onEvent)
         .onMessage(ProgressReported.class, this::onProgress)
+        .onMessage(HopReported.class, this::onHop)
+        .onMessage(PlanReported.class, this::onPlan)
         .onMessage(Flush.class, this::onFlush)
         .build();
   }
@@ -124,6 +134,20 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
   private Behavior<Command> onProgress(ProgressReported m) {
     for (RecordObserver s : subscribers) {
       s.onProgress(m.progress());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onHop(HopReported m) {
+    for (RecordObserver s : subscribers) {
+      s.onHop(m.hop());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPlan(PlanReported m) {
+    for (RecordObserver s : subscribers) {
+      s.onPlan(m.plan());
     }
     return this;
   }

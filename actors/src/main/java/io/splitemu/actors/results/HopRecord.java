@@ -1,0 +1,16 @@
+package io.splitemu.actors.results;
+
+/**
+ * What an MP-SL compute hop has reached so far: published as its jobs are served, for the live
+ * metrics; never written to a results file (the epoch rows and the summary are the record).
+ *
+ * @param epoch the epoch the hop is serving
+ * @param hop the hop's node name ({@code hop-1}, ...)
+ * @param queue jobs waiting at the hop, in emulated time, when its latest job started
+ * @param idleS emulated seconds the hop's processor has been idle since the run started, up to the
+ *     start of its latest job
+ * @param memoryBytes peak model memory of the slice instances the hop holds so far (0: none yet)
+ * @param emulatedS the emulated end of the hop's latest job, in seconds since the run's start
+ */
+public record HopRecord(
+    int epoch, String hop, int queue, double idleS, long memoryBytes, double emulatedS) {}
