@@ -130,6 +130,11 @@ class GrafanaDashboardTest {
   }
 
   @Test
+  void theExporterExportsTheContractNames() {
+    assertEquals(new TreeSet<>(CONTRACT), new TreeSet<>(Metrics.NAMES));
+  }
+
+  @Test
   void queriesUseContractNamesOnlyAndShowEverySplitemuMetric() {
     Set<String> jvm = jvmSampleNames();
     Set<String> shown = new HashSet<>();
