@@ -124,6 +124,7 @@ class DashboardQueriesTest {
             + metricsPort
             + "']\n");
     long started = System.nanoTime();
+    long startedEpochS = System.currentTimeMillis() / 1000;
     Process prometheus =
         new ProcessBuilder(
                 binary.toString(),
@@ -157,6 +158,7 @@ class DashboardQueriesTest {
         waitFor(promPort, "splitemu_rounds_total{run=\"" + d.run() + "\"} == " + d.rounds(), tmp);
       }
       long windowS = Duration.ofNanos(System.nanoTime() - started).toSeconds() + 10;
+      Span span = new Span(startedEpochS, System.currentTimeMillis() / 1000 + 1, windowS);
 
       List<String> failures = new ArrayList<>();
       checkVariables(promPort, runs, failures);
@@ -166,8 +168,8 @@ class DashboardQueriesTest {
         for (Dashboards.Query q : b.queries()) {
           boolean meantForSome = false;
           for (Done d : runs) {
-            String expr = substitute(q.expr(), d.run(), d.scheme(), nodes, windowS);
-            int size = size(promPort, expr, q, failures);
+            String expr = substitute(q, d.run(), d.scheme(), nodes, span);
+            int size = size(promPort, expr, q, span, failures);
             evaluated++;
             if (q.appliesTo(d.scheme(), d.full())) {
               meantForSome = true;
@@ -186,8 +188,8 @@ class DashboardQueriesTest {
             failures.add(q.where() + ": meant for none of the test's runs");
             continue;
           }
-          String all = substitute(q.expr(), ".*", ".*", ".*", windowS);
-          if (size(promPort, all, q, failures) == 0) {
+          String all = substitute(q, ".*", ".*", ".*", span);
+          if (size(promPort, all, q, span, failures) == 0) {
             failures.add(q.where() + ": no data with every run chosen: " + all);
           }
           evaluated++;
@@ -211,9 +213,22 @@ class DashboardQueriesTest {
   }
 
   /** The number of series {@code expr} returns; -1, with a failure, when Prometheus rejects it. */
-  private int size(int port, String expr, Dashboards.Query q, List<String> failures)
+  private int size(int port, String expr, Dashboards.Query q, Span span, List<String> failures)
       throws Exception {
     try {
+      if (q.annotation()) {
+        return get(
+                port,
+                "/api/v1/query_range?query="
+                    + URLEncoder.encode(expr, StandardCharsets.UTF_8)
+                    + "&start="
+                    + span.startS()
+                    + "&end="
+                    + span.endS()
+                    + "&step=1")
+            .path("result")
+            .size();
+      }
       return query(port, expr).size();
     } catch (IOException e) {
       failures.add(q.where() + ": Prometheus rejects " + expr + ": " + e.getMessage());
@@ -255,7 +270,19 @@ class DashboardQueriesTest {
     }
   }
 
-  /** The template variables as Grafana sets them for one choice; rate windows span the test. */
+  /**
+   * The test's time range: panels are read at its end with rate windows over all of it; an
+   * annotation is evaluated as Grafana does, over the range in steps (1 s here), with its window a
+   * few scrapes long, so it must mark the instant an event happened.
+   */
+  private record Span(long startS, long endS, long windowS) {}
+
+  /** The query with the template variables as Grafana sets them for one choice. */
+  private static String substitute(
+      Dashboards.Query q, String run, String scheme, String node, Span span) {
+    return substitute(q.expr(), run, scheme, node, q.annotation() ? 2 : span.windowS());
+  }
+
   private static String substitute(
       String expr, String run, String scheme, String node, long windowS) {
     return expr.replace("$__rate_interval", windowS + "s")

@@ -78,7 +78,8 @@ final class Dashboards {
                       + t.path("refId").asText(),
                   t.path("expr").asText(),
                   schemes,
-                  full));
+                  full,
+                  false));
         }
       }
       for (JsonNode a : annotations()) {
@@ -87,7 +88,8 @@ final class Dashboards {
                 file.getFileName() + " annotation \"" + a.path("name").asText() + "\"",
                 a.path("expr").asText(),
                 List.of(),
-                false));
+                false,
+                true));
       }
       return out;
     }
@@ -99,8 +101,10 @@ final class Dashboards {
    * @param where the dashboard file, panel and target, for messages
    * @param schemes scheme globs ({@code cpsl*}) the panel is meant for; empty for every scheme
    * @param fullFidelity whether the panel needs a full-fidelity run
+   * @param annotation whether Grafana evaluates it as an annotation (over the time range)
    */
-  record Query(String where, String expr, List<String> schemes, boolean fullFidelity) {
+  record Query(
+      String where, String expr, List<String> schemes, boolean fullFidelity, boolean annotation) {
 
     /** Whether a run of {@code scheme} at {@code full} fidelity should give this query data. */
     boolean appliesTo(String scheme, boolean full) {
