@@ -83,6 +83,25 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   public record EpochStats(int lane, int hop, int epoch, long busyNs, long lastEndNs)
       implements Reply {}
 
+  /**
+   * How far a hop is within epoch {@code epoch}, sent once per round of batches of its devices (as
+   * many backward jobs as it serves devices) and at the epoch's last: its backward jobs done, the
+   * jobs waiting (in emulated time) when its latest job started, its idle time since the run's
+   * start, the peak memory of its instances so far, and the end of its latest job. Nothing in the
+   * pipeline waits for it.
+   */
+  public record Progress(
+      int lane,
+      int hop,
+      String name,
+      int epoch,
+      int backwardDone,
+      int queue,
+      long idleNs,
+      long peakBytes,
+      long lastEndNs)
+      implements Reply {}
+
   /** A hop's totals. */
   public record Totals(int lane, int hop, String name, long peakBytes, long busyNs, long jobs)
       implements Reply {}
@@ -130,6 +149,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   private long busyUntil;
   private long epochBusyNs;
   private long totalBusyNs;
+  private long idleNs;
+  private int waiting;
   private long jobs;
   private final Set<Integer> instances = new HashSet<>();
   private long peakBytes;
@@ -321,6 +342,14 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
     }
     long start = Math.max(busyUntil, j.arrivalNs());
     long end = cpu.end(j.arrivalNs(), j.forward() ? stage.forwardS() : stage.backwardS(), 1.0);
+    idleNs += start - busyUntil;
+    waiting = 0;
+    for (Job q : queue) {
+      if (q.arrivalNs() > start) {
+        break; // FCFS order: every later job arrives later still
+      }
+      waiting++;
+    }
     epochBusyNs += end - start;
     totalBusyNs += end - start;
     busyUntil = end;
@@ -347,6 +376,11 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       }
     } else {
       backwardDone++;
+      if (backwardDone % batches.size() == 0 || backwardDone == expectedBackward) {
+        run.tell(
+            new Progress(
+                lane, hop, stage.name(), epoch, backwardDone, waiting, idleNs, peakBytes, end));
+      }
       if (hop > 0) {
         prev.tell(new Job(epoch, d, false, j.batch(), end));
       } else {

@@ -1,5 +1,6 @@
 package io.splitemu.actors.runtime;
 
+import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.model.nn.LossStep;
 import io.splitemu.model.nn.Slice;
 import io.splitemu.model.nn.SplitModel;
@@ -158,6 +159,14 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   // Replaced by a re-cut (MoveCut); the processors, with their queues, are kept.
   private ServerSetup setup;
   private final PacingLag lag;
+  // Where each step's progress goes (the progress display and the live metrics); never read back,
+  // so it changes no emulated instant.
+  private final ActorRef<Recorder.Command> recorder;
+  // Per-device copies: the server steps served this visit, the step last reported, and the latest
+  // emulated instant reported in the run.
+  private int servedSteps;
+  private int reportedStep;
+  private long reportedNs;
   private Pacing pacing = Pacing.virtual();
   private Phase phase = Phase.IDLE;
   private long barrierId;
@@ -203,17 +212,23 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
 
   /**
    * An edge server actor whose paced transfers and barrier releases record their lag in {@code
-   * lag}.
+   * lag}, and which reports each step's progress to {@code recorder}.
    */
-  public static Behavior<Command> create(ServerSetup setup, PacingLag lag) {
-    return Behaviors.setup(ctx -> new EdgeServer(ctx, setup, lag));
+  public static Behavior<Command> create(
+      ServerSetup setup, PacingLag lag, ActorRef<Recorder.Command> recorder) {
+    return Behaviors.setup(ctx -> new EdgeServer(ctx, setup, lag, recorder));
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
-  private EdgeServer(ActorContext<Command> ctx, ServerSetup setup, PacingLag lag) {
+  private EdgeServer(
+      ActorContext<Command> ctx,
+      ServerSetup setup,
+      PacingLag lag,
+      ActorRef<Recorder.Command> recorder) {
     super(ctx);
     this.setup = setup;
     this.lag = lag;
+    this.recorder = recorder;
     this.slices = setup.global() == null ? null : new SliceMaker(setup.global());
     this.outcomeAdapter =
         (ActorRef) ctx.messageAdapter(Barrier.Outcome.class, o -> new WrappedOutcome(o));
@@ -288,8 +303,11 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     lossSum = 0;
     lossCount = 0;
     step = 0;
+    servedSteps = 0;
+    reportedStep = 0;
     stats = new TreeMap<>();
     phaseStartNs = p.startNs();
+    progress(0, p.startNs());
     boolean depth = p.mode() == VisitPlan.Mode.DEPTH_PER_DEVICE;
     boolean copiesMode = p.mode() == VisitPlan.Mode.PER_DEVICE_COPIES || depth;
     if (copiesMode) {
@@ -344,6 +362,37 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
           return new Device.RunSplit(
               p.round(), p.startNs(), plan, cut, params, getContext().getSelf(), b);
         });
+  }
+
+  /**
+   * The steps of the current visit: the plan's local steps (0 when each member runs its own epoch),
+   * or for split plans the members' mean.
+   */
+  private int visitSteps() {
+    VisitPlan p = visit.plan();
+    if (p.mode() != VisitPlan.Mode.DEPTH_PER_DEVICE || p.members().isEmpty()) {
+      return p.steps();
+    }
+    int sum = 0;
+    for (int d : p.members()) {
+      sum += p.plans().get(d).steps();
+    }
+    return sum / p.members().size();
+  }
+
+  /**
+   * Reports that the current visit has done {@code done} steps by emulated instant {@code atNs}, as
+   * the round's progress (the visits of a round run one after another).
+   */
+  private void progress(int done, long atNs) {
+    VisitPlan p = visit.plan();
+    int steps = visitSteps();
+    reportedStep = done;
+    reportedNs = Math.max(reportedNs, atNs);
+    recorder.tell(
+        new Recorder.ProgressReported(
+            new ProgressRecord(
+                p.round(), p.cluster() * steps + done, p.visits() * steps, reportedNs / 1e9)));
   }
 
   /**
@@ -616,6 +665,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     end = waitedForMissing(end);
     phaseStartNs = end;
     step++;
+    progress(step, end);
     return nextStepOrUpload();
   }
 
@@ -644,11 +694,21 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
             : DeviceClock.serve(copy, plan, a.batchSize(), a.arrivalNs());
     copyServerNs.merge(d, end - a.arrivalNs(), Long::sum);
     m.device().tell(new Device.LocalGradient(a.step(), grad, end));
+    // The members' mean step count: at most one report per step, as a barrier step would have.
+    servedSteps++;
+    if (servedSteps / copies.size() > reportedStep) {
+      progress(servedSteps / copies.size(), end);
+    }
     return this;
   }
 
   private Behavior<Command> onLocalDone(Map<Integer, Device.LocalDone> replies) {
     localGiveUpNs = phaseGiveUpNs;
+    long done = phaseStartNs;
+    for (Device.LocalDone l : replies.values()) {
+      done = Math.max(done, l.endNs());
+    }
+    progress(Math.max(reportedStep, visitSteps()), done);
     if (visit.plan().mode() == VisitPlan.Mode.DEPTH_PER_DEVICE) {
       return onSplitsDone(replies);
     }

@@ -5,6 +5,8 @@ import io.splitemu.actors.link.LinkChannel;
 import io.splitemu.actors.pipeline.ComputeHop;
 import io.splitemu.actors.pipeline.PipelineEmulation;
 import io.splitemu.actors.pipeline.PipelinePlan;
+import io.splitemu.actors.results.HopRecord;
+import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.net.stream.Pacing;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -143,6 +145,10 @@ public final class PipelineControl {
   private final List<LinkChannel> downlinkOf = new ArrayList<>();
   private long previousEnd;
   private ActorRef<ComputeHop.Reply> hopReplies;
+  // Live progress: per epoch each lane's batches done (its first hop's backward jobs), and the
+  // latest emulated instant reported.
+  private final Map<Integer, int[]> batchesDone = new HashMap<>();
+  private long progressNs;
 
   /** The run of {@code setup}, whose plan is the first row it publishes to {@code recorder}. */
   PipelineControl(
@@ -156,6 +162,52 @@ public final class PipelineControl {
       participants.add(d);
     }
     recorder.tell(new Recorder.EventRecorded(PipelineEmulation.planRow(plan)));
+    // Every hop's live series and the run's progress exist from the start.
+    for (PipelinePlan.Lane lane : plan.lanes()) {
+      for (PipelinePlan.Stage st : lane.hops()) {
+        recorder.tell(new Recorder.HopReported(new HopRecord(1, st.name(), 0, 0, 0, 0)));
+      }
+    }
+    recorder.tell(new Recorder.ProgressReported(new ProgressRecord(1, 0, epochBatches(), 0)));
+  }
+
+  /** Batches an epoch runs in all: every participating device's. */
+  private int epochBatches() {
+    int all = 0;
+    for (int d : participants) {
+      all += plan.batchesPerDevice()[d];
+    }
+    return all;
+  }
+
+  /**
+   * A hop's progress, for the live metrics and the progress display only: its state as a hop row,
+   * and from a lane's first hop (whose backward jobs end the batches) the epoch's batches done.
+   */
+  private void onHopProgress(ComputeHop.Progress p) {
+    progressNs = Math.max(progressNs, p.lastEndNs());
+    recorder.tell(
+        new Recorder.HopReported(
+            new HopRecord(
+                p.epoch(),
+                p.name(),
+                p.queue(),
+                p.idleNs() / 1e9,
+                p.peakBytes(),
+                p.lastEndNs() / 1e9)));
+    if (p.hop() != 0) {
+      return;
+    }
+    int[] lanes = batchesDone.computeIfAbsent(p.epoch(), e -> new int[plan.lanes().size()]);
+    lanes[p.lane()] = p.backwardDone();
+    int done = 0;
+    for (int n : lanes) {
+      done += n;
+    }
+    batchesDone.keySet().removeIf(e -> e < p.epoch());
+    recorder.tell(
+        new Recorder.ProgressReported(
+            new ProgressRecord(p.epoch(), done, epochBatches(), progressNs / 1e9)));
   }
 
   /**
@@ -270,6 +322,9 @@ public final class PipelineControl {
         && h.reply() instanceof ComputeHop.EpochStats e) {
       state(e.epoch()).busy.put(plan.lanes().get(e.lane()).hops().get(e.hop()).name(), e.busyNs());
       complete(e.epoch());
+    } else if (m instanceof Supervisor.HopReported h
+        && h.reply() instanceof ComputeHop.Progress p) {
+      onHopProgress(p);
     } else if (m instanceof Supervisor.HopReported h && h.reply() instanceof ComputeHop.Totals t) {
       peaks.put(t.name(), t.peakBytes());
       jobs.put(t.name(), t.jobs());

@@ -1,6 +1,7 @@
 package io.splitemu.actors.runtime;
 
 import io.splitemu.actors.pipeline.ComputeHop;
+import io.splitemu.actors.results.DevicePlanRecord;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.RecordObserver;
@@ -213,7 +214,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     this.server =
         setup.server() == null
             ? null
-            : watched(ctx, EdgeServer.create(setup.server(), lag), "edge-server");
+            : watched(ctx, EdgeServer.create(setup.server(), lag, recorder), "edge-server");
     this.visitAdapter = ctx.messageAdapter(EdgeServer.VisitDone.class, WrappedVisit::new);
     this.evalAdapter = ctx.messageAdapter(EdgeServer.Evaluation.class, WrappedEvaluation::new);
     this.cutAdapter = ctx.messageAdapter(EdgeServer.CutMoved.class, WrappedCut::new);
@@ -358,9 +359,27 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     } else {
       clusters = cpsl == null ? RoundPlanner.plan(setup.scheme(), List.copyOf(alive)) : cpslRound();
     }
+    publishPlans();
     visitIndex = 0;
     // A re-cut goes on once the server has moved its slice.
     return awaitingCut ? this : nextVisit();
+  }
+
+  /** Each running device's plan for this round (split schemes, CPSL), for the live metrics. */
+  private void publishPlans() {
+    for (int d : alive) {
+      DevicePlanRecord row = null;
+      if (plans != null) {
+        SplitPolicy.DevicePlan p = plans.get(d);
+        row = new DevicePlanRecord(round, d, p.cut(), p.upShare(), p.downShare());
+      } else if (cpsl != null && plannedShares.containsKey(d)) {
+        double[] share = plannedShares.get(d);
+        row = new DevicePlanRecord(round, d, Integer.toString(cut), share[0], share[1]);
+      }
+      if (row != null) {
+        recorder.tell(new Recorder.PlanReported(row));
+      }
+    }
   }
 
   private Behavior<Command> nextVisit() {
@@ -400,6 +419,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         new VisitPlan(
             round,
             visitIndex,
+            clusters.clusters().size(),
             members,
             refs,
             steps,

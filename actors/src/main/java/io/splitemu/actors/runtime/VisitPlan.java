@@ -9,6 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * One cluster visit as the supervisor plans it: which devices, how many steps, their shares, and
  * how the server serves them.
  *
+ * @param visits the round's cluster visits in all (this one is {@code cluster}, 0-based)
  * @param members device ids in the order the server concatenates or serves them
  * @param steps local steps E of every member
  * @param startNs emulated instant at which the visit starts
@@ -24,6 +25,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public record VisitPlan(
     int round,
     int cluster,
+    int visits,
     List<Integer> members,
     Map<Integer, ActorRef<Device.Command>> refs,
     int steps,

@@ -204,10 +204,10 @@ class MpslAcceptanceTest {
     }
   }
 
-  /** The value of the mpsl sample of {@code name} (with {@code role} if given), or null. */
-  private static Double gauge(String text, String name, String role) {
-    return role == null
+  /** The value of the mpsl sample of {@code name} (with {@code member} if given), or null. */
+  private static Double gauge(String text, String name, String member) {
+    return member == null
         ? MetricsText.sample(text, name, "scheme=\"mpsl\"")
-        : MetricsText.sample(text, name, "scheme=\"mpsl\"", "role=\"" + role + "\"");
+        : MetricsText.sample(text, name, "scheme=\"mpsl\"", "member=\"" + member + "\"");
   }
 }

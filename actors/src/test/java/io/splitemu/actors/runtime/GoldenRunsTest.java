@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code splitemu.data} names that folder; they are skipped with that reason when it is unset and
  * fail when it is set and the data is missing.
  */
-class GoldenRunsTest {
+public class GoldenRunsTest {
 
   /** Every scheme the README lists, in its order. */
   static final List<String> SCHEMES =
@@ -165,7 +165,7 @@ class GoldenRunsTest {
   }
 
   /** The checkout's scenarios folder, found from the module's working folder up. */
-  static Path scenarioDir() {
+  public static Path scenarioDir() {
     for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
       Path f = dir.resolve("scenarios");
       if (Files.isRegularFile(f.resolve("quickstart.conf"))) {
@@ -188,7 +188,7 @@ class GoldenRunsTest {
    * files, Caffe graphs, profiles) into {@code splitemu.data}; aborts the test when the scenario
    * needs the data and the property is unset, fails when a file is missing.
    */
-  static List<String> dataOverrides(Path scenario) {
+  public static List<String> dataOverrides(Path scenario) {
     Config c = ConfigFactory.parseFile(scenario.toFile());
     List<String> sets = new ArrayList<>();
     String data = System.getProperty("splitemu.data", "");

@@ -1,0 +1,245 @@
+package io.splitemu.actors.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.ProgressRecord;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.GoldenRunsTest;
+import io.splitemu.actors.runtime.RunListener;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The metrics contract of issue 14 on real runs of every engine family (psl, cpsl, edgesplit,
+ * dag-mincut, mpsl): {@code promtool check metrics} finds nothing in a scrape of each, every series
+ * carries the run labels, the run's series have samples from its start, and round 1's step and
+ * emulated time are served while the round runs, before its row is written.
+ */
+class MetricsContractTest {
+
+  @TempDir Path tmp;
+
+  /** One run of the test: a scenario file, its scheme and the overrides that keep it small. */
+  private record Case(String file, String scheme, List<String> sets) {}
+
+  private static final List<Case> CASES =
+      List.of(
+          new Case("quickstart.conf", "psl", List.of("rounds = 2")),
+          new Case("quickstart.conf", "cpsl", List.of("rounds = 2")),
+          new Case("edgesplit.conf", "edgesplit", List.of("rounds = 2", "local-steps = 4")),
+          new Case("dag-split.conf", "dag-mincut", List.of("rounds = 2")),
+          new Case("mpsl-vgg19.conf", "mpsl", List.of("rounds = 2", "devices.count = 6")));
+
+  @Test
+  void everyFamily_scrapesCleanUnderPromtool_withLiveProgressBeforeRoundOnesRow() throws Exception {
+    Path promtool = promtool();
+    int port = freePort();
+    List<Settings> runs = new ArrayList<>();
+    for (Case c : CASES) {
+      Path file = GoldenRunsTest.scenarioDir().resolve(c.file());
+      List<String> sets = new ArrayList<>(GoldenRunsTest.dataOverrides(file));
+      sets.addAll(c.sets());
+      sets.addAll(
+          List.of(
+              "scheme = " + c.scheme(),
+              "fidelity = timing",
+              "output.plots = false",
+              "metrics.enabled = true",
+              "metrics.port = " + port));
+      runs.add(Settings.load(file, sets));
+    }
+    Metrics endpoint = Metrics.shared(MetricsSettings.of(runs.get(0)));
+    try {
+      for (Settings s : runs) {
+        Path dir = tmp.resolve(s.scheme());
+        LiveScrape live = new LiveScrape(port, dir);
+        Emulation.Outcome o = Emulation.run(s, dir, live);
+        String text = MetricsText.scrape(port);
+        String run = "run=\"" + s.scheme() + "\"";
+        String[] labels = {
+          run,
+          "scenario=\"" + s.scenario() + "\"",
+          "scheme=\"" + s.scheme() + "\"",
+          "node=\"local\""
+        };
+
+        // (a) promtool finds nothing to say about the scrape.
+        String said = promtoolCheck(promtool, text);
+        assertEquals("", said, s.scheme() + ": promtool check metrics:\n" + said);
+
+        // Every splitemu series carries the four run labels.
+        for (String line : text.lines().toList()) {
+          if (line.startsWith("splitemu_")) {
+            assertTrue(
+                line.contains("run=\"") && line.contains("node=\"") && line.contains("scenario="),
+                "a series without the run labels: " + line);
+          }
+        }
+        assertEquals(
+            (double) o.rounds().size(),
+            MetricsText.sample(text, "splitemu_rounds_total", labels),
+            s.scheme());
+        assertEquals(
+            (double) s.rounds(),
+            MetricsText.sample(text, "splitemu_run_rounds", labels),
+            s.scheme());
+        double last = o.rounds().get(o.rounds().size() - 1).emulatedTimeS();
+        assertEquals(
+            last,
+            MetricsText.sample(text, "splitemu_emulated_time_seconds", labels),
+            1e-9 * last,
+            s.scheme());
+        for (String name :
+            List.of(
+                "splitemu_recoveries_total",
+                "splitemu_replans_total",
+                "splitemu_emulation_lag_seconds",
+                "splitemu_emulation_speed_ratio",
+                "splitemu_devices_failed_total")) {
+          assertNotNull(MetricsText.sample(text, name, run), s.scheme() + ": no " + name);
+        }
+        String serverRole = s.scheme().equals("mpsl") ? "hops" : "edge";
+        assertNotNull(
+            MetricsText.sample(
+                text, "splitemu_compute_seconds_total", run, "role=\"" + serverRole + "\""),
+            s.scheme() + ": no " + serverRole + " compute");
+        if (s.scheme().equals("mpsl")) {
+          assertNotNull(
+              MetricsText.sample(text, "splitemu_hop_queue_length", run, "member=\"hop-1\""),
+              "mpsl: no hop queue\n" + text);
+          Double idle =
+              MetricsText.sample(text, "splitemu_hop_idle_seconds_total", run, "member=\"hop-1\"");
+          assertNotNull(idle, "mpsl: no hop idle time");
+          assertTrue(idle > 0, "mpsl: hop-1 never idle in " + last + " emulated s");
+          assertNotNull(
+              MetricsText.sample(
+                  text,
+                  "splitemu_node_model_memory_bytes",
+                  run,
+                  "role=\"hops\"",
+                  "member=\"hop-1\""),
+              "mpsl: no hop memory");
+        }
+        if (s.scheme().equals("edgesplit") || s.scheme().equals("dag-mincut")) {
+          assertNotNull(
+              MetricsText.sample(text, "splitemu_device_cut_layer", run, "device=\"0\""),
+              s.scheme() + ": no per-device cut\n" + text);
+          assertNotNull(
+              MetricsText.sample(
+                  text, "splitemu_device_link_share", run, "device=\"0\"", "direction=\"up\""),
+              s.scheme() + ": no per-device share");
+        }
+
+        // (c) round 1 under way: its step and the emulated instant reached were served before
+        // its row existed.
+        assertNotNull(live.seen, s.scheme() + ": no scrape during round 1");
+        assertEquals(
+            0.0,
+            MetricsText.sample(live.seen, "splitemu_rounds_total", labels),
+            s.scheme() + ": round 1 was already recorded");
+        Double step = MetricsText.sample(live.seen, "splitemu_round_step", labels);
+        assertNotNull(step, s.scheme());
+        assertEquals(live.progress.step(), step, 0.0, s.scheme());
+        assertTrue(step >= 1, s.scheme() + ": no step done yet");
+        Double at = MetricsText.sample(live.seen, "splitemu_emulated_time_seconds", labels);
+        assertNotNull(at, s.scheme());
+        assertTrue(
+            at > 0 && at <= o.rounds().get(0).emulatedTimeS(),
+            s.scheme() + ": emulated time " + at + " during round 1");
+      }
+    } finally {
+      endpoint.close();
+    }
+  }
+
+  @Test
+  void lingerIsNoWaitWithMetricsOff() {
+    StringWriter out = new StringWriter();
+    long start = System.nanoTime();
+    Metrics.linger(MetricsSettings.OFF, new PrintWriter(out));
+    assertEquals("", out.toString());
+    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1));
+  }
+
+  /**
+   * A progress subscriber that scrapes the endpoint at the first progress of round 1 with a step
+   * done, while round 1 has no row in {@code rounds.csv} yet.
+   */
+  private static final class LiveScrape implements RunListener {
+    private final int port;
+    private final Path dir;
+    volatile String seen;
+    volatile ProgressRecord progress;
+
+    LiveScrape(int port, Path dir) {
+      this.port = port;
+      this.dir = dir;
+    }
+
+    @Override
+    public void onProgress(ProgressRecord p) {
+      if (seen != null || p.round() != 1 || p.step() < 1) {
+        return;
+      }
+      try {
+        List<String> rows = Files.readAllLines(dir.resolve("rounds.csv"), StandardCharsets.UTF_8);
+        assertEquals(1, rows.size(), "round 1's row is written already: " + rows);
+        progress = p;
+        seen = MetricsText.scrape(port);
+      } catch (IOException | InterruptedException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  /** What {@code promtool check metrics} says about {@code text}: empty when it is clean. */
+  static String promtoolCheck(Path promtool, String text) throws Exception {
+    Process p =
+        new ProcessBuilder(promtool.toString(), "check", "metrics")
+            .redirectErrorStream(true)
+            .start();
+    try (var in = p.getOutputStream()) {
+      in.write(text.getBytes(StandardCharsets.UTF_8));
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "promtool did not end");
+    return p.exitValue() == 0 ? out : "exit " + p.exitValue() + ": " + out;
+  }
+
+  /** The promtool binary (Debian package prometheus), or the reason the test cannot run. */
+  static Path promtool() {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      Path p = Path.of(dir, "promtool");
+      if (Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    if (!System.getProperty("splitemu.data", "").isBlank()) {
+      fail("no promtool on PATH: .ci/run installs the Debian package prometheus, which has it");
+    }
+    Assumptions.abort("no promtool on PATH (Debian package prometheus): check skipped");
+    return null;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
