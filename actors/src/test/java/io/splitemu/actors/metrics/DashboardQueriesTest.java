@@ -153,7 +153,7 @@ class DashboardQueriesTest {
             "DashboardQueriesTest: %s ran in %.1f s%n", run, (System.nanoTime() - t0) / 1e9);
         runs.add(new Done(run, spec.scheme(), spec.full(), out.rounds().size()));
       }
-      // The endpoint lingers after each run: wait for a scrape that saw every run's last round.
+      // The shared endpoint stays up after the runs: wait for a scrape of every run's last round.
       for (Done d : runs) {
         waitFor(promPort, "splitemu_rounds_total{run=\"" + d.run() + "\"} == " + d.rounds(), tmp);
       }
