@@ -45,7 +45,12 @@ class DashboardQueriesTest {
 
   private final HttpClient http = HttpClient.newHttpClient();
 
-  /** One run of the test: its scheme, scenario, overrides and fidelity. */
+  /**
+   * One run of the test: its scheme, scenario, overrides and fidelity. Each run is paced, its
+   * speedup about its emulated span over 2 s, so that Prometheus scrapes it many times while it
+   * runs (in a warm JVM a virtual run can end between two scrapes, and a window's increase needs
+   * two samples).
+   */
   private record Spec(String scheme, String scenario, boolean full, List<String> overrides) {}
 
   /** A finished run: its results-folder name (the run label), scheme and fidelity. */
@@ -58,6 +63,7 @@ class DashboardQueriesTest {
               "quickstart.conf",
               true,
               List.of(
+                  "speedup = 15",
                   "rounds = 2",
                   "local-steps = 1",
                   "eval-every = 1",
@@ -70,6 +76,7 @@ class DashboardQueriesTest {
               "cpsl-mnist.conf",
               false,
               List.of(
+                  "speedup = 15",
                   "rounds = 2",
                   "local-steps = 2",
                   "devices.count = 6",
@@ -82,6 +89,7 @@ class DashboardQueriesTest {
               "edgesplit.conf",
               false,
               List.of(
+                  "speedup = 350",
                   "rounds = 2",
                   "local-steps = 5",
                   "links.kind = static",
@@ -93,6 +101,7 @@ class DashboardQueriesTest {
               "dag-map.conf",
               false,
               List.of(
+                  "speedup = 30",
                   "rounds = 3",
                   "devices.count = 2",
                   "faults = [{ kind = device-hang, device = 1, round = 2 }]")),
@@ -101,6 +110,7 @@ class DashboardQueriesTest {
               "mpsl-vgg19.conf",
               false,
               List.of(
+                  "speedup = 65",
                   "rounds = 2",
                   "devices.count = 8",
                   "data.train-samples = 2048",
@@ -136,21 +146,22 @@ class DashboardQueriesTest {
             .start();
     MetricsSettings endpoint = null;
     try {
+      // Serve the endpoint before the first run and wait until Prometheus scrapes it, so that it
+      // sees every run from its start.
+      endpoint = MetricsSettings.of(settings(SPECS.get(0), metricsPort));
+      Metrics.shared(endpoint);
+      waitFor(promPort, "up{job=\"splitemu\"} == 1", tmp);
       List<Done> runs = new ArrayList<>();
       for (Spec spec : SPECS) {
-        List<String> overrides = new ArrayList<>(spec.overrides());
-        overrides.add("scheme = " + spec.scheme());
-        overrides.add("fidelity = " + (spec.full() ? "full" : "timing"));
-        overrides.add("output.plots = false");
-        overrides.add("metrics.enabled = true");
-        overrides.add("metrics.port = " + metricsPort);
-        Settings s = Settings.load(Path.of("../scenarios", spec.scenario()), overrides);
-        endpoint = MetricsSettings.of(s);
+        Settings s = settings(spec, metricsPort);
         String run = spec.scheme();
         long t0 = System.nanoTime();
         Emulation.Outcome out = Emulation.run(s, tmp.resolve(run), RunListener.NONE);
         System.err.printf(
-            "DashboardQueriesTest: %s ran in %.1f s%n", run, (System.nanoTime() - t0) / 1e9);
+            "DashboardQueriesTest: %s ran in %.1f s, emulated %.3f s%n",
+            run,
+            (System.nanoTime() - t0) / 1e9,
+            out.rounds().get(out.rounds().size() - 1).emulatedTimeS());
         runs.add(new Done(run, spec.scheme(), spec.full(), out.rounds().size()));
       }
       // The shared endpoint stays up after the runs: wait for a scrape of every run's last round.
@@ -210,6 +221,17 @@ class DashboardQueriesTest {
         Metrics.shared(endpoint).close();
       }
     }
+  }
+
+  private static Settings settings(Spec spec, int metricsPort) {
+    List<String> overrides = new ArrayList<>(spec.overrides());
+    overrides.add("scheme = " + spec.scheme());
+    overrides.add("fidelity = " + (spec.full() ? "full" : "timing"));
+    overrides.add("mode = paced");
+    overrides.add("output.plots = false");
+    overrides.add("metrics.enabled = true");
+    overrides.add("metrics.port = " + metricsPort);
+    return Settings.load(Path.of("../scenarios", spec.scenario()), overrides);
   }
 
   /** The number of series {@code expr} returns; -1, with a failure, when Prometheus rejects it. */
