@@ -5,63 +5,196 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.prometheus.metrics.model.snapshots.SummarySnapshot;
+import io.splitemu.actors.scheme.Schemes;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The Grafana dashboard queries only metrics this build exports, and shows every one of them. */
+/**
+ * A static check of every Grafana dashboard: valid JSON with unique uids and panel ids, the
+ * template variables, only metric names of the contract (docs/metrics.md), every splitemu metric
+ * shown somewhere, and every query filtered by run, scheme and node.
+ */
 class GrafanaDashboardTest {
 
-  private static final Path DASHBOARD = Path.of("../grafana/dashboards/splitemu-run.json");
-  private static final Pattern METRIC = Pattern.compile("\\b(splitemu_[a-z_]+|jvm_[a-z_]+)");
+  /** The splitemu metrics of the metrics contract (issue 14), counters with their _total name. */
+  static final Set<String> CONTRACT =
+      Set.of(
+          "splitemu_run_rounds",
+          "splitemu_rounds_total",
+          "splitemu_round_step",
+          "splitemu_round_steps",
+          "splitemu_emulated_time_seconds",
+          "splitemu_emulation_speed_ratio",
+          "splitemu_emulation_lag_seconds",
+          "splitemu_round_latency_seconds",
+          "splitemu_round_part_seconds",
+          "splitemu_round_participants",
+          "splitemu_test_accuracy",
+          "splitemu_train_loss",
+          "splitemu_link_bytes_total",
+          "splitemu_link_rate_bytes_per_second",
+          "splitemu_compute_seconds_total",
+          "splitemu_cut_layer",
+          "splitemu_clusters",
+          "splitemu_node_model_memory_bytes",
+          "splitemu_events_total",
+          "splitemu_faults_injected_total",
+          "splitemu_recoveries_total",
+          "splitemu_replans_total",
+          "splitemu_devices_failed_total",
+          "splitemu_hop_queue_length",
+          "splitemu_hop_idle_seconds_total",
+          "splitemu_device_link_bytes_total",
+          "splitemu_device_compute_seconds",
+          "splitemu_device_cut_layer",
+          "splitemu_device_link_share");
 
-  /** Every {@code expr} of the dashboard's panels. */
-  static List<String> expressions() {
-    JsonNode root;
-    try {
-      root = new ObjectMapper().readTree(Files.readString(DASHBOARD));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + DASHBOARD.toAbsolutePath(), e);
-    }
-    List<String> out = new ArrayList<>();
-    for (JsonNode panel : root.path("panels")) {
-      for (JsonNode t : panel.path("targets")) {
-        out.add(t.path("expr").asText());
+  private static final Pattern NAME = Pattern.compile("\\b((?:splitemu|jvm)_[a-z_]+)\\b");
+  private static final Pattern SELECTOR =
+      Pattern.compile("\\b(splitemu_[a-z_]+)\\s*(\\{[^}]*\\})?");
+  private static final String FILTER = "run=~\"$run\",scheme=~\"$scheme\",node=~\"$node\"";
+
+  @Test
+  void everyDashboardIsValidWithUniqueUidsAndPanelIds() {
+    List<Dashboards.Board> boards = Dashboards.all();
+    assertEquals(5, boards.size(), "dashboards in " + Dashboards.FOLDER);
+    Set<String> uids = new HashSet<>();
+    for (Dashboards.Board b : boards) {
+      String f = b.file().getFileName().toString();
+      assertTrue(uids.add(b.uid()), f + ": uid " + b.uid() + " used twice");
+      assertTrue(b.uid().matches("[a-z0-9-]{8,40}"), f + ": uid " + b.uid());
+      assertFalse(b.json().path("title").asText().isBlank(), f + ": no title");
+      assertTrue(b.json().path("schemaVersion").asInt() >= 39, f + ": schemaVersion too old");
+      Set<Integer> ids = new HashSet<>();
+      List<JsonNode> panels = b.panels();
+      assertFalse(panels.isEmpty(), f + ": no panels");
+      for (JsonNode p : panels) {
+        String where = f + " panel \"" + p.path("title").asText() + "\"";
+        assertTrue(p.path("id").isInt(), where + ": no id");
+        assertTrue(ids.add(p.path("id").asInt()), where + ": id " + p.path("id") + " twice");
+        assertFalse(p.path("type").asText().isBlank(), where + ": no type");
+        assertFalse(p.path("description").asText().isBlank(), where + ": no description");
+        assertEquals(Dashboards.DATASOURCE_UID, p.path("datasource").path("uid").asText(), where);
+        assertTrue(p.path("targets").size() > 0, where + ": no query");
+        for (JsonNode t : p.path("targets")) {
+          assertEquals(Dashboards.DATASOURCE_UID, t.path("datasource").path("uid").asText(), where);
+          assertFalse(t.path("refId").asText().isBlank(), where + ": target without refId");
+        }
+        for (String glob : Dashboards.schemes(p.path("description").asText())) {
+          assertTrue(
+              Schemes.names().stream().anyMatch(s -> Dashboards.globMatches(glob, s)),
+              where + ": \"Schemes:\" names " + glob + ", which matches no registered scheme");
+        }
+      }
+      for (JsonNode a : b.annotations()) {
+        assertEquals(Dashboards.DATASOURCE_UID, a.path("datasource").path("uid").asText(), f);
       }
     }
-    return out;
   }
 
   @Test
-  void queriesExportedMetricsAndCoversThemAll() {
-    List<String> exprs = expressions();
-    assertFalse(exprs.isEmpty(), "no queries in " + DASHBOARD);
-    Set<String> exported = new HashSet<>(Metrics.NAMES);
-    Set<String> shown = new HashSet<>();
-    for (String e : exprs) {
-      Matcher m = METRIC.matcher(e);
-      boolean any = false;
-      while (m.find()) {
-        any = true;
-        String name = m.group(1);
-        if (name.startsWith("splitemu_")) {
-          assertTrue(exported.contains(name), "dashboard queries unknown metric " + name);
-          shown.add(name);
-        }
+  void everyDashboardHasTheRunSchemeAndNodeVariables() {
+    for (Dashboards.Board b : Dashboards.all()) {
+      List<String> names = new ArrayList<>();
+      for (JsonNode v : b.json().path("templating").path("list")) {
+        String name = v.path("name").asText();
+        names.add(name);
+        String where = b.file().getFileName() + " variable " + name;
+        assertEquals("query", v.path("type").asText(), where);
+        assertEquals(Dashboards.DATASOURCE_UID, v.path("datasource").path("uid").asText(), where);
+        String q = v.path("query").path("query").asText();
+        assertTrue(
+            q.matches(
+                "label_values\\((splitemu_rounds_total|splitemu_run_rounds)(\\{[^}]*\\})?, "
+                    + name
+                    + "\\)"),
+            where + ": " + q);
+        assertTrue(v.path("includeAll").asBoolean() && v.path("multi").asBoolean(), where);
+        assertEquals(".*", v.path("allValue").asText(), where);
       }
-      assertTrue(any, "query names no metric: " + e);
+      assertEquals(
+          new TreeSet<>(Dashboards.VARIABLES),
+          new TreeSet<>(names),
+          b.file().getFileName() + ": template variables");
     }
-    Set<String> missing = new HashSet<>(exported);
+  }
+
+  @Test
+  void theExporterExportsTheContractNames() {
+    assertEquals(new TreeSet<>(CONTRACT), new TreeSet<>(Metrics.NAMES));
+  }
+
+  @Test
+  void queriesUseContractNamesOnlyAndShowEverySplitemuMetric() {
+    Set<String> jvm = jvmSampleNames();
+    Set<String> shown = new HashSet<>();
+    int queries = 0;
+    for (Dashboards.Board b : Dashboards.all()) {
+      for (Dashboards.Query q : b.queries()) {
+        queries++;
+        Matcher m = NAME.matcher(q.expr());
+        boolean any = false;
+        while (m.find()) {
+          any = true;
+          String name = m.group(1);
+          if (name.startsWith("splitemu_")) {
+            assertTrue(CONTRACT.contains(name), q.where() + " queries unknown metric " + name);
+            shown.add(name);
+          } else {
+            assertTrue(jvm.contains(name), q.where() + " queries unknown JVM metric " + name);
+          }
+        }
+        assertTrue(any, q.where() + " names no metric: " + q.expr());
+      }
+    }
+    assertTrue(queries > 30, "only " + queries + " queries");
+    Set<String> missing = new TreeSet<>(CONTRACT);
     missing.removeAll(shown);
-    assertEquals(Set.of(), missing, "exported metrics without a panel");
+    assertEquals(Set.of(), missing, "contract metrics no dashboard shows");
+  }
+
+  @Test
+  void everyQueryIsFilteredByRunSchemeAndNode() {
+    for (Dashboards.Board b : Dashboards.all()) {
+      for (Dashboards.Query q : b.queries()) {
+        Matcher m = SELECTOR.matcher(q.expr());
+        boolean any = false;
+        while (m.find()) {
+          any = true;
+          String labels = m.group(2) == null ? "" : m.group(2);
+          assertTrue(
+              labels.startsWith("{" + FILTER),
+              q.where() + ": " + m.group(1) + " is not filtered by run, scheme and node");
+        }
+        // JVM series carry no splitemu labels: they are joined to the nodes of the chosen runs.
+        assertTrue(any, q.where() + ": no splitemu selector to filter by: " + q.expr());
+      }
+    }
+  }
+
+  /** The sample names the JVM metrics of client_java export (a summary adds _count and _sum). */
+  private static Set<String> jvmSampleNames() {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    JvmMetrics.builder().register(registry);
+    Set<String> out = new HashSet<>();
+    for (MetricSnapshot s : registry.scrape()) {
+      String name = s.getMetadata().getPrometheusName();
+      out.add(name);
+      if (s instanceof SummarySnapshot) {
+        out.add(name + "_count");
+        out.add(name + "_sum");
+      }
+    }
+    return out;
   }
 }

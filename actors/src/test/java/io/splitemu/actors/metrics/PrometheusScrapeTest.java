@@ -127,24 +127,6 @@ class PrometheusScrapeTest {
       double dropped =
           value(query(promPort, "splitemu_devices_failed_total{scheme=\"" + scheme + "\"}"));
       assertEquals(out.summary().failedParticipations(), dropped, 0.0);
-
-      // Every query of the Grafana dashboard is valid PromQL, and those over gauges and counters
-      // that this run set return data.
-      for (String expr : GrafanaDashboardTest.expressions()) {
-        String q = expr.replace("$scheme", scheme);
-        JsonNode r = query(promPort, q);
-        // A timing run measures no accuracy or loss; a rate needs two scrapes; hops are MP-SL's
-        // and per-device cuts and shares belong to the schemes that plan them.
-        boolean learning =
-            q.contains("splitemu_test_accuracy") || q.contains("splitemu_train_loss");
-        boolean otherFamily =
-            q.contains("splitemu_hop_")
-                || q.contains("splitemu_device_cut_layer")
-                || q.contains("splitemu_device_link_share");
-        if (!q.startsWith("rate(") && !learning && !otherFamily) {
-          assertTrue(r.size() > 0, "dashboard query returned nothing: " + q);
-        }
-      }
     } finally {
       prometheus.destroy();
       prometheus.waitFor();

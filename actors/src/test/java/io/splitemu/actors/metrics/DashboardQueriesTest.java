@@ -1,0 +1,373 @@
+package io.splitemu.actors.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RunListener;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every query of every Grafana dashboard returns data from a real Prometheus that scraped real runs
+ * of each scheme family: psl (full fidelity, so that accuracy and loss exist), cpsl, edgesplit,
+ * dag-mincut and mpsl (timing fidelity), all in this JVM on one metrics endpoint.
+ *
+ * <p>Each query is evaluated with the template variables set to each run it is meant for (a panel's
+ * description names its schemes or fidelity, see {@link Dashboards}) and to all runs at once. A
+ * panel meant for some schemes only must return nothing for the other runs, so that its description
+ * stays true. The Prometheus binary is found as in {@link PrometheusScrapeTest}.
+ */
+class DashboardQueriesTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.*), ([a-z_]+)\\)");
+
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  /**
+   * One run of the test: its scheme, scenario, overrides and fidelity. Each run is paced, its
+   * speedup about its emulated span over 2 s, so that Prometheus scrapes it many times while it
+   * runs (in a warm JVM a virtual run can end between two scrapes, and a window's increase needs
+   * two samples).
+   */
+  private record Spec(String scheme, String scenario, boolean full, List<String> overrides) {}
+
+  /** A finished run: its results-folder name (the run label), scheme and fidelity. */
+  private record Done(String run, String scheme, boolean full, int rounds) {}
+
+  private static final List<Spec> SPECS =
+      List.of(
+          new Spec(
+              "psl",
+              "quickstart.conf",
+              true,
+              List.of(
+                  "speedup = 15",
+                  "rounds = 2",
+                  "local-steps = 1",
+                  "eval-every = 1",
+                  "data.train-samples = 600",
+                  "data.test-samples = 100",
+                  "barrier.timeout = 5 s",
+                  "faults = [{ kind = device-hang, device = 1, round = 2 }]")),
+          new Spec(
+              "cpsl",
+              "cpsl-mnist.conf",
+              false,
+              List.of(
+                  "speedup = 15",
+                  "rounds = 2",
+                  "local-steps = 2",
+                  "devices.count = 6",
+                  "cpsl.clusters = 2",
+                  // Timing fidelity trains nothing: synthetic data keeps the test off MNIST.
+                  "data.dataset = synthetic",
+                  "faults = [{ kind = device-hang, device = 1, round = 2 }]")),
+          new Spec(
+              "edgesplit",
+              "edgesplit.conf",
+              false,
+              List.of(
+                  "speedup = 350",
+                  "rounds = 2",
+                  "local-steps = 5",
+                  "links.kind = static",
+                  "links.static.uplink-bps = 1e7",
+                  "links.static.downlink-bps = 5e7",
+                  "faults = [{ kind = device-hang, device = 1, round = 2 }]")),
+          new Spec(
+              "dag-mincut",
+              "dag-map.conf",
+              false,
+              List.of(
+                  "speedup = 30",
+                  "rounds = 3",
+                  "devices.count = 2",
+                  "faults = [{ kind = device-hang, device = 1, round = 2 }]")),
+          new Spec(
+              "mpsl",
+              "mpsl-vgg19.conf",
+              false,
+              List.of(
+                  "speedup = 65",
+                  "rounds = 2",
+                  "devices.count = 8",
+                  "data.train-samples = 2048",
+                  "faults = [{ kind = device-hang, device = 1, round = 2 }]")));
+
+  @Test
+  void everyDashboardQueryReturnsDataForTheRunsItIsMeantFor(@TempDir Path tmp) throws Exception {
+    Path binary = PrometheusScrapeTest.prometheusBinary();
+    int metricsPort = freePort();
+    int promPort = freePort();
+    Path config = tmp.resolve("prometheus.yml");
+    Files.writeString(
+        config,
+        "global:\n"
+            // The small runs take about a second each: scrape often enough to see them move.
+            + "  scrape_interval: 200ms\n"
+            + "scrape_configs:\n"
+            + "  - job_name: splitemu\n"
+            + "    static_configs:\n"
+            + "      - targets: ['127.0.0.1:"
+            + metricsPort
+            + "']\n");
+    long started = System.nanoTime();
+    long startedEpochS = System.currentTimeMillis() / 1000;
+    Process prometheus =
+        new ProcessBuilder(
+                binary.toString(),
+                "--config.file=" + config,
+                "--storage.tsdb.path=" + tmp.resolve("tsdb"),
+                "--web.listen-address=127.0.0.1:" + promPort)
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("prometheus.log").toFile())
+            .start();
+    MetricsSettings endpoint = null;
+    try {
+      // Serve the endpoint before the first run and wait until Prometheus scrapes it, so that it
+      // sees every run from its start.
+      endpoint = MetricsSettings.of(settings(SPECS.get(0), metricsPort));
+      Metrics.shared(endpoint);
+      waitFor(promPort, "up{job=\"splitemu\"} == 1", tmp);
+      List<Done> runs = new ArrayList<>();
+      for (Spec spec : SPECS) {
+        Settings s = settings(spec, metricsPort);
+        String run = spec.scheme();
+        long t0 = System.nanoTime();
+        Emulation.Outcome out = Emulation.run(s, tmp.resolve(run), RunListener.NONE);
+        System.err.printf(
+            "DashboardQueriesTest: %s ran in %.1f s, emulated %.3f s%n",
+            run,
+            (System.nanoTime() - t0) / 1e9,
+            out.rounds().get(out.rounds().size() - 1).emulatedTimeS());
+        runs.add(new Done(run, spec.scheme(), spec.full(), out.rounds().size()));
+      }
+      // The shared endpoint stays up after the runs: wait for a scrape of every run's last round.
+      for (Done d : runs) {
+        waitFor(promPort, "splitemu_rounds_total{run=\"" + d.run() + "\"} == " + d.rounds(), tmp);
+      }
+      long windowS = Duration.ofNanos(System.nanoTime() - started).toSeconds() + 10;
+      Span span = new Span(startedEpochS, System.currentTimeMillis() / 1000 + 1, windowS);
+
+      List<String> failures = new ArrayList<>();
+      checkVariables(promPort, runs, failures);
+      String nodes = String.join("|", labelValues(promPort, "node", "splitemu_run_rounds"));
+      int evaluated = 0;
+      for (Dashboards.Board b : Dashboards.all()) {
+        for (Dashboards.Query q : b.queries()) {
+          boolean meantForSome = false;
+          for (Done d : runs) {
+            String expr = substitute(q, d.run(), d.scheme(), nodes, span);
+            int size = size(promPort, expr, q, span, failures);
+            evaluated++;
+            if (q.appliesTo(d.scheme(), d.full())) {
+              meantForSome = true;
+              if (size == 0) {
+                failures.add(q.where() + ": no data for run " + d.run() + ": " + expr);
+              }
+            } else if (!q.appliesTo(d.scheme(), true) && size > 0) {
+              failures.add(
+                  q.where()
+                      + ": returns data for run "
+                      + d.run()
+                      + ", which its description's \"Schemes:\" does not name");
+            }
+          }
+          if (!meantForSome) {
+            failures.add(q.where() + ": meant for none of the test's runs");
+            continue;
+          }
+          String all = substitute(q, ".*", ".*", ".*", span);
+          if (size(promPort, all, q, span, failures) == 0) {
+            failures.add(q.where() + ": no data with every run chosen: " + all);
+          }
+          evaluated++;
+        }
+      }
+      assertTrue(evaluated > 150, "only " + evaluated + " evaluations");
+      if (!failures.isEmpty()) {
+        fail(
+            failures.size()
+                + " dashboard queries without the data they should show:\n"
+                + String.join("\n", failures));
+      }
+    } finally {
+      prometheus.destroy();
+      prometheus.waitFor();
+      // The runs' shared endpoint outlives them (a compare's schemes share it): stop it here.
+      if (endpoint != null) {
+        Metrics.shared(endpoint).close();
+      }
+    }
+  }
+
+  private static Settings settings(Spec spec, int metricsPort) {
+    List<String> overrides = new ArrayList<>(spec.overrides());
+    overrides.add("scheme = " + spec.scheme());
+    overrides.add("fidelity = " + (spec.full() ? "full" : "timing"));
+    overrides.add("mode = paced");
+    overrides.add("output.plots = false");
+    overrides.add("metrics.enabled = true");
+    overrides.add("metrics.port = " + metricsPort);
+    return Settings.load(Path.of("../scenarios", spec.scenario()), overrides);
+  }
+
+  /** The number of series {@code expr} returns; -1, with a failure, when Prometheus rejects it. */
+  private int size(int port, String expr, Dashboards.Query q, Span span, List<String> failures)
+      throws Exception {
+    try {
+      if (q.annotation()) {
+        return get(
+                port,
+                "/api/v1/query_range?query="
+                    + URLEncoder.encode(expr, StandardCharsets.UTF_8)
+                    + "&start="
+                    + span.startS()
+                    + "&end="
+                    + span.endS()
+                    + "&step=1")
+            .path("result")
+            .size();
+      }
+      return query(port, expr).size();
+    } catch (IOException e) {
+      failures.add(q.where() + ": Prometheus rejects " + expr + ": " + e.getMessage());
+      return -1;
+    }
+  }
+
+  /** Each template variable's label_values query lists every run's value. */
+  private void checkVariables(int port, List<Done> runs, List<String> failures) throws Exception {
+    for (Dashboards.Board b : Dashboards.all()) {
+      for (JsonNode v : b.json().path("templating").path("list")) {
+        String name = v.path("name").asText();
+        Matcher m = LABEL_VALUES.matcher(v.path("query").path("query").asText());
+        assertTrue(m.matches(), b.file().getFileName() + " variable " + name);
+        String selector = substitute(m.group(1), ".*", ".*", ".*", 60);
+        Set<String> values = labelValues(port, m.group(2), selector);
+        for (Done d : runs) {
+          String expected =
+              switch (name) {
+                case "run" -> d.run();
+                case "scheme" -> d.scheme();
+                default -> null;
+              };
+          if (expected != null && !values.contains(expected)) {
+            failures.add(
+                b.file().getFileName()
+                    + " variable "
+                    + name
+                    + " lacks "
+                    + expected
+                    + ": "
+                    + values);
+          }
+        }
+        if (values.isEmpty()) {
+          failures.add(b.file().getFileName() + " variable " + name + " has no values");
+        }
+      }
+    }
+  }
+
+  /**
+   * The test's time range: panels are read at its end with rate windows over all of it; an
+   * annotation is evaluated as Grafana does, over the range in steps (1 s here), with its window a
+   * few scrapes long, so it must mark the instant an event happened.
+   */
+  private record Span(long startS, long endS, long windowS) {}
+
+  /** The query with the template variables as Grafana sets them for one choice. */
+  private static String substitute(
+      Dashboards.Query q, String run, String scheme, String node, Span span) {
+    return substitute(q.expr(), run, scheme, node, q.annotation() ? 2 : span.windowS());
+  }
+
+  private static String substitute(
+      String expr, String run, String scheme, String node, long windowS) {
+    return expr.replace("$__rate_interval", windowS + "s")
+        .replace("$__interval", windowS + "s")
+        .replace("$run", run)
+        .replace("$scheme", scheme)
+        .replace("$node", node);
+  }
+
+  /** Polls until a scrape holds {@code promql} (a wall-clock wait, not an assertion). */
+  private void waitFor(int port, String promql, Path tmp) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    Exception last = null;
+    while (System.nanoTime() < deadline) {
+      try {
+        if (query(port, promql).size() > 0) {
+          return;
+        }
+      } catch (IOException e) {
+        last = e; // the server is still starting
+      }
+      Thread.sleep(250);
+    }
+    fail(
+        "Prometheus never stored "
+            + promql
+            + " (last error: "
+            + last
+            + "); its log:\n"
+            + Files.readString(tmp.resolve("prometheus.log")));
+  }
+
+  private JsonNode query(int port, String promql) throws Exception {
+    return get(port, "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8))
+        .path("result");
+  }
+
+  private Set<String> labelValues(int port, String label, String selector) throws Exception {
+    JsonNode r =
+        get(
+            port,
+            "/api/v1/label/"
+                + label
+                + "/values?match[]="
+                + URLEncoder.encode(selector, StandardCharsets.UTF_8));
+    Set<String> out = new LinkedHashSet<>();
+    r.forEach(v -> out.add(v.asText()));
+    return out;
+  }
+
+  private JsonNode get(int port, String pathAndQuery) throws Exception {
+    URI uri = URI.create("http://127.0.0.1:" + port + pathAndQuery);
+    HttpResponse<String> r =
+        http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IOException("HTTP " + r.statusCode() + ": " + r.body());
+    }
+    return JSON.readTree(r.body()).path("data");
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
