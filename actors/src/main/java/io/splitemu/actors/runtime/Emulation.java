@@ -167,7 +167,7 @@ public final class Emulation {
         family == Scheme.Family.BARRIER
             && !io.splitemu.actors.config.CpslSettings.isCpsl(s.scheme());
     return new Metrics.RunInfo(
-        out.getFileName().toString(),
+        runLabel(out, s.outputDir()),
         s.scenario(),
         s.scheme(),
         ms.node(),
@@ -177,6 +177,20 @@ public final class Emulation {
         family == Scheme.Family.PIPELINE ? "hops" : "edge",
         fixedCut ? s.model().cut() : -1,
         Map.copyOf(memory));
+  }
+
+  /**
+   * The {@code run} label of a run into {@code out}: its folder's name, or under the scenario's
+   * output folder its path from there ({@code compare-.../psl}), so that the schemes and sweep
+   * points of every compare stay apart.
+   */
+  public static String runLabel(Path out, Path outputDir) {
+    Path o = out.toAbsolutePath().normalize();
+    Path base = outputDir.toAbsolutePath().normalize();
+    if (o.startsWith(base) && !o.equals(base)) {
+      return base.relativize(o).toString().replace(java.io.File.separatorChar, '/');
+    }
+    return o.getFileName().toString();
   }
 
   /** Starts an actor system with the supervisor and waits for the (virtual) run to end. */

@@ -10,6 +10,7 @@ import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.GoldenRunsTest;
 import io.splitemu.actors.runtime.RunListener;
+import io.splitemu.net.stream.PacingLag;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -20,6 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -166,6 +168,48 @@ class MetricsContractTest {
     } finally {
       endpoint.close();
     }
+  }
+
+  @Test
+  void aNewRun_hasItsSeriesAtZero_andTheLagIsReadAtEveryScrape() throws Exception {
+    try (Metrics m = Metrics.start("127.0.0.1", 0, false)) {
+      PacingLag lag = new PacingLag();
+      m.run(
+          new Metrics.RunInfo(
+              "r1", "sc", "psl", "member-a", 5, 2, true, "edge", 3, Map.of("device", 100L)),
+          lag);
+      String[] labels = {"run=\"r1\"", "scenario=\"sc\"", "scheme=\"psl\"", "node=\"member-a\""};
+      String text = MetricsText.scrape(m.port());
+      assertEquals(0.0, MetricsText.sample(text, "splitemu_rounds_total", labels));
+      assertEquals(5.0, MetricsText.sample(text, "splitemu_run_rounds", labels));
+      assertEquals(3.0, MetricsText.sample(text, "splitemu_cut_layer", labels));
+      assertEquals(0.0, MetricsText.sample(text, "splitemu_round_step", labels));
+      assertEquals(0.0, MetricsText.sample(text, "splitemu_emulation_lag_seconds", labels));
+      assertEquals(
+          0.0,
+          MetricsText.sample(
+              text, "splitemu_device_link_bytes_total", "device=\"1\"", "direction=\"down\""));
+      assertEquals(
+          100.0,
+          MetricsText.sample(
+              text, "splitemu_node_model_memory_bytes", "role=\"devices\"", "member=\"device\""));
+      // No round ended: the lag a paced release records now is what the next scrape shows.
+      lag.record(2_500_000_000L);
+      text = MetricsText.scrape(m.port());
+      assertEquals(2.5, MetricsText.sample(text, "splitemu_emulation_lag_seconds", labels));
+    }
+  }
+
+  @Test
+  void runLabel_isThePathFromTheOutputFolder_soEveryCompareHasItsOwn() {
+    Path results = tmp.resolve("results");
+    assertEquals(
+        "quickstart-compare-20261203-082200/psl",
+        Emulation.runLabel(results.resolve("quickstart-compare-20261203-082200/psl"), results));
+    assertEquals(
+        "quickstart-20261203-082200",
+        Emulation.runLabel(results.resolve("quickstart-20261203-082200"), results));
+    assertEquals("elsewhere", Emulation.runLabel(tmp.resolve("x/elsewhere"), results));
   }
 
   @Test
