@@ -23,34 +23,26 @@ class SignalTest {
   @Test
   void sigterm_endsTheRunWithOneLineNamingTheFolder_andKeepsTheRecordedRounds() throws Exception {
     Path out = tmp.resolve("out");
-    Path err = tmp.resolve("stderr.txt");
     Path scenario = GoldenScenarios.quickstart();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb =
-        new ProcessBuilder(
-                java,
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                "run",
-                scenario.toString(),
-                "--out",
-                out.toString(),
-                "--set",
-                "fidelity=timing",
-                "--set",
-                "rounds=1000",
-                "--set",
-                "mode=paced",
-                "--set",
-                "speedup=20",
-                "--set",
-                "output.plots=false")
-            .redirectOutput(tmp.resolve("stdout.txt").toFile())
-            .redirectError(err.toFile());
-    pb.environment().put("CI", "true");
-    Process p = pb.start();
-    try {
+    try (ChildRun child =
+        ChildRun.start(
+            tmp,
+            "run",
+            scenario.toString(),
+            "--out",
+            out.toString(),
+            "--set",
+            "fidelity=timing",
+            "--set",
+            "rounds=1000",
+            "--set",
+            "mode=paced",
+            "--set",
+            "speedup=20",
+            "--set",
+            "output.plots=false")) {
+      Process p = child.process();
+      Path err = child.stderrFile();
       Path rounds = out.resolve("rounds.csv");
       long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (lines(rounds) < 2 && p.isAlive() && System.nanoTime() < giveUp) {
@@ -71,9 +63,6 @@ class SignalTest {
                   + out.toAbsolutePath()),
           said);
       assertTrue(lines(rounds) >= 2, "the recorded rounds stay on disk");
-    } finally {
-      p.destroyForcibly();
-      p.waitFor(30, TimeUnit.SECONDS);
     }
   }
 

@@ -4,19 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.RunListener;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,14 +29,17 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Each query is evaluated with the template variables set to each run it is meant for (a panel's
  * description names its schemes or fidelity, see {@link Dashboards}) and to all runs at once. A
  * panel meant for some schemes only must return nothing for the other runs, so that its description
- * stays true. The Prometheus binary is found as in {@link PrometheusScrapeTest}.
+ * stays true. The Prometheus binary is found as in {@link PrometheusServer}.
  */
 class DashboardQueriesTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.*), ([a-z_]+)\\)");
 
-  private final HttpClient http = HttpClient.newHttpClient();
+  /**
+   * An annotation's lookback: ten scrapes at 500 ms, so that a scrape lost to a GC pause on a
+   * loaded machine does not lose an event's increase.
+   */
+  private static final long ANNOTATION_WINDOW_S = 5;
 
   /**
    * One run of the test: its scheme, scenario, overrides and fidelity. Each run is paced, its
@@ -53,8 +49,12 @@ class DashboardQueriesTest {
    */
   private record Spec(String scheme, String scenario, boolean full, List<String> overrides) {}
 
-  /** A finished run: its results-folder name (the run label), scheme and fidelity. */
-  private record Done(String run, String scheme, boolean full, int rounds) {}
+  /**
+   * A finished run: its results-folder name (the run label), scheme, fidelity, rounds and wall
+   * window (epoch seconds).
+   */
+  private record Done(
+      String run, String scheme, boolean full, int rounds, double wallStartS, double wallEndS) {}
 
   private static final List<Spec> SPECS =
       List.of(
@@ -118,69 +118,58 @@ class DashboardQueriesTest {
 
   @Test
   void everyDashboardQueryReturnsDataForTheRunsItIsMeantFor(@TempDir Path tmp) throws Exception {
-    Path binary = PrometheusScrapeTest.prometheusBinary();
-    int metricsPort = freePort();
-    int promPort = freePort();
-    Path config = tmp.resolve("prometheus.yml");
-    Files.writeString(
-        config,
-        "global:\n"
-            // The small runs take about a second each: scrape often enough to see them move.
-            + "  scrape_interval: 200ms\n"
-            + "scrape_configs:\n"
-            + "  - job_name: splitemu\n"
-            + "    static_configs:\n"
-            + "      - targets: ['127.0.0.1:"
-            + metricsPort
-            + "']\n");
+    int metricsPort = MetricsContractTest.freePort();
     long started = System.nanoTime();
     long startedEpochS = System.currentTimeMillis() / 1000;
-    Process prometheus =
-        new ProcessBuilder(
-                binary.toString(),
-                "--config.file=" + config,
-                "--storage.tsdb.path=" + tmp.resolve("tsdb"),
-                "--web.listen-address=127.0.0.1:" + promPort)
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("prometheus.log").toFile())
-            .start();
+    // The small runs take about a second each: scrape often enough to see them move, with a
+    // timeout that a GC pause on a loaded machine does not exceed.
     MetricsSettings endpoint = null;
-    try {
+    try (PrometheusServer prom = PrometheusServer.start(tmp, metricsPort, "500ms", "500ms")) {
       // Serve the endpoint before the first run and wait until Prometheus scrapes it, so that it
       // sees every run from its start.
       endpoint = MetricsSettings.of(settings(SPECS.get(0), metricsPort));
       Metrics.shared(endpoint);
-      waitFor(promPort, "up{job=\"splitemu\"} == 1", tmp);
+      prom.waitFor("up{job=\"splitemu\"} == 1", Duration.ofSeconds(60));
       List<Done> runs = new ArrayList<>();
       for (Spec spec : SPECS) {
         Settings s = settings(spec, metricsPort);
         String run = spec.scheme();
         long t0 = System.nanoTime();
+        double wallStartS = System.currentTimeMillis() / 1000.0;
         Emulation.Outcome out = Emulation.run(s, tmp.resolve(run), RunListener.NONE);
         System.err.printf(
             "DashboardQueriesTest: %s ran in %.1f s, emulated %.3f s%n",
             run,
             (System.nanoTime() - t0) / 1e9,
             out.rounds().get(out.rounds().size() - 1).emulatedTimeS());
-        runs.add(new Done(run, spec.scheme(), spec.full(), out.rounds().size()));
+        runs.add(
+            new Done(
+                run,
+                spec.scheme(),
+                spec.full(),
+                out.rounds().size(),
+                wallStartS,
+                System.currentTimeMillis() / 1000.0));
       }
       // The shared endpoint stays up after the runs: wait for a scrape of every run's last round.
       for (Done d : runs) {
-        waitFor(promPort, "splitemu_rounds_total{run=\"" + d.run() + "\"} == " + d.rounds(), tmp);
+        prom.waitFor(
+            "splitemu_rounds_total{run=\"" + d.run() + "\"} == " + d.rounds(),
+            Duration.ofSeconds(60));
       }
       long windowS = Duration.ofNanos(System.nanoTime() - started).toSeconds() + 10;
       Span span = new Span(startedEpochS, System.currentTimeMillis() / 1000 + 1, windowS);
 
       List<String> failures = new ArrayList<>();
-      checkVariables(promPort, runs, failures);
-      String nodes = String.join("|", labelValues(promPort, "node", "splitemu_run_rounds"));
+      checkVariables(prom, runs, failures);
+      String nodes = String.join("|", labelValues(prom, "node", "splitemu_run_rounds"));
       int evaluated = 0;
       for (Dashboards.Board b : Dashboards.all()) {
         for (Dashboards.Query q : b.queries()) {
           boolean meantForSome = false;
           for (Done d : runs) {
             String expr = substitute(q, d.run(), d.scheme(), nodes, span);
-            int size = size(promPort, expr, q, span, failures);
+            int size = size(prom, expr, q, span, d, failures);
             evaluated++;
             if (q.appliesTo(d.scheme(), d.full())) {
               meantForSome = true;
@@ -200,7 +189,7 @@ class DashboardQueriesTest {
             continue;
           }
           String all = substitute(q, ".*", ".*", ".*", span);
-          if (size(promPort, all, q, span, failures) == 0) {
+          if (size(prom, all, q, span, null, failures) == 0) {
             failures.add(q.where() + ": no data with every run chosen: " + all);
           }
           evaluated++;
@@ -214,8 +203,6 @@ class DashboardQueriesTest {
                 + String.join("\n", failures));
       }
     } finally {
-      prometheus.destroy();
-      prometheus.waitFor();
       // The runs' shared endpoint outlives them (a compare's schemes share it): stop it here.
       if (endpoint != null) {
         Metrics.shared(endpoint).close();
@@ -234,24 +221,50 @@ class DashboardQueriesTest {
     return Settings.load(Path.of("../scenarios", spec.scenario()), overrides);
   }
 
-  /** The number of series {@code expr} returns; -1, with a failure, when Prometheus rejects it. */
-  private int size(int port, String expr, Dashboards.Query q, Span span, List<String> failures)
+  /**
+   * The number of series {@code expr} returns; -1, with a failure, when Prometheus rejects it. An
+   * annotation evaluated for one run must mark only instants within that run's wall window (plus
+   * its lookback window and a scrape's lag), so that it marks that run's event.
+   */
+  private int size(
+      PrometheusServer prom,
+      String expr,
+      Dashboards.Query q,
+      Span span,
+      Done run,
+      List<String> failures)
       throws Exception {
     try {
-      if (q.annotation()) {
-        return get(
-                port,
-                "/api/v1/query_range?query="
-                    + URLEncoder.encode(expr, StandardCharsets.UTF_8)
-                    + "&start="
-                    + span.startS()
-                    + "&end="
-                    + span.endS()
-                    + "&step=1")
-            .path("result")
-            .size();
+      if (!q.annotation()) {
+        return prom.query(expr).size();
       }
-      return query(port, expr).size();
+      JsonNode result =
+          prom.get(
+                  "/api/v1/query_range?query="
+                      + URLEncoder.encode(expr, StandardCharsets.UTF_8)
+                      + "&start="
+                      + span.startS()
+                      + "&end="
+                      + span.endS()
+                      + "&step=1")
+              .path("result");
+      if (run != null) {
+        double from = run.wallStartS() - 1;
+        double to = run.wallEndS() + ANNOTATION_WINDOW_S + 2;
+        for (JsonNode series : result) {
+          for (JsonNode point : series.path("values")) {
+            double t = point.get(0).asDouble();
+            if (t < from || t > to) {
+              failures.add(
+                  String.format(
+                      "%s: marks %.0f for run %s, outside its wall window %.0f-%.0f: %s",
+                      q.where(), t, run.run(), run.wallStartS(), run.wallEndS(), expr));
+              return result.size();
+            }
+          }
+        }
+      }
+      return result.size();
     } catch (IOException e) {
       failures.add(q.where() + ": Prometheus rejects " + expr + ": " + e.getMessage());
       return -1;
@@ -259,14 +272,15 @@ class DashboardQueriesTest {
   }
 
   /** Each template variable's label_values query lists every run's value. */
-  private void checkVariables(int port, List<Done> runs, List<String> failures) throws Exception {
+  private void checkVariables(PrometheusServer prom, List<Done> runs, List<String> failures)
+      throws Exception {
     for (Dashboards.Board b : Dashboards.all()) {
       for (JsonNode v : b.json().path("templating").path("list")) {
         String name = v.path("name").asText();
         Matcher m = LABEL_VALUES.matcher(v.path("query").path("query").asText());
         assertTrue(m.matches(), b.file().getFileName() + " variable " + name);
         String selector = substitute(m.group(1), ".*", ".*", ".*", 60);
-        Set<String> values = labelValues(port, m.group(2), selector);
+        Set<String> values = labelValues(prom, m.group(2), selector);
         for (Done d : runs) {
           String expected =
               switch (name) {
@@ -294,15 +308,16 @@ class DashboardQueriesTest {
 
   /**
    * The test's time range: panels are read at its end with rate windows over all of it; an
-   * annotation is evaluated as Grafana does, over the range in steps (1 s here), with its window a
-   * few scrapes long, so it must mark the instant an event happened.
+   * annotation is evaluated as Grafana does, over the range in steps (1 s here), with its window
+   * {@link #ANNOTATION_WINDOW_S} long, so it must mark the instant an event happened.
    */
   private record Span(long startS, long endS, long windowS) {}
 
   /** The query with the template variables as Grafana sets them for one choice. */
   private static String substitute(
       Dashboards.Query q, String run, String scheme, String node, Span span) {
-    return substitute(q.expr(), run, scheme, node, q.annotation() ? 2 : span.windowS());
+    return substitute(
+        q.expr(), run, scheme, node, q.annotation() ? ANNOTATION_WINDOW_S : span.windowS());
   }
 
   private static String substitute(
@@ -314,38 +329,10 @@ class DashboardQueriesTest {
         .replace("$node", node);
   }
 
-  /** Polls until a scrape holds {@code promql} (a wall-clock wait, not an assertion). */
-  private void waitFor(int port, String promql, Path tmp) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    Exception last = null;
-    while (System.nanoTime() < deadline) {
-      try {
-        if (query(port, promql).size() > 0) {
-          return;
-        }
-      } catch (IOException e) {
-        last = e; // the server is still starting
-      }
-      Thread.sleep(250);
-    }
-    fail(
-        "Prometheus never stored "
-            + promql
-            + " (last error: "
-            + last
-            + "); its log:\n"
-            + Files.readString(tmp.resolve("prometheus.log")));
-  }
-
-  private JsonNode query(int port, String promql) throws Exception {
-    return get(port, "/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8))
-        .path("result");
-  }
-
-  private Set<String> labelValues(int port, String label, String selector) throws Exception {
+  private Set<String> labelValues(PrometheusServer prom, String label, String selector)
+      throws Exception {
     JsonNode r =
-        get(
-            port,
+        prom.get(
             "/api/v1/label/"
                 + label
                 + "/values?match[]="
@@ -353,21 +340,5 @@ class DashboardQueriesTest {
     Set<String> out = new LinkedHashSet<>();
     r.forEach(v -> out.add(v.asText()));
     return out;
-  }
-
-  private JsonNode get(int port, String pathAndQuery) throws Exception {
-    URI uri = URI.create("http://127.0.0.1:" + port + pathAndQuery);
-    HttpResponse<String> r =
-        http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
-    if (r.statusCode() != 200) {
-      throw new IOException("HTTP " + r.statusCode() + ": " + r.body());
-    }
-    return JSON.readTree(r.body()).path("data");
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
   }
 }
