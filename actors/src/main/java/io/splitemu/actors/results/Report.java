@@ -21,19 +21,98 @@ final class Report {
   /**
    * What the report shows of a finished run.
    *
-   * @param devices its {@code devices.csv} rows
-   * @param events its {@code events.csv} rows
+   * @param devices its {@code devices.csv} rows, tallied per round (a round without rows is absent)
+   * @param eventCount the number of {@code events.csv} rows
+   * @param eventKinds the number of {@code events.csv} rows of each kind, in order of kind
+   * @param marked the faults and deadline drops among them, in order
    * @param memoryByCut each cut of the {@code cut} column, in order of first use, to each node's
    *     model bytes at that cut (empty where they cannot be told from the cut)
    */
   record Run(
       Summary summary,
       List<RoundRecord> rounds,
-      List<DeviceRecord> devices,
-      List<EventRecord> events,
+      Map<Integer, RoundDevices> devices,
+      int eventCount,
+      Map<String, Integer> eventKinds,
+      List<EventRecord> marked,
       Map<String, Map<String, Long>> memoryByCut) {}
 
   private static final int HEAD_ROWS = 5;
+
+  /**
+   * The most devices a round may have for the report to list them one by one (and the most cuts a
+   * cut cell lists, and faults and deadline drops the report lists); a larger round gets a tally
+   * per cluster, so that the report stays small however many devices a run has.
+   */
+  static final int LIST_DEVICES_UP_TO = 64;
+
+  /** One round's device rows, tallied per cluster as they are written. */
+  static final class RoundDevices {
+    private final Map<Integer, ClusterTally> clusters = new TreeMap<>();
+    private int count;
+    private boolean listed = true;
+    private boolean shares;
+    private boolean several;
+
+    void add(DeviceRecord d) {
+      count++;
+      shares |= Double.isFinite(d.share());
+      several |= d.cluster() != 0;
+      if (listed && count > LIST_DEVICES_UP_TO) {
+        listed = false;
+        clusters.values().forEach(c -> c.members = null);
+      }
+      boolean list = listed;
+      clusters.computeIfAbsent(d.cluster(), k -> new ClusterTally(list)).add(d);
+    }
+  }
+
+  /** One cluster's devices in one round: counts, share range and, in a small round, members. */
+  private static final class ClusterTally {
+    private int count;
+    private int missed;
+    private double minShare = Double.POSITIVE_INFINITY;
+    private double maxShare = Double.NEGATIVE_INFINITY;
+    private List<String> members;
+
+    ClusterTally(boolean listed) {
+      members = listed ? new ArrayList<>() : null;
+    }
+
+    void add(DeviceRecord d) {
+      count++;
+      String m = "d" + d.device();
+      if (!d.completed()) {
+        missed++;
+        m += " missed";
+      } else if (Double.isFinite(d.share())) {
+        minShare = Math.min(minShare, d.share());
+        maxShare = Math.max(maxShare, d.share());
+        m += " " + share(d.share());
+      }
+      if (members != null) {
+        members.add(m);
+      }
+    }
+
+    /** The cluster's cell part, such as {@code d1 0.25, d3 0.75} or a tally of a large round. */
+    String cell() {
+      if (members != null) {
+        return String.join(", ", members);
+      }
+      String out = count + (count == 1 ? " device" : " devices");
+      out += missed > 0 ? " (" + missed + " missed)" : "";
+      if (minShare <= maxShare) {
+        out += ", share " + share(minShare);
+        out += minShare == maxShare ? "" : "\u2013" + share(maxShare);
+      }
+      return out;
+    }
+  }
+
+  private static String share(double v) {
+    return String.format(Locale.ROOT, "%.3g", v);
+  }
 
   private Report() {}
 
@@ -73,7 +152,7 @@ final class Report {
       md.append("| ")
           .append(r.round())
           .append(" | ")
-          .append(r.cut().isEmpty() ? "-" : r.cut())
+          .append(cut(r.cut()))
           .append(" | ")
           .append(r.clusters())
           .append(" | ")
@@ -98,29 +177,34 @@ final class Report {
     }
     inForce(md, run);
     memory(md, run);
-    md.append("\n").append(run.events().size()).append(" events in `events.csv`");
-    Map<String, Integer> kinds = new TreeMap<>();
-    run.events().forEach(e -> kinds.merge(e.kind(), 1, Integer::sum));
+    md.append("\n").append(run.eventCount()).append(" events in `events.csv`");
+    Map<String, Integer> kinds = run.eventKinds();
     if (!kinds.isEmpty()) {
       List<String> parts = new ArrayList<>();
       kinds.forEach((k, n) -> parts.add(n + " " + k));
       md.append(" (").append(String.join(", ", parts)).append(")");
     }
     md.append(".\n");
-    for (EventRecord e : run.events()) {
-      if (e.kind().equals("fault") || e.kind().equals("deadline")) {
-        md.append("- ")
-            .append(e.kind())
-            .append(" at ")
-            .append(num(e.emulatedS()))
-            .append(" s (round ")
-            .append(e.round())
-            .append("), ")
-            .append(e.subject())
-            .append(": ")
-            .append(e.detail())
-            .append("\n");
+    List<EventRecord> marked = run.marked();
+    for (int i = 0; i < marked.size(); i++) {
+      if (i == LIST_DEVICES_UP_TO) {
+        md.append("- and ")
+            .append(marked.size() - i)
+            .append(" more faults and deadline drops in `events.csv`\n");
+        break;
       }
+      EventRecord e = marked.get(i);
+      md.append("- ")
+          .append(e.kind())
+          .append(" at ")
+          .append(num(e.emulatedS()))
+          .append(" s (round ")
+          .append(e.round())
+          .append("), ")
+          .append(e.subject())
+          .append(": ")
+          .append(e.detail())
+          .append("\n");
     }
     if (!plots.isEmpty()) {
       md.append("\n## Plots\n\n");
@@ -141,13 +225,13 @@ final class Report {
    * with their shares; consecutive rounds alike share one row, so every round is covered.
    */
   private static void inForce(StringBuilder md, Run run) {
-    Map<Integer, List<DeviceRecord>> byRound = new LinkedHashMap<>();
     boolean shares = false;
     boolean several = false;
-    for (DeviceRecord d : run.devices()) {
-      byRound.computeIfAbsent(d.round(), k -> new ArrayList<>()).add(d);
-      shares |= Double.isFinite(d.share());
-      several |= d.cluster() != 0;
+    boolean tallied = false;
+    for (RoundDevices rd : run.devices().values()) {
+      shares |= rd.shares;
+      several |= rd.several;
+      tallied |= !rd.listed;
     }
     boolean members = shares || several;
     md.append("\n## In force each round\n\n");
@@ -157,12 +241,14 @@ final class Report {
     int from = -1;
     int to = -1;
     List<String> last = null;
+    boolean cutTallied = false;
     for (RoundRecord r : run.rounds()) {
+      cutTallied |= !cut(r.cut()).equals(r.cut().isEmpty() ? "-" : r.cut());
       List<String> now =
           List.of(
-              r.cut().isEmpty() ? "-" : r.cut(),
+              cut(r.cut()),
               Integer.toString(r.clusters()),
-              members ? members(byRound.getOrDefault(r.round(), List.of()), shares) : "");
+              members ? members(run.devices().get(r.round())) : "");
       if (now.equals(last)) {
         to = r.round();
         continue;
@@ -184,6 +270,19 @@ final class Report {
       md.append(shares ? " with the share of the contended resource it was allotted" : "");
       md.append("; `missed` marks a device that did not complete the round.\n");
     }
+    if (tallied) {
+      md.append("\nA round of more than ")
+          .append(LIST_DEVICES_UP_TO)
+          .append(" devices lists no members: each cluster gives its device count, how many")
+          .append(" missed the round and the range of the shares allotted (`devices.csv` has")
+          .append(" every device).\n");
+    }
+    if (cutTallied) {
+      md.append("\nThe per-device cuts of more than ")
+          .append(LIST_DEVICES_UP_TO)
+          .append(" devices read as a count per cut, such as `3\u00d7412` for 412 devices cut")
+          .append(" at 3.\n");
+    }
   }
 
   private static void inForceRow(
@@ -198,21 +297,49 @@ final class Report {
     md.append(members ? " " + cells.get(2) + " |\n" : "\n");
   }
 
-  /** A round's clusters and their devices (with shares), such as {@code c0: d1 0.25, d3 0.75}. */
-  private static String members(List<DeviceRecord> rows, boolean shares) {
-    Map<Integer, List<String>> clusters = new TreeMap<>();
-    for (DeviceRecord d : rows) {
-      String m = "d" + d.device();
-      if (!d.completed()) {
-        m += " missed";
-      } else if (shares && Double.isFinite(d.share())) {
-        m += " " + String.format(Locale.ROOT, "%.3g", d.share());
-      }
-      clusters.computeIfAbsent(d.cluster(), k -> new ArrayList<>()).add(m);
+  /**
+   * A round's clusters and their devices (with shares), such as {@code c0: d1 0.25, d3 0.75}, or,
+   * in a round of more than {@link #LIST_DEVICES_UP_TO} devices, a tally per cluster such as {@code
+   * c0: 412 devices (3 missed), share 0.00110-0.00420}.
+   */
+  private static String members(RoundDevices rd) {
+    if (rd == null || rd.clusters.isEmpty()) {
+      return "-";
     }
     List<String> out = new ArrayList<>();
-    clusters.forEach((c, ds) -> out.add("c" + c + ": " + String.join(", ", ds)));
-    return out.isEmpty() ? "-" : String.join("; ", out);
+    rd.clusters.forEach((c, t) -> out.add("c" + c + ": " + t.cell()));
+    return String.join("; ", out);
+  }
+
+  /**
+   * A cut cell: the cut, {@code -} when there is none, or, for the per-device cuts of more than
+   * {@link #LIST_DEVICES_UP_TO} devices, a count per cut such as {@code 3x412, 4x588}.
+   */
+  static String cut(String cut) {
+    if (cut.isEmpty()) {
+      return "-";
+    }
+    String[] parts = cut.split(";", -1);
+    if (parts.length <= LIST_DEVICES_UP_TO) {
+      return cut;
+    }
+    Map<String, Integer> counts = new TreeMap<>(Report::compareCuts);
+    for (String p : parts) {
+      counts.merge(p, 1, Integer::sum);
+    }
+    List<String> out = new ArrayList<>();
+    counts.forEach((c, n) -> out.add(c + "\u00d7" + n));
+    return String.join(", ", out);
+  }
+
+  /** Numeric cuts in numeric order, others after them in text order. */
+  private static int compareCuts(String a, String b) {
+    boolean na = a.matches("\\d{1,9}");
+    boolean nb = b.matches("\\d{1,9}");
+    if (na && nb) {
+      return Integer.compare(Integer.parseInt(a), Integer.parseInt(b));
+    }
+    return na != nb ? (na ? -1 : 1) : a.compareTo(b);
   }
 
   /** Per-node peak model memory and, where the cut tells it, each node's bytes at each cut. */
@@ -247,7 +374,7 @@ final class Report {
         }
         from =
             "slice at cut "
-                + String.join(", ", cuts)
+                + String.join(", ", cuts.stream().map(Report::cut).toList())
                 + (byCut.size() > 1 ? " (the largest of the cuts in force)" : "");
       } else {
         from = "as the run recorded it";
@@ -265,7 +392,7 @@ final class Report {
     md.append("\n|---|---|").append("---|".repeat(nodes.size())).append('\n');
     for (Map.Entry<String, Map<String, Long>> c : byCut.entrySet()) {
       md.append("| ")
-          .append(c.getKey())
+          .append(cut(c.getKey()))
           .append(" | ")
           .append(roundsAt(run, c.getKey()))
           .append(" |");

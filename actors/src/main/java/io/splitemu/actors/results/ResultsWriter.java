@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -38,10 +39,15 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   private final CsvTable eventsCsv;
   private final List<RoundRecord> rounds = new ArrayList<>();
   // Device rows and events go to disk only (a run of many devices would otherwise hold every
-  // row); the summary needs only their totals, and devices()/events() read the files back.
+  // row): the summary needs only their totals and the report a per-round, per-cluster tally, so
+  // memory stays O(rounds x clusters) whatever the device count. devices()/events() read the
+  // files back for tests.
   private long bytesUp;
   private long bytesDown;
   private int eventCount;
+  private final Map<Integer, Report.RoundDevices> deviceTally = new LinkedHashMap<>();
+  private final Map<String, Integer> eventKinds = new TreeMap<>();
+  private final List<EventRecord> marked = new ArrayList<>();
   private final List<RecordObserver> observers = new ArrayList<>();
   private boolean closed;
 
@@ -111,6 +117,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     devicesCsv.append(d.fields());
     bytesUp += d.bytesUp();
     bytesDown += d.bytesDown();
+    deviceTally.computeIfAbsent(d.round(), r -> new Report.RoundDevices()).add(d);
     for (RecordObserver o : observers) {
       o.onDevice(d);
     }
@@ -120,6 +127,12 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   public synchronized void event(EventRecord e) {
     eventsCsv.append(e.fields());
     eventCount++;
+    eventKinds.merge(e.kind(), 1, Integer::sum);
+    // The plots and the report list only faults and deadline drops (a split scheme records a
+    // re-plan per device, so the other kinds are only counted).
+    if (e.kind().equals("fault") || e.kind().equals("deadline")) {
+      marked.add(e);
+    }
     for (RecordObserver o : observers) {
       o.onEvent(e);
     }
@@ -236,10 +249,12 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     Summary s =
         Summary.of(scenario, scheme, seed, rounds, bytesUp, bytesDown, targetAccuracy, peaks);
     writeSummaryJson(dir.resolve("summary.json"), s);
-    List<EventRecord> events = events();
-    List<Path> plots = Plots.writeRun(dir.resolve("plots"), new Plots.Run(scheme, rounds, events));
+    List<Path> plots = Plots.writeRun(dir.resolve("plots"), new Plots.Run(scheme, rounds, marked));
     Report.write(
-        dir.resolve("report.md"), new Report.Run(s, rounds, devices(), events, byCut), dir, plots);
+        dir.resolve("report.md"),
+        new Report.Run(s, rounds, deviceTally, eventCount, eventKinds, marked, byCut),
+        dir,
+        plots);
     return s;
   }
 

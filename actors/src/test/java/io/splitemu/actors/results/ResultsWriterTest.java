@@ -156,6 +156,79 @@ class ResultsWriterTest {
   }
 
   @Test
+  void report_ofManyDevices_talliesClustersAndCuts_andStaysSmall() throws Exception {
+    String small = manyDeviceReport(500);
+    String large = manyDeviceReport(5000);
+    for (String report : List.of(small, large)) {
+      assertFalse(report.contains(": d1 "), report);
+      assertTrue(report.contains("devices lists no members"), report);
+    }
+    // Round 1: half the devices cut at 3 and half at 4 (the per-device cut of a split scheme);
+    // clusters of even and odd devices, device 1 missed in round 2.
+    assertTrue(small.contains("| 1 | 3\u00d7250, 4\u00d7250 | 2 |"), small);
+    assertTrue(small.contains("c0: 250 devices, share 0.00100\u20130.00349"), small);
+    assertTrue(small.contains("c1: 250 devices, share 0.00101\u20130.00350"), small);
+    assertTrue(small.contains("c1: 250 devices (1 missed), share 0.00102\u20130.00350"), small);
+    assertTrue(large.contains("| 1 | 3\u00d72500, 4\u00d72500 | 2 |"), large);
+    assertTrue(large.contains("c1: 2500 devices (1 missed)"), large);
+    assertTrue(
+        small.contains("600 events in `events.csv` (100 deadline, 1 fault, 499 replan)"), small);
+    assertTrue(small.contains("- fault at 1.000 s (round 2), device-1: device-hang"), small);
+    assertTrue(small.contains("- deadline at 1.500 s (round 2), device-64: dropped\n"), small);
+    assertFalse(small.contains("device-65: dropped"), small);
+    assertTrue(small.contains("- and 37 more faults and deadline drops in `events.csv`"), small);
+    assertTrue(
+        large.contains("5100 events in `events.csv` (100 deadline, 1 fault, 4999 replan)"), large);
+    // Ten times the devices, about the same report: nothing in it grows with the device count.
+    assertTrue(
+        large.length() < 1.2 * small.length(), small.length() + " B vs " + large.length() + " B");
+  }
+
+  /** The report of a 2-round run of {@code n} devices in two clusters, fed row by row. */
+  private String manyDeviceReport(int n) throws Exception {
+    Path dir = tmp.resolve("run-" + n);
+    ResultsWriter w = ResultsWriter.open(dir, "x");
+    StringBuilder cut = new StringBuilder();
+    for (int d = 0; d < n; d++) {
+      cut.append(d == 0 ? "" : ";").append(d < n / 2 ? "3" : "4");
+    }
+    for (int r = 1; r <= 2; r++) {
+      w.round(
+          new RoundRecord(
+              r,
+              "dag-mincut",
+              r,
+              1,
+              0.5,
+              0.2,
+              0.2,
+              0.1,
+              n,
+              r - 1,
+              cut.toString(),
+              2,
+              Double.NaN,
+              Double.NaN,
+              0));
+      for (int d = 0; d < n; d++) {
+        String c = d < n / 2 ? "3" : "4";
+        double share = 0.001 + 0.0025 * d / (n - 1);
+        boolean done = !(r == 2 && d == 1);
+        w.device(new DeviceRecord(r, d, d % 2, c, 0.1, 0, 0, 10, 10, share, done));
+        if (r == 1 && d > 0) {
+          w.event(new EventRecord(0.5, 1, "replan", "device-" + d, "cut " + c));
+        }
+      }
+    }
+    w.event(new EventRecord(1.0, 2, "fault", "device-1", "device-hang"));
+    for (int d = 2; d < 102; d++) {
+      w.event(new EventRecord(1.5, 2, "deadline", "device-" + d, "dropped"));
+    }
+    w.finish("q", "dag-mincut", 1L, 0.9, Map.of(), cut2 -> Map.of());
+    return Files.readString(dir.resolve("report.md"));
+  }
+
+  @Test
   void timingRun_withoutAccuracy_hasNullsAndNoAccuracyPlot() throws Exception {
     Path dir = tmp.resolve("run");
     ResultsWriter w = ResultsWriter.open(dir, "x");
