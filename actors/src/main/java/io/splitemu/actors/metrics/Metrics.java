@@ -537,6 +537,15 @@ public final class Metrics implements AutoCloseable {
     @Override
     public void onDevice(DeviceRecord d) {
       if (!d.completed()) {
+        if (info.perDevice()) {
+          // A device that did not complete is dropped for good: it computed nothing this round and
+          // holds no cut or band share any more (its last plan would otherwise linger in the sums).
+          String id = Integer.toString(d.device());
+          deviceCompute.labelValues(l(id)).set(0);
+          deviceCut.remove(l(id));
+          deviceShare.remove(l(id, "up"));
+          deviceShare.remove(l(id, "down"));
+        }
         return;
       }
       linkBytes.labelValues(l("up")).inc(d.bytesUp());
