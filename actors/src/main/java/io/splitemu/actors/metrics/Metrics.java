@@ -192,7 +192,8 @@ public final class Metrics implements AutoCloseable {
     hopQueue =
         gauge(
             "splitemu_hop_queue_length",
-            "MP-SL: jobs waiting at a hop (emulated) when its latest job started.",
+            "MP-SL: mean jobs waiting at a hop over its latest reporting window (emulated,"
+                + " Little's law).",
             "member");
     hopIdle =
         counter(
