@@ -114,15 +114,18 @@ public final class Emulation {
     if (p.peakServer() > 0) {
       memory.put("edge", p.peakServer());
     }
-    Metrics.Run feed =
-        ms.enabled() ? Metrics.shared(ms).run(runInfo(s, ms, out, memory), lag) : null;
+    Metrics.RunInfo info = runInfo(s, ms, out, memory);
+    Metrics.Run feed = ms.enabled() ? Metrics.shared(ms).run(info, lag) : null;
     ResultsWriter writer = ResultsWriter.open(out, s.resolved());
     if (feed != null) {
       writer.observe(feed);
     }
     Supervisor.Finished f;
     try {
-      f = execute(p.factory().create(writer, listener), paced ? s.speedup() : 0, lag);
+      // Only the per-device metrics read the devices' plans.
+      SupervisorSetup setup =
+          p.factory().create(writer, listener).withLivePlans(feed != null && info.perDevice());
+      f = execute(setup, paced ? s.speedup() : 0, lag);
       if (f.pipeline() != null) {
         // A hop's peak is its instances once every device came by.
         memory.putAll(f.pipeline().hopPeakBytes());
@@ -530,7 +533,8 @@ public final class Emulation {
               listener,
               null,
               new SupervisorSetup.Split(policy.get(), links.apply(n)),
-              null);
+              null,
+              false);
         };
     return new Prepared(s, factory, 0, 0);
   }
