@@ -147,10 +147,11 @@ public final class PipelineControl {
   private final List<LinkChannel> downlinkOf = new ArrayList<>();
   private long previousEnd;
   private ActorRef<ComputeHop.Reply> hopReplies;
-  // Live progress: per epoch each lane's batches done (its first hop's backward jobs), and the
-  // latest emulated instant reported.
+  // Live progress: per epoch each lane's batches done (its first hop's backward jobs), the latest
+  // emulated instant reported, and the newest epoch reported.
   private final Map<Integer, int[]> batchesDone = new HashMap<>();
   private long progressNs;
+  private int progressEpoch;
 
   /** The run of {@code setup}, whose plan is the first row it publishes to {@code recorder}. */
   PipelineControl(
@@ -189,9 +190,11 @@ public final class PipelineControl {
                 p.idleNs() / 1e9,
                 p.peakBytes(),
                 p.lastEndNs() / 1e9)));
-    if (p.hop() != 0) {
+    // A lane still finishing an older epoch must not move the step back under the newer one.
+    if (p.hop() != 0 || p.epoch() < progressEpoch) {
       return;
     }
+    progressEpoch = p.epoch();
     int[] lanes = batchesDone.computeIfAbsent(p.epoch(), e -> new int[plan.lanes().size()]);
     lanes[p.lane()] = p.backwardDone();
     int done = 0;
