@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * The Prometheus metrics of one JVM, served at {@code /metrics}, fed from the rows a run records
@@ -77,6 +78,9 @@ public final class Metrics implements AutoCloseable {
   static final String DEVICE_HANG = "device-hang";
 
   private static final Map<String, Metrics> SHARED = new HashMap<>();
+
+  /** A cut that is one layer index (not a DAG cut or a per-device list). */
+  private static final Pattern LAYER = Pattern.compile("\\d+");
 
   private final PrometheusRegistry registry;
   private final HTTPServer server;
@@ -319,6 +323,8 @@ public final class Metrics implements AutoCloseable {
    * @param devices the run's device count
    * @param perDevice whether the run exports per-device series
    * @param serverRole the role of its server side: {@code edge}, or {@code hops} for MP-SL
+   * @param singleCut whether the scheme runs one cut for all devices each round (CPSL and the
+   *     fixed-cut barrier schemes), so that {@code splitemu_cut_layer} follows the rounds' cut
    * @param cut the single cut the run starts with, or -1 when it has none fixed ahead
    * @param memory the peak model memory known at the start, by node ({@code device}, {@code edge})
    */
@@ -331,8 +337,36 @@ public final class Metrics implements AutoCloseable {
       int devices,
       boolean perDevice,
       String serverRole,
+      boolean singleCut,
       int cut,
-      Map<String, Long> memory) {}
+      Map<String, Long> memory) {
+
+    /** A run whose single cut, if any, is fixed ahead ({@code cut >= 0}). */
+    public RunInfo(
+        String run,
+        String scenario,
+        String scheme,
+        String node,
+        int rounds,
+        int devices,
+        boolean perDevice,
+        String serverRole,
+        int cut,
+        Map<String, Long> memory) {
+      this(
+          run,
+          scenario,
+          scheme,
+          node,
+          rounds,
+          devices,
+          perDevice,
+          serverRole,
+          cut >= 0,
+          cut,
+          memory);
+    }
+  }
 
   /**
    * An observer feeding this endpoint from one run's rows and progress; every series the run will
@@ -497,7 +531,7 @@ public final class Metrics implements AutoCloseable {
         return;
       }
       String id = Integer.toString(p.device());
-      if (p.cut() != null && p.cut().matches("\\d+")) {
+      if (p.cut() != null && LAYER.matcher(p.cut()).matches()) {
         deviceCut.labelValues(l(id)).set(Integer.parseInt(p.cut()));
       }
       if (!Double.isNaN(p.upShare())) {
@@ -523,7 +557,7 @@ public final class Metrics implements AutoCloseable {
         failed.labelValues(base).inc(r.failed());
       }
       clusters.labelValues(base).set(r.clusters());
-      if (r.cut() != null && r.cut().matches("\\d+")) {
+      if (info.singleCut() && r.cut() != null && LAYER.matcher(r.cut()).matches()) {
         cutLayer.labelValues(base).set(Integer.parseInt(r.cut()));
       }
       if (!Double.isNaN(r.testAccuracy())) {

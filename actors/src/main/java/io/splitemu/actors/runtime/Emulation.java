@@ -1,6 +1,7 @@
 package io.splitemu.actors.runtime;
 
 import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.CpslSettings;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.config.ValueSource;
@@ -34,6 +35,7 @@ import io.splitemu.net.stream.PacingLag;
 import io.splitemu.net.trace.EndPolicy;
 import io.splitemu.net.trace.Trace;
 import io.splitemu.net.trace.TraceFormats;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -203,9 +205,8 @@ public final class Emulation {
   private static Metrics.RunInfo runInfo(
       Settings s, MetricsSettings ms, Path out, Map<String, Long> memory) {
     Scheme.Family family = Schemes.of(s.scheme()).family();
-    boolean fixedCut =
-        family == Scheme.Family.BARRIER
-            && !io.splitemu.actors.config.CpslSettings.isCpsl(s.scheme());
+    boolean singleCut = family == Scheme.Family.BARRIER;
+    boolean fixedCut = singleCut && !CpslSettings.isCpsl(s.scheme());
     return new Metrics.RunInfo(
         runLabel(out, s.outputDir()),
         s.scenario(),
@@ -215,6 +216,7 @@ public final class Emulation {
         s.devices().count(),
         s.devices().count() < ms.perDeviceBelow(),
         family == Scheme.Family.PIPELINE ? "hops" : "edge",
+        singleCut,
         fixedCut ? s.model().cut() : -1,
         Map.copyOf(memory));
   }
@@ -228,7 +230,7 @@ public final class Emulation {
     Path o = out.toAbsolutePath().normalize();
     Path base = outputDir.toAbsolutePath().normalize();
     if (o.startsWith(base) && !o.equals(base)) {
-      return base.relativize(o).toString().replace(java.io.File.separatorChar, '/');
+      return base.relativize(o).toString().replace(File.separatorChar, '/');
     }
     return o.getFileName().toString();
   }
@@ -401,10 +403,7 @@ public final class Emulation {
     long peakServer = s.scheme().equals("sfl-v1") ? serverParamBytes * n : serverParamBytes;
     List<SupervisorSetup.Hang> hangs = hangs(s);
     org.nd4j.linalg.api.ndarray.INDArray initial = full ? split.slice(0).params() : null;
-    CpslSetup cpsl =
-        io.splitemu.actors.config.CpslSettings.isCpsl(s.scheme())
-            ? CpslSetup.of(s, profile, model)
-            : null;
+    CpslSetup cpsl = CpslSettings.isCpsl(s.scheme()) ? CpslSetup.of(s, profile, model) : null;
     SupervisorSetupFactory factory =
         (writer, listener) ->
             new SupervisorSetup(

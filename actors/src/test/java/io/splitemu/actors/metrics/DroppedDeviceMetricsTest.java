@@ -47,6 +47,8 @@ class DroppedDeviceMetricsTest {
       assertEquals(4.0, cut(after, "0"));
       assertEquals(0.5, share(after, "0", "up"));
       assertEquals(6.0, compute(after, "0"));
+      // A per-device cut scheme has no single cut, even where every device's cut is the same.
+      assertNull(MetricsText.sample(after, "splitemu_cut_layer", RUN), after);
     }
   }
 
