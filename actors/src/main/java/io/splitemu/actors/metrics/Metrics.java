@@ -86,13 +86,14 @@ public final class Metrics implements AutoCloseable {
   private final HTTPServer server;
   // Every run's pacing lag, read at each scrape (a run's last value stays after it ended).
   private final Map<List<String>, PacingLag> lagSources = new ConcurrentHashMap<>();
+  // Every run's feed, whose speed ratio is computed at each scrape.
+  private final Map<List<String>, Run> speedSources = new ConcurrentHashMap<>();
 
   private final Gauge runRounds;
   private final Counter rounds;
   private final Gauge roundStep;
   private final Gauge roundSteps;
   private final Gauge emulatedTime;
-  private final Gauge speed;
   private final Gauge roundLatency;
   private final Gauge roundPart;
   private final Gauge participants;
@@ -133,10 +134,17 @@ public final class Metrics implements AutoCloseable {
         gauge(
             "splitemu_emulated_time_seconds",
             "Emulated instant the run has reached, updated during rounds and at their ends.");
-    speed =
-        gauge(
-            "splitemu_emulation_speed_ratio",
-            "Emulated seconds per wall-clock second since the run started.");
+    GaugeWithCallback.builder()
+        .name("splitemu_emulation_speed_ratio")
+        .help(
+            "Emulated seconds per wall-clock second since the run started (to its end once it"
+                + " ended), read at every scrape.")
+        .labelNames(RUN_LABELS.toArray(new String[0]))
+        .callback(
+            cb ->
+                speedSources.forEach(
+                    (labels, run) -> cb.call(run.speedRatio(), labels.toArray(new String[0]))))
+        .register(registry);
     GaugeWithCallback.builder()
         .name("splitemu_emulation_lag_seconds")
         .help(
@@ -376,6 +384,7 @@ public final class Metrics implements AutoCloseable {
   public Run run(RunInfo info, PacingLag lag) {
     Run r = new Run(info);
     lagSources.put(List.of(r.base), lag);
+    speedSources.put(List.of(r.base), r);
     r.start();
     return r;
   }
@@ -433,7 +442,9 @@ public final class Metrics implements AutoCloseable {
     private final Map<Integer, double[]> linkTotals = new HashMap<>();
     // Each hop's idle seconds already counted (the hops report totals).
     private final Map<String, Double> idleCounted = new HashMap<>();
-    private double emulatedS;
+    // Written by the recorder's thread, read by scrapes.
+    private volatile double emulatedS;
+    private volatile long wallEndNs = -1;
 
     private Run(RunInfo info) {
       this.info = info;
@@ -454,7 +465,6 @@ public final class Metrics implements AutoCloseable {
       roundStep.labelValues(base).set(0);
       roundSteps.labelValues(base).set(0);
       emulatedTime.labelValues(base).set(0);
-      speed.labelValues(base).set(0);
       roundLatency.labelValues(base).set(0);
       for (String part :
           List.of("device_compute", "server_compute", "communication", "aggregation")) {
@@ -497,10 +507,18 @@ public final class Metrics implements AutoCloseable {
     private void reached(double emulated) {
       emulatedS = Math.max(emulatedS, emulated);
       emulatedTime.labelValues(base).set(emulatedS);
-      double wallS = (System.nanoTime() - wallStartNs) / 1e9;
-      if (wallS > 0) {
-        speed.labelValues(base).set(emulatedS / wallS);
-      }
+    }
+
+    /** Emulated seconds per wall-clock second from the run's start to now, or to its end. */
+    double speedRatio() {
+      long end = wallEndNs;
+      double wallS = ((end >= 0 ? end : System.nanoTime()) - wallStartNs) / 1e9;
+      return wallS > 0 ? emulatedS / wallS : 0.0;
+    }
+
+    /** The run ended: its speed ratio stays at its final value while the endpoint lingers. */
+    public void finished() {
+      wallEndNs = System.nanoTime();
     }
 
     @Override

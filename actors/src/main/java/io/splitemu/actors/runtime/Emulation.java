@@ -127,7 +127,13 @@ public final class Emulation {
       // Only the per-device metrics read the devices' plans.
       SupervisorSetup setup =
           p.factory().create(writer, listener).withLivePlans(feed != null && info.perDevice());
-      f = execute(setup, paced ? s.speedup() : 0, lag);
+      try {
+        f = execute(setup, paced ? s.speedup() : 0, lag);
+      } finally {
+        if (feed != null) {
+          feed.finished();
+        }
+      }
       if (f.pipeline() != null) {
         // A hop's peak is its instances once every device came by.
         memory.putAll(f.pipeline().hopPeakBytes());

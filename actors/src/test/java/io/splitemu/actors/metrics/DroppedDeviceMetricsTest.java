@@ -2,6 +2,7 @@ package io.splitemu.actors.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.splitemu.actors.results.DevicePlanRecord;
 import io.splitemu.actors.results.DeviceRecord;
@@ -10,7 +11,10 @@ import io.splitemu.net.stream.PacingLag;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A device dropped from a split run leaves no stale per-device plan or compute behind. */
+/**
+ * A device dropped from a split run leaves no stale per-device plan or compute behind, and the
+ * run's speed ratio is computed at each scrape.
+ */
 class DroppedDeviceMetricsTest {
 
   private static final String RUN = "run=\"drop\"";
@@ -49,6 +53,15 @@ class DroppedDeviceMetricsTest {
       assertEquals(6.0, compute(after, "0"));
       // A per-device cut scheme has no single cut, even where every device's cut is the same.
       assertNull(MetricsText.sample(after, "splitemu_cut_layer", RUN), after);
+      // The speed ratio is read at each scrape, and holds still once the run ended.
+      assertTrue(MetricsText.sample(after, "splitemu_emulation_speed_ratio", RUN) > 0, after);
+      r.finished();
+      double ended =
+          MetricsText.sample(MetricsText.scrape(m.port()), "splitemu_emulation_speed_ratio", RUN);
+      Thread.sleep(20);
+      assertEquals(
+          ended,
+          MetricsText.sample(MetricsText.scrape(m.port()), "splitemu_emulation_speed_ratio", RUN));
     }
   }
 
