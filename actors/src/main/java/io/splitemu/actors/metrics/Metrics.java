@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -335,6 +336,8 @@ public final class Metrics implements AutoCloseable {
    *     fixed-cut barrier schemes), so that {@code splitemu_cut_layer} follows the rounds' cut
    * @param cut the single cut the run starts with, or -1 when it has none fixed ahead
    * @param memory the peak model memory known at the start, by node ({@code device}, {@code edge})
+   * @param cutMemory a single-cut scheme's model memory by node at a cut of {@code rounds.csv}, set
+   *     at each round's end (a CPSL re-cut moves it); empty where not known
    */
   public record RunInfo(
       String run,
@@ -347,7 +350,8 @@ public final class Metrics implements AutoCloseable {
       String serverRole,
       boolean singleCut,
       int cut,
-      Map<String, Long> memory) {
+      Map<String, Long> memory,
+      Function<String, Map<String, Long>> cutMemory) {
 
     /** A run whose single cut, if any, is fixed ahead ({@code cut >= 0}). */
     public RunInfo(
@@ -372,7 +376,8 @@ public final class Metrics implements AutoCloseable {
           serverRole,
           cut >= 0,
           cut,
-          memory);
+          memory,
+          c -> Map.of());
     }
   }
 
@@ -577,6 +582,7 @@ public final class Metrics implements AutoCloseable {
       clusters.labelValues(base).set(r.clusters());
       if (info.singleCut() && r.cut() != null && LAYER.matcher(r.cut()).matches()) {
         cutLayer.labelValues(base).set(Integer.parseInt(r.cut()));
+        info.cutMemory().apply(r.cut()).forEach(this::memory);
       }
       if (!Double.isNaN(r.testAccuracy())) {
         accuracy.labelValues(base).set(r.testAccuracy());

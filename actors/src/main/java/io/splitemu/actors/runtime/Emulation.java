@@ -224,7 +224,9 @@ public final class Emulation {
         family == Scheme.Family.PIPELINE ? "hops" : "edge",
         singleCut,
         fixedCut ? s.model().cut() : -1,
-        Map.copyOf(memory));
+        Map.copyOf(memory),
+        // A barrier scheme's memory follows its cut (CPSL re-cuts); a split scheme reports none.
+        singleCut && memory.containsKey("device") ? barrierMemory(s) : cut -> Map.of());
   }
 
   /**
