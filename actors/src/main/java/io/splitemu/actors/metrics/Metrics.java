@@ -24,6 +24,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * The Prometheus metrics of one JVM, served at {@code /metrics}, fed from the rows a run records
@@ -78,17 +80,21 @@ public final class Metrics implements AutoCloseable {
 
   private static final Map<String, Metrics> SHARED = new HashMap<>();
 
+  /** A cut that is one layer index (not a DAG cut or a per-device list). */
+  private static final Pattern LAYER = Pattern.compile("\\d+");
+
   private final PrometheusRegistry registry;
   private final HTTPServer server;
   // Every run's pacing lag, read at each scrape (a run's last value stays after it ended).
   private final Map<List<String>, PacingLag> lagSources = new ConcurrentHashMap<>();
+  // Every run's feed, whose speed ratio is computed at each scrape.
+  private final Map<List<String>, Run> speedSources = new ConcurrentHashMap<>();
 
   private final Gauge runRounds;
   private final Counter rounds;
   private final Gauge roundStep;
   private final Gauge roundSteps;
   private final Gauge emulatedTime;
-  private final Gauge speed;
   private final Gauge roundLatency;
   private final Gauge roundPart;
   private final Gauge participants;
@@ -129,10 +135,17 @@ public final class Metrics implements AutoCloseable {
         gauge(
             "splitemu_emulated_time_seconds",
             "Emulated instant the run has reached, updated during rounds and at their ends.");
-    speed =
-        gauge(
-            "splitemu_emulation_speed_ratio",
-            "Emulated seconds per wall-clock second since the run started.");
+    GaugeWithCallback.builder()
+        .name("splitemu_emulation_speed_ratio")
+        .help(
+            "Emulated seconds per wall-clock second since the run started (to its end once it"
+                + " ended), read at every scrape.")
+        .labelNames(RUN_LABELS.toArray(new String[0]))
+        .callback(
+            cb ->
+                speedSources.forEach(
+                    (labels, run) -> cb.call(run.speedRatio(), labels.toArray(new String[0]))))
+        .register(registry);
     GaugeWithCallback.builder()
         .name("splitemu_emulation_lag_seconds")
         .help(
@@ -192,7 +205,8 @@ public final class Metrics implements AutoCloseable {
     hopQueue =
         gauge(
             "splitemu_hop_queue_length",
-            "MP-SL: jobs waiting at a hop (emulated) when its latest job started.",
+            "MP-SL: mean jobs waiting at a hop over its latest reporting window (emulated,"
+                + " Little's law).",
             "member");
     hopIdle =
         counter(
@@ -318,8 +332,12 @@ public final class Metrics implements AutoCloseable {
    * @param devices the run's device count
    * @param perDevice whether the run exports per-device series
    * @param serverRole the role of its server side: {@code edge}, or {@code hops} for MP-SL
+   * @param singleCut whether the scheme runs one cut for all devices each round (CPSL and the
+   *     fixed-cut barrier schemes), so that {@code splitemu_cut_layer} follows the rounds' cut
    * @param cut the single cut the run starts with, or -1 when it has none fixed ahead
    * @param memory the peak model memory known at the start, by node ({@code device}, {@code edge})
+   * @param cutMemory a single-cut scheme's model memory by node at a cut of {@code rounds.csv}, set
+   *     at each round's end (a CPSL re-cut moves it); empty where not known
    */
   public record RunInfo(
       String run,
@@ -330,8 +348,38 @@ public final class Metrics implements AutoCloseable {
       int devices,
       boolean perDevice,
       String serverRole,
+      boolean singleCut,
       int cut,
-      Map<String, Long> memory) {}
+      Map<String, Long> memory,
+      Function<String, Map<String, Long>> cutMemory) {
+
+    /** A run whose single cut, if any, is fixed ahead ({@code cut >= 0}). */
+    public RunInfo(
+        String run,
+        String scenario,
+        String scheme,
+        String node,
+        int rounds,
+        int devices,
+        boolean perDevice,
+        String serverRole,
+        int cut,
+        Map<String, Long> memory) {
+      this(
+          run,
+          scenario,
+          scheme,
+          node,
+          rounds,
+          devices,
+          perDevice,
+          serverRole,
+          cut >= 0,
+          cut,
+          memory,
+          c -> Map.of());
+    }
+  }
 
   /**
    * An observer feeding this endpoint from one run's rows and progress; every series the run will
@@ -341,6 +389,7 @@ public final class Metrics implements AutoCloseable {
   public Run run(RunInfo info, PacingLag lag) {
     Run r = new Run(info);
     lagSources.put(List.of(r.base), lag);
+    speedSources.put(List.of(r.base), r);
     r.start();
     return r;
   }
@@ -398,7 +447,9 @@ public final class Metrics implements AutoCloseable {
     private final Map<Integer, double[]> linkTotals = new HashMap<>();
     // Each hop's idle seconds already counted (the hops report totals).
     private final Map<String, Double> idleCounted = new HashMap<>();
-    private double emulatedS;
+    // Written by the recorder's thread, read by scrapes.
+    private volatile double emulatedS;
+    private volatile long wallEndNs = -1;
 
     private Run(RunInfo info) {
       this.info = info;
@@ -419,7 +470,6 @@ public final class Metrics implements AutoCloseable {
       roundStep.labelValues(base).set(0);
       roundSteps.labelValues(base).set(0);
       emulatedTime.labelValues(base).set(0);
-      speed.labelValues(base).set(0);
       roundLatency.labelValues(base).set(0);
       for (String part :
           List.of("device_compute", "server_compute", "communication", "aggregation")) {
@@ -462,10 +512,18 @@ public final class Metrics implements AutoCloseable {
     private void reached(double emulated) {
       emulatedS = Math.max(emulatedS, emulated);
       emulatedTime.labelValues(base).set(emulatedS);
-      double wallS = (System.nanoTime() - wallStartNs) / 1e9;
-      if (wallS > 0) {
-        speed.labelValues(base).set(emulatedS / wallS);
-      }
+    }
+
+    /** Emulated seconds per wall-clock second from the run's start to now, or to its end. */
+    double speedRatio() {
+      long end = wallEndNs;
+      double wallS = ((end >= 0 ? end : System.nanoTime()) - wallStartNs) / 1e9;
+      return wallS > 0 ? emulatedS / wallS : 0.0;
+    }
+
+    /** The run ended: its speed ratio stays at its final value while the endpoint lingers. */
+    public void finished() {
+      wallEndNs = System.nanoTime();
     }
 
     @Override
@@ -496,7 +554,7 @@ public final class Metrics implements AutoCloseable {
         return;
       }
       String id = Integer.toString(p.device());
-      if (p.cut() != null && p.cut().matches("\\d+")) {
+      if (p.cut() != null && LAYER.matcher(p.cut()).matches()) {
         deviceCut.labelValues(l(id)).set(Integer.parseInt(p.cut()));
       }
       if (!Double.isNaN(p.upShare())) {
@@ -522,8 +580,9 @@ public final class Metrics implements AutoCloseable {
         failed.labelValues(base).inc(r.failed());
       }
       clusters.labelValues(base).set(r.clusters());
-      if (r.cut() != null && r.cut().matches("\\d+")) {
+      if (info.singleCut() && r.cut() != null && LAYER.matcher(r.cut()).matches()) {
         cutLayer.labelValues(base).set(Integer.parseInt(r.cut()));
+        info.cutMemory().apply(r.cut()).forEach(this::memory);
       }
       if (!Double.isNaN(r.testAccuracy())) {
         accuracy.labelValues(base).set(r.testAccuracy());
@@ -537,6 +596,15 @@ public final class Metrics implements AutoCloseable {
     @Override
     public void onDevice(DeviceRecord d) {
       if (!d.completed()) {
+        if (info.perDevice()) {
+          // A device that did not complete is dropped for good: it computed nothing this round and
+          // holds no cut or band share any more (its last plan would otherwise linger in the sums).
+          String id = Integer.toString(d.device());
+          deviceCompute.labelValues(l(id)).set(0);
+          deviceCut.remove(l(id));
+          deviceShare.remove(l(id, "up"));
+          deviceShare.remove(l(id, "down"));
+        }
         return;
       }
       linkBytes.labelValues(l("up")).inc(d.bytesUp());

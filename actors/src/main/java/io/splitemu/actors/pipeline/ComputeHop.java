@@ -86,9 +86,11 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   /**
    * How far a hop is within epoch {@code epoch}, sent once per round of batches of its devices (as
    * many backward jobs as it serves devices) and at the epoch's last: its backward jobs done, the
-   * jobs waiting (in emulated time) when its latest job started, its idle time since the run's
-   * start, the peak memory of its instances so far, and the end of its latest job. Nothing in the
-   * pipeline waits for it.
+   * mean number of jobs waiting for its processor over the emulated window since its previous
+   * report (by Little's law: the emulated waits of the jobs it served in the window, summed, over
+   * the window's length; an epoch's first window starts at its first job's arrival), its idle time
+   * since the run's start, the peak memory of its instances so far, and the end of its latest job.
+   * Nothing in the pipeline waits for it.
    */
   public record Progress(
       int lane,
@@ -96,7 +98,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       String name,
       int epoch,
       int backwardDone,
-      int queue,
+      double queue,
       long idleNs,
       long peakBytes,
       long lastEndNs)
@@ -150,7 +152,10 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   private long epochBusyNs;
   private long totalBusyNs;
   private long idleNs;
-  private int waiting;
+  // The reporting window: its emulated start (-1: at its first job's arrival) and the emulated
+  // waits of the jobs served in it.
+  private long windowStartNs = -1;
+  private long windowWaitNs;
   private long jobs;
   private final Set<Integer> instances = new HashSet<>();
   private long peakBytes;
@@ -343,13 +348,13 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
     long start = Math.max(busyUntil, j.arrivalNs());
     long end = cpu.end(j.arrivalNs(), j.forward() ? stage.forwardS() : stage.backwardS(), 1.0);
     idleNs += start - busyUntil;
-    waiting = 0;
-    for (Job q : queue) {
-      if (q.arrivalNs() > start) {
-        break; // FCFS order: every later job arrives later still
-      }
-      waiting++;
+    // Little's law over the reporting window: the mean number of jobs waiting is the sum of the
+    // emulated waits of the jobs served in it over its emulated length (O(1) per job, and
+    // independent of which messages the actor happens to hold when it serves).
+    if (windowStartNs < 0) {
+      windowStartNs = j.arrivalNs();
     }
+    windowWaitNs += start - j.arrivalNs();
     epochBusyNs += end - start;
     totalBusyNs += end - start;
     busyUntil = end;
@@ -377,9 +382,13 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
     } else {
       backwardDone++;
       if (backwardDone % batches.size() == 0 || backwardDone == expectedBackward) {
+        long window = end - windowStartNs;
+        double meanQueue = window > 0 ? (double) windowWaitNs / window : 0.0;
         run.tell(
             new Progress(
-                lane, hop, stage.name(), epoch, backwardDone, waiting, idleNs, peakBytes, end));
+                lane, hop, stage.name(), epoch, backwardDone, meanQueue, idleNs, peakBytes, end));
+        windowStartNs = end;
+        windowWaitNs = 0;
       }
       if (hop > 0) {
         prev.tell(new Job(epoch, d, false, j.batch(), end));
@@ -457,6 +466,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
     }
     epoch++;
     epochBusyNs = 0;
+    windowStartNs = -1; // the barrier between epochs is no queueing time
+    windowWaitNs = 0;
     forwardDone = 0;
     backwardDone = 0;
     forwardIn.clear();

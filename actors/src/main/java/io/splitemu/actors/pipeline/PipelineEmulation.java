@@ -150,7 +150,8 @@ public final class PipelineEmulation {
         o.listener(),
         null,
         null,
-        new PipelineControl.Setup(plan, o.uplinks(), o.downlinks(), o.deadlineNs(), o.faults()));
+        new PipelineControl.Setup(plan, o.uplinks(), o.downlinks(), o.deadlineNs(), o.faults()),
+        false);
   }
 
   /** Each device's link at the plan's constant rate, with the plan's propagation delay. */

@@ -6,11 +6,13 @@ package io.splitemu.actors.results;
  *
  * @param epoch the epoch the hop is serving
  * @param hop the hop's node name ({@code hop-1}, ...)
- * @param queue jobs waiting at the hop, in emulated time, when its latest job started
+ * @param queue the mean number of jobs waiting for the hop's processor over the emulated window
+ *     since its previous report (Little's law: the jobs' emulated waits summed over the window's
+ *     emulated length), a purely emulated figure
  * @param idleS emulated seconds the hop's processor has been idle since the run started, up to the
  *     start of its latest job
  * @param memoryBytes peak model memory of the slice instances the hop holds so far (0: none yet)
  * @param emulatedS the emulated end of the hop's latest job, in seconds since the run's start
  */
 public record HopRecord(
-    int epoch, String hop, int queue, double idleS, long memoryBytes, double emulatedS) {}
+    int epoch, String hop, double queue, double idleS, long memoryBytes, double emulatedS) {}

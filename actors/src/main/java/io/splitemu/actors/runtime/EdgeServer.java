@@ -167,6 +167,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   private int servedSteps;
   private int reportedStep;
   private long reportedNs;
+  // The current visit's steps (its members' mean for a split plan), counted once per visit.
+  private int visitSteps;
   private Pacing pacing = Pacing.virtual();
   private Phase phase = Phase.IDLE;
   private long barrierId;
@@ -285,6 +287,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
     visit = m;
     VisitPlan p = m.plan();
+    visitSteps = visitSteps(p);
     if (!setup.bands().isOpen()) {
       ActorRef<Command> self = getContext().getSelf();
       setup
@@ -365,11 +368,10 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   }
 
   /**
-   * The steps of the current visit: the plan's local steps (0 when each member runs its own epoch),
-   * or for split plans the members' mean.
+   * The steps of visit plan {@code p}: the plan's local steps (0 when each member runs its own
+   * epoch), or for split plans the members' mean.
    */
-  private int visitSteps() {
-    VisitPlan p = visit.plan();
+  private static int visitSteps(VisitPlan p) {
     if (p.mode() != VisitPlan.Mode.DEPTH_PER_DEVICE || p.members().isEmpty()) {
       return p.steps();
     }
@@ -386,7 +388,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
    */
   private void progress(int done, long atNs) {
     VisitPlan p = visit.plan();
-    int steps = visitSteps();
+    int steps = visitSteps;
     reportedStep = done;
     reportedNs = Math.max(reportedNs, atNs);
     recorder.tell(
@@ -708,7 +710,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     for (Device.LocalDone l : replies.values()) {
       done = Math.max(done, l.endNs());
     }
-    progress(Math.max(reportedStep, visitSteps()), done);
+    progress(Math.max(reportedStep, visitSteps), done);
     if (visit.plan().mode() == VisitPlan.Mode.DEPTH_PER_DEVICE) {
       return onSplitsDone(replies);
     }

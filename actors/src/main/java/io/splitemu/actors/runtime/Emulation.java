@@ -1,6 +1,7 @@
 package io.splitemu.actors.runtime;
 
 import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.CpslSettings;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.config.ValueSource;
@@ -34,6 +35,7 @@ import io.splitemu.net.stream.PacingLag;
 import io.splitemu.net.trace.EndPolicy;
 import io.splitemu.net.trace.Trace;
 import io.splitemu.net.trace.TraceFormats;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -114,15 +116,24 @@ public final class Emulation {
     if (p.peakServer() > 0) {
       memory.put("edge", p.peakServer());
     }
-    Metrics.Run feed =
-        ms.enabled() ? Metrics.shared(ms).run(runInfo(s, ms, out, memory), lag) : null;
+    Metrics.RunInfo info = runInfo(s, ms, out, memory);
+    Metrics.Run feed = ms.enabled() ? Metrics.shared(ms).run(info, lag) : null;
     ResultsWriter writer = ResultsWriter.open(out, s.resolved());
     if (feed != null) {
       writer.observe(feed);
     }
     Supervisor.Finished f;
     try {
-      f = execute(p.factory().create(writer, listener), paced ? s.speedup() : 0, lag);
+      // Only the per-device metrics read the devices' plans.
+      SupervisorSetup setup =
+          p.factory().create(writer, listener).withLivePlans(feed != null && info.perDevice());
+      try {
+        f = execute(setup, paced ? s.speedup() : 0, lag);
+      } finally {
+        if (feed != null) {
+          feed.finished();
+        }
+      }
       if (f.pipeline() != null) {
         // A hop's peak is its instances once every device came by.
         memory.putAll(f.pipeline().hopPeakBytes());
@@ -200,9 +211,8 @@ public final class Emulation {
   private static Metrics.RunInfo runInfo(
       Settings s, MetricsSettings ms, Path out, Map<String, Long> memory) {
     Scheme.Family family = Schemes.of(s.scheme()).family();
-    boolean fixedCut =
-        family == Scheme.Family.BARRIER
-            && !io.splitemu.actors.config.CpslSettings.isCpsl(s.scheme());
+    boolean singleCut = family == Scheme.Family.BARRIER;
+    boolean fixedCut = singleCut && !CpslSettings.isCpsl(s.scheme());
     return new Metrics.RunInfo(
         runLabel(out, s.outputDir()),
         s.scenario(),
@@ -212,8 +222,11 @@ public final class Emulation {
         s.devices().count(),
         s.devices().count() < ms.perDeviceBelow(),
         family == Scheme.Family.PIPELINE ? "hops" : "edge",
+        singleCut,
         fixedCut ? s.model().cut() : -1,
-        Map.copyOf(memory));
+        Map.copyOf(memory),
+        // A barrier scheme's memory follows its cut (CPSL re-cuts); a split scheme reports none.
+        singleCut && memory.containsKey("device") ? barrierMemory(s) : cut -> Map.of());
   }
 
   /**
@@ -225,7 +238,7 @@ public final class Emulation {
     Path o = out.toAbsolutePath().normalize();
     Path base = outputDir.toAbsolutePath().normalize();
     if (o.startsWith(base) && !o.equals(base)) {
-      return base.relativize(o).toString().replace(java.io.File.separatorChar, '/');
+      return base.relativize(o).toString().replace(File.separatorChar, '/');
     }
     return o.getFileName().toString();
   }
@@ -398,10 +411,7 @@ public final class Emulation {
     long peakServer = s.scheme().equals("sfl-v1") ? serverParamBytes * n : serverParamBytes;
     List<SupervisorSetup.Hang> hangs = hangs(s);
     org.nd4j.linalg.api.ndarray.INDArray initial = full ? split.slice(0).params() : null;
-    CpslSetup cpsl =
-        io.splitemu.actors.config.CpslSettings.isCpsl(s.scheme())
-            ? CpslSetup.of(s, profile, model)
-            : null;
+    CpslSetup cpsl = CpslSettings.isCpsl(s.scheme()) ? CpslSetup.of(s, profile, model) : null;
     SupervisorSetupFactory factory =
         (writer, listener) ->
             new SupervisorSetup(
@@ -530,7 +540,8 @@ public final class Emulation {
               listener,
               null,
               new SupervisorSetup.Split(policy.get(), links.apply(n)),
-              null);
+              null,
+              false);
         };
     return new Prepared(s, factory, 0, 0);
   }

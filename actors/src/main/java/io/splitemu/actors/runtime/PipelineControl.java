@@ -133,6 +133,8 @@ public final class PipelineControl {
   // Devices that take part in the next epochs (a device given up leaves for good), and each
   // epoch's end, from which the next epoch's deadline counts.
   private final TreeSet<Integer> participants = new TreeSet<>();
+  // Batches an epoch runs in all: every participating device's (kept with the participants).
+  private int epochBatches;
   private final Map<Integer, Long> epochEnds = new HashMap<>(Map.of(0, 0L));
   private final List<ActorRef<Device.Command>> devices = new ArrayList<>();
   private final List<ActorRef<ComputeHop.Command>> hops = new ArrayList<>();
@@ -145,10 +147,11 @@ public final class PipelineControl {
   private final List<LinkChannel> downlinkOf = new ArrayList<>();
   private long previousEnd;
   private ActorRef<ComputeHop.Reply> hopReplies;
-  // Live progress: per epoch each lane's batches done (its first hop's backward jobs), and the
-  // latest emulated instant reported.
+  // Live progress: per epoch each lane's batches done (its first hop's backward jobs), the latest
+  // emulated instant reported, and the newest epoch reported.
   private final Map<Integer, int[]> batchesDone = new HashMap<>();
   private long progressNs;
+  private int progressEpoch;
 
   /** The run of {@code setup}, whose plan is the first row it publishes to {@code recorder}. */
   PipelineControl(
@@ -160,6 +163,7 @@ public final class PipelineControl {
     this.laneOf = new int[plan.devices()];
     for (int d = 0; d < plan.devices(); d++) {
       participants.add(d);
+      epochBatches += plan.batchesPerDevice()[d];
     }
     recorder.tell(new Recorder.EventRecorded(PipelineEmulation.planRow(plan)));
     // Every hop's live series and the run's progress exist from the start.
@@ -168,16 +172,7 @@ public final class PipelineControl {
         recorder.tell(new Recorder.HopReported(new HopRecord(1, st.name(), 0, 0, 0, 0)));
       }
     }
-    recorder.tell(new Recorder.ProgressReported(new ProgressRecord(1, 0, epochBatches(), 0)));
-  }
-
-  /** Batches an epoch runs in all: every participating device's. */
-  private int epochBatches() {
-    int all = 0;
-    for (int d : participants) {
-      all += plan.batchesPerDevice()[d];
-    }
-    return all;
+    recorder.tell(new Recorder.ProgressReported(new ProgressRecord(1, 0, epochBatches, 0)));
   }
 
   /**
@@ -195,9 +190,11 @@ public final class PipelineControl {
                 p.idleNs() / 1e9,
                 p.peakBytes(),
                 p.lastEndNs() / 1e9)));
-    if (p.hop() != 0) {
+    // A lane still finishing an older epoch must not move the step back under the newer one.
+    if (p.hop() != 0 || p.epoch() < progressEpoch) {
       return;
     }
+    progressEpoch = p.epoch();
     int[] lanes = batchesDone.computeIfAbsent(p.epoch(), e -> new int[plan.lanes().size()]);
     lanes[p.lane()] = p.backwardDone();
     int done = 0;
@@ -207,7 +204,7 @@ public final class PipelineControl {
     batchesDone.keySet().removeIf(e -> e < p.epoch());
     recorder.tell(
         new Recorder.ProgressReported(
-            new ProgressRecord(p.epoch(), done, epochBatches(), progressNs / 1e9)));
+            new ProgressRecord(p.epoch(), done, epochBatches, progressNs / 1e9)));
   }
 
   /**
@@ -313,7 +310,9 @@ public final class PipelineControl {
     if (m instanceof Supervisor.EpochMissed x) {
       EpochState s = state(x.epoch());
       s.missed.put(x.device(), x.sinceNs()); // the deadline is set when the barrier closes
-      participants.remove(x.device());
+      if (participants.remove(x.device())) {
+        epochBatches -= plan.batchesPerDevice()[x.device()];
+      }
       return aggregateIfAllIn(x.epoch(), s);
     }
     if (m instanceof Supervisor.ModelReceived r) {

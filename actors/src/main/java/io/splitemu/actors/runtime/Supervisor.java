@@ -367,6 +367,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /** Each running device's plan for this round (split schemes, CPSL), for the live metrics. */
   private void publishPlans() {
+    if (!setup.livePlans()) {
+      return;
+    }
     for (int d : alive) {
       DevicePlanRecord row = null;
       if (plans != null) {

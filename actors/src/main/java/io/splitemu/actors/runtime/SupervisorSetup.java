@@ -18,6 +18,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param split what a split scheme (a depth per device) plans with; {@code null} for the others
  * @param pipeline what MP-SL runs its epochs with (its rounds; no devices or server setups, its
  *     compute hops serve); {@code null} for the other schemes
+ * @param livePlans whether each round's device plans are published to the recorder: only when
+ *     something consumes them (live metrics with per-device series)
  */
 public record SupervisorSetup(
     String scheme,
@@ -38,7 +40,8 @@ public record SupervisorSetup(
     RunListener listener,
     CpslSetup cpsl,
     Split split,
-    PipelineControl.Setup pipeline) {
+    PipelineControl.Setup pipeline,
+    boolean livePlans) {
 
   /**
    * What a split scheme plans each round with.
@@ -87,7 +90,8 @@ public record SupervisorSetup(
         listener,
         cpsl,
         null,
-        null);
+        null,
+        false);
   }
 
   /** A setup for the schemes with a static round plan (no CPSL control). */
@@ -127,7 +131,8 @@ public record SupervisorSetup(
         listener,
         null,
         null,
-        null);
+        null,
+        false);
   }
 
   /** The per-round compute factor of each device. */
@@ -151,5 +156,30 @@ public record SupervisorSetup(
     public static Hang at(int device, long atNs) {
       return new Hang(device, -1, atNs);
     }
+  }
+
+  /** This setup with {@code livePlans} set. */
+  public SupervisorSetup withLivePlans(boolean live) {
+    return new SupervisorSetup(
+        scheme,
+        rounds,
+        localSteps,
+        batchSize,
+        evalEvery,
+        targetAccuracy,
+        stopAtTarget,
+        sharedSpectrum,
+        factors,
+        cut,
+        initialDeviceParams,
+        devices,
+        server,
+        hangs,
+        writer,
+        listener,
+        cpsl,
+        split,
+        pipeline,
+        live);
   }
 }
