@@ -34,23 +34,59 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
   /** What the recorder accepts. */
   public sealed interface Command extends ClusterMessage {}
 
+  /** Something published to the subscribers, which it hands to each of them. */
+  public sealed interface Published extends Command {
+    /** Hands this to {@code o}. */
+    void to(RecordObserver o);
+  }
+
   /** A round's row ({@code rounds.csv}). */
-  public record RoundCompleted(RoundRecord row) implements Command {}
+  public record RoundCompleted(RoundRecord row) implements Published {
+    @Override
+    public void to(RecordObserver o) {
+      o.onRound(row);
+    }
+  }
 
   /** A device's row for one round ({@code devices.csv}). */
-  public record DeviceRecorded(DeviceRecord row) implements Command {}
+  public record DeviceRecorded(DeviceRecord row) implements Published {
+    @Override
+    public void to(RecordObserver o) {
+      o.onDevice(row);
+    }
+  }
 
   /** A fault, timeout, re-plan, checkpoint or other event ({@code events.csv}). */
-  public record EventRecorded(EventRecord row) implements Command {}
+  public record EventRecorded(EventRecord row) implements Published {
+    @Override
+    public void to(RecordObserver o) {
+      o.onEvent(row);
+    }
+  }
 
   /** How far the round under way is (the progress display and live metrics; no file). */
-  public record ProgressReported(ProgressRecord progress) implements Command {}
+  public record ProgressReported(ProgressRecord progress) implements Published {
+    @Override
+    public void to(RecordObserver o) {
+      o.onProgress(progress);
+    }
+  }
 
   /** How far an MP-SL hop is (live metrics; no file). */
-  public record HopReported(HopRecord hop) implements Command {}
+  public record HopReported(HopRecord hop) implements Published {
+    @Override
+    public void to(RecordObserver o) {
+      o.onHop(hop);
+    }
+  }
 
   /** A device's plan for a round (live metrics; no file). */
-  public record PlanReported(DevicePlanRecord plan) implements Command {}
+  public record PlanReported(DevicePlanRecord plan) implements Published {
+    @Override
+    public void to(RecordObserver o) {
+      o.onPlan(plan);
+    }
+  }
 
   /** Answer {@link Flushed} once every event the sender published before is recorded. */
   public record Flush(ActorRef<Flushed> replyTo) implements Command {}
@@ -100,54 +136,14 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(RoundCompleted.class, this::onRound)
-        .onMessage(DeviceRecorded.class, this::onDevice)
-        .onMessage(EventRecorded.class, this::onEvent)
-        .onMessage(ProgressReported.class, this::onProgress)
-        .onMessage(HopReported.class, this::onHop)
-        .onMessage(PlanReported.class, this::onPlan)
+        .onMessage(Published.class, this::onPublished)
         .onMessage(Flush.class, this::onFlush)
         .build();
   }
 
-  private Behavior<Command> onRound(RoundCompleted m) {
+  private Behavior<Command> onPublished(Published m) {
     for (RecordObserver s : subscribers) {
-      s.onRound(m.row());
-    }
-    return this;
-  }
-
-  private Behavior<Command> onDevice(DeviceRecorded m) {
-    for (RecordObserver s : subscribers) {
-      s.onDevice(m.row());
-    }
-    return this;
-  }
-
-  private Behavior<Command> onEvent(EventRecorded m) {
-    for (RecordObserver s : subscribers) {
-      s.onEvent(m.row());
-    }
-    return this;
-  }
-
-  private Behavior<Command> onProgress(ProgressReported m) {
-    for (RecordObserver s : subscribers) {
-      s.onProgress(m.progress());
-    }
-    return this;
-  }
-
-  private Behavior<Command> onHop(HopReported m) {
-    for (RecordObserver s : subscribers) {
-      s.onHop(m.hop());
-    }
-    return this;
-  }
-
-  private Behavior<Command> onPlan(PlanReported m) {
-    for (RecordObserver s : subscribers) {
-      s.onPlan(m.plan());
+      m.to(s);
     }
     return this;
   }
