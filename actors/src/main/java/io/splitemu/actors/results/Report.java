@@ -435,17 +435,7 @@ final class Report {
 
   /** Bytes in decimal units with the exact count, such as {@code 246 kB (246424 B)}. */
   static String bytes(long b) {
-    if (b < 1000) {
-      return b + " B";
-    }
-    String[] units = {"kB", "MB", "GB", "TB", "PB"};
-    double v = b;
-    int u = -1;
-    while (v >= 1000 && u < units.length - 1) {
-      v /= 1000;
-      u++;
-    }
-    return String.format(Locale.ROOT, "%.3g %s (%d B)", v, units[u], b);
+    return b < 1000 ? Units.bytes(b) : Units.bytes(b, 3) + " (" + b + " B)";
   }
 
   private static void row(StringBuilder md, String k, String v) {

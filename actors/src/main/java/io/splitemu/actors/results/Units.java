@@ -18,16 +18,23 @@ public final class Units {
    * digits: 814216320 is "814.2 MB" (1 MB = 10^6 bytes); under 1 kB the exact count, "512 B".
    */
   public static String bytes(long bytes) {
+    return bytes(bytes, 4);
+  }
+
+  /** {@link #bytes(long)} with {@code digits} significant digits (1 to 6). */
+  public static String bytes(long bytes, int digits) {
     if (Math.abs(bytes) < 1000) {
       return bytes + " B";
     }
+    // The largest figure that still prints below 1000 at this precision.
+    double limit = 1000 - 0.5 * Math.pow(10, 3 - digits);
     double v = bytes;
     int unit = 0;
-    while (Math.abs(v) >= 999.95 && unit < BYTE_UNITS.length - 1) {
+    while (Math.abs(v) >= limit && unit < BYTE_UNITS.length - 1) {
       v /= 1000;
       unit++;
     }
-    return trimmed(v) + " " + BYTE_UNITS[unit];
+    return String.format(Locale.ROOT, "%." + digits + "g", v) + " " + BYTE_UNITS[unit];
   }
 
   /**
