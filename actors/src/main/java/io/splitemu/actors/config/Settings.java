@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -50,12 +52,62 @@ public record Settings(
     String resolved) {
 
   /**
-   * A fault at an emulated point of the run (FORMATS.md "Faults and checkpoints"). {@code
-   * device-hang}: from {@code start} on the device stops answering. The kinds still to come add an
-   * end ({@code until}, a second {@link FaultTime}), other targets and their parameters beside
-   * these.
+   * A fault of the scenario's {@code faults} list (FORMATS.md "Faults and checkpoints"), checked
+   * against the run's devices and rounds: its {@link #KINDS kind}, whom it hits, when it starts
+   * and, optionally, when it ends; the parameters that do not apply to the kind are NaN, -1 or
+   * null.
+   *
+   * @param devices the devices it hits, ascending (one for the device and link kinds, the set for
+   *     {@code partition}; empty for the server, supervisor and hop kinds)
+   * @param hop the MP-SL hop of {@code hop-crash}, else -1
+   * @param end when it ends ({@code until} or {@code until-round}); null: at the run's end
+   * @param factor {@code device-slowdown}'s factor (> 1) or {@code link-degradation}'s (in (0, 1])
+   * @param direction the link kinds' {@code up}, {@code down} or {@code both}
+   * @param probability {@code message-loss}'s probability that a message is lost, in [0, 1)
+   * @param retransmitTimeoutNs {@code message-loss}'s wait before a lost message is sent again
+   * @param restartDelayNs {@code server-crash}'s wait before the server restarts
    */
-  public record Fault(String kind, int device, FaultTime start) {}
+  public record Fault(
+      String kind,
+      List<Integer> devices,
+      int hop,
+      FaultTime start,
+      FaultTime end,
+      double factor,
+      String direction,
+      double probability,
+      long retransmitTimeoutNs,
+      long restartDelayNs) {
+
+    /** Every kind, in FORMATS.md's order. */
+    public static final List<String> KINDS =
+        List.of(
+            "device-crash",
+            "device-hang",
+            "device-slowdown",
+            "link-outage",
+            "link-degradation",
+            "message-loss",
+            "partition",
+            "server-crash",
+            "hop-crash",
+            "supervisor-crash");
+
+    public Fault {
+      devices = List.copyOf(devices);
+    }
+
+    /** A fault of one device from {@code start} to the run's end, with no parameters. */
+    public static Fault of(String kind, int device, FaultTime start) {
+      return new Fault(
+          kind, List.of(device), -1, start, null, Double.NaN, null, Double.NaN, -1, -1);
+    }
+
+    /** The device of a one-device kind (the first of {@link #devices}). */
+    public int device() {
+      return devices.get(0);
+    }
+  }
 
   /**
    * When a fault takes effect: the start of round {@code round} ({@code round = R}), or the
@@ -211,8 +263,7 @@ public record Settings(
     } catch (IOException | RuntimeException ignored) {
       // the line number is a courtesy; the message below stands without it
     }
-    return oneLine(
-        where + ": include \"" + name + "\": no such file (looked for " + looked + ")");
+    return oneLine(where + ": include \"" + name + "\": no such file (looked for " + looked + ")");
   }
 
   /** Settings from an already parsed scenario (tests, embedded defaults). */
@@ -407,24 +458,9 @@ public record Settings(
     SettingsReader o = r.at("output");
     int deviceCount = devices.count();
     List<Fault> faults = new ArrayList<>();
+    int rounds = r.intIn("rounds", 1, 1_000_000);
     for (SettingsReader f : r.objects("faults")) {
-      f.onlyKeys(Set.of("kind", "device", "round", "at"));
-      String faultKind = f.oneOf("kind", List.of("device-hang"));
-      int device = f.intIn("device", 0, deviceCount - 1);
-      if (f.has("round") == f.has("at")) {
-        throw f.error("round", "give exactly one of round = R (a round's start) or at = T s");
-      }
-      FaultTime start;
-      if (f.has("round")) {
-        start = FaultTime.ofRound(f.intIn("round", 1, r.intIn("rounds", 1, 1_000_000)));
-      } else {
-        Duration at = f.duration("at");
-        if (at.isNegative()) {
-          throw f.error("at", "must be >= 0 (emulated time since the run's start)");
-        }
-        start = FaultTime.at(at.toNanos());
-      }
-      faults.add(new Fault(faultKind, device, start));
+      faults.add(fault(f, deviceCount, rounds));
     }
 
     String resolved =
@@ -514,5 +550,156 @@ public record Settings(
 
   private static String oneLine(String s) {
     return s == null ? "bad configuration" : s.replace('\n', ' ');
+  }
+
+  // The keys a fault entry may have, beside kind and its start and end.
+  private static final Map<String, Set<String>> FAULT_KEYS =
+      Map.of(
+          "device-crash", Set.of("device", "devices"),
+          "device-hang", Set.of("device", "devices"),
+          "device-slowdown", Set.of("device", "devices", "factor"),
+          "link-outage", Set.of("device", "devices", "direction"),
+          "link-degradation", Set.of("device", "devices", "factor", "direction"),
+          "message-loss",
+              Set.of("device", "devices", "probability", "retransmit-timeout", "direction"),
+          "partition", Set.of("device", "devices"),
+          "server-crash", Set.of("restart-delay"),
+          "hop-crash", Set.of("hop"),
+          "supervisor-crash", Set.of());
+
+  /** One entry of the {@code faults} list, checked against the run's devices and rounds. */
+  private static Fault fault(SettingsReader f, int deviceCount, int rounds) {
+    f.onlyKeys(
+        Set.of(
+            "kind",
+            "device",
+            "devices",
+            "hop",
+            "round",
+            "at",
+            "until",
+            "until-round",
+            "factor",
+            "direction",
+            "probability",
+            "retransmit-timeout",
+            "restart-delay"));
+    String kind = f.oneOf("kind", Fault.KINDS);
+    Set<String> own = FAULT_KEYS.get(kind);
+    for (String k :
+        List.of(
+            "device",
+            "devices",
+            "hop",
+            "factor",
+            "direction",
+            "probability",
+            "retransmit-timeout",
+            "restart-delay")) {
+      if (f.has(k) && !own.contains(k)) {
+        throw f.error(k, "not a parameter of " + kind);
+      }
+    }
+    List<Integer> devices = new ArrayList<>();
+    if (own.contains("device")) {
+      if (f.has("device") == f.has("devices")) {
+        throw f.error("device", "give exactly one of device = N or devices = [N, ...]");
+      }
+      if (f.has("device")) {
+        devices.add(f.intIn("device", 0, deviceCount - 1));
+      } else {
+        List<Double> listed = f.numbers("devices");
+        if (listed.isEmpty()) {
+          throw f.error("devices", "must name at least one device");
+        }
+        TreeSet<Integer> set = new TreeSet<>();
+        for (double d : listed) {
+          if (d != Math.rint(d) || d < 0 || d > deviceCount - 1) {
+            throw f.error(
+                "devices", "each must be a device id in [0, " + (deviceCount - 1) + "], got " + d);
+          }
+          if (!set.add((int) d)) {
+            throw f.error("devices", "device " + (int) d + " is listed twice");
+          }
+        }
+        devices.addAll(set);
+      }
+    }
+    int hop = -1;
+    if (kind.equals("hop-crash")) {
+      if (!f.has("hop")) {
+        throw f.error("hop", "hop-crash needs hop = H (0 is the hop next to the devices)");
+      }
+      hop = f.intIn("hop", 0, 63);
+    }
+    if (f.has("round") == f.has("at")) {
+      throw f.error("round", "give exactly one of round = R (a round's start) or at = T s");
+    }
+    FaultTime start = faultTime(f, "round", "at", rounds);
+    FaultTime end = null;
+    if (f.has("until") && f.has("until-round")) {
+      throw f.error("until", "give at most one of until = T s or until-round = R");
+    }
+    if (f.has("until") || f.has("until-round")) {
+      end = faultTime(f, "until-round", "until", rounds + 1);
+      boolean both = start.atRoundStart() == end.atRoundStart();
+      if (both
+          && (start.atRoundStart() ? end.round() <= start.round() : end.atNs() <= start.atNs())) {
+        throw f.error(
+            end.atRoundStart() ? "until-round" : "until", "must be later than the fault's start");
+      }
+    }
+    double factor = Double.NaN;
+    if (kind.equals("device-slowdown")) {
+      factor = f.number("factor");
+      if (!(factor > 1) || Double.isInfinite(factor)) {
+        throw f.error("factor", "must be > 1 (compute takes factor times longer), got " + factor);
+      }
+    } else if (kind.equals("link-degradation")) {
+      factor = f.number("factor");
+      if (!(factor > 0 && factor <= 1)) {
+        throw f.error("factor", "must be in (0, 1] (the link's rate is multiplied by it)");
+      }
+    }
+    String direction = null;
+    if (own.contains("direction")) {
+      direction = f.has("direction") ? f.oneOf("direction", List.of("up", "down", "both")) : "both";
+    }
+    double probability = Double.NaN;
+    long retransmit = -1;
+    if (kind.equals("message-loss")) {
+      probability = f.number("probability");
+      if (!(probability >= 0 && probability < 1)) {
+        throw f.error("probability", "must be in [0, 1), got " + probability);
+      }
+      Duration t = f.duration("retransmit-timeout");
+      if (t.isNegative() || t.isZero()) {
+        throw f.error("retransmit-timeout", "must be > 0");
+      }
+      retransmit = t.toNanos();
+    }
+    long restart = -1;
+    if (kind.equals("server-crash")) {
+      Duration d = f.has("restart-delay") ? f.duration("restart-delay") : Duration.ZERO;
+      if (d.isNegative()) {
+        throw f.error("restart-delay", "must be >= 0");
+      }
+      restart = d.toNanos();
+    }
+    return new Fault(
+        kind, devices, hop, start, end, factor, direction, probability, retransmit, restart);
+  }
+
+  /** A fault's start or end: round {@code roundKey} or instant {@code atKey}, whichever is set. */
+  private static FaultTime faultTime(
+      SettingsReader f, String roundKey, String atKey, int lastRound) {
+    if (f.has(roundKey)) {
+      return FaultTime.ofRound(f.intIn(roundKey, 1, lastRound));
+    }
+    Duration at = f.duration(atKey);
+    if (at.isNegative()) {
+      throw f.error(atKey, "must be >= 0 (emulated time since the run's start)");
+    }
+    return FaultTime.at(at.toNanos());
   }
 }

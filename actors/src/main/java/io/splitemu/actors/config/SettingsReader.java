@@ -309,7 +309,11 @@ public final class SettingsReader {
 
   /** An error about {@code key}, naming the file, line and full key. */
   public SettingsException error(String key, String reason) {
-    ConfigOrigin origin = root.hasPathOrNull(path(key)) ? value(key).origin() : null;
+    // A missing key is shown at the object that lacks it.
+    ConfigOrigin origin =
+        root.hasPathOrNull(path(key))
+            ? value(key).origin()
+            : root.hasPathOrNull(base) ? root.getValue(base).origin() : null;
     return error(key, origin, reason);
   }
 
@@ -336,8 +340,12 @@ public final class SettingsReader {
   private ConfigValue value(String key) {
     String p = path(key);
     if (!root.hasPathOrNull(p)) {
+      // Shown at the object that lacks the key (a list entry's file and line).
+      ConfigOrigin at = root.hasPathOrNull(base) ? root.getValue(base).origin() : null;
       throw new SettingsException(
-          (display == null ? p : display + "." + key) + ": missing (no default in reference.conf)");
+          (at == null ? "" : originText(at))
+              + (display == null ? p : display + "." + key)
+              + ": missing (no default in reference.conf)");
     }
     if (root.getIsNull(p)) {
       throw error(key, root.getValue(p).origin(), "must not be null");

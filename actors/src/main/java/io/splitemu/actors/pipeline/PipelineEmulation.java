@@ -186,15 +186,15 @@ public final class PipelineEmulation {
           t.atRoundStart()
               ? t.round() == e.epoch()
               : t.atNs() < e.endNs() && (e.epoch() == 1 || t.atNs() >= e.startNs());
-      if (now) {
-        long at = t.atRoundStart() ? e.startNs() : t.atNs();
+      long at = t.atRoundStart() ? e.startNs() : t.atNs();
+      for (int d : now ? f.devices() : List.<Integer>of()) {
         out.add(
             new Recorder.EventRecorded(
                 new EventRecord(
                     at / 1e9,
                     e.epoch(),
                     "fault",
-                    "device-" + f.device(),
+                    "device-" + d,
                     "device-hang: device stops answering (scenario fault, " + t + ")")));
       }
     }

@@ -45,7 +45,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -317,7 +319,37 @@ public final class Emulation {
    * strategy ({@link Schemes}) decides how: an unknown scheme fails listing the known ones.
    */
   public static Prepared prepare(Settings s) {
-    return Schemes.of(s.scheme()).prepare(s);
+    Scheme scheme = Schemes.of(s.scheme());
+    checkFaults(s, scheme.family());
+    return scheme.prepare(s);
+  }
+
+  /**
+   * The fault kinds each engine family injects so far; a scenario that lists another kind, or an
+   * end the family cannot lift yet, is refused at start with the entry's index and key rather than
+   * run as if the fault were not there.
+   */
+  static void checkFaults(Settings s, Scheme.Family family) {
+    Set<String> supported = Set.of("device-hang");
+    for (int i = 0; i < s.faults().size(); i++) {
+      Settings.Fault f = s.faults().get(i);
+      String at = Settings.NS + ".faults[" + i + "]";
+      if (!supported.contains(f.kind())) {
+        throw new SettingsException(
+            at
+                + ".kind: "
+                + f.kind()
+                + " is not injected on "
+                + s.scheme()
+                + " yet (supported: "
+                + String.join(", ", new TreeSet<>(supported))
+                + ")");
+      }
+      if (f.end() != null) {
+        throw new SettingsException(
+            at + ".until: an end of " + f.kind() + " is not supported on " + s.scheme() + " yet");
+      }
+    }
   }
 
   /** Builds a barrier-family run (sl, psl, sfl-v1, sfl-v2, cpsl*) and checks its input. */
@@ -439,10 +471,15 @@ public final class Emulation {
   public static List<SupervisorSetup.Hang> hangs(Settings s) {
     List<SupervisorSetup.Hang> hangs = new ArrayList<>();
     for (Settings.Fault f : s.faults()) {
-      hangs.add(
-          f.start().atRoundStart()
-              ? new SupervisorSetup.Hang(f.device(), f.start().round())
-              : SupervisorSetup.Hang.at(f.device(), f.start().atNs()));
+      if (!f.kind().equals("device-hang")) {
+        continue;
+      }
+      for (int d : f.devices()) {
+        hangs.add(
+            f.start().atRoundStart()
+                ? new SupervisorSetup.Hang(d, f.start().round())
+                : SupervisorSetup.Hang.at(d, f.start().atNs()));
+      }
     }
     return hangs;
   }

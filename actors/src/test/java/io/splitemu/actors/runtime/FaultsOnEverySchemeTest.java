@@ -198,4 +198,20 @@ class FaultsOnEverySchemeTest {
     assertTrue(t.events().stream().noneMatch(e -> e.get("kind").equals("deadline")));
     assertTrue(Files.exists(tmp.resolve("none").resolve("rounds.csv")));
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit", "mpsl"})
+  void aKindTheEngineDoesNotInjectYet_isRefusedAtStart_notIgnored(String scheme) {
+    Settings s =
+        scenario(
+            scheme,
+            "{ kind = device-hang, device = 0, round = 2 },"
+                + " { kind = supervisor-crash, round = 2 }");
+    io.splitemu.actors.config.SettingsException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            io.splitemu.actors.config.SettingsException.class, () -> Emulation.prepare(s));
+    assertTrue(
+        e.getMessage().startsWith("splitemu.faults[1].kind: supervisor-crash"), e.getMessage());
+    assertFalse(Files.exists(tmp.resolve("rounds.csv")));
+  }
 }

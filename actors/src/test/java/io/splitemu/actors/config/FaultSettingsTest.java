@@ -1,0 +1,118 @@
+package io.splitemu.actors.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The scenario's {@code faults} list: every kind with its parameters, and what is refused. */
+class FaultSettingsTest {
+
+  @TempDir Path tmp;
+
+  private List<Settings.Fault> faults(String list) throws Exception {
+    Path f = tmp.resolve("faults.conf");
+    Files.writeString(
+        f, "splitemu { devices.count = 6, rounds = 5, faults = [\n" + list + "\n] }\n");
+    return Settings.load(f, List.of()).faults();
+  }
+
+  private String refused(String list) throws Exception {
+    SettingsException e = assertThrows(SettingsException.class, () -> faults(list));
+    assertTrue(e.getMessage().contains("faults.conf:"), e.getMessage());
+    assertTrue(!e.getMessage().contains("\n"), e.getMessage());
+    return e.getMessage();
+  }
+
+  @Test
+  void everyKind_isReadWithItsParameters() throws Exception {
+    List<Settings.Fault> f =
+        faults(
+            "{ kind = device-crash, device = 1, round = 2, until-round = 4 },\n"
+                + "{ kind = device-hang, devices = [3, 2], at = 10 s },\n"
+                + "{ kind = device-slowdown, device = 0, at = 1 s, until = 5 s, factor = 2.5 },\n"
+                + "{ kind = link-outage, device = 4, at = 30 s, until = 60 s, direction = up },\n"
+                + "{ kind = link-degradation, device = 5, round = 1, factor = 0.25 },\n"
+                + "{ kind = message-loss, device = 2, round = 2, probability = 0.1,"
+                + " retransmit-timeout = 200 ms, direction = down },\n"
+                + "{ kind = partition, devices = [0, 1], round = 3, until-round = 4 },\n"
+                + "{ kind = server-crash, round = 2, restart-delay = 5 s },\n"
+                + "{ kind = hop-crash, hop = 1, at = 2 s },\n"
+                + "{ kind = supervisor-crash, round = 3 }");
+    assertEquals(10, f.size());
+    assertEquals(List.of(1), f.get(0).devices());
+    assertEquals(Settings.FaultTime.ofRound(4), f.get(0).end());
+    assertEquals(List.of(2, 3), f.get(1).devices());
+    assertEquals(10_000_000_000L, f.get(1).start().atNs());
+    assertNull(f.get(1).end());
+    assertEquals(2.5, f.get(2).factor());
+    assertEquals(5_000_000_000L, f.get(2).end().atNs());
+    assertEquals("up", f.get(3).direction());
+    assertEquals("both", f.get(4).direction());
+    assertEquals(0.25, f.get(4).factor());
+    assertEquals(0.1, f.get(5).probability());
+    assertEquals(200_000_000L, f.get(5).retransmitTimeoutNs());
+    assertEquals("down", f.get(5).direction());
+    assertEquals(List.of(0, 1), f.get(6).devices());
+    assertEquals(5_000_000_000L, f.get(7).restartDelayNs());
+    assertEquals(List.of(), f.get(7).devices());
+    assertEquals(1, f.get(8).hop());
+    assertEquals(3, f.get(9).start().round());
+  }
+
+  @Test
+  void outOfRangeTargetsAndParameters_areRefusedWithIndexAndKey() throws Exception {
+    assertTrue(
+        refused("{ kind = device-crash, device = 6, round = 1 }").contains("faults[0].device"));
+    assertTrue(
+        refused(
+                "{ kind = device-hang, device = 1, round = 1 },\n"
+                    + "{ kind = partition, devices = [1, 9], round = 1 }")
+            .contains("faults[1].devices"));
+    assertTrue(
+        refused("{ kind = device-crash, device = 1, round = 6 }").contains("faults[0].round"));
+    assertTrue(
+        refused("{ kind = device-slowdown, device = 1, round = 1, factor = 0.5 }")
+            .contains("faults[0].factor"));
+    assertTrue(
+        refused("{ kind = link-degradation, device = 1, round = 1, factor = 1.5 }")
+            .contains("faults[0].factor"));
+    assertTrue(
+        refused(
+                "{ kind = message-loss, device = 1, round = 1, probability = 1,"
+                    + " retransmit-timeout = 1 s }")
+            .contains("faults[0].probability"));
+    assertTrue(
+        refused("{ kind = message-loss, device = 1, round = 1, probability = 0.5 }")
+            .contains("faults[0].retransmit-timeout"));
+    assertTrue(
+        refused("{ kind = link-outage, device = 1, round = 1, direction = sideways }")
+            .contains("faults[0].direction"));
+    assertTrue(
+        refused("{ kind = device-crash, device = 1, round = 3, until-round = 3 }")
+            .contains("faults[0].until-round"));
+    assertTrue(
+        refused("{ kind = device-crash, device = 1, at = 5 s, until = 4 s }")
+            .contains("faults[0].until"));
+    assertTrue(refused("{ kind = device-crash, device = 1 }").contains("faults[0].round"));
+    assertTrue(
+        refused("{ kind = device-crash, device = 1, devices = [2], round = 1 }")
+            .contains("faults[0].device"));
+    assertTrue(refused("{ kind = hop-crash, round = 1 }").contains("faults[0].hop"));
+  }
+
+  @Test
+  void aParameterOfAnotherKind_orAnUnknownKind_isRefused() throws Exception {
+    String m = refused("{ kind = device-crash, device = 1, round = 1, factor = 2 }");
+    assertTrue(m.contains("faults[0].factor: not a parameter of device-crash"), m);
+    assertTrue(
+        refused("{ kind = server-crash, device = 1, round = 1 }").contains("faults[0].device"));
+    assertTrue(refused("{ kind = meteor, device = 1, round = 1 }").contains("faults[0].kind"));
+  }
+}
