@@ -379,8 +379,9 @@ public final class Emulation {
               + cut);
     }
 
-    DatasetSplit data = loadData(s);
-    Partition partition = partition(s, data.train());
+    // A timing run trains nothing: it needs the partition's shard sizes, so only the labels.
+    DatasetSplit data = full ? loadData(s) : null;
+    Partition partition = partition(s, full ? data.train() : loadTrainLabels(s));
 
     DataType dtype = dataType(s);
     SplitModel split = null;
@@ -615,6 +616,22 @@ public final class Emulation {
         s.data().trainSamples(),
         s.data().testSamples(),
         SeededStreams.seedFor(s.seed(), "data/synthetic"));
+  }
+
+  /**
+   * The labels of the scenario's training set without its images (the same labels {@link
+   * #loadData} gives), for a run that needs only the partition over devices.
+   */
+  public static Dataset loadTrainLabels(Settings s) {
+    if (s.data().dataset().equals("mnist")) {
+      try {
+        return MnistLoader.labelsOnly(s.data().dir(), "train");
+      } catch (IOException e) {
+        throw new SettingsException("splitemu.data.dir: " + e.getMessage());
+      }
+    }
+    return SyntheticDataset.trainLabels(
+        s.data().trainSamples(), SeededStreams.seedFor(s.seed(), "data/synthetic"));
   }
 
   /** The scenario's seeded partition of {@code train} over its devices. */

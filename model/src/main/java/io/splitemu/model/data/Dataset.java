@@ -33,8 +33,27 @@ public final class Dataset {
    * @param labels one label per sample
    */
   public Dataset(String name, int rows, int cols, int numClasses, byte[] pixels, byte[] labels) {
+    this(name, rows, cols, numClasses, Objects.requireNonNull(pixels, "pixels"), labels, true);
+  }
+
+  /**
+   * A dataset of labels alone, for what needs only the classes of the samples (a partition over
+   * devices, shard sizes): a timing-fidelity run, which trains nothing, then never holds the
+   * images. Its pixels and batches are refused.
+   */
+  public static Dataset labelsOnly(String name, int rows, int cols, int numClasses, byte[] labels) {
+    return new Dataset(name, rows, cols, numClasses, null, labels, false);
+  }
+
+  private Dataset(
+      String name,
+      int rows,
+      int cols,
+      int numClasses,
+      byte[] pixels,
+      byte[] labels,
+      boolean withPixels) {
     this.name = Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(pixels, "pixels");
     Objects.requireNonNull(labels, "labels");
     if (rows <= 0 || cols <= 0) {
       throw new IllegalArgumentException(name + ": image size must be positive, got "
@@ -45,7 +64,7 @@ public final class Dataset {
           + numClasses);
     }
     long expected = (long) labels.length * rows * cols;
-    if (pixels.length != expected) {
+    if (withPixels && pixels.length != expected) {
       throw new IllegalArgumentException(name + ": expected " + expected + " pixel bytes for "
           + labels.length + " samples of " + rows + "x" + cols + ", found " + pixels.length);
     }
@@ -108,8 +127,14 @@ public final class Dataset {
     return out;
   }
 
+  /** Whether the images are held ({@code false} for a {@link #labelsOnly} dataset). */
+  public boolean hasPixels() {
+    return pixels != null;
+  }
+
   /** Raw pixel {@code p} (0..255) of sample {@code i}. */
   public int pixel(int i, int p) {
+    requirePixels();
     Objects.checkIndex(i, labels.length);
     Objects.checkIndex(p, rows * cols);
     return pixels[i * rows * cols + p] & 0xff;
@@ -117,6 +142,7 @@ public final class Dataset {
 
   /** Raw pixels (0..255 as unsigned bytes) of sample {@code i}, as a fresh array. */
   public byte[] samplePixels(int i) {
+    requirePixels();
     Objects.checkIndex(i, labels.length);
     int f = rows * cols;
     return Arrays.copyOfRange(pixels, i * f, (i + 1) * f);
@@ -145,6 +171,7 @@ public final class Dataset {
    *     numClasses]}
    */
   public Batch batch(int[] indices, DataType dataType) {
+    requirePixels();
     Objects.requireNonNull(indices, "indices");
     Objects.requireNonNull(dataType, "dataType");
     if (indices.length == 0) {
@@ -194,6 +221,12 @@ public final class Dataset {
       return new Batch(features, oneHot);
     }
     return new Batch(features.castTo(dataType), oneHot.castTo(dataType));
+  }
+
+  private void requirePixels() {
+    if (pixels == null) {
+      throw new IllegalStateException(name + ": holds labels only (a timing-fidelity run's data)");
+    }
   }
 
   @Override

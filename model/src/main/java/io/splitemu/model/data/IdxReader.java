@@ -44,32 +44,51 @@ public final class IdxReader {
    */
   public record Images(int count, int rows, int cols, byte[] pixels) {}
 
+  /** The header of an IDX image file: how many images, of what size. */
+  public record ImagesHeader(int count, int rows, int cols) {}
+
   /** Reads an image file (magic 2051: count, rows, cols, then count*rows*cols bytes). */
   public static Images readImages(Path file) throws IOException {
     String fileName = displayName(file);
     try (InputStream in = open(file)) {
-      byte[] header = readHeader(in, fileName, 16);
-      int magic = intAt(header, 0);
-      if (magic != IMAGES_MAGIC) {
-        throw new InvalidDataFileException(fileName + ": expected IDX image magic 2051 (0x"
-            + hex(IMAGES_MAGIC) + "), found " + magic + " (0x" + hex(magic) + ")");
-      }
-      int count = positive(fileName, "image count", intAt(header, 4));
-      int rows = positive(fileName, "row count", intAt(header, 8));
-      int cols = positive(fileName, "column count", intAt(header, 12));
-      // rows * cols < 2^62; the second product is checked before it can pass 2^63
-      long perImage = (long) rows * cols;
-      long expected =
-          perImage > Integer.MAX_VALUE ? Long.MAX_VALUE : Math.multiplyExact(count, perImage);
-      if (expected > Integer.MAX_VALUE - 16) {
-        throw new InvalidDataFileException(fileName + ": header declares " + count + " images of "
-            + rows + "x" + cols + " = " + BigInteger.valueOf(count)
-            .multiply(BigInteger.valueOf(perImage))
-            + " bytes, more than one array can hold");
-      }
-      byte[] pixels = readBody(in, fileName, (int) expected, "pixel bytes");
-      return new Images(count, rows, cols, pixels);
+      ImagesHeader h = imagesHeader(in, fileName);
+      byte[] pixels = readBody(in, fileName, h.count() * h.rows() * h.cols(), "pixel bytes");
+      return new Images(h.count(), h.rows(), h.cols(), pixels);
     }
+  }
+
+  /**
+   * Reads only the header of an image file, checked as {@link #readImages} checks it; the pixels
+   * are not read (a gzipped file is inflated only as far as its 16 header bytes).
+   */
+  public static ImagesHeader readImagesHeader(Path file) throws IOException {
+    String fileName = displayName(file);
+    try (InputStream in = open(file)) {
+      return imagesHeader(in, fileName);
+    }
+  }
+
+  private static ImagesHeader imagesHeader(InputStream in, String fileName) throws IOException {
+    byte[] header = readHeader(in, fileName, 16);
+    int magic = intAt(header, 0);
+    if (magic != IMAGES_MAGIC) {
+      throw new InvalidDataFileException(fileName + ": expected IDX image magic 2051 (0x"
+          + hex(IMAGES_MAGIC) + "), found " + magic + " (0x" + hex(magic) + ")");
+    }
+    int count = positive(fileName, "image count", intAt(header, 4));
+    int rows = positive(fileName, "row count", intAt(header, 8));
+    int cols = positive(fileName, "column count", intAt(header, 12));
+    // rows * cols < 2^62; the second product is checked before it can pass 2^63
+    long perImage = (long) rows * cols;
+    long expected =
+        perImage > Integer.MAX_VALUE ? Long.MAX_VALUE : Math.multiplyExact(count, perImage);
+    if (expected > Integer.MAX_VALUE - 16) {
+      throw new InvalidDataFileException(fileName + ": header declares " + count + " images of "
+          + rows + "x" + cols + " = " + BigInteger.valueOf(count)
+          .multiply(BigInteger.valueOf(perImage))
+          + " bytes, more than one array can hold");
+    }
+    return new ImagesHeader(count, rows, cols);
   }
 
   /**

@@ -47,6 +47,28 @@ public final class MnistLoader {
         NUM_CLASSES, images.pixels(), labels);
   }
 
+  /**
+   * The labels of one part ({@code "train"} or {@code "t10k"}) from {@code dir} without its images,
+   * for a run that needs only the partition over devices; the images file must still be there and
+   * its header must agree in count and size, so a run that trains later finds the same data.
+   */
+  public static Dataset labelsOnly(Path dir, String part) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      throw new NoSuchFileException(dir.toString(), null, "expected an MNIST directory");
+    }
+    Path imagesFile = find(dir, part + "-images", "idx3-ubyte");
+    Path labelsFile = find(dir, part + "-labels", "idx1-ubyte");
+    IdxReader.ImagesHeader header = IdxReader.readImagesHeader(imagesFile);
+    byte[] labels = IdxReader.readLabels(labelsFile, NUM_CLASSES);
+    if (labels.length != header.count()) {
+      throw new InvalidDataFileException(IdxReader.displayName(labelsFile) + ": expected "
+          + header.count() + " labels to match " + IdxReader.displayName(imagesFile)
+          + ", found " + labels.length);
+    }
+    return Dataset.labelsOnly(
+        IdxReader.displayName(imagesFile), header.rows(), header.cols(), NUM_CLASSES, labels);
+  }
+
   /** Canonical file names of an MNIST part, in lookup order. */
   static List<String> candidates(String stem, String suffix) {
     List<String> names = new ArrayList<>();

@@ -71,13 +71,37 @@ public final class SyntheticDataset {
         generate("synthetic-test(seed=" + seed + ")", testSize, testRng));
   }
 
-  private static Dataset generate(String name, int size, SplittableRandom rng) {
-    // Balanced classes (sizes differ by at most one), in a seeded order.
+  /**
+   * The labels of {@link #generate(int, int, long)}'s training set, without rendering an image: the
+   * same labels in the same order (they are drawn before the images), for a run that needs only the
+   * partition over devices.
+   */
+  public static Dataset trainLabels(int trainSize, long seed) {
+    if (trainSize < 1) {
+      throw new IllegalArgumentException(
+          "synthetic dataset: expected a train size >= 1, found " + trainSize);
+    }
+    SplittableRandom trainRng = new SplittableRandom(seed).split();
+    return Dataset.labelsOnly(
+        "synthetic-train(seed=" + seed + ")",
+        SIDE,
+        SIDE,
+        NUM_CLASSES,
+        labels(trainSize, trainRng));
+  }
+
+  // Balanced classes (sizes differ by at most one), in a seeded order.
+  private static byte[] labels(int size, SplittableRandom rng) {
     int[] order = Sampling.permutation(size, rng);
     byte[] labels = new byte[size];
     for (int i = 0; i < size; i++) {
       labels[order[i]] = (byte) (i % NUM_CLASSES);
     }
+    return labels;
+  }
+
+  private static Dataset generate(String name, int size, SplittableRandom rng) {
+    byte[] labels = labels(size, rng);
     int f = SIDE * SIDE;
     byte[] pixels = new byte[size * f];
     double[] canvas = new double[f];

@@ -85,4 +85,39 @@ class MnistLoaderTest {
     assertEquals(5, train.label(0));
     assertEquals(7, test.label(0));
   }
+
+  @Test
+  void labelsOnly_matchesTheFullLoad_andRefusesPixels() throws IOException {
+    writeSet("train", 30, 30, true, false);
+    Dataset full = MnistLoader.load(dir, "train");
+    Dataset labels = MnistLoader.labelsOnly(dir, "train");
+    assertArrayEquals(full.labels(), labels.labels());
+    assertEquals(full.name(), labels.name());
+    assertEquals(full.featureSize(), labels.featureSize());
+    assertTrue(full.hasPixels());
+    assertTrue(!labels.hasPixels());
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> labels.batch(new int[] {0}));
+    assertTrue(e.getMessage().startsWith("train-images-idx3-ubyte.gz: holds labels only"),
+        e.getMessage());
+    assertThrows(IllegalStateException.class, () -> labels.pixel(0, 0));
+  }
+
+  @Test
+  void labelsOnly_stillChecksTheImagesHeaderAgainstTheLabels() throws IOException {
+    writeSet("train", 20, 19, false, false);
+    InvalidDataFileException e =
+        assertThrows(InvalidDataFileException.class, () -> MnistLoader.labelsOnly(dir, "train"));
+    assertEquals("train-labels-idx1-ubyte: expected 20 labels to match "
+        + "train-images-idx3-ubyte, found 19", e.getMessage());
+  }
+
+  @Test
+  void labelsOnly_realMnist_hasTheOfficialHistogram() throws IOException {
+    Path mnist = TestData.require("mnist/train-images-idx3-ubyte.gz", "reading real MNIST")
+        .getParent();
+    assertArrayEquals(
+        new int[] {5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949},
+        MnistLoader.labelsOnly(mnist, "train").labelHistogram());
+  }
 }

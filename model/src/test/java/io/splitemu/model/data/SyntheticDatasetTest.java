@@ -177,4 +177,15 @@ class SyntheticDatasetTest {
     // Chance is 0.1; shifts and slant blur the class means, so a template matcher tops out lower.
     assertTrue(accuracy > 0.6, "nearest-class-mean accuracy " + accuracy + " should exceed 0.6");
   }
+
+  @Test
+  void trainLabels_areTheGeneratedSetsLabels_withoutImages() {
+    for (long seed : new long[] {42, -7, 1L << 40}) {
+      Dataset full = SyntheticDataset.generate(1234, 10, seed).train();
+      Dataset labels = SyntheticDataset.trainLabels(1234, seed);
+      org.junit.jupiter.api.Assertions.assertArrayEquals(full.labels(), labels.labels());
+      assertEquals(full.name(), labels.name());
+      org.junit.jupiter.api.Assertions.assertFalse(labels.hasPixels());
+    }
+  }
 }
