@@ -149,13 +149,15 @@ public final class Metrics implements AutoCloseable {
     GaugeWithCallback.builder()
         .name("splitemu_emulation_lag_seconds")
         .help(
-            "Paced mode: how far the wall clock is behind emulated time / speedup at the latest"
-                + " paced release, read at every scrape (0 in virtual mode).")
+            "Paced mode: how far the wall clock is behind emulated time / speedup: the larger of"
+                + " the latest paced release's lag and how overdue the oldest held release is now,"
+                + " read at every scrape (0 in virtual mode).")
         .labelNames(RUN_LABELS.toArray(new String[0]))
         .callback(
             cb ->
                 lagSources.forEach(
-                    (labels, lag) -> cb.call(lag.lastNanos() / 1e9, labels.toArray(new String[0]))))
+                    (labels, lag) ->
+                        cb.call(lag.currentNanos() / 1e9, labels.toArray(new String[0]))))
         .register(registry);
     roundLatency = gauge("splitemu_round_latency_seconds", "Emulated latency of the last round.");
     roundPart =
