@@ -11,6 +11,7 @@ import io.splitemu.actors.results.DevicePlanRecord;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.HopRecord;
+import io.splitemu.actors.results.MemoryRecord;
 import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.RoundRecord;
@@ -565,6 +566,11 @@ public final class Metrics implements AutoCloseable {
       if (!Double.isNaN(p.downShare())) {
         deviceShare.labelValues(l(id, "down")).set(p.downShare());
       }
+    }
+
+    @Override
+    public void onMemory(MemoryRecord m) {
+      memory(m.node(), m.bytes());
     }
 
     @Override

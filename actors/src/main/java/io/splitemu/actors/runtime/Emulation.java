@@ -107,8 +107,9 @@ public final class Emulation {
     // The endpoint starts before the folder exists: a taken port or an unknown address leaves no
     // folder behind.
     MetricsSettings ms = MetricsSettings.of(s);
-    // A split scheme's slices differ per device and round: it reports no peak memory. MP-SL's
-    // server is its hops, whose peaks are known at the run's end.
+    // A split scheme's slices differ per device and round: the supervisor publishes each round's
+    // memory from its plans (Recorder.MemoryReported). MP-SL's server is its hops, whose peaks are
+    // known at the run's end.
     Map<String, Long> memory = new HashMap<>();
     if (p.peakDevice() > 0) {
       memory.put("device", p.peakDevice());
@@ -225,7 +226,8 @@ public final class Emulation {
         singleCut,
         fixedCut ? s.model().cut() : -1,
         Map.copyOf(memory),
-        // A barrier scheme's memory follows its cut (CPSL re-cuts); a split scheme reports none.
+        // A barrier scheme's memory follows its cut (CPSL re-cuts); a split scheme's comes from
+        // its plans, published each round.
         singleCut && memory.containsKey("device") ? barrierMemory(s) : cut -> Map.of());
   }
 
