@@ -8,6 +8,7 @@ import io.splitemu.actors.config.ValueSource;
 import io.splitemu.actors.metrics.Metrics;
 import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.results.Summary;
@@ -64,9 +65,24 @@ import org.nd4j.linalg.api.buffer.DataType;
  */
 public final class Emulation {
 
-  /** A built run, ready to start: its folder does not exist yet. */
+  /**
+   * A built run, ready to start: its folder does not exist yet. {@code links} gives fresh copies of
+   * the links its devices use (by device count), which the per-device metrics read the offered
+   * capacity from without touching the run's own.
+   */
   public record Prepared(
-      Settings settings, SupervisorSetupFactory factory, long peakDevice, long peakServer) {}
+      Settings settings,
+      SupervisorSetupFactory factory,
+      long peakDevice,
+      long peakServer,
+      java.util.function.IntFunction<List<LinkPair>> links) {
+
+    /** A run on the scenario's links ({@link Emulation#links(Settings, int)}). */
+    public Prepared(
+        Settings settings, SupervisorSetupFactory factory, long peakDevice, long peakServer) {
+      this(settings, factory, peakDevice, peakServer, n -> Emulation.links(settings, n));
+    }
+  }
 
   /** Creates the supervisor's setup once the results writer exists. */
   @FunctionalInterface
@@ -122,6 +138,9 @@ public final class Emulation {
     ResultsWriter writer = ResultsWriter.open(out, s.resolved());
     if (feed != null) {
       writer.observe(feed);
+      if (info.perDevice()) {
+        writer.observe(linkCapacity(p.links().apply(s.devices().count()), feed));
+      }
     }
     Supervisor.Finished f;
     try {
@@ -180,6 +199,30 @@ public final class Emulation {
       summary.peakModelMemoryBytes().forEach(feed::memory);
     }
     return new Outcome(out, summary, writer.rounds());
+  }
+
+  /**
+   * Sets, at each round's end, every device's link capacity of the round: the mean rate its uplink
+   * and downlink offered at full share from the previous round's end to this one's ({@link
+   * LinkTiming#capacityBps}), read from {@code links}, copies that carry no traffic.
+   */
+  static RecordObserver linkCapacity(List<LinkPair> links, Metrics.Run feed) {
+    return new RecordObserver() {
+      private long startNs;
+
+      @Override
+      public void onRound(RoundRecord r) {
+        long endNs = Math.round(r.emulatedTimeS() * 1e9);
+        for (int d = 0; d < links.size(); d++) {
+          LinkPair l = links.get(d);
+          l.up().round(r.round());
+          l.down().round(r.round());
+          feed.linkCapacity(
+              d, l.up().capacityBps(startNs, endNs) / 8, l.down().capacityBps(startNs, endNs) / 8);
+        }
+        startNs = endNs;
+      }
+    };
   }
 
   /**
@@ -545,7 +588,7 @@ public final class Emulation {
               null,
               false);
         };
-    return new Prepared(s, factory, 0, 0);
+    return new Prepared(s, factory, 0, 0, links);
   }
 
   /**
