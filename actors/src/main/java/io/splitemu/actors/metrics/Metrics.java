@@ -11,6 +11,7 @@ import io.splitemu.actors.results.DevicePlanRecord;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.HopRecord;
+import io.splitemu.actors.results.MemoryRecord;
 import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.RoundRecord;
@@ -70,7 +71,9 @@ public final class Metrics implements AutoCloseable {
           "splitemu_device_link_bytes_total",
           "splitemu_device_compute_seconds",
           "splitemu_device_cut_layer",
-          "splitemu_device_link_share");
+          "splitemu_device_link_share",
+          "splitemu_device_link_rate_bytes_per_second",
+          "splitemu_device_link_capacity_bytes_per_second");
 
   /** The labels of every splitemu series, in this order. */
   public static final List<String> RUN_LABELS = List.of("run", "scenario", "scheme", "node");
@@ -117,6 +120,8 @@ public final class Metrics implements AutoCloseable {
   private final Gauge deviceCompute;
   private final Gauge deviceCut;
   private final Gauge deviceShare;
+  private final Gauge deviceRate;
+  private final Gauge deviceCapacity;
 
   private Metrics(PrometheusRegistry registry, HTTPServer server) {
     this.registry = registry;
@@ -149,13 +154,15 @@ public final class Metrics implements AutoCloseable {
     GaugeWithCallback.builder()
         .name("splitemu_emulation_lag_seconds")
         .help(
-            "Paced mode: how far the wall clock is behind emulated time / speedup at the latest"
-                + " paced release, read at every scrape (0 in virtual mode).")
+            "Paced mode: how far the wall clock is behind emulated time / speedup: the larger of"
+                + " the latest paced release's lag and how overdue the oldest held release is now,"
+                + " read at every scrape (0 in virtual mode).")
         .labelNames(RUN_LABELS.toArray(new String[0]))
         .callback(
             cb ->
                 lagSources.forEach(
-                    (labels, lag) -> cb.call(lag.lastNanos() / 1e9, labels.toArray(new String[0]))))
+                    (labels, lag) ->
+                        cb.call(lag.currentNanos() / 1e9, labels.toArray(new String[0]))))
         .register(registry);
     roundLatency = gauge("splitemu_round_latency_seconds", "Emulated latency of the last round.");
     roundPart =
@@ -236,6 +243,20 @@ public final class Metrics implements AutoCloseable {
             "splitemu_device_link_share",
             "One device's share of its band in the round under way, where the scheme plans"
                 + " shares (only below metrics.per-device-below devices).",
+            "device",
+            "direction");
+    deviceRate =
+        gauge(
+            "splitemu_device_link_rate_bytes_per_second",
+            "One device's achieved link rate in the last round: its bytes over its link busy"
+                + " seconds (only below metrics.per-device-below devices).",
+            "device",
+            "direction");
+    deviceCapacity =
+        gauge(
+            "splitemu_device_link_capacity_bytes_per_second",
+            "The mean rate one device's link offered at full band over the last round (its trace,"
+                + " channel or static rate; only below metrics.per-device-below devices).",
             "device",
             "direction");
   }
@@ -497,7 +518,28 @@ public final class Metrics implements AutoCloseable {
           deviceBytes.labelValues(l(id, "up")).inc(0);
           deviceBytes.labelValues(l(id, "down")).inc(0);
           deviceCompute.labelValues(l(id)).set(0);
+          for (String dir : List.of("up", "down")) {
+            deviceRate.labelValues(l(id, dir)).set(0);
+            deviceCapacity.labelValues(l(id, dir)).set(0);
+          }
         }
+      }
+    }
+
+    /**
+     * Sets device {@code device}'s link capacity over the last round, bytes per emulated second of
+     * its uplink and downlink at full band (runs with per-device series only; NaN: not known).
+     */
+    public void linkCapacity(int device, double upBytesPerS, double downBytesPerS) {
+      if (!info.perDevice()) {
+        return;
+      }
+      String id = Integer.toString(device);
+      if (Double.isFinite(upBytesPerS)) {
+        deviceCapacity.labelValues(l(id, "up")).set(upBytesPerS);
+      }
+      if (Double.isFinite(downBytesPerS)) {
+        deviceCapacity.labelValues(l(id, "down")).set(downBytesPerS);
       }
     }
 
@@ -566,6 +608,11 @@ public final class Metrics implements AutoCloseable {
     }
 
     @Override
+    public void onMemory(MemoryRecord m) {
+      memory(m.node(), m.bytes());
+    }
+
+    @Override
     public void onRound(RoundRecord r) {
       rounds.labelValues(base).inc();
       reached(r.emulatedTimeS());
@@ -598,12 +645,15 @@ public final class Metrics implements AutoCloseable {
       if (!d.completed()) {
         if (info.perDevice()) {
           // A device that did not complete is dropped for good: it computed nothing this round and
-          // holds no cut or band share any more (its last plan would otherwise linger in the sums).
+          // holds no cut, band share or achieved rate any more (its last plan would otherwise
+          // linger in the sums).
           String id = Integer.toString(d.device());
           deviceCompute.labelValues(l(id)).set(0);
           deviceCut.remove(l(id));
           deviceShare.remove(l(id, "up"));
           deviceShare.remove(l(id, "down"));
+          deviceRate.remove(l(id, "up"));
+          deviceRate.remove(l(id, "down"));
         }
         return;
       }
@@ -626,6 +676,13 @@ public final class Metrics implements AutoCloseable {
         deviceBytes.labelValues(l(id, "up")).inc(d.bytesUp());
         deviceBytes.labelValues(l(id, "down")).inc(d.bytesDown());
         deviceCompute.labelValues(l(id)).set(d.computeS());
+        // Where a direction carried nothing this round, its achieved rate is unknown: it stays.
+        if (d.uplinkS() > 0) {
+          deviceRate.labelValues(l(id, "up")).set(d.bytesUp() / d.uplinkS());
+        }
+        if (d.downlinkS() > 0) {
+          deviceRate.labelValues(l(id, "down")).set(d.bytesDown() / d.downlinkS());
+        }
       }
     }
 

@@ -104,7 +104,16 @@ public final class PipelineEmulation {
                     .withHangs(Emulation.hangs(s), s.barrierDeadline().toNanos())
                     .recording(writer, listener, s.faults())),
         plan.device().memoryBytes(),
-        0);
+        0,
+        n -> {
+          List<LinkTiming> up = links(plan, plan.uplinkBps());
+          List<LinkTiming> down = links(plan, plan.downlinkBps());
+          List<Emulation.LinkPair> pairs = new ArrayList<>();
+          for (int d = 0; d < up.size(); d++) {
+            pairs.add(new Emulation.LinkPair(up.get(d), down.get(d)));
+          }
+          return pairs;
+        });
   }
 
   /**

@@ -23,4 +23,7 @@ public interface RecordObserver {
 
   /** A device's plan for a round was decided (no file records this). */
   default void onPlan(DevicePlanRecord p) {}
+
+  /** A node's model memory for a round was decided (the summary keeps the peak). */
+  default void onMemory(MemoryRecord m) {}
 }

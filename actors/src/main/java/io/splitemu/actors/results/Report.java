@@ -348,8 +348,8 @@ final class Report {
     md.append("\n## Model memory per node\n\n");
     if (peaks.isEmpty()) {
       md.append(
-          "The run reports no per-node model memory: this scheme's slices differ per device and"
-              + " round (`devices.csv`'s cut column gives each device's cut).\n");
+          "The run reports no per-node model memory (`devices.csv`'s cut column gives each"
+              + " device's cut).\n");
       return;
     }
     Map<String, Map<String, Long>> byCut = new LinkedHashMap<>();
@@ -377,7 +377,8 @@ final class Report {
                 + String.join(", ", cuts.stream().map(Report::cut).toList())
                 + (byCut.size() > 1 ? " (the largest of the cuts in force)" : "");
       } else {
-        from = "as the run recorded it";
+        // Split schemes: the largest over the rounds' plans; MP-SL: the hop's instances.
+        from = "the largest the run recorded";
       }
       row3(md, e.getKey(), bytes(e.getValue()), from);
     }

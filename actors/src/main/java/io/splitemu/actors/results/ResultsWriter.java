@@ -49,6 +49,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   private final Map<String, Integer> eventKinds = new TreeMap<>();
   private final List<EventRecord> marked = new ArrayList<>();
   private final List<RecordObserver> observers = new ArrayList<>();
+  // Each node's largest model memory the runtime published (split schemes), for the summary.
+  private final Map<String, Long> memoryPeaks = new HashMap<>();
   private boolean closed;
 
   private ResultsWriter(Path dir) {
@@ -175,6 +177,14 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     }
   }
 
+  @Override
+  public synchronized void onMemory(MemoryRecord m) {
+    memoryPeaks.merge(m.node(), m.bytes(), Math::max);
+    for (RecordObserver o : observers) {
+      o.onMemory(m);
+    }
+  }
+
   /** The rounds recorded so far. */
   public synchronized List<RoundRecord> rounds() {
     return Collections.unmodifiableList(new ArrayList<>(rounds));
@@ -228,7 +238,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   /**
    * {@link #finish(String, String, long, double, Map)} where {@code memoryAtCut} gives each node's
    * model bytes at a cut of the {@code cut} column (empty where it cannot tell): a node it covers
-   * peaks at its largest over the cuts in force, and the report lists each cut's figures.
+   * peaks at its largest over the cuts in force, and the report lists each cut's figures. A node's
+   * memory the runtime published ({@link #onMemory}, split schemes) peaks at its largest too.
    */
   public synchronized Summary finish(
       String scenario,
@@ -246,6 +257,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     Map<String, Long> inForce = new HashMap<>();
     byCut.values().forEach(m -> m.forEach((node, b) -> inForce.merge(node, b, Math::max)));
     peaks.putAll(inForce);
+    memoryPeaks.forEach((node, b) -> peaks.merge(node, b, Math::max));
     Summary s =
         Summary.of(scenario, scheme, seed, rounds, bytesUp, bytesDown, targetAccuracy, peaks);
     writeSummaryJson(dir.resolve("summary.json"), s);

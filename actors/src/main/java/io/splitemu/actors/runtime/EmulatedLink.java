@@ -51,6 +51,16 @@ public final class EmulatedLink implements LinkTiming {
   }
 
   @Override
+  public synchronized double capacityBps(long fromNs, long toNs) {
+    LinkModel m = cache.computeIfAbsent(1.0, s -> models.of(round, s));
+    // An empty span (a round of no emulated time) reads the rate over its first millisecond.
+    long to = toNs > fromNs ? toNs : fromNs + 1_000_000L;
+    double bits =
+        m.capacityBits(EmulatedInstant.ofNanos(fromNs), EmulatedInstant.ofNanos(to)).doubleValue();
+    return bits / ((to - fromNs) / 1e9);
+  }
+
+  @Override
   public synchronized long arrival(long sendNs, long bytes, double share) {
     LinkModel m = cache.computeIfAbsent(share, s -> models.of(round, s));
     state = m.serve(state, EmulatedInstant.ofNanos(sendNs), bytes);

@@ -8,6 +8,7 @@ import io.splitemu.actors.config.ValueSource;
 import io.splitemu.actors.metrics.Metrics;
 import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.results.Summary;
@@ -66,9 +67,24 @@ import org.nd4j.linalg.api.buffer.DataType;
  */
 public final class Emulation {
 
-  /** A built run, ready to start: its folder does not exist yet. */
+  /**
+   * A built run, ready to start: its folder does not exist yet. {@code links} gives fresh copies of
+   * the links its devices use (by device count), which the per-device metrics read the offered
+   * capacity from without touching the run's own.
+   */
   public record Prepared(
-      Settings settings, SupervisorSetupFactory factory, long peakDevice, long peakServer) {}
+      Settings settings,
+      SupervisorSetupFactory factory,
+      long peakDevice,
+      long peakServer,
+      java.util.function.IntFunction<List<LinkPair>> links) {
+
+    /** A run on the scenario's links ({@link Emulation#links(Settings, int)}). */
+    public Prepared(
+        Settings settings, SupervisorSetupFactory factory, long peakDevice, long peakServer) {
+      this(settings, factory, peakDevice, peakServer, n -> Emulation.links(settings, n));
+    }
+  }
 
   /** Creates the supervisor's setup once the results writer exists. */
   @FunctionalInterface
@@ -109,8 +125,9 @@ public final class Emulation {
     // The endpoint starts before the folder exists: a taken port or an unknown address leaves no
     // folder behind.
     MetricsSettings ms = MetricsSettings.of(s);
-    // A split scheme's slices differ per device and round: it reports no peak memory. MP-SL's
-    // server is its hops, whose peaks are known at the run's end.
+    // A split scheme's slices differ per device and round: the supervisor publishes each round's
+    // memory from its plans (Recorder.MemoryReported). MP-SL's server is its hops, whose peaks are
+    // known at the run's end.
     Map<String, Long> memory = new HashMap<>();
     if (p.peakDevice() > 0) {
       memory.put("device", p.peakDevice());
@@ -123,6 +140,9 @@ public final class Emulation {
     ResultsWriter writer = ResultsWriter.open(out, s.resolved());
     if (feed != null) {
       writer.observe(feed);
+      if (info.perDevice()) {
+        writer.observe(linkCapacity(p.links().apply(s.devices().count()), feed));
+      }
     }
     Supervisor.Finished f;
     try {
@@ -184,6 +204,30 @@ public final class Emulation {
   }
 
   /**
+   * Sets, at each round's end, every device's link capacity of the round: the mean rate its uplink
+   * and downlink offered at full share from the previous round's end to this one's ({@link
+   * LinkTiming#capacityBps}), read from {@code links}, copies that carry no traffic.
+   */
+  static RecordObserver linkCapacity(List<LinkPair> links, Metrics.Run feed) {
+    return new RecordObserver() {
+      private long startNs;
+
+      @Override
+      public void onRound(RoundRecord r) {
+        long endNs = Math.round(r.emulatedTimeS() * 1e9);
+        for (int d = 0; d < links.size(); d++) {
+          LinkPair l = links.get(d);
+          l.up().round(r.round());
+          l.down().round(r.round());
+          feed.linkCapacity(
+              d, l.up().capacityBps(startNs, endNs) / 8, l.down().capacityBps(startNs, endNs) / 8);
+        }
+        startNs = endNs;
+      }
+    };
+  }
+
+  /**
    * A barrier scheme's model bytes per node at a cut of {@code rounds.csv}, as {@link
    * #prepareBarrier} counts them at the configured cut: the device slice's parameters, and the
    * server slice's (one per device for sfl-v1); none for a cut that is not one chain cut.
@@ -227,7 +271,8 @@ public final class Emulation {
         singleCut,
         fixedCut ? s.model().cut() : -1,
         Map.copyOf(memory),
-        // A barrier scheme's memory follows its cut (CPSL re-cuts); a split scheme reports none.
+        // A barrier scheme's memory follows its cut (CPSL re-cuts); a split scheme's comes from
+        // its plans, published each round.
         singleCut && memory.containsKey("device") ? barrierMemory(s) : cut -> Map.of());
   }
 
@@ -581,7 +626,7 @@ public final class Emulation {
               null,
               false);
         };
-    return new Prepared(s, factory, 0, 0);
+    return new Prepared(s, factory, 0, 0, links);
   }
 
   /**

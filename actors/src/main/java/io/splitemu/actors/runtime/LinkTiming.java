@@ -34,4 +34,13 @@ public interface LinkTiming {
   default long probe(long sendNs, long bytes) {
     throw new UnsupportedOperationException("this link cannot be probed");
   }
+
+  /**
+   * The mean rate (bit/s) this link offers at full share over [{@code fromNs}, {@code toNs}) of the
+   * current round, idle or not (its trace, channel or static rate), NaN where the link cannot tell;
+   * changes nothing.
+   */
+  default double capacityBps(long fromNs, long toNs) {
+    return Double.NaN;
+  }
 }

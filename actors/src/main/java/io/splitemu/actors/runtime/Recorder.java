@@ -4,6 +4,7 @@ import io.splitemu.actors.results.DevicePlanRecord;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.HopRecord;
+import io.splitemu.actors.results.MemoryRecord;
 import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.RoundRecord;
@@ -85,6 +86,14 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
     @Override
     public void to(RecordObserver o) {
       o.onPlan(plan);
+    }
+  }
+
+  /** A node's model memory for a round (live metrics and the summary's peaks; no table). */
+  public record MemoryReported(MemoryRecord memory) implements Published {
+    @Override
+    public void to(RecordObserver o) {
+      o.onMemory(memory);
     }
   }
 

@@ -1,7 +1,9 @@
 package io.splitemu.actors.runtime;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * How a split scheme decides each round: from the link rates estimated at the round's start, one
@@ -39,6 +41,8 @@ public interface SplitPolicy {
    * @param cut what {@code rounds.csv} and {@code devices.csv} show as the device's cut
    * @param label the decision in words; a {@code replan} event is written when it changes
    * @param detail what the event adds to the label (for instance the predicted latency)
+   * @param deviceModelBytes model (parameter) bytes the device holds at its cut
+   * @param serverModelBytes model bytes of the server's copy for this device at its cut
    */
   public record DevicePlan(
       int steps,
@@ -56,7 +60,24 @@ public interface SplitPolicy {
       boolean aggregateAtBarrier,
       String cut,
       String label,
-      String detail) {}
+      String detail,
+      long deviceModelBytes,
+      long serverModelBytes) {}
+
+  /**
+   * The model memory a split round holds, as {@code summary.json} names the nodes: {@code device}
+   * the largest device slice among {@code devices}, {@code edge} the sum of the server's copies for
+   * them (one per device, each at its own cut, as the server builds them).
+   */
+  static Map<String, Long> heldMemory(List<DevicePlan> plans, Collection<Integer> devices) {
+    long device = 0;
+    long edge = 0;
+    for (int d : devices) {
+      device = Math.max(device, plans.get(d).deviceModelBytes());
+      edge += plans.get(d).serverModelBytes();
+    }
+    return Map.of("device", device, "edge", edge);
+  }
 
   /** The plans of round {@code round} from the probed full-band rates (bit/s) per device. */
   List<DevicePlan> plan(int round, double[] uplinkBps, double[] downlinkBps);

@@ -4,6 +4,7 @@ import io.splitemu.actors.pipeline.ComputeHop;
 import io.splitemu.actors.results.DevicePlanRecord;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.MemoryRecord;
 import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.model.profile.ChainProfile;
@@ -356,6 +357,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       }
       clusters =
           new RoundPlanner.Clusters(List.of(List.copyOf(alive)), VisitPlan.Mode.DEPTH_PER_DEVICE);
+      SplitPolicy.heldMemory(plans, alive)
+          .forEach(
+              (n, b) -> recorder.tell(new Recorder.MemoryReported(new MemoryRecord(round, n, b))));
     } else {
       clusters = cpsl == null ? RoundPlanner.plan(setup.scheme(), List.copyOf(alive)) : cpslRound();
     }
@@ -488,7 +492,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               s.downlinkNs() / NS,
               s.bytesUp(),
               s.bytesDown(),
-              plans != null ? Double.NaN : deviceShare.getOrDefault(e.getKey(), visitShare),
+              plans != null
+                  ? plans.get(e.getKey()).upShare()
+                  : deviceShare.getOrDefault(e.getKey(), visitShare),
               true));
     }
     for (int d : v.missing().keySet()) {

@@ -107,21 +107,27 @@ public final class DagSplitPolicy {
       double serverFlops,
       long upBytes,
       long downBytes,
-      String label) {
+      String label,
+      long deviceParamBytes,
+      long serverParamBytes) {
 
     static SplitCosts of(DagProfile dag, DagSplit split) {
       Set<String> device = Set.copyOf(split.deviceLayers());
       double f = 0;
       double g = 0;
       double srv = 0;
+      long deviceParams = 0;
+      long serverParams = 0;
       Map<String, DagLayer> byName = new HashMap<>();
       for (DagLayer l : dag.layers()) {
         byName.put(l.name(), l);
         if (device.contains(l.name())) {
           f += l.forwardFlops();
           g += l.backwardFlops();
+          deviceParams += l.paramBytes();
         } else {
           srv += l.forwardFlops() + l.backwardFlops();
+          serverParams += l.paramBytes();
         }
       }
       long up = 0;
@@ -145,7 +151,7 @@ public final class DagSplitPolicy {
               + (split.crossingTensors().isEmpty()
                   ? "nothing"
                   : String.join("+", split.crossingTensors()));
-      return new SplitCosts(f, g, srv, up, down, label);
+      return new SplitCosts(f, g, srv, up, down, label, deviceParams, serverParams);
     }
   }
 
@@ -181,7 +187,9 @@ public final class DagSplitPolicy {
                 false,
                 Integer.toString(split.deviceLayers().size()),
                 c.label(),
-                "predicted " + SplitPolicy.fmt(split.costSeconds()) + " s per iteration"));
+                "predicted " + SplitPolicy.fmt(split.costSeconds()) + " s per iteration",
+                c.deviceParamBytes(),
+                c.serverParamBytes()));
       }
       return plans;
     };

@@ -261,7 +261,9 @@ public final class ShareSplitPolicies {
         barrier,
         Integer.toString(cut),
         label,
-        detail);
+        detail,
+        c.deviceParamBytes(cut),
+        c.deviceParamBytes(c.units()) - c.deviceParamBytes(cut));
   }
 
   /**

@@ -197,6 +197,22 @@ class MetricsContractTest {
       lag.record(2_500_000_000L);
       text = MetricsText.scrape(m.port());
       assertEquals(2.5, MetricsText.sample(text, "splitemu_emulation_lag_seconds", labels));
+      // A release held 4 s past its due instant: each scrape shows it later, past the last lag.
+      long due = System.nanoTime() - 4_000_000_000L;
+      lag.pending(due);
+      double first =
+          MetricsText.sample(
+              MetricsText.scrape(m.port()), "splitemu_emulation_lag_seconds", labels);
+      Thread.sleep(300);
+      double second =
+          MetricsText.sample(
+              MetricsText.scrape(m.port()), "splitemu_emulation_lag_seconds", labels);
+      assertTrue(first >= 4.0, "overdue " + first + " s");
+      assertTrue(second >= first + 0.25, first + " s, then " + second + " s");
+      // Released: the figure is that release's lag, and no longer grows.
+      lag.released(due, due + 1_000_000_000L);
+      text = MetricsText.scrape(m.port());
+      assertEquals(1.0, MetricsText.sample(text, "splitemu_emulation_lag_seconds", labels));
     }
   }
 

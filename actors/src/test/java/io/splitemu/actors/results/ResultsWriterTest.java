@@ -151,7 +151,7 @@ class ResultsWriterTest {
     w.finish("q", "mpsl", 1L, 0.9, Map.of("hop-1", 5000L), cut -> Map.of());
     String report = Files.readString(dir.resolve("report.md"));
     assertTrue(report.contains("| 1-4 | 2-5 | 1 |\n"), report);
-    assertTrue(report.contains("| hop-1 | 5.00 kB (5000 B) | as the run recorded it |"), report);
+    assertTrue(report.contains("| hop-1 | 5.00 kB (5000 B) | the largest the run recorded |"), report);
     assertFalse(report.contains("at each cut in force"), report);
   }
 

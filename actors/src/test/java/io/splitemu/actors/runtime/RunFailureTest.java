@@ -129,7 +129,8 @@ class RunFailureTest {
           for (int d = 0; d < n; d++) {
             plans.add(
                 new SplitPolicy.DevicePlan(
-                    2, 1e6, 2e6, 3e6, 1000, 1000, 1, 1, 1e9, 0, 1, 1, false, "1", "fixed", "test"));
+                    2, 1e6, 2e6, 3e6, 1000, 1000, 1, 1, 1e9, 0, 1, 1, false, "1", "fixed", "test",
+                    0, 0));
           }
           return plans;
         };

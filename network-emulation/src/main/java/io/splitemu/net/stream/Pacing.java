@@ -78,10 +78,11 @@ public record Pacing(boolean paced, double speedup, long clockStartNanoTime, Pac
       return;
     }
     long due = dueNanoTime(at);
+    lag.pending(due);
     Pacer.at(
         due,
         () -> {
-          lag.record(System.nanoTime() - due);
+          lag.released(due, System.nanoTime());
           try {
             action.run();
           } catch (RuntimeException e) {

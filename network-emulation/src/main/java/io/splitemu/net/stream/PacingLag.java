@@ -1,5 +1,6 @@
 package io.splitemu.net.stream;
 
+import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -8,13 +9,18 @@ import java.util.concurrent.atomic.LongAdder;
  * readable from any thread, so a metrics exporter or an actor can sample it at any time.
  *
  * <p>Lag is the wall-clock time from an element's due instant to its emission; an element is never
- * emitted early, so a lag is never negative.
+ * emitted early, so a lag is never negative. The pacing code also declares each emission it holds
+ * ({@link #pending}) until it is {@link #released} or {@link #dropped}, so that {@link
+ * #currentNanos} keeps growing while an emission is overdue (a stalled consumer, a starved timer)
+ * rather than showing the lag of the last release.
  */
 public final class PacingLag {
   private final AtomicLong last = new AtomicLong();
   private final AtomicLong max = new AtomicLong();
   private final LongAdder total = new LongAdder();
   private final LongAdder count = new LongAdder();
+  // The due instants (System.nanoTime) of the emissions held now, each with how many share it.
+  private final TreeMap<Long, Integer> held = new TreeMap<>();
 
   /** A consistent-enough reading of all figures at once, wall-clock nanoseconds. */
   public record Snapshot(long count, double meanNanos, long lastNanos, long maxNanos) {
@@ -36,6 +42,65 @@ public final class PacingLag {
     max.accumulateAndGet(lag, Math::max);
     total.add(lag);
     count.increment();
+  }
+
+  /**
+   * An emission due at {@link System#nanoTime()} {@code dueNanoTime} is held until {@link
+   * #released} or {@link #dropped} with the same due instant.
+   */
+  public void pending(long dueNanoTime) {
+    synchronized (held) {
+      held.merge(dueNanoTime, 1, Integer::sum);
+    }
+  }
+
+  /**
+   * An emission declared {@link #pending} at {@code dueNanoTime} left at {@code nowNanoTime}:
+   * records its lag, as {@link #record} does, and stops holding it.
+   */
+  public void released(long dueNanoTime, long nowNanoTime) {
+    record(nowNanoTime - dueNanoTime);
+    dropped(dueNanoTime);
+  }
+
+  /**
+   * An emission declared {@link #pending} at {@code dueNanoTime} will not leave (its stage ended).
+   */
+  public void dropped(long dueNanoTime) {
+    synchronized (held) {
+      held.computeIfPresent(dueNanoTime, (k, n) -> n > 1 ? n - 1 : null);
+    }
+  }
+
+  /** Emissions held now (declared pending and neither released nor dropped). */
+  public int heldCount() {
+    synchronized (held) {
+      int n = 0;
+      for (int c : held.values()) {
+        n += c;
+      }
+      return n;
+    }
+  }
+
+  /**
+   * How late the oldest held emission is at {@code nowNanoTime} (0 when none is overdue),
+   * wall-clock nanoseconds.
+   */
+  public long overdueNanos(long nowNanoTime) {
+    Long oldest;
+    synchronized (held) {
+      oldest = held.isEmpty() ? null : held.firstKey();
+    }
+    return oldest == null ? 0 : Math.max(0, nowNanoTime - oldest);
+  }
+
+  /**
+   * The lag to show now: the larger of the latest release's lag and how overdue the oldest held
+   * emission is, so that it grows for as long as a release is overdue and drops back once it left.
+   */
+  public long currentNanos() {
+    return Math.max(lastNanos(), overdueNanos(System.nanoTime()));
   }
 
   /** Lag of the latest delivery, wall-clock nanoseconds. */

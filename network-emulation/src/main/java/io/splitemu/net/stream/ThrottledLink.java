@@ -189,7 +189,9 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
               Transfer<T> t = grab(in);
               try {
                 Delivered<T> d = carry(t);
-                pending.add(new Pending<>(pacing.dueNanoTime(d.arrival()), seq++, d));
+                long due = pacing.dueNanoTime(d.arrival());
+                pending.add(new Pending<>(due, seq++, d));
+                pacing.lag().pending(due);
               } catch (RuntimeException e) { // an undeliverable transfer, or a link that throws
                 failure = e;
                 cancel(in);
@@ -223,6 +225,11 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
       if (timer != null) {
         timer.cancel(false);
       }
+      // What a cancelled or failed stage still holds will never leave: it is not overdue.
+      for (Pending<T> p : pending) {
+        pacing.lag().dropped(p.due);
+      }
+      pending.clear();
     }
 
     private void onWake(long due) {
@@ -249,7 +256,7 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
       if (head.due <= now) {
         if (isAvailable(out)) { // otherwise the next onPull emits it
           pending.poll();
-          pacing.lag().record(now - head.due);
+          pacing.lag().released(head.due, now);
           push(out, head.delivered);
           pullIfRoom();
           if (pending.isEmpty()) {
