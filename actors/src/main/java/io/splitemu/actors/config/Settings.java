@@ -211,8 +211,7 @@ public record Settings(
     } catch (IOException | RuntimeException ignored) {
       // the line number is a courtesy; the message below stands without it
     }
-    return oneLine(
-        where + ": include \"" + name + "\": no such file (looked for " + looked + ")");
+    return oneLine(where + ": include \"" + name + "\": no such file (looked for " + looked + ")");
   }
 
   /** Settings from an already parsed scenario (tests, embedded defaults). */
@@ -427,6 +426,7 @@ public record Settings(
       faults.add(new Fault(faultKind, device, start));
     }
 
+    r.at("checkpoint").intIn("every", 0, 1_000_000); // read back by checkpointEvery()
     String resolved =
         all.getConfig(NS)
             .atKey(NS)
@@ -458,6 +458,12 @@ public record Settings(
         CpslSettings.read(r.at("cpsl")),
         scenarioFile,
         resolved);
+  }
+
+  /** {@code checkpoint.every}: a checkpoint after every K-th round (0: none), checked at load. */
+  public int checkpointEvery() {
+    Config c = ConfigFactory.parseString(resolved);
+    return c.hasPath(NS + ".checkpoint.every") ? c.getInt(NS + ".checkpoint.every") : 0;
   }
 
   /** The {@code splitemu.mpsl} block, read and checked (pipeline schemes only read it). */

@@ -23,4 +23,7 @@ public interface RecordObserver {
 
   /** A device's plan for a round was decided (no file records this). */
   default void onPlan(DevicePlanRecord p) {}
+
+  /** A checkpoint was taken: its file's bytes (only the results writer writes it). */
+  default void onCheckpoint(CheckpointFile c) {}
 }

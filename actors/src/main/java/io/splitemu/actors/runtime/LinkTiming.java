@@ -34,4 +34,15 @@ public interface LinkTiming {
   default long probe(long sendNs, long bytes) {
     throw new UnsupportedOperationException("this link cannot be probed");
   }
+
+  /**
+   * The link's state as plain numbers (a checkpoint at a round boundary): its round and queue; a
+   * link without state gives an empty array.
+   */
+  default long[] saveState() {
+    return new long[0];
+  }
+
+  /** Restores what {@link #saveState()} gave. */
+  default void restoreState(long[] state) {}
 }
