@@ -96,8 +96,23 @@ public final class Emulation {
     public static final RunControl NONE = new RunControl(null, null);
   }
 
+  /**
+   * Refuses checkpoints and resume for MP-SL (not supported yet) with one line; returns whether the
+   * scheme is of the pipeline family.
+   */
+  private static boolean refuseCheckpoints(Settings s, RunControl control) {
+    boolean pipeline = Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE;
+    if (pipeline && (s.checkpointEvery() > 0 || control.resumeFrom() != null)) {
+      throw new SettingsException(
+          "splitemu.checkpoint.every: checkpoints and --resume are not supported yet for "
+              + s.scheme());
+    }
+    return pipeline;
+  }
+
   /** {@link #run(Settings, Path, RunListener)} under {@code control}. */
   public static Outcome run(Settings s, Path dir, RunListener listener, RunControl control) {
+    refuseCheckpoints(s, control);
     Prepared p = prepare(s);
     return Schemes.of(s.scheme()).run(p, dir, listener, control);
   }
@@ -122,12 +137,7 @@ public final class Emulation {
   public static Outcome runSupervised(
       Prepared p, Path dir, RunListener listener, RunControl control) {
     Settings s = p.settings();
-    boolean pipeline = Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE;
-    if (pipeline && (s.checkpointEvery() > 0 || control.resumeFrom() != null)) {
-      throw new SettingsException(
-          "splitemu.checkpoint.every: checkpoints and --resume are not supported yet for "
-              + s.scheme());
-    }
+    boolean pipeline = refuseCheckpoints(s, control);
     Path out =
         dir != null
             ? dir

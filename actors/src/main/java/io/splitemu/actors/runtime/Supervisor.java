@@ -296,7 +296,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private Behavior<Command> onStart(Start m) {
     replyTo = m.replyTo();
     speedup = m.speedup();
-    clockStartNanoTime = System.nanoTime();
+    clockStartNanoTime = System.nanoTime() - resumedPacingNs();
     if (pipeline != null) {
       // MP-SL paces every transfer in its link channels rather than barrier releases.
       round = 1;
@@ -828,8 +828,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   // Checkpoints and resume (docs/runtime.md, "Checkpoints and resume"): taken after a round's row,
   // when every actor is quiescent; taking one charges no emulated time.
 
-  /** A device's or the server's answer while a checkpoint is taken or restored. */
-  private record CheckpointReply(ClusterMessage reply) implements Command {}
+  /**
+   * A device's snapshot, the server's, or (both null) an acknowledged restore, while a checkpoint
+   * is taken or restored.
+   */
+  private record CheckpointReply(Device.Snapshot device, EdgeServer.Snapshot server)
+      implements Command {}
 
   // Every round's rates handed to a split scheme's policy (replayed on restore).
   private final List<Checkpoint.PlanInput> planInputs = new ArrayList<>();
@@ -837,6 +841,15 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private EdgeServer.Snapshot serverSnapshot;
   private int awaitedReplies;
   private boolean restoring;
+
+  /**
+   * A paced run resumed at emulated instant T is on schedule at once: its clock origin lies T /
+   * speedup in the past (0 for a run from the start or a virtual one).
+   */
+  private long resumedPacingNs() {
+    Checkpoint from = setup.checkpointing().resumeFrom();
+    return from == null || speedup <= 0 ? 0 : (long) (from.nowNs() / speedup);
+  }
 
   private boolean checkpointDue() {
     SupervisorSetup.Checkpointing c = setup.checkpointing();
@@ -850,22 +863,23 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     serverSnapshot = null;
     awaitedReplies = devices.size() + 1;
     ActorRef<Device.Snapshot> toDevice =
-        getContext().messageAdapter(Device.Snapshot.class, CheckpointReply::new);
+        getContext().messageAdapter(Device.Snapshot.class, d -> new CheckpointReply(d, null));
     for (ActorRef<Device.Command> d : devices.values()) {
       d.tell(new Device.TakeSnapshot(toDevice));
     }
     server.tell(
         new EdgeServer.TakeSnapshot(
             new ArrayList<>(devices.keySet()),
-            getContext().messageAdapter(EdgeServer.Snapshot.class, CheckpointReply::new)));
+            getContext()
+                .messageAdapter(EdgeServer.Snapshot.class, e -> new CheckpointReply(null, e))));
     return this;
   }
 
   private Behavior<Command> onCheckpointReply(CheckpointReply m) {
-    if (m.reply() instanceof Device.Snapshot d) {
-      snapshots.put(d.device(), d);
-    } else if (m.reply() instanceof EdgeServer.Snapshot e) {
-      serverSnapshot = e;
+    if (m.device() != null) {
+      snapshots.put(m.device().device(), m.device());
+    } else if (m.server() != null) {
+      serverSnapshot = m.server();
     }
     if (--awaitedReplies > 0) {
       return this;
@@ -928,7 +942,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     awaitedReplies = devices.size() + 1;
     restoring = true;
     ActorRef<Device.Restored> toDevice =
-        getContext().messageAdapter(Device.Restored.class, CheckpointReply::new);
+        getContext().messageAdapter(Device.Restored.class, r -> new CheckpointReply(null, null));
     for (Device.Snapshot d : c.devices()) {
       devices.get(d.device()).tell(new Device.Restore(d, toDevice));
     }
@@ -938,7 +952,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             c.server(),
             moved ? cut : -1,
             moved ? setup.cpsl().profile().serverFlops(cut) : 0,
-            getContext().messageAdapter(EdgeServer.Restored.class, CheckpointReply::new)));
+            getContext()
+                .messageAdapter(EdgeServer.Restored.class, r -> new CheckpointReply(null, null))));
     event(
         "resume",
         "supervisor",
