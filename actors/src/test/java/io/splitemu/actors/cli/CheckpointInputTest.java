@@ -102,6 +102,13 @@ class CheckpointInputTest {
   }
 
   @Test
+  void aNegativeCheckpointEvery_isRefusedWithOneLineNamingTheKey() throws Exception {
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli("run", scenario("psl").toString(), "--set", "checkpoint.every=-1");
+    oneLine(r, "checkpoint.every");
+  }
+
+  @Test
   void mpsl_refusesCheckpointsAndResume_withOneLine() throws Exception {
     Path scenario = scenario("mpsl");
     Path out = tmp.resolve("out");

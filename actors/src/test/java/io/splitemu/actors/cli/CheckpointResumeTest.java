@@ -135,6 +135,71 @@ class CheckpointResumeTest {
     assertSameRun(whole, stopped);
   }
 
+  /**
+   * Timing fidelity with hung devices (one hung before the checkpoint, one after), on a barrier
+   * scheme and on the split scheme whose policy learns from the rates of past rounds.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"sfl-v1", "sfl-compute-robust"})
+  void withHangs_resumedFromRound2_equalsTheUninterruptedRun(String scheme) throws Exception {
+    Path scenario = tmp.resolve(scheme + "-hangs.conf");
+    Files.writeString(
+        scenario,
+        "splitemu {\n"
+            + "  scenario = ckpt-hangs\n"
+            + "  scheme = "
+            + scheme
+            + "\n  rounds = "
+            + ROUNDS
+            + "\n  local-steps = 2\n"
+            + "  fidelity = timing\n"
+            + "  model { name = lenet5, cut = 2 }\n"
+            + "  devices { count = 4, flops = [1e9, 2e9, 3e9, 4e9] }\n"
+            + links()
+            + "  faults = [{ kind = device-hang, device = 1, round = 2 },"
+            + " { kind = device-hang, device = 2, round = 4 }]\n"
+            + "  output.plots = false\n"
+            + "}\n");
+    Path whole = tmp.resolve("whole");
+    assertEquals(
+        0, ProfileCommandTest.cli("run", scenario.toString(), "--out", whole.toString()).code());
+    Path stopped = tmp.resolve("stopped");
+    String[] every = {"--set", "checkpoint.every=2"};
+    assertEquals(
+        0,
+        ProfileCommandTest.cli(
+                "run", scenario.toString(), "--out", stopped.toString(), every[0], every[1])
+            .code());
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "run", scenario.toString(), every[0], every[1], "--resume", stopped.toString());
+    assertEquals(0, r.code(), r.err());
+    assertSameRun(whole, stopped);
+    assertTrue(
+        events(stopped, false).stream().filter(e -> e.get(2).equals("deadline")).count() == 2,
+        "both hangs recorded once");
+  }
+
+  /**
+   * Trace links when splitemu.data is set (the rates a split policy learns from then change from
+   * round to round), static ones otherwise.
+   */
+  private static String links() {
+    String data = System.getProperty("splitemu.data", "");
+    if (data.isBlank()) {
+      return "  links.static.uplink-bps = [1e6, 2e6, 4e6, 8e6]\n";
+    }
+    Path traces = Path.of(data, "traces/pensieve-norway-hsdpa-cooked").toAbsolutePath();
+    return "  links { kind = trace, trace { format = pensieve, end = loop,"
+        + " uplink = [\""
+        + traces.resolve("norway_bus_1")
+        + "\", \""
+        + traces.resolve("norway_car_2")
+        + "\"], downlink = [\""
+        + traces.resolve("norway_ferry_2")
+        + "\"] } }\n";
+  }
+
   @Test
   void checkpoint_holdsTheMomentum_andAResumeWithoutItTrainsDifferently() throws Exception {
     Path scenario = scenario(tmp, "psl");
