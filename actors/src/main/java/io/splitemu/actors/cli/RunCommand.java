@@ -93,6 +93,7 @@ public final class RunCommand implements Callable<Integer> {
               + Checkpoints.file(dir, after)
               + "; resume with: splitemu run "
               + scenario
+              + resumeSets()
               + " --resume "
               + dir);
       err.flush();
@@ -105,6 +106,20 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   // Checkpoints and resume (docs/runtime.md, "Checkpoints and resume").
+
+  /**
+   * The {@code --set} options of this run as the resume command repeats them (a resume must resolve
+   * the same scenario), each value quoted for a POSIX shell where it needs it.
+   */
+  private String resumeSets() {
+    StringBuilder b = new StringBuilder();
+    for (String set : sets) {
+      b.append(" --set ")
+          .append(
+              set.matches("[A-Za-z0-9._=,/:+@-]+") ? set : "'" + set.replace("'", "'\\''") + "'");
+    }
+    return b.toString();
+  }
 
   /** The exit status of a run stopped by SIGTERM (128 + 15, what the shell reports). */
   static final int SIGTERM_STATUS = 143;

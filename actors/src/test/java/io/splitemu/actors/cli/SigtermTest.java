@@ -93,6 +93,8 @@ class SigtermTest {
                   + checkpoint
                   + "; resume with: splitemu run "
                   + scenario
+                  + " --set mode=paced --set speedup="
+                  + speedup
                   + " --resume "
                   + out),
           said(run.stderrFile()),
