@@ -4,19 +4,28 @@ import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.metrics.Metrics;
 import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.results.ResultsWriter;
+import io.splitemu.actors.runtime.Checkpoint;
+import io.splitemu.actors.runtime.Checkpoints;
 import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.StopSwitch;
+import io.splitemu.actors.scheme.Scheme;
+import io.splitemu.actors.scheme.Schemes;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /** {@code splitemu run}: runs one scenario and writes its results folder. */
 @Command(
@@ -39,20 +48,34 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", description = "results folder (must not exist)")
   Path out;
 
+  @Option(
+      names = "--resume",
+      paramLabel = "RESULTS_DIR",
+      description = "go on from the newest checkpoint in RESULTS_DIR, into that folder")
+  Path resume;
+
   @Override
   public Integer call() {
     PrintWriter w = spec.commandLine().getOut();
     Settings s = Settings.load(scenario, sets);
+    Checkpoint from = resume == null ? null : resumable(s);
     Path dir =
-        out != null
-            ? out
-            : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
+        resume != null
+            ? resume
+            : out != null
+                ? out
+                : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
+    StopSwitch stop = new StopSwitch();
     // A signal (SIGTERM, Ctrl-C) ends the JVM with its usual status; this says what was kept.
     Thread onSignal = new Thread(() -> System.err.println(signalLine(dir)), "splitemu-signal");
     Runtime.getRuntime().addShutdownHook(onSignal);
     Emulation.Outcome o;
-    try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
-      o = Emulation.run(s, dir, p);
+    try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal());
+        Sigterm term =
+            Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE
+                ? null // MP-SL takes no checkpoint: SIGTERM ends the JVM as before
+                : Sigterm.install(stop, dir, stopBound(s))) {
+      o = Emulation.run(s, dir, p, new Emulation.RunControl(from, stop));
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(onSignal);
@@ -60,10 +83,137 @@ public final class RunCommand implements Callable<Integer> {
         // The JVM is already stopping: the hook runs and prints its line.
       }
     }
+    int after = stop.stoppedAfterRound();
+    if (after >= 0) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(
+          "splitemu: stopped by SIGTERM after round "
+              + after
+              + "; checkpoint "
+              + Checkpoints.file(dir, after)
+              + "; resume with: splitemu run "
+              + scenario
+              + resumeSets()
+              + " --resume "
+              + dir);
+      err.flush();
+      return SIGTERM_STATUS;
+    }
     printSummary(w, o);
     w.flush();
     Metrics.linger(MetricsSettings.of(s), w);
     return 0;
+  }
+
+  // Checkpoints and resume (docs/runtime.md, "Checkpoints and resume").
+
+  /**
+   * The {@code --set} options of this run as the resume command repeats them (a resume must resolve
+   * the same scenario), each value quoted for a POSIX shell where it needs it.
+   */
+  private String resumeSets() {
+    StringBuilder b = new StringBuilder();
+    for (String set : sets) {
+      b.append(" --set ")
+          .append(
+              set.matches("[A-Za-z0-9._=,/:+@-]+") ? set : "'" + set.replace("'", "'\\''") + "'");
+    }
+    return b.toString();
+  }
+
+  /** The exit status of a run stopped by SIGTERM (128 + 15, what the shell reports). */
+  static final int SIGTERM_STATUS = 143;
+
+  /**
+   * The newest readable checkpoint of {@code --resume}'s folder for scenario {@code s}; refuses
+   * with one line a scheme that cannot resume, a folder with no checkpoint, or one run with another
+   * resolved scenario.
+   */
+  private Checkpoint resumable(Settings s) {
+    if (out != null) {
+      throw new UserException("--resume goes on in RESULTS_DIR; give no --out with it");
+    }
+    if (Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE) {
+      throw new UserException("--resume: not supported yet for " + s.scheme());
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    Checkpoint c = Checkpoints.newest(resume, warning -> err.println("splitemu: " + warning));
+    err.flush();
+    if (!c.fingerprint().equals(Checkpoints.fingerprint(s.resolved()))) {
+      throw new UserException(
+          "--resume: "
+              + resume
+              + " was run with another configuration than "
+              + scenario
+              + " and these --set options (the resolved scenario differs from its checkpoint's)");
+    }
+    return c;
+  }
+
+  /**
+   * How long a SIGTERM waits for the round under way to end: the barrier watchdog (a round's steps
+   * answer within it unless the host is stuck) plus a minute for the checkpoint and flush.
+   */
+  private static Duration stopBound(Settings s) {
+    return s.barrierTimeout().plusMinutes(1);
+  }
+
+  /**
+   * While a run goes on, SIGTERM asks it to stop at its next round boundary with a checkpoint (a
+   * JVM shutdown hook could not see a second SIGTERM, and Pekko's own hook would end the actor
+   * system under the run); a second SIGTERM, or the run not stopping within the bound, exits at
+   * once without a checkpoint, saying so in one line. Restores the previous handler on close.
+   */
+  static final class Sigterm implements AutoCloseable {
+    private static final Signal TERM = new Signal("TERM");
+    private final SignalHandler previous;
+
+    private Sigterm(SignalHandler previous) {
+      this.previous = previous;
+    }
+
+    static Sigterm install(StopSwitch stop, Path dir, Duration bound) {
+      AtomicBoolean once = new AtomicBoolean();
+      String kept = "the rounds recorded so far are in " + dir;
+      SignalHandler previous =
+          Signal.handle(
+              TERM,
+              sig -> {
+                if (!once.compareAndSet(false, true)) {
+                  halt("a second SIGTERM: exiting without a checkpoint; " + kept);
+                }
+                stop.request();
+                Thread watchdog =
+                    new Thread(
+                        () -> {
+                          try {
+                            Thread.sleep(bound.toMillis());
+                          } catch (InterruptedException e) {
+                            return;
+                          }
+                          halt(
+                              "SIGTERM: the round under way did not end within "
+                                  + bound.toSeconds()
+                                  + " s; exiting without a checkpoint; "
+                                  + kept);
+                        },
+                        "splitemu-sigterm-bound");
+                watchdog.setDaemon(true);
+                watchdog.start();
+              });
+      return new Sigterm(previous);
+    }
+
+    private static void halt(String line) {
+      System.err.println("splitemu: " + line);
+      System.err.flush();
+      Runtime.getRuntime().halt(SIGTERM_STATUS);
+    }
+
+    @Override
+    public void close() {
+      Signal.handle(TERM, previous);
+    }
   }
 
   /** The one line printed when a signal stops a run writing into {@code dir}. */

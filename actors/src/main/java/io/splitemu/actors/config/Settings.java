@@ -463,6 +463,7 @@ public record Settings(
       faults.add(fault(f, deviceCount, rounds));
     }
 
+    r.at("checkpoint").intIn("every", 0, 1_000_000); // read back by checkpointEvery()
     String resolved =
         all.getConfig(NS)
             .atKey(NS)
@@ -494,6 +495,12 @@ public record Settings(
         CpslSettings.read(r.at("cpsl")),
         scenarioFile,
         resolved);
+  }
+
+  /** {@code checkpoint.every}: a checkpoint after every K-th round (0: none), checked at load. */
+  public int checkpointEvery() {
+    Config c = ConfigFactory.parseString(resolved);
+    return c.hasPath(NS + ".checkpoint.every") ? c.getInt(NS + ".checkpoint.every") : 0;
   }
 
   /** The {@code splitemu.mpsl} block, read and checked (pipeline schemes only read it). */

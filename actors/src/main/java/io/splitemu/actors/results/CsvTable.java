@@ -7,9 +7,11 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * A CSV file written one row at a time and flushed after each, so a run that dies keeps every row
@@ -141,6 +143,35 @@ public final class CsvTable implements Closeable {
       out.close();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot close " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reopens {@code file} for appending, first cut to its header (which must be {@code header}) and
+   * the data rows {@code keep} accepts, each kept byte for byte (a resumed run drops what a stopped
+   * one wrote after its checkpoint; a row torn by a kill does not parse and is dropped too).
+   */
+  public static CsvTable reopen(Path file, List<String> header, Predicate<List<String>> keep) {
+    try {
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      if (lines.isEmpty() || !parseLine(lines.get(0)).equals(header)) {
+        throw new IllegalArgumentException(file + ": not a table of " + String.join(",", header));
+      }
+      StringBuilder kept = new StringBuilder(lines.get(0)).append('\n');
+      for (int i = 1; i < lines.size(); i++) {
+        List<String> f = parseLine(lines.get(i));
+        if (f.size() == header.size() && keep.test(f)) {
+          kept.append(lines.get(i)).append('\n');
+        }
+      }
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Files.writeString(tmp, kept, StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      BufferedWriter w =
+          Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+      return new CsvTable(file, w, header.size());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot reopen " + file + ": " + e.getMessage(), e);
     }
   }
 }

@@ -26,4 +26,7 @@ public interface RecordObserver {
 
   /** A node's model memory for a round was decided (the summary keeps the peak). */
   default void onMemory(MemoryRecord m) {}
+
+  /** A checkpoint was taken: its file's bytes (only the results writer writes it). */
+  default void onCheckpoint(CheckpointFile c) {}
 }

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -54,10 +55,18 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   private boolean closed;
 
   private ResultsWriter(Path dir) {
+    this(
+        dir,
+        CsvTable.create(dir.resolve("rounds.csv"), RoundRecord.HEADER),
+        CsvTable.create(dir.resolve("devices.csv"), DeviceRecord.HEADER),
+        CsvTable.create(dir.resolve("events.csv"), EventRecord.HEADER));
+  }
+
+  private ResultsWriter(Path dir, CsvTable rounds, CsvTable devices, CsvTable events) {
     this.dir = dir;
-    this.roundsCsv = CsvTable.create(dir.resolve("rounds.csv"), RoundRecord.HEADER);
-    this.devicesCsv = CsvTable.create(dir.resolve("devices.csv"), DeviceRecord.HEADER);
-    this.eventsCsv = CsvTable.create(dir.resolve("events.csv"), EventRecord.HEADER);
+    this.roundsCsv = rounds;
+    this.devicesCsv = devices;
+    this.eventsCsv = events;
   }
 
   /**
@@ -194,19 +203,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   public synchronized List<DeviceRecord> devices() {
     List<DeviceRecord> out = new ArrayList<>();
     for (List<String> f : CsvTable.read(dir.resolve("devices.csv"))) {
-      out.add(
-          new DeviceRecord(
-              Integer.parseInt(f.get(0)),
-              Integer.parseInt(f.get(1)),
-              Integer.parseInt(f.get(2)),
-              f.get(3),
-              number(f.get(4)),
-              number(f.get(5)),
-              number(f.get(6)),
-              Long.parseLong(f.get(7)),
-              Long.parseLong(f.get(8)),
-              number(f.get(9)),
-              Boolean.parseBoolean(f.get(10))));
+      out.add(deviceOf(f));
     }
     return Collections.unmodifiableList(out);
   }
@@ -215,9 +212,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   public synchronized List<EventRecord> events() {
     List<EventRecord> out = new ArrayList<>();
     for (List<String> f : CsvTable.read(dir.resolve("events.csv"))) {
-      out.add(
-          new EventRecord(
-              number(f.get(0)), Integer.parseInt(f.get(1)), f.get(2), f.get(3), f.get(4)));
+      out.add(eventOf(f));
     }
     return Collections.unmodifiableList(out);
   }
@@ -322,5 +317,133 @@ public final class ResultsWriter implements Closeable, RecordObserver {
       devicesCsv.close();
       eventsCsv.close();
     }
+  }
+
+  // Checkpoints and resume (docs/runtime.md, "Checkpoints and resume").
+
+  /** The checkpoints kept in a results folder: the newest two. */
+  public static final int CHECKPOINTS_KEPT = 2;
+
+  /** The file of round {@code round}'s checkpoint in results folder {@code dir}. */
+  public static Path checkpointFile(Path dir, int round) {
+    return dir.resolve("checkpoints").resolve(String.format(Locale.ROOT, "round-%06d.ckpt", round));
+  }
+
+  /**
+   * Writes a checkpoint's bytes atomically (a temporary file in the same folder, then renamed),
+   * then deletes all but the newest {@link #CHECKPOINTS_KEPT}, and records a {@code checkpoint}
+   * event.
+   */
+  @Override
+  public synchronized void onCheckpoint(CheckpointFile c) {
+    Path file = checkpointFile(dir, c.round());
+    Path folder = file.getParent();
+    try {
+      Files.createDirectories(folder);
+      Path tmp = Files.createTempFile(folder, file.getFileName().toString(), ".tmp");
+      Files.write(tmp, c.bytes());
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      List<Path> all;
+      try (var files = Files.list(folder)) {
+        all = files.filter(f -> f.getFileName().toString().endsWith(".ckpt")).sorted().toList();
+      }
+      for (int i = 0; i < all.size() - CHECKPOINTS_KEPT; i++) {
+        Files.deleteIfExists(all.get(i));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write checkpoint " + file + ": " + e, e);
+    }
+    event(
+        new EventRecord(
+            c.emulatedS(),
+            c.round(),
+            "checkpoint",
+            "supervisor",
+            "checkpoints/" + file.getFileName() + " (" + c.bytes().length + " bytes)"));
+  }
+
+  /**
+   * Reopens the results folder {@code dir} of a stopped run to go on after round {@code round}:
+   * each table is cut to its rows of rounds up to {@code round} and opened for appending, and what
+   * the summary, plots and report need of those rows is read back, so that they cover the whole
+   * run.
+   */
+  public static ResultsWriter resume(Path dir, int round) {
+    if (!Files.isRegularFile(dir.resolve("scenario.conf"))) {
+      throw new IllegalArgumentException(
+          "results folder " + dir + " holds no scenario.conf; nothing to resume");
+    }
+    ResultsWriter w =
+        new ResultsWriter(
+            dir,
+            CsvTable.reopen(
+                dir.resolve("rounds.csv"), RoundRecord.HEADER, f -> upTo(f.get(0), round)),
+            CsvTable.reopen(
+                dir.resolve("devices.csv"), DeviceRecord.HEADER, f -> upTo(f.get(0), round)),
+            CsvTable.reopen(
+                dir.resolve("events.csv"), EventRecord.HEADER, f -> upTo(f.get(1), round)));
+    for (List<String> f : CsvTable.read(dir.resolve("rounds.csv"))) {
+      w.rounds.add(roundOf(f));
+    }
+    for (DeviceRecord d : w.devices()) {
+      w.bytesUp += d.bytesUp();
+      w.bytesDown += d.bytesDown();
+      w.deviceTally.computeIfAbsent(d.round(), r -> new Report.RoundDevices()).add(d);
+    }
+    for (EventRecord e : w.events()) {
+      w.eventCount++;
+      w.eventKinds.merge(e.kind(), 1, Integer::sum);
+      if (e.kind().equals("fault") || e.kind().equals("deadline")) {
+        w.marked.add(e);
+      }
+    }
+    return w;
+  }
+
+  private static boolean upTo(String field, int round) {
+    try {
+      return Integer.parseInt(field) <= round;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  private static RoundRecord roundOf(List<String> f) {
+    return new RoundRecord(
+        Integer.parseInt(f.get(0)),
+        f.get(1),
+        number(f.get(2)),
+        number(f.get(3)),
+        number(f.get(4)),
+        number(f.get(5)),
+        number(f.get(6)),
+        number(f.get(7)),
+        Integer.parseInt(f.get(8)),
+        Integer.parseInt(f.get(9)),
+        f.get(10),
+        Integer.parseInt(f.get(11)),
+        number(f.get(12)),
+        number(f.get(13)),
+        number(f.get(14)));
+  }
+
+  private static DeviceRecord deviceOf(List<String> f) {
+    return new DeviceRecord(
+        Integer.parseInt(f.get(0)),
+        Integer.parseInt(f.get(1)),
+        Integer.parseInt(f.get(2)),
+        f.get(3),
+        number(f.get(4)),
+        number(f.get(5)),
+        number(f.get(6)),
+        Long.parseLong(f.get(7)),
+        Long.parseLong(f.get(8)),
+        number(f.get(9)),
+        Boolean.parseBoolean(f.get(10)));
+  }
+
+  private static EventRecord eventOf(List<String> f) {
+    return new EventRecord(
+        number(f.get(0)), Integer.parseInt(f.get(1)), f.get(2), f.get(3), f.get(4));
   }
 }

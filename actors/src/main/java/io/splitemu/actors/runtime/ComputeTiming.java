@@ -8,4 +8,12 @@ public interface ComputeTiming {
    * running at {@code flopsPerSecond} (the caller's share of the processor).
    */
   long end(long readyNs, double flops, double flopsPerSecond);
+
+  /** When the processor is free again (emulated ns): its whole state, which a checkpoint keeps. */
+  default long freeAtNs() {
+    return 0;
+  }
+
+  /** Restores {@link #freeAtNs()} from a checkpoint. */
+  default void restoreFreeAt(long ns) {}
 }

@@ -152,6 +152,7 @@ final class CpslControl {
     roundsSincePlan = 0;
     latencySincePlan = 0;
     pendingReason = null;
+    lastPredicted = lastPlan.predictedLatency();
     return lastPlan;
   }
 
@@ -184,13 +185,13 @@ final class CpslControl {
    * the next round, or null.
    */
   String observe(double latencySeconds) {
-    if (!saa() || lastPlan == null || policy == null) {
+    if (!saa() || Double.isNaN(lastPredicted) || policy == null) {
       return null;
     }
     roundsSincePlan++;
     latencySincePlan += latencySeconds;
     double mean = latencySincePlan / roundsSincePlan;
-    double predicted = lastPlan.predictedLatency();
+    double predicted = lastPredicted;
     if (policy.shouldReplan(roundsSincePlan, mean, predicted)) {
       pendingReason =
           roundsSincePlan >= policy.everyRounds()
@@ -267,5 +268,33 @@ final class CpslControl {
       out.add(List.copyOf(members));
     }
     return out;
+  }
+
+  // The last plan's prediction (NaN before the first), what the drift test compares with.
+  private double lastPredicted = Double.NaN;
+
+  /**
+   * What the controller carries from one round to the next, for a checkpoint: the SAA plans made
+   * (the seed of the next), the last plan's predicted latency, and the drift statistics since.
+   */
+  record State(
+      int plans,
+      double lastPredicted,
+      int roundsSincePlan,
+      double latencySincePlan,
+      String pendingReason) {}
+
+  /** This controller's state between rounds. */
+  State state() {
+    return new State(plans, lastPredicted, roundsSincePlan, latencySincePlan, pendingReason);
+  }
+
+  /** Takes a checkpoint's state. */
+  void restore(State s) {
+    plans = s.plans();
+    lastPredicted = s.lastPredicted();
+    roundsSincePlan = s.roundsSincePlan();
+    latencySincePlan = s.latencySincePlan();
+    pendingReason = s.pendingReason();
   }
 }

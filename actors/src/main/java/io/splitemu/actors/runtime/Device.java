@@ -277,7 +277,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
   // What a re-cut rebuilds the slice and costs from (null where the cut never moves).
   private final ChainProfile profile;
   private final SliceMaker slices;
-  private final BatchCursor cursor;
+  private BatchCursor cursor;
   private double rate;
   private double upShare = 1;
   private double downShare = 1;
@@ -357,6 +357,8 @@ public final class Device extends AbstractBehavior<Device.Command> {
         .onMessageEquals(Hang.INSTANCE, this::onHang)
         .onMessage(HangAt.class, this::onHangAt)
         .onMessage(Pipelined.class, this::onPipelined)
+        .onMessage(TakeSnapshot.class, this::onTakeSnapshot)
+        .onMessage(Restore.class, this::onRestore)
         .build();
   }
 
@@ -738,5 +740,82 @@ public final class Device extends AbstractBehavior<Device.Command> {
       return localBackward(g, m.arrivalNs());
     }
     return downloaded((Download) r, m.arrivalNs());
+  }
+
+  // Checkpoints: taken and restored at a round boundary, where no request or transfer of the device
+  // is under way (docs/runtime.md, "Checkpoints and resume").
+
+  /** Answer {@link Snapshot}: what the device holds that a later round depends on. */
+  public record TakeSnapshot(ActorRef<Snapshot> replyTo) implements Command {}
+
+  /**
+   * A device's state at a round boundary: its cut, its slice's weights, optimizer state and update
+   * count (null in timing fidelity and for a split scheme, whose slice is rebuilt every round), its
+   * batch position, its processor's and links' queues ({@link LinkTiming#saveState}), and its hang.
+   */
+  public record Snapshot(
+      int device,
+      int cut,
+      INDArray params,
+      INDArray updater,
+      int iterations,
+      BatchCursor.State cursor,
+      long cpuFreeAtNs,
+      long[] uplink,
+      long[] downlink,
+      boolean hung,
+      long hangAtNs,
+      long silentSinceNs)
+      implements ClusterMessage {}
+
+  /** Take {@code snapshot}'s state (a resumed run, before its first round); answers Restored. */
+  public record Restore(Snapshot snapshot, ActorRef<Restored> replyTo) implements Command {}
+
+  /** Reply to {@link Restore}. */
+  public record Restored(int device) implements ClusterMessage {}
+
+  private Behavior<Command> onTakeSnapshot(TakeSnapshot m) {
+    Slice slice = setup.slice();
+    boolean tensors = setup.full() && slice != null;
+    m.replyTo()
+        .tell(
+            new Snapshot(
+                setup.id(),
+                cut,
+                tensors ? slice.params() : null,
+                tensors ? slice.updaterState() : null,
+                tensors ? slice.iterationCount() : 0,
+                cursor == null ? null : cursor.snapshot(),
+                setup.cpu().freeAtNs(),
+                setup.uplink().saveState(),
+                setup.downlink().saveState(),
+                hung,
+                hangAtNs,
+                silentSinceNs));
+    return this;
+  }
+
+  private Behavior<Command> onRestore(Restore m) {
+    Snapshot s = m.snapshot();
+    if (s.cut() >= 0 && s.cut() != cut) {
+      recut(s.cut(), s.params());
+    }
+    Slice slice = setup.slice();
+    if (setup.full() && slice != null && s.params() != null) {
+      slice.setParams(s.params());
+      slice.setUpdaterState(s.updater());
+      slice.setIterationCount(s.iterations());
+    }
+    if (s.cursor() != null) {
+      cursor = BatchCursor.restore(s.cursor());
+    }
+    setup.cpu().restoreFreeAt(s.cpuFreeAtNs());
+    setup.uplink().restoreState(s.uplink());
+    setup.downlink().restoreState(s.downlink());
+    hung = s.hung();
+    hangAtNs = s.hangAtNs();
+    silentSinceNs = s.silentSinceNs();
+    m.replyTo().tell(new Restored(setup.id()));
+    return this;
   }
 }

@@ -259,6 +259,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         .onMessage(WrappedAveraged.class, this::onAveraged)
         .onMessage(Evaluate.class, this::onEvaluate)
         .onMessage(MoveCut.class, this::onMoveCut)
+        .onMessage(TakeSnapshot.class, this::onTakeSnapshot)
+        .onMessage(Restore.class, this::onRestore)
         .onMessage(
             ChannelFailed.class,
             f -> {
@@ -950,24 +952,30 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     if (phase != Phase.IDLE) {
       throw new IllegalStateException("re-cut requested while a visit runs");
     }
+    m.replyTo().tell(new CutMoved(moveCut(m.cut(), m.flopsPerSample(), m.deviceParams())));
+    return this;
+  }
+
+  /** Moves the server slice to {@code cut} (see {@link MoveCut}); the new device side, or null. */
+  private INDArray moveCut(int cut, double flopsPerSample, INDArray deviceParams) {
     ServerSetup o = setup;
     SplitModel next = null;
     INDArray device = null;
     if (o.full()) {
       SplitModel eval = o.evalModel();
-      eval.slice(0).setParams(m.deviceParams());
+      eval.slice(0).setParams(deviceParams);
       eval.slice(1).setParams(o.slice().params());
-      next = eval.resplit(m.cut());
+      next = eval.resplit(cut);
       device = next.slice(0).params().dup();
     }
     setup =
         new ServerSetup(
             next == null ? null : next.slice(1),
-            next == null ? null : next.model().split(m.cut()),
+            next == null ? null : next.model().split(cut),
             o.test(),
             o.evalSamples(),
             o.dataType(),
-            m.flopsPerSample(),
+            flopsPerSample,
             o.flopsPerSecond(),
             o.cpu(),
             o.copyCpu(),
@@ -975,8 +983,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
             o.deadlineNs(),
             o.batchMeanCutGradient(),
             o.bands());
-    m.replyTo().tell(new CutMoved(device));
-    return this;
+    return device;
   }
 
   private Behavior<Command> onEvaluate(Evaluate m) {
@@ -991,6 +998,82 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       accuracy = TestAccuracy.of(output, setup.test(), setup.evalSamples(), setup.dataType());
     }
     m.replyTo().tell(new Evaluation(accuracy));
+    return this;
+  }
+
+  // Checkpoints: taken and restored between visits, when no barrier is open.
+
+  /** Answer {@link Snapshot} for a run of {@code devices} (the ids of the per-device copies). */
+  public record TakeSnapshot(List<Integer> devices, ActorRef<Snapshot> replyTo)
+      implements Command {}
+
+  /**
+   * The server's state between rounds: the shared slice's weights, optimizer state and update count
+   * (null in timing fidelity and for a split scheme), a split scheme's whole model ({@code global},
+   * null otherwise), and when its processor and each device's copy processor are free.
+   */
+  public record Snapshot(
+      INDArray params,
+      INDArray updater,
+      int iterations,
+      INDArray global,
+      long cpuFreeAtNs,
+      Map<Integer, Long> copyFreeAtNs)
+      implements ClusterMessage {}
+
+  /**
+   * Take {@code snapshot}'s state; a {@code cut} >= 0 first moves the slice there (a CPSL run
+   * checkpointed after a re-cut), with {@code flopsPerSample} its costs.
+   */
+  public record Restore(
+      Snapshot snapshot, int cut, double flopsPerSample, ActorRef<Restored> replyTo)
+      implements Command {}
+
+  /** Reply to {@link Restore}. */
+  public enum Restored implements ClusterMessage {
+    INSTANCE
+  }
+
+  private Behavior<Command> onTakeSnapshot(TakeSnapshot m) {
+    if (phase != Phase.IDLE) {
+      throw new IllegalStateException("snapshot requested while a visit runs");
+    }
+    Slice slice = setup.slice();
+    Map<Integer, Long> copyFree = new TreeMap<>();
+    for (int d : m.devices()) {
+      copyFree.put(d, setup.copyCpu().apply(d).freeAtNs());
+    }
+    m.replyTo()
+        .tell(
+            new Snapshot(
+                slice == null ? null : slice.params(),
+                slice == null ? null : slice.updaterState(),
+                slice == null ? 0 : slice.iterationCount(),
+                setup.global() == null ? null : setup.global().fullParams(),
+                setup.cpu().freeAtNs(),
+                copyFree));
+    return this;
+  }
+
+  private Behavior<Command> onRestore(Restore m) {
+    Snapshot s = m.snapshot();
+    if (m.cut() >= 0) {
+      // Only the slices' shapes move here; the snapshot's weights replace whatever they held.
+      moveCut(
+          m.cut(), m.flopsPerSample(), setup.full() ? setup.evalModel().slice(0).params() : null);
+    }
+    Slice slice = setup.slice();
+    if (slice != null && s.params() != null) {
+      slice.setParams(s.params());
+      slice.setUpdaterState(s.updater());
+      slice.setIterationCount(s.iterations());
+    }
+    if (setup.global() != null && s.global() != null) {
+      setup.global().setFullParams(s.global());
+    }
+    setup.cpu().restoreFreeAt(s.cpuFreeAtNs());
+    s.copyFreeAtNs().forEach((d, ns) -> setup.copyCpu().apply(d).restoreFreeAt(ns));
+    m.replyTo().tell(Restored.INSTANCE);
     return this;
   }
 }

@@ -26,4 +26,14 @@ public final class EmulatedCpu implements ComputeTiming {
             .nanos();
     return busyUntil;
   }
+
+  @Override
+  public synchronized long freeAtNs() {
+    return busyUntil;
+  }
+
+  @Override
+  public synchronized void restoreFreeAt(long ns) {
+    busyUntil = ns;
+  }
 }

@@ -66,4 +66,17 @@ public final class EmulatedLink implements LinkTiming {
     state = m.serve(state, EmulatedInstant.ofNanos(sendNs), bytes);
     return state.freeAt().nanos() + m.propagationNanos();
   }
+
+  /** {round, free at (ns), next delivery opportunity}. */
+  @Override
+  public synchronized long[] saveState() {
+    return new long[] {round, state.freeAt().nanos(), state.nextOpportunity()};
+  }
+
+  @Override
+  public synchronized void restoreState(long[] saved) {
+    round = (int) saved[0];
+    cache.clear();
+    state = new LinkState(EmulatedInstant.ofNanos(saved[1]), saved[2]);
+  }
 }

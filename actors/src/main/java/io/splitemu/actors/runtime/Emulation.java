@@ -106,6 +106,36 @@ public final class Emulation {
   }
 
   /**
+   * What the command line adds to a run: the checkpoint it resumes from (null: from the start) and
+   * the switch that stops it at a round boundary (null: none).
+   */
+  public record RunControl(Checkpoint resumeFrom, StopSwitch stop) {
+    /** A plain run. */
+    public static final RunControl NONE = new RunControl(null, null);
+  }
+
+  /**
+   * Refuses checkpoints and resume for MP-SL (not supported yet) with one line; returns whether the
+   * scheme is of the pipeline family.
+   */
+  private static boolean refuseCheckpoints(Settings s, RunControl control) {
+    boolean pipeline = Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE;
+    if (pipeline && (s.checkpointEvery() > 0 || control.resumeFrom() != null)) {
+      throw new SettingsException(
+          "splitemu.checkpoint.every: checkpoints and --resume are not supported yet for "
+              + s.scheme());
+    }
+    return pipeline;
+  }
+
+  /** {@link #run(Settings, Path, RunListener)} under {@code control}. */
+  public static Outcome run(Settings s, Path dir, RunListener listener, RunControl control) {
+    refuseCheckpoints(s, control);
+    Prepared p = prepare(s);
+    return Schemes.of(s.scheme()).run(p, dir, listener, control);
+  }
+
+  /**
    * Runs and reports a prepared scenario into {@code dir} (or a new stamped folder if null), on the
    * engine of the scheme's family ({@link Schemes}).
    */
@@ -115,7 +145,17 @@ public final class Emulation {
 
   /** Runs a prepared scenario on the supervisor (every scheme family). */
   public static Outcome runSupervised(Prepared p, Path dir, RunListener listener) {
+    return runSupervised(p, dir, listener, RunControl.NONE);
+  }
+
+  /**
+   * Runs a prepared scenario on the supervisor, resuming from {@code control}'s checkpoint into
+   * {@code dir} if it has one, and stopping at a round boundary when its switch is thrown.
+   */
+  public static Outcome runSupervised(
+      Prepared p, Path dir, RunListener listener, RunControl control) {
     Settings s = p.settings();
+    boolean pipeline = refuseCheckpoints(s, control);
     Path out =
         dir != null
             ? dir
@@ -137,7 +177,10 @@ public final class Emulation {
     }
     Metrics.RunInfo info = runInfo(s, ms, out, memory);
     Metrics.Run feed = ms.enabled() ? Metrics.shared(ms).run(info, lag) : null;
-    ResultsWriter writer = ResultsWriter.open(out, s.resolved());
+    ResultsWriter writer =
+        control.resumeFrom() == null
+            ? ResultsWriter.open(out, s.resolved())
+            : ResultsWriter.resume(out, control.resumeFrom().round());
     if (feed != null) {
       writer.observe(feed);
       if (info.perDevice()) {
@@ -148,7 +191,15 @@ public final class Emulation {
     try {
       // Only the per-device metrics read the devices' plans.
       SupervisorSetup setup =
-          p.factory().create(writer, listener).withLivePlans(feed != null && info.perDevice());
+          p.factory()
+              .create(writer, listener)
+              .withLivePlans(feed != null && info.perDevice())
+              .withCheckpointing(
+                  new SupervisorSetup.Checkpointing(
+                      s.checkpointEvery(),
+                      Checkpoints.fingerprint(s.resolved()),
+                      control.resumeFrom(),
+                      pipeline ? null : control.stop()));
       try {
         f = execute(setup, paced ? s.speedup() : 0, lag);
       } finally {

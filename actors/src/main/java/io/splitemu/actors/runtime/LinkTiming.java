@@ -43,4 +43,15 @@ public interface LinkTiming {
   default double capacityBps(long fromNs, long toNs) {
     return Double.NaN;
   }
+
+  /**
+   * The link's state as plain numbers (a checkpoint at a round boundary): its round and queue; a
+   * link without state gives an empty array.
+   */
+  default long[] saveState() {
+    return new long[0];
+  }
+
+  /** Restores what {@link #saveState()} gave. */
+  default void restoreState(long[] state) {}
 }

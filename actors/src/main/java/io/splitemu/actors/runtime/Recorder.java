@@ -1,5 +1,6 @@
 package io.splitemu.actors.runtime;
 
+import io.splitemu.actors.results.CheckpointFile;
 import io.splitemu.actors.results.DevicePlanRecord;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
@@ -147,6 +148,7 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
     return newReceiveBuilder()
         .onMessage(Published.class, this::onPublished)
         .onMessage(Flush.class, this::onFlush)
+        .onMessage(CheckpointTaken.class, this::onCheckpoint)
         .build();
   }
 
@@ -159,6 +161,21 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
 
   private Behavior<Command> onFlush(Flush m) {
     m.replyTo().tell(Flushed.INSTANCE);
+    return this;
+  }
+
+  /**
+   * A checkpoint the supervisor took at the end of round {@code checkpoint.round()}: encoded here
+   * once and handed to the subscribers as its file's bytes (the results writer writes it).
+   */
+  public record CheckpointTaken(Checkpoint checkpoint) implements Command {}
+
+  private Behavior<Command> onCheckpoint(CheckpointTaken m) {
+    Checkpoint c = m.checkpoint();
+    CheckpointFile file = new CheckpointFile(c.round(), c.nowNs() / 1e9, Checkpoints.encode(c));
+    for (RecordObserver s : subscribers) {
+      s.onCheckpoint(file);
+    }
     return this;
   }
 }

@@ -16,4 +16,14 @@ public final class RoundedCpu implements ComputeTiming {
     busyUntil = start + (long) Math.ceil(flops / flopsPerSecond * 1e9);
     return busyUntil;
   }
+
+  @Override
+  public long freeAtNs() {
+    return busyUntil;
+  }
+
+  @Override
+  public void restoreFreeAt(long ns) {
+    busyUntil = ns;
+  }
 }

@@ -13,6 +13,7 @@ import io.splitemu.net.stream.Pacing;
 import io.splitemu.net.stream.PacingLag;
 import io.splitemu.planner.cpsl.CutPlan;
 import io.splitemu.planner.cpsl.RoundPlan;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -241,6 +242,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(WrappedCut.class, this::onCutMoved)
         .onMessage(PipelineReport.class, this::onPipeline)
         .onMessage(ChannelFailed.class, f -> finish(f.reason()))
+        .onMessage(CheckpointReply.class, this::onCheckpointReply)
         .onSignal(ChildFailed.class, this::onChildFailed)
         .onSignal(Terminated.class, t -> this) // a child that stopped without failing
         .build();
@@ -295,7 +297,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private Behavior<Command> onStart(Start m) {
     replyTo = m.replyTo();
     speedup = m.speedup();
-    clockStartNanoTime = System.nanoTime();
+    clockStartNanoTime = System.nanoTime() - resumedPacingNs();
     if (pipeline != null) {
       // MP-SL paces every transfer in its link channels rather than barrier releases.
       round = 1;
@@ -314,7 +316,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         devices.get(h.device()).tell(new Device.HangAt(h.atNs()));
       }
     }
-    return startRound();
+    Checkpoint from = setup.checkpointing().resumeFrom();
+    return from == null ? startRound() : restore(from);
   }
 
   /** An MP-SL device's or hop's report: the epoch's barrier, its rows, or the run's end. */
@@ -565,7 +568,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (round >= setup.rounds() || (setup.stopAtTarget() && reached)) {
       return finish(null);
     }
-    return startRound();
+    return checkpointDue() ? takeCheckpoint() : startRound();
   }
 
   private String cutLabel() {
@@ -608,6 +611,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               ? 8.0 * a.bytesDown() / (a.downShareNs() / 1e9)
               : SplitPolicy.probeRate(probe.down(), nowNs);
     }
+    planInputs.add(new Checkpoint.PlanInput(round, upBps.clone(), downBps.clone()));
     try {
       plans = setup.split().policy().plan(round, upBps, downBps);
     } catch (IllegalArgumentException e) {
@@ -825,5 +829,147 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private Finished finished(String error) {
     return new Finished(round, nowNs, error, pipeline == null ? null : pipeline.result());
+  }
+
+  // Checkpoints and resume (docs/runtime.md, "Checkpoints and resume"): taken after a round's row,
+  // when every actor is quiescent; taking one charges no emulated time.
+
+  /**
+   * A device's snapshot, the server's, or (both null) an acknowledged restore, while a checkpoint
+   * is taken or restored.
+   */
+  private record CheckpointReply(Device.Snapshot device, EdgeServer.Snapshot server)
+      implements Command {}
+
+  // Every round's rates handed to a split scheme's policy (replayed on restore).
+  private final List<Checkpoint.PlanInput> planInputs = new ArrayList<>();
+  private final Map<Integer, Device.Snapshot> snapshots = new TreeMap<>();
+  private EdgeServer.Snapshot serverSnapshot;
+  private int awaitedReplies;
+  private boolean restoring;
+
+  /**
+   * A paced run resumed at emulated instant T is on schedule at once: its clock origin lies T /
+   * speedup in the past (0 for a run from the start or a virtual one).
+   */
+  private long resumedPacingNs() {
+    Checkpoint from = setup.checkpointing().resumeFrom();
+    return from == null || speedup <= 0 ? 0 : (long) (from.nowNs() / speedup);
+  }
+
+  private boolean checkpointDue() {
+    SupervisorSetup.Checkpointing c = setup.checkpointing();
+    return pipeline == null
+        && (c.stop() != null && c.stop().requested() || c.every() > 0 && round % c.every() == 0);
+  }
+
+  /** Asks every device and the server for its state; the replies build the checkpoint. */
+  private Behavior<Command> takeCheckpoint() {
+    snapshots.clear();
+    serverSnapshot = null;
+    awaitedReplies = devices.size() + 1;
+    ActorRef<Device.Snapshot> toDevice =
+        getContext().messageAdapter(Device.Snapshot.class, d -> new CheckpointReply(d, null));
+    for (ActorRef<Device.Command> d : devices.values()) {
+      d.tell(new Device.TakeSnapshot(toDevice));
+    }
+    server.tell(
+        new EdgeServer.TakeSnapshot(
+            new ArrayList<>(devices.keySet()),
+            getContext()
+                .messageAdapter(EdgeServer.Snapshot.class, e -> new CheckpointReply(null, e))));
+    return this;
+  }
+
+  private Behavior<Command> onCheckpointReply(CheckpointReply m) {
+    if (m.device() != null) {
+      snapshots.put(m.device().device(), m.device());
+    } else if (m.server() != null) {
+      serverSnapshot = m.server();
+    }
+    if (--awaitedReplies > 0) {
+      return this;
+    }
+    if (restoring) {
+      // Every actor has its state back: the resumed run goes on.
+      restoring = false;
+      return startRound();
+    }
+    recorder.tell(new Recorder.CheckpointTaken(checkpoint()));
+    StopSwitch stop = setup.checkpointing().stop();
+    if (stop != null && stop.requested()) {
+      stop.stoppedAfter(round);
+      return finish(null);
+    }
+    return startRound();
+  }
+
+  private Checkpoint checkpoint() {
+    return new Checkpoint(
+        Checkpoints.VERSION,
+        setup.checkpointing().fingerprint(),
+        setup.scheme(),
+        round,
+        nowNs,
+        deviceParams,
+        new ArrayList<>(alive),
+        cut,
+        cpsl == null ? null : cpsl.state(),
+        new TreeMap<>(labels),
+        new TreeMap<>(reported),
+        new ArrayList<>(faultsRecorded),
+        new ArrayList<>(planInputs),
+        new ArrayList<>(snapshots.values()),
+        serverSnapshot);
+  }
+
+  /**
+   * Takes checkpoint {@code c}'s state here, in every device and in the server, and goes on with
+   * round {@code c.round() + 1} at the checkpoint's instant once every one has answered.
+   */
+  private Behavior<Command> restore(Checkpoint c) {
+    round = c.round();
+    nowNs = c.nowNs();
+    deviceParams = c.deviceParams();
+    alive.clear();
+    alive.addAll(c.alive());
+    cut = c.cut();
+    if (cpsl != null) {
+      cpsl.restore(c.cpsl());
+    }
+    labels.putAll(c.labels());
+    reported = new TreeMap<>(c.reported());
+    faultsRecorded.addAll(c.faultsRecorded());
+    // A policy that learns from past rounds learns it again from the same rates, in order.
+    for (Checkpoint.PlanInput in : c.planInputs()) {
+      planInputs.add(in);
+      setup.split().policy().plan(in.round(), in.up(), in.down());
+    }
+    awaitedReplies = devices.size() + 1;
+    restoring = true;
+    ActorRef<Device.Restored> toDevice =
+        getContext().messageAdapter(Device.Restored.class, r -> new CheckpointReply(null, null));
+    for (Device.Snapshot d : c.devices()) {
+      devices.get(d.device()).tell(new Device.Restore(d, toDevice));
+    }
+    boolean moved = cpsl != null && cut != setup.cpsl().initialCut();
+    server.tell(
+        new EdgeServer.Restore(
+            c.server(),
+            moved ? cut : -1,
+            moved ? setup.cpsl().profile().serverFlops(cut) : 0,
+            getContext()
+                .messageAdapter(EdgeServer.Restored.class, r -> new CheckpointReply(null, null))));
+    event(
+        "resume",
+        "supervisor",
+        "resumed from checkpoints/"
+            + Checkpoints.file(Path.of(""), round).getFileName()
+            + "; round "
+            + (round + 1)
+            + " goes on from emulated "
+            + nowNs / NS
+            + " s");
+    return this;
   }
 }

@@ -20,6 +20,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *     compute hops serve); {@code null} for the other schemes
  * @param livePlans whether each round's device plans are published to the recorder: only when
  *     something consumes them (live metrics with per-device series)
+ * @param checkpointing when the run takes checkpoints, and the one it resumes from
  */
 public record SupervisorSetup(
     String scheme,
@@ -41,7 +42,8 @@ public record SupervisorSetup(
     CpslSetup cpsl,
     Split split,
     PipelineControl.Setup pipeline,
-    boolean livePlans) {
+    boolean livePlans,
+    Checkpointing checkpointing) {
 
   /**
    * What a split scheme plans each round with.
@@ -180,6 +182,94 @@ public record SupervisorSetup(
         cpsl,
         split,
         pipeline,
-        live);
+        live,
+        checkpointing);
+  }
+
+  /**
+   * How a run checkpoints (docs/runtime.md, "Checkpoints and resume").
+   *
+   * @param every a checkpoint after every round whose number it divides (0: none)
+   * @param fingerprint the resolved scenario's fingerprint, which each checkpoint records
+   * @param resumeFrom the checkpoint the run goes on from (null: from the start)
+   * @param stop read at each round boundary: once thrown, a checkpoint and the run's end (null:
+   *     none)
+   */
+  public record Checkpointing(
+      int every, String fingerprint, Checkpoint resumeFrom, StopSwitch stop) {
+    /** No checkpoints. */
+    public static final Checkpointing NONE = new Checkpointing(0, "", null, null);
+  }
+
+  /** A setup without checkpoints. */
+  public SupervisorSetup(
+      String scheme,
+      int rounds,
+      int localSteps,
+      int batchSize,
+      int evalEvery,
+      double targetAccuracy,
+      boolean stopAtTarget,
+      boolean sharedSpectrum,
+      ComputeFactors factors,
+      String cut,
+      INDArray initialDeviceParams,
+      List<DeviceSetup> devices,
+      ServerSetup server,
+      List<Hang> hangs,
+      ResultsWriter writer,
+      RunListener listener,
+      CpslSetup cpsl,
+      Split split,
+      PipelineControl.Setup pipeline,
+      boolean livePlans) {
+    this(
+        scheme,
+        rounds,
+        localSteps,
+        batchSize,
+        evalEvery,
+        targetAccuracy,
+        stopAtTarget,
+        sharedSpectrum,
+        factors,
+        cut,
+        initialDeviceParams,
+        devices,
+        server,
+        hangs,
+        writer,
+        listener,
+        cpsl,
+        split,
+        pipeline,
+        livePlans,
+        Checkpointing.NONE);
+  }
+
+  /** This setup with {@code checkpointing}. */
+  public SupervisorSetup withCheckpointing(Checkpointing c) {
+    return new SupervisorSetup(
+        scheme,
+        rounds,
+        localSteps,
+        batchSize,
+        evalEvery,
+        targetAccuracy,
+        stopAtTarget,
+        sharedSpectrum,
+        factors,
+        cut,
+        initialDeviceParams,
+        devices,
+        server,
+        hangs,
+        writer,
+        listener,
+        cpsl,
+        split,
+        pipeline,
+        livePlans,
+        c);
   }
 }

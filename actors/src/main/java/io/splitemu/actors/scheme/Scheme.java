@@ -44,6 +44,15 @@ public interface Scheme {
   Emulation.Outcome run(Emulation.Prepared p, Path dir, RunListener listener);
 
   /**
+   * {@link #run(Emulation.Prepared, Path, RunListener)} resumed from a checkpoint or stoppable at a
+   * round boundary ({@code control}); every family runs on the supervisor, which does both.
+   */
+  default Emulation.Outcome run(
+      Emulation.Prepared p, Path dir, RunListener listener, Emulation.RunControl control) {
+    return Emulation.runSupervised(p, dir, listener, control);
+  }
+
+  /**
    * Round 1 as this scheme's planner decides it from the state it observes at the round's start,
    * with its predicted latency; refuses what {@link #prepare} refuses, with the same line.
    */

@@ -361,6 +361,11 @@ public final class Slice {
     return graph.getConfiguration().getIterationCount();
   }
 
+  /** Sets the number of updates applied so far (a checkpoint's restore; Adam's bias correction). */
+  public void setIterationCount(int count) {
+    graph.getConfiguration().setIterationCount(count);
+  }
+
   /** An independent copy: same weights, optimizer state and iteration count. */
   public Slice copy() {
     SliceGraph g = new SliceGraph(graph.getConfiguration().clone());

@@ -1,0 +1,50 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.model.wire.ClusterMessage;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Everything the rounds after {@code round} depend on, taken at that round's end, when every actor
+ * is quiescent (docs/runtime.md, "Checkpoints and resume"); the recorder writes it to {@code
+ * checkpoints/round-NNNNNN.ckpt}.
+ *
+ * @param version the file format ({@link Checkpoints#VERSION})
+ * @param fingerprint the SHA-256 of the resolved scenario the run was started with
+ * @param nowNs the emulated instant at the round's end
+ * @param deviceParams the device-side model the next round starts from (null in timing and for a
+ *     split scheme, whose server holds the whole model)
+ * @param alive the devices still running
+ * @param cut the cut in force (CPSL; -1 otherwise)
+ * @param cpsl CPSL's controller (null for the other schemes)
+ * @param labels a split scheme's last decision per device (a change is a {@code replan} event)
+ * @param reported a split scheme's devices' last reports, from which the next round's rates come
+ * @param faultsRecorded the faults at an emulated instant already recorded
+ * @param planInputs every round's rates handed to a split scheme's policy, in order: a restore
+ *     replays them, so a policy that learns from past rounds (sfl-compute-robust) knows what it
+ *     knew
+ * @param devices every device's state, in device order
+ * @param server the edge server's state
+ */
+public record Checkpoint(
+    int version,
+    String fingerprint,
+    String scheme,
+    int round,
+    long nowNs,
+    INDArray deviceParams,
+    List<Integer> alive,
+    int cut,
+    CpslControl.State cpsl,
+    Map<Integer, String> labels,
+    Map<Integer, Device.RoundStats> reported,
+    List<SupervisorSetup.Hang> faultsRecorded,
+    List<PlanInput> planInputs,
+    List<Device.Snapshot> devices,
+    EdgeServer.Snapshot server)
+    implements ClusterMessage {
+
+  /** The rates (bit/s per device) a split scheme's policy planned round {@code round} from. */
+  public record PlanInput(int round, double[] up, double[] down) {}
+}

@@ -1,0 +1,122 @@
+package io.splitemu.actors.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.splitemu.actors.results.CsvTable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --resume} on bad input: a missing folder, a folder without checkpoints, another scenario,
+ * corrupt checkpoints and MP-SL each give one line naming the folder or file; a torn newest
+ * checkpoint gives a warning and the one before.
+ */
+class CheckpointInputTest {
+
+  @TempDir Path tmp;
+
+  private Path scenario(String scheme) throws Exception {
+    Path f = tmp.resolve(scheme + ".conf");
+    Files.writeString(
+        f,
+        "splitemu {\n"
+            + "  scenario = ckpt-input\n"
+            + "  scheme = "
+            + scheme
+            + "\n  rounds = 3\n"
+            + "  local-steps = 2\n"
+            + "  fidelity = timing\n"
+            + "  model { name = mlp, cut = 1 }\n"
+            + "  devices { count = 3, flops = [1e9, 2e9, 3e9] }\n"
+            + "  output.plots = false\n"
+            + "}\n");
+    return f;
+  }
+
+  private static final String[] EVERY = {"--set", "checkpoint.every=1"};
+
+  private static ProfileCommandTest.Result resume(Path scenario, Path dir, String... more) {
+    String[] args = {"run", scenario.toString(), EVERY[0], EVERY[1]};
+    String[] all = Arrays.copyOf(args, args.length + more.length + 2);
+    System.arraycopy(more, 0, all, args.length, more.length);
+    all[all.length - 2] = "--resume";
+    all[all.length - 1] = dir.toString();
+    return ProfileCommandTest.cli(all);
+  }
+
+  /** The run failed with one line that contains {@code what}. */
+  private static void oneLine(ProfileCommandTest.Result r, String what) {
+    assertEquals(1, r.code(), r.err() + r.out());
+    List<String> lines = r.err().strip().lines().toList();
+    assertEquals(1, lines.size(), r.err());
+    assertTrue(lines.get(0).startsWith("splitemu: ") && lines.get(0).contains(what), r.err());
+  }
+
+  @Test
+  void badResumes_failWithOneLine_andATornNewestCheckpointFallsBackToTheOneBefore()
+      throws Exception {
+    Path scenario = scenario("psl");
+    Path out = tmp.resolve("out");
+    ProfileCommandTest.Result a =
+        ProfileCommandTest.cli(
+            "run", scenario.toString(), "--out", out.toString(), EVERY[0], EVERY[1]);
+    assertEquals(0, a.code(), a.err());
+    List<List<String>> rounds = CsvTable.read(out.resolve("rounds.csv"));
+    Path first = out.resolve("checkpoints/round-000001.ckpt");
+    Path second = out.resolve("checkpoints/round-000002.ckpt");
+    assertTrue(Files.isRegularFile(first) && Files.isRegularFile(second));
+
+    Path missing = tmp.resolve("nope");
+    oneLine(resume(scenario, missing), missing + " does not exist");
+    Path plain = Files.createDirectories(tmp.resolve("plain"));
+    oneLine(resume(scenario, plain), plain + " holds no checkpoint");
+    oneLine(
+        resume(scenario, out, "--set", "rounds=4"), out + " was run with another configuration");
+
+    // A checkpoint torn by a kill: a warning naming it, and the run goes on from the one before.
+    byte[] whole = Files.readAllBytes(second);
+    Files.write(second, Arrays.copyOf(whole, whole.length / 2));
+    ProfileCommandTest.Result r = resume(scenario, out);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains(second + " is corrupt or torn"), r.err());
+    assertTrue(r.err().contains("resuming from the one before"), r.err());
+    List<List<String>> again = CsvTable.read(out.resolve("rounds.csv"));
+    assertEquals(rounds.size(), again.size());
+    for (int i = 0; i < rounds.size(); i++) {
+      assertEquals(rounds.get(i).subList(0, 14), again.get(i).subList(0, 14));
+    }
+
+    // Nothing readable left: one line naming the last file tried.
+    Files.write(first, "not a checkpoint".getBytes());
+    Files.write(second, new byte[0]);
+    ProfileCommandTest.Result bad = resume(scenario, out);
+    assertEquals(1, bad.code(), bad.err());
+    List<String> said = bad.err().strip().lines().toList();
+    assertTrue(said.get(said.size() - 1).contains(first.toString()), bad.err());
+    assertTrue(said.get(said.size() - 1).contains("corrupt"), bad.err());
+  }
+
+  @Test
+  void aNegativeCheckpointEvery_isRefusedWithOneLineNamingTheKey() throws Exception {
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli("run", scenario("psl").toString(), "--set", "checkpoint.every=-1");
+    oneLine(r, "checkpoint.every");
+  }
+
+  @Test
+  void mpsl_refusesCheckpointsAndResume_withOneLine() throws Exception {
+    Path scenario = scenario("mpsl");
+    Path out = tmp.resolve("out");
+    ProfileCommandTest.Result every =
+        ProfileCommandTest.cli(
+            "run", scenario.toString(), "--out", out.toString(), EVERY[0], EVERY[1]);
+    oneLine(every, "not supported yet for mpsl");
+    assertTrue(!Files.exists(out), "nothing written");
+    oneLine(resume(scenario, tmp), "not supported yet for mpsl");
+  }
+}

@@ -1,0 +1,169 @@
+package io.splitemu.actors.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.splitemu.actors.results.CsvTable;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real {@code splitemu run} in its own JVM, stopped by SIGTERM once a round is on disk: it stops
+ * at the end of the round under way with a checkpoint, exits with 143 and one line naming the
+ * checkpoint and the resume command, and {@code --resume} finishes the run to the rows of a run
+ * that was never stopped. A second SIGTERM exits at once without a checkpoint, saying so.
+ */
+class SigtermTest {
+
+  @TempDir Path tmp;
+
+  private static final int ROUNDS = 8;
+
+  /** A small timing-fidelity psl scenario; pacing makes each round last a while on the wall. */
+  private Path scenario() throws Exception {
+    Path f = tmp.resolve("term.conf");
+    Files.writeString(
+        f,
+        "splitemu {\n"
+            + "  scenario = term\n"
+            + "  scheme = psl\n"
+            + "  rounds = "
+            + ROUNDS
+            + "\n  local-steps = 3\n"
+            + "  batch-size = 16\n"
+            + "  fidelity = timing\n"
+            + "  model { name = mlp, cut = 1 }\n"
+            + "  devices { count = 3, flops = [1e9, 2e9, 3e9] }\n"
+            + "  links.static.uplink-bps = [1e6, 2e6, 4e6]\n"
+            + "  output.plots = false\n"
+            + "}\n");
+    return f;
+  }
+
+  /** The virtual run of the scenario, and the speedup at which its round 1 lasts {@code wallS}. */
+  private String speedupFor(Path scenario, Path virtualOut, double wallS) {
+    ProfileCommandTest.Result v =
+        ProfileCommandTest.cli("run", scenario.toString(), "--out", virtualOut.toString());
+    assertEquals(0, v.code(), v.err());
+    double latency =
+        Double.parseDouble(CsvTable.read(virtualOut.resolve("rounds.csv")).get(0).get(3));
+    return String.format(Locale.ROOT, "%.6f", latency / wallS);
+  }
+
+  @Test
+  void sigterm_stopsAtTheRoundsEndWithACheckpoint_andResumeFinishesTheRun() throws Exception {
+    Path scenario = scenario();
+    Path virtual = tmp.resolve("virtual");
+    String speedup = speedupFor(scenario, virtual, 0.5);
+    Path out = tmp.resolve("out");
+    String[] paced = {"--set", "mode=paced", "--set", "speedup=" + speedup};
+    List<String> args =
+        new ArrayList<>(List.of("run", scenario.toString(), "--out", out.toString()));
+    args.addAll(List.of(paced));
+    Path child = Files.createDirectories(tmp.resolve("child"));
+    int stoppedAfter;
+    try (ChildRun run = ChildRun.start(child, args.toArray(new String[0]))) {
+      Process p = run.process();
+      Path rounds = out.resolve("rounds.csv");
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (lines(rounds) < 2 && p.isAlive() && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+      assertTrue(p.isAlive(), "the run ended by itself: " + run.stderr());
+      assertTrue(lines(rounds) >= 2, "no round recorded within 120 s");
+      p.destroy(); // SIGTERM
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the run did not stop on SIGTERM");
+      assertEquals(143, p.exitValue(), run.stderr());
+      stoppedAfter = (int) lines(rounds) - 1;
+      assertTrue(stoppedAfter >= 1 && stoppedAfter < ROUNDS, run.stderr());
+      Path checkpoint = out.resolve(String.format("checkpoints/round-%06d.ckpt", stoppedAfter));
+      assertEquals(
+          List.of(
+              "splitemu: stopped by SIGTERM after round "
+                  + stoppedAfter
+                  + "; checkpoint "
+                  + checkpoint
+                  + "; resume with: splitemu run "
+                  + scenario
+                  + " --set mode=paced --set speedup="
+                  + speedup
+                  + " --resume "
+                  + out),
+          said(run.stderrFile()),
+          run.stdout());
+      assertTrue(Files.isRegularFile(checkpoint));
+    }
+    List<String> resume = new ArrayList<>(List.of("run", scenario.toString()));
+    resume.addAll(List.of(paced));
+    resume.addAll(List.of("--resume", out.toString()));
+    ProfileCommandTest.Result r = ProfileCommandTest.cli(resume.toArray(new String[0]));
+    assertEquals(0, r.code(), r.err());
+    List<List<String>> want = CsvTable.read(virtual.resolve("rounds.csv"));
+    List<List<String>> got = CsvTable.read(out.resolve("rounds.csv"));
+    assertEquals(ROUNDS, got.size(), "every round once");
+    for (int i = 0; i < ROUNDS; i++) {
+      assertEquals(want.get(i).subList(0, 14), got.get(i).subList(0, 14), "round " + (i + 1));
+    }
+  }
+
+  @Test
+  void secondSigterm_exitsAtOnceWithoutACheckpoint_sayingSo() throws Exception {
+    Path scenario = scenario();
+    String speedup = speedupFor(scenario, tmp.resolve("virtual"), 20);
+    Path out = tmp.resolve("out");
+    Path child = Files.createDirectories(tmp.resolve("child"));
+    try (ChildRun run =
+        ChildRun.start(
+            child,
+            "run",
+            scenario.toString(),
+            "--out",
+            out.toString(),
+            "--set",
+            "mode=paced",
+            "--set",
+            "speedup=" + speedup)) {
+      Process p = run.process();
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (lines(out.resolve("rounds.csv")) < 1 && p.isAlive() && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+      assertTrue(p.isAlive(), "the run ended by itself: " + run.stderr());
+      p.destroy();
+      Thread.sleep(300);
+      p.destroy();
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS), "a second SIGTERM did not end the run");
+      assertEquals(143, p.exitValue());
+      assertEquals(
+          List.of(
+              "splitemu: a second SIGTERM: exiting without a checkpoint; the rounds recorded so"
+                  + " far are in "
+                  + out),
+          said(run.stderrFile()));
+      assertFalse(Files.exists(out.resolve("checkpoints")), "no checkpoint taken");
+    }
+  }
+
+  private static List<String> said(Path err) throws Exception {
+    return Files.readAllLines(err, StandardCharsets.UTF_8).stream()
+        .filter(l -> l.startsWith("splitemu: "))
+        .toList();
+  }
+
+  private static long lines(Path f) throws Exception {
+    if (!Files.isRegularFile(f)) {
+      return 0;
+    }
+    try (var s = Files.lines(f, StandardCharsets.UTF_8)) {
+      return s.count();
+    }
+  }
+}
