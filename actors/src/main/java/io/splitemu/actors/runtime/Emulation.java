@@ -320,6 +320,7 @@ public final class Emulation {
    */
   public static Prepared prepare(Settings s) {
     Scheme scheme = Schemes.of(s.scheme());
+    io.splitemu.actors.config.SurvivalSettings.of(s); // a bad survival block fails here
     checkFaults(s, scheme.family());
     return scheme.prepare(s);
   }
@@ -330,7 +331,11 @@ public final class Emulation {
    * run as if the fault were not there.
    */
   static void checkFaults(Settings s, Scheme.Family family) {
-    Set<String> supported = Set.of("device-hang");
+    // mpsl's pipeline hangs a device for good; the barrier and split engines inject the device
+    // kinds with their ends (docs/faults.md).
+    boolean pipeline = family == Scheme.Family.PIPELINE;
+    Set<String> supported =
+        pipeline ? Set.of("device-hang") : Set.of("device-hang", "device-crash", "device-slowdown");
     for (int i = 0; i < s.faults().size(); i++) {
       Settings.Fault f = s.faults().get(i);
       String at = Settings.NS + ".faults[" + i + "]";
@@ -345,7 +350,7 @@ public final class Emulation {
                 + String.join(", ", new TreeSet<>(supported))
                 + ")");
       }
-      if (f.end() != null) {
+      if (f.end() != null && pipeline) {
         throw new SettingsException(
             at + ".until: an end of " + f.kind() + " is not supported on " + s.scheme() + " yet");
       }
@@ -442,9 +447,10 @@ public final class Emulation {
     long serverParamBytes = profile.totalParamBytes() - profile.deviceParamBytes(cut);
     long peakServer = s.scheme().equals("sfl-v1") ? serverParamBytes * n : serverParamBytes;
     List<SupervisorSetup.Hang> hangs = hangs(s);
+    FaultPlan faultPlan = FaultPlan.of(s);
     org.nd4j.linalg.api.ndarray.INDArray initial = full ? split.slice(0).params() : null;
     CpslSetup cpsl = CpslSettings.isCpsl(s.scheme()) ? CpslSetup.of(s, profile, model) : null;
-    SupervisorSetupFactory factory =
+    SupervisorSetupFactory plain =
         (writer, listener) ->
             new SupervisorSetup(
                 s.scheme(),
@@ -464,6 +470,8 @@ public final class Emulation {
                 writer,
                 listener,
                 cpsl);
+    SupervisorSetupFactory factory =
+        (writer, listener) -> plain.create(writer, listener).withFaults(faultPlan);
     return new Prepared(s, factory, profile.deviceParamBytes(cut), peakServer);
   }
 
@@ -516,6 +524,7 @@ public final class Emulation {
       }
     }
     List<SupervisorSetup.Hang> hangs = hangs(s);
+    FaultPlan faultPlan = FaultPlan.of(s);
     SupervisorSetupFactory factory =
         (writer, listener) -> {
           List<LinkPair> run = links.apply(n);
@@ -578,7 +587,8 @@ public final class Emulation {
               null,
               new SupervisorSetup.Split(policy.get(), links.apply(n)),
               null,
-              false);
+              false,
+              faultPlan);
         };
     return new Prepared(s, factory, 0, 0);
   }

@@ -20,6 +20,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *     compute hops serve); {@code null} for the other schemes
  * @param livePlans whether each round's device plans are published to the recorder: only when
  *     something consumes them (live metrics with per-device series)
+ * @param faultPlan every fault the supervisor injects and records, and the survival policy (the
+ *     constructors without it take {@code hangs} as the only faults)
  */
 public record SupervisorSetup(
     String scheme,
@@ -41,7 +43,8 @@ public record SupervisorSetup(
     CpslSetup cpsl,
     Split split,
     PipelineControl.Setup pipeline,
-    boolean livePlans) {
+    boolean livePlans,
+    FaultPlan faultPlan) {
 
   /**
    * What a split scheme plans each round with.
@@ -91,7 +94,8 @@ public record SupervisorSetup(
         cpsl,
         null,
         null,
-        false);
+        false,
+        FaultPlan.ofHangs(hangs));
   }
 
   /** A setup for the schemes with a static round plan (no CPSL control). */
@@ -132,7 +136,8 @@ public record SupervisorSetup(
         null,
         null,
         null,
-        false);
+        false,
+        FaultPlan.ofHangs(hangs));
   }
 
   /** The per-round compute factor of each device. */
@@ -180,6 +185,33 @@ public record SupervisorSetup(
         cpsl,
         split,
         pipeline,
-        live);
+        live,
+        faultPlan);
+  }
+
+  /** This setup with {@code plan} as its faults and survival policy. */
+  public SupervisorSetup withFaults(FaultPlan plan) {
+    return new SupervisorSetup(
+        scheme,
+        rounds,
+        localSteps,
+        batchSize,
+        evalEvery,
+        targetAccuracy,
+        stopAtTarget,
+        sharedSpectrum,
+        factors,
+        cut,
+        initialDeviceParams,
+        devices,
+        server,
+        hangs,
+        writer,
+        listener,
+        cpsl,
+        split,
+        pipeline,
+        livePlans,
+        plan);
   }
 }
