@@ -320,17 +320,17 @@ public final class Emulation {
    */
   public static Prepared prepare(Settings s) {
     Scheme scheme = Schemes.of(s.scheme());
-    io.splitemu.actors.config.SurvivalSettings.of(s); // a bad survival block fails here
     checkFaults(s, scheme.family());
     return scheme.prepare(s);
   }
 
   /**
-   * The fault kinds each engine family injects so far; a scenario that lists another kind, or an
-   * end the family cannot lift yet, is refused at start with the entry's index and key rather than
-   * run as if the fault were not there.
+   * The fault kinds each engine family injects so far; a scenario that lists another kind, an end
+   * or a survival policy the family cannot apply yet, is refused at start (and by {@code plan})
+   * with the entry's index and key rather than run as if the fault were not there.
    */
-  static void checkFaults(Settings s, Scheme.Family family) {
+  public static void checkFaults(Settings s, Scheme.Family family) {
+    io.splitemu.actors.config.SurvivalSettings.of(s); // a bad survival block fails here
     // mpsl's pipeline hangs a device for good; the barrier and split engines inject the device
     // kinds with their ends (docs/faults.md).
     boolean pipeline = family == Scheme.Family.PIPELINE;
@@ -354,6 +354,16 @@ public final class Emulation {
         throw new SettingsException(
             at + ".until: an end of " + f.kind() + " is not supported on " + s.scheme() + " yet");
       }
+    }
+    // The pipeline drops a silent device for the run and averages by samples (PipelineControl).
+    if (pipeline
+        && !io.splitemu.actors.config.SurvivalSettings.of(s)
+            .equals(io.splitemu.actors.config.SurvivalSettings.DEFAULT)) {
+      throw new SettingsException(
+          Settings.NS
+              + ".survival: "
+              + s.scheme()
+              + " takes only the defaults yet (absent = drop-for-run, weighting = samples)");
     }
   }
 

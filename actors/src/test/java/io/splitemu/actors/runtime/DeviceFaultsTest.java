@@ -346,6 +346,10 @@ class DeviceFaultsTest {
                 Emulation.prepare(
                     scenario("mpsl", "{ kind = device-crash, device = 0, round = 2 }")));
     assertTrue(e.getMessage().startsWith("splitemu.faults[0].kind: device-crash"), e.getMessage());
+    e =
+        assertThrows(
+            SettingsException.class, () -> Emulation.prepare(scenario("mpsl", "", DROP_FOR_ROUND)));
+    assertTrue(e.getMessage().startsWith("splitemu.survival: mpsl"), e.getMessage());
     assertNotEquals(
         null, Emulation.prepare(scenario("psl", "{ kind = device-crash, device = 0, round = 2 }")));
   }
