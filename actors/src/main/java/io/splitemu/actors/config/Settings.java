@@ -462,6 +462,15 @@ public record Settings(
     for (SettingsReader f : r.objects("faults")) {
       faults.add(fault(f, deviceCount, rounds));
     }
+    String availability = r.string("availability");
+    if (!availability.isBlank()) {
+      Path file = base.resolve(availability).normalize();
+      if (!Files.isRegularFile(file)) {
+        throw r.error("availability", "file " + file + " does not exist");
+      }
+      // Each offline interval is a device-crash that rejoins at its end (docs/faults.md).
+      faults.addAll(Availability.read(file, deviceCount));
+    }
 
     r.at("checkpoint").intIn("every", 0, 1_000_000); // read back by checkpointEvery()
     String resolved =

@@ -81,6 +81,19 @@ public final class Metrics implements AutoCloseable {
   /** The only fault kind a scenario can inject so far (its counters start at 0). */
   static final String DEVICE_HANG = "device-hang";
 
+  /**
+   * The fault kind of a {@code fault} or {@code recovery} row: its detail's first word (every such
+   * row starts with its kind, then a colon), one of the scenario's kinds, else "unspecified".
+   */
+  static String faultKind(String detail) {
+    int end = 0;
+    while (end < detail.length() && detail.charAt(end) != ':' && detail.charAt(end) != ' ') {
+      end++;
+    }
+    String kind = detail.substring(0, end);
+    return io.splitemu.actors.config.Settings.Fault.KINDS.contains(kind) ? kind : "unspecified";
+  }
+
   private static final Map<String, Metrics> SHARED = new HashMap<>();
 
   /** A cut that is one layer index (not a DAG cut or a per-device list). */
@@ -690,9 +703,9 @@ public final class Metrics implements AutoCloseable {
     public void onEvent(EventRecord e) {
       events.labelValues(l(e.kind())).inc();
       if ("fault".equals(e.kind())) {
-        int colon = e.detail().indexOf(':');
-        String kind = colon > 0 ? e.detail().substring(0, colon) : "unspecified";
-        faults.labelValues(l(kind)).inc();
+        faults.labelValues(l(faultKind(e.detail()))).inc();
+      } else if ("recovery".equals(e.kind())) {
+        recoveries.labelValues(l(faultKind(e.detail()))).inc();
       }
       if ("replan".equals(e.kind()) || "cut-replan".equals(e.kind())) {
         replans.labelValues(base).inc();

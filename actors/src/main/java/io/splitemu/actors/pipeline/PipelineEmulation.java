@@ -160,7 +160,8 @@ public final class PipelineEmulation {
         null,
         null,
         new PipelineControl.Setup(plan, o.uplinks(), o.downlinks(), o.deadlineNs(), o.faults()),
-        false);
+        false,
+        io.splitemu.actors.runtime.FaultPlan.ofHangs(o.hangs()));
   }
 
   /** Each device's link at the plan's constant rate, with the plan's propagation delay. */

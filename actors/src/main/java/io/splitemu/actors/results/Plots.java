@@ -28,7 +28,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * PNG plots of a run or a comparison: accuracy and loss against emulated time, latency per round
- * and its breakdown, with scenario faults and deadline drops marked.
+ * and its breakdown, with scenario faults, their recoveries and deadline drops marked.
  *
  * <p>Every chart draws series in one fixed colour-blind-safe palette (Okabe-Ito without its
  * yellow), each series with its own marker and line style so that a greyscale print still tells
@@ -98,6 +98,7 @@ public final class Plots {
   static {
     MARKED.put("fault", "fault");
     MARKED.put("deadline", "deadline drop");
+    MARKED.put("recovery", "recovery");
     // Plots are written on servers and in CI, which have no display.
     System.setProperty("java.awt.headless", "true");
   }
@@ -393,14 +394,20 @@ public final class Plots {
 
   /**
    * Draws each run's faults and deadline drops as vertical lines from {@code lo} to {@code hi} in
-   * the run's colour (dashed: fault, dotted: drop), with one black legend entry per kind; returns
-   * the x of every line.
+   * the run's colour (dashed: fault, dotted: drop, solid: recovery), with one black legend entry
+   * per kind; returns the x of every line.
    */
   private static List<Double> markLines(
       XYChart chart, List<Run> runs, Position at, double lo, double hi) {
     List<Double> all = new ArrayList<>();
     for (Map.Entry<String, String> k : MARKED.entrySet()) {
-      BasicStroke stroke = k.getKey().equals("fault") ? dashed(1.5f) : dotted(2.0f);
+      // Dashed: a fault starts; dotted: a device dropped at its deadline; solid: a fault is over.
+      BasicStroke stroke =
+          switch (k.getKey()) {
+            case "fault" -> dashed(1.5f);
+            case "deadline" -> dotted(2.0f);
+            default -> new BasicStroke(1.0f);
+          };
       double first = Double.NaN;
       for (int i = 0; i < runs.size(); i++) {
         Run run = runs.get(i);

@@ -20,7 +20,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param cpsl CPSL's controller (null for the other schemes)
  * @param labels a split scheme's last decision per device (a change is a {@code replan} event)
  * @param reported a split scheme's devices' last reports, from which the next round's rates come
- * @param faultsRecorded the faults at an emulated instant already recorded
+ * @param faultsRecorded the fault and recovery rows already recorded (fault index / subject / row
+ *     kind), sorted
  * @param planInputs every round's rates handed to a split scheme's policy, in order: a restore
  *     replays them, so a policy that learns from past rounds (sfl-compute-robust) knows what it
  *     knew
@@ -39,7 +40,7 @@ public record Checkpoint(
     CpslControl.State cpsl,
     Map<Integer, String> labels,
     Map<Integer, Device.RoundStats> reported,
-    List<SupervisorSetup.Hang> faultsRecorded,
+    List<String> faultsRecorded,
     List<PlanInput> planInputs,
     List<Device.Snapshot> devices,
     EdgeServer.Snapshot server)

@@ -121,6 +121,38 @@ public final class Device extends AbstractBehavior<Device.Command> {
    */
   public record HangAt(long atNs) implements Command {}
 
+  /**
+   * Fault: the device crashes at the emulated instant {@code atNs} (as {@link HangAt}), or now with
+   * {@code atNs < 0} (as {@link Hang}); it is silent as if hung, and what it held in memory (its
+   * slice's optimizer state, the batches drawn since its last saved state) is lost: a {@link
+   * Resume} brings back its last saved state (docs/faults.md).
+   */
+  public record Crash(long atNs) implements Command {}
+
+  /**
+   * A crash is scheduled for this device: it saves its state now (a round's start, or the run's),
+   * unless it is silent: the model it holds (the one it held at the last round's end) and its batch
+   * cursor, what a crash resumes from.
+   */
+  public enum SaveState implements Command {
+    INSTANCE
+  }
+
+  /**
+   * The device's hang or crash ended: it answers again from now on (a round's start); after a crash
+   * it first takes its last saved state back.
+   */
+  public enum Resume implements Command {
+    INSTANCE
+  }
+
+  /**
+   * Fault: from {@code fromNs} until {@code untilNs} (exclusive; {@link Long#MAX_VALUE} when not
+   * yet known) the device's compute runs {@code factor} times slower; window {@code key} is
+   * replaced by this one (a round's start or end becomes known as the run reaches it).
+   */
+  public record Slowdown(int key, long fromNs, long untilNs, double factor) implements Command {}
+
   /** A message of a device's MP-SL pipeline role ({@link PipelineRole}). */
   public sealed interface Pipelined extends Command {}
 
@@ -294,6 +326,16 @@ public final class Device extends AbstractBehavior<Device.Command> {
   private long hangAtNs = Long.MAX_VALUE;
   // From when the device has been silent: its hang instant, or the earliest if hung at a round.
   private long silentSinceNs = Long.MIN_VALUE;
+  // Whether the silence is a crash (its state is lost), and the crash instant, as hangAtNs.
+  private boolean crashed;
+  private long crashAtNs = Long.MAX_VALUE;
+  // A device with a crash scheduled saves, at each round's start, the model it holds and its
+  // batch cursor (null where there is none).
+  private INDArray savedParams;
+  private int savedCut;
+  private BatchCursor.State savedCursor;
+  // Its processor slowed in the windows of device-slowdown faults (null: never slowed).
+  private SlowedCpu slowed;
   // An MP-SL device's whole behaviour (null for the other schemes).
   private final PipelineRole pipeline;
 
@@ -356,6 +398,10 @@ public final class Device extends AbstractBehavior<Device.Command> {
         .onMessage(Arrived.class, this::onArrived)
         .onMessageEquals(Hang.INSTANCE, this::onHang)
         .onMessage(HangAt.class, this::onHangAt)
+        .onMessage(Crash.class, this::onCrash)
+        .onMessageEquals(SaveState.INSTANCE, this::onSaveState)
+        .onMessageEquals(Resume.INSTANCE, this::onResume)
+        .onMessage(Slowdown.class, this::onSlowdown)
         .onMessage(Pipelined.class, this::onPipelined)
         .onMessage(TakeSnapshot.class, this::onTakeSnapshot)
         .onMessage(Restore.class, this::onRestore)
@@ -577,6 +623,73 @@ public final class Device extends AbstractBehavior<Device.Command> {
     return this;
   }
 
+  private Behavior<Command> onCrash(Crash m) {
+    if (m.atNs() < 0) {
+      getContext().getLog().info("device {} crashes (fault)", setup.id());
+      hung = true;
+      crashed = true;
+      return this;
+    }
+    crashAtNs = Math.min(crashAtNs, m.atNs());
+    hangAtNs = Math.min(hangAtNs, m.atNs());
+    return this;
+  }
+
+  private Behavior<Command> onSaveState() {
+    if (hung) {
+      return this;
+    }
+    if (cursor != null) {
+      savedCursor = cursor.snapshot();
+    }
+    if (setup.full() && setup.slice() != null) {
+      savedParams = setup.slice().params().dup();
+      savedCut = cut;
+    }
+    return this;
+  }
+
+  /**
+   * The hang or crash is over: the device answers again. After a crash its slice takes the last
+   * saved model with its optimizer state restarted, and its batch cursor goes back to where it was
+   * saved, so the batches drawn in the round it crashed in are drawn again.
+   */
+  private Behavior<Command> onResume() {
+    if (crashed) {
+      if (setup.full() && setup.slice() != null) {
+        // A CPSL re-cut since the save moved the slice: the next visit brings its weights.
+        if (savedParams != null && savedCut == cut) {
+          setup.slice().setParams(savedParams);
+        }
+        INDArray state = setup.slice().updaterState();
+        setup.slice().setUpdaterState(state.assign(0));
+      }
+      if (savedCursor != null) {
+        cursor = BatchCursor.restore(savedCursor);
+      }
+    }
+    getContext().getLog().info("device {} answers again (fault ended)", setup.id());
+    hung = false;
+    crashed = false;
+    hangAtNs = Long.MAX_VALUE;
+    crashAtNs = Long.MAX_VALUE;
+    silentSinceNs = Long.MIN_VALUE;
+    return this;
+  }
+
+  private Behavior<Command> onSlowdown(Slowdown m) {
+    if (slowed == null) {
+      slowed = new SlowedCpu(setup.cpu());
+    }
+    slowed.window(m.key(), m.fromNs(), m.untilNs(), m.factor());
+    return this;
+  }
+
+  /** The processor the device computes on: its own, slowed where a slowdown fault says so. */
+  private ComputeTiming cpu() {
+    return slowed != null ? slowed : setup.cpu();
+  }
+
   /**
    * Whether a reply reaching the server at {@code instantNs} falls after the device's hang; if so
    * the device is hung from now on.
@@ -587,6 +700,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
           .getLog()
           .info("device {} stops answering at emulated {} ns (fault)", setup.id(), hangAtNs);
       hung = true;
+      crashed = crashAtNs == hangAtNs;
       silentSinceNs = hangAtNs;
     }
     return hung;
@@ -612,7 +726,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
     long end =
         plan == null
             ? compute(startNs, b * setup.forwardFlops())
-            : clock.forward(plan, b, setup.cpu(), rate, startNs);
+            : clock.forward(plan, b, cpu(), rate, startNs);
     // The arrival is the forward pass's end until the uplink band stamps it (Activations.at).
     return new Activations(setup.id(), step, acts, labels, b, startNs, end, end);
   }
@@ -633,7 +747,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
     }
     return plan == null
         ? compute(arrival, b * setup.backwardFlops())
-        : clock.backward(plan, b, setup.cpu(), rate, arrival);
+        : clock.backward(plan, b, cpu(), rate, arrival);
   }
 
   /** The slice trained this round: the split round's own, or the device's. */
@@ -653,7 +767,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
   }
 
   private long compute(long readyNs, double flops) {
-    return clock.compute(setup.cpu(), readyNs, flops, rate);
+    return clock.compute(cpu(), readyNs, flops, rate);
   }
 
   /**

@@ -780,7 +780,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       return finish(endNs);
     }
     splitEndNs = endNs;
-    aggregator.tell(new Aggregator.Average(wholes, samples, List.of(), List.of(), averagedAdapter));
+    aggregator.tell(
+        new Aggregator.Average(wholes, weights(samples), List.of(), List.of(), averagedAdapter));
     return this;
   }
 
@@ -836,8 +837,19 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       return afterAggregation(new Aggregator.Averaged(visit.plan().deviceParams(), null));
     }
     aggregator.tell(
-        new Aggregator.Average(params, samples, serverParams, serverSamples, averagedAdapter));
+        new Aggregator.Average(
+            params, weights(samples), serverParams, weights(serverSamples), averagedAdapter));
     return this;
+  }
+
+  /** FedAvg's weights: the samples, or 1 each under {@code survival.weighting = equal}. */
+  private List<Long> weights(List<Long> samples) {
+    if (!visit.plan().equalWeights()) {
+      return samples;
+    }
+    List<Long> equal = new ArrayList<>();
+    samples.forEach(x -> equal.add(1L));
+    return equal;
   }
 
   private Behavior<Command> onAveraged(WrappedAveraged w) {

@@ -421,12 +421,17 @@ public final class Emulation {
   }
 
   /**
-   * The fault kinds each engine family injects so far; a scenario that lists another kind, or an
-   * end the family cannot lift yet, is refused at start with the entry's index and key rather than
-   * run as if the fault were not there.
+   * The fault kinds each engine family injects so far; a scenario that lists another kind, an end
+   * or a survival policy the family cannot apply yet, is refused at start (and by {@code plan})
+   * with the entry's index and key rather than run as if the fault were not there.
    */
-  static void checkFaults(Settings s, Scheme.Family family) {
-    Set<String> supported = Set.of("device-hang");
+  public static void checkFaults(Settings s, Scheme.Family family) {
+    io.splitemu.actors.config.SurvivalSettings.of(s); // a bad survival block fails here
+    // mpsl's pipeline hangs a device for good; the barrier and split engines inject the device
+    // kinds with their ends (docs/faults.md).
+    boolean pipeline = family == Scheme.Family.PIPELINE;
+    Set<String> supported =
+        pipeline ? Set.of("device-hang") : Set.of("device-hang", "device-crash", "device-slowdown");
     for (int i = 0; i < s.faults().size(); i++) {
       Settings.Fault f = s.faults().get(i);
       String at = Settings.NS + ".faults[" + i + "]";
@@ -441,10 +446,20 @@ public final class Emulation {
                 + String.join(", ", new TreeSet<>(supported))
                 + ")");
       }
-      if (f.end() != null) {
+      if (f.end() != null && pipeline) {
         throw new SettingsException(
             at + ".until: an end of " + f.kind() + " is not supported on " + s.scheme() + " yet");
       }
+    }
+    // The pipeline drops a silent device for the run and averages by samples (PipelineControl).
+    if (pipeline
+        && !io.splitemu.actors.config.SurvivalSettings.of(s)
+            .equals(io.splitemu.actors.config.SurvivalSettings.DEFAULT)) {
+      throw new SettingsException(
+          Settings.NS
+              + ".survival: "
+              + s.scheme()
+              + " takes only the defaults yet (absent = drop-for-run, weighting = samples)");
     }
   }
 
@@ -539,9 +554,10 @@ public final class Emulation {
     long serverParamBytes = profile.totalParamBytes() - profile.deviceParamBytes(cut);
     long peakServer = s.scheme().equals("sfl-v1") ? serverParamBytes * n : serverParamBytes;
     List<SupervisorSetup.Hang> hangs = hangs(s);
+    FaultPlan faultPlan = FaultPlan.of(s);
     org.nd4j.linalg.api.ndarray.INDArray initial = full ? split.slice(0).params() : null;
     CpslSetup cpsl = CpslSettings.isCpsl(s.scheme()) ? CpslSetup.of(s, profile, model) : null;
-    SupervisorSetupFactory factory =
+    SupervisorSetupFactory plain =
         (writer, listener) ->
             new SupervisorSetup(
                 s.scheme(),
@@ -561,6 +577,8 @@ public final class Emulation {
                 writer,
                 listener,
                 cpsl);
+    SupervisorSetupFactory factory =
+        (writer, listener) -> plain.create(writer, listener).withFaults(faultPlan);
     return new Prepared(s, factory, profile.deviceParamBytes(cut), peakServer);
   }
 
@@ -613,6 +631,7 @@ public final class Emulation {
       }
     }
     List<SupervisorSetup.Hang> hangs = hangs(s);
+    FaultPlan faultPlan = FaultPlan.of(s);
     SupervisorSetupFactory factory =
         (writer, listener) -> {
           List<LinkPair> run = links.apply(n);
@@ -675,7 +694,8 @@ public final class Emulation {
               null,
               new SupervisorSetup.Split(policy.get(), links.apply(n)),
               null,
-              false);
+              false,
+              faultPlan);
         };
     return new Prepared(s, factory, 0, 0, links);
   }

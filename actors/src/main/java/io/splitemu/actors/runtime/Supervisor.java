@@ -1,5 +1,6 @@
 package io.splitemu.actors.runtime;
 
+import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.pipeline.ComputeHop;
 import io.splitemu.actors.results.DevicePlanRecord;
 import io.splitemu.actors.results.DeviceRecord;
@@ -166,7 +167,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final Map<Integer, DeviceSetup> deviceSetups = new TreeMap<>();
   private final Map<Integer, double[]> plannedShares = new HashMap<>();
   private final Map<Integer, Double> deviceShare = new HashMap<>();
-  private final java.util.Set<SupervisorSetup.Hang> faultsRecorded = new java.util.HashSet<>();
+  // The fault and recovery rows written so far ("index/subject/fault" or ".../recovery"), the
+  // faults whose device hang or crash has ended, and when each round-started slowdown began.
+  private final java.util.Set<String> faultsRecorded = new java.util.HashSet<>();
+  private final java.util.Set<Integer> faultsEnded = new java.util.HashSet<>();
+  private final Map<Integer, Long> faultStartNs = new HashMap<>();
   // A split scheme only: this round's plan per device, the decision each device last had, each
   // device's latest report of its spending, and the paths of the devices that completed the round.
   private List<SplitPolicy.DevicePlan> plans;
@@ -311,11 +316,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     round = 0;
     nowNs = 0;
-    for (SupervisorSetup.Hang h : setup.hangs()) {
-      if (h.round() < 0 && devices.containsKey(h.device())) {
-        devices.get(h.device()).tell(new Device.HangAt(h.atNs()));
-      }
-    }
+    armFaults();
     Checkpoint from = setup.checkpointing().resumeFrom();
     return from == null ? startRound() : restore(from);
   }
@@ -334,15 +335,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private Behavior<Command> startRound() {
     round++;
     roundStartNs = nowNs;
-    for (SupervisorSetup.Hang h : setup.hangs()) {
-      if (h.round() == round && devices.containsKey(h.device())) {
-        devices.get(h.device()).tell(Device.Hang.INSTANCE);
-        event(
-            "fault",
-            "device-" + h.device(),
-            "device-hang: device stops answering (scenario fault)");
-      }
-    }
+    roundStartFaults();
     breakdown = EdgeServer.Breakdown.ZERO;
     lossSum = 0;
     lossCount = 0;
@@ -441,7 +434,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             up,
             down,
             serverShare,
-            own);
+            own,
+            setup.faultPlan().survival().equalWeights());
     server.tell(new EdgeServer.RunVisit(plan, visitAdapter));
     return this;
   }
@@ -461,26 +455,23 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     participants += v.participants();
     reported = v.reported();
     paths.putAll(v.paths());
-    // Faults at an emulated instant are recorded once the run has passed it, at that instant.
-    for (SupervisorSetup.Hang h : setup.hangs()) {
-      if (h.round() < 0 && h.atNs() < v.endNs() && faultsRecorded.add(h)) {
-        eventAt(
-            h.atNs(),
-            "fault",
-            "device-" + h.device(),
-            "device-hang: device stops answering (scenario fault at " + h.atNs() / NS + " s)");
-      }
-    }
+    recordPassedFaults(v.endNs());
+    boolean dropForRun = setup.faultPlan().survival().dropForRun();
     for (Map.Entry<Integer, String> e : v.missing().entrySet()) {
       failed++;
-      alive.remove(e.getKey());
+      if (dropForRun) {
+        alive.remove(e.getKey());
+      }
       eventAt(
           v.missedAtNs().get(e.getKey()),
           "deadline",
           "device-" + e.getKey(),
           "no answer by barrier.deadline ("
               + e.getValue()
-              + "); dropped from the step, FedAvg and later rounds");
+              + (dropForRun
+                  ? "); dropped from the step, FedAvg and later rounds"
+                  : "); dropped from the step and FedAvg of this round, asked again next round"
+                      + " (survival.absent = drop-for-round)"));
     }
     for (Map.Entry<Integer, Device.RoundStats> e : v.stats().entrySet()) {
       Device.RoundStats s = e.getValue();
@@ -783,6 +774,219 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return nextVisit();
   }
 
+  /** Whether {@code kind} silences a device until its end (a hang or a crash). */
+  private static boolean silences(String kind) {
+    return kind.equals("device-hang") || kind.equals("device-crash");
+  }
+
+  /**
+   * At the run's start, tells each device the faults it will meet at emulated instants (it applies
+   * them itself, at the first of its transfers that reaches them), and a device that will crash to
+   * save its initial state (it saves again at every later round's start).
+   */
+  private void armFaults() {
+    List<Settings.Fault> faults = setup.faultPlan().faults();
+    for (int i = 0; i < faults.size(); i++) {
+      Settings.Fault f = faults.get(i);
+      for (int d : f.devices()) {
+        ActorRef<Device.Command> device = devices.get(d);
+        if (device == null) {
+          continue;
+        }
+        boolean instant = !f.start().atRoundStart();
+        switch (f.kind()) {
+          case "device-hang" -> {
+            if (instant) {
+              device.tell(new Device.HangAt(f.start().atNs()));
+            }
+          }
+          case "device-crash" -> {
+            device.tell(Device.SaveState.INSTANCE);
+            if (instant) {
+              device.tell(new Device.Crash(f.start().atNs()));
+            }
+          }
+          case "device-slowdown" ->
+              // A window starting with a round is opened at that round's start (roundStartFaults).
+              device.tell(
+                  new Device.Slowdown(
+                      i, instant ? f.start().atNs() : Long.MAX_VALUE, endNs(f), f.factor()));
+          default -> {
+            // link kinds act on the links, not on the device actor
+          }
+        }
+      }
+    }
+  }
+
+  /** A fault's end instant if it ends at one, else (a round's start, or none) not known yet. */
+  private static long endNs(Settings.Fault f) {
+    return f.end() != null && !f.end().atRoundStart() ? f.end().atNs() : Long.MAX_VALUE;
+  }
+
+  /**
+   * The faults that start with this round (injected now, a {@code fault} row each), then the ends
+   * this round's start reaches: a hang or crash whose end has passed ends here, at the first round
+   * start at or after it (the device answers again, after a crash from its last saved state; a
+   * {@code recovery} row), and every other kind ending with this round gets its {@code recovery}
+   * row.
+   */
+  private void roundStartFaults() {
+    List<Settings.Fault> faults = setup.faultPlan().faults();
+    // A device that may crash saves its state first: the state of the last round's end.
+    java.util.Set<Integer> saving = new java.util.TreeSet<>();
+    for (Settings.Fault f : faults) {
+      if (f.kind().equals("device-crash")) {
+        saving.addAll(f.devices());
+      }
+    }
+    for (int d : saving) {
+      if (round > 1 && devices.containsKey(d)) {
+        devices.get(d).tell(Device.SaveState.INSTANCE);
+      }
+    }
+    for (int i = 0; i < faults.size(); i++) {
+      Settings.Fault f = faults.get(i);
+      if (!f.start().atRoundStart() || f.start().round() != round) {
+        continue;
+      }
+      faultStartNs.put(i, nowNs);
+      for (int d : f.devices()) {
+        ActorRef<Device.Command> device = devices.get(d);
+        if (device == null) {
+          continue;
+        }
+        switch (f.kind()) {
+          case "device-hang" -> device.tell(Device.Hang.INSTANCE);
+          case "device-crash" -> device.tell(new Device.Crash(-1));
+          case "device-slowdown" ->
+              device.tell(new Device.Slowdown(i, nowNs, endNs(f), f.factor()));
+          default -> {
+            // link kinds act on the links
+          }
+        }
+      }
+      recordFault(i, f, nowNs);
+    }
+    for (int i = 0; i < faults.size(); i++) {
+      Settings.Fault f = faults.get(i);
+      if (f.end() == null || faultsEnded.contains(i)) {
+        continue;
+      }
+      boolean started =
+          f.start().atRoundStart() ? f.start().round() <= round : f.start().atNs() <= nowNs;
+      boolean reached = f.end().atRoundStart() ? f.end().round() <= round : f.end().atNs() <= nowNs;
+      if (!started || !reached) {
+        continue;
+      }
+      if (silences(f.kind())) {
+        faultsEnded.add(i);
+        resume(i, f);
+      } else if (f.end().atRoundStart()) {
+        faultsEnded.add(i);
+        if (f.kind().equals("device-slowdown")) {
+          long from = f.start().atRoundStart() ? faultStartNs.get(i) : f.start().atNs();
+          for (int d : f.devices()) {
+            if (devices.containsKey(d)) {
+              devices.get(d).tell(new Device.Slowdown(i, from, nowNs, f.factor()));
+            }
+          }
+        }
+        recordRecovery(i, f, nowNs, "");
+      }
+    }
+  }
+
+  /**
+   * Ends fault {@code i}'s hang or crash at this round's start: each device answers again, the
+   * silences of its other faults still going on are told again, and the {@code recovery} row says
+   * whether the device takes part again (survival.absent).
+   */
+  private void resume(int i, Settings.Fault f) {
+    List<Settings.Fault> faults = setup.faultPlan().faults();
+    for (int d : f.devices()) {
+      ActorRef<Device.Command> device = devices.get(d);
+      if (device == null) {
+        continue;
+      }
+      device.tell(Device.Resume.INSTANCE);
+      for (int j = 0; j < faults.size(); j++) {
+        Settings.Fault g = faults.get(j);
+        if (j == i || !silences(g.kind()) || faultsEnded.contains(j) || !g.devices().contains(d)) {
+          continue;
+        }
+        boolean crash = g.kind().equals("device-crash");
+        if (!g.start().atRoundStart()) {
+          device.tell(
+              crash ? new Device.Crash(g.start().atNs()) : new Device.HangAt(g.start().atNs()));
+        } else if (g.start().round() <= round) {
+          device.tell(crash ? new Device.Crash(-1) : Device.Hang.INSTANCE);
+        }
+      }
+    }
+    String back =
+        f.kind().equals("device-crash")
+            ? "device rejoins with its last saved model at round " + round + "'s start"
+            : "device answers again from round " + round + "'s start";
+    for (int d : f.devices()) {
+      String stays =
+          alive.contains(d) ? "" : "; it stays out of the run (survival.absent = drop-for-run)";
+      recordRecoveryOf(i, f, "device-" + d, nowNs, back + stays);
+    }
+  }
+
+  /**
+   * The faults a visit ending at {@code endNs} has passed: a fault starting at an instant is
+   * recorded at that instant once the run has passed it, and so is the end at an instant of a kind
+   * other than a hang or crash (those end at a round's start, {@link #roundStartFaults}).
+   */
+  private void recordPassedFaults(long endNs) {
+    List<Settings.Fault> faults = setup.faultPlan().faults();
+    for (int i = 0; i < faults.size(); i++) {
+      Settings.Fault f = faults.get(i);
+      if (!f.start().atRoundStart() && f.start().atNs() < endNs) {
+        recordFault(i, f, f.start().atNs());
+      }
+      if (f.end() != null
+          && !f.end().atRoundStart()
+          && !silences(f.kind())
+          && f.end().atNs() < endNs
+          && faultsEnded.add(i)) {
+        recordRecovery(i, f, f.end().atNs(), "");
+      }
+    }
+  }
+
+  /** Fault {@code i}'s {@code fault} rows at {@code ns}, one per subject, once. */
+  private void recordFault(int i, Settings.Fault f, long ns) {
+    for (String subject : FaultPlan.subjects(f)) {
+      if (faultsRecorded.add(i + "/" + subject + "/fault")) {
+        eventAt(
+            ns,
+            "fault",
+            subject,
+            f.kind() + ": " + FaultPlan.effect(f) + " (scenario fault, " + FaultPlan.when(f) + ")");
+      }
+    }
+  }
+
+  private void recordRecovery(int i, Settings.Fault f, long ns, String extra) {
+    for (String subject : FaultPlan.subjects(f)) {
+      recordRecoveryOf(i, f, subject, ns, "fault over" + extra);
+    }
+  }
+
+  /** Fault {@code i}'s {@code recovery} row of {@code subject} at {@code ns}, once. */
+  private void recordRecoveryOf(int i, Settings.Fault f, String subject, long ns, String what) {
+    if (faultsRecorded.add(i + "/" + subject + "/recovery")) {
+      eventAt(
+          ns,
+          "recovery",
+          subject,
+          f.kind() + ": " + what + " (scenario fault, " + FaultPlan.when(f) + ")");
+    }
+  }
+
   private void event(String kind, String subject, String detail) {
     eventAt(nowNs, kind, subject, detail);
   }
@@ -917,7 +1121,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         cpsl == null ? null : cpsl.state(),
         new TreeMap<>(labels),
         new TreeMap<>(reported),
-        new ArrayList<>(faultsRecorded),
+        new ArrayList<>(new TreeSet<>(faultsRecorded)),
         new ArrayList<>(planInputs),
         new ArrayList<>(snapshots.values()),
         serverSnapshot);

@@ -20,6 +20,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *     compute hops serve); {@code null} for the other schemes
  * @param livePlans whether each round's device plans are published to the recorder: only when
  *     something consumes them (live metrics with per-device series)
+ * @param faultPlan every fault the supervisor injects and records, and the survival policy (the
+ *     constructors without it take {@code hangs} as the only faults)
  * @param checkpointing when the run takes checkpoints, and the one it resumes from
  */
 public record SupervisorSetup(
@@ -43,6 +45,7 @@ public record SupervisorSetup(
     Split split,
     PipelineControl.Setup pipeline,
     boolean livePlans,
+    FaultPlan faultPlan,
     Checkpointing checkpointing) {
 
   /**
@@ -160,6 +163,54 @@ public record SupervisorSetup(
     }
   }
 
+  /** A setup without checkpoints. */
+  public SupervisorSetup(
+      String scheme,
+      int rounds,
+      int localSteps,
+      int batchSize,
+      int evalEvery,
+      double targetAccuracy,
+      boolean stopAtTarget,
+      boolean sharedSpectrum,
+      ComputeFactors factors,
+      String cut,
+      INDArray initialDeviceParams,
+      List<DeviceSetup> devices,
+      ServerSetup server,
+      List<Hang> hangs,
+      ResultsWriter writer,
+      RunListener listener,
+      CpslSetup cpsl,
+      Split split,
+      PipelineControl.Setup pipeline,
+      boolean livePlans,
+      FaultPlan faultPlan) {
+    this(
+        scheme,
+        rounds,
+        localSteps,
+        batchSize,
+        evalEvery,
+        targetAccuracy,
+        stopAtTarget,
+        sharedSpectrum,
+        factors,
+        cut,
+        initialDeviceParams,
+        devices,
+        server,
+        hangs,
+        writer,
+        listener,
+        cpsl,
+        split,
+        pipeline,
+        livePlans,
+        faultPlan,
+        Checkpointing.NONE);
+  }
+
   /** This setup with {@code livePlans} set. */
   public SupervisorSetup withLivePlans(boolean live) {
     return new SupervisorSetup(
@@ -183,6 +234,7 @@ public record SupervisorSetup(
         split,
         pipeline,
         live,
+        faultPlan,
         checkpointing);
   }
 
@@ -244,6 +296,7 @@ public record SupervisorSetup(
         split,
         pipeline,
         livePlans,
+        FaultPlan.ofHangs(hangs),
         Checkpointing.NONE);
   }
 
@@ -270,6 +323,34 @@ public record SupervisorSetup(
         split,
         pipeline,
         livePlans,
+        faultPlan,
         c);
+  }
+
+  /** This setup with {@code plan} as its faults and survival policy. */
+  public SupervisorSetup withFaults(FaultPlan plan) {
+    return new SupervisorSetup(
+        scheme,
+        rounds,
+        localSteps,
+        batchSize,
+        evalEvery,
+        targetAccuracy,
+        stopAtTarget,
+        sharedSpectrum,
+        factors,
+        cut,
+        initialDeviceParams,
+        devices,
+        server,
+        hangs,
+        writer,
+        listener,
+        cpsl,
+        split,
+        pipeline,
+        livePlans,
+        plan,
+        checkpointing);
   }
 }

@@ -21,6 +21,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param downShare per-device downlink share
  * @param serverShare per-device server compute share (per-device copies only)
  * @param plans per-device plans of a split scheme (a depth per device only; empty otherwise)
+ * @param equalWeights whether FedAvg weights the members present equally ({@code survival.weighting
+ *     = equal}) rather than by their samples
  */
 public record VisitPlan(
     int round,
@@ -37,7 +39,8 @@ public record VisitPlan(
     Map<Integer, Double> upShare,
     Map<Integer, Double> downShare,
     Map<Integer, Double> serverShare,
-    Map<Integer, SplitPolicy.DevicePlan> plans) {
+    Map<Integer, SplitPolicy.DevicePlan> plans,
+    boolean equalWeights) {
 
   /** How the server serves the members of a visit. */
   public enum Mode {

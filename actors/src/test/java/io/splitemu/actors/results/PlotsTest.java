@@ -57,13 +57,15 @@ class PlotsTest {
   }
 
   private static Plots.Run psl() {
-    // Round 2 runs from 10 s to 30 s: the fault at its start, the drop at 25 s.
+    // Round 2 runs from 10 s to 30 s: the fault at its start, the drop at 25 s, the device back at
+    // round 3's start.
     return new Plots.Run(
         "psl",
         rounds("psl", new double[] {10, 20, 10}, new double[] {0.5, 0.7, 0.8}),
         List.of(
             new EventRecord(10, 2, "fault", "device-1", "device-hang"),
             new EventRecord(25, 2, "deadline", "device-1", "dropped"),
+            new EventRecord(30, 3, "recovery", "device-1", "device-hang: answers again"),
             new EventRecord(12, 2, "replan", "device-0", "not marked")));
   }
 
@@ -112,8 +114,10 @@ class PlotsTest {
             "psl",
             "sl",
             "fault (in the scheme's colour)",
-            "deadline drop (in the scheme's colour)"),
+            "deadline drop (in the scheme's colour)",
+            "recovery (in the scheme's colour)"),
         legend);
+    assertEquals(30.0, acc.getSeriesMap().get("psl: recovery").getXData()[0], 0.0);
     assertEquals(Styler.LegendPosition.OutsideE, acc.getStyler().getLegendPosition());
     assertEquals("emulated time (s)", acc.getXAxisTitle());
 

@@ -1,0 +1,122 @@
+package io.splitemu.actors.config;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An availability trace ({@code availability = "FILE"}, docs/faults.md): per device, the emulated
+ * intervals in which it is offline, each read as a {@code device-crash} fault that rejoins at the
+ * interval's end (none: offline to the run's end).
+ */
+public final class Availability {
+
+  /** The header line the file must start with. */
+  public static final String HEADER = "device,offline_from_s,offline_until_s";
+
+  private static final String[] COLUMNS = HEADER.split(",");
+
+  private Availability() {}
+
+  /**
+   * The faults of {@code file} for a run of {@code deviceCount} devices; a bad line fails naming
+   * the file, its line and the column.
+   */
+  public static List<Settings.Fault> read(Path file, int deviceCount) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new SettingsException(
+          Settings.NS + ".availability: cannot read " + file + " (" + e.getMessage() + ")");
+    }
+    List<Settings.Fault> faults = new ArrayList<>();
+    boolean header = false;
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
+      }
+      String where = file + ":" + (i + 1);
+      if (!header) {
+        if (!line.replace(" ", "").equals(HEADER)) {
+          throw new SettingsException(where + ": the header must be " + HEADER + ", got " + line);
+        }
+        header = true;
+        continue;
+      }
+      // The last column may be empty: "3,120," is offline from 120 s to the run's end.
+      String[] cells = line.split(",", -1);
+      if (cells.length < 2 || cells.length > 3) {
+        throw new SettingsException(
+            where + ": expected 3 columns (" + HEADER + "), got " + cells.length);
+      }
+      int device = device(cells[0].strip(), deviceCount, where);
+      long from = seconds(cells[1].strip(), COLUMNS[1], where);
+      String until = cells.length == 3 ? cells[2].strip() : "";
+      Settings.FaultTime end = null;
+      if (!until.isEmpty()) {
+        long to = seconds(until, COLUMNS[2], where);
+        if (to <= from) {
+          throw new SettingsException(
+              where + ": column " + COLUMNS[2] + " must be later than " + COLUMNS[1]);
+        }
+        end = Settings.FaultTime.at(to);
+      }
+      faults.add(
+          new Settings.Fault(
+              "device-crash",
+              List.of(device),
+              -1,
+              Settings.FaultTime.at(from),
+              end,
+              Double.NaN,
+              null,
+              Double.NaN,
+              -1,
+              -1));
+    }
+    if (!header) {
+      throw new SettingsException(file + ":1: the header " + HEADER + " is missing");
+    }
+    return faults;
+  }
+
+  private static int device(String cell, int deviceCount, String where) {
+    try {
+      int d = Integer.parseInt(cell);
+      if (d >= 0 && d < deviceCount) {
+        return d;
+      }
+    } catch (NumberFormatException e) {
+      // reported below with the range
+    }
+    throw new SettingsException(
+        where
+            + ": column "
+            + COLUMNS[0]
+            + " must be a device id in [0, "
+            + (deviceCount - 1)
+            + "], got \""
+            + cell
+            + "\"");
+  }
+
+  /** Seconds (a decimal >= 0) as whole nanoseconds, exactly as written (no binary rounding). */
+  private static long seconds(String cell, String column, String where) {
+    try {
+      BigDecimal s = new BigDecimal(cell);
+      if (s.signum() >= 0) {
+        return s.movePointRight(9).setScale(0, java.math.RoundingMode.HALF_EVEN).longValueExact();
+      }
+    } catch (NumberFormatException | ArithmeticException e) {
+      // reported below
+    }
+    throw new SettingsException(
+        where + ": column " + column + " must be seconds >= 0, got \"" + cell + "\"");
+  }
+}

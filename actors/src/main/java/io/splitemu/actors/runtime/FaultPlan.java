@@ -1,0 +1,104 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.config.SurvivalSettings;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The scenario's faults as the supervisor injects and records them, with the survival policy: every
+ * fault of the list is a {@code fault} row of {@code events.csv} at its start, and each end a
+ * {@code recovery} row (docs/faults.md).
+ *
+ * @param faults the scenario's faults, in list order (availability rows after the list's own)
+ * @param survival what a round does without a device, and how FedAvg weights those present
+ */
+public record FaultPlan(List<Settings.Fault> faults, SurvivalSettings survival) {
+
+  /** No fault, today's policies. */
+  public static final FaultPlan NONE = new FaultPlan(List.of(), SurvivalSettings.DEFAULT);
+
+  public FaultPlan {
+    faults = List.copyOf(faults);
+  }
+
+  /** A scenario's faults and survival block. */
+  public static FaultPlan of(Settings s) {
+    return new FaultPlan(s.faults(), SurvivalSettings.of(s));
+  }
+
+  /** The faults of {@code hangs} (a setup built by hand), today's policies. */
+  public static FaultPlan ofHangs(List<SupervisorSetup.Hang> hangs) {
+    List<Settings.Fault> faults = new ArrayList<>();
+    for (SupervisorSetup.Hang h : hangs) {
+      faults.add(
+          Settings.Fault.of(
+              "device-hang",
+              h.device(),
+              h.round() > 0
+                  ? Settings.FaultTime.ofRound(h.round())
+                  : Settings.FaultTime.at(h.atNs())));
+    }
+    return new FaultPlan(faults, SurvivalSettings.DEFAULT);
+  }
+
+  /** The subjects of events.csv a fault hits: its devices, its hop, or the server or supervisor. */
+  static List<String> subjects(Settings.Fault f) {
+    List<String> out = new ArrayList<>();
+    if (!f.devices().isEmpty()) {
+      for (int d : f.devices()) {
+        out.add("device-" + d);
+      }
+    } else if (f.hop() >= 0) {
+      out.add("hop-" + f.hop());
+    } else if (f.kind().equals("server-crash")) {
+      out.add("edge-server");
+    } else {
+      out.add("supervisor");
+    }
+    return out;
+  }
+
+  /** What a fault does, in words (the detail of its row after its kind). */
+  static String effect(Settings.Fault f) {
+    return switch (f.kind()) {
+      case "device-crash" -> "device crashes, its state lost";
+      case "device-hang" -> "device stops answering";
+      case "device-slowdown" -> "device compute " + fmt(f.factor()) + "x slower";
+      case "link-outage" -> "link carries nothing (" + f.direction() + ")";
+      case "link-degradation" -> "link rate x " + fmt(f.factor()) + " (" + f.direction() + ")";
+      case "message-loss" ->
+          "messages lost with probability "
+              + fmt(f.probability())
+              + ", sent again after "
+              + fmt(f.retransmitTimeoutNs() / 1e9)
+              + " s ("
+              + f.direction()
+              + ")";
+      case "partition" -> "device cut off from the edge server";
+      case "server-crash" -> "edge server stops";
+      case "hop-crash" -> "hop stops";
+      default -> "supervisor stops";
+    };
+  }
+
+  /** The fault's start and end as the scenario writes them. */
+  static String when(Settings.Fault f) {
+    String start =
+        f.start().atRoundStart() ? "round " + f.start().round() : "at " + s(f.start().atNs());
+    if (f.end() == null) {
+      return start;
+    }
+    return start
+        + " until "
+        + (f.end().atRoundStart() ? "round " + f.end().round() : s(f.end().atNs()));
+  }
+
+  private static String s(long ns) {
+    return fmt(ns / 1e9) + " s";
+  }
+
+  static String fmt(double v) {
+    return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
+  }
+}

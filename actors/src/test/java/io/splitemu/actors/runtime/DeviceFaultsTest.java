@@ -1,0 +1,356 @@
+package io.splitemu.actors.runtime;
+
+import static io.splitemu.actors.runtime.FaultsOnEverySchemeTest.emulated;
+import static io.splitemu.actors.runtime.FaultsOnEverySchemeTest.num;
+import static io.splitemu.actors.runtime.FaultsOnEverySchemeTest.run;
+import static io.splitemu.actors.runtime.FaultsOnEverySchemeTest.scenario;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.config.SettingsException;
+import io.splitemu.actors.runtime.FaultsOnEverySchemeTest.Tables;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The device faults with their ends (device-hang, device-crash with rejoin, device-slowdown), the
+ * survival policies and the availability trace, on the barrier family (psl, sfl-v1, cpsl) and the
+ * split family (edgesplit, dag-mincut), in real timing-fidelity runs: each changes participants,
+ * failed and emulated times as documented in docs/faults.md, and the same scenario twice gives the
+ * same rows.
+ */
+class DeviceFaultsTest {
+
+  @TempDir Path tmp;
+
+  private static final String DROP_FOR_ROUND = "survival.absent = drop-for-round";
+
+  private static List<String> column(List<Map<String, String>> rows, String col) {
+    return rows.stream().map(r -> r.get(col)).toList();
+  }
+
+  private static List<Map<String, String>> of(Tables t, String kind) {
+    return t.events().stream().filter(e -> e.get("kind").equals(kind)).toList();
+  }
+
+  private static boolean completed(Tables t, int round, int device) {
+    return t.devices().stream()
+        .anyMatch(
+            d ->
+                d.get("round").equals(Integer.toString(round))
+                    && d.get("device").equals(Integer.toString(device))
+                    && d.get("completed").equals("true"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "sfl-v1", "cpsl", "edgesplit", "dag-mincut"})
+  void hangWithEnd_underDropForRound_answersAgainFromItsEndsRound(String scheme) throws Exception {
+    Tables clean = run(scenario(scheme, "", DROP_FOR_ROUND), tmp.resolve("clean"));
+    Settings s =
+        scenario(
+            scheme,
+            "{ kind = device-hang, device = 1, round = 2, until-round = 3 }",
+            DROP_FOR_ROUND);
+    Tables t = run(s, tmp.resolve("a"));
+    assertEquals(List.of("0", "1", "0"), column(t.rounds(), "failed"));
+    assertEquals(List.of("3", "2", "3"), column(t.rounds(), "participants"));
+    assertTrue(completed(t, 3, 1), "device 1 takes part in round 3 again");
+    Map<String, String> recovery = FaultsOnEverySchemeTest.only(t.events(), "recovery");
+    assertEquals("device-1", recovery.get("subject"));
+    assertEquals("3", recovery.get("round"));
+    assertTrue(recovery.get("detail").startsWith("device-hang: "), recovery.toString());
+    // At round 3's start, which is round 2's end.
+    assertEquals(num(t.rounds().get(1), "emulated_time_s"), num(recovery, "emulated_s"), 1e-9);
+    // Round 1 is untouched; round 2 waits for the deadline, so it is no shorter.
+    assertEquals(
+        clean.rounds().get(0).get("round_latency_s"), t.rounds().get(0).get("round_latency_s"));
+    assertTrue(
+        num(t.rounds().get(1), "round_latency_s") >= num(clean.rounds().get(1), "round_latency_s"));
+    // Determinism: the same scenario again gives the same rows.
+    Tables b = run(s, tmp.resolve("b"));
+    assertEquals(emulated(t.rounds()), emulated(b.rounds()));
+    assertEquals(t.devices(), b.devices());
+    assertEquals(t.events(), b.events());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void hangWithEnd_underDropForRun_staysOut_andTheRecoverySaysSo(String scheme) throws Exception {
+    Tables t =
+        run(
+            scenario(scheme, "{ kind = device-hang, device = 1, round = 2, until-round = 3 }"),
+            tmp.resolve("a"));
+    assertEquals(List.of("0", "1", "0"), column(t.rounds(), "failed"));
+    assertEquals(List.of("3", "2", "2"), column(t.rounds(), "participants"));
+    Map<String, String> recovery = FaultsOnEverySchemeTest.only(t.events(), "recovery");
+    assertTrue(recovery.get("detail").contains("stays out of the run"), recovery.toString());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void crashWithRejoin_atAnInstant_rejoinsAtTheFirstRoundStartAfterIt(String scheme)
+      throws Exception {
+    Tables clean = run(scenario(scheme, "", DROP_FOR_ROUND), tmp.resolve("clean"));
+    double r1 = num(clean.rounds().get(0), "emulated_time_s");
+    double r2 = num(clean.rounds().get(1), "emulated_time_s");
+    // Crashes within round 2 and is back before round 2 would have ended fault-free: it rejoins
+    // at round 3's start, the first round start at or after its end.
+    double at = r1 + (r2 - r1) / 4;
+    double until = r1 + (r2 - r1) / 2;
+    Settings s =
+        scenario(
+            scheme,
+            "{ kind = device-crash, device = 2, at = " + at + " s, until = " + until + " s }",
+            DROP_FOR_ROUND);
+    Tables t = run(s, tmp.resolve("a"));
+    assertEquals(List.of("0", "1", "0"), column(t.rounds(), "failed"));
+    assertEquals(List.of("3", "2", "3"), column(t.rounds(), "participants"));
+    Map<String, String> fault = FaultsOnEverySchemeTest.only(t.events(), "fault");
+    assertEquals("device-2", fault.get("subject"));
+    assertTrue(fault.get("detail").startsWith("device-crash: "), fault.toString());
+    assertEquals(at, num(fault, "emulated_s"), 1e-6);
+    Map<String, String> recovery = FaultsOnEverySchemeTest.only(t.events(), "recovery");
+    assertEquals("3", recovery.get("round"));
+    assertTrue(
+        recovery.get("detail").contains("rejoins with its last saved model"), recovery.toString());
+    assertEquals(num(t.rounds().get(1), "emulated_time_s"), num(recovery, "emulated_s"), 1e-9);
+    assertTrue(completed(t, 3, 2));
+    Tables b = run(s, tmp.resolve("b"));
+    assertEquals(t.events(), b.events());
+    assertEquals(emulated(t.rounds()), emulated(b.rounds()));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"cpsl", "sfl-v1", "dag-mincut"})
+  void crashAtARound_withRejoin_takesPartAgainFromItsEnd(String scheme) throws Exception {
+    Settings s =
+        scenario(
+            scheme,
+            "{ kind = device-crash, device = 0, round = 2, until-round = 3 }",
+            DROP_FOR_ROUND);
+    Tables t = run(s, tmp.resolve("a"));
+    assertEquals(List.of("0", "1", "0"), column(t.rounds(), "failed"));
+    assertEquals(List.of("3", "2", "3"), column(t.rounds(), "participants"));
+    assertTrue(completed(t, 3, 0));
+    Map<String, String> recovery = FaultsOnEverySchemeTest.only(t.events(), "recovery");
+    assertEquals("device-0", recovery.get("subject"));
+    assertEquals("3", recovery.get("round"));
+    Tables b = run(s, tmp.resolve("b"));
+    assertEquals(t.events(), b.events());
+    assertEquals(t.devices(), b.devices());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void crashWithoutEnd_isAHangThatNeverEnds_inTime(String scheme) throws Exception {
+    Tables hang =
+        run(scenario(scheme, "{ kind = device-hang, device = 1, round = 2 }"), tmp.resolve("h"));
+    Tables crash =
+        run(scenario(scheme, "{ kind = device-crash, device = 1, round = 2 }"), tmp.resolve("c"));
+    assertEquals(emulated(hang.rounds()), emulated(crash.rounds()));
+    assertEquals(hang.devices(), crash.devices());
+    assertTrue(of(crash, "recovery").isEmpty());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "sfl-v1", "edgesplit", "dag-mincut"})
+  void slowdownOverRoundTwo_changesOnlyTheSlowedDevicesComputeInThatRound(String scheme)
+      throws Exception {
+    Tables clean = run(scenario(scheme, ""), tmp.resolve("clean"));
+    Settings s =
+        scenario(
+            scheme,
+            "{ kind = device-slowdown, device = 0, round = 2, until-round = 3, factor = 3 }");
+    Tables t = run(s, tmp.resolve("a"));
+    assertEquals(clean.rounds().get(0), withoutWall(t.rounds().get(0), clean.rounds().get(0)));
+    assertEquals(List.of("0", "0", "0"), column(t.rounds(), "failed"));
+    assertEquals(List.of("3", "3", "3"), column(t.rounds(), "participants"));
+    double cleanCompute = deviceCompute(clean, 2, 0);
+    assertEquals(3 * cleanCompute, deviceCompute(t, 2, 0), 1e-6 * cleanCompute + 1e-8);
+    assertEquals(deviceCompute(clean, 2, 1), deviceCompute(t, 2, 1), 0.0);
+    assertEquals(deviceCompute(clean, 3, 0), deviceCompute(t, 3, 0), 1e-9);
+    // Round 2 lasts no less (longer where device 0 is on the critical path); bytes stay.
+    assertTrue(
+        num(t.rounds().get(1), "round_latency_s") >= num(clean.rounds().get(1), "round_latency_s"));
+    assertEquals(column(clean.devices(), "bytes_up"), column(t.devices(), "bytes_up"));
+    assertEquals(1, of(t, "fault").size());
+    Map<String, String> recovery = FaultsOnEverySchemeTest.only(t.events(), "recovery");
+    assertTrue(recovery.get("detail").startsWith("device-slowdown: "), recovery.toString());
+    assertEquals("3", recovery.get("round"));
+  }
+
+  private static Map<String, String> withoutWall(
+      Map<String, String> row, Map<String, String> wall) {
+    Map<String, String> m = new java.util.LinkedHashMap<>(row);
+    m.put("wall_time_s", wall.get("wall_time_s"));
+    return m;
+  }
+
+  private static double deviceCompute(Tables t, int round, int device) {
+    return t.devices().stream()
+        .filter(
+            d ->
+                d.get("round").equals(Integer.toString(round))
+                    && d.get("device").equals(Integer.toString(device)))
+        .mapToDouble(d -> num(d, "compute_s"))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  @Test
+  void slowedCpu_integratesPiecewiseOverTheWindow() {
+    SlowedCpu cpu = new SlowedCpu(new RoundedCpu());
+    cpu.window(0, 100, 200, 2.0);
+    // 50 ns of work at full rate before the window, the other 50 flops at half rate: 100 ns.
+    assertEquals(200, cpu.end(50, 100, 1e9));
+    // Wholly inside a later window ending at 1000: twice as long.
+    cpu.window(1, 300, 1000, 2.0);
+    assertEquals(300 + 200, cpu.end(300, 100, 1e9));
+    // Starting inside the window, leaving it: 500 of its 500 ns do 250 flops, the rest 50 ns.
+    assertEquals(1050, cpu.end(500, 300, 1e9));
+    // FCFS: ready earlier, it starts when the processor is free.
+    assertEquals(1150, cpu.end(0, 100, 1e9));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void equalWeighting_changesNothingInTime(String scheme) throws Exception {
+    Tables a = run(scenario(scheme, ""), tmp.resolve("a"));
+    Tables b = run(scenario(scheme, "", "survival.weighting = equal"), tmp.resolve("b"));
+    assertEquals(emulated(a.rounds()), emulated(b.rounds()));
+  }
+
+  /** A small full-fidelity psl run on synthetic data with unequal shards. */
+  private static Settings full(String faults, String extra) {
+    String conf =
+        "splitemu {\n  scenario = full-fault\n  scheme = psl\n  fidelity = full\n  rounds = 3\n"
+            + "  local-steps = 3\n  batch-size = 16\n  eval-every = 100\n"
+            + "  model { name = lenet5, cut = 2 }\n"
+            + "  data { dataset = synthetic, train-samples = 480, test-samples = 64,"
+            + " eval-samples = 64, partition = quantity, quantity-sigma = 0.8 }\n"
+            + "  devices { count = 3, flops = [2e8, 1e9, 5e9] }\n  server.flops = 2e10\n"
+            + "  links { kind = static, static { uplink-bps = 8e6, downlink-bps = 1e7 } }\n"
+            + "  barrier.timeout = 300 s\n  output.plots = false\n  faults = ["
+            + faults
+            + "]\n  "
+            + extra
+            + "\n}\n";
+    return Settings.from(ConfigFactory.parseString(conf), List.of(), Path.of("full-fault.conf"));
+  }
+
+  @Test
+  void crash_losesTheDevicesState_whereAHangKeepsIt_inFullFidelity() throws Exception {
+    Tables hang =
+        run(
+            full("{ kind = device-hang, device = 0, round = 2, until-round = 3 }", DROP_FOR_ROUND),
+            tmp.resolve("hang"));
+    Tables crash =
+        run(
+            full("{ kind = device-crash, device = 0, round = 2, until-round = 3 }", DROP_FOR_ROUND),
+            tmp.resolve("crash"));
+    // The same emulated times and participants: the crash is silent as the hang is.
+    assertEquals(
+        column(hang.rounds(), "round_latency_s"), column(crash.rounds(), "round_latency_s"));
+    assertEquals(List.of("3", "2", "3"), column(crash.rounds(), "participants"));
+    assertEquals(hang.rounds().get(1).get("train_loss"), crash.rounds().get(1).get("train_loss"));
+    // Back in round 3 with its optimizer state restarted and its batch cursor where it was saved
+    // (the batches it drew in round 1 again): round 3 trains differently.
+    assertNotEquals(
+        hang.rounds().get(2).get("train_loss"), crash.rounds().get(2).get("train_loss"));
+  }
+
+  @Test
+  void equalWeighting_movesTheAggregate_notTheTimes_inFullFidelity() throws Exception {
+    Tables samples = run(full("", ""), tmp.resolve("samples"));
+    Tables equal = run(full("", "survival.weighting = equal"), tmp.resolve("equal"));
+    assertEquals(
+        column(samples.rounds(), "round_latency_s"), column(equal.rounds(), "round_latency_s"));
+    // Round 1 trains from the same model; its FedAvg differs, so round 2 does too.
+    assertEquals(
+        samples.rounds().get(0).get("train_loss"), equal.rounds().get(0).get("train_loss"));
+    assertNotEquals(
+        samples.rounds().get(1).get("train_loss"), equal.rounds().get(1).get("train_loss"));
+  }
+
+  @Test
+  void availabilityFile_becomesCrashesWithRejoin() throws Exception {
+    Path folder = Files.createDirectories(tmp.resolve("scn"));
+    Files.writeString(
+        folder.resolve("avail.csv"),
+        "# device 1 is offline in round 2\n"
+            + "device,offline_from_s,offline_until_s\n"
+            + "1,0.000000001,\n");
+    String conf =
+        "splitemu {\n  scenario = avail\n  scheme = psl\n  fidelity = timing\n  rounds = 3\n"
+            + "  local-steps = 2\n  batch-size = 16\n  model { name = lenet5, cut = 2 }\n"
+            + "  devices { count = 3, flops = [2e8, 1e9, 5e9] }\n  server.flops = 2e10\n"
+            + "  links { kind = static, static { uplink-bps = 8e6, downlink-bps = 1e7 } }\n"
+            + "  output.plots = false\n  availability = \"avail.csv\"\n  "
+            + DROP_FOR_ROUND
+            + "\n}\n";
+    Settings s =
+        Settings.from(ConfigFactory.parseString(conf), List.of(), folder.resolve("avail.conf"));
+    assertEquals(1, s.faults().size());
+    Settings.Fault f = s.faults().get(0);
+    assertEquals("device-crash", f.kind());
+    assertEquals(List.of(1), f.devices());
+    assertEquals(1, f.start().atNs());
+    assertEquals(null, f.end());
+    Tables t = run(s, tmp.resolve("run"));
+    assertEquals(List.of("1", "1", "1"), column(t.rounds(), "failed"));
+
+    Files.writeString(
+        folder.resolve("avail.csv"), "device,offline_from_s,offline_until_s\n1,0.000000001,0.5\n");
+    Settings back =
+        Settings.from(ConfigFactory.parseString(conf), List.of(), folder.resolve("avail.conf"));
+    Tables r = run(back, tmp.resolve("back"));
+    assertEquals("1", r.rounds().get(0).get("failed"));
+    assertEquals(1, of(r, "recovery").size());
+
+    Files.writeString(
+        folder.resolve("avail.csv"), "device,offline_from_s,offline_until_s\n1,5,\n7,1,2\n");
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                Settings.from(
+                    ConfigFactory.parseString(conf), List.of(), folder.resolve("avail.conf")));
+    assertTrue(e.getMessage().contains("avail.csv:3: column device"), e.getMessage());
+    Files.writeString(
+        folder.resolve("avail.csv"), "device,offline_from_s,offline_until_s\n1,5,4\n");
+    e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                Settings.from(
+                    ConfigFactory.parseString(conf), List.of(), folder.resolve("avail.conf")));
+    assertTrue(e.getMessage().contains("avail.csv:2: column offline_until_s"), e.getMessage());
+  }
+
+  @Test
+  void kindsTheFamilyCannotInject_areStillRefused() {
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                Emulation.prepare(
+                    scenario("mpsl", "{ kind = device-crash, device = 0, round = 2 }")));
+    assertTrue(e.getMessage().startsWith("splitemu.faults[0].kind: device-crash"), e.getMessage());
+    e =
+        assertThrows(
+            SettingsException.class, () -> Emulation.prepare(scenario("mpsl", "", DROP_FOR_ROUND)));
+    assertTrue(e.getMessage().startsWith("splitemu.survival: mpsl"), e.getMessage());
+    assertNotEquals(
+        null, Emulation.prepare(scenario("psl", "{ kind = device-crash, device = 0, round = 2 }")));
+  }
+}
