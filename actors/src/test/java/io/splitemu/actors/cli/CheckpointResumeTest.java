@@ -181,6 +181,55 @@ class CheckpointResumeTest {
   }
 
   /**
+   * Device faults that end (a crash that rejoins, a slowdown window, a hang that ends) across the
+   * checkpoint, with devices asked again every round: a resume still equals the uninterrupted run.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void withDeviceFaultsThatEnd_resumedFromRound2_equalsTheUninterruptedRun(String scheme)
+      throws Exception {
+    Path scenario = tmp.resolve(scheme + "-churn.conf");
+    Files.writeString(
+        scenario,
+        "splitemu {\n"
+            + "  scenario = ckpt-churn\n"
+            + "  scheme = "
+            + scheme
+            + "\n  rounds = "
+            + ROUNDS
+            + "\n  local-steps = 2\n"
+            + "  fidelity = timing\n"
+            + "  model { name = lenet5, cut = 2 }\n"
+            + "  devices { count = 4, flops = [1e9, 2e9, 3e9, 4e9] }\n"
+            + links()
+            + "  survival.absent = drop-for-round\n"
+            + "  faults = [{ kind = device-crash, device = 1, round = 2, until-round = 4 },"
+            + " { kind = device-slowdown, device = 2, at = 0.5 s, until-round = 4, factor = 3 },"
+            + " { kind = device-hang, device = 3, round = 3, until-round = 4 }]\n"
+            + "  output.plots = false\n"
+            + "}\n");
+    Path whole = tmp.resolve("whole");
+    ProfileCommandTest.Result w =
+        ProfileCommandTest.cli("run", scenario.toString(), "--out", whole.toString());
+    assertEquals(0, w.code(), w.err());
+    Path stopped = tmp.resolve("stopped");
+    String[] every = {"--set", "checkpoint.every=2"};
+    assertEquals(
+        0,
+        ProfileCommandTest.cli(
+                "run", scenario.toString(), "--out", stopped.toString(), every[0], every[1])
+            .code());
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "run", scenario.toString(), every[0], every[1], "--resume", stopped.toString());
+    assertEquals(0, r.code(), r.err());
+    assertSameRun(whole, stopped);
+    assertTrue(
+        events(stopped, false).stream().filter(e -> e.get(2).equals("recovery")).count() >= 2,
+        "the ends are recorded");
+  }
+
+  /**
    * Trace links when splitemu.data is set (the rates a split policy learns from then change from
    * round to round), static ones otherwise.
    */
