@@ -22,6 +22,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param reported a split scheme's devices' last reports, from which the next round's rates come
  * @param faultsRecorded the fault and recovery rows already recorded (fault index / subject / row
  *     kind), sorted
+ * @param faultStartNs the instant each fault that starts with a round started at (by fault index)
+ * @param faultsEnded the faults whose end has been applied (by fault index), sorted
  * @param planInputs every round's rates handed to a split scheme's policy, in order: a restore
  *     replays them, so a policy that learns from past rounds (sfl-compute-robust) knows what it
  *     knew
@@ -41,6 +43,8 @@ public record Checkpoint(
     Map<Integer, String> labels,
     Map<Integer, Device.RoundStats> reported,
     List<String> faultsRecorded,
+    Map<Integer, Long> faultStartNs,
+    List<Integer> faultsEnded,
     List<PlanInput> planInputs,
     List<Device.Snapshot> devices,
     EdgeServer.Snapshot server)

@@ -5,6 +5,7 @@ import io.splitemu.model.data.Batch;
 import io.splitemu.model.nn.Slice;
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.model.wire.ClusterMessage;
+import java.util.List;
 import java.util.Map;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -879,8 +880,17 @@ public final class Device extends AbstractBehavior<Device.Command> {
       long[] downlink,
       boolean hung,
       long hangAtNs,
-      long silentSinceNs)
+      long silentSinceNs,
+      boolean crashed,
+      long crashAtNs,
+      INDArray savedParams,
+      int savedCut,
+      BatchCursor.State savedCursor,
+      List<SlowWindow> slowdowns)
       implements ClusterMessage {}
+
+  /** A {@code device-slowdown} window the device holds: [{@code fromNs}, {@code untilNs}). */
+  public record SlowWindow(int key, long fromNs, long untilNs, double factor) {}
 
   /** Take {@code snapshot}'s state (a resumed run, before its first round); answers Restored. */
   public record Restore(Snapshot snapshot, ActorRef<Restored> replyTo) implements Command {}
@@ -905,7 +915,17 @@ public final class Device extends AbstractBehavior<Device.Command> {
                 setup.downlink().saveState(),
                 hung,
                 hangAtNs,
-                silentSinceNs));
+                silentSinceNs,
+                crashed,
+                crashAtNs,
+                savedParams,
+                savedCut,
+                savedCursor,
+                slowed == null
+                    ? List.of()
+                    : slowed.windows().stream()
+                        .map(w -> new SlowWindow(w.key(), w.fromNs(), w.untilNs(), w.factor()))
+                        .toList()));
     return this;
   }
 
@@ -929,6 +949,14 @@ public final class Device extends AbstractBehavior<Device.Command> {
     hung = s.hung();
     hangAtNs = s.hangAtNs();
     silentSinceNs = s.silentSinceNs();
+    crashed = s.crashed();
+    crashAtNs = s.crashAtNs();
+    savedParams = s.savedParams();
+    savedCut = s.savedCut();
+    savedCursor = s.savedCursor();
+    for (SlowWindow w : s.slowdowns()) {
+      onSlowdown(new Slowdown(w.key(), w.fromNs(), w.untilNs(), w.factor()));
+    }
     m.replyTo().tell(new Restored(setup.id()));
     return this;
   }

@@ -14,7 +14,8 @@ import java.util.TreeSet;
  */
 final class SlowedCpu implements ComputeTiming {
 
-  private record Window(long fromNs, long untilNs, double factor) {}
+  /** A slowdown window [{@code fromNs}, {@code untilNs}) at {@code factor}, under its key. */
+  record Window(int key, long fromNs, long untilNs, double factor) {}
 
   private final ComputeTiming inner;
   private final Map<Integer, Window> windows = new TreeMap<>();
@@ -27,7 +28,12 @@ final class SlowedCpu implements ComputeTiming {
 
   /** Sets window {@code key} to [{@code fromNs}, {@code untilNs}) at {@code factor}. */
   void window(int key, long fromNs, long untilNs, double factor) {
-    windows.put(key, new Window(fromNs, untilNs, factor));
+    windows.put(key, new Window(key, fromNs, untilNs, factor));
+  }
+
+  /** The windows set so far, in key order (a checkpoint's). */
+  java.util.List<Window> windows() {
+    return java.util.List.copyOf(windows.values());
   }
 
   @Override

@@ -1122,6 +1122,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         new TreeMap<>(labels),
         new TreeMap<>(reported),
         new ArrayList<>(new TreeSet<>(faultsRecorded)),
+        new TreeMap<>(faultStartNs),
+        new ArrayList<>(new TreeSet<>(faultsEnded)),
         new ArrayList<>(planInputs),
         new ArrayList<>(snapshots.values()),
         serverSnapshot);
@@ -1144,6 +1146,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     labels.putAll(c.labels());
     reported = new TreeMap<>(c.reported());
     faultsRecorded.addAll(c.faultsRecorded());
+    faultStartNs.putAll(c.faultStartNs());
+    faultsEnded.addAll(c.faultsEnded());
     // A policy that learns from past rounds learns it again from the same rates, in order.
     for (Checkpoint.PlanInput in : c.planInputs()) {
       planInputs.add(in);

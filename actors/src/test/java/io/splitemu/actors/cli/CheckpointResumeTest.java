@@ -205,6 +205,7 @@ class CheckpointResumeTest {
             + "  survival.absent = drop-for-round\n"
             + "  faults = [{ kind = device-crash, device = 1, round = 2, until-round = 4 },"
             + " { kind = device-slowdown, device = 2, at = 0.5 s, until-round = 4, factor = 3 },"
+            + " { kind = device-slowdown, device = 0, round = 2, until-round = 4, factor = 2 },"
             + " { kind = device-hang, device = 3, round = 3, until-round = 4 }]\n"
             + "  output.plots = false\n"
             + "}\n");
@@ -284,7 +285,13 @@ class CheckpointResumeTest {
               d.downlink(),
               d.hung(),
               d.hangAtNs(),
-              d.silentSinceNs()));
+              d.silentSinceNs(),
+              d.crashed(),
+              d.crashAtNs(),
+              d.savedParams(),
+              d.savedCut(),
+              d.savedCursor(),
+              d.slowdowns()));
     }
     EdgeServer.Snapshot s = c.server();
     Checkpoint reset =
@@ -301,6 +308,8 @@ class CheckpointResumeTest {
             c.labels(),
             c.reported(),
             c.faultsRecorded(),
+            c.faultStartNs(),
+            c.faultsEnded(),
             c.planInputs(),
             zeroed,
             new EdgeServer.Snapshot(
