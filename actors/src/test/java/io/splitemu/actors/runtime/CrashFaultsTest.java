@@ -18,10 +18,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@code supervisor-crash} and {@code server-crash} on a barrier scheme (psl) and a split scheme
- * (edgesplit), on static links: the run goes back to its last checkpoint, redoes the lost rounds
- * from the crash instant plus the restart delay, and leaves every round's rows exactly once, equal
- * to a crash-free run's but for emulated instants shifted by the lost time and the delay.
+ * {@code supervisor-crash} and {@code server-crash} on barrier schemes (psl, cpsl) and split
+ * schemes (edgesplit, and sfl-compute-robust, whose policy learns from past rounds), on static
+ * links: the run goes back to its last checkpoint, redoes the lost rounds from the crash instant
+ * plus the restart delay, and leaves every round's rows exactly once, equal to a crash-free run's
+ * but for emulated instants shifted by the lost time and the delay.
  */
 class CrashFaultsTest {
 
@@ -129,7 +130,7 @@ class CrashFaultsTest {
    * every figure but the instants are the crash-free run's.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"psl", "edgesplit"})
+  @ValueSource(strings = {"psl", "edgesplit", "cpsl", "sfl-compute-robust"})
   void supervisorCrashMidRound_redoesTheRoundFromTheCrashInstant(String scheme) throws Exception {
     FaultsOnEverySchemeTest.Tables free =
         FaultsOnEverySchemeTest.run(scenario(scheme, false, 3, 1, ""), tmp.resolve("free"));
@@ -158,7 +159,7 @@ class CrashFaultsTest {
    * end the lost round's time plus D later.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"psl", "edgesplit"})
+  @ValueSource(strings = {"psl", "edgesplit", "cpsl", "sfl-compute-robust"})
   void serverCrashAtRoundStart_rewritesTheLostRoundsAfterTheDelay(String scheme) throws Exception {
     long delay = 7_250_000_000L;
     FaultsOnEverySchemeTest.Tables free =
