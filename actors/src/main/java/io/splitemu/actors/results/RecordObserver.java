@@ -29,4 +29,10 @@ public interface RecordObserver {
 
   /** A checkpoint was taken: its file's bytes (only the results writer writes it). */
   default void onCheckpoint(CheckpointFile c) {}
+
+  /**
+   * A crash sent the run back to its checkpoint of round {@code round}: the rows of later rounds
+   * are dropped, to be recorded again as those rounds are redone.
+   */
+  default void onRewind(int round) {}
 }

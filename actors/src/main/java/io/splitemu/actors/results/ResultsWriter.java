@@ -35,9 +35,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
   private final Path dir;
-  private final CsvTable roundsCsv;
-  private final CsvTable devicesCsv;
-  private final CsvTable eventsCsv;
+  private CsvTable roundsCsv;
+  private CsvTable devicesCsv;
+  private CsvTable eventsCsv;
   private final List<RoundRecord> rounds = new ArrayList<>();
   // Device rows and events go to disk only (a run of many devices would otherwise hold every
   // row): the summary needs only their totals and the report a per-round, per-cluster tally, so
@@ -382,22 +382,53 @@ public final class ResultsWriter implements Closeable, RecordObserver {
                 dir.resolve("devices.csv"), DeviceRecord.HEADER, f -> upTo(f.get(0), round)),
             CsvTable.reopen(
                 dir.resolve("events.csv"), EventRecord.HEADER, f -> upTo(f.get(1), round)));
+    w.readBack();
+    return w;
+  }
+
+  // What the summary, plots and report need of the rows in the tables.
+  private void readBack() {
+    rounds.clear();
+    bytesUp = 0;
+    bytesDown = 0;
+    deviceTally.clear();
+    eventCount = 0;
+    eventKinds.clear();
+    marked.clear();
     for (List<String> f : CsvTable.read(dir.resolve("rounds.csv"))) {
-      w.rounds.add(roundOf(f));
+      rounds.add(roundOf(f));
     }
-    for (DeviceRecord d : w.devices()) {
-      w.bytesUp += d.bytesUp();
-      w.bytesDown += d.bytesDown();
-      w.deviceTally.computeIfAbsent(d.round(), r -> new Report.RoundDevices()).add(d);
+    for (DeviceRecord d : devices()) {
+      bytesUp += d.bytesUp();
+      bytesDown += d.bytesDown();
+      deviceTally.computeIfAbsent(d.round(), r -> new Report.RoundDevices()).add(d);
     }
-    for (EventRecord e : w.events()) {
-      w.eventCount++;
-      w.eventKinds.merge(e.kind(), 1, Integer::sum);
+    for (EventRecord e : events()) {
+      eventCount++;
+      eventKinds.merge(e.kind(), 1, Integer::sum);
       if (e.kind().equals("fault") || e.kind().equals("deadline")) {
-        w.marked.add(e);
+        marked.add(e);
       }
     }
-    return w;
+  }
+
+  /**
+   * Cuts the tables back to their rows of rounds up to {@code round} and goes on appending, as a
+   * resume does, in this process (a crash restored that round's checkpoint).
+   */
+  @Override
+  public synchronized void onRewind(int round) {
+    roundsCsv.close();
+    devicesCsv.close();
+    eventsCsv.close();
+    roundsCsv =
+        CsvTable.reopen(dir.resolve("rounds.csv"), RoundRecord.HEADER, f -> upTo(f.get(0), round));
+    devicesCsv =
+        CsvTable.reopen(
+            dir.resolve("devices.csv"), DeviceRecord.HEADER, f -> upTo(f.get(0), round));
+    eventsCsv =
+        CsvTable.reopen(dir.resolve("events.csv"), EventRecord.HEADER, f -> upTo(f.get(1), round));
+    readBack();
   }
 
   private static boolean upTo(String field, int round) {

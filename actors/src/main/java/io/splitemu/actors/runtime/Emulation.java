@@ -199,7 +199,8 @@ public final class Emulation {
                       s.checkpointEvery(),
                       Checkpoints.fingerprint(s.resolved()),
                       control.resumeFrom(),
-                      pipeline ? null : control.stop()));
+                      pipeline ? null : control.stop(),
+                      crashes(s)));
       try {
         f = execute(setup, paced ? s.speedup() : 0, lag);
       } finally {
@@ -428,13 +429,20 @@ public final class Emulation {
   public static void checkFaults(Settings s, Scheme.Family family) {
     io.splitemu.actors.config.SurvivalSettings.of(s); // a bad survival block fails here
     // mpsl's pipeline hangs a device for good; the barrier and split engines inject the device
-    // kinds with their ends (docs/faults.md).
+    // kinds with their ends (docs/faults.md) and the crashes, which restore checkpoints (mpsl has
+    // none yet).
     boolean pipeline = family == Scheme.Family.PIPELINE;
-    Set<String> supported =
-        pipeline ? Set.of("device-hang") : Set.of("device-hang", "device-crash", "device-slowdown");
+    Set<String> supported = new TreeSet<>(Set.of("device-hang"));
+    if (!pipeline) {
+      supported.addAll(Set.of("device-crash", "device-slowdown"));
+      supported.addAll(SupervisorSetup.Crash.KINDS);
+    }
     for (int i = 0; i < s.faults().size(); i++) {
       Settings.Fault f = s.faults().get(i);
       String at = Settings.NS + ".faults[" + i + "]";
+      if (supported.contains(f.kind()) && SupervisorSetup.Crash.ownRows(f.kind())) {
+        checkCrash(s, f, at);
+      }
       if (!supported.contains(f.kind())) {
         throw new SettingsException(
             at
@@ -461,6 +469,62 @@ public final class Emulation {
               + s.scheme()
               + " takes only the defaults yet (absent = drop-for-run, weighting = samples)");
     }
+  }
+
+  /**
+   * A crash restores the last checkpoint (docs/runtime.md, "Crashes"): refused without checkpoints,
+   * or at a round start no checkpoint precedes.
+   */
+  private static void checkCrash(Settings s, Settings.Fault f, String at) {
+    if (f.end() != null) {
+      throw new SettingsException(
+          at
+              + (f.end().atRoundStart() ? ".until-round: " : ".until: ")
+              + f.kind()
+              + " has no end: the run restores its last checkpoint"
+              + (f.kind().equals("server-crash") ? " after restart-delay" : ""));
+    }
+    int every = s.checkpointEvery();
+    if (every == 0) {
+      throw new SettingsException(
+          at
+              + ".kind: "
+              + f.kind()
+              + " restores the last checkpoint, so it needs "
+              + Settings.NS
+              + ".checkpoint.every > 0 (1 recommended: no recorded row is rewritten)");
+    }
+    if (f.start().atRoundStart() && f.start().round() <= every) {
+      throw new SettingsException(
+          at
+              + ".round: "
+              + f.kind()
+              + " at the start of round "
+              + f.start().round()
+              + " comes before the first checkpoint (round "
+              + every
+              + ", checkpoint.every = "
+              + every
+              + "); nothing to restore from");
+    }
+  }
+
+  /** The scenario's server and supervisor crashes, in the list's order. */
+  public static List<SupervisorSetup.Crash> crashes(Settings s) {
+    List<SupervisorSetup.Crash> out = new ArrayList<>();
+    for (int i = 0; i < s.faults().size(); i++) {
+      Settings.Fault f = s.faults().get(i);
+      if (SupervisorSetup.Crash.ownRows(f.kind())) {
+        out.add(
+            new SupervisorSetup.Crash(
+                i,
+                f.kind(),
+                f.start().atRoundStart() ? f.start().round() : -1,
+                f.start().atRoundStart() ? -1 : f.start().atNs(),
+                Math.max(0, f.restartDelayNs())));
+      }
+    }
+    return out;
   }
 
   /** Builds a barrier-family run (sl, psl, sfl-v1, sfl-v2, cpsl*) and checks its input. */
@@ -632,6 +696,14 @@ public final class Emulation {
     }
     List<SupervisorSetup.Hang> hangs = hangs(s);
     FaultPlan faultPlan = FaultPlan.of(s);
+    // A crash restores in-process: the policy and probes a restarted process would build.
+    java.util.function.Supplier<SupervisorSetup.Split> freshSplit =
+        new java.util.function.Supplier<>() {
+          @Override
+          public SupervisorSetup.Split get() {
+            return new SupervisorSetup.Split(policy.get(), links.apply(n), this);
+          }
+        };
     SupervisorSetupFactory factory =
         (writer, listener) -> {
           List<LinkPair> run = links.apply(n);
@@ -692,7 +764,7 @@ public final class Emulation {
               writer,
               listener,
               null,
-              new SupervisorSetup.Split(policy.get(), links.apply(n)),
+              freshSplit.get(),
               null,
               false,
               faultPlan);
@@ -735,8 +807,8 @@ public final class Emulation {
   }
 
   /**
-   * The labels of the scenario's training set without its images (the same labels {@link
-   * #loadData} gives), for a run that needs only the partition over devices.
+   * The labels of the scenario's training set without its images (the same labels {@link #loadData}
+   * gives), for a run that needs only the partition over devices.
    */
   public static Dataset loadTrainLabels(Settings s) {
     if (s.data().dataset().equals("mnist")) {

@@ -98,6 +98,14 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
     }
   }
 
+  /** A crash sent the run back to the end of round {@code round} (the later rows are dropped). */
+  public record Rewound(int round) implements Published {
+    @Override
+    public void to(RecordObserver o) {
+      o.onRewind(round);
+    }
+  }
+
   /** Answer {@link Flushed} once every event the sender published before is recorded. */
   public record Flush(ActorRef<Flushed> replyTo) implements Command {}
 

@@ -248,6 +248,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(PipelineReport.class, this::onPipeline)
         .onMessage(ChannelFailed.class, f -> finish(f.reason()))
         .onMessage(CheckpointReply.class, this::onCheckpointReply)
+        .onMessage(CrashFlushed.class, this::onCrashFlushed)
         .onSignal(ChildFailed.class, this::onChildFailed)
         .onSignal(Terminated.class, t -> this) // a child that stopped without failing
         .build();
@@ -318,7 +319,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     nowNs = 0;
     armFaults();
     Checkpoint from = setup.checkpointing().resumeFrom();
-    return from == null ? startRound() : restore(from);
+    return from == null ? startRound() : restore(strikePassed(from), true);
   }
 
   /** An MP-SL device's or hop's report: the epoch's barrier, its rows, or the run's end. */
@@ -333,6 +334,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private Behavior<Command> startRound() {
+    SupervisorSetup.Crash crashed = crashAtStartOf(round + 1);
+    if (crashed != null) {
+      return crash(crashed, nowNs, round);
+    }
     round++;
     roundStartNs = nowNs;
     roundStartFaults();
@@ -504,6 +509,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private Behavior<Command> endRound() {
+    SupervisorSetup.Crash crashed = crashBy(nowNs);
+    // A crash within this round (or inside an earlier crash's restart delay) loses its work.
+    if (crashed != null) {
+      return crash(crashed, Math.max(crashed.atNs(), roundStartNs), round);
+    }
     if (evaluateThisRound()) {
       server.tell(new EdgeServer.Evaluate(deviceParams, evalAdapter));
       return this;
@@ -589,7 +599,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     double[] upBps = new double[n];
     double[] downBps = new double[n];
     for (int d = 0; d < n; d++) {
-      Emulation.LinkPair probe = setup.split().probes().get(d);
+      Emulation.LinkPair probe = split().probes().get(d);
       probe.up().round(round);
       probe.down().round(round);
       Device.RoundStats a = reported.get(d);
@@ -604,7 +614,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     planInputs.add(new Checkpoint.PlanInput(round, upBps.clone(), downBps.clone()));
     try {
-      plans = setup.split().policy().plan(round, upBps, downBps);
+      plans = split().policy().plan(round, upBps, downBps);
     } catch (IllegalArgumentException e) {
       return e.getMessage();
     }
@@ -959,6 +969,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /** Fault {@code i}'s {@code fault} rows at {@code ns}, one per subject, once. */
   private void recordFault(int i, Settings.Fault f, long ns) {
+    if (SupervisorSetup.Crash.ownRows(f.kind())) {
+      return; // crashes write their own fault and recovery rows, after the rewind
+    }
     for (String subject : FaultPlan.subjects(f)) {
       if (faultsRecorded.add(i + "/" + subject + "/fault")) {
         eventAt(
@@ -971,6 +984,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private void recordRecovery(int i, Settings.Fault f, long ns, String extra) {
+    if (SupervisorSetup.Crash.ownRows(f.kind())) {
+      return;
+    }
     for (String subject : FaultPlan.subjects(f)) {
       recordRecoveryOf(i, f, subject, ns, "fault over" + extra);
     }
@@ -1099,7 +1115,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       restoring = false;
       return startRound();
     }
-    recorder.tell(new Recorder.CheckpointTaken(checkpoint()));
+    lastCheckpoint = checkpoint();
+    recorder.tell(new Recorder.CheckpointTaken(lastCheckpoint));
     StopSwitch stop = setup.checkpointing().stop();
     if (stop != null && stop.requested()) {
       stop.stoppedAfter(round);
@@ -1131,9 +1148,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /**
    * Takes checkpoint {@code c}'s state here, in every device and in the server, and goes on with
-   * round {@code c.round() + 1} at the checkpoint's instant once every one has answered.
+   * round {@code c.round() + 1} at the checkpoint's instant once every one has answered; a {@code
+   * resume} row if the process was {@code resumed} (rather than restored after a crash).
    */
-  private Behavior<Command> restore(Checkpoint c) {
+  private Behavior<Command> restore(Checkpoint c, boolean resumed) {
+    int held = cut; // the cut the server's slice has now
     round = c.round();
     nowNs = c.nowNs();
     deviceParams = c.deviceParams();
@@ -1143,15 +1162,23 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (cpsl != null) {
       cpsl.restore(c.cpsl());
     }
+    labels.clear();
     labels.putAll(c.labels());
     reported = new TreeMap<>(c.reported());
+    faultsRecorded.clear();
     faultsRecorded.addAll(c.faultsRecorded());
+    faultStartNs.clear();
     faultStartNs.putAll(c.faultStartNs());
+    faultsEnded.clear();
     faultsEnded.addAll(c.faultsEnded());
+    planInputs.clear();
+    if (!resumed && split() != null && split().fresh() != null) {
+      split = split().fresh().get(); // the policy and probes a restarted process builds
+    }
     // A policy that learns from past rounds learns it again from the same rates, in order.
     for (Checkpoint.PlanInput in : c.planInputs()) {
       planInputs.add(in);
-      setup.split().policy().plan(in.round(), in.up(), in.down());
+      split().policy().plan(in.round(), in.up(), in.down());
     }
     awaitedReplies = devices.size() + 1;
     restoring = true;
@@ -1160,7 +1187,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     for (Device.Snapshot d : c.devices()) {
       devices.get(d.device()).tell(new Device.Restore(d, toDevice));
     }
-    boolean moved = cpsl != null && cut != setup.cpsl().initialCut();
+    boolean moved = cpsl != null && cut != held;
     server.tell(
         new EdgeServer.Restore(
             c.server(),
@@ -1168,6 +1195,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             moved ? setup.cpsl().profile().serverFlops(cut) : 0,
             getContext()
                 .messageAdapter(EdgeServer.Restored.class, r -> new CheckpointReply(null, null))));
+    if (!resumed) {
+      return this;
+    }
     event(
         "resume",
         "supervisor",
@@ -1177,6 +1207,135 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             + (round + 1)
             + " goes on from emulated "
             + nowNs / NS
+            + " s");
+    return this;
+  }
+
+  // Crashes (docs/runtime.md, "Crashes"): a server-crash or supervisor-crash loses what the run
+  // did since its last checkpoint. The round under way ends in the actors (its work is discarded),
+  // or a crash at a round's start keeps it from starting; the supervisor then reads the newest
+  // checkpoint back from the results folder, as a restarted process would, has the recorder cut
+  // the tables back to its round, restores every actor from it and goes on with the next round
+  // after the restart delay. A crash records its own fault and recovery rows, after the cut, so
+  // they survive it.
+
+  /** The recorder has written every row and checkpoint published before a crash. */
+  private record CrashFlushed(String error) implements Command {}
+
+  // The crashes that struck: outside the restored state, so each strikes once.
+  private final java.util.Set<SupervisorSetup.Crash> struck = new java.util.HashSet<>();
+  private Checkpoint lastCheckpoint;
+  private SupervisorSetup.Split split;
+  private SupervisorSetup.Crash crashing;
+  private long crashNs;
+  private int crashReached;
+
+  /** The split scheme's policy and probes in use (null for the other schemes). */
+  private SupervisorSetup.Split split() {
+    return split != null ? split : setup.split();
+  }
+
+  /** A crash at the start of round {@code next} that has not struck, or null. */
+  private SupervisorSetup.Crash crashAtStartOf(int next) {
+    for (SupervisorSetup.Crash c : setup.checkpointing().crashes()) {
+      if (c.round() == next && !struck.contains(c)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /** The earliest crash at an instant before {@code endNs} that has not struck, or null. */
+  private SupervisorSetup.Crash crashBy(long endNs) {
+    SupervisorSetup.Crash first = null;
+    for (SupervisorSetup.Crash c : setup.checkpointing().crashes()) {
+      if (c.round() < 0 && c.atNs() < endNs && !struck.contains(c)) {
+        first = first == null || c.atNs() < first.atNs() ? c : first;
+      }
+    }
+    return first;
+  }
+
+  /** A resumed run does not strike again the crashes its checkpoint is past. */
+  private Checkpoint strikePassed(Checkpoint from) {
+    for (SupervisorSetup.Crash c : setup.checkpointing().crashes()) {
+      if (c.round() > 0 ? c.round() <= from.round() : c.atNs() < from.nowNs()) {
+        struck.add(c);
+      }
+    }
+    return from;
+  }
+
+  /**
+   * Crash {@code c} strikes at {@code atNs}, with round {@code reached} the last whose work is
+   * lost: once the recorder has written everything published before, the run restores.
+   */
+  private Behavior<Command> crash(SupervisorSetup.Crash c, long atNs, int reached) {
+    struck.add(c);
+    crashing = c;
+    crashNs = atNs;
+    crashReached = reached;
+    Recorder.askFlush(getContext(), recorder, null, CrashFlushed::new);
+    return this;
+  }
+
+  private Behavior<Command> onCrashFlushed(CrashFlushed m) {
+    if (m.error() != null) {
+      return finish(m.error());
+    }
+    SupervisorSetup.Crash c = crashing;
+    String which = io.splitemu.actors.config.Settings.NS + ".faults[" + c.index() + "]";
+    Checkpoint from = lastCheckpoint; // a run that writes no files keeps its last one here
+    if (setup.writer() != null) {
+      try {
+        from = Checkpoints.newest(setup.writer().dir(), w -> getContext().getLog().warn(w));
+      } catch (IllegalArgumentException none) {
+        from = null;
+      }
+    }
+    if (from == null) {
+      return finish(
+          c.kind()
+              + " ("
+              + which
+              + ") at emulated "
+              + crashNs / NS
+              + " s struck before the first checkpoint (checkpoint.every = "
+              + setup.checkpointing().every()
+              + "): nothing to restore from");
+    }
+    long resumeNs = crashNs + c.restartDelayNs();
+    recorder.tell(new Recorder.Rewound(from.round()));
+    restore(from, false);
+    nowNs = resumeNs;
+    // Both rows carry the round gone back to, so a later crash's cut (to a checkpoint no older)
+    // keeps them.
+    boolean server = c.kind().equals("server-crash");
+    eventAt(
+        crashNs,
+        "fault",
+        server ? "edge-server" : "supervisor",
+        c.kind()
+            + ": the "
+            + (server ? "edge server" : "supervisor")
+            + " stops (scenario fault "
+            + which
+            + "); the work since the checkpoint of round "
+            + from.round()
+            + " is lost");
+    eventAt(
+        resumeNs,
+        "recovery",
+        server ? "edge-server" : "supervisor",
+        "restored from checkpoint round "
+            + from.round()
+            + (server ? " after restart-delay " + c.restartDelayNs() / NS + " s" : "")
+            + "; "
+            + (crashReached > from.round()
+                ? "rounds " + (from.round() + 1) + ".." + crashReached + " redone"
+                : "no round redone")
+            + " from emulated "
+            + resumeNs / NS
             + " s");
     return this;
   }

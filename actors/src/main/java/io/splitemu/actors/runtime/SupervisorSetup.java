@@ -54,8 +54,18 @@ public record SupervisorSetup(
    * @param policy the scheme's planner of every device's cut, costs and shares
    * @param probes copies of the devices' links, probed at a round's start where a device reported
    *     no achieved rate (so probes never delay training traffic)
+   * @param fresh a new policy and probes, as a restarted process builds them (a crash restores from
+   *     a checkpoint in-process; null: the setup cannot make them)
    */
-  public record Split(SplitPolicy policy, List<Emulation.LinkPair> probes) {}
+  public record Split(
+      SplitPolicy policy,
+      List<Emulation.LinkPair> probes,
+      java.util.function.Supplier<Split> fresh) {
+    /** A split setup without the means to build it again. */
+    public Split(SplitPolicy policy, List<Emulation.LinkPair> probes) {
+      this(policy, probes, null);
+    }
+  }
 
   /** A setup for the schemes of one cut. */
   public SupervisorSetup(
@@ -248,9 +258,39 @@ public record SupervisorSetup(
    *     none)
    */
   public record Checkpointing(
-      int every, String fingerprint, Checkpoint resumeFrom, StopSwitch stop) {
+      int every, String fingerprint, Checkpoint resumeFrom, StopSwitch stop, List<Crash> crashes) {
     /** No checkpoints. */
     public static final Checkpointing NONE = new Checkpointing(0, "", null, null);
+
+    /** Checkpointing without crash faults. */
+    public Checkpointing(int every, String fingerprint, Checkpoint resumeFrom, StopSwitch stop) {
+      this(every, fingerprint, resumeFrom, stop, List.of());
+    }
+
+    public Checkpointing {
+      crashes = List.copyOf(crashes);
+    }
+  }
+
+  /**
+   * A {@code server-crash} or {@code supervisor-crash} (docs/runtime.md, "Crashes"): the run goes
+   * back to its last checkpoint and on from there {@code restartDelayNs} after the crash.
+   *
+   * @param index the fault's index in the scenario's list
+   * @param kind {@code server-crash} or {@code supervisor-crash}
+   * @param round the round at whose start it strikes, or -1
+   * @param atNs the emulated instant it strikes at, or -1
+   * @param restartDelayNs the emulated time before the run goes on (0 for the supervisor)
+   */
+  public record Crash(int index, String kind, int round, long atNs, long restartDelayNs) {
+    /** The kinds that are crashes; each records its own {@code fault} and {@code recovery} rows. */
+    public static final java.util.Set<String> KINDS =
+        java.util.Set.of("server-crash", "supervisor-crash");
+
+    /** Whether {@code kind} is a crash, whose rows the generic fault rows must skip. */
+    public static boolean ownRows(String kind) {
+      return KINDS.contains(kind);
+    }
   }
 
   /** A setup without checkpoints. */

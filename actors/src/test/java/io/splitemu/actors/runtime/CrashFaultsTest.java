@@ -1,0 +1,256 @@
+package io.splitemu.actors.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.config.SettingsException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code supervisor-crash} and {@code server-crash} on barrier schemes (psl, cpsl) and split
+ * schemes (edgesplit, and sfl-compute-robust, whose policy learns from past rounds), on static
+ * links: the run goes back to its last checkpoint, redoes the lost rounds from the crash instant
+ * plus the restart delay, and leaves every round's rows exactly once, equal to a crash-free run's
+ * but for emulated instants shifted by the lost time and the delay.
+ */
+class CrashFaultsTest {
+
+  @TempDir Path tmp;
+
+  private static final double NS = 1e9;
+
+  /** A small run of {@code scheme} with {@code faults} and {@code checkpoint.every = every}. */
+  static Settings scenario(String scheme, boolean full, int rounds, int every, String faults) {
+    String data = System.getProperty("splitemu.data", "");
+    String model =
+        full
+            ? "  fidelity = full\n  model { name = mlp, cut = 1 }\n"
+                + (data.isBlank()
+                    ? "  data { train-samples = 800, test-samples = 200 }\n"
+                    : "  data { dataset = mnist, dir = \""
+                        + Path.of(data, "mnist").toAbsolutePath().toString().replace("\\", "/")
+                        + "\", eval-samples = 300 }\n")
+            : "  fidelity = timing\n  model { name = lenet5, cut = 2 }\n";
+    String conf =
+        "splitemu {\n  scenario = crash-test\n  scheme = "
+            + scheme
+            + "\n  rounds = "
+            + rounds
+            + "\n  local-steps = 3\n  batch-size = 16\n"
+            + model
+            + "  devices { count = 3, flops = [2e8, 1e9, 5e9], memory-bytes = 4e9 }\n"
+            + "  server.flops = 2e10\n"
+            + "  links { kind = static, static { uplink-bps = [8e6, 2e7, 4e7],"
+            + " downlink-bps = [1e7, 4e7, 4e7] } }\n"
+            + "  output.plots = false\n"
+            + "  checkpoint.every = "
+            + every
+            + "\n  faults = ["
+            + faults
+            + "]\n}\n";
+    return Settings.from(ConfigFactory.parseString(conf), List.of(), Path.of("crash-test.conf"));
+  }
+
+  /** A table's cell as integer nanoseconds (the tables print seconds at full precision). */
+  static long ns(Map<String, String> row, String col) {
+    return Math.round(Double.parseDouble(row.get(col)) * NS);
+  }
+
+  static Map<String, String> without(Map<String, String> row, String... cols) {
+    Map<String, String> m = new TreeMap<>(row);
+    m.remove("wall_time_s");
+    for (String c : cols) {
+      m.remove(c);
+    }
+    return m;
+  }
+
+  /**
+   * Asserts {@code crashed} has each round and device row once, rounds before {@code firstShifted}
+   * identical to {@code free}, and later ones equal but for emulated instants {@code shiftNs}
+   * later.
+   */
+  static void assertShifted(
+      FaultsOnEverySchemeTest.Tables free,
+      FaultsOnEverySchemeTest.Tables crashed,
+      int firstShifted,
+      long shiftNs) {
+    assertEquals(free.rounds().size(), crashed.rounds().size(), crashed.rounds().toString());
+    for (int i = 0; i < free.rounds().size(); i++) {
+      Map<String, String> a = free.rounds().get(i);
+      Map<String, String> b = crashed.rounds().get(i);
+      assertEquals(Integer.toString(i + 1), b.get("round"), "each round once, in order");
+      assertEquals(
+          without(a, "emulated_time_s"), without(b, "emulated_time_s"), "round " + (i + 1));
+      long shift = i + 1 < firstShifted ? 0 : shiftNs;
+      assertEquals(ns(a, "emulated_time_s") + shift, ns(b, "emulated_time_s"), "round " + (i + 1));
+    }
+    // devices.csv holds durations and bytes only: the redone rounds' rows are the same, once.
+    assertEquals(
+        FaultsOnEverySchemeTest.emulated(free.devices()),
+        FaultsOnEverySchemeTest.emulated(crashed.devices()));
+    // Every other event once, at its instant shifted as its round.
+    List<String> a = new ArrayList<>();
+    for (Map<String, String> e : free.events()) {
+      long shift = Integer.parseInt(e.get("round")) < firstShifted ? 0 : shiftNs;
+      a.add(key(e));
+      a.add("at " + (ns(e, "emulated_s") + shift));
+    }
+    List<String> b = new ArrayList<>();
+    for (Map<String, String> e : crashed.events()) {
+      if (e.get("kind").equals("fault") || e.get("kind").equals("recovery")) {
+        continue;
+      }
+      b.add(key(e));
+      b.add("at " + ns(e, "emulated_s"));
+    }
+    assertEquals(a, b);
+  }
+
+  // A checkpoint's size may differ by its varint-coded instant.
+  private static String key(Map<String, String> e) {
+    String detail = e.get("detail").replaceAll(" \\(\\d+ bytes\\)$", "");
+    return e.get("round") + "|" + e.get("kind") + "|" + e.get("subject") + "|" + detail;
+  }
+
+  /**
+   * A supervisor crash in the middle of round 2 with a checkpoint after every round: round 2 is
+   * redone from the crash instant t, so it and round 3 end exactly t - start(2) later; round 1 and
+   * every figure but the instants are the crash-free run's.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit", "cpsl", "sfl-compute-robust"})
+  void supervisorCrashMidRound_redoesTheRoundFromTheCrashInstant(String scheme) throws Exception {
+    FaultsOnEverySchemeTest.Tables free =
+        FaultsOnEverySchemeTest.run(scenario(scheme, false, 3, 1, ""), tmp.resolve("free"));
+    long start2 = ns(free.rounds().get(0), "emulated_time_s");
+    long end2 = ns(free.rounds().get(1), "emulated_time_s");
+    long t = start2 + (end2 - start2) / 3;
+    FaultsOnEverySchemeTest.Tables crashed =
+        FaultsOnEverySchemeTest.run(
+            scenario(scheme, false, 3, 1, "{ kind = supervisor-crash, at = " + t + " ns }"),
+            tmp.resolve("crashed"));
+    assertShifted(free, crashed, 2, t - start2);
+    Map<String, String> fault = FaultsOnEverySchemeTest.only(crashed.events(), "fault");
+    Map<String, String> recovery = FaultsOnEverySchemeTest.only(crashed.events(), "recovery");
+    assertEquals("supervisor", fault.get("subject"));
+    assertTrue(fault.get("detail").startsWith("supervisor-crash"), fault.toString());
+    assertEquals(t, ns(fault, "emulated_s"));
+    assertEquals(t, ns(recovery, "emulated_s"));
+    assertTrue(
+        recovery.get("detail").startsWith("restored from checkpoint round 1; rounds 2..2 redone"),
+        recovery.toString());
+  }
+
+  /**
+   * A server crash with a restart delay D at the start of round 4, two rounds after the round-2
+   * checkpoint: round 3's rows are dropped and written again, none duplicated, and rounds 3 and 4
+   * end the lost round's time plus D later.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit", "cpsl", "sfl-compute-robust"})
+  void serverCrashAtRoundStart_rewritesTheLostRoundsAfterTheDelay(String scheme) throws Exception {
+    long delay = 7_250_000_000L;
+    FaultsOnEverySchemeTest.Tables free =
+        FaultsOnEverySchemeTest.run(scenario(scheme, false, 5, 2, ""), tmp.resolve("free"));
+    long end2 = ns(free.rounds().get(1), "emulated_time_s");
+    long end3 = ns(free.rounds().get(2), "emulated_time_s");
+    FaultsOnEverySchemeTest.Tables crashed =
+        FaultsOnEverySchemeTest.run(
+            scenario(
+                scheme,
+                false,
+                5,
+                2,
+                "{ kind = server-crash, round = 4, restart-delay = " + delay + " ns }"),
+            tmp.resolve("crashed"));
+    assertShifted(free, crashed, 3, end3 - end2 + delay);
+    Map<String, String> fault = FaultsOnEverySchemeTest.only(crashed.events(), "fault");
+    Map<String, String> recovery = FaultsOnEverySchemeTest.only(crashed.events(), "recovery");
+    assertEquals("edge-server", fault.get("subject"));
+    assertTrue(fault.get("detail").startsWith("server-crash"), fault.toString());
+    assertEquals(end3, ns(fault, "emulated_s"));
+    assertEquals(end3 + delay, ns(recovery, "emulated_s"));
+    assertTrue(
+        recovery.get("detail").startsWith("restored from checkpoint round 2 after restart-delay"),
+        recovery.toString());
+    assertTrue(recovery.get("detail").contains("rounds 3..3 redone"), recovery.toString());
+  }
+
+  /**
+   * Full fidelity: after a supervisor crash in round 3 the redone rounds train on the same batches
+   * from the same weights and optimizer state, so every round's train_loss and test_accuracy equal
+   * the crash-free run's bit for bit; only the instants move.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void fullFidelity_crashChangesNoLossOrAccuracy(String scheme) throws Exception {
+    FaultsOnEverySchemeTest.Tables free =
+        FaultsOnEverySchemeTest.run(scenario(scheme, true, 4, 1, ""), tmp.resolve("free"));
+    long start3 = ns(free.rounds().get(1), "emulated_time_s");
+    long end3 = ns(free.rounds().get(2), "emulated_time_s");
+    long t = start3 + (end3 - start3) / 2;
+    FaultsOnEverySchemeTest.Tables crashed =
+        FaultsOnEverySchemeTest.run(
+            scenario(scheme, true, 4, 1, "{ kind = supervisor-crash, at = " + t + " ns }"),
+            tmp.resolve("crashed"));
+    assertShifted(free, crashed, 3, t - start3);
+    for (Map<String, String> r : crashed.rounds()) {
+      assertTrue(!r.get("train_loss").isEmpty(), "a full-fidelity run trains: " + r);
+    }
+  }
+
+  @Test
+  void crashWithoutCheckpoints_isRefusedNamingTheFaultAndTheKey() {
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                Emulation.prepare(
+                    scenario("psl", false, 3, 0, "{ kind = server-crash, round = 2 }")));
+    assertTrue(e.getMessage().contains("splitemu.faults[0]"), e.getMessage());
+    assertTrue(e.getMessage().contains("checkpoint.every"), e.getMessage());
+    assertEquals(1, e.getMessage().lines().count());
+  }
+
+  @Test
+  void crashAtARoundBeforeTheFirstCheckpoint_isRefused() {
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                Emulation.prepare(
+                    scenario(
+                        "edgesplit",
+                        false,
+                        4,
+                        2,
+                        "{ kind = device-hang, device = 1, round = 2 },"
+                            + " { kind = supervisor-crash, round = 2 }")));
+    assertTrue(e.getMessage().startsWith("splitemu.faults[1].round"), e.getMessage());
+  }
+
+  @Test
+  void crashOnMpsl_isRefused() {
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                Emulation.prepare(
+                    FaultsOnEverySchemeTest.scenario(
+                        "mpsl", "{ kind = supervisor-crash, round = 2 }", "")));
+    assertTrue(e.getMessage().startsWith("splitemu.faults[0].kind"), e.getMessage());
+    assertTrue(e.getMessage().contains("mpsl"), e.getMessage());
+  }
+}
