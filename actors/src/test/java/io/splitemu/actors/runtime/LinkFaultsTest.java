@@ -276,6 +276,25 @@ class LinkFaultsTest {
     assertEquals("1", a.rounds().get(1).get("failed"));
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void pacedRunsWithLinkFaults_keepTheVirtualFigures(String scheme) throws Exception {
+    String faults =
+        "{ kind = link-outage, device = 1, round = 2 },"
+            + " { kind = message-loss, device = 0, probability = 0.3, retransmit-timeout = 1 s,"
+            + " round = 1 },"
+            + " { kind = partition, devices = [2], at = 0 s, until = 2 s }";
+    Tables virtual = run(scenario(scheme, faults), tmp.resolve("virtual"));
+    // The endless outage's transfer is released at once, not at its never-instant.
+    Tables paced =
+        run(scenario(scheme, faults, "mode = paced, speedup = 40"), tmp.resolve("paced"));
+    assertEquals(
+        FaultsOnEverySchemeTest.emulated(virtual.rounds()),
+        FaultsOnEverySchemeTest.emulated(paced.rounds()));
+    assertEquals(virtual.devices(), paced.devices());
+    assertEquals("1", paced.rounds().get(1).get("failed"));
+  }
+
   @Test
   void mpsl_refusesLinkFaultsAtStart_inOneLine() {
     Settings s = scenario("mpsl", "{ kind = link-outage, device = 0, round = 2 }");
