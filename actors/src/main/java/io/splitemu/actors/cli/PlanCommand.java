@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.scheme.Scheme;
 import io.splitemu.actors.scheme.SchemePlan;
 import io.splitemu.actors.scheme.Schemes;
@@ -75,6 +76,8 @@ public final class PlanCommand implements Callable<Integer> {
     }
     List<SchemePlan> plans = new ArrayList<>();
     for (Scheme scheme : chosen) {
+      // A fault the run refuses is refused here too, with the run's line.
+      Emulation.checkFaults(s.withScheme(scheme.name()), scheme.family());
       plans.add(scheme.plan(s.withScheme(scheme.name())));
     }
     PrintWriter out = spec.commandLine().getOut();

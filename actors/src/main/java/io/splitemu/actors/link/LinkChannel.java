@@ -44,6 +44,10 @@ import org.apache.pekko.stream.javadsl.Source;
  * partners what it tells them today when it hangs (the "missed" notices), and since a lane is a
  * FIFO every earlier transfer of the sender has been delivered before that.
  *
+ * <p>A transfer its link says never arrives ({@link LinkTiming#NEVER}: a link fault with no end in
+ * sight) is released at its send instant and withheld: its receipt says so, and without a receipt
+ * the recipient is told the message stamped {@code NEVER}, the only news it gets.
+ *
  * <p>Failure: a lane whose link can never deliver a transfer (an endless outage: {@link
  * UndeliverableException}, in paced mode after the transfers before it are out) or that throws
  * fails the stream; the channel then hands {@code failed} one line naming the lane, the channel and

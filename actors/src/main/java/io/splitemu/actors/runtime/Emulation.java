@@ -329,15 +329,21 @@ public final class Emulation {
    * end the family cannot lift yet, is refused at start with the entry's index and key rather than
    * run as if the fault were not there.
    */
-  static void checkFaults(Settings s, Scheme.Family family) {
-    // MP-SL times its devices' links at the plan's rates (PipelineEmulation.links), without them.
+  public static void checkFaults(Settings s, Scheme.Family family) {
     Set<String> supported =
-        family == Scheme.Family.PIPELINE
-            ? Set.of("device-hang")
-            : Set.of("device-hang", "link-outage", "link-degradation", "message-loss", "partition");
+        Set.of("device-hang", "link-outage", "link-degradation", "message-loss", "partition");
     for (int i = 0; i < s.faults().size(); i++) {
       Settings.Fault f = s.faults().get(i);
       String at = Settings.NS + ".faults[" + i + "]";
+      if (family == Scheme.Family.PIPELINE && isLinkFault(f.kind())) {
+        throw new SettingsException(
+            at
+                + ".kind: "
+                + f.kind()
+                + " is not injected on "
+                + s.scheme()
+                + ": MP-SL times its devices' links at the plan's rates, not the scenario's links");
+      }
       if (!supported.contains(f.kind())) {
         throw new SettingsException(
             at

@@ -254,6 +254,9 @@ class LinkFaultsTest {
     assertEquals(
         List.of("3", "3", "3"), t.rounds().stream().map(r -> r.get("participants")).toList());
     if (scheme.equals("psl")) {
+      // The broadcast to devices 0 (the critical device) and 2 waits out the window from the
+      // round's start: the whole round is the fault-free round 20 s later.
+      assertEquals(20, latency(t, 1) - latency(clean, 1), 1e-9);
       // The bytes are those of the fault-free round: a paused transfer is sent once. (edgesplit's
       // probe sees the partition at round 1's start and plans other cuts.)
       for (int d = 0; d < 3; d++) {
