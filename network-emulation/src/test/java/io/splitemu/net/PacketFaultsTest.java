@@ -52,6 +52,20 @@ class PacketFaultsTest {
   }
 
   @Test
+  void faultsOnAThinnedLink_multiplyWithItsShare() {
+    // A half share of the trace all run long (a shared band), then an outage over [3, 6) ms.
+    LinkModel half =
+        LinkFaults.apply(
+            tenMs(EndPolicy.LOOP), FaultSchedule.builder().degradation(0, 100 * MS, 0.5).build());
+    LinkModel both = LinkFaults.apply(half, FaultSchedule.builder().outage(3 * MS, 6 * MS).build());
+    // Stretches [0, 3): 1, 2 -> serves 2; [3, 6): none; [6, 100): 6, 7, 8 -> serves 7, then 9.
+    Link l = new Link("mm", both);
+    assertEquals(2, lastByteMs(l, 0, 1));
+    assertEquals(7, lastByteMs(l, 0, 1));
+    assertEquals(9, lastByteMs(l, 0, 1));
+  }
+
+  @Test
   void halfDegradation_servesEverySecondOpportunity_startingWithTheSecond() {
     FaultSchedule f = FaultSchedule.builder().degradation(0, 10 * MS, 0.5).build();
     // stretch [0, 10 ms) holds 1..9 ms; accumulator 0.5, 1 (serve), 0.5, 1 (serve), ...

@@ -44,6 +44,10 @@ import org.apache.pekko.stream.javadsl.Source;
  * partners what it tells them today when it hangs (the "missed" notices), and since a lane is a
  * FIFO every earlier transfer of the sender has been delivered before that.
  *
+ * <p>A transfer its link says never arrives ({@link LinkTiming#NEVER}: a link fault with no end in
+ * sight) is released at its send instant and withheld: its receipt says so, and without a receipt
+ * the recipient is told the message stamped {@code NEVER}, the only news it gets.
+ *
  * <p>Failure: a lane whose link can never deliver a transfer (an endless outage: {@link
  * UndeliverableException}, in paced mode after the transfers before it are out) or that throws
  * fails the stream; the channel then hands {@code failed} one line naming the lane, the channel and
@@ -57,7 +61,10 @@ import org.apache.pekko.stream.javadsl.Source;
  */
 public final class LinkChannel {
 
-  /** The message a recipient gets, given the transfer's emulated arrival instant (ns). */
+  /**
+   * The message a recipient gets, given the transfer's emulated arrival instant (ns); {@link
+   * LinkTiming#NEVER} for a transfer without a receipt that never arrives (an endless link fault).
+   */
   @FunctionalInterface
   public interface Stamp<M> {
     M at(long arrivalNs);
@@ -221,13 +228,20 @@ public final class LinkChannel {
       failedLane = laneNames.apply(s.lane());
       throw e;
     }
+    if (arrival == LinkTiming.NEVER) {
+      // Never arrives (an endless link fault): nothing to wait for, so released at its send
+      // instant, its last byte marked never.
+      return new Link.Delivery(
+          t.sendInstant(), EmulatedInstant.ofNanos(LinkTiming.NEVER), t.sendInstant(), 1);
+    }
     // A LinkTiming tells only the arrival; the last byte is not known apart from it here.
     EmulatedInstant at = EmulatedInstant.ofNanos(arrival);
     return new Link.Delivery(t.sendInstant(), at, at, 1);
   }
 
   private static void deliver(Delivered<Send<?, ?>> d) {
-    deliver(d.payload(), d.arrival().nanos());
+    boolean never = d.delivery().lastByte().nanos() == LinkTiming.NEVER;
+    deliver(d.payload(), never ? LinkTiming.NEVER : d.arrival().nanos());
   }
 
   private static <M, R> void deliver(Send<M, R> s, long arrivalNs) {
@@ -238,6 +252,9 @@ public final class LinkChannel {
     }
     if (delivered) {
       s.to().tell(s.message().at(arrivalNs));
+    } else if (arrivalNs == LinkTiming.NEVER && s.sender() == null) {
+      // Without a receipt the stamp is the only news: the recipient learns it never arrives.
+      s.to().tell(s.message().at(LinkTiming.NEVER));
     }
   }
 }

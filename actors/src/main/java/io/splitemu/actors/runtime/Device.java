@@ -707,6 +707,17 @@ public final class Device extends AbstractBehavior<Device.Command> {
     return hung;
   }
 
+  /**
+   * A transfer on {@code link} never arrives (an outage or partition with no end in sight): the
+   * device is silent from the instant the link went down for good, as if hung then, and {@code
+   * barrier} learns at once that it misses the phase.
+   */
+  private Behavior<Command> cutOff(LinkTiming link, ActorRef<Barrier.Command> barrier) {
+    hangAtNs = Math.min(hangAtNs, link.downForGoodNs());
+    hangsBy(LinkTiming.NEVER);
+    return missed(barrier);
+  }
+
   /** The device will not answer this request: the barrier learns it at once (emulated fault). */
   private Behavior<Command> missed(ActorRef<Barrier.Command> barrier) {
     barrier.tell(new Barrier.Missed(setup.id(), silentSinceNs));
@@ -821,6 +832,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
   }
 
   private Behavior<Command> onCarried(Carried m) {
+    if (m.arrivalNs() == LinkTiming.NEVER) {
+      return cutOff(setup.uplink(), m.barrier());
+    }
     clock.carried(true, setup.uplink(), m.sendNs(), m.arrivalNs(), m.bytes(), m.share());
     if (!m.delivered() && hangsBy(m.arrivalNs())) {
       return missed(m.barrier());
@@ -845,8 +859,11 @@ public final class Device extends AbstractBehavior<Device.Command> {
   }
 
   private Behavior<Command> onArrived(Arrived m) {
-    clock.carried(false, setup.downlink(), m.sendNs(), m.arrivalNs(), m.bytes(), m.share());
     Command r = m.request();
+    if (m.arrivalNs() == LinkTiming.NEVER) {
+      return cutOff(setup.downlink(), r instanceof Request q ? q.replyTo() : local.replyTo());
+    }
+    clock.carried(false, setup.downlink(), m.sendNs(), m.arrivalNs(), m.bytes(), m.share());
     if (r instanceof BeginVisit b) {
       return ready(b, m.arrivalNs());
     } else if (r instanceof Gradient g) {

@@ -18,6 +18,9 @@ final class DeviceClock {
   private double downShareNs;
   // Whether the link time weighted by share is kept (a split round's rates for the next plan).
   private boolean rates;
+  // The links' lost bytes (message loss) already charged, across rounds.
+  private long lostUpSeen;
+  private long lostDownSeen;
 
   /** A new round; {@code rates}: keep the share-weighted link time (a split round). */
   void reset(boolean keepRates) {
@@ -61,18 +64,24 @@ final class DeviceClock {
   /**
    * A transfer of {@code bytes} that {@code link} (up or down) carried from {@code sendNs} to
    * {@code arrivalNs} at {@code share}: the device actor learns it from its link channels. {@code
-   * link} is read only where the share-weighted time is kept (null otherwise: an MP-SL device).
+   * link} is read where the share-weighted time is kept, and for the bytes of the attempts it lost
+   * since the last transfer charged (message loss: on the wire too, so charged with this one); it
+   * is null for an MP-SL device.
    */
   void carried(boolean up, LinkTiming link, long sendNs, long arrivalNs, long bytes, double share) {
     double shareNs = rates ? Math.max(0, arrivalNs - sendNs - link.propagationNanos()) * share : 0;
+    // A device has one transfer in flight each way, so the lost bytes since are this transfer's.
+    long lost = link == null ? 0 : link.lostBytes();
     if (up) {
       uplinkNs += arrivalNs - sendNs;
-      bytesUp += bytes;
+      bytesUp += bytes + lost - lostUpSeen;
       upShareNs += shareNs;
+      lostUpSeen = lost;
     } else {
       downlinkNs += arrivalNs - sendNs;
-      bytesDown += bytes;
+      bytesDown += bytes + lost - lostDownSeen;
       downShareNs += shareNs;
+      lostDownSeen = lost;
     }
   }
 
@@ -87,6 +96,8 @@ final class DeviceClock {
     c.upShareNs = upShareNs;
     c.downShareNs = downShareNs;
     c.rates = rates;
+    c.lostUpSeen = lostUpSeen;
+    c.lostDownSeen = lostDownSeen;
     return c;
   }
 

@@ -1,15 +1,25 @@
 package io.splitemu.actors.runtime;
 
 import io.splitemu.net.EmulatedInstant;
+import io.splitemu.net.UndeliverableException;
+import io.splitemu.net.link.LinkFaults;
 import io.splitemu.net.link.LinkModel;
 import io.splitemu.net.link.LinkState;
+import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One direction of a device's link as the runtime uses it: a FIFO queue whose transfers are served
  * by the network-emulation link model of the current round and share (exact integration of the
  * rate, propagation delay added).
+ *
+ * <p>With link faults ({@link LinkFaultWindows}) outages and degradations are layered on the model
+ * (network-emulation's {@link LinkFaults}), so a transfer caught in an outage resumes after it by
+ * exact integration; a transfer that the link cannot finish before an outage with no end in sight
+ * arrives {@link LinkTiming#NEVER}, and every later one too; each attempt sent in a loss window is
+ * lost with its probability and sent again its timeout after the lost attempt's send instant.
  */
 public final class EmulatedLink implements LinkTiming {
 
@@ -24,10 +34,57 @@ public final class EmulatedLink implements LinkTiming {
   private final Map<Double, LinkModel> cache = new HashMap<>();
   private LinkState state = LinkState.IDLE;
   private int round = 1;
+  // The link's faults (null: none), placed by the round starts known so far (round 1 at 0).
+  private final LinkFaultWindows faults;
+  private final TreeMap<Integer, Long> roundStarts = new TreeMap<>(Map.of(1, 0L));
+  private LinkFaultWindows.Resolved resolved;
+  // Down for good from downForGoodNs: every transfer from the first that could not finish on.
+  private boolean cutOff;
+  private long downForGoodNs = NEVER;
+  private long lostBytes;
 
   /** A link whose model may change with the round and the share. */
   public EmulatedLink(Models models) {
+    this(models, null);
+  }
+
+  private EmulatedLink(Models models, LinkFaultWindows faults) {
     this.models = models;
+    this.faults = faults;
+    this.resolved = faults == null ? null : faults.resolve(roundStarts);
+  }
+
+  /** The same models under {@code faults} (null: none), idle at 0. */
+  EmulatedLink withFaults(LinkFaultWindows faults) {
+    return new EmulatedLink(models, faults);
+  }
+
+  @Override
+  public synchronized void roundStarted(int newRound, long startNs) {
+    if (faults != null && !Long.valueOf(startNs).equals(roundStarts.put(newRound, startNs))) {
+      resolved = faults.resolve(roundStarts);
+      cache.clear();
+    }
+  }
+
+  @Override
+  public synchronized long downForGoodNs() {
+    return downForGoodNs;
+  }
+
+  @Override
+  public synchronized long lostBytes() {
+    return lostBytes;
+  }
+
+  /** This round's model at {@code share}, with the fault windows placed so far. */
+  private LinkModel model(double share) {
+    return cache.computeIfAbsent(
+        share,
+        s -> {
+          LinkModel m = models.of(round, s);
+          return resolved == null ? m : LinkFaults.apply(m, resolved.schedule());
+        });
   }
 
   @Override
@@ -40,12 +97,14 @@ public final class EmulatedLink implements LinkTiming {
 
   @Override
   public synchronized long propagationNanos() {
-    return cache.computeIfAbsent(1.0, s -> models.of(round, s)).propagationNanos();
+    return model(1.0).propagationNanos();
   }
 
   @Override
   public synchronized long probe(long sendNs, long bytes) {
-    LinkModel m = cache.computeIfAbsent(1.0, s -> models.of(round, s));
+    // A probe sees the outages and degradations that end, not the losses (it draws nothing) nor
+    // an outage with no end in sight (its device is about to be given up; the rate is moot).
+    LinkModel m = model(1.0);
     LinkState idle = m.serve(LinkState.IDLE, EmulatedInstant.ofNanos(sendNs), bytes);
     return idle.freeAt().nanos() + m.propagationNanos();
   }
@@ -62,15 +121,103 @@ public final class EmulatedLink implements LinkTiming {
 
   @Override
   public synchronized long arrival(long sendNs, long bytes, double share) {
-    LinkModel m = cache.computeIfAbsent(share, s -> models.of(round, s));
-    state = m.serve(state, EmulatedInstant.ofNanos(sendNs), bytes);
-    return state.freeAt().nanos() + m.propagationNanos();
+    LinkModel m = model(share);
+    if (resolved == null) {
+      state = m.serve(state, EmulatedInstant.ofNanos(sendNs), bytes);
+      return state.freeAt().nanos() + m.propagationNanos();
+    }
+    long attempt = sendNs;
+    while (true) {
+      if (cutOff || !serve(m, attempt, bytes)) {
+        return NEVER;
+      }
+      long timeout = lostAttempt(attempt);
+      if (timeout < 0) {
+        return state.freeAt().nanos() + m.propagationNanos();
+      }
+      // The lost attempt's bytes were on the link; the resend leaves its timeout after it.
+      lostBytes += bytes;
+      attempt = Math.addExact(attempt, timeout);
+    }
   }
 
-  /** {round, free at (ns), next delivery opportunity}. */
+  /**
+   * Serves one attempt behind the queue; false (and the link cut off for good) if it cannot finish
+   * before the outage with no end in sight.
+   */
+  private boolean serve(LinkModel m, long sendNs, long bytes) {
+    long down = resolved.downForGoodNs();
+    long start = Math.max(sendNs, state.freeAt().nanos());
+    LinkState next = null;
+    if (start < down) {
+      try {
+        next = m.serve(state, EmulatedInstant.ofNanos(sendNs), bytes);
+      } catch (UndeliverableException e) {
+        // The trace itself stops: the run fails as without faults, unless the outage came first.
+        BigDecimal bits = BigDecimal.valueOf(bytes).multiply(BigDecimal.valueOf(8));
+        if (down == NEVER
+            || m.capacityBits(EmulatedInstant.ofNanos(start), EmulatedInstant.ofNanos(down))
+                    .compareTo(bits)
+                >= 0) {
+          throw e;
+        }
+      }
+    }
+    if (next == null || next.freeAt().nanos() > down) {
+      cutOff = true;
+      downForGoodNs = down;
+      return false;
+    }
+    state = next;
+    return true;
+  }
+
+  /**
+   * Draws whether the attempt sent at {@code sendNs} is lost, once per loss window it falls in (in
+   * the scenario's order); the timeout of the first that loses it, or -1 if none does.
+   */
+  private long lostAttempt(long sendNs) {
+    long timeout = -1;
+    for (LinkFaultWindows.Loss l : resolved.losses()) {
+      if (sendNs >= l.fromNs() && sendNs < l.toNs()) {
+        boolean lost = l.draws().next() < l.probability();
+        if (lost && timeout < 0) {
+          timeout = l.timeoutNs();
+        }
+      }
+    }
+    return timeout;
+  }
+
+  /**
+   * {round, free at (ns), next delivery opportunity}, then with faults: cut off (0 or 1), down for
+   * good since (ns), lost bytes, the number of round starts known and each (round, start), and each
+   * loss stream's draws so far.
+   */
   @Override
   public synchronized long[] saveState() {
-    return new long[] {round, state.freeAt().nanos(), state.nextOpportunity()};
+    long[] base = {round, state.freeAt().nanos(), state.nextOpportunity()};
+    if (faults == null) {
+      return base;
+    }
+    long[] draws = faults.drawCounts();
+    long[] out = new long[base.length + 4 + 2 * roundStarts.size() + draws.length];
+    int k = 0;
+    for (long v : base) {
+      out[k++] = v;
+    }
+    out[k++] = cutOff ? 1 : 0;
+    out[k++] = downForGoodNs;
+    out[k++] = lostBytes;
+    out[k++] = roundStarts.size();
+    for (Map.Entry<Integer, Long> e : roundStarts.entrySet()) {
+      out[k++] = e.getKey();
+      out[k++] = e.getValue();
+    }
+    for (long d : draws) {
+      out[k++] = d;
+    }
+    return out;
   }
 
   @Override
@@ -78,5 +225,20 @@ public final class EmulatedLink implements LinkTiming {
     round = (int) saved[0];
     cache.clear();
     state = new LinkState(EmulatedInstant.ofNanos(saved[1]), saved[2]);
+    if (faults == null || saved.length <= 3) {
+      return;
+    }
+    int k = 3;
+    cutOff = saved[k++] == 1;
+    downForGoodNs = saved[k++];
+    lostBytes = saved[k++];
+    int starts = (int) saved[k++];
+    roundStarts.clear();
+    for (int i = 0; i < starts; i++) {
+      roundStarts.put((int) saved[k], saved[k + 1]);
+      k += 2;
+    }
+    faults.restoreDrawCounts(java.util.Arrays.copyOfRange(saved, k, saved.length));
+    resolved = faults.resolve(roundStarts);
   }
 }

@@ -436,12 +436,22 @@ public final class Emulation {
     if (!pipeline) {
       supported.addAll(Set.of("device-crash", "device-slowdown"));
       supported.addAll(SupervisorSetup.Crash.KINDS);
+      supported.addAll(Set.of("link-outage", "link-degradation", "message-loss", "partition"));
     }
     for (int i = 0; i < s.faults().size(); i++) {
       Settings.Fault f = s.faults().get(i);
       String at = Settings.NS + ".faults[" + i + "]";
       if (supported.contains(f.kind()) && SupervisorSetup.Crash.ownRows(f.kind())) {
         checkCrash(s, f, at);
+      }
+      if (pipeline && isLinkFault(f.kind())) {
+        throw new SettingsException(
+            at
+                + ".kind: "
+                + f.kind()
+                + " is not injected on "
+                + s.scheme()
+                + ": MP-SL times its devices' links at the plan's rates, not the scenario's links");
       }
       if (!supported.contains(f.kind())) {
         throw new SettingsException(
@@ -878,6 +888,29 @@ public final class Emulation {
    * sfl-compute), where otherwise a trace is the capacity of the device's own link.
    */
   public static List<LinkPair> links(Settings s, int n, boolean sharedTraces) {
+    List<LinkPair> out = plainLinks(s, n, sharedTraces);
+    if (s.faults().stream().noneMatch(f -> isLinkFault(f.kind()))) {
+      return out;
+    }
+    // The scenario's link faults on each device's own links (docs/faults.md "Link faults").
+    List<LinkPair> faulted = new ArrayList<>();
+    for (int d = 0; d < n; d++) {
+      LinkPair p = out.get(d);
+      faulted.add(
+          new LinkPair(
+              ((EmulatedLink) p.up()).withFaults(LinkFaultWindows.of(s, d, true)),
+              ((EmulatedLink) p.down()).withFaults(LinkFaultWindows.of(s, d, false))));
+    }
+    return faulted;
+  }
+
+  /** Whether {@code kind} is a fault of a device's links (outage, degradation, loss, partition). */
+  static boolean isLinkFault(String kind) {
+    return LinkFaultWindows.isLinkKind(kind) || kind.equals("partition");
+  }
+
+  /** The links of {@link #links(Settings, int, boolean)} without the scenario's faults. */
+  private static List<LinkPair> plainLinks(Settings s, int n, boolean sharedTraces) {
     Settings.LinkSettings l = s.links();
     long prop = l.propagationDelay().toNanos();
     List<LinkPair> out = new ArrayList<>();

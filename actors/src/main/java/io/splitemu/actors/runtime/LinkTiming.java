@@ -7,6 +7,12 @@ package io.splitemu.actors.runtime;
 public interface LinkTiming {
 
   /**
+   * The arrival of a transfer that never arrives: the link is down for good before its last byte is
+   * through (a link outage or partition with no end in sight; docs/faults.md "Link faults").
+   */
+  long NEVER = Long.MAX_VALUE;
+
+  /**
    * The emulated instant (ns) at which the last byte of a transfer of {@code bytes} sent at {@code
    * sendNs} is available to the receiver, when the sender holds {@code share} (0, 1] of the link's
    * spectrum or bandwidth.
@@ -54,4 +60,24 @@ public interface LinkTiming {
 
   /** Restores what {@link #saveState()} gave. */
   default void restoreState(long[] state) {}
+
+  /**
+   * Round {@code round} started at emulated {@code startNs}: faults given at a round's start
+   * ({@code round = R}, {@code until-round = R}) take that instant. The supervisor tells every link
+   * at each round's start, before any transfer of the round.
+   */
+  default void roundStarted(int round, long startNs) {}
+
+  /**
+   * After a transfer that arrives {@link #NEVER}: the instant from which the link carries nothing
+   * for good (the start of the endless outage), from which its device is silent.
+   */
+  default long downForGoodNs() {
+    return NEVER;
+  }
+
+  /** Bytes of every lost attempt so far (message loss; the resends are the link's cost too). */
+  default long lostBytes() {
+    return 0;
+  }
 }

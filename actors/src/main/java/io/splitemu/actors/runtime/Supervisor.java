@@ -340,6 +340,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     round++;
     roundStartNs = nowNs;
+    linksAtRoundStart();
     roundStartFaults();
     breakdown = EdgeServer.Breakdown.ZERO;
     lossSum = 0;
@@ -368,6 +369,23 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     visitIndex = 0;
     // A re-cut goes on once the server has moved its slice.
     return awaitingCut ? this : nextVisit();
+  }
+
+  /**
+   * Tells every device's links (and a split scheme's probes) this round's start, before any
+   * transfer of the round: link faults given at a round's start take this instant.
+   */
+  private void linksAtRoundStart() {
+    for (DeviceSetup d : setup.devices()) {
+      d.uplink().roundStarted(round, nowNs);
+      d.downlink().roundStarted(round, nowNs);
+    }
+    if (setup.split() != null) {
+      for (Emulation.LinkPair p : setup.split().probes()) {
+        p.up().roundStarted(round, nowNs);
+        p.down().roundStarted(round, nowNs);
+      }
+    }
   }
 
   /** Each running device's plan for this round (split schemes, CPSL), for the live metrics. */

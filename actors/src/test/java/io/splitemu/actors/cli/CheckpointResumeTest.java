@@ -231,6 +231,53 @@ class CheckpointResumeTest {
   }
 
   /**
+   * Link faults across the checkpoint (a degradation and a message loss started with round 2 and
+   * ending at round 4, an outage at an instant): the links' round starts and the loss streams'
+   * positions come back with the checkpoint, so a resume equals the uninterrupted run.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void withLinkFaults_resumedFromRound2_equalsTheUninterruptedRun(String scheme) throws Exception {
+    Path scenario = tmp.resolve(scheme + "-links.conf");
+    Files.writeString(
+        scenario,
+        "splitemu {\n"
+            + "  scenario = ckpt-links\n"
+            + "  scheme = "
+            + scheme
+            + "\n  rounds = "
+            + ROUNDS
+            + "\n  local-steps = 2\n"
+            + "  fidelity = timing\n"
+            + "  model { name = lenet5, cut = 2 }\n"
+            + "  devices { count = 4, flops = [1e9, 2e9, 3e9, 4e9] }\n"
+            + links()
+            + "  faults = [{ kind = link-degradation, device = 1, round = 2, until-round = 4,"
+            + " factor = 0.5 },"
+            + " { kind = message-loss, device = 2, round = 2, until-round = 4, probability = 0.4,"
+            + " retransmit-timeout = 300 ms, direction = up },"
+            + " { kind = link-outage, device = 3, at = 0.2 s, until = 0.9 s }]\n"
+            + "  output.plots = false\n"
+            + "}\n");
+    Path whole = tmp.resolve("whole");
+    ProfileCommandTest.Result w =
+        ProfileCommandTest.cli("run", scenario.toString(), "--out", whole.toString());
+    assertEquals(0, w.code(), w.err());
+    Path stopped = tmp.resolve("stopped");
+    String[] every = {"--set", "checkpoint.every=2"};
+    assertEquals(
+        0,
+        ProfileCommandTest.cli(
+                "run", scenario.toString(), "--out", stopped.toString(), every[0], every[1])
+            .code());
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "run", scenario.toString(), every[0], every[1], "--resume", stopped.toString());
+    assertEquals(0, r.code(), r.err());
+    assertSameRun(whole, stopped);
+  }
+
+  /**
    * Trace links when splitemu.data is set (the rates a split policy learns from then change from
    * round to round), static ones otherwise.
    */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.splitemu.actors.config.Settings;
@@ -189,7 +190,10 @@ public class GoldenRunsTest {
    * needs the data and the property is unset, fails when a file is missing.
    */
   public static List<String> dataOverrides(Path scenario) {
-    Config c = ConfigFactory.parseFile(scenario.toFile());
+    // Resolved within the file: a scenario may name its own blocks (${fault-study.links}).
+    Config c =
+        ConfigFactory.parseFile(scenario.toFile())
+            .resolve(ConfigResolveOptions.defaults().setAllowUnresolved(true));
     List<String> sets = new ArrayList<>();
     String data = System.getProperty("splitemu.data", "");
     for (var e : c.withOnlyPath("splitemu").entrySet()) {

@@ -58,10 +58,15 @@ public final class PacketLink implements LinkModel {
 
   /**
    * This link with its opportunities thinned by {@code faults}, whose factors must lie in [0, 1] (a
-   * packet trace cannot gain opportunities); see the class comment for which ones are served.
+   * packet trace cannot gain opportunities); see the class comment for which ones are served. On a
+   * link already thinned (a share of a shared trace) the factors multiply.
    */
   PacketLink withFaults(RateModulation faults) {
-    return new PacketLink(millis, end, propagationNanos, faults);
+    return new PacketLink(
+        millis,
+        end,
+        propagationNanos,
+        this.faults == null ? faults : RateModulation.product(this.faults, faults));
   }
 
   /** Instant of global opportunity g. */

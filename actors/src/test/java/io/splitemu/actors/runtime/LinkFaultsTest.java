@@ -1,0 +1,318 @@
+package io.splitemu.actors.runtime;
+
+import static io.splitemu.actors.runtime.FaultsOnEverySchemeTest.num;
+import static io.splitemu.actors.runtime.FaultsOnEverySchemeTest.run;
+import static io.splitemu.actors.runtime.FaultsOnEverySchemeTest.scenario;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.config.SettingsException;
+import io.splitemu.actors.runtime.FaultsOnEverySchemeTest.Tables;
+import io.splitemu.model.nn.ModelZoo;
+import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.net.SeededStreams;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Link faults (link-outage, link-degradation, message-loss, partition) in real timing runs on
+ * static links, against the fault-free run and the latency model: FaultsOnEverySchemeTest's
+ * scenario (3 devices, lenet5 cut 2, 2 local steps of 16 samples; device 0 is the slowest in
+ * compute, uplink 8e6 bit/s and downlink 1e7 bit/s, so it is the critical device of every psl
+ * step).
+ */
+class LinkFaultsTest {
+
+  private static final double NS = 1e9;
+
+  @TempDir Path tmp;
+
+  private static Map<String, String> device(Tables t, int round, int device) {
+    return t.devices().stream()
+        .filter(
+            d ->
+                d.get("round").equals(Integer.toString(round))
+                    && d.get("device").equals(Integer.toString(device)))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private static double latency(Tables t, int round) {
+    return num(t.rounds().get(round - 1), "round_latency_s");
+  }
+
+  @Test
+  void anOutageAcrossAnUpload_delaysItsArrivalByExactlyItsLength() throws Exception {
+    // Device 0's first activations leave when the model broadcast reached it (it is the weakest
+    // member, so the step starts then) and its forward pass ended: the latency model's terms.
+    ChainProfile p = ModelZoo.profile("lenet5", DataType.FLOAT);
+    double sent = p.deviceParamBytes(2) * 8 / 1e7 + 16 * p.deviceForwardFlops(2) / 2e8;
+    double through = 16 * (p.cutBytes(2) + 4) * 8 / 8e6;
+    long from = (long) ((sent + through / 2) * NS);
+    long length = 2_500_000_000L;
+    assertTrue(through > 1e-3, "the window starts inside the transfer");
+    Tables clean = run(scenario("psl", ""), tmp.resolve("clean"));
+    Tables t =
+        run(
+            scenario(
+                "psl",
+                "{ kind = link-outage, device = 0, direction = up, at = "
+                    + from
+                    + " ns, until = "
+                    + (from + length)
+                    + " ns }"),
+            tmp.resolve("outage"));
+    // Nothing flows for 2.5 s in the middle of the upload; its last bit, and everything that waits
+    // for it, is 2.5 s later.
+    assertEquals(2.5, latency(t, 1) - latency(clean, 1), 1e-9);
+    assertEquals(
+        2.5, num(device(t, 1, 0), "uplink_s") - num(device(clean, 1, 0), "uplink_s"), 1e-9);
+    assertEquals(device(clean, 1, 0).get("bytes_up"), device(t, 1, 0).get("bytes_up"));
+    for (int d = 1; d < 3; d++) {
+      assertEquals(device(clean, 1, d).get("uplink_s"), device(t, 1, d).get("uplink_s"));
+    }
+    // Later rounds are the fault-free rounds, shifted.
+    assertEquals(latency(clean, 2), latency(t, 2), 1e-9);
+    assertEquals(List.of("0", "0", "0"), t.rounds().stream().map(r -> r.get("failed")).toList());
+  }
+
+  @Test
+  void aDegradationFromARoundsStart_stretchesEachTransferOfTheRoundBy1OverFactor()
+      throws Exception {
+    Tables clean = run(scenario("psl", ""), tmp.resolve("clean"));
+    Tables t =
+        run(
+            scenario(
+                "psl",
+                "{ kind = link-degradation, device = 0, direction = down, factor = 0.25,"
+                    + " round = 2 }"),
+            tmp.resolve("slow"));
+    // Round 1 is before the window: untouched.
+    assertEquals(clean.rounds().get(0), withWall(t.rounds().get(0), clean.rounds().get(0)));
+    // From round 2's start, device 0's downlink carries a quarter of the bits per second: each
+    // transfer (broadcast and gradients, all inside the window) lasts 4 times as long, to the
+    // nanosecond each transfer is rounded up to.
+    for (int r = 2; r <= 3; r++) {
+      double before = num(device(clean, r, 0), "downlink_s");
+      assertEquals(4 * before, num(device(t, r, 0), "downlink_s"), 4e-9, "round " + r);
+      assertEquals(device(clean, r, 0).get("uplink_s"), device(t, r, 0).get("uplink_s"));
+    }
+    assertTrue(latency(t, 2) > latency(clean, 2));
+  }
+
+  private static Map<String, String> withWall(Map<String, String> row, Map<String, String> from) {
+    Map<String, String> m = new java.util.LinkedHashMap<>(row);
+    m.put("wall_time_s", from.get("wall_time_s"));
+    return m;
+  }
+
+  @Test
+  void messageLoss_isSeeded_andChargesATimeoutAndTheResentBytesPerLoss() throws Exception {
+    String loss =
+        "{ kind = message-loss, device = 0, direction = up, probability = 0.5,"
+            + " retransmit-timeout = 3 s, round = 1 }";
+    Tables clean = run(scenario("psl", ""), tmp.resolve("clean"));
+    Tables t = run(scenario("psl", loss), tmp.resolve("a"));
+    Tables again = run(scenario("psl", loss), tmp.resolve("b"));
+    assertEquals(
+        FaultsOnEverySchemeTest.emulated(t.rounds()),
+        FaultsOnEverySchemeTest.emulated(again.rounds()));
+    assertEquals(t.devices(), again.devices());
+
+    // The losses, drawn here from the fault's named stream in the order device 0 uploads: per
+    // round its 2 steps' activations, then its model.
+    ChainProfile p = ModelZoo.profile("lenet5", DataType.FLOAT);
+    long acts = 16 * (p.cutBytes(2) + 4);
+    long model = p.deviceParamBytes(2);
+    SplittableRandom draws = SeededStreams.stream(1, "faults/0/message-loss/device-0/up");
+    int all = 0;
+    for (int r = 1; r <= 3; r++) {
+      int k = 0;
+      long lostBytes = 0;
+      for (long size : new long[] {acts, acts, model}) {
+        while (draws.nextDouble() < 0.5) {
+          k++;
+          lostBytes += size;
+        }
+      }
+      all += k;
+      Map<String, String> c = device(clean, r, 0);
+      Map<String, String> f = device(t, r, 0);
+      // Each loss: a 3 s timeout (longer than any upload, so the resend finds the link idle) and
+      // the attempt's bytes on the wire.
+      assertEquals(3.0 * k, num(f, "uplink_s") - num(c, "uplink_s"), 1e-9, "round " + r);
+      assertEquals(
+          Long.parseLong(c.get("bytes_up")) + lostBytes,
+          Long.parseLong(f.get("bytes_up")),
+          "round " + r);
+      assertEquals(c.get("bytes_down"), f.get("bytes_down"));
+    }
+    assertTrue(all > 0, "the seed loses something (else the test shows nothing)");
+    assertEquals(
+        List.of("3", "3", "3"), t.rounds().stream().map(r -> r.get("participants")).toList());
+  }
+
+  @Test
+  void messageLoss_drawsFromTheScenarioSeed() throws Exception {
+    String loss =
+        "{ kind = message-loss, device = 0, probability = 0.5, retransmit-timeout = 3 s,"
+            + " round = 1 }";
+    Tables one = run(scenario("psl", loss), tmp.resolve("1"));
+    Tables two = run(scenario("psl", loss, "seed = 2"), tmp.resolve("2"));
+    assertFalse(
+        one.devices().equals(two.devices()),
+        "another seed draws other losses: " + one.devices() + " vs " + two.devices());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "sfl-v1", "edgesplit", "dag-mincut"})
+  void anOutageWithoutEnd_makesTheDeviceMissItsBarrier_andTheRunCompletes(String scheme)
+      throws Exception {
+    Tables t =
+        run(
+            scenario(scheme, "{ kind = link-outage, device = 1, round = 2 }"),
+            tmp.resolve("endless"));
+    assertSilentFromRound2(t, List.of(1));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void anOutageUntilALaterRoundsStart_cannotEndWithinTheRound_soTheDeviceMisses(String scheme)
+      throws Exception {
+    // Round 3 starts only once round 2 is done, which waits for the device: it misses round 2.
+    Tables t =
+        run(
+            scenario(scheme, "{ kind = link-outage, device = 1, round = 2, until-round = 3 }"),
+            tmp.resolve("until-round"));
+    assertSilentFromRound2(t, List.of(1));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void aPartitionWithoutEnd_cutsItsDevicesOff(String scheme) throws Exception {
+    Tables t =
+        run(
+            scenario(scheme, "{ kind = partition, devices = [0, 2], round = 2 }"),
+            tmp.resolve("partition"));
+    assertSilentFromRound2(t, List.of(0, 2));
+  }
+
+  /** Hung from round 2's start, each device misses a request of round 2 then, as device-hang. */
+  private static void assertSilentFromRound2(Tables t, List<Integer> cut) {
+    double start2 = num(t.rounds().get(0), "emulated_time_s");
+    List<Map<String, String>> deadlines =
+        t.events().stream().filter(e -> e.get("kind").equals("deadline")).toList();
+    assertEquals(cut.size(), deadlines.size(), t.events().toString());
+    for (Map<String, String> d : deadlines) {
+      assertEquals("2", d.get("round"));
+      // Silent from round 2's start, and asked then (the broadcast, or the split round's start):
+      // given up barrier.deadline later.
+      assertEquals(start2 + 30, num(d, "emulated_s"), 1e-9, d.toString());
+    }
+    int n = cut.size();
+    assertEquals(
+        List.of("0", Integer.toString(n), "0"),
+        t.rounds().stream().map(r -> r.get("failed")).toList());
+    assertEquals(
+        List.of("3", Integer.toString(3 - n), Integer.toString(3 - n)),
+        t.rounds().stream().map(r -> r.get("participants")).toList());
+    for (int d : cut) {
+      assertEquals("false", device(t, 2, d).get("completed"));
+      assertEquals("0", device(t, 2, d).get("bytes_up"));
+      assertFalse(
+          t.devices().stream()
+              .anyMatch(
+                  r -> r.get("round").equals("3") && r.get("device").equals(Integer.toString(d))));
+    }
+    assertEquals(3, t.rounds().size(), "the run completes");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void aPartitionWithAnEnd_pausesBothDirections_andEveryDeviceStays(String scheme)
+      throws Exception {
+    Tables clean = run(scenario(scheme, ""), tmp.resolve("clean"));
+    Tables t =
+        run(
+            scenario(scheme, "{ kind = partition, devices = [0, 2], at = 0 s, until = 20 s }"),
+            tmp.resolve("partition"));
+    assertTrue(
+        num(t.rounds().get(0), "emulated_time_s") >= 20,
+        "nothing of devices 0 and 2 crosses before 20 s: " + t.rounds().get(0));
+    assertTrue(latency(t, 1) > latency(clean, 1) + 19);
+    assertEquals(List.of("0", "0", "0"), t.rounds().stream().map(r -> r.get("failed")).toList());
+    assertEquals(
+        List.of("3", "3", "3"), t.rounds().stream().map(r -> r.get("participants")).toList());
+    if (scheme.equals("psl")) {
+      // The broadcast to devices 0 (the critical device) and 2 waits out the window from the
+      // round's start: the whole round is the fault-free round 20 s later.
+      assertEquals(20, latency(t, 1) - latency(clean, 1), 1e-9);
+      // The bytes are those of the fault-free round: a paused transfer is sent once. (edgesplit's
+      // probe sees the partition at round 1's start and plans other cuts.)
+      for (int d = 0; d < 3; d++) {
+        assertEquals(device(clean, 1, d).get("bytes_up"), device(t, 1, d).get("bytes_up"));
+        assertEquals(device(clean, 1, d).get("bytes_down"), device(t, 1, d).get("bytes_down"));
+      }
+    }
+  }
+
+  @Test
+  void anEndlessOutage_isIdenticalRunToRun() throws Exception {
+    Settings s =
+        scenario("edgesplit", "{ kind = link-outage, device = 2, direction = down, round = 2 }");
+    Tables a = run(s, tmp.resolve("a"));
+    Tables b = run(s, tmp.resolve("b"));
+    assertEquals(
+        FaultsOnEverySchemeTest.emulated(a.rounds()), FaultsOnEverySchemeTest.emulated(b.rounds()));
+    assertEquals(a.devices(), b.devices());
+    assertEquals(a.events(), b.events());
+    assertEquals("1", a.rounds().get(1).get("failed"));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void pacedRunsWithLinkFaults_keepTheVirtualFigures(String scheme) throws Exception {
+    String faults =
+        "{ kind = link-outage, device = 1, round = 2 },"
+            + " { kind = message-loss, device = 0, probability = 0.3, retransmit-timeout = 1 s,"
+            + " round = 1 },"
+            + " { kind = partition, devices = [2], at = 0 s, until = 2 s }";
+    Tables virtual = run(scenario(scheme, faults), tmp.resolve("virtual"));
+    // The endless outage's transfer is released at once, not at its never-instant.
+    Tables paced =
+        run(scenario(scheme, faults, "mode = paced, speedup = 40"), tmp.resolve("paced"));
+    assertEquals(
+        FaultsOnEverySchemeTest.emulated(virtual.rounds()),
+        FaultsOnEverySchemeTest.emulated(paced.rounds()));
+    assertEquals(virtual.devices(), paced.devices());
+    assertEquals("1", paced.rounds().get(1).get("failed"));
+  }
+
+  @Test
+  void mpsl_refusesLinkFaultsAtStart_inOneLine() {
+    Settings s = scenario("mpsl", "{ kind = link-outage, device = 0, round = 2 }");
+    SettingsException e = assertThrows(SettingsException.class, () -> Emulation.prepare(s));
+    assertTrue(e.getMessage().startsWith("splitemu.faults[0].kind: link-outage"), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"));
+  }
+
+  @Test
+  void linkFaults_takeAnEnd() {
+    Emulation.prepare(scenario("psl", "{ kind = link-outage, device = 0, at = 1 s, until = 2 s }"));
+    Emulation.prepare(
+        scenario(
+            "edgesplit",
+            "{ kind = link-degradation, device = 0, factor = 0.5, round = 1,"
+                + " until-round = 2 }"));
+  }
+}
