@@ -3,10 +3,19 @@ package io.splitemu.actors.cli;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.metrics.Metrics;
 import io.splitemu.actors.metrics.MetricsSettings;
+import io.splitemu.actors.results.CheckpointFile;
+import io.splitemu.actors.results.DevicePlanRecord;
+import io.splitemu.actors.results.DeviceRecord;
+import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.HopRecord;
+import io.splitemu.actors.results.MemoryRecord;
+import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.actors.results.ResultsWriter;
+import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.runtime.Checkpoint;
 import io.splitemu.actors.runtime.Checkpoints;
 import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RunListener;
 import io.splitemu.actors.runtime.StopSwitch;
 import io.splitemu.actors.scheme.Scheme;
 import io.splitemu.actors.scheme.Schemes;
@@ -20,6 +29,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -75,7 +86,8 @@ public final class RunCommand implements Callable<Integer> {
             Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE
                 ? null // MP-SL takes no checkpoint: SIGTERM ends the JVM as before
                 : Sigterm.install(stop, dir, stopBound(s))) {
-      o = Emulation.run(s, dir, p, new Emulation.RunControl(from, stop));
+      RunListener listener = term == null ? p : term.watching(p);
+      o = Emulation.run(s, dir, listener, new Emulation.RunControl(from, stop));
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(onSignal);
@@ -151,8 +163,10 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   /**
-   * How long a SIGTERM waits for the round under way to end: the barrier watchdog (a round's steps
-   * answer within it unless the host is stuck) plus a minute for the checkpoint and flush.
+   * How long a SIGTERM waits without the run showing progress (a step, a row, an event) for the
+   * round under way to end: the barrier watchdog (a round's steps answer within it unless the host
+   * is stuck) plus a minute for the checkpoint and flush. A healthy round, however long, keeps
+   * showing progress, so it is waited for.
    */
   private static Duration stopBound(Settings s) {
     return s.barrierTimeout().plusMinutes(1);
@@ -167,13 +181,20 @@ public final class RunCommand implements Callable<Integer> {
   static final class Sigterm implements AutoCloseable {
     private static final Signal TERM = new Signal("TERM");
     private final SignalHandler previous;
+    private final AtomicLong lastProgress;
+    private final AtomicReference<Thread> watchdog;
 
-    private Sigterm(SignalHandler previous) {
+    private Sigterm(
+        SignalHandler previous, AtomicLong lastProgress, AtomicReference<Thread> watchdog) {
       this.previous = previous;
+      this.lastProgress = lastProgress;
+      this.watchdog = watchdog;
     }
 
     static Sigterm install(StopSwitch stop, Path dir, Duration bound) {
       AtomicBoolean once = new AtomicBoolean();
+      AtomicLong lastProgress = new AtomicLong(System.nanoTime());
+      AtomicReference<Thread> watchdog = new AtomicReference<>();
       String kept = "the rounds recorded so far are in " + dir;
       SignalHandler previous =
           Signal.handle(
@@ -182,26 +203,93 @@ public final class RunCommand implements Callable<Integer> {
                 if (!once.compareAndSet(false, true)) {
                   halt("a second SIGTERM: exiting without a checkpoint; " + kept);
                 }
+                lastProgress.set(System.nanoTime());
                 stop.request();
-                Thread watchdog =
+                Thread t =
                     new Thread(
                         () -> {
                           try {
-                            Thread.sleep(bound.toMillis());
+                            while (System.nanoTime() - lastProgress.get() < bound.toNanos()) {
+                              Thread.sleep(1000);
+                            }
                           } catch (InterruptedException e) {
-                            return;
+                            return; // the run ended: close() stops the watch
                           }
                           halt(
-                              "SIGTERM: the round under way did not end within "
+                              "SIGTERM: the run showed no progress for "
                                   + bound.toSeconds()
                                   + " s; exiting without a checkpoint; "
                                   + kept);
                         },
                         "splitemu-sigterm-bound");
-                watchdog.setDaemon(true);
-                watchdog.start();
+                t.setDaemon(true);
+                watchdog.set(t);
+                t.start();
               });
-      return new Sigterm(previous);
+      return new Sigterm(previous, lastProgress, watchdog);
+    }
+
+    /** {@code delegate}, with every row, event and step it receives counted as progress. */
+    RunListener watching(RunListener delegate) {
+      return new RunListener() {
+        @Override
+        public void onRound(RoundRecord r) {
+          beat();
+          delegate.onRound(r);
+        }
+
+        @Override
+        public void onDevice(DeviceRecord d) {
+          beat();
+          delegate.onDevice(d);
+        }
+
+        @Override
+        public void onEvent(EventRecord e) {
+          beat();
+          delegate.onEvent(e);
+        }
+
+        @Override
+        public void onProgress(ProgressRecord p) {
+          beat();
+          delegate.onProgress(p);
+        }
+
+        @Override
+        public void onHop(HopRecord h) {
+          beat();
+          delegate.onHop(h);
+        }
+
+        @Override
+        public void onPlan(DevicePlanRecord p) {
+          beat();
+          delegate.onPlan(p);
+        }
+
+        @Override
+        public void onMemory(MemoryRecord m) {
+          beat();
+          delegate.onMemory(m);
+        }
+
+        @Override
+        public void onCheckpoint(CheckpointFile c) {
+          beat();
+          delegate.onCheckpoint(c);
+        }
+
+        @Override
+        public void onRewind(int round) {
+          beat();
+          delegate.onRewind(round);
+        }
+      };
+    }
+
+    private void beat() {
+      lastProgress.set(System.nanoTime());
     }
 
     private static void halt(String line) {
@@ -212,6 +300,10 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public void close() {
+      Thread t = watchdog.get();
+      if (t != null) {
+        t.interrupt(); // the run has ended: nothing left to bound (the metrics linger follows)
+      }
       Signal.handle(TERM, previous);
     }
   }

@@ -66,6 +66,13 @@ public final class Plots {
   /** Event kinds marked on the charts, with their legend words. */
   private static final Map<String, String> MARKED = new LinkedHashMap<>();
 
+  /**
+   * Whether events of {@code kind} are marked on the plots (faults, deadline drops, recoveries).
+   */
+  static boolean marked(String kind) {
+    return MARKED.containsKey(kind);
+  }
+
   private static final int WIDTH = 960;
   private static final int HEIGHT = 540;
 

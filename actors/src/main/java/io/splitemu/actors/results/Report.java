@@ -24,7 +24,7 @@ final class Report {
    * @param devices its {@code devices.csv} rows, tallied per round (a round without rows is absent)
    * @param eventCount the number of {@code events.csv} rows
    * @param eventKinds the number of {@code events.csv} rows of each kind, in order of kind
-   * @param marked the faults and deadline drops among them, in order
+   * @param marked the faults, deadline drops and recoveries among them, in order
    * @param memoryByCut each cut of the {@code cut} column, in order of first use, to each node's
    *     model bytes at that cut (empty where they cannot be told from the cut)
    */
@@ -190,7 +190,7 @@ final class Report {
       if (i == LIST_DEVICES_UP_TO) {
         md.append("- and ")
             .append(marked.size() - i)
-            .append(" more faults and deadline drops in `events.csv`\n");
+            .append(" more faults, deadline drops and recoveries in `events.csv`\n");
         break;
       }
       EventRecord e = marked.get(i);

@@ -141,7 +141,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     eventKinds.merge(e.kind(), 1, Integer::sum);
     // The plots and the report list only faults and deadline drops (a split scheme records a
     // re-plan per device, so the other kinds are only counted).
-    if (e.kind().equals("fault") || e.kind().equals("deadline")) {
+    if (Plots.marked(e.kind())) {
       marked.add(e);
     }
     for (RecordObserver o : observers) {
@@ -406,7 +406,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     for (EventRecord e : events()) {
       eventCount++;
       eventKinds.merge(e.kind(), 1, Integer::sum);
-      if (e.kind().equals("fault") || e.kind().equals("deadline")) {
+      if (Plots.marked(e.kind())) {
         marked.add(e);
       }
     }

@@ -151,7 +151,8 @@ class ResultsWriterTest {
     w.finish("q", "mpsl", 1L, 0.9, Map.of("hop-1", 5000L), cut -> Map.of());
     String report = Files.readString(dir.resolve("report.md"));
     assertTrue(report.contains("| 1-4 | 2-5 | 1 |\n"), report);
-    assertTrue(report.contains("| hop-1 | 5.00 kB (5000 B) | the largest the run recorded |"), report);
+    assertTrue(
+        report.contains("| hop-1 | 5.00 kB (5000 B) | the largest the run recorded |"), report);
     assertFalse(report.contains("at each cut in force"), report);
   }
 
@@ -176,7 +177,7 @@ class ResultsWriterTest {
     assertTrue(small.contains("- fault at 1.000 s (round 2), device-1: device-hang"), small);
     assertTrue(small.contains("- deadline at 1.500 s (round 2), device-64: dropped\n"), small);
     assertFalse(small.contains("device-65: dropped"), small);
-    assertTrue(small.contains("- and 37 more faults and deadline drops in `events.csv`"), small);
+    assertTrue(small.contains("- and 37 more faults, deadline drops and recoveries in `events.csv`"), small);
     assertTrue(
         large.contains("5100 events in `events.csv` (100 deadline, 1 fault, 4999 replan)"), large);
     // Ten times the devices, about the same report: nothing in it grows with the device count.
@@ -243,6 +244,23 @@ class ResultsWriterTest {
     assertTrue(json.get("timeToTargetSeconds").isNull());
     List<String> row = CsvTable.parseLine(Files.readAllLines(dir.resolve("rounds.csv")).get(1));
     assertEquals("", row.get(12));
+  }
+
+  @Test
+  void aRunsFaultsDeadlinesAndRecoveries_areMarked_inItsReport() throws Exception {
+    Path dir = tmp.resolve("marked");
+    ResultsWriter w = ResultsWriter.open(dir, "x");
+    w.event(new EventRecord(1.5, 1, "fault", "device-1", "device-crash: device crashes"));
+    w.event(new EventRecord(2.5, 2, "replan", "device-0", "cut 3"));
+    w.event(new EventRecord(4.0, 3, "recovery", "device-1", "device-crash: device rejoins"));
+    for (int i = 1; i <= 3; i++) {
+      w.round(round(i, 1.5 * i, 0.5));
+    }
+    w.finish("quick", "psl", 7L, 0.9, Map.of());
+    String report = Files.readString(dir.resolve("report.md"));
+    assertTrue(report.contains("- fault at 1.5"), report);
+    assertTrue(report.contains("- recovery at 4"), report);
+    assertTrue(!report.contains("- replan at"), report);
   }
 
   @Test
