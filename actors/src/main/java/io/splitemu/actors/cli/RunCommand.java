@@ -151,7 +151,7 @@ public final class RunCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Checkpoint c = Checkpoints.newest(resume, warning -> err.println("splitemu: " + warning));
     err.flush();
-    if (!c.fingerprint().equals(Checkpoints.fingerprint(s.resolved()))) {
+    if (!c.fingerprint().equals(Checkpoints.fingerprint(s))) {
       throw new UserException(
           "--resume: "
               + resume

@@ -35,6 +35,15 @@ public final class Checkpoints {
 
   private Checkpoints() {}
 
+  /**
+   * What a resume of {@code s} must match: the fingerprint of its resolved configuration and of its
+   * faults as read, so an edited availability file (its rows are faults, not configuration text) is
+   * a different run too. Data, trace and profile files are not read here: a resume trusts them.
+   */
+  public static String fingerprint(io.splitemu.actors.config.Settings s) {
+    return fingerprint(s.resolved() + "\nfaults " + s.faults());
+  }
+
   /** The SHA-256 (hex) of a resolved scenario: what a resume must match. */
   public static String fingerprint(String resolvedScenario) {
     try {

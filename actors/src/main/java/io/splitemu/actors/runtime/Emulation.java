@@ -197,7 +197,7 @@ public final class Emulation {
               .withCheckpointing(
                   new SupervisorSetup.Checkpointing(
                       s.checkpointEvery(),
-                      Checkpoints.fingerprint(s.resolved()),
+                      Checkpoints.fingerprint(s),
                       control.resumeFrom(),
                       pipeline ? null : control.stop(),
                       crashes(s)));

@@ -119,4 +119,26 @@ class CheckpointInputTest {
     assertTrue(!Files.exists(out), "nothing written");
     oneLine(resume(scenario, tmp), "not supported yet for mpsl");
   }
+
+  @Test
+  void anAvailabilityFileEditedAfterTheRun_isAnotherRun() throws Exception {
+    Path scenario = scenario("psl");
+    Path churn = tmp.resolve("churn.csv");
+    Files.writeString(churn, "device,offline_from_s,offline_until_s\n1,0.5,1.5\n");
+    String[] avail = {"--set", "availability=\"" + churn + "\""};
+    Path out = tmp.resolve("churned");
+    ProfileCommandTest.Result a =
+        ProfileCommandTest.cli(
+            "run",
+            scenario.toString(),
+            "--out",
+            out.toString(),
+            EVERY[0],
+            EVERY[1],
+            avail[0],
+            avail[1]);
+    assertEquals(0, a.code(), a.err());
+    Files.writeString(churn, "device,offline_from_s,offline_until_s\n2,0.5,1.5\n");
+    oneLine(resume(scenario, out, avail), out + " was run with another configuration");
+  }
 }
