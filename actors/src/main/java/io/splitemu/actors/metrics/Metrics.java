@@ -78,7 +78,10 @@ public final class Metrics implements AutoCloseable {
   /** The labels of every splitemu series, in this order. */
   public static final List<String> RUN_LABELS = List.of("run", "scenario", "scheme", "node");
 
-  /** The only fault kind a scenario can inject so far (its counters start at 0). */
+  /**
+   * The fault kind whose counters start at 0 with every run, so the faults dashboard has a series
+   * before any fault; the other kinds appear with their first row.
+   */
   static final String DEVICE_HANG = "device-hang";
 
   /**
