@@ -27,6 +27,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param planInputs every round's rates handed to a split scheme's policy, in order: a restore
  *     replays them, so a policy that learns from past rounds (sfl-compute-robust) knows what it
  *     knew
+ * @param roundStartNs every round's start so far (round -> ns): a split scheme's probes built anew
+ *     on a restore place their fault windows by them
  * @param devices every device's state, in device order
  * @param server the edge server's state
  */
@@ -46,6 +48,7 @@ public record Checkpoint(
     Map<Integer, Long> faultStartNs,
     List<Integer> faultsEnded,
     List<PlanInput> planInputs,
+    Map<Integer, Long> roundStartNs,
     List<Device.Snapshot> devices,
     EdgeServer.Snapshot server)
     implements ClusterMessage {

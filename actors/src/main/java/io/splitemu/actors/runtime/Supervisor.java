@@ -380,8 +380,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       d.uplink().roundStarted(round, nowNs);
       d.downlink().roundStarted(round, nowNs);
     }
-    if (setup.split() != null) {
-      for (Emulation.LinkPair p : setup.split().probes()) {
+    roundStarts.put(round, nowNs);
+    if (split() != null) {
+      // The probes in use: a crash's restore may have swapped in a restarted process's.
+      for (Emulation.LinkPair p : split().probes()) {
         p.up().roundStarted(round, nowNs);
         p.down().roundStarted(round, nowNs);
       }
@@ -1081,6 +1083,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   // Every round's rates handed to a split scheme's policy (replayed on restore).
   private final List<Checkpoint.PlanInput> planInputs = new ArrayList<>();
+  // Every round's start (ns) so far: probes built anew on a restore learn them again.
+  private final TreeMap<Integer, Long> roundStarts = new TreeMap<>();
   private final Map<Integer, Device.Snapshot> snapshots = new TreeMap<>();
   private EdgeServer.Snapshot serverSnapshot;
   private int awaitedReplies;
@@ -1160,6 +1164,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         new TreeMap<>(faultStartNs),
         new ArrayList<>(new TreeSet<>(faultsEnded)),
         new ArrayList<>(planInputs),
+        new TreeMap<>(roundStarts),
         new ArrayList<>(snapshots.values()),
         serverSnapshot);
   }
@@ -1197,6 +1202,18 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     for (Checkpoint.PlanInput in : c.planInputs()) {
       planInputs.add(in);
       split().policy().plan(in.round(), in.up(), in.down());
+    }
+    // The probes place their fault windows by the round starts, as the links restored do.
+    roundStarts.clear();
+    roundStarts.putAll(c.roundStartNs());
+    if (split() != null) {
+      for (Emulation.LinkPair p : split().probes()) {
+        roundStarts.forEach(
+            (r, t) -> {
+              p.up().roundStarted(r, t);
+              p.down().roundStarted(r, t);
+            });
+      }
     }
     awaitedReplies = devices.size() + 1;
     restoring = true;
