@@ -377,6 +377,7 @@ class CheckpointResumeTest {
               d.silentSinceNs(),
               d.crashed(),
               d.crashAtNs(),
+              d.hangBeforeCutNs(),
               d.savedParams(),
               d.savedCut(),
               d.savedCursor(),
