@@ -29,6 +29,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *     knew
  * @param roundStartNs every round's start so far (round -> ns): a split scheme's probes built anew
  *     on a restore place their fault windows by them
+ * @param memory the model memory each node held per round so far (round -> node -> bytes; split
+ *     schemes), from which the summary's peaks are rebuilt on a resume
  * @param devices every device's state, in device order
  * @param server the edge server's state
  */
@@ -49,6 +51,7 @@ public record Checkpoint(
     List<Integer> faultsEnded,
     List<PlanInput> planInputs,
     Map<Integer, Long> roundStartNs,
+    Map<Integer, Map<String, Long>> memory,
     List<Device.Snapshot> devices,
     EdgeServer.Snapshot server)
     implements ClusterMessage {

@@ -361,7 +361,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           new RoundPlanner.Clusters(List.of(List.copyOf(alive)), VisitPlan.Mode.DEPTH_PER_DEVICE);
       SplitPolicy.heldMemory(plans, alive)
           .forEach(
-              (n, b) -> recorder.tell(new Recorder.MemoryReported(new MemoryRecord(round, n, b))));
+              (n, b) -> {
+                memory.computeIfAbsent(round, r -> new TreeMap<>()).merge(n, b, Math::max);
+                recorder.tell(new Recorder.MemoryReported(new MemoryRecord(round, n, b)));
+              });
     } else {
       clusters = cpsl == null ? RoundPlanner.plan(setup.scheme(), List.copyOf(alive)) : cpslRound();
     }
@@ -1085,6 +1088,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final List<Checkpoint.PlanInput> planInputs = new ArrayList<>();
   // Every round's start (ns) so far: probes built anew on a restore learn them again.
   private final TreeMap<Integer, Long> roundStarts = new TreeMap<>();
+  // The model memory published each round (round -> node -> bytes): a resume publishes it again,
+  // so the summary's peaks cover the rounds before the checkpoint.
+  private final TreeMap<Integer, Map<String, Long>> memory = new TreeMap<>();
   private final Map<Integer, Device.Snapshot> snapshots = new TreeMap<>();
   private EdgeServer.Snapshot serverSnapshot;
   private int awaitedReplies;
@@ -1165,8 +1171,16 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         new ArrayList<>(new TreeSet<>(faultsEnded)),
         new ArrayList<>(planInputs),
         new TreeMap<>(roundStarts),
+        memoryUpTo(round),
         new ArrayList<>(snapshots.values()),
         serverSnapshot);
+  }
+
+  /** The memory published in rounds up to {@code last}, as a checkpoint holds it. */
+  private Map<Integer, Map<String, Long>> memoryUpTo(int last) {
+    Map<Integer, Map<String, Long>> out = new TreeMap<>();
+    memory.headMap(last, true).forEach((r, m) -> out.put(r, new TreeMap<>(m)));
+    return out;
   }
 
   /**
@@ -1206,6 +1220,15 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     // The probes place their fault windows by the round starts, as the links restored do.
     roundStarts.clear();
     roundStarts.putAll(c.roundStartNs());
+    memory.clear();
+    c.memory().forEach((r, m) -> memory.put(r, new TreeMap<>(m)));
+    if (resumed) {
+      // The recorder of a resumed process read the tables back, not the memory: it learns it here.
+      memory.forEach(
+          (r, m) ->
+              m.forEach(
+                  (n, b) -> recorder.tell(new Recorder.MemoryReported(new MemoryRecord(r, n, b)))));
+    }
     if (split() != null) {
       for (Emulation.LinkPair p : split().probes()) {
         roundStarts.forEach(

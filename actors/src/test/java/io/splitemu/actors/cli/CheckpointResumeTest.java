@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.splitemu.actors.results.CsvTable;
 import io.splitemu.actors.runtime.Checkpoint;
 import io.splitemu.actors.runtime.Checkpoints;
@@ -309,14 +311,23 @@ class CheckpointResumeTest {
         ProfileCommandTest.cli("run", scenario.toString(), "--out", stopped.toString());
     assertEquals(0, a.code(), a.err());
     Path whole = Files.createDirectories(tmp.resolve("whole"));
-    for (String table : List.of("rounds.csv", "devices.csv", "events.csv")) {
+    for (String table : List.of("rounds.csv", "devices.csv", "events.csv", "summary.json")) {
       Files.copy(stopped.resolve(table), whole.resolve(table));
     }
     assertTrue(Files.exists(Checkpoints.file(stopped, 5)));
+    // The checkpoint carries the memory each round published, for the resumed summary.
+    assertEquals(
+        List.of(1, 2, 3, 4, 5),
+        List.copyOf(Checkpoints.read(Checkpoints.file(stopped, 5)).memory().keySet()));
     ProfileCommandTest.Result b =
         ProfileCommandTest.cli("run", scenario.toString(), "--resume", stopped.toString());
     assertEquals(0, b.code(), b.err() + b.out());
     assertSameRun(whole, stopped, rounds);
+    // The summary's memory peaks cover the rounds before the checkpoint too.
+    JsonNode want = new ObjectMapper().readTree(whole.resolve("summary.json").toFile());
+    JsonNode got = new ObjectMapper().readTree(stopped.resolve("summary.json").toFile());
+    assertTrue(want.at("/peakModelMemoryBytes").size() > 0, want.toString());
+    assertEquals(want.at("/peakModelMemoryBytes"), got.at("/peakModelMemoryBytes"));
   }
 
   /**
@@ -402,6 +413,7 @@ class CheckpointResumeTest {
             c.faultsEnded(),
             c.planInputs(),
             c.roundStartNs(),
+            c.memory(),
             zeroed,
             new EdgeServer.Snapshot(
                 s.params(),
