@@ -941,7 +941,25 @@ public final class Device extends AbstractBehavior<Device.Command> {
       int savedCut,
       BatchCursor.State savedCursor,
       List<SlowWindow> slowdowns)
-      implements ClusterMessage {}
+      implements ClusterMessage {
+
+    /** Copies the links' states and the windows in: a snapshot is a message, immutable. */
+    public Snapshot {
+      uplink = uplink.clone();
+      downlink = downlink.clone();
+      slowdowns = List.copyOf(slowdowns);
+    }
+
+    @Override
+    public long[] uplink() {
+      return uplink.clone();
+    }
+
+    @Override
+    public long[] downlink() {
+      return downlink.clone();
+    }
+  }
 
   /** A {@code device-slowdown} window the device holds: [{@code fromNs}, {@code untilNs}). */
   public record SlowWindow(int key, long fromNs, long untilNs, double factor) {}
@@ -960,8 +978,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
             new Snapshot(
                 setup.id(),
                 cut,
-                tensors ? slice.params() : null,
-                tensors ? slice.updaterState() : null,
+                // Copies: the slice goes on training after the snapshot is sent.
+                tensors ? slice.params().dup() : null,
+                tensors ? slice.updaterState().dup() : null,
                 tensors ? slice.iterationCount() : 0,
                 cursor == null ? null : cursor.snapshot(),
                 setup.cpu().freeAtNs(),
@@ -973,7 +992,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
                 crashed,
                 crashAtNs,
                 hangBeforeCutNs,
-                savedParams,
+                savedParams == null ? null : savedParams.dup(),
                 savedCut,
                 savedCursor,
                 slowed == null

@@ -1192,7 +1192,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     int held = cut; // the cut the server's slice has now
     round = c.round();
     nowNs = c.nowNs();
-    deviceParams = c.deviceParams();
+    deviceParams = c.deviceParams() == null ? null : c.deviceParams().dup();
     alive.clear();
     alive.addAll(c.alive());
     cut = c.cut();
