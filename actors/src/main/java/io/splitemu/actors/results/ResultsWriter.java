@@ -50,8 +50,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   private final Map<String, Integer> eventKinds = new TreeMap<>();
   private final List<EventRecord> marked = new ArrayList<>();
   private final List<RecordObserver> observers = new ArrayList<>();
-  // Each node's largest model memory the runtime published (split schemes), for the summary.
-  private final Map<String, Long> memoryPeaks = new HashMap<>();
+  // Each node's largest model memory the runtime published per round (split schemes), for the
+  // summary; a rewind drops the rounds it discards.
+  private final TreeMap<Integer, Map<String, Long>> memoryByRound = new TreeMap<>();
   private boolean closed;
 
   private ResultsWriter(Path dir) {
@@ -188,7 +189,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   @Override
   public synchronized void onMemory(MemoryRecord m) {
-    memoryPeaks.merge(m.node(), m.bytes(), Math::max);
+    memoryByRound
+        .computeIfAbsent(m.round(), r -> new HashMap<>())
+        .merge(m.node(), m.bytes(), Math::max);
     for (RecordObserver o : observers) {
       o.onMemory(m);
     }
@@ -252,7 +255,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     Map<String, Long> inForce = new HashMap<>();
     byCut.values().forEach(m -> m.forEach((node, b) -> inForce.merge(node, b, Math::max)));
     peaks.putAll(inForce);
-    memoryPeaks.forEach((node, b) -> peaks.merge(node, b, Math::max));
+    memoryByRound.values().forEach(m -> m.forEach((node, b) -> peaks.merge(node, b, Math::max)));
     Summary s =
         Summary.of(scenario, scheme, seed, rounds, bytesUp, bytesDown, targetAccuracy, peaks);
     writeSummaryJson(dir.resolve("summary.json"), s);
@@ -428,6 +431,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
             dir.resolve("devices.csv"), DeviceRecord.HEADER, f -> upTo(f.get(0), round));
     eventsCsv =
         CsvTable.reopen(dir.resolve("events.csv"), EventRecord.HEADER, f -> upTo(f.get(1), round));
+    memoryByRound.tailMap(round, false).clear();
     readBack();
   }
 

@@ -1,8 +1,10 @@
 package io.splitemu.actors.runtime;
 
 import io.splitemu.model.wire.ClusterMessage;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -27,6 +29,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param planInputs every round's rates handed to a split scheme's policy, in order: a restore
  *     replays them, so a policy that learns from past rounds (sfl-compute-robust) knows what it
  *     knew
+ * @param roundStartNs every round's start so far (round -> ns): a split scheme's probes built anew
+ *     on a restore place their fault windows by them
+ * @param memory the model memory each node held per round so far (round -> node -> bytes; split
+ *     schemes), from which the summary's peaks are rebuilt on a resume
  * @param devices every device's state, in device order
  * @param server the edge server's state
  */
@@ -46,10 +52,54 @@ public record Checkpoint(
     Map<Integer, Long> faultStartNs,
     List<Integer> faultsEnded,
     List<PlanInput> planInputs,
+    Map<Integer, Long> roundStartNs,
+    Map<Integer, Map<String, Long>> memory,
     List<Device.Snapshot> devices,
     EdgeServer.Snapshot server)
     implements ClusterMessage {
 
-  /** The rates (bit/s per device) a split scheme's policy planned round {@code round} from. */
-  public record PlanInput(int round, double[] up, double[] down) {}
+  /** Copies every mutable part in: the checkpoint is a message, immutable once made. */
+  public Checkpoint {
+    deviceParams = deviceParams == null ? null : deviceParams.dup();
+    alive = List.copyOf(alive);
+    labels = sorted(labels);
+    reported = sorted(reported);
+    faultsRecorded = List.copyOf(faultsRecorded);
+    faultStartNs = sorted(faultStartNs);
+    faultsEnded = List.copyOf(faultsEnded);
+    planInputs = List.copyOf(planInputs);
+    roundStartNs = sorted(roundStartNs);
+    Map<Integer, Map<String, Long>> m = new TreeMap<>();
+    memory.forEach((r, nodes) -> m.put(r, sorted(nodes)));
+    memory = Collections.unmodifiableMap(m);
+    devices = List.copyOf(devices);
+  }
+
+  // An unmodifiable copy in key order (a restore replays some of them in order).
+  private static <K, V> Map<K, V> sorted(Map<K, V> m) {
+    return Collections.unmodifiableMap(new TreeMap<>(m));
+  }
+
+  /**
+   * The rates (bit/s per device) a split scheme's policy planned round {@code round} from; the
+   * arrays are copied in and out, so the record stays immutable.
+   */
+  public record PlanInput(int round, double[] up, double[] down) {
+
+    /** Copies the rates in. */
+    public PlanInput {
+      up = up.clone();
+      down = down.clone();
+    }
+
+    @Override
+    public double[] up() {
+      return up.clone();
+    }
+
+    @Override
+    public double[] down() {
+      return down.clone();
+    }
+  }
 }

@@ -330,6 +330,11 @@ public final class Device extends AbstractBehavior<Device.Command> {
   // Whether the silence is a crash (its state is lost), and the crash instant, as hangAtNs.
   private boolean crashed;
   private long crashAtNs = Long.MAX_VALUE;
+  // Silent only because a link was cut off (an outage whose end was not known yet): the hang
+  // instant it had before (NOT_CUT: the silence, if any, is its own), taken back once neither
+  // link is cut off any more.
+  private static final long NOT_CUT = Long.MIN_VALUE;
+  private long hangBeforeCutNs = NOT_CUT;
   // A device with a crash scheduled saves, at each round's start, the model it holds and its
   // batch cursor (null where there is none).
   private INDArray savedParams;
@@ -386,7 +391,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Request.class, r -> hung, r -> missed(r.replyTo()))
+        .onMessage(Request.class, r -> silent(), r -> missed(r.replyTo()))
         .onMessage(BeginVisit.class, this::onBeginVisit)
         .onMessage(Step.class, this::onStep)
         .onMessage(Gradient.class, this::onGradient)
@@ -472,6 +477,25 @@ public final class Device extends AbstractBehavior<Device.Command> {
     plan = split;
     setup.uplink().round(round);
     setup.downlink().round(round);
+  }
+
+  /**
+   * Whether the device is silent. One silent only because a link was cut off answers again once
+   * neither link is (the outage's end became known when its until-round started; the supervisor
+   * tells the links a round's start before any request of the round).
+   */
+  private boolean silent() {
+    if (hung
+        && hangBeforeCutNs != NOT_CUT
+        && setup.uplink().downForGoodNs() == LinkTiming.NEVER
+        && setup.downlink().downForGoodNs() == LinkTiming.NEVER) {
+      getContext().getLog().info("device {} answers again (link no longer cut off)", setup.id());
+      hung = false;
+      hangAtNs = hangBeforeCutNs;
+      silentSinceNs = Long.MIN_VALUE;
+      hangBeforeCutNs = NOT_CUT;
+    }
+    return hung;
   }
 
   private Behavior<Command> onRunLocal(RunLocal m) {
@@ -616,11 +640,15 @@ public final class Device extends AbstractBehavior<Device.Command> {
   private Behavior<Command> onHang() {
     getContext().getLog().info("device {} stops answering (fault)", setup.id());
     hung = true;
+    hangBeforeCutNs = NOT_CUT; // silent by its own fault now
     return this;
   }
 
   private Behavior<Command> onHangAt(HangAt m) {
     hangAtNs = Math.min(hangAtNs, m.atNs());
+    if (hangBeforeCutNs != NOT_CUT) {
+      hangBeforeCutNs = Math.min(hangBeforeCutNs, m.atNs());
+    }
     return this;
   }
 
@@ -629,10 +657,14 @@ public final class Device extends AbstractBehavior<Device.Command> {
       getContext().getLog().info("device {} crashes (fault)", setup.id());
       hung = true;
       crashed = true;
+      hangBeforeCutNs = NOT_CUT;
       return this;
     }
     crashAtNs = Math.min(crashAtNs, m.atNs());
     hangAtNs = Math.min(hangAtNs, m.atNs());
+    if (hangBeforeCutNs != NOT_CUT) {
+      hangBeforeCutNs = Math.min(hangBeforeCutNs, m.atNs());
+    }
     return this;
   }
 
@@ -675,6 +707,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
     hangAtNs = Long.MAX_VALUE;
     crashAtNs = Long.MAX_VALUE;
     silentSinceNs = Long.MIN_VALUE;
+    hangBeforeCutNs = NOT_CUT;
     return this;
   }
 
@@ -713,6 +746,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
    * barrier} learns at once that it misses the phase.
    */
   private Behavior<Command> cutOff(LinkTiming link, ActorRef<Barrier.Command> barrier) {
+    if (!hung && link.downForGoodNs() < hangAtNs) {
+      hangBeforeCutNs = hangAtNs;
+    }
     hangAtNs = Math.min(hangAtNs, link.downForGoodNs());
     hangsBy(LinkTiming.NEVER);
     return missed(barrier);
@@ -900,11 +936,30 @@ public final class Device extends AbstractBehavior<Device.Command> {
       long silentSinceNs,
       boolean crashed,
       long crashAtNs,
+      long hangBeforeCutNs,
       INDArray savedParams,
       int savedCut,
       BatchCursor.State savedCursor,
       List<SlowWindow> slowdowns)
-      implements ClusterMessage {}
+      implements ClusterMessage {
+
+    /** Copies the links' states and the windows in: a snapshot is a message, immutable. */
+    public Snapshot {
+      uplink = uplink.clone();
+      downlink = downlink.clone();
+      slowdowns = List.copyOf(slowdowns);
+    }
+
+    @Override
+    public long[] uplink() {
+      return uplink.clone();
+    }
+
+    @Override
+    public long[] downlink() {
+      return downlink.clone();
+    }
+  }
 
   /** A {@code device-slowdown} window the device holds: [{@code fromNs}, {@code untilNs}). */
   public record SlowWindow(int key, long fromNs, long untilNs, double factor) {}
@@ -923,8 +978,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
             new Snapshot(
                 setup.id(),
                 cut,
-                tensors ? slice.params() : null,
-                tensors ? slice.updaterState() : null,
+                // Copies: the slice goes on training after the snapshot is sent.
+                tensors ? slice.params().dup() : null,
+                tensors ? slice.updaterState().dup() : null,
                 tensors ? slice.iterationCount() : 0,
                 cursor == null ? null : cursor.snapshot(),
                 setup.cpu().freeAtNs(),
@@ -935,7 +991,8 @@ public final class Device extends AbstractBehavior<Device.Command> {
                 silentSinceNs,
                 crashed,
                 crashAtNs,
-                savedParams,
+                hangBeforeCutNs,
+                savedParams == null ? null : savedParams.dup(),
                 savedCut,
                 savedCursor,
                 slowed == null
@@ -968,6 +1025,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
     silentSinceNs = s.silentSinceNs();
     crashed = s.crashed();
     crashAtNs = s.crashAtNs();
+    hangBeforeCutNs = s.hangBeforeCutNs();
     savedParams = s.savedParams();
     savedCut = s.savedCut();
     savedCursor = s.savedCursor();

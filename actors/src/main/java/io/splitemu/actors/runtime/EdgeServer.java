@@ -10,6 +10,7 @@ import io.splitemu.net.EmulatedInstant;
 import io.splitemu.net.stream.Pacing;
 import io.splitemu.net.stream.PacingLag;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -1016,8 +1017,13 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   // Checkpoints: taken and restored between visits, when no barrier is open.
 
   /** Answer {@link Snapshot} for a run of {@code devices} (the ids of the per-device copies). */
-  public record TakeSnapshot(List<Integer> devices, ActorRef<Snapshot> replyTo)
-      implements Command {}
+  public record TakeSnapshot(List<Integer> devices, ActorRef<Snapshot> replyTo) implements Command {
+
+    /** Copies the devices in. */
+    public TakeSnapshot {
+      devices = List.copyOf(devices);
+    }
+  }
 
   /**
    * The server's state between rounds: the shared slice's weights, optimizer state and update count
@@ -1031,7 +1037,13 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       INDArray global,
       long cpuFreeAtNs,
       Map<Integer, Long> copyFreeAtNs)
-      implements ClusterMessage {}
+      implements ClusterMessage {
+
+    /** Copies the copies' queues in, in device order: a snapshot is a message, immutable. */
+    public Snapshot {
+      copyFreeAtNs = Collections.unmodifiableMap(new TreeMap<>(copyFreeAtNs));
+    }
+  }
 
   /**
    * Take {@code snapshot}'s state; a {@code cut} >= 0 first moves the slice there (a CPSL run
@@ -1058,10 +1070,11 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     m.replyTo()
         .tell(
             new Snapshot(
-                slice == null ? null : slice.params(),
-                slice == null ? null : slice.updaterState(),
+                // Copies: the slice goes on training after the snapshot is sent.
+                slice == null ? null : slice.params().dup(),
+                slice == null ? null : slice.updaterState().dup(),
                 slice == null ? 0 : slice.iterationCount(),
-                setup.global() == null ? null : setup.global().fullParams(),
+                setup.global() == null ? null : setup.global().fullParams().dup(),
                 setup.cpu().freeAtNs(),
                 copyFree));
     return this;

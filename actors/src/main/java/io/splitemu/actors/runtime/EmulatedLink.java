@@ -64,6 +64,11 @@ public final class EmulatedLink implements LinkTiming {
     if (faults != null && !Long.valueOf(startNs).equals(roundStarts.put(newRound, startNs))) {
       resolved = faults.resolve(roundStarts);
       cache.clear();
+      if (resolved.downForGoodNs() == NEVER) {
+        // The outage that cut the link off has an end now (its until-round started).
+        cutOff = false;
+        downForGoodNs = NEVER;
+      }
     }
   }
 

@@ -215,7 +215,10 @@ public final class Emulation {
           f.pipeline().hopPeakBytes().forEach(feed::memory);
         }
       }
-      if (paced) {
+      // A run stopped by SIGTERM writes no pacing row: its resume goes on in the same tables and
+      // writes the run's one row at its end (the resume's cut keeps rows up to the stop's round).
+      boolean stopped = control.stop() != null && control.stop().stoppedAfterRound() >= 0;
+      if (paced && !stopped) {
         PacingLag.Snapshot l = lag.snapshot();
         writer.event(
             new EventRecord(

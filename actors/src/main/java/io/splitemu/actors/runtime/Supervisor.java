@@ -361,7 +361,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           new RoundPlanner.Clusters(List.of(List.copyOf(alive)), VisitPlan.Mode.DEPTH_PER_DEVICE);
       SplitPolicy.heldMemory(plans, alive)
           .forEach(
-              (n, b) -> recorder.tell(new Recorder.MemoryReported(new MemoryRecord(round, n, b))));
+              (n, b) -> {
+                memory.computeIfAbsent(round, r -> new TreeMap<>()).merge(n, b, Math::max);
+                recorder.tell(new Recorder.MemoryReported(new MemoryRecord(round, n, b)));
+              });
     } else {
       clusters = cpsl == null ? RoundPlanner.plan(setup.scheme(), List.copyOf(alive)) : cpslRound();
     }
@@ -380,8 +383,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       d.uplink().roundStarted(round, nowNs);
       d.downlink().roundStarted(round, nowNs);
     }
-    if (setup.split() != null) {
-      for (Emulation.LinkPair p : setup.split().probes()) {
+    roundStarts.put(round, nowNs);
+    if (split() != null) {
+      // The probes in use: a crash's restore may have swapped in a restarted process's.
+      for (Emulation.LinkPair p : split().probes()) {
         p.up().roundStarted(round, nowNs);
         p.down().roundStarted(round, nowNs);
       }
@@ -1081,6 +1086,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   // Every round's rates handed to a split scheme's policy (replayed on restore).
   private final List<Checkpoint.PlanInput> planInputs = new ArrayList<>();
+  // Every round's start (ns) so far: probes built anew on a restore learn them again.
+  private final TreeMap<Integer, Long> roundStarts = new TreeMap<>();
+  // The model memory published each round (round -> node -> bytes): a resume publishes it again,
+  // so the summary's peaks cover the rounds before the checkpoint.
+  private final TreeMap<Integer, Map<String, Long>> memory = new TreeMap<>();
   private final Map<Integer, Device.Snapshot> snapshots = new TreeMap<>();
   private EdgeServer.Snapshot serverSnapshot;
   private int awaitedReplies;
@@ -1160,8 +1170,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         new TreeMap<>(faultStartNs),
         new ArrayList<>(new TreeSet<>(faultsEnded)),
         new ArrayList<>(planInputs),
+        new TreeMap<>(roundStarts),
+        memoryUpTo(round),
         new ArrayList<>(snapshots.values()),
         serverSnapshot);
+  }
+
+  /** The memory published in rounds up to {@code last}, as a checkpoint holds it. */
+  private Map<Integer, Map<String, Long>> memoryUpTo(int last) {
+    Map<Integer, Map<String, Long>> out = new TreeMap<>();
+    memory.headMap(last, true).forEach((r, m) -> out.put(r, new TreeMap<>(m)));
+    return out;
   }
 
   /**
@@ -1173,7 +1192,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     int held = cut; // the cut the server's slice has now
     round = c.round();
     nowNs = c.nowNs();
-    deviceParams = c.deviceParams();
+    deviceParams = c.deviceParams() == null ? null : c.deviceParams().dup();
     alive.clear();
     alive.addAll(c.alive());
     cut = c.cut();
@@ -1197,6 +1216,27 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     for (Checkpoint.PlanInput in : c.planInputs()) {
       planInputs.add(in);
       split().policy().plan(in.round(), in.up(), in.down());
+    }
+    // The probes place their fault windows by the round starts, as the links restored do.
+    roundStarts.clear();
+    roundStarts.putAll(c.roundStartNs());
+    memory.clear();
+    c.memory().forEach((r, m) -> memory.put(r, new TreeMap<>(m)));
+    if (resumed) {
+      // The recorder of a resumed process read the tables back, not the memory: it learns it here.
+      memory.forEach(
+          (r, m) ->
+              m.forEach(
+                  (n, b) -> recorder.tell(new Recorder.MemoryReported(new MemoryRecord(r, n, b)))));
+    }
+    if (split() != null) {
+      for (Emulation.LinkPair p : split().probes()) {
+        roundStarts.forEach(
+            (r, t) -> {
+              p.up().roundStarted(r, t);
+              p.down().roundStarted(r, t);
+            });
+      }
     }
     awaitedReplies = devices.size() + 1;
     restoring = true;

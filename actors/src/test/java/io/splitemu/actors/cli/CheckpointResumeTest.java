@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.splitemu.actors.results.CsvTable;
 import io.splitemu.actors.runtime.Checkpoint;
 import io.splitemu.actors.runtime.Checkpoints;
@@ -278,6 +280,57 @@ class CheckpointResumeTest {
   }
 
   /**
+   * A split scheme's probes place a degradation started in round 3 by that round's start: a run
+   * resumed from round 5 (a device hung from round 5 to 7 is then planned from its probe) equals
+   * the uninterrupted run, its replan rows' link estimates included.
+   */
+  @Test
+  void probesKnowTheRoundStartsBeforeTheCheckpoint_resumedFromRound5() throws Exception {
+    int rounds = 8;
+    Path scenario = tmp.resolve("edgesplit-probes.conf");
+    Files.writeString(
+        scenario,
+        "splitemu {\n"
+            + "  scenario = ckpt-probes\n"
+            + "  scheme = edgesplit\n"
+            + "  rounds = "
+            + rounds
+            + "\n  local-steps = 2\n"
+            + "  fidelity = timing\n"
+            + "  model { name = lenet5, cut = 2 }\n"
+            + "  devices { count = 4, flops = [1e9, 2e9, 3e9, 4e9] }\n"
+            + links()
+            + "  survival.absent = drop-for-round\n"
+            + "  checkpoint.every = 5\n"
+            + "  faults = [{ kind = link-degradation, device = 1, round = 3, factor = 0.1 },"
+            + " { kind = device-hang, device = 1, round = 5, until-round = 7 }]\n"
+            + "  output.plots = false\n"
+            + "}\n");
+    Path stopped = tmp.resolve("stopped");
+    ProfileCommandTest.Result a =
+        ProfileCommandTest.cli("run", scenario.toString(), "--out", stopped.toString());
+    assertEquals(0, a.code(), a.err());
+    Path whole = Files.createDirectories(tmp.resolve("whole"));
+    for (String table : List.of("rounds.csv", "devices.csv", "events.csv", "summary.json")) {
+      Files.copy(stopped.resolve(table), whole.resolve(table));
+    }
+    assertTrue(Files.exists(Checkpoints.file(stopped, 5)));
+    // The checkpoint carries the memory each round published, for the resumed summary.
+    assertEquals(
+        List.of(1, 2, 3, 4, 5),
+        List.copyOf(Checkpoints.read(Checkpoints.file(stopped, 5)).memory().keySet()));
+    ProfileCommandTest.Result b =
+        ProfileCommandTest.cli("run", scenario.toString(), "--resume", stopped.toString());
+    assertEquals(0, b.code(), b.err() + b.out());
+    assertSameRun(whole, stopped, rounds);
+    // The summary's memory peaks cover the rounds before the checkpoint too.
+    JsonNode want = new ObjectMapper().readTree(whole.resolve("summary.json").toFile());
+    JsonNode got = new ObjectMapper().readTree(stopped.resolve("summary.json").toFile());
+    assertTrue(want.at("/peakModelMemoryBytes").size() > 0, want.toString());
+    assertEquals(want.at("/peakModelMemoryBytes"), got.at("/peakModelMemoryBytes"));
+  }
+
+  /**
    * Trace links when splitemu.data is set (the rates a split policy learns from then change from
    * round to round), static ones otherwise.
    */
@@ -335,6 +388,7 @@ class CheckpointResumeTest {
               d.silentSinceNs(),
               d.crashed(),
               d.crashAtNs(),
+              d.hangBeforeCutNs(),
               d.savedParams(),
               d.savedCut(),
               d.savedCursor(),
@@ -358,6 +412,8 @@ class CheckpointResumeTest {
             c.faultStartNs(),
             c.faultsEnded(),
             c.planInputs(),
+            c.roundStartNs(),
+            c.memory(),
             zeroed,
             new EdgeServer.Snapshot(
                 s.params(),
@@ -384,9 +440,14 @@ class CheckpointResumeTest {
 
   /** The two folders hold the same run, but wall times and checkpoint and resume events. */
   static void assertSameRun(Path expected, Path actual) throws Exception {
+    assertSameRun(expected, actual, ROUNDS);
+  }
+
+  /** As {@link #assertSameRun(Path, Path)} for a run of {@code rounds} rounds. */
+  static void assertSameRun(Path expected, Path actual, int rounds) throws Exception {
     List<List<String>> want = CsvTable.read(expected.resolve("rounds.csv"));
     List<List<String>> got = CsvTable.read(actual.resolve("rounds.csv"));
-    assertEquals(ROUNDS, want.size());
+    assertEquals(rounds, want.size());
     assertEquals(want.size(), got.size(), "no round lost or duplicated");
     for (int i = 0; i < want.size(); i++) {
       assertEquals(Integer.toString(i + 1), got.get(i).get(0));

@@ -112,6 +112,12 @@ class SigtermTest {
     for (int i = 0; i < ROUNDS; i++) {
       assertEquals(want.get(i).subList(0, 14), got.get(i).subList(0, 14), "round " + (i + 1));
     }
+    // The stopped run wrote no pacing row; the resume writes the run's one.
+    assertEquals(
+        1,
+        CsvTable.read(out.resolve("events.csv")).stream()
+            .filter(e -> e.get(2).equals("pacing"))
+            .count());
   }
 
   @Test

@@ -140,6 +140,20 @@ class ResultsWriterTest {
     assertTrue(report.contains("- fault at 2.000 s (round 3), device-2: device-hang"), report);
   }
 
+  /** A rewind (a crash restored round 1) drops the memory the discarded rounds published. */
+  @Test
+  void rewind_dropsTheMemoryOfTheDiscardedRounds() throws Exception {
+    Path dir = tmp.resolve("run");
+    ResultsWriter w = ResultsWriter.open(dir, "x");
+    w.round(new RoundRecord(1, "edgesplit", 1, 1, 0, 0, 0, 0, 1, 0, "2", 1, 0.5, 1, 0));
+    w.onMemory(new MemoryRecord(1, "device", 100));
+    w.onMemory(new MemoryRecord(2, "device", 500)); // the attempt the crash discards
+    w.onRewind(1);
+    w.onMemory(new MemoryRecord(2, "device", 200));
+    Summary s = w.finish("q", "edgesplit", 1L, 0.9, Map.of(), cut -> Map.of());
+    assertEquals(Map.of("device", 200L), s.peakModelMemoryBytes());
+  }
+
   @Test
   void report_mergesAlikeRounds_andKeepsAMemoryItCannotTellByCut() throws Exception {
     Path dir = tmp.resolve("run");

@@ -32,6 +32,12 @@ class CrashFaultsTest {
 
   /** A small run of {@code scheme} with {@code faults} and {@code checkpoint.every = every}. */
   static Settings scenario(String scheme, boolean full, int rounds, int every, String faults) {
+    return scenario(scheme, full, rounds, every, faults, "");
+  }
+
+  /** As above, with the settings {@code extra} (whole lines) added. */
+  static Settings scenario(
+      String scheme, boolean full, int rounds, int every, String faults, String extra) {
     String data = System.getProperty("splitemu.data", "");
     String model =
         full
@@ -54,6 +60,7 @@ class CrashFaultsTest {
             + "  links { kind = static, static { uplink-bps = [8e6, 2e7, 4e7],"
             + " downlink-bps = [1e7, 4e7, 4e7] } }\n"
             + "  output.plots = false\n"
+            + extra
             + "  checkpoint.every = "
             + every
             + "\n  faults = ["
@@ -109,7 +116,10 @@ class CrashFaultsTest {
     }
     List<String> b = new ArrayList<>();
     for (Map<String, String> e : crashed.events()) {
-      if (e.get("kind").equals("fault") || e.get("kind").equals("recovery")) {
+      // The crash's own rows; a device's or a link's fault rows are the crash-free run's.
+      boolean crashRow =
+          e.get("subject").equals("supervisor") || e.get("subject").equals("edge-server");
+      if ((e.get("kind").equals("fault") || e.get("kind").equals("recovery")) && crashRow) {
         continue;
       }
       b.add(key(e));
@@ -186,6 +196,43 @@ class CrashFaultsTest {
         recovery.get("detail").startsWith("restored from checkpoint round 2 after restart-delay"),
         recovery.toString());
     assertTrue(recovery.get("detail").contains("rounds 3..3 redone"), recovery.toString());
+  }
+
+  /**
+   * A server crash at round 6's start while a device hung from round 5 to 7 is planned from its
+   * probe: the probes a restarted process builds know the round starts (a degradation from round 3
+   * included), so the redone rounds' replan rows, link estimates and all, are the crash-free run's.
+   */
+  @Test
+  void serverCrash_probesBuiltAnewKeepTheDegradation() throws Exception {
+    long delay = 2_000_000_000L;
+    String faults =
+        "{ kind = link-degradation, device = 1, round = 3, factor = 0.1 },"
+            + " { kind = device-hang, device = 1, round = 5, until-round = 7 }";
+    String extra = "  survival.absent = drop-for-round\n";
+    FaultsOnEverySchemeTest.Tables free =
+        FaultsOnEverySchemeTest.run(
+            scenario("edgesplit", false, 8, 1, faults, extra), tmp.resolve("free"));
+    FaultsOnEverySchemeTest.Tables crashed =
+        FaultsOnEverySchemeTest.run(
+            scenario(
+                "edgesplit",
+                false,
+                8,
+                1,
+                faults + ", { kind = server-crash, round = 6, restart-delay = " + delay + " ns }",
+                extra),
+            tmp.resolve("crashed"));
+    // The scenario plans device 1 from its degraded rate (0.1 x 2e7 bit/s) before the crash.
+    assertTrue(
+        free.events().stream()
+            .anyMatch(
+                e ->
+                    e.get("kind").equals("replan")
+                        && e.get("subject").equals("device-1")
+                        && e.get("detail").contains("link estimate up 2.00000e+06")),
+        free.events().toString());
+    assertShifted(free, crashed, 6, delay);
   }
 
   /**

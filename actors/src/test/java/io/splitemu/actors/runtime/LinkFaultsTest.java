@@ -197,6 +197,45 @@ class LinkFaultsTest {
     assertSilentFromRound2(t, List.of(1));
   }
 
+  /**
+   * Under drop-for-round a device cut off by an outage until round 4's start misses rounds 2 and 3
+   * (its end is not known while they run) and takes part again from round 4, when its link is no
+   * longer cut off.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void anOutageUntilALaterRound_underDropForRound_theDeviceTakesPartAgainFromThatRound(
+      String scheme) throws Exception {
+    Tables clean =
+        run(
+            scenario(scheme, "", "survival.absent = drop-for-round\n  rounds = 5"),
+            tmp.resolve("clean"));
+    Tables t =
+        run(
+            scenario(
+                scheme,
+                "{ kind = link-outage, device = 2, round = 2, until-round = 4 }",
+                "survival.absent = drop-for-round\n  rounds = 5"),
+            tmp.resolve("back"));
+    assertEquals(
+        List.of("0", "1", "1", "0", "0"),
+        t.rounds().stream().map(r -> r.get("failed")).toList(),
+        t.events().toString());
+    assertEquals(
+        List.of("3", "2", "2", "3", "3"),
+        t.rounds().stream().map(r -> r.get("participants")).toList());
+    for (int r = 2; r <= 3; r++) {
+      assertEquals("false", device(t, r, 2).get("completed"), "round " + r);
+    }
+    for (int r = 4; r <= 5; r++) {
+      assertEquals("true", device(t, r, 2).get("completed"), "round " + r);
+      // Back on its link as before the outage: the same transfers as the fault-free run's.
+      // (to the nanoseconds a transfer is rounded to at its shifted instants)
+      assertEquals(num(device(clean, r, 2), "uplink_s"), num(device(t, r, 2), "uplink_s"), 1e-8);
+      assertEquals(device(clean, r, 2).get("bytes_up"), device(t, r, 2).get("bytes_up"));
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"psl", "edgesplit"})
   void aPartitionWithoutEnd_cutsItsDevicesOff(String scheme) throws Exception {
