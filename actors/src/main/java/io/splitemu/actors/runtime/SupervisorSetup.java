@@ -106,7 +106,8 @@ public record SupervisorSetup(
         cpsl,
         null,
         null,
-        false);
+        false,
+        FaultPlan.ofHangs(hangs));
   }
 
   /** A setup for the schemes with a static round plan (no CPSL control). */
@@ -147,7 +148,8 @@ public record SupervisorSetup(
         null,
         null,
         null,
-        false);
+        false,
+        FaultPlan.ofHangs(hangs));
   }
 
   /** The per-round compute factor of each device. */
@@ -223,29 +225,7 @@ public record SupervisorSetup(
 
   /** This setup with {@code livePlans} set. */
   public SupervisorSetup withLivePlans(boolean live) {
-    return new SupervisorSetup(
-        scheme,
-        rounds,
-        localSteps,
-        batchSize,
-        evalEvery,
-        targetAccuracy,
-        stopAtTarget,
-        sharedSpectrum,
-        factors,
-        cut,
-        initialDeviceParams,
-        devices,
-        server,
-        hangs,
-        writer,
-        listener,
-        cpsl,
-        split,
-        pipeline,
-        live,
-        faultPlan,
-        checkpointing);
+    return with(live, faultPlan, checkpointing);
   }
 
   /**
@@ -293,82 +273,18 @@ public record SupervisorSetup(
     }
   }
 
-  /** A setup without checkpoints. */
-  public SupervisorSetup(
-      String scheme,
-      int rounds,
-      int localSteps,
-      int batchSize,
-      int evalEvery,
-      double targetAccuracy,
-      boolean stopAtTarget,
-      boolean sharedSpectrum,
-      ComputeFactors factors,
-      String cut,
-      INDArray initialDeviceParams,
-      List<DeviceSetup> devices,
-      ServerSetup server,
-      List<Hang> hangs,
-      ResultsWriter writer,
-      RunListener listener,
-      CpslSetup cpsl,
-      Split split,
-      PipelineControl.Setup pipeline,
-      boolean livePlans) {
-    this(
-        scheme,
-        rounds,
-        localSteps,
-        batchSize,
-        evalEvery,
-        targetAccuracy,
-        stopAtTarget,
-        sharedSpectrum,
-        factors,
-        cut,
-        initialDeviceParams,
-        devices,
-        server,
-        hangs,
-        writer,
-        listener,
-        cpsl,
-        split,
-        pipeline,
-        livePlans,
-        FaultPlan.ofHangs(hangs),
-        Checkpointing.NONE);
-  }
-
   /** This setup with {@code checkpointing}. */
   public SupervisorSetup withCheckpointing(Checkpointing c) {
-    return new SupervisorSetup(
-        scheme,
-        rounds,
-        localSteps,
-        batchSize,
-        evalEvery,
-        targetAccuracy,
-        stopAtTarget,
-        sharedSpectrum,
-        factors,
-        cut,
-        initialDeviceParams,
-        devices,
-        server,
-        hangs,
-        writer,
-        listener,
-        cpsl,
-        split,
-        pipeline,
-        livePlans,
-        faultPlan,
-        c);
+    return with(livePlans, faultPlan, c);
   }
 
   /** This setup with {@code plan} as its faults and survival policy. */
   public SupervisorSetup withFaults(FaultPlan plan) {
+    return with(livePlans, plan, checkpointing);
+  }
+
+  // The fields the withers change; the others are this setup's.
+  private SupervisorSetup with(boolean live, FaultPlan plan, Checkpointing c) {
     return new SupervisorSetup(
         scheme,
         rounds,
@@ -389,8 +305,8 @@ public record SupervisorSetup(
         cpsl,
         split,
         pipeline,
-        livePlans,
+        live,
         plan,
-        checkpointing);
+        c);
   }
 }
