@@ -144,39 +144,12 @@ class CheckpointResumeTest {
   @ParameterizedTest
   @ValueSource(strings = {"sfl-v1", "sfl-compute-robust"})
   void withHangs_resumedFromRound2_equalsTheUninterruptedRun(String scheme) throws Exception {
-    Path scenario = tmp.resolve(scheme + "-hangs.conf");
-    Files.writeString(
-        scenario,
-        "splitemu {\n"
-            + "  scenario = ckpt-hangs\n"
-            + "  scheme = "
-            + scheme
-            + "\n  rounds = "
-            + ROUNDS
-            + "\n  local-steps = 2\n"
-            + "  fidelity = timing\n"
-            + "  model { name = lenet5, cut = 2 }\n"
-            + "  devices { count = 4, flops = [1e9, 2e9, 3e9, 4e9] }\n"
-            + links()
-            + "  faults = [{ kind = device-hang, device = 1, round = 2 },"
-            + " { kind = device-hang, device = 2, round = 4 }]\n"
-            + "  output.plots = false\n"
-            + "}\n");
-    Path whole = tmp.resolve("whole");
-    assertEquals(
-        0, ProfileCommandTest.cli("run", scenario.toString(), "--out", whole.toString()).code());
-    Path stopped = tmp.resolve("stopped");
-    String[] every = {"--set", "checkpoint.every=2"};
-    assertEquals(
-        0,
-        ProfileCommandTest.cli(
-                "run", scenario.toString(), "--out", stopped.toString(), every[0], every[1])
-            .code());
-    ProfileCommandTest.Result r =
-        ProfileCommandTest.cli(
-            "run", scenario.toString(), every[0], every[1], "--resume", stopped.toString());
-    assertEquals(0, r.code(), r.err());
-    assertSameRun(whole, stopped);
+    Path stopped =
+        resumedEqualsWhole(
+            scheme,
+            "hangs",
+            "  faults = [{ kind = device-hang, device = 1, round = 2 },"
+                + " { kind = device-hang, device = 2, round = 4 }]\n");
     assertTrue(
         events(stopped, false).stream().filter(e -> e.get(2).equals("deadline")).count() == 2,
         "both hangs recorded once");
@@ -190,43 +163,15 @@ class CheckpointResumeTest {
   @ValueSource(strings = {"psl", "edgesplit"})
   void withDeviceFaultsThatEnd_resumedFromRound2_equalsTheUninterruptedRun(String scheme)
       throws Exception {
-    Path scenario = tmp.resolve(scheme + "-churn.conf");
-    Files.writeString(
-        scenario,
-        "splitemu {\n"
-            + "  scenario = ckpt-churn\n"
-            + "  scheme = "
-            + scheme
-            + "\n  rounds = "
-            + ROUNDS
-            + "\n  local-steps = 2\n"
-            + "  fidelity = timing\n"
-            + "  model { name = lenet5, cut = 2 }\n"
-            + "  devices { count = 4, flops = [1e9, 2e9, 3e9, 4e9] }\n"
-            + links()
-            + "  survival.absent = drop-for-round\n"
-            + "  faults = [{ kind = device-crash, device = 1, round = 2, until-round = 4 },"
-            + " { kind = device-slowdown, device = 2, at = 0.5 s, until-round = 4, factor = 3 },"
-            + " { kind = device-slowdown, device = 0, round = 2, until-round = 4, factor = 2 },"
-            + " { kind = device-hang, device = 3, round = 3, until-round = 4 }]\n"
-            + "  output.plots = false\n"
-            + "}\n");
-    Path whole = tmp.resolve("whole");
-    ProfileCommandTest.Result w =
-        ProfileCommandTest.cli("run", scenario.toString(), "--out", whole.toString());
-    assertEquals(0, w.code(), w.err());
-    Path stopped = tmp.resolve("stopped");
-    String[] every = {"--set", "checkpoint.every=2"};
-    assertEquals(
-        0,
-        ProfileCommandTest.cli(
-                "run", scenario.toString(), "--out", stopped.toString(), every[0], every[1])
-            .code());
-    ProfileCommandTest.Result r =
-        ProfileCommandTest.cli(
-            "run", scenario.toString(), every[0], every[1], "--resume", stopped.toString());
-    assertEquals(0, r.code(), r.err());
-    assertSameRun(whole, stopped);
+    Path stopped =
+        resumedEqualsWhole(
+            scheme,
+            "churn",
+            "  survival.absent = drop-for-round\n"
+                + "  faults = [{ kind = device-crash, device = 1, round = 2, until-round = 4 }, {"
+                + " kind = device-slowdown, device = 2, at = 0.5 s, until-round = 4, factor = 3 },"
+                + " { kind = device-slowdown, device = 0, round = 2, until-round = 4, factor = 2 },"
+                + " { kind = device-hang, device = 3, round = 3, until-round = 4 }]\n");
     assertTrue(
         events(stopped, false).stream().filter(e -> e.get(2).equals("recovery")).count() >= 2,
         "the ends are recorded");
@@ -240,43 +185,13 @@ class CheckpointResumeTest {
   @ParameterizedTest
   @ValueSource(strings = {"psl", "edgesplit"})
   void withLinkFaults_resumedFromRound2_equalsTheUninterruptedRun(String scheme) throws Exception {
-    Path scenario = tmp.resolve(scheme + "-links.conf");
-    Files.writeString(
-        scenario,
-        "splitemu {\n"
-            + "  scenario = ckpt-links\n"
-            + "  scheme = "
-            + scheme
-            + "\n  rounds = "
-            + ROUNDS
-            + "\n  local-steps = 2\n"
-            + "  fidelity = timing\n"
-            + "  model { name = lenet5, cut = 2 }\n"
-            + "  devices { count = 4, flops = [1e9, 2e9, 3e9, 4e9] }\n"
-            + links()
-            + "  faults = [{ kind = link-degradation, device = 1, round = 2, until-round = 4,"
-            + " factor = 0.5 },"
-            + " { kind = message-loss, device = 2, round = 2, until-round = 4, probability = 0.4,"
-            + " retransmit-timeout = 300 ms, direction = up },"
-            + " { kind = link-outage, device = 3, at = 0.2 s, until = 0.9 s }]\n"
-            + "  output.plots = false\n"
-            + "}\n");
-    Path whole = tmp.resolve("whole");
-    ProfileCommandTest.Result w =
-        ProfileCommandTest.cli("run", scenario.toString(), "--out", whole.toString());
-    assertEquals(0, w.code(), w.err());
-    Path stopped = tmp.resolve("stopped");
-    String[] every = {"--set", "checkpoint.every=2"};
-    assertEquals(
-        0,
-        ProfileCommandTest.cli(
-                "run", scenario.toString(), "--out", stopped.toString(), every[0], every[1])
-            .code());
-    ProfileCommandTest.Result r =
-        ProfileCommandTest.cli(
-            "run", scenario.toString(), every[0], every[1], "--resume", stopped.toString());
-    assertEquals(0, r.code(), r.err());
-    assertSameRun(whole, stopped);
+    resumedEqualsWhole(
+        scheme,
+        "links",
+        "  faults = [{ kind = link-degradation, device = 1, round = 2, until-round = 4, factor"
+            + " = 0.5 }, { kind = message-loss, device = 2, round = 2, until-round = 4,"
+            + " probability = 0.4, retransmit-timeout = 300 ms, direction = up }, { kind ="
+            + " link-outage, device = 3, at = 0.2 s, until = 0.9 s }]\n");
   }
 
   /**
@@ -328,6 +243,48 @@ class CheckpointResumeTest {
     JsonNode got = new ObjectMapper().readTree(stopped.resolve("summary.json").toFile());
     assertTrue(want.at("/peakModelMemoryBytes").size() > 0, want.toString());
     assertEquals(want.at("/peakModelMemoryBytes"), got.at("/peakModelMemoryBytes"));
+  }
+
+  /**
+   * Runs a 4-device timing scenario of {@code scheme} with {@code extra} (its faults) whole, then
+   * with a checkpoint every 2 rounds and resumed from its newest checkpoint, and checks the resumed
+   * run equals the whole one; returns the resumed run's folder.
+   */
+  private Path resumedEqualsWhole(String scheme, String name, String extra) throws Exception {
+    Path scenario = tmp.resolve(scheme + "-" + name + ".conf");
+    Files.writeString(
+        scenario,
+        "splitemu {\n"
+            + "  scenario = ckpt-"
+            + name
+            + "\n  scheme = "
+            + scheme
+            + "\n  rounds = "
+            + ROUNDS
+            + "\n  local-steps = 2\n"
+            + "  fidelity = timing\n"
+            + "  model { name = lenet5, cut = 2 }\n"
+            + "  devices { count = 4, flops = [1e9, 2e9, 3e9, 4e9] }\n"
+            + links()
+            + extra
+            + "  output.plots = false\n"
+            + "}\n");
+    Path whole = tmp.resolve("whole");
+    ProfileCommandTest.Result w =
+        ProfileCommandTest.cli("run", scenario.toString(), "--out", whole.toString());
+    assertEquals(0, w.code(), w.err());
+    Path stopped = tmp.resolve("stopped");
+    String[] every = {"--set", "checkpoint.every=2"};
+    ProfileCommandTest.Result a =
+        ProfileCommandTest.cli(
+            "run", scenario.toString(), "--out", stopped.toString(), every[0], every[1]);
+    assertEquals(0, a.code(), a.err());
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "run", scenario.toString(), every[0], every[1], "--resume", stopped.toString());
+    assertEquals(0, r.code(), r.err());
+    assertSameRun(whole, stopped);
+    return stopped;
   }
 
   /**
