@@ -4,13 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.CsvTable;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.GoldenRunsTest;
 import io.splitemu.actors.runtime.RunListener;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,41 +24,16 @@ class DeviceLinkRateMetricsTest {
 
   @TempDir Path tmp;
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   @Test
   void edgesplit_capacityIsEachDevicesStaticRate_achievedIsItsLastRow() throws Exception {
-    int port = freePort();
-    String conf =
-        "splitemu {\n"
-            + "  scenario = device-rates\n"
-            + "  scheme = edgesplit\n"
-            + "  fidelity = timing\n"
-            + "  rounds = 2\n"
-            + "  local-steps = 2\n"
-            + "  batch-size = 16\n"
-            + "  model { name = lenet5, cut = 2 }\n"
-            + "  devices { count = 3, flops = [2e8, 1e9, 5e9], memory-bytes = 4e9 }\n"
-            + "  server.flops = 2e10\n"
-            + "  links { kind = static, static { uplink-bps = [8e6, 2e7, 4e7],"
-            + " downlink-bps = [1e7, 4e7, 4e7] } }\n"
-            + "  output.plots = false\n"
-            + "  metrics { enabled = true, port = "
-            + port
-            + " }\n"
-            + "}\n";
-    Settings s =
-        Settings.from(ConfigFactory.parseString(conf), List.of(), Path.of("device-rates.conf"));
+    int port = MetricsContractTest.freePort();
+    Settings s = MetricsScenarios.threeDevices("device-rates", "edgesplit", 2, port);
     check(s, port, new double[] {8e6, 2e7, 4e7}, new double[] {1e7, 4e7, 4e7});
   }
 
   @Test
   void mpsl_capacityIsThePlansRate_achievedIsItsLastRow() throws Exception {
-    int port = freePort();
+    int port = MetricsContractTest.freePort();
     Path file = GoldenRunsTest.scenarioDir().resolve("mpsl-vgg19.conf");
     List<String> sets =
         List.of(

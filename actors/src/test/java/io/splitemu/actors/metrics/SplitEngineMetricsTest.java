@@ -3,12 +3,10 @@ package io.splitemu.actors.metrics;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.RunListener;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -25,30 +23,8 @@ class SplitEngineMetricsTest {
 
   @Test
   void edgesplitRun_isScrapedFromTheEndpoint() throws Exception {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    String conf =
-        "splitemu {\n"
-            + "  scenario = split-engine-metrics\n"
-            + "  scheme = edgesplit\n"
-            + "  fidelity = timing\n"
-            + "  rounds = 3\n"
-            + "  local-steps = 2\n"
-            + "  batch-size = 16\n"
-            + "  model { name = lenet5, cut = 2 }\n"
-            + "  devices { count = 3, flops = [2e8, 1e9, 5e9], memory-bytes = 4e9 }\n"
-            + "  server.flops = 2e10\n"
-            + "  links { kind = static, static { uplink-bps = [8e6, 2e7, 4e7],"
-            + " downlink-bps = [1e7, 4e7, 4e7] } }\n"
-            + "  output.plots = false\n"
-            + "  metrics { enabled = true, port = "
-            + port
-            + " }\n"
-            + "}\n";
-    Settings s =
-        Settings.from(ConfigFactory.parseString(conf), List.of(), Path.of("split-metrics.conf"));
+    int port = MetricsContractTest.freePort();
+    Settings s = MetricsScenarios.threeDevices("split-engine-metrics", "edgesplit", 3, port);
     Metrics endpoint = Metrics.shared(MetricsSettings.of(s));
     try {
       Emulation.Outcome o = Emulation.run(s, tmp.resolve("run"), RunListener.NONE);

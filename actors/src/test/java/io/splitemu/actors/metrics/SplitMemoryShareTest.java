@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.DevicePlanRecord;
 import io.splitemu.actors.results.DeviceRecord;
@@ -18,7 +17,6 @@ import io.splitemu.model.nn.ModelZoo;
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.model.profile.DagLayer;
 import io.splitemu.model.profile.ModelProfiles;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -55,35 +53,10 @@ class SplitMemoryShareTest {
     }
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   @Test
   void edgesplit_sharesArePlanned_memoryIsTheProfilesAtEachRoundsCuts() throws Exception {
-    int port = freePort();
-    String conf =
-        "splitemu {\n"
-            + "  scenario = split-memory\n"
-            + "  scheme = edgesplit\n"
-            + "  fidelity = timing\n"
-            + "  rounds = 3\n"
-            + "  local-steps = 2\n"
-            + "  batch-size = 16\n"
-            + "  model { name = lenet5, cut = 2 }\n"
-            + "  devices { count = 3, flops = [2e8, 1e9, 5e9], memory-bytes = 4e9 }\n"
-            + "  server.flops = 2e10\n"
-            + "  links { kind = static, static { uplink-bps = [8e6, 2e7, 4e7],"
-            + " downlink-bps = [1e7, 4e7, 4e7] } }\n"
-            + "  output.plots = false\n"
-            + "  metrics { enabled = true, port = "
-            + port
-            + " }\n"
-            + "}\n";
-    Settings s =
-        Settings.from(ConfigFactory.parseString(conf), List.of(), Path.of("split-memory.conf"));
+    int port = MetricsContractTest.freePort();
+    Settings s = MetricsScenarios.threeDevices("split-memory", "edgesplit", 3, port);
     Metrics endpoint = Metrics.shared(MetricsSettings.of(s));
     try {
       Seen seen = new Seen();
@@ -171,7 +144,7 @@ class SplitMemoryShareTest {
 
   /** A 2-round run of dag-map.conf; checks the share column (1: dedicated links), the peaks. */
   private Map<String, Long> run(String scheme, int devices) throws Exception {
-    int port = freePort();
+    int port = MetricsContractTest.freePort();
     Path file = GoldenRunsTest.scenarioDir().resolve("dag-map.conf");
     List<String> sets = new ArrayList<>();
     sets.add("scheme=" + scheme);
