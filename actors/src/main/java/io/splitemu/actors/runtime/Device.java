@@ -33,6 +33,14 @@ public final class Device extends AbstractBehavior<Device.Command> {
   /** What a device accepts. */
   public sealed interface Command extends ClusterMessage {}
 
+  /**
+   * A cluster's run is over: the device's sharded entity stops ({@link ClusterMember}); a device
+   * in one JVM never gets it.
+   */
+  public enum Retire implements Command {
+    INSTANCE
+  }
+
   /** A phase's request; a hung device answers it by telling the barrier it missed the phase. */
   public sealed interface Request extends Command {
     /** The phase's barrier. */

@@ -109,10 +109,21 @@ public final class Emulation {
    * What the command line adds to a run: the checkpoint it resumes from (null: from the start) and
    * the switch that stops it at a round boundary (null: none).
    */
-  public record RunControl(Checkpoint resumeFrom, StopSwitch stop) {
+  public record RunControl(Checkpoint resumeFrom, StopSwitch stop, Cluster cluster) {
     /** A plain run. */
-    public static final RunControl NONE = new RunControl(null, null);
+    public static final RunControl NONE = new RunControl(null, null, null);
+
+    /** A run in this JVM alone. */
+    public RunControl(Checkpoint resumeFrom, StopSwitch stop) {
+      this(resumeFrom, stop, null);
+    }
   }
+
+  /**
+   * A run across a cluster: this JVM's actor system {@code system} (a cluster member with the
+   * supervisor role) waits until {@code minMembers} members, itself included, serve the run.
+   */
+  public record Cluster(com.typesafe.config.Config system, int minMembers) {}
 
   /**
    * Refuses checkpoints and resume for MP-SL (not supported yet) with one line; returns whether the
@@ -126,6 +137,34 @@ public final class Emulation {
               + s.scheme());
     }
     return pipeline;
+  }
+
+  /**
+   * Refuses, with one line, what a run across a cluster does not do yet: MP-SL (its hops and link
+   * channels are placed in one JVM), faults and checkpoints (a lost member is a fault of its own,
+   * handled by ending the run), and paced mode (the wall clocks of the members are not one).
+   */
+  private static void refuseOnCluster(Settings s, RunControl control, boolean pipeline) {
+    String why = null;
+    String key = null;
+    if (pipeline) {
+      key = "scheme";
+      why =
+          s.scheme()
+              + " runs in one JVM only for now; --cluster runs the barrier and split schemes";
+    } else if (!s.faults().isEmpty()) {
+      key = "faults";
+      why = "fault injection runs in one JVM only for now, not with --cluster";
+    } else if (s.checkpointEvery() > 0 || control.resumeFrom() != null) {
+      key = "checkpoint.every";
+      why = "checkpoints and --resume run in one JVM only for now, not with --cluster";
+    } else if (s.mode() == Settings.Mode.PACED) {
+      key = "mode";
+      why = "paced mode runs in one JVM only for now; --cluster runs in virtual mode";
+    }
+    if (why != null) {
+      throw new SettingsException("splitemu." + key + ": " + why);
+    }
   }
 
   /** {@link #run(Settings, Path, RunListener)} under {@code control}. */
@@ -156,6 +195,9 @@ public final class Emulation {
       Prepared p, Path dir, RunListener listener, RunControl control) {
     Settings s = p.settings();
     boolean pipeline = refuseCheckpoints(s, control);
+    if (control.cluster() != null) {
+      refuseOnCluster(s, control, pipeline);
+    }
     Path out =
         dir != null
             ? dir
@@ -202,7 +244,11 @@ public final class Emulation {
                       pipeline ? null : control.stop(),
                       crashes(s)));
       try {
-        f = execute(setup, paced ? s.speedup() : 0, lag);
+        f =
+            control.cluster() == null
+                ? execute(setup, paced ? s.speedup() : 0, lag)
+                : executeOnCluster(
+                    setup, s, info.run(), paced ? s.speedup() : 0, lag, control.cluster());
       } finally {
         if (feed != null) {
           feed.finished();
@@ -364,6 +410,30 @@ public final class Emulation {
         error -> new Supervisor.Finished(-1, 0, error));
   }
 
+  /**
+   * Runs {@code setup} on a cluster: this JVM joins as the supervisor member ({@link ClusterRun}),
+   * the devices and the edge server live on the members that serve those roles.
+   */
+  static Supervisor.Finished executeOnCluster(
+      SupervisorSetup setup,
+      Settings s,
+      String run,
+      double speedup,
+      PacingLag lag,
+      Cluster cluster) {
+    // The run's name is an entity id prefix: a path separator in it would split it.
+    String id = run.replace('/', '_');
+    return ask(
+        "splitemu",
+        cluster.system(),
+        Supervisor.Finished.class,
+        (ctx, done) ->
+            ctx.spawn(
+                ClusterRun.create(id, s, setup, lag, speedup, cluster.minMembers(), done),
+                "cluster-run"),
+        error -> new Supervisor.Finished(-1, 0, error));
+  }
+
   // A run answers for itself (its result, or a failure within RunGuardian.GRACE of an actor's
   // end), so this only bounds a host that stopped scheduling; it stays below the scheduler's
   // longest delay (about 248 days).
@@ -380,17 +450,29 @@ public final class Emulation {
    */
   public static <R> R ask(
       String name, Class<R> type, RunGuardian.Root<R> root, Function<String, R> failure) {
+    return ask(
+        name,
+        ConfigFactory.load(
+            Emulation.class.getClassLoader(),
+            ConfigFactory.parseString(
+                "pekko.loglevel = WARNING\n"
+                    + "pekko.log-dead-letters = off\n"
+                    + "pekko.log-dead-letters-during-shutdown = off\n"
+                    + "pekko.coordinated-shutdown.exit-jvm = off\n")),
+        type,
+        root,
+        failure);
+  }
+
+  /** {@link #ask(String, Class, RunGuardian.Root, Function)} on a system of {@code config}. */
+  static <R> R ask(
+      String name,
+      com.typesafe.config.Config config,
+      Class<R> type,
+      RunGuardian.Root<R> root,
+      Function<String, R> failure) {
     ActorSystem<RunGuardian.Command> system =
-        ActorSystem.create(
-            RunGuardian.create(type, root, failure),
-            name,
-            ConfigFactory.load(
-                Emulation.class.getClassLoader(),
-                ConfigFactory.parseString(
-                    "pekko.loglevel = WARNING\n"
-                        + "pekko.log-dead-letters = off\n"
-                        + "pekko.log-dead-letters-during-shutdown = off\n"
-                        + "pekko.coordinated-shutdown.exit-jvm = off\n")));
+        ActorSystem.create(RunGuardian.create(type, root, failure), name, config);
     try {
       CompletionStage<R> answer =
           AskPattern.ask(

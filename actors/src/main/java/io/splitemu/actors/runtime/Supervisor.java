@@ -87,6 +87,18 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** A link channel's stream failed; {@code reason} is one line naming the device and cause. */
   record ChannelFailed(String reason) implements Command {}
 
+  /**
+   * An actor of the run on another cluster member failed or a member was lost; {@code reason} is
+   * the one line the run ends with ({@link ClusterPlacement}).
+   */
+  public record RemoteFailed(String reason) implements Command {}
+
+  /** The edge server a cluster member spawned for this run ({@link Placement#server}). */
+  public record ServerPlaced(ActorRef<EdgeServer.Command> server) implements Command {}
+
+  /** A device's entity started on the cluster member at {@code member} (host:port). */
+  public record DevicePlaced(int device, String member) implements Command {}
+
   /** What an MP-SL run's devices and hops report ({@link PipelineControl}). */
   sealed interface PipelineReport extends Command {}
 
@@ -142,6 +154,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final TreeSet<Integer> alive = new TreeSet<>();
   private final long wallStart = System.nanoTime();
   private ActorRef<Finished> replyTo;
+  private Start pendingStart;
   private INDArray deviceParams;
   private int round;
   private long nowNs;
@@ -188,10 +201,52 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /** A supervisor for one run whose paced barrier releases record their lag into {@code lag}. */
   public static Behavior<Command> create(SupervisorSetup setup, PacingLag lag) {
-    return Behaviors.setup(ctx -> new Supervisor(ctx, setup, lag));
+    return create(setup, lag, Placement.LOCAL);
   }
 
-  private Supervisor(ActorContext<Command> ctx, SupervisorSetup setup, PacingLag lag) {
+  /** A supervisor whose devices and edge server live where {@code placement} puts them. */
+  public static Behavior<Command> create(
+      SupervisorSetup setup, PacingLag lag, Placement placement) {
+    return Behaviors.setup(ctx -> new Supervisor(ctx, setup, lag, placement));
+  }
+
+  /**
+   * What rebuilds device slices at a cut from weights in a message, shared by a run's devices in
+   * one JVM: the CPSL model in full fidelity, else the server's global model (a split scheme), else
+   * none.
+   */
+  static SliceMaker sliceMaker(SupervisorSetup setup) {
+    if (setup.cpsl() != null && setup.cpsl().model() != null && setup.server().full()) {
+      return new SliceMaker(setup.cpsl().model());
+    }
+    return setup.server() == null || setup.server().global() == null
+        ? null
+        : new SliceMaker(setup.server().global());
+  }
+
+  /** The behavior of device {@code d} of {@code setup}, at the run's initial cut. */
+  static Behavior<Device.Command> device(SupervisorSetup setup, SliceMaker slices, DeviceSetup d) {
+    ChainProfile profile = setup.cpsl() == null ? null : setup.cpsl().profile();
+    int at = setup.cpsl() == null ? -1 : setup.cpsl().initialCut();
+    return Device.create(d, profile, slices, at);
+  }
+
+  /**
+   * The one line a run ends with when {@code who} failed with {@code cause}: its message, with a
+   * hint when the model diverged.
+   */
+  static String failureLine(String who, Throwable cause) {
+    String why = cause.getMessage();
+    return who
+        + " failed: "
+        + (why == null ? cause.getClass().getSimpleName() : why.replace('\n', ' '))
+        + (why != null && why.contains("NaN")
+            ? " (the model diverged; try a smaller splitemu.model.learning-rate)"
+            : "");
+  }
+
+  private Supervisor(
+      ActorContext<Command> ctx, SupervisorSetup setup, PacingLag lag, Placement placement) {
     super(ctx);
     this.setup = setup;
     List<RecordObserver> subscribers = new ArrayList<>();
@@ -201,18 +256,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     this.recorder = watched(ctx, Recorder.create(subscribers), "recorder");
     this.lag = lag;
-    if (setup.cpsl() != null && setup.cpsl().model() != null && setup.server().full()) {
-      this.slices = new SliceMaker(setup.cpsl().model());
-    } else {
-      this.slices =
-          setup.server() == null || setup.server().global() == null
-              ? null
-              : new SliceMaker(setup.server().global());
-    }
-    ChainProfile profile = setup.cpsl() == null ? null : setup.cpsl().profile();
+    this.slices = sliceMaker(setup);
     for (DeviceSetup d : setup.devices()) {
-      int at = setup.cpsl() == null ? -1 : setup.cpsl().initialCut();
-      devices.put(d.id(), watched(ctx, Device.create(d, profile, slices, at), "device-" + d.id()));
+      devices.put(d.id(), placement.device(ctx, d.id(), device(setup, slices, d)));
       alive.add(d.id());
       shardSize.put(d.id(), d.shard() == null ? 0 : d.shard().length);
       deviceSetups.put(d.id(), d);
@@ -221,7 +267,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     this.server =
         setup.server() == null
             ? null
-            : watched(ctx, EdgeServer.create(setup.server(), lag, recorder), "edge-server");
+            : placement.server(ctx, EdgeServer.create(setup.server(), lag, recorder), recorder);
     this.visitAdapter = ctx.messageAdapter(EdgeServer.VisitDone.class, WrappedVisit::new);
     this.evalAdapter = ctx.messageAdapter(EdgeServer.Evaluation.class, WrappedEvaluation::new);
     this.cutAdapter = ctx.messageAdapter(EdgeServer.CutMoved.class, WrappedCut::new);
@@ -247,10 +293,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(WrappedCut.class, this::onCutMoved)
         .onMessage(PipelineReport.class, this::onPipeline)
         .onMessage(ChannelFailed.class, f -> finish(f.reason()))
+        .onMessage(RemoteFailed.class, f -> finish(f.reason()))
+        .onMessage(ServerPlaced.class, this::onServerPlaced)
+        .onMessage(DevicePlaced.class, this::onDevicePlaced)
         .onMessage(CheckpointReply.class, this::onCheckpointReply)
         .onMessage(CrashFlushed.class, this::onCrashFlushed)
         .onSignal(ChildFailed.class, this::onChildFailed)
-        .onSignal(Terminated.class, t -> this) // a child that stopped without failing
+        .onSignal(Terminated.class, this::onTerminated)
         .build();
   }
 
@@ -290,17 +339,38 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       who = "recorder";
       recorderFailed = true;
     }
-    String why = f.getCause().getMessage();
-    return finish(
-        who
-            + " failed: "
-            + (why == null ? f.getCause().getClass().getSimpleName() : why.replace('\n', ' '))
-            + (why != null && why.contains("NaN")
-                ? " (the model diverged; try a smaller splitemu.model.learning-rate)"
-                : ""));
+    return finish(failureLine(who, f.getCause()));
+  }
+
+  /**
+   * A child that stopped without failing changes nothing; an edge server on another cluster member
+   * that stopped (its member was lost) ends the run.
+   */
+  private Behavior<Command> onTerminated(Terminated t) {
+    if (t.getRef().equals(server) && !t.getRef().path().address().hasLocalScope()) {
+      return finish("edge server stopped: cluster member " + t.getRef().path().address() + " lost");
+    }
+    return this;
+  }
+
+  /** A cluster's edge server is up: a start that came before it goes on now. */
+  private Behavior<Command> onServerPlaced(ServerPlaced m) {
+    server = m.server();
+    getContext().watch(server);
+    return pendingStart == null ? this : onStart(pendingStart);
+  }
+
+  private Behavior<Command> onDevicePlaced(DevicePlaced m) {
+    event("placement", "device-" + m.device(), "started on cluster member " + m.member());
+    return this;
   }
 
   private Behavior<Command> onStart(Start m) {
+    if (server == null && setup.server() != null) {
+      pendingStart = m; // the cluster member has not spawned the edge server yet
+      return this;
+    }
+    pendingStart = null;
     replyTo = m.replyTo();
     speedup = m.speedup();
     clockStartNanoTime = System.nanoTime() - resumedPacingNs();

@@ -1,0 +1,248 @@
+package io.splitemu.actors.runtime;
+
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.model.wire.ClusterMessage;
+import io.splitemu.net.stream.Pacing;
+import io.splitemu.net.stream.PacingLag;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.stream.Materializer;
+
+/**
+ * What a cluster member serves for the runs of a supervisor ({@link ClusterRun}): one actor,
+ * registered with the Receptionist under {@link #KEY}, that loads a run's scenario and builds the
+ * run's objects of this JVM from it ({@link Emulation#prepare}, the same seeded draws as every
+ * other member), spawns the edge server on an {@code edge} member, and, on a {@code devices}
+ * member, the devices as Cluster Sharding entities of {@link #DEVICES}.
+ *
+ * <p>A member holds one run at a time. Only the scenario crosses the wire; data sets, links,
+ * processors and slices are built here, and a device's entity is built from the setup of its id.
+ */
+public final class ClusterMember {
+
+  /** The Receptionist key of every member's loader. */
+  public static final ServiceKey<Command> KEY = ServiceKey.create(Command.class, "splitemu-member");
+
+  /** The sharded devices: entity id {@code RUN/DEVICE}. */
+  public static final EntityTypeKey<Device.Command> DEVICES =
+      EntityTypeKey.create(Device.Command.class, "splitemu-device");
+
+  /** The roles a member can serve besides the supervisor's. */
+  public static final Set<String> ROLES = Set.of("edge", "devices", "hops");
+
+  private ClusterMember() {}
+
+  /** What a member's loader accepts. */
+  public sealed interface Command extends ClusterMessage {}
+
+  /**
+   * Build run {@code run} from its resolved scenario (read relative to {@code scenarioFile}, the
+   * supervisor's path: members share the scenario's folder layout) and answer {@code replyTo};
+   * {@code owner} hears of anything that fails in the run's actors here.
+   */
+  public record Load(
+      String run,
+      String resolved,
+      String scenarioFile,
+      ActorRef<ClusterRun.Command> owner,
+      ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** Spawn the edge server of the loaded run and tell {@code supervisor} its reference. */
+  public record SpawnServer(
+      String run, ActorRef<Recorder.Command> recorder, ActorRef<Supervisor.Command> supervisor)
+      implements Command {}
+
+  /** Run {@code run} is over: stop its actors here and drop its objects. */
+  public record Unload(String run) implements Command {}
+
+  /** A loader's answer. */
+  public sealed interface Reply extends ClusterMessage {}
+
+  /** The run is built on the member at {@code member} (host:port), serving {@code roles}. */
+  public record Loaded(String member, List<String> roles) implements Reply {}
+
+  /** The member could not build the run: {@code reason}, one line. */
+  public record LoadFailed(String member, String reason) implements Reply {}
+
+  private record ServerFailed(ChildFailed failed) implements Command {}
+
+  /** The run a member holds, from which its device entities are built. */
+  record Held(
+      String run,
+      SupervisorSetup setup,
+      SliceMaker slices,
+      ActorRef<ClusterRun.Command> owner,
+      String member) {}
+
+  /**
+   * A member's guardian: its loader, registered with the Receptionist, and, with the {@code
+   * devices} role, the device entities.
+   */
+  public static Behavior<Void> guardian(Set<String> roles) {
+    return Behaviors.setup(
+        ctx -> {
+          AtomicReference<Held> held = new AtomicReference<>();
+          if (roles.contains("devices")) {
+            ClusterSharding.get(ctx.getSystem())
+                .init(
+                    Entity.of(DEVICES, e -> device(held, e.getEntityId()))
+                        .withRole("devices")
+                        .withStopMessage(Device.Retire.INSTANCE)
+                        .withAllocationStrategy(new DeviceAllocation()));
+          }
+          ActorRef<Command> loader = ctx.spawn(loader(roles, held), "loader");
+          ctx.getSystem().receptionist().tell(Receptionist.register(KEY, loader));
+          return Behaviors.empty();
+        });
+  }
+
+  /** The host:port of this member. */
+  static String address(ActorContext<?> ctx) {
+    var a = Cluster.get(ctx.getSystem()).selfMember().address();
+    return a.host().get() + ":" + a.port().get();
+  }
+
+  private static Behavior<Command> loader(Set<String> roles, AtomicReference<Held> held) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.receive(Command.class)
+                .onMessage(Load.class, m -> onLoad(ctx, roles, held, m))
+                .onMessage(SpawnServer.class, m -> onSpawnServer(ctx, held, m))
+                .onMessage(ServerFailed.class, m -> onServerFailed(ctx, held, m))
+                .onMessage(Unload.class, m -> onUnload(ctx, held, m))
+                .onSignal(ChildFailed.class, f -> onServerFailed(ctx, held, new ServerFailed(f)))
+                .onSignal(Terminated.class, t -> Behaviors.same()) // stopped by an unload
+                .build());
+  }
+
+  private static Behavior<Command> onLoad(
+      ActorContext<Command> ctx, Set<String> roles, AtomicReference<Held> held, Load m) {
+    String member = address(ctx);
+    try {
+      Settings s =
+          Settings.from(
+              ConfigFactory.parseString(m.resolved()), List.of(), Path.of(m.scenarioFile()));
+      SupervisorSetup setup = Emulation.prepare(s).factory().create(null, RunListener.NONE);
+      Held h = new Held(m.run(), setup, Supervisor.sliceMaker(setup), m.owner(), member);
+      if (roles.contains("devices") && !setup.devices().isEmpty()) {
+        // This member's devices send through their own lanes of the bands; only the stamped
+        // messages cross to the edge server.
+        setup
+            .devices()
+            .get(0)
+            .bands()
+            .open(
+                "",
+                Pacing.virtual(),
+                Materializer.createMaterializer(ctx),
+                why -> m.owner().tell(new ClusterRun.MemberFailed(why)));
+      }
+      held.set(h);
+      m.replyTo().tell(new Loaded(member, List.copyOf(new TreeSet<>(roles))));
+    } catch (RuntimeException e) {
+      m.replyTo().tell(new LoadFailed(member, RunGuardian.oneLine(e)));
+    }
+    return Behaviors.same();
+  }
+
+  private static Behavior<Command> onSpawnServer(
+      ActorContext<Command> ctx, AtomicReference<Held> held, SpawnServer m) {
+    Held h = held.get();
+    if (h == null || !h.run().equals(m.run())) {
+      m.supervisor()
+          .tell(
+              new Supervisor.RemoteFailed(
+                  "edge member " + address(ctx) + " holds no run " + m.run()));
+      return Behaviors.same();
+    }
+    ActorRef<EdgeServer.Command> server =
+        ctx.spawn(
+            Behaviors.supervise(
+                    EdgeServer.create(h.setup().server(), new PacingLag(), m.recorder()))
+                .onFailure(Exception.class, SupervisorStrategy.stop().withLoggingEnabled(false)),
+            "edge-server-" + m.run());
+    ctx.watch(server);
+    m.supervisor().tell(new Supervisor.ServerPlaced(server));
+    return Behaviors.same();
+  }
+
+  private static Behavior<Command> onServerFailed(
+      ActorContext<Command> ctx, AtomicReference<Held> held, ServerFailed m) {
+    Held h = held.get();
+    if (h != null) {
+      h.owner()
+          .tell(
+              new ClusterRun.MemberFailed(
+                  Supervisor.failureLine("edge server", m.failed().getCause())));
+    }
+    return Behaviors.same();
+  }
+
+  private static Behavior<Command> onUnload(
+      ActorContext<Command> ctx, AtomicReference<Held> held, Unload m) {
+    Held h = held.get();
+    if (h != null && h.run().equals(m.run())) {
+      held.set(null);
+      ctx.getChildren().forEach(ctx::stop);
+    }
+    return Behaviors.same();
+  }
+
+  /**
+   * The entity of device {@code entityId} ({@code RUN/DEVICE}) of the run this member holds: the
+   * device as a child whose failure is told to the run's owner in one line, so the run ends with it
+   * rather than waiting for replies that never come.
+   */
+  private static Behavior<Device.Command> device(AtomicReference<Held> held, String entityId) {
+    return Behaviors.setup(
+        ctx -> {
+          Held h = held.get();
+          int slash = entityId.lastIndexOf('/');
+          int id = Integer.parseInt(entityId.substring(slash + 1));
+          if (h == null || !h.run().equals(entityId.substring(0, slash))) {
+            // A message for a run this member does not hold (one that ended): nothing to build.
+            return Behaviors.stopped();
+          }
+          ActorRef<Device.Command> device =
+              Supervisor.watched(
+                  ctx, Supervisor.device(h.setup(), h.slices(), h.setup().devices().get(id)), "d");
+          h.owner().tell(new ClusterRun.DeviceStarted(id, h.member()));
+          return Behaviors.receive(Device.Command.class)
+              .onMessage(Device.Retire.class, r -> Behaviors.stopped())
+              .onMessage(
+                  Device.Command.class,
+                  c -> {
+                    device.tell(c);
+                    return Behaviors.same();
+                  })
+              .onSignal(
+                  ChildFailed.class,
+                  f -> {
+                    h.owner()
+                        .tell(
+                            new ClusterRun.MemberFailed(
+                                Supervisor.failureLine("device-" + id, f.getCause())));
+                    return Behaviors.stopped();
+                  })
+              .build();
+        });
+  }
+}

@@ -1,0 +1,410 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.model.wire.ClusterMessage;
+import io.splitemu.net.stream.PacingLag;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.SingletonActor;
+import org.apache.pekko.cluster.typed.Subscribe;
+import org.apache.pekko.pattern.Patterns;
+
+/**
+ * A run across a cluster, on the supervisor's member: waits until enough members serve (the
+ * Receptionist's listing of {@link ClusterMember#KEY}), has each load the scenario, waits until
+ * every {@code devices} member's shard region is registered, then starts the {@link Supervisor} as
+ * a Cluster Singleton (role {@code supervisor}) whose devices are sharded entities and whose edge
+ * server an {@code edge} member spawns ({@link Placement}). It relays what the members report (a
+ * failed actor, a device's placement) to the supervisor, ends the run with one line when a member
+ * it uses is lost, and when the run is over retires the devices and unloads the members.
+ */
+public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
+
+  /** How long the members have to join and load before the run gives up with one line. */
+  static final Duration JOIN_TIMEOUT = Duration.ofSeconds(120);
+
+  /** What the run's coordinator accepts. */
+  public sealed interface Command extends ClusterMessage {}
+
+  /** An actor of the run on a member failed: the run ends with {@code reason}. */
+  public record MemberFailed(String reason) implements Command {}
+
+  /** Device {@code device}'s entity started on the member at {@code member} (host:port). */
+  public record DeviceStarted(int device, String member) implements Command {}
+
+  private record Members(Receptionist.Listing listing) implements Command {}
+
+  private record LoadReply(ClusterMember.Reply reply) implements Command {}
+
+  private record Regions(Set<String> members) implements Command {}
+
+  private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
+
+  private record SupervisorUp(ActorRef<Supervisor.Command> supervisor) implements Command {}
+
+  private record Done(Supervisor.Finished finished) implements Command {}
+
+  private enum Tick implements Command {
+    JOIN_TIMEOUT,
+    REGIONS
+  }
+
+  private final ActorContext<Command> ctx;
+  private final TimerScheduler<Command> timers;
+  private final String run;
+  private final io.splitemu.actors.config.Settings settings;
+  private final SupervisorSetup setup;
+  private final PacingLag lag;
+  private final double speedup;
+  private final int minMembers;
+  private final ActorRef<Supervisor.Finished> done;
+  private final ActorRef<ShardingEnvelope<Device.Command>> region;
+  private final Map<String, ActorRef<ClusterMember.Command>> loaders = new TreeMap<>();
+  private final Map<String, List<String>> roles = new TreeMap<>();
+  private final List<String> loadFailures = new ArrayList<>();
+  private boolean loading;
+  private ActorRef<Supervisor.Command> supervisor;
+  private ActorRef<Supervisor.Command> singleton;
+  private boolean finished;
+
+  /**
+   * Runs {@code setup} (built from {@code settings}) as run {@code run} once {@code minMembers}
+   * members besides this one serve, and tells {@code done} how it ended.
+   */
+  public static Behavior<Command> create(
+      String run,
+      io.splitemu.actors.config.Settings settings,
+      SupervisorSetup setup,
+      PacingLag lag,
+      double speedup,
+      int minMembers,
+      ActorRef<Supervisor.Finished> done) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                t -> new ClusterRun(ctx, t, run, settings, setup, lag, speedup, minMembers, done)));
+  }
+
+  private ClusterRun(
+      ActorContext<Command> ctx,
+      TimerScheduler<Command> timers,
+      String run,
+      io.splitemu.actors.config.Settings settings,
+      SupervisorSetup setup,
+      PacingLag lag,
+      double speedup,
+      int minMembers,
+      ActorRef<Supervisor.Finished> done) {
+    super(ctx);
+    this.ctx = ctx;
+    this.timers = timers;
+    this.run = run;
+    this.settings = settings;
+    this.setup = setup;
+    this.lag = lag;
+    this.speedup = speedup;
+    this.minMembers = minMembers;
+    this.done = done;
+    // This member has no devices role: the region is a proxy to the devices members' entities.
+    this.region =
+        ClusterSharding.get(ctx.getSystem())
+            .init(
+                Entity.of(ClusterMember.DEVICES, e -> Behaviors.<Device.Command>empty())
+                    .withRole("devices")
+                    .withStopMessage(Device.Retire.INSTANCE)
+                    .withAllocationStrategy(new DeviceAllocation()));
+    ctx.getSystem()
+        .receptionist()
+        .tell(
+            Receptionist.subscribe(
+                ClusterMember.KEY, ctx.messageAdapter(Receptionist.Listing.class, Members::new)));
+    org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem())
+        .subscriptions()
+        .tell(
+            Subscribe.create(
+                ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new),
+                ClusterEvent.MemberEvent.class));
+    timers.startSingleTimer(Tick.JOIN_TIMEOUT, JOIN_TIMEOUT);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Members.class, this::onMembers)
+        .onMessage(LoadReply.class, this::onLoadReply)
+        .onMessageEquals(Tick.JOIN_TIMEOUT, this::onJoinTimeout)
+        .onMessageEquals(Tick.REGIONS, this::askRegions)
+        .onMessage(Regions.class, this::onRegions)
+        .onMessage(SupervisorUp.class, this::onSupervisorUp)
+        .onMessage(MemberFailed.class, m -> toSupervisor(m.reason()))
+        .onMessage(DeviceStarted.class, this::onDeviceStarted)
+        .onMessage(MemberChanged.class, this::onMemberChanged)
+        .onMessage(Done.class, this::onDone)
+        .onSignal(Terminated.class, this::onTerminated)
+        .build();
+  }
+
+  private Behavior<Command> onMembers(Members m) {
+    if (loading) {
+      return this;
+    }
+    Set<ActorRef<ClusterMember.Command>> found = m.listing().getServiceInstances(ClusterMember.KEY);
+    if (found.size() < minMembers - 1) {
+      return this;
+    }
+    loading = true;
+    ActorRef<ClusterMember.Reply> replies =
+        ctx.messageAdapter(ClusterMember.Reply.class, LoadReply::new);
+    for (ActorRef<ClusterMember.Command> loader : found) {
+      Address a = loader.path().address();
+      loaders.put(a.host().get() + ":" + a.port().get(), loader);
+      loader.tell(
+          new ClusterMember.Load(
+              run,
+              settings.resolved(),
+              settings.scenarioFile().toAbsolutePath().toString(),
+              ctx.getSelf(),
+              replies));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onLoadReply(LoadReply m) {
+    if (m.reply() instanceof ClusterMember.Loaded l) {
+      roles.put(l.member(), l.roles());
+    } else if (m.reply() instanceof ClusterMember.LoadFailed f) {
+      roles.put(f.member(), List.of());
+      loadFailures.add("member " + f.member() + " could not build the run: " + f.reason());
+    }
+    if (roles.size() < loaders.size()) {
+      return this;
+    }
+    if (!loadFailures.isEmpty()) {
+      return fail(loadFailures.get(0));
+    }
+    if (setup.server() != null && edgeMember() == null) {
+      return fail("no cluster member serves the edge role; start one with --roles edge");
+    }
+    if (devicesMembers().isEmpty()) {
+      return fail("no cluster member serves the devices role; start one with --roles devices");
+    }
+    return askRegions();
+  }
+
+  private String edgeMember() {
+    for (Map.Entry<String, List<String>> e : roles.entrySet()) {
+      if (e.getValue().contains("edge")) {
+        return e.getKey();
+      }
+    }
+    return null;
+  }
+
+  private Set<String> devicesMembers() {
+    Set<String> out = new TreeSet<>();
+    roles.forEach(
+        (member, r) -> {
+          if (r.contains("devices")) {
+            out.add(member);
+          }
+        });
+    return out;
+  }
+
+  /**
+   * Asks the shard coordinator which regions it knows: the devices are spread over the members
+   * registered when each is first addressed, so the run starts once all are.
+   */
+  private Behavior<Command> askRegions() {
+    ctx.pipeToSelf(
+        Patterns.ask(
+            Adapter.toClassic(region),
+            ShardRegion.getCurrentRegionsInstance(),
+            Duration.ofSeconds(5)),
+        (answer, error) -> {
+          Set<String> members = new TreeSet<>();
+          if (answer instanceof ShardRegion.CurrentRegions r) {
+            for (Address a : r.getRegions()) {
+              members.add(a.host().get() + ":" + a.port().get());
+            }
+          }
+          return new Regions(members);
+        });
+    return this;
+  }
+
+  private Behavior<Command> onRegions(Regions r) {
+    if (supervisor != null || singleton != null || finished) {
+      return this;
+    }
+    if (!r.members().containsAll(devicesMembers())) {
+      timers.startSingleTimer(Tick.REGIONS, Duration.ofMillis(200));
+      return this;
+    }
+    timers.cancel(Tick.JOIN_TIMEOUT);
+    ActorRef<Command> self = ctx.getSelf();
+    Placement placement = new ClusterPlacement(run, region, loaders.get(edgeMember()));
+    Behavior<Supervisor.Command> behavior =
+        Behaviors.setup(
+            sctx -> {
+              self.tell(new SupervisorUp(sctx.getSelf()));
+              return Supervisor.create(setup, lag, placement);
+            });
+    singleton =
+        ClusterSingleton.get(ctx.getSystem())
+            .init(
+                SingletonActor.of(behavior, "supervisor-" + run)
+                    .withSettings(
+                        ClusterSingletonSettings.create(ctx.getSystem()).withRole("supervisor")));
+    singleton.tell(
+        new Supervisor.Start(ctx.messageAdapter(Supervisor.Finished.class, Done::new), speedup));
+    return this;
+  }
+
+  private Behavior<Command> onSupervisorUp(SupervisorUp m) {
+    supervisor = m.supervisor();
+    ctx.watch(supervisor);
+    return this;
+  }
+
+  private Behavior<Command> toSupervisor(String reason) {
+    if (supervisor == null) {
+      return fail(reason);
+    }
+    supervisor.tell(new Supervisor.RemoteFailed(reason));
+    return this;
+  }
+
+  private Behavior<Command> onDeviceStarted(DeviceStarted m) {
+    if (supervisor != null) {
+      supervisor.tell(new Supervisor.DevicePlaced(m.device(), m.member()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onMemberChanged(MemberChanged m) {
+    ClusterEvent.MemberEvent e = m.event();
+    Address a = e.member().address();
+    String member = a.host().get() + ":" + a.port().get();
+    boolean lost =
+        e instanceof ClusterEvent.MemberRemoved
+            || e instanceof ClusterEvent.MemberDowned
+            || e instanceof ClusterEvent.MemberLeft
+            || e instanceof ClusterEvent.MemberExited;
+    if (lost && roles.containsKey(member) && !finished) {
+      return toSupervisor(
+          "cluster member "
+              + member
+              + " ("
+              + String.join(",", roles.get(member))
+              + ") left the cluster during the run");
+    }
+    return this;
+  }
+
+  private Behavior<Command> onJoinTimeout() {
+    if (!loading) {
+      return fail(
+          "fewer than "
+              + minMembers
+              + " cluster members joined within "
+              + JOIN_TIMEOUT.toSeconds()
+              + " s; start them with splitemu node --seed-nodes pointing at this member");
+    }
+    return fail(
+        "the cluster members did not load the run within " + JOIN_TIMEOUT.toSeconds() + " s");
+  }
+
+  private Behavior<Command> onTerminated(Terminated t) {
+    if (t.getRef().equals(supervisor) && !finished) {
+      return fail("the supervisor stopped before the run ended");
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDone(Done d) {
+    return end(d.finished());
+  }
+
+  private Behavior<Command> fail(String reason) {
+    return end(new Supervisor.Finished(-1, 0, reason));
+  }
+
+  /** Retires the devices, unloads the members and answers the run's end, once. */
+  private Behavior<Command> end(Supervisor.Finished f) {
+    if (finished) {
+      return this;
+    }
+    finished = true;
+    for (DeviceSetup d : setup.devices()) {
+      region.tell(new ShardingEnvelope<>(run + "/" + d.id(), Device.Retire.INSTANCE));
+    }
+    loaders.values().forEach(l -> l.tell(new ClusterMember.Unload(run)));
+    done.tell(f);
+    return this;
+  }
+
+  /** Devices as sharded entities, the edge server spawned by an {@code edge} member. */
+  private static final class ClusterPlacement implements Placement {
+    private final String run;
+    private final ActorRef<ShardingEnvelope<Device.Command>> region;
+    private final ActorRef<ClusterMember.Command> edge;
+
+    ClusterPlacement(
+        String run,
+        ActorRef<ShardingEnvelope<Device.Command>> region,
+        ActorRef<ClusterMember.Command> edge) {
+      this.run = run;
+      this.region = region;
+      this.edge = edge;
+    }
+
+    @Override
+    public ActorRef<Device.Command> device(
+        ActorContext<Supervisor.Command> ctx, int id, Behavior<Device.Command> local) {
+      String entity = run + "/" + id;
+      // An entity's reference cannot be held: a local forwarder wraps each command for sharding.
+      return ctx.spawn(
+          Behaviors.receive(Device.Command.class)
+              .onMessage(
+                  Device.Command.class,
+                  c -> {
+                    region.tell(new ShardingEnvelope<>(entity, c));
+                    return Behaviors.same();
+                  })
+              .build(),
+          "device-" + id);
+    }
+
+    @Override
+    public ActorRef<EdgeServer.Command> server(
+        ActorContext<Supervisor.Command> ctx,
+        Behavior<EdgeServer.Command> local,
+        ActorRef<Recorder.Command> recorder) {
+      edge.tell(new ClusterMember.SpawnServer(run, recorder, ctx.getSelf()));
+      return null;
+    }
+  }
+}
