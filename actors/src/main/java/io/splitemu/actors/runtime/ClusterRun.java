@@ -62,6 +62,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
 
   private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
 
+  private record Unreachable(ClusterEvent.UnreachableMember event) implements Command {}
+
   private record SupervisorUp(ActorRef<Supervisor.Command> supervisor) implements Command {}
 
   private record Done(Supervisor.Finished finished) implements Command {}
@@ -88,6 +90,9 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   private ActorRef<Supervisor.Command> supervisor;
   private ActorRef<Supervisor.Command> singleton;
   private boolean finished;
+  // Which devices started on which member (host:port), and the members lost during the run.
+  private final Map<String, Set<Integer>> placed = new TreeMap<>();
+  private final Set<String> lost = new TreeSet<>();
 
   /**
    * Runs {@code setup} (built from {@code settings}) as run {@code run} once {@code minMembers}
@@ -146,6 +151,12 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
             Subscribe.create(
                 ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new),
                 ClusterEvent.MemberEvent.class));
+    org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem())
+        .subscriptions()
+        .tell(
+            Subscribe.create(
+                ctx.messageAdapter(ClusterEvent.UnreachableMember.class, Unreachable::new),
+                ClusterEvent.UnreachableMember.class));
     timers.startSingleTimer(Tick.JOIN_TIMEOUT, JOIN_TIMEOUT);
   }
 
@@ -161,6 +172,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         .onMessage(MemberFailed.class, m -> toSupervisor(m.reason()))
         .onMessage(DeviceStarted.class, this::onDeviceStarted)
         .onMessage(MemberChanged.class, this::onMemberChanged)
+        .onMessage(Unreachable.class, this::onReachability)
         .onMessage(Done.class, this::onDone)
         .onSignal(Terminated.class, this::onTerminated)
         .build();
@@ -298,6 +310,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   }
 
   private Behavior<Command> onDeviceStarted(DeviceStarted m) {
+    placed.computeIfAbsent(m.member(), k -> new TreeSet<>()).add(m.device());
     if (supervisor != null) {
       supervisor.tell(new Supervisor.DevicePlaced(m.device(), m.member()));
     }
@@ -308,20 +321,36 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     ClusterEvent.MemberEvent e = m.event();
     Address a = e.member().address();
     String member = a.host().get() + ":" + a.port().get();
-    boolean lost =
+    boolean gone =
         e instanceof ClusterEvent.MemberRemoved
             || e instanceof ClusterEvent.MemberDowned
             || e instanceof ClusterEvent.MemberLeft
             || e instanceof ClusterEvent.MemberExited;
-    if (lost && roles.containsKey(member) && !finished) {
-      return toSupervisor(
-          "cluster member "
-              + member
-              + " ("
-              + String.join(",", roles.get(member))
-              + ") left the cluster during the run");
+    return gone ? onLost(member) : this;
+  }
+
+  private Behavior<Command> onReachability(Unreachable m) {
+    Address a = m.event().member().address();
+    return onLost(a.host().get() + ":" + a.port().get());
+  }
+
+  /**
+   * A member the run uses is unreachable or gone (whichever is heard first; it does not come back
+   * for this run): a devices-only member's devices leave the run ({@link Supervisor.MemberLost}),
+   * any other loss ends it with one line.
+   */
+  private Behavior<Command> onLost(String member) {
+    if (finished || !roles.containsKey(member) || !lost.add(member)) {
+      return this;
     }
-    return this;
+    List<String> r = roles.get(member);
+    if (supervisor != null && r.equals(List.of("devices"))) {
+      List<Integer> held = new ArrayList<>(placed.getOrDefault(member, Set.of()));
+      supervisor.tell(new Supervisor.MemberLost(member, held));
+      return this;
+    }
+    return toSupervisor(
+        "cluster member " + member + " (" + String.join(",", r) + ") was lost during the run");
   }
 
   private Behavior<Command> onJoinTimeout() {
@@ -358,10 +387,19 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       return this;
     }
     finished = true;
+    Set<Integer> gone = new TreeSet<>();
+    lost.forEach(m -> gone.addAll(placed.getOrDefault(m, Set.of())));
     for (DeviceSetup d : setup.devices()) {
-      region.tell(new ShardingEnvelope<>(run + "/" + d.id(), Device.Retire.INSTANCE));
+      if (!gone.contains(d.id())) { // a lost member's shards are not brought back to retire them
+        region.tell(new ShardingEnvelope<>(run + "/" + d.id(), Device.Retire.INSTANCE));
+      }
     }
-    loaders.values().forEach(l -> l.tell(new ClusterMember.Unload(run)));
+    loaders.forEach(
+        (member, l) -> {
+          if (!lost.contains(member)) {
+            l.tell(new ClusterMember.Unload(run));
+          }
+        });
     done.tell(f);
     return this;
   }

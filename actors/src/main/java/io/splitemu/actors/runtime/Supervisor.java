@@ -96,6 +96,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** The edge server a cluster member spawned for this run ({@link Placement#server}). */
   public record ServerPlaced(ActorRef<EdgeServer.Command> server) implements Command {}
 
+  /**
+   * The cluster member at {@code member} (host:port), which held {@code devices}, is unreachable or
+   * gone: those devices are crashed devices that do not rejoin (docs/cluster.md "Losing a member").
+   */
+  public record MemberLost(String member, List<Integer> devices) implements Command {}
+
   /** A device's entity started on the cluster member at {@code member} (host:port). */
   public record DevicePlaced(int device, String member) implements Command {}
 
@@ -155,6 +161,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final long wallStart = System.nanoTime();
   private ActorRef<Finished> replyTo;
   private Start pendingStart;
+  private String earlyFailure;
   private INDArray deviceParams;
   private int round;
   private long nowNs;
@@ -293,8 +300,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(WrappedCut.class, this::onCutMoved)
         .onMessage(PipelineReport.class, this::onPipeline)
         .onMessage(ChannelFailed.class, f -> finish(f.reason()))
-        .onMessage(RemoteFailed.class, f -> finish(f.reason()))
+        .onMessage(RemoteFailed.class, this::onRemoteFailed)
         .onMessage(ServerPlaced.class, this::onServerPlaced)
+        .onMessage(MemberLost.class, this::onMemberLost)
         .onMessage(DevicePlaced.class, this::onDevicePlaced)
         .onMessage(CheckpointReply.class, this::onCheckpointReply)
         .onMessage(CrashFlushed.class, this::onCrashFlushed)
@@ -353,6 +361,53 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return this;
   }
 
+  /**
+   * An actor on another member failed or a member was lost: an {@code events.csv} row, then the
+   * run ends with the reason and every row recorded so far.
+   */
+  private Behavior<Command> onRemoteFailed(RemoteFailed m) {
+    if (replyTo == null && pendingStart == null) {
+      earlyFailure = m.reason(); // before the start: the run ends as soon as it is asked to start
+      return this;
+    }
+    if (replyTo == null) {
+      replyTo = pendingStart.replyTo();
+    }
+    event("cluster-failure", "cluster", m.reason());
+    return finish(m.reason());
+  }
+
+  /**
+   * A devices member is lost: its devices leave the run for good. Their references stop, so every
+   * barrier waiting on one counts it missing at once and the round goes on without it, and later
+   * rounds plan without them; an {@code events.csv} row names the member and its devices.
+   */
+  private Behavior<Command> onMemberLost(MemberLost m) {
+    List<Integer> gone = new ArrayList<>();
+    for (int d : m.devices()) {
+      ActorRef<Device.Command> ref = devices.remove(d);
+      if (ref != null) {
+        getContext().stop(ref);
+        gone.add(d);
+      }
+      alive.remove(d);
+    }
+    event(
+        "member-lost",
+        "cluster",
+        "member "
+            + m.member()
+            + " unreachable; its devices "
+            + gone
+            + " leave the run (crashed, no rejoin); "
+            + alive.size()
+            + " devices go on");
+    if (alive.isEmpty()) {
+      return finish("every device was on lost cluster members");
+    }
+    return this;
+  }
+
   /** A cluster's edge server is up: a start that came before it goes on now. */
   private Behavior<Command> onServerPlaced(ServerPlaced m) {
     server = m.server();
@@ -366,6 +421,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private Behavior<Command> onStart(Start m) {
+    if (earlyFailure != null) {
+      replyTo = m.replyTo();
+      return onRemoteFailed(new RemoteFailed(earlyFailure));
+    }
     if (server == null && setup.server() != null) {
       pendingStart = m; // the cluster member has not spawned the edge server yet
       return this;
