@@ -132,6 +132,13 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     this.speedup = speedup;
     this.minMembers = minMembers;
     this.done = done;
+    var cluster = org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem());
+    if (ctx.getSystem().settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
+      // No seed given: this member starts the cluster, and the nodes join at its address.
+      cluster
+          .manager()
+          .tell(org.apache.pekko.cluster.typed.Join.create(cluster.selfMember().address()));
+    }
     // This member has no devices role: the region is a proxy to the devices members' entities.
     this.region =
         ClusterSharding.get(ctx.getSystem())

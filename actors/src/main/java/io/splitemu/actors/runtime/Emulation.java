@@ -121,9 +121,16 @@ public final class Emulation {
 
   /**
    * A run across a cluster: this JVM's actor system {@code system} (a cluster member with the
-   * supervisor role) waits until {@code minMembers} members, itself included, serve the run.
+   * supervisor role) waits until {@code minMembers} members, itself included, serve the run; {@code
+   * up} is told this member's host:port once its system is up (null: nobody).
    */
-  public record Cluster(com.typesafe.config.Config system, int minMembers) {}
+  public record Cluster(
+      com.typesafe.config.Config system, int minMembers, java.util.function.Consumer<String> up) {
+    /** A cluster run that tells nobody its address. */
+    public Cluster(com.typesafe.config.Config system, int minMembers) {
+      this(system, minMembers, null);
+    }
+  }
 
   /**
    * Refuses checkpoints and resume for MP-SL (not supported yet) with one line; returns whether the
@@ -427,10 +434,14 @@ public final class Emulation {
         "splitemu",
         cluster.system(),
         Supervisor.Finished.class,
-        (ctx, done) ->
-            ctx.spawn(
-                ClusterRun.create(id, s, setup, lag, speedup, cluster.minMembers(), done),
-                "cluster-run"),
+        (ctx, done) -> {
+          if (cluster.up() != null) {
+            cluster.up().accept(ClusterMember.address(ctx));
+          }
+          ctx.spawn(
+              ClusterRun.create(id, s, setup, lag, speedup, cluster.minMembers(), done),
+              "cluster-run");
+        },
         error -> new Supervisor.Finished(-1, 0, error));
   }
 
