@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       SplitCommand.class,
       TraceCommand.class,
       PlanCommand.class,
+      NodeCommand.class,
       // further subcommands are registered here, one line each
     })
 public final class Main implements Runnable {

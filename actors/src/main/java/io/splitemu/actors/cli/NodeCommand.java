@@ -1,0 +1,185 @@
+package io.splitemu.actors.cli;
+
+import io.splitemu.actors.cluster.ClusterConfig;
+import io.splitemu.actors.cluster.MemberGuardian;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.Cluster;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code splitemu node}: starts one cluster member serving its roles, prints one line when it is
+ * up, and runs until stopped; SIGTERM leaves the cluster gracefully (docs/cluster.md).
+ */
+@Command(
+    name = "node",
+    mixinStandardHelpOptions = true,
+    description =
+        "Starts one cluster member serving ROLEs, joins at the seed nodes and runs until stopped;"
+            + " SIGTERM leaves the cluster gracefully.")
+public final class NodeCommand implements Callable<Integer> {
+
+  /** The roles a node may serve; the supervisor is the JVM of a cluster {@code run}. */
+  public static final List<String> NODE_ROLES = List.of("edge", "devices", "hops");
+
+  /**
+   * The one line a node prints on stdout once it is Up: its host, port and roles (comma-separated,
+   * in the order given), as {@link #upLine} writes it.
+   */
+  public static final Pattern UP_LINE =
+      Pattern.compile("splitemu node: up at (\\S+):([0-9]+) with roles (\\S+)");
+
+  /** The exit status of a member that the cluster downed (it was unreachable). */
+  static final int DOWNED_STATUS = 1;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--roles",
+      required = true,
+      split = ",",
+      paramLabel = "ROLE",
+      description = "roles to serve, comma-separated: edge, devices, hops")
+  List<String> roles = new ArrayList<>();
+
+  @Mixin ClusterOptions cluster;
+
+  @Override
+  public Integer call() {
+    for (String r : roles) {
+      if (!NODE_ROLES.contains(r)) {
+        throw usage(
+            "--roles "
+                + (r.isEmpty() ? "(empty)" : r)
+                + ": "
+                + (r.equals("supervisor")
+                    ? "the supervisor is the JVM of `splitemu run --cluster`"
+                    : "unknown role")
+                + "; a node serves "
+                + String.join(", ", NODE_ROLES));
+      }
+    }
+    if (cluster.seedNodes().isEmpty()) {
+      throw usage("--seed-nodes: required; give HOST:PORT of at least one member to join");
+    }
+    ClusterConfig config = cluster.toClusterConfig(spec, roles, System.getenv());
+    ActorSystem<?> system = start(config);
+    Cluster member = Cluster.get(Adapter.toClassic(system));
+    CompletableFuture<Void> up = new CompletableFuture<>();
+    member.registerOnMemberUp(() -> up.complete(null));
+    CompletableFuture<?> terminated = system.getWhenTerminated().toCompletableFuture();
+    CompletableFuture.anyOf(up, terminated).join();
+    if (up.isDone()) {
+      PrintWriter out = spec.commandLine().getOut();
+      out.println(upLine(member.selfAddress(), config));
+      out.flush();
+    }
+    // Until SIGTERM (coordinated shutdown from the JVM's hook: the member leaves first), a leave
+    // asked by another member, or a downing.
+    terminated.join();
+    return ended(system);
+  }
+
+  /** The line printed once the member is Up, with the host and port it really has. */
+  static String upLine(Address self, ClusterConfig config) {
+    return String.format(
+        Locale.ROOT,
+        "splitemu node: up at %s:%d with roles %s",
+        self.getHost().orElse(config.bindHost()),
+        self.getPort().orElse(config.port()),
+        String.join(",", config.roles()));
+  }
+
+  /**
+   * Starts the member's actor system; an address or port that cannot be bound is one line (exit 1).
+   * A fixed port is tried first with a plain socket, so the line comes without Pekko's own error
+   * log; the failure of Artery's bind is caught as well (another process may take the port in
+   * between).
+   */
+  private static ActorSystem<?> start(ClusterConfig config) {
+    if (config.port() != 0) {
+      try (ServerSocket probe = new ServerSocket()) {
+        probe.bind(new InetSocketAddress(config.bindHost(), config.port()));
+      } catch (IOException e) {
+        throw cannotBind(config, e);
+      }
+    }
+    try {
+      return ActorSystem.create(
+          MemberGuardian.create(config.roles()), ClusterConfig.SYSTEM_NAME, config.toConfig());
+    } catch (RuntimeException e) {
+      Optional<BindException> bind = bindFailure(e);
+      if (bind.isEmpty()) {
+        throw e;
+      }
+      throw cannotBind(config, bind.get());
+    }
+  }
+
+  private static UserException cannotBind(ClusterConfig config, IOException e) {
+    // Pekko's message starts with the address in brackets; the line names it once.
+    String why = String.valueOf(e.getMessage()).replaceFirst("^\\[[^\\]]*\\] ", "");
+    return new UserException(
+        "--bind "
+            + config.bindHost()
+            + " --port "
+            + config.port()
+            + ": cannot bind "
+            + config.bindHost()
+            + ":"
+            + config.port()
+            + " ("
+            + why
+            + ")",
+        e);
+  }
+
+  /** The bind failure in {@code e}'s causes, if that is why Artery did not start. */
+  static Optional<BindException> bindFailure(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof BindException b) {
+        return Optional.of(b);
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** The exit status once the actor system has terminated, with a line when it was downed. */
+  private int ended(ActorSystem<?> system) {
+    Optional<CoordinatedShutdown.Reason> reason =
+        CoordinatedShutdown.get(Adapter.toClassic(system)).getShutdownReason();
+    if (reason.isPresent() && reason.get() == CoordinatedShutdown.clusterDowningReason()) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(
+          "splitemu node: stopped; the cluster downed this member (it was unreachable, or on the"
+              + " minority side of a partition)");
+      err.flush();
+      return DOWNED_STATUS;
+    }
+    return 0;
+  }
+
+  private CommandLine.ParameterException usage(String message) {
+    return new CommandLine.ParameterException(spec.commandLine(), message);
+  }
+}

@@ -1,0 +1,112 @@
+package io.splitemu.actors.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Artery over TLS with keys made by keytool as docs/cluster.md says: a node with a key signed by
+ * the lab's CA joins this JVM's TLS member; a node whose key the members do not trust is refused at
+ * the TLS handshake and never becomes a member, while the cluster keeps its two members.
+ */
+class ClusterTlsTest {
+
+  @TempDir Path tmp;
+
+  private static final Duration UP = Duration.ofSeconds(25);
+
+  /** How long the untrusted node is watched after its first refusal: more join attempts. */
+  private static final Duration REFUSED_FOR = Duration.ofSeconds(6);
+
+  @Test
+  void trustedNodeJoins_untrustedNodeNeverBecomesAMember() throws Exception {
+    TestKeys keys = TestKeys.get();
+    int seedPort = TestMember.freePort();
+    String seedAddress = "127.0.0.1:" + seedPort;
+    ClusterConfig seedConfig =
+        new ClusterConfig(
+            Set.of("supervisor"),
+            List.of(),
+            ClusterConfig.DEFAULT_BIND,
+            seedPort,
+            Optional.of(
+                new ClusterConfig.Tls(keys.memberKeyStore(), keys.trustStore(), keys.password())));
+    Map<String, String> env = Map.of(ClusterConfig.PASSWORD_ENV, keys.password());
+    // The node JVMs boot while this JVM's member starts; they retry until it listens.
+    try (LocalNodes nodes = new LocalNodes(tmp)) {
+      LocalNodes.Node trusted =
+          nodes.start(
+              env,
+              "--roles",
+              "devices",
+              "--seed-nodes",
+              seedAddress,
+              "--tls-keystore",
+              keys.memberKeyStore().toString(),
+              "--tls-truststore",
+              keys.trustStore().toString());
+      // The intruder trusts the lab's CA, so only its own key stands between it and the cluster.
+      LocalNodes.Node intruder =
+          nodes.start(
+              env,
+              "--roles",
+              "devices",
+              "--seed-nodes",
+              seedAddress,
+              "--tls-keystore",
+              keys.intruderKeyStore().toString(),
+              "--tls-truststore",
+              keys.trustStore().toString());
+      try (TestMember seed = TestMember.startFirst(seedConfig, ConfigFactory.empty(), UP)) {
+        trustedJoinsIntruderDoesNot(seed, trusted, intruder);
+      }
+    }
+  }
+
+  private static void trustedJoinsIntruderDoesNot(
+      TestMember seed, LocalNodes.Node trusted, LocalNodes.Node intruder) throws Exception {
+    ClusterConfig.HostPort t = trusted.awaitUp(UP);
+    seed.await(UP, "the trusted node Up", () -> seed.upMembers().size() == 2);
+    assertEquals(
+        Map.of(seed.seed(), Set.of("supervisor"), t.toString(), Set.of("devices")),
+        seed.upMembers());
+
+    // The seed refuses the intruder's certificate at each of its attempts (the join is retried
+    // every few seconds): it is watched until its first refusal and REFUSED_FOR after it.
+    long deadline = System.nanoTime() + UP.toNanos();
+    long refusedAt = -1;
+    while (refusedAt < 0 || System.nanoTime() - refusedAt < REFUSED_FOR.toNanos()) {
+      assertEquals(2, seed.members().size(), () -> "members: " + seed.members());
+      assertTrue(intruder.process().isAlive(), "the intruder exited: " + safe(intruder));
+      if (refusedAt < 0 && intruder.stderr().contains("SSLHandshakeException")) {
+        refusedAt = System.nanoTime();
+      }
+      assertTrue(
+          refusedAt >= 0 || System.nanoTime() < deadline,
+          "the intruder was not refused at the TLS handshake: " + safe(intruder));
+      Thread.sleep(200);
+    }
+    assertNull(intruder.upLine(), intruder::toString);
+    assertEquals(
+        Map.of(seed.seed(), Set.of("supervisor"), t.toString(), Set.of("devices")),
+        seed.upMembers());
+  }
+
+  private static String safe(LocalNodes.Node n) {
+    try {
+      return n.stderr();
+    } catch (java.io.IOException e) {
+      return e.toString();
+    }
+  }
+}

@@ -1,0 +1,268 @@
+package io.splitemu.actors.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.cli.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.MemberStatus;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code splitemu node}: its usage errors are one line with exit code 2 (in this JVM); two node
+ * JVMs and this JVM's member form a three-member cluster with the roles given; SIGTERM makes a node
+ * leave gracefully (Leaving, Exiting, Removed, no downing) and its JVM exit; a node the cluster
+ * downs exits with one line.
+ */
+class NodeCommandTest {
+
+  @TempDir Path tmp;
+
+  private static final Duration UP = Duration.ofSeconds(25);
+
+  record Result(int code, String out, String err) {}
+
+  static Result cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), args);
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  /** Runs {@code node args...} and asserts exit code 2 with exactly {@code line} on stderr. */
+  private static void usage(String line, String... args) {
+    String[] all = new String[args.length + 1];
+    all[0] = "node";
+    System.arraycopy(args, 0, all, 1, args.length);
+    Result r = cli(all);
+    assertEquals(2, r.code(), r.err());
+    assertEquals(line + "\n", r.err());
+    assertEquals("", r.out());
+  }
+
+  @Test
+  void badRole_oneLineExit2() {
+    usage(
+        "splitemu: --roles boss: unknown role; a node serves edge, devices, hops",
+        "--roles",
+        "devices,boss",
+        "--seed-nodes",
+        "127.0.0.1:2552");
+    usage(
+        "splitemu: --roles supervisor: the supervisor is the JVM of `splitemu run --cluster`; a"
+            + " node serves edge, devices, hops",
+        "--roles",
+        "supervisor",
+        "--seed-nodes",
+        "127.0.0.1:2552");
+  }
+
+  @Test
+  void badSeed_oneLineExit2() {
+    usage(
+        "splitemu: --seed-nodes 127.0.0.1: expected HOST:PORT",
+        "--roles",
+        "devices",
+        "--seed-nodes",
+        "127.0.0.1");
+    usage(
+        "splitemu: --seed-nodes 127.0.0.1:70000: port out of range 1..65535",
+        "--roles",
+        "devices",
+        "--seed-nodes",
+        "127.0.0.1:2552,127.0.0.1:70000");
+    usage(
+        "splitemu: --seed-nodes lab_host:2552: expected a host name or an IPv4 address before the"
+            + " port",
+        "--roles",
+        "devices",
+        "--seed-nodes",
+        "lab_host:2552");
+    usage(
+        "splitemu: --seed-nodes: required; give HOST:PORT of at least one member to join",
+        "--roles",
+        "devices");
+  }
+
+  @Test
+  void badBindOrPort_oneLineExit2() {
+    usage(
+        "splitemu: --bind 0.0.0.0: give the address other members reach this one at, not a"
+            + " wildcard",
+        "--roles",
+        "devices",
+        "--seed-nodes",
+        "127.0.0.1:2552",
+        "--bind",
+        "0.0.0.0");
+    usage(
+        "splitemu: --port -1: expected 0 (a free port) to 65535",
+        "--roles",
+        "devices",
+        "--seed-nodes",
+        "127.0.0.1:2552",
+        "--port",
+        "-1");
+  }
+
+  @Test
+  void missingKeyStore_oneLineExit2() throws Exception {
+    Path pw = Files.writeString(tmp.resolve("pw"), "secret\n");
+    Path missing = tmp.resolve("missing.p12");
+    usage(
+        "splitemu: --tls-keystore " + missing + ": no such file",
+        "--roles",
+        "devices",
+        "--seed-nodes",
+        "127.0.0.1:2552",
+        "--tls-keystore",
+        missing.toString(),
+        "--tls-truststore",
+        pw.toString(),
+        "--tls-password-file",
+        pw.toString());
+    Path noPassword = tmp.resolve("no-such-password");
+    usage(
+        "splitemu: --tls-password-file " + noPassword + ": no such file",
+        "--roles",
+        "devices",
+        "--seed-nodes",
+        "127.0.0.1:2552",
+        "--tls-keystore",
+        pw.toString(),
+        "--tls-truststore",
+        pw.toString(),
+        "--tls-password-file",
+        noPassword.toString());
+  }
+
+  @Test
+  void portInUse_oneLineExit1() throws Exception {
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+      int port = taken.getLocalPort();
+      Result r =
+          cli(
+              "node",
+              "--roles",
+              "devices",
+              "--seed-nodes",
+              "127.0.0.1:" + port,
+              "--port",
+              String.valueOf(port));
+      assertEquals(1, r.code(), r.err());
+      assertEquals(
+          "splitemu: --bind 127.0.0.1 --port "
+              + port
+              + ": cannot bind 127.0.0.1:"
+              + port
+              + " (Address already in use)\n",
+          r.err());
+      assertEquals("", r.out());
+    }
+  }
+
+  @Test
+  void twoNodesAndThisJvm_formAThreeMemberCluster_sigtermLeavesGracefully_downedNodeExits()
+      throws Exception {
+    int seedPort = TestMember.freePort();
+    String seedAddress = "127.0.0.1:" + seedPort;
+    ClusterConfig seedConfig =
+        new ClusterConfig(
+            Set.of("supervisor"),
+            List.of(),
+            ClusterConfig.DEFAULT_BIND,
+            seedPort,
+            Optional.empty());
+    // The node JVMs boot while this JVM's member starts; they retry until it listens.
+    try (LocalNodes nodes = new LocalNodes(tmp)) {
+      LocalNodes.Node devices =
+          nodes.start(Map.of(), "--roles", "devices", "--seed-nodes", seedAddress, "--port", "0");
+      LocalNodes.Node edgeHops =
+          nodes.start(Map.of(), "--roles", "edge,hops", "--seed-nodes", seedAddress);
+      try (TestMember seed = TestMember.startFirst(seedConfig, ConfigFactory.empty(), UP)) {
+        membersAndLeaving(seed, devices, edgeHops);
+      }
+    }
+  }
+
+  private static void membersAndLeaving(
+      TestMember seed, LocalNodes.Node devices, LocalNodes.Node edgeHops) throws Exception {
+    ClusterConfig.HostPort d = devices.awaitUp(UP);
+    ClusterConfig.HostPort e = edgeHops.awaitUp(UP);
+    assertEquals(
+        "splitemu node: up at 127.0.0.1:" + d.port() + " with roles devices\n", devices.stdout());
+    assertEquals(
+        "splitemu node: up at 127.0.0.1:" + e.port() + " with roles edge,hops\n",
+        edgeHops.stdout());
+    assertTrue(d.port() > 0 && e.port() > 0 && d.port() != e.port(), d + " " + e);
+
+    seed.await(UP, "three members Up", () -> seed.upMembers().size() == 3);
+    assertEquals(
+        Map.of(
+            seed.seed(), Set.of("supervisor"),
+            d.toString(), Set.of("devices"),
+            e.toString(), Set.of("edge", "hops")),
+        seed.upMembers());
+
+    devices.process().destroy(); // SIGTERM
+    assertTrue(devices.process().waitFor(20, TimeUnit.SECONDS), "the node did not exit on SIGTERM");
+    String gone = d.toString();
+    seed.await(
+        UP,
+        "the node removed",
+        () -> seed.members().stream().noneMatch(m -> TestMember.hostPort(m).equals(gone)));
+    seed.await(
+        UP,
+        "its MemberRemoved event",
+        () -> seed.events().stream().anyMatch(ev -> ev instanceof ClusterEvent.MemberRemoved));
+    List<ClusterEvent.MemberEvent> its =
+        seed.events().stream().filter(ev -> TestMember.hostPort(ev.member()).equals(gone)).toList();
+    // A graceful leave: Leaving, then Exiting, then Removed from Exiting; never Down.
+    assertTrue(its.stream().anyMatch(ev -> ev instanceof ClusterEvent.MemberLeft), its::toString);
+    assertTrue(its.stream().anyMatch(ev -> ev instanceof ClusterEvent.MemberExited), its::toString);
+    assertTrue(
+        its.stream()
+            .anyMatch(
+                ev ->
+                    ev instanceof ClusterEvent.MemberRemoved r
+                        && r.previousStatus() == MemberStatus.exiting()),
+        its::toString);
+    assertFalse(
+        its.stream().anyMatch(ev -> ev instanceof ClusterEvent.MemberDowned), its::toString);
+    assertEquals(Set.of(seed.seed(), e.toString()), seed.upMembers().keySet());
+    // The JVM's status after SIGTERM (128 + 15), with no error logged.
+    assertEquals(143, devices.process().exitValue(), devices.stderr());
+    assertFalse(devices.stderr().contains(" ERROR "), devices.stderr());
+
+    // Downed by the cluster (as the resolver downs an unreachable member): the node's
+    // coordinated shutdown ends it with one line and status 1.
+    seed.down(e.toString());
+    assertTrue(edgeHops.process().waitFor(20, TimeUnit.SECONDS), "the downed node did not exit");
+    assertEquals(1, edgeHops.process().exitValue(), edgeHops.stderr());
+    assertTrue(
+        edgeHops
+            .stderr()
+            .endsWith(
+                "splitemu node: stopped; the cluster downed this member (it was unreachable,"
+                    + " or on the minority side of a partition)\n"),
+        edgeHops.stderr());
+    assertEquals(Map.of(seed.seed(), Set.of("supervisor")), seed.upMembers());
+  }
+}
