@@ -59,6 +59,26 @@ public final class ClusterOptions {
               + ")")
   Path tlsPasswordFile;
 
+  /**
+   * The first of these options given on {@code spec}'s command line (a {@code run} without {@code
+   * --cluster} refuses it), or null.
+   */
+  String givenOption(CommandLine.Model.CommandSpec spec) {
+    for (String name :
+        List.of(
+            "--seed-nodes",
+            "--bind",
+            "--port",
+            "--tls-keystore",
+            "--tls-truststore",
+            "--tls-password-file")) {
+      if (spec.commandLine().getParseResult().hasMatchedOption(name)) {
+        return name;
+      }
+    }
+    return null;
+  }
+
   /** The seed nodes as given (empty when none). */
   public List<String> seedNodes() {
     return List.copyOf(seedNodes);

@@ -65,9 +65,66 @@ public final class RunCommand implements Callable<Integer> {
       description = "go on from the newest checkpoint in RESULTS_DIR, into that folder")
   Path resume;
 
+  @Option(
+      names = "--cluster",
+      description =
+          "make this JVM the supervisor member of a cluster: the devices, edge server and hops run"
+              + " on `splitemu node` members (docs/cluster.md)")
+  boolean cluster;
+
+  @Option(
+      names = "--min-members",
+      paramLabel = "N",
+      description = "with --cluster: members to wait for, this one included (default: 2)")
+  Integer minMembers;
+
+  @CommandLine.Mixin ClusterOptions clusterOptions;
+
+  /**
+   * The cluster this run supervises, or null for a run in this JVM; a cluster option without {@code
+   * --cluster} is a usage error.
+   */
+  private Emulation.Cluster cluster() {
+    if (!cluster) {
+      String stray = clusterOptions.givenOption(spec);
+      if (minMembers != null) {
+        stray = "--min-members";
+      }
+      if (stray != null) {
+        throw new CommandLine.ParameterException(
+            spec.commandLine(), stray + ": only with --cluster");
+      }
+      return null;
+    }
+    int n = minMembers == null ? 2 : minMembers;
+    if (n < 2) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--min-members " + n + ": at least 2 (this supervisor and one member with devices)");
+    }
+    var config =
+        clusterOptions.toClusterConfig(spec, List.of("supervisor"), System.getenv()).toConfig();
+    PrintWriter err = spec.commandLine().getErr();
+    return new Emulation.Cluster(
+        config,
+        n,
+        at -> {
+          err.println(
+              "splitemu run: supervisor member up at "
+                  + at
+                  + "; waiting for "
+                  + (n - 1)
+                  + " more (splitemu node --seed-nodes "
+                  + at
+                  + ")");
+          err.flush();
+        });
+  }
+
   @Override
   public Integer call() {
     PrintWriter w = spec.commandLine().getOut();
+    Emulation.Cluster onCluster = cluster();
     Settings s = Settings.load(scenario, sets);
     Checkpoint from = resume == null ? null : resumable(s);
     Path dir =
@@ -83,11 +140,13 @@ public final class RunCommand implements Callable<Integer> {
     Emulation.Outcome o;
     try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal());
         Sigterm term =
-            Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE
-                ? null // MP-SL takes no checkpoint: SIGTERM ends the JVM as before
+            Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE || onCluster != null
+                // MP-SL and a cluster run take no checkpoint: SIGTERM ends the JVM as before (a
+                // cluster member leaves the cluster first)
+                ? null
                 : Sigterm.install(stop, dir, stopBound(s))) {
       RunListener listener = term == null ? p : term.watching(p);
-      o = Emulation.run(s, dir, listener, new Emulation.RunControl(from, stop));
+      o = Emulation.run(s, dir, listener, new Emulation.RunControl(from, stop, onCluster));
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(onSignal);

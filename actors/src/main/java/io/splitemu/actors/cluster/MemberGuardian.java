@@ -1,25 +1,20 @@
 package io.splitemu.actors.cluster;
 
+import io.splitemu.actors.runtime.ClusterMember;
 import java.util.Set;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The root behaviour of a {@code splitemu node} member: it spawns what the member's roles ask for.
- *
- * <p>For now it holds nothing; the core fills in what each role spawns (sharded devices on {@code
- * devices}, edge servers on {@code edge}, compute hops on {@code hops}, the supervisor singleton's
- * proxy), in the layout of the pekko-samples cluster apps.
+ * The root behaviour of a {@code splitemu node} member: it spawns what the member's roles ask for
+ * ({@link ClusterMember#guardian}: the loader every role registers with the Receptionist, and on
+ * {@code devices} the sharded device entities; the edge server and hops are spawned when a run
+ * asks).
  */
 public final class MemberGuardian {
   private MemberGuardian() {}
 
   /** The guardian of a member with {@code roles}. */
   public static Behavior<Void> create(Set<String> roles) {
-    return Behaviors.setup(
-        ctx -> {
-          ctx.getLog().debug("member with roles {} started", roles);
-          return Behaviors.empty();
-        });
+    return ClusterMember.guardian(roles);
   }
 }
