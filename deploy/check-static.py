@@ -395,7 +395,15 @@ def check_k8s(metrics_default):
         problem(where, "the results folder /var/lib/splitemu/results must be a mounted volume")
 
 
+def check_executables():
+    # The Dockerfile copies the entrypoint with its mode, and users run the script directly.
+    for f in ("local-cluster.sh", "splitemu-entrypoint.sh", "check-static.py"):
+        if not os.access(os.path.join(DEPLOY, f), os.X_OK):
+            problem(f, "must be executable (git update-index --chmod=+x)")
+
+
 def main():
+    check_executables()
     metrics_default = reference_metrics_port()
     check_compose(metrics_default)
     check_dockerfile(metrics_default)
