@@ -1,0 +1,304 @@
+package io.splitemu.actors.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Static checks of deploy/ with the tools Debian packages give (no container runtime, no cluster):
+ * docker-compose's own validation, kubectl's offline kustomize build, promtool, deploy/
+ * check-static.py's consistency checks, and local-cluster.sh's argument handling and syntax.
+ *
+ * <p>A missing tool skips its test with the package to install, except in CI ({@code CI=true} or
+ * {@code splitemu.data} set, as {@code .ci/run} does), where {@code .ci/run} installs it and a
+ * missing one is a failure.
+ */
+class DeployFilesTest {
+
+  /** The repository root: Maven runs the actors tests in the actors folder. */
+  private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+
+  private static final Path DEPLOY = ROOT.resolve("deploy");
+
+  @Test
+  void composeFileIsValidForDockerCompose(@TempDir Path tmp) throws Exception {
+    String compose = tool("docker-compose", "docker-compose");
+    Result ok = exec(DEPLOY, compose, "-f", "docker-compose.yml", "config", "-q");
+    assertEquals(0, ok.code(), "docker-compose config -q: " + ok.output());
+
+    // The same tool refuses a service key compose does not know, so its pass above means something.
+    Path broken = copyOfDeploy(tmp);
+    Path file = broken.resolve("deploy/docker-compose.yml");
+    Files.writeString(
+        file,
+        Files.readString(file).replace("    hostname: devices-1\n", "    hostnam: devices-1\n"));
+    Result bad =
+        exec(broken.resolve("deploy"), compose, "-f", "docker-compose.yml", "config", "-q");
+    assertNotEquals(0, bad.code(), "docker-compose accepted an unknown key");
+    assertTrue(bad.output().contains("hostnam"), bad.output());
+  }
+
+  @Test
+  void kubernetesManifestsBuildWithKubectlKustomize(@TempDir Path tmp) throws Exception {
+    // kubectl's client-side dry run needs an API server for the kinds' REST mappings (kubectl
+    // 1.20: "connection refused"), so the offline check is kustomize's build, which parses every
+    // manifest and refuses a document without apiVersion, kind or metadata.name.
+    String kubectl = tool("kubectl", "kubernetes-client");
+    Result ok = exec(ROOT, kubectl, "kustomize", "deploy/k8s");
+    assertEquals(0, ok.code(), "kubectl kustomize deploy/k8s: " + ok.output());
+    for (String kind :
+        List.of(
+            "kind: Service",
+            "kind: ConfigMap",
+            "kind: PersistentVolumeClaim",
+            "kind: Job",
+            "kind: StatefulSet")) {
+      assertTrue(ok.output().contains(kind), kind + " missing from the build:\n" + ok.output());
+    }
+    assertTrue(ok.output().contains("name: splitemu-devices"), ok.output());
+    assertTrue(ok.output().contains("name: splitemu-edge-hops"), ok.output());
+
+    Path broken = copyOfDeploy(tmp);
+    Path svc = broken.resolve("deploy/k8s/service.yaml");
+    Files.writeString(svc, Files.readString(svc).replace("kind: Service\n", ""));
+    Result bad = exec(broken, kubectl, "kustomize", "deploy/k8s");
+    assertNotEquals(0, bad.code(), "kustomize built a manifest without kind:\n" + bad.output());
+  }
+
+  @Test
+  void composePrometheusConfigPassesPromtool() throws Exception {
+    String promtool = tool("promtool", "prometheus");
+    Result ok = exec(DEPLOY, promtool, "check", "config", "prometheus.yml");
+    assertEquals(0, ok.code(), "promtool check config: " + ok.output());
+  }
+
+  @Test
+  void deployFilesAgreeWithEachOtherAndTheRepository() throws Exception {
+    String python = python();
+    Result ok = exec(ROOT, python, "deploy/check-static.py");
+    assertEquals(0, ok.code(), ok.output());
+    assertEquals("ok", ok.output().strip());
+  }
+
+  @Test
+  void consistencyCheckFindsWhatWouldBreakTheCluster(@TempDir Path tmp) throws Exception {
+    String python = python();
+    Path copy = copyOfDeploy(tmp);
+    Path d = copy.resolve("deploy");
+    // One mistake of each kind the checker is there for; each must be named.
+    edit(d.resolve("docker-compose.yml"), "      - supervisor:7355\n", "      - supervisor:7356\n");
+    edit(d.resolve("prometheus.yml"), "devices-2:9464", "devices-2:9465");
+    edit(
+        d.resolve("k8s/devices-statefulset.yaml"),
+        "    matchLabels:\n      app.kubernetes.io/name: splitemu\n"
+            + "      app.kubernetes.io/component: devices\n",
+        "    matchLabels:\n      app.kubernetes.io/name: splitemu\n"
+            + "      app.kubernetes.io/component: device\n");
+    edit(d.resolve("k8s/devices-statefulset.yaml"), "status.podIP", "status.hostIP");
+    edit(
+        d.resolve("k8s/edge-hops-statefulset.yaml"),
+        "prometheus.io/port: \"9464\"",
+        "prometheus.io/port: \"9090\"");
+    edit(d.resolve("k8s/scenario-configmap.yaml"), "batch-size = 32", "batch-size = 64");
+    edit(
+        d.resolve("k8s/supervisor-job.yaml"),
+        "mountPath: /etc/splitemu/scenario\n",
+        "mountPath: /etc/splitemu\n");
+    edit(
+        d.resolve("k8s/supervisor-job.yaml"),
+        "      subdomain: splitemu-cluster\n",
+        "      subdomain: splitemu\n");
+    edit(d.resolve("Dockerfile"), "USER 10001:10001", "USER root");
+    Result r = exec(copy, python, "deploy/check-static.py");
+    assertEquals(1, r.code(), r.output());
+    for (String expected :
+        List.of(
+            "edge-hops: --seed-nodes must be the supervisor, supervisor:7355",
+            "targets ['devices-1:9464', 'devices-2:9465'",
+            "k8s/devices-statefulset.yaml: selector",
+            "k8s/devices-statefulset.yaml: --bind $(POD_IP) must be $(POD_IP) from fieldRef",
+            "k8s/edge-hops-statefulset.yaml: needs prometheus.io/scrape",
+            "scenario.conf differs from scenarios/quickstart.conf",
+            "the scenario /etc/splitemu/scenario/scenario.conf is not in a mounted ConfigMap",
+            "subdomain must be the headless Service splitemu-cluster",
+            "Dockerfile: the final stage must run as a non-root USER")) {
+      assertTrue(r.output().contains(expected), "not reported: " + expected + "\n" + r.output());
+    }
+  }
+
+  @Test
+  void localClusterScriptRefusesBadArgumentsInOneLine(@TempDir Path tmp) throws Exception {
+    String bash = tool("bash", "bash");
+    Result syntax = exec(ROOT, bash, "-n", "deploy/local-cluster.sh");
+    assertEquals(0, syntax.code(), "bash -n: " + syntax.output());
+    String scenario = "scenarios/quickstart.conf";
+    List<List<String>> bad =
+        List.of(
+            List.of(),
+            List.of(scenario),
+            List.of("--nodes"),
+            List.of("--nodes", "0", scenario),
+            List.of("--nodes", "-1", scenario),
+            List.of("--nodes", "two", scenario),
+            List.of("--nodes=1.5", scenario),
+            List.of("--nodes", "3"),
+            List.of("--nodes", "3", "no-such-scenario.conf"),
+            List.of("--nodes", "3", scenario, "--port", "7000"),
+            List.of("--nodes", "3", scenario, "--seed-nodes=127.0.0.1:1"),
+            List.of("--nodes", "3", scenario, "--min-members", "2"),
+            List.of("--frobnicate", scenario));
+    // A launcher that does not exist: a usage error must stop the script before it builds or
+    // starts anything, and would otherwise show as exit 1 instead of 2.
+    Path launcher = tmp.resolve("no-launcher");
+    for (List<String> args : bad) {
+      List<String> command = new ArrayList<>(List.of(bash, "deploy/local-cluster.sh"));
+      command.addAll(args);
+      Path out = tmp.resolve("out.txt");
+      Path err = tmp.resolve("err.txt");
+      Result r =
+          run(
+              ROOT,
+              Map.of("SPLITEMU_LAUNCHER", launcher.toString(), "TMPDIR", tmp.toString()),
+              out,
+              err,
+              command);
+      String stderr = Files.readString(err);
+      assertEquals(2, r.code(), args + ": " + stderr);
+      assertEquals("", Files.readString(out), args + " printed on stdout");
+      assertEquals(1, stderr.strip().lines().count(), args + ": not one line: " + stderr);
+      assertTrue(stderr.startsWith("local-cluster.sh: "), stderr);
+    }
+    try (Stream<Path> left = Files.list(tmp)) {
+      assertTrue(
+          left.noneMatch(p -> p.getFileName().toString().startsWith("splitemu-cluster.")),
+          "a usage error left a log folder behind");
+    }
+  }
+
+  @Test
+  void shellScriptsPassShellcheck() throws Exception {
+    String shellcheck = tool("shellcheck", "shellcheck");
+    Result r = exec(ROOT, shellcheck, "deploy/local-cluster.sh", "deploy/splitemu-entrypoint.sh");
+    assertEquals(0, r.code(), "shellcheck: " + r.output());
+  }
+
+  private record Result(int code, String output) {}
+
+  private static void edit(Path file, String from, String to) throws IOException {
+    String text = Files.readString(file);
+    assertTrue(text.contains(from), file + " does not contain " + from);
+    Files.writeString(file, text.replace(from, to));
+  }
+
+  /**
+   * A copy of what the deploy files refer to (deploy/, grafana/, scenarios/, reference.conf) under
+   * {@code tmp}, laid out as in the repository, for checks of broken variants.
+   */
+  private static Path copyOfDeploy(Path tmp) throws IOException {
+    Path copy = tmp.resolve("repo");
+    for (String dir : List.of("deploy", "grafana", "scenarios")) {
+      copyTree(ROOT.resolve(dir), copy.resolve(dir));
+    }
+    Path ref = Path.of("actors/src/main/resources/reference.conf");
+    Files.createDirectories(copy.resolve(ref).getParent());
+    Files.copy(ROOT.resolve(ref), copy.resolve(ref));
+    return copy;
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> all = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+  }
+
+  /** Runs a tool in {@code dir}, stdout and stderr together, failing it after a minute. */
+  private static Result exec(Path dir, String... command) throws Exception {
+    Path out = Files.createTempFile("splitemu-deploy-", ".txt");
+    try {
+      Result r = run(dir, Map.of(), out, out, List.of(command));
+      return new Result(r.code(), Files.readString(out, StandardCharsets.UTF_8));
+    } finally {
+      Files.deleteIfExists(out);
+    }
+  }
+
+  private static Result run(
+      Path dir, Map<String, String> env, Path out, Path err, List<String> command)
+      throws Exception {
+    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+    pb.environment().putAll(env);
+    if (out.equals(err)) {
+      pb.redirectErrorStream(true).redirectOutput(out.toFile());
+    } else {
+      pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+    }
+    Process p = pb.start();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor();
+      fail(command + " did not end within 60 s");
+    }
+    return new Result(p.exitValue(), "");
+  }
+
+  /** python3 with the yaml module, which check-static.py reads the files with. */
+  private static String python() throws Exception {
+    String python = tool("python3", "python3");
+    Result r = exec(ROOT, python, "-c", "import yaml");
+    if (r.code() != 0) {
+      missing("python3 has no yaml module", "python3-yaml");
+    }
+    return python;
+  }
+
+  /** The executable {@code name} on PATH; if missing, a skip, or in CI a failure. */
+  private static String tool(String name, String debianPackage) {
+    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+      Path p = Path.of(dir, name);
+      if (Files.isExecutable(p)) {
+        return p.toString();
+      }
+    }
+    missing("no " + name + " on PATH", debianPackage);
+    return null;
+  }
+
+  private static void missing(String what, String debianPackage) {
+    boolean ci =
+        "true".equalsIgnoreCase(System.getenv("CI"))
+            || !System.getProperty("splitemu.data", "").isBlank();
+    String how =
+        what
+            + ": .ci/run installs the Debian package "
+            + debianPackage
+            + " (apt-get install --no-install-recommends "
+            + debianPackage
+            + ")";
+    if (ci) {
+      fail(how);
+    }
+    Assumptions.abort(how + "; deploy check skipped outside CI");
+  }
+}

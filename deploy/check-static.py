@@ -1,0 +1,419 @@
+#!/usr/bin/env python3
+"""Static checks of deploy/: docker-compose.yml, prometheus.yml, Dockerfile and k8s/.
+
+No container runtime and no Kubernetes server are needed: the files are read as YAML (python3-yaml)
+and checked for the fields each needs and for agreeing with one another and with the repository
+(ports, labels and selectors, seeds and binds, mounts and the paths the commands read). Prints one
+line per problem and exits 1 if there is any, else prints "ok" and exits 0.
+
+    python3 deploy/check-static.py
+"""
+
+import os
+import re
+import sys
+
+try:
+    import yaml
+except ImportError:
+    print("check-static.py: python3-yaml is missing (apt-get install python3-yaml)")
+    sys.exit(3)
+
+DEPLOY = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(DEPLOY)
+ROLES = {"edge", "devices", "hops"}
+problems = []
+
+
+def problem(where, what):
+    problems.append(f"{where}: {what}")
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def reference_metrics_port():
+    """The default of splitemu.metrics.port, read from reference.conf."""
+    text = read(os.path.join(ROOT, "actors/src/main/resources/reference.conf"))
+    block = re.search(r"^  metrics \{(.*?)^  \}", text, re.S | re.M)
+    port = re.search(r"^\s*port\s*=\s*(\d+)", block.group(1), re.M) if block else None
+    if not port:
+        problem("reference.conf", "no splitemu.metrics.port found")
+        return None
+    return int(port.group(1))
+
+
+def option(args, name):
+    """The value after option `name` in an argument list, or None."""
+    for i, a in enumerate(args):
+        if a == name and i + 1 < len(args):
+            return str(args[i + 1])
+        if a.startswith(name + "="):
+            return a[len(name) + 1 :]
+    return None
+
+
+def settings(args):
+    """The --set KEY=VALUE pairs of an argument list, keys without the leading "splitemu."."""
+    out = {}
+    for i, a in enumerate(args):
+        if a == "--set" and i + 1 < len(args) and "=" in str(args[i + 1]):
+            k, v = str(args[i + 1]).split("=", 1)
+            out[k.removeprefix("splitemu.")] = v
+    return out
+
+
+def metrics_port_of(where, args, default_port):
+    """The metrics port a supervisor serves on, or None when its metrics are not turned on."""
+    s = settings(args)
+    if s.get("metrics.enabled") != "true":
+        return None
+    if s.get("metrics.bind-address") not in ("0.0.0.0", "::"):
+        problem(where, "metrics.bind-address must be 0.0.0.0 in a container (else 127.0.0.1)")
+    return int(s.get("metrics.port", default_port))
+
+
+def compose_defaults(value):
+    """Substitutes ${VAR:-default} and ${VAR-default} with their defaults, as compose would."""
+    return re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}", r"\1", str(value))
+
+
+def check_member_roles(where, roles_by_member):
+    """Edge and hops on one member; devices on at least two members; no unknown role."""
+    for m, roles in roles_by_member.items():
+        unknown = roles - ROLES
+        if unknown:
+            problem(where, f"{m}: unknown role(s) {sorted(unknown)}")
+    edge = [m for m, r in roles_by_member.items() if "edge" in r]
+    hops = [m for m, r in roles_by_member.items() if "hops" in r]
+    devices = [m for m, r in roles_by_member.items() if "devices" in r]
+    if len(edge) != 1 or edge != hops:
+        problem(where, f"edge and hops must be on one and the same member: edge {edge}, hops {hops}")
+    if len(devices) < 2:
+        problem(where, f"devices must be on at least two members, found {devices}")
+
+
+def check_compose(metrics_default):
+    where = "docker-compose.yml"
+    doc = yaml.safe_load(read(os.path.join(DEPLOY, where)))
+    if not str(doc.get("version", "")).startswith("3"):
+        problem(where, "needs version 3.x (docker-compose 1.x reads a file without it as version 1)")
+    services = doc.get("services") or {}
+    members = {n: s for n, s in services.items() if str(s.get("image", "")).startswith("splitemu")}
+    sup = [n for n, s in members.items() if s.get("command", [None])[0] == "run"]
+    nodes = [n for n, s in members.items() if s.get("command", [None])[0] == "node"]
+    if len(sup) != 1:
+        problem(where, f"needs exactly one supervisor (command run), found {sup}")
+        return
+    sup = sup[0]
+    scmd = [str(a) for a in members[sup]["command"]]
+    if "--cluster" not in scmd:
+        problem(where, f"{sup}: run needs --cluster")
+    seed_host = option(scmd, "--bind")
+    seed_port = option(scmd, "--port")
+    if seed_host != members[sup].get("hostname", sup) or seed_host != sup:
+        problem(where, f"{sup}: --bind {seed_host} must be its service name and hostname ({sup})")
+    if option(scmd, "--min-members") != str(1 + len(nodes)):
+        problem(where, f"{sup}: --min-members must be {1 + len(nodes)} (itself and {nodes})")
+    # The scenario path must lie in a read-only mount of an existing folder holding the file.
+    scenario = compose_defaults(scmd[1])
+    found = False
+    for v in members[sup].get("volumes", []):
+        src, dst = str(v).split(":")[0], str(v).split(":")[1]
+        if scenario.startswith(dst.rstrip("/") + "/"):
+            host = os.path.normpath(os.path.join(DEPLOY, src, scenario[len(dst.rstrip("/")) + 1 :]))
+            found = os.path.isfile(host)
+            if not found:
+                problem(where, f"{sup}: scenario {scenario} is {host} on the host, which is missing")
+    if not found and not any(p.startswith(where + f": {sup}: scenario") for p in problems):
+        problem(where, f"{sup}: no volume holds the scenario {scenario}")
+    build = (members[sup].get("build") or {})
+    for n, s in members.items():
+        if s.get("build") != build or s.get("image") != members[sup].get("image"):
+            problem(where, f"{n}: must use the same image and build as {sup}")
+    if build:
+        if os.path.normpath(os.path.join(DEPLOY, build.get("context", "."))) != ROOT:
+            problem(where, "build context must be the repository root (..)")
+        if not os.path.isfile(os.path.join(ROOT, build.get("dockerfile", "Dockerfile"))):
+            problem(where, f"build dockerfile {build.get('dockerfile')} does not exist")
+    else:
+        problem(where, f"{sup}: no build section")
+    roles = {}
+    for n in nodes:
+        cmd = [str(a) for a in members[n]["command"]]
+        roles[n] = set((option(cmd, "--roles") or "").split(","))
+        if option(cmd, "--seed-nodes") != f"{seed_host}:{seed_port}":
+            problem(where, f"{n}: --seed-nodes must be the supervisor, {seed_host}:{seed_port}")
+        if option(cmd, "--bind") != n or members[n].get("hostname", n) != n:
+            problem(where, f"{n}: --bind must be its service name and hostname ({n})")
+        if not (option(cmd, "--port") or "").isdigit():
+            problem(where, f"{n}: --port must be a fixed port")
+        if sup not in (members[n].get("depends_on") or []):
+            problem(where, f"{n}: should depend on {sup}")
+    check_member_roles(where, roles)
+    for n, s in members.items():
+        if s.get("ports"):
+            problem(where, f"{n}: a member publishes no port on the host")
+    # Prometheus scrapes every member at the port its metrics are served on.
+    prom = services.get("prometheus")
+    if not prom:
+        problem(where, "no prometheus service")
+        return
+    mounts = {str(v).split(":")[1]: str(v).split(":")[0] for v in prom.get("volumes", [])}
+    src = mounts.get("/etc/prometheus/prometheus.yml")
+    if src is None:
+        problem(where, "prometheus: no config mounted at /etc/prometheus/prometheus.yml")
+        return
+    pconf = yaml.safe_load(read(os.path.join(DEPLOY, src)))
+    targets = set()
+    for job in pconf.get("scrape_configs", []):
+        for sc in job.get("static_configs", []):
+            targets.update(sc.get("targets", []))
+    sup_metrics = metrics_port_of(f"{where}: {sup}", scmd, metrics_default)
+    if sup_metrics is None:
+        problem(where, f"{sup}: metrics are not turned on (--set metrics.enabled=true)")
+    want = {f"{n}:{sup_metrics if n == sup else metrics_default}" for n in members}
+    if targets != want:
+        problem(os.path.normpath(src), f"targets {sorted(targets)} must be every member's endpoint {sorted(want)}")
+    for p in services.get("prometheus", {}).get("ports", []) + services.get("grafana", {}).get(
+        "ports", []
+    ):
+        if not str(p).startswith("127.0.0.1:"):
+            problem(where, f"published port {p} must be on 127.0.0.1 only")
+    check_grafana(where, services, "prometheus")
+
+
+def check_grafana(where, services, prom_name):
+    graf = services.get("grafana")
+    if not graf:
+        problem(where, "no grafana service")
+        return
+    mounts = {str(v).split(":")[1]: str(v).split(":")[0] for v in graf.get("volumes", [])}
+    prov = mounts.get("/etc/grafana/provisioning")
+    if prov is None or os.path.normpath(os.path.join(DEPLOY, prov)) != os.path.join(
+        ROOT, "grafana", "provisioning"
+    ):
+        problem(where, "grafana: ../grafana/provisioning must be mounted at /etc/grafana/provisioning")
+        return
+    provdir = os.path.join(ROOT, "grafana", "provisioning")
+    for f in sorted(os.listdir(os.path.join(provdir, "dashboards"))):
+        d = yaml.safe_load(read(os.path.join(provdir, "dashboards", f)))
+        for p in d.get("providers", []):
+            path = p.get("options", {}).get("path")
+            src = mounts.get(path)
+            if src is None:
+                problem(where, f"grafana: provider {p.get('name')} reads {path}, which is not mounted")
+            elif os.path.normpath(os.path.join(DEPLOY, src)) != os.path.join(ROOT, "grafana", "dashboards"):
+                problem(where, f"grafana: {path} must be ../grafana/dashboards, is {src}")
+            elif not any(n.endswith(".json") for n in os.listdir(os.path.join(DEPLOY, src))):
+                problem(where, f"grafana: {src} holds no dashboard")
+    for f in sorted(os.listdir(os.path.join(provdir, "datasources"))):
+        d = yaml.safe_load(read(os.path.join(provdir, "datasources", f)))
+        for ds in d.get("datasources", []):
+            m = re.match(r"https?://([^:/]+):(\d+)", ds.get("url", ""))
+            if not m or m.group(1) != prom_name or m.group(2) != "9090":
+                problem(where, f"grafana: data source url {ds.get('url')} is not the {prom_name} service")
+
+
+def check_dockerfile(metrics_default):
+    where = "Dockerfile"
+    text = read(os.path.join(DEPLOY, where))
+    lines = [l.strip() for l in text.splitlines() if l.strip() and not l.strip().startswith("#")]
+    froms = [l.split()[1] for l in lines if l.upper().startswith("FROM ")]
+    if not froms or not all(re.match(r"eclipse-temurin:17-jdk", f) for f in froms):
+        problem(where, f"base images must be a JDK 17 (eclipse-temurin:17-jdk*), are {froms}")
+    final = text[text.rfind("\nFROM ") :]
+    user = [l.split()[1] for l in final.splitlines() if l.startswith("USER ")]
+    if not user or user[-1].split(":")[0] in ("0", "root"):
+        problem(where, "the final stage must run as a non-root USER")
+    if 'ENTRYPOINT ["splitemu"]' not in final:
+        problem(where, 'the entrypoint must be ["splitemu"]')
+    jar = re.search(r"COPY --from=\S+ \S*splitemu-cli\.jar (\S+)", final)
+    entry = re.search(r"COPY (\S+) /usr/local/bin/splitemu", final)
+    if not jar:
+        problem(where, "the final stage must copy splitemu-cli.jar from the build stage")
+    if not entry:
+        problem(where, "the final stage must install the splitemu command in /usr/local/bin")
+    elif jar and jar.group(1) not in read(os.path.join(ROOT, entry.group(1))):
+        problem(where, f"{entry.group(1)} does not run {jar.group(1)}")
+    # No data or scenarios baked in: only the build inputs are copied.
+    for l in lines:
+        if l.startswith("COPY ") and re.search(r"\b(scenarios|data|results)\b", l):
+            problem(where, f"copies data into the image: {l}")
+    exposed = {int(p) for l in lines if l.startswith("EXPOSE ") for p in l.split()[1:]}
+    if metrics_default not in exposed:
+        problem(where, f"EXPOSE must list the metrics port {metrics_default}")
+
+
+def check_k8s(metrics_default):
+    kdir = os.path.join(DEPLOY, "k8s")
+    kust = yaml.safe_load(read(os.path.join(kdir, "kustomization.yaml")))
+    listed = kust.get("resources", [])
+    files = sorted(f for f in os.listdir(kdir) if f.endswith(".yaml") and f != "kustomization.yaml")
+    if sorted(listed) != files:
+        problem("k8s/kustomization.yaml", f"resources {sorted(listed)} must be the files {files}")
+    objs = []
+    for f in files:
+        for d in yaml.safe_load_all(read(os.path.join(kdir, f))):
+            if d is None:
+                continue
+            for key in ("apiVersion", "kind"):
+                if not d.get(key):
+                    problem(f"k8s/{f}", f"a document without {key}")
+            if not (d.get("metadata") or {}).get("name"):
+                problem(f"k8s/{f}", "a document without metadata.name")
+            objs.append((f, d))
+    by_kind = {}
+    for f, d in objs:
+        by_kind.setdefault(d["kind"], []).append((f, d))
+    services = [(f, d) for f, d in by_kind.get("Service", []) if d["spec"].get("clusterIP") == "None"]
+    if len(services) != 1:
+        problem("k8s", f"needs one headless Service, found {len(services)}")
+        return
+    sfile, svc = services[0]
+    svc_name = svc["metadata"]["name"]
+    if not svc["spec"].get("publishNotReadyAddresses"):
+        problem(f"k8s/{sfile}", "publishNotReadyAddresses must be true (members resolve the seed before ready)")
+    svc_ports = {p["name"]: p for p in svc["spec"].get("ports", [])}
+    configmaps = {d["metadata"]["name"]: (f, d) for f, d in by_kind.get("ConfigMap", [])}
+    pvcs = {d["metadata"]["name"] for f, d in by_kind.get("PersistentVolumeClaim", [])}
+    workloads = by_kind.get("StatefulSet", []) + by_kind.get("Deployment", []) + by_kind.get("Job", [])
+    sup = None
+    roles = {}
+    replicas_total = 0
+    node_args = []
+    for f, d in workloads:
+        where = f"k8s/{f}"
+        spec = d["spec"]
+        tmpl = spec["template"]
+        labels = tmpl["metadata"].get("labels", {})
+        sel = (spec.get("selector") or {}).get("matchLabels")
+        if d["kind"] != "Job":
+            if not sel or any(labels.get(k) != v for k, v in sel.items()):
+                problem(where, f"selector {sel} does not match the pod labels {labels}")
+        if any(labels.get(k) != v for k, v in svc["spec"]["selector"].items()):
+            problem(where, f"pod labels {labels} are not selected by Service {svc_name}")
+        if d["kind"] == "StatefulSet" and spec.get("serviceName") != svc_name:
+            problem(where, f"serviceName must be the headless Service {svc_name}")
+        ann = tmpl["metadata"].get("annotations", {})
+        if ann.get("prometheus.io/scrape") != "true" or ann.get("prometheus.io/port") != str(metrics_default):
+            problem(where, f"needs prometheus.io/scrape \"true\" and prometheus.io/port \"{metrics_default}\"")
+        pod = tmpl["spec"]
+        sc = pod.get("securityContext", {})
+        if not sc.get("runAsNonRoot"):
+            problem(where, "pod must set runAsNonRoot")
+        c = pod["containers"][0]
+        args = [str(a) for a in c.get("args", [])]
+        for kind in ("requests", "limits"):
+            for res in ("cpu", "memory"):
+                if res not in (c.get("resources", {}).get(kind) or {}):
+                    problem(where, f"container needs resources.{kind}.{res}")
+        cports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
+        if option(args, "--port") != str(cports.get("cluster")):
+            problem(where, f"--port {option(args, '--port')} must be the container port 'cluster' {cports.get('cluster')}")
+        for name, p in svc_ports.items():
+            if cports.get(name) is None or (isinstance(p.get("targetPort"), int) and p["targetPort"] != cports[name]):
+                problem(where, f"Service port {name} has no matching container port")
+        if cports.get("metrics") != metrics_default or svc_ports.get("metrics", {}).get("port") != metrics_default:
+            problem(where, f"metrics ports must be {metrics_default}")
+        for probe in ("readinessProbe", "livenessProbe"):
+            pr = c.get(probe)
+            if pr:
+                port = (pr.get("tcpSocket") or pr.get("httpGet") or {}).get("port")
+                if port not in cports and port not in cports.values():
+                    problem(where, f"{probe} port {port} is not a container port")
+        mounts = {m["name"]: m["mountPath"] for m in c.get("volumeMounts", [])}
+        vols = {v["name"]: v for v in pod.get("volumes", [])}
+        for vname in mounts:
+            if vname not in vols:
+                problem(where, f"volumeMount {vname} has no volume")
+        for vname, v in vols.items():
+            if "configMap" in v and v["configMap"]["name"] not in configmaps:
+                problem(where, f"volume {vname}: no ConfigMap {v['configMap']['name']}")
+            if "persistentVolumeClaim" in v and v["persistentVolumeClaim"]["claimName"] not in pvcs:
+                problem(where, f"volume {vname}: no PersistentVolumeClaim")
+        if args and args[0] == "run":
+            if sup is not None:
+                problem(where, "a second supervisor")
+            sup = (where, d, pod, args, mounts, vols)
+            mport = metrics_port_of(where, args, metrics_default)
+            if mport != metrics_default:
+                problem(where, f"supervisor metrics must be on and on port {metrics_default}")
+        elif args and args[0] == "node":
+            env = {e["name"]: e for e in c.get("env", [])}
+            bind = option(args, "--bind") or ""
+            var = re.fullmatch(r"\$\((\w+)\)", bind)
+            if not var or env.get(var.group(1), {}).get("valueFrom", {}).get("fieldRef", {}).get(
+                "fieldPath"
+            ) != "status.podIP":
+                problem(where, f"--bind {bind} must be $(POD_IP) from fieldRef status.podIP")
+            n = int(spec.get("replicas", 1))
+            replicas_total += n
+            rs = set((option(args, "--roles") or "").split(","))
+            for i in range(n):
+                roles[f"{d['metadata']['name']}-{i}"] = rs
+            node_args.append((where, args))
+        else:
+            problem(where, f"args must start with run or node, not {args[:1]}")
+    if sup is None:
+        problem("k8s", "no supervisor (args starting with run)")
+        return
+    where, d, pod, args, mounts, vols = sup
+    if "--cluster" not in args:
+        problem(where, "run needs --cluster")
+    seed = f"{pod.get('hostname')}.{pod.get('subdomain')}"
+    if pod.get("subdomain") != svc_name:
+        problem(where, f"subdomain must be the headless Service {svc_name}")
+    if option(args, "--bind") != seed:
+        problem(where, f"--bind must be the pod's DNS name {seed} (hostname.subdomain)")
+    for w, a in node_args:
+        if option(a, "--seed-nodes") != f"{seed}:{option(args, '--port')}":
+            problem(w, f"--seed-nodes must be the supervisor {seed}:{option(args, '--port')}")
+    if option(args, "--min-members") != str(1 + replicas_total):
+        problem(where, f"--min-members must be {1 + replicas_total} (the supervisor and every node replica)")
+    check_member_roles("k8s", roles)
+    # The scenario the command reads is a key of the ConfigMap mounted at its folder.
+    scenario = args[1]
+    folder, key = os.path.dirname(scenario), os.path.basename(scenario)
+    vname = next((n for n, p in mounts.items() if p.rstrip("/") == folder), None)
+    cm = vols.get(vname, {}).get("configMap", {}).get("name") if vname else None
+    if cm not in configmaps:
+        problem(where, f"the scenario {scenario} is not in a mounted ConfigMap")
+    else:
+        cfile, cmd = configmaps[cm]
+        if key not in cmd.get("data", {}):
+            problem(f"k8s/{cfile}", f"no key {key}, which the supervisor reads as {scenario}")
+    # A ConfigMap copied from a repository file says which (splitemu.io/source) and must equal it.
+    for name, (cfile, cmap) in configmaps.items():
+        source = cmap["metadata"].get("annotations", {}).get("splitemu.io/source")
+        data = cmap.get("data", {})
+        if source and (len(data) != 1 or next(iter(data.values())) != read(os.path.join(ROOT, source))):
+            problem(f"k8s/{cfile}", f"{', '.join(data)} differs from {source}")
+    if "/var/lib/splitemu/results" not in mounts.values():
+        problem(where, "the results folder /var/lib/splitemu/results must be a mounted volume")
+
+
+def check_executables():
+    # The Dockerfile copies the entrypoint with its mode, and users run the script directly.
+    for f in ("local-cluster.sh", "splitemu-entrypoint.sh", "check-static.py"):
+        if not os.access(os.path.join(DEPLOY, f), os.X_OK):
+            problem(f, "must be executable (git update-index --chmod=+x)")
+
+
+def main():
+    check_executables()
+    metrics_default = reference_metrics_port()
+    check_compose(metrics_default)
+    check_dockerfile(metrics_default)
+    check_k8s(metrics_default)
+    for p in problems:
+        print(f"check-static.py: {p}")
+    if problems:
+        sys.exit(1)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
