@@ -69,6 +69,11 @@ for arg in "$@"; do
   esac
 done
 
+# One JVM is the plain run: its supervisor holds every role.
+if [ "$nodes" -eq 1 ]; then
+  exec "$launcher" run "$scenario" "$@"
+fi
+
 # Roles of member i (1 .. N-1). Edge and hops share one member; devices go on at least two members
 # when N >= 3, so that sharding spreads them.
 roles_of() {

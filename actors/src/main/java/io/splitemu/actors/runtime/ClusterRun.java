@@ -62,8 +62,6 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
 
   private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
 
-  private record Unreachable(ClusterEvent.UnreachableMember event) implements Command {}
-
   private record SupervisorUp(ActorRef<Supervisor.Command> supervisor) implements Command {}
 
   private record Done(Supervisor.Finished finished) implements Command {}
@@ -158,12 +156,6 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
             Subscribe.create(
                 ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new),
                 ClusterEvent.MemberEvent.class));
-    org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem())
-        .subscriptions()
-        .tell(
-            Subscribe.create(
-                ctx.messageAdapter(ClusterEvent.UnreachableMember.class, Unreachable::new),
-                ClusterEvent.UnreachableMember.class));
     timers.startSingleTimer(Tick.JOIN_TIMEOUT, JOIN_TIMEOUT);
   }
 
@@ -179,7 +171,6 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         .onMessage(MemberFailed.class, m -> toSupervisor(m.reason()))
         .onMessage(DeviceStarted.class, this::onDeviceStarted)
         .onMessage(MemberChanged.class, this::onMemberChanged)
-        .onMessage(Unreachable.class, this::onReachability)
         .onMessage(Done.class, this::onDone)
         .onSignal(Terminated.class, this::onTerminated)
         .build();
@@ -336,15 +327,11 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     return gone ? onLost(member) : this;
   }
 
-  private Behavior<Command> onReachability(Unreachable m) {
-    Address a = m.event().member().address();
-    return onLost(a.host().get() + ":" + a.port().get());
-  }
-
   /**
-   * A member the run uses is unreachable or gone (whichever is heard first; it does not come back
-   * for this run): a devices-only member's devices leave the run ({@link Supervisor.MemberLost}),
-   * any other loss ends it with one line.
+   * A member the run uses is gone: downed by the Split Brain Resolver (an unreachable member it
+   * gave up on), or left. A devices-only member's devices leave the run ({@link
+   * Supervisor.MemberLost}); any other loss ends it with one line. An unreachable member that comes
+   * back before the resolver decides is not lost: the run waits for it.
    */
   private Behavior<Command> onLost(String member) {
     if (finished || !roles.containsKey(member) || !lost.add(member)) {
@@ -429,18 +416,44 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     @Override
     public ActorRef<Device.Command> device(
         ActorContext<Supervisor.Command> ctx, int id, Behavior<Device.Command> local) {
-      String entity = run + "/" + id;
       // An entity's reference cannot be held: a local forwarder wraps each command for sharding.
-      return ctx.spawn(
-          Behaviors.receive(Device.Command.class)
-              .onMessage(
-                  Device.Command.class,
-                  c -> {
-                    region.tell(new ShardingEnvelope<>(entity, c));
-                    return Behaviors.same();
-                  })
-              .build(),
-          "device-" + id);
+      return ctx.spawn(forwarder(run + "/" + id, id, null), "device-" + id);
+    }
+
+    /**
+     * Forwards each command to entity {@code entity}, remembering the last phase request; told
+     * {@link Device.Retire} (its member is lost), it answers that request and every later one with
+     * {@link Barrier.Missed}, as a crashed device does, and forwards nothing more.
+     */
+    private Behavior<Device.Command> forwarder(String entity, int id, Device.Request last) {
+      return Behaviors.receive(Device.Command.class)
+          .onMessageEquals(
+              Device.Retire.INSTANCE,
+              () -> {
+                if (last != null) {
+                  last.replyTo().tell(new Barrier.Missed(id, Long.MIN_VALUE));
+                }
+                return lost(id);
+              })
+          .onMessage(
+              Device.Command.class,
+              c -> {
+                region.tell(new ShardingEnvelope<>(entity, c));
+                return c instanceof Device.Request r ? forwarder(entity, id, r) : Behaviors.same();
+              })
+          .build();
+    }
+
+    private static Behavior<Device.Command> lost(int id) {
+      return Behaviors.receive(Device.Command.class)
+          .onMessage(
+              Device.Request.class,
+              r -> {
+                r.replyTo().tell(new Barrier.Missed(id, Long.MIN_VALUE));
+                return Behaviors.same();
+              })
+          .onMessage(Device.Command.class, c -> Behaviors.same())
+          .build();
     }
 
     @Override

@@ -34,8 +34,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
   public sealed interface Command extends ClusterMessage {}
 
   /**
-   * A cluster's run is over: the device's sharded entity stops ({@link ClusterMember}); a device
-   * in one JVM never gets it.
+   * The device leaves a cluster's run: at the run's end its sharded entity stops ({@link
+   * ClusterMember}), and when its member is lost the supervisor's reference to it answers for it as
+   * a crashed device ({@link ClusterRun}); a device in one JVM never gets it.
    */
   public enum Retire implements Command {
     INSTANCE

@@ -378,19 +378,20 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   /**
-   * A devices member is lost: its devices leave the run for good. Their references stop, so every
-   * barrier waiting on one counts it missing at once and the round goes on without it, and later
-   * rounds plan without them; an {@code events.csv} row names the member and its devices.
+   * A devices member is lost: its devices leave the run for good, as crashed devices. Each one's
+   * reference here is told {@link Device.Retire}, after which it answers every phase request (the
+   * one in flight too) as a crashed device does, with {@link Barrier.Missed}: the round goes on
+   * without it at the phase's deadline, and later rounds plan without it; an {@code events.csv}
+   * row names the member and its devices.
    */
   private Behavior<Command> onMemberLost(MemberLost m) {
     List<Integer> gone = new ArrayList<>();
     for (int d : m.devices()) {
-      ActorRef<Device.Command> ref = devices.remove(d);
-      if (ref != null) {
-        getContext().stop(ref);
+      ActorRef<Device.Command> ref = devices.get(d);
+      if (ref != null && alive.remove(d)) {
+        ref.tell(Device.Retire.INSTANCE);
         gone.add(d);
       }
-      alive.remove(d);
     }
     event(
         "member-lost",

@@ -1,0 +1,234 @@
+package io.splitemu.actors.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.splitemu.actors.cli.Main;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * One emulation across three JVMs: this test's JVM is the supervisor ({@code splitemu run
+ * --cluster}), two {@code splitemu node} JVMs on 127.0.0.1 hold the devices (one also the edge
+ * server). The same scenario and seed give the rows of a run in one JVM, losses and accuracies
+ * included (full fidelity), and losing a devices member mid-run leaves a completed run.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterRunTest {
+
+  private static final Path SCENARIO = Path.of("../scenarios/quickstart.conf");
+
+  /** The quickstart, smaller: full fidelity on 1,200 samples in two rounds. */
+  private static final List<String> SMALL =
+      List.of(
+          "--set",
+          "rounds=2",
+          "--set",
+          "data.train-samples=1200",
+          "--set",
+          "data.test-samples=200");
+
+  /** Member JVMs that train model slices: more heap than a bare member's. */
+  private static final List<String> MEMBER_JVM =
+      List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
+  private static final Pattern PLACED =
+      Pattern.compile("device-(\\d+),started on cluster member (\\S+)");
+
+  @TempDir static Path tmp;
+  private LocalNodes nodes;
+  private LocalNodes.Node edgeAndDevices;
+  private LocalNodes.Node devicesOnly;
+  private String seed;
+
+  @BeforeAll
+  void startMembers() throws Exception {
+    nodes = new LocalNodes(tmp, MEMBER_JVM);
+    int port = freePort();
+    // The first member is its own seed, so that each run's supervisor joins the same cluster.
+    edgeAndDevices =
+        nodes.start(
+            Map.of(),
+            "--roles",
+            "edge,devices",
+            "--seed-nodes",
+            "127.0.0.1:" + port,
+            "--port",
+            Integer.toString(port));
+    ClusterConfig.HostPort first = edgeAndDevices.awaitUp(Duration.ofSeconds(90));
+    seed = first.host() + ":" + first.port();
+    devicesOnly = nodes.start(Map.of(), "--roles", "devices", "--seed-nodes", seed, "--port", "0");
+    devicesOnly.awaitUp(Duration.ofSeconds(90));
+  }
+
+  @AfterAll
+  void stopMembers() throws Exception {
+    if (nodes != null) {
+      nodes.close();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "cpsl", "edgesplit"})
+  @Order(1)
+  void threeJvms_giveTheRowsOfOne_withDevicesOnBothMembers(String scheme) throws Exception {
+    List<String> args = scenario(scheme);
+    Path one = tmp.resolve(scheme + "-one");
+    assertEquals(0, run(args, "--out", one.toString()), "one JVM");
+    Path three = tmp.resolve(scheme + "-three");
+    assertEquals(
+        0,
+        run(
+            args,
+            "--out",
+            three.toString(),
+            "--cluster",
+            "--seed-nodes",
+            seed,
+            "--min-members",
+            "3"),
+        "three JVMs");
+    assertEquals(emulatedRows(one), emulatedRows(three), scheme + ": rounds.csv");
+    // Every device started on a member, and both members hold some.
+    Map<Integer, String> placed = placements(three);
+    assertEquals(Set.of(0, 1, 2, 3), placed.keySet(), "devices placed: " + placed);
+    assertEquals(2, new TreeSet<>(placed.values()).size(), "members used: " + placed);
+  }
+
+  @Test
+  @Order(2)
+  void killingADevicesMember_midRun_completesTheRun_andKeepsTheRows() throws Exception {
+    List<String> args = new ArrayList<>(scenario("psl"));
+    args.addAll(List.of("--set", "rounds=4"));
+    Path dir = tmp.resolve("loss");
+    CompletableFuture<Integer> run =
+        CompletableFuture.supplyAsync(
+            () ->
+                run(
+                    args,
+                    "--out",
+                    dir.toString(),
+                    "--cluster",
+                    "--seed-nodes",
+                    seed,
+                    "--min-members",
+                    "3"));
+    Path rounds = dir.resolve("rounds.csv");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (lines(rounds).size() < 2) { // the header and round 1
+      assertTrue(System.nanoTime() < deadline, "no round recorded within 5 minutes");
+      assertTrue(!run.isDone(), "the run ended before its first round was recorded");
+      Thread.sleep(50);
+    }
+    List<String> before = lines(rounds);
+    devicesOnly.process().destroyForcibly(); // SIGKILL
+    devicesOnly.process().waitFor(30, TimeUnit.SECONDS);
+
+    assertEquals(0, run.get(5, TimeUnit.MINUTES), "the run completes");
+    List<String> after = lines(rounds);
+    assertEquals(5, after.size(), "every round recorded: " + after);
+    assertEquals(before, after.subList(0, before.size()), "rows recorded before the loss");
+    String events = Files.readString(dir.resolve("events.csv"));
+    assertTrue(events.contains(",member-lost,cluster,"), events);
+    // The lost member's devices left: later rounds have fewer participants than the first.
+    int first = participants(after.get(1));
+    int last = participants(after.get(4));
+    assertTrue(last < first, "participants " + first + " then " + last);
+  }
+
+  private static List<String> scenario(String scheme) {
+    List<String> args = new ArrayList<>(List.of("run", SCENARIO.toString()));
+    args.addAll(SMALL);
+    args.addAll(List.of("--set", "scheme=" + scheme));
+    if (scheme.equals("edgesplit")) {
+      args.addAll(List.of("--set", "local-steps=2"));
+    }
+    return args;
+  }
+
+  private static int run(List<String> args, String... more) {
+    List<String> all = new ArrayList<>(args);
+    all.addAll(Arrays.asList(more));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), all.toArray(String[]::new));
+    if (code != 0) {
+      System.err.println(String.join(" ", all) + " exited " + code + ": " + err + out);
+    }
+    return code;
+  }
+
+  /** rounds.csv without the wall-clock column. */
+  private static List<String> emulatedRows(Path dir) throws IOException {
+    List<String> lines = lines(dir.resolve("rounds.csv"));
+    int wall = Arrays.asList(lines.get(0).split(",", -1)).indexOf("wall_time_s");
+    List<String> out = new ArrayList<>();
+    for (String line : lines) {
+      List<String> cells = new ArrayList<>(Arrays.asList(line.split(",", -1)));
+      cells.remove(wall);
+      out.add(String.join(",", cells));
+    }
+    return out;
+  }
+
+  private static int participants(String row) {
+    return Integer.parseInt(row.split(",", -1)[8]);
+  }
+
+  /** Device id to the member it started on, from events.csv's placement rows. */
+  private static Map<Integer, String> placements(Path dir) throws IOException {
+    Map<Integer, String> out = new java.util.TreeMap<>();
+    for (String line : lines(dir.resolve("events.csv"))) {
+      Matcher m = PLACED.matcher(line);
+      if (line.contains(",placement,") && m.find()) {
+        out.put(Integer.parseInt(m.group(1)), m.group(2));
+      }
+    }
+    return out;
+  }
+
+  private static List<String> lines(Path file) throws IOException {
+    if (!Files.exists(file)) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    for (String l : Files.readAllLines(file)) {
+      if (!l.isEmpty()) {
+        out.add(l);
+      }
+    }
+    return out;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
