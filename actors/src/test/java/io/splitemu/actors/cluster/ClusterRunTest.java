@@ -172,7 +172,7 @@ class ClusterRunTest {
     return args;
   }
 
-  private static int run(List<String> args, String... more) {
+  static int run(List<String> args, String... more) {
     List<String> all = new ArrayList<>(args);
     all.addAll(Arrays.asList(more));
     StringWriter out = new StringWriter();
@@ -185,7 +185,7 @@ class ClusterRunTest {
   }
 
   /** rounds.csv without the wall-clock column. */
-  private static List<String> emulatedRows(Path dir) throws IOException {
+  static List<String> emulatedRows(Path dir) throws IOException {
     List<String> lines = lines(dir.resolve("rounds.csv"));
     int wall = Arrays.asList(lines.get(0).split(",", -1)).indexOf("wall_time_s");
     List<String> out = new ArrayList<>();

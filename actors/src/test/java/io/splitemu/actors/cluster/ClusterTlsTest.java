@@ -73,6 +73,54 @@ class ClusterTlsTest {
     }
   }
 
+  /**
+   * A run over TLS: this JVM is the supervisor and the seed, one node with the lab's key holds the
+   * edge server and the devices; the rows are those of the run in one JVM.
+   */
+  @Test
+  void twoMemberRun_overTls_givesTheRowsOfOneJvm() throws Exception {
+    TestKeys keys = TestKeys.get();
+    Path password = tmp.resolve("password");
+    java.nio.file.Files.writeString(password, keys.password() + "\n");
+    int port = TestMember.freePort();
+    List<String> scenario =
+        List.of(
+            "run", "../scenarios/quickstart.conf", "--set", "fidelity=timing", "--set", "rounds=2");
+    Path one = tmp.resolve("one");
+    assertEquals(0, ClusterRunTest.run(scenario, "--out", one.toString()));
+    try (LocalNodes nodes = new LocalNodes(tmp)) {
+      nodes.start(
+          Map.of(ClusterConfig.PASSWORD_ENV, keys.password()),
+          "--roles",
+          "edge,devices",
+          "--seed-nodes",
+          "127.0.0.1:" + port,
+          "--tls-keystore",
+          keys.memberKeyStore().toString(),
+          "--tls-truststore",
+          keys.trustStore().toString());
+      Path two = tmp.resolve("two");
+      assertEquals(
+          0,
+          ClusterRunTest.run(
+              scenario,
+              "--out",
+              two.toString(),
+              "--cluster",
+              "--port",
+              Integer.toString(port),
+              "--min-members",
+              "2",
+              "--tls-keystore",
+              keys.memberKeyStore().toString(),
+              "--tls-truststore",
+              keys.trustStore().toString(),
+              "--tls-password-file",
+              password.toString()));
+      assertEquals(ClusterRunTest.emulatedRows(one), ClusterRunTest.emulatedRows(two));
+    }
+  }
+
   private static void trustedJoinsIntruderDoesNot(
       TestMember seed, LocalNodes.Node trusted, LocalNodes.Node intruder) throws Exception {
     ClusterConfig.HostPort t = trusted.awaitUp(UP);
