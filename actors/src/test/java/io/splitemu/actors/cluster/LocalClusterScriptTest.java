@@ -1,0 +1,95 @@
+package io.splitemu.actors.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.splitemu.actors.cli.Main;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code deploy/local-cluster.sh --nodes 3} end to end: three JVMs on 127.0.0.1 give the rows of
+ * the run in one JVM, the script prints what {@code run} prints and exits with its status, and no
+ * JVM it started is left. The JVMs run this build's classes through a launcher that the script is
+ * told of ({@code SPLITEMU_LAUNCHER}), so the test builds no jar.
+ */
+class LocalClusterScriptTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void threeNodes_giveTheRowsOfOneJvm_andLeaveNoJvm() throws Exception {
+    String marker = "splitemu.test.cluster=" + UUID.randomUUID();
+    Path launcher = tmp.resolve("splitemu");
+    Files.writeString(
+        launcher,
+        "#!/bin/sh\nexec '"
+            + Path.of(System.getProperty("java.home"), "bin", "java")
+            + "' -D"
+            + marker
+            + " -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '"
+            + System.getProperty("java.class.path")
+            + "' "
+            + Main.class.getName()
+            + " \"$@\"\n");
+    Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
+    List<String> scenario =
+        List.of(
+            "run", "../scenarios/quickstart.conf", "--set", "fidelity=timing", "--set", "rounds=3");
+    Path one = tmp.resolve("one");
+    assertEquals(0, ClusterRunTest.run(scenario, "--out", one.toString()));
+
+    Path three = tmp.resolve("three");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                "bash",
+                "../deploy/local-cluster.sh",
+                "--nodes",
+                "3",
+                "../scenarios/quickstart.conf",
+                "--set",
+                "fidelity=timing",
+                "--set",
+                "rounds=3",
+                "--out",
+                three.toString())
+            .redirectOutput(tmp.resolve("out.txt").toFile())
+            .redirectError(tmp.resolve("err.txt").toFile());
+    pb.environment().put("SPLITEMU_LAUNCHER", launcher.toString());
+    pb.environment().put("CI", "true");
+    Process script = pb.start();
+    try {
+      assertTrue(script.waitFor(5, TimeUnit.MINUTES), "local-cluster.sh did not end in 5 min");
+      String out = Files.readString(tmp.resolve("out.txt"));
+      assertEquals(0, script.exitValue(), () -> out + safeRead(tmp.resolve("err.txt")));
+      assertTrue(out.contains("quickstart (psl): 3 rounds"), out);
+      assertEquals(ClusterRunTest.emulatedRows(one), ClusterRunTest.emulatedRows(three));
+      assertTrue(
+          Files.readString(three.resolve("events.csv")).contains(",placement,"),
+          "devices placed on members");
+    } finally {
+      script.destroyForcibly();
+      script.waitFor(30, TimeUnit.SECONDS);
+      List<ProcessHandle> left =
+          ProcessHandle.allProcesses()
+              .filter(p -> p.info().commandLine().orElse("").contains(marker))
+              .toList();
+      left.forEach(ProcessHandle::destroyForcibly);
+      assertEquals(List.of(), left, "JVMs left behind by local-cluster.sh");
+    }
+  }
+
+  private static String safeRead(Path p) {
+    try {
+      return Files.readString(p);
+    } catch (java.io.IOException e) {
+      return e.toString();
+    }
+  }
+}
