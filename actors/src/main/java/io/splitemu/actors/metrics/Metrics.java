@@ -50,6 +50,7 @@ public final class Metrics implements AutoCloseable {
           "splitemu_emulated_time_seconds",
           "splitemu_emulation_speed_ratio",
           "splitemu_emulation_lag_seconds",
+          "splitemu_checkpoint_age_seconds",
           "splitemu_round_latency_seconds",
           "splitemu_round_part_seconds",
           "splitemu_round_participants",
@@ -106,7 +107,7 @@ public final class Metrics implements AutoCloseable {
   private final HTTPServer server;
   // Every run's pacing lag, read at each scrape (a run's last value stays after it ended).
   private final Map<List<String>, PacingLag> lagSources = new ConcurrentHashMap<>();
-  // Every run's feed, whose speed ratio is computed at each scrape.
+  // Every run's feed, whose speed ratio and checkpoint age are computed at each scrape.
   private final Map<List<String>, Run> speedSources = new ConcurrentHashMap<>();
 
   private final Gauge runRounds;
@@ -179,6 +180,23 @@ public final class Metrics implements AutoCloseable {
                 lagSources.forEach(
                     (labels, lag) ->
                         cb.call(lag.currentNanos() / 1e9, labels.toArray(new String[0]))))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("splitemu_checkpoint_age_seconds")
+        .help(
+            "Wall-clock seconds since the run's newest checkpoint was written (to the run's end"
+                + " once it ended), read at every scrape; no sample before the run's first"
+                + " checkpoint or with checkpoints off.")
+        .labelNames(RUN_LABELS.toArray(new String[0]))
+        .callback(
+            cb ->
+                speedSources.forEach(
+                    (labels, run) -> {
+                      double age = run.checkpointAgeS();
+                      if (!Double.isNaN(age)) {
+                        cb.call(age, labels.toArray(new String[0]));
+                      }
+                    }))
         .register(registry);
     roundLatency = gauge("splitemu_round_latency_seconds", "Emulated latency of the last round.");
     roundPart =
@@ -487,6 +505,8 @@ public final class Metrics implements AutoCloseable {
     // Written by the recorder's thread, read by scrapes.
     private volatile double emulatedS;
     private volatile long wallEndNs = -1;
+    // When this process wrote the run's newest checkpoint (System.nanoTime), -1 before the first.
+    private volatile long checkpointWallNs = -1;
 
     private Run(RunInfo info) {
       this.info = info;
@@ -579,7 +599,23 @@ public final class Metrics implements AutoCloseable {
       return wallS > 0 ? emulatedS / wallS : 0.0;
     }
 
-    /** The run ended: its speed ratio stays at its final value while the endpoint lingers. */
+    /**
+     * Wall-clock seconds from the newest checkpoint this process wrote to now, or to the run's end;
+     * NaN before the first.
+     */
+    double checkpointAgeS() {
+      long at = checkpointWallNs;
+      if (at < 0) {
+        return Double.NaN;
+      }
+      long end = wallEndNs;
+      return Math.max(0, (end >= 0 ? end : System.nanoTime()) - at) / 1e9;
+    }
+
+    /**
+     * The run ended: its speed ratio and checkpoint age stay at their final values while the
+     * endpoint lingers.
+     */
     public void finished() {
       wallEndNs = System.nanoTime();
     }
@@ -705,6 +741,10 @@ public final class Metrics implements AutoCloseable {
     @Override
     public void onEvent(EventRecord e) {
       events.labelValues(l(e.kind())).inc();
+      if ("checkpoint".equals(e.kind())) {
+        // The results writer records the row once the checkpoint's file is in place.
+        checkpointWallNs = System.nanoTime();
+      }
       if ("fault".equals(e.kind())) {
         faults.labelValues(l(faultKind(e.detail()))).inc();
       } else if ("recovery".equals(e.kind())) {
