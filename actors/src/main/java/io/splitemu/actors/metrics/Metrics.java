@@ -50,6 +50,7 @@ public final class Metrics implements AutoCloseable {
           "splitemu_emulated_time_seconds",
           "splitemu_emulation_speed_ratio",
           "splitemu_emulation_lag_seconds",
+          "splitemu_checkpoint_age_seconds",
           "splitemu_round_latency_seconds",
           "splitemu_round_part_seconds",
           "splitemu_round_participants",
@@ -104,10 +105,9 @@ public final class Metrics implements AutoCloseable {
 
   private final PrometheusRegistry registry;
   private final HTTPServer server;
-  // Every run's pacing lag, read at each scrape (a run's last value stays after it ended).
-  private final Map<List<String>, PacingLag> lagSources = new ConcurrentHashMap<>();
-  // Every run's feed, whose speed ratio is computed at each scrape.
-  private final Map<List<String>, Run> speedSources = new ConcurrentHashMap<>();
+  // Every run's feed, whose speed ratio, lag and checkpoint age are computed at each scrape (a
+  // run's last values stay after it ended).
+  private final Map<List<String>, Run> feeds = new ConcurrentHashMap<>();
 
   private final Gauge runRounds;
   private final Counter rounds;
@@ -164,21 +164,37 @@ public final class Metrics implements AutoCloseable {
         .labelNames(RUN_LABELS.toArray(new String[0]))
         .callback(
             cb ->
-                speedSources.forEach(
+                feeds.forEach(
                     (labels, run) -> cb.call(run.speedRatio(), labels.toArray(new String[0]))))
         .register(registry);
     GaugeWithCallback.builder()
         .name("splitemu_emulation_lag_seconds")
         .help(
             "Paced mode: how far the wall clock is behind emulated time / speedup: the larger of"
-                + " the latest paced release's lag and how overdue the oldest held release is now,"
-                + " read at every scrape (0 in virtual mode).")
+                + " the latest paced release's lag and how overdue the oldest held emission (a"
+                + " transfer, a barrier release, the supervisor's next visit) is now, read at"
+                + " every scrape; its value at the end once the run ended (0 in virtual mode).")
         .labelNames(RUN_LABELS.toArray(new String[0]))
         .callback(
             cb ->
-                lagSources.forEach(
-                    (labels, lag) ->
-                        cb.call(lag.currentNanos() / 1e9, labels.toArray(new String[0]))))
+                feeds.forEach((labels, run) -> cb.call(run.lagS(), labels.toArray(new String[0]))))
+        .register(registry);
+    GaugeWithCallback.builder()
+        .name("splitemu_checkpoint_age_seconds")
+        .help(
+            "Wall-clock seconds since the run's newest checkpoint was written (to the run's end"
+                + " once it ended), read at every scrape; no sample before the run's first"
+                + " checkpoint or with checkpoints off.")
+        .labelNames(RUN_LABELS.toArray(new String[0]))
+        .callback(
+            cb ->
+                feeds.forEach(
+                    (labels, run) -> {
+                      double age = run.checkpointAgeS();
+                      if (!Double.isNaN(age)) {
+                        cb.call(age, labels.toArray(new String[0]));
+                      }
+                    }))
         .register(registry);
     roundLatency = gauge("splitemu_round_latency_seconds", "Emulated latency of the last round.");
     roundPart =
@@ -424,9 +440,8 @@ public final class Metrics implements AutoCloseable {
    * from its first scrape. {@code lag} is read at every scrape.
    */
   public Run run(RunInfo info, PacingLag lag) {
-    Run r = new Run(info);
-    lagSources.put(List.of(r.base), lag);
-    speedSources.put(List.of(r.base), r);
+    Run r = new Run(info, lag);
+    feeds.put(List.of(r.base), r);
     r.start();
     return r;
   }
@@ -479,6 +494,7 @@ public final class Metrics implements AutoCloseable {
 
     private final RunInfo info;
     private final String[] base;
+    private final PacingLag lag;
     private final long wallStartNs = System.nanoTime();
     // Per-round link totals, so the achieved rate is right whatever order rows come in.
     private final Map<Integer, double[]> linkTotals = new HashMap<>();
@@ -487,9 +503,13 @@ public final class Metrics implements AutoCloseable {
     // Written by the recorder's thread, read by scrapes.
     private volatile double emulatedS;
     private volatile long wallEndNs = -1;
+    private volatile double lagAtEndS = Double.NaN;
+    // When this process wrote the run's newest checkpoint (System.nanoTime), -1 before the first.
+    private volatile long checkpointWallNs = -1;
 
-    private Run(RunInfo info) {
+    private Run(RunInfo info, PacingLag lag) {
       this.info = info;
+      this.lag = lag;
       this.base = new String[] {info.run(), info.scenario(), info.scheme(), info.node()};
     }
 
@@ -579,8 +599,32 @@ public final class Metrics implements AutoCloseable {
       return wallS > 0 ? emulatedS / wallS : 0.0;
     }
 
-    /** The run ended: its speed ratio stays at its final value while the endpoint lingers. */
+    /** The pacing lag now, seconds, or its value at the run's end once it ended. */
+    double lagS() {
+      double end = lagAtEndS;
+      return Double.isNaN(end) ? lag.currentNanos() / 1e9 : end;
+    }
+
+    /**
+     * Wall-clock seconds from the newest checkpoint this process wrote to now, or to the run's end;
+     * NaN before the first.
+     */
+    double checkpointAgeS() {
+      long at = checkpointWallNs;
+      if (at < 0) {
+        return Double.NaN;
+      }
+      long end = wallEndNs;
+      return Math.max(0, (end >= 0 ? end : System.nanoTime()) - at) / 1e9;
+    }
+
+    /**
+     * The run ended: its speed ratio, lag and checkpoint age stay at their final values while the
+     * endpoint lingers.
+     */
     public void finished() {
+      // Nothing is due once the run ended: what a stage that failed still holds is no lag.
+      lagAtEndS = lag.currentNanos() / 1e9;
       wallEndNs = System.nanoTime();
     }
 
@@ -705,6 +749,10 @@ public final class Metrics implements AutoCloseable {
     @Override
     public void onEvent(EventRecord e) {
       events.labelValues(l(e.kind())).inc();
+      if ("checkpoint".equals(e.kind())) {
+        // The results writer records the row once the checkpoint's file is in place.
+        checkpointWallNs = System.nanoTime();
+      }
       if ("fault".equals(e.kind())) {
         faults.labelValues(l(faultKind(e.detail()))).inc();
       } else if ("recovery".equals(e.kind())) {

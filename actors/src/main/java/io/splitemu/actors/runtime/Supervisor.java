@@ -153,6 +153,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final PacingLag lag;
   private double speedup;
   private long clockStartNanoTime;
+  // Paced: the due instant of the next visit's start (at nowNs), held in the lag from when the
+  // supervisor knows it until it hands the visit to the server, so that its own work in between
+  // (planning, evaluation, checkpoints, restores) shows as lag once overdue; MIN_VALUE: none.
+  private long visitDue = Long.MIN_VALUE;
   // Rebuilds the device slices at a re-cut (CPSL in full fidelity only).
   private final SliceMaker slices;
   private final ActorRef<EdgeServer.VisitDone> visitAdapter;
@@ -449,7 +453,26 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     nowNs = 0;
     armFaults();
     Checkpoint from = setup.checkpointing().resumeFrom();
+    if (from == null) {
+      holdVisit();
+    }
     return from == null ? startRound() : restore(strikePassed(from), true);
+  }
+
+  /** Paced: holds the next visit's start, due at {@code nowNs}, instead of any held before. */
+  private void holdVisit() {
+    releaseVisit();
+    if (speedup > 0) {
+      visitDue = Pacing.paced(speedup, clockStartNanoTime, lag).dueNanoTime(nowNs);
+      lag.pending(visitDue);
+    }
+  }
+
+  private void releaseVisit() {
+    if (visitDue != Long.MIN_VALUE) {
+      lag.dropped(visitDue);
+      visitDue = Long.MIN_VALUE;
+    }
   }
 
   /** An MP-SL device's or hop's report: the epoch's barrier, its rows, or the run's end. */
@@ -594,6 +617,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             serverShare,
             own,
             setup.faultPlan().survival().equalWeights());
+    releaseVisit();
     server.tell(new EdgeServer.RunVisit(plan, visitAdapter));
     return this;
   }
@@ -606,6 +630,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private Behavior<Command> onVisitDone(WrappedVisit w) {
     EdgeServer.VisitDone v = w.done();
     nowNs = v.endNs();
+    if (visitIndex + 1 < clusters.clusters().size() || round < setup.rounds()) {
+      holdVisit(); // the next visit starts at nowNs, once this round's end (evaluation) is done
+    }
     deviceParams = v.deviceParams();
     breakdown = breakdown.plus(v.breakdown());
     lossSum += v.lossSum();
@@ -1170,6 +1197,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * does not answer within {@link Recorder#FLUSH_TIMEOUT}), answers {@link Finished} and stops.
    */
   private Behavior<Command> finish(String error) {
+    releaseVisit();
     if (pipeline != null) {
       pipeline.close();
     }
@@ -1322,6 +1350,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     int held = cut; // the cut the server's slice has now
     round = c.round();
     nowNs = c.nowNs();
+    holdVisit();
     deviceParams = c.deviceParams() == null ? null : c.deviceParams().dup();
     alive.clear();
     alive.addAll(c.alive());
@@ -1496,6 +1525,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     recorder.tell(new Recorder.Rewound(from.round()));
     restore(from, false);
     nowNs = resumeNs;
+    holdVisit();
     // Both rows carry the round gone back to, so a later crash's cut (to a checkpoint no older)
     // keeps them.
     boolean server = c.kind().equals("server-crash");

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every query of every Grafana dashboard returns data from a real Prometheus that scraped real runs
  * of each scheme family: psl (full fidelity, so that accuracy and loss exist), cpsl, edgesplit,
- * dag-mincut and mpsl (timing fidelity), all in this JVM on one metrics endpoint.
+ * dag-mincut and mpsl (timing fidelity), all in this JVM on one metrics endpoint. Every run but
+ * mpsl's (which has none) writes a checkpoint after each round, so that the checkpoint age has
+ * data.
  *
  * <p>Each query is evaluated with the template variables set to each run it is meant for (a panel's
  * description names its schemes or fidelity, see {@link Dashboards}) and to all runs at once. A
@@ -70,7 +72,8 @@ class DashboardQueriesTest {
                   "data.train-samples = 600",
                   "data.test-samples = 100",
                   "barrier.timeout = 5 s",
-                  "faults = [{ kind = device-hang, device = 1, round = 2 }]")),
+                  "faults = [{ kind = device-hang, device = 1, round = 2 }]",
+                  "checkpoint.every = 1")),
           new Spec(
               "cpsl",
               "cpsl-mnist.conf",
@@ -83,7 +86,8 @@ class DashboardQueriesTest {
                   "cpsl.clusters = 2",
                   // Timing fidelity trains nothing: synthetic data keeps the test off MNIST.
                   "data.dataset = synthetic",
-                  "faults = [{ kind = device-hang, device = 1, round = 2 }]")),
+                  "faults = [{ kind = device-hang, device = 1, round = 2 }]",
+                  "checkpoint.every = 1")),
           new Spec(
               "edgesplit",
               "edgesplit.conf",
@@ -95,7 +99,8 @@ class DashboardQueriesTest {
                   "links.kind = static",
                   "links.static.uplink-bps = 1e7",
                   "links.static.downlink-bps = 5e7",
-                  "faults = [{ kind = device-hang, device = 1, round = 2 }]")),
+                  "faults = [{ kind = device-hang, device = 1, round = 2 }]",
+                  "checkpoint.every = 1")),
           new Spec(
               "dag-mincut",
               "dag-map.conf",
@@ -104,7 +109,8 @@ class DashboardQueriesTest {
                   "speedup = 30",
                   "rounds = 3",
                   "devices.count = 2",
-                  "faults = [{ kind = device-hang, device = 1, round = 2 }]")),
+                  "faults = [{ kind = device-hang, device = 1, round = 2 }]",
+                  "checkpoint.every = 1")),
           new Spec(
               "mpsl",
               "mpsl-vgg19.conf",

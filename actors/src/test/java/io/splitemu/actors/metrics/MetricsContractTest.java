@@ -2,10 +2,12 @@ package io.splitemu.actors.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.GoldenRunsTest;
@@ -42,7 +44,8 @@ class MetricsContractTest {
 
   private static final List<Case> CASES =
       List.of(
-          new Case("quickstart.conf", "psl", List.of("rounds = 2")),
+          // psl writes a checkpoint after each round: its age is served, and clean under promtool.
+          new Case("quickstart.conf", "psl", List.of("rounds = 2", "checkpoint.every = 1")),
           new Case("quickstart.conf", "cpsl", List.of("rounds = 2")),
           new Case("edgesplit.conf", "edgesplit", List.of("rounds = 2", "local-steps = 4")),
           new Case("dag-split.conf", "dag-mincut", List.of("rounds = 2")),
@@ -116,6 +119,14 @@ class MetricsContractTest {
                 "splitemu_devices_failed_total")) {
           assertNotNull(MetricsText.sample(text, name, run), s.scheme() + ": no " + name);
         }
+        // Checkpoint age: only a run that wrote a checkpoint has it, from its first one on.
+        Double age = MetricsText.sample(text, "splitemu_checkpoint_age_seconds", run);
+        if (s.checkpointEvery() > 0) {
+          assertNotNull(age, s.scheme() + ": no checkpoint age after its checkpoints\n" + text);
+          assertTrue(age >= 0 && age < 60, s.scheme() + ": checkpoint age " + age + " s");
+        } else {
+          assertNull(age, s.scheme() + ": a checkpoint age without checkpoints");
+        }
         String serverRole = s.scheme().equals("mpsl") ? "hops" : "edge";
         assertNotNull(
             MetricsText.sample(
@@ -155,6 +166,9 @@ class MetricsContractTest {
             0.0,
             MetricsText.sample(live.seen, "splitemu_rounds_total", labels),
             s.scheme() + ": round 1 was already recorded");
+        assertNull(
+            MetricsText.sample(live.seen, "splitemu_checkpoint_age_seconds", run),
+            s.scheme() + ": a checkpoint age before the run's first checkpoint");
         Double step = MetricsText.sample(live.seen, "splitemu_round_step", labels);
         assertNotNull(step, s.scheme());
         assertEquals(live.progress.step(), step, 0.0, s.scheme());
@@ -213,6 +227,42 @@ class MetricsContractTest {
       lag.released(due, due + 1_000_000_000L);
       text = MetricsText.scrape(m.port());
       assertEquals(1.0, MetricsText.sample(text, "splitemu_emulation_lag_seconds", labels));
+    }
+  }
+
+  @Test
+  void checkpointAge_isAbsentBeforeTheFirstCheckpoint_growsAtEveryScrape_andStopsAtTheRunsEnd()
+      throws Exception {
+    try (Metrics m = Metrics.start("127.0.0.1", 0, false)) {
+      Metrics.Run r =
+          m.run(
+              new Metrics.RunInfo("r1", "sc", "psl", "local", 5, 2, false, "edge", 3, Map.of()),
+              new PacingLag());
+      String[] labels = {"run=\"r1\"", "node=\"local\""};
+      String name = "splitemu_checkpoint_age_seconds";
+      String text = MetricsText.scrape(m.port());
+      assertNull(MetricsText.sample(text, name, labels), "an age before any checkpoint");
+      assertEquals("", promtoolCheck(promtool(), text));
+      // Another kind of event is no checkpoint.
+      r.onEvent(new EventRecord(1.0, 1, "timeout", "device-1", "deadline"));
+      assertNull(MetricsText.sample(MetricsText.scrape(m.port()), name, labels));
+      r.onEvent(new EventRecord(2.0, 1, "checkpoint", "supervisor", "checkpoints/round-000001"));
+      double first = MetricsText.sample(MetricsText.scrape(m.port()), name, labels);
+      Thread.sleep(300);
+      double second = MetricsText.sample(MetricsText.scrape(m.port()), name, labels);
+      assertTrue(first >= 0 && first < 5, "age " + first + " s right after a checkpoint");
+      assertTrue(second >= first + 0.25, first + " s, then " + second + " s");
+      // A newer checkpoint starts the age again.
+      r.onEvent(new EventRecord(4.0, 2, "checkpoint", "supervisor", "checkpoints/round-000002"));
+      double renewed = MetricsText.sample(MetricsText.scrape(m.port()), name, labels);
+      assertTrue(renewed < second, second + " s, then " + renewed + " s after a new checkpoint");
+      // The run ended: the age stays at its value at the end while the endpoint lingers.
+      Thread.sleep(200);
+      r.finished();
+      double atEnd = MetricsText.sample(MetricsText.scrape(m.port()), name, labels);
+      Thread.sleep(300);
+      assertEquals(atEnd, MetricsText.sample(MetricsText.scrape(m.port()), name, labels));
+      assertTrue(atEnd >= 0.2, "age at the end " + atEnd + " s");
     }
   }
 
