@@ -90,7 +90,8 @@ public final class ClusterMember {
       SupervisorSetup setup,
       SliceMaker slices,
       ActorRef<ClusterRun.Command> owner,
-      String member) {}
+      String member,
+      Materializer channels) {}
 
   /**
    * A member's guardian: its loader, registered with the Receptionist, and, with the {@code
@@ -136,12 +137,15 @@ public final class ClusterMember {
   private static Behavior<Command> onLoad(
       ActorContext<Command> ctx, Set<String> roles, AtomicReference<Held> held, Load m) {
     String member = address(ctx);
+    // A run whose supervisor went away without unloading it ends here.
+    drop(ctx, held);
     try {
       Settings s =
           Settings.from(
               ConfigFactory.parseString(m.resolved()), List.of(), Path.of(m.scenarioFile()));
       SupervisorSetup setup = Emulation.prepare(s).factory().create(null, RunListener.NONE);
-      Held h = new Held(m.run(), setup, Supervisor.sliceMaker(setup), m.owner(), member);
+      Materializer channels = Materializer.createMaterializer(ctx.getSystem());
+      Held h = new Held(m.run(), setup, Supervisor.sliceMaker(setup), m.owner(), member, channels);
       if (roles.contains("devices") && !setup.devices().isEmpty()) {
         // This member's devices send through their own lanes of the bands; only the stamped
         // messages cross to the edge server.
@@ -152,7 +156,7 @@ public final class ClusterMember {
             .open(
                 "",
                 Pacing.virtual(),
-                Materializer.createMaterializer(ctx),
+                channels,
                 why -> m.owner().tell(new ClusterRun.MemberFailed(why)));
       }
       held.set(h);
@@ -200,10 +204,18 @@ public final class ClusterMember {
       ActorContext<Command> ctx, AtomicReference<Held> held, Unload m) {
     Held h = held.get();
     if (h != null && h.run().equals(m.run())) {
-      held.set(null);
-      ctx.getChildren().forEach(ctx::stop);
+      drop(ctx, held);
     }
     return Behaviors.same();
+  }
+
+  /** Stops the held run's edge server and link channels, and forgets the run. */
+  private static void drop(ActorContext<Command> ctx, AtomicReference<Held> held) {
+    Held h = held.getAndSet(null);
+    if (h != null) {
+      ctx.getChildren().forEach(ctx::stop);
+      h.channels().shutdown();
+    }
   }
 
   /**
