@@ -82,8 +82,6 @@ public final class ClusterMember {
   /** The member could not build the run: {@code reason}, one line. */
   public record LoadFailed(String member, String reason) implements Reply {}
 
-  private record ServerFailed(ChildFailed failed) implements Command {}
-
   /** The run a member holds, from which its device entities are built. */
   record Held(
       String run,
@@ -127,9 +125,8 @@ public final class ClusterMember {
             Behaviors.receive(Command.class)
                 .onMessage(Load.class, m -> onLoad(ctx, roles, held, m))
                 .onMessage(SpawnServer.class, m -> onSpawnServer(ctx, held, m))
-                .onMessage(ServerFailed.class, m -> onServerFailed(ctx, held, m))
                 .onMessage(Unload.class, m -> onUnload(ctx, held, m))
-                .onSignal(ChildFailed.class, f -> onServerFailed(ctx, held, new ServerFailed(f)))
+                .onSignal(ChildFailed.class, f -> onServerFailed(held, f.getCause()))
                 .onSignal(Terminated.class, t -> Behaviors.same()) // stopped by an unload
                 .build());
   }
@@ -188,14 +185,10 @@ public final class ClusterMember {
     return Behaviors.same();
   }
 
-  private static Behavior<Command> onServerFailed(
-      ActorContext<Command> ctx, AtomicReference<Held> held, ServerFailed m) {
+  private static Behavior<Command> onServerFailed(AtomicReference<Held> held, Throwable cause) {
     Held h = held.get();
     if (h != null) {
-      h.owner()
-          .tell(
-              new ClusterRun.MemberFailed(
-                  Supervisor.failureLine("edge server", m.failed().getCause())));
+      h.owner().tell(new ClusterRun.MemberFailed(Supervisor.failureLine("edge server", cause)));
     }
     return Behaviors.same();
   }

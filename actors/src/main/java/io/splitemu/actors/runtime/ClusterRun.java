@@ -54,13 +54,15 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   /** Device {@code device}'s entity started on the member at {@code member} (host:port). */
   public record DeviceStarted(int device, String member) implements Command {}
 
-  private record Members(Receptionist.Listing listing) implements Command {}
+  /** The members' loaders the Receptionist lists now. */
+  private record Members(List<ActorRef<ClusterMember.Command>> loaders) implements Command {}
 
   private record LoadReply(ClusterMember.Reply reply) implements Command {}
 
   private record Regions(Set<String> members) implements Command {}
 
-  private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
+  /** A member's state changed; {@code gone}: it was downed, removed, or it left. */
+  private record MemberChanged(String member, boolean gone) implements Command {}
 
   private record SupervisorUp(ActorRef<Supervisor.Command> supervisor) implements Command {}
 
@@ -149,12 +151,15 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         .receptionist()
         .tell(
             Receptionist.subscribe(
-                ClusterMember.KEY, ctx.messageAdapter(Receptionist.Listing.class, Members::new)));
+                ClusterMember.KEY,
+                ctx.messageAdapter(
+                    Receptionist.Listing.class,
+                    l -> new Members(List.copyOf(l.getServiceInstances(ClusterMember.KEY))))));
     org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem())
         .subscriptions()
         .tell(
             Subscribe.create(
-                ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new),
+                ctx.messageAdapter(ClusterEvent.MemberEvent.class, ClusterRun::changed),
                 ClusterEvent.MemberEvent.class));
     timers.startSingleTimer(Tick.JOIN_TIMEOUT, JOIN_TIMEOUT);
   }
@@ -180,7 +185,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     if (loading) {
       return this;
     }
-    Set<ActorRef<ClusterMember.Command>> found = m.listing().getServiceInstances(ClusterMember.KEY);
+    List<ActorRef<ClusterMember.Command>> found = m.loaders();
     if (found.size() < minMembers - 1) {
       return this;
     }
@@ -315,16 +320,19 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     return this;
   }
 
-  private Behavior<Command> onMemberChanged(MemberChanged m) {
-    ClusterEvent.MemberEvent e = m.event();
+  /** A membership event as this coordinator reads it: which member, and whether it is gone. */
+  private static MemberChanged changed(ClusterEvent.MemberEvent e) {
     Address a = e.member().address();
-    String member = a.host().get() + ":" + a.port().get();
     boolean gone =
         e instanceof ClusterEvent.MemberRemoved
             || e instanceof ClusterEvent.MemberDowned
             || e instanceof ClusterEvent.MemberLeft
             || e instanceof ClusterEvent.MemberExited;
-    return gone ? onLost(member) : this;
+    return new MemberChanged(a.host().get() + ":" + a.port().get(), gone);
+  }
+
+  private Behavior<Command> onMemberChanged(MemberChanged m) {
+    return m.gone() ? onLost(m.member()) : this;
   }
 
   /**

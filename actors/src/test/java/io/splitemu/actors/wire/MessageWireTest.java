@@ -110,6 +110,80 @@ class MessageWireTest {
     assertTrue(checked.contains("Start") && checked.contains("MoveCut"), checked.toString());
   }
 
+  /** Frames fed to a member's wire decoder by the fuzz test below. */
+  static final int FUZZED_FRAMES = 20_000;
+
+  /**
+   * What a cluster member decodes from the wire: 20,000 frames, half random bytes behind a real
+   * message class id, half real messages of every class with one to three edits (a byte, a maximal
+   * varint where a length may be, a cut, an extension), each decodes to a message or is refused
+   * with one line; none raises an OutOfMemoryError or StackOverflowError, and all take bounded
+   * time.
+   */
+  @Test
+  void twentyThousandFuzzedFrames_decodeOrAreRefusedInOneLine() throws Exception {
+    Serialization serialization = SerializationExtension.get(Adapter.toClassic(KIT.system()));
+    List<byte[]> valid = new ArrayList<>();
+    Serializer wire = null;
+    for (Class<?> c : messageClasses()) {
+      for (Object m : instances(c)) {
+        wire = serialization.findSerializerFor(m);
+        valid.add(wire.toBinary(m));
+      }
+    }
+    Serializer decoder = wire;
+    java.util.Random rnd = new java.util.Random(0x12_20000L);
+    int[] outcomes = new int[2];
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+        Duration.ofSeconds(120),
+        () -> {
+          for (int i = 0; i < FUZZED_FRAMES; i++) {
+            byte[] frame = i % 2 == 0 ? randomFrame(rnd, valid) : mutated(rnd, valid);
+            try {
+              decoder.fromBinary(frame, ClusterMessage.class);
+              outcomes[1]++;
+            } catch (RuntimeException e) {
+              String m = String.valueOf(e.getMessage());
+              assertFalse(m.contains("\n"), "frame #" + i + ": " + m);
+              outcomes[0]++;
+            } catch (Error e) {
+              throw new AssertionError("frame #" + i + " raised " + e, e);
+            }
+          }
+        });
+    assertEquals(FUZZED_FRAMES, outcomes[0] + outcomes[1]);
+    assertTrue(outcomes[0] > 0 && outcomes[1] > 0, outcomes[0] + " refused, " + outcomes[1]);
+  }
+
+  private static byte[] randomFrame(java.util.Random rnd, List<byte[]> valid) {
+    byte[] head = valid.get(rnd.nextInt(valid.size()));
+    byte[] b = new byte[1 + rnd.nextInt(64)];
+    rnd.nextBytes(b);
+    // A real class id first (the first bytes of a real frame), so its reader gets the noise.
+    System.arraycopy(head, 0, b, 0, Math.min(Math.min(4, head.length), b.length));
+    return b;
+  }
+
+  private static byte[] mutated(java.util.Random rnd, List<byte[]> valid) {
+    byte[] b = valid.get(rnd.nextInt(valid.size())).clone();
+    for (int edits = 1 + rnd.nextInt(3); edits > 0 && b.length > 0; edits--) {
+      int p = rnd.nextInt(b.length);
+      switch (rnd.nextInt(4)) {
+        case 0 -> b[p] = (byte) rnd.nextInt(256);
+        case 1 -> {
+          byte[] big = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0x07};
+          byte[] c = java.util.Arrays.copyOf(b, b.length + big.length);
+          System.arraycopy(big, 0, c, p, big.length);
+          System.arraycopy(b, p, c, p + big.length, b.length - p);
+          b = c;
+        }
+        case 2 -> b = java.util.Arrays.copyOf(b, Math.max(1, p));
+        default -> b = java.util.Arrays.copyOf(b, b.length + rnd.nextInt(1 + b.length));
+      }
+    }
+    return b;
+  }
+
   @Test
   void derivedIds_areTheSameForTheSameName_andDistinctAcrossEveryMessageClass() throws Exception {
     Set<Integer> ids = new TreeSet<>();
