@@ -143,7 +143,14 @@ final class LocalNodes implements AutoCloseable {
         }
         if (System.nanoTime() > deadline) {
           throw new AssertionError(
-              "node " + index + " not up within " + timeout.toSeconds() + " s: " + stderr());
+              "node "
+                  + index
+                  + " not up within "
+                  + timeout.toSeconds()
+                  + " s; stdout: "
+                  + stdout()
+                  + "; stderr: "
+                  + stderr());
         }
         Thread.sleep(50);
       }
