@@ -23,10 +23,11 @@ import org.apache.pekko.stream.Materializer;
 
 /**
  * MP-SL's epochs as the supervisor runs them, without an actor of its own: it spawns the compute
- * hops of every lane and the devices in their pipeline role, opens the link channels, starts each
- * device's epoch, runs the FedAvg barrier of the device-held slices at its end, collects per-epoch
- * hop timings and per-hop totals, and publishes each epoch's rows to the supervisor's recorder as
- * soon as the epoch is complete.
+ * hops of every lane and the devices in their pipeline role (or, on a cluster, has the members
+ * build them: {@link Placement#placeHops}, {@link PipelineMember}), opens the link channels, starts
+ * each device's epoch, runs the FedAvg barrier of the device-held slices at its end, collects
+ * per-epoch hop timings and per-hop totals, and publishes each epoch's rows to the supervisor's
+ * recorder as soon as the epoch is complete.
  *
  * <p>The barrier: every device uploads its head and tail when its last batch ends; the aggregate is
  * ready at the last upload or the last deadline; each device starts the next epoch when its

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * MP-SL across a cluster of three actor systems in this JVM (the supervisor's, a {@code
- * devices,hops} member and a {@code devices} member): the rows equal those of one JVM.
+ * MP-SL across a cluster of actor systems in this JVM (the supervisor's, a {@code hops} member and
+ * two {@code devices} members): the rows equal those of one JVM.
  */
 class ClusterPipelineRunTest {
 
@@ -59,7 +59,8 @@ class ClusterPipelineRunTest {
   }
 
   @Test
-  void mpslAndHorizontal_onThreeSystems_equalOneJvm(@TempDir Path tmp) throws Exception {
+  void mpslAndHorizontal_onAHopsAndTwoDevicesMembers_equalOneJvm(@TempDir Path tmp)
+      throws Exception {
     for (String scheme : List.of("mpsl-horizontal", "mpsl")) {
       Settings s =
           Settings.load(
@@ -74,12 +75,14 @@ class ClusterPipelineRunTest {
       int seed = freePort();
       int a = freePort();
       int b = freePort();
+      int c = freePort();
       ActorSystem<Void> hops =
           ActorSystem.create(
-              ClusterMember.guardian(Set.of("devices", "hops")),
-              "splitemu",
-              member(a, seed, "devices,hops"));
-      ActorSystem<Void> devices =
+              ClusterMember.guardian(Set.of("hops")), "splitemu", member(c, seed, "hops"));
+      ActorSystem<Void> devicesA =
+          ActorSystem.create(
+              ClusterMember.guardian(Set.of("devices")), "splitemu", member(a, seed, "devices"));
+      ActorSystem<Void> devicesB =
           ActorSystem.create(
               ClusterMember.guardian(Set.of("devices")), "splitemu", member(b, seed, "devices"));
       try {
@@ -89,7 +92,7 @@ class ClusterPipelineRunTest {
                 tmp.resolve("three-" + scheme),
                 RunListener.NONE,
                 new Emulation.RunControl(
-                    null, null, new Emulation.Cluster(member(seed, seed, "supervisor"), 3)));
+                    null, null, new Emulation.Cluster(member(seed, seed, "supervisor"), 4)));
         assertEquals(2, three.rounds().size(), scheme);
         assertEquals(emulated(one.rounds()), emulated(three.rounds()), scheme);
         assertEquals(
@@ -106,10 +109,10 @@ class ClusterPipelineRunTest {
         assertEquals(Set.of("127.0.0.1:" + a, "127.0.0.1:" + b), members, scheme);
         assertTrue(one.rounds().get(1).emulatedTimeS() > one.rounds().get(0).emulatedTimeS());
       } finally {
-        hops.terminate();
-        devices.terminate();
-        hops.getWhenTerminated().toCompletableFuture().get();
-        devices.getWhenTerminated().toCompletableFuture().get();
+        for (ActorSystem<Void> m : List.of(hops, devicesA, devicesB)) {
+          m.terminate();
+          m.getWhenTerminated().toCompletableFuture().get();
+        }
       }
     }
   }
