@@ -73,6 +73,13 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   public record Withdraw(int epoch, int device, int forwardJobs, int backwardJobs)
       implements Command {}
 
+  /**
+   * The supervisor's download of the aggregate ({@code bytes}, ready at {@code readyNs}) to device
+   * {@code device} of this hop's lane, handed to the lane's downlink channel here: on a cluster the
+   * channel lives with the hops, on their member. Any hop of the lane takes it, whatever its epoch.
+   */
+  public record Download(int epoch, int device, long bytes, long readyNs) implements Command {}
+
   /** Asks for the hop's totals at the end of the run. */
   public record Report(ActorRef<Reply> replyTo) implements Command {}
 
@@ -226,6 +233,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
         .onMessage(Promise.class, this::onPromise)
         .onMessage(Report.class, this::onReport)
         .onMessage(Withdraw.class, this::onWithdraw)
+        .onMessage(Download.class, this::onDownload)
         .build();
   }
 
@@ -283,6 +291,20 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
     expectedForward -= batches.get(d) - (now ? w.forwardJobs() : 0);
     expectedBackward -= batches.get(d) - (now ? w.backwardJobs() : 0);
     owed.remove(d);
+  }
+
+  private Behavior<Command> onDownload(Download m) {
+    int e = m.epoch();
+    long ready = m.readyNs();
+    downlinks.send(
+        LinkChannel.Send.of(
+            m.device(),
+            m.bytes(),
+            ready,
+            1.0,
+            devices.get(m.device()),
+            ns -> new Device.Aggregated(e, ready, ns)));
+    return this;
   }
 
   private Behavior<Command> onReport(Report r) {

@@ -2,6 +2,7 @@ package io.splitemu.actors.runtime;
 
 import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.pipeline.ComputeHop;
 import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.stream.Pacing;
 import io.splitemu.net.stream.PacingLag;
@@ -19,6 +20,7 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -30,7 +32,8 @@ import org.apache.pekko.stream.Materializer;
  * registered with the Receptionist under {@link #KEY}, that loads a run's scenario and builds the
  * run's objects of this JVM from it ({@link Emulation#prepare}, the same seeded draws as every
  * other member), spawns the edge server on an {@code edge} member, and, on a {@code devices}
- * member, the devices as Cluster Sharding entities of {@link #DEVICES}.
+ * member, the devices as Cluster Sharding entities of {@link #DEVICES}; for MP-SL a {@code hops}
+ * member spawns the hops and devices members build their pipeline devices ({@link PipelineMember}).
  *
  * <p>A member holds one run at a time. Only the scenario crosses the wire; data sets, links,
  * processors and slices are built here, and a device's entity is built from the setup of its id.
@@ -70,6 +73,26 @@ public final class ClusterMember {
       String run, ActorRef<Recorder.Command> recorder, ActorRef<Supervisor.Command> supervisor)
       implements Command {}
 
+  /**
+   * MP-SL: spawn every lane's hops of the loaded run with the lane's downlink channel, reporting to
+   * {@code replies}, and tell {@code supervisor} {@link Supervisor.HopsPlaced}.
+   */
+  public record SpawnHops(
+      String run, ActorRef<ComputeHop.Reply> replies, ActorRef<Supervisor.Command> supervisor)
+      implements Command {}
+
+  /**
+   * MP-SL: the loaded run's hops ({@code hops}, every lane's chain in plan order) and its {@code
+   * supervisor}, from which this devices member builds its pipeline devices; answered {@link
+   * PipelineWired} before any device is addressed.
+   */
+  public record WirePipeline(
+      String run,
+      List<ActorRef<ComputeHop.Command>> hops,
+      ActorRef<Supervisor.Command> supervisor,
+      ActorRef<Reply> replyTo)
+      implements Command {}
+
   /** Run {@code run} is over: stop its actors here and drop its objects. */
   public record Unload(String run) implements Command {}
 
@@ -82,14 +105,21 @@ public final class ClusterMember {
   /** The member could not build the run: {@code reason}, one line. */
   public record LoadFailed(String member, String reason) implements Reply {}
 
-  /** The run a member holds, from which its device entities are built. */
+  /** The devices member at {@code member} holds the MP-SL run's chains. */
+  public record PipelineWired(String member) implements Reply {}
+
+  /**
+   * The run a member holds, from which its device entities are built; {@code channels} runs its
+   * link channels, {@code pipeline} is its MP-SL part (null for the other schemes).
+   */
   record Held(
       String run,
       SupervisorSetup setup,
       SliceMaker slices,
       ActorRef<ClusterRun.Command> owner,
       String member,
-      Materializer channels) {}
+      Materializer channels,
+      PipelineMember pipeline) {}
 
   /**
    * A member's guardian: its loader, registered with the Receptionist, and, with the {@code
@@ -99,15 +129,19 @@ public final class ClusterMember {
     return Behaviors.setup(
         ctx -> {
           AtomicReference<Held> held = new AtomicReference<>();
-          if (roles.contains("devices")) {
-            ClusterSharding.get(ctx.getSystem())
-                .init(
-                    Entity.of(DEVICES, e -> device(held, e.getEntityId()))
-                        .withRole("devices")
-                        .withStopMessage(Device.Retire.INSTANCE)
-                        .withAllocationStrategy(new DeviceAllocation()));
+          ActorRef<ShardingEnvelope<Device.Command>> region = null;
+          // A hops member (MP-SL) reaches the devices too: without the devices role its region is
+          // a proxy.
+          if (roles.contains("devices") || roles.contains("hops")) {
+            region =
+                ClusterSharding.get(ctx.getSystem())
+                    .init(
+                        Entity.of(DEVICES, e -> device(held, e.getEntityId()))
+                            .withRole("devices")
+                            .withStopMessage(Device.Retire.INSTANCE)
+                            .withAllocationStrategy(new DeviceAllocation()));
           }
-          ActorRef<Command> loader = ctx.spawn(loader(roles, held), "loader");
+          ActorRef<Command> loader = ctx.spawn(loader(roles, held, region), "loader");
           ctx.getSystem().receptionist().tell(Receptionist.register(KEY, loader));
           return Behaviors.empty();
         });
@@ -119,12 +153,17 @@ public final class ClusterMember {
     return a.host().get() + ":" + a.port().get();
   }
 
-  private static Behavior<Command> loader(Set<String> roles, AtomicReference<Held> held) {
+  private static Behavior<Command> loader(
+      Set<String> roles,
+      AtomicReference<Held> held,
+      ActorRef<ShardingEnvelope<Device.Command>> region) {
     return Behaviors.setup(
         ctx ->
             Behaviors.receive(Command.class)
                 .onMessage(Load.class, m -> onLoad(ctx, roles, held, m))
                 .onMessage(SpawnServer.class, m -> onSpawnServer(ctx, held, m))
+                .onMessage(SpawnHops.class, m -> onSpawnHops(ctx, held, region, m))
+                .onMessage(WirePipeline.class, m -> onWirePipeline(ctx, held, m))
                 .onMessage(Unload.class, m -> onUnload(ctx, held, m))
                 .onSignal(ChildFailed.class, f -> onServerFailed(held, f.getCause()))
                 .onSignal(Terminated.class, t -> Behaviors.same()) // stopped by an unload
@@ -142,7 +181,15 @@ public final class ClusterMember {
               ConfigFactory.parseString(m.resolved()), List.of(), Path.of(m.scenarioFile()));
       SupervisorSetup setup = Emulation.prepare(s).factory().create(null, RunListener.NONE);
       Materializer channels = Materializer.createMaterializer(ctx.getSystem());
-      Held h = new Held(m.run(), setup, Supervisor.sliceMaker(setup), m.owner(), member, channels);
+      Held h =
+          new Held(
+              m.run(),
+              setup,
+              Supervisor.sliceMaker(setup),
+              m.owner(),
+              member,
+              channels,
+              setup.pipeline() == null ? null : new PipelineMember(setup));
       if (roles.contains("devices") && !setup.devices().isEmpty()) {
         // This member's devices send through their own lanes of the bands; only the stamped
         // messages cross to the edge server.
@@ -185,6 +232,46 @@ public final class ClusterMember {
     return Behaviors.same();
   }
 
+  private static Behavior<Command> onSpawnHops(
+      ActorContext<Command> ctx,
+      AtomicReference<Held> held,
+      ActorRef<ShardingEnvelope<Device.Command>> region,
+      SpawnHops m) {
+    Held h = held.get();
+    if (h == null || !h.run().equals(m.run()) || h.pipeline() == null || region == null) {
+      m.supervisor()
+          .tell(
+              new Supervisor.RemoteFailed(
+                  "hops member " + address(ctx) + " holds no MP-SL run " + m.run()));
+      return Behaviors.same();
+    }
+    // Not watched by the loader: the hops actor reports its hops' failures itself.
+    ctx.spawn(
+        h.pipeline().hops(m.run(), region, m.replies(), m.supervisor(), h.owner()),
+        "hops-" + m.run());
+    return Behaviors.same();
+  }
+
+  private static Behavior<Command> onWirePipeline(
+      ActorContext<Command> ctx, AtomicReference<Held> held, WirePipeline m) {
+    Held h = held.get();
+    if (h == null || !h.run().equals(m.run()) || h.pipeline() == null) {
+      m.supervisor()
+          .tell(
+              new Supervisor.RemoteFailed(
+                  "devices member " + address(ctx) + " holds no MP-SL run " + m.run()));
+      return Behaviors.same();
+    }
+    h.pipeline()
+        .wire(
+            m.hops(),
+            m.supervisor(),
+            h.channels(),
+            why -> h.owner().tell(new ClusterRun.MemberFailed(why)));
+    m.replyTo().tell(new PipelineWired(h.member()));
+    return Behaviors.same();
+  }
+
   private static Behavior<Command> onServerFailed(AtomicReference<Held> held, Throwable cause) {
     Held h = held.get();
     if (h != null) {
@@ -207,6 +294,9 @@ public final class ClusterMember {
     Held h = held.getAndSet(null);
     if (h != null) {
       ctx.getChildren().forEach(ctx::stop);
+      if (h.pipeline() != null) {
+        h.pipeline().close();
+      }
       h.channels().shutdown();
     }
   }
@@ -228,7 +318,11 @@ public final class ClusterMember {
           }
           ActorRef<Device.Command> device =
               Supervisor.watched(
-                  ctx, Supervisor.device(h.setup(), h.slices(), h.setup().devices().get(id)), "d");
+                  ctx,
+                  h.pipeline() != null
+                      ? h.pipeline().device(id)
+                      : Supervisor.device(h.setup(), h.slices(), h.setup().devices().get(id)),
+                  "d");
           h.owner().tell(new ClusterRun.DeviceStarted(id, h.member()));
           return Behaviors.receive(Device.Command.class)
               .onMessage(Device.Retire.class, r -> Behaviors.stopped())

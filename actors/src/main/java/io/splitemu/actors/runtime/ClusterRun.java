@@ -1,5 +1,6 @@
 package io.splitemu.actors.runtime;
 
+import io.splitemu.actors.pipeline.ComputeHop;
 import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.stream.PacingLag;
 import java.time.Duration;
@@ -68,6 +69,13 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
 
   private record Done(Supervisor.Finished finished) implements Command {}
 
+  /** MP-SL: hand every devices member the hops and the supervisor ({@link Placement}). */
+  private record WirePipeline(
+      List<ActorRef<ComputeHop.Command>> hops, ActorRef<Supervisor.Command> supervisor)
+      implements Command {}
+
+  private record WireReply(ClusterMember.Reply reply) implements Command {}
+
   private enum Tick implements Command {
     JOIN_TIMEOUT,
     REGIONS
@@ -93,6 +101,9 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   // Which devices started on which member (host:port), and the members lost during the run.
   private final Map<String, Set<Integer>> placed = new TreeMap<>();
   private final Set<String> lost = new TreeSet<>();
+  // MP-SL: the devices members that do not hold the chains yet.
+  private final Set<String> unwired = new TreeSet<>();
+  private ActorRef<Supervisor.Command> wiredTo;
 
   /**
    * Runs {@code setup} (built from {@code settings}) as run {@code run} once {@code minMembers}
@@ -177,6 +188,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         .onMessage(DeviceStarted.class, this::onDeviceStarted)
         .onMessage(MemberChanged.class, this::onMemberChanged)
         .onMessage(Done.class, this::onDone)
+        .onMessage(WirePipeline.class, this::onWirePipeline)
+        .onMessage(WireReply.class, this::onWireReply)
         .onSignal(Terminated.class, this::onTerminated)
         .build();
   }
@@ -222,6 +235,9 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     if (setup.server() != null && edgeMember() == null) {
       return fail("no cluster member serves the edge role; start one with --roles edge");
     }
+    if (setup.pipeline() != null && hopsMember() == null) {
+      return fail("no cluster member serves the hops role; start one with --roles hops");
+    }
     if (devicesMembers().isEmpty()) {
       return fail("no cluster member serves the devices role; start one with --roles devices");
     }
@@ -231,6 +247,16 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   private String edgeMember() {
     for (Map.Entry<String, List<String>> e : roles.entrySet()) {
       if (e.getValue().contains("edge")) {
+        return e.getKey();
+      }
+    }
+    return null;
+  }
+
+  /** The member that spawns an MP-SL run's hops: the first (by address) with the hops role. */
+  private String hopsMember() {
+    for (Map.Entry<String, List<String>> e : roles.entrySet()) {
+      if (e.getValue().contains("hops")) {
         return e.getKey();
       }
     }
@@ -280,7 +306,13 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     }
     timers.cancel(Tick.JOIN_TIMEOUT);
     ActorRef<Command> self = ctx.getSelf();
-    Placement placement = new ClusterPlacement(run, region, loaders.get(edgeMember()));
+    Placement placement =
+        new ClusterPlacement(
+            run,
+            region,
+            edgeMember() == null ? null : loaders.get(edgeMember()), // MP-SL has no edge
+            hopsMember() == null ? null : loaders.get(hopsMember()),
+            self);
     Behavior<Supervisor.Command> behavior =
         Behaviors.setup(
             sctx -> {
@@ -320,6 +352,29 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     return this;
   }
 
+  /** MP-SL: every devices member gets the chains; the supervisor hears when all hold them. */
+  private Behavior<Command> onWirePipeline(WirePipeline m) {
+    ActorRef<ClusterMember.Reply> replies =
+        ctx.messageAdapter(ClusterMember.Reply.class, WireReply::new);
+    wiredTo = m.supervisor();
+    unwired.addAll(devicesMembers());
+    for (String member : devicesMembers()) {
+      loaders
+          .get(member)
+          .tell(new ClusterMember.WirePipeline(run, m.hops(), m.supervisor(), replies));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onWireReply(WireReply m) {
+    if (m.reply() instanceof ClusterMember.PipelineWired w
+        && unwired.remove(w.member())
+        && unwired.isEmpty()) {
+      wiredTo.tell(Supervisor.PipelineWired.INSTANCE);
+    }
+    return this;
+  }
+
   /** A membership event as this coordinator reads it: which member, and whether it is gone. */
   private static MemberChanged changed(ClusterEvent.MemberEvent e) {
     Address a = e.member().address();
@@ -346,7 +401,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       return this;
     }
     List<String> r = roles.get(member);
-    if (supervisor != null && r.equals(List.of("devices"))) {
+    // An MP-SL device's state is in its entity and its hops' queues: a lost member ends the run.
+    if (supervisor != null && r.equals(List.of("devices")) && setup.pipeline() == null) {
       List<Integer> held = new ArrayList<>(placed.getOrDefault(member, Set.of()));
       supervisor.tell(new Supervisor.MemberLost(member, held));
       return this;
@@ -391,9 +447,14 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     finished = true;
     Set<Integer> gone = new TreeSet<>();
     lost.forEach(m -> gone.addAll(placed.getOrDefault(m, Set.of())));
-    for (DeviceSetup d : setup.devices()) {
-      if (!gone.contains(d.id())) { // a lost member's shards are not brought back to retire them
-        region.tell(new ShardingEnvelope<>(run + "/" + d.id(), Device.Retire.INSTANCE));
+    List<Integer> ids = new ArrayList<>();
+    setup.devices().forEach(d -> ids.add(d.id()));
+    for (int d = 0; setup.pipeline() != null && d < setup.pipeline().plan().devices(); d++) {
+      ids.add(d); // MP-SL's devices are the plan's, not the setup's
+    }
+    for (int id : ids) {
+      if (!gone.contains(id)) { // a lost member's shards are not brought back to retire them
+        region.tell(new ShardingEnvelope<>(run + "/" + id, Device.Retire.INSTANCE));
       }
     }
     loaders.forEach(
@@ -406,19 +467,41 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     return this;
   }
 
-  /** Devices as sharded entities, the edge server spawned by an {@code edge} member. */
+  /**
+   * Devices as sharded entities, the edge server spawned by an {@code edge} member, MP-SL's hops by
+   * a {@code hops} member.
+   */
   private static final class ClusterPlacement implements Placement {
     private final String run;
     private final ActorRef<ShardingEnvelope<Device.Command>> region;
     private final ActorRef<ClusterMember.Command> edge;
+    private final ActorRef<ClusterMember.Command> hops;
+    private final ActorRef<Command> coordinator;
 
     ClusterPlacement(
         String run,
         ActorRef<ShardingEnvelope<Device.Command>> region,
-        ActorRef<ClusterMember.Command> edge) {
+        ActorRef<ClusterMember.Command> edge,
+        ActorRef<ClusterMember.Command> hops,
+        ActorRef<Command> coordinator) {
       this.run = run;
       this.region = region;
       this.edge = edge;
+      this.hops = hops;
+      this.coordinator = coordinator;
+    }
+
+    @Override
+    public boolean placeHops(
+        ActorContext<Supervisor.Command> ctx, ActorRef<ComputeHop.Reply> replies) {
+      hops.tell(new ClusterMember.SpawnHops(run, replies, ctx.getSelf()));
+      return true;
+    }
+
+    @Override
+    public void wirePipeline(
+        ActorContext<Supervisor.Command> ctx, List<ActorRef<ComputeHop.Command>> placed) {
+      coordinator.tell(new WirePipeline(placed, ctx.getSelf()));
     }
 
     @Override

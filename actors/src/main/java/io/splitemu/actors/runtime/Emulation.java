@@ -147,19 +147,14 @@ public final class Emulation {
   }
 
   /**
-   * Refuses, with one line, what a run across a cluster does not do yet: MP-SL (its hops and link
-   * channels are placed in one JVM), faults and checkpoints (a lost member is a fault of its own,
-   * handled by ending the run), and paced mode (the wall clocks of the members are not one).
+   * Refuses, with one line, what a run across a cluster does not do yet: faults and checkpoints (a
+   * lost member is a fault of its own, handled by ending the run), and paced mode (the wall clocks
+   * of the members are not one).
    */
-  private static void refuseOnCluster(Settings s, RunControl control, boolean pipeline) {
+  private static void refuseOnCluster(Settings s, RunControl control) {
     String why = null;
     String key = null;
-    if (pipeline) {
-      key = "scheme";
-      why =
-          s.scheme()
-              + " runs in one JVM only for now; --cluster runs the barrier and split schemes";
-    } else if (!s.faults().isEmpty()) {
+    if (!s.faults().isEmpty()) {
       key = "faults";
       why = "fault injection runs in one JVM only for now, not with --cluster";
     } else if (s.checkpointEvery() > 0 || control.resumeFrom() != null) {
@@ -203,7 +198,7 @@ public final class Emulation {
     Settings s = p.settings();
     boolean pipeline = refuseCheckpoints(s, control);
     if (control.cluster() != null) {
-      refuseOnCluster(s, control, pipeline);
+      refuseOnCluster(s, control);
     }
     Path out =
         dir != null

@@ -15,16 +15,19 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.IntFunction;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.stream.Materializer;
 
 /**
  * MP-SL's epochs as the supervisor runs them, without an actor of its own: it spawns the compute
- * hops of every lane and the devices in their pipeline role, opens the link channels, starts each
- * device's epoch, runs the FedAvg barrier of the device-held slices at its end, collects per-epoch
- * hop timings and per-hop totals, and publishes each epoch's rows to the supervisor's recorder as
- * soon as the epoch is complete.
+ * hops of every lane and the devices in their pipeline role (or, on a cluster, has the members
+ * build them: {@link Placement#placeHops}, {@link PipelineMember}), opens the link channels, starts
+ * each device's epoch, runs the FedAvg barrier of the device-held slices at its end, collects
+ * per-epoch hop timings and per-hop totals, and publishes each epoch's rows to the supervisor's
+ * recorder as soon as the epoch is complete.
  *
  * <p>The barrier: every device uploads its head and tail when its last batch ends; the aggregate is
  * ready at the last upload or the last deadline; each device starts the next epoch when its
@@ -138,6 +141,8 @@ public final class PipelineControl {
   private final Map<Integer, Long> epochEnds = new HashMap<>(Map.of(0, 0L));
   private final List<ActorRef<Device.Command>> devices = new ArrayList<>();
   private final List<ActorRef<ComputeHop.Command>> hops = new ArrayList<>();
+  private final List<List<ActorRef<ComputeHop.Command>>> chains = new ArrayList<>();
+  private Placement placement;
   private final int[] laneOf;
   private final Map<Integer, EpochState> states = new HashMap<>();
   private final List<EpochResult> results = new ArrayList<>();
@@ -164,6 +169,11 @@ public final class PipelineControl {
     for (int d = 0; d < plan.devices(); d++) {
       participants.add(d);
       epochBatches += plan.batchesPerDevice()[d];
+    }
+    for (int l = 0; l < plan.lanes().size(); l++) {
+      for (int d : plan.lanes().get(l).devices()) {
+        laneOf[d] = l;
+      }
     }
     recorder.tell(new Recorder.EventRecorded(PipelineEmulation.planRow(plan)));
     // Every hop's live series and the run's progress exist from the start.
@@ -208,23 +218,25 @@ public final class PipelineControl {
   }
 
   /**
-   * Spawns the hops and devices as watched children of the supervisor ({@code ctx}), opens the
-   * channels paced by {@code pacing} on a materializer bound to the supervisor (they stop with it),
-   * and starts epoch 1 on every device.
+   * Starts the run where {@code placement} puts it. In one JVM ({@link Placement#LOCAL}) it spawns
+   * the hops and devices as watched children of the supervisor ({@code ctx}), opens the channels
+   * paced by {@code pacing} on a materializer bound to the supervisor (they stop with it), and
+   * starts epoch 1 on every device. On a cluster a hops member spawns the hops with their lanes'
+   * downlink channels ({@link #onHopsPlaced}), the devices members get the chains ({@link
+   * #onWired}), and only then does epoch 1 start.
    */
-  void start(ActorContext<Supervisor.Command> ctx, Pacing pacing) {
+  void start(ActorContext<Supervisor.Command> ctx, Pacing pacing, Placement placement) {
+    this.placement = placement;
+    hopReplies = ctx.messageAdapter(ComputeHop.Reply.class, Supervisor.HopReported::new);
+    if (placement.placeHops(ctx, hopReplies)) {
+      return; // the hops member answers Supervisor.HopsPlaced
+    }
     Materializer materializer = Materializer.createMaterializer(ctx);
     ActorRef<Supervisor.Command> self = ctx.getSelf();
-    hopReplies = ctx.messageAdapter(ComputeHop.Reply.class, Supervisor.HopReported::new);
     List<LinkChannel> uplinkOf = new ArrayList<>();
-    List<List<ActorRef<ComputeHop.Command>>> chains = new ArrayList<>();
     for (int l = 0; l < plan.lanes().size(); l++) {
       PipelinePlan.Lane lane = plan.lanes().get(l);
-      // The lane's bands, as an edge server's, with the lane's devices as their lanes.
-      EdgeBands bands = new EdgeBands(plan.devices());
-      for (int d : lane.devices()) {
-        bands.lane(d, setup.uplinks().get(d), setup.downlinks().get(d));
-      }
+      EdgeBands bands = bands(setup, l);
       bands.open(
           lane.hops().get(0).name() + " ",
           pacing,
@@ -232,27 +244,10 @@ public final class PipelineControl {
           why -> self.tell(new Supervisor.ChannelFailed(why)));
       uplinkOf.add(bands.uplink());
       downlinkOf.add(bands.downlink());
-      Map<Integer, Integer> batches = new TreeMap<>();
-      for (int d : lane.devices()) {
-        batches.put(d, plan.batchesPerDevice()[d]);
-        laneOf[d] = l;
-      }
       List<ActorRef<ComputeHop.Command>> chain = new ArrayList<>();
       for (int h = 0; h < lane.hops().size(); h++) {
-        PipelinePlan.Stage st = lane.hops().get(h);
         chain.add(
-            Supervisor.watched(
-                ctx,
-                ComputeHop.create(
-                    l,
-                    h,
-                    lane.hops().size(),
-                    st,
-                    plan.epochs(),
-                    batches,
-                    downlinkOf.get(l),
-                    plan.device()),
-                st.name()));
+            Supervisor.watched(ctx, hop(plan, l, h, downlinkOf.get(l)), lane.hops().get(h).name()));
       }
       chains.add(chain);
       hops.addAll(chain);
@@ -260,42 +255,132 @@ public final class PipelineControl {
     channels.addAll(uplinkOf);
     channels.addAll(downlinkOf);
     for (int d = 0; d < plan.devices(); d++) {
-      int hangEpoch = Integer.MAX_VALUE;
-      long hangAtNs = Long.MAX_VALUE;
-      for (SupervisorSetup.Hang h : hangs) {
-        if (h.device() == d && h.round() > 0) {
-          hangEpoch = Math.min(hangEpoch, h.round());
-        } else if (h.device() == d && h.atNs() >= 0) {
-          hangAtNs = Math.min(hangAtNs, h.atNs());
-        }
-      }
       PipelineRole.Setup role =
-          new PipelineRole.Setup(
-              d,
-              plan.batchesPerDevice()[d],
-              plan.device(),
-              chains.get(laneOf[d]),
-              self,
-              uplinkOf.get(laneOf[d]),
-              hangEpoch,
-              hangAtNs);
-      devices.add(Supervisor.watched(ctx, Device.create(role), "device-" + d));
+          role(setup, hangs, d, chains.get(laneOf[d]), self, uplinkOf.get(laneOf[d]));
+      devices.add(placement.device(ctx, d, Device.create(role)));
     }
+    wire(plan, chains, devices::get, hopReplies);
+    for (ActorRef<Device.Command> d : devices) {
+      d.tell(new Device.StartEpoch(1, 0));
+    }
+  }
+
+  /**
+   * A cluster's hops are up ({@code placed}: every lane's chain in plan order, wired to the
+   * devices): the supervisor addresses the devices through {@code placement} and hands the devices
+   * members the chains.
+   */
+  void onHopsPlaced(
+      ActorContext<Supervisor.Command> ctx, List<ActorRef<ComputeHop.Command>> placed) {
+    chains.addAll(chains(plan, placed));
+    hops.addAll(placed);
+    for (int d = 0; d < plan.devices(); d++) {
+      devices.add(placement.device(ctx, d, null)); // built on its member from the chains
+    }
+    placement.wirePipeline(ctx, List.copyOf(placed));
+  }
+
+  /** Every devices member holds the chains: epoch 1 starts on every device. */
+  void onWired() {
+    for (ActorRef<Device.Command> d : devices) {
+      d.tell(new Device.StartEpoch(1, 0));
+    }
+  }
+
+  /** Lane {@code l}'s bands (not open), with the lane's devices' links as their lanes. */
+  static EdgeBands bands(Setup setup, int l) {
+    PipelinePlan plan = setup.plan();
+    // The lane's bands, as an edge server's, with the lane's devices as their lanes.
+    EdgeBands bands = new EdgeBands(plan.devices());
+    for (int d : plan.lanes().get(l).devices()) {
+      bands.lane(d, setup.uplinks().get(d), setup.downlinks().get(d));
+    }
+    return bands;
+  }
+
+  /** Hop {@code h} of lane {@code l}, which sends to its devices through {@code downlink}. */
+  static Behavior<ComputeHop.Command> hop(PipelinePlan plan, int l, int h, LinkChannel downlink) {
+    PipelinePlan.Lane lane = plan.lanes().get(l);
+    Map<Integer, Integer> batches = new TreeMap<>();
+    for (int d : lane.devices()) {
+      batches.put(d, plan.batchesPerDevice()[d]);
+    }
+    return ComputeHop.create(
+        l,
+        h,
+        lane.hops().size(),
+        lane.hops().get(h),
+        plan.epochs(),
+        batches,
+        downlink,
+        plan.device());
+  }
+
+  /** Every lane's chain, cut from {@code placed}, the hops of every lane in plan order. */
+  static List<List<ActorRef<ComputeHop.Command>>> chains(
+      PipelinePlan plan, List<ActorRef<ComputeHop.Command>> placed) {
+    List<List<ActorRef<ComputeHop.Command>>> out = new ArrayList<>();
+    int i = 0;
+    for (PipelinePlan.Lane lane : plan.lanes()) {
+      out.add(List.copyOf(placed.subList(i, i + lane.hops().size())));
+      i += lane.hops().size();
+    }
+    return out;
+  }
+
+  /**
+   * Tells every hop of {@code chains} its neighbours, its lane's devices (from {@code devices}) and
+   * where it reports.
+   */
+  static void wire(
+      PipelinePlan plan,
+      List<List<ActorRef<ComputeHop.Command>>> chains,
+      IntFunction<ActorRef<Device.Command>> devices,
+      ActorRef<ComputeHop.Reply> replies) {
     for (int l = 0; l < chains.size(); l++) {
       List<ActorRef<ComputeHop.Command>> chain = chains.get(l);
       Map<Integer, ActorRef<Device.Command>> refs = new TreeMap<>();
       for (int d : plan.lanes().get(l).devices()) {
-        refs.put(d, devices.get(d));
+        refs.put(d, devices.apply(d));
       }
       for (int h = 0; h < chain.size(); h++) {
         ActorRef<ComputeHop.Command> prev = h == 0 ? null : chain.get(h - 1);
         ActorRef<ComputeHop.Command> next = h == chain.size() - 1 ? null : chain.get(h + 1);
-        chain.get(h).tell(new ComputeHop.Wire(prev, next, refs, hopReplies));
+        chain.get(h).tell(new ComputeHop.Wire(prev, next, refs, replies));
       }
     }
-    for (ActorRef<Device.Command> d : devices) {
-      d.tell(new Device.StartEpoch(1, 0));
+  }
+
+  /**
+   * Device {@code d}'s pipeline role: its lane's {@code chain}, the {@code supervisor} it reports
+   * to, its lane's {@code uplink} channel, and its first hang among {@code hangs}.
+   */
+  static PipelineRole.Setup role(
+      Setup setup,
+      List<SupervisorSetup.Hang> hangs,
+      int d,
+      List<ActorRef<ComputeHop.Command>> chain,
+      ActorRef<Supervisor.Command> supervisor,
+      LinkChannel uplink) {
+    int hangEpoch = Integer.MAX_VALUE;
+    long hangAtNs = Long.MAX_VALUE;
+    for (SupervisorSetup.Hang h : hangs) {
+      if (h.device() == d && h.round() > 0) {
+        hangEpoch = Math.min(hangEpoch, h.round());
+      } else if (h.device() == d && h.atNs() >= 0) {
+        hangAtNs = Math.min(hangAtNs, h.atNs());
+      }
     }
+    PipelinePlan plan = setup.plan();
+    return new PipelineRole.Setup(
+        d,
+        plan.batchesPerDevice()[d],
+        plan.device(),
+        chain,
+        supervisor,
+        uplink,
+        hangEpoch,
+        hangAtNs);
   }
 
   /** Takes a device's or hop's report; returns the line the run fails with, or null. */
@@ -388,16 +473,25 @@ public final class PipelineControl {
     long ready = at;
     for (int d : s.expected) {
       if (!s.missed.containsKey(d)) {
-        downlinkOf
-            .get(laneOf[d])
-            .send(
-                LinkChannel.Send.of(
-                    d,
-                    plan.device().modelBytes(),
-                    ready,
-                    1.0,
-                    devices.get(d),
-                    ns -> new Device.Aggregated(epoch, ready, ns)));
+        if (downlinkOf.isEmpty()) {
+          // On a cluster the lane's downlink channel lives with its hops: the first hop hands the
+          // download in (ComputeHop.Download), so one channel still carries all of its lanes.
+          chains
+              .get(laneOf[d])
+              .get(0)
+              .tell(new ComputeHop.Download(epoch, d, plan.device().modelBytes(), ready));
+        } else {
+          downlinkOf
+              .get(laneOf[d])
+              .send(
+                  LinkChannel.Send.of(
+                      d,
+                      plan.device().modelBytes(),
+                      ready,
+                      1.0,
+                      devices.get(d),
+                      ns -> new Device.Aggregated(epoch, ready, ns)));
+        }
       }
     }
     return null;

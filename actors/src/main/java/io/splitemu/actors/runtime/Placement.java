@@ -1,13 +1,15 @@
 package io.splitemu.actors.runtime;
 
+import io.splitemu.actors.pipeline.ComputeHop;
+import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
 /**
- * Where a run's devices and edge server live: children of the supervisor in one JVM ({@link
- * #LOCAL}), or sharded entities and a spawned server on the members of a cluster ({@link
- * ClusterPlacement}). The supervisor talks to either through the same references.
+ * Where a run's devices and edge server (MP-SL: its hops) live: children of the supervisor in one
+ * JVM ({@link #LOCAL}), or sharded entities and a spawned server or hops on the members of a
+ * cluster ({@link ClusterPlacement}). The supervisor talks to either through the same references.
  */
 public interface Placement {
 
@@ -26,6 +28,29 @@ public interface Placement {
       ActorContext<Supervisor.Command> ctx,
       Behavior<EdgeServer.Command> local,
       ActorRef<Recorder.Command> recorder);
+
+  /**
+   * MP-SL: whether the hops live elsewhere. False (one JVM): {@link PipelineControl} spawns them as
+   * children of the supervisor. True: this asked a hops member to spawn every lane's hops with the
+   * lane's downlink channel, wired to the devices and reporting to {@code replies}; the member
+   * answers {@link Supervisor.HopsPlaced}, and the devices are addressed with {@link #device} and a
+   * null local behavior (each is built on its member, after {@link #wirePipeline}).
+   */
+  default boolean placeHops(
+      ActorContext<Supervisor.Command> ctx, ActorRef<ComputeHop.Reply> replies) {
+    return false;
+  }
+
+  /**
+   * MP-SL with placed hops: hands every devices member the hops ({@code hops}, every lane's chain
+   * in plan order) and the supervisor, from which a member builds its pipeline devices; the
+   * supervisor hears {@link Supervisor.PipelineWired} once all hold them, before any device is
+   * addressed.
+   */
+  default void wirePipeline(
+      ActorContext<Supervisor.Command> ctx, List<ActorRef<ComputeHop.Command>> hops) {
+    throw new IllegalStateException("the hops of this run are children of the supervisor");
+  }
 
   /** Every actor a child of the supervisor, watched: a failure ends the run with its line. */
   Placement LOCAL =

@@ -105,6 +105,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** A device's entity started on the cluster member at {@code member} (host:port). */
   public record DevicePlaced(int device, String member) implements Command {}
 
+  /**
+   * A cluster's hops member spawned an MP-SL run's hops ({@link Placement#placeHops}): every lane's
+   * chain in plan order, wired to the devices.
+   */
+  public record HopsPlaced(List<ActorRef<ComputeHop.Command>> hops) implements Command {}
+
+  /** Every devices member holds an MP-SL run's chains ({@link Placement#wirePipeline}). */
+  public enum PipelineWired implements Command {
+    INSTANCE
+  }
+
   /** What an MP-SL run's devices and hops report ({@link PipelineControl}). */
   sealed interface PipelineReport extends Command {}
 
@@ -204,6 +215,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final Map<Integer, EdgeServer.DevicePath> paths = new TreeMap<>();
   // MP-SL only (null otherwise): its epochs as the rounds, with compute hops as the server.
   private final PipelineControl pipeline;
+  // Where the devices and the server (MP-SL: the hops) live.
+  private final Placement placement;
 
   /** A supervisor for one run. */
   public static Behavior<Command> create(SupervisorSetup setup) {
@@ -260,6 +273,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       ActorContext<Command> ctx, SupervisorSetup setup, PacingLag lag, Placement placement) {
     super(ctx);
     this.setup = setup;
+    this.placement = placement;
     List<RecordObserver> subscribers = new ArrayList<>();
     subscribers.add(setup.listener());
     if (setup.writer() != null) { // a run measured for its figures only writes no files
@@ -303,6 +317,18 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(WrappedEvaluation.class, this::onEvaluation)
         .onMessage(WrappedCut.class, this::onCutMoved)
         .onMessage(PipelineReport.class, this::onPipeline)
+        .onMessage(
+            HopsPlaced.class,
+            m -> {
+              pipeline.onHopsPlaced(getContext(), m.hops());
+              return this;
+            })
+        .onMessageEquals(
+            PipelineWired.INSTANCE,
+            () -> {
+              pipeline.onWired();
+              return this;
+            })
         .onMessage(ChannelFailed.class, f -> finish(f.reason()))
         .onMessage(RemoteFailed.class, this::onRemoteFailed)
         .onMessage(ServerPlaced.class, this::onServerPlaced)
@@ -443,7 +469,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       round = 1;
       pipeline.start(
           getContext(),
-          speedup > 0 ? Pacing.paced(speedup, clockStartNanoTime, lag) : Pacing.virtual());
+          speedup > 0 ? Pacing.paced(speedup, clockStartNanoTime, lag) : Pacing.virtual(),
+          placement);
       return this;
     }
     if (speedup > 0) {

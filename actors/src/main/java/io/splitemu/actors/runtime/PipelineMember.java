@@ -1,0 +1,179 @@
+package io.splitemu.actors.runtime;
+
+import io.splitemu.actors.link.LinkChannel;
+import io.splitemu.actors.pipeline.ComputeHop;
+import io.splitemu.actors.pipeline.PipelinePlan;
+import io.splitemu.net.stream.Pacing;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.ChildFailed;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
+import org.apache.pekko.stream.Materializer;
+
+/**
+ * An MP-SL run's part on a cluster member ({@link ClusterMember}): on a {@code hops} member every
+ * lane's hops with the lane's downlink channel ({@link #hops}), on a {@code devices} member the
+ * lanes' uplink channels and the chains from which its pipeline devices are built ({@link #wire},
+ * {@link #device}).
+ *
+ * <p>Why the arrival instants are those of one JVM: a channel's lane is a device, and a lane's
+ * transfers reach its {@link LinkTiming} in the order they enter the channel. A device's uplink
+ * lane has one sender, the device itself, and its channel is on the device's member. Its downlink
+ * lane has three (the lane's last hop sends activations, its first hop gradients, the supervisor
+ * the aggregate); one channel per lane, on the hops' member, takes all three, the supervisor's
+ * through the first hop ({@link ComputeHop.Download}). Each of a device's downloads is caused by
+ * the delivery of the one before (one batch in flight: activations, then the device's gradient
+ * upload, then the first hop's gradient, then the next batch's upload, and the aggregate follows
+ * the device's model upload after its last gradient), so a lane's transfers enter its channel in
+ * that causal order wherever the senders run, which is the one-JVM order. The hops' conservative
+ * synchronisation makes their schedules independent of message arrival order, as in one JVM.
+ */
+final class PipelineMember {
+
+  private final SupervisorSetup setup;
+  // A devices member's lanes' uplink channels with the chains and the supervisor, once wired.
+  private volatile Wiring wiring;
+
+  private record Wiring(
+      List<List<ActorRef<ComputeHop.Command>>> chains,
+      ActorRef<Supervisor.Command> supervisor,
+      List<LinkChannel> uplinks,
+      Materializer materializer) {}
+
+  /** The MP-SL part of the run {@code setup} (whose pipeline is set) on this member. */
+  PipelineMember(SupervisorSetup setup) {
+    this.setup = setup;
+  }
+
+  /**
+   * A devices member takes the chains ({@code hops}, every lane's in plan order) and the {@code
+   * supervisor}, and opens its lanes' uplink channels on {@code materializer} (this run's own: it
+   * stops at {@link #close}); a channel that fails tells {@code failed} its line. Its devices are
+   * built from these when first addressed.
+   */
+  void wire(
+      List<ActorRef<ComputeHop.Command>> hops,
+      ActorRef<Supervisor.Command> supervisor,
+      Materializer materializer,
+      Consumer<String> failed) {
+    PipelinePlan plan = setup.pipeline().plan();
+    List<LinkChannel> uplinks = new ArrayList<>();
+    for (int l = 0; l < plan.lanes().size(); l++) {
+      // Every lane of the run: sharding, not this member, decides which devices live here.
+      EdgeBands bands = PipelineControl.bands(setup.pipeline(), l);
+      bands.open(
+          plan.lanes().get(l).hops().get(0).name() + " ", Pacing.virtual(), materializer, failed);
+      uplinks.add(bands.uplink());
+      bands.downlink().close(); // a device's downloads come from the hops' member
+    }
+    wiring = new Wiring(PipelineControl.chains(plan, hops), supervisor, uplinks, materializer);
+  }
+
+  /** Device {@code id} in its pipeline role, sending through its lane's uplink channel here. */
+  Behavior<Device.Command> device(int id) {
+    Wiring w = wiring;
+    if (w == null) {
+      throw new IllegalStateException("device-" + id + " addressed before its pipeline wiring");
+    }
+    int lane = laneOf(setup.pipeline().plan(), id);
+    return Device.create(
+        PipelineControl.role(
+            setup.pipeline(),
+            setup.hangs(),
+            id,
+            w.chains().get(lane),
+            w.supervisor(),
+            w.uplinks().get(lane)));
+  }
+
+  /** Completes this member's channels at the run's end and stops their materializer. */
+  void close() {
+    Wiring w = wiring;
+    if (w != null) {
+      w.uplinks().forEach(LinkChannel::close);
+      w.materializer().shutdown();
+    }
+  }
+
+  /**
+   * A hops member's part of run {@code run}: an actor that opens every lane's downlink channel on
+   * its own materializer (they stop with it), spawns the lanes' hops as its watched children,
+   * reaches the devices through local forwarders to the sharding {@code region}, wires the hops
+   * (reports to {@code replies}), and tells {@code supervisor} the hops. A failed hop or channel is
+   * told to {@code owner} in one line, as the supervisor would say it in one JVM.
+   */
+  Behavior<Void> hops(
+      String run,
+      ActorRef<ShardingEnvelope<Device.Command>> region,
+      ActorRef<ComputeHop.Reply> replies,
+      ActorRef<Supervisor.Command> supervisor,
+      ActorRef<ClusterRun.Command> owner) {
+    return Behaviors.setup(
+        ctx -> {
+          PipelinePlan plan = setup.pipeline().plan();
+          Materializer materializer = Materializer.createMaterializer(ctx);
+          List<ActorRef<Device.Command>> devices = new ArrayList<>();
+          for (int d = 0; d < plan.devices(); d++) {
+            devices.add(ctx.spawn(forwarder(region, run + "/" + d), "device-" + d));
+          }
+          List<ActorRef<ComputeHop.Command>> placed = new ArrayList<>();
+          for (int l = 0; l < plan.lanes().size(); l++) {
+            PipelinePlan.Lane lane = plan.lanes().get(l);
+            EdgeBands bands = PipelineControl.bands(setup.pipeline(), l);
+            bands.open(
+                lane.hops().get(0).name() + " ",
+                Pacing.virtual(),
+                materializer,
+                why -> owner.tell(new ClusterRun.MemberFailed(why)));
+            bands.uplink().close(); // a device's uploads go through its own member's channel
+            for (int h = 0; h < lane.hops().size(); h++) {
+              placed.add(
+                  Supervisor.watched(
+                      ctx,
+                      PipelineControl.hop(plan, l, h, bands.downlink()),
+                      lane.hops().get(h).name()));
+            }
+          }
+          PipelineControl.wire(plan, PipelineControl.chains(plan, placed), devices::get, replies);
+          supervisor.tell(new Supervisor.HopsPlaced(List.copyOf(placed)));
+          return Behaviors.receive(Void.class)
+              .onSignal(
+                  ChildFailed.class,
+                  f -> {
+                    owner.tell(
+                        new ClusterRun.MemberFailed(
+                            Supervisor.failureLine(f.getRef().path().name(), f.getCause())));
+                    return Behaviors.same();
+                  })
+              .build();
+        });
+  }
+
+  /** A device's commands, wrapped for sharding: an entity's reference cannot be held. */
+  private static Behavior<Device.Command> forwarder(
+      ActorRef<ShardingEnvelope<Device.Command>> region, String entity) {
+    return Behaviors.receive(Device.Command.class)
+        .onMessage(
+            Device.Command.class,
+            c -> {
+              region.tell(new ShardingEnvelope<>(entity, c));
+              return Behaviors.same();
+            })
+        .build();
+  }
+
+  private static int laneOf(PipelinePlan plan, int device) {
+    for (int l = 0; l < plan.lanes().size(); l++) {
+      for (int d : plan.lanes().get(l).devices()) {
+        if (d == device) {
+          return l;
+        }
+      }
+    }
+    throw new IllegalArgumentException("device-" + device + " is in no lane of the plan");
+  }
+}

@@ -1,0 +1,119 @@
+package io.splitemu.actors.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.RoundRecord;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * MP-SL across a cluster of actor systems in this JVM (the supervisor's, a {@code hops} member and
+ * two {@code devices} members): the rows equal those of one JVM.
+ */
+class ClusterPipelineRunTest {
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static Config member(int port, int seed, String roles) {
+    return ConfigFactory.parseString(
+            String.join(
+                "\n",
+                "pekko.actor.provider = cluster",
+                "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"",
+                "pekko.remote.artery.canonical.port = " + port,
+                "pekko.cluster.seed-nodes = [\"pekko://splitemu@127.0.0.1:" + seed + "\"]",
+                "pekko.cluster.roles = [" + roles + "]",
+                "pekko.cluster.sharding.passivation.strategy = none",
+                "pekko.loglevel = WARNING",
+                "pekko.coordinated-shutdown.exit-jvm = off",
+                // The supervisor's system, the seed, leaves with its run: a member then stops
+                // without waiting to leave a cluster that is gone.
+                "pekko.coordinated-shutdown.run-by-actor-system-terminate = off"))
+        .withFallback(ConfigFactory.load());
+  }
+
+  /** A run's rows but their wall-clock column. */
+  private static List<String> emulated(List<RoundRecord> rows) {
+    List<String> out = new ArrayList<>();
+    for (RoundRecord r : rows) {
+      String row = r.toString();
+      out.add(row.substring(0, row.indexOf("wallTimeS=")));
+    }
+    return out;
+  }
+
+  @Test
+  void mpslAndHorizontal_onAHopsAndTwoDevicesMembers_equalOneJvm(@TempDir Path tmp)
+      throws Exception {
+    for (String scheme : List.of("mpsl-horizontal", "mpsl")) {
+      Settings s =
+          Settings.load(
+              Path.of("../scenarios/mpsl-cost-effective.conf"),
+              List.of(
+                  "splitemu.scheme=" + scheme,
+                  "splitemu.rounds=2",
+                  "splitemu.devices.count=24",
+                  "splitemu.data.train-samples=12000"));
+      Emulation.Outcome one = Emulation.run(s, tmp.resolve("one-" + scheme), RunListener.NONE);
+      // Fresh members per run: the supervisor's system is the seed and leaves with its run.
+      int seed = freePort();
+      int a = freePort();
+      int b = freePort();
+      int c = freePort();
+      ActorSystem<Void> hops =
+          ActorSystem.create(
+              ClusterMember.guardian(Set.of("hops")), "splitemu", member(c, seed, "hops"));
+      ActorSystem<Void> devicesA =
+          ActorSystem.create(
+              ClusterMember.guardian(Set.of("devices")), "splitemu", member(a, seed, "devices"));
+      ActorSystem<Void> devicesB =
+          ActorSystem.create(
+              ClusterMember.guardian(Set.of("devices")), "splitemu", member(b, seed, "devices"));
+      try {
+        Emulation.Outcome three =
+            Emulation.run(
+                s,
+                tmp.resolve("three-" + scheme),
+                RunListener.NONE,
+                new Emulation.RunControl(
+                    null, null, new Emulation.Cluster(member(seed, seed, "supervisor"), 4)));
+        assertEquals(2, three.rounds().size(), scheme);
+        assertEquals(emulated(one.rounds()), emulated(three.rounds()), scheme);
+        assertEquals(
+            Files.readAllLines(one.dir().resolve("devices.csv")),
+            Files.readAllLines(three.dir().resolve("devices.csv")),
+            scheme);
+        // The devices were spread over both devices members.
+        Set<String> members = new TreeSet<>();
+        for (String line : Files.readAllLines(three.dir().resolve("events.csv"))) {
+          if (line.contains(",placement,")) {
+            members.add(line.substring(line.lastIndexOf("member ") + 7).replace("\"", ""));
+          }
+        }
+        assertEquals(Set.of("127.0.0.1:" + a, "127.0.0.1:" + b), members, scheme);
+        assertTrue(one.rounds().get(1).emulatedTimeS() > one.rounds().get(0).emulatedTimeS());
+      } finally {
+        for (ActorSystem<Void> m : List.of(hops, devicesA, devicesB)) {
+          m.terminate();
+          m.getWhenTerminated().toCompletableFuture().get();
+        }
+      }
+    }
+  }
+}
