@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +34,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * One emulation across three JVMs: this test's JVM is the supervisor ({@code splitemu run
  * --cluster}), two {@code splitemu node} JVMs on 127.0.0.1 hold the devices (one also the edge
- * server). The same scenario and seed give the rows of a run in one JVM, losses and accuracies
- * included (full fidelity), and losing a devices member mid-run leaves a completed run.
+ * server and MP-SL's hops). The same scenario and seed give the rows of a run in one JVM, losses
+ * and accuracies included (full fidelity), and losing a devices member mid-run leaves a completed
+ * run.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -76,7 +76,7 @@ class ClusterRunTest {
         nodes.start(
             Map.of(),
             "--roles",
-            "edge,devices",
+            "edge,hops,devices",
             "--seed-nodes",
             "127.0.0.1:" + port,
             "--port",
@@ -95,7 +95,7 @@ class ClusterRunTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"psl", "cpsl", "edgesplit"})
+  @ValueSource(strings = {"psl", "cpsl", "edgesplit", "mpsl"})
   @Order(1)
   void threeJvms_giveTheRowsOfOne_withDevicesOnBothMembers(String scheme) throws Exception {
     List<String> args = scenario(scheme);
@@ -115,9 +115,12 @@ class ClusterRunTest {
             "3"),
         "three JVMs");
     assertEquals(emulatedRows(one), emulatedRows(three), scheme + ": rounds.csv");
+    assertEquals(
+        lines(one.resolve("devices.csv")), lines(three.resolve("devices.csv")), "devices.csv");
     // Every device started on a member, and both members hold some.
     Map<Integer, String> placed = placements(three);
-    assertEquals(Set.of(0, 1, 2, 3), placed.keySet(), "devices placed: " + placed);
+    int devices = scheme.equals("mpsl") ? 24 : 4;
+    assertEquals(devices, placed.size(), "devices placed: " + placed);
     assertEquals(2, new TreeSet<>(placed.values()).size(), "members used: " + placed);
   }
 
@@ -163,6 +166,17 @@ class ClusterRunTest {
   }
 
   private static List<String> scenario(String scheme) {
+    if (scheme.equals("mpsl")) { // its hops on the edge,hops,devices member, timing fidelity
+      return List.of(
+          "run",
+          "../scenarios/mpsl-cost-effective.conf",
+          "--set",
+          "rounds=2",
+          "--set",
+          "devices.count=24",
+          "--set",
+          "data.train-samples=12000");
+    }
     List<String> args = new ArrayList<>(List.of("run", SCENARIO.toString()));
     args.addAll(SMALL);
     args.addAll(List.of("--set", "scheme=" + scheme));
