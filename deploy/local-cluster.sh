@@ -111,8 +111,8 @@ names=()
 supervisor=""
 stopping=0
 
-# Stops every JVM started here: SIGTERM (the members leave the cluster, the supervisor writes its
-# checkpoint if checkpoints are on), then SIGKILL after the grace, then waits for each.
+# Stops every JVM started here: SIGTERM (every member leaves the cluster), then SIGKILL after the
+# grace, then waits for each.
 stop_all() {
   local pid deadline alive
   for pid in ${supervisor:+"$supervisor"} "${pids[@]}"; do

@@ -141,8 +141,35 @@ public final class ClusterMember {
                             .withStopMessage(Device.Retire.INSTANCE)
                             .withAllocationStrategy(new DeviceAllocation()));
           }
-          ActorRef<Command> loader = ctx.spawn(loader(roles, held, region), "loader");
+          // Its state is the held run, outside it: a bug in a handler restarts it (it stays
+          // registered) rather than leaving the member deaf to every later run.
+          ActorRef<Command> loader =
+              ctx.spawn(
+                  Behaviors.supervise(loader(roles, held, region))
+                      .onFailure(RuntimeException.class, SupervisorStrategy.restart()),
+                  "loader");
           ctx.getSystem().receptionist().tell(Receptionist.register(KEY, loader));
+          // Artery drops a message above the frame size and only logs it: the run hears of it.
+          ActorRef<org.apache.pekko.event.Logging.Error> errors =
+              ctx.spawn(
+                  Behaviors.receive(org.apache.pekko.event.Logging.Error.class)
+                      .onMessage(
+                          org.apache.pekko.event.Logging.Error.class,
+                          e -> {
+                            String line = RunGuardian.oversized(e.cause());
+                            Held h = held.get();
+                            if (line != null && h != null) {
+                              h.owner().tell(new ClusterRun.MemberFailed(h.member() + ": " + line));
+                            }
+                            return Behaviors.same();
+                          })
+                      .build(),
+                  "oversized-messages");
+          org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(ctx.getSystem())
+              .getEventStream()
+              .subscribe(
+                  org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(errors),
+                  org.apache.pekko.event.Logging.Error.class);
           return Behaviors.empty();
         });
   }
@@ -316,32 +343,86 @@ public final class ClusterMember {
             // A message for a run this member does not hold (one that ended): nothing to build.
             return Behaviors.stopped();
           }
-          ActorRef<Device.Command> device =
-              Supervisor.watched(
-                  ctx,
-                  h.pipeline() != null
-                      ? h.pipeline().device(id)
-                      : Supervisor.device(h.setup(), h.slices(), h.setup().devices().get(id)),
-                  "d");
-          h.owner().tell(new ClusterRun.DeviceStarted(id, h.member()));
           return Behaviors.receive(Device.Command.class)
               .onMessage(Device.Retire.class, r -> Behaviors.stopped())
               .onMessage(
-                  Device.Command.class,
-                  c -> {
-                    device.tell(c);
-                    return Behaviors.same();
-                  })
-              .onSignal(
-                  ChildFailed.class,
-                  f -> {
-                    h.owner()
-                        .tell(
-                            new ClusterRun.MemberFailed(
-                                Supervisor.failureLine("device-" + id, f.getCause())));
-                    return Behaviors.stopped();
-                  })
+                  Device.Sequenced.class,
+                  c -> c.seq() == 0 ? started(ctx, h, id, c) : relocated(h, id, c))
+              .onMessage(Device.Command.class, c -> started(ctx, h, id, c))
               .build();
         });
+  }
+
+  /**
+   * The device of entity {@code id} built from this member's run, given its first command: a child
+   * whose failure is told to the run's owner in one line, so the run ends with it rather than
+   * waiting for replies that never come.
+   */
+  private static Behavior<Device.Command> started(
+      ActorContext<Device.Command> ctx, Held h, int id, Device.Command first) {
+    ActorRef<Device.Command> device =
+        Supervisor.watched(
+            ctx,
+            h.pipeline() != null
+                ? h.pipeline().device(id)
+                : Supervisor.device(h.setup(), h.slices(), h.setup().devices().get(id)),
+            "d");
+    h.owner().tell(new ClusterRun.DeviceStarted(id, h.member()));
+    Behavior<Device.Command> running =
+        Behaviors.receive(Device.Command.class)
+            .onMessage(Device.Retire.class, r -> Behaviors.stopped())
+            .onMessage(
+                Device.Sequenced.class,
+                c -> {
+                  device.tell(c.command());
+                  return Behaviors.same();
+                })
+            .onMessage(
+                Device.Command.class,
+                c -> {
+                  device.tell(c);
+                  return Behaviors.same();
+                })
+            .onSignal(
+                ChildFailed.class,
+                f -> {
+                  h.owner()
+                      .tell(
+                          new ClusterRun.MemberFailed(
+                              Supervisor.failureLine("device-" + id, f.getCause())));
+                  return Behaviors.stopped();
+                })
+            .build();
+    device.tell(first instanceof Device.Sequenced q ? q.command() : first);
+    return running;
+  }
+
+  /**
+   * Sharding re-created device {@code id} here after its member left or was lost, on a command
+   * other than its first: its state (slice, optimizer, batch position) is gone, so it must not
+   * answer as if it had it. It answers that request and every later one as a crashed device does,
+   * and the run's owner takes it out of the run ({@link ClusterRun.DeviceRelocated}).
+   */
+  private static Behavior<Device.Command> relocated(Held h, int id, Device.Sequenced first) {
+    h.owner().tell(new ClusterRun.DeviceRelocated(id, h.member()));
+    return missing(id).apply(first.command());
+  }
+
+  /** Answers each phase request, wrapped or not, with {@link Barrier.Missed}. */
+  private static java.util.function.Function<Device.Command, Behavior<Device.Command>> missing(
+      int id) {
+    return new java.util.function.Function<>() {
+      @Override
+      public Behavior<Device.Command> apply(Device.Command c) {
+        Device.Command inner = c instanceof Device.Sequenced q ? q.command() : c;
+        if (inner instanceof Device.Request r) {
+          r.replyTo().tell(new Barrier.Missed(id, Long.MIN_VALUE));
+        }
+        return Behaviors.receive(Device.Command.class)
+            .onMessage(Device.Retire.class, r -> Behaviors.stopped())
+            .onMessage(Device.Command.class, this::apply)
+            .build();
+      }
+    };
   }
 }

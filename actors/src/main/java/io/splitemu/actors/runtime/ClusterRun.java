@@ -52,6 +52,12 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   /** An actor of the run on a member failed: the run ends with {@code reason}. */
   public record MemberFailed(String reason) implements Command {}
 
+  /**
+   * Device {@code device} was re-created on the member at {@code member} without its state (its own
+   * member went away): it leaves the run as a crashed device.
+   */
+  public record DeviceRelocated(int device, String member) implements Command {}
+
   /** Device {@code device}'s entity started on the member at {@code member} (host:port). */
   public record DeviceStarted(int device, String member) implements Command {}
 
@@ -101,13 +107,14 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   // Which devices started on which member (host:port), and the members lost during the run.
   private final Map<String, Set<Integer>> placed = new TreeMap<>();
   private final Set<String> lost = new TreeSet<>();
+  private final Set<Integer> relocated = new TreeSet<>();
   // MP-SL: the devices members that do not hold the chains yet.
   private final Set<String> unwired = new TreeSet<>();
   private ActorRef<Supervisor.Command> wiredTo;
 
   /**
    * Runs {@code setup} (built from {@code settings}) as run {@code run} once {@code minMembers}
-   * members besides this one serve, and tells {@code done} how it ended.
+   * members, this one included, serve, and tells {@code done} how it ended.
    */
   public static Behavior<Command> create(
       String run,
@@ -186,6 +193,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         .onMessage(SupervisorUp.class, this::onSupervisorUp)
         .onMessage(MemberFailed.class, m -> toSupervisor(m.reason()))
         .onMessage(DeviceStarted.class, this::onDeviceStarted)
+        .onMessage(DeviceRelocated.class, this::onDeviceRelocated)
         .onMessage(MemberChanged.class, this::onMemberChanged)
         .onMessage(Done.class, this::onDone)
         .onMessage(WirePipeline.class, this::onWirePipeline)
@@ -344,6 +352,16 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     return this;
   }
 
+  private Behavior<Command> onDeviceRelocated(DeviceRelocated m) {
+    relocated.add(m.device());
+    if (supervisor != null && !finished) {
+      supervisor.tell(
+          new Supervisor.MemberLost(
+              "(re-created on " + m.member() + " without its state)", List.of(m.device())));
+    }
+    return this;
+  }
+
   private Behavior<Command> onDeviceStarted(DeviceStarted m) {
     placed.computeIfAbsent(m.member(), k -> new TreeSet<>()).add(m.device());
     if (supervisor != null) {
@@ -447,6 +465,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     finished = true;
     Set<Integer> gone = new TreeSet<>();
     lost.forEach(m -> gone.addAll(placed.getOrDefault(m, Set.of())));
+    gone.removeAll(relocated); // re-created on a survivor: retired there like the others
     List<Integer> ids = new ArrayList<>();
     setup.devices().forEach(d -> ids.add(d.id()));
     for (int d = 0; setup.pipeline() != null && d < setup.pipeline().plan().devices(); d++) {
@@ -508,7 +527,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     public ActorRef<Device.Command> device(
         ActorContext<Supervisor.Command> ctx, int id, Behavior<Device.Command> local) {
       // An entity's reference cannot be held: a local forwarder wraps each command for sharding.
-      return ctx.spawn(forwarder(run + "/" + id, id, null), "device-" + id);
+      return ctx.spawn(forwarder(run + "/" + id, id, null, 0), "device-" + id);
     }
 
     /**
@@ -516,7 +535,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
      * {@link Device.Retire} (its member is lost), it answers that request and every later one with
      * {@link Barrier.Missed}, as a crashed device does, and forwards nothing more.
      */
-    private Behavior<Device.Command> forwarder(String entity, int id, Device.Request last) {
+    private Behavior<Device.Command> forwarder(
+        String entity, int id, Device.Request last, long seq) {
       return Behaviors.receive(Device.Command.class)
           .onMessageEquals(
               Device.Retire.INSTANCE,
@@ -529,8 +549,9 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
           .onMessage(
               Device.Command.class,
               c -> {
-                region.tell(new ShardingEnvelope<>(entity, c));
-                return c instanceof Device.Request r ? forwarder(entity, id, r) : Behaviors.same();
+                // Numbered: an entity re-created elsewhere knows it did not see the first.
+                region.tell(new ShardingEnvelope<>(entity, new Device.Sequenced(seq, c)));
+                return forwarder(entity, id, c instanceof Device.Request r ? r : last, seq + 1);
               })
           .build();
     }

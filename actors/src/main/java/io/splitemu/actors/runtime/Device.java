@@ -42,6 +42,13 @@ public final class Device extends AbstractBehavior<Device.Command> {
     INSTANCE
   }
 
+  /**
+   * Command {@code seq} (from 0) of a cluster's run to a sharded device entity: an entity that
+   * starts on a later one was re-created by sharding after its member went away, without its state
+   * ({@link ClusterMember}); a device in one JVM never gets it.
+   */
+  public record Sequenced(long seq, Command command) implements Command {}
+
   /** A phase's request; a hung device answers it by telling the barrier it missed the phase. */
   public sealed interface Request extends Command {
     /** The phase's barrier. */

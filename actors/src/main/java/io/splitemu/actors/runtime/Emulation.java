@@ -49,6 +49,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -156,10 +157,15 @@ public final class Emulation {
     String key = null;
     if (!s.faults().isEmpty()) {
       key = "faults";
-      why = "fault injection runs in one JVM only for now, not with --cluster";
-    } else if (s.checkpointEvery() > 0 || control.resumeFrom() != null) {
+      why =
+          "fault injection (faults, or an availability file's churn) runs in one JVM only for now,"
+              + " not with --cluster";
+    } else if (control.resumeFrom() != null) {
+      throw new SettingsException(
+          "--resume: a resume runs in one JVM only for now, not with --cluster");
+    } else if (s.checkpointEvery() > 0) {
       key = "checkpoint.every";
-      why = "checkpoints and --resume run in one JVM only for now, not with --cluster";
+      why = "checkpoints run in one JVM only for now, not with --cluster";
     } else if (s.mode() == Settings.Mode.PACED) {
       key = "mode";
       why = "paced mode runs in one JVM only for now; --cluster runs in virtual mode";
@@ -423,8 +429,8 @@ public final class Emulation {
       double speedup,
       PacingLag lag,
       Cluster cluster) {
-    // The run's name is an entity id prefix: a path separator in it would split it.
-    String id = run.replace('/', '_');
+    // The run's name is in entity ids and actor names: only letters, digits, '-', '_' and '.'.
+    String id = run.replaceAll("[^-\\w.]", "_");
     return ask(
         "splitemu",
         cluster.system(),
@@ -486,7 +492,23 @@ public final class Emulation {
               (ActorRef<R> replyTo) -> new RunGuardian.Start<>(replyTo),
               RUN_TIMEOUT,
               system.scheduler());
-      return answer.toCompletableFuture().get();
+      // A cluster member's system can also end from outside (the Split Brain Resolver downed it):
+      // then no answer comes, and the run ends with that reason rather than waiting. An answer
+      // sent just before a normal end still wins (it is given a few seconds to arrive).
+      CompletableFuture<R> got = answer.toCompletableFuture();
+      CompletableFuture.anyOf(got, system.getWhenTerminated().toCompletableFuture()).get();
+      try {
+        return got.get(5, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException stopped) {
+        return failure.apply(
+            "this member's actor system stopped before the run ended ("
+                + org.apache.pekko.actor.CoordinatedShutdown.get(
+                        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+                    .getShutdownReason()
+                    .map(Object::toString)
+                    .orElse("no reason given")
+                + ")");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while the run was going on", e);

@@ -44,8 +44,8 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
   }
 
   /**
-   * An error event of the system: {@code refused} is set when a send was refused by the
-   * serializer (Pekko drops such a message and only logs it, so the run would wait forever).
+   * An error event of the system: {@code refused} is set when a send was refused by the serializer
+   * (Pekko drops such a message and only logs it, so the run would wait forever).
    */
   private record ErrorLogged(String source, String refused) implements Command {}
 
@@ -129,6 +129,10 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
 
   private static ErrorLogged errorLogged(Logging.Error e) {
     Throwable t = e.cause();
+    String oversized = oversized(t);
+    if (oversized != null) {
+      return new ErrorLogged(e.logSource(), oversized);
+    }
     if (!(t instanceof SerializationCheckFailedException)) {
       return new ErrorLogged(e.logSource(), null);
     }
@@ -141,7 +145,10 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
   private Behavior<Command> onErrorLogged(ErrorLogged e) {
     if (e.refused() != null && failed == null) {
       String who = e.source().substring(e.source().lastIndexOf('/') + 1);
-      failed = "a message to " + who + " failed: " + e.refused();
+      failed =
+          e.refused().startsWith("a message above")
+              ? e.refused()
+              : "a message to " + who + " failed: " + e.refused();
       timers.startSingleTimer(Grace.INSTANCE, GRACE);
     }
     return this;
@@ -150,6 +157,21 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
   private Behavior<Command> onGrace() {
     asker.tell(failure.apply(failed));
     return Behaviors.stopped();
+  }
+
+  /**
+   * The one line for a message Artery dropped because it is larger than a frame (it only logs that,
+   * so the run would wait for the reply), or null when {@code t} is something else.
+   */
+  public static String oversized(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof org.apache.pekko.remote.OversizedPayloadException) {
+        return "a message above splitemu.cluster.maximum-frame-size was dropped: "
+            + oneLine(c)
+            + "; raise the frame size on every member";
+      }
+    }
+    return null;
   }
 
   /** A throwable's message on one line, or its class name when it has none. */

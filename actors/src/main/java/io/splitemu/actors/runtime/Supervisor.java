@@ -386,14 +386,16 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    */
   private Behavior<Command> onTerminated(Terminated t) {
     if (t.getRef().equals(server) && !t.getRef().path().address().hasLocalScope()) {
-      return finish("edge server stopped: cluster member " + t.getRef().path().address() + " lost");
+      return onRemoteFailed(
+          new RemoteFailed(
+              "edge server stopped: cluster member " + t.getRef().path().address() + " lost"));
     }
     return this;
   }
 
   /**
-   * An actor on another member failed or a member was lost: an {@code events.csv} row, then the
-   * run ends with the reason and every row recorded so far.
+   * An actor on another member failed or a member was lost: an {@code events.csv} row, then the run
+   * ends with the reason and every row recorded so far.
    */
   private Behavior<Command> onRemoteFailed(RemoteFailed m) {
     if (replyTo == null && pendingStart == null) {
@@ -411,8 +413,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * A devices member is lost: its devices leave the run for good, as crashed devices. Each one's
    * reference here is told {@link Device.Retire}, after which it answers every phase request (the
    * one in flight too) as a crashed device does, with {@link Barrier.Missed}: the round goes on
-   * without it at the phase's deadline, and later rounds plan without it; an {@code events.csv}
-   * row names the member and its devices.
+   * without it at the phase's deadline, and later rounds plan without it; an {@code events.csv} row
+   * names the member and its devices.
    */
   private Behavior<Command> onMemberLost(MemberLost m) {
     List<Integer> gone = new ArrayList<>();
@@ -423,12 +425,15 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         gone.add(d);
       }
     }
+    if (gone.isEmpty()) {
+      return this; // they had left already
+    }
     event(
         "member-lost",
         "cluster",
         "member "
             + m.member()
-            + " unreachable; its devices "
+            + " is gone (downed or left); its devices "
             + gone
             + " leave the run (crashed, no rejoin); "
             + alive.size()
@@ -1224,6 +1229,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * does not answer within {@link Recorder#FLUSH_TIMEOUT}), answers {@link Finished} and stops.
    */
   private Behavior<Command> finish(String error) {
+    if (replyTo == null) { // a cluster's failure before the run started
+      if (pendingStart == null) {
+        earlyFailure = error;
+        return this;
+      }
+      replyTo = pendingStart.replyTo();
+    }
     releaseVisit();
     if (pipeline != null) {
       pipeline.close();

@@ -26,19 +26,7 @@ class LocalClusterScriptTest {
   @Test
   void threeNodes_giveTheRowsOfOneJvm_andLeaveNoJvm() throws Exception {
     String marker = "splitemu.test.cluster=" + UUID.randomUUID();
-    Path launcher = tmp.resolve("splitemu");
-    Files.writeString(
-        launcher,
-        "#!/bin/sh\nexec '"
-            + Path.of(System.getProperty("java.home"), "bin", "java")
-            + "' -D"
-            + marker
-            + " -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '"
-            + System.getProperty("java.class.path")
-            + "' "
-            + Main.class.getName()
-            + " \"$@\"\n");
-    Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
+    Path launcher = launcher(marker, "");
     List<String> scenario =
         List.of(
             "run", "../scenarios/quickstart.conf", "--set", "fidelity=timing", "--set", "rounds=3");
@@ -83,6 +71,73 @@ class LocalClusterScriptTest {
       left.forEach(ProcessHandle::destroyForcibly);
       assertEquals(List.of(), left, "JVMs left behind by local-cluster.sh");
     }
+  }
+
+  /**
+   * A message above the frame size (every JVM at 64 KiB: a LeNet-5 model or a batch of its
+   * activations is larger) is dropped by Artery, which only logs it; the run ends at once with one
+   * line naming the key, not after a watchdog, and no JVM is left.
+   */
+  @Test
+  void aMessageAboveTheFrameSize_endsTheRunWithOneLine() throws Exception {
+    String marker = "splitemu.test.cluster=" + UUID.randomUUID();
+    Path launcher = launcher(marker, " -Dsplitemu.cluster.maximum-frame-size=64KiB");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                "bash",
+                "../deploy/local-cluster.sh",
+                "--nodes",
+                "2",
+                "../scenarios/quickstart.conf",
+                "--set",
+                "rounds=1",
+                "--set",
+                "data.train-samples=600",
+                "--out",
+                tmp.resolve("big").toString())
+            .redirectOutput(tmp.resolve("big-out.txt").toFile())
+            .redirectError(tmp.resolve("big-err.txt").toFile());
+    pb.environment().put("SPLITEMU_LAUNCHER", launcher.toString());
+    pb.environment().put("CI", "true");
+    long start = System.nanoTime();
+    Process script = pb.start();
+    try {
+      assertTrue(script.waitFor(5, TimeUnit.MINUTES), "local-cluster.sh did not end in 5 min");
+      String err = Files.readString(tmp.resolve("big-err.txt"));
+      assertEquals(1, script.exitValue(), err);
+      assertTrue(err.contains("above splitemu.cluster.maximum-frame-size"), err);
+      assertTrue(
+          System.nanoTime() - start < TimeUnit.SECONDS.toNanos(55),
+          "ended by the message's line, before barrier.timeout (60 s): " + err);
+    } finally {
+      script.destroyForcibly();
+      script.waitFor(30, TimeUnit.SECONDS);
+      List<ProcessHandle> left =
+          ProcessHandle.allProcesses()
+              .filter(p -> p.info().commandLine().orElse("").contains(marker))
+              .toList();
+      left.forEach(ProcessHandle::destroyForcibly);
+      assertEquals(List.of(), left, "JVMs left behind by local-cluster.sh");
+    }
+  }
+
+  /** A launcher running this build's classes, marked with {@code marker}, with {@code options}. */
+  private Path launcher(String marker, String options) throws java.io.IOException {
+    Path launcher = tmp.resolve("splitemu-" + UUID.randomUUID());
+    Files.writeString(
+        launcher,
+        "#!/bin/sh\nexec '"
+            + Path.of(System.getProperty("java.home"), "bin", "java")
+            + "' -D"
+            + marker
+            + options
+            + " -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '"
+            + System.getProperty("java.class.path")
+            + "' "
+            + Main.class.getName()
+            + " \"$@\"\n");
+    Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
+    return launcher;
   }
 
   private static String safeRead(Path p) {
