@@ -47,9 +47,6 @@ public final class ClusterMember {
   public static final EntityTypeKey<Device.Command> DEVICES =
       EntityTypeKey.create(Device.Command.class, "splitemu-device");
 
-  /** The roles a member can serve besides the supervisor's. */
-  public static final Set<String> ROLES = Set.of("edge", "devices", "hops");
-
   private ClusterMember() {}
 
   /** What a member's loader accepts. */
@@ -133,13 +130,7 @@ public final class ClusterMember {
           // A hops member (MP-SL) reaches the devices too: without the devices role its region is
           // a proxy.
           if (roles.contains("devices") || roles.contains("hops")) {
-            region =
-                ClusterSharding.get(ctx.getSystem())
-                    .init(
-                        Entity.of(DEVICES, e -> device(held, e.getEntityId()))
-                            .withRole("devices")
-                            .withStopMessage(Device.Retire.INSTANCE)
-                            .withAllocationStrategy(new DeviceAllocation()));
+            region = devices(ctx.getSystem(), e -> device(held, e));
           }
           // Its state is the held run, outside it: a bug in a handler restarts it (it stays
           // registered) rather than leaving the member deaf to every later run.
@@ -176,8 +167,28 @@ public final class ClusterMember {
 
   /** The host:port of this member. */
   static String address(ActorContext<?> ctx) {
-    var a = Cluster.get(ctx.getSystem()).selfMember().address();
+    return hostPort(Cluster.get(ctx.getSystem()).selfMember().address());
+  }
+
+  /** The host:port of a member's address, as runs name members. */
+  static String hostPort(org.apache.pekko.actor.Address a) {
     return a.host().get() + ":" + a.port().get();
+  }
+
+  /**
+   * The sharded devices on {@code system}, whose entity of id {@code RUN/DEVICE} {@code entity}
+   * builds: every member must start them with the same role, stop message and allocation, so this
+   * is the one place that says them (a member without the devices role gets a proxy).
+   */
+  static ActorRef<ShardingEnvelope<Device.Command>> devices(
+      org.apache.pekko.actor.typed.ActorSystem<?> system,
+      java.util.function.Function<String, Behavior<Device.Command>> entity) {
+    return ClusterSharding.get(system)
+        .init(
+            Entity.of(DEVICES, e -> entity.apply(e.getEntityId()))
+                .withRole("devices")
+                .withStopMessage(Device.Retire.INSTANCE)
+                .withAllocationStrategy(new DeviceAllocation()));
   }
 
   private static Behavior<Command> loader(

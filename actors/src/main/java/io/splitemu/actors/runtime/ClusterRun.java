@@ -24,8 +24,6 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.typed.ClusterSingleton;
 import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
 import org.apache.pekko.cluster.typed.SingletonActor;
@@ -158,13 +156,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
           .tell(org.apache.pekko.cluster.typed.Join.create(cluster.selfMember().address()));
     }
     // This member has no devices role: the region is a proxy to the devices members' entities.
-    this.region =
-        ClusterSharding.get(ctx.getSystem())
-            .init(
-                Entity.of(ClusterMember.DEVICES, e -> Behaviors.<Device.Command>empty())
-                    .withRole("devices")
-                    .withStopMessage(Device.Retire.INSTANCE)
-                    .withAllocationStrategy(new DeviceAllocation()));
+    this.region = ClusterMember.devices(ctx.getSystem(), id -> Behaviors.empty());
     ctx.getSystem()
         .receptionist()
         .tell(
@@ -215,7 +207,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         ctx.messageAdapter(ClusterMember.Reply.class, LoadReply::new);
     for (ActorRef<ClusterMember.Command> loader : found) {
       Address a = loader.path().address();
-      loaders.put(a.host().get() + ":" + a.port().get(), loader);
+      loaders.put(ClusterMember.hostPort(a), loader);
       loader.tell(
           new ClusterMember.Load(
               run,
@@ -296,7 +288,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
           Set<String> members = new TreeSet<>();
           if (answer instanceof ShardRegion.CurrentRegions r) {
             for (Address a : r.getRegions()) {
-              members.add(a.host().get() + ":" + a.port().get());
+              members.add(ClusterMember.hostPort(a));
             }
           }
           return new Regions(members);
@@ -401,7 +393,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
             || e instanceof ClusterEvent.MemberDowned
             || e instanceof ClusterEvent.MemberLeft
             || e instanceof ClusterEvent.MemberExited;
-    return new MemberChanged(a.host().get() + ":" + a.port().get(), gone);
+    return new MemberChanged(ClusterMember.hostPort(a), gone);
   }
 
   private Behavior<Command> onMemberChanged(MemberChanged m) {
@@ -421,8 +413,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     List<String> r = roles.get(member);
     // An MP-SL device's state is in its entity and its hops' queues: a lost member ends the run.
     if (supervisor != null && r.equals(List.of("devices")) && setup.pipeline() == null) {
-      List<Integer> held = new ArrayList<>(placed.getOrDefault(member, Set.of()));
-      supervisor.tell(new Supervisor.MemberLost(member, held));
+      supervisor.tell(
+          new Supervisor.MemberLost(member, List.copyOf(placed.getOrDefault(member, Set.of()))));
       return this;
     }
     return toSupervisor(
