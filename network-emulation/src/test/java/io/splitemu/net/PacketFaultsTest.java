@@ -11,6 +11,7 @@ import io.splitemu.net.link.LinkModel;
 import io.splitemu.net.link.MessageLoss;
 import io.splitemu.net.link.PacketLink;
 import io.splitemu.net.trace.EndPolicy;
+import io.splitemu.net.trace.PacketTrace;
 import java.math.BigDecimal;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +23,8 @@ class PacketFaultsTest {
 
   /** One opportunity at each of 1..10 ms; the next pass's sit at 11..20 ms. */
   private static PacketLink tenMs(EndPolicy end) {
-    return new PacketLink(new long[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, end, PROP);
+    return new PacketLink(
+        new PacketTrace("ten-ms", new long[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}), end, PROP);
   }
 
   private static Link link(PacketLink model, FaultSchedule faults) {
@@ -131,7 +133,9 @@ class PacketFaultsTest {
   @Test
   void severalOpportunitiesPerMillisecond_countOneByOne() {
     // opportunities 0, 0, 1, 1, 1, 4 ms; half degradation over [0, 4 ms) holds 0, 0, 1, 1, 1
-    PacketLink model = new PacketLink(new long[] {0, 0, 1, 1, 1, 4}, EndPolicy.LOOP, PROP);
+    PacketLink model =
+        new PacketLink(
+            new PacketTrace("repeats", new long[] {0, 0, 1, 1, 1, 4}), EndPolicy.LOOP, PROP);
     FaultSchedule f = FaultSchedule.builder().degradation(0, 4 * MS, 0.5).build();
     // places 0..4: serve 1 (0 ms) and 3 (1 ms); then 4 ms twice (pass 0's last, pass 1's first)
     assertEquals(0, lastByteMs(link(model, f), 0, 1));
@@ -141,7 +145,8 @@ class PacketFaultsTest {
 
   @Test
   void serve_agreesWithCapacity_onLoopsAndOverlappingWindows() {
-    PacketLink model = new PacketLink(new long[] {0, 0, 1, 3, 3, 5}, EndPolicy.LOOP, 0);
+    PacketLink model =
+        new PacketLink(new PacketTrace("gaps", new long[] {0, 0, 1, 3, 3, 5}), EndPolicy.LOOP, 0);
     FaultSchedule f =
         FaultSchedule.builder()
             .degradation(MS, 7 * MS, 0.5)

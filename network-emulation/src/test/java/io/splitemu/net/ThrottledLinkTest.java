@@ -18,6 +18,7 @@ import io.splitemu.net.stream.PacingLag;
 import io.splitemu.net.stream.ThrottledLink;
 import io.splitemu.net.stream.Transfer;
 import io.splitemu.net.trace.EndPolicy;
+import io.splitemu.net.trace.PacketTrace;
 import io.splitemu.net.trace.TraceFormats;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -203,7 +204,8 @@ class ThrottledLinkTest {
         () ->
             new Link(
                 "mm",
-                new PacketLink(opportunities, EndPolicy.LOOP, 5 * MS),
+                new PacketLink(
+                    new PacketTrace("one-per-ms", opportunities), EndPolicy.LOOP, 5 * MS),
                 half,
                 MessageLoss.NONE),
         ts,

@@ -9,7 +9,6 @@ import io.splitemu.net.trace.PacketTrace;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
-import java.util.Arrays;
 
 /**
  * A link driven by mahimahi delivery opportunities: each opportunity at or after a transfer's start
@@ -30,7 +29,9 @@ import java.util.Arrays;
  * 0.3, whose exact value would serve only 2 of the first 10 opportunities instead of 3.
  */
 public final class PacketLink implements LinkModel {
-  private final long[] millis;
+  // The trace itself, never a copy: every link on one trace file reads the same timestamps.
+  private final PacketTrace trace;
+  private final int lines;
   private final EndPolicy end;
   private final long propagationNanos;
   private final long passMs;
@@ -38,22 +39,30 @@ public final class PacketLink implements LinkModel {
   /** Factors in [0, 1] on the opportunities; null when the link has no rate faults. */
   private final RateModulation faults;
 
-  public PacketLink(long[] millis, EndPolicy end, long propagationNanos) {
-    this(millis, end, propagationNanos, null);
+  /** A link on {@code trace}'s opportunities, which it shares with every other such link. */
+  public PacketLink(PacketTrace trace, EndPolicy end, long propagationNanos) {
+    this(trace, end, propagationNanos, null);
   }
 
-  private PacketLink(long[] millis, EndPolicy end, long propagationNanos, RateModulation faults) {
+  private PacketLink(
+      PacketTrace trace, EndPolicy end, long propagationNanos, RateModulation faults) {
     if (end == EndPolicy.HOLD_LAST) {
       throw new IllegalArgumentException("a mahimahi trace can loop or stop, not hold-last");
     }
     if (propagationNanos < 0) {
       throw new IllegalArgumentException("propagation delay must be >= 0, got " + propagationNanos);
     }
-    this.millis = millis.clone();
+    this.trace = trace;
+    this.lines = trace.lines();
     this.end = end;
     this.propagationNanos = propagationNanos;
-    this.passMs = millis[millis.length - 1];
+    this.passMs = trace.passMillis();
     this.faults = faults;
+  }
+
+  /** The trace this link reads (shared, immutable). */
+  public PacketTrace trace() {
+    return trace;
   }
 
   /**
@@ -63,7 +72,7 @@ public final class PacketLink implements LinkModel {
    */
   PacketLink withFaults(RateModulation faults) {
     return new PacketLink(
-        millis,
+        trace,
         end,
         propagationNanos,
         this.faults == null ? faults : RateModulation.product(this.faults, faults));
@@ -71,10 +80,10 @@ public final class PacketLink implements LinkModel {
 
   /** Instant of global opportunity g. */
   private long instantOf(long g) {
-    long pass = g / millis.length;
+    long pass = g / lines;
     try {
       return Math.multiplyExact(
-          Math.addExact(Math.multiplyExact(pass, passMs), millis[(int) (g % millis.length)]),
+          Math.addExact(Math.multiplyExact(pass, passMs), trace.lineMillis((int) (g % lines))),
           1_000_000L);
     } catch (ArithmeticException e) {
       throw new UndeliverableException(
@@ -91,19 +100,7 @@ public final class PacketLink implements LinkModel {
       pass--; // the previous pass's last opportunities sit exactly on this pass boundary
       off = passMs;
     }
-    int i = lowerBound(off);
-    return pass * millis.length + i;
-  }
-
-  private int lowerBound(long ms) {
-    int i = Arrays.binarySearch(millis, ms);
-    if (i < 0) {
-      return -i - 1;
-    }
-    while (i > 0 && millis[i - 1] == ms) {
-      i--;
-    }
-    return i;
+    return pass * lines + trace.firstLineAtOrAfter(off);
   }
 
   @Override
@@ -118,7 +115,7 @@ public final class PacketLink implements LinkModel {
     long first = Math.max(state.nextOpportunity(), firstAtOrAfter(start.nanos()));
     long packets = (bytes + PacketTrace.PACKET_BYTES - 1) / PacketTrace.PACKET_BYTES;
     long last = faults == null ? first + packets - 1 : lastServed(first, packets);
-    if (end == EndPolicy.STOP && last >= millis.length) {
+    if (end == EndPolicy.STOP && last >= lines) {
       throw stopped(first, packets);
     }
     return new LinkState(EmulatedInstant.ofNanos(instantOf(last)), last + 1);
@@ -129,7 +126,7 @@ public final class PacketLink implements LinkModel {
         "the trace stops at "
             + EmulatedInstant.ofMillis(passMs)
             + " with "
-            + Math.max(0, millis.length - first)
+            + Math.max(0, lines - first)
             + " opportunities left, the transfer needs "
             + packets
             + (faults == null ? "" : " served ones (fault windows thin them)"));
@@ -143,7 +140,7 @@ public final class PacketLink implements LinkModel {
     long need = packets;
     long horizon = faults.horizonNanos();
     while (true) {
-      if (end == EndPolicy.STOP && g >= millis.length) {
+      if (end == EndPolicy.STOP && g >= lines) {
         return g + need - 1; // past the end: the caller reports it
       }
       long tg = instantOf(g);
@@ -191,10 +188,10 @@ public final class PacketLink implements LinkModel {
   /** The first global opportunity after the fault stretch {@code p}; MAX_VALUE if none. */
   private long stretchEnd(RatePiece p) {
     if (p.endNanos() == Long.MAX_VALUE) {
-      return end == EndPolicy.STOP ? millis.length : Long.MAX_VALUE;
+      return end == EndPolicy.STOP ? lines : Long.MAX_VALUE;
     }
     long b = firstAtOrAfter(p.endNanos());
-    return end == EndPolicy.STOP ? Math.min(b, millis.length) : b;
+    return end == EndPolicy.STOP ? Math.min(b, lines) : b;
   }
 
   @Override
@@ -208,8 +205,8 @@ public final class PacketLink implements LinkModel {
     long a = firstAtOrAfter(from.nanos());
     long b = firstAtOrAfter(to.nanos());
     if (end == EndPolicy.STOP) {
-      a = Math.min(a, millis.length);
-      b = Math.min(b, millis.length);
+      a = Math.min(a, lines);
+      b = Math.min(b, lines);
     }
     long count = faults == null ? Math.max(0, b - a) : servedBetween(a, b);
     return BigDecimal.valueOf(count).multiply(BigDecimal.valueOf(PacketTrace.PACKET_BYTES * 8L));

@@ -3,25 +3,84 @@ package io.splitemu.net.trace;
 import io.splitemu.net.link.LinkModel;
 import io.splitemu.net.link.PacketLink;
 import java.math.BigDecimal;
+import java.util.Arrays;
 
 /**
  * A mahimahi trace: one 1500-byte delivery opportunity per line at that millisecond.
  *
  * <p>As mahimahi does, timestamps are not rebased and one pass lasts as many milliseconds as the
  * last timestamp; its capacity is 1500 bytes per line.
+ *
+ * <p>Immutable: the timestamps are copied once, here, and every {@link PacketLink} built from this
+ * trace reads this one copy (a link holds only its end policy, propagation and faults), so a
+ * million devices on one trace file hold its lines once.
  */
-public record PacketTrace(String name, long[] millis) implements Trace {
+public final class PacketTrace implements Trace {
 
   public static final int PACKET_BYTES = 1500;
 
-  public PacketTrace {
-    if (millis.length == 0 || millis[millis.length - 1] <= 0) {
+  private final String name;
+  private final long[] millis;
+
+  /**
+   * A trace of the opportunities at {@code millis} (copied).
+   *
+   * @param millis non-decreasing timestamps from 0 ms to the readers' limit, the last one > 0
+   */
+  public PacketTrace(String name, long[] millis) {
+    this.name = name;
+    this.millis = millis.clone();
+    long[] ms = this.millis;
+    if (ms.length == 0 || ms[ms.length - 1] <= 0) {
       throw new MalformedTraceException(name, "expected opportunities ending after 0 ms");
     }
-    if (millis[0] < 0 || millis[millis.length - 1] > LineFormats.MAX_MILLIS) {
+    if (ms[0] < 0 || ms[ms.length - 1] > LineFormats.MAX_MILLIS) {
       throw new MalformedTraceException(
           name, "expected opportunities in [0, " + LineFormats.MAX_MILLIS + "] ms");
     }
+    for (int i = 1; i < ms.length; i++) {
+      if (ms[i] < ms[i - 1]) {
+        throw new MalformedTraceException(
+            name, "expected non-decreasing timestamps, got " + ms[i] + " ms after " + ms[i - 1]);
+      }
+    }
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** Opportunities (lines) in one pass. */
+  public int lines() {
+    return millis.length;
+  }
+
+  /** The timestamp of line {@code i} (from 0) in milliseconds. */
+  public long lineMillis(int i) {
+    return millis[i];
+  }
+
+  /** Length of one pass in milliseconds: the last timestamp. */
+  public long passMillis() {
+    return millis[millis.length - 1];
+  }
+
+  /** The first line whose timestamp is at or after {@code ms}; {@link #lines()} if none. */
+  public int firstLineAtOrAfter(long ms) {
+    int i = Arrays.binarySearch(millis, ms);
+    if (i < 0) {
+      return -i - 1;
+    }
+    while (i > 0 && millis[i - 1] == ms) {
+      i--;
+    }
+    return i;
+  }
+
+  /** The timestamps themselves, for tests that check links share them (never written). */
+  long[] sharedMillis() {
+    return millis;
   }
 
   @Override
@@ -73,8 +132,14 @@ public record PacketTrace(String name, long[] millis) implements Trace {
     return windowRate(true);
   }
 
+  /** A link on this trace's one copy of its timestamps. */
   @Override
   public LinkModel link(EndPolicy end, long propagationNanos) {
-    return new PacketLink(millis, end, propagationNanos);
+    return new PacketLink(this, end, propagationNanos);
+  }
+
+  @Override
+  public String toString() {
+    return "PacketTrace[" + name + ", " + millis.length + " lines]";
   }
 }

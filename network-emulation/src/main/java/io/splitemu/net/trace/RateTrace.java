@@ -9,19 +9,71 @@ import java.math.BigDecimal;
  * A trace of rate samples: sample i's rate holds from its time to sample i+1's; the last sample
  * only closes the pass (its rate is what {@link EndPolicy#HOLD_LAST} keeps).
  *
- * @param timesNanos sample times rebased to 0, non-decreasing, at least two, the last one > 0
- * @param bitsPerSecond exact rate of each sample
+ * <p>Immutable: the samples are copied once, here, and their exact prefix sums computed once; the
+ * rate function of each end policy is built once and shared by every link on this trace (a link
+ * holds only its propagation and faults), so a million devices on one trace file hold its samples
+ * once.
  */
-public record RateTrace(String name, long[] timesNanos, BigDecimal[] bitsPerSecond)
-    implements Trace {
+public final class RateTrace implements Trace {
 
-  public RateTrace {
-    if (timesNanos.length < 2 || timesNanos.length != bitsPerSecond.length) {
+  private final String name;
+  private final long[] timesNanos;
+  private final BigDecimal[] bitsPerSecond;
+  private final TraceRate[] rates; // by EndPolicy ordinal
+
+  /**
+   * A trace of the given samples (copied).
+   *
+   * @param timesNanos sample times rebased to 0, non-decreasing, at least two, the last one > 0
+   * @param bitsPerSecond exact rate of each sample, none negative
+   */
+  public RateTrace(String name, long[] timesNanos, BigDecimal[] bitsPerSecond) {
+    this.name = name;
+    this.timesNanos = timesNanos.clone();
+    this.bitsPerSecond = bitsPerSecond.clone();
+    long[] t = this.timesNanos;
+    BigDecimal[] r = this.bitsPerSecond;
+    if (t.length < 2 || t.length != r.length) {
       throw new MalformedTraceException(name, "expected at least two samples");
     }
-    if (timesNanos[0] != 0 || timesNanos[timesNanos.length - 1] <= 0) {
+    if (t[0] != 0 || t[t.length - 1] <= 0) {
       throw new MalformedTraceException(name, "expected samples spanning more than 0 s from 0");
     }
+    for (int i = 0; i < t.length; i++) {
+      if (i > 0 && t[i] < t[i - 1]) {
+        throw new MalformedTraceException(
+            name, "expected non-decreasing sample times, got " + t[i] + " ns after " + t[i - 1]);
+      }
+      if (r[i] == null || r[i].signum() < 0) {
+        throw new MalformedTraceException(name, "expected rates >= 0, got " + r[i]);
+      }
+    }
+    BigDecimal[] cum = TraceRate.prefixSums(t, r);
+    EndPolicy[] ends = EndPolicy.values();
+    this.rates = new TraceRate[ends.length];
+    for (EndPolicy e : ends) {
+      rates[e.ordinal()] = new TraceRate(t, r, cum, e);
+    }
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  /** Samples in one pass, the closing one included. */
+  public int samples() {
+    return timesNanos.length;
+  }
+
+  /** The time of sample {@code i} (from 0), in nanoseconds from the start of the pass. */
+  public long timeNanos(int i) {
+    return timesNanos[i];
+  }
+
+  /** The exact rate of sample {@code i} (from 0), in bits per second. */
+  public BigDecimal bitsPerSecond(int i) {
+    return bitsPerSecond[i];
   }
 
   @Override
@@ -57,12 +109,24 @@ public record RateTrace(String name, long[] timesNanos, BigDecimal[] bitsPerSeco
     return max;
   }
 
+  /** The rate over time under {@code end}: one instance per policy, shared by every caller. */
   public RateFunction rate(EndPolicy end) {
-    return new TraceRate(timesNanos, bitsPerSecond, end);
+    return rates[end.ordinal()];
   }
 
+  /** A link on this trace's shared rate function. */
   @Override
   public LinkModel link(EndPolicy end, long propagationNanos) {
     return new FluidLink(rate(end), propagationNanos);
+  }
+
+  /** The sample times themselves, for tests that check links share them (never written). */
+  long[] sharedTimes() {
+    return timesNanos;
+  }
+
+  @Override
+  public String toString() {
+    return "RateTrace[" + name + ", " + timesNanos.length + " samples]";
   }
 }

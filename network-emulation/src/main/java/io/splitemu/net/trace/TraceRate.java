@@ -14,6 +14,9 @@ import java.util.Arrays;
  * binary search however many passes it spans.
  *
  * <p>Internally amounts are held as rate x nanoseconds (bits x 1e9), so sums need no division.
+ *
+ * <p>Immutable and stateless: its {@link RateTrace} builds one per end policy and every link on the
+ * trace reads it, so the samples and their sums exist once however many devices use them.
  */
 final class TraceRate implements RateFunction {
   private final long[] times;
@@ -24,19 +27,37 @@ final class TraceRate implements RateFunction {
   private final BigDecimal passCap;
   private final BigDecimal afterRate;
 
-  TraceRate(long[] times, BigDecimal[] rates, EndPolicy end) {
+  /**
+   * The rate of a {@link RateTrace}'s samples under {@code end}; the arrays are the trace's own,
+   * shared and never written.
+   *
+   * @param cum the prefix sums of {@link #prefixSums}
+   */
+  TraceRate(long[] times, BigDecimal[] rates, BigDecimal[] cum, EndPolicy end) {
     this.times = times;
     this.rates = rates;
+    this.cum = cum;
     this.end = end;
     int n = times.length;
     this.pass = times[n - 1];
-    this.cum = new BigDecimal[n];
+    this.passCap = cum[n - 1];
+    this.afterRate = end == EndPolicy.HOLD_LAST ? rates[n - 1] : BigDecimal.ZERO;
+  }
+
+  /** Scaled bits from 0 to each sample's time: the same for every end policy. */
+  static BigDecimal[] prefixSums(long[] times, BigDecimal[] rates) {
+    int n = times.length;
+    BigDecimal[] cum = new BigDecimal[n];
     cum[0] = BigDecimal.ZERO;
     for (int i = 1; i < n; i++) {
       cum[i] = cum[i - 1].add(rates[i - 1].multiply(BigDecimal.valueOf(times[i] - times[i - 1])));
     }
-    this.passCap = cum[n - 1];
-    this.afterRate = end == EndPolicy.HOLD_LAST ? rates[n - 1] : BigDecimal.ZERO;
+    return cum;
+  }
+
+  /** The sample times, for tests that check links share them (never written). */
+  long[] sharedTimes() {
+    return times;
   }
 
   /** Index of the segment holding offset 0 <= off < pass: the last i with times[i] <= off. */
