@@ -15,11 +15,11 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * A short-lived child that waits for one reply from each participant of a step, watching them, and
- * answers its parent with a typed {@link Completed} or {@link Failed}; a participant that misses
- * the step (an emulated fault: it answers {@link Missed}) or stops is an outcome, not a crash (the
- * DeviceGroupQuery pattern). A participant that sends nothing at all within the wall-clock timeout
- * is a real hang of the host, answered {@link TimedOut}.
+ * A short-lived child that waits for one reply from each participant of a step, watching those in
+ * its JVM, and answers its parent with a typed {@link Completed} or {@link Failed}; a participant
+ * that misses the step (an emulated fault: it answers {@link Missed}) or stops is an outcome, not a
+ * crash (the DeviceGroupQuery pattern). A participant that sends nothing at all within the
+ * wall-clock timeout is a real hang of the host, answered {@link TimedOut}.
  *
  * <p>Replies are kept in participant order, so what the parent does with them does not depend on
  * the wall-clock order in which they arrived.
@@ -116,7 +116,16 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
     this.type = type;
     this.parent = parent;
     this.pending = new TreeSet<>(participants.keySet());
-    participants.forEach((pid, ref) -> ctx.watchWith(ref, new Terminated(pid)));
+    participants.forEach(
+        (pid, ref) -> {
+          // Only a participant in this JVM: a watch across JVMs is two system messages per
+          // participant and phase (10,000 devices overflow Artery's system-message buffer, which
+          // quarantines the member), and a cluster learns of a failed device from its member
+          // (ClusterRun.MemberFailed), which ends the run, not from a watch.
+          if (ref.path().address().hasLocalScope()) {
+            ctx.watchWith(ref, new Terminated(pid));
+          }
+        });
     timers.startSingleTimer(Timeout.INSTANCE, timeout);
   }
 

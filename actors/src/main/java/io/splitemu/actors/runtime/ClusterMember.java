@@ -127,9 +127,9 @@ public final class ClusterMember {
         ctx -> {
           AtomicReference<Held> held = new AtomicReference<>();
           ActorRef<ShardingEnvelope<Device.Command>> region = null;
-          // A hops member (MP-SL) reaches the devices too: without the devices role its region is
-          // a proxy.
-          if (roles.contains("devices") || roles.contains("hops")) {
+          // An edge member (the devices' forwarders) and a hops member (MP-SL) reach the devices
+          // too: without the devices role their region is a proxy.
+          if (roles.contains("devices") || roles.contains("hops") || roles.contains("edge")) {
             region = devices(ctx.getSystem(), e -> device(held, e));
           }
           // Its state is the held run, outside it: a bug in a handler restarts it (it stays
@@ -161,6 +161,27 @@ public final class ClusterMember {
               .subscribe(
                   org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(errors),
                   org.apache.pekko.event.Logging.Error.class);
+          // So does a message dropped because Artery's send queue to a member was full.
+          ActorRef<org.apache.pekko.actor.Dropped> drops =
+              ctx.spawn(
+                  Behaviors.receive(org.apache.pekko.actor.Dropped.class)
+                      .onMessage(
+                          org.apache.pekko.actor.Dropped.class,
+                          d -> {
+                            String line = RunGuardian.overflowed(d);
+                            Held h = held.get();
+                            if (line != null && h != null) {
+                              h.owner().tell(new ClusterRun.MemberFailed(h.member() + ": " + line));
+                            }
+                            return Behaviors.same();
+                          })
+                      .build(),
+                  "dropped-messages");
+          org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(ctx.getSystem())
+              .getEventStream()
+              .subscribe(
+                  org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(drops),
+                  org.apache.pekko.actor.Dropped.class);
           return Behaviors.empty();
         });
   }
@@ -191,6 +212,64 @@ public final class ClusterMember {
                 .withAllocationStrategy(new DeviceAllocation()));
   }
 
+  /**
+   * The name of run {@code run}'s device {@code id}'s forwarder, a child of its edge member's
+   * loader.
+   */
+  static String forwarderName(String run, int id) {
+    return "device-" + run + "-" + id;
+  }
+
+  /**
+   * The reference to sharded device {@code id} of run {@code run} that the supervisor and the edge
+   * server hold (an entity's own reference cannot be held): forwards each command to the entity,
+   * numbered ({@link Device.Sequenced}) so that an entity re-created elsewhere knows it did not see
+   * the first, and remembers the last phase request; told {@link Device.Retire} (the device's
+   * member is lost), it answers that request and every later one with {@link Barrier.Missed}, as a
+   * crashed device does, and forwards nothing more.
+   */
+  static Behavior<Device.Command> forwarder(
+      ActorRef<ShardingEnvelope<Device.Command>> region, String run, int id) {
+    return forwarding(region, run + "/" + id, id, null, 0);
+  }
+
+  private static Behavior<Device.Command> forwarding(
+      ActorRef<ShardingEnvelope<Device.Command>> region,
+      String entity,
+      int id,
+      Device.Request last,
+      long seq) {
+    return Behaviors.receive(Device.Command.class)
+        .onMessageEquals(
+            Device.Retire.INSTANCE,
+            () -> {
+              if (last != null) {
+                last.replyTo().tell(new Barrier.Missed(id, Long.MIN_VALUE));
+              }
+              return lostDevice(id);
+            })
+        .onMessage(
+            Device.Command.class,
+            c -> {
+              region.tell(new ShardingEnvelope<>(entity, new Device.Sequenced(seq, c)));
+              return forwarding(
+                  region, entity, id, c instanceof Device.Request r ? r : last, seq + 1);
+            })
+        .build();
+  }
+
+  private static Behavior<Device.Command> lostDevice(int id) {
+    return Behaviors.receive(Device.Command.class)
+        .onMessage(
+            Device.Request.class,
+            r -> {
+              r.replyTo().tell(new Barrier.Missed(id, Long.MIN_VALUE));
+              return Behaviors.same();
+            })
+        .onMessage(Device.Command.class, c -> Behaviors.same())
+        .build();
+  }
+
   private static Behavior<Command> loader(
       Set<String> roles,
       AtomicReference<Held> held,
@@ -199,7 +278,7 @@ public final class ClusterMember {
         ctx ->
             Behaviors.receive(Command.class)
                 .onMessage(Load.class, m -> onLoad(ctx, roles, held, m))
-                .onMessage(SpawnServer.class, m -> onSpawnServer(ctx, held, m))
+                .onMessage(SpawnServer.class, m -> onSpawnServer(ctx, held, region, m))
                 .onMessage(SpawnHops.class, m -> onSpawnHops(ctx, held, region, m))
                 .onMessage(WirePipeline.class, m -> onWirePipeline(ctx, held, m))
                 .onMessage(Unload.class, m -> onUnload(ctx, held, m))
@@ -250,7 +329,10 @@ public final class ClusterMember {
   }
 
   private static Behavior<Command> onSpawnServer(
-      ActorContext<Command> ctx, AtomicReference<Held> held, SpawnServer m) {
+      ActorContext<Command> ctx,
+      AtomicReference<Held> held,
+      ActorRef<ShardingEnvelope<Device.Command>> region,
+      SpawnServer m) {
     Held h = held.get();
     if (h == null || !h.run().equals(m.run())) {
       m.supervisor()
@@ -258,6 +340,11 @@ public final class ClusterMember {
               new Supervisor.RemoteFailed(
                   "edge member " + address(ctx) + " holds no run " + m.run()));
       return Behaviors.same();
+    }
+    // The devices' forwarders first, as children here (a child exists as soon as it is spawned,
+    // so nothing sent to it is lost): the supervisor addresses them by path (ClusterRun).
+    for (DeviceSetup d : h.setup().devices()) {
+      ctx.spawn(forwarder(region, m.run(), d.id()), forwarderName(m.run(), d.id()));
     }
     ActorRef<EdgeServer.Command> server =
         ctx.spawn(
@@ -356,6 +443,7 @@ public final class ClusterMember {
           }
           return Behaviors.receive(Device.Command.class)
               .onMessage(Device.Retire.class, r -> Behaviors.stopped())
+              .onMessage(Device.Place.class, p -> started(ctx, h, id, null))
               .onMessage(
                   Device.Sequenced.class,
                   c -> c.seq() == 0 ? started(ctx, h, id, c) : relocated(h, id, c))
@@ -365,9 +453,9 @@ public final class ClusterMember {
   }
 
   /**
-   * The device of entity {@code id} built from this member's run, given its first command: a child
-   * whose failure is told to the run's owner in one line, so the run ends with it rather than
-   * waiting for replies that never come.
+   * The device of entity {@code id} built from this member's run, given its first command (null:
+   * placed before the run, {@link Device.Place}): a child whose failure is told to the run's owner
+   * in one line, so the run ends with it rather than waiting for replies that never come.
    */
   private static Behavior<Device.Command> started(
       ActorContext<Device.Command> ctx, Held h, int id, Device.Command first) {
@@ -382,6 +470,7 @@ public final class ClusterMember {
     Behavior<Device.Command> running =
         Behaviors.receive(Device.Command.class)
             .onMessage(Device.Retire.class, r -> Behaviors.stopped())
+            .onMessage(Device.Place.class, p -> Behaviors.same())
             .onMessage(
                 Device.Sequenced.class,
                 c -> {
@@ -404,7 +493,9 @@ public final class ClusterMember {
                   return Behaviors.stopped();
                 })
             .build();
-    device.tell(first instanceof Device.Sequenced q ? q.command() : first);
+    if (first != null) {
+      device.tell(first instanceof Device.Sequenced q ? q.command() : first);
+    }
     return running;
   }
 

@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -82,7 +83,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
 
   private enum Tick implements Command {
     JOIN_TIMEOUT,
-    REGIONS
+    REGIONS,
+    PLACING
   }
 
   private final ActorContext<Command> ctx;
@@ -102,6 +104,11 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   private ActorRef<Supervisor.Command> supervisor;
   private ActorRef<Supervisor.Command> singleton;
   private boolean finished;
+  // Devices placed before the run starts (every scheme but MP-SL, whose devices need their hops):
+  // how many have started, and how many had when the placement watchdog last looked.
+  private boolean placing;
+  private int placedCount;
+  private int placedAtLastTick;
   // Which devices started on which member (host:port), and the members lost during the run.
   private final Map<String, Set<Integer>> placed = new TreeMap<>();
   private final Set<String> lost = new TreeSet<>();
@@ -181,6 +188,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         .onMessage(LoadReply.class, this::onLoadReply)
         .onMessageEquals(Tick.JOIN_TIMEOUT, this::onJoinTimeout)
         .onMessageEquals(Tick.REGIONS, this::askRegions)
+        .onMessageEquals(Tick.PLACING, this::onPlacingTick)
         .onMessage(Regions.class, this::onRegions)
         .onMessage(SupervisorUp.class, this::onSupervisorUp)
         .onMessage(MemberFailed.class, m -> toSupervisor(m.reason()))
@@ -297,7 +305,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   }
 
   private Behavior<Command> onRegions(Regions r) {
-    if (supervisor != null || singleton != null || finished) {
+    if (supervisor != null || singleton != null || finished || placing) {
       return this;
     }
     if (!r.members().containsAll(devicesMembers())) {
@@ -305,12 +313,57 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       return this;
     }
     timers.cancel(Tick.JOIN_TIMEOUT);
+    if (setup.pipeline() != null) {
+      return startSupervisor(); // MP-SL's devices start once they hold their hops
+    }
+    // Every entity starts before the first round: thousands of entity starts (a shard allocation
+    // each, a device built from its setup) would otherwise all fall inside round 1's first phase,
+    // whose wall-clock watchdog is meant for a stuck host, not for a cluster's start.
+    placing = true;
+    for (DeviceSetup d : setup.devices()) {
+      region.tell(new ShardingEnvelope<>(run + "/" + d.id(), Device.Place.INSTANCE));
+    }
+    timers.startTimerWithFixedDelay(Tick.PLACING, placingTimeout());
+    return this;
+  }
+
+  /** How long placement may go without one more device started: the run's barrier.timeout. */
+  private Duration placingTimeout() {
+    return setup.server() != null ? setup.server().barrierTimeout() : Duration.ofSeconds(60);
+  }
+
+  /**
+   * The placement watchdog: the run ends with one line if no device started since it last looked.
+   */
+  private Behavior<Command> onPlacingTick() {
+    if (!placing || finished) {
+      timers.cancel(Tick.PLACING);
+      return this;
+    }
+    if (placedCount == placedAtLastTick) {
+      return fail(
+          (setup.devices().size() - placedCount)
+              + " of "
+              + setup.devices().size()
+              + " devices did not start on the devices members within "
+              + placingTimeout().toSeconds()
+              + " s (barrier.timeout) of the last one; a member is stuck or overloaded");
+    }
+    placedAtLastTick = placedCount;
+    return this;
+  }
+
+  /** Starts the supervisor as the cluster's singleton, and starts the run. */
+  private Behavior<Command> startSupervisor() {
+    placing = false;
+    timers.cancel(Tick.PLACING);
     ActorRef<Command> self = ctx.getSelf();
     Placement placement =
         new ClusterPlacement(
             run,
             region,
-            edgeMember() == null ? null : loaders.get(edgeMember()), // MP-SL has no edge
+            // MP-SL has no edge server (a member may still hold the edge role).
+            setup.server() == null || edgeMember() == null ? null : loaders.get(edgeMember()),
             hopsMember() == null ? null : loaders.get(hopsMember()),
             self);
     Behavior<Supervisor.Command> behavior =
@@ -333,6 +386,9 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   private Behavior<Command> onSupervisorUp(SupervisorUp m) {
     supervisor = m.supervisor();
     ctx.watch(supervisor);
+    // The devices placed before the run: one events.csv row per member.
+    placed.forEach(
+        (member, ids) -> supervisor.tell(new Supervisor.DevicesPlaced(member, List.copyOf(ids))));
     return this;
   }
 
@@ -355,9 +411,13 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   }
 
   private Behavior<Command> onDeviceStarted(DeviceStarted m) {
-    placed.computeIfAbsent(m.member(), k -> new TreeSet<>()).add(m.device());
-    if (supervisor != null) {
-      supervisor.tell(new Supervisor.DevicePlaced(m.device(), m.member()));
+    if (!placed.computeIfAbsent(m.member(), k -> new TreeSet<>()).add(m.device())) {
+      return this;
+    }
+    if (supervisor != null) { // MP-SL's devices start during the run
+      supervisor.tell(new Supervisor.DevicesPlaced(m.member(), List.of(m.device())));
+    } else if (placing && ++placedCount == setup.devices().size()) {
+      return startSupervisor();
     }
     return this;
   }
@@ -518,46 +578,17 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     @Override
     public ActorRef<Device.Command> device(
         ActorContext<Supervisor.Command> ctx, int id, Behavior<Device.Command> local) {
-      // An entity's reference cannot be held: a local forwarder wraps each command for sharding.
-      return ctx.spawn(forwarder(run + "/" + id, id, null, 0), "device-" + id);
-    }
-
-    /**
-     * Forwards each command to entity {@code entity}, remembering the last phase request; told
-     * {@link Device.Retire} (its member is lost), it answers that request and every later one with
-     * {@link Barrier.Missed}, as a crashed device does, and forwards nothing more.
-     */
-    private Behavior<Device.Command> forwarder(
-        String entity, int id, Device.Request last, long seq) {
-      return Behaviors.receive(Device.Command.class)
-          .onMessageEquals(
-              Device.Retire.INSTANCE,
-              () -> {
-                if (last != null) {
-                  last.replyTo().tell(new Barrier.Missed(id, Long.MIN_VALUE));
-                }
-                return lost(id);
-              })
-          .onMessage(
-              Device.Command.class,
-              c -> {
-                // Numbered: an entity re-created elsewhere knows it did not see the first.
-                region.tell(new ShardingEnvelope<>(entity, new Device.Sequenced(seq, c)));
-                return forwarder(entity, id, c instanceof Device.Request r ? r : last, seq + 1);
-              })
-          .build();
-    }
-
-    private static Behavior<Device.Command> lost(int id) {
-      return Behaviors.receive(Device.Command.class)
-          .onMessage(
-              Device.Request.class,
-              r -> {
-                r.replyTo().tell(new Barrier.Missed(id, Long.MIN_VALUE));
-                return Behaviors.same();
-              })
-          .onMessage(Device.Command.class, c -> Behaviors.same())
-          .build();
+      if (edge != null) {
+        // The device's forwarder lives on the edge member (ClusterMember.forwarder), where
+        // nearly every command to a device comes from: the edge server's requests and gradients
+        // cross once, to the device's member, not through this JVM. It is spawned with the edge
+        // server, before anything is sent to it; its path is known, so no reference travels.
+        return ActorRefResolver.get(ctx.getSystem())
+            .resolveActorRef(
+                edge.path().child(ClusterMember.forwarderName(run, id)).toSerializationFormat());
+      }
+      // MP-SL (no edge member): a forwarder here, as its devices are addressed from here.
+      return ctx.spawn(ClusterMember.forwarder(region, run, id), "device-" + id);
     }
 
     @Override

@@ -43,6 +43,15 @@ public final class Device extends AbstractBehavior<Device.Command> {
   }
 
   /**
+   * Build this device's sharded entity now: a cluster's run places every device before its first
+   * round ({@link ClusterRun}), so that starting thousands of entities is not inside a phase's
+   * wall-clock watchdog; the entity never passes it to the device, and one that runs ignores it.
+   */
+  public enum Place implements Command {
+    INSTANCE
+  }
+
+  /**
    * Command {@code seq} (from 0) of a cluster's run to a sharded device entity: an entity that
    * starts on a later one was re-created by sharding after its member went away, without its state
    * ({@link ClusterMember}); a device in one JVM never gets it.

@@ -109,6 +109,14 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
     Adapter.toClassic(getContext().getSystem())
         .getEventStream()
         .subscribe(Adapter.toClassic(errors), Logging.Error.class);
+    ActorRef<org.apache.pekko.actor.Dropped> drops =
+        getContext()
+            .messageAdapter(
+                org.apache.pekko.actor.Dropped.class,
+                d -> new ErrorLogged(String.valueOf(d.recipient()), overflowed(d)));
+    Adapter.toClassic(getContext().getSystem())
+        .getEventStream()
+        .subscribe(Adapter.toClassic(drops), org.apache.pekko.actor.Dropped.class);
     root.spawn(getContext(), done);
     getContext().getChildren().forEach(c -> getContext().watch(c));
     return this;
@@ -146,7 +154,7 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
     if (e.refused() != null && failed == null) {
       String who = e.source().substring(e.source().lastIndexOf('/') + 1);
       failed =
-          e.refused().startsWith("a message above")
+          e.refused().startsWith("a message above") || e.refused().startsWith(OVERFLOWED)
               ? e.refused()
               : "a message to " + who + " failed: " + e.refused();
       timers.startSingleTimer(Grace.INSTANCE, GRACE);
@@ -172,6 +180,26 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
       }
     }
     return null;
+  }
+
+  private static final String OVERFLOWED = "a burst of messages overflowed";
+
+  /**
+   * The one line for a message Artery dropped because its send queue to a member was full (a burst
+   * of commands to thousands of devices; it only publishes that as a dead letter, so the run would
+   * wait for the reply), or null when {@code d} was dropped for another reason.
+   */
+  public static String overflowed(org.apache.pekko.actor.Dropped d) {
+    String reason = d.reason() == null ? "" : d.reason();
+    if (!reason.startsWith("Due to overflow of")) {
+      return null;
+    }
+    return OVERFLOWED
+        + " Artery's send queue and a "
+        + d.message().getClass().getSimpleName()
+        + " was dropped ("
+        + reason.strip()
+        + "); raise splitemu.cluster.send-queue-size on every member";
   }
 
   /** A throwable's message on one line, or its class name when it has none. */

@@ -102,8 +102,15 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    */
   public record MemberLost(String member, List<Integer> devices) implements Command {}
 
-  /** A device's entity started on the cluster member at {@code member} (host:port). */
-  public record DevicePlaced(int device, String member) implements Command {}
+  /**
+   * The entities of {@code devices} (ascending) started on the cluster member at {@code member}
+   * (host:port): an {@code events.csv} row, one per member for the devices placed before the run.
+   */
+  public record DevicesPlaced(String member, List<Integer> devices) implements Command {
+    public DevicesPlaced {
+      devices = List.copyOf(devices);
+    }
+  }
 
   /**
    * A cluster's hops member spawned an MP-SL run's hops ({@link Placement#placeHops}): every lane's
@@ -333,7 +340,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(RemoteFailed.class, this::onRemoteFailed)
         .onMessage(ServerPlaced.class, this::onServerPlaced)
         .onMessage(MemberLost.class, this::onMemberLost)
-        .onMessage(DevicePlaced.class, this::onDevicePlaced)
+        .onMessage(DevicesPlaced.class, this::onDevicesPlaced)
         .onMessage(CheckpointReply.class, this::onCheckpointReply)
         .onMessage(CrashFlushed.class, this::onCrashFlushed)
         .onSignal(ChildFailed.class, this::onChildFailed)
@@ -451,9 +458,32 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return pendingStart == null ? this : onStart(pendingStart);
   }
 
-  private Behavior<Command> onDevicePlaced(DevicePlaced m) {
-    event("placement", "device-" + m.device(), "started on cluster member " + m.member());
+  private Behavior<Command> onDevicesPlaced(DevicesPlaced m) {
+    event(
+        "placement",
+        "member " + m.member(),
+        m.devices().size()
+            + (m.devices().size() == 1 ? " device" : " devices")
+            + " started: "
+            + ranges(m.devices()));
     return this;
+  }
+
+  /** Ascending ids as ranges: {@code 0-3 5 7-9}. */
+  static String ranges(List<Integer> ids) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < ids.size(); ) {
+      int j = i;
+      while (j + 1 < ids.size() && ids.get(j + 1) == ids.get(j) + 1) {
+        j++;
+      }
+      out.append(out.length() == 0 ? "" : " ").append(ids.get(i));
+      if (j > i) {
+        out.append('-').append(ids.get(j));
+      }
+      i = j + 1;
+    }
+    return out.toString();
   }
 
   private Behavior<Command> onStart(Start m) {

@@ -58,8 +58,9 @@ class ClusterRunTest {
   private static final List<String> MEMBER_JVM =
       List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
 
+  /** A placement row: its member, and its devices as ranges ({@code 0-3 5}). */
   private static final Pattern PLACED =
-      Pattern.compile("device-(\\d+),started on cluster member (\\S+)");
+      Pattern.compile(",placement,member (\\S+),\"?\\d+ devices? started: ([0-9 -]+)");
 
   @TempDir static Path tmp;
   private LocalNodes nodes;
@@ -220,8 +221,14 @@ class ClusterRunTest {
     Map<Integer, String> out = new java.util.TreeMap<>();
     for (String line : lines(dir.resolve("events.csv"))) {
       Matcher m = PLACED.matcher(line);
-      if (line.contains(",placement,") && m.find()) {
-        out.put(Integer.parseInt(m.group(1)), m.group(2));
+      if (m.find()) {
+        for (String range : m.group(2).strip().split(" ")) {
+          String[] ends = range.split("-");
+          int last = Integer.parseInt(ends[ends.length - 1]);
+          for (int d = Integer.parseInt(ends[0]); d <= last; d++) {
+            assertEquals(null, out.put(d, m.group(1)), "device " + d + " placed twice");
+          }
+        }
       }
     }
     return out;

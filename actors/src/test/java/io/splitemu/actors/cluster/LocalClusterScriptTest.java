@@ -80,32 +80,67 @@ class LocalClusterScriptTest {
    */
   @Test
   void aMessageAboveTheFrameSize_endsTheRunWithOneLine() throws Exception {
+    endsWithOneLine(
+        "big",
+        " -Dsplitemu.cluster.maximum-frame-size=64KiB",
+        List.of("--set", "data.train-samples=600"),
+        "above splitemu.cluster.maximum-frame-size");
+  }
+
+  /**
+   * A burst of messages above Artery's send queue (every JVM at 16 messages, 300 devices placed and
+   * asked at once) is dropped, which Artery only publishes as a dead letter; the run ends at once
+   * with one line naming the key, and no JVM is left.
+   */
+  @Test
+  void aBurstAboveTheSendQueue_endsTheRunWithOneLine() throws Exception {
+    endsWithOneLine(
+        "burst",
+        " -Dsplitemu.cluster.send-queue-size=16",
+        List.of(
+            "--set",
+            "fidelity=timing",
+            "--set",
+            "devices.count=300",
+            "--set",
+            "data.train-samples=6000"),
+        "raise splitemu.cluster.send-queue-size on every member");
+  }
+
+  /**
+   * local-cluster.sh with 3 JVMs started with {@code options} runs the quickstart for one round
+   * with {@code sets}, and ends with status 1 and {@code line} on stderr, before barrier.timeout.
+   */
+  private void endsWithOneLine(String name, String options, List<String> sets, String line)
+      throws Exception {
     String marker = "splitemu.test.cluster=" + UUID.randomUUID();
-    Path launcher = launcher(marker, " -Dsplitemu.cluster.maximum-frame-size=64KiB");
-    ProcessBuilder pb =
-        new ProcessBuilder(
+    Path launcher = launcher(marker, options);
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(
                 "bash",
                 "../deploy/local-cluster.sh",
                 "--nodes",
-                "2",
+                "3", // a devices-only member: its devices' activations cross to the edge member
                 "../scenarios/quickstart.conf",
                 "--set",
                 "rounds=1",
-                "--set",
-                "data.train-samples=600",
                 "--out",
-                tmp.resolve("big").toString())
-            .redirectOutput(tmp.resolve("big-out.txt").toFile())
-            .redirectError(tmp.resolve("big-err.txt").toFile());
+                tmp.resolve(name).toString()));
+    command.addAll(sets);
+    ProcessBuilder pb =
+        new ProcessBuilder(command)
+            .redirectOutput(tmp.resolve(name + "-out.txt").toFile())
+            .redirectError(tmp.resolve(name + "-err.txt").toFile());
     pb.environment().put("SPLITEMU_LAUNCHER", launcher.toString());
     pb.environment().put("CI", "true");
     long start = System.nanoTime();
     Process script = pb.start();
     try {
       assertTrue(script.waitFor(5, TimeUnit.MINUTES), "local-cluster.sh did not end in 5 min");
-      String err = Files.readString(tmp.resolve("big-err.txt"));
+      String err = Files.readString(tmp.resolve(name + "-err.txt"));
       assertEquals(1, script.exitValue(), err);
-      assertTrue(err.contains("above splitemu.cluster.maximum-frame-size"), err);
+      assertTrue(err.contains(line), err);
       assertTrue(
           System.nanoTime() - start < TimeUnit.SECONDS.toNanos(55),
           "ended by the message's line, before barrier.timeout (60 s): " + err);

@@ -102,8 +102,8 @@ class ClusterPipelineRunTest {
         // The devices were spread over both devices members.
         Set<String> members = new TreeSet<>();
         for (String line : Files.readAllLines(three.dir().resolve("events.csv"))) {
-          if (line.contains(",placement,")) {
-            members.add(line.substring(line.lastIndexOf("member ") + 7).replace("\"", ""));
+          if (line.contains(",placement,member ")) {
+            members.add(line.split(",")[3].substring("member ".length()));
           }
         }
         assertEquals(Set.of("127.0.0.1:" + a, "127.0.0.1:" + b), members, scheme);
