@@ -54,6 +54,14 @@ public final class EmulatedLink implements LinkTiming {
     this.resolved = faults == null ? null : faults.resolve(roundStarts);
   }
 
+  /**
+   * The model this link times round {@code round} at {@code share} on, before its faults; for tests
+   * that check what links share (issue 16: links on one trace read one copy of it).
+   */
+  LinkModel model(int round, double share) {
+    return models.of(round, share);
+  }
+
   /** The same models under {@code faults} (null: none), idle at 0. */
   EmulatedLink withFaults(LinkFaultWindows faults) {
     return new EmulatedLink(models, faults);

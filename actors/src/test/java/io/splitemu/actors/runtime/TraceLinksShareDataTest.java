@@ -15,7 +15,6 @@ import io.splitemu.net.link.LinkModel;
 import io.splitemu.net.link.PacketLink;
 import io.splitemu.net.trace.PacketTrace;
 import java.lang.management.ManagementFactory;
-import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -70,14 +69,9 @@ class TraceLinksShareDataTest {
         devices);
   }
 
-  /**
-   * The model a device's link times round {@code round} at {@code share} on, as the link asks its
-   * models for it (read from the link's own field: the runtime exposes no model, only timings).
-   */
-  private static LinkModel model(LinkTiming link, int round, double share) throws Exception {
-    Field f = EmulatedLink.class.getDeclaredField("models");
-    f.setAccessible(true);
-    return ((EmulatedLink.Models) f.get(link)).of(round, share);
+  /** The model a device's link times round {@code round} at {@code share} on. */
+  private static LinkModel model(LinkTiming link, int round, double share) {
+    return assertInstanceOf(EmulatedLink.class, link).model(round, share);
   }
 
   private static PacketTrace packetTrace(LinkTiming link, int round, double share)
