@@ -168,7 +168,7 @@ public final class MinMaxAllocator {
     // Start: the linear problem with chords, K_n = B_n / (r_n(x) / x).
     double[] k = work;
     for (int i = 0; i < n; i++) {
-      double slope = chord != null && chord[i] > 0 ? chord[i] : n * rate(w[i], snr[i], 1.0 / n);
+      double slope = chord != null && chord[i] > 0 ? chord[i] : chordSlope(w[i], snr[i], n);
       k[i] = bits[i] / slope;
     }
     double t = solveLinear(a, k, n, out);
@@ -361,6 +361,15 @@ public final class MinMaxAllocator {
       x = next;
     }
     return x;
+  }
+
+  /**
+   * The default warm start of {@link #solveWireless} for an item in a pool of {@code n}: {@code
+   * r(1/n) / (1/n)}, bit for bit. Callers that solve many pools of the same size over the same
+   * items may pass it as {@code chord} from a cache and skip its logarithm.
+   */
+  public static double chordSlope(double w, double snr, int n) {
+    return n * rate(w, snr, 1.0 / n);
   }
 
   private static double rate(double w, double snr, double x) {

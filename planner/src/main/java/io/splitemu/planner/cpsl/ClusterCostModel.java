@@ -54,6 +54,13 @@ public final class ClusterCostModel {
   // Rates at the shares of the latest wireless uplink solve, for the FedAvg upload (no logarithms).
   private double[] srate;
   private boolean ratesKnown;
+  // Warm starts of the wireless solve per device for the two pool sizes a Gibbs run visits (N/M
+  // rounded down and up; a swap keeps the sizes), filled on first use with exactly what the solve
+  // would compute itself (MinMaxAllocator.chordSlope): one logarithm per device and size instead of
+  // one per member and visit. Index 0 of each pair is the uplink, 1 the downlink; 0 means unknown.
+  private final int[] chordSize = {-1, -1};
+  private final double[][][] chords = new double[2][][];
+  private double[] schord;
   private final boolean linear;
   private final double bitsUp;
   private final double bitsDown;
@@ -237,6 +244,7 @@ public final class ClusterCostModel {
   private double wireless(int[] members, boolean isUp) {
     int n = members.length;
     double bits = isUp ? bitsUp : bitsDown;
+    double[] cache = chordCache(n, isUp);
     for (int i = 0; i < n; i++) {
       int m = members[i];
       sa[i] = isUp ? tF[m] : tB[m];
@@ -244,8 +252,18 @@ public final class ClusterCostModel {
       sb[i] = isUp ? upW[m] : downW[m];
       snrs[i] = isUp ? upSnr[m] : downSnr[m];
       sfull[i] = isUp ? upFull[m] : downFull[m];
+      if (cache != null) {
+        double c = cache[m];
+        if (c == 0) {
+          c = MinMaxAllocator.chordSlope(sb[i], snrs[i], n);
+          cache[m] = c;
+        }
+        schord[i] = c;
+      }
     }
-    double t = MinMaxAllocator.solveWireless(sa, sbits, sb, snrs, sfull, null, n, sx, work);
+    double t =
+        MinMaxAllocator.solveWireless(
+            sa, sbits, sb, snrs, sfull, cache != null ? schord : null, n, sx, work);
     if (!Double.isNaN(t)) {
       if (isUp) {
         System.arraycopy(work, 0, srate, 0, n);
@@ -267,6 +285,21 @@ public final class ClusterCostModel {
     return alloc.makespan();
   }
 
+  // The chord cache of pools of n members in one direction, or null once two other sizes hold the
+  // slots (the solve then computes its chords itself, with the same result).
+  private double[] chordCache(int n, boolean isUp) {
+    for (int k = 0; k < 2; k++) {
+      if (chordSize[k] == -1) {
+        chordSize[k] = n;
+        chords[k] = new double[][] {new double[tF.length], new double[tF.length]};
+      }
+      if (chordSize[k] == n) {
+        return chords[k][isUp ? 0 : 1];
+      }
+    }
+    return null;
+  }
+
   private void grow(int n) {
     if (sa == null || sa.length < n) {
       sa = new double[n];
@@ -277,6 +310,7 @@ public final class ClusterCostModel {
       work = new double[4 * n];
       sfull = new double[n];
       srate = new double[n];
+      schord = new double[n];
     }
   }
 }

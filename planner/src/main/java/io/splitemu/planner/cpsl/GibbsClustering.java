@@ -1,13 +1,14 @@
 package io.splitemu.planner.cpsl;
 
 import io.splitemu.planner.cpsl.ClusterCostModel.SharePolicy;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
  * Gibbs-sampling clustering of LATENCY-MODEL.md section 5: start from the sorted clustering,
- * propose swapping two devices of different clusters, re-allocate the spectrum of the two
- * clusters, accept with probability {@code 1 / (1 + exp((T_new - T_cur) / delta))}, cool {@code
- * delta <- alpha delta}, and return the best partition seen (so never worse than sorted).
+ * propose swapping two devices of different clusters, re-allocate the spectrum of the two clusters,
+ * accept with probability {@code 1 / (1 + exp((T_new - T_cur) / delta))}, cool {@code delta <-
+ * alpha delta}, and return the best partition seen (so never worse than sorted).
  *
  * <p>{@code delta} starts at {@code initialTemperature} times the starting round latency.
  */
@@ -23,7 +24,8 @@ public final class GibbsClustering implements Clustering {
    * @param initialTemperature delta_0 relative to the starting round latency
    * @param alpha cooling factor per proposal; 0 means: cool by 1e-4 over the whole run
    */
-  public record Config(int iterations, int iterationsPerDevice, double initialTemperature, double alpha) {
+  public record Config(
+      int iterations, int iterationsPerDevice, double initialTemperature, double alpha) {
 
     /** The defaults: 20 proposals per device, delta_0 = 1% of T, cooling by 1e-4 over the run. */
     public static final Config DEFAULT = new Config(0, 20, 0.01, 0);
@@ -35,7 +37,9 @@ public final class GibbsClustering implements Clustering {
       if (!(initialTemperature > 0) || !(alpha >= 0 && alpha <= 1)) {
         throw new IllegalArgumentException(
             "Gibbs needs initialTemperature > 0 and alpha in [0, 1], got "
-                + initialTemperature + " and " + alpha);
+                + initialTemperature
+                + " and "
+                + alpha);
       }
     }
 
@@ -81,7 +85,16 @@ public final class GibbsClustering implements Clustering {
       cur += cost[m];
     }
     double best = cur;
-    int[][] bestGroups = copy(groups);
+    // Each cluster's members in ascending order, to find the k-th device outside a cluster in
+    // O(log |C|) rather than by a scan of all N devices per proposal.
+    int[][] sorted = copy(groups);
+    for (int[] g : sorted) {
+      Arrays.sort(g);
+    }
+    // The accepted swaps since the best partition (cluster, slot, cluster, slot each): undone at
+    // the end instead of copying the whole partition at every new best.
+    int[] journal = new int[64];
+    int journaled = 0;
     int proposals = config.proposals(n);
     double delta = config.initialTemperature() * cur;
     double alpha =
@@ -90,7 +103,7 @@ public final class GibbsClustering implements Clustering {
       int u = rng.nextInt(n);
       int v = rng.nextInt(n - groups[clusterOf[u]].length);
       // Map v onto the devices outside u's cluster without rejection loops.
-      v = outside(v, clusterOf, clusterOf[u], n);
+      v = outside(v, sorted[clusterOf[u]]);
       int cu = clusterOf[u];
       int cv = clusterOf[v];
       groups[cu][slot[u]] = v;
@@ -100,6 +113,13 @@ public final class GibbsClustering implements Clustering {
       double next = cur - cost[cu] - cost[cv] + nu + nv;
       double p = 1 / (1 + Math.exp((next - cur) / delta));
       if (rng.nextDouble() < p) {
+        if (journaled + 4 > journal.length) {
+          journal = Arrays.copyOf(journal, 2 * journal.length);
+        }
+        journal[journaled++] = cu;
+        journal[journaled++] = slot[u];
+        journal[journaled++] = cv;
+        journal[journaled++] = slot[v];
         int su = slot[u];
         slot[u] = slot[v];
         slot[v] = su;
@@ -107,10 +127,12 @@ public final class GibbsClustering implements Clustering {
         clusterOf[v] = cu;
         cost[cu] = nu;
         cost[cv] = nv;
+        replace(sorted[cu], u, v);
+        replace(sorted[cv], v, u);
         cur = next;
         if (cur < best) {
           best = cur;
-          bestGroups = copy(groups);
+          journaled = 0;
         }
       } else {
         groups[cu][slot[u]] = u;
@@ -118,16 +140,49 @@ public final class GibbsClustering implements Clustering {
       }
       delta *= alpha;
     }
-    return bestGroups;
+    // Back from the last partition to the best one, latest swap first.
+    for (int j = journaled - 4; j >= 0; j -= 4) {
+      int[] a = groups[journal[j]];
+      int[] b = groups[journal[j + 2]];
+      int t = a[journal[j + 1]];
+      a[journal[j + 1]] = b[journal[j + 3]];
+      b[journal[j + 3]] = t;
+    }
+    return groups;
   }
 
-  private static int outside(int k, int[] clusterOf, int c, int n) {
-    for (int i = 0; i < n; i++) {
-      if (clusterOf[i] != c && k-- == 0) {
-        return i;
+  /**
+   * The k-th device (0-based, ascending index) of those not in {@code members}, which holds a
+   * cluster's devices in ascending order: the device {@code k + j} for the first j with {@code
+   * members[j] - j > k} (below members[j] lie members[j] - j devices of other clusters).
+   */
+  static int outside(int k, int[] members) {
+    int lo = 0;
+    int hi = members.length;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (members[mid] - mid > k) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
       }
     }
-    throw new IllegalStateException("no device outside cluster " + c);
+    return k + lo;
+  }
+
+  // Replaces {@code out} by {@code in} in the ascending array {@code members}, keeping the order.
+  private static void replace(int[] members, int out, int in) {
+    int i = Arrays.binarySearch(members, out);
+    int j = Arrays.binarySearch(members, in);
+    // in is absent: j = -(insertion point) - 1, counted with out still in place.
+    int at = -j - 1;
+    if (at > i) {
+      System.arraycopy(members, i + 1, members, i, at - 1 - i);
+      members[at - 1] = in;
+    } else {
+      System.arraycopy(members, at, members, at + 1, i - at);
+      members[at] = in;
+    }
   }
 
   private static int[][] copy(int[][] g) {

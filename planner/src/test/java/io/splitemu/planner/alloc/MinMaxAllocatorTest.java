@@ -220,4 +220,37 @@ class MinMaxAllocatorTest {
     double general = MinMaxAllocator.allocate(demands).makespan();
     assertEquals(closed, general, 1e-12 * closed);
   }
+
+  @Test
+  void solveWireless_chordSlopeAsWarmStartEqualsNoWarmStart_toTheBit() {
+    SplittableRandom r = new SplittableRandom(5);
+    for (int trial = 0; trial < 200; trial++) {
+      int n = 2 + r.nextInt(40);
+      double[] a = new double[n];
+      double[] bits = new double[n];
+      double[] w = new double[n];
+      double[] snr = new double[n];
+      double[] full = new double[n];
+      double[] chord = new double[n];
+      for (int i = 0; i < n; i++) {
+        a[i] = 0.05 * r.nextDouble();
+        bits[i] = 1e5 + 1e6 * r.nextDouble();
+        w[i] = 10e6;
+        // Mostly Shannon links, some linear ones (SNR 0).
+        snr[i] = r.nextInt(5) == 0 ? 0 : Math.pow(10, 1 + 5 * r.nextDouble());
+        full[i] = snr[i] > 0 ? w[i] * Math.log1p(snr[i]) / Math.log(2) : w[i];
+        chord[i] = MinMaxAllocator.chordSlope(w[i], snr[i], n);
+      }
+      double[] out1 = new double[n];
+      double[] out2 = new double[n];
+      double t1 =
+          MinMaxAllocator.solveWireless(a, bits, w, snr, full, null, n, out1, new double[4 * n]);
+      double t2 =
+          MinMaxAllocator.solveWireless(a, bits, w, snr, full, chord, n, out2, new double[4 * n]);
+      assertEquals(Double.doubleToLongBits(t1), Double.doubleToLongBits(t2), "trial " + trial);
+      for (int i = 0; i < n; i++) {
+        assertEquals(Double.doubleToLongBits(out1[i]), Double.doubleToLongBits(out2[i]));
+      }
+    }
+  }
 }

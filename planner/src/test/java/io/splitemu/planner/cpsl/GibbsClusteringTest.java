@@ -1,5 +1,6 @@
 package io.splitemu.planner.cpsl;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -88,5 +89,136 @@ class GibbsClusteringTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> Clusterings.byName("kmeans"));
     assertTrue(e.getMessage().contains("gibbs, sorted, random, exhaustive"), e.getMessage());
+  }
+
+  @Test
+  void outside_isTheKthDeviceOfOtherClusters() {
+    SplittableRandom r = new SplittableRandom(3);
+    for (int trial = 0; trial < 200; trial++) {
+      int n = 2 + r.nextInt(60);
+      boolean[] in = new boolean[n];
+      int size = 1 + r.nextInt(n - 1);
+      for (int placed = 0; placed < size; ) {
+        int d = r.nextInt(n);
+        if (!in[d]) {
+          in[d] = true;
+          placed++;
+        }
+      }
+      int[] members = new int[size];
+      int[] others = new int[n - size];
+      for (int d = 0, a = 0, b = 0; d < n; d++) {
+        if (in[d]) {
+          members[a++] = d;
+        } else {
+          others[b++] = d;
+        }
+      }
+      for (int k = 0; k < others.length; k++) {
+        assertEquals(others[k], GibbsClustering.outside(k, members), "n " + n + ", k " + k);
+      }
+    }
+  }
+
+  @Test
+  void gibbs_returnsThePartitionOfAPlainSearch_toTheBit() {
+    // The plain search: a scan for the device outside u's cluster and a copy at every new best.
+    // The planner's journal and sorted clusters must give the same partition, slot for slot.
+    for (long seed = 0; seed < 12; seed++) {
+      boolean shannon = seed % 2 == 0;
+      int n = 20 + (int) (seed * 7);
+      int clusters = 2 + (int) (seed % 5);
+      GibbsClustering.Config cfg = new GibbsClustering.Config(0, 20, 0.01, 0);
+      int[][] planned =
+          new GibbsClustering(cfg)
+              .cluster(model(seed, n, shannon), clusters, new SplittableRandom(seed));
+      int[][] plain =
+          plainGibbs(model(seed, n, shannon), clusters, cfg, new SplittableRandom(seed));
+      assertEquals(plain.length, planned.length);
+      for (int c = 0; c < plain.length; c++) {
+        assertArrayEquals(plain[c], planned[c], "seed " + seed + ", cluster " + c);
+      }
+    }
+  }
+
+  @Test
+  void visit_withWarmChordsEqualsAFreshModel_toTheBit() {
+    // A model caches each device's chord for two pool sizes; a third size is solved uncached.
+    SplittableRandom r = new SplittableRandom(11);
+    ClusterCostModel warm = model(4, 40, true);
+    for (int trial = 0; trial < 60; trial++) {
+      int size = 5 + r.nextInt(3);
+      int[] members = r.ints(0, 40).distinct().limit(size).toArray();
+      double seen = warm.visit(members, SharePolicy.OPTIMAL);
+      double fresh = model(4, 40, true).visit(members, SharePolicy.OPTIMAL);
+      assertEquals(Double.doubleToLongBits(fresh), Double.doubleToLongBits(seen), "trial " + trial);
+    }
+  }
+
+  private static int[][] plainGibbs(
+      ClusterCostModel model, int clusters, GibbsClustering.Config config, SplittableRandom rng) {
+    int n = model.size();
+    int[][] groups = Clustering.chunk(SortedClustering.order(model), clusters);
+    int[] clusterOf = new int[n];
+    int[] slot = new int[n];
+    double[] cost = new double[clusters];
+    double cur = 0;
+    for (int m = 0; m < clusters; m++) {
+      for (int s = 0; s < groups[m].length; s++) {
+        clusterOf[groups[m][s]] = m;
+        slot[groups[m][s]] = s;
+      }
+      cost[m] = model.visit(groups[m], SharePolicy.OPTIMAL);
+      cur += cost[m];
+    }
+    double best = cur;
+    int[][] bestGroups = copy(groups);
+    int proposals = config.proposals(n);
+    double delta = config.initialTemperature() * cur;
+    double alpha = Math.exp(Math.log(1e-4) / Math.max(1, proposals));
+    for (int it = 0; it < proposals; it++) {
+      int u = rng.nextInt(n);
+      int k = rng.nextInt(n - groups[clusterOf[u]].length);
+      int v = -1;
+      for (int i = 0; i < n && v < 0; i++) {
+        if (clusterOf[i] != clusterOf[u] && k-- == 0) {
+          v = i;
+        }
+      }
+      int cu = clusterOf[u];
+      int cv = clusterOf[v];
+      groups[cu][slot[u]] = v;
+      groups[cv][slot[v]] = u;
+      double nu = model.visit(groups[cu], SharePolicy.OPTIMAL);
+      double nv = model.visit(groups[cv], SharePolicy.OPTIMAL);
+      double next = cur - cost[cu] - cost[cv] + nu + nv;
+      if (rng.nextDouble() < 1 / (1 + Math.exp((next - cur) / delta))) {
+        int su = slot[u];
+        slot[u] = slot[v];
+        slot[v] = su;
+        clusterOf[u] = cv;
+        clusterOf[v] = cu;
+        cost[cu] = nu;
+        cost[cv] = nv;
+        cur = next;
+        if (cur < best) {
+          best = cur;
+          bestGroups = copy(groups);
+        }
+      } else {
+        groups[cu][slot[u]] = u;
+        groups[cv][slot[v]] = v;
+      }
+      delta *= alpha;
+    }
+    return bestGroups;
+  }
+
+  private static int[][] copy(int[][] g) {
+    int[][] c = new int[g.length][];
+    for (int i = 0; i < g.length; i++) {
+      c[i] = g[i].clone();
+    }
+    return c;
   }
 }
