@@ -116,7 +116,30 @@ public final class ClusterMember {
       ActorRef<ClusterRun.Command> owner,
       String member,
       Materializer channels,
-      PipelineMember pipeline) {}
+      PipelineMember pipeline,
+      java.util.concurrent.atomic.AtomicBoolean overflowReported,
+      java.util.Queue<ActorRef<Device.Command>> entities) {
+
+    Held(
+        String run,
+        SupervisorSetup setup,
+        SliceMaker slices,
+        ActorRef<ClusterRun.Command> owner,
+        String member,
+        Materializer channels,
+        PipelineMember pipeline) {
+      this(
+          run,
+          setup,
+          slices,
+          owner,
+          member,
+          channels,
+          pipeline,
+          new java.util.concurrent.atomic.AtomicBoolean(),
+          new java.util.concurrent.ConcurrentLinkedQueue<>());
+    }
+  }
 
   /**
    * A member's guardian: its loader, registered with the Receptionist, and, with the {@code
@@ -170,7 +193,10 @@ public final class ClusterMember {
                           d -> {
                             String line = RunGuardian.overflowed(d);
                             Held h = held.get();
-                            if (line != null && h != null) {
+                            // Once per run: the report itself may meet the same full queue.
+                            if (line != null
+                                && h != null
+                                && h.overflowReported().compareAndSet(false, true)) {
                               h.owner().tell(new ClusterRun.MemberFailed(h.member() + ": " + line));
                             }
                             return Behaviors.same();
@@ -419,6 +445,8 @@ public final class ClusterMember {
     Held h = held.getAndSet(null);
     if (h != null) {
       ctx.getChildren().forEach(ctx::stop);
+      // Entities the run's end did not retire (its supervisor went away): they hold its setup.
+      h.entities().forEach(e -> e.tell(Device.Retire.INSTANCE));
       if (h.pipeline() != null) {
         h.pipeline().close();
       }
@@ -466,6 +494,7 @@ public final class ClusterMember {
                 ? h.pipeline().device(id)
                 : Supervisor.device(h.setup(), h.slices(), h.setup().devices().get(id)),
             "d");
+    h.entities().add(ctx.getSelf());
     h.owner().tell(new ClusterRun.DeviceStarted(id, h.member()));
     Behavior<Device.Command> running =
         Behaviors.receive(Device.Command.class)

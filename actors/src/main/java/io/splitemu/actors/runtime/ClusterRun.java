@@ -34,13 +34,22 @@ import org.apache.pekko.pattern.Patterns;
 /**
  * A run across a cluster, on the supervisor's member: waits until enough members serve (the
  * Receptionist's listing of {@link ClusterMember#KEY}), has each load the scenario, waits until
- * every {@code devices} member's shard region is registered, then starts the {@link Supervisor} as
- * a Cluster Singleton (role {@code supervisor}) whose devices are sharded entities and whose edge
- * server an {@code edge} member spawns ({@link Placement}). It relays what the members report (a
- * failed actor, a device's placement) to the supervisor, ends the run with one line when a member
- * it uses is lost, and when the run is over retires the devices and unloads the members.
+ * every {@code devices} member's shard region is registered, starts every device's entity (in
+ * windows of {@link #PLACE_WINDOW}; MP-SL's devices start later, with their hops), then starts the
+ * {@link Supervisor} as a Cluster Singleton (role {@code supervisor}) whose devices are sharded
+ * entities and whose edge server an {@code edge} member spawns ({@link Placement}). It relays what
+ * the members report (a failed actor, a device's placement) to the supervisor, ends the run with
+ * one line when a member it uses is lost, and when the run is over retires the devices and unloads
+ * the members.
  */
 public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
+
+  /**
+   * Devices told {@link Device.Place} and not yet started, at most: the proxy region buffers
+   * messages for shards whose home it does not know yet (up to sharding's buffer-size, 100,000),
+   * and Artery's queues are bounded, so a million devices are placed in windows.
+   */
+  static final int PLACE_WINDOW = 10_000;
 
   /** How long the members have to join and load before the run gives up with one line. */
   static final Duration JOIN_TIMEOUT = Duration.ofSeconds(120);
@@ -66,6 +75,9 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   private record LoadReply(ClusterMember.Reply reply) implements Command {}
 
   private record Regions(Set<String> members) implements Command {}
+
+  /** Artery dropped a message of this JVM because a queue to another member was full. */
+  private record Overflowed(String line) implements Command {}
 
   /** A member's state changed; {@code gone}: it was downed, removed, or it left. */
   private record MemberChanged(String member, boolean gone) implements Command {}
@@ -109,6 +121,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   private boolean placing;
   private int placedCount;
   private int placedAtLastTick;
+  private int placeSent; // devices told Place so far: at most PLACE_WINDOW more than have started
+  private boolean overflowed;
   // Which devices started on which member (host:port), and the members lost during the run.
   private final Map<String, Set<Integer>> placed = new TreeMap<>();
   private final Set<String> lost = new TreeSet<>();
@@ -179,6 +193,14 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
                 ctx.messageAdapter(ClusterEvent.MemberEvent.class, ClusterRun::changed),
                 ClusterEvent.MemberEvent.class));
     timers.startSingleTimer(Tick.JOIN_TIMEOUT, JOIN_TIMEOUT);
+    // A message this JVM sends (a placement, a command through the proxy) that Artery drops for a
+    // full queue: the run ends through the supervisor, with its cluster-failure row.
+    ActorRef<org.apache.pekko.actor.Dropped> drops =
+        ctx.messageAdapter(
+            org.apache.pekko.actor.Dropped.class, d -> new Overflowed(RunGuardian.overflowed(d)));
+    Adapter.toClassic(ctx.getSystem())
+        .getEventStream()
+        .subscribe(Adapter.toClassic(drops), org.apache.pekko.actor.Dropped.class);
   }
 
   @Override
@@ -192,6 +214,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         .onMessage(Regions.class, this::onRegions)
         .onMessage(SupervisorUp.class, this::onSupervisorUp)
         .onMessage(MemberFailed.class, m -> toSupervisor(m.reason()))
+        .onMessage(Overflowed.class, this::onOverflowed)
         .onMessage(DeviceStarted.class, this::onDeviceStarted)
         .onMessage(DeviceRelocated.class, this::onDeviceRelocated)
         .onMessage(MemberChanged.class, this::onMemberChanged)
@@ -320,11 +343,26 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     // each, a device built from its setup) would otherwise all fall inside round 1's first phase,
     // whose wall-clock watchdog is meant for a stuck host, not for a cluster's start.
     placing = true;
-    for (DeviceSetup d : setup.devices()) {
-      region.tell(new ShardingEnvelope<>(run + "/" + d.id(), Device.Place.INSTANCE));
-    }
+    placeMore();
     timers.startTimerWithFixedDelay(Tick.PLACING, placingTimeout());
     return this;
+  }
+
+  /** Tells {@link Device.Place} to the next devices, up to {@link #PLACE_WINDOW} outstanding. */
+  private void placeMore() {
+    List<DeviceSetup> all = setup.devices();
+    while (placeSent < all.size() && placeSent - placedCount < PLACE_WINDOW) {
+      int id = all.get(placeSent++).id();
+      region.tell(new ShardingEnvelope<>(run + "/" + id, Device.Place.INSTANCE));
+    }
+  }
+
+  private Behavior<Command> onOverflowed(Overflowed m) {
+    if (m.line() == null || finished || overflowed) {
+      return this;
+    }
+    overflowed = true;
+    return toSupervisor(m.line());
   }
 
   /** How long placement may go without one more device started: the run's barrier.timeout. */
@@ -418,6 +456,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       supervisor.tell(new Supervisor.DevicesPlaced(m.member(), List.of(m.device())));
     } else if (placing && ++placedCount == setup.devices().size()) {
       return startSupervisor();
+    } else if (placing) {
+      placeMore();
     }
     return this;
   }

@@ -429,8 +429,13 @@ public final class Emulation {
       double speedup,
       PacingLag lag,
       Cluster cluster) {
-    // The run's name is in entity ids and actor names: only letters, digits, '-', '_' and '.'.
-    String id = run.replaceAll("[^-\\w.]", "_");
+    // The run's name is in entity ids and actor names: only letters, digits, '-', '_' and '.'; a
+    // nonce, so that a run into the same folder on long-lived members never meets an entity left
+    // by an earlier one (only names: no emulated figure depends on it).
+    String id =
+        run.replaceAll("[^-\\w.]", "_")
+            + "-"
+            + Long.toString(System.currentTimeMillis() % (36L * 36 * 36 * 36 * 36 * 36), 36);
     return ask(
         "splitemu",
         cluster.system(),

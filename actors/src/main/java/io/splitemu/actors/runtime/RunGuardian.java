@@ -109,14 +109,6 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
     Adapter.toClassic(getContext().getSystem())
         .getEventStream()
         .subscribe(Adapter.toClassic(errors), Logging.Error.class);
-    ActorRef<org.apache.pekko.actor.Dropped> drops =
-        getContext()
-            .messageAdapter(
-                org.apache.pekko.actor.Dropped.class,
-                d -> new ErrorLogged(String.valueOf(d.recipient()), overflowed(d)));
-    Adapter.toClassic(getContext().getSystem())
-        .getEventStream()
-        .subscribe(Adapter.toClassic(drops), org.apache.pekko.actor.Dropped.class);
     root.spawn(getContext(), done);
     getContext().getChildren().forEach(c -> getContext().watch(c));
     return this;
@@ -154,7 +146,7 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
     if (e.refused() != null && failed == null) {
       String who = e.source().substring(e.source().lastIndexOf('/') + 1);
       failed =
-          e.refused().startsWith("a message above") || e.refused().startsWith(OVERFLOWED)
+          e.refused().startsWith("a message above")
               ? e.refused()
               : "a message to " + who + " failed: " + e.refused();
       timers.startSingleTimer(Grace.INSTANCE, GRACE);
@@ -182,23 +174,31 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
     return null;
   }
 
-  private static final String OVERFLOWED = "a burst of messages overflowed";
-
   /**
-   * The one line for a message Artery dropped because its send queue to a member was full (a burst
-   * of commands to thousands of devices; it only publishes that as a dead letter, so the run would
-   * wait for the reply), or null when {@code d} was dropped for another reason.
+   * The one line for a message Artery dropped because a queue to another member was full (it only
+   * publishes that as a dead letter, so the run would wait for the reply), or null when {@code d}
+   * was dropped for another reason: a burst of messages (commands to thousands of devices) over the
+   * send queue, or of system messages (remote watches) over the control queue, after which Artery
+   * has also quarantined the member.
    */
   public static String overflowed(org.apache.pekko.actor.Dropped d) {
-    String reason = d.reason() == null ? "" : d.reason();
+    String reason = d.reason() == null ? "" : d.reason().strip();
     if (!reason.startsWith("Due to overflow of")) {
       return null;
     }
-    return OVERFLOWED
-        + " Artery's send queue and a "
-        + d.message().getClass().getSimpleName()
+    String what = d.message() == null ? "message" : d.message().getClass().getSimpleName();
+    if (d.message() instanceof org.apache.pekko.dispatch.sysmsg.SystemMessage) {
+      return "a burst of system messages (remote watches) overflowed Artery's control queue and a "
+          + what
+          + " was dropped ("
+          + reason
+          + "), which quarantines the member; raise"
+          + " pekko.remote.artery.advanced.outbound-control-queue-size on every member";
+    }
+    return "a burst of messages overflowed Artery's send queue and a "
+        + what
         + " was dropped ("
-        + reason.strip()
+        + reason
         + "); raise splitemu.cluster.send-queue-size on every member";
   }
 

@@ -276,6 +276,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             : "");
   }
 
+  // Devices of a member lost before a cluster's edge server was placed (ClusterPlacement).
+  private final List<ActorRef<Device.Command>> retireWhenPlaced = new ArrayList<>();
+
   private Supervisor(
       ActorContext<Command> ctx, SupervisorSetup setup, PacingLag lag, Placement placement) {
     super(ctx);
@@ -428,7 +431,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     for (int d : m.devices()) {
       ActorRef<Device.Command> ref = devices.get(d);
       if (ref != null && alive.remove(d)) {
-        ref.tell(Device.Retire.INSTANCE);
+        if (server == null && setup.server() != null) {
+          // A cluster's forwarders are spawned with the edge server: told once it is placed.
+          retireWhenPlaced.add(ref);
+        } else {
+          ref.tell(Device.Retire.INSTANCE);
+        }
         gone.add(d);
       }
     }
@@ -455,6 +463,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private Behavior<Command> onServerPlaced(ServerPlaced m) {
     server = m.server();
     getContext().watch(server);
+    retireWhenPlaced.forEach(r -> r.tell(Device.Retire.INSTANCE));
+    retireWhenPlaced.clear();
     return pendingStart == null ? this : onStart(pendingStart);
   }
 
