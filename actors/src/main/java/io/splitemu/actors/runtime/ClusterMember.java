@@ -272,7 +272,7 @@ public final class ClusterMember {
               if (last != null) {
                 last.replyTo().tell(new Barrier.Missed(id, Long.MIN_VALUE));
               }
-              return lostDevice(id);
+              return lostDevice(region, entity, id, seq);
             })
         .onMessage(
             Device.Command.class,
@@ -284,13 +284,25 @@ public final class ClusterMember {
         .build();
   }
 
-  private static Behavior<Device.Command> lostDevice(int id) {
+  /**
+   * A device whose member was lost: it answers every phase request as a crashed device does, until
+   * the supervisor re-creates it from a saved state ({@link Device.Restore}), which sharding
+   * delivers to a new entity on a surviving member; then it forwards again.
+   */
+  private static Behavior<Device.Command> lostDevice(
+      ActorRef<ShardingEnvelope<Device.Command>> region, String entity, int id, long seq) {
     return Behaviors.receive(Device.Command.class)
         .onMessage(
             Device.Request.class,
             r -> {
               r.replyTo().tell(new Barrier.Missed(id, Long.MIN_VALUE));
               return Behaviors.same();
+            })
+        .onMessage(
+            Device.Restore.class,
+            r -> {
+              region.tell(new ShardingEnvelope<>(entity, new Device.Sequenced(seq, r)));
+              return forwarding(region, entity, id, null, seq + 1);
             })
         .onMessage(Device.Command.class, c -> Behaviors.same())
         .build();
@@ -474,7 +486,10 @@ public final class ClusterMember {
               .onMessage(Device.Place.class, p -> started(ctx, h, id, null))
               .onMessage(
                   Device.Sequenced.class,
-                  c -> c.seq() == 0 ? started(ctx, h, id, c) : relocated(h, id, c))
+                  c ->
+                      c.seq() == 0 || c.command() instanceof Device.Restore
+                          ? started(ctx, h, id, c)
+                          : relocated(ctx, h, id, c))
               .onMessage(Device.Command.class, c -> started(ctx, h, id, c))
               .build();
         });
@@ -534,18 +549,25 @@ public final class ClusterMember {
    * answer as if it had it. It answers that request and every later one as a crashed device does,
    * and the run's owner takes it out of the run ({@link ClusterRun.DeviceRelocated}).
    */
-  private static Behavior<Device.Command> relocated(Held h, int id, Device.Sequenced first) {
+  private static Behavior<Device.Command> relocated(
+      ActorContext<Device.Command> ctx, Held h, int id, Device.Sequenced first) {
     h.owner().tell(new ClusterRun.DeviceRelocated(id, h.member()));
-    return missing(id).apply(first.command());
+    return missing(ctx, h, id).apply(first.command());
   }
 
-  /** Answers each phase request, wrapped or not, with {@link Barrier.Missed}. */
+  /**
+   * Answers each phase request, wrapped or not, with {@link Barrier.Missed}, until the supervisor
+   * re-creates the device from a saved state ({@link Device.Restore}).
+   */
   private static java.util.function.Function<Device.Command, Behavior<Device.Command>> missing(
-      int id) {
+      ActorContext<Device.Command> ctx, Held h, int id) {
     return new java.util.function.Function<>() {
       @Override
       public Behavior<Device.Command> apply(Device.Command c) {
         Device.Command inner = c instanceof Device.Sequenced q ? q.command() : c;
+        if (inner instanceof Device.Restore) {
+          return started(ctx, h, id, c);
+        }
         if (inner instanceof Device.Request r) {
           r.replyTo().tell(new Barrier.Missed(id, Long.MIN_VALUE));
         }

@@ -452,6 +452,13 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     if (!placed.computeIfAbsent(m.member(), k -> new TreeSet<>()).add(m.device())) {
       return this;
     }
+    // A device re-created on a survivor lives there now (retired there at the end).
+    placed.forEach(
+        (member, ids) -> {
+          if (!member.equals(m.member())) {
+            ids.remove(m.device());
+          }
+        });
     if (supervisor != null) { // MP-SL's devices start during the run
       supervisor.tell(new Supervisor.DevicesPlaced(m.member(), List.of(m.device())));
     } else if (placing && ++placedCount == setup.devices().size()) {
@@ -629,6 +636,11 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       }
       // MP-SL (no edge member): a forwarder here, as its devices are addressed from here.
       return ctx.spawn(ClusterMember.forwarder(region, run, id), "device-" + id);
+    }
+
+    @Override
+    public boolean rejoinsLostDevices() {
+      return edge != null; // MP-SL: a lost member ends the run
     }
 
     @Override

@@ -52,6 +52,16 @@ public interface Placement {
     throw new IllegalStateException("the hops of this run are children of the supervisor");
   }
 
+  /**
+   * Whether a device of a lost member is re-created elsewhere from its state at the start of the
+   * round it was lost in (a cluster's sharded devices: docs/cluster.md, "Losing a member"); the
+   * supervisor then keeps each device's state at every round's start. False in one JVM, where no
+   * member is lost.
+   */
+  default boolean rejoinsLostDevices() {
+    return false;
+  }
+
   /** Every actor a child of the supervisor, watched: a failure ends the run with its line. */
   Placement LOCAL =
       new Placement() {

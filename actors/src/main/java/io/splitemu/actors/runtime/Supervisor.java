@@ -345,6 +345,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(MemberLost.class, this::onMemberLost)
         .onMessage(DevicesPlaced.class, this::onDevicesPlaced)
         .onMessage(CheckpointReply.class, this::onCheckpointReply)
+        .onMessage(StateKept.class, this::onStateKept)
+        .onMessage(Rejoined.class, this::onRejoined)
+        .onMessage(RejoinTick.class, this::onRejoinTick)
         .onMessage(CrashFlushed.class, this::onCrashFlushed)
         .onSignal(ChildFailed.class, this::onChildFailed)
         .onSignal(Terminated.class, this::onTerminated)
@@ -443,6 +446,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (gone.isEmpty()) {
       return this; // they had left already
     }
+    boolean rejoin = placement.rejoinsLostDevices();
+    if (rejoin) {
+      for (int d : gone) {
+        if (kept.containsKey(d)) { // lost before its state was first kept: gone for good
+          rejoining.add(d);
+        }
+      }
+    }
     event(
         "member-lost",
         "cluster",
@@ -450,11 +461,22 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             + m.member()
             + " is gone (downed or left); its devices "
             + gone
-            + " leave the run (crashed, no rejoin); "
+            + (rejoin
+                ? " miss the rest of round "
+                    + round
+                    + " (crashed) and are re-created on the surviving devices members from their"
+                    + " state at its start, to take part again from round "
+                    + (round + 1)
+                    + "; "
+                : " leave the run (crashed, no rejoin); ")
             + alive.size()
-            + " devices go on");
-    if (alive.isEmpty()) {
+            + " devices go on this round");
+    if (alive.isEmpty() && rejoining.isEmpty()) {
       return finish("every device was on lost cluster members");
+    }
+    // Lost while their states were being kept between rounds: they will not answer.
+    if (!awaitedStates.isEmpty() && awaitedStates.removeAll(gone) && awaitedStates.isEmpty()) {
+      return rejoinLost();
     }
     return this;
   }
@@ -528,7 +550,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (from == null) {
       holdVisit();
     }
-    return from == null ? startRound() : restore(strikePassed(from), true);
+    return from == null ? roundBoundary() : restore(strikePassed(from), true);
   }
 
   /** Paced: holds the next visit's start, due at {@code nowNs}, instead of any held before. */
@@ -821,7 +843,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (round >= setup.rounds() || (setup.stopAtTarget() && reached)) {
       return finish(null);
     }
-    return checkpointDue() ? takeCheckpoint() : startRound();
+    return checkpointDue() ? takeCheckpoint() : roundBoundary();
   }
 
   private String cutLabel() {
@@ -1309,6 +1331,119 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private Finished finished(String error) {
     return new Finished(round, nowNs, error, pipeline == null ? null : pipeline.result());
+  }
+
+  // A cluster's lost devices (docs/cluster.md, "Losing a member"): every device's state is kept at
+  // each round's start, and a device whose member was lost is re-created from it on a surviving
+  // member at the next round boundary, through its reference (ClusterMember's forwarder).
+
+  /** A device's state at a round's start, kept to re-create it should its member be lost. */
+  private record StateKept(Device.Snapshot snapshot) implements Command {}
+
+  /** A lost device was re-created from its kept state. */
+  private record Rejoined(int device) implements Command {}
+
+  /** Re-sends the restores not yet answered (one could meet its shard's old home). */
+  private record RejoinTick(int round, int attempt) implements Command {}
+
+  private static final java.time.Duration REJOIN_RETRY = java.time.Duration.ofSeconds(2);
+
+  private final Map<Integer, Device.Snapshot> kept = new HashMap<>();
+  private final TreeSet<Integer> rejoining = new TreeSet<>();
+  private final TreeSet<Integer> awaitedStates = new TreeSet<>();
+  private final TreeSet<Integer> awaitedRejoins = new TreeSet<>();
+
+  /**
+   * Between two rounds (and before the first): where lost devices are re-created, first every
+   * running device's state is kept, then the lost ones are restored, then the round starts.
+   */
+  private Behavior<Command> roundBoundary() {
+    if (!placement.rejoinsLostDevices()) {
+      return startRound();
+    }
+    awaitedStates.clear();
+    awaitedStates.addAll(alive);
+    if (awaitedStates.isEmpty()) {
+      return rejoinLost();
+    }
+    ActorRef<Device.Snapshot> replies =
+        getContext().messageAdapter(Device.Snapshot.class, StateKept::new);
+    for (int d : awaitedStates) {
+      devices.get(d).tell(new Device.TakeSnapshot(replies));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onStateKept(StateKept m) {
+    int d = m.snapshot().device();
+    if (awaitedStates.remove(d)) {
+      kept.put(d, m.snapshot());
+      if (awaitedStates.isEmpty()) {
+        return rejoinLost();
+      }
+    }
+    return this;
+  }
+
+  /** Re-creates each lost device from the state kept at the start of the round it was lost in. */
+  private Behavior<Command> rejoinLost() {
+    awaitedRejoins.clear();
+    awaitedRejoins.addAll(rejoining);
+    if (awaitedRejoins.isEmpty()) {
+      return startRound();
+    }
+    sendRestores();
+    getContext().scheduleOnce(REJOIN_RETRY, getContext().getSelf(), new RejoinTick(round, 1));
+    return this;
+  }
+
+  private void sendRestores() {
+    ActorRef<Device.Restored> replies =
+        getContext().messageAdapter(Device.Restored.class, r -> new Rejoined(r.device()));
+    for (int d : awaitedRejoins) {
+      devices.get(d).tell(new Device.Restore(kept.get(d), replies));
+    }
+  }
+
+  private Behavior<Command> onRejoinTick(RejoinTick t) {
+    if (t.round() != round || awaitedRejoins.isEmpty()) {
+      return this;
+    }
+    long waited = REJOIN_RETRY.toMillis() * t.attempt();
+    if (waited >= setup.server().barrierTimeout().toMillis()) {
+      return finish(
+          "devices "
+              + awaitedRejoins
+              + " of a lost cluster member were not re-created on a surviving member within"
+              + " barrier.timeout ("
+              + setup.server().barrierTimeout().toSeconds()
+              + " s)");
+    }
+    sendRestores();
+    getContext()
+        .scheduleOnce(REJOIN_RETRY, getContext().getSelf(), new RejoinTick(round, t.attempt() + 1));
+    return this;
+  }
+
+  private Behavior<Command> onRejoined(Rejoined m) {
+    if (!awaitedRejoins.remove(m.device())) {
+      return this; // a second answer to a re-sent restore
+    }
+    if (!awaitedRejoins.isEmpty()) {
+      return this;
+    }
+    List<Integer> back = new ArrayList<>(rejoining);
+    rejoining.clear();
+    alive.addAll(back);
+    event(
+        "rejoin",
+        "cluster",
+        "devices "
+            + back
+            + " re-created on the surviving devices members from their state at the start of the"
+            + " round their member was lost in; they take part from round "
+            + (round + 1));
+    return startRound();
   }
 
   // Checkpoints and resume (docs/runtime.md, "Checkpoints and resume"): taken after a round's row,

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -127,7 +128,8 @@ class ClusterRunTest {
 
   @Test
   @Order(2)
-  void killingADevicesMember_midRun_completesTheRun_andKeepsTheRows() throws Exception {
+  void killingADevicesMember_midRun_completesTheRun_keepsTheRows_andRecreatesItsDevices()
+      throws Exception {
     List<String> args = new ArrayList<>(scenario("psl"));
     args.addAll(List.of("--set", "rounds=4"));
     Path dir = tmp.resolve("loss");
@@ -160,10 +162,18 @@ class ClusterRunTest {
     assertEquals(before, after.subList(0, before.size()), "rows recorded before the loss");
     String events = Files.readString(dir.resolve("events.csv"));
     assertTrue(events.contains(",member-lost,cluster,"), events);
-    // The lost member's devices left: later rounds have fewer participants than the first.
+    // The lost member's devices were re-created on the survivor from their kept state and take
+    // part again: the last round has every device, and every device now lives on the survivor.
+    assertTrue(events.contains(",rejoin,cluster,"), events);
     int first = participants(after.get(1));
     int last = participants(after.get(4));
-    assertTrue(last < first, "participants " + first + " then " + last);
+    assertEquals(first, last, "participants in the first and the last round");
+    Map<Integer, String> placed = placements(dir, true);
+    assertEquals(4, placed.size(), "devices placed: " + placed);
+    assertEquals(
+        Set.of(seed), // the edge,hops,devices member, the survivor
+        new TreeSet<>(placed.values()),
+        "where the devices live at the end: " + events);
   }
 
   private static List<String> scenario(String scheme) {
@@ -218,6 +228,14 @@ class ClusterRunTest {
 
   /** Device id to the member it started on, from events.csv's placement rows. */
   private static Map<Integer, String> placements(Path dir) throws IOException {
+    return placements(dir, false);
+  }
+
+  /**
+   * Device id to the member it started on last, from events.csv's placement rows; {@code again}: a
+   * device may be placed again (re-created after its member was lost).
+   */
+  private static Map<Integer, String> placements(Path dir, boolean again) throws IOException {
     Map<Integer, String> out = new java.util.TreeMap<>();
     for (String line : lines(dir.resolve("events.csv"))) {
       Matcher m = PLACED.matcher(line);
@@ -226,7 +244,8 @@ class ClusterRunTest {
           String[] ends = range.split("-");
           int last = Integer.parseInt(ends[ends.length - 1]);
           for (int d = Integer.parseInt(ends[0]); d <= last; d++) {
-            assertEquals(null, out.put(d, m.group(1)), "device " + d + " placed twice");
+            String before = out.put(d, m.group(1));
+            assertTrue(again || before == null, "device " + d + " placed twice");
           }
         }
       }
