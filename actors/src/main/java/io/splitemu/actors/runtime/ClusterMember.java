@@ -252,7 +252,8 @@ public final class ClusterMember {
    * numbered ({@link Device.Sequenced}) so that an entity re-created elsewhere knows it did not see
    * the first, and remembers the last phase request; told {@link Device.Retire} (the device's
    * member is lost), it answers that request and every later one with {@link Barrier.Missed}, as a
-   * crashed device does, and forwards nothing more.
+   * crashed device does, and forwards nothing until the supervisor re-creates the device from its
+   * kept state ({@link Device.Restore}).
    */
   static Behavior<Device.Command> forwarder(
       ActorRef<ShardingEnvelope<Device.Command>> region, String run, int id) {
@@ -518,7 +519,13 @@ public final class ClusterMember {
             .onMessage(
                 Device.Sequenced.class,
                 c -> {
-                  device.tell(c.command());
+                  if (c.command() instanceof Device.Restore r) {
+                    // A re-sent restore, after the one this entity was built with: the device
+                    // holds that state already, and may be in a round by now.
+                    r.replyTo().tell(new Device.Restored(id));
+                  } else {
+                    device.tell(c.command());
+                  }
                   return Behaviors.same();
                 })
             .onMessage(

@@ -989,7 +989,10 @@ public final class Device extends AbstractBehavior<Device.Command> {
   /** A {@code device-slowdown} window the device holds: [{@code fromNs}, {@code untilNs}). */
   public record SlowWindow(int key, long fromNs, long untilNs, double factor) {}
 
-  /** Take {@code snapshot}'s state (a resumed run, before its first round); answers Restored. */
+  /**
+   * Take {@code snapshot}'s state (a resumed run, before its first round; or, on a cluster, a
+   * device re-created on a surviving member from its kept state); answers Restored.
+   */
   public record Restore(Snapshot snapshot, ActorRef<Restored> replyTo) implements Command {}
 
   /** Reply to {@link Restore}. */

@@ -97,8 +97,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   public record ServerPlaced(ActorRef<EdgeServer.Command> server) implements Command {}
 
   /**
-   * The cluster member at {@code member} (host:port), which held {@code devices}, is unreachable or
-   * gone: those devices are crashed devices that do not rejoin (docs/cluster.md "Losing a member").
+   * The cluster member at {@code member} (host:port), which held {@code devices}, is gone: those
+   * devices are crashed devices for the rest of the round, re-created on a surviving member from
+   * their kept state at the next round boundary (docs/cluster.md "Losing a member").
    */
   public record MemberLost(String member, List<Integer> devices) implements Command {}
 
@@ -348,6 +349,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(StateKept.class, this::onStateKept)
         .onMessage(Rejoined.class, this::onRejoined)
         .onMessage(RejoinTick.class, this::onRejoinTick)
+        .onMessage(StatesTick.class, this::onStatesTick)
         .onMessage(CrashFlushed.class, this::onCrashFlushed)
         .onSignal(ChildFailed.class, this::onChildFailed)
         .onSignal(Terminated.class, this::onTerminated)
@@ -423,11 +425,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   /**
-   * A devices member is lost: its devices leave the run for good, as crashed devices. Each one's
+   * A devices member is lost: its devices are crashed devices for the rest of the round. Each one's
    * reference here is told {@link Device.Retire}, after which it answers every phase request (the
    * one in flight too) as a crashed device does, with {@link Barrier.Missed}: the round goes on
-   * without it at the phase's deadline, and later rounds plan without it; an {@code events.csv} row
-   * names the member and its devices.
+   * without it at the phase's deadline. Where the placement re-creates lost devices (a cluster), it
+   * comes back at the next round boundary from its kept state ({@link #rejoinLost}); an {@code
+   * events.csv} row names the member and its devices.
    */
   private Behavior<Command> onMemberLost(MemberLost m) {
     List<Integer> gone = new ArrayList<>();
@@ -448,10 +451,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     boolean rejoin = placement.rejoinsLostDevices();
     if (rejoin) {
+      List<Integer> now = new ArrayList<>();
       for (int d : gone) {
         if (kept.containsKey(d)) { // lost before its state was first kept: gone for good
           rejoining.add(d);
+          now.add(d);
         }
+      }
+      if (!awaitedRejoins.isEmpty()) {
+        // Lost while others are being restored (this boundary): restored with them, from now.
+        awaitedRejoins.addAll(now);
+        sendRestores(now);
       }
     }
     event(
@@ -1343,6 +1353,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** A lost device was re-created from its kept state. */
   private record Rejoined(int device) implements Command {}
 
+  /** The watchdog of the states asked for after round {@code round}. */
+  private record StatesTick(int round) implements Command {}
+
   /** Re-sends the restores not yet answered (one could meet its shard's old home). */
   private record RejoinTick(int round, int attempt) implements Command {}
 
@@ -1371,7 +1384,25 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     for (int d : awaitedStates) {
       devices.get(d).tell(new Device.TakeSnapshot(replies));
     }
+    getContext()
+        .scheduleOnce(
+            setup.server().barrierTimeout(), getContext().getSelf(), new StatesTick(round));
     return this;
+  }
+
+  /** The states asked for at the boundary after round {@code round} are overdue. */
+  private Behavior<Command> onStatesTick(StatesTick t) {
+    if (t.round() != round || awaitedStates.isEmpty()) {
+      return this;
+    }
+    return finish(
+        "devices "
+            + awaitedStates
+            + " did not send their state within barrier.timeout ("
+            + setup.server().barrierTimeout().toSeconds()
+            + " s of wall-clock time) after round "
+            + round
+            + "; a member is stuck or overloaded");
   }
 
   private Behavior<Command> onStateKept(StateKept m) {
@@ -1392,15 +1423,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (awaitedRejoins.isEmpty()) {
       return startRound();
     }
-    sendRestores();
+    sendRestores(awaitedRejoins);
     getContext().scheduleOnce(REJOIN_RETRY, getContext().getSelf(), new RejoinTick(round, 1));
     return this;
   }
 
-  private void sendRestores() {
+  // One adapter per reply class and actor: a cluster run takes no checkpoints (refused), so these
+  // do not meet the checkpoint's adapters of the same classes.
+  private void sendRestores(java.util.Collection<Integer> which) {
     ActorRef<Device.Restored> replies =
         getContext().messageAdapter(Device.Restored.class, r -> new Rejoined(r.device()));
-    for (int d : awaitedRejoins) {
+    for (int d : List.copyOf(which)) {
       devices.get(d).tell(new Device.Restore(kept.get(d), replies));
     }
   }
@@ -1419,7 +1452,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               + setup.server().barrierTimeout().toSeconds()
               + " s)");
     }
-    sendRestores();
+    sendRestores(awaitedRejoins);
     getContext()
         .scheduleOnce(REJOIN_RETRY, getContext().getSelf(), new RejoinTick(round, t.attempt() + 1));
     return this;
