@@ -136,7 +136,8 @@ public final class LinkChannelMemoryBenchmark {
     return channel;
   }
 
-  private static long usedAfterGc() throws InterruptedException {
+  /** The retained heap in bytes: the lowest reading over several collections. */
+  static long usedAfterGc() throws InterruptedException {
     MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
     long used = Long.MAX_VALUE;
     // Several collections: the lowest reading is the retained heap.

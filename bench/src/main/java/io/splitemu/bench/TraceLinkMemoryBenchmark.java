@@ -3,8 +3,6 @@ package io.splitemu.bench;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.LinkTiming;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryMXBean;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,13 +47,13 @@ public final class TraceLinkMemoryBenchmark {
     // Warm up the classes on a few devices first.
     drive(Emulation.links(s, 10, shared), shared);
 
-    long base = usedAfterGc();
+    long base = LinkChannelMemoryBenchmark.usedAfterGc();
     long start = System.nanoTime();
     List<Emulation.LinkPair> links = Emulation.links(s, devices, shared);
-    long built = usedAfterGc();
+    long built = LinkChannelMemoryBenchmark.usedAfterGc();
     drive(links, shared);
     double seconds = (System.nanoTime() - start) / 1e9;
-    long driven = usedAfterGc();
+    long driven = LinkChannelMemoryBenchmark.usedAfterGc();
     double perDeviceBuilt = (double) (built - base) / devices;
     double perDevice = (double) (driven - base) / devices;
     System.out.printf(
@@ -94,17 +92,5 @@ public final class TraceLinkMemoryBenchmark {
         }
       }
     }
-  }
-
-  private static long usedAfterGc() throws InterruptedException {
-    MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
-    long used = Long.MAX_VALUE;
-    // Several collections: the lowest reading is the retained heap.
-    for (int i = 0; i < 5; i++) {
-      System.gc();
-      Thread.sleep(200);
-      used = Math.min(used, mem.getHeapMemoryUsage().getUsed());
-    }
-    return used;
   }
 }

@@ -117,7 +117,7 @@ public final class ClusterMember {
       String member,
       Materializer channels,
       PipelineMember pipeline,
-      java.util.concurrent.atomic.AtomicBoolean overflowReported,
+      java.util.concurrent.atomic.AtomicBoolean reported,
       java.util.Queue<ActorRef<Device.Command>> entities) {
 
     Held(
@@ -163,53 +163,53 @@ public final class ClusterMember {
                       .onFailure(RuntimeException.class, SupervisorStrategy.restart()),
                   "loader");
           ctx.getSystem().receptionist().tell(Receptionist.register(KEY, loader));
-          // Artery drops a message above the frame size and only logs it: the run hears of it.
-          ActorRef<org.apache.pekko.event.Logging.Error> errors =
-              ctx.spawn(
-                  Behaviors.receive(org.apache.pekko.event.Logging.Error.class)
-                      .onMessage(
-                          org.apache.pekko.event.Logging.Error.class,
-                          e -> {
-                            String line = RunGuardian.oversized(e.cause());
-                            Held h = held.get();
-                            if (line != null && h != null) {
-                              h.owner().tell(new ClusterRun.MemberFailed(h.member() + ": " + line));
-                            }
-                            return Behaviors.same();
-                          })
-                      .build(),
-                  "oversized-messages");
-          org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(ctx.getSystem())
-              .getEventStream()
-              .subscribe(
-                  org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(errors),
-                  org.apache.pekko.event.Logging.Error.class);
-          // So does a message dropped because Artery's send queue to a member was full.
-          ActorRef<org.apache.pekko.actor.Dropped> drops =
-              ctx.spawn(
-                  Behaviors.receive(org.apache.pekko.actor.Dropped.class)
-                      .onMessage(
-                          org.apache.pekko.actor.Dropped.class,
-                          d -> {
-                            String line = RunGuardian.overflowed(d);
-                            Held h = held.get();
-                            // Once per run: the report itself may meet the same full queue.
-                            if (line != null
-                                && h != null
-                                && h.overflowReported().compareAndSet(false, true)) {
-                              h.owner().tell(new ClusterRun.MemberFailed(h.member() + ": " + line));
-                            }
-                            return Behaviors.same();
-                          })
-                      .build(),
-                  "dropped-messages");
-          org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(ctx.getSystem())
-              .getEventStream()
-              .subscribe(
-                  org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(drops),
-                  org.apache.pekko.actor.Dropped.class);
+          // Artery drops a message above the frame size, or one that meets a full queue to
+          // another member, and only logs or publishes that: the run hears of it.
+          watch(
+              ctx,
+              held,
+              org.apache.pekko.event.Logging.Error.class,
+              e -> RunGuardian.oversized(e.cause()),
+              "oversized-messages");
+          watch(
+              ctx,
+              held,
+              org.apache.pekko.actor.Dropped.class,
+              RunGuardian::overflowed,
+              "dropped-messages");
           return Behaviors.empty();
         });
+  }
+
+  /**
+   * Tells the held run's owner, once per run, the line {@code line} makes of an event of {@code
+   * type} on this system's event stream (null: not the run's concern). Once: the report itself may
+   * meet the same full queue.
+   */
+  private static <T> void watch(
+      ActorContext<Void> ctx,
+      AtomicReference<Held> held,
+      Class<T> type,
+      java.util.function.Function<T, String> line,
+      String name) {
+    ActorRef<T> watcher =
+        ctx.spawn(
+            Behaviors.receive(type)
+                .onMessage(
+                    type,
+                    e -> {
+                      String l = line.apply(e);
+                      Held h = held.get();
+                      if (l != null && h != null && h.reported().compareAndSet(false, true)) {
+                        h.owner().tell(new ClusterRun.MemberFailed(h.member() + ": " + l));
+                      }
+                      return Behaviors.same();
+                    })
+                .build(),
+            name);
+    org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(ctx.getSystem())
+        .getEventStream()
+        .subscribe(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(watcher), type);
   }
 
   /** The host:port of this member. */

@@ -62,14 +62,7 @@ class LocalClusterScriptTest {
           Files.readString(three.resolve("events.csv")).contains(",placement,"),
           "devices placed on members");
     } finally {
-      script.destroyForcibly();
-      script.waitFor(30, TimeUnit.SECONDS);
-      List<ProcessHandle> left =
-          ProcessHandle.allProcesses()
-              .filter(p -> p.info().commandLine().orElse("").contains(marker))
-              .toList();
-      left.forEach(ProcessHandle::destroyForcibly);
-      assertEquals(List.of(), left, "JVMs left behind by local-cluster.sh");
+      stopAndAssertNoJvmLeft(script, marker);
     }
   }
 
@@ -145,15 +138,21 @@ class LocalClusterScriptTest {
           System.nanoTime() - start < TimeUnit.SECONDS.toNanos(55),
           "ended by the message's line, before barrier.timeout (60 s): " + err);
     } finally {
-      script.destroyForcibly();
-      script.waitFor(30, TimeUnit.SECONDS);
-      List<ProcessHandle> left =
-          ProcessHandle.allProcesses()
-              .filter(p -> p.info().commandLine().orElse("").contains(marker))
-              .toList();
-      left.forEach(ProcessHandle::destroyForcibly);
-      assertEquals(List.of(), left, "JVMs left behind by local-cluster.sh");
+      stopAndAssertNoJvmLeft(script, marker);
     }
+  }
+
+  /** Stops {@code script} and asserts that no JVM marked {@code marker} outlived it. */
+  private static void stopAndAssertNoJvmLeft(Process script, String marker)
+      throws InterruptedException {
+    script.destroyForcibly();
+    script.waitFor(30, TimeUnit.SECONDS);
+    List<ProcessHandle> left =
+        ProcessHandle.allProcesses()
+            .filter(p -> p.info().commandLine().orElse("").contains(marker))
+            .toList();
+    left.forEach(ProcessHandle::destroyForcibly);
+    assertEquals(List.of(), left, "JVMs left behind by local-cluster.sh");
   }
 
   /** A launcher running this build's classes, marked with {@code marker}, with {@code options}. */
