@@ -2,6 +2,7 @@ package io.splitemu.actors.link;
 
 import io.splitemu.actors.runtime.LinkTiming;
 import io.splitemu.actors.runtime.RunGuardian;
+import io.splitemu.actors.wire.Chunks;
 import io.splitemu.net.EmulatedInstant;
 import io.splitemu.net.UndeliverableException;
 import io.splitemu.net.link.Link;
@@ -118,6 +119,8 @@ public final class LinkChannel {
   private final IntFunction<String> laneNames;
   private final int capacity;
   private final BoundedSourceQueue<Transfer<Send<?, ?>>> queue;
+  // A stamped message for another JVM above the frame crosses in parts.
+  private final Chunks chunks;
   private volatile boolean closed;
   // The lane whose link failed, for the failure line; written on the stream's thread.
   private volatile String failedLane;
@@ -134,10 +137,11 @@ public final class LinkChannel {
     this.lanes = lanes;
     this.laneNames = laneNames;
     this.capacity = capacity;
+    this.chunks = Chunks.get(materializer.system());
     var running =
         Source.<Transfer<Send<?, ?>>>queue(capacity)
             .via(ThrottledLink.carried(this::carry, pacing))
-            .toMat(Sink.foreach(LinkChannel::deliver), Keep.both())
+            .toMat(Sink.foreach(this::deliver), Keep.both())
             .run(materializer);
     this.queue = running.first();
     running
@@ -239,22 +243,22 @@ public final class LinkChannel {
     return new Link.Delivery(t.sendInstant(), at, at, 1);
   }
 
-  private static void deliver(Delivered<Send<?, ?>> d) {
+  private void deliver(Delivered<Send<?, ?>> d) {
     boolean never = d.delivery().lastByte().nanos() == LinkTiming.NEVER;
     deliver(d.payload(), never ? LinkTiming.NEVER : d.arrival().nanos());
   }
 
-  private static <M, R> void deliver(Send<M, R> s, long arrivalNs) {
+  private <M, R> void deliver(Send<M, R> s, long arrivalNs) {
     boolean delivered = arrivalNs < s.hangNs();
     // The receipt first: it reaches the sender before anything the delivery causes.
     if (s.sender() != null) {
       s.sender().tell(s.receipt().of(s.sendNs(), arrivalNs, delivered));
     }
     if (delivered) {
-      s.to().tell(s.message().at(arrivalNs));
+      chunks.tell(s.to(), s.message().at(arrivalNs));
     } else if (arrivalNs == LinkTiming.NEVER && s.sender() == null) {
       // Without a receipt the stamp is the only news: the recipient learns it never arrives.
-      s.to().tell(s.message().at(LinkTiming.NEVER));
+      chunks.tell(s.to(), s.message().at(LinkTiming.NEVER));
     }
   }
 }

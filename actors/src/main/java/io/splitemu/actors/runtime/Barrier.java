@@ -1,5 +1,6 @@
 package io.splitemu.actors.runtime;
 
+import io.splitemu.actors.wire.Chunks;
 import io.splitemu.model.wire.ClusterMessage;
 import java.time.Duration;
 import java.util.Map;
@@ -97,10 +98,14 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
       Map<Integer, ? extends ActorRef<?>> participants,
       Duration timeout,
       ActorRef<Outcome<T>> parent) {
-    return Behaviors.setup(
-        ctx ->
-            Behaviors.withTimers(
-                timers -> new Barrier<T>(ctx, timers, id, type, participants, timeout, parent)));
+    // A reply above the frame (a device's model, activations) comes in parts.
+    return Chunks.reassembling(
+        Command.class,
+        Behaviors.setup(
+            ctx ->
+                Behaviors.withTimers(
+                    timers ->
+                        new Barrier<T>(ctx, timers, id, type, participants, timeout, parent))));
   }
 
   private Barrier(

@@ -3,6 +3,7 @@ package io.splitemu.actors.runtime;
 import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.pipeline.ComputeHop;
+import io.splitemu.actors.wire.Chunks;
 import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.stream.Pacing;
 import io.splitemu.net.stream.PacingLag;
@@ -232,7 +233,10 @@ public final class ClusterMember {
       java.util.function.Function<String, Behavior<Device.Command>> entity) {
     return ClusterSharding.get(system)
         .init(
-            Entity.of(DEVICES, e -> entity.apply(e.getEntityId()))
+            // An entity's commands above the frame come in parts (Chunks).
+            Entity.of(
+                    DEVICES,
+                    e -> Chunks.reassembling(Device.Command.class, entity.apply(e.getEntityId())))
                 .withRole("devices")
                 .withStopMessage(Device.Retire.INSTANCE)
                 .withAllocationStrategy(new DeviceAllocation()));
@@ -257,10 +261,15 @@ public final class ClusterMember {
    */
   static Behavior<Device.Command> forwarder(
       ActorRef<ShardingEnvelope<Device.Command>> region, String run, int id) {
-    return forwarding(region, run + "/" + id, id, null, 0);
+    // A kept state from the supervisor may come in parts, and go on in parts.
+    return Chunks.reassembling(
+        Device.Command.class,
+        Behaviors.setup(
+            ctx -> forwarding(Chunks.get(ctx.getSystem()), region, run + "/" + id, id, null, 0)));
   }
 
   private static Behavior<Device.Command> forwarding(
+      Chunks chunks,
       ActorRef<ShardingEnvelope<Device.Command>> region,
       String entity,
       int id,
@@ -273,14 +282,14 @@ public final class ClusterMember {
               if (last != null) {
                 last.replyTo().tell(new Barrier.Missed(id, Long.MIN_VALUE));
               }
-              return lostDevice(region, entity, id, seq);
+              return lostDevice(chunks, region, entity, id, seq);
             })
         .onMessage(
             Device.Command.class,
             c -> {
-              region.tell(new ShardingEnvelope<>(entity, new Device.Sequenced(seq, c)));
+              chunks.tellEntity(region, entity, new Device.Sequenced(seq, c));
               return forwarding(
-                  region, entity, id, c instanceof Device.Request r ? r : last, seq + 1);
+                  chunks, region, entity, id, c instanceof Device.Request r ? r : last, seq + 1);
             })
         .build();
   }
@@ -291,7 +300,11 @@ public final class ClusterMember {
    * delivers to a new entity on a surviving member; then it forwards again.
    */
   private static Behavior<Device.Command> lostDevice(
-      ActorRef<ShardingEnvelope<Device.Command>> region, String entity, int id, long seq) {
+      Chunks chunks,
+      ActorRef<ShardingEnvelope<Device.Command>> region,
+      String entity,
+      int id,
+      long seq) {
     return Behaviors.receive(Device.Command.class)
         .onMessage(
             Device.Request.class,
@@ -302,8 +315,8 @@ public final class ClusterMember {
         .onMessage(
             Device.Restore.class,
             r -> {
-              region.tell(new ShardingEnvelope<>(entity, new Device.Sequenced(seq, r)));
-              return forwarding(region, entity, id, null, seq + 1);
+              chunks.tellEntity(region, entity, new Device.Sequenced(seq, r));
+              return forwarding(chunks, region, entity, id, null, seq + 1);
             })
         .onMessage(Device.Command.class, c -> Behaviors.same())
         .build();
@@ -321,7 +334,7 @@ public final class ClusterMember {
                 .onMessage(SpawnHops.class, m -> onSpawnHops(ctx, held, region, m))
                 .onMessage(WirePipeline.class, m -> onWirePipeline(ctx, held, m))
                 .onMessage(Unload.class, m -> onUnload(ctx, held, m))
-                .onSignal(ChildFailed.class, f -> onServerFailed(held, f.getCause()))
+                .onSignal(ChildFailed.class, f -> onChildFailed(held, f))
                 .onSignal(Terminated.class, t -> Behaviors.same()) // stopped by an unload
                 .build());
   }
@@ -383,7 +396,8 @@ public final class ClusterMember {
     // The devices' forwarders first, as children here (a child exists as soon as it is spawned,
     // so nothing sent to it is lost): the supervisor addresses them by path (ClusterRun).
     for (DeviceSetup d : h.setup().devices()) {
-      ctx.spawn(forwarder(region, m.run(), d.id()), forwarderName(m.run(), d.id()));
+      // Watched: a forwarder that fails (a kept state above the message size) ends the run.
+      ctx.watch(ctx.spawn(forwarder(region, m.run(), d.id()), forwarderName(m.run(), d.id())));
     }
     ActorRef<EdgeServer.Command> server =
         ctx.spawn(
@@ -436,10 +450,13 @@ public final class ClusterMember {
     return Behaviors.same();
   }
 
-  private static Behavior<Command> onServerFailed(AtomicReference<Held> held, Throwable cause) {
+  /** The edge server or a device's forwarder failed: the run ends with its line. */
+  private static Behavior<Command> onChildFailed(AtomicReference<Held> held, ChildFailed f) {
     Held h = held.get();
     if (h != null) {
-      h.owner().tell(new ClusterRun.MemberFailed(Supervisor.failureLine("edge server", cause)));
+      String name = f.getRef().path().name();
+      String who = name.startsWith("edge-server") ? "edge server" : "forwarder " + name;
+      h.owner().tell(new ClusterRun.MemberFailed(Supervisor.failureLine(who, f.getCause())));
     }
     return Behaviors.same();
   }

@@ -1,6 +1,7 @@
 package io.splitemu.actors.runtime;
 
 import io.splitemu.actors.link.LinkChannel;
+import io.splitemu.actors.wire.Chunks;
 import io.splitemu.model.data.Batch;
 import io.splitemu.model.nn.Slice;
 import io.splitemu.model.profile.ChainProfile;
@@ -377,7 +378,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
    */
   public static Behavior<Command> create(
       DeviceSetup setup, ChainProfile profile, SliceMaker slices, int cut) {
-    return Behaviors.setup(ctx -> new Device(ctx, setup, profile, slices, cut));
+    // A gradient or model above the frame comes in parts from another JVM.
+    return Chunks.reassembling(
+        Command.class, Behaviors.setup(ctx -> new Device(ctx, setup, profile, slices, cut)));
   }
 
   /** A device in an MP-SL pipeline: it takes only {@link Pipelined} messages. */
@@ -585,7 +588,8 @@ public final class Device extends AbstractBehavior<Device.Command> {
         return missed(local.replyTo());
       }
       if (plan.serverFlops() > 0 || a.activations() != null || gradientBytes() > 0) {
-        local.server().tell(new EdgeServer.ServerStep(a, self));
+        Chunks.get(getContext().getSystem())
+            .tell(local.server(), new EdgeServer.ServerStep(a, self));
         return this;
       }
       t = backward(null, a.computeEndNs());
@@ -607,9 +611,11 @@ public final class Device extends AbstractBehavior<Device.Command> {
     if (hangsBy(t)) {
       return missed(local.replyTo());
     }
-    local
-        .replyTo()
-        .tell(new Barrier.Reply<>(setup.id(), new LocalDone(t, t, clock.stats(), table, samples)));
+    // With the device-side model (table) when the plan uploads none of its own.
+    Chunks.get(getContext().getSystem())
+        .tell(
+            local.replyTo(),
+            new Barrier.Reply<>(setup.id(), new LocalDone(t, t, clock.stats(), table, samples)));
     return this;
   }
 
@@ -1001,8 +1007,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
   private Behavior<Command> onTakeSnapshot(TakeSnapshot m) {
     Slice slice = setup.slice();
     boolean tensors = setup.full() && slice != null;
-    m.replyTo()
+    Chunks.get(getContext().getSystem())
         .tell(
+            m.replyTo(),
             new Snapshot(
                 setup.id(),
                 cut,

@@ -1,6 +1,7 @@
 package io.splitemu.actors.runtime;
 
 import io.splitemu.actors.results.ProgressRecord;
+import io.splitemu.actors.wire.Chunks;
 import io.splitemu.model.nn.LossStep;
 import io.splitemu.model.nn.Slice;
 import io.splitemu.model.nn.SplitModel;
@@ -220,7 +221,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
    */
   public static Behavior<Command> create(
       ServerSetup setup, PacingLag lag, ActorRef<Recorder.Command> recorder) {
-    return Behaviors.setup(ctx -> new EdgeServer(ctx, setup, lag, recorder));
+    // Activations and models above the frame come in parts from another JVM.
+    return Chunks.reassembling(
+        Command.class, Behaviors.setup(ctx -> new EdgeServer(ctx, setup, lag, recorder)));
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -938,9 +941,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         paths.put(d, new DevicePath(l.stepsEndNs(), l.stats().computeNs(), copyServerNs.get(d)));
       }
     }
-    visit
-        .replyTo()
+    Chunks.get(getContext().getSystem())
         .tell(
+            visit.replyTo(),
             new VisitDone(
                 p.round(),
                 p.cluster(),
@@ -965,7 +968,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     if (phase != Phase.IDLE) {
       throw new IllegalStateException("re-cut requested while a visit runs");
     }
-    m.replyTo().tell(new CutMoved(moveCut(m.cut(), m.flopsPerSample(), m.deviceParams())));
+    Chunks.get(getContext().getSystem())
+        .tell(m.replyTo(), new CutMoved(moveCut(m.cut(), m.flopsPerSample(), m.deviceParams())));
     return this;
   }
 

@@ -8,6 +8,7 @@ import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.MemoryRecord;
 import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.wire.Chunks;
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.stream.Pacing;
@@ -207,6 +208,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private int cut;
   private boolean awaitingCut;
   private final ActorRef<EdgeServer.CutMoved> cutAdapter;
+  // What goes to the edge server or a device's forwarder in another JVM above the frame.
+  private final Chunks chunks;
   private final Map<Integer, DeviceSetup> deviceSetups = new TreeMap<>();
   private final Map<Integer, double[]> plannedShares = new HashMap<>();
   private final Map<Integer, Double> deviceShare = new HashMap<>();
@@ -239,7 +242,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** A supervisor whose devices and edge server live where {@code placement} puts them. */
   public static Behavior<Command> create(
       SupervisorSetup setup, PacingLag lag, Placement placement) {
-    return Behaviors.setup(ctx -> new Supervisor(ctx, setup, lag, placement));
+    // Replies above the frame (a visit's model, a kept state) come in parts from another JVM.
+    return Chunks.reassembling(
+        Command.class,
+        Behaviors.setup(
+            ctx -> {
+              Chunks.acceptOnAdapters(ctx);
+              return new Supervisor(ctx, setup, lag, placement);
+            }));
   }
 
   /**
@@ -304,6 +314,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         setup.server() == null
             ? null
             : placement.server(ctx, EdgeServer.create(setup.server(), lag, recorder), recorder);
+    this.chunks = Chunks.get(ctx.getSystem());
     this.visitAdapter = ctx.messageAdapter(EdgeServer.VisitDone.class, WrappedVisit::new);
     this.evalAdapter = ctx.messageAdapter(EdgeServer.Evaluation.class, WrappedEvaluation::new);
     this.cutAdapter = ctx.messageAdapter(EdgeServer.CutMoved.class, WrappedCut::new);
@@ -722,7 +733,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             own,
             setup.faultPlan().survival().equalWeights());
     releaseVisit();
-    server.tell(new EdgeServer.RunVisit(plan, visitAdapter));
+    chunks.tell(server, new EdgeServer.RunVisit(plan, visitAdapter));
     return this;
   }
 
@@ -799,7 +810,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       return crash(crashed, Math.max(crashed.atNs(), roundStartNs), round);
     }
     if (evaluateThisRound()) {
-      server.tell(new EdgeServer.Evaluate(deviceParams, evalAdapter));
+      chunks.tell(server, new EdgeServer.Evaluate(deviceParams, evalAdapter));
       return this;
     }
     return record(Double.NaN);
@@ -1044,7 +1055,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    */
   private void recut(int newCut) {
     int old = cut;
-    server.tell(
+    chunks.tell(
+        server,
         new EdgeServer.MoveCut(
             newCut, setup.cpsl().profile().serverFlops(newCut), deviceParams, cutAdapter));
     awaitingCut = true;
@@ -1434,7 +1446,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     ActorRef<Device.Restored> replies =
         getContext().messageAdapter(Device.Restored.class, r -> new Rejoined(r.device()));
     for (int d : List.copyOf(which)) {
-      devices.get(d).tell(new Device.Restore(kept.get(d), replies));
+      chunks.tell(devices.get(d), new Device.Restore(kept.get(d), replies));
     }
   }
 

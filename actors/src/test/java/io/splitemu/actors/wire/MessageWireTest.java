@@ -287,6 +287,8 @@ class MessageWireTest {
       return seed;
     } else if (raw == long.class || raw == Long.class) {
       return 1_000_000_007L * seed;
+    } else if (raw == byte.class || raw == Byte.class) {
+      return (byte) (seed * 31);
     } else if (raw == double.class || raw == Double.class) {
       return seed + 0.25;
     } else if (raw == boolean.class || raw == Boolean.class) {
