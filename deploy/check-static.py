@@ -95,6 +95,14 @@ def check_member_roles(where, roles_by_member):
         problem(where, f"devices must be on at least two members, found {devices}")
 
 
+def check_node_metrics(where, args, metrics_default):
+    """A node member serves its metrics where Prometheus scrapes it: the default port, all addresses."""
+    if option(args, "--metrics-port") != str(metrics_default):
+        problem(where, f"node needs --metrics-port {metrics_default} (Prometheus scrapes it there)")
+    if option(args, "--metrics-bind") not in ("0.0.0.0", "::"):
+        problem(where, "node needs --metrics-bind 0.0.0.0 in a container (else 127.0.0.1)")
+
+
 def check_compose(metrics_default):
     where = "docker-compose.yml"
     doc = yaml.safe_load(read(os.path.join(DEPLOY, where)))
@@ -150,6 +158,7 @@ def check_compose(metrics_default):
             problem(where, f"{n}: --bind must be its service name and hostname ({n})")
         if not (option(cmd, "--port") or "").isdigit():
             problem(where, f"{n}: --port must be a fixed port")
+        check_node_metrics(f"{where}: {n}", cmd, metrics_default)
         if sup not in (members[n].get("depends_on") or []):
             problem(where, f"{n}: should depend on {sup}")
     check_member_roles(where, roles)
@@ -311,6 +320,8 @@ def check_k8s(metrics_default):
                 if res not in (c.get("resources", {}).get(kind) or {}):
                     problem(where, f"container needs resources.{kind}.{res}")
         cports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
+        if args and args[0] == "node":
+            check_node_metrics(where, args, metrics_default)
         if option(args, "--port") != str(cports.get("cluster")):
             problem(where, f"--port {option(args, '--port')} must be the container port 'cluster' {cports.get('cluster')}")
         for name, p in svc_ports.items():

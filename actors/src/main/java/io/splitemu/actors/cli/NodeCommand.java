@@ -2,6 +2,10 @@ package io.splitemu.actors.cli;
 
 import io.splitemu.actors.cluster.ClusterConfig;
 import io.splitemu.actors.cluster.MemberGuardian;
+import io.splitemu.actors.config.SettingsException;
+import io.splitemu.actors.metrics.MemberMetrics;
+import io.splitemu.actors.metrics.Metrics;
+import io.splitemu.actors.runtime.DeviceEntities;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
@@ -61,6 +65,20 @@ public final class NodeCommand implements Callable<Integer> {
 
   @Mixin ClusterOptions cluster;
 
+  @Option(
+      names = "--metrics-port",
+      paramLabel = "P",
+      description =
+          "serve Prometheus metrics of this member (its JVM, the cluster's members, its device"
+              + " entities) on port P (0 picks a free one); off unless given")
+  Integer metricsPort;
+
+  @Option(
+      names = "--metrics-bind",
+      paramLabel = "HOST",
+      description = "address the metrics endpoint binds to (default: 127.0.0.1)")
+  String metricsBind = "127.0.0.1";
+
   @Override
   public Integer call() {
     for (String r : roles) {
@@ -80,8 +98,33 @@ public final class NodeCommand implements Callable<Integer> {
       throw usage("--seed-nodes: required; give HOST:PORT of at least one member to join");
     }
     ClusterConfig config = cluster.toClusterConfig(spec, roles, System.getenv());
-    ActorSystem<?> system = start(config);
+    // The endpoint first: a port in use is one line before the member joins anything.
+    Metrics metrics = metrics();
+    ActorSystem<?> system;
+    try {
+      system = start(config);
+    } catch (RuntimeException e) {
+      if (metrics != null) {
+        metrics.close();
+      }
+      throw e;
+    }
     Cluster member = Cluster.get(Adapter.toClassic(system));
+    if (metrics != null) {
+      Address self = member.selfAddress();
+      String node = self.getHost().orElse(config.bindHost()) + ":" + self.getPort().orElse(0);
+      MemberMetrics.register(
+          metrics.registry(),
+          Adapter.toClassic(system),
+          node,
+          config.roles(),
+          DeviceEntities.get(Adapter.toClassic(system))::running);
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(
+          "splitemu node: metrics at http://" + metricsBind + ":" + metrics.port() + "/metrics");
+      err.flush();
+      system.getWhenTerminated().thenRun(metrics::close);
+    }
     CompletableFuture<Void> up = new CompletableFuture<>();
     member.registerOnMemberUp(() -> up.complete(null));
     CompletableFuture<?> terminated = system.getWhenTerminated().toCompletableFuture();
@@ -95,6 +138,29 @@ public final class NodeCommand implements Callable<Integer> {
     // asked by another member, or a downing.
     terminated.join();
     return ended(system);
+  }
+
+  /** The member's metrics endpoint, or null without {@code --metrics-port}. */
+  private Metrics metrics() {
+    if (metricsPort == null) {
+      return null;
+    }
+    if (metricsPort < 0 || metricsPort > 65535) {
+      throw usage("--metrics-port " + metricsPort + ": expected 0 to 65535");
+    }
+    try {
+      return Metrics.start(metricsBind, metricsPort, true);
+    } catch (SettingsException e) {
+      // Named by the option, not the scenario key the endpoint's own message gives.
+      throw new UserException(
+          "--metrics-bind "
+              + metricsBind
+              + " --metrics-port "
+              + metricsPort
+              + ": "
+              + e.getMessage().replaceFirst("^splitemu\\.metrics\\.[a-z-]+: ", ""),
+          e);
+    }
   }
 
   /** The line printed once the member is Up, with the host and port it really has. */

@@ -528,6 +528,9 @@ public final class ClusterMember {
                 : Supervisor.device(h.setup(), h.slices(), h.setup().devices().get(id)),
             "d");
     h.entities().add(ctx.getSelf());
+    DeviceEntities count =
+        DeviceEntities.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(ctx.getSystem()));
+    count.started();
     h.owner().tell(new ClusterRun.DeviceStarted(id, h.member()));
     Behavior<Device.Command> running =
         Behaviors.receive(Device.Command.class)
@@ -559,6 +562,12 @@ public final class ClusterMember {
                           new ClusterRun.MemberFailed(
                               Supervisor.failureLine("device-" + id, f.getCause())));
                   return Behaviors.stopped();
+                })
+            .onSignal(
+                org.apache.pekko.actor.typed.PostStop.class,
+                s -> {
+                  count.stopped();
+                  return Behaviors.same();
                 })
             .build();
     if (first != null) {

@@ -5,6 +5,7 @@ import io.splitemu.actors.config.CpslSettings;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.config.ValueSource;
+import io.splitemu.actors.metrics.MemberMetrics;
 import io.splitemu.actors.metrics.Metrics;
 import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.results.EventRecord;
@@ -225,7 +226,12 @@ public final class Emulation {
     if (p.peakServer() > 0) {
       memory.put("edge", p.peakServer());
     }
-    Metrics.RunInfo info = runInfo(s, ms, out, memory);
+    // A cluster run's supervisor JVM is the node "supervisor" unless metrics.node names it.
+    String node =
+        control.cluster() != null && ms.node().equals(MetricsSettings.OFF.node())
+            ? "supervisor"
+            : ms.node();
+    Metrics.RunInfo info = runInfo(s, ms, node, out, memory);
     Metrics.Run feed = ms.enabled() ? Metrics.shared(ms).run(info, lag) : null;
     ResultsWriter writer =
         control.resumeFrom() == null
@@ -256,7 +262,21 @@ public final class Emulation {
             control.cluster() == null
                 ? execute(setup, paced ? s.speedup() : 0, lag)
                 : executeOnCluster(
-                    setup, s, info.run(), paced ? s.speedup() : 0, lag, control.cluster());
+                    setup,
+                    s,
+                    info.run(),
+                    paced ? s.speedup() : 0,
+                    lag,
+                    control.cluster(),
+                    feed == null
+                        ? null
+                        : system ->
+                            MemberMetrics.register(
+                                Metrics.shared(ms).registry(),
+                                system,
+                                node,
+                                List.of("supervisor"),
+                                DeviceEntities.get(system)::running));
       } finally {
         if (feed != null) {
           feed.finished();
@@ -364,7 +384,7 @@ public final class Emulation {
 
   /** What the metrics of a run into {@code out} are labelled with and start from. */
   private static Metrics.RunInfo runInfo(
-      Settings s, MetricsSettings ms, Path out, Map<String, Long> memory) {
+      Settings s, MetricsSettings ms, String node, Path out, Map<String, Long> memory) {
     Scheme.Family family = Schemes.of(s.scheme()).family();
     boolean singleCut = family == Scheme.Family.BARRIER;
     boolean fixedCut = singleCut && !CpslSettings.isCpsl(s.scheme());
@@ -372,7 +392,7 @@ public final class Emulation {
         runLabel(out, s.outputDir()),
         s.scenario(),
         s.scheme(),
-        ms.node(),
+        node,
         s.rounds(),
         s.devices().count(),
         s.devices().count() < ms.perDeviceBelow(),
@@ -428,7 +448,8 @@ public final class Emulation {
       String run,
       double speedup,
       PacingLag lag,
-      Cluster cluster) {
+      Cluster cluster,
+      Function<org.apache.pekko.actor.ActorSystem, MemberMetrics> memberMetrics) {
     // The run's name is in entity ids and actor names: only letters, digits, '-', '_' and '.'; a
     // nonce, so that a run into the same folder on long-lived members never meets an entity left
     // by an earlier one (only names: no emulated figure depends on it).
@@ -436,19 +457,33 @@ public final class Emulation {
         run.replaceAll("[^-\\w.]", "_")
             + "-"
             + Long.toString(System.currentTimeMillis() % (36L * 36 * 36 * 36 * 36 * 36), 36);
-    return ask(
-        "splitemu",
-        cluster.system(),
-        Supervisor.Finished.class,
-        (ctx, done) -> {
-          if (cluster.up() != null) {
-            cluster.up().accept(ClusterMember.address(ctx));
-          }
-          ctx.spawn(
-              ClusterRun.create(id, s, setup, lag, speedup, cluster.minMembers(), done),
-              "cluster-run");
-        },
-        error -> new Supervisor.Finished(-1, 0, error));
+    // This member's own series (the cluster as it sees it), for the run's length.
+    java.util.concurrent.atomic.AtomicReference<MemberMetrics> members =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    try {
+      return ask(
+          "splitemu",
+          cluster.system(),
+          Supervisor.Finished.class,
+          (ctx, done) -> {
+            if (cluster.up() != null) {
+              cluster.up().accept(ClusterMember.address(ctx));
+            }
+            if (memberMetrics != null) {
+              members.set(
+                  memberMetrics.apply(
+                      org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(ctx.getSystem())));
+            }
+            ctx.spawn(
+                ClusterRun.create(id, s, setup, lag, speedup, cluster.minMembers(), done),
+                "cluster-run");
+          },
+          error -> new Supervisor.Finished(-1, 0, error));
+    } finally {
+      if (members.get() != null) {
+        members.get().close();
+      }
+    }
   }
 
   // A run answers for itself (its result, or a failure within RunGuardian.GRACE of an actor's

@@ -17,7 +17,7 @@ import java.util.regex.Matcher;
  * each one's "up at" line, and stops every process it started on close (SIGTERM, then a forced end
  * after a grace), also when the test failed, and by a shutdown hook should the test JVM be killed.
  */
-final class LocalNodes implements AutoCloseable {
+public final class LocalNodes implements AutoCloseable {
 
   /** How long a member has to leave the cluster and exit after SIGTERM before it is killed. */
   static final Duration GRACE = Duration.ofSeconds(15);
@@ -39,7 +39,7 @@ final class LocalNodes implements AutoCloseable {
     this(dir, SMALL_JVM);
   }
 
-  LocalNodes(Path dir, List<String> jvmOptions) {
+  public LocalNodes(Path dir, List<String> jvmOptions) {
     this.dir = dir;
     this.jvmOptions = List.copyOf(jvmOptions);
     // A surefire fork killed on timeout runs no finally blocks: the hook keeps no member alive.
@@ -51,7 +51,7 @@ final class LocalNodes implements AutoCloseable {
    * Starts {@code splitemu node args...} in a new JVM with {@code env} added to this JVM's
    * environment (less any TLS password, which a member gets only when {@code env} has one).
    */
-  synchronized Node start(Map<String, String> env, String... args) throws IOException {
+  public synchronized Node start(Map<String, String> env, String... args) throws IOException {
     int index = nodes.size() + 1;
     Path out = dir.resolve("node-" + index + ".out");
     Path err = dir.resolve("node-" + index + ".err");
@@ -109,7 +109,7 @@ final class LocalNodes implements AutoCloseable {
   }
 
   /** One member's JVM. */
-  static final class Node {
+  public static final class Node {
     private final int index;
     private final Process process;
     private final Path stdout;
@@ -130,7 +130,8 @@ final class LocalNodes implements AutoCloseable {
      * Waits for the member's "up at" line and returns the address it printed; fails with the
      * member's stderr when it exits first or {@code timeout} passes.
      */
-    ClusterConfig.HostPort awaitUp(Duration timeout) throws IOException, InterruptedException {
+    public ClusterConfig.HostPort awaitUp(Duration timeout)
+        throws IOException, InterruptedException {
       long deadline = System.nanoTime() + timeout.toNanos();
       while (true) {
         Matcher m = upLine();

@@ -154,6 +154,40 @@ class NodeCommandTest {
   }
 
   @Test
+  void metricsPortOutOfRangeOrInUse_oneLine_beforeTheMemberStarts() throws Exception {
+    usage(
+        "splitemu: --metrics-port 70000: expected 0 to 65535",
+        "--roles",
+        "devices",
+        "--seed-nodes",
+        "127.0.0.1:2552",
+        "--metrics-port",
+        "70000");
+    try (ServerSocket taken = new ServerSocket()) {
+      taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
+      int port = taken.getLocalPort();
+      Result r =
+          cli(
+              "node",
+              "--roles",
+              "devices",
+              "--seed-nodes",
+              "127.0.0.1:2552",
+              "--metrics-port",
+              String.valueOf(port));
+      assertEquals(1, r.code(), r.err());
+      assertEquals(
+          "splitemu: --metrics-bind 127.0.0.1 --metrics-port "
+              + port
+              + ": cannot serve metrics on 127.0.0.1:"
+              + port
+              + ": Address already in use\n",
+          r.err());
+      assertEquals("", r.out());
+    }
+  }
+
+  @Test
   void portInUse_oneLineExit1() throws Exception {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));

@@ -27,6 +27,7 @@ final class Dashboards {
 
   private static final Pattern SCHEMES = Pattern.compile("Schemes: ([a-z0-9*, -]+)\\.");
   private static final Pattern FULL = Pattern.compile("Fidelity: full\\.");
+  private static final String CLUSTER_ONLY = "Cluster runs only.";
 
   private Dashboards() {}
 
@@ -66,6 +67,7 @@ final class Dashboards {
         String description = p.path("description").asText();
         List<String> schemes = schemes(description);
         boolean full = FULL.matcher(description).find();
+        boolean cluster = description.contains(CLUSTER_ONLY);
         for (JsonNode t : p.path("targets")) {
           out.add(
               new Query(
@@ -79,6 +81,7 @@ final class Dashboards {
                   t.path("expr").asText(),
                   schemes,
                   full,
+                  cluster,
                   false));
         }
       }
@@ -88,6 +91,7 @@ final class Dashboards {
                 file.getFileName() + " annotation \"" + a.path("name").asText() + "\"",
                 a.path("expr").asText(),
                 List.of(),
+                false,
                 false,
                 true));
       }
@@ -101,14 +105,24 @@ final class Dashboards {
    * @param where the dashboard file, panel and target, for messages
    * @param schemes scheme globs ({@code cpsl*}) the panel is meant for; empty for every scheme
    * @param fullFidelity whether the panel needs a full-fidelity run
+   * @param clusterOnly whether the panel shows cluster members only ("Cluster runs only."): no run
+   *     in one JVM gives it data
    * @param annotation whether Grafana evaluates it as an annotation (over the time range)
    */
   record Query(
-      String where, String expr, List<String> schemes, boolean fullFidelity, boolean annotation) {
+      String where,
+      String expr,
+      List<String> schemes,
+      boolean fullFidelity,
+      boolean clusterOnly,
+      boolean annotation) {
 
-    /** Whether a run of {@code scheme} at {@code full} fidelity should give this query data. */
+    /**
+     * Whether a run in one JVM of {@code scheme} at {@code full} fidelity should give this query
+     * data.
+     */
     boolean appliesTo(String scheme, boolean full) {
-      if (fullFidelity && !full) {
+      if (clusterOnly || (fullFidelity && !full)) {
         return false;
       }
       return schemes.isEmpty() || schemes.stream().anyMatch(g -> globMatches(g, scheme));

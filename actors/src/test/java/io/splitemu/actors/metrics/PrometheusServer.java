@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
@@ -50,6 +51,12 @@ final class PrometheusServer implements AutoCloseable {
    */
   static PrometheusServer start(Path tmp, int targetPort, String interval, String timeout)
       throws IOException {
+    return start(tmp, List.of(targetPort), interval, timeout);
+  }
+
+  /** A server as above scraping every port of {@code targetPorts} on 127.0.0.1 as one job. */
+  static PrometheusServer start(
+      Path tmp, List<Integer> targetPorts, String interval, String timeout) throws IOException {
     Path binary = binary();
     int port = MetricsContractTest.freePort();
     Path config = tmp.resolve("prometheus.yml");
@@ -65,9 +72,9 @@ final class PrometheusServer implements AutoCloseable {
             + "scrape_configs:\n"
             + "  - job_name: splitemu\n"
             + "    static_configs:\n"
-            + "      - targets: ['127.0.0.1:"
-            + targetPort
-            + "']\n");
+            + "      - targets: ["
+            + String.join(", ", targetPorts.stream().map(p -> "'127.0.0.1:" + p + "'").toList())
+            + "]\n");
     Path log = tmp.resolve("prometheus.log");
     Process p =
         new ProcessBuilder(

@@ -1,0 +1,41 @@
+package io.splitemu.actors.runtime;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.actor.AbstractExtensionId;
+import org.apache.pekko.actor.ExtendedActorSystem;
+import org.apache.pekko.actor.Extension;
+
+/** How many device entities run in one actor system (a member's metrics read it). */
+public final class DeviceEntities implements Extension {
+
+  private static final Id ID = new Id();
+
+  private final AtomicInteger running = new AtomicInteger();
+
+  private DeviceEntities() {}
+
+  /** The count of {@code system}. */
+  public static DeviceEntities get(org.apache.pekko.actor.ActorSystem system) {
+    return ID.get(system);
+  }
+
+  /** Device entities whose device runs in this system now. */
+  public int running() {
+    return running.get();
+  }
+
+  void started() {
+    running.incrementAndGet();
+  }
+
+  void stopped() {
+    running.decrementAndGet();
+  }
+
+  private static final class Id extends AbstractExtensionId<DeviceEntities> {
+    @Override
+    public DeviceEntities createExtension(ExtendedActorSystem system) {
+      return new DeviceEntities();
+    }
+  }
+}
