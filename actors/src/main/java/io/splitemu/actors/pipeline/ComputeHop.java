@@ -3,6 +3,7 @@ package io.splitemu.actors.pipeline;
 import io.splitemu.actors.link.LinkChannel;
 import io.splitemu.actors.runtime.Device;
 import io.splitemu.actors.runtime.EmulatedCpu;
+import io.splitemu.actors.wire.Chunks;
 import io.splitemu.model.wire.ClusterMessage;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -186,10 +187,22 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       Map<Integer, Integer> batchesPerDevice,
       LinkChannel downlinks,
       PipelinePlan.DeviceCosts deviceCosts) {
-    return Behaviors.setup(
-        ctx ->
-            new ComputeHop(
-                ctx, lane, hop, hops, stage, epochs, batchesPerDevice, downlinks, deviceCosts));
+    // A link channel's delivery from another JVM above the frame would come in parts (none of
+    // MP-SL's messages is that large today).
+    return Chunks.reassembling(
+        Command.class,
+        Behaviors.setup(
+            ctx ->
+                new ComputeHop(
+                    ctx,
+                    lane,
+                    hop,
+                    hops,
+                    stage,
+                    epochs,
+                    batchesPerDevice,
+                    downlinks,
+                    deviceCosts)));
   }
 
   private ComputeHop(

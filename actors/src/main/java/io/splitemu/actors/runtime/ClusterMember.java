@@ -154,7 +154,17 @@ public final class ClusterMember {
           // An edge member (the devices' forwarders) and a hops member (MP-SL) reach the devices
           // too: without the devices role their region is a proxy.
           if (roles.contains("devices") || roles.contains("hops") || roles.contains("edge")) {
-            region = devices(ctx.getSystem(), e -> device(held, e));
+            region =
+                devices(
+                    ctx.getSystem(),
+                    e -> device(held, e),
+                    line -> {
+                      // A refused part at an entity: no parent reports it, so the run hears here.
+                      Held h = held.get();
+                      if (h != null) {
+                        h.owner().tell(new ClusterRun.MemberFailed(h.member() + ": " + line));
+                      }
+                    });
           }
           // Its state is the held run, outside it: a bug in a handler restarts it (it stays
           // registered) rather than leaving the member deaf to every later run.
@@ -230,13 +240,16 @@ public final class ClusterMember {
    */
   static ActorRef<ShardingEnvelope<Device.Command>> devices(
       org.apache.pekko.actor.typed.ActorSystem<?> system,
-      java.util.function.Function<String, Behavior<Device.Command>> entity) {
+      java.util.function.Function<String, Behavior<Device.Command>> entity,
+      java.util.function.Consumer<String> refused) {
     return ClusterSharding.get(system)
         .init(
             // An entity's commands above the frame come in parts (Chunks).
             Entity.of(
                     DEVICES,
-                    e -> Chunks.reassembling(Device.Command.class, entity.apply(e.getEntityId())))
+                    e ->
+                        Chunks.reassembling(
+                            Device.Command.class, entity.apply(e.getEntityId()), refused))
                 .withRole("devices")
                 .withStopMessage(Device.Retire.INSTANCE)
                 .withAllocationStrategy(new DeviceAllocation()));

@@ -177,7 +177,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
           .tell(org.apache.pekko.cluster.typed.Join.create(cluster.selfMember().address()));
     }
     // This member has no devices role: the region is a proxy to the devices members' entities.
-    this.region = ClusterMember.devices(ctx.getSystem(), id -> Behaviors.empty());
+    this.region = ClusterMember.devices(ctx.getSystem(), id -> Behaviors.empty(), line -> {});
     ctx.getSystem()
         .receptionist()
         .tell(

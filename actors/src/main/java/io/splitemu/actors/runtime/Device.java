@@ -385,7 +385,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
 
   /** A device in an MP-SL pipeline: it takes only {@link Pipelined} messages. */
   static Behavior<Command> create(PipelineRole.Setup role) {
-    return Behaviors.setup(ctx -> new Device(ctx, role));
+    return Chunks.reassembling(Command.class, Behaviors.setup(ctx -> new Device(ctx, role)));
   }
 
   private Device(ActorContext<Command> ctx, PipelineRole.Setup role) {

@@ -416,6 +416,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     barrierId++;
     Map<Integer, ActorRef<Device.Command>> who = new LinkedHashMap<>();
     requestNs = new TreeMap<>();
+    Chunks chunks = Chunks.get(getContext().getSystem());
     for (int d : active) {
       who.put(d, visit.plan().refs().get(d));
       requestNs.put(d, sendNs);
@@ -427,7 +428,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
                     barrierId, next.reply, who, setup.barrierTimeout(), outcomeAdapter));
     getContext().watch(b);
     for (int d : active) {
-      visit.plan().refs().get(d).tell(request.apply(d, b));
+      chunks.tell(visit.plan().refs().get(d), request.apply(d, b));
     }
     return this;
   }
@@ -703,7 +704,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
                 visit.plan().serverShare().get(d) * setup.flopsPerSecond())
             : DeviceClock.serve(copy, plan, a.batchSize(), a.arrivalNs());
     copyServerNs.merge(d, end - a.arrivalNs(), Long::sum);
-    m.device().tell(new Device.LocalGradient(a.step(), grad, end));
+    // The device (a sharded entity's child) may be on another JVM.
+    Chunks.get(getContext().getSystem())
+        .tell(m.device(), new Device.LocalGradient(a.step(), grad, end));
     // The members' mean step count: at most one report per step, as a barrier step would have.
     servedSteps++;
     if (servedSteps / copies.size() > reportedStep) {

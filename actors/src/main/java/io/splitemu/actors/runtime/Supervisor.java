@@ -242,14 +242,28 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** A supervisor whose devices and edge server live where {@code placement} puts them. */
   public static Behavior<Command> create(
       SupervisorSetup setup, PacingLag lag, Placement placement) {
-    // Replies above the frame (a visit's model, a kept state) come in parts from another JVM.
-    return Chunks.reassembling(
-        Command.class,
-        Behaviors.setup(
-            ctx -> {
-              Chunks.acceptOnAdapters(ctx);
-              return new Supervisor(ctx, setup, lag, placement);
-            }));
+    // Replies above the frame (a visit's model, a kept state) come in parts from another JVM. A
+    // refused one ends the run with its line (a singleton's failure names no cause).
+    return Behaviors.setup(
+        ctx -> {
+          Chunks.acceptOnAdapters(ctx);
+          return Chunks.reassembling(
+              Command.class,
+              new Supervisor(ctx, setup, lag, placement),
+              line -> ctx.getSelf().tell(new RemoteFailed(line)));
+        });
+  }
+
+  /**
+   * Tells {@code to} {@code m}, in parts if it is on another JVM and larger than a frame; a message
+   * above {@code splitemu.cluster.maximum-message-size} ends the run with that line.
+   */
+  private <T> void send(ActorRef<T> to, T m) {
+    try {
+      chunks.tell(to, m);
+    } catch (IllegalArgumentException e) {
+      getContext().getSelf().tell(new RemoteFailed(RunGuardian.oneLine(e)));
+    }
   }
 
   /**
@@ -733,7 +747,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             own,
             setup.faultPlan().survival().equalWeights());
     releaseVisit();
-    chunks.tell(server, new EdgeServer.RunVisit(plan, visitAdapter));
+    send(server, new EdgeServer.RunVisit(plan, visitAdapter));
     return this;
   }
 
@@ -810,7 +824,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       return crash(crashed, Math.max(crashed.atNs(), roundStartNs), round);
     }
     if (evaluateThisRound()) {
-      chunks.tell(server, new EdgeServer.Evaluate(deviceParams, evalAdapter));
+      send(server, new EdgeServer.Evaluate(deviceParams, evalAdapter));
       return this;
     }
     return record(Double.NaN);
@@ -1055,7 +1069,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    */
   private void recut(int newCut) {
     int old = cut;
-    chunks.tell(
+    send(
         server,
         new EdgeServer.MoveCut(
             newCut, setup.cpsl().profile().serverFlops(newCut), deviceParams, cutAdapter));
@@ -1446,7 +1460,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     ActorRef<Device.Restored> replies =
         getContext().messageAdapter(Device.Restored.class, r -> new Rejoined(r.device()));
     for (int d : List.copyOf(which)) {
-      chunks.tell(devices.get(d), new Device.Restore(kept.get(d), replies));
+      send(devices.get(d), new Device.Restore(kept.get(d), replies));
     }
   }
 

@@ -82,7 +82,7 @@ public final class Chunks implements Extension {
 
   private Chunks(ExtendedActorSystem system) {
     var config = system.settings().config();
-    this.remoting = "cluster".equals(config.getString("pekko.actor.provider"));
+    this.remoting = system.provider() instanceof org.apache.pekko.remote.RemoteActorRefProvider;
     long frame = config.getBytes("pekko.remote.artery.advanced.maximum-frame-size");
     this.partBytes = (int) Math.max(frame / 2, frame - ENVELOPE_ROOM);
     this.maxMessageBytes =
@@ -162,7 +162,7 @@ public final class Chunks implements Extension {
     }
     String manifest = Serializers.manifestFor(s, message);
     long transfer = transfers.incrementAndGet();
-    int count = (bytes.length + partBytes - 1) / partBytes;
+    int count = (int) (((long) bytes.length + partBytes - 1) / partBytes);
     List<Chunk> parts = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
       int from = i * partBytes;
@@ -177,11 +177,23 @@ public final class Chunks implements Extension {
   /**
    * {@code behavior} gathering the parts it is told into whole messages: a whole message of {@code
    * protocol} is handed to the behavior where its last part arrives; any other (a reply for one of
-   * the actor's message adapters) is told to the reference the sender addressed.
+   * the actor's message adapters) is told to that adapter. A part that does not fit its transfer,
+   * or a whole message that cannot be read, fails the actor with one line (its parent's {@code
+   * ChildFailed} carries it).
+   */
+  public static <T> Behavior<T> reassembling(Class<T> protocol, Behavior<T> behavior) {
+    return reassembling(protocol, behavior, null);
+  }
+
+  /**
+   * {@link #reassembling(Class, Behavior)}, but a refused part or message is handed to {@code
+   * refused} as one line and dropped, and the actor goes on: for an actor whose failure no parent
+   * reports (a sharded entity, a singleton), {@code refused} tells whoever ends the run.
    */
   @SuppressWarnings("unchecked")
-  public static <T> Behavior<T> reassembling(Class<T> protocol, Behavior<T> behavior) {
-    Behavior<Object> b = Behaviors.intercept(() -> new Reassembly<>(protocol), behavior);
+  public static <T> Behavior<T> reassembling(
+      Class<T> protocol, Behavior<T> behavior, java.util.function.Consumer<String> refused) {
+    Behavior<Object> b = Behaviors.intercept(() -> new Reassembly<>(protocol, refused), behavior);
     return (Behavior<T>) (Behavior<?>) b;
   }
 
@@ -295,12 +307,14 @@ public final class Chunks implements Extension {
   /** The interceptor of a {@link #reassembling} actor. */
   private static final class Reassembly<T> extends BehaviorInterceptor<Object, T> {
     private final Class<T> protocol;
+    private final java.util.function.Consumer<String> refused;
     private Gathered gathered;
     private Serialization serialization;
 
-    Reassembly(Class<T> protocol) {
+    Reassembly(Class<T> protocol, java.util.function.Consumer<String> refused) {
       super(Object.class);
       this.protocol = protocol;
+      this.refused = refused;
     }
 
     @Override
@@ -315,21 +329,62 @@ public final class Chunks implements Extension {
         gathered = new Gathered(chunks.maxMessageBytes);
         serialization = chunks.serialization;
       }
-      byte[] whole = gathered.take(c);
-      if (whole == null) {
+      Object m;
+      try {
+        m = whole(ctx, c);
+      } catch (IllegalArgumentException e) {
+        if (refused == null) {
+          throw e;
+        }
+        refused.accept(e.getMessage());
         return Behaviors.same();
       }
-      Object m = serialization.deserialize(whole, c.serializer(), c.manifest()).get();
+      if (m == null) {
+        return Behaviors.same();
+      }
       if (protocol.isInstance(m)) {
         return target.apply(ctx, (T) m);
       }
-      if (c.to() == null) {
-        throw new IllegalArgumentException(
-            "a message in parts was refused: a " + m.getClass().getSimpleName() + " for no one");
-      }
-      // A reply for one of this actor's message adapters: the adapter turns it into a command.
+      // A reply for one of this actor's message adapters (checked in whole): the adapter turns it
+      // into a command. It is adapted after what is already in the mailbox.
       ((ActorRef<Object>) c.to()).tell(m);
       return Behaviors.same();
+    }
+
+    /**
+     * The whole message once {@code c} was its last part, else null.
+     *
+     * @throws IllegalArgumentException (one line) for a part or message this actor refuses
+     */
+    private Object whole(TypedActorContext<Object> ctx, Chunk c) {
+      byte[] bytes = gathered.take(c);
+      if (bytes == null) {
+        return null;
+      }
+      Object m;
+      try {
+        m = serialization.deserialize(bytes, c.serializer(), c.manifest()).get();
+      } catch (Exception e) {
+        throw new IllegalArgumentException(
+            "a message in parts was refused: transfer "
+                + c.transfer()
+                + " cannot be read: "
+                + e.getClass().getSimpleName()
+                + ": "
+                + e.getMessage(),
+            e);
+      }
+      if (!protocol.isInstance(m)
+          && (c.to() == null || !ctx.asJava().getSelf().path().equals(c.to().path().parent()))) {
+        // Only this actor's own adapters are handed a whole message: never a relay to others.
+        throw new IllegalArgumentException(
+            "a message in parts was refused: a "
+                + m.getClass().getSimpleName()
+                + " for "
+                + (c.to() == null ? "no one" : c.to().path())
+                + ", neither this actor nor one of its adapters");
+      }
+      return m;
     }
   }
 

@@ -3,6 +3,7 @@ package io.splitemu.actors.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.cli.Main;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -37,7 +38,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * --cluster}), two {@code splitemu node} JVMs on 127.0.0.1 hold the devices (one also the edge
  * server and MP-SL's hops). The same scenario and seed give the rows of a run in one JVM, losses
  * and accuracies included (full fidelity), and losing a devices member mid-run leaves a completed
- * run.
+ * run. Every member runs at a 64 KiB frame, so tensors and models cross in parts.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -55,9 +56,19 @@ class ClusterRunTest {
           "--set",
           "data.test-samples=200");
 
+  /**
+   * Every member of these runs, this JVM's included, at a 64 KiB frame: the quickstart's
+   * activations and gradients (150 KB at cut 2), and psl's device model at cut 5 (200 KB), cross in
+   * parts (docs/cluster.md, "Frame size").
+   */
+  private static final String FRAME_KEY = "splitemu.cluster.maximum-frame-size";
+
+  private static final String FRAME = "64KiB";
+  private static final String FRAME_OPTION = "-D" + FRAME_KEY + "=" + FRAME;
+
   /** Member JVMs that train model slices: more heap than a bare member's. */
   private static final List<String> MEMBER_JVM =
-      List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+      List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", FRAME_OPTION);
 
   /** A placement row: its member, and its devices as ranges ({@code 0-3 5}). */
   private static final Pattern PLACED =
@@ -71,6 +82,9 @@ class ClusterRunTest {
 
   @BeforeAll
   void startMembers() throws Exception {
+    // This JVM's member (the supervisor of each run) reads it as the members do.
+    System.setProperty(FRAME_KEY, FRAME);
+    ConfigFactory.invalidateCaches();
     nodes = new LocalNodes(tmp, MEMBER_JVM);
     int port = freePort();
     // The first member is its own seed, so that each run's supervisor joins the same cluster.
@@ -91,13 +105,15 @@ class ClusterRunTest {
 
   @AfterAll
   void stopMembers() throws Exception {
+    System.clearProperty(FRAME_KEY);
+    ConfigFactory.invalidateCaches();
     if (nodes != null) {
       nodes.close();
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"psl", "cpsl", "edgesplit", "mpsl"})
+  @ValueSource(strings = {"psl", "cpsl", "edgesplit", "mpsl", "sfl-v1"})
   @Order(1)
   void threeJvms_giveTheRowsOfOne_withDevicesOnBothMembers(String scheme) throws Exception {
     List<String> args = scenario(scheme);
@@ -193,6 +209,11 @@ class ClusterRunTest {
     args.addAll(List.of("--set", "scheme=" + scheme));
     if (scheme.equals("edgesplit")) {
       args.addAll(List.of("--set", "local-steps=2"));
+    }
+    if (scheme.equals("psl")) {
+      // conv1 to fc1 on the device: a 200 KB device model, so that visit results, evaluations,
+      // kept states and restores cross in parts at the 64 KiB frame.
+      args.addAll(List.of("--set", "model.cut=5"));
     }
     return args;
   }

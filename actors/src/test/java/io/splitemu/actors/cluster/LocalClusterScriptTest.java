@@ -67,54 +67,6 @@ class LocalClusterScriptTest {
   }
 
   /**
-   * Messages above the frame size (every JVM at 64 KiB; a batch of LeNet-5's activations at the
-   * quickstart's cut, and its gradient, are 150 KB) cross in parts: the full-fidelity run on 3 JVMs
-   * gives the rows of one JVM, losses and accuracies included.
-   */
-  @Test
-  void messagesAboveTheFrameSize_crossInParts_andGiveTheRowsOfOneJvm() throws Exception {
-    List<String> sets = List.of("--set", "rounds=2", "--set", "data.train-samples=600");
-    Path one = tmp.resolve("one-parts");
-    List<String> run = new java.util.ArrayList<>(List.of("run", "../scenarios/quickstart.conf"));
-    run.addAll(sets);
-    assertEquals(0, ClusterRunTest.run(run, "--out", one.toString()));
-
-    String marker = "splitemu.test.cluster=" + UUID.randomUUID();
-    Path launcher = launcher(marker, " -Dsplitemu.cluster.maximum-frame-size=64KiB");
-    Path three = tmp.resolve("three-parts");
-    List<String> command =
-        new java.util.ArrayList<>(
-            List.of(
-                "bash",
-                "../deploy/local-cluster.sh",
-                "--nodes",
-                "3", // a devices-only member: its devices' activations cross to the edge member
-                "../scenarios/quickstart.conf",
-                "--out",
-                three.toString()));
-    command.addAll(sets);
-    ProcessBuilder pb =
-        new ProcessBuilder(command)
-            .redirectOutput(tmp.resolve("parts-out.txt").toFile())
-            .redirectError(tmp.resolve("parts-err.txt").toFile());
-    pb.environment().put("SPLITEMU_LAUNCHER", launcher.toString());
-    pb.environment().put("CI", "true");
-    Process script = pb.start();
-    try {
-      assertTrue(script.waitFor(5, TimeUnit.MINUTES), "local-cluster.sh did not end in 5 min");
-      String out = Files.readString(tmp.resolve("parts-out.txt"));
-      assertEquals(0, script.exitValue(), () -> out + safeRead(tmp.resolve("parts-err.txt")));
-      assertEquals(ClusterRunTest.emulatedRows(one), ClusterRunTest.emulatedRows(three));
-      String events = Files.readString(three.resolve("events.csv"));
-      assertTrue(events.contains(",placement,"), events);
-      // The devices were on two members, so activations and gradients crossed between JVMs.
-      assertTrue(events.split(",placement,", -1).length > 2, events);
-    } finally {
-      stopAndAssertNoJvmLeft(script, marker);
-    }
-  }
-
-  /**
    * A message above {@code splitemu.cluster.maximum-message-size} (100 KiB here, below a batch of
    * activations) is refused by its sender: the run ends at once with one line naming the key, and
    * no JVM is left.

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.splitemu.actors.cli.Main;
 import io.splitemu.actors.cluster.ClusterConfig;
 import io.splitemu.actors.cluster.LocalNodes;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -19,12 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A cluster run's metrics, scraped by a real Prometheus: a {@code splitemu node} JVM with {@code
- * --metrics-port} (edge and devices) and this JVM as the supervisor ({@code run --cluster} with
- * metrics on) each serve their endpoint; the node's series say it is a member with its roles, the
- * members by status as it sees them, and that it ran the run's four device entities; promtool finds
- * nothing to say about the node's scrape; and every query of every dashboard panel meant for
- * cluster runs ("Cluster runs only."), and every query of the cluster dashboard, returns data.
+ * A cluster run's metrics, scraped by a real Prometheus, on the layout of a lab with the edge
+ * server on its own machine: a {@code splitemu node} JVM with the edge role only, one with the
+ * devices role only (both with {@code --metrics-port}), and this JVM as the supervisor ({@code run
+ * --cluster} with metrics on). The run gives the rows of one JVM; each member's series say it is a
+ * member with its roles; the devices member sees three members up and ran the run's four device
+ * entities, the edge member none; promtool finds nothing to say about a member's scrape; and every
+ * query of every dashboard panel meant for cluster runs ("Cluster runs only."), and every query of
+ * the cluster dashboard, returns data.
  */
 class ClusterMetricsTest {
 
@@ -33,45 +36,70 @@ class ClusterMetricsTest {
   @Test
   void aClusterRunsMembersServeMetrics_andEveryClusterPanelHasData() throws Exception {
     int seedPort = MetricsContractTest.freePort();
-    int nodeMetrics = MetricsContractTest.freePort();
+    int edgeMetrics = MetricsContractTest.freePort();
+    int devicesMetrics = MetricsContractTest.freePort();
     int runMetrics = MetricsContractTest.freePort();
+    // Full fidelity, so that the devices live for some seconds of scrapes.
+    List<String> scenario =
+        List.of(
+            "run",
+            "../scenarios/quickstart.conf",
+            "--set",
+            "rounds=2",
+            "--set",
+            "data.train-samples=1200");
+    Path one = tmp.resolve("one");
+    assertEquals(0, cli(scenario, "--out", one.toString()));
+
     MetricsSettings runEndpoint =
         new MetricsSettings(true, "127.0.0.1", runMetrics, 32, "local", Duration.ZERO);
     try (LocalNodes nodes =
             new LocalNodes(
                 tmp, List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
         PrometheusServer prom =
-            PrometheusServer.start(tmp, List.of(nodeMetrics, runMetrics), "500ms", "500ms")) {
-      LocalNodes.Node node =
-          nodes.start(
-              Map.of(),
-              "--roles",
-              "edge,devices",
-              "--seed-nodes",
-              "127.0.0.1:" + seedPort,
-              "--port",
-              Integer.toString(seedPort),
-              "--metrics-port",
-              Integer.toString(nodeMetrics));
-      ClusterConfig.HostPort at = node.awaitUp(Duration.ofSeconds(90));
-      String member = at.host() + ":" + at.port();
+            PrometheusServer.start(
+                tmp, List.of(edgeMetrics, devicesMetrics, runMetrics), "500ms", "500ms")) {
+      // The edge member is the seed; the devices member and this JVM join it.
+      String edge =
+          name(
+              nodes
+                  .start(
+                      Map.of(),
+                      "--roles",
+                      "edge",
+                      "--seed-nodes",
+                      "127.0.0.1:" + seedPort,
+                      "--port",
+                      Integer.toString(seedPort),
+                      "--metrics-port",
+                      Integer.toString(edgeMetrics))
+                  .awaitUp(Duration.ofSeconds(90)));
+      String devices =
+          name(
+              nodes
+                  .start(
+                      Map.of(),
+                      "--roles",
+                      "devices",
+                      "--seed-nodes",
+                      edge,
+                      "--port",
+                      "0",
+                      "--metrics-port",
+                      Integer.toString(devicesMetrics))
+                  .awaitUp(Duration.ofSeconds(90)));
       prom.waitFor(
-          "splitemu_member_info{node=\"" + member + "\",roles=\"edge,devices\"} == 1",
+          "splitemu_member_info{node=\"" + edge + "\",roles=\"edge\"} == 1",
+          Duration.ofSeconds(60));
+      prom.waitFor(
+          "splitemu_member_info{node=\"" + devices + "\",roles=\"devices\"} == 1",
           Duration.ofSeconds(60));
 
-      // Full fidelity, so that the devices live for some seconds of scrapes.
-      StringWriter out = new StringWriter();
-      StringWriter err = new StringWriter();
-      int code =
-          Main.run(
-              new PrintWriter(out),
-              new PrintWriter(err),
-              "run",
-              "../scenarios/quickstart.conf",
-              "--set",
-              "rounds=2",
-              "--set",
-              "data.train-samples=1200",
+      Path three = tmp.resolve("three");
+      assertEquals(
+          0,
+          cli(
+              scenario,
               "--set",
               "metrics.enabled=true",
               "--set",
@@ -79,42 +107,32 @@ class ClusterMetricsTest {
               "--set",
               "metrics.linger=0s",
               "--out",
-              tmp.resolve("run").toString(),
+              three.toString(),
               "--cluster",
               "--seed-nodes",
-              "127.0.0.1:" + seedPort,
+              edge,
               "--port",
               "0",
               "--min-members",
-              "2");
-      assertEquals(0, code, () -> err + out.toString());
+              "3"));
+      assertEquals(emulatedRows(one), emulatedRows(three));
       prom.waitFor("splitemu_rounds_total{node=\"supervisor\"} == 2", Duration.ofSeconds(60));
 
-      // The node ran the four devices; the supervisor's JVM was a member while the run lasted.
+      // The devices member ran the four devices, the edge member none; the supervisor's JVM was a
+      // member while the run lasted.
+      assertEquals("4", maxOverRun(prom, "splitemu_member_device_entities", devices, ""));
+      assertEquals("0", maxOverRun(prom, "splitemu_member_device_entities", edge, ""));
+      assertEquals("3", maxOverRun(prom, "splitemu_cluster_members", devices, ",status=\"up\""));
       assertEquals(
-          "4",
-          value(
-              prom, "max_over_time(splitemu_member_device_entities{node=\"" + member + "\"}[5m])"));
-      assertEquals(
-          "1",
-          value(
-              prom,
-              "max_over_time(splitemu_member_info{node=\"supervisor\",roles=\"supervisor\"}[5m])"));
-      assertEquals(
-          "2",
-          value(
-              prom,
-              "max_over_time(splitemu_cluster_members{node=\""
-                  + member
-                  + "\",status=\"up\"}[5m])"));
+          "1", maxOverRun(prom, "splitemu_member_info", "supervisor", ",roles=\"supervisor\""));
       // Once the run ended, its devices were retired.
-      assertEquals("0", value(prom, "splitemu_member_device_entities{node=\"" + member + "\"}"));
+      prom.waitFor(
+          "splitemu_member_device_entities{node=\"" + devices + "\"} == 0", Duration.ofSeconds(30));
 
       // promtool finds nothing to say about a member's scrape.
-      Path promtool = MetricsContractTest.promtool();
-      String text = MetricsText.scrape(nodeMetrics);
-      assertTrue(text.contains("splitemu_cluster_members{node=\"" + member), text);
-      assertEquals("", MetricsContractTest.promtoolCheck(promtool, text));
+      String text = MetricsText.scrape(devicesMetrics);
+      assertTrue(text.contains("splitemu_cluster_members{node=\"" + devices), text);
+      assertEquals("", MetricsContractTest.promtoolCheck(MetricsContractTest.promtool(), text));
 
       List<String> failures = new ArrayList<>();
       int evaluated = 0;
@@ -124,7 +142,7 @@ class ClusterMetricsTest {
           if (!q.clusterOnly() && !clusterBoard) {
             continue;
           }
-          for (String chosen : q.clusterOnly() ? List.of(".*", member) : List.of(".*")) {
+          for (String chosen : q.clusterOnly() ? List.of(".*", devices, edge) : List.of(".*")) {
             String expr =
                 q.expr()
                     .replace("$__rate_interval", "60s")
@@ -138,15 +156,50 @@ class ClusterMetricsTest {
           }
         }
       }
-      assertTrue(evaluated >= 14, "only " + evaluated + " evaluations");
+      assertTrue(evaluated >= 18, "only " + evaluated + " evaluations");
       if (!failures.isEmpty()) {
         fail(String.join("\n", failures));
       }
-      assertTrue(Files.exists(tmp.resolve("run").resolve("rounds.csv")));
     } finally {
       // This JVM's endpoint outlives the run (a compare's schemes share it): stop it here.
       Metrics.shared(runEndpoint).close();
     }
+  }
+
+  private static String name(ClusterConfig.HostPort at) {
+    return at.host() + ":" + at.port();
+  }
+
+  /** Runs the CLI in this JVM with {@code args} and {@code more}; its exit code. */
+  private static int cli(List<String> args, String... more) {
+    List<String> all = new ArrayList<>(args);
+    all.addAll(List.of(more));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), all.toArray(String[]::new));
+    if (code != 0) {
+      System.err.println(String.join(" ", all) + " exited " + code + ": " + err + out);
+    }
+    return code;
+  }
+
+  /** rounds.csv without the wall-clock column. */
+  private static List<String> emulatedRows(Path dir) throws IOException {
+    List<String> lines = Files.readAllLines(dir.resolve("rounds.csv"));
+    int wall = List.of(lines.get(0).split(",", -1)).indexOf("wall_time_s");
+    List<String> rows = new ArrayList<>();
+    for (String line : lines) {
+      List<String> cells = new ArrayList<>(List.of(line.split(",", -1)));
+      cells.remove(wall);
+      rows.add(String.join(",", cells));
+    }
+    return rows;
+  }
+
+  /** The largest value of {@code metric} of member {@code node} over the last 5 minutes. */
+  private static String maxOverRun(PrometheusServer prom, String metric, String node, String more)
+      throws Exception {
+    return value(prom, "max_over_time(" + metric + "{node=\"" + node + "\"" + more + "}[5m])");
   }
 
   /** The value of the one series {@code promql} returns. */

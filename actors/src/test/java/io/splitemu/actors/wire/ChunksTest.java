@@ -205,6 +205,45 @@ class ChunksTest {
     assertArrayEquals(want, whole);
   }
 
+  /**
+   * With a callback (a sharded entity, the supervisor), a refused part is handed to it as one line
+   * and the actor goes on; a whole message for neither the actor nor one of its adapters is
+   * refused, never relayed.
+   */
+  @Test
+  void aRefusedPart_goesToTheCallback_andTheActorGoesOn() {
+    TestProbe<Device.Command> seen = testKit.createTestProbe();
+    TestProbe<String> lines = testKit.createTestProbe();
+    TestProbe<EdgeServer.CutMoved> elsewhere = testKit.createTestProbe();
+    ActorRef<Device.Command> actor =
+        testKit.spawn(
+            Chunks.reassembling(
+                Device.Command.class,
+                Behaviors.receive(Device.Command.class)
+                    .onMessage(
+                        Device.Command.class,
+                        m -> {
+                          seen.ref().tell(m);
+                          return Behaviors.same();
+                        })
+                    .build(),
+                lines.ref()::tell));
+    @SuppressWarnings("unchecked")
+    ActorRef<Object> any = (ActorRef<Object>) (ActorRef<?>) actor;
+    any.tell(new Chunks.Chunk(1, 1, 1, 2, 20, 7401, "", null, new byte[10]));
+    String line = lines.receiveMessage();
+    assertTrue(line.contains("whose first part never came"), line);
+    // A reply addressed to another actor (not one of this actor's adapters) is not relayed.
+    List<Chunks.Chunk> parts =
+        chunks().split(new EdgeServer.CutMoved(tensor(250_000)), elsewhere.ref());
+    parts.forEach(any::tell);
+    String relay = lines.receiveMessage();
+    assertTrue(relay.contains("neither this actor nor one of its adapters"), relay);
+    elsewhere.expectNoMessage(Duration.ofMillis(200));
+    actor.tell(Device.Retire.INSTANCE);
+    assertEquals(Device.Retire.INSTANCE, seen.receiveMessage());
+  }
+
   /** A part that is refused fails the actor, which its parent hears of (the run's one line). */
   @Test
   void aRefusedPart_failsTheRecipient() {
