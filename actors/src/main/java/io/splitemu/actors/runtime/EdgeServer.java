@@ -78,6 +78,13 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   /** Evaluate the current model with the given device-side parameters on the test set. */
   public record Evaluate(INDArray deviceParams, ActorRef<Evaluation> replyTo) implements Command {}
 
+  /**
+   * A cluster run's fault command for a device, from the supervisor: told to {@code device} (its
+   * forwarder, in this JVM) in the order the supervisor sent it, before the next visit's requests.
+   */
+  public record ToDevice(ActorRef<Device.Command> device, Device.Command command)
+      implements Command {}
+
   /** Reply to {@link Evaluate}. */
   public record Evaluation(double accuracy) implements ClusterMessage {}
 
@@ -262,6 +269,12 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         .onMessage(UsePacing.class, this::onUsePacing)
         .onMessage(WrappedAveraged.class, this::onAveraged)
         .onMessage(Evaluate.class, this::onEvaluate)
+        .onMessage(
+            ToDevice.class,
+            m -> {
+              m.device().tell(m.command());
+              return this;
+            })
         .onMessage(MoveCut.class, this::onMoveCut)
         .onMessage(TakeSnapshot.class, this::onTakeSnapshot)
         .onMessage(Restore.class, this::onRestore)

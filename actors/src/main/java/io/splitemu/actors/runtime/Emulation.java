@@ -156,11 +156,25 @@ public final class Emulation {
   private static void refuseOnCluster(Settings s, RunControl control) {
     String why = null;
     String key = null;
-    if (!s.faults().isEmpty()) {
+    boolean pipeline = Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE;
+    String crash =
+        s.faults().stream()
+            .map(Settings.Fault::kind)
+            .filter(k -> k.equals("server-crash") || k.equals("supervisor-crash"))
+            .findFirst()
+            .orElse(null);
+    if (!s.faults().isEmpty() && pipeline) {
       key = "faults";
       why =
-          "fault injection (faults, or an availability file's churn) runs in one JVM only for now,"
-              + " not with --cluster";
+          "fault injection (faults, or an availability file's churn) on "
+              + s.scheme()
+              + " runs in one JVM only for now, not with --cluster";
+    } else if (crash != null) {
+      key = "faults";
+      why =
+          crash
+              + " recovers from a checkpoint, and checkpoints run in one JVM only for now, not with"
+              + " --cluster";
     } else if (control.resumeFrom() != null) {
       throw new SettingsException(
           "--resume: a resume runs in one JVM only for now, not with --cluster");

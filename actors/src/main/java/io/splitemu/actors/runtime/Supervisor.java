@@ -1094,6 +1094,21 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return nextVisit();
   }
 
+  /**
+   * Tells a device a fault command. On a cluster it goes through the edge server, which forwards it
+   * to the device's forwarder in its JVM: the server's own commands to the device come from there,
+   * and the round's fault commands must reach the device before the round's first request, which
+   * the edge server sends only after this actor's visit (messages from this JVM to the edge server
+   * are in order; to the forwarder and to the server they are not).
+   */
+  private void toDevice(ActorRef<Device.Command> device, Device.Command c) {
+    if (placement.rejoinsLostDevices() && server != null) {
+      server.tell(new EdgeServer.ToDevice(device, c));
+    } else {
+      device.tell(c);
+    }
+  }
+
   /** Whether {@code kind} silences a device until its end (a hang or a crash). */
   private static boolean silences(String kind) {
     return kind.equals("device-hang") || kind.equals("device-crash");
@@ -1117,18 +1132,19 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         switch (f.kind()) {
           case "device-hang" -> {
             if (instant) {
-              device.tell(new Device.HangAt(f.start().atNs()));
+              toDevice(device, new Device.HangAt(f.start().atNs()));
             }
           }
           case "device-crash" -> {
-            device.tell(Device.SaveState.INSTANCE);
+            toDevice(device, Device.SaveState.INSTANCE);
             if (instant) {
-              device.tell(new Device.Crash(f.start().atNs()));
+              toDevice(device, new Device.Crash(f.start().atNs()));
             }
           }
           case "device-slowdown" ->
               // A window starting with a round is opened at that round's start (roundStartFaults).
-              device.tell(
+              toDevice(
+                  device,
                   new Device.Slowdown(
                       i, instant ? f.start().atNs() : Long.MAX_VALUE, endNs(f), f.factor()));
           default -> {
@@ -1162,7 +1178,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     for (int d : saving) {
       if (round > 1 && devices.containsKey(d)) {
-        devices.get(d).tell(Device.SaveState.INSTANCE);
+        toDevice(devices.get(d), Device.SaveState.INSTANCE);
       }
     }
     for (int i = 0; i < faults.size(); i++) {
@@ -1177,10 +1193,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           continue;
         }
         switch (f.kind()) {
-          case "device-hang" -> device.tell(Device.Hang.INSTANCE);
-          case "device-crash" -> device.tell(new Device.Crash(-1));
+          case "device-hang" -> toDevice(device, Device.Hang.INSTANCE);
+          case "device-crash" -> toDevice(device, new Device.Crash(-1));
           case "device-slowdown" ->
-              device.tell(new Device.Slowdown(i, nowNs, endNs(f), f.factor()));
+              toDevice(device, new Device.Slowdown(i, nowNs, endNs(f), f.factor()));
           default -> {
             // link kinds act on the links
           }
@@ -1208,7 +1224,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           long from = f.start().atRoundStart() ? faultStartNs.get(i) : f.start().atNs();
           for (int d : f.devices()) {
             if (devices.containsKey(d)) {
-              devices.get(d).tell(new Device.Slowdown(i, from, nowNs, f.factor()));
+              toDevice(devices.get(d), new Device.Slowdown(i, from, nowNs, f.factor()));
             }
           }
         }
@@ -1229,7 +1245,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       if (device == null) {
         continue;
       }
-      device.tell(Device.Resume.INSTANCE);
+      toDevice(device, Device.Resume.INSTANCE);
       for (int j = 0; j < faults.size(); j++) {
         Settings.Fault g = faults.get(j);
         if (j == i || !silences(g.kind()) || faultsEnded.contains(j) || !g.devices().contains(d)) {
@@ -1237,10 +1253,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         }
         boolean crash = g.kind().equals("device-crash");
         if (!g.start().atRoundStart()) {
-          device.tell(
+          toDevice(
+              device,
               crash ? new Device.Crash(g.start().atNs()) : new Device.HangAt(g.start().atNs()));
         } else if (g.start().round() <= round) {
-          device.tell(crash ? new Device.Crash(-1) : Device.Hang.INSTANCE);
+          toDevice(device, crash ? new Device.Crash(-1) : Device.Hang.INSTANCE);
         }
       }
     }

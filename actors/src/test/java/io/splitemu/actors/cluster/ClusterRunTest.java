@@ -113,7 +113,7 @@ class ClusterRunTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"psl", "cpsl", "edgesplit", "mpsl", "sfl-v1"})
+  @ValueSource(strings = {"psl", "cpsl", "edgesplit", "mpsl", "sfl-v1", "psl-faults"})
   @Order(1)
   void threeJvms_giveTheRowsOfOne_withDevicesOnBothMembers(String scheme) throws Exception {
     List<String> args = scenario(scheme);
@@ -135,6 +135,11 @@ class ClusterRunTest {
     assertEquals(emulatedRows(one), emulatedRows(three), scheme + ": rounds.csv");
     assertEquals(
         lines(one.resolve("devices.csv")), lines(three.resolve("devices.csv")), "devices.csv");
+    // Every fault and recovery at the same emulated instants, with the same details.
+    assertEquals(faultRows(one), faultRows(three), "events.csv's fault and recovery rows");
+    if (scheme.equals("psl-faults")) {
+      assertTrue(faultRows(three).size() >= 5, "fault rows: " + faultRows(three));
+    }
     // Every device started on a member, and both members hold some.
     Map<Integer, String> placed = placements(three);
     int devices = scheme.equals("mpsl") ? 24 : 4;
@@ -206,6 +211,22 @@ class ClusterRunTest {
     }
     List<String> args = new ArrayList<>(List.of("run", SCENARIO.toString()));
     args.addAll(SMALL);
+    if (scheme.equals("psl-faults")) {
+      // Device and link faults on a cluster: their commands reach the devices through the edge
+      // server, before the round's requests, as in one JVM.
+      args.addAll(
+          List.of(
+              "--set",
+              "rounds=3",
+              "--set",
+              "faults=[{kind=device-crash, device=1, round=2, until-round=3},"
+                  + " {kind=device-slowdown, device=3, round=1, until-round=3, factor=2},"
+                  + " {kind=device-hang, device=2, at=20 s, until-round=3},"
+                  + " {kind=message-loss, device=0, direction=both, probability=0.2,"
+                  + " retransmit-timeout=0.5 s, round=1},"
+                  + " {kind=link-outage, device=0, direction=up, at=2 s, until=4 s}]"));
+      scheme = "psl";
+    }
     args.addAll(List.of("--set", "scheme=" + scheme));
     if (scheme.equals("edgesplit")) {
       args.addAll(List.of("--set", "local-steps=2"));
@@ -216,6 +237,13 @@ class ClusterRunTest {
       args.addAll(List.of("--set", "model.cut=5"));
     }
     return args;
+  }
+
+  /** events.csv's fault and recovery rows (the placement rows differ between JVM counts). */
+  private static List<String> faultRows(Path dir) throws IOException {
+    return lines(dir.resolve("events.csv")).stream()
+        .filter(l -> l.contains(",fault,") || l.contains(",recovery,"))
+        .toList();
   }
 
   static int run(List<String> args, String... more) {
