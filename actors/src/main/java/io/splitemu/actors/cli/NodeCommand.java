@@ -121,7 +121,11 @@ public final class NodeCommand implements Callable<Integer> {
           DeviceEntities.get(Adapter.toClassic(system))::running);
       PrintWriter err = spec.commandLine().getErr();
       err.println(
-          "splitemu node: metrics at http://" + metricsBind + ":" + metrics.port() + "/metrics");
+          "splitemu node: metrics at http://"
+              + (metricsBind.contains(":") ? "[" + metricsBind + "]" : metricsBind)
+              + ":"
+              + metrics.port()
+              + "/metrics");
       err.flush();
       system.getWhenTerminated().thenRun(metrics::close);
     }
@@ -143,6 +147,9 @@ public final class NodeCommand implements Callable<Integer> {
   /** The member's metrics endpoint, or null without {@code --metrics-port}. */
   private Metrics metrics() {
     if (metricsPort == null) {
+      if (spec.commandLine().getParseResult().hasMatchedOption("--metrics-bind")) {
+        throw usage("--metrics-bind: only with --metrics-port");
+      }
       return null;
     }
     if (metricsPort < 0 || metricsPort > 65535) {

@@ -41,8 +41,7 @@ public final class MemberMetrics implements AutoCloseable {
           "ready_for_shutdown",
           "leaving",
           "exiting",
-          "down",
-          "removed");
+          "down");
 
   private final PrometheusRegistry registry;
   private final List<Collector> collectors = new ArrayList<>();
@@ -87,8 +86,9 @@ public final class MemberMetrics implements AutoCloseable {
         GaugeWithCallback.builder()
             .name("splitemu_cluster_unreachable_members")
             .help(
-                "Members this member's failure detector finds unreachable, read at every scrape;"
-                    + " the Split Brain Resolver downs them once it stays so.")
+                "Members the cluster marks unreachable (by any member's failure detector), as this"
+                    + " member sees them, read at every scrape; the Split Brain Resolver downs them"
+                    + " once it stays so.")
             .labelNames("node")
             .callback(cb -> cb.call(cluster.state().getUnreachable().size(), node))
             .build());

@@ -143,8 +143,13 @@ public final class Chunks implements Extension {
     }
   }
 
-  /** The parts of {@code message}, or null if one frame holds it. */
-  List<Chunk> split(Object message, ActorRef<?> to) {
+  /**
+   * The parts of {@code message} for {@code to} (null: a sharded entity), or null if one frame
+   * holds it; what {@link #tell} sends (public for the benchmarks).
+   *
+   * @throws IllegalArgumentException if the message is above the maximum message size
+   */
+  public List<Chunk> split(Object message, ActorRef<?> to) {
     Serializer s = serialization.findSerializerFor(message);
     byte[] bytes = s.toBinary(message);
     if (bytes.length <= partBytes) {
@@ -208,9 +213,10 @@ public final class Chunks implements Extension {
   }
 
   /**
-   * The parts of transfers in progress, by sender and transfer: what a reassembling actor keeps.
+   * The parts of transfers in progress, by sender and transfer: what a reassembling actor keeps
+   * (public for the benchmarks).
    */
-  static final class Gathered {
+  public static final class Gathered {
     private record Key(long origin, long transfer) {}
 
     private static final class Partial {
@@ -226,12 +232,13 @@ public final class Chunks implements Extension {
     private final Map<Key, Partial> open = new HashMap<>();
     private final long maxMessageBytes;
 
-    Gathered(long maxMessageBytes) {
+    /** Gathers transfers of at most {@code maxMessageBytes} each. */
+    public Gathered(long maxMessageBytes) {
       this.maxMessageBytes = maxMessageBytes;
     }
 
     /** Transfers with parts still missing. */
-    int open() {
+    public int open() {
       return open.size();
     }
 
@@ -240,7 +247,7 @@ public final class Chunks implements Extension {
      *
      * @throws IllegalArgumentException (one line) for a part that does not fit its transfer
      */
-    byte[] take(Chunk c) {
+    public byte[] take(Chunk c) {
       Key key = new Key(c.origin(), c.transfer());
       byte[] bytes = c.bytes();
       if (bytes == null || bytes.length == 0) {

@@ -125,6 +125,13 @@ class DeployFilesTest {
         "      subdomain: splitemu-cluster\n",
         "      subdomain: splitemu\n");
     edit(d.resolve("Dockerfile"), "USER 10001:10001", "USER root");
+    // A node whose metrics Prometheus cannot reach: on 127.0.0.1 in its container.
+    edit(
+        d.resolve("docker-compose.yml"),
+        "      - devices-2\n      - --port\n      - \"7355\"\n      - --metrics-port\n"
+            + "      - \"9464\"\n      - --metrics-bind\n      - 0.0.0.0\n",
+        "      - devices-2\n      - --port\n      - \"7355\"\n      - --metrics-port\n"
+            + "      - \"9464\"\n");
     Result r = exec(copy, python, "deploy/check-static.py");
     assertEquals(1, r.code(), r.output());
     for (String expected :
@@ -137,7 +144,8 @@ class DeployFilesTest {
             "scenario.conf differs from scenarios/quickstart.conf",
             "the scenario /etc/splitemu/scenario/scenario.conf is not in a mounted ConfigMap",
             "subdomain must be the headless Service splitemu-cluster",
-            "Dockerfile: the final stage must run as a non-root USER")) {
+            "Dockerfile: the final stage must run as a non-root USER",
+            "devices-2: node needs --metrics-bind 0.0.0.0 in a container")) {
       assertTrue(r.output().contains(expected), "not reported: " + expected + "\n" + r.output());
     }
   }

@@ -163,6 +163,14 @@ class NodeCommandTest {
         "127.0.0.1:2552",
         "--metrics-port",
         "70000");
+    usage(
+        "splitemu: --metrics-bind: only with --metrics-port",
+        "--roles",
+        "devices",
+        "--seed-nodes",
+        "127.0.0.1:2552",
+        "--metrics-bind",
+        "127.0.0.1");
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
       int port = taken.getLocalPort();

@@ -53,12 +53,15 @@ class ClusterMetricsTest {
 
     MetricsSettings runEndpoint =
         new MetricsSettings(true, "127.0.0.1", runMetrics, 32, "local", Duration.ZERO);
+    // Bound now, so that nothing takes the port before the run serves on it (the run uses this
+    // JVM's endpoint of the same address and port).
+    Metrics.shared(runEndpoint);
     try (LocalNodes nodes =
             new LocalNodes(
                 tmp, List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
         PrometheusServer prom =
             PrometheusServer.start(
-                tmp, List.of(edgeMetrics, devicesMetrics, runMetrics), "500ms", "500ms")) {
+                tmp, List.of(edgeMetrics, devicesMetrics, runMetrics), "1s", "1s")) {
       // The edge member is the seed; the devices member and this JVM join it.
       String edge =
           name(
@@ -128,6 +131,18 @@ class ClusterMetricsTest {
       // Once the run ended, its devices were retired.
       prom.waitFor(
           "splitemu_member_device_entities{node=\"" + devices + "\"} == 0", Duration.ofSeconds(30));
+
+      // The cluster dashboard's node variable lists the members.
+      com.fasterxml.jackson.databind.JsonNode nodeValues =
+          prom.get(
+              "/api/v1/label/node/values?match[]="
+                  + java.net.URLEncoder.encode(
+                      "{__name__=~\"splitemu_run_rounds|splitemu_member_info\"}",
+                      java.nio.charset.StandardCharsets.UTF_8));
+      List<String> listed = new ArrayList<>();
+      nodeValues.forEach(v -> listed.add(v.asText()));
+      assertTrue(
+          listed.containsAll(List.of(edge, devices, "supervisor")), "node variable: " + listed);
 
       // promtool finds nothing to say about a member's scrape.
       String text = MetricsText.scrape(devicesMetrics);

@@ -187,7 +187,9 @@ class DashboardQueriesTest {
                   q.where()
                       + ": returns data for run "
                       + d.run()
-                      + ", which its description's \"Schemes:\" does not name");
+                      + (q.clusterOnly()
+                          ? ", a run in one JVM, though its description says \"Cluster runs only.\""
+                          : ", which its description's \"Schemes:\" does not name"));
             }
           }
           if (q.clusterOnly()) {
