@@ -509,9 +509,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (alive.isEmpty() && rejoining.isEmpty()) {
       return finish("every device was on lost cluster members");
     }
-    // Lost while their states were being kept between rounds: they will not answer.
+    // Lost while their states were being kept at this round's start: they will not answer (they
+    // come back from the state kept at the previous round's start).
     if (!awaitedStates.isEmpty() && awaitedStates.removeAll(gone) && awaitedStates.isEmpty()) {
-      return rejoinLost();
+      return planRound();
     }
     return this;
   }
@@ -624,6 +625,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     roundStartNs = nowNs;
     linksAtRoundStart();
     roundStartFaults();
+    // A cluster keeps every device's state now, with this round's fault commands in it.
+    return placement.rejoinsLostDevices() ? keepStates() : planRound();
+  }
+
+  /** Plans the round that just started and starts its first visit. */
+  private Behavior<Command> planRound() {
     breakdown = EdgeServer.Breakdown.ZERO;
     lossSum = 0;
     lossCount = 0;
@@ -1396,7 +1403,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** A lost device was re-created from its kept state. */
   private record Rejoined(int device) implements Command {}
 
-  /** The watchdog of the states asked for after round {@code round}. */
+  /** The watchdog of the states asked for at round {@code round}'s start. */
   private record StatesTick(int round) implements Command {}
 
   /** Re-sends the restores not yet answered (one could meet its shard's old home). */
@@ -1414,18 +1421,25 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * running device's state is kept, then the lost ones are restored, then the round starts.
    */
   private Behavior<Command> roundBoundary() {
-    if (!placement.rejoinsLostDevices()) {
-      return startRound();
-    }
+    // A cluster first re-creates the devices of a lost member, from their kept states.
+    return placement.rejoinsLostDevices() ? rejoinLost() : startRound();
+  }
+
+  /**
+   * On a cluster, at a round's start once its fault commands are sent: asks every running device
+   * for its state, through the edge server like those commands (so the state has them), and plans
+   * the round once every state is kept.
+   */
+  private Behavior<Command> keepStates() {
     awaitedStates.clear();
     awaitedStates.addAll(alive);
     if (awaitedStates.isEmpty()) {
-      return rejoinLost();
+      return planRound();
     }
     ActorRef<Device.Snapshot> replies =
         getContext().messageAdapter(Device.Snapshot.class, StateKept::new);
     for (int d : awaitedStates) {
-      devices.get(d).tell(new Device.TakeSnapshot(replies));
+      toDevice(devices.get(d), new Device.TakeSnapshot(replies));
     }
     getContext()
         .scheduleOnce(
@@ -1433,7 +1447,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return this;
   }
 
-  /** The states asked for at the boundary after round {@code round} are overdue. */
+  /** The states asked for at round {@code round}'s start are overdue. */
   private Behavior<Command> onStatesTick(StatesTick t) {
     if (t.round() != round || awaitedStates.isEmpty()) {
       return this;
@@ -1443,9 +1457,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             + awaitedStates
             + " did not send their state within barrier.timeout ("
             + setup.server().barrierTimeout().toSeconds()
-            + " s of wall-clock time) after round "
+            + " s of wall-clock time) at round "
             + round
-            + "; a member is stuck or overloaded");
+            + "'s start; a member is stuck or overloaded");
   }
 
   private Behavior<Command> onStateKept(StateKept m) {
@@ -1453,7 +1467,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (awaitedStates.remove(d)) {
       kept.put(d, m.snapshot());
       if (awaitedStates.isEmpty()) {
-        return rejoinLost();
+        return planRound();
       }
     }
     return this;
