@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -156,6 +157,88 @@ class CheckpointResumeTest {
   }
 
   /**
+   * MP-SL in timing fidelity, an epoch being a round: a run with a checkpoint every 2 epochs (each
+   * taken with the pipeline drained at the FedAvg barrier), resumed from its checkpoint of epoch 2,
+   * equals a run without any; with a device hung from epoch 2 (given up before the checkpoint), one
+   * hung at an instant of epoch 3 (after it), and one hung from epoch 4. On {@code mpsl-horizontal}
+   * lanes lose their devices.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"mpsl", "mpsl-horizontal"})
+  void mpsl_withHangs_resumedFromEpoch2_equalsTheUninterruptedRun(String scheme) throws Exception {
+    Path scenario = tmp.resolve(scheme + "-hangs.conf");
+    Files.writeString(
+        scenario,
+        mpslScenario(
+            scheme,
+            "mpsl-hangs",
+            "  faults = [{ kind = device-hang, device = 1, round = 2 },"
+                + " { kind = device-hang, device = 2, at = "
+                + atEpoch3(scheme, tmp.resolve("whole"))
+                + " s }, { kind = device-hang, device = 3, round = 4 }]\n"));
+    Path stopped = resumedEqualsWhole(scenario);
+    Checkpoint c = Checkpoints.read(Checkpoints.file(stopped, 2));
+    assertEquals(2, c.round());
+    assertEquals(List.of(0, 2, 3), c.pipeline().participants(), "device 1 given up in epoch 2");
+    assertTrue(c.pipeline().hops().stream().allMatch(h -> h.epoch() == 3), "hops at epoch 3");
+    assertTrue(c.pipeline().hops().stream().allMatch(h -> h.jobs() > 0), "hops served jobs");
+    assertEquals(3, c.pipeline().startNs().size(), "the held starts of epoch 3");
+    assertEquals(
+        3,
+        events(stopped, false).stream().filter(e -> e.get(2).equals("deadline")).count(),
+        "every hang given up once");
+  }
+
+  /**
+   * An instant within epoch 3 of {@code scheme}'s hang scenario without faults, run into {@code
+   * dir} (then removed): a third into the epoch.
+   */
+  private String atEpoch3(String scheme, Path dir) throws Exception {
+    Path plain = tmp.resolve(scheme + "-plain.conf");
+    Files.writeString(plain, mpslScenario(scheme, "mpsl-plain", ""));
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli("run", plain.toString(), "--out", dir.toString());
+    assertEquals(0, r.code(), r.err());
+    List<List<String>> rows = CsvTable.read(dir.resolve("rounds.csv"));
+    double end2 = Double.parseDouble(rows.get(1).get(2));
+    double end3 = Double.parseDouble(rows.get(2).get(2));
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+    return String.format(java.util.Locale.ROOT, "%.6f", end2 + (end3 - end2) / 3);
+  }
+
+  /**
+   * A 4-device MP-SL scenario of {@code scheme} with {@code extra} (its faults) on the measured
+   * profiles of the shared data (the test is skipped without them): 8 batches per device and epoch,
+   * 2 hops or helpers.
+   */
+  static String mpslScenario(String scheme, String name, String extra) {
+    String data = System.getProperty("splitemu.data", "");
+    Assumptions.assumeFalse(data.isBlank(), "splitemu.data is not set: MP-SL needs its profiles");
+    return "splitemu {\n"
+        + "  scenario = ckpt-"
+        + name
+        + "\n  scheme = "
+        + scheme
+        + "\n  rounds = "
+        + ROUNDS
+        + "\n"
+        + "  fidelity = timing\n"
+        + "  batch-size = 16\n"
+        + "  data.train-samples = 512\n"
+        + "  devices.count = 4\n"
+        + "  links.static { uplink-bps = [1e7, 2e7, 4e7, 8e7], downlink-bps = [2e7, 1e7, 4e7, 3e7]"
+        + " }\n"
+        + "  mpsl { profile-dir = \""
+        + Path.of(data, "profiles", "mpsl-measured").toAbsolutePath()
+        + "\", model = vgg19, dataset = cifar, hops = 2, helpers = 2 }\n"
+        + extra
+        + "  output.plots = false\n"
+        + "}\n";
+  }
+
+  /**
    * Device faults that end (a crash that rejoins, a slowdown window, a hang that ends) across the
    * checkpoint, with devices asked again every round: a resume still equals the uninterrupted run.
    */
@@ -269,6 +352,14 @@ class CheckpointResumeTest {
             + extra
             + "  output.plots = false\n"
             + "}\n");
+    return resumedEqualsWhole(scenario);
+  }
+
+  /**
+   * Runs {@code scenario} whole, then with a checkpoint every 2 rounds and resumed from its newest
+   * checkpoint, and checks the resumed run equals the whole one; returns the resumed run's folder.
+   */
+  private Path resumedEqualsWhole(Path scenario) throws Exception {
     Path whole = tmp.resolve("whole");
     ProfileCommandTest.Result w =
         ProfileCommandTest.cli("run", scenario.toString(), "--out", whole.toString());
@@ -378,7 +469,8 @@ class CheckpointResumeTest {
                 s.iterations(),
                 s.global(),
                 s.cpuFreeAtNs(),
-                s.copyFreeAtNs()));
+                s.copyFreeAtNs()),
+            c.pipeline());
     Files.write(file, Checkpoints.encode(reset));
     ProfileCommandTest.Result b =
         ProfileCommandTest.cli(
