@@ -190,6 +190,68 @@ class CheckpointResumeTest {
   }
 
   /**
+   * MP-SL killed with SIGKILL in its own JVM once its checkpoint of epoch 2 is on disk (paced, so
+   * that the kill lands mid-run; pacing changes no emulated figure), then resumed: its tables equal
+   * those of a virtual run that was never stopped (but the pacing row, which only a paced run
+   * writes).
+   */
+  @Test
+  void mpsl_killedWithSigkillAfterEpoch2_resumesToTheUninterruptedRun() throws Exception {
+    int epochs = ROUNDS;
+    Path scenario = tmp.resolve("mpsl-kill.conf");
+    Files.writeString(scenario, mpslScenario("mpsl", "mpsl-kill", epochs, ""));
+    Path whole = tmp.resolve("whole");
+    ProfileCommandTest.Result a =
+        ProfileCommandTest.cli("run", scenario.toString(), "--out", whole.toString());
+    assertEquals(0, a.code(), a.err());
+    double epoch1 = Double.parseDouble(CsvTable.read(whole.resolve("rounds.csv")).get(0).get(3));
+    String[] sets = {
+      "--set",
+      "checkpoint.every=1",
+      "--set",
+      "mode=paced",
+      "--set",
+      String.format(java.util.Locale.ROOT, "speedup=%.6f", epoch1 / 0.3)
+    };
+    Path killed = tmp.resolve("killed");
+    Path child = Files.createDirectories(tmp.resolve("child"));
+    List<String> args =
+        new ArrayList<>(List.of("run", scenario.toString(), "--out", killed.toString()));
+    args.addAll(List.of(sets));
+    try (ChildRun run = ChildRun.start(child, args.toArray(new String[0]))) {
+      Process p = run.process();
+      Path second = Checkpoints.file(killed, 2);
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!Files.exists(second) && p.isAlive() && System.nanoTime() < giveUp) {
+        Thread.sleep(10);
+      }
+      assertTrue(Files.exists(second), "no checkpoint of epoch 2: " + run.stderr());
+      assertTrue(p.isAlive(), "the run ended before the kill: " + run.stderr());
+      p.destroyForcibly(); // SIGKILL
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    }
+    assertTrue(
+        CsvTable.read(killed.resolve("rounds.csv")).size() < epochs, "killed before the end");
+    List<String> resume = new ArrayList<>(List.of("run", scenario.toString()));
+    resume.addAll(List.of(sets));
+    resume.addAll(List.of("--resume", killed.toString()));
+    ProfileCommandTest.Result b = ProfileCommandTest.cli(resume.toArray(new String[0]));
+    assertEquals(0, b.code(), b.err() + b.out());
+    List<List<String>> want = CsvTable.read(whole.resolve("rounds.csv"));
+    List<List<String>> got = CsvTable.read(killed.resolve("rounds.csv"));
+    assertEquals(epochs, got.size(), "no epoch lost or duplicated");
+    for (int i = 0; i < epochs; i++) {
+      assertEquals(want.get(i).subList(0, 14), got.get(i).subList(0, 14), "epoch " + (i + 1));
+    }
+    assertEquals(
+        Files.readAllLines(whole.resolve("devices.csv"), StandardCharsets.UTF_8),
+        Files.readAllLines(killed.resolve("devices.csv"), StandardCharsets.UTF_8));
+    List<List<String>> events = events(killed, false);
+    events.removeIf(e -> e.get(2).equals("pacing"));
+    assertEquals(events(whole, false), events);
+  }
+
+  /**
    * An instant within epoch 3 of {@code scheme}'s hang scenario without faults, run into {@code
    * dir} (then removed): a third into the epoch.
    */
@@ -214,6 +276,11 @@ class CheckpointResumeTest {
    * 2 hops or helpers.
    */
   static String mpslScenario(String scheme, String name, String extra) {
+    return mpslScenario(scheme, name, ROUNDS, extra);
+  }
+
+  /** As {@link #mpslScenario(String, String, String)}, of {@code rounds} epochs. */
+  static String mpslScenario(String scheme, String name, int rounds, String extra) {
     String data = System.getProperty("splitemu.data", "");
     Assumptions.assumeFalse(data.isBlank(), "splitemu.data is not set: MP-SL needs its profiles");
     return "splitemu {\n"
@@ -222,7 +289,7 @@ class CheckpointResumeTest {
         + "\n  scheme = "
         + scheme
         + "\n  rounds = "
-        + ROUNDS
+        + rounds
         + "\n"
         + "  fidelity = timing\n"
         + "  batch-size = 16\n"
