@@ -187,6 +187,16 @@ class CheckpointResumeTest {
         3,
         events(stopped, false).stream().filter(e -> e.get(2).equals("deadline")).count(),
         "every hang given up once");
+    // The hops' peaks (their instances come back with the checkpoint) and the run's totals.
+    JsonNode want = new ObjectMapper().readTree(tmp.resolve("whole/summary.json").toFile());
+    JsonNode got = new ObjectMapper().readTree(stopped.resolve("summary.json").toFile());
+    assertTrue(
+        want.at("/peakModelMemoryBytes").has(scheme.equals("mpsl") ? "hop-1" : "helper-1"),
+        want.toString());
+    assertEquals(want.at("/peakModelMemoryBytes"), got.at("/peakModelMemoryBytes"));
+    for (String total : List.of("/emulatedTimeS", "/bytesUp", "/failedParticipations")) {
+      assertEquals(want.at(total), got.at(total), total);
+    }
   }
 
   /**
