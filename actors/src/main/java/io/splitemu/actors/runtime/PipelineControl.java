@@ -163,7 +163,8 @@ public final class PipelineControl {
     final long[] uploaded;
     final Supervisor.ModelReceived[] received;
     final Map<String, Long> busy = new TreeMap<>();
-    final Set<Integer> expected;
+    // The devices of the epoch, fixed by its first device message (null before).
+    Set<Integer> expected;
     final Map<Integer, Long> missed = new TreeMap<>();
     int finished;
     int receivedCount;
@@ -174,8 +175,7 @@ public final class PipelineControl {
     Boolean checkpoint;
     final Map<Integer, Long> held = new TreeMap<>();
 
-    EpochState(int n, Set<Integer> expected) {
-      this.expected = expected;
+    EpochState(int n) {
       finish = new long[n];
       uploaded = new long[n];
       received = new Supervisor.ModelReceived[n];
@@ -552,7 +552,9 @@ public final class PipelineControl {
       onModelReceived(r);
     } else if (m instanceof Supervisor.HopReported h
         && h.reply() instanceof ComputeHop.EpochStats e) {
-      state(e.epoch()).busy.put(plan.lanes().get(e.lane()).hops().get(e.hop()).name(), e.busyNs());
+      hopState(e.epoch())
+          .busy
+          .put(plan.lanes().get(e.lane()).hops().get(e.hop()).name(), e.busyNs());
       complete(e.epoch());
     } else if (m instanceof Supervisor.HopReported h
         && h.reply() instanceof ComputeHop.Progress p) {
@@ -672,11 +674,21 @@ public final class PipelineControl {
     channels.forEach(LinkChannel::close);
   }
 
-  // An epoch's participants are fixed when its first message comes: every device given up in an
-  // earlier epoch was given up before any device could start this one (the barrier waits for it).
+  // An epoch's participants are fixed when its first device message comes: every device given up
+  // in an earlier epoch was given up before any device could start this one (the barrier waits for
+  // it). Not by a hop's message: a lane whose devices are all given up runs through its later
+  // epochs at once, and its hops' stats of them can come before the last miss of this epoch.
   private EpochState state(int epoch) {
-    return states.computeIfAbsent(
-        epoch, e -> new EpochState(plan.devices(), new TreeSet<>(participants)));
+    EpochState s = hopState(epoch);
+    if (s.expected == null) {
+      s.expected = new TreeSet<>(participants);
+    }
+    return s;
+  }
+
+  /** Epoch {@code epoch}'s collection, its participants not yet fixed if it is new. */
+  private EpochState hopState(int epoch) {
+    return states.computeIfAbsent(epoch, e -> new EpochState(plan.devices()));
   }
 
   /** The FedAvg barrier: the aggregate is ready at the last upload or the last deadline. */

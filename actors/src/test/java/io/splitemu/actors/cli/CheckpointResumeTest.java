@@ -159,30 +159,42 @@ class CheckpointResumeTest {
   /**
    * MP-SL in timing fidelity, an epoch being a round: a run with a checkpoint every 2 epochs (each
    * taken with the pipeline drained at the FedAvg barrier), resumed from its checkpoint of epoch 2,
-   * equals a run without any; with a device hung from epoch 2 (given up before the checkpoint), one
-   * hung at an instant of epoch 3 (after it), and one hung from epoch 4. On {@code mpsl-horizontal}
-   * lanes lose their devices.
+   * equals a run without any; on {@code mpsl} with a device hung from epoch 2 (given up before the
+   * checkpoint), one hung at an instant of epoch 3 (after it), and one hung from epoch 4. On {@code
+   * mpsl-horizontal} (lanes {0, 1} and {2, 3}) devices 2 and 3 hang from epoch 2, so the second
+   * helper's lane has no device left before the checkpoint (its helper runs through its later
+   * epochs at once, and its stats of them may reach the supervisor before the devices' misses of
+   * epoch 2), and device 1 hangs at an instant of epoch 3.
    */
   @ParameterizedTest
   @ValueSource(strings = {"mpsl", "mpsl-horizontal"})
   void mpsl_withHangs_resumedFromEpoch2_equalsTheUninterruptedRun(String scheme) throws Exception {
+    boolean lanes = scheme.equals("mpsl-horizontal");
+    String at = atEpoch3(scheme, tmp.resolve("whole"));
     Path scenario = tmp.resolve(scheme + "-hangs.conf");
     Files.writeString(
         scenario,
         mpslScenario(
             scheme,
             "mpsl-hangs",
-            "  faults = [{ kind = device-hang, device = 1, round = 2 },"
-                + " { kind = device-hang, device = 2, at = "
-                + atEpoch3(scheme, tmp.resolve("whole"))
-                + " s }, { kind = device-hang, device = 3, round = 4 }]\n"));
+            lanes
+                ? "  faults = [{ kind = device-hang, device = 2, round = 2 },"
+                    + " { kind = device-hang, device = 3, round = 2 },"
+                    + " { kind = device-hang, device = 1, at = "
+                    + at
+                    + " s }]\n"
+                : "  faults = [{ kind = device-hang, device = 1, round = 2 },"
+                    + " { kind = device-hang, device = 2, at = "
+                    + at
+                    + " s }, { kind = device-hang, device = 3, round = 4 }]\n"));
     Path stopped = resumedEqualsWhole(scenario);
     Checkpoint c = Checkpoints.read(Checkpoints.file(stopped, 2));
     assertEquals(2, c.round());
-    assertEquals(List.of(0, 2, 3), c.pipeline().participants(), "device 1 given up in epoch 2");
+    List<Integer> left = lanes ? List.of(0, 1) : List.of(0, 2, 3);
+    assertEquals(left, c.pipeline().participants(), "the devices given up in epoch 2 are out");
     assertTrue(c.pipeline().hops().stream().allMatch(h -> h.epoch() == 3), "hops at epoch 3");
     assertTrue(c.pipeline().hops().stream().allMatch(h -> h.jobs() > 0), "hops served jobs");
-    assertEquals(3, c.pipeline().startNs().size(), "the held starts of epoch 3");
+    assertEquals(left, List.copyOf(c.pipeline().startNs().keySet()), "the held starts");
     assertEquals(
         3,
         events(stopped, false).stream().filter(e -> e.get(2).equals("deadline")).count(),
