@@ -140,9 +140,9 @@ public final class RunCommand implements Callable<Integer> {
     Emulation.Outcome o;
     try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal());
         Sigterm term =
-            Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE || onCluster != null
-                // MP-SL and a cluster run take no checkpoint: SIGTERM ends the JVM as before (a
-                // cluster member leaves the cluster first)
+            onCluster != null
+                // A cluster run takes no checkpoint: SIGTERM ends the JVM as before (a cluster
+                // member leaves the cluster first)
                 ? null
                 : Sigterm.install(stop, dir, stopBound(s))) {
       RunListener listener = term == null ? p : term.watching(p);
@@ -204,9 +204,6 @@ public final class RunCommand implements Callable<Integer> {
     if (out != null) {
       throw new UserException("--resume goes on in RESULTS_DIR; give no --out with it");
     }
-    if (Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE) {
-      throw new UserException("--resume: not supported yet for " + s.scheme());
-    }
     PrintWriter err = spec.commandLine().getErr();
     Checkpoint c = Checkpoints.newest(resume, warning -> err.println("splitemu: " + warning));
     err.flush();
@@ -217,6 +214,10 @@ public final class RunCommand implements Callable<Integer> {
               + " was run with another configuration than "
               + scenario
               + " and these --set options (the resolved scenario differs from its checkpoint's)");
+    }
+    if ((Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE) != (c.pipeline() != null)) {
+      throw new UserException(
+          "--resume: " + resume + "'s checkpoint is not of a " + s.scheme() + " run");
     }
     return c;
   }

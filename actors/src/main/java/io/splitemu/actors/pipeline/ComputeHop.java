@@ -84,6 +84,37 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   /** Asks for the hop's totals at the end of the run. */
   public record Report(ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * Asks for the hop's {@link State} at an epoch boundary (a checkpoint), once it has ended its
+   * epoch and no job of the next one has come: answers {@link Saved}.
+   */
+  public record TakeState(ActorRef<Reply> replyTo) implements Command {}
+
+  /**
+   * What a hop carries from one epoch into the next, taken between epochs (docs/runtime.md,
+   * "Checkpoints and resume"): the next epoch, when its processor is free (its last job's end), its
+   * busy and idle time and jobs so far, the devices whose instances it holds and its peak memory,
+   * and the devices withdrawn for good. Everything else is reset at an epoch's end (the bounds on
+   * its inputs start at its processor's free instant, its promises are sent afresh).
+   */
+  public record State(
+      int epoch,
+      long busyUntilNs,
+      long totalBusyNs,
+      long idleNs,
+      long jobs,
+      List<Integer> instances,
+      long peakBytes,
+      List<Integer> gone)
+      implements ClusterMessage {
+
+    /** Copies the sets in, sorted: the state is a message, immutable. */
+    public State {
+      instances = List.copyOf(new TreeSet<>(instances));
+      gone = List.copyOf(new TreeSet<>(gone));
+    }
+  }
+
   /** What a hop reports to the run (the supervisor). */
   public sealed interface Reply extends ClusterMessage {}
 
@@ -115,6 +146,9 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   /** A hop's totals. */
   public record Totals(int lane, int hop, String name, long peakBytes, long busyNs, long jobs)
       implements Reply {}
+
+  /** Reply to {@link TakeState}: hop {@code hop} of lane {@code lane} is in {@code state}. */
+  public record Saved(int lane, int hop, State state) implements Reply {}
 
   private static final long NEVER = Long.MAX_VALUE;
   private static final Comparator<Job> FCFS =
@@ -177,6 +211,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
    * @param batchesPerDevice batches per epoch of each device the hop serves
    * @param downlinks the downlink channel of the lane's devices
    * @param deviceCosts the devices' cut sizes, the bytes this hop sends a device
+   * @param restored the state a resumed run's hop starts from (null: the run's start)
    */
   public static Behavior<Command> create(
       int lane,
@@ -186,23 +221,30 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       int epochs,
       Map<Integer, Integer> batchesPerDevice,
       LinkChannel downlinks,
-      PipelinePlan.DeviceCosts deviceCosts) {
+      PipelinePlan.DeviceCosts deviceCosts,
+      State restored) {
     // A link channel's delivery from another JVM above the frame would come in parts (none of
     // MP-SL's messages is that large today).
     return Chunks.reassembling(
         Command.class,
         Behaviors.setup(
-            ctx ->
-                new ComputeHop(
-                    ctx,
-                    lane,
-                    hop,
-                    hops,
-                    stage,
-                    epochs,
-                    batchesPerDevice,
-                    downlinks,
-                    deviceCosts)));
+            ctx -> {
+              ComputeHop h =
+                  new ComputeHop(
+                      ctx,
+                      lane,
+                      hop,
+                      hops,
+                      stage,
+                      epochs,
+                      batchesPerDevice,
+                      downlinks,
+                      deviceCosts);
+              if (restored != null) {
+                h.restore(restored);
+              }
+              return h;
+            }));
   }
 
   private ComputeHop(
@@ -247,7 +289,45 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
         .onMessage(Report.class, this::onReport)
         .onMessage(Withdraw.class, this::onWithdraw)
         .onMessage(Download.class, this::onDownload)
+        .onMessage(TakeState.class, this::onTakeState)
         .build();
+  }
+
+  private Behavior<Command> onTakeState(TakeState m) {
+    if (!queue.isEmpty() || !early.isEmpty() || forwardDone + backwardDone > 0) {
+      // The supervisor asks only once every hop ended the epoch and no device started the next.
+      throw new IllegalStateException(
+          stage.name() + ": state asked in the middle of epoch " + epoch + " (not drained)");
+    }
+    m.replyTo()
+        .tell(
+            new Saved(
+                lane,
+                hop,
+                new State(
+                    epoch,
+                    busyUntil,
+                    totalBusyNs,
+                    idleNs,
+                    jobs,
+                    List.copyOf(instances),
+                    peakBytes,
+                    List.copyOf(gone))));
+    return this;
+  }
+
+  /** Takes {@code s}, as {@link #endEpoch} leaves a hop at the start of epoch {@code s.epoch()}. */
+  private void restore(State s) {
+    epoch = s.epoch();
+    busyUntil = s.busyUntilNs();
+    cpu.restoreFreeAt(s.busyUntilNs());
+    totalBusyNs = s.totalBusyNs();
+    idleNs = s.idleNs();
+    jobs = s.jobs();
+    instances.addAll(s.instances());
+    peakBytes = s.peakBytes();
+    gone.addAll(s.gone());
+    startEpoch();
   }
 
   private Behavior<Command> onWire(Wire w) {
@@ -493,18 +573,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
     return Math.max(busyUntil, arrival) + durationNs - 1;
   }
 
-  private void endEpoch() {
-    run.tell(new EpochStats(lane, hop, epoch, epochBusyNs, busyUntil));
-    if (epoch == epochs) {
-      epoch++;
-      return;
-    }
-    epoch++;
-    epochBusyNs = 0;
-    windowStartNs = -1; // the barrier between epochs is no queueing time
-    windowWaitNs = 0;
-    forwardDone = 0;
-    backwardDone = 0;
+  /** What a hop expects and knows at the start of epoch {@code epoch}, after the barrier. */
+  private void startEpoch() {
     forwardIn.clear();
     expectedForward = 0;
     for (Map.Entry<Integer, Integer> e : batches.entrySet()) {
@@ -527,6 +597,21 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
         }
       }
     }
+  }
+
+  private void endEpoch() {
+    run.tell(new EpochStats(lane, hop, epoch, epochBusyNs, busyUntil));
+    if (epoch == epochs) {
+      epoch++;
+      return;
+    }
+    epoch++;
+    epochBusyNs = 0;
+    windowStartNs = -1; // the barrier between epochs is no queueing time
+    windowWaitNs = 0;
+    forwardDone = 0;
+    backwardDone = 0;
+    startEpoch();
     List<Command> replay = new ArrayList<>(early);
     early.clear();
     for (Command c : replay) {

@@ -35,6 +35,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *     schemes), from which the summary's peaks are rebuilt on a resume
  * @param devices every device's state, in device order
  * @param server the edge server's state
+ * @param pipeline an MP-SL run's state (its devices', hops' and links'; null for the other schemes,
+ *     whose fields above it leaves empty but for the round, instant and running devices)
  */
 public record Checkpoint(
     int version,
@@ -55,7 +57,8 @@ public record Checkpoint(
     Map<Integer, Long> roundStartNs,
     Map<Integer, Map<String, Long>> memory,
     List<Device.Snapshot> devices,
-    EdgeServer.Snapshot server)
+    EdgeServer.Snapshot server,
+    PipelineControl.State pipeline)
     implements ClusterMessage {
 
   /** Copies every mutable part in: the checkpoint is a message, immutable once made. */

@@ -135,20 +135,6 @@ public final class Emulation {
   }
 
   /**
-   * Refuses checkpoints and resume for MP-SL (not supported yet) with one line; returns whether the
-   * scheme is of the pipeline family.
-   */
-  private static boolean refuseCheckpoints(Settings s, RunControl control) {
-    boolean pipeline = Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE;
-    if (pipeline && (s.checkpointEvery() > 0 || control.resumeFrom() != null)) {
-      throw new SettingsException(
-          "splitemu.checkpoint.every: checkpoints and --resume are not supported yet for "
-              + s.scheme());
-    }
-    return pipeline;
-  }
-
-  /**
    * Refuses, with one line, what a run across a cluster does not do yet: faults and checkpoints (a
    * lost member is a fault of its own, handled by ending the run), and paced mode (the wall clocks
    * of the members are not one).
@@ -219,7 +205,6 @@ public final class Emulation {
 
   /** {@link #run(Settings, Path, RunListener)} under {@code control}. */
   public static Outcome run(Settings s, Path dir, RunListener listener, RunControl control) {
-    refuseCheckpoints(s, control);
     Prepared p = prepare(s);
     return Schemes.of(s.scheme()).run(p, dir, listener, control);
   }
@@ -244,7 +229,6 @@ public final class Emulation {
   public static Outcome runSupervised(
       Prepared p, Path dir, RunListener listener, RunControl control) {
     Settings s = p.settings();
-    boolean pipeline = refuseCheckpoints(s, control);
     if (control.cluster() != null) {
       refuseOnCluster(s, control);
     }
@@ -296,7 +280,7 @@ public final class Emulation {
                       s.checkpointEvery(),
                       Checkpoints.fingerprint(s),
                       control.resumeFrom(),
-                      pipeline ? null : control.stop(),
+                      control.stop(),
                       crashes(s)));
       try {
         f =

@@ -107,21 +107,75 @@ public final class PipelineControl {
   public record Result(
       List<EpochResult> epochs, Map<String, Long> hopPeakBytes, Map<String, Long> hopJobs) {}
 
+  /**
+   * What an MP-SL run carries across epoch {@code epoch}'s end, taken at that boundary with the
+   * pipeline drained (docs/runtime.md, "Checkpoints and resume"): the epoch's end, the devices
+   * still taking part, each device's start of the next epoch (the arrival of its aggregate), every
+   * device's state, and every hop's in plan order (lane by lane).
+   */
+  public record State(
+      int epoch,
+      long endNs,
+      List<Integer> participants,
+      Map<Integer, Long> startNs,
+      List<DeviceState> devices,
+      List<ComputeHop.State> hops)
+      implements io.splitemu.model.wire.ClusterMessage {
+
+    /** Copies every part in: the state is a message, immutable. */
+    public State {
+      participants = List.copyOf(participants);
+      startNs = java.util.Collections.unmodifiableMap(new TreeMap<>(startNs));
+      devices = List.copyOf(devices);
+      hops = List.copyOf(hops);
+    }
+  }
+
+  /**
+   * A pipeline device's state at an epoch boundary: whether it is hung (given up for good), when
+   * its processor is free (its last batch's end), and its uplink's and downlink's queues ({@link
+   * LinkTiming#saveState}).
+   */
+  public record DeviceState(
+      int device, boolean hung, long cpuFreeAtNs, long[] uplink, long[] downlink)
+      implements io.splitemu.model.wire.ClusterMessage {
+
+    /** Copies the links' states in. */
+    public DeviceState {
+      uplink = uplink.clone();
+      downlink = downlink.clone();
+    }
+
+    @Override
+    public long[] uplink() {
+      return uplink.clone();
+    }
+
+    @Override
+    public long[] downlink() {
+      return downlink.clone();
+    }
+  }
+
   /** Per-epoch collection; devices may reach the next epoch before slow replies of this one. */
   private static final class EpochState {
     final long[] finish;
     final long[] uploaded;
     final Supervisor.ModelReceived[] received;
     final Map<String, Long> busy = new TreeMap<>();
-    final Set<Integer> expected;
+    // The devices of the epoch, fixed by its first device message (null before).
+    Set<Integer> expected;
     final Map<Integer, Long> missed = new TreeMap<>();
     int finished;
     int receivedCount;
     long aggregatedNs;
     boolean aggregated;
+    // Whether a checkpoint follows this epoch (decided at its first aggregate received): the
+    // devices' starts of the next epoch are then held until it is taken.
+    Boolean checkpoint;
+    final Map<Integer, Long> held = new TreeMap<>();
 
-    EpochState(int n, Set<Integer> expected) {
-      this.expected = expected;
+    EpochState(int n) {
       finish = new long[n];
       uploaded = new long[n];
       received = new Supervisor.ModelReceived[n];
@@ -157,32 +211,75 @@ public final class PipelineControl {
   private final Map<Integer, int[]> batchesDone = new HashMap<>();
   private long progressNs;
   private int progressEpoch;
+  // Checkpoints: after which epochs one is due, the state a resumed run starts from (null: the
+  // run's start), the epochs recorded before it, each device's processor free instant (its last
+  // batch's end), and a checkpoint being taken: its epoch's held starts and the hops' states.
+  private final java.util.function.IntPredicate checkpointAfter;
+  private final State resumed;
+  private final int epochsBefore;
+  private final long[] cpuFreeAt;
+  private EpochState taking;
+  private int takingEpoch;
+  private final Map<Integer, ComputeHop.State> hopStates = new TreeMap<>();
+  private State ready;
 
   /** The run of {@code setup}, whose plan is the first row it publishes to {@code recorder}. */
   PipelineControl(
       Setup setup, List<SupervisorSetup.Hang> hangs, ActorRef<Recorder.Command> recorder) {
+    this(setup, hangs, recorder, e -> false, null);
+  }
+
+  /**
+   * The run of {@code setup}, taking a checkpoint after every epoch {@code checkpointAfter} names
+   * (but the last), resumed from {@code resumed} if not null: the plan row, already in a resumed
+   * run's tables, is published only by a run from the start.
+   */
+  PipelineControl(
+      Setup setup,
+      List<SupervisorSetup.Hang> hangs,
+      ActorRef<Recorder.Command> recorder,
+      java.util.function.IntPredicate checkpointAfter,
+      State resumed) {
     this.setup = setup;
     this.plan = setup.plan();
     this.hangs = hangs;
     this.recorder = recorder;
+    this.checkpointAfter = checkpointAfter;
+    this.resumed = resumed;
+    this.epochsBefore = resumed == null ? 0 : resumed.epoch();
     this.laneOf = new int[plan.devices()];
+    this.cpuFreeAt = new long[plan.devices()];
     for (int d = 0; d < plan.devices(); d++) {
-      participants.add(d);
-      epochBatches += plan.batchesPerDevice()[d];
+      if (resumed == null || resumed.participants().contains(d)) {
+        participants.add(d);
+        epochBatches += plan.batchesPerDevice()[d];
+      }
+    }
+    if (resumed != null) {
+      epochEnds.put(resumed.epoch(), resumed.endNs());
+      previousEnd = resumed.endNs();
+      for (DeviceState d : resumed.devices()) {
+        cpuFreeAt[d.device()] = d.cpuFreeAtNs();
+      }
     }
     for (int l = 0; l < plan.lanes().size(); l++) {
       for (int d : plan.lanes().get(l).devices()) {
         laneOf[d] = l;
       }
     }
-    recorder.tell(new Recorder.EventRecorded(PipelineEmulation.planRow(plan)));
+    if (resumed == null) {
+      recorder.tell(new Recorder.EventRecorded(PipelineEmulation.planRow(plan)));
+    }
     // Every hop's live series and the run's progress exist from the start.
+    int first = epochsBefore + 1;
     for (PipelinePlan.Lane lane : plan.lanes()) {
       for (PipelinePlan.Stage st : lane.hops()) {
-        recorder.tell(new Recorder.HopReported(new HopRecord(1, st.name(), 0, 0, 0, 0)));
+        recorder.tell(new Recorder.HopReported(new HopRecord(first, st.name(), 0, 0, 0, 0)));
       }
     }
-    recorder.tell(new Recorder.ProgressReported(new ProgressRecord(1, 0, epochBatches, 0)));
+    recorder.tell(
+        new Recorder.ProgressReported(
+            new ProgressRecord(first, 0, epochBatches, previousEnd / 1e9)));
   }
 
   /**
@@ -231,9 +328,17 @@ public final class PipelineControl {
     if (placement.placeHops(ctx, hopReplies)) {
       return; // the hops member answers Supervisor.HopsPlaced
     }
+    if (resumed != null) {
+      // Before any transfer: the channels' lanes time the devices' links.
+      for (DeviceState d : resumed.devices()) {
+        setup.uplinks().get(d.device()).restoreState(d.uplink());
+        setup.downlinks().get(d.device()).restoreState(d.downlink());
+      }
+    }
     Materializer materializer = Materializer.createMaterializer(ctx);
     ActorRef<Supervisor.Command> self = ctx.getSelf();
     List<LinkChannel> uplinkOf = new ArrayList<>();
+    int placed = 0;
     for (int l = 0; l < plan.lanes().size(); l++) {
       PipelinePlan.Lane lane = plan.lanes().get(l);
       EdgeBands bands = bands(setup, l);
@@ -246,8 +351,11 @@ public final class PipelineControl {
       downlinkOf.add(bands.downlink());
       List<ActorRef<ComputeHop.Command>> chain = new ArrayList<>();
       for (int h = 0; h < lane.hops().size(); h++) {
+        ComputeHop.State restored = resumed == null ? null : resumed.hops().get(placed);
+        placed++;
         chain.add(
-            Supervisor.watched(ctx, hop(plan, l, h, downlinkOf.get(l)), lane.hops().get(h).name()));
+            Supervisor.watched(
+                ctx, hop(plan, l, h, downlinkOf.get(l), restored), lane.hops().get(h).name()));
       }
       chains.add(chain);
       hops.addAll(chain);
@@ -256,12 +364,26 @@ public final class PipelineControl {
     channels.addAll(downlinkOf);
     for (int d = 0; d < plan.devices(); d++) {
       PipelineRole.Setup role =
-          role(setup, hangs, d, chains.get(laneOf[d]), self, uplinkOf.get(laneOf[d]));
+          role(
+              setup,
+              hangs,
+              d,
+              chains.get(laneOf[d]),
+              self,
+              uplinkOf.get(laneOf[d]),
+              cpuFreeAt[d],
+              resumed != null && !participants.contains(d));
       devices.add(placement.device(ctx, d, Device.create(role)));
     }
     wire(plan, chains, devices::get, hopReplies);
-    for (ActorRef<Device.Command> d : devices) {
-      d.tell(new Device.StartEpoch(1, 0));
+    if (resumed == null) {
+      for (ActorRef<Device.Command> d : devices) {
+        d.tell(new Device.StartEpoch(1, 0));
+      }
+    } else {
+      // Each device starts the next epoch where its aggregate arrived, as it would have.
+      int next = resumed.epoch() + 1;
+      resumed.startNs().forEach((d, at) -> devices.get(d).tell(new Device.StartEpoch(next, at)));
     }
   }
 
@@ -300,6 +422,12 @@ public final class PipelineControl {
 
   /** Hop {@code h} of lane {@code l}, which sends to its devices through {@code downlink}. */
   static Behavior<ComputeHop.Command> hop(PipelinePlan plan, int l, int h, LinkChannel downlink) {
+    return hop(plan, l, h, downlink, null);
+  }
+
+  /** As {@link #hop(PipelinePlan, int, int, LinkChannel)}, starting from {@code restored}. */
+  static Behavior<ComputeHop.Command> hop(
+      PipelinePlan plan, int l, int h, LinkChannel downlink, ComputeHop.State restored) {
     PipelinePlan.Lane lane = plan.lanes().get(l);
     Map<Integer, Integer> batches = new TreeMap<>();
     for (int d : lane.devices()) {
@@ -313,7 +441,8 @@ public final class PipelineControl {
         plan.epochs(),
         batches,
         downlink,
-        plan.device());
+        plan.device(),
+        restored);
   }
 
   /** Every lane's chain, cut from {@code placed}, the hops of every lane in plan order. */
@@ -362,6 +491,22 @@ public final class PipelineControl {
       List<ActorRef<ComputeHop.Command>> chain,
       ActorRef<Supervisor.Command> supervisor,
       LinkChannel uplink) {
+    return role(setup, hangs, d, chain, supervisor, uplink, 0, false);
+  }
+
+  /**
+   * As {@link #role(Setup, List, int, List, ActorRef, LinkChannel)}, for a resumed device whose
+   * processor is free at {@code cpuFreeAtNs} and which is {@code hung} if given up before.
+   */
+  static PipelineRole.Setup role(
+      Setup setup,
+      List<SupervisorSetup.Hang> hangs,
+      int d,
+      List<ActorRef<ComputeHop.Command>> chain,
+      ActorRef<Supervisor.Command> supervisor,
+      LinkChannel uplink,
+      long cpuFreeAtNs,
+      boolean hung) {
     int hangEpoch = Integer.MAX_VALUE;
     long hangAtNs = Long.MAX_VALUE;
     for (SupervisorSetup.Hang h : hangs) {
@@ -380,7 +525,9 @@ public final class PipelineControl {
         supervisor,
         uplink,
         hangEpoch,
-        hangAtNs);
+        hangAtNs,
+        cpuFreeAtNs,
+        hung);
   }
 
   /** Takes a device's or hop's report; returns the line the run fails with, or null. */
@@ -389,6 +536,7 @@ public final class PipelineControl {
       EpochState s = state(f.epoch());
       s.finish[f.device()] = f.finishNs();
       s.uploaded[f.device()] = f.uploadedNs();
+      cpuFreeAt[f.device()] = f.finishNs(); // the device's last computation of the epoch
       s.finished++;
       return aggregateIfAllIn(f.epoch(), s);
     }
@@ -404,11 +552,15 @@ public final class PipelineControl {
       onModelReceived(r);
     } else if (m instanceof Supervisor.HopReported h
         && h.reply() instanceof ComputeHop.EpochStats e) {
-      state(e.epoch()).busy.put(plan.lanes().get(e.lane()).hops().get(e.hop()).name(), e.busyNs());
+      hopState(e.epoch())
+          .busy
+          .put(plan.lanes().get(e.lane()).hops().get(e.hop()).name(), e.busyNs());
       complete(e.epoch());
     } else if (m instanceof Supervisor.HopReported h
         && h.reply() instanceof ComputeHop.Progress p) {
       onHopProgress(p);
+    } else if (m instanceof Supervisor.HopReported h && h.reply() instanceof ComputeHop.Saved v) {
+      onSaved(v);
     } else if (m instanceof Supervisor.HopReported h && h.reply() instanceof ComputeHop.Totals t) {
       peaks.put(t.name(), t.peakBytes());
       jobs.put(t.name(), t.jobs());
@@ -418,12 +570,93 @@ public final class PipelineControl {
 
   /** Whether every epoch is recorded and every hop has sent its totals. */
   boolean done() {
-    return peaks.size() == hops.size() && results.size() == plan.epochs();
+    return peaks.size() == hops.size() && recorded() == plan.epochs();
   }
 
   /** The first epoch not yet recorded (the last one once all are). */
   int round() {
-    return Math.min(results.size() + 1, plan.epochs());
+    return Math.min(recorded() + 1, plan.epochs());
+  }
+
+  /** The epochs recorded, a resumed run's before its checkpoint included. */
+  private int recorded() {
+    return epochsBefore + results.size();
+  }
+
+  /**
+   * The state of a checkpoint just taken, once (null otherwise): the supervisor records it, then
+   * either ends the run or {@link #release}s the next epoch.
+   */
+  State checkpointReady() {
+    State r = ready;
+    ready = null;
+    return r;
+  }
+
+  /** The checkpoint is recorded: every device held starts the next epoch. */
+  void release() {
+    EpochState s = taking;
+    taking = null;
+    int next = takingEpoch + 1;
+    s.held.forEach((d, at) -> devices.get(d).tell(new Device.StartEpoch(next, at)));
+    s.held.clear();
+  }
+
+  /**
+   * Epoch {@code e} is recorded and a checkpoint follows it: every device holds the aggregate and
+   * waits for its start of the next epoch, every hop has ended the epoch (its stats are in), so
+   * nothing is under way in the pipeline; the hops are asked for their states.
+   */
+  private void takeCheckpoint(int e, EpochState s) {
+    taking = s;
+    takingEpoch = e;
+    hopStates.clear();
+    for (ActorRef<ComputeHop.Command> h : hops) {
+      h.tell(new ComputeHop.TakeState(hopReplies));
+    }
+  }
+
+  private void onSaved(ComputeHop.Saved v) {
+    int index = 0;
+    for (int l = 0; l < v.lane(); l++) {
+      index += plan.lanes().get(l).hops().size();
+    }
+    // A lane whose devices are all given up runs through its epochs at once: every hop resumes
+    // in the epoch after the checkpoint (it has nothing to do in any).
+    ComputeHop.State st = v.state();
+    hopStates.put(
+        index + v.hop(),
+        new ComputeHop.State(
+            takingEpoch + 1,
+            st.busyUntilNs(),
+            st.totalBusyNs(),
+            st.idleNs(),
+            st.jobs(),
+            st.instances(),
+            st.peakBytes(),
+            st.gone()));
+    if (hopStates.size() < hops.size()) {
+      return;
+    }
+    List<DeviceState> ds = new ArrayList<>();
+    for (int d = 0; d < plan.devices(); d++) {
+      // Nothing is in a channel now but what the hops sent a device given up (never used again).
+      ds.add(
+          new DeviceState(
+              d,
+              !participants.contains(d),
+              cpuFreeAt[d],
+              setup.uplinks().get(d).saveState(),
+              setup.downlinks().get(d).saveState()));
+    }
+    ready =
+        new State(
+            takingEpoch,
+            previousEnd,
+            new ArrayList<>(participants),
+            taking.held,
+            ds,
+            new ArrayList<>(hopStates.values()));
   }
 
   /** The end of the last epoch recorded. */
@@ -441,11 +674,21 @@ public final class PipelineControl {
     channels.forEach(LinkChannel::close);
   }
 
-  // An epoch's participants are fixed when its first message comes: every device given up in an
-  // earlier epoch was given up before any device could start this one (the barrier waits for it).
+  // An epoch's participants are fixed when its first device message comes: every device given up
+  // in an earlier epoch was given up before any device could start this one (the barrier waits for
+  // it). Not by a hop's message: a lane whose devices are all given up runs through its later
+  // epochs at once, and its hops' stats of them can come before the last miss of this epoch.
   private EpochState state(int epoch) {
-    return states.computeIfAbsent(
-        epoch, e -> new EpochState(plan.devices(), new TreeSet<>(participants)));
+    EpochState s = hopState(epoch);
+    if (s.expected == null) {
+      s.expected = new TreeSet<>(participants);
+    }
+    return s;
+  }
+
+  /** Epoch {@code epoch}'s collection, its participants not yet fixed if it is new. */
+  private EpochState hopState(int epoch) {
+    return states.computeIfAbsent(epoch, e -> new EpochState(plan.devices()));
   }
 
   /** The FedAvg barrier: the aggregate is ready at the last upload or the last deadline. */
@@ -509,7 +752,14 @@ public final class PipelineControl {
       epochEnds.put(m.epoch(), end);
     }
     if (m.epoch() < plan.epochs()) {
-      devices.get(m.device()).tell(new Device.StartEpoch(m.epoch() + 1, m.atNs()));
+      if (s.checkpoint == null) {
+        s.checkpoint = checkpointAfter.test(m.epoch());
+      }
+      if (s.checkpoint) {
+        s.held.put(m.device(), m.atNs());
+      } else {
+        devices.get(m.device()).tell(new Device.StartEpoch(m.epoch() + 1, m.atNs()));
+      }
     }
     complete(m.epoch());
   }
@@ -521,7 +771,7 @@ public final class PipelineControl {
         || !s.aggregated
         || s.receivedCount < s.finished
         || s.busy.size() < hops.size()
-        || results.size() != e - 1) {
+        || recorded() != e - 1) {
       return;
     }
     long lastFinish = 0;
@@ -565,6 +815,8 @@ public final class PipelineControl {
       for (ActorRef<ComputeHop.Command> h : hops) {
         h.tell(new ComputeHop.Report(hopReplies));
       }
+    } else if (Boolean.TRUE.equals(s.checkpoint)) {
+      takeCheckpoint(e, s);
     } else {
       complete(e + 1);
     }

@@ -27,7 +27,9 @@ final class PipelineRole {
    * Everything a pipeline device is built from: it serves {@code batches} batches per epoch through
    * the chain {@code lane}, uploads into its lane ({@code id}) of {@code uplinks}, and hangs from
    * the start of epoch {@code hangEpoch} or at the emulated instant {@code hangAtNs} (each
-   * MAX_VALUE when it never does).
+   * MAX_VALUE when it never does). A resumed run's device starts with its processor free at {@code
+   * cpuFreeAtNs} and, if {@code hung}, hung (given up in an epoch before the checkpoint); at the
+   * run's start these are 0 and false.
    */
   record Setup(
       int id,
@@ -37,7 +39,9 @@ final class PipelineRole {
       ActorRef<Supervisor.Command> supervisor,
       LinkChannel uplinks,
       int hangEpoch,
-      long hangAtNs) {}
+      long hangAtNs,
+      long cpuFreeAtNs,
+      boolean hung) {}
 
   private final Setup s;
   private final ActorRef<Device.Command> self;
@@ -58,6 +62,8 @@ final class PipelineRole {
     this.first = setup.lane().get(0);
     this.last = setup.lane().get(setup.lane().size() - 1);
     this.cpu = new EmulatedCpu("device-" + setup.id());
+    cpu.restoreFreeAt(setup.cpuFreeAtNs());
+    this.hung = setup.hung();
   }
 
   /** Handles one of the device's pipeline messages; a hung device no longer computes. */

@@ -342,7 +342,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     this.pipeline =
         setup.pipeline() == null
             ? null
-            : new PipelineControl(setup.pipeline(), setup.hangs(), recorder);
+            : new PipelineControl(
+                setup.pipeline(),
+                setup.hangs(),
+                recorder,
+                this::checkpointDueAfter,
+                setup.checkpointing().resumeFrom() == null
+                    ? null
+                    : setup.checkpointing().resumeFrom().pipeline());
   }
 
   @Override
@@ -569,11 +576,16 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     clockStartNanoTime = System.nanoTime() - resumedPacingNs();
     if (pipeline != null) {
       // MP-SL paces every transfer in its link channels rather than barrier releases.
-      round = 1;
+      round = pipeline.round();
+      nowNs = pipeline.nowNs();
       pipeline.start(
           getContext(),
           speedup > 0 ? Pacing.paced(speedup, clockStartNanoTime, lag) : Pacing.virtual(),
           placement);
+      Checkpoint from = setup.checkpointing().resumeFrom();
+      if (from != null) {
+        resumed(from.round());
+      }
       return this;
     }
     if (speedup > 0) {
@@ -612,6 +624,20 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     nowNs = pipeline.nowNs();
     if (error != null || pipeline.done()) {
       return finish(error);
+    }
+    PipelineControl.State taken = pipeline.checkpointReady();
+    if (taken != null) {
+      // The epoch's rows are published; the checkpoint row follows them, at the epoch's end.
+      round = taken.epoch();
+      lastCheckpoint = pipelineCheckpoint(taken);
+      recorder.tell(new Recorder.CheckpointTaken(lastCheckpoint));
+      StopSwitch stop = setup.checkpointing().stop();
+      if (stop != null && stop.requested()) {
+        stop.stoppedAfter(taken.epoch());
+        return finish(null);
+      }
+      pipeline.release();
+      round = pipeline.round();
     }
     return this;
   }
@@ -1573,6 +1599,40 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         && (c.stop() != null && c.stop().requested() || c.every() > 0 && round % c.every() == 0);
   }
 
+  /**
+   * Whether MP-SL takes a checkpoint after epoch {@code epoch} (but the last): every {@code
+   * checkpoint.every} epochs, or at the next boundary once SIGTERM asked the run to stop.
+   */
+  private boolean checkpointDueAfter(int epoch) {
+    SupervisorSetup.Checkpointing c = setup.checkpointing();
+    return c.stop() != null && c.stop().requested() || c.every() > 0 && epoch % c.every() == 0;
+  }
+
+  /** An MP-SL checkpoint: the pipeline's state, the supervisor's fields of the other families. */
+  private Checkpoint pipelineCheckpoint(PipelineControl.State state) {
+    return new Checkpoint(
+        Checkpoints.VERSION,
+        setup.checkpointing().fingerprint(),
+        setup.scheme(),
+        state.epoch(),
+        state.endNs(),
+        null,
+        state.participants(),
+        -1,
+        null,
+        Map.of(),
+        Map.of(),
+        List.of(),
+        Map.of(),
+        List.of(),
+        List.of(),
+        Map.of(),
+        Map.of(),
+        List.of(),
+        null,
+        state);
+  }
+
   /** Asks every device and the server for its state; the replies build the checkpoint. */
   private Behavior<Command> takeCheckpoint() {
     snapshots.clear();
@@ -1635,7 +1695,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         new TreeMap<>(roundStarts),
         memoryUpTo(round),
         new ArrayList<>(snapshots.values()),
-        serverSnapshot);
+        serverSnapshot,
+        null);
   }
 
   /** The memory published in rounds up to {@code last}, as a checkpoint holds it. */
@@ -1716,20 +1777,28 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             moved ? setup.cpsl().profile().serverFlops(cut) : 0,
             getContext()
                 .messageAdapter(EdgeServer.Restored.class, r -> new CheckpointReply(null, null))));
-    if (!resumed) {
-      return this;
+    if (resumed) {
+      resumed(round);
     }
-    event(
-        "resume",
-        "supervisor",
-        "resumed from checkpoints/"
-            + Checkpoints.file(Path.of(""), round).getFileName()
-            + "; round "
-            + (round + 1)
-            + " goes on from emulated "
-            + nowNs / NS
-            + " s");
     return this;
+  }
+
+  /** The {@code resume} row of a run resumed from the checkpoint of round {@code from}. */
+  private void resumed(int from) {
+    recorder.tell(
+        new Recorder.EventRecorded(
+            new EventRecord(
+                nowNs / NS,
+                from,
+                "resume",
+                "supervisor",
+                "resumed from checkpoints/"
+                    + Checkpoints.file(Path.of(""), from).getFileName()
+                    + "; round "
+                    + (from + 1)
+                    + " goes on from emulated "
+                    + nowNs / NS
+                    + " s")));
   }
 
   // Crashes (docs/runtime.md, "Crashes"): a server-crash or supervisor-crash loses what the run

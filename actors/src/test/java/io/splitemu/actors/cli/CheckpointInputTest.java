@@ -109,18 +109,6 @@ class CheckpointInputTest {
   }
 
   @Test
-  void mpsl_refusesCheckpointsAndResume_withOneLine() throws Exception {
-    Path scenario = scenario("mpsl");
-    Path out = tmp.resolve("out");
-    ProfileCommandTest.Result every =
-        ProfileCommandTest.cli(
-            "run", scenario.toString(), "--out", out.toString(), EVERY[0], EVERY[1]);
-    oneLine(every, "not supported yet for mpsl");
-    assertTrue(!Files.exists(out), "nothing written");
-    oneLine(resume(scenario, tmp), "not supported yet for mpsl");
-  }
-
-  @Test
   void anAvailabilityFileEditedAfterTheRun_isAnotherRun() throws Exception {
     Path scenario = scenario("psl");
     Path churn = tmp.resolve("churn.csv");

@@ -1,6 +1,7 @@
 package io.splitemu.actors.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -156,6 +158,178 @@ class CheckpointResumeTest {
   }
 
   /**
+   * MP-SL in timing fidelity, an epoch being a round: a run with a checkpoint every 2 epochs (each
+   * taken with the pipeline drained at the FedAvg barrier), resumed from its checkpoint of epoch 2,
+   * equals a run without any; on {@code mpsl} with a device hung from epoch 2 (given up before the
+   * checkpoint), one hung at an instant of epoch 3 (after it), and one hung from epoch 4. On {@code
+   * mpsl-horizontal} (lanes {0, 1} and {2, 3}) devices 2 and 3 hang from epoch 2, so the second
+   * helper's lane has no device left before the checkpoint (its helper runs through its later
+   * epochs at once, and its stats of them may reach the supervisor before the devices' misses of
+   * epoch 2), and device 1 hangs at an instant of epoch 3.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"mpsl", "mpsl-horizontal"})
+  void mpsl_withHangs_resumedFromEpoch2_equalsTheUninterruptedRun(String scheme) throws Exception {
+    boolean lanes = scheme.equals("mpsl-horizontal");
+    String at = atEpoch3(scheme, tmp.resolve("whole"));
+    Path scenario = tmp.resolve(scheme + "-hangs.conf");
+    Files.writeString(
+        scenario,
+        mpslScenario(
+            scheme,
+            "mpsl-hangs",
+            lanes
+                ? "  faults = [{ kind = device-hang, device = 2, round = 2 },"
+                    + " { kind = device-hang, device = 3, round = 2 },"
+                    + " { kind = device-hang, device = 1, at = "
+                    + at
+                    + " s }]\n"
+                : "  faults = [{ kind = device-hang, device = 1, round = 2 },"
+                    + " { kind = device-hang, device = 2, at = "
+                    + at
+                    + " s }, { kind = device-hang, device = 3, round = 4 }]\n"));
+    Path stopped = resumedEqualsWhole(scenario);
+    Checkpoint c = Checkpoints.read(Checkpoints.file(stopped, 2));
+    assertEquals(2, c.round());
+    List<Integer> left = lanes ? List.of(0, 1) : List.of(0, 2, 3);
+    assertEquals(left, c.pipeline().participants(), "the devices given up in epoch 2 are out");
+    assertTrue(c.pipeline().hops().stream().allMatch(h -> h.epoch() == 3), "hops at epoch 3");
+    assertTrue(c.pipeline().hops().stream().allMatch(h -> h.jobs() > 0), "hops served jobs");
+    assertEquals(left, List.copyOf(c.pipeline().startNs().keySet()), "the held starts");
+    assertEquals(
+        3,
+        events(stopped, false).stream().filter(e -> e.get(2).equals("deadline")).count(),
+        "every hang given up once");
+    // The hops' peaks (their instances come back with the checkpoint) and the run's totals.
+    JsonNode want = new ObjectMapper().readTree(tmp.resolve("whole/summary.json").toFile());
+    JsonNode got = new ObjectMapper().readTree(stopped.resolve("summary.json").toFile());
+    assertTrue(
+        want.at("/peakModelMemoryBytes").has(scheme.equals("mpsl") ? "hop-1" : "helper-1"),
+        want.toString());
+    assertEquals(want.at("/peakModelMemoryBytes"), got.at("/peakModelMemoryBytes"));
+    for (String total : List.of("/emulatedTimeSeconds", "/rounds", "/totals")) {
+      assertFalse(want.at(total).isMissingNode(), total);
+      assertEquals(want.at(total), got.at(total), total);
+    }
+  }
+
+  /**
+   * MP-SL killed with SIGKILL in its own JVM once its checkpoint of epoch 2 is on disk (paced, so
+   * that the kill lands mid-run; pacing changes no emulated figure), then resumed: its tables equal
+   * those of a virtual run that was never stopped (but the pacing row, which only a paced run
+   * writes).
+   */
+  @Test
+  void mpsl_killedWithSigkillAfterEpoch2_resumesToTheUninterruptedRun() throws Exception {
+    int epochs = ROUNDS;
+    Path scenario = tmp.resolve("mpsl-kill.conf");
+    Files.writeString(scenario, mpslScenario("mpsl", "mpsl-kill", epochs, ""));
+    Path whole = tmp.resolve("whole");
+    ProfileCommandTest.Result a =
+        ProfileCommandTest.cli("run", scenario.toString(), "--out", whole.toString());
+    assertEquals(0, a.code(), a.err());
+    double epoch1 = Double.parseDouble(CsvTable.read(whole.resolve("rounds.csv")).get(0).get(3));
+    String[] sets = {
+      "--set",
+      "checkpoint.every=1",
+      "--set",
+      "mode=paced",
+      "--set",
+      String.format(java.util.Locale.ROOT, "speedup=%.6f", epoch1 / 0.3)
+    };
+    Path killed = tmp.resolve("killed");
+    Path child = Files.createDirectories(tmp.resolve("child"));
+    List<String> args =
+        new ArrayList<>(List.of("run", scenario.toString(), "--out", killed.toString()));
+    args.addAll(List.of(sets));
+    try (ChildRun run = ChildRun.start(child, args.toArray(new String[0]))) {
+      Process p = run.process();
+      Path second = Checkpoints.file(killed, 2);
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!Files.exists(second) && p.isAlive() && System.nanoTime() < giveUp) {
+        Thread.sleep(10);
+      }
+      assertTrue(Files.exists(second), "no checkpoint of epoch 2: " + run.stderr());
+      assertTrue(p.isAlive(), "the run ended before the kill: " + run.stderr());
+      p.destroyForcibly(); // SIGKILL
+      assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    }
+    assertTrue(
+        CsvTable.read(killed.resolve("rounds.csv")).size() < epochs, "killed before the end");
+    List<String> resume = new ArrayList<>(List.of("run", scenario.toString()));
+    resume.addAll(List.of(sets));
+    resume.addAll(List.of("--resume", killed.toString()));
+    ProfileCommandTest.Result b = ProfileCommandTest.cli(resume.toArray(new String[0]));
+    assertEquals(0, b.code(), b.err() + b.out());
+    List<List<String>> want = CsvTable.read(whole.resolve("rounds.csv"));
+    List<List<String>> got = CsvTable.read(killed.resolve("rounds.csv"));
+    assertEquals(epochs, got.size(), "no epoch lost or duplicated");
+    for (int i = 0; i < epochs; i++) {
+      assertEquals(want.get(i).subList(0, 14), got.get(i).subList(0, 14), "epoch " + (i + 1));
+    }
+    assertEquals(
+        Files.readAllLines(whole.resolve("devices.csv"), StandardCharsets.UTF_8),
+        Files.readAllLines(killed.resolve("devices.csv"), StandardCharsets.UTF_8));
+    List<List<String>> events = events(killed, false);
+    events.removeIf(e -> e.get(2).equals("pacing"));
+    assertEquals(events(whole, false), events);
+  }
+
+  /**
+   * An instant within epoch 3 of {@code scheme}'s hang scenario without faults, run into {@code
+   * dir} (then removed): a third into the epoch.
+   */
+  private String atEpoch3(String scheme, Path dir) throws Exception {
+    Path plain = tmp.resolve(scheme + "-plain.conf");
+    Files.writeString(plain, mpslScenario(scheme, "mpsl-plain", ""));
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli("run", plain.toString(), "--out", dir.toString());
+    assertEquals(0, r.code(), r.err());
+    List<List<String>> rows = CsvTable.read(dir.resolve("rounds.csv"));
+    double end2 = Double.parseDouble(rows.get(1).get(2));
+    double end3 = Double.parseDouble(rows.get(2).get(2));
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+    return String.format(java.util.Locale.ROOT, "%.6f", end2 + (end3 - end2) / 3);
+  }
+
+  /**
+   * A 4-device MP-SL scenario of {@code scheme} with {@code extra} (its faults) on the measured
+   * profiles of the shared data (the test is skipped without them): 8 batches per device and epoch,
+   * 2 hops or helpers.
+   */
+  static String mpslScenario(String scheme, String name, String extra) {
+    return mpslScenario(scheme, name, ROUNDS, extra);
+  }
+
+  /** As {@link #mpslScenario(String, String, String)}, of {@code rounds} epochs. */
+  static String mpslScenario(String scheme, String name, int rounds, String extra) {
+    String data = System.getProperty("splitemu.data", "");
+    Assumptions.assumeFalse(data.isBlank(), "splitemu.data is not set: MP-SL needs its profiles");
+    return "splitemu {\n"
+        + "  scenario = ckpt-"
+        + name
+        + "\n  scheme = "
+        + scheme
+        + "\n  rounds = "
+        + rounds
+        + "\n"
+        + "  fidelity = timing\n"
+        + "  batch-size = 16\n"
+        + "  data.train-samples = 512\n"
+        + "  devices.count = 4\n"
+        + "  links.static { uplink-bps = [1e7, 2e7, 4e7, 8e7], downlink-bps = [2e7, 1e7, 4e7, 3e7]"
+        + " }\n"
+        + "  mpsl { profile-dir = \""
+        + Path.of(data, "profiles", "mpsl-measured").toAbsolutePath()
+        + "\", model = vgg19, dataset = cifar, hops = 2, helpers = 2 }\n"
+        + extra
+        + "  output.plots = false\n"
+        + "}\n";
+  }
+
+  /**
    * Device faults that end (a crash that rejoins, a slowdown window, a hang that ends) across the
    * checkpoint, with devices asked again every round: a resume still equals the uninterrupted run.
    */
@@ -269,6 +443,14 @@ class CheckpointResumeTest {
             + extra
             + "  output.plots = false\n"
             + "}\n");
+    return resumedEqualsWhole(scenario);
+  }
+
+  /**
+   * Runs {@code scenario} whole, then with a checkpoint every 2 rounds and resumed from its newest
+   * checkpoint, and checks the resumed run equals the whole one; returns the resumed run's folder.
+   */
+  private Path resumedEqualsWhole(Path scenario) throws Exception {
     Path whole = tmp.resolve("whole");
     ProfileCommandTest.Result w =
         ProfileCommandTest.cli("run", scenario.toString(), "--out", whole.toString());
@@ -378,7 +560,8 @@ class CheckpointResumeTest {
                 s.iterations(),
                 s.global(),
                 s.cpuFreeAtNs(),
-                s.copyFreeAtNs()));
+                s.copyFreeAtNs()),
+            c.pipeline());
     Files.write(file, Checkpoints.encode(reset));
     ProfileCommandTest.Result b =
         ProfileCommandTest.cli(

@@ -14,6 +14,8 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A real {@code splitemu run} in its own JVM, stopped by SIGTERM once a round is on disk: it stops
@@ -29,7 +31,16 @@ class SigtermTest {
 
   /** A small timing-fidelity psl scenario; pacing makes each round last a while on the wall. */
   private Path scenario() throws Exception {
+    return scenario("psl");
+  }
+
+  /** As {@link #scenario()} for {@code scheme} (MP-SL's on the shared data's profiles). */
+  private Path scenario(String scheme) throws Exception {
     Path f = tmp.resolve("term.conf");
+    if (scheme.startsWith("mpsl")) {
+      Files.writeString(f, CheckpointResumeTest.mpslScenario(scheme, "term", ROUNDS, ""));
+      return f;
+    }
     Files.writeString(
         f,
         "splitemu {\n"
@@ -58,9 +69,12 @@ class SigtermTest {
     return String.format(Locale.ROOT, "%.6f", latency / wallS);
   }
 
-  @Test
-  void sigterm_stopsAtTheRoundsEndWithACheckpoint_andResumeFinishesTheRun() throws Exception {
-    Path scenario = scenario();
+  /** MP-SL stops at the next epoch boundary (after the FedAvg barrier), an epoch being a round. */
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "mpsl"})
+  void sigterm_stopsAtTheRoundsEndWithACheckpoint_andResumeFinishesTheRun(String scheme)
+      throws Exception {
+    Path scenario = scenario(scheme);
     Path virtual = tmp.resolve("virtual");
     String speedup = speedupFor(scenario, virtual, 0.5);
     Path out = tmp.resolve("out");

@@ -93,6 +93,7 @@ class SnapshotRecordsTest {
             starts,
             Map.of(1, Map.of("edge", 3L)),
             List.of(),
+            null,
             null);
     alive.add(2);
     starts.put(3, 9L);
