@@ -152,14 +152,16 @@ class ClusterRunTest {
   void killingADevicesMember_midRun_completesTheRun_keepsTheRows_andRecreatesItsDevices()
       throws Exception {
     List<String> args = new ArrayList<>(scenario("psl"));
-    // Three devices hang through round 1 and answer again from round 2's start: a device lost in
+    // Every device hangs through round 1 and answers again from round 2's start: a device lost in
     // round 2 must come back answering (its kept state has round 2's fault commands in it).
     args.addAll(
         List.of(
             "--set",
             "rounds=4",
             "--set",
-            "faults=[{kind=device-hang, devices=[0, 1, 2], round=1, until-round=2}]"));
+            "faults=[{kind=device-hang, devices=[0, 1, 2, 3], round=1, until-round=2}]",
+            "--set",
+            "survival.absent=drop-for-round"));
     Path dir = tmp.resolve("loss");
     CompletableFuture<Integer> run =
         CompletableFuture.supplyAsync(
@@ -193,7 +195,7 @@ class ClusterRunTest {
     // The lost member's devices were re-created on the survivor from their kept state and take
     // part again: the last round has every device, and every device now lives on the survivor.
     assertTrue(events.contains(",rejoin,cluster,"), events);
-    assertEquals(1, participants(after.get(1)), "round 1: three devices hang");
+    assertEquals(0, participants(after.get(1)), "round 1: every device hangs");
     assertEquals(4, participants(after.get(4)), "the last round: every device again");
     Map<Integer, String> placed = placements(dir, true);
     assertEquals(4, placed.size(), "devices placed: " + placed);
