@@ -201,6 +201,9 @@ public final class PipelineControl {
   private final Map<Integer, EpochState> states = new HashMap<>();
   private final List<EpochResult> results = new ArrayList<>();
   private final Map<String, Long> peaks = new TreeMap<>();
+  // Each hop's peak at the latest checkpoint, by name: a run stopped there (SIGTERM) has no
+  // end-of-run reports, and its summary takes these.
+  private final Map<String, Long> checkpointPeaks = new TreeMap<>();
   private final Map<String, Long> jobs = new TreeMap<>();
   private final List<LinkChannel> channels = new ArrayList<>();
   private final List<LinkChannel> downlinkOf = new ArrayList<>();
@@ -624,6 +627,7 @@ public final class PipelineControl {
     // A lane whose devices are all given up runs through its epochs at once: every hop resumes
     // in the epoch after the checkpoint (it has nothing to do in any).
     ComputeHop.State st = v.state();
+    checkpointPeaks.put(plan.lanes().get(v.lane()).hops().get(v.hop()).name(), st.peakBytes());
     hopStates.put(
         index + v.hop(),
         new ComputeHop.State(
@@ -666,7 +670,10 @@ public final class PipelineControl {
 
   /** What the run has measured so far. */
   Result result() {
-    return new Result(List.copyOf(results), Map.copyOf(peaks), Map.copyOf(jobs));
+    return new Result(
+        List.copyOf(results),
+        Map.copyOf(peaks.isEmpty() ? checkpointPeaks : peaks),
+        Map.copyOf(jobs));
   }
 
   /** Completes the channels at the run's end; whatever they still hold stops with the run. */

@@ -221,7 +221,9 @@ class CheckpointResumeTest {
    */
   @Test
   void mpsl_killedWithSigkillAfterEpoch2_resumesToTheUninterruptedRun() throws Exception {
-    int epochs = ROUNDS;
+    // Six epochs after the one killed after, 0.5 s of wall time each: the kill lands mid-run on a
+    // loaded machine too.
+    int epochs = 2 * ROUNDS;
     Path scenario = tmp.resolve("mpsl-kill.conf");
     Files.writeString(scenario, mpslScenario("mpsl", "mpsl-kill", epochs, ""));
     Path whole = tmp.resolve("whole");
@@ -235,7 +237,7 @@ class CheckpointResumeTest {
       "--set",
       "mode=paced",
       "--set",
-      String.format(java.util.Locale.ROOT, "speedup=%.6f", epoch1 / 0.3)
+      String.format(java.util.Locale.ROOT, "speedup=%.6f", epoch1 / 0.5)
     };
     Path killed = tmp.resolve("killed");
     Path child = Files.createDirectories(tmp.resolve("child"));

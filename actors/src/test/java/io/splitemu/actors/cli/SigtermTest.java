@@ -114,6 +114,14 @@ class SigtermTest {
           said(run.stderrFile()),
           run.stdout());
       assertTrue(Files.isRegularFile(checkpoint));
+      if (scheme.startsWith("mpsl")) {
+        // The stopped run's summary has its hops' peaks (from the checkpoint it stopped at).
+        var peaks =
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(out.resolve("summary.json").toFile())
+                .path("peakModelMemoryBytes");
+        assertTrue(peaks.size() > 1, "peaks of the device and the hops: " + peaks);
+      }
     }
     List<String> resume = new ArrayList<>(List.of("run", scenario.toString()));
     resume.addAll(List.of(paced));

@@ -152,8 +152,9 @@ class ClusterRunTest {
   void killingADevicesMember_midRun_completesTheRun_keepsTheRows_andRecreatesItsDevices()
       throws Exception {
     List<String> args = new ArrayList<>(scenario("psl"));
-    // Every device hangs through round 1 and answers again from round 2's start: a device lost in
-    // round 2 must come back answering (its kept state has round 2's fault commands in it).
+    // Every device hangs through round 1 and answers again from round 2's start: the devices
+    // re-created after the loss come back answering (their kept state has the fault commands of
+    // the round it was kept at the start of).
     args.addAll(
         List.of(
             "--set",

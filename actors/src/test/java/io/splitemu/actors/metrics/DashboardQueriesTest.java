@@ -24,9 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every query of every Grafana dashboard returns data from a real Prometheus that scraped real runs
  * of each scheme family: psl (full fidelity, so that accuracy and loss exist), cpsl, edgesplit,
- * dag-mincut and mpsl (timing fidelity), all in this JVM on one metrics endpoint. Every run but
- * mpsl's (which has none) writes a checkpoint after each round, so that the checkpoint age has
- * data.
+ * dag-mincut and mpsl (timing fidelity), all in this JVM on one metrics endpoint. Every run writes
+ * a checkpoint after each round, so that the checkpoint age has data.
  *
  * <p>Each query is evaluated with the template variables set to each run it is meant for (a panel's
  * description names its schemes or fidelity, see {@link Dashboards}) and to all runs at once. A
@@ -120,7 +119,8 @@ class DashboardQueriesTest {
                   "rounds = 2",
                   "devices.count = 8",
                   "data.train-samples = 2048",
-                  "faults = [{ kind = device-hang, device = 1, round = 2 }]")));
+                  "faults = [{ kind = device-hang, device = 1, round = 2 }]",
+                  "checkpoint.every = 1")));
 
   @Test
   void everyDashboardQueryReturnsDataForTheRunsItIsMeantFor(@TempDir Path tmp) throws Exception {
