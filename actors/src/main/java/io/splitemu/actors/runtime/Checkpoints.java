@@ -55,13 +55,18 @@ public final class Checkpoints {
     }
   }
 
-  /** The bytes of a checkpoint's file. */
+  /**
+   * The bytes of a checkpoint's file: the magic number, the format version (outside the encoded
+   * body, so a file of another version is named as such before anything is decoded), the body and
+   * the body's CRC-32.
+   */
   public static byte[] encode(Checkpoint c) {
     byte[] body = codec().toBytes(c);
     CRC32 crc = new CRC32();
     crc.update(body);
-    return ByteBuffer.allocate(body.length + 16)
+    return ByteBuffer.allocate(body.length + 20)
         .putLong(MAGIC)
+        .putInt(VERSION)
         .put(body)
         .putLong(crc.getValue())
         .array();
@@ -76,11 +81,16 @@ public final class Checkpoints {
       throw new IllegalArgumentException("cannot read checkpoint " + file + ": " + e, e);
     }
     ByteBuffer b = ByteBuffer.wrap(all);
-    if (all.length < 17 || b.getLong() != MAGIC) {
+    if (all.length < 21 || b.getLong() != MAGIC) {
       throw new IllegalArgumentException(
           "checkpoint " + file + " is corrupt or torn: not a splitemu checkpoint");
     }
-    byte[] body = new byte[all.length - 16];
+    // Format 2 and before had no version here: their first body bytes are no version either.
+    if (b.getInt() != VERSION) {
+      throw new IllegalArgumentException(
+          "checkpoint " + file + " is of another format; this build reads version " + VERSION);
+    }
+    byte[] body = new byte[all.length - 20];
     b.get(body);
     CRC32 crc = new CRC32();
     crc.update(body);

@@ -91,6 +91,17 @@ class CheckpointInputTest {
       assertEquals(rounds.get(i).subList(0, 14), again.get(i).subList(0, 14));
     }
 
+    // A newest checkpoint of another format (its version field set to 2): named as such, and the
+    // run goes on from the one before.
+    byte[] other = Files.readAllBytes(second);
+    java.nio.ByteBuffer.wrap(other).putInt(8, 2);
+    Files.write(second, other);
+    ProfileCommandTest.Result o = resume(scenario, out);
+    assertEquals(0, o.code(), o.err());
+    assertTrue(
+        o.err().contains(second + " is of another format; this build reads version 3"), o.err());
+    assertTrue(o.err().contains("resuming from the one before"), o.err());
+
     // Nothing readable left: one line naming the last file tried.
     Files.write(first, "not a checkpoint".getBytes());
     Files.write(second, new byte[0]);
