@@ -180,6 +180,13 @@ public final class Device extends AbstractBehavior<Device.Command> {
    */
   public record Slowdown(int key, long fromNs, long untilNs, double factor) implements Command {}
 
+  /**
+   * On a cluster: round {@code round} started at emulated {@code startNs}, told to the device's own
+   * links before any transfer of the round (in one JVM the supervisor tells the links itself), so
+   * that link faults given at a round's start take this instant.
+   */
+  public record RoundStarted(int round, long startNs) implements Command {}
+
   /** A message of a device's MP-SL pipeline role ({@link PipelineRole}). */
   public sealed interface Pipelined extends Command {}
 
@@ -436,6 +443,13 @@ public final class Device extends AbstractBehavior<Device.Command> {
         .onMessageEquals(SaveState.INSTANCE, this::onSaveState)
         .onMessageEquals(Resume.INSTANCE, this::onResume)
         .onMessage(Slowdown.class, this::onSlowdown)
+        .onMessage(
+            RoundStarted.class,
+            m -> {
+              setup.uplink().roundStarted(m.round(), m.startNs());
+              setup.downlink().roundStarted(m.round(), m.startNs());
+              return this;
+            })
         .onMessage(Pipelined.class, this::onPipelined)
         .onMessage(TakeSnapshot.class, this::onTakeSnapshot)
         .onMessage(Restore.class, this::onRestore)

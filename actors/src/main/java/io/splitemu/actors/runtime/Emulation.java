@@ -155,16 +155,6 @@ public final class Emulation {
           "fault injection (faults, or an availability file's churn) on "
               + s.scheme()
               + " runs in one JVM only for now, not with --cluster";
-    } else if (roundLinkFault(s) >= 0) {
-      int i = roundLinkFault(s);
-      throw new SettingsException(
-          "splitemu.faults["
-              + i
-              + "]: a "
-              + s.faults().get(i).kind()
-              + " that starts after round 1 or ends at a round's start runs in one JVM only for"
-              + " now, not with --cluster (the devices members' links do not learn the rounds'"
-              + " start instants); give it `at` and `until` instants");
     } else if (crash != null) {
       key = "faults";
       why =
@@ -184,23 +174,6 @@ public final class Emulation {
     if (why != null) {
       throw new SettingsException("splitemu." + key + ": " + why);
     }
-  }
-
-  /**
-   * The index of the first link fault (outage, degradation, loss, partition) that starts at a
-   * round's start after round 1 or ends at a round's start, or -1.
-   */
-  private static int roundLinkFault(Settings s) {
-    List<String> links = List.of("link-outage", "link-degradation", "message-loss", "partition");
-    for (int i = 0; i < s.faults().size(); i++) {
-      Settings.Fault f = s.faults().get(i);
-      if (links.contains(f.kind())
-          && ((f.start().atRoundStart() && f.start().round() > 1)
-              || (f.end() != null && f.end().atRoundStart()))) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   /** {@link #run(Settings, Path, RunListener)} under {@code control}. */

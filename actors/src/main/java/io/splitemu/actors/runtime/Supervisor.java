@@ -699,6 +699,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       d.downlink().roundStarted(round, nowNs);
     }
     roundStarts.put(round, nowNs);
+    if (clusterLinkFaults()) {
+      // A cluster's devices use their own members' links: each is told, before the round's
+      // requests (through the edge server, as the fault commands).
+      devices.forEach((d, ref) -> toDevice(ref, new Device.RoundStarted(round, nowNs)));
+    }
     if (split() != null) {
       // The probes in use: a crash's restore may have swapped in a restarted process's.
       for (Emulation.LinkPair p : split().probes()) {
@@ -1142,6 +1147,20 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
   }
 
+  /** Whether this is a cluster run whose faults act on links (which need the rounds' starts). */
+  private boolean clusterLinkFaults() {
+    if (!placement.rejoinsLostDevices() || server == null) {
+      return false;
+    }
+    for (Settings.Fault f : setup.faultPlan().faults()) {
+      if (List.of("link-outage", "link-degradation", "message-loss", "partition")
+          .contains(f.kind())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** Whether {@code kind} silences a device until its end (a hang or a crash). */
   private static boolean silences(String kind) {
     return kind.equals("device-hang") || kind.equals("device-crash");
@@ -1551,6 +1570,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     List<Integer> back = new ArrayList<>(rejoining);
     rejoining.clear();
     alive.addAll(back);
+    if (clusterLinkFaults()) {
+      // A re-created device's links are new: they learn every round's start so far.
+      for (int d : back) {
+        roundStarts.forEach((r, at) -> toDevice(devices.get(d), new Device.RoundStarted(r, at)));
+      }
+    }
     event(
         "rejoin",
         "cluster",

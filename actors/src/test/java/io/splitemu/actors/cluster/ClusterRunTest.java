@@ -233,7 +233,10 @@ class ClusterRunTest {
                   + " {kind=device-hang, device=2, at=20 s, until-round=3},"
                   + " {kind=message-loss, device=0, direction=both, probability=0.2,"
                   + " retransmit-timeout=0.5 s, round=1},"
-                  + " {kind=link-outage, device=0, direction=up, at=2 s, until=4 s}]"));
+                  + " {kind=link-outage, device=0, direction=up, at=2 s, until=4 s},"
+                  + " {kind=link-outage, device=2, direction=down, round=2, until-round=3},"
+                  + " {kind=link-degradation, device=3, direction=up, factor=0.5, at=1 s,"
+                  + " until-round=3}]"));
       scheme = "psl";
     }
     args.addAll(List.of("--set", "scheme=" + scheme));
