@@ -456,6 +456,11 @@ public final class Device extends AbstractBehavior<Device.Command> {
         .build();
   }
 
+  /** Tells {@code to} {@code m}, in parts if it is on another JVM and larger than a frame. */
+  private <T> void send(ActorRef<T> to, T m) {
+    Chunks.get(getContext().getSystem()).tell(to, m);
+  }
+
   private Behavior<Command> onPipelined(Pipelined m) {
     pipeline.on(m);
     return this;
@@ -602,8 +607,7 @@ public final class Device extends AbstractBehavior<Device.Command> {
         return missed(local.replyTo());
       }
       if (plan.serverFlops() > 0 || a.activations() != null || gradientBytes() > 0) {
-        Chunks.get(getContext().getSystem())
-            .tell(local.server(), new EdgeServer.ServerStep(a, self));
+        send(local.server(), new EdgeServer.ServerStep(a, self));
         return this;
       }
       t = backward(null, a.computeEndNs());
@@ -626,10 +630,9 @@ public final class Device extends AbstractBehavior<Device.Command> {
       return missed(local.replyTo());
     }
     // With the device-side model (table) when the plan uploads none of its own.
-    Chunks.get(getContext().getSystem())
-        .tell(
-            local.replyTo(),
-            new Barrier.Reply<>(setup.id(), new LocalDone(t, t, clock.stats(), table, samples)));
+    send(
+        local.replyTo(),
+        new Barrier.Reply<>(setup.id(), new LocalDone(t, t, clock.stats(), table, samples)));
     return this;
   }
 
@@ -1021,34 +1024,33 @@ public final class Device extends AbstractBehavior<Device.Command> {
   private Behavior<Command> onTakeSnapshot(TakeSnapshot m) {
     Slice slice = setup.slice();
     boolean tensors = setup.full() && slice != null;
-    Chunks.get(getContext().getSystem())
-        .tell(
-            m.replyTo(),
-            new Snapshot(
-                setup.id(),
-                cut,
-                // Copies: the slice goes on training after the snapshot is sent.
-                tensors ? slice.params().dup() : null,
-                tensors ? slice.updaterState().dup() : null,
-                tensors ? slice.iterationCount() : 0,
-                cursor == null ? null : cursor.snapshot(),
-                setup.cpu().freeAtNs(),
-                setup.uplink().saveState(),
-                setup.downlink().saveState(),
-                hung,
-                hangAtNs,
-                silentSinceNs,
-                crashed,
-                crashAtNs,
-                hangBeforeCutNs,
-                savedParams == null ? null : savedParams.dup(),
-                savedCut,
-                savedCursor,
-                slowed == null
-                    ? List.of()
-                    : slowed.windows().stream()
-                        .map(w -> new SlowWindow(w.key(), w.fromNs(), w.untilNs(), w.factor()))
-                        .toList()));
+    send(
+        m.replyTo(),
+        new Snapshot(
+            setup.id(),
+            cut,
+            // Copies: the slice goes on training after the snapshot is sent.
+            tensors ? slice.params().dup() : null,
+            tensors ? slice.updaterState().dup() : null,
+            tensors ? slice.iterationCount() : 0,
+            cursor == null ? null : cursor.snapshot(),
+            setup.cpu().freeAtNs(),
+            setup.uplink().saveState(),
+            setup.downlink().saveState(),
+            hung,
+            hangAtNs,
+            silentSinceNs,
+            crashed,
+            crashAtNs,
+            hangBeforeCutNs,
+            savedParams == null ? null : savedParams.dup(),
+            savedCut,
+            savedCursor,
+            slowed == null
+                ? List.of()
+                : slowed.windows().stream()
+                    .map(w -> new SlowWindow(w.key(), w.fromNs(), w.untilNs(), w.factor()))
+                    .toList()));
     return this;
   }
 

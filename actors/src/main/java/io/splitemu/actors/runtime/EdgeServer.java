@@ -233,6 +233,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         Command.class, Behaviors.setup(ctx -> new EdgeServer(ctx, setup, lag, recorder)));
   }
 
+  // What goes to the supervisor or a device in another JVM above the frame goes in parts.
+  private final Chunks chunks;
+
   @SuppressWarnings({"unchecked", "rawtypes"})
   private EdgeServer(
       ActorContext<Command> ctx,
@@ -257,6 +260,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
             "aggregator");
     ctx.watch(aggregator);
     this.averagedAdapter = ctx.messageAdapter(Aggregator.Averaged.class, WrappedAveraged::new);
+    this.chunks = Chunks.get(ctx.getSystem());
   }
 
   @Override
@@ -429,7 +433,6 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     barrierId++;
     Map<Integer, ActorRef<Device.Command>> who = new LinkedHashMap<>();
     requestNs = new TreeMap<>();
-    Chunks chunks = Chunks.get(getContext().getSystem());
     for (int d : active) {
       who.put(d, visit.plan().refs().get(d));
       requestNs.put(d, sendNs);
@@ -718,8 +721,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
             : DeviceClock.serve(copy, plan, a.batchSize(), a.arrivalNs());
     copyServerNs.merge(d, end - a.arrivalNs(), Long::sum);
     // The device (a sharded entity's child) may be on another JVM.
-    Chunks.get(getContext().getSystem())
-        .tell(m.device(), new Device.LocalGradient(a.step(), grad, end));
+    chunks.tell(m.device(), new Device.LocalGradient(a.step(), grad, end));
     // The members' mean step count: at most one report per step, as a barrier step would have.
     servedSteps++;
     if (servedSteps / copies.size() > reportedStep) {
@@ -957,23 +959,22 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         paths.put(d, new DevicePath(l.stepsEndNs(), l.stats().computeNs(), copyServerNs.get(d)));
       }
     }
-    Chunks.get(getContext().getSystem())
-        .tell(
-            visit.replyTo(),
-            new VisitDone(
-                p.round(),
-                p.cluster(),
-                params,
-                endNs,
-                breakdown,
-                lossSum,
-                lossCount,
-                stats,
-                missing,
-                new TreeSet<>(p.members()).size() - missing.size(),
-                missedAtNs,
-                paths,
-                new TreeMap<>(reported)));
+    chunks.tell(
+        visit.replyTo(),
+        new VisitDone(
+            p.round(),
+            p.cluster(),
+            params,
+            endNs,
+            breakdown,
+            lossSum,
+            lossCount,
+            stats,
+            missing,
+            new TreeSet<>(p.members()).size() - missing.size(),
+            missedAtNs,
+            paths,
+            new TreeMap<>(reported)));
     phase = Phase.IDLE;
     visit = null;
     aggregated = null;
@@ -984,8 +985,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     if (phase != Phase.IDLE) {
       throw new IllegalStateException("re-cut requested while a visit runs");
     }
-    Chunks.get(getContext().getSystem())
-        .tell(m.replyTo(), new CutMoved(moveCut(m.cut(), m.flopsPerSample(), m.deviceParams())));
+    chunks.tell(m.replyTo(), new CutMoved(moveCut(m.cut(), m.flopsPerSample(), m.deviceParams())));
     return this;
   }
 

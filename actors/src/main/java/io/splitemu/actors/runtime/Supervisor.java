@@ -1152,13 +1152,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (!placement.rejoinsLostDevices() || server == null) {
       return false;
     }
-    for (Settings.Fault f : setup.faultPlan().faults()) {
-      if (List.of("link-outage", "link-degradation", "message-loss", "partition")
-          .contains(f.kind())) {
-        return true;
-      }
-    }
-    return false;
+    return setup.faultPlan().faults().stream()
+        .anyMatch(f -> LinkFaultWindows.isLinkKind(f.kind()) || f.kind().equals("partition"));
   }
 
   /** Whether {@code kind} silences a device until its end (a hang or a crash). */

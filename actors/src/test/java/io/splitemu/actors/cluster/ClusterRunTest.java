@@ -42,7 +42,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class ClusterRunTest {
+public class ClusterRunTest {
 
   private static final Path SCENARIO = Path.of("../scenarios/quickstart.conf");
 
@@ -258,7 +258,8 @@ class ClusterRunTest {
         .toList();
   }
 
-  static int run(List<String> args, String... more) {
+  /** Runs the CLI in this JVM with {@code args} and {@code more}; its exit code. */
+  public static int run(List<String> args, String... more) {
     List<String> all = new ArrayList<>(args);
     all.addAll(Arrays.asList(more));
     StringWriter out = new StringWriter();
@@ -271,7 +272,7 @@ class ClusterRunTest {
   }
 
   /** rounds.csv without the wall-clock column. */
-  static List<String> emulatedRows(Path dir) throws IOException {
+  public static List<String> emulatedRows(Path dir) throws IOException {
     List<String> lines = lines(dir.resolve("rounds.csv"));
     int wall = Arrays.asList(lines.get(0).split(",", -1)).indexOf("wall_time_s");
     List<String> out = new ArrayList<>();

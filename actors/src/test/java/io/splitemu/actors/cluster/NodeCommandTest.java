@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.cli.Main;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.MemberStatus;
 import org.junit.jupiter.api.Test;
@@ -171,52 +173,50 @@ class NodeCommandTest {
         "127.0.0.1:2552",
         "--metrics-bind",
         "127.0.0.1");
-    try (ServerSocket taken = new ServerSocket()) {
-      taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
-      int port = taken.getLocalPort();
-      Result r =
-          cli(
-              "node",
-              "--roles",
-              "devices",
-              "--seed-nodes",
-              "127.0.0.1:2552",
-              "--metrics-port",
-              String.valueOf(port));
-      assertEquals(1, r.code(), r.err());
-      assertEquals(
-          "splitemu: --metrics-bind 127.0.0.1 --metrics-port "
-              + port
-              + ": cannot serve metrics on 127.0.0.1:"
-              + port
-              + ": Address already in use\n",
-          r.err());
-      assertEquals("", r.out());
-    }
+    whilePortTaken(
+        port ->
+            new String[] {
+              "--roles", "devices", "--seed-nodes", "127.0.0.1:2552", "--metrics-port", "" + port
+            },
+        port ->
+            "splitemu: --metrics-bind 127.0.0.1 --metrics-port "
+                + port
+                + ": cannot serve metrics on 127.0.0.1:"
+                + port
+                + ": Address already in use");
   }
 
   @Test
   void portInUse_oneLineExit1() throws Exception {
+    whilePortTaken(
+        port ->
+            new String[] {
+              "--roles", "devices", "--seed-nodes", "127.0.0.1:" + port, "--port", "" + port
+            },
+        port ->
+            "splitemu: --bind 127.0.0.1 --port "
+                + port
+                + ": cannot bind 127.0.0.1:"
+                + port
+                + " (Address already in use)");
+  }
+
+  /**
+   * Runs {@code node args(port)} while another socket holds {@code port} on 127.0.0.1, and asserts
+   * exit code 1 with exactly {@code line(port)} on stderr and nothing on stdout.
+   */
+  private static void whilePortTaken(IntFunction<String[]> args, IntFunction<String> line)
+      throws IOException {
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
       int port = taken.getLocalPort();
-      Result r =
-          cli(
-              "node",
-              "--roles",
-              "devices",
-              "--seed-nodes",
-              "127.0.0.1:" + port,
-              "--port",
-              String.valueOf(port));
+      String[] rest = args.apply(port);
+      String[] all = new String[rest.length + 1];
+      all[0] = "node";
+      System.arraycopy(rest, 0, all, 1, rest.length);
+      Result r = cli(all);
       assertEquals(1, r.code(), r.err());
-      assertEquals(
-          "splitemu: --bind 127.0.0.1 --port "
-              + port
-              + ": cannot bind 127.0.0.1:"
-              + port
-              + " (Address already in use)\n",
-          r.err());
+      assertEquals(line.apply(port) + "\n", r.err());
       assertEquals("", r.out());
     }
   }

@@ -4,13 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.splitemu.actors.cli.Main;
 import io.splitemu.actors.cluster.ClusterConfig;
+import io.splitemu.actors.cluster.ClusterRunTest;
 import io.splitemu.actors.cluster.LocalNodes;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +45,7 @@ class ClusterMetricsTest {
             "--set",
             "data.train-samples=1200");
     Path one = tmp.resolve("one");
-    assertEquals(0, cli(scenario, "--out", one.toString()));
+    assertEquals(0, ClusterRunTest.run(scenario, "--out", one.toString()));
 
     MetricsSettings runEndpoint =
         new MetricsSettings(true, "127.0.0.1", runMetrics, 32, "local", Duration.ZERO);
@@ -101,7 +97,7 @@ class ClusterMetricsTest {
       Path three = tmp.resolve("three");
       assertEquals(
           0,
-          cli(
+          ClusterRunTest.run(
               scenario,
               "--set",
               "metrics.enabled=true",
@@ -118,7 +114,7 @@ class ClusterMetricsTest {
               "0",
               "--min-members",
               "3"));
-      assertEquals(emulatedRows(one), emulatedRows(three));
+      assertEquals(ClusterRunTest.emulatedRows(one), ClusterRunTest.emulatedRows(three));
       prom.waitFor("splitemu_rounds_total{node=\"supervisor\"} == 2", Duration.ofSeconds(60));
 
       // The devices member ran the four devices, the edge member none; the supervisor's JVM was a
@@ -183,32 +179,6 @@ class ClusterMetricsTest {
 
   private static String name(ClusterConfig.HostPort at) {
     return at.host() + ":" + at.port();
-  }
-
-  /** Runs the CLI in this JVM with {@code args} and {@code more}; its exit code. */
-  private static int cli(List<String> args, String... more) {
-    List<String> all = new ArrayList<>(args);
-    all.addAll(List.of(more));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Main.run(new PrintWriter(out), new PrintWriter(err), all.toArray(String[]::new));
-    if (code != 0) {
-      System.err.println(String.join(" ", all) + " exited " + code + ": " + err + out);
-    }
-    return code;
-  }
-
-  /** rounds.csv without the wall-clock column. */
-  private static List<String> emulatedRows(Path dir) throws IOException {
-    List<String> lines = Files.readAllLines(dir.resolve("rounds.csv"));
-    int wall = List.of(lines.get(0).split(",", -1)).indexOf("wall_time_s");
-    List<String> rows = new ArrayList<>();
-    for (String line : lines) {
-      List<String> cells = new ArrayList<>(List.of(line.split(",", -1)));
-      cells.remove(wall);
-      rows.add(String.join(",", cells));
-    }
-    return rows;
   }
 
   /** The largest value of {@code metric} of member {@code node} over the last 5 minutes. */

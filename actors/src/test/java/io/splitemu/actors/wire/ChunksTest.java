@@ -42,6 +42,24 @@ class ChunksTest {
     return Chunks.get(testKit.system());
   }
 
+  /** A behavior that tells {@code seen} every command it gets. */
+  private static Behavior<Device.Command> echo(TestProbe<Device.Command> seen) {
+    return Behaviors.receive(Device.Command.class)
+        .onMessage(
+            Device.Command.class,
+            m -> {
+              seen.ref().tell(m);
+              return Behaviors.same();
+            })
+        .build();
+  }
+
+  /** {@code ref} as a reference that takes parts (what a sender tells a remote recipient). */
+  @SuppressWarnings("unchecked")
+  private static ActorRef<Object> untyped(ActorRef<?> ref) {
+    return (ActorRef<Object>) ref;
+  }
+
   /** A float tensor of {@code n} elements with distinct values. */
   private static INDArray tensor(int n) {
     return Nd4j.linspace(DataType.FLOAT, 0, n, 1).reshape(1, n);
@@ -71,22 +89,13 @@ class ChunksTest {
   @Test
   void aReassemblingActor_actsOnTheWholeMessage_beforeWhatCameAfterIt() {
     TestProbe<Device.Command> seen = testKit.createTestProbe();
-    Behavior<Device.Command> echo =
-        Behaviors.receive(Device.Command.class)
-            .onMessage(
-                Device.Command.class,
-                m -> {
-                  seen.ref().tell(m);
-                  return Behaviors.same();
-                })
-            .build();
-    ActorRef<Device.Command> actor = testKit.spawn(Chunks.reassembling(Device.Command.class, echo));
+    ActorRef<Device.Command> actor =
+        testKit.spawn(Chunks.reassembling(Device.Command.class, echo(seen)));
     INDArray a = tensor(300_000);
     INDArray b = tensor(200_000).mul(2);
     List<Chunks.Chunk> first = chunks().split(new Device.LocalGradient(1, a, 10L), actor);
     List<Chunks.Chunk> second = chunks().split(new Device.LocalGradient(2, b, 20L), actor);
-    @SuppressWarnings("unchecked")
-    ActorRef<Object> any = (ActorRef<Object>) (ActorRef<?>) actor;
+    ActorRef<Object> any = untyped(actor);
     // Two transfers interleaved (two senders), then a small message after the first.
     for (int i = 0; i < Math.max(first.size(), second.size()); i++) {
       if (i < first.size()) {
@@ -139,8 +148,7 @@ class ChunksTest {
     INDArray params = tensor(250_000);
     List<Chunks.Chunk> parts = chunks().split(new EdgeServer.CutMoved(params), adapter);
     assertTrue(parts.size() > 1);
-    @SuppressWarnings("unchecked")
-    ActorRef<Object> any = (ActorRef<Object>) (ActorRef<?>) adapter;
+    ActorRef<Object> any = untyped(adapter);
     parts.forEach(any::tell);
     assertEquals(params, seen.receiveMessage(Duration.ofSeconds(10)).deviceParams());
   }
@@ -216,20 +224,8 @@ class ChunksTest {
     TestProbe<String> lines = testKit.createTestProbe();
     TestProbe<EdgeServer.CutMoved> elsewhere = testKit.createTestProbe();
     ActorRef<Device.Command> actor =
-        testKit.spawn(
-            Chunks.reassembling(
-                Device.Command.class,
-                Behaviors.receive(Device.Command.class)
-                    .onMessage(
-                        Device.Command.class,
-                        m -> {
-                          seen.ref().tell(m);
-                          return Behaviors.same();
-                        })
-                    .build(),
-                lines.ref()::tell));
-    @SuppressWarnings("unchecked")
-    ActorRef<Object> any = (ActorRef<Object>) (ActorRef<?>) actor;
+        testKit.spawn(Chunks.reassembling(Device.Command.class, echo(seen), lines.ref()::tell));
+    ActorRef<Object> any = untyped(actor);
     any.tell(new Chunks.Chunk(1, 1, 1, 2, 20, 7401, "", null, new byte[10]));
     String line = lines.receiveMessage();
     assertTrue(line.contains("whose first part never came"), line);
@@ -249,20 +245,9 @@ class ChunksTest {
   void aRefusedPart_failsTheRecipient() {
     TestProbe<Device.Command> seen = testKit.createTestProbe();
     ActorRef<Device.Command> actor =
-        testKit.spawn(
-            Chunks.reassembling(
-                Device.Command.class,
-                Behaviors.receive(Device.Command.class)
-                    .onMessage(
-                        Device.Command.class,
-                        m -> {
-                          seen.ref().tell(m);
-                          return Behaviors.same();
-                        })
-                    .build()));
+        testKit.spawn(Chunks.reassembling(Device.Command.class, echo(seen)));
     seen.expectNoMessage(Duration.ofMillis(50));
-    @SuppressWarnings("unchecked")
-    ActorRef<Object> any = (ActorRef<Object>) (ActorRef<?>) actor;
+    ActorRef<Object> any = untyped(actor);
     any.tell(new Chunks.Chunk(1, 1, 1, 2, 20, 7401, "", null, new byte[10]));
     seen.expectTerminated(actor, Duration.ofSeconds(5));
   }
