@@ -1140,6 +1140,16 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * are in order; to the forwarder and to the server they are not).
    */
   private void toDevice(ActorRef<Device.Command> device, Device.Command c) {
+    if (placement.rejoinsLostDevices()
+        && !(c instanceof Device.TakeSnapshot)
+        && !(c instanceof Device.RoundStarted)) {
+      // Kept to be given again to a device re-created from a state kept before it (rejoinLost).
+      given.computeIfAbsent(device, k -> new ArrayList<>()).add(c);
+    }
+    deliver(device, c);
+  }
+
+  private void deliver(ActorRef<Device.Command> device, Device.Command c) {
     if (placement.rejoinsLostDevices() && server != null) {
       server.tell(new EdgeServer.ToDevice(device, c));
     } else {
@@ -1452,6 +1462,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private static final java.time.Duration REJOIN_RETRY = java.time.Duration.ofSeconds(2);
 
   private final Map<Integer, Device.Snapshot> kept = new HashMap<>();
+  // Every fault command given to each device (a cluster's run), in order; how many of them the
+  // state asked for, and the state kept, has (a device can be lost after its round's fault
+  // commands but before its state had them: re-created from the round before's, it is given the
+  // rest again).
+  private final Map<ActorRef<Device.Command>, List<Device.Command>> given = new HashMap<>();
+  private final Map<Integer, Integer> givenWhenAsked = new HashMap<>();
+  private final Map<Integer, Integer> givenWhenKept = new HashMap<>();
   private final TreeSet<Integer> rejoining = new TreeSet<>();
   private final TreeSet<Integer> awaitedStates = new TreeSet<>();
   private final TreeSet<Integer> awaitedRejoins = new TreeSet<>();
@@ -1479,6 +1496,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     ActorRef<Device.Snapshot> replies =
         getContext().messageAdapter(Device.Snapshot.class, StateKept::new);
     for (int d : awaitedStates) {
+      givenWhenAsked.put(d, given.getOrDefault(devices.get(d), List.of()).size());
       toDevice(devices.get(d), new Device.TakeSnapshot(replies));
     }
     getContext()
@@ -1506,6 +1524,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     int d = m.snapshot().device();
     if (awaitedStates.remove(d)) {
       kept.put(d, m.snapshot());
+      givenWhenKept.put(d, givenWhenAsked.get(d));
       if (awaitedStates.isEmpty()) {
         return planRound();
       }
@@ -1565,6 +1584,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     List<Integer> back = new ArrayList<>(rejoining);
     rejoining.clear();
     alive.addAll(back);
+    for (int d : back) {
+      // The fault commands given after its kept state (those of the round it was lost at the
+      // start of, when lost before its state had them), in order; a lost device got none since.
+      List<Device.Command> all = given.getOrDefault(devices.get(d), List.of());
+      for (Device.Command c : all.subList(givenWhenKept.getOrDefault(d, 0), all.size())) {
+        deliver(devices.get(d), c);
+      }
+    }
     if (clusterLinkFaults()) {
       // A re-created device's links are new: they learn every round's start so far.
       for (int d : back) {
