@@ -140,9 +140,9 @@ public final class RunCommand implements Callable<Integer> {
     Emulation.Outcome o;
     try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal());
         Sigterm term =
-            onCluster != null
-                // A cluster run takes no checkpoint: SIGTERM ends the JVM as before (a cluster
-                // member leaves the cluster first)
+            onCluster != null && pipeline(s)
+                // An MP-SL cluster run takes no checkpoint: SIGTERM ends the JVM as before (a
+                // cluster member leaves the cluster first)
                 ? null
                 : Sigterm.install(stop, dir, stopBound(s))) {
       RunListener listener = term == null ? p : term.watching(p);
@@ -220,6 +220,11 @@ public final class RunCommand implements Callable<Integer> {
           "--resume: " + resume + "'s checkpoint is not of a " + s.scheme() + " run");
     }
     return c;
+  }
+
+  /** Whether {@code s} runs an MP-SL scheme. */
+  private static boolean pipeline(Settings s) {
+    return Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE;
   }
 
   /**

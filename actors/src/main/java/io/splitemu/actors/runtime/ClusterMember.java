@@ -545,6 +545,11 @@ public final class ClusterMember {
         DeviceEntities.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(ctx.getSystem()));
     count.started();
     h.owner().tell(new ClusterRun.DeviceStarted(id, h.member()));
+    // Whether the device has taken a restore: one it was built with (a lost device re-created
+    // here), or the first one after it was placed (a resumed run's, from its checkpoint).
+    boolean[] restored = {
+      first instanceof Device.Sequenced q && q.command() instanceof Device.Restore
+    };
     Behavior<Device.Command> running =
         Behaviors.receive(Device.Command.class)
             .onMessage(Device.Retire.class, r -> Behaviors.stopped())
@@ -552,11 +557,12 @@ public final class ClusterMember {
             .onMessage(
                 Device.Sequenced.class,
                 c -> {
-                  if (c.command() instanceof Device.Restore r) {
-                    // A re-sent restore, after the one this entity was built with: the device
-                    // holds that state already, and may be in a round by now.
+                  if (c.command() instanceof Device.Restore r && restored[0]) {
+                    // A re-sent restore, after the one this device took: it holds that state
+                    // already, and may be in a round by now.
                     r.replyTo().tell(new Device.Restored(id));
                   } else {
+                    restored[0] |= c.command() instanceof Device.Restore;
                     device.tell(c.command());
                   }
                   return Behaviors.same();

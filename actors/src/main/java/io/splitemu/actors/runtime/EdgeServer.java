@@ -1087,16 +1087,17 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     for (int d : m.devices()) {
       copyFree.put(d, setup.copyCpu().apply(d).freeAtNs());
     }
-    m.replyTo()
-        .tell(
-            new Snapshot(
-                // Copies: the slice goes on training after the snapshot is sent.
-                slice == null ? null : slice.params().dup(),
-                slice == null ? null : slice.updaterState().dup(),
-                slice == null ? 0 : slice.iterationCount(),
-                setup.global() == null ? null : setup.global().fullParams().dup(),
-                setup.cpu().freeAtNs(),
-                copyFree));
+    // In parts to a supervisor on another JVM when above the frame (a cluster's checkpoint).
+    chunks.tell(
+        m.replyTo(),
+        new Snapshot(
+            // Copies: the slice goes on training after the snapshot is sent.
+            slice == null ? null : slice.params().dup(),
+            slice == null ? null : slice.updaterState().dup(),
+            slice == null ? 0 : slice.iterationCount(),
+            setup.global() == null ? null : setup.global().fullParams().dup(),
+            setup.cpu().freeAtNs(),
+            copyFree));
     return this;
   }
 

@@ -135,8 +135,8 @@ public final class Emulation {
   }
 
   /**
-   * Refuses, with one line, what a run across a cluster does not do yet: faults and checkpoints (a
-   * lost member is a fault of its own, handled by ending the run), and paced mode (the wall clocks
+   * Refuses, with one line, what a run across a cluster does not do yet: MP-SL's faults and
+   * checkpoints, the crashes (restored within a running process), and paced mode (the wall clocks
    * of the members are not one).
    */
   private static void refuseOnCluster(Settings s, RunControl control) {
@@ -161,12 +161,12 @@ public final class Emulation {
           crash
               + " recovers from a checkpoint, and checkpoints run in one JVM only for now, not with"
               + " --cluster";
-    } else if (control.resumeFrom() != null) {
+    } else if (control.resumeFrom() != null && pipeline) {
       throw new SettingsException(
-          "--resume: a resume runs in one JVM only for now, not with --cluster");
-    } else if (s.checkpointEvery() > 0) {
+          "--resume: an MP-SL resume runs in one JVM only for now, not with --cluster");
+    } else if (s.checkpointEvery() > 0 && pipeline) {
       key = "checkpoint.every";
-      why = "checkpoints run in one JVM only for now, not with --cluster";
+      why = "MP-SL checkpoints run in one JVM only for now, not with --cluster";
     } else if (s.mode() == Settings.Mode.PACED) {
       key = "mode";
       why = "paced mode runs in one JVM only for now; --cluster runs in virtual mode";

@@ -481,6 +481,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (gone.isEmpty()) {
       return this; // they had left already
     }
+    lost.addAll(gone);
     boolean rejoin = placement.rejoinsLostDevices();
     if (rejoin) {
       List<Integer> now = new ArrayList<>();
@@ -515,6 +516,16 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             + " devices go on this round");
     if (alive.isEmpty() && rejoining.isEmpty()) {
       return finish("every device was on lost cluster members");
+    }
+    if (awaitedServer || !awaitedDevices.isEmpty()) {
+      // Lost while a checkpoint is taken or restored: one to rejoin is in the checkpoint with the
+      // state it will be re-created from, one lost for good is not.
+      for (int d : gone) {
+        if (awaitedDevices.remove(d) && !restoring && rejoining.contains(d)) {
+          snapshots.put(d, kept.get(d));
+        }
+      }
+      return checkpointAnswered();
     }
     // Lost while their states were being kept at this round's start: they will not answer (they
     // come back from the state kept at the previous round's start).
@@ -1583,6 +1594,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     List<Integer> back = new ArrayList<>(rejoining);
     rejoining.clear();
+    lost.removeAll(back);
     alive.addAll(back);
     for (int d : back) {
       // The fault commands given after its kept state (those of the round it was lost at the
@@ -1616,8 +1628,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * A device's snapshot, the server's, or (both null) an acknowledged restore, while a checkpoint
    * is taken or restored.
    */
-  private record CheckpointReply(Device.Snapshot device, EdgeServer.Snapshot server)
-      implements Command {}
+  private record CheckpointReply(Device.Snapshot device, EdgeServer.Snapshot server, int restored)
+      implements Command {
+
+    static final int NONE = -1;
+  }
 
   // Every round's rates handed to a split scheme's policy (replayed on restore).
   private final List<Checkpoint.PlanInput> planInputs = new ArrayList<>();
@@ -1628,8 +1643,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final TreeMap<Integer, Map<String, Long>> memory = new TreeMap<>();
   private final Map<Integer, Device.Snapshot> snapshots = new TreeMap<>();
   private EdgeServer.Snapshot serverSnapshot;
-  private int awaitedReplies;
+  // The devices whose snapshot (or restore's answer) the checkpoint under way waits for, and
+  // whether it waits for the server's.
+  private final TreeSet<Integer> awaitedDevices = new TreeSet<>();
+  private boolean awaitedServer;
   private boolean restoring;
+  // Devices of lost cluster members, retired, until they rejoin: they answer nothing.
+  private final TreeSet<Integer> lost = new TreeSet<>();
 
   /**
    * A paced run resumed at emulated instant T is on schedule at once: its clock origin lies T /
@@ -1680,37 +1700,67 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         state);
   }
 
-  /** Asks every device and the server for its state; the replies build the checkpoint. */
+  /**
+   * Asks every device and the server for its state; the replies build the checkpoint. On a cluster,
+   * a device of a lost member that is to rejoin is in it with the state it will be re-created from
+   * (kept at the start of the round it was lost in); one lost for good is not.
+   */
   private Behavior<Command> takeCheckpoint() {
     snapshots.clear();
     serverSnapshot = null;
-    awaitedReplies = devices.size() + 1;
+    awaitedDevices.clear();
+    awaitedServer = true;
     ActorRef<Device.Snapshot> toDevice =
-        getContext().messageAdapter(Device.Snapshot.class, d -> new CheckpointReply(d, null));
-    for (ActorRef<Device.Command> d : devices.values()) {
-      d.tell(new Device.TakeSnapshot(toDevice));
+        getContext()
+            .messageAdapter(
+                Device.Snapshot.class, d -> new CheckpointReply(d, null, CheckpointReply.NONE));
+    for (Map.Entry<Integer, ActorRef<Device.Command>> d : devices.entrySet()) {
+      if (lost.contains(d.getKey())) {
+        if (rejoining.contains(d.getKey())) {
+          snapshots.put(d.getKey(), kept.get(d.getKey()));
+        }
+        continue;
+      }
+      awaitedDevices.add(d.getKey());
+      // On a cluster through the edge server, after the fault commands given so far.
+      toDevice(d.getValue(), new Device.TakeSnapshot(toDevice));
     }
-    server.tell(
+    send(
+        server,
         new EdgeServer.TakeSnapshot(
             new ArrayList<>(devices.keySet()),
             getContext()
-                .messageAdapter(EdgeServer.Snapshot.class, e -> new CheckpointReply(null, e))));
+                .messageAdapter(
+                    EdgeServer.Snapshot.class,
+                    e -> new CheckpointReply(null, e, CheckpointReply.NONE))));
     return this;
   }
 
   private Behavior<Command> onCheckpointReply(CheckpointReply m) {
     if (m.device() != null) {
-      snapshots.put(m.device().device(), m.device());
+      if (awaitedDevices.remove(m.device().device())) {
+        snapshots.put(m.device().device(), m.device());
+      }
     } else if (m.server() != null) {
       serverSnapshot = m.server();
+      awaitedServer = false;
+    } else if (m.restored() >= 0) {
+      awaitedDevices.remove(m.restored());
+    } else {
+      awaitedServer = false;
     }
-    if (--awaitedReplies > 0) {
+    return checkpointAnswered();
+  }
+
+  /** Goes on once every device awaited and the server have answered the checkpoint's request. */
+  private Behavior<Command> checkpointAnswered() {
+    if (awaitedServer || !awaitedDevices.isEmpty()) {
       return this;
     }
     if (restoring) {
       // Every actor has its state back: the resumed run goes on.
       restoring = false;
-      return startRound();
+      return roundBoundary();
     }
     lastCheckpoint = checkpoint();
     recorder.tell(new Recorder.CheckpointTaken(lastCheckpoint));
@@ -1719,7 +1769,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       stop.stoppedAfter(round);
       return finish(null);
     }
-    return startRound();
+    return roundBoundary();
   }
 
   private Checkpoint checkpoint() {
@@ -1730,7 +1780,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         round,
         nowNs,
         deviceParams,
-        new ArrayList<>(alive),
+        // A lost device that is to rejoin takes part from the next round, as here.
+        new ArrayList<>(union(alive, rejoining)),
         cut,
         cpsl == null ? null : cpsl.state(),
         new TreeMap<>(labels),
@@ -1744,6 +1795,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         new ArrayList<>(snapshots.values()),
         serverSnapshot,
         null);
+  }
+
+  private static TreeSet<Integer> union(TreeSet<Integer> a, TreeSet<Integer> b) {
+    TreeSet<Integer> u = new TreeSet<>(a);
+    u.addAll(b);
+    return u;
   }
 
   /** The memory published in rounds up to {@code last}, as a checkpoint holds it. */
@@ -1809,21 +1866,34 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             });
       }
     }
-    awaitedReplies = devices.size() + 1;
     restoring = true;
+    awaitedDevices.clear();
+    awaitedServer = true;
     ActorRef<Device.Restored> toDevice =
-        getContext().messageAdapter(Device.Restored.class, r -> new CheckpointReply(null, null));
+        getContext()
+            .messageAdapter(
+                Device.Restored.class, r -> new CheckpointReply(null, null, r.device()));
     for (Device.Snapshot d : c.devices()) {
-      devices.get(d.device()).tell(new Device.Restore(d, toDevice));
+      awaitedDevices.add(d.device());
+      if (placement.rejoinsLostDevices()) {
+        // Lost while restoring, or before the first state is kept: re-created from this state.
+        kept.put(d.device(), d);
+        givenWhenKept.put(
+            d.device(), given.getOrDefault(devices.get(d.device()), List.of()).size());
+      }
+      send(devices.get(d.device()), new Device.Restore(d, toDevice));
     }
     boolean moved = cpsl != null && cut != held;
-    server.tell(
+    send(
+        server,
         new EdgeServer.Restore(
             c.server(),
             moved ? cut : -1,
             moved ? setup.cpsl().profile().serverFlops(cut) : 0,
             getContext()
-                .messageAdapter(EdgeServer.Restored.class, r -> new CheckpointReply(null, null))));
+                .messageAdapter(
+                    EdgeServer.Restored.class,
+                    r -> new CheckpointReply(null, null, CheckpointReply.NONE))));
     if (resumed) {
       resumed(round);
     }

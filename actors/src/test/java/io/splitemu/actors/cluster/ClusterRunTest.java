@@ -149,6 +149,100 @@ public class ClusterRunTest {
 
   @Test
   @Order(2)
+  void killingTheSupervisorsMember_thenResumingOnTheCluster_givesTheRowsOfAnUninterruptedRun()
+      throws Exception {
+    Path dir = tmp.resolve("resume-after-kill");
+    LocalNodes.Node supervisor = supervisorUntilRound(dir, 2);
+    supervisor.process().destroyForcibly(); // SIGKILL
+    assertTrue(supervisor.process().waitFor(30, TimeUnit.SECONDS), "the supervisor's JVM ended");
+    assertTrue(lines(dir.resolve("rounds.csv")).size() < 5, "killed before the run's end");
+    resumeOnTheClusterAndCompare(dir);
+  }
+
+  @Test
+  @Order(2)
+  void sigtermToTheSupervisorsMember_leavesACheckpoint_andTheResumeOnTheClusterFinishes()
+      throws Exception {
+    Path dir = tmp.resolve("resume-after-sigterm");
+    LocalNodes.Node supervisor = supervisorUntilRound(dir, 1);
+    supervisor.process().destroy(); // SIGTERM
+    assertTrue(supervisor.process().waitFor(2, TimeUnit.MINUTES), "the supervisor's JVM ended");
+    assertEquals(143, supervisor.process().exitValue(), supervisor.stderr());
+    Matcher line =
+        Pattern.compile("splitemu: stopped by SIGTERM after round (\\d+); checkpoint .*--resume .*")
+            .matcher(supervisor.stderr());
+    assertTrue(line.find(), "the stop's line: " + supervisor.stderr());
+    int after = Integer.parseInt(line.group(1));
+    assertTrue(after < 4, "stopped before the run's end: " + line.group());
+    assertEquals(after + 1, lines(dir.resolve("rounds.csv")).size(), "rows up to the stop");
+    resumeOnTheClusterAndCompare(dir);
+  }
+
+  /** A 4-round psl run with a checkpoint every round, in full fidelity. */
+  private static List<String> checkpointed() {
+    // At cut 5, kept states, checkpoints (the devices' and the edge server's slices with their
+    // optimizer state) and restores cross in parts at the 64 KiB frame.
+    List<String> args = new ArrayList<>(scenario("psl"));
+    args.addAll(List.of("--set", "rounds=4", "--set", "checkpoint.every=1"));
+    return args;
+  }
+
+  /**
+   * Starts {@link #checkpointed}'s run on the cluster with its supervisor's member in a JVM of its
+   * own, writing into {@code dir}, and returns once round {@code round} is recorded.
+   */
+  private LocalNodes.Node supervisorUntilRound(Path dir, int round) throws Exception {
+    List<String> command = new ArrayList<>(checkpointed());
+    command.addAll(
+        List.of("--out", dir.toString(), "--cluster", "--seed-nodes", seed, "--min-members", "3"));
+    LocalNodes.Node supervisor = nodes.command(Map.of(), command);
+    Path rounds = dir.resolve("rounds.csv");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (lines(rounds).size() < round + 1) { // the header and the rounds
+      assertTrue(System.nanoTime() < deadline, "round " + round + " not recorded in 5 minutes");
+      assertTrue(
+          supervisor.process().isAlive(),
+          "the supervisor's JVM ended before round " + round + ": " + supervisor.stderr());
+      Thread.sleep(20);
+    }
+    return supervisor;
+  }
+
+  /**
+   * Resumes {@code dir}'s run on the same cluster from this JVM (new device entities and edge
+   * server, restored from the newest checkpoint; the members drop the stopped run's actors when
+   * this one loads) and compares it with the run uninterrupted in one JVM.
+   */
+  private void resumeOnTheClusterAndCompare(Path dir) throws IOException {
+    List<String> args = checkpointed();
+    Path one = tmp.resolve("checkpointed-one");
+    if (!Files.exists(one.resolve("rounds.csv"))) {
+      assertEquals(0, run(args, "--out", one.toString()), "one JVM");
+    }
+    assertEquals(
+        0,
+        run(
+            args,
+            "--resume",
+            dir.toString(),
+            "--cluster",
+            "--seed-nodes",
+            seed,
+            "--min-members",
+            "3"),
+        "the resume on the cluster");
+    assertEquals(
+        emulatedRows(one), emulatedRows(dir), "rounds.csv, losses and accuracies included");
+    assertEquals(lines(one.resolve("devices.csv")), lines(dir.resolve("devices.csv")));
+    String events = Files.readString(dir.resolve("events.csv"));
+    assertTrue(events.contains(",resume,supervisor,"), events);
+    assertTrue(Files.exists(dir.resolve("checkpoints")), "checkpoints written on the cluster");
+    // Every device of the resumed run started on a member again.
+    assertEquals(4, placements(dir, true).size(), events);
+  }
+
+  @Test
+  @Order(3)
   void killingADevicesMember_midRun_completesTheRun_keepsTheRows_andRecreatesItsDevices()
       throws Exception {
     List<String> args = new ArrayList<>(scenario("psl"));

@@ -51,7 +51,17 @@ public final class LocalNodes implements AutoCloseable {
    * Starts {@code splitemu node args...} in a new JVM with {@code env} added to this JVM's
    * environment (less any TLS password, which a member gets only when {@code env} has one).
    */
-  public synchronized Node start(Map<String, String> env, String... args) throws IOException {
+  public Node start(Map<String, String> env, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of("node"));
+    command.addAll(List.of(args));
+    return command(env, command);
+  }
+
+  /**
+   * Starts {@code splitemu command...} (for instance a {@code run --cluster}, the supervisor's
+   * member) in a new JVM, stopped on close like a node.
+   */
+  public synchronized Node command(Map<String, String> env, List<String> args) throws IOException {
     int index = nodes.size() + 1;
     Path out = dir.resolve("node-" + index + ".out");
     Path err = dir.resolve("node-" + index + ".err");
@@ -63,8 +73,7 @@ public final class LocalNodes implements AutoCloseable {
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(Main.class.getName());
-    command.add("node");
-    command.addAll(List.of(args));
+    command.addAll(args);
     ProcessBuilder pb =
         new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
     pb.environment().remove(ClusterConfig.PASSWORD_ENV);
