@@ -78,6 +78,14 @@ public final class RunCommand implements Callable<Integer> {
       description = "with --cluster: members to wait for, this one included (default: 2)")
   Integer minMembers;
 
+  @Option(
+      names = "--failover",
+      description =
+          "with --cluster and --out: of the JVMs started with the same --out and --failover, one"
+              + " runs the run and the others stand by; if its JVM is lost, one of them resumes"
+              + " the run from its newest checkpoint (docs/cluster.md)")
+  boolean failover;
+
   @CommandLine.Mixin ClusterOptions clusterOptions;
 
   /**
@@ -125,8 +133,45 @@ public final class RunCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter w = spec.commandLine().getOut();
     Emulation.Cluster onCluster = cluster();
+    if (failover && (onCluster == null || out == null || resume != null)) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--failover: only with --cluster and --out RESULTS_DIR (the folder every standby sees)");
+    }
     Settings s = Settings.load(scenario, sets);
-    Checkpoint from = resume == null ? null : resumable(s);
+    if (!failover) {
+      return call(w, onCluster, s, resume == null ? null : resumable(s, resume));
+    }
+    try (Failover lease = Failover.join(onCluster.system(), out)) {
+      if (!lease.await(out, spec.commandLine().getErr())) {
+        w.println("splitemu run: the run in " + out + " ended on another JVM (--failover)");
+        w.flush();
+        return 0;
+      }
+      // This JVM holds the lease: the run goes on from the folder's newest checkpoint, if any.
+      boolean started = Files.isDirectory(out.resolve("checkpoints"));
+      if (!started && Files.exists(out.resolve("rounds.csv"))) {
+        throw new UserException(
+            "--failover: "
+                + out
+                + " holds rows but no checkpoint: its supervisor was lost before the first"
+                + " (checkpoint.every = K makes one every K rounds)");
+      }
+      if (started) {
+        spec.commandLine()
+            .getErr()
+            .println("splitemu run: took over " + out + " (--failover); resuming it");
+        spec.commandLine().getErr().flush();
+      }
+      return call(w, onCluster, s, started ? resumable(s, out) : null);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UserException("--failover: interrupted while standing by");
+    }
+  }
+
+  /** Runs {@code s} (on {@code onCluster} if not null), from {@code from} if not null. */
+  private Integer call(PrintWriter w, Emulation.Cluster onCluster, Settings s, Checkpoint from) {
     Path dir =
         resume != null
             ? resume
@@ -200,8 +245,8 @@ public final class RunCommand implements Callable<Integer> {
    * with one line a scheme that cannot resume, a folder with no checkpoint, or one run with another
    * resolved scenario.
    */
-  private Checkpoint resumable(Settings s) {
-    if (out != null) {
+  private Checkpoint resumable(Settings s, Path resume) {
+    if (out != null && !failover) {
       throw new UserException("--resume goes on in RESULTS_DIR; give no --out with it");
     }
     PrintWriter err = spec.commandLine().getErr();

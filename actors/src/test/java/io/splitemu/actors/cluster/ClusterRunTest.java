@@ -178,6 +178,59 @@ public class ClusterRunTest {
     resumeOnTheClusterAndCompare(dir);
   }
 
+  @Test
+  @Order(2)
+  void failover_killingTheLeaseHoldersJvm_movesTheLease_andTheStandbyResumesTheRun()
+      throws Exception {
+    Path dir = tmp.resolve("failover");
+    List<String> command = new ArrayList<>(checkpointed());
+    command.addAll(
+        List.of(
+            "--out",
+            dir.toString(),
+            "--cluster",
+            "--seed-nodes",
+            seed,
+            "--min-members",
+            "3",
+            "--failover"));
+    // The same command in two JVMs: one holds the lease on the folder and runs the run, the other
+    // stands by.
+    LocalNodes.Node a = nodes.command(Map.of(), command);
+    LocalNodes.Node b = nodes.command(Map.of(), command);
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+    LocalNodes.Node holder = null;
+    LocalNodes.Node standby = null;
+    while (holder == null) {
+      assertTrue(System.nanoTime() < deadline, "no JVM stood by within 3 minutes");
+      assertTrue(a.process().isAlive() && b.process().isAlive(), a.stderr() + b.stderr());
+      if (a.stderr().contains("standing by for")) {
+        holder = b;
+        standby = a;
+      } else if (b.stderr().contains("standing by for")) {
+        holder = a;
+        standby = b;
+      }
+      Thread.sleep(20);
+    }
+    Path rounds = dir.resolve("rounds.csv");
+    while (lines(rounds).size() < 3) { // the header, rounds 1 and 2
+      assertTrue(System.nanoTime() < deadline, "round 2 not recorded within 3 minutes");
+      assertTrue(holder.process().isAlive(), "the holder ended early: " + holder.stderr());
+      Thread.sleep(20);
+    }
+    holder.process().destroyForcibly(); // SIGKILL: its lease and supervisor members are lost
+    assertTrue(holder.process().waitFor(30, TimeUnit.SECONDS), "the holder's JVM ended");
+    assertTrue(lines(rounds).size() < 5, "killed before the run's end: " + lines(rounds));
+
+    // The Split Brain Resolver downs the holder's members, the lease singleton moves to the
+    // standby, and it resumes the run from the newest checkpoint on the same members.
+    assertTrue(standby.process().waitFor(5, TimeUnit.MINUTES), "the standby finished the run");
+    assertEquals(0, standby.process().exitValue(), standby.stderr());
+    assertTrue(standby.stderr().contains("took over " + dir), standby.stdout() + standby.stderr());
+    assertResumedAsUninterrupted(dir);
+  }
+
   /** A 4-round psl run with a checkpoint every round, in full fidelity. */
   private static List<String> checkpointed() {
     // At cut 5, kept states, checkpoints (the devices' and the edge server's slices with their
@@ -215,10 +268,6 @@ public class ClusterRunTest {
    */
   private void resumeOnTheClusterAndCompare(Path dir) throws IOException {
     List<String> args = checkpointed();
-    Path one = tmp.resolve("checkpointed-one");
-    if (!Files.exists(one.resolve("rounds.csv"))) {
-      assertEquals(0, run(args, "--out", one.toString()), "one JVM");
-    }
     assertEquals(
         0,
         run(
@@ -231,6 +280,18 @@ public class ClusterRunTest {
             "--min-members",
             "3"),
         "the resume on the cluster");
+    assertResumedAsUninterrupted(dir);
+  }
+
+  /**
+   * {@code dir}'s run, resumed from a checkpoint, has the rows of {@link #checkpointed}'s run
+   * uninterrupted in one JVM.
+   */
+  private void assertResumedAsUninterrupted(Path dir) throws IOException {
+    Path one = tmp.resolve("checkpointed-one");
+    if (!Files.exists(one.resolve("rounds.csv"))) {
+      assertEquals(0, run(checkpointed(), "--out", one.toString()), "one JVM");
+    }
     assertEquals(
         emulatedRows(one), emulatedRows(dir), "rounds.csv, losses and accuracies included");
     assertEquals(lines(one.resolve("devices.csv")), lines(dir.resolve("devices.csv")));

@@ -1,0 +1,186 @@
+package io.splitemu.actors.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigValueFactory;
+import io.splitemu.model.wire.ClusterMessage;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.SingletonActor;
+
+/**
+ * {@code splitemu run --cluster --failover}: a lease on a results folder, held by one of the JVMs
+ * started with the same {@code --out}. Each joins the cluster with a small member of role {@value
+ * #ROLE} of its own, beside the run's supervisor member, and asks for the same Cluster Singleton,
+ * named after the folder. The JVM where the singleton runs holds the lease and runs the run
+ * (resuming from the folder's newest checkpoint if it has one); the others stand by. When the
+ * holder's JVM is lost (downed by the Split Brain Resolver) or leaves, the singleton moves to a
+ * standby, which then resumes the run from the newest checkpoint. A standby that sees the run end
+ * (its {@code summary.json}) exits without running it.
+ *
+ * <p>The lease is kept while its run goes on: the singleton moves only once the singleton actor
+ * stops, and the holder's one takes the stop message ({@link Release}, sent when an older member
+ * asks for the singleton, as when two JVMs join at once) only when the run has ended. So two JVMs
+ * never run the same folder; a lost holder's lease moves once the resolver has downed it.
+ */
+final class Failover implements AutoCloseable {
+
+  /** The role of the lease members (no run actor is placed on them). */
+  static final String ROLE = "standby";
+
+  private static final Duration POLL = Duration.ofMillis(250);
+
+  /** The lease's messages: the singleton's stop message, and the end of this JVM's run. */
+  enum Release implements ClusterMessage {
+    /** Give the lease up (the singleton manager's stop message): once the run has ended. */
+    ASKED,
+    /** This JVM's run has ended: give the lease up if asked. */
+    RUN_ENDED
+  }
+
+  private final ActorSystem<Void> system;
+  private final CompletableFuture<ActorRef<Release>> holding;
+
+  private Failover(ActorSystem<Void> system, CompletableFuture<ActorRef<Release>> holding) {
+    this.system = system;
+    this.holding = holding;
+  }
+
+  /**
+   * Joins the cluster of {@code runMember} (the run's supervisor member's configuration) with a
+   * lease member on a port of its own, and asks for the lease on {@code dir}.
+   */
+  static Failover join(Config runMember, Path dir) {
+    Config config =
+        runMember
+            .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of(ROLE)))
+            .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(0));
+    CompletableFuture<ActorRef<Release>> holding = new CompletableFuture<>();
+    // The singleton's behavior is built where it runs: on the holder's JVM, it completes that
+    // JVM's future, and stops once both its run has ended and the lease was asked for.
+    Behavior<Release> lease =
+        Behaviors.setup(
+            ctx -> {
+              holding.complete(ctx.getSelf());
+              boolean[] asked = {false};
+              boolean[] ended = {false};
+              return Behaviors.receive(Release.class)
+                  .onMessage(
+                      Release.class,
+                      r -> {
+                        asked[0] |= r == Release.ASKED;
+                        ended[0] |= r == Release.RUN_ENDED;
+                        return asked[0] && ended[0] ? Behaviors.stopped() : Behaviors.same();
+                      })
+                  .build();
+            });
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "splitemu", config);
+    ClusterSingleton.get(system)
+        .init(
+            SingletonActor.of(lease, leaseName(dir))
+                .withStopMessage(Release.ASKED)
+                .withSettings(ClusterSingletonSettings.create(system).withRole(ROLE)));
+    return new Failover(system, holding);
+  }
+
+  /** The singleton's name: the folder's absolute path, hashed (every JVM sees the same path). */
+  static String leaseName(Path dir) {
+    try {
+      byte[] h =
+          MessageDigest.getInstance("SHA-256")
+              .digest(dir.toAbsolutePath().normalize().toString().getBytes(StandardCharsets.UTF_8));
+      return "run-lease-" + HexFormat.of().formatHex(h, 0, 8);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Waits until this JVM holds the lease (true), or the run in {@code dir} has ended on another
+   * (false: its {@code summary.json} is written), saying once on {@code err} that it stands by.
+   */
+  boolean await(Path dir, PrintWriter err) throws InterruptedException {
+    boolean said = false;
+    while (true) {
+      if (Files.exists(dir.resolve("summary.json"))) {
+        return false;
+      }
+      try {
+        holding.get(POLL.toMillis(), TimeUnit.MILLISECONDS);
+        return !Files.exists(dir.resolve("summary.json"));
+      } catch (java.util.concurrent.TimeoutException waiting) {
+        String holder = said ? null : otherHolder();
+        if (holder != null) {
+          err.println(
+              "splitemu run: standing by for "
+                  + dir
+                  + " (--failover): the JVM of member "
+                  + holder
+                  + " runs it; this one resumes it from its newest checkpoint if that JVM is lost");
+          err.flush();
+          said = true;
+        }
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IllegalStateException(e);
+      }
+      if (system.whenTerminated().isCompleted()) {
+        throw new UserException(
+            "--failover: this JVM's lease member left the cluster while standing by (downed?)");
+      }
+    }
+  }
+
+  /**
+   * The address of the lease member that holds the lease (the oldest up member of role {@value
+   * #ROLE}, as the singleton places it) once this one is up and is not it, else null.
+   */
+  private String otherHolder() {
+    Cluster cluster = Cluster.get(system);
+    Member self = cluster.selfMember();
+    if (self.status() != MemberStatus.up()) {
+      return null;
+    }
+    Member oldest = null;
+    for (Member m : cluster.state().getMembers()) {
+      if (m.hasRole(ROLE)
+          && m.status() == MemberStatus.up()
+          && (oldest == null || m.isOlderThan(oldest))) {
+        oldest = m;
+      }
+    }
+    return oldest == null || oldest.equals(self)
+        ? null
+        : oldest.address().host().get() + ":" + oldest.address().port().get();
+  }
+
+  /** Leaves the cluster: the lease moves to a standby if this JVM held it. */
+  @Override
+  public void close() {
+    if (holding.isDone()) {
+      holding.join().tell(Release.RUN_ENDED);
+    }
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // Leaving is best effort: the Split Brain Resolver downs a member that did not.
+    }
+  }
+}
