@@ -249,6 +249,17 @@ public final class RunCommand implements Callable<Integer> {
     if (out != null && !failover) {
       throw new UserException("--resume goes on in RESULTS_DIR; give no --out with it");
     }
+    for (int i = 0; i < s.faults().size(); i++) {
+      if (s.faults().get(i).kind().equals("hop-crash")) {
+        // Its checkpoints (SIGTERM's) hold the hops of one plan; the crash changes the plan.
+        throw new UserException(
+            "--resume: "
+                + scenario
+                + " has a hop-crash (faults["
+                + i
+                + "]); a run with a hop crash cannot be resumed yet");
+      }
+    }
     PrintWriter err = spec.commandLine().getErr();
     Checkpoint c = Checkpoints.newest(resume, warning -> err.println("splitemu: " + warning));
     err.flush();

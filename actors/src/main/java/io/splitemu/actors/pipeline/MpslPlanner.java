@@ -41,6 +41,63 @@ public final class MpslPlanner {
 
   /** Checks a pipeline scenario and builds its plan; a bad setting fails naming its key. */
   public static PipelinePlan plan(Settings s) {
+    return chain(s, java.util.Set.of()).plan();
+  }
+
+  /**
+   * An {@code mpsl} plan re-placed after a hop crash ({@code hop-crash}, docs/faults.md): the plan
+   * in force has lost the hops {@code before} (indices of the run's first plan), and now loses
+   * {@code hop} too. The middle units are placed again over the hops left, in their order, by the
+   * run's own placement ({@code MultihopPlacer}, same objective and memory caps); the survivors
+   * keep their names ({@code hop-1}, {@code hop-3}).
+   *
+   * @param plan the new plan
+   * @param fromUnit the first unit the crashed hop held
+   * @param toUnit its last unit
+   * @param moveBytes the weight bytes of one device's instance of those units: what each device
+   *     uploads again so that the units' new hops hold its instance
+   * @param crashedName the crashed hop's name in results ({@code hop-2})
+   */
+  public record Replaced(
+      PipelinePlan plan, int fromUnit, int toUnit, long moveBytes, String crashedName) {}
+
+  /**
+   * The plan after hop {@code hop} of the run's first plan crashes, the hops {@code before} being
+   * gone already; a placement that fits in no memory left throws its reason (no key: the caller
+   * names the fault).
+   */
+  public static Replaced afterCrash(Settings s, java.util.Set<Integer> before, int hop) {
+    Chain now = chain(s, before);
+    int at = now.physical().indexOf(hop);
+    if (at < 0) {
+      throw new IllegalArgumentException("hop " + hop + " is not in the chain " + now.physical());
+    }
+    java.util.Set<Integer> gone = new java.util.TreeSet<>(before);
+    gone.add(hop);
+    Chain next = chain(s, gone);
+    int from = now.cuts()[at] + 1;
+    int to = now.cuts()[at + 1];
+    long bytes = 0;
+    for (int j = from; j <= to; j++) {
+      bytes += now.weightBytes()[j - 1];
+    }
+    return new Replaced(
+        next.plan(), from, to, bytes, now.plan().lanes().get(0).hops().get(at).name());
+  }
+
+  /** How many hops the run's first {@code mpsl} plan has: the range of a hop crash's index. */
+  public static int firstHops(Settings s) {
+    return s.mpsl().priced() ? s.mpsl().nodes().size() : s.mpsl().hops();
+  }
+
+  /**
+   * A plan and, for {@code mpsl}, its cuts s_1..s_{N+1}, which hop of the run's first plan each
+   * stage is, and every unit's weight bytes.
+   */
+  private record Chain(PipelinePlan plan, int[] cuts, List<Integer> physical, long[] weightBytes) {}
+
+  /** The plan without the hops {@code gone} (indices of the first plan; none for the first). */
+  private static Chain chain(Settings s, java.util.Set<Integer> gone) {
     if (s.fidelity() != Settings.Fidelity.TIMING) {
       throw new SettingsException(
           "splitemu.fidelity: "
@@ -116,6 +173,7 @@ public final class MpslPlanner {
     double[] limit;
     HopCosts costs;
     String nodeText = "";
+    List<PricedNodes.Node> pricedOrder = List.of();
     if (m.priced()) {
       // The nodes in the order whose chain the planner estimates fastest (mpsl), or as listed
       // (helpers): each node's own column of the table and its own memory cap.
@@ -134,6 +192,7 @@ public final class MpslPlanner {
                                 + " nodes in any order"))
                 .nodes();
       }
+      pricedOrder = order;
       count = order.size();
       costs = HopCosts.fromMeasuredTypes(p, order.stream().map(PricedNodes.Node::type).toList(), b);
       limit = order.stream().mapToDouble(PricedNodes.Node::memoryBytes).toArray();
@@ -152,12 +211,48 @@ public final class MpslPlanner {
       costs = HopCosts.fromMeasured(p, m.hopType(), slow, b);
     }
     long prop = s.links().propagationDelay().toNanos();
+    List<Integer> physical = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      if (!gone.contains(i)) {
+        physical.add(i);
+      }
+    }
+    if (!gone.isEmpty()) {
+      // A hop crashed: the same hops in the same order, without the crashed ones.
+      double[][] f = new double[physical.size()][];
+      double[][] bw = new double[physical.size()][];
+      double[] left = new double[physical.size()];
+      for (int i = 0; i < physical.size(); i++) {
+        f[i] = costs.forward()[physical.get(i)];
+        bw[i] = costs.backward()[physical.get(i)];
+        left[i] = limit[physical.get(i)];
+      }
+      if (physical.isEmpty() || middle < physical.size()) {
+        throw new SettingsException(
+            "no hop is left for the " + middle + " middle units (" + physical.size() + " hops)");
+      }
+      costs = new HopCosts(f, bw);
+      limit = left;
+      count = physical.size();
+    }
     if (s.scheme().equals("mpsl")) {
       MultihopObjective obj =
           m.objective().equals("max-of-sums")
               ? MultihopObjective.MAX_OF_SUMS
               : MultihopObjective.SUM_OF_MAXIMA;
       Optional<Placement> placed = MultihopPlacer.place(costs, s1, sLast, mu, k, limit, obj);
+      if (placed.isEmpty() && !gone.isEmpty()) {
+        throw new SettingsException(
+            k
+                + " instances of the middle units fit in no placement over the "
+                + count
+                + " hops left (memory per hop: "
+                + (m.priced()
+                    ? "the nodes' own, splitemu.mpsl.nodes"
+                    : String.format(
+                        Locale.ROOT, "splitemu.mpsl.hop-memory-bytes = %.0f", m.hopMemoryBytes()))
+                + ")");
+      }
       if (placed.isEmpty()) {
         throw new SettingsException(
             (m.priced() ? "splitemu.mpsl.nodes: " : "splitemu.mpsl.hop-memory-bytes: ")
@@ -167,6 +262,21 @@ public final class MpslPlanner {
                 + " hops");
       }
       Placement pl = placed.get();
+      if (!gone.isEmpty()) {
+        StringJoiner names = new StringJoiner(", ");
+        physical.forEach(i -> names.add("hop-" + (i + 1)));
+        if (m.priced()) {
+          StringJoiner left = new StringJoiner(", ");
+          double price = 0;
+          for (int i : physical) {
+            left.add(pricedOrder.get(i).type());
+            price += pricedOrder.get(i).pricePerHour();
+          }
+          nodeText =
+              String.format(Locale.ROOT, "; nodes left %s, price %.6g per hour", left, price);
+        }
+        nodeText += "; re-placed over " + names + " after a hop crash";
+      }
       MpslEpoch est =
           MpslEpoch.estimate(pl, side, k, maxBatches, 1, obj == MultihopObjective.MAX_OF_SUMS);
       List<PipelinePlan.Stage> stages = new ArrayList<>();
@@ -176,7 +286,7 @@ public final class MpslPlanner {
         cut.add(Integer.toString(pl.cuts()[i + 1]));
         stages.add(
             stage(
-                "hop-" + (i + 1),
+                "hop-" + (physical.get(i) + 1),
                 pl.cuts()[i] + 1,
                 pl.cuts()[i + 1],
                 pl.forwardSeconds()[i],
@@ -198,19 +308,23 @@ public final class MpslPlanner {
               + nodeText;
       int[] all = new int[k];
       Arrays.setAll(all, i -> i);
-      return new PipelinePlan(
-          s.scheme(),
-          s.rounds(),
-          batches,
-          dev,
-          up,
-          down,
-          prop,
-          List.of(new PipelinePlan.Lane(stages, all)),
-          m.aggregateHops(),
-          cut.toString(),
-          est.total(),
-          detail);
+      return new Chain(
+          new PipelinePlan(
+              s.scheme(),
+              s.rounds(),
+              batches,
+              dev,
+              up,
+              down,
+              prop,
+              List.of(new PipelinePlan.Lane(stages, all)),
+              m.aggregateHops(),
+              cut.toString(),
+              est.total(),
+              detail),
+          pl.cuts().clone(),
+          List.copyOf(physical),
+          side.weightBytes().clone());
     }
     HorizontalScaling hz;
     try {
@@ -254,19 +368,23 @@ public final class MpslPlanner {
                 hz.makespanSeconds(),
                 Arrays.stream(hz.memoryBytes()).max().orElse(0))
             + nodeText;
-    return new PipelinePlan(
-        s.scheme(),
-        s.rounds(),
-        batches,
-        dev,
-        up,
-        down,
-        prop,
-        lanes,
-        m.aggregateHops(),
-        cut,
-        hz.makespanSeconds(),
-        detail);
+    return new Chain(
+        new PipelinePlan(
+            s.scheme(),
+            s.rounds(),
+            batches,
+            dev,
+            up,
+            down,
+            prop,
+            lanes,
+            m.aggregateHops(),
+            cut,
+            hz.makespanSeconds(),
+            detail),
+        new int[0],
+        List.copyOf(physical),
+        side.weightBytes().clone());
   }
 
   /**

@@ -95,6 +95,7 @@ public final class PipelineEmulation {
   /** Checks a pipeline scenario and builds its run on the supervisor; creates no files. */
   public static Emulation.Prepared prepare(Settings s) {
     PipelinePlan plan = MpslPlanner.plan(s);
+    List<PipelineControl.HopCrash> crashes = hopCrashes(s);
     return new Emulation.Prepared(
         s,
         (writer, listener) ->
@@ -102,7 +103,8 @@ public final class PipelineEmulation {
                 plan,
                 Options.of(plan)
                     .withHangs(Emulation.hangs(s), s.barrierDeadline().toNanos())
-                    .recording(writer, listener, s.faults())),
+                    .recording(writer, listener, s.faults()),
+                crashes),
         plan.device().memoryBytes(),
         0,
         n -> {
@@ -121,7 +123,52 @@ public final class PipelineEmulation {
    * naming the actor and the epochs completed before it).
    */
   public static Supervisor.Finished run(PipelinePlan plan, Options o) {
-    return Emulation.execute(setup(plan, o), o.speedup(), o.lag());
+    return Emulation.execute(setup(plan, o, List.of()), o.speedup(), o.lag());
+  }
+
+  /**
+   * The scenario's hop crashes in the order of their rounds (checked at start by {@code
+   * Emulation.checkFaults}: {@code mpsl}, one per round, each hop once), each with the plan the run
+   * goes on with; a crash after which the middle units fit on no placement carries the line the run
+   * ends with instead, and no later crash is planned.
+   */
+  static List<PipelineControl.HopCrash> hopCrashes(Settings s) {
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < s.faults().size(); i++) {
+      if (s.faults().get(i).kind().equals("hop-crash")) {
+        order.add(i);
+      }
+    }
+    order.sort(java.util.Comparator.comparingInt(i -> s.faults().get(i).start().round()));
+    List<PipelineControl.HopCrash> out = new ArrayList<>();
+    java.util.Set<Integer> gone = new java.util.TreeSet<>();
+    for (int i : order) {
+      Settings.Fault f = s.faults().get(i);
+      int round = f.start().round();
+      try {
+        MpslPlanner.Replaced r = MpslPlanner.afterCrash(s, gone, f.hop());
+        out.add(new PipelineControl.HopCrash(i, round, f.hop(), r, null));
+      } catch (io.splitemu.actors.config.SettingsException e) {
+        out.add(
+            new PipelineControl.HopCrash(
+                i,
+                round,
+                f.hop(),
+                null,
+                Settings.NS
+                    + ".faults["
+                    + i
+                    + "]: hop-crash of hop "
+                    + f.hop()
+                    + " at round "
+                    + round
+                    + " leaves no placement: "
+                    + e.getMessage()));
+        break;
+      }
+      gone.add(f.hop());
+    }
+    return List.copyOf(out);
   }
 
   /** Runs {@code plan} to its end and returns what it measured; a failure throws its reason. */
@@ -139,7 +186,8 @@ public final class PipelineEmulation {
   }
 
   /** The supervisor's setup: the plan's epochs are its rounds, its hops the server. */
-  private static SupervisorSetup setup(PipelinePlan plan, Options o) {
+  private static SupervisorSetup setup(
+      PipelinePlan plan, Options o, List<PipelineControl.HopCrash> crashes) {
     return new SupervisorSetup(
         plan.scheme(),
         plan.epochs(),
@@ -159,7 +207,8 @@ public final class PipelineEmulation {
         o.listener(),
         null,
         null,
-        new PipelineControl.Setup(plan, o.uplinks(), o.downlinks(), o.deadlineNs(), o.faults()),
+        new PipelineControl.Setup(
+            plan, o.uplinks(), o.downlinks(), o.deadlineNs(), o.faults(), crashes),
         false,
         io.splitemu.actors.runtime.FaultPlan.ofHangs(o.hangs()));
   }

@@ -1,6 +1,7 @@
 package io.splitemu.actors.runtime;
 
 import io.splitemu.actors.link.LinkChannel;
+import io.splitemu.actors.pipeline.ComputeHop;
 import io.splitemu.actors.wire.Chunks;
 import io.splitemu.model.data.Batch;
 import io.splitemu.model.nn.Slice;
@@ -206,11 +207,27 @@ public final class Device extends AbstractBehavior<Device.Command> {
   /** The aggregated head and tail, ready for download at {@code atNs}, arrived at arrivalNs. */
   public record Aggregated(int epoch, long atNs, long arrivalNs) implements Pipelined {}
 
+  /**
+   * A hop crash placed the units again (docs/faults.md, "hop-crash"): from the next epoch on the
+   * device's jobs go through {@code lane}, and it first uploads its instance of the crashed hop's
+   * units ({@code moveBytes}) over its uplink; its epoch starts when they have arrived.
+   */
+  public record Rechain(List<ActorRef<ComputeHop.Command>> lane, long moveBytes)
+      implements Pipelined {
+    public Rechain {
+      lane = List.copyOf(lane);
+    }
+  }
+
+  /** The upload of a device's moved units (epoch {@code epoch}) arrived at {@code arrivalNs}. */
+  public record UnitsMoved(int epoch, long arrivalNs) implements Pipelined {}
+
   /** What a pipeline device uploads. */
   public enum Payload {
     ACTIVATIONS,
     TAIL_GRADIENT,
-    MODEL
+    MODEL,
+    UNITS
   }
 
   /**

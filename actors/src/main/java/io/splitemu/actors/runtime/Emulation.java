@@ -584,6 +584,9 @@ public final class Emulation {
     // running process (mpsl's checkpoints are restored by --resume only).
     boolean pipeline = family == Scheme.Family.PIPELINE;
     Set<String> supported = new TreeSet<>(Set.of("device-hang"));
+    if (s.scheme().equals("mpsl")) {
+      supported.add("hop-crash"); // a chain of hops; a helper's lane has one hop only
+    }
     if (!pipeline) {
       supported.addAll(Set.of("device-crash", "device-slowdown"));
       supported.addAll(SupervisorSetup.Crash.KINDS);
@@ -615,6 +618,9 @@ public final class Emulation {
                 + String.join(", ", new TreeSet<>(supported))
                 + ")");
       }
+      if (f.kind().equals("hop-crash")) {
+        checkHopCrash(s, i, at);
+      }
       if (f.end() != null && pipeline) {
         throw new SettingsException(
             at + ".until: an end of " + f.kind() + " is not supported on " + s.scheme() + " yet");
@@ -629,6 +635,70 @@ public final class Emulation {
               + ".survival: "
               + s.scheme()
               + " takes only the defaults yet (absent = drop-for-run, weighting = samples)");
+    }
+  }
+
+  /**
+   * An {@code mpsl} hop crash (docs/faults.md, "hop-crash"): at an epoch's start after the first,
+   * for good, on a hop of the plan, each hop once and one crash per epoch, without checkpoints.
+   */
+  private static void checkHopCrash(Settings s, int i, String at) {
+    Settings.Fault f = s.faults().get(i);
+    if (!f.start().atRoundStart()) {
+      throw new SettingsException(
+          at + ".at: hop-crash takes round = R on " + s.scheme() + " (an epoch's start)");
+    }
+    if (f.end() != null) {
+      throw new SettingsException(
+          at
+              + (f.end().atRoundStart() ? ".until-round: " : ".until: ")
+              + "hop-crash has no end: a crashed hop does not come back");
+    }
+    if (f.start().round() == 1) {
+      throw new SettingsException(
+          at
+              + ".round: hop-crash at round 1 is the run's start, before any hop holds a unit;"
+              + " give round >= 2 or plan with fewer hops (mpsl.hops)");
+    }
+    int hops = io.splitemu.actors.pipeline.MpslPlanner.firstHops(s);
+    if (f.hop() >= hops) {
+      throw new SettingsException(
+          at
+              + ".hop: hop "
+              + f.hop()
+              + " is not a hop of the plan ("
+              + hops
+              + " hops: 0.."
+              + (hops - 1)
+              + ", 0 next to the devices)");
+    }
+    for (int j = 0; j < i; j++) {
+      Settings.Fault g = s.faults().get(j);
+      if (!g.kind().equals("hop-crash")) {
+        continue;
+      }
+      if (g.hop() == f.hop()) {
+        throw new SettingsException(
+            at + ".hop: hop " + f.hop() + " crashes already in faults[" + j + "]");
+      }
+      if (g.start().atRoundStart() && g.start().round() == f.start().round()) {
+        throw new SettingsException(
+            at
+                + ".round: faults["
+                + j
+                + "] crashes a hop at round "
+                + f.start().round()
+                + " already; one hop crash per epoch start");
+      }
+    }
+    if (s.checkpointEvery() > 0) {
+      throw new SettingsException(
+          at
+              + ".kind: hop-crash does not take "
+              + Settings.NS
+              + ".checkpoint.every > 0 on "
+              + s.scheme()
+              + " yet (a checkpoint holds the hops of one plan)");
     }
   }
 

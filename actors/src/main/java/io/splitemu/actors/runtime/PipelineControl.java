@@ -3,6 +3,7 @@ package io.splitemu.actors.runtime;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.link.LinkChannel;
 import io.splitemu.actors.pipeline.ComputeHop;
+import io.splitemu.actors.pipeline.MpslPlanner;
 import io.splitemu.actors.pipeline.PipelineEmulation;
 import io.splitemu.actors.pipeline.PipelinePlan;
 import io.splitemu.actors.results.HopRecord;
@@ -54,7 +55,32 @@ public final class PipelineControl {
       List<LinkTiming> uplinks,
       List<LinkTiming> downlinks,
       long deadlineNs,
-      List<Settings.Fault> faults) {}
+      List<Settings.Fault> faults,
+      List<HopCrash> crashes) {
+
+    public Setup {
+      crashes = List.copyOf(crashes);
+    }
+
+    /** A run without hop crashes. */
+    public Setup(
+        PipelinePlan plan,
+        List<LinkTiming> uplinks,
+        List<LinkTiming> downlinks,
+        long deadlineNs,
+        List<Settings.Fault> faults) {
+      this(plan, uplinks, downlinks, deadlineNs, faults, List.of());
+    }
+  }
+
+  /**
+   * A hop crash of the scenario ({@code hop-crash}, docs/faults.md): fault {@code index} of the
+   * list stops hop {@code hop} of every lane at the start of epoch {@code round}, and the run goes
+   * on with {@code replaced}'s plan; {@code error} (then {@code replaced} is null) is the line the
+   * run ends with when no placement is left.
+   */
+  public record HopCrash(
+      int index, int round, int hop, MpslPlanner.Replaced replaced, String error) {}
 
   /**
    * One device's epoch.
@@ -170,9 +196,11 @@ public final class PipelineControl {
     int receivedCount;
     long aggregatedNs;
     boolean aggregated;
-    // Whether a checkpoint follows this epoch (decided at its first aggregate received): the
-    // devices' starts of the next epoch are then held until it is taken.
+    // Whether the pipeline is drained after this epoch (decided at its first aggregate received),
+    // for a checkpoint or a hop crash at the next epoch's start: the devices' starts of the next
+    // epoch are then held until the hops' states are in.
     Boolean checkpoint;
+    boolean checkpointDue;
     final Map<Integer, Long> held = new TreeMap<>();
 
     EpochState(int n) {
@@ -183,7 +211,16 @@ public final class PipelineControl {
   }
 
   private final Setup setup;
-  private final PipelinePlan plan;
+  // The plan in force: the run's, or the one a hop crash left.
+  private PipelinePlan plan;
+  private ActorContext<Supervisor.Command> ctx;
+  // Hops stopped by a crash: their peaks and jobs, for the run's summary.
+  private final Map<String, Long> crashedPeaks = new TreeMap<>();
+  private final Map<String, Long> crashedJobs = new TreeMap<>();
+  // How many times the hops were placed again (their actors' names differ each time).
+  private int generation;
+  // The state taken at the boundary being drained.
+  private State drained;
   private final List<SupervisorSetup.Hang> hangs;
   private final ActorRef<Recorder.Command> recorder;
   private final long wallStartNs = System.nanoTime();
@@ -327,6 +364,7 @@ public final class PipelineControl {
    */
   void start(ActorContext<Supervisor.Command> ctx, Pacing pacing, Placement placement) {
     this.placement = placement;
+    this.ctx = ctx;
     hopReplies = ctx.messageAdapter(ComputeHop.Reply.class, Supervisor.HopReported::new);
     if (placement.placeHops(ctx, hopReplies)) {
       return; // the hops member answers Supervisor.HopsPlaced
@@ -563,7 +601,7 @@ public final class PipelineControl {
         && h.reply() instanceof ComputeHop.Progress p) {
       onHopProgress(p);
     } else if (m instanceof Supervisor.HopReported h && h.reply() instanceof ComputeHop.Saved v) {
-      onSaved(v);
+      return onSaved(v);
     } else if (m instanceof Supervisor.HopReported h && h.reply() instanceof ComputeHop.Totals t) {
       peaks.put(t.name(), t.peakBytes());
       jobs.put(t.name(), t.jobs());
@@ -596,13 +634,136 @@ public final class PipelineControl {
     return r;
   }
 
-  /** The checkpoint is recorded: every device held starts the next epoch. */
-  void release() {
+  /**
+   * The checkpoint is recorded, or none was due: a hop crash at the next epoch's start places the
+   * units again, then every device held starts the next epoch. Returns the line the run ends with
+   * (no placement left), or null.
+   */
+  String release() {
     EpochState s = taking;
     taking = null;
     int next = takingEpoch + 1;
+    HopCrash crash = crashAt(next);
+    if (crash != null) {
+      String error = crash(crash, s);
+      if (error != null) {
+        return error;
+      }
+    }
     s.held.forEach((d, at) -> devices.get(d).tell(new Device.StartEpoch(next, at)));
     s.held.clear();
+    return null;
+  }
+
+  /** The scenario's hop crash at epoch {@code epoch}'s start, or null. */
+  private HopCrash crashAt(int epoch) {
+    for (HopCrash c : setup.crashes()) {
+      if (c.round() == epoch) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Hop crash {@code c} at the start of epoch {@code c.round()}, the pipeline drained ({@link
+   * #drained}): its rows, then every lane's hops stopped and spawned again on the new plan (each
+   * survivor from its state: processor, times, jobs, peak, withdrawn devices; it holds no instance
+   * of its new units yet), and each held device told the new chain and the bytes it uploads first
+   * (its instances of the crashed hop's units). Returns the line the run ends with, or null.
+   */
+  private String crash(HopCrash c, EpochState s) {
+    long at = drained.endNs();
+    recorder.tell(
+        new Recorder.EventRecorded(
+            new io.splitemu.actors.results.EventRecord(
+                at / 1e9,
+                c.round(),
+                "fault",
+                "hop-" + c.hop(),
+                "hop-crash: hop stops ("
+                    + (c.replaced() == null ? "" : c.replaced().crashedName() + ", ")
+                    + "hop "
+                    + c.hop()
+                    + " of the run's chain; scenario fault, round "
+                    + c.round()
+                    + ")")));
+    if (c.error() != null) {
+      return c.error();
+    }
+    MpslPlanner.Replaced r = c.replaced();
+    PipelinePlan next = r.plan();
+    java.util.StringJoiner chain = new java.util.StringJoiner(", ");
+    next.lanes().get(0).hops().forEach(h -> chain.add(h.name()));
+    recorder.tell(
+        new Recorder.EventRecorded(
+            new io.splitemu.actors.results.EventRecord(
+                at / 1e9,
+                c.round(),
+                "recovery",
+                "hop-" + c.hop(),
+                "hop-crash: units "
+                    + r.fromUnit()
+                    + ".."
+                    + r.toUnit()
+                    + " of "
+                    + r.crashedName()
+                    + " re-placed; new chain "
+                    + chain
+                    + "; each device uploads its instance of those units ("
+                    + r.moveBytes()
+                    + " bytes) over its uplink before epoch "
+                    + c.round()
+                    + "'s first batch; "
+                    + next.planDetail())));
+    Map<String, ComputeHop.State> byName = new TreeMap<>();
+    int i = 0;
+    for (PipelinePlan.Lane lane : plan.lanes()) {
+      for (PipelinePlan.Stage st : lane.hops()) {
+        byName.put(st.name(), drained.hops().get(i++));
+      }
+    }
+    for (PipelinePlan.Lane lane : plan.lanes()) {
+      for (PipelinePlan.Stage st : lane.hops()) {
+        if (next.lanes().get(0).hops().stream().noneMatch(h -> h.name().equals(st.name()))) {
+          crashedPeaks.put(st.name(), byName.get(st.name()).peakBytes());
+          crashedJobs.put(st.name(), byName.get(st.name()).jobs());
+        }
+      }
+    }
+    hops.forEach(ctx::stop);
+    hops.clear();
+    chains.clear();
+    plan = next;
+    generation++;
+    for (int l = 0; l < plan.lanes().size(); l++) {
+      PipelinePlan.Lane lane = plan.lanes().get(l);
+      List<ActorRef<ComputeHop.Command>> chainRefs = new ArrayList<>();
+      for (int h = 0; h < lane.hops().size(); h++) {
+        String name = lane.hops().get(h).name();
+        ComputeHop.State o = byName.get(name);
+        ComputeHop.State restored =
+            new ComputeHop.State(
+                c.round(),
+                o.busyUntilNs(),
+                o.totalBusyNs(),
+                o.idleNs(),
+                o.jobs(),
+                List.of(),
+                o.peakBytes(),
+                o.gone());
+        chainRefs.add(
+            Supervisor.watched(
+                ctx, hop(plan, l, h, downlinkOf.get(l), restored), name + "-placed-" + generation));
+      }
+      chains.add(chainRefs);
+      hops.addAll(chainRefs);
+    }
+    wire(plan, chains, devices::get, hopReplies);
+    for (int d : s.held.keySet()) {
+      devices.get(d).tell(new Device.Rechain(chains.get(laneOf[d]), r.moveBytes()));
+    }
+    return null;
   }
 
   /**
@@ -619,7 +780,7 @@ public final class PipelineControl {
     }
   }
 
-  private void onSaved(ComputeHop.Saved v) {
+  private String onSaved(ComputeHop.Saved v) {
     int index = 0;
     for (int l = 0; l < v.lane(); l++) {
       index += plan.lanes().get(l).hops().size();
@@ -640,7 +801,7 @@ public final class PipelineControl {
             st.peakBytes(),
             st.gone()));
     if (hopStates.size() < hops.size()) {
-      return;
+      return null;
     }
     List<DeviceState> ds = new ArrayList<>();
     for (int d = 0; d < plan.devices(); d++) {
@@ -653,7 +814,7 @@ public final class PipelineControl {
               setup.uplinks().get(d).saveState(),
               setup.downlinks().get(d).saveState()));
     }
-    ready =
+    drained =
         new State(
             takingEpoch,
             previousEnd,
@@ -661,6 +822,11 @@ public final class PipelineControl {
             taking.held,
             ds,
             new ArrayList<>(hopStates.values()));
+    if (taking.checkpointDue) {
+      ready = drained; // the supervisor records it, then releases the next epoch
+      return null;
+    }
+    return release();
   }
 
   /** The end of the last epoch recorded. */
@@ -670,10 +836,11 @@ public final class PipelineControl {
 
   /** What the run has measured so far. */
   Result result() {
-    return new Result(
-        List.copyOf(results),
-        Map.copyOf(peaks.isEmpty() ? checkpointPeaks : peaks),
-        Map.copyOf(jobs));
+    Map<String, Long> p = new TreeMap<>(crashedPeaks);
+    p.putAll(peaks.isEmpty() ? checkpointPeaks : peaks);
+    Map<String, Long> j = new TreeMap<>(crashedJobs);
+    j.putAll(jobs);
+    return new Result(List.copyOf(results), Map.copyOf(p), Map.copyOf(j));
   }
 
   /** Completes the channels at the run's end; whatever they still hold stops with the run. */
@@ -760,7 +927,8 @@ public final class PipelineControl {
     }
     if (m.epoch() < plan.epochs()) {
       if (s.checkpoint == null) {
-        s.checkpoint = checkpointAfter.test(m.epoch());
+        s.checkpointDue = checkpointAfter.test(m.epoch());
+        s.checkpoint = s.checkpointDue || crashAt(m.epoch() + 1) != null;
       }
       if (s.checkpoint) {
         s.held.put(m.device(), m.atNs());

@@ -45,8 +45,12 @@ final class PipelineRole {
 
   private final Setup s;
   private final ActorRef<Device.Command> self;
-  private final ActorRef<ComputeHop.Command> first;
-  private final ActorRef<ComputeHop.Command> last;
+  // The lane's chain, its first and last hop (a hop crash gives another chain).
+  private List<ActorRef<ComputeHop.Command>> lane;
+  private ActorRef<ComputeHop.Command> first;
+  private ActorRef<ComputeHop.Command> last;
+  // Bytes to upload before the next epoch's first batch (a hop crash moved units), or 0.
+  private long moveBytes;
   private final EmulatedCpu cpu;
   private int epoch;
   private int batch;
@@ -59,17 +63,29 @@ final class PipelineRole {
   PipelineRole(Setup setup, ActorRef<Device.Command> self) {
     this.s = setup;
     this.self = self;
-    this.first = setup.lane().get(0);
-    this.last = setup.lane().get(setup.lane().size() - 1);
+    chain(setup.lane());
     this.cpu = new EmulatedCpu("device-" + setup.id());
     cpu.restoreFreeAt(setup.cpuFreeAtNs());
     this.hung = setup.hung();
+  }
+
+  private void chain(List<ActorRef<ComputeHop.Command>> hops) {
+    this.lane = hops;
+    this.first = hops.get(0);
+    this.last = hops.get(hops.size() - 1);
   }
 
   /** Handles one of the device's pipeline messages; a hung device no longer computes. */
   void on(Device.Pipelined m) {
     if (m instanceof Device.StartEpoch e) {
       start(e);
+    } else if (m instanceof Device.Rechain r) {
+      chain(r.lane());
+      moveBytes = r.moveBytes();
+    } else if (m instanceof Device.UnitsMoved u) {
+      if (!hung && u.epoch() == epoch) {
+        sendForward(u.arrivalNs());
+      }
     } else if (m instanceof Device.Receipt u) {
       receipt(u);
     } else if (m instanceof Device.Aggregated a) {
@@ -118,7 +134,7 @@ final class PipelineRole {
   private boolean hangsBy(long instantNs) {
     if (!hung && (instantNs >= s.hangAtNs() || epoch >= s.hangEpoch())) {
       hung = true;
-      for (ActorRef<ComputeHop.Command> h : s.lane()) {
+      for (ActorRef<ComputeHop.Command> h : lane) {
         h.tell(new ComputeHop.Withdraw(epoch, s.id(), forwardSent, backwardSent));
       }
       long since = epoch >= s.hangEpoch() ? -1 : s.hangAtNs();
@@ -136,6 +152,14 @@ final class PipelineRole {
     }
     batch = 0;
     clock.reset(false);
+    if (moveBytes > 0) {
+      // The units a hop crash moved reach their new hops first: the epoch's first batch waits.
+      long bytes = moveBytes;
+      moveBytes = 0;
+      int e = epoch;
+      send(Device.Payload.UNITS, m.startNs(), bytes, self, ns -> new Device.UnitsMoved(e, ns));
+      return;
+    }
     sendForward(m.startNs());
   }
 

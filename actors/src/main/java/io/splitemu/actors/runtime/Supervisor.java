@@ -647,7 +647,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         stop.stoppedAfter(taken.epoch());
         return finish(null);
       }
-      pipeline.release();
+      String failed = pipeline.release();
+      if (failed != null) {
+        return finish(failed);
+      }
       round = pipeline.round();
     }
     return this;
