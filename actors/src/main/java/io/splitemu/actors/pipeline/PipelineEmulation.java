@@ -96,6 +96,7 @@ public final class PipelineEmulation {
   public static Emulation.Prepared prepare(Settings s) {
     PipelinePlan plan = MpslPlanner.plan(s);
     List<PipelineControl.HopCrash> crashes = hopCrashes(s);
+    PipelineControl.Replanner replanner = (gone, hop) -> MpslPlanner.afterCrash(s, gone, hop);
     return new Emulation.Prepared(
         s,
         (writer, listener) ->
@@ -104,7 +105,8 @@ public final class PipelineEmulation {
                 Options.of(plan)
                     .withHangs(Emulation.hangs(s), s.barrierDeadline().toNanos())
                     .recording(writer, listener, s.faults()),
-                crashes),
+                crashes,
+                replanner),
         plan.device().memoryBytes(),
         0,
         n -> {
@@ -123,50 +125,20 @@ public final class PipelineEmulation {
    * naming the actor and the epochs completed before it).
    */
   public static Supervisor.Finished run(PipelinePlan plan, Options o) {
-    return Emulation.execute(setup(plan, o, List.of()), o.speedup(), o.lag());
+    return Emulation.execute(setup(plan, o, List.of(), null), o.speedup(), o.lag());
   }
 
-  /**
-   * The scenario's hop crashes in the order of their rounds (checked at start by {@code
-   * Emulation.checkFaults}: {@code mpsl}, one per round, each hop once), each with the plan the run
-   * goes on with; a crash after which the middle units fit on no placement carries the line the run
-   * ends with instead, and no later crash is planned.
-   */
+  /** The scenario's hop crashes (checked at start by {@code Emulation.checkFaults}). */
   static List<PipelineControl.HopCrash> hopCrashes(Settings s) {
-    List<Integer> order = new ArrayList<>();
-    for (int i = 0; i < s.faults().size(); i++) {
-      if (s.faults().get(i).kind().equals("hop-crash")) {
-        order.add(i);
-      }
-    }
-    order.sort(java.util.Comparator.comparingInt(i -> s.faults().get(i).start().round()));
     List<PipelineControl.HopCrash> out = new ArrayList<>();
-    java.util.Set<Integer> gone = new java.util.TreeSet<>();
-    for (int i : order) {
+    for (int i = 0; i < s.faults().size(); i++) {
       Settings.Fault f = s.faults().get(i);
-      int round = f.start().round();
-      try {
-        MpslPlanner.Replaced r = MpslPlanner.afterCrash(s, gone, f.hop());
-        out.add(new PipelineControl.HopCrash(i, round, f.hop(), r, null));
-      } catch (io.splitemu.actors.config.SettingsException e) {
+      if (f.kind().equals("hop-crash")) {
+        boolean round = f.start().atRoundStart();
         out.add(
             new PipelineControl.HopCrash(
-                i,
-                round,
-                f.hop(),
-                null,
-                Settings.NS
-                    + ".faults["
-                    + i
-                    + "]: hop-crash of hop "
-                    + f.hop()
-                    + " at round "
-                    + round
-                    + " leaves no placement: "
-                    + e.getMessage()));
-        break;
+                i, f.hop(), round ? f.start().round() : -1, round ? -1 : f.start().atNs()));
       }
-      gone.add(f.hop());
     }
     return List.copyOf(out);
   }
@@ -187,7 +159,10 @@ public final class PipelineEmulation {
 
   /** The supervisor's setup: the plan's epochs are its rounds, its hops the server. */
   private static SupervisorSetup setup(
-      PipelinePlan plan, Options o, List<PipelineControl.HopCrash> crashes) {
+      PipelinePlan plan,
+      Options o,
+      List<PipelineControl.HopCrash> crashes,
+      PipelineControl.Replanner replanner) {
     return new SupervisorSetup(
         plan.scheme(),
         plan.epochs(),
@@ -208,7 +183,7 @@ public final class PipelineEmulation {
         null,
         null,
         new PipelineControl.Setup(
-            plan, o.uplinks(), o.downlinks(), o.deadlineNs(), o.faults(), crashes),
+            plan, o.uplinks(), o.downlinks(), o.deadlineNs(), o.faults(), crashes, replanner),
         false,
         io.splitemu.actors.runtime.FaultPlan.ofHangs(o.hangs()));
   }

@@ -210,9 +210,11 @@ public final class Device extends AbstractBehavior<Device.Command> {
   /**
    * A hop crash placed the units again (docs/faults.md, "hop-crash"): from the next epoch on the
    * device's jobs go through {@code lane}, and it first uploads its instance of the crashed hop's
-   * units ({@code moveBytes}) over its uplink; its epoch starts when they have arrived.
+   * units ({@code moveBytes}) over its uplink; its epoch starts when they have arrived. An epoch
+   * redone from its start state also sets the device's processor free at {@code cpuFreeAtNs} (< 0:
+   * unchanged).
    */
-  public record Rechain(List<ActorRef<ComputeHop.Command>> lane, long moveBytes)
+  public record Rechain(List<ActorRef<ComputeHop.Command>> lane, long moveBytes, long cpuFreeAtNs)
       implements Pipelined {
     public Rechain {
       lane = List.copyOf(lane);

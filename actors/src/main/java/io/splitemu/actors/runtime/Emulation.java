@@ -639,22 +639,19 @@ public final class Emulation {
   }
 
   /**
-   * An {@code mpsl} hop crash (docs/faults.md, "hop-crash"): at an epoch's start after the first,
-   * for good, on a hop of the plan, each hop once and one crash per epoch, without checkpoints.
+   * An {@code mpsl} hop crash (docs/faults.md, "hop-crash"): at an epoch's start after the first or
+   * at an instant (then without device hangs), for good, on a hop of the plan, each hop once and
+   * one crash per epoch start, without checkpoints.
    */
   private static void checkHopCrash(Settings s, int i, String at) {
     Settings.Fault f = s.faults().get(i);
-    if (!f.start().atRoundStart()) {
-      throw new SettingsException(
-          at + ".at: hop-crash takes round = R on " + s.scheme() + " (an epoch's start)");
-    }
     if (f.end() != null) {
       throw new SettingsException(
           at
               + (f.end().atRoundStart() ? ".until-round: " : ".until: ")
               + "hop-crash has no end: a crashed hop does not come back");
     }
-    if (f.start().round() == 1) {
+    if (f.start().atRoundStart() && f.start().round() == 1) {
       throw new SettingsException(
           at
               + ".round: hop-crash at round 1 is the run's start, before any hop holds a unit;"
@@ -672,16 +669,28 @@ public final class Emulation {
               + (hops - 1)
               + ", 0 next to the devices)");
     }
-    for (int j = 0; j < i; j++) {
+    for (int j = 0; j < s.faults().size(); j++) {
       Settings.Fault g = s.faults().get(j);
-      if (!g.kind().equals("hop-crash")) {
+      if (!f.start().atRoundStart() && g.kind().equals("device-hang")) {
+        // An epoch redone from its start would take back a device given up within it.
+        throw new SettingsException(
+            at
+                + ".at: hop-crash at an instant does not combine with device-hang (faults["
+                + j
+                + "]) on "
+                + s.scheme()
+                + " yet; give round = R");
+      }
+      if (j >= i || !g.kind().equals("hop-crash")) {
         continue;
       }
       if (g.hop() == f.hop()) {
         throw new SettingsException(
             at + ".hop: hop " + f.hop() + " crashes already in faults[" + j + "]");
       }
-      if (g.start().atRoundStart() && g.start().round() == f.start().round()) {
+      if (g.start().atRoundStart()
+          && f.start().atRoundStart()
+          && g.start().round() == f.start().round()) {
         throw new SettingsException(
             at
                 + ".round: faults["

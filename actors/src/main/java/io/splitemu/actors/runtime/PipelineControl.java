@@ -56,7 +56,8 @@ public final class PipelineControl {
       List<LinkTiming> downlinks,
       long deadlineNs,
       List<Settings.Fault> faults,
-      List<HopCrash> crashes) {
+      List<HopCrash> crashes,
+      Replanner replanner) {
 
     public Setup {
       crashes = List.copyOf(crashes);
@@ -69,18 +70,32 @@ public final class PipelineControl {
         List<LinkTiming> downlinks,
         long deadlineNs,
         List<Settings.Fault> faults) {
-      this(plan, uplinks, downlinks, deadlineNs, faults, List.of());
+      this(plan, uplinks, downlinks, deadlineNs, faults, List.of(), null);
     }
   }
 
   /**
-   * A hop crash of the scenario ({@code hop-crash}, docs/faults.md): fault {@code index} of the
-   * list stops hop {@code hop} of every lane at the start of epoch {@code round}, and the run goes
-   * on with {@code replaced}'s plan; {@code error} (then {@code replaced} is null) is the line the
-   * run ends with when no placement is left.
+   * Places the units again after a hop crash: the plan without the first plan's hops {@code gone}
+   * and {@code hop} ({@link MpslPlanner#afterCrash}); throws a {@code SettingsException} saying why
+   * when they fit in no placement.
    */
-  public record HopCrash(
-      int index, int round, int hop, MpslPlanner.Replaced replaced, String error) {}
+  @FunctionalInterface
+  public interface Replanner {
+    MpslPlanner.Replaced replace(Set<Integer> gone, int hop);
+  }
+
+  /**
+   * A hop crash of the scenario ({@code hop-crash}, docs/faults.md): fault {@code index} of the
+   * list stops hop {@code hop} (of the run's first plan) of every lane at the start of epoch {@code
+   * round}, or at the emulated instant {@code atNs} (the other one is -1).
+   */
+  public record HopCrash(int index, int hop, int round, long atNs) {
+
+    /** When, as the scenario writes it. */
+    String when() {
+      return round > 0 ? "round " + round : "at " + FaultPlan.fmt(atNs / 1e9) + " s";
+    }
+  }
 
   /**
    * One device's epoch.
@@ -221,6 +236,16 @@ public final class PipelineControl {
   private int generation;
   // The state taken at the boundary being drained.
   private State drained;
+  // Hop crashes: the first plan's hops gone, the faults struck, whether the pipeline is drained at
+  // every epoch boundary (a crash at an instant redoes its epoch from the epoch's start), and for
+  // the epoch in progress its start's state, the plan its hops' states are of, and the bytes each
+  // device uploads at its start (the units a crash at that start moved).
+  private final Set<Integer> gone = new TreeSet<>();
+  private final Set<Integer> struck = new TreeSet<>();
+  private final boolean drainEvery;
+  private State epochStart;
+  private PipelinePlan epochStartPlan;
+  private long epochMove;
   private final List<SupervisorSetup.Hang> hangs;
   private final ActorRef<Recorder.Command> recorder;
   private final long wallStartNs = System.nanoTime();
@@ -287,6 +312,7 @@ public final class PipelineControl {
     this.checkpointAfter = checkpointAfter;
     this.resumed = resumed;
     this.epochsBefore = resumed == null ? 0 : resumed.epoch();
+    this.drainEvery = setup.crashes().stream().anyMatch(c -> c.atNs() >= 0);
     this.laneOf = new int[plan.devices()];
     this.cpuFreeAt = new long[plan.devices()];
     for (int d = 0; d < plan.devices(); d++) {
@@ -375,6 +401,10 @@ public final class PipelineControl {
         setup.uplinks().get(d.device()).restoreState(d.uplink());
         setup.downlinks().get(d.device()).restoreState(d.downlink());
       }
+    }
+    if (drainEvery) {
+      epochStart = runStart();
+      epochStartPlan = plan;
     }
     Materializer materializer = Materializer.createMaterializer(ctx);
     ActorRef<Supervisor.Command> self = ctx.getSelf();
@@ -590,13 +620,13 @@ public final class PipelineControl {
       return aggregateIfAllIn(x.epoch(), s);
     }
     if (m instanceof Supervisor.ModelReceived r) {
-      onModelReceived(r);
+      return onModelReceived(r);
     } else if (m instanceof Supervisor.HopReported h
         && h.reply() instanceof ComputeHop.EpochStats e) {
       hopState(e.epoch())
           .busy
           .put(plan.lanes().get(e.lane()).hops().get(e.hop()).name(), e.busyNs());
-      complete(e.epoch());
+      return complete(e.epoch());
     } else if (m instanceof Supervisor.HopReported h
         && h.reply() instanceof ComputeHop.Progress p) {
       onHopProgress(p);
@@ -643,11 +673,19 @@ public final class PipelineControl {
     EpochState s = taking;
     taking = null;
     int next = takingEpoch + 1;
-    HopCrash crash = crashAt(next);
-    if (crash != null) {
-      String error = crash(crash, s);
-      if (error != null) {
-        return error;
+    epochStart = drained;
+    epochStartPlan = plan;
+    epochMove = 0;
+    for (HopCrash c : setup.crashes()) {
+      if (c.round() == next) {
+        MpslPlanner.Replaced r = replace(c, drained.endNs(), next, drained, plan);
+        if (r == null) {
+          return noPlacement;
+        }
+        epochMove = r.moveBytes();
+        for (int d : s.held.keySet()) {
+          devices.get(d).tell(new Device.Rechain(chains.get(laneOf[d]), epochMove, -1));
+        }
       }
     }
     s.held.forEach((d, at) -> devices.get(d).tell(new Device.StartEpoch(next, at)));
@@ -655,86 +693,121 @@ public final class PipelineControl {
     return null;
   }
 
-  /** The scenario's hop crash at epoch {@code epoch}'s start, or null. */
-  private HopCrash crashAt(int epoch) {
-    for (HopCrash c : setup.crashes()) {
-      if (c.round() == epoch) {
-        return c;
+  // The line a run ends with when a hop crash leaves no placement.
+  private String noPlacement;
+
+  /**
+   * The state at the run's start, as a drained boundary before epoch 1 would hold it: every
+   * device's processor free at 0 and its links untouched, every hop fresh.
+   */
+  private State runStart() {
+    List<DeviceState> ds = new ArrayList<>();
+    for (int d = 0; d < plan.devices(); d++) {
+      ds.add(
+          new DeviceState(
+              d,
+              false,
+              0,
+              setup.uplinks().get(d).saveState(),
+              setup.downlinks().get(d).saveState()));
+    }
+    List<ComputeHop.State> hs = new ArrayList<>();
+    for (PipelinePlan.Lane lane : plan.lanes()) {
+      for (int h = 0; h < lane.hops().size(); h++) {
+        hs.add(new ComputeHop.State(1, 0, 0, 0, 0, List.of(), 0, List.of()));
       }
     }
-    return null;
+    return new State(0, 0, new ArrayList<>(participants), Map.of(), ds, hs);
   }
 
   /**
-   * Hop crash {@code c} at the start of epoch {@code c.round()}, the pipeline drained ({@link
-   * #drained}): its rows, then every lane's hops stopped and spawned again on the new plan (each
-   * survivor from its state: processor, times, jobs, peak, withdrawn devices; it holds no instance
-   * of its new units yet), and each held device told the new chain and the bytes it uploads first
-   * (its instances of the crashed hop's units). Returns the line the run ends with, or null.
+   * Hop crash {@code c} at emulated {@code atNs}, epoch {@code epoch} starting afresh from {@code
+   * from} (the hops' states at its start, of plan {@code fromPlan}): its fault row, the units
+   * placed again, then its re-placement row, and every lane's hops stopped and spawned again on the
+   * new plan (each survivor from its state: processor, times, jobs, peak, withdrawn devices; it
+   * holds no instance of its new units yet). Returns the re-placement, or null when no placement is
+   * left ({@link #noPlacement} then holds the run's last line).
    */
-  private String crash(HopCrash c, EpochState s) {
-    long at = drained.endNs();
-    recorder.tell(
-        new Recorder.EventRecorded(
-            new io.splitemu.actors.results.EventRecord(
-                at / 1e9,
-                c.round(),
-                "fault",
-                "hop-" + c.hop(),
-                "hop-crash: hop stops ("
-                    + (c.replaced() == null ? "" : c.replaced().crashedName() + ", ")
-                    + "hop "
-                    + c.hop()
-                    + " of the run's chain; scenario fault, round "
-                    + c.round()
-                    + ")")));
-    if (c.error() != null) {
-      return c.error();
+  private MpslPlanner.Replaced replace(
+      HopCrash c, long atNs, int epoch, State from, PipelinePlan fromPlan) {
+    struck.add(c.index());
+    MpslPlanner.Replaced r;
+    String why = null;
+    try {
+      r = setup.replanner().replace(gone, c.hop());
+    } catch (io.splitemu.actors.config.SettingsException e) {
+      r = null;
+      why = e.getMessage();
     }
-    MpslPlanner.Replaced r = c.replaced();
+    boolean redo = c.atNs() >= 0;
+    event(
+        atNs,
+        epoch,
+        "fault",
+        c,
+        "hop-crash: hop stops ("
+            + (r == null ? "" : r.crashedName() + ", ")
+            + "hop "
+            + c.hop()
+            + " of the run's chain; scenario fault, "
+            + c.when()
+            + ")"
+            + (redo ? "; epoch " + epoch + "'s work since its start is lost" : ""));
+    if (r == null) {
+      noPlacement =
+          Settings.NS
+              + ".faults["
+              + c.index()
+              + "]: hop-crash of hop "
+              + c.hop()
+              + (c.round() > 0 ? " at " : " ")
+              + c.when()
+              + " leaves no placement: "
+              + why;
+      return null;
+    }
     PipelinePlan next = r.plan();
     java.util.StringJoiner chain = new java.util.StringJoiner(", ");
     next.lanes().get(0).hops().forEach(h -> chain.add(h.name()));
-    recorder.tell(
-        new Recorder.EventRecorded(
-            new io.splitemu.actors.results.EventRecord(
-                at / 1e9,
-                c.round(),
-                "recovery",
-                "hop-" + c.hop(),
-                "hop-crash: units "
-                    + r.fromUnit()
-                    + ".."
-                    + r.toUnit()
-                    + " of "
-                    + r.crashedName()
-                    + " re-placed; new chain "
-                    + chain
-                    + "; each device uploads its instance of those units ("
-                    + r.moveBytes()
-                    + " bytes) over its uplink before epoch "
-                    + c.round()
-                    + "'s first batch; "
-                    + next.planDetail())));
+    event(
+        atNs,
+        epoch,
+        "recovery",
+        c,
+        "hop-crash: units "
+            + r.fromUnit()
+            + ".."
+            + r.toUnit()
+            + " of "
+            + r.crashedName()
+            + " re-placed; new chain "
+            + chain
+            + "; each device uploads its instance of those units ("
+            + r.moveBytes()
+            + " bytes) over its uplink before epoch "
+            + epoch
+            + "'s first batch"
+            + (redo ? ", the epoch redone from its start state" : "")
+            + "; "
+            + next.planDetail());
     Map<String, ComputeHop.State> byName = new TreeMap<>();
     int i = 0;
-    for (PipelinePlan.Lane lane : plan.lanes()) {
+    for (PipelinePlan.Lane lane : fromPlan.lanes()) {
       for (PipelinePlan.Stage st : lane.hops()) {
-        byName.put(st.name(), drained.hops().get(i++));
+        byName.put(st.name(), from.hops().get(i++));
       }
     }
-    for (PipelinePlan.Lane lane : plan.lanes()) {
-      for (PipelinePlan.Stage st : lane.hops()) {
-        if (next.lanes().get(0).hops().stream().noneMatch(h -> h.name().equals(st.name()))) {
-          crashedPeaks.put(st.name(), byName.get(st.name()).peakBytes());
-          crashedJobs.put(st.name(), byName.get(st.name()).jobs());
-        }
+    for (String name : byName.keySet()) {
+      if (next.lanes().get(0).hops().stream().noneMatch(h -> h.name().equals(name))) {
+        crashedPeaks.put(name, byName.get(name).peakBytes());
+        crashedJobs.put(name, byName.get(name).jobs());
       }
     }
     hops.forEach(ctx::stop);
     hops.clear();
     chains.clear();
     plan = next;
+    gone.add(c.hop());
     generation++;
     for (int l = 0; l < plan.lanes().size(); l++) {
       PipelinePlan.Lane lane = plan.lanes().get(l);
@@ -744,7 +817,7 @@ public final class PipelineControl {
         ComputeHop.State o = byName.get(name);
         ComputeHop.State restored =
             new ComputeHop.State(
-                c.round(),
+                epoch,
                 o.busyUntilNs(),
                 o.totalBusyNs(),
                 o.idleNs(),
@@ -760,8 +833,64 @@ public final class PipelineControl {
       hops.addAll(chainRefs);
     }
     wire(plan, chains, devices::get, hopReplies);
-    for (int d : s.held.keySet()) {
-      devices.get(d).tell(new Device.Rechain(chains.get(laneOf[d]), r.moveBytes()));
+    return r;
+  }
+
+  private void event(long ns, int epoch, String kind, HopCrash c, String detail) {
+    recorder.tell(
+        new Recorder.EventRecorded(
+            new io.splitemu.actors.results.EventRecord(
+                ns / 1e9, epoch, kind, "hop-" + c.hop(), detail)));
+  }
+
+  /**
+   * The scenario's hop crash at an instant within epoch {@code e}, which ran from {@code startNs}
+   * to {@code endNs} (epoch 1 from 0), not struck yet: the earliest, or null.
+   */
+  private HopCrash crashWithin(long startNs, long endNs) {
+    HopCrash first = null;
+    for (HopCrash c : setup.crashes()) {
+      if (c.atNs() >= startNs
+          && c.atNs() < endNs
+          && !struck.contains(c.index())
+          && (first == null || c.atNs() < first.atNs())) {
+        first = c;
+      }
+    }
+    return first;
+  }
+
+  /**
+   * Hop crash {@code c} at an instant within epoch {@code e}, which the actors have just run to its
+   * end on the old chain: that run is discarded (nothing of it is recorded), the devices' links and
+   * processors and the participants go back to the epoch's start ({@link #epochStart}), the units
+   * are placed again, and every device starts the epoch again at the crash's instant, first
+   * uploading the moved units (with those of a crash at the epoch's start, whose upload is lost
+   * too). Returns the line the run ends with, or null.
+   */
+  private String redo(int e, HopCrash c, EpochState s) {
+    states.remove(e);
+    epochEnds.remove(e);
+    s.held.clear();
+    participants.clear();
+    participants.addAll(epochStart.participants());
+    epochBatches = 0;
+    for (int d : participants) {
+      epochBatches += plan.batchesPerDevice()[d];
+    }
+    for (DeviceState d : epochStart.devices()) {
+      setup.uplinks().get(d.device()).restoreState(d.uplink());
+      setup.downlinks().get(d.device()).restoreState(d.downlink());
+      cpuFreeAt[d.device()] = d.cpuFreeAtNs();
+    }
+    MpslPlanner.Replaced r = replace(c, c.atNs(), e, epochStart, epochStartPlan);
+    if (r == null) {
+      return noPlacement;
+    }
+    epochMove += r.moveBytes();
+    for (int d : participants) {
+      devices.get(d).tell(new Device.Rechain(chains.get(laneOf[d]), epochMove, cpuFreeAt[d]));
+      devices.get(d).tell(new Device.StartEpoch(e, c.atNs()));
     }
     return null;
   }
@@ -914,7 +1043,7 @@ public final class PipelineControl {
     return null;
   }
 
-  private void onModelReceived(Supervisor.ModelReceived m) {
+  private String onModelReceived(Supervisor.ModelReceived m) {
     EpochState s = state(m.epoch());
     s.received[m.device()] = m;
     s.receivedCount++;
@@ -928,7 +1057,11 @@ public final class PipelineControl {
     if (m.epoch() < plan.epochs()) {
       if (s.checkpoint == null) {
         s.checkpointDue = checkpointAfter.test(m.epoch());
-        s.checkpoint = s.checkpointDue || crashAt(m.epoch() + 1) != null;
+        int next = m.epoch() + 1;
+        s.checkpoint =
+            s.checkpointDue
+                || drainEvery
+                || setup.crashes().stream().anyMatch(c -> c.round() == next);
       }
       if (s.checkpoint) {
         s.held.put(m.device(), m.atNs());
@@ -936,18 +1069,27 @@ public final class PipelineControl {
         devices.get(m.device()).tell(new Device.StartEpoch(m.epoch() + 1, m.atNs()));
       }
     }
-    complete(m.epoch());
+    return complete(m.epoch());
   }
 
-  /** Records epoch {@code e} once every device and hop has reported it, in epoch order. */
-  private void complete(int e) {
+  /**
+   * Records epoch {@code e} once every device and hop has reported it, in epoch order, unless a hop
+   * crash at an instant within it makes it run again. Returns the line the run ends with, or null.
+   */
+  private String complete(int e) {
     EpochState s = states.get(e);
     if (s == null
         || !s.aggregated
         || s.receivedCount < s.finished
         || s.busy.size() < hops.size()
         || recorded() != e - 1) {
-      return;
+      return null;
+    }
+    if (drainEvery) {
+      HopCrash c = crashWithin(previousEnd, epochEnds.get(e));
+      if (c != null) {
+        return redo(e, c, s);
+      }
     }
     long lastFinish = 0;
     long end = 0;
@@ -993,7 +1135,8 @@ public final class PipelineControl {
     } else if (Boolean.TRUE.equals(s.checkpoint)) {
       takeCheckpoint(e, s);
     } else {
-      complete(e + 1);
+      return complete(e + 1);
     }
+    return null;
   }
 }

@@ -82,6 +82,9 @@ final class PipelineRole {
     } else if (m instanceof Device.Rechain r) {
       chain(r.lane());
       moveBytes = r.moveBytes();
+      if (r.cpuFreeAtNs() >= 0) {
+        cpu.restoreFreeAt(r.cpuFreeAtNs());
+      }
     } else if (m instanceof Device.UnitsMoved u) {
       if (!hung && u.epoch() == epoch) {
         sendForward(u.arrivalNs());

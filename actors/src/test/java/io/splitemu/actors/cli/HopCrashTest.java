@@ -197,6 +197,85 @@ class HopCrashTest {
   }
 
   @Test
+  void crashAtAnInstant_redoesItsEpochFromTheStart_beginningAtTheInstant() throws IOException {
+    Path w = tmp.resolve("without");
+    Path round = tmp.resolve("round");
+    Emulation.run(settings(conf("mpsl", 3, "")), w, RunListener.NONE);
+    Emulation.run(settings(conf("mpsl", 3, CRASH)), round, RunListener.NONE);
+    List<Map<String, String>> free = table(w.resolve("rounds.csv"));
+    double end1 = Double.parseDouble(free.get(0).get("emulated_time_s"));
+    double end2 = Double.parseDouble(free.get(1).get("emulated_time_s"));
+    // Halfway through epoch 2: its work so far is lost, and it runs again from T on two hops.
+    long atNs = Math.round((end1 + end2) / 2 * 1e9);
+    double t = atNs / 1e9;
+    String fault = "faults = [{ kind = hop-crash, hop = 1, at = " + atNs + " ns }]\n";
+    Settings s = settings(conf("mpsl", 3, fault));
+    Path a = tmp.resolve("at-a");
+    Path b = tmp.resolve("at-b");
+    Emulation.run(s, a, RunListener.NONE);
+    Emulation.run(s, b, RunListener.NONE);
+    assertEquals(rows(a, "rounds.csv", "wall_time_s"), rows(b, "rounds.csv", "wall_time_s"));
+    assertEquals(rows(a, "devices.csv", ""), rows(b, "devices.csv", ""));
+    assertEquals(rows(a, "events.csv", ""), rows(b, "events.csv", ""));
+    List<Map<String, String>> at = table(a.resolve("rounds.csv"));
+    List<Map<String, String>> byRound = table(round.resolve("rounds.csv"));
+    assertEquals(
+        rows(w, "rounds.csv", "wall_time_s").get(1), rows(a, "rounds.csv", "wall_time_s").get(1));
+    // Epoch 2 is the epoch-start crash's epoch 2, begun at T instead of at epoch 1's end: every
+    // device starts it afresh from its start state at T, on the new chain, after the upload.
+    assertEquals(
+        Double.parseDouble(byRound.get(1).get("round_latency_s")) + (t - end1),
+        Double.parseDouble(at.get(1).get("round_latency_s")),
+        1e-6);
+    assertEquals(byRound.get(2).get("round_latency_s"), at.get(2).get("round_latency_s"));
+    assertEquals(byRound.get(1).get("cut"), at.get(1).get("cut"));
+    // The devices' rows count the redone epoch only (the lost part shows in the latency).
+    assertEquals(rows(round, "devices.csv", ""), rows(a, "devices.csv", ""));
+    List<Map<String, String>> events = table(a.resolve("events.csv"));
+    for (String kind : List.of("fault", "recovery")) {
+      Map<String, String> r = only(events, kind);
+      assertEquals(t, Double.parseDouble(r.get("emulated_s")), 1e-9);
+      assertEquals("2", r.get("round"));
+      assertEquals("hop-1", r.get("subject"));
+    }
+    assertTrue(
+        only(events, "fault").get("detail").contains("epoch 2's work since its start is lost"));
+
+    // Within epoch 1: the run's start state; epoch 1 = T + the upload + the 2-hop chain's epoch.
+    Path two = tmp.resolve("two-hops");
+    Emulation.run(settings(conf("mpsl", 2, "")), two, RunListener.NONE);
+    // Early enough that the lost run's processors and links were busy past T + the upload.
+    long early = Math.round(end1 / 20 * 1e9);
+    Path e1 = tmp.resolve("at-epoch-1");
+    Emulation.run(
+        settings(
+            conf("mpsl", 3, "faults = [{ kind = hop-crash, hop = 1, at = " + early + " ns }]\n")),
+        e1,
+        RunListener.NONE);
+    MpslPlanner.Replaced r = MpslPlanner.afterCrash(s, Set.of(), 1);
+    assertEquals(
+        early / 1e9
+            + r.moveBytes() * 8 / 8e6
+            + Double.parseDouble(table(two.resolve("rounds.csv")).get(0).get("round_latency_s")),
+        Double.parseDouble(table(e1.resolve("rounds.csv")).get(0).get("round_latency_s")),
+        1e-6);
+    // Every device's epoch is the 2-hop chain's but for the upload: its processor and links went
+    // back to the run's start (the lost run had them busy past T + the upload).
+    List<Map<String, String>> redone = epoch(e1, 1);
+    List<Map<String, String>> fresh = epoch(two, 1);
+    assertEquals(fresh.size(), redone.size());
+    for (int i = 0; i < fresh.size(); i++) {
+      for (String col : List.of("compute_s", "downlink_s", "bytes_down")) {
+        assertEquals(fresh.get(i).get(col), redone.get(i).get(col), col + " of device " + i);
+      }
+      assertEquals(
+          Long.parseLong(fresh.get(i).get("bytes_up")) + r.moveBytes(),
+          Long.parseLong(redone.get(i).get("bytes_up")),
+          "bytes up of device " + i);
+    }
+  }
+
+  @Test
   void noPlacementLeft_endsTheRunWithOneLineNamingTheFault_andKeepsTheRows() throws IOException {
     // Memory per hop just above the 3-hop plan's peak: 3 hops fit, the 2 left do not.
     long peak =
@@ -232,7 +311,8 @@ class HopCrashTest {
     String ok = "{ kind = device-hang, device = 0, round = 2 }, ";
     assertRefused(
         conf("mpsl", 3, "faults = [" + ok + "{ kind = hop-crash, hop = 1, at = 30 s }]\n"),
-        "splitemu.faults[1].at: hop-crash takes round = R on mpsl (an epoch's start)");
+        "splitemu.faults[1].at: hop-crash at an instant does not combine with device-hang"
+            + " (faults[0]) on mpsl yet; give round = R");
     assertRefused(
         conf("mpsl", 3, "faults = [{ kind = hop-crash, hop = 1, round = 2, until-round = 3 }]\n"),
         "splitemu.faults[0].until-round: hop-crash has no end: a crashed hop does not come back");
