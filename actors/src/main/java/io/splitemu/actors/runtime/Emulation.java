@@ -579,7 +579,8 @@ public final class Emulation {
    */
   public static void checkFaults(Settings s, Scheme.Family family) {
     io.splitemu.actors.config.SurvivalSettings.of(s); // a bad survival block fails here
-    // mpsl's pipeline hangs a device for good; the barrier and split engines inject the device
+    // mpsl's pipeline hangs a device for good and stops a hop for good (its units placed again,
+    // docs/faults.md "Hop crash on mpsl"); the barrier and split engines inject the device
     // kinds with their ends (docs/faults.md) and the crashes, which restore checkpoints within a
     // running process (mpsl's checkpoints are restored by --resume only).
     boolean pipeline = family == Scheme.Family.PIPELINE;

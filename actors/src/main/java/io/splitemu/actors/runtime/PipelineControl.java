@@ -37,6 +37,11 @@ import org.apache.pekko.stream.Materializer;
  * answers {@link Supervisor.EpochMissed}; the barrier gives up on it at the epoch's start plus the
  * deadline, leaves its model out of FedAvg and it sits out later epochs.
  *
+ * <p>A hop crash ({@link HopCrash}, docs/faults.md "Hop crash on mpsl") drains the pipeline at an
+ * epoch boundary, places the units again over the hops left ({@link Replanner}), spawns the hops
+ * anew and tells each device its new chain and what it uploads first; a crash at an instant redoes
+ * its epoch from the state kept at the epoch's start.
+ *
  * <p>Links as streams: one {@link LinkChannel} per shared channel, the uplink and the downlink band
  * of each lane of hops, with that lane's devices as its lanes; every device transfer passes through
  * them. Hops of a lane pass jobs to each other directly: the plan has no hop-to-hop link.

@@ -11,6 +11,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
+import io.splitemu.actors.metrics.Metrics;
+import io.splitemu.actors.metrics.MetricsSettings;
+import io.splitemu.actors.metrics.MetricsText;
 import io.splitemu.actors.pipeline.MpslPlanner;
 import io.splitemu.actors.pipeline.PipelinePlan;
 import io.splitemu.actors.results.CsvTable;
@@ -272,6 +275,29 @@ class HopCrashTest {
           Long.parseLong(fresh.get(i).get("bytes_up")) + r.moveBytes(),
           Long.parseLong(redone.get(i).get("bytes_up")),
           "bytes up of device " + i);
+    }
+  }
+
+  @Test
+  void theCrashAndItsReplacement_areCountedByKindOnTheMetricsEndpoint() throws Exception {
+    int port;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    Settings s =
+        settings(conf("mpsl", 3, CRASH + "metrics { enabled = true, port = " + port + " }\n"));
+    Metrics endpoint = Metrics.shared(MetricsSettings.of(s));
+    try {
+      Emulation.run(s, tmp.resolve("metrics"), RunListener.NONE);
+      String text = MetricsText.scrape(port);
+      for (String name : List.of("splitemu_faults_injected_total", "splitemu_recoveries_total")) {
+        assertEquals(
+            1.0,
+            MetricsText.sample(text, name, "scheme=\"mpsl\"", "kind=\"hop-crash\""),
+            name + " in\n" + text);
+      }
+    } finally {
+      endpoint.close();
     }
   }
 
