@@ -375,6 +375,19 @@ class HopCrashTest {
   }
 
   @Test
+  void resumingAScenarioWithAHopCrash_isRefusedWithOneLine() throws IOException {
+    Path file = tmp.resolve("crash.conf");
+    Files.writeString(file, conf("mpsl", 3, CRASH), StandardCharsets.UTF_8);
+    Path dir = Files.createDirectories(tmp.resolve("stopped"));
+    ProfileCommandTest.Result r = ProfileCommandTest.cli("run", "" + file, "--resume", "" + dir);
+    assertNotEquals(0, r.code(), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(
+        r.err().contains("has a hop-crash (faults[0]); a run with a hop crash cannot be resumed"),
+        r.err());
+  }
+
+  @Test
   void twoCrashes_eachHopOfTheFirstPlanOnce_leaveOneHop() throws IOException {
     Settings s =
         settings(
