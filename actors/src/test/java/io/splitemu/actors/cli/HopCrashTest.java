@@ -388,6 +388,47 @@ class HopCrashTest {
   }
 
   @Test
+  void withHangs_andPaced_theCrashKeepsItsRows() throws IOException {
+    // Hangs with a crash at an epoch's start: one from that start, one inside the move's upload
+    // (its upload is withheld), one later; each given up at the deadline, twice the same rows.
+    String hangs =
+        "faults = [{ kind = hop-crash, hop = 1, round = 2 },"
+            + " { kind = device-hang, devices = [0, 1], round = 2 },"
+            + " { kind = device-hang, device = 2, at = 80 s },"
+            + " { kind = device-hang, device = 3, at = 160 s }]\n";
+    Settings s = settings(conf("mpsl", 3, hangs));
+    Path a = tmp.resolve("hangs-a");
+    Path b = tmp.resolve("hangs-b");
+    Emulation.run(s, a, RunListener.NONE);
+    Emulation.run(s, b, RunListener.NONE);
+    assertEquals(rows(a, "rounds.csv", "wall_time_s"), rows(b, "rounds.csv", "wall_time_s"));
+    assertEquals(rows(a, "devices.csv", ""), rows(b, "devices.csv", ""));
+    assertEquals(rows(a, "events.csv", ""), rows(b, "events.csv", ""));
+    List<Map<String, String>> rounds = table(a.resolve("rounds.csv"));
+    assertEquals("4", rounds.get(1).get("failed"));
+    assertEquals("46", rounds.get(1).get("participants"));
+    assertEquals("46", rounds.get(2).get("participants"));
+    assertEquals(
+        4,
+        table(a.resolve("events.csv")).stream()
+            .filter(e -> e.get("kind").equals("deadline"))
+            .count());
+
+    // Paced: the rows of the virtual run, with a crash at an instant.
+    String at = "faults = [{ kind = hop-crash, hop = 1, at = 120 s }]\n";
+    Path virtual = tmp.resolve("virtual");
+    Path paced = tmp.resolve("paced");
+    Emulation.run(settings(conf("mpsl", 3, at)), virtual, RunListener.NONE);
+    Emulation.run(
+        settings(conf("mpsl", 3, at + "mode = paced\nspeedup = 400\n")), paced, RunListener.NONE);
+    assertEquals(
+        rows(virtual, "rounds.csv", "wall_time_s"), rows(paced, "rounds.csv", "wall_time_s"));
+    assertEquals(rows(virtual, "devices.csv", ""), rows(paced, "devices.csv", ""));
+    assertEquals(
+        "2-25-35", table(paced.resolve("rounds.csv")).get(1).get("cut"), "crashed in epoch 2");
+  }
+
+  @Test
   void twoCrashes_eachHopOfTheFirstPlanOnce_leaveOneHop() throws IOException {
     Settings s =
         settings(
