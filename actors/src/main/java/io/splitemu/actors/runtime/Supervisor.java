@@ -378,6 +378,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(MemberLost.class, this::onMemberLost)
         .onMessage(DevicesPlaced.class, this::onDevicesPlaced)
         .onMessage(CheckpointReply.class, this::onCheckpointReply)
+        .onMessage(CheckpointTick.class, this::onCheckpointTick)
         .onMessage(StateKept.class, this::onStateKept)
         .onMessage(Rejoined.class, this::onRejoined)
         .onMessage(RejoinTick.class, this::onRejoinTick)
@@ -466,6 +467,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    */
   private Behavior<Command> onMemberLost(MemberLost m) {
     List<Integer> gone = new ArrayList<>();
+    // Devices already out of the run (dropped at a deadline) are lost too: no checkpoint asks them.
+    List<Integer> out = new ArrayList<>();
+    for (int d : m.devices()) {
+      if (devices.containsKey(d) && !alive.contains(d) && !rejoining.contains(d) && lost.add(d)) {
+        out.add(d);
+      }
+    }
     for (int d : m.devices()) {
       ActorRef<Device.Command> ref = devices.get(d);
       if (ref != null && alive.remove(d)) {
@@ -479,7 +487,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       }
     }
     if (gone.isEmpty()) {
-      return this; // they had left already
+      // They had left already; a checkpoint under way no longer waits for them.
+      return awaitedDevices.removeAll(out) ? checkpointAnswered() : this;
     }
     lost.addAll(gone);
     boolean rejoin = placement.rejoinsLostDevices();
@@ -519,10 +528,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     if (awaitedServer || !awaitedDevices.isEmpty()) {
       // Lost while a checkpoint is taken or restored: one to rejoin is in the checkpoint with the
-      // state it will be re-created from, one lost for good is not.
+      // state it will be re-created from (even if it had answered), one lost for good is not.
+      awaitedDevices.removeAll(out);
       for (int d : gone) {
-        if (awaitedDevices.remove(d) && !restoring && rejoining.contains(d)) {
+        awaitedDevices.remove(d);
+        if (restoring) {
+          continue;
+        }
+        if (rejoining.contains(d)) {
           snapshots.put(d, kept.get(d));
+        } else {
+          snapshots.remove(d);
         }
       }
       return checkpointAnswered();
@@ -604,8 +620,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     round = 0;
     nowNs = 0;
-    armFaults();
     Checkpoint from = setup.checkpointing().resumeFrom();
+    // A resumed device's state has what these set (its restore overwrites them in one JVM). On a
+    // cluster they would go through the edge server and could overtake the restore, which goes
+    // straight to the device: a resumed cluster run does not send them.
+    if (from == null || !placement.rejoinsLostDevices()) {
+      armFaults();
+    }
     if (from == null) {
       holdVisit();
     }
@@ -1558,8 +1579,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return this;
   }
 
-  // One adapter per reply class and actor: a cluster run takes no checkpoints (refused), so these
-  // do not meet the checkpoint's adapters of the same classes.
+  // One adapter per reply class and actor: the checkpoint's adapters of the same classes are
+  // registered again for each checkpoint and restore, and its handler drops the replies it does not
+  // await; rejoins and checkpoints never overlap (both are at a round boundary, one after the
+  // other).
   private void sendRestores(java.util.Collection<Integer> which) {
     ActorRef<Device.Restored> replies =
         getContext().messageAdapter(Device.Restored.class, r -> new Rejoined(r.device()));
@@ -1728,6 +1751,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       // On a cluster through the edge server, after the fault commands given so far.
       toDevice(d.getValue(), new Device.TakeSnapshot(toDevice));
     }
+    watchCheckpoint();
     send(
         server,
         new EdgeServer.TakeSnapshot(
@@ -1740,19 +1764,52 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private Behavior<Command> onCheckpointReply(CheckpointReply m) {
+    boolean awaited;
     if (m.device() != null) {
-      if (awaitedDevices.remove(m.device().device())) {
+      awaited = !restoring && awaitedDevices.remove(m.device().device());
+      if (awaited) {
         snapshots.put(m.device().device(), m.device());
       }
-    } else if (m.server() != null) {
-      serverSnapshot = m.server();
-      awaitedServer = false;
     } else if (m.restored() >= 0) {
-      awaitedDevices.remove(m.restored());
+      awaited = restoring && awaitedDevices.remove(m.restored());
     } else {
-      awaitedServer = false;
+      awaited = awaitedServer && restoring == (m.server() == null);
+      if (awaited) {
+        serverSnapshot = m.server() != null ? m.server() : serverSnapshot;
+        awaitedServer = false;
+      }
     }
-    return checkpointAnswered();
+    // A late answer of a phase that is over (an adapter serves one reply class per actor) is
+    // dropped.
+    return awaited ? checkpointAnswered() : this;
+  }
+
+  /** The wall-clock watchdog of the checkpoint taken or restored as attempt {@code attempt}. */
+  private record CheckpointTick(long attempt) implements Command {}
+
+  private long checkpointAttempts;
+
+  private void watchCheckpoint() {
+    getContext()
+        .scheduleOnce(
+            setup.server().barrierTimeout(),
+            getContext().getSelf(),
+            new CheckpointTick(++checkpointAttempts));
+  }
+
+  private Behavior<Command> onCheckpointTick(CheckpointTick t) {
+    if (t.attempt() != checkpointAttempts || !awaitedServer && awaitedDevices.isEmpty()) {
+      return this;
+    }
+    return finish(
+        (awaitedServer ? "the edge server" + (awaitedDevices.isEmpty() ? "" : " and ") : "")
+            + (awaitedDevices.isEmpty() ? "" : "devices " + awaitedDevices)
+            + (restoring ? " did not take back their state" : " did not send their state")
+            + " for the checkpoint of round "
+            + round
+            + " within barrier.timeout ("
+            + setup.server().barrierTimeout().toSeconds()
+            + " s of wall-clock time); a member is stuck or overloaded");
   }
 
   /** Goes on once every device awaited and the server have answered the checkpoint's request. */
@@ -1897,6 +1954,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                 .messageAdapter(
                     EdgeServer.Restored.class,
                     r -> new CheckpointReply(null, null, CheckpointReply.NONE))));
+    watchCheckpoint();
     if (resumed) {
       resumed(round);
     }
