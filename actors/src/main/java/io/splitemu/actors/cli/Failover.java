@@ -33,7 +33,8 @@ import org.apache.pekko.cluster.typed.SingletonActor;
  * (resuming from the folder's newest checkpoint if it has one); the others stand by. When the
  * holder's JVM is lost (downed by the Split Brain Resolver) or leaves, the singleton moves to a
  * standby, which then resumes the run from the newest checkpoint. A standby that sees the run end
- * (its {@code summary.json}) exits without running it.
+ * ({@value #ENDED} in the folder, written by the holder however its run ended) exits without
+ * running it.
  *
  * <p>The lease is kept while its run goes on: the singleton moves only once the singleton actor
  * stops, and the holder's one takes the stop message ({@link Release}, sent when an older member
@@ -46,6 +47,14 @@ final class Failover implements AutoCloseable {
   static final String ROLE = "standby";
 
   private static final Duration POLL = Duration.ofMillis(250);
+
+  /** How long the lease member may take to join (as a run's members: ClusterRun's). */
+  private static final Duration JOIN = Duration.ofSeconds(120);
+
+  /** The file of the results folder that says its run ended on the JVM that held the lease. */
+  static final String ENDED = ".failover-ended";
+
+  private volatile boolean closing;
 
   /** The lease's messages: the singleton's stop message, and the end of this JVM's run. */
   enum Release implements ClusterMessage {
@@ -118,13 +127,21 @@ final class Failover implements AutoCloseable {
    */
   boolean await(Path dir, PrintWriter err) throws InterruptedException {
     boolean said = false;
+    long joinBy = System.nanoTime() + JOIN.toNanos();
     while (true) {
-      if (Files.exists(dir.resolve("summary.json"))) {
+      if (Files.exists(dir.resolve(ENDED))) {
         return false;
+      }
+      if (Cluster.get(system).selfMember().status() != MemberStatus.up()
+          && System.nanoTime() > joinBy) {
+        throw new UserException(
+            "--failover: this JVM's lease member did not join the cluster within "
+                + JOIN.toSeconds()
+                + " s; --seed-nodes must name a running splitemu node");
       }
       try {
         holding.get(POLL.toMillis(), TimeUnit.MILLISECONDS);
-        return !Files.exists(dir.resolve("summary.json"));
+        return !Files.exists(dir.resolve(ENDED));
       } catch (java.util.concurrent.TimeoutException waiting) {
         String holder = said ? null : otherHolder();
         if (holder != null) {
@@ -170,9 +187,40 @@ final class Failover implements AutoCloseable {
         : oldest.address().host().get() + ":" + oldest.address().port().get();
   }
 
+  /**
+   * While this JVM runs the run: should its lease member leave the cluster (downed), the lease may
+   * move to a standby that resumes the run into the same folder, so this JVM ends at once with one
+   * line on {@code err} rather than write there too.
+   */
+  void fence(PrintWriter err) {
+    system
+        .getWhenTerminated()
+        .thenRun(
+            () -> {
+              if (!closing) {
+                err.println(
+                    "splitemu run: this JVM's lease member left the cluster (downed?) while it ran"
+                        + " the run; exiting at once, a standby may resume it (--failover)");
+                err.flush();
+                Runtime.getRuntime().halt(1);
+              }
+            });
+  }
+
+  /** Says in {@code dir} that its run ended here with {@code status}: standbys exit. */
+  static void ended(Path dir, int status) {
+    try {
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve(ENDED), "exit " + status + "\n", StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot write " + dir.resolve(ENDED) + ": " + e, e);
+    }
+  }
+
   /** Leaves the cluster: the lease moves to a standby if this JVM held it. */
   @Override
   public void close() {
+    closing = true;
     if (holding.isDone()) {
       holding.join().tell(Release.RUN_ENDED);
     }

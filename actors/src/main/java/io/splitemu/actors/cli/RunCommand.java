@@ -133,37 +133,54 @@ public final class RunCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter w = spec.commandLine().getOut();
     Emulation.Cluster onCluster = cluster();
-    if (failover && (onCluster == null || out == null || resume != null)) {
+    if (failover
+        && (onCluster == null
+            || out == null
+            || resume != null
+            || clusterOptions.seedNodes().isEmpty())) {
       throw new CommandLine.ParameterException(
           spec.commandLine(),
-          "--failover: only with --cluster and --out RESULTS_DIR (the folder every standby sees)");
+          "--failover: only with --cluster, --seed-nodes (a running splitemu node) and --out"
+              + " RESULTS_DIR (the folder every standby sees)");
     }
     Settings s = Settings.load(scenario, sets);
     if (!failover) {
       return call(w, onCluster, s, resume == null ? null : resumable(s, resume));
     }
+    if (s.checkpointEvery() <= 0) {
+      throw new UserException(
+          "splitemu.checkpoint.every: --failover resumes from the newest checkpoint; give"
+              + " checkpoint.every = K > 0 (1: no recorded row is ever redone)");
+    }
     try (Failover lease = Failover.join(onCluster.system(), out)) {
-      if (!lease.await(out, spec.commandLine().getErr())) {
+      PrintWriter err = spec.commandLine().getErr();
+      if (!lease.await(out, err)) {
         w.println("splitemu run: the run in " + out + " ended on another JVM (--failover)");
         w.flush();
         return 0;
       }
       // This JVM holds the lease: the run goes on from the folder's newest checkpoint, if any.
-      boolean started = Files.isDirectory(out.resolve("checkpoints"));
-      if (!started && Files.exists(out.resolve("rounds.csv"))) {
-        throw new UserException(
-            "--failover: "
-                + out
-                + " holds rows but no checkpoint: its supervisor was lost before the first"
-                + " (checkpoint.every = K makes one every K rounds)");
+      lease.fence(err);
+      int status = 1;
+      try {
+        boolean started = Files.isDirectory(out.resolve("checkpoints"));
+        if (!started && Files.exists(out.resolve("scenario.conf"))) {
+          throw new UserException(
+              "--failover: "
+                  + out
+                  + " holds results but no checkpoint: the JVM that ran it was lost before its"
+                  + " first checkpoint; start the run again into another folder");
+        }
+        if (started) {
+          err.println("splitemu run: took over " + out + " (--failover); resuming it");
+          err.flush();
+        }
+        status = call(w, onCluster, s, started ? resumable(s, out) : null);
+        return status;
+      } finally {
+        // However it ended here (done, failed, stopped): the standbys exit rather than resume it.
+        Failover.ended(out, status);
       }
-      if (started) {
-        spec.commandLine()
-            .getErr()
-            .println("splitemu run: took over " + out + " (--failover); resuming it");
-        spec.commandLine().getErr().flush();
-      }
-      return call(w, onCluster, s, started ? resumable(s, out) : null);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new UserException("--failover: interrupted while standing by");
@@ -202,16 +219,16 @@ public final class RunCommand implements Callable<Integer> {
     int after = stop.stoppedAfterRound();
     if (after >= 0) {
       PrintWriter err = spec.commandLine().getErr();
+      boolean hopCrash = s.faults().stream().anyMatch(f -> f.kind().equals("hop-crash"));
       err.println(
           "splitemu: stopped by SIGTERM after round "
               + after
               + "; checkpoint "
               + Checkpoints.file(dir, after)
-              + "; resume with: splitemu run "
-              + scenario
-              + resumeSets()
-              + " --resume "
-              + dir);
+              + (hopCrash
+                  // --resume refuses it (a checkpoint holds the hops of one plan)
+                  ? "; a run with a hop-crash fault cannot be resumed yet"
+                  : "; resume with: splitemu run " + scenario + resumeSets() + " --resume " + dir));
       err.flush();
       return SIGTERM_STATUS;
     }

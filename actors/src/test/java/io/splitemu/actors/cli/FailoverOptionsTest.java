@@ -27,6 +27,7 @@ class FailoverOptionsTest {
         List.of(
             List.of("run", scenario, "--failover", "--out", out),
             List.of("run", scenario, "--failover", "--cluster", "--seed-nodes", "127.0.0.1:1"),
+            List.of("run", scenario, "--failover", "--cluster", "--out", out),
             List.of(
                 "run",
                 scenario,
@@ -44,8 +45,30 @@ class FailoverOptionsTest {
               args.toArray(String[]::new));
       assertEquals(2, code, args + ": " + err);
       String first = err.toString().lines().findFirst().orElse("");
-      assertTrue(first.contains("--failover: only with --cluster and --out"), args + ": " + err);
+      assertTrue(first.contains("--failover: only with --cluster"), args + ": " + err);
     }
+  }
+
+  @Test
+  void failoverWithoutCheckpoints_isOneLine_beforeJoiningAnything() {
+    StringWriter err = new StringWriter();
+    int code =
+        Main.run(
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err),
+            "run",
+            "../scenarios/quickstart.conf",
+            "--failover",
+            "--cluster",
+            "--seed-nodes",
+            "127.0.0.1:1",
+            "--out",
+            tmp.resolve("r").toString());
+    assertEquals(1, code, err.toString());
+    assertEquals(
+        "splitemu: splitemu.checkpoint.every: --failover resumes from the newest checkpoint; give"
+            + " checkpoint.every = K > 0 (1: no recorded row is ever redone)",
+        err.toString().strip());
   }
 
   @Test
