@@ -56,10 +56,23 @@ public final class MpslPlanner {
    * @param toUnit its last unit
    * @param moveBytes the weight bytes of one device's instance of those units: what each device
    *     uploads again so that the units' new hops hold its instance
+   * @param unitBytes those bytes unit by unit, from {@code fromUnit} (two crashes in one epoch send
+   *     a unit moved by both once)
    * @param crashedName the crashed hop's name in results ({@code hop-2})
    */
   public record Replaced(
-      PipelinePlan plan, int fromUnit, int toUnit, long moveBytes, String crashedName) {}
+      PipelinePlan plan,
+      int fromUnit,
+      int toUnit,
+      long moveBytes,
+      String crashedName,
+      List<Long> unitBytes) {
+
+    /** Copies the bytes in. */
+    public Replaced {
+      unitBytes = List.copyOf(unitBytes);
+    }
+  }
 
   /**
    * The plan after hop {@code hop} of the run's first plan crashes, the hops {@code before} being
@@ -78,11 +91,13 @@ public final class MpslPlanner {
     int from = now.cuts()[at] + 1;
     int to = now.cuts()[at + 1];
     long bytes = 0;
+    List<Long> units = new java.util.ArrayList<>();
     for (int j = from; j <= to; j++) {
       bytes += now.weightBytes()[j - 1];
+      units.add(now.weightBytes()[j - 1]);
     }
     return new Replaced(
-        next.plan(), from, to, bytes, now.plan().lanes().get(0).hops().get(at).name());
+        next.plan(), from, to, bytes, now.plan().lanes().get(0).hops().get(at).name(), units);
   }
 
   /** How many hops the run's first {@code mpsl} plan has: the range of a hop crash's index. */

@@ -251,6 +251,8 @@ public final class PipelineControl {
   private State epochStart;
   private PipelinePlan epochStartPlan;
   private long epochMove;
+  // The units moved this epoch (unit -> one instance's weight bytes): each is uploaded once.
+  private final TreeMap<Integer, Long> epochMoved = new TreeMap<>();
   private final List<SupervisorSetup.Hang> hangs;
   private final ActorRef<Recorder.Command> recorder;
   private final long wallStartNs = System.nanoTime();
@@ -681,13 +683,14 @@ public final class PipelineControl {
     epochStart = drained;
     epochStartPlan = plan;
     epochMove = 0;
+    epochMoved.clear();
     for (HopCrash c : setup.crashes()) {
       if (c.round() == next) {
         MpslPlanner.Replaced r = replace(c, drained.endNs(), next, drained, plan);
         if (r == null) {
           return noPlacement;
         }
-        epochMove = r.moveBytes();
+        epochMove = moved(r);
         for (int d : s.held.keySet()) {
           devices.get(d).tell(new Device.Rechain(chains.get(laneOf[d]), epochMove, -1));
         }
@@ -873,6 +876,18 @@ public final class PipelineControl {
    * uploading the moved units (with those of a crash at the epoch's start, whose upload is lost
    * too). Returns the line the run ends with, or null.
    */
+  /** Adds {@code r}'s units to this epoch's moved ones; returns the bytes of them all. */
+  private long moved(MpslPlanner.Replaced r) {
+    for (int j = 0; j < r.unitBytes().size(); j++) {
+      epochMoved.put(r.fromUnit() + j, r.unitBytes().get(j));
+    }
+    long bytes = 0;
+    for (long b : epochMoved.values()) {
+      bytes += b;
+    }
+    return bytes;
+  }
+
   private String redo(int e, HopCrash c, EpochState s) {
     states.remove(e);
     epochEnds.remove(e);
@@ -892,7 +907,7 @@ public final class PipelineControl {
     if (r == null) {
       return noPlacement;
     }
-    epochMove += r.moveBytes();
+    epochMove = moved(r);
     for (int d : participants) {
       devices.get(d).tell(new Device.Rechain(chains.get(laneOf[d]), epochMove, cpuFreeAt[d]));
       devices.get(d).tell(new Device.StartEpoch(e, c.atNs()));

@@ -454,6 +454,50 @@ class HopCrashTest {
     assertTrue(details.get(1).contains("of hop-3 re-placed; new chain hop-2;"), details.get(1));
   }
 
+  @Test
+  void aRoundCrashAndAnInstantCrashInOneEpoch_uploadEachMovedUnitOnce() throws IOException {
+    Path round = tmp.resolve("round-only");
+    Emulation.run(settings(conf("mpsl", 3, CRASH)), round, RunListener.NONE);
+    List<Map<String, String>> r = table(round.resolve("rounds.csv"));
+    double end1 = Double.parseDouble(r.get(0).get("emulated_time_s"));
+    double end2 = Double.parseDouble(r.get(1).get("emulated_time_s"));
+    long atNs = Math.round((end1 + end2) / 2 * 1e9); // inside epoch 2, after hop 1's crash
+    Settings s =
+        settings(
+            conf(
+                "mpsl",
+                3,
+                "faults = [{ kind = hop-crash, hop = 1, round = 2 },"
+                    + " { kind = hop-crash, hop = 2, at = "
+                    + atNs
+                    + " ns }]\n"));
+    Path both = tmp.resolve("both");
+    Emulation.run(s, both, RunListener.NONE);
+    // The redone epoch uploads hop 1's moved units and those of hop 2 in the plan after hop 1's
+    // crash, each unit once (hop 2 then holds some of hop 1's units).
+    MpslPlanner.Replaced first = MpslPlanner.afterCrash(s, Set.of(), 1);
+    MpslPlanner.Replaced second = MpslPlanner.afterCrash(s, Set.of(1), 2);
+    long extra = 0;
+    for (int j = 0; j < second.unitBytes().size(); j++) {
+      int unit = second.fromUnit() + j;
+      if (unit < first.fromUnit() || unit > first.toUnit()) {
+        extra += second.unitBytes().get(j);
+      }
+    }
+    assertTrue(
+        second.fromUnit() <= first.toUnit() && second.toUnit() >= first.fromUnit(),
+        "the second crash moves some of the first's units again: " + first + " " + second);
+    List<Map<String, String>> once = epoch(round, 2);
+    List<Map<String, String>> twice = epoch(both, 2);
+    assertEquals(once.size(), twice.size());
+    for (int i = 0; i < once.size(); i++) {
+      assertEquals(
+          Long.parseLong(once.get(i).get("bytes_up")) + extra,
+          Long.parseLong(twice.get(i).get("bytes_up")),
+          "bytes up of device " + i);
+    }
+  }
+
   /** A CSV file's rows by column name. */
   private static List<Map<String, String>> table(Path file) throws IOException {
     List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
