@@ -88,11 +88,17 @@ roles_of() {
 }
 
 # A TCP port on 127.0.0.1 that nothing listens on now. The members pick their own (--port 0);
-# only the seed's must be known before it starts.
+# only the seed's must be known before it starts. It is drawn below the kernel's ephemeral range,
+# so that no outgoing connection (another member's, say) takes it before the seed binds it.
 free_port() {
-  local p tries=0
+  local p tries=0 low=32768 span
+  if [ -r /proc/sys/net/ipv4/ip_local_port_range ]; then
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range || low=32768
+  fi
+  span=$((low - 10000))
+  [ "$span" -gt 1000 ] || span=1000
   while [ $tries -lt 200 ]; do
-    p=$((20000 + RANDOM % 40000))
+    p=$((10000 + RANDOM % span))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return 0

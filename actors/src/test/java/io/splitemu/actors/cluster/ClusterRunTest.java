@@ -8,7 +8,6 @@ import io.splitemu.actors.cli.Main;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,13 +60,13 @@ public class ClusterRunTest {
    * activations and gradients (150 KB at cut 2), and psl's device model at cut 5 (200 KB), cross in
    * parts (docs/cluster.md, "Frame size").
    */
-  private static final String FRAME_KEY = "splitemu.cluster.maximum-frame-size";
+  static final String FRAME_KEY = "splitemu.cluster.maximum-frame-size";
 
-  private static final String FRAME = "64KiB";
+  static final String FRAME = "64KiB";
   private static final String FRAME_OPTION = "-D" + FRAME_KEY + "=" + FRAME;
 
   /** Member JVMs that train model slices: more heap than a bare member's. */
-  private static final List<String> MEMBER_JVM =
+  static final List<String> MEMBER_JVM =
       List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", FRAME_OPTION);
 
   /** A placement row: its member, and its devices as ranges ({@code 0-3 5}). */
@@ -149,161 +148,6 @@ public class ClusterRunTest {
 
   @Test
   @Order(2)
-  void killingTheSupervisorsMember_thenResumingOnTheCluster_givesTheRowsOfAnUninterruptedRun()
-      throws Exception {
-    Path dir = tmp.resolve("resume-after-kill");
-    LocalNodes.Node supervisor = supervisorUntilRound(dir, 2);
-    supervisor.process().destroyForcibly(); // SIGKILL
-    assertTrue(supervisor.process().waitFor(30, TimeUnit.SECONDS), "the supervisor's JVM ended");
-    assertTrue(lines(dir.resolve("rounds.csv")).size() < 5, "killed before the run's end");
-    resumeOnTheClusterAndCompare(dir);
-  }
-
-  @Test
-  @Order(2)
-  void sigtermToTheSupervisorsMember_leavesACheckpoint_andTheResumeOnTheClusterFinishes()
-      throws Exception {
-    Path dir = tmp.resolve("resume-after-sigterm");
-    LocalNodes.Node supervisor = supervisorUntilRound(dir, 1);
-    supervisor.process().destroy(); // SIGTERM
-    assertTrue(supervisor.process().waitFor(2, TimeUnit.MINUTES), "the supervisor's JVM ended");
-    assertEquals(143, supervisor.process().exitValue(), supervisor.stderr());
-    Matcher line =
-        Pattern.compile("splitemu: stopped by SIGTERM after round (\\d+); checkpoint .*--resume .*")
-            .matcher(supervisor.stderr());
-    assertTrue(line.find(), "the stop's line: " + supervisor.stderr());
-    int after = Integer.parseInt(line.group(1));
-    assertTrue(after < 4, "stopped before the run's end: " + line.group());
-    assertEquals(after + 1, lines(dir.resolve("rounds.csv")).size(), "rows up to the stop");
-    resumeOnTheClusterAndCompare(dir);
-  }
-
-  @Test
-  @Order(2)
-  void failover_killingTheLeaseHoldersJvm_movesTheLease_andTheStandbyResumesTheRun()
-      throws Exception {
-    Path dir = tmp.resolve("failover");
-    List<String> command = new ArrayList<>(checkpointed());
-    command.addAll(
-        List.of(
-            "--out",
-            dir.toString(),
-            "--cluster",
-            "--seed-nodes",
-            seed,
-            "--min-members",
-            "3",
-            "--failover"));
-    // The same command in two JVMs: one holds the lease on the folder and runs the run, the other
-    // stands by.
-    LocalNodes.Node a = nodes.command(Map.of(), command);
-    LocalNodes.Node b = nodes.command(Map.of(), command);
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-    LocalNodes.Node holder = null;
-    LocalNodes.Node standby = null;
-    while (holder == null) {
-      assertTrue(System.nanoTime() < deadline, "no JVM stood by within 3 minutes");
-      assertTrue(a.process().isAlive() && b.process().isAlive(), a.stderr() + b.stderr());
-      if (a.stderr().contains("standing by for")) {
-        holder = b;
-        standby = a;
-      } else if (b.stderr().contains("standing by for")) {
-        holder = a;
-        standby = b;
-      }
-      Thread.sleep(20);
-    }
-    Path rounds = dir.resolve("rounds.csv");
-    while (lines(rounds).size() < 3) { // the header, rounds 1 and 2
-      assertTrue(System.nanoTime() < deadline, "round 2 not recorded within 3 minutes");
-      assertTrue(holder.process().isAlive(), "the holder ended early: " + holder.stderr());
-      Thread.sleep(20);
-    }
-    holder.process().destroyForcibly(); // SIGKILL: its lease and supervisor members are lost
-    assertTrue(holder.process().waitFor(30, TimeUnit.SECONDS), "the holder's JVM ended");
-    assertTrue(lines(rounds).size() < 5, "killed before the run's end: " + lines(rounds));
-
-    // The Split Brain Resolver downs the holder's members, the lease singleton moves to the
-    // standby, and it resumes the run from the newest checkpoint on the same members.
-    assertTrue(standby.process().waitFor(5, TimeUnit.MINUTES), "the standby finished the run");
-    assertEquals(0, standby.process().exitValue(), standby.stderr());
-    assertTrue(standby.stderr().contains("took over " + dir), standby.stdout() + standby.stderr());
-    assertResumedAsUninterrupted(dir);
-  }
-
-  /** A 4-round psl run with a checkpoint every round, in full fidelity. */
-  private static List<String> checkpointed() {
-    // At cut 5, kept states, checkpoints (the devices' and the edge server's slices with their
-    // optimizer state) and restores cross in parts at the 64 KiB frame.
-    List<String> args = new ArrayList<>(scenario("psl"));
-    args.addAll(List.of("--set", "rounds=4", "--set", "checkpoint.every=1"));
-    return args;
-  }
-
-  /**
-   * Starts {@link #checkpointed}'s run on the cluster with its supervisor's member in a JVM of its
-   * own, writing into {@code dir}, and returns once round {@code round} is recorded.
-   */
-  private LocalNodes.Node supervisorUntilRound(Path dir, int round) throws Exception {
-    List<String> command = new ArrayList<>(checkpointed());
-    command.addAll(
-        List.of("--out", dir.toString(), "--cluster", "--seed-nodes", seed, "--min-members", "3"));
-    LocalNodes.Node supervisor = nodes.command(Map.of(), command);
-    Path rounds = dir.resolve("rounds.csv");
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
-    while (lines(rounds).size() < round + 1) { // the header and the rounds
-      assertTrue(System.nanoTime() < deadline, "round " + round + " not recorded in 5 minutes");
-      assertTrue(
-          supervisor.process().isAlive(),
-          "the supervisor's JVM ended before round " + round + ": " + supervisor.stderr());
-      Thread.sleep(20);
-    }
-    return supervisor;
-  }
-
-  /**
-   * Resumes {@code dir}'s run on the same cluster from this JVM (new device entities and edge
-   * server, restored from the newest checkpoint; the members drop the stopped run's actors when
-   * this one loads) and compares it with the run uninterrupted in one JVM.
-   */
-  private void resumeOnTheClusterAndCompare(Path dir) throws IOException {
-    List<String> args = checkpointed();
-    assertEquals(
-        0,
-        run(
-            args,
-            "--resume",
-            dir.toString(),
-            "--cluster",
-            "--seed-nodes",
-            seed,
-            "--min-members",
-            "3"),
-        "the resume on the cluster");
-    assertResumedAsUninterrupted(dir);
-  }
-
-  /**
-   * {@code dir}'s run, resumed from a checkpoint, has the rows of {@link #checkpointed}'s run
-   * uninterrupted in one JVM.
-   */
-  private void assertResumedAsUninterrupted(Path dir) throws IOException {
-    Path one = tmp.resolve("checkpointed-one");
-    if (!Files.exists(one.resolve("rounds.csv"))) {
-      assertEquals(0, run(checkpointed(), "--out", one.toString()), "one JVM");
-    }
-    assertEquals(
-        emulatedRows(one), emulatedRows(dir), "rounds.csv, losses and accuracies included");
-    assertEquals(lines(one.resolve("devices.csv")), lines(dir.resolve("devices.csv")));
-    String events = Files.readString(dir.resolve("events.csv"));
-    assertTrue(events.contains(",resume,supervisor,"), events);
-    assertTrue(Files.exists(dir.resolve("checkpoints")), "checkpoints written on the cluster");
-    // Every device of the resumed run started on a member again.
-    assertEquals(4, placements(dir, true).size(), events);
-  }
-
-  @Test
-  @Order(3)
   void killingADevicesMember_midRun_completesTheRun_keepsTheRows_andRecreatesItsDevices()
       throws Exception {
     List<String> args = new ArrayList<>(scenario("psl"));
@@ -364,7 +208,7 @@ public class ClusterRunTest {
         "where the devices live at the end: " + events);
   }
 
-  private static List<String> scenario(String scheme) {
+  static List<String> scenario(String scheme) {
     if (scheme.equals("mpsl")) { // its hops on the edge,hops,devices member, timing fidelity
       return List.of(
           "run",
@@ -455,7 +299,7 @@ public class ClusterRunTest {
    * Device id to the member it started on last, from events.csv's placement rows; {@code again}: a
    * device may be placed again (re-created after its member was lost).
    */
-  private static Map<Integer, String> placements(Path dir, boolean again) throws IOException {
+  static Map<Integer, String> placements(Path dir, boolean again) throws IOException {
     Map<Integer, String> out = new java.util.TreeMap<>();
     for (String line : lines(dir.resolve("events.csv"))) {
       Matcher m = PLACED.matcher(line);
@@ -473,7 +317,7 @@ public class ClusterRunTest {
     return out;
   }
 
-  private static List<String> lines(Path file) throws IOException {
+  static List<String> lines(Path file) throws IOException {
     if (!Files.exists(file)) {
       return List.of();
     }
@@ -487,8 +331,6 @@ public class ClusterRunTest {
   }
 
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+    return io.splitemu.actors.cluster.Ports.free();
   }
 }

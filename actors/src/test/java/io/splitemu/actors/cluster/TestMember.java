@@ -2,8 +2,6 @@ package io.splitemu.actors.cluster;
 
 import com.typesafe.config.Config;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -46,9 +44,7 @@ final class TestMember implements AutoCloseable {
    * it (they boot slower than it does, and retry until it listens).
    */
   static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return socket.getLocalPort();
-    }
+    return io.splitemu.actors.cluster.Ports.free();
   }
 
   /** Starts the member with {@code settings} over its config, joins itself, waits until Up. */
