@@ -26,7 +26,7 @@ while getopts "s:t:" o; do
 done
 shift $((OPTIND - 1))
 [ "$#" -gt 0 ] || { echo "usage: $0 [-s schemes] [-t timeout-s] N..." >&2 && exit 2; }
-[ -f "$jar" ] || "$root/splitemu" --version >/dev/null
+"$root/splitemu" --version >/dev/null # builds the jar when missing or older than a source
 work="$(mktemp -d "${TMPDIR:-/tmp}/splitemu-scale.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
