@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -196,15 +195,8 @@ class CompareSweepTest {
   // ---- MP-SL on priced nodes (shared data) ----
 
   private static Path mpslProfiles() {
-    String data = System.getProperty("splitemu.data", "");
-    if (data.isBlank()) {
-      Assumptions.abort("splitemu.data is not set: the priced MP-SL sweep is skipped");
-    }
-    Path dir = Path.of(data, "profiles", "mpsl-measured");
-    for (String f : List.of("resnet101_cifar_times.csv", "vgg19_cifar_memory.csv")) {
-      assertTrue(Files.isRegularFile(dir.resolve(f)), "missing shared data file " + dir.resolve(f));
-    }
-    return dir;
+    return io.splitemu.actors.pipeline.MeasuredProfiles.dir(
+        "the priced MP-SL sweep is skipped", "resnet101_cifar_times.csv", "vgg19_cifar_memory.csv");
   }
 
   /** The committed scenario, found from the module's working folder up. */

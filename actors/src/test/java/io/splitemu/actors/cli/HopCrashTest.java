@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,15 +44,10 @@ class HopCrashTest {
   @TempDir Path tmp;
 
   private static Path profiles() {
-    String data = System.getProperty("splitemu.data", "");
-    if (data.isBlank()) {
-      Assumptions.abort("splitemu.data is not set: MP-SL hop-crash checks skipped");
-    }
-    Path dir = Path.of(data, "profiles", "mpsl-measured");
-    for (String f : List.of("resnet101_cifar_times.csv", "resnet101_cifar_memory.csv")) {
-      assertTrue(Files.isRegularFile(dir.resolve(f)), "missing shared data file " + dir.resolve(f));
-    }
-    return dir;
+    return io.splitemu.actors.pipeline.MeasuredProfiles.dir(
+        "MP-SL hop-crash checks skipped",
+        "resnet101_cifar_times.csv",
+        "resnet101_cifar_memory.csv");
   }
 
   /**

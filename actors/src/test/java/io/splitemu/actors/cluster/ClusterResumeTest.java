@@ -11,7 +11,6 @@ import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,21 +41,7 @@ class ClusterResumeTest {
     System.setProperty(ClusterRunTest.FRAME_KEY, ClusterRunTest.FRAME);
     ConfigFactory.invalidateCaches();
     nodes = new LocalNodes(tmp, ClusterRunTest.MEMBER_JVM);
-    int port = Ports.free();
-    LocalNodes.Node first =
-        nodes.start(
-            Map.of(),
-            "--roles",
-            "edge,hops,devices",
-            "--seed-nodes",
-            "127.0.0.1:" + port,
-            "--port",
-            Integer.toString(port));
-    ClusterConfig.HostPort up = first.awaitUp(Duration.ofSeconds(90));
-    seed = up.host() + ":" + up.port();
-    nodes
-        .start(Map.of(), "--roles", "devices", "--seed-nodes", seed, "--port", "0")
-        .awaitUp(Duration.ofSeconds(90));
+    seed = ClusterRunTest.startMembers(nodes).seed();
   }
 
   @AfterEach

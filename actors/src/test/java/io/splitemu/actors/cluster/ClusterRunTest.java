@@ -85,9 +85,22 @@ public class ClusterRunTest {
     System.setProperty(FRAME_KEY, FRAME);
     ConfigFactory.invalidateCaches();
     nodes = new LocalNodes(tmp, MEMBER_JVM);
-    int port = freePort();
-    // The first member is its own seed, so that each run's supervisor joins the same cluster.
-    edgeAndDevices =
+    Members m = startMembers(nodes);
+    edgeAndDevices = m.edgeAndDevices();
+    devicesOnly = m.devicesOnly();
+    seed = m.seed();
+  }
+
+  /** The two node members of these runs, and the seed's address ({@code HOST:PORT}). */
+  record Members(LocalNodes.Node edgeAndDevices, LocalNodes.Node devicesOnly, String seed) {}
+
+  /**
+   * Starts on {@code nodes} an {@code edge,hops,devices} member, its own seed (so that each run's
+   * supervisor joins the same cluster), and a {@code devices} member, and waits until both are up.
+   */
+  static Members startMembers(LocalNodes nodes) throws Exception {
+    int port = Ports.free();
+    LocalNodes.Node edge =
         nodes.start(
             Map.of(),
             "--roles",
@@ -96,10 +109,12 @@ public class ClusterRunTest {
             "127.0.0.1:" + port,
             "--port",
             Integer.toString(port));
-    ClusterConfig.HostPort first = edgeAndDevices.awaitUp(Duration.ofSeconds(90));
-    seed = first.host() + ":" + first.port();
-    devicesOnly = nodes.start(Map.of(), "--roles", "devices", "--seed-nodes", seed, "--port", "0");
-    devicesOnly.awaitUp(Duration.ofSeconds(90));
+    ClusterConfig.HostPort first = edge.awaitUp(Duration.ofSeconds(90));
+    String seed = first.host() + ":" + first.port();
+    LocalNodes.Node devices =
+        nodes.start(Map.of(), "--roles", "devices", "--seed-nodes", seed, "--port", "0");
+    devices.awaitUp(Duration.ofSeconds(90));
+    return new Members(edge, devices, seed);
   }
 
   @AfterAll
@@ -328,9 +343,5 @@ public class ClusterRunTest {
       }
     }
     return out;
-  }
-
-  static int freePort() throws IOException {
-    return io.splitemu.actors.cluster.Ports.free();
   }
 }

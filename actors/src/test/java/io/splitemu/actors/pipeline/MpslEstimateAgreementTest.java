@@ -8,11 +8,9 @@ import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.runtime.PipelineControl;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,15 +22,8 @@ import org.junit.jupiter.api.Test;
 class MpslEstimateAgreementTest {
 
   static Path profiles() {
-    String data = System.getProperty("splitemu.data", "");
-    if (data.isBlank()) {
-      Assumptions.abort("splitemu.data is not set: MP-SL measured-profile checks skipped");
-    }
-    Path dir = Path.of(data, "profiles", "mpsl-measured");
-    for (String f : List.of("vgg19_cifar_times.csv", "vgg19_cifar_memory.csv")) {
-      assertTrue(Files.isRegularFile(dir.resolve(f)), "missing shared data file " + dir.resolve(f));
-    }
-    return dir;
+    return io.splitemu.actors.pipeline.MeasuredProfiles.dir(
+        "MP-SL measured-profile checks skipped", "vgg19_cifar_times.csv", "vgg19_cifar_memory.csv");
   }
 
   static Settings scenario(Path profiles, String scheme, int devices, int hops, String extra) {
