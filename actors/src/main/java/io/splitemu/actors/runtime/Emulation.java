@@ -579,17 +579,17 @@ public final class Emulation {
    */
   public static void checkFaults(Settings s, Scheme.Family family) {
     io.splitemu.actors.config.SurvivalSettings.of(s); // a bad survival block fails here
-    // mpsl's pipeline hangs a device for good and stops a hop for good (its units placed again,
-    // docs/faults.md "Hop crash on mpsl"); the barrier and split engines inject the device
-    // kinds with their ends (docs/faults.md) and the crashes, which restore checkpoints within a
-    // running process (mpsl's checkpoints are restored by --resume only).
+    // Every family injects the device kinds with their ends (docs/faults.md; mpsl's pipeline
+    // drops a silent device for the run); mpsl stops a hop for good (its units placed again,
+    // docs/faults.md "Hop crash on mpsl"); the barrier and split engines inject the link kinds and
+    // the crashes, which restore checkpoints within a running process (mpsl's checkpoints are
+    // restored by --resume only).
     boolean pipeline = family == Scheme.Family.PIPELINE;
-    Set<String> supported = new TreeSet<>(Set.of("device-hang"));
+    Set<String> supported = new TreeSet<>(Set.of("device-hang", "device-crash", "device-slowdown"));
     if (s.scheme().equals("mpsl")) {
       supported.add("hop-crash"); // a chain of hops; a helper's lane has one hop only
     }
     if (!pipeline) {
-      supported.addAll(Set.of("device-crash", "device-slowdown"));
       supported.addAll(SupervisorSetup.Crash.KINDS);
       supported.addAll(Set.of("link-outage", "link-degradation", "message-loss", "partition"));
     }
@@ -621,10 +621,6 @@ public final class Emulation {
       }
       if (f.kind().equals("hop-crash")) {
         checkHopCrash(s, i, at);
-      }
-      if (f.end() != null && pipeline) {
-        throw new SettingsException(
-            at + ".until: an end of " + f.kind() + " is not supported on " + s.scheme() + " yet");
       }
     }
     // The pipeline drops a silent device for the run and averages by samples (PipelineControl).
@@ -672,11 +668,14 @@ public final class Emulation {
     }
     for (int j = 0; j < s.faults().size(); j++) {
       Settings.Fault g = s.faults().get(j);
-      if (!f.start().atRoundStart() && g.kind().equals("device-hang")) {
+      if (!f.start().atRoundStart()
+          && (g.kind().equals("device-hang") || g.kind().equals("device-crash"))) {
         // An epoch redone from its start would take back a device given up within it.
         throw new SettingsException(
             at
-                + ".at: hop-crash at an instant does not combine with device-hang (faults["
+                + ".at: hop-crash at an instant does not combine with "
+                + g.kind()
+                + " (faults["
                 + j
                 + "]) on "
                 + s.scheme()

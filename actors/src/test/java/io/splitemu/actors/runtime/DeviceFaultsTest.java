@@ -342,10 +342,8 @@ class DeviceFaultsTest {
     SettingsException e =
         assertThrows(
             SettingsException.class,
-            () ->
-                Emulation.prepare(
-                    scenario("mpsl", "{ kind = device-crash, device = 0, round = 2 }")));
-    assertTrue(e.getMessage().startsWith("splitemu.faults[0].kind: device-crash"), e.getMessage());
+            () -> Emulation.prepare(scenario("psl", "{ kind = hop-crash, hop = 0, round = 2 }")));
+    assertTrue(e.getMessage().startsWith("splitemu.faults[0].kind: hop-crash"), e.getMessage());
     e =
         assertThrows(
             SettingsException.class, () -> Emulation.prepare(scenario("mpsl", "", DROP_FOR_ROUND)));
