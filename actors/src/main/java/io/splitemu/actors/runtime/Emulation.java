@@ -623,15 +623,15 @@ public final class Emulation {
         checkHopCrash(s, i, at);
       }
     }
-    // The pipeline drops a silent device for the run and averages by samples (PipelineControl).
-    if (pipeline
-        && !io.splitemu.actors.config.SurvivalSettings.of(s)
-            .equals(io.splitemu.actors.config.SurvivalSettings.DEFAULT)) {
+    // The pipeline drops a silent device for the run (PipelineControl); it runs in timing fidelity
+    // only, where FedAvg's weighting moves no figure, so either weighting is taken.
+    if (pipeline && !io.splitemu.actors.config.SurvivalSettings.of(s).dropForRun()) {
       throw new SettingsException(
           Settings.NS
-              + ".survival: "
+              + ".survival.absent: "
               + s.scheme()
-              + " takes only the defaults yet (absent = drop-for-run, weighting = samples)");
+              + " takes only drop-for-run yet (a device given up stays out of the run; its hops"
+              + " stop expecting it for good)");
     }
   }
 
