@@ -654,6 +654,12 @@ public final class Emulation {
               + ".round: hop-crash at round 1 is the run's start, before any hop holds a unit;"
               + " give round >= 2 or plan with fewer hops (mpsl.hops)");
     }
+    if (!f.start().atRoundStart() && f.start().atNs() == 0) {
+      throw new SettingsException(
+          at
+              + ".at: hop-crash at 0 s is the run's start, before any hop holds a unit;"
+              + " give an instant after it or plan with fewer hops (mpsl.hops)");
+    }
     int hops = io.splitemu.actors.pipeline.MpslPlanner.firstHops(s);
     if (f.hop() >= hops) {
       throw new SettingsException(
