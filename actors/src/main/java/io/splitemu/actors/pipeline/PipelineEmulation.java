@@ -7,6 +7,7 @@ import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.runtime.EmulatedLink;
 import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.FaultPlan;
 import io.splitemu.actors.runtime.LinkTiming;
 import io.splitemu.actors.runtime.PipelineControl;
 import io.splitemu.actors.runtime.Recorder;
@@ -103,7 +104,7 @@ public final class PipelineEmulation {
             setup(
                 plan,
                 Options.of(plan)
-                    .withHangs(Emulation.hangs(s), s.barrierDeadline().toNanos())
+                    .withHangs(endlessHangs(s), s.barrierDeadline().toNanos())
                     .recording(writer, listener, s.faults()),
                 crashes,
                 replanner),
@@ -126,6 +127,26 @@ public final class PipelineEmulation {
    */
   public static Supervisor.Finished run(PipelinePlan plan, Options o) {
     return Emulation.execute(setup(plan, o, List.of(), null), o.speedup(), o.lag());
+  }
+
+  /**
+   * The scenario's hangs without an end; the devices take the other silences (a hang with an end, a
+   * crash) from the faults themselves ({@code PipelineControl.role}).
+   */
+  static List<SupervisorSetup.Hang> endlessHangs(Settings s) {
+    List<SupervisorSetup.Hang> out = new ArrayList<>();
+    for (Settings.Fault f : s.faults()) {
+      if (!f.kind().equals("device-hang") || f.end() != null) {
+        continue;
+      }
+      for (int d : f.devices()) {
+        out.add(
+            f.start().atRoundStart()
+                ? new SupervisorSetup.Hang(d, f.start().round())
+                : SupervisorSetup.Hang.at(d, f.start().atNs()));
+      }
+    }
+    return out;
   }
 
   /** The scenario's hop crashes (checked at start by {@code Emulation.checkFaults}). */
@@ -198,6 +219,21 @@ public final class PipelineEmulation {
     return out;
   }
 
+  /** Whether the instant falls in epoch {@code e} (epoch 1 takes any instant before its end). */
+  private static boolean within(long ns, PipelineControl.EpochResult e) {
+    return ns < e.endNs() && (e.epoch() == 1 || ns >= e.startNs());
+  }
+
+  /** Whether device {@code d} completed epoch {@code e}. */
+  private static boolean tookPart(PipelineControl.EpochResult e, int d) {
+    return e.devices().stream().anyMatch(x -> x.device() == d);
+  }
+
+  private static Recorder.Command event(long ns, int epoch, String kind, int d, String detail) {
+    return new Recorder.EventRecorded(
+        new EventRecord(ns / 1e9, epoch, kind, "device-" + d, detail));
+  }
+
   /** The run's first row: the plan, as an event of epoch 1. */
   public static EventRecord planRow(PipelinePlan plan) {
     return new EventRecord(0, 1, "plan", "planner", plan.planDetail());
@@ -214,22 +250,52 @@ public final class PipelineEmulation {
   public static List<Recorder.Command> epochRows(
       PipelinePlan plan, List<Settings.Fault> faults, PipelineControl.EpochResult e, double wallS) {
     List<Recorder.Command> out = new ArrayList<>();
+    List<Recorder.Command> after = new ArrayList<>();
     for (Settings.Fault f : new LinkedHashSet<>(faults)) { // a fault listed twice is one
+      if (f.devices().isEmpty()) {
+        continue; // a hop's or the server's: the control records its own rows
+      }
       Settings.FaultTime t = f.start();
-      boolean now =
-          t.atRoundStart()
-              ? t.round() == e.epoch()
-              : t.atNs() < e.endNs() && (e.epoch() == 1 || t.atNs() >= e.startNs());
+      boolean now = t.atRoundStart() ? t.round() == e.epoch() : within(t.atNs(), e);
       long at = t.atRoundStart() ? e.startNs() : t.atNs();
+      String why = " (scenario fault, " + FaultPlan.when(f) + ")";
       for (int d : now ? f.devices() : List.<Integer>of()) {
-        out.add(
-            new Recorder.EventRecorded(
-                new EventRecord(
-                    at / 1e9,
-                    e.epoch(),
-                    "fault",
-                    "device-" + d,
-                    "device-hang: device stops answering (scenario fault, " + t + ")")));
+        out.add(event(at, e.epoch(), "fault", d, f.kind() + ": " + FaultPlan.effect(f) + why));
+      }
+      Settings.FaultTime end = f.end();
+      if (end == null) {
+        continue;
+      }
+      boolean silence = f.kind().equals("device-hang") || f.kind().equals("device-crash");
+      if (silence) {
+        // Over at the first epoch start at or after the end, as a barrier scheme's round start.
+        int back =
+            end.atRoundStart()
+                ? (end.round() == e.epoch() ? e.epoch() : -1)
+                : (end.atNs() > e.startNs() && end.atNs() <= e.endNs() ? e.epoch() + 1 : -1);
+        if (back < 0 || back > plan.epochs() || (t.atRoundStart() && t.round() >= back)) {
+          continue;
+        }
+        long ns = back == e.epoch() ? e.startNs() : e.endNs();
+        String what =
+            f.kind().equals("device-crash")
+                ? "device rejoins with its last saved model at round " + back + "'s start"
+                : "device answers again from round " + back + "'s start";
+        for (int d : f.devices()) {
+          boolean in =
+              back == e.epoch() ? tookPart(e, d) || e.missedNs().containsKey(d) : tookPart(e, d);
+          String stays = in ? "" : "; it stays out of the run (survival.absent = drop-for-run)";
+          // Labelled with the epoch whose rows hold it, so a checkpoint after that epoch keeps it.
+          Recorder.Command row =
+              event(ns, e.epoch(), "recovery", d, f.kind() + ": " + what + stays + why);
+          (back == e.epoch() ? out : after).add(row);
+        }
+      } else {
+        boolean over = end.atRoundStart() ? end.round() == e.epoch() : within(end.atNs(), e);
+        long ns = end.atRoundStart() ? e.startNs() : end.atNs();
+        for (int d : over ? f.devices() : List.<Integer>of()) {
+          out.add(event(ns, e.epoch(), "recovery", d, f.kind() + ": fault over" + why));
+        }
       }
     }
     e.missedNs()
@@ -299,6 +365,7 @@ public final class PipelineEmulation {
                 Double.NaN,
                 Double.NaN,
                 wallS)));
+    out.addAll(after);
     return List.copyOf(out);
   }
 

@@ -579,17 +579,17 @@ public final class Emulation {
    */
   public static void checkFaults(Settings s, Scheme.Family family) {
     io.splitemu.actors.config.SurvivalSettings.of(s); // a bad survival block fails here
-    // mpsl's pipeline hangs a device for good and stops a hop for good (its units placed again,
-    // docs/faults.md "Hop crash on mpsl"); the barrier and split engines inject the device
-    // kinds with their ends (docs/faults.md) and the crashes, which restore checkpoints within a
-    // running process (mpsl's checkpoints are restored by --resume only).
+    // Every family injects the device kinds with their ends (docs/faults.md; mpsl's pipeline
+    // drops a silent device for the run); mpsl stops a hop for good (its units placed again,
+    // docs/faults.md "Hop crash on mpsl"); the barrier and split engines inject the link kinds and
+    // the crashes, which restore checkpoints within a running process (mpsl's checkpoints are
+    // restored by --resume only).
     boolean pipeline = family == Scheme.Family.PIPELINE;
-    Set<String> supported = new TreeSet<>(Set.of("device-hang"));
+    Set<String> supported = new TreeSet<>(Set.of("device-hang", "device-crash", "device-slowdown"));
     if (s.scheme().equals("mpsl")) {
       supported.add("hop-crash"); // a chain of hops; a helper's lane has one hop only
     }
     if (!pipeline) {
-      supported.addAll(Set.of("device-crash", "device-slowdown"));
       supported.addAll(SupervisorSetup.Crash.KINDS);
       supported.addAll(Set.of("link-outage", "link-degradation", "message-loss", "partition"));
     }
@@ -622,20 +622,16 @@ public final class Emulation {
       if (f.kind().equals("hop-crash")) {
         checkHopCrash(s, i, at);
       }
-      if (f.end() != null && pipeline) {
-        throw new SettingsException(
-            at + ".until: an end of " + f.kind() + " is not supported on " + s.scheme() + " yet");
-      }
     }
-    // The pipeline drops a silent device for the run and averages by samples (PipelineControl).
-    if (pipeline
-        && !io.splitemu.actors.config.SurvivalSettings.of(s)
-            .equals(io.splitemu.actors.config.SurvivalSettings.DEFAULT)) {
+    // The pipeline drops a silent device for the run (PipelineControl); it runs in timing fidelity
+    // only, where FedAvg's weighting moves no figure, so either weighting is taken.
+    if (pipeline && !io.splitemu.actors.config.SurvivalSettings.of(s).dropForRun()) {
       throw new SettingsException(
           Settings.NS
-              + ".survival: "
+              + ".survival.absent: "
               + s.scheme()
-              + " takes only the defaults yet (absent = drop-for-run, weighting = samples)");
+              + " takes only drop-for-run yet (a device given up stays out of the run; its hops"
+              + " stop expecting it for good)");
     }
   }
 
@@ -658,6 +654,12 @@ public final class Emulation {
               + ".round: hop-crash at round 1 is the run's start, before any hop holds a unit;"
               + " give round >= 2 or plan with fewer hops (mpsl.hops)");
     }
+    if (!f.start().atRoundStart() && f.start().atNs() == 0) {
+      throw new SettingsException(
+          at
+              + ".at: hop-crash at 0 s is the run's start, before any hop holds a unit;"
+              + " give an instant after it or plan with fewer hops (mpsl.hops)");
+    }
     int hops = io.splitemu.actors.pipeline.MpslPlanner.firstHops(s);
     if (f.hop() >= hops) {
       throw new SettingsException(
@@ -672,11 +674,14 @@ public final class Emulation {
     }
     for (int j = 0; j < s.faults().size(); j++) {
       Settings.Fault g = s.faults().get(j);
-      if (!f.start().atRoundStart() && g.kind().equals("device-hang")) {
+      if (!f.start().atRoundStart()
+          && (g.kind().equals("device-hang") || g.kind().equals("device-crash"))) {
         // An epoch redone from its start would take back a device given up within it.
         throw new SettingsException(
             at
-                + ".at: hop-crash at an instant does not combine with device-hang (faults["
+                + ".at: hop-crash at an instant does not combine with "
+                + g.kind()
+                + " (faults["
                 + j
                 + "]) on "
                 + s.scheme()

@@ -60,7 +60,7 @@ public record FaultPlan(List<Settings.Fault> faults, SurvivalSettings survival) 
   }
 
   /** What a fault does, in words (the detail of its row after its kind). */
-  static String effect(Settings.Fault f) {
+  public static String effect(Settings.Fault f) {
     return switch (f.kind()) {
       case "device-crash" -> "device crashes, its state lost";
       case "device-hang" -> "device stops answering";
@@ -83,7 +83,7 @@ public record FaultPlan(List<Settings.Fault> faults, SurvivalSettings survival) 
   }
 
   /** The fault's start and end as the scenario writes them. */
-  static String when(Settings.Fault f) {
+  public static String when(Settings.Fault f) {
     String start =
         f.start().atRoundStart() ? "round " + f.start().round() : "at " + s(f.start().atNs());
     if (f.end() == null) {

@@ -585,13 +585,25 @@ public final class PipelineControl {
       LinkChannel uplink,
       long cpuFreeAtNs,
       boolean hung) {
-    int hangEpoch = Integer.MAX_VALUE;
-    long hangAtNs = Long.MAX_VALUE;
+    List<PipelineRole.Window> silences = new ArrayList<>();
     for (SupervisorSetup.Hang h : hangs) {
-      if (h.device() == d && h.round() > 0) {
-        hangEpoch = Math.min(hangEpoch, h.round());
-      } else if (h.device() == d && h.atNs() >= 0) {
-        hangAtNs = Math.min(hangAtNs, h.atNs());
+      if (h.device() == d) {
+        silences.add(new PipelineRole.Window(h.round(), h.atNs(), -1, -1));
+      }
+    }
+    // The scenario's device faults (docs/faults.md, "Kinds per family"): a crash silences the
+    // device as a hang does (the pipeline drops a silent device for the run, so the state a crash
+    // loses is never asked for again), a hang with an end comes from here, a slowdown slows it.
+    List<PipelineRole.Slow> slowdowns = new ArrayList<>();
+    for (int i = 0; i < setup.faults().size(); i++) {
+      Settings.Fault f = setup.faults().get(i);
+      if (!f.devices().contains(d)) {
+        continue;
+      }
+      if (f.kind().equals("device-crash") || (f.kind().equals("device-hang") && f.end() != null)) {
+        silences.add(window(f));
+      } else if (f.kind().equals("device-slowdown")) {
+        slowdowns.add(new PipelineRole.Slow(i, window(f), f.factor()));
       }
     }
     PipelinePlan plan = setup.plan();
@@ -602,10 +614,21 @@ public final class PipelineControl {
         chain,
         supervisor,
         uplink,
-        hangEpoch,
-        hangAtNs,
+        silences,
+        slowdowns,
         cpuFreeAtNs,
         hung);
+  }
+
+  /** When fault {@code f} holds, as a device's window. */
+  private static PipelineRole.Window window(Settings.Fault f) {
+    Settings.FaultTime from = f.start();
+    Settings.FaultTime until = f.end();
+    return new PipelineRole.Window(
+        from.atRoundStart() ? from.round() : -1,
+        from.atRoundStart() ? -1 : from.atNs(),
+        until != null && until.atRoundStart() ? until.round() : -1,
+        until != null && !until.atRoundStart() ? until.atNs() : -1);
   }
 
   /** Takes a device's or hop's report; returns the line the run fails with, or null. */

@@ -25,11 +25,11 @@ final class PipelineRole {
 
   /**
    * Everything a pipeline device is built from: it serves {@code batches} batches per epoch through
-   * the chain {@code lane}, uploads into its lane ({@code id}) of {@code uplinks}, and hangs from
-   * the start of epoch {@code hangEpoch} or at the emulated instant {@code hangAtNs} (each
-   * MAX_VALUE when it never does). A resumed run's device starts with its processor free at {@code
-   * cpuFreeAtNs} and, if {@code hung}, hung (given up in an epoch before the checkpoint); at the
-   * run's start these are 0 and false.
+   * the chain {@code lane}, uploads into its lane ({@code id}) of {@code uplinks}, falls silent in
+   * the windows {@code silences} (its hangs and crashes) and computes slowed in the windows {@code
+   * slowdowns}. A resumed run's device starts with its processor free at {@code cpuFreeAtNs} and,
+   * if {@code hung}, hung (given up in an epoch before the checkpoint); at the run's start these
+   * are 0 and false.
    */
   record Setup(
       int id,
@@ -38,10 +38,38 @@ final class PipelineRole {
       List<ActorRef<ComputeHop.Command>> lane,
       ActorRef<Supervisor.Command> supervisor,
       LinkChannel uplinks,
-      int hangEpoch,
-      long hangAtNs,
+      List<Window> silences,
+      List<Slow> slowdowns,
       long cpuFreeAtNs,
-      boolean hung) {}
+      boolean hung) {
+
+    Setup {
+      silences = List.copyOf(silences);
+      slowdowns = List.copyOf(slowdowns);
+    }
+  }
+
+  /**
+   * When a device fault holds: from the start of the device's epoch {@code fromRound} or from the
+   * emulated instant {@code fromNs}, until the start of its epoch {@code untilRound} or its first
+   * epoch start at or after {@code untilNs}, for a silence, and until the instant itself for a
+   * slowdown. An unused bound is -1; a window without an end has both ends -1.
+   */
+  record Window(int fromRound, long fromNs, int untilRound, long untilNs) {
+
+    /** Whether the window has an end. */
+    boolean ends() {
+      return untilRound > 0 || untilNs >= 0;
+    }
+
+    /** Whether a silence is over at the device's start {@code startNs} of epoch {@code e}. */
+    boolean overAt(int e, long startNs) {
+      return (untilRound > 0 && e >= untilRound) || (untilNs >= 0 && startNs >= untilNs);
+    }
+  }
+
+  /** A {@code device-slowdown} (fault {@code key} of the list): compute {@code factor} x slower. */
+  record Slow(int key, Window when, double factor) {}
 
   private final Setup s;
   private final ActorRef<Device.Command> self;
@@ -51,7 +79,11 @@ final class PipelineRole {
   private ActorRef<ComputeHop.Command> last;
   // Bytes to upload before the next epoch's first batch (a hop crash moved units), or 0.
   private long moveBytes;
-  private final EmulatedCpu cpu;
+  private final ComputeTiming cpu;
+  // Its silences not over yet (a hung device keeps them: it is given up for the run).
+  private final List<Window> silences;
+  // Each slowdown's window as resolved so far, by key: the bounds met at the device's epoch starts.
+  private final java.util.Map<Integer, long[]> slowBounds = new java.util.TreeMap<>();
   private int epoch;
   private int batch;
   // What the device spent this epoch, charged as a barrier device's is.
@@ -64,8 +96,10 @@ final class PipelineRole {
     this.s = setup;
     this.self = self;
     chain(setup.lane());
-    this.cpu = new EmulatedCpu("device-" + setup.id());
+    EmulatedCpu own = new EmulatedCpu("device-" + setup.id());
+    this.cpu = setup.slowdowns().isEmpty() ? own : new SlowedCpu(own);
     cpu.restoreFreeAt(setup.cpuFreeAtNs());
+    this.silences = new java.util.ArrayList<>(setup.silences());
     this.hung = setup.hung();
   }
 
@@ -135,21 +169,76 @@ final class PipelineRole {
    * the device withdraws from its lane's hops and the epoch's barrier.
    */
   private boolean hangsBy(long instantNs) {
-    if (!hung && (instantNs >= s.hangAtNs() || epoch >= s.hangEpoch())) {
+    if (!hung && (instantNs >= hangAtNs() || epoch >= hangEpoch())) {
       hung = true;
       for (ActorRef<ComputeHop.Command> h : lane) {
         h.tell(new ComputeHop.Withdraw(epoch, s.id(), forwardSent, backwardSent));
       }
-      long since = epoch >= s.hangEpoch() ? -1 : s.hangAtNs();
+      long since = epoch >= hangEpoch() ? -1 : hangAtNs();
       s.supervisor().tell(new Supervisor.EpochMissed(s.id(), epoch, since));
     }
     return hung;
+  }
+
+  /** The first epoch from whose start a silence holds (MAX_VALUE: none). */
+  private int hangEpoch() {
+    int e = Integer.MAX_VALUE;
+    for (Window w : silences) {
+      if (w.fromRound() > 0) {
+        e = Math.min(e, w.fromRound());
+      }
+    }
+    return e;
+  }
+
+  /** The first instant from which a silence holds (MAX_VALUE: none). */
+  private long hangAtNs() {
+    long at = Long.MAX_VALUE;
+    for (Window w : silences) {
+      if (w.fromRound() <= 0) {
+        at = Math.min(at, w.fromNs());
+      }
+    }
+    return at;
+  }
+
+  /**
+   * The device's start {@code startNs} of epoch {@code e}: a silence whose end it reaches is over
+   * (unless the device was given up already: the pipeline drops a silent device for the run), and
+   * the slowdowns' bounds at epoch starts are met. A bound of an epoch before the first start this
+   * device sees (a resumed run's) lies before every computation left, so it is taken as 0.
+   */
+  private void epochStarts(int e, long startNs) {
+    if (!hung) {
+      silences.removeIf(w -> w.overAt(e, startNs));
+    }
+    for (Slow slow : s.slowdowns()) {
+      Window w = slow.when();
+      long[] b =
+          slowBounds.computeIfAbsent(
+              slow.key(),
+              k ->
+                  new long[] {
+                    w.fromRound() > 0 ? -1 : w.fromNs(),
+                    w.untilRound() > 0 ? -1 : w.untilNs() >= 0 ? w.untilNs() : Long.MAX_VALUE
+                  });
+      if (b[0] < 0 && w.fromRound() <= e) {
+        b[0] = w.fromRound() == e ? startNs : 0;
+      }
+      if (b[1] < 0 && w.untilRound() <= e) {
+        b[1] = w.untilRound() == e ? startNs : 0;
+      }
+      if (b[0] >= 0) {
+        ((SlowedCpu) cpu).window(slow.key(), b[0], b[1] < 0 ? Long.MAX_VALUE : b[1], slow.factor());
+      }
+    }
   }
 
   private void start(Device.StartEpoch m) {
     epoch = m.epoch();
     forwardSent = 0;
     backwardSent = 0;
+    epochStarts(m.epoch(), m.startNs());
     if (hangsBy(m.startNs())) {
       return;
     }
@@ -211,7 +300,7 @@ final class PipelineRole {
                 .withReceipt(
                     self,
                     (sent, arrived, ok) -> new Device.Receipt(what, bytes, sent, arrived, ok),
-                    s.hangAtNs()));
+                    hangAtNs()));
   }
 
   /** A download's time, from its send and arrival instants; returns the arrival. */

@@ -37,6 +37,21 @@ final class SlowedCpu implements ComputeTiming {
   }
 
   @Override
+  public long freeAtNs() {
+    return Math.max(busyUntil, inner.freeAtNs());
+  }
+
+  /**
+   * Restores when the processor is free (a checkpoint's, or an epoch's start that a hop crash
+   * redoes, which may be earlier than now): this one and the wrapped one both.
+   */
+  @Override
+  public void restoreFreeAt(long ns) {
+    busyUntil = ns;
+    inner.restoreFreeAt(ns);
+  }
+
+  @Override
   public long end(long readyNs, double flops, double flopsPerSecond) {
     long t = Math.max(readyNs, busyUntil);
     double left = flops;

@@ -214,6 +214,53 @@ class CheckpointResumeTest {
   }
 
   /**
+   * MP-SL with the device faults whose windows cross its checkpoint of epoch 2: a slowdown from
+   * epoch 2's start until epoch 4's, one from an instant of epoch 3 on, a crash from epoch 2 until
+   * epoch 4 (the device stays out: the pipeline drops a silent device for the run) and a hang from
+   * an instant of epoch 3 until a later one. Resumed from epoch 2, every table equals the
+   * uninterrupted run's: a resumed device takes the bounds met before its checkpoint as past.
+   */
+  @Test
+  void mpsl_withDeviceFaultWindows_resumedFromEpoch2_equalsTheUninterruptedRun() throws Exception {
+    String at = atEpoch3("mpsl", tmp.resolve("whole"));
+    Path scenario = tmp.resolve("mpsl-device-faults.conf");
+    Files.writeString(
+        scenario,
+        mpslScenario(
+            "mpsl",
+            "mpsl-device-faults",
+            "  faults = [{ kind = device-slowdown, device = 0, round = 2, until-round = 4,"
+                + " factor = 3 },"
+                + " { kind = device-slowdown, device = 3, at = "
+                + at
+                + " s, factor = 2 },"
+                + " { kind = device-crash, device = 2, round = 2, until-round = 4 },"
+                + " { kind = device-hang, device = 1, at = "
+                + at
+                + " s, until = 1000 s }]\n"));
+    Path stopped = resumedEqualsWhole(scenario);
+    List<List<String>> events = events(stopped, false);
+    assertEquals(
+        4, events.stream().filter(e -> e.get(2).equals("fault")).count(), events.toString());
+    assertTrue(
+        events.stream()
+            .anyMatch(
+                e ->
+                    e.get(2).equals("recovery")
+                        && e.get(3).equals("device-0")
+                        && e.get(4).startsWith("device-slowdown: fault over")),
+        events.toString());
+    assertTrue(
+        events.stream()
+            .anyMatch(
+                e ->
+                    e.get(2).equals("recovery")
+                        && e.get(3).equals("device-2")
+                        && e.get(4).contains("stays out of the run")),
+        events.toString());
+  }
+
+  /**
    * MP-SL killed with SIGKILL in its own JVM once its checkpoint of epoch 2 is on disk (paced, so
    * that the kill lands mid-run; pacing changes no emulated figure), then resumed: its tables equal
    * those of a virtual run that was never stopped (but the pacing row, which only a paced run

@@ -347,6 +347,9 @@ class HopCrashTest {
         conf("mpsl", 3, "faults = [{ kind = hop-crash, hop = 1, round = 1 }]\n"),
         "splitemu.faults[0].round: hop-crash at round 1 is the run's start");
     assertRefused(
+        conf("mpsl", 3, "faults = [{ kind = hop-crash, hop = 1, at = 0 s }]\n"),
+        "splitemu.faults[0].at: hop-crash at 0 s is the run's start");
+    assertRefused(
         conf(
             "mpsl",
             3,

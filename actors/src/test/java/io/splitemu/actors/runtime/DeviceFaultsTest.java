@@ -342,14 +342,18 @@ class DeviceFaultsTest {
     SettingsException e =
         assertThrows(
             SettingsException.class,
-            () ->
-                Emulation.prepare(
-                    scenario("mpsl", "{ kind = device-crash, device = 0, round = 2 }")));
-    assertTrue(e.getMessage().startsWith("splitemu.faults[0].kind: device-crash"), e.getMessage());
+            () -> Emulation.prepare(scenario("psl", "{ kind = hop-crash, hop = 0, round = 2 }")));
+    assertTrue(e.getMessage().startsWith("splitemu.faults[0].kind: hop-crash"), e.getMessage());
     e =
         assertThrows(
             SettingsException.class, () -> Emulation.prepare(scenario("mpsl", "", DROP_FOR_ROUND)));
-    assertTrue(e.getMessage().startsWith("splitemu.survival: mpsl"), e.getMessage());
+    assertTrue(e.getMessage().startsWith("splitemu.survival.absent: mpsl"), e.getMessage());
+    // Timing only, where the weighting moves no figure: mpsl takes either.
+    org.junit.jupiter.api.Assertions.assertDoesNotThrow(
+        () ->
+            Emulation.checkFaults(
+                scenario("mpsl", "", "survival.weighting = equal"),
+                io.splitemu.actors.scheme.Scheme.Family.PIPELINE));
     assertNotEquals(
         null, Emulation.prepare(scenario("psl", "{ kind = device-crash, device = 0, round = 2 }")));
   }

@@ -1,0 +1,245 @@
+package io.splitemu.actors.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.CsvTable;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RunListener;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The device kinds on MP-SL (docs/faults.md, "Kinds per family"): {@code device-slowdown} with its
+ * ends, {@code device-crash} with and without an end, {@code device-hang} with an end, in real
+ * timing-fidelity runs of 10 devices over 2 hops on the measured VGG-19 profiles. Each changes what
+ * it should (the slowed device's compute, participants and failed for the silences), records its
+ * fault and recovery rows, and the same scenario twice gives the same rows.
+ */
+class PipelineDeviceFaultsTest {
+
+  @TempDir Path tmp;
+
+  private static Settings scenario(String faults) {
+    return MpslEstimateAgreementTest.scenario(
+        MpslEstimateAgreementTest.profiles(),
+        "mpsl",
+        10,
+        2,
+        "rounds = 3, local-steps = 2\nbarrier.deadline = 30 s\nfaults = [" + faults + "]\n");
+  }
+
+  /** A run's three tables, each row a map from column to cell. */
+  private record Tables(
+      List<Map<String, String>> rounds,
+      List<Map<String, String>> devices,
+      List<Map<String, String>> events) {
+
+    /** Device {@code d}'s compute seconds in epoch {@code e}. */
+    double compute(int e, int d) {
+      return devices.stream()
+          .filter(r -> r.get("round").equals("" + e) && r.get("device").equals("" + d))
+          .mapToDouble(r -> Double.parseDouble(r.get("compute_s")))
+          .findFirst()
+          .orElseThrow();
+    }
+
+    double end(int e) {
+      return Double.parseDouble(rounds.get(e - 1).get("emulated_time_s"));
+    }
+
+    double latency(int e) {
+      return Double.parseDouble(rounds.get(e - 1).get("round_latency_s"));
+    }
+
+    List<String> column(String col) {
+      return rounds.stream().map(r -> r.get(col)).toList();
+    }
+
+    List<Map<String, String>> events(String kind, String subject) {
+      return events.stream()
+          .filter(r -> r.get("kind").equals(kind) && r.get("subject").equals(subject))
+          .toList();
+    }
+
+    /** Every row but the wall clock, for comparing runs. */
+    List<Map<String, String>> emulated() {
+      List<Map<String, String>> out = new ArrayList<>();
+      for (List<Map<String, String>> t : List.of(rounds, devices, events)) {
+        for (Map<String, String> r : t) {
+          Map<String, String> m = new TreeMap<>(r);
+          m.remove("wall_time_s");
+          out.add(m);
+        }
+      }
+      return out;
+    }
+  }
+
+  private Tables run(Settings s, String name) throws Exception {
+    Path dir = tmp.resolve(name);
+    Emulation.run(Emulation.prepare(s), dir, RunListener.NONE);
+    return new Tables(
+        read(dir.resolve("rounds.csv")),
+        read(dir.resolve("devices.csv")),
+        read(dir.resolve("events.csv")));
+  }
+
+  private static List<Map<String, String>> read(Path file) throws java.io.IOException {
+    List<String> lines = java.nio.file.Files.readAllLines(file);
+    List<String> header = CsvTable.parseLine(lines.get(0));
+    List<Map<String, String>> out = new ArrayList<>();
+    for (String line : lines.subList(1, lines.size())) {
+      List<String> cells = CsvTable.parseLine(line);
+      Map<String, String> row = new java.util.LinkedHashMap<>();
+      for (int i = 0; i < header.size(); i++) {
+        row.put(header.get(i), cells.get(i));
+      }
+      out.add(row);
+    }
+    return out;
+  }
+
+  private static double num(Map<String, String> row, String col) {
+    return Double.parseDouble(row.get(col));
+  }
+
+  private static Map<String, String> only(List<Map<String, String>> rows) {
+    assertEquals(1, rows.size(), rows.toString());
+    return rows.get(0);
+  }
+
+  /** Each job rounds up to a whole nanosecond: the slowed sum may differ by one ns per job. */
+  private static final double JOBS_NS = 1e-6;
+
+  @Test
+  void slowdownForTheWholeRun_multipliesTheDevicesComputeByItsFactor_only() throws Exception {
+    Tables clean = run(scenario(""), "clean");
+    Settings s = scenario("{ kind = device-slowdown, device = 1, at = 0 s, factor = 3 }");
+    Tables t = run(s, "slow");
+    for (int e = 1; e <= 3; e++) {
+      assertEquals(3 * clean.compute(e, 1), t.compute(e, 1), JOBS_NS, "device 1, epoch " + e);
+      assertEquals(clean.compute(e, 0), t.compute(e, 0), 0, "device 0's own processor");
+      assertTrue(t.latency(e) > clean.latency(e), "the slowed device holds its lane back");
+    }
+    assertEquals(clean.column("participants"), t.column("participants"));
+    assertEquals(clean.column("failed"), t.column("failed"));
+    Map<String, String> fault = only(t.events("fault", "device-1"));
+    assertEquals(0, num(fault, "emulated_s"));
+    assertEquals(
+        "device-slowdown: device compute 3x slower (scenario fault, at 0 s)", fault.get("detail"));
+    assertTrue(t.events("recovery", "device-1").isEmpty(), "no end, no recovery");
+    assertEquals(t.emulated(), run(s, "again").emulated(), "same scenario, same rows");
+  }
+
+  @Test
+  void slowdownFromEpoch2UntilEpoch3_slowsEpoch2Only() throws Exception {
+    Tables clean = run(scenario(""), "clean");
+    Tables t =
+        run(
+            scenario(
+                "{ kind = device-slowdown, devices = [2, 5], round = 2, until-round = 3,"
+                    + " factor = 2.5 }"),
+            "slow");
+    assertEquals(clean.end(1), t.end(1), 0, "epoch 1 untouched");
+    for (int d : new int[] {2, 5}) {
+      assertEquals(clean.compute(1, d), t.compute(1, d), 0);
+      assertEquals(2.5 * clean.compute(2, d), t.compute(2, d), JOBS_NS);
+      assertEquals(clean.compute(3, d), t.compute(3, d), 0, "over at its start of epoch 3");
+      Map<String, String> fault = only(t.events("fault", "device-" + d));
+      assertEquals(t.end(1), num(fault, "emulated_s"), 1e-9, "at epoch 2's start");
+      assertEquals("2", fault.get("round"));
+      Map<String, String> back = only(t.events("recovery", "device-" + d));
+      assertEquals(t.end(2), num(back, "emulated_s"), 1e-9, "at epoch 3's start");
+      assertEquals("3", back.get("round"));
+      assertTrue(back.get("detail").startsWith("device-slowdown: fault over"), back.toString());
+    }
+    assertTrue(t.latency(2) > clean.latency(2));
+  }
+
+  @Test
+  void slowdownAtAnInstant_slowsOnlyTheComputeInsideItsWindow() throws Exception {
+    Tables clean = run(scenario(""), "clean");
+    double from = clean.end(1) / 3;
+    double until = clean.end(1) * 2 / 3;
+    String window = String.format(Locale.ROOT, "at = %.6f s, until = %.6f s", from, until);
+    Tables t =
+        run(scenario("{ kind = device-slowdown, device = 4, " + window + ", factor = 4 }"), "slow");
+    double slowed = t.compute(1, 4);
+    assertTrue(slowed > clean.compute(1, 4), "part of epoch 1's compute is slowed");
+    assertTrue(slowed < 4 * clean.compute(1, 4) - 1e-6, "not all of it");
+    // The window lies in epoch 1, which it lengthens; the device's epoch 2 compute is its own.
+    assertEquals(clean.compute(2, 4), t.compute(2, 4), 0);
+    assertEquals(from, num(only(t.events("fault", "device-4")), "emulated_s"), 1e-6);
+    assertEquals(until, num(only(t.events("recovery", "device-4")), "emulated_s"), 1e-6);
+  }
+
+  @Test
+  void crashWithoutEnd_hasTheFiguresOfAHang_withTheCrashRows() throws Exception {
+    Tables hang = run(scenario("{ kind = device-hang, device = 1, round = 2 }"), "hang");
+    Tables crash = run(scenario("{ kind = device-crash, device = 1, round = 2 }"), "crash");
+    assertEquals(List.of("0", "1", "0"), crash.column("failed"));
+    assertEquals(List.of("10", "9", "9"), crash.column("participants"));
+    assertEquals(hang.rounds().size(), crash.rounds().size());
+    for (int e = 1; e <= 3; e++) {
+      assertEquals(hang.end(e), crash.end(e), 0, "epoch " + e);
+    }
+    assertEquals(hang.devices(), crash.devices());
+    Map<String, String> fault = only(crash.events("fault", "device-1"));
+    assertEquals(
+        "device-crash: device crashes, its state lost (scenario fault, round 2)",
+        fault.get("detail"));
+    assertEquals(1, crash.events("deadline", "device-1").size());
+  }
+
+  @Test
+  void crashWithAnEnd_recordsTheRejoinAndTheDeviceStaysOut() throws Exception {
+    Tables endless = run(scenario("{ kind = device-crash, device = 3, round = 2 }"), "endless");
+    Tables t =
+        run(scenario("{ kind = device-crash, device = 3, round = 2, until-round = 3 }"), "ends");
+    // The pipeline drops a silent device for the run: the end changes no figure.
+    for (int e = 1; e <= 3; e++) {
+      assertEquals(endless.end(e), t.end(e), 0);
+    }
+    assertEquals(List.of("10", "9", "9"), t.column("participants"));
+    Map<String, String> back = only(t.events("recovery", "device-3"));
+    assertEquals(t.end(2), num(back, "emulated_s"), 1e-9, "at epoch 3's start");
+    assertEquals(
+        "device-crash: device rejoins with its last saved model at round 3's start; it stays out"
+            + " of the run (survival.absent = drop-for-run) (scenario fault, round 2 until"
+            + " round 3)",
+        back.get("detail"));
+  }
+
+  @Test
+  void hangAtAnInstantWithAnEnd_dropsTheDevice_andItsRecoveryRowIsAtTheNextEpochStart()
+      throws Exception {
+    Tables clean = run(scenario(""), "clean");
+    double from = clean.end(1) + (clean.end(2) - clean.end(1)) / 4;
+    double until = clean.end(1) + (clean.end(2) - clean.end(1)) / 2;
+    Settings s =
+        scenario(
+            String.format(
+                Locale.ROOT,
+                "{ kind = device-hang, device = 7, at = %.6f s, until = %.6f s }",
+                from,
+                until));
+    Tables t = run(s, "hang");
+    assertEquals(List.of("0", "1", "0"), t.column("failed"));
+    assertEquals(List.of("10", "9", "9"), t.column("participants"));
+    assertEquals(from, num(only(t.events("fault", "device-7")), "emulated_s"), 1e-6);
+    Map<String, String> back = only(t.events("recovery", "device-7"));
+    assertEquals(t.end(2), num(back, "emulated_s"), 1e-9, "the first epoch start after the end");
+    assertTrue(back.get("detail").contains("from round 3's start; it stays out"), back.toString());
+    assertNotEquals(clean.end(3), t.end(3));
+    assertEquals(t.emulated(), run(s, "again").emulated(), "same scenario, same rows");
+  }
+}
