@@ -160,6 +160,57 @@ class MpslCrashTest {
   }
 
   /**
+   * Two crashes: the server inside epoch 3 (5 s to restart), then the supervisor inside the redone
+   * epoch 4, which goes back to the checkpoint the redone epoch 3 wrote.
+   */
+  @Test
+  void twoCrashes_theSecondRestoresTheCheckpointTheRedoneEpochWrote() throws IOException {
+    Path w = tmp.resolve("free");
+    Emulation.run(settings(conf(1, "")), w, RunListener.NONE);
+    double[] end = freeEnds(w);
+    long firstNs = Math.round((end[1] + 0.5 * (end[2] - end[1])) * 1e9);
+    double first = firstNs / 1e9 + 5 - end[1]; // what the first crash costs
+    // Halfway through epoch 4 as the first crash moved it.
+    long secondNs = Math.round((end[2] + first + 0.5 * (end[3] - end[2])) * 1e9);
+    Path a = tmp.resolve("crash");
+    Emulation.run(
+        settings(
+            conf(
+                1,
+                "faults = [{ kind = server-crash, at = "
+                    + firstNs
+                    + " ns, restart-delay = 5 s }, { kind = supervisor-crash, at = "
+                    + secondNs
+                    + " ns }]\n")),
+        a,
+        RunListener.NONE);
+    List<Map<String, String>> rounds = table(a.resolve("rounds.csv"));
+    assertEquals(List.of("1", "2", "3", "4"), rounds.stream().map(r -> r.get("round")).toList());
+    assertEquals(
+        end[2] + first, Double.parseDouble(rounds.get(2).get("emulated_time_s")), 1e-6, "epoch 3");
+    // Epoch 4 starts again at the second crash: it ends (second - end of epoch 3) after its length.
+    assertEquals(
+        end[3] + (secondNs / 1e9 - end[2] - first) + first,
+        Double.parseDouble(rounds.get(3).get("emulated_time_s")),
+        1e-6,
+        "epoch 4");
+    assertEquals(rows(w, "devices.csv", ""), rows(a, "devices.csv", ""));
+    List<Map<String, String>> events = table(a.resolve("events.csv"));
+    List<String> faults =
+        events.stream()
+            .filter(e -> e.get("kind").equals("fault") || e.get("kind").equals("recovery"))
+            .map(e -> e.get("kind") + " " + e.get("round") + " " + e.get("subject"))
+            .toList();
+    assertEquals(
+        List.of(
+            "fault 2 edge-server",
+            "recovery 2 edge-server",
+            "fault 3 supervisor",
+            "recovery 3 supervisor"),
+        faults);
+  }
+
+  /**
    * A crash at epoch 4's start with a checkpoint every 2 epochs: epoch 3 (after the checkpoint) is
    * lost and redone from the restart, its rows cut and written again once.
    */
