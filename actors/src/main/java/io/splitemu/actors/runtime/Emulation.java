@@ -580,17 +580,17 @@ public final class Emulation {
   public static void checkFaults(Settings s, Scheme.Family family) {
     io.splitemu.actors.config.SurvivalSettings.of(s); // a bad survival block fails here
     // Every family injects the device kinds with their ends (docs/faults.md; mpsl's pipeline
-    // drops a silent device for the run); mpsl stops a hop for good (its units placed again,
-    // docs/faults.md "Hop crash on mpsl"); the barrier and split engines inject the link kinds and
-    // the crashes, which restore checkpoints within a running process (mpsl's checkpoints are
-    // restored by --resume only).
+    // drops a silent device for the run) and the crashes, which restore checkpoints within a
+    // running process (docs/runtime.md "Crashes"); mpsl stops a hop for good (its units placed
+    // again, docs/faults.md "Hop crash on mpsl"); the barrier and split engines inject the link
+    // kinds.
     boolean pipeline = family == Scheme.Family.PIPELINE;
     Set<String> supported = new TreeSet<>(Set.of("device-hang", "device-crash", "device-slowdown"));
+    supported.addAll(SupervisorSetup.Crash.KINDS);
     if (s.scheme().equals("mpsl")) {
       supported.add("hop-crash"); // a chain of hops; a helper's lane has one hop only
     }
     if (!pipeline) {
-      supported.addAll(SupervisorSetup.Crash.KINDS);
       supported.addAll(Set.of("link-outage", "link-degradation", "message-loss", "partition"));
     }
     for (int i = 0; i < s.faults().size(); i++) {
@@ -598,6 +598,9 @@ public final class Emulation {
       String at = Settings.NS + ".faults[" + i + "]";
       if (supported.contains(f.kind()) && SupervisorSetup.Crash.ownRows(f.kind())) {
         checkCrash(s, f, at);
+        if (pipeline) {
+          checkPipelineCrash(s, f, at);
+        }
       }
       if (pipeline && isLinkFault(f.kind())) {
         throw new SettingsException(
@@ -752,6 +755,30 @@ public final class Emulation {
               + ", checkpoint.every = "
               + every
               + "); nothing to restore from");
+    }
+  }
+
+  /**
+   * A crash on the pipeline restores the drained boundary of a checkpoint with fresh hops and
+   * rechained devices: a device given up (hung) or a hop crashed after that checkpoint would not
+   * come back as it was, so neither combines with it yet.
+   */
+  private static void checkPipelineCrash(Settings s, Settings.Fault f, String at) {
+    for (int j = 0; j < s.faults().size(); j++) {
+      String kind = s.faults().get(j).kind();
+      if (kind.equals("device-hang") || kind.equals("device-crash") || kind.equals("hop-crash")) {
+        throw new SettingsException(
+            at
+                + ".kind: "
+                + f.kind()
+                + " does not combine with "
+                + kind
+                + " (faults["
+                + j
+                + "]) on "
+                + s.scheme()
+                + " yet");
+      }
     }
   }
 

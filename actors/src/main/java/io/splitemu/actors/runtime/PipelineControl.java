@@ -42,6 +42,10 @@ import org.apache.pekko.stream.Materializer;
  * anew and tells each device its new chain and what it uploads first; a crash at an instant redoes
  * its epoch from the state kept at the epoch's start.
  *
+ * <p>A server or supervisor crash ({@link Restart}, docs/runtime.md "Crashes on MP-SL") strikes at
+ * a drained epoch boundary; the supervisor reads the newest checkpoint back and {@link #restore}
+ * goes back to it, every hop spawned again from its state there, the boundary moved to the restart.
+ *
  * <p>Links as streams: one {@link LinkChannel} per shared channel, the uplink and the downlink band
  * of each lane of hops, with that lane's devices as its lanes; every device transfer passes through
  * them. Hops of a lane pass jobs to each other directly: the plan has no hop-to-hop link.
@@ -294,6 +298,18 @@ public final class PipelineControl {
   private int takingEpoch;
   private final Map<Integer, ComputeHop.State> hopStates = new TreeMap<>();
   private State ready;
+  // Server and supervisor crashes (docs/runtime.md, "Crashes"): with any in the scenario the
+  // pipeline is drained at every epoch boundary, so the run can go back to a checkpoint there.
+  // Which have struck is the supervisor's to say; the one that just struck waits for it here.
+  private final List<SupervisorSetup.Crash> restarts;
+  private final java.util.function.Predicate<SupervisorSetup.Crash> restartStruck;
+  private Restart restart;
+
+  /**
+   * A server or supervisor crash that struck at emulated {@code atNs}, epoch {@code reached} the
+   * last whose work it loses: the pipeline is drained and waits for {@link #restore}.
+   */
+  record Restart(SupervisorSetup.Crash crash, long atNs, int reached) {}
 
   /** The run of {@code setup}, whose plan is the first row it publishes to {@code recorder}. */
   PipelineControl(
@@ -312,6 +328,24 @@ public final class PipelineControl {
       ActorRef<Recorder.Command> recorder,
       java.util.function.IntPredicate checkpointAfter,
       State resumed) {
+    this(setup, hangs, recorder, checkpointAfter, resumed, List.of(), c -> false);
+  }
+
+  /**
+   * As {@link #PipelineControl(Setup, List, ActorRef, java.util.function.IntPredicate, State)},
+   * with the scenario's server and supervisor {@code crashes}, of which {@code struck} tells those
+   * that struck already.
+   */
+  PipelineControl(
+      Setup setup,
+      List<SupervisorSetup.Hang> hangs,
+      ActorRef<Recorder.Command> recorder,
+      java.util.function.IntPredicate checkpointAfter,
+      State resumed,
+      List<SupervisorSetup.Crash> crashes,
+      java.util.function.Predicate<SupervisorSetup.Crash> struck) {
+    this.restarts = List.copyOf(crashes);
+    this.restartStruck = struck;
     this.setup = setup;
     this.plan = setup.plan();
     this.hangs = hangs;
@@ -703,6 +737,13 @@ public final class PipelineControl {
     EpochState s = taking;
     taking = null;
     int next = takingEpoch + 1;
+    for (SupervisorSetup.Crash c : restarts) {
+      if (c.round() == next && !restartStruck.test(c)) {
+        // The epoch does not start: the run goes back to its last checkpoint (restore).
+        restart = new Restart(c, drained.endNs(), takingEpoch);
+        return null;
+      }
+    }
     epochStart = drained;
     epochStartPlan = plan;
     epochMove = 0;
@@ -1001,6 +1042,84 @@ public final class PipelineControl {
     return release();
   }
 
+  /** The earliest crash at an instant before {@code endNs} that has not struck, or null. */
+  private SupervisorSetup.Crash restartBy(long endNs) {
+    SupervisorSetup.Crash first = null;
+    for (SupervisorSetup.Crash c : restarts) {
+      if (c.round() < 0 && c.atNs() < endNs && !restartStruck.test(c)) {
+        first = first == null || c.atNs() < first.atNs() ? c : first;
+      }
+    }
+    return first;
+  }
+
+  /** The crash that just struck, once (null otherwise): the supervisor then {@link #restore}s. */
+  Restart restart() {
+    Restart r = restart;
+    restart = null;
+    return r;
+  }
+
+  /**
+   * Goes back to checkpoint {@code from} (docs/runtime.md, "Crashes"), the pipeline drained: the
+   * epochs after it are forgotten, the participants, the devices' processors and links come back
+   * from it, every hop is stopped and spawned again from its state in it, and each device starts
+   * epoch {@code from.epoch() + 1} as long after {@code atNs} (the restart) as it did after its
+   * checkpoint's end, the whole boundary moved from {@code from.endNs()} to {@code atNs}.
+   */
+  void restore(State from, long atNs) {
+    long shift = atNs - from.endNs();
+    states.clear();
+    taking = null;
+    ready = null;
+    drained = null;
+    while (recorded() > from.epoch()) {
+      results.remove(results.size() - 1);
+    }
+    epochEnds.keySet().removeIf(e -> e > from.epoch());
+    epochEnds.put(from.epoch(), atNs);
+    previousEnd = atNs;
+    participants.clear();
+    participants.addAll(from.participants());
+    epochBatches = 0;
+    for (int d : participants) {
+      epochBatches += plan.batchesPerDevice()[d];
+    }
+    for (DeviceState d : from.devices()) {
+      setup.uplinks().get(d.device()).restoreState(d.uplink());
+      setup.downlinks().get(d.device()).restoreState(d.downlink());
+      cpuFreeAt[d.device()] = d.cpuFreeAtNs();
+    }
+    hops.forEach(ctx::stop);
+    hops.clear();
+    chains.clear();
+    generation++;
+    int placed = 0;
+    for (int l = 0; l < plan.lanes().size(); l++) {
+      PipelinePlan.Lane lane = plan.lanes().get(l);
+      List<ActorRef<ComputeHop.Command>> chain = new ArrayList<>();
+      for (int h = 0; h < lane.hops().size(); h++) {
+        ComputeHop.State restored = from.hops().get(placed++);
+        chain.add(
+            Supervisor.watched(
+                ctx,
+                hop(plan, l, h, downlinkOf.get(l), restored),
+                lane.hops().get(h).name() + "-restored-" + generation));
+      }
+      chains.add(chain);
+      hops.addAll(chain);
+    }
+    wire(plan, chains, devices::get, hopReplies);
+    batchesDone.clear();
+    progressEpoch = from.epoch() + 1;
+    progressNs = atNs;
+    int next = from.epoch() + 1;
+    for (int d = 0; d < plan.devices(); d++) {
+      devices.get(d).tell(new Device.Rechain(chains.get(laneOf[d]), 0, cpuFreeAt[d]));
+    }
+    from.startNs().forEach((d, at) -> devices.get(d).tell(new Device.StartEpoch(next, at + shift)));
+  }
+
   /** The end of the last epoch recorded. */
   long nowNs() {
     return previousEnd;
@@ -1104,6 +1223,7 @@ public final class PipelineControl {
         s.checkpoint =
             s.checkpointDue
                 || drainEvery
+                || !restarts.isEmpty()
                 || setup.crashes().stream().anyMatch(c -> c.round() == next);
       }
       if (s.checkpoint) {
@@ -1126,6 +1246,13 @@ public final class PipelineControl {
         || s.receivedCount < s.finished
         || s.busy.size() < hops.size()
         || recorded() != e - 1) {
+      return null;
+    }
+    SupervisorSetup.Crash lost = restartBy(epochEnds.get(e));
+    if (lost != null) {
+      // A crash within this epoch (or inside an earlier crash's restart delay): the actors ran it
+      // to its end, drained; its work is discarded and the run goes back to its last checkpoint.
+      restart = new Restart(lost, Math.max(lost.atNs(), previousEnd), e);
       return null;
     }
     if (drainEvery) {

@@ -222,16 +222,33 @@ final class PipelineRole {
                     w.fromRound() > 0 ? -1 : w.fromNs(),
                     w.untilRound() > 0 ? -1 : w.untilNs() >= 0 ? w.untilNs() : Long.MAX_VALUE
                   });
-      if (b[0] < 0 && w.fromRound() <= e) {
-        b[0] = w.fromRound() == e ? startNs : 0;
+      // An epoch's start met again (an epoch redone after a hop crash, or the run restored to an
+      // earlier epoch after a crash) sets that epoch's bound anew and forgets the later ones.
+      if (w.fromRound() > 0) {
+        b[0] = bound(w.fromRound(), e, startNs, b[0]);
       }
-      if (b[1] < 0 && w.untilRound() <= e) {
-        b[1] = w.untilRound() == e ? startNs : 0;
+      if (w.untilRound() > 0) {
+        b[1] = bound(w.untilRound(), e, startNs, b[1]);
       }
       if (b[0] >= 0) {
         ((SlowedCpu) cpu).window(slow.key(), b[0], b[1] < 0 ? Long.MAX_VALUE : b[1], slow.factor());
+      } else {
+        ((SlowedCpu) cpu).clear(slow.key());
       }
     }
+  }
+
+  /**
+   * A window's bound at the start of epoch {@code round}, seen at the device's start {@code
+   * startNs} of epoch {@code e}: that start if it is the bound's epoch, unknown (-1) for a later
+   * epoch, and for an earlier one the instant met then ({@code met}), or 0 if this device never met
+   * it (a resumed device: the bound lies before every computation left).
+   */
+  private static long bound(int round, int e, long startNs, long met) {
+    if (round == e) {
+      return startNs;
+    }
+    return round > e ? -1 : met >= 0 ? met : 0;
   }
 
   private void start(Device.StartEpoch m) {

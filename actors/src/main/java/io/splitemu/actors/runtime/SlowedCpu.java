@@ -31,6 +31,11 @@ final class SlowedCpu implements ComputeTiming {
     windows.put(key, new Window(key, fromNs, untilNs, factor));
   }
 
+  /** Removes window {@code key}, if set. */
+  void clear(int key) {
+    windows.remove(key);
+  }
+
   /** The windows set so far, in key order (a checkpoint's). */
   java.util.List<Window> windows() {
     return java.util.List.copyOf(windows.values());

@@ -349,7 +349,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                 this::checkpointDueAfter,
                 setup.checkpointing().resumeFrom() == null
                     ? null
-                    : setup.checkpointing().resumeFrom().pipeline());
+                    : setup.checkpointing().resumeFrom().pipeline(),
+                setup.checkpointing().crashes(),
+                struck::contains);
   }
 
   @Override
@@ -611,7 +613,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           placement);
       Checkpoint from = setup.checkpointing().resumeFrom();
       if (from != null) {
-        resumed(from.round());
+        resumed(strikePassed(from).round());
       }
       return this;
     }
@@ -673,6 +675,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         return finish(failed);
       }
       round = pipeline.round();
+    }
+    PipelineControl.Restart crashed = pipeline.restart();
+    if (crashed != null) {
+      return crash(crashed.crash(), crashed.atNs(), crashed.reached());
     }
     return this;
   }
@@ -2074,9 +2080,16 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     long resumeNs = crashNs + c.restartDelayNs();
     recorder.tell(new Recorder.Rewound(from.round()));
-    restore(from, false);
-    nowNs = resumeNs;
-    holdVisit();
+    if (pipeline != null) {
+      // MP-SL: every hop, device and link and the epochs' control from the checkpoint's pipeline
+      // state, the boundary moved to the restart (PipelineControl.restore); the rows first.
+      round = from.round();
+      nowNs = resumeNs;
+    } else {
+      restore(from, false);
+      nowNs = resumeNs;
+      holdVisit();
+    }
     // Both rows carry the round gone back to, so a later crash's cut (to a checkpoint no older)
     // keeps them.
     boolean server = c.kind().equals("server-crash");
@@ -2106,6 +2119,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             + " from emulated "
             + resumeNs / NS
             + " s");
+    if (pipeline != null) {
+      pipeline.restore(from.pipeline(), resumeNs);
+      round = pipeline.round();
+      nowNs = pipeline.nowNs();
+    }
     return this;
   }
 }

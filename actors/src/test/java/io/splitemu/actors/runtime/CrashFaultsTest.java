@@ -1,6 +1,7 @@
 package io.splitemu.actors.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -288,8 +289,9 @@ class CrashFaultsTest {
     assertTrue(e.getMessage().startsWith("splitemu.faults[1].round"), e.getMessage());
   }
 
+  /** mpsl takes crashes too (cli.MpslCrashTest), and refuses them without checkpoints alike. */
   @Test
-  void crashOnMpsl_isRefused() {
+  void crashOnMpslWithoutCheckpoints_isRefused() {
     SettingsException e =
         assertThrows(
             SettingsException.class,
@@ -297,7 +299,12 @@ class CrashFaultsTest {
                 Emulation.prepare(
                     FaultsOnEverySchemeTest.scenario(
                         "mpsl", "{ kind = supervisor-crash, round = 2 }", "")));
-    assertTrue(e.getMessage().startsWith("splitemu.faults[0].kind"), e.getMessage());
-    assertTrue(e.getMessage().contains("mpsl"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "splitemu.faults[0].kind: supervisor-crash restores the last checkpoint, so it"
+                    + " needs splitemu.checkpoint.every > 0"),
+        e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
   }
 }
