@@ -103,6 +103,9 @@ public final class PipelineEmulation {
             setup(
                 plan,
                 Options.of(plan)
+                    .withLinks(
+                        Emulation.withLinkFaults(s, links(plan, plan.uplinkBps()), true),
+                        Emulation.withLinkFaults(s, links(plan, plan.downlinkBps()), false))
                     .withHangs(Emulation.hangs(s), s.barrierDeadline().toNanos())
                     .recording(writer, listener, s.faults()),
                 crashes,
@@ -215,6 +218,9 @@ public final class PipelineEmulation {
       PipelinePlan plan, List<Settings.Fault> faults, PipelineControl.EpochResult e, double wallS) {
     List<Recorder.Command> out = new ArrayList<>();
     for (Settings.Fault f : new LinkedHashSet<>(faults)) { // a fault listed twice is one
+      if (Emulation.isLinkFault(f.kind())) {
+        continue; // PipelineControl writes the link faults' rows (PipelineLinkFaults)
+      }
       Settings.FaultTime t = f.start();
       boolean now =
           t.atRoundStart()

@@ -588,25 +588,18 @@ public final class Emulation {
     if (s.scheme().equals("mpsl")) {
       supported.add("hop-crash"); // a chain of hops; a helper's lane has one hop only
     }
+    // mpsl*'s devices' own links to and from the first hop carry the link faults, with their ends
+    // (docs/faults.md "Link faults").
+    supported.addAll(Set.of("link-outage", "link-degradation", "message-loss", "partition"));
     if (!pipeline) {
       supported.addAll(Set.of("device-crash", "device-slowdown"));
       supported.addAll(SupervisorSetup.Crash.KINDS);
-      supported.addAll(Set.of("link-outage", "link-degradation", "message-loss", "partition"));
     }
     for (int i = 0; i < s.faults().size(); i++) {
       Settings.Fault f = s.faults().get(i);
       String at = Settings.NS + ".faults[" + i + "]";
       if (supported.contains(f.kind()) && SupervisorSetup.Crash.ownRows(f.kind())) {
         checkCrash(s, f, at);
-      }
-      if (pipeline && isLinkFault(f.kind())) {
-        throw new SettingsException(
-            at
-                + ".kind: "
-                + f.kind()
-                + " is not injected on "
-                + s.scheme()
-                + ": MP-SL times its devices' links at the plan's rates, not the scenario's links");
       }
       if (!supported.contains(f.kind())) {
         throw new SettingsException(
@@ -622,7 +615,7 @@ public final class Emulation {
       if (f.kind().equals("hop-crash")) {
         checkHopCrash(s, i, at);
       }
-      if (f.end() != null && pipeline) {
+      if (f.end() != null && pipeline && !isLinkFault(f.kind())) {
         throw new SettingsException(
             at + ".until: an end of " + f.kind() + " is not supported on " + s.scheme() + " yet");
       }
@@ -672,6 +665,18 @@ public final class Emulation {
     }
     for (int j = 0; j < s.faults().size(); j++) {
       Settings.Fault g = s.faults().get(j);
+      if (!f.start().atRoundStart() && isLinkFault(g.kind())) {
+        // The redone epoch would take back a device cut off within it, and its link's losses.
+        throw new SettingsException(
+            at
+                + ".at: hop-crash at an instant does not combine with "
+                + g.kind()
+                + " (faults["
+                + j
+                + "]) on "
+                + s.scheme()
+                + " yet; give round = R");
+      }
       if (!f.start().atRoundStart() && g.kind().equals("device-hang")) {
         // An epoch redone from its start would take back a device given up within it.
         throw new SettingsException(
@@ -1136,8 +1141,24 @@ public final class Emulation {
   }
 
   /** Whether {@code kind} is a fault of a device's links (outage, degradation, loss, partition). */
-  static boolean isLinkFault(String kind) {
+  public static boolean isLinkFault(String kind) {
     return LinkFaultWindows.isLinkKind(kind) || kind.equals("partition");
+  }
+
+  /**
+   * {@code links} (each device's uplink if {@code up}, else downlink, by device id: {@link
+   * EmulatedLink}s idle at 0) under the scenario's link faults on that direction; {@code links}
+   * itself when the scenario has none. MP-SL's links at the plan's rates take them here.
+   */
+  public static List<LinkTiming> withLinkFaults(Settings s, List<LinkTiming> links, boolean up) {
+    if (s.faults().stream().noneMatch(f -> isLinkFault(f.kind()))) {
+      return links;
+    }
+    List<LinkTiming> out = new ArrayList<>();
+    for (int d = 0; d < links.size(); d++) {
+      out.add(((EmulatedLink) links.get(d)).withFaults(LinkFaultWindows.of(s, d, up)));
+    }
+    return out;
   }
 
   /** The links of {@link #links(Settings, int, boolean)} without the scenario's faults. */

@@ -29,7 +29,11 @@ final class PipelineRole {
    * the start of epoch {@code hangEpoch} or at the emulated instant {@code hangAtNs} (each
    * MAX_VALUE when it never does). A resumed run's device starts with its processor free at {@code
    * cpuFreeAtNs} and, if {@code hung}, hung (given up in an epoch before the checkpoint); at the
-   * run's start these are 0 and false.
+   * run's start these are 0 and false. {@code uplink} and {@code downlink} are the device's own
+   * links (its lanes of the channels): each epoch's start is told to them ({@link
+   * LinkTiming#roundStarted}, the scenario's link faults at {@code round = R} take the device's
+   * start of epoch R), and a transfer on them that never arrives silences the device from the
+   * instant they went down for good.
    */
   record Setup(
       int id,
@@ -41,7 +45,9 @@ final class PipelineRole {
       int hangEpoch,
       long hangAtNs,
       long cpuFreeAtNs,
-      boolean hung) {}
+      boolean hung,
+      LinkTiming uplink,
+      LinkTiming downlink) {}
 
   private final Setup s;
   private final ActorRef<Device.Command> self;
@@ -67,6 +73,10 @@ final class PipelineRole {
     this.cpu = new EmulatedCpu("device-" + setup.id());
     cpu.restoreFreeAt(setup.cpuFreeAtNs());
     this.hung = setup.hung();
+    if (setup.uplink() != null) {
+      // A resumed run's links come back with the bytes they lost before: charged then.
+      clock.lostSeen(setup.uplink().lostBytes(), setup.downlink().lostBytes());
+    }
   }
 
   private void chain(List<ActorRef<ComputeHop.Command>> hops) {
@@ -92,7 +102,12 @@ final class PipelineRole {
     } else if (m instanceof Device.Receipt u) {
       receipt(u);
     } else if (m instanceof Device.Aggregated a) {
-      long at = downloaded(a.atNs(), a.arrivalNs(), s.costs().modelBytes());
+      // An aggregate that never arrives (its downlink cut off for good) is reported as such: the
+      // device starts no next epoch (PipelineControl gives it up there, as hung at its start).
+      long at =
+          a.arrivalNs() == LinkTiming.NEVER
+              ? LinkTiming.NEVER
+              : downloaded(a.atNs(), a.arrivalNs(), s.costs().modelBytes());
       Device.RoundStats spent = clock.stats();
       s.supervisor()
           .tell(
@@ -108,10 +123,16 @@ final class PipelineRole {
     } else if (hung) {
       return;
     } else if (m instanceof Device.ForwardDone f) {
+      if (f.arrivalNs() == LinkTiming.NEVER && hangsBy(f.arrivalNs())) {
+        return; // never arrives: the device's downlink is cut off for good
+      }
       long arrived = downloaded(f.emittedNs(), f.arrivalNs(), s.costs().tailCutBytes());
       long tailEnd = end(arrived, s.costs().tailS());
       upload(Device.Payload.TAIL_GRADIENT, tailEnd, s.costs().tailCutBytes(), last, f.batch());
     } else if (m instanceof Device.BackwardDone b) {
+      if (b.arrivalNs() == LinkTiming.NEVER && hangsBy(b.arrivalNs())) {
+        return;
+      }
       long arrived = downloaded(b.emittedNs(), b.arrivalNs(), s.costs().cutBytes());
       long headEnd = end(arrived, s.costs().headBackwardS());
       batch++;
@@ -135,23 +156,39 @@ final class PipelineRole {
    * the device withdraws from its lane's hops and the epoch's barrier.
    */
   private boolean hangsBy(long instantNs) {
-    if (!hung && (instantNs >= s.hangAtNs() || epoch >= s.hangEpoch())) {
+    if (!hung
+        && (instantNs >= s.hangAtNs() || epoch >= s.hangEpoch() || instantNs == LinkTiming.NEVER)) {
       hung = true;
       for (ActorRef<ComputeHop.Command> h : lane) {
         h.tell(new ComputeHop.Withdraw(epoch, s.id(), forwardSent, backwardSent));
       }
-      long since = epoch >= s.hangEpoch() ? -1 : s.hangAtNs();
+      // Silent since its hang, or since its link went down for good (a transfer that never
+      // arrives: an outage or partition without an end in sight), whichever came first.
+      long since = epoch >= s.hangEpoch() ? -1 : Math.min(s.hangAtNs(), cutNs());
       s.supervisor().tell(new Supervisor.EpochMissed(s.id(), epoch, since));
     }
     return hung;
+  }
+
+  /** When the device's links went down for good ({@link LinkTiming#NEVER}: they did not). */
+  private long cutNs() {
+    long up = s.uplink() == null ? LinkTiming.NEVER : s.uplink().downForGoodNs();
+    long down = s.downlink() == null ? LinkTiming.NEVER : s.downlink().downForGoodNs();
+    return Math.min(up, down);
   }
 
   private void start(Device.StartEpoch m) {
     epoch = m.epoch();
     forwardSent = 0;
     backwardSent = 0;
+    // A start NEVER: the previous aggregate never arrived (the downlink is cut off).
     if (hangsBy(m.startNs())) {
       return;
+    }
+    // Before any transfer of the epoch: faults at the epoch's start take this device's start.
+    if (s.uplink() != null) {
+      s.uplink().roundStarted(epoch, m.startNs());
+      s.downlink().roundStarted(epoch, m.startNs());
     }
     batch = 0;
     clock.reset(false);
@@ -171,7 +208,9 @@ final class PipelineRole {
    * carried it); one withheld means the device hangs, after every earlier upload was delivered.
    */
   private void receipt(Device.Receipt u) {
-    clock.carried(true, null, u.sendNs(), u.arrivalNs(), u.bytes(), 1.0);
+    if (u.arrivalNs() != LinkTiming.NEVER) {
+      clock.carried(true, s.uplink(), u.sendNs(), u.arrivalNs(), u.bytes(), 1.0);
+    }
     if (!u.delivered()) {
       hangsBy(u.arrivalNs());
     } else if (u.what() == Device.Payload.ACTIVATIONS) {
@@ -216,7 +255,7 @@ final class PipelineRole {
 
   /** A download's time, from its send and arrival instants; returns the arrival. */
   private long downloaded(long sendNs, long arrivalNs, long bytes) {
-    clock.carried(false, null, sendNs, arrivalNs, bytes, 1.0);
+    clock.carried(false, s.downlink(), sendNs, arrivalNs, bytes, 1.0);
     return arrivalNs;
   }
 }
