@@ -100,14 +100,16 @@ class PipelineLinkFaultsTest {
 
   /** Runs {@code plan} on its links under {@code s}'s link faults; devices given up after 30 s. */
   private static PipelineControl.Result run(PipelinePlan plan, Settings s) {
-    PipelineEmulation.Options o =
-        PipelineEmulation.Options.of(plan)
-            .withLinks(
-                Emulation.withLinkFaults(s, PipelineEmulation.links(plan, plan.uplinkBps()), true),
-                Emulation.withLinkFaults(
-                    s, PipelineEmulation.links(plan, plan.downlinkBps()), false))
-            .withHangs(List.of(), 30 * S);
-    return PipelineEmulation.simulate(plan, o);
+    return PipelineEmulation.simulate(plan, options(plan, s));
+  }
+
+  /** The options of {@link #run}. */
+  private static PipelineEmulation.Options options(PipelinePlan plan, Settings s) {
+    return PipelineEmulation.Options.of(plan)
+        .withLinks(
+            Emulation.withLinkFaults(s, PipelineEmulation.links(plan, plan.uplinkBps()), true),
+            Emulation.withLinkFaults(s, PipelineEmulation.links(plan, plan.downlinkBps()), false))
+        .withHangs(List.of(), 30 * S);
   }
 
   private static long transferNs(PipelinePlan plan, long bytes, double bps) {
@@ -282,6 +284,32 @@ class PipelineLinkFaultsTest {
     assertEquals(List.of(1), e1.devices().stream().map(d -> d.device()).toList());
     assertEquals(1, r.epochs().get(1).devices().size());
     assertTrue(r.epochs().get(1).missedNs().isEmpty());
+  }
+
+  @Test
+  void everyDeviceCutOff_endsTheRunWithOneLine_neverHangs() {
+    PipelinePlan one = plan(1, 3, 8e6);
+    PipelinePlan.DeviceCosts c = one.device();
+    // Cut off in its first upload: given up in epoch 1.
+    long send = Math.round(c.headForwardS() * 1e9);
+    io.splitemu.actors.runtime.Supervisor.Finished up =
+        PipelineEmulation.run(
+            one,
+            options(one, scenario("{ kind = partition, device = 0, at = " + (send + 1) + " ns }")));
+    assertEquals("no device is left to train", up.error());
+    // Cut off in its download of epoch 1's aggregate: given up at epoch 2's start.
+    long end = oneDeviceEpochNs(one, 8e6);
+    long download = transferNs(one, c.modelBytes(), 8e6);
+    io.splitemu.actors.runtime.Supervisor.Finished down =
+        PipelineEmulation.run(
+            one,
+            options(
+                one,
+                scenario(
+                    "{ kind = link-outage, device = 0, direction = down, at = "
+                        + (end - download / 2)
+                        + " ns }")));
+    assertEquals("no device is left to train", down.error());
   }
 
   @ParameterizedTest
