@@ -384,6 +384,18 @@ class PipelineLinkFaultsTest {
     assertTrue(faulted > plain, faulted + " vs " + plain);
   }
 
+  @Test
+  void paced_givesTheVirtualRunsRows_aTransferThatNeverArrivesIsReleasedAtOnce() throws Exception {
+    String faults =
+        "{ kind = partition, devices = [1], round = 2 },"
+            + " { kind = link-outage, device = 0, direction = up, at = 1 s, until = 1.5 s }";
+    List<String> virtual = rows(scenario(faults, "", 3), "virtual");
+    // The run lasts about 100 emulated seconds (30 s of them the deadline): 0.5 s of wall time.
+    List<String> paced = rows(scenario(faults, "mode = paced, speedup = 200", 3), "paced");
+    paced.removeIf(l -> l.contains(",pacing,"));
+    assertEquals(virtual, paced);
+  }
+
   /** The emulated rows of a run: rounds.csv without the wall clock, devices.csv, events.csv. */
   private List<String> rows(Settings s, String name) throws Exception {
     Emulation.Outcome o = Emulation.run(Emulation.prepare(s), tmp.resolve(name), RunListener.NONE);
