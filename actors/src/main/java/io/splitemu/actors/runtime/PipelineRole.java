@@ -19,7 +19,9 @@ import org.apache.pekko.actor.typed.ActorRef;
  * hop's gradient, the aggregate) comes from the downlink channel with its send and arrival
  * instants. The uplink's receipt ({@link Device.Receipt}) tells it its upload times and, when it
  * hangs, that the upload was withheld: it then tells its lane's hops ({@link ComputeHop.Withdraw})
- * and the supervisor ({@link Supervisor.EpochMissed}) that no more will come.
+ * and the supervisor ({@link Supervisor.EpochMissed}) that no more will come. A link fault without
+ * an end in sight (docs/faults.md "Link faults on mpsl") silences it the same way: an upload whose
+ * receipt, or a download whose stamp, says it never arrives ({@link LinkTiming#NEVER}).
  */
 final class PipelineRole {
 
