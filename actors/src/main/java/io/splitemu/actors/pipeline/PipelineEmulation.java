@@ -104,6 +104,9 @@ public final class PipelineEmulation {
             setup(
                 plan,
                 Options.of(plan)
+                    .withLinks(
+                        Emulation.withLinkFaults(s, links(plan, plan.uplinkBps()), true),
+                        Emulation.withLinkFaults(s, links(plan, plan.downlinkBps()), false))
                     .withHangs(endlessHangs(s), s.barrierDeadline().toNanos())
                     .recording(writer, listener, s.faults()),
                 crashes,
@@ -252,8 +255,10 @@ public final class PipelineEmulation {
     List<Recorder.Command> out = new ArrayList<>();
     List<Recorder.Command> after = new ArrayList<>();
     for (Settings.Fault f : new LinkedHashSet<>(faults)) { // a fault listed twice is one
-      if (f.devices().isEmpty()) {
-        continue; // a hop's or the server's: the control records its own rows
+      if (f.devices().isEmpty() || Emulation.isLinkFault(f.kind())) {
+        // A hop's or the server's fault, or a link's (PipelineLinkFaults): the control records
+        // their rows.
+        continue;
       }
       Settings.FaultTime t = f.start();
       boolean now = t.atRoundStart() ? t.round() == e.epoch() : within(t.atNs(), e);

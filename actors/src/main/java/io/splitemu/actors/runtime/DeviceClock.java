@@ -34,6 +34,15 @@ final class DeviceClock {
     rates = keepRates;
   }
 
+  /**
+   * The links' lost bytes already charged before this clock counts (a resumed MP-SL device: its
+   * links come back from the checkpoint with the bytes lost before it).
+   */
+  void lostSeen(long up, long down) {
+    lostUpSeen = up;
+    lostDownSeen = down;
+  }
+
   /** What the device spent so far this round. */
   Device.RoundStats stats() {
     return new Device.RoundStats(

@@ -579,20 +579,19 @@ public final class Emulation {
    */
   public static void checkFaults(Settings s, Scheme.Family family) {
     io.splitemu.actors.config.SurvivalSettings.of(s); // a bad survival block fails here
-    // Every family injects the device kinds with their ends (docs/faults.md; mpsl's pipeline
-    // drops a silent device for the run) and the crashes, which restore checkpoints within a
-    // running process (docs/runtime.md "Crashes"); mpsl stops a hop for good (its units placed
-    // again, docs/faults.md "Hop crash on mpsl"); the barrier and split engines inject the link
-    // kinds.
+    // Every family injects the device and link kinds with their ends (docs/faults.md; mpsl's
+    // pipeline drops a silent device for the run) and the crashes, which restore checkpoints within
+    // a running process (docs/runtime.md "Crashes"); mpsl stops a hop for good (its units placed
+    // again, docs/faults.md "Hop crash on mpsl").
     boolean pipeline = family == Scheme.Family.PIPELINE;
     Set<String> supported = new TreeSet<>(Set.of("device-hang", "device-crash", "device-slowdown"));
     supported.addAll(SupervisorSetup.Crash.KINDS);
     if (s.scheme().equals("mpsl")) {
       supported.add("hop-crash"); // a chain of hops; a helper's lane has one hop only
     }
-    if (!pipeline) {
-      supported.addAll(Set.of("link-outage", "link-degradation", "message-loss", "partition"));
-    }
+    // mpsl*'s devices' own links to and from the first hop carry the link faults, with their ends
+    // (docs/faults.md "Link faults").
+    supported.addAll(Set.of("link-outage", "link-degradation", "message-loss", "partition"));
     for (int i = 0; i < s.faults().size(); i++) {
       Settings.Fault f = s.faults().get(i);
       String at = Settings.NS + ".faults[" + i + "]";
@@ -601,15 +600,6 @@ public final class Emulation {
         if (pipeline) {
           checkPipelineCrash(s, f, at);
         }
-      }
-      if (pipeline && isLinkFault(f.kind())) {
-        throw new SettingsException(
-            at
-                + ".kind: "
-                + f.kind()
-                + " is not injected on "
-                + s.scheme()
-                + ": MP-SL times its devices' links at the plan's rates, not the scenario's links");
       }
       if (!supported.contains(f.kind())) {
         throw new SettingsException(
@@ -677,6 +667,18 @@ public final class Emulation {
     }
     for (int j = 0; j < s.faults().size(); j++) {
       Settings.Fault g = s.faults().get(j);
+      if (!f.start().atRoundStart() && isLinkFault(g.kind())) {
+        // The redone epoch would take back a device cut off within it, and its link's losses.
+        throw new SettingsException(
+            at
+                + ".at: hop-crash at an instant does not combine with "
+                + g.kind()
+                + " (faults["
+                + j
+                + "]) on "
+                + s.scheme()
+                + " yet; give round = R");
+      }
       if (!f.start().atRoundStart()
           && (g.kind().equals("device-hang") || g.kind().equals("device-crash"))) {
         // An epoch redone from its start would take back a device given up within it.
@@ -766,7 +768,10 @@ public final class Emulation {
   private static void checkPipelineCrash(Settings s, Settings.Fault f, String at) {
     for (int j = 0; j < s.faults().size(); j++) {
       String kind = s.faults().get(j).kind();
-      if (kind.equals("device-hang") || kind.equals("device-crash") || kind.equals("hop-crash")) {
+      if (kind.equals("device-hang")
+          || kind.equals("device-crash")
+          || kind.equals("hop-crash")
+          || isLinkFault(kind)) {
         throw new SettingsException(
             at
                 + ".kind: "
@@ -1168,8 +1173,24 @@ public final class Emulation {
   }
 
   /** Whether {@code kind} is a fault of a device's links (outage, degradation, loss, partition). */
-  static boolean isLinkFault(String kind) {
+  public static boolean isLinkFault(String kind) {
     return LinkFaultWindows.isLinkKind(kind) || kind.equals("partition");
+  }
+
+  /**
+   * {@code links} (each device's uplink if {@code up}, else downlink, by device id: {@link
+   * EmulatedLink}s idle at 0) under the scenario's link faults on that direction; {@code links}
+   * itself when the scenario has none. MP-SL's links at the plan's rates take them here.
+   */
+  public static List<LinkTiming> withLinkFaults(Settings s, List<LinkTiming> links, boolean up) {
+    if (s.faults().stream().noneMatch(f -> isLinkFault(f.kind()))) {
+      return links;
+    }
+    List<LinkTiming> out = new ArrayList<>();
+    for (int d = 0; d < links.size(); d++) {
+      out.add(((EmulatedLink) links.get(d)).withFaults(LinkFaultWindows.of(s, d, up)));
+    }
+    return out;
   }
 
   /** The links of {@link #links(Settings, int, boolean)} without the scenario's faults. */

@@ -266,6 +266,9 @@ public final class PipelineControl {
   // Batches an epoch runs in all: every participating device's (kept with the participants).
   private int epochBatches;
   private final Map<Integer, Long> epochEnds = new HashMap<>(Map.of(0, 0L));
+  // Link faults' rows: per epoch not yet recorded, each device's start of it (where its aggregate
+  // arrived; a device cut off before it has none).
+  private final Map<Integer, Map<Integer, Long>> deviceStarts = new HashMap<>();
   private final List<ActorRef<Device.Command>> devices = new ArrayList<>();
   private final List<ActorRef<ComputeHop.Command>> hops = new ArrayList<>();
   private final List<List<ActorRef<ComputeHop.Command>>> chains = new ArrayList<>();
@@ -362,6 +365,15 @@ public final class PipelineControl {
         epochBatches += plan.batchesPerDevice()[d];
       }
     }
+    Map<Integer, Long> firstStarts = new TreeMap<>();
+    if (resumed == null) {
+      for (int d = 0; d < plan.devices(); d++) {
+        firstStarts.put(d, 0L);
+      }
+    } else {
+      resumed.startNs().forEach((d, at) -> startedAt(firstStarts, d, at));
+    }
+    deviceStarts.put(epochsBefore + 1, firstStarts);
     if (resumed != null) {
       epochEnds.put(resumed.epoch(), resumed.endNs());
       previousEnd = resumed.endNs();
@@ -651,7 +663,9 @@ public final class PipelineControl {
         silences,
         slowdowns,
         cpuFreeAtNs,
-        hung);
+        hung,
+        setup.uplinks().get(d),
+        setup.downlinks().get(d));
   }
 
   /** When fault {@code f} holds, as a device's window. */
@@ -972,6 +986,10 @@ public final class PipelineControl {
       return noPlacement;
     }
     epochMove = moved(r);
+    Map<Integer, Long> redoStarts = new TreeMap<>();
+    participants.forEach(d -> redoStarts.put(d, c.atNs()));
+    deviceStarts.put(e, redoStarts);
+    deviceStarts.remove(e + 1); // the discarded run's aggregates
     for (int d : participants) {
       devices.get(d).tell(new Device.Rechain(chains.get(laneOf[d]), epochMove, cpuFreeAt[d]));
       devices.get(d).tell(new Device.StartEpoch(e, c.atNs()));
@@ -1120,6 +1138,28 @@ public final class PipelineControl {
     from.startNs().forEach((d, at) -> devices.get(d).tell(new Device.StartEpoch(next, at + shift)));
   }
 
+  /**
+   * When the last device held epoch {@code s}'s aggregate: the latest arrival, an aggregate that
+   * never arrived (a downlink cut off for good) left out; the aggregate's readiness if none
+   * arrived.
+   */
+  private static long epochEnd(EpochState s) {
+    long end = -1;
+    for (Supervisor.ModelReceived r : s.received) {
+      if (r != null && r.atNs() != LinkTiming.NEVER) {
+        end = Math.max(end, r.atNs());
+      }
+    }
+    return end < 0 ? s.aggregatedNs : end;
+  }
+
+  /** Device {@code d} starts an epoch at {@code atNs}, unless NEVER (it gives up there). */
+  private static void startedAt(Map<Integer, Long> starts, int d, long atNs) {
+    if (atNs != LinkTiming.NEVER) {
+      starts.put(d, atNs);
+    }
+  }
+
   /** The end of the last epoch recorded. */
   long nowNs() {
     return previousEnd;
@@ -1210,13 +1250,13 @@ public final class PipelineControl {
     s.received[m.device()] = m;
     s.receivedCount++;
     if (s.receivedCount == s.finished) {
-      long end = 0;
-      for (Supervisor.ModelReceived r : s.received) {
-        end = r == null ? end : Math.max(end, r.atNs());
-      }
-      epochEnds.put(m.epoch(), end);
+      epochEnds.put(m.epoch(), epochEnd(s));
     }
     if (m.epoch() < plan.epochs()) {
+      startedAt(
+          deviceStarts.computeIfAbsent(m.epoch() + 1, k -> new TreeMap<>()), m.device(), m.atNs());
+      // An aggregate that never arrived (m.atNs() NEVER: the device's downlink is cut off for
+      // good) starts the next epoch at NEVER: the device gives up there, as hung at its start.
       if (s.checkpoint == null) {
         s.checkpointDue = checkpointAfter.test(m.epoch());
         int next = m.epoch() + 1;
@@ -1262,7 +1302,7 @@ public final class PipelineControl {
       }
     }
     long lastFinish = 0;
-    long end = 0;
+    long end = epochEnd(s);
     List<DeviceEpoch> rows = new ArrayList<>();
     for (int d = 0; d < plan.devices(); d++) {
       Supervisor.ModelReceived m = s.received[d];
@@ -1270,7 +1310,6 @@ public final class PipelineControl {
         continue; // given up, or out since an earlier epoch
       }
       lastFinish = Math.max(lastFinish, s.finish[d]);
-      end = Math.max(end, m.atNs());
       rows.add(
           new DeviceEpoch(
               d,
@@ -1295,6 +1334,8 @@ public final class PipelineControl {
             Map.copyOf(s.missed));
     results.add(epoch);
     double wall = (System.nanoTime() - wallStartNs) / 1e9;
+    PipelineLinkFaults.rows(setup.faults(), epoch, deviceStarts.remove(e))
+        .forEach(r -> recorder.tell(new Recorder.EventRecorded(r)));
     PipelineEmulation.epochRows(plan, setup.faults(), epoch, wall).forEach(recorder::tell);
     previousEnd = end;
     states.remove(e);

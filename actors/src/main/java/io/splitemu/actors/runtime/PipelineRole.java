@@ -19,7 +19,9 @@ import org.apache.pekko.actor.typed.ActorRef;
  * hop's gradient, the aggregate) comes from the downlink channel with its send and arrival
  * instants. The uplink's receipt ({@link Device.Receipt}) tells it its upload times and, when it
  * hangs, that the upload was withheld: it then tells its lane's hops ({@link ComputeHop.Withdraw})
- * and the supervisor ({@link Supervisor.EpochMissed}) that no more will come.
+ * and the supervisor ({@link Supervisor.EpochMissed}) that no more will come. A link fault without
+ * an end in sight (docs/faults.md "Link faults on mpsl") silences it the same way: an upload whose
+ * receipt, or a download whose stamp, says it never arrives ({@link LinkTiming#NEVER}).
  */
 final class PipelineRole {
 
@@ -29,7 +31,10 @@ final class PipelineRole {
    * the windows {@code silences} (its hangs and crashes) and computes slowed in the windows {@code
    * slowdowns}. A resumed run's device starts with its processor free at {@code cpuFreeAtNs} and,
    * if {@code hung}, hung (given up in an epoch before the checkpoint); at the run's start these
-   * are 0 and false.
+   * are 0 and false. {@code uplink} and {@code downlink} are the device's own links (its lanes of
+   * the channels): each epoch's start is told to them ({@link LinkTiming#roundStarted}, the
+   * scenario's link faults at {@code round = R} take the device's start of epoch R), and a transfer
+   * on them that never arrives silences the device from the instant they went down for good.
    */
   record Setup(
       int id,
@@ -41,7 +46,9 @@ final class PipelineRole {
       List<Window> silences,
       List<Slow> slowdowns,
       long cpuFreeAtNs,
-      boolean hung) {
+      boolean hung,
+      LinkTiming uplink,
+      LinkTiming downlink) {
 
     Setup {
       silences = List.copyOf(silences);
@@ -101,6 +108,10 @@ final class PipelineRole {
     cpu.restoreFreeAt(setup.cpuFreeAtNs());
     this.silences = new java.util.ArrayList<>(setup.silences());
     this.hung = setup.hung();
+    if (setup.uplink() != null) {
+      // A resumed run's links come back with the bytes they lost before: charged then.
+      clock.lostSeen(setup.uplink().lostBytes(), setup.downlink().lostBytes());
+    }
   }
 
   private void chain(List<ActorRef<ComputeHop.Command>> hops) {
@@ -126,7 +137,12 @@ final class PipelineRole {
     } else if (m instanceof Device.Receipt u) {
       receipt(u);
     } else if (m instanceof Device.Aggregated a) {
-      long at = downloaded(a.atNs(), a.arrivalNs(), s.costs().modelBytes());
+      // An aggregate that never arrives (its downlink cut off for good) is reported as such: the
+      // device starts no next epoch (PipelineControl gives it up there, as hung at its start).
+      long at =
+          a.arrivalNs() == LinkTiming.NEVER
+              ? LinkTiming.NEVER
+              : downloaded(a.atNs(), a.arrivalNs(), s.costs().modelBytes());
       Device.RoundStats spent = clock.stats();
       s.supervisor()
           .tell(
@@ -142,10 +158,16 @@ final class PipelineRole {
     } else if (hung) {
       return;
     } else if (m instanceof Device.ForwardDone f) {
+      if (f.arrivalNs() == LinkTiming.NEVER && hangsBy(f.arrivalNs())) {
+        return; // never arrives: the device's downlink is cut off for good
+      }
       long arrived = downloaded(f.emittedNs(), f.arrivalNs(), s.costs().tailCutBytes());
       long tailEnd = end(arrived, s.costs().tailS());
       upload(Device.Payload.TAIL_GRADIENT, tailEnd, s.costs().tailCutBytes(), last, f.batch());
     } else if (m instanceof Device.BackwardDone b) {
+      if (b.arrivalNs() == LinkTiming.NEVER && hangsBy(b.arrivalNs())) {
+        return;
+      }
       long arrived = downloaded(b.emittedNs(), b.arrivalNs(), s.costs().cutBytes());
       long headEnd = end(arrived, s.costs().headBackwardS());
       batch++;
@@ -169,12 +191,15 @@ final class PipelineRole {
    * the device withdraws from its lane's hops and the epoch's barrier.
    */
   private boolean hangsBy(long instantNs) {
-    if (!hung && (instantNs >= hangAtNs() || epoch >= hangEpoch())) {
+    if (!hung
+        && (instantNs >= hangAtNs() || epoch >= hangEpoch() || instantNs == LinkTiming.NEVER)) {
       hung = true;
       for (ActorRef<ComputeHop.Command> h : lane) {
         h.tell(new ComputeHop.Withdraw(epoch, s.id(), forwardSent, backwardSent));
       }
-      long since = epoch >= hangEpoch() ? -1 : hangAtNs();
+      // Silent since its hang, or since its link went down for good (a transfer that never
+      // arrives: an outage or partition without an end in sight), whichever came first.
+      long since = epoch >= hangEpoch() ? -1 : Math.min(hangAtNs(), cutNs());
       s.supervisor().tell(new Supervisor.EpochMissed(s.id(), epoch, since));
     }
     return hung;
@@ -251,13 +276,26 @@ final class PipelineRole {
     return round > e ? -1 : met >= 0 ? met : 0;
   }
 
+  /** When the device's links went down for good ({@link LinkTiming#NEVER}: they did not). */
+  private long cutNs() {
+    long up = s.uplink() == null ? LinkTiming.NEVER : s.uplink().downForGoodNs();
+    long down = s.downlink() == null ? LinkTiming.NEVER : s.downlink().downForGoodNs();
+    return Math.min(up, down);
+  }
+
   private void start(Device.StartEpoch m) {
     epoch = m.epoch();
     forwardSent = 0;
     backwardSent = 0;
     epochStarts(m.epoch(), m.startNs());
+    // A start NEVER: the previous aggregate never arrived (the downlink is cut off).
     if (hangsBy(m.startNs())) {
       return;
+    }
+    // Before any transfer of the epoch: faults at the epoch's start take this device's start.
+    if (s.uplink() != null) {
+      s.uplink().roundStarted(epoch, m.startNs());
+      s.downlink().roundStarted(epoch, m.startNs());
     }
     batch = 0;
     clock.reset(false);
@@ -277,7 +315,9 @@ final class PipelineRole {
    * carried it); one withheld means the device hangs, after every earlier upload was delivered.
    */
   private void receipt(Device.Receipt u) {
-    clock.carried(true, null, u.sendNs(), u.arrivalNs(), u.bytes(), 1.0);
+    if (u.arrivalNs() != LinkTiming.NEVER) {
+      clock.carried(true, s.uplink(), u.sendNs(), u.arrivalNs(), u.bytes(), 1.0);
+    }
     if (!u.delivered()) {
       hangsBy(u.arrivalNs());
     } else if (u.what() == Device.Payload.ACTIVATIONS) {
@@ -322,7 +362,7 @@ final class PipelineRole {
 
   /** A download's time, from its send and arrival instants; returns the arrival. */
   private long downloaded(long sendNs, long arrivalNs, long bytes) {
-    clock.carried(false, null, sendNs, arrivalNs, bytes, 1.0);
+    clock.carried(false, s.downlink(), sendNs, arrivalNs, bytes, 1.0);
     return arrivalNs;
   }
 }

@@ -261,6 +261,86 @@ class CheckpointResumeTest {
   }
 
   /**
+   * MP-SL with link faults across its checkpoint after epoch 2: losses on device 0's uplink from
+   * the start to epoch 4's start (their stream's position is in the checkpoint), device 1's
+   * downlink down for good in the middle of its download of epoch 2's aggregate (it never holds it:
+   * its held start of epoch 3 is NEVER and it is given up there), device 2's links degraded from
+   * its start of epoch 3 and device 3's uplink down for 1 s within epoch 3. The resumed run equals
+   * the uninterrupted one.
+   */
+  @Test
+  void mpsl_withLinkFaults_resumedFromEpoch2_equalsTheUninterruptedRun() throws Exception {
+    String loss =
+        "{ kind = message-loss, device = 0, direction = up, probability = 0.3,"
+            + " retransmit-timeout = 0.2 s, round = 1, until-round = 4 }";
+    // Epoch 2's aggregate and ends with the losses alone: every device downloads the aggregate
+    // from its readiness, device 1 (1e7 bit/s, the slowest downlink) last, to the epoch's end.
+    Path lossOnly = tmp.resolve("mpsl-loss.conf");
+    Files.writeString(lossOnly, mpslScenario("mpsl", "mpsl-loss", "  faults = [" + loss + "]\n"));
+    Path first = tmp.resolve("loss-only");
+    ProfileCommandTest.Result l =
+        ProfileCommandTest.cli("run", lossOnly.toString(), "--out", first.toString());
+    assertEquals(0, l.code(), l.err());
+    List<List<String>> rounds = CsvTable.read(first.resolve("rounds.csv"));
+    double end2 = Double.parseDouble(rounds.get(1).get(2));
+    double end3 = Double.parseDouble(rounds.get(2).get(2));
+    double ready2 =
+        events(first, false).stream()
+            .filter(e -> e.get(2).equals("aggregate") && e.get(1).equals("2"))
+            .mapToDouble(e -> Double.parseDouble(e.get(0)))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(ready2 < end2, ready2 + " " + end2);
+    String mid = String.format(java.util.Locale.ROOT, "%.6f", (ready2 + end2) / 2);
+    String outage = String.format(java.util.Locale.ROOT, "%.6f", end2 + (end3 - end2) / 3);
+    String outageEnd = String.format(java.util.Locale.ROOT, "%.6f", end2 + (end3 - end2) / 3 + 1);
+    Path scenario = tmp.resolve("mpsl-links.conf");
+    Files.writeString(
+        scenario,
+        mpslScenario(
+            "mpsl",
+            "mpsl-links",
+            "  faults = ["
+                + loss
+                + ", { kind = link-outage, device = 1, direction = down, at = "
+                + mid
+                + " s }, { kind = link-degradation, device = 2, factor = 0.5, round = 3 },"
+                + " { kind = link-outage, device = 3, direction = up, at = "
+                + outage
+                + " s, until = "
+                + outageEnd
+                + " s }]\n"
+                + "  barrier.deadline = 10 s\n"));
+    Path stopped = resumedEqualsWhole(scenario);
+    Checkpoint c = Checkpoints.read(Checkpoints.file(stopped, 2));
+    assertEquals(List.of(0, 1, 2, 3), c.pipeline().participants());
+    assertEquals(
+        Long.MAX_VALUE,
+        c.pipeline().startNs().get(1),
+        "device 1's aggregate of epoch 2 never arrives: its held start of epoch 3 is NEVER");
+    List<List<String>> whole = CsvTable.read(tmp.resolve("whole/rounds.csv"));
+    assertEquals(
+        List.of("4", "4", "3", "3"), whole.stream().map(r -> r.get(8)).toList(), "participants");
+    List<List<String>> ev = events(stopped, false);
+    assertEquals(
+        1,
+        ev.stream()
+            .filter(
+                e ->
+                    e.get(1).equals("3")
+                        && e.get(2).equals("deadline")
+                        && e.get(3).equals("device-1"))
+            .count(),
+        ev.toString());
+    for (String row : List.of("fault", "recovery")) {
+      assertEquals(
+          1,
+          ev.stream().filter(e -> e.get(2).equals(row) && e.get(3).equals("device-0")).count(),
+          row + " " + ev);
+    }
+  }
+
+  /**
    * MP-SL killed with SIGKILL in its own JVM once its checkpoint of epoch 2 is on disk (paced, so
    * that the kill lands mid-run; pacing changes no emulated figure), then resumed: its tables equal
    * those of a virtual run that was never stopped (but the pacing row, which only a paced run

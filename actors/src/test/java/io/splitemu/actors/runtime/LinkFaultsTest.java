@@ -338,10 +338,27 @@ class LinkFaultsTest {
   }
 
   @Test
-  void mpsl_refusesLinkFaultsAtStart_inOneLine() {
-    Settings s = scenario("mpsl", "{ kind = link-outage, device = 0, round = 2 }");
+  void mpsl_takesLinkFaultsWithEnds_butNotWithAHopCrashAtAnInstant() {
+    // MP-SL's device links carry them (PipelineLinkFaultsTest runs them).
+    Emulation.prepare(
+        scenario("mpsl", "{ kind = link-outage, device = 0, round = 2, until-round = 3 }"));
+    Emulation.prepare(
+        scenario(
+            "mpsl-horizontal", "{ kind = partition, devices = [0, 1], at = 1 s, until = 2 s }"));
+    // An epoch redone from its start would take back a device cut off within it.
+    Settings s =
+        scenario(
+            "mpsl",
+            "{ kind = message-loss, device = 0, probability = 0.1,"
+                + " retransmit-timeout = 1 s, round = 1 },"
+                + " { kind = hop-crash, hop = 0, at = 5 s }");
     SettingsException e = assertThrows(SettingsException.class, () -> Emulation.prepare(s));
-    assertTrue(e.getMessage().startsWith("splitemu.faults[0].kind: link-outage"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "splitemu.faults[1].at: hop-crash at an instant does not combine with"
+                    + " message-loss (faults[0])"),
+        e.getMessage());
     assertFalse(e.getMessage().contains("\n"));
   }
 
