@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * An {@code mpsl} or {@code mpsl-horizontal} run on the supervisor (its epochs are the rounds,
@@ -222,14 +223,66 @@ public final class PipelineEmulation {
     return out;
   }
 
+  /**
+   * Device {@code d}'s {@code recovery} row of silence {@code f} (a hang or crash with an end) if
+   * it falls to epoch {@code e}'s rows, else null. {@code until-round = R}: at epoch R's start.
+   * {@code until = T}: at the device's first own epoch start at or after T (PipelineRole ends the
+   * silence there): a device that completed epoch e takes the T in (its start of e, its start of e
+   * + 1], the arrival of its aggregate, and answers again from e + 1; a device given up in e takes
+   * the T in (its start of e, e's end], one given up before the T in e's span, and it stays out.
+   * The row is labelled e, so that a checkpoint after e keeps it; its detail names the round.
+   */
+  private static Recorder.Command silenceOver(
+      PipelinePlan plan,
+      Settings.Fault f,
+      PipelineControl.EpochResult e,
+      Map<Integer, Long> starts,
+      int d,
+      String why) {
+    Settings.FaultTime end = f.end();
+    long ownStart = starts == null ? e.startNs() : starts.getOrDefault(d, e.startNs());
+    // A device whose aggregate never arrived (its downlink cut off for good) starts no next epoch.
+    PipelineControl.DeviceEpoch done =
+        e.devices().stream()
+            .filter(x -> x.device() == d && x.receivedNs() != LinkTiming.NEVER)
+            .findFirst()
+            .orElse(null);
+    int back;
+    long ns;
+    boolean in;
+    if (end.atRoundStart()) {
+      if (end.round() != e.epoch()) {
+        return null;
+      }
+      back = e.epoch();
+      ns = e.startNs();
+      in = done != null || e.missedNs().containsKey(d);
+    } else {
+      long t = end.atNs();
+      long lo = done != null || e.missedNs().containsKey(d) ? ownStart : e.startNs();
+      long hi = done != null ? done.receivedNs() : e.endNs();
+      if (e.epoch() > 1 && t <= lo || t > hi) {
+        return null;
+      }
+      back = e.epoch() + 1;
+      ns = hi;
+      in = done != null;
+    }
+    Settings.FaultTime t = f.start();
+    if (back > plan.epochs() || (t.atRoundStart() && t.round() > back)) {
+      return null;
+    }
+    String what =
+        f.kind().equals("device-crash")
+            ? "device rejoins with its last saved model at round " + back + "'s start"
+            : "device answers again from round " + back + "'s start";
+    String stays = in ? "" : "; it stays out of the run (survival.absent = drop-for-run)";
+    return event(ns, e.epoch(), "recovery", d, f.kind() + ": " + what + stays + why);
+  }
+
   /** Whether the instant falls in epoch {@code e} (epoch 1 takes any instant before its end). */
   private static boolean within(long ns, PipelineControl.EpochResult e) {
     return ns < e.endNs() && (e.epoch() == 1 || ns >= e.startNs());
-  }
-
-  /** Whether device {@code d} completed epoch {@code e}. */
-  private static boolean tookPart(PipelineControl.EpochResult e, int d) {
-    return e.devices().stream().anyMatch(x -> x.device() == d);
   }
 
   private static Recorder.Command event(long ns, int epoch, String kind, int d, String detail) {
@@ -251,7 +304,11 @@ public final class PipelineEmulation {
    * contiguous, each starting at the previous one's end, so the instant falls in exactly one.
    */
   public static List<Recorder.Command> epochRows(
-      PipelinePlan plan, List<Settings.Fault> faults, PipelineControl.EpochResult e, double wallS) {
+      PipelinePlan plan,
+      List<Settings.Fault> faults,
+      PipelineControl.EpochResult e,
+      Map<Integer, Long> starts,
+      double wallS) {
     List<Recorder.Command> out = new ArrayList<>();
     List<Recorder.Command> after = new ArrayList<>();
     for (Settings.Fault f : new LinkedHashSet<>(faults)) { // a fault listed twice is one
@@ -273,27 +330,14 @@ public final class PipelineEmulation {
       }
       boolean silence = f.kind().equals("device-hang") || f.kind().equals("device-crash");
       if (silence) {
-        // Over at the first epoch start at or after the end, as a barrier scheme's round start.
-        int back =
-            end.atRoundStart()
-                ? (end.round() == e.epoch() ? e.epoch() : -1)
-                : (end.atNs() > e.startNs() && end.atNs() <= e.endNs() ? e.epoch() + 1 : -1);
-        if (back < 0 || back > plan.epochs() || (t.atRoundStart() && t.round() >= back)) {
-          continue;
-        }
-        long ns = back == e.epoch() ? e.startNs() : e.endNs();
-        String what =
-            f.kind().equals("device-crash")
-                ? "device rejoins with its last saved model at round " + back + "'s start"
-                : "device answers again from round " + back + "'s start";
+        // Over at the device's first epoch start at or after the end (PipelineRole), as a barrier
+        // scheme's round start.
         for (int d : f.devices()) {
-          boolean in =
-              back == e.epoch() ? tookPart(e, d) || e.missedNs().containsKey(d) : tookPart(e, d);
-          String stays = in ? "" : "; it stays out of the run (survival.absent = drop-for-run)";
-          // Labelled with the epoch whose rows hold it, so a checkpoint after that epoch keeps it.
-          Recorder.Command row =
-              event(ns, e.epoch(), "recovery", d, f.kind() + ": " + what + stays + why);
-          (back == e.epoch() ? out : after).add(row);
+          Recorder.Command row = silenceOver(plan, f, e, starts, d, why);
+          if (row != null) {
+            // At the epoch's start with its first rows, or at the next epoch's start after them.
+            (end.atRoundStart() ? out : after).add(row);
+          }
         }
       } else {
         boolean over = end.atRoundStart() ? end.round() == e.epoch() : within(end.atNs(), e);

@@ -643,8 +643,8 @@ public final class PipelineControl {
     List<PipelineRole.Slow> slowdowns = new ArrayList<>();
     for (int i = 0; i < setup.faults().size(); i++) {
       Settings.Fault f = setup.faults().get(i);
-      if (!f.devices().contains(d)) {
-        continue;
+      if (!f.devices().contains(d) || setup.faults().subList(0, i).contains(f)) {
+        continue; // not this device's, or listed twice: one fault, as its rows (epochRows)
       }
       if (f.kind().equals("device-crash") || (f.kind().equals("device-hang") && f.end() != null)) {
         silences.add(window(f));
@@ -1135,6 +1135,11 @@ public final class PipelineControl {
     for (int d = 0; d < plan.devices(); d++) {
       devices.get(d).tell(new Device.Rechain(chains.get(laneOf[d]), 0, cpuFreeAt[d]));
     }
+    // Each device's start of the next epoch, for the rows (PipelineLinkFaults, epochRows).
+    deviceStarts.clear();
+    Map<Integer, Long> restarted = new TreeMap<>();
+    from.startNs().forEach((d, at) -> startedAt(restarted, d, at + shift));
+    deviceStarts.put(next, restarted);
     from.startNs().forEach((d, at) -> devices.get(d).tell(new Device.StartEpoch(next, at + shift)));
   }
 
@@ -1334,9 +1339,10 @@ public final class PipelineControl {
             Map.copyOf(s.missed));
     results.add(epoch);
     double wall = (System.nanoTime() - wallStartNs) / 1e9;
-    PipelineLinkFaults.rows(setup.faults(), epoch, deviceStarts.remove(e))
+    Map<Integer, Long> starts = deviceStarts.remove(e);
+    PipelineLinkFaults.rows(setup.faults(), epoch, starts)
         .forEach(r -> recorder.tell(new Recorder.EventRecorded(r)));
-    PipelineEmulation.epochRows(plan, setup.faults(), epoch, wall).forEach(recorder::tell);
+    PipelineEmulation.epochRows(plan, setup.faults(), epoch, starts, wall).forEach(recorder::tell);
     previousEnd = end;
     states.remove(e);
     if (e == plan.epochs()) {

@@ -242,4 +242,101 @@ class PipelineDeviceFaultsTest {
     assertNotEquals(clean.end(3), t.end(3));
     assertEquals(t.emulated(), run(s, "again").emulated(), "same scenario, same rows");
   }
+
+  /**
+   * A hang of every device from just after epoch 1's FedAvg barrier (every model is in) until epoch
+   * 1's end, on unequal downlinks: no device sends anything inside it, but a device whose aggregate
+   * arrives before the end starts epoch 2 still silent and is given up there, while the device(s)
+   * whose aggregate arrives at the end start epoch 2 with the hang over and go on. The recovery
+   * rows say which: the ones going on at their start of epoch 2 (the end of epoch 1), the others,
+   * given up, at epoch 2's end, staying out.
+   */
+  @Test
+  void hangBetweenTheBarrierAndTheEpochsEnd_dropsOnlyTheDevicesThatStartBeforeItsEnd()
+      throws Exception {
+    String links = "links.static.downlink-bps = [4e6, 8e6]\n";
+    Settings plain =
+        MpslEstimateAgreementTest.scenario(
+            MpslEstimateAgreementTest.profiles(),
+            "mpsl",
+            10,
+            2,
+            "rounds = 3, local-steps = 2\nbarrier.deadline = 30 s\n" + links);
+    Tables clean = run(plain, "clean");
+    double barrier =
+        num(
+            clean.events().stream()
+                .filter(r -> r.get("kind").equals("aggregate") && r.get("round").equals("1"))
+                .findFirst()
+                .orElseThrow(),
+            "emulated_s");
+    long fromNs = Math.round(barrier * 1e9) + 1_000_000;
+    long untilNs = Math.round(clean.end(1) * 1e9);
+    assertTrue(fromNs < untilNs);
+    Tables t =
+        run(
+            MpslEstimateAgreementTest.scenario(
+                MpslEstimateAgreementTest.profiles(),
+                "mpsl",
+                10,
+                2,
+                "rounds = 3, local-steps = 2\nbarrier.deadline = 30 s\n"
+                    + links
+                    + "faults = [{ kind = device-hang, devices = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],"
+                    + " at = "
+                    + fromNs
+                    + " ns, until = "
+                    + untilNs
+                    + " ns }]\n"),
+            "hang");
+    assertEquals(clean.end(1), t.end(1), 0, "nothing is withheld in epoch 1");
+    int going = Integer.parseInt(t.rounds().get(1).get("participants"));
+    assertTrue(going >= 1 && going < 10, "some devices go on, some are given up: " + going);
+    assertEquals(10 - going, Integer.parseInt(t.rounds().get(1).get("failed")));
+    int back = 0;
+    for (int d = 0; d < 10; d++) {
+      Map<String, String> row = only(t.events("recovery", "device-" + d));
+      boolean stays = row.get("detail").contains("it stays out of the run");
+      if (stays) {
+        assertEquals(t.end(2), num(row, "emulated_s"), 1e-9, row.toString());
+        assertTrue(row.get("detail").contains("from round 3's start"), row.toString());
+        assertEquals(1, t.events("deadline", "device-" + d).size());
+      } else {
+        back++;
+        assertEquals(t.end(1), num(row, "emulated_s"), 1e-9, "its own start of epoch 2");
+        assertTrue(row.get("detail").contains("from round 2's start"), row.toString());
+        assertTrue(t.events("deadline", "device-" + d).isEmpty());
+      }
+    }
+    assertEquals(going, back, "the rows name the devices that went on");
+  }
+
+  @Test
+  void aSlowdownListedTwice_isOneFault() throws Exception {
+    String slow = "{ kind = device-slowdown, device = 1, at = 0 s, factor = 2 }";
+    Tables once = run(scenario(slow), "once");
+    Tables twice = run(scenario(slow + ", " + slow), "twice");
+    assertEquals(once.emulated(), twice.emulated(), "rows and effect of one fault");
+  }
+
+  /**
+   * A slowdown and a hop crash at an instant: the redone epoch's device computes are slowed as the
+   * discarded attempt's were (the device's processor goes back to the epoch's start with the crash,
+   * its windows stay).
+   */
+  @Test
+  void slowdownWithAHopCrashAtAnInstant_slowsTheRedoneEpoch() throws Exception {
+    Tables clean = run(scenario(""), "clean");
+    long atNs = Math.round((clean.end(1) + (clean.end(2) - clean.end(1)) / 2) * 1e9);
+    String crash = "{ kind = hop-crash, hop = 1, at = " + atNs + " ns }";
+    Tables crashed = run(scenario(crash), "crash");
+    Tables t =
+        run(
+            scenario(crash + ", { kind = device-slowdown, device = 1, at = 0 s, factor = 2 }"),
+            "both");
+    assertTrue(crashed.end(2) > clean.end(2), "the crash costs the lost half epoch");
+    for (int e = 1; e <= 3; e++) {
+      assertEquals(2 * crashed.compute(e, 1), t.compute(e, 1), JOBS_NS, "epoch " + e);
+    }
+  }
 }
