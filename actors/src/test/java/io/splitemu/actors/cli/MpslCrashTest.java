@@ -376,6 +376,14 @@ class MpslCrashTest {
     assertRefused(
         conf(
             1,
+            "faults = [{ kind = supervisor-crash, at = 10 s },"
+                + " { kind = message-loss, device = 2, at = 0 s, probability = 0.1,"
+                + " retransmit-timeout = 1 s }]\n"),
+        "splitemu.faults[0].kind: supervisor-crash does not combine with message-loss (faults[1])"
+            + " on mpsl yet");
+    assertRefused(
+        conf(
+            1,
             "faults = [{ kind = server-crash, round = 3 },"
                 + " { kind = hop-crash, hop = 1, round = 2 }]\n"),
         "splitemu.faults[0].kind: server-crash does not combine with hop-crash (faults[1])"

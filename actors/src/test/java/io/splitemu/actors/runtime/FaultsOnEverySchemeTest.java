@@ -200,18 +200,22 @@ class FaultsOnEverySchemeTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"psl", "edgesplit", "mpsl"})
+  @ValueSource(strings = {"psl", "edgesplit", "mpsl-horizontal"})
   void aKindTheEngineDoesNotInjectYet_isRefusedAtStart_notIgnored(String scheme) {
+    // A hop crash applies to mpsl's chain of hops only: the barrier and split families have none,
+    // and a helper's lane of mpsl-horizontal has one hop.
     Settings s =
         scenario(
             scheme,
-            "{ kind = device-hang, device = 0, round = 2 },"
-                + " { kind = supervisor-crash, round = 2 }");
+            "{ kind = device-hang, device = 0, round = 2 }, { kind = hop-crash, hop = 0, round = 2"
+                + " }");
     io.splitemu.actors.config.SettingsException e =
         org.junit.jupiter.api.Assertions.assertThrows(
             io.splitemu.actors.config.SettingsException.class, () -> Emulation.prepare(s));
     assertTrue(
-        e.getMessage().startsWith("splitemu.faults[1].kind: supervisor-crash"), e.getMessage());
+        e.getMessage()
+            .startsWith("splitemu.faults[1].kind: hop-crash is not injected on " + scheme),
+        e.getMessage());
     assertFalse(Files.exists(tmp.resolve("rounds.csv")));
   }
 }
