@@ -280,9 +280,13 @@ public final class PipelineEmulation {
     return event(ns, e.epoch(), "recovery", d, f.kind() + ": " + what + stays + why);
   }
 
-  /** Whether the instant falls in epoch {@code e} (epoch 1 takes any instant before its end). */
-  private static boolean within(long ns, PipelineControl.EpochResult e) {
-    return ns < e.endNs() && (e.epoch() == 1 || ns >= e.startNs());
+  /**
+   * Whether the instant falls to epoch {@code e}'s rows: before its end and at or after {@code
+   * fromNs} (its start, or the end of the epoch before a restart; epoch 1 takes any instant before
+   * its end).
+   */
+  private static boolean within(long ns, PipelineControl.EpochResult e, long fromNs) {
+    return ns < e.endNs() && (e.epoch() == 1 || ns >= fromNs);
   }
 
   private static Recorder.Command event(long ns, int epoch, String kind, int d, String detail) {
@@ -308,6 +312,7 @@ public final class PipelineEmulation {
       List<Settings.Fault> faults,
       PipelineControl.EpochResult e,
       Map<Integer, Long> starts,
+      long fromNs,
       double wallS) {
     List<Recorder.Command> out = new ArrayList<>();
     List<Recorder.Command> after = new ArrayList<>();
@@ -318,7 +323,7 @@ public final class PipelineEmulation {
         continue;
       }
       Settings.FaultTime t = f.start();
-      boolean now = t.atRoundStart() ? t.round() == e.epoch() : within(t.atNs(), e);
+      boolean now = t.atRoundStart() ? t.round() == e.epoch() : within(t.atNs(), e, fromNs);
       long at = t.atRoundStart() ? e.startNs() : t.atNs();
       String why = " (scenario fault, " + FaultPlan.when(f) + ")";
       for (int d : now ? f.devices() : List.<Integer>of()) {
@@ -340,7 +345,8 @@ public final class PipelineEmulation {
           }
         }
       } else {
-        boolean over = end.atRoundStart() ? end.round() == e.epoch() : within(end.atNs(), e);
+        boolean over =
+            end.atRoundStart() ? end.round() == e.epoch() : within(end.atNs(), e, fromNs);
         long ns = end.atRoundStart() ? e.startNs() : end.atNs();
         for (int d : over ? f.devices() : List.<Integer>of()) {
           out.add(event(ns, e.epoch(), "recovery", d, f.kind() + ": fault over" + why));

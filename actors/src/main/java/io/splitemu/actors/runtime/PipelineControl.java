@@ -269,6 +269,9 @@ public final class PipelineControl {
   // Link faults' rows: per epoch not yet recorded, each device's start of it (where its aggregate
   // arrived; a device cut off before it has none).
   private final Map<Integer, Map<Integer, Long>> deviceStarts = new HashMap<>();
+  // After a restore: the end of the checkpoint's epoch, from which the next epoch's rows take the
+  // instants of faults (-1: its start, as every other epoch).
+  private long rowsFromNs = -1;
   private final List<ActorRef<Device.Command>> devices = new ArrayList<>();
   private final List<ActorRef<ComputeHop.Command>> hops = new ArrayList<>();
   private final List<List<ActorRef<ComputeHop.Command>>> chains = new ArrayList<>();
@@ -1097,6 +1100,8 @@ public final class PipelineControl {
     epochEnds.keySet().removeIf(e -> e > from.epoch());
     epochEnds.put(from.epoch(), atNs);
     previousEnd = atNs;
+    // The instants between C's end and the restart fall to epoch C + 1's rows (faults at them act).
+    rowsFromNs = from.endNs();
     participants.clear();
     participants.addAll(from.participants());
     epochBatches = 0;
@@ -1340,9 +1345,12 @@ public final class PipelineControl {
     results.add(epoch);
     double wall = (System.nanoTime() - wallStartNs) / 1e9;
     Map<Integer, Long> starts = deviceStarts.remove(e);
+    long rowsFrom = rowsFromNs >= 0 ? rowsFromNs : epoch.startNs();
+    rowsFromNs = -1;
     PipelineLinkFaults.rows(setup.faults(), epoch, starts)
         .forEach(r -> recorder.tell(new Recorder.EventRecorded(r)));
-    PipelineEmulation.epochRows(plan, setup.faults(), epoch, starts, wall).forEach(recorder::tell);
+    PipelineEmulation.epochRows(plan, setup.faults(), epoch, starts, rowsFrom, wall)
+        .forEach(recorder::tell);
     previousEnd = end;
     states.remove(e);
     if (e == plan.epochs()) {

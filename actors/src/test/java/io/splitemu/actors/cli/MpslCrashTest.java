@@ -163,6 +163,40 @@ class MpslCrashTest {
     assertEquals(rows(w, "devices.csv", ""), rows(a, "devices.csv", ""));
   }
 
+  /**
+   * A slowdown from an instant between the checkpoint's end and the restart (a crash later in the
+   * same epoch): it acts on the redone epoch, and its row is written with it (an instant before the
+   * restart, which no epoch's span held).
+   */
+  @Test
+  void aFaultInstantBeforeTheRestart_keepsItsRow() throws IOException {
+    Path w = tmp.resolve("free");
+    Emulation.run(settings(conf(1, "")), w, RunListener.NONE);
+    double[] end = freeEnds(w);
+    long slowNs = Math.round((end[1] + 0.25 * (end[2] - end[1])) * 1e9);
+    long crashNs = Math.round((end[1] + 0.5 * (end[2] - end[1])) * 1e9);
+    Path a = tmp.resolve("crash");
+    Emulation.run(
+        settings(
+            conf(
+                1,
+                "faults = [{ kind = device-slowdown, devices = [0], at = "
+                    + slowNs
+                    + " ns, factor = 3 }, { kind = supervisor-crash, at = "
+                    + crashNs
+                    + " ns }]\n")),
+        a,
+        RunListener.NONE);
+    List<Map<String, String>> faults =
+        table(a.resolve("events.csv")).stream()
+            .filter(e -> e.get("kind").equals("fault") && e.get("subject").equals("device-0"))
+            .toList();
+    assertEquals(1, faults.size(), faults.toString());
+    assertEquals(slowNs / 1e9, Double.parseDouble(faults.get(0).get("emulated_s")), 1e-9);
+    assertEquals("3", faults.get(0).get("round"));
+    assertTrue(faults.get(0).get("detail").startsWith("device-slowdown: "), faults.toString());
+  }
+
   @Test
   void serverCrashInsideEpoch3_addsItsRestartDelay() throws IOException {
     Path w = tmp.resolve("free");
