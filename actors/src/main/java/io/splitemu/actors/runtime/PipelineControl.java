@@ -272,6 +272,9 @@ public final class PipelineControl {
   // After a restore: the end of the checkpoint's epoch, from which the next epoch's rows take the
   // instants of faults (-1: its start, as every other epoch).
   private long rowsFromNs = -1;
+  // The epoch whose every device was given up (0: none): the run ends once the one before is in.
+  private int noneLeft;
+  private static final String NONE_LEFT = "no device is left to train";
   private final List<ActorRef<Device.Command>> devices = new ArrayList<>();
   private final List<ActorRef<ComputeHop.Command>> hops = new ArrayList<>();
   private final List<List<ActorRef<ComputeHop.Command>>> chains = new ArrayList<>();
@@ -1212,7 +1215,10 @@ public final class PipelineControl {
       return null;
     }
     if (s.finished == 0) {
-      return "no device is left to train";
+      // Every device of the epoch was given up; the run ends, but only once the epochs before it
+      // are recorded (their rows wait for the hops' reports), so nothing completed is lost.
+      noneLeft = epoch;
+      return recorded() >= epoch - 1 ? NONE_LEFT : null;
     }
     s.aggregated = true;
     // Given up at the epoch's start (the previous epoch's end) plus the deadline: every device of
@@ -1353,6 +1359,9 @@ public final class PipelineControl {
         .forEach(recorder::tell);
     previousEnd = end;
     states.remove(e);
+    if (noneLeft == e + 1) {
+      return NONE_LEFT;
+    }
     if (e == plan.epochs()) {
       for (ActorRef<ComputeHop.Command> h : hops) {
         h.tell(new ComputeHop.Report(hopReplies));

@@ -310,6 +310,9 @@ class PipelineLinkFaultsTest {
                         + (end - download / 2)
                         + " ns }")));
     assertEquals("no device is left to train", down.error());
+    // Epoch 1 completed before the device was given up: its rows are kept.
+    assertEquals(1, down.pipeline().epochs().size(), "epoch 1 recorded");
+    assertEquals(1, down.pipeline().epochs().get(0).devices().size());
   }
 
   @ParameterizedTest
