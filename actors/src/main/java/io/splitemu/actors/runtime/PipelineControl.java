@@ -1435,7 +1435,9 @@ public final class PipelineControl {
             end,
             Map.copyOf(s.busy),
             List.copyOf(rows),
-            Map.copyOf(s.missed));
+            // By device id: Map.copyOf's order changes from one JVM to the next, and the rows
+            // (deadline events, devices.csv) follow this map's.
+            java.util.Collections.unmodifiableMap(new TreeMap<>(s.missed)));
     results.add(epoch);
     double wall = (System.nanoTime() - wallStartNs) / 1e9;
     Map<Integer, Long> starts = deviceStarts.remove(e);
