@@ -720,7 +720,9 @@ public final class PipelineControl {
       if (!setup.dropForRound() && participants.remove(x.device())) {
         epochBatches -= plan.batchesPerDevice()[x.device()];
       }
-      return aggregateIfAllIn(x.epoch(), s);
+      String line = aggregateIfAllIn(x.epoch(), s);
+      // An epoch every device missed (drop-for-round) has no download to wait for.
+      return line == null && s.aggregated && s.finished == 0 ? complete(x.epoch()) : line;
     }
     if (m instanceof Supervisor.ModelReceived r) {
       return onModelReceived(r);
@@ -1312,9 +1314,11 @@ public final class PipelineControl {
     if (s.aggregated || s.finished + s.missed.size() < s.expected.size()) {
       return null;
     }
-    if (s.finished == 0) {
+    if (s.finished == 0 && !setup.dropForRound()) {
       return "no device is left to train";
     }
+    // Under drop-for-round an epoch every device missed ends at its last deadline, the aggregate
+    // unchanged, and the next epoch asks them all again.
     s.aggregated = true;
     // Given up at the epoch's start (the previous epoch's end) plus the deadline: every device of
     // the epoch downloaded the previous aggregate before it finished or missed this epoch, so that
@@ -1329,6 +1333,9 @@ public final class PipelineControl {
       at = Math.max(at, m);
     }
     s.aggregatedNs = at;
+    if (s.finished == 0) {
+      epochEnds.put(epoch, at); // no download to wait for
+    }
     long ready = at;
     for (int d : s.expected) {
       if (!s.missed.containsKey(d)) {
@@ -1405,7 +1412,8 @@ public final class PipelineControl {
         return redo(e, c, s);
       }
     }
-    long lastFinish = 0;
+    // An epoch without a device that completed it (drop-for-round) has its start as its last end.
+    long lastFinish = s.finished == 0 ? previousEnd : 0;
     long end = epochEnd(s);
     List<DeviceEpoch> rows = new ArrayList<>();
     for (int d = 0; d < plan.devices(); d++) {

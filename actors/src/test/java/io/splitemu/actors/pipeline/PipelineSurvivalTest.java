@@ -253,6 +253,95 @@ class PipelineSurvivalTest {
     assertEquals(t.emulated(), run(s, "again").emulated(), "same scenario, same rows");
   }
 
+  /**
+   * A hang at an instant of epoch 2 that ends a second later, long before the epoch's aggregate:
+   * the device is given up in epoch 2 and takes part again from epoch 3, its recovery row at the
+   * aggregate's readiness (its own start of epoch 3); without faults the policies give the same
+   * rows.
+   */
+  @Test
+  void hangAtAnInstantWithAnEnd_isBackAtTheAggregatesReadiness() throws Exception {
+    Tables clean = run(scenario("mpsl", 3, ROUND, ""), "clean");
+    assertEquals(
+        run(scenario("mpsl", 3, "", ""), "clean-run").emulated(),
+        clean.emulated(),
+        "no fault, no difference");
+    double from = clean.end(1) + (clean.end(2) - clean.end(1)) / 4;
+    String hang =
+        String.format(
+            Locale.ROOT,
+            "{ kind = device-hang, device = 7, at = %.6f s, until = %.6f s }",
+            from,
+            from + 1);
+    Tables t = run(scenario("mpsl", 3, ROUND, hang), "hang");
+    assertEquals(List.of("10", "9", "10"), t.column("participants"));
+    assertEquals(List.of("0", "1", "0"), t.column("failed"));
+    Map<String, String> deadline = only(t.events("deadline", "device-7"));
+    assertEquals(from + 30, num(deadline, "emulated_s"), 1e-6, "30 s after it fell silent");
+    double ready =
+        num(
+            t.events().stream()
+                .filter(r -> r.get("kind").equals("aggregate") && r.get("round").equals("2"))
+                .findFirst()
+                .orElseThrow(),
+            "emulated_s");
+    Map<String, String> back = only(t.events("recovery", "device-7"));
+    assertEquals(ready, num(back, "emulated_s"), 1e-9, "its own start of epoch 3");
+    assertEquals("2", back.get("round"));
+    assertTrue(back.get("detail").contains("from round 3's start"), back.toString());
+    assertFalse(back.get("detail").contains("stays out"), back.toString());
+    assertEquals("true", t.device(3, 7).get("completed"));
+  }
+
+  /**
+   * Every device silent through epoch 2: the epoch ends at its deadline with no participant (under
+   * drop-for-run the run fails, no device being left), and every device takes part in epoch 3 after
+   * downloading the aggregate.
+   */
+  @Test
+  void everyDeviceSilentForAnEpoch_theRunGoesOn() throws Exception {
+    String all =
+        "{ kind = device-hang, devices = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], round = 2,"
+            + " until-round = 3 }";
+    Tables clean = run(scenario("mpsl", 3, ROUND, ""), "clean");
+    Tables t = run(scenario("mpsl", 3, ROUND, all), "all");
+    assertEquals(List.of("10", "0", "10"), t.column("participants"));
+    assertEquals(List.of("0", "10", "0"), t.column("failed"));
+    assertEquals(30, t.latency(2), 1e-9, "epoch 2 is its deadline");
+    assertTrue(t.latency(3) > clean.latency(2), "epoch 3 starts with the downloads");
+    Exception forRun =
+        assertThrows(Exception.class, () -> run(scenario("mpsl", 3, "", all), "run"));
+    assertTrue(
+        String.valueOf(forRun.getMessage()).contains("no device is left"), forRun.toString());
+  }
+
+  /**
+   * On mpsl-horizontal a helper's whole lane silent through epoch 2: its helper withdraws every
+   * device for the epoch and expects them all again in epoch 3, where they take part.
+   */
+  @Test
+  void aWholeLaneSilentForAnEpoch_comesBackOnMpslHorizontal() throws Exception {
+    Tables clean = run(scenario("mpsl-horizontal", 3, ROUND, ""), "clean");
+    List<String> lane =
+        clean.devices().stream()
+            .filter(r -> r.get("round").equals("1") && r.get("cluster").equals("1"))
+            .map(r -> r.get("device"))
+            .toList();
+    assertTrue(lane.size() >= 2 && lane.size() < 10, lane.toString());
+    String hang =
+        "{ kind = device-hang, devices = ["
+            + String.join(", ", lane)
+            + "], round = 2, until-round = 3 }";
+    Tables t = run(scenario("mpsl-horizontal", 3, ROUND, hang), "lane");
+    assertEquals(
+        List.of("10", "" + (10 - lane.size()), "10"),
+        t.column("participants"),
+        t.rounds().toString());
+    for (String d : lane) {
+      assertEquals("true", t.device(3, Integer.parseInt(d)).get("completed"), "device " + d);
+    }
+  }
+
   /** What the policy cannot take yet is refused at start, with the entry's key. */
   @Test
   void hopCrashAndLinksCutOffForGood_areRefusedUnderDropForRound() {
