@@ -307,14 +307,19 @@ final class PipelineRole {
       hung = false; // every epoch asks the device again
     }
     epochStarts(m.epoch(), m.startNs());
+    // Under drop-for-round the links learn every epoch start, a silent device's too (as the
+    // barrier engines' links do): a link fault at that epoch's start is placed there for the
+    // epochs in which it takes part again.
+    boolean told = s.dropForRound() && m.startNs() != LinkTiming.NEVER;
+    if (told) {
+      roundStarted(m.startNs());
+    }
     // A start NEVER: the previous aggregate never arrived (the downlink is cut off).
     if (hangsBy(m.startNs())) {
       return;
     }
-    // Before any transfer of the epoch: faults at the epoch's start take this device's start.
-    if (s.uplink() != null) {
-      s.uplink().roundStarted(epoch, m.startNs());
-      s.downlink().roundStarted(epoch, m.startNs());
+    if (!told) {
+      roundStarted(m.startNs());
     }
     batch = 0;
     clock.reset(false);
@@ -346,6 +351,14 @@ final class PipelineRole {
       return;
     }
     sendForward(readyNs);
+  }
+
+  /** Before any transfer of the epoch: faults at the epoch's start take this device's start. */
+  private void roundStarted(long startNs) {
+    if (s.uplink() != null) {
+      s.uplink().roundStarted(epoch, startNs);
+      s.downlink().roundStarted(epoch, startNs);
+    }
   }
 
   /**

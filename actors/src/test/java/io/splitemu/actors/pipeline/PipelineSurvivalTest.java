@@ -342,6 +342,26 @@ class PipelineSurvivalTest {
     }
   }
 
+  /**
+   * A device silent at its start of epoch 3 still tells its links that start: a degradation of its
+   * links from epoch 3 holds when it takes part again in epoch 4, exactly as one from epoch 4 (no
+   * transfer of the device lies between the two starts), where it would not hold if the links had
+   * not learnt epoch 3's start.
+   */
+  @Test
+  void aLinkFaultFromAnEpochTheDeviceIsSilentAt_holdsWhenItComesBack() throws Exception {
+    String hang = "{ kind = device-hang, device = 3, round = 2, until-round = 4 }";
+    String slow = ", { kind = link-degradation, device = 3, factor = 0.5, round = ";
+    Tables plain = run(scenario("mpsl", 4, ROUND, hang), "plain");
+    Tables from3 = run(scenario("mpsl", 4, ROUND, hang + slow + "3 }"), "from3");
+    Tables from4 = run(scenario("mpsl", 4, ROUND, hang + slow + "4 }"), "from4");
+    assertEquals(List.of("10", "9", "9", "10"), from3.column("participants"));
+    assertEquals(from4.device(4, 3), from3.device(4, 3), "the degradation holds in epoch 4");
+    assertTrue(
+        num(from3.device(4, 3), "downlink_s") > 1.9 * num(plain.device(4, 3), "downlink_s"),
+        from3.device(4, 3) + " vs " + plain.device(4, 3));
+  }
+
   /** What the policy cannot take yet is refused at start, with the entry's key. */
   @Test
   void hopCrashAndLinksCutOffForGood_areRefusedUnderDropForRound() {
