@@ -69,10 +69,18 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
 
   /**
    * A hung device sends nothing more after its {@code forwardJobs} forward and {@code backwardJobs}
-   * backward jobs of epoch {@code epoch}: the hop stops expecting the rest.
+   * backward jobs of epoch {@code epoch}: the hop stops expecting the rest, for the run if {@code
+   * forGood} (survival.absent = drop-for-run), else for that epoch only (drop-for-round: the device
+   * is asked again at its next epoch start, where it sends its jobs or withdraws again).
    */
-  public record Withdraw(int epoch, int device, int forwardJobs, int backwardJobs)
-      implements Command {}
+  public record Withdraw(int epoch, int device, int forwardJobs, int backwardJobs, boolean forGood)
+      implements Command {
+
+    /** A withdrawal for the run. */
+    public Withdraw(int epoch, int device, int forwardJobs, int backwardJobs) {
+      this(epoch, device, forwardJobs, backwardJobs, true);
+    }
+  }
 
   /**
    * The supervisor's download of the aggregate ({@code bytes}, ready at {@code readyNs}) to device
@@ -166,6 +174,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   private int expectedForward;
   private int expectedBackward;
   private final Set<Integer> gone = new HashSet<>();
+  // Devices withdrawn from this epoch only (drop-for-round); cleared at each epoch's start.
+  private final Set<Integer> out = new HashSet<>();
   private final EmulatedCpu cpu;
   private final long forwardNs;
   private final long backwardNs;
@@ -376,7 +386,12 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
 
   private void withdraw(Withdraw w) {
     int d = w.device();
-    if (!gone.add(d)) {
+    if (!w.forGood() && w.epoch() < epoch) {
+      // A withdrawal from an epoch this hop has ended: every job the device sent was in (it is
+      // asked afresh in this one, where it sends its jobs or withdraws again).
+      return;
+    }
+    if (gone.contains(d) || !(w.forGood() ? gone : out).add(d)) {
       return;
     }
     // Of this epoch the device sends what it had sent if it withdrew in it, nothing if earlier.
@@ -490,7 +505,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
                 1.0,
                 devices.get(d),
                 ns -> new Device.ForwardDone(e, b, end, ns)));
-        if (!gone.contains(d)) {
+        if (!gone.contains(d) && !out.contains(d)) {
           owed.put(d, end);
         }
       }
@@ -518,7 +533,9 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
                 1.0,
                 devices.get(d),
                 ns -> new Device.BackwardDone(e, b, end, ns)));
-        if (forwardIn.getOrDefault(d, 0) < batches.get(d) && !gone.contains(d)) {
+        if (forwardIn.getOrDefault(d, 0) < batches.get(d)
+            && !gone.contains(d)
+            && !out.contains(d)) {
           owed.put(d, end);
         }
       }
@@ -576,6 +593,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   /** What a hop expects and knows at the start of epoch {@code epoch}, after the barrier. */
   private void startEpoch() {
     forwardIn.clear();
+    out.clear();
     expectedForward = 0;
     for (Map.Entry<Integer, Integer> e : batches.entrySet()) {
       if (!gone.contains(e.getKey())) {

@@ -111,7 +111,8 @@ public final class PipelineEmulation {
                     .withHangs(endlessHangs(s), s.barrierDeadline().toNanos())
                     .recording(writer, listener, s.faults()),
                 crashes,
-                replanner),
+                replanner,
+                !io.splitemu.actors.config.SurvivalSettings.of(s).dropForRun()),
         plan.device().memoryBytes(),
         0,
         n -> {
@@ -130,7 +131,7 @@ public final class PipelineEmulation {
    * naming the actor and the epochs completed before it).
    */
   public static Supervisor.Finished run(PipelinePlan plan, Options o) {
-    return Emulation.execute(setup(plan, o, List.of(), null), o.speedup(), o.lag());
+    return Emulation.execute(setup(plan, o, List.of(), null, false), o.speedup(), o.lag());
   }
 
   /**
@@ -187,7 +188,8 @@ public final class PipelineEmulation {
       PipelinePlan plan,
       Options o,
       List<PipelineControl.HopCrash> crashes,
-      PipelineControl.Replanner replanner) {
+      PipelineControl.Replanner replanner,
+      boolean dropForRound) {
     return new SupervisorSetup(
         plan.scheme(),
         plan.epochs(),
@@ -208,7 +210,14 @@ public final class PipelineEmulation {
         null,
         null,
         new PipelineControl.Setup(
-            plan, o.uplinks(), o.downlinks(), o.deadlineNs(), o.faults(), crashes, replanner),
+            plan,
+            o.uplinks(),
+            o.downlinks(),
+            o.deadlineNs(),
+            o.faults(),
+            crashes,
+            replanner,
+            dropForRound),
         false,
         io.splitemu.actors.runtime.FaultPlan.ofHangs(o.hangs()));
   }
@@ -230,7 +239,10 @@ public final class PipelineEmulation {
    * silence there): a device that completed epoch e takes the T in (its start of e, its start of e
    * + 1], the arrival of its aggregate, and answers again from e + 1; a device given up in e takes
    * the T in (its start of e, e's end], one given up before the T in e's span, and it stays out.
-   * The row is labelled e, so that a checkpoint after e keeps it; its detail names the round.
+   * Under drop-for-round ({@code dropForRound}) a device given up in e is asked again at the
+   * aggregate's readiness, its start of e + 1: it takes the T in (its start of e, that readiness]
+   * and takes part again. The row is labelled e, so that a checkpoint after e keeps it; its detail
+   * names the round.
    */
   private static Recorder.Command silenceOver(
       PipelinePlan plan,
@@ -238,7 +250,8 @@ public final class PipelineEmulation {
       PipelineControl.EpochResult e,
       Map<Integer, Long> starts,
       int d,
-      String why) {
+      String why,
+      boolean dropForRound) {
     Settings.FaultTime end = f.end();
     long ownStart = starts == null ? e.startNs() : starts.getOrDefault(d, e.startNs());
     // A device whose aggregate never arrived (its downlink cut off for good) starts no next epoch.
@@ -259,14 +272,15 @@ public final class PipelineEmulation {
       in = done != null || e.missedNs().containsKey(d);
     } else {
       long t = end.atNs();
+      boolean asked = dropForRound && e.missedNs().containsKey(d);
       long lo = done != null || e.missedNs().containsKey(d) ? ownStart : e.startNs();
-      long hi = done != null ? done.receivedNs() : e.endNs();
+      long hi = done != null ? done.receivedNs() : asked ? e.aggregatedNs() : e.endNs();
       if (e.epoch() > 1 && t <= lo || t > hi) {
         return null;
       }
       back = e.epoch() + 1;
       ns = hi;
-      in = done != null;
+      in = done != null || asked;
     }
     Settings.FaultTime t = f.start();
     if (back > plan.epochs() || (t.atRoundStart() && t.round() > back)) {
@@ -305,7 +319,11 @@ public final class PipelineEmulation {
    *
    * <p>A fault is reported once, in the epoch it hits: a fault at the start of epoch {@code e}, or
    * at an instant within {@code e} (epoch 1 takes any instant before its end). Epochs are
-   * contiguous, each starting at the previous one's end, so the instant falls in exactly one.
+   * contiguous, each starting at the previous one's end, so the instant falls in exactly one
+   * ({@code fromNs}: where epoch {@code e}'s instants begin, its start or, after a crash's restore,
+   * the end of the epoch before). Under survival.absent = drop-for-round if {@code dropForRound}: a
+   * device given up is asked again at its next epoch start, which its deadline and recovery rows
+   * say.
    */
   public static List<Recorder.Command> epochRows(
       PipelinePlan plan,
@@ -313,7 +331,8 @@ public final class PipelineEmulation {
       PipelineControl.EpochResult e,
       Map<Integer, Long> starts,
       long fromNs,
-      double wallS) {
+      double wallS,
+      boolean dropForRound) {
     List<Recorder.Command> out = new ArrayList<>();
     List<Recorder.Command> after = new ArrayList<>();
     for (Settings.Fault f : new LinkedHashSet<>(faults)) { // a fault listed twice is one
@@ -338,7 +357,7 @@ public final class PipelineEmulation {
         // Over at the device's first epoch start at or after the end (PipelineRole), as a barrier
         // scheme's round start.
         for (int d : f.devices()) {
-          Recorder.Command row = silenceOver(plan, f, e, starts, d, why);
+          Recorder.Command row = silenceOver(plan, f, e, starts, d, why, dropForRound);
           if (row != null) {
             // At the epoch's start with its first rows, or at the next epoch's start after them.
             (end.atRoundStart() ? out : after).add(row);
@@ -364,7 +383,11 @@ public final class PipelineEmulation {
                             "deadline",
                             "device-" + d,
                             "no upload by barrier.deadline after the epoch's start; its jobs"
-                                + " stopped, left out of FedAvg and of later epochs"))));
+                                + (dropForRound
+                                    ? " stopped, left out of this epoch's FedAvg, asked again at"
+                                        + " its next epoch start (survival.absent ="
+                                        + " drop-for-round)"
+                                    : " stopped, left out of FedAvg and of later epochs")))));
     PipelineControl.DeviceEpoch last = null;
     for (PipelineControl.DeviceEpoch d : e.devices()) {
       if (last == null || d.finishNs() > last.finishNs()) {
@@ -409,9 +432,9 @@ public final class PipelineEmulation {
                 plan.scheme(),
                 e.endNs() / 1e9,
                 e.seconds(),
-                last.computeNs() / 1e9,
+                last == null ? 0 : last.computeNs() / 1e9,
                 busiest / 1e9,
-                (last.uplinkNs() + last.downlinkNs()) / 1e9,
+                last == null ? 0 : (last.uplinkNs() + last.downlinkNs()) / 1e9,
                 (e.endNs() - e.lastFinishNs()) / 1e9,
                 e.devices().size(),
                 e.missedNs().size(),

@@ -191,8 +191,26 @@ public final class Device extends AbstractBehavior<Device.Command> {
   /** A message of a device's MP-SL pipeline role ({@link PipelineRole}). */
   public sealed interface Pipelined extends Command {}
 
-  /** Start an MP-SL epoch with the model available at {@code startNs}. */
-  public record StartEpoch(int epoch, long startNs) implements Pipelined {}
+  /**
+   * Start an MP-SL epoch with the model available at {@code startNs}; {@code rejoin}: the device
+   * was given up in the epoch before (survival.absent = drop-for-round) and holds no current model,
+   * so it is asked again at {@code startNs}, the aggregate's readiness, and downloads it first
+   * ({@link AggregateFetched}).
+   */
+  public record StartEpoch(int epoch, long startNs, boolean rejoin) implements Pipelined {
+
+    /** The start of a device that holds the aggregate. */
+    public StartEpoch(int epoch, long startNs) {
+      this(epoch, startNs, false);
+    }
+  }
+
+  /**
+   * A rejoining device's download of the aggregate (docs/faults.md "Device faults on mpsl"), ready
+   * for it at {@code readyNs}, arrived at {@code arrivalNs}: its epoch {@code epoch}'s first batch
+   * follows.
+   */
+  public record AggregateFetched(int epoch, long readyNs, long arrivalNs) implements Pipelined {}
 
   /**
    * The last hop's activations of a batch, sent at {@code emittedNs}, arrived at {@code arrivalNs}.

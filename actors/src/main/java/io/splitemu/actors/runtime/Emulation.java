@@ -616,15 +616,52 @@ public final class Emulation {
         checkHopCrash(s, i, at);
       }
     }
-    // The pipeline drops a silent device for the run (PipelineControl); it runs in timing fidelity
+    // The pipeline takes both survival policies (PipelineControl); it runs in timing fidelity
     // only, where FedAvg's weighting moves no figure, so either weighting is taken.
     if (pipeline && !io.splitemu.actors.config.SurvivalSettings.of(s).dropForRun()) {
-      throw new SettingsException(
-          Settings.NS
-              + ".survival.absent: "
-              + s.scheme()
-              + " takes only drop-for-run yet (a device given up stays out of the run; its hops"
-              + " stop expecting it for good)");
+      checkPipelineDropForRound(s);
+    }
+  }
+
+  /**
+   * MP-SL under {@code survival.absent = drop-for-round} (docs/faults.md "Device faults on mpsl"):
+   * a device given up is asked again at its next epoch start. Not yet with a hop crash (a device
+   * given up would rejoin a chain placed again without its moved units) nor with an outage or
+   * partition that cuts a link off until an end not known as an instant (the link's cut-off is
+   * cleared only at a round start the device, given up before it, never reaches as a participant).
+   */
+  private static void checkPipelineDropForRound(Settings s) {
+    String policy = " on " + s.scheme() + " under survival.absent = drop-for-round yet";
+    for (int i = 0; i < s.faults().size(); i++) {
+      Settings.Fault f = s.faults().get(i);
+      String at = Settings.NS + ".faults[" + i + "]";
+      if (f.kind().equals("hop-crash")) {
+        throw new SettingsException(
+            at
+                + ".kind: hop-crash is not injected"
+                + policy
+                + " (a device given up would rejoin a chain placed again without it)");
+      }
+      boolean cuts = f.kind().equals("link-outage") || f.kind().equals("partition");
+      if (cuts && f.end() == null) {
+        throw new SettingsException(
+            at
+                + ".kind: "
+                + f.kind()
+                + " without an end cuts the device's link off for good, which is not taken"
+                + policy
+                + " (give until = T)");
+      }
+      if (cuts && f.end().atRoundStart()) {
+        throw new SettingsException(
+            at
+                + ".until-round: "
+                + f.kind()
+                + " until a round's start cuts the device's link off until then, which is not"
+                + " taken"
+                + policy
+                + " (give until = T)");
+      }
     }
   }
 

@@ -35,7 +35,10 @@ import org.apache.pekko.stream.Materializer;
  * download of the aggregate arrives. Hop instances are averaged on the hop (no transfer) when
  * {@link PipelinePlan#aggregateHops()} is set. A hung device withdraws from its lane's hops and
  * answers {@link Supervisor.EpochMissed}; the barrier gives up on it at the epoch's start plus the
- * deadline, leaves its model out of FedAvg and it sits out later epochs.
+ * deadline, leaves its model out of FedAvg and it sits out later epochs (survival.absent =
+ * drop-for-run), or, under drop-for-round, is asked again at the aggregate's readiness, where it
+ * downloads the aggregate ({@link Supervisor.AggregateWanted}) if its silences are over, or
+ * withdraws from that epoch too.
  *
  * <p>A hop crash ({@link HopCrash}, docs/faults.md "Hop crash on mpsl") drains the pipeline at an
  * epoch boundary, places the units again over the hops left ({@link Replanner}), spawns the hops
@@ -58,6 +61,9 @@ public final class PipelineControl {
    * @param uplinks each device's uplink, by device id (downlinks alike)
    * @param deadlineNs how long after an epoch's start a hung device is given up
    * @param faults the scenario's faults, each reported as rows in the epoch it hits
+   * @param dropForRound survival.absent = drop-for-round: a device given up is left out of that
+   *     epoch only and asked again at its next epoch start, where it first downloads the aggregate
+   *     (else, drop-for-run, it is out for the run)
    */
   public record Setup(
       PipelinePlan plan,
@@ -66,10 +72,23 @@ public final class PipelineControl {
       long deadlineNs,
       List<Settings.Fault> faults,
       List<HopCrash> crashes,
-      Replanner replanner) {
+      Replanner replanner,
+      boolean dropForRound) {
 
     public Setup {
       crashes = List.copyOf(crashes);
+    }
+
+    /** A run under drop-for-run. */
+    public Setup(
+        PipelinePlan plan,
+        List<LinkTiming> uplinks,
+        List<LinkTiming> downlinks,
+        long deadlineNs,
+        List<Settings.Fault> faults,
+        List<HopCrash> crashes,
+        Replanner replanner) {
+      this(plan, uplinks, downlinks, deadlineNs, faults, crashes, replanner, false);
     }
 
     /** A run without hop crashes. */
@@ -260,8 +279,9 @@ public final class PipelineControl {
   private final List<SupervisorSetup.Hang> hangs;
   private final ActorRef<Recorder.Command> recorder;
   private final long wallStartNs = System.nanoTime();
-  // Devices that take part in the next epochs (a device given up leaves for good), and each
-  // epoch's end, from which the next epoch's deadline counts.
+  // Devices that take part in the next epochs (a device given up leaves for good under
+  // drop-for-run; under drop-for-round every device is asked each epoch), and each epoch's end,
+  // from which the next epoch's deadline counts.
   private final TreeSet<Integer> participants = new TreeSet<>();
   // Batches an epoch runs in all: every participating device's (kept with the participants).
   private int epochBatches;
@@ -513,7 +533,10 @@ public final class PipelineControl {
     } else {
       // Each device starts the next epoch where its aggregate arrived, as it would have.
       int next = resumed.epoch() + 1;
-      resumed.startNs().forEach((d, at) -> devices.get(d).tell(new Device.StartEpoch(next, at)));
+      resumed
+          .startNs()
+          .forEach(
+              (d, at) -> devices.get(d).tell(new Device.StartEpoch(next, at, rejoins(resumed, d))));
     }
   }
 
@@ -671,7 +694,8 @@ public final class PipelineControl {
         cpuFreeAtNs,
         hung,
         setup.uplinks().get(d),
-        setup.downlinks().get(d));
+        setup.downlinks().get(d),
+        setup.dropForRound());
   }
 
   /** When fault {@code f} holds, as a device's window. */
@@ -698,13 +722,18 @@ public final class PipelineControl {
     if (m instanceof Supervisor.EpochMissed x) {
       EpochState s = state(x.epoch());
       s.missed.put(x.device(), x.sinceNs()); // the deadline is set when the barrier closes
-      if (participants.remove(x.device())) {
+      // Under drop-for-round every epoch asks the device again: it stays a participant.
+      if (!setup.dropForRound() && participants.remove(x.device())) {
         epochBatches -= plan.batchesPerDevice()[x.device()];
       }
-      return aggregateIfAllIn(x.epoch(), s);
+      String line = aggregateIfAllIn(x.epoch(), s);
+      // An epoch every device missed (drop-for-round) has no download to wait for.
+      return line == null && s.aggregated && s.finished == 0 ? complete(x.epoch()) : line;
     }
     if (m instanceof Supervisor.ModelReceived r) {
       return onModelReceived(r);
+    } else if (m instanceof Supervisor.AggregateWanted w) {
+      return fetch(w);
     } else if (m instanceof Supervisor.HopReported h
         && h.reply() instanceof ComputeHop.EpochStats e) {
       hopState(e.epoch())
@@ -780,7 +809,13 @@ public final class PipelineControl {
         }
       }
     }
-    s.held.forEach((d, at) -> devices.get(d).tell(new Device.StartEpoch(next, at)));
+    s.held.forEach(
+        (d, at) ->
+            devices
+                .get(d)
+                .tell(
+                    new Device.StartEpoch(
+                        next, at, setup.dropForRound() && s.missed.containsKey(d))));
     s.held.clear();
     return null;
   }
@@ -1043,10 +1078,15 @@ public final class PipelineControl {
     List<DeviceState> ds = new ArrayList<>();
     for (int d = 0; d < plan.devices(); d++) {
       // Nothing is in a channel now but what the hops sent a device given up (never used again).
+      // Under drop-for-round nothing at all: a device given up there withheld an upload (or was
+      // silent at its start) with no job in the pipeline, its one batch in flight answered, and
+      // the link faults that would stamp a hop's message NEVER are refused with that policy.
+      // Hung: given up for the run, or under drop-for-round given up in this epoch (it holds no
+      // current model and downloads the aggregate at its start of the next).
       ds.add(
           new DeviceState(
               d,
-              !participants.contains(d),
+              setup.dropForRound() ? taking.missed.containsKey(d) : !participants.contains(d),
               cpuFreeAt[d],
               setup.uplinks().get(d).saveState(),
               setup.downlinks().get(d).saveState()));
@@ -1148,7 +1188,10 @@ public final class PipelineControl {
     Map<Integer, Long> restarted = new TreeMap<>();
     from.startNs().forEach((d, at) -> startedAt(restarted, d, at + shift));
     deviceStarts.put(next, restarted);
-    from.startNs().forEach((d, at) -> devices.get(d).tell(new Device.StartEpoch(next, at + shift)));
+    from.startNs()
+        .forEach(
+            (d, at) ->
+                devices.get(d).tell(new Device.StartEpoch(next, at + shift, rejoins(from, d))));
   }
 
   /**
@@ -1171,6 +1214,71 @@ public final class PipelineControl {
     if (atNs != LinkTiming.NEVER) {
       starts.put(d, atNs);
     }
+  }
+
+  /**
+   * Whether device {@code d}, starting the epoch after {@code st}'s, was given up in {@code st}'s
+   * epoch and rejoins (drop-for-round: a device given up for the run has no start).
+   */
+  private static boolean rejoins(State st, int d) {
+    for (DeviceState x : st.devices()) {
+      if (x.device() == d) {
+        return x.hung();
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether the pipeline is drained after epoch {@code epoch} (a checkpoint, a crash at an instant
+   * anywhere or a hop crash at the next epoch's start): decided once per epoch, at its first start
+   * of the next epoch.
+   */
+  private boolean drains(EpochState s, int epoch) {
+    if (s.checkpoint == null) {
+      s.checkpointDue = checkpointAfter.test(epoch);
+      int next = epoch + 1;
+      s.checkpoint =
+          s.checkpointDue
+              || drainEvery
+              || !restarts.isEmpty()
+              || setup.crashes().stream().anyMatch(c -> c.round() == next);
+    }
+    return s.checkpoint;
+  }
+
+  /**
+   * Drop-for-round: device {@code d}, given up in epoch {@code epoch}, is asked again at the
+   * aggregate's readiness {@code readyNs}, its start of the next epoch (held with the others' if
+   * the pipeline is drained after this epoch).
+   */
+  private void askAgain(EpochState s, int epoch, int d, long readyNs) {
+    startedAt(deviceStarts.computeIfAbsent(epoch + 1, k -> new TreeMap<>()), d, readyNs);
+    if (drains(s, epoch)) {
+      s.held.put(d, readyNs);
+    } else {
+      devices.get(d).tell(new Device.StartEpoch(epoch + 1, readyNs, true));
+    }
+  }
+
+  /** A rejoining device's download of the aggregate, over its downlink from its readiness. */
+  private String fetch(Supervisor.AggregateWanted w) {
+    if (downlinkOf.isEmpty()) {
+      return "survival.absent = drop-for-round: a device given up rejoins only in one JVM";
+    }
+    int e = w.epoch();
+    long ready = w.readyNs();
+    downlinkOf
+        .get(laneOf[w.device()])
+        .send(
+            LinkChannel.Send.of(
+                w.device(),
+                plan.device().modelBytes(),
+                ready,
+                1.0,
+                devices.get(w.device()),
+                ns -> new Device.AggregateFetched(e, ready, ns)));
+    return null;
   }
 
   /** The end of the last epoch recorded. */
@@ -1214,12 +1322,14 @@ public final class PipelineControl {
     if (s.aggregated || s.finished + s.missed.size() < s.expected.size()) {
       return null;
     }
-    if (s.finished == 0) {
+    if (s.finished == 0 && !setup.dropForRound()) {
       // Every device of the epoch was given up; the run ends, but only once the epochs before it
       // are recorded (their rows wait for the hops' reports), so nothing completed is lost.
       noneLeft = epoch;
       return recorded() >= epoch - 1 ? NONE_LEFT : null;
     }
+    // Under drop-for-round an epoch every device missed ends at its last deadline, the aggregate
+    // unchanged, and the next epoch asks them all again.
     s.aggregated = true;
     // Given up at the epoch's start (the previous epoch's end) plus the deadline: every device of
     // the epoch downloaded the previous aggregate before it finished or missed this epoch, so that
@@ -1234,6 +1344,9 @@ public final class PipelineControl {
       at = Math.max(at, m);
     }
     s.aggregatedNs = at;
+    if (s.finished == 0) {
+      epochEnds.put(epoch, at); // no download to wait for
+    }
     long ready = at;
     for (int d : s.expected) {
       if (!s.missed.containsKey(d)) {
@@ -1256,6 +1369,8 @@ public final class PipelineControl {
                       devices.get(d),
                       ns -> new Device.Aggregated(epoch, ready, ns)));
         }
+      } else if (setup.dropForRound() && epoch < plan.epochs()) {
+        askAgain(s, epoch, d, ready);
       }
     }
     return null;
@@ -1273,16 +1388,7 @@ public final class PipelineControl {
           deviceStarts.computeIfAbsent(m.epoch() + 1, k -> new TreeMap<>()), m.device(), m.atNs());
       // An aggregate that never arrived (m.atNs() NEVER: the device's downlink is cut off for
       // good) starts the next epoch at NEVER: the device gives up there, as hung at its start.
-      if (s.checkpoint == null) {
-        s.checkpointDue = checkpointAfter.test(m.epoch());
-        int next = m.epoch() + 1;
-        s.checkpoint =
-            s.checkpointDue
-                || drainEvery
-                || !restarts.isEmpty()
-                || setup.crashes().stream().anyMatch(c -> c.round() == next);
-      }
-      if (s.checkpoint) {
+      if (drains(s, m.epoch())) {
         s.held.put(m.device(), m.atNs());
       } else {
         devices.get(m.device()).tell(new Device.StartEpoch(m.epoch() + 1, m.atNs()));
@@ -1317,7 +1423,8 @@ public final class PipelineControl {
         return redo(e, c, s);
       }
     }
-    long lastFinish = 0;
+    // An epoch without a device that completed it (drop-for-round) has its start as its last end.
+    long lastFinish = s.finished == 0 ? previousEnd : 0;
     long end = epochEnd(s);
     List<DeviceEpoch> rows = new ArrayList<>();
     for (int d = 0; d < plan.devices(); d++) {
@@ -1347,7 +1454,9 @@ public final class PipelineControl {
             end,
             Map.copyOf(s.busy),
             List.copyOf(rows),
-            Map.copyOf(s.missed));
+            // By device id: Map.copyOf's order changes from one JVM to the next, and the rows
+            // (deadline events, devices.csv) follow this map's.
+            java.util.Collections.unmodifiableMap(new TreeMap<>(s.missed)));
     results.add(epoch);
     double wall = (System.nanoTime() - wallStartNs) / 1e9;
     Map<Integer, Long> starts = deviceStarts.remove(e);
@@ -1355,7 +1464,8 @@ public final class PipelineControl {
     rowsFromNs = -1;
     PipelineLinkFaults.rows(setup.faults(), epoch, starts)
         .forEach(r -> recorder.tell(new Recorder.EventRecorded(r)));
-    PipelineEmulation.epochRows(plan, setup.faults(), epoch, starts, rowsFrom, wall)
+    PipelineEmulation.epochRows(
+            plan, setup.faults(), epoch, starts, rowsFrom, wall, setup.dropForRound())
         .forEach(recorder::tell);
     previousEnd = end;
     states.remove(e);

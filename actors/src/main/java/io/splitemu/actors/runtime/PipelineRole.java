@@ -34,7 +34,10 @@ final class PipelineRole {
    * are 0 and false. {@code uplink} and {@code downlink} are the device's own links (its lanes of
    * the channels): each epoch's start is told to them ({@link LinkTiming#roundStarted}, the
    * scenario's link faults at {@code round = R} take the device's start of epoch R), and a transfer
-   * on them that never arrives silences the device from the instant they went down for good.
+   * on them that never arrives silences the device from the instant they went down for good. {@code
+   * dropForRound} (survival.absent = drop-for-round): a device given up is given up for that epoch
+   * only, asked again at its next epoch start, where a silence over by then lets it download the
+   * aggregate and take part again.
    */
   record Setup(
       int id,
@@ -48,7 +51,8 @@ final class PipelineRole {
       long cpuFreeAtNs,
       boolean hung,
       LinkTiming uplink,
-      LinkTiming downlink) {
+      LinkTiming downlink,
+      boolean dropForRound) {
 
     Setup {
       silences = List.copyOf(silences);
@@ -87,7 +91,8 @@ final class PipelineRole {
   // Bytes to upload before the next epoch's first batch (a hop crash moved units), or 0.
   private long moveBytes;
   private final ComputeTiming cpu;
-  // Its silences not over yet (a hung device keeps them: it is given up for the run).
+  // Its silences not over yet (a hung device keeps them under drop-for-run: it is given up for the
+  // run).
   private final List<Window> silences;
   // Each slowdown's window as resolved so far, by key: the bounds met at the device's epoch starts.
   private final java.util.Map<Integer, long[]> slowBounds = new java.util.TreeMap<>();
@@ -134,6 +139,10 @@ final class PipelineRole {
       if (!hung && u.epoch() == epoch) {
         sendForward(u.arrivalNs());
       }
+    } else if (m instanceof Device.AggregateFetched a) {
+      if (!hung && a.epoch() == epoch) {
+        fetched(a);
+      }
     } else if (m instanceof Device.Receipt u) {
       receipt(u);
     } else if (m instanceof Device.Aggregated a) {
@@ -158,6 +167,9 @@ final class PipelineRole {
     } else if (hung) {
       return;
     } else if (m instanceof Device.ForwardDone f) {
+      if (f.epoch() != epoch) {
+        return; // for jobs sent before the device was given up in an earlier epoch
+      }
       if (f.arrivalNs() == LinkTiming.NEVER && hangsBy(f.arrivalNs())) {
         return; // never arrives: the device's downlink is cut off for good
       }
@@ -165,6 +177,9 @@ final class PipelineRole {
       long tailEnd = end(arrived, s.costs().tailS());
       upload(Device.Payload.TAIL_GRADIENT, tailEnd, s.costs().tailCutBytes(), last, f.batch());
     } else if (m instanceof Device.BackwardDone b) {
+      if (b.epoch() != epoch) {
+        return;
+      }
       if (b.arrivalNs() == LinkTiming.NEVER && hangsBy(b.arrivalNs())) {
         return;
       }
@@ -195,7 +210,8 @@ final class PipelineRole {
         && (instantNs >= hangAtNs() || epoch >= hangEpoch() || instantNs == LinkTiming.NEVER)) {
       hung = true;
       for (ActorRef<ComputeHop.Command> h : lane) {
-        h.tell(new ComputeHop.Withdraw(epoch, s.id(), forwardSent, backwardSent));
+        h.tell(
+            new ComputeHop.Withdraw(epoch, s.id(), forwardSent, backwardSent, !s.dropForRound()));
       }
       // Silent since its hang, or since its link went down for good (a transfer that never
       // arrives: an outage or partition without an end in sight), whichever came first.
@@ -229,9 +245,9 @@ final class PipelineRole {
 
   /**
    * The device's start {@code startNs} of epoch {@code e}: a silence whose end it reaches is over
-   * (unless the device was given up already: the pipeline drops a silent device for the run), and
-   * the slowdowns' bounds at epoch starts are met. A bound of an epoch before the first start this
-   * device sees (a resumed run's) lies before every computation left, so it is taken as 0.
+   * (unless the device was given up already under drop-for-run: it stays out), and the slowdowns'
+   * bounds at epoch starts are met. A bound of an epoch before the first start this device sees (a
+   * resumed run's) lies before every computation left, so it is taken as 0.
    */
   private void epochStarts(int e, long startNs) {
     if (!hung) {
@@ -287,27 +303,62 @@ final class PipelineRole {
     epoch = m.epoch();
     forwardSent = 0;
     backwardSent = 0;
+    if (s.dropForRound()) {
+      hung = false; // every epoch asks the device again
+    }
     epochStarts(m.epoch(), m.startNs());
+    // Under drop-for-round the links learn every epoch start, a silent device's too (as the
+    // barrier engines' links do): a link fault at that epoch's start is placed there for the
+    // epochs in which it takes part again.
+    boolean told = s.dropForRound() && m.startNs() != LinkTiming.NEVER;
+    if (told) {
+      roundStarted(m.startNs());
+    }
     // A start NEVER: the previous aggregate never arrived (the downlink is cut off).
     if (hangsBy(m.startNs())) {
       return;
     }
-    // Before any transfer of the epoch: faults at the epoch's start take this device's start.
-    if (s.uplink() != null) {
-      s.uplink().roundStarted(epoch, m.startNs());
-      s.downlink().roundStarted(epoch, m.startNs());
+    if (!told) {
+      roundStarted(m.startNs());
     }
     batch = 0;
     clock.reset(false);
+    if (m.rejoin()) {
+      // Given up in the epoch before, it holds no current model: it downloads the aggregate,
+      // ready at its start, over its downlink before its first batch.
+      s.supervisor().tell(new Supervisor.AggregateWanted(s.id(), epoch, m.startNs()));
+      return;
+    }
+    begin(m.startNs());
+  }
+
+  /** A rejoining device's download of the aggregate: its time and bytes count in this epoch. */
+  private void fetched(Device.AggregateFetched a) {
+    if (a.arrivalNs() == LinkTiming.NEVER && hangsBy(a.arrivalNs())) {
+      return; // never arrives: the device's downlink is cut off for good
+    }
+    begin(downloaded(a.readyNs(), a.arrivalNs(), s.costs().modelBytes()));
+  }
+
+  /** The epoch's first batch, with the model held at {@code readyNs}. */
+  private void begin(long readyNs) {
     if (moveBytes > 0) {
       // The units a hop crash moved reach their new hops first: the epoch's first batch waits.
       long bytes = moveBytes;
       moveBytes = 0;
       int e = epoch;
-      send(Device.Payload.UNITS, m.startNs(), bytes, self, ns -> new Device.UnitsMoved(e, ns));
+      send(Device.Payload.UNITS, readyNs, bytes, self, ns -> new Device.UnitsMoved(e, ns));
       return;
     }
-    sendForward(m.startNs());
+    sendForward(readyNs);
+  }
+
+  /** Before any transfer of the epoch: faults at the epoch's start take this device's start. */
+  private void roundStarted(long startNs) {
+    if (s.uplink() != null) {
+      s.uplink().roundStarted(epoch, startNs);
+      s.downlink().roundStarted(epoch, startNs);
+    }
   }
 
   /**

@@ -159,6 +159,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       long bytesDown)
       implements PipelineReport {}
 
+  /**
+   * A rejoining pipeline device answers at its start of epoch {@code epoch} and asks for the
+   * aggregate ready at {@code readyNs} (survival.absent = drop-for-round): it is sent over the
+   * device's downlink ({@link Device.AggregateFetched}).
+   */
+  public record AggregateWanted(int device, int epoch, long readyNs) implements PipelineReport {}
+
   /** A compute hop's epoch timing or totals. */
   record HopReported(ComputeHop.Reply reply) implements PipelineReport {}
 

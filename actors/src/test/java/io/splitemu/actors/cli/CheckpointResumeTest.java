@@ -261,6 +261,51 @@ class CheckpointResumeTest {
   }
 
   /**
+   * MP-SL under survival.absent = drop-for-round with devices given up in the epoch of the
+   * checkpoint: device 1 hangs from epoch 2 until epoch 4 (asked again and given up in epoch 3),
+   * device 2 crashes from epoch 2 until epoch 3 (it rejoins across the checkpoint: its held start
+   * of epoch 3 is the aggregate's readiness, where it downloads the aggregate), device 3 hangs from
+   * an instant of epoch 3 on. The checkpoint holds every device as asked, devices 1 and 2 as given
+   * up in epoch 2; the resumed run equals the uninterrupted one.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"mpsl", "mpsl-horizontal"})
+  void mpsl_dropForRound_resumedAcrossARejoin_equalsTheUninterruptedRun(String scheme)
+      throws Exception {
+    String at = atEpoch3(scheme, tmp.resolve("whole"));
+    Path scenario = tmp.resolve(scheme + "-rejoin.conf");
+    Files.writeString(
+        scenario,
+        mpslScenario(
+            scheme,
+            "mpsl-rejoin",
+            "  survival.absent = drop-for-round\n"
+                + "  faults = [{ kind = device-hang, device = 1, round = 2, until-round = 4 },"
+                + " { kind = device-crash, device = 2, round = 2, until-round = 3 },"
+                + " { kind = device-hang, device = 3, at = "
+                + at
+                + " s, until = 100000 s }]\n"));
+    Path stopped = resumedEqualsWhole(scenario);
+    Checkpoint c = Checkpoints.read(Checkpoints.file(stopped, 2));
+    assertEquals(2, c.round());
+    assertEquals(List.of(0, 1, 2, 3), c.pipeline().participants(), "every device is asked");
+    assertEquals(List.of(0, 1, 2, 3), List.copyOf(c.pipeline().startNs().keySet()));
+    assertEquals(
+        List.of(false, true, true, false),
+        c.pipeline().devices().stream().map(d -> d.hung()).toList(),
+        "given up in epoch 2");
+    List<List<String>> rounds = CsvTable.read(stopped.resolve("rounds.csv"));
+    assertEquals(
+        List.of("4", "2", "2", "3"),
+        rounds.stream().map(r -> r.get(8)).toList(),
+        "participants: " + rounds);
+    assertTrue(
+        events(stopped, false).stream()
+            .noneMatch(e -> e.get(2).equals("recovery") && e.get(4).contains("stays out")),
+        "nobody stays out");
+  }
+
+  /**
    * MP-SL with link faults across its checkpoint after epoch 2: losses on device 0's uplink from
    * the start to epoch 4's start (their stream's position is in the checkpoint), device 1's
    * downlink down for good in the middle of its download of epoch 2's aggregate (it never holds it:
