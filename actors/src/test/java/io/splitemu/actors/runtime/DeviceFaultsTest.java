@@ -344,10 +344,17 @@ class DeviceFaultsTest {
             SettingsException.class,
             () -> Emulation.prepare(scenario("psl", "{ kind = hop-crash, hop = 0, round = 2 }")));
     assertTrue(e.getMessage().startsWith("splitemu.faults[0].kind: hop-crash"), e.getMessage());
+    // mpsl takes drop-for-round, but not beside a link cut off for good (its rejoin is not built).
     e =
         assertThrows(
-            SettingsException.class, () -> Emulation.prepare(scenario("mpsl", "", DROP_FOR_ROUND)));
-    assertTrue(e.getMessage().startsWith("splitemu.survival.absent: mpsl"), e.getMessage());
+            SettingsException.class,
+            () ->
+                Emulation.prepare(
+                    scenario(
+                        "mpsl", "{ kind = partition, devices = [1], round = 2 }", DROP_FOR_ROUND)));
+    assertTrue(
+        e.getMessage().startsWith("splitemu.faults[0].kind: partition without an end"),
+        e.getMessage());
     // Timing only, where the weighting moves no figure: mpsl takes either.
     org.junit.jupiter.api.Assertions.assertDoesNotThrow(
         () ->
