@@ -1075,6 +1075,9 @@ public final class PipelineControl {
     if (hopStates.size() < hops.size()) {
       return null;
     }
+    if (setup.dropForRound()) {
+      holdUntilTheHopsAreFree();
+    }
     List<DeviceState> ds = new ArrayList<>();
     for (int d = 0; d < plan.devices(); d++) {
       // Nothing is in a channel now but what the hops sent a device given up (never used again).
@@ -1241,10 +1244,33 @@ public final class PipelineControl {
       s.checkpoint =
           s.checkpointDue
               || drainEvery
+              || setup.dropForRound() // the hops' ends bound the next epoch's starts
               || !restarts.isEmpty()
               || setup.crashes().stream().anyMatch(c -> c.round() == next);
     }
     return s.checkpoint;
+  }
+
+  /**
+   * Drop-for-round: no device starts the next epoch before every hop has served the last job of
+   * this one. A hop takes its end of the epoch as the lower bound of the next epoch's jobs
+   * (ComputeHop's conservative synchronisation), which holds when every job reaches the FedAvg
+   * barrier first; a device given up leaves jobs queued at the hops that may be served after the
+   * aggregate is ready (an epoch whose every device is given up ends at its last deadline), so the
+   * held starts move to the hops' last busy instant where they are earlier. Where no device was
+   * given up the hops are idle before the aggregate is ready and nothing moves.
+   */
+  private void holdUntilTheHopsAreFree() {
+    long free = 0;
+    for (ComputeHop.State h : hopStates.values()) {
+      free = Math.max(free, h.busyUntilNs());
+    }
+    long hopsFree = free;
+    taking.held.replaceAll((d, at) -> at == LinkTiming.NEVER ? at : Math.max(at, hopsFree));
+    Map<Integer, Long> starts = deviceStarts.get(takingEpoch + 1);
+    if (starts != null) {
+      starts.replaceAll((d, at) -> Math.max(at, hopsFree));
+    }
   }
 
   /**

@@ -324,6 +324,9 @@ final class PipelineRole {
     batch = 0;
     clock.reset(false);
     if (m.rejoin()) {
+      // What its processor still had queued when it was given up is lost with the epoch (a
+      // resumed run's device never had it): it is free from its start at the latest.
+      cpu.restoreFreeAt(Math.min(cpu.freeAtNs(), m.startNs()));
       // Given up in the epoch before, it holds no current model: it downloads the aggregate,
       // ready at its start, over its downlink before its first batch.
       s.supervisor().tell(new Supervisor.AggregateWanted(s.id(), epoch, m.startNs()));

@@ -298,6 +298,35 @@ class PipelineSurvivalTest {
    * drop-for-run the run fails, no device being left), and every device takes part in epoch 3 after
    * downloading the aggregate.
    */
+  /**
+   * Every device hangs in the middle of epoch 2 with a deadline shorter than what the hops still
+   * have queued: the epoch ends at its last deadline while the hops serve the jobs sent before the
+   * hang, and nobody starts epoch 3 before the hops are free (their bound on the next epoch's
+   * jobs), so the hops serve epoch 3's jobs in the order of their arrival instants on every run:
+   * the same rows three times.
+   */
+  @Test
+  void everyDeviceGivenUpWhileTheHopsAreBusy_nextEpochWaitsForThem_sameRowsEveryRun()
+      throws Exception {
+    Tables clean = run(scenario("mpsl", 3, ROUND, ""), "clean");
+    double at = clean.end(1) + (clean.end(2) - clean.end(1)) / 2;
+    Settings s =
+        scenario(
+            "mpsl",
+            3,
+            ROUND + "barrier.deadline = 2 s\n",
+            String.format(
+                java.util.Locale.ROOT,
+                "{ kind = device-hang, devices = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], at = %.6f s,"
+                    + " until = %.6f s }",
+                at,
+                at + 0.5));
+    Tables a = run(s, "a");
+    assertEquals(List.of("10", "0", "10"), a.column("participants"));
+    assertEquals(a.emulated(), run(s, "b").emulated());
+    assertEquals(a.emulated(), run(s, "c").emulated());
+  }
+
   @Test
   void everyDeviceSilentForAnEpoch_theRunGoesOn() throws Exception {
     String all =
