@@ -288,7 +288,10 @@ public final class PipelineEmulation {
     }
     String what =
         f.kind().equals("device-crash")
-            ? "device rejoins with its last saved model at round " + back + "'s start"
+            ? "device rejoins at round "
+                + back
+                + "'s start"
+                + (dropForRound ? ", downloading the aggregate" : ", its state lost")
             : "device answers again from round " + back + "'s start";
     String stays = in ? "" : "; it stays out of the run (survival.absent = drop-for-run)";
     return event(ns, e.epoch(), "recovery", d, f.kind() + ": " + what + stays + why);

@@ -213,7 +213,7 @@ class PipelineDeviceFaultsTest {
     Map<String, String> back = only(t.events("recovery", "device-3"));
     assertEquals(t.end(2), num(back, "emulated_s"), 1e-9, "at epoch 3's start");
     assertEquals(
-        "device-crash: device rejoins with its last saved model at round 3's start; it stays out"
+        "device-crash: device rejoins at round 3's start, its state lost; it stays out"
             + " of the run (survival.absent = drop-for-run) (scenario fault, round 2 until"
             + " round 3)",
         back.get("detail"));
