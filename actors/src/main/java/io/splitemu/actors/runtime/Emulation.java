@@ -579,8 +579,8 @@ public final class Emulation {
    */
   public static void checkFaults(Settings s, Scheme.Family family) {
     io.splitemu.actors.config.SurvivalSettings.of(s); // a bad survival block fails here
-    // Every family injects the device and link kinds with their ends (docs/faults.md; mpsl's
-    // pipeline drops a silent device for the run) and the crashes, which restore checkpoints within
+    // Every family injects the device and link kinds with their ends (docs/faults.md, with both
+    // survival policies) and the crashes, which restore checkpoints within
     // a running process (docs/runtime.md "Crashes"); mpsl stops a hop for good (its units placed
     // again, docs/faults.md "Hop crash on mpsl").
     boolean pipeline = family == Scheme.Family.PIPELINE;

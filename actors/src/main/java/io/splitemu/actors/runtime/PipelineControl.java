@@ -667,8 +667,9 @@ public final class PipelineControl {
       }
     }
     // The scenario's device faults (docs/faults.md, "Kinds per family"): a crash silences the
-    // device as a hang does (the pipeline drops a silent device for the run, so the state a crash
-    // loses is never asked for again), a hang with an end comes from here, a slowdown slows it.
+    // device as a hang does (a device given up is out for the run, or under drop-for-round takes
+    // the aggregate again before it rejoins, so the state a crash loses is never asked for), a
+    // hang with an end comes from here, a slowdown slows it.
     List<PipelineRole.Slow> slowdowns = new ArrayList<>();
     for (int i = 0; i < setup.faults().size(); i++) {
       Settings.Fault f = setup.faults().get(i);
