@@ -47,11 +47,12 @@ run() {
   local scheme="$1" n="$2" rounds="$3" out="$4"
   local sets=(--set scheme="$scheme" --set fidelity=timing --set devices.count="$n"
     --set rounds="$rounds" --set output.plots=false)
-  if [ "$scheme" = mpsl ]; then # 2 batches of 128 per device and epoch
+  if [ "$scheme" = mpsl ]; then # 2 batches of 32 per device and epoch
+    # (batches of 32 keep 100,000 devices' samples under data.train-samples' limit of 10^7)
     # Hops with room for every device's instance of the middle units (the scenario's 8 GB hold
     # fewer than 1,000 devices' ResNet-101 instances).
     local node="{type = jetson-gpu, memory-bytes = 1e15, price-per-hour = 0.0175}"
-    sets+=(--set data.train-samples=$((256 * n))
+    sets+=(--set batch-size=32 --set data.train-samples=$((64 * n))
       --set "mpsl.nodes=[$node, $node, $node, $node, $node]" --set mpsl.hop-memory-bytes=1e15)
   else
     sets+=(--set local-steps=2 --set data.train-samples=$((20 * n)))

@@ -337,11 +337,14 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     progress(0, p.startNs());
     boolean depth = p.mode() == VisitPlan.Mode.DEPTH_PER_DEVICE;
     boolean copiesMode = p.mode() == VisitPlan.Mode.PER_DEVICE_COPIES || depth;
+    // What this visit's devices report, for the next round's split plan (split schemes) and a
+    // checkpoint; cleared every visit, so a visit hands on its own devices' only (a whole round of
+    // sl's one-device visits copying everything reported so far was O(N^2) per round).
+    reported.clear();
     if (copiesMode) {
       copies.clear();
       copyServerNs.clear();
       copyLoss.clear();
-      reported.clear();
       splitDone.clear();
       for (int d : active) {
         copies.put(d, depth || !setup.full() ? null : setup.slice().copy());
