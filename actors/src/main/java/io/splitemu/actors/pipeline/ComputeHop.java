@@ -194,7 +194,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   private long prevBound;
   private long nextBound;
   // Devices this hop answered that owe it a message, with the instant of the answer.
-  private final Map<Integer, Long> owed = new HashMap<>();
+  private final Owed owed = new Owed();
   private final Map<Integer, Integer> forwardIn = new HashMap<>();
   private int forwardDone;
   private int backwardDone;
@@ -459,9 +459,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   /** The earliest instant at which a message not yet here can be available. */
   private long inputBound() {
     long b = NEVER;
-    for (long e : owed.values()) {
-      b = Math.min(b, e);
-    }
+    b = Math.min(b, owed.min());
     if (hop > 0) {
       b = Math.min(b, prevBound);
     }
@@ -546,17 +544,23 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   private void promise() {
     long fwdArrival = hop > 0 ? prevBound : NEVER;
     long bwdArrival = hop < hops - 1 ? nextBound : NEVER;
+    // The queue is in arrival order: its first job of each direction has that direction's earliest
+    // arrival (a scan to the end was O(queue) per event; issue 16).
+    boolean fwdSeen = false;
+    boolean bwdSeen = false;
     for (Job j : queue) {
-      if (j.forward()) {
+      if (j.forward() && !fwdSeen) {
         fwdArrival = Math.min(fwdArrival, j.arrivalNs());
-      } else {
+        fwdSeen = true;
+      } else if (!j.forward() && !bwdSeen) {
         bwdArrival = Math.min(bwdArrival, j.arrivalNs());
+        bwdSeen = true;
+      }
+      if (fwdSeen && bwdSeen) {
+        break;
       }
     }
-    long owedMin = NEVER;
-    for (long e : owed.values()) {
-      owedMin = Math.min(owedMin, e);
-    }
+    long owedMin = owed.min();
     // Device-side inputs: owed devices, and devices whose batch is elsewhere in the chain, which
     // come back only after this hop served their job in the other direction.
     if (hop == 0) {
@@ -644,5 +648,37 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       }
     }
     advance();
+  }
+
+  /**
+   * The devices this hop answered that owe it a message, each with the instant of the answer, and
+   * their earliest instant in O(log N) (a scan of all owed devices per event was O(N); issue 16).
+   */
+  private static final class Owed {
+    private final Map<Integer, Long> byDevice = new HashMap<>();
+    private final java.util.TreeMap<Long, Integer> counts = new java.util.TreeMap<>();
+
+    void put(int device, long ns) {
+      remove(device);
+      byDevice.put(device, ns);
+      counts.merge(ns, 1, Integer::sum);
+    }
+
+    void remove(int device) {
+      Long ns = byDevice.remove(device);
+      if (ns != null) {
+        counts.computeIfPresent(ns, (k, c) -> c == 1 ? null : c - 1);
+      }
+    }
+
+    void clear() {
+      byDevice.clear();
+      counts.clear();
+    }
+
+    /** The earliest instant owed, {@code NEVER} if none. */
+    long min() {
+      return counts.isEmpty() ? NEVER : counts.firstKey();
+    }
   }
 }
