@@ -704,21 +704,12 @@ public final class Emulation {
     }
     for (int j = 0; j < s.faults().size(); j++) {
       Settings.Fault g = s.faults().get(j);
-      if (!f.start().atRoundStart() && isLinkFault(g.kind())) {
-        // The redone epoch would take back a device cut off within it, and its link's losses.
-        throw new SettingsException(
-            at
-                + ".at: hop-crash at an instant does not combine with "
-                + g.kind()
-                + " (faults["
-                + j
-                + "]) on "
-                + s.scheme()
-                + " yet; give round = R");
-      }
+      // An epoch redone from its start would take back a device given up (or cut off) within
+      // it, and a link's losses.
       if (!f.start().atRoundStart()
-          && (g.kind().equals("device-hang") || g.kind().equals("device-crash"))) {
-        // An epoch redone from its start would take back a device given up within it.
+          && (isLinkFault(g.kind())
+              || g.kind().equals("device-hang")
+              || g.kind().equals("device-crash"))) {
         throw new SettingsException(
             at
                 + ".at: hop-crash at an instant does not combine with "

@@ -1008,21 +1008,29 @@ public final class PipelineControl {
     return bytes;
   }
 
-  private String redo(int e, HopCrash c, EpochState s) {
-    states.remove(e);
-    epochEnds.remove(e);
-    s.held.clear();
+  /**
+   * Takes the participants, the devices' links and processors back from {@code st}, an epoch
+   * boundary's state (an epoch redone after a hop crash, or a crash's restore).
+   */
+  private void restoreDevices(State st) {
     participants.clear();
-    participants.addAll(epochStart.participants());
+    participants.addAll(st.participants());
     epochBatches = 0;
     for (int d : participants) {
       epochBatches += plan.batchesPerDevice()[d];
     }
-    for (DeviceState d : epochStart.devices()) {
+    for (DeviceState d : st.devices()) {
       setup.uplinks().get(d.device()).restoreState(d.uplink());
       setup.downlinks().get(d.device()).restoreState(d.downlink());
       cpuFreeAt[d.device()] = d.cpuFreeAtNs();
     }
+  }
+
+  private String redo(int e, HopCrash c, EpochState s) {
+    states.remove(e);
+    epochEnds.remove(e);
+    s.held.clear();
+    restoreDevices(epochStart);
     MpslPlanner.Replaced r = replace(c, c.atNs(), e, epochStart, epochStartPlan);
     if (r == null) {
       return noPlacement;
@@ -1149,17 +1157,7 @@ public final class PipelineControl {
     previousEnd = atNs;
     // The instants between C's end and the restart fall to epoch C + 1's rows (faults at them act).
     rowsFromNs = from.endNs();
-    participants.clear();
-    participants.addAll(from.participants());
-    epochBatches = 0;
-    for (int d : participants) {
-      epochBatches += plan.batchesPerDevice()[d];
-    }
-    for (DeviceState d : from.devices()) {
-      setup.uplinks().get(d.device()).restoreState(d.uplink());
-      setup.downlinks().get(d.device()).restoreState(d.downlink());
-      cpuFreeAt[d.device()] = d.cpuFreeAtNs();
-    }
+    restoreDevices(from);
     hops.forEach(ctx::stop);
     hops.clear();
     chains.clear();

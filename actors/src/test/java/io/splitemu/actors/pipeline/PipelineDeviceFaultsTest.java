@@ -1,19 +1,16 @@
 package io.splitemu.actors.pipeline;
 
+import static io.splitemu.actors.pipeline.RunTables.num;
+import static io.splitemu.actors.pipeline.RunTables.only;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.splitemu.actors.config.Settings;
-import io.splitemu.actors.results.CsvTable;
-import io.splitemu.actors.runtime.Emulation;
-import io.splitemu.actors.runtime.RunListener;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -37,84 +34,8 @@ class PipelineDeviceFaultsTest {
         "rounds = 3, local-steps = 2\nbarrier.deadline = 30 s\nfaults = [" + faults + "]\n");
   }
 
-  /** A run's three tables, each row a map from column to cell. */
-  private record Tables(
-      List<Map<String, String>> rounds,
-      List<Map<String, String>> devices,
-      List<Map<String, String>> events) {
-
-    /** Device {@code d}'s compute seconds in epoch {@code e}. */
-    double compute(int e, int d) {
-      return devices.stream()
-          .filter(r -> r.get("round").equals("" + e) && r.get("device").equals("" + d))
-          .mapToDouble(r -> Double.parseDouble(r.get("compute_s")))
-          .findFirst()
-          .orElseThrow();
-    }
-
-    double end(int e) {
-      return Double.parseDouble(rounds.get(e - 1).get("emulated_time_s"));
-    }
-
-    double latency(int e) {
-      return Double.parseDouble(rounds.get(e - 1).get("round_latency_s"));
-    }
-
-    List<String> column(String col) {
-      return rounds.stream().map(r -> r.get(col)).toList();
-    }
-
-    List<Map<String, String>> events(String kind, String subject) {
-      return events.stream()
-          .filter(r -> r.get("kind").equals(kind) && r.get("subject").equals(subject))
-          .toList();
-    }
-
-    /** Every row but the wall clock, for comparing runs. */
-    List<Map<String, String>> emulated() {
-      List<Map<String, String>> out = new ArrayList<>();
-      for (List<Map<String, String>> t : List.of(rounds, devices, events)) {
-        for (Map<String, String> r : t) {
-          Map<String, String> m = new TreeMap<>(r);
-          m.remove("wall_time_s");
-          out.add(m);
-        }
-      }
-      return out;
-    }
-  }
-
-  private Tables run(Settings s, String name) throws Exception {
-    Path dir = tmp.resolve(name);
-    Emulation.run(Emulation.prepare(s), dir, RunListener.NONE);
-    return new Tables(
-        read(dir.resolve("rounds.csv")),
-        read(dir.resolve("devices.csv")),
-        read(dir.resolve("events.csv")));
-  }
-
-  private static List<Map<String, String>> read(Path file) throws java.io.IOException {
-    List<String> lines = java.nio.file.Files.readAllLines(file);
-    List<String> header = CsvTable.parseLine(lines.get(0));
-    List<Map<String, String>> out = new ArrayList<>();
-    for (String line : lines.subList(1, lines.size())) {
-      List<String> cells = CsvTable.parseLine(line);
-      Map<String, String> row = new java.util.LinkedHashMap<>();
-      for (int i = 0; i < header.size(); i++) {
-        row.put(header.get(i), cells.get(i));
-      }
-      out.add(row);
-    }
-    return out;
-  }
-
-  private static double num(Map<String, String> row, String col) {
-    return Double.parseDouble(row.get(col));
-  }
-
-  private static Map<String, String> only(List<Map<String, String>> rows) {
-    assertEquals(1, rows.size(), rows.toString());
-    return rows.get(0);
+  private RunTables run(Settings s, String name) throws Exception {
+    return RunTables.run(s, tmp.resolve(name));
   }
 
   /** Each job rounds up to a whole nanosecond: the slowed sum may differ by one ns per job. */
@@ -122,9 +43,9 @@ class PipelineDeviceFaultsTest {
 
   @Test
   void slowdownForTheWholeRun_multipliesTheDevicesComputeByItsFactor_only() throws Exception {
-    Tables clean = run(scenario(""), "clean");
+    RunTables clean = run(scenario(""), "clean");
     Settings s = scenario("{ kind = device-slowdown, device = 1, at = 0 s, factor = 3 }");
-    Tables t = run(s, "slow");
+    RunTables t = run(s, "slow");
     for (int e = 1; e <= 3; e++) {
       assertEquals(3 * clean.compute(e, 1), t.compute(e, 1), JOBS_NS, "device 1, epoch " + e);
       assertEquals(clean.compute(e, 0), t.compute(e, 0), 0, "device 0's own processor");
@@ -142,8 +63,8 @@ class PipelineDeviceFaultsTest {
 
   @Test
   void slowdownFromEpoch2UntilEpoch3_slowsEpoch2Only() throws Exception {
-    Tables clean = run(scenario(""), "clean");
-    Tables t =
+    RunTables clean = run(scenario(""), "clean");
+    RunTables t =
         run(
             scenario(
                 "{ kind = device-slowdown, devices = [2, 5], round = 2, until-round = 3,"
@@ -167,11 +88,11 @@ class PipelineDeviceFaultsTest {
 
   @Test
   void slowdownAtAnInstant_slowsOnlyTheComputeInsideItsWindow() throws Exception {
-    Tables clean = run(scenario(""), "clean");
+    RunTables clean = run(scenario(""), "clean");
     double from = clean.end(1) / 3;
     double until = clean.end(1) * 2 / 3;
     String window = String.format(Locale.ROOT, "at = %.6f s, until = %.6f s", from, until);
-    Tables t =
+    RunTables t =
         run(scenario("{ kind = device-slowdown, device = 4, " + window + ", factor = 4 }"), "slow");
     double slowed = t.compute(1, 4);
     assertTrue(slowed > clean.compute(1, 4), "part of epoch 1's compute is slowed");
@@ -184,8 +105,8 @@ class PipelineDeviceFaultsTest {
 
   @Test
   void crashWithoutEnd_hasTheFiguresOfAHang_withTheCrashRows() throws Exception {
-    Tables hang = run(scenario("{ kind = device-hang, device = 1, round = 2 }"), "hang");
-    Tables crash = run(scenario("{ kind = device-crash, device = 1, round = 2 }"), "crash");
+    RunTables hang = run(scenario("{ kind = device-hang, device = 1, round = 2 }"), "hang");
+    RunTables crash = run(scenario("{ kind = device-crash, device = 1, round = 2 }"), "crash");
     assertEquals(List.of("0", "1", "0"), crash.column("failed"));
     assertEquals(List.of("10", "9", "9"), crash.column("participants"));
     assertEquals(hang.rounds().size(), crash.rounds().size());
@@ -202,8 +123,8 @@ class PipelineDeviceFaultsTest {
 
   @Test
   void crashWithAnEnd_recordsTheRejoinAndTheDeviceStaysOut() throws Exception {
-    Tables endless = run(scenario("{ kind = device-crash, device = 3, round = 2 }"), "endless");
-    Tables t =
+    RunTables endless = run(scenario("{ kind = device-crash, device = 3, round = 2 }"), "endless");
+    RunTables t =
         run(scenario("{ kind = device-crash, device = 3, round = 2, until-round = 3 }"), "ends");
     // The pipeline drops a silent device for the run: the end changes no figure.
     for (int e = 1; e <= 3; e++) {
@@ -222,7 +143,7 @@ class PipelineDeviceFaultsTest {
   @Test
   void hangAtAnInstantWithAnEnd_dropsTheDevice_andItsRecoveryRowIsAtTheNextEpochStart()
       throws Exception {
-    Tables clean = run(scenario(""), "clean");
+    RunTables clean = run(scenario(""), "clean");
     double from = clean.end(1) + (clean.end(2) - clean.end(1)) / 4;
     double until = clean.end(1) + (clean.end(2) - clean.end(1)) / 2;
     Settings s =
@@ -232,7 +153,7 @@ class PipelineDeviceFaultsTest {
                 "{ kind = device-hang, device = 7, at = %.6f s, until = %.6f s }",
                 from,
                 until));
-    Tables t = run(s, "hang");
+    RunTables t = run(s, "hang");
     assertEquals(List.of("0", "1", "0"), t.column("failed"));
     assertEquals(List.of("10", "9", "9"), t.column("participants"));
     assertEquals(from, num(only(t.events("fault", "device-7")), "emulated_s"), 1e-6);
@@ -262,7 +183,7 @@ class PipelineDeviceFaultsTest {
             10,
             2,
             "rounds = 3, local-steps = 2\nbarrier.deadline = 30 s\n" + links);
-    Tables clean = run(plain, "clean");
+    RunTables clean = run(plain, "clean");
     double barrier =
         num(
             clean.events().stream()
@@ -273,7 +194,7 @@ class PipelineDeviceFaultsTest {
     long fromNs = Math.round(barrier * 1e9) + 1_000_000;
     long untilNs = Math.round(clean.end(1) * 1e9);
     assertTrue(fromNs < untilNs);
-    Tables t =
+    RunTables t =
         run(
             MpslEstimateAgreementTest.scenario(
                 MpslEstimateAgreementTest.profiles(),
@@ -314,8 +235,8 @@ class PipelineDeviceFaultsTest {
   @Test
   void aSlowdownListedTwice_isOneFault() throws Exception {
     String slow = "{ kind = device-slowdown, device = 1, at = 0 s, factor = 2 }";
-    Tables once = run(scenario(slow), "once");
-    Tables twice = run(scenario(slow + ", " + slow), "twice");
+    RunTables once = run(scenario(slow), "once");
+    RunTables twice = run(scenario(slow + ", " + slow), "twice");
     assertEquals(once.emulated(), twice.emulated(), "rows and effect of one fault");
   }
 
@@ -326,11 +247,11 @@ class PipelineDeviceFaultsTest {
    */
   @Test
   void slowdownWithAHopCrashAtAnInstant_slowsTheRedoneEpoch() throws Exception {
-    Tables clean = run(scenario(""), "clean");
+    RunTables clean = run(scenario(""), "clean");
     long atNs = Math.round((clean.end(1) + (clean.end(2) - clean.end(1)) / 2) * 1e9);
     String crash = "{ kind = hop-crash, hop = 1, at = " + atNs + " ns }";
-    Tables crashed = run(scenario(crash), "crash");
-    Tables t =
+    RunTables crashed = run(scenario(crash), "crash");
+    RunTables t =
         run(
             scenario(crash + ", { kind = device-slowdown, device = 1, at = 0 s, factor = 2 }"),
             "both");

@@ -1,5 +1,7 @@
 package io.splitemu.actors.pipeline;
 
+import static io.splitemu.actors.pipeline.RunTables.num;
+import static io.splitemu.actors.pipeline.RunTables.only;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,16 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
-import io.splitemu.actors.results.CsvTable;
 import io.splitemu.actors.runtime.Emulation;
-import io.splitemu.actors.runtime.RunListener;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,82 +50,8 @@ class PipelineSurvivalTest {
             + "]\n");
   }
 
-  /** A run's three tables, each row a map from column to cell. */
-  private record Tables(
-      List<Map<String, String>> rounds,
-      List<Map<String, String>> devices,
-      List<Map<String, String>> events) {
-
-    Map<String, String> device(int e, int d) {
-      return devices.stream()
-          .filter(r -> r.get("round").equals("" + e) && r.get("device").equals("" + d))
-          .findFirst()
-          .orElseThrow(() -> new AssertionError("no row of device " + d + " in epoch " + e));
-    }
-
-    double end(int e) {
-      return Double.parseDouble(rounds.get(e - 1).get("emulated_time_s"));
-    }
-
-    double latency(int e) {
-      return Double.parseDouble(rounds.get(e - 1).get("round_latency_s"));
-    }
-
-    List<String> column(String col) {
-      return rounds.stream().map(r -> r.get(col)).toList();
-    }
-
-    List<Map<String, String>> events(String kind, String subject) {
-      return events.stream()
-          .filter(r -> r.get("kind").equals(kind) && r.get("subject").equals(subject))
-          .toList();
-    }
-
-    /** Every row but the wall clock, for comparing runs. */
-    List<Map<String, String>> emulated() {
-      List<Map<String, String>> out = new ArrayList<>();
-      for (List<Map<String, String>> t : List.of(rounds, devices, events)) {
-        for (Map<String, String> r : t) {
-          Map<String, String> m = new TreeMap<>(r);
-          m.remove("wall_time_s");
-          out.add(m);
-        }
-      }
-      return out;
-    }
-  }
-
-  private Tables run(Settings s, String name) throws Exception {
-    Path dir = tmp.resolve(name);
-    Emulation.run(Emulation.prepare(s), dir, RunListener.NONE);
-    return new Tables(
-        read(dir.resolve("rounds.csv")),
-        read(dir.resolve("devices.csv")),
-        read(dir.resolve("events.csv")));
-  }
-
-  private static List<Map<String, String>> read(Path file) throws java.io.IOException {
-    List<String> lines = Files.readAllLines(file);
-    List<String> header = CsvTable.parseLine(lines.get(0));
-    List<Map<String, String>> out = new ArrayList<>();
-    for (String line : lines.subList(1, lines.size())) {
-      List<String> cells = CsvTable.parseLine(line);
-      Map<String, String> row = new java.util.LinkedHashMap<>();
-      for (int i = 0; i < header.size(); i++) {
-        row.put(header.get(i), cells.get(i));
-      }
-      out.add(row);
-    }
-    return out;
-  }
-
-  private static double num(Map<String, String> row, String col) {
-    return Double.parseDouble(row.get(col));
-  }
-
-  private static Map<String, String> only(List<Map<String, String>> rows) {
-    assertEquals(1, rows.size(), rows.toString());
-    return rows.get(0);
+  private RunTables run(Settings s, String name) throws Exception {
+    return RunTables.run(s, tmp.resolve(name));
   }
 
   /**
@@ -142,9 +66,9 @@ class PipelineSurvivalTest {
       throws Exception {
     String hang = "{ kind = device-hang, device = 3, round = 2, until-round = 3 }";
     Settings s = scenario(scheme, 3, ROUND, hang);
-    Tables t = run(s, "round");
-    Tables forRun = run(scenario(scheme, 3, "", hang), "run");
-    Tables clean = run(scenario(scheme, 3, ROUND, ""), "clean");
+    RunTables t = run(s, "round");
+    RunTables forRun = run(scenario(scheme, 3, "", hang), "run");
+    RunTables clean = run(scenario(scheme, 3, ROUND, ""), "clean");
     assertEquals(List.of("10", "9", "10"), t.column("participants"));
     assertEquals(List.of("0", "1", "0"), t.column("failed"));
     assertEquals(List.of("10", "9", "9"), forRun.column("participants"), "drop-for-run");
@@ -191,9 +115,9 @@ class PipelineSurvivalTest {
   void crashWithoutEnd_isGivenUpInEveryEpoch_eachADeadlineAfterItsStart() throws Exception {
     String crash = "{ kind = device-crash, device = 1, round = 2 }";
     Settings s = scenario("mpsl", 4, ROUND + "barrier.deadline = 200 s\n", crash);
-    Tables t = run(s, "round");
-    Tables forRun = run(scenario("mpsl", 4, "barrier.deadline = 200 s\n", crash), "run");
-    Tables clean = run(scenario("mpsl", 4, "", ""), "clean");
+    RunTables t = run(s, "round");
+    RunTables forRun = run(scenario("mpsl", 4, "barrier.deadline = 200 s\n", crash), "run");
+    RunTables clean = run(scenario("mpsl", 4, "", ""), "clean");
     assertTrue(clean.latency(2) < 200, "the deadline is longer than an epoch: " + clean.rounds());
     assertEquals(List.of("0", "1", "1", "1"), t.column("failed"));
     assertEquals(List.of("10", "9", "9", "9"), t.column("participants"));
@@ -219,7 +143,7 @@ class PipelineSurvivalTest {
    */
   @Test
   void availabilityFile_runsWithDevicesComingBack() throws Exception {
-    Tables clean = run(scenario("mpsl", 4, "", ""), "clean");
+    RunTables clean = run(scenario("mpsl", 4, "", ""), "clean");
     Path csv = tmp.resolve("avail.csv");
     Files.writeString(
         csv,
@@ -231,8 +155,8 @@ class PipelineSurvivalTest {
             clean.end(1) + (clean.end(2) - clean.end(1)) / 2));
     String avail = "availability = \"" + csv.toAbsolutePath() + "\"\n";
     Settings s = scenario("mpsl", 4, ROUND + avail, "");
-    Tables t = run(s, "round");
-    Tables forRun = run(scenario("mpsl", 4, avail, ""), "run");
+    RunTables t = run(s, "round");
+    RunTables forRun = run(scenario("mpsl", 4, avail, ""), "run");
     assertEquals("false", t.device(1, 2).get("completed"), "device 2 given up in epoch 1");
     assertEquals("true", t.device(4, 2).get("completed"), "device 2 back by epoch 4");
     assertTrue(
@@ -261,7 +185,7 @@ class PipelineSurvivalTest {
    */
   @Test
   void hangAtAnInstantWithAnEnd_isBackAtTheAggregatesReadiness() throws Exception {
-    Tables clean = run(scenario("mpsl", 3, ROUND, ""), "clean");
+    RunTables clean = run(scenario("mpsl", 3, ROUND, ""), "clean");
     assertEquals(
         run(scenario("mpsl", 3, "", ""), "clean-run").emulated(),
         clean.emulated(),
@@ -273,7 +197,7 @@ class PipelineSurvivalTest {
             "{ kind = device-hang, device = 7, at = %.6f s, until = %.6f s }",
             from,
             from + 1);
-    Tables t = run(scenario("mpsl", 3, ROUND, hang), "hang");
+    RunTables t = run(scenario("mpsl", 3, ROUND, hang), "hang");
     assertEquals(List.of("10", "9", "10"), t.column("participants"));
     assertEquals(List.of("0", "1", "0"), t.column("failed"));
     Map<String, String> deadline = only(t.events("deadline", "device-7"));
@@ -308,7 +232,7 @@ class PipelineSurvivalTest {
   @Test
   void everyDeviceGivenUpWhileTheHopsAreBusy_nextEpochWaitsForThem_sameRowsEveryRun()
       throws Exception {
-    Tables clean = run(scenario("mpsl", 3, ROUND, ""), "clean");
+    RunTables clean = run(scenario("mpsl", 3, ROUND, ""), "clean");
     double at = clean.end(1) + (clean.end(2) - clean.end(1)) / 2;
     Settings s =
         scenario(
@@ -321,7 +245,7 @@ class PipelineSurvivalTest {
                     + " until = %.6f s }",
                 at,
                 at + 0.5));
-    Tables a = run(s, "a");
+    RunTables a = run(s, "a");
     assertEquals(List.of("10", "0", "10"), a.column("participants"));
     assertEquals(a.emulated(), run(s, "b").emulated());
     assertEquals(a.emulated(), run(s, "c").emulated());
@@ -332,8 +256,8 @@ class PipelineSurvivalTest {
     String all =
         "{ kind = device-hang, devices = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], round = 2,"
             + " until-round = 3 }";
-    Tables clean = run(scenario("mpsl", 3, ROUND, ""), "clean");
-    Tables t = run(scenario("mpsl", 3, ROUND, all), "all");
+    RunTables clean = run(scenario("mpsl", 3, ROUND, ""), "clean");
+    RunTables t = run(scenario("mpsl", 3, ROUND, all), "all");
     assertEquals(List.of("10", "0", "10"), t.column("participants"));
     assertEquals(List.of("0", "10", "0"), t.column("failed"));
     assertEquals(30, t.latency(2), 1e-9, "epoch 2 is its deadline");
@@ -350,7 +274,7 @@ class PipelineSurvivalTest {
    */
   @Test
   void aWholeLaneSilentForAnEpoch_comesBackOnMpslHorizontal() throws Exception {
-    Tables clean = run(scenario("mpsl-horizontal", 3, ROUND, ""), "clean");
+    RunTables clean = run(scenario("mpsl-horizontal", 3, ROUND, ""), "clean");
     List<String> lane =
         clean.devices().stream()
             .filter(r -> r.get("round").equals("1") && r.get("cluster").equals("1"))
@@ -361,7 +285,7 @@ class PipelineSurvivalTest {
         "{ kind = device-hang, devices = ["
             + String.join(", ", lane)
             + "], round = 2, until-round = 3 }";
-    Tables t = run(scenario("mpsl-horizontal", 3, ROUND, hang), "lane");
+    RunTables t = run(scenario("mpsl-horizontal", 3, ROUND, hang), "lane");
     assertEquals(
         List.of("10", "" + (10 - lane.size()), "10"),
         t.column("participants"),
@@ -381,9 +305,9 @@ class PipelineSurvivalTest {
   void aLinkFaultFromAnEpochTheDeviceIsSilentAt_holdsWhenItComesBack() throws Exception {
     String hang = "{ kind = device-hang, device = 3, round = 2, until-round = 4 }";
     String slow = ", { kind = link-degradation, device = 3, factor = 0.5, round = ";
-    Tables plain = run(scenario("mpsl", 4, ROUND, hang), "plain");
-    Tables from3 = run(scenario("mpsl", 4, ROUND, hang + slow + "3 }"), "from3");
-    Tables from4 = run(scenario("mpsl", 4, ROUND, hang + slow + "4 }"), "from4");
+    RunTables plain = run(scenario("mpsl", 4, ROUND, hang), "plain");
+    RunTables from3 = run(scenario("mpsl", 4, ROUND, hang + slow + "3 }"), "from3");
+    RunTables from4 = run(scenario("mpsl", 4, ROUND, hang + slow + "4 }"), "from4");
     assertEquals(List.of("10", "9", "9", "10"), from3.column("participants"));
     assertEquals(from4.device(4, 3), from3.device(4, 3), "the degradation holds in epoch 4");
     assertTrue(
