@@ -73,16 +73,19 @@ class ClusterPipelineRunTest {
       int a = freePort();
       int b = freePort();
       int c = freePort();
-      ActorSystem<Void> hops =
-          ActorSystem.create(
-              ClusterMember.guardian(Set.of("hops")), "splitemu", member(c, seed, "hops"));
-      ActorSystem<Void> devicesA =
-          ActorSystem.create(
-              ClusterMember.guardian(Set.of("devices")), "splitemu", member(a, seed, "devices"));
-      ActorSystem<Void> devicesB =
-          ActorSystem.create(
-              ClusterMember.guardian(Set.of("devices")), "splitemu", member(b, seed, "devices"));
+      // Each member is stopped even when a later one fails to start: a member left running keeps
+      // trying to join its seed for the rest of the test JVM's life.
+      List<ActorSystem<Void>> started = new ArrayList<>();
       try {
+        started.add(
+            ActorSystem.create(
+                ClusterMember.guardian(Set.of("hops")), "splitemu", member(c, seed, "hops")));
+        started.add(
+            ActorSystem.create(
+                ClusterMember.guardian(Set.of("devices")), "splitemu", member(a, seed, "devices")));
+        started.add(
+            ActorSystem.create(
+                ClusterMember.guardian(Set.of("devices")), "splitemu", member(b, seed, "devices")));
         Emulation.Outcome three =
             Emulation.run(
                 s,
@@ -106,7 +109,7 @@ class ClusterPipelineRunTest {
         assertEquals(Set.of("127.0.0.1:" + a, "127.0.0.1:" + b), members, scheme);
         assertTrue(one.rounds().get(1).emulatedTimeS() > one.rounds().get(0).emulatedTimeS());
       } finally {
-        for (ActorSystem<Void> m : List.of(hops, devicesA, devicesB)) {
+        for (ActorSystem<Void> m : started) {
           m.terminate();
           m.getWhenTerminated().toCompletableFuture().get();
         }
