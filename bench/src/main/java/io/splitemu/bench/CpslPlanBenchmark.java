@@ -143,12 +143,14 @@ public class CpslPlanBenchmark {
    * states, every candidate cut, Gibbs clustering of each) when cpsl.cut = saa, then the round's
    * Gibbs clusters and min-max shares at that cut. Devices, links, compute factors and seeds are
    * the run's own (devices.flops, the Shannon or static link draws, the scenario seed's streams).
-   * Prints the thread CPU seconds of each part and a digest of the plan, so that two builds can be
+   * Prints the process CPU seconds of each part and a digest of the plan, so that two builds can be
    * checked to plan alike. {@code overrides} are {@code --set} style scenario keys (for example
    * {@code cpsl.saa-samples=1} to time one SAA state).
    */
   static void scenarioPlans(Path file, int[] counts, List<String> overrides) {
-    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    // Process CPU: SAA runs its optima on the common pool's threads.
+    com.sun.management.OperatingSystemMXBean mx =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     for (int n : counts) {
       List<String> set = new ArrayList<>(overrides);
       set.add("devices.count=" + n);
@@ -183,7 +185,9 @@ public class CpslPlanBenchmark {
                   0,
                   c.gibbsIterationsPerDevice(),
                   GibbsClustering.Config.DEFAULT.initialTemperature(),
-                  GibbsClustering.Config.DEFAULT.alpha()));
+                  GibbsClustering.Config.DEFAULT.alpha(),
+                  c.gibbsExactMaxDevices(),
+                  c.gibbsMaxIterations()));
       CpslPlanner planner =
           new CpslPlanner(
               CutCosts.of(profile),
@@ -192,7 +196,7 @@ public class CpslPlanBenchmark {
               Math.min(c.clusters(), n),
               gibbs);
       ServerState server = new ServerState(s.serverFlops());
-      long t0 = mx.getCurrentThreadCpuTime();
+      long t0 = mx.getProcessCpuTime();
       int cut = s.model().cut();
       CutPlan cutPlan = null;
       if (c.cut().equals("saa")) {
@@ -209,12 +213,13 @@ public class CpslPlanBenchmark {
                 c.saaSamples(),
                 SeededStreams.seedFor(s.seed(), "cpsl/saa/0"));
         cut = cutPlan.cut();
+        System.out.println("SAA means by cut " + java.util.Arrays.toString(cutPlan.meanLatency()));
       }
-      long t1 = mx.getCurrentThreadCpuTime();
+      long t1 = mx.getProcessCpuTime();
       RoundPlan round =
           planner.planRound(
               cut, nominal, server, SeededStreams.seedFor(s.seed(), "cpsl/cluster/round-1"));
-      long t2 = mx.getCurrentThreadCpuTime();
+      long t2 = mx.getProcessCpuTime();
       System.out.printf(
           Locale.ROOT,
           "cpsl plan of %s, %d devices, %d clusters: CPU %.2f s (cut by SAA %.2f s, round plan"

@@ -21,6 +21,9 @@ import java.util.Map;
  *     differs from its prediction by more than this fraction; 0 turns the trigger off
  * @param saaSamples S, the sampled network states per SAA
  * @param gibbsIterationsPerDevice Gibbs swap proposals per device
+ * @param gibbsMaxIterations the most Gibbs proposals of one clustering; 0: no limit
+ * @param gibbsExactMaxDevices the most devices Gibbs searches with exact cluster costs (each
+ *     proposal re-solves both clusters); more devices take the incremental search
  */
 public record CpslSettings(
     int clusters,
@@ -32,7 +35,9 @@ public record CpslSettings(
     int replanEvery,
     double driftThreshold,
     int saaSamples,
-    int gibbsIterationsPerDevice) {
+    int gibbsIterationsPerDevice,
+    int gibbsMaxIterations,
+    int gibbsExactMaxDevices) {
 
   /** The clustering strategies the scheme accepts. */
   public static final List<String> CLUSTERINGS = List.of("gibbs", "sorted", "random", "exhaustive");
@@ -66,7 +71,9 @@ public record CpslSettings(
             replanEvery,
             driftThreshold,
             saaSamples,
-            gibbsIterationsPerDevice);
+            gibbsIterationsPerDevice,
+            gibbsMaxIterations,
+            gibbsExactMaxDevices);
       case "cpsl-fixed":
         return new CpslSettings(
             clusters,
@@ -78,7 +85,9 @@ public record CpslSettings(
             replanEvery,
             driftThreshold,
             saaSamples,
-            gibbsIterationsPerDevice);
+            gibbsIterationsPerDevice,
+            gibbsMaxIterations,
+            gibbsExactMaxDevices);
       default:
         return this;
     }
@@ -125,6 +134,8 @@ public record CpslSettings(
         r.intIn("replan-every", 0, 1_000_000),
         r.numberIn("drift-threshold", 0, 1e6),
         r.intIn("saa-samples", 1, 100_000),
-        r.intIn("gibbs-iterations-per-device", 1, 100_000));
+        r.intIn("gibbs-iterations-per-device", 1, 100_000),
+        r.intIn("gibbs-max-iterations", 0, 1_000_000_000),
+        r.intIn("gibbs-exact-max-devices", 0, 1_000_000_000));
   }
 }

@@ -77,7 +77,9 @@ final class CpslControl {
                     0,
                     s.gibbsIterationsPerDevice(),
                     GibbsClustering.Config.DEFAULT.initialTemperature(),
-                    GibbsClustering.Config.DEFAULT.alpha()))
+                    GibbsClustering.Config.DEFAULT.alpha(),
+                    s.gibbsExactMaxDevices(),
+                    s.gibbsMaxIterations()))
             : Clusterings.byName(s.clustering());
     ClusterCostModel.SharePolicy p =
         s.spectrum().equals("equal")

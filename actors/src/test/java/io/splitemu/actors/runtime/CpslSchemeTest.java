@@ -394,6 +394,19 @@ class CpslSchemeTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"gibbs-max-iterations = -1", "gibbs-exact-max-devices = -5"})
+  void negativeGibbsLimits_areRefusedWithTheKey(String entry) {
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () -> Emulation.prepare(settings("cpsl", "timing", "  cpsl { " + entry + " }\n")));
+    String m = e.getMessage();
+    String key = entry.substring(0, entry.indexOf(' '));
+    assertTrue(m.contains("splitemu.cpsl." + key + ": "), m);
+    assertFalse(m.contains("\n"), m);
+  }
+
   @Test
   void traceLinks_areRefusedWithTheKey() throws java.io.IOException {
     Path trace = tmp.resolve("flat.txt");

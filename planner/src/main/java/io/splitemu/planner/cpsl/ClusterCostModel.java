@@ -199,6 +199,45 @@ public final class ClusterCostModel {
     return modelBits / weakest + localSteps * tau + maxUpload;
   }
 
+  // What IncrementalGibbs reads: the per-device constants of each phase (isUp: the uplink phase,
+  // else the downlink one) and the OPTIMAL makespan of one phase.
+
+  double fixed(int i, boolean isUp) {
+    return isUp ? tF[i] : tB[i];
+  }
+
+  double phaseBits(boolean isUp) {
+    return isUp ? bitsUp : bitsDown;
+  }
+
+  // Bandwidth of a Shannon link, else the full rate (then snr is 0 and the rate is linear).
+  double bandwidth(int i, boolean isUp) {
+    return isUp ? upW[i] : downW[i];
+  }
+
+  double snr(int i, boolean isUp) {
+    return isUp ? upSnr[i] : downSnr[i];
+  }
+
+  double fullRate(int i, boolean isUp) {
+    return isUp ? upFull[i] : downFull[i];
+  }
+
+  double modelBits() {
+    return modelBits;
+  }
+
+  double serverPerDevice() {
+    return serverPerDevice;
+  }
+
+  /** The OPTIMAL makespan of one phase of {@code members}, with the shares in {@code shares}. */
+  double phaseMakespan(int[] members, boolean isUp, double[] shares) {
+    grow(members.length);
+    ratesKnown = false;
+    return phase(members, SharePolicy.OPTIMAL, isUp, shares);
+  }
+
   // Leaves the uplink shares in sx when up is true (the FedAvg upload uses them).
   private double phase(int[] members, SharePolicy policy, boolean isUp, double[] out) {
     int n = members.length;

@@ -9,15 +9,19 @@ import io.splitemu.planner.latency.ServerState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
- * The two-timescale CPSL planner: {@link #planCut} picks the cut by sample average
- * approximation over sampled network states, {@link #planRound} clusters the devices of an
- * observed round and allocates each cluster's spectrum.
+ * The two-timescale CPSL planner: {@link #planCut} picks the cut by sample average approximation
+ * over sampled network states, {@link #planRound} clusters the devices of an observed round and
+ * allocates each cluster's spectrum.
  *
  * <p>SAA uses common random numbers: the same S states (drawn from {@code seed}) and the same
  * clustering seeds for every candidate cut, so the comparison between cuts is not blurred by
  * sampling noise. The result is a pure function of the inputs and the seed.
+ *
+ * <p>The S x |candidates| optima of SAA are independent and run in parallel on the common pool;
+ * each sum is then taken in sample order, so the means are those of a sequential run to the bit.
  */
 public final class CpslPlanner {
 
@@ -36,11 +40,16 @@ public final class CpslPlanner {
    * @param clusters M, the number of clusters (sizes differ by at most one)
    * @param clustering the clustering strategy (see {@link Clusterings})
    */
-  public CpslPlanner(CutCosts costs, int batch, int localSteps, int clusters, Clustering clustering) {
+  public CpslPlanner(
+      CutCosts costs, int batch, int localSteps, int clusters, Clustering clustering) {
     if (batch <= 0 || localSteps < 0 || clusters < 1) {
       throw new IllegalArgumentException(
           "CPSL needs batch > 0, local steps >= 0 and clusters >= 1, got "
-              + batch + ", " + localSteps + ", " + clusters);
+              + batch
+              + ", "
+              + localSteps
+              + ", "
+              + clusters);
     }
     this.costs = costs;
     this.batch = batch;
@@ -70,12 +79,20 @@ public final class CpslPlanner {
       states.add(sampler.sample(base.size(), master.split()).apply(base));
       clusterSeeds[s] = master.nextLong();
     }
+    double[] optima = new double[candidates.length * samples];
+    IntStream.range(0, optima.length)
+        .parallel()
+        .forEach(
+            j -> {
+              int s = j % samples;
+              optima[j] = optimum(candidates[j / samples], states.get(s), server, clusterSeeds[s]);
+            });
     double[] mean = new double[candidates.length];
     int best = 0;
     for (int c = 0; c < candidates.length; c++) {
       double sum = 0;
       for (int s = 0; s < samples; s++) {
-        sum += optimum(candidates[c], states.get(s), server, clusterSeeds[s]);
+        sum += optima[c * samples + s];
       }
       mean[c] = sum / samples;
       if (mean[c] < mean[best]) {
@@ -96,8 +113,7 @@ public final class CpslPlanner {
 
   /** T*(l, state): the round latency of the clustering strategy's plan for that state. */
   public double optimum(int cut, List<DeviceState> devices, ServerState server, long seed) {
-    ClusterCostModel model =
-        new ClusterCostModel(costs, cut, batch, localSteps, devices, server);
+    ClusterCostModel model = new ClusterCostModel(costs, cut, batch, localSteps, devices, server);
     int[][] groups = clustering.cluster(model, clusters, new SplittableRandom(seed));
     return Clustering.roundLatency(model, groups, clustering.sharePolicy());
   }

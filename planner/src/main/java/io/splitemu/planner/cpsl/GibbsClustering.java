@@ -11,6 +11,11 @@ import java.util.SplittableRandom;
  * alpha delta}, and return the best partition seen (so never worse than sorted).
  *
  * <p>{@code delta} starts at {@code initialTemperature} times the starting round latency.
+ *
+ * <p>Up to {@link Config#exactUpTo} devices every proposal re-solves the two clusters' spectrum
+ * exactly, O(N / M) per proposal and so O(N^2 / M) per run; above it {@link IncrementalGibbs}
+ * updates the two costs to first order in O(1) and re-solves a cluster only every |C| / 4 accepted
+ * swaps, so a run of 20 N proposals stays about linear in N.
  */
 public final class GibbsClustering implements Clustering {
 
@@ -23,16 +28,38 @@ public final class GibbsClustering implements Clustering {
    * @param iterationsPerDevice proposals per device when {@code iterations} is 0
    * @param initialTemperature delta_0 relative to the starting round latency
    * @param alpha cooling factor per proposal; 0 means: cool by 1e-4 over the whole run
+   * @param exactUpTo the most devices searched with exact costs; more take the incremental search
+   * @param maxIterations the most proposals of a run when {@code iterations} is 0; 0: no limit
    */
   public record Config(
-      int iterations, int iterationsPerDevice, double initialTemperature, double alpha) {
+      int iterations,
+      int iterationsPerDevice,
+      double initialTemperature,
+      double alpha,
+      int exactUpTo,
+      int maxIterations) {
 
-    /** The defaults: 20 proposals per device, delta_0 = 1% of T, cooling by 1e-4 over the run. */
-    public static final Config DEFAULT = new Config(0, 20, 0.01, 0);
+    /** Devices up to which the defaults search with exact costs. */
+    public static final int EXACT_UP_TO = 100;
+
+    /** The defaults' most proposals per run: 20 per device up to 1,000 devices. */
+    public static final int MAX_ITERATIONS = 20_000;
+
+    /**
+     * The defaults: 20 proposals per device and at most {@link #MAX_ITERATIONS}, delta_0 = 1% of T,
+     * cooling by 1e-4 over the run, exact costs up to {@link #EXACT_UP_TO} devices.
+     */
+    public static final Config DEFAULT = new Config(0, 20, 0.01, 0, EXACT_UP_TO, MAX_ITERATIONS);
+
+    /** Settings with the defaults' exact limit and proposal limit. */
+    public Config(
+        int iterations, int iterationsPerDevice, double initialTemperature, double alpha) {
+      this(iterations, iterationsPerDevice, initialTemperature, alpha, EXACT_UP_TO, MAX_ITERATIONS);
+    }
 
     public Config {
-      if (iterations < 0 || iterationsPerDevice < 0) {
-        throw new IllegalArgumentException("Gibbs iterations must be >= 0");
+      if (iterations < 0 || iterationsPerDevice < 0 || exactUpTo < 0 || maxIterations < 0) {
+        throw new IllegalArgumentException("Gibbs iterations and limits must be >= 0");
       }
       if (!(initialTemperature > 0) || !(alpha >= 0 && alpha <= 1)) {
         throw new IllegalArgumentException(
@@ -45,7 +72,11 @@ public final class GibbsClustering implements Clustering {
 
     /** Proposals for n devices. */
     public int proposals(int n) {
-      return iterations > 0 ? iterations : iterationsPerDevice * n;
+      if (iterations > 0) {
+        return iterations;
+      }
+      long perDevice = (long) iterationsPerDevice * n;
+      return (int) (maxIterations > 0 ? Math.min(perDevice, maxIterations) : perDevice);
     }
   }
 
@@ -71,6 +102,10 @@ public final class GibbsClustering implements Clustering {
     if (clusters == 1 || clusters == n) {
       // Every partition is the same up to order: nothing to search.
       return groups;
+    }
+    if (n > config.exactUpTo()) {
+      return new IncrementalGibbs(model, groups)
+          .run(config.proposals(n), config.initialTemperature(), config.alpha(), rng);
     }
     int[] clusterOf = new int[n];
     int[] slot = new int[n];
@@ -171,7 +206,7 @@ public final class GibbsClustering implements Clustering {
   }
 
   // Replaces {@code out} by {@code in} in the ascending array {@code members}, keeping the order.
-  private static void replace(int[] members, int out, int in) {
+  static void replace(int[] members, int out, int in) {
     int i = Arrays.binarySearch(members, out);
     int j = Arrays.binarySearch(members, in);
     // in is absent: j = -(insertion point) - 1, counted with out still in place.
@@ -185,7 +220,7 @@ public final class GibbsClustering implements Clustering {
     }
   }
 
-  private static int[][] copy(int[][] g) {
+  static int[][] copy(int[][] g) {
     int[][] c = new int[g.length][];
     for (int i = 0; i < g.length; i++) {
       c[i] = g[i].clone();

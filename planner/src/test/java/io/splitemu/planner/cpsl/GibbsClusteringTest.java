@@ -128,7 +128,7 @@ class GibbsClusteringTest {
       boolean shannon = seed % 2 == 0;
       int n = 20 + (int) (seed * 7);
       int clusters = 2 + (int) (seed % 5);
-      GibbsClustering.Config cfg = new GibbsClustering.Config(0, 20, 0.01, 0);
+      GibbsClustering.Config cfg = new GibbsClustering.Config(0, 20, 0.01, 0, Integer.MAX_VALUE, 0);
       int[][] planned =
           new GibbsClustering(cfg)
               .cluster(model(seed, n, shannon), clusters, new SplittableRandom(seed));

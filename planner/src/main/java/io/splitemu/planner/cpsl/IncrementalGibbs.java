@@ -1,0 +1,545 @@
+package io.splitemu.planner.cpsl;
+
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.SplittableRandom;
+
+/**
+ * The Gibbs clustering of {@link GibbsClustering} for many devices: the same start, proposals,
+ * acceptance rule, cooling and best-partition rule, with each proposal's two cluster costs from a
+ * first-order update in O(1) instead of two min-max re-solves in O(N / M).
+ *
+ * <p>Each cluster keeps, per phase (uplink, downlink), its makespan T and {@code D = -dS/dT}, where
+ * {@code S(T) = sum_n x_n(T)} is the sum of the members' smallest shares that finish by T (the
+ * min-max optimum is {@code S(T) = 1}). A swap of member u for device v leaves {@code S(T) - 1 =
+ * x_v(T) - x_u(T)}, so one Newton step gives {@code T' = T + (x_v(T) - x_u(T)) / (D - d_u + d_v)}:
+ * two share inversions per phase and cluster, a few logarithms. At the optimum every member
+ * finishes at T, so the FedAvg upload term of the visit is {@code modelBits (T_up - min tF) /
+ * bitsUp} and the broadcast term {@code modelBits / min rD}: the two minima come from each
+ * cluster's members in rank order (a bit set per cluster). The error of a step is second order in
+ * the change (a swap moves T by about 1/|C| of itself); a cluster is re-solved exactly after every
+ * {@code |C| / 4} swaps it accepts, which bounds the drift, and also whenever a step leaves the
+ * region where it is valid (a device that could not finish by T even with the whole band).
+ *
+ * <p>The trajectory differs from the exact search's (its costs differ in the last digits), so plans
+ * of large runs differ from what the exact search would give. The returned partition is the one
+ * with the least exact round latency of three: the start (sorted), the best one seen by the tracked
+ * costs and the last one.
+ */
+final class IncrementalGibbs {
+
+  private static final double LN2 = Math.log(2);
+
+  private final ClusterCostModel model;
+  private final int n;
+  private final int clusters;
+  private final int[][] groups;
+  private final int[] clusterOf;
+  private final int[] slot;
+  // Per device and phase (2i uplink, 2i + 1 downlink): the latest share computed, a warm start.
+  private final double[] share;
+  // Per cluster and phase (2c, 2c + 1): makespan and -dS/dT at it.
+  private final double[] time;
+  private final double[] slope;
+  private final double[] curve;
+  private final double[] cost;
+  private final int[] acceptedSinceSolve;
+  // Each cluster's members as ranks by uplink fixed time and by full downlink rate, with the
+  // cluster's smallest rank of each.
+  private final int[] rankFixed;
+  private final int[] byRankFixed;
+  private final int[] rankDown;
+  private final int[] byRankDown;
+  private final BitSet[] fixedRanks;
+  private final BitSet[] downRanks;
+  private final int[] minFixed;
+  private final int[] minDown;
+  // The outcome of the latest propose(): both phases' makespans and slopes, the minima.
+  private final double[] proposed = new double[6];
+  private int proposedMinFixed;
+  private int proposedMinDown;
+  // Whether the latest propose() gave a lower bound only (proposeExactly then gives the cost).
+  private boolean proposedExactly;
+  // Set by shareAt: -dx/dT and d2x/dT2 of the share it returned.
+  private double lastSlope;
+  private double lastCurve;
+  // Set by derivatives(): their sums over a cluster.
+  private double sumSlope;
+  private double sumCurve;
+  private double[] scratch = new double[16];
+  private long exactSolves;
+
+  IncrementalGibbs(ClusterCostModel model, int[][] start) {
+    this.model = model;
+    this.n = model.size();
+    this.clusters = start.length;
+    this.groups = new int[clusters][];
+    for (int c = 0; c < clusters; c++) {
+      groups[c] = start[c].clone();
+    }
+    clusterOf = new int[n];
+    slot = new int[n];
+    share = new double[2 * n];
+    time = new double[2 * clusters];
+    slope = new double[2 * clusters];
+    curve = new double[2 * clusters];
+    cost = new double[clusters];
+    acceptedSinceSolve = new int[clusters];
+    rankFixed = new int[n];
+    byRankFixed = new int[n];
+    rankDown = new int[n];
+    byRankDown = new int[n];
+    ranks(i -> model.fixed(i, true), rankFixed, byRankFixed);
+    ranks(i -> model.fullRate(i, false), rankDown, byRankDown);
+    fixedRanks = new BitSet[clusters];
+    downRanks = new BitSet[clusters];
+    minFixed = new int[clusters];
+    minDown = new int[clusters];
+    for (int c = 0; c < clusters; c++) {
+      fixedRanks[c] = new BitSet(n);
+      downRanks[c] = new BitSet(n);
+      for (int s = 0; s < groups[c].length; s++) {
+        int i = groups[c][s];
+        clusterOf[i] = c;
+        slot[i] = s;
+        fixedRanks[c].set(rankFixed[i]);
+        downRanks[c].set(rankDown[i]);
+      }
+      minFixed[c] = fixedRanks[c].nextSetBit(0);
+      minDown[c] = downRanks[c].nextSetBit(0);
+      solve(c);
+    }
+  }
+
+  /** The search of {@link GibbsClustering#cluster} from the start partition, by tracked costs. */
+  int[][] run(
+      int proposals, double initialTemperature, double configuredAlpha, SplittableRandom rng) {
+    int[][] start = GibbsClustering.copy(groups);
+    // The start's costs come from exact solves: its round latency without another pass.
+    double initial = total();
+    int[][] sorted = GibbsClustering.copy(groups);
+    for (int[] g : sorted) {
+      Arrays.sort(g);
+    }
+    double cur = total();
+    double best = cur;
+    int[] journal = new int[64];
+    int journaled = 0;
+    double delta = initialTemperature * cur;
+    double alpha =
+        configuredAlpha > 0 ? configuredAlpha : Math.exp(Math.log(1e-4) / Math.max(1, proposals));
+    double[] su = new double[6];
+    for (int it = 0; it < proposals; it++) {
+      int u = rng.nextInt(n);
+      int v = rng.nextInt(n - groups[clusterOf[u]].length);
+      v = GibbsClustering.outside(v, sorted[clusterOf[u]]);
+      int cu = clusterOf[u];
+      int cv = clusterOf[v];
+      double nu = propose(cu, u, v);
+      boolean boundU = proposedExactly;
+      System.arraycopy(proposed, 0, su, 0, 6);
+      int suFixed = proposedMinFixed;
+      int suDown = proposedMinDown;
+      double nv = propose(cv, v, u);
+      boolean boundV = proposedExactly;
+      double next = cur - cost[cu] - cost[cv] + nu + nv;
+      double draw = rng.nextDouble();
+      if ((boundU || boundV) && draw < 1 / (1 + Math.exp((next - cur) / delta))) {
+        // A bound leaves the swap a chance: the exact costs decide (with the same draw).
+        if (boundV) {
+          nv = proposeExactly(cv, v, u);
+        }
+        double[] sv = proposed.clone();
+        int svFixed = proposedMinFixed;
+        int svDown = proposedMinDown;
+        if (boundU) {
+          nu = proposeExactly(cu, u, v);
+          System.arraycopy(proposed, 0, su, 0, 6);
+          suFixed = proposedMinFixed;
+          suDown = proposedMinDown;
+        }
+        System.arraycopy(sv, 0, proposed, 0, 6);
+        proposedMinFixed = svFixed;
+        proposedMinDown = svDown;
+        next = cur - cost[cu] - cost[cv] + nu + nv;
+      }
+      double p = 1 / (1 + Math.exp((next - cur) / delta));
+      if (draw < p) {
+        if (journaled + 4 > journal.length) {
+          journal = Arrays.copyOf(journal, 2 * journal.length);
+        }
+        journal[journaled++] = cu;
+        journal[journaled++] = slot[u];
+        journal[journaled++] = cv;
+        journal[journaled++] = slot[v];
+        swap(u, v);
+        commit(cv, nv, proposed, proposedMinFixed, proposedMinDown);
+        commit(cu, nu, su, suFixed, suDown);
+        GibbsClustering.replace(sorted[cu], u, v);
+        GibbsClustering.replace(sorted[cv], v, u);
+        double before = cost[cu] + cost[cv];
+        resolveIfDue(cu);
+        resolveIfDue(cv);
+        cur = next + cost[cu] + cost[cv] - before;
+        if (cur < best) {
+          best = cur;
+          journaled = 0;
+        }
+      }
+      delta *= alpha;
+    }
+    // The tracked costs drift a little between exact re-solves, so the best partition by them
+    // may not be the best by the exact cost: of the start, the last partition and the best one
+    // by tracked costs, return the one with the least exact round latency (ties to the earlier).
+    int[][] last = journaled > 0 ? GibbsClustering.copy(groups) : null;
+    for (int j = journaled - 4; j >= 0; j -= 4) {
+      int[] a = groups[journal[j]];
+      int[] b = groups[journal[j + 2]];
+      int t = a[journal[j + 1]];
+      a[journal[j + 1]] = b[journal[j + 3]];
+      b[journal[j + 3]] = t;
+    }
+    int[][] chosen = start;
+    double least = initial;
+    for (int[][] candidate : last == null ? new int[][][] {groups} : new int[][][] {groups, last}) {
+      if (!Arrays.deepEquals(candidate, start)) {
+        double exact =
+            Clustering.roundLatency(model, candidate, ClusterCostModel.SharePolicy.OPTIMAL);
+        if (exact < least) {
+          least = exact;
+          chosen = candidate;
+        }
+      }
+    }
+    return chosen;
+  }
+
+  /** The exact min-max solves made so far (one per cluster and phase each), for tests. */
+  long exactSolves() {
+    return exactSolves;
+  }
+
+  /** Whether the latest {@link #propose} gave a lower bound rather than a first-order step. */
+  boolean proposedBound() {
+    return proposedExactly;
+  }
+
+  /** The tracked cost of cluster {@code c}. */
+  double cost(int c) {
+    return cost[c];
+  }
+
+  /** The cluster's current members (live array). */
+  int[] members(int c) {
+    return groups[c];
+  }
+
+  /**
+   * The tracked cost of cluster {@code c} with member {@code out} replaced by {@code in}; leaves
+   * each phase's makespan, slope and curvature in {@code proposed} and the minima in the proposed
+   * fields.
+   */
+  double propose(int c, int out, int in) {
+    proposedExactly = false;
+    for (int p = 0; p < 2; p++) {
+      int k = 2 * c + p;
+      double t = time[k];
+      double xOut = shareAt(out, p, t);
+      double dOut = lastSlope;
+      double eOut = lastCurve;
+      double xIn = shareAt(in, p, t);
+      double dIn = lastSlope;
+      double eIn = lastCurve;
+      // The others' share sum to second order around t, S_o(t + h) = 1 - xOut - dO h + eO h^2 / 2,
+      // plus device in's own share exactly: start from the root of the all-quadratic model (in
+      // the form that does not cancel), then Newton on h with in's share at t + h (in may be far
+      // from the member it replaces, so its share is the term the quadratic misses most).
+      double dO = slope[k] - dOut;
+      double eO = curve[k] - eOut;
+      double gap = xIn - xOut;
+      double d = dO + dIn;
+      double e = eO + eIn;
+      double disc = d * d - 2 * e * gap;
+      double h = 2 * gap / (d + Math.sqrt(disc));
+      // in's slope and curvature at the last point its share was taken: the makespan moves by less
+      // than 1e-10 of itself after that, which leaves them right to about as much.
+      double inSlope = dIn;
+      double inCurve = eIn;
+      for (int it = 0; it < 4 && Double.isFinite(h); it++) {
+        double x = shareAt(in, p, t + h);
+        inSlope = lastSlope;
+        inCurve = lastCurve;
+        double g = -xOut - dO * h + 0.5 * eO * h * h + x;
+        double step = g / (dO - eO * h + inSlope);
+        h += step;
+        if (Math.abs(step) <= 1e-10 * t) {
+          break;
+        }
+      }
+      double next = t + h;
+      d = dO - eO * h + inSlope;
+      e = eO + inCurve;
+      if (!(Double.isFinite(next) && d > 0 && next > lowest(in, p))) {
+        // The step left its region: device in cannot finish by the new makespan even with the
+        // whole band. Bound the makespan from below instead, and the caller re-solves exactly
+        // only when the bound still leaves the swap a chance. The others' share sum is convex in
+        // t, so it lies above its tangent: S_o(t + h) >= 1 - xOut - dO h, and the makespan is at
+        // least the root of xIn(t + h) = xOut + dO h (and at least in's whole-band time). Newton
+        // on that convex, decreasing equation climbs to its root from the left, so every iterate
+        // is a bound.
+        proposedExactly = true;
+        double low = lowest(in, p) - t;
+        double b = Math.max(0, low);
+        for (int it = 0; it < 4; it++) {
+          double g = shareAt(in, p, t + b) - xOut - dO * b;
+          if (!(g > 0)) {
+            break;
+          }
+          double step = g / (lastSlope + dO);
+          if (!(step > 0) || !Double.isFinite(step)) {
+            break;
+          }
+          b += step;
+        }
+        next = t + Math.max(b, low);
+        d = Double.NaN;
+      }
+      proposed[3 * p] = next;
+      proposed[3 * p + 1] = d;
+      proposed[3 * p + 2] = e;
+    }
+    proposedMinFixed = minAfter(fixedRanks[c], minFixed[c], rankFixed[out], rankFixed[in]);
+    proposedMinDown = minAfter(downRanks[c], minDown[c], rankDown[out], rankDown[in]);
+    return visit(c, proposed[0], proposed[3], proposedMinFixed, proposedMinDown);
+  }
+
+  /** {@link #propose} by exact re-solves of both phases. */
+  double proposeExactly(int c, int out, int in) {
+    int s = slot[out];
+    groups[c][s] = in;
+    fixedRanks[c].clear(rankFixed[out]);
+    fixedRanks[c].set(rankFixed[in]);
+    downRanks[c].clear(rankDown[out]);
+    downRanks[c].set(rankDown[in]);
+    for (int p = 0; p < 2; p++) {
+      double t = solvePhase(c, p);
+      proposed[3 * p] = t;
+      derivatives(c, p, t);
+      proposed[3 * p + 1] = sumSlope;
+      proposed[3 * p + 2] = sumCurve;
+    }
+    proposedMinFixed = fixedRanks[c].nextSetBit(0);
+    proposedMinDown = downRanks[c].nextSetBit(0);
+    groups[c][s] = out;
+    fixedRanks[c].clear(rankFixed[in]);
+    fixedRanks[c].set(rankFixed[out]);
+    downRanks[c].clear(rankDown[in]);
+    downRanks[c].set(rankDown[out]);
+    return visit(c, proposed[0], proposed[3], proposedMinFixed, proposedMinDown);
+  }
+
+  private void commit(int c, double newCost, double[] phases, int newMinFixed, int newMinDown) {
+    for (int p = 0; p < 2; p++) {
+      time[2 * c + p] = phases[3 * p];
+      slope[2 * c + p] = phases[3 * p + 1];
+      curve[2 * c + p] = phases[3 * p + 2];
+    }
+    minFixed[c] = newMinFixed;
+    minDown[c] = newMinDown;
+    cost[c] = newCost;
+  }
+
+  // Moves u and v between their clusters (slots, ranks); costs are committed by the caller.
+  private void swap(int u, int v) {
+    int cu = clusterOf[u];
+    int cv = clusterOf[v];
+    groups[cu][slot[u]] = v;
+    groups[cv][slot[v]] = u;
+    int su = slot[u];
+    slot[u] = slot[v];
+    slot[v] = su;
+    clusterOf[u] = cv;
+    clusterOf[v] = cu;
+    fixedRanks[cu].clear(rankFixed[u]);
+    fixedRanks[cu].set(rankFixed[v]);
+    fixedRanks[cv].clear(rankFixed[v]);
+    fixedRanks[cv].set(rankFixed[u]);
+    downRanks[cu].clear(rankDown[u]);
+    downRanks[cu].set(rankDown[v]);
+    downRanks[cv].clear(rankDown[v]);
+    downRanks[cv].set(rankDown[u]);
+  }
+
+  private void resolveIfDue(int c) {
+    if (++acceptedSinceSolve[c] >= Math.max(8, groups[c].length / 4)) {
+      solve(c);
+    }
+  }
+
+  // Re-solves cluster c exactly: both phases' makespans, slopes and the members' shares, its cost.
+  private void solve(int c) {
+    for (int p = 0; p < 2; p++) {
+      double t = solvePhase(c, p);
+      time[2 * c + p] = t;
+      derivatives(c, p, t);
+      slope[2 * c + p] = sumSlope;
+      curve[2 * c + p] = sumCurve;
+    }
+    cost[c] = visit(c, time[2 * c], time[2 * c + 1], minFixed[c], minDown[c]);
+    acceptedSinceSolve[c] = 0;
+  }
+
+  private double solvePhase(int c, int p) {
+    int[] g = groups[c];
+    if (scratch.length < g.length) {
+      scratch = new double[2 * g.length];
+    }
+    exactSolves++;
+    double t = model.phaseMakespan(g, p == 0, scratch);
+    for (int s = 0; s < g.length; s++) {
+      share[2 * g[s] + p] = scratch[s];
+    }
+    return t;
+  }
+
+  // -dS/dt and d2S/dt2 of cluster c's phase p at t, into sumSlope and sumCurve.
+  private void derivatives(int c, int p, double t) {
+    double d = 0;
+    double e = 0;
+    for (int i : groups[c]) {
+      shareAt(i, p, t);
+      d += lastSlope;
+      e += lastCurve;
+    }
+    sumSlope = d;
+    sumCurve = e;
+  }
+
+  // The cost of a visit of cluster c with the given phase makespans and minimum ranks.
+  private double visit(int c, double up, double down, int fixedRank, int downRank) {
+    double modelBits = model.modelBits();
+    double tf = model.fixed(byRankFixed[fixedRank], true);
+    double weakest = model.fullRate(byRankDown[downRank], false);
+    double tau = up + model.serverPerDevice() * groups[c].length + down;
+    return modelBits / weakest
+        + model.localSteps() * tau
+        + modelBits * (up - tf) / model.phaseBits(true);
+  }
+
+  private double total() {
+    double t = 0;
+    for (int c = 0; c < clusters; c++) {
+      t += cost[c];
+    }
+    return t;
+  }
+
+  // The least makespan device i allows in phase p: its fixed time and its bits at the whole band.
+  private double lowest(int i, int p) {
+    boolean up = p == 0;
+    return model.fixed(i, up) + model.phaseBits(up) / model.fullRate(i, up);
+  }
+
+  /**
+   * The smallest share with which device i finishes phase p by t, from its warm start; leaves
+   * {@code -dx/dt} in lastSlope. NaN when t leaves it no time.
+   */
+  double shareAt(int i, int p, double t) {
+    boolean up = p == 0;
+    double d = t - model.fixed(i, up);
+    if (!(d > 0)) {
+      lastSlope = Double.NaN;
+      lastCurve = Double.NaN;
+      return Double.NaN;
+    }
+    double need = model.phaseBits(up) / d;
+    double w = model.bandwidth(i, up);
+    double snr = model.snr(i, up);
+    if (snr == 0) {
+      // x = need / w: -x' = need / (d w), x'' = 2 need / (d^2 w).
+      lastSlope = need / d / w;
+      lastCurve = 2 * lastSlope / d;
+      return need / w;
+    }
+    double x = share[2 * i + p];
+    if (!(x > 0 && x <= 1)) {
+      x = 1.0 / Math.max(1, groups[clusterOf[i]].length);
+    }
+    double rp = 0;
+    for (int it = 0; it < 60; it++) {
+      double q = snr / x;
+      double l = log1p(q);
+      double g = x * w * l / LN2 - need;
+      rp = w / LN2 * (l - q / (1 + q));
+      double step = -g / rp;
+      double next = x + step;
+      if (!(next > 0)) {
+        next = 0.5 * x;
+      }
+      boolean done = Math.abs(step) <= 1e-12 * x;
+      x = next;
+      if (done) {
+        break;
+      }
+    }
+    share[2 * i + p] = x;
+    // r(x) = need(t) = B / (t - a): x' = -need / (d r'), and with r'' = -(w / ln 2) q^2 / (x (1 +
+    // q)^2), x'' = 2 need / (d^2 r') + need r'' x' / (d r'^2).
+    lastSlope = need / d / rp;
+    double q = snr / x;
+    double rpp = -w / LN2 * q * q / (x * (1 + q) * (1 + q));
+    lastCurve = 2 * lastSlope / d - need * rpp * lastSlope / (d * rp * rp);
+    return x;
+  }
+
+  private static int minAfter(BitSet ranks, int min, int out, int in) {
+    int rest = out == min ? ranks.nextSetBit(min + 1) : min;
+    return rest < 0 ? in : Math.min(rest, in);
+  }
+
+  // Devices in ascending order of a non-negative key, ties by index: a primitive sort of the key's
+  // leading 43 bits with the index in the low 21, then an insertion pass with the exact
+  // comparison (the order is then right up to keys within 2^-32 of each other, a few swaps).
+  private void ranks(java.util.function.IntToDoubleFunction key, int[] rank, int[] byRank) {
+    int bits = 21;
+    if (n < 1 << bits) {
+      long[] packed = new long[n];
+      for (int i = 0; i < n; i++) {
+        packed[i] = ((Double.doubleToLongBits(key.applyAsDouble(i)) >>> bits) << bits) | i;
+      }
+      Arrays.sort(packed);
+      for (int r = 0; r < n; r++) {
+        byRank[r] = (int) (packed[r] & ((1 << bits) - 1));
+      }
+    } else {
+      Integer[] order = new Integer[n];
+      for (int i = 0; i < n; i++) {
+        order[i] = i;
+      }
+      Arrays.sort(order, (x, y) -> Double.compare(key.applyAsDouble(x), key.applyAsDouble(y)));
+      for (int r = 0; r < n; r++) {
+        byRank[r] = order[r];
+      }
+    }
+    for (int r = 1; r < n; r++) {
+      for (int j = r; j > 0 && before(key, byRank[j], byRank[j - 1]); j--) {
+        int t = byRank[j];
+        byRank[j] = byRank[j - 1];
+        byRank[j - 1] = t;
+      }
+    }
+    for (int r = 0; r < n; r++) {
+      rank[byRank[r]] = r;
+    }
+  }
+
+  private static boolean before(java.util.function.IntToDoubleFunction key, int a, int b) {
+    int k = Double.compare(key.applyAsDouble(a), key.applyAsDouble(b));
+    return k < 0 || (k == 0 && a < b);
+  }
+
+  private static double log1p(double q) {
+    double u = 1 + q;
+    return u == 1 ? q : Math.log(u) * q / (u - 1);
+  }
+}
