@@ -11,6 +11,7 @@ import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.net.stream.Pacing;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -385,8 +386,10 @@ public final class PipelineControl {
     this.drainEvery = setup.crashes().stream().anyMatch(c -> c.atNs() >= 0);
     this.laneOf = new int[plan.devices()];
     this.cpuFreeAt = new long[plan.devices()];
+    // A set: the list's contains per device was O(N^2) at a resume (issue 16).
+    Set<Integer> kept = resumed == null ? null : new HashSet<>(resumed.participants());
     for (int d = 0; d < plan.devices(); d++) {
-      if (resumed == null || resumed.participants().contains(d)) {
+      if (kept == null || kept.contains(d)) {
         participants.add(d);
         epochBatches += plan.batchesPerDevice()[d];
       }
@@ -533,10 +536,12 @@ public final class PipelineControl {
     } else {
       // Each device starts the next epoch where its aggregate arrived, as it would have.
       int next = resumed.epoch() + 1;
+      Set<Integer> rejoining = rejoining(resumed);
       resumed
           .startNs()
           .forEach(
-              (d, at) -> devices.get(d).tell(new Device.StartEpoch(next, at, rejoins(resumed, d))));
+              (d, at) ->
+                  devices.get(d).tell(new Device.StartEpoch(next, at, rejoining.contains(d))));
     }
   }
 
@@ -1190,10 +1195,13 @@ public final class PipelineControl {
     Map<Integer, Long> restarted = new TreeMap<>();
     from.startNs().forEach((d, at) -> startedAt(restarted, d, at + shift));
     deviceStarts.put(next, restarted);
+    Set<Integer> rejoining = rejoining(from);
     from.startNs()
         .forEach(
             (d, at) ->
-                devices.get(d).tell(new Device.StartEpoch(next, at + shift, rejoins(from, d))));
+                devices
+                    .get(d)
+                    .tell(new Device.StartEpoch(next, at + shift, rejoining.contains(d))));
   }
 
   /**
@@ -1219,16 +1227,20 @@ public final class PipelineControl {
   }
 
   /**
-   * Whether device {@code d}, starting the epoch after {@code st}'s, was given up in {@code st}'s
-   * epoch and rejoins (drop-for-round: a device given up for the run has no start).
+   * The devices that, starting the epoch after {@code st}'s, were given up in {@code st}'s epoch
+   * and rejoin (drop-for-round: a device given up for the run has no start): each device as its
+   * first state in {@code st} says. One pass (a scan of the states per device was O(N^2); issue
+   * 16).
    */
-  private static boolean rejoins(State st, int d) {
+  static Set<Integer> rejoining(State st) {
+    Set<Integer> seen = new HashSet<>();
+    Set<Integer> hung = new HashSet<>();
     for (DeviceState x : st.devices()) {
-      if (x.device() == d) {
-        return x.hung();
+      if (seen.add(x.device()) && x.hung()) {
+        hung.add(x.device());
       }
     }
-    return false;
+    return hung;
   }
 
   /**
