@@ -636,7 +636,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
    * The devices this hop answered that owe it a message, each with the instant of the answer, and
    * their earliest instant in O(log N) (a scan of all owed devices per event was O(N); issue 16).
    */
-  private static final class Owed {
+  static final class Owed {
     private final Map<Integer, Long> byDevice = new HashMap<>();
     private final java.util.TreeMap<Long, Integer> counts = new java.util.TreeMap<>();
 
