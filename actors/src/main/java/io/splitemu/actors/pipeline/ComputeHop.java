@@ -6,7 +6,6 @@ import io.splitemu.actors.runtime.EmulatedCpu;
 import io.splitemu.actors.wire.Chunks;
 import io.splitemu.model.wire.ClusterMessage;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -159,10 +158,6 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   public record Saved(int lane, int hop, State state) implements Reply {}
 
   private static final long NEVER = Long.MAX_VALUE;
-  private static final Comparator<Job> FCFS =
-      Comparator.comparingLong(Job::arrivalNs)
-          .thenComparingInt(Job::device)
-          .thenComparing(j -> j.forward() ? 0 : 1);
 
   private final int lane;
   private final int hop;
@@ -188,7 +183,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   private ActorRef<Reply> run;
 
   private int epoch = 1;
-  private final TreeSet<Job> queue = new TreeSet<>(FCFS);
+  private final JobQueue queue = new JobQueue();
   private final List<Command> early = new ArrayList<>();
   // Lower bounds of the next message on the hop channels of this epoch.
   private long prevBound;
@@ -544,22 +539,9 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   private void promise() {
     long fwdArrival = hop > 0 ? prevBound : NEVER;
     long bwdArrival = hop < hops - 1 ? nextBound : NEVER;
-    // The queue is in arrival order: its first job of each direction has that direction's earliest
-    // arrival (a scan to the end was O(queue) per event; issue 16).
-    boolean fwdSeen = false;
-    boolean bwdSeen = false;
-    for (Job j : queue) {
-      if (j.forward() && !fwdSeen) {
-        fwdArrival = Math.min(fwdArrival, j.arrivalNs());
-        fwdSeen = true;
-      } else if (!j.forward() && !bwdSeen) {
-        bwdArrival = Math.min(bwdArrival, j.arrivalNs());
-        bwdSeen = true;
-      }
-      if (fwdSeen && bwdSeen) {
-        break;
-      }
-    }
+    // Each direction's earliest queued arrival, in O(log queue) (issue 16).
+    fwdArrival = Math.min(fwdArrival, queue.firstArrival(true, NEVER));
+    bwdArrival = Math.min(bwdArrival, queue.firstArrival(false, NEVER));
     long owedMin = owed.min();
     // Device-side inputs: owed devices, and devices whose batch is elsewhere in the chain, which
     // come back only after this hop served their job in the other direction.
@@ -654,7 +636,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
    * The devices this hop answered that owe it a message, each with the instant of the answer, and
    * their earliest instant in O(log N) (a scan of all owed devices per event was O(N); issue 16).
    */
-  private static final class Owed {
+  static final class Owed {
     private final Map<Integer, Long> byDevice = new HashMap<>();
     private final java.util.TreeMap<Long, Integer> counts = new java.util.TreeMap<>();
 

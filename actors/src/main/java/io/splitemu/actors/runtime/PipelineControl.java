@@ -11,6 +11,7 @@ import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.net.stream.Pacing;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -385,8 +386,10 @@ public final class PipelineControl {
     this.drainEvery = setup.crashes().stream().anyMatch(c -> c.atNs() >= 0);
     this.laneOf = new int[plan.devices()];
     this.cpuFreeAt = new long[plan.devices()];
+    // A set: the list's contains per device was O(N^2) at a resume (issue 16).
+    Set<Integer> kept = resumed == null ? null : new HashSet<>(resumed.participants());
     for (int d = 0; d < plan.devices(); d++) {
-      if (resumed == null || resumed.participants().contains(d)) {
+      if (kept == null || kept.contains(d)) {
         participants.add(d);
         epochBatches += plan.batchesPerDevice()[d];
       }
@@ -512,11 +515,12 @@ public final class PipelineControl {
     }
     channels.addAll(uplinkOf);
     channels.addAll(downlinkOf);
+    FaultsByDevice faults = new FaultsByDevice(setup.faults(), hangs);
     for (int d = 0; d < plan.devices(); d++) {
       PipelineRole.Setup role =
           role(
               setup,
-              hangs,
+              faults,
               d,
               chains.get(laneOf[d]),
               self,
@@ -533,10 +537,12 @@ public final class PipelineControl {
     } else {
       // Each device starts the next epoch where its aggregate arrived, as it would have.
       int next = resumed.epoch() + 1;
+      Set<Integer> rejoining = rejoining(resumed);
       resumed
           .startNs()
           .forEach(
-              (d, at) -> devices.get(d).tell(new Device.StartEpoch(next, at, rejoins(resumed, d))));
+              (d, at) ->
+                  devices.get(d).tell(new Device.StartEpoch(next, at, rejoining.contains(d))));
     }
   }
 
@@ -635,53 +641,31 @@ public final class PipelineControl {
 
   /**
    * Device {@code d}'s pipeline role: its lane's {@code chain}, the {@code supervisor} it reports
-   * to, its lane's {@code uplink} channel, and its first hang among {@code hangs}.
+   * to, its lane's {@code uplink} channel, and its faults as {@code faults} indexes them.
    */
   static PipelineRole.Setup role(
       Setup setup,
-      List<SupervisorSetup.Hang> hangs,
+      FaultsByDevice faults,
       int d,
       List<ActorRef<ComputeHop.Command>> chain,
       ActorRef<Supervisor.Command> supervisor,
       LinkChannel uplink) {
-    return role(setup, hangs, d, chain, supervisor, uplink, 0, false);
+    return role(setup, faults, d, chain, supervisor, uplink, 0, false);
   }
 
   /**
-   * As {@link #role(Setup, List, int, List, ActorRef, LinkChannel)}, for a resumed device whose
-   * processor is free at {@code cpuFreeAtNs} and which is {@code hung} if given up before.
+   * As {@link #role(Setup, FaultsByDevice, int, List, ActorRef, LinkChannel)}, for a resumed device
+   * whose processor is free at {@code cpuFreeAtNs} and which is {@code hung} if given up before.
    */
   static PipelineRole.Setup role(
       Setup setup,
-      List<SupervisorSetup.Hang> hangs,
+      FaultsByDevice faults,
       int d,
       List<ActorRef<ComputeHop.Command>> chain,
       ActorRef<Supervisor.Command> supervisor,
       LinkChannel uplink,
       long cpuFreeAtNs,
       boolean hung) {
-    List<PipelineRole.Window> silences = new ArrayList<>();
-    for (SupervisorSetup.Hang h : hangs) {
-      if (h.device() == d) {
-        silences.add(new PipelineRole.Window(h.round(), h.atNs(), -1, -1));
-      }
-    }
-    // The scenario's device faults (docs/faults.md, "Kinds per family"): a crash silences the
-    // device as a hang does (a device given up is out for the run, or under drop-for-round takes
-    // the aggregate again before it rejoins, so the state a crash loses is never asked for), a
-    // hang with an end comes from here, a slowdown slows it.
-    List<PipelineRole.Slow> slowdowns = new ArrayList<>();
-    for (int i = 0; i < setup.faults().size(); i++) {
-      Settings.Fault f = setup.faults().get(i);
-      if (!f.devices().contains(d) || setup.faults().subList(0, i).contains(f)) {
-        continue; // not this device's, or listed twice: one fault, as its rows (epochRows)
-      }
-      if (f.kind().equals("device-crash") || (f.kind().equals("device-hang") && f.end() != null)) {
-        silences.add(window(f));
-      } else if (f.kind().equals("device-slowdown")) {
-        slowdowns.add(new PipelineRole.Slow(i, window(f), f.factor()));
-      }
-    }
     PipelinePlan plan = setup.plan();
     return new PipelineRole.Setup(
         d,
@@ -690,13 +674,69 @@ public final class PipelineControl {
         chain,
         supervisor,
         uplink,
-        silences,
-        slowdowns,
+        faults.silences(d),
+        faults.slowdowns(d),
         cpuFreeAtNs,
         hung,
         setup.uplinks().get(d),
         setup.downlinks().get(d),
         setup.dropForRound());
+  }
+
+  /**
+   * Every device's silences and slowdowns, indexed by device once per run: the hangs of {@code
+   * hangs} and the scenario's device faults (docs/faults.md, "Kinds per family"). A crash silences
+   * the device as a hang does (a device given up is out for the run, or under drop-for-round takes
+   * the aggregate again before it rejoins, so the state a crash loses is never asked for), a hang
+   * with an end comes from the faults, a slowdown slows it. A device's silences are its hangs in
+   * list order, then its faults' windows in fault order; a fault listed twice is one fault (as its
+   * rows, epochRows), and a device listed twice in one fault has it once. Scanning every hang and
+   * fault for each device was O(N x faults' devices) at set-up (issue 16).
+   */
+  static final class FaultsByDevice {
+    private final Map<Integer, List<PipelineRole.Window>> silences = new HashMap<>();
+    private final Map<Integer, List<PipelineRole.Slow>> slowdowns = new HashMap<>();
+
+    FaultsByDevice(List<Settings.Fault> faults, List<SupervisorSetup.Hang> hangs) {
+      for (SupervisorSetup.Hang h : hangs) {
+        silences
+            .computeIfAbsent(h.device(), k -> new ArrayList<>())
+            .add(new PipelineRole.Window(h.round(), h.atNs(), -1, -1));
+      }
+      Set<Settings.Fault> seen = new HashSet<>();
+      for (int i = 0; i < faults.size(); i++) {
+        Settings.Fault f = faults.get(i);
+        if (!seen.add(f)) {
+          continue; // listed twice: one fault
+        }
+        boolean silence =
+            f.kind().equals("device-crash") || (f.kind().equals("device-hang") && f.end() != null);
+        boolean slow = f.kind().equals("device-slowdown");
+        if (!silence && !slow) {
+          continue;
+        }
+        PipelineRole.Window w = window(f);
+        for (int d : new java.util.LinkedHashSet<>(f.devices())) {
+          if (silence) {
+            silences.computeIfAbsent(d, k -> new ArrayList<>()).add(w);
+          } else {
+            slowdowns
+                .computeIfAbsent(d, k -> new ArrayList<>())
+                .add(new PipelineRole.Slow(i, w, f.factor()));
+          }
+        }
+      }
+    }
+
+    /** Device {@code d}'s silences, in the order it meets them in its setup. */
+    List<PipelineRole.Window> silences(int d) {
+      return silences.getOrDefault(d, List.of());
+    }
+
+    /** Device {@code d}'s slowdowns, in fault order. */
+    List<PipelineRole.Slow> slowdowns(int d) {
+      return slowdowns.getOrDefault(d, List.of());
+    }
   }
 
   /** When fault {@code f} holds, as a device's window. */
@@ -1190,10 +1230,13 @@ public final class PipelineControl {
     Map<Integer, Long> restarted = new TreeMap<>();
     from.startNs().forEach((d, at) -> startedAt(restarted, d, at + shift));
     deviceStarts.put(next, restarted);
+    Set<Integer> rejoining = rejoining(from);
     from.startNs()
         .forEach(
             (d, at) ->
-                devices.get(d).tell(new Device.StartEpoch(next, at + shift, rejoins(from, d))));
+                devices
+                    .get(d)
+                    .tell(new Device.StartEpoch(next, at + shift, rejoining.contains(d))));
   }
 
   /**
@@ -1219,16 +1262,20 @@ public final class PipelineControl {
   }
 
   /**
-   * Whether device {@code d}, starting the epoch after {@code st}'s, was given up in {@code st}'s
-   * epoch and rejoins (drop-for-round: a device given up for the run has no start).
+   * The devices that, starting the epoch after {@code st}'s, were given up in {@code st}'s epoch
+   * and rejoin (drop-for-round: a device given up for the run has no start): each device as its
+   * first state in {@code st} says. One pass (a scan of the states per device was O(N^2); issue
+   * 16).
    */
-  private static boolean rejoins(State st, int d) {
+  static Set<Integer> rejoining(State st) {
+    Set<Integer> seen = new HashSet<>();
+    Set<Integer> hung = new HashSet<>();
     for (DeviceState x : st.devices()) {
-      if (x.device() == d) {
-        return x.hung();
+      if (seen.add(x.device()) && x.hung()) {
+        hung.add(x.device());
       }
     }
-    return false;
+    return hung;
   }
 
   /**

@@ -38,11 +38,14 @@ final class PipelineMember {
   // A devices member's lanes' uplink channels with the chains and the supervisor, once wired.
   private volatile Wiring wiring;
 
+  // Each device's lane and faults, indexed once (a scan per device built was O(N^2); issue 16).
   private record Wiring(
       List<List<ActorRef<ComputeHop.Command>>> chains,
       ActorRef<Supervisor.Command> supervisor,
       List<LinkChannel> uplinks,
-      Materializer materializer) {}
+      Materializer materializer,
+      int[] laneOf,
+      PipelineControl.FaultsByDevice faults) {}
 
   /** The MP-SL part of the run {@code setup} (whose pipeline is set) on this member. */
   PipelineMember(SupervisorSetup setup) {
@@ -70,7 +73,14 @@ final class PipelineMember {
       uplinks.add(bands.uplink());
       bands.downlink().close(); // a device's downloads come from the hops' member
     }
-    wiring = new Wiring(PipelineControl.chains(plan, hops), supervisor, uplinks, materializer);
+    wiring =
+        new Wiring(
+            PipelineControl.chains(plan, hops),
+            supervisor,
+            uplinks,
+            materializer,
+            laneOf(plan),
+            new PipelineControl.FaultsByDevice(setup.pipeline().faults(), setup.hangs()));
   }
 
   /** Device {@code id} in its pipeline role, sending through its lane's uplink channel here. */
@@ -79,11 +89,14 @@ final class PipelineMember {
     if (w == null) {
       throw new IllegalStateException("device-" + id + " addressed before its pipeline wiring");
     }
-    int lane = laneOf(setup.pipeline().plan(), id);
+    int lane = id >= 0 && id < w.laneOf().length ? w.laneOf()[id] : -1;
+    if (lane < 0) {
+      throw new IllegalArgumentException("device-" + id + " is in no lane of the plan");
+    }
     return Device.create(
         PipelineControl.role(
             setup.pipeline(),
-            setup.hangs(),
+            w.faults(),
             id,
             w.chains().get(lane),
             w.supervisor(),
@@ -166,14 +179,17 @@ final class PipelineMember {
         .build();
   }
 
-  private static int laneOf(PipelinePlan plan, int device) {
+  /** Each device's lane in {@code plan} (-1: none). */
+  private static int[] laneOf(PipelinePlan plan) {
+    int[] lanes = new int[plan.devices()];
+    java.util.Arrays.fill(lanes, -1);
     for (int l = 0; l < plan.lanes().size(); l++) {
       for (int d : plan.lanes().get(l).devices()) {
-        if (d == device) {
-          return l;
+        if (lanes[d] < 0) {
+          lanes[d] = l; // the first lane that lists it, as the scan found it
         }
       }
     }
-    throw new IllegalArgumentException("device-" + device + " is in no lane of the plan");
+    return lanes;
   }
 }
