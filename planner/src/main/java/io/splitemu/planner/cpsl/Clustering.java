@@ -15,7 +15,11 @@ public interface Clustering {
     return ClusterCostModel.SharePolicy.OPTIMAL;
   }
 
-  /** Returns {@code clusters} groups of device indexes covering every device once. */
+  /**
+   * Returns {@code clusters} groups of device indexes covering every device once. SAA calls it
+   * from several threads at once (each call with its own model and random stream), so an
+   * implementation keeps no state between calls.
+   */
   int[][] cluster(ClusterCostModel model, int clusters, SplittableRandom rng);
 
   /** Cluster sizes for n devices in m clusters: the first n mod m clusters get one more. */

@@ -14,8 +14,8 @@ import java.util.SplittableRandom;
  *
  * <p>Up to {@link Config#exactUpTo} devices every proposal re-solves the two clusters' spectrum
  * exactly, O(N / M) per proposal and so O(N^2 / M) per run; above it {@link IncrementalGibbs}
- * updates the two costs to first order in O(1) and re-solves a cluster only every |C| / 4 accepted
- * swaps, so a run of 20 N proposals stays about linear in N.
+ * updates the two costs to second order in O(1) and re-solves a cluster exactly only now and then,
+ * so a run of 20 N proposals stays about linear in N.
  */
 public final class GibbsClustering implements Clustering {
 
@@ -76,7 +76,8 @@ public final class GibbsClustering implements Clustering {
         return iterations;
       }
       long perDevice = (long) iterationsPerDevice * n;
-      return (int) (maxIterations > 0 ? Math.min(perDevice, maxIterations) : perDevice);
+      long capped = maxIterations > 0 ? Math.min(perDevice, maxIterations) : perDevice;
+      return (int) Math.min(capped, Integer.MAX_VALUE);
     }
   }
 

@@ -6,20 +6,24 @@ import java.util.SplittableRandom;
 
 /**
  * The Gibbs clustering of {@link GibbsClustering} for many devices: the same start, proposals,
- * acceptance rule, cooling and best-partition rule, with each proposal's two cluster costs from a
- * first-order update in O(1) instead of two min-max re-solves in O(N / M).
+ * acceptance rule and cooling, with most proposals' two cluster costs from a second-order update in
+ * O(1) instead of two min-max re-solves in O(N / M).
  *
- * <p>Each cluster keeps, per phase (uplink, downlink), its makespan T and {@code D = -dS/dT}, where
- * {@code S(T) = sum_n x_n(T)} is the sum of the members' smallest shares that finish by T (the
- * min-max optimum is {@code S(T) = 1}). A swap of member u for device v leaves {@code S(T) - 1 =
- * x_v(T) - x_u(T)}, so one Newton step gives {@code T' = T + (x_v(T) - x_u(T)) / (D - d_u + d_v)}:
- * two share inversions per phase and cluster, a few logarithms. At the optimum every member
- * finishes at T, so the FedAvg upload term of the visit is {@code modelBits (T_up - min tF) /
- * bitsUp} and the broadcast term {@code modelBits / min rD}: the two minima come from each
- * cluster's members in rank order (a bit set per cluster). The error of a step is second order in
- * the change (a swap moves T by about 1/|C| of itself); a cluster is re-solved exactly after every
- * {@code |C| / 4} swaps it accepts, which bounds the drift, and also whenever a step leaves the
- * region where it is valid (a device that could not finish by T even with the whole band).
+ * <p>Each cluster keeps, per phase (uplink, downlink), its makespan T, {@code D = -dS/dT} and
+ * {@code E = d2S/dT2}, where {@code S(T) = sum_n x_n(T)} is the sum of the members' smallest shares
+ * that finish by T (the min-max optimum is {@code S(T) = 1}). A swap of member u for device v is
+ * costed from the others' sum to second order around T, {@code 1 - x_u(T) - (D - d_u) h + (E - e_u)
+ * h^2 / 2}, plus v's share at {@code T + h} exactly (Newton on h, a few logarithms). At the optimum
+ * every member finishes at T, so the FedAvg upload term of the visit is {@code modelBits (T_up -
+ * min tF) / bitsUp} and the broadcast term {@code modelBits / min rD}: the two minima come from
+ * each cluster's members in rank order (a bit set per cluster).
+ *
+ * <p>Where the model does not hold, the cluster is re-solved exactly: a step longer than 5% of D /
+ * E (a straggler leaving or coming in), no convergent step, or, when v cannot finish by the stepped
+ * makespan even with the whole band, a lower bound that still gives the swap a chance under the
+ * acceptance draw. After a commit the cluster is re-solved once it has accepted {@code max(8, |C| /
+ * 4)} swaps or either makespan has moved by 5% of D / E since its last solve, which keeps the
+ * tracked costs within about 1e-4 of the exact ones (IncrementalGibbsTest).
  *
  * <p>The trajectory differs from the exact search's (its costs differ in the last digits), so plans
  * of large runs differ from what the exact search would give. The returned partition is the one
@@ -29,6 +33,8 @@ import java.util.SplittableRandom;
 final class IncrementalGibbs {
 
   private static final double LN2 = Math.log(2);
+  // How far (in units of D / E) a makespan may move from where it was last solved exactly.
+  private static final double REACH = 0.05;
 
   private final ClusterCostModel model;
   private final int n;
@@ -42,6 +48,8 @@ final class IncrementalGibbs {
   private final double[] time;
   private final double[] slope;
   private final double[] curve;
+  // Per cluster and phase: how far the makespan has moved since the cluster's last exact solve.
+  private final double[] moved;
   private final double[] cost;
   private final int[] acceptedSinceSolve;
   // Each cluster's members as ranks by uplink fixed time and by full downlink rate, with the
@@ -58,8 +66,12 @@ final class IncrementalGibbs {
   private final double[] proposed = new double[6];
   private int proposedMinFixed;
   private int proposedMinDown;
-  // Whether the latest propose() gave a lower bound only (proposeExactly then gives the cost).
-  private boolean proposedExactly;
+  // What the latest propose() gave: a second-order STEP, a lower BOUND (proposeExactly gives the
+  // cost when the bound leaves the swap a chance) or nothing usable (EXACT: proposeExactly must).
+  static final int STEP = 0;
+  static final int BOUND = 1;
+  static final int EXACT = 2;
+  private int proposedStatus;
   // Set by shareAt: -dx/dT and d2x/dT2 of the share it returned.
   private double lastSlope;
   private double lastCurve;
@@ -67,7 +79,6 @@ final class IncrementalGibbs {
   private double sumSlope;
   private double sumCurve;
   private double[] scratch = new double[16];
-  private long exactSolves;
 
   IncrementalGibbs(ClusterCostModel model, int[][] start) {
     this.model = model;
@@ -83,6 +94,7 @@ final class IncrementalGibbs {
     time = new double[2 * clusters];
     slope = new double[2 * clusters];
     curve = new double[2 * clusters];
+    moved = new double[2 * clusters];
     cost = new double[clusters];
     acceptedSinceSolve = new int[clusters];
     rankFixed = new int[n];
@@ -115,8 +127,7 @@ final class IncrementalGibbs {
   int[][] run(
       int proposals, double initialTemperature, double configuredAlpha, SplittableRandom rng) {
     int[][] start = GibbsClustering.copy(groups);
-    // The start's costs come from exact solves: its round latency without another pass.
-    double initial = total();
+    double initial = Clustering.roundLatency(model, start, ClusterCostModel.SharePolicy.OPTIMAL);
     int[][] sorted = GibbsClustering.copy(groups);
     for (int[] g : sorted) {
       Arrays.sort(g);
@@ -129,6 +140,9 @@ final class IncrementalGibbs {
     double alpha =
         configuredAlpha > 0 ? configuredAlpha : Math.exp(Math.log(1e-4) / Math.max(1, proposals));
     double[] su = new double[6];
+    double[] sv = new double[6];
+    int[] suMins = new int[2];
+    int[] svMins = new int[2];
     for (int it = 0; it < proposals; it++) {
       int u = rng.nextInt(n);
       int v = rng.nextInt(n - groups[clusterOf[u]].length);
@@ -136,31 +150,33 @@ final class IncrementalGibbs {
       int cu = clusterOf[u];
       int cv = clusterOf[v];
       double nu = propose(cu, u, v);
-      boolean boundU = proposedExactly;
-      System.arraycopy(proposed, 0, su, 0, 6);
-      int suFixed = proposedMinFixed;
-      int suDown = proposedMinDown;
+      int statusU = proposedStatus;
+      keep(su, suMins);
       double nv = propose(cv, v, u);
-      boolean boundV = proposedExactly;
+      int statusV = proposedStatus;
+      keep(sv, svMins);
+      // Steps the model cannot take are re-solved exactly whatever the draw; a bound is re-solved
+      // only when it leaves the swap a chance (with the same draw).
+      if (statusU == EXACT) {
+        nu = proposeExactly(cu, u, v);
+        keep(su, suMins);
+      }
+      if (statusV == EXACT) {
+        nv = proposeExactly(cv, v, u);
+        keep(sv, svMins);
+      }
       double next = cur - cost[cu] - cost[cv] + nu + nv;
       double draw = rng.nextDouble();
-      if ((boundU || boundV) && draw < 1 / (1 + Math.exp((next - cur) / delta))) {
-        // A bound leaves the swap a chance: the exact costs decide (with the same draw).
-        if (boundV) {
-          nv = proposeExactly(cv, v, u);
-        }
-        double[] sv = proposed.clone();
-        int svFixed = proposedMinFixed;
-        int svDown = proposedMinDown;
-        if (boundU) {
+      if ((statusU == BOUND || statusV == BOUND)
+          && draw < 1 / (1 + Math.exp((next - cur) / delta))) {
+        if (statusU == BOUND) {
           nu = proposeExactly(cu, u, v);
-          System.arraycopy(proposed, 0, su, 0, 6);
-          suFixed = proposedMinFixed;
-          suDown = proposedMinDown;
+          keep(su, suMins);
         }
-        System.arraycopy(sv, 0, proposed, 0, 6);
-        proposedMinFixed = svFixed;
-        proposedMinDown = svDown;
+        if (statusV == BOUND) {
+          nv = proposeExactly(cv, v, u);
+          keep(sv, svMins);
+        }
         next = cur - cost[cu] - cost[cv] + nu + nv;
       }
       double p = 1 / (1 + Math.exp((next - cur) / delta));
@@ -173,8 +189,8 @@ final class IncrementalGibbs {
         journal[journaled++] = cv;
         journal[journaled++] = slot[v];
         swap(u, v);
-        commit(cv, nv, proposed, proposedMinFixed, proposedMinDown);
-        commit(cu, nu, su, suFixed, suDown);
+        commit(cv, nv, sv, svMins[0], svMins[1]);
+        commit(cu, nu, su, suMins[0], suMins[1]);
         GibbsClustering.replace(sorted[cu], u, v);
         GibbsClustering.replace(sorted[cv], v, u);
         double before = cost[cu] + cost[cv];
@@ -214,14 +230,16 @@ final class IncrementalGibbs {
     return chosen;
   }
 
-  /** The exact min-max solves made so far (one per cluster and phase each), for tests. */
-  long exactSolves() {
-    return exactSolves;
+  // Copies the latest proposal's phases and minima.
+  private void keep(double[] phases, int[] mins) {
+    System.arraycopy(proposed, 0, phases, 0, 6);
+    mins[0] = proposedMinFixed;
+    mins[1] = proposedMinDown;
   }
 
-  /** Whether the latest {@link #propose} gave a lower bound rather than a first-order step. */
-  boolean proposedBound() {
-    return proposedExactly;
+  /** What the latest {@link #propose} gave: {@link #STEP}, {@link #BOUND} or {@link #EXACT}. */
+  int proposedStatus() {
+    return proposedStatus;
   }
 
   /** The tracked cost of cluster {@code c}. */
@@ -240,7 +258,7 @@ final class IncrementalGibbs {
    * fields.
    */
   double propose(int c, int out, int in) {
-    proposedExactly = false;
+    proposedStatus = STEP;
     for (int p = 0; p < 2; p++) {
       int k = 2 * c + p;
       double t = time[k];
@@ -279,15 +297,16 @@ final class IncrementalGibbs {
       double next = t + h;
       d = dO - eO * h + inSlope;
       e = eO + inCurve;
-      if (!(Double.isFinite(next) && d > 0 && next > lowest(in, p))) {
-        // The step left its region: device in cannot finish by the new makespan even with the
-        // whole band. Bound the makespan from below instead, and the caller re-solves exactly
-        // only when the bound still leaves the swap a chance. The others' share sum is convex in
-        // t, so it lies above its tangent: S_o(t + h) >= 1 - xOut - dO h, and the makespan is at
-        // least the root of xIn(t + h) = xOut + dO h (and at least in's whole-band time). Newton
-        // on that convex, decreasing equation climbs to its root from the left, so every iterate
-        // is a bound.
-        proposedExactly = true;
+      boolean converged = Double.isFinite(next) && d > 0 && next > lowest(in, p);
+      if (!converged && gap > 0) {
+        // Device in needs more of the band than out had, and cannot finish by the stepped
+        // makespan even with all of it. Bound the makespan from below instead; the caller
+        // re-solves exactly only when the bound still leaves the swap a chance. The others'
+        // share sum is convex in t, so it lies above its tangent, S_o(t + h) >= 1 - xOut - dO h,
+        // and since S_new(t) = 1 + gap > 1 the makespan is at least the root h > 0 of xIn(t + h)
+        // = xOut + dO h, and at least in's whole-band time. Newton on that convex, decreasing
+        // equation climbs to its root from the left, so every iterate is a bound.
+        proposedStatus = Math.max(proposedStatus, BOUND);
         double low = lowest(in, p) - t;
         double b = Math.max(0, low);
         for (int it = 0; it < 4; it++) {
@@ -303,6 +322,11 @@ final class IncrementalGibbs {
         }
         next = t + Math.max(b, low);
         d = Double.NaN;
+      } else if (!converged || Math.abs(h) > REACH * slope[k] / curve[k]) {
+        // No usable step, or one too far from t for the second-order model of the others (a
+        // straggler leaving or coming in moves the makespan by a large part of itself, where the
+        // model's error is a few percent of the move): the caller re-solves exactly.
+        proposedStatus = EXACT;
       }
       proposed[3 * p] = next;
       proposed[3 * p + 1] = d;
@@ -340,6 +364,7 @@ final class IncrementalGibbs {
 
   private void commit(int c, double newCost, double[] phases, int newMinFixed, int newMinDown) {
     for (int p = 0; p < 2; p++) {
+      moved[2 * c + p] += Math.abs(phases[3 * p] - time[2 * c + p]);
       time[2 * c + p] = phases[3 * p];
       slope[2 * c + p] = phases[3 * p + 1];
       curve[2 * c + p] = phases[3 * p + 2];
@@ -371,10 +396,29 @@ final class IncrementalGibbs {
   }
 
   private void resolveIfDue(int c) {
-    if (++acceptedSinceSolve[c] >= Math.max(8, groups[c].length / 4)) {
+    // Due after |C| / 4 accepted swaps, or as soon as either makespan has moved by 5% of D / E
+    // since the last solve (about 2.5% of the time members have left after their fixed time): the
+    // second-order model's error grows with the distance from the point it was solved at.
+    if (++acceptedSinceSolve[c] >= Math.max(8, groups[c].length / 4)
+        || moved[2 * c] > REACH * slope[2 * c] / curve[2 * c]
+        || moved[2 * c + 1] > REACH * slope[2 * c + 1] / curve[2 * c + 1]) {
+      if (measureDrift) {
+        double exact = model.visit(groups[c], ClusterCostModel.SharePolicy.OPTIMAL);
+        worstDrift = Math.max(worstDrift, Math.abs(cost[c] - exact) / exact);
+        for (int p = 0; p < 2; p++) {
+          double t = model.phaseMakespan(groups[c], p == 0, new double[groups[c].length]);
+          worstPhaseDrift = Math.max(worstPhaseDrift, Math.abs(time[2 * c + p] - t) / t);
+        }
+      }
       solve(c);
     }
   }
+
+  // Tests: the largest relative gap between a cluster's tracked cost (and phase makespans) and the
+  // exact one, seen just before the cluster's due re-solves.
+  boolean measureDrift;
+  double worstDrift;
+  double worstPhaseDrift;
 
   // Re-solves cluster c exactly: both phases' makespans, slopes and the members' shares, its cost.
   private void solve(int c) {
@@ -387,6 +431,8 @@ final class IncrementalGibbs {
     }
     cost[c] = visit(c, time[2 * c], time[2 * c + 1], minFixed[c], minDown[c]);
     acceptedSinceSolve[c] = 0;
+    moved[2 * c] = 0;
+    moved[2 * c + 1] = 0;
   }
 
   private double solvePhase(int c, int p) {
@@ -394,7 +440,6 @@ final class IncrementalGibbs {
     if (scratch.length < g.length) {
       scratch = new double[2 * g.length];
     }
-    exactSolves++;
     double t = model.phaseMakespan(g, p == 0, scratch);
     for (int s = 0; s < g.length; s++) {
       share[2 * g[s] + p] = scratch[s];
