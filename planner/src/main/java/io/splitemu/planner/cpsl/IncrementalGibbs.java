@@ -9,21 +9,25 @@ import java.util.SplittableRandom;
  * acceptance rule and cooling, with most proposals' two cluster costs from a second-order update in
  * O(1) instead of two min-max re-solves in O(N / M).
  *
- * <p>Each cluster keeps, per phase (uplink, downlink), its makespan T, {@code D = -dS/dT} and
- * {@code E = d2S/dT2}, where {@code S(T) = sum_n x_n(T)} is the sum of the members' smallest shares
- * that finish by T (the min-max optimum is {@code S(T) = 1}). A swap of member u for device v is
- * costed from the others' sum to second order around T, {@code 1 - x_u(T) - (D - d_u) h + (E - e_u)
- * h^2 / 2}, plus v's share at {@code T + h} exactly (Newton on h, a few logarithms). At the optimum
- * every member finishes at T, so the FedAvg upload term of the visit is {@code modelBits (T_up -
- * min tF) / bitsUp} and the broadcast term {@code modelBits / min rD}: the two minima come from
- * each cluster's members in rank order (a bit set per cluster).
+ * <p>Each cluster keeps, per phase (uplink, downlink), its makespan T and an expansion point t0
+ * with the exact sums there over its current members: {@code S(t0) = sum_n x_n(t0)}, the members'
+ * smallest shares that finish by t0 (the min-max optimum is {@code S(T) = 1}), {@code D = -dS/dt}
+ * and {@code E = d2S/dt2}. A swap updates the sums in O(1) (the leaving member's terms at t0 out,
+ * the entering one's in), so they stay exact and errors do not pile up from swap to swap. A swap of
+ * member u for device v is costed from the others' sum to second order around t0 plus v's share
+ * exactly (Newton on the makespan, a few logarithms). At the optimum every member finishes at T, so
+ * the FedAvg upload term of the visit is {@code modelBits (T_up - min tF) / bitsUp} and the
+ * broadcast term {@code modelBits / min rD}: the two minima come from each cluster's members in
+ * rank order (a bit set per cluster).
  *
- * <p>Where the model does not hold, the cluster is re-solved exactly: a step longer than 5% of D /
- * E (a straggler leaving or coming in), no convergent step, or, when v cannot finish by the stepped
- * makespan even with the whole band, a lower bound that still gives the swap a chance under the
- * acceptance draw. After a commit the cluster is re-solved once it has accepted {@code max(8, |C| /
- * 4)} swaps or either makespan has moved by 5% of D / E since its last solve, which keeps the
- * tracked costs within about 1e-4 of the exact ones (IncrementalGibbsTest).
+ * <p>The expansion errs as the cube of the distance from t0. A cluster is re-expanded at its
+ * makespan (one pass over its members, with one Newton step on the exact sum) once a makespan is
+ * more than 5% of D / E from t0, and solved from scratch after 4 |C| accepted swaps;
+ * IncrementalGibbsTest holds the tracked costs within 1e-3 of the exact ones (about 1e-4 seen). A
+ * proposal is re-solved exactly instead when its step would go more than 10% of D / E from t0 (a
+ * straggler leaving or coming in), when no step converges, or, when v cannot finish even with the
+ * whole band, when a lower bound on the makespan (the tangent of the others' convex share sum at
+ * t0) still gives the swap a chance under the acceptance draw.
  *
  * <p>The trajectory differs from the exact search's (its costs differ in the last digits), so plans
  * of large runs differ from what the exact search would give. The returned partition is the one
@@ -44,12 +48,20 @@ final class IncrementalGibbs {
   private final int[] slot;
   // Per device and phase (2i uplink, 2i + 1 downlink): the latest share computed, a warm start.
   private final double[] share;
-  // Per cluster and phase (2c, 2c + 1): makespan and -dS/dT at it.
+  // Per cluster and phase (2c, 2c + 1): the makespan, and the point t0 the share sum is expanded
+  // at with S(t0), D = -dS/dt and E = d2S/dt2 there, summed exactly over the current members
+  // (a swap updates them in O(1): the leaving member's terms at t0 out, the entering one's in).
   private final double[] time;
+  // Per device and phase: its share, -dx/dt and d2x/dt2 at its cluster's expansion point, and that
+  // point (NaN: not known), so a member's terms there are not computed again.
+  private final double[] memberShare;
+  private final double[] memberSlope;
+  private final double[] memberCurve;
+  private final double[] memberAt;
+  private final double[] at;
+  private final double[] sum0;
   private final double[] slope;
   private final double[] curve;
-  // Per cluster and phase: how far the makespan has moved since the cluster's last exact solve.
-  private final double[] moved;
   private final double[] cost;
   private final int[] acceptedSinceSolve;
   // Each cluster's members as ranks by uplink fixed time and by full downlink rate, with the
@@ -63,7 +75,7 @@ final class IncrementalGibbs {
   private final int[] minFixed;
   private final int[] minDown;
   // The outcome of the latest propose(): both phases' makespans and slopes, the minima.
-  private final double[] proposed = new double[6];
+  private final double[] proposed = new double[7];
   private int proposedMinFixed;
   private int proposedMinDown;
   // What the latest propose() gave: a second-order STEP, a lower BOUND (proposeExactly gives the
@@ -75,9 +87,6 @@ final class IncrementalGibbs {
   // Set by shareAt: -dx/dT and d2x/dT2 of the share it returned.
   private double lastSlope;
   private double lastCurve;
-  // Set by derivatives(): their sums over a cluster.
-  private double sumSlope;
-  private double sumCurve;
   private double[] scratch = new double[16];
 
   IncrementalGibbs(ClusterCostModel model, int[][] start) {
@@ -92,9 +101,15 @@ final class IncrementalGibbs {
     slot = new int[n];
     share = new double[2 * n];
     time = new double[2 * clusters];
+    at = new double[2 * clusters];
+    memberShare = new double[2 * n];
+    memberSlope = new double[2 * n];
+    memberCurve = new double[2 * n];
+    memberAt = new double[2 * n];
+    Arrays.fill(memberAt, Double.NaN);
+    sum0 = new double[2 * clusters];
     slope = new double[2 * clusters];
     curve = new double[2 * clusters];
-    moved = new double[2 * clusters];
     cost = new double[clusters];
     acceptedSinceSolve = new int[clusters];
     rankFixed = new int[n];
@@ -139,8 +154,8 @@ final class IncrementalGibbs {
     double delta = initialTemperature * cur;
     double alpha =
         configuredAlpha > 0 ? configuredAlpha : Math.exp(Math.log(1e-4) / Math.max(1, proposals));
-    double[] su = new double[6];
-    double[] sv = new double[6];
+    double[] su = new double[7];
+    double[] sv = new double[7];
     int[] suMins = new int[2];
     int[] svMins = new int[2];
     for (int it = 0; it < proposals; it++) {
@@ -189,8 +204,8 @@ final class IncrementalGibbs {
         journal[journaled++] = cv;
         journal[journaled++] = slot[v];
         swap(u, v);
-        commit(cv, nv, sv, svMins[0], svMins[1]);
-        commit(cu, nu, su, suMins[0], suMins[1]);
+        commit(cv, v, u, nv, sv, svMins[0], svMins[1]);
+        commit(cu, u, v, nu, su, suMins[0], suMins[1]);
         GibbsClustering.replace(sorted[cu], u, v);
         GibbsClustering.replace(sorted[cv], v, u);
         double before = cost[cu] + cost[cv];
@@ -232,7 +247,7 @@ final class IncrementalGibbs {
 
   // Copies the latest proposal's phases and minima.
   private void keep(double[] phases, int[] mins) {
-    System.arraycopy(proposed, 0, phases, 0, 6);
+    System.arraycopy(proposed, 0, phases, 0, 7);
     mins[0] = proposedMinFixed;
     mins[1] = proposedMinDown;
   }
@@ -254,83 +269,61 @@ final class IncrementalGibbs {
 
   /**
    * The tracked cost of cluster {@code c} with member {@code out} replaced by {@code in}; leaves
-   * each phase's makespan, slope and curvature in {@code proposed} and the minima in the proposed
-   * fields.
+   * each phase's makespan in {@code proposed} and the minima in the proposed fields.
    */
   double propose(int c, int out, int in) {
     proposedStatus = STEP;
+    proposed[6] = 0;
     for (int p = 0; p < 2; p++) {
       int k = 2 * c + p;
-      double t = time[k];
-      double xOut = shareAt(out, p, t);
-      double dOut = lastSlope;
-      double eOut = lastCurve;
-      double xIn = shareAt(in, p, t);
-      double dIn = lastSlope;
-      double eIn = lastCurve;
-      // The others' share sum to second order around t, S_o(t + h) = 1 - xOut - dO h + eO h^2 / 2,
-      // plus device in's own share exactly: start from the root of the all-quadratic model (in
-      // the form that does not cancel), then Newton on h with in's share at t + h (in may be far
-      // from the member it replaces, so its share is the term the quadratic misses most).
-      double dO = slope[k] - dOut;
-      double eO = curve[k] - eOut;
-      double gap = xIn - xOut;
-      double d = dO + dIn;
-      double e = eO + eIn;
-      double disc = d * d - 2 * e * gap;
-      double h = 2 * gap / (d + Math.sqrt(disc));
-      // in's slope and curvature at the last point its share was taken: the makespan moves by less
-      // than 1e-10 of itself after that, which leaves them right to about as much.
-      double inSlope = dIn;
-      double inCurve = eIn;
-      for (int it = 0; it < 4 && Double.isFinite(h); it++) {
-        double x = shareAt(in, p, t + h);
-        inSlope = lastSlope;
-        inCurve = lastCurve;
-        double g = -xOut - dO * h + 0.5 * eO * h * h + x;
-        double step = g / (dO - eO * h + inSlope);
+      double t0 = at[k];
+      // The others' share sum to second order around t0, from the exact sums there: S_o(t0 + h)
+      // = sO - dO h + eO h^2 / 2; plus in's own share exactly. Newton on h from the current
+      // makespan.
+      memberTerms(out, p, t0);
+      double sO = sum0[k] - termShare;
+      double dO = slope[k] - termSlope;
+      double eO = curve[k] - termCurve;
+      double h = time[k] - t0;
+      boolean converged = false;
+      for (int it = 0; it < 8; it++) {
+        double x = shareAt(in, p, t0 + h);
+        double gp = dO - eO * h + lastSlope;
+        double step = (sO - dO * h + 0.5 * eO * h * h + x - 1) / gp;
+        if (!(Double.isFinite(step) && gp > 0)) {
+          break;
+        }
         h += step;
-        if (Math.abs(step) <= 1e-10 * t) {
+        if (Math.abs(step) <= 1e-10 * t0) {
+          converged = true;
           break;
         }
       }
-      double next = t + h;
-      d = dO - eO * h + inSlope;
-      e = eO + inCurve;
-      boolean converged = Double.isFinite(next) && d > 0 && next > lowest(in, p);
-      if (!converged && gap > 0) {
-        // Device in needs more of the band than out had, and cannot finish by the stepped
-        // makespan even with all of it. Bound the makespan from below instead; the caller
-        // re-solves exactly only when the bound still leaves the swap a chance. The others'
-        // share sum is convex in t, so it lies above its tangent, S_o(t + h) >= 1 - xOut - dO h,
-        // and since S_new(t) = 1 + gap > 1 the makespan is at least the root h > 0 of xIn(t + h)
-        // = xOut + dO h, and at least in's whole-band time. Newton on that convex, decreasing
-        // equation climbs to its root from the left, so every iterate is a bound.
+      double next = t0 + h;
+      if (!(converged && next > lowest(in, p))) {
+        // No step: most often in cannot finish by it even with the whole band. The others' sum is
+        // convex in t, so it lies above its tangent at t0, S_o(t) >= sO - dO (t - t0), and the
+        // makespan is at least the root of x_in(t) = 1 - sO + dO (t - t0), and at least in's
+        // whole-band time. That equation is convex and decreasing in t, so Newton from in's
+        // whole-band time climbs to its root from the left and every iterate is a bound. The
+        // caller re-solves exactly only when the bound still leaves the swap a chance.
         proposedStatus = Math.max(proposedStatus, BOUND);
-        double low = lowest(in, p) - t;
-        double b = Math.max(0, low);
+        double b = lowest(in, p);
         for (int it = 0; it < 4; it++) {
-          double g = shareAt(in, p, t + b) - xOut - dO * b;
-          if (!(g > 0)) {
-            break;
-          }
+          double g = shareAt(in, p, b) - 1 + sO - dO * (b - t0);
           double step = g / (lastSlope + dO);
-          if (!(step > 0) || !Double.isFinite(step)) {
+          if (!(g > 0 && step > 0 && Double.isFinite(step))) {
             break;
           }
           b += step;
         }
-        next = t + Math.max(b, low);
-        d = Double.NaN;
-      } else if (!converged || Math.abs(h) > REACH * slope[k] / curve[k]) {
-        // No usable step, or one too far from t for the second-order model of the others (a
-        // straggler leaving or coming in moves the makespan by a large part of itself, where the
-        // model's error is a few percent of the move): the caller re-solves exactly.
+        next = b;
+      } else if (Math.abs(h) > 2 * REACH * slope[k] / curve[k]) {
+        // Too far from t0 for the expansion (a straggler leaving or coming in moves the makespan
+        // by a large part of itself): the caller re-solves exactly.
         proposedStatus = EXACT;
       }
       proposed[3 * p] = next;
-      proposed[3 * p + 1] = d;
-      proposed[3 * p + 2] = e;
     }
     proposedMinFixed = minAfter(fixedRanks[c], minFixed[c], rankFixed[out], rankFixed[in]);
     proposedMinDown = minAfter(downRanks[c], minDown[c], rankDown[out], rankDown[in]);
@@ -346,12 +339,9 @@ final class IncrementalGibbs {
     downRanks[c].clear(rankDown[out]);
     downRanks[c].set(rankDown[in]);
     for (int p = 0; p < 2; p++) {
-      double t = solvePhase(c, p);
-      proposed[3 * p] = t;
-      derivatives(c, p, t);
-      proposed[3 * p + 1] = sumSlope;
-      proposed[3 * p + 2] = sumCurve;
+      proposed[3 * p] = solvePhase(c, p);
     }
+    proposed[6] = 1;
     proposedMinFixed = fixedRanks[c].nextSetBit(0);
     proposedMinDown = downRanks[c].nextSetBit(0);
     groups[c][s] = out;
@@ -362,12 +352,25 @@ final class IncrementalGibbs {
     return visit(c, proposed[0], proposed[3], proposedMinFixed, proposedMinDown);
   }
 
-  private void commit(int c, double newCost, double[] phases, int newMinFixed, int newMinDown) {
+  // Commits the proposal of swapping out for in to cluster c (after swap()): the makespans, and
+  // the sums at t0 by the two members' terms there, or expanded afresh at an exact makespan.
+  private void commit(
+      int c, int out, int in, double newCost, double[] phases, int newMinFixed, int newMinDown) {
     for (int p = 0; p < 2; p++) {
-      moved[2 * c + p] += Math.abs(phases[3 * p] - time[2 * c + p]);
-      time[2 * c + p] = phases[3 * p];
-      slope[2 * c + p] = phases[3 * p + 1];
-      curve[2 * c + p] = phases[3 * p + 2];
+      int k = 2 * c + p;
+      time[k] = phases[3 * p];
+      if (phases[6] != 0) {
+        expand(c, p, time[k]);
+      } else {
+        memberTerms(out, p, at[k]);
+        sum0[k] -= termShare;
+        slope[k] -= termSlope;
+        curve[k] -= termCurve;
+        memberTerms(in, p, at[k]);
+        sum0[k] += termShare;
+        slope[k] += termSlope;
+        curve[k] += termCurve;
+      }
     }
     minFixed[c] = newMinFixed;
     minDown[c] = newMinDown;
@@ -396,12 +399,14 @@ final class IncrementalGibbs {
   }
 
   private void resolveIfDue(int c) {
-    // Due after |C| / 4 accepted swaps, or as soon as either makespan has moved by 5% of D / E
-    // since the last solve (about 2.5% of the time members have left after their fixed time): the
-    // second-order model's error grows with the distance from the point it was solved at.
-    if (++acceptedSinceSolve[c] >= Math.max(8, groups[c].length / 4)
-        || moved[2 * c] > REACH * slope[2 * c] / curve[2 * c]
-        || moved[2 * c + 1] > REACH * slope[2 * c + 1] / curve[2 * c + 1]) {
+    // Due once either makespan is more than 5% of D / E (about 2.5% of the time members have left
+    // after their fixed time) from the point its sums are expanded at, where the expansion's error
+    // grows as the cube of the distance; and after 4 |C| accepted swaps, a solve from scratch.
+    boolean far = false;
+    for (int k = 2 * c; k < 2 * c + 2; k++) {
+      far |= Math.abs(time[k] - at[k]) > REACH * slope[k] / curve[k];
+    }
+    if (far || ++acceptedSinceSolve[c] >= 4 * groups[c].length) {
       if (measureDrift) {
         double exact = model.visit(groups[c], ClusterCostModel.SharePolicy.OPTIMAL);
         worstDrift = Math.max(worstDrift, Math.abs(cost[c] - exact) / exact);
@@ -410,8 +415,45 @@ final class IncrementalGibbs {
           worstPhaseDrift = Math.max(worstPhaseDrift, Math.abs(time[2 * c + p] - t) / t);
         }
       }
-      solve(c);
+      if (far && acceptedSinceSolve[c] < 4 * groups[c].length) {
+        refresh(c);
+      } else {
+        solve(c);
+      }
     }
+  }
+
+  // Expands both phases' sums afresh at the current makespans, which are within a small part of
+  // the exact ones, and moves each makespan by one Newton step on the exact S(t) = 1 from there.
+  private void refresh(int c) {
+    for (int p = 0; p < 2; p++) {
+      int k = 2 * c + p;
+      expand(c, p, time[k]);
+      if (!(Double.isFinite(sum0[k]) && slope[k] > 0 && Math.abs(sum0[k] - 1) < 0.01)) {
+        solve(c);
+        return;
+      }
+      time[k] += (sum0[k] - 1) / slope[k];
+    }
+    cost[c] = visit(c, time[2 * c], time[2 * c + 1], minFixed[c], minDown[c]);
+  }
+
+  // The sums of cluster c's phase p at t over its members, with t as the expansion point.
+  private void expand(int c, int p, double t) {
+    int k = 2 * c + p;
+    double s = 0;
+    double d = 0;
+    double e = 0;
+    for (int i : groups[c]) {
+      memberTerms(i, p, t);
+      s += termShare;
+      d += termSlope;
+      e += termCurve;
+    }
+    at[k] = t;
+    sum0[k] = s;
+    slope[k] = d;
+    curve[k] = e;
   }
 
   // Tests: the largest relative gap between a cluster's tracked cost (and phase makespans) and the
@@ -423,16 +465,11 @@ final class IncrementalGibbs {
   // Re-solves cluster c exactly: both phases' makespans, slopes and the members' shares, its cost.
   private void solve(int c) {
     for (int p = 0; p < 2; p++) {
-      double t = solvePhase(c, p);
-      time[2 * c + p] = t;
-      derivatives(c, p, t);
-      slope[2 * c + p] = sumSlope;
-      curve[2 * c + p] = sumCurve;
+      time[2 * c + p] = solvePhase(c, p);
+      expand(c, p, time[2 * c + p]);
     }
     cost[c] = visit(c, time[2 * c], time[2 * c + 1], minFixed[c], minDown[c]);
     acceptedSinceSolve[c] = 0;
-    moved[2 * c] = 0;
-    moved[2 * c + 1] = 0;
   }
 
   private double solvePhase(int c, int p) {
@@ -445,19 +482,6 @@ final class IncrementalGibbs {
       share[2 * g[s] + p] = scratch[s];
     }
     return t;
-  }
-
-  // -dS/dt and d2S/dt2 of cluster c's phase p at t, into sumSlope and sumCurve.
-  private void derivatives(int c, int p, double t) {
-    double d = 0;
-    double e = 0;
-    for (int i : groups[c]) {
-      shareAt(i, p, t);
-      d += lastSlope;
-      e += lastCurve;
-    }
-    sumSlope = d;
-    sumCurve = e;
   }
 
   // The cost of a visit of cluster c with the given phase makespans and minimum ranks.
@@ -484,6 +508,25 @@ final class IncrementalGibbs {
     boolean up = p == 0;
     return model.fixed(i, up) + model.phaseBits(up) / model.fullRate(i, up);
   }
+
+  // Device i's share, -dx/dt and d2x/dt2 in phase p at t into the term fields, from the member
+  // cache when it holds them for t, else computed and cached.
+  private void memberTerms(int i, int p, double t) {
+    int j = 2 * i + p;
+    if (memberAt[j] != t) {
+      memberShare[j] = shareAt(i, p, t);
+      memberSlope[j] = lastSlope;
+      memberCurve[j] = lastCurve;
+      memberAt[j] = t;
+    }
+    termShare = memberShare[j];
+    termSlope = memberSlope[j];
+    termCurve = memberCurve[j];
+  }
+
+  private double termShare;
+  private double termSlope;
+  private double termCurve;
 
   /**
    * The smallest share with which device i finishes phase p by t, from its warm start; leaves
