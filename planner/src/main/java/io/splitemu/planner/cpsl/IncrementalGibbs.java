@@ -25,9 +25,10 @@ import java.util.SplittableRandom;
  * more than 5% of D / E from t0, and solved from scratch after 4 |C| accepted swaps;
  * IncrementalGibbsTest holds the tracked costs within 1e-3 of the exact ones (about 1e-4 seen). A
  * proposal is re-solved exactly instead when its step would go more than 10% of D / E from t0 (a
- * straggler leaving or coming in), when no step converges, or, when v cannot finish even with the
- * whole band, when a lower bound on the makespan (the tangent of the others' convex share sum at
- * t0) still gives the swap a chance under the acceptance draw.
+ * straggler leaving or coming in); when no step converges (most often v cannot finish even with the
+ * whole band) a lower bound on the makespan (the tangent of the others' convex share sum at t0)
+ * stands in, and the proposal is re-solved exactly only when that bound still gives the swap a
+ * chance under the acceptance draw.
  *
  * <p>The trajectory differs from the exact search's (its costs differ in the last digits), so plans
  * of large runs differ from what the exact search would give. The returned partition is the one
@@ -74,7 +75,8 @@ final class IncrementalGibbs {
   private final BitSet[] downRanks;
   private final int[] minFixed;
   private final int[] minDown;
-  // The outcome of the latest propose(): both phases' makespans and slopes, the minima.
+  // The outcome of the latest propose(): the phases' makespans at 0 and 3, at 6 whether they are
+  // exact (the commit then expands the sums afresh); the minima in the two fields below.
   private final double[] proposed = new double[7];
   private int proposedMinFixed;
   private int proposedMinDown;
@@ -406,7 +408,8 @@ final class IncrementalGibbs {
     for (int k = 2 * c; k < 2 * c + 2; k++) {
       far |= Math.abs(time[k] - at[k]) > REACH * slope[k] / curve[k];
     }
-    if (far || ++acceptedSinceSolve[c] >= 4 * groups[c].length) {
+    boolean old = ++acceptedSinceSolve[c] >= 4 * groups[c].length;
+    if (far || old) {
       if (measureDrift) {
         double exact = model.visit(groups[c], ClusterCostModel.SharePolicy.OPTIMAL);
         worstDrift = Math.max(worstDrift, Math.abs(cost[c] - exact) / exact);
@@ -415,10 +418,16 @@ final class IncrementalGibbs {
           worstPhaseDrift = Math.max(worstPhaseDrift, Math.abs(time[2 * c + p] - t) / t);
         }
       }
-      if (far && acceptedSinceSolve[c] < 4 * groups[c].length) {
-        refresh(c);
-      } else {
+      if (old) {
         solve(c);
+      } else {
+        refresh(c);
+        if (measureDrift) {
+          for (int p = 0; p < 2; p++) {
+            double t = model.phaseMakespan(groups[c], p == 0, new double[groups[c].length]);
+            worstRefreshedDrift = Math.max(worstRefreshedDrift, Math.abs(time[2 * c + p] - t) / t);
+          }
+        }
       }
     }
   }
@@ -461,6 +470,8 @@ final class IncrementalGibbs {
   boolean measureDrift;
   double worstDrift;
   double worstPhaseDrift;
+  // ... and between the makespans and the exact ones just after a re-expansion.
+  double worstRefreshedDrift;
 
   // Re-solves cluster c exactly: both phases' makespans, slopes and the members' shares, its cost.
   private void solve(int c) {

@@ -43,7 +43,8 @@ class IncrementalGibbsTest {
 
   @Test
   void proposals_agreeWithExactResolves_toSecondOrder() {
-    for (long seed : new long[] {5, 11, 17}) {
+    // Seed 6 has bounds where the makespan drops (a straggler leaving).
+    for (long seed : new long[] {5, 6, 11, 17}) {
       for (boolean shannon : new boolean[] {false, true}) {
         ClusterCostModel m = model(seed, 600, shannon);
         IncrementalGibbs g = new IncrementalGibbs(m, sortedStart(m, 6));
@@ -102,8 +103,12 @@ class IncrementalGibbsTest {
       g.measureDrift = true;
       g.run(20 * k[0], 0.01, 0, new SplittableRandom(k[2]));
       System.out.printf(
-          "IncrementalGibbs %s: worst drift before a re-solve %.2e (cost), %.2e (makespan)%n",
-          Arrays.toString(k), g.worstDrift, g.worstPhaseDrift);
+          "IncrementalGibbs %s: worst drift before a re-solve %.2e (cost), %.2e (makespan), %.2e"
+              + " just after a re-expansion%n",
+          Arrays.toString(k), g.worstDrift, g.worstPhaseDrift, g.worstRefreshedDrift);
+      assertTrue(
+          g.worstRefreshedDrift < 1e-6,
+          Arrays.toString(k) + ": makespan after a re-expansion " + g.worstRefreshedDrift);
       assertTrue(g.worstDrift < 1e-3, Arrays.toString(k) + ": cost drift " + g.worstDrift);
       assertTrue(g.worstPhaseDrift < 1e-3, Arrays.toString(k) + ": makespan " + g.worstPhaseDrift);
     }
