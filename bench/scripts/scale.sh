@@ -7,14 +7,14 @@
 # of its second round per device-step, and the peak RSS in MiB and in KiB per device. A run that
 # fails prints its last lines instead (an OutOfMemoryError is a result here).
 #
-# The launcher's default settings: java -jar with the JVM's default heap (a quarter of the
-# machine's memory), as ./splitemu runs it. Needs the CLI jar (./splitemu builds it), the shared
-# data beside the project (trace and model files of the scenarios), and GNU time at /usr/bin/time.
+# Each run goes through the launcher (./splitemu, which execs java): its default settings, the
+# JVM's default heap (a quarter of the machine's memory) and on a host of 2 cores or fewer the
+# serial collector; SPLITEMU_JAVA_OPTS overrides them as it does for ./splitemu. Needs the shared
+# data beside the project (trace and model files of the scenarios) and GNU time at /usr/bin/time.
 #
 # Usage: bench/scripts/scale.sh [-s psl,sl,...] [-t TIMEOUT_S] 1000 10000 100000
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-jar="$root/actors/target/splitemu-cli.jar"
 schemes="psl,sl,sfl-v1,sfl-v2,cpsl,edgesplit,sfl-compute,dag-mincut,mpsl"
 limit=3600
 while getopts "s:t:" o; do
@@ -48,7 +48,7 @@ run() {
   local sets=(--set scheme="$scheme" --set fidelity=timing --set devices.count="$n"
     --set rounds="$rounds" --set output.plots=false)
   if [ "$scheme" = mpsl ]; then # 2 batches of 32 per device and epoch
-    # (batches of 32 keep 100,000 devices' samples under data.train-samples' limit of 10^7)
+    # (batches of 32: 64 samples a device, under data.train-samples' limit of 10^8 in timing)
     # Hops with room for every device's instance of the middle units (the scenario's 8 GB hold
     # fewer than 1,000 devices' ResNet-101 instances).
     local node="{type = jetson-gpu, memory-bytes = 1e15, price-per-hour = 0.0175}"
@@ -60,7 +60,7 @@ run() {
   rm -rf "$out"
   OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS=1 timeout "$limit" \
     /usr/bin/time -f "%U %S %e %M" -o "$out.time" \
-    java -jar "$jar" run "$(scenario "$scheme")" "${sets[@]}" --out "$out" \
+    "$root/splitemu" run "$(scenario "$scheme")" "${sets[@]}" --out "$out" \
     >"$out.log" 2>"$out.err"
 }
 

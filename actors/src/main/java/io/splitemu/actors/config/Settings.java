@@ -375,11 +375,22 @@ public record Settings(
         throw d.error("dir", "folder " + dir.toAbsolutePath() + " does not exist");
       }
     }
+    // A full run renders every training sample (10^7 MNIST-sized images are ~31 GB of floats); a
+    // timing run builds only the labels and the partition (5 bytes a sample), so 10^6 devices can
+    // keep 20 samples each.
+    int trainSamples = d.intIn("train-samples", 10, 100_000_000);
+    if (fidelity == Fidelity.FULL && trainSamples > 10_000_000) {
+      throw d.error(
+          "train-samples",
+          "must be at most 10000000 in full fidelity (fidelity = timing takes up to 100000000),"
+              + " got "
+              + trainSamples);
+    }
     DataSettings data =
         new DataSettings(
             dataset,
             dir,
-            d.intIn("train-samples", 10, 10_000_000),
+            trainSamples,
             d.intIn("test-samples", 10, 10_000_000),
             d.intIn("eval-samples", 0, 10_000_000),
             d.oneOf("partition", List.of("iid", "dirichlet", "shards", "quantity")),

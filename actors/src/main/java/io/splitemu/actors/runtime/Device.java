@@ -462,35 +462,59 @@ public final class Device extends AbstractBehavior<Device.Command> {
 
   @Override
   public Receive<Command> createReceive() {
-    return newReceiveBuilder()
-        .onMessage(Request.class, r -> silent(), r -> missed(r.replyTo()))
-        .onMessage(BeginVisit.class, this::onBeginVisit)
-        .onMessage(Step.class, this::onStep)
-        .onMessage(Gradient.class, this::onGradient)
-        .onMessage(RunLocal.class, this::onRunLocal)
-        .onMessage(RunSplit.class, this::onRunSplit)
-        .onMessage(LocalGradient.class, this::onLocalGradient)
-        .onMessage(Upload.class, this::onUpload)
-        .onMessage(Download.class, this::onDownload)
-        .onMessage(Carried.class, this::onCarried)
-        .onMessage(Arrived.class, this::onArrived)
-        .onMessageEquals(Hang.INSTANCE, this::onHang)
-        .onMessage(HangAt.class, this::onHangAt)
-        .onMessage(Crash.class, this::onCrash)
-        .onMessageEquals(SaveState.INSTANCE, this::onSaveState)
-        .onMessageEquals(Resume.INSTANCE, this::onResume)
-        .onMessage(Slowdown.class, this::onSlowdown)
-        .onMessage(
-            RoundStarted.class,
-            m -> {
-              setup.uplink().roundStarted(m.round(), m.startNs());
-              setup.downlink().roundStarted(m.round(), m.startNs());
-              return this;
-            })
-        .onMessage(Pipelined.class, this::onPipelined)
-        .onMessage(TakeSnapshot.class, this::onTakeSnapshot)
-        .onMessage(Restore.class, this::onRestore)
-        .build();
+    // One case that dispatches in code: a builder case per message type was ~21 objects per device
+    // (about 700 bytes, issue 16's million devices); same order, same unhandled messages.
+    return newReceiveBuilder().onMessage(Command.class, this::receive).build();
+  }
+
+  private Behavior<Command> receive(Command c) {
+    if (c instanceof Request r && silent()) {
+      return missed(r.replyTo());
+    }
+    if (c instanceof BeginVisit m) {
+      return onBeginVisit(m);
+    } else if (c instanceof Step m) {
+      return onStep(m);
+    } else if (c instanceof Gradient m) {
+      return onGradient(m);
+    } else if (c instanceof RunLocal m) {
+      return onRunLocal(m);
+    } else if (c instanceof RunSplit m) {
+      return onRunSplit(m);
+    } else if (c instanceof LocalGradient m) {
+      return onLocalGradient(m);
+    } else if (c instanceof Upload m) {
+      return onUpload(m);
+    } else if (c instanceof Download m) {
+      return onDownload(m);
+    } else if (c instanceof Carried m) {
+      return onCarried(m);
+    } else if (c instanceof Arrived m) {
+      return onArrived(m);
+    } else if (Hang.INSTANCE.equals(c)) {
+      return onHang();
+    } else if (c instanceof HangAt m) {
+      return onHangAt(m);
+    } else if (c instanceof Crash m) {
+      return onCrash(m);
+    } else if (SaveState.INSTANCE.equals(c)) {
+      return onSaveState();
+    } else if (Resume.INSTANCE.equals(c)) {
+      return onResume();
+    } else if (c instanceof Slowdown m) {
+      return onSlowdown(m);
+    } else if (c instanceof RoundStarted m) {
+      setup.uplink().roundStarted(m.round(), m.startNs());
+      setup.downlink().roundStarted(m.round(), m.startNs());
+      return this;
+    } else if (c instanceof Pipelined m) {
+      return onPipelined(m);
+    } else if (c instanceof TakeSnapshot m) {
+      return onTakeSnapshot(m);
+    } else if (c instanceof Restore m) {
+      return onRestore(m);
+    }
+    return Behaviors.unhandled();
   }
 
   /** Tells {@code to} {@code m}, in parts if it is on another JVM and larger than a frame. */

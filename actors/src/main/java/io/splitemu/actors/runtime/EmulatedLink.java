@@ -9,6 +9,7 @@ import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.DoubleFunction;
 
 /**
  * One direction of a device's link as the runtime uses it: a FIFO queue whose transfers are served
@@ -31,12 +32,18 @@ public final class EmulatedLink implements LinkTiming {
   }
 
   private final Models models;
-  private final Map<Double, LinkModel> cache = new HashMap<>();
+  // The models built this round by share: the first share's in a field, any other's in a map made
+  // when a second share comes (a link mostly has one share, and a million links' maps were ~180
+  // bytes each).
+  private long firstShareBits;
+  private LinkModel firstShareModel;
+  private Map<Double, LinkModel> otherShares;
   private LinkState state = LinkState.IDLE;
   private int round = 1;
   // The link's faults (null: none), placed by the round starts known so far (round 1 at 0).
   private final LinkFaultWindows faults;
-  private final TreeMap<Integer, Long> roundStarts = new TreeMap<>(Map.of(1, 0L));
+  // (null without faults, which alone read them)
+  private final TreeMap<Integer, Long> roundStarts;
   private LinkFaultWindows.Resolved resolved;
   // Down for good from downForGoodNs: every transfer from the first that could not finish on.
   private boolean cutOff;
@@ -51,6 +58,7 @@ public final class EmulatedLink implements LinkTiming {
   private EmulatedLink(Models models, LinkFaultWindows faults) {
     this.models = models;
     this.faults = faults;
+    this.roundStarts = faults == null ? null : new TreeMap<>(Map.of(1, 0L));
     this.resolved = faults == null ? null : faults.resolve(roundStarts);
   }
 
@@ -71,7 +79,7 @@ public final class EmulatedLink implements LinkTiming {
   public synchronized void roundStarted(int newRound, long startNs) {
     if (faults != null && !Long.valueOf(startNs).equals(roundStarts.put(newRound, startNs))) {
       resolved = faults.resolve(roundStarts);
-      cache.clear();
+      clearCache();
       if (resolved.downForGoodNs() == NEVER) {
         // The outage that cut the link off has an end now (its until-round started).
         cutOff = false;
@@ -92,7 +100,7 @@ public final class EmulatedLink implements LinkTiming {
 
   /** This round's model at {@code share}, with the fault windows placed so far. */
   private LinkModel model(double share) {
-    return cache.computeIfAbsent(
+    return cached(
         share,
         s -> {
           LinkModel m = models.of(round, s);
@@ -100,11 +108,38 @@ public final class EmulatedLink implements LinkTiming {
         });
   }
 
+  /** The model cached this round at {@code share}, made by {@code make} if none is. */
+  private LinkModel cached(double share, DoubleFunction<LinkModel> make) {
+    long bits = Double.doubleToLongBits(share);
+    if (firstShareModel != null && bits == firstShareBits) {
+      return firstShareModel;
+    }
+    if (firstShareModel == null) {
+      firstShareModel = make.apply(share);
+      firstShareBits = bits;
+      return firstShareModel;
+    }
+    if (otherShares == null) {
+      otherShares = new HashMap<>();
+    }
+    LinkModel m = otherShares.get(share);
+    if (m == null) {
+      m = make.apply(share);
+      otherShares.put(share, m);
+    }
+    return m;
+  }
+
+  private void clearCache() {
+    firstShareModel = null;
+    otherShares = null;
+  }
+
   @Override
   public synchronized void round(int newRound) {
     if (newRound != round) {
       round = newRound;
-      cache.clear();
+      clearCache();
     }
   }
 
@@ -124,7 +159,7 @@ public final class EmulatedLink implements LinkTiming {
 
   @Override
   public synchronized double capacityBps(long fromNs, long toNs) {
-    LinkModel m = cache.computeIfAbsent(1.0, s -> models.of(round, s));
+    LinkModel m = cached(1.0, s -> models.of(round, s));
     // An empty span (a round of no emulated time) reads the rate over its first millisecond.
     long to = toNs > fromNs ? toNs : fromNs + 1_000_000L;
     double bits =
@@ -236,7 +271,7 @@ public final class EmulatedLink implements LinkTiming {
   @Override
   public synchronized void restoreState(long[] saved) {
     round = (int) saved[0];
-    cache.clear();
+    clearCache();
     state = new LinkState(EmulatedInstant.ofNanos(saved[1]), saved[2]);
     if (faults == null || saved.length <= 3) {
       return;

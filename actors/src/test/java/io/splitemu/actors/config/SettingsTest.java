@@ -80,6 +80,21 @@ class SettingsTest {
   }
 
   @Test
+  void trainSamples_above10ToThe7_onlyInTimingFidelity() throws Exception {
+    Settings s =
+        Settings.load(scenario(""), List.of("fidelity=timing", "data.train-samples=20000000"));
+    assertEquals(20_000_000, s.data().trainSamples());
+    SettingsException e = refused("", "data.train-samples=20000000");
+    assertTrue(e.getMessage().contains("splitemu.data.train-samples"), e.getMessage());
+    assertTrue(e.getMessage().contains("full fidelity"), e.getMessage());
+    e = refused("", "fidelity=timing", "data.train-samples=100000001");
+    assertTrue(e.getMessage().contains("splitemu.data.train-samples"), e.getMessage());
+    assertEquals(
+        10_000_000,
+        Settings.load(scenario(""), List.of("data.train-samples=10000000")).data().trainSamples());
+  }
+
+  @Test
   void badOverride_isRefused() throws Exception {
     SettingsException e = refused("", "rounds");
     assertTrue(e.getMessage().contains("expected key=value"), e.getMessage());

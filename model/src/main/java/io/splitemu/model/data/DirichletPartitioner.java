@@ -1,15 +1,16 @@
 package io.splitemu.model.data;
 
+import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
 /**
  * Label-skewed split: for each class, the device shares of that class are drawn from a symmetric
  * Dirichlet(alpha) over the devices; smaller alpha concentrates each class on fewer devices.
  *
- * <p>Class sizes are apportioned to the drawn shares by largest remainder, so every sample is
- * used once. Small alpha can leave a device with nothing; each such device then takes one sample
- * from the currently largest device (lowest device number on ties), of that device's most
- * plentiful class. This moves as few samples as possible and keeps the result deterministic.
+ * <p>Class sizes are apportioned to the drawn shares by largest remainder, so every sample is used
+ * once. Small alpha can leave a device with nothing; each such device then takes one sample from
+ * the currently largest device (lowest device number on ties), of that device's most plentiful
+ * class. This moves as few samples as possible and keeps the result deterministic.
  */
 public final class DirichletPartitioner implements Partitioner {
   /** Registry name. */
@@ -23,8 +24,7 @@ public final class DirichletPartitioner implements Partitioner {
   /** A partitioner with concentration {@code alpha} (finite, > 0). */
   public DirichletPartitioner(double alpha) {
     if (!(alpha > 0) || Double.isInfinite(alpha)) {
-      throw new IllegalArgumentException(NAME + " partitioner: expected alpha > 0, found "
-          + alpha);
+      throw new IllegalArgumentException(NAME + " partitioner: expected alpha > 0, found " + alpha);
     }
     this.alpha = alpha;
   }
@@ -88,7 +88,7 @@ public final class DirichletPartitioner implements Partitioner {
   }
 
   /** Gives every empty device one sample from the largest device; needs size >= devices. */
-  private static void repairEmpty(int[][] counts) {
+  static void repairEmpty(int[][] counts) {
     int devices = counts.length;
     int[] size = new int[devices];
     for (int d = 0; d < devices; d++) {
@@ -96,16 +96,28 @@ public final class DirichletPartitioner implements Partitioner {
         size[d] += v;
       }
     }
+    // The donor is the largest device, ties to the lower index, taken from a heap of (size, index)
+    // keys with lazy deletion (a key whose size is no longer its device's is dropped when it comes
+    // up): a scan of all devices per empty one was O(N^2) at many empty devices.
+    PriorityQueue<Long> largest = null;
     for (int d = 0; d < devices; d++) {
       if (size[d] > 0) {
         continue;
       }
-      int donor = 0;
-      for (int e = 1; e < devices; e++) {
-        if (size[e] > size[donor]) {
-          donor = e;
+      if (largest == null) {
+        largest = new PriorityQueue<>(devices);
+        for (int e = 0; e < devices; e++) {
+          if (size[e] > 0) {
+            largest.add(key(size[e], e));
+          }
         }
       }
+      int donor = (int) (long) largest.peek();
+      while (largest.peek() != key(size[donor], donor)) {
+        largest.poll();
+        donor = (int) (long) largest.peek();
+      }
+      largest.poll();
       int cls = 0;
       for (int c = 1; c < counts[donor].length; c++) {
         if (counts[donor][c] > counts[donor][cls]) {
@@ -116,7 +128,14 @@ public final class DirichletPartitioner implements Partitioner {
       size[donor]--;
       counts[d][cls]++;
       size[d]++;
+      largest.add(key(size[donor], donor));
+      largest.add(key(size[d], d));
     }
+  }
+
+  /** Orders devices by descending size, then ascending index. */
+  private static long key(int size, int device) {
+    return ((long) (Integer.MAX_VALUE - size) << 32) | device;
   }
 
   @Override

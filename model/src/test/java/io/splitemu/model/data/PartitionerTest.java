@@ -1,5 +1,6 @@
 package io.splitemu.model.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -75,9 +76,13 @@ class PartitionerTest {
   void everyPartitioner_sameSeedSamePartition_otherSeedDiffers() {
     Dataset data = unbalanced();
     for (Partitioner partitioner : ALL) {
-      assertEquals(partitioner.partition(data, 20, 1), partitioner.partition(data, 20, 1),
+      assertEquals(
+          partitioner.partition(data, 20, 1),
+          partitioner.partition(data, 20, 1),
           partitioner.toString());
-      assertNotEquals(partitioner.partition(data, 20, 1), partitioner.partition(data, 20, 2),
+      assertNotEquals(
+          partitioner.partition(data, 20, 1),
+          partitioner.partition(data, 20, 2),
           partitioner.toString());
     }
   }
@@ -86,7 +91,9 @@ class PartitionerTest {
   void everyPartitioner_fewerSamplesThanDevices_isRefused() {
     Dataset data = labelled(new int[] {3, 2}, 1);
     for (Partitioner partitioner : ALL) {
-      assertThrows(IllegalArgumentException.class, () -> partitioner.partition(data, 6, 1),
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> partitioner.partition(data, 6, 1),
           partitioner.toString());
     }
   }
@@ -109,19 +116,90 @@ class PartitionerTest {
     for (int a = 0; a < alphas.length; a++) {
       // Average over seeds so one lucky draw cannot flip the order.
       for (long seed = 0; seed < 5; seed++) {
-        PartitionStats s = PartitionStats.of(data,
-            new DirichletPartitioner(alphas[a]).partition(data, 20, seed));
+        PartitionStats s =
+            PartitionStats.of(data, new DirichletPartitioner(alphas[a]).partition(data, 20, seed));
         tv[a] += s.meanTotalVariation() / 5;
         classes[a] += s.meanClassesPerDevice() / 5;
       }
     }
     for (int a = 1; a < alphas.length; a++) {
-      assertTrue(tv[a] < tv[a - 1], "TV at alpha " + alphas[a] + " = " + tv[a]
-          + " should be below " + tv[a - 1] + " at alpha " + alphas[a - 1]);
+      assertTrue(
+          tv[a] < tv[a - 1],
+          "TV at alpha "
+              + alphas[a]
+              + " = "
+              + tv[a]
+              + " should be below "
+              + tv[a - 1]
+              + " at alpha "
+              + alphas[a - 1]);
       assertTrue(classes[a] >= classes[a - 1], "classes per device should not fall with alpha");
     }
     assertTrue(tv[0] > 0.5, "alpha 0.05 should be strongly skewed, TV " + tv[0]);
     assertTrue(tv[3] < 0.1, "alpha 300 should be nearly IID, TV " + tv[3]);
+  }
+
+  @Test
+  void dirichlet_repairEmpty_givesWhatTheScanForTheLargestDeviceGave() {
+    SplittableRandom rng = new SplittableRandom(16);
+    for (int trial = 0; trial < 200; trial++) {
+      int devices = 1 + rng.nextInt(80);
+      int k = 1 + rng.nextInt(5);
+      int[][] counts = new int[devices][k];
+      int total = 0;
+      for (int d = 0; d < devices; d++) {
+        for (int c = 0; c < k; c++) {
+          // Mostly empty devices and small, tied sizes.
+          counts[d][c] = rng.nextInt(4) == 0 ? rng.nextInt(3) : 0;
+          total += counts[d][c];
+        }
+      }
+      for (int d = 0; total < devices; d = (d + 1) % devices) {
+        counts[d][0]++;
+        total++;
+      }
+      int[][] expected = new int[devices][];
+      for (int d = 0; d < devices; d++) {
+        expected[d] = counts[d].clone();
+      }
+      scanRepairEmpty(expected);
+      DirichletPartitioner.repairEmpty(counts);
+      for (int d = 0; d < devices; d++) {
+        assertArrayEquals(expected[d], counts[d], "trial " + trial + ", device " + d);
+      }
+    }
+  }
+
+  /** The former repair: a scan of all devices for the largest per empty device. */
+  private static void scanRepairEmpty(int[][] counts) {
+    int devices = counts.length;
+    int[] size = new int[devices];
+    for (int d = 0; d < devices; d++) {
+      for (int v : counts[d]) {
+        size[d] += v;
+      }
+    }
+    for (int d = 0; d < devices; d++) {
+      if (size[d] > 0) {
+        continue;
+      }
+      int donor = 0;
+      for (int e = 1; e < devices; e++) {
+        if (size[e] > size[donor]) {
+          donor = e;
+        }
+      }
+      int cls = 0;
+      for (int c = 1; c < counts[donor].length; c++) {
+        if (counts[donor][c] > counts[donor][cls]) {
+          cls = c;
+        }
+      }
+      counts[donor][cls]--;
+      size[donor]--;
+      counts[d][cls]++;
+      size[d]++;
+    }
   }
 
   @Test
@@ -140,8 +218,7 @@ class PartitionerTest {
     Arrays.fill(sizes, 120);
     Dataset data = labelled(sizes, 4);
     for (long seed = 0; seed < 5; seed++) {
-      PartitionStats s =
-          PartitionStats.of(data, new ShardPartitioner(3).partition(data, 20, seed));
+      PartitionStats s = PartitionStats.of(data, new ShardPartitioner(3).partition(data, 20, seed));
       for (int d = 0; d < 20; d++) {
         assertTrue(s.classCount(d) <= 3, "device " + d + " has " + s.classCount(d) + " classes");
         assertEquals(60, s.sizes()[d]);
@@ -153,10 +230,10 @@ class PartitionerTest {
   void shards_unalignedClasses_giveAtMostTwoKClassesPerDevice() {
     Dataset data = unbalanced();
     for (int k : new int[] {1, 2, 4}) {
-      PartitionStats s =
-          PartitionStats.of(data, new ShardPartitioner(k).partition(data, 30, 8));
+      PartitionStats s = PartitionStats.of(data, new ShardPartitioner(k).partition(data, 30, 8));
       for (int d = 0; d < 30; d++) {
-        assertTrue(s.classCount(d) <= 2 * k,
+        assertTrue(
+            s.classCount(d) <= 2 * k,
             "k=" + k + ": device " + d + " has " + s.classCount(d) + " classes");
       }
       assertTrue(s.maxSize() - s.minSize() <= k, s.summary());
@@ -167,8 +244,9 @@ class PartitionerTest {
   @Test
   void shards_tooFewSamplesForShards_isRefused() {
     Dataset data = labelled(new int[] {5, 5}, 1);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new ShardPartitioner(3).partition(data, 4, 1));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class, () -> new ShardPartitioner(3).partition(data, 4, 1));
     assertTrue(e.getMessage().contains("expected at least 12 samples"), e.getMessage());
   }
 
@@ -186,8 +264,8 @@ class PartitionerTest {
 
   @Test
   void partition_overlappingIndices_isRefused() {
-    assertThrows(IllegalArgumentException.class,
-        () -> new Partition(5, new int[][] {{0, 1}, {1, 2}}));
+    assertThrows(
+        IllegalArgumentException.class, () -> new Partition(5, new int[][] {{0, 1}, {1, 2}}));
     assertThrows(IllegalArgumentException.class, () -> new Partition(5, new int[][] {{0, 5}}));
   }
 

@@ -70,6 +70,54 @@ class SamplingTest {
   }
 
   @Test
+  void apportion_matchesTheScanByLargestRemainder_tiesToTheLowerIndex() {
+    SplittableRandom rng = new SplittableRandom(16);
+    for (int trial = 0; trial < 300; trial++) {
+      int k = 1 + rng.nextInt(60);
+      double[] w = new double[k];
+      for (int i = 0; i < k; i++) {
+        // Few distinct weights, so many remainders tie.
+        w[i] = trial % 2 == 0 ? rng.nextInt(4) : rng.nextDouble();
+      }
+      w[rng.nextInt(k)] += 1;
+      int total = rng.nextInt(5 * k + 1);
+      assertArrayEquals(scanApportion(w, total), Sampling.apportion(w, total), "trial " + trial);
+    }
+  }
+
+  /** The former O(k^2) apportion: one scan of all remainders per unit left. */
+  private static int[] scanApportion(double[] weights, int total) {
+    double sum = 0;
+    for (double w : weights) {
+      sum += w;
+    }
+    int k = weights.length;
+    int[] parts = new int[k];
+    if (total == 0) {
+      return parts;
+    }
+    double[] rem = new double[k];
+    int given = 0;
+    for (int i = 0; i < k; i++) {
+      double exact = weights[i] / sum * total;
+      parts[i] = (int) Math.floor(exact);
+      rem[i] = exact - parts[i];
+      given += parts[i];
+    }
+    for (int left = total - given; left > 0; left--) {
+      int best = 0;
+      for (int i = 1; i < k; i++) {
+        if (rem[i] > rem[best]) {
+          best = i;
+        }
+      }
+      parts[best]++;
+      rem[best] = -1;
+    }
+    return parts;
+  }
+
+  @Test
   void permutation_isAPermutation() {
     int[] p = Sampling.permutation(1000, new SplittableRandom(5));
     int[] sorted = p.clone();
