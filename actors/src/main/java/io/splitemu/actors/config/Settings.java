@@ -375,23 +375,33 @@ public record Settings(
         throw d.error("dir", "folder " + dir.toAbsolutePath() + " does not exist");
       }
     }
-    // A full run renders every training sample (10^7 MNIST-sized images are ~31 GB of floats); a
-    // timing run builds only the labels and the partition (5 bytes a sample), so 10^6 devices can
-    // keep 20 samples each.
+    // A full run renders every sample of the synthetic set into one array of 28 x 28 bytes per
+    // image, which must stay under 2^31 bytes (2,739,137 images), so full fidelity takes at most
+    // 2,000,000 training and 2,000,000 test samples. A timing run builds only the labels and the
+    // partition (its devices' shard indices, a few ints a sample), so 10^6 devices can keep 20
+    // samples each.
+    int fullSamples = 2_000_000;
     int trainSamples = d.intIn("train-samples", 10, 100_000_000);
-    if (fidelity == Fidelity.FULL && trainSamples > 10_000_000) {
+    if (fidelity == Fidelity.FULL && trainSamples > fullSamples) {
       throw d.error(
           "train-samples",
-          "must be at most 10000000 in full fidelity (fidelity = timing takes up to 100000000),"
-              + " got "
+          "must be at most "
+              + fullSamples
+              + " in full fidelity (fidelity = timing takes up to 100000000), got "
               + trainSamples);
+    }
+    int testSamples = d.intIn("test-samples", 10, 10_000_000);
+    if (fidelity == Fidelity.FULL && testSamples > fullSamples) {
+      throw d.error(
+          "test-samples",
+          "must be at most " + fullSamples + " in full fidelity, got " + testSamples);
     }
     DataSettings data =
         new DataSettings(
             dataset,
             dir,
             trainSamples,
-            d.intIn("test-samples", 10, 10_000_000),
+            testSamples,
             d.intIn("eval-samples", 0, 10_000_000),
             d.oneOf("partition", List.of("iid", "dirichlet", "shards", "quantity")),
             d.positive("dirichlet-alpha"),

@@ -80,18 +80,27 @@ class SettingsTest {
   }
 
   @Test
-  void trainSamples_above10ToThe7_onlyInTimingFidelity() throws Exception {
+  void samplesAbove2Million_onlyInTimingFidelity() throws Exception {
+    // One array of 28 x 28 synthetic images must stay under 2^31 bytes in full fidelity.
     Settings s =
-        Settings.load(scenario(""), List.of("fidelity=timing", "data.train-samples=20000000"));
-    assertEquals(20_000_000, s.data().trainSamples());
-    SettingsException e = refused("", "data.train-samples=20000000");
+        Settings.load(scenario(""), List.of("fidelity=timing", "data.train-samples=100000000"));
+    assertEquals(100_000_000, s.data().trainSamples());
+    SettingsException e = refused("", "data.train-samples=2000001");
     assertTrue(e.getMessage().contains("splitemu.data.train-samples"), e.getMessage());
     assertTrue(e.getMessage().contains("full fidelity"), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    e = refused("", "data.test-samples=2000001");
+    assertTrue(e.getMessage().contains("splitemu.data.test-samples"), e.getMessage());
     e = refused("", "fidelity=timing", "data.train-samples=100000001");
     assertTrue(e.getMessage().contains("splitemu.data.train-samples"), e.getMessage());
     assertEquals(
-        10_000_000,
-        Settings.load(scenario(""), List.of("data.train-samples=10000000")).data().trainSamples());
+        2_000_000,
+        Settings.load(scenario(""), List.of("data.train-samples=2000000")).data().trainSamples());
+    assertEquals(
+        5_000_000,
+        Settings.load(scenario(""), List.of("fidelity=timing", "data.test-samples=5000000"))
+            .data()
+            .testSamples());
   }
 
   @Test
