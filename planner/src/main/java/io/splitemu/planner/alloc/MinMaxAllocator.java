@@ -376,9 +376,12 @@ public final class MinMaxAllocator {
     return snr > 0 ? x * w * log1p(snr / x) / LN2 : x * w;
   }
 
-  // log1p(q) for q > -1 through Math.log (an intrinsic, unlike Math.log1p on JDK 17): with u = 1 +
-  // q rounded, log(u) q / (u - 1) cancels the rounding of u to first order (Kahan).
-  private static double log1p(double q) {
+  /**
+   * log1p(q) for q > -1 through Math.log (an intrinsic, unlike Math.log1p on JDK 17): with u = 1 +
+   * q rounded, log(u) q / (u - 1) cancels the rounding of u to first order (Kahan). The
+   * clustering's share inversions use it too.
+   */
+  public static double log1p(double q) {
     double u = 1 + q;
     return u == 1 ? q : Math.log(u) * q / (u - 1);
   }

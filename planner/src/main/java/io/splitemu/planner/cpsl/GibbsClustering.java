@@ -127,10 +127,9 @@ public final class GibbsClustering implements Clustering {
     for (int[] g : sorted) {
       Arrays.sort(g);
     }
-    // The accepted swaps since the best partition (cluster, slot, cluster, slot each): undone at
-    // the end instead of copying the whole partition at every new best.
-    int[] journal = new int[64];
-    int journaled = 0;
+    // The accepted swaps since the best partition: undone at the end instead of copying the whole
+    // partition at every new best.
+    Journal journal = new Journal();
     int proposals = config.proposals(n);
     double delta = config.initialTemperature() * cur;
     double alpha =
@@ -149,13 +148,7 @@ public final class GibbsClustering implements Clustering {
       double next = cur - cost[cu] - cost[cv] + nu + nv;
       double p = 1 / (1 + Math.exp((next - cur) / delta));
       if (rng.nextDouble() < p) {
-        if (journaled + 4 > journal.length) {
-          journal = Arrays.copyOf(journal, 2 * journal.length);
-        }
-        journal[journaled++] = cu;
-        journal[journaled++] = slot[u];
-        journal[journaled++] = cv;
-        journal[journaled++] = slot[v];
+        journal.add(cu, slot[u], cv, slot[v]);
         int su = slot[u];
         slot[u] = slot[v];
         slot[v] = su;
@@ -168,7 +161,7 @@ public final class GibbsClustering implements Clustering {
         cur = next;
         if (cur < best) {
           best = cur;
-          journaled = 0;
+          journal.clear();
         }
       } else {
         groups[cu][slot[u]] = u;
@@ -176,14 +169,7 @@ public final class GibbsClustering implements Clustering {
       }
       delta *= alpha;
     }
-    // Back from the last partition to the best one, latest swap first.
-    for (int j = journaled - 4; j >= 0; j -= 4) {
-      int[] a = groups[journal[j]];
-      int[] b = groups[journal[j + 2]];
-      int t = a[journal[j + 1]];
-      a[journal[j + 1]] = b[journal[j + 3]];
-      b[journal[j + 3]] = t;
-    }
+    journal.undo(groups);
     return groups;
   }
 
@@ -204,6 +190,45 @@ public final class GibbsClustering implements Clustering {
       }
     }
     return k + lo;
+  }
+
+  /**
+   * Accepted swaps (cluster and slot of each side) since the best partition of a search, so the
+   * search can go back to it at the end instead of copying the partition at every new best.
+   */
+  static final class Journal {
+    private int[] entries = new int[64];
+    private int size;
+
+    void add(int clusterA, int slotA, int clusterB, int slotB) {
+      if (size + 4 > entries.length) {
+        entries = Arrays.copyOf(entries, 2 * entries.length);
+      }
+      entries[size++] = clusterA;
+      entries[size++] = slotA;
+      entries[size++] = clusterB;
+      entries[size++] = slotB;
+    }
+
+    void clear() {
+      size = 0;
+    }
+
+    boolean isEmpty() {
+      return size == 0;
+    }
+
+    /** Swaps back, latest first: groups is then the partition of the last clear(). */
+    void undo(int[][] groups) {
+      for (int j = size - 4; j >= 0; j -= 4) {
+        int[] a = groups[entries[j]];
+        int[] b = groups[entries[j + 2]];
+        int t = a[entries[j + 1]];
+        a[entries[j + 1]] = b[entries[j + 3]];
+        b[entries[j + 3]] = t;
+      }
+      size = 0;
+    }
   }
 
   // Replaces {@code out} by {@code in} in the ascending array {@code members}, keeping the order.

@@ -1,5 +1,6 @@
 package io.splitemu.planner.cpsl;
 
+import io.splitemu.planner.alloc.MinMaxAllocator;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.SplittableRandom;
@@ -75,9 +76,9 @@ final class IncrementalGibbs {
   private final BitSet[] downRanks;
   private final int[] minFixed;
   private final int[] minDown;
-  // The outcome of the latest propose(): the phases' makespans at 0 and 3, at 6 whether they are
-  // exact (the commit then expands the sums afresh); the minima in the two fields below.
-  private final double[] proposed = new double[7];
+  // The outcome of the latest propose(): the uplink and downlink makespans, and at 2 whether they
+  // are exact (the commit then expands the sums afresh); the minima in the two fields below.
+  private final double[] proposed = new double[3];
   private int proposedMinFixed;
   private int proposedMinDown;
   // What the latest propose() gave: a second-order STEP, a lower BOUND (proposeExactly gives the
@@ -151,13 +152,12 @@ final class IncrementalGibbs {
     }
     double cur = total();
     double best = cur;
-    int[] journal = new int[64];
-    int journaled = 0;
+    GibbsClustering.Journal journal = new GibbsClustering.Journal();
     double delta = initialTemperature * cur;
     double alpha =
         configuredAlpha > 0 ? configuredAlpha : Math.exp(Math.log(1e-4) / Math.max(1, proposals));
-    double[] su = new double[7];
-    double[] sv = new double[7];
+    double[] su = new double[3];
+    double[] sv = new double[3];
     int[] suMins = new int[2];
     int[] svMins = new int[2];
     for (int it = 0; it < proposals; it++) {
@@ -198,13 +198,7 @@ final class IncrementalGibbs {
       }
       double p = 1 / (1 + Math.exp((next - cur) / delta));
       if (draw < p) {
-        if (journaled + 4 > journal.length) {
-          journal = Arrays.copyOf(journal, 2 * journal.length);
-        }
-        journal[journaled++] = cu;
-        journal[journaled++] = slot[u];
-        journal[journaled++] = cv;
-        journal[journaled++] = slot[v];
+        journal.add(cu, slot[u], cv, slot[v]);
         swap(u, v);
         commit(cv, v, u, nv, sv, svMins[0], svMins[1]);
         commit(cu, u, v, nu, su, suMins[0], suMins[1]);
@@ -216,7 +210,7 @@ final class IncrementalGibbs {
         cur = next + cost[cu] + cost[cv] - before;
         if (cur < best) {
           best = cur;
-          journaled = 0;
+          journal.clear();
         }
       }
       delta *= alpha;
@@ -224,14 +218,8 @@ final class IncrementalGibbs {
     // The tracked costs drift a little between exact re-solves, so the best partition by them
     // may not be the best by the exact cost: of the start, the last partition and the best one
     // by tracked costs, return the one with the least exact round latency (ties to the earlier).
-    int[][] last = journaled > 0 ? GibbsClustering.copy(groups) : null;
-    for (int j = journaled - 4; j >= 0; j -= 4) {
-      int[] a = groups[journal[j]];
-      int[] b = groups[journal[j + 2]];
-      int t = a[journal[j + 1]];
-      a[journal[j + 1]] = b[journal[j + 3]];
-      b[journal[j + 3]] = t;
-    }
+    int[][] last = journal.isEmpty() ? null : GibbsClustering.copy(groups);
+    journal.undo(groups);
     int[][] chosen = start;
     double least = initial;
     for (int[][] candidate : last == null ? new int[][][] {groups} : new int[][][] {groups, last}) {
@@ -249,7 +237,7 @@ final class IncrementalGibbs {
 
   // Copies the latest proposal's phases and minima.
   private void keep(double[] phases, int[] mins) {
-    System.arraycopy(proposed, 0, phases, 0, 7);
+    System.arraycopy(proposed, 0, phases, 0, 3);
     mins[0] = proposedMinFixed;
     mins[1] = proposedMinDown;
   }
@@ -275,7 +263,7 @@ final class IncrementalGibbs {
    */
   double propose(int c, int out, int in) {
     proposedStatus = STEP;
-    proposed[6] = 0;
+    proposed[2] = 0;
     for (int p = 0; p < 2; p++) {
       int k = 2 * c + p;
       double t0 = at[k];
@@ -325,11 +313,11 @@ final class IncrementalGibbs {
         // by a large part of itself): the caller re-solves exactly.
         proposedStatus = EXACT;
       }
-      proposed[3 * p] = next;
+      proposed[p] = next;
     }
     proposedMinFixed = minAfter(fixedRanks[c], minFixed[c], rankFixed[out], rankFixed[in]);
     proposedMinDown = minAfter(downRanks[c], minDown[c], rankDown[out], rankDown[in]);
-    return visit(c, proposed[0], proposed[3], proposedMinFixed, proposedMinDown);
+    return visit(c, proposed[0], proposed[1], proposedMinFixed, proposedMinDown);
   }
 
   /** {@link #propose} by exact re-solves of both phases. */
@@ -341,9 +329,9 @@ final class IncrementalGibbs {
     downRanks[c].clear(rankDown[out]);
     downRanks[c].set(rankDown[in]);
     for (int p = 0; p < 2; p++) {
-      proposed[3 * p] = solvePhase(c, p);
+      proposed[p] = solvePhase(c, p);
     }
-    proposed[6] = 1;
+    proposed[2] = 1;
     proposedMinFixed = fixedRanks[c].nextSetBit(0);
     proposedMinDown = downRanks[c].nextSetBit(0);
     groups[c][s] = out;
@@ -351,7 +339,7 @@ final class IncrementalGibbs {
     fixedRanks[c].set(rankFixed[out]);
     downRanks[c].clear(rankDown[in]);
     downRanks[c].set(rankDown[out]);
-    return visit(c, proposed[0], proposed[3], proposedMinFixed, proposedMinDown);
+    return visit(c, proposed[0], proposed[1], proposedMinFixed, proposedMinDown);
   }
 
   // Commits the proposal of swapping out for in to cluster c (after swap()): the makespans, and
@@ -360,8 +348,8 @@ final class IncrementalGibbs {
       int c, int out, int in, double newCost, double[] phases, int newMinFixed, int newMinDown) {
     for (int p = 0; p < 2; p++) {
       int k = 2 * c + p;
-      time[k] = phases[3 * p];
-      if (phases[6] != 0) {
+      time[k] = phases[p];
+      if (phases[2] != 0) {
         expand(c, p, time[k]);
       } else {
         memberTerms(out, p, at[k]);
@@ -567,7 +555,7 @@ final class IncrementalGibbs {
     double rp = 0;
     for (int it = 0; it < 60; it++) {
       double q = snr / x;
-      double l = log1p(q);
+      double l = MinMaxAllocator.log1p(q);
       double g = x * w * l / LN2 - need;
       rp = w / LN2 * (l - q / (1 + q));
       double step = -g / rp;
@@ -635,10 +623,5 @@ final class IncrementalGibbs {
   private static boolean before(java.util.function.IntToDoubleFunction key, int a, int b) {
     int k = Double.compare(key.applyAsDouble(a), key.applyAsDouble(b));
     return k < 0 || (k == 0 && a < b);
-  }
-
-  private static double log1p(double q) {
-    double u = 1 + q;
-    return u == 1 ? q : Math.log(u) * q / (u - 1);
   }
 }

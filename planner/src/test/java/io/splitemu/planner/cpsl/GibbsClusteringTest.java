@@ -18,7 +18,8 @@ class GibbsClusteringTest {
 
   private static final ServerState SERVER = new ServerState(5e11);
 
-  private static ClusterCostModel model(long seed, int n, boolean shannon) {
+  /** The test chain at cut 3 (b = 16, E = 5) over n Shannon or linear devices of the seed. */
+  static ClusterCostModel model(long seed, int n, boolean shannon) {
     CutCosts c = CutCosts.of(TestChains.cnn(seed, 10));
     List<DeviceState> d =
         shannon ? TestChains.shannonDevices(seed, n) : TestChains.linearDevices(seed, n);

@@ -4,24 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.splitemu.planner.cpsl.ClusterCostModel.SharePolicy;
-import io.splitemu.planner.latency.CutCosts;
-import io.splitemu.planner.latency.DeviceState;
-import io.splitemu.planner.latency.ServerState;
-import io.splitemu.planner.latency.TestChains;
 import java.util.Arrays;
-import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class IncrementalGibbsTest {
 
-  private static final ServerState SERVER = new ServerState(5e11);
-
   private static ClusterCostModel model(long seed, int n, boolean shannon) {
-    CutCosts c = CutCosts.of(TestChains.cnn(seed, 10));
-    List<DeviceState> d =
-        shannon ? TestChains.shannonDevices(seed, n) : TestChains.linearDevices(seed, n);
-    return new ClusterCostModel(c, 3, 16, 5, d, SERVER);
+    return GibbsClusteringTest.model(seed, n, shannon);
   }
 
   private static int[][] sortedStart(ClusterCostModel m, int clusters) {
