@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The two timescales of CPSL as the supervisor runs them, without actors: the cut by SAA at the
@@ -31,6 +33,19 @@ import java.util.SplittableRandom;
  */
 final class CpslControl {
 
+  /**
+   * Where the supervisor computes its plans, off its own thread: a daemon thread per plan under
+   * way, gone after a minute idle. Not the common pool: SAA runs its optima there, and a plan
+   * started from one of the pool's workers would leave it a thread short (one worker on 2 cores).
+   */
+  static final ExecutorService PLANNERS =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "splitemu-cpsl-planner");
+            t.setDaemon(true);
+            return t;
+          });
+
   /** A device as the supervisor knows it: compute rate before the round factor and data size. */
   record Device(int id, double flopsPerSecond, long samples) {}
 
@@ -43,7 +58,6 @@ final class CpslControl {
   private final ReplanPolicy policy;
   private final Clustering clustering;
   private int plans;
-  private CutPlan lastPlan;
   private int roundsSincePlan;
   private double latencySincePlan;
   private String pendingReason;
@@ -138,24 +152,9 @@ final class CpslControl {
    * resets the drift statistics.
    */
   CutPlan planCut(List<Device> devices) {
-    List<DeviceState> base = new ArrayList<>();
-    for (Device d : devices) {
-      base.add(state(d, 0, 1.0));
-    }
-    int[] candidates =
-        settings.cutCandidates().isEmpty()
-            ? planner(devices.size()).interiorCuts()
-            : settings.cutCandidates().stream().mapToInt(Integer::intValue).toArray();
-    long seed = SeededStreams.seedFor(setup.seed(), "cpsl/saa/" + plans);
-    plans++;
-    lastPlan =
-        planner(devices.size())
-            .planCut(base, server, candidates, setup.sampler(), settings.saaSamples(), seed);
-    roundsSincePlan = 0;
-    latencySincePlan = 0;
-    pendingReason = null;
-    lastPredicted = lastPlan.predictedLatency();
-    return lastPlan;
+    CutPlan p = saa(nominal(devices), candidates(devices.size()), nextSaaSeed());
+    planned(p);
+    return p;
   }
 
   /**
@@ -165,11 +164,104 @@ final class CpslControl {
    */
   RoundPlan planRound(
       int round, int cut, List<Device> devices, SupervisorSetup.ComputeFactors factors) {
-    List<DeviceState> observed = new ArrayList<>();
+    return planner(devices.size())
+        .planRound(cut, observed(round, devices, factors), server, roundSeed(setup.seed(), round));
+  }
+
+  /**
+   * What one round's plan needs, taken on the caller's thread (the states, the candidate cuts and
+   * the seeds, so that the controller's own state moves only there), for {@link #compute} on any
+   * thread.
+   *
+   * @param nominal the nominal states for SAA, or null when the round keeps {@code cut}
+   * @param cut the round's cut unless SAA chooses one: the cut in force or the scheduled one
+   * @param observed the states the round's clusters and shares are planned from
+   */
+  record Work(
+      List<DeviceState> nominal,
+      int[] candidates,
+      long saaSeed,
+      int cut,
+      List<DeviceState> observed,
+      long roundSeed) {}
+
+  /** A round's plan: the cut by SAA (null when none was due) and the clusters and shares. */
+  record Planned(CutPlan cut, RoundPlan round) {}
+
+  /**
+   * The work of round {@code round}'s plan: SAA first when {@code saaDue} (the SAA seed is taken
+   * now, as {@link #planCut} takes it), then the round's clusters at the cut SAA chooses or at
+   * {@code cut}. Give the SAA plan back with {@link #planned} on this thread.
+   */
+  Work work(
+      int round,
+      int cut,
+      boolean saaDue,
+      List<Device> devices,
+      SupervisorSetup.ComputeFactors factors) {
+    return saaDue
+        ? new Work(
+            nominal(devices),
+            candidates(devices.size()),
+            nextSaaSeed(),
+            cut,
+            observed(round, devices, factors),
+            roundSeed(setup.seed(), round))
+        : new Work(
+            null, null, 0, cut, observed(round, devices, factors), roundSeed(setup.seed(), round));
+  }
+
+  /**
+   * The plan of {@code w}: a pure function of it, safe on any thread (SAA runs its optima on the
+   * common pool), touching nothing of this controller's state.
+   */
+  Planned compute(Work w) {
+    CutPlan p = w.nominal() == null ? null : saa(w.nominal(), w.candidates(), w.saaSeed());
+    RoundPlan r =
+        planner(w.observed().size())
+            .planRound(p == null ? w.cut() : p.cut(), w.observed(), server, w.roundSeed());
+    return new Planned(p, r);
+  }
+
+  /** Takes a cut plan made from {@link #work}'s SAA: resets the drift statistics. */
+  void planned(CutPlan p) {
+    roundsSincePlan = 0;
+    latencySincePlan = 0;
+    pendingReason = null;
+    lastPredicted = p.predictedLatency();
+  }
+
+  private List<DeviceState> nominal(List<Device> devices) {
+    List<DeviceState> base = new ArrayList<>(devices.size());
+    for (Device d : devices) {
+      base.add(state(d, 0, 1.0));
+    }
+    return base;
+  }
+
+  private List<DeviceState> observed(
+      int round, List<Device> devices, SupervisorSetup.ComputeFactors factors) {
+    List<DeviceState> observed = new ArrayList<>(devices.size());
     for (Device d : devices) {
       observed.add(state(d, round - 1, round > 1 ? factors.of(d.id(), round - 1) : 1.0));
     }
-    return planner(devices.size()).planRound(cut, observed, server, roundSeed(setup.seed(), round));
+    return observed;
+  }
+
+  private int[] candidates(int devices) {
+    return settings.cutCandidates().isEmpty()
+        ? planner(devices).interiorCuts()
+        : settings.cutCandidates().stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  // The seed of the next SAA plan: plan k draws from stream cpsl/saa/k.
+  private long nextSaaSeed() {
+    return SeededStreams.seedFor(setup.seed(), "cpsl/saa/" + plans++);
+  }
+
+  private CutPlan saa(List<DeviceState> nominal, int[] candidates, long seed) {
+    return planner(nominal.size())
+        .planCut(nominal, server, candidates, setup.sampler(), settings.saaSamples(), seed);
   }
 
   /** Device {@code d} as observed in {@code round} (0: nominal). */

@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
@@ -368,6 +370,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(WrappedVisit.class, this::onVisitDone)
         .onMessage(WrappedEvaluation.class, this::onEvaluation)
         .onMessage(WrappedCut.class, this::onCutMoved)
+        .onMessage(CpslPlanned.class, this::onCpslPlanned)
         .onMessage(PipelineReport.class, this::onPipeline)
         .onMessage(
             HopsPlaced.class,
@@ -728,9 +731,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                 memory.computeIfAbsent(round, r -> new TreeMap<>()).merge(n, b, Math::max);
                 recorder.tell(new Recorder.MemoryReported(new MemoryRecord(round, n, b)));
               });
+    } else if (cpsl != null) {
+      startCpslPlan();
+      return this;
     } else {
-      clusters = cpsl == null ? RoundPlanner.plan(setup.scheme(), List.copyOf(alive)) : cpslRound();
+      clusters = RoundPlanner.plan(setup.scheme(), List.copyOf(alive));
     }
+    return roundPlanned();
+  }
+
+  /** Starts the round's first visit once its clusters are planned. */
+  private Behavior<Command> roundPlanned() {
     publishPlans();
     visitIndex = 0;
     // A re-cut goes on once the server has moved its slice.
@@ -1096,18 +1107,62 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return steps;
   }
 
+  /**
+   * A round's CPSL plan, computed off this actor's thread ({@link CpslControl#PLANNERS}) for {@link
+   * #onCpslPlanned}: at 10,000 devices SAA takes seconds, in which this actor still answers
+   * failures and lost members. The plan is a function of the round's states and seeds only, so
+   * where it runs changes nothing in it.
+   *
+   * @param why why SAA plans the cut this round (null: it keeps the cut in force or the scheduled
+   *     one)
+   * @param error the plan's failure in one line, or null
+   */
+  private record CpslPlanned(
+      int round, String why, CutPlan cutPlan, RoundPlan roundPlan, String error)
+      implements Command {}
+
+  private boolean awaitingPlan;
+
   /** Both CPSL timescales at the start of a round: the cut if due, then clusters and shares. */
-  private RoundPlanner.Clusters cpslRound() {
+  private void startCpslPlan() {
     List<CpslControl.Device> running = new ArrayList<>();
     for (int d : alive) {
       DeviceSetup s = deviceSetups.get(d);
       running.add(new CpslControl.Device(d, s.flopsPerSecond(), s.shard().length));
     }
-    if (cpsl.saa() && (round == 1 || cpsl.pendingReplan() != null)) {
-      String why = round == 1 ? "start of the run" : cpsl.pendingReplan();
-      CutPlan p = cpsl.planCut(running);
+    boolean saaDue = cpsl.saa() && (round == 1 || cpsl.pendingReplan() != null);
+    String why = !saaDue ? null : round == 1 ? "start of the run" : cpsl.pendingReplan();
+    int roundCut = !saaDue && cpsl.scheduled() ? cpsl.scheduledCut(round) : cut;
+    CpslControl.Work work = cpsl.work(round, roundCut, saaDue, running, setup.factors());
+    int planned = round;
+    awaitingPlan = true;
+    getContext()
+        .pipeToSelf(
+            CompletableFuture.supplyAsync(() -> cpsl.compute(work), CpslControl.PLANNERS),
+            (p, e) ->
+                e != null
+                    ? new CpslPlanned(planned, why, null, null, RunGuardian.oneLine(cause(e)))
+                    : new CpslPlanned(planned, why, p.cut(), p.round(), null));
+  }
+
+  private static Throwable cause(Throwable e) {
+    return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+  }
+
+  /** The round's CPSL plan is made: the cut's events and re-cut, then the clusters and shares. */
+  private Behavior<Command> onCpslPlanned(CpslPlanned m) {
+    if (!awaitingPlan || m.round() != round) {
+      return this;
+    }
+    awaitingPlan = false;
+    if (m.error() != null) {
+      return finish("the cpsl plan of round " + round + " failed: " + m.error());
+    }
+    if (m.cutPlan() != null) {
+      CutPlan p = m.cutPlan();
+      cpsl.planned(p);
       String kind = round == 1 ? "cut-plan" : "cut-replan";
-      event(kind, "supervisor", why + ": " + CpslControl.describe(p));
+      event(kind, "supervisor", m.why() + ": " + CpslControl.describe(p));
       if (p.cut() != cut) {
         recut(p.cut());
       }
@@ -1131,7 +1186,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     } else if (round == 1) {
       event("cut-plan", "supervisor", "cut " + cut + " fixed all run (cpsl.cut = fixed)");
     }
-    RoundPlan plan = cpsl.planRound(round, cut, running, setup.factors());
+    RoundPlan plan = m.roundPlan();
     plannedShares.clear();
     deviceShare.clear();
     List<List<Integer>> groups = CpslControl.clusters(plan, plannedShares);
@@ -1140,7 +1195,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         "supervisor",
         CpslControl.describe(
             plan, setup.cpsl().settings().clustering(), setup.cpsl().settings().spectrum()));
-    return new RoundPlanner.Clusters(groups, VisitPlan.Mode.SHARED_CONCATENATED);
+    clusters = new RoundPlanner.Clusters(groups, VisitPlan.Mode.SHARED_CONCATENATED);
+    return roundPlanned();
   }
 
   /**
