@@ -51,9 +51,10 @@ final class IncrementalGibbs {
   // Per device and phase (2i uplink, 2i + 1 downlink): the latest share computed, a warm start.
   private final double[] share;
   // Where each share was last solved by shareAt and its -dx/dt there (NaN: set by an exact solve),
-  // for a first-order warm start at the next t.
+  // for a warm start at the next t.
   private final double[] shareT;
   private final double[] shareSlope;
+  private final double[] shareCurve;
   // Per cluster and phase (2c, 2c + 1): the makespan, and the point t0 the share sum is expanded
   // at with S(t0), D = -dS/dt and E = d2S/dt2 there, summed exactly over the current members
   // (a swap updates them in O(1): the leaving member's terms at t0 out, the entering one's in).
@@ -109,6 +110,7 @@ final class IncrementalGibbs {
     share = new double[2 * n];
     shareT = new double[2 * n];
     shareSlope = new double[2 * n];
+    shareCurve = new double[2 * n];
     Arrays.fill(shareSlope, Double.NaN);
     time = new double[2 * clusters];
     at = new double[2 * clusters];
@@ -564,11 +566,17 @@ final class IncrementalGibbs {
     if (!(x > 0 && x <= 1)) {
       x = 1.0 / Math.max(1, groups[clusterOf[i]].length);
     } else {
-      // A first-order step from where it was last solved (the shares of a search's proposals
-      // move little between calls): one or two Newton iterations instead of three or four.
-      double guess = x - shareSlope[j] * (t - shareT[j]);
-      if (guess > 0 && guess <= 1) {
-        x = guess;
+      // A second-order step from where it was last solved (the shares of a search's proposals
+      // move little between calls): one or two Newton iterations instead of three or four. Far
+      // from there the second-order term can mislead (a share near 0 then takes a dozen), so it
+      // is kept only within a factor 2 of the share, else the first-order step.
+      double dt = t - shareT[j];
+      double first = x - shareSlope[j] * dt;
+      double second = first + 0.5 * shareCurve[j] * dt * dt;
+      if (second > 0.5 * x && second < 2 * x && second <= 1) {
+        x = second;
+      } else if (first > 0 && first <= 1) {
+        x = first;
       }
     }
     double rp = 0;
@@ -599,6 +607,7 @@ final class IncrementalGibbs {
     double rpp = -w / LN2 * q * q / (x * (1 + q) * (1 + q));
     lastCurve = 2 * lastSlope / d - need * rpp * lastSlope / (d * rp * rp);
     shareSlope[j] = lastSlope;
+    shareCurve[j] = lastCurve;
     return x;
   }
 

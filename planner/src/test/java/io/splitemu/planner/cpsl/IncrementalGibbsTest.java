@@ -32,6 +32,34 @@ class IncrementalGibbsTest {
   }
 
   @Test
+  void shareAt_solvesTheRateEquation_fromAnyWarmStart() {
+    // A share starts from a step off where it was last solved: whatever that was (near, far, an
+    // exact solve's), the share gives the bits needed by t, B / (t - a) = x w log2(1 + snr / x),
+    // to 1e-13, and the same share to 1e-13 as a fresh search's.
+    ClusterCostModel m = model(7, 120, true);
+    int[][] start = sortedStart(m, 4);
+    IncrementalGibbs g = new IncrementalGibbs(m, start);
+    SplittableRandom r = new SplittableRandom(7);
+    int checked = 0;
+    for (int k = 0; k < 2000; k++) {
+      int i = r.nextInt(120);
+      int p = r.nextInt(2);
+      boolean up = p == 0;
+      double lowest = m.fixed(i, up) + m.phaseBits(up) / m.fullRate(i, up);
+      // From just above the whole-band time (share near 1) to 50 times it (share near 0).
+      double t = lowest * (1 + Math.exp(r.nextDouble() * Math.log(50)));
+      double x = g.shareAt(i, p, t);
+      double need = m.phaseBits(up) / (t - m.fixed(i, up));
+      double rate = x * m.bandwidth(i, up) * Math.log1p(m.snr(i, up) / x) / Math.log(2);
+      assertEquals(need, rate, 1e-13 * need, "device " + i + ", phase " + p + ", t " + t);
+      double fresh = new IncrementalGibbs(m, start).shareAt(i, p, t);
+      assertEquals(fresh, x, 1e-13 * fresh, "device " + i + ", phase " + p + ", t " + t);
+      checked++;
+    }
+    assertEquals(2000, checked);
+  }
+
+  @Test
   void proposals_agreeWithExactResolves_toSecondOrder() {
     // Seed 6 has bounds where the makespan drops (a straggler leaving).
     for (long seed : new long[] {5, 6, 11, 17}) {
