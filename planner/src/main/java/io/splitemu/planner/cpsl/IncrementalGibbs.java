@@ -580,11 +580,15 @@ final class IncrementalGibbs {
       }
     }
     double rp = 0;
+    double xAt = x;
+    double qAt = 0;
     for (int it = 0; it < 60; it++) {
       double q = snr / x;
       double l = MinMaxAllocator.log1p(q);
       double g = x * w * l / LN2 - need;
       rp = w / LN2 * (l - q / (1 + q));
+      xAt = x;
+      qAt = q;
       double step = -g / rp;
       double next = x + step;
       if (!(next > 0)) {
@@ -594,12 +598,16 @@ final class IncrementalGibbs {
       // most (step / x)^2 of x: below 1e-14 once the step is below 1e-7 of x.
       boolean done = Math.abs(step) <= 1e-7 * x;
       x = next;
+      lastIterations = it + 1;
       if (done) {
         break;
       }
     }
     share[j] = x;
     shareT[j] = t;
+    // r' was taken before the last step: carried to the share by r'' (the step is at most 1e-7 of
+    // x, so r' is then right to about 1e-14, as x is; without it the slopes would be off by 1e-7).
+    rp += -w / LN2 * qAt * qAt / (xAt * (1 + qAt) * (1 + qAt)) * (x - xAt);
     // r(x) = need(t) = B / (t - a): x' = -need / (d r'), and with r'' = -(w / ln 2) q^2 / (x (1 +
     // q)^2), x'' = 2 need / (d^2 r') + need r'' x' / (d r'^2).
     lastSlope = need / d / rp;
@@ -610,6 +618,14 @@ final class IncrementalGibbs {
     shareCurve[j] = lastCurve;
     return x;
   }
+
+  /** -dx/dt of the share the latest {@link #shareAt} returned (tests). */
+  double lastSlope() {
+    return lastSlope;
+  }
+
+  // Newton iterations of the latest shareAt over a Shannon link (tests: the warm start's effect).
+  int lastIterations;
 
   private static int minAfter(BitSet ranks, int min, int out, int in) {
     int rest = out == min ? ranks.nextSetBit(min + 1) : min;

@@ -52,11 +52,43 @@ class IncrementalGibbsTest {
       double need = m.phaseBits(up) / (t - m.fixed(i, up));
       double rate = x * m.bandwidth(i, up) * Math.log1p(m.snr(i, up) / x) / Math.log(2);
       assertEquals(need, rate, 1e-13 * need, "device " + i + ", phase " + p + ", t " + t);
+      // -dx/dt = B / ((t - a)^2 r'(x)), with r' taken at the share itself.
+      double q = m.snr(i, up) / x;
+      double rp = m.bandwidth(i, up) / Math.log(2) * (Math.log1p(q) - q / (1 + q));
+      double slope = need / (t - m.fixed(i, up)) / rp;
+      assertEquals(slope, g.lastSlope(), 1e-11 * slope, "slope, device " + i + ", t " + t);
       double fresh = new IncrementalGibbs(m, start).shareAt(i, p, t);
       assertEquals(fresh, x, 1e-13 * fresh, "device " + i + ", phase " + p + ", t " + t);
       checked++;
     }
     assertEquals(2000, checked);
+  }
+
+  @Test
+  void shareAt_nearWhereItWasLastSolved_takesOneOrTwoIterations() {
+    // The warm start steps from the last solve along -dx/dt and d2x/dt2: a makespan 0.1% away
+    // (what a proposal's Newton moves) costs at most two Newton iterations, and fewer in all than
+    // from the share of the last exact solve without the step.
+    ClusterCostModel m = model(7, 120, true);
+    IncrementalGibbs g = new IncrementalGibbs(m, sortedStart(m, 4));
+    SplittableRandom r = new SplittableRandom(8);
+    int warm = 0;
+    int cold = 0;
+    for (int k = 0; k < 500; k++) {
+      int i = r.nextInt(120);
+      int p = r.nextInt(2);
+      boolean up = p == 0;
+      double lowest = m.fixed(i, up) + m.phaseBits(up) / m.fullRate(i, up);
+      double t = lowest * (1.2 + 5 * r.nextDouble());
+      g.shareAt(i, p, t);
+      g.shareAt(i, p, t * 1.001);
+      assertTrue(g.lastIterations <= 2, g.lastIterations + " iterations, device " + i);
+      warm += g.lastIterations;
+      IncrementalGibbs fresh = new IncrementalGibbs(m, sortedStart(m, 4));
+      fresh.shareAt(i, p, t * 1.001);
+      cold += fresh.lastIterations;
+    }
+    assertTrue(warm < cold, "warm " + warm + " iterations, cold " + cold);
   }
 
   @Test
