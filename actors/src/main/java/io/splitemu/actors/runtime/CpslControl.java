@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 
 /**
  * The two timescales of CPSL as the supervisor runs them, without actors: the cut by SAA at the
@@ -213,10 +214,23 @@ final class CpslControl {
 
   /**
    * The plan of {@code w}: a pure function of it, safe on any thread (SAA runs its optima on the
-   * common pool), touching nothing of this controller's state.
+   * common pool), touching nothing of this controller's state. Gives up with a {@link
+   * java.util.concurrent.CancellationException} once {@code stop} answers true before an SAA
+   * optimum.
    */
-  Planned compute(Work w) {
-    CutPlan p = w.nominal() == null ? null : saa(w.nominal(), w.candidates(), w.saaSeed());
+  Planned compute(Work w, BooleanSupplier stop) {
+    CutPlan p =
+        w.nominal() == null
+            ? null
+            : planner(w.nominal().size())
+                .planCut(
+                    w.nominal(),
+                    server,
+                    w.candidates(),
+                    setup.sampler(),
+                    settings.saaSamples(),
+                    w.saaSeed(),
+                    stop);
     RoundPlan r =
         planner(w.observed().size())
             .planRound(p == null ? w.cut() : p.cut(), w.observed(), server, w.roundSeed());

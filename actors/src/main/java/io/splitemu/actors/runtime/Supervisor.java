@@ -22,8 +22,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
@@ -34,6 +36,8 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The root of a run: spawns the devices and the edge server, plans each round's cluster visits for
@@ -1122,6 +1126,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       implements Command {}
 
   private boolean awaitingPlan;
+  // Set when the run ends during a plan: the plan stops at its next SAA optimum.
+  private final AtomicBoolean planStop = new AtomicBoolean();
+  private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
 
   /** Both CPSL timescales at the start of a round: the cut if due, then clusters and shares. */
   private void startCpslPlan() {
@@ -1138,11 +1145,19 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     awaitingPlan = true;
     getContext()
         .pipeToSelf(
-            CompletableFuture.supplyAsync(() -> cpsl.compute(work), CpslControl.PLANNERS),
-            (p, e) ->
-                e != null
-                    ? new CpslPlanned(planned, why, null, null, RunGuardian.oneLine(cause(e)))
-                    : new CpslPlanned(planned, why, p.cut(), p.round(), null));
+            CompletableFuture.supplyAsync(
+                () -> cpsl.compute(work, planStop::get), CpslControl.PLANNERS),
+            (p, e) -> {
+              if (e == null) {
+                return new CpslPlanned(planned, why, p.cut(), p.round(), null);
+              }
+              Throwable c = cause(e);
+              if (!(c instanceof CancellationException)) {
+                // The run ends with one line; the trace is for whoever debugs the planner.
+                LOG.error("the cpsl plan of round {} failed", planned, c);
+              }
+              return new CpslPlanned(planned, why, null, null, RunGuardian.oneLine(c));
+            });
   }
 
   private static Throwable cause(Throwable e) {
@@ -1157,6 +1172,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     awaitingPlan = false;
     if (m.error() != null) {
       return finish("the cpsl plan of round " + round + " failed: " + m.error());
+    }
+    if (alive.isEmpty()) {
+      // Every device was on cluster members lost during the plan (as at planRound).
+      return finish("no device is left to train");
     }
     if (m.cutPlan() != null) {
       CutPlan p = m.cutPlan();
@@ -1505,6 +1524,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * does not answer within {@link Recorder#FLUSH_TIMEOUT}), answers {@link Finished} and stops.
    */
   private Behavior<Command> finish(String error) {
+    planStop.set(true);
     if (replyTo == null) { // a cluster's failure before the run started
       if (pendingStart == null) {
         earlyFailure = error;

@@ -9,6 +9,8 @@ import io.splitemu.planner.latency.ServerState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 
 /**
@@ -69,6 +71,22 @@ public final class CpslPlanner {
       NetworkStateSampler sampler,
       int samples,
       long seed) {
+    return planCut(base, server, candidates, sampler, samples, seed, () -> false);
+  }
+
+  /**
+   * {@link #planCut(List, ServerState, int[], NetworkStateSampler, int, long)} that gives up, with
+   * a {@link CancellationException}, once {@code stop} answers true before an optimum: a caller
+   * whose run has ended stops paying for its plan within one optimum.
+   */
+  public CutPlan planCut(
+      List<DeviceState> base,
+      ServerState server,
+      int[] candidates,
+      NetworkStateSampler sampler,
+      int samples,
+      long seed,
+      BooleanSupplier stop) {
     if (samples < 1 || candidates.length == 0) {
       throw new IllegalArgumentException("SAA needs samples >= 1 and at least one candidate cut");
     }
@@ -84,6 +102,9 @@ public final class CpslPlanner {
         .parallel()
         .forEach(
             j -> {
+              if (stop.getAsBoolean()) {
+                throw new CancellationException("the SAA cut plan was stopped");
+              }
               int s = j % samples;
               optima[j] = optimum(candidates[j / samples], states.get(s), server, clusterSeeds[s]);
             });

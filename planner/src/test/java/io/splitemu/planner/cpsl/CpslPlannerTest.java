@@ -3,6 +3,7 @@ package io.splitemu.planner.cpsl;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.splitemu.model.profile.ChainProfile;
@@ -15,6 +16,8 @@ import io.splitemu.planner.latency.ServerState;
 import io.splitemu.planner.latency.TestChains;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class CpslPlannerTest {
@@ -26,8 +29,7 @@ class CpslPlannerTest {
     ServerState server = new ServerState(3e11);
     CpslPlanner p = new CpslPlanner(c, 16, 4, 5, new GibbsClustering());
     RoundPlan plan = p.planRound(4, devices, server, 11);
-    double direct =
-        SchemeLatency.cpslRound(c, 4, 16, 4, devices, plan.clusters(), server).total();
+    double direct = SchemeLatency.cpslRound(c, 4, 16, 4, devices, plan.clusters(), server).total();
     assertEquals(direct, plan.predicted().total(), 1e-12 * direct);
     boolean[] seen = new boolean[devices.size()];
     for (ClusterAssignment a : plan.clusters()) {
@@ -59,7 +61,9 @@ class CpslPlannerTest {
     long[] act = {120000, 4000, 3000, 900, 800};
     for (int j = 0; j < act.length; j++) {
       double f = 4e6 * (act.length - j);
-      units.add(new UnitProfile("u" + j, f, 2 * f, act[j], 1000L * (j + 1) * (j + 1), 4000L * (j + 1) * (j + 1)));
+      units.add(
+          new UnitProfile(
+              "u" + j, f, 2 * f, act[j], 1000L * (j + 1) * (j + 1), 4000L * (j + 1) * (j + 1)));
     }
     CutCosts c = CutCosts.of(new ChainProfile("saa", 12288, units));
     List<DeviceState> base = TestChains.linearDevices(21, 4);
@@ -111,6 +115,12 @@ class CpslPlannerTest {
     }
     CutPlan again = p.planCut(base, server, cuts, sampler, 2000, 42);
     assertArrayEquals(plan.meanLatency(), again.meanLatency());
+    // A plan whose caller has gone stops before its next optimum: after 10 here.
+    AtomicInteger asked = new AtomicInteger();
+    assertThrows(
+        CancellationException.class,
+        () -> p.planCut(base, server, cuts, sampler, 2000, 42, () -> asked.incrementAndGet() > 10));
+    assertTrue(asked.get() < 2000 * cuts.length, asked.get() + " optima asked");
   }
 
   @Test
