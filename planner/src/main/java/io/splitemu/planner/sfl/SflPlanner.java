@@ -11,11 +11,11 @@ import java.util.List;
 
 /**
  * SFL alternation with server compute allocation (LATENCY-MODEL.md section 5): (1) the server's
- * FLOP/s split min-max with cuts fixed, i.e. tau solving {@code sum_n B_n / (tau - A_n) =
- * phi_S}; (2) each device's cut with its share fixed, chosen on fitted curves of FD, a and W over
- * the cut index, rounded to the better neighbouring real cut and checked against the exact
- * argmin (the exact one wins when the fit misleads). Each half-step is kept only if it does not
- * raise the makespan, so the objective never rises.
+ * FLOP/s split min-max with cuts fixed, i.e. tau solving {@code sum_n B_n / (tau - A_n) = phi_S};
+ * (2) each device's cut with its share fixed, chosen on fitted curves of FD, a and W over the cut
+ * index, rounded to the better neighbouring real cut and checked against the exact argmin (the
+ * exact one wins when the fit misleads). Each half-step is kept only if it does not raise the
+ * makespan, so the objective never rises.
  */
 public final class SflPlanner {
 
@@ -37,7 +37,8 @@ public final class SflPlanner {
   }
 
   /** A planner with every setting given. */
-  public SflPlanner(CutCosts costs, int batch, int minCut, int maxCut, int degree, int maxIterations) {
+  public SflPlanner(
+      CutCosts costs, int batch, int minCut, int maxCut, int degree, int maxIterations) {
     if (minCut < 0 || maxCut > costs.units() || minCut > maxCut) {
       throw new IllegalArgumentException(
           "SFL cut range " + minCut + ".." + maxCut + " outside 0.." + costs.units());
@@ -113,7 +114,13 @@ public final class SflPlanner {
       }
     }
     return new SflPlan(
-        cuts, f, cur, List.copyOf(history), fdFit, actFit, wFit,
+        cuts,
+        f,
+        cur,
+        List.copyOf(history),
+        fdFit,
+        actFit,
+        wFit,
         choices == 0 ? 1 : agreed / (double) choices,
         SchemeLatency.sflRound(costs, cuts, batch, devices, f));
   }
@@ -126,7 +133,14 @@ public final class SflPlanner {
     double[] f = equal(n, server);
     double m = makespan(devices, cuts, f);
     return new SflPlan(
-        cuts, f, m, List.of(m), fdFit, actFit, wFit, 1,
+        cuts,
+        f,
+        m,
+        List.of(m),
+        fdFit,
+        actFit,
+        wFit,
+        1,
         SchemeLatency.sflRound(costs, cuts, batch, devices, f));
   }
 
@@ -143,8 +157,10 @@ public final class SflPlanner {
       double fd = fdFit.value(x);
       double fs = Math.max(0, total - fd);
       double t =
-          steps * (batch * fd / d.flopsPerSecond() + 8.0 * batch * actFit.value(x) * (1 / rU + 1 / rD)
-              + (fs == 0 ? 0 : batch * fs / f))
+          steps
+                  * (batch * fd / d.flopsPerSecond()
+                      + 8.0 * batch * actFit.value(x) * (1 / rU + 1 / rD)
+                      + (fs == 0 ? 0 : batch * fs / f))
               + 8.0 * wFit.value(x) / rU;
       if (t < best) {
         best = t;
@@ -191,9 +207,11 @@ public final class SflPlanner {
     for (int i = 0; i < n; i++) {
       DeviceState d = devices.get(i);
       // T_n = A_n + B_n / f_n with f_n = x_n phi_S, so K_n = B_n / phi_S.
-      a[i] = SchemeLatency.sflDevice(costs, cuts[i], batch, d, 1).total()
-          - SchemeLatency.sflDevice(costs, cuts[i], batch, d, 1).serverCompute();
-      k[i] = d.stepsPerEpoch(batch) * (batch * costs.serverFlops(cuts[i])) / server.flopsPerSecond();
+      a[i] =
+          SchemeLatency.sflDevice(costs, cuts[i], batch, d, 1).total()
+              - SchemeLatency.sflDevice(costs, cuts[i], batch, d, 1).serverCompute();
+      k[i] =
+          d.stepsPerEpoch(batch) * (batch * costs.serverFlops(cuts[i])) / server.flopsPerSecond();
     }
     MinMaxAllocator.solveLinear(a, k, n, x);
     double[] f = new double[n];

@@ -38,13 +38,16 @@ class SflPlannerTest {
       if (plan.makespan() < 0.99 * base.makespan()) {
         better++;
       }
-      double direct = SchemeLatency.sflRound(c, plan.cuts(), 16, devices, plan.serverFlops()).total();
+      double direct =
+          SchemeLatency.sflRound(c, plan.cuts(), 16, devices, plan.serverFlops()).total();
       assertEquals(direct, plan.makespan(), 1e-12 * direct);
       assertTrue(plan.fdFit().rSquared() > 0.9, "FD fit R^2 " + plan.fdFit().rSquared());
       agreement += plan.fitAgreement();
       for (int i = 0; i < devices.size(); i++) {
         // The chosen cut is the exact argmin for the final shares, or no worse than it.
-        double mine = SchemeLatency.sflDevice(c, plan.cuts()[i], 16, devices.get(i), plan.serverFlops()[i]).total();
+        double mine =
+            SchemeLatency.sflDevice(c, plan.cuts()[i], 16, devices.get(i), plan.serverFlops()[i])
+                .total();
         assertTrue(mine <= plan.makespan() * (1 + 1e-12));
       }
     }
@@ -61,9 +64,12 @@ class SflPlannerTest {
     SflPlan plan = p.plan(TestChains.linearDevices(4, 5), new ServerState(1e11));
     System.out.printf(
         "SFL fits on cnn4: FD %s R^2=%.5f, a %s R^2=%.5f, W %s R^2=%.5f%n",
-        plan.fdFit().kind(), plan.fdFit().rSquared(),
-        plan.activationFit().kind(), plan.activationFit().rSquared(),
-        plan.weightFit().kind(), plan.weightFit().rSquared());
+        plan.fdFit().kind(),
+        plan.fdFit().rSquared(),
+        plan.activationFit().kind(),
+        plan.activationFit().rSquared(),
+        plan.weightFit().kind(),
+        plan.weightFit().rSquared());
     assertTrue(plan.activationFit().rSquared() <= 1 + 1e-12);
     assertTrue(plan.weightFit().rSquared() > 0.5);
   }
