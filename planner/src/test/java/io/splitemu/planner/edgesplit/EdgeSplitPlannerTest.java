@@ -24,7 +24,8 @@ class EdgeSplitPlannerTest {
       // Memory somewhere between what cut 1 and the deepest cut need.
       int room = 1 + r.nextInt(c.units() - 1);
       long mem = probe.memoryBytes(room);
-      out.add(new DeviceState(x.id(), x.flopsPerSecond(), x.samples(), x.uplink(), x.downlink(), mem));
+      out.add(
+          new DeviceState(x.id(), x.flopsPerSecond(), x.samples(), x.uplink(), x.downlink(), mem));
     }
     return out;
   }
@@ -43,7 +44,8 @@ class EdgeSplitPlannerTest {
       EdgeSplitPlan plan = p.plan(devices, s);
       List<Double> h = plan.history();
       for (int i = 1; i < h.size(); i++) {
-        assertTrue(h.get(i) <= h.get(i - 1), "seed " + seed + ": objective rose at " + i + ": " + h);
+        assertTrue(
+            h.get(i) <= h.get(i - 1), "seed " + seed + ": objective rose at " + i + ": " + h);
       }
       for (int i = 0; i < devices.size(); i++) {
         assertTrue(p.memoryBytes(plan.cuts()[i]) <= devices.get(i).memoryBytes(), "memory limit");
@@ -59,12 +61,14 @@ class EdgeSplitPlannerTest {
         strictlyBetter++;
       }
       double round =
-          SchemeLatency.edgeSplitRound(c, plan.cuts(), 16, devices, plan.bandwidthShares(),
-              plan.serverShares(), s).total();
+          SchemeLatency.edgeSplitRound(
+                  c, plan.cuts(), 16, devices, plan.bandwidthShares(), plan.serverShares(), s)
+              .total();
       assertEquals(round, plan.round().total(), 1e-12 * round);
       assertEquals(plan.makespan(), h.get(h.size() - 1));
     }
-    System.out.printf("EdgeSplit beat the uniform baseline by > 1%% in %d of %d instances%n",
+    System.out.printf(
+        "EdgeSplit beat the uniform baseline by > 1%% in %d of %d instances%n",
         strictlyBetter, trials);
     assertTrue(strictlyBetter >= trials * 0.9);
   }
