@@ -150,6 +150,8 @@ public final class ShareSplitPolicies {
           uniform ? planner.uniformBaseline(states, server) : planner.plan(states, server);
       double[] aggUp = aggregationShares(costs, p.cuts(), up);
       double[] aggDown = aggregationShares(costs, p.cuts(), down);
+      // One detail for every device (formatted once, not per device).
+      String detail = "predicted epoch makespan " + SplitPolicy.fmt(p.makespan()) + " s";
       for (int d = 0; d < n; d++) {
         int cut = p.cuts()[d];
         double beta = p.bandwidthShares()[d];
@@ -170,7 +172,7 @@ public final class ShareSplitPolicies {
                     cut,
                     beta,
                     p.serverShares()[d]),
-                "predicted epoch makespan " + SplitPolicy.fmt(p.makespan()) + " s"));
+                detail));
       }
       return plans;
     };

@@ -16,8 +16,8 @@ import java.util.List;
  * min-max bandwidth split, alternated until the makespan improves by less than epsilon.
  *
  * <p>Each half-step is kept only if it does not increase the makespan, so the recorded objective
- * never rises even by rounding. Candidate cuts are {@code minCut..maxCut} (by default 1..L-1:
- * both sides keep a unit) restricted per device by the memory model.
+ * never rises even by rounding. Candidate cuts are {@code minCut..maxCut} (by default 1..L-1: both
+ * sides keep a unit) restricted per device by the memory model.
  */
 public final class EdgeSplitPlanner {
 
@@ -48,7 +48,8 @@ public final class EdgeSplitPlanner {
           "EdgeSplit cut range " + minCut + ".." + maxCut + " outside 0.." + costs.units());
     }
     if (batch <= 0 || !(epsilon >= 0) || maxIterations < 1) {
-      throw new IllegalArgumentException("EdgeSplit needs batch > 0, epsilon >= 0, iterations >= 1");
+      throw new IllegalArgumentException(
+          "EdgeSplit needs batch > 0, epsilon >= 0, iterations >= 1");
     }
     this.costs = costs;
     this.batch = batch;
@@ -110,8 +111,8 @@ public final class EdgeSplitPlanner {
   }
 
   /**
-   * The baseline: one cut for everyone (the best one all devices can hold) and equal bandwidth
-   * and server shares.
+   * The baseline: one cut for everyone (the best one all devices can hold) and equal bandwidth and
+   * server shares.
    */
   public EdgeSplitPlan uniformBaseline(List<DeviceState> devices, ServerState server) {
     int n = devices.size();
@@ -141,7 +142,11 @@ public final class EdgeSplitPlanner {
     int[] cuts = new int[n];
     Arrays.fill(cuts, bestCut);
     return new EdgeSplitPlan(
-        cuts, eq, eq.clone(), best, List.of(best),
+        cuts,
+        eq,
+        eq.clone(),
+        best,
+        List.of(best),
         SchemeLatency.edgeSplitRound(costs, cuts, batch, devices, eq, eq, server));
   }
 
@@ -150,12 +155,14 @@ public final class EdgeSplitPlanner {
     return memory.bytes(costs, cut, batch);
   }
 
-  private int bestCut(DeviceState d, double beta, double serverShare, ServerState server, int current) {
+  private int bestCut(
+      DeviceState d, double beta, double serverShare, ServerState server, int current) {
     int best = current;
     double bestTime =
         current < 0
             ? Double.POSITIVE_INFINITY
-            : SchemeLatency.edgeSplitDeviceEpoch(costs, current, batch, d, beta, serverShare, server);
+            : SchemeLatency.edgeSplitDeviceEpoch(
+                costs, current, batch, d, beta, serverShare, server);
     for (int p = minCut; p <= maxCut; p++) {
       if (memory.bytes(costs, p, batch) > d.memoryBytes()) {
         continue;
@@ -168,8 +175,18 @@ public final class EdgeSplitPlanner {
     }
     if (best < 0) {
       throw new IllegalArgumentException(
-          "device " + d.id() + " (" + d.memoryBytes() + " bytes) cannot hold any cut in "
-              + minCut + ".." + maxCut + "; cut " + minCut + " needs " + memory.bytes(costs, minCut, batch));
+          "device "
+              + d.id()
+              + " ("
+              + d.memoryBytes()
+              + " bytes) cannot hold any cut in "
+              + minCut
+              + ".."
+              + maxCut
+              + "; cut "
+              + minCut
+              + " needs "
+              + memory.bytes(costs, minCut, batch));
     }
     return best;
   }
@@ -187,7 +204,13 @@ public final class EdgeSplitPlanner {
     return m;
   }
 
-  private Allocation allocate(
+  /**
+   * The min-max bandwidth split with cuts and server shares fixed. On linear links a device's epoch
+   * is {@code fixed + K / beta} exactly, so its minimum share for a target is closed-form; K and
+   * the epoch at the whole band are computed once per allocation rather than at every step of the
+   * bisection. Package-private for the test against the former per-step evaluation.
+   */
+  Allocation allocate(
       List<DeviceState> devices, int[] cuts, double[] serverShares, ServerState server) {
     List<ShareDemand> demands = new ArrayList<>(devices.size());
     for (int i = 0; i < devices.size(); i++) {
@@ -195,6 +218,19 @@ public final class EdgeSplitPlanner {
       int p = cuts[i];
       double share = serverShares[i];
       double a = costs.cutBytes(p);
+      boolean linear = d.uplink().isLinear() && d.downlink().isLinear();
+      double steps = d.stepsPerEpoch(batch);
+      double k =
+          linear
+              ? steps
+                  * (8.0 * (batch * a + batch * 4.0) / d.uplink().bitsPerSecond(1)
+                      + 8.0 * batch * a / d.downlink().bitsPerSecond(1))
+              : Double.NaN;
+      double whole =
+          linear
+              ? SchemeLatency.edgeSplitDeviceEpoch(costs, p, batch, d, 1, share, server)
+              : Double.NaN;
+      double fixed = whole - k;
       demands.add(
           new ShareDemand() {
             @Override
@@ -204,19 +240,12 @@ public final class EdgeSplitPlanner {
 
             @Override
             public double minShare(double target) {
-              if (d.uplink().isLinear() && d.downlink().isLinear()) {
-                // Epoch = fixed + K / beta exactly: invert in closed form.
-                double steps = d.stepsPerEpoch(batch);
-                double k =
-                    steps
-                        * (8.0 * (batch * a + batch * 4.0) / d.uplink().bitsPerSecond(1)
-                            + 8.0 * batch * a / d.downlink().bitsPerSecond(1));
-                double fixed = finish(1) - k;
+              if (linear) {
                 if (target <= fixed) {
                   return Double.POSITIVE_INFINITY;
                 }
                 double x = k / (target - fixed);
-                return x > 1 && finish(1) > target ? Double.POSITIVE_INFINITY : Math.min(x, 1);
+                return x > 1 && whole > target ? Double.POSITIVE_INFINITY : Math.min(x, 1);
               }
               return ShareDemand.super.minShare(target);
             }

@@ -3,6 +3,7 @@ package io.splitemu.planner.sfl;
 import io.splitemu.planner.alloc.MinMaxAllocator;
 import io.splitemu.planner.latency.CutCosts;
 import io.splitemu.planner.latency.DeviceState;
+import io.splitemu.planner.latency.LatencyBreakdown;
 import io.splitemu.planner.latency.SchemeLatency;
 import io.splitemu.planner.latency.ServerState;
 import java.util.ArrayList;
@@ -11,11 +12,11 @@ import java.util.List;
 
 /**
  * SFL alternation with server compute allocation (LATENCY-MODEL.md section 5): (1) the server's
- * FLOP/s split min-max with cuts fixed, i.e. tau solving {@code sum_n B_n / (tau - A_n) =
- * phi_S}; (2) each device's cut with its share fixed, chosen on fitted curves of FD, a and W over
- * the cut index, rounded to the better neighbouring real cut and checked against the exact
- * argmin (the exact one wins when the fit misleads). Each half-step is kept only if it does not
- * raise the makespan, so the objective never rises.
+ * FLOP/s split min-max with cuts fixed, i.e. tau solving {@code sum_n B_n / (tau - A_n) = phi_S};
+ * (2) each device's cut with its share fixed, chosen on fitted curves of FD, a and W over the cut
+ * index, rounded to the better neighbouring real cut and checked against the exact argmin (the
+ * exact one wins when the fit misleads). Each half-step is kept only if it does not raise the
+ * makespan, so the objective never rises.
  */
 public final class SflPlanner {
 
@@ -30,6 +31,14 @@ public final class SflPlanner {
   private final CurveFit fdFit;
   private final CurveFit actFit;
   private final CurveFit wFit;
+  // fittedCut's grid: the cut index x of each point, the fitted FD, a and W there and the server
+  // FLOPs FS = max(0, FD(L) - FD) they leave. None depends on the device, so they are evaluated
+  // once here rather than per device and iteration (the same values, bit for bit).
+  private final double[] gridX = new double[GRID + 1];
+  private final double[] gridFd = new double[GRID + 1];
+  private final double[] gridFs = new double[GRID + 1];
+  private final double[] gridAct = new double[GRID + 1];
+  private final double[] gridW = new double[GRID + 1];
 
   /** A planner over cuts 1..L-1 with cubic (or exponential) fits and at most 50 iterations. */
   public SflPlanner(CutCosts costs, int batch) {
@@ -37,7 +46,8 @@ public final class SflPlanner {
   }
 
   /** A planner with every setting given. */
-  public SflPlanner(CutCosts costs, int batch, int minCut, int maxCut, int degree, int maxIterations) {
+  public SflPlanner(
+      CutCosts costs, int batch, int minCut, int maxCut, int degree, int maxIterations) {
     if (minCut < 0 || maxCut > costs.units() || minCut > maxCut) {
       throw new IllegalArgumentException(
           "SFL cut range " + minCut + ".." + maxCut + " outside 0.." + costs.units());
@@ -65,6 +75,14 @@ public final class SflPlanner {
     fdFit = LeastSquares.best(x, fd, degree);
     actFit = LeastSquares.best(x, a, degree);
     wFit = LeastSquares.best(x, w, degree);
+    double total = costs.deviceFlops(costs.units());
+    for (int g = 0; g <= GRID; g++) {
+      gridX[g] = minCut + (maxCut - minCut) * (g / (double) GRID);
+      gridFd[g] = fdFit.value(gridX[g]);
+      gridFs[g] = Math.max(0, total - gridFd[g]);
+      gridAct[g] = actFit.value(gridX[g]);
+      gridW[g] = wFit.value(gridX[g]);
+    }
   }
 
   /** Runs the alternation from the best uniform cut with equal compute shares. */
@@ -98,7 +116,7 @@ public final class SflPlanner {
         double tf = deviceTime(d, fitted, f[i]);
         double te = deviceTime(d, exact, f[i]);
         int pick = tf <= te ? fitted : exact;
-        if (deviceTime(d, pick, f[i]) <= deviceTime(d, cuts[i], f[i])) {
+        if ((tf <= te ? tf : te) <= deviceTime(d, cuts[i], f[i])) {
           next[i] = pick;
         }
       }
@@ -113,7 +131,13 @@ public final class SflPlanner {
       }
     }
     return new SflPlan(
-        cuts, f, cur, List.copyOf(history), fdFit, actFit, wFit,
+        cuts,
+        f,
+        cur,
+        List.copyOf(history),
+        fdFit,
+        actFit,
+        wFit,
         choices == 0 ? 1 : agreed / (double) choices,
         SchemeLatency.sflRound(costs, cuts, batch, devices, f));
   }
@@ -126,29 +150,36 @@ public final class SflPlanner {
     double[] f = equal(n, server);
     double m = makespan(devices, cuts, f);
     return new SflPlan(
-        cuts, f, m, List.of(m), fdFit, actFit, wFit, 1,
+        cuts,
+        f,
+        m,
+        List.of(m),
+        fdFit,
+        actFit,
+        wFit,
+        1,
         SchemeLatency.sflRound(costs, cuts, batch, devices, f));
   }
 
   /** The fitted curves' cut for device {@code d} with server FLOP/s {@code f}. */
   int fittedCut(DeviceState d, double f) {
-    double total = costs.deviceFlops(costs.units());
     double rU = d.uplink().bitsPerSecond(1);
     double rD = d.downlink().bitsPerSecond(1);
     double steps = d.stepsPerEpoch(batch);
+    double phi = d.flopsPerSecond();
     double bestX = minCut;
     double best = Double.POSITIVE_INFINITY;
     for (int g = 0; g <= GRID; g++) {
-      double x = minCut + (maxCut - minCut) * (g / (double) GRID);
-      double fd = fdFit.value(x);
-      double fs = Math.max(0, total - fd);
+      double fs = gridFs[g];
       double t =
-          steps * (batch * fd / d.flopsPerSecond() + 8.0 * batch * actFit.value(x) * (1 / rU + 1 / rD)
-              + (fs == 0 ? 0 : batch * fs / f))
-              + 8.0 * wFit.value(x) / rU;
+          steps
+                  * (batch * gridFd[g] / phi
+                      + 8.0 * batch * gridAct[g] * (1 / rU + 1 / rD)
+                      + (fs == 0 ? 0 : batch * fs / f))
+              + 8.0 * gridW[g] / rU;
       if (t < best) {
         best = t;
-        bestX = x;
+        bestX = gridX[g];
       }
     }
     int lo = (int) Math.floor(bestX);
@@ -159,9 +190,12 @@ public final class SflPlanner {
   /** The exact argmin over the real cuts (lowest cut on ties). */
   int exactCut(DeviceState d, double f) {
     int best = minCut;
+    double bestTime = deviceTime(d, best, f);
     for (int p = minCut + 1; p <= maxCut; p++) {
-      if (deviceTime(d, p, f) < deviceTime(d, best, f)) {
+      double t = deviceTime(d, p, f);
+      if (t < bestTime) {
         best = p;
+        bestTime = t;
       }
     }
     return best;
@@ -191,9 +225,10 @@ public final class SflPlanner {
     for (int i = 0; i < n; i++) {
       DeviceState d = devices.get(i);
       // T_n = A_n + B_n / f_n with f_n = x_n phi_S, so K_n = B_n / phi_S.
-      a[i] = SchemeLatency.sflDevice(costs, cuts[i], batch, d, 1).total()
-          - SchemeLatency.sflDevice(costs, cuts[i], batch, d, 1).serverCompute();
-      k[i] = d.stepsPerEpoch(batch) * (batch * costs.serverFlops(cuts[i])) / server.flopsPerSecond();
+      LatencyBreakdown t = SchemeLatency.sflDevice(costs, cuts[i], batch, d, 1);
+      a[i] = t.total() - t.serverCompute();
+      k[i] =
+          d.stepsPerEpoch(batch) * (batch * costs.serverFlops(cuts[i])) / server.flopsPerSecond();
     }
     MinMaxAllocator.solveLinear(a, k, n, x);
     double[] f = new double[n];

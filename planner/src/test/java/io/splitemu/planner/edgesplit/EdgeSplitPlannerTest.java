@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.splitemu.planner.alloc.Allocation;
+import io.splitemu.planner.alloc.MinMaxAllocator;
+import io.splitemu.planner.alloc.ShareDemand;
 import io.splitemu.planner.latency.CutCosts;
 import io.splitemu.planner.latency.DeviceState;
 import io.splitemu.planner.latency.SchemeLatency;
@@ -24,7 +27,8 @@ class EdgeSplitPlannerTest {
       // Memory somewhere between what cut 1 and the deepest cut need.
       int room = 1 + r.nextInt(c.units() - 1);
       long mem = probe.memoryBytes(room);
-      out.add(new DeviceState(x.id(), x.flopsPerSecond(), x.samples(), x.uplink(), x.downlink(), mem));
+      out.add(
+          new DeviceState(x.id(), x.flopsPerSecond(), x.samples(), x.uplink(), x.downlink(), mem));
     }
     return out;
   }
@@ -43,7 +47,8 @@ class EdgeSplitPlannerTest {
       EdgeSplitPlan plan = p.plan(devices, s);
       List<Double> h = plan.history();
       for (int i = 1; i < h.size(); i++) {
-        assertTrue(h.get(i) <= h.get(i - 1), "seed " + seed + ": objective rose at " + i + ": " + h);
+        assertTrue(
+            h.get(i) <= h.get(i - 1), "seed " + seed + ": objective rose at " + i + ": " + h);
       }
       for (int i = 0; i < devices.size(); i++) {
         assertTrue(p.memoryBytes(plan.cuts()[i]) <= devices.get(i).memoryBytes(), "memory limit");
@@ -59,12 +64,14 @@ class EdgeSplitPlannerTest {
         strictlyBetter++;
       }
       double round =
-          SchemeLatency.edgeSplitRound(c, plan.cuts(), 16, devices, plan.bandwidthShares(),
-              plan.serverShares(), s).total();
+          SchemeLatency.edgeSplitRound(
+                  c, plan.cuts(), 16, devices, plan.bandwidthShares(), plan.serverShares(), s)
+              .total();
       assertEquals(round, plan.round().total(), 1e-12 * round);
       assertEquals(plan.makespan(), h.get(h.size() - 1));
     }
-    System.out.printf("EdgeSplit beat the uniform baseline by > 1%% in %d of %d instances%n",
+    System.out.printf(
+        "EdgeSplit beat the uniform baseline by > 1%% in %d of %d instances%n",
         strictlyBetter, trials);
     assertTrue(strictlyBetter >= trials * 0.9);
   }
@@ -79,5 +86,94 @@ class EdgeSplitPlannerTest {
             IllegalArgumentException.class,
             () -> new EdgeSplitPlanner(c, 16).plan(List.of(tiny), new ServerState(1e11)));
     assertTrue(e.getMessage().contains("device tiny"), e.getMessage());
+  }
+
+  /**
+   * The allocation computes each linear device's K and whole-band epoch once rather than at every
+   * bisection step: its shares and makespan equal, bit for bit, those of the former per-step
+   * evaluation (kept below) on random chains, cuts, server shares and linear and Shannon devices.
+   */
+  @Test
+  void allocation_equalsTheFormerPerStepEvaluation() {
+    int spread = 0;
+    for (long seed = 0; seed < 30; seed++) {
+      int units = 5 + (int) (seed % 12);
+      CutCosts c = CutCosts.of(TestChains.cnn(seed, units));
+      int batch = 8 << (seed % 3);
+      int n = 1 + (int) (seed * 7 % 40);
+      List<DeviceState> devices =
+          seed % 3 == 2 ? TestChains.shannonDevices(seed, n) : TestChains.linearDevices(seed, n);
+      SplittableRandom r = new SplittableRandom(seed);
+      int[] cuts = new int[n];
+      double[] shares = new double[n];
+      double sum = 0;
+      for (int i = 0; i < n; i++) {
+        cuts[i] = 1 + r.nextInt(units - 1);
+        shares[i] = 0.1 + r.nextDouble();
+        sum += shares[i];
+      }
+      for (int i = 0; i < n; i++) {
+        shares[i] /= sum;
+      }
+      ServerState s = new ServerState(1e10 * (1 + r.nextInt(100)));
+      Allocation now = new EdgeSplitPlanner(c, batch).allocate(devices, cuts, shares, s);
+      Allocation former = formerAllocate(c, batch, devices, cuts, shares, s);
+      assertEquals(former.makespan(), now.makespan(), "seed " + seed);
+      for (int i = 0; i < n; i++) {
+        assertEquals(former.shares()[i], now.shares()[i], "seed " + seed + ", device " + i);
+      }
+      double min = Double.POSITIVE_INFINITY;
+      double max = 0;
+      for (double x : now.shares()) {
+        min = Math.min(min, x);
+        max = Math.max(max, x);
+      }
+      spread += max > 2 * min ? 1 : 0;
+    }
+    // Not the equal split in disguise: the shares differ between devices in most instances.
+    assertTrue(spread >= 15, "unequal shares in only " + spread + " of 30 instances");
+  }
+
+  // EdgeSplitPlanner.allocate before: K and the whole-band epoch recomputed in every minShare.
+  private static Allocation formerAllocate(
+      CutCosts costs,
+      int batch,
+      List<DeviceState> devices,
+      int[] cuts,
+      double[] serverShares,
+      ServerState server) {
+    List<ShareDemand> demands = new ArrayList<>(devices.size());
+    for (int i = 0; i < devices.size(); i++) {
+      DeviceState d = devices.get(i);
+      int p = cuts[i];
+      double share = serverShares[i];
+      double a = costs.cutBytes(p);
+      demands.add(
+          new ShareDemand() {
+            @Override
+            public double finish(double beta) {
+              return SchemeLatency.edgeSplitDeviceEpoch(costs, p, batch, d, beta, share, server);
+            }
+
+            @Override
+            public double minShare(double target) {
+              if (d.uplink().isLinear() && d.downlink().isLinear()) {
+                double steps = d.stepsPerEpoch(batch);
+                double k =
+                    steps
+                        * (8.0 * (batch * a + batch * 4.0) / d.uplink().bitsPerSecond(1)
+                            + 8.0 * batch * a / d.downlink().bitsPerSecond(1));
+                double fixed = finish(1) - k;
+                if (target <= fixed) {
+                  return Double.POSITIVE_INFINITY;
+                }
+                double x = k / (target - fixed);
+                return x > 1 && finish(1) > target ? Double.POSITIVE_INFINITY : Math.min(x, 1);
+              }
+              return ShareDemand.super.minShare(target);
+            }
+          });
+    }
+    return MinMaxAllocator.allocate(demands);
   }
 }
