@@ -8,8 +8,10 @@ import io.splitemu.planner.latency.ServerState;
 import io.splitemu.planner.sfl.RobustSflPlanner;
 import io.splitemu.planner.sfl.SflPlan;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -47,7 +49,24 @@ final class RobustSflPolicy {
       if (round > 1) {
         achieved.put(round - 1, rates);
       }
-      List<double[][]> history = new ArrayList<>(achieved.headMap(round, false).values());
+      // The planner uses the last WINDOW rounds before this one, oldest first. Older ones are
+      // dropped once WINDOW newer ones exist: rounds are asked in order (a restore replays from
+      // round 1), so no later round needs them, and the history stays WINDOW rounds of N devices
+      // instead of growing by one a round.
+      List<double[][]> history = new ArrayList<>(WINDOW);
+      int oldest = round;
+      for (Map.Entry<Integer, double[][]> e :
+          achieved.headMap(round, false).descendingMap().entrySet()) {
+        if (history.size() == WINDOW) {
+          break;
+        }
+        history.add(e.getValue());
+        oldest = e.getKey();
+      }
+      Collections.reverse(history);
+      if (history.size() == WINDOW) {
+        achieved.headMap(oldest, false).clear();
+      }
       RobustSflPlanner.Choice choice = planner.plan(states, history, server);
       SflPlan p = choice.plan();
       String detail =

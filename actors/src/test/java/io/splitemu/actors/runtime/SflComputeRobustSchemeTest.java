@@ -162,18 +162,26 @@ class SflComputeRobustSchemeTest {
     double[][] downs = {{4e7, 2e7, 1e7}, {8e5, 2e7, 1e7}, {4e7, 6e5, 1e7}, {4e7, 2e7, 4e5}};
     List<double[][]> history = new ArrayList<>();
     List<String> labels = new ArrayList<>();
-    for (int r = 1; r <= ups.length; r++) {
+    // 14 rounds: past the planner's window of 10, which the policy keeps and no more.
+    for (int r = 1; r <= 14; r++) {
+      double scale = 1 + 0.01 * r;
+      double[] up = ups[(r - 1) % ups.length].clone();
+      double[] down = downs[(r - 1) % downs.length].clone();
+      for (int d = 0; d < 3; d++) {
+        up[d] *= scale;
+        down[d] *= scale;
+      }
       double[][] rates = new double[3][];
       List<DeviceState> states = new ArrayList<>();
       for (int d = 0; d < 3; d++) {
-        rates[d] = new double[] {ups[r - 1][d], downs[r - 1][d]};
+        rates[d] = new double[] {up[d], down[d]};
         states.add(
             new DeviceState(
                 "device-" + d,
                 flops[d],
                 (long) s.localSteps() * s.batchSize(),
-                RateFunction.linear(ups[r - 1][d]),
-                RateFunction.linear(downs[r - 1][d]),
+                RateFunction.linear(up[d]),
+                RateFunction.linear(down[d]),
                 Long.MAX_VALUE,
                 0.02));
       }
@@ -181,7 +189,7 @@ class SflComputeRobustSchemeTest {
         history.add(rates);
       }
       RobustSflPlanner.Choice expected = planner.plan(states, history, server);
-      List<SplitPolicy.DevicePlan> plans = policy.plan(r, ups[r - 1], downs[r - 1]);
+      List<SplitPolicy.DevicePlan> plans = policy.plan(r, up, down);
       int[] cuts = new int[3];
       for (int d = 0; d < 3; d++) {
         SplitPolicy.DevicePlan p = plans.get(d);
@@ -191,7 +199,7 @@ class SflComputeRobustSchemeTest {
         assertEquals(costs.cutBytes(cuts[d]), p.upBytes());
         assertEquals(costs.deviceParamBytes(cuts[d]), p.modelBytes());
         assertTrue(p.detail().contains("robust choice " + expected.label() + " "), p.detail());
-        assertTrue(p.detail().contains("over " + (r - 1) + " past rounds"), p.detail());
+        assertTrue(p.detail().contains("over " + Math.min(10, r - 1) + " past rounds"), p.detail());
       }
       assertArrayEquals(expected.plan().cuts(), cuts, "round " + r);
       labels.add(expected.label());
