@@ -420,6 +420,23 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return ref;
   }
 
+  /**
+   * A device the supervisor (or a cluster member) watches, as {@link #watched} but with one
+   * interceptor: only the edge server throws {@link WatchdogExpired}, so a device needs only the
+   * quiet stop on a refused tensor (each interceptor is ~250 bytes of a million devices, issue 16).
+   */
+  static <T> ActorRef<T> watchedDevice(ActorContext<?> ctx, Behavior<T> behavior, String name) {
+    ActorRef<T> ref =
+        ctx.spawn(
+            Behaviors.supervise(behavior)
+                .onFailure(
+                    IllegalArgumentException.class,
+                    SupervisorStrategy.stop().withLoggingEnabled(false)),
+            name);
+    ctx.watch(ref);
+    return ref;
+  }
+
   private Behavior<Command> onChildFailed(ChildFailed f) {
     String who = f.getRef().path().name();
     for (Map.Entry<Integer, ActorRef<Device.Command>> e : devices.entrySet()) {
