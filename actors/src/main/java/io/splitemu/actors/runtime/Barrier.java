@@ -77,11 +77,12 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
 
   private final long id;
   private final Class<? extends T> type;
-  private final Set<Integer> pending;
-  private final Map<Integer, T> replies = new TreeMap<>();
+  // By device id, arrays rather than boxed trees (issue 16: a million devices); the outcomes copy.
+  private final Set<Integer> pending = new IdSet();
+  private final Map<Integer, T> replies = new IdMap<>();
   private final ActorRef<Outcome<T>> parent;
-  private final Set<Integer> stopped = new TreeSet<>();
-  private final Map<Integer, Long> missed = new TreeMap<>();
+  private final Set<Integer> stopped = new IdSet();
+  private final Map<Integer, Long> missed = new IdMap<>();
 
   /**
    * Creates a barrier.
@@ -120,7 +121,7 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
     this.id = id;
     this.type = type;
     this.parent = parent;
-    this.pending = new TreeSet<>(participants.keySet());
+    this.pending.addAll(participants.keySet());
     participants.forEach(
         (pid, ref) -> {
           // Only a participant in this JVM: a watch across JVMs is two system messages per
