@@ -825,9 +825,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       Double f = setup.factors().of(d, round);
       factor.put(d, boxes.size() < 256 ? boxes.computeIfAbsent(f, k -> k) : f);
       double[] planned = plannedShares.get(d);
-      up.put(d, planned == null ? sharedLink : planned[0]);
-      down.put(d, planned == null ? sharedLink : planned[1]);
-      deviceShare.put(d, planned == null ? sharedVisit : planned[0]);
+      // (Double.valueOf: a conditional of a Double and a double would unbox and box again.)
+      up.put(d, planned == null ? sharedLink : Double.valueOf(planned[0]));
+      down.put(d, planned == null ? sharedLink : Double.valueOf(planned[1]));
+      deviceShare.put(d, planned == null ? sharedVisit : Double.valueOf(planned[0]));
       serverShare.put(d, sharedServer);
       if (plans != null) {
         own.put(d, plans.get(d));
