@@ -78,11 +78,12 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   private final long id;
   private final Class<? extends T> type;
   // By device id, arrays rather than boxed trees (issue 16: a million devices); the outcomes copy.
-  private final Set<Integer> pending = new IdSet();
-  private final Map<Integer, T> replies = new IdMap<>();
+  // (From the least participant's id: sl's one-device barriers keep a slot, not one per device.)
+  private final Set<Integer> pending;
+  private final Map<Integer, T> replies;
   private final ActorRef<Outcome<T>> parent;
-  private final Set<Integer> stopped = new IdSet();
-  private final Map<Integer, Long> missed = new IdMap<>();
+  private final Set<Integer> stopped;
+  private final Map<Integer, Long> missed;
 
   /**
    * Creates a barrier.
@@ -121,6 +122,15 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
     this.id = id;
     this.type = type;
     this.parent = parent;
+    int least = Integer.MAX_VALUE;
+    for (int pid : participants.keySet()) {
+      least = Math.min(least, pid);
+    }
+    least = Math.max(0, Math.min(least, Integer.MAX_VALUE - 1));
+    this.pending = new IdSet(least);
+    this.replies = new IdMap<>(least);
+    this.stopped = new IdSet(least);
+    this.missed = new IdMap<>(least);
     this.pending.addAll(participants.keySet());
     participants.forEach(
         (pid, ref) -> {

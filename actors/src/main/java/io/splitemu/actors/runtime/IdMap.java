@@ -22,10 +22,23 @@ final class IdMap<V> extends AbstractMap<Integer, V> {
   // By id: null where the key is absent, NULL where its value is null.
   private Object[] values = new Object[16];
   private int size;
+  // The least id kept: slot i holds id base + i (a barrier of sl's one device keeps one slot, not
+  // one per device below it).
+  private final int base;
   // The keys put since the last clear lie in [lo, hi): a clear and an iteration cost that span,
   // not the array (sl's one-device visits clear and walk maps of a million slots).
   private int lo = Integer.MAX_VALUE;
   private int hi;
+
+  /** A map of ids from 0. */
+  IdMap() {
+    this(0);
+  }
+
+  /** A map of ids from {@code base} (a smaller id is never in it and cannot be put). */
+  IdMap(int base) {
+    this.base = base;
+  }
 
   @Override
   public int size() {
@@ -34,7 +47,11 @@ final class IdMap<V> extends AbstractMap<Integer, V> {
 
   @Override
   public boolean containsKey(Object key) {
-    return key instanceof Integer k && k >= 0 && k < values.length && values[k] != null;
+    if (!(key instanceof Integer id)) {
+      return false;
+    }
+    int k = id - base;
+    return k >= 0 && k < values.length && values[k] != null;
   }
 
   @SuppressWarnings("unchecked")
@@ -45,7 +62,11 @@ final class IdMap<V> extends AbstractMap<Integer, V> {
   @Override
   @SuppressWarnings("unchecked")
   public V get(Object key) {
-    if (!(key instanceof Integer k) || k < 0 || k >= values.length) {
+    if (!(key instanceof Integer id)) {
+      return null;
+    }
+    int k = id - base;
+    if (k < 0 || k >= values.length) {
       return null;
     }
     return value(values[k]);
@@ -54,9 +75,9 @@ final class IdMap<V> extends AbstractMap<Integer, V> {
   @Override
   @SuppressWarnings("unchecked")
   public V put(Integer key, V value) {
-    int k = key;
+    int k = key - base;
     if (k < 0) {
-      throw new IllegalArgumentException("device ids are 0 or more: " + k);
+      throw new IllegalArgumentException("ids here are " + base + " or more: " + key);
     }
     if (k >= values.length) {
       values = Arrays.copyOf(values, Math.max(k + 1, values.length * 2));
@@ -74,7 +95,11 @@ final class IdMap<V> extends AbstractMap<Integer, V> {
   @Override
   @SuppressWarnings("unchecked")
   public V remove(Object key) {
-    if (!(key instanceof Integer k) || k < 0 || k >= values.length || values[k] == null) {
+    if (!(key instanceof Integer id)) {
+      return null;
+    }
+    int k = id - base;
+    if (k < 0 || k >= values.length || values[k] == null) {
       return null;
     }
     Object old = values[k];
@@ -128,7 +153,7 @@ final class IdMap<V> extends AbstractMap<Integer, V> {
             last = next;
             next = advance(next + 1);
             int k = last;
-            return new SimpleEntry<Integer, V>(k, value(values[k])) {
+            return new SimpleEntry<Integer, V>(base + k, value(values[k])) {
               @Override
               public V setValue(V value) {
                 values[k] = value == null ? NULL : value;

@@ -14,6 +14,18 @@ final class IdSet extends AbstractSet<Integer> {
 
   private final BitSet bits = new BitSet();
   private int size;
+  // The least id kept: bit i is id base + i (as IdMap's base).
+  private final int base;
+
+  /** A set of ids from 0. */
+  IdSet() {
+    this(0);
+  }
+
+  /** A set of ids from {@code base} (a smaller id is never in it and cannot be added). */
+  IdSet(int base) {
+    this.base = base;
+  }
 
   @Override
   public int size() {
@@ -22,14 +34,14 @@ final class IdSet extends AbstractSet<Integer> {
 
   @Override
   public boolean contains(Object o) {
-    return o instanceof Integer k && k >= 0 && bits.get(k);
+    return o instanceof Integer id && id - base >= 0 && bits.get(id - base);
   }
 
   @Override
   public boolean add(Integer id) {
-    int k = id;
+    int k = id - base;
     if (k < 0) {
-      throw new IllegalArgumentException("device ids are 0 or more: " + k);
+      throw new IllegalArgumentException("ids here are " + base + " or more: " + id);
     }
     if (bits.get(k)) {
       return false;
@@ -44,7 +56,7 @@ final class IdSet extends AbstractSet<Integer> {
     if (!contains(o)) {
       return false;
     }
-    bits.clear((Integer) o);
+    bits.clear((Integer) o - base);
     size--;
     return true;
   }
@@ -73,7 +85,7 @@ final class IdSet extends AbstractSet<Integer> {
         }
         last = next;
         next = next == Integer.MAX_VALUE ? -1 : bits.nextSetBit(next + 1);
-        return last;
+        return base + last;
       }
 
       @Override

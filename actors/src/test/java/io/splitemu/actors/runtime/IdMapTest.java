@@ -1,6 +1,7 @@
 package io.splitemu.actors.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -60,6 +61,30 @@ class IdMapTest {
     assertEquals(new ArrayList<>(tree.entrySet()), new ArrayList<>(ids.entrySet()));
     assertEquals(tree, ids);
     assertEquals(tree.toString(), ids.toString());
+  }
+
+  @Test
+  void fromABase_keepsOnlyItsSpan_andAnswersAsATreeMap() {
+    // A barrier of one device near a million: a slot for it, not for every id below it.
+    IdMap<String> ids = new IdMap<>(999_990);
+    IdSet set = new IdSet(999_990);
+    TreeMap<Integer, String> tree = new TreeMap<>();
+    for (int k : new int[] {999_999, 999_990, 1_000_004, 999_995}) {
+      assertEquals(tree.put(k, "v" + k), ids.put(k, "v" + k));
+      set.add(k);
+    }
+    assertEquals(tree, ids);
+    assertEquals(new ArrayList<>(tree.entrySet()), new ArrayList<>(ids.entrySet()));
+    assertEquals(new ArrayList<>(tree.keySet()), new ArrayList<>(set));
+    assertEquals(null, ids.get(5));
+    assertEquals(false, ids.containsKey(999_989));
+    assertEquals(false, set.contains(999_989));
+    assertEquals(tree.remove(999_990), ids.remove(999_990));
+    assertEquals(true, set.remove(999_990));
+    assertEquals(tree, ids);
+    assertEquals(3, set.size());
+    assertThrows(IllegalArgumentException.class, () -> ids.put(3, "below"));
+    assertThrows(IllegalArgumentException.class, () -> set.add(3));
   }
 
   @Test
