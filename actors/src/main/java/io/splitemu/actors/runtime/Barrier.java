@@ -77,8 +77,9 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
 
   private final long id;
   private final Class<? extends T> type;
-  // By device id, arrays rather than boxed trees (issue 16: a million devices); the outcomes copy.
-  // (From the least participant's id: sl's one-device barriers keep a slot, not one per device.)
+  // By device id: arrays from the least participant's id where the ids are dense (a psl visit of a
+  // million devices, issue 16; sl's one-device barriers keep one slot), else the trees (a cluster
+  // of scattered ids would make each barrier allocate and walk the span between them).
   private final Set<Integer> pending;
   private final Map<Integer, T> replies;
   private final ActorRef<Outcome<T>> parent;
@@ -123,14 +124,16 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
     this.type = type;
     this.parent = parent;
     int least = Integer.MAX_VALUE;
+    int most = Integer.MIN_VALUE;
     for (int pid : participants.keySet()) {
       least = Math.min(least, pid);
+      most = Math.max(most, pid);
     }
-    least = Math.max(0, Math.min(least, Integer.MAX_VALUE - 1));
-    this.pending = new IdSet(least);
-    this.replies = new IdMap<>(least);
-    this.stopped = new IdSet(least);
-    this.missed = new IdMap<>(least);
+    boolean dense = least >= 0 && (long) most - least < 2L * participants.size() + 16;
+    this.pending = dense ? new IdSet(least) : new TreeSet<>();
+    this.replies = dense ? new IdMap<>(least) : new TreeMap<>();
+    this.stopped = dense ? new IdSet(least) : new TreeSet<>();
+    this.missed = dense ? new IdMap<>(least) : new TreeMap<>();
     this.pending.addAll(participants.keySet());
     participants.forEach(
         (pid, ref) -> {
