@@ -77,11 +77,14 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
 
   private final long id;
   private final Class<? extends T> type;
+  // By device id: arrays from the least participant's id where the ids are dense (a psl visit of a
+  // million devices, issue 16; sl's one-device barriers keep one slot), else the trees (a cluster
+  // of scattered ids would make each barrier allocate and walk the span between them).
   private final Set<Integer> pending;
-  private final Map<Integer, T> replies = new TreeMap<>();
+  private final Map<Integer, T> replies;
   private final ActorRef<Outcome<T>> parent;
-  private final Set<Integer> stopped = new TreeSet<>();
-  private final Map<Integer, Long> missed = new TreeMap<>();
+  private final Set<Integer> stopped;
+  private final Map<Integer, Long> missed;
 
   /**
    * Creates a barrier.
@@ -120,7 +123,18 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
     this.id = id;
     this.type = type;
     this.parent = parent;
-    this.pending = new TreeSet<>(participants.keySet());
+    int least = Integer.MAX_VALUE;
+    int most = Integer.MIN_VALUE;
+    for (int pid : participants.keySet()) {
+      least = Math.min(least, pid);
+      most = Math.max(most, pid);
+    }
+    boolean dense = least >= 0 && (long) most - least < 2L * participants.size() + 16;
+    this.pending = dense ? new IdSet(least) : new TreeSet<>();
+    this.replies = dense ? new IdMap<>(least) : new TreeMap<>();
+    this.stopped = dense ? new IdSet(least) : new TreeSet<>();
+    this.missed = dense ? new IdMap<>(least) : new TreeMap<>();
+    this.pending.addAll(participants.keySet());
     participants.forEach(
         (pid, ref) -> {
           // Only a participant in this JVM: a watch across JVMs is two system messages per

@@ -27,19 +27,29 @@ public final class BatchCursor {
   // SplittableRandom's increment for a generator made from one seed.
   private static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L;
 
+  // The shard, not copied: the caller keeps it unchanged (a device's setup holds it).
   private final int[] shard;
+  // The generator's state after the current pass's permutation was drawn.
   private long rngState;
+  // The generator's state before it (what the permutation is drawn from).
+  private long orderState;
+  // The current pass's permutation, drawn only when its indices are wanted ({@link #nextBatch},
+  // {@link #snapshot}): a timing run only counts samples ({@link #skip}), and a million devices'
+  // orders were ~100 bytes each (issue 16). Null until then.
   private int[] order;
   private int next;
 
-  /** A cursor over {@code shard} whose permutations come from {@code seed}. */
+  /**
+   * A cursor over {@code shard} whose permutations come from {@code seed}. The cursor keeps {@code
+   * shard} itself, which must not change afterwards.
+   */
   public BatchCursor(int[] shard, long seed) {
     if (shard.length == 0) {
       throw new IllegalArgumentException("a device with an empty data shard cannot train");
     }
-    this.shard = shard.clone();
+    this.shard = shard;
     this.rngState = seed;
-    this.order = permutation();
+    nextPass();
   }
 
   private BatchCursor(State s) {
@@ -57,6 +67,27 @@ public final class BatchCursor {
     this.next = s.next();
   }
 
+  // Starts a pass: the generator moves past its permutation, which is drawn when wanted.
+  private void nextPass() {
+    orderState = rngState;
+    order = null;
+    next = 0;
+    for (int i = shard.length - 1; i > 0; i--) {
+      nextInt(i + 1);
+    }
+  }
+
+  // The current pass's permutation, drawn from the state before it (same draws as nextPass).
+  private int[] order() {
+    if (order == null) {
+      long after = rngState;
+      rngState = orderState;
+      order = permutation();
+      rngState = after;
+    }
+    return order;
+  }
+
   /** The cursor at {@code state}: it hands out exactly what the saved cursor would have. */
   public static BatchCursor restore(State state) {
     return new BatchCursor(state);
@@ -64,20 +95,34 @@ public final class BatchCursor {
 
   /** This cursor's position; later draws do not change it. */
   public State snapshot() {
-    return new State(shard.clone(), rngState, order.clone(), next);
+    return new State(shard.clone(), rngState, order().clone(), next);
   }
 
   /** The next {@code b} sample indices. */
   public int[] nextBatch(int b) {
     int[] batch = new int[b];
     for (int i = 0; i < b; i++) {
-      if (next == order.length) {
-        order = permutation();
-        next = 0;
+      if (next == shard.length) {
+        nextPass();
       }
-      batch[i] = order[next++];
+      batch[i] = order()[next++];
     }
     return batch;
+  }
+
+  /**
+   * Moves past the next {@code b} sample indices without drawing them: the cursor is then where
+   * {@link #nextBatch} would have left it.
+   */
+  public void skip(int b) {
+    for (int left = b; left > 0; ) {
+      if (next == shard.length) {
+        nextPass();
+      }
+      int k = Math.min(left, shard.length - next);
+      next += k;
+      left -= k;
+    }
   }
 
   private int[] permutation() {

@@ -534,7 +534,7 @@ public final class ClusterMember {
   private static Behavior<Device.Command> started(
       ActorContext<Device.Command> ctx, Held h, int id, Device.Command first) {
     ActorRef<Device.Command> device =
-        Supervisor.watched(
+        Supervisor.watchedDevice(
             ctx,
             h.pipeline() != null
                 ? h.pipeline().device(id)

@@ -189,7 +189,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   private long phaseStartNs;
   // When the server sent each device the current phase's request, and when it gave up on the
   // devices that missed the visit so far (their emulated deadlines).
-  private Map<Integer, Long> requestNs = new TreeMap<>();
+  private Map<Integer, Long> requestNs = new IdMap<>();
   private Map<Integer, Long> missedAtNs;
   // The latest deadline of a device given up in the current phase (Long.MIN_VALUE: none), and of
   // one given up in sfl-v1's local phase, which the upload phase must still wait out.
@@ -202,15 +202,16 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   private Map<Integer, Long> localEnds;
   private Map<Integer, Device.RoundStats> stats;
   private INDArray aggregated;
-  private final Map<Integer, Slice> copies = new HashMap<>();
-  private final Map<Integer, Long> copyServerNs = new HashMap<>();
+  // By device id, arrays rather than boxed trees (issue 16: a million devices).
+  private final Map<Integer, Slice> copies = new IdMap<>();
+  private final Map<Integer, Long> copyServerNs = new IdMap<>();
   // Per-device loss sums of the copies, added up in device order so that the round's loss does
   // not depend on the wall-clock order in which devices' steps arrived.
-  private final Map<Integer, double[]> copyLoss = new TreeMap<>();
+  private final Map<Integer, double[]> copyLoss = new IdMap<>();
   // A split round: each member's latest report and its device-side weights; the end of the round
   // while the aggregator averages the whole models.
-  private final Map<Integer, Device.RoundStats> reported = new TreeMap<>();
-  private final Map<Integer, Device.LocalDone> splitDone = new TreeMap<>();
+  private final Map<Integer, Device.RoundStats> reported = new IdMap<>();
+  private final Map<Integer, Device.LocalDone> splitDone = new IdMap<>();
   private long splitEndNs;
   private List<String> paramNames;
   private final SliceMaker slices;
@@ -435,7 +436,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     phase = next;
     barrierId++;
     Map<Integer, ActorRef<Device.Command>> who = new LinkedHashMap<>();
-    requestNs = new TreeMap<>();
+    requestNs.clear();
     for (int d : active) {
       who.put(d, visit.plan().refs().get(d));
       requestNs.put(d, sendNs);

@@ -9,19 +9,32 @@ import io.splitemu.net.EmulatedInstant;
  */
 public final class EmulatedCpu implements ComputeTiming {
 
-  private final String name;
+  // The name is prefix + index (index -1: the prefix alone), made when wanted: a million devices'
+  // names were ~56 bytes each (issue 16), and the prefix is shared.
+  private final String prefix;
+  private final int index;
   private long busyUntil;
 
   /** A processor named for messages and metrics. */
   public EmulatedCpu(String name) {
-    this.name = name;
+    this(name, -1);
+  }
+
+  /** A processor named {@code prefix + index} (a device's: "device-" and its id). */
+  public EmulatedCpu(String prefix, int index) {
+    this.prefix = prefix;
+    this.index = index;
+  }
+
+  private String name() {
+    return index < 0 ? prefix : prefix + index;
   }
 
   @Override
   public synchronized long end(long readyNs, double flops, double flopsPerSecond) {
     long start = Math.max(readyNs, busyUntil);
     busyUntil =
-        ComputeResource.constant(name, flopsPerSecond)
+        ComputeResource.constant(name(), flopsPerSecond)
             .finishIdle(EmulatedInstant.ofNanos(start), flops)
             .nanos();
     return busyUntil;

@@ -38,7 +38,10 @@ public final class EmulatedLink implements LinkTiming {
   private long firstShareBits;
   private LinkModel firstShareModel;
   private Map<Double, LinkModel> otherShares;
-  private LinkState state = LinkState.IDLE;
+  // The queue's state (LinkState's two fields, kept inline: a million links' records and instants
+  // were ~48 bytes each, issue 16): when the link is free, and its next delivery opportunity.
+  private long freeAtNs;
+  private long nextOpportunity;
   private int round = 1;
   // The link's faults (null: none), placed by the round starts known so far (round 1 at 0).
   private final LinkFaultWindows faults;
@@ -171,8 +174,8 @@ public final class EmulatedLink implements LinkTiming {
   public synchronized long arrival(long sendNs, long bytes, double share) {
     LinkModel m = model(share);
     if (resolved == null) {
-      state = m.serve(state, EmulatedInstant.ofNanos(sendNs), bytes);
-      return state.freeAt().nanos() + m.propagationNanos();
+      setState(m.serve(state(), EmulatedInstant.ofNanos(sendNs), bytes));
+      return freeAtNs + m.propagationNanos();
     }
     long attempt = sendNs;
     while (true) {
@@ -181,7 +184,7 @@ public final class EmulatedLink implements LinkTiming {
       }
       long timeout = lostAttempt(attempt);
       if (timeout < 0) {
-        return state.freeAt().nanos() + m.propagationNanos();
+        return freeAtNs + m.propagationNanos();
       }
       // The lost attempt's bytes were on the link; the resend leaves its timeout after it.
       lostBytes += bytes;
@@ -195,11 +198,11 @@ public final class EmulatedLink implements LinkTiming {
    */
   private boolean serve(LinkModel m, long sendNs, long bytes) {
     long down = resolved.downForGoodNs();
-    long start = Math.max(sendNs, state.freeAt().nanos());
+    long start = Math.max(sendNs, freeAtNs);
     LinkState next = null;
     if (start < down) {
       try {
-        next = m.serve(state, EmulatedInstant.ofNanos(sendNs), bytes);
+        next = m.serve(state(), EmulatedInstant.ofNanos(sendNs), bytes);
       } catch (UndeliverableException e) {
         // The trace itself stops: the run fails as without faults, unless the outage came first.
         BigDecimal bits = BigDecimal.valueOf(bytes).multiply(BigDecimal.valueOf(8));
@@ -216,8 +219,19 @@ public final class EmulatedLink implements LinkTiming {
       downForGoodNs = down;
       return false;
     }
-    state = next;
+    setState(next);
     return true;
+  }
+
+  private LinkState state() {
+    return freeAtNs == 0 && nextOpportunity == 0
+        ? LinkState.IDLE
+        : new LinkState(EmulatedInstant.ofNanos(freeAtNs), nextOpportunity);
+  }
+
+  private void setState(LinkState s) {
+    freeAtNs = s.freeAt().nanos();
+    nextOpportunity = s.nextOpportunity();
   }
 
   /**
@@ -244,7 +258,7 @@ public final class EmulatedLink implements LinkTiming {
    */
   @Override
   public synchronized long[] saveState() {
-    long[] base = {round, state.freeAt().nanos(), state.nextOpportunity()};
+    long[] base = {round, freeAtNs, nextOpportunity};
     if (faults == null) {
       return base;
     }
@@ -272,7 +286,8 @@ public final class EmulatedLink implements LinkTiming {
   public synchronized void restoreState(long[] saved) {
     round = (int) saved[0];
     clearCache();
-    state = new LinkState(EmulatedInstant.ofNanos(saved[1]), saved[2]);
+    freeAtNs = saved[1];
+    nextOpportunity = saved[2];
     if (faults == null || saved.length <= 3) {
       return;
     }

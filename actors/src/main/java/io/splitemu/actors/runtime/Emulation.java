@@ -896,7 +896,7 @@ public final class Emulation {
               SeededStreams.seedFor(seed, "batches/device-" + d),
               links.get(d).up(),
               links.get(d).down(),
-              new EmulatedCpu("device-" + d),
+              new EmulatedCpu("device-", d),
               bands));
     }
     Map<Integer, EmulatedCpu> copyCpus = new HashMap<>();
@@ -1221,6 +1221,52 @@ public final class Emulation {
     return out;
   }
 
+  /**
+   * The constant-rate models of one run's static links, shared by the links of equal rates (a model
+   * is immutable): each of a million links built its own (a rate, its decimal and the model: ~150
+   * bytes a link, issue 16) where a scenario has a few rates. At most {@link #SHARED} rates are
+   * kept; a link of any other rate builds its own, as before.
+   */
+  private static final class ConstantLinks {
+    private static final int SHARED = 4096;
+    private final long prop;
+    private final java.util.concurrent.ConcurrentHashMap<Double, FluidLink> byRate =
+        new java.util.concurrent.ConcurrentHashMap<>();
+
+    ConstantLinks(long prop) {
+      this.prop = prop;
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<Double, EmulatedLink.Models> atRate =
+        new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** The models of a link of {@code bps} at full band, shared by the links of that rate. */
+    EmulatedLink.Models atRate(double bps) {
+      EmulatedLink.Models m = atRate.get(bps);
+      if (m == null) {
+        m = (r, x) -> of(bps * x);
+        if (atRate.size() < SHARED) {
+          EmulatedLink.Models had = atRate.putIfAbsent(bps, m);
+          m = had == null ? m : had;
+        }
+      }
+      return m;
+    }
+
+    FluidLink of(double bps) {
+      FluidLink m = byRate.get(bps);
+      if (m != null) {
+        return m;
+      }
+      m = FluidLink.constant(bps, prop);
+      if (byRate.size() < SHARED) {
+        FluidLink had = byRate.putIfAbsent(bps, m);
+        return had == null ? m : had;
+      }
+      return m;
+    }
+  }
+
   /** The links of {@link #links(Settings, int, boolean)} without the scenario's faults. */
   private static List<LinkPair> plainLinks(Settings s, int n, boolean sharedTraces) {
     Settings.LinkSettings l = s.links();
@@ -1231,13 +1277,13 @@ public final class Emulation {
         {
           double[] up = perDevice(l.staticUplinkBps(), n, s.seed(), "links/uplink-bps");
           double[] down = perDevice(l.staticDownlinkBps(), n, s.seed(), "links/downlink-bps");
+          ConstantLinks models = new ConstantLinks(prop);
           for (int d = 0; d < n; d++) {
             double u = up[d];
             double w = down[d];
             out.add(
                 new LinkPair(
-                    new EmulatedLink((r, x) -> FluidLink.constant(u * x, prop)),
-                    new EmulatedLink((r, x) -> FluidLink.constant(w * x, prop))));
+                    new EmulatedLink(models.atRate(u)), new EmulatedLink(models.atRate(w))));
           }
           return out;
         }

@@ -68,7 +68,7 @@ public interface Placement {
         @Override
         public ActorRef<Device.Command> device(
             ActorContext<Supervisor.Command> ctx, int id, Behavior<Device.Command> local) {
-          return Supervisor.watched(ctx, local, "device-" + id);
+          return Supervisor.watchedDevice(ctx, local, "device-" + id);
         }
 
         @Override

@@ -178,7 +178,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private static final double NS = 1e9;
 
   private final SupervisorSetup setup;
-  private final Map<Integer, ActorRef<Device.Command>> devices = new TreeMap<>();
+  // By device id (0..N-1), arrays rather than boxed trees (issue 16: a million devices).
+  private final Map<Integer, ActorRef<Device.Command>> devices = new IdMap<>();
   private ActorRef<EdgeServer.Command> server;
   private final ActorRef<Recorder.Command> recorder;
   private boolean recorderFailed;
@@ -194,7 +195,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final SliceMaker slices;
   private final ActorRef<EdgeServer.VisitDone> visitAdapter;
   private final ActorRef<EdgeServer.Evaluation> evalAdapter;
-  private final TreeSet<Integer> alive = new TreeSet<>();
+  private final IdSet alive = new IdSet();
   private final long wallStart = System.nanoTime();
   private ActorRef<Finished> replyTo;
   private Start pendingStart;
@@ -212,7 +213,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private int lossCount;
   private int participants;
   private int failed;
-  private final Map<Integer, Integer> shardSize = new HashMap<>();
+  private final Map<Integer, Integer> shardSize = new IdMap<>();
   private final List<DeviceRecord> deviceRows = new ArrayList<>();
   // CPSL only (cpsl is null otherwise): the controller, the cut in force, how often the slices
   // were re-cut, the setups the devices and the server were last built with, and the shares
@@ -223,9 +224,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final ActorRef<EdgeServer.CutMoved> cutAdapter;
   // What goes to the edge server or a device's forwarder in another JVM above the frame.
   private final Chunks chunks;
-  private final Map<Integer, DeviceSetup> deviceSetups = new TreeMap<>();
+  private final Map<Integer, DeviceSetup> deviceSetups = new IdMap<>();
   private final Map<Integer, double[]> plannedShares = new HashMap<>();
-  private final Map<Integer, Double> deviceShare = new HashMap<>();
+  private final Map<Integer, Double> deviceShare = new IdMap<>();
   // The fault and recovery rows written so far ("index/subject/fault" or ".../recovery"), the
   // faults whose device hang or crash has ended, and when each round-started slowdown began.
   private final java.util.Set<String> faultsRecorded = new java.util.HashSet<>();
@@ -235,8 +236,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   // device's latest report of its spending, and the paths of the devices that completed the round.
   private List<SplitPolicy.DevicePlan> plans;
   private final Map<Integer, String> labels = new HashMap<>();
-  private Map<Integer, Device.RoundStats> reported = Map.of();
-  private final Map<Integer, EdgeServer.DevicePath> paths = new TreeMap<>();
+  private final Map<Integer, Device.RoundStats> reported = new IdMap<>();
+  private final Map<Integer, EdgeServer.DevicePath> paths = new IdMap<>();
   // MP-SL only (null otherwise): its epochs as the rounds, with compute hops as the server.
   private final PipelineControl pipeline;
   // Where the devices and the server (MP-SL: the hops) live.
@@ -422,6 +423,23 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                             SupervisorStrategy.stop().withLoggingEnabled(false)))
                 .onFailure(
                     WatchdogExpired.class, SupervisorStrategy.stop().withLoggingEnabled(false)),
+            name);
+    ctx.watch(ref);
+    return ref;
+  }
+
+  /**
+   * A device the supervisor (or a cluster member) watches, as {@link #watched} but with one
+   * interceptor: only the edge server throws {@link WatchdogExpired}, so a device needs only the
+   * quiet stop on a refused tensor (each interceptor is ~250 bytes of a million devices, issue 16).
+   */
+  static <T> ActorRef<T> watchedDevice(ActorContext<?> ctx, Behavior<T> behavior, String name) {
+    ActorRef<T> ref =
+        ctx.spawn(
+            Behaviors.supervise(behavior)
+                .onFailure(
+                    IllegalArgumentException.class,
+                    SupervisorStrategy.stop().withLoggingEnabled(false)),
             name);
     ctx.watch(ref);
     return ref;
@@ -811,14 +829,22 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     double linkShare = setup.sharedSpectrum() ? 1.0 / members.size() : 1.0;
     visitShare = setup.sharedSpectrum() ? linkShare : Double.NaN;
     int steps = setup.localSteps();
-    for (int d : members) {
+    // One boxed id per member for every map, and one box per value shared by all members: the
+    // plan's maps live for the whole visit (a million devices' visit, issue 16).
+    Double sharedLink = linkShare;
+    Double sharedVisit = visitShare;
+    Double sharedServer = 1.0 / members.size();
+    Map<Double, Double> boxes = new HashMap<>();
+    for (Integer d : members) {
       refs.put(d, devices.get(d));
-      factor.put(d, setup.factors().of(d, round));
+      Double f = setup.factors().of(d, round);
+      factor.put(d, boxes.size() < 256 ? boxes.computeIfAbsent(f, k -> k) : f);
       double[] planned = plannedShares.get(d);
-      up.put(d, planned == null ? linkShare : planned[0]);
-      down.put(d, planned == null ? linkShare : planned[1]);
-      deviceShare.put(d, planned == null ? visitShare : planned[0]);
-      serverShare.put(d, 1.0 / members.size());
+      // (Double.valueOf: a conditional of a Double and a double would unbox and box again.)
+      up.put(d, planned == null ? sharedLink : Double.valueOf(planned[0]));
+      down.put(d, planned == null ? sharedLink : Double.valueOf(planned[1]));
+      deviceShare.put(d, planned == null ? sharedVisit : Double.valueOf(planned[0]));
+      serverShare.put(d, sharedServer);
       if (plans != null) {
         own.put(d, plans.get(d));
       }
@@ -868,7 +894,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     lossSum += v.lossSum();
     lossCount += v.lossCount();
     participants += v.participants();
-    reported = v.reported();
+    reported.clear(); // what the visit reported, kept without its message's map
+    reported.putAll(v.reported());
     paths.putAll(v.paths());
     recordPassedFaults(v.endNs());
     boolean dropForRun = setup.faultPlan().survival().dropForRun();
@@ -1946,7 +1973,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         null);
   }
 
-  private static TreeSet<Integer> union(TreeSet<Integer> a, TreeSet<Integer> b) {
+  private static TreeSet<Integer> union(java.util.Set<Integer> a, java.util.Set<Integer> b) {
     TreeSet<Integer> u = new TreeSet<>(a);
     u.addAll(b);
     return u;
@@ -1978,7 +2005,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     labels.clear();
     labels.putAll(c.labels());
-    reported = new TreeMap<>(c.reported());
+    reported.clear();
+    reported.putAll(c.reported());
     faultsRecorded.clear();
     faultsRecorded.addAll(c.faultsRecorded());
     faultStartNs.clear();

@@ -1,6 +1,7 @@
 package io.splitemu.actors.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.SplittableRandom;
@@ -51,6 +52,32 @@ class BatchCursorTest {
           }
           assertArrayEquals(p, cursor.nextBatch(n), "seed " + seed + ", n " + n);
         }
+      }
+    }
+  }
+
+  @Test
+  void skipping_leavesTheCursorWhereDrawingWould_andItsSnapshotTheSame() {
+    for (int n : new int[] {1, 5, 20, 37}) {
+      for (int b : new int[] {1, 3, 8, 50}) {
+        BatchCursor drawn = new BatchCursor(shard(n), 42);
+        BatchCursor skipped = new BatchCursor(shard(n), 42);
+        for (int i = 0; i < 7; i++) {
+          drawn.nextBatch(b);
+          skipped.skip(b);
+          BatchCursor.State d = drawn.snapshot();
+          BatchCursor.State s = skipped.snapshot();
+          String at = "n " + n + ", b " + b + ", step " + i;
+          assertEquals(d.rngState(), s.rngState(), at);
+          assertEquals(d.next(), s.next(), at);
+          assertArrayEquals(d.order(), s.order(), at);
+          assertArrayEquals(d.shard(), s.shard(), at);
+        }
+        // Drawing after skips hands out what the cursor that drew all along hands out.
+        assertArrayEquals(drawn.nextBatch(b + 2), skipped.nextBatch(b + 2), "n " + n);
+        skipped.skip(1);
+        drawn.nextBatch(1);
+        assertArrayEquals(drawn.nextBatch(3 * n), skipped.nextBatch(3 * n), "n " + n);
       }
     }
   }
