@@ -80,12 +80,17 @@ public final class BatchCursor {
   // The current pass's permutation, drawn from the state before it (same draws as nextPass).
   private int[] order() {
     if (order == null) {
-      long after = rngState;
-      rngState = orderState;
-      order = permutation();
-      rngState = after;
+      order = drawOrder();
     }
     return order;
+  }
+
+  private int[] drawOrder() {
+    long after = rngState;
+    rngState = orderState;
+    int[] o = permutation();
+    rngState = after;
+    return o;
   }
 
   /** The cursor at {@code state}: it hands out exactly what the saved cursor would have. */
@@ -95,7 +100,9 @@ public final class BatchCursor {
 
   /** This cursor's position; later draws do not change it. */
   public State snapshot() {
-    return new State(shard.clone(), rngState, order().clone(), next);
+    // Drawn for the state without keeping it: a timing run's cursor goes on holding no order
+    // after a checkpoint.
+    return new State(shard.clone(), rngState, order == null ? drawOrder() : order.clone(), next);
   }
 
   /** The next {@code b} sample indices. */

@@ -9,8 +9,9 @@ import io.splitemu.net.EmulatedInstant;
  */
 public final class EmulatedCpu implements ComputeTiming {
 
-  // The name is prefix + index (index -1: the prefix alone), made when wanted: a million devices'
-  // names were ~56 bytes each (issue 16), and the prefix is shared.
+  // The name is prefix + index (index -1: the prefix alone), not kept: a million devices' names
+  // were ~56 bytes each (issue 16), and the prefix is shared. Each computation makes it again for
+  // the resource's error message (a short-lived string).
   private final String prefix;
   private final int index;
   private long busyUntil;

@@ -29,6 +29,13 @@ final class IdMap<V> extends AbstractMap<Integer, V> {
   // not the array (sl's one-device visits clear and walk maps of a million slots).
   private int lo = Integer.MAX_VALUE;
   private int hi;
+  // The slots put since the last clear while they are few (-1 once more than SPARSE were): a
+  // clear and an iteration of a few keys spread over a wide span (the members of a visit of one of
+  // many cpsl clusters, whose ids are scattered over all N) cost the keys, not the span. A slot
+  // removed and put again is listed twice; a listed slot may since be empty.
+  private static final int SPARSE = 4096;
+  private int[] keys = new int[8];
+  private int keyCount;
 
   /** A map of ids from 0. */
   IdMap() {
@@ -86,6 +93,16 @@ final class IdMap<V> extends AbstractMap<Integer, V> {
     values[k] = value == null ? NULL : value;
     if (old == null) {
       size++;
+      if (keyCount >= 0) {
+        if (keyCount == SPARSE) {
+          keyCount = -1;
+        } else {
+          if (keyCount == keys.length) {
+            keys = Arrays.copyOf(keys, 2 * keyCount);
+          }
+          keys[keyCount++] = k;
+        }
+      }
     }
     lo = Math.min(lo, k);
     hi = Math.max(hi, k + 1);
@@ -108,14 +125,40 @@ final class IdMap<V> extends AbstractMap<Integer, V> {
     return value(old);
   }
 
+  // Whether the listed slots are fewer than the span by far (then walk them, not the span).
+  private boolean sparse() {
+    return keyCount >= 0 && 8L * keyCount < (long) hi - lo;
+  }
+
   @Override
   public void clear() {
-    if (lo < hi) {
+    if (sparse()) {
+      for (int i = 0; i < keyCount; i++) {
+        values[keys[i]] = null;
+      }
+    } else if (lo < hi) {
       Arrays.fill(values, lo, hi, null);
     }
     size = 0;
     lo = Integer.MAX_VALUE;
     hi = 0;
+    keyCount = 0;
+  }
+
+  // The slots to walk in ascending order: the listed ones sorted (each once), else the span.
+  private int[] walk() {
+    if (!sparse()) {
+      return null;
+    }
+    int[] sorted = Arrays.copyOf(keys, keyCount);
+    Arrays.sort(sorted);
+    int n = 0;
+    for (int i = 0; i < sorted.length; i++) {
+      if (values[sorted[i]] != null && (n == 0 || sorted[n - 1] != sorted[i])) {
+        sorted[n++] = sorted[i];
+      }
+    }
+    return Arrays.copyOf(sorted, n);
   }
 
   @Override
@@ -129,7 +172,9 @@ final class IdMap<V> extends AbstractMap<Integer, V> {
       @Override
       public Iterator<Entry<Integer, V>> iterator() {
         return new Iterator<>() {
-          private int next = advance(Math.min(lo, hi));
+          // Sparse: the slots in order, walked by position; else the span, walked by slot.
+          private final int[] order = walk();
+          private int next = order != null ? 0 : advance(Math.min(lo, hi));
           private int last = -1;
 
           private int advance(int from) {
@@ -141,7 +186,7 @@ final class IdMap<V> extends AbstractMap<Integer, V> {
 
           @Override
           public boolean hasNext() {
-            return next < hi;
+            return order != null ? next < order.length : next < hi;
           }
 
           @Override
@@ -150,8 +195,12 @@ final class IdMap<V> extends AbstractMap<Integer, V> {
             if (!hasNext()) {
               throw new NoSuchElementException();
             }
-            last = next;
-            next = advance(next + 1);
+            if (order != null) {
+              last = order[next++];
+            } else {
+              last = next;
+              next = advance(next + 1);
+            }
             int k = last;
             return new SimpleEntry<Integer, V>(base + k, value(values[k])) {
               @Override

@@ -20,11 +20,24 @@ class IdMapTest {
 
   @Test
   void idMap_answersAsATreeMap_underRandomOperations() {
+    randomOperations(40, 3000, 50);
+  }
+
+  @Test
+  void idMap_withFewKeysOverAWideSpan_answersAsATreeMap() {
+    // A visit of one of many cpsl clusters: a few ids scattered over a million, cleared each
+    // visit (the map walks its listed keys, not the span), and now and then more keys than it
+    // lists (it walks the span again).
+    randomOperations(1_000_000, 1_000_000, 3);
+    randomOperations(5000, 1_000_000, 100_000);
+  }
+
+  private static void randomOperations(int narrow, int wide, int clearOneIn) {
     SplittableRandom rng = new SplittableRandom(7);
     IdMap<String> ids = new IdMap<>();
     TreeMap<Integer, String> tree = new TreeMap<>();
     for (int i = 0; i < 20_000; i++) {
-      int k = rng.nextInt(rng.nextBoolean() ? 40 : 3000);
+      int k = rng.nextInt(rng.nextBoolean() ? narrow : wide);
       switch (rng.nextInt(8)) {
         case 0, 1, 2 -> {
           String v = rng.nextInt(10) == 0 ? null : "v" + i;
@@ -32,7 +45,7 @@ class IdMapTest {
         }
         case 3 -> assertEquals(tree.remove(k), ids.remove(k), "remove " + k);
         case 4 -> {
-          if (rng.nextInt(50) == 0) {
+          if (rng.nextInt(clearOneIn) == 0) {
             tree.clear();
             ids.clear();
           }
