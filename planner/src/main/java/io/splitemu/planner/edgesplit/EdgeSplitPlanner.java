@@ -163,15 +163,39 @@ public final class EdgeSplitPlanner {
             ? Double.POSITIVE_INFINITY
             : SchemeLatency.edgeSplitDeviceEpoch(
                 costs, current, batch, d, beta, serverShare, server);
+    int fitting = -1;
     for (int p = minCut; p <= maxCut; p++) {
       if (memory.bytes(costs, p, batch) > d.memoryBytes()) {
         continue;
       }
+      fitting = p;
       double t = SchemeLatency.edgeSplitDeviceEpoch(costs, p, batch, d, beta, serverShare, server);
       if (t < bestTime) {
         bestTime = t;
         best = p;
       }
+    }
+    if (best < 0 && fitting >= 0) {
+      // Room for a cut, but no cut ends: the device's rates leave every epoch infinite or NaN.
+      throw new IllegalArgumentException(
+          "device "
+              + d.id()
+              + ": no cut in "
+              + minCut
+              + ".."
+              + maxCut
+              + " gives a finite epoch time (compute "
+              + d.flopsPerSecond()
+              + " FLOP/s, uplink share "
+              + beta
+              + ", server share "
+              + serverShare
+              + "; cut "
+              + fitting
+              + " takes "
+              + SchemeLatency.edgeSplitDeviceEpoch(
+                  costs, fitting, batch, d, beta, serverShare, server)
+              + " s)");
     }
     if (best < 0) {
       throw new IllegalArgumentException(

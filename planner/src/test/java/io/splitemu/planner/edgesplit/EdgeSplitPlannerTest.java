@@ -88,6 +88,22 @@ class EdgeSplitPlannerTest {
     assertTrue(e.getMessage().contains("device tiny"), e.getMessage());
   }
 
+  @Test
+  void deviceWithRoomButNoFiniteEpoch_isRefusedForItsRates_notItsMemory() {
+    // Compute so slow that every cut's epoch overflows to infinity: the refusal names the rates.
+    CutCosts c = CutCosts.of(TestChains.cnn(1, 8));
+    DeviceState d = TestChains.linearDevices(1, 1).get(0);
+    DeviceState stuck =
+        new DeviceState("stuck", Double.MIN_VALUE, 10, d.uplink(), d.downlink(), d.memoryBytes());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new EdgeSplitPlanner(c, 16).plan(List.of(stuck), new ServerState(1e11)));
+    assertTrue(e.getMessage().contains("device stuck: no cut in"), e.getMessage());
+    assertTrue(e.getMessage().contains("finite epoch time"), e.getMessage());
+    assertTrue(!e.getMessage().contains("cannot hold"), e.getMessage());
+  }
+
   /**
    * The allocation computes each linear device's K and whole-band epoch once rather than at every
    * bisection step: its shares and makespan equal, bit for bit, those of the former per-step
