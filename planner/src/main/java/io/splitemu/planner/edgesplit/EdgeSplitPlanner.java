@@ -69,6 +69,7 @@ public final class EdgeSplitPlanner {
 
   /** Runs the alternation with the given server shares. */
   public EdgeSplitPlan plan(List<DeviceState> devices, ServerState server, double[] serverShares) {
+    requireDevices(devices);
     int n = devices.size();
     double[] beta = new double[n];
     Arrays.fill(beta, 1.0 / n);
@@ -115,10 +116,12 @@ public final class EdgeSplitPlanner {
    * server shares.
    */
   public EdgeSplitPlan uniformBaseline(List<DeviceState> devices, ServerState server) {
+    requireDevices(devices);
     int n = devices.size();
     double[] eq = new double[n];
     Arrays.fill(eq, 1.0 / n);
     int bestCut = -1;
+    int fitting = -1;
     double best = Double.POSITIVE_INFINITY;
     for (int p = minCut; p <= maxCut; p++) {
       int[] cuts = new int[n];
@@ -130,11 +133,24 @@ public final class EdgeSplitPlanner {
       if (!fits) {
         continue;
       }
+      fitting = p;
       double m = makespan(devices, cuts, eq, eq, server);
       if (m < best) {
         best = m;
         bestCut = p;
       }
+    }
+    if (bestCut < 0 && fitting >= 0) {
+      throw new IllegalArgumentException(
+          "no single cut in "
+              + minCut
+              + ".."
+              + maxCut
+              + " gives a finite round time at equal shares (cut "
+              + fitting
+              + ": "
+              + makespan(devices, filled(n, fitting), eq, eq, server)
+              + " s)");
     }
     if (bestCut < 0) {
       throw new IllegalArgumentException("no single cut fits the memory of every device");
@@ -148,6 +164,18 @@ public final class EdgeSplitPlanner {
         best,
         List.of(best),
         SchemeLatency.edgeSplitRound(costs, cuts, batch, devices, eq, eq, server));
+  }
+
+  private static int[] filled(int n, int cut) {
+    int[] cuts = new int[n];
+    Arrays.fill(cuts, cut);
+    return cuts;
+  }
+
+  private static void requireDevices(List<DeviceState> devices) {
+    if (devices.isEmpty()) {
+      throw new IllegalArgumentException("an EdgeSplit plan needs at least one device");
+    }
   }
 
   /** Device memory needed for cut {@code cut}. */

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 
 class EdgeSplitPlannerTest {
 
@@ -102,6 +103,24 @@ class EdgeSplitPlannerTest {
     assertTrue(e.getMessage().contains("device stuck: no cut in"), e.getMessage());
     assertTrue(e.getMessage().contains("finite epoch time"), e.getMessage());
     assertTrue(!e.getMessage().contains("cannot hold"), e.getMessage());
+    IllegalArgumentException u =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new EdgeSplitPlanner(c, 16).uniformBaseline(List.of(stuck), new ServerState(1e11)));
+    assertTrue(u.getMessage().contains("finite round time"), u.getMessage());
+  }
+
+  @Test
+  void noDevices_isRefusedWithOneLine() {
+    EdgeSplitPlanner p = new EdgeSplitPlanner(CutCosts.of(TestChains.cnn(1, 8)), 16);
+    for (Executable call :
+        List.<Executable>of(
+            () -> p.plan(List.of(), new ServerState(1e11)),
+            () -> p.uniformBaseline(List.of(), new ServerState(1e11)))) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+      assertEquals("an EdgeSplit plan needs at least one device", e.getMessage());
+    }
   }
 
   /**
