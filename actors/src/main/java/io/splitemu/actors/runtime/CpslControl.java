@@ -153,7 +153,7 @@ final class CpslControl {
    * resets the drift statistics.
    */
   CutPlan planCut(List<Device> devices) {
-    CutPlan p = saa(nominal(devices), candidates(devices.size()), nextSaaSeed());
+    CutPlan p = saa(nominal(devices), candidates(devices.size()), nextSaaSeed(), () -> false);
     planned(p);
     return p;
   }
@@ -219,18 +219,7 @@ final class CpslControl {
    * optimum.
    */
   Planned compute(Work w, BooleanSupplier stop) {
-    CutPlan p =
-        w.nominal() == null
-            ? null
-            : planner(w.nominal().size())
-                .planCut(
-                    w.nominal(),
-                    server,
-                    w.candidates(),
-                    setup.sampler(),
-                    settings.saaSamples(),
-                    w.saaSeed(),
-                    stop);
+    CutPlan p = w.nominal() == null ? null : saa(w.nominal(), w.candidates(), w.saaSeed(), stop);
     RoundPlan r =
         planner(w.observed().size())
             .planRound(p == null ? w.cut() : p.cut(), w.observed(), server, w.roundSeed());
@@ -273,9 +262,10 @@ final class CpslControl {
     return SeededStreams.seedFor(setup.seed(), "cpsl/saa/" + plans++);
   }
 
-  private CutPlan saa(List<DeviceState> nominal, int[] candidates, long seed) {
+  private CutPlan saa(
+      List<DeviceState> nominal, int[] candidates, long seed, BooleanSupplier stop) {
     return planner(nominal.size())
-        .planCut(nominal, server, candidates, setup.sampler(), settings.saaSamples(), seed);
+        .planCut(nominal, server, candidates, setup.sampler(), settings.saaSamples(), seed, stop);
   }
 
   /** Device {@code d} as observed in {@code round} (0: nominal). */
