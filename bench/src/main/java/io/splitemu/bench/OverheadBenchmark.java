@@ -32,14 +32,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * through {@link Emulation} against a plain single-process DL4J loop that trains the same model
  * (the unsplit {@link ChainModel#whole()}) on the same batches in the same order, with the same
  * evaluation work. The plain loop is the floor: no actors, no messages, no per-device slices, no
- * FedAvg, no results files.
+ * FedAvg, no results files, and DL4J's own convolution layer where the emulator uses {@code
+ * ContiguousConvolution} (the same bits, faster); {@code --plain-convolution ours} gives the loop
+ * splitemu's convolution too, to tell the convolution's gain from the engine's cost.
  *
  * <p>Not JMH: one PSL run takes seconds to minutes, so this main runs one warm-up of each side and
  * then N alternating repetitions, and reports the best wall time of each and their ratio.
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar io.splitemu.bench.OverheadBenchmark \
- *     [scenario.conf] [--reps N] [--only psl|plain] [--set key=value]...
+ *     [scenario.conf] [--reps N] [--only psl|plain] [--plain-convolution stock|ours]
+ *     [--set key=value]...
  * </pre>
  *
  * <p>What is timed: for PSL, {@link Emulation#run(Emulation.Prepared, Path, RunListener)} (actor
@@ -59,6 +62,7 @@ public final class OverheadBenchmark {
     Path scenario = Path.of("scenarios/quickstart.conf");
     int reps = 3;
     String only = "";
+    boolean plainOurs = false;
     List<String> sets = new ArrayList<>();
     // The barrier timeout is wall clock: on a loaded machine a slow step must not drop a device,
     // or the two sides would no longer do the same work. A --set given later still wins.
@@ -67,6 +71,7 @@ public final class OverheadBenchmark {
       switch (args[i]) {
         case "--reps" -> reps = Integer.parseInt(args[++i]);
         case "--only" -> only = args[++i];
+        case "--plain-convolution" -> plainOurs = ours(args[++i]);
         case "--set" -> sets.add(args[++i]);
         default -> scenario = Path.of(args[i]);
       }
@@ -98,7 +103,7 @@ public final class OverheadBenchmark {
         }
       }
       if (!only.equals("psl")) {
-        Timing t = runPlain(s);
+        Timing t = runPlain(s, plainOurs);
         print(tag + " plain", t);
         if (r > 0) {
           plain.add(t);
@@ -117,8 +122,25 @@ public final class OverheadBenchmark {
           psl.stream().min(byWall).orElseThrow().wallS()
               / plain.stream().min(byWall).orElseThrow().wallS();
       System.out.printf(Locale.ROOT, "ratio psl/plain (best wall): %.3f (goal <= 1.2)%n", ratio);
+      Comparator<Timing> byCpu = Comparator.comparingDouble(t -> t.userS() + t.sysS());
+      Timing p = psl.stream().min(byCpu).orElseThrow();
+      Timing q = plain.stream().min(byCpu).orElseThrow();
+      System.out.printf(
+          Locale.ROOT,
+          "ratio psl/plain (best CPU): %.3f%n",
+          (p.userS() + p.sysS()) / (q.userS() + q.sysS()));
     }
     System.exit(0);
+  }
+
+  private static boolean ours(String convolution) {
+    return switch (convolution) {
+      case "stock" -> false;
+      case "ours" -> true;
+      default ->
+          throw new IllegalArgumentException(
+              "--plain-convolution takes stock or ours, got " + convolution);
+    };
   }
 
   private static void print(String tag, Timing t) {
@@ -161,7 +183,7 @@ public final class OverheadBenchmark {
    * The floor: the unsplit model trained on the concatenation of the devices' batches, device 0
    * first, exactly as the PSL server concatenates them, with the same evaluations.
    */
-  static Timing runPlain(Settings s) throws IOException {
+  static Timing runPlain(Settings s, boolean ourConvolution) throws IOException {
     long seed = s.seed();
     int n = s.devices().count();
     int b = s.batchSize();
@@ -169,7 +191,10 @@ public final class OverheadBenchmark {
     DatasetSplit data = Emulation.loadData(s);
     Partition partition = Emulation.partition(s, data.train());
     DataType dtype = Emulation.dataType(s);
-    ChainModel model = ModelZoo.create(s.model().name(), Emulation.modelOptions(s));
+    // DL4J's own convolution layer unless told: the floor is DL4J as a user would run it.
+    ChainModel model =
+        ModelZoo.create(
+            s.model().name(), Emulation.modelOptions(s).withStockConvolution(!ourConvolution));
     Slice whole = model.whole();
     List<BatchCursor> cursors = new ArrayList<>();
     int steps = s.localSteps();

@@ -76,7 +76,7 @@ record Blueprint(String name, List<Unit> units, long[] rawShape, int features) {
             .setInputTypes(inputTypeAtCut(from));
     String prev = INPUT;
     for (int j = from; j < to; j++) {
-      prev = units.get(j).addTo(b, prev);
+      prev = units.get(j).addTo(b, prev, options);
     }
     return b.setOutputs(prev).build();
   }

@@ -13,9 +13,23 @@ import org.nd4j.linalg.learning.config.Nesterovs;
  * @param learningRate learning rate, finite and > 0
  * @param momentum momentum of {@link UpdaterKind#SGD_MOMENTUM} in [0, 1); ignored by Adam
  * @param dataType {@code FLOAT} (production) or {@code DOUBLE} (exactness tests)
+ * @param stockConvolution build convolutions as DL4J's own layer rather than {@link
+ *     ContiguousConvolution}, which computes the same bits faster; for the plain-DL4J baseline of
+ *     the overhead benchmark and for the tests that compare the two
  */
 public record ModelOptions(
-    long seed, UpdaterKind updater, double learningRate, double momentum, DataType dataType) {
+    long seed,
+    UpdaterKind updater,
+    double learningRate,
+    double momentum,
+    DataType dataType,
+    boolean stockConvolution) {
+
+  /** Options with splitemu's own convolution. */
+  public ModelOptions(
+      long seed, UpdaterKind updater, double learningRate, double momentum, DataType dataType) {
+    this(seed, updater, learningRate, momentum, dataType, false);
+  }
 
   public ModelOptions {
     if (updater == null) {
@@ -40,22 +54,27 @@ public record ModelOptions(
 
   /** A copy with another seed. */
   public ModelOptions withSeed(long newSeed) {
-    return new ModelOptions(newSeed, updater, learningRate, momentum, dataType);
+    return new ModelOptions(newSeed, updater, learningRate, momentum, dataType, stockConvolution);
   }
 
   /** A copy with another optimizer and learning rate. */
   public ModelOptions withUpdater(UpdaterKind kind, double lr) {
-    return new ModelOptions(seed, kind, lr, momentum, dataType);
+    return new ModelOptions(seed, kind, lr, momentum, dataType, stockConvolution);
   }
 
   /** A copy with another momentum. */
   public ModelOptions withMomentum(double newMomentum) {
-    return new ModelOptions(seed, updater, learningRate, newMomentum, dataType);
+    return new ModelOptions(seed, updater, learningRate, newMomentum, dataType, stockConvolution);
   }
 
   /** A copy with another precision. */
   public ModelOptions withDataType(DataType type) {
-    return new ModelOptions(seed, updater, learningRate, momentum, type);
+    return new ModelOptions(seed, updater, learningRate, momentum, type, stockConvolution);
+  }
+
+  /** A copy whose convolutions are DL4J's own layer ({@code true}) or splitemu's. */
+  public ModelOptions withStockConvolution(boolean stock) {
+    return new ModelOptions(seed, updater, learningRate, momentum, dataType, stock);
   }
 
   /** The DL4J updater configuration. */

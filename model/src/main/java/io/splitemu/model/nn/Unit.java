@@ -17,8 +17,11 @@ interface Unit {
   /** Per-sample output shape for the given per-sample input shape. */
   long[] outputShape(long[] in);
 
-  /** Adds this unit's vertices reading {@code input}; returns the name of its output vertex. */
-  String addTo(GraphBuilder builder, String input);
+  /**
+   * Adds this unit's vertices reading {@code input}, built as {@code options} says; returns the
+   * name of its output vertex.
+   */
+  String addTo(GraphBuilder builder, String input, ModelOptions options);
 
   /** Names of this unit's vertices, in declaration order (the parameter order of the unit). */
   List<String> vertexNames();

@@ -20,10 +20,10 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 /**
  * The unit kinds of the zoo, with their DL4J layers and analytical costs.
  *
- * <p>Cost conventions (LATENCY-MODEL.md section 1, issue "Foundation"): convolution and dense
- * FLOPs are 2 x multiply-accumulates, bias and fused activations are free; pooling costs
- * kernel_h x kernel_w FLOPs per output element (global average pooling: h x w); an element-wise
- * add costs 1 FLOP per output element; backward = 2 x forward; activations are 4 bytes each.
+ * <p>Cost conventions (LATENCY-MODEL.md section 1, issue "Foundation"): convolution and dense FLOPs
+ * are 2 x multiply-accumulates, bias and fused activations are free; pooling costs kernel_h x
+ * kernel_w FLOPs per output element (global average pooling: h x w); an element-wise add costs 1
+ * FLOP per output element; backward = 2 x forward; activations are 4 bytes each.
  */
 final class Units {
 
@@ -87,14 +87,15 @@ final class Units {
   }
 
   private static ConvolutionLayer convLayer(
-      int outChannels, int kernel, int stride, int pad, Activation act) {
-    return new ConvolutionLayer.Builder(kernel, kernel)
-        .stride(stride, stride)
-        .padding(pad, pad)
-        .nOut(outChannels)
-        .activation(act)
-        .weightInit(act == Activation.RELU ? WeightInit.RELU : WeightInit.XAVIER)
-        .build();
+      ModelOptions options, int outChannels, int kernel, int stride, int pad, Activation act) {
+    ConvolutionLayer.Builder b =
+        new ConvolutionLayer.Builder(kernel, kernel)
+            .stride(stride, stride)
+            .padding(pad, pad)
+            .nOut(outChannels)
+            .activation(act)
+            .weightInit(act == Activation.RELU ? WeightInit.RELU : WeightInit.XAVIER);
+    return options.stockConvolution() ? b.build() : ContiguousConvolution.of(b);
   }
 
   /** Shape, FLOPs and parameters of one convolution. */
@@ -118,8 +119,9 @@ final class Units {
     }
 
     @Override
-    public String addTo(GraphBuilder builder, String input) {
-      builder.addLayer(name, convLayer(outChannels, kernel, stride, pad, Activation.RELU), input);
+    public String addTo(GraphBuilder builder, String input, ModelOptions options) {
+      builder.addLayer(
+          name, convLayer(options, outChannels, kernel, stride, pad, Activation.RELU), input);
       return name;
     }
 
@@ -145,7 +147,7 @@ final class Units {
     }
 
     @Override
-    public String addTo(GraphBuilder builder, String input) {
+    public String addTo(GraphBuilder builder, String input, ModelOptions options) {
       builder.addLayer(
           name,
           new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
@@ -176,7 +178,7 @@ final class Units {
     }
 
     @Override
-    public String addTo(GraphBuilder builder, String input) {
+    public String addTo(GraphBuilder builder, String input, ModelOptions options) {
       builder.addLayer(name, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), input);
       return name;
     }
@@ -201,7 +203,7 @@ final class Units {
     }
 
     @Override
-    public String addTo(GraphBuilder builder, String input) {
+    public String addTo(GraphBuilder builder, String input, ModelOptions options) {
       if (isOutput) {
         builder.addLayer(
             name,
@@ -237,8 +239,8 @@ final class Units {
   }
 
   /**
-   * A basic residual block: conv3x3(stride)-ReLU, conv3x3, plus the input (or a 1x1 projection
-   * when the shape changes), then ReLU. No batch norm: it is left out of the zoo on purpose.
+   * A basic residual block: conv3x3(stride)-ReLU, conv3x3, plus the input (or a 1x1 projection when
+   * the shape changes), then ReLU. No batch norm: it is left out of the zoo on purpose.
    */
   private record Residual(String name, int inChannels, int outChannels, int stride)
       implements Unit {
@@ -261,15 +263,19 @@ final class Units {
     }
 
     @Override
-    public String addTo(GraphBuilder builder, String input) {
+    public String addTo(GraphBuilder builder, String input, ModelOptions options) {
       builder.addLayer(
-          name + "_conv1", convLayer(outChannels, 3, stride, 1, Activation.RELU), input);
+          name + "_conv1", convLayer(options, outChannels, 3, stride, 1, Activation.RELU), input);
       builder.addLayer(
-          name + "_conv2", convLayer(outChannels, 3, 1, 1, Activation.IDENTITY), name + "_conv1");
+          name + "_conv2",
+          convLayer(options, outChannels, 3, 1, 1, Activation.IDENTITY),
+          name + "_conv1");
       String shortcut = input;
       if (hasProjection()) {
         builder.addLayer(
-            name + "_proj", convLayer(outChannels, 1, stride, 0, Activation.IDENTITY), input);
+            name + "_proj",
+            convLayer(options, outChannels, 1, stride, 0, Activation.IDENTITY),
+            input);
         shortcut = name + "_proj";
       }
       builder.addVertex(

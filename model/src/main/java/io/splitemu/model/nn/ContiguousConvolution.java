@@ -1,0 +1,392 @@
+package io.splitemu.model.nn;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.deeplearning4j.util.ConvolutionUtils;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * DL4J's 2-D convolution with its two slow steps replaced and its forward pass kept for the
+ * backward pass (issue 16, "Full fidelity, second").
+ *
+ * <p>DL4J's own layer writes its im2col matrix through a permuted, strided view of the contiguous
+ * {@code [batch, outH, outW, channels, kH, kW]} array it multiplies, and reads its col2im input
+ * through another. Those two copies are most of a LeNet step's time (docs/benchmarks.md, "Full
+ * fidelity: where the time goes"). Its backward pass also recomputes the whole forward pass, im2col
+ * included, because without workspaces it keeps nothing from it.
+ *
+ * <p>This layer fills the same contiguous array in row order, keeps it and the pre-activation from
+ * a training forward pass for the backward pass, and sums the col2im in the order DL4J does. Every
+ * other step is the same ND4J call on arrays of the same layout: the same gemms, the bias add, the
+ * activation and its derivative, the bias-gradient sum. So it computes bit for bit what DL4J's
+ * layer computes ({@code ContiguousConvolutionTest} holds it to that), and the full-fidelity
+ * goldens do not move. The parameters, their initialisation and the updater are DL4J's.
+ *
+ * <p>It covers float NCHW convolutions without dilation, {@code Same} mode, dropout or weight
+ * noise, and with no DL4J helper (cuDNN, oneDNN) installed. For anything else it is DL4J's layer.
+ */
+final class ContiguousConvolution extends ConvolutionLayer {
+
+  private ContiguousConvolution(Builder builder) {
+    super(builder);
+  }
+
+  /** A configured convolution of this kind, from DL4J's own builder. */
+  static ContiguousConvolution of(Builder builder) {
+    return new ContiguousConvolution(builder);
+  }
+
+  @Override
+  public Layer instantiate(
+      NeuralNetConfiguration conf,
+      Collection<TrainingListener> listeners,
+      int layerIndex,
+      INDArray paramsView,
+      boolean initializeParams,
+      DataType networkDataType) {
+    // As DL4J's ConvolutionLayer.instantiate, with this layer's implementation.
+    Impl layer = new Impl(conf, networkDataType);
+    layer.setListeners(listeners);
+    layer.setIndex(layerIndex);
+    layer.setParamsViewArray(paramsView);
+    Map<String, INDArray> params = initializer().init(conf, paramsView, initializeParams);
+    layer.setParamTable(params);
+    layer.setConf(conf);
+    return layer;
+  }
+
+  /** The shapes of one convolution, in DL4J's names. */
+  private record Geometry(
+      int batch,
+      int inDepth,
+      int inH,
+      int inW,
+      int outDepth,
+      int kH,
+      int kW,
+      int sH,
+      int sW,
+      int pH,
+      int pW,
+      int outH,
+      int outW) {
+
+    /** Rows of the im2col matrix: one per output position. */
+    int rows() {
+      return batch * outH * outW;
+    }
+
+    /** Columns of the im2col matrix: one per weight of an output channel. */
+    int cols() {
+      return inDepth * kH * kW;
+    }
+  }
+
+  /** The layer: DL4J's, with its im2col, col2im and forward-pass cache replaced. */
+  static final class Impl extends org.deeplearning4j.nn.layers.convolution.ConvolutionLayer {
+
+    // What the last training forward pass keeps for the backward pass; all null when none.
+    private INDArray keptFor; // the input it was computed from (by identity)
+    private INDArray keptPreOutput; // [batch, outDepth, outH, outW], a view of its own copy
+    private INDArray keptCols; // [rows, cols], c order
+
+    // Scratch arrays, kept between steps of the same shapes.
+    private float[] colScratch = new float[0];
+    private float[] imageScratch = new float[0];
+
+    Impl(NeuralNetConfiguration conf, DataType dataType) {
+      super(conf, dataType);
+    }
+
+    private boolean covered() {
+      ConvolutionLayer c = layerConf();
+      int[] dilation = c.getDilation();
+      return helper == null
+          && dataType == DataType.FLOAT
+          && c.getCnn2dDataFormat() == CNN2DFormat.NCHW
+          && convolutionMode != ConvolutionMode.Same
+          && dilation[0] == 1
+          && dilation[1] == 1
+          && c.getIDropout() == null
+          && c.getWeightNoise() == null;
+    }
+
+    private Geometry geometry(INDArray input, INDArray weights) {
+      int[] pad = layerConf().getPadding();
+      int[] strides = layerConf().getStride();
+      int[] out =
+          ConvolutionUtils.getOutputSize(
+              input,
+              layerConf().getKernelSize(),
+              strides,
+              pad,
+              convolutionMode,
+              layerConf().getDilation(),
+              CNN2DFormat.NCHW); // also validates the sizes
+      return new Geometry(
+          Math.toIntExact(input.size(0)),
+          Math.toIntExact(input.size(1)),
+          Math.toIntExact(input.size(2)),
+          Math.toIntExact(input.size(3)),
+          Math.toIntExact(weights.size(0)),
+          Math.toIntExact(weights.size(2)),
+          Math.toIntExact(weights.size(3)),
+          strides[0],
+          strides[1],
+          pad[0],
+          pad[1],
+          out[0],
+          out[1]);
+    }
+
+    private void forget() {
+      keptFor = null;
+      keptPreOutput = null;
+      keptCols = null;
+    }
+
+    @Override
+    public void clear() {
+      super.clear();
+      forget();
+    }
+
+    @Override
+    protected Pair<INDArray, INDArray> preOutput(
+        boolean training, boolean forBackprop, LayerWorkspaceMgr workspaceMgr) {
+      if (!covered()) {
+        forget();
+        return super.preOutput(training, forBackprop, workspaceMgr);
+      }
+      if (forBackprop && keptPreOutput != null && keptFor == input) {
+        Pair<INDArray, INDArray> kept = new Pair<>(keptPreOutput, keptCols);
+        forget(); // the backward pass writes the activation's derivative into it
+        return kept;
+      }
+      assertInputSet(false);
+      INDArray bias =
+          getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr);
+      INDArray weights =
+          getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, training, workspaceMgr);
+      validateInputRank();
+      INDArray in = input.castTo(dataType);
+      validateInputDepth(weights.size(1));
+      Geometry g = geometry(in, weights);
+
+      INDArray cols = im2col(in, g);
+      // From here on, DL4J's own steps: [rows, cols] x [cols, outDepth] in f order, plus the bias.
+      INDArray w2d = weights.permute(3, 2, 1, 0).reshape('f', g.cols(), g.outDepth());
+      INDArray z =
+          workspaceMgr.createUninitialized(
+              ArrayType.ACTIVATIONS, weights.dataType(), new long[] {g.rows(), g.outDepth()}, 'f');
+      cols.mmuli(w2d, z);
+      if (layerConf().hasBias()) {
+        z.addiRowVector(bias);
+      }
+      if (training && !forBackprop) {
+        // The activation is applied in place to what this returns: keep a copy of the same layout.
+        keptFor = input;
+        keptPreOutput = asImage(z.dup('f'), g);
+        keptCols = cols;
+      }
+      return new Pair<>(asImage(z, g), forBackprop ? cols : null);
+    }
+
+    /** {@code [rows, outDepth]} in f order as {@code [batch, outDepth, outH, outW]}, no copy. */
+    private static INDArray asImage(INDArray z, Geometry g) {
+      return Shape.newShapeNoCopy(z, new long[] {g.outW(), g.outH(), g.batch(), g.outDepth()}, true)
+          .permute(2, 3, 1, 0);
+    }
+
+    /**
+     * The im2col matrix DL4J multiplies: row {@code (b, oy, ox)}, column {@code (c, ky, kx)}, zero
+     * where the kernel lies on the padding. Written in row order into a contiguous c-order array.
+     */
+    private INDArray im2col(INDArray in, Geometry g) {
+      float[] image = floatsOf(in, g.batch() * g.inDepth() * g.inH() * g.inW());
+      int cols = g.cols();
+      int n = g.rows() * cols;
+      if (colScratch.length != n) {
+        colScratch = new float[n];
+      }
+      float[] col = colScratch;
+      int plane = g.inH() * g.inW();
+      int at = 0;
+      for (int b = 0; b < g.batch(); b++) {
+        int imageAt = b * g.inDepth() * plane;
+        for (int oy = 0; oy < g.outH(); oy++) {
+          int y0 = oy * g.sH() - g.pH();
+          for (int ox = 0; ox < g.outW(); ox++) {
+            int x0 = ox * g.sW() - g.pW();
+            for (int c = 0; c < g.inDepth(); c++) {
+              int channelAt = imageAt + c * plane;
+              for (int ky = 0; ky < g.kH(); ky++) {
+                int y = y0 + ky;
+                if (y < 0 || y >= g.inH()) {
+                  for (int kx = 0; kx < g.kW(); kx++) {
+                    col[at++] = 0f;
+                  }
+                  continue;
+                }
+                int rowAt = channelAt + y * g.inW();
+                for (int kx = 0; kx < g.kW(); kx++) {
+                  int x = x0 + kx;
+                  col[at++] = x >= 0 && x < g.inW() ? image[rowAt + x] : 0f;
+                }
+              }
+            }
+          }
+        }
+      }
+      INDArray out = Nd4j.createUninitialized(DataType.FLOAT, new long[] {g.rows(), cols}, 'c');
+      out.data().asNioFloat().put(0, col);
+      return out;
+    }
+
+    /** The elements of {@code a} in c order, in the image scratch array. */
+    private float[] floatsOf(INDArray a, int n) {
+      boolean plain = a.ordering() == 'c' && !a.isView() && a.data().length() == n;
+      return copyOf(plain ? a : a.dup('c'), false);
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(
+        INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+      if (!covered()) {
+        forget();
+        return super.backpropGradient(epsilon, workspaceMgr);
+      }
+      assertInputSet(true);
+      INDArray weights =
+          getParamWithNoise(ConvolutionParamInitializer.WEIGHT_KEY, true, workspaceMgr);
+      INDArray in = input.castTo(dataType);
+      if (epsilon.dataType() != dataType) {
+        epsilon = epsilon.castTo(dataType);
+      }
+      Geometry g = geometry(in, weights);
+
+      INDArray biasGradView = gradientViews.get(ConvolutionParamInitializer.BIAS_KEY);
+      INDArray weightGradView = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
+      INDArray weightGradView2df =
+          Shape.newShapeNoCopy(weightGradView, new long[] {g.outDepth(), g.cols()}, false)
+              .transpose();
+
+      Pair<INDArray, INDArray> p = preOutput4d(true, true, workspaceMgr);
+      INDArray delta = layerConf().getActivationFn().backprop(p.getFirst(), epsilon).getFirst();
+      INDArray delta2d =
+          delta.permute(1, 0, 2, 3).reshape('c', new long[] {g.outDepth(), g.rows()});
+      INDArray cols = p.getSecond();
+
+      // DL4J's gemms: the weight gradient, then the gradient of each im2col entry.
+      Nd4j.gemm(cols, delta2d, weightGradView2df, true, true, 1.0, 0.0);
+      INDArray w2d = weights.permute(3, 2, 1, 0).reshape('f', g.cols(), g.outDepth());
+      // [cols, rows] in f order, im2col's row order: the same gemm as DL4J's mmul, which makes it
+      // in f order and then copies it into c order.
+      INDArray colGrad = w2d.mmul(delta2d, 'f');
+
+      INDArray epsNextOrig =
+          workspaceMgr.createUninitialized(
+              ArrayType.ACTIVATION_GRAD,
+              dataType,
+              new long[] {g.inDepth(), g.batch(), g.inH(), g.inW()},
+              'c');
+      col2im(colGrad, g, epsNextOrig);
+      INDArray epsNext = epsNextOrig.permute(1, 0, 2, 3);
+
+      Gradient ret = new DefaultGradient();
+      if (layerConf().hasBias()) {
+        delta2d.sum(biasGradView, 1);
+        ret.setGradientFor(ConvolutionParamInitializer.BIAS_KEY, biasGradView);
+      }
+      ret.setGradientFor(ConvolutionParamInitializer.WEIGHT_KEY, weightGradView, 'c');
+      weightNoiseParams.clear();
+      return new Pair<>(ret, epsNext);
+    }
+
+    /**
+     * Sums the gradients of the im2col entries back onto the input image, stored as {@code
+     * [inDepth, batch, inH, inW]}. Each pixel takes its terms in the order DL4J's col2im adds them:
+     * output positions ascending, that is kernel offsets descending, which this loop visits in that
+     * order while it reads each row of {@code colGrad} front to back.
+     */
+    private void col2im(INDArray colGrad, Geometry g, INDArray into) {
+      int cols = g.cols();
+      INDArray a =
+          colGrad.ordering() == 'f'
+                  && !colGrad.isView()
+                  && colGrad.data().length() == (long) g.rows() * cols
+              ? colGrad
+              : colGrad.dup('f');
+      float[] grad = copyOf(a, true);
+      int imageN = g.inDepth() * g.batch() * g.inH() * g.inW();
+      if (imageScratch.length != imageN) {
+        imageScratch = new float[imageN];
+      }
+      float[] image = imageScratch;
+      Arrays.fill(image, 0f);
+      int plane = g.inH() * g.inW();
+      int at = 0;
+      for (int b = 0; b < g.batch(); b++) {
+        for (int oy = 0; oy < g.outH(); oy++) {
+          int y0 = oy * g.sH() - g.pH();
+          for (int ox = 0; ox < g.outW(); ox++) {
+            int x0 = ox * g.sW() - g.pW();
+            for (int c = 0; c < g.inDepth(); c++) {
+              int channelAt = (c * g.batch() + b) * plane;
+              for (int ky = 0; ky < g.kH(); ky++) {
+                int y = y0 + ky;
+                if (y < 0 || y >= g.inH()) {
+                  at += g.kW();
+                  continue;
+                }
+                int rowAt = channelAt + y * g.inW();
+                for (int kx = 0; kx < g.kW(); kx++, at++) {
+                  int x = x0 + kx;
+                  if (x >= 0 && x < g.inW()) {
+                    image[rowAt + x] += grad[at];
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+      into.data().asNioFloat().put(0, image);
+    }
+
+    /** The whole buffer of a non-view float array, in a scratch array when {@code cols}. */
+    private float[] copyOf(INDArray a, boolean cols) {
+      int n = Math.toIntExact(a.data().length());
+      float[] out;
+      if (cols) {
+        if (colScratch.length != n) {
+          colScratch = new float[n];
+        }
+        out = colScratch;
+      } else {
+        if (imageScratch.length != n) {
+          imageScratch = new float[n];
+        }
+        out = imageScratch;
+      }
+      a.data().asNioFloat().get(0, out);
+      return out;
+    }
+  }
+}

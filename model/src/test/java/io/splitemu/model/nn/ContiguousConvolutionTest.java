@@ -1,0 +1,143 @@
+package io.splitemu.model.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.api.Layer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * splitemu's convolution computes bit for bit what DL4J's own layer computes: the same losses,
+ * parameters, activations and input gradients, step after step. The full-fidelity goldens rest on
+ * it. The zoo's convolutions cover kernels 5, 3 and 1, padding 0, 1 and 2, strides 1 and 2, one to
+ * 16 input channels, and ReLU and identity activations.
+ */
+class ContiguousConvolutionTest {
+
+  private static final int STEPS = 4;
+
+  static Stream<Arguments> splits() {
+    return Stream.of(
+        Arguments.of("lenet5", UpdaterKind.SGD_MOMENTUM, new int[] {1}),
+        Arguments.of("lenet5", UpdaterKind.ADAM, new int[] {2, 4}),
+        Arguments.of("lenet5", UpdaterKind.SGD_MOMENTUM, new int[] {}),
+        Arguments.of("resnet8", UpdaterKind.SGD_MOMENTUM, new int[] {2}),
+        Arguments.of("resnet8", UpdaterKind.ADAM, new int[] {}));
+  }
+
+  @ParameterizedTest(name = "{0} {1} cuts {2}")
+  @MethodSource("splits")
+  void training_matchesDl4jsLayerBitForBit(String model, UpdaterKind kind, int[] cuts) {
+    ModelOptions options = ModelOptions.defaults().withUpdater(kind, 0.01);
+    SplitModel ours = ModelZoo.create(model, options).split(cuts);
+    SplitModel stock = ModelZoo.create(model, options.withStockConvolution(true)).split(cuts);
+    assertTrue(countOurs(ours) > 0, "the model uses splitemu's convolution");
+    assertEquals(0, countOurs(stock), "the stock model uses DL4J's own convolution");
+    for (int step = 0; step < STEPS; step++) {
+      INDArray[] batch = TestData.batch(300 + step, 7, DataType.FLOAT);
+      double lossOurs = ours.trainStep(batch[0], batch[1]);
+      double lossStock = stock.trainStep(batch[0], batch[1]);
+      assertEquals(lossStock, lossOurs, 0.0, "loss of step " + step);
+      for (int s = 0; s < ours.numSlices(); s++) {
+        assertBits(stock.slice(s).params(), ours.slice(s).params(), "slice " + s + " step " + step);
+        assertBits(
+            stock.slice(s).updaterState(),
+            ours.slice(s).updaterState(),
+            "optimizer state of slice " + s + " step " + step);
+      }
+    }
+    INDArray[] test = TestData.batch(99, 5, DataType.FLOAT);
+    assertBits(stock.output(test[0]), ours.output(test[0]), "inference output");
+  }
+
+  @Test
+  void inputGradient_matchesDl4jsLayerBitForBit() {
+    // The whole model's gradient at its raw input passes through conv1's col2im (padding 2).
+    Slice ours = ModelZoo.create("lenet5", ModelOptions.defaults()).whole();
+    Slice stock =
+        ModelZoo.create("lenet5", ModelOptions.defaults().withStockConvolution(true)).whole();
+    for (int step = 0; step < 3; step++) {
+      INDArray[] batch = TestData.batch(500 + step, 5, DataType.FLOAT);
+      LossStep a = ours.trainStep(batch[0], batch[1]);
+      LossStep b = stock.trainStep(batch[0], batch[1]);
+      assertEquals(b.loss(), a.loss(), 0.0);
+      assertBits(b.inputGradient(), a.inputGradient(), "input gradient of step " + step);
+    }
+  }
+
+  @Test
+  void secondForward_replacesTheFirst_asDl4jsLayerDoes() {
+    // The kept im2col belongs to the forward pass the backward pass follows, not an earlier one.
+    ChainModel oursModel = ModelZoo.create("resnet8", ModelOptions.defaults());
+    ChainModel stockModel =
+        ModelZoo.create("resnet8", ModelOptions.defaults().withStockConvolution(true));
+    Slice ours = oursModel.split(3).slice(0);
+    Slice stock = stockModel.split(3).slice(0);
+    INDArray[] first = TestData.batch(7, 4, DataType.FLOAT);
+    INDArray[] second = TestData.batch(8, 4, DataType.FLOAT);
+    ours.forward(first[0]);
+    stock.forward(first[0]);
+    INDArray outOurs = ours.forward(second[0]);
+    INDArray outStock = stock.forward(second[0]);
+    assertBits(outStock, outOurs, "second forward");
+    INDArray cutGradient = outOurs.mul(0.01);
+    assertBits(stock.backward(cutGradient), ours.backward(cutGradient), "input gradient");
+    assertBits(stock.params(), ours.params(), "parameters after the update");
+  }
+
+  @Test
+  void doublePrecision_isLeftToDl4jsLayer_andStillMatches() {
+    ModelOptions options = ModelOptions.defaults().withDataType(DataType.DOUBLE);
+    SplitModel ours = ModelZoo.create("lenet5", options).split(2);
+    SplitModel stock = ModelZoo.create("lenet5", options.withStockConvolution(true)).split(2);
+    for (int step = 0; step < 2; step++) {
+      INDArray[] batch = TestData.batch(40 + step, 3, DataType.DOUBLE);
+      assertEquals(stock.trainStep(batch[0], batch[1]), ours.trainStep(batch[0], batch[1]), 0.0);
+    }
+    assertArrayEquals(
+        stock.slice(0).params().toDoubleVector(), ours.slice(0).params().toDoubleVector());
+  }
+
+  private static int countOurs(SplitModel split) {
+    int n = 0;
+    for (Slice s : split.slices()) {
+      for (Layer l : s.network().getLayers()) {
+        if (l instanceof ContiguousConvolution.Impl) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  private static void assertBits(INDArray expected, INDArray actual, String what) {
+    assertArrayEquals(expected.shape(), actual.shape(), what + ": shape");
+    float[] e = expected.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    float[] a = actual.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    List<Integer> differ = new ArrayList<>();
+    for (int i = 0; i < e.length && differ.size() < 5; i++) {
+      if (Float.floatToIntBits(e[i]) != Float.floatToIntBits(a[i])) {
+        differ.add(i);
+      }
+    }
+    assertTrue(
+        differ.isEmpty(),
+        () ->
+            what
+                + ": differs at "
+                + differ
+                + ", e.g. "
+                + e[differ.get(0)]
+                + " (DL4J) vs "
+                + a[differ.get(0)]);
+  }
+}
