@@ -16,6 +16,9 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.deeplearning4j.util.ConvolutionUtils;
 import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
@@ -103,12 +106,14 @@ final class ContiguousConvolution extends ConvolutionLayer {
 
     // What the last training forward pass keeps for the backward pass; all null when none.
     private INDArray keptFor; // the input it was computed from (by identity)
-    private INDArray keptPreOutput; // [batch, outDepth, outH, outW], a view of its own copy
-    private INDArray keptCols; // [rows, cols], c order
+    private Forward kept; // a copy of its pre-activation, and its im2col
 
-    // Scratch arrays, kept between steps of the same shapes.
-    private float[] colScratch = new float[0];
-    private float[] imageScratch = new float[0];
+    // Java-side copies of an im2col matrix and of an image, one pair per thread (not per layer: a
+    // full-fidelity run has a layer per device), grown to the largest seen.
+    private static final ThreadLocal<float[][]> SCRATCH =
+        ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0]});
+    private static final int COLS = 0;
+    private static final int IMAGE = 1;
 
     Impl(NeuralNetConfiguration conf, DataType dataType) {
       super(conf, dataType);
@@ -157,8 +162,7 @@ final class ContiguousConvolution extends ConvolutionLayer {
 
     private void forget() {
       keptFor = null;
-      keptPreOutput = null;
-      keptCols = null;
+      kept = null;
     }
 
     @Override
@@ -174,11 +178,14 @@ final class ContiguousConvolution extends ConvolutionLayer {
         forget();
         return super.preOutput(training, forBackprop, workspaceMgr);
       }
-      if (forBackprop && keptPreOutput != null && keptFor == input) {
-        Pair<INDArray, INDArray> kept = new Pair<>(keptPreOutput, keptCols);
-        forget(); // the backward pass writes the activation's derivative into it
-        return kept;
-      }
+      Forward f = forBackprop ? forBackward(workspaceMgr) : forward(training, false, workspaceMgr);
+      return new Pair<>(asImage(f.z(), f.g()), forBackprop ? f.cols() : null);
+    }
+
+    /** A forward pass before the activation: {@code [rows, outDepth]} in f order, its im2col. */
+    private record Forward(INDArray z, INDArray cols, Geometry g) {}
+
+    private Forward forward(boolean training, boolean forBackprop, LayerWorkspaceMgr workspaceMgr) {
       assertInputSet(false);
       INDArray bias =
           getParamWithNoise(ConvolutionParamInitializer.BIAS_KEY, training, workspaceMgr);
@@ -202,10 +209,33 @@ final class ContiguousConvolution extends ConvolutionLayer {
       if (training && !forBackprop) {
         // The activation is applied in place to what this returns: keep a copy of the same layout.
         keptFor = input;
-        keptPreOutput = asImage(z.dup('f'), g);
-        keptCols = cols;
+        kept = new Forward(z.dup('f'), cols, g);
       }
-      return new Pair<>(asImage(z, g), forBackprop ? cols : null);
+      return new Forward(z, cols, g);
+    }
+
+    /** What the last training forward pass kept for this backward pass, or a new forward pass. */
+    private Forward forBackward(LayerWorkspaceMgr workspaceMgr) {
+      Forward f = kept != null && keptFor == input ? kept : forward(true, true, workspaceMgr);
+      forget(); // kept for one backward pass
+      return f;
+    }
+
+    private static boolean elementWise(IActivation afn) {
+      return afn instanceof ActivationReLU || afn instanceof ActivationIdentity;
+    }
+
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+      IActivation afn = layerConf().getActivationFn();
+      if (input == null || !covered() || !elementWise(afn)) {
+        return super.activate(training, workspaceMgr);
+      }
+      Forward f = forward(training, false, workspaceMgr);
+      // Element by element, so the same bits when applied at unit stride to the array under the
+      // image view (DL4J applies it through the strided view).
+      afn.getActivation(f.z(), training);
+      return asImage(f.z(), f.g());
     }
 
     /** {@code [rows, outDepth]} in f order as {@code [batch, outDepth, outH, outW]}, no copy. */
@@ -218,36 +248,44 @@ final class ContiguousConvolution extends ConvolutionLayer {
      * The im2col matrix DL4J multiplies: row {@code (b, oy, ox)}, column {@code (c, ky, kx)}, zero
      * where the kernel lies on the padding. Written in row order into a contiguous c-order array.
      */
-    private INDArray im2col(INDArray in, Geometry g) {
-      float[] image = floatsOf(in, g.batch() * g.inDepth() * g.inH() * g.inW());
+    private static INDArray im2col(INDArray in, Geometry g) {
+      int inH = g.inH();
+      int inW = g.inW();
+      int kH = g.kH();
+      int kW = g.kW();
+      int depth = g.inDepth();
+      float[] image = floatsOf(in, g.batch() * depth * inH * inW);
       int cols = g.cols();
       int n = g.rows() * cols;
-      if (colScratch.length != n) {
-        colScratch = new float[n];
-      }
-      float[] col = colScratch;
-      int plane = g.inH() * g.inW();
+      float[] col = scratch(COLS, n);
+      int plane = inH * inW;
       int at = 0;
       for (int b = 0; b < g.batch(); b++) {
-        int imageAt = b * g.inDepth() * plane;
+        int imageAt = b * depth * plane;
         for (int oy = 0; oy < g.outH(); oy++) {
           int y0 = oy * g.sH() - g.pH();
           for (int ox = 0; ox < g.outW(); ox++) {
             int x0 = ox * g.sW() - g.pW();
-            for (int c = 0; c < g.inDepth(); c++) {
-              int channelAt = imageAt + c * plane;
-              for (int ky = 0; ky < g.kH(); ky++) {
+            // The kernel columns that fall on the image; the others read the zero padding.
+            int lo = Math.max(0, -x0);
+            int hi = Math.min(kW, inW - x0);
+            for (int c = 0; c < depth; c++) {
+              int channelAt = imageAt + c * plane + x0;
+              for (int ky = 0; ky < kH; ky++, at += kW) {
                 int y = y0 + ky;
-                if (y < 0 || y >= g.inH()) {
-                  for (int kx = 0; kx < g.kW(); kx++) {
-                    col[at++] = 0f;
-                  }
+                if (y < 0 || y >= inH || lo >= hi) {
+                  Arrays.fill(col, at, at + kW, 0f);
                   continue;
                 }
-                int rowAt = channelAt + y * g.inW();
-                for (int kx = 0; kx < g.kW(); kx++) {
-                  int x = x0 + kx;
-                  col[at++] = x >= 0 && x < g.inW() ? image[rowAt + x] : 0f;
+                int rowAt = channelAt + y * inW;
+                for (int kx = 0; kx < lo; kx++) {
+                  col[at + kx] = 0f;
+                }
+                for (int kx = lo; kx < hi; kx++) {
+                  col[at + kx] = image[rowAt + kx];
+                }
+                for (int kx = hi; kx < kW; kx++) {
+                  col[at + kx] = 0f;
                 }
               }
             }
@@ -255,14 +293,33 @@ final class ContiguousConvolution extends ConvolutionLayer {
         }
       }
       INDArray out = Nd4j.createUninitialized(DataType.FLOAT, new long[] {g.rows(), cols}, 'c');
-      out.data().asNioFloat().put(0, col);
+      out.data().asNioFloat().put(0, col, 0, n);
       return out;
     }
 
-    /** The elements of {@code a} in c order, in the image scratch array. */
-    private float[] floatsOf(INDArray a, int n) {
-      boolean plain = a.ordering() == 'c' && !a.isView() && a.data().length() == n;
-      return copyOf(plain ? a : a.dup('c'), false);
+    /** The elements of {@code a} in c order, in this thread's image scratch array. */
+    private static float[] floatsOf(INDArray a, int n) {
+      return copyOf(dense(a, 'c') && a.length() == n ? a : a.dup('c'), IMAGE);
+    }
+
+    /**
+     * Whether {@code a} is its whole buffer in {@code order}, with that order's strides: a permuted
+     * array can report c order and no view while its strides say otherwise.
+     */
+    private static boolean dense(INDArray a, char order) {
+      return a.dataType() == DataType.FLOAT
+          && a.offset() == 0
+          && a.data().length() == a.length()
+          && Arrays.equals(a.stride(), Nd4j.getStrides(a.shape(), order));
+    }
+
+    /** This thread's scratch array {@code which}, at least {@code n} long. */
+    private static float[] scratch(int which, int n) {
+      float[][] s = SCRATCH.get();
+      if (s[which].length < n) {
+        s[which] = new float[n];
+      }
+      return s[which];
     }
 
     @Override
@@ -287,11 +344,25 @@ final class ContiguousConvolution extends ConvolutionLayer {
           Shape.newShapeNoCopy(weightGradView, new long[] {g.outDepth(), g.cols()}, false)
               .transpose();
 
-      Pair<INDArray, INDArray> p = preOutput4d(true, true, workspaceMgr);
-      INDArray delta = layerConf().getActivationFn().backprop(p.getFirst(), epsilon).getFirst();
-      INDArray delta2d =
-          delta.permute(1, 0, 2, 3).reshape('c', new long[] {g.outDepth(), g.rows()});
-      INDArray cols = p.getSecond();
+      Forward f = forBackward(workspaceMgr);
+      IActivation afn = layerConf().getActivationFn();
+      INDArray delta2d; // [outDepth, rows] in c order
+      if (elementWise(afn)) {
+        // Element by element: the same bits at unit stride, on [outDepth, rows] arrays in c order
+        // (the pre-activation's buffer is one), where DL4J works through strided views.
+        INDArray z2d =
+            Nd4j.create(
+                f.z().data(),
+                new long[] {g.outDepth(), g.rows()},
+                new long[] {g.rows(), 1},
+                0,
+                'c');
+        delta2d = afn.backprop(z2d, channelsFirst(epsilon, g)).getFirst();
+      } else {
+        INDArray delta = afn.backprop(asImage(f.z(), g), epsilon).getFirst();
+        delta2d = delta.permute(1, 0, 2, 3).reshape('c', new long[] {g.outDepth(), g.rows()});
+      }
+      INDArray cols = f.cols();
 
       // DL4J's gemms: the weight gradient, then the gradient of each im2col entry.
       Nd4j.gemm(cols, delta2d, weightGradView2df, true, true, 1.0, 0.0);
@@ -319,73 +390,82 @@ final class ContiguousConvolution extends ConvolutionLayer {
       return new Pair<>(ret, epsNext);
     }
 
+    /** {@code [batch, outDepth, outH, outW]} as {@code [outDepth, rows]} in c order (a copy). */
+    private static INDArray channelsFirst(INDArray eps, Geometry g) {
+      int positions = g.outH() * g.outW();
+      int n = g.batch() * g.outDepth() * positions;
+      float[] from = floatsOf(eps, n);
+      float[] to = scratch(COLS, n);
+      for (int b = 0; b < g.batch(); b++) {
+        for (int c = 0; c < g.outDepth(); c++) {
+          System.arraycopy(
+              from,
+              (b * g.outDepth() + c) * positions,
+              to,
+              (c * g.batch() + b) * positions,
+              positions);
+        }
+      }
+      INDArray out =
+          Nd4j.createUninitialized(DataType.FLOAT, new long[] {g.outDepth(), g.rows()}, 'c');
+      out.data().asNioFloat().put(0, to, 0, n);
+      return out;
+    }
+
     /**
      * Sums the gradients of the im2col entries back onto the input image, stored as {@code
      * [inDepth, batch, inH, inW]}. Each pixel takes its terms in the order DL4J's col2im adds them:
      * output positions ascending, that is kernel offsets descending, which this loop visits in that
      * order while it reads each row of {@code colGrad} front to back.
      */
-    private void col2im(INDArray colGrad, Geometry g, INDArray into) {
+    private static void col2im(INDArray colGrad, Geometry g, INDArray into) {
       int cols = g.cols();
       INDArray a =
-          colGrad.ordering() == 'f'
-                  && !colGrad.isView()
-                  && colGrad.data().length() == (long) g.rows() * cols
+          dense(colGrad, 'f') && colGrad.length() == (long) g.rows() * cols
               ? colGrad
               : colGrad.dup('f');
-      float[] grad = copyOf(a, true);
+      float[] grad = copyOf(a, COLS);
       int imageN = g.inDepth() * g.batch() * g.inH() * g.inW();
-      if (imageScratch.length != imageN) {
-        imageScratch = new float[imageN];
-      }
-      float[] image = imageScratch;
-      Arrays.fill(image, 0f);
-      int plane = g.inH() * g.inW();
+      float[] image = scratch(IMAGE, imageN);
+      Arrays.fill(image, 0, imageN, 0f);
+      int inH = g.inH();
+      int inW = g.inW();
+      int kH = g.kH();
+      int kW = g.kW();
+      int depth = g.inDepth();
+      int plane = inH * inW;
       int at = 0;
       for (int b = 0; b < g.batch(); b++) {
         for (int oy = 0; oy < g.outH(); oy++) {
           int y0 = oy * g.sH() - g.pH();
           for (int ox = 0; ox < g.outW(); ox++) {
             int x0 = ox * g.sW() - g.pW();
-            for (int c = 0; c < g.inDepth(); c++) {
-              int channelAt = (c * g.batch() + b) * plane;
-              for (int ky = 0; ky < g.kH(); ky++) {
+            int lo = Math.max(0, -x0);
+            int hi = Math.min(kW, inW - x0);
+            for (int c = 0; c < depth; c++) {
+              int channelAt = (c * g.batch() + b) * plane + x0;
+              for (int ky = 0; ky < kH; ky++, at += kW) {
                 int y = y0 + ky;
-                if (y < 0 || y >= g.inH()) {
-                  at += g.kW();
+                if (y < 0 || y >= inH) {
                   continue;
                 }
-                int rowAt = channelAt + y * g.inW();
-                for (int kx = 0; kx < g.kW(); kx++, at++) {
-                  int x = x0 + kx;
-                  if (x >= 0 && x < g.inW()) {
-                    image[rowAt + x] += grad[at];
-                  }
+                int rowAt = channelAt + y * inW;
+                for (int kx = lo; kx < hi; kx++) {
+                  image[rowAt + kx] += grad[at + kx];
                 }
               }
             }
           }
         }
       }
-      into.data().asNioFloat().put(0, image);
+      into.data().asNioFloat().put(0, image, 0, imageN);
     }
 
-    /** The whole buffer of a non-view float array, in a scratch array when {@code cols}. */
-    private float[] copyOf(INDArray a, boolean cols) {
+    /** The whole buffer of a non-view float array, in this thread's scratch array {@code which}. */
+    private static float[] copyOf(INDArray a, int which) {
       int n = Math.toIntExact(a.data().length());
-      float[] out;
-      if (cols) {
-        if (colScratch.length != n) {
-          colScratch = new float[n];
-        }
-        out = colScratch;
-      } else {
-        if (imageScratch.length != n) {
-          imageScratch = new float[n];
-        }
-        out = imageScratch;
-      }
-      a.data().asNioFloat().get(0, out);
+      float[] out = scratch(which, n);
+      a.data().asNioFloat().get(0, out, 0, n);
       return out;
     }
   }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.api.Layer;
 import org.junit.jupiter.api.Test;
@@ -14,6 +15,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * splitemu's convolution computes bit for bit what DL4J's own layer computes: the same losses,
@@ -91,6 +93,31 @@ class ContiguousConvolutionTest {
     assertBits(outStock, outOurs, "second forward");
     INDArray cutGradient = outOurs.mul(0.01);
     assertBits(stock.backward(cutGradient), ours.backward(cutGradient), "input gradient");
+    assertBits(stock.params(), ours.params(), "parameters after the update");
+  }
+
+  @Test
+  void permutedInputAndGradient_areReadByTheirStrides() {
+    // A cut activation that arrives as a permuted array (c order by its flag, not by its strides),
+    // and a gradient at the cut that does too.
+    Slice ours = ModelZoo.create("lenet5", ModelOptions.defaults()).split(2, 4).slice(1);
+    Slice stock =
+        ModelZoo.create("lenet5", ModelOptions.defaults().withStockConvolution(true))
+            .split(2, 4)
+            .slice(1);
+    Random r = new Random(3);
+    float[] values = new float[3 * 14 * 14 * 6];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = r.nextFloat();
+    }
+    INDArray channelsLast = Nd4j.create(values, new long[] {3, 14, 14, 6}, 'c');
+    INDArray input = channelsLast.permute(0, 3, 1, 2); // [3, 6, 14, 14]
+    INDArray outOurs = ours.forward(input);
+    INDArray outStock = stock.forward(input.dup('c'));
+    assertBits(outStock, outOurs, "forward on a permuted input");
+    INDArray gradLast = outOurs.permute(0, 2, 3, 1).dup('c').mul(0.1); // [3, 5, 5, 16]
+    INDArray grad = gradLast.permute(0, 3, 1, 2);
+    assertBits(stock.backward(grad.dup('c')), ours.backward(grad), "input gradient");
     assertBits(stock.params(), ours.params(), "parameters after the update");
   }
 
