@@ -107,6 +107,7 @@ final class ContiguousConvolution extends ConvolutionLayer {
     // What the last training forward pass keeps for the backward pass; all null when none.
     private INDArray keptFor; // the input it was computed from (by identity)
     private Forward kept; // a copy of its pre-activation, and its im2col
+    private float[] keptParams; // the parameters it was computed with
 
     // Java-side copies of an im2col matrix and of an image, one pair per thread (not per layer: a
     // full-fidelity run has a layer per device), grown to the largest seen.
@@ -163,6 +164,7 @@ final class ContiguousConvolution extends ConvolutionLayer {
     private void forget() {
       keptFor = null;
       kept = null;
+      keptParams = null;
     }
 
     @Override
@@ -210,13 +212,18 @@ final class ContiguousConvolution extends ConvolutionLayer {
         // The activation is applied in place to what this returns: keep a copy of the same layout.
         keptFor = input;
         kept = new Forward(z.dup('f'), cols, g);
+        keptParams = params().toFloatVector();
       }
       return new Forward(z, cols, g);
     }
 
     /** What the last training forward pass kept for this backward pass, or a new forward pass. */
     private Forward forBackward(LayerWorkspaceMgr workspaceMgr) {
-      Forward f = kept != null && keptFor == input ? kept : forward(true, true, workspaceMgr);
+      // DL4J's layer recomputes the forward pass here, with the parameters as they are now: so
+      // does this one if they changed since (a model loaded between the two passes).
+      boolean valid =
+          kept != null && keptFor == input && Arrays.equals(keptParams, params().toFloatVector());
+      Forward f = valid ? kept : forward(true, true, workspaceMgr);
       forget(); // kept for one backward pass
       return f;
     }

@@ -97,6 +97,25 @@ class ContiguousConvolutionTest {
   }
 
   @Test
+  void parametersLoadedBetweenThePasses_areUsedAsDl4jsLayerUsesThem() {
+    // DL4J's layer recomputes its forward pass in the backward pass with the parameters of then.
+    Slice ours = ModelZoo.create("lenet5", ModelOptions.defaults()).split(2).slice(0);
+    Slice stock =
+        ModelZoo.create("lenet5", ModelOptions.defaults().withStockConvolution(true))
+            .split(2)
+            .slice(0);
+    INDArray x = TestData.batch(11, 4, DataType.FLOAT)[0];
+    INDArray out = ours.forward(x);
+    stock.forward(x);
+    INDArray other = ours.params().mul(-0.5);
+    ours.setParams(other);
+    stock.setParams(other);
+    INDArray grad = out.mul(0.1);
+    assertBits(stock.backward(grad), ours.backward(grad), "input gradient");
+    assertBits(stock.params(), ours.params(), "parameters after the update");
+  }
+
+  @Test
   void permutedInputAndGradient_areReadByTheirStrides() {
     // A cut activation that arrives as a permuted array (c order by its flag, not by its strides),
     // and a gradient at the cut that does too.
