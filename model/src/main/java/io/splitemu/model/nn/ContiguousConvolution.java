@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.LayerValidation;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
@@ -42,7 +43,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * goldens do not move. The parameters, their initialisation and the updater are DL4J's.
  *
  * <p>It covers float NCHW convolutions without dilation, {@code Same} mode, dropout or weight
- * noise, and with no DL4J helper (cuDNN, oneDNN) installed. For anything else it is DL4J's layer.
+ * noise, with no DL4J helper (cuDNN, oneDNN) installed and an im2col matrix of at most 2^31 - 1
+ * entries. For anything else it is DL4J's layer. It needs workspaces off (as {@code Blueprint} sets
+ * them): what it keeps between the passes lives outside DL4J's workspaces.
+ *
+ * <p>What it keeps: from a training forward pass to the next backward pass, the im2col matrix (the
+ * input times the kernel area), a copy of the pre-activation and of the parameters, for one pass
+ * per layer; a later forward pass, a backward pass or {@code clear()} drops them. The backward pass
+ * uses them only for the same input array (by identity: callers hand a new array to each forward
+ * pass and do not write into it) and unchanged parameters; otherwise it recomputes the forward pass
+ * as DL4J's layer does. Each thread also keeps two scratch arrays as large as the largest im2col it
+ * has made.
  */
 final class ContiguousConvolution extends ConvolutionLayer {
 
@@ -50,8 +61,9 @@ final class ContiguousConvolution extends ConvolutionLayer {
     super(builder);
   }
 
-  /** A configured convolution of this kind, from DL4J's own builder. */
+  /** A configured convolution of this kind, from DL4J's own builder (and its checks). */
   static ContiguousConvolution of(Builder builder) {
+    builder.build(); // DL4J's checks of the kernel, stride, padding and mode
     return new ContiguousConvolution(builder);
   }
 
@@ -64,6 +76,8 @@ final class ContiguousConvolution extends ConvolutionLayer {
       boolean initializeParams,
       DataType networkDataType) {
     // As DL4J's ConvolutionLayer.instantiate, with this layer's implementation.
+    LayerValidation.assertNInNOutSet(
+        "ContiguousConvolution", getLayerName(), layerIndex, getNIn(), getNOut());
     Impl layer = new Impl(conf, networkDataType);
     layer.setListeners(listeners);
     layer.setIndex(layerIndex);
@@ -121,6 +135,9 @@ final class ContiguousConvolution extends ConvolutionLayer {
     }
 
     private boolean covered() {
+      if (input != null && !fits(input)) {
+        return false;
+      }
       ConvolutionLayer c = layerConf();
       int[] dilation = c.getDilation();
       return helper == null
@@ -131,6 +148,25 @@ final class ContiguousConvolution extends ConvolutionLayer {
           && dilation[1] == 1
           && c.getIDropout() == null
           && c.getWeightNoise() == null;
+    }
+
+    /** Whether the im2col matrix of {@code in} fits a Java array (else DL4J's layer runs). */
+    private boolean fits(INDArray in) {
+      if (in.rank() != 4) {
+        return true; // DL4J's checks will refuse it with their message
+      }
+      int[] k = layerConf().getKernelSize();
+      int[] st = layerConf().getStride();
+      int[] pad = layerConf().getPadding();
+      long outH = (in.size(2) + 2L * pad[0] - k[0]) / st[0] + 1;
+      long outW = (in.size(3) + 2L * pad[1] - k[1]) / st[1] + 1;
+      long entries = in.size(0) * Math.max(outH, 0) * Math.max(outW, 0) * in.size(1) * k[0] * k[1];
+      return entries <= Integer.MAX_VALUE && in.length() <= Integer.MAX_VALUE;
+    }
+
+    /** Whether a training forward pass is kept for the backward pass (for tests). */
+    boolean keepsForwardPass() {
+      return kept != null;
     }
 
     private Geometry geometry(INDArray input, INDArray weights) {

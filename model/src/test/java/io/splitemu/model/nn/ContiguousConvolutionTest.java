@@ -9,10 +9,22 @@ import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationLReLU;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -91,8 +103,11 @@ class ContiguousConvolutionTest {
     INDArray outOurs = ours.forward(second[0]);
     INDArray outStock = stock.forward(second[0]);
     assertBits(outStock, outOurs, "second forward");
+    // The fast path ran (else these tests would compare DL4J with itself) and keeps one pass.
+    assertTrue(keptPasses(ours) > 0, "a training forward pass is kept");
     INDArray cutGradient = outOurs.mul(0.01);
     assertBits(stock.backward(cutGradient), ours.backward(cutGradient), "input gradient");
+    assertEquals(0, keptPasses(ours), "the backward pass drops what was kept");
     assertBits(stock.params(), ours.params(), "parameters after the update");
   }
 
@@ -151,6 +166,219 @@ class ContiguousConvolutionTest {
     }
     assertArrayEquals(
         stock.slice(0).params().toDoubleVector(), ours.slice(0).params().toDoubleVector());
+  }
+
+  private static int keptPasses(Slice slice) {
+    int n = 0;
+    for (Layer l : slice.network().getLayers()) {
+      if (l instanceof ContiguousConvolution.Impl c && c.keepsForwardPass()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** One convolution layer's shapes and settings. */
+  record Case(
+      String name,
+      int batch,
+      int in,
+      int h,
+      int w,
+      int out,
+      int[] kernel,
+      int[] stride,
+      int[] pad,
+      boolean bias,
+      IActivation activation,
+      ConvolutionMode mode) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static Stream<Case> layers() {
+    return Stream.of(
+        new Case(
+            "3x3 pad 1, 2 channels, 7x5, relu",
+            3,
+            2,
+            7,
+            5,
+            4,
+            sq(3),
+            sq(1),
+            sq(1),
+            true,
+            new ActivationReLU(),
+            ConvolutionMode.Truncate),
+        new Case(
+            "3x2 stride 2x1 pad 1x0, batch 1, leaky relu",
+            1,
+            3,
+            6,
+            5,
+            2,
+            new int[] {3, 2},
+            new int[] {2, 1},
+            new int[] {1, 0},
+            true,
+            new ActivationLReLU(0.1),
+            ConvolutionMode.Truncate),
+        new Case(
+            "relu with max, threshold and slope",
+            2,
+            2,
+            6,
+            6,
+            3,
+            sq(3),
+            sq(1),
+            sq(0),
+            true,
+            new ActivationReLU(2.0, 0.1, 0.05),
+            ConvolutionMode.Truncate),
+        new Case(
+            "tanh without bias",
+            2,
+            2,
+            6,
+            6,
+            3,
+            sq(3),
+            sq(1),
+            sq(1),
+            false,
+            new ActivationTanH(),
+            ConvolutionMode.Truncate),
+        new Case(
+            "1x1 stride 2 on 6x7",
+            2,
+            3,
+            6,
+            7,
+            4,
+            sq(1),
+            sq(2),
+            sq(0),
+            true,
+            new ActivationIdentity(),
+            ConvolutionMode.Truncate),
+        new Case(
+            "3x3 stride 3x2 pad 2x1 with a leftover",
+            2,
+            2,
+            8,
+            7,
+            3,
+            sq(3),
+            new int[] {3, 2},
+            new int[] {2, 1},
+            true,
+            new ActivationReLU(),
+            ConvolutionMode.Truncate),
+        new Case(
+            "1x1 output at batch 1",
+            1,
+            2,
+            5,
+            5,
+            1,
+            sq(5),
+            sq(1),
+            sq(0),
+            true,
+            new ActivationReLU(),
+            ConvolutionMode.Truncate),
+        new Case(
+            "identity without bias, pad 2 (more than half the kernel)",
+            2,
+            1,
+            5,
+            5,
+            2,
+            sq(3),
+            sq(1),
+            sq(2),
+            false,
+            new ActivationIdentity(),
+            ConvolutionMode.Truncate),
+        new Case(
+            "Same mode (DL4J's layer)",
+            2,
+            2,
+            6,
+            6,
+            3,
+            sq(3),
+            sq(2),
+            sq(0),
+            true,
+            new ActivationReLU(),
+            ConvolutionMode.Same));
+  }
+
+  private static int[] sq(int v) {
+    return new int[] {v, v};
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("layers")
+  void oneLayer_matchesDl4jsLayerBitForBit(Case c) {
+    Layer ours = oneLayer(c, true);
+    Layer stock = oneLayer(c, false);
+    assertTrue(ours instanceof ContiguousConvolution.Impl);
+    stock.setParams(ours.params().dup());
+    Random r = new Random(c.name().hashCode());
+    INDArray x = random(r, c.batch(), c.in(), c.h(), c.w());
+    LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
+    ours.setInput(x, mgr);
+    stock.setInput(x, mgr);
+    INDArray outOurs = ours.activate(true, mgr).dup();
+    INDArray outStock = stock.activate(true, mgr).dup();
+    assertBits(outStock, outOurs, c + ": training output");
+    long[] s = outOurs.shape();
+    INDArray eps = random(r, s[0], s[1], s[2], s[3]);
+    INDArray gradOurs = ours.backpropGradient(eps, mgr).getSecond().dup();
+    INDArray gradStock = stock.backpropGradient(eps, mgr).getSecond().dup();
+    assertBits(gradStock, gradOurs, c + ": input gradient");
+    assertBits(
+        stock.getGradientsViewArray(), ours.getGradientsViewArray(), c + ": parameter gradients");
+    assertBits(stock.activate(false, mgr), ours.activate(false, mgr), c + ": inference output");
+  }
+
+  private static Layer oneLayer(Case c, boolean ours) {
+    ConvolutionLayer.Builder b =
+        new ConvolutionLayer.Builder(c.kernel())
+            .stride(c.stride())
+            .padding(c.pad())
+            .nOut(c.out())
+            .hasBias(c.bias())
+            .activation(c.activation())
+            .convolutionMode(c.mode());
+    MultiLayerNetwork net =
+        new MultiLayerNetwork(
+            new NeuralNetConfiguration.Builder()
+                .seed(5)
+                .dataType(DataType.FLOAT)
+                .trainingWorkspaceMode(WorkspaceMode.NONE)
+                .inferenceWorkspaceMode(WorkspaceMode.NONE)
+                .list()
+                .layer(ours ? ContiguousConvolution.of(b) : b.build())
+                .setInputType(InputType.convolutional(c.h(), c.w(), c.in()))
+                .build());
+    net.init();
+    net.initGradientsView();
+    return net.getLayer(0);
+  }
+
+  private static INDArray random(Random r, long... shape) {
+    float[] v = new float[(int) (shape[0] * shape[1] * shape[2] * shape[3])];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = r.nextFloat() - 0.5f;
+    }
+    return Nd4j.create(v, shape, 'c');
   }
 
   private static int countOurs(SplitModel split) {
