@@ -55,7 +55,7 @@ public final class ConvolutionBenchmark {
         long t1 = mx.getCurrentThreadCpuTime();
         INDArray cutGrad = m.slice(1).trainStep(act, b[1]).inputGradient();
         long t2 = mx.getCurrentThreadCpuTime();
-        m.slice(0).backward(cutGrad);
+        m.slice(0).backwardToData(cutGrad); // as the device does
         long t3 = mx.getCurrentThreadCpuTime();
         if (step >= warmUp) {
           cpu[side][0] += (t1 - t0) + (t3 - t2);

@@ -914,7 +914,12 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   private long backward(INDArray gradient, long arrival) {
     int b = setup.batchSize();
     if (setup.full() && gradient != null) {
-      slice().backward(gradient);
+      Slice s = slice();
+      if (s.unitRange().fromCut() == 0) {
+        s.backwardToData(gradient); // nothing needs the gradient at the data
+      } else {
+        s.backward(gradient);
+      }
     }
     return plan == null
         ? compute(arrival, b * setup.backwardFlops())

@@ -122,6 +122,7 @@ final class ContiguousConvolution extends ConvolutionLayer {
     private INDArray keptFor; // the input it was computed from (by identity)
     private Forward kept; // a copy of its pre-activation, and its im2col
     private float[] keptParams; // the parameters it was computed with
+    private boolean inputGradientUnused; // set by Slice.backwardToData for the pass it runs
 
     // Java-side copies of an im2col matrix and of an image, one pair per thread (not per layer: a
     // full-fidelity run has a layer per device), grown to the largest seen.
@@ -162,6 +163,11 @@ final class ContiguousConvolution extends ConvolutionLayer {
       long outW = (in.size(3) + 2L * pad[1] - k[1]) / st[1] + 1;
       long entries = in.size(0) * Math.max(outH, 0) * Math.max(outW, 0) * in.size(1) * k[0] * k[1];
       return entries <= Integer.MAX_VALUE && in.length() <= Integer.MAX_VALUE;
+    }
+
+    /** Whether the next backward passes may skip the input gradient (zeros stand for it). */
+    void inputGradientUnused(boolean unused) {
+      inputGradientUnused = unused;
     }
 
     /** Whether a training forward pass is kept for the backward pass (for tests). */
@@ -409,18 +415,29 @@ final class ContiguousConvolution extends ConvolutionLayer {
 
       // DL4J's gemms: the weight gradient, then the gradient of each im2col entry.
       Nd4j.gemm(cols, delta2d, weightGradView2df, true, true, 1.0, 0.0);
-      INDArray w2d = weights.permute(3, 2, 1, 0).reshape('f', g.cols(), g.outDepth());
-      // [cols, rows] in f order, im2col's row order: the same gemm as DL4J's mmul, which makes it
-      // in f order and then copies it into c order.
-      INDArray colGrad = w2d.mmul(delta2d, 'f');
+      INDArray epsNextOrig;
+      if (inputGradientUnused) {
+        // Nothing reads it (the input is data); the graph still expects an array.
+        epsNextOrig =
+            workspaceMgr.create(
+                ArrayType.ACTIVATION_GRAD,
+                dataType,
+                new long[] {g.inDepth(), g.batch(), g.inH(), g.inW()},
+                'c');
+      } else {
+        INDArray w2d = weights.permute(3, 2, 1, 0).reshape('f', g.cols(), g.outDepth());
+        // [cols, rows] in f order, im2col's row order: the same gemm as DL4J's mmul, which makes it
+        // in f order and then copies it into c order.
+        INDArray colGrad = w2d.mmul(delta2d, 'f');
 
-      INDArray epsNextOrig =
-          workspaceMgr.createUninitialized(
-              ArrayType.ACTIVATION_GRAD,
-              dataType,
-              new long[] {g.inDepth(), g.batch(), g.inH(), g.inW()},
-              'c');
-      col2im(colGrad, g, epsNextOrig);
+        epsNextOrig =
+            workspaceMgr.createUninitialized(
+                ArrayType.ACTIVATION_GRAD,
+                dataType,
+                new long[] {g.inDepth(), g.batch(), g.inH(), g.inW()},
+                'c');
+        col2im(colGrad, g, epsNextOrig);
+      }
       INDArray epsNext = epsNextOrig.permute(1, 0, 2, 3);
 
       Gradient ret = new DefaultGradient();

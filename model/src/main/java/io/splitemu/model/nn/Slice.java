@@ -161,6 +161,33 @@ public final class Slice {
   }
 
   /**
+   * The backward pass of a first slice, whose input is data: as {@link #backward}, with the same
+   * parameter gradients and update, but without the gradient at the input, which nothing needs. Its
+   * convolutions that read the input skip that product and its col2im.
+   *
+   * @throws IllegalStateException for a slice that does not start at the data
+   */
+  public void backwardToData(INDArray outputGradient) {
+    if (range.fromCut() != 0) {
+      throw new IllegalStateException(label + " does not start at the data: use backward");
+    }
+    List<ContiguousConvolution.Impl> readers = new ArrayList<>();
+    for (Map.Entry<String, List<String>> e :
+        graph.getConfiguration().getVertexInputs().entrySet()) {
+      if (e.getValue().contains(Blueprint.INPUT)
+          && graph.getVertex(e.getKey()).getLayer() instanceof ContiguousConvolution.Impl c) {
+        readers.add(c);
+      }
+    }
+    readers.forEach(c -> c.inputGradientUnused(true));
+    try {
+      backward(outputGradient);
+    } finally {
+      readers.forEach(c -> c.inputGradientUnused(false));
+    }
+  }
+
+  /**
    * One training step of the last slice: forward, loss, backward and update.
    *
    * @param input {@code [batch, inputShape...]}

@@ -2,6 +2,7 @@ package io.splitemu.model.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -109,6 +110,35 @@ class ContiguousConvolutionTest {
     assertBits(stock.backward(cutGradient), ours.backward(cutGradient), "input gradient");
     assertEquals(0, keptPasses(ours), "the backward pass drops what was kept");
     assertBits(stock.params(), ours.params(), "parameters after the update");
+  }
+
+  @Test
+  void backwardToData_trainsAsBackwardDoes_withoutTheInputGradient() {
+    ModelOptions options = ModelOptions.defaults();
+    SplitModel toData = ModelZoo.create("lenet5", options).split(2);
+    SplitModel full = ModelZoo.create("lenet5", options).split(2);
+    SplitModel stock = ModelZoo.create("lenet5", options.withStockConvolution(true)).split(2);
+    for (int step = 0; step < 3; step++) {
+      INDArray[] b = TestData.batch(60 + step, 6, DataType.FLOAT);
+      toData
+          .slice(0)
+          .backwardToData(
+              toData.slice(1).trainStep(toData.slice(0).forward(b[0]), b[1]).inputGradient());
+      full.slice(0)
+          .backward(full.slice(1).trainStep(full.slice(0).forward(b[0]), b[1]).inputGradient());
+      stock
+          .slice(0)
+          .backwardToData(
+              stock.slice(1).trainStep(stock.slice(0).forward(b[0]), b[1]).inputGradient());
+      assertBits(full.slice(0).params(), toData.slice(0).params(), "step " + step);
+      assertBits(stock.slice(0).params(), toData.slice(0).params(), "stock, step " + step);
+      assertBits(full.slice(0).updaterState(), toData.slice(0).updaterState(), "optimizer state");
+    }
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () -> toData.slice(1).backwardToData(Nd4j.zeros(DataType.FLOAT, 1, 10)));
+    assertTrue(e.getMessage().contains("does not start at the data"), e.getMessage());
   }
 
   @Test
