@@ -24,9 +24,9 @@ class StalledRunLagTest {
 
   /**
    * psl in full fidelity at speedup 1000 (every instant is due almost at once), one local step per
-   * round and an evaluation of 4000 test samples after round 1: while it runs, round 1's step is
-   * done, its row not yet written and no transfer or barrier is held, so only the supervisor's held
-   * start of round 2 can make the gauge grow.
+   * round and an evaluation of 12000 test samples after round 1 (over a second of inference): while
+   * it runs, round 1's step is done, its row not yet written and no transfer or barrier is held, so
+   * only the supervisor's held start of round 2 can make the gauge grow.
    */
   @Test
   void theLagGrowsWhileTheSupervisorStallsBetweenRounds_andStopsAtTheRunsEnd(@TempDir Path tmp)
@@ -43,7 +43,7 @@ class StalledRunLagTest {
                 "local-steps = 1",
                 "eval-every = 1",
                 "data.train-samples = 600",
-                "data.test-samples = 4000",
+                "data.test-samples = 12000",
                 "output.plots = false",
                 "metrics.enabled = true",
                 "metrics.port = " + port));

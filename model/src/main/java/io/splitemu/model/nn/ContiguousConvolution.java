@@ -123,6 +123,7 @@ final class ContiguousConvolution extends ConvolutionLayer {
     private Forward kept; // a copy of its pre-activation, and its im2col
     private float[] keptParams; // the parameters it was computed with
     private boolean inputGradientUnused; // set by Slice.backwardToData for the pass it runs
+    private boolean keepIm2col = true; // off in slices whose backward pass waits on others
 
     // Java-side copies of an im2col matrix and of an image, one pair per thread (not per layer: a
     // full-fidelity run has a layer per device), grown to the largest seen.
@@ -165,6 +166,14 @@ final class ContiguousConvolution extends ConvolutionLayer {
       return entries <= Integer.MAX_VALUE && in.length() <= Integer.MAX_VALUE;
     }
 
+    /**
+     * Whether a training forward pass keeps its im2col matrix for the backward pass (faster) or the
+     * backward pass remakes it (less memory while the pass awaits its gradient).
+     */
+    void keepIm2col(boolean keep) {
+      keepIm2col = keep;
+    }
+
     /** Whether the next backward passes may skip the input gradient (zeros stand for it). */
     void inputGradientUnused(boolean unused) {
       inputGradientUnused = unused;
@@ -173,6 +182,11 @@ final class ContiguousConvolution extends ConvolutionLayer {
     /** Whether a training forward pass is kept for the backward pass (for tests). */
     boolean keepsForwardPass() {
       return kept != null;
+    }
+
+    /** Whether the kept forward pass holds its im2col matrix (for tests). */
+    boolean keepsIm2col() {
+      return kept != null && kept.cols() != null;
     }
 
     private Geometry geometry(INDArray input, INDArray weights) {
@@ -253,7 +267,7 @@ final class ContiguousConvolution extends ConvolutionLayer {
       if (training && !forBackprop) {
         // The activation is applied in place to what this returns: keep a copy of the same layout.
         keptFor = input;
-        kept = new Forward(z.dup('f'), cols, g);
+        kept = new Forward(z.dup('f'), keepIm2col ? cols : null, g);
         keptParams = params().toFloatVector();
       }
       return new Forward(z, cols, g);
@@ -267,6 +281,9 @@ final class ContiguousConvolution extends ConvolutionLayer {
           kept != null && keptFor == input && Arrays.equals(keptParams, params().toFloatVector());
       Forward f = valid ? kept : forward(true, true, workspaceMgr);
       forget(); // kept for one backward pass
+      if (f.cols() == null) {
+        f = new Forward(f.z(), im2col(input.castTo(dataType), f.g()), f.g());
+      }
       return f;
     }
 

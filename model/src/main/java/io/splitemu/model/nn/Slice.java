@@ -59,6 +59,16 @@ public final class Slice {
     this.inShape = blueprint.wireShapeAtCut(range.fromCut());
     this.outShape = blueprint.shapeAtCut(range.toCut());
     this.graph = graph;
+    if (!last) {
+      // Between its forward and backward passes a non-last slice waits for the rest of the model
+      // (a device for its edge server, with every other device's pass pending too): its
+      // convolutions remake their im2col matrices then instead of holding them.
+      for (org.deeplearning4j.nn.api.Layer l : graph.getLayers()) {
+        if (l instanceof ContiguousConvolution.Impl c) {
+          c.keepIm2col(false);
+        }
+      }
+    }
     this.label =
         "slice "
             + blueprint.units().get(range.fromCut()).name()

@@ -106,6 +106,12 @@ class ContiguousConvolutionTest {
     assertBits(outStock, outOurs, "second forward");
     // The fast path ran (else these tests would compare DL4J with itself) and keeps one pass.
     assertTrue(keptPasses(ours) > 0, "a training forward pass is kept");
+    // ... without its im2col: a non-last slice waits for the rest of the model in between.
+    for (Layer l : ours.network().getLayers()) {
+      if (l instanceof ContiguousConvolution.Impl c) {
+        assertTrue(!c.keepsIm2col(), "a non-last slice remakes its im2col");
+      }
+    }
     INDArray cutGradient = outOurs.mul(0.01);
     assertBits(stock.backward(cutGradient), ours.backward(cutGradient), "input gradient");
     assertEquals(0, keptPasses(ours), "the backward pass drops what was kept");
@@ -367,6 +373,8 @@ class ContiguousConvolutionTest {
     stock.setInput(x, mgr);
     INDArray outOurs = ours.activate(true, mgr).dup();
     INDArray outStock = stock.activate(true, mgr).dup();
+    boolean fast = c.mode() != ConvolutionMode.Same;
+    assertEquals(fast, ((ContiguousConvolution.Impl) ours).keepsIm2col(), "keeps its im2col");
     assertBits(outStock, outOurs, c + ": training output");
     long[] s = outOurs.shape();
     INDArray eps = random(r, s[0], s[1], s[2], s[3]);
