@@ -24,9 +24,10 @@ class StalledRunLagTest {
 
   /**
    * psl in full fidelity at speedup 1000 (every instant is due almost at once), one local step per
-   * round and an evaluation of 12000 test samples after round 1 (over a second of inference): while
-   * it runs, round 1's step is done, its row not yet written and no transfer or barrier is held, so
-   * only the supervisor's held start of round 2 can make the gauge grow.
+   * round and an evaluation of 12000 test samples after round 1 (2.8 s of inference on the
+   * project's 2-core machine): while it runs, round 1's step is done, its row not yet written and
+   * no transfer or barrier is held, so only the supervisor's held start of round 2 can make the
+   * gauge grow.
    */
   @Test
   void theLagGrowsWhileTheSupervisorStallsBetweenRounds_andStopsAtTheRunsEnd(@TempDir Path tmp)
@@ -89,7 +90,9 @@ class StalledRunLagTest {
       // the recorder counts round 1's row: the stall's last scrape is its highest lag.
       Scrape last = stall.stream().max(java.util.Comparator.comparingDouble(Scrape::lagS)).get();
       double wall = last.atS() - first.atS();
-      assertTrue(wall >= 1.0, "round 1's end took only " + wall + " s: " + stall);
+      // 12,000 samples took 2.8 s on the 2-core machine: half a second leaves room for a faster
+      // one, and the growth check below holds for any length.
+      assertTrue(wall >= 0.5, "round 1's end took only " + wall + " s: " + stall);
       System.err.printf(
           "StalledRunLagTest: round 1's end stalled %.2f s; the lag went %.2f -> %.2f s%n",
           wall, first.lagS(), last.lagS());

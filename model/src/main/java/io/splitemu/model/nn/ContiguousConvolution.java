@@ -47,13 +47,14 @@ import org.nd4j.linalg.factory.Nd4j;
  * entries. For anything else it is DL4J's layer. It needs workspaces off (as {@code Blueprint} sets
  * them): what it keeps between the passes lives outside DL4J's workspaces.
  *
- * <p>What it keeps: from a training forward pass to the next backward pass, the im2col matrix (the
- * input times the kernel area), a copy of the pre-activation and of the parameters, for one pass
- * per layer; a later forward pass, a backward pass or {@code clear()} drops them. The backward pass
- * uses them only for the same input array (by identity: callers hand a new array to each forward
- * pass and do not write into it) and unchanged parameters; otherwise it recomputes the forward pass
- * as DL4J's layer does. Each thread also keeps two scratch arrays as large as the largest im2col it
- * has made.
+ * <p>What it keeps: from a training forward pass to the next backward pass, a copy of the
+ * pre-activation and of the parameters, and in a last slice also the im2col matrix (the input times
+ * the kernel area); a non-last slice remakes it in the backward pass ({@code keepIm2col}). That is
+ * one pass per layer; a later forward pass, a backward pass or {@code clear()} drops it. The
+ * backward pass uses it only for the same input array (by identity: callers hand a new array to
+ * each forward pass and do not write into it) and unchanged parameters; otherwise it recomputes the
+ * forward pass as DL4J's layer does. Each thread also keeps two scratch arrays, one as large as the
+ * largest im2col it has made and one as large as the largest image.
  */
 final class ContiguousConvolution extends ConvolutionLayer {
 
