@@ -5,13 +5,17 @@ import java.util.TreeSet;
 
 /**
  * The jobs waiting for a hop's processor, in the hop's first come, first served order (emulated
- * arrival, device id, then forward before backward), kept as one ordered set per direction: the
- * next job is the earlier of the two sets' first, and each direction's earliest arrival is its own
- * set's first job, both in O(log n). A single set in that order had to be walked past every job of
- * one direction to find the other direction's first, O(queue) per event when the queue held only
- * one direction (issue 16: 94% of a 30,000-device mpsl run's samples were in that walk).
+ * arrival, device id, forward before backward, then epoch and batch), kept as one ordered set per
+ * direction: the next job is the earlier of the two sets' first, and each direction's earliest
+ * arrival is its own set's first job, both in O(log n). A single set in that order had to be walked
+ * past every job of one direction to find the other direction's first, O(queue) per event when the
+ * queue held only one direction (issue 16: 94% of a 30,000-device mpsl run's samples were in that
+ * walk).
  *
- * <p>Jobs equal in the order (same arrival, device and direction) are one job, as in a single set.
+ * <p>Jobs equal in the order (same arrival, device, direction, epoch and batch) are one job, as in
+ * a single set. Two batches of one device that arrive at the same nanosecond (a device whose
+ * compute rounds to no time at all) are two jobs, served batch by batch; before the epoch and batch
+ * were in the order, the second was dropped and the hop waited for it until the run's watchdog.
  */
 final class JobQueue {
 
@@ -19,7 +23,9 @@ final class JobQueue {
   static final Comparator<ComputeHop.Job> FCFS =
       Comparator.comparingLong(ComputeHop.Job::arrivalNs)
           .thenComparingInt(ComputeHop.Job::device)
-          .thenComparing(j -> j.forward() ? 0 : 1);
+          .thenComparing(j -> j.forward() ? 0 : 1)
+          .thenComparingInt(ComputeHop.Job::epoch)
+          .thenComparingInt(ComputeHop.Job::batch);
 
   private final TreeSet<ComputeHop.Job> forward = new TreeSet<>(FCFS);
   private final TreeSet<ComputeHop.Job> backward = new TreeSet<>(FCFS);

@@ -44,6 +44,18 @@ class JobQueueTest {
   }
 
   @Test
+  void twoBatchesOfOneDeviceAtTheSameInstant_areTwoJobs_servedBatchByBatch() {
+    JobQueue q = new JobQueue();
+    ComputeHop.Job second = new ComputeHop.Job(1, 3, true, 1, 50);
+    ComputeHop.Job first = new ComputeHop.Job(1, 3, true, 0, 50);
+    assertTrue(q.add(second));
+    assertTrue(q.add(first), "another batch at the same instant is another job");
+    assertEquals(2, q.size());
+    assertEquals(first, q.pollFirst());
+    assertEquals(second, q.pollFirst());
+  }
+
+  @Test
   void oneDirectionOnly_hasNoArrivalInTheOther() {
     JobQueue q = new JobQueue();
     for (int d = 0; d < 1000; d++) {
