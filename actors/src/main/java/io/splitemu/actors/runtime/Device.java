@@ -914,12 +914,8 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   private long backward(INDArray gradient, long arrival) {
     int b = setup.batchSize();
     if (setup.full() && gradient != null) {
-      Slice s = slice();
-      if (s.unitRange().fromCut() == 0) {
-        s.backwardToData(gradient); // nothing needs the gradient at the data
-      } else {
-        s.backward(gradient);
-      }
+      // A device's slice starts at the data, whose gradient nothing reads.
+      slice().backwardToData(gradient);
     }
     return plan == null
         ? compute(arrival, b * setup.backwardFlops())

@@ -48,6 +48,9 @@ public final class Slice {
   private final long[] inShape;
   private final long[] outShape;
   private final SliceGraph graph;
+  // The convolutions that read the data (a first slice's input): backwardToData skips their
+  // input gradient.
+  private final List<ContiguousConvolution.Impl> dataReaders;
   private final String label;
   private long pendingBatch = -1;
 
@@ -59,16 +62,20 @@ public final class Slice {
     this.inShape = blueprint.wireShapeAtCut(range.fromCut());
     this.outShape = blueprint.shapeAtCut(range.toCut());
     this.graph = graph;
-    if (!last) {
-      // Between its forward and backward passes a non-last slice waits for the rest of the model
-      // (a device for its edge server, with every other device's pass pending too): its
-      // convolutions remake their im2col matrices then instead of holding them.
-      for (org.deeplearning4j.nn.api.Layer l : graph.getLayers()) {
-        if (l instanceof ContiguousConvolution.Impl c) {
-          c.keepIm2col(false);
+    List<ContiguousConvolution.Impl> readers = new ArrayList<>();
+    for (Map.Entry<String, List<String>> e :
+        graph.getConfiguration().getVertexInputs().entrySet()) {
+      if (graph.getVertex(e.getKey()).getLayer() instanceof ContiguousConvolution.Impl c) {
+        // Between its forward and backward passes a non-last slice waits for the rest of the
+        // model (a device for its edge server, with every other device's pass pending too): its
+        // convolutions remake their im2col matrices then instead of holding them.
+        c.keepIm2col(last);
+        if (range.fromCut() == 0 && e.getValue().contains(Blueprint.INPUT)) {
+          readers.add(c);
         }
       }
     }
+    this.dataReaders = List.copyOf(readers);
     this.label =
         "slice "
             + blueprint.units().get(range.fromCut()).name()
@@ -181,19 +188,11 @@ public final class Slice {
     if (range.fromCut() != 0) {
       throw new IllegalStateException(label + " does not start at the data: use backward");
     }
-    List<ContiguousConvolution.Impl> readers = new ArrayList<>();
-    for (Map.Entry<String, List<String>> e :
-        graph.getConfiguration().getVertexInputs().entrySet()) {
-      if (e.getValue().contains(Blueprint.INPUT)
-          && graph.getVertex(e.getKey()).getLayer() instanceof ContiguousConvolution.Impl c) {
-        readers.add(c);
-      }
-    }
-    readers.forEach(c -> c.inputGradientUnused(true));
+    dataReaders.forEach(c -> c.inputGradientUnused(true));
     try {
       backward(outputGradient);
     } finally {
-      readers.forEach(c -> c.inputGradientUnused(false));
+      dataReaders.forEach(c -> c.inputGradientUnused(false));
     }
   }
 
