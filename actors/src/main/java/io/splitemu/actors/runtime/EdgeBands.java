@@ -46,6 +46,16 @@ public final class EdgeBands {
    * {@code failed} is told one line naming the device, the band and the cause if either fails.
    */
   void open(String prefix, Pacing pacing, Materializer materializer, Consumer<String> failed) {
+    open(prefix, pacing, materializer, failed, failed);
+  }
+
+  /** As {@link #open(String, Pacing, Materializer, Consumer)}, told apart by band. */
+  void open(
+      String prefix,
+      Pacing pacing,
+      Materializer materializer,
+      Consumer<String> uplinkFailed,
+      Consumer<String> downlinkFailed) {
     // A device has at most one transfer in flight each way; the rest is headroom.
     int capacity = Math.max(1024, 4 * devices);
     downlink =
@@ -56,7 +66,7 @@ public final class EdgeBands {
             capacity,
             pacing,
             materializer,
-            failed);
+            downlinkFailed);
     uplink =
         LinkChannel.open(
             prefix + "uplink band",
@@ -65,7 +75,7 @@ public final class EdgeBands {
             capacity,
             pacing,
             materializer,
-            failed);
+            uplinkFailed);
   }
 
   /** The uplink band (open). */

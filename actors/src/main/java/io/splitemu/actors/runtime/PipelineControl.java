@@ -499,7 +499,8 @@ public final class PipelineControl {
           lane.hops().get(0).name() + " ",
           pacing,
           materializer,
-          why -> self.tell(new Supervisor.ChannelFailed(why)));
+          why -> self.tell(new Supervisor.ChannelFailed(why, true)),
+          why -> self.tell(new Supervisor.ChannelFailed(why, false)));
       uplinkOf.add(bands.uplink());
       downlinkOf.add(bands.downlink());
       List<ActorRef<ComputeHop.Command>> chain = new ArrayList<>();
@@ -801,6 +802,26 @@ public final class PipelineControl {
   /** The first epoch not yet recorded (the last one once all are). */
   int round() {
     return Math.min(recorded() + 1, plan.epochs());
+  }
+
+  /**
+   * The last epoch whose aggregate went out and whose rows are not recorded yet; 0 if none. Its
+   * devices hold or are downloading the aggregate, so only their downloads and the hops' reports
+   * are missing.
+   */
+  int aggregatedNotRecorded() {
+    int last = 0;
+    for (Map.Entry<Integer, EpochState> e : states.entrySet()) {
+      if (e.getValue().aggregated) {
+        last = Math.max(last, e.getKey());
+      }
+    }
+    return last;
+  }
+
+  /** Whether every epoch up to {@code epoch} is recorded. */
+  boolean recordedThrough(int epoch) {
+    return recorded() >= epoch;
   }
 
   /** The epochs recorded, a resumed run's before its checkpoint included. */

@@ -91,8 +91,16 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
   }
 
-  /** A link channel's stream failed; {@code reason} is one line naming the device and cause. */
-  record ChannelFailed(String reason) implements Command {}
+  /**
+   * An MP-SL lane's link channel failed; {@code reason} is one line naming the device, the band and
+   * the cause; {@code uplink}: the failed channel is an uplink band.
+   */
+  record ChannelFailed(String reason, boolean uplink) implements Command {}
+
+  /** The wall-clock bound on the wait for an aggregated epoch's rows after a channel failed. */
+  private record FailureGrace() implements Command {}
+
+  private static final java.time.Duration FAILURE_GRACE = java.time.Duration.ofSeconds(5);
 
   /**
    * An actor of the run on another cluster member failed or a member was lost; {@code reason} is
@@ -176,6 +184,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   record HopReported(ComputeHop.Reply reply) implements PipelineReport {}
 
   private static final double NS = 1e9;
+
+  // An MP-SL lane's failed uplink band (its line) and the epoch recorded before the run ends.
+  private String channelFailure;
+  private int failureKeeps;
 
   private final SupervisorSetup setup;
   // By device id (0..N-1), arrays rather than boxed trees (issue 16: a million devices).
@@ -389,7 +401,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               pipeline.onWired();
               return this;
             })
-        .onMessage(ChannelFailed.class, f -> finish(f.reason()))
+        .onMessage(ChannelFailed.class, this::onChannelFailed)
+        .onMessage(FailureGrace.class, g -> finish(channelFailure))
         .onMessage(RemoteFailed.class, this::onRemoteFailed)
         .onMessage(ServerPlaced.class, this::onServerPlaced)
         .onMessage(MemberLost.class, this::onMemberLost)
@@ -684,10 +697,36 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   /** An MP-SL device's or hop's report: the epoch's barrier, its rows, or the run's end. */
+  /**
+   * A lane's link channel failed: the run ends with its line. After an uplink band's failure the
+   * epochs whose aggregate went out are recorded first: a device sends in epoch e + 1 only once it
+   * holds epoch e's aggregate, so epoch e's uploads are in, and the other devices' downloads and
+   * the hops' reports of it still come, on channels that did not fail. Waiting for them makes the
+   * rows kept the same from one run to the next (they raced the failure line before). A downlink
+   * band's failure drops downloads, so the run ends at once.
+   */
+  private Behavior<Command> onChannelFailed(ChannelFailed f) {
+    if (channelFailure != null) {
+      return this; // the first failure is the run's line
+    }
+    int keep = f.uplink() ? pipeline.aggregatedNotRecorded() : 0;
+    if (keep == 0 || pipeline.recordedThrough(keep)) {
+      return finish(f.reason());
+    }
+    channelFailure = f.reason();
+    failureKeeps = keep;
+    getContext().scheduleOnce(FAILURE_GRACE, getContext().getSelf(), new FailureGrace());
+    return this;
+  }
+
   private Behavior<Command> onPipeline(PipelineReport m) {
     String error = pipeline.on(m);
     round = pipeline.round();
     nowNs = pipeline.nowNs();
+    if (channelFailure != null) {
+      // Only the aggregated epochs' rows are awaited; nothing is released or checkpointed now.
+      return pipeline.recordedThrough(failureKeeps) ? finish(channelFailure) : this;
+    }
     if (error != null || pipeline.done()) {
       return finish(error);
     }

@@ -96,6 +96,49 @@ class PipelineFailureTest {
     assertTrue(events.contains(",aggregate,aggregator,"), events);
   }
 
+  @Test
+  void uplinkFailsWhileAnotherDeviceIsStillDownloading_epochBeforeIsKept() {
+    PipelinePlan plan = PipelineHandTest.handPlan(3);
+    // Device 0 holds epoch 1's aggregate first (its download goes out first) and fails on its
+    // first send of epoch 2, while the downlink band is still carrying device 1's aggregate (its
+    // link takes wall time): the failure line comes before device 1 reports its download.
+    List<LinkTiming> up = new ArrayList<>(PipelineEmulation.links(plan, plan.uplinkBps()));
+    up.set(0, FailingLink.atTransfer(up.get(0), 2L * plan.batchesPerDevice()[0] + 2));
+    List<LinkTiming> down = new ArrayList<>(PipelineEmulation.links(plan, plan.downlinkBps()));
+    down.set(1, new SlowLink(down.get(1), 300));
+    Supervisor.Finished e =
+        PipelineEmulation.run(plan, PipelineEmulation.Options.of(plan).withLinks(up, down));
+    assertTrue(e.error().startsWith("device-0 failed: hop-1 uplink band: "), e.error());
+    assertEquals(2, e.rounds());
+    assertEquals(1, e.pipeline().epochs().size());
+    assertEquals(
+        PipelineEmulation.simulate(PipelineHandTest.handPlan(1)).epochs().get(0),
+        e.pipeline().epochs().get(0));
+  }
+
+  /** A link that takes {@code millis} of wall time for each transfer, on the channel's thread. */
+  private record SlowLink(LinkTiming inner, long millis) implements LinkTiming {
+    @Override
+    public long arrival(long sendNs, long bytes, double share) {
+      try {
+        Thread.sleep(millis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return inner.arrival(sendNs, bytes, share);
+    }
+
+    @Override
+    public void round(int round) {
+      inner.round(round);
+    }
+
+    @Override
+    public long propagationNanos() {
+      return inner.propagationNanos();
+    }
+  }
+
   /** The hand plan's uplinks, device 1's failing on its first transfer of epoch 2. */
   private static List<LinkTiming> failingInEpoch2(PipelinePlan plan) {
     List<LinkTiming> up = new ArrayList<>(PipelineEmulation.links(plan, plan.uplinkBps()));

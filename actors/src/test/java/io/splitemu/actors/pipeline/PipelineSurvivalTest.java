@@ -318,6 +318,8 @@ class PipelineSurvivalTest {
   /** What the policy cannot take yet is refused at start, with the entry's key. */
   @Test
   void hopCrashAndLinksCutOffForGood_areRefusedUnderDropForRound() {
+    // Outside assertThrows: without splitemu.data the profiles' check skips the test.
+    MpslEstimateAgreementTest.profiles();
     SettingsException hop =
         assertThrows(
             SettingsException.class,
