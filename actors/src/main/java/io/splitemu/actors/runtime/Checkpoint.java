@@ -26,9 +26,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *     kind), sorted
  * @param faultStartNs the instant each fault that starts with a round started at (by fault index)
  * @param faultsEnded the faults whose end has been applied (by fault index), sorted
- * @param planInputs every round's rates handed to a split scheme's policy, in order: a restore
- *     replays them, so a policy that learns from past rounds (sfl-compute-robust) knows what it
- *     knew
+ * @param planInputs the last rounds' rates handed to a split scheme's policy, in order, as many as
+ *     it remembers ({@link SplitPolicy#roundsRemembered}): a restore replays them, so a policy that
+ *     learns from past rounds (sfl-compute-robust) knows what it knew
  * @param roundStartNs every round's start so far (round -> ns): a split scheme's probes built anew
  *     on a restore place their fault windows by them
  * @param memory the model memory each node held per round so far (round -> node -> bytes; split

@@ -83,6 +83,32 @@ public interface SplitPolicy {
   List<DevicePlan> plan(int round, double[] uplinkBps, double[] downlinkBps);
 
   /**
+   * How many of the latest rounds' rates a restore must hand a fresh policy again, in order, for it
+   * to plan the next round as this one would (its memory of past rounds). The supervisor keeps and
+   * checkpoints only that many, so a long run's checkpoints do not grow by N devices' rates a
+   * round. The default keeps every round; a policy that plans a round from its own rates alone says
+   * 0 ({@link #remembering}).
+   */
+  default int roundsRemembered() {
+    return Integer.MAX_VALUE;
+  }
+
+  /** {@code policy}, saying it needs the rates of its last {@code rounds} rounds on a restore. */
+  static SplitPolicy remembering(int rounds, SplitPolicy policy) {
+    return new SplitPolicy() {
+      @Override
+      public List<DevicePlan> plan(int round, double[] uplinkBps, double[] downlinkBps) {
+        return policy.plan(round, uplinkBps, downlinkBps);
+      }
+
+      @Override
+      public int roundsRemembered() {
+        return rounds;
+      }
+    };
+  }
+
+  /**
    * The mean rate (bit/s) of an idle link over the next {@link #PROBE_WINDOW_NS} or so from {@code
    * startNs}: a probe of {@link #PROBE_BYTES}, doubled until it lasts the window (packet traces
    * deliver in bursts, so a short probe would overestimate the rate a round's transfers see).

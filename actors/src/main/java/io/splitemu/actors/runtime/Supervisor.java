@@ -1088,7 +1088,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               ? 8.0 * a.bytesDown() / (a.downShareNs() / 1e9)
               : SplitPolicy.probeRate(probe.down(), nowNs);
     }
-    planInputs.add(new Checkpoint.PlanInput(round, upBps.clone(), downBps.clone()));
+    // The rates a restore replays: only as many rounds as the policy remembers.
+    int kept = split().policy().roundsRemembered();
+    if (kept > 0) {
+      planInputs.addLast(new Checkpoint.PlanInput(round, upBps, downBps));
+      if (planInputs.size() > kept) {
+        planInputs.removeFirst();
+      }
+    }
     try {
       plans = split().policy().plan(round, upBps, downBps);
     } catch (IllegalArgumentException e) {
@@ -1815,8 +1822,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     static final int NONE = -1;
   }
 
-  // Every round's rates handed to a split scheme's policy (replayed on restore).
-  private final List<Checkpoint.PlanInput> planInputs = new ArrayList<>();
+  // The last rounds' rates handed to a split scheme's policy, as many as it remembers (replayed on
+  // restore).
+  private final java.util.ArrayDeque<Checkpoint.PlanInput> planInputs =
+      new java.util.ArrayDeque<>();
   // Every round's start (ns) so far: probes built anew on a restore learn them again.
   private final TreeMap<Integer, Long> roundStarts = new TreeMap<>();
   // The model memory published each round (round -> node -> bytes): a resume publishes it again,
@@ -2058,8 +2067,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     // A policy that learns from past rounds learns it again from the same rates, in order.
     for (Checkpoint.PlanInput in : c.planInputs()) {
-      planInputs.add(in);
+      planInputs.addLast(in);
       split().policy().plan(in.round(), in.up(), in.down());
+    }
+    while (!planInputs.isEmpty() && planInputs.size() > split().policy().roundsRemembered()) {
+      planInputs.removeFirst(); // a checkpoint of an older version kept every round
     }
     // The probes place their fault windows by the round starts, as the links restored do.
     roundStarts.clear();

@@ -163,35 +163,37 @@ public final class DagSplitPolicy {
     DagProfile dag = profile(s);
     int n = s.devices().count();
     double[] flops = ShareSplitPolicies.flops(s);
-    return (round, up, down) -> {
-      List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
-      for (int d = 0; d < n; d++) {
-        SplitRates rates =
-            new SplitRates(flops[d], s.serverFlops() / n, up[d], down[d], s.batchSize());
-        DagSplit split = plan(s.scheme(), dag, rates);
-        SplitCosts c = SplitCosts.of(dag, split);
-        plans.add(
-            new SplitPolicy.DevicePlan(
-                s.localSteps(),
-                c.deviceForwardFlops(),
-                c.deviceBackwardFlops(),
-                c.serverFlops(),
-                c.upBytes(),
-                c.downBytes(),
-                1.0,
-                1.0,
-                s.serverFlops() / n,
-                0,
-                1.0,
-                1.0,
-                false,
-                Integer.toString(split.deviceLayers().size()),
-                c.label(),
-                "predicted " + SplitPolicy.fmt(split.costSeconds()) + " s per iteration",
-                c.deviceParamBytes(),
-                c.serverParamBytes()));
-      }
-      return plans;
-    };
+    return SplitPolicy.remembering(
+        0,
+        (round, up, down) -> {
+          List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
+          for (int d = 0; d < n; d++) {
+            SplitRates rates =
+                new SplitRates(flops[d], s.serverFlops() / n, up[d], down[d], s.batchSize());
+            DagSplit split = plan(s.scheme(), dag, rates);
+            SplitCosts c = SplitCosts.of(dag, split);
+            plans.add(
+                new SplitPolicy.DevicePlan(
+                    s.localSteps(),
+                    c.deviceForwardFlops(),
+                    c.deviceBackwardFlops(),
+                    c.serverFlops(),
+                    c.upBytes(),
+                    c.downBytes(),
+                    1.0,
+                    1.0,
+                    s.serverFlops() / n,
+                    0,
+                    1.0,
+                    1.0,
+                    false,
+                    Integer.toString(split.deviceLayers().size()),
+                    c.label(),
+                    "predicted " + SplitPolicy.fmt(split.costSeconds()) + " s per iteration",
+                    c.deviceParamBytes(),
+                    c.serverParamBytes()));
+          }
+          return plans;
+        });
   }
 }

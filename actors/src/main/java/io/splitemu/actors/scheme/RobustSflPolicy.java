@@ -39,45 +39,49 @@ final class RobustSflPolicy {
     // enter the history as round r - 1's (keyed, so asking for a round twice adds nothing); round
     // 1's rates are the supervisor's probe of the idle links, which is no achieved round.
     TreeMap<Integer, double[][]> achieved = new TreeMap<>();
-    return (round, up, down) -> {
-      double[][] rates = new double[n][2];
-      for (int d = 0; d < n; d++) {
-        rates[d][0] = up[d];
-        rates[d][1] = down[d];
-      }
-      List<DeviceState> states = ShareSplitPolicies.states(s, up, down);
-      if (round > 1) {
-        achieved.put(round - 1, rates);
-      }
-      // The planner uses the last WINDOW rounds before this one, oldest first. Older ones are
-      // dropped once WINDOW newer ones exist: rounds are asked in order (a restore replays from
-      // round 1), so no later round needs them, and the history stays WINDOW rounds of N devices
-      // instead of growing by one a round.
-      List<double[][]> history = new ArrayList<>(WINDOW);
-      int oldest = round;
-      for (Map.Entry<Integer, double[][]> e :
-          achieved.headMap(round, false).descendingMap().entrySet()) {
-        if (history.size() == WINDOW) {
-          break;
-        }
-        history.add(e.getValue());
-        oldest = e.getKey();
-      }
-      Collections.reverse(history);
-      if (history.size() == WINDOW) {
-        achieved.headMap(oldest, false).clear();
-      }
-      RobustSflPlanner.Choice choice = planner.plan(states, history, server);
-      SflPlan p = choice.plan();
-      String detail =
-          String.format(
-              Locale.ROOT,
-              "predicted round %.6g s; robust choice %s (mean %.6g s over %d past rounds)",
-              p.makespan(),
-              choice.label(),
-              choice.scenarioMeanSeconds(),
-              Math.min(WINDOW, history.size()));
-      return ShareSplitPolicies.sflComputePlans(s, costs, p.cuts(), p.serverFlops(), detail);
-    };
+    // A restore replays the last WINDOW rounds' rates: round r's plan reads the history of rounds
+    // r - WINDOW to r - 1, which the rates handed in rounds r - WINDOW + 1 to r - 1 rebuild.
+    return SplitPolicy.remembering(
+        WINDOW,
+        (round, up, down) -> {
+          double[][] rates = new double[n][2];
+          for (int d = 0; d < n; d++) {
+            rates[d][0] = up[d];
+            rates[d][1] = down[d];
+          }
+          List<DeviceState> states = ShareSplitPolicies.states(s, up, down);
+          if (round > 1) {
+            achieved.put(round - 1, rates);
+          }
+          // The planner uses the last WINDOW rounds before this one, oldest first. Older ones are
+          // dropped once WINDOW newer ones exist: rounds are asked in order (a restore replays the
+          // last WINDOW), so no later round needs them, and the history stays WINDOW rounds of N
+          // devices instead of growing by one a round.
+          List<double[][]> history = new ArrayList<>(WINDOW);
+          int oldest = round;
+          for (Map.Entry<Integer, double[][]> e :
+              achieved.headMap(round, false).descendingMap().entrySet()) {
+            if (history.size() == WINDOW) {
+              break;
+            }
+            history.add(e.getValue());
+            oldest = e.getKey();
+          }
+          Collections.reverse(history);
+          if (history.size() == WINDOW) {
+            achieved.headMap(oldest, false).clear();
+          }
+          RobustSflPlanner.Choice choice = planner.plan(states, history, server);
+          SflPlan p = choice.plan();
+          String detail =
+              String.format(
+                  Locale.ROOT,
+                  "predicted round %.6g s; robust choice %s (mean %.6g s over %d past rounds)",
+                  p.makespan(),
+                  choice.label(),
+                  choice.scenarioMeanSeconds(),
+                  Math.min(WINDOW, history.size()));
+          return ShareSplitPolicies.sflComputePlans(s, costs, p.cuts(), p.serverFlops(), detail);
+        });
   }
 }

@@ -142,40 +142,42 @@ public final class ShareSplitPolicies {
     int n = s.devices().count();
     int b = s.batchSize();
     ServerState server = new ServerState(s.serverFlops());
-    return (round, up, down) -> {
-      List<DeviceState> states = states(s, up, down);
-      List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
-      EdgeSplitPlanner planner = new EdgeSplitPlanner(costs, b);
-      EdgeSplitPlan p =
-          uniform ? planner.uniformBaseline(states, server) : planner.plan(states, server);
-      double[] aggUp = aggregationShares(costs, p.cuts(), up);
-      double[] aggDown = aggregationShares(costs, p.cuts(), down);
-      // One detail for every device (formatted once, not per device).
-      String detail = "predicted epoch makespan " + SplitPolicy.fmt(p.makespan()) + " s";
-      for (int d = 0; d < n; d++) {
-        int cut = p.cuts()[d];
-        double beta = p.bandwidthShares()[d];
-        plans.add(
-            plan(
-                s,
-                costs,
-                cut,
-                costs.cutBytes(cut) + DeviceSetup.LABEL_BYTES, // activations and int32 labels
-                beta,
-                p.serverShares()[d] * s.serverFlops(),
-                aggUp[d],
-                aggDown[d],
-                true,
-                String.format(
-                    java.util.Locale.ROOT,
-                    "cut %d, bandwidth share %.3f, server share %.3f",
+    return SplitPolicy.remembering(
+        0,
+        (round, up, down) -> {
+          List<DeviceState> states = states(s, up, down);
+          List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
+          EdgeSplitPlanner planner = new EdgeSplitPlanner(costs, b);
+          EdgeSplitPlan p =
+              uniform ? planner.uniformBaseline(states, server) : planner.plan(states, server);
+          double[] aggUp = aggregationShares(costs, p.cuts(), up);
+          double[] aggDown = aggregationShares(costs, p.cuts(), down);
+          // One detail for every device (formatted once, not per device).
+          String detail = "predicted epoch makespan " + SplitPolicy.fmt(p.makespan()) + " s";
+          for (int d = 0; d < n; d++) {
+            int cut = p.cuts()[d];
+            double beta = p.bandwidthShares()[d];
+            plans.add(
+                plan(
+                    s,
+                    costs,
                     cut,
+                    costs.cutBytes(cut) + DeviceSetup.LABEL_BYTES, // activations and int32 labels
                     beta,
-                    p.serverShares()[d]),
-                detail));
-      }
-      return plans;
-    };
+                    p.serverShares()[d] * s.serverFlops(),
+                    aggUp[d],
+                    aggDown[d],
+                    true,
+                    String.format(
+                        java.util.Locale.ROOT,
+                        "cut %d, bandwidth share %.3f, server share %.3f",
+                        cut,
+                        beta,
+                        p.serverShares()[d]),
+                    detail));
+          }
+          return plans;
+        });
   }
 
   /**
@@ -187,26 +189,28 @@ public final class ShareSplitPolicies {
     CutCosts costs = CutCosts.of(profile);
     int b = s.batchSize();
     ServerState server = new ServerState(s.serverFlops());
-    return (round, up, down) -> {
-      List<DeviceState> states = states(s, up, down);
-      SflPlanner planner = new SflPlanner(costs, b);
-      int[] cuts;
-      double[] rates;
-      double predicted;
-      if (!uniform) {
-        SflPlan p = planner.plan(states, server);
-        cuts = p.cuts();
-        rates = p.serverFlops();
-        predicted = p.makespan();
-      } else {
-        UniformSfl u = uniformSfl(costs, b, states, s.serverFlops());
-        cuts = u.cuts();
-        rates = u.rates();
-        predicted = u.makespan();
-      }
-      return sflComputePlans(
-          s, costs, cuts, rates, "predicted round " + SplitPolicy.fmt(predicted) + " s");
-    };
+    return SplitPolicy.remembering(
+        0,
+        (round, up, down) -> {
+          List<DeviceState> states = states(s, up, down);
+          SflPlanner planner = new SflPlanner(costs, b);
+          int[] cuts;
+          double[] rates;
+          double predicted;
+          if (!uniform) {
+            SflPlan p = planner.plan(states, server);
+            cuts = p.cuts();
+            rates = p.serverFlops();
+            predicted = p.makespan();
+          } else {
+            UniformSfl u = uniformSfl(costs, b, states, s.serverFlops());
+            cuts = u.cuts();
+            rates = u.rates();
+            predicted = u.makespan();
+          }
+          return sflComputePlans(
+              s, costs, cuts, rates, "predicted round " + SplitPolicy.fmt(predicted) + " s");
+        });
   }
 
   /**

@@ -209,6 +209,40 @@ class SflComputeRobustSchemeTest {
   }
 
   @Test
+  void policyRestored_fromTheRoundsItRemembers_plansTheNextRoundAsTheWholeHistoryDoes() {
+    Settings s =
+        Settings.load(
+            effnet(),
+            List.of(
+                "scheme=" + ROBUST,
+                "local-steps=20",
+                "devices.count=3",
+                "devices.flops=[2e9,1e10,5e10]",
+                "output.plots=false"));
+    SplitScheme scheme = (SplitScheme) Schemes.of(ROBUST);
+    SplitPolicy whole = scheme.policy(s);
+    int rounds = 16;
+    double[][] ups = new double[rounds + 1][];
+    double[][] downs = new double[rounds + 1][];
+    List<SplitPolicy.DevicePlan> last = null;
+    for (int r = 1; r <= rounds; r++) {
+      // Good and bad rounds in turn, each device on its own beat.
+      ups[r] = new double[] {r % 2 == 0 ? 4e5 : 2e7, r % 3 == 0 ? 3e5 : 1e7, 5e6 + 1e5 * r};
+      downs[r] = new double[] {2 * ups[r][0], 2 * ups[r][1], 2 * ups[r][2]};
+      last = whole.plan(r, ups[r].clone(), downs[r].clone());
+    }
+    int kept = whole.roundsRemembered();
+    assertTrue(kept < rounds - 1, "the restore replays fewer rounds than the run had: " + kept);
+    // What a restore before the last round does: a fresh policy, the rounds kept, in order.
+    SplitPolicy restored = scheme.policy(s);
+    for (int r = rounds - kept; r < rounds; r++) {
+      restored.plan(r, ups[r].clone(), downs[r].clone());
+    }
+    List<SplitPolicy.DevicePlan> again = restored.plan(rounds, ups[rounds], downs[rounds]);
+    assertEquals(last, again);
+  }
+
+  @Test
   void traceLinks_replanFromTheObservedHistory_andRepeat() throws Exception {
     Emulation.Outcome a = Emulation.run(traced(1), tmp.resolve("a"), RunListener.NONE);
     Emulation.Outcome b = Emulation.run(traced(1), tmp.resolve("b"), RunListener.NONE);
