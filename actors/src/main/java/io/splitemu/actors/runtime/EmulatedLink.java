@@ -162,7 +162,10 @@ public final class EmulatedLink implements LinkTiming {
 
   @Override
   public synchronized double capacityBps(long fromNs, long toNs) {
-    LinkModel m = cached(1.0, s -> models.of(round, s));
+    // Without faults this is the traffic's model at full share; with them, the model before them,
+    // made anew (not cached: the cache's full-share slot holds the faulted model the transfers
+    // and probes take, and one read a round for the metrics costs little).
+    LinkModel m = resolved == null ? model(1.0) : models.of(round, 1.0);
     // An empty span (a round of no emulated time) reads the rate over its first millisecond.
     long to = toNs > fromNs ? toNs : fromNs + 1_000_000L;
     double bits =

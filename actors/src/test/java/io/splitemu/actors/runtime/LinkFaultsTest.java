@@ -14,6 +14,7 @@ import io.splitemu.actors.runtime.FaultsOnEverySchemeTest.Tables;
 import io.splitemu.model.nn.ModelZoo;
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.net.SeededStreams;
+import io.splitemu.net.link.FluidLink;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -303,6 +304,27 @@ class LinkFaultsTest {
         assertEquals(device(clean, 1, d).get("bytes_down"), device(t, 1, d).get("bytes_down"));
       }
     }
+  }
+
+  @Test
+  void theCapacityReadFirstInARound_leavesTheFaultsOnTheTransfers() {
+    // The metrics read a link's capacity at full share, without its faults; the transfers and
+    // probes at full share take the faults. Whichever comes first in a round, neither takes the
+    // other's model.
+    Settings s =
+        scenario("psl", "{ kind = link-degradation, device = 0, factor = 0.5, round = 1 }");
+    EmulatedLink.Models models = (round, share) -> FluidLink.constant(8e6 * share, 0);
+    EmulatedLink capacityFirst =
+        new EmulatedLink(models).withFaults(LinkFaultWindows.of(s, 0, true));
+    EmulatedLink trafficFirst =
+        new EmulatedLink(models).withFaults(LinkFaultWindows.of(s, 0, true));
+    long second = 1_000_000_000L;
+    assertEquals(8e6, capacityFirst.capacityBps(0, second), 1e-6);
+    long degraded = trafficFirst.arrival(0, 1_000_000, 1.0);
+    assertEquals(2 * second, degraded, 1e3, "1 MB at half of 1 MB/s");
+    assertEquals(degraded, capacityFirst.arrival(0, 1_000_000, 1.0));
+    assertEquals(8e6, trafficFirst.capacityBps(0, second), 1e-6);
+    assertEquals(capacityFirst.probe(4 * second, 1000), trafficFirst.probe(4 * second, 1000));
   }
 
   @Test
