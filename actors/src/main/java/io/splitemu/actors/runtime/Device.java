@@ -1110,7 +1110,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
             tensors ? slice.updaterState().dup() : null,
             tensors ? slice.iterationCount() : 0,
             cursor == null ? null : cursor.snapshot(),
-            setup.cpu().freeAtNs(),
+            cpu().freeAtNs(),
             setup.uplink().saveState(),
             setup.downlink().saveState(),
             hung,
@@ -1144,7 +1144,6 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
     if (s.cursor() != null) {
       cursor = BatchCursor.restore(s.cursor());
     }
-    setup.cpu().restoreFreeAt(s.cpuFreeAtNs());
     setup.uplink().restoreState(s.uplink());
     setup.downlink().restoreState(s.downlink());
     hung = s.hung();
@@ -1159,6 +1158,9 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
     for (SlowWindow w : s.slowdowns()) {
       onSlowdown(new Slowdown(w.key(), w.fromNs(), w.untilNs(), w.factor()));
     }
+    // After the windows: a slowed processor keeps a busy-until of its own, which the crashed
+    // timeline may have moved past the checkpoint (the redone round then waited for it).
+    cpu().restoreFreeAt(s.cpuFreeAtNs());
     m.replyTo().tell(new Restored(setup.id()));
     return this;
   }

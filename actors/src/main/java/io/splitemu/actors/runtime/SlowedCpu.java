@@ -24,6 +24,7 @@ final class SlowedCpu implements ComputeTiming {
   /** {@code inner}, slowed in the windows set later; every job must go through this one. */
   SlowedCpu(ComputeTiming inner) {
     this.inner = inner;
+    this.busyUntil = inner.freeAtNs(); // wrapped mid-run (a fault or a restore): busy as it is
   }
 
   /** Sets window {@code key} to [{@code fromNs}, {@code untilNs}) at {@code factor}. */

@@ -165,6 +165,29 @@ class CrashFaultsTest {
   }
 
   /**
+   * A slowed device's processor forgets the crashed round's work on a restore: round 2 redone from
+   * a supervisor crash within it is the crash-free round 2 shifted, slowdown and all (the slowed
+   * processor kept its own busy-until from the discarded timeline before).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void supervisorCrashMidRound_withASlowedDevice_redoesTheRoundShifted(String scheme)
+      throws Exception {
+    String slow = "{ kind = device-slowdown, device = 0, round = 2, until-round = 3, factor = 3 }";
+    FaultsOnEverySchemeTest.Tables free =
+        FaultsOnEverySchemeTest.run(scenario(scheme, false, 3, 1, slow), tmp.resolve("free"));
+    long start2 = ns(free.rounds().get(0), "emulated_time_s");
+    long end2 = ns(free.rounds().get(1), "emulated_time_s");
+    long t = start2 + (end2 - start2) / 3;
+    FaultsOnEverySchemeTest.Tables crashed =
+        FaultsOnEverySchemeTest.run(
+            scenario(
+                scheme, false, 3, 1, slow + ", { kind = supervisor-crash, at = " + t + " ns }"),
+            tmp.resolve("crashed"));
+    assertShifted(free, crashed, 2, t - start2);
+  }
+
+  /**
    * A server crash with a restart delay D at the start of round 4, two rounds after the round-2
    * checkpoint: round 3's rows are dropped and written again, none duplicated, and rounds 3 and 4
    * end the lost round's time plus D later.
