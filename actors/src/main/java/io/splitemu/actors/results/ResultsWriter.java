@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Writes one run's results folder: {@code scenario.conf} at the start, the three CSV tables row by
@@ -384,9 +385,31 @@ public final class ResultsWriter implements Closeable, RecordObserver {
             CsvTable.reopen(
                 dir.resolve("devices.csv"), DeviceRecord.HEADER, f -> upTo(f.get(0), round)),
             CsvTable.reopen(
-                dir.resolve("events.csv"), EventRecord.HEADER, f -> upTo(f.get(1), round)));
+                dir.resolve("events.csv"), EventRecord.HEADER, beforeCheckpoint(round)));
     w.readBack();
     return w;
+  }
+
+  /**
+   * The events a resume from round {@code round}'s checkpoint keeps: those of rounds up to it that
+   * stand before the checkpoint's own row. A row after that row comes from the stopped process's
+   * timeline past the checkpoint, even at its round: a crash restored in that process writes its
+   * rows at the round it went back to, and the resumed run strikes the crash again and writes them
+   * again. Without the checkpoint's row (a folder that lost it), every row up to the round.
+   */
+  private static Predicate<List<String>> beforeCheckpoint(int round) {
+    String r = Integer.toString(round);
+    boolean[] past = {false};
+    return f -> {
+      if (past[0]) {
+        return false;
+      }
+      if (f.get(2).equals("checkpoint") && f.get(1).equals(r)) {
+        past[0] = true;
+        return true;
+      }
+      return upTo(f.get(1), round);
+    };
   }
 
   // What the summary, plots and report need of the rows in the tables.

@@ -532,6 +532,54 @@ class CheckpointResumeTest {
   }
 
   /**
+   * A server crash restored in the run, then the process lost before the next checkpoint (its file
+   * deleted here): the resume goes back to the checkpoint before the crash, drops the crash's rows
+   * written after it (they carry that checkpoint's round), and the crash strikes again, so the
+   * folder equals the uninterrupted run's, each crash row once.
+   */
+  @Test
+  void aCrashAfterTheCheckpointResumedFrom_strikesAgain_itsRowsOnce() throws Exception {
+    int rounds = 4; // no checkpoint after the last round: round 3's is the one lost
+    Path scenario = tmp.resolve("crash-resume.conf");
+    Files.writeString(
+        scenario,
+        "splitemu {\n"
+            + "  scenario = ckpt-crash\n"
+            + "  scheme = psl\n"
+            + "  rounds = "
+            + rounds
+            + "\n  local-steps = 2\n"
+            + "  fidelity = timing\n"
+            + "  model { name = lenet5, cut = 2 }\n"
+            + "  devices { count = 4, flops = [1e9, 2e9, 3e9, 4e9] }\n"
+            + links()
+            + "  checkpoint.every = 1\n"
+            + "  faults = [{ kind = server-crash, round = 3, restart-delay = 5 s }]\n"
+            + "  output.plots = false\n"
+            + "}\n");
+    Path whole = tmp.resolve("whole");
+    ProfileCommandTest.Result w =
+        ProfileCommandTest.cli("run", scenario.toString(), "--out", whole.toString());
+    assertEquals(0, w.code(), w.err());
+    Path lost = tmp.resolve("lost");
+    ProfileCommandTest.Result a =
+        ProfileCommandTest.cli("run", scenario.toString(), "--out", lost.toString());
+    assertEquals(0, a.code(), a.err());
+    // The process is lost after the crash and before round 3's checkpoint.
+    Files.delete(Checkpoints.file(lost, 3));
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli("run", scenario.toString(), "--resume", lost.toString());
+    assertEquals(0, r.code(), r.err() + r.out());
+    assertSameRun(whole, lost, rounds);
+    assertEquals(
+        List.of("fault", "recovery"),
+        events(lost, false).stream()
+            .filter(e -> e.get(3).equals("edge-server"))
+            .map(e -> e.get(2))
+            .toList());
+  }
+
+  /**
    * A split scheme's probes place a degradation started in round 3 by that round's start: a run
    * resumed from round 5 (a device hung from round 5 to 7 is then planned from its probe) equals
    * the uninterrupted run, its replan rows' link estimates included.
