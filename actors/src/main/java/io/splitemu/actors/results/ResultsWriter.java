@@ -15,6 +15,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -328,6 +329,23 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   /** The checkpoints kept in a results folder: the newest two. */
   public static final int CHECKPOINTS_KEPT = 2;
 
+  /** Whether {@code file} is named as a checkpoint ({@code round-R.ckpt}). */
+  public static boolean isCheckpoint(Path file) {
+    return file.getFileName().toString().matches("round-\\d+\\.ckpt");
+  }
+
+  /**
+   * Checkpoint files by their round, oldest first: by number, not name, since from round 1,000,000
+   * on the names outgrow their six digits ({@code round-1000000.ckpt} sorts before {@code
+   * round-999999.ckpt} by name).
+   */
+  public static final Comparator<Path> BY_ROUND =
+      Comparator.comparing(
+          f -> {
+            String n = f.getFileName().toString();
+            return new java.math.BigInteger(n.substring("round-".length(), n.indexOf('.')));
+          });
+
   /** The file of round {@code round}'s checkpoint in results folder {@code dir}. */
   public static Path checkpointFile(Path dir, int round) {
     return dir.resolve("checkpoints").resolve(String.format(Locale.ROOT, "round-%06d.ckpt", round));
@@ -349,7 +367,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       List<Path> all;
       try (var files = Files.list(folder)) {
-        all = files.filter(f -> f.getFileName().toString().endsWith(".ckpt")).sorted().toList();
+        all = files.filter(ResultsWriter::isCheckpoint).sorted(BY_ROUND).toList();
       }
       for (int i = 0; i < all.size() - CHECKPOINTS_KEPT; i++) {
         Files.deleteIfExists(all.get(i));

@@ -124,9 +124,7 @@ public final class Checkpoints {
     List<Path> files = new ArrayList<>();
     if (Files.isDirectory(folder)) {
       try (var s = Files.list(folder)) {
-        s.filter(f -> f.getFileName().toString().matches("round-\\d+\\.ckpt"))
-            .sorted()
-            .forEach(files::add);
+        s.filter(ResultsWriter::isCheckpoint).sorted(ResultsWriter.BY_ROUND).forEach(files::add);
       } catch (IOException e) {
         throw new IllegalArgumentException("cannot list " + folder + ": " + e, e);
       }

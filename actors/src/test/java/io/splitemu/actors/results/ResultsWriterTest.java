@@ -48,6 +48,28 @@ class ResultsWriterTest {
   }
 
   @Test
+  void checkpointsPastRound999999_areKeptAndFoundByTheirRound() throws Exception {
+    Path dir = tmp.resolve("run");
+    ResultsWriter w = ResultsWriter.open(dir, "splitemu { seed = 1 }\n");
+    for (int r : new int[] {999_998, 999_999, 1_000_000}) {
+      w.onCheckpoint(new CheckpointFile(r, r, new byte[] {1, 2, 3}));
+    }
+    w.close();
+    List<String> kept;
+    try (var files = Files.list(dir.resolve("checkpoints"))) {
+      kept = files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+    assertEquals(List.of("round-1000000.ckpt", "round-999999.ckpt"), kept);
+    // The newest is tried first (these bytes are no checkpoint, so each is warned about in turn).
+    List<String> warned = new java.util.ArrayList<>();
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> io.splitemu.actors.runtime.Checkpoints.newest(dir, warned::add));
+    assertEquals(1, warned.size(), warned.toString());
+    assertTrue(warned.get(0).contains("round-1000000.ckpt"), warned.toString());
+  }
+
+  @Test
   void finish_writesSummaryPlotsAndReport() throws Exception {
     Path dir = tmp.resolve("run");
     ResultsWriter w = ResultsWriter.open(dir, "x");
@@ -191,7 +213,9 @@ class ResultsWriterTest {
     assertTrue(small.contains("- fault at 1.000 s (round 2), device-1: device-hang"), small);
     assertTrue(small.contains("- deadline at 1.500 s (round 2), device-64: dropped\n"), small);
     assertFalse(small.contains("device-65: dropped"), small);
-    assertTrue(small.contains("- and 37 more faults, deadline drops and recoveries in `events.csv`"), small);
+    assertTrue(
+        small.contains("- and 37 more faults, deadline drops and recoveries in `events.csv`"),
+        small);
     assertTrue(
         large.contains("5100 events in `events.csv` (100 deadline, 1 fault, 4999 replan)"), large);
     // Ten times the devices, about the same report: nothing in it grows with the device count.
