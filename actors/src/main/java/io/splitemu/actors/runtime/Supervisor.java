@@ -188,6 +188,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   // An MP-SL lane's failed uplink band (its line) and the epoch recorded before the run ends.
   private String channelFailure;
   private int failureKeeps;
+  private org.apache.pekko.actor.Cancellable failureGrace;
 
   private final SupervisorSetup setup;
   // By device id (0..N-1), arrays rather than boxed trees (issue 16: a million devices).
@@ -715,7 +716,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     channelFailure = f.reason();
     failureKeeps = keep;
-    getContext().scheduleOnce(FAILURE_GRACE, getContext().getSelf(), new FailureGrace());
+    failureGrace =
+        getContext().scheduleOnce(FAILURE_GRACE, getContext().getSelf(), new FailureGrace());
     return this;
   }
 
@@ -1598,6 +1600,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    */
   private Behavior<Command> finish(String error) {
     planStop.set(true);
+    if (failureGrace != null) {
+      failureGrace.cancel();
+    }
     if (replyTo == null) { // a cluster's failure before the run started
       if (pendingStart == null) {
         earlyFailure = error;
