@@ -122,8 +122,10 @@ public final class LinkChannel {
   // A stamped message for another JVM above the frame crosses in parts.
   private final Chunks chunks;
   private volatile boolean closed;
-  // The lane whose link failed, for the failure line; written on the stream's thread.
+  // The lane whose link failed, for the failure line, and the transfer; written on the stream's
+  // thread.
   private volatile String failedLane;
+  private volatile Send<?, ?> failedSend;
 
   private LinkChannel(
       String name,
@@ -182,6 +184,14 @@ public final class LinkChannel {
     return new LinkChannel(name, lanes, laneNames, capacity, pacing, materializer, failed);
   }
 
+  /**
+   * The transfer whose link failed the channel (read it in {@code failed}), or null: none did yet,
+   * or the stream failed otherwise.
+   */
+  public Send<?, ?> failedSend() {
+    return failedSend;
+  }
+
   /** The channel's name. */
   public String name() {
     return name;
@@ -230,6 +240,7 @@ public final class LinkChannel {
       arrival = lanes.apply(s.lane()).arrival(s.sendNs(), s.bytes(), s.share());
     } catch (RuntimeException e) {
       failedLane = laneNames.apply(s.lane());
+      failedSend = s;
       throw e;
     }
     if (arrival == LinkTiming.NEVER) {

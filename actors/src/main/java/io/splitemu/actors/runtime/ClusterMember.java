@@ -458,7 +458,8 @@ public final class ClusterMember {
             m.hops(),
             m.supervisor(),
             h.channels(),
-            why -> h.owner().tell(new ClusterRun.MemberFailed(why)));
+            // A failed uplink band ends the run as in one JVM (Supervisor.onChannelFailed).
+            why -> m.supervisor().tell(new Supervisor.ChannelFailed(why, 0)));
     m.replyTo().tell(new PipelineWired(h.member()));
     return Behaviors.same();
   }

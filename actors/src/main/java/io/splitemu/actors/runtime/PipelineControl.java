@@ -499,8 +499,8 @@ public final class PipelineControl {
           lane.hops().get(0).name() + " ",
           pacing,
           materializer,
-          why -> self.tell(new Supervisor.ChannelFailed(why, true)),
-          why -> self.tell(new Supervisor.ChannelFailed(why, false)));
+          why -> self.tell(new Supervisor.ChannelFailed(why, 0)),
+          why -> self.tell(new Supervisor.ChannelFailed(why, aggregateEpoch(bands.downlink()))));
       uplinkOf.add(bands.uplink());
       downlinkOf.add(bands.downlink());
       List<ActorRef<ComputeHop.Command>> chain = new ArrayList<>();
@@ -817,6 +817,15 @@ public final class PipelineControl {
       }
     }
     return last;
+  }
+
+  /**
+   * The epoch whose aggregate the transfer that failed {@code channel} was downloading, or 0 if it
+   * was none.
+   */
+  static int aggregateEpoch(LinkChannel channel) {
+    LinkChannel.Send<?, ?> s = channel.failedSend();
+    return s != null && s.message().at(s.sendNs()) instanceof Device.Aggregated a ? a.epoch() : 0;
   }
 
   /** Whether every epoch up to {@code epoch} is recorded. */

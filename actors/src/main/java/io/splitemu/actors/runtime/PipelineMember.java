@@ -141,7 +141,11 @@ final class PipelineMember {
                 lane.hops().get(0).name() + " ",
                 Pacing.virtual(),
                 materializer,
-                why -> owner.tell(new ClusterRun.MemberFailed(why)));
+                // A failed downlink band ends the run as in one JVM (Supervisor.onChannelFailed).
+                why ->
+                    supervisor.tell(
+                        new Supervisor.ChannelFailed(
+                            why, PipelineControl.aggregateEpoch(bands.downlink()))));
             bands.uplink().close(); // a device's uploads go through its own member's channel
             for (int h = 0; h < lane.hops().size(); h++) {
               placed.add(

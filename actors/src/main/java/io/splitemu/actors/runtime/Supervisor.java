@@ -93,14 +93,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /**
    * An MP-SL lane's link channel failed; {@code reason} is one line naming the device, the band and
-   * the cause; {@code uplink}: the failed channel is an uplink band.
+   * the cause; {@code droppedEpoch}: the failed transfer was a download of that epoch's aggregate,
+   * so the downloads after it on its band are lost with it (0: it was none).
    */
-  record ChannelFailed(String reason, boolean uplink) implements Command {}
+  record ChannelFailed(String reason, int droppedEpoch) implements Command {}
 
-  /** The wall-clock bound on the wait for an aggregated epoch's rows after a channel failed. */
-  private record FailureGrace() implements Command {}
-
-  private static final java.time.Duration FAILURE_GRACE = java.time.Duration.ofSeconds(5);
+  /** The wall-clock watchdog of the wait for the aggregated epochs' rows after a channel failed. */
+  private record FailureWatchdog() implements Command {}
 
   /**
    * An actor of the run on another cluster member failed or a member was lost; {@code reason} is
@@ -185,10 +184,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private static final double NS = 1e9;
 
-  // An MP-SL lane's failed uplink band (its line) and the epoch recorded before the run ends.
+  // An MP-SL lane's failed link channel (its line) and the epoch recorded before the run ends.
   private String channelFailure;
   private int failureKeeps;
-  private org.apache.pekko.actor.Cancellable failureGrace;
+  private org.apache.pekko.actor.Cancellable failureWatchdog;
 
   private final SupervisorSetup setup;
   // By device id (0..N-1), arrays rather than boxed trees (issue 16: a million devices).
@@ -403,7 +402,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               return this;
             })
         .onMessage(ChannelFailed.class, this::onChannelFailed)
-        .onMessage(FailureGrace.class, g -> finish(channelFailure))
+        .onMessage(FailureWatchdog.class, g -> finish(channelFailure))
         .onMessage(RemoteFailed.class, this::onRemoteFailed)
         .onMessage(ServerPlaced.class, this::onServerPlaced)
         .onMessage(MemberLost.class, this::onMemberLost)
@@ -697,37 +696,54 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
   }
 
-  /** An MP-SL device's or hop's report: the epoch's barrier, its rows, or the run's end. */
   /**
-   * A lane's link channel failed: the run ends with its line. After an uplink band's failure the
-   * epochs whose aggregate went out are recorded first: a device sends in epoch e + 1 only once it
-   * holds epoch e's aggregate, so epoch e's uploads are in, and the other devices' downloads and
-   * the hops' reports of it still come, on channels that did not fail. Waiting for them makes the
-   * rows kept the same from one run to the next (they raced the failure line before). A downlink
-   * band's failure drops downloads, so the run ends at once.
+   * A lane's link channel failed: the run ends with its line, once the epochs whose aggregate went
+   * out are recorded. Their reports still come: the aggregate downloads of epoch e all enter their
+   * bands when it is aggregated, before any device can send in epoch e + 1 (it starts once it holds
+   * the aggregate), and a band carries its transfers in the order they entered; so a failed band
+   * delivered every download of epoch e unless the failed transfer was one of them ({@code
+   * droppedEpoch}), epoch e's uploads are in, and the hops' reports travel no band. Waiting for
+   * them makes the rows kept the same from one run to the next (they raced the failure line
+   * before). A second failure can only keep fewer. A wall-clock watchdog (60 s, the default {@code
+   * barrier.timeout}) bounds the wait, against a real hang of the host.
    */
   private Behavior<Command> onChannelFailed(ChannelFailed f) {
-    if (channelFailure != null) {
-      return this; // the first failure is the run's line
-    }
-    int keep = f.uplink() ? pipeline.aggregatedNotRecorded() : 0;
-    if (keep == 0 || pipeline.recordedThrough(keep)) {
+    if (pipeline == null) {
       return finish(f.reason());
+    }
+    int keep = pipeline.aggregatedNotRecorded();
+    if (f.droppedEpoch() > 0) {
+      keep = Math.min(keep, f.droppedEpoch() - 1);
+    }
+    if (channelFailure != null) {
+      failureKeeps = Math.min(failureKeeps, keep); // the first failure is the run's line
+      return pipeline.recordedThrough(failureKeeps) ? finish(channelFailure) : this;
     }
     channelFailure = f.reason();
     failureKeeps = keep;
-    failureGrace =
-        getContext().scheduleOnce(FAILURE_GRACE, getContext().getSelf(), new FailureGrace());
+    if (pipeline.recordedThrough(keep)) {
+      return finish(channelFailure);
+    }
+    // MP-SL has no edge server's settings: the default barrier.timeout then.
+    java.time.Duration watchdog =
+        setup.server() != null ? setup.server().barrierTimeout() : java.time.Duration.ofSeconds(60);
+    failureWatchdog =
+        getContext().scheduleOnce(watchdog, getContext().getSelf(), new FailureWatchdog());
     return this;
   }
 
+  /** An MP-SL device's or hop's report: the epoch's barrier, its rows, or the run's end. */
   private Behavior<Command> onPipeline(PipelineReport m) {
     String error = pipeline.on(m);
     round = pipeline.round();
     nowNs = pipeline.nowNs();
     if (channelFailure != null) {
-      // Only the aggregated epochs' rows are awaited; nothing is released or checkpointed now.
-      return pipeline.recordedThrough(failureKeeps) ? finish(channelFailure) : this;
+      // Only the aggregated epochs' rows are awaited; nothing is released or checkpointed now,
+      // and a line or a crash restart (the epoch's work is then not kept) ends the wait.
+      pipeline.checkpointReady();
+      boolean over =
+          error != null || pipeline.restart() != null || pipeline.recordedThrough(failureKeeps);
+      return over ? finish(channelFailure) : this;
     }
     if (error != null || pipeline.done()) {
       return finish(error);
@@ -1600,8 +1616,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    */
   private Behavior<Command> finish(String error) {
     planStop.set(true);
-    if (failureGrace != null) {
-      failureGrace.cancel();
+    if (failureWatchdog != null) {
+      failureWatchdog.cancel();
     }
     if (replyTo == null) { // a cluster's failure before the run started
       if (pendingStart == null) {

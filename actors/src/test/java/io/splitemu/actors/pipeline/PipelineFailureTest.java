@@ -116,6 +116,76 @@ class PipelineFailureTest {
         e.pipeline().epochs().get(0));
   }
 
+  @Test
+  void downlinkFailsAfterTheAggregateWentOut_epochBeforeIsKept() {
+    // Two lanes, a band each: device 0's downlink fails on its first transfer of epoch 2 (2 x 2
+    // tails and gradients and the aggregate came before), while device 1's aggregate, on the other
+    // band, takes wall time: the failure line comes before device 1 reports its download.
+    PipelinePlan plan = twoLanes(3);
+    List<LinkTiming> down = new ArrayList<>(PipelineEmulation.links(plan, plan.downlinkBps()));
+    down.set(0, FailingLink.atTransfer(down.get(0), 2L * plan.batchesPerDevice()[0] + 2));
+    down.set(1, new SlowLink(down.get(1), 300));
+    Supervisor.Finished e =
+        PipelineEmulation.run(
+            plan,
+            PipelineEmulation.Options.of(plan)
+                .withLinks(PipelineEmulation.links(plan, plan.uplinkBps()), down));
+    assertTrue(e.error().startsWith("device-0 failed: hop-1 downlink band: "), e.error());
+    assertEquals(2, e.rounds());
+    assertEquals(PipelineEmulation.simulate(twoLanes(1)).epochs(), e.pipeline().epochs());
+  }
+
+  /** The hand plan's devices and hops, one lane per device (hops 1-2 and 3-4). */
+  private static PipelinePlan twoLanes(int epochs) {
+    PipelinePlan one = PipelineHandTest.handPlan(epochs);
+    List<PipelinePlan.Stage> first = one.lanes().get(0).hops();
+    List<PipelinePlan.Stage> second = new ArrayList<>();
+    for (PipelinePlan.Stage h : first) {
+      second.add(
+          new PipelinePlan.Stage(
+              "hop-" + (first.size() + second.size() + 1),
+              h.forwardS(),
+              h.backwardS(),
+              h.instanceBytes(),
+              h.predictedPeakBytes()));
+    }
+    return new PipelinePlan(
+        one.scheme(),
+        epochs,
+        one.batchesPerDevice(),
+        one.device(),
+        one.uplinkBps(),
+        one.downlinkBps(),
+        one.propagationNs(),
+        List.of(
+            new PipelinePlan.Lane(first, new int[] {0}),
+            new PipelinePlan.Lane(second, new int[] {1})),
+        one.aggregateHops(),
+        one.cut(),
+        one.predictedEpochS(),
+        one.planDetail());
+  }
+
+  @Test
+  void theAggregatesDownloadFails_itsEpochIsNotKept_andTheRunEndsAtOnce() {
+    PipelinePlan plan = PipelineHandTest.handPlan(3);
+    // Device 0's download of epoch 1's aggregate fails: device 1's, after it on the band, is lost
+    // with it, so epoch 1 can never be recorded and nothing is waited for.
+    List<LinkTiming> down = new ArrayList<>(PipelineEmulation.links(plan, plan.downlinkBps()));
+    down.set(0, FailingLink.atTransfer(down.get(0), 2L * plan.batchesPerDevice()[0] + 1));
+    long start = System.nanoTime();
+    Supervisor.Finished e =
+        PipelineEmulation.run(
+            plan,
+            PipelineEmulation.Options.of(plan)
+                .withLinks(PipelineEmulation.links(plan, plan.uplinkBps()), down));
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertTrue(seconds < 20, "took " + seconds + " s");
+    assertTrue(e.error().startsWith("device-0 failed: hop-1 downlink band: "), e.error());
+    assertEquals(1, e.rounds());
+    assertEquals(List.of(), e.pipeline().epochs());
+  }
+
   /** A link that takes {@code millis} of wall time for each transfer, on the channel's thread. */
   private record SlowLink(LinkTiming inner, long millis) implements LinkTiming {
     @Override
