@@ -224,9 +224,11 @@ public final class SflPlanner {
     double[] x = new double[n];
     for (int i = 0; i < n; i++) {
       DeviceState d = devices.get(i);
-      // T_n = A_n + B_n / f_n with f_n = x_n phi_S, so K_n = B_n / phi_S.
+      // T_n = A_n + B_n / f_n with f_n = x_n phi_S, so K_n = B_n / phi_S. A_n is the sum of the
+      // parts other than the server's, not total - serverCompute: at 1 FLOP/s the server term is
+      // 1e10 s or more and the subtraction would cancel A_n's low digits (microseconds).
       LatencyBreakdown t = SchemeLatency.sflDevice(costs, cuts[i], batch, d, 1);
-      a[i] = t.total() - t.serverCompute();
+      a[i] = t.deviceCompute() + t.communication() + t.aggregation();
       k[i] =
           d.stepsPerEpoch(batch) * (batch * costs.serverFlops(cuts[i])) / server.flopsPerSecond();
     }

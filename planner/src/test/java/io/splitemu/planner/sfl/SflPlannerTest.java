@@ -106,11 +106,12 @@ class SflPlannerTest {
    *
    * <p>Tolerances: the cuts and the starting point (history[0], no iteration) are compared exactly
    * or to 1e-12. The final makespan and shares come from the planner's iterative allocation (Newton
-   * in MinMaxAllocator.solveLinear, converged to machine precision) but its fixed times A_n are
-   * taken as {@code total - serverCompute} of a breakdown priced at 1 FLOP/s, which cancels a
-   * server term of about 2e10 s and leaves A_n wrong by a few microseconds: the makespan may lie up
-   * to 1e-6 (relative) above the optimum, never below it by more than rounding, and the shares
-   * within 2e-5 (relative) of the exact split (measured here: 3.6e-7 above, shares within 4.5e-6).
+   * in MinMaxAllocator.solveLinear, converged to machine precision) on fixed times A_n summed from
+   * the device, communication and aggregation parts: the makespan must equal the optimum to one ulp
+   * and the shares the exact split to 1e-14 (relative; measured: 0 ulps and 9e-16). When A_n was
+   * taken as {@code total - serverCompute} of a breakdown priced at 1 FLOP/s, the subtraction
+   * cancelled a server term of about 2e10 s and left A_n wrong by microseconds: the makespan lay
+   * 3.6e-7 above the optimum and the shares up to 4.5e-6 off, and this test failed.
    */
   @Test
   void wholePlan_onAFixedInput_equalsTheExhaustiveOptimum() {
@@ -164,7 +165,7 @@ class SflPlannerTest {
     assertArrayEquals(bestCuts, plan.cuts(), "cuts " + Arrays.toString(plan.cuts()));
     assertEquals(uniform, plan.history().get(0), 1e-12 * uniform);
     double m = plan.makespan();
-    assertTrue(m >= bestTau * (1 - 1e-12) && m <= bestTau * (1 + 1e-6), m + " vs " + bestTau);
+    assertEquals(bestTau, m, Math.ulp(bestTau), "makespan");
     // It stops after the first iteration that does not improve: the history falls strictly and
     // then repeats its last value once.
     List<Double> h = plan.history();
@@ -177,7 +178,7 @@ class SflPlannerTest {
     double sum = 0;
     for (int i = 0; i < n; i++) {
       double f = plan.serverFlops()[i];
-      assertEquals(bestShares[i], f, 2e-5 * bestShares[i], "server FLOP/s of device " + i);
+      assertEquals(bestShares[i], f, 1e-14 * bestShares[i], "server FLOP/s of device " + i);
       sum += f;
     }
     assertEquals(PHI_S, sum, 1e-12 * PHI_S);
