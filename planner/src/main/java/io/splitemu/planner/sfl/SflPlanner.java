@@ -224,18 +224,67 @@ public final class SflPlanner {
     double[] x = new double[n];
     for (int i = 0; i < n; i++) {
       DeviceState d = devices.get(i);
-      // T_n = A_n + B_n / f_n with f_n = x_n phi_S, so K_n = B_n / phi_S.
+      // T_n = A_n + B_n / f_n with f_n = x_n phi_S, so K_n = B_n / phi_S. A_n is the sum of the
+      // parts other than the server's, not total - serverCompute: at 1 FLOP/s the server term is
+      // 1e10 s or more and the subtraction would cancel A_n's low digits (microseconds).
       LatencyBreakdown t = SchemeLatency.sflDevice(costs, cuts[i], batch, d, 1);
-      a[i] = t.total() - t.serverCompute();
+      a[i] = t.deviceCompute() + t.communication() + t.aggregation();
       k[i] =
           d.stepsPerEpoch(batch) * (batch * costs.serverFlops(cuts[i])) / server.flopsPerSecond();
     }
     MinMaxAllocator.solveLinear(a, k, n, x);
+    equalise(a, k, n, x);
     double[] f = new double[n];
     for (int i = 0; i < n; i++) {
       f[i] = x[i] * server.flopsPerSecond();
     }
     return f;
+  }
+
+  /**
+   * Makes the shares {@code x} of {@link MinMaxAllocator#solveLinear} finish together: the min-max
+   * split of LATENCY-MODEL.md section 5, {@code x_n = K_n / (T - A_n)} with sum 1. solveLinear's T
+   * is a double and it scales all shares by 1 / sum; when one device's server time T - A_n is
+   * microseconds in a round of seconds (a fast server that holds up no one), the sum at the nearest
+   * doubles to the root misses 1 by up to ulp(T) / (T - A_n), and the scaling moves every other
+   * device's finish by (T - A_m) times that: 1e-10 of the round on dag-split, enough for the
+   * alternation to reject the optimum and keep the shares of the previous cuts. Here every device
+   * but the one whose finish is least sensitive to its share ({@code K_n / x_n^2}, the smallest)
+   * gets {@code K_n / (T - A_n)} and that one the rest, which moves its finish by about ulp(T).
+   * Shares stay as given when no device is served or T leaves some device no time.
+   */
+  private static void equalise(double[] a, double[] k, int n, double[] x) {
+    int b = -1;
+    double least = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < n; i++) {
+      if (k[i] > 0 && x[i] > 0) {
+        double s = k[i] / (x[i] * x[i]);
+        if (s < least) {
+          least = s;
+          b = i;
+        }
+      }
+    }
+    if (b < 0) {
+      return;
+    }
+    double t = a[b] + k[b] / x[b];
+    double[] y = new double[n];
+    double rest = 0;
+    for (int i = 0; i < n; i++) {
+      if (i != b && k[i] > 0) {
+        if (!(t > a[i])) {
+          return;
+        }
+        y[i] = k[i] / (t - a[i]);
+        rest += y[i];
+      }
+    }
+    if (!(rest < 1)) {
+      return;
+    }
+    y[b] = 1 - rest;
+    System.arraycopy(y, 0, x, 0, n);
   }
 
   private double deviceTime(DeviceState d, int cut, double f) {
