@@ -1146,6 +1146,8 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
     }
     setup.uplink().restoreState(s.uplink());
     setup.downlink().restoreState(s.downlink());
+    // The links come back with the bytes they lost before the checkpoint, which were charged then.
+    clock.lostSeen(setup.uplink().lostBytes(), setup.downlink().lostBytes());
     hung = s.hung();
     hangAtNs = s.hangAtNs();
     silentSinceNs = s.silentSinceNs();
