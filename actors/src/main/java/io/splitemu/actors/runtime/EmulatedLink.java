@@ -83,8 +83,9 @@ public final class EmulatedLink implements LinkTiming {
     if (faults != null && !Long.valueOf(startNs).equals(roundStarts.put(newRound, startNs))) {
       resolved = faults.resolve(roundStarts);
       clearCache();
-      if (resolved.downForGoodNs() == NEVER) {
-        // The outage that cut the link off has an end now (its until-round started).
+      if (resolved.downForGoodNs() > downForGoodNs) {
+        // The outage that cut the link off has an end now (its until-round started); an endless
+        // one still to come is another, later one.
         cutOff = false;
         downForGoodNs = NEVER;
       }

@@ -328,6 +328,29 @@ class LinkFaultsTest {
   }
 
   @Test
+  void anOutageThatCutTheLinkOff_endsAtItsUntilRound_evenWithALaterEndlessOne() {
+    Settings s =
+        scenario(
+            "psl",
+            "{ kind = link-outage, device = 0, direction = up, round = 2, until-round = 3 },"
+                + " { kind = link-outage, device = 0, direction = up, at = 1000 s }");
+    EmulatedLink link =
+        new EmulatedLink((round, share) -> FluidLink.constant(8e6 * share, 0))
+            .withFaults(LinkFaultWindows.of(s, 0, true));
+    long second = 1_000_000_000L;
+    link.round(2);
+    link.roundStarted(2, 10 * second);
+    // Round 3's start is not known yet: the outage has no end in sight, so the link is cut off.
+    assertEquals(LinkTiming.NEVER, link.arrival(10 * second, 1_000_000, 1.0));
+    assertEquals(10 * second, link.downForGoodNs());
+    link.round(3);
+    link.roundStarted(3, 20 * second);
+    // Now it ends at 20 s; the outage at 1000 s is another one, still to come.
+    assertEquals(LinkTiming.NEVER, link.downForGoodNs());
+    assertEquals(21 * second, link.arrival(20 * second, 1_000_000, 1.0));
+  }
+
+  @Test
   void anEndlessOutage_isIdenticalRunToRun() throws Exception {
     Settings s =
         scenario("edgesplit", "{ kind = link-outage, device = 2, direction = down, round = 2 }");
