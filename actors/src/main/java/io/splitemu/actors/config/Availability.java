@@ -106,17 +106,36 @@ public final class Availability {
             + "\"");
   }
 
-  /** Seconds (a decimal >= 0) as whole nanoseconds, exactly as written (no binary rounding). */
+  // The seconds a nanosecond long holds, and half a nanosecond (less rounds to 0).
+  private static final BigDecimal MAX_SECONDS = BigDecimal.valueOf(Long.MAX_VALUE, 9);
+  private static final BigDecimal HALF_NS = new BigDecimal("5e-10");
+
+  /**
+   * Seconds (a decimal in [0, 9223372036.854775807]) as whole nanoseconds, exactly as written (no
+   * binary rounding). The range is checked before any arithmetic: a cell such as {@code
+   * 1e500000000} or {@code 1e-500000000} would otherwise make a power of ten of half a billion
+   * digits.
+   */
   private static long seconds(String cell, String column, String where) {
     try {
       BigDecimal s = new BigDecimal(cell);
-      if (s.signum() >= 0) {
+      if (s.signum() >= 0 && s.compareTo(MAX_SECONDS) <= 0) {
+        if (s.compareTo(HALF_NS) < 0) {
+          return 0;
+        }
         return s.movePointRight(9).setScale(0, java.math.RoundingMode.HALF_EVEN).longValueExact();
       }
     } catch (NumberFormatException | ArithmeticException e) {
       // reported below
     }
     throw new SettingsException(
-        where + ": column " + column + " must be seconds >= 0, got \"" + cell + "\"");
+        where
+            + ": column "
+            + column
+            + " must be seconds in [0, "
+            + MAX_SECONDS.toPlainString()
+            + "], got \""
+            + cell
+            + "\"");
   }
 }

@@ -7,9 +7,11 @@ import static io.splitemu.actors.runtime.FaultsOnEverySchemeTest.scenario;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.Availability;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.runtime.FaultsOnEverySchemeTest.Tables;
@@ -335,6 +337,32 @@ class DeviceFaultsTest {
                 Settings.from(
                     ConfigFactory.parseString(conf), List.of(), folder.resolve("avail.conf")));
     assertTrue(e.getMessage().contains("avail.csv:2: column offline_until_s"), e.getMessage());
+  }
+
+  @Test
+  void availabilityCells_outOfRange_areRefusedBeforeAnyArithmetic() throws Exception {
+    Path file = tmp.resolve("avail.csv");
+    // A power of ten of half a billion digits took about half an hour to make; now a comparison.
+    for (String cell : List.of("1e500000000", "9223372036.854775808", "-1e-500000000")) {
+      Files.writeString(file, Availability.HEADER + "\n1," + cell + ",\n");
+      SettingsException e =
+          assertTimeoutPreemptively(
+              java.time.Duration.ofSeconds(60),
+              () -> assertThrows(SettingsException.class, () -> Availability.read(file, 3)));
+      assertEquals(
+          file
+              + ":2: column offline_from_s must be seconds in [0, 9223372036.854775807], got \""
+              + cell
+              + "\"",
+          e.getMessage());
+    }
+    // A tiny positive cell is half a nanosecond or less: it starts at 0.
+    Files.writeString(file, Availability.HEADER + "\n1,1e-500000000,2\n");
+    List<Settings.Fault> f =
+        assertTimeoutPreemptively(
+            java.time.Duration.ofSeconds(60), () -> Availability.read(file, 3));
+    assertEquals(0, f.get(0).start().atNs());
+    assertEquals(2_000_000_000L, f.get(0).end().atNs());
   }
 
   @Test
