@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The extreme numbers of issue 15 give a one-line refusal naming file and line, or a right answer. */
+/**
+ * The extreme numbers of issue 15 give a one-line refusal naming file and line, or a right answer.
+ */
 class HostileTraceTest {
   @TempDir Path dir;
 
@@ -76,6 +78,22 @@ class HostileTraceTest {
   }
 
   @Test
+  void norwayRaw_columnsNotUsed_mustStillBeNumbers() throws IOException {
+    String second = "\n1 1000 0 0 2000 1000\n";
+    String six =
+        "t:1: expected six numbers 'unix_s ms_since_start lat lon bytes interval_ms' with"
+            + " interval_ms > 0, got ";
+    assertEquals(
+        six + "'x 0 59.8 10.6 1000 1000'",
+        refusal("norway-raw", "x 0 59.8 10.6 1000 1000" + second));
+    assertEquals(
+        six + "'1 0 y 10.6 1000 1000'", refusal("norway-raw", "1 0 y 10.6 1000 1000" + second));
+    assertEquals(
+        "t:1: expected lon in [-180, 180], got '1 0 59.8 200 1000 1000'",
+        refusal("norway-raw", "1 0 59.8 200 1000 1000" + second));
+  }
+
+  @Test
   void norwayRaw_largeButPhysicalByteCount_exactPositiveRate() throws IOException {
     // 1.2e15 bytes in 10,000 s: bytes * 8000 overflows a long, the rate is 9.6e11 bit/s
     Trace t =
@@ -87,8 +105,7 @@ class HostileTraceTest {
   @Test
   void lineWithoutBreaks_refusedAtTheLengthCap() throws IOException {
     String msg = refusal("pensieve", "0 1\n" + "7".repeat(200_000));
-    assertTrue(
-        msg.startsWith("t:2: expected a line of at most 65536 characters, got '777"), msg);
+    assertTrue(msg.startsWith("t:2: expected a line of at most 65536 characters, got '777"), msg);
     assertTrue(msg.length() < 200, msg);
   }
 

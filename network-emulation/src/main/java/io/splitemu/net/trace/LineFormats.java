@@ -35,6 +35,9 @@ final class LineFormats {
   /** The same limit in milliseconds, for mahimahi and norway-raw. */
   static final long MAX_MILLIS = 4_000_000_000_000L;
 
+  // norway-raw's unix_s: any instant up to 1e11 s (year 5138).
+  private static final BigDecimal UNIX_S_MAX = BigDecimal.valueOf(100_000_000_000L);
+
   /**
    * Largest rate a trace may give, in bit/s (1 Pbit/s, a thousand times the fastest links in use):
    * a larger one is a unit mistake, and the cap keeps one pass's capacity far inside a double.
@@ -107,10 +110,7 @@ final class LineFormats {
     }
     if (v.compareTo(min) < 0 || v.compareTo(max) > 0) {
       throw new MalformedTraceException(
-          file,
-          line.number(),
-          what + " in [" + plain(min) + ", " + plain(max) + "]",
-          line.text());
+          file, line.number(), what + " in [" + plain(min) + ", " + plain(max) + "]", line.text());
     }
     if (v.scale() > MAX_SCALE) {
       // fewer than -MAX_SCALE digits before the point: below the kept resolution
@@ -193,8 +193,7 @@ final class LineFormats {
           long[] ms = new long[lines.size()];
           for (int i = 0; i < ms.length; i++) {
             Line l = lines.get(i);
-            ms[i] =
-                integer(file, l, l.text(), "one integer millisecond timestamp", 0, MAX_MILLIS);
+            ms[i] = integer(file, l, l.text(), "one integer millisecond timestamp", 0, MAX_MILLIS);
             if (i > 0 && ms[i] < ms[i - 1]) {
               throw new MalformedTraceException(
                   file,
@@ -266,6 +265,12 @@ final class LineFormats {
             for (String token : new String[] {f[1], f[4], f[5]}) {
               integer(file, l, token, expected, Long.MIN_VALUE, Long.MAX_VALUE);
             }
+            // Not used, but numbers as the format says: a line of other columns is no such log.
+            decimal(file, l, f[0], expected, "unix_s", BigDecimal.ZERO, UNIX_S_MAX);
+            decimal(
+                file, l, f[2], expected, "lat", BigDecimal.valueOf(-90), BigDecimal.valueOf(90));
+            decimal(
+                file, l, f[3], expected, "lon", BigDecimal.valueOf(-180), BigDecimal.valueOf(180));
             long ms = integer(file, l, f[1], "ms_since_start", 0, MAX_MILLIS);
             long bytes = integer(file, l, f[4], "a byte count", 0, Long.MAX_VALUE);
             long interval = integer(file, l, f[5], "interval_ms", 1, MAX_MILLIS);
