@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
 import io.splitemu.actors.scheme.Schemes;
+import io.splitemu.net.trace.CsvOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -213,7 +214,37 @@ public record Settings(
       List<Path> traceDownlink,
       String traceFormat,
       String traceEnd,
-      String traceAssign) {}
+      String traceAssign,
+      CsvOptions traceCsv) {}
+
+  /** A csv trace's columns ({@code links.trace.csv}), each refusal naming its key. */
+  private static CsvOptions csvOptions(SettingsReader c) {
+    String time = c.string("time");
+    String timeFormat = c.string("time-format");
+    String rate = c.string("rate");
+    String unit = c.oneOf("unit", List.of("bps", "kbps", "Mbps"));
+    String missing = c.string("missing");
+    String delimiter = c.string("delimiter");
+    for (String key : List.of("time", "rate", "delimiter")) {
+      if (c.string(key).isEmpty()) {
+        throw c.error(key, "must not be empty");
+      }
+    }
+    if (!List.of("seconds", "epoch-seconds", "epoch-millis").contains(timeFormat)) {
+      try {
+        java.time.format.DateTimeFormatter.ofPattern(timeFormat);
+      } catch (IllegalArgumentException e) {
+        throw c.error(
+            "time-format",
+            "must be seconds, epoch-seconds, epoch-millis or a java.time pattern, got \""
+                + timeFormat
+                + "\" ("
+                + e.getMessage()
+                + ")");
+      }
+    }
+    return new CsvOptions(time, timeFormat, rate, unit, missing, delimiter);
+  }
 
   /** Loads a scenario file with {@code --set key=value} overrides. */
   public static Settings load(Path scenarioFile, List<String> overrides) {
@@ -465,7 +496,8 @@ public record Settings(
             down.isEmpty() ? up : down,
             tr.oneOf("format", List.of("mahimahi", "pensieve", "norway-raw", "csv")),
             tr.oneOf("end", List.of("loop", "hold-last", "stop")),
-            tr.oneOf("assign", List.of("round-robin", "shuffled")));
+            tr.oneOf("assign", List.of("round-robin", "shuffled")),
+            csvOptions(tr.at("csv")));
 
     SettingsReader b = r.at("barrier");
     Duration timeout = b.duration("timeout");

@@ -34,6 +34,7 @@ import io.splitemu.net.link.LinkFaults;
 import io.splitemu.net.link.LinkModel;
 import io.splitemu.net.link.ShannonChannel;
 import io.splitemu.net.stream.PacingLag;
+import io.splitemu.net.trace.CsvOptions;
 import io.splitemu.net.trace.EndPolicy;
 import io.splitemu.net.trace.Trace;
 import io.splitemu.net.trace.TraceFormats;
@@ -1321,8 +1322,9 @@ public final class Emulation {
           EndPolicy end = EndPolicy.parse(l.traceEnd());
           Map<Path, Trace> read = new HashMap<>();
           for (int d = 0; d < n; d++) {
-            LinkModel up = trace(read, ups.get(d), l.traceFormat()).link(end, prop);
-            LinkModel down = trace(read, downs.get(d), l.traceFormat()).link(end, prop);
+            LinkModel up = trace(read, ups.get(d), l.traceFormat(), l.traceCsv()).link(end, prop);
+            LinkModel down =
+                trace(read, downs.get(d), l.traceFormat(), l.traceCsv()).link(end, prop);
             out.add(
                 new LinkPair(
                     new EmulatedLink((r, x) -> sharedTraces ? scaled(up, x) : up),
@@ -1381,12 +1383,12 @@ public final class Emulation {
     return out;
   }
 
-  static Trace trace(Map<Path, Trace> cache, Path file, String format) {
+  static Trace trace(Map<Path, Trace> cache, Path file, String format, CsvOptions csv) {
     return cache.computeIfAbsent(
         file,
         f -> {
           try {
-            return TraceFormats.byName(format).read(f);
+            return TraceFormats.byName(format, csv).read(f);
           } catch (IOException e) {
             throw new UncheckedIOException(e.getMessage(), e);
           }
