@@ -64,7 +64,12 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       ActorRef<Command> next,
       Map<Integer, ActorRef<Device.Command>> devices,
       ActorRef<Reply> run)
-      implements Command {}
+      implements Command {
+
+    public Wire {
+      devices = Map.copyOf(devices); // the lane's map is handed to each of its hops
+    }
+  }
 
   /**
    * A hung device sends nothing more after its {@code forwardJobs} forward and {@code backwardJobs}
