@@ -1154,7 +1154,7 @@ public final class PipelineControl {
     if (hopStates.size() < hops.size()) {
       return null;
     }
-    if (setup.dropForRound()) {
+    if (setup.dropForRound() || !taking.missed.isEmpty()) {
       holdUntilTheHopsAreFree();
     }
     List<DeviceState> ds = new ArrayList<>();
@@ -1320,7 +1320,9 @@ public final class PipelineControl {
       s.checkpoint =
           s.checkpointDue
               || drainEvery
-              || setup.dropForRound() // the hops' ends bound the next epoch's starts
+              // The hops' ends bound the next epoch's starts where a device was given up.
+              || setup.dropForRound()
+              || !s.missed.isEmpty()
               || !restarts.isEmpty()
               || setup.crashes().stream().anyMatch(c -> c.round() == next);
     }
@@ -1328,12 +1330,14 @@ public final class PipelineControl {
   }
 
   /**
-   * Drop-for-round: no device starts the next epoch before every hop has served the last job of
+   * After an epoch in which a device was given up (either survival policy; under drop-for-round
+   * after every epoch): no device starts the next epoch before every hop has served the last job of
    * this one. A hop takes its end of the epoch as the lower bound of the next epoch's jobs
    * (ComputeHop's conservative synchronisation), which holds when every job reaches the FedAvg
    * barrier first; a device given up leaves jobs queued at the hops that may be served after the
-   * aggregate is ready (an epoch whose every device is given up ends at its last deadline), so the
-   * held starts move to the hops' last busy instant where they are earlier. Where no device was
+   * aggregate is ready (at its deadline), so the held starts move to the hops' last busy instant
+   * where they are earlier. Otherwise the next epoch's jobs could arrive below the hops' bound and
+   * be served in the order their messages came, not their emulated arrivals. Where no device was
    * given up the hops are idle before the aggregate is ready and nothing moves.
    */
   private void holdUntilTheHopsAreFree() {

@@ -65,4 +65,64 @@ class PipelineLinkStreamsTest {
     // Per device: 2 batches x (activations up, down, tail gradient up, down) + model up and down.
     assertEquals(2 * (2 * 4 + 2), options.lag().count());
   }
+
+  /**
+   * Drop-for-run: device 2's only activations reach hop 1 at 39.5 s, after devices 0 and 1 are done
+   * with epoch 1, and it hangs at 40 s; given up at 41 s (deadline 1 s), it leaves hop 1 busy until
+   * 49.5 s with its forward job. Devices 0 and 1 start epoch 2 when the hops are free, at 49.5 s.
+   * Before, they started at 42 s and 41.5 s and their jobs reached hop 1 below its bound on the
+   * next epoch's inputs (its last end, 49.5 s), so it served them in the order their messages came
+   * rather than their emulated arrivals (device 0 first, though device 1 arrived first).
+   */
+  @Test
+  void aDeviceGivenUpLeavesAHopBusy_theNextEpochStartsWhenTheHopsAreFree() {
+    long s = 1_000_000_000L;
+    PipelinePlan plan = busyAfterTheAggregate();
+    PipelineControl.Result r = PipelineEmulation.simulate(plan, hungAt40(plan));
+    PipelineControl.EpochResult e1 = r.epochs().get(0);
+    assertEquals(Map.of(2, 41 * s), e1.missedNs());
+    assertEquals(34 * s, e1.hopBusyNs().get("hop-1"), "devices 0 and 1 (10 + 2 s each), device 2");
+    // Device 0 (hand-traced): head 49.5-50.5 s, up to 51.5 s, hop 1 to 61.5 s, hop 2 to 62.5 s,
+    // down to 63.5 s, tail to 64.5 s, up to 65.5 s, hop 2 back to 67.5 s; hop 1 serves device 1's
+    // forward job (arrived at 51.5 s too, after device 0 by id) to 71.5 s, then device 0's
+    // backward to 73.5 s; down to 74.5 s, head backward to 75.5 s, its model up at 76.5 s.
+    PipelineControl.EpochResult e2 = r.epochs().get(1);
+    assertEquals(76 * s + s / 2, e2.devices().get(0).finishNs(), e2.toString());
+    assertEquals(81 * s + s / 2, e2.devices().get(1).finishNs(), e2.toString());
+    // The same on another run.
+    assertEquals(r.epochs(), PipelineEmulation.simulate(plan, hungAt40(plan)).epochs());
+  }
+
+  /** Device 2 hangs at 40 s, right after its activations reached hop 1; a deadline of 1 s. */
+  private static PipelineEmulation.Options hungAt40(PipelinePlan plan) {
+    long s = 1_000_000_000L;
+    return PipelineEmulation.Options.of(plan)
+        .withHangs(List.of(SupervisorSetup.Hang.at(2, 40 * s)), s);
+  }
+
+  /**
+   * Three devices of one batch, two hops; device 2's activations take 38.5 s up (1 MB at 8e6 / 38.5
+   * bit/s: they reach hop 1 at 1 s + 38.5 s, just before its hang at 40 s).
+   */
+  private static PipelinePlan busyAfterTheAggregate() {
+    long mb = 1_000_000;
+    PipelinePlan.DeviceCosts dev = new PipelinePlan.DeviceCosts(1, 1, 1, mb, mb, mb, 0);
+    List<PipelinePlan.Stage> hops =
+        List.of(
+            new PipelinePlan.Stage("hop-1", 10, 2, 100, Double.NaN),
+            new PipelinePlan.Stage("hop-2", 1, 2, 50, Double.NaN));
+    return new PipelinePlan(
+        "mpsl",
+        2,
+        new int[] {1, 1, 1},
+        dev,
+        new double[] {8e6, 8e6, 8e6 / 38.5},
+        new double[] {8e6, 1.6e7, 8e6},
+        0,
+        List.of(new PipelinePlan.Lane(hops, new int[] {0, 1, 2})),
+        false,
+        "1-2-3",
+        Double.NaN,
+        "hand");
+  }
 }
