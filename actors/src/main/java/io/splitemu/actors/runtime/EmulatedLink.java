@@ -5,6 +5,7 @@ import io.splitemu.net.UndeliverableException;
 import io.splitemu.net.link.LinkFaults;
 import io.splitemu.net.link.LinkModel;
 import io.splitemu.net.link.LinkState;
+import io.splitemu.net.link.PacketLink;
 import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.Map;
@@ -218,7 +219,12 @@ public final class EmulatedLink implements LinkTiming {
         }
       }
     }
-    if (next == null || next.freeAt().nanos() > down) {
+    // A packet link's free instant is its last delivery opportunity's, and an opportunity at the
+    // outage's start falls inside it (outages are [from, until), as the windows with an end).
+    boolean packets = m instanceof PacketLink;
+    if (next == null
+        || next.freeAt().nanos() > down
+        || (packets && next.freeAt().nanos() == down)) {
       cutOff = true;
       downForGoodNs = down;
       return false;

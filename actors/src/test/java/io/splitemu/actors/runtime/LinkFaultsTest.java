@@ -15,6 +15,9 @@ import io.splitemu.model.nn.ModelZoo;
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.net.SeededStreams;
 import io.splitemu.net.link.FluidLink;
+import io.splitemu.net.link.PacketLink;
+import io.splitemu.net.trace.EndPolicy;
+import io.splitemu.net.trace.PacketTrace;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -348,6 +351,25 @@ class LinkFaultsTest {
     // Now it ends at 20 s; the outage at 1000 s is another one, still to come.
     assertEquals(LinkTiming.NEVER, link.downForGoodNs());
     assertEquals(21 * second, link.arrival(20 * second, 1_000_000, 1.0));
+  }
+
+  @Test
+  void aPacketLinksOpportunityAtAnOutagesStart_isInsideIt_withOrWithoutAnEnd() {
+    long ms = 1_000_000L;
+    EmulatedLink.Models models =
+        (round, share) ->
+            new PacketLink(
+                new PacketTrace("ten-ms", new long[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}),
+                EndPolicy.LOOP,
+                0);
+    Settings endless = scenario("psl", "{ kind = link-outage, device = 0, at = 5 ms }");
+    Settings ended = scenario("psl", "{ kind = link-outage, device = 0, at = 5 ms, until = 6 ms }");
+    EmulatedLink cut = new EmulatedLink(models).withFaults(LinkFaultWindows.of(endless, 0, true));
+    EmulatedLink back = new EmulatedLink(models).withFaults(LinkFaultWindows.of(ended, 0, true));
+    // A packet sent at 4.5 ms: the opportunity at 5 ms is the outage's start.
+    assertEquals(6 * ms, back.arrival(4 * ms + ms / 2, 1500, 1.0));
+    assertEquals(LinkTiming.NEVER, cut.arrival(4 * ms + ms / 2, 1500, 1.0));
+    assertEquals(5 * ms, cut.downForGoodNs());
   }
 
   @Test
