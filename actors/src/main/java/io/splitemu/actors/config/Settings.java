@@ -760,14 +760,23 @@ public record Settings(
   }
 
   /** A fault's start or end: round {@code roundKey} or instant {@code atKey}, whichever is set. */
+  private static final Duration LATEST_FAULT_TIME = Duration.ofSeconds(4_000_000_000L);
+
   private static FaultTime faultTime(
       SettingsReader f, String roundKey, String atKey, int lastRound) {
     if (f.has(roundKey)) {
       return FaultTime.ofRound(f.intIn(roundKey, 1, lastRound));
     }
     Duration at = f.duration(atKey);
-    if (at.isNegative()) {
-      throw f.error(atKey, "must be >= 0 (emulated time since the run's start)");
+    if (at.isNegative() || at.compareTo(LATEST_FAULT_TIME) > 0) {
+      // Later than the emulated clock can count to with room left (about 126 years).
+      throw f.error(
+          atKey,
+          "must be in [0, "
+              + LATEST_FAULT_TIME.toSeconds()
+              + "] s (emulated time since the run's start), got "
+              + at.toSeconds()
+              + " s");
     }
     return FaultTime.at(at.toNanos());
   }

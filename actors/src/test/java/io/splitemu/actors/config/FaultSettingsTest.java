@@ -1,6 +1,7 @@
 package io.splitemu.actors.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -105,6 +106,15 @@ class FaultSettingsTest {
         refused("{ kind = device-crash, device = 1, devices = [2], round = 1 }")
             .contains("faults[0].device"));
     assertTrue(refused("{ kind = hop-crash, round = 1 }").contains("faults[0].hop"));
+    // Past the emulated clock's range: refused naming the key, not overflowed or saturated.
+    for (String at : List.of("1e12", "\"1e12 s\"", "\"400000 days\"")) {
+      String why =
+          refused("{ kind = link-degradation, device = 1, factor = 0.5, at = " + at + " }");
+      assertTrue(why.contains("faults[0].at: must be in [0, 4000000000] s"), why);
+      assertFalse(why.contains("\n"), why);
+    }
+    String until = refused("{ kind = link-outage, device = 1, at = 1 s, until = 1e300 }");
+    assertTrue(until.contains("faults[0].until: must be in [0, 4000000000] s"), until);
   }
 
   @Test
