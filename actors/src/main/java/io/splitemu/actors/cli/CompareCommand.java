@@ -88,6 +88,13 @@ public final class CompareCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter w = spec.commandLine().getOut();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (String scheme : schemes) {
+      if (!seen.add(scheme.trim())) {
+        // Each scheme's results go to a folder named after it: a second run would find it taken.
+        throw new UserException("--schemes: " + scheme.trim() + " is given twice");
+      }
+    }
     SweepGrid grid = SweepGrid.parse(sweeps, sets);
     if (!SweepTable.figures().contains(figure)) {
       throw new UserException(
@@ -212,6 +219,20 @@ public final class CompareCommand implements Callable<Integer> {
   }
 
   /** Runs every prepared scheme into {@code into}; a failure names the folder {@code top}. */
+  /**
+   * Where the metrics {@code run} labels of a comparison in {@code top} start: the scenario's
+   * output folder when {@code top} is in it ({@code quickstart-compare-.../psl}), else the folder
+   * above {@code top} ({@code cmp/002-seed=2/psl}): every scheme and sweep point has its own.
+   */
+  static Path labelsFrom(Path top, Path outputDir) {
+    Path t = top.toAbsolutePath().normalize();
+    Path o = outputDir.toAbsolutePath().normalize();
+    if (t.startsWith(o) && !t.equals(o)) {
+      return o;
+    }
+    return t.getParent() != null ? t.getParent() : t;
+  }
+
   private static List<Comparison.Entry> runAll(
       PrintWriter w, List<Emulation.Prepared> runs, Path into, Path top, String prefix) {
     List<Comparison.Entry> entries = new ArrayList<>();
@@ -219,7 +240,12 @@ public final class CompareCommand implements Callable<Integer> {
       Settings s = run.settings();
       Emulation.Outcome o;
       try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
-        o = Emulation.run(run, into.resolve(s.scheme()), p);
+        o =
+            Emulation.run(
+                run,
+                into.resolve(s.scheme()),
+                p,
+                Emulation.RunControl.labelledFrom(labelsFrom(top, s.outputDir())));
       } catch (RunFailedException e) {
         // The schemes already run are complete in the comparison folder; no table is written.
         throw new RunFailedException(prefix + "scheme " + s.scheme() + ": " + e.getMessage(), top);
@@ -235,6 +261,11 @@ public final class CompareCommand implements Callable<Integer> {
   }
 
   private Path createFolder(Settings base) throws IOException {
+    // The endpoint first (as a run does): a taken port or an unknown address leaves no folder.
+    MetricsSettings ms = MetricsSettings.of(base);
+    if (ms.enabled()) {
+      Metrics.shared(ms);
+    }
     Path dir =
         out != null
             ? out

@@ -109,16 +109,29 @@ public final class Emulation {
   }
 
   /**
-   * What the command line adds to a run: the checkpoint it resumes from (null: from the start) and
-   * the switch that stops it at a round boundary (null: none).
+   * What the command line adds to a run: the checkpoint it resumes from (null: from the start), the
+   * switch that stops it at a round boundary (null: none), the cluster it runs on (null: this JVM)
+   * and the folder its metrics {@code run} label is the path from ({@link #runLabel}; null: the
+   * scenario's {@code output.dir}).
    */
-  public record RunControl(Checkpoint resumeFrom, StopSwitch stop, Cluster cluster) {
+  public record RunControl(
+      Checkpoint resumeFrom, StopSwitch stop, Cluster cluster, Path labelsFrom) {
     /** A plain run. */
-    public static final RunControl NONE = new RunControl(null, null, null);
+    public static final RunControl NONE = new RunControl(null, null, null, null);
 
     /** A run in this JVM alone. */
     public RunControl(Checkpoint resumeFrom, StopSwitch stop) {
-      this(resumeFrom, stop, null);
+      this(resumeFrom, stop, null, null);
+    }
+
+    /** A run resumed, stoppable or on a cluster, labelled from {@code output.dir}. */
+    public RunControl(Checkpoint resumeFrom, StopSwitch stop, Cluster cluster) {
+      this(resumeFrom, stop, cluster, null);
+    }
+
+    /** A plain run whose metrics {@code run} label is its folder's path from {@code folder}. */
+    public static RunControl labelledFrom(Path folder) {
+      return new RunControl(null, null, null, folder);
     }
   }
 
@@ -191,6 +204,11 @@ public final class Emulation {
     return Schemes.of(p.settings().scheme()).run(p, dir, listener);
   }
 
+  /** {@link #run(Prepared, Path, RunListener)} under {@code control}. */
+  public static Outcome run(Prepared p, Path dir, RunListener listener, RunControl control) {
+    return Schemes.of(p.settings().scheme()).run(p, dir, listener, control);
+  }
+
   /** Runs a prepared scenario on the supervisor (every scheme family). */
   public static Outcome runSupervised(Prepared p, Path dir, RunListener listener) {
     return runSupervised(p, dir, listener, RunControl.NONE);
@@ -230,7 +248,14 @@ public final class Emulation {
         control.cluster() != null && ms.node().equals(MetricsSettings.OFF.node())
             ? "supervisor"
             : ms.node();
-    Metrics.RunInfo info = runInfo(s, ms, node, out, memory);
+    Metrics.RunInfo info =
+        runInfo(
+            s,
+            ms,
+            node,
+            out,
+            control.labelsFrom() != null ? control.labelsFrom() : s.outputDir(),
+            memory);
     Metrics.Run feed = ms.enabled() ? Metrics.shared(ms).run(info, lag) : null;
     ResultsWriter writer =
         control.resumeFrom() == null
@@ -383,12 +408,17 @@ public final class Emulation {
 
   /** What the metrics of a run into {@code out} are labelled with and start from. */
   private static Metrics.RunInfo runInfo(
-      Settings s, MetricsSettings ms, String node, Path out, Map<String, Long> memory) {
+      Settings s,
+      MetricsSettings ms,
+      String node,
+      Path out,
+      Path labelsFrom,
+      Map<String, Long> memory) {
     Scheme.Family family = Schemes.of(s.scheme()).family();
     boolean singleCut = family == Scheme.Family.BARRIER;
     boolean fixedCut = singleCut && !CpslSettings.isCpsl(s.scheme());
     return new Metrics.RunInfo(
-        runLabel(out, s.outputDir()),
+        runLabel(out, labelsFrom),
         s.scenario(),
         s.scheme(),
         node,

@@ -186,6 +186,52 @@ class CompareSweepTest {
   }
 
   @Test
+  void metricsRunLabels_areApartForEverySchemeAndPoint_alsoOutsideTheOutputFolder() {
+    Path results = tmp.resolve("results");
+    // In the output folder: the path from it, as before.
+    Path stamped = results.resolve("small-compare-20261205-100000");
+    Path from = CompareCommand.labelsFrom(stamped, results);
+    assertEquals(
+        "small-compare-20261205-100000/001-seed=1/psl",
+        Emulation.runLabel(stamped.resolve("001-seed=1/psl"), from));
+    // Elsewhere (--out): the path from the folder above, not every point's scheme folder "psl".
+    Path out = tmp.resolve("elsewhere/cmp");
+    Path above = CompareCommand.labelsFrom(out, results);
+    assertEquals("cmp/001-seed=1/psl", Emulation.runLabel(out.resolve("001-seed=1/psl"), above));
+    assertEquals("cmp/002-seed=2/psl", Emulation.runLabel(out.resolve("002-seed=2/psl"), above));
+    assertEquals("cmp/sl", Emulation.runLabel(out.resolve("sl"), above));
+  }
+
+  @Test
+  void aSchemeGivenTwice_orATakenMetricsPort_isRefusedBeforeAnyFolderExists() throws Exception {
+    Path out = tmp.resolve("cmp");
+    ProfileCommandTest.Result twice =
+        ProfileCommandTest.cli(
+            "compare", scenario().toString(), "--schemes", "psl,sl,psl", "--out", out.toString());
+    assertEquals(1, twice.code(), twice.err());
+    assertEquals("splitemu: --schemes: psl is given twice", twice.err().strip());
+    assertFalse(Files.exists(out));
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      ProfileCommandTest.Result port =
+          ProfileCommandTest.cli(
+              "compare",
+              scenario().toString(),
+              "--schemes",
+              "psl,sl",
+              "--set",
+              "metrics.enabled=true",
+              "--set",
+              "metrics.port=" + taken.getLocalPort(),
+              "--out",
+              out.toString());
+      assertEquals(1, port.code(), port.err());
+      assertTrue(port.err().startsWith("splitemu: splitemu.metrics.port"), port.err());
+      assertFalse(Files.exists(out), "no results folder");
+    }
+  }
+
+  @Test
   void splitValues_keepsCommasInsideListsObjectsAndQuotes() {
     assertEquals(
         List.of("1", "[1, 2]", "{a = 1, b = 2}", "\"x,y\"", "${a.b}"),
