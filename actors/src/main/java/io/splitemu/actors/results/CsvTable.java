@@ -82,11 +82,10 @@ public final class CsvTable implements Closeable {
     if (v instanceof Float f) {
       return f.isNaN() ? "" : Float.toString(f);
     }
-    String s = v.toString();
-    if (s.indexOf(',') >= 0
-        || s.indexOf('"') >= 0
-        || s.indexOf('\n') >= 0
-        || s.indexOf('\r') >= 0) {
+    // One row a line: the tables are read back (a resume, a rewind, compare's plots) and grepped
+    // line by line, so a line break in a field (an error's text) becomes a space.
+    String s = v.toString().replace("\r\n", " ").replace('\n', ' ').replace('\r', ' ');
+    if (s.indexOf(',') >= 0 || s.indexOf('"') >= 0) {
       return '"' + s.replace("\"", "\"\"") + '"';
     }
     return s;

@@ -70,6 +70,24 @@ class ResultsWriterTest {
   }
 
   @Test
+  void aLineBreakInAField_staysOnItsRow_andTheTablesReadBack() throws Exception {
+    Path dir = tmp.resolve("run");
+    ResultsWriter w = ResultsWriter.open(dir, "splitemu { seed = 1 }\n");
+    w.round(round(1, 0.5, 0.3));
+    w.event(
+        new EventRecord(0.25, 1, "fault", "device-2", "first line\nsecond, \"quoted\"\r\nthird"));
+    w.event(new EventRecord(0.5, 1, "timeout", "device-1", "after it"));
+    w.close();
+    List<String> lines = Files.readAllLines(dir.resolve("events.csv"));
+    assertEquals(3, lines.size(), lines.toString());
+    assertEquals(
+        List.of(
+            new EventRecord(0.25, 1, "fault", "device-2", "first line second, \"quoted\" third"),
+            new EventRecord(0.5, 1, "timeout", "device-1", "after it")),
+        ResultsWriter.resume(dir, 1).events());
+  }
+
+  @Test
   void finish_writesSummaryPlotsAndReport() throws Exception {
     Path dir = tmp.resolve("run");
     ResultsWriter w = ResultsWriter.open(dir, "x");
