@@ -303,8 +303,8 @@ public final class Metrics implements AutoCloseable {
     if (m == null) {
       m = start(s.bindAddress(), s.port(), true);
       SHARED.put(key, m);
-      System.err.println(
-          "splitemu: metrics at http://" + s.bindAddress() + ":" + m.port() + "/metrics");
+      String host = s.bindAddress().contains(":") ? "[" + s.bindAddress() + "]" : s.bindAddress();
+      System.err.println("splitemu: metrics at http://" + host + ":" + m.port() + "/metrics");
     }
     return m;
   }

@@ -625,6 +625,9 @@ public final class Plots {
   }
 
   private static void common(AxesChartStyler st) {
+    // Tick labels in one format whatever the JVM's locale (14,000 not 14.000): the same run gives
+    // the same images everywhere.
+    st.setLocale(java.util.Locale.ROOT);
     st.setLegendPosition(Styler.LegendPosition.OutsideE);
     st.setChartBackgroundColor(Color.WHITE);
     st.setPlotBackgroundColor(Color.WHITE);

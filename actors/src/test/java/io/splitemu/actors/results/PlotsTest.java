@@ -157,6 +157,42 @@ class PlotsTest {
   }
 
   @Test
+  void images_areTheSameUnderAnyDefaultLocale() throws Exception {
+    java.util.Locale before = java.util.Locale.getDefault();
+    byte[] root;
+    byte[] german;
+    try {
+      java.util.Locale.setDefault(java.util.Locale.ROOT);
+      root = breakdownPng("root");
+      java.util.Locale.setDefault(java.util.Locale.GERMANY);
+      german = breakdownPng("german");
+    } finally {
+      java.util.Locale.setDefault(before);
+    }
+    assertTrue(root.length > 1000, "an image: " + root.length + " bytes");
+    assertTrue(java.util.Arrays.equals(root, german), "the German locale's image differs");
+  }
+
+  /** The round-latency chart of a run with rounds in the thousands of seconds, as PNG bytes. */
+  private byte[] breakdownPng(String name) throws Exception {
+    Plots.Run run =
+        new Plots.Run(
+            "psl",
+            rounds("psl", new double[] {14_000.5, 28_000.25}, new double[] {0.1, 0.2}),
+            List.of());
+    java.nio.file.Path file = java.nio.file.Files.createTempFile(name, ".png");
+    try {
+      org.knowm.xchart.BitmapEncoder.saveBitmap(
+          Plots.comparisonCharts(List.of(run)).get(Plots.ROUND_LATENCY),
+          file.toString(),
+          org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG);
+      return java.nio.file.Files.readAllBytes(file);
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+    }
+  }
+
+  @Test
   void everySeries_isInThePrintablePalette_withoutYellow() {
     List<Plots.Run> runs = new ArrayList<>();
     for (int i = 0; i < 9; i++) {
