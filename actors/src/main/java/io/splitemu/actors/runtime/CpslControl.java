@@ -113,7 +113,8 @@ final class CpslControl {
 
       @Override
       public int[][] cluster(ClusterCostModel model, int clusters, SplittableRandom rng) {
-        return base.cluster(model, clusters, rng);
+        // The search compares partitions at the shares the round runs with.
+        return base.cluster(model, clusters, rng, p);
       }
     };
   }

@@ -2,9 +2,7 @@ package io.splitemu.planner.cpsl;
 
 import java.util.SplittableRandom;
 
-/**
- * A strategy that partitions a round's devices into clusters whose sizes differ by at most one.
- */
+/** A strategy that partitions a round's devices into clusters whose sizes differ by at most one. */
 public interface Clustering {
 
   /** The name scenario files use. */
@@ -16,11 +14,24 @@ public interface Clustering {
   }
 
   /**
-   * Returns {@code clusters} groups of device indexes covering every device once. SAA calls it
-   * from several threads at once (each call with its own model and random stream), so an
-   * implementation keeps no state between calls.
+   * Returns {@code clusters} groups of device indexes covering every device once. SAA calls it from
+   * several threads at once (each call with its own model and random stream), so an implementation
+   * keeps no state between calls.
    */
   int[][] cluster(ClusterCostModel model, int clusters, SplittableRandom rng);
+
+  /**
+   * {@link #cluster(ClusterCostModel, int, SplittableRandom)} for clusters whose spectrum is split
+   * by {@code policy}: a strategy that compares partitions by their cost compares them at the
+   * shares the round will run with. One that does not (sorted, random) ignores it.
+   */
+  default int[][] cluster(
+      ClusterCostModel model,
+      int clusters,
+      SplittableRandom rng,
+      ClusterCostModel.SharePolicy policy) {
+    return cluster(model, clusters, rng);
+  }
 
   /** Cluster sizes for n devices in m clusters: the first n mod m clusters get one more. */
   static int[] sizes(int n, int m) {
@@ -48,7 +59,8 @@ public interface Clustering {
   }
 
   /** Round latency of a partition: the sum of its cluster visits. */
-  static double roundLatency(ClusterCostModel model, int[][] groups, ClusterCostModel.SharePolicy p) {
+  static double roundLatency(
+      ClusterCostModel model, int[][] groups, ClusterCostModel.SharePolicy p) {
     double t = 0;
     for (int[] g : groups) {
       t += model.visit(g, p);

@@ -4,8 +4,8 @@ import io.splitemu.planner.cpsl.ClusterCostModel.SharePolicy;
 import java.util.SplittableRandom;
 
 /**
- * The exact optimum over every partition into clusters of the allowed sizes; for small
- * instances and for checking the heuristics (refuses more than 16 devices).
+ * The exact optimum over every partition into clusters of the allowed sizes; for small instances
+ * and for checking the heuristics (refuses more than 16 devices).
  */
 public final class ExhaustiveClustering implements Clustering {
 
@@ -18,13 +18,19 @@ public final class ExhaustiveClustering implements Clustering {
 
   @Override
   public int[][] cluster(ClusterCostModel model, int clusters, SplittableRandom rng) {
+    return cluster(model, clusters, rng, SharePolicy.OPTIMAL);
+  }
+
+  @Override
+  public int[][] cluster(
+      ClusterCostModel model, int clusters, SplittableRandom rng, SharePolicy policy) {
     int n = model.size();
     if (n > MAX_DEVICES) {
       throw new IllegalArgumentException(
           "exhaustive clustering is limited to " + MAX_DEVICES + " devices, got " + n);
     }
     int[] sizes = Clustering.sizes(n, clusters);
-    Search s = new Search(model, sizes);
+    Search s = new Search(model, sizes, policy);
     s.place(0);
     return s.best;
   }
@@ -37,8 +43,11 @@ public final class ExhaustiveClustering implements Clustering {
     int[][] best;
     double bestCost = Double.POSITIVE_INFINITY;
 
-    Search(ClusterCostModel model, int[] sizes) {
+    final SharePolicy policy;
+
+    Search(ClusterCostModel model, int[] sizes, SharePolicy policy) {
       this.model = model;
+      this.policy = policy;
       this.sizes = sizes;
       groups = new int[sizes.length][];
       for (int i = 0; i < sizes.length; i++) {
@@ -49,7 +58,7 @@ public final class ExhaustiveClustering implements Clustering {
 
     void place(int device) {
       if (device == model.size()) {
-        double c = Clustering.roundLatency(model, groups, SharePolicy.OPTIMAL);
+        double c = Clustering.roundLatency(model, groups, policy);
         if (c < bestCost) {
           bestCost = c;
           best = new int[groups.length][];

@@ -98,13 +98,24 @@ public final class GibbsClustering implements Clustering {
 
   @Override
   public int[][] cluster(ClusterCostModel model, int clusters, SplittableRandom rng) {
+    return cluster(model, clusters, rng, SharePolicy.OPTIMAL);
+  }
+
+  /**
+   * Searches with each cluster's cost at {@code policy}'s shares. The incremental search above
+   * {@link Config#exactUpTo} devices follows the min-max split's costs, so equal shares are
+   * searched with exact costs at any size (O(N / M) a proposal).
+   */
+  @Override
+  public int[][] cluster(
+      ClusterCostModel model, int clusters, SplittableRandom rng, SharePolicy policy) {
     int n = model.size();
     int[][] groups = Clustering.chunk(SortedClustering.order(model), clusters);
     if (clusters == 1 || clusters == n) {
       // Every partition is the same up to order: nothing to search.
       return groups;
     }
-    if (n > config.exactUpTo()) {
+    if (n > config.exactUpTo() && policy == SharePolicy.OPTIMAL) {
       return new IncrementalGibbs(model, groups)
           .run(config.proposals(n), config.initialTemperature(), config.alpha(), rng);
     }
@@ -117,7 +128,7 @@ public final class GibbsClustering implements Clustering {
         clusterOf[groups[m][s]] = m;
         slot[groups[m][s]] = s;
       }
-      cost[m] = model.visit(groups[m], SharePolicy.OPTIMAL);
+      cost[m] = model.visit(groups[m], policy);
       cur += cost[m];
     }
     double best = cur;
@@ -143,8 +154,8 @@ public final class GibbsClustering implements Clustering {
       int cv = clusterOf[v];
       groups[cu][slot[u]] = v;
       groups[cv][slot[v]] = u;
-      double nu = model.visit(groups[cu], SharePolicy.OPTIMAL);
-      double nv = model.visit(groups[cv], SharePolicy.OPTIMAL);
+      double nu = model.visit(groups[cu], policy);
+      double nv = model.visit(groups[cv], policy);
       double next = cur - cost[cu] - cost[cv] + nu + nv;
       double p = 1 / (1 + Math.exp((next - cur) / delta));
       if (rng.nextDouble() < p) {

@@ -49,6 +49,36 @@ class GibbsClusteringTest {
   }
 
   @Test
+  void equalShares_areSearchedAtEqualShares() {
+    int better = 0;
+    for (long seed = 0; seed < 40; seed++) {
+      ClusterCostModel m = model(200 + seed, 8, seed % 2 == 1);
+      SplittableRandom r = new SplittableRandom(seed);
+      int[][] atEqual = new ExhaustiveClustering().cluster(m, 3, r, SharePolicy.EQUAL);
+      int[][] atMinMax = new ExhaustiveClustering().cluster(m, 3, r, SharePolicy.OPTIMAL);
+      double best = Clustering.roundLatency(m, atEqual, SharePolicy.EQUAL);
+      double other = Clustering.roundLatency(m, atMinMax, SharePolicy.EQUAL);
+      // The optimum at equal shares, which the min-max split's optimum need not be.
+      assertTrue(best <= other * (1 + 1e-12), "seed " + seed + ": " + best + " > " + other);
+      if (best < other * (1 - 1e-9)) {
+        better++;
+      }
+      double gibbs =
+          Clustering.roundLatency(
+              m, new GibbsClustering().cluster(m, 3, r, SharePolicy.EQUAL), SharePolicy.EQUAL);
+      double sorted =
+          Clustering.roundLatency(m, new SortedClustering().cluster(m, 3, r), SharePolicy.EQUAL);
+      assertTrue(gibbs <= sorted * (1 + 1e-12), "seed " + seed + ": " + gibbs + " > " + sorted);
+      assertTrue(gibbs >= best * (1 - 1e-12), "seed " + seed);
+    }
+    System.out.printf(
+        "equal shares: the exhaustive search at equal shares beats the min-max one's partition in"
+            + " %d of 40 seeds (N=8, M=3)%n",
+        better);
+    assertTrue(better > 0, "searching at the min-max split's costs never lost here");
+  }
+
+  @Test
   void gibbs_findsExhaustiveOptimumInMostSeeds() {
     for (int clusters : new int[] {2, 4}) {
       int hits = 0;
