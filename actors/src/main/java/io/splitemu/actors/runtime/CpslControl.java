@@ -276,7 +276,9 @@ final class CpslControl {
         d.flopsPerSecond() * factor,
         d.samples(),
         setup.links().uplink(d.id(), round),
-        setup.links().downlink(d.id(), round));
+        setup.links().downlink(d.id(), round),
+        Long.MAX_VALUE,
+        setup.propagationSeconds());
   }
 
   /**

@@ -26,6 +26,7 @@ import java.util.List;
  * @param links each device's uplink and downlink rate functions in a round
  * @param sampler draws compute factors and channel gains for SAA
  * @param model the whole model the slices were cut from ({@code null} in timing fidelity)
+ * @param propagationSeconds each transfer's propagation delay ({@code links.propagation-delay})
  */
 public record CpslSetup(
     CpslSettings settings,
@@ -34,7 +35,8 @@ public record CpslSetup(
     long seed,
     Links links,
     NetworkStateSampler sampler,
-    ChainModel model) {
+    ChainModel model,
+    double propagationSeconds) {
 
   /** The links of the devices as rate functions of the share of one band. */
   public interface Links {
@@ -104,7 +106,15 @@ public record CpslSetup(
           }
           return new NetworkState(cf, up, down);
         };
-    return new CpslSetup(c, profile, s.model().cut(), seed, links, sampler, model);
+    return new CpslSetup(
+        c,
+        profile,
+        s.model().cut(),
+        seed,
+        links,
+        sampler,
+        model,
+        l.propagationDelay().toNanos() / 1e9);
   }
 
   /**

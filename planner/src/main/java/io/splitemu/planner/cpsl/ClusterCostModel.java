@@ -34,6 +34,8 @@ public final class ClusterCostModel {
   private final ServerState server;
   private final CutCosts costs;
   private final double[] tF;
+  // Each device's propagation delay (s), in its phases' fixed times and its model transfers.
+  private final double[] prop;
   private final double[] tB;
   private final RateFunction[] up;
   private final RateFunction[] down;
@@ -94,6 +96,7 @@ public final class ClusterCostModel {
     int n = devices.size();
     tF = new double[n];
     tB = new double[n];
+    prop = new double[n];
     up = new RateFunction[n];
     down = new RateFunction[n];
     upK = new double[n];
@@ -112,8 +115,12 @@ public final class ClusterCostModel {
     boolean lin = true;
     for (int i = 0; i < n; i++) {
       DeviceState d = devices.get(i);
-      tF[i] = batch * costs.deviceForwardFlops(cut) / d.flopsPerSecond();
-      tB[i] = batch * costs.deviceBackwardFlops(cut) / d.flopsPerSecond();
+      // A transfer ends its propagation delay after its last bit (LATENCY-MODEL.md section 2): in
+      // the uplink phase after the forward pass and the activations, in the downlink phase before
+      // the backward pass, so it joins each phase's fixed time.
+      prop[i] = d.propagationSeconds();
+      tF[i] = batch * costs.deviceForwardFlops(cut) / d.flopsPerSecond() + prop[i];
+      tB[i] = batch * costs.deviceBackwardFlops(cut) / d.flopsPerSecond() + prop[i];
       up[i] = d.uplink();
       down[i] = d.downlink();
       upK[i] = bitsUp / up[i].bitsPerSecond(1);
@@ -187,16 +194,16 @@ public final class ClusterCostModel {
     ratesKnown = false;
     double upPhase = phase(members, policy, true, upOut);
     double maxUpload = 0;
-    double weakest = Double.POSITIVE_INFINITY;
+    double broadcast = 0;
     for (int i = 0; i < n; i++) {
       int m = members[i];
       double rate = ratesKnown ? srate[i] : up[m].bitsPerSecond(sx[i]);
-      maxUpload = Math.max(maxUpload, modelBits / rate);
-      weakest = Math.min(weakest, downFull[m]);
+      maxUpload = Math.max(maxUpload, modelBits / rate + prop[m]);
+      broadcast = Math.max(broadcast, modelBits / downFull[m] + prop[m]);
     }
     double downPhase = phase(members, policy, false, downOut);
     double tau = upPhase + serverPerDevice * n + downPhase;
-    return modelBits / weakest + localSteps * tau + maxUpload;
+    return broadcast + localSteps * tau + maxUpload;
   }
 
   // What IncrementalGibbs reads: the per-device constants of each phase (isUp: the uplink phase,

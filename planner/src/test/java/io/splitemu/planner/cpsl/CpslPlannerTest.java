@@ -23,6 +23,35 @@ import org.junit.jupiter.api.Test;
 class CpslPlannerTest {
 
   @Test
+  void planRound_withAPropagationDelay_predictsWhatSchemeLatencyPrices() {
+    CutCosts c = CutCosts.of(TestChains.cnn(3, 12));
+    List<DeviceState> devices = new ArrayList<>();
+    for (DeviceState d : TestChains.shannonDevices(3, 23)) {
+      devices.add(
+          new DeviceState(
+              d.id(),
+              d.flopsPerSecond(),
+              d.samples(),
+              d.uplink(),
+              d.downlink(),
+              Long.MAX_VALUE,
+              0.02));
+    }
+    ServerState server = new ServerState(3e11);
+    CpslPlanner p = new CpslPlanner(c, 16, 4, 5, new GibbsClustering());
+    RoundPlan plan = p.planRound(4, devices, server, 11);
+    double direct = SchemeLatency.cpslRound(c, 4, 16, 4, devices, plan.clusters(), server).total();
+    assertEquals(direct, plan.predicted().total(), 1e-12 * direct);
+    // Each of the 5 visits pays (2 E + 2) delays of 20 ms with E = 4 (every transfer's, in each
+    // phase and the model's broadcast and upload): 1 s over the same plan without them.
+    List<DeviceState> none = TestChains.shannonDevices(3, 23);
+    double without = SchemeLatency.cpslRound(c, 4, 16, 4, none, plan.clusters(), server).total();
+    assertEquals(without + 5 * (2 * 4 + 2) * 0.02, direct, 1e-9 * direct);
+    // SAA's T*(l, state), which the drift trigger compares with the emulated rounds, prices them.
+    assertEquals(direct, p.optimum(4, devices, server, 11), 1e-9 * direct);
+  }
+
+  @Test
   void planRound_predictionEqualsSchemeLatencyAndCoversEveryDeviceOnce() {
     CutCosts c = CutCosts.of(TestChains.cnn(3, 12));
     List<DeviceState> devices = TestChains.shannonDevices(3, 23);
