@@ -137,7 +137,7 @@ public final class Main implements Runnable {
 
     private static String oneLine(Exception ex) {
       String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-      return msg.replace('\n', ' ');
+      return msg.replace("\r\n", " ").replace('\n', ' ').replace('\r', ' ');
     }
   }
 
