@@ -388,6 +388,8 @@ public final class Slice {
               + (state == null ? "null" : Long.toString(state.length())));
     }
     if (n > 0) {
+      // A checkpoint's state: refused here, not a step later as the server's NaN input.
+      Tensors.checkFinite(label + " optimizer state", state);
       current.assign(state.reshape(current.shape()));
     }
   }

@@ -83,6 +83,15 @@ class SliceBehaviourTest {
     assertThrows(
         IllegalArgumentException.class, () -> split.slice(1).trainStep(activations, batch[1]));
     assertTrue(before.equalsWithEps(split.fullParams(), 0.0));
+    // A checkpoint's optimizer state with a NaN is refused when restored, the state kept.
+    INDArray state = split.slice(0).updaterState();
+    assertTrue(state.length() > 0, "an optimizer with state");
+    INDArray bad = state.dup();
+    bad.putScalar(0, Double.NaN);
+    IllegalArgumentException u =
+        assertThrows(IllegalArgumentException.class, () -> split.slice(0).setUpdaterState(bad));
+    assertTrue(u.getMessage().contains("optimizer state contains NaN"), u.getMessage());
+    assertTrue(state.equalsWithEps(split.slice(0).updaterState(), 0.0));
   }
 
   @Test
@@ -90,8 +99,7 @@ class SliceBehaviourTest {
     SplitModel split = ModelZoo.create("mlp", DOUBLE).split(1);
     INDArray[] batch = TestData.batch(2, 2, DataType.DOUBLE);
     assertThrows(IllegalStateException.class, () -> split.slice(1).forward(batch[0]));
-    assertThrows(
-        IllegalStateException.class, () -> split.slice(0).trainStep(batch[0], batch[1]));
+    assertThrows(IllegalStateException.class, () -> split.slice(0).trainStep(batch[0], batch[1]));
     assertThrows(
         IllegalStateException.class,
         () -> split.slice(0).backward(Nd4j.zeros(DataType.DOUBLE, 2, 200)));
