@@ -2,6 +2,7 @@ package io.splitemu.model.profile;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,8 +43,8 @@ public final class MeasuredProfile {
    * Reads a times table and a memory table; the model name is the times file name without the
    * {@code _times.csv} suffix.
    *
-   * @throws IllegalArgumentException naming the file and line for a malformed line, and naming
-   *     the unit and device for a missing row
+   * @throws IllegalArgumentException naming the file and line for a malformed line, and naming the
+   *     unit and device for a missing row
    */
   public static MeasuredProfile read(Path timesCsv, Path memoryCsv) {
     List<String> memLines = lines(memoryCsv);
@@ -56,8 +57,8 @@ public final class MeasuredProfile {
       }
       String[] f = fields(memoryCsv, i + 1, line, 3, MEMORY_HEADER);
       int unit = unit(memoryCsv, i + 1, f[0]);
-      double act = number(memoryCsv, i + 1, f[1], "activation_kb_batch128");
-      double w = number(memoryCsv, i + 1, f[2], "weight_kb");
+      double act = number(memoryCsv, i + 1, f[1], "activation_kb_batch128", MAX_KB);
+      double w = number(memoryCsv, i + 1, f[2], "weight_kb", MAX_KB);
       if (mem.put(unit, new double[] {act, w}) != null) {
         throw bad(memoryCsv, i + 1, "duplicate row for unit " + unit);
       }
@@ -96,9 +97,9 @@ public final class MeasuredProfile {
         throw bad(timesCsv, i + 1, "a device name in column 2");
       }
       double[] row = {
-        number(timesCsv, i + 1, f[2], "forward_ms"),
-        number(timesCsv, i + 1, f[3], "backward_ms"),
-        number(timesCsv, i + 1, f[4], "update_ms")
+        number(timesCsv, i + 1, f[2], "forward_ms", MAX_MS),
+        number(timesCsv, i + 1, f[3], "backward_ms", MAX_MS),
+        number(timesCsv, i + 1, f[4], "update_ms", MAX_MS)
       };
       double[][] perUnit = times.computeIfAbsent(device, d -> new double[count][]);
       if (perUnit[unit - 1] != null) {
@@ -225,16 +226,30 @@ public final class MeasuredProfile {
     throw bad(file, line, "a unit number >= 1 in column 1, got \"" + s + "\"");
   }
 
-  private static double number(Path file, int line, String s, String column) {
+  // What a unit can physically be (docs/input-policy.md): 1 TiB of memory, a day per batch. Sums
+  // of a model's units then stay far inside a long's bytes and a double's exact milliseconds.
+  private static final double MAX_KB = 1024.0 * 1024 * 1024;
+  private static final double MAX_MS = 86_400_000;
+
+  private static double number(Path file, int line, String s, String column, double max) {
     try {
       double v = Double.parseDouble(s.trim());
-      if (Double.isFinite(v) && v >= 0) {
+      if (Double.isFinite(v) && v >= 0 && v <= max) {
         return v;
       }
     } catch (NumberFormatException e) {
       // reported below with the line
     }
-    throw bad(file, line, "a finite number >= 0 for " + column + ", got \"" + s + "\"");
+    throw bad(
+        file,
+        line,
+        "a number in [0, "
+            + BigDecimal.valueOf(max).toPlainString()
+            + "] for "
+            + column
+            + ", got \""
+            + s
+            + "\"");
   }
 
   private static IllegalArgumentException bad(Path file, int line, String expected) {

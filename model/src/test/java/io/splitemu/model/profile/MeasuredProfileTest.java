@@ -75,6 +75,26 @@ class MeasuredProfileTest {
   }
 
   @Test
+  void read_sizesAndTimesBeyondWhatAUnitCanBe_areRefused() throws IOException {
+    Path times = write("m_times.csv", "unit,device,forward_ms,backward_ms,update_ms\n"
+        + "1,VM,1,2,0\n2,VM,1,2,0\n");
+    // 1e16 KB each was clamped to Long.MAX_VALUE bytes, and two such units' sum wrapped negative.
+    Path mem = write("m_memory.csv", "unit,activation_kb_batch128,weight_kb\n1,1,1e16\n2,1,1e16\n");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> MeasuredProfile.read(times, mem));
+    assertTrue(
+        e.getMessage().endsWith("m_memory.csv line 2: expected a number in [0, 1073741824] for"
+            + " weight_kb, got \"1e16\""),
+        e.getMessage());
+    Path slow = write("s_times.csv", "unit,device,forward_ms,backward_ms,update_ms\n"
+        + "1,VM,1,2,0\n2,VM,1,1e300,0\n");
+    Path fine = write("f_memory.csv", "unit,activation_kb_batch128,weight_kb\n1,1,1\n2,1,1\n");
+    e = assertThrows(IllegalArgumentException.class, () -> MeasuredProfile.read(slow, fine));
+    assertTrue(e.getMessage().contains("s_times.csv line 3: expected a number in [0, 86400000]"
+        + " for backward_ms"), e.getMessage());
+  }
+
+  @Test
   void read_missingDeviceRow_namesUnitAndDevice() throws IOException {
     Path times = write("m_times.csv", "unit,device,forward_ms,backward_ms,update_ms\n"
         + "1,VM,1,2,0\n2,VM,1,2,0\n1,d1,1,2,0\n");
