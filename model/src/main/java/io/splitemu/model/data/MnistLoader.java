@@ -11,9 +11,9 @@ import java.util.List;
  * Loads an MNIST-format directory (train and t10k image and label IDX files, gzip or raw) into a
  * {@link DatasetSplit}.
  *
- * <p>Each file is looked up under its canonical name with or without {@code .gz}, and also with
- * the dotted variant ({@code train-images.idx3-ubyte}) some mirrors use. Whether it is compressed
- * is decided from its content, not its name.
+ * <p>Each file is looked up under its canonical name with or without {@code .gz}, and also with the
+ * dotted variant ({@code train-images.idx3-ubyte}) some mirrors use. Whether it is compressed is
+ * decided from its content, not its name.
  */
 public final class MnistLoader {
   /** Number of classes in MNIST-format data. */
@@ -37,14 +37,25 @@ public final class MnistLoader {
     Path imagesFile = find(dir, part + "-images", "idx3-ubyte");
     Path labelsFile = find(dir, part + "-labels", "idx1-ubyte");
     IdxReader.Images images = IdxReader.readImages(imagesFile);
+    checkSize(imagesFile, images.rows(), images.cols());
     byte[] labels = IdxReader.readLabels(labelsFile, NUM_CLASSES);
     if (labels.length != images.count()) {
-      throw new InvalidDataFileException(IdxReader.displayName(labelsFile) + ": expected "
-          + images.count() + " labels to match " + IdxReader.displayName(imagesFile)
-          + ", found " + labels.length);
+      throw new InvalidDataFileException(
+          IdxReader.displayName(labelsFile)
+              + ": expected "
+              + images.count()
+              + " labels to match "
+              + IdxReader.displayName(imagesFile)
+              + ", found "
+              + labels.length);
     }
-    return new Dataset(IdxReader.displayName(imagesFile), images.rows(), images.cols(),
-        NUM_CLASSES, images.pixels(), labels);
+    return new Dataset(
+        IdxReader.displayName(imagesFile),
+        images.rows(),
+        images.cols(),
+        NUM_CLASSES,
+        images.pixels(),
+        labels);
   }
 
   /**
@@ -59,15 +70,36 @@ public final class MnistLoader {
     Path imagesFile = find(dir, part + "-images", "idx3-ubyte");
     Path labelsFile = find(dir, part + "-labels", "idx1-ubyte");
     IdxReader.ImagesHeader header = IdxReader.readImagesHeader(imagesFile);
+    checkSize(imagesFile, header.rows(), header.cols());
     byte[] labels = IdxReader.readLabels(labelsFile, NUM_CLASSES);
     if (labels.length != header.count()) {
-      throw new InvalidDataFileException(IdxReader.displayName(labelsFile) + ": expected "
-          + header.count() + " labels to match " + IdxReader.displayName(imagesFile)
-          + ", found " + labels.length);
+      throw new InvalidDataFileException(
+          IdxReader.displayName(labelsFile)
+              + ": expected "
+              + header.count()
+              + " labels to match "
+              + IdxReader.displayName(imagesFile)
+              + ", found "
+              + labels.length);
     }
     return Dataset.labelsOnly(
         IdxReader.displayName(imagesFile), header.rows(), header.cols(), NUM_CLASSES, labels);
   }
+
+  /** MNIST's images are 28 x 28, the input every model of the zoo takes for it. */
+  private static void checkSize(Path imagesFile, int rows, int cols)
+      throws InvalidDataFileException {
+    if (rows != SIDE || cols != SIDE) {
+      throw new InvalidDataFileException(
+          IdxReader.displayName(imagesFile)
+              + ": expected MNIST's 28x28 images (the models' input), got "
+              + rows
+              + "x"
+              + cols);
+    }
+  }
+
+  private static final int SIDE = 28;
 
   /** Canonical file names of an MNIST part, in lookup order. */
   static List<String> candidates(String stem, String suffix) {
@@ -87,7 +119,7 @@ public final class MnistLoader {
         return p;
       }
     }
-    throw new NoSuchFileException(dir.toString(), null,
-        "expected one of " + String.join(", ", names) + ", found none");
+    throw new NoSuchFileException(
+        dir.toString(), null, "expected one of " + String.join(", ", names) + ", found none");
   }
 }

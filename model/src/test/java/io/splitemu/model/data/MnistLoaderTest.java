@@ -45,6 +45,23 @@ class MnistLoaderTest {
   }
 
   @Test
+  void load_imagesOtherThan28x28_areRefusedNamingTheFile() throws IOException {
+    Files.write(
+        dir.resolve("train-images-idx3-ubyte"),
+        IdxFiles.images(2051, 2, 32, 32, IdxFiles.pattern(2 * 1024)));
+    Files.write(dir.resolve("train-labels-idx1-ubyte"), IdxFiles.labels(2049, 2, new byte[] {1, 2}));
+    String want = "train-images-idx3-ubyte: expected MNIST's 28x28 images (the models' input), got 32x32";
+    assertEquals(
+        want,
+        assertThrows(InvalidDataFileException.class, () -> MnistLoader.load(dir, "train"))
+            .getMessage());
+    assertEquals(
+        want,
+        assertThrows(InvalidDataFileException.class, () -> MnistLoader.labelsOnly(dir, "train"))
+            .getMessage());
+  }
+
+  @Test
   void load_countMismatch_namesBothFiles() throws IOException {
     writeSet("train", 20, 19, true, false);
     InvalidDataFileException e =
