@@ -217,6 +217,20 @@ public record Settings(
       String traceAssign,
       CsvOptions traceCsv) {}
 
+  /**
+   * {@code data.dirichlet-alpha}: above 1e6 every device's label mix is the data set's to six
+   * digits (use {@code partition = iid}); far above it the gamma draws overflow to the opposite,
+   * one device a class.
+   */
+  private static double dirichletAlpha(SettingsReader d) {
+    double a = d.positive("dirichlet-alpha");
+    if (a > 1e6) {
+      throw d.error(
+          "dirichlet-alpha", "must be at most 1e6 (partition = iid is the limit), got " + a);
+    }
+    return a;
+  }
+
   /** A csv trace's columns ({@code links.trace.csv}), each refusal naming its key. */
   private static CsvOptions csvOptions(SettingsReader c) {
     String time = c.string("time");
@@ -435,7 +449,7 @@ public record Settings(
             testSamples,
             d.intIn("eval-samples", 0, 10_000_000),
             d.oneOf("partition", List.of("iid", "dirichlet", "shards", "quantity")),
-            d.positive("dirichlet-alpha"),
+            dirichletAlpha(d),
             d.intIn("shards-per-device", 1, 1000),
             d.numberIn("quantity-sigma", 0, 10));
 

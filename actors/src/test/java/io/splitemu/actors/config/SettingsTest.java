@@ -93,6 +93,14 @@ class SettingsTest {
     assertTrue(e.getMessage().contains("splitemu.data.test-samples"), e.getMessage());
     e = refused("", "fidelity=timing", "data.train-samples=100000001");
     assertTrue(e.getMessage().contains("splitemu.data.train-samples"), e.getMessage());
+    // A Dirichlet concentration so large its gamma draws overflow gave one device a class.
+    assertEquals(
+        1e6,
+        Settings.load(scenario(""), List.of("data.dirichlet-alpha=1e6")).data().dirichletAlpha());
+    e = refused("", "data.dirichlet-alpha=1e308");
+    assertTrue(
+        e.getMessage().contains("splitemu.data.dirichlet-alpha: must be at most 1e6"),
+        e.getMessage());
     assertEquals(
         2_000_000,
         Settings.load(scenario(""), List.of("data.train-samples=2000000")).data().trainSamples());
