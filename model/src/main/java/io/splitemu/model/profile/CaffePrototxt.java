@@ -438,7 +438,10 @@ public final class CaffePrototxt {
           macs = Math.addExact(macs, a.macs);
         } catch (ArithmeticException e) {
           throw new IllegalArgumentException(
-              source + ": layer '" + a.name + "': parameter or multiply-accumulate totals exceed"
+              source
+                  + ": layer '"
+                  + a.name
+                  + "': parameter or multiply-accumulate totals exceed"
                   + " a 64-bit count");
         }
         shapes.put(a.name, List.of(a.shape[0], a.shape[1], a.shape[2]));
@@ -547,7 +550,15 @@ public final class CaffePrototxt {
         throw fail(nameNode, what, "duplicate layer name");
       }
       if (bottoms.isEmpty()) {
-        throw fail(l, what, "missing field 'bottom'");
+        // A train/val file's data layers read no blob: name the type, not a missing bottom.
+        throw fail(
+            l,
+            what,
+            type.endsWith("Data")
+                ? "unsupported layer type "
+                    + type
+                    + " (a data layer: give the network an Input layer or input_shape)"
+                : "missing field 'bottom'");
       }
       if (tops.size() != 1) {
         throw fail(l, what, "expected exactly one 'top', got " + tops.size());

@@ -182,6 +182,13 @@ class CaffePrototxtTest {
     assertEquals(SRC + ":7: layer 'w': unsupported layer type Warp", e.getMessage());
     String v1 = HEADER + "layers { name: \"s\" type: SPLIT bottom: \"data\" top: \"s\" }\n";
     assertTrue(refused(v1).getMessage().contains("layer 's': unsupported layer type SPLIT"));
+    // A train/val file's data layer has no bottom: its type is named, not a missing bottom.
+    String data = HEADER + "layer {\n name: \"d\"\n type: \"Data\"\n top: \"x\"\n}\n";
+    assertEquals(
+        SRC
+            + ":7: layer 'd': unsupported layer type Data (a data layer: give the network an Input"
+            + " layer or input_shape)",
+        refused(data).getMessage());
   }
 
   @Test
