@@ -113,6 +113,10 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   private final Map<String, List<String>> roles = new TreeMap<>();
   private final List<String> loadFailures = new ArrayList<>();
   private boolean loading;
+  // Every loader told Load (an incarnation each), and whether the first listing's have answered.
+  private final Set<ActorRef<ClusterMember.Command>> sentLoad = new java.util.HashSet<>();
+  private boolean loaded;
+  private final ActorRef<ClusterMember.Reply> loadReplies;
   private ActorRef<Supervisor.Command> supervisor;
   private ActorRef<Supervisor.Command> singleton;
   private boolean finished;
@@ -169,6 +173,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     this.speedup = speedup;
     this.minMembers = minMembers;
     this.done = done;
+    this.loadReplies = ctx.messageAdapter(ClusterMember.Reply.class, LoadReply::new);
     var cluster = org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem());
     if (ctx.getSystem().settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty()) {
       // No seed given: this member starts the cluster, and the nodes join at its address.
@@ -226,31 +231,47 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   }
 
   private Behavior<Command> onMembers(Members m) {
-    if (loading) {
-      return this;
-    }
     List<ActorRef<ClusterMember.Command>> found = m.loaders();
-    if (found.size() < minMembers - 1) {
+    if (!loading && found.size() < minMembers - 1) {
       return this;
     }
     loading = true;
-    ActorRef<ClusterMember.Reply> replies =
-        ctx.messageAdapter(ClusterMember.Reply.class, LoadReply::new);
+    // The first listing's members, and every member that joins later (or comes back as a new
+    // incarnation at the same address): the shard coordinator gives new device shards to the
+    // devices region with the fewest, a late member's among them, and an entity on a member that
+    // does not hold the run stops at once; so a lost member's devices re-created there would never
+    // start.
     for (ActorRef<ClusterMember.Command> loader : found) {
-      Address a = loader.path().address();
-      loaders.put(ClusterMember.hostPort(a), loader);
-      loader.tell(
-          new ClusterMember.Load(
-              run,
-              settings.resolved(),
-              settings.scenarioFile().toAbsolutePath().toString(),
-              ctx.getSelf(),
-              replies));
+      if (!finished && sentLoad.add(loader)) {
+        loaders.put(ClusterMember.hostPort(loader.path().address()), loader);
+        loader.tell(
+            new ClusterMember.Load(
+                run,
+                settings.resolved(),
+                settings.scenarioFile().toAbsolutePath().toString(),
+                ctx.getSelf(),
+                loadReplies));
+      }
     }
     return this;
   }
 
   private Behavior<Command> onLoadReply(LoadReply m) {
+    if (loaded) {
+      // A member that joined after the run was loaded: it can host the run's devices now; at the
+      // same address as a member lost before, it is a new one, which can be lost in turn.
+      if (m.reply() instanceof ClusterMember.Loaded l) {
+        roles.put(l.member(), l.roles());
+        lost.remove(l.member());
+      } else if (m.reply() instanceof ClusterMember.LoadFailed f) {
+        ctx.getLog()
+            .warn(
+                "cluster member {} joined late and could not build the run: {}",
+                f.member(),
+                f.reason());
+      }
+      return this;
+    }
     if (m.reply() instanceof ClusterMember.Loaded l) {
       roles.put(l.member(), l.roles());
     } else if (m.reply() instanceof ClusterMember.LoadFailed f) {
@@ -260,6 +281,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     if (roles.size() < loaders.size()) {
       return this;
     }
+    loaded = true;
     if (!loadFailures.isEmpty()) {
       return fail(loadFailures.get(0));
     }
