@@ -218,7 +218,6 @@ public final class CompareCommand implements Callable<Integer> {
     }
   }
 
-  /** Runs every prepared scheme into {@code into}; a failure names the folder {@code top}. */
   /**
    * Where the metrics {@code run} labels of a comparison in {@code top} start: the scenario's
    * output folder when {@code top} is in it ({@code quickstart-compare-.../psl}), else the folder
@@ -233,6 +232,7 @@ public final class CompareCommand implements Callable<Integer> {
     return t.getParent() != null ? t.getParent() : t;
   }
 
+  /** Runs every prepared scheme into {@code into}; a failure names the folder {@code top}. */
   private static List<Comparison.Entry> runAll(
       PrintWriter w, List<Emulation.Prepared> runs, Path into, Path top, String prefix) {
     List<Comparison.Entry> entries = new ArrayList<>();

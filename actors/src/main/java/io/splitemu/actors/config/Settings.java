@@ -773,9 +773,9 @@ public record Settings(
         kind, devices, hop, start, end, factor, direction, probability, retransmit, restart);
   }
 
-  /** A fault's start or end: round {@code roundKey} or instant {@code atKey}, whichever is set. */
   private static final Duration LATEST_FAULT_TIME = Duration.ofSeconds(4_000_000_000L);
 
+  /** A fault's start or end: round {@code roundKey} or instant {@code atKey}, whichever is set. */
   private static FaultTime faultTime(
       SettingsReader f, String roundKey, String atKey, int lastRound) {
     if (f.has(roundKey)) {

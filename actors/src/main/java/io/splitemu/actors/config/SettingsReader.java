@@ -154,18 +154,40 @@ public final class SettingsReader {
     return (int) integerIn(key, min, max);
   }
 
-  /** A duration written as HOCON duration ({@code 5 s}, {@code 200 ms}) or seconds. */
+  /**
+   * The longest duration a setting takes (about 126 years): emulated instants and sums of such
+   * durations stay inside a nanosecond long.
+   */
+  public static final Duration LONGEST = Duration.ofSeconds(4_000_000_000L);
+
+  /**
+   * A duration written as HOCON duration ({@code 5 s}, {@code 200 ms}) or seconds, at most {@link
+   * #LONGEST}: a longer one is refused with the value as written, not overflowed or saturated.
+   */
   public Duration duration(String key) {
     ConfigValue v = value(key);
+    Duration d;
     try {
       if (v.valueType() == ConfigValueType.NUMBER) {
-        return Duration.ofNanos(Math.round(((Number) v.unwrapped()).doubleValue() * 1e9));
+        double seconds = ((Number) v.unwrapped()).doubleValue();
+        d =
+            Math.abs(seconds) > LONGEST.getSeconds()
+                ? LONGEST.plusSeconds(1)
+                : Duration.ofNanos(Math.round(seconds * 1e9));
+      } else {
+        d = root.getDuration(path(key));
       }
-      return root.getDuration(path(key));
-    } catch (ConfigException.BadValue | ConfigException.WrongType e) {
+    } catch (ConfigException.BadValue | ConfigException.WrongType | ArithmeticException e) {
       throw error(
           key, v.origin(), "expected a duration such as \"5 s\" or 0.2, got " + describe(v));
     }
+    if (d.abs().compareTo(LONGEST) > 0) {
+      throw error(
+          key,
+          v.origin(),
+          "must be at most " + LONGEST.getSeconds() + " s (about 126 years), got " + describe(v));
+    }
+    return d;
   }
 
   /** A list of strings. */

@@ -106,15 +106,24 @@ class FaultSettingsTest {
         refused("{ kind = device-crash, device = 1, devices = [2], round = 1 }")
             .contains("faults[0].device"));
     assertTrue(refused("{ kind = hop-crash, round = 1 }").contains("faults[0].hop"));
-    // Past the emulated clock's range: refused naming the key, not overflowed or saturated.
+    // Past the emulated clock's range: refused naming the key and the value as written, not
+    // overflowed (a raw ArithmeticException) or saturated.
     for (String at : List.of("1e12", "\"1e12 s\"", "\"400000 days\"")) {
       String why =
           refused("{ kind = link-degradation, device = 1, factor = 0.5, at = " + at + " }");
-      assertTrue(why.contains("faults[0].at: must be in [0, 4000000000] s"), why);
+      assertTrue(why.contains("faults[0].at: must be at most 4000000000 s"), why);
+      assertTrue(why.contains(", got "), why); // the value, as the settings hold it
       assertFalse(why.contains("\n"), why);
     }
     String until = refused("{ kind = link-outage, device = 1, at = 1 s, until = 1e300 }");
-    assertTrue(until.contains("faults[0].until: must be in [0, 4000000000] s"), until);
+    assertTrue(until.contains("faults[0].until: must be at most 4000000000 s"), until);
+    String restart = refused("{ kind = server-crash, round = 2, restart-delay = \"400000 days\" }");
+    assertTrue(restart.contains("faults[0].restart-delay: must be at most"), restart);
+    String timeout =
+        refused(
+            "{ kind = message-loss, device = 1, round = 1, probability = 0.5,"
+                + " retransmit-timeout = 1e13 }");
+    assertTrue(timeout.contains("faults[0].retransmit-timeout: must be at most"), timeout);
   }
 
   @Test

@@ -19,6 +19,9 @@ public final class MnistLoader {
   /** Number of classes in MNIST-format data. */
   public static final int NUM_CLASSES = 10;
 
+  // MNIST images are SIDE x SIDE pixels.
+  private static final int SIDE = 28;
+
   private MnistLoader() {}
 
   /** Loads both the training and the test set from {@code dir}. */
@@ -98,8 +101,6 @@ public final class MnistLoader {
               + cols);
     }
   }
-
-  private static final int SIDE = 28;
 
   /** Canonical file names of an MNIST part, in lookup order. */
   static List<String> candidates(String stem, String suffix) {

@@ -26,9 +26,11 @@ class MnistLoaderTest {
     byte[] labFile = IdxFiles.labels(2049, labels, lab);
     String sep = dotted ? "." : "-";
     String suffix = gzip ? ".gz" : "";
-    Files.write(dir.resolve(part + "-images" + sep + "idx3-ubyte" + suffix),
+    Files.write(
+        dir.resolve(part + "-images" + sep + "idx3-ubyte" + suffix),
         gzip ? IdxFiles.gzip(img) : img);
-    Files.write(dir.resolve(part + "-labels" + sep + "idx1-ubyte" + suffix),
+    Files.write(
+        dir.resolve(part + "-labels" + sep + "idx1-ubyte" + suffix),
         gzip ? IdxFiles.gzip(labFile) : labFile);
   }
 
@@ -49,8 +51,10 @@ class MnistLoaderTest {
     Files.write(
         dir.resolve("train-images-idx3-ubyte"),
         IdxFiles.images(2051, 2, 32, 32, IdxFiles.pattern(2 * 1024)));
-    Files.write(dir.resolve("train-labels-idx1-ubyte"), IdxFiles.labels(2049, 2, new byte[] {1, 2}));
-    String want = "train-images-idx3-ubyte: expected MNIST's 28x28 images (the models' input), got 32x32";
+    Files.write(
+        dir.resolve("train-labels-idx1-ubyte"), IdxFiles.labels(2049, 2, new byte[] {1, 2}));
+    String want =
+        "train-images-idx3-ubyte: expected MNIST's 28x28 images (the models' input), got 32x32";
     assertEquals(
         want,
         assertThrows(InvalidDataFileException.class, () -> MnistLoader.load(dir, "train"))
@@ -66,23 +70,25 @@ class MnistLoaderTest {
     writeSet("train", 20, 19, true, false);
     InvalidDataFileException e =
         assertThrows(InvalidDataFileException.class, () -> MnistLoader.load(dir, "train"));
-    assertEquals("train-labels-idx1-ubyte.gz: expected 20 labels to match "
-        + "train-images-idx3-ubyte.gz, found 19", e.getMessage());
+    assertEquals(
+        "train-labels-idx1-ubyte.gz: expected 20 labels to match "
+            + "train-images-idx3-ubyte.gz, found 19",
+        e.getMessage());
   }
 
   @Test
   void load_missingFile_listsTheNamesTried() throws IOException {
     writeSet("train", 5, 5, false, false);
-    NoSuchFileException e =
-        assertThrows(NoSuchFileException.class, () -> MnistLoader.load(dir));
-    assertTrue(e.getMessage().contains("t10k-images-idx3-ubyte.gz, t10k-images-idx3-ubyte"),
+    NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> MnistLoader.load(dir));
+    assertTrue(
+        e.getMessage().contains("t10k-images-idx3-ubyte.gz, t10k-images-idx3-ubyte"),
         e.getMessage());
   }
 
   @Test
   void load_realMnist_hasOfficialCountsAndClassHistograms() throws IOException {
-    Path mnist = TestData.require("mnist/train-images-idx3-ubyte.gz", "reading real MNIST")
-        .getParent();
+    Path mnist =
+        TestData.require("mnist/train-images-idx3-ubyte.gz", "reading real MNIST").getParent();
     DatasetSplit split = MnistLoader.load(mnist);
     Dataset train = split.train();
     Dataset test = split.test();
@@ -97,8 +103,7 @@ class MnistLoaderTest {
     // The class counts published with MNIST.
     assertArrayEquals(
         new int[] {5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949}, trainHist);
-    assertArrayEquals(
-        new int[] {980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009}, testHist);
+    assertArrayEquals(new int[] {980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009}, testHist);
     assertEquals(5, train.label(0));
     assertEquals(7, test.label(0));
   }
@@ -115,8 +120,8 @@ class MnistLoaderTest {
     assertTrue(!labels.hasPixels());
     IllegalStateException e =
         assertThrows(IllegalStateException.class, () -> labels.batch(new int[] {0}));
-    assertTrue(e.getMessage().startsWith("train-images-idx3-ubyte.gz: holds labels only"),
-        e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith("train-images-idx3-ubyte.gz: holds labels only"), e.getMessage());
     assertThrows(IllegalStateException.class, () -> labels.pixel(0, 0));
   }
 
@@ -125,14 +130,16 @@ class MnistLoaderTest {
     writeSet("train", 20, 19, false, false);
     InvalidDataFileException e =
         assertThrows(InvalidDataFileException.class, () -> MnistLoader.labelsOnly(dir, "train"));
-    assertEquals("train-labels-idx1-ubyte: expected 20 labels to match "
-        + "train-images-idx3-ubyte, found 19", e.getMessage());
+    assertEquals(
+        "train-labels-idx1-ubyte: expected 20 labels to match "
+            + "train-images-idx3-ubyte, found 19",
+        e.getMessage());
   }
 
   @Test
   void labelsOnly_realMnist_hasTheOfficialHistogram() throws IOException {
-    Path mnist = TestData.require("mnist/train-images-idx3-ubyte.gz", "reading real MNIST")
-        .getParent();
+    Path mnist =
+        TestData.require("mnist/train-images-idx3-ubyte.gz", "reading real MNIST").getParent();
     assertArrayEquals(
         new int[] {5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949},
         MnistLoader.labelsOnly(mnist, "train").labelHistogram());
