@@ -262,7 +262,10 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       // same address as a member lost before, it is a new one, which can be lost in turn.
       if (m.reply() instanceof ClusterMember.Loaded l) {
         roles.put(l.member(), l.roles());
-        lost.remove(l.member());
+        if (lost.remove(l.member())) {
+          // The lost incarnation's devices live elsewhere now; this one starts with none.
+          placed.remove(l.member());
+        }
       } else if (m.reply() instanceof ClusterMember.LoadFailed f) {
         ctx.getLog()
             .warn(

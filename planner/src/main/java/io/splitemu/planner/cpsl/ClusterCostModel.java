@@ -230,6 +230,11 @@ public final class ClusterCostModel {
     return isUp ? upFull[i] : downFull[i];
   }
 
+  /** Device {@code i}'s propagation delay (s), which each of its transfers ends with. */
+  double propagation(int i) {
+    return prop[i];
+  }
+
   double modelBits() {
     return modelBits;
   }

@@ -502,9 +502,13 @@ final class IncrementalGibbs {
     double tf = model.fixed(byRankFixed[fixedRank], true);
     double weakest = model.fullRate(byRankDown[downRank], false);
     double tau = up + model.serverPerDevice() * groups[c].length + down;
+    // The model's broadcast and upload end with their propagation delays, as the phases' do (in
+    // their fixed times, so up - tf is the upload's transfer alone).
     return modelBits / weakest
+        + model.propagation(byRankDown[downRank])
         + model.localSteps() * tau
-        + modelBits * (up - tf) / model.phaseBits(true);
+        + modelBits * (up - tf) / model.phaseBits(true)
+        + model.propagation(byRankFixed[fixedRank]);
   }
 
   private double total() {

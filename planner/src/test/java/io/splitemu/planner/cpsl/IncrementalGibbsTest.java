@@ -18,16 +18,38 @@ class IncrementalGibbsTest {
     return Clustering.chunk(SortedClustering.order(m), clusters);
   }
 
+  /** {@code m}'s devices with a propagation delay of {@code seconds} on every transfer. */
+  private static ClusterCostModel delayed(ClusterCostModel m, double seconds) {
+    java.util.List<io.splitemu.planner.latency.DeviceState> d = new java.util.ArrayList<>();
+    for (io.splitemu.planner.latency.DeviceState x : m.devices()) {
+      d.add(
+          new io.splitemu.planner.latency.DeviceState(
+              x.id(),
+              x.flopsPerSecond(),
+              x.samples(),
+              x.uplink(),
+              x.downlink(),
+              x.memoryBytes(),
+              seconds));
+    }
+    return new ClusterCostModel(m.costs(), m.cut(), m.batch(), m.localSteps(), d, m.server());
+  }
+
   @Test
-  void startCosts_equalTheExactVisits() {
+  void startCosts_equalTheExactVisits_withAndWithoutAPropagationDelay() {
     for (boolean shannon : new boolean[] {false, true}) {
       ClusterCostModel m = model(3, 600, shannon);
-      int[][] start = sortedStart(m, 6);
-      IncrementalGibbs g = new IncrementalGibbs(m, start);
-      for (int c = 0; c < 6; c++) {
-        double exact = m.visit(start[c], SharePolicy.OPTIMAL);
-        assertEquals(exact, g.cost(c), 1e-12 * exact, "cluster " + c + ", shannon " + shannon);
-      }
+      checkStartCosts(m, shannon);
+      checkStartCosts(delayed(m, 0.02), shannon);
+    }
+  }
+
+  private static void checkStartCosts(ClusterCostModel m, boolean shannon) {
+    int[][] start = sortedStart(m, 6);
+    IncrementalGibbs g = new IncrementalGibbs(m, start);
+    for (int c = 0; c < 6; c++) {
+      double exact = m.visit(start[c], SharePolicy.OPTIMAL);
+      assertEquals(exact, g.cost(c), 1e-12 * exact, "cluster " + c + ", shannon " + shannon);
     }
   }
 
