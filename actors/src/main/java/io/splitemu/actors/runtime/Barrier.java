@@ -2,6 +2,7 @@ package io.splitemu.actors.runtime;
 
 import io.splitemu.actors.wire.Chunks;
 import io.splitemu.model.wire.ClusterMessage;
+import io.splitemu.net.stream.PacingLag;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -85,6 +86,10 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   private final ActorRef<Outcome<T>> parent;
   private final Set<Integer> stopped;
   private final Map<Integer, Long> missed;
+  private final TimerScheduler<Command> timers;
+  private final Duration timeout;
+  // A paced run's held emissions (null: virtual): a timeout while they wait is no hang.
+  private final PacingLag schedule;
 
   /**
    * Creates a barrier.
@@ -101,6 +106,23 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
       Map<Integer, ? extends ActorRef<?>> participants,
       Duration timeout,
       ActorRef<Outcome<T>> parent) {
+    return create(id, type, participants, timeout, null, parent);
+  }
+
+  /**
+   * As {@link #create(long, Class, Map, Duration, ActorRef)} in a paced run whose held emissions
+   * {@code schedule} counts (null: a virtual run). A paced reply reaches the barrier only when the
+   * wall clock reaches its emulated instant / speedup, so a long phase outlasts {@code timeout}
+   * without a hang: while emissions are held and none is overdue by {@code timeout}, the run is
+   * waiting on its schedule, and the timeout starts again.
+   */
+  public static <T> Behavior<Command> create(
+      long id,
+      Class<? extends T> type,
+      Map<Integer, ? extends ActorRef<?>> participants,
+      Duration timeout,
+      PacingLag schedule,
+      ActorRef<Outcome<T>> parent) {
     // A reply above the frame (a device's model, activations) comes in parts.
     return Chunks.reassembling(
         Command.class,
@@ -108,7 +130,8 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
             ctx ->
                 Behaviors.withTimers(
                     timers ->
-                        new Barrier<T>(ctx, timers, id, type, participants, timeout, parent))));
+                        new Barrier<T>(
+                            ctx, timers, id, type, participants, timeout, schedule, parent))));
   }
 
   private Barrier(
@@ -118,9 +141,13 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
       Class<? extends T> type,
       Map<Integer, ? extends ActorRef<?>> participants,
       Duration timeout,
+      PacingLag schedule,
       ActorRef<Outcome<T>> parent) {
     super(ctx);
     this.id = id;
+    this.timers = timers;
+    this.timeout = timeout;
+    this.schedule = schedule;
     this.type = type;
     this.parent = parent;
     int least = Integer.MAX_VALUE;
@@ -189,6 +216,12 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   }
 
   private Behavior<Command> onTimeout() {
+    if (schedule != null
+        && schedule.heldCount() > 0
+        && schedule.overdueNanos(System.nanoTime()) < timeout.toNanos()) {
+      timers.startSingleTimer(Timeout.INSTANCE, timeout); // waiting on the schedule, not hung
+      return this;
+    }
     parent.tell(
         new TimedOut<>(
             id,

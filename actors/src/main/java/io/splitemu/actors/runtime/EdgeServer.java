@@ -445,7 +445,12 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         getContext()
             .spawnAnonymous(
                 Barrier.<Device.Reply>create(
-                    barrierId, next.reply, who, setup.barrierTimeout(), outcomeAdapter));
+                    barrierId,
+                    next.reply,
+                    who,
+                    setup.barrierTimeout(),
+                    pacing.paced() ? lag : null,
+                    outcomeAdapter));
     getContext().watch(b);
     for (int d : active) {
       chunks.tell(visit.plan().refs().get(d), request.apply(d, b));

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -72,6 +73,35 @@ class PacedModeTest {
         Files.readAllLines(virtual.dir().resolve("events.csv")).stream()
             .noneMatch(l -> l.contains(",pacing,")),
         "a virtual run records no pacing");
+  }
+
+  /**
+   * A paced phase longer than barrier.timeout of wall time (an upload of about 10 emulated s at
+   * speedup 4, the timeout 1 s) waits on the schedule, not a hung host: the run ends with the
+   * virtual run's times. Before, the barrier's watchdog counted the pacing wait and ended the run.
+   */
+  @Test
+  void aPacedPhaseLongerThanTheBarrierTimeout_isNoHang(@TempDir Path tmp) throws Exception {
+    List<String> common =
+        List.of(
+            "scheme = psl",
+            "fidelity = timing",
+            "rounds = 1",
+            "local-steps = 1",
+            "barrier.timeout = 1 s",
+            "links.static.uplink-bps = 1e5",
+            "output.plots = false");
+    Path scenario = Path.of("../scenarios/quickstart.conf");
+    Emulation.Outcome virtual =
+        Emulation.run(Settings.load(scenario, common), tmp.resolve("virtual"), RunListener.NONE);
+    List<String> pacedSet = new ArrayList<>(common);
+    pacedSet.add("mode = paced");
+    pacedSet.add("speedup = 4");
+    Emulation.Outcome paced =
+        Emulation.run(Settings.load(scenario, pacedSet), tmp.resolve("paced"), RunListener.NONE);
+    assertEquals(emulatedColumns(virtual.rounds()), emulatedColumns(paced.rounds()));
+    double emulatedS = paced.rounds().get(0).emulatedTimeS();
+    assertTrue(emulatedS / 4 > 2, "a phase outlasts the timeout: " + emulatedS + " emulated s");
   }
 
   private static List<List<Object>> emulatedColumns(List<RoundRecord> rounds) {
