@@ -402,7 +402,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               return this;
             })
         .onMessage(ChannelFailed.class, this::onChannelFailed)
-        .onMessage(FailureWatchdog.class, g -> finish(channelFailure))
+        .onMessage(FailureWatchdog.class, g -> onFailureWatchdog())
         .onMessage(RemoteFailed.class, this::onRemoteFailed)
         .onMessage(ServerPlaced.class, this::onServerPlaced)
         .onMessage(MemberLost.class, this::onMemberLost)
@@ -724,12 +724,31 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (pipeline.recordedThrough(keep)) {
       return finish(channelFailure);
     }
-    // MP-SL has no edge server's settings: the default barrier.timeout then.
-    java.time.Duration watchdog =
-        setup.server() != null ? setup.server().barrierTimeout() : java.time.Duration.ofSeconds(60);
     failureWatchdog =
-        getContext().scheduleOnce(watchdog, getContext().getSelf(), new FailureWatchdog());
+        getContext()
+            .scheduleOnce(failureWatchdogAfter(), getContext().getSelf(), new FailureWatchdog());
     return this;
+  }
+
+  // MP-SL has no edge server's settings: the default barrier.timeout then.
+  private java.time.Duration failureWatchdogAfter() {
+    return setup.server() != null
+        ? setup.server().barrierTimeout()
+        : java.time.Duration.ofSeconds(60);
+  }
+
+  /**
+   * The wait for the aggregated epochs' rows outlasted the watchdog: a hung host ends the run; a
+   * paced run whose downloads are still held by the schedule (none overdue) waits again.
+   */
+  private Behavior<Command> onFailureWatchdog() {
+    java.time.Duration after = failureWatchdogAfter();
+    if (lag.heldCount() > 0 && lag.overdueNanos(System.nanoTime()) < after.toNanos()) {
+      failureWatchdog =
+          getContext().scheduleOnce(after, getContext().getSelf(), new FailureWatchdog());
+      return this;
+    }
+    return finish(channelFailure);
   }
 
   /** An MP-SL device's or hop's report: the epoch's barrier, its rows, or the run's end. */
