@@ -127,11 +127,18 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
     return Chunks.reassembling(
         Command.class,
         Behaviors.setup(
-            ctx ->
-                Behaviors.withTimers(
-                    timers ->
-                        new Barrier<T>(
-                            ctx, timers, id, type, participants, timeout, schedule, parent))));
+            ctx -> {
+              if (participants.isEmpty()) {
+                // Nobody to wait for (a visit whose devices were all lost): complete at once, not
+                // at the wall-clock timeout, which would call the host stuck.
+                parent.tell(new Completed<>(id, new TreeMap<>()));
+                return Behaviors.stopped();
+              }
+              return Behaviors.withTimers(
+                  timers ->
+                      new Barrier<T>(
+                          ctx, timers, id, type, participants, timeout, schedule, parent));
+            }));
   }
 
   private Barrier(

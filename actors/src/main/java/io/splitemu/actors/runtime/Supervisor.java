@@ -538,6 +538,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       return awaitedDevices.removeAll(out) ? checkpointAnswered() : this;
     }
     lost.addAll(gone);
+    lostThisRound.addAll(gone);
     boolean rejoin = placement.rejoinsLostDevices();
     if (rejoin) {
       List<Integer> now = new ArrayList<>();
@@ -798,6 +799,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     round++;
     roundStartNs = nowNs;
+    lostThisRound.clear();
     linksAtRoundStart();
     roundStartFaults();
     // A cluster keeps every device's state now, with this round's fault commands in it.
@@ -895,7 +897,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       return endRound();
     }
     List<Integer> members = new ArrayList<>(clusters.clusters().get(visitIndex));
-    members.retainAll(alive);
+    // A device lost with its member this round is still asked in the round's later visits: its
+    // retired reference answers as a crashed device does, so the visit goes on at the phase's
+    // deadline and records it (docs/cluster.md, "Losing a member"); dropped earlier, it is not.
+    members.removeIf(d -> !alive.contains(d) && !lostThisRound.contains(d));
+    if (members.isEmpty()) {
+      visitIndex++; // nobody left to visit (an sl device dropped before): the next visit
+      return nextVisit();
+    }
     Map<Integer, ActorRef<Device.Command>> refs = new TreeMap<>();
     Map<Integer, Double> factor = new TreeMap<>();
     Map<Integer, Double> up = new TreeMap<>();
@@ -1880,6 +1889,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private boolean restoring;
   // Devices of lost cluster members, retired, until they rejoin: they answer nothing.
   private final TreeSet<Integer> lost = new TreeSet<>();
+  // The devices lost with their member in this round: still asked in its later visits.
+  private final TreeSet<Integer> lostThisRound = new TreeSet<>();
 
   /**
    * A paced run resumed at emulated instant T is on schedule at once: its clock origin lies T /

@@ -45,6 +45,17 @@ class BarrierTest {
   }
 
   @Test
+  void noParticipants_completesAtOnce_notAtTheWallClockTimeout() {
+    TestProbe<Barrier.Outcome<String>> parent = testKit.createTestProbe();
+    testKit.spawn(
+        Barrier.<String>create(5, String.class, Map.of(), Duration.ofMinutes(5), parent.getRef()));
+    Barrier.Completed<String> done =
+        assertInstanceOf(Barrier.Completed.class, parent.receiveMessage(Duration.ofSeconds(3)));
+    assertEquals(5, done.id());
+    assertEquals(Map.of(), done.replies());
+  }
+
+  @Test
   void aReplyOfAnotherType_failsTheBarrier_insteadOfReachingTheParent() {
     TestProbe<Barrier.Outcome<String>> parent = testKit.createTestProbe();
     Map<Integer, ActorRef<String>> who = Map.of(0, idle());
