@@ -223,9 +223,7 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   }
 
   private Behavior<Command> onTimeout() {
-    if (schedule != null
-        && schedule.heldCount() > 0
-        && schedule.overdueNanos(System.nanoTime()) < timeout.toNanos()) {
+    if (schedule != null && schedule.waitingOnSchedule(timeout.toNanos())) {
       timers.startSingleTimer(Timeout.INSTANCE, timeout); // waiting on the schedule, not hung
       return this;
     }

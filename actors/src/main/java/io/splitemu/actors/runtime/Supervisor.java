@@ -744,7 +744,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    */
   private Behavior<Command> onFailureWatchdog() {
     java.time.Duration after = failureWatchdogAfter();
-    if (lag.heldCount() > 0 && lag.overdueNanos(System.nanoTime()) < after.toNanos()) {
+    if (lag.waitingOnSchedule(after.toNanos())) {
       failureWatchdog =
           getContext().scheduleOnce(after, getContext().getSelf(), new FailureWatchdog());
       return this;
@@ -1134,13 +1134,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               ? 8.0 * a.bytesDown() / (a.downShareNs() / 1e9)
               : SplitPolicy.probeRate(probe.down(), nowNs);
     }
-    // The rates a restore replays: only as many rounds as the policy remembers.
-    int kept = split().policy().roundsRemembered();
-    if (kept > 0) {
-      planInputs.addLast(new Checkpoint.PlanInput(round, upBps, downBps));
-      if (planInputs.size() > kept) {
-        planInputs.removeFirst();
-      }
+    if (split().policy().roundsRemembered() > 0) { // the copy costs N devices' rates
+      keepPlanInput(new Checkpoint.PlanInput(round, upBps, downBps));
     }
     try {
       plans = split().policy().plan(round, upBps, downBps);
@@ -1875,6 +1870,15 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   // restore).
   private final java.util.ArrayDeque<Checkpoint.PlanInput> planInputs =
       new java.util.ArrayDeque<>();
+
+  /** Keeps {@code in} for a restore's replay, and only as many rounds as the policy remembers. */
+  private void keepPlanInput(Checkpoint.PlanInput in) {
+    planInputs.addLast(in);
+    while (planInputs.size() > split().policy().roundsRemembered()) {
+      planInputs.removeFirst();
+    }
+  }
+
   // Every round's start (ns) so far: probes built anew on a restore learn them again.
   private final TreeMap<Integer, Long> roundStarts = new TreeMap<>();
   // The model memory published each round (round -> node -> bytes): a resume publishes it again,
@@ -2118,11 +2122,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     // A policy that learns from past rounds learns it again from the same rates, in order.
     for (Checkpoint.PlanInput in : c.planInputs()) {
-      planInputs.addLast(in);
+      keepPlanInput(in); // a checkpoint of an older version kept every round
       split().policy().plan(in.round(), in.up(), in.down());
-    }
-    while (!planInputs.isEmpty() && planInputs.size() > split().policy().roundsRemembered()) {
-      planInputs.removeFirst(); // a checkpoint of an older version kept every round
     }
     // The probes place their fault windows by the round starts, as the links restored do.
     roundStarts.clear();

@@ -96,6 +96,14 @@ public final class PacingLag {
   }
 
   /**
+   * Whether the run waits on its schedule rather than a hung host: emissions are held and none is
+   * overdue by {@code withinNanos} (a wall-clock watchdog that expires then starts again).
+   */
+  public boolean waitingOnSchedule(long withinNanos) {
+    return heldCount() > 0 && overdueNanos(System.nanoTime()) < withinNanos;
+  }
+
+  /**
    * The lag to show now: the larger of the latest release's lag and how overdue the oldest held
    * emission is, so that it grows for as long as a release is overdue and drops back once it left.
    */
