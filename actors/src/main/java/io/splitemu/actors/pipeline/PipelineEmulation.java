@@ -219,7 +219,8 @@ public final class PipelineEmulation {
             replanner,
             dropForRound),
         false,
-        io.splitemu.actors.runtime.FaultPlan.ofHangs(o.hangs()));
+        io.splitemu.actors.runtime.FaultPlan.ofHangs(o.hangs()),
+        SupervisorSetup.Checkpointing.NONE);
   }
 
   /** Each device's link at the plan's constant rate, with the plan's propagation delay. */

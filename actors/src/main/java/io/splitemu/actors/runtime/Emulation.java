@@ -1104,7 +1104,8 @@ public final class Emulation {
               freshSplit.get(),
               null,
               false,
-              faultPlan);
+              faultPlan,
+              SupervisorSetup.Checkpointing.NONE);
         };
     return new Prepared(s, factory, 0, 0, links);
   }

@@ -107,49 +107,8 @@ public record SupervisorSetup(
         null,
         null,
         false,
-        FaultPlan.ofHangs(hangs));
-  }
-
-  /** A setup for the schemes with a static round plan (no CPSL control). */
-  public SupervisorSetup(
-      String scheme,
-      int rounds,
-      int localSteps,
-      int batchSize,
-      int evalEvery,
-      double targetAccuracy,
-      boolean stopAtTarget,
-      boolean sharedSpectrum,
-      ComputeFactors factors,
-      String cut,
-      INDArray initialDeviceParams,
-      List<DeviceSetup> devices,
-      ServerSetup server,
-      List<Hang> hangs,
-      ResultsWriter writer,
-      RunListener listener) {
-    this(
-        scheme,
-        rounds,
-        localSteps,
-        batchSize,
-        evalEvery,
-        targetAccuracy,
-        stopAtTarget,
-        sharedSpectrum,
-        factors,
-        cut,
-        initialDeviceParams,
-        devices,
-        server,
-        hangs,
-        writer,
-        listener,
-        null,
-        null,
-        null,
-        false,
-        FaultPlan.ofHangs(hangs));
+        FaultPlan.ofHangs(hangs),
+        Checkpointing.NONE);
   }
 
   /** The per-round compute factor of each device. */
@@ -173,54 +132,6 @@ public record SupervisorSetup(
     public static Hang at(int device, long atNs) {
       return new Hang(device, -1, atNs);
     }
-  }
-
-  /** A setup without checkpoints. */
-  public SupervisorSetup(
-      String scheme,
-      int rounds,
-      int localSteps,
-      int batchSize,
-      int evalEvery,
-      double targetAccuracy,
-      boolean stopAtTarget,
-      boolean sharedSpectrum,
-      ComputeFactors factors,
-      String cut,
-      INDArray initialDeviceParams,
-      List<DeviceSetup> devices,
-      ServerSetup server,
-      List<Hang> hangs,
-      ResultsWriter writer,
-      RunListener listener,
-      CpslSetup cpsl,
-      Split split,
-      PipelineControl.Setup pipeline,
-      boolean livePlans,
-      FaultPlan faultPlan) {
-    this(
-        scheme,
-        rounds,
-        localSteps,
-        batchSize,
-        evalEvery,
-        targetAccuracy,
-        stopAtTarget,
-        sharedSpectrum,
-        factors,
-        cut,
-        initialDeviceParams,
-        devices,
-        server,
-        hangs,
-        writer,
-        listener,
-        cpsl,
-        split,
-        pipeline,
-        livePlans,
-        faultPlan,
-        Checkpointing.NONE);
   }
 
   /** This setup with {@code livePlans} set. */

@@ -4,10 +4,8 @@ import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.RoundOne;
 import io.splitemu.actors.runtime.RoundPlanner;
-import io.splitemu.actors.runtime.RunListener;
 import io.splitemu.planner.latency.DeviceState;
 import io.splitemu.planner.latency.LatencyBreakdown;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -48,11 +46,6 @@ public abstract class BarrierScheme implements Scheme {
   @Override
   public Emulation.Prepared prepare(Settings s) {
     return Emulation.prepareBarrier(s);
-  }
-
-  @Override
-  public Emulation.Outcome run(Emulation.Prepared p, Path dir, RunListener listener) {
-    return Emulation.runSupervised(p, dir, listener);
   }
 
   /** The cluster visits of a round over the running {@code devices} (ascending ids). */

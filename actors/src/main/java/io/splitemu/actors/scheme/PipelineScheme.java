@@ -5,8 +5,6 @@ import io.splitemu.actors.pipeline.MpslPlanner;
 import io.splitemu.actors.pipeline.PipelineEmulation;
 import io.splitemu.actors.pipeline.PipelinePlan;
 import io.splitemu.actors.runtime.Emulation;
-import io.splitemu.actors.runtime.RunListener;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,11 +36,6 @@ public class PipelineScheme implements Scheme {
   @Override
   public Emulation.Prepared prepare(Settings s) {
     return PipelineEmulation.prepare(s);
-  }
-
-  @Override
-  public Emulation.Outcome run(Emulation.Prepared p, Path dir, RunListener listener) {
-    return Emulation.runSupervised(p, dir, listener);
   }
 
   @Override

@@ -40,12 +40,17 @@ public interface Scheme {
    */
   Emulation.Prepared prepare(Settings s);
 
-  /** Runs a prepared scenario into {@code dir} (a new stamped folder if null) and reports it. */
-  Emulation.Outcome run(Emulation.Prepared p, Path dir, RunListener listener);
+  /**
+   * Runs a prepared scenario into {@code dir} (a new stamped folder if null) and reports it; every
+   * family runs on the supervisor.
+   */
+  default Emulation.Outcome run(Emulation.Prepared p, Path dir, RunListener listener) {
+    return Emulation.runSupervised(p, dir, listener);
+  }
 
   /**
    * {@link #run(Emulation.Prepared, Path, RunListener)} resumed from a checkpoint or stoppable at a
-   * round boundary ({@code control}); every family runs on the supervisor, which does both.
+   * round boundary ({@code control}), which the supervisor does for every family.
    */
   default Emulation.Outcome run(
       Emulation.Prepared p, Path dir, RunListener listener, Emulation.RunControl control) {

@@ -4,10 +4,8 @@ import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.RoundOne;
-import io.splitemu.actors.runtime.RunListener;
 import io.splitemu.actors.runtime.SplitPolicy;
 import io.splitemu.planner.latency.LatencyBreakdown;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -50,11 +48,6 @@ public abstract class SplitScheme implements Scheme {
   public Emulation.Prepared prepare(Settings s) {
     check(s);
     return Emulation.prepareSplit(s, () -> policy(s), n -> links(s, n));
-  }
-
-  @Override
-  public Emulation.Outcome run(Emulation.Prepared p, Path dir, RunListener listener) {
-    return Emulation.runSupervised(p, dir, listener);
   }
 
   @Override

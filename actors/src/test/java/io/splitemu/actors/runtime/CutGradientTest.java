@@ -132,7 +132,8 @@ class CutGradientTest {
             server,
             List.of(),
             writer,
-            RunListener.NONE);
+            RunListener.NONE,
+            null);
     TestProbe<Supervisor.Finished> done = testKit.createTestProbe();
     ActorRef<Supervisor.Command> sup = testKit.spawn(Supervisor.create(setup));
     sup.tell(new Supervisor.Start(done.getRef()));

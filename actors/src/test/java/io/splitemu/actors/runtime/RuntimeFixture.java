@@ -104,7 +104,8 @@ final class RuntimeFixture {
             srv,
             hangs,
             writer,
-            RunListener.NONE);
+            RunListener.NONE,
+            null);
     TestProbe<Supervisor.Finished> done = kit.createTestProbe();
     kit.spawn(Supervisor.create(setup)).tell(new Supervisor.Start(done.getRef()));
     Supervisor.Finished f = done.receiveMessage(Duration.ofSeconds(120));

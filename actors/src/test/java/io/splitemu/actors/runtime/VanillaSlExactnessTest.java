@@ -130,7 +130,8 @@ class VanillaSlExactnessTest {
             srv,
             List.of(),
             writer,
-            RunListener.NONE);
+            RunListener.NONE,
+            null);
     TestProbe<Supervisor.Finished> done = testKit.createTestProbe();
     ActorRef<Supervisor.Command> sup = testKit.spawn(Supervisor.create(setup));
     sup.tell(new Supervisor.Start(done.getRef()));
