@@ -2,7 +2,6 @@ package io.splitemu.actors.results;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -168,12 +167,12 @@ public final class Comparison {
    * table.
    */
   public static String write(Path dir, String scenario, List<Entry> entries, boolean plots) {
-    Path csv = dir.resolve("comparison.csv");
-    try (CsvTable t = CsvTable.create(csv, HEADER)) {
-      for (Entry e : entries) {
-        t.append(row(e));
-      }
+    // Each file atomically (a temporary file, then renamed): a kill leaves none rather than a part.
+    List<List<Object>> csv = new ArrayList<>();
+    for (Entry e : entries) {
+      csv.add(row(e));
     }
+    CsvTable.writeAll(dir.resolve("comparison.csv"), HEADER, csv);
     List<Path> written = List.of();
     if (plots) {
       try {
@@ -211,11 +210,7 @@ public final class Comparison {
           .append(dir.relativize(p).toString().replace('\\', '/'))
           .append(")\n\n");
     }
-    try {
-      Files.writeString(dir.resolve("comparison.md"), doc.toString(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write comparison.md", e);
-    }
+    CsvTable.writeAtomically(dir.resolve("comparison.md"), doc.toString());
     return table;
   }
 }

@@ -1,9 +1,15 @@
 package io.splitemu.actors.results;
 
+import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +17,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -56,13 +63,7 @@ public final class CsvTable implements Closeable {
 
   private void writeRow(List<?> fields) {
     StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < fields.size(); i++) {
-      if (i > 0) {
-        sb.append(',');
-      }
-      sb.append(format(fields.get(i)));
-    }
-    sb.append('\n');
+    line(sb, fields);
     try {
       out.write(sb.toString());
       out.flush();
@@ -94,15 +95,69 @@ public final class CsvTable implements Closeable {
   /** The data rows of a CSV file written by this class (header skipped), each as its fields. */
   public static List<List<String>> read(Path file) {
     List<List<String>> out = new ArrayList<>();
+    forEachRow(file, out::add);
+    return out;
+  }
+
+  /**
+   * Hands each data row of a CSV file written by this class (header skipped) to {@code row}, as its
+   * fields, one line at a time (nothing but the current line is held). A last line without its line
+   * break is a row torn by a kill and is skipped.
+   */
+  public static void forEachRow(Path file, Consumer<List<String>> row) {
     try {
-      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-      for (int i = 1; i < lines.size(); i++) {
-        out.add(parseLine(lines.get(i)));
-      }
+      lines(
+          file,
+          (i, line) -> {
+            if (i > 0) {
+              row.accept(parseLine(line));
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
-    return out;
+  }
+
+  /** One line of a file, with its index (0 for the header). */
+  private interface LineSink {
+    void accept(long index, String line) throws IOException;
+  }
+
+  /**
+   * Reads {@code file} line by line into {@code sink}, but a last line that does not end with a
+   * line break (a row torn by a kill, which may stop inside a multi-byte character): every row this
+   * class writes ends with one. Malformed bytes elsewhere read as U+FFFD rather than failing.
+   */
+  private static void lines(Path file, LineSink sink) throws IOException {
+    boolean complete;
+    try (SeekableByteChannel ch = Files.newByteChannel(file)) {
+      long size = ch.size();
+      if (size == 0) {
+        return;
+      }
+      ByteBuffer last = ByteBuffer.allocate(1);
+      ch.position(size - 1);
+      ch.read(last);
+      complete = last.get(0) == '\n';
+    }
+    CharsetDecoder utf8 =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPLACE)
+            .onUnmappableCharacter(CodingErrorAction.REPLACE);
+    try (BufferedReader in =
+        new BufferedReader(new InputStreamReader(Files.newInputStream(file), utf8))) {
+      String held = in.readLine();
+      long i = 0;
+      while (held != null) {
+        String next = in.readLine();
+        if (next == null && !complete) {
+          return;
+        }
+        sink.accept(i++, held);
+        held = next;
+      }
+    }
   }
 
   /** Splits one CSV line written by this class back into fields (for tests and compare). */
@@ -148,23 +203,50 @@ public final class CsvTable implements Closeable {
   /**
    * Reopens {@code file} for appending, first cut to its header (which must be {@code header}) and
    * the data rows {@code keep} accepts, each kept byte for byte (a resumed run drops what a stopped
-   * one wrote after its checkpoint; a row torn by a kill does not parse and is dropped too).
+   * one wrote after its checkpoint; a row torn by a kill, the last line without its line break, is
+   * dropped too, even where it stops inside a multi-byte character).
    */
   public static CsvTable reopen(Path file, List<String> header, Predicate<List<String>> keep) {
+    return reopen(file, header, keep, f -> {});
+  }
+
+  /**
+   * {@link #reopen(Path, List, Predicate)} that also hands each kept row to {@code kept}. The file
+   * is read one line at a time and each kept line goes straight to a temporary file beside it,
+   * which then replaces it atomically: memory does not grow with the table.
+   */
+  public static CsvTable reopen(
+      Path file, List<String> header, Predicate<List<String>> keep, Consumer<List<String>> kept) {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try {
-      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-      if (lines.isEmpty() || !parseLine(lines.get(0)).equals(header)) {
-        throw new IllegalArgumentException(file + ": not a table of " + String.join(",", header));
-      }
-      StringBuilder kept = new StringBuilder(lines.get(0)).append('\n');
-      for (int i = 1; i < lines.size(); i++) {
-        List<String> f = parseLine(lines.get(i));
-        if (f.size() == header.size() && keep.test(f)) {
-          kept.append(lines.get(i)).append('\n');
+      try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+        boolean[] headed = {false};
+        lines(
+            file,
+            (i, line) -> {
+              if (i == 0) {
+                if (!parseLine(line).equals(header)) {
+                  throw new IllegalArgumentException(
+                      file + ": not a table of " + String.join(",", header));
+                }
+                headed[0] = true;
+              } else {
+                List<String> f = parseLine(line);
+                if (f.size() != header.size() || !keep.test(f)) {
+                  return;
+                }
+                kept.accept(f);
+              }
+              w.write(line);
+              w.write('\n');
+            });
+        if (!headed[0]) {
+          throw new IllegalArgumentException(file + ": not a table of " + String.join(",", header));
         }
+      } catch (IOException | RuntimeException e) {
+        Files.deleteIfExists(tmp);
+        throw e;
       }
-      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-      Files.writeString(tmp, kept, StandardCharsets.UTF_8);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       BufferedWriter w =
           Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
@@ -172,5 +254,56 @@ public final class CsvTable implements Closeable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot reopen " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Writes a whole table ({@code header}, then {@code rows}) to {@code file} atomically: into a
+   * temporary file in the same folder, then renamed over it, so a kill leaves the old file or the
+   * new one, never a part.
+   */
+  public static void writeAll(Path file, List<String> header, List<? extends List<?>> rows) {
+    StringBuilder sb = new StringBuilder();
+    line(sb, header);
+    for (List<?> r : rows) {
+      if (r.size() != header.size()) {
+        throw new IllegalArgumentException(
+            file.getFileName() + ": row has " + r.size() + " fields, header has " + header.size());
+      }
+      line(sb, r);
+    }
+    writeAtomically(file, sb.toString());
+  }
+
+  /**
+   * Writes {@code text} to {@code file} atomically: a temporary file in the same folder, then
+   * renamed over {@code file}.
+   */
+  public static void writeAtomically(Path file, String text) {
+    Path tmp = null;
+    try {
+      Path folder = file.toAbsolutePath().getParent();
+      tmp = Files.createTempFile(folder, file.getFileName().toString(), ".tmp");
+      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      try {
+        if (tmp != null) {
+          Files.deleteIfExists(tmp);
+        }
+      } catch (IOException ignored) {
+        // The write's failure is the one to report.
+      }
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void line(StringBuilder sb, List<?> fields) {
+    for (int i = 0; i < fields.size(); i++) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      sb.append(format(fields.get(i)));
+    }
+    sb.append('\n');
   }
 }

@@ -150,22 +150,31 @@ public final class Plots {
     return out;
   }
 
-  /** The events of the run in {@code runDir} ({@code events.csv}); none if it has no such file. */
+  /**
+   * The events of the run in {@code runDir} ({@code events.csv}) that the plots mark ({@link
+   * #marked}: faults, recoveries, deadline drops); none if it has no such file. The file is read
+   * one line at a time and only those rows are kept (a split scheme records a re-plan per device
+   * and round, which the plots do not show).
+   */
   public static List<EventRecord> events(Path runDir) {
     Path file = runDir.resolve("events.csv");
     List<EventRecord> out = new ArrayList<>();
     if (!Files.isRegularFile(file)) {
       return out;
     }
-    for (List<String> f : CsvTable.read(file)) {
-      out.add(
-          new EventRecord(
-              f.get(0).isEmpty() ? Double.NaN : Double.parseDouble(f.get(0)),
-              Integer.parseInt(f.get(1)),
-              f.get(2),
-              f.get(3),
-              f.get(4)));
-    }
+    CsvTable.forEachRow(
+        file,
+        f -> {
+          if (f.size() == EventRecord.HEADER.size() && marked(f.get(2))) {
+            out.add(
+                new EventRecord(
+                    f.get(0).isEmpty() ? Double.NaN : Double.parseDouble(f.get(0)),
+                    Integer.parseInt(f.get(1)),
+                    f.get(2),
+                    f.get(3),
+                    f.get(4)));
+          }
+        });
     return out;
   }
 

@@ -1,9 +1,5 @@
 package io.splitemu.actors.results;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -213,11 +209,8 @@ final class Report {
         md.append("![").append(p.getFileName()).append("](").append(rel).append(")\n\n");
       }
     }
-    try {
-      Files.writeString(file, md.toString(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
-    }
+    // Atomically: a kill while finishing leaves the report out rather than torn.
+    CsvTable.writeAtomically(file, md.toString());
   }
 
   /**

@@ -21,7 +21,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -33,6 +35,9 @@ import java.util.function.Predicate;
  * <p>Every row is flushed as it is written, so a run that stops early keeps what it recorded.
  */
 public final class ResultsWriter implements Closeable, RecordObserver {
+
+  // The kind of the events.csv row a resumed run records.
+  private static final String RESUME = "resume";
 
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
@@ -51,6 +56,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   private final Map<Integer, Report.RoundDevices> deviceTally = new LinkedHashMap<>();
   private final Map<String, Integer> eventKinds = new TreeMap<>();
   private final List<EventRecord> marked = new ArrayList<>();
+  // The rounds of the checkpoints this run was resumed from (its resume rows): a later round's row
+  // comes from another process, whose wall clock started again.
+  private final Set<Integer> resumedFrom = new TreeSet<>();
   private final List<RecordObserver> observers = new ArrayList<>();
   // Each node's largest model memory the runtime published per round (split schemes), for the
   // summary; a rewind drops the rounds it discards.
@@ -120,7 +128,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   /** Records one round. */
   public synchronized void round(RoundRecord r) {
     roundsCsv.append(r.fields());
-    rounds.add(r);
+    tally(r);
     for (RecordObserver o : observers) {
       o.onRound(r);
     }
@@ -129,9 +137,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   /** Records one device's round. */
   public synchronized void device(DeviceRecord d) {
     devicesCsv.append(d.fields());
-    bytesUp += d.bytesUp();
-    bytesDown += d.bytesDown();
-    deviceTally.computeIfAbsent(d.round(), r -> new Report.RoundDevices()).add(d);
+    tally(d);
     for (RecordObserver o : observers) {
       o.onDevice(d);
     }
@@ -140,6 +146,24 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   /** Records one event. */
   public synchronized void event(EventRecord e) {
     eventsCsv.append(e.fields());
+    tally(e);
+    for (RecordObserver o : observers) {
+      o.onEvent(e);
+    }
+  }
+
+  // What the summary, plots and report need of each row (recorded now or read back).
+  private void tally(RoundRecord r) {
+    rounds.add(r);
+  }
+
+  private void tally(DeviceRecord d) {
+    bytesUp += d.bytesUp();
+    bytesDown += d.bytesDown();
+    deviceTally.computeIfAbsent(d.round(), r -> new Report.RoundDevices()).add(d);
+  }
+
+  private void tally(EventRecord e) {
     eventCount++;
     eventKinds.merge(e.kind(), 1, Integer::sum);
     // The plots and the report list only faults and deadline drops (a split scheme records a
@@ -147,8 +171,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     if (Plots.marked(e.kind())) {
       marked.add(e);
     }
-    for (RecordObserver o : observers) {
-      o.onEvent(e);
+    if (e.kind().equals(RESUME)) {
+      resumedFrom.add(e.round());
     }
   }
 
@@ -259,7 +283,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     peaks.putAll(inForce);
     memoryByRound.values().forEach(m -> m.forEach((node, b) -> peaks.merge(node, b, Math::max)));
     Summary s =
-        Summary.of(scenario, scheme, seed, rounds, bytesUp, bytesDown, targetAccuracy, peaks);
+        Summary.of(
+            scenario, scheme, seed, rounds, resumedFrom, bytesUp, bytesDown, targetAccuracy, peaks);
     writeSummaryJson(dir.resolve("summary.json"), s);
     List<Path> plots = Plots.writeRun(dir.resolve("plots"), new Plots.Run(scheme, rounds, marked));
     Report.write(
@@ -295,11 +320,14 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     putNumber(o, "finalLoss", s.finalLoss());
     ObjectNode mem = o.putObject("peakModelMemoryBytes");
     new java.util.TreeMap<>(s.peakModelMemoryBytes()).forEach(mem::put);
+    String text;
     try {
-      json.writeValue(file.toFile(), o);
+      text = json.writeValueAsString(o);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }
+    // Atomically: a kill while finishing leaves no summary rather than a torn one.
+    CsvTable.writeAtomically(file, text);
   }
 
   private static void putNumber(ObjectNode o, String key, double v) {
@@ -395,17 +423,61 @@ public final class ResultsWriter implements Closeable, RecordObserver {
       throw new IllegalArgumentException(
           "results folder " + dir + " holds no scenario.conf; nothing to resume");
     }
-    ResultsWriter w =
-        new ResultsWriter(
-            dir,
-            CsvTable.reopen(
-                dir.resolve("rounds.csv"), RoundRecord.HEADER, f -> upTo(f.get(0), round)),
-            CsvTable.reopen(
-                dir.resolve("devices.csv"), DeviceRecord.HEADER, f -> upTo(f.get(0), round)),
-            CsvTable.reopen(
-                dir.resolve("events.csv"), EventRecord.HEADER, beforeCheckpoint(round)));
-    w.readBack();
+    deleteStaleTemporaries(dir.resolve("checkpoints"));
+    ResultsWriter w = new ResultsWriter(dir, null, null, null);
+    w.reopenTables(round, beforeCheckpoint(round));
     return w;
+  }
+
+  /**
+   * Deletes what a checkpoint write killed before its rename left in {@code folder} ({@code
+   * *.tmp}): it is never read, and would otherwise stay for good.
+   */
+  private static void deleteStaleTemporaries(Path folder) {
+    if (!Files.isDirectory(folder)) {
+      return;
+    }
+    try (var files = Files.list(folder)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        if (f.getFileName().toString().endsWith(".tmp") && Files.isRegularFile(f)) {
+          Files.deleteIfExists(f);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clean " + folder + ": " + e, e);
+    }
+  }
+
+  /**
+   * Cuts each table to its rows of rounds up to {@code round} ({@code events.csv} to the rows
+   * {@code keepEvent} accepts) and opens it for appending, reading back on the way what the
+   * summary, plots and report need of the kept rows, one line at a time, so that they cover the
+   * whole run.
+   */
+  private void reopenTables(int round, Predicate<List<String>> keepEvent) {
+    rounds.clear();
+    bytesUp = 0;
+    bytesDown = 0;
+    deviceTally.clear();
+    eventCount = 0;
+    eventKinds.clear();
+    marked.clear();
+    resumedFrom.clear();
+    roundsCsv =
+        CsvTable.reopen(
+            dir.resolve("rounds.csv"),
+            RoundRecord.HEADER,
+            f -> upTo(f.get(0), round),
+            f -> tally(roundOf(f)));
+    devicesCsv =
+        CsvTable.reopen(
+            dir.resolve("devices.csv"),
+            DeviceRecord.HEADER,
+            f -> upTo(f.get(0), round),
+            f -> tally(deviceOf(f)));
+    eventsCsv =
+        CsvTable.reopen(
+            dir.resolve("events.csv"), EventRecord.HEADER, keepEvent, f -> tally(eventOf(f)));
   }
 
   /**
@@ -430,32 +502,6 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     };
   }
 
-  // What the summary, plots and report need of the rows in the tables.
-  private void readBack() {
-    rounds.clear();
-    bytesUp = 0;
-    bytesDown = 0;
-    deviceTally.clear();
-    eventCount = 0;
-    eventKinds.clear();
-    marked.clear();
-    for (List<String> f : CsvTable.read(dir.resolve("rounds.csv"))) {
-      rounds.add(roundOf(f));
-    }
-    for (DeviceRecord d : devices()) {
-      bytesUp += d.bytesUp();
-      bytesDown += d.bytesDown();
-      deviceTally.computeIfAbsent(d.round(), r -> new Report.RoundDevices()).add(d);
-    }
-    for (EventRecord e : events()) {
-      eventCount++;
-      eventKinds.merge(e.kind(), 1, Integer::sum);
-      if (Plots.marked(e.kind())) {
-        marked.add(e);
-      }
-    }
-  }
-
   /**
    * Cuts the tables back to their rows of rounds up to {@code round} and goes on appending, as a
    * resume does, in this process (a crash restored that round's checkpoint).
@@ -465,15 +511,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     roundsCsv.close();
     devicesCsv.close();
     eventsCsv.close();
-    roundsCsv =
-        CsvTable.reopen(dir.resolve("rounds.csv"), RoundRecord.HEADER, f -> upTo(f.get(0), round));
-    devicesCsv =
-        CsvTable.reopen(
-            dir.resolve("devices.csv"), DeviceRecord.HEADER, f -> upTo(f.get(0), round));
-    eventsCsv =
-        CsvTable.reopen(dir.resolve("events.csv"), EventRecord.HEADER, f -> upTo(f.get(1), round));
+    reopenTables(round, f -> upTo(f.get(1), round));
     memoryByRound.tailMap(round, false).clear();
-    readBack();
   }
 
   private static boolean upTo(String field, int round) {

@@ -1,9 +1,5 @@
 package io.splitemu.actors.results;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -67,21 +63,22 @@ public final class SweepTable {
     if (fig < 1) {
       throw new IllegalArgumentException("--figure " + figure + ": one of " + figures());
     }
-    try (CsvTable t = CsvTable.create(dir.resolve("sweep.csv"), header(keys))) {
-      for (Row r : rows) {
-        List<Object> fields = new ArrayList<>(r.point());
-        if (r.entry() != null) {
-          fields.addAll(Comparison.row(r.entry()));
-        } else {
-          fields.add(r.scheme());
-          for (int i = 1; i < Comparison.HEADER.size(); i++) {
-            fields.add(null);
-          }
+    List<List<Object>> csv = new ArrayList<>();
+    for (Row r : rows) {
+      List<Object> fields = new ArrayList<>(r.point());
+      if (r.entry() != null) {
+        fields.addAll(Comparison.row(r.entry()));
+      } else {
+        fields.add(r.scheme());
+        for (int i = 1; i < Comparison.HEADER.size(); i++) {
+          fields.add(null);
         }
-        fields.add(r.refused());
-        t.append(fields);
       }
+      fields.add(r.refused());
+      csv.add(fields);
     }
+    // Each file atomically (a temporary file, then renamed): a kill leaves none rather than a part.
+    CsvTable.writeAll(dir.resolve("sweep.csv"), header(keys), csv);
     boolean priced =
         rows.stream().anyMatch(r -> r.entry() != null && !Double.isNaN(r.entry().pricePerHour()));
     StringBuilder md = new StringBuilder("|");
@@ -132,11 +129,7 @@ public final class SweepTable {
       doc.append("\n![").append(png.getFileName()).append("](").append(png.getFileName());
       doc.append(")\n");
     }
-    try {
-      Files.writeString(dir.resolve("sweep.md"), doc.toString(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write sweep.md", e);
-    }
+    CsvTable.writeAtomically(dir.resolve("sweep.md"), doc.toString());
     return table;
   }
 

