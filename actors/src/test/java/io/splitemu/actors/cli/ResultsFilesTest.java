@@ -152,4 +152,44 @@ class ResultsFilesTest {
             dir.toString());
     assertEquals(0, b.code(), b.err() + b.out());
   }
+
+  /**
+   * A server crash makes the run redo a round and wait its restart delay: comparison.csv's {@code
+   * mean_round_latency_s} is the mean of the recorded rounds' {@code round_latency_s} (what the
+   * round-latency plot shows), not the emulated time over the rounds, which counts the downtime and
+   * the lost round (before: emulated time / rounds).
+   */
+  @Test
+  void comparison_meanRoundIsTheMeanOfTheRecordedRounds_notTheDowntime() throws Exception {
+    Path conf =
+        scenario("crash", "psl", 4, "{ kind = server-crash, round = 4, restart-delay = 20 s }");
+    Path out = tmp.resolve("cmp");
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "compare",
+            conf.toString(),
+            "--schemes",
+            "psl",
+            "--set",
+            "checkpoint.every=2",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err() + r.out());
+    Path rounds = out.resolve("psl/rounds.csv");
+    int lat = col(rounds, "round_latency_s");
+    List<List<String>> rr = rows(rounds);
+    assertEquals(4, rr.size());
+    double sum = 0;
+    for (List<String> row : rr) {
+      sum += Double.parseDouble(row.get(lat));
+    }
+    Path csv = out.resolve("comparison.csv");
+    List<String> row = rows(csv).get(0);
+    double mean = Double.parseDouble(row.get(col(csv, "mean_round_latency_s")));
+    double emulated = Double.parseDouble(row.get(col(csv, "emulated_time_s")));
+    assertEquals(sum / 4, mean, 1e-12);
+    assertTrue(emulated / 4 > mean + 5, "the downtime is not a round: " + emulated + " " + mean);
+    String md = Files.readString(out.resolve("comparison.md"));
+    assertTrue(md.contains("round_latency_s"), md);
+  }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,27 @@ class ComparisonTest {
             emulatedS / 2,
             0.3,
             Map.of());
-    return new Comparison.Entry(s, List.of(), dir);
+    List<RoundRecord> rs = new ArrayList<>();
+    for (int i = 1; i <= rounds; i++) {
+      rs.add(
+          new RoundRecord(
+              i,
+              scheme,
+              emulatedS * i / rounds,
+              emulatedS / rounds,
+              0,
+              0,
+              0,
+              0,
+              1,
+              0,
+              "2",
+              1,
+              Double.NaN,
+              Double.NaN,
+              1));
+    }
+    return new Comparison.Entry(s, rs, dir);
   }
 
   @Test
@@ -70,12 +91,32 @@ class ComparisonTest {
     String md = Files.readString(tmp.resolve("comparison.md"));
     assertTrue(md.contains(table), md);
     assertTrue(md.contains("1 MB = 10^6 bytes"), md);
+    assertTrue(md.contains("the mean of the recorded rounds' latency (round_latency_s)"), md);
 
     List<String> csv = Files.readAllLines(tmp.resolve("comparison.csv"));
     List<String> header = CsvTable.parseLine(csv.get(0));
     List<String> row = CsvTable.parseLine(csv.get(1));
     assertEquals("814216320", row.get(header.indexOf("bytes_up")));
     assertEquals(3723.4, Double.parseDouble(row.get(header.indexOf("emulated_time_s"))));
+  }
+
+  /**
+   * The mean round is the mean of the recorded rounds' latencies, not the emulated time over their
+   * count: a crash's downtime (here 60 s between rounds 1 and 2) is in the emulated time only.
+   */
+  @Test
+  void meanRound_isTheMeanOfTheRoundsLatencies_withoutTheDowntime() {
+    Comparison.Entry e = entry("psl", 2, 100, 1, 1, tmp.resolve("psl"));
+    List<RoundRecord> rs =
+        List.of(
+            new RoundRecord(1, "psl", 10, 10, 0, 0, 0, 0, 1, 0, "2", 1, Double.NaN, Double.NaN, 1),
+            new RoundRecord(
+                2, "psl", 100, 30, 0, 0, 0, 0, 1, 0, "2", 1, Double.NaN, Double.NaN, 2));
+    Comparison.Entry priced = new Comparison.Entry(e.summary(), rs, e.dir(), 3.6);
+    assertEquals(20.0, priced.meanRoundLatencyS(), 1e-12);
+    assertEquals(20.0 / 3600 * 3.6, priced.costPerRound(), 1e-15);
+    assertEquals(
+        20.0, Comparison.row(priced).get(Comparison.HEADER.indexOf("mean_round_latency_s")));
   }
 
   @Test
