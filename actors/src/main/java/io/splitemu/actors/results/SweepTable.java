@@ -42,15 +42,42 @@ public final class SweepTable {
 
   private SweepTable() {}
 
+  /** What a swept key's column is named when the key is also a figure's name. */
+  public static final String KEY_PREFIX = "set.";
+
   /**
    * The header of {@code sweep.csv} for the swept {@code keys}: the keys, the comparison's columns,
-   * and {@code refused} (why the scheme refused the point; its figures are then empty).
+   * and {@code refused} (why the scheme refused the point; its figures are then empty). Every name
+   * is unique: a key that is also the name of a figure column ({@code --sweep rounds=5,10} and the
+   * {@code rounds} column) is named {@code set.<key>} ({@code set.rounds}), as {@code --set} gives
+   * it; every other key column is the key itself.
    */
   public static List<String> header(List<String> keys) {
-    List<String> h = new ArrayList<>(keys);
+    List<String> h = keyColumns(keys);
     h.addAll(Comparison.HEADER);
     h.add("refused");
     return h;
+  }
+
+  /** The column names of the swept {@code keys} (see {@link #header}). */
+  public static List<String> keyColumns(List<String> keys) {
+    java.util.Set<String> taken = new java.util.HashSet<>(Comparison.HEADER);
+    taken.add("refused");
+    taken.addAll(keys);
+    List<String> names = new ArrayList<>();
+    for (String k : keys) {
+      String name = k;
+      if (Comparison.HEADER.contains(k) || k.equals("refused")) {
+        name = KEY_PREFIX + k;
+        if (taken.contains(name)) {
+          throw new IllegalArgumentException(
+              "--sweep " + k + ": its column " + name + " is also a swept key");
+        }
+      }
+      taken.add(name);
+      names.add(name);
+    }
+    return names;
   }
 
   /**
@@ -82,7 +109,7 @@ public final class SweepTable {
     boolean priced =
         rows.stream().anyMatch(r -> r.entry() != null && !Double.isNaN(r.entry().pricePerHour()));
     StringBuilder md = new StringBuilder("|");
-    for (String k : keys) {
+    for (String k : keyColumns(keys)) {
       md.append(' ').append(k).append(" |");
     }
     md.append(" scheme | rounds | emulated time | mean round | final accuracy |")

@@ -2,6 +2,7 @@ package io.splitemu.actors.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -191,5 +193,41 @@ class ResultsFilesTest {
     assertTrue(emulated / 4 > mean + 5, "the downtime is not a round: " + emulated + " " + mean);
     String md = Files.readString(out.resolve("comparison.md"));
     assertTrue(md.contains("round_latency_s"), md);
+  }
+
+  /**
+   * {@code --sweep rounds=...}: the swept key's column is {@code set.rounds}, beside the figure
+   * column {@code rounds} (before: two columns named {@code rounds}).
+   */
+  @Test
+  void sweepOverAKeyNamedAsAColumn_hasUniqueColumnNames() throws Exception {
+    Path conf = scenario("sweep", "psl", 2, "");
+    Path out = tmp.resolve("sweep");
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "compare",
+            conf.toString(),
+            "--schemes",
+            "sl,psl",
+            "--sweep",
+            "rounds=1,2",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err() + r.out());
+    Path csv = out.resolve("sweep.csv");
+    List<String> header;
+    try (Stream<String> lines = Files.lines(csv)) {
+      header = CsvTable.parseLine(lines.findFirst().orElseThrow());
+    }
+    assertEquals(header.size(), new HashSet<>(header).size(), "unique names: " + header);
+    assertEquals("set.rounds", header.get(0));
+    assertEquals(1, header.indexOf("scheme"));
+    int rounds = header.indexOf("rounds");
+    assertNotEquals(-1, rounds);
+    for (List<String> row : rows(csv)) {
+      assertEquals(row.get(0), row.get(rounds), "the point's rounds ran: " + row);
+    }
+    assertTrue(Files.readString(out.resolve("sweep.md")).startsWith("# sweep"));
+    assertTrue(Files.readString(out.resolve("sweep.md")).contains("| set.rounds | scheme |"));
   }
 }
