@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -45,6 +46,7 @@ public final class Metrics implements AutoCloseable {
       List.of(
           "splitemu_run_rounds",
           "splitemu_rounds_total",
+          "splitemu_rounds_recorded",
           "splitemu_round_step",
           "splitemu_round_steps",
           "splitemu_emulated_time_seconds",
@@ -111,6 +113,7 @@ public final class Metrics implements AutoCloseable {
 
   private final Gauge runRounds;
   private final Counter rounds;
+  private final Gauge roundsRecorded;
   private final Gauge roundStep;
   private final Gauge roundSteps;
   private final Gauge emulatedTime;
@@ -143,7 +146,15 @@ public final class Metrics implements AutoCloseable {
     this.registry = registry;
     this.server = server;
     runRounds = gauge("splitemu_run_rounds", "Rounds the run is planned to have.");
-    rounds = counter("splitemu_rounds_total", "Rounds recorded.");
+    rounds =
+        counter(
+            "splitemu_rounds_total",
+            "Rounds recorded by this process, redone rounds after a crash included (work done).");
+    roundsRecorded =
+        gauge(
+            "splitemu_rounds_recorded",
+            "Rows rounds.csv holds now: lowered when a crash rewinds the run to a checkpoint, and"
+                + " from the rows read back on a --resume.");
     roundStep =
         gauge(
             "splitemu_round_step",
@@ -498,8 +509,13 @@ public final class Metrics implements AutoCloseable {
     private final long wallStartNs = System.nanoTime();
     // Per-round link totals, so the achieved rate is right whatever order rows come in.
     private final Map<Integer, double[]> linkTotals = new HashMap<>();
-    // Each hop's idle seconds already counted (the hops report totals).
-    private final Map<String, Double> idleCounted = new HashMap<>();
+    // Each hop's latest reported idle total (the hops report totals since the run's start): a
+    // report below it is a hop restarted from a checkpoint, whose total is the new base.
+    private final Map<String, Double> idleSeen = new HashMap<>();
+    // The rows of rounds.csv now, by round (the gauges of the last round after a rewind).
+    private final TreeMap<Integer, RoundRecord> recorded = new TreeMap<>();
+    // The emulated instant this process started the run at (a --resume: its checkpoint's).
+    private volatile double emulatedStartS;
     // Written by the recorder's thread, read by scrapes.
     private volatile double emulatedS;
     private volatile long wallEndNs = -1;
@@ -524,6 +540,7 @@ public final class Metrics implements AutoCloseable {
     private void start() {
       runRounds.labelValues(base).set(info.rounds());
       rounds.labelValues(base).inc(0);
+      roundsRecorded.labelValues(base).set(0);
       roundStep.labelValues(base).set(0);
       roundSteps.labelValues(base).set(0);
       emulatedTime.labelValues(base).set(0);
@@ -592,11 +609,28 @@ public final class Metrics implements AutoCloseable {
       emulatedTime.labelValues(base).set(emulatedS);
     }
 
-    /** Emulated seconds per wall-clock second from the run's start to now, or to its end. */
+    /**
+     * Emulated seconds per wall-clock second from this process's start of the run to now, or to its
+     * end: a resumed run counts the emulated time from the instant it resumed at.
+     */
     double speedRatio() {
       long end = wallEndNs;
       double wallS = ((end >= 0 ? end : System.nanoTime()) - wallStartNs) / 1e9;
-      return wallS > 0 ? emulatedS / wallS : 0.0;
+      return wallS > 0 ? Math.max(0, emulatedS - emulatedStartS) / wallS : 0.0;
+    }
+
+    /**
+     * The run resumes (a {@code --resume}) with {@code rows} already in {@code rounds.csv}, at
+     * emulated instant {@code emulatedS}: the rounds recorded count them, the emulated time starts
+     * there, and the speed ratio counts from there. Counters stay at this process's work (0).
+     */
+    public synchronized void resumed(List<RoundRecord> rows, double emulatedS) {
+      for (RoundRecord r : rows) {
+        recorded.put(r.round(), r);
+      }
+      roundsRecorded.labelValues(base).set(recorded.size());
+      emulatedStartS = emulatedS;
+      reached(emulatedS);
     }
 
     /** The pacing lag now, seconds, or its value at the run's end once it ended. */
@@ -636,15 +670,15 @@ public final class Metrics implements AutoCloseable {
     }
 
     @Override
-    public void onHop(HopRecord h) {
+    public synchronized void onHop(HopRecord h) {
       hopQueue.labelValues(l(h.hop())).set(h.queue());
-      double counted = idleCounted.getOrDefault(h.hop(), 0.0);
-      if (h.idleS() > counted) {
-        hopIdle.labelValues(l(h.hop())).inc(h.idleS() - counted);
-        idleCounted.put(h.hop(), h.idleS());
-      } else if (counted == 0.0) {
-        hopIdle.labelValues(l(h.hop())).inc(0);
-      }
+      // A hop reports its idle total since the run's start. Its first report in this process is
+      // its base (0, or a resumed run's restored total, idle another process counted); a report
+      // below the last one is the hop restarted from a checkpoint's smaller total (a crash's
+      // restore), the new base: the idle of the redone epochs is counted again from there.
+      Double seen = idleSeen.put(h.hop(), h.idleS());
+      double add = seen != null && h.idleS() > seen ? h.idleS() - seen : 0.0;
+      hopIdle.labelValues(l(h.hop())).inc(add);
       if (h.memoryBytes() > 0) {
         memory(h.hop(), h.memoryBytes());
       }
@@ -673,19 +707,49 @@ public final class Metrics implements AutoCloseable {
     }
 
     @Override
-    public void onRound(RoundRecord r) {
+    public synchronized void onRound(RoundRecord r) {
       rounds.labelValues(base).inc();
+      recorded.put(r.round(), r);
+      roundsRecorded.labelValues(base).set(recorded.size());
       reached(r.emulatedTimeS());
+      lastRound(r);
+      computeSeconds.labelValues(l(info.serverRole())).inc(r.serverComputeS());
+      if (r.failed() > 0) {
+        failed.labelValues(base).inc(r.failed());
+      }
+      linkTotals.keySet().removeIf(k -> k < r.round());
+    }
+
+    /**
+     * A crash sent the run back to its checkpoint of round {@code round}: the rows of later rounds
+     * are gone from {@code rounds.csv}, so the rounds recorded and the last round's gauges are
+     * those of the rows kept; the counters keep the work done (docs/metrics.md).
+     */
+    @Override
+    public synchronized void onRewind(int round) {
+      recorded.tailMap(round, false).clear();
+      roundsRecorded.labelValues(base).set(recorded.size());
+      linkTotals.keySet().removeIf(k -> k > round);
+      if (!recorded.isEmpty()) {
+        lastRound(recorded.lastEntry().getValue());
+      }
+      // The last evaluation kept: accuracy is evaluated every few rounds only.
+      for (RoundRecord r : recorded.descendingMap().values()) {
+        if (!Double.isNaN(r.testAccuracy())) {
+          accuracy.labelValues(base).set(r.testAccuracy());
+          break;
+        }
+      }
+    }
+
+    /** The gauges of the last round recorded, from its row. */
+    private void lastRound(RoundRecord r) {
       roundLatency.labelValues(base).set(r.roundLatencyS());
       roundPart.labelValues(l("device_compute")).set(r.deviceComputeS());
       roundPart.labelValues(l("server_compute")).set(r.serverComputeS());
       roundPart.labelValues(l("communication")).set(r.communicationS());
       roundPart.labelValues(l("aggregation")).set(r.aggregationS());
       participants.labelValues(base).set(r.participants());
-      computeSeconds.labelValues(l(info.serverRole())).inc(r.serverComputeS());
-      if (r.failed() > 0) {
-        failed.labelValues(base).inc(r.failed());
-      }
       clusters.labelValues(base).set(r.clusters());
       if (info.singleCut() && r.cut() != null && LAYER.matcher(r.cut()).matches()) {
         cutLayer.labelValues(base).set(Integer.parseInt(r.cut()));
@@ -697,11 +761,10 @@ public final class Metrics implements AutoCloseable {
       if (!Double.isNaN(r.trainLoss())) {
         loss.labelValues(base).set(r.trainLoss());
       }
-      linkTotals.keySet().removeIf(k -> k < r.round());
     }
 
     @Override
-    public void onDevice(DeviceRecord d) {
+    public synchronized void onDevice(DeviceRecord d) {
       if (!d.completed()) {
         if (info.perDevice()) {
           // A device that did not complete is dropped for good: it computed nothing this round and

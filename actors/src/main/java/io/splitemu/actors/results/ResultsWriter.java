@@ -513,6 +513,10 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     eventsCsv.close();
     reopenTables(round, f -> upTo(f.get(1), round));
     memoryByRound.tailMap(round, false).clear();
+    // The live metrics hold the discarded rounds too (rounds recorded, the last round's gauges).
+    for (RecordObserver o : observers) {
+      o.onRewind(round);
+    }
   }
 
   private static boolean upTo(String field, int round) {

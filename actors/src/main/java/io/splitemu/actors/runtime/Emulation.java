@@ -262,6 +262,11 @@ public final class Emulation {
             ? ResultsWriter.open(out, s.resolved())
             : ResultsWriter.resume(out, control.resumeFrom().round());
     if (feed != null) {
+      if (control.resumeFrom() != null) {
+        // The rows read back are in rounds.csv already, and this process starts at the
+        // checkpoint's emulated instant.
+        feed.resumed(writer.rounds(), control.resumeFrom().nowNs() / 1e9);
+      }
       writer.observe(feed);
       if (info.perDevice()) {
         writer.observe(linkCapacity(p.links().apply(s.devices().count()), feed));

@@ -418,11 +418,16 @@ public final class PipelineControl {
     if (resumed == null) {
       recorder.tell(new Recorder.EventRecorded(PipelineEmulation.planRow(plan)));
     }
-    // Every hop's live series and the run's progress exist from the start.
+    // Every hop's live series and the run's progress exist from the start. A resumed hop reports
+    // its restored idle total first: the base its later totals grow from (metrics count what this
+    // process adds).
     int first = epochsBefore + 1;
+    int placed = 0;
     for (PipelinePlan.Lane lane : plan.lanes()) {
       for (PipelinePlan.Stage st : lane.hops()) {
-        recorder.tell(new Recorder.HopReported(new HopRecord(first, st.name(), 0, 0, 0, 0)));
+        double idleS = resumed == null ? 0 : resumed.hops().get(placed).idleNs() / 1e9;
+        placed++;
+        recorder.tell(new Recorder.HopReported(new HopRecord(first, st.name(), 0, idleS, 0, 0)));
       }
     }
     recorder.tell(
@@ -1238,6 +1243,17 @@ public final class PipelineControl {
       List<ActorRef<ComputeHop.Command>> chain = new ArrayList<>();
       for (int h = 0; h < lane.hops().size(); h++) {
         ComputeHop.State restored = from.hops().get(placed++);
+        // The hop's idle total goes back to the checkpoint's: the base the live metrics count the
+        // redone epochs' idle from.
+        recorder.tell(
+            new Recorder.HopReported(
+                new HopRecord(
+                    from.epoch() + 1,
+                    lane.hops().get(h).name(),
+                    0,
+                    restored.idleNs() / 1e9,
+                    0,
+                    atNs / 1e9)));
         chain.add(
             Supervisor.watched(
                 ctx,

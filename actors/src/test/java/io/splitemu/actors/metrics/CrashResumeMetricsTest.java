@@ -1,0 +1,304 @@
+package io.splitemu.actors.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.CsvTable;
+import io.splitemu.actors.results.HopRecord;
+import io.splitemu.actors.results.ResultsWriter;
+import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.runtime.Checkpoints;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.GoldenRunsTest;
+import io.splitemu.actors.runtime.RunListener;
+import io.splitemu.net.stream.PacingLag;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The metrics of a run that a crash sends back to a checkpoint, and of a {@code --resume}: {@code
+ * splitemu_rounds_recorded} follows the rows of {@code rounds.csv} (so the dashboards' progress
+ * ends at 100 %), the counters count the work this process did (redone rounds and their hops' idle
+ * time included), and a resumed run's speed ratio counts from the emulated instant it resumed at.
+ */
+class CrashResumeMetricsTest {
+
+  @TempDir Path tmp;
+
+  /** The quickstart in timing fidelity, 4 rounds, a checkpoint every 2, metrics on {@code port}. */
+  private static Settings quickstart(int port, String... extra) {
+    Path file = GoldenRunsTest.scenarioDir().resolve("quickstart.conf");
+    List<String> sets = new ArrayList<>(GoldenRunsTest.dataOverrides(file));
+    sets.addAll(
+        List.of(
+            "scheme = psl",
+            "fidelity = timing",
+            "rounds = 4",
+            "checkpoint.every = 2",
+            "output.plots = false",
+            "metrics.enabled = true",
+            "metrics.linger = 0s",
+            "metrics.port = " + port));
+    sets.addAll(List.of(extra));
+    return Settings.load(file, sets);
+  }
+
+  private static String[] run(Path dir, Settings s) {
+    return new String[] {"run=\"" + Emulation.runLabel(dir, s.outputDir()) + "\""};
+  }
+
+  private static int rows(Path dir) {
+    return CsvTable.read(dir.resolve("rounds.csv")).size();
+  }
+
+  @Test
+  void aServerCrashAtRound4_redoesRound3_roundsRecordedIsTheTablesFour_theCounterFive()
+      throws Exception {
+    int port = MetricsContractTest.freePort();
+    Settings s =
+        quickstart(port, "faults = [{ kind = server-crash, round = 4, restart-delay = 1 s }]");
+    Metrics endpoint = Metrics.shared(MetricsSettings.of(s));
+    try {
+      Path dir = tmp.resolve("crash");
+      Emulation.run(s, dir, RunListener.NONE);
+      assertEquals(4, rows(dir));
+      String text = MetricsText.scrape(port);
+      String[] l = run(dir, s);
+      assertEquals(5.0, MetricsText.sample(text, "splitemu_rounds_total", l), text);
+      assertEquals(4.0, MetricsText.sample(text, "splitemu_rounds_recorded", l), text);
+      // The dashboards' progress: recorded over planned, 100 % and no more.
+      assertEquals(
+          1.0,
+          MetricsText.sample(text, "splitemu_rounds_recorded", l)
+              / MetricsText.sample(text, "splitemu_run_rounds", l));
+    } finally {
+      endpoint.close();
+    }
+  }
+
+  @Test
+  void aResume_startsRoundsRecordedAtTheRowsReadBack_andEndsAtTheRunsRounds() throws Exception {
+    int first = MetricsContractTest.freePort();
+    Path dir = tmp.resolve("stopped");
+    Settings s = quickstart(first);
+    Metrics a = Metrics.shared(MetricsSettings.of(s));
+    try {
+      Emulation.run(s, dir, RunListener.NONE);
+    } finally {
+      a.close();
+    }
+    // As if the run had stopped after round 2: resume from that checkpoint, in a new endpoint.
+    Files.deleteIfExists(ResultsWriter.checkpointFile(dir, 4));
+    double at2 = Double.parseDouble(CsvTable.read(dir.resolve("rounds.csv")).get(1).get(2));
+    int second = MetricsContractTest.freePort();
+    Settings r = quickstart(second);
+    Metrics b = Metrics.shared(MetricsSettings.of(r));
+    try {
+      Emulation.Outcome o =
+          Emulation.run(
+              r,
+              dir,
+              RunListener.NONE,
+              new Emulation.RunControl(
+                  Checkpoints.read(ResultsWriter.checkpointFile(dir, 2)), null));
+      assertEquals(4, rows(dir));
+      String text = MetricsText.scrape(second);
+      String[] l = run(dir, r);
+      assertEquals(4.0, MetricsText.sample(text, "splitemu_rounds_recorded", l), text);
+      assertEquals(4.0, MetricsText.sample(text, "splitemu_run_rounds", l), text);
+      // This process ran rounds 3 and 4.
+      assertEquals(2.0, MetricsText.sample(text, "splitemu_rounds_total", l), text);
+      assertEquals(
+          o.rounds().get(3).emulatedTimeS(),
+          MetricsText.sample(text, "splitemu_emulated_time_seconds", l),
+          1e-9);
+      assertTrue(at2 > 0, "round 2 ended at " + at2);
+    } finally {
+      b.close();
+    }
+  }
+
+  @Test
+  void aRewind_lowersTheGaugesToTheRowsKept_countersKeepTheWork_hopIdleCountsTheRedoneEpochs()
+      throws Exception {
+    try (Metrics m = Metrics.start("127.0.0.1", 0, false)) {
+      ResultsWriter w = ResultsWriter.open(tmp.resolve("w"), "splitemu {}\n");
+      Metrics.Run feed =
+          m.run(
+              new Metrics.RunInfo("w", "sc", "mpsl", "local", 4, 2, false, "hops", -1, Map.of()),
+              new PacingLag());
+      w.observe(feed);
+      String[] l = {"run=\"w\""};
+      String hop = "member=\"hop-1\"";
+      // Epochs 1..3, the hop idle 2, 5, 9 s in all; a crash goes back to epoch 2's checkpoint,
+      // whose hop had been idle 5 s; the redone epoch 3 and epoch 4 bring it to 8, then 11 s.
+      feed.onHop(new HopRecord(1, "hop-1", 0, 0, 0, 0));
+      feed.onHop(new HopRecord(1, "hop-1", 0, 2, 0, 1));
+      w.round(round(1, 100, 10, 0.5));
+      feed.onHop(new HopRecord(2, "hop-1", 0, 5, 0, 2));
+      w.round(round(2, 200, 20, 0.6));
+      feed.onHop(new HopRecord(3, "hop-1", 0, 9, 0, 3));
+      w.round(round(3, 300, 30, 0.7));
+      w.onRewind(2);
+      String text = MetricsText.scrape(m.port());
+      assertEquals(2.0, MetricsText.sample(text, "splitemu_rounds_recorded", l), text);
+      assertEquals(3.0, MetricsText.sample(text, "splitemu_rounds_total", l), text);
+      assertEquals(20.0, MetricsText.sample(text, "splitemu_round_latency_seconds", l), text);
+      assertEquals(0.6, MetricsText.sample(text, "splitemu_test_accuracy", l), text);
+      feed.onHop(new HopRecord(3, "hop-1", 0, 5, 0, 4)); // the hop restored from the checkpoint
+      feed.onHop(new HopRecord(3, "hop-1", 0, 8, 0, 5));
+      w.round(round(3, 310, 31, 0.7));
+      feed.onHop(new HopRecord(4, "hop-1", 0, 11, 0, 6));
+      w.round(round(4, 400, 40, 0.8));
+      w.close();
+      text = MetricsText.scrape(m.port());
+      assertEquals(4.0, MetricsText.sample(text, "splitemu_rounds_recorded", l), text);
+      assertEquals(5.0, MetricsText.sample(text, "splitemu_rounds_total", l), text);
+      // 9 s before the crash, then 6 more from the checkpoint's 5.
+      assertEquals(
+          15.0, MetricsText.sample(text, "splitemu_hop_idle_seconds_total", l[0], hop), text);
+    }
+  }
+
+  @Test
+  void aResumedRun_countsItsSpeedFromTheResumedInstant_andHopIdleFromTheRestoredTotal()
+      throws Exception {
+    // The run's wall time lies within this test's.
+    long wall0 = System.nanoTime();
+    try (Metrics m = Metrics.start("127.0.0.1", 0, false)) {
+      Metrics.Run feed =
+          m.run(
+              new Metrics.RunInfo("r", "sc", "mpsl", "local", 4, 2, false, "hops", -1, Map.of()),
+              new PacingLag());
+      String[] l = {"run=\"r\""};
+      String hop = "member=\"hop-1\"";
+      feed.resumed(List.of(round(1, 500, 500, 0.5), round(2, 1000, 500, 0.6)), 1000.0);
+      // The resumed hop's first report is its restored total: idle another process counted.
+      feed.onHop(new HopRecord(3, "hop-1", 0, 400, 0, 1000));
+      feed.onHop(new HopRecord(3, "hop-1", 0, 403, 0, 1001));
+      feed.onRound(round(3, 1001, 1, 0.7));
+      feed.onRound(round(4, 1002, 1, 0.8));
+      Thread.sleep(200);
+      feed.finished();
+      double wallS = (System.nanoTime() - wall0) / 1e9;
+      String text = MetricsText.scrape(m.port());
+      assertEquals(4.0, MetricsText.sample(text, "splitemu_rounds_recorded", l), text);
+      assertEquals(2.0, MetricsText.sample(text, "splitemu_rounds_total", l), text);
+      assertEquals(1002.0, MetricsText.sample(text, "splitemu_emulated_time_seconds", l), text);
+      assertEquals(
+          3.0, MetricsText.sample(text, "splitemu_hop_idle_seconds_total", l[0], hop), text);
+      // 2 emulated seconds in this process, over at least 0.2 s of wall time (not 1002 s).
+      Double ratio = MetricsText.sample(text, "splitemu_emulation_speed_ratio", l);
+      assertNotNull(ratio, text);
+      assertTrue(ratio <= 2 / 0.2 + 1e-9, "speed ratio " + ratio);
+      assertTrue(ratio >= 2 / wallS - 1e-9, "speed ratio " + ratio + " over " + wallS + " s");
+    }
+  }
+
+  /** MP-SL on the measured profiles (skipped without them), metrics on {@code port}. */
+  private static Settings mpsl(int port, String extra) {
+    Path profiles =
+        io.splitemu.actors.pipeline.MeasuredProfiles.dir(
+            "MP-SL metrics checks skipped",
+            "resnet101_cifar_times.csv",
+            "resnet101_cifar_memory.csv");
+    String conf =
+        "splitemu { scenario = mpsl-metrics-test, scheme = mpsl, fidelity = timing, rounds = 4,"
+            + " batch-size = 128, output.plots = false\n"
+            + "data.train-samples = 2048\n"
+            + "devices.count = 8\n"
+            + "checkpoint.every = 2\n"
+            + "links.static { uplink-bps = 8e6, downlink-bps = 8e6 }\n"
+            + "mpsl { profile-dir = \""
+            + profiles
+            + "\", model = resnet101, dataset = cifar, device-type = d1, hop-type = VM\n"
+            + "hops = 3, helpers = 3, head-units = 2, tail-units = 2 }\n"
+            + "metrics { enabled = true, linger = 0s, port = "
+            + port
+            + " }\n"
+            + extra
+            + "}";
+    return Settings.from(ConfigFactory.parseString(conf), List.of(), null);
+  }
+
+  @Test
+  void mpsl_aServerCrashCountsTheRedoneEpochsIdle_aResumeOnlyItsOwn() throws Exception {
+    int port = MetricsContractTest.freePort();
+    Settings free = mpsl(port, "");
+    Settings crash =
+        mpsl(port, "faults = [{ kind = server-crash, round = 4, restart-delay = 3 s }]\n");
+    Path f = tmp.resolve("free");
+    Path c = tmp.resolve("crash");
+    Metrics endpoint = Metrics.shared(MetricsSettings.of(free));
+    String text;
+    List<List<String>> freeRounds;
+    try {
+      Emulation.run(free, f, RunListener.NONE);
+      Emulation.run(crash, c, RunListener.NONE);
+      text = MetricsText.scrape(port);
+      freeRounds = CsvTable.read(f.resolve("rounds.csv"));
+    } finally {
+      endpoint.close();
+    }
+    assertEquals(4, rows(c));
+    assertEquals(5.0, MetricsText.sample(text, "splitemu_rounds_total", run(c, crash)), text);
+    assertEquals(4.0, MetricsText.sample(text, "splitemu_rounds_recorded", run(c, crash)), text);
+    // The crash strikes at epoch 3's end and the run goes on from epoch 2's checkpoint 3 s later:
+    // each restored hop's total grows by that gap as idle, and its redone epoch 3 by the idle the
+    // first attempt had already counted. Before, only the gap showed.
+    double end2 = Double.parseDouble(freeRounds.get(1).get(2));
+    double end3 = Double.parseDouble(freeRounds.get(2).get(2));
+    double gap = end3 + 3 - end2;
+    for (int h = 1; h <= 3; h++) {
+      String hop = "member=\"hop-" + h + "\"";
+      double idleFree =
+          MetricsText.sample(text, "splitemu_hop_idle_seconds_total", run(f, free)[0], hop);
+      double idleCrash =
+          MetricsText.sample(text, "splitemu_hop_idle_seconds_total", run(c, crash)[0], hop);
+      assertTrue(
+          idleCrash > idleFree + gap + 1e-3,
+          "hop-" + h + ": crashed " + idleCrash + " s, free " + idleFree + " s, gap " + gap + " s");
+    }
+
+    // A resume from epoch 2's checkpoint of the crash-free run, in a new endpoint: its hops count
+    // only their idle of epochs 3 and 4, less than the whole run's.
+    Files.deleteIfExists(ResultsWriter.checkpointFile(f, 4));
+    int second = MetricsContractTest.freePort();
+    Settings resumed = mpsl(second, "");
+    Metrics b = Metrics.shared(MetricsSettings.of(resumed));
+    String after;
+    try {
+      Emulation.run(
+          resumed,
+          f,
+          RunListener.NONE,
+          new Emulation.RunControl(Checkpoints.read(ResultsWriter.checkpointFile(f, 2)), null));
+      after = MetricsText.scrape(second);
+    } finally {
+      b.close();
+    }
+    assertEquals(4.0, MetricsText.sample(after, "splitemu_rounds_recorded", run(f, resumed)));
+    for (int h = 1; h <= 3; h++) {
+      String hop = "member=\"hop-" + h + "\"";
+      double whole =
+          MetricsText.sample(text, "splitemu_hop_idle_seconds_total", run(f, free)[0], hop);
+      double own =
+          MetricsText.sample(after, "splitemu_hop_idle_seconds_total", run(f, resumed)[0], hop);
+      assertTrue(own > 0 && own < whole - 1e-3, "hop-" + h + ": resumed " + own + ", " + whole);
+    }
+  }
+
+  /** Round {@code round}'s row: its end at {@code emulatedS}, its latency and accuracy. */
+  private static RoundRecord round(int round, double emulatedS, double latencyS, double accuracy) {
+    return new RoundRecord(
+        round, "mpsl", emulatedS, latencyS, 1, 1, 1, 0, 2, 0, "3", 1, accuracy, 0.1, round);
+  }
+}
