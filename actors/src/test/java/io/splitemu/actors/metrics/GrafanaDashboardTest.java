@@ -112,6 +112,49 @@ class GrafanaDashboardTest {
   }
 
   @Test
+  void aTargetWhoseLegendSaysSeconds_isDrawnInSeconds() {
+    int checked = 0;
+    for (Dashboards.Board b : Dashboards.all()) {
+      for (JsonNode p : b.panels()) {
+        for (JsonNode t : p.path("targets")) {
+          if (!t.path("legendFormat").asText().matches("(?s).*\\bseconds\\b.*")) {
+            continue;
+          }
+          checked++;
+          String where =
+              b.file().getFileName()
+                  + " panel \""
+                  + p.path("title").asText()
+                  + "\" target "
+                  + t.path("refId").asText();
+          assertEquals("s", unitOf(p, t.path("refId").asText()), where + ": legend says seconds");
+        }
+      }
+    }
+    assertTrue(checked > 0, "no target's legend says seconds");
+  }
+
+  /**
+   * The unit Grafana draws target {@code refId} of panel {@code p} in: an override matching its
+   * refId, else the panel's default.
+   */
+  private static String unitOf(JsonNode p, String refId) {
+    String unit = p.path("fieldConfig").path("defaults").path("unit").asText("");
+    for (JsonNode o : p.path("fieldConfig").path("overrides")) {
+      JsonNode m = o.path("matcher");
+      if (m.path("id").asText().equals("byFrameRefID")
+          && m.path("options").asText().equals(refId)) {
+        for (JsonNode prop : o.path("properties")) {
+          if (prop.path("id").asText().equals("unit")) {
+            unit = prop.path("value").asText();
+          }
+        }
+      }
+    }
+    return unit;
+  }
+
+  @Test
   void theExporterExportsTheContractNames() {
     Set<String> exported = new TreeSet<>(Metrics.NAMES);
     exported.addAll(MemberMetrics.NAMES);
