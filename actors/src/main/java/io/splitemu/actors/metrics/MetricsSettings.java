@@ -28,6 +28,13 @@ public record MetricsSettings(
     String node,
     Duration linger) {
 
+  /**
+   * The largest {@code per-device-below}: each device has about ten series, so per-device series
+   * for up to this many devices are some 100,000 series per run, about what one Prometheus takes
+   * per scrape target; above it a run's samples outgrow a scrape interval.
+   */
+  public static final int PER_DEVICE_BELOW_MAX = 10_000;
+
   /** Metrics off. */
   public static final MetricsSettings OFF =
       new MetricsSettings(false, "127.0.0.1", 9464, 0, "local", Duration.ZERO);
@@ -56,7 +63,7 @@ public record MetricsSettings(
         r.bool("enabled"),
         r.nonEmpty("bind-address"),
         r.intIn("port", 0, 65535),
-        r.intIn("per-device-below", 0, 1_000_000),
+        r.intIn("per-device-below", 0, PER_DEVICE_BELOW_MAX),
         r.nonEmpty("node"),
         linger);
   }

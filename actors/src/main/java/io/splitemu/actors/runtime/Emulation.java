@@ -440,9 +440,11 @@ public final class Emulation {
   }
 
   /**
-   * The {@code run} label of a run into {@code out}: its folder's name, or under the scenario's
-   * output folder its path from there ({@code compare-.../psl}), so that the schemes and sweep
-   * points of every compare stay apart.
+   * The {@code run} label of a run into {@code out}: under the scenario's output folder its path
+   * from there ({@code compare-.../psl}), so that the schemes and sweep points of every compare
+   * stay apart; elsewhere its folder's name, a dash and the first 6 hex digits of the SHA-256 of
+   * its absolute path ({@code exp-1a2b3c}), so that {@code --out a/exp} and {@code --out b/exp}
+   * differ, and a {@code --resume} into the same folder keeps its label.
    */
   public static String runLabel(Path out, Path outputDir) {
     Path o = out.toAbsolutePath().normalize();
@@ -450,7 +452,16 @@ public final class Emulation {
     if (o.startsWith(base) && !o.equals(base)) {
       return base.relativize(o).toString().replace(File.separatorChar, '/');
     }
-    return o.getFileName().toString();
+    byte[] h;
+    try {
+      h =
+          java.security.MessageDigest.getInstance("SHA-256")
+              .digest(o.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+    Path name = o.getFileName();
+    return (name == null ? "" : name + "-") + java.util.HexFormat.of().formatHex(h, 0, 3);
   }
 
   /** Starts an actor system with the supervisor and waits for the (virtual) run to end. */

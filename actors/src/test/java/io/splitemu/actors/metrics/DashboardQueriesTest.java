@@ -150,7 +150,7 @@ class DashboardQueriesTest {
             out.rounds().get(out.rounds().size() - 1).emulatedTimeS());
         runs.add(
             new Done(
-                run,
+                Emulation.runLabel(tmp.resolve(run), s.outputDir()),
                 spec.scheme(),
                 spec.full(),
                 out.rounds().size(),

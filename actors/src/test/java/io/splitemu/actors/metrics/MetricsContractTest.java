@@ -75,7 +75,7 @@ class MetricsContractTest {
         LiveScrape live = new LiveScrape(port, dir);
         Emulation.Outcome o = Emulation.run(s, dir, live);
         String text = MetricsText.scrape(port);
-        String run = "run=\"" + s.scheme() + "\"";
+        String run = "run=\"" + Emulation.runLabel(dir, s.outputDir()) + "\"";
         String[] labels = {
           run,
           "scenario=\"" + s.scenario() + "\"",
@@ -274,7 +274,35 @@ class MetricsContractTest {
     assertEquals(
         "quickstart-20261203-082200",
         Emulation.runLabel(results.resolve("quickstart-20261203-082200"), results));
-    assertEquals("elsewhere", Emulation.runLabel(tmp.resolve("x/elsewhere"), results));
+    // Outside it: the folder's name and a hash of its path, so that two folders of one name in
+    // different places (--out a/exp, --out b/exp) have their own series; the same folder (a
+    // --resume) keeps its label.
+    String a = Emulation.runLabel(tmp.resolve("a/exp"), results);
+    String b = Emulation.runLabel(tmp.resolve("b/exp"), results);
+    assertTrue(a.matches("exp-[0-9a-f]{6}"), a);
+    assertTrue(b.matches("exp-[0-9a-f]{6}"), b);
+    assertTrue(!a.equals(b), a + " twice");
+    assertEquals(a, Emulation.runLabel(tmp.resolve("a/./exp"), results));
+  }
+
+  @Test
+  void perDeviceBelow_isCappedAt10000_withALineNamingTheKey() {
+    Path file = GoldenRunsTest.scenarioDir().resolve("quickstart.conf");
+    assertEquals(
+        10_000,
+        MetricsSettings.of(Settings.load(file, List.of("metrics.per-device-below = 10000")))
+            .perDeviceBelow());
+    io.splitemu.actors.config.SettingsException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            io.splitemu.actors.config.SettingsException.class,
+            () ->
+                MetricsSettings.of(
+                    Settings.load(file, List.of("metrics.per-device-below = 1000000"))));
+    assertTrue(
+        e.getMessage().contains("splitemu.metrics.per-device-below")
+            && e.getMessage().contains("10000")
+            && !e.getMessage().contains("\n"),
+        e.getMessage());
   }
 
   @Test

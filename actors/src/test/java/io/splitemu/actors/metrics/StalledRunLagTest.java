@@ -49,7 +49,8 @@ class StalledRunLagTest {
                 "metrics.enabled = true",
                 "metrics.port = " + port));
     try (Metrics m = Metrics.shared(MetricsSettings.of(s))) {
-      String run = "run=\"stalled\"";
+      // A folder outside output.dir: its name and a hash of its path (Emulation.runLabel).
+      String run = "run=\"" + Emulation.runLabel(tmp.resolve("stalled"), s.outputDir()) + "\"";
       List<Scrape> seen = new ArrayList<>();
       long t0 = System.nanoTime();
       Thread scraper =

@@ -48,8 +48,8 @@ class HopQueueMetricTest {
       String text = MetricsText.scrape(port);
       double most = 0;
       for (int h = 1; h <= HOPS; h++) {
-        Double a = queue(text, "a", h);
-        Double b = queue(text, "b", h);
+        Double a = queue(text, Emulation.runLabel(tmp.resolve("a"), s.outputDir()), h);
+        Double b = queue(text, Emulation.runLabel(tmp.resolve("b"), s.outputDir()), h);
         assertNotNull(a, "no queue of hop-" + h + " in\n" + text);
         assertEquals(a, b, "hop-" + h);
         most = Math.max(most, a);
