@@ -100,6 +100,10 @@ class MetricsContractTest {
             MetricsText.sample(text, "splitemu_rounds_total", labels),
             s.scheme());
         assertEquals(
+            (double) o.rounds().size(),
+            MetricsText.sample(text, "splitemu_rounds_recorded", labels),
+            s.scheme());
+        assertEquals(
             (double) s.rounds(),
             MetricsText.sample(text, "splitemu_run_rounds", labels),
             s.scheme());
@@ -165,6 +169,10 @@ class MetricsContractTest {
             0.0,
             MetricsText.sample(live.seen, "splitemu_rounds_total", labels),
             s.scheme() + ": round 1 was already recorded");
+        assertEquals(
+            0.0,
+            MetricsText.sample(live.seen, "splitemu_rounds_recorded", labels),
+            s.scheme() + ": round 1 was already in rounds.csv");
         assertNull(
             MetricsText.sample(live.seen, "splitemu_checkpoint_age_seconds", run),
             s.scheme() + ": a checkpoint age before the run's first checkpoint");
