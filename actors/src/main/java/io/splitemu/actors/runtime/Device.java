@@ -817,8 +817,8 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
         if (savedParams != null && savedCut == cut) {
           setup.slice().setParams(savedParams);
         }
-        INDArray state = setup.slice().updaterState();
-        setup.slice().setUpdaterState(state.assign(0));
+        // State and update count together: Adam's bias correction reads the count.
+        setup.slice().restartOptimizer();
       }
       if (savedCursor != null) {
         cursor = BatchCursor.restore(savedCursor);

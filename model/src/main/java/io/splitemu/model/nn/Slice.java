@@ -404,6 +404,28 @@ public final class Slice {
     graph.getConfiguration().setIterationCount(count);
   }
 
+  /**
+   * Starts the optimizer afresh, as a slice just cut from an untrained model: zero state (velocity;
+   * Adam's moments) and update and epoch counts 0, so Adam's bias correction starts again with its
+   * moments (zero moments with a large count would scale the next step up to {@code
+   * 1/sqrt(1-beta2^k)}).
+   */
+  public void restartOptimizer() {
+    if (numParams() > 0) {
+      INDArray current = graph.getUpdater().getStateViewArray();
+      if (current != null) {
+        current.assign(0);
+      }
+    }
+    graph.getConfiguration().setIterationCount(0);
+    graph.getConfiguration().setEpochCount(0);
+  }
+
+  /** The slice's name as messages give it: {@code slice FIRST..LAST}. */
+  public String label() {
+    return label;
+  }
+
   /** An independent copy: same weights, optimizer state and iteration count. */
   public Slice copy() {
     SliceGraph g = new SliceGraph(graph.getConfiguration().clone());
