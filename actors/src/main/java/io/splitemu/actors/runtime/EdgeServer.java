@@ -221,6 +221,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   // The upload phase's outcome while the aggregator averages the models.
   private long uploadEnd;
   private long uploadArrival;
+  // sfl-v1: the largest update count among the server copies averaged at this visit's end.
+  private int copiesIterations;
   private int uploadCritical;
 
   /**
@@ -787,6 +789,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
    */
   private Behavior<Command> average(long endNs) {
     List<INDArray> wholes = new ArrayList<>();
+    List<Integer> ids = new ArrayList<>();
     List<Long> samples = new ArrayList<>();
     if (setup.full()) {
       if (paramNames == null) {
@@ -804,6 +807,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
           parts.add(v);
         }
         wholes.add(Nd4j.toFlattened('c', parts));
+        ids.add(d);
         samples.add(splitDone.get(d).samples());
       }
     }
@@ -811,8 +815,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       return finish(endNs);
     }
     splitEndNs = endNs;
-    aggregator.tell(
-        new Aggregator.Average(wholes, weights(samples), List.of(), List.of(), averagedAdapter));
+    aggregator.tell(new Aggregator.Average(ids, wholes, weights(samples), averagedAdapter));
     return this;
   }
 
@@ -838,10 +841,14 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     uploadCritical = -1;
     long latest = Long.MIN_VALUE;
     boolean serverCopies = setup.full() && visit.plan().mode() == VisitPlan.Mode.PER_DEVICE_COPIES;
+    List<Integer> ids = new ArrayList<>();
     List<INDArray> params = new ArrayList<>();
     List<Long> samples = new ArrayList<>();
+    List<Integer> serverIds = new ArrayList<>();
     List<INDArray> serverParams = new ArrayList<>();
+    List<INDArray> serverStates = new ArrayList<>();
     List<Long> serverSamples = new ArrayList<>();
+    copiesIterations = 0;
     for (Map.Entry<Integer, Device.Uploaded> e : replies.entrySet()) {
       Device.Uploaded u = e.getValue();
       stats.put(e.getKey(), u.stats());
@@ -852,12 +859,17 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         uploadCritical = e.getKey();
       }
       if (u.params() != null) {
+        ids.add(e.getKey());
         params.add(u.params());
         samples.add(u.samples());
       }
       if (serverCopies) {
-        serverParams.add(copies.get(e.getKey()).params());
+        Slice copy = copies.get(e.getKey());
+        serverIds.add(e.getKey());
+        serverParams.add(copy.params());
+        serverStates.add(copy.updaterState());
         serverSamples.add(u.samples());
+        copiesIterations = Math.max(copiesIterations, copy.iterationCount());
       }
     }
     uploadArrival = Math.max(phaseStartNs, latest);
@@ -865,11 +877,18 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     uploadEnd = Math.max(uploadArrival, Math.max(phaseGiveUpNs, localGiveUpNs));
     if (params.isEmpty()) {
       // timing fidelity (or nobody uploaded): nothing to average
-      return afterAggregation(new Aggregator.Averaged(visit.plan().deviceParams(), null));
+      return afterAggregation(new Aggregator.Averaged(visit.plan().deviceParams()));
     }
     aggregator.tell(
         new Aggregator.Average(
-            params, weights(samples), serverParams, weights(serverSamples), averagedAdapter));
+            ids,
+            params,
+            weights(samples),
+            serverIds,
+            serverParams,
+            serverStates,
+            weights(serverSamples),
+            averagedAdapter));
     return this;
   }
 
@@ -920,7 +939,14 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       breakdown = breakdown.plus(new Breakdown(0, 0, 0, waited));
     }
     if (a.server() != null) {
+      // The shared slice, which the next round's copies start from, takes the copies' FedAvg:
+      // weights and optimizer state with the same weights, and the copies' update count, so the
+      // server side keeps its optimizer state across rounds as the devices do (docs/runtime.md).
       setup.slice().setParams(a.server());
+      if (a.serverState() != null) {
+        setup.slice().setUpdaterState(a.serverState());
+      }
+      setup.slice().setIterationCount(copiesIterations);
     }
     return download(uploadEnd);
   }

@@ -18,6 +18,15 @@ public final class FedAvg {
    * @param sampleCounts samples each vector was trained on, >= 0, with a positive sum
    */
   public static INDArray average(List<INDArray> params, List<Long> sampleCounts) {
+    return average(params, sampleCounts, null);
+  }
+
+  /**
+   * As {@link #average(List, List)}, with {@code names} naming each vector in messages (e.g. {@code
+   * "device 7's model"}); null names them {@code "vector i"}.
+   */
+  public static INDArray average(
+      List<INDArray> params, List<Long> sampleCounts, List<String> names) {
     if (params == null || sampleCounts == null || params.isEmpty()) {
       throw new IllegalArgumentException("FedAvg needs at least one parameter vector");
     }
@@ -29,24 +38,30 @@ public final class FedAvg {
               + sampleCounts.size()
               + " sample counts");
     }
+    if (names != null && names.size() != params.size()) {
+      throw new IllegalArgumentException(
+          "FedAvg got " + params.size() + " parameter vectors but " + names.size() + " names");
+    }
     long[] shape = params.get(0).shape();
     long total = 0;
     for (int i = 0; i < params.size(); i++) {
       INDArray p = params.get(i);
       Long n = sampleCounts.get(i);
+      String name = names == null ? "vector " + i : names.get(i);
       if (p == null || !Arrays.equals(p.shape(), shape)) {
         throw new IllegalArgumentException(
-            "FedAvg: vector "
-                + i
+            "FedAvg: "
+                + name
                 + " expected shape "
                 + Arrays.toString(shape)
                 + " but got "
                 + (p == null ? "null" : Arrays.toString(p.shape())));
       }
       if (n == null || n < 0) {
-        throw new IllegalArgumentException("FedAvg: sample count " + i + " must be >= 0, got " + n);
+        throw new IllegalArgumentException(
+            "FedAvg: sample count of " + name + " must be >= 0, got " + n);
       }
-      Tensors.checkFinite("FedAvg vector " + i, p);
+      Tensors.checkFinite(name, p);
       total = Math.addExact(total, n);
     }
     if (total == 0) {

@@ -69,10 +69,24 @@ class FedAvgTest {
             () -> FedAvg.average(List.of(a, shorter), List.of(1L, 1L)));
     assertTrue(shape.getMessage().contains("expected shape [2] but got [1]"));
     assertThrows(IllegalArgumentException.class, () -> FedAvg.average(List.of(), List.of()));
-    assertThrows(
-        IllegalArgumentException.class, () -> FedAvg.average(List.of(a), List.of(-1L)));
+    assertThrows(IllegalArgumentException.class, () -> FedAvg.average(List.of(a), List.of(-1L)));
     INDArray nan = Nd4j.createFromArray(Double.NaN, 1.0);
     assertThrows(
         IllegalArgumentException.class, () -> FedAvg.average(List.of(a, nan), List.of(1L, 1L)));
+  }
+
+  @Test
+  void average_namesARefusedVectorByTheNameGiven() {
+    INDArray a = Nd4j.createFromArray(1.0, 2.0);
+    INDArray nan = Nd4j.createFromArray(Double.NaN, 1.0);
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                FedAvg.average(
+                    List.of(a, nan),
+                    List.of(1L, 1L),
+                    List.of("device 3's model", "device 7's model")));
+    assertEquals("device 7's model contains NaN; refusing it", e.getMessage());
   }
 }
