@@ -2,6 +2,7 @@ package io.splitemu.actors.runtime;
 
 import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.actors.wire.Chunks;
+import io.splitemu.model.nn.DivergedException;
 import io.splitemu.model.nn.LossStep;
 import io.splitemu.model.nn.Slice;
 import io.splitemu.model.nn.SplitModel;
@@ -75,8 +76,12 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   /** Reply to {@link MoveCut}: the device side at the new cut ({@code null} in timing). */
   public record CutMoved(INDArray deviceParams) implements ClusterMessage {}
 
-  /** Evaluate the current model with the given device-side parameters on the test set. */
-  public record Evaluate(INDArray deviceParams, ActorRef<Evaluation> replyTo) implements Command {}
+  /**
+   * Evaluate the current model with the given device-side parameters on the test set, at the end of
+   * {@code round} (named when the model diverged).
+   */
+  public record Evaluate(int round, INDArray deviceParams, ActorRef<Evaluation> replyTo)
+      implements Command {}
 
   /**
    * A cluster run's fault command for a device, from the supervisor: told to {@code device} (its
@@ -634,7 +639,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
     if (visit.plan().mode() == VisitPlan.Mode.SHARED_SEQUENTIAL) {
       for (Map.Entry<Integer, Device.Activations> e : acts.entrySet()) {
-        LossStep s = setup.slice().trainStep(e.getValue().activations(), e.getValue().labels());
+        LossStep s =
+            train(setup.slice(), e.getValue().activations(), e.getValue().labels(), step, -1);
         lossSum += s.loss();
         lossCount++;
         grads.put(e.getKey(), s.inputGradient().dup());
@@ -649,7 +655,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
     INDArray x = xs.size() == 1 ? xs.get(0) : Nd4j.concat(0, xs.toArray(new INDArray[0]));
     INDArray y = ys.size() == 1 ? ys.get(0) : Nd4j.concat(0, ys.toArray(new INDArray[0]));
-    LossStep s = setup.slice().trainStep(x, y);
+    LossStep s = train(setup.slice(), x, y, step, -1);
     lossSum += s.loss();
     lossCount++;
     // Slice gradients are of the summed loss (the updater divides by the batch), so device n's
@@ -668,6 +674,30 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       row += b;
     }
     return grads;
+  }
+
+  /**
+   * One server step of {@code slice} (the shared slice, or device {@code copyOf}'s copy when >= 0)
+   * at local step {@code localStep} (0-based) of this visit; a diverged model (a non-finite loss or
+   * input gradient, checked by the slice before its update) ends the run naming the edge server,
+   * the slice and the round, not a device that would refuse the gradient.
+   */
+  private LossStep train(Slice slice, INDArray x, INDArray y, int localStep, int copyOf) {
+    try {
+      return slice.trainStep(x, y);
+    } catch (DivergedException e) {
+      // The supervisor's line names the edge server: "edge server failed: " + this.
+      throw new IllegalStateException(
+          e.where()
+              + (copyOf >= 0 ? " (the server copy for device-" + copyOf + ")" : "")
+              + ": "
+              + e.what()
+              + " at round "
+              + visit.plan().round()
+              + ", step "
+              + (localStep + 1),
+          e);
+    }
   }
 
   private static INDArray rows(INDArray a, long from, long to) {
@@ -715,7 +745,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
     INDArray grad = null;
     if (setup.full()) {
-      LossStep s = copies.get(d).trainStep(a.activations(), a.labels());
+      LossStep s = train(copies.get(d), a.activations(), a.labels(), a.step(), d);
       double[] acc = copyLoss.computeIfAbsent(d, k -> new double[2]);
       acc[0] += s.loss();
       acc[1]++;
@@ -1058,12 +1088,29 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     double accuracy = Double.NaN;
     if (setup.full()) {
       SplitModel eval = setup.global() == null ? setup.evalModel() : null;
-      if (eval != null) {
-        eval.slice(0).setParams(m.deviceParams());
-        eval.slice(1).setParams(setup.slice().params());
+      try {
+        if (eval != null) {
+          // Refused when not finite (the last update diverged the weights).
+          eval.slice(0).setParams(m.deviceParams());
+          eval.slice(1).setParams(setup.slice().params());
+        }
+        UnaryOperator<INDArray> output =
+            eval != null ? eval::output : setup.global().whole()::output;
+        accuracy = TestAccuracy.of(output, setup.test(), setup.evalSamples(), setup.dataType());
+      } catch (DivergedException | IllegalArgumentException e) {
+        // The slice that first gave a non-finite output (each checks its own), or the model's;
+        // the supervisor's line names the edge server: "edge server failed: " + this.
+        String what =
+            e instanceof DivergedException d
+                ? d.where()
+                    + (eval != null && d.where().equals(eval.slice(0).label())
+                        ? " (the aggregated device side)"
+                        : "")
+                    + ": "
+                    + d.what()
+                : e.getMessage();
+        throw new IllegalStateException(what + " at evaluation of round " + m.round(), e);
       }
-      UnaryOperator<INDArray> output = eval != null ? eval::output : setup.global().whole()::output;
-      accuracy = TestAccuracy.of(output, setup.test(), setup.evalSamples(), setup.dataType());
     }
     m.replyTo().tell(new Evaluation(accuracy));
     return this;

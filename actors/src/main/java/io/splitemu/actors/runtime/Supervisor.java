@@ -322,7 +322,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return who
         + " failed: "
         + (why == null ? cause.getClass().getSimpleName() : why.replace('\n', ' '))
-        + (why != null && why.contains("NaN")
+        + (why != null && (why.contains("NaN") || why.contains("infinity"))
             ? " (the model diverged; try a smaller splitemu.model.learning-rate)"
             : "");
   }
@@ -1037,7 +1037,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       return crash(crashed, Math.max(crashed.atNs(), roundStartNs), round);
     }
     if (evaluateThisRound()) {
-      send(server, new EdgeServer.Evaluate(deviceParams, evalAdapter));
+      send(server, new EdgeServer.Evaluate(round, deviceParams, evalAdapter));
       return this;
     }
     return record(Double.NaN);

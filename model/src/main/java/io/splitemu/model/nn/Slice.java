@@ -151,8 +151,12 @@ public final class Slice {
     long batch = Tensors.checkShape(label + " input", input, inShape, -1);
     Tensors.checkFinite(label + " input", input);
     Map<String, INDArray> acts = graph.feedForward(new INDArray[] {cast(input)}, true, false);
+    INDArray out = acts.get(outputVertex()).dup();
+    // From finite input, a non-finite output means this slice's weights diverged: said here, not
+    // by the next slice as its input (O(output), like the input check).
+    checkOutput("output", out);
     pendingBatch = batch;
-    return acts.get(outputVertex()).dup();
+    return out;
   }
 
   /**
@@ -216,6 +220,13 @@ public final class Slice {
     graph.computeGradientAndScore();
     double loss = graph.score();
     INDArray inputGradient = graph.takeInputGradient();
+    // Checked before the update: a diverged model is refused where it diverged (the loss is one
+    // number; the input gradient is what would go down to the devices).
+    if (!Double.isFinite(loss)) {
+      graph.clear();
+      throw new DivergedException(label, "loss " + (Double.isNaN(loss) ? "NaN" : "infinity"));
+    }
+    checkOutput("input gradient", inputGradient);
     applyUpdate(graph.gradient(), (int) batch);
     graph.clear();
     OffHeapGuard.shared().afterStep();
@@ -235,6 +246,7 @@ public final class Slice {
     Tensors.checkFinite(label + " input", input);
     INDArray out = graph.outputSingle(false, cast(input)).dup();
     OffHeapGuard.shared().afterStep();
+    checkOutput("output", out);
     return out;
   }
 
@@ -466,6 +478,16 @@ public final class Slice {
     updater.update(gradient, iteration, epoch, batch, LayerWorkspaceMgr.noWorkspaces());
     graph.params().subi(gradient.gradient());
     graph.getConfiguration().setIterationCount(iteration + 1);
+  }
+
+  /** Refuses a non-finite tensor this slice computed, naming the slice as where it diverged. */
+  private void checkOutput(String what, INDArray x) {
+    String bad = Tensors.nonFinite(x);
+    if (bad != null) {
+      graph.clear();
+      pendingBatch = -1; // the cleared inputs end any pending backward pass
+      throw new DivergedException(label, what + " " + bad);
+    }
   }
 
   private String outputVertex() {

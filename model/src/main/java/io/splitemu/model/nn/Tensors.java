@@ -47,6 +47,20 @@ final class Tensors {
   }
 
   /** Refuses a tensor holding NaN or infinity: it would silently poison every later step. */
+  /** "NaN" or "infinity" when {@code x} holds one (NaN first), null when every value is finite. */
+  static String nonFinite(INDArray x) {
+    if (x == null || x.isEmpty()) {
+      return null;
+    }
+    if (BooleanIndexing.or(x, Conditions.isNan())) {
+      return "NaN";
+    }
+    if (BooleanIndexing.or(x, Conditions.isInfinite())) {
+      return "infinity";
+    }
+    return null;
+  }
+
   static void checkFinite(String what, INDArray x) {
     if (BooleanIndexing.or(x, Conditions.isNan())) {
       throw new IllegalArgumentException(what + " contains NaN; refusing it");

@@ -21,6 +21,8 @@ public final class TestAccuracy {
    * The fraction of the first {@code samples} samples of {@code test} whose most probable class
    * under {@code output} (features to class probabilities) is the labelled one; {@code NaN} for an
    * empty test set.
+   *
+   * @throws DivergedException when the output holds NaN or infinity (a diverged model)
    */
   public static double of(
       UnaryOperator<INDArray> output, Dataset test, int samples, DataType dataType) {
@@ -36,7 +38,14 @@ public final class TestAccuracy {
         idx[i] = from + i;
       }
       Batch batch = test.batch(idx, dataType);
-      INDArray predicted = output.apply(batch.features()).argMax(1);
+      INDArray out = output.apply(batch.features());
+      // A diverged model's NaN output would count as class 0 everywhere (an accuracy of about
+      // 1/classes, reported as if trained): refused instead, O(output).
+      String bad = Tensors.nonFinite(out);
+      if (bad != null) {
+        throw new DivergedException("model", "output " + bad);
+      }
+      INDArray predicted = out.argMax(1);
       INDArray truth = batch.labels().argMax(1);
       for (int i = 0; i < idx.length; i++) {
         if (predicted.getLong(i) == truth.getLong(i)) {

@@ -221,4 +221,33 @@ class SliceBehaviourTest {
     assertTrue(a.equalsWithEps(b, 0.0));
     assertFalse(a.equalsWithEps(c, 1e-6));
   }
+
+  @Test
+  void divergedWeights_areRefusedWhereTheyDiverged_beforeTheUpdate() {
+    SplitModel split = ModelZoo.create("lenet5", DOUBLE).split(2);
+    INDArray[] batch = TestData.batch(1, 2, DataType.DOUBLE);
+    Slice device = split.slice(0);
+    Slice server = split.slice(1);
+    INDArray act = device.forward(batch[0]);
+    // A server weight of infinity: the loss is not finite, refused before any update.
+    INDArray p = server.params();
+    p.putScalar(0, Double.POSITIVE_INFINITY);
+    server.network().params().assign(p);
+    int count = server.iterationCount();
+    DivergedException loss =
+        assertThrows(DivergedException.class, () -> server.trainStep(act, batch[1]));
+    assertEquals("slice conv2..fc3", loss.where());
+    assertTrue(loss.what().startsWith("loss "), loss.what());
+    assertEquals(count, server.iterationCount(), "no update applied");
+    // Device weights blown up (finite, but their sums overflow): its own output is refused,
+    // naming it (not the next slice, as its input). A single NaN weight could vanish in a ReLU.
+    device.setParams(
+        Nd4j.valueArrayOf(new long[] {device.numParams()}, Double.MAX_VALUE, DataType.DOUBLE));
+    DivergedException out = assertThrows(DivergedException.class, () -> device.forward(batch[0]));
+    assertEquals("slice conv1..pool1", out.where());
+    assertEquals("output infinity", out.what());
+    DivergedException inference =
+        assertThrows(DivergedException.class, () -> device.output(batch[0]));
+    assertEquals(out.getMessage(), inference.getMessage());
+  }
 }

@@ -1,6 +1,7 @@
 package io.splitemu.model.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.splitemu.model.data.Dataset;
@@ -69,5 +70,15 @@ class TestAccuracyTest {
     TestAccuracy.of(spy, encoded(), 0, DataType.FLOAT);
     assertEquals(TestAccuracy.CHUNK, largest[0]);
     assertTrue(encoded().size() > TestAccuracy.CHUNK);
+  }
+
+  @Test
+  void nanOutput_isRefused_notCountedAsClassZero() {
+    UnaryOperator<INDArray> diverged =
+        f -> Nd4j.valueArrayOf(new long[] {f.size(0), 10}, Float.NaN, DataType.FLOAT);
+    DivergedException e =
+        assertThrows(
+            DivergedException.class, () -> TestAccuracy.of(diverged, encoded(), 0, DataType.FLOAT));
+    assertEquals("model: output NaN", e.getMessage());
   }
 }
