@@ -106,7 +106,7 @@ public final class SplitPlanBenchmark {
     for (int r = 0; r < repeat && planner; r++) {
       long a0 = MX.getProcessCpuTime();
       long v0 = System.nanoTime();
-      List<DeviceState> states = ShareSplitPolicies.states(s, up, down);
+      List<DeviceState> states = ShareSplitPolicies.states(s, 1, up, down);
       long a1 = MX.getProcessCpuTime();
       long v1 = System.nanoTime();
       long digest;

@@ -108,13 +108,14 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
 
   /**
    * Run a round of this device's own split (split schemes): rebuild the device slice at {@code cut}
-   * from {@code params} (null in timing fidelity), then run the plan's steps against the device's
-   * server copy at the plan's costs, shares and server rate; without the plan's aggregation barrier
-   * the device-side model goes up right after the steps.
+   * from {@code params} (null in timing fidelity), then run the plan's steps at this round's
+   * compute factor against the device's server copy at the plan's costs, shares and server rate;
+   * without the plan's aggregation barrier the device-side model goes up right after the steps.
    */
   public record RunSplit(
       int round,
       long startNs,
+      double computeFactor,
       SplitPolicy.DevicePlan plan,
       int cut,
       INDArray params,
@@ -632,7 +633,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
 
   private Behavior<Command> onRunSplit(RunSplit m) {
     newRound(m.round(), m.plan());
-    rate = setup.flopsPerSecond();
+    rate = setup.flopsPerSecond() * m.computeFactor();
     upShare = plan.upShare();
     downShare = plan.downShare();
     if (hangsBy(m.startNs())) {

@@ -398,7 +398,14 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
             copies.put(d, slices.slice(cut, 1, split.slice(1).params()));
           }
           return new Device.RunSplit(
-              p.round(), p.startNs(), plan, cut, params, getContext().getSelf(), b);
+              p.round(),
+              p.startNs(),
+              p.computeFactor().get(d),
+              plan,
+              cut,
+              params,
+              getContext().getSelf(),
+              b);
         });
   }
 

@@ -962,12 +962,7 @@ public final class Emulation {
             s.barrierDeadline().toNanos(),
             s.model().batchMeanCutGradient(),
             bands);
-    ValueSource factor = s.devices().roundFactor();
-    SupervisorSetup.ComputeFactors factors =
-        (d, r) ->
-            factor.random()
-                ? factor.value(d, SeededStreams.stream(seed, "round-factor/device-" + d + "/" + r))
-                : factor.value(d, null);
+    SupervisorSetup.ComputeFactors factors = computeFactors(s);
     long serverParamBytes = profile.totalParamBytes() - profile.deviceParamBytes(cut);
     long peakServer = s.scheme().equals("sfl-v1") ? serverParamBytes * n : serverParamBytes;
     List<SupervisorSetup.Hang> hangs = hangs(s);
@@ -999,6 +994,20 @@ public final class Emulation {
     return new Prepared(s, factory, profile.deviceParamBytes(cut), peakServer);
   }
 
+  /**
+   * The per-round compute factor of each device ({@code devices.round-factor}): device n's factor
+   * in round r is drawn from its own seeded stream {@code round-factor/device-n/r}, so it is the
+   * same under every scheme (barrier and split families alike) and however often it is asked.
+   */
+  public static SupervisorSetup.ComputeFactors computeFactors(Settings s) {
+    ValueSource factor = s.devices().roundFactor();
+    long seed = s.seed();
+    return (d, r) ->
+        factor.random()
+            ? factor.value(d, SeededStreams.stream(seed, "round-factor/device-" + d + "/" + r))
+            : factor.value(d, null);
+  }
+
   /** The scenario's faults as the supervisor's hangs. */
   public static List<SupervisorSetup.Hang> hangs(Settings s) {
     List<SupervisorSetup.Hang> hangs = new ArrayList<>();
@@ -1018,12 +1027,12 @@ public final class Emulation {
 
   /**
    * Builds a run of a split scheme (a depth per device: edgesplit*, sfl-compute*, dag-*) on the
-   * supervisor, the scheme already checked: devices at their drawn compute rates on {@code links}
-   * (fresh links per call), no round factors, every duration rounded up to whole nanoseconds
-   * ({@link RoundedCpu}). In {@code full} fidelity the devices train on the partition's shards and
-   * the server holds the whole zoo model, drawn exactly as {@link #prepareBarrier} draws them, so
-   * the same scenario and seed see the same data and initial weights; bad data input fails here,
-   * before any results folder exists.
+   * supervisor, the scheme already checked: devices at their drawn compute rates times each round's
+   * compute factor ({@link #computeFactors}, the barrier family's draws) on {@code links} (fresh
+   * links per call), every duration rounded up to whole nanoseconds ({@link RoundedCpu}). In {@code
+   * full} fidelity the devices train on the partition's shards and the server holds the whole zoo
+   * model, drawn exactly as {@link #prepareBarrier} draws them, so the same scenario and seed see
+   * the same data and initial weights; bad data input fails here, before any results folder exists.
    */
   public static Prepared prepareSplit(
       Settings s,
@@ -1108,7 +1117,7 @@ public final class Emulation {
               s.targetAccuracy(),
               s.stopAtTarget(),
               false,
-              (d, r) -> 1.0,
+              computeFactors(s),
               "",
               null,
               devices,

@@ -157,15 +157,17 @@ public final class DagSplitPolicy {
 
   /**
    * The per-round policy of a DAG scheme: each device's split by the scheme's splitter ({@link
-   * #plan}) at the rates probed for it, with a 1/N share of the server.
+   * #plan}) at the link rates probed for it and its compute rate in the round (round factor
+   * applied), with a 1/N share of the server.
    */
   public static SplitPolicy policy(Settings s) {
     DagProfile dag = profile(s);
     int n = s.devices().count();
-    double[] flops = ShareSplitPolicies.flops(s);
     return SplitPolicy.remembering(
         0,
         (round, up, down) -> {
+          // The devices' rates in this round, its compute factors applied, as they run.
+          double[] flops = ShareSplitPolicies.flops(s, round);
           List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
           for (int d = 0; d < n; d++) {
             SplitRates rates =

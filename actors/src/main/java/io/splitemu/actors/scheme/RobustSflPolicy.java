@@ -49,7 +49,7 @@ final class RobustSflPolicy {
             rates[d][0] = up[d];
             rates[d][1] = down[d];
           }
-          List<DeviceState> states = ShareSplitPolicies.states(s, up, down);
+          List<DeviceState> states = ShareSplitPolicies.states(s, round, up, down);
           if (round > 1) {
             achieved.put(round - 1, rates);
           }

@@ -5,6 +5,7 @@ import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.runtime.DeviceSetup;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.SplitPolicy;
+import io.splitemu.actors.runtime.SupervisorSetup;
 import io.splitemu.model.nn.ModelZoo;
 import io.splitemu.model.profile.BuiltinProfiles;
 import io.splitemu.model.profile.ChainProfile;
@@ -105,15 +106,32 @@ public final class ShareSplitPolicies {
     }
   }
 
-  /** The devices' compute rates (FLOP/s): the run's draws. */
+  /** The devices' compute rates (FLOP/s): the run's draws, before any round's factor. */
   public static double[] flops(Settings s) {
     return Emulation.perDevice(s.devices().flops(), s.devices().count(), s.seed(), "devices/flops");
   }
 
-  /** The planners' view of the devices at a round's start, from the probed full-band rates. */
-  public static List<DeviceState> states(Settings s, double[] up, double[] down) {
-    int n = s.devices().count();
+  /**
+   * The devices' compute rates (FLOP/s) in round {@code round}: the run's draws times each device's
+   * compute factor of that round ({@code devices.round-factor}, {@link Emulation#computeFactors}),
+   * the rates the devices run at in that round under every scheme.
+   */
+  public static double[] flops(Settings s, int round) {
     double[] flops = flops(s);
+    SupervisorSetup.ComputeFactors factors = Emulation.computeFactors(s);
+    for (int d = 0; d < flops.length; d++) {
+      flops[d] *= factors.of(d, round);
+    }
+    return flops;
+  }
+
+  /**
+   * The planners' view of the devices at the start of round {@code round}: their compute rates in
+   * that round ({@link #flops(Settings, int)}) and the probed full-band link rates.
+   */
+  public static List<DeviceState> states(Settings s, int round, double[] up, double[] down) {
+    int n = s.devices().count();
+    double[] flops = flops(s, round);
     double[] memory =
         Emulation.perDevice(s.devices().memoryBytes(), n, s.seed(), "devices/memory-bytes");
     List<DeviceState> states = new ArrayList<>();
@@ -145,7 +163,7 @@ public final class ShareSplitPolicies {
     return SplitPolicy.remembering(
         0,
         (round, up, down) -> {
-          List<DeviceState> states = states(s, up, down);
+          List<DeviceState> states = states(s, round, up, down);
           List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
           EdgeSplitPlanner planner = new EdgeSplitPlanner(costs, b);
           EdgeSplitPlan p =
@@ -192,7 +210,7 @@ public final class ShareSplitPolicies {
     return SplitPolicy.remembering(
         0,
         (round, up, down) -> {
-          List<DeviceState> states = states(s, up, down);
+          List<DeviceState> states = states(s, round, up, down);
           SflPlanner planner = new SflPlanner(costs, b);
           int[] cuts;
           double[] rates;

@@ -54,7 +54,7 @@ public abstract class SplitScheme implements Scheme {
   public SchemePlan plan(Settings s) {
     check(s);
     int n = s.devices().count();
-    double[] flops = ShareSplitPolicies.flops(s);
+    double[] flops = ShareSplitPolicies.flops(s, 1); // round 1's compute factors applied
     RoundOne.SplitRoundOne r = RoundOne.split(s, policy(s), flops, links(s, n), links(s, n));
     int[] all = BarrierScheme.indexes(n);
     long[] steps = new long[n];

@@ -115,6 +115,85 @@ class SchemeFamilyAgreementTest {
     assertEquals(r.cut(), p.cut());
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"edgesplit", "sfl-compute", "dag-mincut"})
+  void split_roundFactor_plansAndRunsAtTheBarrierFamilysRates(String scheme) {
+    // quickstart.conf draws a compute factor per device and round (uniform 0.6-1.0).
+    Settings s =
+        settings(
+            "quickstart.conf",
+            "scheme=" + scheme,
+            "local-steps=3",
+            "dag.profile=efficientnetv2-s-mnist");
+    assertTrue(s.devices().roundFactor().random());
+    SchemePlan p = Schemes.of(scheme).plan(s);
+    SchemePlan barrier = Schemes.of("psl").plan(s.withScheme("psl"));
+    for (int d = 0; d < s.devices().count(); d++) {
+      double f = p.devices().get(d).flopsPerSecond();
+      assertEquals(barrier.devices().get(d).flopsPerSecond(), f, 0.0, scheme + " device " + d);
+    }
+    assertNotEquals(1e9, p.devices().get(0).flopsPerSecond(), "device 0 at its round-1 factor");
+    RoundRecord r = firstRound(s);
+    double t = r.roundLatencyS();
+    assertEquals(t, p.predictedSeconds(), 1e-9 * t, scheme + ": plan is the first emulated round");
+    assertEquals(r.deviceComputeS(), p.breakdown().deviceCompute(), 1e-9 * t, scheme);
+  }
+
+  @Test
+  void split_roundFactor_slowsEachDeviceByItsFactorInEveryRound() {
+    // dag-device keeps every layer on the device whatever the rates, so only the factor differs.
+    Path file = GoldenRunsTest.scenarioDir().resolve("quickstart.conf");
+    List<String> o = new ArrayList<>(GoldenRunsTest.dataOverrides(file));
+    o.addAll(
+        List.of(
+            "scheme=dag-device",
+            "dag.profile=efficientnetv2-s-mnist",
+            "local-steps=2",
+            "rounds=3",
+            "fidelity=timing",
+            "output.plots=false"));
+    Settings s = Settings.load(file, o);
+    List<String> flat = new ArrayList<>(o);
+    flat.add("devices.round-factor=1.0");
+    Settings one = Settings.load(file, flat);
+    List<double[]> varied = computes(Emulation.run(s, tmp.resolve("f"), RunListener.NONE).dir());
+    List<double[]> fixed = computes(Emulation.run(one, tmp.resolve("1"), RunListener.NONE).dir());
+    SupervisorSetup.ComputeFactors factors = Emulation.computeFactors(s);
+    assertEquals(3 * s.devices().count(), varied.size());
+    for (int i = 0; i < varied.size(); i++) {
+      int round = (int) varied.get(i)[0];
+      int device = (int) varied.get(i)[1];
+      double f = factors.of(device, round);
+      assertTrue(f >= 0.6 && f <= 1.0, "factor " + f);
+      assertEquals(
+          fixed.get(i)[2] / f,
+          varied.get(i)[2],
+          1e-6 * varied.get(i)[2],
+          "compute_s of device " + device + " in round " + round);
+    }
+  }
+
+  /** round, device and compute_s of every row of a run's devices.csv. */
+  private static List<double[]> computes(Path dir) {
+    try {
+      List<String> lines = Files.readAllLines(dir.resolve("devices.csv"));
+      List<String> header = CsvTable.parseLine(lines.get(0));
+      List<double[]> out = new ArrayList<>();
+      for (String line : lines.subList(1, lines.size())) {
+        List<String> f = CsvTable.parseLine(line);
+        out.add(
+            new double[] {
+              Double.parseDouble(f.get(header.indexOf("round"))),
+              Double.parseDouble(f.get(header.indexOf("device"))),
+              Double.parseDouble(f.get(header.indexOf("compute_s")))
+            });
+      }
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** bytes_up and bytes_down of every row of a run's devices.csv. */
   private static List<long[]> bytes(Path dir) {
     try {
