@@ -66,10 +66,9 @@ public final class PlanCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    List<String> overrides = new ArrayList<>(sets);
-    // Planning needs only sizes: no model, no tensors.
-    overrides.add("fidelity=timing");
-    Settings s = Settings.load(scenario, overrides);
+    // The scenario as given: each scheme checks it as its run would (fidelity included) and only
+    // then plans, in timing, where it needs only sizes.
+    Settings s = Settings.load(scenario, sets);
     List<Scheme> chosen = new ArrayList<>();
     for (String n : schemes.isEmpty() ? List.of(s.scheme()) : schemes) {
       chosen.add(Schemes.of(n.trim()));
@@ -96,7 +95,7 @@ public final class PlanCommand implements Callable<Integer> {
     ObjectMapper mapper = new ObjectMapper();
     ObjectNode o = mapper.createObjectNode();
     o.put("scenario", s.scenario());
-    o.put("model", s.model().name());
+    o.put("model", models(plans));
     o.put("batch", s.batchSize());
     o.put("localSteps", s.localSteps());
     o.put("round", 1);
@@ -108,6 +107,7 @@ public final class PlanCommand implements Callable<Integer> {
       ObjectNode j = ps.addObject();
       j.put("scheme", p.scheme());
       j.put("family", p.family().name().toLowerCase(Locale.ROOT));
+      j.put("model", p.model());
       j.put("cut", p.cut());
       ArrayNode vs = j.putArray("clusters");
       for (SchemePlan.Visit v : p.visits()) {
@@ -155,7 +155,7 @@ public final class PlanCommand implements Callable<Integer> {
         Locale.ROOT,
         "plan %s: model %s, batch %d, local-steps %d, %s links; round 1, no training%n",
         s.scenario(),
-        s.model().name(),
+        models(plans),
         s.batchSize(),
         s.localSteps(),
         s.links().kind());
@@ -217,6 +217,11 @@ public final class PlanCommand implements Callable<Integer> {
       }
       out.printf(Locale.ROOT, "  (%s)%n", p.basis());
     }
+  }
+
+  /** The models the plans are made with, in order, each once (one name in the common case). */
+  static String models(List<SchemePlan> plans) {
+    return plans.stream().map(SchemePlan::model).distinct().collect(Collectors.joining(","));
   }
 
   private static String shares(double[] x) {

@@ -610,6 +610,41 @@ public record Settings(
         resolved.replaceFirst("scheme\\s*=\\s*[^\\n]*", "scheme = " + other));
   }
 
+  /**
+   * A copy in fidelity {@code other} (what {@code plan} plans in once the scenario as given is
+   * checked).
+   */
+  public Settings withFidelity(Fidelity other) {
+    return new Settings(
+        scenario,
+        seed,
+        scheme,
+        rounds,
+        localSteps,
+        batchSize,
+        evalEvery,
+        targetAccuracy,
+        stopAtTarget,
+        mode,
+        speedup,
+        other,
+        model,
+        data,
+        devices,
+        serverFlops,
+        links,
+        barrierTimeout,
+        barrierDeadline,
+        outputDir,
+        plots,
+        faults,
+        cpsl,
+        scenarioFile,
+        resolved.replaceFirst(
+            "(?m)^(\\s*)fidelity\\s*=\\s*[^\\n]*",
+            "$1fidelity = " + other.name().toLowerCase(java.util.Locale.ROOT)));
+  }
+
   private static List<Path> paths(Path base, List<String> names) {
     List<Path> out = new ArrayList<>();
     for (String n : names) {

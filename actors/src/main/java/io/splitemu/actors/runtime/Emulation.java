@@ -1046,16 +1046,7 @@ public final class Emulation {
     Partition partition = full ? partition(s, data.train()) : null;
     ChainModel global = full ? ModelZoo.create(s.model().name(), modelOptions(s)) : null;
     double[] flops = perDevice(s.devices().flops(), n, s.seed(), "devices/flops");
-    int[][] shards = new int[n][];
-    for (int d = 0; d < n && full; d++) {
-      shards[d] = partition.indices(d);
-      if (shards[d].length == 0) {
-        throw new SettingsException(
-            "splitemu.data.partition: device-"
-                + d
-                + " got no training samples; use fewer devices or a less skewed partition");
-      }
-    }
+    int[][] shards = full ? splitShards(s, partition) : new int[n][];
     List<SupervisorSetup.Hang> hangs = hangs(s);
     FaultPlan faultPlan = FaultPlan.of(s);
     // A crash restores in-process: the policy and probes a restarted process would build.
@@ -1133,6 +1124,47 @@ public final class Emulation {
               SupervisorSetup.Checkpointing.NONE);
         };
     return new Prepared(s, factory, 0, 0, links);
+  }
+
+  /**
+   * A split scheme's shards in {@code full} fidelity, each device's indices of {@code partition};
+   * refuses a device with none.
+   */
+  private static int[][] splitShards(Settings s, Partition partition) {
+    int n = s.devices().count();
+    int[][] shards = new int[n][];
+    for (int d = 0; d < n; d++) {
+      shards[d] = partition.indices(d);
+      if (shards[d].length == 0) {
+        throw new SettingsException(
+            "splitemu.data.partition: device-"
+                + d
+                + " got no training samples; use fewer devices or a less skewed partition");
+      }
+    }
+    return shards;
+  }
+
+  /**
+   * Refuses, with {@link #prepareSplit}'s line, the data a split scheme's {@code full}-fidelity run
+   * would refuse (data that does not load, a device without training samples); in {@code timing}
+   * fidelity a split run reads no data, and this reads none. {@code plan} checks with it.
+   */
+  public static void checkSplitData(Settings s) {
+    if (s.fidelity() == Settings.Fidelity.FULL) {
+      splitShards(s, partition(s, loadData(s).train()));
+    }
+  }
+
+  /**
+   * Refuses, with {@link #prepareBarrier}'s line, data a barrier scheme's {@code full}-fidelity run
+   * would refuse and its {@code timing} run would not (the images, beside the labels, must load).
+   * {@code plan} checks with it.
+   */
+  public static void checkBarrierData(Settings s) {
+    if (s.fidelity() == Settings.Fidelity.FULL) {
+      loadData(s);
+    }
   }
 
   /**

@@ -51,9 +51,15 @@ public abstract class BarrierScheme implements Scheme {
   /** The cluster visits of a round over the running {@code devices} (ascending ids). */
   public abstract RoundPlanner.Clusters visits(List<Integer> devices);
 
+  /**
+   * Checks {@code given} as {@link #prepare} does (in {@code full} fidelity its data too), then
+   * plans round 1 in {@code timing}, which builds the same devices, shards and links without
+   * models.
+   */
   @Override
-  public SchemePlan plan(Settings s) {
-    return plan(RoundOne.barrier(s));
+  public SchemePlan plan(Settings given) {
+    Emulation.checkBarrierData(given);
+    return plan(RoundOne.barrier(given.withFidelity(Settings.Fidelity.TIMING)));
   }
 
   /** Round 1 from the devices as they stand then. */
@@ -74,6 +80,7 @@ public abstract class BarrierScheme implements Scheme {
     return new SchemePlan(
         name,
         Family.BARRIER,
+        in.settings().model().name(),
         cut,
         visits,
         decisions,

@@ -22,6 +22,11 @@ final class DagScheme extends SplitScheme {
   }
 
   @Override
+  protected String model(Settings s) {
+    return DagSplitPolicy.profile(s).name();
+  }
+
+  @Override
   public SplitPolicy policy(Settings s) {
     return DagSplitPolicy.policy(s);
   }

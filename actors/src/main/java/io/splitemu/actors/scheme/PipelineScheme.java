@@ -66,6 +66,7 @@ public class PipelineScheme implements Scheme {
     return new SchemePlan(
         name,
         Family.PIPELINE,
+        s.mpsl().model(),
         p.cut(),
         lanes,
         List.of(p.planDetail()),

@@ -59,7 +59,9 @@ public interface Scheme {
 
   /**
    * Round 1 as this scheme's planner decides it from the state it observes at the round's start,
-   * with its predicted latency; refuses what {@link #prepare} refuses, with the same line.
+   * with its predicted latency; refuses what {@link #prepare} refuses, with the same line: {@code
+   * s} is checked as given (its fidelity and, in {@code full} fidelity, its data), and only then
+   * planned, in {@code timing} where the planner needs no model.
    */
   SchemePlan plan(Settings s);
 }

@@ -7,6 +7,8 @@ import java.util.List;
  * A scheme's decisions for round 1 and their predicted latency, as {@code splitemu plan} prints
  * them.
  *
+ * @param model the model profile the scheme plans with (the zoo model, a DAG scheme's {@code
+ *     dag.profile}, MP-SL's measured model)
  * @param cut the cut as {@code rounds.csv} shows it (one per device, ";"-separated, where they
  *     differ)
  * @param visits the cluster visits (barrier), the devices with their shares (split), or the lanes
@@ -20,6 +22,7 @@ import java.util.List;
 public record SchemePlan(
     String scheme,
     Scheme.Family family,
+    String model,
     String cut,
     List<Visit> visits,
     List<String> decisions,

@@ -29,6 +29,11 @@ final class ShareSplitScheme extends SplitScheme {
   }
 
   @Override
+  protected String model(Settings s) {
+    return ShareSplitPolicies.profile(s).model();
+  }
+
+  @Override
   public SplitPolicy policy(Settings s) {
     return policy.apply(s);
   }

@@ -41,6 +41,9 @@ public abstract class SplitScheme implements Scheme {
   /** The scheme's planner: per-device plans from the rates estimated at a round's start. */
   public abstract SplitPolicy policy(Settings s);
 
+  /** The name of the model profile the policy plans with. */
+  protected abstract String model(Settings s);
+
   /** Fresh links of the devices, idle at 0 (shares scale a trace or not, as the engine does). */
   protected abstract List<Emulation.LinkPair> links(Settings s, int n);
 
@@ -50,9 +53,15 @@ public abstract class SplitScheme implements Scheme {
     return Emulation.prepareSplit(s, () -> policy(s), n -> links(s, n));
   }
 
+  /**
+   * Checks {@code given} as {@link #prepare} does (its fidelity included, and in {@code full}
+   * fidelity the data), then plans round 1 in {@code timing}: the run's timing is the same in both.
+   */
   @Override
-  public SchemePlan plan(Settings s) {
-    check(s);
+  public SchemePlan plan(Settings given) {
+    check(given);
+    Emulation.checkSplitData(given);
+    Settings s = given.withFidelity(Settings.Fidelity.TIMING);
     int n = s.devices().count();
     double[] flops = ShareSplitPolicies.flops(s, 1); // round 1's compute factors applied
     RoundOne.SplitRoundOne r = RoundOne.split(s, policy(s), flops, links(s, n), links(s, n));
@@ -84,6 +93,7 @@ public abstract class SplitScheme implements Scheme {
     return new SchemePlan(
         name,
         Family.SPLIT,
+        model(s),
         row.cut(),
         List.of(new SchemePlan.Visit(all, steps, up, down, server)),
         decisions,

@@ -147,6 +147,84 @@ class PlanCommandTest {
     assertTrue(r.out().contains("aggregation"), r.out());
   }
 
+  /** Runs {@code command} (plan or run) on quickstart with {@code sets}; its one stderr line. */
+  private ProfileCommandTest.Result refused(String command, String... sets) {
+    List<String> a = new ArrayList<>(List.of(command, quickstart().toString()));
+    for (String s : sets) {
+      a.add("--set");
+      a.add(s);
+    }
+    if (command.equals("run")) {
+      a.add("--out");
+      a.add(tmp.resolve("run-" + tmp.toFile().list().length).toString());
+    }
+    ProfileCommandTest.Result r = ProfileCommandTest.cli(a.toArray(new String[0]));
+    assertNotEquals(0, r.code(), command + " accepted " + List.of(sets) + ": " + r.out());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    return r;
+  }
+
+  @Test
+  void refusesWhatRunRefuses_withRunsLine() throws Exception {
+    Path empty = Files.createDirectories(tmp.resolve("no-mnist"));
+    String[][] cases = {
+      // a DAG scheme in full fidelity
+      {"scheme=dag-mincut", "dag.profile=inception-v3", "local-steps=2", "fidelity=full"},
+      // a share-split scheme on a profile (not a zoo model) in full fidelity
+      {"scheme=edgesplit", "model.name=efficientnetv2-s-mnist", "local-steps=2", "fidelity=full"},
+      {"scheme=sfl-compute", "model.name=efficientnetv2-s-mnist", "local-steps=2", "fidelity=full"},
+      // a split scheme in full fidelity whose data does not load (timing reads none)
+      {
+        "scheme=edgesplit",
+        "local-steps=2",
+        "fidelity=full",
+        "data.dataset=mnist",
+        "data.dir=" + empty
+      },
+    };
+    String[] expected = {
+      "splitemu.fidelity: dag-mincut runs only in timing fidelity",
+      "splitemu.fidelity: edgesplit trains real tensors only on a zoo model",
+      "splitemu.fidelity: sfl-compute trains real tensors only on a zoo model",
+      "splitemu.data.dir"
+    };
+    for (int i = 0; i < cases.length; i++) {
+      String run = refused("run", cases[i]).err().strip();
+      String plan = refused("plan", cases[i]).err().strip();
+      assertTrue(run.contains(expected[i]), run);
+      assertEquals(run, plan, "plan refuses with run's line: " + List.of(cases[i]));
+    }
+    // The same scenarios in timing fidelity plan.
+    for (int i = 0; i < 3; i++) {
+      List<String> a = new ArrayList<>(List.of(quickstart().toString()));
+      for (String s : cases[i]) {
+        a.add("--set");
+        a.add(s.equals("fidelity=full") ? "fidelity=timing" : s);
+      }
+      plan(a.toArray(new String[0]));
+    }
+  }
+
+  @Test
+  void header_namesTheModelTheSchemePlansWith() {
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "plan",
+            quickstart().toString(),
+            "--set",
+            "scheme=dag-mincut",
+            "--set",
+            "dag.profile=inception-v3",
+            "--set",
+            "local-steps=2",
+            "--set",
+            "fidelity=timing");
+    assertEquals(0, r.code(), r.err());
+    String header = r.out().lines().findFirst().orElse("");
+    assertTrue(header.contains("model inception-v3,"), header);
+    assertTrue(!header.contains("lenet5"), header);
+  }
+
   @Test
   void badInput_oneLineOnStderr_nonZeroExit() throws Exception {
     ProfileCommandTest.Result missing =

@@ -107,7 +107,8 @@ class SchemePlansTest {
       args.add("--set");
       args.add(set);
     }
-    args.add("--json");
+    // The goldens hold timing runs; plan checks the fidelity it is given as the run does.
+    args.addAll(List.of("--set", "fidelity=timing", "--json"));
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = Main.run(new PrintWriter(out), new PrintWriter(err), args.toArray(new String[0]));
