@@ -64,8 +64,9 @@ final class CpslControl {
   private String pendingReason;
 
   /**
-   * @param plannerSteps E of the latency model: the scenario's local steps, or with local steps 0
-   *     the largest device epoch (the runtime runs a cluster for its largest member's epoch)
+   * @param plannerSteps E of the latency model as the scenario's local steps: with 0 each cluster
+   *     visit runs its largest member's epoch (the runtime runs a cluster so), which the planner
+   *     reads from the devices' sample counts
    */
   CpslControl(CpslSetup setup, int batch, int plannerSteps, double serverFlops) {
     this.setup = setup;

@@ -256,17 +256,12 @@ public final class RoundOne {
     Settings s = in.settings();
     SupervisorSetup setup = in.setup();
     CpslSetup cs = setup.cpsl();
-    int steps = s.localSteps();
     List<CpslControl.Device> running = new ArrayList<>();
     for (DeviceSetup d : setup.devices()) {
       running.add(new CpslControl.Device(d.id(), d.flopsPerSecond(), d.shard().length));
-      if (s.localSteps() == 0) {
-        steps =
-            Math.max(steps, Math.max(1, (d.shard().length + s.batchSize() - 1) / s.batchSize()));
-      }
     }
     CpslControl control =
-        new CpslControl(cs, s.batchSize(), Math.max(1, steps), setup.server().flopsPerSecond());
+        new CpslControl(cs, s.batchSize(), s.localSteps(), setup.server().flopsPerSecond());
     int cut = cs.initialCut();
     String why;
     if (control.saa()) {

@@ -1213,16 +1213,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         wallS);
   }
 
-  // E of the latency model for CPSL: local-steps, or the largest epoch of any device.
+  // E of the latency model for CPSL as the scenario key local-steps: 0 is each visit's largest
+  // member epoch, which the planner reads from the devices' shards, as nextVisit runs it.
   private int plannerSteps() {
-    if (setup.localSteps() > 0) {
-      return setup.localSteps();
-    }
-    int steps = 1;
-    for (int d : shardSize.keySet()) {
-      steps = Math.max(steps, epochSteps(d));
-    }
-    return steps;
+    return setup.localSteps();
   }
 
   /**

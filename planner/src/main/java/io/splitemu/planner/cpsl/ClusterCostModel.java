@@ -39,6 +39,8 @@ public final class ClusterCostModel {
   private final double[] tB;
   private final RateFunction[] up;
   private final RateFunction[] down;
+  // Each device's epoch I_n = ceil(|D_n| / b): a visit's E with local steps 0 is its members' max.
+  private final int[] epochs;
   private final double[] upK;
   private final double[] downK;
   private final double[] downFull;
@@ -107,6 +109,7 @@ public final class ClusterCostModel {
     downW = new double[n];
     downSnr = new double[n];
     upFull = new double[n];
+    epochs = new int[n];
     double a = costs.cutBytes(cut);
     bitsUp = 8.0 * (batch * a + batch * 4.0);
     bitsDown = 8.0 * batch * a;
@@ -119,6 +122,7 @@ public final class ClusterCostModel {
       // the uplink phase after the forward pass and the activations, in the downlink phase before
       // the backward pass, so it joins each phase's fixed time.
       prop[i] = d.propagationSeconds();
+      epochs[i] = Math.toIntExact(d.stepsPerEpoch(batch));
       tF[i] = batch * costs.deviceForwardFlops(cut) / d.flopsPerSecond() + prop[i];
       tB[i] = batch * costs.deviceBackwardFlops(cut) / d.flopsPerSecond() + prop[i];
       up[i] = d.uplink();
@@ -160,9 +164,33 @@ public final class ClusterCostModel {
     return batch;
   }
 
-  /** Local steps per cluster visit. */
+  /**
+   * Local steps per cluster visit, as the scenario key {@code local-steps}: 0 means one pass over
+   * the largest shard of each cluster ({@link #visitSteps}).
+   */
   public int localSteps() {
     return localSteps;
+  }
+
+  /** Device {@code i}'s epoch, I_n = ceil(|D_n| / b) steps. */
+  public int epochSteps(int i) {
+    return epochs[i];
+  }
+
+  /**
+   * E of a visit of {@code members}: the local steps, or with local steps 0 the largest member's
+   * epoch, {@code max_{n in C} I_n} (as the runtime runs a visit and {@code
+   * SchemeLatency.visitSteps} predicts it).
+   */
+  public int visitSteps(int[] members) {
+    if (localSteps > 0) {
+      return localSteps;
+    }
+    int e = 0;
+    for (int m : members) {
+      e = Math.max(e, epochs[m]);
+    }
+    return e;
   }
 
   /** Server state. */
@@ -203,7 +231,7 @@ public final class ClusterCostModel {
     }
     double downPhase = phase(members, policy, false, downOut);
     double tau = upPhase + serverPerDevice * n + downPhase;
-    return broadcast + localSteps * tau + maxUpload;
+    return broadcast + visitSteps(members) * tau + maxUpload;
   }
 
   // What IncrementalGibbs reads: the per-device constants of each phase (isUp: the uplink phase,

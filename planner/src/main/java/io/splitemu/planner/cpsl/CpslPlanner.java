@@ -38,7 +38,8 @@ public final class CpslPlanner {
    *
    * @param costs the model's cut sums
    * @param batch batch size b
-   * @param localSteps E, local steps per cluster visit
+   * @param localSteps E, local steps per cluster visit; 0: each visit runs its largest member's
+   *     epoch, {@code max_{n in C} ceil(|D_n| / b)} from the devices' sample counts
    * @param clusters M, the number of clusters (sizes differ by at most one)
    * @param clustering the clustering strategy (see {@link Clusterings})
    */
@@ -157,7 +158,14 @@ public final class CpslPlanner {
       }
       LatencyBreakdown visit =
           SchemeLatency.clusterVisit(
-              costs, cut, batch, localSteps, members, a.uplinkShares(), a.downlinkShares(), server);
+              costs,
+              cut,
+              batch,
+              model.visitSteps(g),
+              members,
+              a.uplinkShares(),
+              a.downlinkShares(),
+              server);
       plans.add(a);
       ids.add(List.copyOf(names));
       per.add(visit);

@@ -81,11 +81,19 @@ final class IncrementalGibbs {
   private final BitSet[] downRanks;
   private final int[] minFixed;
   private final int[] minDown;
+  // With local steps 0 a visit runs its largest member's epoch: the members as ranks by epoch
+  // (largest first) and each cluster's smallest rank, as for the two minima (null otherwise).
+  private final boolean perEpoch;
+  private final int[] rankEpoch;
+  private final int[] byRankEpoch;
+  private final BitSet[] epochRanks;
+  private final int[] minEpoch;
   // The outcome of the latest propose(): the uplink and downlink makespans, and at 2 whether they
   // are exact (the commit then expands the sums afresh); the minima in the two fields below.
   private final double[] proposed = new double[3];
   private int proposedMinFixed;
   private int proposedMinDown;
+  private int proposedMinEpoch;
   // What the latest propose() gave: a second-order STEP, a lower BOUND (proposeExactly gives the
   // cost when the bound leaves the swap a chance) or nothing usable (EXACT: proposeExactly must).
   static final int STEP = 0;
@@ -134,18 +142,38 @@ final class IncrementalGibbs {
     downRanks = new BitSet[clusters];
     minFixed = new int[clusters];
     minDown = new int[clusters];
+    perEpoch = model.localSteps() == 0;
+    rankEpoch = perEpoch ? new int[n] : null;
+    byRankEpoch = perEpoch ? new int[n] : null;
+    epochRanks = perEpoch ? new BitSet[clusters] : null;
+    minEpoch = new int[clusters];
+    if (perEpoch) {
+      int most = 0;
+      for (int i = 0; i < n; i++) {
+        most = Math.max(most, model.epochSteps(i));
+      }
+      int top = most;
+      ranks(i -> top - model.epochSteps(i), rankEpoch, byRankEpoch);
+    }
     for (int c = 0; c < clusters; c++) {
       fixedRanks[c] = new BitSet(n);
       downRanks[c] = new BitSet(n);
+      if (perEpoch) {
+        epochRanks[c] = new BitSet(n);
+      }
       for (int s = 0; s < groups[c].length; s++) {
         int i = groups[c][s];
         clusterOf[i] = c;
         slot[i] = s;
         fixedRanks[c].set(rankFixed[i]);
         downRanks[c].set(rankDown[i]);
+        if (perEpoch) {
+          epochRanks[c].set(rankEpoch[i]);
+        }
       }
       minFixed[c] = fixedRanks[c].nextSetBit(0);
       minDown[c] = downRanks[c].nextSetBit(0);
+      minEpoch[c] = perEpoch ? epochRanks[c].nextSetBit(0) : 0;
       solve(c);
     }
   }
@@ -167,8 +195,8 @@ final class IncrementalGibbs {
         configuredAlpha > 0 ? configuredAlpha : Math.exp(Math.log(1e-4) / Math.max(1, proposals));
     double[] su = new double[3];
     double[] sv = new double[3];
-    int[] suMins = new int[2];
-    int[] svMins = new int[2];
+    int[] suMins = new int[3];
+    int[] svMins = new int[3];
     for (int it = 0; it < proposals; it++) {
       int u = rng.nextInt(n);
       int v = rng.nextInt(n - groups[clusterOf[u]].length);
@@ -209,8 +237,8 @@ final class IncrementalGibbs {
       if (draw < p) {
         journal.add(cu, slot[u], cv, slot[v]);
         swap(u, v);
-        commit(cv, v, u, nv, sv, svMins[0], svMins[1]);
-        commit(cu, u, v, nu, su, suMins[0], suMins[1]);
+        commit(cv, v, u, nv, sv, svMins);
+        commit(cu, u, v, nu, su, suMins);
         GibbsClustering.replace(sorted[cu], u, v);
         GibbsClustering.replace(sorted[cv], v, u);
         double before = cost[cu] + cost[cv];
@@ -249,6 +277,7 @@ final class IncrementalGibbs {
     System.arraycopy(proposed, 0, phases, 0, 3);
     mins[0] = proposedMinFixed;
     mins[1] = proposedMinDown;
+    mins[2] = proposedMinEpoch;
   }
 
   /** What the latest {@link #propose} gave: {@link #STEP}, {@link #BOUND} or {@link #EXACT}. */
@@ -329,7 +358,9 @@ final class IncrementalGibbs {
     }
     proposedMinFixed = minAfter(fixedRanks[c], minFixed[c], rankFixed[out], rankFixed[in]);
     proposedMinDown = minAfter(downRanks[c], minDown[c], rankDown[out], rankDown[in]);
-    return visit(c, proposed[0], proposed[1], proposedMinFixed, proposedMinDown);
+    proposedMinEpoch =
+        perEpoch ? minAfter(epochRanks[c], minEpoch[c], rankEpoch[out], rankEpoch[in]) : 0;
+    return visit(c, proposed[0], proposed[1], proposedMinFixed, proposedMinDown, proposedMinEpoch);
   }
 
   /** {@link #propose} by exact re-solves of both phases. */
@@ -346,18 +377,19 @@ final class IncrementalGibbs {
     proposed[2] = 1;
     proposedMinFixed = fixedRanks[c].nextSetBit(0);
     proposedMinDown = downRanks[c].nextSetBit(0);
+    proposedMinEpoch =
+        perEpoch ? minAfter(epochRanks[c], minEpoch[c], rankEpoch[out], rankEpoch[in]) : 0;
     groups[c][s] = out;
     fixedRanks[c].clear(rankFixed[in]);
     fixedRanks[c].set(rankFixed[out]);
     downRanks[c].clear(rankDown[in]);
     downRanks[c].set(rankDown[out]);
-    return visit(c, proposed[0], proposed[1], proposedMinFixed, proposedMinDown);
+    return visit(c, proposed[0], proposed[1], proposedMinFixed, proposedMinDown, proposedMinEpoch);
   }
 
   // Commits the proposal of swapping out for in to cluster c (after swap()): the makespans, and
   // the sums at t0 by the two members' terms there, or expanded afresh at an exact makespan.
-  private void commit(
-      int c, int out, int in, double newCost, double[] phases, int newMinFixed, int newMinDown) {
+  private void commit(int c, int out, int in, double newCost, double[] phases, int[] mins) {
     for (int p = 0; p < 2; p++) {
       int k = 2 * c + p;
       time[k] = phases[p];
@@ -374,8 +406,9 @@ final class IncrementalGibbs {
         curve[k] += termCurve;
       }
     }
-    minFixed[c] = newMinFixed;
-    minDown[c] = newMinDown;
+    minFixed[c] = mins[0];
+    minDown[c] = mins[1];
+    minEpoch[c] = mins[2];
     cost[c] = newCost;
   }
 
@@ -398,6 +431,12 @@ final class IncrementalGibbs {
     downRanks[cu].set(rankDown[v]);
     downRanks[cv].clear(rankDown[v]);
     downRanks[cv].set(rankDown[u]);
+    if (perEpoch) {
+      epochRanks[cu].clear(rankEpoch[u]);
+      epochRanks[cu].set(rankEpoch[v]);
+      epochRanks[cv].clear(rankEpoch[v]);
+      epochRanks[cv].set(rankEpoch[u]);
+    }
   }
 
   private void resolveIfDue(int c) {
@@ -444,7 +483,7 @@ final class IncrementalGibbs {
       }
       time[k] += (sum0[k] - 1) / slope[k];
     }
-    cost[c] = visit(c, time[2 * c], time[2 * c + 1], minFixed[c], minDown[c]);
+    cost[c] = visit(c, time[2 * c], time[2 * c + 1], minFixed[c], minDown[c], minEpoch[c]);
   }
 
   // The sums of cluster c's phase p at t over its members, with t as the expansion point.
@@ -479,7 +518,7 @@ final class IncrementalGibbs {
       time[2 * c + p] = solvePhase(c, p);
       expand(c, p, time[2 * c + p]);
     }
-    cost[c] = visit(c, time[2 * c], time[2 * c + 1], minFixed[c], minDown[c]);
+    cost[c] = visit(c, time[2 * c], time[2 * c + 1], minFixed[c], minDown[c], minEpoch[c]);
     acceptedSinceSolve[c] = 0;
   }
 
@@ -496,8 +535,9 @@ final class IncrementalGibbs {
     return t;
   }
 
-  // The cost of a visit of cluster c with the given phase makespans and minimum ranks.
-  private double visit(int c, double up, double down, int fixedRank, int downRank) {
+  // The cost of a visit of cluster c with the given phase makespans and minimum ranks (epochRank:
+  // its largest epoch's, read only with local steps 0).
+  private double visit(int c, double up, double down, int fixedRank, int downRank, int epochRank) {
     double modelBits = model.modelBits();
     double tf = model.fixed(byRankFixed[fixedRank], true);
     double weakest = model.fullRate(byRankDown[downRank], false);
@@ -506,7 +546,7 @@ final class IncrementalGibbs {
     // their fixed times, so up - tf is the upload's transfer alone).
     return modelBits / weakest
         + model.propagation(byRankDown[downRank])
-        + model.localSteps() * tau
+        + (perEpoch ? model.epochSteps(byRankEpoch[epochRank]) : model.localSteps()) * tau
         + modelBits * (up - tf) / model.phaseBits(true)
         + model.propagation(byRankFixed[fixedRank]);
   }

@@ -52,6 +52,37 @@ class CpslPlannerTest {
   }
 
   @Test
+  void localStepsZero_eachVisitRunsItsLargestMembersEpoch_inThePlanAndSaa() {
+    // Shards of 200..999 samples at batch 16: epochs of 13..63 steps, so E_C differs per cluster.
+    CutCosts c = CutCosts.of(TestChains.cnn(3, 12));
+    List<DeviceState> devices = TestChains.shannonDevices(3, 23);
+    ServerState server = new ServerState(3e11);
+    CpslPlanner p = new CpslPlanner(c, 16, 0, 5, new GibbsClustering());
+    RoundPlan plan = p.planRound(4, devices, server, 11);
+    // What the runtime runs and SchemeLatency prices: E_C = max over C's members of I_n.
+    double direct = SchemeLatency.cpslRound(c, 4, 16, 0, devices, plan.clusters(), server).total();
+    assertEquals(direct, plan.predicted().total(), 1e-12 * direct);
+    assertEquals(direct, p.optimum(4, devices, server, 11), 1e-9 * direct);
+    // Not E = the largest epoch of all devices for every cluster (what it optimised before).
+    long most = 0;
+    for (DeviceState d : devices) {
+      most = Math.max(most, d.stepsPerEpoch(16));
+    }
+    double allMax =
+        SchemeLatency.cpslRound(c, 4, 16, (int) most, devices, plan.clusters(), server).total();
+    assertTrue(direct < allMax, direct + " vs " + allMax);
+    int[] e = new int[plan.clusters().size()];
+    for (int k = 0; k < e.length; k++) {
+      List<DeviceState> members = new ArrayList<>();
+      for (int m : plan.clusters().get(k).members()) {
+        members.add(devices.get(m));
+      }
+      e[k] = SchemeLatency.visitSteps(0, members, 16);
+    }
+    assertTrue(java.util.Arrays.stream(e).distinct().count() > 1, java.util.Arrays.toString(e));
+  }
+
+  @Test
   void planRound_predictionEqualsSchemeLatencyAndCoversEveryDeviceOnce() {
     CutCosts c = CutCosts.of(TestChains.cnn(3, 12));
     List<DeviceState> devices = TestChains.shannonDevices(3, 23);

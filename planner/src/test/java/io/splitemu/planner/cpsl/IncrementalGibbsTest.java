@@ -159,6 +159,30 @@ class IncrementalGibbsTest {
   }
 
   @Test
+  void localStepsZero_trackedCostsFollowEachClustersLargestEpoch() {
+    // Shards of 200..999 samples: E_C (the largest member's epoch) changes as members swap.
+    for (boolean shannon : new boolean[] {false, true}) {
+      ClusterCostModel five = model(7, 400, shannon);
+      ClusterCostModel m =
+          new ClusterCostModel(
+              five.costs(), five.cut(), five.batch(), 0, five.devices(), five.server());
+      checkStartCosts(m, shannon);
+      IncrementalGibbs g = new IncrementalGibbs(m, sortedStart(m, 5));
+      g.measureDrift = true;
+      g.run(20 * 400, 0.01, 0, new SplittableRandom(7));
+      assertTrue(g.worstDrift < 1e-3, "shannon " + shannon + ": cost drift " + g.worstDrift);
+      for (int c = 0; c < 5; c++) {
+        int[] members = g.members(c);
+        int e = 0;
+        for (int i : members) {
+          e = Math.max(e, m.epochSteps(i));
+        }
+        assertEquals(e, m.visitSteps(members));
+      }
+    }
+  }
+
+  @Test
   void trackedCosts_stayCloseToExactOnes_throughASearch() {
     // {devices, clusters, seed, shannon}: large and small clusters, stragglers on Shannon links.
     int[][] cases = {
