@@ -207,9 +207,14 @@ class ShareSplitFullTest {
         assertThrows(
             IllegalStateException.class,
             () -> Emulation.run(s, tmp.resolve("nan"), RunListener.NONE));
-    // The supervisor's one line for a failed actor: the round, the device and the cause.
+    // The supervisor's one line for a failed actor: the round, where the model diverged (the
+    // server copy of a device: its loss is checked before the gradient goes down) and the cause.
     assertTrue(
-        e.getMessage().matches("run stopped in round \\d+: device-\\d failed: .*"), e.getMessage());
+        e.getMessage()
+            .matches(
+                "run stopped in round \\d+: edge server failed: slice \\S+ \\(the server copy for"
+                    + " device-\\d\\): .* at round \\d+, step \\d+ .*"),
+        e.getMessage());
     assertTrue(
         e.getMessage().contains("NaN") || e.getMessage().contains("infinity"), e.getMessage());
     assertTrue(!e.getMessage().contains("\n"), e.getMessage());
