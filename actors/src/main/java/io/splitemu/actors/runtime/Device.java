@@ -4,6 +4,7 @@ import io.splitemu.actors.link.LinkChannel;
 import io.splitemu.actors.pipeline.ComputeHop;
 import io.splitemu.actors.wire.Chunks;
 import io.splitemu.model.data.Batch;
+import io.splitemu.model.data.ClassLabels;
 import io.splitemu.model.nn.Slice;
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.model.wire.ClusterMessage;
@@ -306,7 +307,10 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
     }
   }
 
-  /** Reply to {@link Step} and the message to the server in local steps. */
+  /**
+   * Reply to {@link Step} and the message to the server in local steps: the batch's activations at
+   * the cut and its labels as int32 class indices {@code [batch]} ({@code null} in timing).
+   */
   public record Activations(
       int device,
       int step,
@@ -891,7 +895,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
     if (setup.full()) {
       Batch batch = setup.train().batch(cursor.nextBatch(b), setup.dataType());
       acts = slice().forward(batch.features()).dup();
-      labels = batch.labels();
+      labels = ClassLabels.indices(batch.labels()); // int32 up, as charged
     } else if (cursor != null) {
       cursor.skip(b); // a timing run counts the samples only
     }

@@ -691,7 +691,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
    */
   private LossStep train(Slice slice, INDArray x, INDArray y, int localStep, int copyOf) {
     try {
-      return slice.trainStep(x, y);
+      return slice.trainStepOnClasses(x, y);
     } catch (DivergedException e) {
       // The supervisor's line names the edge server: "edge server failed: " + this.
       throw new IllegalStateException(

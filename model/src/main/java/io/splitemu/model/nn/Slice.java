@@ -1,5 +1,6 @@
 package io.splitemu.model.nn;
 
+import io.splitemu.model.data.ClassLabels;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -231,6 +232,19 @@ public final class Slice {
     graph.clear();
     OffHeapGuard.shared().afterStep();
     return new LossStep(loss, inputGradient);
+  }
+
+  /**
+   * {@link #trainStep} with the labels as int32 class indices {@code [batch]} ({@link
+   * ClassLabels}), as they come up from the devices; the one-hot rows are built in this slice's
+   * data type.
+   */
+  public LossStep trainStepOnClasses(INDArray input, INDArray classes) {
+    if (!last || outShape.length != 1) {
+      throw new IllegalStateException(label + " does not end in class scores");
+    }
+    return trainStep(
+        input, ClassLabels.oneHot(label + " labels", classes, (int) outShape[0], dataType()));
   }
 
   /**
