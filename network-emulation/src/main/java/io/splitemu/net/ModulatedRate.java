@@ -2,13 +2,21 @@ package io.splitemu.net;
 
 import java.math.BigDecimal;
 
-/** A rate multiplied by a modulation; past the modulation's horizon the base rate's fast path runs. */
+/**
+ * A rate multiplied by a modulation; past the modulation's horizon the base rate's fast path runs.
+ */
 public record ModulatedRate(RateFunction base, RateModulation modulation) implements RateFunction {
 
   @Override
   public RatePiece pieceAt(long tNanos) {
-    RatePiece b = base.pieceAt(tNanos);
     RatePiece m = modulation.factorAt(tNanos);
+    if (m.perSecond().signum() == 0) {
+      // An outage is one zero piece whatever the base does under it: a walk crosses it in one step
+      // and sees at once an outage that never ends (a trace's pieces would hide it until the walk's
+      // piece limit).
+      return m;
+    }
+    RatePiece b = base.pieceAt(tNanos);
     return new RatePiece(
         Math.max(b.startNanos(), m.startNanos()),
         Math.min(b.endNanos(), m.endNanos()),

@@ -9,6 +9,9 @@ import io.splitemu.net.link.FluidLink;
 import io.splitemu.net.link.Link;
 import io.splitemu.net.link.MessageLoss;
 import io.splitemu.net.link.ShannonChannel;
+import io.splitemu.net.trace.EndPolicy;
+import io.splitemu.net.trace.RateTrace;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -61,6 +64,26 @@ class LinkTest {
     UndeliverableException e =
         assertThrows(UndeliverableException.class, () -> l.send(at(0), 1_000_000));
     assertTrue(e.getMessage().startsWith("dead: "), e.getMessage());
+  }
+
+  @Test
+  void endlessOutage_onATraceLink_reportedAtOnce_asAnOutage() {
+    // A trace of 1 ms steps: the walk used to visit the outage piece by piece under it and give up
+    // after its piece limit ("rate too low?") instead of naming the outage that never recovers.
+    long[] times = {0, MS, 2 * MS};
+    BigDecimal[] rates = {
+      BigDecimal.valueOf(8e6), BigDecimal.valueOf(4e6), BigDecimal.valueOf(2e6)
+    };
+    RateTrace t = new RateTrace("steps", times, rates);
+    FaultSchedule cut = FaultSchedule.builder().outage(5 * S, Long.MAX_VALUE).build();
+    Link l = new Link("dead", t.link(EndPolicy.LOOP, 0), cut, MessageLoss.NONE);
+    UndeliverableException e =
+        assertThrows(UndeliverableException.class, () -> l.send(at(4), 10_000_000));
+    assertTrue(e.getMessage().contains("never recovers"), e.getMessage());
+    // Transfers that end before the outage are unchanged.
+    Link live = new Link("live", t.link(EndPolicy.LOOP, 0), cut, MessageLoss.NONE);
+    Link plain = new Link("plain", t.link(EndPolicy.LOOP, 0));
+    assertEquals(plain.send(at(1), 1_000).arrival(), live.send(at(1), 1_000).arrival());
   }
 
   @Test
@@ -136,7 +159,7 @@ class LinkTest {
     double r1 = ch.rateBitsPerSecond(ch.fading(1));
     // r0 bits fill interval 0 exactly; half of r1 more ends half-way into interval 1
     long bits = (long) Math.floor(r0) + (long) Math.floor(r1 / 2);
-    long end = ch.finish(0, new java.math.BigDecimal(bits));
+    long end = ch.finish(0, new BigDecimal(bits));
     double expected = 1 + (bits - r0) / r1;
     assertEquals(expected, end / 1e9, 1e-8);
   }

@@ -382,6 +382,40 @@ class ThrottledLinkTest {
   }
 
   @Test
+  void pacing_instantBeyondTheClocksRange_isDueNever_notEarly() {
+    Pacing p = Pacing.paced(0.5, 1_000, new PacingLag());
+    // 2^62 ns at half speed is 2^63 ns of wall time: past Long.MAX_VALUE, once wrapped to a
+    // negative nanoTime that was already due.
+    assertEquals(Long.MAX_VALUE, p.dueNanoTime(EmulatedInstant.ofNanos(1L << 62)));
+    assertEquals(Long.MAX_VALUE, p.dueNanoTime(EmulatedInstant.ofNanos(Long.MAX_VALUE)));
+  }
+
+  @Test
+  void paced_arrivalsThatShareADueTime_leaveInArrivalOrder() throws Exception {
+    // At speedup 1000, arrivals at 999 ns and 1,000 ns both fall due 1 ns after the clock's start.
+    // The later one comes first in the stream; the clock starts a second ahead, so both wait in
+    // the stage and the order is the stage's alone.
+    Link[] lanes = {
+      new Link("a", FluidLink.constant(8e9, 999)), new Link("b", FluidLink.constant(8e9, 998))
+    };
+    Pacing pacing = Pacing.paced(1000, System.nanoTime() + S, new PacingLag());
+    assertEquals(
+        pacing.dueNanoTime(EmulatedInstant.ofNanos(999)),
+        pacing.dueNanoTime(EmulatedInstant.ofNanos(1_000)));
+    List<Delivered<Integer>> out =
+        Source.from(List.of(transfer(0, 1, 0), transfer(100, 1, 0)))
+            .via(ThrottledLink.<Integer>channel(p -> p / 100, i -> lanes[i], pacing))
+            .runWith(Sink.seq(), system)
+            .toCompletableFuture()
+            .get(GIVE_UP_SECONDS, TimeUnit.SECONDS);
+    List<Long> arrivals = new ArrayList<>();
+    for (Delivered<Integer> d : out) {
+      arrivals.add(d.arrival().nanos());
+    }
+    assertEquals(List.of(999L, 1_000L), arrivals);
+  }
+
+  @Test
   void pacing_runAt_runsNotBeforeDue_andRecordsLag() throws Exception {
     Pacing p = Pacing.pacedFromNow(100);
     int n = 5;

@@ -52,8 +52,11 @@ public record Pacing(boolean paced, double speedup, long clockStartNanoTime, Pac
 
   /** The {@link System#nanoTime()} at which an emulated instant falls due, rounded up. */
   public long dueNanoTime(long emulatedNanos) {
-    // ceil: an element may leave late by < 1 ns but never early
-    return clockStartNanoTime + (long) Math.ceil(emulatedNanos / speedup);
+    // ceil: an element may leave late by < 1 ns but never early; an instant beyond the clock's
+    // range is due never (Long.MAX_VALUE), not at a wrapped, early nanoTime
+    long offset = (long) Math.ceil(emulatedNanos / speedup);
+    long due = clockStartNanoTime + offset;
+    return offset > 0 && due < clockStartNanoTime ? Long.MAX_VALUE : due;
   }
 
   /** Wall-clock time left until {@code at} falls due; zero in virtual mode or when already due. */

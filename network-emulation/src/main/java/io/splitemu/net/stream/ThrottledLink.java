@@ -167,7 +167,15 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
   private final class PacedLogic extends GraphStageLogic {
     private final PriorityQueue<Pending<T>> pending =
         new PriorityQueue<>(
-            (a, b) -> a.due != b.due ? Long.compare(a.due, b.due) : Long.compare(a.seq, b.seq));
+            (a, b) -> {
+              // Due times are arrivals scaled and rounded up, so two arrivals can share one: the
+              // earlier arrival still leaves first, as the class says; then stream order.
+              if (a.due != b.due) {
+                return Long.compare(a.due, b.due);
+              }
+              int byArrival = a.delivered.arrival().compareTo(b.delivered.arrival());
+              return byArrival != 0 ? byArrival : Long.compare(a.seq, b.seq);
+            });
     private final AsyncCallback<Long> wake = createAsyncCallback(this::onWake);
     private long seq;
 
