@@ -4,7 +4,6 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,13 +40,18 @@ public final class Plots {
    *
    * @param name the series name (the scheme)
    * @param rounds its {@code rounds.csv} rows
-   * @param events its {@code events.csv} rows (faults and deadline drops are marked)
+   * @param events what the plots mark of its {@code events.csv} rows (faults, recoveries and
+   *     deadline drops)
    */
-  public record Run(String name, List<RoundRecord> rounds, List<EventRecord> events) {
+  public record Run(String name, List<RoundRecord> rounds, MarkedEvents events) {
 
     public Run {
       rounds = List.copyOf(rounds);
-      events = List.copyOf(events);
+    }
+
+    /** A run whose marked events are those among {@code events}. */
+    public Run(String name, List<RoundRecord> rounds, List<EventRecord> events) {
+      this(name, rounds, MarkedEvents.of(events));
     }
   }
 
@@ -151,31 +155,13 @@ public final class Plots {
   }
 
   /**
-   * The events of the run in {@code runDir} ({@code events.csv}) that the plots mark ({@link
-   * #marked}: faults, recoveries, deadline drops); none if it has no such file. The file is read
-   * one line at a time and only those rows are kept (a split scheme records a re-plan per device
-   * and round, which the plots do not show).
+   * What the plots mark of the run in {@code runDir} ({@code events.csv}: faults, recoveries,
+   * deadline drops, {@link #marked}); none if it has no such file. The file is read one line at a
+   * time into a bounded {@link MarkedEvents} (a split scheme records a re-plan per device and
+   * round, which the plots do not show, and a run under churn a fault per device).
    */
-  public static List<EventRecord> events(Path runDir) {
-    Path file = runDir.resolve("events.csv");
-    List<EventRecord> out = new ArrayList<>();
-    if (!Files.isRegularFile(file)) {
-      return out;
-    }
-    CsvTable.forEachRow(
-        file,
-        f -> {
-          if (f.size() == EventRecord.HEADER.size() && marked(f.get(2))) {
-            out.add(
-                new EventRecord(
-                    f.get(0).isEmpty() ? Double.NaN : Double.parseDouble(f.get(0)),
-                    Integer.parseInt(f.get(1)),
-                    f.get(2),
-                    f.get(3),
-                    f.get(4)));
-          }
-        });
-    return out;
+  public static MarkedEvents events(Path runDir) {
+    return MarkedEvents.read(runDir);
   }
 
   /**
@@ -405,13 +391,15 @@ public final class Plots {
 
   /** Where an event is drawn on a chart's x axis (NaN: not drawn). */
   private interface Position {
-    double of(int i, Run run, EventRecord e);
+    double of(int i, Run run, MarkedEvents.Mark e);
   }
 
   /**
    * Draws each run's faults and deadline drops as vertical lines from {@code lo} to {@code hi} in
    * the run's colour (dashed: fault, dotted: drop, solid: recovery), with one black legend entry
-   * per kind; returns the x of every line.
+   * per kind; returns the x of every line. A kind with more than {@value
+   * MarkedEvents#MARKS_PER_KIND} distinct instants in a run draws its earliest ones, and its legend
+   * says how many events are not drawn.
    */
   private static List<Double> markLines(
       XYChart chart, List<Run> runs, Position at, double lo, double hi) {
@@ -425,11 +413,13 @@ public final class Plots {
             default -> new BasicStroke(1.0f);
           };
       double first = Double.NaN;
+      long notDrawn = 0;
       for (int i = 0; i < runs.size(); i++) {
         Run run = runs.get(i);
         Set<Double> xs = new TreeSet<>();
-        for (EventRecord e : run.events()) {
-          if (e.kind().equals(k.getKey()) && Double.isFinite(e.emulatedS())) {
+        notDrawn += run.events().notDrawn(k.getKey());
+        for (MarkedEvents.Mark e : run.events().marks(k.getKey())) {
+          if (Double.isFinite(e.emulatedS())) {
             double v = at.of(i, run, e);
             if (Double.isFinite(v)) {
               xs.add(v);
@@ -459,7 +449,15 @@ public final class Plots {
         // The legend's key: a lone point draws nothing (no marker, no segment).
         XYSeries key =
             chart.addSeries(
-                k.getValue() + (runs.size() > 1 ? " (in the scheme's colour)" : ""),
+                k.getValue()
+                    + (runs.size() > 1 ? " (in the scheme's colour)" : "")
+                    + (notDrawn > 0
+                        ? " (the first "
+                            + MarkedEvents.MARKS_PER_KIND
+                            + " instants; "
+                            + notDrawn
+                            + " later events not drawn)"
+                        : ""),
                 List.of(first),
                 List.of(lo));
         key.setMarker(SeriesMarkers.NONE);
@@ -527,8 +525,8 @@ public final class Plots {
 
   /** A run's rounds, each one bar of its stacked parts; a fault's or a drop's round says so. */
   private static CategoryChart perRound(Run run) {
-    Set<Integer> faults = rounds(run, "fault");
-    Set<Integer> drops = rounds(run, "deadline");
+    Set<Integer> faults = run.events().rounds("fault");
+    Set<Integer> drops = run.events().rounds("deadline");
     boolean marked = !faults.isEmpty() || !drops.isEmpty();
     CategoryChart chart =
         categoryChart(
@@ -592,17 +590,6 @@ public final class Plots {
   private static void addPart(CategoryChart chart, int p, List<String> x, List<Double> y) {
     CategorySeries s = chart.addSeries(PARTS[p], x, y);
     s.setFillColor(PALETTE[p]);
-  }
-
-  /** The rounds in which a {@code kind} event happened. */
-  private static Set<Integer> rounds(Run run, String kind) {
-    Set<Integer> out = new TreeSet<>();
-    for (EventRecord e : run.events()) {
-      if (e.kind().equals(kind)) {
-        out.add(e.round());
-      }
-    }
-    return out;
   }
 
   private static XYChart xyChart(int width, int height, String title, String x, String y) {

@@ -20,7 +20,8 @@ final class Report {
    * @param devices its {@code devices.csv} rows, tallied per round (a round without rows is absent)
    * @param eventCount the number of {@code events.csv} rows
    * @param eventKinds the number of {@code events.csv} rows of each kind, in order of kind
-   * @param marked the faults, deadline drops and recoveries among them, in order
+   * @param marked the faults, deadline drops and recoveries among them (the first listed, all
+   *     counted)
    * @param memoryByCut each cut of the {@code cut} column, in order of first use, to each node's
    *     model bytes at that cut (empty where they cannot be told from the cut)
    */
@@ -30,7 +31,7 @@ final class Report {
       Map<Integer, RoundDevices> devices,
       int eventCount,
       Map<String, Integer> eventKinds,
-      List<EventRecord> marked,
+      MarkedEvents marked,
       Map<String, Map<String, Long>> memoryByCut) {}
 
   private static final int HEAD_ROWS = 5;
@@ -181,14 +182,8 @@ final class Report {
       md.append(" (").append(String.join(", ", parts)).append(")");
     }
     md.append(".\n");
-    List<EventRecord> marked = run.marked();
-    for (int i = 0; i < marked.size(); i++) {
-      if (i == LIST_DEVICES_UP_TO) {
-        md.append("- and ")
-            .append(marked.size() - i)
-            .append(" more faults, deadline drops and recoveries in `events.csv`\n");
-        break;
-      }
+    List<EventRecord> marked = run.marked().first();
+    for (int i = 0; i < Math.min(marked.size(), LIST_DEVICES_UP_TO); i++) {
       EventRecord e = marked.get(i);
       md.append("- ")
           .append(e.kind())
@@ -201,6 +196,11 @@ final class Report {
           .append(": ")
           .append(e.detail())
           .append("\n");
+    }
+    if (run.marked().count() > LIST_DEVICES_UP_TO) {
+      md.append("- and ")
+          .append(run.marked().count() - LIST_DEVICES_UP_TO)
+          .append(" more faults, deadline drops and recoveries in `events.csv`\n");
     }
     if (!plots.isEmpty()) {
       md.append("\n## Plots\n\n");

@@ -55,7 +55,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   private int eventCount;
   private final Map<Integer, Report.RoundDevices> deviceTally = new LinkedHashMap<>();
   private final Map<String, Integer> eventKinds = new TreeMap<>();
-  private final List<EventRecord> marked = new ArrayList<>();
+  // The faults, recoveries and deadline drops, summed up in memory bounded by the rounds (a run
+  // under churn records one per device and round).
+  private final MarkedEvents marked = new MarkedEvents();
   // The rounds of the checkpoints this run was resumed from (its resume rows): a later round's row
   // comes from another process, whose wall clock started again.
   private final Set<Integer> resumedFrom = new TreeSet<>();
@@ -166,11 +168,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   private void tally(EventRecord e) {
     eventCount++;
     eventKinds.merge(e.kind(), 1, Integer::sum);
-    // The plots and the report list only faults and deadline drops (a split scheme records a
-    // re-plan per device, so the other kinds are only counted).
-    if (Plots.marked(e.kind())) {
-      marked.add(e);
-    }
+    // The plots and the report show only faults, recoveries and deadline drops (a split scheme
+    // records a re-plan per device, so the other kinds are only counted).
+    marked.add(e);
     if (e.kind().equals(RESUME)) {
       resumedFrom.add(e.round());
     }
@@ -221,6 +221,11 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     for (RecordObserver o : observers) {
       o.onMemory(m);
     }
+  }
+
+  /** What the plots and the report keep of the marked events recorded so far. */
+  synchronized MarkedEvents marked() {
+    return marked;
   }
 
   /** The rounds recorded so far. */

@@ -243,14 +243,16 @@ class PlotsTest {
 
   @Test
   void events_readsARunFolder_andNoneWithoutTheFile() throws Exception {
-    assertTrue(Plots.events(tmp).isEmpty());
+    assertEquals(0, Plots.events(tmp).count());
     ResultsWriter w = ResultsWriter.open(tmp.resolve("run"), "x");
     w.event(new EventRecord(1.5, 1, "fault", "device-2", "hang, \"quoted\""));
     // A split scheme's re-plan per device and round is not marked on the plots: not kept.
     w.event(new EventRecord(1.5, 1, "replan", "device-2", "cut 3"));
     w.close();
-    List<EventRecord> e = Plots.events(tmp.resolve("run"));
-    assertEquals(List.of(new EventRecord(1.5, 1, "fault", "device-2", "hang, \"quoted\"")), e);
+    MarkedEvents e = Plots.events(tmp.resolve("run"));
+    assertEquals(
+        List.of(new EventRecord(1.5, 1, "fault", "device-2", "hang, \"quoted\"")), e.first());
+    assertEquals(1, e.count());
     assertTrue(Files.exists(tmp.resolve("run/events.csv")));
   }
 

@@ -1,0 +1,163 @@
+package io.splitemu.actors.results;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NavigableSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * What the plots and the report keep of a run's marked events (faults, recoveries, deadline drops:
+ * {@link Plots#marked}), in memory bounded by the run's rounds, not by its events: a run of 10^5
+ * devices whose availability churns or whose devices miss the deadline records that many rows per
+ * round, which stay in {@code events.csv} only.
+ *
+ * <p>It keeps the first {@value #LISTED} rows (the report lists them), the number of rows, and per
+ * kind the rounds it happened in (the breakdown's labels) and its distinct (round, emulated
+ * instant) marks, the lines the plots draw, up to {@value #MARKS_PER_KIND}: beyond that the
+ * earliest {@value #MARKS_PER_KIND} are kept and the rows of the others are counted as not drawn.
+ * What it holds is a function of the rows alone, whatever their order past the first {@value
+ * #LISTED}, so a rewound or resumed run that reads its rows back holds what an uninterrupted run
+ * holds.
+ */
+public final class MarkedEvents {
+
+  /** The most rows kept to be listed (the report's limit). */
+  public static final int LISTED = Report.LIST_DEVICES_UP_TO;
+
+  /** The most distinct (round, emulated instant) marks kept per kind. */
+  public static final int MARKS_PER_KIND = 2_000;
+
+  /** One marked instant: its round and emulated time (NaN: none recorded). */
+  public record Mark(int round, double emulatedS) implements Comparable<Mark> {
+    @Override
+    public int compareTo(Mark o) {
+      int c = Integer.compare(round, o.round);
+      return c != 0 ? c : Double.compare(emulatedS, o.emulatedS);
+    }
+  }
+
+  /** One kind's rounds and marks. */
+  private static final class Kind {
+    private final NavigableSet<Integer> rounds = new TreeSet<>();
+    // Each kept mark with its number of rows.
+    private final NavigableMap<Mark, long[]> marks = new TreeMap<>();
+    private long notDrawn;
+  }
+
+  private final List<EventRecord> first = new ArrayList<>();
+  private long count;
+  private final Map<String, Kind> kinds = new TreeMap<>();
+
+  /** The summary of {@code events} (rows of kinds not marked are left out). */
+  public static MarkedEvents of(List<EventRecord> events) {
+    MarkedEvents m = new MarkedEvents();
+    events.forEach(m::add);
+    return m;
+  }
+
+  /**
+   * The summary of the run in {@code runDir}'s {@code events.csv}, read one line at a time; empty
+   * if it has no such file.
+   */
+  public static MarkedEvents read(Path runDir) {
+    Path file = runDir.resolve("events.csv");
+    MarkedEvents out = new MarkedEvents();
+    if (!Files.isRegularFile(file)) {
+      return out;
+    }
+    CsvTable.forEachRow(
+        file,
+        f -> {
+          if (f.size() == EventRecord.HEADER.size() && Plots.marked(f.get(2))) {
+            out.add(
+                new EventRecord(
+                    f.get(0).isEmpty() ? Double.NaN : Double.parseDouble(f.get(0)),
+                    Integer.parseInt(f.get(1)),
+                    f.get(2),
+                    f.get(3),
+                    f.get(4)));
+          }
+        });
+    return out;
+  }
+
+  /** Adds one row; a row of a kind not marked is ignored. */
+  void add(EventRecord e) {
+    if (!Plots.marked(e.kind())) {
+      return;
+    }
+    count++;
+    if (first.size() < LISTED) {
+      first.add(e);
+    }
+    Kind k = kinds.computeIfAbsent(e.kind(), x -> new Kind());
+    k.rounds.add(e.round());
+    Mark m = new Mark(e.round(), e.emulatedS());
+    long[] n = k.marks.get(m);
+    if (n != null) {
+      n[0]++;
+    } else if (k.marks.size() < MARKS_PER_KIND) {
+      k.marks.put(m, new long[] {1});
+    } else if (m.compareTo(k.marks.lastKey()) < 0) {
+      // Keeps the earliest marks whatever the order the rows come in.
+      k.marks.put(m, new long[] {1});
+      k.notDrawn += k.marks.pollLastEntry().getValue()[0];
+    } else {
+      k.notDrawn++;
+    }
+  }
+
+  /** Forgets every row. */
+  void clear() {
+    first.clear();
+    count = 0;
+    kinds.clear();
+  }
+
+  /** The number of marked rows. */
+  public long count() {
+    return count;
+  }
+
+  /** The first {@value #LISTED} marked rows, in order. */
+  public List<EventRecord> first() {
+    return Collections.unmodifiableList(first);
+  }
+
+  /** The rounds in which a {@code kind} event happened. */
+  public NavigableSet<Integer> rounds(String kind) {
+    Kind k = kinds.get(kind);
+    return k == null
+        ? Collections.emptyNavigableSet()
+        : Collections.unmodifiableNavigableSet(k.rounds);
+  }
+
+  /** The kept distinct marks of {@code kind}, in order of round and instant. */
+  public NavigableSet<Mark> marks(String kind) {
+    Kind k = kinds.get(kind);
+    return k == null
+        ? Collections.emptyNavigableSet()
+        : Collections.unmodifiableNavigableSet(k.marks.navigableKeySet());
+  }
+
+  /** The number of {@code kind} rows whose mark is not kept (past {@value #MARKS_PER_KIND}). */
+  public long notDrawn(String kind) {
+    Kind k = kinds.get(kind);
+    return k == null ? 0 : k.notDrawn;
+  }
+
+  /** The number of objects it keeps (rows, rounds, marks): bounded by the rounds, for tests. */
+  int retained() {
+    int n = first.size();
+    for (Kind k : kinds.values()) {
+      n += k.rounds.size() + k.marks.size();
+    }
+    return n;
+  }
+}
