@@ -218,20 +218,6 @@ public final class CompareCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * Where the metrics {@code run} labels of a comparison in {@code top} start: the scenario's
-   * output folder when {@code top} is in it ({@code quickstart-compare-.../psl}), else the folder
-   * above {@code top} ({@code cmp/002-seed=2/psl}): every scheme and sweep point has its own.
-   */
-  static Path labelsFrom(Path top, Path outputDir) {
-    Path t = top.toAbsolutePath().normalize();
-    Path o = outputDir.toAbsolutePath().normalize();
-    if (t.startsWith(o) && !t.equals(o)) {
-      return o;
-    }
-    return t.getParent() != null ? t.getParent() : t;
-  }
-
   /** Runs every prepared scheme into {@code into}; a failure names the folder {@code top}. */
   private static List<Comparison.Entry> runAll(
       PrintWriter w, List<Emulation.Prepared> runs, Path into, Path top, String prefix) {
@@ -242,10 +228,7 @@ public final class CompareCommand implements Callable<Integer> {
       try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
         o =
             Emulation.run(
-                run,
-                into.resolve(s.scheme()),
-                p,
-                Emulation.RunControl.labelledFrom(labelsFrom(top, s.outputDir())));
+                run, into.resolve(s.scheme()), p, Emulation.RunControl.labelledUnder(top));
       } catch (RunFailedException e) {
         // The schemes already run are complete in the comparison folder; no table is written.
         throw new RunFailedException(prefix + "scheme " + s.scheme() + ": " + e.getMessage(), top);

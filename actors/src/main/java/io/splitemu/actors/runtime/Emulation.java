@@ -111,11 +111,10 @@ public final class Emulation {
   /**
    * What the command line adds to a run: the checkpoint it resumes from (null: from the start), the
    * switch that stops it at a round boundary (null: none), the cluster it runs on (null: this JVM)
-   * and the folder its metrics {@code run} label is the path from ({@link #runLabel}; null: the
-   * scenario's {@code output.dir}).
+   * and the comparison folder its metrics {@code run} label extends ({@link #runLabel(Path, Path,
+   * Path)}; null: the run is labelled by its own folder).
    */
-  public record RunControl(
-      Checkpoint resumeFrom, StopSwitch stop, Cluster cluster, Path labelsFrom) {
+  public record RunControl(Checkpoint resumeFrom, StopSwitch stop, Cluster cluster, Path labelTop) {
     /** A plain run. */
     public static final RunControl NONE = new RunControl(null, null, null, null);
 
@@ -129,9 +128,12 @@ public final class Emulation {
       this(resumeFrom, stop, cluster, null);
     }
 
-    /** A plain run whose metrics {@code run} label is its folder's path from {@code folder}. */
-    public static RunControl labelledFrom(Path folder) {
-      return new RunControl(null, null, null, folder);
+    /**
+     * A plain run of the comparison in {@code top}: its metrics {@code run} label is the label of
+     * {@code top} and its folder's path from there.
+     */
+    public static RunControl labelledUnder(Path top) {
+      return new RunControl(null, null, null, top);
     }
   }
 
@@ -253,8 +255,9 @@ public final class Emulation {
             s,
             ms,
             node,
-            out,
-            control.labelsFrom() != null ? control.labelsFrom() : s.outputDir(),
+            control.labelTop() == null
+                ? runLabel(out, s.outputDir())
+                : runLabel(out, control.labelTop(), s.outputDir()),
             memory);
     Metrics.Run feed = ms.enabled() ? Metrics.shared(ms).run(info, lag) : null;
     ResultsWriter writer =
@@ -411,19 +414,14 @@ public final class Emulation {
     };
   }
 
-  /** What the metrics of a run into {@code out} are labelled with and start from. */
+  /** What the metrics of a run labelled {@code label} carry and start from. */
   private static Metrics.RunInfo runInfo(
-      Settings s,
-      MetricsSettings ms,
-      String node,
-      Path out,
-      Path labelsFrom,
-      Map<String, Long> memory) {
+      Settings s, MetricsSettings ms, String node, String label, Map<String, Long> memory) {
     Scheme.Family family = Schemes.of(s.scheme()).family();
     boolean singleCut = family == Scheme.Family.BARRIER;
     boolean fixedCut = singleCut && !CpslSettings.isCpsl(s.scheme());
     return new Metrics.RunInfo(
-        runLabel(out, labelsFrom),
+        label,
         s.scenario(),
         s.scheme(),
         node,
@@ -462,6 +460,25 @@ public final class Emulation {
     }
     Path name = o.getFileName();
     return (name == null ? "" : name + "-") + java.util.HexFormat.of().formatHex(h, 0, 3);
+  }
+
+  /**
+   * The {@code run} label of a run into {@code out} within the comparison folder {@code top}: the
+   * label of {@code top} ({@link #runLabel(Path, Path)}) and the path from there, so that every
+   * scheme and sweep point of a comparison has its own ({@code quickstart-compare-.../psl} in the
+   * output folder, {@code cmp-1a2b3c/002-seed=2/psl} elsewhere), {@code compare --out a/cmp} and
+   * {@code --out b/cmp} differ, and a resume into the same folder keeps the labels. A run folder
+   * outside {@code top} is labelled as by {@link #runLabel(Path, Path)}.
+   */
+  public static String runLabel(Path out, Path top, Path outputDir) {
+    Path o = out.toAbsolutePath().normalize();
+    Path t = top.toAbsolutePath().normalize();
+    if (!o.startsWith(t) || o.equals(t)) {
+      return runLabel(out, outputDir);
+    }
+    return runLabel(t, outputDir)
+        + "/"
+        + t.relativize(o).toString().replace(File.separatorChar, '/');
   }
 
   /** Starts an actor system with the supervisor and waits for the (virtual) run to end. */

@@ -2,6 +2,7 @@ package io.splitemu.actors.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.splitemu.actors.config.Settings;
@@ -198,16 +199,27 @@ class CompareSweepTest {
     Path results = tmp.resolve("results");
     // In the output folder: the path from it, as before.
     Path stamped = results.resolve("small-compare-20261205-100000");
-    Path from = CompareCommand.labelsFrom(stamped, results);
     assertEquals(
         "small-compare-20261205-100000/001-seed=1/psl",
-        Emulation.runLabel(stamped.resolve("001-seed=1/psl"), from));
-    // Elsewhere (--out): the path from the folder above, not every point's scheme folder "psl".
+        Emulation.runLabel(stamped.resolve("001-seed=1/psl"), stamped, results));
+    // Elsewhere (--out): the comparison folder's name and a hash of its absolute path, then the
+    // path from it, not every point's scheme folder "psl".
     Path out = tmp.resolve("elsewhere/cmp");
-    Path above = CompareCommand.labelsFrom(out, results);
-    assertEquals("cmp/001-seed=1/psl", Emulation.runLabel(out.resolve("001-seed=1/psl"), above));
-    assertEquals("cmp/002-seed=2/psl", Emulation.runLabel(out.resolve("002-seed=2/psl"), above));
-    assertEquals("cmp/sl", Emulation.runLabel(out.resolve("sl"), above));
+    String top = Emulation.runLabel(out, results);
+    assertTrue(top.matches("cmp-[0-9a-f]{6}"), top);
+    assertEquals(
+        top + "/001-seed=1/psl", Emulation.runLabel(out.resolve("001-seed=1/psl"), out, results));
+    assertEquals(
+        top + "/002-seed=2/psl", Emulation.runLabel(out.resolve("002-seed=2/psl"), out, results));
+    assertEquals(top + "/sl", Emulation.runLabel(out.resolve("sl"), out, results));
+    // compare --out a/cmp and --out b/cmp: apart; a resume into a/cmp (however spelt): the same.
+    Path a = tmp.resolve("a/cmp");
+    Path b = tmp.resolve("b/cmp");
+    String psl = Emulation.runLabel(a.resolve("psl"), a, results);
+    assertNotEquals(psl, Emulation.runLabel(b.resolve("psl"), b, results));
+    assertTrue(psl.startsWith("cmp-") && psl.endsWith("/psl"), psl);
+    Path again = tmp.resolve("b/../a/./cmp");
+    assertEquals(psl, Emulation.runLabel(again.resolve("psl"), again, results));
   }
 
   @Test
