@@ -217,7 +217,7 @@ public final class CsvTable implements Closeable {
    */
   public static CsvTable reopen(
       Path file, List<String> header, Predicate<List<String>> keep, Consumer<List<String>> kept) {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Path tmp = temporaryOf(file);
     try {
       try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
         boolean[] headed = {false};
@@ -279,22 +279,34 @@ public final class CsvTable implements Closeable {
    * renamed over {@code file}.
    */
   public static void writeAtomically(Path file, String text) {
-    Path tmp = null;
+    writeAtomically(file, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * Writes {@code bytes} to {@code file} atomically: into {@link #temporaryOf its temporary file}
+   * in the same folder, then renamed over {@code file}, so a kill leaves the old file or the new
+   * one, never a part (and at most the temporary file, which a resume deletes). The temporary file
+   * is created as any output is, with the process's umask: one from {@code Files.createTempFile} is
+   * owner-only, and the rename would keep that.
+   */
+  public static void writeAtomically(Path file, byte[] bytes) {
+    Path tmp = temporaryOf(file);
     try {
-      Path folder = file.toAbsolutePath().getParent();
-      tmp = Files.createTempFile(folder, file.getFileName().toString(), ".tmp");
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
+      Files.write(tmp, bytes);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       try {
-        if (tmp != null) {
-          Files.deleteIfExists(tmp);
-        }
+        Files.deleteIfExists(tmp);
       } catch (IOException ignored) {
         // The write's failure is the one to report.
       }
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The temporary file that an atomic write or a reopen of {@code file} goes through. */
+  public static Path temporaryOf(Path file) {
+    return file.resolveSibling(file.getFileName() + ".tmp");
   }
 
   private static void line(StringBuilder sb, List<?> fields) {

@@ -9,7 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -395,9 +394,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     Path folder = file.getParent();
     try {
       Files.createDirectories(folder);
-      Path tmp = Files.createTempFile(folder, file.getFileName().toString(), ".tmp");
-      Files.write(tmp, c.bytes());
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      CsvTable.writeAtomically(file, c.bytes());
       List<Path> all;
       try (var files = Files.list(folder)) {
         all = files.filter(ResultsWriter::isCheckpoint).sorted(BY_ROUND).toList();
@@ -428,23 +425,32 @@ public final class ResultsWriter implements Closeable, RecordObserver {
       throw new IllegalArgumentException(
           "results folder " + dir + " holds no scenario.conf; nothing to resume");
     }
-    deleteStaleTemporaries(dir.resolve("checkpoints"));
+    deleteStaleTemporaries(dir.resolve("checkpoints"), name -> true);
+    deleteStaleTemporaries(dir, OWN_FILES::contains);
     ResultsWriter w = new ResultsWriter(dir, null, null, null);
     w.reopenTables(round, beforeCheckpoint(round));
     return w;
   }
 
+  /** The run folder's files that the writer replaces through a temporary file. */
+  private static final java.util.Set<String> OWN_FILES =
+      java.util.Set.of("rounds.csv", "devices.csv", "events.csv", "summary.json", "report.md");
+
   /**
-   * Deletes what a checkpoint write killed before its rename left in {@code folder} ({@code
-   * *.tmp}): it is never read, and would otherwise stay for good.
+   * Deletes what a write killed before its rename left in {@code folder} ({@code NAME.tmp} for a
+   * {@code NAME} that {@code ours} accepts): it is never read, and would otherwise stay for good.
    */
-  private static void deleteStaleTemporaries(Path folder) {
+  private static void deleteStaleTemporaries(
+      Path folder, java.util.function.Predicate<String> ours) {
     if (!Files.isDirectory(folder)) {
       return;
     }
     try (var files = Files.list(folder)) {
       for (Path f : (Iterable<Path>) files::iterator) {
-        if (f.getFileName().toString().endsWith(".tmp") && Files.isRegularFile(f)) {
+        String name = f.getFileName().toString();
+        if (name.endsWith(".tmp")
+            && ours.test(name.substring(0, name.length() - 4))
+            && Files.isRegularFile(f)) {
           Files.deleteIfExists(f);
         }
       }

@@ -120,13 +120,36 @@ class ResultsFilesTest {
    * checkpoints/} (before: kept for good).
    */
   @Test
-  void resume_deletesACheckpointsStaleTemporaryFile() throws Exception {
+  void resume_deletesStaleTemporaryFiles_ofCheckpointsAndOfTheRunsOwnFiles() throws Exception {
     Path dir = stoppedAfterRound4("stale");
-    Path stale = dir.resolve("checkpoints/round-000004.ckpt8812345.tmp");
+    Path stale = dir.resolve("checkpoints/round-000004.ckpt.tmp");
     Files.write(stale, new byte[] {1, 2, 3});
+    Path summary = dir.resolve("summary.json.tmp");
+    Path rounds = dir.resolve("rounds.csv.tmp");
+    Path users = dir.resolve("notes.txt.tmp"); // not the writer's: left alone
+    for (Path p : List.of(summary, rounds, users)) {
+      Files.writeString(p, "half");
+    }
     resume(dir, "stale");
-    assertFalse(Files.exists(stale), "the stale temporary file is gone");
+    assertFalse(Files.exists(stale), "the stale checkpoint temporary file is gone");
+    assertFalse(Files.exists(summary), "summary.json.tmp is gone");
+    assertFalse(Files.exists(rounds), "rounds.csv.tmp is gone");
+    assertTrue(Files.exists(users), "a file the writer does not write stays");
     assertTrue(Files.exists(dir.resolve("checkpoints/round-000002.ckpt")));
+  }
+
+  /**
+   * Files replaced atomically get the same mode as the tables, not the owner-only mode of a
+   * temporary file (before: summary.json and report.md were rw------- beside rw-r--r-- tables).
+   */
+  @Test
+  void atomicallyWrittenFiles_haveTheTablesMode() throws Exception {
+    Path dir = stoppedAfterRound4("mode");
+    java.util.Set<java.nio.file.attribute.PosixFilePermission> tables =
+        Files.getPosixFilePermissions(dir.resolve("rounds.csv"));
+    for (String name : List.of("summary.json", "report.md", "checkpoints/round-000002.ckpt")) {
+      assertEquals(tables, Files.getPosixFilePermissions(dir.resolve(name)), name);
+    }
   }
 
   private static final String[] EVERY_2 = {"--set", "checkpoint.every=2"};
