@@ -693,8 +693,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     try {
       return slice.trainStepOnClasses(x, y);
     } catch (DivergedException e) {
-      // The supervisor's line names the edge server: "edge server failed: " + this.
-      throw new IllegalStateException(
+      // The supervisor's line names the edge server: "edge server failed: " + this. A refused
+      // value, as a slice's own refusals are: the actor stops without a logged stack trace.
+      throw new IllegalArgumentException(
           e.where()
               + (copyOf >= 0 ? " (the server copy for device-" + copyOf + ")" : "")
               + ": "
@@ -1104,7 +1105,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         UnaryOperator<INDArray> output =
             eval != null ? eval::output : setup.global().whole()::output;
         accuracy = TestAccuracy.of(output, setup.test(), setup.evalSamples(), setup.dataType());
-      } catch (DivergedException | IllegalArgumentException e) {
+      } catch (IllegalArgumentException e) { // a DivergedException among them
         // The slice that first gave a non-finite output (each checks its own), or the model's;
         // the supervisor's line names the edge server: "edge server failed: " + this.
         String what =
@@ -1116,7 +1117,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
                     + ": "
                     + d.what()
                 : e.getMessage();
-        throw new IllegalStateException(what + " at evaluation of round " + m.round(), e);
+        throw new IllegalArgumentException(what + " at evaluation of round " + m.round(), e);
       }
     }
     m.replyTo().tell(new Evaluation(accuracy));

@@ -50,6 +50,35 @@ class DivergenceTest {
         RunFailedException.class, () -> Emulation.run(Emulation.prepare(s), dir, RunListener.NONE));
   }
 
+  /**
+   * A diverged model is a refused value, as a slice's other refusals are, not a bug: the actor
+   * stops without an ERROR and stack trace in the log (before: Pekko's default strategy logged the
+   * failure with its trace), and the run's one line is the report.
+   */
+  @Test
+  void divergence_stopsTheActorWithoutALoggedStackTrace() {
+    ch.qos.logback.classic.Logger root =
+        (ch.qos.logback.classic.Logger)
+            org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
+        new ch.qos.logback.core.read.ListAppender<>();
+    seen.start();
+    root.addAppender(seen);
+    try {
+      fails(
+          settings("psl", "rounds = 1, local-steps = 1, model.learning-rate = 1e36\n"),
+          tmp.resolve("quiet"));
+    } finally {
+      root.detachAppender(seen);
+    }
+    List<String> traced =
+        seen.list.stream()
+            .filter(ev -> ev.getThrowableProxy() != null)
+            .map(ev -> ev.getLevel() + " " + ev.getFormattedMessage())
+            .toList();
+    assertEquals(List.of(), traced);
+  }
+
   @Test
   void hugeLearningRate_nanOutputAtEvaluation_namesTheServerSliceAndRound() throws IOException {
     Path dir = tmp.resolve("eval");

@@ -6,7 +6,7 @@ package io.splitemu.model.nn;
  * ({@link #what}, e.g. {@code loss NaN}), so that the actor driving the model can add its own
  * context (which server, which round) and end the run with one line.
  */
-public final class DivergedException extends IllegalStateException {
+public final class DivergedException extends IllegalArgumentException {
 
   private static final long serialVersionUID = 1L;
 
