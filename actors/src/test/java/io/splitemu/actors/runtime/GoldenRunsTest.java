@@ -87,7 +87,15 @@ public class GoldenRunsTest {
     String actual = record(file, sets, schemes);
     String name = scenario.replace(".conf", "") + "." + fidelity + ".golden";
     Path golden = Path.of("src/test/resources/golden").resolve(name);
+    // The tests' JVM pins OpenBLAS's kernels where the CPU has AVX2 and FMA
+    // (.mvn/test-jvm/bin/java); elsewhere full-fidelity losses and accuracies follow this CPU's
+    // own kernels, which round differently.
+    boolean learningComparable =
+        !fidelity.equals("full") || "Haswell".equals(System.getenv("OPENBLAS_CORETYPE"));
     if (Boolean.getBoolean("splitemu.golden.write")) {
+      if (!learningComparable) {
+        fail(name + ": record it on a host with AVX2 and FMA, where OpenBLAS's kernels are pinned");
+      }
       Files.createDirectories(golden.getParent());
       Files.writeString(golden, actual, StandardCharsets.UTF_8);
       return;
@@ -95,7 +103,56 @@ public class GoldenRunsTest {
     if (!Files.isRegularFile(golden)) {
       fail(golden + " is missing: record it with -Dsplitemu.golden.write=true");
     }
-    assertLinesEqual(Files.readString(golden, StandardCharsets.UTF_8), actual, name);
+    String expected = Files.readString(golden, StandardCharsets.UTF_8);
+    if (!learningComparable) {
+      assertLinesEqual(withoutLearning(expected), withoutLearning(actual), name);
+      Assumptions.assumeTrue(
+          false,
+          name
+              + ": emulated columns match; losses and accuracies not compared, since this CPU"
+              + " lacks AVX2 or FMA and OpenBLAS's kernels are not pinned (docs/runtime.md)");
+    }
+    assertLinesEqual(expected, actual, name);
+  }
+
+  /** The golden text without the learning columns of its {@code rounds.csv} sections. */
+  static String withoutLearning(String text) {
+    List<String> drop = List.of("test_accuracy", "train_loss");
+    StringBuilder sb = new StringBuilder();
+    List<Integer> dropAt = List.of();
+    boolean inRounds = false;
+    boolean header = false;
+    for (String line : text.split("\n", -1)) {
+      if (line.startsWith("#")) {
+        inRounds = line.equals("# rounds.csv");
+        header = inRounds;
+        sb.append(line).append('\n');
+        continue;
+      }
+      if (!inRounds) {
+        sb.append(line).append('\n');
+        continue;
+      }
+      List<String> fields = CsvTable.parseLine(line);
+      if (header) {
+        List<Integer> at = new ArrayList<>();
+        for (int i = 0; i < fields.size(); i++) {
+          if (drop.contains(fields.get(i))) {
+            at.add(i);
+          }
+        }
+        dropAt = at;
+        header = false;
+      }
+      List<String> kept = new ArrayList<>();
+      for (int i = 0; i < fields.size(); i++) {
+        if (!dropAt.contains(i)) {
+          kept.add(fields.get(i));
+        }
+      }
+      sb.append(String.join(",", kept)).append('\n');
+    }
+    return sb.toString();
   }
 
   /** Runs {@code schemes} on the scenario and writes their emulated rows as text. */
