@@ -1169,7 +1169,9 @@ public final class Emulation {
    */
   public static void checkSplitData(Settings s) {
     if (s.fidelity() == Settings.Fidelity.FULL) {
-      splitShards(s, partition(s, loadData(s).train()));
+      checkDataLoads(s);
+      // The partition is the labels' alone (a timing run's is the same).
+      splitShards(s, partition(s, loadTrainLabels(s)));
     }
   }
 
@@ -1180,8 +1182,30 @@ public final class Emulation {
    */
   public static void checkBarrierData(Settings s) {
     if (s.fidelity() == Settings.Fidelity.FULL) {
-      loadData(s);
+      checkDataLoads(s);
     }
+  }
+
+  /** The data settings (with the seed) whose data {@link #checkDataLoads} has seen load. */
+  private static final java.util.Set<String> DATA_LOADED =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Loads the scenario's data once per data settings and seed, to refuse what a full-fidelity run
+   * would refuse: {@code plan} asks it for each scheme it plans, and the data (60,000 MNIST images,
+   * or millions of synthetic ones) would otherwise be read or drawn again for every scheme. Nothing
+   * of it is kept.
+   */
+  private static void checkDataLoads(Settings s) {
+    String key = s.data() + "|" + s.seed();
+    if (DATA_LOADED.contains(key)) {
+      return;
+    }
+    loadData(s);
+    if (DATA_LOADED.size() >= 64) {
+      DATA_LOADED.clear();
+    }
+    DATA_LOADED.add(key);
   }
 
   /**
