@@ -140,8 +140,10 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
    * mean number of jobs waiting for its processor over the emulated window since its previous
    * report (by Little's law: the emulated waits of the jobs it served in the window, summed, over
    * the window's length; an epoch's first window starts at its first job's arrival), its idle time
-   * since the run's start, the peak memory of its instances so far, and the end of its latest job.
-   * Nothing in the pipeline waits for it.
+   * since the run's start, the peak memory of its instances so far, and the end of its latest job;
+   * {@code generation} is the placement the hop was spawned in (0 at the run's start, one more each
+   * time a crash placed the hops again), so that the run can drop what a stopped hop sent before
+   * its stop took effect. Nothing in the pipeline waits for it.
    */
   public record Progress(
       int lane,
@@ -152,7 +154,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       double queue,
       long idleNs,
       long peakBytes,
-      long lastEndNs)
+      long lastEndNs,
+      int generation)
       implements Reply {}
 
   /** A hop's totals. */
@@ -181,6 +184,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   private final long backwardNs;
   private final LinkChannel downlinks;
   private final PipelinePlan.DeviceCosts deviceCosts;
+  // The placement this hop was spawned in (Progress.generation).
+  private final int generation;
 
   private ActorRef<Command> prev;
   private ActorRef<Command> next;
@@ -233,6 +238,26 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       LinkChannel downlinks,
       PipelinePlan.DeviceCosts deviceCosts,
       State restored) {
+    return create(
+        lane, hop, hops, stage, epochs, batchesPerDevice, downlinks, deviceCosts, restored, 0);
+  }
+
+  /**
+   * As {@link #create(int, int, int, PipelinePlan.Stage, int, Map, LinkChannel,
+   * PipelinePlan.DeviceCosts, State)}, the hop spawned in placement {@code generation}, which its
+   * {@link Progress} reports carry.
+   */
+  public static Behavior<Command> create(
+      int lane,
+      int hop,
+      int hops,
+      PipelinePlan.Stage stage,
+      int epochs,
+      Map<Integer, Integer> batchesPerDevice,
+      LinkChannel downlinks,
+      PipelinePlan.DeviceCosts deviceCosts,
+      State restored,
+      int generation) {
     // A link channel's delivery from another JVM above the frame would come in parts (none of
     // MP-SL's messages is that large today).
     return Chunks.reassembling(
@@ -249,7 +274,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
                       epochs,
                       batchesPerDevice,
                       downlinks,
-                      deviceCosts);
+                      deviceCosts,
+                      generation);
               if (restored != null) {
                 h.restore(restored);
               }
@@ -266,8 +292,10 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       int epochs,
       Map<Integer, Integer> batchesPerDevice,
       LinkChannel downlinks,
-      PipelinePlan.DeviceCosts deviceCosts) {
+      PipelinePlan.DeviceCosts deviceCosts,
+      int generation) {
     super(ctx);
+    this.generation = generation;
     this.downlinks = downlinks;
     this.deviceCosts = deviceCosts;
     this.lane = lane;
@@ -514,7 +542,16 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
         double meanQueue = window > 0 ? (double) windowWaitNs / window : 0.0;
         run.tell(
             new Progress(
-                lane, hop, stage.name(), epoch, backwardDone, meanQueue, idleNs, peakBytes, end));
+                lane,
+                hop,
+                stage.name(),
+                epoch,
+                backwardDone,
+                meanQueue,
+                idleNs,
+                peakBytes,
+                end,
+                generation));
         windowStartNs = end;
         windowWaitNs = 0;
       }

@@ -440,6 +440,13 @@ public final class PipelineControl {
    * and from a lane's first hop (whose backward jobs end the batches) the epoch's batches done.
    */
   private void onHopProgress(ComputeHop.Progress p) {
+    // A hop stopped by a crash's restore or re-placement stops asynchronously: what it sent before
+    // its stop took effect may come after its successor's restored total, and would count idle
+    // twice (a total above the restored one) and then take the successor's first report for a
+    // restart. Only the hops of the placement in force report.
+    if (p.generation() != generation) {
+      return;
+    }
     progressNs = Math.max(progressNs, p.lastEndNs());
     recorder.tell(
         new Recorder.HopReported(
@@ -514,7 +521,9 @@ public final class PipelineControl {
         placed++;
         chain.add(
             Supervisor.watched(
-                ctx, hop(plan, l, h, downlinkOf.get(l), restored), lane.hops().get(h).name()));
+                ctx,
+                hop(plan, l, h, downlinkOf.get(l), restored, generation),
+                lane.hops().get(h).name()));
       }
       chains.add(chain);
       hops.addAll(chain);
@@ -587,12 +596,20 @@ public final class PipelineControl {
 
   /** Hop {@code h} of lane {@code l}, which sends to its devices through {@code downlink}. */
   static Behavior<ComputeHop.Command> hop(PipelinePlan plan, int l, int h, LinkChannel downlink) {
-    return hop(plan, l, h, downlink, null);
+    return hop(plan, l, h, downlink, null, 0);
   }
 
-  /** As {@link #hop(PipelinePlan, int, int, LinkChannel)}, starting from {@code restored}. */
+  /**
+   * As {@link #hop(PipelinePlan, int, int, LinkChannel)}, starting from {@code restored}, spawned
+   * in placement {@code generation} (its progress reports carry it).
+   */
   static Behavior<ComputeHop.Command> hop(
-      PipelinePlan plan, int l, int h, LinkChannel downlink, ComputeHop.State restored) {
+      PipelinePlan plan,
+      int l,
+      int h,
+      LinkChannel downlink,
+      ComputeHop.State restored,
+      int generation) {
     PipelinePlan.Lane lane = plan.lanes().get(l);
     Map<Integer, Integer> batches = new TreeMap<>();
     for (int d : lane.devices()) {
@@ -607,7 +624,8 @@ public final class PipelineControl {
         batches,
         downlink,
         plan.device(),
-        restored);
+        restored,
+        generation);
   }
 
   /** Every lane's chain, cut from {@code placed}, the hops of every lane in plan order. */
@@ -1028,9 +1046,16 @@ public final class PipelineControl {
                 List.of(),
                 o.peakBytes(),
                 o.gone());
+        // The placed hop's idle total is its state's: the base the live metrics count from, as
+        // after a restore (what the stopped hops reported later is dropped by its generation).
+        recorder.tell(
+            new Recorder.HopReported(
+                new HopRecord(epoch, name, 0, o.idleNs() / 1e9, 0, atNs / 1e9)));
         chainRefs.add(
             Supervisor.watched(
-                ctx, hop(plan, l, h, downlinkOf.get(l), restored), name + "-placed-" + generation));
+                ctx,
+                hop(plan, l, h, downlinkOf.get(l), restored, generation),
+                name + "-placed-" + generation));
       }
       chains.add(chainRefs);
       hops.addAll(chainRefs);
@@ -1257,7 +1282,7 @@ public final class PipelineControl {
         chain.add(
             Supervisor.watched(
                 ctx,
-                hop(plan, l, h, downlinkOf.get(l), restored),
+                hop(plan, l, h, downlinkOf.get(l), restored, generation),
                 lane.hops().get(h).name() + "-restored-" + generation));
       }
       chains.add(chain);
