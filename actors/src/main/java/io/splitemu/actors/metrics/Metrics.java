@@ -71,6 +71,7 @@ public final class Metrics implements AutoCloseable {
           "splitemu_devices_failed_total",
           "splitemu_hop_queue_length",
           "splitemu_hop_idle_seconds_total",
+          "splitemu_hop_run_idle_seconds",
           "splitemu_device_link_bytes_total",
           "splitemu_device_compute_seconds",
           "splitemu_device_cut_layer",
@@ -135,6 +136,7 @@ public final class Metrics implements AutoCloseable {
   private final Counter failed;
   private final Gauge hopQueue;
   private final Counter hopIdle;
+  private final Gauge hopRunIdle;
   private final Counter deviceBytes;
   private final Gauge deviceCompute;
   private final Gauge deviceCut;
@@ -262,6 +264,12 @@ public final class Metrics implements AutoCloseable {
         counter(
             "splitemu_hop_idle_seconds_total",
             "MP-SL: emulated seconds a hop's processor has been idle.",
+            "member");
+    hopRunIdle =
+        gauge(
+            "splitemu_hop_run_idle_seconds",
+            "MP-SL: emulated seconds a hop's processor has been idle since the run's start"
+                + " (a resumed or restored hop's total included).",
             "member");
     deviceBytes =
         counter(
@@ -679,6 +687,8 @@ public final class Metrics implements AutoCloseable {
       Double seen = idleSeen.put(h.hop(), h.idleS());
       double add = seen != null && h.idleS() > seen ? h.idleS() - seen : 0.0;
       hopIdle.labelValues(l(h.hop())).inc(add);
+      // The hop's total as the run's timeline has it, for its share of the emulated time.
+      hopRunIdle.labelValues(l(h.hop())).set(h.idleS());
       if (h.memoryBytes() > 0) {
         memory(h.hop(), h.memoryBytes());
       }

@@ -20,6 +20,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -203,6 +205,49 @@ class CrashResumeMetricsTest {
     }
   }
 
+  @Test
+  void aResumedMpslRun_idleShareIsOfTheWholeRun_notThisProcesssIdleOverTheAbsoluteInstant()
+      throws Exception {
+    // Resumed at 1000 s with 300 s of idle restored; 100 s later the hop has idled 30 s more: the
+    // panel shows 330 / 1100 = 30 %, not this process's 30 s over 1100 s (2.7 %).
+    String expr = idleSharePanel();
+    Matcher names = Pattern.compile("(splitemu_[a-z_]+)").matcher(expr);
+    assertTrue(names.find(), expr);
+    String idle = names.group(1);
+    assertTrue(names.find(), expr);
+    String over = names.group(1);
+    assertEquals("splitemu_emulated_time_seconds", over, expr);
+    try (Metrics m = Metrics.start("127.0.0.1", 0, false)) {
+      Metrics.Run feed =
+          m.run(
+              new Metrics.RunInfo("q", "sc", "mpsl", "local", 4, 2, false, "hops", -1, Map.of()),
+              new PacingLag());
+      feed.resumed(List.of(round(1, 500, 500, 0.5), round(2, 1000, 500, 0.6)), 1000.0);
+      feed.onHop(new HopRecord(3, "hop-1", 0, 300, 0, 1000));
+      feed.onHop(new HopRecord(3, "hop-1", 0, 330, 0, 1100));
+      feed.onRound(round(3, 1100, 100, 0.7));
+      String text = MetricsText.scrape(m.port());
+      String[] l = {"run=\"q\"", "member=\"hop-1\""};
+      Double num = MetricsText.sample(text, idle, l);
+      assertNotNull(num, idle + " in\n" + text);
+      assertEquals(0.30, num / MetricsText.sample(text, over, l[0]), 1e-12, idle);
+      // The counter keeps counting this process's idle only, for rates.
+      assertEquals(30.0, MetricsText.sample(text, "splitemu_hop_idle_seconds_total", l), text);
+    }
+  }
+
+  /** The numerator and denominator query of the resources dashboard's "MP-SL hop idle share". */
+  private static String idleSharePanel() {
+    for (Dashboards.Board b : Dashboards.all()) {
+      for (Dashboards.Query q : b.queries()) {
+        if (q.where().contains("\"MP-SL hop idle share\" A")) {
+          return q.expr();
+        }
+      }
+    }
+    throw new AssertionError("no \"MP-SL hop idle share\" panel");
+  }
+
   /** MP-SL on the measured profiles (skipped without them), metrics on {@code port}. */
   private static Settings mpsl(int port, String extra) {
     Path profiles =
@@ -293,6 +338,15 @@ class CrashResumeMetricsTest {
       double own =
           MetricsText.sample(after, "splitemu_hop_idle_seconds_total", run(f, resumed)[0], hop);
       assertTrue(own > 0 && own < whole - 1e-3, "hop-" + h + ": resumed " + own + ", " + whole);
+      // Its idle since the run's start is the uninterrupted run's: the share the dashboard shows.
+      double total =
+          MetricsText.sample(after, "splitemu_hop_run_idle_seconds", run(f, resumed)[0], hop);
+      assertEquals(
+          MetricsText.sample(text, "splitemu_hop_run_idle_seconds", run(f, free)[0], hop),
+          total,
+          1e-6,
+          "hop-" + h);
+      assertEquals(whole, total, 1e-6, "hop-" + h);
     }
   }
 
