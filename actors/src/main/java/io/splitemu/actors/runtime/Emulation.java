@@ -41,6 +41,7 @@ import io.splitemu.net.trace.TraceFormats;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -250,20 +251,25 @@ public final class Emulation {
         control.cluster() != null && ms.node().equals(MetricsSettings.OFF.node())
             ? "supervisor"
             : ms.node();
-    Metrics.RunInfo info =
-        runInfo(
-            s,
-            ms,
-            node,
-            control.labelTop() == null
-                ? runLabel(out, s.outputDir())
-                : runLabel(out, control.labelTop(), s.outputDir()),
-            memory);
+    // A resume keeps the label the run's first process recorded in the folder, wherever it is
+    // started from and however the folder is spelt.
+    String label = control.resumeFrom() == null ? null : recordedRunLabel(out);
+    if (label == null) {
+      label =
+          control.labelTop() == null
+              ? runLabel(out, s.outputDir())
+              : runLabel(out, control.labelTop(), s.outputDir());
+    }
+    Metrics.RunInfo info = runInfo(s, ms, node, label, memory);
     Metrics.Run feed = ms.enabled() ? Metrics.shared(ms).run(info, lag) : null;
     ResultsWriter writer =
         control.resumeFrom() == null
             ? ResultsWriter.open(out, s.resolved())
             : ResultsWriter.resume(out, control.resumeFrom().round());
+    if (!Files.exists(out.resolve(RUN_LABEL_FILE))) {
+      // A fresh run, or the resume of a folder written before the label was kept.
+      recordRunLabel(out, info.run());
+    }
     if (feed != null) {
       if (control.resumeFrom() != null) {
         // The rows read back are in rounds.csv already, and this process starts at the
@@ -438,15 +444,83 @@ public final class Emulation {
   }
 
   /**
+   * The file of a results folder that holds its metrics {@code run} label, one line, written when
+   * the run starts (docs/runtime.md "Results files"): a {@code --resume} reads it back, so that
+   * every process of a run feeds the same series.
+   */
+  public static final String RUN_LABEL_FILE = "run-label.txt";
+
+  /**
+   * The {@code run} label recorded in results folder {@code out} ({@link #RUN_LABEL_FILE}), or null
+   * where the folder has none (written before the label was kept); refuses an empty one.
+   */
+  public static String recordedRunLabel(Path out) {
+    Path f = out.resolve(RUN_LABEL_FILE);
+    if (!Files.isRegularFile(f)) {
+      return null;
+    }
+    String label;
+    try {
+      label = Files.readString(f, java.nio.charset.StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + f + ": " + e, e);
+    }
+    if (label.isEmpty() || label.contains("\n")) {
+      throw new IllegalArgumentException(
+          f
+              + ": expected the run's metrics label on one line; delete the file to label the"
+              + " resumed run by its folder");
+    }
+    return label;
+  }
+
+  /** Records {@code label} in results folder {@code out}, whole or not at all. */
+  private static void recordRunLabel(Path out, String label) {
+    Path f = out.resolve(RUN_LABEL_FILE);
+    Path tmp = out.resolve(RUN_LABEL_FILE + ".tmp");
+    try {
+      Files.writeString(tmp, label + "\n", java.nio.charset.StandardCharsets.UTF_8);
+      Files.move(
+          tmp,
+          f,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + f + ": " + e, e);
+    }
+  }
+
+  /**
+   * {@code p} absolute, with the symbolic links of its longest existing ancestor resolved ({@link
+   * Path#toRealPath}): the same path however the folder is reached, also before it exists.
+   */
+  static Path realPath(Path p) {
+    Path a = p.toAbsolutePath().normalize();
+    Path existing = a;
+    while (existing != null && !Files.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return a;
+    }
+    try {
+      return existing.toRealPath().resolve(existing.relativize(a)).normalize();
+    } catch (IOException e) {
+      return a;
+    }
+  }
+
+  /**
    * The {@code run} label of a run into {@code out}: under the scenario's output folder its path
    * from there ({@code compare-.../psl}), so that the schemes and sweep points of every compare
    * stay apart; elsewhere its folder's name, a dash and the first 6 hex digits of the SHA-256 of
-   * its absolute path ({@code exp-1a2b3c}), so that {@code --out a/exp} and {@code --out b/exp}
-   * differ, and a {@code --resume} into the same folder keeps its label.
+   * its real path ({@code exp-1a2b3c}, {@link #realPath}), so that {@code --out a/exp} and {@code
+   * --out b/exp} differ. A {@code --resume} does not compute it again: it reads the label the run
+   * recorded ({@link #RUN_LABEL_FILE}).
    */
   public static String runLabel(Path out, Path outputDir) {
-    Path o = out.toAbsolutePath().normalize();
-    Path base = outputDir.toAbsolutePath().normalize();
+    Path o = realPath(out);
+    Path base = realPath(outputDir);
     if (o.startsWith(base) && !o.equals(base)) {
       return base.relativize(o).toString().replace(File.separatorChar, '/');
     }
@@ -467,12 +541,13 @@ public final class Emulation {
    * label of {@code top} ({@link #runLabel(Path, Path)}) and the path from there, so that every
    * scheme and sweep point of a comparison has its own ({@code quickstart-compare-.../psl} in the
    * output folder, {@code cmp-1a2b3c/002-seed=2/psl} elsewhere), {@code compare --out a/cmp} and
-   * {@code --out b/cmp} differ, and a resume into the same folder keeps the labels. A run folder
-   * outside {@code top} is labelled as by {@link #runLabel(Path, Path)}.
+   * {@code --out b/cmp} differ; a resume of one of its runs reads the label back ({@link
+   * #RUN_LABEL_FILE}). A run folder outside {@code top} is labelled as by {@link #runLabel(Path,
+   * Path)}.
    */
   public static String runLabel(Path out, Path top, Path outputDir) {
-    Path o = out.toAbsolutePath().normalize();
-    Path t = top.toAbsolutePath().normalize();
+    Path o = realPath(out);
+    Path t = realPath(top);
     if (!o.startsWith(t) || o.equals(t)) {
       return runLabel(out, outputDir);
     }

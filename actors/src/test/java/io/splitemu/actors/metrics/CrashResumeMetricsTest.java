@@ -129,6 +129,60 @@ class CrashResumeMetricsTest {
   }
 
   @Test
+  void aResumeByAnotherPath_keepsTheFirstProcesssLabel_alsoForACompareRun() throws Exception {
+    // A comparison run into link/cmp/psl, link a symbolic link to a: its label is the comparison
+    // folder's (cmp-XXXXXX/psl), recorded in the folder; resumed with `run --resume a/cmp/psl`, as
+    // from another working directory, it feeds the same series.
+    Path real = Files.createDirectories(tmp.resolve("a"));
+    Path link = Files.createSymbolicLink(tmp.resolve("link"), real);
+    Path top = link.resolve("cmp");
+    Path dir = top.resolve("psl");
+    int first = MetricsContractTest.freePort();
+    Settings s = quickstart(first);
+    String label = Emulation.runLabel(dir, top, s.outputDir());
+    assertTrue(label.matches("cmp-[0-9a-f]{6}/psl"), label);
+    // The hash is of the folder's real path: the same through the link or not.
+    assertEquals(
+        Emulation.runLabel(real.resolve("cmp"), s.outputDir()),
+        Emulation.runLabel(top, s.outputDir()));
+    Metrics a = Metrics.shared(MetricsSettings.of(s));
+    try {
+      Emulation.run(s, dir, RunListener.NONE, Emulation.RunControl.labelledUnder(top));
+      String text = MetricsText.scrape(first);
+      assertEquals(
+          4.0, MetricsText.sample(text, "splitemu_rounds_recorded", "run=\"" + label + "\""), text);
+    } finally {
+      a.close();
+    }
+    assertEquals(
+        label + "\n", Files.readString(dir.resolve(Emulation.RUN_LABEL_FILE)), "the label file");
+    Files.deleteIfExists(ResultsWriter.checkpointFile(dir, 4));
+    Path again = real.resolve("cmp/psl");
+    int second = MetricsContractTest.freePort();
+    Settings r = quickstart(second);
+    Metrics b = Metrics.shared(MetricsSettings.of(r));
+    try {
+      Emulation.run(
+          r,
+          again,
+          RunListener.NONE,
+          new Emulation.RunControl(Checkpoints.read(ResultsWriter.checkpointFile(again, 2)), null));
+      String text = MetricsText.scrape(second);
+      String[] l = {"run=\"" + label + "\""};
+      assertEquals(4.0, MetricsText.sample(text, "splitemu_rounds_recorded", l), text);
+      assertEquals(2.0, MetricsText.sample(text, "splitemu_rounds_total", l), text);
+    } finally {
+      b.close();
+    }
+    // An empty label file is refused with one line naming it.
+    Files.writeString(again.resolve(Emulation.RUN_LABEL_FILE), "\n");
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class, () -> Emulation.recordedRunLabel(again));
+    assertTrue(e.getMessage().contains(Emulation.RUN_LABEL_FILE), e.getMessage());
+  }
+
+  @Test
   void aRewind_lowersTheGaugesToTheRowsKept_countersKeepTheWork_hopIdleCountsTheRedoneEpochs()
       throws Exception {
     try (Metrics m = Metrics.start("127.0.0.1", 0, false)) {
