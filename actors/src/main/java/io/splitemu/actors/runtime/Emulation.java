@@ -278,7 +278,8 @@ public final class Emulation {
       }
       writer.observe(feed);
       if (info.perDevice()) {
-        writer.observe(linkCapacity(p.links().apply(s.devices().count()), feed));
+        writer.observe(
+            linkCapacity(p.links().apply(s.devices().count()), feed, List.copyOf(writer.rounds())));
       }
     }
     Supervisor.Finished f;
@@ -373,11 +374,23 @@ public final class Emulation {
   /**
    * Sets, at each round's end, every device's link capacity of the round: the mean rate its uplink
    * and downlink offered at full share from the previous round's end to this one's ({@link
-   * LinkTiming#capacityBps}), read from {@code links}, copies that carry no traffic.
+   * LinkTiming#capacityBps}), read from {@code links}, copies that carry no traffic. {@code before}
+   * are the rows already in {@code rounds.csv} (a {@code --resume}'s, read back): the next round's
+   * span starts at the last one's end, and a crash's rewind to round R starts it at round R's end.
    */
-  static RecordObserver linkCapacity(List<LinkPair> links, Metrics.Run feed) {
+  static RecordObserver linkCapacity(
+      List<LinkPair> links, Metrics.Run feed, List<RoundRecord> before) {
     return new RecordObserver() {
+      // Each recorded round's end (ns), so that a rewind knows where the kept rows end.
+      private final java.util.TreeMap<Integer, Long> ends = new java.util.TreeMap<>();
       private long startNs;
+
+      {
+        for (RoundRecord r : before) {
+          ends.put(r.round(), Math.round(r.emulatedTimeS() * 1e9));
+        }
+        startNs = ends.isEmpty() ? 0 : ends.lastEntry().getValue();
+      }
 
       @Override
       public void onRound(RoundRecord r) {
@@ -389,7 +402,14 @@ public final class Emulation {
           feed.linkCapacity(
               d, l.up().capacityBps(startNs, endNs) / 8, l.down().capacityBps(startNs, endNs) / 8);
         }
+        ends.put(r.round(), endNs);
         startNs = endNs;
+      }
+
+      @Override
+      public void onRewind(int round) {
+        ends.tailMap(round, false).clear();
+        startNs = ends.isEmpty() ? 0 : ends.lastEntry().getValue();
       }
     };
   }
