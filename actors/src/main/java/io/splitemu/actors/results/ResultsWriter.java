@@ -434,7 +434,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   /** The run folder's files that the writer replaces through a temporary file. */
   private static final java.util.Set<String> OWN_FILES =
-      java.util.Set.of("rounds.csv", "devices.csv", "events.csv", "summary.json", "report.md");
+      java.util.Set.of(
+          "rounds.csv", "devices.csv", "events.csv", "summary.json", "report.md", "run-label.txt");
 
   /**
    * Deletes what a write killed before its rename left in {@code folder} ({@code NAME.tmp} for a

@@ -496,18 +496,7 @@ public final class Emulation {
 
   /** Records {@code label} in results folder {@code out}, whole or not at all. */
   private static void recordRunLabel(Path out, String label) {
-    Path f = out.resolve(RUN_LABEL_FILE);
-    Path tmp = out.resolve(RUN_LABEL_FILE + ".tmp");
-    try {
-      Files.writeString(tmp, label + "\n", java.nio.charset.StandardCharsets.UTF_8);
-      Files.move(
-          tmp,
-          f,
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + f + ": " + e, e);
-    }
+    io.splitemu.actors.results.CsvTable.writeAtomically(out.resolve(RUN_LABEL_FILE), label + "\n");
   }
 
   /**
