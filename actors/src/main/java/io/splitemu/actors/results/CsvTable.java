@@ -219,7 +219,9 @@ public final class CsvTable implements Closeable {
       Path file, List<String> header, Predicate<List<String>> keep, Consumer<List<String>> kept) {
     Path tmp = temporaryOf(file);
     try {
-      try (BufferedWriter w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+      Files.deleteIfExists(tmp); // a killed process's of the same pid (one in a container)
+      try (BufferedWriter w =
+          Files.newBufferedWriter(tmp, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW)) {
         boolean[] headed = {false};
         lines(
             file,
@@ -292,7 +294,8 @@ public final class CsvTable implements Closeable {
   public static void writeAtomically(Path file, byte[] bytes) {
     Path tmp = temporaryOf(file);
     try {
-      Files.write(tmp, bytes);
+      Files.deleteIfExists(tmp); // a killed process's of the same pid (one in a container)
+      Files.write(tmp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       try {
@@ -304,9 +307,26 @@ public final class CsvTable implements Closeable {
     }
   }
 
-  /** The temporary file that an atomic write or a reopen of {@code file} goes through. */
+  /**
+   * The temporary file that an atomic write or a reopen of {@code file} goes through: {@code
+   * NAME.PID.tmp}, created new (never one that is there, nor through a link planted in its place),
+   * so two processes writing one folder (a failover holder cut off beside its successor) do not
+   * truncate each other's.
+   */
   public static Path temporaryOf(Path file) {
-    return file.resolveSibling(file.getFileName() + ".tmp");
+    return file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+  }
+
+  /**
+   * Whether {@code name} is a temporary file of the file named {@code of}: {@code of.PID.tmp}, or
+   * the {@code of.tmp} and {@code ofDIGITS.tmp} of earlier versions.
+   */
+  public static boolean isTemporaryOf(String name, String of) {
+    if (!name.startsWith(of) || !name.endsWith(".tmp")) {
+      return false;
+    }
+    String middle = name.substring(of.length(), name.length() - 4);
+    return middle.isEmpty() || middle.matches("\\.?\\d+");
   }
 
   private static void line(StringBuilder sb, List<?> fields) {

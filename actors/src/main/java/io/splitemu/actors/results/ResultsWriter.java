@@ -426,7 +426,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
           "results folder " + dir + " holds no scenario.conf; nothing to resume");
     }
     deleteStaleTemporaries(dir.resolve("checkpoints"), name -> true);
-    deleteStaleTemporaries(dir, OWN_FILES::contains);
+    deleteStaleTemporaries(
+        dir, name -> OWN_FILES.stream().anyMatch(own -> CsvTable.isTemporaryOf(name, own)));
     ResultsWriter w = new ResultsWriter(dir, null, null, null);
     w.reopenTables(round, beforeCheckpoint(round));
     return w;
@@ -438,8 +439,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
           "rounds.csv", "devices.csv", "events.csv", "summary.json", "report.md", "run-label.txt");
 
   /**
-   * Deletes what a write killed before its rename left in {@code folder} ({@code NAME.tmp} for a
-   * {@code NAME} that {@code ours} accepts): it is never read, and would otherwise stay for good.
+   * Deletes what a write killed before its rename left in {@code folder} (a {@code *.tmp} file
+   * whose name {@code ours} accepts): it is never read, and would otherwise stay for good.
    */
   private static void deleteStaleTemporaries(
       Path folder, java.util.function.Predicate<String> ours) {
@@ -449,9 +450,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     try (var files = Files.list(folder)) {
       for (Path f : (Iterable<Path>) files::iterator) {
         String name = f.getFileName().toString();
-        if (name.endsWith(".tmp")
-            && ours.test(name.substring(0, name.length() - 4))
-            && Files.isRegularFile(f)) {
+        if (name.endsWith(".tmp") && ours.test(name) && Files.isRegularFile(f)) {
           Files.deleteIfExists(f);
         }
       }

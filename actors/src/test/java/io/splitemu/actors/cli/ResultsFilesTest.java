@@ -122,19 +122,26 @@ class ResultsFilesTest {
   @Test
   void resume_deletesStaleTemporaryFiles_ofCheckpointsAndOfTheRunsOwnFiles() throws Exception {
     Path dir = stoppedAfterRound4("stale");
-    Path stale = dir.resolve("checkpoints/round-000004.ckpt.tmp");
+    Path stale = dir.resolve("checkpoints/round-000004.ckpt.4242.tmp");
     Files.write(stale, new byte[] {1, 2, 3});
-    Path summary = dir.resolve("summary.json.tmp");
-    Path rounds = dir.resolve("rounds.csv.tmp");
+    // This version's NAME.PID.tmp, and the NAME.tmp and NAMEDIGITS.tmp of earlier ones.
+    List<Path> ours =
+        List.of(
+            dir.resolve("summary.json.4242.tmp"),
+            dir.resolve("rounds.csv.tmp"),
+            dir.resolve("report.md8812345.tmp"));
     Path users = dir.resolve("notes.txt.tmp"); // not the writer's: left alone
-    for (Path p : List.of(summary, rounds, users)) {
+    Path alike = dir.resolve("rounds.csv.old.tmp"); // nor one merely alike
+    for (Path p : List.of(ours.get(0), ours.get(1), ours.get(2), users, alike)) {
       Files.writeString(p, "half");
     }
     resume(dir, "stale");
     assertFalse(Files.exists(stale), "the stale checkpoint temporary file is gone");
-    assertFalse(Files.exists(summary), "summary.json.tmp is gone");
-    assertFalse(Files.exists(rounds), "rounds.csv.tmp is gone");
+    for (Path p : ours) {
+      assertFalse(Files.exists(p), p.getFileName() + " is gone");
+    }
     assertTrue(Files.exists(users), "a file the writer does not write stays");
+    assertTrue(Files.exists(alike), "a file the writer does not write stays");
     assertTrue(Files.exists(dir.resolve("checkpoints/round-000002.ckpt")));
   }
 
