@@ -19,19 +19,20 @@ import java.util.TreeSet;
  *
  * <p>It keeps the first {@value #LISTED} rows (the report lists them), the number of rows, and per
  * kind the rounds it happened in (the breakdown's labels) and its distinct (round, emulated
- * instant) marks, the lines the plots draw, up to {@value #MARKS_PER_KIND}: beyond that the
- * earliest {@value #MARKS_PER_KIND} are kept and the rows of the others are counted as not drawn.
- * What it holds is a function of the rows alone, whatever their order past the first {@value
- * #LISTED}, so a rewound or resumed run that reads its rows back holds what an uninterrupted run
- * holds.
+ * instant) marks, the lines the plots draw, up to {@value #MARKS_PER_ROUND} in each round: beyond
+ * that a round's earliest {@value #MARKS_PER_ROUND} are kept and the rows of the others are counted
+ * as not drawn, so every round with such events keeps some (a cap over the whole run would spend
+ * itself on the first round of a churning run and draw nothing after it). What it holds is a
+ * function of the rows alone, whatever their order past the first {@value #LISTED}, so a rewound or
+ * resumed run that reads its rows back holds what an uninterrupted run holds.
  */
 public final class MarkedEvents {
 
   /** The most rows kept to be listed (the report's limit). */
   public static final int LISTED = Report.LIST_DEVICES_UP_TO;
 
-  /** The most distinct (round, emulated instant) marks kept per kind. */
-  public static final int MARKS_PER_KIND = 2_000;
+  /** The most distinct emulated instants kept per kind in one round. */
+  public static final int MARKS_PER_ROUND = 32;
 
   /** One marked instant: its round and emulated time (NaN: none recorded). */
   public record Mark(int round, double emulatedS) implements Comparable<Mark> {
@@ -42,11 +43,9 @@ public final class MarkedEvents {
     }
   }
 
-  /** One kind's rounds and marks. */
+  /** One kind's rounds and, per round, its kept instants, each with its number of rows. */
   private static final class Kind {
-    private final NavigableSet<Integer> rounds = new TreeSet<>();
-    // Each kept mark with its number of rows.
-    private final NavigableMap<Mark, long[]> marks = new TreeMap<>();
+    private final NavigableMap<Integer, NavigableMap<Double, long[]>> byRound = new TreeMap<>();
     private long notDrawn;
   }
 
@@ -97,17 +96,17 @@ public final class MarkedEvents {
       first.add(e);
     }
     Kind k = kinds.computeIfAbsent(e.kind(), x -> new Kind());
-    k.rounds.add(e.round());
-    Mark m = new Mark(e.round(), e.emulatedS());
-    long[] n = k.marks.get(m);
+    NavigableMap<Double, long[]> marks = k.byRound.computeIfAbsent(e.round(), r -> new TreeMap<>());
+    Double t = e.emulatedS();
+    long[] n = marks.get(t);
     if (n != null) {
       n[0]++;
-    } else if (k.marks.size() < MARKS_PER_KIND) {
-      k.marks.put(m, new long[] {1});
-    } else if (m.compareTo(k.marks.lastKey()) < 0) {
-      // Keeps the earliest marks whatever the order the rows come in.
-      k.marks.put(m, new long[] {1});
-      k.notDrawn += k.marks.pollLastEntry().getValue()[0];
+    } else if (marks.size() < MARKS_PER_ROUND) {
+      marks.put(t, new long[] {1});
+    } else if (t.compareTo(marks.lastKey()) < 0) {
+      // Keeps the round's earliest instants whatever the order the rows come in.
+      marks.put(t, new long[] {1});
+      k.notDrawn += marks.pollLastEntry().getValue()[0];
     } else {
       k.notDrawn++;
     }
@@ -135,18 +134,23 @@ public final class MarkedEvents {
     Kind k = kinds.get(kind);
     return k == null
         ? Collections.emptyNavigableSet()
-        : Collections.unmodifiableNavigableSet(k.rounds);
+        : Collections.unmodifiableNavigableSet(k.byRound.navigableKeySet());
   }
 
   /** The kept distinct marks of {@code kind}, in order of round and instant. */
   public NavigableSet<Mark> marks(String kind) {
     Kind k = kinds.get(kind);
-    return k == null
-        ? Collections.emptyNavigableSet()
-        : Collections.unmodifiableNavigableSet(k.marks.navigableKeySet());
+    NavigableSet<Mark> out = new TreeSet<>();
+    if (k != null) {
+      k.byRound.forEach((r, marks) -> marks.keySet().forEach(t -> out.add(new Mark(r, t))));
+    }
+    return Collections.unmodifiableNavigableSet(out);
   }
 
-  /** The number of {@code kind} rows whose mark is not kept (past {@value #MARKS_PER_KIND}). */
+  /**
+   * The number of {@code kind} rows whose mark is not kept (past a round's {@value
+   * #MARKS_PER_ROUND}).
+   */
   public long notDrawn(String kind) {
     Kind k = kinds.get(kind);
     return k == null ? 0 : k.notDrawn;
@@ -156,7 +160,9 @@ public final class MarkedEvents {
   int retained() {
     int n = first.size();
     for (Kind k : kinds.values()) {
-      n += k.rounds.size() + k.marks.size();
+      for (NavigableMap<Double, long[]> marks : k.byRound.values()) {
+        n += 1 + marks.size();
+      }
     }
     return n;
   }

@@ -398,8 +398,8 @@ public final class Plots {
    * Draws each run's faults and deadline drops as vertical lines from {@code lo} to {@code hi} in
    * the run's colour (dashed: fault, dotted: drop, solid: recovery), with one black legend entry
    * per kind; returns the x of every line. A kind with more than {@value
-   * MarkedEvents#MARKS_PER_KIND} distinct instants in a run draws its earliest ones, and its legend
-   * says how many events are not drawn.
+   * MarkedEvents#MARKS_PER_ROUND} distinct instants in a round draws that round's earliest ones,
+   * and its legend says how many events are not drawn.
    */
   private static List<Double> markLines(
       XYChart chart, List<Run> runs, Position at, double lo, double hi) {
@@ -453,8 +453,8 @@ public final class Plots {
                     + (runs.size() > 1 ? " (in the scheme's colour)" : "")
                     + (notDrawn > 0
                         ? " (the first "
-                            + MarkedEvents.MARKS_PER_KIND
-                            + " instants; "
+                            + MarkedEvents.MARKS_PER_ROUND
+                            + " instants of a round; "
                             + notDrawn
                             + " later events not drawn)"
                         : ""),
