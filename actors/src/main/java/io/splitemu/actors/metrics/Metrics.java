@@ -679,6 +679,15 @@ public final class Metrics implements AutoCloseable {
 
     @Override
     public synchronized void onHop(HopRecord h) {
+      if (h.stopped()) {
+        // A hop a crash's re-placement left out: its queue and share would stay at their last
+        // values as if it still worked. Its counter keeps the idle it counted; a restore to a
+        // checkpoint that had it places it again, and its next report brings the series back.
+        hopQueue.remove(l(h.hop()));
+        hopRunIdle.remove(l(h.hop()));
+        idleSeen.remove(h.hop());
+        return;
+      }
       hopQueue.labelValues(l(h.hop())).set(h.queue());
       // A hop reports its idle total since the run's start. Its first report in this process is
       // its base (0, or a resumed run's restored total, idle another process counted); a report

@@ -13,6 +13,21 @@ package io.splitemu.actors.results;
  *     start of its latest job
  * @param memoryBytes peak model memory of the slice instances the hop holds so far (0: none yet)
  * @param emulatedS the emulated end of the hop's latest job, in seconds since the run's start
+ * @param stopped the hop left the run (a hop crash's re-placement without it): it reports no more,
+ *     and its live series go (the other fields are its last state)
  */
 public record HopRecord(
-    int epoch, String hop, double queue, double idleS, long memoryBytes, double emulatedS) {}
+    int epoch,
+    String hop,
+    double queue,
+    double idleS,
+    long memoryBytes,
+    double emulatedS,
+    boolean stopped) {
+
+  /** A report of a hop that runs. */
+  public HopRecord(
+      int epoch, String hop, double queue, double idleS, long memoryBytes, double emulatedS) {
+    this(epoch, hop, queue, idleS, memoryBytes, emulatedS, false);
+  }
+}

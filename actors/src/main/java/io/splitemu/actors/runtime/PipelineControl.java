@@ -1022,6 +1022,12 @@ public final class PipelineControl {
       if (next.lanes().get(0).hops().stream().noneMatch(h -> h.name().equals(name))) {
         crashedPeaks.put(name, byName.get(name).peakBytes());
         crashedJobs.put(name, byName.get(name).jobs());
+        // Its live series go: a share or queue of a hop that no longer works would stay on the
+        // panels (its memory stays, the summary's peak keeps it).
+        recorder.tell(
+            new Recorder.HopReported(
+                new HopRecord(
+                    epoch, name, 0, byName.get(name).idleNs() / 1e9, 0, atNs / 1e9, true)));
       }
     }
     hops.forEach(ctx::stop);

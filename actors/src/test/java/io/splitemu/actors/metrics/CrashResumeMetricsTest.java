@@ -404,6 +404,48 @@ class CrashResumeMetricsTest {
     }
   }
 
+  @Test
+  void mpsl_aHopCrash_removesTheCrashedHopsShareAndQueue_theOthersStay() throws Exception {
+    int port = MetricsContractTest.freePort();
+    Settings crash =
+        mpsl(
+            port,
+            "checkpoint.every = 0\n" + "faults = [{ kind = hop-crash, hop = 2, round = 2 }]\n");
+    Path c = tmp.resolve("hop-crash");
+    Metrics endpoint = Metrics.shared(MetricsSettings.of(crash));
+    String text;
+    try {
+      Emulation.run(crash, c, RunListener.NONE);
+      text = MetricsText.scrape(port);
+    } finally {
+      endpoint.close();
+    }
+    String gone = null;
+    for (List<String> row : CsvTable.read(c.resolve("events.csv"))) {
+      Matcher m =
+          Pattern.compile("hop-crash: hop stops \\((hop-\\d+),").matcher(String.join(",", row));
+      if (m.find()) {
+        gone = m.group(1);
+      }
+    }
+    assertNotNull(gone, "no hop-crash row");
+    String l = run(c, crash)[0];
+    for (int h = 1; h <= 3; h++) {
+      String hop = "member=\"hop-" + h + "\"";
+      Double share = MetricsText.sample(text, "splitemu_hop_run_idle_seconds", l, hop);
+      Double queue = MetricsText.sample(text, "splitemu_hop_queue_length", l, hop);
+      if (("hop-" + h).equals(gone)) {
+        assertEquals(null, share, hop + " crashed, in\n" + text);
+        assertEquals(null, queue, hop + " crashed, in\n" + text);
+        // The idle it counted stays on its counter.
+        assertNotNull(MetricsText.sample(text, "splitemu_hop_idle_seconds_total", l, hop), text);
+      } else {
+        assertNotNull(share, hop + " in\n" + text);
+        assertNotNull(queue, hop + " in\n" + text);
+      }
+    }
+  }
+
   /** Round {@code round}'s row: its end at {@code emulatedS}, its latency and accuracy. */
   private static RoundRecord round(int round, double emulatedS, double latencyS, double accuracy) {
     return new RoundRecord(
