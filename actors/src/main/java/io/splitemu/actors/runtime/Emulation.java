@@ -252,24 +252,36 @@ public final class Emulation {
             ? "supervisor"
             : ms.node();
     // A resume keeps the label the run's first process recorded in the folder, wherever it is
-    // started from and however the folder is spelt.
-    String label = control.resumeFrom() == null ? null : recordedRunLabel(out);
-    if (label == null) {
-      label =
-          control.labelTop() == null
-              ? runLabel(out, s.outputDir())
-              : runLabel(out, control.labelTop(), s.outputDir());
-    }
+    // started from and however the folder is spelt (not in a copy of the folder).
+    KeptLabel kept = control.resumeFrom() == null ? null : keptRunLabel(out);
+    String label =
+        kept != null
+            ? kept.label()
+            : control.labelTop() == null
+                ? runLabel(out, s.outputDir())
+                : runLabel(out, control.labelTop(), s.outputDir());
     Metrics.RunInfo info = runInfo(s, ms, node, label, memory);
-    Metrics.Run feed = ms.enabled() ? Metrics.shared(ms).run(info, lag) : null;
+    Metrics endpoint = ms.enabled() ? Metrics.shared(ms) : null;
     ResultsWriter writer =
         control.resumeFrom() == null
             ? ResultsWriter.open(out, s.resolved())
             : ResultsWriter.resume(out, control.resumeFrom().round());
-    if (!Files.exists(out.resolve(RUN_LABEL_FILE))) {
-      // A fresh run, or the resume of a folder written before the label was kept.
-      recordRunLabel(out, info.run());
+    if (kept == null || !kept.current()) {
+      // A fresh run, a folder moved, copied or written before the label was kept, or a file that
+      // breaks the rule: the label and the folder's real path are recorded. A failed write leaves
+      // no open writer and no live run on the endpoint.
+      try {
+        recordRunLabel(out, info.run());
+      } catch (RuntimeException e) {
+        try {
+          writer.close();
+        } catch (RuntimeException c) {
+          e.addSuppressed(c);
+        }
+        throw e;
+      }
     }
+    Metrics.Run feed = endpoint != null ? endpoint.run(info, lag) : null;
     if (feed != null) {
       if (control.resumeFrom() != null) {
         // The rows read back are in rounds.csv already, and this process starts at the
@@ -464,58 +476,203 @@ public final class Emulation {
   }
 
   /**
-   * The file of a results folder that holds its metrics {@code run} label, one line, written when
-   * the run starts (docs/runtime.md "Results files"): a {@code --resume} reads it back, so that
-   * every process of a run feeds the same series.
+   * The file of a results folder that holds its metrics {@code run} label, written when the run
+   * starts (docs/runtime.md "Results files"): the label on its first line and the real path of the
+   * folder it was made for on the second; a {@code --resume} reads it back, so that every process
+   * of a run feeds the same series.
    */
   public static final String RUN_LABEL_FILE = "run-label.txt";
 
+  /** The longest label {@link #RUN_LABEL_FILE} may hold, in characters (docs/metrics.md). */
+  public static final int RUN_LABEL_MAX = 200;
+
+  // What is read of the file at most: a label's 200 characters take up to 800 bytes of UTF-8, a
+  // path up to 4096 bytes (Linux's PATH_MAX). A longer file is not a label file.
+  private static final int RUN_LABEL_FILE_MAX = 8192;
+
   /**
-   * The {@code run} label recorded in results folder {@code out} ({@link #RUN_LABEL_FILE}), or null
-   * where the folder has none (written before the label was kept); refuses an empty one.
+   * Why {@code label} breaks the rule of a {@code run} label ({@link #RUN_LABEL_MAX} characters at
+   * most, at least one, no control characters), or null where it keeps it.
    */
-  public static String recordedRunLabel(Path out) {
+  public static String runLabelProblem(String label) {
+    if (label.isEmpty()) {
+      return "the label is empty";
+    }
+    if (label.length() > RUN_LABEL_MAX) {
+      return "the label has " + label.length() + " characters, more than " + RUN_LABEL_MAX;
+    }
+    for (int i = 0; i < label.length(); i++) {
+      if (Character.isISOControl(label.charAt(i))) {
+        return String.format(
+            java.util.Locale.ROOT,
+            "the label holds the control character U+%04X at character %d",
+            (int) label.charAt(i),
+            i + 1);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * What {@link #RUN_LABEL_FILE} holds: the {@code run} label, and the real path of the folder it
+   * was made for (null in a file written before the path was kept).
+   */
+  public record RecordedLabel(String label, String path) {}
+
+  /**
+   * The label and path recorded in results folder {@code out} ({@link #RUN_LABEL_FILE}), or null
+   * where the folder has none (written before the label was kept); throws an {@link
+   * IllegalArgumentException} saying why where the file is unreadable or its label breaks the rule
+   * ({@link #runLabelProblem}). At most 8 KiB are read.
+   */
+  public static RecordedLabel recordedRunLabel(Path out) {
     Path f = out.resolve(RUN_LABEL_FILE);
     if (!Files.isRegularFile(f)) {
       return null;
     }
-    String label;
-    try {
-      label = Files.readString(f, java.nio.charset.StandardCharsets.UTF_8).strip();
+    byte[] bytes;
+    try (java.io.InputStream in = Files.newInputStream(f)) {
+      bytes = in.readNBytes(RUN_LABEL_FILE_MAX + 1);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + f + ": " + e, e);
+      throw new IllegalArgumentException("cannot read it (" + e.getMessage() + ")", e);
     }
-    if (label.isEmpty() || label.contains("\n")) {
-      throw new IllegalArgumentException(
-          f
-              + ": expected the run's metrics label on one line; delete the file to label the"
-              + " resumed run by its folder");
+    if (bytes.length > RUN_LABEL_FILE_MAX) {
+      throw new IllegalArgumentException("it is larger than " + RUN_LABEL_FILE_MAX + " bytes");
     }
-    return label;
+    String text;
+    try {
+      text =
+          java.nio.charset.StandardCharsets.UTF_8
+              .newDecoder()
+              .decode(java.nio.ByteBuffer.wrap(bytes))
+              .toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new IllegalArgumentException("it is not UTF-8 text", e);
+    }
+    // The label's line, and the path's where there is one; nothing else.
+    String[] lines = text.split("\n", -1);
+    int n = lines.length;
+    if (n > 0 && lines[n - 1].isEmpty()) {
+      n--;
+    }
+    if (n > 2) {
+      throw new IllegalArgumentException("it has " + n + " lines, not a label and a path");
+    }
+    String label = n == 0 ? "" : lines[0];
+    String problem = runLabelProblem(label);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+    String path = n == 2 ? lines[1] : null;
+    if (path != null && (path.isEmpty() || path.chars().anyMatch(Character::isISOControl))) {
+      throw new IllegalArgumentException("its second line is not a path");
+    }
+    return new RecordedLabel(label, path);
   }
 
-  /** Records {@code label} in results folder {@code out}, whole or not at all. */
+  /**
+   * The label a resume into {@code out} keeps, and whether the file says so for {@code out} itself
+   * ({@code current}; otherwise it is recorded again).
+   */
+  private record KeptLabel(String label, boolean current) {}
+
+  /**
+   * The label the run recorded in {@code out} where a resume keeps it, or null where the label is
+   * computed from the path as for a first run: a folder without the file, a file that breaks the
+   * rule (one line saying so), or a copy of the run's folder (the path recorded is another folder
+   * that still exists; one line saying so), so that two runs never feed one series. A folder moved
+   * (its recorded path gone, or the same folder by another mount) keeps the label, as does a file
+   * without a path.
+   */
+  private static KeptLabel keptRunLabel(Path out) {
+    Path f = out.resolve(RUN_LABEL_FILE);
+    RecordedLabel r;
+    try {
+      r = recordedRunLabel(out);
+    } catch (IllegalArgumentException e) {
+      System.err.println(
+          "splitemu: warning: "
+              + f
+              + " ignored: "
+              + e.getMessage()
+              + "; the run is labelled by its folder's path, and the file written again");
+      return null;
+    }
+    if (r == null) {
+      return null;
+    }
+    if (r.path() == null) {
+      return new KeptLabel(r.label(), false);
+    }
+    String here = realPath(out).toString();
+    if (r.path().equals(here)) {
+      return new KeptLabel(r.label(), true);
+    }
+    Path recorded;
+    try {
+      recorded = Path.of(r.path());
+    } catch (java.nio.file.InvalidPathException e) {
+      return new KeptLabel(r.label(), false);
+    }
+    boolean copy;
+    try {
+      copy = Files.exists(recorded) && !Files.isSameFile(recorded, out);
+    } catch (IOException e) {
+      copy = false;
+    }
+    if (copy) {
+      System.err.println(
+          "splitemu: "
+              + out
+              + " is a copy of the run in "
+              + r.path()
+              + " (run label "
+              + r.label()
+              + "): this run gets a label of its own, written to "
+              + f);
+      return null;
+    }
+    // Moved (or the same folder by another path): the label stays, the new path is recorded.
+    return new KeptLabel(r.label(), false);
+  }
+
+  /**
+   * Records {@code label} and the real path of {@code out} in results folder {@code out}, whole or
+   * not at all (a path too long to read back, or with a control character, is left out).
+   */
   private static void recordRunLabel(Path out, String label) {
-    io.splitemu.actors.results.CsvTable.writeAtomically(out.resolve(RUN_LABEL_FILE), label + "\n");
+    String path = realPath(out).toString();
+    String text = label + "\n" + path + "\n";
+    if (path.chars().anyMatch(Character::isISOControl)
+        || text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > RUN_LABEL_FILE_MAX) {
+      text = label + "\n";
+    }
+    io.splitemu.actors.results.CsvTable.writeAtomically(out.resolve(RUN_LABEL_FILE), text);
   }
 
   /**
    * {@code p} absolute, with the symbolic links of its longest existing ancestor resolved ({@link
-   * Path#toRealPath}): the same path however the folder is reached, also before it exists.
+   * Path#toRealPath}) before the rest is appended and normalised: the same path however the folder
+   * is reached, also before it exists. The ancestor is found on the path as written, so that {@code
+   * link/../exp} is where the system puts it (beside the link's target), not {@code exp} beside the
+   * link.
    */
   static Path realPath(Path p) {
-    Path a = p.toAbsolutePath().normalize();
+    Path a = p.toAbsolutePath();
     Path existing = a;
     while (existing != null && !Files.exists(existing)) {
       existing = existing.getParent();
     }
     if (existing == null) {
-      return a;
+      return a.normalize();
     }
     try {
-      return existing.toRealPath().resolve(existing.relativize(a)).normalize();
+      Path real = existing.toRealPath();
+      int n = existing.getNameCount();
+      return (n == a.getNameCount() ? real : real.resolve(a.subpath(n, a.getNameCount())))
+          .normalize();
     } catch (IOException e) {
-      return a;
+      return a.normalize();
     }
   }
 
@@ -531,18 +688,41 @@ public final class Emulation {
     Path o = realPath(out);
     Path base = realPath(outputDir);
     if (o.startsWith(base) && !o.equals(base)) {
-      return base.relativize(o).toString().replace(File.separatorChar, '/');
+      return fit(base.relativize(o).toString().replace(File.separatorChar, '/'));
     }
+    Path name = o.getFileName();
+    return fit((name == null ? "" : name + "-") + hex6(o.toString()));
+  }
+
+  /** The first 6 hex digits of the SHA-256 of {@code text}'s UTF-8 bytes. */
+  private static String hex6(String text) {
     byte[] h;
     try {
       h =
           java.security.MessageDigest.getInstance("SHA-256")
-              .digest(o.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+              .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM has SHA-256", e);
     }
-    Path name = o.getFileName();
-    return (name == null ? "" : name + "-") + java.util.HexFormat.of().formatHex(h, 0, 3);
+    return java.util.HexFormat.of().formatHex(h, 0, 3);
+  }
+
+  /**
+   * {@code label} made to keep the rule of {@link #runLabelProblem}: a control character (a folder
+   * name may hold one) becomes {@code ?}, and a label longer than {@link #RUN_LABEL_MAX} characters
+   * keeps its start, a dash and the first 6 hex digits of the SHA-256 of the whole.
+   */
+  private static String fit(String label) {
+    StringBuilder b = new StringBuilder(label.length());
+    label.codePoints().forEach(c -> b.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+    if (b.length() <= RUN_LABEL_MAX) {
+      return b.toString();
+    }
+    int cut = RUN_LABEL_MAX - 7;
+    if (Character.isHighSurrogate(b.charAt(cut - 1))) {
+      cut--;
+    }
+    return b.substring(0, cut) + "-" + hex6(label);
   }
 
   /**
@@ -560,9 +740,8 @@ public final class Emulation {
     if (!o.startsWith(t) || o.equals(t)) {
       return runLabel(out, outputDir);
     }
-    return runLabel(t, outputDir)
-        + "/"
-        + t.relativize(o).toString().replace(File.separatorChar, '/');
+    return fit(
+        runLabel(t, outputDir) + "/" + t.relativize(o).toString().replace(File.separatorChar, '/'));
   }
 
   /** Starts an actor system with the supervisor and waits for the (virtual) run to end. */

@@ -2,6 +2,7 @@ package io.splitemu.actors.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
@@ -155,7 +156,9 @@ class CrashResumeMetricsTest {
       a.close();
     }
     assertEquals(
-        label + "\n", Files.readString(dir.resolve(Emulation.RUN_LABEL_FILE)), "the label file");
+        List.of(label, real.resolve("cmp/psl").toRealPath().toString()),
+        labelFile(dir),
+        "the label file: the label and the real path it was made for");
     Files.deleteIfExists(ResultsWriter.checkpointFile(dir, 4));
     Path again = real.resolve("cmp/psl");
     int second = MetricsContractTest.freePort();
@@ -174,12 +177,142 @@ class CrashResumeMetricsTest {
     } finally {
       b.close();
     }
-    // An empty label file is refused with one line naming it.
+    // A label file that breaks the rule says why (the resume then labels the run by its path).
     Files.writeString(again.resolve(Emulation.RUN_LABEL_FILE), "\n");
     IllegalArgumentException e =
         org.junit.jupiter.api.Assertions.assertThrows(
             IllegalArgumentException.class, () -> Emulation.recordedRunLabel(again));
-    assertTrue(e.getMessage().contains(Emulation.RUN_LABEL_FILE), e.getMessage());
+    assertTrue(e.getMessage().contains("empty"), e.getMessage());
+  }
+
+  /** The label file of {@code dir}: its label and the path it was made for. */
+  private static List<String> labelFile(Path dir) throws Exception {
+    return Files.readAllLines(dir.resolve(Emulation.RUN_LABEL_FILE));
+  }
+
+  private static Emulation.RunControl from2(Path dir) throws Exception {
+    Files.deleteIfExists(ResultsWriter.checkpointFile(dir, 4));
+    return new Emulation.RunControl(Checkpoints.read(ResultsWriter.checkpointFile(dir, 2)), null);
+  }
+
+  @Test
+  void aLabelFileThatBreaksTheRule_isNeverFatal_theRunIsLabelledByItsPath_andTheFileWritten()
+      throws Exception {
+    Path dir = tmp.resolve("bad");
+    Settings off = quickstart(0, "metrics.enabled = false");
+    Emulation.run(off, dir, RunListener.NONE);
+    List<String> first = labelFile(dir);
+    assertEquals(
+        List.of(Emulation.runLabel(dir, off.outputDir()), dir.toRealPath().toString()), first);
+    // Read whole, a carriage return, 1 MB or non-UTF-8 bytes were a label, or an error.
+    Path f = dir.resolve(Emulation.RUN_LABEL_FILE);
+    Files.write(f, "a".repeat(1 << 20).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertThrows(IllegalArgumentException.class, () -> Emulation.recordedRunLabel(dir));
+    Files.write(f, new byte[] {'q', (byte) 0xff, '\n'});
+    assertThrows(IllegalArgumentException.class, () -> Emulation.recordedRunLabel(dir));
+    Files.writeString(f, "a".repeat(Emulation.RUN_LABEL_MAX + 1) + "\n");
+    assertThrows(IllegalArgumentException.class, () -> Emulation.recordedRunLabel(dir));
+    assertEquals(
+        "x".repeat(Emulation.RUN_LABEL_MAX),
+        writeAndRead(dir, "x".repeat(Emulation.RUN_LABEL_MAX) + "\n").label());
+    // A label with a carriage return (an editor's line end): the resume goes on, with one warning
+    // naming the file, labelled by its path, and the file written again.
+    Files.writeString(f, "edited\r\n");
+    int port = MetricsContractTest.freePort();
+    Settings r = quickstart(port);
+    Metrics b = Metrics.shared(MetricsSettings.of(r));
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream was = System.err;
+    System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+    String text;
+    try {
+      Emulation.run(r, dir, RunListener.NONE, from2(dir));
+      text = MetricsText.scrape(port);
+    } finally {
+      System.setErr(was);
+      b.close();
+    }
+    String line = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(line.contains("warning: " + f) && line.contains("control character"), line);
+    assertEquals(first, labelFile(dir));
+    assertEquals(4.0, MetricsText.sample(text, "splitemu_rounds_recorded", run(dir, r)), text);
+  }
+
+  private static Emulation.RecordedLabel writeAndRead(Path dir, String text) throws Exception {
+    Files.writeString(dir.resolve(Emulation.RUN_LABEL_FILE), text);
+    return Emulation.recordedRunLabel(dir);
+  }
+
+  @Test
+  void aCopyOfTheFolderResumed_getsItsOwnLabel_aMovedOneKeepsIt_aOneLineFileKeepsIts()
+      throws Exception {
+    Path orig = tmp.resolve("orig");
+    Settings off = quickstart(0, "metrics.enabled = false");
+    Emulation.run(off, orig, RunListener.NONE);
+    String label = labelFile(orig).get(0);
+    // cp -r orig backup/q; run --resume backup/q: the original is still there.
+    Path copy = tmp.resolve("backup/q");
+    copyTree(orig, copy);
+    Emulation.run(off, copy, RunListener.NONE, from2(copy));
+    List<String> copied = labelFile(copy);
+    assertEquals(
+        List.of(Emulation.runLabel(copy, off.outputDir()), copy.toRealPath().toString()), copied);
+    assertTrue(!copied.get(0).equals(label), copied + " vs " + label);
+    // The copy moved (its recorded path gone): it keeps its label, and records the new path.
+    Path moved = Files.move(copy, tmp.resolve("moved"));
+    Emulation.run(off, moved, RunListener.NONE, from2(moved));
+    assertEquals(List.of(copied.get(0), moved.toRealPath().toString()), labelFile(moved));
+    // A file of one line (an older version's): its label stays.
+    Files.writeString(moved.resolve(Emulation.RUN_LABEL_FILE), "older-1a2b3c\n");
+    Emulation.run(off, moved, RunListener.NONE, from2(moved));
+    assertEquals("older-1a2b3c", labelFile(moved).get(0));
+  }
+
+  private static void copyTree(Path from, Path to) throws Exception {
+    try (var files = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Path t = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(p, t);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aFolderThroughALinkAndDotDot_isHashedWhereTheSystemWritesIt() throws Exception {
+    // mnt/link -> data/real/runs: mnt/link/../exp is data/real/exp, not mnt/exp.
+    Path runs = Files.createDirectories(tmp.resolve("data/real/runs"));
+    Path mnt = Files.createDirectories(tmp.resolve("mnt"));
+    Files.createSymbolicLink(mnt.resolve("link"), runs);
+    Path elsewhere = tmp.resolve("output");
+    String viaLink = Emulation.runLabel(mnt.resolve("link/../exp"), elsewhere);
+    assertEquals(Emulation.runLabel(tmp.resolve("data/real/exp"), elsewhere), viaLink);
+    assertTrue(!viaLink.equals(Emulation.runLabel(mnt.resolve("exp"), elsewhere)), viaLink);
+  }
+
+  @Test
+  void aLabelFileThatCannotBeWritten_leavesNoLiveRunOnTheEndpoint() throws Exception {
+    Path dir = tmp.resolve("unwritable");
+    Settings off = quickstart(0, "metrics.enabled = false");
+    Emulation.run(off, dir, RunListener.NONE);
+    // The label file's place is taken by a folder that a rename cannot replace.
+    Path f = dir.resolve(Emulation.RUN_LABEL_FILE);
+    Files.delete(f);
+    Files.createDirectories(f.resolve("in-the-way"));
+    int port = MetricsContractTest.freePort();
+    Settings r = quickstart(port);
+    Metrics b = Metrics.shared(MetricsSettings.of(r));
+    try {
+      Emulation.RunControl c = from2(dir);
+      assertThrows(RuntimeException.class, () -> Emulation.run(r, dir, RunListener.NONE, c));
+      String text = MetricsText.scrape(port);
+      assertTrue(!text.contains(run(dir, r)[0]), text);
+    } finally {
+      b.close();
+    }
   }
 
   @Test
