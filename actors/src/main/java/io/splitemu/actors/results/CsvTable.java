@@ -219,7 +219,6 @@ public final class CsvTable implements Closeable {
       Path file, List<String> header, Predicate<List<String>> keep, Consumer<List<String>> kept) {
     Path tmp = temporaryOf(file);
     try {
-      Files.deleteIfExists(tmp); // a killed process's of the same pid (one in a container)
       try (BufferedWriter w =
           Files.newBufferedWriter(tmp, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW)) {
         boolean[] headed = {false};
@@ -294,7 +293,6 @@ public final class CsvTable implements Closeable {
   public static void writeAtomically(Path file, byte[] bytes) {
     Path tmp = temporaryOf(file);
     try {
-      Files.deleteIfExists(tmp); // a killed process's of the same pid (one in a container)
       Files.write(tmp, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
@@ -308,25 +306,37 @@ public final class CsvTable implements Closeable {
   }
 
   /**
-   * The temporary file that an atomic write or a reopen of {@code file} goes through: {@code
-   * NAME.PID.tmp}, created new (never one that is there, nor through a link planted in its place),
-   * so two processes writing one folder (a failover holder cut off beside its successor) do not
-   * truncate each other's.
+   * A new name for the temporary file that an atomic write or a reopen of {@code file} goes
+   * through: {@code NAME.PID-RANDOM.tmp}, opened with {@code CREATE_NEW} (never one that is there,
+   * nor through a link planted in its place). The random part keeps two processes apart where their
+   * pids are equal (java is pid 1 in every container of an image), so a failover holder cut off
+   * beside its successor on one shared folder never writes into the other's file.
    */
   public static Path temporaryOf(Path file) {
-    return file.resolveSibling(file.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+    return file.resolveSibling(
+        file.getFileName()
+            + "."
+            + ProcessHandle.current().pid()
+            + "-"
+            + String.format("%016x", TEMPORARY_NAMES.nextLong())
+            + ".tmp");
   }
 
+  // File names only: nothing of an emulation depends on them.
+  private static final java.security.SecureRandom TEMPORARY_NAMES =
+      new java.security.SecureRandom();
+
   /**
-   * Whether {@code name} is a temporary file of the file named {@code of}: {@code of.PID.tmp}, or
-   * the {@code of.tmp} and {@code ofDIGITS.tmp} of earlier versions.
+   * Whether {@code name} is a temporary file of the file named {@code of}: {@code
+   * of.PID-RANDOM.tmp}, or the {@code of.PID.tmp}, {@code of.tmp} and {@code ofDIGITS.tmp} of
+   * earlier versions.
    */
   public static boolean isTemporaryOf(String name, String of) {
     if (!name.startsWith(of) || !name.endsWith(".tmp")) {
       return false;
     }
     String middle = name.substring(of.length(), name.length() - 4);
-    return middle.isEmpty() || middle.matches("\\.?\\d+");
+    return middle.isEmpty() || middle.matches("\\.?\\d+|\\.\\d+-[0-9a-f]{16}");
   }
 
   private static void line(StringBuilder sb, List<?> fields) {

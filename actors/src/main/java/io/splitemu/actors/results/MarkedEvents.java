@@ -32,7 +32,7 @@ public final class MarkedEvents {
   public static final int LISTED = Report.LIST_DEVICES_UP_TO;
 
   /** The most distinct emulated instants kept per kind in one round. */
-  public static final int MARKS_PER_ROUND = 32;
+  public static final int MARKS_PER_ROUND = 8;
 
   /** One marked instant: its round and emulated time (NaN: none recorded). */
   public record Mark(int round, double emulatedS) implements Comparable<Mark> {

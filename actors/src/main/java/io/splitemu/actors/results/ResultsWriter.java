@@ -439,8 +439,15 @@ public final class ResultsWriter implements Closeable, RecordObserver {
           "rounds.csv", "devices.csv", "events.csv", "summary.json", "report.md", "run-label.txt");
 
   /**
+   * How old a temporary file must be before a resume deletes it: a write takes seconds, and a
+   * younger one may be a live writer's (a failover holder cut off but not yet stopped).
+   */
+  static final java.time.Duration STALE_AFTER = java.time.Duration.ofMinutes(2);
+
+  /**
    * Deletes what a write killed before its rename left in {@code folder} (a {@code *.tmp} file
-   * whose name {@code ours} accepts): it is never read, and would otherwise stay for good.
+   * whose name {@code ours} accepts, older than {@link #STALE_AFTER}): it is never read, and would
+   * otherwise stay for good.
    */
   private static void deleteStaleTemporaries(
       Path folder, java.util.function.Predicate<String> ours) {
@@ -450,7 +457,11 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     try (var files = Files.list(folder)) {
       for (Path f : (Iterable<Path>) files::iterator) {
         String name = f.getFileName().toString();
-        if (name.endsWith(".tmp") && ours.test(name) && Files.isRegularFile(f)) {
+        if (name.endsWith(".tmp")
+            && ours.test(name)
+            && Files.isRegularFile(f)
+            && Files.getLastModifiedTime(f).toMillis()
+                < System.currentTimeMillis() - STALE_AFTER.toMillis()) {
           Files.deleteIfExists(f);
         }
       }

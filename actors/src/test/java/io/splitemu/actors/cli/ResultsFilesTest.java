@@ -122,20 +122,29 @@ class ResultsFilesTest {
   @Test
   void resume_deletesStaleTemporaryFiles_ofCheckpointsAndOfTheRunsOwnFiles() throws Exception {
     Path dir = stoppedAfterRound4("stale");
-    Path stale = dir.resolve("checkpoints/round-000004.ckpt.4242.tmp");
+    Path stale = dir.resolve("checkpoints/round-000004.ckpt.4242-00000000deadbeef.tmp");
     Files.write(stale, new byte[] {1, 2, 3});
-    // This version's NAME.PID.tmp, and the NAME.tmp and NAMEDIGITS.tmp of earlier ones.
+    // This version's NAME.PID-RANDOM.tmp, and the NAME.PID.tmp, NAME.tmp and NAMEDIGITS.tmp of
+    // earlier ones.
     List<Path> ours =
         List.of(
-            dir.resolve("summary.json.4242.tmp"),
+            dir.resolve("summary.json.1-0123456789abcdef.tmp"),
+            dir.resolve("events.csv.4242.tmp"),
             dir.resolve("rounds.csv.tmp"),
             dir.resolve("report.md8812345.tmp"));
     Path users = dir.resolve("notes.txt.tmp"); // not the writer's: left alone
     Path alike = dir.resolve("rounds.csv.old.tmp"); // nor one merely alike
-    for (Path p : List.of(ours.get(0), ours.get(1), ours.get(2), users, alike)) {
+    Path live = dir.resolve("devices.csv.7-fedcba9876543210.tmp"); // nor a live writer's (young)
+    java.nio.file.attribute.FileTime hourAgo =
+        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
+    Files.setLastModifiedTime(stale, hourAgo);
+    for (Path p : List.of(ours.get(0), ours.get(1), ours.get(2), ours.get(3), users, alike)) {
       Files.writeString(p, "half");
+      Files.setLastModifiedTime(p, hourAgo);
     }
+    Files.writeString(live, "half");
     resume(dir, "stale");
+    assertTrue(Files.exists(live), "a temporary file younger than a write's time stays");
     assertFalse(Files.exists(stale), "the stale checkpoint temporary file is gone");
     for (Path p : ours) {
       assertFalse(Files.exists(p), p.getFileName() + " is gone");

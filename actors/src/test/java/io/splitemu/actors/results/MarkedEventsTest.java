@@ -105,7 +105,7 @@ class MarkedEventsTest {
     assertTrue(
         loss.getSeriesMap()
             .containsKey(
-                "deadline drop (the first 32 instants of a round; "
+                "deadline drop (the first 8 instants of a round; "
                     + (200_000 - KEPT)
                     + " later events not drawn)"),
         loss.getSeriesMap().keySet().toString());
