@@ -399,7 +399,9 @@ public final class Metrics implements AutoCloseable {
   /**
    * What a run's series are labelled with and which of them it has from its start.
    *
-   * @param run the results folder's name
+   * @param run the run's {@code run} label ({@code Emulation.runLabel}: the folder's path under
+   *     {@code output.dir}, NAME-hash elsewhere; a {@code --resume} reads it from {@code
+   *     run-label.txt})
    * @param rounds the rounds planned
    * @param devices the run's device count
    * @param perDevice whether the run exports per-device series
