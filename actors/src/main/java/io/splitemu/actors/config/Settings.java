@@ -582,10 +582,29 @@ public record Settings(
   /** A copy with another scheme (for compare). */
   public Settings withScheme(String other) {
     Schemes.of(other); // an unknown name fails listing the registered ones
+    return copy(
+        other, fidelity, resolved.replaceFirst("scheme\\s*=\\s*[^\\n]*", "scheme = " + other));
+  }
+
+  /**
+   * A copy in fidelity {@code other} (what {@code plan} plans in once the scenario as given is
+   * checked).
+   */
+  public Settings withFidelity(Fidelity other) {
+    return copy(
+        scheme,
+        other,
+        resolved.replaceFirst(
+            "(?m)^(\\s*)fidelity\\s*=\\s*[^\\n]*",
+            "$1fidelity = " + other.name().toLowerCase(java.util.Locale.ROOT)));
+  }
+
+  // This record with the scheme, fidelity and resolved text given, the rest kept.
+  private Settings copy(String scheme, Fidelity fidelity, String resolved) {
     return new Settings(
         scenario,
         seed,
-        other,
+        scheme,
         rounds,
         localSteps,
         batchSize,
@@ -607,42 +626,7 @@ public record Settings(
         faults,
         cpsl,
         scenarioFile,
-        resolved.replaceFirst("scheme\\s*=\\s*[^\\n]*", "scheme = " + other));
-  }
-
-  /**
-   * A copy in fidelity {@code other} (what {@code plan} plans in once the scenario as given is
-   * checked).
-   */
-  public Settings withFidelity(Fidelity other) {
-    return new Settings(
-        scenario,
-        seed,
-        scheme,
-        rounds,
-        localSteps,
-        batchSize,
-        evalEvery,
-        targetAccuracy,
-        stopAtTarget,
-        mode,
-        speedup,
-        other,
-        model,
-        data,
-        devices,
-        serverFlops,
-        links,
-        barrierTimeout,
-        barrierDeadline,
-        outputDir,
-        plots,
-        faults,
-        cpsl,
-        scenarioFile,
-        resolved.replaceFirst(
-            "(?m)^(\\s*)fidelity\\s*=\\s*[^\\n]*",
-            "$1fidelity = " + other.name().toLowerCase(java.util.Locale.ROOT)));
+        resolved);
   }
 
   private static List<Path> paths(Path base, List<String> names) {

@@ -227,25 +227,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
    * @param downlinks the downlink channel of the lane's devices
    * @param deviceCosts the devices' cut sizes, the bytes this hop sends a device
    * @param restored the state a resumed run's hop starts from (null: the run's start)
-   */
-  public static Behavior<Command> create(
-      int lane,
-      int hop,
-      int hops,
-      PipelinePlan.Stage stage,
-      int epochs,
-      Map<Integer, Integer> batchesPerDevice,
-      LinkChannel downlinks,
-      PipelinePlan.DeviceCosts deviceCosts,
-      State restored) {
-    return create(
-        lane, hop, hops, stage, epochs, batchesPerDevice, downlinks, deviceCosts, restored, 0);
-  }
-
-  /**
-   * As {@link #create(int, int, int, PipelinePlan.Stage, int, Map, LinkChannel,
-   * PipelinePlan.DeviceCosts, State)}, the hop spawned in placement {@code generation}, which its
-   * {@link Progress} reports carry.
+   * @param generation the placement the hop is spawned in, which its {@link Progress} reports carry
    */
   public static Behavior<Command> create(
       int lane,

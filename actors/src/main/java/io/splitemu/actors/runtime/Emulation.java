@@ -696,15 +696,7 @@ public final class Emulation {
 
   /** The first 6 hex digits of the SHA-256 of {@code text}'s UTF-8 bytes. */
   private static String hex6(String text) {
-    byte[] h;
-    try {
-      h =
-          java.security.MessageDigest.getInstance("SHA-256")
-              .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
-    return java.util.HexFormat.of().formatHex(h, 0, 3);
+    return Checkpoints.fingerprint(text).substring(0, 6);
   }
 
   /**
