@@ -55,7 +55,9 @@ final class ImmutableCollectionSerializers {
 
     @Override
     public Set<?> read(Kryo kryo, Input input, Class<? extends Set<?>> type) {
-      return Collections.unmodifiableSet(readElements(kryo, input, new LinkedHashSet<>()));
+      List<Object> items = readElements(kryo, input, new ArrayList<>());
+      items.forEach(ImmutableCollectionSerializers::checkHashable);
+      return Collections.unmodifiableSet(new LinkedHashSet<>(items));
     }
   }
 
@@ -79,7 +81,7 @@ final class ImmutableCollectionSerializers {
       int size = checkedSize(input);
       Map<Object, Object> map = new LinkedHashMap<>();
       for (int i = 0; i < size; i++) {
-        Object key = kryo.readClassAndObject(input);
+        Object key = checkHashable(kryo.readClassAndObject(input));
         map.put(key, kryo.readClassAndObject(input));
       }
       return Collections.unmodifiableMap(map);
@@ -101,11 +103,61 @@ final class ImmutableCollectionSerializers {
     return into;
   }
 
+  /**
+   * Refuses a set element or map key that holds a tensor, at any depth of lists, sets, maps and
+   * records: hashing it runs a native ND4J op, which crashes the JVM on an empty tensor, so a
+   * crafted frame could stop a member (no message keys anything by a tensor).
+   */
+  private static Object checkHashable(Object key) {
+    if (holdsTensor(key, 0)) {
+      throw new WireFormatException("a tensor as a set element or map key");
+    }
+    return key;
+  }
+
+  private static boolean holdsTensor(Object o, int depth) {
+    if (o == null || o instanceof Number || o instanceof CharSequence || o instanceof Enum<?>) {
+      return false;
+    }
+    if (o instanceof org.nd4j.linalg.api.ndarray.INDArray || depth > 64) {
+      return true; // too deep to hash safely either
+    }
+    if (o instanceof Collection<?> c) {
+      for (Object x : c) {
+        if (holdsTensor(x, depth + 1)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    if (o instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        if (holdsTensor(e.getKey(), depth + 1) || holdsTensor(e.getValue(), depth + 1)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    if (o instanceof Record r) {
+      for (java.lang.reflect.RecordComponent rc : r.getClass().getRecordComponents()) {
+        try {
+          java.lang.reflect.Method get = rc.getAccessor();
+          get.setAccessible(true);
+          if (holdsTensor(get.invoke(r), depth + 1)) {
+            return true;
+          }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+          return true; // not inspectable: not hashed either
+        }
+      }
+    }
+    return false;
+  }
+
   private static int checkedSize(Input input) {
     int size = input.readVarInt(true);
     // Every element takes at least one byte, so a larger count can only come from corrupt bytes.
-    if (size < 0
-        || (input.getInputStream() == null && size > input.limit() - input.position())) {
+    if (size < 0 || (input.getInputStream() == null && size > input.limit() - input.position())) {
       throw new WireFormatException("collection size " + size + " exceeds the remaining bytes");
     }
     return size;
