@@ -106,9 +106,10 @@ final class ImmutableCollectionSerializers {
   /**
    * Refuses a set element or map key that holds a tensor, at any depth of lists, sets, maps and
    * records: hashing it runs a native ND4J op, which crashes the JVM on an empty tensor, so a
-   * crafted frame could stop a member (no message keys anything by a tensor).
+   * crafted frame could stop a member (no message keys anything by a tensor). Kryo's own hashed
+   * sets and maps are checked through here too ({@link WireLimits}).
    */
-  private static Object checkHashable(Object key) {
+  static Object checkHashable(Object key) {
     if (holdsTensor(key, 0)) {
       throw new WireFormatException("a tensor as a set element or map key");
     }

@@ -7,8 +7,12 @@ import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.CollectionSerializer;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers;
 import com.esotericsoftware.kryo.serializers.MapSerializer;
+import java.util.AbstractMap;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -100,24 +104,78 @@ final class WireLimits {
     }
   }
 
-  /** Kryo's collection serializer with the size checked before the collection is made. */
-  @SuppressWarnings("rawtypes")
+  /**
+   * Kryo's collection serializer with the size checked before the collection is made. A hashed set
+   * is first read into a list, so that every element can be checked before it is hashed (see {@link
+   * ImmutableCollectionSerializers#checkHashable}).
+   */
+  @SuppressWarnings({"rawtypes", "unchecked"})
   static final class CheckedCollectionSerializer extends CollectionSerializer<Collection> {
     @Override
     protected Collection create(
         Kryo kryo, Input input, Class<? extends Collection> type, int size) {
       checkCount(input, size, "a collection size");
-      return super.create(kryo, input, type, size);
+      return Set.class.isAssignableFrom(type)
+          ? new StagedElements()
+          : super.create(kryo, input, type, size);
+    }
+
+    @Override
+    public Collection read(Kryo kryo, Input input, Class<? extends Collection> type) {
+      Collection read = super.read(kryo, input, type);
+      if (!(read instanceof StagedElements staged)) {
+        return read;
+      }
+      Collection set = kryo.newInstance(type);
+      for (Object element : staged) {
+        set.add(ImmutableCollectionSerializers.checkHashable(element));
+      }
+      return set;
     }
   }
 
-  /** Kryo's map serializer with the size checked before the map is made. */
-  @SuppressWarnings("rawtypes")
+  /** A hashed set's elements as read, in order, before any of them is hashed. */
+  private static final class StagedElements extends ArrayList<Object> {}
+
+  /**
+   * Kryo's map serializer with the size checked before the map is made. Entries are first read into
+   * a list, so that every key can be checked before it is hashed.
+   */
+  @SuppressWarnings({"rawtypes", "unchecked"})
   static final class CheckedMapSerializer extends MapSerializer<Map> {
     @Override
     protected Map create(Kryo kryo, Input input, Class<? extends Map> type, int size) {
       checkCount(input, size, "a map size");
-      return super.create(kryo, input, type, size);
+      return new StagedEntries();
+    }
+
+    @Override
+    public Map read(Kryo kryo, Input input, Class<? extends Map> type) {
+      Map read = super.read(kryo, input, type);
+      if (!(read instanceof StagedEntries staged)) {
+        return read;
+      }
+      Map map = kryo.newInstance(type);
+      for (Map.Entry<Object, Object> e : staged.entries) {
+        map.put(ImmutableCollectionSerializers.checkHashable(e.getKey()), e.getValue());
+      }
+      return map;
+    }
+  }
+
+  /** A map's entries as read, in order, before any key is hashed; only {@code put} is used. */
+  private static final class StagedEntries extends AbstractMap<Object, Object> {
+    private final List<Map.Entry<Object, Object>> entries = new ArrayList<>();
+
+    @Override
+    public Object put(Object key, Object value) {
+      entries.add(new SimpleImmutableEntry<>(key, value));
+      return null;
+    }
+
+    @Override
+    public Set<Map.Entry<Object, Object>> entrySet() {
+      throw new UnsupportedOperationException("entries staged by the wire decoder");
     }
   }
 
