@@ -2,6 +2,7 @@ package io.splitemu.actors.cli;
 
 import io.splitemu.actors.cluster.ClusterConfig;
 import io.splitemu.actors.cluster.ClusterOptionException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -96,6 +97,19 @@ public final class ClusterOptions {
       // Roles, seeds, bind and port first: they are cheap to check, the stores are opened after.
       ClusterConfig plain =
           ClusterConfig.parse(new ArrayList<>(roles), seedNodes, bind, port, null);
+      // Before the actor system starts: Artery reports an unresolvable or foreign address only
+      // with a stack trace.
+      ClusterConfig.checkBindable(plain.bindHost());
+      for (ClusterConfig.HostPort seed : plain.seedNodes()) {
+        if (!ClusterConfig.resolves(seed.host())) {
+          PrintWriter err = spec.commandLine().getErr();
+          err.println(
+              "splitemu: --seed-nodes "
+                  + seed
+                  + ": cannot resolve host (yet); trying to join until it does");
+          err.flush();
+        }
+      }
       ClusterConfig.Tls tls =
           ClusterConfig.Tls.of(tlsKeyStore, tlsTrustStore, tlsPasswordFile, env);
       return new ClusterConfig(

@@ -5,6 +5,10 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -185,6 +189,53 @@ public record ClusterConfig(
           m.put(p + "require-mutual-authentication", "on");
         });
     return ConfigFactory.parseMap(m, "splitemu cluster options");
+  }
+
+  /**
+   * Checks that {@code bindHost} names an address of this machine, before anything binds it: a name
+   * that does not resolve is {@code --bind HOST: cannot resolve host}, an address no interface of
+   * this machine has (nor the loopback) is {@code --bind HOST: not an address of this machine},
+   * each one line. (Artery itself fails with a stack trace on either, and only at start.)
+   *
+   * @param bindHost a host name or IPv4 address, as checked on construction
+   * @return the address it resolves to
+   */
+  public static InetAddress checkBindable(String bindHost) {
+    InetAddress address;
+    try {
+      address = InetAddress.getByName(bindHost);
+    } catch (UnknownHostException e) {
+      throw new ClusterOptionException("--bind " + bindHost + ": cannot resolve host");
+    }
+    boolean local;
+    try {
+      local = address.isLoopbackAddress() || NetworkInterface.getByInetAddress(address) != null;
+    } catch (SocketException e) {
+      // The interfaces cannot be listed: let the bind itself tell.
+      local = true;
+    }
+    if (!local) {
+      throw new ClusterOptionException(
+          "--bind "
+              + bindHost
+              + ": not an address of this machine ("
+              + address.getHostAddress()
+              + "); give one that a network interface here has");
+    }
+    return address;
+  }
+
+  /**
+   * Whether {@code host} resolves now. A seed that does not is not an error (in containers its name
+   * may appear only once its member has started; Pekko resolves it again at each attempt to join).
+   */
+  public static boolean resolves(String host) {
+    try {
+      InetAddress.getByName(host);
+      return true;
+    } catch (UnknownHostException e) {
+      return false;
+    }
   }
 
   private static boolean isWildcard(String host) {

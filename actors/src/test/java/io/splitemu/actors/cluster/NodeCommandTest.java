@@ -125,6 +125,56 @@ class NodeCommandTest {
   }
 
   @Test
+  void unresolvableOrForeignBind_oneLineExit2_nodeAndClusterRun() {
+    // With the default --port 0 (no port probe before Artery), Artery failed with a stack trace.
+    usage(
+        "splitemu: --bind nosuchhost.invalid: cannot resolve host",
+        "--roles",
+        "devices",
+        "--seed-nodes",
+        "127.0.0.1:1",
+        "--bind",
+        "nosuchhost.invalid");
+    usage(
+        "splitemu: --bind 255.255.255.255: not an address of this machine (255.255.255.255); give"
+            + " one that a network interface here has",
+        "--roles",
+        "devices",
+        "--seed-nodes",
+        "127.0.0.1:1",
+        "--bind",
+        "255.255.255.255");
+    // The supervisor of a cluster run takes the same options (exit 70 and a trace before).
+    for (String bind : new String[] {"nosuchhost.invalid", "255.255.255.255"}) {
+      Result r = cli("run", "../scenarios/quickstart.conf", "--cluster", "--bind", bind);
+      assertEquals(2, r.code(), r.err());
+      assertTrue(r.err().startsWith("splitemu: --bind " + bind + ": "), r.err());
+      assertEquals(1, r.err().lines().count(), r.err());
+    }
+  }
+
+  @Test
+  void unresolvableSeed_oneWarningLine_beforeTheMemberStarts() {
+    // Not an error (in containers a seed's name resolves only once its member runs): one line.
+    // The stray --metrics-bind stops the command right after the cluster options are checked.
+    Result r =
+        cli(
+            "node",
+            "--roles",
+            "devices",
+            "--seed-nodes",
+            "127.0.0.1:1,nosuchhost.invalid:2552",
+            "--metrics-bind",
+            "127.0.0.1");
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        "splitemu: --seed-nodes nosuchhost.invalid:2552: cannot resolve host (yet); trying to"
+            + " join until it does\n"
+            + "splitemu: --metrics-bind: only with --metrics-port\n",
+        r.err());
+  }
+
+  @Test
   void missingKeyStore_oneLineExit2() throws Exception {
     Path pw = Files.writeString(tmp.resolve("pw"), "secret\n");
     Path missing = tmp.resolve("missing.p12");
