@@ -80,6 +80,37 @@ def compose_defaults(value):
     return re.sub(r"\$\{[A-Za-z_][A-Za-z0-9_]*:?-([^}]*)\}", r"\1", str(value))
 
 
+def split_volume(v):
+    """A compose short-syntax volume as (source, target, read_only); the source may be ${VAR:-x}."""
+    m = re.fullmatch(r"(\$\{[^}]*\}[^:]*|[^:]*):([^:]+)(?::([a-z,]+))?", str(v))
+    if not m:
+        return str(v), "", False
+    return m.group(1), m.group(2).rstrip("/"), "ro" in (m.group(3) or "").split(",")
+
+
+def image_workdir():
+    """The working directory of the image's final stage (where `run` and `node` start)."""
+    text = read(os.path.join(DEPLOY, "Dockerfile"))
+    final = text[text.rfind("\nFROM ") :]
+    wd = [l.split()[1] for l in final.splitlines() if l.startswith("WORKDIR ")]
+    return wd[-1] if wd else "/"
+
+
+def data_target(where, scenarios_dir):
+    """Where the data must be mounted for the scenarios' relative paths: data.dir
+    "../shared/data/..." is taken from the working directory and trace files "../../shared/data/..."
+    from the scenario's folder, as in a checkout next to shared/data. Both must agree."""
+    from_workdir = os.path.normpath(os.path.join(image_workdir(), "..", "shared", "data"))
+    from_scenarios = os.path.normpath(os.path.join(scenarios_dir, "..", "..", "shared", "data"))
+    if from_workdir != from_scenarios:
+        problem(
+            where,
+            f"scenarios at {scenarios_dir} must be the folder scenarios/ of the image's working"
+            f" directory {image_workdir()}, so that its ../shared/data and theirs agree",
+        )
+    return from_scenarios
+
+
 def check_member_roles(where, roles_by_member):
     """Edge and hops on one member; devices on at least two members; no unknown role."""
     for m, roles in roles_by_member.items():
@@ -119,17 +150,17 @@ def check_compose(metrics_default):
     scmd = [str(a) for a in members[sup]["command"]]
     if "--cluster" not in scmd:
         problem(where, f"{sup}: run needs --cluster")
-    seed_host = option(scmd, "--bind")
-    seed_port = option(scmd, "--port")
-    if seed_host != members[sup].get("hostname", sup) or seed_host != sup:
-        problem(where, f"{sup}: --bind {seed_host} must be its service name and hostname ({sup})")
+    sup_host = option(scmd, "--bind")
+    if sup_host != members[sup].get("hostname", sup) or sup_host != sup:
+        problem(where, f"{sup}: --bind {sup_host} must be its service name and hostname ({sup})")
     if option(scmd, "--min-members") != str(1 + len(nodes)):
         problem(where, f"{sup}: --min-members must be {1 + len(nodes)} (itself and {nodes})")
     # The scenario path must lie in a read-only mount of an existing folder holding the file.
     scenario = compose_defaults(scmd[1])
     found = False
     for v in members[sup].get("volumes", []):
-        src, dst = str(v).split(":")[0], str(v).split(":")[1]
+        src, dst, _ = split_volume(v)
+        src = compose_defaults(src)
         if scenario.startswith(dst.rstrip("/") + "/"):
             host = os.path.normpath(os.path.join(DEPLOY, src, scenario[len(dst.rstrip("/")) + 1 :]))
             found = os.path.isfile(host)
@@ -148,19 +179,38 @@ def check_compose(metrics_default):
             problem(where, f"build dockerfile {build.get('dockerfile')} does not exist")
     else:
         problem(where, f"{sup}: no build section")
+    # The seed is a node that joins itself, so that the cluster outlives any one run: every member,
+    # the supervisor included, gives it as --seed-nodes. (A supervisor as the seed would leave the
+    # members in a cluster of its own after its run; the next supervisor could not reach them.)
+    seeds = [
+        n
+        for n in nodes
+        if option([str(a) for a in members[n]["command"]], "--seed-nodes")
+        == f"{n}:{option([str(a) for a in members[n]['command']], '--port')}"
+    ]
+    if len(seeds) != 1:
+        problem(where, f"exactly one node must seed itself (--seed-nodes NAME:PORT of its own), found {seeds}")
+        seed = None
+    else:
+        seed = seeds[0]
+        seed_addr = f"{seed}:{option([str(a) for a in members[seed]['command']], '--port')}"
     roles = {}
-    for n in nodes:
+    for n in [sup] + nodes:
         cmd = [str(a) for a in members[n]["command"]]
-        roles[n] = set((option(cmd, "--roles") or "").split(","))
-        if option(cmd, "--seed-nodes") != f"{seed_host}:{seed_port}":
-            problem(where, f"{n}: --seed-nodes must be the supervisor, {seed_host}:{seed_port}")
+        if n != sup:
+            roles[n] = set((option(cmd, "--roles") or "").split(","))
+        if seed is not None and option(cmd, "--seed-nodes") != seed_addr:
+            problem(where, f"{n}: --seed-nodes must be the seed node, {seed_addr}")
+        if seed is not None and n != seed and seed not in (members[n].get("depends_on") or []):
+            problem(where, f"{n}: should depend on the seed {seed}")
+        if n == sup:
+            continue
         if option(cmd, "--bind") != n or members[n].get("hostname", n) != n:
             problem(where, f"{n}: --bind must be its service name and hostname ({n})")
         if not (option(cmd, "--port") or "").isdigit():
             problem(where, f"{n}: --port must be a fixed port")
         check_node_metrics(f"{where}: {n}", cmd, metrics_default)
-        if sup not in (members[n].get("depends_on") or []):
-            problem(where, f"{n}: should depend on {sup}")
+    check_compose_mounts(where, members, sup, scenario)
     check_member_roles(where, roles)
     for n, s in members.items():
         if s.get("ports"):
@@ -192,6 +242,45 @@ def check_compose(metrics_default):
         if not str(p).startswith("127.0.0.1:"):
             problem(where, f"published port {p} must be on 127.0.0.1 only")
     check_grafana(where, services, "prometheus")
+
+
+def check_compose_mounts(where, members, sup, scenario):
+    """Every member builds the run itself and reads the scenario's files: each mounts the scenarios
+    folder and the data folder, read-only, at the same paths as the supervisor, laid out so that
+    the scenarios' relative paths reach the data."""
+    def mounts(n):
+        out = {}
+        for v in members[n].get("volumes", []):
+            src, dst, ro = split_volume(v)
+            out[dst] = (src, ro)
+        return out
+
+    sup_mounts = mounts(sup)
+    scen_dir = os.path.dirname(scenario)
+    if scen_dir not in sup_mounts:
+        return  # reported with the scenario above
+    data_dir = data_target(where, scen_dir)
+    if data_dir not in sup_mounts:
+        problem(where, f"{sup}: no data folder mounted at {data_dir} (the scenarios' ../../shared/data)")
+    else:
+        raw = sup_mounts[data_dir][0]
+        default = compose_defaults(raw)
+        if raw == default or not raw.startswith("${"):
+            problem(where, f"{sup}: the data folder {raw} must come from an environment variable with a default (${{VAR:-path}})")
+        if os.path.normpath(os.path.join(DEPLOY, default)) != os.path.normpath(os.path.join(ROOT, "..", "shared", "data")):
+            problem(where, f"{sup}: the data folder's default {default} must be the checkout's ../shared/data")
+    for n in members:
+        m = mounts(n)
+        for dst in (scen_dir, data_dir):
+            want = sup_mounts.get(dst)
+            if want is None:
+                continue
+            if m.get(dst) is None:
+                problem(where, f"{n}: must mount {want[0]} at {dst}, as every member reads the scenario's files")
+            elif m[dst][0] != want[0]:
+                problem(where, f"{n}: mounts {m[dst][0]} at {dst}, the supervisor {want[0]}")
+            elif not m[dst][1]:
+                problem(where, f"{n}: {dst} must be mounted read-only (:ro)")
 
 
 def check_grafana(where, services, prom_name):
@@ -292,7 +381,8 @@ def check_k8s(metrics_default):
     sup = None
     roles = {}
     replicas_total = 0
-    node_args = []
+    members = []
+    seeds = []
     for f, d in workloads:
         where = f"k8s/{f}"
         spec = d["spec"]
@@ -336,6 +426,7 @@ def check_k8s(metrics_default):
                 if port not in cports and port not in cports.values():
                     problem(where, f"{probe} port {port} is not a container port")
         mounts = {m["name"]: m["mountPath"] for m in c.get("volumeMounts", [])}
+        ro_paths = {m["mountPath"].rstrip("/") for m in c.get("volumeMounts", []) if m.get("readOnly")}
         vols = {v["name"]: v for v in pod.get("volumes", [])}
         for vname in mounts:
             if vname not in vols:
@@ -345,6 +436,32 @@ def check_k8s(metrics_default):
                 problem(where, f"volume {vname}: no ConfigMap {v['configMap']['name']}")
             if "persistentVolumeClaim" in v and v["persistentVolumeClaim"]["claimName"] not in pvcs:
                 problem(where, f"volume {vname}: no PersistentVolumeClaim")
+        env = {e["name"]: e for e in c.get("env", [])}
+
+        def field(var):
+            return env.get(var, {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+
+        bind = option(args, "--bind") or ""
+        members.append((where, args, mounts, vols, ro_paths))
+        # The seed binds its stable DNS name (pod name + headless Service), the name in every
+        # --seed-nodes; any other member its pod IP. Artery accepts only its advertised host.
+        own = re.fullmatch(r"\$\((\w+)\)\." + re.escape(svc_name), bind)
+        if (
+            args
+            and args[0] == "node"
+            and d["kind"] == "StatefulSet"
+            and own
+            and field(own.group(1)) == "metadata.name"
+        ):
+            seeds.append((where, f"{d['metadata']['name']}-0.{svc_name}:{option(args, '--port')}"))
+        else:
+            var = re.fullmatch(r"\$\((\w+)\)", bind)
+            if not var or field(var.group(1)) != "status.podIP":
+                problem(
+                    where,
+                    f"--bind {bind} must be $(POD_IP) from fieldRef status.podIP (or, on the seed"
+                    f" StatefulSet, $(POD_NAME).{svc_name} from metadata.name)",
+                )
         if args and args[0] == "run":
             if sup is not None:
                 problem(where, "a second supervisor")
@@ -353,19 +470,11 @@ def check_k8s(metrics_default):
             if mport != metrics_default:
                 problem(where, f"supervisor metrics must be on and on port {metrics_default}")
         elif args and args[0] == "node":
-            env = {e["name"]: e for e in c.get("env", [])}
-            bind = option(args, "--bind") or ""
-            var = re.fullmatch(r"\$\((\w+)\)", bind)
-            if not var or env.get(var.group(1), {}).get("valueFrom", {}).get("fieldRef", {}).get(
-                "fieldPath"
-            ) != "status.podIP":
-                problem(where, f"--bind {bind} must be $(POD_IP) from fieldRef status.podIP")
             n = int(spec.get("replicas", 1))
             replicas_total += n
             rs = set((option(args, "--roles") or "").split(","))
             for i in range(n):
                 roles[f"{d['metadata']['name']}-{i}"] = rs
-            node_args.append((where, args))
         else:
             problem(where, f"args must start with run or node, not {args[:1]}")
     if sup is None:
@@ -374,14 +483,15 @@ def check_k8s(metrics_default):
     where, d, pod, args, mounts, vols = sup
     if "--cluster" not in args:
         problem(where, "run needs --cluster")
-    seed = f"{pod.get('hostname')}.{pod.get('subdomain')}"
-    if pod.get("subdomain") != svc_name:
-        problem(where, f"subdomain must be the headless Service {svc_name}")
-    if option(args, "--bind") != seed:
-        problem(where, f"--bind must be the pod's DNS name {seed} (hostname.subdomain)")
-    for w, a in node_args:
-        if option(a, "--seed-nodes") != f"{seed}:{option(args, '--port')}":
-            problem(w, f"--seed-nodes must be the supervisor {seed}:{option(args, '--port')}")
+    # One node seeds itself, so the cluster outlives a run and a re-created supervisor Job joins
+    # the members still up; every member, the supervisor included, seeds at it.
+    if len(seeds) != 1:
+        problem("k8s", f"exactly one node StatefulSet must seed itself at its pod 0, found {[w for w, _ in seeds]}")
+    else:
+        seed = seeds[0][1]
+        for w, a, _, _, _ in members:
+            if option(a, "--seed-nodes") != seed:
+                problem(w, f"--seed-nodes must be the seed node {seed}")
     if option(args, "--min-members") != str(1 + replicas_total):
         problem(where, f"--min-members must be {1 + replicas_total} (the supervisor and every node replica)")
     check_member_roles("k8s", roles)
@@ -404,6 +514,23 @@ def check_k8s(metrics_default):
             problem(f"k8s/{cfile}", f"{', '.join(data)} differs from {source}")
     if "/var/lib/splitemu/results" not in mounts.values():
         problem(where, "the results folder /var/lib/splitemu/results must be a mounted volume")
+    # Every member builds the run itself and reads the scenario's files: each mounts the scenario
+    # and the data, read-only, from the same sources at the same paths as the supervisor.
+    data_dir = data_target(where, folder)
+    dname = next((n for n, p in mounts.items() if p.rstrip("/") == data_dir), None)
+    if dname is None or "persistentVolumeClaim" not in vols.get(dname, {}):
+        problem(where, f"no data volume (a PersistentVolumeClaim) mounted at {data_dir}, the scenario's ../../shared/data")
+    for w, a, m, v, ro in members:
+        for want_name, path in ((vname, folder), (dname, data_dir)):
+            if want_name is None:
+                continue
+            got = next((n for n, p in m.items() if p.rstrip("/") == path), None)
+            if got is None:
+                problem(w, f"must mount the volume {want_name} at {path}, as every member reads the scenario's files")
+            elif v.get(got) != vols.get(want_name):
+                problem(w, f"the volume at {path} must be the supervisor's, {vols.get(want_name)}")
+            elif path not in ro:
+                problem(w, f"{path} must be mounted readOnly")
 
 
 def check_executables():

@@ -102,7 +102,11 @@ class DeployFilesTest {
     Path copy = copyOfDeploy(tmp);
     Path d = copy.resolve("deploy");
     // One mistake of each kind the checker is there for; each must be named.
-    edit(d.resolve("docker-compose.yml"), "      - supervisor:7355\n", "      - supervisor:7356\n");
+    // The supervisor as the seed: the members would stay in its cluster after its run.
+    edit(
+        d.resolve("docker-compose.yml"),
+        "      - edge-hops:7355\n      - --bind\n      - devices-1\n",
+        "      - supervisor:7355\n      - --bind\n      - devices-1\n");
     edit(d.resolve("prometheus.yml"), "devices-2:9464", "devices-2:9465");
     edit(
         d.resolve("k8s/devices-statefulset.yaml"),
@@ -118,12 +122,21 @@ class DeployFilesTest {
     edit(d.resolve("k8s/scenario-configmap.yaml"), "batch-size = 32", "batch-size = 64");
     edit(
         d.resolve("k8s/supervisor-job.yaml"),
-        "mountPath: /etc/splitemu/scenario\n",
+        "mountPath: /var/lib/splitemu/scenarios\n",
         "mountPath: /etc/splitemu\n");
+    // No member seeds itself: the edge-hops member no longer binds its pod's DNS name.
+    edit(d.resolve("k8s/edge-hops-statefulset.yaml"), "metadata.name", "spec.nodeName");
+    // Members that cannot read the scenario's files: a devices member without the data.
     edit(
-        d.resolve("k8s/supervisor-job.yaml"),
-        "      subdomain: splitemu-cluster\n",
-        "      subdomain: splitemu\n");
+        d.resolve("k8s/devices-statefulset.yaml"),
+        "            - name: data\n              mountPath: /var/lib/shared/data\n",
+        "");
+    edit(
+        d.resolve("docker-compose.yml"),
+        "    hostname: devices-2\n",
+        "    hostname: devices-2\n"
+            + "    volumes:\n"
+            + "      - ../scenarios:/var/lib/splitemu/scenarios:ro\n");
     edit(d.resolve("Dockerfile"), "USER 10001:10001", "USER root");
     // A node whose metrics Prometheus cannot reach: on 127.0.0.1 in its container.
     edit(
@@ -136,14 +149,16 @@ class DeployFilesTest {
     assertEquals(1, r.code(), r.output());
     for (String expected :
         List.of(
-            "edge-hops: --seed-nodes must be the supervisor, supervisor:7355",
+            "devices-1: --seed-nodes must be the seed node, edge-hops:7355",
             "targets ['devices-1:9464', 'devices-2:9465'",
             "k8s/devices-statefulset.yaml: selector",
             "k8s/devices-statefulset.yaml: --bind $(POD_IP) must be $(POD_IP) from fieldRef",
             "k8s/edge-hops-statefulset.yaml: needs prometheus.io/scrape",
             "scenario.conf differs from scenarios/quickstart.conf",
-            "the scenario /etc/splitemu/scenario/scenario.conf is not in a mounted ConfigMap",
-            "subdomain must be the headless Service splitemu-cluster",
+            "the scenario /var/lib/splitemu/scenarios/scenario.conf is not in a mounted ConfigMap",
+            "exactly one node StatefulSet must seed itself at its pod 0",
+            "k8s/devices-statefulset.yaml: must mount the volume data at /var/lib/shared/data",
+            "devices-2: must mount ${SPLITEMU_DATA:-../../shared/data} at /var/lib/shared/data",
             "Dockerfile: the final stage must run as a non-root USER",
             "devices-2: node needs --metrics-bind 0.0.0.0 in a container")) {
       assertTrue(r.output().contains(expected), "not reported: " + expected + "\n" + r.output());
