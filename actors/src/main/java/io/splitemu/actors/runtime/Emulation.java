@@ -781,6 +781,7 @@ public final class Emulation {
       return ask(
           "splitemu",
           cluster.system(),
+          true,
           Supervisor.Finished.class,
           (ctx, done) -> {
             if (cluster.up() != null) {
@@ -828,20 +829,25 @@ public final class Emulation {
                     + "pekko.log-dead-letters = off\n"
                     + "pekko.log-dead-letters-during-shutdown = off\n"
                     + "pekko.coordinated-shutdown.exit-jvm = off\n")),
+        false,
         type,
         root,
         failure);
   }
 
-  /** {@link #ask(String, Class, RunGuardian.Root, Function)} on a system of {@code config}. */
+  /**
+   * {@link #ask(String, Class, RunGuardian.Root, Function)} on a system of {@code config}; a {@code
+   * member} of a cluster leaves it gracefully before its system ends ({@link #leave}).
+   */
   static <R> R ask(
       String name,
       com.typesafe.config.Config config,
+      boolean member,
       Class<R> type,
       RunGuardian.Root<R> root,
       Function<String, R> failure) {
     ActorSystem<RunGuardian.Command> system =
-        ActorSystem.create(RunGuardian.create(type, root, failure), name, config);
+        ActorSystem.create(RunGuardian.create(type, root, failure, member), name, config);
     try {
       CompletionStage<R> answer =
           AskPattern.ask(
@@ -872,13 +878,43 @@ public final class Emulation {
     } catch (ExecutionException e) {
       throw new IllegalStateException("run failed: " + e.getCause(), e.getCause());
     } finally {
-      system.terminate();
+      if (member) {
+        leave(system);
+      } else {
+        system.terminate();
+      }
       try {
         system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
       } catch (Exception e) {
         // The run's results are already recorded; a slow shutdown loses nothing.
       }
     }
+  }
+
+  /** How long a cluster member's graceful leave may take before its system is ended anyway. */
+  static final Duration LEAVE_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * Leaves the cluster gracefully and ends {@code system}: coordinated shutdown with the
+   * cluster-leaving reason hands over this member's shards and singletons, takes it through Leaving
+   * and Exiting, waits until the others confirmed it (each phase bounded by Pekko's phase
+   * timeouts), and then terminates the system. The other members see it removed, never unreachable,
+   * so the Split Brain Resolver downs nobody. A system already shutting down (downed, or SIGTERM's
+   * hook) goes on with its own shutdown.
+   */
+  private static void leave(ActorSystem<?> system) {
+    var classic = org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system);
+    try {
+      org.apache.pekko.actor.CoordinatedShutdown.get(classic)
+          .runAll(org.apache.pekko.actor.CoordinatedShutdown.clusterLeavingReason())
+          .toCompletableFuture()
+          .get(LEAVE_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+      // The run's results are recorded; the system is ended below however the leave went.
+    }
+    system.terminate();
   }
 
   /**

@@ -60,6 +60,7 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
   private final Class<R> type;
   private final Root<R> root;
   private final Function<String, R> failure;
+  private final boolean stayAfterAnswer;
   private ActorRef<R> asker;
   private String failed;
 
@@ -69,8 +70,20 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
    */
   public static <R> Behavior<Command> create(
       Class<R> type, Root<R> root, Function<String, R> failure) {
+    return create(type, root, failure, false);
+  }
+
+  /**
+   * A guardian as above; with {@code stayAfterAnswer} it keeps running once it answered, so that
+   * its system ends only when its owner ends it: a cluster member's guardian stopping would
+   * terminate the system at once, before the member has left the cluster.
+   */
+  public static <R> Behavior<Command> create(
+      Class<R> type, Root<R> root, Function<String, R> failure, boolean stayAfterAnswer) {
     return Behaviors.setup(
-        ctx -> Behaviors.withTimers(t -> new RunGuardian<>(ctx, t, type, root, failure)));
+        ctx ->
+            Behaviors.withTimers(
+                t -> new RunGuardian<>(ctx, t, type, root, failure, stayAfterAnswer)));
   }
 
   private RunGuardian(
@@ -78,12 +91,14 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
       TimerScheduler<Command> timers,
       Class<R> type,
       Root<R> root,
-      Function<String, R> failure) {
+      Function<String, R> failure,
+      boolean stayAfterAnswer) {
     super(ctx);
     this.timers = timers;
     this.type = type;
     this.root = root;
     this.failure = failure;
+    this.stayAfterAnswer = stayAfterAnswer;
   }
 
   @Override
@@ -116,7 +131,21 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
 
   private Behavior<Command> onDone(Done<?> d) {
     asker.tell(type.cast(d.result()));
-    return Behaviors.stopped();
+    return answered();
+  }
+
+  // Once answered, nothing else is: stopped, or (a cluster member) ignoring all until its system
+  // ends.
+  private Behavior<Command> answered() {
+    timers.cancelAll();
+    if (!stayAfterAnswer) {
+      return Behaviors.stopped();
+    }
+    // Its children's ends are signals, not failures, from now on (no death pact).
+    return Behaviors.receive(Command.class)
+        .onAnyMessage(m -> Behaviors.same())
+        .onSignal(org.apache.pekko.actor.typed.Signal.class, sig -> Behaviors.same())
+        .build();
   }
 
   private Behavior<Command> onStopped(ActorRef<Void> who, String cause) {
@@ -156,7 +185,7 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
 
   private Behavior<Command> onGrace() {
     asker.tell(failure.apply(failed));
-    return Behaviors.stopped();
+    return answered();
   }
 
   /**
