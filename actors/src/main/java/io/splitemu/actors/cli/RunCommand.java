@@ -209,6 +209,18 @@ public final class RunCommand implements Callable<Integer> {
                 : Sigterm.install(stop, dir, stopBound(s))) {
       RunListener listener = term == null ? p : term.watching(p);
       o = Emulation.run(s, dir, listener, new Emulation.RunControl(from, stop, onCluster));
+    } catch (io.splitemu.actors.runtime.RunFailedException e) {
+      if (!stop.stoppedBeforeRunStarted()) {
+        throw e;
+      }
+      // SIGTERM while a cluster run waited for its members, or they loaded it or placed its
+      // devices: no round ran, nothing to resume; this JVM's member has left the cluster.
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(
+          "splitemu: stopped by SIGTERM before the run started (no round ran, no checkpoint)"
+              + (Files.isDirectory(dir) ? "; " + dir + " holds no rounds" : ""));
+      err.flush();
+      return SIGTERM_STATUS;
     } finally {
       try {
         Runtime.getRuntime().removeShutdownHook(onSignal);

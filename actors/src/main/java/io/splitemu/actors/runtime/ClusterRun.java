@@ -51,8 +51,14 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
    */
   static final int PLACE_WINDOW = 10_000;
 
-  /** How long the members have to join and load before the run gives up with one line. */
-  static final Duration JOIN_TIMEOUT = Duration.ofSeconds(120);
+  /**
+   * The {@link Supervisor.Finished#rounds()} of a run that ended before its supervisor started: no
+   * round ran (a join or load timeout, a member lost while loading, SIGTERM).
+   */
+  static final int NOT_STARTED = -2;
+
+  /** How often a stop request (SIGTERM) is looked for until the supervisor starts. */
+  static final Duration STOP_POLL = Duration.ofMillis(100);
 
   /** What the run's coordinator accepts. */
   public sealed interface Command extends ClusterMessage {}
@@ -95,6 +101,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
 
   private enum Tick implements Command {
     JOIN_TIMEOUT,
+    LOAD_TIMEOUT,
+    STOP_POLL,
     REGIONS,
     PLACING
   }
@@ -107,6 +115,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   private final PacingLag lag;
   private final double speedup;
   private final int minMembers;
+  private final io.splitemu.actors.config.ClusterRunSettings timeouts;
+  private final StopSwitch stop;
   private final ActorRef<Supervisor.Finished> done;
   private final ActorRef<ShardingEnvelope<Device.Command>> region;
   private final Map<String, ActorRef<ClusterMember.Command>> loaders = new TreeMap<>();
@@ -134,6 +144,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   // MP-SL: the devices members that do not hold the chains yet.
   private final Set<String> unwired = new TreeSet<>();
   private ActorRef<Supervisor.Command> wiredTo;
+  // The devices members whose shard regions the coordinator knew when last asked.
+  private Set<String> regionsSeen = Set.of();
 
   /**
    * Runs {@code setup} (built from {@code settings}) as run {@code run} once {@code minMembers}
@@ -172,6 +184,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     this.lag = lag;
     this.speedup = speedup;
     this.minMembers = minMembers;
+    this.timeouts = io.splitemu.actors.config.ClusterRunSettings.of(settings);
+    this.stop = setup.checkpointing() == null ? null : setup.checkpointing().stop();
     this.done = done;
     this.loadReplies = ctx.messageAdapter(ClusterMember.Reply.class, LoadReply::new);
     var cluster = org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem());
@@ -197,7 +211,12 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
             Subscribe.create(
                 ctx.messageAdapter(ClusterEvent.MemberEvent.class, ClusterRun::changed),
                 ClusterEvent.MemberEvent.class));
-    timers.startSingleTimer(Tick.JOIN_TIMEOUT, JOIN_TIMEOUT);
+    timers.startSingleTimer(Tick.JOIN_TIMEOUT, timeouts.joinTimeout());
+    if (stop != null) {
+      // SIGTERM before the supervisor starts (waiting, loading, placing) ends the run at once; from
+      // then on the supervisor reads the switch at its round boundaries.
+      timers.startTimerWithFixedDelay(Tick.STOP_POLL, Duration.ZERO, STOP_POLL);
+    }
     // A message this JVM sends (a placement, a command through the proxy) that Artery drops for a
     // full queue: the run ends through the supervisor, with its cluster-failure row.
     ActorRef<org.apache.pekko.actor.Dropped> drops =
@@ -214,6 +233,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         .onMessage(Members.class, this::onMembers)
         .onMessage(LoadReply.class, this::onLoadReply)
         .onMessageEquals(Tick.JOIN_TIMEOUT, this::onJoinTimeout)
+        .onMessageEquals(Tick.LOAD_TIMEOUT, this::onLoadTimeout)
+        .onMessageEquals(Tick.STOP_POLL, this::onStopPoll)
         .onMessageEquals(Tick.REGIONS, this::askRegions)
         .onMessageEquals(Tick.PLACING, this::onPlacingTick)
         .onMessage(Regions.class, this::onRegions)
@@ -234,6 +255,11 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     List<ActorRef<ClusterMember.Command>> found = m.loaders();
     if (!loading && found.size() < minMembers - 1) {
       return this;
+    }
+    if (!loading && !finished) {
+      // Enough members joined: loading has a budget of its own.
+      timers.cancel(Tick.JOIN_TIMEOUT);
+      timers.startSingleTimer(Tick.LOAD_TIMEOUT, timeouts.loadTimeout());
     }
     loading = true;
     // The first listing's members, and every member that joins later (or comes back as a new
@@ -356,11 +382,12 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     if (supervisor != null || singleton != null || finished || placing) {
       return this;
     }
+    regionsSeen = r.members();
     if (!r.members().containsAll(devicesMembers())) {
       timers.startSingleTimer(Tick.REGIONS, Duration.ofMillis(200));
       return this;
     }
-    timers.cancel(Tick.JOIN_TIMEOUT);
+    timers.cancel(Tick.LOAD_TIMEOUT);
     if (setup.pipeline() != null) {
       return startSupervisor(); // MP-SL's devices start once they hold their hops
     }
@@ -420,6 +447,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   private Behavior<Command> startSupervisor() {
     placing = false;
     timers.cancel(Tick.PLACING);
+    timers.cancel(Tick.STOP_POLL);
     ActorRef<Command> self = ctx.getSelf();
     Placement placement =
         new ClusterPlacement(
@@ -539,6 +567,14 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
    * back before the resolver decides is not lost: the run waits for it.
    */
   private Behavior<Command> onLost(String member) {
+    if (!finished && !loaded && loaders.containsKey(member) && !roles.containsKey(member)) {
+      // It was told to load the run and is gone before it answered: nothing to wait for.
+      lost.add(member);
+      return fail(
+          "cluster member "
+              + member
+              + " left the cluster or was downed while it loaded the run (it had not answered)");
+    }
     if (finished || !roles.containsKey(member) || !lost.add(member)) {
       return this;
     }
@@ -554,16 +590,69 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   }
 
   private Behavior<Command> onJoinTimeout() {
-    if (!loading) {
-      return fail(
-          "fewer than "
-              + minMembers
-              + " cluster members joined within "
-              + JOIN_TIMEOUT.toSeconds()
-              + " s; start them with splitemu node --seed-nodes pointing at this member");
+    if (loading) {
+      return this; // loading has its own timeout
     }
+    boolean seeded =
+        !ctx.getSystem().settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty();
     return fail(
-        "the cluster members did not load the run within " + JOIN_TIMEOUT.toSeconds() + " s");
+        "fewer than "
+            + minMembers
+            + " cluster members joined within "
+            + seconds(timeouts.joinTimeout())
+            + " (splitemu.cluster-run.join-timeout); "
+            + (seeded
+                ? "start them with splitemu node --seed-nodes pointing at a running member"
+                : "start them with splitemu node --seed-nodes pointing at this member; members"
+                    + " still up from an earlier cluster (an earlier run's supervisor was their"
+                    + " seed) do not join this one: restart them, or give this run --seed-nodes"
+                    + " HOST:PORT of one of them"));
+  }
+
+  /**
+   * Loading took longer than its budget: names the members that did not answer, or the devices
+   * members whose shard regions the coordinator does not know.
+   */
+  private Behavior<Command> onLoadTimeout() {
+    if (finished || placing || singleton != null) {
+      return this;
+    }
+    String budget = seconds(timeouts.loadTimeout()) + " (splitemu.cluster-run.load-timeout)";
+    if (!loaded) {
+      Set<String> silent = new TreeSet<>(loaders.keySet());
+      silent.removeAll(roles.keySet());
+      return fail(
+          "cluster member"
+              + (silent.size() == 1 ? " " : "s ")
+              + String.join(", ", silent)
+              + " did not answer the run's load within "
+              + budget
+              + "; "
+              + (silent.size() == 1 ? "it is" : "they are")
+              + " stuck, overloaded or unreachable");
+    }
+    Set<String> missing = devicesMembers();
+    missing.removeAll(regionsSeen);
+    return fail(
+        "the shard regions of devices member"
+            + (missing.size() == 1 ? " " : "s ")
+            + String.join(", ", missing)
+            + " were not registered within "
+            + budget);
+  }
+
+  private static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() / 1e3 + " s";
+  }
+
+  /** A stop request before the supervisor started: the run ends at once, no round having run. */
+  private Behavior<Command> onStopPoll() {
+    if (finished || singleton != null || !stop.requested()) {
+      return this;
+    }
+    timers.cancel(Tick.STOP_POLL);
+    stop.stoppedBeforeStart();
+    return fail("stopped before the run started");
   }
 
   private Behavior<Command> onTerminated(Terminated t) {
@@ -578,7 +667,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   }
 
   private Behavior<Command> fail(String reason) {
-    return end(new Supervisor.Finished(-1, 0, reason));
+    return end(new Supervisor.Finished(singleton == null ? NOT_STARTED : -1, 0, reason));
   }
 
   /** Retires the devices, unloads the members and answers the run's end, once. */

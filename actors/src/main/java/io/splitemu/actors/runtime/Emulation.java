@@ -363,6 +363,9 @@ public final class Emulation {
     } finally {
       writer.close();
     }
+    if (f.error() != null && f.rounds() == ClusterRun.NOT_STARTED) {
+      throw new RunFailedException("the cluster run did not start: " + f.error(), out);
+    }
     if (f.error() != null) {
       // A failure the guardian saw knows no round: the next one after those recorded.
       int round = f.rounds() >= 0 ? f.rounds() : writer.rounds().size() + 1;
@@ -924,6 +927,7 @@ public final class Emulation {
   public static Prepared prepare(Settings s) {
     Scheme scheme = Schemes.of(s.scheme());
     checkFaults(s, scheme.family());
+    io.splitemu.actors.config.ClusterRunSettings.of(s); // a bad cluster-run block fails here
     return scheme.prepare(s);
   }
 

@@ -9,6 +9,7 @@ public final class StopSwitch {
 
   private volatile boolean requested;
   private volatile int stoppedAfter = -1;
+  private volatile boolean stoppedBeforeStart;
 
   /** Asks the run to stop at its next round boundary. */
   public void request() {
@@ -23,6 +24,19 @@ public final class StopSwitch {
   /** The supervisor stopped after round {@code round}, its checkpoint published. */
   void stoppedAfter(int round) {
     stoppedAfter = round;
+  }
+
+  /**
+   * A cluster run stopped on request while it waited for its members, or they loaded it or placed
+   * its devices: no round started, and no checkpoint was taken.
+   */
+  void stoppedBeforeStart() {
+    stoppedBeforeStart = true;
+  }
+
+  /** Whether the run stopped on request before its supervisor started (no round ran). */
+  public boolean stoppedBeforeRunStarted() {
+    return stoppedBeforeStart;
   }
 
   /** The round after which the run stopped on request, or -1 if it did not. */
