@@ -586,7 +586,12 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       return this;
     }
     return toSupervisor(
-        "cluster member " + member + " (" + String.join(",", r) + ") was lost during the run");
+        "cluster member "
+            + member
+            + " ("
+            + String.join(",", r)
+            + ") was lost "
+            + (singleton == null ? "before the run started" : "during the run"));
   }
 
   private Behavior<Command> onJoinTimeout() {
