@@ -113,6 +113,8 @@ public final class RunCommand implements Callable<Integer> {
     var config =
         clusterOptions.toClusterConfig(spec, List.of("supervisor"), System.getenv()).toConfig();
     PrintWriter err = spec.commandLine().getErr();
+    // Members join at a seed: this member when it started the cluster, else the seeds it was given.
+    List<String> seeds = clusterOptions.seedNodes();
     return new Emulation.Cluster(
         config,
         n,
@@ -123,7 +125,7 @@ public final class RunCommand implements Callable<Integer> {
                   + "; waiting for "
                   + (n - 1)
                   + " more (splitemu node --seed-nodes "
-                  + at
+                  + (seeds.isEmpty() ? at : String.join(",", seeds))
                   + ")");
           err.flush();
         });

@@ -133,6 +133,8 @@ class ClusterLifecycleTest {
       assertTrue(err.contains("splitemu: stopped by SIGTERM before the run started"), err);
       assertFalse(err.contains("run stopped in round"), err);
       assertFalse(err.contains("already been terminated"), err);
+      // Its start-up line points further members at the seed it joined, not at itself.
+      assertTrue(err.contains("more (splitemu node --seed-nodes 127.0.0.1:" + p[2] + ")"), err);
       stillUp(node, System.nanoTime());
     }
   }
