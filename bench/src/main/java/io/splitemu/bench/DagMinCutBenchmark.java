@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.State;
  * DAG min-cut split on imported Caffe models (goal: median under 1 ms).
  *
  * <p>The Caffe folder comes from {@code -p caffeDir=...} or the system property {@code
- * splitemu.caffe}; default {@code ../shared/data/models/caffe}.
+ * splitemu.caffe}, else {@code models/caffe} below the system property {@code splitemu.data} (the
+ * tests' data folder), else {@code ../shared/data/models/caffe}, relative to the working directory.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -45,7 +46,10 @@ public class DagMinCutBenchmark {
   public void load() {
     String dir =
         caffeDir.isBlank()
-            ? System.getProperty("splitemu.caffe", "../shared/data/models/caffe")
+            ? System.getProperty(
+                "splitemu.caffe",
+                Path.of(System.getProperty("splitemu.data", "../shared/data"), "models", "caffe")
+                    .toString())
             : caffeDir;
     dag = ModelProfiles.load(Path.of(dir, model).toString());
     // a phone-class device, an edge GPU server and a 4G-like link; batch 32

@@ -25,7 +25,9 @@ import org.openjdk.jmh.annotations.State;
  * heterogeneous hop speeds (goal: median under 10 ms).
  *
  * <p>The table folder comes from {@code -p tableDir=...} or the system property {@code
- * splitemu.mpsl}; default {@code ../shared/data/profiles/mpsl-measured}.
+ * splitemu.mpsl}, else {@code profiles/mpsl-measured} below the system property {@code
+ * splitemu.data} (the tests' data folder), else {@code ../shared/data/profiles/mpsl-measured},
+ * relative to the working directory.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -50,7 +52,13 @@ public class MultihopPlacementBenchmark {
   public void load() {
     String dir =
         tableDir.isBlank()
-            ? System.getProperty("splitemu.mpsl", "../shared/data/profiles/mpsl-measured")
+            ? System.getProperty(
+                "splitemu.mpsl",
+                Path.of(
+                        System.getProperty("splitemu.data", "../shared/data"),
+                        "profiles",
+                        "mpsl-measured")
+                    .toString())
             : tableDir;
     MeasuredProfile p =
         MeasuredProfile.read(
