@@ -19,8 +19,9 @@ import org.openjdk.jmh.annotations.State;
  * Kryo wire serialization and deserialization of FLOAT tensors against a plain byte[] copy.
  *
  * <p>Each operation moves {@code sizeMb} MiB of tensor payload; GB/s = payload bytes / time per
- * operation (see docs/bench-serialization.md). {@link #arraycopyFloor} copies the same number of
- * bytes with {@link System#arraycopy}, the floor no serializer can beat in one copy.
+ * operation (figures in docs/benchmarks.md, "Serialization benchmark"). {@link #arraycopyFloor}
+ * copies the same number of bytes with {@link System#arraycopy}, the floor no serializer can beat
+ * in one copy.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
