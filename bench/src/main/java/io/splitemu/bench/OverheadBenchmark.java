@@ -64,8 +64,11 @@ public final class OverheadBenchmark {
     String only = "";
     boolean plainOurs = false;
     List<String> sets = new ArrayList<>();
-    // The barrier timeout is wall clock: on a loaded machine a slow step must not drop a device,
-    // or the two sides would no longer do the same work. A --set given later still wins.
+    // barrier.timeout is a wall-clock watchdog that ends the run when a step's replies take that
+    // long; on a loaded machine a slow full-fidelity step must not end the PSL side early.
+    // (Emulated
+    // drops come from barrier.deadline, which the quickstart's devices never miss.) A --set given
+    // later still wins.
     sets.add("barrier.timeout=1 h");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
