@@ -28,6 +28,16 @@ public final class TraceLinkMemoryBenchmark {
   private TraceLinkMemoryBenchmark() {}
 
   public static void main(String[] args) throws Exception {
+    // A misspelt "shared" (or "[shared]" copied from a usage line) used to run without shares
+    // and print figures for other links than asked.
+    int unknown = args.length > 4 && !args[4].equals("shared") ? 4 : args.length > 5 ? 5 : -1;
+    if (unknown >= 0) {
+      System.err.println(
+          "TraceLinkMemoryBenchmark: unknown argument '"
+              + args[unknown]
+              + "'; arguments: DEVICES FORMAT UPLINK DOWNLINK [shared]");
+      System.exit(2);
+    }
     int devices = args.length > 0 ? Integer.parseInt(args[0]) : 100_000;
     String format = args.length > 1 ? args[1] : "mahimahi";
     Path data = Path.of("../shared/data/traces/mahimahi");
