@@ -7,6 +7,10 @@
 # of its second round per device-step, and the peak RSS in MiB and in KiB per device. A run that
 # fails prints its last lines instead (an OutOfMemoryError is a result here).
 #
+# Caveat: at small N (1,000) round 2 is tens of milliseconds of CPU, less than the two JVMs'
+# start-up differs by, so its per-device-step figure swings by hundreds of microseconds between
+# runs (docs/benchmarks.md, "Caveat on this verdict"); at 100,000 devices the round dominates.
+#
 # Each run goes through the launcher (./splitemu, which execs java): its default settings, the
 # JVM's default heap (a quarter of the machine's memory) and on a host of 2 cores or fewer the
 # serial collector; SPLITEMU_JAVA_OPTS overrides them as it does for ./splitemu. Needs the shared
