@@ -17,7 +17,6 @@ import io.splitemu.actors.runtime.SupervisorSetup;
 import io.splitemu.net.link.FluidLink;
 import io.splitemu.net.stream.PacingLag;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -327,7 +326,7 @@ public final class PipelineEmulation {
    * ({@code fromNs}: where epoch {@code e}'s instants begin, its start or, after a crash's restore,
    * the end of the epoch before). Under survival.absent = drop-for-round if {@code dropForRound}: a
    * device given up is asked again at its next epoch start, which its deadline and recovery rows
-   * say.
+   * say. Every entry of the list is its own fault, with its own rows.
    */
   public static List<Recorder.Command> epochRows(
       PipelinePlan plan,
@@ -339,7 +338,7 @@ public final class PipelineEmulation {
       boolean dropForRound) {
     List<Recorder.Command> out = new ArrayList<>();
     List<Recorder.Command> after = new ArrayList<>();
-    for (Settings.Fault f : new LinkedHashSet<>(faults)) { // a fault listed twice is one
+    for (Settings.Fault f : faults) {
       if (f.devices().isEmpty() || Emulation.isLinkFault(f.kind())) {
         // A hop's or the server's fault, or a link's (PipelineLinkFaults): the control records
         // their rows.

@@ -713,9 +713,10 @@ public final class PipelineControl {
    * the device as a hang does (a device given up is out for the run, or under drop-for-round takes
    * the aggregate again before it rejoins, so the state a crash loses is never asked for), a hang
    * with an end comes from the faults, a slowdown slows it. A device's silences are its hangs in
-   * list order, then its faults' windows in fault order; a fault listed twice is one fault (as its
-   * rows, epochRows), and a device listed twice in one fault has it once. Scanning every hang and
-   * fault for each device was O(N x faults' devices) at set-up (issue 16).
+   * list order, then its faults' windows in fault order; a fault listed twice is two faults (two
+   * slowdowns multiply, as on the other families), and a device listed twice in one fault has it
+   * once. Scanning every hang and fault for each device was O(N x faults' devices) at set-up (issue
+   * 16).
    */
   static final class FaultsByDevice {
     private final Map<Integer, List<PipelineRole.Window>> silences = new HashMap<>();
@@ -727,12 +728,8 @@ public final class PipelineControl {
             .computeIfAbsent(h.device(), k -> new ArrayList<>())
             .add(new PipelineRole.Window(h.round(), h.atNs(), -1, -1));
       }
-      Set<Settings.Fault> seen = new HashSet<>();
       for (int i = 0; i < faults.size(); i++) {
         Settings.Fault f = faults.get(i);
-        if (!seen.add(f)) {
-          continue; // listed twice: one fault
-        }
         boolean silence =
             f.kind().equals("device-crash") || (f.kind().equals("device-hang") && f.end() != null);
         boolean slow = f.kind().equals("device-slowdown");

@@ -232,12 +232,29 @@ class PipelineDeviceFaultsTest {
     assertEquals(going, back, "the rows name the devices that went on");
   }
 
+  /**
+   * Every entry of the list is its own fault, as on the other families: a slowdown listed twice
+   * slows by the product of the factors, with a row per entry; a hang listed twice silences as once
+   * and has its rows twice.
+   */
   @Test
-  void aSlowdownListedTwice_isOneFault() throws Exception {
+  void aFaultListedTwice_isTwoFaults_twoSlowdownsMultiply() throws Exception {
     String slow = "{ kind = device-slowdown, device = 1, at = 0 s, factor = 2 }";
-    RunTables once = run(scenario(slow), "once");
     RunTables twice = run(scenario(slow + ", " + slow), "twice");
-    assertEquals(once.emulated(), twice.emulated(), "rows and effect of one fault");
+    RunTables square =
+        run(scenario("{ kind = device-slowdown, device = 1, at = 0 s, factor = 4 }"), "square");
+    assertEquals(square.devices(), twice.devices(), "2 x 2: the compute of factor 4");
+    assertEquals(square.column("emulated_time_s"), twice.column("emulated_time_s"));
+    assertEquals(2, twice.events("fault", "device-1").size(), "a row per entry");
+
+    String hang = "{ kind = device-hang, device = 1, round = 2, until-round = 3 }";
+    RunTables once = run(scenario(hang), "hang-once");
+    RunTables hangs = run(scenario(hang + ", " + hang), "hang-twice");
+    assertEquals(once.devices(), hangs.devices());
+    assertEquals(once.column("emulated_time_s"), hangs.column("emulated_time_s"));
+    assertEquals(List.of("0", "1", "0"), hangs.column("failed"));
+    assertEquals(2, hangs.events("fault", "device-1").size());
+    assertEquals(2, hangs.events("recovery", "device-1").size());
   }
 
   /**
