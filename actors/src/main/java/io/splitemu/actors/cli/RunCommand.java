@@ -286,9 +286,9 @@ public final class RunCommand implements Callable<Integer> {
         throw new UserException(
             "--resume: "
                 + scenario
-                + " has a hop-crash (faults["
-                + i
-                + "]); a run with a hop crash cannot be resumed yet");
+                + " has a hop-crash ("
+                + s.faults().get(i).origin()
+                + "); a run with a hop crash cannot be resumed yet");
       }
     }
     PrintWriter err = spec.commandLine().getErr();

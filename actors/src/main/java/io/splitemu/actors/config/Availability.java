@@ -78,7 +78,8 @@ public final class Availability {
               null,
               Double.NaN,
               -1,
-              -1));
+              -1,
+              "availability " + where));
     }
     if (!header) {
       throw new SettingsException(file + ":1: the header " + HEADER + " is missing");

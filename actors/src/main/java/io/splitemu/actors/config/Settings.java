@@ -68,6 +68,8 @@ public record Settings(
    * @param probability {@code message-loss}'s probability that a message is lost, in [0, 1)
    * @param retransmitTimeoutNs {@code message-loss}'s wait before a lost message is sent again
    * @param restartDelayNs {@code server-crash}'s wait before the server restarts
+   * @param origin where the fault was written, as messages and rows name it: {@code faults[i]} for
+   *     the scenario's list, {@code availability FILE:LINE} for a row of the availability file
    */
   public record Fault(
       String kind,
@@ -79,7 +81,8 @@ public record Settings(
       String direction,
       double probability,
       long retransmitTimeoutNs,
-      long restartDelayNs) {
+      long restartDelayNs,
+      String origin) {
 
     /** Every kind, in FORMATS.md's order. */
     public static final List<String> KINDS =
@@ -99,10 +102,51 @@ public record Settings(
       devices = List.copyOf(devices);
     }
 
-    /** A fault of one device from {@code start} to the run's end, with no parameters. */
-    public static Fault of(String kind, int device, FaultTime start) {
+    /**
+     * A fault of one device from {@code start} to the run's end, with no parameters, written at
+     * {@code origin}.
+     */
+    public static Fault of(String kind, int device, FaultTime start, String origin) {
       return new Fault(
-          kind, List.of(device), -1, start, null, Double.NaN, null, Double.NaN, -1, -1);
+          kind, List.of(device), -1, start, null, Double.NaN, null, Double.NaN, -1, -1, origin);
+    }
+
+    /**
+     * How a message names the fault: {@code splitemu.faults[i]} for an entry of the list, {@code
+     * availability FILE:LINE} for a row of the availability file.
+     */
+    public String where() {
+      return origin.startsWith("faults[") ? NS + "." + origin : origin;
+    }
+
+    /**
+     * The fault without its origin, as before the origin was kept: checkpoints' fingerprints hash
+     * this text (Checkpoints.fingerprint), so where a fault was written moves no fingerprint and
+     * checkpoints taken before still resume.
+     */
+    @Override
+    public String toString() {
+      return "Fault[kind="
+          + kind
+          + ", devices="
+          + devices
+          + ", hop="
+          + hop
+          + ", start="
+          + start
+          + ", end="
+          + end
+          + ", factor="
+          + factor
+          + ", direction="
+          + direction
+          + ", probability="
+          + probability
+          + ", retransmitTimeoutNs="
+          + retransmitTimeoutNs
+          + ", restartDelayNs="
+          + restartDelayNs
+          + "]";
     }
 
     /** The device of a one-device kind (the first of {@link #devices}). */
@@ -522,7 +566,7 @@ public record Settings(
     List<Fault> faults = new ArrayList<>();
     int rounds = r.intIn("rounds", 1, 1_000_000);
     for (SettingsReader f : r.objects("faults")) {
-      faults.add(fault(f, deviceCount, rounds));
+      faults.add(fault(f, deviceCount, rounds, "faults[" + faults.size() + "]"));
     }
     String availability = r.string("availability");
     if (!availability.isBlank()) {
@@ -665,7 +709,7 @@ public record Settings(
           "supervisor-crash", Set.of());
 
   /** One entry of the {@code faults} list, checked against the run's devices and rounds. */
-  private static Fault fault(SettingsReader f, int deviceCount, int rounds) {
+  private static Fault fault(SettingsReader f, int deviceCount, int rounds, String origin) {
     f.onlyKeys(
         Set.of(
             "kind",
@@ -784,7 +828,17 @@ public record Settings(
       restart = d.toNanos();
     }
     return new Fault(
-        kind, devices, hop, start, end, factor, direction, probability, retransmit, restart);
+        kind,
+        devices,
+        hop,
+        start,
+        end,
+        factor,
+        direction,
+        probability,
+        retransmit,
+        restart,
+        origin);
   }
 
   /** A fault's start or end: round {@code roundKey} or instant {@code atKey}, whichever is set. */

@@ -953,7 +953,7 @@ public final class Emulation {
     supported.addAll(Set.of("link-outage", "link-degradation", "message-loss", "partition"));
     for (int i = 0; i < s.faults().size(); i++) {
       Settings.Fault f = s.faults().get(i);
-      String at = Settings.NS + ".faults[" + i + "]";
+      String at = f.where();
       if (supported.contains(f.kind()) && SupervisorSetup.Crash.ownRows(f.kind())) {
         checkCrash(s, f, at);
         if (pipeline) {
@@ -993,7 +993,7 @@ public final class Emulation {
     String policy = " on " + s.scheme() + " under survival.absent = drop-for-round yet";
     for (int i = 0; i < s.faults().size(); i++) {
       Settings.Fault f = s.faults().get(i);
-      String at = Settings.NS + ".faults[" + i + "]";
+      String at = f.where();
       if (f.kind().equals("hop-crash")) {
         throw new SettingsException(
             at
@@ -1073,9 +1073,9 @@ public final class Emulation {
             at
                 + ".at: hop-crash at an instant does not combine with "
                 + g.kind()
-                + " (faults["
-                + j
-                + "]) on "
+                + " ("
+                + g.origin()
+                + ") on "
                 + s.scheme()
                 + " yet; give round = R");
       }
@@ -1084,16 +1084,16 @@ public final class Emulation {
       }
       if (g.hop() == f.hop()) {
         throw new SettingsException(
-            at + ".hop: hop " + f.hop() + " crashes already in faults[" + j + "]");
+            at + ".hop: hop " + f.hop() + " crashes already in " + g.origin());
       }
       if (g.start().atRoundStart()
           && f.start().atRoundStart()
           && g.start().round() == f.start().round()) {
         throw new SettingsException(
             at
-                + ".round: faults["
-                + j
-                + "] crashes a hop at round "
+                + ".round: "
+                + g.origin()
+                + " crashes a hop at round "
                 + f.start().round()
                 + " already; one hop crash per epoch start");
       }
@@ -1153,8 +1153,8 @@ public final class Emulation {
    * come back as it was, so neither combines with it yet.
    */
   private static void checkPipelineCrash(Settings s, Settings.Fault f, String at) {
-    for (int j = 0; j < s.faults().size(); j++) {
-      String kind = s.faults().get(j).kind();
+    for (Settings.Fault g : s.faults()) {
+      String kind = g.kind();
       if (kind.equals("device-hang")
           || kind.equals("device-crash")
           || kind.equals("hop-crash")
@@ -1165,9 +1165,9 @@ public final class Emulation {
                 + f.kind()
                 + " does not combine with "
                 + kind
-                + " (faults["
-                + j
-                + "]) on "
+                + " ("
+                + g.origin()
+                + ") on "
                 + s.scheme()
                 + " yet");
       }

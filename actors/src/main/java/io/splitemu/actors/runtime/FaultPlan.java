@@ -37,7 +37,8 @@ public record FaultPlan(List<Settings.Fault> faults, SurvivalSettings survival) 
               h.device(),
               h.round() > 0
                   ? Settings.FaultTime.ofRound(h.round())
-                  : Settings.FaultTime.at(h.atNs())));
+                  : Settings.FaultTime.at(h.atNs()),
+              "hangs[" + faults.size() + "]"));
     }
     return new FaultPlan(faults, SurvivalSettings.DEFAULT);
   }

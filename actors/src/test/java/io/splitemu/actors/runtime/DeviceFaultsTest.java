@@ -339,6 +339,38 @@ class DeviceFaultsTest {
     assertTrue(e.getMessage().contains("avail.csv:2: column offline_until_s"), e.getMessage());
   }
 
+  /**
+   * A refusal names a fault by where it was written: an availability row by its file and line, not
+   * by an index past the scenario's list; a fault keeps that origin out of its text, which
+   * checkpoints' fingerprints hash.
+   */
+  @Test
+  void refusals_nameAnAvailabilityRowByItsFileAndLine() throws Exception {
+    Path file = tmp.resolve("av.csv");
+    Files.writeString(file, Availability.HEADER + "\n# offline\n2,10,50\n");
+    Settings s =
+        scenario(
+            "mpsl",
+            "{ kind = server-crash, round = 3 }",
+            "checkpoint.every = 1\n  availability = \"" + file + "\"");
+    assertEquals("faults[0]", s.faults().get(0).origin());
+    assertEquals("availability " + file + ":3", s.faults().get(1).origin());
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () -> Emulation.checkFaults(s, io.splitemu.actors.scheme.Scheme.Family.PIPELINE));
+    assertEquals(
+        "splitemu.faults[0].kind: server-crash does not combine with device-crash (availability "
+            + file
+            + ":3) on mpsl yet",
+        e.getMessage());
+    assertEquals(
+        "Fault[kind=device-crash, devices=[2], hop=-1, start=at = 10.0 s, end=at = 50.0 s,"
+            + " factor=NaN, direction=null, probability=NaN, retransmitTimeoutNs=-1,"
+            + " restartDelayNs=-1]",
+        s.faults().get(1).toString());
+  }
+
   @Test
   void availabilityCells_outOfRange_areRefusedBeforeAnyArithmetic() throws Exception {
     Path file = tmp.resolve("avail.csv");

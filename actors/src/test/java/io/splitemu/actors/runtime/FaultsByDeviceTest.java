@@ -23,7 +23,8 @@ class FaultsByDeviceTest {
   private static Settings.Fault fault(
       String kind, List<Integer> devices, Settings.FaultTime start, Settings.FaultTime end) {
     double factor = kind.equals("device-slowdown") ? 3.0 : Double.NaN;
-    return new Settings.Fault(kind, devices, -1, start, end, factor, null, Double.NaN, -1, -1);
+    return new Settings.Fault(
+        kind, devices, -1, start, end, factor, null, Double.NaN, -1, -1, "faults[0]");
   }
 
   @Test
