@@ -170,12 +170,11 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   }
 
   /**
-   * The device's hang or crash ended: it answers again from now on (a round's start); after a crash
-   * it first takes its last saved state back.
+   * The device's hang or crash ended at {@code atNs} (a round's start): it answers again from now
+   * on; after a crash, one it met or one that struck while it was silent already (at or before
+   * {@code atNs}), it first takes its last saved state back.
    */
-  public enum Resume implements Command {
-    INSTANCE
-  }
+  public record Resume(long atNs) implements Command {}
 
   /**
    * Fault: from {@code fromNs} until {@code untilNs} (exclusive; {@link Long#MAX_VALUE} when not
@@ -518,8 +517,8 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
       return onCrash(m);
     } else if (SaveState.INSTANCE.equals(c)) {
       return onSaveState();
-    } else if (Resume.INSTANCE.equals(c)) {
-      return onResume();
+    } else if (c instanceof Resume m) {
+      return onResume(m);
     } else if (c instanceof Slowdown m) {
       return onSlowdown(m);
     } else if (c instanceof RoundStarted m) {
@@ -815,8 +814,10 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
    * saved model with its optimizer state restarted, and its batch cursor goes back to where it was
    * saved, so the batches drawn in the round it crashed in are drawn again.
    */
-  private Behavior<Command> onResume() {
-    if (crashed) {
+  private Behavior<Command> onResume(Resume m) {
+    // A crash that struck while the device was silent already (hung by another fault) lost its
+    // state as well, though no transfer of the device met it.
+    if (crashed || (hung && crashAtNs <= m.atNs())) {
       if (setup.full() && setup.slice() != null) {
         // A CPSL re-cut since the save moved the slice: the next visit brings its weights.
         if (savedParams != null && savedCut == cut) {
@@ -864,6 +865,11 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
       hung = true;
       crashed = crashAtNs == hangAtNs;
       silentSinceNs = hangAtNs;
+    }
+    // A crash at or before the instant strikes a device silent already (hung by another fault)
+    // too: its state is lost as well.
+    if (hung && instantNs != LinkTiming.NEVER && instantNs >= crashAtNs) {
+      crashed = true;
     }
     return hung;
   }

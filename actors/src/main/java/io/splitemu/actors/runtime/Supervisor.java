@@ -1533,7 +1533,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       if (device == null) {
         continue;
       }
-      toDevice(device, Device.Resume.INSTANCE);
+      toDevice(device, new Device.Resume(nowNs));
       for (int j = 0; j < faults.size(); j++) {
         Settings.Fault g = faults.get(j);
         if (j == i || !silences(g.kind()) || faultsEnded.contains(j) || !g.devices().contains(d)) {

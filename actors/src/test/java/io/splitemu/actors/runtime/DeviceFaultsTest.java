@@ -271,6 +271,38 @@ class DeviceFaultsTest {
         hang.rounds().get(2).get("train_loss"), crash.rounds().get(2).get("train_loss"));
   }
 
+  /**
+   * A crash that strikes while the device is hung already loses its state as well: back in round 3
+   * it trains from its saved model with its optimizer restarted, as after the crash alone (before,
+   * such a crash changed nothing: the rows were the hang's).
+   */
+  @Test
+  void crashWhileHungAlready_losesTheDevicesState_asTheCrashAlone_inFullFidelity()
+      throws Exception {
+    Tables clean = run(full("", DROP_FOR_ROUND), tmp.resolve("clean"));
+    double r1 = num(clean.rounds().get(0), "emulated_time_s");
+    double r2 = num(clean.rounds().get(1), "emulated_time_s");
+    String hang = "{ kind = device-hang, device = 0, round = 2, until-round = 3 }";
+    // Hung from round 2's start; crashes inside round 2 and is back before round 3's start.
+    String crashIn =
+        "{ kind = device-crash, device = 0, at = "
+            + (r1 + (r2 - r1) / 4)
+            + " s, until = "
+            + (r1 + (r2 - r1) / 2)
+            + " s }";
+    Tables both = run(full(hang + ", " + crashIn, DROP_FOR_ROUND), tmp.resolve("both"));
+    Tables hangAlone = run(full(hang, DROP_FOR_ROUND), tmp.resolve("hang"));
+    Tables crashAlone =
+        run(
+            full("{ kind = device-crash, device = 0, round = 2, until-round = 3 }", DROP_FOR_ROUND),
+            tmp.resolve("crash"));
+    assertEquals(List.of("3", "2", "3"), column(both.rounds(), "participants"));
+    // Saved at round 2's start in both runs, restored at round 3's: the same training.
+    assertEquals(column(crashAlone.rounds(), "train_loss"), column(both.rounds(), "train_loss"));
+    assertNotEquals(
+        hangAlone.rounds().get(2).get("train_loss"), both.rounds().get(2).get("train_loss"));
+  }
+
   @Test
   void equalWeighting_movesTheAggregate_notTheTimes_inFullFidelity() throws Exception {
     Tables samples = run(full("", ""), tmp.resolve("samples"));

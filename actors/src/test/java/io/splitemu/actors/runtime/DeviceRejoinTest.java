@@ -82,7 +82,7 @@ class DeviceRejoinTest {
     ActorRef<Device.Command> device = testKit.spawn(Device.create(setup, null, null, -1));
     device.tell(Device.SaveState.INSTANCE);
     device.tell(new Device.Crash(-1));
-    device.tell(Device.Resume.INSTANCE);
+    device.tell(new Device.Resume(0));
     TestProbe<Device.Snapshot> probe = testKit.createTestProbe();
     device.tell(new Device.TakeSnapshot(probe.getRef()));
     Device.Snapshot s = probe.receiveMessage(Duration.ofSeconds(30));
