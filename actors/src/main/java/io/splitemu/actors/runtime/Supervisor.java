@@ -1524,10 +1524,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /**
    * Ends fault {@code i}'s hang or crash at this round's start: each device answers again, the
    * silences of its other faults still going on are told again, and the {@code recovery} row says
-   * whether the device takes part again (survival.absent).
+   * whether the device takes part again (survival.absent). A device another silence still holds
+   * gets no row now: the rows of its silences ended so far are written at the round start at which
+   * it answers again.
    */
   private void resume(int i, Settings.Fault f) {
     List<Settings.Fault> faults = setup.faultPlan().faults();
+    java.util.Set<Integer> held = new java.util.TreeSet<>();
     for (int d : f.devices()) {
       ActorRef<Device.Command> device = devices.get(d);
       if (device == null) {
@@ -1544,19 +1547,32 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           toDevice(
               device,
               crash ? new Device.Crash(g.start().atNs()) : new Device.HangAt(g.start().atNs()));
+          if (g.start().atNs() <= nowNs) {
+            held.add(d);
+          }
         } else if (g.start().round() <= round) {
           toDevice(device, crash ? new Device.Crash(-1) : Device.Hang.INSTANCE);
+          held.add(d);
         }
       }
     }
-    String back =
-        f.kind().equals("device-crash")
-            ? "device rejoins with its last saved model at round " + round + "'s start"
-            : "device answers again from round " + round + "'s start";
     for (int d : f.devices()) {
+      if (held.contains(d)) {
+        continue;
+      }
       String stays =
           alive.contains(d) ? "" : "; it stays out of the run (survival.absent = drop-for-run)";
-      recordRecoveryOf(i, f, "device-" + d, nowNs, back + stays);
+      // This silence's row and those of the device's silences that ended while this one held it.
+      for (int k = 0; k < faults.size(); k++) {
+        Settings.Fault g = faults.get(k);
+        if (silences(g.kind()) && faultsEnded.contains(k) && g.devices().contains(d)) {
+          String back =
+              g.kind().equals("device-crash")
+                  ? "device rejoins with its last saved model at round " + round + "'s start"
+                  : "device answers again from round " + round + "'s start";
+          recordRecoveryOf(k, g, "device-" + d, nowNs, back + stays);
+        }
+      }
     }
   }
 

@@ -372,6 +372,33 @@ class DeviceFaultsTest {
   }
 
   /**
+   * The recovery row of a silence that ends while another still holds the device waits for the
+   * round start at which the device answers again.
+   */
+  @Test
+  void aSilenceEndingWhileAnotherHolds_hasItsRecoveryRowWhenTheDeviceAnswersAgain()
+      throws Exception {
+    Settings s =
+        scenario(
+            "psl",
+            "{ kind = device-crash, device = 1, round = 2, until-round = 3 },"
+                + " { kind = device-hang, device = 1, round = 2, until-round = 4 }",
+            "rounds = 4\n  " + DROP_FOR_ROUND);
+    Tables t = run(s, tmp.resolve("a"));
+    assertEquals(List.of("0", "1", "1", "0"), column(t.rounds(), "failed"));
+    List<Map<String, String>> back = of(t, "recovery");
+    assertEquals(2, back.size(), back.toString());
+    double round4 = num(t.rounds().get(2), "emulated_time_s");
+    for (Map<String, String> r : back) {
+      assertEquals("4", r.get("round"), r.toString());
+      assertEquals(round4, num(r, "emulated_s"), 1e-9);
+    }
+    assertTrue(back.get(0).get("detail").startsWith("device-crash: device rejoins"));
+    assertTrue(back.get(0).get("detail").contains("at round 4's start"), back.toString());
+    assertTrue(back.get(1).get("detail").startsWith("device-hang: device answers again from"));
+  }
+
+  /**
    * A refusal names a fault by where it was written: an availability row by its file and line, not
    * by an index past the scenario's list; a fault keeps that origin out of its text, which
    * checkpoints' fingerprints hash.
