@@ -326,7 +326,9 @@ public final class PipelineEmulation {
    * ({@code fromNs}: where epoch {@code e}'s instants begin, its start or, after a crash's restore,
    * the end of the epoch before). Under survival.absent = drop-for-round if {@code dropForRound}: a
    * device given up is asked again at its next epoch start, which its deadline and recovery rows
-   * say. Every entry of the list is its own fault, with its own rows.
+   * say. Every entry of the list is its own fault, with its own rows. A window {@code at = T,
+   * until-round = R} that {@code empty} finds empty for a device has one row, at T, that says so,
+   * and no recovery row.
    */
   public static List<Recorder.Command> epochRows(
       PipelinePlan plan,
@@ -335,7 +337,8 @@ public final class PipelineEmulation {
       Map<Integer, Long> starts,
       long fromNs,
       double wallS,
-      boolean dropForRound) {
+      boolean dropForRound,
+      PipelineControl.EmptyWindows empty) {
     List<Recorder.Command> out = new ArrayList<>();
     List<Recorder.Command> after = new ArrayList<>();
     for (Settings.Fault f : faults) {
@@ -349,17 +352,24 @@ public final class PipelineEmulation {
       long at = t.atRoundStart() ? e.startNs() : t.atNs();
       String why = " (scenario fault, " + FaultPlan.when(f) + ")";
       for (int d : now ? f.devices() : List.<Integer>of()) {
-        out.add(event(at, e.epoch(), "fault", d, f.kind() + ": " + FaultPlan.effect(f) + why));
+        long until = empty.until(f, d);
+        String effect = until >= 0 ? FaultPlan.emptyWindow(f, until) : FaultPlan.effect(f);
+        out.add(event(at, e.epoch(), "fault", d, f.kind() + ": " + effect + why));
       }
       Settings.FaultTime end = f.end();
       if (end == null) {
         continue;
       }
+      // An empty window ends nothing: no recovery row.
+      List<Integer> hit =
+          end.atRoundStart() && end.round() == e.epoch()
+              ? f.devices().stream().filter(d -> empty.until(f, d) < 0).toList()
+              : f.devices();
       boolean silence = f.kind().equals("device-hang") || f.kind().equals("device-crash");
       if (silence) {
         // Over at the device's first epoch start at or after the end (PipelineRole), as a barrier
         // scheme's round start.
-        for (int d : f.devices()) {
+        for (int d : hit) {
           Recorder.Command row = silenceOver(plan, f, e, starts, d, why, dropForRound);
           if (row != null) {
             // At the epoch's start with its first rows, or at the next epoch's start after them.
@@ -370,7 +380,7 @@ public final class PipelineEmulation {
         boolean over =
             end.atRoundStart() ? end.round() == e.epoch() : within(end.atNs(), e, fromNs);
         long ns = end.atRoundStart() ? e.startNs() : end.atNs();
-        for (int d : over ? f.devices() : List.<Integer>of()) {
+        for (int d : over ? hit : List.<Integer>of()) {
           out.add(event(ns, e.epoch(), "recovery", d, f.kind() + ": fault over" + why));
         }
       }

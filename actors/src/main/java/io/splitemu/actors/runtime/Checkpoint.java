@@ -24,7 +24,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param reported a split scheme's devices' last reports, from which the next round's rates come
  * @param faultsRecorded the fault and recovery rows already recorded (fault index / subject / row
  *     kind), sorted
- * @param faultStartNs the instant each fault that starts with a round started at (by fault index)
+ * @param faultStartNs the instant each fault that starts with a round started at (by fault index),
+ *     and for a window {@code at = T, until-round = R} found empty, round R's start
  * @param faultsEnded the faults whose end has been applied (by fault index), sorted
  * @param planInputs the last rounds' rates handed to a split scheme's policy, in order, as many as
  *     it remembers ({@link SplitPolicy#roundsRemembered}): a restore replays them, so a policy that

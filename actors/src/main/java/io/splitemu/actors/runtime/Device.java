@@ -177,6 +177,13 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   public record Resume(long atNs) implements Command {}
 
   /**
+   * The instants at which the device's silences not met yet start: {@code hangAtNs} of its hangs
+   * and crashes, {@code crashAtNs} of its crashes ({@link Long#MAX_VALUE}: none). A window found
+   * empty (docs/faults.md) is taken back with it; a device silent already stays so.
+   */
+  public record Rearm(long hangAtNs, long crashAtNs) implements Command {}
+
+  /**
    * Fault: from {@code fromNs} until {@code untilNs} (exclusive; {@link Long#MAX_VALUE} when not
    * yet known) the device's compute runs {@code factor} times slower; window {@code key} is
    * replaced by this one (a round's start or end becomes known as the run reaches it).
@@ -515,6 +522,8 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
       return onHangAt(m);
     } else if (c instanceof Crash m) {
       return onCrash(m);
+    } else if (c instanceof Rearm m) {
+      return onRearm(m);
     } else if (SaveState.INSTANCE.equals(c)) {
       return onSaveState();
     } else if (c instanceof Resume m) {
@@ -791,6 +800,16 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
     hangAtNs = Math.min(hangAtNs, m.atNs());
     if (hangBeforeCutNs != NOT_CUT) {
       hangBeforeCutNs = Math.min(hangBeforeCutNs, m.atNs());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onRearm(Rearm m) {
+    crashAtNs = m.crashAtNs();
+    if (!hung) {
+      hangAtNs = m.hangAtNs();
+    } else if (hangBeforeCutNs != NOT_CUT) {
+      hangBeforeCutNs = m.hangAtNs(); // taken back when its link is no longer cut off
     }
     return this;
   }

@@ -83,6 +83,19 @@ public record FaultPlan(List<Settings.Fault> faults, SurvivalSettings survival) 
     };
   }
 
+  /**
+   * What a window {@code at = T, until-round = R} does when round R starts at {@code endNs}, at or
+   * before T: nothing (the detail of its one row, at T, after its kind).
+   */
+  public static String emptyWindow(Settings.Fault f, long endNs) {
+    return f.origin()
+        + " ends (round "
+        + f.end().round()
+        + "'s start, "
+        + s(endNs)
+        + ") before it starts, so it has no effect";
+  }
+
   /** The fault's start and end as the scenario writes them. */
   public static String when(Settings.Fault f) {
     String start =

@@ -290,6 +290,12 @@ public final class PipelineControl {
   // Link faults' rows: per epoch not yet recorded, each device's start of it (where its aggregate
   // arrived; a device cut off before it has none).
   private final Map<Integer, Map<Integer, Long>> deviceStarts = new HashMap<>();
+  // The windows at = T, until-round = R found empty (FaultPlan.emptyWindow), by fault and device:
+  // each device's start of epoch R where it was decided, at the first rows that asked (epoch R -
+  // 1's, before a drain holds the starts back, or R's), so that every row of the window agrees.
+  // Not in checkpoints: a resumed run decides from the checkpoint's starts.
+  private final Map<Settings.Fault, Map<Integer, Long>> emptyWindows =
+      new java.util.IdentityHashMap<>();
   // After a restore: the end of the checkpoint's epoch, from which the next epoch's rows take the
   // instants of faults (-1: its start, as every other epoch).
   private long rowsFromNs = -1;
@@ -705,6 +711,44 @@ public final class PipelineControl {
         setup.uplinks().get(d),
         setup.downlinks().get(d),
         setup.dropForRound());
+  }
+
+  /**
+   * Where a window {@code at = T, until-round = R} is empty for a device: the device's start of
+   * epoch R (where its aggregate arrived) at or before T (docs/faults.md "Recording").
+   */
+  @FunctionalInterface
+  public interface EmptyWindows {
+    /**
+     * The device's start of epoch R if fault {@code f}'s window is empty for {@code d}, else -1.
+     */
+    long until(Settings.Fault f, int d);
+  }
+
+  /**
+   * {@link EmptyWindows#until} as epoch {@code e}'s rows see it: {@code own} each device's start of
+   * e, {@code next} of e + 1 (null: none known); a device with none starts when the epoch does.
+   * Asked only where the window's start or end falls to e's rows, so R is e + 1 or e, or earlier
+   * for a resumed run, whose instant in e lies after the start of R, as the epoch's start does.
+   */
+  private static long emptyUntil(
+      Settings.Fault f, int d, EpochResult e, Map<Integer, Long> own, Map<Integer, Long> next) {
+    Settings.FaultTime end = f.end();
+    if (f.start().atRoundStart() || end == null || !end.atRoundStart()) {
+      return -1;
+    }
+    long t = f.start().atNs();
+    long start;
+    if (end.round() == e.epoch() + 1) {
+      start = next == null ? e.endNs() : next.getOrDefault(d, e.endNs());
+    } else if (end.round() == e.epoch()) {
+      start = own == null ? e.startNs() : own.getOrDefault(d, e.startNs());
+    } else if (end.round() < e.epoch()) {
+      start = e.startNs();
+    } else {
+      return -1;
+    }
+    return start <= t ? start : -1;
   }
 
   /**
@@ -1610,12 +1654,18 @@ public final class PipelineControl {
     results.add(epoch);
     double wall = (System.nanoTime() - wallStartNs) / 1e9;
     Map<Integer, Long> starts = deviceStarts.remove(e);
+    Map<Integer, Long> next = deviceStarts.get(e + 1);
+    EmptyWindows empty =
+        (f, d) ->
+            emptyWindows
+                .computeIfAbsent(f, k -> new TreeMap<>())
+                .computeIfAbsent(d, k -> emptyUntil(f, d, epoch, starts, next));
     long rowsFrom = rowsFromNs >= 0 ? rowsFromNs : epoch.startNs();
     rowsFromNs = -1;
-    PipelineLinkFaults.rows(setup.faults(), epoch, starts)
+    PipelineLinkFaults.rows(setup.faults(), epoch, starts, empty)
         .forEach(r -> recorder.tell(new Recorder.EventRecorded(r)));
     PipelineEmulation.epochRows(
-            plan, setup.faults(), epoch, starts, rowsFrom, wall, setup.dropForRound())
+            plan, setup.faults(), epoch, starts, rowsFrom, wall, setup.dropForRound(), empty)
         .forEach(recorder::tell);
     previousEnd = end;
     states.remove(e);

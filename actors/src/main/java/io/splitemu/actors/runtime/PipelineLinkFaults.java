@@ -23,10 +23,14 @@ final class PipelineLinkFaults {
   /**
    * Epoch {@code e}'s rows of the link faults among {@code faults} (in list order: each fault's
    * {@code fault} rows, then its {@code recovery} rows, one per device), {@code starts} each
-   * device's start of the epoch (null: none known).
+   * device's start of the epoch (null: none known). A window {@code at = T, until-round = R} that
+   * {@code empty} finds empty for a device has one row, at T, that says so, and no recovery row.
    */
   static List<EventRecord> rows(
-      List<Settings.Fault> faults, PipelineControl.EpochResult e, Map<Integer, Long> starts) {
+      List<Settings.Fault> faults,
+      PipelineControl.EpochResult e,
+      Map<Integer, Long> starts,
+      PipelineControl.EmptyWindows empty) {
     List<EventRecord> out = new ArrayList<>();
     for (Settings.Fault f : faults) {
       if (!Emulation.isLinkFault(f.kind())) {
@@ -36,13 +40,11 @@ final class PipelineLinkFaults {
       for (int d : f.devices()) {
         long at = instantIn(f.start(), e, starts, d);
         if (at >= 0) {
+          long until = empty.until(f, d);
+          String effect = until >= 0 ? FaultPlan.emptyWindow(f, until) : FaultPlan.effect(f);
           out.add(
               new EventRecord(
-                  at / 1e9,
-                  e.epoch(),
-                  "fault",
-                  "device-" + d,
-                  f.kind() + ": " + FaultPlan.effect(f) + when));
+                  at / 1e9, e.epoch(), "fault", "device-" + d, f.kind() + ": " + effect + when));
         }
       }
       if (f.end() == null) {
@@ -50,7 +52,7 @@ final class PipelineLinkFaults {
       }
       for (int d : f.devices()) {
         long at = instantIn(f.end(), e, starts, d);
-        if (at >= 0 && started(f.start(), e.epoch(), at)) {
+        if (at >= 0 && started(f.start(), e.epoch(), at) && empty.until(f, d) < 0) {
           out.add(
               new EventRecord(
                   at / 1e9,

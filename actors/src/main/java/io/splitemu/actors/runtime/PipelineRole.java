@@ -253,6 +253,8 @@ final class PipelineRole {
     if (!hung) {
       silences.removeIf(w -> w.overAt(e, startNs));
     }
+    // A window at = T, until-round = e whose end this start reaches at or before T never holds.
+    silences.removeIf(w -> w.fromRound() <= 0 && w.untilRound() == e && startNs <= w.fromNs());
     for (Slow slow : s.slowdowns()) {
       Window w = slow.when();
       long[] b =

@@ -27,8 +27,15 @@ final class SlowedCpu implements ComputeTiming {
     this.busyUntil = inner.freeAtNs(); // wrapped mid-run (a fault or a restore): busy as it is
   }
 
-  /** Sets window {@code key} to [{@code fromNs}, {@code untilNs}) at {@code factor}. */
+  /**
+   * Sets window {@code key} to [{@code fromNs}, {@code untilNs}) at {@code factor}; an empty one
+   * (an end at or before its start) removes it.
+   */
   void window(int key, long fromNs, long untilNs, double factor) {
+    if (fromNs >= untilNs) {
+      windows.remove(key);
+      return;
+    }
     windows.put(key, new Window(key, fromNs, untilNs, factor));
   }
 

@@ -1500,6 +1500,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       boolean started =
           f.start().atRoundStart() ? f.start().round() <= round : f.start().atNs() <= nowNs;
       boolean reached = f.end().atRoundStart() ? f.end().round() <= round : f.end().atNs() <= nowNs;
+      if (reached
+          && f.end().atRoundStart()
+          && !f.start().atRoundStart()
+          && f.start().atNs() >= nowNs) {
+        // at = T, until-round = R with round R starting at or before T: an empty window, taken
+        // back; its one row at T says so (docs/faults.md "Recording").
+        faultsEnded.add(i);
+        faultStartNs.put(i, nowNs);
+        disarm(i, f);
+        continue;
+      }
       if (!started || !reached) {
         continue;
       }
@@ -1517,6 +1528,44 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           }
         }
         recordRecovery(i, f, nowNs, "");
+      }
+    }
+  }
+
+  /** Whether fault {@code i} is a window found empty at its until-round's start (that start). */
+  private boolean empty(int i, Settings.Fault f) {
+    return !f.start().atRoundStart() && faultStartNs.containsKey(i);
+  }
+
+  /**
+   * Takes back fault {@code i}'s empty window from its devices: a hang's or crash's instant (each
+   * device is told the instants of its silences still to come), a slowdown's window.
+   */
+  private void disarm(int i, Settings.Fault f) {
+    List<Settings.Fault> faults = setup.faultPlan().faults();
+    for (int d : f.devices()) {
+      ActorRef<Device.Command> device = devices.get(d);
+      if (device == null) {
+        continue;
+      }
+      if (f.kind().equals("device-slowdown")) {
+        toDevice(device, new Device.Slowdown(i, f.start().atNs(), f.start().atNs(), f.factor()));
+      } else if (silences(f.kind())) {
+        long hangAt = Long.MAX_VALUE;
+        long crashAt = Long.MAX_VALUE;
+        for (int j = 0; j < faults.size(); j++) {
+          Settings.Fault g = faults.get(j);
+          if (silences(g.kind())
+              && !g.start().atRoundStart()
+              && !faultsEnded.contains(j)
+              && g.devices().contains(d)) {
+            hangAt = Math.min(hangAt, g.start().atNs());
+            if (g.kind().equals("device-crash")) {
+              crashAt = Math.min(crashAt, g.start().atNs());
+            }
+          }
+        }
+        toDevice(device, new Device.Rearm(hangAt, crashAt));
       }
     }
   }
@@ -1565,7 +1614,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       // This silence's row and those of the device's silences that ended while this one held it.
       for (int k = 0; k < faults.size(); k++) {
         Settings.Fault g = faults.get(k);
-        if (silences(g.kind()) && faultsEnded.contains(k) && g.devices().contains(d)) {
+        if (silences(g.kind())
+            && faultsEnded.contains(k)
+            && !empty(k, g)
+            && g.devices().contains(d)) {
           String back =
               g.kind().equals("device-crash")
                   ? "device rejoins with its last saved model at round " + round + "'s start"
@@ -1603,13 +1655,15 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (SupervisorSetup.Crash.ownRows(f.kind())) {
       return; // crashes write their own fault and recovery rows, after the rewind
     }
+    String effect =
+        empty(i, f) ? FaultPlan.emptyWindow(f, faultStartNs.get(i)) : FaultPlan.effect(f);
     for (String subject : FaultPlan.subjects(f)) {
       if (faultsRecorded.add(i + "/" + subject + "/fault")) {
         eventAt(
             ns,
             "fault",
             subject,
-            f.kind() + ": " + FaultPlan.effect(f) + " (scenario fault, " + FaultPlan.when(f) + ")");
+            f.kind() + ": " + effect + " (scenario fault, " + FaultPlan.when(f) + ")");
       }
     }
   }

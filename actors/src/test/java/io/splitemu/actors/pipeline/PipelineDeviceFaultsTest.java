@@ -258,6 +258,37 @@ class PipelineDeviceFaultsTest {
   }
 
   /**
+   * A window at = T, until-round = R whose epoch R starts before T is empty on mpsl as on every
+   * family (docs/faults.md "Recording"): no effect, one row at T that says so, no recovery row.
+   */
+  @Test
+  void aWindowEndingAtAnEpochThatStartsBeforeItStarts_isEmpty_withOneRowAtItsStart()
+      throws Exception {
+    RunTables clean = run(scenario(""), "clean");
+    double at = clean.end(1) + (clean.end(2) - clean.end(1)) / 2; // inside epoch 2
+    for (String kind : List.of("device-hang", "device-crash", "device-slowdown", "link-outage")) {
+      String fault =
+          String.format(
+              Locale.ROOT,
+              "{ kind = %s, device = 3, at = %.6f s, until-round = 2%s }",
+              kind,
+              at,
+              kind.equals("device-slowdown") ? ", factor = 3" : "");
+      RunTables t = run(scenario(fault), kind);
+      assertEquals(clean.devices(), t.devices(), kind);
+      assertEquals(clean.column("emulated_time_s"), t.column("emulated_time_s"), kind);
+      Map<String, String> row = only(t.events("fault", "device-3"));
+      assertEquals(at, num(row, "emulated_s"), 1e-6, kind);
+      assertEquals("2", row.get("round"), kind);
+      assertTrue(
+          row.get("detail").startsWith(kind + ": faults[0] ends (round 2's start, "),
+          row.toString());
+      assertTrue(row.get("detail").contains("before it starts, so it has no effect"), kind);
+      assertTrue(t.events("recovery", "device-3").isEmpty(), kind + ": no recovery row");
+    }
+  }
+
+  /**
    * A slowdown and a hop crash at an instant: the redone epoch's device computes are slowed as the
    * discarded attempt's were (the device's processor goes back to the epoch's start with the crash,
    * its windows stay).

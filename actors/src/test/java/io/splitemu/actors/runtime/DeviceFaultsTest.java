@@ -22,6 +22,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -369,6 +370,52 @@ class DeviceFaultsTest {
                 Settings.from(
                     ConfigFactory.parseString(conf), List.of(), folder.resolve("avail.conf")));
     assertTrue(e.getMessage().contains("avail.csv:2: column offline_until_s"), e.getMessage());
+  }
+
+  /**
+   * A window at = T, until-round = R whose round R starts before T is empty for every kind, on the
+   * barrier and the split family (docs/faults.md "Recording"): the rows of the fault-free run, and
+   * one event row at T that says so, no recovery row.
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "psl, device-hang",
+    "psl, device-crash",
+    "psl, device-slowdown",
+    "psl, link-outage",
+    "edgesplit, device-hang",
+    "edgesplit, device-slowdown",
+    "edgesplit, link-outage"
+  })
+  void aWindowEndingAtARoundThatStartsBeforeItStarts_isEmpty_withOneRowAtItsStart(
+      String scheme, String kind) throws Exception {
+    Tables clean = run(scenario(scheme, "", DROP_FOR_ROUND), tmp.resolve("clean"));
+    double r1 = num(clean.rounds().get(0), "emulated_time_s");
+    double r2 = num(clean.rounds().get(1), "emulated_time_s");
+    double at = r1 + (r2 - r1) / 2; // inside round 2, after its start
+    String fault =
+        "{ kind = "
+            + kind
+            + ", device = 1, at = "
+            + at
+            + " s, until-round = 2"
+            + (kind.equals("device-slowdown") ? ", factor = 3" : "")
+            + " }";
+    Tables t = run(scenario(scheme, fault, DROP_FOR_ROUND), tmp.resolve("a"));
+    assertEquals(emulated(clean.rounds()), emulated(t.rounds()));
+    assertEquals(clean.devices(), t.devices());
+    Map<String, String> row = FaultsOnEverySchemeTest.only(t.events(), "fault");
+    assertEquals(at, num(row, "emulated_s"), 1e-9);
+    assertEquals("2", row.get("round"));
+    String detail =
+        kind
+            + ": faults[0] ends (round 2's start, "
+            + FaultPlan.fmt(r1)
+            + " s) before it starts, so it has no effect (scenario fault, at ";
+    assertTrue(row.get("detail").startsWith(detail), row.toString());
+    // Every other row is the fault-free run's: no recovery row, no deadline.
+    assertEquals(
+        clean.events(), t.events().stream().filter(e -> !e.get("kind").equals("fault")).toList());
   }
 
   /**
