@@ -1492,6 +1492,22 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       }
       recordFault(i, f, nowNs);
     }
+    // at = T, until-round = R with round R starting at or before T: an empty window, taken back
+    // before any end is applied (so no other silence counts it as holding its device); its one row
+    // at T says so (docs/faults.md "Recording").
+    for (int i = 0; i < faults.size(); i++) {
+      Settings.Fault f = faults.get(i);
+      if (f.end() != null
+          && !faultsEnded.contains(i)
+          && f.end().atRoundStart()
+          && f.end().round() <= round
+          && !f.start().atRoundStart()
+          && f.start().atNs() >= nowNs) {
+        faultsEnded.add(i);
+        faultStartNs.put(i, nowNs);
+        disarm(i, f);
+      }
+    }
     for (int i = 0; i < faults.size(); i++) {
       Settings.Fault f = faults.get(i);
       if (f.end() == null || faultsEnded.contains(i)) {
@@ -1500,17 +1516,6 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       boolean started =
           f.start().atRoundStart() ? f.start().round() <= round : f.start().atNs() <= nowNs;
       boolean reached = f.end().atRoundStart() ? f.end().round() <= round : f.end().atNs() <= nowNs;
-      if (reached
-          && f.end().atRoundStart()
-          && !f.start().atRoundStart()
-          && f.start().atNs() >= nowNs) {
-        // at = T, until-round = R with round R starting at or before T: an empty window, taken
-        // back; its one row at T says so (docs/faults.md "Recording").
-        faultsEnded.add(i);
-        faultStartNs.put(i, nowNs);
-        disarm(i, f);
-        continue;
-      }
       if (!started || !reached) {
         continue;
       }

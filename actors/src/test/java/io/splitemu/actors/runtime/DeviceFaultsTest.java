@@ -419,6 +419,31 @@ class DeviceFaultsTest {
   }
 
   /**
+   * An empty window starting exactly at its round's start does not count as holding its device: the
+   * hang that ends there still has its recovery row.
+   */
+  @Test
+  void anEmptyWindowAtItsRoundsStartInstant_holdsNoDevice() throws Exception {
+    String hang = "{ kind = device-hang, device = 1, round = 1, until-round = 2 }";
+    Tables alone = run(scenario("psl", hang, DROP_FOR_ROUND), tmp.resolve("alone"));
+    String r2 = alone.rounds().get(0).get("emulated_time_s"); // whole nanoseconds
+    Tables t =
+        run(
+            scenario(
+                "psl",
+                hang + ", { kind = device-crash, device = 1, at = " + r2 + " s, until-round = 2 }",
+                DROP_FOR_ROUND),
+            tmp.resolve("a"));
+    assertEquals(emulated(alone.rounds()), emulated(t.rounds()));
+    Map<String, String> back = FaultsOnEverySchemeTest.only(t.events(), "recovery");
+    assertTrue(back.get("detail").startsWith("device-hang: device answers again"), back.toString());
+    assertEquals(
+        1,
+        of(t, "fault").stream().filter(e -> e.get("detail").contains("no effect")).count(),
+        t.events().toString());
+  }
+
+  /**
    * The recovery row of a silence that ends while another still holds the device waits for the
    * round start at which the device answers again.
    */
