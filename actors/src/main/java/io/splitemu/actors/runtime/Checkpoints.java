@@ -2,6 +2,7 @@ package io.splitemu.actors.runtime;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.wire.MessageClasses;
 import io.splitemu.model.wire.WireCodec;
@@ -38,11 +39,26 @@ public final class Checkpoints {
   /**
    * What a resume of {@code s} must match: the fingerprint of its resolved configuration and of its
    * faults as read, so an edited availability file (its rows are faults, not configuration text) is
-   * a different run too. Data, trace and profile files are not read here: a resume trusts them.
+   * a different run too. Data, trace and profile files are not read here: a resume trusts them. The
+   * keys of {@link #UNFINGERPRINTED} are left out: they watch the run or bound its wall-clock
+   * waits, and change no emulated figure, so a resume may give them other values.
    */
   public static String fingerprint(io.splitemu.actors.config.Settings s) {
-    return fingerprint(s.resolved() + "\nfaults " + s.faults());
+    Config c = ConfigFactory.parseString(s.resolved());
+    for (String path : UNFINGERPRINTED) {
+      c = c.withoutPath(path);
+    }
+    String text =
+        c.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+    return fingerprint(text + "\nfaults " + s.faults());
   }
+
+  /**
+   * What a resume may change: the metrics endpoint, the cluster run's join and load timeouts and
+   * the wall-clock watchdog (docs/runtime.md, "Checkpoints and resume").
+   */
+  static final List<String> UNFINGERPRINTED =
+      List.of("splitemu.metrics", "splitemu.cluster-run", "splitemu.barrier.timeout");
 
   /** The SHA-256 (hex) of a resolved scenario: what a resume must match. */
   public static String fingerprint(String resolvedScenario) {

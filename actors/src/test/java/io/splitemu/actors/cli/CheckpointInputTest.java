@@ -79,9 +79,20 @@ class CheckpointInputTest {
         resume(scenario, out, "--set", "rounds=4"), out + " was run with another configuration");
 
     // A checkpoint torn by a kill: a warning naming it, and the run goes on from the one before.
+    // Keys that watch the run or bound its wall-clock waits may differ in a resume (another
+    // metrics port, a longer watchdog on a busier machine): they change no figure.
     byte[] whole = Files.readAllBytes(second);
     Files.write(second, Arrays.copyOf(whole, whole.length / 2));
-    ProfileCommandTest.Result r = resume(scenario, out);
+    ProfileCommandTest.Result r =
+        resume(
+            scenario,
+            out,
+            "--set",
+            "barrier.timeout=90s",
+            "--set",
+            "metrics.port=9999",
+            "--set",
+            "cluster-run.load-timeout=30s");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains(second + " is corrupt or torn"), r.err());
     assertTrue(r.err().contains("resuming from the one before"), r.err());
