@@ -78,13 +78,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
    * is asked again at its next epoch start, where it sends its jobs or withdraws again).
    */
   public record Withdraw(int epoch, int device, int forwardJobs, int backwardJobs, boolean forGood)
-      implements Command {
-
-    /** A withdrawal for the run. */
-    public Withdraw(int epoch, int device, int forwardJobs, int backwardJobs) {
-      this(epoch, device, forwardJobs, backwardJobs, true);
-    }
-  }
+      implements Command {}
 
   /**
    * The supervisor's download of the aggregate ({@code bytes}, ready at {@code readyNs}) to device

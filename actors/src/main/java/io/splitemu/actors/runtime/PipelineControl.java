@@ -79,28 +79,6 @@ public final class PipelineControl {
     public Setup {
       crashes = List.copyOf(crashes);
     }
-
-    /** A run under drop-for-run. */
-    public Setup(
-        PipelinePlan plan,
-        List<LinkTiming> uplinks,
-        List<LinkTiming> downlinks,
-        long deadlineNs,
-        List<Settings.Fault> faults,
-        List<HopCrash> crashes,
-        Replanner replanner) {
-      this(plan, uplinks, downlinks, deadlineNs, faults, crashes, replanner, false);
-    }
-
-    /** A run without hop crashes. */
-    public Setup(
-        PipelinePlan plan,
-        List<LinkTiming> uplinks,
-        List<LinkTiming> downlinks,
-        long deadlineNs,
-        List<Settings.Fault> faults) {
-      this(plan, uplinks, downlinks, deadlineNs, faults, List.of(), null);
-    }
   }
 
   /**
@@ -347,30 +325,12 @@ public final class PipelineControl {
    */
   record Restart(SupervisorSetup.Crash crash, long atNs, int reached) {}
 
-  /** The run of {@code setup}, whose plan is the first row it publishes to {@code recorder}. */
-  PipelineControl(
-      Setup setup, List<SupervisorSetup.Hang> hangs, ActorRef<Recorder.Command> recorder) {
-    this(setup, hangs, recorder, e -> false, null);
-  }
-
   /**
-   * The run of {@code setup}, taking a checkpoint after every epoch {@code checkpointAfter} names
-   * (but the last), resumed from {@code resumed} if not null: the plan row, already in a resumed
-   * run's tables, is published only by a run from the start.
-   */
-  PipelineControl(
-      Setup setup,
-      List<SupervisorSetup.Hang> hangs,
-      ActorRef<Recorder.Command> recorder,
-      java.util.function.IntPredicate checkpointAfter,
-      State resumed) {
-    this(setup, hangs, recorder, checkpointAfter, resumed, List.of(), c -> false);
-  }
-
-  /**
-   * As {@link #PipelineControl(Setup, List, ActorRef, java.util.function.IntPredicate, State)},
-   * with the scenario's server and supervisor {@code crashes}, of which {@code struck} tells those
-   * that struck already.
+   * The run of {@code setup}, whose plan is the first row it publishes to {@code recorder}, taking
+   * a checkpoint after every epoch {@code checkpointAfter} names (but the last), resumed from
+   * {@code resumed} if not null: the plan row, already in a resumed run's tables, is published only
+   * by a run from the start. {@code crashes} are the scenario's server and supervisor crashes, of
+   * which {@code struck} tells those that struck already.
    */
   PipelineControl(
       Setup setup,

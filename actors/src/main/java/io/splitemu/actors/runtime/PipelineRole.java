@@ -68,11 +68,6 @@ final class PipelineRole {
    */
   record Window(int fromRound, long fromNs, int untilRound, long untilNs) {
 
-    /** Whether the window has an end. */
-    boolean ends() {
-      return untilRound > 0 || untilNs >= 0;
-    }
-
     /** Whether a silence is over at the device's start {@code startNs} of epoch {@code e}. */
     boolean overAt(int e, long startNs) {
       return (untilRound > 0 && e >= untilRound) || (untilNs >= 0 && startNs >= untilNs);

@@ -60,12 +60,7 @@ public record SupervisorSetup(
   public record Split(
       SplitPolicy policy,
       List<Emulation.LinkPair> probes,
-      java.util.function.Supplier<Split> fresh) {
-    /** A split setup without the means to build it again. */
-    public Split(SplitPolicy policy, List<Emulation.LinkPair> probes) {
-      this(policy, probes, null);
-    }
-  }
+      java.util.function.Supplier<Split> fresh) {}
 
   /** A setup for the schemes of one cut. */
   public SupervisorSetup(
