@@ -499,14 +499,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       } else {
         int e = epoch;
         int b = j.batch();
-        downlinks.send(
-            LinkChannel.Send.of(
-                d,
-                deviceCosts.tailCutBytes(),
-                end,
-                1.0,
-                devices.get(d),
-                ns -> new Device.ForwardDone(e, b, end, ns)));
+        toDevice(d, deviceCosts.tailCutBytes(), end, ns -> new Device.ForwardDone(e, b, end, ns));
         if (!gone.contains(d) && !out.contains(d)) {
           owed.put(d, end);
         }
@@ -536,14 +529,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       } else {
         int e = epoch;
         int b = j.batch();
-        downlinks.send(
-            LinkChannel.Send.of(
-                d,
-                deviceCosts.cutBytes(),
-                end,
-                1.0,
-                devices.get(d),
-                ns -> new Device.BackwardDone(e, b, end, ns)));
+        toDevice(d, deviceCosts.cutBytes(), end, ns -> new Device.BackwardDone(e, b, end, ns));
         if (forwardIn.getOrDefault(d, 0) < batches.get(d)
             && !gone.contains(d)
             && !out.contains(d)) {
@@ -551,6 +537,12 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
         }
       }
     }
+  }
+
+  /** Sends device {@code d} {@code bytes} at {@code sendNs} over the lane's downlink. */
+  private void toDevice(
+      int d, long bytes, long sendNs, LinkChannel.Stamp<? extends Device.Command> reply) {
+    downlinks.send(LinkChannel.Send.of(d, bytes, sendNs, 1.0, devices.get(d), reply));
   }
 
   /** Null messages: lower bounds on this hop's next output towards each neighbour. */
