@@ -15,9 +15,6 @@ import java.util.List;
  */
 public record FaultPlan(List<Settings.Fault> faults, SurvivalSettings survival) {
 
-  /** No fault, today's policies. */
-  public static final FaultPlan NONE = new FaultPlan(List.of(), SurvivalSettings.DEFAULT);
-
   public FaultPlan {
     faults = List.copyOf(faults);
   }
