@@ -107,7 +107,9 @@ public final class PipelineEmulation {
                     .withLinks(
                         Emulation.withLinkFaults(s, links(plan, plan.uplinkBps()), true),
                         Emulation.withLinkFaults(s, links(plan, plan.downlinkBps()), false))
-                    .withHangs(endlessHangs(s), s.barrierDeadline().toNanos())
+                    // Only the hangs without an end: the devices take the other silences (a hang
+                    // with an end, a crash) from the faults themselves (PipelineControl.role).
+                    .withHangs(Emulation.hangs(s, true), s.barrierDeadline().toNanos())
                     .recording(writer, listener, s.faults()),
                 crashes,
                 replanner,
@@ -131,26 +133,6 @@ public final class PipelineEmulation {
    */
   public static Supervisor.Finished run(PipelinePlan plan, Options o) {
     return Emulation.execute(setup(plan, o, List.of(), null, false), o.speedup(), o.lag());
-  }
-
-  /**
-   * The scenario's hangs without an end; the devices take the other silences (a hang with an end, a
-   * crash) from the faults themselves ({@code PipelineControl.role}).
-   */
-  static List<SupervisorSetup.Hang> endlessHangs(Settings s) {
-    List<SupervisorSetup.Hang> out = new ArrayList<>();
-    for (Settings.Fault f : s.faults()) {
-      if (!f.kind().equals("device-hang") || f.end() != null) {
-        continue;
-      }
-      for (int d : f.devices()) {
-        out.add(
-            f.start().atRoundStart()
-                ? new SupervisorSetup.Hang(d, f.start().round())
-                : SupervisorSetup.Hang.at(d, f.start().atNs()));
-      }
-    }
-    return out;
   }
 
   /** The scenario's hop crashes (checked at start by {@code Emulation.checkFaults}). */

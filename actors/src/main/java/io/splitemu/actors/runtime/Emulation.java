@@ -1277,7 +1277,7 @@ public final class Emulation {
     SupervisorSetup.ComputeFactors factors = computeFactors(s);
     long serverParamBytes = profile.totalParamBytes() - profile.deviceParamBytes(cut);
     long peakServer = s.scheme().equals("sfl-v1") ? serverParamBytes * n : serverParamBytes;
-    List<SupervisorSetup.Hang> hangs = hangs(s);
+    List<SupervisorSetup.Hang> hangs = hangs(s, false);
     FaultPlan faultPlan = FaultPlan.of(s);
     org.nd4j.linalg.api.ndarray.INDArray initial = full ? split.slice(0).params() : null;
     CpslSetup cpsl = CpslSettings.isCpsl(s.scheme()) ? CpslSetup.of(s, profile, model) : null;
@@ -1320,11 +1320,13 @@ public final class Emulation {
             : factor.value(d, null);
   }
 
-  /** The scenario's faults as the supervisor's hangs. */
-  public static List<SupervisorSetup.Hang> hangs(Settings s) {
+  /**
+   * The scenario's faults as the supervisor's hangs; with {@code endlessOnly} those without end.
+   */
+  public static List<SupervisorSetup.Hang> hangs(Settings s, boolean endlessOnly) {
     List<SupervisorSetup.Hang> hangs = new ArrayList<>();
     for (Settings.Fault f : s.faults()) {
-      if (!f.kind().equals("device-hang")) {
+      if (!f.kind().equals("device-hang") || endlessOnly && f.end() != null) {
         continue;
       }
       for (int d : f.devices()) {
@@ -1359,7 +1361,7 @@ public final class Emulation {
     ChainModel global = full ? ModelZoo.create(s.model().name(), modelOptions(s)) : null;
     double[] flops = perDevice(s.devices().flops(), n, s.seed(), "devices/flops");
     int[][] shards = full ? splitShards(s, partition) : new int[n][];
-    List<SupervisorSetup.Hang> hangs = hangs(s);
+    List<SupervisorSetup.Hang> hangs = hangs(s, false);
     FaultPlan faultPlan = FaultPlan.of(s);
     // A crash restores in-process: the policy and probes a restarted process would build.
     java.util.function.Supplier<SupervisorSetup.Split> freshSplit =
