@@ -1031,44 +1031,64 @@ public final class PipelineControl {
                     epoch, name, 0, byName.get(name).idleNs() / 1e9, 0, atNs / 1e9, true)));
       }
     }
+    plan = next;
+    gone.add(c.hop());
+    spawnHops(
+        epoch,
+        atNs,
+        "-placed-",
+        (placed, name) -> {
+          ComputeHop.State o = byName.get(name);
+          return new ComputeHop.State(
+              epoch,
+              o.busyUntilNs(),
+              o.totalBusyNs(),
+              o.idleNs(),
+              o.jobs(),
+              List.of(),
+              o.peakBytes(),
+              o.gone());
+        });
+    return r;
+  }
+
+  /**
+   * Stops the hops and spawns every hop of the plan in force again, in the next placement
+   * generation (a hop crash's re-placement, a restore): hop {@code i} in plan order, named {@code
+   * name}, from state {@code stateOf.apply(i, name)}, its actor named {@code name}, {@code how} and
+   * the generation; then wires them. Each first reports its state's idle total at {@code atNs} as
+   * epoch {@code epoch}'s: the base the live metrics count the redone epochs' idle from (what the
+   * stopped hops report later is dropped by its generation).
+   */
+  private void spawnHops(
+      int epoch,
+      long atNs,
+      String how,
+      java.util.function.BiFunction<Integer, String, ComputeHop.State> stateOf) {
     hops.forEach(ctx::stop);
     hops.clear();
     chains.clear();
-    plan = next;
-    gone.add(c.hop());
     generation++;
+    int placed = 0;
     for (int l = 0; l < plan.lanes().size(); l++) {
       PipelinePlan.Lane lane = plan.lanes().get(l);
-      List<ActorRef<ComputeHop.Command>> chainRefs = new ArrayList<>();
+      List<ActorRef<ComputeHop.Command>> chain = new ArrayList<>();
       for (int h = 0; h < lane.hops().size(); h++) {
         String name = lane.hops().get(h).name();
-        ComputeHop.State o = byName.get(name);
-        ComputeHop.State restored =
-            new ComputeHop.State(
-                epoch,
-                o.busyUntilNs(),
-                o.totalBusyNs(),
-                o.idleNs(),
-                o.jobs(),
-                List.of(),
-                o.peakBytes(),
-                o.gone());
-        // The placed hop's idle total is its state's: the base the live metrics count from, as
-        // after a restore (what the stopped hops reported later is dropped by its generation).
+        ComputeHop.State state = stateOf.apply(placed++, name);
         recorder.tell(
             new Recorder.HopReported(
-                new HopRecord(epoch, name, 0, o.idleNs() / 1e9, 0, atNs / 1e9)));
-        chainRefs.add(
+                new HopRecord(epoch, name, 0, state.idleNs() / 1e9, 0, atNs / 1e9)));
+        chain.add(
             Supervisor.watched(
                 ctx,
-                hop(plan, l, h, downlinkOf.get(l), restored, generation),
-                name + "-placed-" + generation));
+                hop(plan, l, h, downlinkOf.get(l), state, generation),
+                name + how + generation));
       }
-      chains.add(chainRefs);
-      hops.addAll(chainRefs);
+      chains.add(chain);
+      hops.addAll(chain);
     }
     wire(plan, chains, devices::get, hopReplies);
-    return r;
   }
 
   private void event(long ns, int epoch, String kind, HopCrash c, String detail) {
@@ -1265,37 +1285,8 @@ public final class PipelineControl {
     // The instants between C's end and the restart fall to epoch C + 1's rows (faults at them act).
     rowsFromNs = from.endNs();
     restoreDevices(from);
-    hops.forEach(ctx::stop);
-    hops.clear();
-    chains.clear();
-    generation++;
-    int placed = 0;
-    for (int l = 0; l < plan.lanes().size(); l++) {
-      PipelinePlan.Lane lane = plan.lanes().get(l);
-      List<ActorRef<ComputeHop.Command>> chain = new ArrayList<>();
-      for (int h = 0; h < lane.hops().size(); h++) {
-        ComputeHop.State restored = from.hops().get(placed++);
-        // The hop's idle total goes back to the checkpoint's: the base the live metrics count the
-        // redone epochs' idle from.
-        recorder.tell(
-            new Recorder.HopReported(
-                new HopRecord(
-                    from.epoch() + 1,
-                    lane.hops().get(h).name(),
-                    0,
-                    restored.idleNs() / 1e9,
-                    0,
-                    atNs / 1e9)));
-        chain.add(
-            Supervisor.watched(
-                ctx,
-                hop(plan, l, h, downlinkOf.get(l), restored, generation),
-                lane.hops().get(h).name() + "-restored-" + generation));
-      }
-      chains.add(chain);
-      hops.addAll(chain);
-    }
-    wire(plan, chains, devices::get, hopReplies);
+    // Each hop's idle total goes back to the checkpoint's.
+    spawnHops(from.epoch() + 1, atNs, "-restored-", (placed, name) -> from.hops().get(placed));
     batchesDone.clear();
     progressEpoch = from.epoch() + 1;
     progressNs = atNs;
