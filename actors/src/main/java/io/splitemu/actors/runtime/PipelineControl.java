@@ -552,7 +552,6 @@ public final class PipelineControl {
   /** Lane {@code l}'s bands (not open), with the lane's devices' links as their lanes. */
   static EdgeBands bands(Setup setup, int l) {
     PipelinePlan plan = setup.plan();
-    // The lane's bands, as an edge server's, with the lane's devices as their lanes.
     EdgeBands bands = new EdgeBands(plan.devices());
     for (int d : plan.lanes().get(l).devices()) {
       bands.lane(d, setup.uplinks().get(d), setup.downlinks().get(d));
@@ -560,14 +559,10 @@ public final class PipelineControl {
     return bands;
   }
 
-  /** Hop {@code h} of lane {@code l}, which sends to its devices through {@code downlink}. */
-  static Behavior<ComputeHop.Command> hop(PipelinePlan plan, int l, int h, LinkChannel downlink) {
-    return hop(plan, l, h, downlink, null, 0);
-  }
-
   /**
-   * As {@link #hop(PipelinePlan, int, int, LinkChannel)}, starting from {@code restored}, spawned
-   * in placement {@code generation} (its progress reports carry it).
+   * Hop {@code h} of lane {@code l}, which sends to its devices through {@code downlink}, starting
+   * from {@code restored} (null: the run's start), spawned in placement {@code generation} (its
+   * progress reports carry it).
    */
   static Behavior<ComputeHop.Command> hop(
       PipelinePlan plan,
@@ -631,21 +626,9 @@ public final class PipelineControl {
 
   /**
    * Device {@code d}'s pipeline role: its lane's {@code chain}, the {@code supervisor} it reports
-   * to, its lane's {@code uplink} channel, and its faults as {@code faults} indexes them.
-   */
-  static PipelineRole.Setup role(
-      Setup setup,
-      FaultsByDevice faults,
-      int d,
-      List<ActorRef<ComputeHop.Command>> chain,
-      ActorRef<Supervisor.Command> supervisor,
-      LinkChannel uplink) {
-    return role(setup, faults, d, chain, supervisor, uplink, 0, false);
-  }
-
-  /**
-   * As {@link #role(Setup, FaultsByDevice, int, List, ActorRef, LinkChannel)}, for a resumed device
-   * whose processor is free at {@code cpuFreeAtNs} and which is {@code hung} if given up before.
+   * to, its lane's {@code uplink} channel, and its faults as {@code faults} indexes them; a resumed
+   * device's processor is free at {@code cpuFreeAtNs} (else 0), and it is {@code hung} if given up
+   * before.
    */
   static PipelineRole.Setup role(
       Setup setup,

@@ -100,7 +100,9 @@ final class PipelineMember {
             id,
             w.chains().get(lane),
             w.supervisor(),
-            w.uplinks().get(lane)));
+            w.uplinks().get(lane),
+            0,
+            false));
   }
 
   /** Completes this member's channels at the run's end and stops their materializer. */
@@ -151,7 +153,7 @@ final class PipelineMember {
               placed.add(
                   Supervisor.watched(
                       ctx,
-                      PipelineControl.hop(plan, l, h, bands.downlink()),
+                      PipelineControl.hop(plan, l, h, bands.downlink(), null, 0),
                       lane.hops().get(h).name()));
             }
           }
