@@ -119,28 +119,7 @@ public final class ClusterMember {
       Materializer channels,
       PipelineMember pipeline,
       java.util.concurrent.atomic.AtomicBoolean reported,
-      java.util.Queue<ActorRef<Device.Command>> entities) {
-
-    Held(
-        String run,
-        SupervisorSetup setup,
-        SliceMaker slices,
-        ActorRef<ClusterRun.Command> owner,
-        String member,
-        Materializer channels,
-        PipelineMember pipeline) {
-      this(
-          run,
-          setup,
-          slices,
-          owner,
-          member,
-          channels,
-          pipeline,
-          new java.util.concurrent.atomic.AtomicBoolean(),
-          new java.util.concurrent.ConcurrentLinkedQueue<>());
-    }
-  }
+      java.util.Queue<ActorRef<Device.Command>> entities) {}
 
   /**
    * A member's guardian: its loader, registered with the Receptionist, and, with the {@code
@@ -371,7 +350,9 @@ public final class ClusterMember {
               m.owner(),
               member,
               channels,
-              setup.pipeline() == null ? null : new PipelineMember(setup));
+              setup.pipeline() == null ? null : new PipelineMember(setup),
+              new java.util.concurrent.atomic.AtomicBoolean(),
+              new java.util.concurrent.ConcurrentLinkedQueue<>());
       if (roles.contains("devices") && !setup.devices().isEmpty()) {
         // This member's devices send through their own lanes of the bands; only the stamped
         // messages cross to the edge server.

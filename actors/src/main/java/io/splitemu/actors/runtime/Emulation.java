@@ -212,14 +212,10 @@ public final class Emulation {
     return Schemes.of(p.settings().scheme()).run(p, dir, listener, control);
   }
 
-  /** Runs a prepared scenario on the supervisor (every scheme family). */
-  public static Outcome runSupervised(Prepared p, Path dir, RunListener listener) {
-    return runSupervised(p, dir, listener, RunControl.NONE);
-  }
-
   /**
-   * Runs a prepared scenario on the supervisor, resuming from {@code control}'s checkpoint into
-   * {@code dir} if it has one, and stopping at a round boundary when its switch is thrown.
+   * Runs a prepared scenario on the supervisor (every scheme family), resuming from {@code
+   * control}'s checkpoint into {@code dir} if it has one, and stopping at a round boundary when its
+   * switch is thrown.
    */
   public static Outcome runSupervised(
       Prepared p, Path dir, RunListener listener, RunControl control) {

@@ -146,12 +146,7 @@ public record SupervisorSetup(
   public record Checkpointing(
       int every, String fingerprint, Checkpoint resumeFrom, StopSwitch stop, List<Crash> crashes) {
     /** No checkpoints. */
-    public static final Checkpointing NONE = new Checkpointing(0, "", null, null);
-
-    /** Checkpointing without crash faults. */
-    public Checkpointing(int every, String fingerprint, Checkpoint resumeFrom, StopSwitch stop) {
-      this(every, fingerprint, resumeFrom, stop, List.of());
-    }
+    public static final Checkpointing NONE = new Checkpointing(0, "", null, null, List.of());
 
     public Checkpointing {
       crashes = List.copyOf(crashes);

@@ -45,7 +45,7 @@ public interface Scheme {
    * family runs on the supervisor.
    */
   default Emulation.Outcome run(Emulation.Prepared p, Path dir, RunListener listener) {
-    return Emulation.runSupervised(p, dir, listener);
+    return Emulation.runSupervised(p, dir, listener, Emulation.RunControl.NONE);
   }
 
   /**
