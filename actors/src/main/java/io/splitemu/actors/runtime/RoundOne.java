@@ -361,13 +361,9 @@ public final class RoundOne {
         end = Math.max(end, links.get(d).down().arrival(all, p.modelBytes(), p.modelDownShare()));
       }
     }
-    StringBuilder cut = new StringBuilder();
-    for (int d = 0; d < n; d++) {
-      cut.append(d == 0 ? "" : ";").append(plans.get(d).cut());
-    }
+    String cut = Supervisor.splitCuts(plans);
     RoundRecord row =
-        Supervisor.splitRow(
-            s.scheme(), 1, 0, end, paths, 0, cut.toString(), Double.NaN, Double.NaN, 0);
+        Supervisor.splitRow(s.scheme(), 1, 0, end, paths, 0, cut, Double.NaN, Double.NaN, 0);
     return new SplitRoundOne(up, down, plans, row);
   }
 }

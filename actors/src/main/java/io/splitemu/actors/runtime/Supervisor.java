@@ -26,6 +26,7 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
@@ -363,7 +364,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         setup.cpsl() == null
             ? null
             : new CpslControl(
-                setup.cpsl(), setup.batchSize(), plannerSteps(), setup.server().flopsPerSecond());
+                setup.cpsl(),
+                setup.batchSize(),
+                setup.localSteps(),
+                setup.server().flopsPerSecond());
     this.cut = setup.cpsl() == null ? -1 : setup.cpsl().initialCut();
     this.pipeline =
         setup.pipeline() == null
@@ -1096,13 +1100,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private String cutLabel() {
     if (plans != null) {
-      StringBuilder all = new StringBuilder();
-      for (SplitPolicy.DevicePlan p : plans) {
-        all.append(all.length() == 0 ? "" : ";").append(p.cut());
-      }
-      return all.toString();
+      return splitCuts(plans);
     }
     return cpsl == null ? setup.cut() : Integer.toString(cut);
+  }
+
+  /** A split round's cut label: every device's cut, in device order, joined by {@code ;}. */
+  static String splitCuts(List<SplitPolicy.DevicePlan> plans) {
+    return plans.stream().map(SplitPolicy.DevicePlan::cut).collect(Collectors.joining(";"));
   }
 
   /** What {@code devices.csv} shows as device {@code d}'s cut. */
@@ -1211,12 +1216,6 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         accuracy,
         trainLoss,
         wallS);
-  }
-
-  // E of the latency model for CPSL as the scenario key local-steps: 0 is each visit's largest
-  // member epoch, which the planner reads from the devices' shards, as nextVisit runs it.
-  private int plannerSteps() {
-    return setup.localSteps();
   }
 
   /**
