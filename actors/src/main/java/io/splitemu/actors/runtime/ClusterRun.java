@@ -314,10 +314,10 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     if (!loadFailures.isEmpty()) {
       return fail(loadFailures.get(0));
     }
-    if (setup.server() != null && edgeMember() == null) {
+    if (setup.server() != null && firstWith("edge") == null) {
       return fail("no cluster member serves the edge role; start one with --roles edge");
     }
-    if (setup.pipeline() != null && hopsMember() == null) {
+    if (setup.pipeline() != null && firstWith("hops") == null) {
       return fail("no cluster member serves the hops role; start one with --roles hops");
     }
     if (devicesMembers().isEmpty()) {
@@ -326,19 +326,13 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     return askRegions();
   }
 
-  private String edgeMember() {
+  /**
+   * The first member (by address) with {@code role}, or null: the edge server's, or the one that
+   * spawns an MP-SL run's hops.
+   */
+  private String firstWith(String role) {
     for (Map.Entry<String, List<String>> e : roles.entrySet()) {
-      if (e.getValue().contains("edge")) {
-        return e.getKey();
-      }
-    }
-    return null;
-  }
-
-  /** The member that spawns an MP-SL run's hops: the first (by address) with the hops role. */
-  private String hopsMember() {
-    for (Map.Entry<String, List<String>> e : roles.entrySet()) {
-      if (e.getValue().contains("hops")) {
+      if (e.getValue().contains(role)) {
         return e.getKey();
       }
     }
@@ -454,8 +448,10 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
             run,
             region,
             // MP-SL has no edge server (a member may still hold the edge role).
-            setup.server() == null || edgeMember() == null ? null : loaders.get(edgeMember()),
-            hopsMember() == null ? null : loaders.get(hopsMember()),
+            setup.server() == null || firstWith("edge") == null
+                ? null
+                : loaders.get(firstWith("edge")),
+            firstWith("hops") == null ? null : loaders.get(firstWith("hops")),
             self);
     Behavior<Supervisor.Command> behavior =
         Behaviors.setup(
