@@ -390,7 +390,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     // whose wall-clock watchdog is meant for a stuck host, not for a cluster's start.
     placing = true;
     placeMore();
-    timers.startTimerWithFixedDelay(Tick.PLACING, placingTimeout());
+    timers.startTimerWithFixedDelay(Tick.PLACING, setup.barrierTimeout());
     return this;
   }
 
@@ -411,11 +411,6 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     return toSupervisor(m.line());
   }
 
-  /** How long placement may go without one more device started: the run's barrier.timeout. */
-  private Duration placingTimeout() {
-    return setup.server() != null ? setup.server().barrierTimeout() : Duration.ofSeconds(60);
-  }
-
   /**
    * The placement watchdog: the run ends with one line if no device started since it last looked.
    */
@@ -430,7 +425,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
               + " of "
               + setup.devices().size()
               + " devices did not start on the devices members within "
-              + placingTimeout().toSeconds()
+              + setup.barrierTimeout().toSeconds()
               + " s (barrier.timeout) of the last one; a member is stuck or overloaded");
     }
     placedAtLastTick = placedCount;

@@ -731,15 +731,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     failureWatchdog =
         getContext()
-            .scheduleOnce(failureWatchdogAfter(), getContext().getSelf(), new FailureWatchdog());
+            .scheduleOnce(setup.barrierTimeout(), getContext().getSelf(), new FailureWatchdog());
     return this;
-  }
-
-  // MP-SL has no edge server's settings: the default barrier.timeout then.
-  private java.time.Duration failureWatchdogAfter() {
-    return setup.server() != null
-        ? setup.server().barrierTimeout()
-        : java.time.Duration.ofSeconds(60);
   }
 
   /**
@@ -747,7 +740,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * paced run whose downloads are still held by the schedule (none overdue) waits again.
    */
   private Behavior<Command> onFailureWatchdog() {
-    java.time.Duration after = failureWatchdogAfter();
+    java.time.Duration after = setup.barrierTimeout();
     if (lag.waitingOnSchedule(after.toNanos())) {
       failureWatchdog =
           getContext().scheduleOnce(after, getContext().getSelf(), new FailureWatchdog());

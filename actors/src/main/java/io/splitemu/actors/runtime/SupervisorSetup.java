@@ -174,6 +174,14 @@ public record SupervisorSetup(
     }
   }
 
+  /**
+   * The run's {@code barrier.timeout}: the edge server's, or the default 60 s where there is none
+   * (MP-SL has no edge server's settings).
+   */
+  java.time.Duration barrierTimeout() {
+    return server != null ? server.barrierTimeout() : java.time.Duration.ofSeconds(60);
+  }
+
   /** This setup with {@code checkpointing}. */
   public SupervisorSetup withCheckpointing(Checkpointing c) {
     return with(livePlans, faultPlan, c);
