@@ -708,9 +708,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * the aggregate), and a band carries its transfers in the order they entered; so a failed band
    * delivered every download of epoch e unless the failed transfer was one of them ({@code
    * droppedEpoch}), epoch e's uploads are in, and the hops' reports travel no band. Waiting for
-   * them makes the rows kept the same from one run to the next (they raced the failure line
-   * before). A second failure can only keep fewer. A wall-clock watchdog (60 s, the default {@code
-   * barrier.timeout}) bounds the wait, against a real hang of the host.
+   * them makes the rows kept the same from one run to the next. A second failure can only keep
+   * fewer. A wall-clock watchdog ({@link SupervisorSetup#barrierTimeout}) bounds the wait, against
+   * a real hang of the host.
    */
   private Behavior<Command> onChannelFailed(ChannelFailed f) {
     if (pipeline == null) {
