@@ -864,12 +864,11 @@ public final class PipelineControl {
     EpochState s = taking;
     taking = null;
     int next = takingEpoch + 1;
-    for (SupervisorSetup.Crash c : restarts) {
-      if (c.round() == next && !restartStruck.test(c)) {
-        // The epoch does not start: the run goes back to its last checkpoint (restore).
-        restart = new Restart(c, drained.endNs(), takingEpoch);
-        return null;
-      }
+    SupervisorSetup.Crash due = SupervisorSetup.Crash.atStartOf(restarts, restartStruck, next);
+    if (due != null) {
+      // The epoch does not start: the run goes back to its last checkpoint (restore).
+      restart = new Restart(due, drained.endNs(), takingEpoch);
+      return null;
     }
     epochStart = drained;
     epochStartPlan = plan;
@@ -1228,17 +1227,6 @@ public final class PipelineControl {
     return release();
   }
 
-  /** The earliest crash at an instant before {@code endNs} that has not struck, or null. */
-  private SupervisorSetup.Crash restartBy(long endNs) {
-    SupervisorSetup.Crash first = null;
-    for (SupervisorSetup.Crash c : restarts) {
-      if (c.round() < 0 && c.atNs() < endNs && !restartStruck.test(c)) {
-        first = first == null || c.atNs() < first.atNs() ? c : first;
-      }
-    }
-    return first;
-  }
-
   /** The crash that just struck, once (null otherwise): the supervisor then {@link #restore}s. */
   Restart restart() {
     Restart r = restart;
@@ -1538,7 +1526,8 @@ public final class PipelineControl {
         || recorded() != e - 1) {
       return null;
     }
-    SupervisorSetup.Crash lost = restartBy(epochEnds.get(e));
+    SupervisorSetup.Crash lost =
+        SupervisorSetup.Crash.firstBy(restarts, restartStruck, epochEnds.get(e));
     if (lost != null) {
       // A crash within this epoch (or inside an earlier crash's restart delay): the actors ran it
       // to its end, drained; its work is discarded and the run goes back to its last checkpoint.

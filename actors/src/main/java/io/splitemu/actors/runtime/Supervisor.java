@@ -790,7 +790,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private Behavior<Command> startRound() {
-    SupervisorSetup.Crash crashed = crashAtStartOf(round + 1);
+    SupervisorSetup.Crash crashed =
+        SupervisorSetup.Crash.atStartOf(
+            setup.checkpointing().crashes(), struck::contains, round + 1);
     if (crashed != null) {
       return crash(crashed, nowNs, round);
     }
@@ -1028,7 +1030,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private Behavior<Command> endRound() {
-    SupervisorSetup.Crash crashed = crashBy(nowNs);
+    SupervisorSetup.Crash crashed =
+        SupervisorSetup.Crash.firstBy(setup.checkpointing().crashes(), struck::contains, nowNs);
     // A crash within this round (or inside an earlier crash's restart delay) loses its work.
     if (crashed != null) {
       return crash(crashed, Math.max(crashed.atNs(), roundStartNs), round);
@@ -1966,15 +1969,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return from == null || speedup <= 0 ? 0 : (long) (from.nowNs() / speedup);
   }
 
+  /** Whether a family other than MP-SL takes a checkpoint after this round. */
   private boolean checkpointDue() {
-    SupervisorSetup.Checkpointing c = setup.checkpointing();
-    return pipeline == null
-        && (c.stop() != null && c.stop().requested() || c.every() > 0 && round % c.every() == 0);
+    return pipeline == null && checkpointDueAfter(round);
   }
 
   /**
-   * Whether MP-SL takes a checkpoint after epoch {@code epoch} (but the last): every {@code
-   * checkpoint.every} epochs, or at the next boundary once SIGTERM asked the run to stop.
+   * Whether a checkpoint is due after round (MP-SL: epoch, but the last) {@code epoch}: every
+   * {@code checkpoint.every} rounds, or at the next boundary once SIGTERM asked the run to stop.
    */
   private boolean checkpointDueAfter(int epoch) {
     SupervisorSetup.Checkpointing c = setup.checkpointing();
@@ -2282,27 +2284,6 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** The split scheme's policy and probes in use (null for the other schemes). */
   private SupervisorSetup.Split split() {
     return split != null ? split : setup.split();
-  }
-
-  /** A crash at the start of round {@code next} that has not struck, or null. */
-  private SupervisorSetup.Crash crashAtStartOf(int next) {
-    for (SupervisorSetup.Crash c : setup.checkpointing().crashes()) {
-      if (c.round() == next && !struck.contains(c)) {
-        return c;
-      }
-    }
-    return null;
-  }
-
-  /** The earliest crash at an instant before {@code endNs} that has not struck, or null. */
-  private SupervisorSetup.Crash crashBy(long endNs) {
-    SupervisorSetup.Crash first = null;
-    for (SupervisorSetup.Crash c : setup.checkpointing().crashes()) {
-      if (c.round() < 0 && c.atNs() < endNs && !struck.contains(c)) {
-        first = first == null || c.atNs() < first.atNs() ? c : first;
-      }
-    }
-    return first;
   }
 
   /** A resumed run does not strike again the crashes its checkpoint is past. */

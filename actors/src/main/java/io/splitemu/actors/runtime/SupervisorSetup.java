@@ -172,6 +172,29 @@ public record SupervisorSetup(
     public static boolean ownRows(String kind) {
       return KINDS.contains(kind);
     }
+
+    /** The first of {@code crashes} at the start of round {@code round} not yet struck, or null. */
+    static Crash atStartOf(
+        List<Crash> crashes, java.util.function.Predicate<Crash> struck, int round) {
+      for (Crash c : crashes) {
+        if (c.round() == round && !struck.test(c)) {
+          return c;
+        }
+      }
+      return null;
+    }
+
+    /** The earliest of {@code crashes} at an instant before {@code endNs} not struck, or null. */
+    static Crash firstBy(
+        List<Crash> crashes, java.util.function.Predicate<Crash> struck, long endNs) {
+      Crash first = null;
+      for (Crash c : crashes) {
+        if (c.round() < 0 && c.atNs() < endNs && !struck.test(c)) {
+          first = first == null || c.atNs() < first.atNs() ? c : first;
+        }
+      }
+      return first;
+    }
   }
 
   /**
