@@ -2180,7 +2180,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     faultsEnded.clear();
     faultsEnded.addAll(c.faultsEnded());
     planInputs.clear();
-    if (!resumed && split() != null && split().fresh() != null) {
+    if (!resumed && split() != null) {
       split = split().fresh().get(); // the policy and probes a restarted process builds
     }
     // A policy that learns from past rounds learns it again from the same rates, in order.

@@ -55,7 +55,7 @@ public record SupervisorSetup(
    * @param probes copies of the devices' links, probed at a round's start where a device reported
    *     no achieved rate (so probes never delay training traffic)
    * @param fresh a new policy and probes, as a restarted process builds them (a crash restores from
-   *     a checkpoint in-process; null: the setup cannot make them)
+   *     a checkpoint in-process)
    */
   public record Split(
       SplitPolicy policy,
