@@ -950,7 +950,7 @@ public final class Emulation {
     for (int i = 0; i < s.faults().size(); i++) {
       Settings.Fault f = s.faults().get(i);
       String at = f.where();
-      if (supported.contains(f.kind()) && SupervisorSetup.Crash.ownRows(f.kind())) {
+      if (SupervisorSetup.Crash.ownRows(f.kind())) {
         checkCrash(s, f, at);
         if (pipeline) {
           checkPipelineCrash(s, f, at);
