@@ -371,18 +371,17 @@ public final class PipelineEmulation {
         .forEach(
             (d, ns) ->
                 out.add(
-                    new Recorder.EventRecorded(
-                        new EventRecord(
-                            ns / 1e9,
-                            e.epoch(),
-                            "deadline",
-                            "device-" + d,
-                            "no upload by barrier.deadline after the epoch's start; its jobs"
-                                + (dropForRound
-                                    ? " stopped, left out of this epoch's FedAvg, asked again at"
-                                        + " its next epoch start (survival.absent ="
-                                        + " drop-for-round)"
-                                    : " stopped, left out of FedAvg and of later epochs")))));
+                    event(
+                        ns,
+                        e.epoch(),
+                        "deadline",
+                        d,
+                        "no upload by barrier.deadline after the epoch's start; its jobs"
+                            + (dropForRound
+                                ? " stopped, left out of this epoch's FedAvg, asked again at"
+                                    + " its next epoch start (survival.absent ="
+                                    + " drop-for-round)"
+                                : " stopped, left out of FedAvg and of later epochs"))));
     PipelineControl.DeviceEpoch last = null;
     for (PipelineControl.DeviceEpoch d : e.devices()) {
       if (last == null || d.finishNs() > last.finishNs()) {
