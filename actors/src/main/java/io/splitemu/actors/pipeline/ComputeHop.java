@@ -408,14 +408,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   private Behavior<Command> onDownload(Download m) {
     int e = m.epoch();
     long ready = m.readyNs();
-    downlinks.send(
-        LinkChannel.Send.of(
-            m.device(),
-            m.bytes(),
-            ready,
-            1.0,
-            devices.get(m.device()),
-            ns -> new Device.Aggregated(e, ready, ns)));
+    toDevice(m.device(), m.bytes(), ready, ns -> new Device.Aggregated(e, ready, ns));
     return this;
   }
 
