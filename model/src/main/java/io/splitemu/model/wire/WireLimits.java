@@ -126,7 +126,8 @@ final class WireLimits {
       if (!(read instanceof StagedElements staged)) {
         return read;
       }
-      Collection set = kryo.newInstance(type);
+      // Kryo's own sizing of the set, so that a HashSet iterates in the order it always did.
+      Collection set = super.create(kryo, input, type, staged.size());
       for (Object element : staged) {
         set.add(ImmutableCollectionSerializers.checkHashable(element));
       }
@@ -155,7 +156,7 @@ final class WireLimits {
       if (!(read instanceof StagedEntries staged)) {
         return read;
       }
-      Map map = kryo.newInstance(type);
+      Map map = super.create(kryo, input, type, staged.entries.size()); // Kryo's sizing, as above
       for (Map.Entry<Object, Object> e : staged.entries) {
         map.put(ImmutableCollectionSerializers.checkHashable(e.getKey()), e.getValue());
       }
