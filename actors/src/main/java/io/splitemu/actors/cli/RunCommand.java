@@ -300,7 +300,8 @@ public final class RunCommand implements Callable<Integer> {
               + resume
               + " was run with another configuration than "
               + scenario
-              + " and these --set options (the resolved scenario differs from its checkpoint's)");
+              + " and these --set options, or by a splitemu build with other defaults (the"
+              + " resolved scenario differs from its checkpoint's)");
     }
     if ((Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE) != (c.pipeline() != null)) {
       throw new UserException(

@@ -120,9 +120,9 @@ public record Settings(
     }
 
     /**
-     * The fault without its origin, as before the origin was kept: checkpoints' fingerprints hash
-     * this text (Checkpoints.fingerprint), so where a fault was written moves no fingerprint and
-     * checkpoints taken before still resume.
+     * The fault without its origin: checkpoints' fingerprints hash this text
+     * (Checkpoints.fingerprint), so where a fault was written (the list or an availability file's
+     * line) moves no fingerprint.
      */
     @Override
     public String toString() {

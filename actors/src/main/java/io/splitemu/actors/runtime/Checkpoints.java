@@ -41,16 +41,17 @@ public final class Checkpoints {
    * faults as read, so an edited availability file (its rows are faults, not configuration text) is
    * a different run too. Data, trace and profile files are not read here: a resume trusts them. The
    * keys of {@link #UNFINGERPRINTED} are left out: they watch the run or bound its wall-clock
-   * waits, and change no emulated figure, so a resume may give them other values.
+   * waits, and change no emulated figure, so a resume may give them other values. A build whose
+   * defaults differ (a new key, another default value) is another configuration: its checkpoints do
+   * not resume with this one.
    */
   public static String fingerprint(io.splitemu.actors.config.Settings s) {
     Config c = ConfigFactory.parseString(s.resolved());
     for (String path : UNFINGERPRINTED) {
       c = c.withoutPath(path);
     }
-    String text =
-        c.root().render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
-    return fingerprint(text + "\nfaults " + s.faults());
+    // Keys sorted, without comments: rewording a comment of reference.conf moves no fingerprint.
+    return fingerprint(c.root().render(ConfigRenderOptions.concise()) + "\nfaults " + s.faults());
   }
 
   /**
