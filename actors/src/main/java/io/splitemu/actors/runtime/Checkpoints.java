@@ -28,7 +28,7 @@ import java.util.zip.CRC32;
 public final class Checkpoints {
 
   /** The file format; a checkpoint of another version is refused. */
-  public static final int VERSION = 3;
+  public static final int VERSION = 4;
 
   private static final long MAGIC = 0x53504c4954434b50L; // "SPLITCKP"
 

@@ -159,7 +159,10 @@ public final class PipelineControl {
    * What an MP-SL run carries across epoch {@code epoch}'s end, taken at that boundary with the
    * pipeline drained (docs/runtime.md, "Checkpoints and resume"): the epoch's end, the devices
    * still taking part, each device's start of the next epoch (the arrival of its aggregate), every
-   * device's state, and every hop's in plan order (lane by lane).
+   * device's state, every hop's in plan order (lane by lane), and the windows {@code at = T,
+   * until-round = R} decided by the rows recorded so far ({@code emptyWindows}: fault index ->
+   * device -> the device's start of epoch R if the window is empty for it, else -1), so that a
+   * resumed or restored run's rows agree with those written before the boundary.
    */
   public record State(
       int epoch,
@@ -167,7 +170,8 @@ public final class PipelineControl {
       List<Integer> participants,
       Map<Integer, Long> startNs,
       List<DeviceState> devices,
-      List<ComputeHop.State> hops)
+      List<ComputeHop.State> hops,
+      Map<Integer, Map<Integer, Long>> emptyWindows)
       implements io.splitemu.model.wire.ClusterMessage {
 
     /** Copies every part in: the state is a message, immutable. */
@@ -176,6 +180,11 @@ public final class PipelineControl {
       startNs = java.util.Collections.unmodifiableMap(new TreeMap<>(startNs));
       devices = List.copyOf(devices);
       hops = List.copyOf(hops);
+      Map<Integer, Map<Integer, Long>> w = new TreeMap<>();
+      emptyWindows.forEach(
+          (f, byDevice) ->
+              w.put(f, java.util.Collections.unmodifiableMap(new TreeMap<>(byDevice))));
+      emptyWindows = java.util.Collections.unmodifiableMap(w);
     }
   }
 
@@ -268,12 +277,15 @@ public final class PipelineControl {
   // Link faults' rows: per epoch not yet recorded, each device's start of it (where its aggregate
   // arrived; a device cut off before it has none).
   private final Map<Integer, Map<Integer, Long>> deviceStarts = new HashMap<>();
-  // The windows at = T, until-round = R found empty (FaultPlan.emptyWindow), by fault and device:
-  // each device's start of epoch R where it was decided, at the first rows that asked (epoch R -
-  // 1's, before a drain holds the starts back, or R's), so that every row of the window agrees.
-  // Not in checkpoints: a resumed run decides from the checkpoint's starts.
-  private final Map<Settings.Fault, Map<Integer, Long>> emptyWindows =
-      new java.util.IdentityHashMap<>();
+  // The windows at = T, until-round = R decided, by fault index and device: the device's start of
+  // epoch R if the window is empty for it (FaultPlan.emptyWindow), else -1; decided at the first
+  // rows that asked (epoch R - 1's, before a drain holds the starts back), at epoch R's rows at the
+  // latest, so that every row of the window agrees. In checkpoints (State.emptyWindows): a resumed
+  // run takes the decisions of the rows before its checkpoint, and a crash's restore goes back to
+  // them, forgetting those of the epochs it discards (their starts are timed again).
+  private final Map<Integer, Map<Integer, Long>> emptyWindows = new TreeMap<>();
+  // Each fault of the scenario's list by its index (a fault listed twice is two faults).
+  private final Map<Settings.Fault, Integer> faultIndex = new java.util.IdentityHashMap<>();
   // After a restore: the end of the checkpoint's epoch, from which the next epoch's rows take the
   // instants of faults (-1: its start, as every other epoch).
   private long rowsFromNs = -1;
@@ -352,6 +364,12 @@ public final class PipelineControl {
     this.drainEvery = setup.crashes().stream().anyMatch(c -> c.atNs() >= 0);
     this.laneOf = new int[plan.devices()];
     this.cpuFreeAt = new long[plan.devices()];
+    for (int i = 0; i < setup.faults().size(); i++) {
+      faultIndex.put(setup.faults().get(i), i);
+    }
+    if (resumed != null) {
+      takeEmptyWindows(resumed);
+    }
     // A set: the list's contains per device was O(N^2) at a resume (issue 16).
     Set<Integer> kept = resumed == null ? null : new HashSet<>(resumed.participants());
     for (int d = 0; d < plan.devices(); d++) {
@@ -671,8 +689,9 @@ public final class PipelineControl {
   /**
    * {@link EmptyWindows#until} as epoch {@code e}'s rows see it: {@code own} each device's start of
    * e, {@code next} of e + 1 (null: none known); a device with none starts when the epoch does.
-   * Asked only where the window's start or end falls to e's rows, so R is e + 1 or e, or earlier
-   * for a resumed run, whose instant in e lies after the start of R, as the epoch's start does.
+   * Asked where the window's start or end falls to e's rows, so R is e + 1 or e (every window is
+   * decided by its epoch R's rows at the latest, and the decisions are in checkpoints); an earlier
+   * R is not met, and would take the epoch's start, after R's.
    */
   private static long emptyUntil(
       Settings.Fault f, int d, EpochResult e, Map<Integer, Long> own, Map<Integer, Long> next) {
@@ -921,7 +940,7 @@ public final class PipelineControl {
         hs.add(new ComputeHop.State(1, 0, 0, 0, 0, List.of(), 0, List.of()));
       }
     }
-    return new State(0, 0, new ArrayList<>(participants), Map.of(), ds, hs);
+    return new State(0, 0, new ArrayList<>(participants), Map.of(), ds, hs, Map.of());
   }
 
   /**
@@ -1219,7 +1238,8 @@ public final class PipelineControl {
             new ArrayList<>(participants),
             taking.held,
             ds,
-            new ArrayList<>(hopStates.values()));
+            new ArrayList<>(hopStates.values()),
+            emptyWindows);
     if (taking.checkpointDue) {
       ready = drained; // the supervisor records it, then releases the next epoch
       return null;
@@ -1267,6 +1287,8 @@ public final class PipelineControl {
     }
     // Each device's start of the next epoch, for the rows (PipelineLinkFaults, epochRows).
     deviceStarts.clear();
+    // The windows decided by the epochs discarded were decided from their starts: decided again.
+    takeEmptyWindows(from);
     Map<Integer, Long> restarted = new TreeMap<>();
     from.startNs().forEach((d, at) -> startedAt(restarted, d, at + shift));
     deviceStarts.put(next, restarted);
@@ -1277,6 +1299,12 @@ public final class PipelineControl {
                 devices
                     .get(d)
                     .tell(new Device.StartEpoch(next, at + shift, rejoining.contains(d))));
+  }
+
+  /** The empty windows' decisions are {@code st}'s, those of the rows recorded before it. */
+  private void takeEmptyWindows(State st) {
+    emptyWindows.clear();
+    st.emptyWindows().forEach((f, byDevice) -> emptyWindows.put(f, new TreeMap<>(byDevice)));
   }
 
   /**
@@ -1581,8 +1609,18 @@ public final class PipelineControl {
     EmptyWindows empty =
         (f, d) ->
             emptyWindows
-                .computeIfAbsent(f, k -> new TreeMap<>())
+                .computeIfAbsent(faultIndex.get(f), k -> new TreeMap<>())
                 .computeIfAbsent(d, k -> emptyUntil(f, d, epoch, starts, next));
+    // Every window ending at this epoch is decided by its rows at the latest, so that a checkpoint
+    // after it holds the decision the later rows (its fault row at T) take.
+    for (Settings.Fault f : setup.faults()) {
+      if (!f.start().atRoundStart()
+          && f.end() != null
+          && f.end().atRoundStart()
+          && f.end().round() == e) {
+        f.devices().forEach(d -> empty.until(f, d));
+      }
+    }
     long rowsFrom = rowsFromNs >= 0 ? rowsFromNs : epoch.startNs();
     rowsFromNs = -1;
     PipelineLinkFaults.rows(setup.faults(), epoch, starts, empty)

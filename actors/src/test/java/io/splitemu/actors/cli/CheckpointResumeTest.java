@@ -261,6 +261,39 @@ class CheckpointResumeTest {
   }
 
   /**
+   * MP-SL with an empty window across its checkpoint of epoch 2: a hang {@code at = T, until-round
+   * = 2} with T inside epoch 3 is decided empty by epoch 2's rows, from device 1's start of epoch
+   * 2, and its one row at T (epoch 3's) names that start. The resumed run takes the decision from
+   * the checkpoint: before, it decided again from epoch 3's start, and its row named another
+   * instant than the uninterrupted run's.
+   */
+  @Test
+  void mpsl_withAnEmptyWindowAcrossTheCheckpoint_resumedFromEpoch2_equalsTheUninterruptedRun()
+      throws Exception {
+    String at = atEpoch3("mpsl", tmp.resolve("whole"));
+    Path scenario = tmp.resolve("mpsl-empty-window.conf");
+    Files.writeString(
+        scenario,
+        mpslScenario(
+            "mpsl",
+            "mpsl-empty-window",
+            "  faults = [{ kind = device-hang, device = 1, at = "
+                + at
+                + " s, until-round = 2 }]\n"));
+    Path stopped = resumedEqualsWhole(scenario);
+    List<List<String>> faults =
+        events(stopped, false).stream().filter(e -> e.get(2).equals("fault")).toList();
+    assertEquals(1, faults.size(), faults.toString());
+    assertEquals("3", faults.get(0).get(1), faults.toString());
+    assertTrue(
+        faults.get(0).get(4).startsWith("device-hang: faults[0] ends (round 2's start, "),
+        faults.toString());
+    assertFalse(
+        events(stopped, false).stream().anyMatch(e -> e.get(2).equals("recovery")),
+        "no recovery row");
+  }
+
+  /**
    * MP-SL under survival.absent = drop-for-round with devices given up in the epoch of the
    * checkpoint: device 1 hangs from epoch 2 until epoch 4 (asked again and given up in epoch 3),
    * device 2 crashes from epoch 2 until epoch 3 (it rejoins across the checkpoint: its held start

@@ -197,6 +197,66 @@ class MpslCrashTest {
     assertTrue(faults.get(0).get("detail").startsWith("device-slowdown: "), faults.toString());
   }
 
+  /**
+   * A slowdown {@code at = T, until-round = 4} with T just before epoch 3's end (device 7's slower
+   * downlink's arrival of the aggregate): the other devices start epoch 4 before T, so epoch 3's
+   * rows find the window empty for them. A server crash inside epoch 4 goes back to the checkpoint
+   * of epoch 2: epochs 3 and 4 run again from the restart, after T, so the slowdown slows the
+   * redone epoch 3 up to each device's new start of epoch 4 on every device, and the rows say so: a
+   * slowdown row and a recovery row per device, none saying the window is empty. Before, the
+   * decisions of the discarded epoch 3 stayed, and the redone epoch 3's rows said "no effect" while
+   * it was slowed.
+   */
+  @Test
+  void serverCrash_backTwoEpochs_decidesAnEmptyWindowAgainFromTheRedoneStarts() throws IOException {
+    String links = "links.static.downlink-bps = [8e6, 8e6, 8e6, 8e6, 8e6, 8e6, 8e6, 1e6]\n";
+    Path w = tmp.resolve("free");
+    Emulation.run(settings(conf(2, links)), w, RunListener.NONE);
+    double[] end = freeEnds(w);
+    double t = end[2] - 0.2;
+    String slow =
+        String.format(
+            java.util.Locale.ROOT,
+            "{ kind = device-slowdown, devices = [0, 1, 2, 3, 4, 5, 6, 7], at = %.6f s,"
+                + " until-round = 4, factor = 3 }",
+            t);
+    // Without the crash the window is empty for some device (epoch 3's rows).
+    Path plain = tmp.resolve("plain");
+    Emulation.run(settings(conf(2, links + "faults = [" + slow + "]\n")), plain, RunListener.NONE);
+    assertTrue(
+        table(plain.resolve("events.csv")).stream()
+            .anyMatch(e -> e.get("detail").contains("before it starts, so it has no effect")),
+        "the window is empty for a device without the crash");
+    long crashNs = Math.round((end[2] + 0.5 * (end[3] - end[2])) * 1e9);
+    String crash = "{ kind = server-crash, at = " + crashNs + " ns, restart-delay = 5 s }";
+    Path crashed = tmp.resolve("crash");
+    Emulation.run(
+        settings(conf(2, links + "faults = [" + crash + "]\n")), crashed, RunListener.NONE);
+    Path both = tmp.resolve("both");
+    Emulation.run(
+        settings(conf(2, links + "faults = [" + slow + ", " + crash + "]\n")),
+        both,
+        RunListener.NONE);
+    List<Map<String, String>> events = table(both.resolve("events.csv"));
+    List<Map<String, String>> slowRows =
+        events.stream().filter(e -> e.get("detail").startsWith("device-slowdown: ")).toList();
+    assertTrue(
+        slowRows.stream().noneMatch(e -> e.get("detail").contains("no effect")),
+        slowRows.toString());
+    for (String kind : List.of("fault", "recovery")) {
+      assertEquals(
+          8,
+          slowRows.stream().filter(e -> e.get("kind").equals(kind)).count(),
+          slowRows.toString());
+    }
+    // The redone epoch 3 is slowed: it ends later than the crash alone's.
+    double slowed =
+        Double.parseDouble(table(both.resolve("rounds.csv")).get(2).get("emulated_time_s"));
+    double alone =
+        Double.parseDouble(table(crashed.resolve("rounds.csv")).get(2).get("emulated_time_s"));
+    assertTrue(slowed > alone + 1, slowed + " vs " + alone);
+  }
+
   @Test
   void serverCrashInsideEpoch3_addsItsRestartDelay() throws IOException {
     Path w = tmp.resolve("free");
