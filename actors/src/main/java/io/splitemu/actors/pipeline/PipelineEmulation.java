@@ -224,15 +224,14 @@ public final class PipelineEmulation {
    * Under drop-for-round ({@code dropForRound}) a device given up in e is asked again at the
    * aggregate's readiness, its start of e + 1: it takes the T in (its start of e, that readiness]
    * and takes part again. The row is labelled e, so that a checkpoint after e keeps it; its detail
-   * names the round.
+   * names the round. Null if it does not fall to e's rows.
    */
-  private static Recorder.Command silenceOver(
+  private static Over silenceOver(
       PipelinePlan plan,
       Settings.Fault f,
       PipelineControl.EpochResult e,
       Map<Integer, Long> starts,
       int d,
-      String why,
       boolean dropForRound) {
     Settings.FaultTime end = f.end();
     long ownStart = starts == null ? e.startNs() : starts.getOrDefault(d, e.startNs());
@@ -244,6 +243,7 @@ public final class PipelineEmulation {
             .orElse(null);
     int back;
     long ns;
+    long own;
     boolean in;
     if (end.atRoundStart()) {
       if (end.round() != e.epoch()) {
@@ -251,6 +251,7 @@ public final class PipelineEmulation {
       }
       back = e.epoch();
       ns = e.startNs();
+      own = ownStart;
       in = done != null || e.missedNs().containsKey(d);
     } else {
       long t = end.atNs();
@@ -262,21 +263,63 @@ public final class PipelineEmulation {
       }
       back = e.epoch() + 1;
       ns = hi;
+      own = hi;
       in = done != null || asked;
     }
     Settings.FaultTime t = f.start();
     if (back > plan.epochs() || (t.atRoundStart() && t.round() > back)) {
       return null;
     }
+    return new Over(back, ns, own, in);
+  }
+
+  /**
+   * Where a silence is over for a device: at the start of round {@code back}, recorded at {@code
+   * ns}, the device's own start of it {@code ownNs}; {@code in}: whether it takes part again.
+   */
+  private record Over(int back, long ns, long ownNs, boolean in) {}
+
+  /**
+   * Silence {@code f}'s recovery row of device {@code d} where {@code o} says, in epoch e's rows.
+   */
+  private static Recorder.Command recoveryRow(
+      Settings.Fault f, int d, Over o, PipelineControl.EpochResult e, boolean dropForRound) {
     String what =
         f.kind().equals("device-crash")
             ? "device rejoins at round "
-                + back
+                + o.back()
                 + "'s start"
                 + (dropForRound ? ", downloading the aggregate" : ", its state lost")
-            : "device answers again from round " + back + "'s start";
-    String stays = in ? "" : "; it stays out of the run (survival.absent = drop-for-run)";
-    return event(ns, e.epoch(), "recovery", d, f.kind() + ": " + what + stays + why);
+            : "device answers again from round " + o.back() + "'s start";
+    String stays = o.in() ? "" : "; it stays out of the run (survival.absent = drop-for-run)";
+    String why = " (scenario fault, " + FaultPlan.when(f) + ")";
+    return event(o.ns(), e.epoch(), "recovery", d, f.kind() + ": " + what + stays + why);
+  }
+
+  /**
+   * Whether a silence of device {@code d} among {@code faults} other than the {@code i}th holds it
+   * where {@code o} says, as PipelineRole sees it at its start of round {@code o.back()}: started
+   * (at a round up to it, or an instant up to its start) and not over there (no end, or an end
+   * after it).
+   */
+  private static boolean heldByAnother(List<Settings.Fault> faults, int i, int d, Over o) {
+    for (int j = 0; j < faults.size(); j++) {
+      Settings.Fault g = faults.get(j);
+      if (j == i
+          || !(g.kind().equals("device-hang") || g.kind().equals("device-crash"))
+          || !g.devices().contains(d)) {
+        continue;
+      }
+      Settings.FaultTime from = g.start();
+      boolean started = from.atRoundStart() ? from.round() <= o.back() : from.atNs() <= o.ownNs();
+      Settings.FaultTime end = g.end();
+      boolean over =
+          end != null && (end.atRoundStart() ? o.back() >= end.round() : o.ownNs() >= end.atNs());
+      if (started && !over) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -310,7 +353,9 @@ public final class PipelineEmulation {
    * device given up is asked again at its next epoch start, which its deadline and recovery rows
    * say. Every entry of the list is its own fault, with its own rows. A window {@code at = T,
    * until-round = R} that {@code empty} finds empty for a device has one row, at T, that says so,
-   * and no recovery row.
+   * and no recovery row. A hang or crash that ends while another silence of the same device still
+   * holds it has its recovery row where the device answers again, beside the last silence's: {@code
+   * held} keeps, per device, the indexes of the silences waiting for it (Supervisor.resume's rule).
    */
   public static List<Recorder.Command> epochRows(
       PipelinePlan plan,
@@ -320,10 +365,12 @@ public final class PipelineEmulation {
       long fromNs,
       double wallS,
       boolean dropForRound,
-      PipelineControl.EmptyWindows empty) {
+      PipelineControl.EmptyWindows empty,
+      Map<Integer, java.util.SortedSet<Integer>> held) {
     List<Recorder.Command> out = new ArrayList<>();
     List<Recorder.Command> after = new ArrayList<>();
-    for (Settings.Fault f : faults) {
+    for (int i = 0; i < faults.size(); i++) {
+      Settings.Fault f = faults.get(i);
       if (f.devices().isEmpty() || Emulation.isLinkFault(f.kind())) {
         // A hop's or the server's fault, or a link's (PipelineLinkFaults): the control records
         // their rows.
@@ -352,11 +399,23 @@ public final class PipelineEmulation {
         // Over at the device's first epoch start at or after the end (PipelineRole), as a barrier
         // scheme's round start.
         for (int d : hit) {
-          Recorder.Command row = silenceOver(plan, f, e, starts, d, why, dropForRound);
-          if (row != null) {
-            // At the epoch's start with its first rows, or at the next epoch's start after them.
-            (end.atRoundStart() ? out : after).add(row);
+          Over o = silenceOver(plan, f, e, starts, d, dropForRound);
+          if (o == null) {
+            continue;
           }
+          java.util.SortedSet<Integer> waiting =
+              held.computeIfAbsent(d, k -> new java.util.TreeSet<>());
+          waiting.add(i);
+          if (heldByAnother(faults, i, d, o)) {
+            continue; // its row waits until the device answers again
+          }
+          // At the epoch's start with its first rows, or at the next epoch's start after them:
+          // this silence's row and those of the device's silences that ended while one held it.
+          for (int k : waiting) {
+            (end.atRoundStart() ? out : after)
+                .add(recoveryRow(faults.get(k), d, o, e, dropForRound));
+          }
+          held.remove(d);
         }
       } else {
         boolean over =

@@ -162,7 +162,9 @@ public final class PipelineControl {
    * device's state, every hop's in plan order (lane by lane), and the windows {@code at = T,
    * until-round = R} decided by the rows recorded so far ({@code emptyWindows}: fault index ->
    * device -> the device's start of epoch R if the window is empty for it, else -1), so that a
-   * resumed or restored run's rows agree with those written before the boundary.
+   * resumed or restored run's rows agree with those written before the boundary, and per device the
+   * hangs and crashes (fault indexes) that ended while another silence held it, whose recovery rows
+   * wait until it answers again ({@code heldRecoveries}).
    */
   public record State(
       int epoch,
@@ -171,7 +173,8 @@ public final class PipelineControl {
       Map<Integer, Long> startNs,
       List<DeviceState> devices,
       List<ComputeHop.State> hops,
-      Map<Integer, Map<Integer, Long>> emptyWindows)
+      Map<Integer, Map<Integer, Long>> emptyWindows,
+      Map<Integer, List<Integer>> heldRecoveries)
       implements io.splitemu.model.wire.ClusterMessage {
 
     /** Copies every part in: the state is a message, immutable. */
@@ -185,6 +188,9 @@ public final class PipelineControl {
           (f, byDevice) ->
               w.put(f, java.util.Collections.unmodifiableMap(new TreeMap<>(byDevice))));
       emptyWindows = java.util.Collections.unmodifiableMap(w);
+      Map<Integer, List<Integer>> h = new TreeMap<>();
+      heldRecoveries.forEach((d, faults) -> h.put(d, List.copyOf(faults)));
+      heldRecoveries = java.util.Collections.unmodifiableMap(h);
     }
   }
 
@@ -284,6 +290,10 @@ public final class PipelineControl {
   // run takes the decisions of the rows before its checkpoint, and a crash's restore goes back to
   // them, forgetting those of the epochs it discards (their starts are timed again).
   private final Map<Integer, Map<Integer, Long>> emptyWindows = new TreeMap<>();
+  // Per device, the hangs and crashes (fault indexes) that ended while another silence held it:
+  // their recovery rows wait until it answers again (PipelineEmulation.epochRows). Checkpointed
+  // with the empty windows.
+  private final Map<Integer, java.util.SortedSet<Integer>> heldRecoveries = new TreeMap<>();
   // Each fault of the scenario's list by its index (a fault listed twice is two faults).
   private final Map<Settings.Fault, Integer> faultIndex = new java.util.IdentityHashMap<>();
   // After a restore: the end of the checkpoint's epoch, from which the next epoch's rows take the
@@ -368,7 +378,7 @@ public final class PipelineControl {
       faultIndex.put(setup.faults().get(i), i);
     }
     if (resumed != null) {
-      takeEmptyWindows(resumed);
+      takeRowDecisions(resumed);
     }
     // A set: the list's contains per device was O(N^2) at a resume (issue 16).
     Set<Integer> kept = resumed == null ? null : new HashSet<>(resumed.participants());
@@ -940,7 +950,7 @@ public final class PipelineControl {
         hs.add(new ComputeHop.State(1, 0, 0, 0, 0, List.of(), 0, List.of()));
       }
     }
-    return new State(0, 0, new ArrayList<>(participants), Map.of(), ds, hs, Map.of());
+    return new State(0, 0, new ArrayList<>(participants), Map.of(), ds, hs, Map.of(), Map.of());
   }
 
   /**
@@ -1239,7 +1249,11 @@ public final class PipelineControl {
             taking.held,
             ds,
             new ArrayList<>(hopStates.values()),
-            emptyWindows);
+            emptyWindows,
+            heldRecoveries.entrySet().stream()
+                .collect(
+                    java.util.stream.Collectors.toMap(
+                        Map.Entry::getKey, x -> List.copyOf(x.getValue()))));
     if (taking.checkpointDue) {
       ready = drained; // the supervisor records it, then releases the next epoch
       return null;
@@ -1288,7 +1302,7 @@ public final class PipelineControl {
     // Each device's start of the next epoch, for the rows (PipelineLinkFaults, epochRows).
     deviceStarts.clear();
     // The windows decided by the epochs discarded were decided from their starts: decided again.
-    takeEmptyWindows(from);
+    takeRowDecisions(from);
     Map<Integer, Long> restarted = new TreeMap<>();
     from.startNs().forEach((d, at) -> startedAt(restarted, d, at + shift));
     deviceStarts.put(next, restarted);
@@ -1301,10 +1315,15 @@ public final class PipelineControl {
                     .tell(new Device.StartEpoch(next, at + shift, rejoining.contains(d))));
   }
 
-  /** The empty windows' decisions are {@code st}'s, those of the rows recorded before it. */
-  private void takeEmptyWindows(State st) {
+  /**
+   * The empty windows' decisions and the recovery rows waiting are {@code st}'s, those of the rows
+   * recorded before it.
+   */
+  private void takeRowDecisions(State st) {
     emptyWindows.clear();
     st.emptyWindows().forEach((f, byDevice) -> emptyWindows.put(f, new TreeMap<>(byDevice)));
+    heldRecoveries.clear();
+    st.heldRecoveries().forEach((d, faults) -> heldRecoveries.put(d, new TreeSet<>(faults)));
   }
 
   /**
@@ -1626,7 +1645,15 @@ public final class PipelineControl {
     PipelineLinkFaults.rows(setup.faults(), epoch, starts, empty)
         .forEach(r -> recorder.tell(new Recorder.EventRecorded(r)));
     PipelineEmulation.epochRows(
-            plan, setup.faults(), epoch, starts, rowsFrom, wall, setup.dropForRound(), empty)
+            plan,
+            setup.faults(),
+            epoch,
+            starts,
+            rowsFrom,
+            wall,
+            setup.dropForRound(),
+            empty,
+            heldRecoveries)
         .forEach(recorder::tell);
     previousEnd = end;
     states.remove(e);

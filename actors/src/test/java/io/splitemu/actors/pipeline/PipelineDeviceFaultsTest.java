@@ -289,6 +289,35 @@ class PipelineDeviceFaultsTest {
   }
 
   /**
+   * A crash that ends while a hang of the same device still holds it (device 3: hang from a quarter
+   * into epoch 1 until epoch 3, crash from halfway until epoch 2) has its recovery row where the
+   * device answers again, beside the hang's: both at epoch 3's start, none at epoch 2's
+   * (Supervisor.resume's rule, docs/faults.md "Recording"). Before, the crash's row said the device
+   * rejoins at round 2's start while the hang held it to round 3.
+   */
+  @Test
+  void aCrashEndingWhileAHangHolds_hasItsRecoveryRowWhenTheDeviceAnswersAgain() throws Exception {
+    RunTables clean = run(scenario(""), "clean");
+    String faults =
+        String.format(
+            Locale.ROOT,
+            "{ kind = device-hang, device = 3, at = %.6f s, until-round = 3 },"
+                + " { kind = device-crash, device = 3, at = %.6f s, until-round = 2 }",
+            clean.end(1) / 4,
+            clean.end(1) / 2);
+    RunTables t = run(scenario(faults), "both");
+    List<Map<String, String>> back = t.events("recovery", "device-3");
+    assertEquals(2, back.size(), back.toString());
+    for (Map<String, String> r : back) {
+      assertEquals(t.end(2), num(r, "emulated_s"), 1e-9, r.toString());
+      assertEquals("3", r.get("round"), r.toString());
+      assertTrue(r.get("detail").contains("round 3's start"), r.toString());
+    }
+    assertTrue(back.get(0).get("detail").startsWith("device-hang: "), back.toString());
+    assertTrue(back.get(1).get("detail").startsWith("device-crash: "), back.toString());
+  }
+
+  /**
    * A slowdown and a hop crash at an instant: the redone epoch's device computes are slowed as the
    * discarded attempt's were (the device's processor goes back to the epoch's start with the crash,
    * its windows stay).
