@@ -353,9 +353,10 @@ public final class PipelineEmulation {
    * device given up is asked again at its next epoch start, which its deadline and recovery rows
    * say. Every entry of the list is its own fault, with its own rows. A window {@code at = T,
    * until-round = R} that {@code empty} finds empty for a device has one row, at T, that says so,
-   * and no recovery row. A hang or crash that ends while another silence of the same device still
-   * holds it has its recovery row where the device answers again, beside the last silence's: {@code
-   * held} keeps, per device, the indexes of the silences waiting for it (Supervisor.resume's rule).
+   * and no recovery row; so has one {@code round = R, until = T}, its row at R's start. A hang or
+   * crash that ends while another silence of the same device still holds it has its recovery row
+   * where the device answers again, beside the last silence's: {@code held} keeps, per device, the
+   * indexes of the silences waiting for it (Supervisor.resume's rule).
    */
   public static List<Recorder.Command> epochRows(
       PipelinePlan plan,
@@ -389,18 +390,20 @@ public final class PipelineEmulation {
       if (end == null) {
         continue;
       }
-      // An empty window ends nothing: no recovery row.
+      // An empty window ends nothing: no recovery row. At = T, until-round = R: decided by R's rows
+      // at the latest; round = R, until = T: where its row would be.
       List<Integer> hit =
           end.atRoundStart() && end.round() == e.epoch()
               ? f.devices().stream().filter(d -> empty.until(f, d) < 0).toList()
               : f.devices();
+      boolean fromRound = t.atRoundStart() && !end.atRoundStart();
       boolean silence = f.kind().equals("device-hang") || f.kind().equals("device-crash");
       if (silence) {
         // Over at the device's first epoch start at or after the end (PipelineRole), as a barrier
         // scheme's round start.
         for (int d : hit) {
           Over o = silenceOver(plan, f, e, starts, d, dropForRound);
-          if (o == null) {
+          if (o == null || fromRound && empty.until(f, d) >= 0) {
             continue;
           }
           java.util.SortedSet<Integer> waiting =
@@ -418,11 +421,17 @@ public final class PipelineEmulation {
           held.remove(d);
         }
       } else {
+        // A window from round R whose end falls before epoch R - 1's rows ends before any start
+        // of R: empty.
         boolean over =
-            end.atRoundStart() ? end.round() == e.epoch() : within(end.atNs(), e, fromNs);
+            end.atRoundStart()
+                ? end.round() == e.epoch()
+                : within(end.atNs(), e, fromNs) && !(fromRound && t.round() > e.epoch() + 1);
         long ns = end.atRoundStart() ? e.startNs() : end.atNs();
         for (int d : over ? hit : List.<Integer>of()) {
-          out.add(event(ns, e.epoch(), "recovery", d, f.kind() + ": fault over" + why));
+          if (!(fromRound && empty.until(f, d) >= 0)) {
+            out.add(event(ns, e.epoch(), "recovery", d, f.kind() + ": fault over" + why));
+          }
         }
       }
     }

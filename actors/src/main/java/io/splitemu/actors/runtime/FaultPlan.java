@@ -81,15 +81,27 @@ public record FaultPlan(List<Settings.Fault> faults, SurvivalSettings survival) 
   }
 
   /**
-   * What a window {@code at = T, until-round = R} does when round R starts at {@code endNs}, at or
-   * before T: nothing (the detail of its one row, at T, after its kind).
+   * What an empty window does: nothing (the detail of its one row, after its kind). {@code at = T,
+   * until-round = R} whose round R starts at {@code roundStartNs}, at or before T: its row is at T;
+   * {@code round = R, until = T} whose round R starts at {@code roundStartNs}, at or after T: its
+   * row is at that start.
    */
-  public static String emptyWindow(Settings.Fault f, long endNs) {
+  public static String emptyWindow(Settings.Fault f, long roundStartNs) {
+    if (f.start().atRoundStart()) {
+      return f.origin()
+          + " ends ("
+          + s(f.end().atNs())
+          + ") before it starts (round "
+          + f.start().round()
+          + "'s start, "
+          + s(roundStartNs)
+          + "), so it has no effect";
+    }
     return f.origin()
         + " ends (round "
         + f.end().round()
         + "'s start, "
-        + s(endNs)
+        + s(roundStartNs)
         + ") before it starts, so it has no effect";
   }
 

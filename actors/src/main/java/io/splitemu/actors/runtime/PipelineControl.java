@@ -283,7 +283,8 @@ public final class PipelineControl {
   // Link faults' rows: per epoch not yet recorded, each device's start of it (where its aggregate
   // arrived; a device cut off before it has none).
   private final Map<Integer, Map<Integer, Long>> deviceStarts = new HashMap<>();
-  // The windows at = T, until-round = R decided, by fault index and device: the device's start of
+  // The windows at = T, until-round = R and round = R, until = T decided, by fault index and
+  // device: the device's start of
   // epoch R if the window is empty for it (FaultPlan.emptyWindow), else -1; decided at the first
   // rows that asked (epoch R - 1's, before a drain holds the starts back), at epoch R's rows at the
   // latest, so that every row of the window agrees. In checkpoints (State.emptyWindows): a resumed
@@ -685,8 +686,9 @@ public final class PipelineControl {
   }
 
   /**
-   * Where a window {@code at = T, until-round = R} is empty for a device: the device's start of
-   * epoch R (where its aggregate arrived) at or before T (docs/faults.md "Recording").
+   * Where a window is empty for a device (docs/faults.md "Recording"): {@code at = T, until-round =
+   * R} where the device's start of epoch R (where its aggregate arrived) is at or before T, {@code
+   * round = R, until = T} where it is at or after T.
    */
   @FunctionalInterface
   public interface EmptyWindows {
@@ -697,30 +699,45 @@ public final class PipelineControl {
   }
 
   /**
+   * The round at whose start (the device's own) fault {@code f}'s window is decided empty or not: R
+   * of {@code at = T, until-round = R} or of {@code round = R, until = T}; 0 for any other window.
+   */
+  static int decidedAt(Settings.Fault f) {
+    Settings.FaultTime from = f.start();
+    Settings.FaultTime end = f.end();
+    if (end == null || from.atRoundStart() == end.atRoundStart()) {
+      return 0;
+    }
+    return from.atRoundStart() ? from.round() : end.round();
+  }
+
+  /**
    * {@link EmptyWindows#until} as epoch {@code e}'s rows see it: {@code own} each device's start of
-   * e, {@code next} of e + 1 (null: none known); a device with none starts when the epoch does.
-   * Asked where the window's start or end falls to e's rows, so R is e + 1 or e (every window is
-   * decided by its epoch R's rows at the latest, and the decisions are in checkpoints); an earlier
-   * R is not met, and would take the epoch's start, after R's.
+   * e, {@code next} of e + 1 (null: none known); a device with none starts when the epoch does. R
+   * ({@link #decidedAt}) is e + 1 or e (every window is decided by its epoch R's rows at the
+   * latest, and the decisions are in checkpoints); an earlier R is not met, and would take the
+   * epoch's start, after R's. {@code at = T, until-round = R} is empty where the device's start of
+   * R is at or before T, {@code round = R, until = T} where it is at or after T (PipelineRole, a
+   * silence's {@code overAt} there; a slowdown's bounds then make no window).
    */
   private static long emptyUntil(
       Settings.Fault f, int d, EpochResult e, Map<Integer, Long> own, Map<Integer, Long> next) {
-    Settings.FaultTime end = f.end();
-    if (f.start().atRoundStart() || end == null || !end.atRoundStart()) {
+    int r = decidedAt(f);
+    if (r <= 0) {
       return -1;
     }
-    long t = f.start().atNs();
     long start;
-    if (end.round() == e.epoch() + 1) {
+    if (r == e.epoch() + 1) {
       start = next == null ? e.endNs() : next.getOrDefault(d, e.endNs());
-    } else if (end.round() == e.epoch()) {
+    } else if (r == e.epoch()) {
       start = own == null ? e.startNs() : own.getOrDefault(d, e.startNs());
-    } else if (end.round() < e.epoch()) {
+    } else if (r < e.epoch()) {
       start = e.startNs();
     } else {
       return -1;
     }
-    return start <= t ? start : -1;
+    boolean empty = f.start().atRoundStart() ? f.end().atNs() <= start : start <= f.start().atNs();
+    return empty ? start : -1;
   }
 
   /**
@@ -1625,18 +1642,18 @@ public final class PipelineControl {
     double wall = (System.nanoTime() - wallStartNs) / 1e9;
     Map<Integer, Long> starts = deviceStarts.remove(e);
     Map<Integer, Long> next = deviceStarts.get(e + 1);
+    // Not decided before the rows of epoch R - 1 (R's start unknown): not empty then, not kept.
     EmptyWindows empty =
         (f, d) ->
-            emptyWindows
-                .computeIfAbsent(faultIndex.get(f), k -> new TreeMap<>())
-                .computeIfAbsent(d, k -> emptyUntil(f, d, epoch, starts, next));
+            decidedAt(f) > e + 1
+                ? -1
+                : emptyWindows
+                    .computeIfAbsent(faultIndex.get(f), k -> new TreeMap<>())
+                    .computeIfAbsent(d, k -> emptyUntil(f, d, epoch, starts, next));
     // Every window ending at this epoch is decided by its rows at the latest, so that a checkpoint
     // after it holds the decision the later rows (its fault row at T) take.
     for (Settings.Fault f : setup.faults()) {
-      if (!f.start().atRoundStart()
-          && f.end() != null
-          && f.end().atRoundStart()
-          && f.end().round() == e) {
+      if (decidedAt(f) == e) {
         f.devices().forEach(d -> empty.until(f, d));
       }
     }

@@ -1470,6 +1470,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         continue;
       }
       faultStartNs.put(i, nowNs);
+      if (f.end() != null && !f.end().atRoundStart() && f.end().atNs() <= nowNs) {
+        // round = R, until = T with T at or before round R's start: an empty window, struck at
+        // no device; its one row, at R's start, says so (docs/faults.md "Recording").
+        faultsEnded.add(i);
+        recordFault(i, f, nowNs);
+        continue;
+      }
       for (int d : f.devices()) {
         ActorRef<Device.Command> device = devices.get(d);
         if (device == null) {
@@ -1532,9 +1539,18 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
   }
 
-  /** Whether fault {@code i} is a window found empty at its until-round's start (that start). */
+  /**
+   * Whether fault {@code i} is an empty window: {@code at = T, until-round = R} found empty at
+   * round R's start, or {@code round = R, until = T} with T at or before round R's start (in both,
+   * faultStartNs holds that start).
+   */
   private boolean empty(int i, Settings.Fault f) {
-    return !f.start().atRoundStart() && faultStartNs.containsKey(i);
+    Long at = faultStartNs.get(i);
+    if (at == null) {
+      return false;
+    }
+    return !f.start().atRoundStart()
+        || f.end() != null && !f.end().atRoundStart() && f.end().atNs() <= at;
   }
 
   /**
@@ -1644,6 +1660,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           && !f.end().atRoundStart()
           && !silences(f.kind())
           && f.end().atNs() < endNs
+          // A window from a round not started yet ends before it starts: empty, no recovery row.
+          && !(f.start().atRoundStart() && f.start().round() > round)
           && faultsEnded.add(i)) {
         recordRecovery(i, f, f.end().atNs(), "");
       }

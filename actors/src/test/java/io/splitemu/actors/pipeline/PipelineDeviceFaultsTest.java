@@ -289,6 +289,44 @@ class PipelineDeviceFaultsTest {
   }
 
   /**
+   * The mirror window, round = R, until = T with T before the device's start of epoch R, is empty
+   * on mpsl too: the fault-free figures, one row at epoch 2's start (a link fault's at the device's
+   * own start) that says so, no recovery row. Before, a hang or crash had a recovery row at epoch
+   * 2's start beside its fault row.
+   */
+  @Test
+  void aWindowFromAnEpochThatEndsBeforeItStarts_isEmpty_withOneRowAtItsStart() throws Exception {
+    RunTables clean = run(scenario(""), "clean");
+    double until = clean.end(1) / 2; // inside epoch 1
+    for (String kind : List.of("device-hang", "device-crash", "device-slowdown", "link-outage")) {
+      String fault =
+          String.format(
+              Locale.ROOT,
+              "{ kind = %s, device = 3, round = 2, until = %.6f s%s }",
+              kind,
+              until,
+              kind.equals("device-slowdown") ? ", factor = 3" : "");
+      RunTables t = run(scenario(fault), kind);
+      assertEquals(clean.devices(), t.devices(), kind);
+      assertEquals(clean.column("emulated_time_s"), t.column("emulated_time_s"), kind);
+      Map<String, String> row = only(t.events("fault", "device-3"));
+      assertTrue(num(row, "emulated_s") <= clean.end(1) + 1e-9, row.toString());
+      assertTrue(num(row, "emulated_s") > until, row.toString());
+      assertEquals("2", row.get("round"), kind);
+      assertTrue(
+          row.get("detail")
+              .startsWith(
+                  kind
+                      + ": faults[0] ends ("
+                      + String.format(Locale.ROOT, "%.6f", until).replaceAll("0+$", "")
+                      + " s) before it starts (round 2's start, "),
+          row.toString());
+      assertTrue(row.get("detail").contains("so it has no effect"), kind);
+      assertTrue(t.events("recovery", "device-3").isEmpty(), kind + ": no recovery row");
+    }
+  }
+
+  /**
    * A crash that ends while a hang of the same device still holds it (device 3: hang from a quarter
    * into epoch 1 until epoch 3, crash from halfway until epoch 2) has its recovery row where the
    * device answers again, beside the hang's: both at epoch 3's start, none at epoch 2's

@@ -419,6 +419,71 @@ class DeviceFaultsTest {
   }
 
   /**
+   * The mirror window, round = R, until = T with T before round R's start, is empty for every kind
+   * on the barrier and the split family too (docs/faults.md "Recording"): the rows of the
+   * fault-free run, and one event row at round R's start that says so, no recovery row. Before, a
+   * hang or crash had a fault row and a recovery row at round R's start, and a link fault's
+   * recovery row came at T, before its fault row.
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "psl, device-hang",
+    "psl, device-crash",
+    "psl, device-slowdown",
+    "psl, link-outage",
+    "edgesplit, device-hang",
+    "edgesplit, device-slowdown",
+    "edgesplit, link-outage"
+  })
+  void aWindowFromARoundThatEndsBeforeItStarts_isEmpty_withOneRowAtItsStart(
+      String scheme, String kind) throws Exception {
+    Tables clean = run(scenario(scheme, "", DROP_FOR_ROUND), tmp.resolve("clean"));
+    double r1 = num(clean.rounds().get(0), "emulated_time_s");
+    double until = r1 / 2; // inside round 1, before round 2's start
+    String fault =
+        "{ kind = "
+            + kind
+            + ", device = 1, round = 2, until = "
+            + until
+            + " s"
+            + (kind.equals("device-slowdown") ? ", factor = 3" : "")
+            + " }";
+    Tables t = run(scenario(scheme, fault, DROP_FOR_ROUND), tmp.resolve("a"));
+    assertEquals(emulated(clean.rounds()), emulated(t.rounds()));
+    assertEquals(clean.devices(), t.devices());
+    Map<String, String> row = FaultsOnEverySchemeTest.only(t.events(), "fault");
+    assertEquals(r1, num(row, "emulated_s"), 1e-9);
+    assertEquals("2", row.get("round"));
+    assertTrue(row.get("detail").startsWith(kind + ": faults[0] ends ("), row.toString());
+    String detail =
+        " s) before it starts (round 2's start, "
+            + FaultPlan.fmt(r1)
+            + " s), so it has no effect (scenario fault, round 2 until ";
+    assertTrue(row.get("detail").contains(detail), row.toString());
+    assertEquals(
+        clean.events(), t.events().stream().filter(e -> !e.get("kind").equals("fault")).toList());
+  }
+
+  /**
+   * A crash round = 2, until = T with T before round 2's start is empty: the device keeps its model
+   * and its optimizer state, so every loss is the fault-free run's (before, it restored its saved
+   * model and restarted its optimizer at round 2's start).
+   */
+  @Test
+  void aCrashFromARoundThatEndsBeforeItStarts_losesNoState_inFullFidelity() throws Exception {
+    Tables clean = run(full("", DROP_FOR_ROUND), tmp.resolve("clean"));
+    double r1 = num(clean.rounds().get(0), "emulated_time_s");
+    Tables t =
+        run(
+            full(
+                "{ kind = device-crash, device = 0, round = 2, until = " + r1 / 2 + " s }",
+                DROP_FOR_ROUND),
+            tmp.resolve("crash"));
+    assertEquals(column(clean.rounds(), "train_loss"), column(t.rounds(), "train_loss"));
+    assertEquals(emulated(clean.rounds()), emulated(t.rounds()));
+  }
+
+  /**
    * An empty window starting exactly at its round's start does not count as holding its device: the
    * hang that ends there still has its recovery row.
    */
