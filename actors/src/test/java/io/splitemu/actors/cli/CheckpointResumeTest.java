@@ -294,6 +294,34 @@ class CheckpointResumeTest {
   }
 
   /**
+   * MP-SL with a recovery row waiting across its checkpoint of epoch 2: device 1 hangs from 1 s
+   * until epoch 4 and crashes from 2 s until epoch 2; the crash's row waits at epoch 2 while the
+   * hang holds the device, so the checkpoint holds it, and the resumed run writes it beside the
+   * hang's at epoch 4's start, as the uninterrupted run does.
+   */
+  @Test
+  void mpsl_withARecoveryRowWaitingAcrossTheCheckpoint_resumedFromEpoch2_equalsTheUninterruptedRun()
+      throws Exception {
+    Path scenario = tmp.resolve("mpsl-waiting.conf");
+    Files.writeString(
+        scenario,
+        mpslScenario(
+            "mpsl",
+            "mpsl-waiting",
+            "  faults = [{ kind = device-hang, device = 1, at = 1 s, until-round = 4 },"
+                + " { kind = device-crash, device = 1, at = 2 s, until-round = 2 }]\n"));
+    Path stopped = resumedEqualsWhole(scenario);
+    List<List<String>> back =
+        events(stopped, false).stream().filter(e -> e.get(2).equals("recovery")).toList();
+    assertEquals(2, back.size(), back.toString());
+    for (List<String> r : back) {
+      assertEquals("4", r.get(1), back.toString());
+    }
+    assertTrue(
+        back.get(1).get(4).startsWith("device-crash: device rejoins at round 4"), back.toString());
+  }
+
+  /**
    * MP-SL under survival.absent = drop-for-round with devices given up in the epoch of the
    * checkpoint: device 1 hangs from epoch 2 until epoch 4 (asked again and given up in epoch 3),
    * device 2 crashes from epoch 2 until epoch 3 (it rejoins across the checkpoint: its held start
