@@ -48,6 +48,17 @@ public final class ClusterMember {
   public static final EntityTypeKey<Device.Command> DEVICES =
       EntityTypeKey.create(Device.Command.class, "splitemu-device");
 
+  /** How many ended runs a member remembers, so that a late message for one stops its entity. */
+  private static final int ENDED_KEPT = 16;
+
+  /**
+   * How long an entity of a run its member does not hold yet waits for the run's load (and, for
+   * MP-SL, its wiring) before it stops; {@link #AWAIT_POLL} is how often it looks.
+   */
+  static final java.time.Duration AWAIT_RUN = java.time.Duration.ofMinutes(2);
+
+  static final java.time.Duration AWAIT_POLL = java.time.Duration.ofMillis(20);
+
   private ClusterMember() {}
 
   /** What a member's loader accepts. */
@@ -126,9 +137,21 @@ public final class ClusterMember {
    * devices} role, the device entities.
    */
   public static Behavior<Void> guardian(Set<String> roles) {
+    return guardian(roles, java.util.concurrent.CompletableFuture.completedFuture(null));
+  }
+
+  /**
+   * {@link #guardian(Set)} whose loader is registered with the Receptionist only once {@code
+   * listed} completes (tests: a member whose shard region serves before any run knows of it, as a
+   * member that joins while a run places its devices).
+   */
+  static Behavior<Void> guardian(
+      Set<String> roles, java.util.concurrent.CompletionStage<?> listed) {
     return Behaviors.setup(
         ctx -> {
           AtomicReference<Held> held = new AtomicReference<>();
+          // The runs this member held and dropped, latest last: an entity of one of them stops.
+          java.util.Deque<String> ended = new java.util.concurrent.ConcurrentLinkedDeque<>();
           ActorRef<ShardingEnvelope<Device.Command>> region = null;
           // An edge member (the devices' forwarders) and a hops member (MP-SL) reach the devices
           // too: without the devices role their region is a proxy.
@@ -136,7 +159,7 @@ public final class ClusterMember {
             region =
                 devices(
                     ctx.getSystem(),
-                    e -> device(held, e),
+                    e -> device(held, ended, e),
                     line -> {
                       // A refused part at an entity: no parent reports it, so the run hears here.
                       Held h = held.get();
@@ -149,10 +172,11 @@ public final class ClusterMember {
           // registered) rather than leaving the member deaf to every later run.
           ActorRef<Command> loader =
               ctx.spawn(
-                  Behaviors.supervise(loader(roles, held, region))
+                  Behaviors.supervise(loader(roles, held, ended, region))
                       .onFailure(RuntimeException.class, SupervisorStrategy.restart()),
                   "loader");
-          ctx.getSystem().receptionist().tell(Receptionist.register(KEY, loader));
+          var receptionist = ctx.getSystem().receptionist();
+          listed.thenRun(() -> receptionist.tell(Receptionist.register(KEY, loader)));
           // Artery drops a message above the frame size, or one that meets a full queue to
           // another member, and only logs or publishes that: the run hears of it.
           watch(
@@ -317,25 +341,39 @@ public final class ClusterMember {
   private static Behavior<Command> loader(
       Set<String> roles,
       AtomicReference<Held> held,
+      java.util.Deque<String> ended,
       ActorRef<ShardingEnvelope<Device.Command>> region) {
     return Behaviors.setup(
         ctx ->
             Behaviors.receive(Command.class)
-                .onMessage(Load.class, m -> onLoad(ctx, roles, held, m))
+                .onMessage(Load.class, m -> onLoad(ctx, roles, held, ended, m))
                 .onMessage(SpawnServer.class, m -> onSpawnServer(ctx, held, region, m))
                 .onMessage(SpawnHops.class, m -> onSpawnHops(ctx, held, region, m))
                 .onMessage(WirePipeline.class, m -> onWirePipeline(ctx, held, m))
-                .onMessage(Unload.class, m -> onUnload(ctx, held, m))
+                .onMessage(Unload.class, m -> onUnload(ctx, held, ended, m))
                 .onSignal(ChildFailed.class, f -> onChildFailed(held, f))
                 .onSignal(Terminated.class, t -> Behaviors.same()) // stopped by an unload
                 .build());
   }
 
   private static Behavior<Command> onLoad(
-      ActorContext<Command> ctx, Set<String> roles, AtomicReference<Held> held, Load m) {
+      ActorContext<Command> ctx,
+      Set<String> roles,
+      AtomicReference<Held> held,
+      java.util.Deque<String> ended,
+      Load m) {
+    return load(ctx, roles, held, ended, m);
+  }
+
+  /** Drops the held run, if any, and builds run {@code m} here. */
+  private static Behavior<Command> load(
+      ActorContext<Command> ctx,
+      Set<String> roles,
+      AtomicReference<Held> held,
+      java.util.Deque<String> ended,
+      Load m) {
     String member = address(ctx);
-    // A run whose supervisor went away without unloading it ends here.
-    drop(ctx, held);
+    drop(ctx, held, ended);
     try {
       Settings s =
           Settings.from(
@@ -457,18 +495,26 @@ public final class ClusterMember {
   }
 
   private static Behavior<Command> onUnload(
-      ActorContext<Command> ctx, AtomicReference<Held> held, Unload m) {
+      ActorContext<Command> ctx,
+      AtomicReference<Held> held,
+      java.util.Deque<String> ended,
+      Unload m) {
     Held h = held.get();
     if (h != null && h.run().equals(m.run())) {
-      drop(ctx, held);
+      drop(ctx, held, ended);
     }
     return Behaviors.same();
   }
 
   /** Stops the held run's edge server and link channels, and forgets the run. */
-  private static void drop(ActorContext<Command> ctx, AtomicReference<Held> held) {
+  private static void drop(
+      ActorContext<Command> ctx, AtomicReference<Held> held, java.util.Deque<String> ended) {
     Held h = held.getAndSet(null);
     if (h != null) {
+      ended.addLast(h.run());
+      while (ended.size() > ENDED_KEPT) {
+        ended.pollFirst();
+      }
       ctx.getChildren().forEach(ctx::stop);
       // Entities the run's end did not retire (its supervisor went away): they hold its setup.
       h.entities().forEach(e -> e.tell(Device.Retire.INSTANCE));
@@ -483,29 +529,81 @@ public final class ClusterMember {
    * The entity of device {@code entityId} ({@code RUN/DEVICE}) of the run this member holds: the
    * device as a child whose failure is told to the run's owner in one line, so the run ends with it
    * rather than waiting for replies that never come.
+   *
+   * <p>Sharding gives a new shard to the devices member with the fewest as soon as its region is
+   * registered, which can be before the run's load reaches a member that joined while the run
+   * placed its devices (and, for MP-SL, before its wiring): such an entity keeps its messages until
+   * the run is ready here, for at most {@link #AWAIT_RUN}. An entity of a run this member held and
+   * dropped stops at once.
    */
-  private static Behavior<Device.Command> device(AtomicReference<Held> held, String entityId) {
+  private static Behavior<Device.Command> device(
+      AtomicReference<Held> held, java.util.Deque<String> ended, String entityId) {
     return Behaviors.setup(
         ctx -> {
-          Held h = held.get();
           int slash = entityId.lastIndexOf('/');
           int id = Integer.parseInt(entityId.substring(slash + 1));
-          if (h == null || !h.run().equals(entityId.substring(0, slash))) {
-            // A message for a run this member does not hold (one that ended): nothing to build.
+          String run = entityId.substring(0, slash);
+          Held h = ready(held, run);
+          if (h != null) {
+            return entity(ctx, h, id);
+          }
+          if (ended.contains(run)) {
+            // A message for a run this member held and dropped (one that ended): nothing to build.
             return Behaviors.stopped();
           }
-          return Behaviors.receive(Device.Command.class)
-              .onMessage(Device.Retire.class, r -> Behaviors.stopped())
-              .onMessage(Device.Place.class, p -> started(ctx, h, id, null))
-              .onMessage(
-                  Device.Sequenced.class,
-                  c ->
-                      c.seq() == 0 || c.command() instanceof Device.Restore
-                          ? started(ctx, h, id, c)
-                          : relocated(ctx, h, id, c))
-              .onMessage(Device.Command.class, c -> started(ctx, h, id, c))
-              .build();
+          long until = System.nanoTime() + AWAIT_RUN.toNanos();
+          return Behaviors.withStash(
+              100_000,
+              stash ->
+                  Behaviors.withTimers(
+                      timers -> {
+                        timers.startTimerWithFixedDelay(Device.AwaitRun.INSTANCE, AWAIT_POLL);
+                        return Behaviors.receive(Device.Command.class)
+                            .onMessageEquals(
+                                Device.AwaitRun.INSTANCE,
+                                () -> {
+                                  Held now = ready(held, run);
+                                  if (now != null) {
+                                    timers.cancel(Device.AwaitRun.INSTANCE);
+                                    return stash.unstashAll(entity(ctx, now, id));
+                                  }
+                                  return ended.contains(run) || System.nanoTime() > until
+                                      ? Behaviors.stopped()
+                                      : Behaviors.same();
+                                })
+                            .onMessage(Device.Retire.class, r -> Behaviors.stopped())
+                            .onMessage(
+                                Device.Command.class,
+                                c -> {
+                                  stash.stash(c);
+                                  return Behaviors.same();
+                                })
+                            .build();
+                      }));
         });
+  }
+
+  /** The held run if it is {@code run} and ready for its devices here (MP-SL: wired), or null. */
+  private static Held ready(AtomicReference<Held> held, String run) {
+    Held h = held.get();
+    return h != null && h.run().equals(run) && (h.pipeline() == null || h.pipeline().wired())
+        ? h
+        : null;
+  }
+
+  /** Device {@code id}'s entity of the held run {@code h}, before its first command. */
+  private static Behavior<Device.Command> entity(ActorContext<Device.Command> ctx, Held h, int id) {
+    return Behaviors.receive(Device.Command.class)
+        .onMessage(Device.Retire.class, r -> Behaviors.stopped())
+        .onMessage(Device.Place.class, p -> started(ctx, h, id, null))
+        .onMessage(
+            Device.Sequenced.class,
+            c ->
+                c.seq() == 0 || c.command() instanceof Device.Restore
+                    ? started(ctx, h, id, c)
+                    : relocated(ctx, h, id, c))
+        .onMessage(Device.Command.class, c -> started(ctx, h, id, c))
+        .build();
   }
 
   /**
@@ -515,13 +613,18 @@ public final class ClusterMember {
    */
   private static Behavior<Device.Command> started(
       ActorContext<Device.Command> ctx, Held h, int id, Device.Command first) {
-    ActorRef<Device.Command> device =
-        Supervisor.watchedDevice(
-            ctx,
-            h.pipeline() != null
-                ? h.pipeline().device(id)
-                : Supervisor.device(h.setup(), h.slices(), h.setup().devices().get(id)),
-            "d");
+    Behavior<Device.Command> built;
+    try {
+      built =
+          h.pipeline() != null
+              ? h.pipeline().device(id)
+              : Supervisor.device(h.setup(), h.slices(), h.setup().devices().get(id));
+    } catch (RuntimeException e) {
+      // Nothing else would report it: the run would wait for this device forever.
+      h.owner().tell(new ClusterRun.MemberFailed(h.member() + ": " + RunGuardian.oneLine(e)));
+      return Behaviors.stopped();
+    }
+    ActorRef<Device.Command> device = Supervisor.watchedDevice(ctx, built, "d");
     h.entities().add(ctx.getSelf());
     DeviceEntities count =
         DeviceEntities.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(ctx.getSystem()));

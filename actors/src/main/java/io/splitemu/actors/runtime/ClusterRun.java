@@ -97,8 +97,6 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       List<ActorRef<ComputeHop.Command>> hops, ActorRef<Supervisor.Command> supervisor)
       implements Command {}
 
-  private record WireReply(ClusterMember.Reply reply) implements Command {}
-
   private enum Tick implements Command {
     JOIN_TIMEOUT,
     LOAD_TIMEOUT,
@@ -144,6 +142,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   // MP-SL: the devices members that do not hold the chains yet.
   private final Set<String> unwired = new TreeSet<>();
   private ActorRef<Supervisor.Command> wiredTo;
+  private List<ActorRef<ComputeHop.Command>> wiredHops;
   // The devices members whose shard regions the coordinator knew when last asked.
   private Set<String> regionsSeen = Set.of();
 
@@ -246,7 +245,6 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         .onMessage(MemberChanged.class, this::onMemberChanged)
         .onMessage(Done.class, this::onDone)
         .onMessage(WirePipeline.class, this::onWirePipeline)
-        .onMessage(WireReply.class, this::onWireReply)
         .onSignal(Terminated.class, this::onTerminated)
         .build();
   }
@@ -283,6 +281,11 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   }
 
   private Behavior<Command> onLoadReply(LoadReply m) {
+    if (m.reply() instanceof ClusterMember.PipelineWired w) {
+      // One adapter for every answer of a loader: a second one for the same class would replace
+      // it, and a member's late load would be taken for a wiring answer (and never wired).
+      return onWired(w);
+    }
     if (loaded) {
       // A member that joined after the run was loaded: it can host the run's devices now; at the
       // same address as a member lost before, it is a new one, which can be lost in turn.
@@ -292,12 +295,27 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
           // The lost incarnation's devices live elsewhere now; this one starts with none.
           placed.remove(l.member());
         }
-      } else if (m.reply() instanceof ClusterMember.LoadFailed f) {
-        ctx.getLog()
-            .warn(
-                "cluster member {} joined late and could not build the run: {}",
-                f.member(),
-                f.reason());
+        if (wiredTo != null && l.roles().contains("devices") && !finished) {
+          // MP-SL: sharding may give it devices as soon as its region serves; they wait for the
+          // chains (ClusterMember.device), which the wiring step gave the others already.
+          loaders
+              .get(l.member())
+              .tell(new ClusterMember.WirePipeline(run, wiredHops, wiredTo, loadReplies));
+        }
+      } else {
+        String line =
+            m.reply() instanceof ClusterMember.LoadFailed f
+                ? "cluster member "
+                    + f.member()
+                    + " joined late and could not build the run: "
+                    + f.reason()
+                : null;
+        if (line != null && setup.pipeline() != null && !finished) {
+          // MP-SL: the devices sharding gives it would never start, and nothing else would tell.
+          return toSupervisor(line);
+        } else if (line != null) {
+          ctx.getLog().warn("{}", line);
+        }
       }
       return this;
     }
@@ -515,22 +533,19 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
 
   /** MP-SL: every devices member gets the chains; the supervisor hears when all hold them. */
   private Behavior<Command> onWirePipeline(WirePipeline m) {
-    ActorRef<ClusterMember.Reply> replies =
-        ctx.messageAdapter(ClusterMember.Reply.class, WireReply::new);
     wiredTo = m.supervisor();
+    wiredHops = List.copyOf(m.hops());
     unwired.addAll(devicesMembers());
     for (String member : devicesMembers()) {
       loaders
           .get(member)
-          .tell(new ClusterMember.WirePipeline(run, m.hops(), m.supervisor(), replies));
+          .tell(new ClusterMember.WirePipeline(run, m.hops(), m.supervisor(), loadReplies));
     }
     return this;
   }
 
-  private Behavior<Command> onWireReply(WireReply m) {
-    if (m.reply() instanceof ClusterMember.PipelineWired w
-        && unwired.remove(w.member())
-        && unwired.isEmpty()) {
+  private Behavior<Command> onWired(ClusterMember.PipelineWired w) {
+    if (unwired.remove(w.member()) && unwired.isEmpty()) {
       wiredTo.tell(Supervisor.PipelineWired.INSTANCE);
     }
     return this;

@@ -56,6 +56,14 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   }
 
   /**
+   * A sharded entity's own tick while the run it belongs to is not ready on its member yet ({@link
+   * ClusterMember}): it looks again; a device never gets it.
+   */
+  public enum AwaitRun implements Command {
+    INSTANCE
+  }
+
+  /**
    * Command {@code seq} (from 0) of a cluster's run to a sharded device entity: an entity that
    * starts on a later one was re-created by sharding after its member went away, without its state
    * ({@link ClusterMember}); a device in one JVM never gets it.

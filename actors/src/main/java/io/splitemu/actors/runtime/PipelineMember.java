@@ -83,6 +83,11 @@ final class PipelineMember {
             new PipelineControl.FaultsByDevice(setup.pipeline().faults(), setup.hangs()));
   }
 
+  /** Whether this devices member holds the chains ({@link #wire}). */
+  boolean wired() {
+    return wiring != null;
+  }
+
   /** Device {@code id} in its pipeline role, sending through its lane's uplink channel here. */
   Behavior<Device.Command> device(int id) {
     Wiring w = wiring;

@@ -1,0 +1,214 @@
+package io.splitemu.actors.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.RoundRecord;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.pattern.Patterns;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Cluster runs on actor systems of this JVM whose members come and go as on a lab's long-lived
+ * nodes: a devices member whose shard region serves before the run's load reaches it (it joined
+ * while the run placed its devices) still gets its devices, for psl and for MP-SL; and a second run
+ * on members that serve a live run is refused at once, naming the member and that run, while the
+ * first goes on; a supervisor whose singleton cannot start (an older supervisor member holds that
+ * place) ends with one line instead of waiting for ever.
+ */
+class ClusterLateMemberTest {
+
+  @TempDir Path tmp;
+
+  private final List<ActorSystem<?>> started = new ArrayList<>();
+  private final ExecutorService runs = Executors.newCachedThreadPool();
+
+  @AfterEach
+  void stop() throws Exception {
+    runs.shutdownNow();
+    stopMembers();
+  }
+
+  private void stopMembers() throws Exception {
+    for (ActorSystem<?> m : started) {
+      m.terminate();
+      m.getWhenTerminated().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    }
+    started.clear();
+  }
+
+  private static Config member(int port, int seed, String roles) {
+    return ConfigFactory.parseString(
+            String.join(
+                "\n",
+                "pekko.actor.provider = cluster",
+                "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"",
+                "pekko.remote.artery.canonical.port = " + port,
+                "pekko.cluster.seed-nodes = [\"pekko://splitemu@127.0.0.1:" + seed + "\"]",
+                "pekko.cluster.roles = [" + roles + "]",
+                "pekko.cluster.sharding.passivation.strategy = none",
+                "pekko.loglevel = WARNING",
+                "pekko.coordinated-shutdown.exit-jvm = off",
+                "pekko.coordinated-shutdown.run-by-actor-system-terminate = off"))
+        .withFallback(ConfigFactory.load());
+  }
+
+  private static int freePort() throws Exception {
+    return io.splitemu.actors.cluster.Ports.free();
+  }
+
+  private ActorSystem<Void> node(Set<String> roles, int port, int seed) {
+    return node(roles, port, seed, CompletableFuture.completedFuture(null));
+  }
+
+  private ActorSystem<Void> node(
+      Set<String> roles, int port, int seed, CompletableFuture<Void> listed) {
+    ActorSystem<Void> s =
+        ActorSystem.create(
+            ClusterMember.guardian(roles, listed),
+            "splitemu",
+            member(port, seed, "\"" + String.join("\",\"", new TreeSet<>(roles)) + "\""));
+    started.add(s);
+    return s;
+  }
+
+  private CompletableFuture<Emulation.Outcome> cluster(
+      Settings s, Path dir, int port, int seed, int minMembers) {
+    return CompletableFuture.supplyAsync(
+        () ->
+            Emulation.run(
+                s,
+                dir,
+                RunListener.NONE,
+                new Emulation.RunControl(
+                    null,
+                    null,
+                    new Emulation.Cluster(member(port, seed, "supervisor"), minMembers))),
+        runs);
+  }
+
+  private static void await(Duration timeout, String what, java.util.function.BooleanSupplier c)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!c.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "not within " + timeout.toSeconds() + " s: " + what);
+      Thread.sleep(20);
+    }
+  }
+
+  private static boolean up(ActorSystem<?> s) {
+    return Cluster.get(s).selfMember().status() == MemberStatus.up();
+  }
+
+  /** Whether {@code s}'s devices region hosts a shard: sharding gave it devices. */
+  private static boolean hostsShards(ActorSystem<?> s) {
+    try {
+      Object state =
+          Patterns.ask(
+                  org.apache.pekko.cluster.sharding.ClusterSharding.get(Adapter.toClassic(s))
+                      .shardRegion(ClusterMember.DEVICES.name()),
+                  ShardRegion.getShardRegionStateInstance(),
+                  Duration.ofSeconds(2))
+              .toCompletableFuture()
+              .get(3, TimeUnit.SECONDS);
+      return !((ShardRegion.CurrentShardRegionState) state).getShards().isEmpty();
+    } catch (Exception e) {
+      return false;
+    }
+  }
+
+  /** A run's rows but their wall-clock column. */
+  private static List<String> emulated(List<RoundRecord> rows) {
+    List<String> out = new ArrayList<>();
+    for (RoundRecord r : rows) {
+      String row = r.toString();
+      out.add(row.substring(0, row.indexOf("wallTimeS=")));
+    }
+    return out;
+  }
+
+  private static Set<String> placements(Path dir) throws Exception {
+    Set<String> members = new TreeSet<>();
+    for (String line : Files.readAllLines(dir.resolve("events.csv"))) {
+      if (line.contains(",placement,member ")) {
+        members.add(line.split(",")[3].substring("member ".length()));
+      }
+    }
+    return members;
+  }
+
+  /**
+   * A devices member (B) whose region serves (and, being the oldest devices member, holds the shard
+   * coordinator) but whose loader the Receptionist lists only once sharding gave it a device: the
+   * run's placement (psl) or its pipeline's first messages (mpsl) reach B before the run's load.
+   * Before, B's entities stopped at once and the placement was lost (psl ended after
+   * barrier.timeout, "devices did not start"); for MP-SL, B was never wired and the run hung.
+   */
+  @Test
+  void aDevicesMemberLoadedAfterItsShardsWereAllocated_getsItsDevices_pslAndMpsl()
+      throws Exception {
+    for (String scheme : List.of("psl", "mpsl")) {
+      boolean mpsl = scheme.equals("mpsl");
+      Settings s =
+          mpsl
+              ? Settings.load(
+                  Path.of("../scenarios/mpsl-cost-effective.conf"),
+                  List.of(
+                      "splitemu.rounds=1",
+                      "splitemu.devices.count=24",
+                      "splitemu.data.train-samples=12000"))
+              : Settings.load(
+                  Path.of("../scenarios/quickstart.conf"),
+                  List.of(
+                      "splitemu.rounds=1",
+                      "splitemu.fidelity=timing",
+                      "splitemu.barrier.timeout=10s"));
+      Emulation.Outcome one = Emulation.run(s, tmp.resolve("one-" + scheme), RunListener.NONE);
+      int seed = freePort();
+      int a = freePort();
+      int b = freePort();
+      int h = freePort();
+      CompletableFuture<Void> listed = new CompletableFuture<>();
+      CompletableFuture<Emulation.Outcome> run =
+          cluster(s, tmp.resolve("cluster-" + scheme), seed, seed, mpsl ? 3 : 2);
+      ActorSystem<Void> late = node(Set.of("devices"), b, seed, listed);
+      await(Duration.ofSeconds(60), "B up", () -> up(late));
+      Thread.sleep(500); // its region registered with the coordinator, on B itself
+      node(mpsl ? Set.of("devices") : Set.of("edge", "devices"), a, seed);
+      if (mpsl) {
+        node(Set.of("hops"), h, seed);
+      }
+      await(
+          Duration.ofSeconds(90),
+          scheme + ": sharding gave B a device",
+          () -> hostsShards(late) || run.isDone());
+      assertFalse(run.isDone(), scheme + ": the run ended before B got a device");
+      listed.complete(null); // now the run hears of B and has it load the run
+      Emulation.Outcome cluster = run.get(120, TimeUnit.SECONDS);
+      assertEquals(emulated(one.rounds()), emulated(cluster.rounds()), scheme);
+      assertEquals(Set.of("127.0.0.1:" + a, "127.0.0.1:" + b), placements(cluster.dir()), scheme);
+      stopMembers();
+    }
+  }
+}
