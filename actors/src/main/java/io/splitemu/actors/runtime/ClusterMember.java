@@ -48,6 +48,12 @@ public final class ClusterMember {
   public static final EntityTypeKey<Device.Command> DEVICES =
       EntityTypeKey.create(Device.Command.class, "splitemu-device");
 
+  /** How often a load waits for the Split Brain Resolver on a held run's unreachable supervisor. */
+  static final java.time.Duration LOAD_RETRY = java.time.Duration.ofSeconds(1);
+
+  /** How long a load waits for a held run's coordinator to say it is there. */
+  static final java.time.Duration PROBE_TIMEOUT = java.time.Duration.ofSeconds(3);
+
   /** How many ended runs a member remembers, so that a late message for one stops its entity. */
   private static final int ENDED_KEPT = 16;
 
@@ -75,6 +81,13 @@ public final class ClusterMember {
       String scenarioFile,
       ActorRef<ClusterRun.Command> owner,
       ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /**
+   * Whether the coordinator of held run {@code held} answered a load's probe ({@code answered}) and
+   * is there ({@code alive}).
+   */
+  private record Probed(Load load, String held, boolean answered, boolean alive)
       implements Command {}
 
   /** Spawn the edge server of the loaded run and tell {@code supervisor} its reference. */
@@ -113,6 +126,12 @@ public final class ClusterMember {
 
   /** The member could not build the run: {@code reason}, one line. */
   public record LoadFailed(String member, String reason) implements Reply {}
+
+  /**
+   * The member at {@code member} holds another run whose supervisor is still up, and refuses this
+   * one: {@code line} names the member and that run.
+   */
+  public record Busy(String member, String line) implements Reply {}
 
   /** The devices member at {@code member} holds the MP-SL run's chains. */
   public record PipelineWired(String member) implements Reply {}
@@ -224,6 +243,43 @@ public final class ClusterMember {
     org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(ctx.getSystem())
         .getEventStream()
         .subscribe(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(watcher), type);
+  }
+
+  /** A held run's supervisor, as this member's view of the cluster has it. */
+  private enum OwnerState {
+    UP,
+    UNREACHABLE,
+    GONE
+  }
+
+  /** The state of the member of {@code owner}, a run's coordinator on its supervisor's member. */
+  private static OwnerState state(ActorContext<?> ctx, ActorRef<?> owner) {
+    org.apache.pekko.actor.Address a = owner.path().address();
+    Cluster cluster = Cluster.get(ctx.getSystem());
+    if (!a.hasGlobalScope()) {
+      return OwnerState.UP; // a run of this very member's JVM
+    }
+    for (org.apache.pekko.cluster.Member m : cluster.state().getUnreachable()) {
+      if (m.address().equals(a)) {
+        return OwnerState.UNREACHABLE;
+      }
+    }
+    for (org.apache.pekko.cluster.Member m : cluster.state().getMembers()) {
+      if (m.address().equals(a)) {
+        var s = m.status();
+        return s == org.apache.pekko.cluster.MemberStatus.up()
+                || s == org.apache.pekko.cluster.MemberStatus.weaklyUp()
+                || s == org.apache.pekko.cluster.MemberStatus.joining()
+            ? OwnerState.UP
+            : OwnerState.GONE;
+      }
+    }
+    return OwnerState.GONE;
+  }
+
+  private static String ownerAddress(ActorContext<?> ctx, ActorRef<?> owner) {
+    org.apache.pekko.actor.Address a = owner.path().address();
+    return a.hasGlobalScope() ? hostPort(a) : address(ctx);
   }
 
   /** The host:port of this member. */
@@ -347,12 +403,23 @@ public final class ClusterMember {
         ctx ->
             Behaviors.receive(Command.class)
                 .onMessage(Load.class, m -> onLoad(ctx, roles, held, ended, m))
+                .onMessage(Probed.class, p -> onProbed(ctx, roles, held, ended, p))
                 .onMessage(SpawnServer.class, m -> onSpawnServer(ctx, held, region, m))
                 .onMessage(SpawnHops.class, m -> onSpawnHops(ctx, held, region, m))
                 .onMessage(WirePipeline.class, m -> onWirePipeline(ctx, held, m))
                 .onMessage(Unload.class, m -> onUnload(ctx, held, ended, m))
                 .onSignal(ChildFailed.class, f -> onChildFailed(held, f))
-                .onSignal(Terminated.class, t -> Behaviors.same()) // stopped by an unload
+                .onSignal(
+                    Terminated.class,
+                    t -> {
+                      // The held run's supervisor is gone (its JVM left or was downed) without
+                      // unloading it; otherwise a child stopped by an unload.
+                      Held h = held.get();
+                      if (h != null && t.getRef().equals(h.owner())) {
+                        drop(ctx, held, ended);
+                      }
+                      return Behaviors.same();
+                    })
                 .build());
   }
 
@@ -362,7 +429,83 @@ public final class ClusterMember {
       AtomicReference<Held> held,
       java.util.Deque<String> ended,
       Load m) {
+    Held current = held.get();
+    if (current != null && !current.run().equals(m.run())) {
+      switch (state(ctx, current.owner())) {
+        case UP -> {
+          // Its member is up, but a JVM killed a moment ago is too until the failure detector
+          // says otherwise: ask the held run's coordinator whether it is there.
+          ActorRef<ClusterRun.Command> owner = current.owner();
+          ctx.pipeToSelf(
+              org.apache.pekko.pattern.Patterns.ask(
+                  org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(ctx.getSystem())
+                      .actorSelection(owner.path()),
+                  new org.apache.pekko.actor.Identify(current.run()),
+                  PROBE_TIMEOUT),
+              (answer, error) ->
+                  new Probed(
+                      m,
+                      current.run(),
+                      error == null,
+                      answer instanceof org.apache.pekko.actor.ActorIdentity id
+                          && id.getActorRef().isPresent()));
+          return Behaviors.same();
+        }
+        case UNREACHABLE -> {
+          // Gone or only slow: the Split Brain Resolver decides; look again then.
+          retry(ctx, m);
+          return Behaviors.same();
+        }
+        case GONE -> {} // a run whose supervisor went away without unloading it ends here
+      }
+    }
     return load(ctx, roles, held, ended, m);
+  }
+
+  /**
+   * Looks at load {@code m} again in {@link #LOAD_RETRY}: until then the held run's supervisor is
+   * neither known to be there nor known to be gone (its run's load timeout bounds the wait).
+   */
+  private static void retry(ActorContext<Command> ctx, Load m) {
+    ctx.scheduleOnce(LOAD_RETRY, ctx.getSelf(), m);
+  }
+
+  /**
+   * The held run's coordinator answered (or not) whether it is there: alive, the load is refused
+   * (that run goes on untouched); stopped, the load goes on; silent, it is looked at again later.
+   */
+  private static Behavior<Command> onProbed(
+      ActorContext<Command> ctx,
+      Set<String> roles,
+      AtomicReference<Held> held,
+      java.util.Deque<String> ended,
+      Probed p) {
+    Held current = held.get();
+    if (current == null || !current.run().equals(p.held())) {
+      return onLoad(ctx, roles, held, ended, p.load()); // it changed meanwhile: decide again
+    }
+    if (!p.answered()) {
+      retry(ctx, p.load());
+      return Behaviors.same();
+    }
+    if (!p.alive()) {
+      return load(ctx, roles, held, ended, p.load());
+    }
+    String member = address(ctx);
+    p.load()
+        .replyTo()
+        .tell(
+            new Busy(
+                member,
+                "cluster member "
+                    + member
+                    + " serves run "
+                    + current.run()
+                    + " of the supervisor member "
+                    + ownerAddress(ctx, current.owner())
+                    + ", which is still running; a member serves one run at a time: start"
+                    + " this run once that one ended, or on other members"));
+    return Behaviors.same();
   }
 
   /** Drops the held run, if any, and builds run {@code m} here. */
@@ -405,6 +548,7 @@ public final class ClusterMember {
                 why -> m.owner().tell(new ClusterRun.MemberFailed(why)));
       }
       held.set(h);
+      ctx.watch(m.owner()); // a supervisor gone without unloading frees this member
       m.replyTo().tell(new Loaded(member, List.copyOf(new TreeSet<>(roles))));
     } catch (RuntimeException e) {
       m.replyTo().tell(new LoadFailed(member, RunGuardian.oneLine(e)));
@@ -511,6 +655,7 @@ public final class ClusterMember {
       ActorContext<Command> ctx, AtomicReference<Held> held, java.util.Deque<String> ended) {
     Held h = held.getAndSet(null);
     if (h != null) {
+      ctx.unwatch(h.owner());
       ended.addLast(h.run());
       while (ended.size() > ENDED_KEPT) {
         ended.pollFirst();

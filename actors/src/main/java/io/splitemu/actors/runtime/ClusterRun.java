@@ -102,7 +102,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     LOAD_TIMEOUT,
     STOP_POLL,
     REGIONS,
-    PLACING
+    PLACING,
+    SUPERVISOR_TIMEOUT
   }
 
   private final ActorContext<Command> ctx;
@@ -236,6 +237,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         .onMessageEquals(Tick.STOP_POLL, this::onStopPoll)
         .onMessageEquals(Tick.REGIONS, this::askRegions)
         .onMessageEquals(Tick.PLACING, this::onPlacingTick)
+        .onMessageEquals(Tick.SUPERVISOR_TIMEOUT, this::onSupervisorTimeout)
         .onMessage(Regions.class, this::onRegions)
         .onMessage(SupervisorUp.class, this::onSupervisorUp)
         .onMessage(MemberFailed.class, m -> toSupervisor(m.reason()))
@@ -304,12 +306,14 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         }
       } else {
         String line =
-            m.reply() instanceof ClusterMember.LoadFailed f
-                ? "cluster member "
-                    + f.member()
-                    + " joined late and could not build the run: "
-                    + f.reason()
-                : null;
+            m.reply() instanceof ClusterMember.Busy b
+                ? b.line()
+                : m.reply() instanceof ClusterMember.LoadFailed f
+                    ? "cluster member "
+                        + f.member()
+                        + " joined late and could not build the run: "
+                        + f.reason()
+                    : null;
         if (line != null && setup.pipeline() != null && !finished) {
           // MP-SL: the devices sharding gives it would never start, and nothing else would tell.
           return toSupervisor(line);
@@ -318,6 +322,10 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         }
       }
       return this;
+    }
+    if (m.reply() instanceof ClusterMember.Busy b) {
+      // Another run's supervisor still uses this member: this run fails at once, that one goes on.
+      return fail(b.line());
     }
     if (m.reply() instanceof ClusterMember.Loaded l) {
       roles.put(l.member(), l.roles());
@@ -480,10 +488,46 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
                         ClusterSingletonSettings.create(ctx.getSystem()).withRole("supervisor")));
     singleton.tell(
         new Supervisor.Start(ctx.messageAdapter(Supervisor.Finished.class, Done::new), speedup));
+    // The singleton runs on the oldest supervisor-role member: if another JVM holds that place
+    // (another run's supervisor), this one never starts here; the run must not wait for it.
+    timers.startSingleTimer(Tick.SUPERVISOR_TIMEOUT, timeouts.loadTimeout());
     return this;
   }
 
+  /** The supervisor singleton did not start within the load timeout: the run ends, naming why. */
+  private Behavior<Command> onSupervisorTimeout() {
+    if (supervisor != null || finished) {
+      return this;
+    }
+    String oldest = null;
+    org.apache.pekko.cluster.Member best = null;
+    var cluster = org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem());
+    for (org.apache.pekko.cluster.Member m : cluster.state().getMembers()) {
+      if (m.hasRole("supervisor") && (best == null || m.isOlderThan(best))) {
+        best = m;
+      }
+    }
+    if (best != null && !best.equals(cluster.selfMember())) {
+      oldest = ClusterMember.hostPort(best.address());
+    }
+    return end(
+        new Supervisor.Finished(
+            NOT_STARTED,
+            0,
+            "the supervisor (Cluster Singleton supervisor-"
+                + run
+                + ") did not start within "
+                + seconds(timeouts.loadTimeout())
+                + " (splitemu.cluster-run.load-timeout)"
+                + (oldest == null
+                    ? ""
+                    : "; it starts only on the oldest supervisor member, "
+                        + oldest
+                        + ", another run's JVM: run one supervisor at a time")));
+  }
+
   private Behavior<Command> onSupervisorUp(SupervisorUp m) {
+    timers.cancel(Tick.SUPERVISOR_TIMEOUT);
     supervisor = m.supervisor();
     ctx.watch(supervisor);
     // The devices placed before the run: one events.csv row per member.

@@ -2,6 +2,7 @@ package io.splitemu.actors.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -16,11 +17,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -209,6 +212,90 @@ class ClusterLateMemberTest {
       assertEquals(emulated(one.rounds()), emulated(cluster.rounds()), scheme);
       assertEquals(Set.of("127.0.0.1:" + a, "127.0.0.1:" + b), placements(cluster.dir()), scheme);
       stopMembers();
+    }
+  }
+
+  /**
+   * Two runs on the same long-lived node: the second is refused at once with one line naming the
+   * node and the run it serves, and the first goes on untouched (before, the node dropped the first
+   * run, which ended "edge server stopped", and the second waited for its singleton). Then a run
+   * whose singleton cannot start here, as an older supervisor member that runs nothing holds its
+   * place, ends after the load timeout with one line naming that member.
+   */
+  @Test
+  void aSecondRunOnBusyMembersIsRefused_andTheFirstGoesOn_andASupervisorThatCannotStartEnds()
+      throws Exception {
+    int n = freePort();
+    node(Set.of("edge", "hops", "devices"), n, n); // the long-lived seed
+    Settings first =
+        Settings.load(
+            Path.of("../scenarios/quickstart.conf"),
+            List.of("splitemu.rounds=400", "splitemu.fidelity=timing"));
+    Path firstDir = tmp.resolve("first");
+    CompletableFuture<Emulation.Outcome> one = cluster(first, firstDir, freePort(), n, 2);
+    await(
+        Duration.ofSeconds(90),
+        "the first run's round 2",
+        () -> one.isDone() || lines(firstDir.resolve("rounds.csv")) >= 3);
+    Settings second =
+        Settings.load(
+            Path.of("../scenarios/quickstart.conf"),
+            List.of("splitemu.rounds=1", "splitemu.fidelity=timing"));
+    long t0 = System.nanoTime();
+    ExecutionException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ExecutionException.class,
+            () ->
+                cluster(second, tmp.resolve("second"), freePort(), n, 2).get(90, TimeUnit.SECONDS));
+    assertInstanceOf(RunFailedException.class, refused.getCause(), refused.toString());
+    String line = refused.getCause().getMessage();
+    assertTrue(
+        line.startsWith(
+            "the cluster run did not start: cluster member 127.0.0.1:" + n + " serves run first-"),
+        line);
+    assertTrue(line.contains(", which is still running;"), line);
+    assertFalse(line.contains("\n"), line);
+    assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(60), "refused at once");
+    assertFalse(one.isDone(), "the first run was still going when the second was refused");
+    Emulation.Outcome firstDone = one.get(5, TimeUnit.MINUTES);
+    assertEquals(400, firstDone.rounds().size(), "the first run went on to its end");
+
+    // An older supervisor member that runs nothing: a run's singleton would start only there.
+    int older = freePort();
+    ActorSystem<Void> idle =
+        ActorSystem.create(Behaviors.empty(), "splitemu", member(older, n, "\"supervisor\""));
+    started.add(idle);
+    await(Duration.ofSeconds(60), "the idle supervisor member up", () -> up(idle));
+    Settings third =
+        Settings.load(
+            Path.of("../scenarios/quickstart.conf"),
+            List.of(
+                "splitemu.rounds=1",
+                "splitemu.fidelity=timing",
+                "splitemu.cluster-run.load-timeout=10s"));
+    ExecutionException stuck =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ExecutionException.class,
+            () -> cluster(third, tmp.resolve("third"), freePort(), n, 2).get(90, TimeUnit.SECONDS));
+    line = stuck.getCause().getMessage();
+    assertTrue(
+        line.startsWith(
+            "the cluster run did not start: the supervisor (Cluster Singleton supervisor-third-"),
+        line);
+    assertTrue(
+        line.contains(
+            ") did not start within 10 s (splitemu.cluster-run.load-timeout); it starts only on"
+                + " the oldest supervisor member, 127.0.0.1:"
+                + older
+                + ","),
+        line);
+  }
+
+  private static int lines(Path file) {
+    try {
+      return Files.exists(file) ? Files.readAllLines(file).size() : 0;
+    } catch (java.io.IOException e) {
+      return 0;
     }
   }
 }
