@@ -431,6 +431,11 @@ public final class ClusterMember {
       Load m) {
     Held current = held.get();
     if (current != null && !current.run().equals(m.run())) {
+      if (ended.contains(m.run()) || state(ctx, m.owner()) == OwnerState.GONE) {
+        // A load that waited for the held run: its own run ended meanwhile (unloaded, or its
+        // supervisor's member removed). Nothing to build; the held run stays.
+        return Behaviors.same();
+      }
       switch (state(ctx, current.owner())) {
         case UP -> {
           // Its member is up, but a JVM killed a moment ago is too until the failure detector
@@ -464,7 +469,8 @@ public final class ClusterMember {
 
   /**
    * Looks at load {@code m} again in {@link #LOAD_RETRY}: until then the held run's supervisor is
-   * neither known to be there nor known to be gone (its run's load timeout bounds the wait).
+   * neither known to be there nor known to be gone. The wait ends when either run's supervisor is
+   * gone or {@code m}'s run is unloaded (its load timeout ended it; {@link #onLoad}).
    */
   private static void retry(ActorContext<Command> ctx, Load m) {
     ctx.scheduleOnce(LOAD_RETRY, ctx.getSelf(), m);
@@ -504,7 +510,7 @@ public final class ClusterMember {
                     + " of the supervisor member "
                     + ownerAddress(ctx, current.owner())
                     + ", which is still running; a member serves one run at a time: start"
-                    + " this run once that one ended, or on other members"));
+                    + " this run once that one ended, or in another cluster (other seed nodes)"));
     return Behaviors.same();
   }
 
@@ -646,8 +652,20 @@ public final class ClusterMember {
     Held h = held.get();
     if (h != null && h.run().equals(m.run())) {
       drop(ctx, held, ended);
+    } else if (!ended.contains(m.run())) {
+      // A run that never loaded here (its load waited for the held run): a load of it still
+      // waiting is abandoned, and a late message for it stops its entity.
+      remember(ended, m.run());
     }
     return Behaviors.same();
+  }
+
+  /** Adds {@code run} to the ended runs, keeping the newest {@link #ENDED_KEPT}. */
+  private static void remember(java.util.Deque<String> ended, String run) {
+    ended.addLast(run);
+    while (ended.size() > ENDED_KEPT) {
+      ended.pollFirst();
+    }
   }
 
   /** Stops the held run's edge server and link channels, and forgets the run. */
@@ -656,10 +674,7 @@ public final class ClusterMember {
     Held h = held.getAndSet(null);
     if (h != null) {
       ctx.unwatch(h.owner());
-      ended.addLast(h.run());
-      while (ended.size() > ENDED_KEPT) {
-        ended.pollFirst();
-      }
+      remember(ended, h.run());
       ctx.getChildren().forEach(ctx::stop);
       // Entities the run's end did not retire (its supervisor went away): they hold its setup.
       h.entities().forEach(e -> e.tell(Device.Retire.INSTANCE));
