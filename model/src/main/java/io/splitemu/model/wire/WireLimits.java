@@ -7,10 +7,10 @@ import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.serializers.CollectionSerializer;
 import com.esotericsoftware.kryo.serializers.DefaultSerializers;
 import com.esotericsoftware.kryo.serializers.MapSerializer;
+import java.util.AbstractCollection;
 import java.util.AbstractMap;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.List;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -105,9 +105,9 @@ final class WireLimits {
   }
 
   /**
-   * Kryo's collection serializer with the size checked before the collection is made. A hashed set
-   * is first read into a list, so that every element can be checked before it is hashed (see {@link
-   * ImmutableCollectionSerializers#checkHashable}).
+   * Kryo's collection serializer with the size checked before the collection is made. Kryo fills a
+   * hashed set through a {@link CheckingSet}, which checks each element before the set hashes it
+   * (see {@link ImmutableCollectionSerializers#checkHashable}).
    */
   @SuppressWarnings({"rawtypes", "unchecked"})
   static final class CheckedCollectionSerializer extends CollectionSerializer<Collection> {
@@ -115,68 +115,76 @@ final class WireLimits {
     protected Collection create(
         Kryo kryo, Input input, Class<? extends Collection> type, int size) {
       checkCount(input, size, "a collection size");
-      return Set.class.isAssignableFrom(type)
-          ? new StagedElements()
-          : super.create(kryo, input, type, size);
+      Collection made = super.create(kryo, input, type, size);
+      return made instanceof Set ? new CheckingSet(made) : made;
     }
 
     @Override
     public Collection read(Kryo kryo, Input input, Class<? extends Collection> type) {
       Collection read = super.read(kryo, input, type);
-      if (!(read instanceof StagedElements staged)) {
-        return read;
-      }
-      // Kryo's own sizing of the set, so that a HashSet iterates in the order it always did.
-      Collection set = super.create(kryo, input, type, staged.size());
-      for (Object element : staged) {
-        set.add(ImmutableCollectionSerializers.checkHashable(element));
-      }
-      return set;
+      return read instanceof CheckingSet checking ? checking.into : read;
     }
   }
 
-  /** A hashed set's elements as read, in order, before any of them is hashed. */
-  private static final class StagedElements extends ArrayList<Object> {}
+  /** The set Kryo made, as Kryo's reader adds to it: each element is checked, then added. */
+  private static final class CheckingSet extends AbstractCollection<Object> {
+    private final Collection<Object> into;
+
+    CheckingSet(Collection<Object> into) {
+      this.into = into;
+    }
+
+    @Override
+    public boolean add(Object element) {
+      return into.add(ImmutableCollectionSerializers.checkHashable(element));
+    }
+
+    @Override
+    public Iterator<Object> iterator() {
+      return into.iterator();
+    }
+
+    @Override
+    public int size() {
+      return into.size();
+    }
+  }
 
   /**
-   * Kryo's map serializer with the size checked before the map is made. Entries are first read into
-   * a list, so that every key can be checked before it is hashed.
+   * Kryo's map serializer with the size checked before the map is made. Kryo fills the map through
+   * a {@link CheckingMap}, which checks each key before the map hashes it.
    */
   @SuppressWarnings({"rawtypes", "unchecked"})
   static final class CheckedMapSerializer extends MapSerializer<Map> {
     @Override
     protected Map create(Kryo kryo, Input input, Class<? extends Map> type, int size) {
       checkCount(input, size, "a map size");
-      return new StagedEntries();
+      return new CheckingMap(super.create(kryo, input, type, size));
     }
 
     @Override
     public Map read(Kryo kryo, Input input, Class<? extends Map> type) {
       Map read = super.read(kryo, input, type);
-      if (!(read instanceof StagedEntries staged)) {
-        return read;
-      }
-      Map map = super.create(kryo, input, type, staged.entries.size()); // Kryo's sizing, as above
-      for (Map.Entry<Object, Object> e : staged.entries) {
-        map.put(ImmutableCollectionSerializers.checkHashable(e.getKey()), e.getValue());
-      }
-      return map;
+      return read instanceof CheckingMap checking ? checking.into : read;
     }
   }
 
-  /** A map's entries as read, in order, before any key is hashed; only {@code put} is used. */
-  private static final class StagedEntries extends AbstractMap<Object, Object> {
-    private final List<Map.Entry<Object, Object>> entries = new ArrayList<>();
+  /** The map Kryo made, as Kryo's reader puts into it: each key is checked, then put. */
+  private static final class CheckingMap extends AbstractMap<Object, Object> {
+    private final Map<Object, Object> into;
+
+    CheckingMap(Map<Object, Object> into) {
+      this.into = into;
+    }
 
     @Override
     public Object put(Object key, Object value) {
-      entries.add(new SimpleImmutableEntry<>(key, value));
-      return null;
+      return into.put(ImmutableCollectionSerializers.checkHashable(key), value);
     }
 
     @Override
     public Set<Map.Entry<Object, Object>> entrySet() {
-      throw new UnsupportedOperationException("entries staged by the wire decoder");
+      return into.entrySet();
     }
   }
 
