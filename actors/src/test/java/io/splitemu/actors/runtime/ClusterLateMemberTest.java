@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.cluster.Ports;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.RoundRecord;
 import java.nio.file.Files;
@@ -61,26 +60,6 @@ class ClusterLateMemberTest {
     started.clear();
   }
 
-  private static Config member(int port, int seed, String roles) {
-    return ConfigFactory.parseString(
-            String.join(
-                "\n",
-                "pekko.actor.provider = cluster",
-                "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"",
-                "pekko.remote.artery.canonical.port = " + port,
-                "pekko.cluster.seed-nodes = [\"pekko://splitemu@127.0.0.1:" + seed + "\"]",
-                "pekko.cluster.roles = [" + roles + "]",
-                "pekko.cluster.sharding.passivation.strategy = none",
-                "pekko.loglevel = WARNING",
-                "pekko.coordinated-shutdown.exit-jvm = off",
-                "pekko.coordinated-shutdown.run-by-actor-system-terminate = off"))
-        .withFallback(ConfigFactory.load());
-  }
-
-  private static int freePort() throws Exception {
-    return io.splitemu.actors.cluster.Ports.free();
-  }
-
   private ActorSystem<Void> node(Set<String> roles, int port, int seed) {
     return node(roles, port, seed, CompletableFuture.completedFuture(null));
   }
@@ -91,7 +70,8 @@ class ClusterLateMemberTest {
         ActorSystem.create(
             ClusterMember.guardian(roles, listed),
             "splitemu",
-            member(port, seed, "\"" + String.join("\",\"", new TreeSet<>(roles)) + "\""));
+            ClusterPipelineRunTest.member(
+                port, seed, "\"" + String.join("\",\"", new TreeSet<>(roles)) + "\""));
     started.add(s);
     return s;
   }
@@ -107,7 +87,8 @@ class ClusterLateMemberTest {
                 new Emulation.RunControl(
                     null,
                     null,
-                    new Emulation.Cluster(member(port, seed, "supervisor"), minMembers))),
+                    new Emulation.Cluster(
+                        ClusterPipelineRunTest.member(port, seed, "supervisor"), minMembers))),
         runs);
   }
 
@@ -188,10 +169,10 @@ class ClusterLateMemberTest {
                       "splitemu.fidelity=timing",
                       "splitemu.barrier.timeout=10s"));
       Emulation.Outcome one = Emulation.run(s, tmp.resolve("one-" + scheme), RunListener.NONE);
-      int seed = freePort();
-      int a = freePort();
-      int b = freePort();
-      int h = freePort();
+      int seed = Ports.free();
+      int a = Ports.free();
+      int b = Ports.free();
+      int h = Ports.free();
       CompletableFuture<Void> listed = new CompletableFuture<>();
       CompletableFuture<Emulation.Outcome> run =
           cluster(s, tmp.resolve("cluster-" + scheme), seed, seed, mpsl ? 3 : 2);
@@ -225,14 +206,14 @@ class ClusterLateMemberTest {
   @Test
   void aSecondRunOnBusyMembersIsRefused_andTheFirstGoesOn_andASupervisorThatCannotStartEnds()
       throws Exception {
-    int n = freePort();
+    int n = Ports.free();
     node(Set.of("edge", "hops", "devices"), n, n); // the long-lived seed
     Settings first =
         Settings.load(
             Path.of("../scenarios/quickstart.conf"),
             List.of("splitemu.rounds=400", "splitemu.fidelity=timing"));
     Path firstDir = tmp.resolve("first");
-    CompletableFuture<Emulation.Outcome> one = cluster(first, firstDir, freePort(), n, 2);
+    CompletableFuture<Emulation.Outcome> one = cluster(first, firstDir, Ports.free(), n, 2);
     await(
         Duration.ofSeconds(90),
         "the first run's round 2",
@@ -246,7 +227,8 @@ class ClusterLateMemberTest {
         org.junit.jupiter.api.Assertions.assertThrows(
             ExecutionException.class,
             () ->
-                cluster(second, tmp.resolve("second"), freePort(), n, 2).get(90, TimeUnit.SECONDS));
+                cluster(second, tmp.resolve("second"), Ports.free(), n, 2)
+                    .get(90, TimeUnit.SECONDS));
     assertInstanceOf(RunFailedException.class, refused.getCause(), refused.toString());
     String line = refused.getCause().getMessage();
     assertTrue(
@@ -261,9 +243,12 @@ class ClusterLateMemberTest {
     assertEquals(400, firstDone.rounds().size(), "the first run went on to its end");
 
     // An older supervisor member that runs nothing: a run's singleton would start only there.
-    int older = freePort();
+    int older = Ports.free();
     ActorSystem<Void> idle =
-        ActorSystem.create(Behaviors.empty(), "splitemu", member(older, n, "\"supervisor\""));
+        ActorSystem.create(
+            Behaviors.empty(),
+            "splitemu",
+            ClusterPipelineRunTest.member(older, n, "\"supervisor\""));
     started.add(idle);
     await(Duration.ofSeconds(60), "the idle supervisor member up", () -> up(idle));
     Settings third =
@@ -276,7 +261,8 @@ class ClusterLateMemberTest {
     ExecutionException stuck =
         org.junit.jupiter.api.Assertions.assertThrows(
             ExecutionException.class,
-            () -> cluster(third, tmp.resolve("third"), freePort(), n, 2).get(90, TimeUnit.SECONDS));
+            () ->
+                cluster(third, tmp.resolve("third"), Ports.free(), n, 2).get(90, TimeUnit.SECONDS));
     line = stuck.getCause().getMessage();
     assertTrue(
         line.startsWith(

@@ -27,7 +27,8 @@ class ClusterPipelineRunTest {
     return io.splitemu.actors.cluster.Ports.free();
   }
 
-  private static Config member(int port, int seed, String roles) {
+  /** A member of this JVM's test cluster on 127.0.0.1 (ClusterLateMemberTest's too). */
+  static Config member(int port, int seed, String roles) {
     return ConfigFactory.parseString(
             String.join(
                 "\n",

@@ -401,21 +401,31 @@ class DeviceFaultsTest {
             + " s, until-round = 2"
             + (kind.equals("device-slowdown") ? ", factor = 3" : "")
             + " }";
-    Tables t = run(scenario(scheme, fault, DROP_FOR_ROUND), tmp.resolve("a"));
-    assertEquals(emulated(clean.rounds()), emulated(t.rounds()));
-    assertEquals(clean.devices(), t.devices());
-    Map<String, String> row = FaultsOnEverySchemeTest.only(t.events(), "fault");
+    Map<String, String> row = emptyWindowRow(clean, scheme, fault);
     assertEquals(at, num(row, "emulated_s"), 1e-9);
-    assertEquals("2", row.get("round"));
     String detail =
         kind
             + ": faults[0] ends (round 2's start, "
             + FaultPlan.fmt(r1)
             + " s) before it starts, so it has no effect (scenario fault, at ";
     assertTrue(row.get("detail").startsWith(detail), row.toString());
-    // Every other row is the fault-free run's: no recovery row, no deadline.
+  }
+
+  /**
+   * Runs {@code scheme} with {@code fault}, a window that ends before it starts in round 2, and
+   * returns its one {@code fault} row, in round 2; every other row is the fault-free run's ({@code
+   * clean}): the same rounds and devices, no recovery row, no deadline.
+   */
+  private Map<String, String> emptyWindowRow(Tables clean, String scheme, String fault)
+      throws Exception {
+    Tables t = run(scenario(scheme, fault, DROP_FOR_ROUND), tmp.resolve("a"));
+    assertEquals(emulated(clean.rounds()), emulated(t.rounds()));
+    assertEquals(clean.devices(), t.devices());
+    Map<String, String> row = FaultsOnEverySchemeTest.only(t.events(), "fault");
+    assertEquals("2", row.get("round"));
     assertEquals(
         clean.events(), t.events().stream().filter(e -> !e.get("kind").equals("fault")).toList());
+    return row;
   }
 
   /**
@@ -448,20 +458,14 @@ class DeviceFaultsTest {
             + " s"
             + (kind.equals("device-slowdown") ? ", factor = 3" : "")
             + " }";
-    Tables t = run(scenario(scheme, fault, DROP_FOR_ROUND), tmp.resolve("a"));
-    assertEquals(emulated(clean.rounds()), emulated(t.rounds()));
-    assertEquals(clean.devices(), t.devices());
-    Map<String, String> row = FaultsOnEverySchemeTest.only(t.events(), "fault");
+    Map<String, String> row = emptyWindowRow(clean, scheme, fault);
     assertEquals(r1, num(row, "emulated_s"), 1e-9);
-    assertEquals("2", row.get("round"));
     assertTrue(row.get("detail").startsWith(kind + ": faults[0] ends ("), row.toString());
     String detail =
         " s) before it starts (round 2's start, "
             + FaultPlan.fmt(r1)
             + " s), so it has no effect (scenario fault, round 2 until ";
     assertTrue(row.get("detail").contains(detail), row.toString());
-    assertEquals(
-        clean.events(), t.events().stream().filter(e -> !e.get("kind").equals("fault")).toList());
   }
 
   /**
