@@ -66,9 +66,8 @@ public final class OverheadBenchmark {
     List<String> sets = new ArrayList<>();
     // barrier.timeout is a wall-clock watchdog that ends the run when a step's replies take that
     // long; on a loaded machine a slow full-fidelity step must not end the PSL side early.
-    // (Emulated
-    // drops come from barrier.deadline, which the quickstart's devices never miss.) A --set given
-    // later still wins.
+    // (Emulated drops come from barrier.deadline, which the quickstart's devices never miss.) A
+    // --set given later still wins.
     sets.add("barrier.timeout=1 h");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
