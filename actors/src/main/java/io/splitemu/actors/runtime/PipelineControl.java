@@ -1642,14 +1642,19 @@ public final class PipelineControl {
     double wall = (System.nanoTime() - wallStartNs) / 1e9;
     Map<Integer, Long> starts = deviceStarts.remove(e);
     Map<Integer, Long> next = deviceStarts.get(e + 1);
-    // Not decided before the rows of epoch R - 1 (R's start unknown): not empty then, not kept.
+    // Not decided before the rows of epoch R - 1 (R's start unknown): not empty then, not kept. A
+    // window of no such R (decidedAt 0) is never empty here, and not kept either: keeping its -1
+    // put an entry per fault and device into every State and checkpoint.
     EmptyWindows empty =
-        (f, d) ->
-            decidedAt(f) > e + 1
-                ? -1
-                : emptyWindows
-                    .computeIfAbsent(faultIndex.get(f), k -> new TreeMap<>())
-                    .computeIfAbsent(d, k -> emptyUntil(f, d, epoch, starts, next));
+        (f, d) -> {
+          int r = decidedAt(f);
+          if (r <= 0 || r > e + 1) {
+            return -1;
+          }
+          return emptyWindows
+              .computeIfAbsent(faultIndex.get(f), k -> new TreeMap<>())
+              .computeIfAbsent(d, k -> emptyUntil(f, d, epoch, starts, next));
+        };
     // Every window ending at this epoch is decided by its rows at the latest, so that a checkpoint
     // after it holds the decision the later rows (its fault row at T) take.
     for (Settings.Fault f : setup.faults()) {
