@@ -153,6 +153,27 @@ public record Settings(
     public int device() {
       return devices.get(0);
     }
+
+    /**
+     * The round at whose start (a device's own, on MP-SL) this window is decided empty or not: R of
+     * {@code round = R, until = T} or of {@code at = T, until-round = R}; 0 for any other window.
+     */
+    public int mixedRound() {
+      if (end == null || start.atRoundStart() == end.atRoundStart()) {
+        return 0;
+      }
+      return start.atRoundStart() ? start.round() : end.round();
+    }
+
+    /**
+     * Whether this window is empty if round {@link #mixedRound} starts at {@code roundStartNs}
+     * (docs/faults.md "Recording"): {@code round = R, until = T} with T at or before it, {@code at
+     * = T, until-round = R} with it at or before T; never for any other window.
+     */
+    public boolean emptyAt(long roundStartNs) {
+      return mixedRound() > 0
+          && (start.atRoundStart() ? end.atNs() <= roundStartNs : roundStartNs <= start.atNs());
+    }
   }
 
   /**

@@ -699,30 +699,17 @@ public final class PipelineControl {
   }
 
   /**
-   * The round at whose start (the device's own) fault {@code f}'s window is decided empty or not: R
-   * of {@code at = T, until-round = R} or of {@code round = R, until = T}; 0 for any other window.
-   */
-  static int decidedAt(Settings.Fault f) {
-    Settings.FaultTime from = f.start();
-    Settings.FaultTime end = f.end();
-    if (end == null || from.atRoundStart() == end.atRoundStart()) {
-      return 0;
-    }
-    return from.atRoundStart() ? from.round() : end.round();
-  }
-
-  /**
    * {@link EmptyWindows#until} as epoch {@code e}'s rows see it: {@code own} each device's start of
    * e, {@code next} of e + 1 (null: none known); a device with none starts when the epoch does. R
-   * ({@link #decidedAt}) is e + 1 or e (every window is decided by its epoch R's rows at the
-   * latest, and the decisions are in checkpoints); an earlier R is not met, and would take the
-   * epoch's start, after R's. {@code at = T, until-round = R} is empty where the device's start of
-   * R is at or before T, {@code round = R, until = T} where it is at or after T (PipelineRole, a
-   * silence's {@code overAt} there; a slowdown's bounds then make no window).
+   * ({@link Settings.Fault#mixedRound}) is e + 1 or e (every window is decided by its epoch R's
+   * rows at the latest, and the decisions are in checkpoints); an earlier R is not met, and would
+   * take the epoch's start, after R's. {@code at = T, until-round = R} is empty where the device's
+   * start of R is at or before T, {@code round = R, until = T} where it is at or after T
+   * (PipelineRole, a silence's {@code overAt} there; a slowdown's bounds then make no window).
    */
   private static long emptyUntil(
       Settings.Fault f, int d, EpochResult e, Map<Integer, Long> own, Map<Integer, Long> next) {
-    int r = decidedAt(f);
+    int r = f.mixedRound();
     if (r <= 0) {
       return -1;
     }
@@ -736,8 +723,7 @@ public final class PipelineControl {
     } else {
       return -1;
     }
-    boolean empty = f.start().atRoundStart() ? f.end().atNs() <= start : start <= f.start().atNs();
-    return empty ? start : -1;
+    return f.emptyAt(start) ? start : -1;
   }
 
   /**
@@ -1643,11 +1629,11 @@ public final class PipelineControl {
     Map<Integer, Long> starts = deviceStarts.remove(e);
     Map<Integer, Long> next = deviceStarts.get(e + 1);
     // Not decided before the rows of epoch R - 1 (R's start unknown): not empty then, not kept. A
-    // window of no such R (decidedAt 0) is never empty here, and not kept either: keeping its -1
+    // window of no such R (mixedRound 0) is never empty here, and not kept either: keeping its -1
     // put an entry per fault and device into every State and checkpoint.
     EmptyWindows empty =
         (f, d) -> {
-          int r = decidedAt(f);
+          int r = f.mixedRound();
           if (r <= 0 || r > e + 1) {
             return -1;
           }
@@ -1658,7 +1644,7 @@ public final class PipelineControl {
     // Every window ending at this epoch is decided by its rows at the latest, so that a checkpoint
     // after it holds the decision the later rows (its fault row at T) take.
     for (Settings.Fault f : setup.faults()) {
-      if (decidedAt(f) == e) {
+      if (f.mixedRound() == e) {
         f.devices().forEach(d -> empty.until(f, d));
       }
     }

@@ -1470,7 +1470,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         continue;
       }
       faultStartNs.put(i, nowNs);
-      if (f.end() != null && !f.end().atRoundStart() && f.end().atNs() <= nowNs) {
+      if (f.emptyAt(nowNs)) {
         // round = R, until = T with T at or before round R's start: an empty window, struck at
         // no device; its one row, at R's start, says so (docs/faults.md "Recording").
         faultsEnded.add(i);
@@ -1499,12 +1499,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     // at T says so (docs/faults.md "Recording").
     for (int i = 0; i < faults.size(); i++) {
       Settings.Fault f = faults.get(i);
-      if (f.end() != null
+      if (!f.start().atRoundStart()
           && !faultsEnded.contains(i)
-          && f.end().atRoundStart()
-          && f.end().round() <= round
-          && !f.start().atRoundStart()
-          && f.start().atNs() >= nowNs) {
+          && f.mixedRound() <= round
+          && f.emptyAt(nowNs)) {
         faultsEnded.add(i);
         faultStartNs.put(i, nowNs);
         disarm(i, f);
@@ -1542,15 +1540,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /**
    * Whether fault {@code i} is an empty window: {@code at = T, until-round = R} found empty at
    * round R's start, or {@code round = R, until = T} with T at or before round R's start (in both,
-   * faultStartNs holds that start).
+   * faultStartNs holds that start; an instant's fault has one only then).
    */
   private boolean empty(int i, Settings.Fault f) {
     Long at = faultStartNs.get(i);
-    if (at == null) {
-      return false;
-    }
-    return !f.start().atRoundStart()
-        || f.end() != null && !f.end().atRoundStart() && f.end().atNs() <= at;
+    return at != null && f.emptyAt(at);
   }
 
   /**
