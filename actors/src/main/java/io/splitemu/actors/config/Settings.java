@@ -196,6 +196,15 @@ public record Settings(
       return round > 0;
     }
 
+    /**
+     * Whether this time has been reached at the start of round {@code round} or at the emulated
+     * instant {@code ns} (whichever of the two this time is written as): a round up to {@code
+     * round}, an instant up to {@code ns}.
+     */
+    public boolean reachedBy(int round, long ns) {
+      return atRoundStart() ? this.round <= round : atNs <= ns;
+    }
+
     /** The round or instant, as the scenario writes it. */
     @Override
     public String toString() {

@@ -310,11 +310,8 @@ public final class PipelineEmulation {
           || !g.devices().contains(d)) {
         continue;
       }
-      Settings.FaultTime from = g.start();
-      boolean started = from.atRoundStart() ? from.round() <= o.back() : from.atNs() <= o.ownNs();
-      Settings.FaultTime end = g.end();
-      boolean over =
-          end != null && (end.atRoundStart() ? o.back() >= end.round() : o.ownNs() >= end.atNs());
+      boolean started = g.start().reachedBy(o.back(), o.ownNs());
+      boolean over = g.end() != null && g.end().reachedBy(o.back(), o.ownNs());
       if (started && !over) {
         return true;
       }

@@ -52,7 +52,7 @@ final class PipelineLinkFaults {
       }
       for (int d : f.devices()) {
         long at = instantIn(f.end(), e, starts, d);
-        if (at >= 0 && started(f.start(), e.epoch(), at) && empty.until(f, d) < 0) {
+        if (at >= 0 && f.start().reachedBy(e.epoch(), at) && empty.until(f, d) < 0) {
           out.add(
               new EventRecord(
                   at / 1e9,
@@ -78,10 +78,5 @@ final class PipelineLinkFaults {
     }
     boolean in = t.atNs() < e.endNs() && (e.epoch() == 1 || t.atNs() >= e.startNs());
     return in ? t.atNs() : -1;
-  }
-
-  /** Whether a fault starting at {@code t} has started by {@code atNs} of epoch {@code epoch}. */
-  private static boolean started(Settings.FaultTime t, int epoch, long atNs) {
-    return t.atRoundStart() ? t.round() <= epoch : t.atNs() <= atNs;
   }
 }

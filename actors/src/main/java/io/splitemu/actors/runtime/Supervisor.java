@@ -1513,10 +1513,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       if (f.end() == null || faultsEnded.contains(i)) {
         continue;
       }
-      boolean started =
-          f.start().atRoundStart() ? f.start().round() <= round : f.start().atNs() <= nowNs;
-      boolean reached = f.end().atRoundStart() ? f.end().round() <= round : f.end().atNs() <= nowNs;
-      if (!started || !reached) {
+      if (!f.start().reachedBy(round, nowNs) || !f.end().reachedBy(round, nowNs)) {
         continue;
       }
       if (silences(f.kind())) {
