@@ -300,16 +300,15 @@ public final class PipelineEmulation {
    * Whether a silence of device {@code d} among {@code faults} other than the {@code i}th holds it
    * where {@code o} says, as PipelineRole sees it at its start of round {@code o.back()}: started
    * (at a round up to it, or an instant up to its start) and not over there (no end, or an end
-   * after it).
+   * after it). {@code silences}: each device's hangs and crashes (FaultPlan.silencesByDevice).
    */
-  private static boolean heldByAnother(List<Settings.Fault> faults, int i, int d, Over o) {
-    for (int j = 0; j < faults.size(); j++) {
-      Settings.Fault g = faults.get(j);
-      if (j == i
-          || !(g.kind().equals("device-hang") || g.kind().equals("device-crash"))
-          || !g.devices().contains(d)) {
+  private static boolean heldByAnother(
+      List<Settings.Fault> faults, Map<Integer, int[]> silences, int i, int d, Over o) {
+    for (int j : silences.getOrDefault(d, new int[0])) {
+      if (j == i) {
         continue;
       }
+      Settings.Fault g = faults.get(j);
       boolean started = g.start().reachedBy(o.back(), o.ownNs());
       boolean over = g.end() != null && g.end().reachedBy(o.back(), o.ownNs());
       if (started && !over) {
@@ -353,7 +352,8 @@ public final class PipelineEmulation {
    * and no recovery row; so has one {@code round = R, until = T}, its row at R's start. A hang or
    * crash that ends while another silence of the same device still holds it has its recovery row
    * where the device answers again, beside the last silence's: {@code held} keeps, per device, the
-   * indexes of the silences waiting for it (Supervisor.resume's rule).
+   * indexes of the silences waiting for it (Supervisor.resume's rule); {@code silences} indexes the
+   * hangs and crashes of {@code faults} by device (FaultPlan.silencesByDevice).
    */
   public static List<Recorder.Command> epochRows(
       PipelinePlan plan,
@@ -364,7 +364,8 @@ public final class PipelineEmulation {
       double wallS,
       boolean dropForRound,
       PipelineControl.EmptyWindows empty,
-      Map<Integer, java.util.SortedSet<Integer>> held) {
+      Map<Integer, java.util.SortedSet<Integer>> held,
+      Map<Integer, int[]> silences) {
     List<Recorder.Command> out = new ArrayList<>();
     List<Recorder.Command> after = new ArrayList<>();
     for (int i = 0; i < faults.size(); i++) {
@@ -406,7 +407,7 @@ public final class PipelineEmulation {
           java.util.SortedSet<Integer> waiting =
               held.computeIfAbsent(d, k -> new java.util.TreeSet<>());
           waiting.add(i);
-          if (heldByAnother(faults, i, d, o)) {
+          if (heldByAnother(faults, silences, i, d, o)) {
             continue; // its row waits until the device answers again
           }
           // At the epoch's start with its first rows, or at the next epoch's start after them:

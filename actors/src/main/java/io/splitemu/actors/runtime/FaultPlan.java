@@ -3,7 +3,9 @@ package io.splitemu.actors.runtime;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SurvivalSettings;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The scenario's faults as the supervisor injects and records them, with the survival policy: every
@@ -38,6 +40,31 @@ public record FaultPlan(List<Settings.Fault> faults, SurvivalSettings survival) 
               "hangs[" + faults.size() + "]"));
     }
     return new FaultPlan(faults, SurvivalSettings.DEFAULT);
+  }
+
+  /**
+   * Per device, the indexes in {@code faults} of its silences ({@code device-hang} and {@code
+   * device-crash}, with or without an end), ascending (list order); a device listed twice in one
+   * fault has it once. Built once per run: scanning every fault for each device whose silence ends
+   * was quadratic in the fault count with an availability file (a fault per row).
+   */
+  public static Map<Integer, int[]> silencesByDevice(List<Settings.Fault> faults) {
+    Map<Integer, List<Integer>> byDevice = new HashMap<>();
+    for (int i = 0; i < faults.size(); i++) {
+      Settings.Fault f = faults.get(i);
+      if (!f.kind().equals("device-hang") && !f.kind().equals("device-crash")) {
+        continue;
+      }
+      for (int d : f.devices()) {
+        List<Integer> of = byDevice.computeIfAbsent(d, k -> new ArrayList<>());
+        if (of.isEmpty() || of.get(of.size() - 1) != i) {
+          of.add(i);
+        }
+      }
+    }
+    Map<Integer, int[]> out = new HashMap<>();
+    byDevice.forEach((d, of) -> out.put(d, of.stream().mapToInt(Integer::intValue).toArray()));
+    return out;
   }
 
   /** The subjects of events.csv a fault hits: its devices, its hop, or the server or supervisor. */

@@ -295,6 +295,9 @@ public final class PipelineControl {
   // their recovery rows wait until it answers again (PipelineEmulation.epochRows). Checkpointed
   // with the empty windows.
   private final Map<Integer, java.util.SortedSet<Integer>> heldRecoveries = new TreeMap<>();
+  // Per device, the indexes of its hangs and crashes (FaultPlan.silencesByDevice), for the
+  // recovery rows (PipelineEmulation.epochRows).
+  private final Map<Integer, int[]> silencesByDevice;
   // Each fault of the scenario's list by its index (a fault listed twice is two faults).
   private final Map<Settings.Fault, Integer> faultIndex = new java.util.IdentityHashMap<>();
   // After a restore: the end of the checkpoint's epoch, from which the next epoch's rows take the
@@ -378,6 +381,7 @@ public final class PipelineControl {
     for (int i = 0; i < setup.faults().size(); i++) {
       faultIndex.put(setup.faults().get(i), i);
     }
+    this.silencesByDevice = FaultPlan.silencesByDevice(setup.faults());
     if (resumed != null) {
       takeRowDecisions(resumed);
     }
@@ -1661,7 +1665,8 @@ public final class PipelineControl {
             wall,
             setup.dropForRound(),
             empty,
-            heldRecoveries)
+            heldRecoveries,
+            silencesByDevice)
         .forEach(recorder::tell);
     previousEnd = end;
     states.remove(e);

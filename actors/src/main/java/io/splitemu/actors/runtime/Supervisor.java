@@ -245,6 +245,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final java.util.Set<String> faultsRecorded = new java.util.HashSet<>();
   private final java.util.Set<Integer> faultsEnded = new java.util.HashSet<>();
   private final Map<Integer, Long> faultStartNs = new HashMap<>();
+  // Per device, the indexes of its hangs and crashes among the faults, ascending
+  // (FaultPlan.silencesByDevice): an ending silence looks at its device's only.
+  private final Map<Integer, int[]> silencesOf;
   // A split scheme only: this round's plan per device, the decision each device last had, each
   // device's latest report of its spending, and the paths of the devices that completed the round.
   private List<SplitPolicy.DevicePlan> plans;
@@ -336,6 +339,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     super(ctx);
     this.setup = setup;
     this.placement = placement;
+    this.silencesOf = FaultPlan.silencesByDevice(setup.faultPlan().faults());
     List<RecordObserver> subscribers = new ArrayList<>();
     subscribers.add(setup.listener());
     if (setup.writer() != null) { // a run measured for its figures only writes no files
@@ -1560,12 +1564,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       } else if (silences(f.kind())) {
         long hangAt = Long.MAX_VALUE;
         long crashAt = Long.MAX_VALUE;
-        for (int j = 0; j < faults.size(); j++) {
+        for (int j : silencesOf(d)) {
           Settings.Fault g = faults.get(j);
-          if (silences(g.kind())
-              && !g.start().atRoundStart()
-              && !faultsEnded.contains(j)
-              && g.devices().contains(d)) {
+          if (!g.start().atRoundStart() && !faultsEnded.contains(j)) {
             hangAt = Math.min(hangAt, g.start().atNs());
             if (g.kind().equals("device-crash")) {
               crashAt = Math.min(crashAt, g.start().atNs());
@@ -1576,6 +1577,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       }
     }
   }
+
+  /** Device {@code d}'s hangs and crashes, as fault indexes in list order. */
+  private int[] silencesOf(int d) {
+    return silencesOf.getOrDefault(d, NO_FAULTS);
+  }
+
+  private static final int[] NO_FAULTS = new int[0];
 
   /**
    * Ends fault {@code i}'s hang or crash at this round's start: each device answers again, the
@@ -1593,11 +1601,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         continue;
       }
       toDevice(device, new Device.Resume(nowNs));
-      for (int j = 0; j < faults.size(); j++) {
-        Settings.Fault g = faults.get(j);
-        if (j == i || !silences(g.kind()) || faultsEnded.contains(j) || !g.devices().contains(d)) {
+      for (int j : silencesOf(d)) {
+        if (j == i || faultsEnded.contains(j)) {
           continue;
         }
+        Settings.Fault g = faults.get(j);
         boolean crash = g.kind().equals("device-crash");
         if (!g.start().atRoundStart()) {
           toDevice(
@@ -1619,12 +1627,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       String stays =
           alive.contains(d) ? "" : "; it stays out of the run (survival.absent = drop-for-run)";
       // This silence's row and those of the device's silences that ended while this one held it.
-      for (int k = 0; k < faults.size(); k++) {
+      for (int k : silencesOf(d)) {
         Settings.Fault g = faults.get(k);
-        if (silences(g.kind())
-            && faultsEnded.contains(k)
-            && !empty(k, g)
-            && g.devices().contains(d)) {
+        if (faultsEnded.contains(k) && !empty(k, g)) {
           String back =
               g.kind().equals("device-crash")
                   ? "device rejoins with its last saved model at round " + round + "'s start"

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * The per-device index of an MP-SL run's hangs and device faults gives each device what a scan of
  * every hang and fault for that device gives: its hangs in list order, then its faults' windows in
  * fault order, a fault listed twice twice (every entry is its own fault), and a slowdown keyed by
- * its index in the list.
+ * its index in the list; FaultPlan.silencesByDevice gives each device the indexes of its hangs and
+ * crashes, in list order, as a scan of every fault does.
  */
 class FaultsByDeviceTest {
 
@@ -84,9 +85,14 @@ class FaultsByDeviceTest {
         hangs.add(new SupervisorSetup.Hang(r.nextInt(devices), 1 + r.nextInt(3), -1));
       }
       PipelineControl.FaultsByDevice index = new PipelineControl.FaultsByDevice(faults, hangs);
+      java.util.Map<Integer, int[]> silenceIndexes = FaultPlan.silencesByDevice(faults);
       for (int d = 0; d < devices; d++) {
         assertEquals(scanSilences(faults, hangs, d), index.silences(d), "device " + d);
         assertEquals(scanSlowdowns(faults, d), index.slowdowns(d), "device " + d);
+        assertEquals(
+            scanSilenceIndexes(faults, d),
+            java.util.Arrays.stream(silenceIndexes.getOrDefault(d, new int[0])).boxed().toList(),
+            "device " + d);
       }
     }
   }
@@ -107,6 +113,20 @@ class FaultsByDeviceTest {
       }
       if (f.kind().equals("device-crash") || (f.kind().equals("device-hang") && f.end() != null)) {
         out.add(window(f));
+      }
+    }
+    return out;
+  }
+
+  // The scan per device that FaultPlan.silencesByDevice replaces (Supervisor.resume and disarm,
+  // PipelineEmulation.heldByAnother): every hang and crash, with or without an end, in list order.
+  private static List<Integer> scanSilenceIndexes(List<Settings.Fault> faults, int d) {
+    List<Integer> out = new ArrayList<>();
+    for (int i = 0; i < faults.size(); i++) {
+      Settings.Fault f = faults.get(i);
+      if ((f.kind().equals("device-crash") || f.kind().equals("device-hang"))
+          && f.devices().contains(d)) {
+        out.add(i);
       }
     }
     return out;
