@@ -380,7 +380,7 @@ public final class PipelineEmulation {
       long at = t.atRoundStart() ? e.startNs() : t.atNs();
       String why = " (scenario fault, " + FaultPlan.when(f) + ")";
       for (int d : now ? f.devices() : List.<Integer>of()) {
-        long until = empty.until(f, d);
+        long until = empty.until(i, d);
         String effect = until >= 0 ? FaultPlan.emptyWindow(f, until) : FaultPlan.effect(f);
         out.add(event(at, e.epoch(), "fault", d, f.kind() + ": " + effect + why));
       }
@@ -390,9 +390,10 @@ public final class PipelineEmulation {
       }
       // An empty window ends nothing: no recovery row. At = T, until-round = R: decided by R's rows
       // at the latest; round = R, until = T: where its row would be.
+      int index = i;
       List<Integer> hit =
           end.atRoundStart() && end.round() == e.epoch()
-              ? f.devices().stream().filter(d -> empty.until(f, d) < 0).toList()
+              ? f.devices().stream().filter(d -> empty.until(index, d) < 0).toList()
               : f.devices();
       boolean fromRound = t.atRoundStart() && !end.atRoundStart();
       boolean silence = f.kind().equals("device-hang") || f.kind().equals("device-crash");
@@ -401,7 +402,7 @@ public final class PipelineEmulation {
         // scheme's round start.
         for (int d : hit) {
           Over o = silenceOver(plan, f, e, starts, d, dropForRound);
-          if (o == null || fromRound && empty.until(f, d) >= 0) {
+          if (o == null || fromRound && empty.until(i, d) >= 0) {
             continue;
           }
           java.util.SortedSet<Integer> waiting =
@@ -427,7 +428,7 @@ public final class PipelineEmulation {
                 : within(end.atNs(), e, fromNs) && !(fromRound && t.round() > e.epoch() + 1);
         long ns = end.atRoundStart() ? e.startNs() : end.atNs();
         for (int d : over ? hit : List.<Integer>of()) {
-          if (!(fromRound && empty.until(f, d) >= 0)) {
+          if (!(fromRound && empty.until(i, d) >= 0)) {
             out.add(event(ns, e.epoch(), "recovery", d, f.kind() + ": fault over" + why));
           }
         }

@@ -298,8 +298,6 @@ public final class PipelineControl {
   // Per device, the indexes of its hangs and crashes (FaultPlan.silencesByDevice), for the
   // recovery rows (PipelineEmulation.epochRows).
   private final Map<Integer, int[]> silencesByDevice;
-  // Each fault of the scenario's list by its index (a fault listed twice is two faults).
-  private final Map<Settings.Fault, Integer> faultIndex = new java.util.IdentityHashMap<>();
   // After a restore: the end of the checkpoint's epoch, from which the next epoch's rows take the
   // instants of faults (-1: its start, as every other epoch).
   private long rowsFromNs = -1;
@@ -378,9 +376,6 @@ public final class PipelineControl {
     this.drainEvery = setup.crashes().stream().anyMatch(c -> c.atNs() >= 0);
     this.laneOf = new int[plan.devices()];
     this.cpuFreeAt = new long[plan.devices()];
-    for (int i = 0; i < setup.faults().size(); i++) {
-      faultIndex.put(setup.faults().get(i), i);
-    }
     this.silencesByDevice = FaultPlan.silencesByDevice(setup.faults());
     if (resumed != null) {
       takeRowDecisions(resumed);
@@ -697,9 +692,10 @@ public final class PipelineControl {
   @FunctionalInterface
   public interface EmptyWindows {
     /**
-     * The device's start of epoch R if fault {@code f}'s window is empty for {@code d}, else -1.
+     * The device's start of epoch R if the window of the scenario's fault {@code faultIndex} (its
+     * index in the list: a fault listed twice is two faults) is empty for {@code device}, else -1.
      */
-    long until(Settings.Fault f, int d);
+    long until(int faultIndex, int device);
   }
 
   /**
@@ -1636,20 +1632,24 @@ public final class PipelineControl {
     // window of no such R (mixedRound 0) is never empty here, and not kept either: keeping its -1
     // put an entry per fault and device into every State and checkpoint.
     EmptyWindows empty =
-        (f, d) -> {
+        (i, d) -> {
+          Settings.Fault f = setup.faults().get(i);
           int r = f.mixedRound();
           if (r <= 0 || r > e + 1) {
             return -1;
           }
           return emptyWindows
-              .computeIfAbsent(faultIndex.get(f), k -> new TreeMap<>())
+              .computeIfAbsent(i, k -> new TreeMap<>())
               .computeIfAbsent(d, k -> emptyUntil(f, d, epoch, starts, next));
         };
     // Every window ending at this epoch is decided by its rows at the latest, so that a checkpoint
     // after it holds the decision the later rows (its fault row at T) take.
-    for (Settings.Fault f : setup.faults()) {
+    for (int i = 0; i < setup.faults().size(); i++) {
+      Settings.Fault f = setup.faults().get(i);
       if (f.mixedRound() == e) {
-        f.devices().forEach(d -> empty.until(f, d));
+        for (int d : f.devices()) {
+          empty.until(i, d);
+        }
       }
     }
     long rowsFrom = rowsFromNs >= 0 ? rowsFromNs : epoch.startNs();

@@ -32,7 +32,8 @@ final class PipelineLinkFaults {
       Map<Integer, Long> starts,
       PipelineControl.EmptyWindows empty) {
     List<EventRecord> out = new ArrayList<>();
-    for (Settings.Fault f : faults) {
+    for (int i = 0; i < faults.size(); i++) {
+      Settings.Fault f = faults.get(i);
       if (!Emulation.isLinkFault(f.kind())) {
         continue;
       }
@@ -40,7 +41,7 @@ final class PipelineLinkFaults {
       for (int d : f.devices()) {
         long at = instantIn(f.start(), e, starts, d);
         if (at >= 0) {
-          long until = empty.until(f, d);
+          long until = empty.until(i, d);
           String effect = until >= 0 ? FaultPlan.emptyWindow(f, until) : FaultPlan.effect(f);
           out.add(
               new EventRecord(
@@ -52,7 +53,7 @@ final class PipelineLinkFaults {
       }
       for (int d : f.devices()) {
         long at = instantIn(f.end(), e, starts, d);
-        if (at >= 0 && f.start().reachedBy(e.epoch(), at) && empty.until(f, d) < 0) {
+        if (at >= 0 && f.start().reachedBy(e.epoch(), at) && empty.until(i, d) < 0) {
           out.add(
               new EventRecord(
                   at / 1e9,
