@@ -842,9 +842,9 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
    * saved, so the batches drawn in the round it crashed in are drawn again.
    */
   private Behavior<Command> onResume(Resume m) {
-    // A crash that struck while the device was silent already (hung by another fault) lost its
-    // state as well, though no transfer of the device met it.
-    if (crashed || (hung && crashAtNs <= m.atNs())) {
+    // A crash that struck while the device was silent already lost its state as well, though no
+    // transfer of the device met it.
+    if (crashed || crashStruckSilent(m.atNs())) {
       if (setup.full() && setup.slice() != null) {
         // A CPSL re-cut since the save moved the slice: the next visit brings its weights.
         if (savedParams != null && savedCut == cut) {
@@ -893,12 +893,19 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
       crashed = crashAtNs == hangAtNs;
       silentSinceNs = hangAtNs;
     }
-    // A crash at or before the instant strikes a device silent already (hung by another fault)
-    // too: its state is lost as well.
-    if (hung && instantNs != LinkTiming.NEVER && instantNs >= crashAtNs) {
+    // A transfer that never arrives reaches no crash.
+    if (instantNs != LinkTiming.NEVER && crashStruckSilent(instantNs)) {
       crashed = true;
     }
     return hung;
+  }
+
+  /**
+   * Whether a crash at or before {@code ns} strikes the device while it is silent already (hung by
+   * another fault): its state is lost as well.
+   */
+  private boolean crashStruckSilent(long ns) {
+    return hung && crashAtNs <= ns;
   }
 
   /**
