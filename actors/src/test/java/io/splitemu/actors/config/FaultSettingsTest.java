@@ -134,4 +134,41 @@ class FaultSettingsTest {
         refused("{ kind = server-crash, device = 1, round = 1 }").contains("faults[0].device"));
     assertTrue(refused("{ kind = meteor, device = 1, round = 1 }").contains("faults[0].kind"));
   }
+
+  @Test
+  void aWindowFromARoundToAnInstantOrBack_isEmptyWhereItsRoundStartsOnTheWrongSideOfTheInstant()
+      throws Exception {
+    List<Settings.Fault> f =
+        faults(
+            "{ kind = device-hang, device = 1, round = 3, until = 100 s },\n"
+                + "{ kind = device-hang, device = 1, at = 100 s, until-round = 4 },\n"
+                + "{ kind = device-hang, device = 1, round = 2, until-round = 3 },\n"
+                + "{ kind = device-hang, device = 1, at = 5 s, until = 9 s },\n"
+                + "{ kind = device-hang, device = 1, round = 2 },\n"
+                + "{ kind = device-hang, device = 1, at = 5 s }");
+    long t = 100_000_000_000L;
+    // round = 3, until = 100 s: empty where round 3 starts at or after T.
+    assertEquals(3, f.get(0).mixedRound());
+    assertTrue(f.get(0).emptyAt(t));
+    assertFalse(f.get(0).emptyAt(t - 1));
+    // at = 100 s, until-round = 4: empty where round 4 starts at or before T.
+    assertEquals(4, f.get(1).mixedRound());
+    assertTrue(f.get(1).emptyAt(t));
+    assertFalse(f.get(1).emptyAt(t + 1));
+    for (Settings.Fault other : f.subList(2, f.size())) {
+      assertEquals(0, other.mixedRound(), other.toString());
+      assertFalse(other.emptyAt(0), other.toString());
+      assertFalse(other.emptyAt(Long.MAX_VALUE), other.toString());
+    }
+  }
+
+  @Test
+  void aFaultTime_isReachedByItsOwnKindOfTimeOnly() {
+    Settings.FaultTime round = Settings.FaultTime.ofRound(3);
+    assertFalse(round.reachedBy(2, Long.MAX_VALUE));
+    assertTrue(round.reachedBy(3, 0));
+    Settings.FaultTime instant = Settings.FaultTime.at(100);
+    assertFalse(instant.reachedBy(Integer.MAX_VALUE, 99));
+    assertTrue(instant.reachedBy(0, 100));
+  }
 }
