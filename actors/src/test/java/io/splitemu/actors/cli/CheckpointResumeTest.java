@@ -239,6 +239,12 @@ class CheckpointResumeTest {
                 + at
                 + " s, until = 1000 s }]\n"));
     Path stopped = resumedEqualsWhole(scenario);
+    // No window here is round = R, until = T or at = T, until-round = R: none is ever empty, and
+    // the checkpoint keeps no decision for them (it kept a -1 per fault and device asked).
+    assertEquals(
+        java.util.Map.of(),
+        Checkpoints.read(Checkpoints.file(stopped, 2)).pipeline().emptyWindows(),
+        "empty-window decisions");
     List<List<String>> events = events(stopped, false);
     assertEquals(
         4, events.stream().filter(e -> e.get(2).equals("fault")).count(), events.toString());
