@@ -15,12 +15,12 @@ import io.splitemu.actors.results.MemoryRecord;
 import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.results.Units;
 import io.splitemu.net.stream.PacingLag;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -371,7 +371,7 @@ public final class Metrics implements AutoCloseable {
     }
     out.println(
         "metrics: serving the final values for "
-            + seconds(s.linger())
+            + Units.exactSeconds(s.linger())
             + " more (splitemu.metrics.linger)");
     out.flush();
     try {
@@ -379,11 +379,6 @@ public final class Metrics implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // a signal ends the wait, as it ends the process
     }
-  }
-
-  private static String seconds(Duration d) {
-    long ms = d.toMillis();
-    return ms % 1000 == 0 ? ms / 1000 + " s" : ms / 1e3 + " s";
   }
 
   /** The port the endpoint listens on. */

@@ -1,5 +1,6 @@
 package io.splitemu.actors.results;
 
+import java.time.Duration;
 import java.util.Locale;
 
 /**
@@ -68,6 +69,16 @@ public final class Units {
     return h == 0
         ? String.format(Locale.ROOT, "%s%d min %02d s", sign, m, s)
         : String.format(Locale.ROOT, "%s%d h %02d min %02d s", sign, h, m, s);
+  }
+
+  /**
+   * A configured duration as its exact count of seconds, to echo a setting in a message: whole
+   * seconds without a decimal ("30 s"), else the milliseconds as a decimal count of seconds ("0.25
+   * s", "90.5 s"); never rounded to minutes as {@link #seconds(double)} is.
+   */
+  public static String exactSeconds(Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? ms / 1000 + " s" : ms / 1e3 + " s";
   }
 
   /** Four significant digits of a figure the callers keep in [1, 1000): "814.2", "19.31". */

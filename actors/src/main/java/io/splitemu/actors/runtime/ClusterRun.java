@@ -1,6 +1,7 @@
 package io.splitemu.actors.runtime;
 
 import io.splitemu.actors.pipeline.ComputeHop;
+import io.splitemu.actors.results.Units;
 import io.splitemu.model.wire.ClusterMessage;
 import io.splitemu.net.stream.PacingLag;
 import java.time.Duration;
@@ -517,7 +518,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
             "the supervisor (Cluster Singleton supervisor-"
                 + run
                 + ") did not start within "
-                + seconds(timeouts.loadTimeout())
+                + Units.exactSeconds(timeouts.loadTimeout())
                 + " (splitemu.cluster-run.load-timeout)"
                 + (oldest == null
                     ? ""
@@ -654,7 +655,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         "fewer than "
             + minMembers
             + " cluster members joined within "
-            + seconds(timeouts.joinTimeout())
+            + Units.exactSeconds(timeouts.joinTimeout())
             + " (splitemu.cluster-run.join-timeout); "
             + (seeded
                 ? "start them with splitemu node --seed-nodes pointing at a running member"
@@ -672,7 +673,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     if (finished || placing || singleton != null) {
       return this;
     }
-    String budget = seconds(timeouts.loadTimeout()) + " (splitemu.cluster-run.load-timeout)";
+    String budget =
+        Units.exactSeconds(timeouts.loadTimeout()) + " (splitemu.cluster-run.load-timeout)";
     if (!loaded) {
       Set<String> silent = new TreeSet<>(loaders.keySet());
       silent.removeAll(roles.keySet());
@@ -694,10 +696,6 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
             + String.join(", ", missing)
             + " were not registered within "
             + budget);
-  }
-
-  private static String seconds(Duration d) {
-    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() / 1e3 + " s";
   }
 
   /** A stop request before the supervisor started: the run ends at once, no round having run. */

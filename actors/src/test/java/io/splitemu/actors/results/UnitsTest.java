@@ -2,6 +2,7 @@ package io.splitemu.actors.results;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class UnitsTest {
@@ -31,5 +32,14 @@ class UnitsTest {
     assertEquals("20 min 34 s", Units.seconds(1234.4));
     assertEquals("2 h 03 min 05 s", Units.seconds(7385));
     assertEquals("-1.500 s", Units.seconds(-1.5));
+  }
+
+  @Test
+  void exactSeconds_echoesASettingWithoutRounding() {
+    assertEquals("30 s", Units.exactSeconds(Duration.ofSeconds(30)));
+    assertEquals("0 s", Units.exactSeconds(Duration.ZERO));
+    assertEquals("0.25 s", Units.exactSeconds(Duration.ofMillis(250)));
+    assertEquals("90.5 s", Units.exactSeconds(Duration.ofMillis(90_500)));
+    assertEquals("3600 s", Units.exactSeconds(Duration.ofHours(1)));
   }
 }
