@@ -2,6 +2,7 @@ package io.splitemu.actors.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
+import io.splitemu.actors.runtime.ClusterMember;
 import io.splitemu.model.wire.ClusterMessage;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -174,14 +175,7 @@ final class Failover implements AutoCloseable {
     if (self.status() != MemberStatus.up()) {
       return null;
     }
-    Member oldest = null;
-    for (Member m : cluster.state().getMembers()) {
-      if (m.hasRole(ROLE)
-          && m.status() == MemberStatus.up()
-          && (oldest == null || m.isOlderThan(oldest))) {
-        oldest = m;
-      }
-    }
+    Member oldest = ClusterMember.oldestUp(cluster, ROLE);
     return oldest == null || oldest.equals(self)
         ? null
         : oldest.address().host().get() + ":" + oldest.address().port().get();

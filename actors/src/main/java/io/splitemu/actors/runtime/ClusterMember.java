@@ -287,6 +287,22 @@ public final class ClusterMember {
     return hostPort(Cluster.get(ctx.getSystem()).selfMember().address());
   }
 
+  /**
+   * The oldest up member of {@code role}, where the Cluster Singleton of that role runs, or null
+   * when none is up; a member joining, leaving, exiting or down is never it.
+   */
+  public static org.apache.pekko.cluster.Member oldestUp(Cluster cluster, String role) {
+    org.apache.pekko.cluster.Member oldest = null;
+    for (org.apache.pekko.cluster.Member m : cluster.state().getMembers()) {
+      if (m.hasRole(role)
+          && m.status() == org.apache.pekko.cluster.MemberStatus.up()
+          && (oldest == null || m.isOlderThan(oldest))) {
+        oldest = m;
+      }
+    }
+    return oldest;
+  }
+
   /** The host:port of a member's address, as runs name members. */
   static String hostPort(org.apache.pekko.actor.Address a) {
     return a.host().get() + ":" + a.port().get();

@@ -501,13 +501,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       return this;
     }
     String oldest = null;
-    org.apache.pekko.cluster.Member best = null;
     var cluster = org.apache.pekko.cluster.typed.Cluster.get(ctx.getSystem());
-    for (org.apache.pekko.cluster.Member m : cluster.state().getMembers()) {
-      if (m.hasRole("supervisor") && (best == null || m.isOlderThan(best))) {
-        best = m;
-      }
-    }
+    org.apache.pekko.cluster.Member best = ClusterMember.oldestUp(cluster, "supervisor");
     if (best != null && !best.equals(cluster.selfMember())) {
       oldest = ClusterMember.hostPort(best.address());
     }
