@@ -305,23 +305,25 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
               .get(l.member())
               .tell(new ClusterMember.WirePipeline(run, wiredHops, wiredTo, loadReplies));
         }
-      } else {
-        String line =
-            m.reply() instanceof ClusterMember.Busy b
-                ? b.line()
-                : m.reply() instanceof ClusterMember.LoadFailed f
-                    ? "cluster member "
-                        + f.member()
-                        + " joined late and could not build the run: "
-                        + f.reason()
-                    : null;
-        if (line != null && setup.pipeline() != null && !finished) {
-          // MP-SL: the devices sharding gives it would never start, and nothing else would tell.
-          return toSupervisor(line);
-        } else if (line != null) {
-          ctx.getLog().warn("{}", line);
-        }
+        return this;
       }
+      String line;
+      if (m.reply() instanceof ClusterMember.Busy b) {
+        line = b.line();
+      } else if (m.reply() instanceof ClusterMember.LoadFailed f) {
+        line =
+            "cluster member "
+                + f.member()
+                + " joined late and could not build the run: "
+                + f.reason();
+      } else {
+        return this;
+      }
+      if (setup.pipeline() != null && !finished) {
+        // MP-SL: the devices sharding gives it would never start, and nothing else would tell.
+        return toSupervisor(line);
+      }
+      ctx.getLog().warn("{}", line);
       return this;
     }
     if (m.reply() instanceof ClusterMember.Busy b) {
@@ -465,15 +467,15 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     timers.cancel(Tick.PLACING);
     timers.cancel(Tick.STOP_POLL);
     ActorRef<Command> self = ctx.getSelf();
+    String edge = firstWith("edge");
+    String hops = firstWith("hops");
     Placement placement =
         new ClusterPlacement(
             run,
             region,
             // MP-SL has no edge server (a member may still hold the edge role).
-            setup.server() == null || firstWith("edge") == null
-                ? null
-                : loaders.get(firstWith("edge")),
-            firstWith("hops") == null ? null : loaders.get(firstWith("hops")),
+            setup.server() == null || edge == null ? null : loaders.get(edge),
+            hops == null ? null : loaders.get(hops),
             self);
     Behavior<Supervisor.Command> behavior =
         Behaviors.setup(
