@@ -198,9 +198,8 @@ public record ClusterConfig(
    * each one line. (Artery itself fails with a stack trace on either, and only at start.)
    *
    * @param bindHost a host name or IPv4 address, as checked on construction
-   * @return the address it resolves to
    */
-  public static InetAddress checkBindable(String bindHost) {
+  public static void checkBindable(String bindHost) {
     InetAddress address;
     try {
       address = InetAddress.getByName(bindHost);
@@ -222,7 +221,6 @@ public record ClusterConfig(
               + address.getHostAddress()
               + "); give one that a network interface here has");
     }
-    return address;
   }
 
   /**
