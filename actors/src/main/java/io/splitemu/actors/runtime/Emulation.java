@@ -836,7 +836,8 @@ public final class Emulation {
 
   /**
    * {@link #ask(String, Class, RunGuardian.Root, Function)} on a system of {@code config}; a {@code
-   * member} of a cluster leaves it gracefully before its system ends ({@link #leave}).
+   * member} of a cluster leaves it gracefully before its system ends ({@link #leave}). The guardian
+   * stays once it answered: its stopping would end the system at once, before the leave.
    */
   static <R> R ask(
       String name,
@@ -846,7 +847,7 @@ public final class Emulation {
       RunGuardian.Root<R> root,
       Function<String, R> failure) {
     ActorSystem<RunGuardian.Command> system =
-        ActorSystem.create(RunGuardian.create(type, root, failure, member), name, config);
+        ActorSystem.create(RunGuardian.create(type, root, failure), name, config);
     try {
       CompletionStage<R> answer =
           AskPattern.ask(

@@ -22,7 +22,8 @@ import org.apache.pekko.event.Logging;
  * or stops first, or a message to one is refused by the serializer, with a failure naming that
  * actor and the cause. A run therefore never hangs on a dead actor or a dropped message: after a
  * failure the engine has {@link #GRACE} to report a result of its own (its account of the failure
- * is the better one), then the guardian answers and stops everything.
+ * is the better one), then the guardian answers. Once it answered it ignores everything until its
+ * owner ({@link Emulation#ask}) ends the system, which stops every actor.
  *
  * @param <R> the engine's result
  */
@@ -60,30 +61,19 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
   private final Class<R> type;
   private final Root<R> root;
   private final Function<String, R> failure;
-  private final boolean stayAfterAnswer;
   private ActorRef<R> asker;
   private String failed;
 
   /**
    * A guardian for a run whose result is of {@code type}; {@code failure} makes the result that
-   * reports a failure from its one-line description.
+   * reports a failure from its one-line description. It keeps running once it answered, so that its
+   * system ends only when its owner ends it ({@link Emulation#ask}): a cluster member's guardian
+   * stopping would terminate the system at once, before the member has left the cluster.
    */
   public static <R> Behavior<Command> create(
       Class<R> type, Root<R> root, Function<String, R> failure) {
-    return create(type, root, failure, false);
-  }
-
-  /**
-   * A guardian as above; with {@code stayAfterAnswer} it keeps running once it answered, so that
-   * its system ends only when its owner ends it: a cluster member's guardian stopping would
-   * terminate the system at once, before the member has left the cluster.
-   */
-  public static <R> Behavior<Command> create(
-      Class<R> type, Root<R> root, Function<String, R> failure, boolean stayAfterAnswer) {
     return Behaviors.setup(
-        ctx ->
-            Behaviors.withTimers(
-                t -> new RunGuardian<>(ctx, t, type, root, failure, stayAfterAnswer)));
+        ctx -> Behaviors.withTimers(t -> new RunGuardian<>(ctx, t, type, root, failure)));
   }
 
   private RunGuardian(
@@ -91,14 +81,12 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
       TimerScheduler<Command> timers,
       Class<R> type,
       Root<R> root,
-      Function<String, R> failure,
-      boolean stayAfterAnswer) {
+      Function<String, R> failure) {
     super(ctx);
     this.timers = timers;
     this.type = type;
     this.root = root;
     this.failure = failure;
-    this.stayAfterAnswer = stayAfterAnswer;
   }
 
   @Override
@@ -134,13 +122,9 @@ public final class RunGuardian<R> extends AbstractBehavior<RunGuardian.Command> 
     return answered();
   }
 
-  // Once answered, nothing else is: stopped, or (a cluster member) ignoring all until its system
-  // ends.
+  // Once answered, nothing else is: it ignores all until its owner ends the system.
   private Behavior<Command> answered() {
     timers.cancelAll();
-    if (!stayAfterAnswer) {
-      return Behaviors.stopped();
-    }
     // Its children's ends are signals, not failures, from now on (no death pact).
     return Behaviors.receive(Command.class)
         .onAnyMessage(m -> Behaviors.same())
