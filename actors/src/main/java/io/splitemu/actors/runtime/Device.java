@@ -359,7 +359,8 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   /**
    * Reply to {@link RunLocal} and {@link RunSplit}: the steps ended at {@code stepsEndNs} and (with
    * a split's own model upload) the device is done at {@code endNs}; a split round also sends its
-   * slice's weights by name ({@code table}, null in timing) and the samples it trained.
+   * slice's weights by name ({@code table}, null in timing) and its shard's size (its FedAvg
+   * weight; 0 in timing).
    */
   public record LocalDone(
       long endNs, long stepsEndNs, RoundStats stats, Map<String, INDArray> table, long samples)
@@ -710,7 +711,9 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
       localStep++;
     }
     Map<String, INDArray> table = splitSlice == null ? null : splitSlice.paramTable();
-    long samples = plan == null ? 0 : (long) plan.steps() * setup.batchSize();
+    // FedAvg weighs a device by its shard, as a barrier round's upload does (not by the samples
+    // its steps drew, which are the same for every device at a fixed local-steps).
+    long samples = table == null ? 0 : setup.shard().length;
     long stepsEnd = t;
     // The device-side model goes up right after the steps, unless the plan uploads it at the
     // aggregation barrier (or has none).

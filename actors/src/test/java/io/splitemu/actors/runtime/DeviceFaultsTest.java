@@ -235,8 +235,15 @@ class DeviceFaultsTest {
 
   /** A small full-fidelity psl run on synthetic data with unequal shards. */
   private static Settings full(String faults, String extra) {
+    return full("psl", faults, extra);
+  }
+
+  /** The same on {@code scheme}. */
+  private static Settings full(String scheme, String faults, String extra) {
     String conf =
-        "splitemu {\n  scenario = full-fault\n  scheme = psl\n  fidelity = full\n  rounds = 3\n"
+        "splitemu {\n  scenario = full-fault\n  scheme = "
+            + scheme
+            + "\n  fidelity = full\n  rounds = 3\n"
             + "  local-steps = 3\n  batch-size = 16\n  eval-every = 100\n"
             + "  model { name = lenet5, cut = 2 }\n"
             + "  data { dataset = synthetic, train-samples = 480, test-samples = 64,"
@@ -304,10 +311,16 @@ class DeviceFaultsTest {
         hangAlone.rounds().get(2).get("train_loss"), both.rounds().get(2).get("train_loss"));
   }
 
-  @Test
-  void equalWeighting_movesTheAggregate_notTheTimes_inFullFidelity() throws Exception {
-    Tables samples = run(full("", ""), tmp.resolve("samples"));
-    Tables equal = run(full("", "survival.weighting = equal"), tmp.resolve("equal"));
+  /**
+   * With unequal shards and a fixed local-steps, every family weighs by shard size: a split round
+   * once weighed by the samples its steps drew, the same for every device, so {@code equal} changed
+   * nothing on edgesplit, sfl-compute and dag.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void equalWeighting_movesTheAggregate_notTheTimes_inFullFidelity(String scheme) throws Exception {
+    Tables samples = run(full(scheme, "", ""), tmp.resolve("samples"));
+    Tables equal = run(full(scheme, "", "survival.weighting = equal"), tmp.resolve("equal"));
     assertEquals(
         column(samples.rounds(), "round_latency_s"), column(equal.rounds(), "round_latency_s"));
     // Round 1 trains from the same model; its FedAvg differs, so round 2 does too.
