@@ -56,7 +56,7 @@ public final class NodeCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Option(
-      names = "--roles",
+      names = {"--roles", "--role"},
       required = true,
       split = ",",
       paramLabel = "ROLE",

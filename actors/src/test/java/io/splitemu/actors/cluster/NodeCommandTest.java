@@ -74,6 +74,13 @@ class NodeCommandTest {
         "supervisor",
         "--seed-nodes",
         "127.0.0.1:2552");
+    // DESIGN.md writes `node --role ...`: the singular is the same option.
+    usage(
+        "splitemu: --roles boss: unknown role; a node serves edge, devices, hops",
+        "--role",
+        "boss",
+        "--seed-nodes",
+        "127.0.0.1:2552");
   }
 
   @Test
