@@ -453,6 +453,65 @@ class CheckpointResumeTest {
   }
 
   /**
+   * MP-SL's byte counters across its checkpoint after epoch 2 under survival.absent =
+   * drop-for-round: losses on device 1's downlink and device 2's uplink over the whole run (the
+   * bytes of every lost attempt are charged, in bytes_down and bytes_up, with the transfer they
+   * delay), and device 1 hangs from an instant of epoch 2 until epoch 3's start, so it is given up
+   * in epoch 2 and rejoins in epoch 3 with a download of the aggregate over its lossy downlink. The
+   * resumed run's devices.csv (bytes_up, bytes_down) equals the uninterrupted run's: the lost bytes
+   * a device has charged come back with its links.
+   */
+  @Test
+  void mpsl_lostBytesAcrossARejoin_resumedFromEpoch2_equalsTheUninterruptedRun() throws Exception {
+    Path plain = tmp.resolve("mpsl-plain.conf");
+    Files.writeString(plain, mpslScenario("mpsl", "mpsl-plain", ""));
+    Path first = tmp.resolve("plain");
+    ProfileCommandTest.Result p =
+        ProfileCommandTest.cli("run", plain.toString(), "--out", first.toString());
+    assertEquals(0, p.code(), p.err());
+    List<List<String>> plainRounds = CsvTable.read(first.resolve("rounds.csv"));
+    double end1 = Double.parseDouble(plainRounds.get(0).get(2));
+    double end2 = Double.parseDouble(plainRounds.get(1).get(2));
+    String at = String.format(java.util.Locale.ROOT, "%.6f", end1 + (end2 - end1) / 3);
+    Path scenario = tmp.resolve("mpsl-lost.conf");
+    Files.writeString(
+        scenario,
+        mpslScenario(
+            "mpsl",
+            "mpsl-lost",
+            "  survival.absent = drop-for-round\n"
+                + "  faults = [{ kind = message-loss, device = 1, direction = down,"
+                + " probability = 0.4, retransmit-timeout = 0.2 s, round = 1, until-round = 5 },"
+                + " { kind = message-loss, device = 2, direction = up,"
+                + " probability = 0.4, retransmit-timeout = 0.2 s, round = 1, until-round = 5 },"
+                + " { kind = device-hang, device = 1, at = "
+                + at
+                + " s, until-round = 3 }]\n"));
+    Path stopped = resumedEqualsWhole(scenario);
+    Checkpoint c = Checkpoints.read(Checkpoints.file(stopped, 2));
+    assertEquals(
+        List.of(false, true, false, false),
+        c.pipeline().devices().stream().map(d -> d.hung()).toList(),
+        "device 1 given up in epoch 2");
+    // The losses show in the bytes of the resumed epochs: more than the fault-free run's.
+    List<List<String>> lossy = CsvTable.read(stopped.resolve("devices.csv"));
+    List<List<String>> free = CsvTable.read(first.resolve("devices.csv"));
+    long freeDown = 0;
+    long lossyDown = 0;
+    for (List<String> r : free) {
+      if (r.get(1).equals("1") && Integer.parseInt(r.get(0)) >= 3) {
+        freeDown += Long.parseLong(r.get(8));
+      }
+    }
+    for (List<String> r : lossy) {
+      if (r.get(1).equals("1") && Integer.parseInt(r.get(0)) >= 3) {
+        lossyDown += Long.parseLong(r.get(8));
+      }
+    }
+    assertTrue(lossyDown > freeDown, lossyDown + " " + freeDown);
+  }
+
+  /**
    * MP-SL killed with SIGKILL in its own JVM once its checkpoint of epoch 2 is on disk (paced, so
    * that the kill lands mid-run; pacing changes no emulated figure), then resumed: its tables equal
    * those of a virtual run that was never stopped (but the pacing row, which only a paced run
