@@ -353,7 +353,10 @@ public final class PipelineEmulation {
    * crash that ends while another silence of the same device still holds it has its recovery row
    * where the device answers again, beside the last silence's: {@code held} keeps, per device, the
    * indexes of the silences waiting for it (Supervisor.resume's rule); {@code silences} indexes the
-   * hangs and crashes of {@code faults} by device (FaultPlan.silencesByDevice).
+   * hangs and crashes of {@code silenceFaults} by device (FaultPlan.silencesByDevice): {@code
+   * faults}, at their indexes, then the run's hangs they do not hold
+   * (PipelineControl.silenceFaults), which hold a device as well but have no rows of their own
+   * here.
    */
   public static List<Recorder.Command> epochRows(
       PipelinePlan plan,
@@ -365,6 +368,7 @@ public final class PipelineEmulation {
       boolean dropForRound,
       PipelineControl.EmptyWindows empty,
       Map<Integer, java.util.SortedSet<Integer>> held,
+      List<Settings.Fault> silenceFaults,
       Map<Integer, int[]> silences) {
     List<Recorder.Command> out = new ArrayList<>();
     List<Recorder.Command> after = new ArrayList<>();
@@ -408,7 +412,7 @@ public final class PipelineEmulation {
           java.util.SortedSet<Integer> waiting =
               held.computeIfAbsent(d, k -> new java.util.TreeSet<>());
           waiting.add(i);
-          if (heldByAnother(faults, silences, i, d, o)) {
+          if (heldByAnother(silenceFaults, silences, i, d, o)) {
             continue; // its row waits until the device answers again
           }
           // At the epoch's start with its first rows, or at the next epoch's start after them:

@@ -295,8 +295,10 @@ public final class PipelineControl {
   // their recovery rows wait until it answers again (PipelineEmulation.epochRows). Checkpointed
   // with the empty windows.
   private final Map<Integer, java.util.SortedSet<Integer>> heldRecoveries = new TreeMap<>();
-  // Per device, the indexes of its hangs and crashes (FaultPlan.silencesByDevice), for the
-  // recovery rows (PipelineEmulation.epochRows).
+  // The silences a recovery row waits behind: the faults, then the run's hangs the list does not
+  // hold (silenceFaults); per device, the indexes in it of its hangs and crashes
+  // (FaultPlan.silencesByDevice), for the recovery rows (PipelineEmulation.epochRows).
+  private final List<Settings.Fault> silenceFaults;
   private final Map<Integer, int[]> silencesByDevice;
   // After a restore: the end of the checkpoint's epoch, from which the next epoch's rows take the
   // instants of faults (-1: its start, as every other epoch).
@@ -344,6 +346,36 @@ public final class PipelineControl {
   private Restart restart;
 
   /**
+   * {@code faults}, then each of {@code hangs} they do not hold already as a device-hang without an
+   * end (a scenario's hangs are its endless device-hangs; a run built by hand, {@link
+   * PipelineEmulation.Options#withHangs}, may give others), as a device-hang from the hang's round
+   * or instant: the silences that hold a device, behind which a recovery row waits (docs/faults.md
+   * "Recording"), as the supervisor families count a setup's hangs among its faults ({@link
+   * FaultPlan#ofHangs}). The faults keep their indexes.
+   */
+  static List<Settings.Fault> silenceFaults(
+      List<Settings.Fault> faults, List<SupervisorSetup.Hang> hangs) {
+    Set<SupervisorSetup.Hang> listed = new HashSet<>();
+    for (Settings.Fault f : faults) {
+      if (f.kind().equals("device-hang") && f.end() == null) {
+        for (int d : f.devices()) {
+          listed.add(
+              f.start().atRoundStart()
+                  ? new SupervisorSetup.Hang(d, f.start().round())
+                  : SupervisorSetup.Hang.at(d, f.start().atNs()));
+        }
+      }
+    }
+    List<SupervisorSetup.Hang> more = hangs.stream().filter(h -> !listed.contains(h)).toList();
+    if (more.isEmpty()) {
+      return faults;
+    }
+    List<Settings.Fault> out = new ArrayList<>(faults);
+    out.addAll(FaultPlan.ofHangs(more).faults());
+    return List.copyOf(out);
+  }
+
+  /**
    * A server or supervisor crash that struck at emulated {@code atNs}, epoch {@code reached} the
    * last whose work it loses: the pipeline is drained and waits for {@link #restore}.
    */
@@ -376,7 +408,8 @@ public final class PipelineControl {
     this.drainEvery = setup.crashes().stream().anyMatch(c -> c.atNs() >= 0);
     this.laneOf = new int[plan.devices()];
     this.cpuFreeAt = new long[plan.devices()];
-    this.silencesByDevice = FaultPlan.silencesByDevice(setup.faults());
+    this.silenceFaults = silenceFaults(setup.faults(), hangs);
+    this.silencesByDevice = FaultPlan.silencesByDevice(silenceFaults);
     if (resumed != null) {
       takeRowDecisions(resumed);
     }
@@ -1666,6 +1699,7 @@ public final class PipelineControl {
             setup.dropForRound(),
             empty,
             heldRecoveries,
+            silenceFaults,
             silencesByDevice)
         .forEach(recorder::tell);
     previousEnd = end;

@@ -362,6 +362,87 @@ class PipelineDeviceFaultsTest {
   }
 
   /**
+   * A hang given to the run besides its faults list (PipelineEmulation.Options.withHangs, as a run
+   * built by hand gives it; the supervisor families count such hangs among their faults) holds the
+   * device as a listed hang does: device 1 of the hand plan hangs from 5 s for good, and a crash of
+   * it from 10 s until epoch 2 ends while the hang holds it, so the crash has no recovery row (the
+   * device never answers again), as in the same run with the hang in the faults list. Before, the
+   * crash's row said the device rejoins at round 2's start.
+   */
+  @Test
+  void aCrashEndingWhileAHangOfTheOptionsHolds_hasNoRecoveryRow_asWithTheHangListed()
+      throws Exception {
+    PipelinePlan plan = PipelineHandTest.handPlan(3);
+    Settings.Fault crash =
+        new Settings.Fault(
+            "device-crash",
+            List.of(1),
+            -1,
+            Settings.FaultTime.at(10_000_000_000L),
+            Settings.FaultTime.ofRound(2),
+            Double.NaN,
+            null,
+            Double.NaN,
+            -1,
+            -1,
+            "splitemu.faults[0]");
+    Settings.Fault listedHang =
+        Settings.Fault.of(
+            "device-hang", 1, Settings.FaultTime.at(5_000_000_000L), "splitemu.faults[1]");
+    List<io.splitemu.actors.runtime.SupervisorSetup.Hang> hang =
+        List.of(io.splitemu.actors.runtime.SupervisorSetup.Hang.at(1, 5_000_000_000L));
+    List<List<String>> options = handRun(plan, hang, List.of(crash), "options");
+    List<List<String>> listed = handRun(plan, hang, List.of(crash, listedHang), "listed");
+    for (List<List<String>> events : List.of(options, listed)) {
+      assertTrue(
+          events.stream()
+              .anyMatch(
+                  e ->
+                      e.get(2).equals("fault")
+                          && e.get(3).equals("device-1")
+                          && e.get(4).startsWith("device-crash: ")),
+          events.toString());
+      assertEquals(
+          List.of(),
+          events.stream()
+              .filter(e -> e.get(2).equals("recovery") && e.get(3).equals("device-1"))
+              .toList());
+      // Given up in epoch 1 (the hang), out for the run.
+      assertEquals(
+          1,
+          events.stream()
+              .filter(e -> e.get(2).equals("deadline") && e.get(3).equals("device-1"))
+              .count(),
+          events.toString());
+    }
+  }
+
+  /** {@code plan} with {@code hangs} (deadline 10 s) and {@code faults}: its events.csv rows. */
+  private List<List<String>> handRun(
+      PipelinePlan plan,
+      List<io.splitemu.actors.runtime.SupervisorSetup.Hang> hangs,
+      List<Settings.Fault> faults,
+      String name)
+      throws Exception {
+    Path dir = tmp.resolve(name);
+    io.splitemu.actors.results.ResultsWriter writer =
+        io.splitemu.actors.results.ResultsWriter.open(dir, "hand plan");
+    io.splitemu.actors.runtime.Supervisor.Finished f;
+    try {
+      f =
+          PipelineEmulation.run(
+              plan,
+              PipelineEmulation.Options.of(plan)
+                  .withHangs(hangs, 10_000_000_000L)
+                  .recording(writer, io.splitemu.actors.runtime.RunListener.NONE, faults));
+    } finally {
+      writer.close();
+    }
+    assertEquals(null, f.error());
+    return io.splitemu.actors.results.CsvTable.read(dir.resolve("events.csv"));
+  }
+
+  /**
    * A slowdown and a hop crash at an instant: the redone epoch's device computes are slowed as the
    * discarded attempt's were (the device's processor goes back to the epoch's start with the crash,
    * its windows stay).
