@@ -346,6 +346,48 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.4g", v);
   }
 
+  /** Whether nothing was recorded: no round, device or event row. */
+  public synchronized boolean recordedNothing() {
+    return rounds.isEmpty() && deviceTally.isEmpty() && eventCount == 0;
+  }
+
+  /**
+   * Takes back what {@link #open} wrote, for a run that never started and recorded nothing (a
+   * cluster run whose members did not come): closes the tables, deletes {@code scenario.conf}, the
+   * tables, {@code run-label.txt} and the empty {@code plots} and {@code checkpoints} folders, and
+   * the folder itself unless {@code keepFolder} (it existed before the run, empty). A file this
+   * writer did not make stays, and so does the folder holding it.
+   */
+  public synchronized void discard(boolean keepFolder) {
+    close();
+    try {
+      for (String f : List.of("scenario.conf", "rounds.csv", "devices.csv", "events.csv")) {
+        Files.deleteIfExists(dir.resolve(f));
+      }
+      for (String f : OWN_FILES) {
+        Files.deleteIfExists(dir.resolve(f));
+      }
+      for (String sub : List.of("plots", "checkpoints")) {
+        Path p = dir.resolve(sub);
+        if (Files.isDirectory(p) && isEmpty(p)) {
+          Files.delete(p);
+        }
+      }
+      if (!keepFolder && isEmpty(dir)) {
+        Files.delete(dir);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot remove the unused results folder " + dir + ": " + e, e);
+    }
+  }
+
+  private static boolean isEmpty(Path folder) throws IOException {
+    try (var entries = Files.list(folder)) {
+      return entries.findAny().isEmpty();
+    }
+  }
+
   @Override
   public synchronized void close() {
     if (!closed) {

@@ -258,6 +258,7 @@ public final class Emulation {
                 : runLabel(out, control.labelTop(), s.outputDir());
     Metrics.RunInfo info = runInfo(s, ms, node, label, memory);
     Metrics endpoint = ms.enabled() ? Metrics.shared(ms) : null;
+    boolean outExisted = Files.isDirectory(out);
     ResultsWriter writer =
         control.resumeFrom() == null
             ? ResultsWriter.open(out, s.resolved())
@@ -360,6 +361,15 @@ public final class Emulation {
       writer.close();
     }
     if (f.error() != null && f.rounds() == ClusterRun.NOT_STARTED) {
+      if (control.resumeFrom() == null && writer.recordedNothing()) {
+        // Its members never came: the folder would only block a retry with the same --out.
+        writer.discard(outExisted);
+        throw new RunFailedException(
+            "the cluster run did not start: "
+                + f.error()
+                + "; nothing was recorded, so no results folder is left",
+            null);
+      }
       throw new RunFailedException("the cluster run did not start: " + f.error(), out);
     }
     if (f.error() != null) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.runtime.ClusterMember;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -133,6 +134,7 @@ class ClusterLifecycleTest {
       assertTrue(err.contains("splitemu: stopped by SIGTERM before the run started"), err);
       assertFalse(err.contains("run stopped in round"), err);
       assertFalse(err.contains("already been terminated"), err);
+      assertFalse(Files.exists(tmp.resolve("second")), "results folder left");
       // Its start-up line points further members at the seed it joined, not at itself.
       assertTrue(err.contains("more (splitemu node --seed-nodes 127.0.0.1:" + p[2] + ")"), err);
       stillUp(node, System.nanoTime());
@@ -176,6 +178,10 @@ class ClusterLifecycleTest {
           err);
       assertTrue(err.contains("members still up from an earlier cluster"), err);
       assertTrue(err.contains("restart them, or give this run --seed-nodes"), err);
+      // Nothing was recorded: no folder is left to block a retry with the same --out.
+      assertTrue(err.contains("nothing was recorded, so no results folder is left"), err);
+      assertFalse(err.contains("rounds recorded so far"), err);
+      assertFalse(Files.exists(tmp.resolve("alone")), "results folder left");
 
       // A member (this JVM's) that is told to load the run and never answers.
       AtomicInteger loads = new AtomicInteger();
