@@ -224,9 +224,9 @@ class ShareSplitFullTest {
   private record Reference(double[] loss, double[] accuracy) {}
 
   /**
-   * FedAvg of whole models, each trained locally on its device's batches (drawn as the runtime
-   * draws them), fresh optimizer state every round; with {@code carry} false every round starts
-   * again from the initial weights.
+   * FedAvg of whole models, weighted by shard size, each trained locally on its device's batches
+   * (drawn as the runtime draws them), fresh optimizer state every round; with {@code carry} false
+   * every round starts again from the initial weights.
    */
   private static Reference reference(Settings s, boolean carry) {
     DatasetSplit data = Emulation.loadData(s);
@@ -262,7 +262,7 @@ class ShareSplitFullTest {
           sum += m.trainStep(b.features(), b.labels());
         }
         wholes.add(m.fullParams());
-        samples.add((long) STEPS * BATCH);
+        samples.add((long) partition.indices(d).length); // FedAvg weighs by shard size
       }
       global.setFullParams(FedAvg.average(wholes, samples));
       loss[r] = sum / (DEVICES * STEPS);
