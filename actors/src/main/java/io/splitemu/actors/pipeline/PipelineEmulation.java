@@ -339,7 +339,9 @@ public final class PipelineEmulation {
 
   /**
    * The rows of epoch {@code e}, in the order they are recorded: its fault and deadline events, its
-   * device rows, the aggregate event and its round row, whose wall clock is {@code wallS}.
+   * device rows, the aggregate event and its round row, whose wall clock is {@code wallS} and whose
+   * {@code cpu_time_s} is this process's CPU time now (the control calls this where the epoch ends
+   * in the engine, not where the recorder writes the row).
    *
    * <p>A fault is reported once, in the epoch it hits: a fault at the start of epoch {@code e}, or
    * at an instant within {@code e} (epoch 1 takes any instant before its end). Epochs are
@@ -507,7 +509,8 @@ public final class PipelineEmulation {
                 plan.lanes().size(),
                 Double.NaN,
                 Double.NaN,
-                wallS)));
+                wallS,
+                RoundRecord.processCpuS())));
     out.addAll(after);
     return List.copyOf(out);
   }

@@ -217,28 +217,65 @@ public final class CsvTable implements Closeable {
    */
   public static CsvTable reopen(
       Path file, List<String> header, Predicate<List<String>> keep, Consumer<List<String>> kept) {
+    return reopen(file, header, List.of(), keep, kept);
+  }
+
+  /**
+   * {@link #reopen(Path, List, Predicate, Consumer)} that also takes a file whose header is one of
+   * {@code older} (what an earlier build wrote: {@code header} without some of its columns): its
+   * header becomes {@code header} and each of its rows gets an empty field in each column it lacks,
+   * before {@code keep} and {@code kept} see it, so the appended rows line up.
+   */
+  public static CsvTable reopen(
+      Path file,
+      List<String> header,
+      List<List<String>> older,
+      Predicate<List<String>> keep,
+      Consumer<List<String>> kept) {
     Path tmp = temporaryOf(file);
     try {
       try (BufferedWriter w =
           Files.newBufferedWriter(tmp, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW)) {
         boolean[] headed = {false};
+        // The file's header where it is one of older (the rows then get the missing fields).
+        java.util.concurrent.atomic.AtomicReference<List<String>> was =
+            new java.util.concurrent.atomic.AtomicReference<>();
         lines(
             file,
             (i, line) -> {
+              String out = line;
               if (i == 0) {
-                if (!parseLine(line).equals(header)) {
-                  throw new IllegalArgumentException(
-                      file + ": not a table of " + String.join(",", header));
+                List<String> h = parseLine(line);
+                if (!h.equals(header)) {
+                  if (!older.contains(h)) {
+                    throw new IllegalArgumentException(
+                        file + ": not a table of " + String.join(",", header));
+                  }
+                  was.set(h);
+                  out = text(header);
                 }
                 headed[0] = true;
               } else {
                 List<String> f = parseLine(line);
+                List<String> h = was.get();
+                if (h != null) {
+                  if (f.size() != h.size()) {
+                    return;
+                  }
+                  List<String> g = new ArrayList<>(header.size());
+                  for (String column : header) {
+                    int at = h.indexOf(column);
+                    g.add(at < 0 ? "" : f.get(at));
+                  }
+                  f = g;
+                  out = text(f);
+                }
                 if (f.size() != header.size() || !keep.test(f)) {
                   return;
                 }
                 kept.accept(f);
               }
-              w.write(line);
+              w.write(out);
               w.write('\n');
             });
         if (!headed[0]) {
@@ -337,6 +374,13 @@ public final class CsvTable implements Closeable {
     }
     String middle = name.substring(of.length(), name.length() - 4);
     return middle.isEmpty() || middle.matches("\\.?\\d+|\\.\\d+-[0-9a-f]{16}");
+  }
+
+  /** One row's line, without its line break. */
+  private static String text(List<?> fields) {
+    StringBuilder sb = new StringBuilder();
+    line(sb, fields);
+    return sb.substring(0, sb.length() - 1);
   }
 
   private static void line(StringBuilder sb, List<?> fields) {

@@ -531,6 +531,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
         CsvTable.reopen(
             dir.resolve("rounds.csv"),
             RoundRecord.HEADER,
+            OLDER_ROUNDS_HEADERS,
             f -> upTo(f.get(0), round),
             f -> tally(roundOf(f)));
     devicesCsv =
@@ -591,6 +592,14 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     }
   }
 
+  /**
+   * The header of {@code rounds.csv} as builds before {@code cpu_time_s} wrote it: a {@code
+   * --resume} of a folder one of them stopped goes on in it, its earlier rows with an empty {@code
+   * cpu_time_s} (the CPU time was not recorded then).
+   */
+  static final List<List<String>> OLDER_ROUNDS_HEADERS =
+      List.of(RoundRecord.HEADER.subList(0, RoundRecord.HEADER.indexOf("cpu_time_s")));
+
   private static RoundRecord roundOf(List<String> f) {
     return new RoundRecord(
         Integer.parseInt(f.get(0)),
@@ -607,7 +616,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
         Integer.parseInt(f.get(11)),
         number(f.get(12)),
         number(f.get(13)),
-        number(f.get(14)));
+        number(f.get(14)),
+        number(f.get(15)));
   }
 
   private static DeviceRecord deviceOf(List<String> f) {

@@ -1,14 +1,18 @@
 package io.splitemu.actors.results;
 
+import java.lang.management.ManagementFactory;
 import java.util.List;
 
 /**
  * One row of {@code rounds.csv}: a round's emulated timing breakdown and its learning figures.
  *
- * <p>Times are emulated seconds except {@code wallTimeS}. {@code cut} is text because a round may
- * have one cut ("3"), one per device ("2;3;3") or several along a pipeline ("2-5"). Accuracy and
- * loss are {@code NaN} when the round did not measure them (for instance in {@code timing} runs);
- * they are written as empty fields.
+ * <p>Times are emulated seconds except {@code wallTimeS} and {@code cpuTimeS}, which are the host's
+ * ({@link #HOST_COLUMNS}): the wall-clock seconds since the supervisor started and the CPU seconds
+ * the process running the supervisor had used since its start, both read when the engine ended the
+ * round. {@code cut} is text because a round may have one cut ("3"), one per device ("2;3;3") or
+ * several along a pipeline ("2-5"). Accuracy and loss are {@code NaN} when the round did not
+ * measure them (for instance in {@code timing} runs); they are written as empty fields, as is
+ * {@code cpuTimeS} where the JVM cannot tell the process's CPU time.
  */
 public record RoundRecord(
     int round,
@@ -25,7 +29,8 @@ public record RoundRecord(
     int clusters,
     double testAccuracy,
     double trainLoss,
-    double wallTimeS) {
+    double wallTimeS,
+    double cpuTimeS) {
 
   /** The CSV header, in FORMATS.md order. */
   public static final List<String> HEADER =
@@ -44,7 +49,14 @@ public record RoundRecord(
           "clusters",
           "test_accuracy",
           "train_loss",
-          "wall_time_s");
+          "wall_time_s",
+          "cpu_time_s");
+
+  /**
+   * The columns that depend on the host, not on the scenario and seed: two runs of one scenario
+   * differ in them, so comparisons and the goldens leave them out.
+   */
+  public static final List<String> HOST_COLUMNS = List.of("wall_time_s", "cpu_time_s");
 
   /** The row's fields, in {@link #HEADER} order. */
   public List<Object> fields() {
@@ -63,6 +75,27 @@ public record RoundRecord(
         clusters,
         testAccuracy,
         trainLoss,
-        wallTimeS);
+        wallTimeS,
+        cpuTimeS);
+  }
+
+  private static final java.lang.management.OperatingSystemMXBean OS =
+      ManagementFactory.getOperatingSystemMXBean();
+
+  /**
+   * The CPU seconds this process has used since its start (user and system, every thread: the
+   * engine's, the recorder's, the garbage collector's and the JIT compiler's, and those of threads
+   * that have ended), for {@code cpu_time_s}; {@code NaN} where the JVM cannot tell. It is the
+   * kernel's count for the whole process, read in about a microsecond, and monotonic; on Linux it
+   * moves in clock ticks (10 ms). A sum of {@code ThreadMXBean}'s per-thread times would be finer,
+   * but it misses the collector's and compiler's threads and every thread that has ended, so it
+   * could fall between rounds, and it costs a call per live thread.
+   */
+  public static double processCpuS() {
+    if (OS instanceof com.sun.management.OperatingSystemMXBean os) {
+      long ns = os.getProcessCpuTime();
+      return ns < 0 ? Double.NaN : ns / 1e9;
+    }
+    return Double.NaN;
   }
 }

@@ -363,7 +363,8 @@ public final class RoundOne {
     }
     String cut = Supervisor.splitCuts(plans);
     RoundRecord row =
-        Supervisor.splitRow(s.scheme(), 1, 0, end, paths, 0, cut, Double.NaN, Double.NaN, 0);
+        Supervisor.splitRow(
+            s.scheme(), 1, 0, end, paths, 0, cut, Double.NaN, Double.NaN, 0, Double.NaN);
     return new SplitRoundOne(up, down, plans, row);
   }
 }

@@ -1054,6 +1054,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private Behavior<Command> record(double accuracy) {
     double latency = (nowNs - roundStartNs) / NS;
     double wallS = (System.nanoTime() - wallStart) / NS;
+    // Read here, where the engine ends the round, not where the recorder writes the row: the
+    // recorder lags by its backlog of device rows and events.
+    double cpuS = RoundRecord.processCpuS();
     double trainLoss = lossCount == 0 ? Double.NaN : lossSum / lossCount;
     RoundRecord r =
         plans != null
@@ -1067,7 +1070,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                 cutLabel(),
                 accuracy,
                 trainLoss,
-                wallS)
+                wallS,
+                cpuS)
             : new RoundRecord(
                 round,
                 setup.scheme(),
@@ -1083,7 +1087,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                 clusters.clusters().size(),
                 accuracy,
                 trainLoss,
-                wallS);
+                wallS,
+                cpuS);
     for (DeviceRecord d : deviceRows) {
       recorder.tell(new Recorder.DeviceRecorded(d));
     }
@@ -1185,7 +1190,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       String cut,
       double accuracy,
       double trainLoss,
-      double wallS) {
+      double wallS,
+      double cpuS) {
     // With every device given up, the round is the wait for their deadlines (aggregation).
     EdgeServer.DevicePath crit = new EdgeServer.DevicePath(startNs, 0, 0);
     boolean first = true;
@@ -1215,7 +1221,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         1,
         accuracy,
         trainLoss,
-        wallS);
+        wallS,
+        cpuS);
   }
 
   /**

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 class ProgressTest {
 
   private static RoundRecord round(int r, double emulatedS, double accuracy) {
-    return new RoundRecord(r, "psl", emulatedS, 10, 4, 3, 2, 1, 4, 0, "2", 0, accuracy, 0.5, 1.0);
+    return new RoundRecord(
+        r, "psl", emulatedS, 10, 4, 3, 2, 1, 4, 0, "2", 0, accuracy, 0.5, 1.0, Double.NaN);
   }
 
   /** A CPSL clustering event's detail: every one of 30 devices with its uplink share. */

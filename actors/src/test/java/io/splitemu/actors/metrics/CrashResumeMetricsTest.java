@@ -582,6 +582,21 @@ class CrashResumeMetricsTest {
   /** Round {@code round}'s row: its end at {@code emulatedS}, its latency and accuracy. */
   private static RoundRecord round(int round, double emulatedS, double latencyS, double accuracy) {
     return new RoundRecord(
-        round, "mpsl", emulatedS, latencyS, 1, 1, 1, 0, 2, 0, "3", 1, accuracy, 0.1, round);
+        round,
+        "mpsl",
+        emulatedS,
+        latencyS,
+        1,
+        1,
+        1,
+        0,
+        2,
+        0,
+        "3",
+        1,
+        accuracy,
+        0.1,
+        round,
+        Double.NaN);
   }
 }

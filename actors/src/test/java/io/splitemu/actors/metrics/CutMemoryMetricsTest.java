@@ -36,7 +36,8 @@ class CutMemoryMetricsTest {
               new PacingLag());
       assertEquals(200.0, device(MetricsText.scrape(m.port())));
       r.onRound(
-          new RoundRecord(1, "cpsl", 5, 5, 3, 1, 1, 0, 4, 0, "3", 2, Double.NaN, Double.NaN, 0.1));
+          new RoundRecord(
+              1, "cpsl", 5, 5, 3, 1, 1, 0, 4, 0, "3", 2, Double.NaN, Double.NaN, 0.1, Double.NaN));
       String text = MetricsText.scrape(m.port());
       assertEquals(300.0, device(text));
       assertEquals(3.0, MetricsText.sample(text, "splitemu_cut_layer", "run=\"recut\""));

@@ -81,7 +81,8 @@ class DroppedDeviceMetricsTest {
         1,
         Double.NaN,
         Double.NaN,
-        0.1);
+        0.1,
+        Double.NaN);
   }
 
   private static Double cut(String text, String device) {

@@ -93,6 +93,7 @@ record RunTables(
       for (Map<String, String> r : t) {
         Map<String, String> m = new TreeMap<>(r);
         m.remove("wall_time_s");
+        m.remove("cpu_time_s");
         out.add(m);
       }
     }

@@ -57,7 +57,8 @@ class ComparisonTest {
               1,
               Double.NaN,
               Double.NaN,
-              1));
+              1,
+              Double.NaN));
     }
     return new Comparison.Entry(s, rs, dir);
   }
@@ -109,9 +110,25 @@ class ComparisonTest {
     Comparison.Entry e = entry("psl", 2, 100, 1, 1, tmp.resolve("psl"));
     List<RoundRecord> rs =
         List.of(
-            new RoundRecord(1, "psl", 10, 10, 0, 0, 0, 0, 1, 0, "2", 1, Double.NaN, Double.NaN, 1),
             new RoundRecord(
-                2, "psl", 100, 30, 0, 0, 0, 0, 1, 0, "2", 1, Double.NaN, Double.NaN, 2));
+                1, "psl", 10, 10, 0, 0, 0, 0, 1, 0, "2", 1, Double.NaN, Double.NaN, 1, Double.NaN),
+            new RoundRecord(
+                2,
+                "psl",
+                100,
+                30,
+                0,
+                0,
+                0,
+                0,
+                1,
+                0,
+                "2",
+                1,
+                Double.NaN,
+                Double.NaN,
+                2,
+                Double.NaN));
     Comparison.Entry priced = new Comparison.Entry(e.summary(), rs, e.dir(), 3.6);
     assertEquals(20.0, priced.meanRoundLatencyS(), 1e-12);
     assertEquals(20.0 / 3600 * 3.6, priced.costPerRound(), 1e-15);

@@ -23,7 +23,7 @@ class MarkedEventsTest {
 
   private static RoundRecord round(int i) {
     return new RoundRecord(
-        i, "psl", 100.0 * i, 100, 40, 20, 30, 10, 4, 0, "3", 1, 0.5, 1.0, 0.01 * i);
+        i, "psl", 100.0 * i, 100, 40, 20, 30, 10, 4, 0, "3", 1, 0.5, 1.0, 0.01 * i, Double.NaN);
   }
 
   private static final int ROUNDS = 100;

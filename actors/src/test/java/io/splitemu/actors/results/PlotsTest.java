@@ -51,7 +51,8 @@ class PlotsTest {
               1,
               a,
               Double.isNaN(a) ? Double.NaN : 1 - a,
-              0.1));
+              0.1,
+              Double.NaN));
     }
     return out;
   }

@@ -27,7 +27,22 @@ class ResultsWriterTest {
 
   private static RoundRecord round(int i, double t, double acc) {
     return new RoundRecord(
-        i, "psl", t, 0.5, 0.1, 0.2, 0.15, 0.05, 4, 0, "3", 1, acc, 2.0 / (i + 1), 0.01 * i);
+        i,
+        "psl",
+        t,
+        0.5,
+        0.1,
+        0.2,
+        0.15,
+        0.05,
+        4,
+        0,
+        "3",
+        1,
+        acc,
+        2.0 / (i + 1),
+        0.01 * i,
+        Double.NaN);
   }
 
   @Test
@@ -45,6 +60,63 @@ class ResultsWriterTest {
     assertEquals("no answer, within \"5 s\", dropped", CsvTable.parseLine(ev.get(1)).get(4));
     assertEquals("splitemu { seed = 1 }\n", Files.readString(dir.resolve("scenario.conf")));
     w.close();
+  }
+
+  /**
+   * A {@code --resume} of a folder written before {@code cpu_time_s} existed goes on in it: the
+   * header gains the column, the kept rows an empty field in it (their CPU time was not recorded),
+   * and the new rows line up. Any other header is still refused in one line.
+   */
+  @Test
+  void resume_ofAFolderWithoutCpuTime_addsTheColumn() throws Exception {
+    Path dir = tmp.resolve("run");
+    ResultsWriter w = ResultsWriter.open(dir, "splitemu { seed = 1 }\n");
+    w.round(round(1, 0.5, 0.3));
+    w.round(round(2, 1.0, 0.4));
+    w.close();
+    Path csv = dir.resolve("rounds.csv");
+    // What the earlier build wrote: every line without its last field.
+    List<String> older =
+        Files.readAllLines(csv).stream().map(l -> l.substring(0, l.lastIndexOf(','))).toList();
+    assertFalse(older.get(0).contains("cpu_time_s"), older.get(0));
+    Files.write(csv, older);
+
+    ResultsWriter r = ResultsWriter.resume(dir, 1);
+    assertEquals(List.of(round(1, 0.5, 0.3)), r.rounds());
+    RoundRecord two = round(2, 1.0, 0.4);
+    RoundRecord withCpu =
+        new RoundRecord(
+            two.round(),
+            two.scheme(),
+            two.emulatedTimeS(),
+            two.roundLatencyS(),
+            two.deviceComputeS(),
+            two.serverComputeS(),
+            two.communicationS(),
+            two.aggregationS(),
+            two.participants(),
+            two.failed(),
+            two.cut(),
+            two.clusters(),
+            two.testAccuracy(),
+            two.trainLoss(),
+            two.wallTimeS(),
+            1.25);
+    r.round(withCpu);
+    r.close();
+    List<String> lines = Files.readAllLines(csv);
+    assertEquals(3, lines.size(), lines.toString());
+    assertEquals(String.join(",", RoundRecord.HEADER), lines.get(0));
+    assertEquals(older.get(1) + ",", lines.get(1));
+    assertEquals("1.25", CsvTable.parseLine(lines.get(2)).get(RoundRecord.HEADER.size() - 1));
+    ResultsWriter again = ResultsWriter.resume(dir, 2);
+    assertEquals(List.of(round(1, 0.5, 0.3), withCpu), again.rounds());
+    again.close();
+
+    Files.write(csv, List.of("round,scheme,something_else", "1,psl,2"));
+    IllegalArgumentException bad =
+        assertThrows(IllegalArgumentException.class, () -> ResultsWriter.resume(dir, 1));
+    assertTrue(bad.getMessage().contains("rounds.csv: not a table of round,"), bad.getMessage());
   }
 
   @Test
@@ -142,7 +214,8 @@ class ResultsWriterTest {
               2,
               Double.NaN,
               Double.NaN,
-              0));
+              0,
+              Double.NaN));
       w.device(new DeviceRecord(r, 0, 0, cuts[r - 1], 0.1, 0, 0, 10, 10, 0.25, true));
       w.device(new DeviceRecord(r, 1, 0, cuts[r - 1], 0.1, 0, 0, 10, 10, 0.75, true));
       w.device(new DeviceRecord(r, 2, 1, cuts[r - 1], 0.1, 0, 0, 10, 10, 1.0, r != 3));
@@ -185,7 +258,7 @@ class ResultsWriterTest {
   void rewind_dropsTheMemoryOfTheDiscardedRounds() throws Exception {
     Path dir = tmp.resolve("run");
     ResultsWriter w = ResultsWriter.open(dir, "x");
-    w.round(new RoundRecord(1, "edgesplit", 1, 1, 0, 0, 0, 0, 1, 0, "2", 1, 0.5, 1, 0));
+    w.round(new RoundRecord(1, "edgesplit", 1, 1, 0, 0, 0, 0, 1, 0, "2", 1, 0.5, 1, 0, Double.NaN));
     w.onMemory(new MemoryRecord(1, "device", 100));
     w.onMemory(new MemoryRecord(2, "device", 500)); // the attempt the crash discards
     w.onRewind(1);
@@ -199,7 +272,7 @@ class ResultsWriterTest {
     Path dir = tmp.resolve("run");
     ResultsWriter w = ResultsWriter.open(dir, "x");
     for (int r = 1; r <= 4; r++) {
-      w.round(new RoundRecord(r, "mpsl", r, 1, 0, 0, 0, 0, 1, 0, "2-5", 1, 0.5, 1, 0));
+      w.round(new RoundRecord(r, "mpsl", r, 1, 0, 0, 0, 0, 1, 0, "2-5", 1, 0.5, 1, 0, Double.NaN));
       w.device(new DeviceRecord(r, 0, 0, "2-5", 0.1, 0, 0, 10, 10, Double.NaN, true));
     }
     w.finish("q", "mpsl", 1L, 0.9, Map.of("hop-1", 5000L), cut -> Map.of());
@@ -266,7 +339,8 @@ class ResultsWriterTest {
               2,
               Double.NaN,
               Double.NaN,
-              0));
+              0,
+              Double.NaN));
       for (int d = 0; d < n; d++) {
         String c = d < n / 2 ? "3" : "4";
         double share = 0.001 + 0.0025 * d / (n - 1);
@@ -291,7 +365,22 @@ class ResultsWriterTest {
     ResultsWriter w = ResultsWriter.open(dir, "x");
     w.round(
         new RoundRecord(
-            1, "sl", 1.0, 1.0, 0.5, 0.3, 0.2, 0, 1, 0, "2", 1, Double.NaN, Double.NaN, 0.0));
+            1,
+            "sl",
+            1.0,
+            1.0,
+            0.5,
+            0.3,
+            0.2,
+            0,
+            1,
+            0,
+            "2",
+            1,
+            Double.NaN,
+            Double.NaN,
+            0.0,
+            Double.NaN));
     w.finish("t", "sl", 1L, 0.9, Map.of());
     assertFalse(Files.exists(dir.resolve("plots/accuracy.png")));
     assertTrue(Files.exists(dir.resolve("plots/latency-breakdown.png")));
@@ -382,6 +471,21 @@ class ResultsWriterTest {
 
   private static RoundRecord wall(int i, double wallS) {
     return new RoundRecord(
-        i, "psl", i, 1, 0.1, 0.2, 0.15, 0.05, 4, 0, "3", 1, Double.NaN, Double.NaN, wallS);
+        i,
+        "psl",
+        i,
+        1,
+        0.1,
+        0.2,
+        0.15,
+        0.05,
+        4,
+        0,
+        "3",
+        1,
+        Double.NaN,
+        Double.NaN,
+        wallS,
+        Double.NaN);
   }
 }

@@ -78,6 +78,7 @@ class CrashFaultsTest {
   static Map<String, String> without(Map<String, String> row, String... cols) {
     Map<String, String> m = new TreeMap<>(row);
     m.remove("wall_time_s");
+    m.remove("cpu_time_s");
     for (String c : cols) {
       m.remove(c);
     }

@@ -196,6 +196,7 @@ class DeviceFaultsTest {
       Map<String, String> row, Map<String, String> wall) {
     Map<String, String> m = new java.util.LinkedHashMap<>(row);
     m.put("wall_time_s", wall.get("wall_time_s"));
+    m.put("cpu_time_s", wall.get("cpu_time_s"));
     return m;
   }
 

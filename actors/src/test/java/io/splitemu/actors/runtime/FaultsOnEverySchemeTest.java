@@ -95,6 +95,7 @@ class FaultsOnEverySchemeTest {
             r -> {
               Map<String, String> m = new java.util.TreeMap<>(r);
               m.remove("wall_time_s");
+              m.remove("cpu_time_s");
               return (Map<String, String>) m;
             })
         .toList();

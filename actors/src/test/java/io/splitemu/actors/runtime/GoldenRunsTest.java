@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.CsvTable;
+import io.splitemu.actors.results.RoundRecord;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -61,8 +62,8 @@ public class GoldenRunsTest {
           "mpsl",
           "mpsl-horizontal");
 
-  /** Columns of rounds.csv that depend on the host (wall clock), left out of the goldens. */
-  private static final List<String> HOST_COLUMNS = List.of("wall_time_s");
+  /** Columns of rounds.csv that depend on the host (wall clock, CPU), left out of the goldens. */
+  private static final List<String> HOST_COLUMNS = RoundRecord.HOST_COLUMNS;
 
   @TempDir Path tmp;
 

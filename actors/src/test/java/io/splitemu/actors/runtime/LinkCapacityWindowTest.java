@@ -105,6 +105,7 @@ class LinkCapacityWindowTest {
   }
 
   private static RoundRecord round(int round, double emulatedS) {
-    return new RoundRecord(round, "psl", emulatedS, 100, 1, 1, 1, 0, 1, 0, "3", 1, 0.5, 0.1, round);
+    return new RoundRecord(
+        round, "psl", emulatedS, 100, 1, 1, 1, 0, 1, 0, "3", 1, 0.5, 0.1, round, Double.NaN);
   }
 }

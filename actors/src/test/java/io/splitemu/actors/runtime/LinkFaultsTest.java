@@ -117,6 +117,7 @@ class LinkFaultsTest {
   private static Map<String, String> withWall(Map<String, String> row, Map<String, String> from) {
     Map<String, String> m = new java.util.LinkedHashMap<>(row);
     m.put("wall_time_s", from.get("wall_time_s"));
+    m.put("cpu_time_s", from.get("cpu_time_s"));
     return m;
   }
 

@@ -32,7 +32,7 @@ class RecorderTest {
 
   private static RoundRecord round(int i) {
     return new RoundRecord(
-        i, "psl", i, 1, 0.1, 0.2, 0.6, 0.1, 2, 0, "2", 1, Double.NaN, Double.NaN, 0);
+        i, "psl", i, 1, 0.1, 0.2, 0.6, 0.1, 2, 0, "2", 1, Double.NaN, Double.NaN, 0, Double.NaN);
   }
 
   @Test
