@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Scale benchmark (issue 16): timing-fidelity runs in one JVM, per scheme and device count, each
-# at 1 and at 2 rounds of 2 steps per device (MP-SL: epochs of 2 batches per device). The
-# difference between the two is the CPU of one round without the JVM's start and the set-up
-# (class loading, JIT compilation, building N devices), which dominates short runs. Prints, per
-# scheme and device count: the user+system CPU seconds and wall seconds of the 2-round run, the CPU
-# of its second round per device-step, and the peak RSS in MiB and in KiB per device. A run that
-# fails prints its last lines instead (an OutOfMemoryError is a result here).
+# of 2 rounds of 2 steps per device (MP-SL: epochs of 2 batches per device). Prints, per scheme and
+# device count: the user+system CPU seconds and wall seconds of the run, the CPU of its second
+# round per device-step, and the peak RSS in MiB and in KiB per device. A run that fails prints its
+# last lines instead (an OutOfMemoryError is a result here).
 #
-# Caveat: at small N (1,000) round 2 is tens of milliseconds of CPU, less than the two JVMs'
-# start-up differs by, so its per-device-step figure swings by hundreds of microseconds between
-# runs (docs/benchmarks.md, "Caveat on this verdict"); at 100,000 devices the round dominates.
+# The round-2 figure comes from the run's own rounds.csv: cpu_time_s is the process's CPU time
+# (all threads, since the JVM started) read inside the engine where each round ends, so round 2's
+# CPU is its cpu_time_s less round 1's, over round 2's device-steps (2 per device that took part,
+# its participants column). The JVM's start, class loading and the set-up of N devices fall before
+# round 1's reading and the shutdown after round 2's; what the JIT compiler and the collector do
+# while round 2 runs counts in it, as does the recorder's backlog of round 1. The kernel counts
+# process CPU in clock ticks of 10 ms, so at 1,000 devices (2,000 device-steps) the figure moves
+# in steps of 5 us; at 100,000 in steps of 0.05 us. (Before 2026-12-06 the figure was the 2-round
+# JVM's total CPU less a separate 1-round JVM's, which at 1,000 devices was mostly the two JVMs'
+# start-up difference: docs/benchmarks.md, "Caveat on this verdict".)
 #
 # Each run goes through the launcher (./splitemu, which execs java): its default settings, the
 # JVM's default heap (a quarter of the machine's memory) and on a host of 2 cores or fewer the
@@ -73,24 +78,32 @@ printf "%-12s %9s %8s %8s %14s %10s %12s\n" scheme devices "CPU s" "wall s" \
 IFS=, read -r -a list <<<"$schemes"
 for scheme in "${list[@]}"; do
   for n in "$@"; do
-    a="$work/$scheme-$n-1" b="$work/$scheme-$n-2"
+    b="$work/$scheme-$n-2"
     status=0
-    run "$scheme" "$n" 1 "$a" && run "$scheme" "$n" 2 "$b" || status=$?
+    run "$scheme" "$n" 2 "$b" || status=$?
     if [ "$status" -ne 0 ]; then
       printf "%-12s %9s " "$scheme" "$n"
       if [ "$status" -eq 124 ]; then
         echo "did not finish within ${limit} s (-t)"
       else
-        echo "failed (status $status): $(cat "$a.err" "$b.err" 2>/dev/null |
-          grep -v -e WARN -e '^\s*at ' | tail -2 | tr '\n' ' ' || true)"
+        echo "failed (status $status): $(grep -v -e WARN -e '^\s*at ' "$b.err" 2>/dev/null |
+          tail -2 | tr '\n' ' ' || true)"
       fi
       continue
     fi
-    awk -v s="$scheme" -v n="$n" -v a="$(cat "$a.time")" -v b="$(cat "$b.time")" 'BEGIN {
-      split(a, x, " "); split(b, y, " ")
-      cpu1 = x[1] + x[2]; cpu2 = y[1] + y[2]
-      printf "%-12s %9d %8.1f %8.1f %14.1f %10.0f %12.2f\n", s, n, cpu2, y[3],
-        (cpu2 - cpu1) * 1e6 / (2 * n), y[4] / 1024, y[4] / n
-    }'
+    # Rounds 1 and 2 of rounds.csv (no field of these rows holds a comma): cpu_time_s and
+    # participants, found by name in the header.
+    awk -F, -v s="$scheme" -v n="$n" -v b="$(cat "$b.time")" '
+      NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+      { cpu[$1] = $(col["cpu_time_s"]); part[$1] = $(col["participants"]) }
+      END {
+        split(b, y, " ")
+        if (!("cpu_time_s" in col) || cpu[1] == "" || cpu[2] == "" || part[2] == 0) {
+          printf "%-12s %9d no cpu_time_s of rounds 1 and 2 in rounds.csv\n", s, n
+          exit
+        }
+        printf "%-12s %9d %8.1f %8.1f %14.1f %10.0f %12.2f\n", s, n, y[1] + y[2], y[3],
+          (cpu[2] - cpu[1]) * 1e6 / (2 * part[2]), y[4] / 1024, y[4] / n
+      }' "$b/rounds.csv"
   done
 done
