@@ -14,7 +14,7 @@
 # process CPU in clock ticks of 10 ms, so at 1,000 devices (2,000 device-steps) the figure moves
 # in steps of 5 us; at 100,000 in steps of 0.05 us. (Before 2026-12-06 the figure was the 2-round
 # JVM's total CPU less a separate 1-round JVM's, which at 1,000 devices was mostly the two JVMs'
-# start-up difference: docs/benchmarks.md, "Caveat on this verdict".)
+# start-up difference: docs/benchmarks.md, "Round 2's CPU read in the engine".)
 #
 # Each run goes through the launcher (./splitemu, which execs java): its default settings, the
 # JVM's default heap (a quarter of the machine's memory) and on a host of 2 cores or fewer the
