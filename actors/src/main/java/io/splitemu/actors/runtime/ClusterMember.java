@@ -133,6 +133,15 @@ public final class ClusterMember {
    */
   public record Busy(String member, String line) implements Reply {}
 
+  /**
+   * The member at {@code member} holds run {@code heldRun}, whose supervisor's member {@code
+   * supervisor} is {@code unreachable} (else up, but its run's coordinator did not answer): this
+   * load waits until that member answers again or is gone. Told each time the load looks again, so
+   * that a load that times out can name the run and the supervisor it waits for.
+   */
+  public record Waiting(String member, String heldRun, String supervisor, boolean unreachable)
+      implements Reply {}
+
   /** The devices member at {@code member} holds the MP-SL run's chains. */
   public record PipelineWired(String member) implements Reply {}
 
@@ -446,12 +455,28 @@ public final class ClusterMember {
       java.util.Deque<String> ended,
       Load m) {
     Held current = held.get();
-    if (current != null && !current.run().equals(m.run())) {
-      if (ended.contains(m.run()) || state(ctx, m.owner()) == OwnerState.GONE) {
-        // A load that waited for the held run: its own run ended meanwhile (unloaded, or its
-        // supervisor's member removed). Nothing to build; the held run stays.
-        return Behaviors.same();
-      }
+    boolean other = current != null && !current.run().equals(m.run());
+    // (A supervisor's member this member does not know yet is not gone: only a load that may have
+    // waited looks at its member.)
+    if (ended.contains(m.run()) && (current == null || other)
+        || other && state(ctx, m.owner()) == OwnerState.GONE) {
+      // A load that waited for a held run: its own run ended meanwhile (unloaded at its load
+      // timeout, or its supervisor's member removed), also when the held run went in the same
+      // second. Nothing to build; a held run stays.
+      ctx.getLog()
+          .warn(
+              "cluster member {}: run {} ended while its load waited{}; it was not built here",
+              address(ctx),
+              m.run(),
+              current == null
+                  ? ""
+                  : " for run "
+                      + current.run()
+                      + " of the supervisor member "
+                      + ownerAddress(ctx, current.owner()));
+      return Behaviors.same();
+    }
+    if (other) {
       switch (state(ctx, current.owner())) {
         case UP -> {
           // Its member is up, but a JVM killed a moment ago is too until the failure detector
@@ -473,7 +498,8 @@ public final class ClusterMember {
           return Behaviors.same();
         }
         case UNREACHABLE -> {
-          // Gone or only slow: the Split Brain Resolver decides; look again then.
+          // Gone or only slow (a paused JVM): the Split Brain Resolver decides; look again then.
+          waiting(ctx, m, current, true);
           retry(ctx, m);
           return Behaviors.same();
         }
@@ -481,6 +507,15 @@ public final class ClusterMember {
       }
     }
     return load(ctx, roles, held, ended, m);
+  }
+
+  /** Tells load {@code m}'s run which held run, and whose supervisor, it waits for here. */
+  private static void waiting(
+      ActorContext<Command> ctx, Load m, Held current, boolean unreachable) {
+    m.replyTo()
+        .tell(
+            new Waiting(
+                address(ctx), current.run(), ownerAddress(ctx, current.owner()), unreachable));
   }
 
   /**
@@ -507,6 +542,7 @@ public final class ClusterMember {
       return onLoad(ctx, roles, held, ended, p.load()); // it changed meanwhile: decide again
     }
     if (!p.answered()) {
+      waiting(ctx, p.load(), current, false);
       retry(ctx, p.load());
       return Behaviors.same();
     }

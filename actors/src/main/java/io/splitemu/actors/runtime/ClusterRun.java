@@ -122,6 +122,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   private final Map<String, ActorRef<ClusterMember.Command>> loaders = new TreeMap<>();
   private final Map<String, List<String>> roles = new TreeMap<>();
   private final List<String> loadFailures = new ArrayList<>();
+  // Members whose load waits for another run's supervisor, and what it waits for (the latest).
+  private final Map<String, ClusterMember.Waiting> waiting = new TreeMap<>();
   private boolean loading;
   // Every loader told Load (an incarnation each), and whether the first listing's have answered.
   private final Set<ActorRef<ClusterMember.Command>> sentLoad = new java.util.HashSet<>();
@@ -284,6 +286,13 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   }
 
   private Behavior<Command> onLoadReply(LoadReply m) {
+    if (m.reply() instanceof ClusterMember.Waiting w) {
+      // Not an answer: the member still owes its Loaded, LoadFailed or Busy.
+      if (!loaded && !finished) {
+        waiting.put(w.member(), w);
+      }
+      return this;
+    }
     if (m.reply() instanceof ClusterMember.PipelineWired w) {
       // One adapter for every answer of a loader: a second one for the same class would replace
       // it, and a member's late load would be taken for a wiring answer (and never wired).
@@ -675,15 +684,39 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     if (!loaded) {
       Set<String> silent = new TreeSet<>(loaders.keySet());
       silent.removeAll(roles.keySet());
-      return fail(
+      String line =
           "cluster member"
               + (silent.size() == 1 ? " " : "s ")
               + String.join(", ", silent)
               + " did not answer the run's load within "
-              + budget
-              + "; "
-              + (silent.size() == 1 ? "it is" : "they are")
-              + " stuck, overloaded or unreachable");
+              + budget;
+      List<String> why = new ArrayList<>();
+      Set<String> stuck = new TreeSet<>();
+      for (String member : silent) {
+        ClusterMember.Waiting w = waiting.get(member);
+        if (w == null) {
+          stuck.add(member);
+        } else {
+          // The member is fine: the run it serves has a supervisor that does not answer.
+          why.add(
+              (silent.size() == 1 ? "it" : member)
+                  + " waits for run "
+                  + w.heldRun()
+                  + " of the supervisor member "
+                  + w.supervisor()
+                  + (w.unreachable() ? ", which is unreachable" : ", whose run does not answer")
+                  + " (a paused, hung or lost JVM: a member serves one run at a time; it is"
+                  + " downed after splitemu.cluster.sbr.stable-after once unreachable)");
+        }
+      }
+      if (!stuck.isEmpty()) {
+        why.add(
+            (stuck.equals(silent)
+                    ? silent.size() == 1 ? "it is" : "they are"
+                    : String.join(", ", stuck) + (stuck.size() == 1 ? " is" : " are"))
+                + " stuck, overloaded or unreachable");
+      }
+      return fail(line + "; " + String.join("; ", why));
     }
     Set<String> missing = devicesMembers();
     missing.removeAll(regionsSeen);
