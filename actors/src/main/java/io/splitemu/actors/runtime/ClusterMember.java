@@ -90,6 +90,12 @@ public final class ClusterMember {
   private record Probed(Load load, String held, boolean answered, boolean alive)
       implements Command {}
 
+  /**
+   * A load a test's gate held back ({@link #guardian(Set, java.util.concurrent.CompletionStage,
+   * java.util.function.Function)}).
+   */
+  private record Gated(Load load) implements Command {}
+
   /** Spawn the edge server of the loaded run and tell {@code supervisor} its reference. */
   public record SpawnServer(
       String run, ActorRef<Recorder.Command> recorder, ActorRef<Supervisor.Command> supervisor)
@@ -175,6 +181,18 @@ public final class ClusterMember {
    */
   static Behavior<Void> guardian(
       Set<String> roles, java.util.concurrent.CompletionStage<?> listed) {
+    return guardian(roles, listed, run -> null);
+  }
+
+  /**
+   * {@link #guardian(Set, java.util.concurrent.CompletionStage)} whose loader takes the load of run
+   * RUN only once {@code gate.apply(RUN)} completes (null: at once), after whatever it was told
+   * meanwhile (tests: two runs' loads reaching a member in a given order).
+   */
+  static Behavior<Void> guardian(
+      Set<String> roles,
+      java.util.concurrent.CompletionStage<?> listed,
+      java.util.function.Function<String, java.util.concurrent.CompletionStage<?>> gate) {
     return Behaviors.setup(
         ctx -> {
           AtomicReference<Held> held = new AtomicReference<>();
@@ -200,7 +218,7 @@ public final class ClusterMember {
           // registered) rather than leaving the member deaf to every later run.
           ActorRef<Command> loader =
               ctx.spawn(
-                  Behaviors.supervise(loader(roles, held, ended, region))
+                  Behaviors.supervise(loader(roles, held, ended, region, gate))
                       .onFailure(RuntimeException.class, SupervisorStrategy.restart()),
                   "loader");
           var receptionist = ctx.getSystem().receptionist();
@@ -423,11 +441,22 @@ public final class ClusterMember {
       Set<String> roles,
       AtomicReference<Held> held,
       java.util.Deque<String> ended,
-      ActorRef<ShardingEnvelope<Device.Command>> region) {
+      ActorRef<ShardingEnvelope<Device.Command>> region,
+      java.util.function.Function<String, java.util.concurrent.CompletionStage<?>> gate) {
     return Behaviors.setup(
         ctx ->
             Behaviors.receive(Command.class)
-                .onMessage(Load.class, m -> onLoad(ctx, roles, held, ended, m))
+                .onMessage(
+                    Load.class,
+                    m -> {
+                      var g = gate.apply(m.run());
+                      if (g == null) {
+                        return onLoad(ctx, roles, held, ended, m);
+                      }
+                      ctx.pipeToSelf(g, (v, e) -> new Gated(m));
+                      return Behaviors.same();
+                    })
+                .onMessage(Gated.class, g -> onLoad(ctx, roles, held, ended, g.load()))
                 .onMessage(Probed.class, p -> onProbed(ctx, roles, held, ended, p))
                 .onMessage(SpawnServer.class, m -> onSpawnServer(ctx, held, region, m))
                 .onMessage(SpawnHops.class, m -> onSpawnHops(ctx, held, region, m))

@@ -83,6 +83,9 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
 
   private record Regions(Set<String> members) implements Command {}
 
+  /** Tell the late member at {@code member}, which answered Busy, to load the run again. */
+  private record Reload(String member) implements Command {}
+
   /** Artery dropped a message of this JVM because a queue to another member was full. */
   private record Overflowed(String line) implements Command {}
 
@@ -124,6 +127,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   private final List<String> loadFailures = new ArrayList<>();
   // Members whose load waits for another run's supervisor, and what it waits for (the latest).
   private final Map<String, ClusterMember.Waiting> waiting = new TreeMap<>();
+  // Late members that answered Busy, and when they first did (System.nanoTime).
+  private final Map<String, Long> busySince = new TreeMap<>();
   private boolean loading;
   // Every loader told Load (an incarnation each), and whether the first listing's have answered.
   private final Set<ActorRef<ClusterMember.Command>> sentLoad = new java.util.HashSet<>();
@@ -250,6 +255,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         .onMessage(MemberChanged.class, this::onMemberChanged)
         .onMessage(Done.class, this::onDone)
         .onMessage(WirePipeline.class, this::onWirePipeline)
+        .onMessage(Reload.class, this::onReload)
         .onSignal(Terminated.class, this::onTerminated)
         .build();
   }
@@ -273,14 +279,26 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     for (ActorRef<ClusterMember.Command> loader : found) {
       if (!finished && sentLoad.add(loader)) {
         loaders.put(ClusterMember.hostPort(loader.path().address()), loader);
-        loader.tell(
-            new ClusterMember.Load(
-                run,
-                settings.resolved(),
-                settings.scenarioFile().toAbsolutePath().toString(),
-                ctx.getSelf(),
-                loadReplies));
+        load(loader);
       }
+    }
+    return this;
+  }
+
+  private void load(ActorRef<ClusterMember.Command> loader) {
+    loader.tell(
+        new ClusterMember.Load(
+            run,
+            settings.resolved(),
+            settings.scenarioFile().toAbsolutePath().toString(),
+            ctx.getSelf(),
+            loadReplies));
+  }
+
+  private Behavior<Command> onReload(Reload r) {
+    ActorRef<ClusterMember.Command> loader = loaders.get(r.member());
+    if (!finished && loader != null && !lost.contains(r.member())) {
+      load(loader);
     }
     return this;
   }
@@ -303,6 +321,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       // same address as a member lost before, it is a new one, which can be lost in turn.
       if (m.reply() instanceof ClusterMember.Loaded l) {
         roles.put(l.member(), l.roles());
+        busySince.remove(l.member());
         if (lost.remove(l.member())) {
           // The lost incarnation's devices live elsewhere now; this one starts with none.
           placed.remove(l.member());
@@ -318,7 +337,32 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       }
       String line;
       if (m.reply() instanceof ClusterMember.Busy b) {
-        line = b.line();
+        if (finished) {
+          return this;
+        }
+        // A member that joined as another run started can take that run's load before this
+        // one's; that run is refused by this run's members and ends within seconds, so ask again
+        // (the devices sharding gives the member wait for the load), for up to the load timeout.
+        long now = System.nanoTime();
+        Long since = busySince.putIfAbsent(b.member(), now);
+        if (since == null) {
+          ctx.getLog()
+              .warn(
+                  "{}; this run asks it again every {} for up to {}"
+                      + " (splitemu.cluster-run.load-timeout)",
+                  b.line(),
+                  Units.exactSeconds(ClusterMember.LOAD_RETRY),
+                  Units.exactSeconds(timeouts.loadTimeout()));
+        }
+        if (since == null || now - since < timeouts.loadTimeout().toNanos()) {
+          timers.startSingleTimer(new Reload(b.member()), ClusterMember.LOAD_RETRY);
+          return this;
+        }
+        line =
+            b.line()
+                + " (it joined during this run, and still served that run after "
+                + Units.exactSeconds(timeouts.loadTimeout())
+                + ", splitemu.cluster-run.load-timeout)";
       } else if (m.reply() instanceof ClusterMember.LoadFailed f) {
         line =
             "cluster member "

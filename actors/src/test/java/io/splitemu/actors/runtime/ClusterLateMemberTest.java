@@ -277,6 +277,84 @@ class ClusterLateMemberTest {
         line);
   }
 
+  /**
+   * A devices member (X) joins while an MP-SL run (A) goes on, as a second run (B) starts that
+   * waits for one more member: B's load reaches X first, and the seed (N) is slow to refuse B (a
+   * gate holds B's load there for 3 s), so X holds B, whose supervisor answers, when A's load
+   * reaches it, and X answers A Busy. A cannot use X then, but X serves B only until B is refused:
+   * A asks X again and goes on. Before, A (MP-SL ends on a late member it cannot use) ended at once
+   * with X's Busy line, a run killed by another run that was itself about to be refused.
+   */
+  @Test
+  void aMemberGrabbedByASecondRunAsItJoins_doesNotEndARunningMpslRun() throws Exception {
+    Settings mpsl =
+        Settings.load(
+            Path.of("../scenarios/mpsl-cost-effective.conf"),
+            List.of(
+                "splitemu.rounds=300",
+                "splitemu.devices.count=24",
+                "splitemu.data.train-samples=12000"));
+    int n = Ports.free();
+    CompletableFuture<Void> refuseB = new CompletableFuture<>();
+    ActorSystem<Void> seed =
+        ActorSystem.create(
+            ClusterMember.guardian(
+                Set.of("edge", "hops", "devices"),
+                CompletableFuture.completedFuture(null),
+                run -> run.startsWith("grab-b-") ? refuseB : null),
+            "splitemu",
+            ClusterPipelineRunTest.member(n, n, "\"devices\",\"edge\",\"hops\""));
+    started.add(seed);
+    Path aDir = tmp.resolve("mpsl-a");
+    CompletableFuture<Emulation.Outcome> a = cluster(mpsl, aDir, Ports.free(), n, 2);
+    await(
+        Duration.ofSeconds(90),
+        "run A's first epoch",
+        () -> a.isDone() || lines(aDir.resolve("rounds.csv")) >= 2);
+    assertFalse(a.isDone(), "run A ended early");
+    Settings psl =
+        Settings.load(
+            Path.of("../scenarios/quickstart.conf"),
+            List.of("splitemu.rounds=1", "splitemu.fidelity=timing"));
+    CompletableFuture<Emulation.Outcome> b =
+        cluster(psl, tmp.resolve("grab-b"), Ports.free(), n, 3);
+    // X takes B's load first, and A's only after it; the seed refuses B 3 s after that.
+    CompletableFuture<Void> bReachedX = new CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicInteger aRowsThen =
+        new java.util.concurrent.atomic.AtomicInteger();
+    ActorSystem<Void> x =
+        ActorSystem.create(
+            ClusterMember.guardian(
+                Set.of("devices"),
+                CompletableFuture.completedFuture(null),
+                run -> {
+                  if (run.startsWith("grab-b-")) {
+                    aRowsThen.set(lines(aDir.resolve("rounds.csv")));
+                    bReachedX.complete(null);
+                    CompletableFuture.runAsync(
+                        () -> refuseB.complete(null),
+                        CompletableFuture.delayedExecutor(3, TimeUnit.SECONDS));
+                    return null;
+                  }
+                  return run.startsWith("mpsl-a-") ? bReachedX : null;
+                }),
+            "splitemu",
+            ClusterPipelineRunTest.member(Ports.free(), n, "\"devices\""));
+    started.add(x);
+    ExecutionException refused =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ExecutionException.class, () -> b.get(90, TimeUnit.SECONDS));
+    String line = refused.getCause().getMessage();
+    assertTrue(
+        line.startsWith(
+            "the cluster run did not start: cluster member 127.0.0.1:" + n + " serves run mpsl-a-"),
+        line);
+    assertFalse(a.isDone(), "run A was still going when B was refused");
+    Emulation.Outcome done = a.get(3, TimeUnit.MINUTES);
+    assertEquals(300, done.rounds().size(), "run A went on to its end");
+    assertTrue(aRowsThen.get() < 301, "X answered run A Busy before its last round");
+  }
+
   private static int lines(Path file) {
     try {
       return Files.exists(file) ? Files.readAllLines(file).size() : 0;
