@@ -59,11 +59,9 @@ public final class ClusterMember {
 
   /**
    * How long an entity of a run its member does not hold yet waits for the run's load (and, for
-   * MP-SL, its wiring) before it stops; {@link #AWAIT_POLL} is how often it looks.
+   * MP-SL, its wiring) before it stops; it is told when the run is ready ({@link Runs#wake}).
    */
   static final java.time.Duration AWAIT_RUN = java.time.Duration.ofMinutes(2);
-
-  static final java.time.Duration AWAIT_POLL = java.time.Duration.ofMillis(20);
 
   private ClusterMember() {}
 
@@ -123,6 +121,59 @@ public final class ClusterMember {
 
   /** Run {@code run} is over: stop its actors here and drop its objects. */
   public record Unload(String run) implements Command {}
+
+  /**
+   * The runs a member held and dropped (latest last, the newest {@link #ENDED_KEPT}), and the
+   * device entities that wait for a run to be ready on the member, told {@link Device.AwaitRun}
+   * when it is loaded, wired (MP-SL) or ended.
+   */
+  static final class Runs {
+    private final java.util.Deque<String> ended =
+        new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final java.util.concurrent.ConcurrentMap<String, Set<ActorRef<Device.Command>>>
+        waiting = new java.util.concurrent.ConcurrentHashMap<>();
+
+    boolean contains(String run) {
+      return ended.contains(run);
+    }
+
+    /** {@code run} ended here: its waiting entities stop. */
+    void remember(String run) {
+      ended.addLast(run);
+      while (ended.size() > ENDED_KEPT) {
+        ended.pollFirst();
+      }
+      wake(run);
+    }
+
+    /** Tells every entity waiting for {@code run} to look again. */
+    void wake(String run) {
+      Set<ActorRef<Device.Command>> s = waiting.get(run);
+      if (s != null) {
+        s.forEach(e -> e.tell(Device.AwaitRun.INSTANCE));
+      }
+    }
+
+    void await(String run, ActorRef<Device.Command> entity) {
+      waiting.compute(
+          run,
+          (k, s) -> {
+            Set<ActorRef<Device.Command>> out =
+                s == null ? java.util.concurrent.ConcurrentHashMap.newKeySet() : s;
+            out.add(entity);
+            return out;
+          });
+    }
+
+    void stopWaiting(String run, ActorRef<Device.Command> entity) {
+      waiting.computeIfPresent(
+          run,
+          (k, s) -> {
+            s.remove(entity);
+            return s.isEmpty() ? null : s;
+          });
+    }
+  }
 
   /** A loader's answer. */
   public sealed interface Reply extends ClusterMessage {}
@@ -197,7 +248,7 @@ public final class ClusterMember {
         ctx -> {
           AtomicReference<Held> held = new AtomicReference<>();
           // The runs this member held and dropped, latest last: an entity of one of them stops.
-          java.util.Deque<String> ended = new java.util.concurrent.ConcurrentLinkedDeque<>();
+          Runs ended = new Runs();
           ActorRef<ShardingEnvelope<Device.Command>> region = null;
           // An edge member (the devices' forwarders) and a hops member (MP-SL) reach the devices
           // too: without the devices role their region is a proxy.
@@ -440,7 +491,7 @@ public final class ClusterMember {
   private static Behavior<Command> loader(
       Set<String> roles,
       AtomicReference<Held> held,
-      java.util.Deque<String> ended,
+      Runs ended,
       ActorRef<ShardingEnvelope<Device.Command>> region,
       java.util.function.Function<String, java.util.concurrent.CompletionStage<?>> gate) {
     return Behaviors.setup(
@@ -460,7 +511,7 @@ public final class ClusterMember {
                 .onMessage(Probed.class, p -> onProbed(ctx, roles, held, ended, p))
                 .onMessage(SpawnServer.class, m -> onSpawnServer(ctx, held, region, m))
                 .onMessage(SpawnHops.class, m -> onSpawnHops(ctx, held, region, m))
-                .onMessage(WirePipeline.class, m -> onWirePipeline(ctx, held, m))
+                .onMessage(WirePipeline.class, m -> onWirePipeline(ctx, held, ended, m))
                 .onMessage(Unload.class, m -> onUnload(ctx, held, ended, m))
                 .onSignal(ChildFailed.class, f -> onChildFailed(held, f))
                 .onSignal(
@@ -481,7 +532,7 @@ public final class ClusterMember {
       ActorContext<Command> ctx,
       Set<String> roles,
       AtomicReference<Held> held,
-      java.util.Deque<String> ended,
+      Runs ended,
       Load m) {
     Held current = held.get();
     boolean other = current != null && !current.run().equals(m.run());
@@ -564,7 +615,7 @@ public final class ClusterMember {
       ActorContext<Command> ctx,
       Set<String> roles,
       AtomicReference<Held> held,
-      java.util.Deque<String> ended,
+      Runs ended,
       Probed p) {
     Held current = held.get();
     if (current == null || !current.run().equals(p.held())) {
@@ -600,7 +651,7 @@ public final class ClusterMember {
       ActorContext<Command> ctx,
       Set<String> roles,
       AtomicReference<Held> held,
-      java.util.Deque<String> ended,
+      Runs ended,
       Load m) {
     String member = address(ctx);
     drop(ctx, held, ended);
@@ -635,6 +686,7 @@ public final class ClusterMember {
                 why -> m.owner().tell(new ClusterRun.MemberFailed(why)));
       }
       held.set(h);
+      ended.wake(m.run()); // entities that sharding gave this member before the load
       ctx.watch(m.owner()); // a supervisor gone without unloading frees this member
       m.replyTo().tell(new Loaded(member, List.copyOf(new TreeSet<>(roles))));
     } catch (RuntimeException e) {
@@ -694,7 +746,7 @@ public final class ClusterMember {
   }
 
   private static Behavior<Command> onWirePipeline(
-      ActorContext<Command> ctx, AtomicReference<Held> held, WirePipeline m) {
+      ActorContext<Command> ctx, AtomicReference<Held> held, Runs ended, WirePipeline m) {
     Held h = held.get();
     if (h == null || !h.run().equals(m.run()) || h.pipeline() == null) {
       m.supervisor()
@@ -710,6 +762,7 @@ public final class ClusterMember {
             h.channels(),
             // A failed uplink band ends the run as in one JVM (Supervisor.onChannelFailed).
             why -> m.supervisor().tell(new Supervisor.ChannelFailed(why, 0)));
+    ended.wake(m.run()); // entities that wait for the chains
     m.replyTo().tell(new PipelineWired(h.member()));
     return Behaviors.same();
   }
@@ -726,36 +779,24 @@ public final class ClusterMember {
   }
 
   private static Behavior<Command> onUnload(
-      ActorContext<Command> ctx,
-      AtomicReference<Held> held,
-      java.util.Deque<String> ended,
-      Unload m) {
+      ActorContext<Command> ctx, AtomicReference<Held> held, Runs ended, Unload m) {
     Held h = held.get();
     if (h != null && h.run().equals(m.run())) {
       drop(ctx, held, ended);
     } else if (!ended.contains(m.run())) {
       // A run that never loaded here (its load waited for the held run): a load of it still
       // waiting is abandoned, and a late message for it stops its entity.
-      remember(ended, m.run());
+      ended.remember(m.run());
     }
     return Behaviors.same();
   }
 
-  /** Adds {@code run} to the ended runs, keeping the newest {@link #ENDED_KEPT}. */
-  private static void remember(java.util.Deque<String> ended, String run) {
-    ended.addLast(run);
-    while (ended.size() > ENDED_KEPT) {
-      ended.pollFirst();
-    }
-  }
-
   /** Stops the held run's edge server and link channels, and forgets the run. */
-  private static void drop(
-      ActorContext<Command> ctx, AtomicReference<Held> held, java.util.Deque<String> ended) {
+  private static void drop(ActorContext<Command> ctx, AtomicReference<Held> held, Runs ended) {
     Held h = held.getAndSet(null);
     if (h != null) {
       ctx.unwatch(h.owner());
-      remember(ended, h.run());
+      ended.remember(h.run());
       ctx.getChildren().forEach(ctx::stop);
       // Entities the run's end did not retire (its supervisor went away): they hold its setup.
       h.entities().forEach(e -> e.tell(Device.Retire.INSTANCE));
@@ -778,7 +819,7 @@ public final class ClusterMember {
    * dropped stops at once.
    */
   private static Behavior<Device.Command> device(
-      AtomicReference<Held> held, java.util.Deque<String> ended, String entityId) {
+      AtomicReference<Held> held, Runs ended, String entityId) {
     return Behaviors.setup(
         ctx -> {
           int slash = entityId.lastIndexOf('/');
@@ -792,31 +833,43 @@ public final class ClusterMember {
             // A message for a run this member held and dropped (one that ended): nothing to build.
             return Behaviors.stopped();
           }
-          long until = System.nanoTime() + AWAIT_RUN.toNanos();
+          // Told when the run is loaded, wired or ended here (Runs.wake): registered before it
+          // looks once more, so that no such moment is missed.
+          ActorRef<Device.Command> self = ctx.getSelf();
+          ended.await(run, self);
+          self.tell(Device.AwaitRun.INSTANCE);
           return Behaviors.withStash(
               100_000,
               stash ->
                   Behaviors.withTimers(
                       timers -> {
-                        timers.startTimerWithFixedDelay(Device.AwaitRun.INSTANCE, AWAIT_POLL);
+                        timers.startSingleTimer(Device.AwaitRun.EXPIRED, AWAIT_RUN);
                         return Behaviors.receive(Device.Command.class)
                             .onMessageEquals(
                                 Device.AwaitRun.INSTANCE,
                                 () -> {
                                   Held now = ready(held, run);
                                   if (now != null) {
-                                    timers.cancel(Device.AwaitRun.INSTANCE);
+                                    ended.stopWaiting(run, self);
+                                    timers.cancel(Device.AwaitRun.EXPIRED);
                                     return stash.unstashAll(entity(ctx, now, id));
                                   }
-                                  return ended.contains(run) || System.nanoTime() > until
+                                  return ended.contains(run)
                                       ? Behaviors.stopped()
                                       : Behaviors.same();
                                 })
+                            .onMessageEquals(Device.AwaitRun.EXPIRED, Behaviors::stopped)
                             .onMessage(Device.Retire.class, r -> Behaviors.stopped())
                             .onMessage(
                                 Device.Command.class,
                                 c -> {
                                   stash.stash(c);
+                                  return Behaviors.same();
+                                })
+                            .onSignal(
+                                org.apache.pekko.actor.typed.PostStop.class,
+                                s -> {
+                                  ended.stopWaiting(run, self);
                                   return Behaviors.same();
                                 })
                             .build();

@@ -56,11 +56,13 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   }
 
   /**
-   * A sharded entity's own tick while the run it belongs to is not ready on its member yet ({@link
-   * ClusterMember}): it looks again; a device never gets it.
+   * To a sharded entity whose run is not ready on its member yet ({@link ClusterMember}): {@code
+   * INSTANCE}, the run was loaded, wired or ended there, so it looks again; {@code EXPIRED}, its
+   * wait is over. A device never gets it.
    */
   public enum AwaitRun implements Command {
-    INSTANCE
+    INSTANCE,
+    EXPIRED
   }
 
   /**
