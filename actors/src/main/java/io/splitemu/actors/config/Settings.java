@@ -290,7 +290,8 @@ public record Settings(
       String traceFormat,
       String traceEnd,
       String traceAssign,
-      CsvOptions traceCsv) {}
+      CsvOptions traceCsv,
+      TraceFiles traces) {}
 
   /**
    * {@code data.dirichlet-alpha}: above 1e6 every device's label mix is the data set's to six
@@ -536,6 +537,7 @@ public record Settings(
     SettingsReader tr = l.at("trace");
     List<Path> up = paths(base, tr.strings("uplink"));
     List<Path> down = paths(base, tr.strings("downlink"));
+    List<String> upWhere = tr.whereEach("uplink");
     String folder = tr.string("folder");
     String kind = l.oneOf("kind", List.of("static", "shannon", "trace"));
     if (kind.equals("trace")) {
@@ -545,6 +547,7 @@ public record Settings(
           throw tr.error("folder", "folder " + f + " does not exist");
         }
         up = listFiles(f);
+        upWhere = java.util.Collections.nCopies(up.size(), tr.where("folder"));
         if (up.isEmpty()) {
           throw tr.error("folder", "folder " + f + " holds no files");
         }
@@ -563,6 +566,17 @@ public record Settings(
         }
       }
     }
+    // Each file with the key that names it (the uplinks first), for the refusal of a bad trace.
+    Map<Path, String> traceWhere = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < up.size(); i++) {
+      traceWhere.putIfAbsent(up.get(i), upWhere.get(i));
+    }
+    List<String> downWhere = tr.whereEach("downlink");
+    for (int i = 0; i < down.size(); i++) {
+      traceWhere.putIfAbsent(down.get(i), downWhere.get(i));
+    }
+    String traceFormat = tr.oneOf("format", List.of("mahimahi", "pensieve", "norway-raw", "csv"));
+    CsvOptions traceCsv = csvOptions(tr.at("csv"));
     LinkSettings links =
         new LinkSettings(
             kind,
@@ -577,10 +591,11 @@ public record Settings(
             sh.oneOf("fading", List.of("rayleigh", "none")),
             up,
             down.isEmpty() ? up : down,
-            tr.oneOf("format", List.of("mahimahi", "pensieve", "norway-raw", "csv")),
+            traceFormat,
             tr.oneOf("end", List.of("loop", "hold-last", "stop")),
             tr.oneOf("assign", List.of("round-robin", "shuffled")),
-            csvOptions(tr.at("csv")));
+            traceCsv,
+            new TraceFiles(traceWhere, traceFormat, traceCsv));
 
     SettingsReader b = r.at("barrier");
     Duration timeout = b.duration("timeout");

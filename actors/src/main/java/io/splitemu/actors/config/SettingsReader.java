@@ -200,6 +200,30 @@ public final class SettingsReader {
     }
   }
 
+  /**
+   * How an error about each element of the list of strings {@code key} starts: the element's file
+   * and line (when known) and its full key, {@code key[i]}.
+   */
+  public List<String> whereEach(String key) {
+    ConfigValue v = value(key);
+    List<String> out = new ArrayList<>();
+    if (v.valueType() == ConfigValueType.LIST) {
+      String shown = display == null ? path(key) : display + "." + key;
+      int i = 0;
+      for (ConfigValue e : (ConfigList) v) {
+        out.add((e.origin() == null ? "" : originText(e.origin())) + shown + "[" + i + "]");
+        i++;
+      }
+    }
+    return out;
+  }
+
+  /** How an error about {@code key} starts: the value's file and line (when known) and full key. */
+  public String where(String key) {
+    String m = error(key, "").getMessage();
+    return m.substring(0, m.length() - 2);
+  }
+
   /** A list of finite numbers. */
   public List<Double> numbers(String key) {
     ConfigValue v = value(key);

@@ -34,13 +34,9 @@ import io.splitemu.net.link.LinkFaults;
 import io.splitemu.net.link.LinkModel;
 import io.splitemu.net.link.ShannonChannel;
 import io.splitemu.net.stream.PacingLag;
-import io.splitemu.net.trace.CsvOptions;
 import io.splitemu.net.trace.EndPolicy;
-import io.splitemu.net.trace.Trace;
-import io.splitemu.net.trace.TraceFormats;
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -935,6 +931,11 @@ public final class Emulation {
     Scheme scheme = Schemes.of(s.scheme());
     checkFaults(s, scheme.family());
     io.splitemu.actors.config.ClusterRunSettings.of(s); // a bad cluster-run block fails here
+    if (s.links().kind().equals("trace")) {
+      // Every trace is read (and kept) here: a bad one fails before any results folder exists,
+      // whichever scheme reads its links only once the run starts.
+      s.links().traces().readAll();
+    }
     return scheme.prepare(s);
   }
 
@@ -1753,11 +1754,10 @@ public final class Emulation {
           List<Path> ups = assign(l.traceUplink(), n, s.seed(), l.traceAssign(), "up");
           List<Path> downs = assign(l.traceDownlink(), n, s.seed(), l.traceAssign(), "down");
           EndPolicy end = EndPolicy.parse(l.traceEnd());
-          Map<Path, Trace> read = new HashMap<>();
+          // Each file read once per scenario and kept (prepare read them all, before any folder).
           for (int d = 0; d < n; d++) {
-            LinkModel up = trace(read, ups.get(d), l.traceFormat(), l.traceCsv()).link(end, prop);
-            LinkModel down =
-                trace(read, downs.get(d), l.traceFormat(), l.traceCsv()).link(end, prop);
+            LinkModel up = l.traces().get(ups.get(d)).link(end, prop);
+            LinkModel down = l.traces().get(downs.get(d)).link(end, prop);
             out.add(
                 new LinkPair(
                     new EmulatedLink((r, x) -> sharedTraces ? scaled(up, x) : up),
@@ -1814,17 +1814,5 @@ public final class Emulation {
       out.add(order.get(d % order.size()));
     }
     return out;
-  }
-
-  static Trace trace(Map<Path, Trace> cache, Path file, String format, CsvOptions csv) {
-    return cache.computeIfAbsent(
-        file,
-        f -> {
-          try {
-            return TraceFormats.byName(format, csv).read(f);
-          } catch (IOException e) {
-            throw new UncheckedIOException(e.getMessage(), e);
-          }
-        });
   }
 }
