@@ -51,7 +51,8 @@ public record Settings(
     List<Fault> faults,
     CpslSettings cpsl,
     Path scenarioFile,
-    String resolved) {
+    String resolved,
+    Map<String, String> origins) {
 
   /**
    * A fault of the scenario's {@code faults} list (FORMATS.md "Faults and checkpoints"), checked
@@ -629,6 +630,11 @@ public record Settings(
             .atKey(NS)
             .root()
             .render(ConfigRenderOptions.defaults().setOriginComments(false).setJson(false));
+    // Where the keys read only later (from resolved(), which keeps no origins) were given.
+    Map<String, String> origins = new java.util.LinkedHashMap<>();
+    for (String key : LATE_KEYS) {
+      origins.put(key, r.where(key));
+    }
     return new Settings(
         scenario,
         r.integerIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
@@ -654,7 +660,21 @@ public record Settings(
         List.copyOf(faults),
         CpslSettings.read(r.at("cpsl")),
         scenarioFile,
-        resolved);
+        resolved,
+        Map.copyOf(origins));
+  }
+
+  /** The keys whose {@link #where} is kept: those a scheme reads from {@link #resolved()}. */
+  private static final List<String> LATE_KEYS = List.of("dag.profile", "model.name");
+
+  /**
+   * How a refusal of {@code key} (below {@code splitemu}, such as {@code "dag.profile"}) starts:
+   * the scenario's file and line where it was given (when known) and its full key, {@code
+   * "dag-split.conf:28: splitemu.dag.profile"}; the full key alone for a key not kept.
+   */
+  public String where(String key) {
+    String w = origins == null ? null : origins.get(key);
+    return w != null ? w : NS + "." + key;
   }
 
   /** {@code checkpoint.every}: a checkpoint after every K-th round (0: none), checked at load. */
@@ -715,7 +735,8 @@ public record Settings(
         faults,
         cpsl,
         scenarioFile,
-        resolved);
+        resolved,
+        origins);
   }
 
   private static List<Path> paths(Path base, List<String> names) {

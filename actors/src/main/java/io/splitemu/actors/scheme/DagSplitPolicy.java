@@ -53,10 +53,12 @@ public final class DagSplitPolicy {
     SettingsReader r = new SettingsReader(all, Settings.NS).at("dag");
     r.onlyKeys(Set.of("profile"));
     String p = r.string("profile");
+    // The scenario's file and line of the key: resolved() keeps no origins.
+    String where = s.where("dag.profile");
     if (p.isBlank()) {
-      throw r.error(
-          "profile",
-          "a DAG scheme needs a profile: a *.dag.json or *.prototxt file or a"
+      throw new SettingsException(
+          where
+              + ": a DAG scheme needs a profile: a *.dag.json or *.prototxt file or a"
               + " built-in name ("
               + String.join(", ", ModelProfiles.names())
               + ")");
@@ -64,7 +66,7 @@ public final class DagSplitPolicy {
     try {
       return ModelProfiles.load(p);
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-      throw new SettingsException("splitemu.dag.profile: " + e.getMessage());
+      throw new SettingsException(where + ": " + e.getMessage());
     }
   }
 

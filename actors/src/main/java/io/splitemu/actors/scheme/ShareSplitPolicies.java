@@ -72,7 +72,8 @@ public final class ShareSplitPolicies {
       return ModelProfiles.load(name).toChain();
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
       throw new SettingsException(
-          "splitemu.model.name: \""
+          s.where("model.name")
+              + ": \""
               + name
               + "\" is neither a zoo model ("
               + String.join(", ", ModelZoo.names())

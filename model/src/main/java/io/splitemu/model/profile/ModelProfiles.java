@@ -44,8 +44,14 @@ public final class ModelProfiles {
     }
     Path file = Path.of(fileOrName);
     if (!Files.isRegularFile(file)) {
+      // A relative path is read from the working folder: the path looked for says which.
       throw new IllegalArgumentException(
-          fileOrName + ": no such file (and not a known model name: " + knownList() + ")");
+          fileOrName
+              + ": no such file (looked for "
+              + file.toAbsolutePath().normalize()
+              + "; and not a known model name: "
+              + knownList()
+              + ")");
     }
     if (fileOrName.endsWith(DagJson.SUFFIX)) {
       return DagJson.read(file);
