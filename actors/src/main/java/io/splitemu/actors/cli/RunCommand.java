@@ -15,6 +15,7 @@ import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.runtime.Checkpoint;
 import io.splitemu.actors.runtime.Checkpoints;
 import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.ResumeDiff;
 import io.splitemu.actors.runtime.RunListener;
 import io.splitemu.actors.runtime.StopSwitch;
 import io.splitemu.actors.scheme.Scheme;
@@ -295,13 +296,22 @@ public final class RunCommand implements Callable<Integer> {
     Checkpoint c = Checkpoints.newest(resume, warning -> err.println("splitemu: " + warning));
     err.flush();
     if (!c.fingerprint().equals(Checkpoints.fingerprint(s))) {
+      // The fingerprint judges; the folder's scenario.conf says which keys differ.
+      List<String> diff = ResumeDiff.differences(resume, s.resolved(), 3);
+      String why =
+          diff == null
+              ? " (the resolved scenario differs from its checkpoint's)"
+              : diff.isEmpty()
+                  ? " (no key differs from its scenario.conf: the faults as read do, such as an"
+                      + " edited availability file)"
+                  : " (" + String.join("; ", diff) + ")";
       throw new UserException(
           "--resume: "
               + resume
               + " was run with another configuration than "
               + scenario
-              + " and these --set options, or by a splitemu build with other defaults (the"
-              + " resolved scenario differs from its checkpoint's)");
+              + " and these --set options, or by a splitemu build with other defaults"
+              + why);
     }
     if ((Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE) != (c.pipeline() != null)) {
       throw new UserException(
