@@ -633,7 +633,11 @@ public record Settings(
     // Where the keys read only later (from resolved(), which keeps no origins) were given.
     Map<String, String> origins = new java.util.LinkedHashMap<>();
     for (String key : LATE_KEYS) {
-      origins.put(key, r.where(key));
+      String path = NS + "." + key;
+      // A default of reference.conf (a class-path resource) has no line of the user's to name.
+      if (all.hasPath(path) && all.getValue(path).origin().resource() == null) {
+        origins.put(key, r.where(key));
+      }
     }
     return new Settings(
         scenario,
