@@ -931,12 +931,14 @@ public final class Emulation {
     Scheme scheme = Schemes.of(s.scheme());
     checkFaults(s, scheme.family());
     io.splitemu.actors.config.ClusterRunSettings.of(s); // a bad cluster-run block fails here
+    // A scheme that refuses trace links (cpsl, mpsl) says so first.
+    Prepared p = scheme.prepare(s);
     if (s.links().kind().equals("trace")) {
       // Every trace is read (and kept) here: a bad one fails before any results folder exists,
       // whichever scheme reads its links only once the run starts.
       s.links().traces().readAll();
     }
-    return scheme.prepare(s);
+    return p;
   }
 
   /**

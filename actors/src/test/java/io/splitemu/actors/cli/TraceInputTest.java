@@ -163,6 +163,21 @@ class TraceInputTest {
   }
 
   @Test
+  void aSchemeThatRefusesTraceLinks_saysSoBeforeTheTracesAreRead() throws Exception {
+    Path bad = Files.writeString(tmp.resolve("bad"), "0.0\t10.0\n9.0 abc\n");
+    Path out = tmp.resolve("out");
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "run",
+            scenario("mpsl", "pensieve", bad.toString()).toString(),
+            "--out",
+            out.toString());
+    assertEquals(1, r.code(), r.err());
+    assertFalse(r.err().contains(bad.toString()), r.err());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
   void compare_refusesABadTraceBeforeAnyFolder() throws Exception {
     Path bad = Files.writeString(tmp.resolve("bad"), "0.0\t10.0\n9.0 abc\n");
     Path out = tmp.resolve("cmp");
