@@ -10,6 +10,8 @@ import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.SweepTable;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.RunFailedException;
+import io.splitemu.actors.scheme.Scheme;
+import io.splitemu.actors.scheme.Schemes;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -121,6 +123,7 @@ public final class CompareCommand implements Callable<Integer> {
     for (String scheme : schemes) {
       runs.add(Emulation.prepare(base.withScheme(scheme.trim())));
     }
+    warnIfModelsDiffer(runs, null);
     Path dir = createFolder(base);
     List<Comparison.Entry> entries = runAll(w, runs, dir, dir, "");
     String table = Comparison.write(dir, base.scenario(), entries);
@@ -155,6 +158,7 @@ public final class CompareCommand implements Callable<Integer> {
     }
     Path dir = createFolder(base);
     List<SweepTable.Row> rows = new ArrayList<>();
+    boolean warnedModels = false;
     for (int i = 0; i < points.size(); i++) {
       List<String> point = points.get(i);
       List<String> os = grid.overrides(point);
@@ -175,6 +179,9 @@ public final class CompareCommand implements Callable<Integer> {
           pointRows.add(SweepTable.Row.refused(point, one.scheme(), why));
         }
       }
+      if (!warnedModels) {
+        warnedModels = warnIfModelsDiffer(runs, where);
+      }
       Path pointDir = dir.resolve(pointFolder(i, os));
       Files.createDirectories(pointDir);
       List<Comparison.Entry> entries = runAll(w, runs, pointDir, dir, "point " + where + ", ");
@@ -192,6 +199,34 @@ public final class CompareCommand implements Callable<Integer> {
     w.flush();
     Metrics.linger(MetricsSettings.of(base), w);
     return 0;
+  }
+
+  /** Each prepared run's scheme, its model and the key that names it. */
+  static List<Comparison.ModelOf> models(List<Emulation.Prepared> runs) {
+    List<Comparison.ModelOf> models = new ArrayList<>();
+    for (Emulation.Prepared run : runs) {
+      Settings s = run.settings();
+      Scheme scheme = Schemes.of(s.scheme());
+      models.add(new Comparison.ModelOf(s.scheme(), scheme.model(s), scheme.modelKey()));
+    }
+    return models;
+  }
+
+  /**
+   * Warns in one line (on stderr, before anything runs) when the schemes run different models
+   * ({@code at}: the sweep point, or null); returns whether it warned. A warning, not a refusal:
+   * MP-SL has measured tables for its own models only, and comparing across models can be meant.
+   */
+  private boolean warnIfModelsDiffer(List<Emulation.Prepared> runs, String at) {
+    List<Comparison.ModelOf> models = models(runs);
+    if (!Comparison.differ(models)) {
+      return false;
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    err.println(
+        "splitemu: " + (at == null ? "" : "point " + at + ": ") + Comparison.modelWarning(models));
+    err.flush();
+    return true;
   }
 
   /** Loads the scenario with {@code overrides} and prepares every scheme; throws a refusal. */
@@ -233,7 +268,16 @@ public final class CompareCommand implements Callable<Integer> {
         // The schemes already run are complete in the comparison folder; no table is written.
         throw new RunFailedException(prefix + "scheme " + s.scheme() + ": " + e.getMessage(), top);
       }
-      entries.add(new Comparison.Entry(o.summary(), o.rounds(), o.dir(), pricePerHour(s)));
+      Scheme scheme = Schemes.of(s.scheme());
+      entries.add(
+          new Comparison.Entry(
+              o.summary(),
+              o.rounds(),
+              o.dir(),
+              pricePerHour(s),
+              scheme.model(s),
+              scheme.modelKey(),
+              -1));
     }
     return entries;
   }

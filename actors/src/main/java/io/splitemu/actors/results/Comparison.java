@@ -18,12 +18,34 @@ public final class Comparison {
    *
    * @param pricePerHour what the run's compute nodes cost per hour (MP-SL's {@code mpsl.nodes}),
    *     NaN where the scenario prices none
+   * @param model the model the scheme ran ("" where unknown): schemes read it from different keys
+   *     ({@code model.name}, {@code mpsl.model}, {@code dag.profile}), so a comparison can hold
+   *     different models
+   * @param modelKey the scenario key {@code model} comes from ("" where unknown)
+   * @param stoppedAfterRound the round after which SIGTERM stopped the run, -1 if it ran to its end
    */
-  public record Entry(Summary summary, List<RoundRecord> rounds, Path dir, double pricePerHour) {
+  public record Entry(
+      Summary summary,
+      List<RoundRecord> rounds,
+      Path dir,
+      double pricePerHour,
+      String model,
+      String modelKey,
+      int stoppedAfterRound) {
 
-    /** A run whose nodes have no price. */
+    /** A run to its end whose nodes have no price and whose model is not named. */
     public Entry(Summary summary, List<RoundRecord> rounds, Path dir) {
       this(summary, rounds, dir, Double.NaN);
+    }
+
+    /** A run to its end whose model is not named. */
+    public Entry(Summary summary, List<RoundRecord> rounds, Path dir, double pricePerHour) {
+      this(summary, rounds, dir, pricePerHour, "", "", -1);
+    }
+
+    /** Whether SIGTERM stopped the run before its last round. */
+    public boolean stopped() {
+      return stoppedAfterRound >= 0;
     }
 
     /**
@@ -67,7 +89,18 @@ public final class Comparison {
           "time_to_target_s",
           "price_per_hour",
           "cost_per_epoch",
-          "wall_time_s");
+          "wall_time_s",
+          "model",
+          "stopped_after_round");
+
+  /** The columns of {@link #HEADER} that are not figures: names and marks. */
+  public static final java.util.Set<String> TEXT_COLUMNS =
+      java.util.Set.of("scheme", "model", "stopped_after_round");
+
+  /** The figure columns of {@link #HEADER} (numbers a sweep can plot), in order. */
+  public static List<String> figures() {
+    return HEADER.stream().filter(h -> !TEXT_COLUMNS.contains(h)).toList();
+  }
 
   /** What the table's units mean, under it in {@code comparison.md}. */
   static final String UNITS_NOTE =
@@ -81,7 +114,7 @@ public final class Comparison {
   /** One CSV row of {@code e}, in the order of {@link #HEADER}. */
   public static List<Object> row(Entry e) {
     Summary s = e.summary();
-    return List.of(
+    return java.util.Arrays.asList(
         s.scheme(),
         s.rounds(),
         s.emulatedTimeS(),
@@ -97,7 +130,65 @@ public final class Comparison {
         s.timeToTargetS(),
         e.pricePerHour(),
         e.costPerRound(),
-        s.wallTimeS());
+        s.wallTimeS(),
+        e.model(),
+        e.stopped() ? (Object) e.stoppedAfterRound() : null);
+  }
+
+  /**
+   * A scheme's model and the scenario key it comes from ("" where unknown).
+   *
+   * @param scheme the scheme
+   * @param model the model's name
+   * @param key the key it comes from
+   */
+  public record ModelOf(String scheme, String model, String key) {}
+
+  private static List<ModelOf> modelsOf(List<Entry> entries) {
+    return entries.stream()
+        .map(e -> new ModelOf(e.summary().scheme(), e.model(), e.modelKey()))
+        .toList();
+  }
+
+  /**
+   * Whether the entries ran different models (a scheme whose model is unknown is left out): then
+   * their figures compare different workloads, not only the schemes.
+   */
+  public static boolean modelsDiffer(List<Entry> entries) {
+    return differ(modelsOf(entries));
+  }
+
+  /** Whether {@code models} name more than one model (unknown ones left out). */
+  public static boolean differ(List<ModelOf> models) {
+    return models.stream().map(ModelOf::model).filter(m -> !m.isEmpty()).distinct().count() > 1;
+  }
+
+  /**
+   * Each scheme's model and the key it comes from, as in {@code psl lenet5 (model.name), mpsl vgg19
+   * (mpsl.model)}.
+   */
+  public static String models(List<Entry> entries) {
+    return describe(modelsOf(entries));
+  }
+
+  /** {@code models} as {@link #models(List)} words them. */
+  public static String describe(List<ModelOf> models) {
+    List<String> parts = new ArrayList<>();
+    for (ModelOf m : models) {
+      parts.add(
+          m.scheme()
+              + " "
+              + (m.model().isEmpty() ? "?" : m.model())
+              + (m.key().isEmpty() ? "" : " (" + m.key() + ")"));
+    }
+    return String.join(", ", parts);
+  }
+
+  /** The one line (after {@code splitemu: }) {@code compare} warns with when models differ. */
+  public static String modelWarning(List<ModelOf> models) {
+    return "warning: the schemes run different models: "
+        + describe(models)
+        + "; the comparison is of different workloads, not of the schemes alone";
   }
 
   /**
@@ -111,6 +202,7 @@ public final class Comparison {
         new ArrayList<>(
             List.of(
                 "scheme",
+                "model",
                 "rounds",
                 "emulated time",
                 "mean round",
@@ -127,7 +219,8 @@ public final class Comparison {
       List<String> row =
           new ArrayList<>(
               List.of(
-                  s.scheme(),
+                  e.stopped() ? s.scheme() + " (stopped)" : s.scheme(),
+                  e.model().isEmpty() ? "?" : e.model(),
                   Integer.toString(s.rounds()),
                   Units.seconds(s.emulatedTimeS()),
                   Units.seconds(e.meanRoundLatencyS()),
@@ -151,8 +244,10 @@ public final class Comparison {
     line(md, header, width);
     StringBuilder rule = new StringBuilder("|");
     for (int c = 0; c < width.length; c++) {
-      // The scheme reads from the left; every figure is aligned on its units to the right.
-      rule.append(c == 0 ? "-".repeat(width[c] + 2) : "-".repeat(width[c] + 1) + ":").append("|");
+      // The scheme and its model read from the left; every figure is aligned on its units to the
+      // right.
+      rule.append(c < TEXT_CELLS ? "-".repeat(width[c] + 2) : "-".repeat(width[c] + 1) + ":")
+          .append("|");
     }
     md.append(rule).append("\n");
     for (List<String> row : rows) {
@@ -161,12 +256,15 @@ public final class Comparison {
     return md.toString();
   }
 
+  /** The table's leading text columns (scheme, model), aligned to the left. */
+  private static final int TEXT_CELLS = 2;
+
   private static void line(StringBuilder md, List<String> cells, int[] width) {
     md.append("|");
     for (int c = 0; c < cells.size(); c++) {
       String cell = cells.get(c);
       String pad = " ".repeat(width[c] - cell.length());
-      md.append(' ').append(c == 0 ? cell + pad : pad + cell).append(" |");
+      md.append(' ').append(c < TEXT_CELLS ? cell + pad : pad + cell).append(" |");
     }
     md.append("\n");
   }
@@ -181,6 +279,16 @@ public final class Comparison {
    * table.
    */
   public static String write(Path dir, String scenario, List<Entry> entries, boolean plots) {
+    return write(dir, scenario, entries, plots, List.of());
+  }
+
+  /**
+   * Writes the comparison into {@code dir}, with the plots if {@code plots}, of a compare that
+   * SIGTERM stopped before the schemes {@code notRun} ran (empty: none); returns the markdown
+   * table.
+   */
+  public static String write(
+      Path dir, String scenario, List<Entry> entries, boolean plots, List<String> notRun) {
     // Each file atomically (a temporary file, then renamed): a kill leaves none rather than a part.
     List<List<Object>> csv = new ArrayList<>();
     for (Entry e : entries) {
@@ -203,7 +311,29 @@ public final class Comparison {
     String table = table(entries);
     StringBuilder doc = new StringBuilder();
     doc.append("# ").append(scenario).append(": scheme comparison\n\n");
-    doc.append("Same devices, data, links and seed for every scheme.\n\n").append(table);
+    if (modelsDiffer(entries)) {
+      doc.append("**Not the same model for every scheme**: ")
+          .append(models(entries))
+          .append(". These keys are apart, so the figures below compare different workloads, not")
+          .append(" the schemes alone. Same devices, data, links and seed otherwise.\n\n");
+    } else {
+      doc.append("Same devices, data, links, seed and model for every scheme.\n\n");
+    }
+    doc.append(table);
+    for (Entry e : entries) {
+      if (e.stopped()) {
+        doc.append("\n")
+            .append(e.summary().scheme())
+            .append(" was stopped by SIGTERM after round ")
+            .append(e.stoppedAfterRound())
+            .append(": its figures cover those rounds only.\n");
+      }
+    }
+    if (!notRun.isEmpty()) {
+      doc.append("\nNot run (the compare was stopped by SIGTERM before them): ")
+          .append(String.join(", ", notRun))
+          .append(".\n");
+    }
     List<String> links = new ArrayList<>();
     for (Entry e : entries) {
       links.add(

@@ -37,7 +37,7 @@ public final class SweepTable {
 
   /** The columns of {@code sweep.csv} after the swept keys and the scheme: the figures. */
   public static List<String> figures() {
-    return Comparison.HEADER.subList(1, Comparison.HEADER.size());
+    return Comparison.figures();
   }
 
   private SweepTable() {}
@@ -87,7 +87,7 @@ public final class SweepTable {
   public static String write(
       Path dir, String scenario, List<String> keys, List<Row> rows, String figure) {
     int fig = Comparison.HEADER.indexOf(figure);
-    if (fig < 1) {
+    if (!figures().contains(figure)) {
       throw new IllegalArgumentException("--figure " + figure + ": one of " + figures());
     }
     List<List<Object>> csv = new ArrayList<>();
@@ -150,8 +150,23 @@ public final class SweepTable {
     doc.append("Grid over ")
         .append(String.join(", ", keys))
         .append(" (the first key varies slowest); every scheme at every point on the same seed.")
-        .append(" Each point's runs and comparison are in its own folder.\n\n")
-        .append(table);
+        .append(" Each point's runs and comparison are in its own folder.\n\n");
+    Map<List<String>, List<Comparison.Entry>> byPoint = new LinkedHashMap<>();
+    for (Row r : rows) {
+      if (r.entry() != null) {
+        byPoint.computeIfAbsent(r.point(), k -> new ArrayList<>()).add(r.entry());
+      }
+    }
+    for (List<Comparison.Entry> point : byPoint.values()) {
+      if (Comparison.modelsDiffer(point)) {
+        doc.append("**Not the same model for every scheme**: ")
+            .append(Comparison.models(point))
+            .append(" (sweep.csv's model column has each row's); the figures compare different")
+            .append(" workloads, not the schemes alone.\n\n");
+        break;
+      }
+    }
+    doc.append(table);
     if (plotted) {
       doc.append("\n![").append(png.getFileName()).append("](").append(png.getFileName());
       doc.append(")\n");

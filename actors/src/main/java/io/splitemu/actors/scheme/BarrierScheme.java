@@ -44,6 +44,11 @@ public abstract class BarrierScheme implements Scheme {
   }
 
   @Override
+  public String model(Settings s) {
+    return s.model().name();
+  }
+
+  @Override
   public Emulation.Prepared prepare(Settings s) {
     return Emulation.prepareBarrier(s);
   }

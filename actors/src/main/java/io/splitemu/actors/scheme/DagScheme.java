@@ -22,8 +22,13 @@ final class DagScheme extends SplitScheme {
   }
 
   @Override
-  protected String model(Settings s) {
+  public String model(Settings s) {
     return DagSplitPolicy.profile(s).name();
+  }
+
+  @Override
+  public String modelKey() {
+    return "dag.profile";
   }
 
   @Override

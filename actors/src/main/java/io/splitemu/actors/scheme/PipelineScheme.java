@@ -29,6 +29,16 @@ public class PipelineScheme implements Scheme {
   }
 
   @Override
+  public String model(Settings s) {
+    return s.mpsl().model();
+  }
+
+  @Override
+  public String modelKey() {
+    return "mpsl.model";
+  }
+
+  @Override
   public final Family family() {
     return Family.PIPELINE;
   }

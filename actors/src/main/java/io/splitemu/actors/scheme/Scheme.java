@@ -64,4 +64,16 @@ public interface Scheme {
    * planned, in {@code timing} where the planner needs no model.
    */
   SchemePlan plan(Settings s);
+
+  /**
+   * The name of the model (or model profile) a run of {@code s} trains or times: {@code model.name}
+   * for most schemes, MP-SL's measured {@code mpsl.model}, a DAG scheme's {@code dag.profile}.
+   * {@code compare} names it per scheme, since these keys are apart.
+   */
+  String model(Settings s);
+
+  /** The scenario key {@link #model} comes from. */
+  default String modelKey() {
+    return "model.name";
+  }
 }

@@ -29,7 +29,7 @@ final class ShareSplitScheme extends SplitScheme {
   }
 
   @Override
-  protected String model(Settings s) {
+  public String model(Settings s) {
     return ShareSplitPolicies.profile(s).model();
   }
 

@@ -42,7 +42,8 @@ public abstract class SplitScheme implements Scheme {
   public abstract SplitPolicy policy(Settings s);
 
   /** The name of the model profile the policy plans with. */
-  protected abstract String model(Settings s);
+  @Override
+  public abstract String model(Settings s);
 
   /** Fresh links of the devices, idle at 0 (shares scale a trace or not, as the engine does). */
   protected abstract List<Emulation.LinkPair> links(Settings s, int n);

@@ -1,0 +1,122 @@
+package io.splitemu.actors.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.splitemu.actors.results.CsvTable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code compare}: each scheme's model is named in the comparison, and schemes that run different
+ * models (their keys are apart: {@code model.name}, {@code mpsl.model}, {@code dag.profile}) are
+ * said to, in one warning line and in {@code comparison.md}.
+ */
+class CompareCommandTest {
+
+  @TempDir Path tmp;
+
+  private Path scenario() throws Exception {
+    Path f = tmp.resolve("small.conf");
+    Files.writeString(
+        f,
+        "splitemu {\n"
+            + "  scenario = small\n"
+            + "  fidelity = timing\n"
+            + "  rounds = 2\n"
+            + "  local-steps = 3\n"
+            + "  batch-size = 16\n"
+            + "  model { name = mlp, cut = 1 }\n"
+            + "  dag.profile = efficientnetv2-s\n"
+            + "  data { train-samples = 400, test-samples = 100 }\n"
+            + "  devices { count = 3, flops = [1e9, 2e9, 3e9] }\n"
+            + "  links.static.uplink-bps = [1e6, 2e6, 4e6]\n"
+            + "  output.plots = false\n"
+            + "}\n");
+    return f;
+  }
+
+  private static List<String> column(Path csv, String name) {
+    List<String> header;
+    try {
+      header = CsvTable.parseLine(Files.readAllLines(csv).get(0));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    int c = header.indexOf(name);
+    assertTrue(c >= 0, name + " in " + header);
+    return CsvTable.read(csv).stream().map(r -> r.get(c)).toList();
+  }
+
+  /** psl times the mlp of model.name, dag-mincut the profile of dag.profile. */
+  @Test
+  void differentModels_areNamedPerScheme_withOneWarningLine_andSaidInComparisonMd()
+      throws Exception {
+    Path out = tmp.resolve("cmp");
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "compare",
+            scenario().toString(),
+            "--schemes",
+            "psl,dag-mincut",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err() + r.out());
+    assertEquals(
+        List.of(
+            "splitemu: warning: the schemes run different models: psl mlp (model.name),"
+                + " dag-mincut efficientnetv2-s (dag.profile); the comparison is of different"
+                + " workloads, not of the schemes alone"),
+        r.err().lines().toList());
+    assertEquals(
+        List.of("mlp", "efficientnetv2-s"), column(out.resolve("comparison.csv"), "model"));
+    String md = Files.readString(out.resolve("comparison.md"));
+    assertTrue(md.contains("**Not the same model for every scheme**"), md);
+    assertFalse(md.contains("Same devices, data, links, seed and model"), md);
+    assertTrue(md.matches("(?s).*\\| scheme +\\| model +\\|.*"), md);
+    assertTrue(md.matches("(?s).*\\| dag-mincut +\\| efficientnetv2-s +\\|.*"), md);
+    assertTrue(r.out().contains("| psl        | mlp "), r.out());
+  }
+
+  @Test
+  void sameModel_noWarning_andTheModelIsStillNamed() throws Exception {
+    Path out = tmp.resolve("cmp");
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "compare", scenario().toString(), "--schemes", "sl,psl", "--out", out.toString());
+    assertEquals(0, r.code(), r.err() + r.out());
+    assertEquals("", r.err());
+    assertEquals(List.of("mlp", "mlp"), column(out.resolve("comparison.csv"), "model"));
+    assertEquals(List.of("", ""), column(out.resolve("comparison.csv"), "stopped_after_round"));
+    String md = Files.readString(out.resolve("comparison.md"));
+    assertTrue(md.contains("Same devices, data, links, seed and model for every scheme."), md);
+    assertFalse(md.contains("Not the same model"), md);
+  }
+
+  /** The reviewer's case: MP-SL runs its measured mpsl.model, not model.name. */
+  @Test
+  void mpsl_runsItsMeasuredModel_andTheComparisonSaysSo() throws Exception {
+    Path f = tmp.resolve("mpsl.conf");
+    Files.writeString(f, CheckpointResumeTest.mpslScenario("mpsl", "models", 2, ""));
+    Path out = tmp.resolve("cmp");
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "compare", f.toString(), "--schemes", "psl,mpsl", "--out", out.toString());
+    assertEquals(0, r.code(), r.err() + r.out());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(
+        r.err()
+            .startsWith(
+                "splitemu: warning: the schemes run different models: psl lenet5 (model.name),"
+                    + " mpsl vgg19 (mpsl.model)"),
+        r.err());
+    assertEquals(List.of("lenet5", "vgg19"), column(out.resolve("comparison.csv"), "model"));
+    assertTrue(
+        Files.readString(out.resolve("comparison.md"))
+            .contains("psl lenet5 (model.name), mpsl vgg19 (mpsl.model)"));
+  }
+}
