@@ -6,6 +6,7 @@ import io.splitemu.actors.metrics.Metrics;
 import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.pipeline.MpslPlanner;
 import io.splitemu.actors.results.Comparison;
+import io.splitemu.actors.results.IoReasons;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.SweepTable;
 import io.splitemu.actors.runtime.Emulation;
@@ -183,7 +184,11 @@ public final class CompareCommand implements Callable<Integer> {
         warnedModels = warnIfModelsDiffer(runs, where);
       }
       Path pointDir = dir.resolve(pointFolder(i, os));
-      Files.createDirectories(pointDir);
+      try {
+        Files.createDirectories(pointDir);
+      } catch (IOException e) {
+        throw new UserException(IoReasons.cannotCreateFolder(pointDir, e), e);
+      }
       List<Comparison.Entry> entries = runAll(w, runs, pointDir, dir, "point " + where + ", ");
       Comparison.write(pointDir, s.scenario(), entries, false);
       int next = 0;
@@ -298,14 +303,23 @@ public final class CompareCommand implements Callable<Integer> {
             ? out
             : ResultsWriter.newRunFolder(
                 base.outputDir(), base.scenario() + "-compare", Clock.systemUTC());
-    if (Files.exists(dir)) {
-      try (var entries = Files.list(dir)) {
-        if (entries.findAny().isPresent()) {
-          throw new UserException("results folder " + dir + " is not empty; choose another --out");
+    try {
+      if (Files.exists(dir) && !Files.isDirectory(dir)) {
+        throw new java.nio.file.FileAlreadyExistsException(dir.toString());
+      }
+      if (Files.exists(dir)) {
+        try (var entries = Files.list(dir)) {
+          if (entries.findAny().isPresent()) {
+            throw new UserException(
+                "results folder " + dir + " is not empty; choose another --out");
+          }
         }
       }
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      // The JDK's message is often the bare path; the line says what failed and why.
+      throw new UserException(IoReasons.cannotCreateFolder(dir, e), e);
     }
-    Files.createDirectories(dir);
     return dir;
   }
 

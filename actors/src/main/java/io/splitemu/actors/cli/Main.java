@@ -1,5 +1,6 @@
 package io.splitemu.actors.cli;
 
+import io.splitemu.actors.results.IoReasons;
 import io.splitemu.actors.runtime.RunFailedException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -137,6 +138,10 @@ public final class Main implements Runnable {
 
     private static String oneLine(Exception ex) {
       String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
+      if (ex instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+        // The JDK's message is often the bare path: name the file and why it failed.
+        msg = f.getFile() + ": " + IoReasons.reason(f, java.nio.file.Path.of(f.getFile()));
+      }
       return msg.replace("\r\n", " ").replace('\n', ' ').replace('\r', ' ');
     }
   }

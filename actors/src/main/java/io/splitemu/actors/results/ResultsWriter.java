@@ -100,6 +100,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    */
   public static ResultsWriter open(Path dir, String resolvedScenario) {
     try {
+      if (Files.exists(dir) && !Files.isDirectory(dir)) {
+        throw new java.nio.file.FileAlreadyExistsException(dir.toString());
+      }
       if (Files.isDirectory(dir)) {
         try (var entries = Files.list(dir)) {
           if (entries.findAny().isPresent()) {
@@ -108,10 +111,12 @@ public final class ResultsWriter implements Closeable, RecordObserver {
           }
         }
       }
+      // The folder first: a failure names it, not its plots folder.
+      Files.createDirectories(dir);
       Files.createDirectories(dir.resolve("plots"));
       Files.writeString(dir.resolve("scenario.conf"), resolvedScenario, StandardCharsets.UTF_8);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot create results folder " + dir + ": " + e, e);
+      throw new UncheckedIOException(IoReasons.cannotCreateFolder(dir, e), e);
     }
     return new ResultsWriter(dir);
   }

@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.splitemu.actors.results.CsvTable;
+import io.splitemu.actors.results.IoReasons;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code compare}: each scheme's model is named in the comparison, and schemes that run different
@@ -118,5 +121,50 @@ class CompareCommandTest {
     assertTrue(
         Files.readString(out.resolve("comparison.md"))
             .contains("psl lenet5 (model.name), mpsl vgg19 (mpsl.model)"));
+  }
+
+  /**
+   * A results folder that cannot be made is one line saying why, the same for {@code run} and
+   * {@code compare} (before: {@code compare} printed the bare path, {@code run} a Java class name).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"run", "compare"})
+  void aFolderThatCannotBeMade_isOneLineSayingWhy(String command) throws Exception {
+    Path file = Files.writeString(tmp.resolve("a-file"), "x");
+    for (Path out : List.of(file.resolve("out"), file)) {
+      List<String> args = new java.util.ArrayList<>(List.of(command, scenario().toString()));
+      if (command.equals("compare")) {
+        args.addAll(List.of("--schemes", "sl,psl"));
+      }
+      args.addAll(List.of("--out", out.toString()));
+      ProfileCommandTest.Result r = ProfileCommandTest.cli(args.toArray(new String[0]));
+      assertEquals(1, r.code(), r.err() + r.out());
+      String why = out.equals(file) ? "a file of that name exists" : "not a directory";
+      assertEquals(
+          List.of("splitemu: cannot create results folder " + out + ": " + why),
+          r.err().lines().toList());
+    }
+    assertEquals("x", Files.readString(file));
+  }
+
+  @Test
+  void ioReasons_sayWhyInWords_andNameAnotherFileInParentheses() {
+    Path dir = Path.of("/tmp/ro/out");
+    assertEquals(
+        "permission denied",
+        IoReasons.reason(new java.nio.file.AccessDeniedException(dir.toString()), dir));
+    assertEquals(
+        "cannot create results folder /tmp/ro/out: permission denied (/tmp/ro/out/plots)",
+        IoReasons.cannotCreateFolder(
+            dir, new java.nio.file.AccessDeniedException("/tmp/ro/out/plots")));
+    assertEquals(
+        "read-only file system",
+        IoReasons.reason(
+            new java.nio.file.FileSystemException(dir.toString(), null, "Read-only file system"),
+            dir));
+    assertEquals(
+        "no space left on device",
+        IoReasons.reason(new java.io.IOException("No space left on device"), dir)
+            .toLowerCase(java.util.Locale.ROOT));
   }
 }
