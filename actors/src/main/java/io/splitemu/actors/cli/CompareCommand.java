@@ -9,8 +9,10 @@ import io.splitemu.actors.results.Comparison;
 import io.splitemu.actors.results.IoReasons;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.SweepTable;
+import io.splitemu.actors.runtime.Checkpoints;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.RunFailedException;
+import io.splitemu.actors.runtime.StopSwitch;
 import io.splitemu.actors.scheme.Scheme;
 import io.splitemu.actors.scheme.Schemes;
 import java.io.IOException;
@@ -126,7 +128,22 @@ public final class CompareCommand implements Callable<Integer> {
     }
     warnIfModelsDiffer(runs, null);
     Path dir = createFolder(base);
-    List<Comparison.Entry> entries = runAll(w, runs, dir, dir, "");
+    StopSwitch stop = new StopSwitch();
+    Ran ran;
+    // SIGTERM as for run (docs/runtime.md): the scheme under way stops at its next round boundary.
+    try (RunCommand.Sigterm term =
+        RunCommand.Sigterm.install(stop, dir, RunCommand.stopBound(base))) {
+      ran = runAll(w, runs, dir, dir, "", stop, term);
+    }
+    if (ran.stopped()) {
+      if (ran.entries().isEmpty()) {
+        return stoppedLine(dir, ran, null, null);
+      }
+      // What ran is compared: the stopped scheme marked, the ones not run named.
+      Comparison.write(dir, base.scenario(), ran.entries(), true, ran.notRun());
+      return stoppedLine(dir, ran, null, dir.resolve("comparison.md"));
+    }
+    List<Comparison.Entry> entries = ran.entries();
     String table = Comparison.write(dir, base.scenario(), entries);
     w.print(table);
     w.println("results: " + dir.toAbsolutePath());
@@ -158,7 +175,38 @@ public final class CompareCommand implements Callable<Integer> {
       }
     }
     Path dir = createFolder(base);
+    StopSwitch stop = new StopSwitch();
     List<SweepTable.Row> rows = new ArrayList<>();
+    try (RunCommand.Sigterm term =
+        RunCommand.Sigterm.install(stop, dir, RunCommand.stopBound(base))) {
+      Integer stopped = sweep(w, base, grid, points, dir, stop, term, rows);
+      if (stopped != null) {
+        return stopped;
+      }
+    }
+    String table = SweepTable.write(dir, base.scenario(), grid.keys(), rows, figure);
+    w.print(table);
+    w.println("results: " + dir.toAbsolutePath());
+    w.println("table:   " + dir.resolve("sweep.csv").toAbsolutePath());
+    w.println("report:  " + dir.resolve("sweep.md").toAbsolutePath());
+    w.flush();
+    Metrics.linger(MetricsSettings.of(base), w);
+    return 0;
+  }
+
+  /**
+   * Runs the grid's points into {@code rows}; null when every point ran, else (SIGTERM) the exit
+   * status, the rows so far written.
+   */
+  private Integer sweep(
+      PrintWriter w,
+      Settings base,
+      SweepGrid grid,
+      List<List<String>> points,
+      Path dir,
+      StopSwitch stop,
+      RunCommand.Sigterm term,
+      List<SweepTable.Row> rows) {
     boolean warnedModels = false;
     for (int i = 0; i < points.size(); i++) {
       List<String> point = points.get(i);
@@ -189,21 +237,29 @@ public final class CompareCommand implements Callable<Integer> {
       } catch (IOException e) {
         throw new UserException(IoReasons.cannotCreateFolder(pointDir, e), e);
       }
-      List<Comparison.Entry> entries = runAll(w, runs, pointDir, dir, "point " + where + ", ");
-      Comparison.write(pointDir, s.scenario(), entries, false);
+      Ran ran = runAll(w, runs, pointDir, dir, "point " + where + ", ", stop, term);
+      List<Comparison.Entry> entries = ran.entries();
+      if (!entries.isEmpty() || !ran.stopped()) {
+        Comparison.write(pointDir, s.scenario(), entries, false, ran.notRun());
+      }
       int next = 0;
       for (SweepTable.Row r : pointRows) {
-        rows.add(r != null ? r : new SweepTable.Row(point, entries.get(next++)));
+        if (r != null) {
+          rows.add(r);
+        } else if (next < entries.size()) {
+          rows.add(new SweepTable.Row(point, entries.get(next++)));
+        }
+      }
+      if (ran.stopped()) {
+        // The rows so far make the table; the points after this one did not run.
+        if (!rows.isEmpty()) {
+          SweepTable.write(dir, base.scenario(), grid.keys(), rows, figure);
+        }
+        String at = "point " + (i + 1) + "/" + points.size() + " (" + where + ")";
+        return stoppedLine(dir, ran, at, rows.isEmpty() ? null : dir.resolve("sweep.md"));
       }
     }
-    String table = SweepTable.write(dir, base.scenario(), grid.keys(), rows, figure);
-    w.print(table);
-    w.println("results: " + dir.toAbsolutePath());
-    w.println("table:   " + dir.resolve("sweep.csv").toAbsolutePath());
-    w.println("report:  " + dir.resolve("sweep.md").toAbsolutePath());
-    w.flush();
-    Metrics.linger(MetricsSettings.of(base), w);
-    return 0;
+    return null;
   }
 
   /** Each prepared run's scheme, its model and the key that names it. */
@@ -258,17 +314,43 @@ public final class CompareCommand implements Callable<Integer> {
     }
   }
 
-  /** Runs every prepared scheme into {@code into}; a failure names the folder {@code top}. */
-  private static List<Comparison.Entry> runAll(
-      PrintWriter w, List<Emulation.Prepared> runs, Path into, Path top, String prefix) {
+  /**
+   * What {@link #runAll} ran: the entries of the schemes run (the last one stopped if SIGTERM
+   * stopped it in a round), and the schemes SIGTERM kept from running.
+   *
+   * @param stopped whether SIGTERM stopped a scheme or kept one from running
+   */
+  record Ran(List<Comparison.Entry> entries, List<String> notRun, boolean stopped) {}
+
+  /**
+   * Runs every prepared scheme into {@code into}; a failure names the folder {@code top}. SIGTERM
+   * ({@code stop}) stops the scheme under way at its next round boundary, as it stops {@code run},
+   * and the schemes after it do not start.
+   */
+  private static Ran runAll(
+      PrintWriter w,
+      List<Emulation.Prepared> runs,
+      Path into,
+      Path top,
+      String prefix,
+      StopSwitch stop,
+      RunCommand.Sigterm term) {
     List<Comparison.Entry> entries = new ArrayList<>();
+    List<String> notRun = new ArrayList<>();
     for (Emulation.Prepared run : runs) {
       Settings s = run.settings();
+      if (stop.requested()) {
+        notRun.add(s.scheme());
+        continue;
+      }
       Emulation.Outcome o;
       try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
         o =
             Emulation.run(
-                run, into.resolve(s.scheme()), p, Emulation.RunControl.labelledUnder(top));
+                run,
+                into.resolve(s.scheme()),
+                term.watching(p),
+                new Emulation.RunControl(null, stop, null, top));
       } catch (RunFailedException e) {
         // The schemes already run are complete in the comparison folder; no table is written.
         throw new RunFailedException(prefix + "scheme " + s.scheme() + ": " + e.getMessage(), top);
@@ -282,9 +364,44 @@ public final class CompareCommand implements Callable<Integer> {
               pricePerHour(s),
               scheme.model(s),
               scheme.modelKey(),
-              -1));
+              stop.stoppedAfterRound()));
     }
-    return entries;
+    // A SIGTERM after the last round of the last scheme stopped nothing: the compare is whole.
+    boolean stopped = !notRun.isEmpty() || entries.stream().anyMatch(Comparison.Entry::stopped);
+    return new Ran(entries, notRun, stopped);
+  }
+
+  /**
+   * Says in one line on stderr where a compare stopped by SIGTERM left things ({@code at}: the
+   * sweep point, or null; {@code report}: the comparison or sweep written, or null) and returns
+   * 143, as {@code run} does.
+   */
+  private int stoppedLine(Path dir, Ran ran, String at, Path report) {
+    List<String> what = new ArrayList<>();
+    for (Comparison.Entry e : ran.entries()) {
+      if (e.stopped()) {
+        what.add(
+            e.summary().scheme()
+                + " after round "
+                + e.stoppedAfterRound()
+                + " (checkpoint "
+                + Checkpoints.file(e.dir(), e.stoppedAfterRound())
+                + ")");
+      }
+    }
+    if (!ran.notRun().isEmpty()) {
+      what.add(String.join(", ", ran.notRun()) + " not run");
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    err.println(
+        "splitemu: compare stopped by SIGTERM"
+            + (at == null ? "" : " at " + at)
+            + (what.isEmpty() ? "" : ": " + String.join("; ", what))
+            + (report == null
+                ? "; no scheme ran; " + dir + " holds no run"
+                : "; what ran is compared in " + report));
+    err.flush();
+    return RunCommand.SIGTERM_STATUS;
   }
 
   /** What the run's compute nodes cost per hour: MP-SL's priced {@code mpsl.nodes}, else NaN. */

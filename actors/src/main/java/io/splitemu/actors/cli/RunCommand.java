@@ -331,7 +331,7 @@ public final class RunCommand implements Callable<Integer> {
    * is stuck) plus a minute for the checkpoint and flush. A healthy round, however long, keeps
    * showing progress, so it is waited for.
    */
-  private static Duration stopBound(Settings s) {
+  static Duration stopBound(Settings s) {
     return s.barrierTimeout().plusMinutes(1);
   }
 

@@ -180,6 +180,94 @@ class SigtermTest {
     }
   }
 
+  /**
+   * {@code compare} stops as {@code run} does: the scheme under way at the end of its round, with
+   * its summary and report; the schemes after it do not start; what ran is compared, the stopped
+   * scheme marked; one line says where, and the status is 143. Stopped in the first scheme (the
+   * second not run) or in the second (the first complete).
+   */
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void compare_sigterm_stopsTheSchemeAtItsRoundsEnd_andComparesWhatRan(boolean inSecond)
+      throws Exception {
+    Path scenario = scenario();
+    String speedup = speedupFor(scenario, tmp.resolve("virtual"), 0.4);
+    Path out = tmp.resolve("cmp");
+    Path child = Files.createDirectories(tmp.resolve("child"));
+    String stopped = inSecond ? "sl" : "psl";
+    int stoppedAfter;
+    try (ChildRun run =
+        ChildRun.start(
+            child,
+            "compare",
+            scenario.toString(),
+            "--schemes",
+            "psl,sl",
+            "--out",
+            out.toString(),
+            "--set",
+            "mode=paced",
+            "--set",
+            "speedup=" + speedup)) {
+      Process p = run.process();
+      Path rounds = out.resolve(stopped).resolve("rounds.csv");
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+      while (lines(rounds) < 2 && p.isAlive() && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+      assertTrue(p.isAlive(), "the compare ended by itself: " + run.stderr());
+      assertTrue(lines(rounds) >= 2, "no round of " + stopped + " recorded within 180 s");
+      p.destroy(); // SIGTERM
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the compare did not stop on SIGTERM");
+      assertEquals(143, p.exitValue(), run.stderr());
+      stoppedAfter = (int) lines(rounds) - 1;
+      assertTrue(stoppedAfter >= 1 && stoppedAfter < ROUNDS, run.stderr());
+      Path checkpoint =
+          out.resolve(stopped).resolve(String.format("checkpoints/round-%06d.ckpt", stoppedAfter));
+      assertEquals(
+          List.of(
+              "splitemu: compare stopped by SIGTERM: "
+                  + stopped
+                  + " after round "
+                  + stoppedAfter
+                  + " (checkpoint "
+                  + checkpoint
+                  + ")"
+                  + (inSecond ? "" : "; sl not run")
+                  + "; what ran is compared in "
+                  + out.resolve("comparison.md")),
+          said(run.stderrFile()),
+          run.stdout());
+    }
+    // The stopped scheme's folder is a finished (partial) run: its summary, report and plots.
+    assertTrue(Files.isRegularFile(out.resolve(stopped).resolve("summary.json")));
+    assertTrue(Files.isRegularFile(out.resolve(stopped).resolve("report.md")));
+    assertEquals(
+        stoppedAfter,
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(out.resolve(stopped).resolve("summary.json").toFile())
+            .path("rounds")
+            .asInt());
+    assertEquals(!inSecond, !Files.exists(out.resolve("sl")), "sl starts only after psl");
+    List<String> header =
+        CsvTable.parseLine(Files.readAllLines(out.resolve("comparison.csv")).get(0));
+    List<List<String>> rows = CsvTable.read(out.resolve("comparison.csv"));
+    assertEquals(inSecond ? 2 : 1, rows.size(), rows.toString());
+    List<String> last = rows.get(rows.size() - 1);
+    assertEquals(stopped, last.get(header.indexOf("scheme")));
+    assertEquals(Integer.toString(stoppedAfter), last.get(header.indexOf("stopped_after_round")));
+    assertEquals(Integer.toString(stoppedAfter), last.get(header.indexOf("rounds")));
+    if (inSecond) {
+      assertEquals("", rows.get(0).get(header.indexOf("stopped_after_round")));
+      assertEquals(Integer.toString(ROUNDS), rows.get(0).get(header.indexOf("rounds")));
+    }
+    String md = Files.readString(out.resolve("comparison.md"));
+    assertTrue(md.matches("(?s).*\\| " + stopped + " \\(stopped\\) +\\|.*"), md);
+    assertTrue(
+        md.contains(stopped + " was stopped by SIGTERM after round " + stoppedAfter + ":"), md);
+    assertEquals(!inSecond, md.contains("Not run (the compare was stopped by SIGTERM"), md);
+  }
+
   private static List<String> said(Path err) throws Exception {
     return Files.readAllLines(err, StandardCharsets.UTF_8).stream()
         .filter(l -> l.startsWith("splitemu: "))
