@@ -380,12 +380,20 @@ public final class CompareCommand implements Callable<Integer> {
     List<String> what = new ArrayList<>();
     for (Comparison.Entry e : ran.entries()) {
       if (e.stopped()) {
+        // The scheme's run resumes alone as a run of the scenario with its scheme set.
+        List<String> resumeSets = new ArrayList<>(sets);
+        resumeSets.add("scheme=" + e.summary().scheme());
         what.add(
             e.summary().scheme()
                 + " after round "
                 + e.stoppedAfterRound()
                 + " (checkpoint "
                 + Checkpoints.file(e.dir(), e.stoppedAfterRound())
+                + "; resume it alone with: splitemu run "
+                + scenario
+                + RunCommand.shellSets(resumeSets)
+                + " --resume "
+                + e.dir()
                 + ")");
       }
     }

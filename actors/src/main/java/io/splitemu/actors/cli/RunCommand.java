@@ -260,6 +260,11 @@ public final class RunCommand implements Callable<Integer> {
    * the same scenario), each value quoted for a POSIX shell where it needs it.
    */
   private String resumeSets() {
+    return shellSets(sets);
+  }
+
+  /** {@code sets} as {@code --set} options for a POSIX shell, each value quoted where it needs. */
+  static String shellSets(List<String> sets) {
     StringBuilder b = new StringBuilder();
     for (String set : sets) {
       b.append(" --set ")

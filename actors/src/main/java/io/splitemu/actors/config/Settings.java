@@ -695,8 +695,15 @@ public record Settings(
   /** A copy with another scheme (for compare). */
   public Settings withScheme(String other) {
     Schemes.of(other); // an unknown name fails listing the registered ones
+    // The key's line, not the first "scheme = " of the text: reference.conf's comments hold some
+    // ("(scheme = cpsl)"), and replacing one of those left the run's scenario.conf naming the
+    // scenario's scheme, and its checkpoints a fingerprint no --set scheme=... resume matched.
     return copy(
-        other, fidelity, resolved.replaceFirst("scheme\\s*=\\s*[^\\n]*", "scheme = " + other));
+        other,
+        fidelity,
+        resolved.replaceFirst(
+            "(?m)^(\\s*scheme\\s*=\\s*)[^\\n]*",
+            "$1" + java.util.regex.Matcher.quoteReplacement(other)));
   }
 
   /**

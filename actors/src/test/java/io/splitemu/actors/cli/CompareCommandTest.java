@@ -95,6 +95,23 @@ class CompareCommandTest {
     assertEquals("", r.err());
     assertEquals(List.of("mlp", "mlp"), column(out.resolve("comparison.csv"), "model"));
     assertEquals(List.of("", ""), column(out.resolve("comparison.csv"), "stopped_after_round"));
+    // Each scheme's scenario.conf names its scheme, and only that line differs (before, the
+    // first "scheme = " of the text, in a comment, was replaced: both named psl).
+    List<String> sl = Files.readAllLines(out.resolve("sl/scenario.conf"));
+    List<String> psl = Files.readAllLines(out.resolve("psl/scenario.conf"));
+    assertEquals(
+        "sl",
+        com.typesafe.config.ConfigFactory.parseFile(out.resolve("sl/scenario.conf").toFile())
+            .getString("splitemu.scheme"));
+    assertEquals(sl.size(), psl.size());
+    List<Integer> differ = new java.util.ArrayList<>();
+    for (int i = 0; i < sl.size(); i++) {
+      if (!sl.get(i).equals(psl.get(i))) {
+        differ.add(i);
+        assertEquals(sl.get(i).replace("sl", "psl"), psl.get(i));
+      }
+    }
+    assertEquals(1, differ.size(), differ.toString());
     String md = Files.readString(out.resolve("comparison.md"));
     assertTrue(md.contains("Same devices, data, links, seed and model for every scheme."), md);
     assertFalse(md.contains("Not the same model"), md);

@@ -232,6 +232,14 @@ class SigtermTest {
                   + stoppedAfter
                   + " (checkpoint "
                   + checkpoint
+                  + "; resume it alone with: splitemu run "
+                  + scenario
+                  + " --set mode=paced --set speedup="
+                  + speedup
+                  + " --set scheme="
+                  + stopped
+                  + " --resume "
+                  + out.resolve(stopped)
                   + ")"
                   + (inSecond ? "" : "; sl not run")
                   + "; what ran is compared in "
@@ -266,6 +274,22 @@ class SigtermTest {
     assertTrue(
         md.contains(stopped + " was stopped by SIGTERM after round " + stoppedAfter + ":"), md);
     assertEquals(!inSecond, md.contains("Not run (the compare was stopped by SIGTERM"), md);
+
+    // The command the line gives resumes the stopped scheme alone to its last round.
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "run",
+            scenario.toString(),
+            "--set",
+            "mode=paced",
+            "--set",
+            "speedup=" + speedup,
+            "--set",
+            "scheme=" + stopped,
+            "--resume",
+            out.resolve(stopped).toString());
+    assertEquals(0, r.code(), r.err());
+    assertEquals(ROUNDS, CsvTable.read(out.resolve(stopped).resolve("rounds.csv")).size());
   }
 
   private static List<String> said(Path err) throws Exception {
