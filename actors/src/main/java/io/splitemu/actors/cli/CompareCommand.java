@@ -137,11 +137,11 @@ public final class CompareCommand implements Callable<Integer> {
     }
     if (ran.stopped()) {
       if (ran.entries().isEmpty()) {
-        return stoppedLine(dir, ran, null, null);
+        return stoppedLine(dir, ran, null, List.of(), null);
       }
       // What ran is compared: the stopped scheme marked, the ones not run named.
       Comparison.write(dir, base.scenario(), ran.entries(), true, ran.notRun());
-      return stoppedLine(dir, ran, null, dir.resolve("comparison.md"));
+      return stoppedLine(dir, ran, null, List.of(), dir.resolve("comparison.md"));
     }
     List<Comparison.Entry> entries = ran.entries();
     String table = Comparison.write(dir, base.scenario(), entries);
@@ -256,7 +256,7 @@ public final class CompareCommand implements Callable<Integer> {
           SweepTable.write(dir, base.scenario(), grid.keys(), rows, figure);
         }
         String at = "point " + (i + 1) + "/" + points.size() + " (" + where + ")";
-        return stoppedLine(dir, ran, at, rows.isEmpty() ? null : dir.resolve("sweep.md"));
+        return stoppedLine(dir, ran, at, os, rows.isEmpty() ? null : dir.resolve("sweep.md"));
       }
     }
     return null;
@@ -373,15 +373,15 @@ public final class CompareCommand implements Callable<Integer> {
 
   /**
    * Says in one line on stderr where a compare stopped by SIGTERM left things ({@code at}: the
-   * sweep point, or null; {@code report}: the comparison or sweep written, or null) and returns
-   * 143, as {@code run} does.
+   * sweep point, or null, and {@code pointSets} its overrides; {@code report}: the comparison or
+   * sweep written, or null) and returns 143, as {@code run} does.
    */
-  private int stoppedLine(Path dir, Ran ran, String at, Path report) {
+  private int stoppedLine(Path dir, Ran ran, String at, List<String> pointSets, Path report) {
     List<String> what = new ArrayList<>();
     for (Comparison.Entry e : ran.entries()) {
       if (e.stopped()) {
         // The scheme's run resumes alone as a run of the scenario with its scheme set.
-        List<String> resumeSets = new ArrayList<>(sets);
+        List<String> resumeSets = with(sets, pointSets);
         resumeSets.add("scheme=" + e.summary().scheme());
         what.add(
             e.summary().scheme()

@@ -292,6 +292,93 @@ class SigtermTest {
     assertEquals(ROUNDS, CsvTable.read(out.resolve(stopped).resolve("rounds.csv")).size());
   }
 
+  /**
+   * {@code compare --sweep} stops at the point under way: its comparison and the sweep's table of
+   * the rows so far are written, the line names the point, and its resume command carries the
+   * point's settings.
+   */
+  @Test
+  void compareSweep_sigterm_stopsAtThePointUnderWay_andWritesTheRowsSoFar() throws Exception {
+    Path scenario = scenario();
+    String speedup = speedupFor(scenario, tmp.resolve("virtual"), 0.4);
+    Path out = tmp.resolve("sweep");
+    Path child = Files.createDirectories(tmp.resolve("child"));
+    String key = "links.static.uplink-bps";
+    Path pointDir = out.resolve("001-" + key + "=1e6");
+    int stoppedAfter;
+    try (ChildRun run =
+        ChildRun.start(
+            child,
+            "compare",
+            scenario.toString(),
+            "--schemes",
+            "psl,sl",
+            "--sweep",
+            key + "=1e6,2e6",
+            "--out",
+            out.toString(),
+            "--set",
+            "mode=paced",
+            "--set",
+            "speedup=" + speedup)) {
+      Process p = run.process();
+      Path rounds = pointDir.resolve("psl/rounds.csv");
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+      while (lines(rounds) < 2 && p.isAlive() && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+      assertTrue(p.isAlive(), "the compare ended by itself: " + run.stderr());
+      p.destroy(); // SIGTERM
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the compare did not stop on SIGTERM");
+      assertEquals(143, p.exitValue(), run.stderr());
+      stoppedAfter = (int) lines(rounds) - 1;
+      assertEquals(
+          List.of(
+              "splitemu: compare stopped by SIGTERM at point 1/2 ("
+                  + key
+                  + "=1e6): psl after round "
+                  + stoppedAfter
+                  + " (checkpoint "
+                  + pointDir.resolve(String.format("psl/checkpoints/round-%06d.ckpt", stoppedAfter))
+                  + "; resume it alone with: splitemu run "
+                  + scenario
+                  + " --set mode=paced --set speedup="
+                  + speedup
+                  + " --set "
+                  + key
+                  + "=1e6 --set scheme=psl --resume "
+                  + pointDir.resolve("psl")
+                  + "); sl not run; what ran is compared in "
+                  + out.resolve("sweep.md")),
+          said(run.stderrFile()),
+          run.stdout());
+    }
+    List<String> header = CsvTable.parseLine(Files.readAllLines(out.resolve("sweep.csv")).get(0));
+    List<List<String>> rows = CsvTable.read(out.resolve("sweep.csv"));
+    assertEquals(1, rows.size(), rows.toString());
+    assertEquals("psl", rows.get(0).get(header.indexOf("scheme")));
+    assertEquals(
+        Integer.toString(stoppedAfter), rows.get(0).get(header.indexOf("stopped_after_round")));
+    assertTrue(Files.isRegularFile(pointDir.resolve("comparison.md")));
+    assertFalse(Files.exists(out.resolve("002-" + key + "=2e6")));
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "run",
+            scenario.toString(),
+            "--set",
+            "mode=paced",
+            "--set",
+            "speedup=" + speedup,
+            "--set",
+            key + "=1e6",
+            "--set",
+            "scheme=psl",
+            "--resume",
+            pointDir.resolve("psl").toString());
+    assertEquals(0, r.code(), r.err());
+    assertEquals(ROUNDS, CsvTable.read(pointDir.resolve("psl/rounds.csv")).size());
+  }
+
   private static List<String> said(Path err) throws Exception {
     return Files.readAllLines(err, StandardCharsets.UTF_8).stream()
         .filter(l -> l.startsWith("splitemu: "))
