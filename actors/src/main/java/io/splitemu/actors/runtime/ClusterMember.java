@@ -404,7 +404,8 @@ public final class ClusterMember {
                         Chunks.reassembling(
                             Device.Command.class, entity.apply(e.getEntityId()), refused))
                 .withRole("devices")
-                .withStopMessage(Device.Retire.INSTANCE)
+                // Sent only when sharding hands a shard over (no passivation): its member leaves.
+                .withStopMessage(Device.HandOff.INSTANCE)
                 .withAllocationStrategy(new DeviceAllocation()));
   }
 
@@ -860,6 +861,7 @@ public final class ClusterMember {
                                 })
                             .onMessageEquals(Device.AwaitRun.EXPIRED, Behaviors::stopped)
                             .onMessage(Device.Retire.class, r -> Behaviors.stopped())
+                            .onMessage(Device.HandOff.class, r -> Behaviors.stopped())
                             .onMessage(
                                 Device.Command.class,
                                 c -> {
@@ -889,6 +891,7 @@ public final class ClusterMember {
   private static Behavior<Device.Command> entity(ActorContext<Device.Command> ctx, Held h, int id) {
     return Behaviors.receive(Device.Command.class)
         .onMessage(Device.Retire.class, r -> Behaviors.stopped())
+        .onMessage(Device.HandOff.class, r -> Behaviors.stopped()) // it had no command yet
         .onMessage(Device.Place.class, p -> started(ctx, h, id, null))
         .onMessage(
             Device.Sequenced.class,
@@ -918,10 +921,13 @@ public final class ClusterMember {
       h.owner().tell(new ClusterRun.MemberFailed(h.member() + ": " + RunGuardian.oneLine(e)));
       return Behaviors.stopped();
     }
-    ActorRef<Device.Command> device = Supervisor.watchedDevice(ctx, built, "d");
-    h.entities().add(ctx.getSelf());
     DeviceEntities count =
         DeviceEntities.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(ctx.getSystem()));
+    ActorRef<Device.Command> device =
+        count.hold().isZero()
+            ? Supervisor.watchedDevice(ctx, built, "d")
+            : ctx.spawn(held(Supervisor.watchedDevice(ctx, built, "d"), count.hold()), "held");
+    h.entities().add(ctx.getSelf());
     count.started();
     h.owner().tell(new ClusterRun.DeviceStarted(id, h.member()));
     // Whether the device has taken a restore: one it was built with (a lost device re-created
@@ -932,6 +938,15 @@ public final class ClusterMember {
     Behavior<Device.Command> running =
         Behaviors.receive(Device.Command.class)
             .onMessage(Device.Retire.class, r -> Behaviors.stopped())
+            .onMessage(
+                Device.HandOff.class,
+                r -> {
+                  // Its member leaves: what the device was answering, or a request sharding
+                  // dropped during the hand-over, would never be answered. The run takes it out
+                  // as a crashed device and re-creates it elsewhere from its kept state.
+                  h.owner().tell(new ClusterRun.DeviceHandedOff(id, h.member()));
+                  return Behaviors.stopped();
+                })
             .onMessage(Device.Place.class, p -> Behaviors.same())
             .onMessage(
                 Device.Sequenced.class,
@@ -975,6 +990,39 @@ public final class ClusterMember {
   }
 
   /**
+   * Tests ({@link DeviceEntities#holdCommands}): hands each command to {@code device} {@code hold}
+   * after it came or after the one before it was handed, in order; its tick is {@link
+   * Device.AwaitRun#INSTANCE}, which a device never gets.
+   */
+  private static Behavior<Device.Command> held(
+      ActorRef<Device.Command> device, java.time.Duration hold) {
+    return Behaviors.withTimers(
+        timers -> {
+          java.util.ArrayDeque<Device.Command> queue = new java.util.ArrayDeque<>();
+          return Behaviors.receive(Device.Command.class)
+              .onMessageEquals(
+                  Device.AwaitRun.INSTANCE,
+                  () -> {
+                    device.tell(queue.poll());
+                    if (!queue.isEmpty()) {
+                      timers.startSingleTimer(Device.AwaitRun.INSTANCE, hold);
+                    }
+                    return Behaviors.same();
+                  })
+              .onMessage(
+                  Device.Command.class,
+                  c -> {
+                    if (queue.isEmpty()) {
+                      timers.startSingleTimer(Device.AwaitRun.INSTANCE, hold);
+                    }
+                    queue.add(c);
+                    return Behaviors.same();
+                  })
+              .build();
+        });
+  }
+
+  /**
    * Sharding re-created device {@code id} here after its member left or was lost, on a command
    * other than its first: its state (slice, optimizer, batch position) is gone, so it must not
    * answer as if it had it. It answers that request and every later one as a crashed device does,
@@ -1004,6 +1052,7 @@ public final class ClusterMember {
         }
         return Behaviors.receive(Device.Command.class)
             .onMessage(Device.Retire.class, r -> Behaviors.stopped())
+            .onMessage(Device.HandOff.class, r -> Behaviors.stopped()) // out of the run already
             .onMessage(Device.Command.class, this::apply)
             .build();
       }

@@ -73,6 +73,14 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
    */
   public record DeviceRelocated(int device, String member) implements Command {}
 
+  /**
+   * Device {@code device}'s entity on the member at {@code member} stopped because sharding handed
+   * its shard over (the member leaves the cluster gracefully) while the run went on: the request it
+   * was answering, or one on its way to it, is lost, so it leaves the run as a crashed device, to
+   * be re-created on another member from its kept state.
+   */
+  public record DeviceHandedOff(int device, String member) implements Command {}
+
   /** Device {@code device}'s entity started on the member at {@code member} (host:port). */
   public record DeviceStarted(int device, String member) implements Command {}
 
@@ -252,6 +260,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         .onMessage(Overflowed.class, this::onOverflowed)
         .onMessage(DeviceStarted.class, this::onDeviceStarted)
         .onMessage(DeviceRelocated.class, this::onDeviceRelocated)
+        .onMessage(DeviceHandedOff.class, this::onDeviceHandedOff)
         .onMessage(MemberChanged.class, this::onMemberChanged)
         .onMessage(Done.class, this::onDone)
         .onMessage(WirePipeline.class, this::onWirePipeline)
@@ -601,6 +610,23 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       supervisor.tell(
           new Supervisor.MemberLost(
               "(re-created on " + m.member() + " without its state)", List.of(m.device())));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDeviceHandedOff(DeviceHandedOff m) {
+    if (finished) {
+      return this;
+    }
+    if (setup.pipeline() != null) {
+      return onLost(m.member()); // an MP-SL run ends with its member's line
+    }
+    relocated.add(m.device()); // its shard left the member: retired wherever it is at the end
+    if (supervisor != null) {
+      supervisor.tell(
+          new Supervisor.MemberLost(
+              m.member() + " (handed over by sharding as it left the cluster)",
+              List.of(m.device())));
     }
     return this;
   }

@@ -47,6 +47,17 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   }
 
   /**
+   * Sharding's stop message to a device entity whose shard it hands over to another member (its
+   * member leaves the cluster gracefully): the entity of a running device tells the run's owner
+   * that the device is gone ({@link ClusterRun.DeviceHandedOff}), since a request it was answering,
+   * or one sharding dropped during the hand-over, is lost with it; then it stops. A device never
+   * gets it.
+   */
+  public enum HandOff implements Command {
+    INSTANCE
+  }
+
+  /**
    * Build this device's sharded entity now: a cluster's run places every device before its first
    * round ({@link ClusterRun}), so that starting thousands of entities is not inside a phase's
    * wall-clock watchdog; the entity never passes it to the device, and one that runs ignores it.

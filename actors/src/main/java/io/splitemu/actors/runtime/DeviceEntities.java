@@ -12,6 +12,9 @@ public final class DeviceEntities implements Extension {
 
   private final AtomicInteger running = new AtomicInteger();
 
+  // Tests: how long each command a device entity of this system hands its device waits first.
+  private volatile java.time.Duration hold = java.time.Duration.ZERO;
+
   private DeviceEntities() {}
 
   /** The count of {@code system}. */
@@ -22,6 +25,19 @@ public final class DeviceEntities implements Extension {
   /** Device entities whose device runs in this system now. */
   public int running() {
     return running.get();
+  }
+
+  /**
+   * Tests: each command a device entity of this system hands its device from now on waits {@code
+   * hold} first, in order, as on a member whose devices are slow to answer; the commands waiting
+   * when the entity stops are lost with it, as a device's work in progress is.
+   */
+  void holdCommands(java.time.Duration hold) {
+    this.hold = hold;
+  }
+
+  java.time.Duration hold() {
+    return hold;
   }
 
   void started() {
