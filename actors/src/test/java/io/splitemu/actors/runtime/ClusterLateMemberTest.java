@@ -280,10 +280,15 @@ class ClusterLateMemberTest {
   /**
    * A devices member (X) joins while an MP-SL run (A) goes on, as a second run (B) starts that
    * waits for one more member: B's load reaches X first, and the seed (N) is slow to refuse B (a
-   * gate holds B's load there for 3 s), so X holds B, whose supervisor answers, when A's load
-   * reaches it, and X answers A Busy. A cannot use X then, but X serves B only until B is refused:
-   * A asks X again and goes on. Before, A (MP-SL ends on a late member it cannot use) ended at once
-   * with X's Busy line, a run killed by another run that was itself about to be refused.
+   * gate holds B's load there until A asked X a second time, or for 10 s), so X holds B, whose
+   * supervisor answers, when A's load reaches it, and X answers A Busy. A cannot use X then, but X
+   * serves B only until B is refused: A asks X again and goes on. Before, A (MP-SL ends on a late
+   * member it cannot use) ended at once with X's Busy line, a run killed by another run that was
+   * itself about to be refused.
+   *
+   * <p>A must still run when the seed looks at B's load: a run A that ended frees the seed, and B
+   * then rightly runs there. 300 rounds (about 5 s in a warm JVM) and a fixed 3-s gate were too
+   * short beside other tests in the same JVM: A ended first and B completed.
    */
   @Test
   void aMemberGrabbedByASecondRunAsItJoins_doesNotEndARunningMpslRun() throws Exception {
@@ -291,7 +296,7 @@ class ClusterLateMemberTest {
         Settings.load(
             Path.of("../scenarios/mpsl-cost-effective.conf"),
             List.of(
-                "splitemu.rounds=300",
+                "splitemu.rounds=" + A_ROUNDS,
                 "splitemu.devices.count=24",
                 "splitemu.data.train-samples=12000"));
     int n = Ports.free();
@@ -318,10 +323,15 @@ class ClusterLateMemberTest {
             List.of("splitemu.rounds=1", "splitemu.fidelity=timing"));
     CompletableFuture<Emulation.Outcome> b =
         cluster(psl, tmp.resolve("grab-b"), Ports.free(), n, 3);
-    // X takes B's load first, and A's only after it; the seed refuses B 3 s after that.
+    // X takes B's load first, and A's only after it; the seed refuses B once A, answered Busy by
+    // X, asked X again.
     CompletableFuture<Void> bReachedX = new CompletableFuture<>();
     java.util.concurrent.atomic.AtomicInteger aRowsThen =
         new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger aLoadsAtX =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicBoolean aEndedFirst =
+        new java.util.concurrent.atomic.AtomicBoolean();
     ActorSystem<Void> x =
         ActorSystem.create(
             ClusterMember.guardian(
@@ -331,19 +341,34 @@ class ClusterLateMemberTest {
                   if (run.startsWith("grab-b-")) {
                     aRowsThen.set(lines(aDir.resolve("rounds.csv")));
                     bReachedX.complete(null);
+                    // Should A never ask X again (it ended on X's Busy), B is refused all the same.
                     CompletableFuture.runAsync(
-                        () -> refuseB.complete(null),
-                        CompletableFuture.delayedExecutor(3, TimeUnit.SECONDS));
+                        () -> refuse(refuseB, a, aEndedFirst),
+                        CompletableFuture.delayedExecutor(10, TimeUnit.SECONDS));
                     return null;
                   }
-                  return run.startsWith("mpsl-a-") ? bReachedX : null;
+                  if (!run.startsWith("mpsl-a-")) {
+                    return null;
+                  }
+                  if (aLoadsAtX.incrementAndGet() == 2) {
+                    refuse(refuseB, a, aEndedFirst);
+                  }
+                  return bReachedX;
                 }),
             "splitemu",
             ClusterPipelineRunTest.member(Ports.free(), n, "\"devices\""));
     started.add(x);
     ExecutionException refused =
         org.junit.jupiter.api.Assertions.assertThrows(
-            ExecutionException.class, () -> b.get(90, TimeUnit.SECONDS));
+            ExecutionException.class,
+            () -> b.get(90, TimeUnit.SECONDS),
+            () ->
+                !aEndedFirst.get()
+                    ? "the seed let run B run beside run A"
+                    : a.isCompletedExceptionally()
+                        ? "run A failed before the seed looked at B's load"
+                        : "run A ended before the seed looked at B's load (this test's premise):"
+                            + " make A longer");
     String line = refused.getCause().getMessage();
     assertTrue(
         line.startsWith(
@@ -351,8 +376,27 @@ class ClusterLateMemberTest {
         line);
     assertFalse(a.isDone(), "run A was still going when B was refused");
     Emulation.Outcome done = a.get(3, TimeUnit.MINUTES);
-    assertEquals(300, done.rounds().size(), "run A went on to its end");
-    assertTrue(aRowsThen.get() < 301, "X answered run A Busy before its last round");
+    assertEquals(A_ROUNDS, done.rounds().size(), "run A went on to its end");
+    assertTrue(aRowsThen.get() < A_ROUNDS + 1, "X answered run A Busy before its last round");
+  }
+
+  /**
+   * Run A's rounds in {@link #aMemberGrabbedByASecondRunAsItJoins_doesNotEndARunningMpslRun}: long
+   * enough (about 20 s in a warm JVM) to outlast the few seconds B takes to be refused.
+   */
+  private static final int A_ROUNDS = 1200;
+
+  /** Lets the seed look at run B's load, noting whether run {@code a} had ended by then. */
+  private static void refuse(
+      CompletableFuture<Void> refuseB,
+      CompletableFuture<?> a,
+      java.util.concurrent.atomic.AtomicBoolean aEndedFirst) {
+    synchronized (refuseB) {
+      if (!refuseB.isDone()) {
+        aEndedFirst.set(a.isDone());
+        refuseB.complete(null);
+      }
+    }
   }
 
   private static int lines(Path file) {
