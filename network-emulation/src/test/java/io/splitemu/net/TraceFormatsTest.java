@@ -27,6 +27,15 @@ class TraceFormatsTest {
   }
 
   @Test
+  void afterFile_isTheMessageWithoutTheFileName_forACallerThatNamesThePath() {
+    var line = new MalformedTraceException("up.log", 6, "two numbers", "9.0 abc");
+    assertEquals(":6: expected two numbers, got '9.0 abc'", line.afterFile());
+    assertEquals("up.log" + line.afterFile(), line.getMessage());
+    var whole = new MalformedTraceException("up.log", "no samples");
+    assertEquals(": no samples", whole.afterFile());
+  }
+
+  @Test
   void malformedLines_refusedWithFileLineAndExpectation() throws IOException {
     assertEquals(
         "bad-pensieve:3: expected two numbers 'seconds Mbit/s' separated by tabs or spaces, got"
@@ -83,14 +92,12 @@ class TraceFormatsTest {
     CsvOptions o = new CsvOptions("t", "seconds", "r", "Mbps", "-", ",");
     assertEquals(
         "x.csv:3: expected a rate in Mbps in column 'r', got '1,fast'",
-        assertThrows(
-                MalformedTraceException.class, () -> TraceFormats.byName("csv", o).read(f))
+        assertThrows(MalformedTraceException.class, () -> TraceFormats.byName("csv", o).read(f))
             .getMessage());
     CsvOptions wrong = new CsvOptions("time", "seconds", "r", "Mbps", "-", ",");
     assertEquals(
         "x.csv: expected a header column 'time', the header has [t, r]",
-        assertThrows(
-                MalformedTraceException.class, () -> TraceFormats.byName("csv", wrong).read(f))
+        assertThrows(MalformedTraceException.class, () -> TraceFormats.byName("csv", wrong).read(f))
             .getMessage());
   }
 }

@@ -66,6 +66,16 @@ class ModelProfilesTest {
     Path missing = dir.resolve("gone.dag.json");
     var e = refused(missing.toString());
     assertTrue(e.getMessage().startsWith(missing + ": no such file"), e.getMessage());
+    // A relative path names the absolute one looked for: it is read from the working folder.
+    var relative = refused("no-such-folder/net.prototxt");
+    assertTrue(
+        relative
+            .getMessage()
+            .contains(
+                "(looked for "
+                    + Path.of("no-such-folder/net.prototxt").toAbsolutePath().normalize()
+                    + ";"),
+        relative.getMessage());
     Path onnx = dir.resolve("m.onnx");
     Files.writeString(onnx, "x");
     var ext = refused(onnx.toString());
