@@ -366,10 +366,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   public synchronized void discard(boolean keepFolder) {
     close();
     try {
-      for (String f : List.of("scenario.conf", "rounds.csv", "devices.csv", "events.csv")) {
-        Files.deleteIfExists(dir.resolve(f));
-      }
-      for (String f : OWN_FILES) {
+      Files.deleteIfExists(dir.resolve("scenario.conf"));
+      for (String f : OWN_FILES) { // the tables among them
         Files.deleteIfExists(dir.resolve(f));
       }
       for (String sub : List.of("plots", "checkpoints")) {
