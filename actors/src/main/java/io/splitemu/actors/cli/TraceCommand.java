@@ -2,12 +2,16 @@ package io.splitemu.actors.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.splitemu.actors.results.IoReasons;
 import io.splitemu.net.EmulatedInstant;
 import io.splitemu.net.UndeliverableException;
 import io.splitemu.net.trace.CsvOptions;
 import io.splitemu.net.trace.EndPolicy;
+import io.splitemu.net.trace.MalformedTraceException;
 import io.splitemu.net.trace.Trace;
+import io.splitemu.net.trace.TraceFormat;
 import io.splitemu.net.trace.TraceFormats;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,8 +87,11 @@ public final class TraceCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // Every line about the file names its absolute path, as a scenario's trace errors do
+    // (TraceFiles): its name alone can be any of many traces.
+    Path shown = file.toAbsolutePath().normalize();
     if (!Files.isRegularFile(file)) {
-      throw new UserException("trace file not found: " + file);
+      throw new UserException("trace file not found: " + shown);
     }
     // The input policy's ranges (docs/input-policy.md): a transfer of up to 1 PiB, a start
     // within the 4e9 s that a trace's own timestamps may span.
@@ -96,7 +103,15 @@ public final class TraceCommand implements Callable<Integer> {
     }
     CsvOptions csv =
         new CsvOptions(csvTime, csvTimeFormat, csvRate, csvUnit, csvMissing, csvDelimiter);
-    Trace t = TraceFormats.byName(format, csv).read(file);
+    TraceFormat reader = TraceFormats.byName(format, csv);
+    Trace t;
+    try {
+      t = reader.read(file);
+    } catch (MalformedTraceException e) {
+      throw new UserException(shown + e.afterFile() + " (read as --format " + format + ")");
+    } catch (IOException e) {
+      throw new UserException(shown + ": cannot be read (" + IoReasons.reason(e, file) + ")");
+    }
     EndPolicy policy = EndPolicy.parse(end);
     Double delivery = null;
     if (bytes != null) {
@@ -107,7 +122,7 @@ public final class TraceCommand implements Callable<Integer> {
       } catch (UndeliverableException e) {
         // a trace that stops, carries nothing, or would run past the clock: the user's input
         throw new UserException(
-            t.name() + ": " + bytes + " bytes cannot be delivered: " + e.getMessage());
+            shown + ": " + bytes + " bytes cannot be delivered: " + e.getMessage());
       }
       delivery = arrival.nanosSince(send) / 1e9;
     }

@@ -111,6 +111,47 @@ class TraceCommandTest {
     assertEquals(1, r.err().strip().lines().count(), r.err());
   }
 
+  /**
+   * Every line about the trace file names its absolute path, as a scenario's trace errors do
+   * (TraceFiles), not its bare name (before: {@code splitemu: bad:2: expected ...}, which names
+   * none of the many {@code bad} files a user may have).
+   */
+  @Test
+  void errorLines_nameTheTracesAbsolutePath() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("traces"));
+    Path bad = Files.writeString(dir.resolve("bad"), "0.0 2.0\n1.0 fast\n");
+    // Given relative to the working directory, as a user types it: the line names it whole.
+    Path given = Path.of("").toAbsolutePath().relativize(bad);
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli("trace", given.toString(), "--format", "pensieve");
+    assertEquals(1, r.code(), r.err());
+    assertEquals(
+        java.util.List.of(
+            "splitemu: "
+                + bad.toAbsolutePath().normalize()
+                + ":2: expected two numbers 'seconds Mbit/s' separated by tabs or spaces, got"
+                + " '1.0 fast'"
+                + " (read as --format pensieve)"),
+        r.err().lines().toList());
+
+    Path empty = Files.writeString(dir.resolve("zero"), "0.0\t0\n1.0\t0\n");
+    r =
+        ProfileCommandTest.cli(
+            "trace", empty.toString(), "--format", "pensieve", "--bytes", "1000");
+    assertEquals(1, r.code(), r.err());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(
+        r.err().startsWith("splitemu: " + empty.toAbsolutePath() + ": 1000 bytes cannot be"),
+        r.err());
+
+    r =
+        ProfileCommandTest.cli(
+            "trace", given.resolveSibling("none").toString(), "--format", "pensieve");
+    assertEquals(
+        java.util.List.of("splitemu: trace file not found: " + dir.resolve("none")),
+        r.err().lines().toList());
+  }
+
   @Test
   void unknownFormatOrMissingFile_areRefused() throws Exception {
     Path f = tmp.resolve("t");
