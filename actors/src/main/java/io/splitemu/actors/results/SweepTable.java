@@ -132,7 +132,8 @@ public final class SweepTable {
           String.format(
               Locale.ROOT,
               " %s | %d | %s | %s | %s |",
-              s.scheme(),
+              // As in comparison.md: a stopped scheme's figures cover its rounds so far only.
+              r.entry().stopped() ? s.scheme() + " (stopped)" : s.scheme(),
               s.rounds(),
               Units.seconds(s.emulatedTimeS()),
               Units.seconds(r.entry().meanRoundLatencyS()),
@@ -167,12 +168,39 @@ public final class SweepTable {
       }
     }
     doc.append(table);
+    doc.append(stoppedNotes(keys, rows));
     if (plotted) {
       doc.append("\n![").append(png.getFileName()).append("](").append(png.getFileName());
       doc.append(")\n");
     }
     CsvTable.writeAtomically(dir.resolve("sweep.md"), doc.toString());
     return table;
+  }
+
+  /**
+   * One line under the table for each row whose run SIGTERM stopped (sweep.csv's {@code
+   * stopped_after_round}), as {@code comparison.md} has: its figures cover the rounds so far only,
+   * and its point in the plot is such a figure too. Empty if none stopped.
+   */
+  static String stoppedNotes(List<String> keys, List<Row> rows) {
+    StringBuilder notes = new StringBuilder();
+    for (Row r : rows) {
+      if (r.entry() == null || !r.entry().stopped()) {
+        continue;
+      }
+      List<String> at = new ArrayList<>();
+      for (int i = 0; i < keys.size(); i++) {
+        at.add(keys.get(i) + "=" + r.point().get(i));
+      }
+      notes
+          .append("\n")
+          .append(r.scheme())
+          .append(keys.isEmpty() ? "" : " at " + String.join(", ", at))
+          .append(" was stopped by SIGTERM after round ")
+          .append(r.entry().stoppedAfterRound())
+          .append(": its figures cover those rounds only (the plot's point too).\n");
+    }
+    return notes.toString();
   }
 
   /**

@@ -359,6 +359,10 @@ class SigtermTest {
     assertEquals("psl", rows.get(0).get(header.indexOf("scheme")));
     assertEquals(
         Integer.toString(stoppedAfter), rows.get(0).get(header.indexOf("stopped_after_round")));
+    // sweep.md marks the stopped scheme too: its figures are of its rounds so far.
+    String md = Files.readString(out.resolve("sweep.md"));
+    assertTrue(md.contains("| 1e6 | psl (stopped) | " + stoppedAfter + " |"), md);
+    assertTrue(md.contains("was stopped by SIGTERM after round " + stoppedAfter + ":"), md);
     assertTrue(Files.isRegularFile(pointDir.resolve("comparison.md")));
     assertFalse(Files.exists(out.resolve("002-" + key + "=2e6")));
     ProfileCommandTest.Result r =
