@@ -6,11 +6,15 @@ import io.splitemu.actors.metrics.Metrics;
 import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.pipeline.MpslPlanner;
 import io.splitemu.actors.results.Comparison;
+import io.splitemu.actors.results.CsvTable;
 import io.splitemu.actors.results.IoReasons;
 import io.splitemu.actors.results.ResultsWriter;
+import io.splitemu.actors.results.Summary;
 import io.splitemu.actors.results.SweepTable;
+import io.splitemu.actors.runtime.Checkpoint;
 import io.splitemu.actors.runtime.Checkpoints;
 import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.ResumeDiff;
 import io.splitemu.actors.runtime.RunFailedException;
 import io.splitemu.actors.runtime.StopSwitch;
 import io.splitemu.actors.scheme.Scheme;
@@ -43,7 +47,10 @@ import picocli.CommandLine.Parameters;
           + " point in its own subfolder, and writes sweep.csv (the swept keys, the scheme and the"
           + " comparison's columns), sweep.md and one plot, sweep-<figure>.png: the figure"
           + " against the first swept key, one series per scheme and value of the other keys."
-          + " Every point is checked before anything runs."
+          + " Every point is checked before anything runs.",
+      "SIGTERM stops it at the round boundary of the scheme under way; --resume RESULTS_DIR, with"
+          + " the same options, goes on with it there: the schemes that finished are kept, the"
+          + " stopped one resumes from its checkpoint, the rest run (docs/runtime.md)."
     })
 public final class CompareCommand implements Callable<Integer> {
 
@@ -90,6 +97,16 @@ public final class CompareCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", description = "results folder (must not exist)")
   Path out;
 
+  @Option(
+      names = "--resume",
+      paramLabel = "RESULTS_DIR",
+      description =
+          "go on with the compare in RESULTS_DIR (stopped by SIGTERM, or ended by a failure),"
+              + " into that folder: a scheme that finished is kept as it is, one that stopped goes"
+              + " on from its newest checkpoint (as run --resume), one not started runs; give the"
+              + " compare's SCENARIO, --schemes, --set and --sweep options again")
+  Path resume;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter w = spec.commandLine().getOut();
@@ -113,6 +130,9 @@ public final class CompareCommand implements Callable<Integer> {
         throw new UserException("--sweep " + key + ": give the schemes with --schemes");
       }
     }
+    if (resume != null && out != null) {
+      throw new UserException("--resume goes on in RESULTS_DIR; give no --out with it");
+    }
     Settings base = Settings.load(scenario, sets);
     if (sweeps.isEmpty()) {
       return compareOnce(w, base);
@@ -127,13 +147,19 @@ public final class CompareCommand implements Callable<Integer> {
       runs.add(Emulation.prepare(base.withScheme(scheme.trim())));
     }
     warnIfModelsDiffer(runs, null);
-    Path dir = createFolder(base);
+    List<Step> steps = null;
+    if (resume != null) {
+      // Every scheme's folder is judged (and so any refusal made) before anything runs.
+      checkResumedFolder(false, null);
+      steps = steps(resume, runs);
+    }
+    Path dir = resume != null ? reopenFolder(base) : createFolder(base);
     StopSwitch stop = new StopSwitch();
     Ran ran;
     // SIGTERM as for run (docs/runtime.md): the scheme under way stops at its next round boundary.
     try (RunCommand.Sigterm term =
         RunCommand.Sigterm.install(stop, dir, RunCommand.stopBound(base))) {
-      ran = runAll(w, runs, dir, dir, "", stop, term);
+      ran = runAll(w, runs, steps, dir, dir, "", stop, term);
     }
     if (ran.stopped()) {
       if (ran.entries().isEmpty()) {
@@ -174,7 +200,14 @@ public final class CompareCommand implements Callable<Integer> {
         throw new UserException("--sweep point " + String.join(", ", os) + ": " + e.getMessage());
       }
     }
-    Path dir = createFolder(base);
+    if (resume != null) {
+      List<String> folders = new ArrayList<>();
+      for (int i = 0; i < points.size(); i++) {
+        folders.add(pointFolder(i, grid.overrides(points.get(i))));
+      }
+      checkResumedFolder(true, folders);
+    }
+    Path dir = resume != null ? reopenFolder(base) : createFolder(base);
     StopSwitch stop = new StopSwitch();
     List<SweepTable.Row> rows = new ArrayList<>();
     try (RunCommand.Sigterm term =
@@ -233,11 +266,15 @@ public final class CompareCommand implements Callable<Integer> {
       }
       Path pointDir = dir.resolve(pointFolder(i, os));
       try {
+        // A resumed sweep's point may exist already.
         Files.createDirectories(pointDir);
       } catch (IOException e) {
         throw new UserException(IoReasons.cannotCreateFolder(pointDir, e), e);
       }
-      Ran ran = runAll(w, runs, pointDir, dir, "point " + where + ", ", stop, term);
+      // A resumed sweep judges each point's schemes before it runs any of them; the points before
+      // the first one not finished only keep theirs.
+      List<Step> steps = resume == null ? null : steps(pointDir, runs);
+      Ran ran = runAll(w, runs, steps, pointDir, dir, "point " + where + ", ", stop, term);
       List<Comparison.Entry> entries = ran.entries();
       if (!entries.isEmpty() || !ran.stopped()) {
         Comparison.write(pointDir, s.scenario(), entries, false, ran.notRun());
@@ -330,6 +367,7 @@ public final class CompareCommand implements Callable<Integer> {
   private static Ran runAll(
       PrintWriter w,
       List<Emulation.Prepared> runs,
+      List<Step> steps,
       Path into,
       Path top,
       String prefix,
@@ -337,11 +375,29 @@ public final class CompareCommand implements Callable<Integer> {
       RunCommand.Sigterm term) {
     List<Comparison.Entry> entries = new ArrayList<>();
     List<String> notRun = new ArrayList<>();
-    for (Emulation.Prepared run : runs) {
+    for (int i = 0; i < runs.size(); i++) {
+      Emulation.Prepared run = runs.get(i);
       Settings s = run.settings();
+      Step step = steps == null ? Step.FRESH : steps.get(i);
+      if (step.kept() != null) {
+        // --resume: a scheme that had finished is compared as its folder holds it, not rerun.
+        w.println(s.scheme() + ": finished in " + step.kept().dir() + "; kept");
+        w.flush();
+        entries.add(step.kept());
+        continue;
+      }
       if (stop.requested()) {
         notRun.add(s.scheme());
         continue;
+      }
+      if (step.from() != null) {
+        w.println(
+            s.scheme()
+                + ": resuming "
+                + into.resolve(s.scheme())
+                + " after round "
+                + step.from().round());
+        w.flush();
       }
       Emulation.Outcome o;
       try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
@@ -350,7 +406,7 @@ public final class CompareCommand implements Callable<Integer> {
                 run,
                 into.resolve(s.scheme()),
                 term.watching(p),
-                new Emulation.RunControl(null, stop, null, top));
+                new Emulation.RunControl(step.from(), stop, null, top));
       } catch (RunFailedException e) {
         // The schemes already run are complete in the comparison folder; no table is written.
         throw new RunFailedException(prefix + "scheme " + s.scheme() + ": " + e.getMessage(), top);
@@ -407,7 +463,9 @@ public final class CompareCommand implements Callable<Integer> {
             + (what.isEmpty() ? "" : ": " + String.join("; ", what))
             + (report == null
                 ? "; no scheme ran; " + dir + " holds no run"
-                : "; what ran is compared in " + report));
+                : "; what ran is compared in " + report)
+            + "; resume the compare with: "
+            + resumeCommand(dir));
     err.flush();
     return RunCommand.SIGTERM_STATUS;
   }
@@ -419,10 +477,7 @@ public final class CompareCommand implements Callable<Integer> {
 
   private Path createFolder(Settings base) throws IOException {
     // The endpoint first (as a run does): a taken port or an unknown address leaves no folder.
-    MetricsSettings ms = MetricsSettings.of(base);
-    if (ms.enabled()) {
-      Metrics.shared(ms);
-    }
+    startMetrics(base);
     Path dir =
         out != null
             ? out
@@ -445,7 +500,321 @@ public final class CompareCommand implements Callable<Integer> {
       // The JDK's message is often the bare path; the line says what failed and why.
       throw new UserException(IoReasons.cannotCreateFolder(dir, e), e);
     }
+    writeRecord(dir);
     return dir;
+  }
+
+  private static void startMetrics(Settings base) {
+    MetricsSettings ms = MetricsSettings.of(base);
+    if (ms.enabled()) {
+      Metrics.shared(ms);
+    }
+  }
+
+  // compare --resume (docs/runtime.md, "Checkpoints and resume").
+
+  /**
+   * The file of a compare's folder that records its {@code --schemes} and {@code --sweep} options,
+   * which {@code --resume} checks: the schemes not started when it stopped leave no folder.
+   */
+  static final String RECORD = "compare.conf";
+
+  private List<String> schemeNames() {
+    return schemes.stream().map(String::trim).toList();
+  }
+
+  private List<String> sweepOptions() {
+    return sweeps.stream().map(String::trim).toList();
+  }
+
+  /** Writes {@link #RECORD} into the compare's folder {@code dir}. */
+  private void writeRecord(Path dir) {
+    com.typesafe.config.ConfigRenderOptions concise =
+        com.typesafe.config.ConfigRenderOptions.concise();
+    CsvTable.writeAtomically(
+        dir.resolve(RECORD),
+        "# What splitemu compare was given here; compare --resume checks it.\n"
+            + "schemes = "
+            + com.typesafe.config.ConfigValueFactory.fromIterable(schemeNames()).render(concise)
+            + "\nsweep = "
+            + com.typesafe.config.ConfigValueFactory.fromIterable(sweepOptions()).render(concise)
+            + "\n");
+  }
+
+  /** The metrics endpoint started, the folder of {@code --resume}, with its record written. */
+  private Path reopenFolder(Settings base) {
+    startMetrics(base);
+    if (!Files.isRegularFile(resume.resolve(RECORD))) {
+      // A compare of a build before the record: the next resume checks it.
+      writeRecord(resume);
+    }
+    return resume;
+  }
+
+  /**
+   * Refuses with one line a {@code --resume} folder that is not a compare's, or one of another
+   * {@code --schemes} or {@code --sweep} ({@code swept}: whether this compare sweeps, and {@code
+   * pointFolders} the folders of its points).
+   */
+  private void checkResumedFolder(boolean swept, List<String> pointFolders) {
+    Path dir = resume;
+    if (!Files.isDirectory(dir)) {
+      throw new UserException("--resume: results folder " + dir + " does not exist");
+    }
+    if (Files.isRegularFile(dir.resolve("scenario.conf"))) {
+      throw new UserException(
+          "--resume: "
+              + dir
+              + " is a run's results folder, not a compare's (it holds scenario.conf); resume it"
+              + " with splitemu run "
+              + scenario
+              + " --resume "
+              + dir);
+    }
+    Path record = dir.resolve(RECORD);
+    if (Files.isRegularFile(record)) {
+      com.typesafe.config.Config c;
+      List<String> ranSchemes;
+      List<String> ranSweep;
+      try {
+        c = com.typesafe.config.ConfigFactory.parseFile(record.toFile());
+        ranSchemes = c.getStringList("schemes");
+        ranSweep = c.getStringList("sweep");
+      } catch (com.typesafe.config.ConfigException e) {
+        throw new UserException("--resume: " + record + ": " + e.getMessage());
+      }
+      if (!ranSchemes.equals(schemeNames())) {
+        throw new UserException(
+            "--resume: "
+                + dir
+                + " was a compare of --schemes "
+                + String.join(",", ranSchemes)
+                + "; here --schemes "
+                + String.join(",", schemeNames()));
+      }
+      if (!ranSweep.equals(sweepOptions())) {
+        throw new UserException(
+            "--resume: "
+                + dir
+                + " was a compare "
+                + sweepWords(ranSweep)
+                + "; here "
+                + sweepWords(sweepOptions()));
+      }
+      return;
+    }
+    // A folder without the record (a build before it, or no compare): judged by what it holds.
+    boolean sweepFiles = Files.exists(dir.resolve("sweep.csv"));
+    boolean compareFiles = Files.exists(dir.resolve("comparison.csv"));
+    List<String> points = new ArrayList<>();
+    try (var entries = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) entries::iterator) {
+        String name = p.getFileName().toString();
+        if (Files.isDirectory(p) && name.matches("\\d{3,}-.*")) {
+          sweepFiles = true;
+          points.add(name);
+        } else if (Files.isRegularFile(p.resolve("scenario.conf"))) {
+          compareFiles = true;
+        }
+      }
+    } catch (IOException e) {
+      throw new UserException("--resume: cannot list " + dir + ": " + IoReasons.reason(e, dir));
+    }
+    if (!swept && sweepFiles) {
+      throw new UserException(
+          "--resume: "
+              + dir
+              + " is the folder of a compare with --sweep (it holds sweep.csv or point folders);"
+              + " give its --sweep options");
+    }
+    if (swept && !sweepFiles) {
+      throw new UserException(
+          "--resume: "
+              + dir
+              + " is not the folder of a compare with --sweep (it holds no sweep.csv and no point"
+              + " folder)");
+    }
+    if (!swept && !compareFiles) {
+      throw new UserException(
+          "--resume: "
+              + dir
+              + " is not a compare's folder (it holds no scheme's run and no comparison.csv); to"
+              + " start a compare there, give --out");
+    }
+    for (String point : points) {
+      if (swept && !pointFolders.contains(point)) {
+        throw new UserException(
+            "--resume: "
+                + dir
+                + " holds point "
+                + point
+                + ", which is not a point of these --sweep options");
+      }
+    }
+  }
+
+  private static String sweepWords(List<String> sweep) {
+    return sweep.isEmpty() ? "without --sweep" : "with --sweep " + String.join(" --sweep ", sweep);
+  }
+
+  /**
+   * What a resumed compare does with each prepared scheme in folder {@code into}: keep the run its
+   * folder holds ({@code kept}), go on from a checkpoint ({@code from}), or run it (both null).
+   */
+  record Step(Comparison.Entry kept, Checkpoint from) {
+    static final Step FRESH = new Step(null, null);
+  }
+
+  /**
+   * How a {@code --resume} goes on with each of {@code runs} in the folder {@code into}: a scheme
+   * whose run finished there is kept; one whose run was stopped by SIGTERM (its newest checkpoint
+   * is of its last recorded round; a finished run takes none after its last round) or ended without
+   * finishing (killed, failed) goes on from its newest checkpoint, as {@code run --resume} does;
+   * one with no folder runs. Refuses with one line, before anything runs, a folder holding a run of
+   * a scheme not given, a run given after one not started (a compare runs its schemes in order), a
+   * run of another configuration than this scenario and {@code --set} options, or an unfinished run
+   * with no checkpoint.
+   */
+  private List<Step> steps(Path into, List<Emulation.Prepared> runs) {
+    List<String> named = new ArrayList<>();
+    for (Emulation.Prepared run : runs) {
+      named.add(run.settings().scheme());
+    }
+    if (Files.isDirectory(into)) {
+      try (var entries = Files.list(into)) {
+        for (Path p : (Iterable<Path>) entries::iterator) {
+          String name = p.getFileName().toString();
+          if (Files.isRegularFile(p.resolve("scenario.conf")) && !named.contains(name)) {
+            throw new UserException(
+                "--resume: "
+                    + p
+                    + " is a run of "
+                    + name
+                    + ", which --schemes "
+                    + String.join(",", schemeNames())
+                    + " does not name");
+          }
+        }
+      } catch (IOException e) {
+        throw new UserException("--resume: cannot list " + into + ": " + IoReasons.reason(e, into));
+      }
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    List<Step> steps = new ArrayList<>();
+    String notStarted = null;
+    for (Emulation.Prepared run : runs) {
+      Settings s = run.settings();
+      Path f = into.resolve(s.scheme());
+      if (!started(f)) {
+        notStarted = notStarted == null ? s.scheme() : notStarted;
+        steps.add(Step.FRESH);
+        continue;
+      }
+      if (notStarted != null) {
+        throw new UserException(
+            "--resume: "
+                + into
+                + " holds a run of "
+                + s.scheme()
+                + " but none of "
+                + notStarted
+                + ", which --schemes gives before it; a compare runs its schemes in order, so it"
+                + " was not a compare of --schemes "
+                + String.join(",", schemeNames()));
+      }
+      if (!Files.isRegularFile(f.resolve("scenario.conf"))) {
+        throw new UserException(
+            "--resume: " + f + " holds no scenario.conf: it is not a run's results folder");
+      }
+      List<String> diff = ResumeDiff.differences(f, s.resolved(), 3);
+      if (diff == null) {
+        throw new UserException("--resume: cannot read " + f.resolve("scenario.conf"));
+      }
+      if (!diff.isEmpty()) {
+        throw RunCommand.otherConfiguration(f, scenario, diff);
+      }
+      if (finished(f)) {
+        Scheme scheme = Schemes.of(s.scheme());
+        Summary summary = ResultsWriter.readSummary(f.resolve("summary.json"));
+        steps.add(
+            new Step(
+                new Comparison.Entry(
+                    summary,
+                    ResultsWriter.readRounds(f),
+                    f,
+                    pricePerHour(s),
+                    scheme.model(s),
+                    scheme.modelKey(),
+                    -1),
+                null));
+        continue;
+      }
+      if (!hasCheckpoint(f)) {
+        throw new UserException(
+            "--resume: "
+                + f
+                + " holds a run of "
+                + s.scheme()
+                + " that did not finish and has no checkpoint to go on from (it ended before its"
+                + " first one); delete that folder to run "
+                + s.scheme()
+                + " again");
+      }
+      steps.add(new Step(null, RunCommand.checkpointToResume(s, f, scenario, err)));
+    }
+    return steps;
+  }
+
+  /** Whether results folder {@code f} exists and holds anything. */
+  private static boolean started(Path f) {
+    if (!Files.isDirectory(f)) {
+      return false;
+    }
+    try (var entries = Files.list(f)) {
+      return entries.findAny().isPresent();
+    } catch (IOException e) {
+      throw new UserException("--resume: cannot list " + f + ": " + IoReasons.reason(e, f));
+    }
+  }
+
+  /**
+   * Whether the run in folder {@code f} finished: it wrote its summary, and it was not stopped by
+   * SIGTERM, which ends a run right after the checkpoint of its last recorded round (a run that
+   * ends by itself takes no checkpoint after its last round).
+   */
+  private static boolean finished(Path f) {
+    if (!Files.isRegularFile(f.resolve("summary.json"))) {
+      return false;
+    }
+    List<io.splitemu.actors.results.RoundRecord> rounds = ResultsWriter.readRounds(f);
+    return rounds.isEmpty()
+        || !Files.isRegularFile(Checkpoints.file(f, rounds.get(rounds.size() - 1).round()));
+  }
+
+  private static boolean hasCheckpoint(Path f) {
+    Path folder = f.resolve("checkpoints");
+    if (!Files.isDirectory(folder)) {
+      return false;
+    }
+    try (var files = Files.list(folder)) {
+      return files.anyMatch(ResultsWriter::isCheckpoint);
+    } catch (IOException e) {
+      throw new UserException(
+          "--resume: cannot list " + folder + ": " + IoReasons.reason(e, folder));
+    }
+  }
+
+  /** The command that resumes this compare in {@code dir}, its options quoted for a shell. */
+  private String resumeCommand(Path dir) {
+    StringBuilder b =
+        new StringBuilder("splitemu compare ")
+            .append(scenario)
+            .append(" --schemes ")
+            .append(RunCommand.shellWord(String.join(",", schemeNames())));
+    for (String sweep : sweepOptions()) {
+      b.append(" --sweep ").append(RunCommand.shellWord(sweep));
+    }
+    return b.append(RunCommand.shellSets(sets)).append(" --resume ").append(dir).toString();
   }
 
   private static List<String> with(List<String> a, List<String> b) {

@@ -267,11 +267,14 @@ public final class RunCommand implements Callable<Integer> {
   static String shellSets(List<String> sets) {
     StringBuilder b = new StringBuilder();
     for (String set : sets) {
-      b.append(" --set ")
-          .append(
-              set.matches("[A-Za-z0-9._=,/:+@-]+") ? set : "'" + set.replace("'", "'\\''") + "'");
+      b.append(" --set ").append(shellWord(set));
     }
     return b.toString();
+  }
+
+  /** {@code word} as one word for a POSIX shell: as it is where it needs no quotes. */
+  static String shellWord(String word) {
+    return word.matches("[A-Za-z0-9._=,/:+@-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
   }
 
   /** The exit status of a run stopped by SIGTERM (128 + 15, what the shell reports). */
@@ -286,6 +289,17 @@ public final class RunCommand implements Callable<Integer> {
     if (out != null && !failover) {
       throw new UserException("--resume goes on in RESULTS_DIR; give no --out with it");
     }
+    return checkpointToResume(s, resume, scenario, spec.commandLine().getErr());
+  }
+
+  /**
+   * The newest readable checkpoint of results folder {@code resume} for scenario {@code s} (read
+   * from {@code scenario} with the command's {@code --set} options), a skipped unreadable one named
+   * on {@code err}; refuses with one line a scheme that cannot resume, a folder with no checkpoint,
+   * or one run with another resolved scenario. {@code run --resume} and {@code compare --resume}
+   * (for a stopped scheme's folder) share it.
+   */
+  static Checkpoint checkpointToResume(Settings s, Path resume, Path scenario, PrintWriter err) {
     for (int i = 0; i < s.faults().size(); i++) {
       if (s.faults().get(i).kind().equals("hop-crash")) {
         // Its checkpoints (SIGTERM's) hold the hops of one plan; the crash changes the plan.
@@ -297,32 +311,40 @@ public final class RunCommand implements Callable<Integer> {
                 + "); a run with a hop crash cannot be resumed yet");
       }
     }
-    PrintWriter err = spec.commandLine().getErr();
     Checkpoint c = Checkpoints.newest(resume, warning -> err.println("splitemu: " + warning));
     err.flush();
     if (!c.fingerprint().equals(Checkpoints.fingerprint(s))) {
       // The fingerprint judges; the folder's scenario.conf says which keys differ.
-      List<String> diff = ResumeDiff.differences(resume, s.resolved(), 3);
-      String why =
-          diff == null
-              ? " (the resolved scenario differs from its checkpoint's)"
-              : diff.isEmpty()
-                  ? " (no key differs from its scenario.conf: the faults as read do, such as an"
-                      + " edited availability file)"
-                  : " (" + String.join("; ", diff) + ")";
-      throw new UserException(
-          "--resume: "
-              + resume
-              + " was run with another configuration than "
-              + scenario
-              + " and these --set options, or by a splitemu build with other defaults"
-              + why);
+      throw otherConfiguration(resume, scenario, ResumeDiff.differences(resume, s.resolved(), 3));
     }
     if ((Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE) != (c.pipeline() != null)) {
       throw new UserException(
           "--resume: " + resume + "'s checkpoint is not of a " + s.scheme() + " run");
     }
     return c;
+  }
+
+  /**
+   * The one line refusing to resume results folder {@code resume}, run with another configuration
+   * than {@code scenario} and the command's {@code --set} options; {@code diff}: the keys that
+   * differ ({@link ResumeDiff#differences}), empty if none does, null if the folder's {@code
+   * scenario.conf} cannot be read.
+   */
+  static UserException otherConfiguration(Path resume, Path scenario, List<String> diff) {
+    String why =
+        diff == null
+            ? " (the resolved scenario differs from its checkpoint's)"
+            : diff.isEmpty()
+                ? " (no key differs from its scenario.conf: the faults as read do, such as an"
+                    + " edited availability file)"
+                : " (" + String.join("; ", diff) + ")";
+    return new UserException(
+        "--resume: "
+            + resume
+            + " was run with another configuration than "
+            + scenario
+            + " and these --set options, or by a splitemu build with other defaults"
+            + why);
   }
 
   /** Whether {@code s} runs an MP-SL scheme. */

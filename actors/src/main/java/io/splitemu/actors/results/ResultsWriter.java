@@ -339,6 +339,70 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     CsvTable.writeAtomically(file, text);
   }
 
+  /**
+   * The summary {@link #writeSummaryJson} wrote to {@code file} (null figures as NaN): what {@code
+   * compare --resume} keeps of a scheme that had finished. One line naming the file if it is no
+   * such summary.
+   */
+  public static Summary readSummary(Path file) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode o = new ObjectMapper().readTree(file.toFile());
+      com.fasterxml.jackson.databind.JsonNode t = o.path("totals");
+      Map<String, Long> memory = new TreeMap<>();
+      o.path("peakModelMemoryBytes")
+          .fields()
+          .forEachRemaining(e -> memory.put(e.getKey(), e.getValue().asLong()));
+      if (!o.path("scheme").isTextual() || !o.path("rounds").isInt()) {
+        throw new IllegalArgumentException(file + ": not a run's summary (no scheme or rounds)");
+      }
+      return new Summary(
+          o.path("scenario").asText(),
+          o.path("scheme").asText(),
+          o.path("seed").asLong(),
+          o.path("rounds").asInt(),
+          readNumber(o, "emulatedTimeSeconds"),
+          readNumber(o, "wallTimeSeconds"),
+          readNumber(t, "deviceComputeSeconds"),
+          readNumber(t, "serverComputeSeconds"),
+          readNumber(t, "communicationSeconds"),
+          readNumber(t, "aggregationSeconds"),
+          t.path("bytesUp").asLong(),
+          t.path("bytesDown").asLong(),
+          t.path("failedParticipations").asInt(),
+          readNumber(o, "finalAccuracy"),
+          readNumber(o, "bestAccuracy"),
+          readNumber(o, "targetAccuracy"),
+          readNumber(o, "timeToTargetSeconds"),
+          readNumber(o, "finalLoss"),
+          memory);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "cannot read " + file + ": " + IoReasons.reason(e, file), e);
+    }
+  }
+
+  // A number as putNumber wrote it: null (not finite) reads as NaN.
+  private static double readNumber(com.fasterxml.jackson.databind.JsonNode o, String key) {
+    com.fasterxml.jackson.databind.JsonNode v = o.path(key);
+    return v.isNumber() ? v.asDouble() : Double.NaN;
+  }
+
+  /**
+   * The rows of results folder {@code dir}'s {@code rounds.csv}, as the writer recorded them (a
+   * file of a build before {@code cpu_time_s} with that column empty).
+   */
+  public static List<RoundRecord> readRounds(Path dir) {
+    List<RoundRecord> out = new ArrayList<>();
+    for (List<String> f : CsvTable.read(dir.resolve("rounds.csv"))) {
+      List<String> all = new ArrayList<>(f);
+      while (all.size() < RoundRecord.HEADER.size()) {
+        all.add("");
+      }
+      out.add(roundOf(all));
+    }
+    return out;
+  }
+
   private static void putNumber(ObjectNode o, String key, double v) {
     if (Double.isFinite(v)) {
       o.put(key, v);

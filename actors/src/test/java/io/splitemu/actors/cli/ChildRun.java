@@ -27,9 +27,19 @@ public final class ChildRun implements AutoCloseable {
 
   /** Starts {@code splitemu args...} with its stdout and stderr in files under {@code tmp}. */
   public static ChildRun start(Path tmp, String... args) throws IOException {
+    return start(tmp, List.of(), args);
+  }
+
+  /**
+   * As {@link #start(Path, String...)}, with {@code jvmOptions} (such as {@code
+   * -Dpekko.actor.serialize-messages=on}, which the test JVM has and a child does not inherit).
+   */
+  public static ChildRun start(Path tmp, List<String> jvmOptions, String... args)
+      throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>();
     command.add(java);
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(Main.class.getName());

@@ -243,7 +243,13 @@ class SigtermTest {
                   + ")"
                   + (inSecond ? "" : "; sl not run")
                   + "; what ran is compared in "
-                  + out.resolve("comparison.md")),
+                  + out.resolve("comparison.md")
+                  + "; resume the compare with: splitemu compare "
+                  + scenario
+                  + " --schemes psl,sl --set mode=paced --set speedup="
+                  + speedup
+                  + " --resume "
+                  + out),
           said(run.stderrFile()),
           run.stdout());
     }
@@ -349,7 +355,15 @@ class SigtermTest {
                   + "=1e6 --set scheme=psl --resume "
                   + pointDir.resolve("psl")
                   + "); sl not run; what ran is compared in "
-                  + out.resolve("sweep.md")),
+                  + out.resolve("sweep.md")
+                  + "; resume the compare with: splitemu compare "
+                  + scenario
+                  + " --schemes psl,sl --sweep "
+                  + key
+                  + "=1e6,2e6 --set mode=paced --set speedup="
+                  + speedup
+                  + " --resume "
+                  + out),
           said(run.stderrFile()),
           run.stdout());
     }

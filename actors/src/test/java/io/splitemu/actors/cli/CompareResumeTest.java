@@ -1,0 +1,375 @@
+package io.splitemu.actors.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.splitemu.actors.results.Comparison;
+import io.splitemu.actors.results.CsvTable;
+import io.splitemu.actors.results.RoundRecord;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code compare --resume}: a real compare of three schemes on a tiny committed scenario, stopped
+ * by SIGTERM in its second scheme (as SigtermTest stops one: a child JVM, paced so the signal lands
+ * within a round), then resumed. The first scheme is kept as its folder holds it, the stopped one
+ * goes on from its checkpoint, the third runs, and the comparison covers all three with the rows of
+ * a compare never stopped (host columns aside). A folder that is not this compare's is refused with
+ * one line, and left as it was. The runs encode every actor message (serialize-messages on), in the
+ * child JVM too.
+ */
+class CompareResumeTest {
+
+  @TempDir Path tmp;
+
+  private static final String SCHEMES = "psl,sl,sfl-v1";
+  private static final int ROUNDS = 4;
+
+  /** The committed scenario (test resources). */
+  private static Path scenario() throws Exception {
+    return Path.of(CompareResumeTest.class.getResource("/scenarios/compare-resume.conf").toURI());
+  }
+
+  /** The speedup at which psl's round 1 lasts {@code wallS} of wall-clock time. */
+  private String speedupFor(Path scenario, double wallS) {
+    Path virtual = tmp.resolve("virtual");
+    ProfileCommandTest.Result v =
+        ProfileCommandTest.cli(
+            "run", scenario.toString(), "--set", "scheme=psl", "--out", virtual.toString());
+    assertEquals(0, v.code(), v.err());
+    double latency = Double.parseDouble(CsvTable.read(virtual.resolve("rounds.csv")).get(0).get(3));
+    return String.format(Locale.ROOT, "%.6f", latency / wallS);
+  }
+
+  private static List<String> args(String... more) {
+    return new ArrayList<>(List.of(more));
+  }
+
+  private static ProfileCommandTest.Result cli(List<String> args) {
+    return ProfileCommandTest.cli(args.toArray(new String[0]));
+  }
+
+  /** The CSV's rows without the {@code host} columns (which differ run to run). */
+  private static List<List<String>> withoutHostColumns(Path csv, List<String> host)
+      throws Exception {
+    List<String> header = CsvTable.parseLine(Files.readAllLines(csv).get(0));
+    List<List<String>> out = new ArrayList<>();
+    for (List<String> row : CsvTable.read(csv)) {
+      List<String> kept = new ArrayList<>();
+      for (int c = 0; c < header.size(); c++) {
+        if (!host.contains(header.get(c))) {
+          kept.add(row.get(c));
+        }
+      }
+      out.add(kept);
+    }
+    return out;
+  }
+
+  /** Every file of {@code dir} and below but the plots, by its relative path, with its bytes. */
+  private static Map<String, String> files(Path dir) throws Exception {
+    Map<String, String> out = new LinkedHashMap<>();
+    try (var all = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) all.sorted()::iterator) {
+        // The plots are drawn anew by every compare that writes the comparison.
+        if (Files.isRegularFile(p) && !p.toString().endsWith(".png")) {
+          out.put(
+              dir.relativize(p).toString(),
+              java.util.HexFormat.of().formatHex(Files.readAllBytes(p)));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static long lines(Path f) throws Exception {
+    if (!Files.isRegularFile(f)) {
+      return 0;
+    }
+    try (var s = Files.lines(f, StandardCharsets.UTF_8)) {
+      return s.count();
+    }
+  }
+
+  private static void assertRefused(ProfileCommandTest.Result r, String line) {
+    assertEquals(1, r.code(), r.err() + r.out());
+    assertEquals(List.of("splitemu: " + line), r.err().lines().toList(), r.out());
+  }
+
+  @Test
+  void stoppedInItsSecondScheme_resumes_keepingTheFirst_toTheRowsOfAnUninterruptedCompare()
+      throws Exception {
+    Path scenario = scenario();
+    String speedup = speedupFor(scenario, 0.3);
+    List<String> paced = List.of("--set", "mode=paced", "--set", "speedup=" + speedup);
+
+    // The compare never stopped, with the same options.
+    Path ref = tmp.resolve("ref");
+    List<String> whole = args("compare", scenario.toString(), "--schemes", SCHEMES);
+    whole.addAll(paced);
+    whole.addAll(List.of("--out", ref.toString()));
+    ProfileCommandTest.Result r = cli(whole);
+    assertEquals(0, r.code(), r.err());
+
+    // The same compare in a child JVM, stopped by SIGTERM once sl has a round on disk.
+    Path cmp = tmp.resolve("cmp");
+    List<String> stopped = args("compare", scenario.toString(), "--schemes", SCHEMES);
+    stopped.addAll(paced);
+    stopped.addAll(List.of("--out", cmp.toString()));
+    Path child = Files.createDirectories(tmp.resolve("child"));
+    int stoppedAfter;
+    try (ChildRun run =
+        ChildRun.start(
+            child,
+            List.of(
+                "-Dpekko.actor.serialize-messages="
+                    + System.getProperty("pekko.actor.serialize-messages", "on")),
+            stopped.toArray(new String[0]))) {
+      Process p = run.process();
+      Path rounds = cmp.resolve("sl/rounds.csv");
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+      while (lines(rounds) < 2 && p.isAlive() && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+      assertTrue(p.isAlive(), "the compare ended by itself: " + run.stderr());
+      p.destroy(); // SIGTERM
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the compare did not stop on SIGTERM");
+      assertEquals(143, p.exitValue(), run.stderr());
+      stoppedAfter = (int) lines(rounds) - 1;
+      assertTrue(stoppedAfter >= 1 && stoppedAfter < ROUNDS, run.stderr());
+      String said = run.stderr();
+      // The line names the command that resumes the whole compare.
+      assertTrue(
+          said.contains(
+              "; resume the compare with: splitemu compare "
+                  + scenario
+                  + " --schemes "
+                  + SCHEMES
+                  + " --set mode=paced --set speedup="
+                  + speedup
+                  + " --resume "
+                  + cmp
+                  + "\n"),
+          said);
+    }
+    assertEquals(ROUNDS, CsvTable.read(cmp.resolve("psl/rounds.csv")).size());
+    assertFalse(Files.exists(cmp.resolve("sfl-v1")), "sfl-v1 starts only after sl");
+    Map<String, String> pslBefore = files(cmp.resolve("psl"));
+    Map<String, String> slBefore = files(cmp.resolve("sl"));
+
+    // Refusals, each one line, each leaving the folder as it was.
+    List<String> resume = args("compare", scenario.toString(), "--schemes", SCHEMES);
+    resume.addAll(paced);
+    resume.addAll(List.of("--resume", cmp.toString()));
+
+    List<String> otherRounds = new ArrayList<>(resume);
+    otherRounds.addAll(List.of("--set", "rounds=5"));
+    assertRefused(
+        cli(otherRounds),
+        "--resume: "
+            + cmp.resolve("psl")
+            + " was run with another configuration than "
+            + scenario
+            + " and these --set options, or by a splitemu build with other defaults"
+            + " (splitemu.rounds: 4 in the run, 5 here)");
+
+    List<String> fewer = new ArrayList<>(resume);
+    fewer.set(fewer.indexOf(SCHEMES), "psl,sl");
+    assertRefused(
+        cli(fewer),
+        "--resume: " + cmp + " was a compare of --schemes " + SCHEMES + "; here --schemes psl,sl");
+
+    List<String> swept = new ArrayList<>(resume);
+    swept.addAll(List.of("--sweep", "local-steps=2,3"));
+    assertRefused(
+        cli(swept),
+        "--resume: " + cmp + " was a compare without --sweep; here with --sweep local-steps=2,3");
+
+    List<String> withOut = new ArrayList<>(resume);
+    withOut.addAll(List.of("--out", tmp.resolve("elsewhere").toString()));
+    assertRefused(cli(withOut), "--resume goes on in RESULTS_DIR; give no --out with it");
+
+    // A folder of a build before compare.conf is judged by the runs it holds.
+    Path record = cmp.resolve("compare.conf");
+    String recorded = Files.readString(record);
+    Files.delete(record);
+    List<String> reordered = new ArrayList<>(resume);
+    reordered.set(reordered.indexOf(SCHEMES), "psl,sfl-v1,sl");
+    assertRefused(
+        cli(reordered),
+        "--resume: "
+            + cmp
+            + " holds a run of sl but none of sfl-v1, which --schemes gives before it; a compare"
+            + " runs its schemes in order, so it was not a compare of --schemes psl,sfl-v1,sl");
+    List<String> notNamed = new ArrayList<>(resume);
+    notNamed.set(notNamed.indexOf(SCHEMES), "psl,sfl-v1");
+    assertRefused(
+        cli(notNamed),
+        "--resume: "
+            + cmp.resolve("sl")
+            + " is a run of sl, which --schemes psl,sfl-v1 does not name");
+    Files.writeString(record, recorded);
+
+    // Not a compare's folder: a run's, and an empty one.
+    Path runDir = tmp.resolve("a-run");
+    ProfileCommandTest.Result ran =
+        ProfileCommandTest.cli(
+            "run", scenario.toString(), "--set", "scheme=psl", "--out", runDir.toString());
+    assertEquals(0, ran.code(), ran.err());
+    List<String> ofRun = new ArrayList<>(resume);
+    ofRun.set(ofRun.size() - 1, runDir.toString());
+    assertRefused(
+        cli(ofRun),
+        "--resume: "
+            + runDir
+            + " is a run's results folder, not a compare's (it holds scenario.conf); resume it"
+            + " with splitemu run "
+            + scenario
+            + " --resume "
+            + runDir);
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    List<String> ofEmpty = new ArrayList<>(resume);
+    ofEmpty.set(ofEmpty.size() - 1, empty.toString());
+    assertRefused(
+        cli(ofEmpty),
+        "--resume: "
+            + empty
+            + " is not a compare's folder (it holds no scheme's run and no comparison.csv); to"
+            + " start a compare there, give --out");
+
+    assertEquals(pslBefore, files(cmp.resolve("psl")), "a refusal changed psl's folder");
+    assertEquals(slBefore, files(cmp.resolve("sl")), "a refusal changed sl's folder");
+    assertFalse(Files.exists(cmp.resolve("sfl-v1")));
+
+    // The resume.
+    r = cli(resume);
+    assertEquals(0, r.code(), r.err() + r.out());
+    assertTrue(r.out().contains("psl: finished in " + cmp.resolve("psl") + "; kept"), r.out());
+    assertTrue(
+        r.out().contains("sl: resuming " + cmp.resolve("sl") + " after round " + stoppedAfter),
+        r.out());
+    // psl was not run again: its folder is byte for byte what the stopped compare left.
+    assertEquals(pslBefore, files(cmp.resolve("psl")));
+    // Every scheme's rows and the comparison's are the uninterrupted compare's, host columns
+    // aside.
+    for (String scheme : SCHEMES.split(",")) {
+      assertEquals(
+          withoutHostColumns(ref.resolve(scheme).resolve("rounds.csv"), RoundRecord.HOST_COLUMNS),
+          withoutHostColumns(cmp.resolve(scheme).resolve("rounds.csv"), RoundRecord.HOST_COLUMNS),
+          scheme);
+    }
+    List<String> host = List.of("wall_time_s");
+    assertTrue(Comparison.HEADER.containsAll(host));
+    List<List<String>> want = withoutHostColumns(ref.resolve("comparison.csv"), host);
+    assertEquals(3, want.size());
+    assertEquals(want, withoutHostColumns(cmp.resolve("comparison.csv"), host));
+    String md = Files.readString(cmp.resolve("comparison.md"));
+    assertFalse(md.contains("(stopped)"), md);
+    assertFalse(md.contains("Not run"), md);
+    assertEquals(
+        Files.readString(ref.resolve("comparison.md")).replace(ref.toString(), ""),
+        md.replace(cmp.toString(), ""));
+
+    // A compare resumed when every scheme has finished keeps them all and runs nothing.
+    Map<String, String> all = files(cmp);
+    r = cli(resume);
+    assertEquals(0, r.code(), r.err() + r.out());
+    for (String scheme : SCHEMES.split(",")) {
+      assertTrue(r.out().contains(scheme + ": finished in "), r.out());
+    }
+    assertEquals(all, files(cmp));
+  }
+
+  /**
+   * A sweep resumed after it stopped before its second point: the first point's runs are kept, the
+   * second runs, and sweep.csv covers both with the rows of a sweep never stopped. Another grid is
+   * refused, with the record and (a folder of an earlier build) without it.
+   */
+  @Test
+  void aSweep_resumes_keepingItsFinishedPoint_andRunningTheNext() throws Exception {
+    Path scenario = scenario();
+    // With a checkpoint after every round: a run that ends by itself takes none after its last
+    // round, so its checkpoints do not make it look stopped.
+    List<String> sweep =
+        args(
+            "compare",
+            scenario.toString(),
+            "--schemes",
+            "psl,sl",
+            "--sweep",
+            "local-steps=2,3",
+            "--set",
+            "checkpoint.every=1");
+    Path ref = tmp.resolve("ref");
+    List<String> whole = new ArrayList<>(sweep);
+    whole.addAll(List.of("--out", ref.toString()));
+    assertEquals(0, cli(whole).code());
+    Path cmp = tmp.resolve("cmp");
+    List<String> first = new ArrayList<>(sweep);
+    first.addAll(List.of("--out", cmp.toString()));
+    assertEquals(0, cli(first).code());
+    // As a sweep stopped between its points leaves it (but for its tables, written anew anyway).
+    Path second = cmp.resolve("002-local-steps=3");
+    try (var all = Files.walk(second)) {
+      for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
+    Files.delete(cmp.resolve("sweep.csv"));
+    Path point1 = cmp.resolve("001-local-steps=2");
+    Map<String, String> before = files(point1);
+    assertTrue(Files.isRegularFile(point1.resolve("sl/checkpoints/round-000003.ckpt")));
+    assertFalse(Files.exists(point1.resolve("sl/checkpoints/round-000004.ckpt")));
+
+    List<String> resume = new ArrayList<>(sweep);
+    resume.addAll(List.of("--resume", cmp.toString()));
+    List<String> otherGrid = new ArrayList<>(resume);
+    otherGrid.set(otherGrid.indexOf("local-steps=2,3"), "local-steps=3,4");
+    assertRefused(
+        cli(otherGrid),
+        "--resume: "
+            + cmp
+            + " was a compare with --sweep local-steps=2,3; here with --sweep local-steps=3,4");
+    Path record = cmp.resolve("compare.conf");
+    String recorded = Files.readString(record);
+    Files.delete(record);
+    assertRefused(
+        cli(otherGrid),
+        "--resume: "
+            + cmp
+            + " holds point 001-local-steps=2, which is not a point of these --sweep options");
+    List<String> unswept = args("compare", scenario.toString(), "--schemes", "psl,sl");
+    unswept.addAll(List.of("--set", "checkpoint.every=1", "--resume", cmp.toString()));
+    assertRefused(
+        cli(unswept),
+        "--resume: "
+            + cmp
+            + " is the folder of a compare with --sweep (it holds sweep.csv or point folders);"
+            + " give its --sweep options");
+    Files.writeString(record, recorded);
+
+    ProfileCommandTest.Result r = cli(resume);
+    assertEquals(0, r.code(), r.err() + r.out());
+    assertTrue(r.out().contains("psl: finished in " + point1.resolve("psl") + "; kept"), r.out());
+    assertTrue(r.out().contains("sl: finished in " + point1.resolve("sl") + "; kept"), r.out());
+    assertEquals(before, files(point1));
+    List<String> host = List.of("wall_time_s");
+    List<List<String>> want = withoutHostColumns(ref.resolve("sweep.csv"), host);
+    assertEquals(4, want.size());
+    assertEquals(want, withoutHostColumns(cmp.resolve("sweep.csv"), host));
+    assertEquals(
+        withoutHostColumns(
+            ref.resolve("002-local-steps=3/sl/rounds.csv"), RoundRecord.HOST_COLUMNS),
+        withoutHostColumns(second.resolve("sl/rounds.csv"), RoundRecord.HOST_COLUMNS));
+  }
+}
