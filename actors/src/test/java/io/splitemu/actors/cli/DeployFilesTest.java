@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.splitemu.actors.CiSuite;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -25,9 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * docker-compose's own validation, kubectl's offline kustomize build, promtool, deploy/
  * check-static.py's consistency checks, and local-cluster.sh's argument handling and syntax.
  *
- * <p>A missing tool skips its test with the package to install, except in CI ({@code CI=true} or
- * {@code splitemu.data} set, as {@code .ci/run} does), where {@code .ci/run} installs it and a
- * missing one is a failure.
+ * <p>A missing tool skips its test with the packages to install, except in the CI suite ({@code
+ * CI=true} or {@code splitemu.data} set, as {@code .ci/run} does), where {@code .ci/run} installs
+ * them and a missing one is a failure ({@link CiSuite}).
  */
 class DeployFilesTest {
 
@@ -79,6 +82,32 @@ class DeployFilesTest {
     Files.writeString(svc, Files.readString(svc).replace("kind: Service\n", ""));
     Result bad = exec(broken, kubectl, "kustomize", "deploy/k8s");
     assertNotEquals(0, bad.code(), "kustomize built a manifest without kind:\n" + bad.output());
+  }
+
+  /**
+   * The Debian packages of the CI suite are the same three times: what .ci/run installs when
+   * missing, what README.md's "Test it" tells a newcomer to install, and what a failing test's line
+   * names ({@link CiSuite#DEBIAN_PACKAGES}).
+   */
+  @Test
+  void ciPackagesAgreeInReadmeCiRunAndTheTests() throws IOException {
+    List<String> ciRun = new ArrayList<>();
+    Matcher m =
+        Pattern.compile("\\|\\| missing\\+=\\(([^)]+)\\)")
+            .matcher(Files.readString(ROOT.resolve(".ci/run")));
+    while (m.find()) {
+      ciRun.add(m.group(1));
+    }
+    assertEquals(CiSuite.DEBIAN_PACKAGES, ciRun, ".ci/run's missing+=(...) packages");
+    String prefix = "sudo apt-get install --no-install-recommends ";
+    List<String> readme =
+        Files.readString(ROOT.resolve("README.md"))
+            .lines()
+            .filter(l -> l.startsWith(prefix))
+            .map(l -> List.of(l.substring(prefix.length()).strip().split("\\s+")))
+            .findFirst()
+            .orElseGet(() -> fail("README.md: no line \"" + prefix + "...\""));
+    assertEquals(CiSuite.DEBIAN_PACKAGES, readme, "README.md's apt-get install packages");
   }
 
   @Test
@@ -312,16 +341,10 @@ class DeployFilesTest {
     boolean ci =
         "true".equalsIgnoreCase(System.getenv("CI"))
             || !System.getProperty("splitemu.data", "").isBlank();
-    String how =
-        what
-            + ": .ci/run installs the Debian package "
-            + debianPackage
-            + " (apt-get install --no-install-recommends "
-            + debianPackage
-            + ")";
+    String how = CiSuite.missing(what + " (Debian package " + debianPackage + ")");
     if (ci) {
       fail(how);
     }
-    Assumptions.abort(how + "; deploy check skipped outside CI");
+    Assumptions.abort(how);
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.splitemu.actors.CiSuite;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.ProgressRecord;
@@ -376,9 +377,9 @@ class MetricsContractTest {
       }
     }
     if (!System.getProperty("splitemu.data", "").isBlank()) {
-      fail("no promtool on PATH: .ci/run installs the Debian package prometheus, which has it");
+      fail(CiSuite.missing("no promtool on PATH (Debian package prometheus)"));
     }
-    Assumptions.abort("no promtool on PATH (Debian package prometheus): check skipped");
+    Assumptions.abort(CiSuite.missing("no promtool on PATH (Debian package prometheus)"));
     return null;
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.splitemu.actors.CiSuite;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -169,6 +170,9 @@ final class PrometheusServer implements AutoCloseable {
     }
   }
 
+  private static final String NO_SERVER =
+      "no prometheus server on PATH (Debian package prometheus; or -Dsplitemu.prometheus=BINARY)";
+
   /** The prometheus server binary, or the reason the test cannot run. */
   static Path binary() {
     String given = System.getProperty("splitemu.prometheus", "");
@@ -187,12 +191,9 @@ final class PrometheusServer implements AutoCloseable {
     }
     String data = System.getProperty("splitemu.data", "");
     if (!data.isBlank()) {
-      fail(
-          "no prometheus server on PATH: .ci/run installs the Debian package prometheus;"
-              + " install it (apt-get install prometheus) or set -Dsplitemu.prometheus=BINARY");
+      fail(CiSuite.missing(NO_SERVER));
     }
-    Assumptions.abort(
-        "no prometheus server on PATH (Debian package prometheus): scrape test skipped");
+    Assumptions.abort(CiSuite.missing(NO_SERVER));
     return null;
   }
 }
