@@ -85,6 +85,95 @@ class DeployFilesTest {
   }
 
   /**
+   * deploy/README.md's recipe for another scenario on Kubernetes: after {@code kubectl create
+   * configmap splitemu-scenario ...}, every {@code kubectl apply} of the recipe (a {@code -k}
+   * folder built with kubectl kustomize, a {@code -f} file as it is) must re-create the supervisor
+   * Job and must not apply the ConfigMap {@code splitemu-scenario}, which would put quickstart back
+   * and run it instead of the engineer's scenario.
+   */
+  @Test
+  void anotherScenarioRecipeRunsThatScenario() throws Exception {
+    String kubectl = tool("kubectl", "kubernetes-client");
+    List<String> commands = kubernetesRecipe();
+    int create = -1;
+    for (int i = 0; i < commands.size(); i++) {
+      if (commands.get(i).startsWith("kubectl create configmap splitemu-scenario ")) {
+        create = i;
+      }
+    }
+    assertTrue(create >= 0, "deploy/README.md: no kubectl create configmap splitemu-scenario");
+    assertTrue(
+        commands.get(create).contains("--from-file=scenario.conf="),
+        "the recipe's ConfigMap must hold the key scenario.conf: " + commands.get(create));
+    boolean deletedJob = false;
+    boolean recreatedJob = false;
+    for (String c : commands.subList(create + 1, commands.size())) {
+      if (c.startsWith("kubectl delete -k")) {
+        break; // the teardown
+      }
+      if (c.equals("kubectl delete job splitemu-supervisor")) {
+        deletedJob = true;
+      }
+      List<String> words = List.of(c.split("\\s+"));
+      if (!c.startsWith("kubectl apply ") || words.contains("-")) {
+        continue; // the ConfigMap's own apply (-f -)
+      }
+      String manifests;
+      int k = words.indexOf("-k");
+      int f = words.indexOf("-f");
+      if (k >= 0) {
+        Result built = exec(ROOT, kubectl, "kustomize", words.get(k + 1));
+        assertEquals(0, built.code(), c + ": " + built.output());
+        manifests = built.output();
+      } else {
+        assertTrue(f >= 0, "deploy/README.md: neither -k nor -f in " + c);
+        manifests = Files.readString(ROOT.resolve(words.get(f + 1)));
+      }
+      for (String doc : manifests.split("(?m)^---\\s*$")) {
+        boolean named = doc.matches("(?s).*(?m:^  name: splitemu-scenario$).*");
+        assertTrue(
+            !(named && doc.matches("(?s).*(?m:^kind: ConfigMap$).*")),
+            "deploy/README.md: `"
+                + c
+                + "` applies the ConfigMap splitemu-scenario again after the recipe replaced it:"
+                + " the Job would run quickstart, not the engineer's scenario");
+        recreatedJob |=
+            deletedJob
+                && doc.matches("(?s).*(?m:^kind: Job$).*")
+                && doc.matches("(?s).*(?m:^  name: splitemu-supervisor$).*");
+      }
+    }
+    assertTrue(
+        recreatedJob,
+        "deploy/README.md: the recipe for another scenario does not delete and re-apply the Job"
+            + " splitemu-supervisor: "
+            + commands.subList(create, commands.size()));
+  }
+
+  /**
+   * The commands of deploy/README.md's Kubernetes code block: continuation lines joined, comments
+   * dropped, split at {@code &&} and {@code |}.
+   */
+  private static List<String> kubernetesRecipe() throws IOException {
+    String readme = Files.readString(DEPLOY.resolve("README.md"));
+    int section = readme.indexOf("## Kubernetes: k8s/");
+    assertTrue(section >= 0, "deploy/README.md: no section \"## Kubernetes: k8s/\"");
+    int open = readme.indexOf("```\n", section);
+    int close = readme.indexOf("```", open + 4);
+    String block = readme.substring(open + 4, close).replaceAll("\\\\\n", " ");
+    List<String> commands = new ArrayList<>();
+    for (String line : block.split("\n")) {
+      String code = line.replaceAll("\\s+#.*$", "");
+      for (String c : code.split("&&|\\|")) {
+        if (!c.isBlank()) {
+          commands.add(c.strip().replaceAll("\\s+", " "));
+        }
+      }
+    }
+    return commands;
+  }
+
+  /**
    * The Debian packages of the CI suite are the same three times: what .ci/run installs when
    * missing, what README.md's "Test it" tells a newcomer to install, and what a failing test's line
    * names ({@link CiSuite#DEBIAN_PACKAGES}).
