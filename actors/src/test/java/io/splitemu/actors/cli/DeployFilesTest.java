@@ -199,6 +199,27 @@ class DeployFilesTest {
     assertEquals(CiSuite.DEBIAN_PACKAGES, readme, "README.md's apt-get install packages");
   }
 
+  /**
+   * The classic builder (Debian's docker-compose 1.29 builds with it) reads only the context root's
+   * .dockerignore, BuildKit deploy/Dockerfile.dockerignore: both must keep the same things out of
+   * the context, build outputs first (a stale actors/target would ride into the build stage).
+   */
+  @Test
+  void bothDockerignoresKeepTheSameOut() throws IOException {
+    List<String> root = patterns(ROOT.resolve(".dockerignore"));
+    assertEquals(patterns(DEPLOY.resolve("Dockerfile.dockerignore")), root, ".dockerignore");
+    assertTrue(root.contains("**/target/"), ".dockerignore must keep out **/target/: " + root);
+    assertTrue(root.contains(".git/"), ".dockerignore must keep out .git/: " + root);
+  }
+
+  private static List<String> patterns(Path dockerignore) throws IOException {
+    assertTrue(Files.isRegularFile(dockerignore), "no " + dockerignore);
+    return Files.readAllLines(dockerignore).stream()
+        .map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+        .toList();
+  }
+
   @Test
   void composePrometheusConfigPassesPromtool() throws Exception {
     String promtool = tool("promtool", "prometheus");
