@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.splitemu.actors.CiSuite;
+import io.splitemu.actors.config.Settings;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +40,12 @@ class DeployFilesTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
   private static final Path DEPLOY = ROOT.resolve("deploy");
+
+  /** What the supervisor's grace allows beyond its stop bound to leave the cluster and exit. */
+  private static final Duration LEAVE_AND_EXIT = Duration.ofSeconds(30);
+
+  private static final Pattern COMPOSE_DURATION =
+      Pattern.compile("(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?");
 
   @Test
   void composeFileIsValidForDockerCompose(@TempDir Path tmp) throws Exception {
@@ -197,6 +205,64 @@ class DeployFilesTest {
             .findFirst()
             .orElseGet(() -> fail("README.md: no line \"" + prefix + "...\""));
     assertEquals(CiSuite.DEBIAN_PACKAGES, readme, "README.md's apt-get install packages");
+  }
+
+  /**
+   * After SIGTERM the supervisor stops the run at the end of the round under way and checkpoints,
+   * waiting up to {@link RunCommand#stopBound} for a round that shows no progress (barrier.timeout
+   * from reference.conf plus a minute). Its grace before SIGKILL, in compose and in the Job, must
+   * cover that bound plus {@link #LEAVE_AND_EXIT} to leave the cluster and exit, or it is killed
+   * before it checkpoints.
+   */
+  @Test
+  void supervisorGraceCoversTheCheckpointOnSigterm() throws Exception {
+    String python = python();
+    Result r =
+        exec(
+            ROOT,
+            python,
+            "-c",
+            String.join(
+                "\n",
+                "import yaml",
+                "c = yaml.safe_load(open('deploy/docker-compose.yml'))",
+                // compose's default grace is 10 s, Kubernetes' 30 s
+                "print(c['services']['supervisor'].get('stop_grace_period', '10s'))",
+                "j = yaml.safe_load(open('deploy/k8s/supervisor-job.yaml'))",
+                "print(j['spec']['template']['spec'].get('terminationGracePeriodSeconds', 30))"));
+    assertEquals(0, r.code(), r.output());
+    List<String> graces = r.output().strip().lines().toList();
+    Duration bound =
+        RunCommand.stopBound(Settings.load(ROOT.resolve("scenarios/quickstart.conf"), List.of()))
+            .plus(LEAVE_AND_EXIT);
+    Matcher m = COMPOSE_DURATION.matcher(graces.get(0));
+    assertTrue(m.matches(), "deploy/docker-compose.yml: supervisor stop_grace_period " + graces);
+    long compose =
+        (m.group(1) == null ? 0 : Long.parseLong(m.group(1)) * 3600)
+            + (m.group(2) == null ? 0 : Long.parseLong(m.group(2)) * 60)
+            + (m.group(3) == null ? 0 : Long.parseLong(m.group(3)));
+    assertTrue(
+        compose >= bound.toSeconds(),
+        "deploy/docker-compose.yml: the supervisor's stop_grace_period "
+            + graces.get(0)
+            + " is shorter than its stop bound after SIGTERM plus leaving, "
+            + bound.toSeconds()
+            + " s: Docker kills it before it checkpoints");
+    assertTrue(
+        Long.parseLong(graces.get(1)) >= bound.toSeconds(),
+        "deploy/k8s/supervisor-job.yaml: terminationGracePeriodSeconds "
+            + graces.get(1)
+            + " is shorter than the supervisor's stop bound after SIGTERM plus leaving, "
+            + bound.toSeconds()
+            + " s: the kubelet kills it before it checkpoints");
+    String readme = Files.readString(DEPLOY.resolve("README.md"));
+    for (String said :
+        List.of(
+            "`stop_grace_period` is " + compose + " s",
+            "`terminationGracePeriodSeconds: " + graces.get(1) + "`",
+            bound.minus(LEAVE_AND_EXIT).toSeconds() + " s with the default")) {
+      assertTrue(readme.contains(said), "deploy/README.md does not say " + said);
+    }
   }
 
   /**
