@@ -1,5 +1,6 @@
 package io.splitemu.actors.metrics;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -10,6 +11,7 @@ import io.splitemu.actors.runtime.RunListener;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,11 +38,31 @@ class DashboardQueriesTest {
 
   private static final Pattern LABEL_VALUES = Pattern.compile("label_values\\((.*), ([a-z_]+)\\)");
 
+  /** The test Prometheus's scrape interval, ms. */
+  private static final long SCRAPE_MS = 500;
+
+  /** Every annotation's "step", ms: Grafana's $__interval when it evaluates the annotation. */
+  private static final long ANNOTATION_STEP_MS = 5000;
+
   /**
-   * An annotation's lookback: ten scrapes at 500 ms, so that a scrape lost to a GC pause on a
-   * loaded machine does not lose an event's increase.
+   * An annotation's lookback, $__rate_interval as Grafana computes it from the annotation's step
+   * with this test's scrape interval: 5.5 s, eleven scrapes, so that a scrape lost to a GC pause on
+   * a loaded machine does not lose an event's increase.
    */
-  private static final long ANNOTATION_WINDOW_S = 5;
+  private static final long ANNOTATION_WINDOW_MS =
+      grafanaRateIntervalMs(ANNOTATION_STEP_MS, SCRAPE_MS);
+
+  /** Grafana's assumption for a Prometheus data source without jsonData.timeInterval. */
+  private static final long GRAFANA_DEFAULT_SCRAPE_MS = 15_000;
+
+  private static final Pattern TIME_INTERVAL =
+      Pattern.compile(
+          "(?m)^(\\s+)jsonData:\\s*\n(?:\\1\\s+.*\n)*?\\1\\s+timeInterval:\\s*\"?(\\w+)\"?\\s*$");
+
+  private static final Pattern SCRAPE_INTERVAL =
+      Pattern.compile("(?m)^\\s*scrape_interval:\\s*\"?(\\w+)\"?\\s*$");
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
   /** How late a run's first scrape may come on a loaded machine. */
   private static final long SCRAPE_LAG_S = 5;
@@ -133,7 +155,8 @@ class DashboardQueriesTest {
     // The small runs take about a second each: scrape often enough to see them move, with a
     // timeout that a GC pause on a loaded machine does not exceed.
     MetricsSettings endpoint = null;
-    try (PrometheusServer prom = PrometheusServer.start(tmp, metricsPort, "500ms", "500ms")) {
+    String scrape = SCRAPE_MS + "ms";
+    try (PrometheusServer prom = PrometheusServer.start(tmp, metricsPort, scrape, scrape)) {
       // Serve the endpoint before the first run and wait until Prometheus scrapes it, so that it
       // sees every run from its start.
       endpoint = MetricsSettings.of(settings(SPECS.get(0), metricsPort));
@@ -224,6 +247,80 @@ class DashboardQueriesTest {
     }
   }
 
+  /**
+   * Grafana computes $__rate_interval from the data source's scrape interval
+   * (jsonData.timeInterval, 15 s when not set): the provisioned data source must give Prometheus's
+   * scrape_interval, that of both prometheus.yml files. Then each annotation's window, Grafana's
+   * $__rate_interval for its step, spans at most two steps, so that an event is marked about where
+   * it happened (at 15 s it would be a minute).
+   */
+  @Test
+  void grafanaDataSourceHasPrometheusScrapeInterval() throws IOException {
+    Path datasource = Path.of("../grafana/provisioning/datasources/splitemu.yml");
+    Matcher ti = TIME_INTERVAL.matcher(Files.readString(datasource));
+    long scrapeMs = ti.find() ? durationMs(ti.group(2), datasource) : GRAFANA_DEFAULT_SCRAPE_MS;
+    for (Path prometheus :
+        List.of(Path.of("../grafana/prometheus.yml"), Path.of("../deploy/prometheus.yml"))) {
+      Matcher si = SCRAPE_INTERVAL.matcher(Files.readString(prometheus));
+      int found = 0;
+      while (si.find()) {
+        found++;
+        assertEquals(
+            durationMs(si.group(1), prometheus),
+            scrapeMs,
+            datasource
+                + ": jsonData.timeInterval ("
+                + (scrapeMs == GRAFANA_DEFAULT_SCRAPE_MS
+                    ? "not set: Grafana assumes 15s"
+                    : ti.group(2))
+                + ") must be "
+                + prometheus
+                + "'s scrape_interval "
+                + si.group(1));
+      }
+      assertTrue(found > 0, prometheus + ": no scrape_interval");
+    }
+    int annotations = 0;
+    for (Dashboards.Board b : Dashboards.all()) {
+      for (JsonNode a : b.annotations()) {
+        String where = b.file().getFileName() + " annotation \"" + a.path("name").asText() + "\"";
+        long stepMs = durationMs(a.path("step").asText(), Path.of(where));
+        assertEquals(ANNOTATION_STEP_MS, stepMs, where + ": step");
+        long windowMs = grafanaRateIntervalMs(Math.max(stepMs, scrapeMs), scrapeMs);
+        assertTrue(
+            windowMs <= 2 * stepMs,
+            where
+                + ": Grafana's $__rate_interval is "
+                + windowMs
+                + " ms with a "
+                + scrapeMs
+                + "-ms scrape interval, more than two steps");
+        annotations++;
+      }
+    }
+    assertTrue(annotations > 0, "no annotations");
+  }
+
+  /**
+   * Grafana's $__rate_interval: max($__interval + the scrape interval, 4 x the scrape interval).
+   */
+  static long grafanaRateIntervalMs(long intervalMs, long scrapeMs) {
+    return Math.max(intervalMs + scrapeMs, 4 * scrapeMs);
+  }
+
+  /** A Prometheus/Grafana duration of one unit (500ms, 2s, 1m), in ms. */
+  private static long durationMs(String text, Path file) {
+    Matcher m = DURATION.matcher(text);
+    assertTrue(m.matches(), file + ": not a duration of one unit: " + text);
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "ms" -> n;
+      case "s" -> n * 1000;
+      case "m" -> n * 60_000;
+      default -> n * 3_600_000;
+    };
+  }
+
   private static Settings settings(Spec spec, int metricsPort) {
     List<String> overrides = new ArrayList<>(spec.overrides());
     overrides.add("scheme = " + spec.scheme());
@@ -267,7 +364,7 @@ class DashboardQueriesTest {
         // A series first scraped a few seconds late (Prometheus or the JVM starved on a loaded
         // machine: once 3 s after the run's end, beside other builds) is marked for a lookback
         // from there.
-        double to = run.wallEndS() + ANNOTATION_WINDOW_S + SCRAPE_LAG_S;
+        double to = run.wallEndS() + ANNOTATION_WINDOW_MS / 1000.0 + SCRAPE_LAG_S;
         for (JsonNode series : result) {
           for (JsonNode point : series.path("values")) {
             double t = point.get(0).asDouble();
@@ -296,7 +393,7 @@ class DashboardQueriesTest {
         String name = v.path("name").asText();
         Matcher m = LABEL_VALUES.matcher(v.path("query").path("query").asText());
         assertTrue(m.matches(), b.file().getFileName() + " variable " + name);
-        String selector = substitute(m.group(1), ".*", ".*", ".*", 60);
+        String selector = substitute(m.group(1), ".*", ".*", ".*", "60s");
         Set<String> values = labelValues(prom, m.group(2), selector);
         for (Done d : runs) {
           String expected =
@@ -326,7 +423,7 @@ class DashboardQueriesTest {
   /**
    * The test's time range: panels are read at its end with rate windows over all of it; an
    * annotation is evaluated as Grafana does, over the range in steps (1 s here), with its window
-   * {@link #ANNOTATION_WINDOW_S} long, so it must mark the instant an event happened.
+   * {@link #ANNOTATION_WINDOW_MS} long, so it must mark the instant an event happened.
    */
   private record Span(long startS, long endS, long windowS) {}
 
@@ -334,13 +431,17 @@ class DashboardQueriesTest {
   private static String substitute(
       Dashboards.Query q, String run, String scheme, String node, Span span) {
     return substitute(
-        q.expr(), run, scheme, node, q.annotation() ? ANNOTATION_WINDOW_S : span.windowS());
+        q.expr(),
+        run,
+        scheme,
+        node,
+        q.annotation() ? ANNOTATION_WINDOW_MS + "ms" : span.windowS() + "s");
   }
 
   private static String substitute(
-      String expr, String run, String scheme, String node, long windowS) {
-    return expr.replace("$__rate_interval", windowS + "s")
-        .replace("$__interval", windowS + "s")
+      String expr, String run, String scheme, String node, String window) {
+    return expr.replace("$__rate_interval", window)
+        .replace("$__interval", window)
         .replace("$run", run)
         .replace("$scheme", scheme)
         .replace("$node", node);
