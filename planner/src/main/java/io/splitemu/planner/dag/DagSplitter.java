@@ -432,32 +432,41 @@ public final class DagSplitter {
     return preds;
   }
 
+  /** Bits of the integer unit the costs are scaled to: the bound on the optimum is 2^UNIT_BITS. */
+  private static final int UNIT_BITS = 50;
+
   /**
-   * The device set of a minimum cut. Vertices: s = 0, t = 1, the input = 2, layers 3..n+2,
-   * auxiliary tensor vertices after them (input's first).
+   * The device set of a minimum cut, never dearer than every layer on the device or every layer on
+   * the server. Vertices: s = 0, t = 1, the input = 2, layers 3..n+2, auxiliary tensor vertices
+   * after them (input's first).
+   *
+   * <p>The flow runs on integers: every cost is counted in units of {@code bound / 2^50}, with
+   * {@code bound} the cheaper trivial partition, an upper bound on the optimum. A capacity above
+   * {@code 4 bound} is clamped there and the "infinite" edges carry {@code 2^60}; neither can be in
+   * a minimum cut, whose value is at most {@code bound}. Rounding moves each cut edge by at most
+   * half a unit, so the cut found is within {@code edges x 2^-51 x bound} of the optimum, however
+   * far apart the costs are (a tolerance scaled by the sum of all costs would instead treat edges
+   * as saturated when a single huge cost makes it exceed the costs that decide the cut).
    */
   static boolean[] minCutSet(DagProfile dag, SplitRates rates) {
     List<DagLayer> layers = dag.layers();
     int n = layers.size();
+    boolean[] allDevice = new boolean[n];
+    java.util.Arrays.fill(allDevice, true);
+    boolean[] allServer = new boolean[n];
+    double deviceCost = evaluate(dag, rates, allDevice, "device", 0).costSeconds();
+    double serverCost = evaluate(dag, rates, allServer, "server", 0).costSeconds();
+    double bound = Math.min(deviceCost, serverCost);
+    if (!(bound > 0)) {
+      return deviceCost <= serverCost ? allDevice : allServer;
+    }
+    double unit = bound / (1L << UNIT_BITS);
+    long clamp = 1L << (UNIT_BITS + 2);
+    long inf = 1L << 60;
     int[][] preds = predecessors(dag);
     List<List<Integer>> succ = dag.successors();
     double b = rates.batch();
     double perByte = b * 8.0 * (1 / rates.uplinkBps() + 1 / rates.downlinkBps());
-    double[] toServer = new double[n];
-    double[] toDevice = new double[n];
-    double[] comm = new double[n];
-    double inputComm = b * 8.0 * dag.inputBytes() / rates.uplinkBps();
-    double finite = inputComm;
-    for (int i = 0; i < n; i++) {
-      DagLayer l = layers.get(i);
-      double work = b * (l.forwardFlops() + l.backwardFlops());
-      toServer[i] = work / rates.serverFlops();
-      toDevice[i] = work / rates.deviceFlops();
-      comm[i] = succ.get(i).isEmpty() ? 0 : l.outputBytes() * perByte;
-      finite += toServer[i] + toDevice[i] + comm[i];
-    }
-    // above any finite cut, so no minimum cut ever crosses one of these edges
-    double inf = 2 * finite + 1;
     int s = 0;
     int t = 1;
     int input = 2;
@@ -465,14 +474,16 @@ public final class DagSplitter {
     int aux = n + 4;
     MaxFlow mf = new MaxFlow(2 * n + 4, 6 * n + 8);
     mf.addEdge(s, input, inf);
-    mf.addEdge(input, inputAux, inputComm);
+    mf.addEdge(input, inputAux, units(b * 8.0 * dag.inputBytes() / rates.uplinkBps(), unit, clamp));
     for (int i = 0; i < n; i++) {
+      DagLayer l = layers.get(i);
+      double work = b * (l.forwardFlops() + l.backwardFlops());
       int v = 3 + i;
-      mf.addEdge(s, v, toServer[i]);
-      mf.addEdge(v, t, toDevice[i]);
+      mf.addEdge(s, v, units(work / rates.serverFlops(), unit, clamp));
+      mf.addEdge(v, t, units(work / rates.deviceFlops(), unit, clamp));
       if (!succ.get(i).isEmpty()) {
         int va = aux + i;
-        mf.addEdge(v, va, comm[i]);
+        mf.addEdge(v, va, units(l.outputBytes() * perByte, unit, clamp));
         for (int u : succ.get(i)) {
           mf.addEdge(va, 3 + u, inf);
         }
@@ -481,17 +492,32 @@ public final class DagSplitter {
       for (int p : preds[i]) {
         mf.addEdge(v, 3 + p, inf);
       }
-      if (layers.get(i).inputs().contains(DagProfile.INPUT)) {
+      if (l.inputs().contains(DagProfile.INPUT)) {
         mf.addEdge(inputAux, v, inf);
         mf.addEdge(v, input, inf);
       }
     }
-    mf.run(s, t, finite * 1e-13);
+    mf.run(s, t);
     boolean[] side = mf.sourceSide(s);
     boolean[] onDevice = new boolean[n];
     for (int i = 0; i < n; i++) {
       onDevice[i] = side[3 + i];
     }
+    // the cut is exact on the scaled costs; priced on the real ones it is kept unless a trivial
+    // partition is strictly cheaper (rounding dust at most, a safeguard against any regression)
+    double cut = evaluate(dag, rates, onDevice, "mincut", 0).costSeconds();
+    if (deviceCost < cut && deviceCost <= serverCost) {
+      return allDevice;
+    }
+    if (serverCost < cut) {
+      return allServer;
+    }
     return onDevice;
+  }
+
+  /** {@code cost} in whole units of {@code unit}, at most {@code clamp}. */
+  private static long units(double cost, double unit, long clamp) {
+    double x = cost / unit;
+    return x >= clamp ? clamp : Math.round(x);
   }
 }

@@ -3,11 +3,14 @@ package io.splitemu.planner.dag;
 import java.util.Arrays;
 
 /**
- * Dinic's maximum flow on double capacities over flat arrays, with the source side of a minimum
+ * Dinic's maximum flow on integer capacities over flat arrays, with the source side of a minimum
  * cut read from the residual graph.
  *
- * <p>Own implementation rather than a graph library because the split is solved on every
- * re-plan and the array form keeps it well under a millisecond for ImageNet-size DAGs.
+ * <p>Integer capacities make the residual graph exact: an edge is saturated when its residual is 0,
+ * with no tolerance that could swallow a capacity that decides the cut (the caller scales its costs
+ * to integers, {@link DagSplitter}). Own implementation rather than a graph library because the
+ * split is solved on every re-plan and the array form keeps it well under a millisecond for
+ * ImageNet-size DAGs.
  */
 final class MaxFlow {
 
@@ -15,12 +18,11 @@ final class MaxFlow {
   private int[] head;
   private int[] next;
   private int[] to;
-  private double[] cap;
+  private long[] cap;
   private int edges;
   private final int[] level;
   private final int[] iter;
   private final int[] queue;
-  private double eps;
 
   MaxFlow(int vertices, int edgeHint) {
     n = vertices;
@@ -29,14 +31,17 @@ final class MaxFlow {
     int m = Math.max(4, 2 * edgeHint);
     next = new int[m];
     to = new int[m];
-    cap = new double[m];
+    cap = new long[m];
     level = new int[n];
     iter = new int[n];
     queue = new int[n];
   }
 
   /** Adds an edge u -> v with the given capacity (and its zero-capacity reverse). */
-  void addEdge(int u, int v, double c) {
+  void addEdge(int u, int v, long c) {
+    if (c < 0) {
+      throw new IllegalArgumentException("negative capacity " + c);
+    }
     if (edges + 2 > to.length) {
       int m = to.length * 2;
       next = Arrays.copyOf(next, m);
@@ -54,16 +59,15 @@ final class MaxFlow {
   }
 
   /**
-   * Runs the flow; residual capacities at or below {@code epsilon} count as saturated, so
-   * rounding dust never keeps a saturated edge open.
+   * Runs the flow and returns its value. The caller keeps the total capacity out of s far below
+   * {@link Long#MAX_VALUE} so that no residual overflows.
    */
-  double run(int s, int t, double epsilon) {
-    eps = epsilon;
-    double flow = 0;
+  long run(int s, int t) {
+    long flow = 0;
     while (bfs(s, t)) {
       System.arraycopy(head, 0, iter, 0, n);
-      double f;
-      while ((f = dfs(s, t, Double.POSITIVE_INFINITY)) > eps) {
+      long f;
+      while ((f = dfs(s, t, Long.MAX_VALUE)) > 0) {
         flow += f;
       }
     }
@@ -80,7 +84,7 @@ final class MaxFlow {
     while (qh < qt) {
       int u = queue[qh++];
       for (int e = head[u]; e >= 0; e = next[e]) {
-        if (cap[e] > eps && !seen[to[e]]) {
+        if (cap[e] > 0 && !seen[to[e]]) {
           seen[to[e]] = true;
           queue[qt++] = to[e];
         }
@@ -98,7 +102,7 @@ final class MaxFlow {
     while (qh < qt) {
       int u = queue[qh++];
       for (int e = head[u]; e >= 0; e = next[e]) {
-        if (cap[e] > eps && level[to[e]] < 0) {
+        if (cap[e] > 0 && level[to[e]] < 0) {
           level[to[e]] = level[u] + 1;
           queue[qt++] = to[e];
         }
@@ -107,16 +111,16 @@ final class MaxFlow {
     return level[t] >= 0;
   }
 
-  private double dfs(int u, int t, double pushed) {
+  private long dfs(int u, int t, long pushed) {
     if (u == t) {
       return pushed;
     }
     for (; iter[u] >= 0; iter[u] = next[iter[u]]) {
       int e = iter[u];
       int v = to[e];
-      if (cap[e] > eps && level[v] == level[u] + 1) {
-        double d = dfs(v, t, Math.min(pushed, cap[e]));
-        if (d > eps) {
+      if (cap[e] > 0 && level[v] == level[u] + 1) {
+        long d = dfs(v, t, Math.min(pushed, cap[e]));
+        if (d > 0) {
           cap[e] -= d;
           cap[e ^ 1] += d;
           return d;

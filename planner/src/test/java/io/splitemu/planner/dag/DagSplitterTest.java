@@ -59,12 +59,101 @@ class DagSplitterTest {
       assertClosedAndRecomputed(dag, rates, cut);
       DagSplit chain = DagSplitter.bestChainCut(dag, rates);
       assertTrue(cut.costSeconds() <= chain.costSeconds() * (1 + 1e-12));
-      assertTrue(cut.costSeconds() <= DagSplitter.allOnDevice(dag, rates).costSeconds() * (1 + 1e-12));
-      assertTrue(cut.costSeconds() <= DagSplitter.allOnServer(dag, rates).costSeconds() * (1 + 1e-12));
+      assertTrue(
+          cut.costSeconds() <= DagSplitter.allOnDevice(dag, rates).costSeconds() * (1 + 1e-12));
+      assertTrue(
+          cut.costSeconds() <= DagSplitter.allOnServer(dag, rates).costSeconds() * (1 + 1e-12));
       BlockwiseSplit bw = DagSplitter.blockWise(dag, rates);
       assertTrue(bw.gapSeconds() >= 0);
       assertClosedAndRecomputed(dag, rates, bw.split());
     }
+  }
+
+  /**
+   * One option far dearer than the rest (3e15 s for B on a 1 FLOP/s device) must not blur the costs
+   * that decide the cut: A on the device (100 s plus 16 us for its 1-byte tensor) beats sending the
+   * 25 MB input (200 s) by 100 s. A tolerance scaled by the sum of all costs (3e15 x 1e-13 = 300 s)
+   * took every edge for saturated and put everything on the server at 203 s.
+   */
+  @Test
+  void minCut_oneHugeOption_stillFindsTheCheapSplit() {
+    DagProfile dag =
+        new DagProfile(
+            "eps",
+            25_000_000,
+            List.of(
+                new DagLayer("A", List.of("input"), 100.0 / 3, 200.0 / 3, 1, 0),
+                new DagLayer("B", List.of("A"), 1e15, 2e15, 1, 0)));
+    SplitRates rates = new SplitRates(1, 1e15, 1e6, 1e6, 1);
+    DagSplit cut = DagSplitter.minCut(dag, rates);
+    assertEquals(List.of("A"), cut.deviceLayers());
+    assertEquals(103.000016, cut.costSeconds(), 1e-9);
+    DagSplit brute = DagSplitter.bruteForce(dag, rates);
+    assertEquals(brute.deviceLayers(), cut.deviceLayers());
+    assertEquals(brute.costSeconds(), cut.costSeconds(), 1e-12 * brute.costSeconds());
+    BlockwiseSplit bw = DagSplitter.blockWise(dag, rates);
+    assertEquals(List.of("A"), bw.full().deviceLayers());
+    assertEquals(List.of("A"), bw.split().deviceLayers());
+    assertEquals(0, bw.gapSeconds());
+  }
+
+  /**
+   * Small random DAGs whose costs span up to 30 orders of magnitude (FLOPs up to 1e20, tensors up
+   * to 1 TB, rates over nearly the whole accepted range, many figures small next to a few huge):
+   * the min-cut costs what brute force finds, up to rounding, and is never dearer than either
+   * trivial partition.
+   */
+  @Test
+  void minCut_equalsBruteForce_onRandomDagsWithWideCostRanges() {
+    Random rnd = new Random(20261206L);
+    for (int trial = 0; trial < 1500; trial++) {
+      int n = 1 + rnd.nextInt(12);
+      List<DagLayer> layers = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        Set<String> in = new HashSet<>();
+        in.add(i == 0 || rnd.nextInt(4) == 0 ? DagProfile.INPUT : "l" + (i - 1));
+        for (int e = rnd.nextInt(3); e > 0; e--) {
+          int j = rnd.nextInt(i + 1) - 1;
+          in.add(j < 0 ? DagProfile.INPUT : "l" + j);
+        }
+        double f = wide(rnd, 20);
+        double g = rnd.nextBoolean() ? 2 * f : wide(rnd, 20);
+        long out = (long) wide(rnd, 12);
+        layers.add(new DagLayer("l" + i, new ArrayList<>(in), f, g, out, 0));
+      }
+      java.util.Collections.shuffle(layers, rnd);
+      DagProfile dag = new DagProfile("wide", (long) Math.pow(10, 12 * rnd.nextDouble()), layers);
+      SplitRates rates =
+          new SplitRates(
+              Math.max(1, wide(rnd, 15)),
+              Math.max(1, wide(rnd, 21)),
+              Math.max(1, wide(rnd, 15)),
+              Math.max(1, wide(rnd, 15)),
+              1 + rnd.nextInt(1000));
+      DagSplit cut = DagSplitter.minCut(dag, rates);
+      DagSplit brute = DagSplitter.bruteForce(dag, rates);
+      String what = "trial " + trial + ": brute " + brute + ", min-cut " + cut;
+      assertEquals(brute.costSeconds(), cut.costSeconds(), 1e-9 * brute.costSeconds(), what);
+      assertClosedAndRecomputed(dag, rates, cut);
+      assertTrue(cut.costSeconds() <= DagSplitter.allOnDevice(dag, rates).costSeconds(), what);
+      assertTrue(cut.costSeconds() <= DagSplitter.allOnServer(dag, rates).costSeconds(), what);
+      BlockwiseSplit bw = DagSplitter.blockWise(dag, rates);
+      assertTrue(
+          bw.split().costSeconds() >= bw.full().costSeconds() * (1 - 1e-9),
+          "trial " + trial + ": block-wise " + bw.split() + " beats the full cut " + bw.full());
+    }
+  }
+
+  /**
+   * 0 one time in eight, else 10^x with x uniform on [0, 3] or on [0, maxExponent], half and half:
+   * many small figures next to a few huge ones, the mix where one huge option dwarfs the costs that
+   * decide the cut.
+   */
+  private static double wide(Random rnd, int maxExponent) {
+    if (rnd.nextInt(8) == 0) {
+      return 0;
+    }
+    return Math.pow(10, (rnd.nextBoolean() ? 3 : maxExponent) * rnd.nextDouble());
   }
 
   private static void assertClosedAndRecomputed(DagProfile dag, SplitRates rates, DagSplit s) {
@@ -86,8 +175,10 @@ class DagSplitterTest {
     Map<String, Integer> idx = dag.indexByName();
     for (DagLayer l : dag.layers()) {
       boolean d = dev.contains(l.name());
-      total += b * (l.forwardFlops() + l.backwardFlops())
-          / (d ? rates.deviceFlops() : rates.serverFlops());
+      total +=
+          b
+              * (l.forwardFlops() + l.backwardFlops())
+              / (d ? rates.deviceFlops() : rates.serverFlops());
       if (!d && l.inputs().contains(DagProfile.INPUT)) {
         inputUp = true;
       }
