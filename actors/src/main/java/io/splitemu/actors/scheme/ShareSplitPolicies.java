@@ -15,6 +15,7 @@ import io.splitemu.planner.edgesplit.EdgeSplitPlanner;
 import io.splitemu.planner.latency.CutCosts;
 import io.splitemu.planner.latency.DeviceState;
 import io.splitemu.planner.latency.RateFunction;
+import io.splitemu.planner.latency.SchemeLatency;
 import io.splitemu.planner.latency.ServerState;
 import io.splitemu.planner.sfl.SflPlan;
 import io.splitemu.planner.sfl.SflPlanner;
@@ -292,28 +293,11 @@ public final class ShareSplitPolicies {
   }
 
   /**
-   * Shares of the band for EdgeSplit's aggregation phase, where every device moves its device-side
-   * model at once: min-max over the model transfers, which for rates linear in the share gives x_n
-   * proportional to W(p_n) / R_n, and every transfer ends at sum_n 8 W(p_n) / R_n. The training
-   * shares beta_n balance the epoch, not this phase (a device with a tiny beta_n would otherwise
-   * take long to send its model).
+   * Shares of the band for EdgeSplit's aggregation phase: the planner's {@link
+   * SchemeLatency#edgeSplitAggregationShares}, so that the round it prices is the round run.
    */
   static double[] aggregationShares(CutCosts c, int[] cuts, double[] fullRateBps) {
-    int n = cuts.length;
-    double[] t = new double[n];
-    double total = 0;
-    for (int d = 0; d < n; d++) {
-      t[d] = 8.0 * c.deviceParamBytes(cuts[d]) / fullRateBps[d];
-      total += t[d];
-    }
-    double[] x = new double[n];
-    for (int d = 0; d < n; d++) {
-      x[d] = total > 0 ? t[d] / total : 1.0 / n;
-      if (!(x[d] > 0)) {
-        x[d] = 1.0 / n; // a device with no model to move: any share works
-      }
-    }
-    return x;
+    return SchemeLatency.edgeSplitAggregationShares(c, cuts, fullRateBps);
   }
 
   /** The SFL baseline: the best single cut for all with equal server compute. */
@@ -328,8 +312,7 @@ public final class ShareSplitPolicies {
     for (int l = 1; l < c.units(); l++) {
       int[] cuts = new int[n];
       Arrays.fill(cuts, l);
-      double t =
-          io.splitemu.planner.latency.SchemeLatency.sflRound(c, cuts, b, states, rates).total();
+      double t = SchemeLatency.sflRound(c, cuts, b, states, rates).total();
       if (t < bestT) {
         bestT = t;
         best = l;

@@ -19,8 +19,11 @@ import java.util.List;
  *       batches one after another on its one model, b FS(l) / phi_S each, in device-index order,
  *       and releases all cut gradients when the last is done. Its latency therefore equals PSL's;
  *       they differ in training semantics only (sequential updates vs one concatenated batch).
- *   <li>EdgeSplit aggregation is each device uploading and then downloading its own device part
- *       W(p_n) at its bandwidth share: {@code max_n 8 W(p_n)/rU_n + max_n 8 W(p_n)/rD_n}.
+ *   <li>EdgeSplit aggregation is every device uploading its device part W(p_n) at once, then
+ *       downloading the aggregate's, each phase with the band shared min-max over these transfers
+ *       ({@link #edgeSplitAggregationShares}, not the training shares beta_n): for linear rates
+ *       {@code sum_n 8 W(p_n)/RU_n + max_n prop_n + sum_n 8 W(p_n)/RD_n + max_n prop_n}, as the
+ *       runtime moves them.
  *   <li>SFL links are dedicated per device: the rates are the rate functions at share 1.
  *   <li>Every transfer ends {@link DeviceState#propagationSeconds} after its last bit is through
  *       (section 2); a broadcast ends when the last member has it, {@code max_n (8 W / rD_n +
@@ -354,7 +357,11 @@ public final class SchemeLatency {
     return d.stepsPerEpoch(batch) * (s.forward() + s.uplink() + tS + s.downlink() + s.backward());
   }
 
-  /** EdgeSplit round: epoch makespan {@code max_n I_n step_n(p_n, beta_n)} plus aggregation. */
+  /**
+   * EdgeSplit round: epoch makespan {@code max_n I_n step_n(p_n, beta_n)} plus aggregation, every
+   * device-side model up and the aggregate down at the shares of {@link
+   * #edgeSplitAggregationShares}.
+   */
   public static LatencyBreakdown edgeSplitRound(
       CutCosts c,
       int[] cuts,
@@ -390,16 +397,52 @@ public final class SchemeLatency {
         epoch = t;
       }
     }
+    double[] upFull = new double[n];
+    double[] downFull = new double[n];
+    for (int i = 0; i < n; i++) {
+      upFull[i] = devices.get(i).uplink().bitsPerSecond(1);
+      downFull[i] = devices.get(i).downlink().bitsPerSecond(1);
+    }
+    double[] upShares = edgeSplitAggregationShares(c, cuts, upFull);
+    double[] downShares = edgeSplitAggregationShares(c, cuts, downFull);
     double up = 0;
     double down = 0;
     for (int i = 0; i < n; i++) {
       DeviceState d = devices.get(i);
       double bits = 8.0 * c.deviceParamBytes(cuts[i]);
       double prop = d.propagationSeconds();
-      up = Math.max(up, bits / rate(d.uplink(), bandwidthShares[i], d) + prop);
-      down = Math.max(down, bits / rate(d.downlink(), bandwidthShares[i], d) + prop);
+      up = Math.max(up, bits / rate(d.uplink(), upShares[i], d) + prop);
+      down = Math.max(down, bits / rate(d.downlink(), downShares[i], d) + prop);
     }
     return epoch.plus(new LatencyBreakdown(0, 0, 0, up + down));
+  }
+
+  /**
+   * Shares of the band for EdgeSplit's aggregation phase, where every device moves its device-side
+   * model at once (all up, then the aggregate down): min-max over the model transfers, which for
+   * rates linear in the share gives x_n proportional to W(p_n) / R_n, and every transfer ends at
+   * {@code sum_n 8 W(p_n) / R_n} (plus its propagation delay). The training shares beta_n balance
+   * the epoch, not this phase (a device with a tiny beta_n would otherwise take long to send its
+   * model). The runtime moves the models at these shares ({@code ShareSplitPolicies}).
+   *
+   * @param fullRateBps each device's rate at the whole band (bit/s) in the phase's direction
+   */
+  public static double[] edgeSplitAggregationShares(CutCosts c, int[] cuts, double[] fullRateBps) {
+    int n = cuts.length;
+    double[] t = new double[n];
+    double total = 0;
+    for (int d = 0; d < n; d++) {
+      t[d] = 8.0 * c.deviceParamBytes(cuts[d]) / fullRateBps[d];
+      total += t[d];
+    }
+    double[] x = new double[n];
+    for (int d = 0; d < n; d++) {
+      x[d] = total > 0 ? t[d] / total : 1.0 / n;
+      if (!(x[d] > 0)) {
+        x[d] = 1.0 / n; // a device with no model to move: any share works
+      }
+    }
+    return x;
   }
 
   /**
