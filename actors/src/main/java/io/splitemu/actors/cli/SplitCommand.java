@@ -55,6 +55,15 @@ public final class SplitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // Each flag refused by its own name (the rates' own check names only the quantity).
+    within("--device-flops", "device FLOP/s", deviceFlops, SplitRates.MAX_FLOPS);
+    within("--server-flops", "server FLOP/s", serverFlops, SplitRates.MAX_FLOPS);
+    within("--uplink-bps", "uplink bit/s", uplinkBps, SplitRates.MAX_BPS);
+    within("--downlink-bps", "downlink bit/s", downlinkBps, SplitRates.MAX_BPS);
+    if (batch < 1 || batch > SplitRates.MAX_BATCH) {
+      throw new UserException(
+          "split: --batch (batch size) must be in [1, " + SplitRates.MAX_BATCH + "], got " + batch);
+    }
     SplitRates rates;
     try {
       rates = new SplitRates(deviceFlops, serverFlops, uplinkBps, downlinkBps, batch);
@@ -84,6 +93,22 @@ public final class SplitCommand implements Callable<Integer> {
     }
     out.flush();
     return 0;
+  }
+
+  private static void within(String flag, String what, double v, double max) {
+    if (!(v >= SplitRates.MIN_RATE && v <= max)) {
+      throw new UserException(
+          "split: "
+              + flag
+              + " ("
+              + what
+              + ") must be a number in ["
+              + SplitRates.MIN_RATE
+              + ", "
+              + max
+              + "], got "
+              + v);
+    }
   }
 
   static String toJson(DagSplit s) {

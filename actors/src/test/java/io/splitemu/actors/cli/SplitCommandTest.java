@@ -201,7 +201,9 @@ class SplitCommandTest {
             "--downlink-bps",
             "1e7");
     assertEquals(1, r.code());
-    assertTrue(r.err().contains("uplink bit/s must be a number in [1.0, 1.0E15]"), r.err());
+    assertTrue(
+        r.err().contains("--uplink-bps (uplink bit/s) must be a number in [1.0, 1.0E15], got -5.0"),
+        r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
   }
 
@@ -240,6 +242,8 @@ class SplitCommandTest {
       Result r = run(args.toArray(new String[0]));
       assertEquals(1, r.code(), c[0] + " " + c[1] + ": " + r.err());
       assertTrue(r.err().contains(c[2]), r.err());
+      // The flag itself is named, not only the quantity it gives.
+      assertTrue(r.err().startsWith("splitemu: split: " + c[0] + " ("), r.err());
       assertEquals(1, r.err().strip().lines().count(), r.err());
       assertEquals("", r.out().strip(), "nothing on standard output");
     }

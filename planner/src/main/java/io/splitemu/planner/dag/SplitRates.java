@@ -24,10 +24,19 @@ public record SplitRates(
 
   // Physical ranges (docs/input-policy.md): with DAG figures capped at 1e21 FLOPs and 2^42 bytes,
   // every cost stays a finite number of seconds. 1 FLOP/s or 1 bit/s is absurdly slow but exact.
-  static final double MIN_RATE = 1;
-  static final double MAX_FLOPS = 1e21;
-  static final double MAX_BPS = 1e15;
-  static final int MAX_BATCH = 1 << 24;
+  // Public so that a command can refuse a flag with its own name before building the rates.
+
+  /** The least compute or link rate, 1 FLOP/s or 1 bit/s. */
+  public static final double MIN_RATE = 1;
+
+  /** The greatest compute rate, FLOP/s. */
+  public static final double MAX_FLOPS = 1e21;
+
+  /** The greatest link rate, bit/s. */
+  public static final double MAX_BPS = 1e15;
+
+  /** The greatest batch. */
+  public static final int MAX_BATCH = 1 << 24;
 
   private static void within(String what, double v, double min, double max) {
     if (!(v >= min && v <= max)) {
