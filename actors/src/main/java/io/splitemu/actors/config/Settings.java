@@ -668,8 +668,12 @@ public record Settings(
         Map.copyOf(origins));
   }
 
-  /** The keys whose {@link #where} is kept: those a scheme reads from {@link #resolved()}. */
-  private static final List<String> LATE_KEYS = List.of("dag.profile", "model.name");
+  /**
+   * The keys whose {@link #where} is kept: those a scheme reads from {@link #resolved()} or names
+   * when it refuses a scenario at start.
+   */
+  private static final List<String> LATE_KEYS =
+      List.of("dag.profile", "model.name", "devices.count");
 
   /**
    * How a refusal of {@code key} (below {@code splitemu}, such as {@code "dag.profile"}) starts:

@@ -7,6 +7,7 @@ import io.splitemu.actors.config.ValueSource;
 import io.splitemu.model.nn.ChainModel;
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.net.link.ShannonChannel;
+import io.splitemu.planner.cpsl.ExhaustiveClustering;
 import io.splitemu.planner.cpsl.NetworkState;
 import io.splitemu.planner.cpsl.NetworkStateSampler;
 import io.splitemu.planner.latency.RateFunction;
@@ -64,6 +65,20 @@ public record CpslSetup(
     }
     boolean fading = l.kind().equals("shannon") && l.fading().equals("rayleigh");
     CpslSettings c = s.cpsl().forScheme(s.scheme());
+    int n = s.devices().count();
+    if (c.clustering().equals("exhaustive") && n > ExhaustiveClustering.MAX_DEVICES) {
+      // The planner refuses it only when it first clusters, inside the run.
+      throw new SettingsException(
+          "splitemu.cpsl.clustering: exhaustive searches every partition and takes at most "
+              + ExhaustiveClustering.MAX_DEVICES
+              + " devices, but "
+              + s.where("devices.count")
+              + " is "
+              + n
+              + "; use gibbs or sorted, or at most "
+              + ExhaustiveClustering.MAX_DEVICES
+              + " devices");
+    }
     for (int cut : c.cutCandidates()) {
       if (cut >= profile.size()) {
         throw new SettingsException(

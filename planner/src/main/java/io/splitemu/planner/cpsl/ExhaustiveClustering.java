@@ -9,7 +9,8 @@ import java.util.SplittableRandom;
  */
 public final class ExhaustiveClustering implements Clustering {
 
-  private static final int MAX_DEVICES = 16;
+  /** The most devices it partitions: the search grows like the Bell numbers. */
+  public static final int MAX_DEVICES = 16;
 
   @Override
   public String name() {
