@@ -10,6 +10,7 @@ import io.splitemu.model.nn.ModelZoo;
 import io.splitemu.model.profile.BuiltinProfiles;
 import io.splitemu.model.profile.ChainProfile;
 import io.splitemu.model.profile.ModelProfiles;
+import io.splitemu.planner.edgesplit.DeviceMemoryModel;
 import io.splitemu.planner.edgesplit.EdgeSplitPlan;
 import io.splitemu.planner.edgesplit.EdgeSplitPlanner;
 import io.splitemu.planner.latency.CutCosts;
@@ -83,9 +84,28 @@ public final class ShareSplitPolicies {
     }
   }
 
-  /** Checks a scenario of these schemes without running it. */
+  /**
+   * Checks a scenario of these schemes without running it: besides the model, fidelity, steps and
+   * links, that the model has a cut to choose (two units at least) and that every device's memory
+   * holds cut 1, the shallowest (each planner picks among the cuts a device holds, and a device's
+   * memory is drawn once for the run, so a device that holds none would stop the run in round 1).
+   */
   public static void check(Settings s) {
-    profile(s);
+    ChainProfile profile = profile(s);
+    if (profile.size() < 2) {
+      throw new SettingsException(
+          s.where("model.name")
+              + ": "
+              + s.scheme()
+              + " cuts the model between two units, and \""
+              + s.model().name()
+              + "\" ("
+              + profile.model()
+              + ") has "
+              + profile.size()
+              + " unit (a DAG profile's units are its blocks between single-tensor boundaries);"
+              + " give a model of two units or more");
+    }
     if (s.fidelity() == Settings.Fidelity.FULL && !ModelZoo.names().contains(s.model().name())) {
       throw new SettingsException(
           "splitemu.fidelity: "
@@ -106,6 +126,55 @@ public final class ShareSplitPolicies {
               + s.scheme()
               + " plans with rates linear in the share; use static or trace links");
     }
+    CutCosts costs = CutCosts.of(profile);
+    long need = MEMORY.bytes(costs, 1, s.batchSize());
+    long[] memory = memory(s);
+    int lacking = 0;
+    int first = -1;
+    for (int d = 0; d < memory.length; d++) {
+      if (memory[d] < need) {
+        lacking++;
+        first = first < 0 ? d : first;
+      }
+    }
+    if (first >= 0) {
+      throw new SettingsException(
+          s.where("devices.memory-bytes")
+              + ": device-"
+              + first
+              + " has "
+              + memory[first]
+              + " bytes, less than the "
+              + need
+              + " bytes that cut 1 of "
+              + profile.model()
+              + " needs at batch "
+              + s.batchSize()
+              + " (device-side weights plus the activations kept for backward), the least any cut"
+              + " needs"
+              + (lacking > 1 ? " (" + (lacking - 1) + " more devices are short too)" : "")
+              + "; "
+              + s.scheme()
+              + " cannot place a cut on it");
+    }
+  }
+
+  /** The device memory model of every scheme here (cut p needs W(p) + b sum_{j<=p} a_j). */
+  static final DeviceMemoryModel MEMORY = DeviceMemoryModel.WEIGHTS_PLUS_ACTIVATIONS;
+
+  /**
+   * The devices' memory for model state ({@code devices.memory-bytes}, bytes), drawn once for the
+   * run: the planners see the same figures in every round.
+   */
+  static long[] memory(Settings s) {
+    int n = s.devices().count();
+    double[] drawn =
+        Emulation.perDevice(s.devices().memoryBytes(), n, s.seed(), "devices/memory-bytes");
+    long[] out = new long[n];
+    for (int d = 0; d < n; d++) {
+      out[d] = (long) drawn[d];
+    }
+    return out;
   }
 
   /** The devices' compute rates (FLOP/s): the run's draws, before any round's factor. */
@@ -134,8 +203,7 @@ public final class ShareSplitPolicies {
   public static List<DeviceState> states(Settings s, int round, double[] up, double[] down) {
     int n = s.devices().count();
     double[] flops = flops(s, round);
-    double[] memory =
-        Emulation.perDevice(s.devices().memoryBytes(), n, s.seed(), "devices/memory-bytes");
+    long[] memory = memory(s);
     List<DeviceState> states = new ArrayList<>();
     for (int d = 0; d < n; d++) {
       states.add(
@@ -145,7 +213,7 @@ public final class ShareSplitPolicies {
               (long) s.localSteps() * s.batchSize(),
               RateFunction.linear(up[d]),
               RateFunction.linear(down[d]),
-              (long) memory[d],
+              memory[d],
               s.links().propagationDelay().toNanos() / 1e9));
     }
     return states;

@@ -2,6 +2,7 @@ package io.splitemu.actors.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,5 +93,78 @@ class PlannerInputTest {
   void exhaustiveClusteringOn16Devices_plans() throws Exception {
     ProfileCommandTest.Result r = ProfileCommandTest.cli("plan", cpsl(6).toString());
     assertEquals(0, r.code(), r.err());
+  }
+
+  private Path edgesplit(String scheme, String memory) throws Exception {
+    return scenario(
+        "share-memory",
+        "scheme = " + scheme, // 6
+        "model { name = vgg19-cifar, cut = 2 }", // 7
+        "devices { count = 3, flops = 1e10 }", // 8
+        "devices.memory-bytes = " + memory, // 9
+        "links { kind = static, static { uplink-bps = 1e7, downlink-bps = 1e7 } }"); // 10
+  }
+
+  @Test
+  void aDeviceWhoseMemoryHoldsNoCut_isRefusedAtStartUnderEverySchemeThatHonoursTheKey()
+      throws Exception {
+    for (String scheme :
+        List.of(
+            "edgesplit",
+            "edgesplit-uniform",
+            "sfl-compute",
+            "sfl-compute-uniform",
+            "sfl-compute-robust")) {
+      Path f = edgesplit(scheme, "[4e9, 1000, 2000]");
+      String expected =
+          "splitemu: "
+              + f
+              + ":9: splitemu.devices.memory-bytes: device-1 has 1000 bytes, less than the 4201472"
+              + " bytes that cut 1 of vgg19-cifar needs at batch 16 (device-side weights plus the"
+              + " activations kept for backward), the least any cut needs (1 more devices are"
+              + " short too); "
+              + scheme
+              + " cannot place a cut on it";
+      assertEquals(expected, refusedRun(f), scheme);
+      assertEquals(expected, refusedPlan(f), scheme);
+    }
+  }
+
+  @Test
+  void aMemoryGivenBySet_namesTheSetOption() throws Exception {
+    Path f = edgesplit("edgesplit", "4e9");
+    String line = refusedRun(f, "devices.memory-bytes=1000");
+    assertTrue(
+        line.startsWith(
+            "splitemu: --set devices.memory-bytes=1000: 1: splitemu.devices.memory-bytes:"
+                + " device-0 has 1000 bytes"),
+        line);
+  }
+
+  @Test
+  void aOneUnitModel_isRefusedAtStartNamingModelName() throws Exception {
+    Path model = tmp.resolve("one.dag.json");
+    Files.writeString(
+        model,
+        "{\"name\": \"one\", \"inputBytes\": 3136, \"layers\": [{\"name\": \"fc\", \"inputs\":"
+            + " [\"input\"], \"forwardFlops\": 1000, \"outputBytes\": 40, \"paramBytes\": 400}]}");
+    for (String scheme : List.of("edgesplit", "edgesplit-uniform", "sfl-compute")) {
+      Path f =
+          scenario(
+              "one-unit",
+              "scheme = " + scheme, // 6
+              "model.name = \"" + model + "\""); // 7
+      String expected =
+          "splitemu: "
+              + f
+              + ":7: splitemu.model.name: "
+              + scheme
+              + " cuts the model between two units, and \""
+              + model
+              + "\" (one) has 1 unit (a DAG profile's units are its blocks between single-tensor"
+              + " boundaries); give a model of two units or more";
+      assertEquals(expected, refusedRun(f), scheme);
+      assertEquals(expected, refusedPlan(f), scheme);
+    }
   }
 }
