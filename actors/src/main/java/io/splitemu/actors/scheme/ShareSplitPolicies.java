@@ -368,16 +368,23 @@ public final class ShareSplitPolicies {
     return SchemeLatency.edgeSplitAggregationShares(c, cuts, fullRateBps);
   }
 
-  /** The SFL baseline: the best single cut for all with equal server compute. */
+  /** The SFL baseline: the best single cut every device holds, with equal server compute. */
   record UniformSfl(int[] cuts, double[] rates, double makespan) {}
 
   static UniformSfl uniformSfl(CutCosts c, int b, List<DeviceState> states, double serverFlops) {
     int n = states.size();
     double[] rates = new double[n];
     Arrays.fill(rates, serverFlops / n);
+    long least = Long.MAX_VALUE;
+    for (DeviceState d : states) {
+      least = Math.min(least, d.memoryBytes());
+    }
     int best = -1;
     double bestT = Double.POSITIVE_INFINITY;
     for (int l = 1; l < c.units(); l++) {
+      if (MEMORY.bytes(c, l, b) > least) {
+        break; // deeper cuts need more still
+      }
       int[] cuts = new int[n];
       Arrays.fill(cuts, l);
       double t = SchemeLatency.sflRound(c, cuts, b, states, rates).total();

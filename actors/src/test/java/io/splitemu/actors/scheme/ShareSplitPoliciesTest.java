@@ -11,16 +11,20 @@ import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.RunListener;
 import io.splitemu.model.nn.ModelZoo;
+import io.splitemu.model.profile.BuiltinProfiles;
+import io.splitemu.planner.edgesplit.DeviceMemoryModel;
 import io.splitemu.planner.edgesplit.EdgeSplitPlan;
 import io.splitemu.planner.edgesplit.EdgeSplitPlanner;
 import io.splitemu.planner.latency.CutCosts;
 import io.splitemu.planner.latency.DeviceState;
 import io.splitemu.planner.latency.RateFunction;
 import io.splitemu.planner.latency.ServerState;
+import io.splitemu.planner.sfl.RobustSflPlanner;
 import io.splitemu.planner.sfl.SflPlanner;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +83,17 @@ class ShareSplitPoliciesTest {
     return Settings.from(ConfigFactory.parseString(conf), List.of(), Path.of("share-test.conf"));
   }
 
+  /** The three devices with 4 GB each and a propagation delay of {@code propagationSeconds}. */
   private static List<DeviceState> states(double propagationSeconds) {
+    return states(4_000_000_000L, propagationSeconds);
+  }
+
+  /** The three devices with {@code memory} bytes each, no propagation delay. */
+  private static List<DeviceState> states(long memory) {
+    return states(memory, 0);
+  }
+
+  private static List<DeviceState> states(long memory, double propagationSeconds) {
     List<DeviceState> out = new ArrayList<>();
     for (int d = 0; d < 3; d++) {
       out.add(
@@ -89,7 +103,7 @@ class ShareSplitPoliciesTest {
               (long) STEPS * BATCH,
               RateFunction.linear(UP[d]),
               RateFunction.linear(DOWN[d]),
-              4_000_000_000L,
+              memory,
               propagationSeconds));
     }
     return out;
@@ -104,14 +118,14 @@ class ShareSplitPoliciesTest {
     Map<String, Double> predicted = new HashMap<>();
     // EdgeSplit rounds: the planner's own round (the epoch makespan, then every model up and the
     // aggregate down with the band shared min-max over the model transfers).
-    EdgeSplitPlan ep = edge.plan(states(0), server);
+    EdgeSplitPlan ep = edge.plan(states(0.0), server);
     predicted.put("edgesplit", ep.round().total());
-    EdgeSplitPlan eu = edge.uniformBaseline(states(0), server);
+    EdgeSplitPlan eu = edge.uniformBaseline(states(0.0), server);
     predicted.put("edgesplit-uniform", eu.round().total());
-    predicted.put("sfl-compute", sfl.plan(states(0), server).makespan());
+    predicted.put("sfl-compute", sfl.plan(states(0.0), server).makespan());
     predicted.put(
         "sfl-compute-uniform",
-        ShareSplitPolicies.uniformSfl(costs, BATCH, states(0), SERVER).makespan());
+        ShareSplitPolicies.uniformSfl(costs, BATCH, states(0.0), SERVER).makespan());
 
     Map<String, Double> emulated = new HashMap<>();
     for (String scheme : ShareSplitPolicies.SCHEMES) {
@@ -175,7 +189,7 @@ class ShareSplitPoliciesTest {
     Emulation.Outcome out =
         Emulation.run(settings("edgesplit", ""), tmp.resolve("e"), RunListener.NONE);
     CutCosts costs = CutCosts.of(ModelZoo.profile("lenet5"));
-    EdgeSplitPlan p = new EdgeSplitPlanner(costs, BATCH).plan(states(0), new ServerState(SERVER));
+    EdgeSplitPlan p = new EdgeSplitPlanner(costs, BATCH).plan(states(0.0), new ServerState(SERVER));
     List<String> lines = Files.readAllLines(out.dir().resolve("devices.csv"));
     assertEquals(1 + 2 * 3, lines.size());
     for (int d = 0; d < 3; d++) {
@@ -186,6 +200,80 @@ class ShareSplitPoliciesTest {
               + costs.deviceParamBytes(p.cuts()[d]);
       assertEquals(expectUp, Long.parseLong(f[7]), "bytes up of device " + d);
     }
+  }
+
+  @Test
+  void sflComputeAndItsBaselines_chooseOnlyCutsEveryDevicesMemoryHolds() {
+    CutCosts costs = CutCosts.of(BuiltinProfiles.chain("vgg19-cifar"));
+    // The test's devices: sfl-compute cuts some deep without a limit.
+    int planned =
+        Arrays.stream(
+                new SflPlanner(costs, BATCH)
+                    .plan(states(Long.MAX_VALUE), new ServerState(SERVER))
+                    .cuts())
+            .max()
+            .getAsInt();
+    assertAllHeld(costs, planned - 1, ShareSplitPoliciesTest::states);
+    // Fast devices on slow links: the one-cut baseline too cuts deep without a limit.
+    int uniform =
+        ShareSplitPolicies.uniformSfl(costs, BATCH, fastOnSlowLinks(Long.MAX_VALUE), SERVER)
+            .cuts()[0];
+    assertAllHeld(costs, uniform - 1, ShareSplitPoliciesTest::fastOnSlowLinks);
+  }
+
+  private static List<DeviceState> fastOnSlowLinks(long memory) {
+    List<DeviceState> out = new ArrayList<>();
+    for (int d = 0; d < 3; d++) {
+      out.add(
+          new DeviceState(
+              "device-" + d,
+              1e11,
+              (long) STEPS * BATCH,
+              RateFunction.linear(1e6),
+              RateFunction.linear(1e6),
+              memory));
+    }
+    return out;
+  }
+
+  /**
+   * With memory for cuts 1..limitCut on every device, sfl-compute, its robust variant and both
+   * one-cut baselines choose no deeper cut.
+   */
+  private static void assertAllHeld(
+      CutCosts costs, int limitCut, java.util.function.LongFunction<List<DeviceState>> devices) {
+    assertTrue(limitCut >= 1, "the unlimited choice is deep enough to limit: " + (limitCut + 1));
+    long limit = DeviceMemoryModel.WEIGHTS_PLUS_ACTIVATIONS.bytes(costs, limitCut, BATCH);
+    assertTrue(
+        DeviceMemoryModel.WEIGHTS_PLUS_ACTIVATIONS.bytes(costs, limitCut + 1, BATCH) > limit);
+    List<DeviceState> held = devices.apply(limit);
+    ServerState server = new ServerState(SERVER);
+    SflPlanner sfl = new SflPlanner(costs, BATCH);
+    Map<String, int[]> cuts = new HashMap<>();
+    cuts.put("sfl-compute", sfl.plan(held, server).cuts());
+    cuts.put("SflPlanner.uniformBaseline", sfl.uniformBaseline(held, server).cuts());
+    cuts.put(
+        "sfl-compute-uniform", ShareSplitPolicies.uniformSfl(costs, BATCH, held, SERVER).cuts());
+    cuts.put(
+        "sfl-compute-robust",
+        new RobustSflPlanner(costs, BATCH, new double[] {0.1, 0.5}, 10)
+            .plan(held, List.of(), server)
+            .plan()
+            .cuts());
+    cuts.forEach(
+        (scheme, c) -> {
+          for (int d = 0; d < c.length; d++) {
+            assertTrue(
+                c[d] >= 1 && c[d] <= limitCut,
+                scheme
+                    + ": device "
+                    + d
+                    + " got cut "
+                    + c[d]
+                    + ", its memory holds 1.."
+                    + limitCut);
+          }
+        });
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.splitemu.planner.sfl;
 
 import io.splitemu.planner.alloc.MinMaxAllocator;
+import io.splitemu.planner.edgesplit.DeviceMemoryModel;
 import io.splitemu.planner.latency.CutCosts;
 import io.splitemu.planner.latency.DeviceState;
 import io.splitemu.planner.latency.LatencyBreakdown;
@@ -17,6 +18,11 @@ import java.util.List;
  * index, rounded to the better neighbouring real cut and checked against the exact argmin (the
  * exact one wins when the fit misleads). Each half-step is kept only if it does not raise the
  * makespan, so the objective never rises.
+ *
+ * <p>Each device's cuts are those its memory holds ({@link DeviceState#memoryBytes()} under the
+ * memory model, as EdgeSplit's are): the fitted and the exact cut and the uniform cut are chosen
+ * among them. The model's needs grow with the cut (weights and retained activations only add up),
+ * so a device holds the cuts from {@code minCut} up to its deepest fitting one.
  */
 public final class SflPlanner {
 
@@ -28,6 +34,8 @@ public final class SflPlanner {
   private final int maxCut;
   private final int degree;
   private final int maxIterations;
+  // need[p - minCut]: the device memory cut p needs at the batch, by the memory model.
+  private final long[] need;
   private final CurveFit fdFit;
   private final CurveFit actFit;
   private final CurveFit wFit;
@@ -40,14 +48,36 @@ public final class SflPlanner {
   private final double[] gridAct = new double[GRID + 1];
   private final double[] gridW = new double[GRID + 1];
 
-  /** A planner over cuts 1..L-1 with cubic (or exponential) fits and at most 50 iterations. */
+  /**
+   * A planner over cuts 1..L-1 with cubic (or exponential) fits, at most 50 iterations and
+   * EdgeSplit's default memory model.
+   */
   public SflPlanner(CutCosts costs, int batch) {
     this(costs, batch, 1, costs.units() - 1, 3, 50);
   }
 
-  /** A planner with every setting given. */
+  /** A planner with the default memory model and every other setting given. */
   public SflPlanner(
       CutCosts costs, int batch, int minCut, int maxCut, int degree, int maxIterations) {
+    this(
+        costs,
+        batch,
+        minCut,
+        maxCut,
+        degree,
+        maxIterations,
+        DeviceMemoryModel.WEIGHTS_PLUS_ACTIVATIONS);
+  }
+
+  /** A planner with every setting given. */
+  public SflPlanner(
+      CutCosts costs,
+      int batch,
+      int minCut,
+      int maxCut,
+      int degree,
+      int maxIterations,
+      DeviceMemoryModel memory) {
     if (minCut < 0 || maxCut > costs.units() || minCut > maxCut) {
       throw new IllegalArgumentException(
           "SFL cut range " + minCut + ".." + maxCut + " outside 0.." + costs.units());
@@ -62,6 +92,10 @@ public final class SflPlanner {
     this.degree = degree;
     this.maxIterations = maxIterations;
     int n = maxCut - minCut + 1;
+    need = new long[n];
+    for (int i = 0; i < n; i++) {
+      need[i] = memory.bytes(costs, minCut + i, batch);
+    }
     double[] x = new double[n];
     double[] fd = new double[n];
     double[] a = new double[n];
@@ -167,9 +201,13 @@ public final class SflPlanner {
     double rD = d.downlink().bitsPerSecond(1);
     double steps = d.stepsPerEpoch(batch);
     double phi = d.flopsPerSecond();
+    int deepest = deepestCut(d);
     double bestX = minCut;
     double best = Double.POSITIVE_INFINITY;
     for (int g = 0; g <= GRID; g++) {
+      if (gridX[g] > deepest) {
+        break; // beyond what the device's memory holds (the grid ascends)
+      }
       double fs = gridFs[g];
       double t =
           steps
@@ -183,15 +221,16 @@ public final class SflPlanner {
       }
     }
     int lo = (int) Math.floor(bestX);
-    int hi = Math.min(maxCut, lo + 1);
+    int hi = Math.min(deepest, lo + 1);
     return deviceTime(d, lo, f) <= deviceTime(d, hi, f) ? lo : hi;
   }
 
-  /** The exact argmin over the real cuts (lowest cut on ties). */
+  /** The exact argmin over the real cuts the device holds (lowest cut on ties). */
   int exactCut(DeviceState d, double f) {
+    int deepest = deepestCut(d);
     int best = minCut;
     double bestTime = deviceTime(d, best, f);
-    for (int p = minCut + 1; p <= maxCut; p++) {
+    for (int p = minCut + 1; p <= deepest; p++) {
       double t = deviceTime(d, p, f);
       if (t < bestTime) {
         best = p;
@@ -201,11 +240,16 @@ public final class SflPlanner {
     return best;
   }
 
+  /** The best single cut among those every device holds, at equal server shares. */
   private int uniformCut(List<DeviceState> devices, ServerState server) {
     double[] f = equal(devices.size(), server);
+    int deepest = maxCut;
+    for (DeviceState d : devices) {
+      deepest = Math.min(deepest, deepestCut(d));
+    }
     int best = minCut;
     double bestM = Double.POSITIVE_INFINITY;
-    for (int p = minCut; p <= maxCut; p++) {
+    for (int p = minCut; p <= deepest; p++) {
       int[] cuts = new int[devices.size()];
       Arrays.fill(cuts, p);
       double m = makespan(devices, cuts, f);
@@ -215,6 +259,33 @@ public final class SflPlanner {
       }
     }
     return best;
+  }
+
+  /**
+   * The deepest cut in {@code minCut..maxCut} whose memory device {@code d} holds; refuses a device
+   * that holds none.
+   */
+  int deepestCut(DeviceState d) {
+    int p = maxCut;
+    while (p >= minCut && need[p - minCut] > d.memoryBytes()) {
+      p--;
+    }
+    if (p < minCut) {
+      throw new IllegalArgumentException(
+          "device "
+              + d.id()
+              + " ("
+              + d.memoryBytes()
+              + " bytes) cannot hold any cut in "
+              + minCut
+              + ".."
+              + maxCut
+              + "; cut "
+              + minCut
+              + " needs "
+              + need[0]);
+    }
+    return p;
   }
 
   private double[] allocate(List<DeviceState> devices, int[] cuts, ServerState server) {
