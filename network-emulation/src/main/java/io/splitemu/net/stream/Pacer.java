@@ -1,5 +1,7 @@
 package io.splitemu.net.stream;
 
+import java.util.Comparator;
+import java.util.PriorityQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -9,10 +11,24 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Pekko's scheduler ticks every 10 ms by default, twice the 5 ms delay budget of paced mode; a
  * {@link ScheduledThreadPoolExecutor} parks on {@link System#nanoTime()} with sub-millisecond
- * precision and runs tasks due at the same nanosecond in submission order.
+ * precision. The executor itself orders tasks due at one instant by when their delay was computed
+ * (a few nanoseconds of jitter apart), not by submission: so the tasks wait here in one queue keyed
+ * by (due, submission), drained on the timer thread by one scheduled wake-up at the head's due
+ * instant, and tasks due at the same instant run in submission order.
  */
 final class Pacer {
   private static final ScheduledThreadPoolExecutor TIMER = create();
+
+  /** By due instant, then submission. */
+  private static final Comparator<Task> ORDER =
+      Comparator.<Task>comparingLong(t -> t.due).thenComparingLong(t -> t.seq);
+
+  private static final Object LOCK = new Object();
+  // Guarded by LOCK: the waiting tasks, the submission counter and the one scheduled wake-up.
+  private static final PriorityQueue<Task> QUEUE = new PriorityQueue<>(ORDER);
+  private static long seq;
+  private static ScheduledFuture<?> wakeUp;
+  private static long wakeUpAt;
 
   private Pacer() {}
 
@@ -25,14 +41,88 @@ final class Pacer {
               t.setDaemon(true);
               return t;
             });
-    // stages cancel their wake-up when they stop; do not keep the cancelled tasks queued
+    // a wake-up moved earlier is cancelled: do not keep the cancelled ones queued
     timer.setRemoveOnCancelPolicy(true);
     return timer;
   }
 
-  /** Runs {@code task} on the pacer thread once {@link System#nanoTime()} reaches {@code due}. */
-  static ScheduledFuture<?> at(long dueNanoTime, Runnable task) {
-    long delay = dueNanoTime - System.nanoTime();
-    return TIMER.schedule(task, Math.max(0, delay), TimeUnit.NANOSECONDS);
+  /** A task waiting for its due instant; {@link #cancel} keeps it from running. */
+  static final class Task {
+    private final long due;
+    private final long seq;
+    private final Runnable action;
+    // Guarded by LOCK.
+    private boolean cancelled;
+
+    private Task(long due, long seq, Runnable action) {
+      this.due = due;
+      this.seq = seq;
+      this.action = action;
+    }
+
+    /** Keeps the task from running if it has not started yet. */
+    void cancel() {
+      synchronized (LOCK) {
+        if (!cancelled) {
+          cancelled = true;
+          QUEUE.remove(this);
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs {@code task} on the pacer thread once {@link System#nanoTime()} reaches {@code due}; tasks
+   * due at the same instant run in the order handed in.
+   */
+  static Task at(long dueNanoTime, Runnable task) {
+    synchronized (LOCK) {
+      Task t = new Task(dueNanoTime, seq++, task);
+      QUEUE.add(t);
+      armLocked();
+      return t;
+    }
+  }
+
+  /** Makes sure one wake-up is scheduled for the head of the queue (none when it is empty). */
+  private static void armLocked() {
+    Task head = QUEUE.peek();
+    if (head == null) {
+      return; // a wake-up still scheduled finds nothing and schedules nothing
+    }
+    if (wakeUp != null && wakeUpAt <= head.due) {
+      return;
+    }
+    if (wakeUp != null) {
+      wakeUp.cancel(false);
+    }
+    long delay = head.due - System.nanoTime();
+    wakeUpAt = head.due;
+    wakeUp = TIMER.schedule(Pacer::drain, Math.max(0, delay), TimeUnit.NANOSECONDS);
+  }
+
+  /** On the timer thread: runs every task due now, in queue order, then arms the next wake-up. */
+  private static void drain() {
+    while (true) {
+      Task next;
+      synchronized (LOCK) {
+        wakeUp = null;
+        next = QUEUE.peek();
+        if (next == null) {
+          return;
+        }
+        if (next.due > System.nanoTime()) {
+          armLocked();
+          return;
+        }
+        QUEUE.poll();
+        next.cancelled = true; // started: a cancel now has nothing to stop
+      }
+      try {
+        next.action.run();
+      } catch (RuntimeException e) {
+        // Ignored, as the executor ignored a task's failure; Pacing.runAt logs its action's own.
+      }
+    }
   }
 }

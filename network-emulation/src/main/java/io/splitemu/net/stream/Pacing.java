@@ -73,7 +73,8 @@ public record Pacing(boolean paced, double speedup, long clockStartNanoTime, Pac
    *
    * <p>In paced mode the action runs on the shared pacer thread, so it must be short and must not
    * block: telling an actor ({@code () -> self.tell(msg)}) is the intended use. Actions due at the
-   * same instant run in the order they were handed in. An exception from the action is logged.
+   * same instant run in the order they were handed in (of all runs: one timer thread serves them).
+   * An exception from the action is logged.
    */
   public void runAt(EmulatedInstant at, Runnable action) {
     if (!paced) {

@@ -3,7 +3,6 @@ package io.splitemu.net.stream;
 import io.splitemu.net.UndeliverableException;
 import io.splitemu.net.link.Link;
 import java.util.PriorityQueue;
-import java.util.concurrent.ScheduledFuture;
 import java.util.function.IntFunction;
 import java.util.function.ToIntFunction;
 import org.apache.pekko.NotUsed;
@@ -180,7 +179,7 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
     private long seq;
 
     /** The one outstanding wake-up and the due time it is for; null when none is set. */
-    private ScheduledFuture<?> timer;
+    private Pacer.Task timer;
 
     private long timerDue;
 
@@ -231,7 +230,7 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
     @Override
     public void postStop() {
       if (timer != null) {
-        timer.cancel(false);
+        timer.cancel();
       }
       // What a cancelled or failed stage still holds will never leave: it is not overdue.
       for (Pending<T> p : pending) {
@@ -275,7 +274,7 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
       }
       if (timer == null || head.due < timerDue) {
         if (timer != null) {
-          timer.cancel(false);
+          timer.cancel();
         }
         long due = head.due;
         timerDue = due;
