@@ -469,6 +469,65 @@ class ThrottledLinkTest {
   }
 
   @Test
+  void releaseAtOnce_runsHeldAndLaterActionsWithoutWaiting_inDueOrder() throws Exception {
+    // Due an hour and more away on the wall clock: only the release lets them run in this test.
+    Pacing p = Pacing.pacedFromNow(1);
+    List<Integer> ran = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch held = new CountDownLatch(3);
+    long[] at = {7_200 * S, 3_600 * S, 7_200 * S};
+    for (int i = 0; i < at.length; i++) {
+      int id = i;
+      p.runAt(
+          EmulatedInstant.ofNanos(at[i]),
+          () -> {
+            ran.add(id);
+            held.countDown();
+          });
+    }
+    assertEquals(3, p.lag().heldCount());
+    assertTrue(p.lag().waitingOnSchedule(S));
+    p.lag().releaseAtOnce();
+    assertTrue(held.await(10, TimeUnit.SECONDS), "released actions did not run");
+    assertEquals(List.of(1, 0, 2), ran, "by due instant, then as handed in");
+    CountDownLatch later = new CountDownLatch(1);
+    p.runAt(EmulatedInstant.ofNanos(10_800 * S), later::countDown);
+    assertTrue(later.await(10, TimeUnit.SECONDS), "an action handed in after the release waited");
+    assertEquals(0, p.lag().heldCount());
+    assertEquals(java.time.Duration.ZERO, p.delayUntil(EmulatedInstant.ofNanos(10_800 * S)));
+    assertEquals(0, p.lag().maxNanos(), "released early: no lag");
+  }
+
+  @Test
+  void releaseAtOnce_pacedStageEmitsWhatItHoldsAndWhatComes_sameInstants() throws Exception {
+    // Speedup 1 with the clock's start an hour ahead: nothing falls due within the test.
+    List<Transfer<Integer>> ts = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      ts.add(transfer(i, 1_000_000, i * S));
+    }
+    List<Seen> virtual = run(new Link("v", FluidLink.constant(8e6, 5 * MS)), Pacing.virtual(), ts);
+    Pacing pacing = Pacing.paced(1, System.nanoTime() + 3_600 * S, new PacingLag());
+    var done =
+        Source.from(ts)
+            .via(
+                ThrottledLink.<Integer>flow(new Link("p", FluidLink.constant(8e6, 5 * MS)), pacing))
+            .runWith(Sink.seq(), system)
+            .toCompletableFuture();
+    Thread.sleep(200);
+    assertTrue(!done.isDone(), "paced elements left before their due time");
+    pacing.lag().releaseAtOnce();
+    List<Delivered<Integer>> out = done.get(10, TimeUnit.SECONDS);
+    List<Long> got = new ArrayList<>();
+    List<Integer> ids = new ArrayList<>();
+    for (Delivered<Integer> d : out) {
+      got.add(d.arrival().nanos());
+      ids.add(d.payload());
+    }
+    assertEquals(arrivals(virtual), got);
+    assertEquals(payloads(virtual), ids);
+    assertEquals(0, pacing.lag().heldCount());
+  }
+
+  @Test
   void channel_eachLaneIsItsOwnFifo_inBothModes() throws Exception {
     // Three devices on one uplink band: lane = payload / 100. Lane 0 is slow (1 Mbit/s), lanes 1
     // and 2 fast; their transfers interleave in the stream.

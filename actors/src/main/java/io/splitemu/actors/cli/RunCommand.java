@@ -356,7 +356,8 @@ public final class RunCommand implements Callable<Integer> {
    * How long a SIGTERM waits without the run showing progress (a step, a row, an event) for the
    * round under way to end: the barrier watchdog (a round's steps answer within it unless the host
    * is stuck) plus a minute for the checkpoint and flush. A healthy round, however long, keeps
-   * showing progress, so it is waited for.
+   * showing progress, so it is waited for; a paced run stops waiting for the wall clock once asked
+   * to stop (Emulation releases its schedule), so it shows progress as a virtual run does.
    */
   static Duration stopBound(Settings s) {
     return s.barrierTimeout().plusMinutes(1);

@@ -301,6 +301,11 @@ public final class Emulation {
                       control.resumeFrom(),
                       control.stop(),
                       crashes(s)));
+      // A paced run asked to stop (SIGTERM) no longer waits for the wall clock: the round under way
+      // ends at virtual speed with the same emulated instants, so that it stops within seconds
+      // rather than after the round's paced wall time, and its checkpoint is the paced run's.
+      Runnable unhook =
+          paced && control.stop() != null ? control.stop().onRequest(lag::releaseAtOnce) : () -> {};
       try {
         f =
             control.cluster() == null
@@ -322,6 +327,7 @@ public final class Emulation {
                                 List.of("supervisor"),
                                 DeviceEntities.get(system)::running));
       } finally {
+        unhook.run();
         if (feed != null) {
           feed.finished();
         }

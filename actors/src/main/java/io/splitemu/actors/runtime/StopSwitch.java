@@ -1,5 +1,8 @@
 package io.splitemu.actors.runtime;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 /**
  * How the command line asks a running supervisor to stop (on SIGTERM): the supervisor reads it at
  * each round boundary, where every actor is quiescent, takes a checkpoint there and ends the run,
@@ -8,12 +11,30 @@ package io.splitemu.actors.runtime;
 public final class StopSwitch {
 
   private volatile boolean requested;
+  private final List<Runnable> onRequest = new CopyOnWriteArrayList<>();
   private volatile int stoppedAfter = -1;
   private volatile boolean stoppedBeforeStart;
 
-  /** Asks the run to stop at its next round boundary. */
+  /** Asks the run to stop at its next round boundary, and runs the actions {@link #onRequest}. */
   public void request() {
     requested = true;
+    for (Runnable r : onRequest) {
+      r.run();
+    }
+  }
+
+  /**
+   * Runs {@code action} when a stop is asked for (at once if it already was), until the returned
+   * remover is run; a paced run releases its schedule at once this way, so that the round under way
+   * ends without waiting for the wall clock. The action runs on the thread that asks for the stop
+   * (a signal handler's): it must be short.
+   */
+  public Runnable onRequest(Runnable action) {
+    onRequest.add(action);
+    if (requested) {
+      action.run(); // asked before it was added: request() may have missed it
+    }
+    return () -> onRequest.remove(action);
   }
 
   /** Whether a stop was asked for. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.splitemu.actors.results.CsvTable;
+import io.splitemu.actors.results.RoundRecord;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,9 +37,19 @@ class SigtermTest {
 
   /** As {@link #scenario()} for {@code scheme} (MP-SL's on the shared data's profiles). */
   private Path scenario(String scheme) throws Exception {
+    return scenario(scheme, ROUNDS);
+  }
+
+  /** As {@link #scenario(String)}, of {@code rounds} rounds. */
+  private Path scenario(String scheme, int rounds) throws Exception {
+    return scenario(scheme, rounds, 3);
+  }
+
+  /** As {@link #scenario(String)}, of {@code rounds} rounds of {@code localSteps} (not MP-SL). */
+  private Path scenario(String scheme, int rounds, int localSteps) throws Exception {
     Path f = tmp.resolve("term.conf");
     if (scheme.startsWith("mpsl")) {
-      Files.writeString(f, CheckpointResumeTest.mpslScenario(scheme, "term", ROUNDS, ""));
+      Files.writeString(f, CheckpointResumeTest.mpslScenario(scheme, "term", rounds, ""));
       return f;
     }
     Files.writeString(
@@ -47,8 +58,10 @@ class SigtermTest {
             + "  scenario = term\n"
             + "  scheme = psl\n"
             + "  rounds = "
-            + ROUNDS
-            + "\n  local-steps = 3\n"
+            + rounds
+            + "\n  local-steps = "
+            + localSteps
+            + "\n"
             + "  batch-size = 16\n"
             + "  fidelity = timing\n"
             + "  model { name = mlp, cut = 1 }\n"
@@ -142,23 +155,109 @@ class SigtermTest {
             .count());
   }
 
+  /**
+   * A paced round far longer on the wall than the stop's bound (an hour): SIGTERM releases the
+   * run's schedule, so the round under way ends at virtual speed within seconds, with a checkpoint
+   * of the same emulated instants. Before, the run waited on the wall clock, and the stop's
+   * watchdog, seeing no row or step for barrier.timeout plus a minute, exited without a checkpoint.
+   * The resume (paced, at the checkpoint's instant on schedule), stopped the same way in its last
+   * round, finishes the run: its rows equal the virtual run's but for the host columns.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "mpsl"})
+  void pacedRoundOfAnHour_sigtermReleasesTheSchedule_stopsInSecondsWithACheckpoint(String scheme)
+      throws Exception {
+    int rounds = 2;
+    Path scenario = scenario(scheme, rounds);
+    Path virtual = tmp.resolve("virtual");
+    String speedup = speedupFor(scenario, virtual, 3_600);
+    Path out = tmp.resolve("out");
+    List<String> paced = List.of("--set", "mode=paced", "--set", "speedup=" + speedup);
+    List<String> args =
+        new ArrayList<>(List.of("run", scenario.toString(), "--out", out.toString()));
+    args.addAll(paced);
+    Path checkpoint = out.resolve("checkpoints/round-000001.ckpt");
+    try (ChildRun run =
+        ChildRun.start(
+            Files.createDirectories(tmp.resolve("child")), args.toArray(new String[0]))) {
+      Process p = run.process();
+      // rounds.csv is written once the run's SIGTERM handling is in place
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!Files.exists(out.resolve("rounds.csv"))
+          && p.isAlive()
+          && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+      Thread.sleep(2_000); // well into round 1, which lasts an hour on the wall
+      assertTrue(p.isAlive(), "the run ended by itself: " + run.stderr());
+      assertEquals(1, lines(out.resolve("rounds.csv")), "round 1 is under way");
+      p.destroy(); // SIGTERM
+      assertTrue(
+          p.waitFor(30, TimeUnit.SECONDS),
+          "the paced run did not stop within 30 s of SIGTERM: " + run.stderr());
+      assertEquals(143, p.exitValue(), run.stderr());
+      assertEquals(
+          List.of(
+              "splitemu: stopped by SIGTERM after round 1; checkpoint "
+                  + checkpoint
+                  + "; resume with: splitemu run "
+                  + scenario
+                  + " --set mode=paced --set speedup="
+                  + speedup
+                  + " --resume "
+                  + out),
+          said(run.stderrFile()),
+          run.stdout());
+      assertTrue(Files.isRegularFile(checkpoint));
+      assertEquals(2, lines(out.resolve("rounds.csv")), "round 1 recorded");
+    }
+    List<String> resume = new ArrayList<>(List.of("run", scenario.toString()));
+    resume.addAll(paced);
+    resume.addAll(List.of("--resume", out.toString()));
+    try (ChildRun run =
+        ChildRun.start(
+            Files.createDirectories(tmp.resolve("resume")), resume.toArray(new String[0]))) {
+      Process p = run.process();
+      Path events = out.resolve("events.csv");
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (CsvTable.read(events).stream().noneMatch(e -> e.get(2).equals("resume"))
+          && p.isAlive()
+          && System.nanoTime() < giveUp) {
+        Thread.sleep(50);
+      }
+      Thread.sleep(1_000);
+      assertTrue(p.isAlive(), "the resume ended by itself: " + run.stderr());
+      assertEquals(2, lines(out.resolve("rounds.csv")), "round 2 is under way");
+      p.destroy(); // SIGTERM in the last round: it ends at once, and so does the run
+      assertTrue(
+          p.waitFor(30, TimeUnit.SECONDS),
+          "the paced resume did not stop within 30 s of SIGTERM: " + run.stderr());
+      assertEquals(0, p.exitValue(), run.stderr());
+    }
+    List<List<String>> want = CsvTable.read(virtual.resolve("rounds.csv"));
+    List<List<String>> got = CsvTable.read(out.resolve("rounds.csv"));
+    assertEquals(rounds, got.size(), "every round once");
+    List<String> header = RoundRecord.HEADER;
+    assertEquals(String.join(",", header), Files.readAllLines(out.resolve("rounds.csv")).get(0));
+    for (int i = 0; i < rounds; i++) {
+      for (int c = 0; c < header.size(); c++) {
+        if (!RoundRecord.HOST_COLUMNS.contains(header.get(c))) {
+          assertEquals(
+              want.get(i).get(c), got.get(i).get(c), "round " + (i + 1) + " " + header.get(c));
+        }
+      }
+    }
+  }
+
   @Test
   void secondSigterm_exitsAtOnceWithoutACheckpoint_sayingSo() throws Exception {
-    Path scenario = scenario();
-    String speedup = speedupFor(scenario, tmp.resolve("virtual"), 20);
+    // A round of 30,000 steps lasts seconds even at virtual speed (a paced run's would not: the
+    // first SIGTERM releases its schedule), so the second SIGTERM comes before its end.
+    Path scenario = scenario("psl", 2, 30_000);
     Path out = tmp.resolve("out");
     Path child = Files.createDirectories(tmp.resolve("child"));
     try (ChildRun run =
-        ChildRun.start(
-            child,
-            "run",
-            scenario.toString(),
-            "--out",
-            out.toString(),
-            "--set",
-            "mode=paced",
-            "--set",
-            "speedup=" + speedup)) {
+        ChildRun.start(child, "run", scenario.toString(), "--out", out.toString())) {
       Process p = run.process();
       long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (lines(out.resolve("rounds.csv")) < 1 && p.isAlive() && System.nanoTime() < giveUp) {

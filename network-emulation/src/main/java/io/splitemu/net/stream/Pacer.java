@@ -1,6 +1,8 @@
 package io.splitemu.net.stream;
 
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -15,13 +17,18 @@ import java.util.concurrent.TimeUnit;
  * (a few nanoseconds of jitter apart), not by submission: so the tasks wait here in one queue keyed
  * by (due, submission), drained on the timer thread by one scheduled wake-up at the head's due
  * instant, and tasks due at the same instant run in submission order.
+ *
+ * <p>A run that stops pacing ({@link PacingLag#releaseAtOnce}) has its waiting tasks run at once,
+ * in the same (due, submission) order, and its later ones as soon as they are handed in.
  */
 final class Pacer {
   private static final ScheduledThreadPoolExecutor TIMER = create();
 
-  /** By due instant, then submission. */
+  /** Tasks of a run that released at once come first; then by due instant, then submission. */
   private static final Comparator<Task> ORDER =
-      Comparator.<Task>comparingLong(t -> t.due).thenComparingLong(t -> t.seq);
+      Comparator.<Task>comparingLong(t -> t.wake)
+          .thenComparingLong(t -> t.due)
+          .thenComparingLong(t -> t.seq);
 
   private static final Object LOCK = new Object();
   // Guarded by LOCK: the waiting tasks, the submission counter and the one scheduled wake-up.
@@ -50,14 +57,18 @@ final class Pacer {
   static final class Task {
     private final long due;
     private final long seq;
+    private final PacingLag run;
     private final Runnable action;
-    // Guarded by LOCK.
+    // Guarded by LOCK: the nanoTime the task may run from (due, or MIN_VALUE once released).
+    private long wake;
     private boolean cancelled;
 
-    private Task(long due, long seq, Runnable action) {
+    private Task(long due, long seq, PacingLag run, Runnable action) {
       this.due = due;
       this.seq = seq;
+      this.run = run;
       this.action = action;
+      this.wake = due;
     }
 
     /** Keeps the task from running if it has not started yet. */
@@ -72,15 +83,41 @@ final class Pacer {
   }
 
   /**
-   * Runs {@code task} on the pacer thread once {@link System#nanoTime()} reaches {@code due}; tasks
-   * due at the same instant run in the order handed in.
+   * Runs {@code task} on the pacer thread once {@link System#nanoTime()} reaches {@code due}, or at
+   * once if {@code run} releases at once; tasks due at the same instant run in the order handed in.
    */
-  static Task at(long dueNanoTime, Runnable task) {
+  static Task at(long dueNanoTime, PacingLag run, Runnable task) {
     synchronized (LOCK) {
-      Task t = new Task(dueNanoTime, seq++, task);
+      Task t = new Task(dueNanoTime, seq++, run, task);
+      if (run.releasingAtOnce()) {
+        t.wake = Long.MIN_VALUE;
+      }
       QUEUE.add(t);
       armLocked();
       return t;
+    }
+  }
+
+  /**
+   * {@code run} stopped pacing: its waiting tasks are due now, in their (due, submission) order.
+   */
+  static void releaseAtOnce(PacingLag run) {
+    synchronized (LOCK) {
+      List<Task> theirs = new ArrayList<>();
+      for (Task t : QUEUE) {
+        if (t.run == run) {
+          theirs.add(t);
+        }
+      }
+      if (theirs.isEmpty()) {
+        return;
+      }
+      QUEUE.removeAll(theirs);
+      for (Task t : theirs) {
+        t.wake = Long.MIN_VALUE;
+        QUEUE.add(t);
+      }
+      armLocked();
     }
   }
 
@@ -90,14 +127,14 @@ final class Pacer {
     if (head == null) {
       return; // a wake-up still scheduled finds nothing and schedules nothing
     }
-    if (wakeUp != null && wakeUpAt <= head.due) {
+    if (wakeUp != null && wakeUpAt <= head.wake) {
       return;
     }
     if (wakeUp != null) {
       wakeUp.cancel(false);
     }
-    long delay = head.due - System.nanoTime();
-    wakeUpAt = head.due;
+    long delay = head.wake == Long.MIN_VALUE ? 0 : head.wake - System.nanoTime();
+    wakeUpAt = head.wake;
     wakeUp = TIMER.schedule(Pacer::drain, Math.max(0, delay), TimeUnit.NANOSECONDS);
   }
 
@@ -111,7 +148,7 @@ final class Pacer {
         if (next == null) {
           return;
         }
-        if (next.due > System.nanoTime()) {
+        if (next.wake > System.nanoTime()) {
           armLocked();
           return;
         }

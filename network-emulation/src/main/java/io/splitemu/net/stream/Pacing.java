@@ -59,9 +59,12 @@ public record Pacing(boolean paced, double speedup, long clockStartNanoTime, Pac
     return offset > 0 && due < clockStartNanoTime ? Long.MAX_VALUE : due;
   }
 
-  /** Wall-clock time left until {@code at} falls due; zero in virtual mode or when already due. */
+  /**
+   * Wall-clock time left until {@code at} falls due; zero in virtual mode, when already due, or
+   * once the run releases at once ({@link PacingLag#releaseAtOnce}).
+   */
   public Duration delayUntil(EmulatedInstant at) {
-    if (!paced) {
+    if (!paced || lag.releasingAtOnce()) {
       return Duration.ZERO;
     }
     return Duration.ofNanos(Math.max(0, dueNanoTime(at) - System.nanoTime()));
@@ -74,7 +77,9 @@ public record Pacing(boolean paced, double speedup, long clockStartNanoTime, Pac
    * <p>In paced mode the action runs on the shared pacer thread, so it must be short and must not
    * block: telling an actor ({@code () -> self.tell(msg)}) is the intended use. Actions due at the
    * same instant run in the order they were handed in (of all runs: one timer thread serves them).
-   * An exception from the action is logged.
+   * Once the run releases at once ({@link PacingLag#releaseAtOnce}) its actions run without
+   * waiting, still in order of due instant and then of handing in. An exception from the action is
+   * logged.
    */
   public void runAt(EmulatedInstant at, Runnable action) {
     if (!paced) {
@@ -85,6 +90,7 @@ public record Pacing(boolean paced, double speedup, long clockStartNanoTime, Pac
     lag.pending(due);
     Pacer.at(
         due,
+        lag,
         () -> {
           lag.released(due, System.nanoTime());
           try {

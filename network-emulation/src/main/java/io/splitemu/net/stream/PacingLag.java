@@ -21,6 +21,24 @@ public final class PacingLag {
   private final LongAdder count = new LongAdder();
   // The due instants (System.nanoTime) of the emissions held now, each with how many share it.
   private final TreeMap<Long, Integer> held = new TreeMap<>();
+  private volatile boolean atOnce;
+
+  /**
+   * The run stops pacing: every emission of the {@link Pacing}s that share this lag, held now or
+   * handed in later, is released at once, in the order it would have left (due instant, then order
+   * of handing in). The emulated instants do not change: the rest of the run goes on at virtual
+   * speed, as a stop on SIGTERM wants it (the round under way ends at once, and its checkpoint and
+   * a resume from it are those of the paced run). It cannot be undone.
+   */
+  public void releaseAtOnce() {
+    atOnce = true;
+    Pacer.releaseAtOnce(this);
+  }
+
+  /** Whether {@link #releaseAtOnce} was called. */
+  public boolean releasingAtOnce() {
+    return atOnce;
+  }
 
   /** A consistent-enough reading of all figures at once, wall-clock nanoseconds. */
   public record Snapshot(long count, double meanNanos, long lastNanos, long maxNanos) {

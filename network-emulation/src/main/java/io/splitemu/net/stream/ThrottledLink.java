@@ -31,7 +31,9 @@ import org.apache.pekko.stream.stage.GraphStageLogic;
  * System#nanoTime()} reaches {@link Pacing#dueNanoTime}, never earlier, in order of arrival instant
  * (ties in stream order); on a plain FIFO link that is stream order too, but an extra-delay fault
  * window can let a later transfer arrive first, and then it is emitted first. Paced mode records
- * every element's lag behind its due time in {@link Pacing#lag()}.
+ * every element's lag behind its due time in {@link Pacing#lag()}. Once the run releases at once
+ * ({@link PacingLag#releaseAtOnce}), paced mode emits every element without waiting for its due
+ * time, still in that order; the instants are the same.
  *
  * <p>A transfer the link can never deliver (an endless outage, a stopped trace) fails the stream
  * with an {@link UndeliverableException} naming the transfer; in paced mode the elements sent
@@ -260,7 +262,7 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
         return;
       }
       long now = System.nanoTime();
-      if (head.due <= now) {
+      if (head.due <= now || pacing.lag().releasingAtOnce()) {
         if (isAvailable(out)) { // otherwise the next onPull emits it
           pending.poll();
           pacing.lag().released(head.due, now);
@@ -278,7 +280,7 @@ public final class ThrottledLink<T> extends GraphStage<FlowShape<Transfer<T>, De
         }
         long due = head.due;
         timerDue = due;
-        timer = Pacer.at(due, () -> wake.invoke(due));
+        timer = Pacer.at(due, pacing.lag(), () -> wake.invoke(due));
       }
     }
 
