@@ -295,6 +295,88 @@ public final class CsvTable implements Closeable {
   }
 
   /**
+   * Reopens {@code file}, whose header must be {@code header}, for appending with {@code rows}
+   * inserted among its data rows: each, in their order, goes before the first row of the file that
+   * {@code precedes} accepts for it ({@code precedes.test(row, fileRow)}), or at the end; so rows
+   * kept in some order and rows sorted the same way merge into that order, a file row first on a
+   * tie when {@code precedes} is strict. {@code each} sees every data row of the result in order,
+   * as its fields read back (an inserted row as the file holds it). As {@link #reopen}: through a
+   * temporary file that then replaces {@code file} atomically, one line at a time (memory does not
+   * grow with the table); a torn last line is dropped.
+   */
+  public static CsvTable reopenInserting(
+      Path file,
+      List<String> header,
+      List<? extends List<?>> rows,
+      java.util.function.BiPredicate<List<String>, List<String>> precedes,
+      Consumer<List<String>> each) {
+    List<String> lines = new ArrayList<>(rows.size());
+    List<List<String>> parsed = new ArrayList<>(rows.size());
+    for (List<?> r : rows) {
+      if (r.size() != header.size()) {
+        throw new IllegalArgumentException(
+            file.getFileName() + ": row has " + r.size() + " fields, header has " + header.size());
+      }
+      lines.add(text(r));
+      parsed.add(parseLine(lines.get(lines.size() - 1)));
+    }
+    Path tmp = temporaryOf(file);
+    try {
+      try (BufferedWriter w =
+          Files.newBufferedWriter(tmp, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW)) {
+        int[] next = {0};
+        boolean[] headed = {false};
+        LineSink insert =
+            (i, line) -> {
+              each.accept(parsed.get(next[0]));
+              w.write(line);
+              w.write('\n');
+              next[0]++;
+            };
+        lines(
+            file,
+            (i, line) -> {
+              if (i == 0) {
+                if (!parseLine(line).equals(header)) {
+                  throw new IllegalArgumentException(
+                      file + ": not a table of " + String.join(",", header));
+                }
+                headed[0] = true;
+                w.write(line);
+                w.write('\n');
+                return;
+              }
+              List<String> f = parseLine(line);
+              if (f.size() != header.size()) {
+                return;
+              }
+              while (next[0] < lines.size() && precedes.test(parsed.get(next[0]), f)) {
+                insert.accept(i, lines.get(next[0]));
+              }
+              each.accept(f);
+              w.write(line);
+              w.write('\n');
+            });
+        if (!headed[0]) {
+          throw new IllegalArgumentException(file + ": not a table of " + String.join(",", header));
+        }
+        while (next[0] < lines.size()) {
+          insert.accept(-1, lines.get(next[0]));
+        }
+      } catch (IOException | RuntimeException e) {
+        Files.deleteIfExists(tmp);
+        throw e;
+      }
+      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      BufferedWriter w =
+          Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+      return new CsvTable(file, w, header.size());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot reopen " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
    * Writes a whole table ({@code header}, then {@code rows}) to {@code file} atomically: into a
    * temporary file in the same folder, then renamed over it, so a kill leaves the old file or the
    * new one, never a part.

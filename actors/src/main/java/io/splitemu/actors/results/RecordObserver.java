@@ -1,8 +1,9 @@
 package io.splitemu.actors.results;
 
 /**
- * Sees every row a {@link ResultsWriter} records, right after it is written (metrics export). Must
- * not block and must not throw: the row is already safe on disk.
+ * Sees every row a {@link ResultsWriter} records (metrics export): a round's and a device's right
+ * after it is written, an event as the run records it (its row reaches {@code events.csv} in order
+ * of emulated instant, by the next round's row at the latest). Must not block and must not throw.
  */
 public interface RecordObserver {
 
@@ -12,7 +13,7 @@ public interface RecordObserver {
   /** A device's round was recorded. */
   default void onDevice(DeviceRecord d) {}
 
-  /** An event was recorded. */
+  /** An event was recorded (before its row is written: see {@link ResultsWriter}). */
   default void onEvent(EventRecord e) {}
 
   /** The run moved on within a round (no file records this). */

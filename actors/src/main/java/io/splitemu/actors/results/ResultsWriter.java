@@ -31,7 +31,24 @@ import java.util.function.Predicate;
  * row as the run records them, and {@code summary.json}, {@code plots/*.png} and {@code report.md}
  * at the end.
  *
- * <p>Every row is flushed as it is written, so a run that stops early keeps what it recorded.
+ * <p>Every row of {@code rounds.csv} and {@code devices.csv} is flushed as it is written, so a run
+ * that stops early keeps what it recorded. {@code events.csv} is in emulated-time order
+ * (docs/faults.md "Recording"): the run records its events in the order its actors find them, not
+ * always by instant (a fault passed during a visit is recorded at the visit's end, an mpsl epoch's
+ * rows together at its end), so the writer holds each row until the next round's row, sorts what it
+ * holds by instant and writes the rows no later row can precede: those at or before the previous
+ * round's end. Every row of the runtime recorded after round R's row falls at or after round R's
+ * start (a later round's rows at or after its start; a checkpoint's at round R's end; on mpsl the
+ * rows of epoch R + 1 at or after epoch R's aggregate, every device's start of R + 1 being its
+ * arrival, and that at or after R's start). A checkpoint, a crash's rewind and the end write every
+ * row held (a checkpoint first, so that a run killed after it keeps every row before it). A row
+ * that still comes earlier than the file's last one (on mpsl a link fault at a device's own start
+ * of epoch R + 1, which can precede the end of epoch R, after R's checkpoint) is inserted in its
+ * place: the file is copied once with it, one line at a time. Rows at one instant stay in the order
+ * the run recorded them, so the file is the run's rows sorted stably by instant: the same for the
+ * same scenario and seed, and, since every row a resumed run writes again was recorded after its
+ * checkpoint's row, the same after a {@code --resume}. Observers see each event as the run records
+ * it (the live metrics count it then).
  */
 public final class ResultsWriter implements Closeable, RecordObserver {
 
@@ -65,6 +82,13 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   // summary; a rewind drops the rounds it discards.
   private final TreeMap<Integer, Map<String, Long>> memoryByRound = new TreeMap<>();
   private boolean closed;
+  // events.csv's rows not written yet, in the order they came (see the class comment), the latest
+  // instant in the file, and how often a row earlier than it was inserted (for tests).
+  private final List<EventRecord> heldEvents = new ArrayList<>();
+  private double lastEventS = Double.NEGATIVE_INFINITY;
+  private int eventsInserted;
+  private static final Comparator<EventRecord> BY_INSTANT =
+      Comparator.comparingDouble(EventRecord::emulatedS);
 
   private ResultsWriter(Path dir) {
     this(
@@ -131,13 +155,19 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     observers.add(o);
   }
 
-  /** Records one round. */
+  /**
+   * Records one round, and writes the events held that no later row can precede: those at or before
+   * the end of the round recorded before it.
+   */
   public synchronized void round(RoundRecord r) {
+    double before =
+        rounds.isEmpty() ? Double.NEGATIVE_INFINITY : rounds.get(rounds.size() - 1).emulatedTimeS();
     roundsCsv.append(r.fields());
     tally(r);
     for (RecordObserver o : observers) {
       o.onRound(r);
     }
+    writeEvents(before);
   }
 
   /** Records one device's round. */
@@ -149,13 +179,83 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     }
   }
 
-  /** Records one event. */
+  /**
+   * Records one event: the observers see it now, {@code events.csv} gets it in its place by
+   * emulated instant, at the next round's row at the latest (see the class comment).
+   */
   public synchronized void event(EventRecord e) {
-    eventsCsv.append(e.fields());
-    tally(e);
+    heldEvents.add(e);
     for (RecordObserver o : observers) {
       o.onEvent(e);
     }
+  }
+
+  /**
+   * Writes the events held at or before {@code upToS} (every one if infinite; one without an
+   * instant, an empty field, at once, after the others: it has no place in time) in order of
+   * instant, those at one instant in the order they came; a row earlier than the file's last is
+   * inserted in its place.
+   */
+  private void writeEvents(double upToS) {
+    if (heldEvents.isEmpty() || closed) {
+      return;
+    }
+    boolean all = upToS == Double.POSITIVE_INFINITY;
+    List<EventRecord> ready = new ArrayList<>();
+    List<EventRecord> later = new ArrayList<>();
+    for (EventRecord e : heldEvents) {
+      boolean now = all || Double.isNaN(e.emulatedS()) || Double.compare(e.emulatedS(), upToS) <= 0;
+      (now ? ready : later).add(e);
+    }
+    if (ready.isEmpty()) {
+      return;
+    }
+    heldEvents.clear();
+    heldEvents.addAll(later);
+    ready.sort(BY_INSTANT); // stable: one instant's rows keep the order they came in
+    if (Double.compare(ready.get(0).emulatedS(), lastEventS) >= 0) {
+      for (EventRecord e : ready) {
+        eventsCsv.append(e.fields());
+        tallyWritten(e);
+      }
+      return;
+    }
+    // Earlier than a row written: the file is copied with the rows in their places, and what the
+    // summary, plots and report keep of it is taken again in the new order.
+    eventsInserted++;
+    eventsCsv.close();
+    clearEventTally();
+    eventsCsv =
+        CsvTable.reopenInserting(
+            dir.resolve("events.csv"),
+            EventRecord.HEADER,
+            ready.stream().map(EventRecord::fields).toList(),
+            (row, old) -> Double.compare(number(row.get(0)), number(old.get(0))) < 0,
+            f -> tallyWritten(eventOf(f)));
+  }
+
+  private void writeAllEvents() {
+    writeEvents(Double.POSITIVE_INFINITY);
+  }
+
+  private void tallyWritten(EventRecord e) {
+    tally(e);
+    if (e.emulatedS() > lastEventS) { // false for NaN
+      lastEventS = e.emulatedS();
+    }
+  }
+
+  private void clearEventTally() {
+    eventCount = 0;
+    eventKinds.clear();
+    marked.clear();
+    resumedFrom.clear();
+    lastEventS = Double.NEGATIVE_INFINITY;
+  }
+
+  /** How often a row earlier than {@code events.csv}'s last was inserted in its place (tests). */
+  synchronized int eventsInserted() {
+    return eventsInserted;
   }
 
   // What the summary, plots and report need of each row (recorded now or read back).
@@ -227,8 +327,12 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     }
   }
 
-  /** What the plots and the report keep of the marked events recorded so far. */
+  /**
+   * What the plots and the report keep of the marked events recorded so far (every held row written
+   * first: it follows the file).
+   */
   synchronized MarkedEvents marked() {
+    writeAllEvents();
     return marked;
   }
 
@@ -246,8 +350,11 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     return Collections.unmodifiableList(out);
   }
 
-  /** The events recorded so far, read back from {@code events.csv}. */
+  /**
+   * The events recorded so far, read back from {@code events.csv} (every held row written first).
+   */
   public synchronized List<EventRecord> events() {
+    writeAllEvents();
     List<EventRecord> out = new ArrayList<>();
     for (List<String> f : CsvTable.read(dir.resolve("events.csv"))) {
       out.add(eventOf(f));
@@ -417,7 +524,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   /** Whether nothing was recorded: no round, device or event row. */
   public synchronized boolean recordedNothing() {
-    return rounds.isEmpty() && deviceTally.isEmpty() && eventCount == 0;
+    return rounds.isEmpty() && deviceTally.isEmpty() && eventCount == 0 && heldEvents.isEmpty();
   }
 
   /**
@@ -458,6 +565,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   @Override
   public synchronized void close() {
     if (!closed) {
+      writeAllEvents();
       closed = true;
       roundsCsv.close();
       devicesCsv.close();
@@ -493,12 +601,14 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   }
 
   /**
-   * Writes a checkpoint's bytes atomically (a temporary file in the same folder, then renamed),
-   * then deletes all but the newest {@link #CHECKPOINTS_KEPT}, and records a {@code checkpoint}
-   * event.
+   * Writes every event held, then a checkpoint's bytes atomically (a temporary file in the same
+   * folder, then renamed), then deletes all but the newest {@link #CHECKPOINTS_KEPT}, and records a
+   * {@code checkpoint} event, written at once: a run killed after its checkpoint's file keeps every
+   * row recorded before it, as a resume from it needs.
    */
   @Override
   public synchronized void onCheckpoint(CheckpointFile c) {
+    writeAllEvents();
     Path file = checkpointFile(dir, c.round());
     Path folder = file.getParent();
     try {
@@ -521,6 +631,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
             "checkpoint",
             "supervisor",
             "checkpoints/" + file.getFileName() + " (" + c.bytes().length + " bytes)"));
+    writeAllEvents();
   }
 
   /**
@@ -590,10 +701,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     bytesUp = 0;
     bytesDown = 0;
     deviceTally.clear();
-    eventCount = 0;
-    eventKinds.clear();
-    marked.clear();
-    resumedFrom.clear();
+    clearEventTally();
     roundsCsv =
         CsvTable.reopen(
             dir.resolve("rounds.csv"),
@@ -609,7 +717,10 @@ public final class ResultsWriter implements Closeable, RecordObserver {
             f -> tally(deviceOf(f)));
     eventsCsv =
         CsvTable.reopen(
-            dir.resolve("events.csv"), EventRecord.HEADER, keepEvent, f -> tally(eventOf(f)));
+            dir.resolve("events.csv"),
+            EventRecord.HEADER,
+            keepEvent,
+            f -> tallyWritten(eventOf(f)));
   }
 
   /**
@@ -640,6 +751,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    */
   @Override
   public synchronized void onRewind(int round) {
+    // The held rows of the rounds it discards would be cut; the others are written first.
+    heldEvents.removeIf(e -> e.round() > round);
+    writeAllEvents();
     roundsCsv.close();
     devicesCsv.close();
     eventsCsv.close();

@@ -27,10 +27,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Exact resume: a run stopped after a checkpoint and resumed with {@code --resume} leaves the same
  * {@code rounds.csv} (but the wall time), {@code devices.csv} and {@code events.csv} (but its
- * checkpoint and resume rows) as a run that was never stopped, in full fidelity, with no row lost
- * or duplicated. {@code psl} is killed with SIGKILL in its own JVM; {@code cpsl} and {@code
- * edgesplit} are resumed in this JVM from a checkpoint of a finished run, whose rows after the
- * checkpoint the resume drops and writes again.
+ * checkpoint and resume rows, and in emulated-time order with them) as a run that was never
+ * stopped, in full fidelity, with no row lost or duplicated. {@code psl} is killed with SIGKILL in
+ * its own JVM; {@code cpsl} and {@code edgesplit} are resumed in this JVM from a checkpoint of a
+ * finished run, whose rows after the checkpoint the resume drops and writes again.
  */
 class CheckpointResumeTest {
 
@@ -938,6 +938,13 @@ class CheckpointResumeTest {
         Files.readAllLines(expected.resolve("devices.csv"), StandardCharsets.UTF_8),
         Files.readAllLines(actual.resolve("devices.csv"), StandardCharsets.UTF_8));
     assertEquals(events(expected, false), events(actual, false));
+    // In emulated-time order, its checkpoint and resume rows included (docs/faults.md "Order").
+    double last = Double.NEGATIVE_INFINITY;
+    for (List<String> e : events(actual, true)) {
+      double t = Double.parseDouble(e.get(0));
+      assertTrue(t >= last, "events.csv goes back in time at " + e);
+      last = t;
+    }
     assertTrue(events(actual, true).stream().anyMatch(e -> e.get(2).equals("resume")));
     assertTrue(events(actual, true).stream().anyMatch(e -> e.get(2).equals("checkpoint")));
   }

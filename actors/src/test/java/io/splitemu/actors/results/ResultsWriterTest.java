@@ -50,16 +50,87 @@ class ResultsWriterTest {
     Path dir = tmp.resolve("run");
     ResultsWriter w = ResultsWriter.open(dir, "splitemu { seed = 1 }\n");
     w.round(round(1, 0.5, 0.3));
-    w.event(new EventRecord(0.25, 1, "timeout", "device-2", "no answer, within \"5 s\", dropped"));
     List<String> lines = Files.readAllLines(dir.resolve("rounds.csv"));
     assertEquals(2, lines.size());
     assertEquals(String.join(",", RoundRecord.HEADER), lines.get(0));
     List<String> fields = CsvTable.parseLine(lines.get(1));
     assertEquals("0.5", fields.get(2));
+    // An event is written in its place by instant, by the next round's row at the latest.
+    w.event(new EventRecord(0.25, 1, "timeout", "device-2", "no answer, within \"5 s\", dropped"));
+    w.round(round(2, 1.0, 0.3));
     List<String> ev = Files.readAllLines(dir.resolve("events.csv"));
     assertEquals("no answer, within \"5 s\", dropped", CsvTable.parseLine(ev.get(1)).get(4));
     assertEquals("splitemu { seed = 1 }\n", Files.readString(dir.resolve("scenario.conf")));
     w.close();
+  }
+
+  private static EventRecord ev(double t, int round, String subject) {
+    return new EventRecord(t, round, "fault", subject, "at " + t);
+  }
+
+  /** Round 1 and 2's rows of the run below, as it records them (not in order of instant). */
+  private static void firstTwoRounds(ResultsWriter w) {
+    w.event(ev(2.0, 1, "a"));
+    w.event(ev(1.0, 1, "b"));
+    w.event(ev(1.0, 1, "c"));
+    w.round(round(1, 3.0, 0.1));
+    w.event(ev(4.5, 2, "d"));
+    w.event(ev(3.0, 2, "e"));
+    w.round(round(2, 5.0, 0.2));
+    w.onCheckpoint(new CheckpointFile(2, 5.0, new byte[] {1, 2, 3}));
+  }
+
+  /** Round 3's rows: one earlier than round 2's checkpoint (an mpsl device's own epoch start). */
+  private static void thirdRound(ResultsWriter w) {
+    w.event(ev(6.0, 3, "f"));
+    w.event(ev(4.8, 3, "g"));
+    w.event(ev(5.0, 3, "h"));
+    w.round(round(3, 7.0, 0.3));
+  }
+
+  /**
+   * events.csv is the recorded rows sorted stably by instant: the rows of a round wait for the next
+   * round's row, a checkpoint writes every held row at once, and a row that still comes earlier
+   * than the file's last (here 4.8 after the checkpoint at 5.0) is inserted in its place. A resume
+   * from the checkpoint writes the same file byte for byte (the rows it writes again all came after
+   * the checkpoint's), and what the report keeps follows the file. Before 2026-12-06 the rows were
+   * written in the order they came.
+   */
+  @Test
+  void events_areInTimeOrder_acrossACheckpointAndAResume() throws Exception {
+    Path whole = tmp.resolve("whole");
+    ResultsWriter w = ResultsWriter.open(whole, "x");
+    java.util.List<String> seen = new java.util.ArrayList<>();
+    w.observe(
+        new RecordObserver() {
+          @Override
+          public void onEvent(EventRecord e) {
+            seen.add(e.subject());
+          }
+        });
+    firstTwoRounds(w);
+    // The observers see each row as it comes; the file holds round 1's by round 2's row.
+    assertEquals(List.of("a", "b", "c", "d", "e", "supervisor"), seen);
+    thirdRound(w);
+    assertEquals(1, w.eventsInserted(), "the row at 4.8 was inserted once");
+    w.close();
+    List<String> subjects =
+        CsvTable.read(whole.resolve("events.csv")).stream().map(f -> f.get(3)).toList();
+    assertEquals(List.of("b", "c", "a", "e", "d", "g", "supervisor", "h", "f"), subjects);
+    assertEquals("g", w.marked().first().get(5).subject(), "the report's list follows the file");
+
+    Path stopped = tmp.resolve("stopped");
+    ResultsWriter s = ResultsWriter.open(stopped, "x");
+    firstTwoRounds(s);
+    s.close(); // stopped at its checkpoint
+    ResultsWriter resumed = ResultsWriter.resume(stopped, 2);
+    thirdRound(resumed);
+    resumed.close();
+    assertEquals(
+        Files.readString(whole.resolve("events.csv")),
+        Files.readString(stopped.resolve("events.csv")));
+    assertEquals(
+        w.marked().first(), resumed.marked().first(), "the report's list as uninterrupted");
   }
 
   /**
