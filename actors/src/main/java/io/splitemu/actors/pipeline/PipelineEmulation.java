@@ -355,10 +355,12 @@ public final class PipelineEmulation {
    * crash that ends while another silence of the same device still holds it has its recovery row
    * where the device answers again, beside the last silence's: {@code held} keeps, per device, the
    * indexes of the silences waiting for it (Supervisor.resume's rule); {@code silences} indexes the
-   * hangs and crashes of {@code silenceFaults} by device (FaultPlan.silencesByDevice): {@code
-   * faults}, at their indexes, then the run's hangs they do not hold
-   * (PipelineControl.silenceFaults), which hold a device as well but have no rows of their own
-   * here.
+   * hangs and crashes of {@code silenceFaults} by device (FaultPlan.silencesByDevice): the
+   * scenario's faults, at their indexes, then the run's hangs they do not hold
+   * (PipelineControl.silenceFaults), which hold a device as well. The control passes that list as
+   * {@code faults} too, so such a hang has its {@code fault} row as a listed one has, as the
+   * supervisor families record a setup's hangs among its faults (FaultPlan.ofHangs); before
+   * 2026-12-06 it had none on mpsl.
    */
   public static List<Recorder.Command> epochRows(
       PipelinePlan plan,

@@ -1666,6 +1666,9 @@ public final class PipelineControl {
     // put an entry per fault and device into every State and checkpoint.
     EmptyWindows empty =
         (i, d) -> {
+          if (i >= setup.faults().size()) {
+            return -1; // a hang given besides the list (silenceFaults): no end, never empty
+          }
           Settings.Fault f = setup.faults().get(i);
           int r = f.mixedRound();
           if (r <= 0 || r > e + 1) {
@@ -1689,9 +1692,11 @@ public final class PipelineControl {
     rowsFromNs = -1;
     PipelineLinkFaults.rows(setup.faults(), epoch, starts, empty)
         .forEach(r -> recorder.tell(new Recorder.EventRecorded(r)));
+    // The hangs given besides the list have their fault rows as listed ones, as the supervisor
+    // families record a setup's hangs among its faults (FaultPlan.ofHangs).
     PipelineEmulation.epochRows(
             plan,
-            setup.faults(),
+            silenceFaults,
             epoch,
             starts,
             rowsFrom,

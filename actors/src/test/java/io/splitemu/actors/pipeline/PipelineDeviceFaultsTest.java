@@ -417,6 +417,47 @@ class PipelineDeviceFaultsTest {
     }
   }
 
+  /**
+   * A hang given to the run besides its faults list has its {@code fault} row, as the supervisor
+   * families record a setup's hangs among its faults (FaultPlan.ofHangs): the hand plan's device 1
+   * hangs from 5 s, or from epoch 2's start, for good, given only to the options, and events.csv is
+   * the same run's with the hang also in the faults list (the production path: a scenario's hangs
+   * are its listed endless device-hangs), its fault row included. Before 2026-12-06 mpsl wrote no
+   * fault row for it.
+   */
+  @Test
+  void aHangOfTheOptions_hasItsFaultRow_asWithTheHangListed() throws Exception {
+    PipelinePlan plan = PipelineHandTest.handPlan(3);
+    List<io.splitemu.actors.runtime.SupervisorSetup.Hang> atInstant =
+        List.of(io.splitemu.actors.runtime.SupervisorSetup.Hang.at(1, 5_000_000_000L));
+    List<io.splitemu.actors.runtime.SupervisorSetup.Hang> atRound =
+        List.of(new io.splitemu.actors.runtime.SupervisorSetup.Hang(1, 2));
+    Settings.Fault listedAt =
+        Settings.Fault.of(
+            "device-hang", 1, Settings.FaultTime.at(5_000_000_000L), "splitemu.faults[0]");
+    Settings.Fault listedRound =
+        Settings.Fault.of("device-hang", 1, Settings.FaultTime.ofRound(2), "splitemu.faults[0]");
+    for (Object[] c :
+        List.of(
+            new Object[] {atInstant, listedAt, "at 5 s"},
+            new Object[] {atRound, listedRound, "round 2"})) {
+      @SuppressWarnings("unchecked")
+      List<io.splitemu.actors.runtime.SupervisorSetup.Hang> hang =
+          (List<io.splitemu.actors.runtime.SupervisorSetup.Hang>) c[0];
+      List<List<String>> options = handRun(plan, hang, List.of(), "options-" + c[2]);
+      List<List<String>> listed =
+          handRun(plan, hang, List.of((Settings.Fault) c[1]), "listed-" + c[2]);
+      assertEquals(
+          List.of("device-hang: device stops answering (scenario fault, " + c[2] + ")"),
+          options.stream()
+              .filter(e -> e.get(2).equals("fault") && e.get(3).equals("device-1"))
+              .map(e -> e.get(4))
+              .toList(),
+          options.toString());
+      assertEquals(listed, options, "as with the hang listed");
+    }
+  }
+
   /** {@code plan} with {@code hangs} (deadline 10 s) and {@code faults}: its events.csv rows. */
   private List<List<String>> handRun(
       PipelinePlan plan,
