@@ -617,13 +617,21 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private Behavior<Command> onDevicesPlaced(DevicesPlaced m) {
-    event(
-        "placement",
-        "member " + m.member(),
-        m.devices().size()
-            + (m.devices().size() == 1 ? " device" : " devices")
-            + " started: "
-            + ranges(m.devices()));
+    // A resumed run places its devices before it restores them: their rows stand at the
+    // checkpoint's instant and round, beside the resume row, not among the first run's at 0.
+    Checkpoint from = setup.checkpointing().resumeFrom();
+    boolean beforeRestore = from != null && round == 0 && nowNs == 0;
+    recorder.tell(
+        new Recorder.EventRecorded(
+            new EventRecord(
+                (beforeRestore ? from.nowNs() : nowNs) / NS,
+                beforeRestore ? from.round() : round,
+                "placement",
+                "member " + m.member(),
+                m.devices().size()
+                    + (m.devices().size() == 1 ? " device" : " devices")
+                    + " started: "
+                    + ranges(m.devices()))));
     return this;
   }
 

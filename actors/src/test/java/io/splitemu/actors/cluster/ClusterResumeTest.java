@@ -207,5 +207,28 @@ class ClusterResumeTest {
     assertTrue(Files.exists(dir.resolve("checkpoints")), "checkpoints written on the cluster");
     // Every device of the resumed run started on a member again.
     assertEquals(4, placements(dir, true).size(), events);
+    // ... and its placement rows stand at the resume's instant and round, beside the resume row,
+    // not among the first run's at 0 (they are recorded before the restore).
+    String resume = null;
+    List<String> placedAtResume = new ArrayList<>();
+    for (String line : lines(dir.resolve("events.csv"))) {
+      String at = line.substring(0, line.indexOf(',', line.indexOf(',') + 1));
+      if (line.contains(",resume,supervisor,")) {
+        resume = at;
+      }
+      if (line.contains(",placement,member ")) {
+        placedAtResume.add(at);
+      }
+    }
+    assertTrue(resume != null && !resume.startsWith("0.0,"), events);
+    String resumedAt = resume;
+    long atResume = placedAtResume.stream().filter(resumedAt::equals).count();
+    assertTrue(
+        atResume >= 1,
+        "placement rows at the resume's instant and round " + resume + ": " + events);
+    assertEquals(
+        placedAtResume.size() - atResume,
+        placedAtResume.stream().filter(a -> a.startsWith("0.0,")).count(),
+        "the first run's placements at 0, the resumed run's at the resume: " + events);
   }
 }
