@@ -2,14 +2,19 @@
 # Runs one emulation on a cluster of N JVMs on this machine (127.0.0.1 only): N-1 `splitemu node`
 # members and the supervisor (`splitemu run SCENARIO --cluster`), which is also the seed. Prints
 # what `run` prints, exits with its status and stops every JVM it started, also on failure, Ctrl-C
-# or SIGTERM. See deploy/README.md.
+# or SIGTERM: the supervisor first (it stops the run at a round boundary with a checkpoint when
+# checkpoint.every is set), then the members. See deploy/README.md.
 set -uo pipefail
 
 me="local-cluster.sh"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 launcher="${SPLITEMU_LAUNCHER:-$root/splitemu}"
-# Seconds a JVM has to leave after SIGTERM before it is killed.
+# Seconds a member has to leave after SIGTERM before it is killed.
 grace="${LOCAL_CLUSTER_GRACE:-20}"
+# Seconds the supervisor has after SIGTERM before it is killed: it ends the round under way and
+# checkpoints, which may take up to barrier.timeout plus a minute (120 s by default) for a round that
+# shows no progress, and then leaves the cluster.
+supervisor_grace="${LOCAL_CLUSTER_SUPERVISOR_GRACE:-150}"
 usage="usage: $me --nodes N SCENARIO [run options]"
 
 die_usage() {
@@ -33,7 +38,11 @@ while [ $# -gt 0 ]; do
       echo "$usage"
       echo "Starts N-1 'splitemu node' members and the supervisor ('splitemu run --cluster') on"
       echo "127.0.0.1 and passes the run options to 'splitemu run'. Member logs go to a temporary"
-      echo "folder, named on failure. LOCAL_CLUSTER_GRACE: seconds a JVM gets after SIGTERM (20)."
+      echo "folder, named on failure. Ctrl-C or SIGTERM stops the supervisor first (with a"
+      echo "checkpoint at the end of the round under way if checkpoint.every is set), then the"
+      echo "members; a second Ctrl-C stops the supervisor without it and kills the members."
+      echo "LOCAL_CLUSTER_SUPERVISOR_GRACE: seconds the supervisor gets after SIGTERM (150)."
+      echo "LOCAL_CLUSTER_GRACE: seconds a member gets after SIGTERM (20)."
       exit 0
       ;;
     --)
@@ -60,6 +69,15 @@ nodes=$((10#$nodes))
 scenario="$1"
 shift
 [ -f "$scenario" ] || die_usage "scenario file not found: $scenario"
+seconds() {
+  case "$2" in
+    '' | *[!0-9]*) die_usage "$1 must be a whole number of seconds, got '$2'" ;;
+  esac
+}
+seconds LOCAL_CLUSTER_GRACE "$grace"
+seconds LOCAL_CLUSTER_SUPERVISOR_GRACE "$supervisor_grace"
+grace=$((10#$grace))
+supervisor_grace=$((10#$supervisor_grace))
 # The script owns the cluster's wiring; a run option that changes it would break the cluster.
 for arg in "$@"; do
   case "$arg" in
@@ -116,26 +134,65 @@ pids=()
 names=()
 supervisor=""
 stopping=0
+# Signals received while stopping (a second Ctrl-C), and what the stop waits for (supervisor,
+# members).
+forced=0
+phase=""
 
-# Stops every JVM started here: SIGTERM (every member leaves the cluster), then SIGKILL after the
-# grace, then waits for each.
-stop_all() {
-  local pid deadline alive
-  for pid in ${supervisor:+"$supervisor"} "${pids[@]}"; do
-    kill -TERM "$pid" 2>/dev/null
+# Whether any of the pids given is still up.
+any_up() {
+  local pid
+  for pid in "$@"; do
+    if kill -0 "$pid" 2>/dev/null; then return 0; fi
   done
-  deadline=$((SECONDS + grace))
-  while :; do
-    alive=0
-    for pid in ${supervisor:+"$supervisor"} "${pids[@]}"; do
-      if kill -0 "$pid" 2>/dev/null; then alive=1; fi
-    done
-    if [ "$alive" -eq 0 ] || [ "$SECONDS" -ge "$deadline" ]; then break; fi
+  return 1
+}
+
+# Waits until none of the pids after the first two arguments is up, `seconds` ($1) have passed or
+# `forced` has gone above `level` ($2).
+wait_for() {
+  local seconds="$1" level="$2" deadline
+  shift 2
+  deadline=$((SECONDS + seconds))
+  while any_up "$@" && [ "$SECONDS" -lt "$deadline" ] && [ "$forced" -le "$level" ]; do
     sleep 0.2
   done
-  for pid in ${supervisor:+"$supervisor"} "${pids[@]}"; do
+}
+
+# Stops every JVM started here, in order, then waits for each. First the supervisor: on SIGTERM it
+# ends the round under way and checkpoints (checkpoint.every), which needs the members (edge, hops
+# and the devices) still in the cluster; SIGKILL after its grace. Then the members: SIGTERM (each
+# leaves the cluster), SIGKILL after theirs. A signal during the stop does not wait: the supervisor
+# gets a second SIGTERM, on which it exits at once without a checkpoint (saying what was kept), and
+# the members are killed (they hold nothing of the run's, and could not leave in order while the
+# supervisor, gone without leaving, is unreachable); a further signal kills the supervisor too.
+stop_all() {
+  local pid
+  if [ -n "$supervisor" ] && any_up "$supervisor"; then
+    phase=supervisor
+    kill -TERM "$supervisor" 2>/dev/null
+    wait_for "$supervisor_grace" 0 "$supervisor"
+    if any_up "$supervisor" && [ "$forced" -gt 0 ]; then
+      kill -TERM "$supervisor" 2>/dev/null
+      wait_for "$grace" 1 "$supervisor"
+    elif any_up "$supervisor"; then
+      echo "$me: the supervisor (pid $supervisor) still up ${supervisor_grace}s after SIGTERM," \
+        "killing it (LOCAL_CLUSTER_SUPERVISOR_GRACE)" >&2
+    fi
+    kill -KILL "$supervisor" 2>/dev/null
+  fi
+  phase=members
+  if [ "$forced" -eq 0 ]; then
+    for pid in "${pids[@]}"; do
+      kill -TERM "$pid" 2>/dev/null
+    done
+    wait_for "$grace" 0 "${pids[@]}"
+  fi
+  for pid in "${pids[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then
-      echo "$me: pid $pid still up ${grace}s after SIGTERM, killing it" >&2
+      if [ "$forced" -eq 0 ]; then
+        echo "$me: pid $pid still up ${grace}s after SIGTERM, killing it (LOCAL_CLUSTER_GRACE)" >&2
+      fi
       kill -KILL "$pid" 2>/dev/null
     fi
   done
@@ -144,13 +201,29 @@ stop_all() {
   done
 }
 
+# A signal while the cluster is being stopped: do not wait (above).
+# shellcheck disable=SC2317 # called from the traps
+on_another_signal() {
+  forced=$((forced + 1))
+  if [ "$phase" = supervisor ] && [ "$forced" -eq 1 ]; then
+    echo "$me: stopping the supervisor without its checkpoint and killing the members" >&2
+  else
+    echo "$me: killing every JVM" >&2
+  fi
+}
+
 # shellcheck disable=SC2317 # called from the traps below
 on_signal() {
   local code="$1"
   [ "$stopping" -eq 0 ] || return
   stopping=1
-  trap '' INT TERM HUP
-  echo "$me: stopping the cluster" >&2
+  trap on_another_signal INT TERM HUP
+  if [ -n "$supervisor" ]; then
+    echo "$me: stopping the supervisor (up to ${supervisor_grace}s for its checkpoint; Ctrl-C again" \
+      "not to wait), then the members" >&2
+  else
+    echo "$me: stopping the cluster" >&2
+  fi
   stop_all
   echo "$me: member logs in $logs" >&2
   exit "$code"
@@ -162,7 +235,7 @@ trap 'on_signal 129' HUP
 fail() {
   echo "$me: $1; member logs in $logs" >&2
   stopping=1
-  trap '' INT TERM HUP
+  trap on_another_signal INT TERM HUP
   stop_all
   exit 1
 }
@@ -176,15 +249,29 @@ fi
 seed_port="$(free_port)" || fail "no free port found on 127.0.0.1"
 seed="127.0.0.1:$seed_port"
 
-# The supervisor: the seed, and the JVM whose output is the run's. Its stdin is not the terminal,
-# so that Ctrl-C reaches this script, which stops everyone in order.
-"$launcher" run "$scenario" --cluster --port "$seed_port" --min-members "$nodes" "$@" \
+# Runs "$@" (a JVM, through the launcher, which execs it) as this background process, out of the
+# reach of the terminal's signals: Ctrl-C (SIGINT) and a hangup (SIGHUP) go to the terminal's
+# foreground process group, this script's, and a JVM given one would exit at once (the supervisor
+# without its checkpoint, a member leaving under the supervisor's round). Only this script gets them,
+# and stops the JVMs in order (stop_all). In a session of its own (setsid) the JVM also misses a
+# signal sent to this script's whole process group (`kill -- -PGID`, `timeout`); where there is no
+# setsid, it ignores SIGINT and SIGHUP, which the JVM then leaves ignored.
+detached() {
+  trap '' INT HUP
+  if command -v setsid >/dev/null 2>&1; then
+    exec setsid "$@"
+  fi
+  exec "$@"
+}
+
+# The supervisor: the seed, and the JVM whose output is the run's. Its stdin is not the terminal.
+detached "$launcher" run "$scenario" --cluster --port "$seed_port" --min-members "$nodes" "$@" \
   </dev/null &
 supervisor=$!
 
 for ((i = 1; i < nodes; i++)); do
   roles="$(roles_of "$i")"
-  "$launcher" node --roles "$roles" --seed-nodes "$seed" --bind 127.0.0.1 --port 0 \
+  detached "$launcher" node --roles "$roles" --seed-nodes "$seed" --bind 127.0.0.1 --port 0 \
     </dev/null >"$logs/node-$i.log" 2>&1 &
   pids+=("$!")
   names+=("node-$i ($roles)")
@@ -219,7 +306,7 @@ wait "$supervisor"
 status=$?
 supervisor=""
 stopping=1
-trap '' INT TERM HUP
+trap on_another_signal INT TERM HUP
 stop_all
 for ((i = 0; i < ${#pids[@]}; i++)); do
   if [ -z "${up[$i]:-}" ] && ! grep -q "^splitemu node: up at" "$logs/node-$((i + 1)).log"; then

@@ -210,9 +210,9 @@ class DeployFilesTest {
   /**
    * After SIGTERM the supervisor stops the run at the end of the round under way and checkpoints,
    * waiting up to {@link RunCommand#stopBound} for a round that shows no progress (barrier.timeout
-   * from reference.conf plus a minute). Its grace before SIGKILL, in compose and in the Job, must
-   * cover that bound plus {@link #LEAVE_AND_EXIT} to leave the cluster and exit, or it is killed
-   * before it checkpoints.
+   * from reference.conf plus a minute). Its grace before SIGKILL, in compose, in the Job and in
+   * local-cluster.sh, must cover that bound plus {@link #LEAVE_AND_EXIT} to leave the cluster and
+   * exit, or it is killed before it checkpoints.
    */
   @Test
   void supervisorGraceCoversTheCheckpointOnSigterm() throws Exception {
@@ -255,10 +255,22 @@ class DeployFilesTest {
             + " is shorter than the supervisor's stop bound after SIGTERM plus leaving, "
             + bound.toSeconds()
             + " s: the kubelet kills it before it checkpoints");
+    Matcher script =
+        Pattern.compile("supervisor_grace=\"\\$\\{LOCAL_CLUSTER_SUPERVISOR_GRACE:-(\\d+)}\"")
+            .matcher(Files.readString(DEPLOY.resolve("local-cluster.sh")));
+    assertTrue(script.find(), "deploy/local-cluster.sh: no LOCAL_CLUSTER_SUPERVISOR_GRACE default");
+    assertTrue(
+        Long.parseLong(script.group(1)) >= bound.toSeconds(),
+        "deploy/local-cluster.sh: LOCAL_CLUSTER_SUPERVISOR_GRACE's default "
+            + script.group(1)
+            + " is shorter than the supervisor's stop bound after SIGTERM plus leaving, "
+            + bound.toSeconds()
+            + " s: the script kills it before it checkpoints");
     String readme = Files.readString(DEPLOY.resolve("README.md"));
     for (String said :
         List.of(
             "`stop_grace_period` is " + compose + " s",
+            "`LOCAL_CLUSTER_SUPERVISOR_GRACE` seconds (" + script.group(1) + ":",
             "`terminationGracePeriodSeconds: " + graces.get(1) + "`",
             bound.minus(LEAVE_AND_EXIT).toSeconds() + " s with the default")) {
       assertTrue(readme.contains(said), "deploy/README.md does not say " + said);

@@ -11,6 +11,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -66,6 +68,81 @@ class LocalClusterScriptTest {
       assertTrue(
           Files.readString(three.resolve("events.csv")).contains(",placement,"),
           "devices placed on members");
+    } finally {
+      stopAndAssertNoJvmLeft(script, marker);
+    }
+  }
+
+  /**
+   * SIGTERM to the script mid-run (what Ctrl-C does too) stops the supervisor first, with the
+   * members still in the cluster: it ends the round under way with all its devices and checkpoints
+   * it, prints its resume line, and only then do the members leave. The script exits 143 and no JVM
+   * is left. (Given SIGTERM with the supervisor, the members left under its last round: member-lost
+   * and deadline events, every device dropped from the round it checkpointed.)
+   */
+  @Test
+  void sigtermMidRun_stopsTheSupervisorFirst_whichCheckpointsAWholeRound() throws Exception {
+    String marker = "splitemu.test.cluster=" + UUID.randomUUID();
+    Path launcher = launcher(marker, "");
+    Path dir = tmp.resolve("stopped");
+    Path out = tmp.resolve("stop-out.txt");
+    Path err = tmp.resolve("stop-err.txt");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                "bash",
+                "../deploy/local-cluster.sh",
+                "--nodes",
+                "3",
+                "../scenarios/quickstart.conf",
+                "--set",
+                "fidelity=timing",
+                "--set",
+                "rounds=2000", // about 0.2 s each: still going when stopped
+                "--set",
+                "checkpoint.every=1",
+                "--out",
+                dir.toString())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
+    pb.environment().put("SPLITEMU_LAUNCHER", launcher.toString());
+    pb.environment().put("CI", "true");
+    Process script = pb.start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      while (!Files.readString(out).contains("psl round 3:")) {
+        assertTrue(script.isAlive(), () -> "ended before round 3: " + safeRead(err));
+        assertTrue(System.nanoTime() < deadline, () -> "no round 3 in 3 min: " + safeRead(err));
+        Thread.sleep(100);
+      }
+      script.destroy(); // SIGTERM
+      assertTrue(script.waitFor(4, TimeUnit.MINUTES), "local-cluster.sh did not stop in 4 min");
+      String said = Files.readString(err);
+      assertEquals(143, script.exitValue(), said);
+      Matcher stopped =
+          Pattern.compile(
+                  "splitemu: stopped by SIGTERM after round (\\d+); checkpoint (\\S+); resume with:"
+                      + " splitemu run \\S+ --set fidelity=timing .* --resume "
+                      + Pattern.quote(dir.toString()))
+              .matcher(said);
+      assertTrue(stopped.find(), said);
+      int round = Integer.parseInt(stopped.group(1));
+      assertEquals(
+          dir.resolve("checkpoints").resolve(String.format("round-%06d.ckpt", round)).toString(),
+          stopped.group(2));
+      assertTrue(Files.isRegularFile(Path.of(stopped.group(2))), said);
+      List<String> rows = Files.readAllLines(dir.resolve("rounds.csv"));
+      List<String> header = List.of(rows.get(0).split(",", -1));
+      List<String> last = List.of(rows.get(rows.size() - 1).split(",", -1));
+      assertEquals(String.valueOf(round), last.get(header.indexOf("round")), said);
+      assertEquals("4", last.get(header.indexOf("participants")), rows.get(rows.size() - 1));
+      assertEquals("0", last.get(header.indexOf("failed")), rows.get(rows.size() - 1));
+      List<String> lost =
+          Files.readAllLines(dir.resolve("events.csv")).stream()
+              .filter(l -> l.contains(",member-lost,") || l.contains(",deadline,"))
+              .toList();
+      assertEquals(List.of(), lost, "members left under the supervisor's last round");
+      assertFalse(said.contains("killing"), said);
+      assertNoJvmLeft(marker);
     } finally {
       stopAndAssertNoJvmLeft(script, marker);
     }
@@ -153,6 +230,11 @@ class LocalClusterScriptTest {
       throws InterruptedException {
     script.destroyForcibly();
     script.waitFor(30, TimeUnit.SECONDS);
+    assertNoJvmLeft(marker);
+  }
+
+  /** Asserts that no JVM marked {@code marker} is up, killing any that is. */
+  private static void assertNoJvmLeft(String marker) {
     List<ProcessHandle> left =
         ProcessHandle.allProcesses()
             .filter(p -> p.info().commandLine().orElse("").contains(marker))
