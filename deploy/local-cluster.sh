@@ -138,6 +138,7 @@ stopping=0
 # members).
 forced=0
 phase=""
+stop_started=0
 
 # Whether any of the pids given is still up.
 any_up() {
@@ -204,6 +205,11 @@ stop_all() {
 # A signal while the cluster is being stopped: do not wait (above).
 # shellcheck disable=SC2317 # called from the traps
 on_another_signal() {
+  # GNU timeout, and a kill of the whole process group, deliver one stop twice: a repeat within
+  # about a second of the first signal is that, not a second Ctrl-C.
+  if [ "$forced" -eq 0 ] && [ $((SECONDS - stop_started)) -le 1 ]; then
+    return
+  fi
   forced=$((forced + 1))
   if [ "$phase" = supervisor ] && [ "$forced" -eq 1 ]; then
     echo "$me: stopping the supervisor without its checkpoint and killing the members" >&2
@@ -217,6 +223,7 @@ on_signal() {
   local code="$1"
   [ "$stopping" -eq 0 ] || return
   stopping=1
+  stop_started=$SECONDS
   trap on_another_signal INT TERM HUP
   if [ -n "$supervisor" ]; then
     echo "$me: stopping the supervisor (up to ${supervisor_grace}s for its checkpoint; Ctrl-C again" \
