@@ -36,6 +36,11 @@ final class Pacer {
   private static long seq;
   private static ScheduledFuture<?> wakeUp;
   private static long wakeUpAt;
+  // Which wake-up is the current one: a wake-up moved earlier may have started already, too late
+  // for its cancel; it then finds its number outdated and leaves the queue to the current one.
+  private static long wakeUpNumber;
+  // A drain is under way on the timer thread: it re-arms once it stops, so no one else arms.
+  private static boolean draining;
 
   private Pacer() {}
 
@@ -121,8 +126,14 @@ final class Pacer {
     }
   }
 
-  /** Makes sure one wake-up is scheduled for the head of the queue (none when it is empty). */
+  /**
+   * Makes sure one wake-up is scheduled for the head of the queue (none when it is empty); while a
+   * drain is under way, the drain arms when it stops.
+   */
   private static void armLocked() {
+    if (draining) {
+      return;
+    }
     Task head = QUEUE.peek();
     if (head == null) {
       return; // a wake-up still scheduled finds nothing and schedules nothing
@@ -134,32 +145,50 @@ final class Pacer {
       wakeUp.cancel(false);
     }
     long delay = head.wake == Long.MIN_VALUE ? 0 : head.wake - System.nanoTime();
+    long number = ++wakeUpNumber;
     wakeUpAt = head.wake;
-    wakeUp = TIMER.schedule(Pacer::drain, Math.max(0, delay), TimeUnit.NANOSECONDS);
+    wakeUp = TIMER.schedule(() -> drain(number), Math.max(0, delay), TimeUnit.NANOSECONDS);
   }
 
-  /** On the timer thread: runs every task due now, in queue order, then arms the next wake-up. */
-  private static void drain() {
-    while (true) {
-      Task next;
-      synchronized (LOCK) {
-        wakeUp = null;
-        next = QUEUE.peek();
-        if (next == null) {
-          return;
-        }
-        if (next.wake > System.nanoTime()) {
-          armLocked();
-          return;
-        }
-        QUEUE.poll();
-        next.cancelled = true; // started: a cancel now has nothing to stop
+  /**
+   * On the timer thread: runs every task due now, in queue order, then arms the next wake-up. A
+   * wake-up that is no longer the current one does nothing: the current one is scheduled.
+   */
+  private static void drain(long number) {
+    synchronized (LOCK) {
+      if (number != wakeUpNumber || draining) {
+        return;
       }
-      try {
-        next.action.run();
-      } catch (RuntimeException e) {
-        // Ignored, as the executor ignored a task's failure; Pacing.runAt logs its action's own.
+      wakeUp = null;
+      draining = true;
+    }
+    try {
+      while (true) {
+        Task next;
+        synchronized (LOCK) {
+          next = QUEUE.peek();
+          if (next == null || next.wake > System.nanoTime()) {
+            return;
+          }
+          QUEUE.poll();
+          next.cancelled = true; // started: a cancel now has nothing to stop
+        }
+        try {
+          next.action.run();
+        } catch (RuntimeException e) {
+          // Ignored, as the executor ignored a task's failure; Pacing.runAt logs its action's own.
+        }
+      }
+    } finally {
+      synchronized (LOCK) {
+        draining = false;
+        armLocked();
       }
     }
+  }
+
+  /** Wake-ups scheduled on the timer and not yet started (for tests: at most one). */
+  static int pendingWakeUps() {
+    return TIMER.getQueue().size();
   }
 }
