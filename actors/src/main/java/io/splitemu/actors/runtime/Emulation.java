@@ -328,6 +328,9 @@ public final class Emulation {
                                 DeviceEntities.get(system)::running));
       } finally {
         unhook.run();
+        // The run is over: paced actions it left waiting (a failed or aborted run's) go now rather
+        // than stay on the shared pacer, holding its actors, until their wall-clock due time.
+        lag.dropWaiting();
         if (feed != null) {
           feed.finished();
         }

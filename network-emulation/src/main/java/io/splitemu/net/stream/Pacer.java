@@ -63,15 +63,18 @@ final class Pacer {
     private final long due;
     private final long seq;
     private final PacingLag run;
+    // Declared pending to run's lag (Pacing.runAt): a drop tells the lag it will not leave.
+    private final boolean held;
     private final Runnable action;
     // Guarded by LOCK: the nanoTime the task may run from (due, or MIN_VALUE once released).
     private long wake;
     private boolean cancelled;
 
-    private Task(long due, long seq, PacingLag run, Runnable action) {
+    private Task(long due, long seq, PacingLag run, boolean held, Runnable action) {
       this.due = due;
       this.seq = seq;
       this.run = run;
+      this.held = held;
       this.action = action;
       this.wake = due;
     }
@@ -92,8 +95,17 @@ final class Pacer {
    * once if {@code run} releases at once; tasks due at the same instant run in the order handed in.
    */
   static Task at(long dueNanoTime, PacingLag run, Runnable task) {
+    return at(dueNanoTime, run, false, task);
+  }
+
+  /**
+   * {@link #at(long, PacingLag, Runnable)} for a task whose due instant the caller declared {@link
+   * PacingLag#pending} ({@code held}): {@link #dropWaiting} then declares it {@link
+   * PacingLag#dropped}.
+   */
+  static Task at(long dueNanoTime, PacingLag run, boolean held, Runnable task) {
     synchronized (LOCK) {
-      Task t = new Task(dueNanoTime, seq++, run, task);
+      Task t = new Task(dueNanoTime, seq++, run, held, task);
       if (run.releasingAtOnce()) {
         t.wake = Long.MIN_VALUE;
       }
@@ -124,6 +136,31 @@ final class Pacer {
       }
       armLocked();
     }
+  }
+
+  /**
+   * {@code run} ended: its held tasks still waiting ({@link Pacing#runAt}) will not run, and its
+   * lag no longer holds them; other runs' tasks and the run's stage timers (which their stages
+   * cancel) stay. Returns how many were dropped.
+   */
+  static int dropWaiting(PacingLag run) {
+    List<Task> theirs = new ArrayList<>();
+    synchronized (LOCK) {
+      QUEUE.removeIf(
+          t -> {
+            if (t.run != run || !t.held) {
+              return false;
+            }
+            t.cancelled = true;
+            theirs.add(t);
+            return true;
+          });
+      // The wake-up stays: it finds the next head, or nothing, and arms for what is left.
+    }
+    for (Task t : theirs) {
+      run.dropped(t.due);
+    }
+    return theirs.size();
   }
 
   /**

@@ -78,7 +78,8 @@ public record Pacing(boolean paced, double speedup, long clockStartNanoTime, Pac
    * block: telling an actor ({@code () -> self.tell(msg)}) is the intended use. Actions due at the
    * same instant run in the order they were handed in (of all runs: one timer thread serves them).
    * Once the run releases at once ({@link PacingLag#releaseAtOnce}) its actions run without
-   * waiting, still in order of due instant and then of handing in. An exception from the action is
+   * waiting, still in order of due instant and then of handing in. Once the run ended ({@link
+   * PacingLag#dropWaiting}) the actions still waiting never run. An exception from the action is
    * logged.
    */
   public void runAt(EmulatedInstant at, Runnable action) {
@@ -91,6 +92,7 @@ public record Pacing(boolean paced, double speedup, long clockStartNanoTime, Pac
     Pacer.at(
         due,
         lag,
+        true,
         () -> {
           lag.released(due, System.nanoTime());
           try {

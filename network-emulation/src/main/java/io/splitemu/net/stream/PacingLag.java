@@ -35,6 +35,17 @@ public final class PacingLag {
     Pacer.releaseAtOnce(this);
   }
 
+  /**
+   * The run ended: the {@link Pacing#runAt} actions of the {@link Pacing}s that share this lag and
+   * still wait for their due instant never run, and are no longer held ({@link #heldCount}); until
+   * then the shared pacer would keep them, and what they refer to (a finished run's actors), for as
+   * long as their paced schedule says, possibly hours. Actions of other runs (another lag) are
+   * untouched; one handed in afterwards waits as usual. Returns how many were dropped.
+   */
+  public int dropWaiting() {
+    return Pacer.dropWaiting(this);
+  }
+
   /** Whether {@link #releaseAtOnce} was called. */
   public boolean releasingAtOnce() {
     return atOnce;

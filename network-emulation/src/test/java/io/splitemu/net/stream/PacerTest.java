@@ -3,6 +3,7 @@ package io.splitemu.net.stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.splitemu.net.EmulatedInstant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -138,6 +139,36 @@ class PacerTest {
       }
     }
     assertEquals(expected, ranIds);
+    assertTrue(Pacer.pendingWakeUps() <= 1, "wake-ups: " + Pacer.pendingWakeUps());
+  }
+
+  @Test
+  void aFinishedRunsWaitingActionsAreDropped_anotherRunsRunAsDue() throws Exception {
+    // Two runs with an action each due at the same instant 50 ms out, the finished run's handed in
+    // first: dropped, it never runs, though the other run's, due with it and after it, does.
+    PacingLag finished = new PacingLag();
+    PacingLag next = new PacingLag();
+    long start = System.nanoTime();
+    Pacing a = Pacing.paced(1, start, finished);
+    Pacing b = Pacing.paced(1, start, next);
+    List<String> ran = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch nextRan = new CountDownLatch(1);
+    a.runAt(EmulatedInstant.ofNanos(50 * MS), () -> ran.add("finished"));
+    a.runAt(EmulatedInstant.ofNanos(3_600 * S), () -> ran.add("finished, later"));
+    b.runAt(
+        EmulatedInstant.ofNanos(50 * MS),
+        () -> {
+          ran.add("next");
+          nextRan.countDown();
+        });
+    assertEquals(2, finished.heldCount());
+    assertEquals(2, finished.dropWaiting());
+    assertEquals(0, finished.heldCount(), "dropped actions are no longer held");
+    assertTrue(nextRan.await(30, TimeUnit.SECONDS), "the other run's action did not run");
+    assertEquals(List.of("next"), ran);
+    assertEquals(0, finished.count(), "a dropped action is no release");
+    assertEquals(1, next.count());
+    assertEquals(0, finished.dropWaiting());
     assertTrue(Pacer.pendingWakeUps() <= 1, "wake-ups: " + Pacer.pendingWakeUps());
   }
 }
