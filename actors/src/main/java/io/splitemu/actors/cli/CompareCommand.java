@@ -731,7 +731,7 @@ public final class CompareCommand implements Callable<Integer> {
         throw new UserException("--resume: cannot read " + f.resolve("scenario.conf"));
       }
       if (!diff.isEmpty()) {
-        throw RunCommand.otherConfiguration(f, scenario, diff);
+        throw RunCommand.otherConfiguration(f, scenario, diff, s);
       }
       if (finished(f)) {
         Scheme scheme = Schemes.of(s.scheme());

@@ -315,7 +315,8 @@ public final class RunCommand implements Callable<Integer> {
     err.flush();
     if (!c.fingerprint().equals(Checkpoints.fingerprint(s))) {
       // The fingerprint judges; the folder's scenario.conf says which keys differ.
-      throw otherConfiguration(resume, scenario, ResumeDiff.differences(resume, s.resolved(), 3));
+      throw otherConfiguration(
+          resume, scenario, ResumeDiff.differences(resume, s.resolved(), 3), s);
     }
     if ((Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE) != (c.pipeline() != null)) {
       throw new UserException(
@@ -328,16 +329,24 @@ public final class RunCommand implements Callable<Integer> {
    * The one line refusing to resume results folder {@code resume}, run with another configuration
    * than {@code scenario} and the command's {@code --set} options; {@code diff}: the keys that
    * differ ({@link ResumeDiff#differences}), empty if none does, null if the folder's {@code
-   * scenario.conf} cannot be read.
+   * scenario.conf} cannot be read; {@code s}: the scenario as read now, whose availability file (if
+   * any) is named when no key differs.
    */
-  static UserException otherConfiguration(Path resume, Path scenario, List<String> diff) {
+  static UserException otherConfiguration(
+      Path resume, Path scenario, List<String> diff, Settings s) {
+    Path availability = availabilityFile(s, scenario);
     String why =
         diff == null
             ? " (the resolved scenario differs from its checkpoint's)"
-            : diff.isEmpty()
-                ? " (no key differs from its scenario.conf: the faults as read do, such as an"
-                    + " edited availability file)"
-                : " (" + String.join("; ", diff) + ")";
+            : !diff.isEmpty()
+                ? " (" + String.join("; ", diff) + ")"
+                : availability != null
+                    ? " (no key differs from its scenario.conf: the faults as read do: the"
+                        + " availability file "
+                        + availability
+                        + " as read differs)"
+                    : " (no key differs from its scenario.conf: the faults as read do, such as an"
+                        + " edited availability file)";
     return new UserException(
         "--resume: "
             + resume
@@ -345,6 +354,20 @@ public final class RunCommand implements Callable<Integer> {
             + scenario
             + " and these --set options, or by a splitemu build with other defaults"
             + why);
+  }
+
+  /**
+   * The availability file {@code s} reads (its {@code availability} key, relative to the folder of
+   * {@code scenario}, as the settings resolve it), or null if it reads none.
+   */
+  static Path availabilityFile(Settings s, Path scenario) {
+    com.typesafe.config.Config c = com.typesafe.config.ConfigFactory.parseString(s.resolved());
+    String key = "splitemu.availability";
+    if (!c.hasPath(key) || c.getString(key).isBlank()) {
+      return null;
+    }
+    Path dir = scenario.toAbsolutePath().getParent();
+    return (dir == null ? Path.of("") : dir).resolve(c.getString(key)).normalize();
   }
 
   /** Whether {@code s} runs an MP-SL scheme. */

@@ -107,6 +107,12 @@ class ResumeRefusalTest {
         ProfileCommandTest.cli("run", scenario.toString(), "--resume", out.toString());
     assertEquals(1, r.code(), r.err());
     assertTrue(
-        r.err().contains("no key differs from its scenario.conf: the faults as read do"), r.err());
+        r.err()
+            .contains(
+                "(no key differs from its scenario.conf: the faults as read do: the availability"
+                    + " file "
+                    + churn
+                    + " as read differs)"),
+        r.err());
   }
 }
