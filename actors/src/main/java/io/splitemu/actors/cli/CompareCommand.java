@@ -101,10 +101,11 @@ public final class CompareCommand implements Callable<Integer> {
       names = "--resume",
       paramLabel = "RESULTS_DIR",
       description =
-          "go on with the compare in RESULTS_DIR (stopped by SIGTERM, or ended by a failure),"
-              + " into that folder: a scheme that finished is kept as it is, one that stopped goes"
-              + " on from its newest checkpoint (as run --resume), one not started runs; give the"
-              + " compare's SCENARIO, --schemes, --set and --sweep options again")
+          "go on with the compare in RESULTS_DIR (stopped by SIGTERM, or ended by a failure), into"
+              + " that folder: a scheme that finished is kept as it is (if this compare reads the"
+              + " same inputs as its run did), one that stopped goes on from its newest checkpoint"
+              + " (as run --resume), one not started runs; give the compare's SCENARIO, --schemes,"
+              + " --set and --sweep options again")
   Path resume;
 
   @Override
@@ -364,7 +365,7 @@ public final class CompareCommand implements Callable<Integer> {
    * ({@code stop}) stops the scheme under way at its next round boundary, as it stops {@code run},
    * and the schemes after it do not start.
    */
-  private static Ran runAll(
+  private Ran runAll(
       PrintWriter w,
       List<Emulation.Prepared> runs,
       List<Step> steps,
@@ -399,6 +400,8 @@ public final class CompareCommand implements Callable<Integer> {
                 + step.from().round());
         w.flush();
       }
+      // Before the run writes anything: a --resume that keeps it checks these inputs against its.
+      recordInputs(top, into.resolve(s.scheme()), s);
       Emulation.Outcome o;
       try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
         o =
@@ -515,9 +518,35 @@ public final class CompareCommand implements Callable<Integer> {
 
   /**
    * The file of a compare's folder that records its {@code --schemes} and {@code --sweep} options,
-   * which {@code --resume} checks: the schemes not started when it stopped leave no folder.
+   * which {@code --resume} checks (the schemes not started when it stopped leave no folder), and
+   * the fingerprint of the inputs as read of each scheme's run ({@link #inputs}).
    */
   static final String RECORD = "compare.conf";
+
+  /**
+   * The {@link Checkpoints#fingerprint} of each scheme run of this compare (its resolved scenario
+   * and its faults as read, an availability file's rows included), by its folder relative to the
+   * compare's ({@code sl}, or with {@code --sweep} {@code 001-local-steps=2/sl}), recorded in
+   * {@link #RECORD} as the run starts: a {@code --resume} keeps a finished scheme only if this
+   * compare's inputs have the same fingerprint, as {@code run --resume} goes on from a checkpoint
+   * only then. Read back from the record by {@link #checkResumedFolder}.
+   */
+  private final java.util.Map<String, String> inputs = new java.util.TreeMap<>();
+
+  /** The key of {@link #inputs} of the run in folder {@code run} of the compare in {@code top}. */
+  private static String inputsKey(Path top, Path run) {
+    List<String> names = new ArrayList<>();
+    for (Path name : top.relativize(run)) {
+      names.add(name.toString());
+    }
+    return String.join("/", names);
+  }
+
+  /** Records in {@link #RECORD} the fingerprint of {@code s}, run into {@code run}. */
+  private void recordInputs(Path top, Path run, Settings s) {
+    inputs.put(inputsKey(top, run), Checkpoints.fingerprint(s));
+    writeRecord(top);
+  }
 
   private List<String> schemeNames() {
     return schemes.stream().map(String::trim).toList();
@@ -538,6 +567,11 @@ public final class CompareCommand implements Callable<Integer> {
             + com.typesafe.config.ConfigValueFactory.fromIterable(schemeNames()).render(concise)
             + "\nsweep = "
             + com.typesafe.config.ConfigValueFactory.fromIterable(sweepOptions()).render(concise)
+            + "\n"
+            + "# The fingerprint of the inputs as read (the resolved scenario, the faults) of each"
+            + " scheme's run, by its folder.\n"
+            + "inputs = "
+            + com.typesafe.config.ConfigValueFactory.fromMap(inputs).render(concise)
             + "\n");
   }
 
@@ -580,6 +614,21 @@ public final class CompareCommand implements Callable<Integer> {
         c = com.typesafe.config.ConfigFactory.parseFile(record.toFile());
         ranSchemes = c.getStringList("schemes");
         ranSweep = c.getStringList("sweep");
+        // A record of a build before the fingerprints has none (steps() says so for a kept run).
+        if (c.hasPath("inputs")) {
+          for (var e : c.getObject("inputs").entrySet()) {
+            Object fingerprint = e.getValue().unwrapped();
+            if (!(fingerprint instanceof String)) {
+              throw new UserException(
+                  "--resume: "
+                      + record
+                      + ": inputs."
+                      + e.getKey()
+                      + " is not a fingerprint (a string)");
+            }
+            inputs.put(e.getKey(), (String) fingerprint);
+          }
+        }
       } catch (com.typesafe.config.ConfigException e) {
         throw new UserException("--resume: " + record + ": " + e.getMessage());
       }
@@ -701,6 +750,8 @@ public final class CompareCommand implements Callable<Integer> {
     }
     PrintWriter err = spec.commandLine().getErr();
     List<Step> steps = new ArrayList<>();
+    // Said once every scheme is judged: a refusal is then the only line.
+    List<String> unchecked = new ArrayList<>();
     String notStarted = null;
     for (Emulation.Prepared run : runs) {
       Settings s = run.settings();
@@ -734,6 +785,22 @@ public final class CompareCommand implements Callable<Integer> {
         throw RunCommand.otherConfiguration(f, scenario, diff, s);
       }
       if (finished(f)) {
+        // Its keys match; the inputs as read (an availability file's rows) must too, as a
+        // checkpoint's fingerprint must for run --resume: else the comparison mixes two inputs.
+        String recorded = inputs.get(inputsKey(resume, f));
+        if (recorded == null) {
+          unchecked.add(
+              "splitemu: --resume: "
+                  + resume.resolve(RECORD)
+                  + " records no fingerprint of the inputs "
+                  + f
+                  + " was run with (a compare of an earlier build): "
+                  + s.scheme()
+                  + " is kept as its scenario.conf matches; an edited availability file or other"
+                  + " input it read is not seen");
+        } else if (!recorded.equals(Checkpoints.fingerprint(s))) {
+          throw RunCommand.otherConfiguration(f, scenario, diff, s);
+        }
         Scheme scheme = Schemes.of(s.scheme());
         Summary summary = ResultsWriter.readSummary(f.resolve("summary.json"));
         steps.add(
@@ -762,6 +829,8 @@ public final class CompareCommand implements Callable<Integer> {
       }
       steps.add(new Step(null, RunCommand.checkpointToResume(s, f, scenario, err)));
     }
+    unchecked.forEach(err::println);
+    err.flush();
     return steps;
   }
 

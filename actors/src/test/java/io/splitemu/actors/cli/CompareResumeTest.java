@@ -291,6 +291,87 @@ class CompareResumeTest {
   }
 
   /**
+   * A finished scheme is kept only if this compare reads the same inputs as its run did: a compare
+   * of {@code sl,sfl-v1} whose availability file is edited after sl finished and before sfl-v1
+   * started is refused in one line (the keys of sl's scenario.conf are the same; the faults as read
+   * are not), leaving the folder as it was; with the file as it was, it resumes. A folder of a
+   * build that recorded no fingerprints is kept on its scenario.conf alone, with a warning line.
+   */
+  @Test
+  void aKeptSchemeRunWithAnotherAvailabilityFile_isRefused_andResumesWithTheFileAsItWas()
+      throws Exception {
+    Path in = Files.createDirectories(tmp.resolve("in"));
+    Path avail = in.resolve("avail.csv");
+    String rows = "device,offline_from_s,offline_until_s\n1,0.001,0.002\n";
+    Files.writeString(avail, rows);
+    Path scenario = in.resolve("compare-inputs.conf");
+    Files.writeString(
+        scenario,
+        Files.readString(scenario())
+            .replace("scenario = compare-resume", "scenario = compare-inputs")
+            .replace("output.plots = false", "output.plots = false\n  availability = avail.csv"));
+    Path cmp = tmp.resolve("cmp");
+    List<String> compare = args("compare", scenario.toString(), "--schemes", "sl,sfl-v1");
+    List<String> first = new ArrayList<>(compare);
+    first.addAll(List.of("--out", cmp.toString()));
+    ProfileCommandTest.Result r = cli(first);
+    assertEquals(0, r.code(), r.err() + r.out());
+    // As a compare stopped after sl finished and before sfl-v1 started leaves it.
+    deleteTree(cmp.resolve("sfl-v1"));
+    Map<String, String> before = files(cmp);
+
+    List<String> resume = new ArrayList<>(compare);
+    resume.addAll(List.of("--resume", cmp.toString()));
+    Files.writeString(avail, rows.replace("0.002", "0.003"));
+    assertRefused(
+        cli(resume),
+        "--resume: "
+            + cmp.resolve("sl")
+            + " was run with another configuration than "
+            + scenario
+            + " and these --set options, or by a splitemu build with other defaults (no key"
+            + " differs from its scenario.conf: the faults as read do: the availability file "
+            + avail
+            + " as read differs)");
+    assertEquals(before, files(cmp), "the refusal changed the folder");
+
+    Files.writeString(avail, rows);
+    r = cli(resume);
+    assertEquals(0, r.code(), r.err() + r.out());
+    assertEquals("", r.err());
+    assertTrue(r.out().contains("sl: finished in " + cmp.resolve("sl") + "; kept"), r.out());
+    assertEquals(2, CsvTable.read(cmp.resolve("comparison.csv")).size());
+    assertEquals(ROUNDS, CsvTable.read(cmp.resolve("sfl-v1/rounds.csv")).size());
+
+    // A compare.conf of a build before the fingerprints: kept on scenario.conf, with a warning.
+    Path record = cmp.resolve("compare.conf");
+    String recorded = Files.readString(record);
+    assertTrue(recorded.contains("inputs"), recorded);
+    Files.writeString(record, "schemes = [sl, sfl-v1]\nsweep = []\n");
+    deleteTree(cmp.resolve("sfl-v1"));
+    Files.writeString(avail, rows.replace("0.002", "0.003"));
+    r = cli(resume);
+    assertEquals(0, r.code(), r.err() + r.out());
+    assertEquals(
+        List.of(
+            "splitemu: --resume: "
+                + record
+                + " records no fingerprint of the inputs "
+                + cmp.resolve("sl")
+                + " was run with (a compare of an earlier build): sl is kept as its scenario.conf"
+                + " matches; an edited availability file or other input it read is not seen"),
+        r.err().lines().toList());
+  }
+
+  private static void deleteTree(Path dir) throws Exception {
+    try (var all = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /**
    * A sweep resumed after it stopped before its second point: the first point's runs are kept, the
    * second runs, and sweep.csv covers both with the rows of a sweep never stopped. Another grid is
    * refused, with the record and (a folder of an earlier build) without it.
@@ -358,8 +439,11 @@ class CompareResumeTest {
             + " give its --sweep options");
     Files.writeString(record, recorded);
 
+    // Each run's inputs are recorded by its folder: the kept ones are checked against them.
+    assertTrue(recorded.contains("\"001-local-steps=2/sl\":"), recorded);
     ProfileCommandTest.Result r = cli(resume);
     assertEquals(0, r.code(), r.err() + r.out());
+    assertFalse(r.err().contains("records no fingerprint"), r.err());
     assertTrue(r.out().contains("psl: finished in " + point1.resolve("psl") + "; kept"), r.out());
     assertTrue(r.out().contains("sl: finished in " + point1.resolve("sl") + "; kept"), r.out());
     assertEquals(before, files(point1));
