@@ -5,6 +5,8 @@ import java.io.BufferedWriter;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
@@ -31,20 +33,67 @@ public final class CsvTable implements Closeable {
 
   private final Path file;
   private final BufferedWriter out;
+  // What out writes to: abandon() closes it without writing what out still holds.
+  private final OutputStream raw;
   private final int columns;
 
-  private CsvTable(Path file, BufferedWriter out, int columns) {
+  private CsvTable(Path file, Output o, int columns) {
     this.file = file;
-    this.out = out;
+    this.out = o.writer();
+    this.raw = o.raw();
     this.columns = columns;
+  }
+
+  /** A file's writer and the stream under it. */
+  private record Output(BufferedWriter writer, OutputStream raw) {}
+
+  /**
+   * Opens {@code file} as {@link Files#newBufferedWriter(Path, java.nio.charset.Charset,
+   * java.nio.file.OpenOption...)} does, keeping the stream under the writer.
+   */
+  private static Output output(Path file, StandardOpenOption option) throws IOException {
+    OutputStream raw = Files.newOutputStream(file, option, StandardOpenOption.WRITE);
+    return new Output(
+        new BufferedWriter(
+            new OutputStreamWriter(
+                new NoSpaceCheck(file, raw), StandardCharsets.UTF_8.newEncoder())),
+        raw);
+  }
+
+  /**
+   * Tests only: a write to a file this accepts fails as on a full disk ({@code No space left on
+   * device}), at the operating system's boundary, below every writer of this class. A test of a
+   * full disk needs no privileges (a tmpfs mount) this way; each test adds its own and removes it.
+   */
+  static final List<Predicate<Path>> noSpaceFor = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** The stream under a writer, failing as a full disk where {@link #noSpaceFor} says. */
+  private static final class NoSpaceCheck extends java.io.FilterOutputStream {
+    private final Path file;
+
+    NoSpaceCheck(Path file, OutputStream out) {
+      super(out);
+      this.file = file;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (noSpaceFor.stream().anyMatch(p -> p.test(file))) {
+        throw new IOException("No space left on device");
+      }
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
   }
 
   /** Creates {@code file} (which must not exist) and writes the header. */
   public static CsvTable create(Path file, List<String> header) {
     try {
-      BufferedWriter w =
-          Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
-      CsvTable t = new CsvTable(file, w, header.size());
+      CsvTable t = new CsvTable(file, output(file, StandardOpenOption.CREATE_NEW), header.size());
       t.writeRow(new ArrayList<>(header));
       return t;
     } catch (IOException e) {
@@ -196,7 +245,70 @@ public final class CsvTable implements Closeable {
     try {
       out.close();
     } catch (IOException e) {
+      abandon(); // the file is released even so
       throw new UncheckedIOException("cannot close " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Closes the file without writing what a failed {@link #append} left in the writer: the file
+   * keeps the rows written whole, and at most a torn last line, which {@link #reopenAppending}
+   * cuts.
+   */
+  public synchronized void abandon() {
+    try {
+      raw.close();
+    } catch (IOException e) {
+      // Nothing more can be written to it anyway; its rows are on disk.
+    }
+  }
+
+  /**
+   * Reopens {@code file}, whose header must be {@code header}, for appending in place (no copy: no
+   * free space is needed, and nothing replaces the file): a torn last line (a row a full disk or a
+   * kill cut short) is cut off, and {@code each} sees every data row, as its fields, one line at a
+   * time.
+   */
+  public static CsvTable reopenAppending(
+      Path file, List<String> header, Consumer<List<String>> each) {
+    try {
+      try (java.nio.channels.FileChannel ch =
+          java.nio.channels.FileChannel.open(
+              file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        long size = ch.size();
+        long keep = size;
+        ByteBuffer b = ByteBuffer.allocate(1);
+        while (keep > 0) {
+          b.clear();
+          ch.read(b, keep - 1);
+          if (b.get(0) == '\n') {
+            break;
+          }
+          keep--;
+        }
+        if (keep < size) {
+          ch.truncate(keep);
+        }
+      }
+      boolean[] headed = {false};
+      lines(
+          file,
+          (i, line) -> {
+            if (i == 0) {
+              headed[0] = parseLine(line).equals(header);
+            } else if (headed[0]) {
+              List<String> f = parseLine(line);
+              if (f.size() == header.size()) {
+                each.accept(f);
+              }
+            }
+          });
+      if (!headed[0]) {
+        throw new IllegalArgumentException(file + ": not a table of " + String.join(",", header));
+      }
+      return new CsvTable(file, output(file, StandardOpenOption.APPEND), header.size());
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot reopen " + file + ": " + e.getMessage(), e);
     }
   }
 
@@ -286,9 +398,7 @@ public final class CsvTable implements Closeable {
         throw e;
       }
       Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      BufferedWriter w =
-          Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-      return new CsvTable(file, w, header.size());
+      return new CsvTable(file, output(file, StandardOpenOption.APPEND), header.size());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot reopen " + file + ": " + e.getMessage(), e);
     }
@@ -302,7 +412,8 @@ public final class CsvTable implements Closeable {
    * tie when {@code precedes} is strict. {@code each} sees every data row of the result in order,
    * as its fields read back (an inserted row as the file holds it). As {@link #reopen}: through a
    * temporary file that then replaces {@code file} atomically, one line at a time (memory does not
-   * grow with the table); a torn last line is dropped.
+   * grow with the table); a torn last line is dropped. If it fails (a full disk), {@code file} is
+   * as it was, and only the temporary file was written.
    */
   public static CsvTable reopenInserting(
       Path file,
@@ -321,9 +432,11 @@ public final class CsvTable implements Closeable {
       parsed.add(parseLine(lines.get(lines.size() - 1)));
     }
     Path tmp = temporaryOf(file);
+    Output o = null;
     try {
-      try (BufferedWriter w =
-          Files.newBufferedWriter(tmp, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW)) {
+      try {
+        o = output(tmp, StandardOpenOption.CREATE_NEW);
+        BufferedWriter w = o.writer();
         int[] next = {0};
         boolean[] headed = {false};
         LineSink insert =
@@ -363,14 +476,22 @@ public final class CsvTable implements Closeable {
         while (next[0] < lines.size()) {
           insert.accept(-1, lines.get(next[0]));
         }
+        w.flush();
+        // The copy's writer stays open and goes on appending to the file it becomes: once the
+        // rename is done nothing can fail, so a failure always leaves the file as it was.
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException | RuntimeException e) {
-        Files.deleteIfExists(tmp);
+        try {
+          if (o != null) {
+            o.raw().close();
+          }
+          Files.deleteIfExists(tmp);
+        } catch (IOException c) {
+          e.addSuppressed(c); // the write's failure is the one to report
+        }
         throw e;
       }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      BufferedWriter w =
-          Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-      return new CsvTable(file, w, header.size());
+      return new CsvTable(file, o, header.size());
     } catch (IOException e) {
       throw new UncheckedIOException("cannot reopen " + file + ": " + e.getMessage(), e);
     }

@@ -35,20 +35,27 @@ import java.util.function.Predicate;
  * that stops early keeps what it recorded. {@code events.csv} is in emulated-time order
  * (docs/faults.md "Recording"): the run records its events in the order its actors find them, not
  * always by instant (a fault passed during a visit is recorded at the visit's end, an mpsl epoch's
- * rows together at its end), so the writer holds each row until the next round's row, sorts what it
- * holds by instant and writes the rows no later row can precede: those at or before the previous
- * round's end. Every row of the runtime recorded after round R's row falls at or after round R's
- * start (a later round's rows at or after its start; a checkpoint's at round R's end; on mpsl the
- * rows of epoch R + 1 at or after epoch R's aggregate, every device's start of R + 1 being its
- * arrival, and that at or after R's start). A checkpoint, a crash's rewind and the end write every
- * row held (a checkpoint first, so that a run killed after it keeps every row before it). A row
- * that still comes earlier than the file's last one (on mpsl a link fault at a device's own start
- * of epoch R + 1, which can precede the end of epoch R, after R's checkpoint) is inserted in its
- * place: the file is copied once with it, one line at a time. Rows at one instant stay in the order
- * the run recorded them, so the file is the run's rows sorted stably by instant: the same for the
- * same scenario and seed, and, since every row a resumed run writes again was recorded after its
- * checkpoint's row, the same after a {@code --resume}. Observers see each event as the run records
- * it (the live metrics count it then).
+ * rows together at its end), so the writer holds the rows, sorts them by instant and, at each
+ * round's row, writes the rows no later row can precede. On the barrier and split families ({@link
+ * #settleEventsAtRoundEnd}) those are the rows at or before that round's end, written before its
+ * row: the supervisor records no row before a round's end after its row. Otherwise (mpsl) those at
+ * or before the previous round's end: every row of the runtime recorded after round R's row falls
+ * at or after round R's start (a later round's rows at or after its start; a checkpoint's at round
+ * R's end; the rows of epoch R + 1 at or after epoch R's aggregate, every device's start of R + 1
+ * being its arrival, and that at or after R's start). A checkpoint, a crash's rewind and the end
+ * write every row held (a checkpoint first, so that a run killed after it keeps every row before
+ * it). A row that still comes earlier than the file's last one (on mpsl a link fault at a device's
+ * own start of epoch R + 1, which can precede the end of epoch R, after R's checkpoint) is inserted
+ * in its place: the file is copied once with it, one line at a time. That copy, renamed over the
+ * file, is the writer's only rewrite of {@code events.csv} besides a resume's or a rewind's cut; it
+ * cannot happen on the barrier and split families, so never under failover (mpsl checkpoints run in
+ * one JVM only), where a cut-off holder could otherwise rename it over a successor's file. A row
+ * leaves the writer only once it is in the file: a write that fails (a full disk) keeps it for the
+ * next round's row or the close, and a failed copy leaves the file as it was, appended to in place.
+ * Rows at one instant stay in the order the run recorded them, so the file is the run's rows sorted
+ * stably by instant: the same for the same scenario and seed, and, since every row a resumed run
+ * writes again was recorded after its checkpoint's row, the same after a {@code --resume}.
+ * Observers see each event as the run records it (the live metrics count it then).
  */
 public final class ResultsWriter implements Closeable, RecordObserver {
 
@@ -82,6 +89,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   // summary; a rewind drops the rounds it discards.
   private final TreeMap<Integer, Map<String, Long>> memoryByRound = new TreeMap<>();
   private boolean closed;
+  // Whether a round's row settles its events (settleEventsAtRoundEnd).
+  private boolean settleAtRoundEnd;
   // events.csv's rows not written yet, in the order they came (see the class comment), the latest
   // instant in the file, and how often a row earlier than it was inserted (for tests).
   private final List<EventRecord> heldEvents = new ArrayList<>();
@@ -156,18 +165,40 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   }
 
   /**
-   * Records one round, and writes the events held that no later row can precede: those at or before
-   * the end of the round recorded before it.
+   * Records one round, and writes first the events held that no later row can precede: those at or
+   * before this round's end where {@link #settleEventsAtRoundEnd} was called, else those at or
+   * before the end of the round recorded before it. The round's row is written even if the events'
+   * write fails (that failure is thrown after it).
    */
   public synchronized void round(RoundRecord r) {
     double before =
         rounds.isEmpty() ? Double.NEGATIVE_INFINITY : rounds.get(rounds.size() - 1).emulatedTimeS();
+    RuntimeException failed = null;
+    try {
+      writeEvents(settleAtRoundEnd ? r.emulatedTimeS() : before);
+    } catch (RuntimeException e) {
+      failed = e;
+    }
     roundsCsv.append(r.fields());
     tally(r);
     for (RecordObserver o : observers) {
       o.onRound(r);
     }
-    writeEvents(before);
+    if (failed != null) {
+      throw failed;
+    }
+  }
+
+  /**
+   * Tells the writer that no row recorded after a round's row falls before that round's end (the
+   * barrier and split families: the supervisor records every row at or after its current instant,
+   * or, for a fault it passed during a visit, at the fault's instant once the visit is over, and a
+   * round's end is its last visit's end): each round's events are then written with its row, before
+   * it, as they were before events.csv was sorted. Not for mpsl, whose rows of epoch R + 1 can
+   * precede epoch R's end.
+   */
+  public synchronized void settleEventsAtRoundEnd() {
+    settleAtRoundEnd = true;
   }
 
   /** Records one device's round. */
@@ -200,38 +231,91 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     if (heldEvents.isEmpty() || closed) {
       return;
     }
+    writeHeldEvents(upToS);
+  }
+
+  /**
+   * {@link #writeEvents} even once closed (close itself). A row leaves the held ones only once it
+   * is in the file: a write that fails (a full disk) keeps the rest, and the next write, or the
+   * close, tries them again, so no row is lost once the disk has room again.
+   */
+  private void writeHeldEvents(double upToS) {
     boolean all = upToS == Double.POSITIVE_INFINITY;
     List<EventRecord> ready = new ArrayList<>();
-    List<EventRecord> later = new ArrayList<>();
     for (EventRecord e : heldEvents) {
-      boolean now = all || Double.isNaN(e.emulatedS()) || Double.compare(e.emulatedS(), upToS) <= 0;
-      (now ? ready : later).add(e);
+      if (all || Double.isNaN(e.emulatedS()) || Double.compare(e.emulatedS(), upToS) <= 0) {
+        ready.add(e);
+      }
     }
     if (ready.isEmpty()) {
       return;
     }
-    heldEvents.clear();
-    heldEvents.addAll(later);
     ready.sort(BY_INSTANT); // stable: one instant's rows keep the order they came in
-    if (Double.compare(ready.get(0).emulatedS(), lastEventS) >= 0) {
-      for (EventRecord e : ready) {
-        eventsCsv.append(e.fields());
-        tallyWritten(e);
-      }
-      return;
+    if (eventsCsv == null) {
+      reopenEvents(); // after a failed write: the file as it is, cut to its whole rows
     }
-    // Earlier than a row written: the file is copied with the rows in their places, and what the
-    // summary, plots and report keep of it is taken again in the new order.
+    Set<EventRecord> written = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    try {
+      if (Double.compare(ready.get(0).emulatedS(), lastEventS) >= 0) {
+        for (EventRecord e : ready) {
+          try {
+            eventsCsv.append(e.fields());
+          } catch (RuntimeException failed) {
+            // What the file got of the row is cut when it is reopened, and the row written again.
+            eventsCsv.abandon();
+            eventsCsv = null;
+            throw failed;
+          }
+          written.add(e);
+          tallyWritten(e);
+        }
+      } else {
+        insertEvents(ready);
+        written.addAll(ready);
+      }
+    } finally {
+      heldEvents.removeIf(written::contains);
+    }
+  }
+
+  /**
+   * Writes {@code ready}, sorted, the first earlier than a row written: the file is copied with the
+   * rows in their places, and what the summary, plots and report keep of it is taken again in the
+   * new order. A copy that fails (a full disk) leaves the file as it was, which is reopened for
+   * appending in place; the rows stay held.
+   */
+  private void insertEvents(List<EventRecord> ready) {
     eventsInserted++;
-    eventsCsv.close();
+    eventsCsv.abandon(); // every row is on disk already
+    eventsCsv = null;
+    clearEventTally();
+    try {
+      eventsCsv =
+          CsvTable.reopenInserting(
+              dir.resolve("events.csv"),
+              EventRecord.HEADER,
+              ready.stream().map(EventRecord::fields).toList(),
+              (row, old) -> Double.compare(number(row.get(0)), number(old.get(0))) < 0,
+              f -> tallyWritten(eventOf(f)));
+    } catch (RuntimeException e) {
+      try {
+        reopenEvents();
+      } catch (RuntimeException again) {
+        e.addSuppressed(again); // tried again at the next write
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Reopens {@code events.csv} for appending in place, cut to its whole rows, and takes the
+   * summary's tallies of it again.
+   */
+  private void reopenEvents() {
     clearEventTally();
     eventsCsv =
-        CsvTable.reopenInserting(
-            dir.resolve("events.csv"),
-            EventRecord.HEADER,
-            ready.stream().map(EventRecord::fields).toList(),
-            (row, old) -> Double.compare(number(row.get(0)), number(old.get(0))) < 0,
-            f -> tallyWritten(eventOf(f)));
+        CsvTable.reopenAppending(
+            dir.resolve("events.csv"), EventRecord.HEADER, f -> tallyWritten(eventOf(f)));
   }
 
   private void writeAllEvents() {
@@ -562,14 +646,40 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     }
   }
 
+  /**
+   * Writes the events held and closes the tables, each even if an earlier step failed; the first
+   * failure is thrown (the others suppressed in it). Once called, the writer is closed whatever
+   * happens: a second call does nothing.
+   */
   @Override
   public synchronized void close() {
-    if (!closed) {
-      writeAllEvents();
-      closed = true;
-      roundsCsv.close();
-      devicesCsv.close();
-      eventsCsv.close();
+    if (closed) {
+      return;
+    }
+    closed = true;
+    RuntimeException first = null;
+    try {
+      if (!heldEvents.isEmpty()) {
+        writeHeldEvents(Double.POSITIVE_INFINITY);
+      }
+    } catch (RuntimeException e) {
+      first = e;
+    }
+    for (CsvTable t : java.util.Arrays.asList(roundsCsv, devicesCsv, eventsCsv)) {
+      try {
+        if (t != null) {
+          t.close();
+        }
+      } catch (RuntimeException e) {
+        if (first == null) {
+          first = e;
+        } else {
+          first.addSuppressed(e);
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
     }
   }
 
@@ -756,7 +866,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     writeAllEvents();
     roundsCsv.close();
     devicesCsv.close();
-    eventsCsv.close();
+    if (eventsCsv != null) {
+      eventsCsv.close();
+    }
     reopenTables(round, f -> upTo(f.get(1), round));
     memoryByRound.tailMap(round, false).clear();
     // The live metrics hold the discarded rounds too (rounds recorded, the last round's gauges).

@@ -259,6 +259,11 @@ public final class Emulation {
         control.resumeFrom() == null
             ? ResultsWriter.open(out, s.resolved())
             : ResultsWriter.resume(out, control.resumeFrom().round());
+    if (Schemes.of(s.scheme()).family() != Scheme.Family.PIPELINE) {
+      // The supervisor families record no row before a round's end after its row: the round's
+      // events reach events.csv with it (docs/faults.md "Order").
+      writer.settleEventsAtRoundEnd();
+    }
     if (kept == null || !kept.current()) {
       // A fresh run, a folder moved, copied or written before the label was kept, or a file that
       // breaks the rule: the label and the folder's real path are recorded. A failed write leaves
@@ -362,9 +367,29 @@ public final class Emulation {
                     l.meanNanos() / 1e6,
                     l.maxNanos() / 1e6)));
       }
-    } finally {
-      writer.close();
+    } catch (RuntimeException | Error e) {
+      try {
+        writer.close();
+      } catch (RuntimeException c) {
+        e.addSuppressed(c); // the run's own failure is its line
+      }
+      throw e;
     }
+    // A failure to close the tables (a full disk) never hides why the run stopped: that stays the
+    // line, the close's failure after it.
+    RuntimeException closeFailed = null;
+    try {
+      writer.close();
+    } catch (RuntimeException c) {
+      closeFailed = c;
+    }
+    if (closeFailed != null && f.error() == null) {
+      throw closeFailed;
+    }
+    String alsoClose =
+        closeFailed == null || f.error().contains(String.valueOf(closeFailed.getMessage()))
+            ? ""
+            : " (closing the results folder failed too: " + closeFailed.getMessage() + ")";
     if (f.error() != null && f.rounds() == ClusterRun.NOT_STARTED) {
       if (control.resumeFrom() == null && writer.recordedNothing()) {
         // Its members never came: the folder would only block a retry with the same --out.
@@ -375,12 +400,13 @@ public final class Emulation {
                 + "; nothing was recorded, so no results folder is left",
             null);
       }
-      throw new RunFailedException("the cluster run did not start: " + f.error(), out);
+      throw new RunFailedException("the cluster run did not start: " + f.error() + alsoClose, out);
     }
     if (f.error() != null) {
       // A failure the guardian saw knows no round: the next one after those recorded.
       int round = f.rounds() >= 0 ? f.rounds() : writer.rounds().size() + 1;
-      throw new RunFailedException("run stopped in round " + round + ": " + f.error(), out);
+      throw new RunFailedException(
+          "run stopped in round " + round + ": " + f.error() + alsoClose, out);
     }
     Summary summary =
         writer.finish(

@@ -55,13 +55,137 @@ class ResultsWriterTest {
     assertEquals(String.join(",", RoundRecord.HEADER), lines.get(0));
     List<String> fields = CsvTable.parseLine(lines.get(1));
     assertEquals("0.5", fields.get(2));
-    // An event is written in its place by instant, by the next round's row at the latest.
+    // mpsl (the writer not told that a round's row settles its events): an event is written in
+    // its place by instant, by the next round's row at the latest.
     w.event(new EventRecord(0.25, 1, "timeout", "device-2", "no answer, within \"5 s\", dropped"));
     w.round(round(2, 1.0, 0.3));
     List<String> ev = Files.readAllLines(dir.resolve("events.csv"));
     assertEquals("no answer, within \"5 s\", dropped", CsvTable.parseLine(ev.get(1)).get(4));
     assertEquals("splitemu { seed = 1 }\n", Files.readString(dir.resolve("scenario.conf")));
     w.close();
+  }
+
+  /**
+   * The barrier and split families: a round's events are on disk with its row, so a run killed
+   * (kill -9, out of memory) right after it keeps them, and {@code tail -f events.csv} keeps pace
+   * with {@code rounds.csv}. From 2026-12-06 until this was fixed they came only with the next
+   * round's row.
+   */
+  @Test
+  void aRoundsEvents_areOnDiskWithItsRow_whereItsRowSettlesThem() throws Exception {
+    Path dir = tmp.resolve("run");
+    ResultsWriter w = ResultsWriter.open(dir, "splitemu { seed = 1 }\n");
+    w.settleEventsAtRoundEnd();
+    w.event(new EventRecord(0.4, 1, "fault", "device-1", "late"));
+    w.event(new EventRecord(0.25, 1, "timeout", "device-2", "no answer, within \"5 s\", dropped"));
+    w.event(new EventRecord(0.5, 1, "deadline", "device-0", "at the end"));
+    w.round(round(1, 0.5, 0.3));
+    assertEquals(2, Files.readAllLines(dir.resolve("rounds.csv")).size());
+    List<String> subjects =
+        CsvTable.read(dir.resolve("events.csv")).stream().map(f -> f.get(3)).toList();
+    assertEquals(List.of("device-2", "device-1", "device-0"), subjects);
+    w.event(new EventRecord(0.5, 2, "replan", "device-0", "at round 2's start"));
+    w.round(round(2, 1.0, 0.3));
+    assertEquals(5, Files.readAllLines(dir.resolve("events.csv")).size());
+    w.close();
+  }
+
+  /**
+   * A write to events.csv or its copy in {@code dir} fails as on a full disk while {@code full[0]}
+   * (until {@link #fullDisk} is removed).
+   */
+  private boolean[] fullDiskFor(Path dir) {
+    boolean[] full = {false};
+    fullDisk =
+        f -> full[0] && f.startsWith(dir) && f.getFileName().toString().startsWith("events.csv");
+    CsvTable.noSpaceFor.add(fullDisk);
+    return full;
+  }
+
+  private java.util.function.Predicate<Path> fullDisk;
+
+  private static List<String> subjects(Path dir) {
+    return CsvTable.read(dir.resolve("events.csv")).stream().map(f -> f.get(3)).toList();
+  }
+
+  /**
+   * A full disk while a row earlier than the file's last is inserted (its copy of events.csv
+   * fails): the file stays as it was and the writer goes on appending to it; the rows not written
+   * stay held and are written once there is room again, by a later round's row or the close, in
+   * their places; the close closes every table and throws nothing more. Before, the held rows were
+   * dropped before the copy, the table was left closed, and the close failed with "Stream closed"
+   * (which replaced the run's own line): the rows at 18 and 35 were lost for good.
+   */
+  @Test
+  void aFullDiskDuringAnInsertion_losesNoRow() throws Exception {
+    Path dir = tmp.resolve("full");
+    boolean[] full = fullDiskFor(dir);
+    try {
+      ResultsWriter w = ResultsWriter.open(dir, "x");
+      w.event(ev(5, 1, "a"));
+      w.round(round(1, 10, 0.1));
+      w.event(ev(15, 2, "b"));
+      w.round(round(2, 20, 0.2));
+      w.onCheckpoint(new CheckpointFile(2, 20, new byte[] {1}));
+      String before = Files.readString(dir.resolve("events.csv"));
+      full[0] = true;
+      w.event(ev(18, 3, "c")); // before the checkpoint's row: inserted
+      java.io.UncheckedIOException e =
+          assertThrows(java.io.UncheckedIOException.class, () -> w.round(round(3, 30, 0.3)));
+      assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+      assertEquals(before, Files.readString(dir.resolve("events.csv")), "the file as it was");
+      assertEquals(4, Files.readAllLines(dir.resolve("rounds.csv")).size(), "round 3's row");
+      w.event(ev(35, 4, "d"));
+      assertThrows(java.io.UncheckedIOException.class, () -> w.round(round(4, 40, 0.4)));
+      full[0] = false;
+      w.close();
+      assertEquals(List.of("a", "b", "c", "supervisor", "d"), subjects(dir));
+      assertEquals(5, Files.readAllLines(dir.resolve("rounds.csv")).size());
+      w.close(); // closed once
+    } finally {
+      CsvTable.noSpaceFor.remove(fullDisk);
+    }
+  }
+
+  /**
+   * A full disk while a row is appended, which leaves part of it in the file: the part is cut and
+   * the row written again once there is room (here at the next round's row), each row once. A close
+   * while the disk is still full throws the write's failure, closes every table, and keeps every
+   * row written.
+   */
+  @Test
+  void aFullDiskDuringAnAppend_cutsTheTornRow_andWritesItAgain() throws Exception {
+    Path dir = tmp.resolve("torn");
+    boolean[] full = fullDiskFor(dir);
+    try {
+      ResultsWriter w = ResultsWriter.open(dir, "x");
+      w.settleEventsAtRoundEnd();
+      w.event(ev(5, 1, "a"));
+      w.round(round(1, 10, 0.1));
+      full[0] = true;
+      w.event(ev(15, 2, "b"));
+      assertThrows(java.io.UncheckedIOException.class, () -> w.round(round(2, 20, 0.2)));
+      // What a full disk can leave: the row's first bytes, without its line break.
+      Files.writeString(
+          dir.resolve("events.csv"), "15.0,2,fa", java.nio.file.StandardOpenOption.APPEND);
+      full[0] = false;
+      w.event(ev(25, 3, "c"));
+      w.round(round(3, 30, 0.3));
+      assertEquals(List.of("a", "b", "c"), subjects(dir));
+      assertEquals(
+          List.of(5.0, 15.0, 25.0),
+          w.events().stream().map(EventRecord::emulatedS).toList(),
+          "each row once, whole");
+      full[0] = true;
+      w.event(ev(35, 4, "d"));
+      java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, w::close);
+      assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+      assertEquals(List.of("a", "b", "c"), subjects(dir));
+      assertEquals(4, Files.readAllLines(dir.resolve("rounds.csv")).size());
+      w.close(); // closed once
+    } finally {
+      CsvTable.noSpaceFor.remove(fullDisk);
+    }
   }
 
   private static EventRecord ev(double t, int round, String subject) {
