@@ -406,7 +406,7 @@ public final class ClusterMember {
                 .withRole("devices")
                 // Sent only when sharding hands a shard over (no passivation): its member leaves.
                 .withStopMessage(Device.HandOff.INSTANCE)
-                .withAllocationStrategy(new DeviceAllocation()));
+                .withAllocationStrategy(new DeviceAllocation(system)));
   }
 
   /**

@@ -97,8 +97,11 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   /** Artery dropped a message of this JVM because a queue to another member was full. */
   private record Overflowed(String line) implements Command {}
 
-  /** A member's state changed; {@code gone}: it was downed, removed, or it left. */
-  private record MemberChanged(String member, boolean gone) implements Command {}
+  /**
+   * A member's state changed; {@code gone}: it was downed, removed, or it left; {@code removed}: it
+   * was removed (sharding holds no shard there any more).
+   */
+  private record MemberChanged(String member, boolean gone, boolean removed) implements Command {}
 
   private record SupervisorUp(ActorRef<Supervisor.Command> supervisor) implements Command {}
 
@@ -155,6 +158,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   // Which devices started on which member (host:port), and the members lost during the run.
   private final Map<String, Set<Integer>> placed = new TreeMap<>();
   private final Set<String> lost = new TreeSet<>();
+  // The members removed from the cluster (an incarnation that joins again at the address is not).
+  private final Set<String> removed = new TreeSet<>();
   private final Set<Integer> relocated = new TreeSet<>();
   // MP-SL: the devices members that do not hold the chains yet.
   private final Set<String> unwired = new TreeSet<>();
@@ -331,6 +336,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       if (m.reply() instanceof ClusterMember.Loaded l) {
         roles.put(l.member(), l.roles());
         busySince.remove(l.member());
+        removed.remove(l.member());
         if (lost.remove(l.member())) {
           // The lost incarnation's devices live elsewhere now; this one starts with none.
           placed.remove(l.member());
@@ -607,6 +613,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   private Behavior<Command> onDeviceRelocated(DeviceRelocated m) {
     relocated.add(m.device());
     if (supervisor != null && !finished) {
+      // It lives on that member now, which is up: re-created there from its kept state.
       supervisor.tell(
           new Supervisor.MemberLost(
               "(re-created on " + m.member() + " without its state)", List.of(m.device())));
@@ -626,7 +633,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       supervisor.tell(
           new Supervisor.MemberLost(
               m.member() + " (handed over by sharding as it left the cluster)",
-              List.of(m.device())));
+              List.of(m.device()),
+              leaving(m.member())));
     }
     return this;
   }
@@ -680,11 +688,27 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
             || e instanceof ClusterEvent.MemberDowned
             || e instanceof ClusterEvent.MemberLeft
             || e instanceof ClusterEvent.MemberExited;
-    return new MemberChanged(ClusterMember.hostPort(a), gone);
+    return new MemberChanged(
+        ClusterMember.hostPort(a), gone, e instanceof ClusterEvent.MemberRemoved);
   }
 
   private Behavior<Command> onMemberChanged(MemberChanged m) {
+    if (m.removed()) {
+      removed.add(m.member());
+      if (supervisor != null && !finished) {
+        // After any MemberLost this coordinator told of it: its devices can be re-created now.
+        supervisor.tell(new Supervisor.MemberRemoved(m.member()));
+      }
+    }
     return m.gone() ? onLost(m.member()) : this;
+  }
+
+  /**
+   * {@code member} if it is not yet removed from the cluster (its shard region may still hold
+   * shards, so a lost device's re-creation waits for its removal), else null.
+   */
+  private String leaving(String member) {
+    return removed.contains(member) ? null : member;
   }
 
   /**
@@ -709,7 +733,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     // An MP-SL device's state is in its entity and its hops' queues: a lost member ends the run.
     if (supervisor != null && r.equals(List.of("devices")) && setup.pipeline() == null) {
       supervisor.tell(
-          new Supervisor.MemberLost(member, List.copyOf(placed.getOrDefault(member, Set.of()))));
+          new Supervisor.MemberLost(
+              member, List.copyOf(placed.getOrDefault(member, Set.of())), leaving(member)));
       return this;
     }
     return toSupervisor(

@@ -114,9 +114,27 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /**
    * The cluster member at {@code member} (host:port), which held {@code devices}, is gone: those
    * devices are crashed devices for the rest of the round, re-created on a surviving member from
-   * their kept state at the next round boundary (docs/cluster.md "Losing a member").
+   * their kept state at the next round boundary (docs/cluster.md "Losing a member"). {@code
+   * leaving}, when not null, is a member (host:port) not yet removed from the cluster whose shard
+   * region may still hold these devices' shards (a member that leaves, or one downed): their
+   * re-creation waits for its removal ({@link MemberRemoved}), or sharding would start them there
+   * again, to be handed over (or lost) a moment later.
    */
-  public record MemberLost(String member, List<Integer> devices) implements Command {}
+  public record MemberLost(String member, List<Integer> devices, String leaving)
+      implements Command {
+
+    /** Devices lost where no member's shards stand in their way: restored at the next boundary. */
+    public MemberLost(String member, List<Integer> devices) {
+      this(member, devices, null);
+    }
+  }
+
+  /**
+   * The cluster member at {@code member} (host:port) is removed from the cluster: sharding holds no
+   * shard there any more, so the devices it held can be re-created elsewhere ({@link MemberLost}'s
+   * {@code leaving}).
+   */
+  public record MemberRemoved(String member) implements Command {}
 
   /**
    * The entities of {@code devices} (ascending) started on the cluster member at {@code member}
@@ -420,6 +438,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(StateKept.class, this::onStateKept)
         .onMessage(Rejoined.class, this::onRejoined)
         .onMessage(RejoinTick.class, this::onRejoinTick)
+        .onMessage(MemberRemoved.class, this::onMemberRemoved)
+        .onMessage(RemovalTick.class, this::onRemovalTick)
         .onMessage(StatesTick.class, this::onStatesTick)
         .onMessage(CrashFlushed.class, this::onCrashFlushed)
         .onSignal(ChildFailed.class, this::onChildFailed)
@@ -553,7 +573,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       for (int d : gone) {
         if (kept.containsKey(d)) { // lost before its state was first kept: gone for good
           rejoining.add(d);
-          now.add(d);
+          if (m.leaving() != null) {
+            awaitingRemoval.put(d, m.leaving()); // re-created once its member is removed
+          } else {
+            now.add(d);
+          }
         }
       }
       if (!awaitedRejoins.isEmpty()) {
@@ -1795,6 +1819,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   private static final java.time.Duration REJOIN_RETRY = java.time.Duration.ofSeconds(2);
 
+  /** The watchdog of round {@code round}'s boundary waiting for a lost member's removal. */
+  private record RemovalTick(int round) implements Command {}
+
+  // Lost devices (to rejoin) whose member (host:port) is not yet removed from the cluster, and
+  // whether the round boundary waits for such a removal.
+  private final Map<Integer, String> awaitingRemoval = new TreeMap<>();
+  private boolean waitingForRemoval;
+
   private final Map<Integer, Device.Snapshot> kept = new HashMap<>();
   // Every fault command given to each device (a cluster's run), in order; how many of them the
   // state asked for, and the state kept, has (a device can be lost after its round's fault
@@ -1866,9 +1898,25 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return this;
   }
 
-  /** Re-creates each lost device from the state kept at the start of the round it was lost in. */
+  /**
+   * Re-creates each lost device from the state kept at the start of the round it was lost in. A
+   * device whose member is not yet removed from the cluster (it leaves, or was downed) waits for
+   * that first: until then sharding may still hold its shard on that member and would start it
+   * there again. The round waits too (wall-clock time only), for at most barrier.timeout, after
+   * which the devices are re-created all the same.
+   */
   private Behavior<Command> rejoinLost() {
     awaitedRejoins.clear();
+    if (rejoining.stream().anyMatch(awaitingRemoval::containsKey)) {
+      if (!waitingForRemoval) {
+        waitingForRemoval = true;
+        getContext()
+            .scheduleOnce(
+                setup.server().barrierTimeout(), getContext().getSelf(), new RemovalTick(round));
+      }
+      return this;
+    }
+    waitingForRemoval = false;
     awaitedRejoins.addAll(rejoining);
     if (awaitedRejoins.isEmpty()) {
       return startRound();
@@ -1910,6 +1958,27 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return this;
   }
 
+  /** A member is removed: the devices it held can be re-created elsewhere now. */
+  private Behavior<Command> onMemberRemoved(MemberRemoved m) {
+    awaitingRemoval.values().removeIf(m.member()::equals);
+    return waitingForRemoval ? rejoinLost() : this;
+  }
+
+  /** The wait of round {@code round}'s boundary for a lost member's removal is overdue. */
+  private Behavior<Command> onRemovalTick(RemovalTick t) {
+    if (!waitingForRemoval || t.round() != round) {
+      return this;
+    }
+    getContext()
+        .getLog()
+        .warn(
+            "devices {} of cluster members {} not removed within barrier.timeout: re-created now",
+            awaitingRemoval.keySet(),
+            new TreeSet<>(awaitingRemoval.values()));
+    awaitingRemoval.clear();
+    return rejoinLost();
+  }
+
   private Behavior<Command> onRejoined(Rejoined m) {
     if (!awaitedRejoins.remove(m.device())) {
       return this; // a second answer to a re-sent restore
@@ -1917,8 +1986,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (!awaitedRejoins.isEmpty()) {
       return this;
     }
+    // Those lost meanwhile with a member not yet removed come back at the next boundary.
     List<Integer> back = new ArrayList<>(rejoining);
-    rejoining.clear();
+    back.removeIf(awaitingRemoval::containsKey);
+    rejoining.removeAll(back);
     lost.removeAll(back);
     alive.addAll(back);
     for (int d : back) {

@@ -137,4 +137,117 @@ class ClusterGracefulLeaveTest {
     }
     assertEquals(List.of(), failures);
   }
+
+  /**
+   * Twice: a seed (edge, devices) and two devices members D and X; D leaves after round 3 of a
+   * 30-round psl run. D's devices are lost once (one {@code member-lost} row, one {@code rejoin}
+   * row) and re-created on a surviving member: no {@code placement} row names D after its leave.
+   * Before, the run re-created them at the next round boundary while sharding still homed their
+   * shards on D (its region up until it hands them over), so they started on D again, were handed
+   * over a moment later and lost a second time (a second {@code member-lost} row, and a round more
+   * without them).
+   */
+  @Test
+  void aLeavingMembersDevices_areNotPlacedBackOnIt_andAreLostOnce() throws Exception {
+    Settings psl =
+        Settings.load(
+            Path.of("../scenarios/quickstart.conf"),
+            List.of(
+                "splitemu.rounds=30",
+                "splitemu.local-steps=2",
+                "splitemu.fidelity=timing",
+                "splitemu.barrier.timeout=10s"));
+    List<String> failures = new ArrayList<>();
+    for (int rep = 0; rep < 2; rep++) {
+      int n = Ports.free();
+      node(Set.of("edge", "devices"), n, n);
+      int dPort = Ports.free();
+      ActorSystem<Void> d = node(Set.of("devices"), dPort, n);
+      node(Set.of("devices"), Ports.free(), n);
+      Path dir = tmp.resolve("placed-" + rep);
+      int supervisorPort = Ports.free();
+      CompletableFuture<Emulation.Outcome> run =
+          CompletableFuture.supplyAsync(
+              () ->
+                  Emulation.run(
+                      psl,
+                      dir,
+                      RunListener.NONE,
+                      new Emulation.RunControl(
+                          null,
+                          null,
+                          new Emulation.Cluster(
+                              ClusterPipelineRunTest.member(supervisorPort, n, "supervisor"), 4))),
+              runs);
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!run.isDone() && lines(dir.resolve("rounds.csv")) < 4) {
+        assertTrue(System.nanoTime() < deadline, "run " + rep + " did not reach round 3");
+        Thread.sleep(10);
+      }
+      assertFalse(run.isDone(), "run " + rep + " ended before D left");
+      Cluster.get(d).manager().tell(Leave.create(Cluster.get(d).selfMember().address()));
+      Emulation.Outcome done = run.get(2, TimeUnit.MINUTES);
+      assertEquals(30, done.rounds().size(), "run " + rep + " went on to its end");
+      List<String> events = Files.readAllLines(dir.resolve("events.csv"));
+      String dMember = "member 127.0.0.1:" + dPort;
+      boolean left = false;
+      int lostRows = 0;
+      int rejoinRows = 0;
+      Set<Integer> onD = new TreeSet<>();
+      Set<Integer> placedAgain = new TreeSet<>();
+      for (String e : events) {
+        if (e.contains(",member-lost,")) {
+          lostRows++;
+          left = true;
+        } else if (e.contains(",rejoin,")) {
+          rejoinRows++;
+        } else if (e.contains(",placement,")) {
+          Set<Integer> ids = ids(e.substring(e.indexOf("started: ") + 9));
+          if (!left && e.contains(dMember)) {
+            onD.addAll(ids);
+          } else if (left && e.contains(dMember)) {
+            failures.add("run " + rep + ": placed on D after it left: " + e);
+          } else if (left) {
+            placedAgain.addAll(ids);
+          }
+        }
+      }
+      String all = String.join("\n", events);
+      assertFalse(onD.isEmpty(), "D had devices before it left:\n" + all);
+      if (!placedAgain.containsAll(onD)) {
+        failures.add(
+            "run "
+                + rep
+                + ": D's devices "
+                + onD
+                + " not placed on a survivor after it left:\n"
+                + all);
+      }
+      if (lostRows != 1 || rejoinRows != 1) {
+        failures.add(
+            "run "
+                + rep
+                + ": "
+                + lostRows
+                + " member-lost, "
+                + rejoinRows
+                + " rejoin rows:\n"
+                + all);
+      }
+      stopMembers();
+    }
+    assertEquals(List.of(), failures);
+  }
+
+  /** The ids of a placement row's detail: {@code 0-3 5}. */
+  private static Set<Integer> ids(String ranges) {
+    Set<Integer> out = new TreeSet<>();
+    for (String r : ranges.trim().split(" ")) {
+      String[] ends = r.split("-");
+      for (int i = Integer.parseInt(ends[0]); i <= Integer.parseInt(ends[ends.length - 1]); i++) {
+        out.add(i);
+      }
+    }
+    return out;
+  }
 }
