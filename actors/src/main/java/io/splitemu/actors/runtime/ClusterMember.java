@@ -432,7 +432,15 @@ public final class ClusterMember {
     return Chunks.reassembling(
         Device.Command.class,
         Behaviors.setup(
-            ctx -> forwarding(Chunks.get(ctx.getSystem()), region, run + "/" + id, id, null, 0)));
+            ctx ->
+                forwarding(Chunks.get(ctx.getSystem()), region, run + "/" + id, id, null, 0, 0)));
+  }
+
+  /**
+   * The epoch a command's forwarder stamps on it and on those after it ({@link Device.Sequenced}).
+   */
+  private static int epoch(Device.Command c, int epoch) {
+    return c instanceof Device.Restore r ? Math.max(epoch, r.epoch()) : epoch;
   }
 
   private static Behavior<Device.Command> forwarding(
@@ -441,7 +449,8 @@ public final class ClusterMember {
       String entity,
       int id,
       Device.Request last,
-      long seq) {
+      long seq,
+      int epoch) {
     return Behaviors.receive(Device.Command.class)
         .onMessageEquals(
             Device.Retire.INSTANCE,
@@ -449,14 +458,15 @@ public final class ClusterMember {
               if (last != null) {
                 last.replyTo().tell(new Barrier.Missed(id, Long.MIN_VALUE));
               }
-              return lostDevice(chunks, region, entity, id, seq);
+              return lostDevice(chunks, region, entity, id, seq, epoch);
             })
         .onMessage(
             Device.Command.class,
             c -> {
-              chunks.tellEntity(region, entity, new Device.Sequenced(seq, c));
+              int e = epoch(c, epoch);
+              chunks.tellEntity(region, entity, new Device.Sequenced(seq, c, e));
               return forwarding(
-                  chunks, region, entity, id, c instanceof Device.Request r ? r : last, seq + 1);
+                  chunks, region, entity, id, c instanceof Device.Request r ? r : last, seq + 1, e);
             })
         .build();
   }
@@ -471,7 +481,8 @@ public final class ClusterMember {
       ActorRef<ShardingEnvelope<Device.Command>> region,
       String entity,
       int id,
-      long seq) {
+      long seq,
+      int epoch) {
     return Behaviors.receive(Device.Command.class)
         .onMessage(
             Device.Request.class,
@@ -482,8 +493,9 @@ public final class ClusterMember {
         .onMessage(
             Device.Restore.class,
             r -> {
-              chunks.tellEntity(region, entity, new Device.Sequenced(seq, r));
-              return forwarding(chunks, region, entity, id, null, seq + 1);
+              int e = epoch(r, epoch);
+              chunks.tellEntity(region, entity, new Device.Sequenced(seq, r, e));
+              return forwarding(chunks, region, entity, id, null, seq + 1, e);
             })
         .onMessage(Device.Command.class, c -> Behaviors.same())
         .build();
@@ -930,11 +942,15 @@ public final class ClusterMember {
     h.entities().add(ctx.getSelf());
     count.started();
     h.owner().tell(new ClusterRun.DeviceStarted(id, h.member()));
-    // Whether the device has taken a restore: one it was built with (a lost device re-created
-    // here), or the first one after it was placed (a resumed run's, from its checkpoint).
-    boolean[] restored = {
-      first instanceof Device.Sequenced q && q.command() instanceof Device.Restore
+    // The epoch of the restore the device has taken (-1: none): one it was built with (a lost
+    // device re-created here), or one after it was placed (a resumed run's, from its checkpoint,
+    // or a later re-creation whose request found it here); and the epoch of the last command.
+    int[] restored = {
+      first instanceof Device.Sequenced q && q.command() instanceof Device.Restore r
+          ? r.epoch()
+          : -1
     };
+    int[] epoch = {first instanceof Device.Sequenced q ? q.epoch() : 0};
     Behavior<Device.Command> running =
         Behaviors.receive(Device.Command.class)
             .onMessage(Device.Retire.class, r -> Behaviors.stopped())
@@ -944,19 +960,23 @@ public final class ClusterMember {
                   // Its member leaves: what the device was answering, or a request sharding
                   // dropped during the hand-over, would never be answered. The run takes it out
                   // as a crashed device and re-creates it elsewhere from its kept state.
-                  h.owner().tell(new ClusterRun.DeviceHandedOff(id, h.member()));
+                  reportLater(
+                      ctx, count, h, new ClusterRun.DeviceHandedOff(id, h.member(), epoch[0]));
                   return Behaviors.stopped();
                 })
             .onMessage(Device.Place.class, p -> Behaviors.same())
             .onMessage(
                 Device.Sequenced.class,
                 c -> {
-                  if (c.command() instanceof Device.Restore r && restored[0]) {
+                  epoch[0] = Math.max(epoch[0], c.epoch());
+                  if (c.command() instanceof Device.Restore r && r.epoch() <= restored[0]) {
                     // A re-sent restore, after the one this device took: it holds that state
                     // already, and may be in a round by now.
                     r.replyTo().tell(new Device.Restored(id));
                   } else {
-                    restored[0] |= c.command() instanceof Device.Restore;
+                    if (c.command() instanceof Device.Restore r) {
+                      restored[0] = r.epoch();
+                    }
                     device.tell(c.command());
                   }
                   return Behaviors.same();
@@ -1030,8 +1050,27 @@ public final class ClusterMember {
    */
   private static Behavior<Device.Command> relocated(
       ActorContext<Device.Command> ctx, Held h, int id, Device.Sequenced first) {
-    h.owner().tell(new ClusterRun.DeviceRelocated(id, h.member()));
+    DeviceEntities count =
+        DeviceEntities.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(ctx.getSystem()));
+    count.relocatedHere();
+    reportLater(ctx, count, h, new ClusterRun.DeviceRelocated(id, h.member(), first.epoch()));
     return missing(ctx, h, id).apply(first.command());
+  }
+
+  /**
+   * Tells the run's owner {@code report} about this entity, at once, or (tests: {@link
+   * DeviceEntities#holdReports}) that much later, as a report that comes after others.
+   */
+  private static void reportLater(
+      ActorContext<Device.Command> ctx, DeviceEntities count, Held h, ClusterRun.Command report) {
+    if (count.reportHold().isZero()) {
+      h.owner().tell(report);
+    } else {
+      ctx.getSystem()
+          .scheduler()
+          .scheduleOnce(
+              count.reportHold(), () -> h.owner().tell(report), ctx.getSystem().executionContext());
+    }
   }
 
   /**

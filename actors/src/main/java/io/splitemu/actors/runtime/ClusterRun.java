@@ -69,17 +69,20 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
 
   /**
    * Device {@code device} was re-created on the member at {@code member} without its state (its own
-   * member went away): it leaves the run as a crashed device.
+   * member went away): it leaves the run as a crashed device, unless the run has re-created it
+   * since the command that created it was sent ({@code epoch}: that command's, {@link
+   * Device.Sequenced}).
    */
-  public record DeviceRelocated(int device, String member) implements Command {}
+  public record DeviceRelocated(int device, String member, int epoch) implements Command {}
 
   /**
    * Device {@code device}'s entity on the member at {@code member} stopped because sharding handed
    * its shard over (the member leaves the cluster gracefully) while the run went on: the request it
    * was answering, or one on its way to it, is lost, so it leaves the run as a crashed device, to
-   * be re-created on another member from its kept state.
+   * be re-created on another member from its kept state ({@code epoch}: that of its last command,
+   * {@link Device.Sequenced}).
    */
-  public record DeviceHandedOff(int device, String member) implements Command {}
+  public record DeviceHandedOff(int device, String member, int epoch) implements Command {}
 
   /** Device {@code device}'s entity started on the member at {@code member} (host:port). */
   public record DeviceStarted(int device, String member) implements Command {}
@@ -616,7 +619,10 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       // It lives on that member now, which is up: re-created there from its kept state.
       supervisor.tell(
           new Supervisor.MemberLost(
-              "(re-created on " + m.member() + " without its state)", List.of(m.device())));
+              "(re-created on " + m.member() + " without its state)",
+              List.of(m.device()),
+              null,
+              m.epoch()));
     }
     return this;
   }
@@ -634,7 +640,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
           new Supervisor.MemberLost(
               m.member() + " (handed over by sharding as it left the cluster)",
               List.of(m.device()),
-              leaving(m.member())));
+              leaving(m.member()),
+              m.epoch()));
     }
     return this;
   }

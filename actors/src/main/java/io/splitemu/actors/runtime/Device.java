@@ -79,9 +79,18 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   /**
    * Command {@code seq} (from 0) of a cluster's run to a sharded device entity: an entity that
    * starts on a later one was re-created by sharding after its member went away, without its state
-   * ({@link ClusterMember}); a device in one JVM never gets it.
+   * ({@link ClusterMember}); a device in one JVM never gets it. {@code epoch} is that of the last
+   * restore sent to the device before it ({@link Restore}; 0: none): what an entity reports of
+   * itself carries it, so that the run drops a report about an incarnation older than the device's
+   * last restore (one that came after that restore's answer).
    */
-  public record Sequenced(long seq, Command command) implements Command {}
+  public record Sequenced(long seq, Command command, int epoch) implements Command {
+
+    /** Command {@code seq} of a device never restored on a cluster (epoch 0). */
+    public Sequenced(long seq, Command command) {
+      this(seq, command, 0);
+    }
+  }
 
   /** A phase's request; a hung device answers it by telling the barrier it missed the phase. */
   public sealed interface Request extends Command {
@@ -1151,9 +1160,18 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
 
   /**
    * Take {@code snapshot}'s state (a resumed run, before its first round; or, on a cluster, a
-   * device re-created on a surviving member from its kept state); answers Restored.
+   * device re-created on a surviving member from its kept state); answers Restored. {@code epoch}
+   * counts the device's re-creations on a cluster (1 for its first; 0 for a resumed run's restore),
+   * the same when a restore is sent again ({@link Sequenced}).
    */
-  public record Restore(Snapshot snapshot, ActorRef<Restored> replyTo) implements Command {}
+  public record Restore(Snapshot snapshot, ActorRef<Restored> replyTo, int epoch)
+      implements Command {
+
+    /** A restore that is no re-creation (a resumed run's, from its checkpoint): epoch 0. */
+    public Restore(Snapshot snapshot, ActorRef<Restored> replyTo) {
+      this(snapshot, replyTo, 0);
+    }
+  }
 
   /** Reply to {@link Restore}. */
   public record Restored(int device) implements ClusterMessage {}

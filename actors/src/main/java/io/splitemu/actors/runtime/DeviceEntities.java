@@ -11,6 +11,7 @@ public final class DeviceEntities implements Extension {
   private static final Id ID = new Id();
 
   private final AtomicInteger running = new AtomicInteger();
+  private final AtomicInteger relocated = new AtomicInteger();
 
   // Tests: how long each command a device entity of this system hands its device waits first.
   private volatile java.time.Duration hold = java.time.Duration.ZERO;
@@ -38,6 +39,31 @@ public final class DeviceEntities implements Extension {
 
   java.time.Duration hold() {
     return hold;
+  }
+
+  // Tests: how long a device entity of this system waits before it tells the run about itself.
+  private volatile java.time.Duration reportHold = java.time.Duration.ZERO;
+
+  /**
+   * Tests: a device entity of this system that finds itself re-created without its state, or handed
+   * over, tells the run so {@code hold} later, as a report that comes after the answer to a restore
+   * sent meanwhile.
+   */
+  void holdReports(java.time.Duration hold) {
+    this.reportHold = hold;
+  }
+
+  java.time.Duration reportHold() {
+    return reportHold;
+  }
+
+  /** Device entities that sharding re-created here without their state, so far. */
+  int relocated() {
+    return relocated.get();
+  }
+
+  void relocatedHere() {
+    relocated.incrementAndGet();
   }
 
   void started() {

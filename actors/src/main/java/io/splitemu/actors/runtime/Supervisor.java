@@ -118,10 +118,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * leaving}, when not null, is a member (host:port) not yet removed from the cluster whose shard
    * region may still hold these devices' shards (a member that leaves, or one downed): their
    * re-creation waits for its removal ({@link MemberRemoved}), or sharding would start them there
-   * again, to be handed over (or lost) a moment later.
+   * again, to be handed over (or lost) a moment later. {@code epoch}, when not -1, is that of the
+   * incarnation an entity reported of itself ({@link Device.Sequenced}): a report about one older
+   * than the device's last re-creation (it came after that restore's answer) is dropped.
    */
-  public record MemberLost(String member, List<Integer> devices, String leaving)
+  public record MemberLost(String member, List<Integer> devices, String leaving, int epoch)
       implements Command {
+
+    /** A member's devices, with no epoch: lost whatever their re-creations so far. */
+    public MemberLost(String member, List<Integer> devices, String leaving) {
+      this(member, devices, leaving, -1);
+    }
 
     /** Devices lost where no member's shards stand in their way: restored at the next boundary. */
     public MemberLost(String member, List<Integer> devices) {
@@ -541,6 +548,15 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * events.csv} row names the member and its devices.
    */
   private Behavior<Command> onMemberLost(MemberLost m) {
+    if (m.epoch() >= 0
+        && m.devices().size() == 1
+        && m.epoch() < restoreEpochs.getOrDefault(m.devices().get(0), 0)) {
+      // About the device before its last re-creation, which answered already: it runs anew.
+      getContext()
+          .getLog()
+          .debug("dropped a stale loss of device {} (epoch {})", m.devices(), m.epoch());
+      return this;
+    }
     List<Integer> gone = new ArrayList<>();
     // Devices already out of the run (dropped at a deadline) are lost too: no checkpoint asks them.
     List<Integer> out = new ArrayList<>();
@@ -582,6 +598,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       }
       if (!awaitedRejoins.isEmpty()) {
         // Lost while others are being restored (this boundary): restored with them, from now.
+        now.forEach(d -> restoreEpochs.merge(d, 1, Integer::sum));
         awaitedRejoins.addAll(now);
         sendRestores(now);
       }
@@ -1825,6 +1842,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   // Lost devices (to rejoin) whose member (host:port) is not yet removed from the cluster, and
   // whether the round boundary waits for such a removal.
   private final Map<Integer, String> awaitingRemoval = new TreeMap<>();
+  // How many times each device was re-created (the epoch of its last restore, Device.Restore).
+  private final Map<Integer, Integer> restoreEpochs = new HashMap<>();
   private boolean waitingForRemoval;
 
   private final Map<Integer, Device.Snapshot> kept = new HashMap<>();
@@ -1921,6 +1940,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (awaitedRejoins.isEmpty()) {
       return startRound();
     }
+    awaitedRejoins.forEach(d -> restoreEpochs.merge(d, 1, Integer::sum));
     sendRestores(awaitedRejoins);
     getContext().scheduleOnce(REJOIN_RETRY, getContext().getSelf(), new RejoinTick(round, 1));
     return this;
@@ -1934,7 +1954,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     ActorRef<Device.Restored> replies =
         getContext().messageAdapter(Device.Restored.class, r -> new Rejoined(r.device()));
     for (int d : List.copyOf(which)) {
-      send(devices.get(d), new Device.Restore(kept.get(d), replies));
+      send(devices.get(d), new Device.Restore(kept.get(d), replies, restoreEpochs.get(d)));
     }
   }
 
