@@ -140,12 +140,12 @@ class ClusterGracefulLeaveTest {
 
   /**
    * Twice: a seed (edge, devices) and two devices members D and X; D leaves after round 3 of a
-   * 30-round psl run. D's devices are lost once (one {@code member-lost} row, one {@code rejoin}
-   * row) and re-created on a surviving member: no {@code placement} row names D after its leave.
-   * Before, the run re-created them at the next round boundary while sharding still homed their
-   * shards on D (its region up until it hands them over), so they started on D again, were handed
-   * over a moment later and lost a second time (a second {@code member-lost} row, and a round more
-   * without them).
+   * 150-round psl run (long enough that its leave falls within the run). D's devices are lost once
+   * (one {@code member-lost} row, one {@code rejoin} row) and re-created on a surviving member: no
+   * {@code placement} row names D after its leave. Before, the run re-created them at the next
+   * round boundary while sharding still homed their shards on D (its region up until it hands them
+   * over), so they started on D again, were handed over a moment later and lost a second time (a
+   * second {@code member-lost} row, and a round more without them).
    */
   @Test
   void aLeavingMembersDevices_areNotPlacedBackOnIt_andAreLostOnce() throws Exception {
@@ -153,7 +153,7 @@ class ClusterGracefulLeaveTest {
         Settings.load(
             Path.of("../scenarios/quickstart.conf"),
             List.of(
-                "splitemu.rounds=30",
+                "splitemu.rounds=150",
                 "splitemu.local-steps=2",
                 "splitemu.fidelity=timing",
                 "splitemu.barrier.timeout=10s"));
@@ -187,7 +187,7 @@ class ClusterGracefulLeaveTest {
       assertFalse(run.isDone(), "run " + rep + " ended before D left");
       Cluster.get(d).manager().tell(Leave.create(Cluster.get(d).selfMember().address()));
       Emulation.Outcome done = run.get(2, TimeUnit.MINUTES);
-      assertEquals(30, done.rounds().size(), "run " + rep + " went on to its end");
+      assertEquals(150, done.rounds().size(), "run " + rep + " went on to its end");
       List<String> events = Files.readAllLines(dir.resolve("events.csv"));
       String dMember = "member 127.0.0.1:" + dPort;
       boolean left = false;
