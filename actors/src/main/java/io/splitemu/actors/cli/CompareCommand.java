@@ -524,12 +524,13 @@ public final class CompareCommand implements Callable<Integer> {
   static final String RECORD = "compare.conf";
 
   /**
-   * The {@link Checkpoints#fingerprint} of each scheme run of this compare (its resolved scenario
-   * and its faults as read, an availability file's rows included), by its folder relative to the
-   * compare's ({@code sl}, or with {@code --sweep} {@code 001-local-steps=2/sl}), recorded in
-   * {@link #RECORD} as the run starts: a {@code --resume} keeps a finished scheme only if this
-   * compare's inputs have the same fingerprint, as {@code run --resume} goes on from a checkpoint
-   * only then. Read back from the record by {@link #checkResumedFolder}.
+   * The {@link Checkpoints#recorded} fingerprint of each scheme run of this compare (its resolved
+   * scenario and its faults as read, an availability file's rows included, and the digests of its
+   * trace and profile files), by its folder relative to the compare's ({@code sl}, or with {@code
+   * --sweep} {@code 001-local-steps=2/sl}), recorded in {@link #RECORD} as the run starts: a {@code
+   * --resume} keeps a finished scheme only if this compare's inputs have the same fingerprint, as
+   * {@code run --resume} goes on from a checkpoint only then. Read back from the record by {@link
+   * #checkResumedFolder}.
    */
   private final java.util.Map<String, String> inputs = new java.util.TreeMap<>();
 
@@ -544,7 +545,7 @@ public final class CompareCommand implements Callable<Integer> {
 
   /** Records in {@link #RECORD} the fingerprint of {@code s}, run into {@code run}. */
   private void recordInputs(Path top, Path run, Settings s) {
-    inputs.put(inputsKey(top, run), Checkpoints.fingerprint(s));
+    inputs.put(inputsKey(top, run), Checkpoints.recorded(s));
     writeRecord(top);
   }
 
@@ -568,8 +569,8 @@ public final class CompareCommand implements Callable<Integer> {
             + "\nsweep = "
             + com.typesafe.config.ConfigValueFactory.fromIterable(sweepOptions()).render(concise)
             + "\n"
-            + "# The fingerprint of the inputs as read (the resolved scenario, the faults) of each"
-            + " scheme's run, by its folder.\n"
+            + "# The fingerprint of the inputs as read (the resolved scenario, the faults, then the"
+            + " digest of each trace and profile file) of each scheme's run, by its folder.\n"
             + "inputs = "
             + com.typesafe.config.ConfigValueFactory.fromMap(inputs).render(concise)
             + "\n");
@@ -798,8 +799,10 @@ public final class CompareCommand implements Callable<Integer> {
                   + s.scheme()
                   + " is kept as its scenario.conf matches; an edited availability file or other"
                   + " input it read is not seen");
-        } else if (!recorded.equals(Checkpoints.fingerprint(s))) {
+        } else if (!Checkpoints.configurationOf(recorded).equals(Checkpoints.fingerprint(s))) {
           throw RunCommand.otherConfiguration(f, scenario, diff, s);
+        } else if (Checkpoints.inputDiffering(recorded, s) != null) {
+          throw RunCommand.otherInputs(f, scenario, Checkpoints.inputDiffering(recorded, s));
         }
         Scheme scheme = Schemes.of(s.scheme());
         Summary summary = ResultsWriter.readSummary(f.resolve("summary.json"));

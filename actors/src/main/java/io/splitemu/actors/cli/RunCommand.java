@@ -313,10 +313,14 @@ public final class RunCommand implements Callable<Integer> {
     }
     Checkpoint c = Checkpoints.newest(resume, warning -> err.println("splitemu: " + warning));
     err.flush();
-    if (!c.fingerprint().equals(Checkpoints.fingerprint(s))) {
+    if (!Checkpoints.configurationOf(c.fingerprint()).equals(Checkpoints.fingerprint(s))) {
       // The fingerprint judges; the folder's scenario.conf says which keys differ.
       throw otherConfiguration(
           resume, scenario, ResumeDiff.differences(resume, s.resolved(), 3), s);
+    }
+    String differs = Checkpoints.inputDiffering(c.fingerprint(), s);
+    if (differs != null) {
+      throw otherInputs(resume, scenario, differs);
     }
     if ((Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE) != (c.pipeline() != null)) {
       throw new UserException(
@@ -354,6 +358,22 @@ public final class RunCommand implements Callable<Integer> {
             + scenario
             + " and these --set options, or by a splitemu build with other defaults"
             + why);
+  }
+
+  /**
+   * The one line refusing to resume results folder {@code resume}, whose run read a trace or
+   * profile file of other content than {@code differs} ({@link Checkpoints#inputDiffering}) now
+   * holds: the rounds after the checkpoint would be emulated on other inputs than those before it.
+   */
+  static UserException otherInputs(Path resume, Path scenario, String differs) {
+    return new UserException(
+        "--resume: "
+            + resume
+            + " was run with other inputs than "
+            + scenario
+            + " (no key differs from its scenario.conf: "
+            + differs
+            + " as read differs)");
   }
 
   /**

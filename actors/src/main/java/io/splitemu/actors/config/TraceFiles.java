@@ -47,6 +47,11 @@ public final class TraceFiles {
     return t != null ? t : read.computeIfAbsent(file, this::load);
   }
 
+  /** Every file, absolute as the scenario resolves it, in the order the scenario names them. */
+  public java.util.List<Path> files() {
+    return java.util.List.copyOf(where.keySet());
+  }
+
   /** Reads every file not read yet: a bad one fails here, with its key, path and line. */
   public void readAll() {
     for (Path p : where.keySet()) {

@@ -13,7 +13,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * checkpoints/round-NNNNNN.ckpt}.
  *
  * @param version the file format ({@link Checkpoints#VERSION})
- * @param fingerprint the SHA-256 of the resolved scenario the run was started with
+ * @param fingerprint the SHA-256 of the resolved scenario the run was started with, then the
+ *     digests of the trace and profile files it read ({@link Checkpoints#recorded}; the SHA-256
+ *     alone in a checkpoint of an earlier build)
  * @param nowNs the emulated instant at the round's end
  * @param deviceParams the device-side model the next round starts from (null in timing and for a
  *     split scheme, whose server holds the whole model)

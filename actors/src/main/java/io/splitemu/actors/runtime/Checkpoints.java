@@ -39,11 +39,12 @@ public final class Checkpoints {
   /**
    * What a resume of {@code s} must match: the fingerprint of its resolved configuration and of its
    * faults as read, so an edited availability file (its rows are faults, not configuration text) is
-   * a different run too. Data, trace and profile files are not read here: a resume trusts them. The
-   * keys of {@link #UNFINGERPRINTED} are left out: they watch the run or bound its wall-clock
-   * waits, and change no emulated figure, so a resume may give them other values. A build whose
-   * defaults differ (a new key, another default value) is another configuration: its checkpoints do
-   * not resume with this one.
+   * a different run too. The trace and profile files the run reads are not in it: {@link #recorded}
+   * adds their digests, which a resume compares on their own; data set files are not read at all (a
+   * resume trusts them). The keys of {@link #UNFINGERPRINTED} are left out: they watch the run or
+   * bound its wall-clock waits, and change no emulated figure, so a resume may give them other
+   * values. A build whose defaults differ (a new key, another default value) is another
+   * configuration: its checkpoints do not resume with this one.
    */
   public static String fingerprint(io.splitemu.actors.config.Settings s) {
     Config c = ConfigFactory.parseString(s.resolved());
@@ -52,6 +53,135 @@ public final class Checkpoints {
     }
     // Keys sorted, without comments: rewording a comment of reference.conf moves no fingerprint.
     return fingerprint(c.root().render(ConfigRenderOptions.concise()) + "\nfaults " + s.faults());
+  }
+
+  /**
+   * What a checkpoint records of its run (and {@code compare.conf} of each scheme run): the {@link
+   * #fingerprint(io.splitemu.actors.config.Settings)} of its configuration, then a line {@code
+   * "SHA-256 kind path"} for each trace and profile file the run reads ({@link #inputFiles}), so a
+   * resume sees an edited file the configuration names unchanged. A record of an earlier build is
+   * the fingerprint alone: its files are not checked. Data set files are not hashed (large, and
+   * read anew each run): a resume trusts them.
+   */
+  public static String recorded(io.splitemu.actors.config.Settings s) {
+    StringBuilder b = new StringBuilder(fingerprint(s));
+    for (InputFile f : inputFiles(s)) {
+      b.append('\n').append(f.sha256()).append(' ').append(f.kind()).append(' ').append(f.path());
+    }
+    return b.toString();
+  }
+
+  /** The configuration's fingerprint in {@code recorded} ({@link #recorded}), without the files. */
+  public static String configurationOf(String recorded) {
+    int i = recorded.indexOf('\n');
+    return i < 0 ? recorded : recorded.substring(0, i);
+  }
+
+  /**
+   * The first trace or profile file {@code s} reads whose content differs from what {@code
+   * recorded} ({@link #recorded}, of the same configuration) says, as {@code "the trace file
+   * /abs/up.csv"}; null if none differs or {@code recorded} holds no file digests (an earlier
+   * build's). Files are matched by position (the same configuration names them in the same order),
+   * so a scenario folder moved between the run and its resume is no difference.
+   */
+  public static String inputDiffering(String recorded, io.splitemu.actors.config.Settings s) {
+    String[] lines = recorded.split("\n", -1);
+    if (lines.length < 2) {
+      return null;
+    }
+    List<InputFile> now = inputFiles(s);
+    for (int i = 1; i < lines.length; i++) {
+      String[] f = lines[i].split(" ", 3);
+      if (i - 1 >= now.size()) {
+        return "the " + kindWords(f.length > 1 ? f[1] : "input") + " " + lines[i];
+      }
+      InputFile here = now.get(i - 1);
+      if (f.length < 3 || !f[0].equals(here.sha256()) || !f[1].equals(here.kind())) {
+        return "the " + kindWords(here.kind()) + " " + here.path();
+      }
+    }
+    if (now.size() > lines.length - 1) {
+      InputFile here = now.get(lines.length - 1);
+      return "the " + kindWords(here.kind()) + " " + here.path();
+    }
+    return null;
+  }
+
+  private static String kindWords(String kind) {
+    return switch (kind) {
+      case "trace" -> "trace file";
+      case "profile" -> "profile file";
+      default -> kind + " file";
+    };
+  }
+
+  /**
+   * A file a run reads besides its scenario and data set.
+   *
+   * @param kind {@code trace} (a {@code links.trace} file) or {@code profile} (a {@code
+   *     dag.profile}, a profile file as {@code model.name}, or MP-SL's measured tables)
+   * @param path the file, absolute
+   * @param sha256 the SHA-256 (hex) of its content, {@code "unreadable"} if it cannot be read
+   */
+  public record InputFile(String kind, Path path, String sha256) {}
+
+  /**
+   * The trace and profile files {@code s} reads, in the order its configuration names them: every
+   * {@code links.trace} file of a trace-link scenario, a DAG scheme's {@code dag.profile} and a
+   * {@code model.name} that is a file rather than a known model name, and an MP-SL scheme's
+   * measured tables.
+   */
+  public static List<InputFile> inputFiles(io.splitemu.actors.config.Settings s) {
+    List<InputFile> out = new ArrayList<>();
+    if (s.links().kind().equals("trace")) {
+      for (Path p : s.links().traces().files()) {
+        out.add(new InputFile("trace", p, sha256(p)));
+      }
+    }
+    Config c = ConfigFactory.parseString(s.resolved());
+    if (io.splitemu.actors.scheme.DagSplitPolicy.isDag(s.scheme())
+        && c.hasPath("splitemu.dag.profile")) {
+      profileFile(c.getString("splitemu.dag.profile"), out);
+    }
+    if (c.hasPath("splitemu.model.name")) {
+      profileFile(c.getString("splitemu.model.name"), out);
+    }
+    if (io.splitemu.actors.config.MpslSettings.isPipeline(s.scheme())) {
+      io.splitemu.actors.config.MpslSettings m = io.splitemu.actors.config.MpslSettings.of(s);
+      String stem = m.model() + "_" + m.dataset();
+      for (String table : List.of("_times.csv", "_memory.csv")) {
+        Path p = m.profileDir().resolve(stem + table).toAbsolutePath().normalize();
+        out.add(new InputFile("profile", p, sha256(p)));
+      }
+    }
+    return out;
+  }
+
+  // A model or profile named as a file (read relative to the working folder, as ModelProfiles
+  // reads it); a known name or a file not there (refused elsewhere, or not read) adds none.
+  private static void profileFile(String name, List<InputFile> out) {
+    if (name.isBlank()
+        || io.splitemu.model.profile.ModelProfiles.names().contains(name)
+        || !Files.isRegularFile(Path.of(name))) {
+      return;
+    }
+    Path p = Path.of(name).toAbsolutePath().normalize();
+    out.add(new InputFile("profile", p, sha256(p)));
+  }
+
+  private static String sha256(Path file) {
+    try (var in = Files.newInputStream(file)) {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        sha.update(buf, 0, n);
+      }
+      return HexFormat.of().formatHex(sha.digest());
+    } catch (IOException e) {
+      return "unreadable";
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**

@@ -302,7 +302,7 @@ public final class Emulation {
               .withCheckpointing(
                   new SupervisorSetup.Checkpointing(
                       s.checkpointEvery(),
-                      Checkpoints.fingerprint(s),
+                      Checkpoints.recorded(s),
                       control.resumeFrom(),
                       control.stop(),
                       crashes(s)));

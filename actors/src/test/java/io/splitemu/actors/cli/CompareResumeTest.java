@@ -363,6 +363,57 @@ class CompareResumeTest {
         r.err().lines().toList());
   }
 
+  /**
+   * A finished scheme whose run read a trace file edited since is not kept: the compare is refused
+   * in one line naming the file, leaving the folder as it was; with the file as it was, it resumes.
+   */
+  @Test
+  void aKeptSchemeRunWithAnEditedTraceFile_isRefused_andResumesWithTheFileAsItWas()
+      throws Exception {
+    Path in = Files.createDirectories(tmp.resolve("in"));
+    Path trace = in.resolve("up.csv");
+    String rows = "0.0\t10.0\n1.0\t20.0\n2.0\t15.0\n";
+    Files.writeString(trace, rows);
+    Path scenario = in.resolve("compare-trace.conf");
+    Files.writeString(
+        scenario,
+        Files.readString(scenario())
+            .replace("scenario = compare-resume", "scenario = compare-trace")
+            .replace(
+                "links.static.uplink-bps = [1e6, 2e6, 4e6]",
+                "links { kind = trace, trace { format = pensieve, uplink = [up.csv] } }"));
+    Path cmp = tmp.resolve("cmp");
+    List<String> compare = args("compare", scenario.toString(), "--schemes", "sl,sfl-v1");
+    List<String> first = new ArrayList<>(compare);
+    first.addAll(List.of("--out", cmp.toString()));
+    ProfileCommandTest.Result r = cli(first);
+    assertEquals(0, r.code(), r.err() + r.out());
+    // As a compare stopped after sl finished and before sfl-v1 started leaves it.
+    deleteTree(cmp.resolve("sfl-v1"));
+    Map<String, String> before = files(cmp);
+
+    List<String> resume = new ArrayList<>(compare);
+    resume.addAll(List.of("--resume", cmp.toString()));
+    Files.writeString(trace, rows.replace("20.0", "2.0"));
+    assertRefused(
+        cli(resume),
+        "--resume: "
+            + cmp.resolve("sl")
+            + " was run with other inputs than "
+            + scenario
+            + " (no key differs from its scenario.conf: the trace file "
+            + trace
+            + " as read differs)");
+    assertEquals(before, files(cmp), "the refusal changed the folder");
+
+    Files.writeString(trace, rows);
+    r = cli(resume);
+    assertEquals(0, r.code(), r.err() + r.out());
+    assertEquals("", r.err());
+    assertTrue(r.out().contains("sl: finished in " + cmp.resolve("sl") + "; kept"), r.out());
+    assertEquals(ROUNDS, CsvTable.read(cmp.resolve("sfl-v1/rounds.csv")).size());
+  }
+
   private static void deleteTree(Path dir) throws Exception {
     try (var all = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {

@@ -40,4 +40,32 @@ class CheckpointFingerprintTest {
     assertNotEquals(base, fingerprint(plain, "barrier.deadline=10s"));
     assertNotEquals(base, fingerprint(plain, "faults=[{kind=device-hang, device=0, round=2}]"));
   }
+
+  /**
+   * A profile file the run reads is recorded by its content beside the configuration's fingerprint:
+   * an edit leaves the fingerprint as it was and is named by {@link Checkpoints#inputDiffering}; a
+   * record of an earlier build (the fingerprint alone) checks no file.
+   */
+  @Test
+  void anEditedProfileFile_keepsTheFingerprint_andIsNamedAsDiffering() throws Exception {
+    Path profile = Files.writeString(tmp.resolve("net.dag.json"), "{\"a\": 1}\n");
+    Path scenario =
+        Files.writeString(
+            tmp.resolve("dag.conf"),
+            "splitemu { scheme = dag-mincut, fidelity = timing, dag.profile = \""
+                + profile
+                + "\" }\n");
+    Settings s = Settings.load(scenario, List.of());
+    String recorded = Checkpoints.recorded(s);
+    assertEquals(Checkpoints.fingerprint(s), Checkpoints.configurationOf(recorded));
+    assertEquals(null, Checkpoints.inputDiffering(recorded, s));
+
+    Files.writeString(profile, "{\"a\": 2}\n");
+    Settings edited = Settings.load(scenario, List.of());
+    assertEquals(Checkpoints.fingerprint(s), Checkpoints.fingerprint(edited));
+    assertEquals(
+        "the profile file " + profile.toAbsolutePath().normalize(),
+        Checkpoints.inputDiffering(recorded, edited));
+    assertEquals(null, Checkpoints.inputDiffering(Checkpoints.fingerprint(s), edited));
+  }
 }
