@@ -93,7 +93,11 @@ public final class Checkpoints {
     for (int i = 1; i < lines.length; i++) {
       String[] f = lines[i].split(" ", 3);
       if (i - 1 >= now.size()) {
-        return "the " + kindWords(f.length > 1 ? f[1] : "input") + " " + lines[i];
+        // A file the run read that this configuration no longer names.
+        return "the "
+            + kindWords(f.length > 2 ? f[1] : "input")
+            + " "
+            + (f.length > 2 ? f[2] : lines[i]);
       }
       InputFile here = now.get(i - 1);
       if (f.length < 3 || !f[0].equals(here.sha256()) || !f[1].equals(here.kind())) {
