@@ -39,8 +39,17 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   /**
    * A participant will not answer this step: it is hung by an emulated fault. The emulation knows
    * that the reply will never come, so the barrier need not wait on the wall clock to learn it.
+   * {@code lost}: it is no device that missed the step but a cluster device entity that sharding
+   * re-created on another member without its state (its member left or was lost): the device is
+   * lost with its member, which the run learns of by its report (docs/cluster.md, "Losing a
+   * member"), not given up at a deadline.
    */
-  public record Missed(int participant, long silentSinceNs) implements Command {}
+  public record Missed(int participant, long silentSinceNs, boolean lost) implements Command {
+    /** A device that missed the step (an emulated fault, or a crashed device's reference). */
+    public Missed(int participant, long silentSinceNs) {
+      this(participant, silentSinceNs, false);
+    }
+  }
 
   private record Terminated(int participant) implements Command {}
 
@@ -62,14 +71,16 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
 
   /**
    * Some participants missed the step (emulated) or stopped; {@code silentSinceNs} gives, for those
-   * that missed it, the emulated instant from which they stopped answering.
+   * that missed it, the emulated instant from which they stopped answering; {@code lost}, those of
+   * them that answered as re-created without their state ({@link Missed#lost}).
    */
   public record Failed<T>(
       long id,
       Map<Integer, T> replies,
       Set<Integer> missing,
       String reason,
-      Map<Integer, Long> silentSinceNs)
+      Map<Integer, Long> silentSinceNs,
+      Set<Integer> lost)
       implements Outcome<T> {}
 
   /** Some participants sent nothing within the wall-clock timeout: the host, not the emulation. */
@@ -86,6 +97,8 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   private final ActorRef<Outcome<T>> parent;
   private final Set<Integer> stopped;
   private final Map<Integer, Long> missed;
+  // Of those that missed the step, the ones re-created without their state (Missed.lost): few.
+  private final Set<Integer> lost = new TreeSet<>();
   private final TimerScheduler<Command> timers;
   private final Duration timeout;
   // A paced run's held emissions (null: virtual): a timeout while they wait is no hang.
@@ -211,6 +224,9 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   private Behavior<Command> onMissed(Missed m) {
     if (pending.remove(m.participant())) {
       missed.put(m.participant(), m.silentSinceNs());
+      if (m.lost()) {
+        lost.add(m.participant());
+      }
     }
     return checkDone();
   }
@@ -250,7 +266,14 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
           missed.isEmpty()
               ? stoppedText
               : "no reply by the emulated deadline" + (stopped.isEmpty() ? "" : "; " + stoppedText);
-      parent.tell(new Failed<>(id, new TreeMap<>(replies), missing, reason, new TreeMap<>(missed)));
+      parent.tell(
+          new Failed<>(
+              id,
+              new TreeMap<>(replies),
+              missing,
+              reason,
+              new TreeMap<>(missed),
+              new TreeSet<>(lost)));
     }
     return Behaviors.stopped();
   }

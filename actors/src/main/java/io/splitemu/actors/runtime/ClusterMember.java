@@ -1087,7 +1087,8 @@ public final class ClusterMember {
           return started(ctx, h, id, c);
         }
         if (inner instanceof Device.Request r) {
-          r.replyTo().tell(new Barrier.Missed(id, Long.MIN_VALUE));
+          // Lost with its member, not a missed deadline: the run takes it out on its report.
+          r.replyTo().tell(new Barrier.Missed(id, Long.MIN_VALUE, true));
         }
         return Behaviors.receive(Device.Command.class)
             .onMessage(Device.Retire.class, r -> Behaviors.stopped())

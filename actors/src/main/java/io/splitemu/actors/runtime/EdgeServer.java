@@ -18,6 +18,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.BiFunction;
@@ -136,7 +137,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       int participants,
       Map<Integer, Long> missedAtNs,
       Map<Integer, DevicePath> paths,
-      Map<Integer, Device.RoundStats> reported)
+      Map<Integer, Device.RoundStats> reported,
+      Set<Integer> lost)
       implements ClusterMessage {}
 
   /** Emulated nanoseconds of a visit by kind, along its critical path. */
@@ -196,6 +198,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   // devices that missed the visit so far (their emulated deadlines).
   private Map<Integer, Long> requestNs = new IdMap<>();
   private Map<Integer, Long> missedAtNs;
+  // Of the missing, those that answered as re-created without their state (Barrier.Missed.lost).
+  private Set<Integer> lost;
   // The latest deadline of a device given up in the current phase (Long.MIN_VALUE: none), and of
   // one given up in sfl-v1's local phase, which the upload phase must still wait out.
   private long phaseGiveUpNs = Long.MIN_VALUE;
@@ -333,6 +337,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     active = new ArrayList<>(p.members());
     missing = new TreeMap<>();
     missedAtNs = new TreeMap<>();
+    lost = new TreeSet<>();
     localGiveUpNs = Long.MIN_VALUE;
     breakdown = Breakdown.ZERO;
     lossSum = 0;
@@ -559,6 +564,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         missedAtNs.put(d, giveUpNs(f, d));
         active.remove(Integer.valueOf(d));
       }
+      lost.addAll(f.lost());
     }
     // Of the phase's reply type: its barrier let no other through.
     Map replies = new TreeMap<>(o.replies());
@@ -1047,7 +1053,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
             new TreeSet<>(p.members()).size() - missing.size(),
             missedAtNs,
             paths,
-            new TreeMap<>(reported)));
+            new TreeMap<>(reported),
+            lost));
     phase = Phase.IDLE;
     visit = null;
     aggregated = null;

@@ -1038,6 +1038,16 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     boolean dropForRun = setup.faultPlan().survival().dropForRun();
     for (Map.Entry<Integer, String> e : v.missing().entrySet()) {
       failed++;
+      if (v.lost().contains(e.getKey())) {
+        // Re-created on another member without its state (its member left or was lost): no
+        // deadline miss but a loss, of which its report (or its member's loss) tells, and that
+        // takes it out and re-creates it (onMemberLost). Until then it stays in the run: dropped
+        // here for good (drop-for-run), it would never come back.
+        getContext()
+            .getLog()
+            .debug("device {} was re-created without its state in round {}", e.getKey(), round);
+        continue;
+      }
       if (dropForRun) {
         alive.remove(e.getKey());
       }

@@ -98,6 +98,27 @@ class BarrierTest {
     assertEquals(4, f.id());
   }
 
+  /**
+   * A device entity re-created without its state answers as a crashed device, marked lost: the
+   * outcome names it apart from a device that missed the deadline, so the run does not drop it for
+   * good as one (docs/cluster.md, "Losing a member").
+   */
+  @Test
+  void onStep_aLostParticipantsMiss_isNamedApartFromADeadlineMiss() {
+    TestProbe<Barrier.Outcome<String>> parent = testKit.createTestProbe();
+    Map<Integer, ActorRef<String>> who = Map.of(0, idle(), 1, idle(), 2, idle());
+    ActorRef<Barrier.Command> b =
+        testKit.spawn(
+            Barrier.<String>create(5, String.class, who, Duration.ofMinutes(5), parent.getRef()));
+    b.tell(new Barrier.Missed(1, Long.MIN_VALUE));
+    b.tell(new Barrier.Missed(2, Long.MIN_VALUE, true));
+    b.tell(new Barrier.Reply<>(0, "x"));
+    Barrier.Failed<String> f =
+        assertInstanceOf(Barrier.Failed.class, parent.receiveMessage(Duration.ofSeconds(3)));
+    assertEquals(Set.of(1, 2), f.missing());
+    assertEquals(Set.of(2), f.lost());
+  }
+
   @Test
   void onStep_deviceStops_failsWithoutWaitingForTheTimeout() {
     TestProbe<Barrier.Outcome<String>> parent = testKit.createTestProbe();

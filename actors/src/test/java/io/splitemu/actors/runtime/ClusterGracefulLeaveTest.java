@@ -359,6 +359,107 @@ class ClusterGracefulLeaveTest {
     return run.get(2, TimeUnit.MINUTES);
   }
 
+  /**
+   * Three times: as above (D shuts down as on SIGTERM mid-run, the device entities tell the run
+   * about themselves 4 s late, D's too), with survival.absent = drop-for-run. A device of D that a
+   * command re-creates on a survivor without its state answers that request as a crashed device,
+   * and its report comes after the round has ended. That answer is no missed deadline: the device
+   * is lost with its member, so it gets a {@code member-lost} row and comes back ({@code rejoin}),
+   * every round after the rejoin has all 4 devices, and no {@code deadline} row names a device that
+   * no {@code member-lost} row named before it. Before, the round took that answer for a deadline
+   * miss and dropped the device for the rest of the run (a {@code deadline} row, then neither
+   * {@code member-lost} nor {@code rejoin} for it, and 3 participants to the end).
+   */
+  @Test
+  void aDeviceReCreatedWithoutItsState_isLostWithItsMember_notDroppedAtADeadline()
+      throws Exception {
+    Settings psl =
+        Settings.load(
+            Path.of("../scenarios/quickstart.conf"),
+            List.of(
+                "splitemu.rounds=" + LONG_RUN,
+                "splitemu.local-steps=4",
+                "splitemu.fidelity=timing",
+                "splitemu.survival.absent=drop-for-run",
+                "splitemu.barrier.timeout=10s"));
+    List<String> failures = new ArrayList<>();
+    int relocations = 0;
+    for (int rep = 0; rep < 3; rep++) {
+      int n = Ports.free();
+      ActorSystem<Void> seed = node(Set.of("edge", "devices"), n, n);
+      ActorSystem<Void> d = node(Set.of("devices"), Ports.free(), n);
+      ActorSystem<Void> x = node(Set.of("devices"), Ports.free(), n);
+      // D's own reports (its devices handed over) come after it left, if at all: the run learns
+      // of the loss from D's leave, which comes after sharding re-created a device elsewhere.
+      for (ActorSystem<Void> m : List.of(seed, d, x)) {
+        DeviceEntities.get(Adapter.toClassic(m)).holdReports(Duration.ofSeconds(4));
+      }
+      Path dir = tmp.resolve("missed-" + rep);
+      StopSwitch stop = new StopSwitch();
+      int supervisorPort = Ports.free();
+      CompletableFuture<Emulation.Outcome> run =
+          CompletableFuture.supplyAsync(
+              () ->
+                  Emulation.run(
+                      psl,
+                      dir,
+                      RunListener.NONE,
+                      new Emulation.RunControl(
+                          null,
+                          stop,
+                          new Emulation.Cluster(
+                              ClusterPipelineRunTest.member(supervisorPort, n, "supervisor"), 4))),
+              runs);
+      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+      while (!run.isDone() && lines(dir.resolve("rounds.csv")) < 4) {
+        assertTrue(System.nanoTime() < deadline, "run " + rep + " did not reach round 3");
+        Thread.sleep(10);
+      }
+      assertFalse(run.isDone(), "run " + rep + " ended before D left");
+      org.apache.pekko.actor.CoordinatedShutdown.get(Adapter.toClassic(d))
+          .runAll(org.apache.pekko.actor.CoordinatedShutdown.clusterLeavingReason());
+      Emulation.Outcome done = stopAfterRejoin(run, stop, dir);
+      assertTrue(done.rounds().size() < LONG_RUN, "run " + rep + " stopped");
+      List<String> events = Files.readAllLines(dir.resolve("events.csv"));
+      String all = String.join("\n", events);
+      Set<Integer> lostSoFar = new TreeSet<>();
+      int rejoinRound = -1;
+      for (String e : events) {
+        if (e.contains(",member-lost,")) {
+          String list = e.substring(e.indexOf("its devices [") + 13);
+          for (String id : list.substring(0, list.indexOf(']')).split(", ")) {
+            lostSoFar.add(Integer.parseInt(id.trim()));
+          }
+        } else if (e.contains(",rejoin,") && rejoinRound < 0) {
+          rejoinRound = Integer.parseInt(e.split(",")[1]);
+        } else if (e.contains(",deadline,")) {
+          int dev = Integer.parseInt(e.substring(e.indexOf(",device-") + 8).split(",")[0]);
+          if (!lostSoFar.contains(dev)) {
+            failures.add("run " + rep + ": a deadline row for a device not lost: " + e);
+          }
+        }
+      }
+      if (rejoinRound < 0) {
+        failures.add("run " + rep + ": D's devices did not rejoin:\n" + all);
+      }
+      List<String> rounds = Files.readAllLines(dir.resolve("rounds.csv"));
+      for (String r : rounds.subList(1, rounds.size())) {
+        String[] c = r.split(",");
+        if (Integer.parseInt(c[0]) > rejoinRound + 1 && !c[8].equals("4")) {
+          failures.add(
+              "run " + rep + ": round " + c[0] + " had " + c[8] + " participants:\n" + all);
+          break;
+        }
+      }
+      relocations +=
+          DeviceEntities.get(Adapter.toClassic(seed)).relocated()
+              + DeviceEntities.get(Adapter.toClassic(x)).relocated();
+      stopMembers();
+    }
+    assertTrue(relocations > 0, "no device was re-created without its state in 3 runs");
+    assertEquals(List.of(), failures);
+  }
+
   /** The ids of a placement row's detail: {@code 0-3 5}. */
   private static Set<Integer> ids(String ranges) {
     Set<Integer> out = new TreeSet<>();
