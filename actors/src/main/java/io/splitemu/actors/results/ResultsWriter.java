@@ -44,18 +44,20 @@ import java.util.function.Predicate;
  * R's end; the rows of epoch R + 1 at or after epoch R's aggregate, every device's start of R + 1
  * being its arrival, and that at or after R's start). A checkpoint, a crash's rewind and the end
  * write every row held (a checkpoint first, so that a run killed after it keeps every row before
- * it). A row that still comes earlier than the file's last one (on mpsl a link fault at a device's
- * own start of epoch R + 1, which can precede the end of epoch R, after R's checkpoint) is inserted
- * in its place: the file is copied once with it, one line at a time. That copy, renamed over the
- * file, is the writer's only rewrite of {@code events.csv} besides a resume's or a rewind's cut; it
- * cannot happen on the barrier and split families, so never under failover (mpsl checkpoints run in
- * one JVM only), where a cut-off holder could otherwise rename it over a successor's file. A row
- * leaves the writer only once it is in the file: a write that fails (a full disk) keeps it for the
- * next round's row or the close, and a failed copy leaves the file as it was, appended to in place.
- * Rows at one instant stay in the order the run recorded them, so the file is the run's rows sorted
- * stably by instant: the same for the same scenario and seed, and, since every row a resumed run
- * writes again was recorded after its checkpoint's row, the same after a {@code --resume}.
- * Observers see each event as the run records it (the live metrics count it then).
+ * it). A row no later row can precede is written as it comes: on the barrier and split families one
+ * at or before the last round's end, and on every family a resume row. A row that still comes
+ * earlier than the file's last one (on mpsl a link fault at a device's own start of epoch R + 1,
+ * which can precede the end of epoch R, after R's checkpoint) is inserted in its place: the file is
+ * copied once with it, one line at a time. That copy, renamed over the file, is the writer's only
+ * rewrite of {@code events.csv} besides a resume's or a rewind's cut; it cannot happen on the
+ * barrier and split families, so never under failover (mpsl checkpoints run in one JVM only), where
+ * a cut-off holder could otherwise rename it over a successor's file. A row leaves the writer only
+ * once it is in the file: a write that fails (a full disk) keeps it for the next round's row or the
+ * close, and a failed copy leaves the file as it was, appended to in place. Rows at one instant
+ * stay in the order the run recorded them, so the file is the run's rows sorted stably by instant:
+ * the same for the same scenario and seed, and, since every row a resumed run writes again was
+ * recorded after its checkpoint's row, the same after a {@code --resume}. Observers see each event
+ * as the run records it (the live metrics count it then).
  */
 public final class ResultsWriter implements Closeable, RecordObserver {
 
@@ -218,6 +220,20 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     heldEvents.add(e);
     for (RecordObserver o : observers) {
       o.onEvent(e);
+    }
+    // What no later row can precede goes to the file at once, not only with the next round's row
+    // (which, paced, can be an hour away): on the barrier and split families a row at or before
+    // the last round's end (a resumed run's placements, a fault at the round's start); and a
+    // resume row, where a resumed process took over (on mpsl a later row that precedes it, a link
+    // fault at a device's own start of the epoch, is inserted in its place).
+    double settled =
+        settleAtRoundEnd && !rounds.isEmpty()
+            ? rounds.get(rounds.size() - 1).emulatedTimeS()
+            : Double.NEGATIVE_INFINITY;
+    if (Double.compare(e.emulatedS(), settled) <= 0) {
+      writeEvents(settled);
+    } else if (e.kind().equals("resume")) {
+      writeEvents(e.emulatedS());
     }
   }
 
