@@ -1,6 +1,7 @@
 package io.splitemu.planner.edgesplit;
 
 import io.splitemu.planner.latency.CutCosts;
+import io.splitemu.planner.latency.DeviceState;
 
 /** The memory a device needs to train units 1..p at batch b. */
 public interface DeviceMemoryModel {
@@ -14,4 +15,24 @@ public interface DeviceMemoryModel {
    */
   DeviceMemoryModel WEIGHTS_PLUS_ACTIVATIONS =
       (c, p, b) -> c.deviceParamBytes(p) + (long) b * c.retainedActivationBytes(p);
+
+  /**
+   * The refusal of device {@code d}, whose memory holds no cut in {@code minCut..maxCut}, the least
+   * of which needs {@code minNeed} bytes.
+   */
+  static IllegalArgumentException holdsNoCut(DeviceState d, int minCut, int maxCut, long minNeed) {
+    return new IllegalArgumentException(
+        "device "
+            + d.id()
+            + " ("
+            + d.memoryBytes()
+            + " bytes) cannot hold any cut in "
+            + minCut
+            + ".."
+            + maxCut
+            + "; cut "
+            + minCut
+            + " needs "
+            + minNeed);
+  }
 }

@@ -226,19 +226,7 @@ public final class EdgeSplitPlanner {
               + " s)");
     }
     if (best < 0) {
-      throw new IllegalArgumentException(
-          "device "
-              + d.id()
-              + " ("
-              + d.memoryBytes()
-              + " bytes) cannot hold any cut in "
-              + minCut
-              + ".."
-              + maxCut
-              + "; cut "
-              + minCut
-              + " needs "
-              + memory.bytes(costs, minCut, batch));
+      throw DeviceMemoryModel.holdsNoCut(d, minCut, maxCut, memory.bytes(costs, minCut, batch));
     }
     return best;
   }

@@ -271,19 +271,7 @@ public final class SflPlanner {
       p--;
     }
     if (p < minCut) {
-      throw new IllegalArgumentException(
-          "device "
-              + d.id()
-              + " ("
-              + d.memoryBytes()
-              + " bytes) cannot hold any cut in "
-              + minCut
-              + ".."
-              + maxCut
-              + "; cut "
-              + minCut
-              + " needs "
-              + need[0]);
+      throw DeviceMemoryModel.holdsNoCut(d, minCut, maxCut, need[0]);
     }
     return p;
   }
