@@ -103,26 +103,7 @@ class ClusterGracefulLeaveTest {
       DeviceEntities.get(Adapter.toClassic(d)).holdCommands(Duration.ofMillis(50));
       node(Set.of("devices"), Ports.free(), n);
       Path dir = tmp.resolve("psl-" + rep);
-      int supervisorPort = Ports.free();
-      CompletableFuture<Emulation.Outcome> run =
-          CompletableFuture.supplyAsync(
-              () ->
-                  Emulation.run(
-                      psl,
-                      dir,
-                      RunListener.NONE,
-                      new Emulation.RunControl(
-                          null,
-                          null,
-                          new Emulation.Cluster(
-                              ClusterPipelineRunTest.member(supervisorPort, n, "supervisor"), 4))),
-              runs);
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (!run.isDone() && lines(dir.resolve("rounds.csv")) < 4) {
-        assertTrue(System.nanoTime() < deadline, "run " + rep + " did not reach round 3");
-        Thread.sleep(10);
-      }
-      assertFalse(run.isDone(), "run " + rep + " ended before D left");
+      CompletableFuture<Emulation.Outcome> run = startPastRound3(psl, dir, null, n, rep);
       Cluster.get(d).manager().tell(Leave.create(Cluster.get(d).selfMember().address()));
       try {
         Emulation.Outcome done = run.get(2, TimeUnit.MINUTES);
@@ -166,26 +147,7 @@ class ClusterGracefulLeaveTest {
       node(Set.of("devices"), Ports.free(), n);
       Path dir = tmp.resolve("placed-" + rep);
       StopSwitch stop = new StopSwitch();
-      int supervisorPort = Ports.free();
-      CompletableFuture<Emulation.Outcome> run =
-          CompletableFuture.supplyAsync(
-              () ->
-                  Emulation.run(
-                      psl,
-                      dir,
-                      RunListener.NONE,
-                      new Emulation.RunControl(
-                          null,
-                          stop,
-                          new Emulation.Cluster(
-                              ClusterPipelineRunTest.member(supervisorPort, n, "supervisor"), 4))),
-              runs);
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (!run.isDone() && lines(dir.resolve("rounds.csv")) < 4) {
-        assertTrue(System.nanoTime() < deadline, "run " + rep + " did not reach round 3");
-        Thread.sleep(10);
-      }
-      assertFalse(run.isDone(), "run " + rep + " ended before D left");
+      CompletableFuture<Emulation.Outcome> run = startPastRound3(psl, dir, stop, n, rep);
       Cluster.get(d).manager().tell(Leave.create(Cluster.get(d).selfMember().address()));
       Emulation.Outcome done = stopAfterRejoin(run, stop, dir);
       assertTrue(done.rounds().size() < LONG_RUN, "run " + rep + " stopped after the rejoin");
@@ -274,26 +236,7 @@ class ClusterGracefulLeaveTest {
       }
       Path dir = tmp.resolve("late-" + rep);
       StopSwitch stop = new StopSwitch();
-      int supervisorPort = Ports.free();
-      CompletableFuture<Emulation.Outcome> run =
-          CompletableFuture.supplyAsync(
-              () ->
-                  Emulation.run(
-                      psl,
-                      dir,
-                      RunListener.NONE,
-                      new Emulation.RunControl(
-                          null,
-                          stop,
-                          new Emulation.Cluster(
-                              ClusterPipelineRunTest.member(supervisorPort, n, "supervisor"), 4))),
-              runs);
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (!run.isDone() && lines(dir.resolve("rounds.csv")) < 4) {
-        assertTrue(System.nanoTime() < deadline, "run " + rep + " did not reach round 3");
-        Thread.sleep(10);
-      }
-      assertFalse(run.isDone(), "run " + rep + " ended before D left");
+      CompletableFuture<Emulation.Outcome> run = startPastRound3(psl, dir, stop, n, rep);
       org.apache.pekko.actor.CoordinatedShutdown.get(Adapter.toClassic(d))
           .runAll(org.apache.pekko.actor.CoordinatedShutdown.clusterLeavingReason());
       Emulation.Outcome done = stopAfterRejoin(run, stop, dir);
@@ -324,6 +267,35 @@ class ClusterGracefulLeaveTest {
     // The case this test is about: a command reached a device of D as its hand-over began.
     assertTrue(relocations > 0, "no device was re-created without its state in 3 runs");
     assertEquals(List.of(), failures);
+  }
+
+  /**
+   * Starts {@code psl} on the cluster of seed port {@code seed} (the supervisor a member of its
+   * own) and returns once round 3 is recorded, the run still going.
+   */
+  private CompletableFuture<Emulation.Outcome> startPastRound3(
+      Settings psl, Path dir, StopSwitch stop, int seed, int rep) throws Exception {
+    int supervisorPort = Ports.free();
+    CompletableFuture<Emulation.Outcome> run =
+        CompletableFuture.supplyAsync(
+            () ->
+                Emulation.run(
+                    psl,
+                    dir,
+                    RunListener.NONE,
+                    new Emulation.RunControl(
+                        null,
+                        stop,
+                        new Emulation.Cluster(
+                            ClusterPipelineRunTest.member(supervisorPort, seed, "supervisor"), 4))),
+            runs);
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!run.isDone() && lines(dir.resolve("rounds.csv")) < 4) {
+      assertTrue(System.nanoTime() < deadline, "run " + rep + " did not reach round 3");
+      Thread.sleep(10);
+    }
+    assertFalse(run.isDone(), "run " + rep + " ended before D left");
+    return run;
   }
 
   /**
@@ -396,26 +368,7 @@ class ClusterGracefulLeaveTest {
       }
       Path dir = tmp.resolve("missed-" + rep);
       StopSwitch stop = new StopSwitch();
-      int supervisorPort = Ports.free();
-      CompletableFuture<Emulation.Outcome> run =
-          CompletableFuture.supplyAsync(
-              () ->
-                  Emulation.run(
-                      psl,
-                      dir,
-                      RunListener.NONE,
-                      new Emulation.RunControl(
-                          null,
-                          stop,
-                          new Emulation.Cluster(
-                              ClusterPipelineRunTest.member(supervisorPort, n, "supervisor"), 4))),
-              runs);
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (!run.isDone() && lines(dir.resolve("rounds.csv")) < 4) {
-        assertTrue(System.nanoTime() < deadline, "run " + rep + " did not reach round 3");
-        Thread.sleep(10);
-      }
-      assertFalse(run.isDone(), "run " + rep + " ended before D left");
+      CompletableFuture<Emulation.Outcome> run = startPastRound3(psl, dir, stop, n, rep);
       org.apache.pekko.actor.CoordinatedShutdown.get(Adapter.toClassic(d))
           .runAll(org.apache.pekko.actor.CoordinatedShutdown.clusterLeavingReason());
       Emulation.Outcome done = stopAfterRejoin(run, stop, dir);
