@@ -125,6 +125,15 @@ class LinkTest {
   }
 
   @Test
+  void shannon_rate_isTheSameDoubleOnEveryHost() {
+    // StrictMath's results are fixed by its spec; Math.log10 and Math.pow may round differently
+    // by CPU (here at 2 km HotSpot's x86-64 intrinsics gave 550800.7300557675)
+    ShannonChannel far = new ShannonChannel(1e6, 0.5, 23, -174, 2.0, S, 1, "fading/device-0");
+    assertEquals(139.4187278369657, far.pathLossDb());
+    assertEquals(550800.7300557676, far.rateBitsPerSecond(1.0));
+  }
+
+  @Test
   void shannon_rate_matchesHandComputation() {
     ShannonChannel ch = channel(1, "fading/device-0");
     assertEquals(90.5, ch.pathLossDb(), 1e-12);

@@ -9,8 +9,12 @@ import java.math.BigDecimal;
  * A wireless channel with the Shannon rate x W log2(1 + p h / (x W N0)), path loss 128.1 + 37.6
  * log10(d_km) dB and Rayleigh fading |g|^2 ~ Exp(1) drawn per coherence interval.
  *
- * <p>Interval k's draw comes from the stream "{@code streamName}/k" under the seed, so any
- * interval can be asked for in any order and still repeat exactly.
+ * <p>Interval k's draw comes from the stream "{@code streamName}/k" under the seed, so any interval
+ * can be asked for in any order and still repeat exactly.
+ *
+ * <p>Its logarithms and powers are {@link StrictMath}'s, whose results are fixed by their spec: the
+ * emulated times they set are the same on every host. {@code Math.log10} and {@code Math.pow} are
+ * HotSpot intrinsics that may round by the CPU (one ulp at 2 km on x86-64).
  *
  * @param bandwidthHz total bandwidth W
  * @param share spectrum share x in (0, 1]
@@ -50,22 +54,22 @@ public record ShannonChannel(
 
   /** Path loss in dB at the channel's distance. */
   public double pathLossDb() {
-    return 128.1 + 37.6 * Math.log10(distanceKm);
+    return 128.1 + 37.6 * StrictMath.log10(distanceKm);
   }
 
   /** Fading power |g|^2 of coherence interval k, Exp(1). */
   public double fading(long interval) {
     double u = SeededStreams.stream(seed, streamName + "/" + interval).nextDouble();
-    return -Math.log1p(-u);
+    return -StrictMath.log1p(-u);
   }
 
   /** The rate in bit/s for a given fading power. */
   public double rateBitsPerSecond(double fading) {
-    double pWatts = Math.pow(10, (transmitDbm - 30) / 10);
-    double n0 = Math.pow(10, (noiseDbmPerHz - 30) / 10);
-    double gain = Math.pow(10, -pathLossDb() / 10) * fading;
+    double pWatts = StrictMath.pow(10, (transmitDbm - 30) / 10);
+    double n0 = StrictMath.pow(10, (noiseDbmPerHz - 30) / 10);
+    double gain = StrictMath.pow(10, -pathLossDb() / 10) * fading;
     double xw = share * bandwidthHz;
-    return xw * (Math.log1p(pWatts * gain / (xw * n0)) / Math.log(2));
+    return xw * (StrictMath.log1p(pWatts * gain / (xw * n0)) / StrictMath.log(2));
   }
 
   @Override
