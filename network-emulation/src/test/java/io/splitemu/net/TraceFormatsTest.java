@@ -100,4 +100,27 @@ class TraceFormatsTest {
         assertThrows(MalformedTraceException.class, () -> TraceFormats.byName("csv", wrong).read(f))
             .getMessage());
   }
+
+  @Test
+  void byteOrderMark_isNoPartOfTheFirstLine() throws IOException {
+    Path p = dir.resolve("bom-pensieve");
+    Files.writeString(p, "\uFEFF0 1\n2 3\n");
+    assertEquals(2_000_000_000L, TraceFormats.byName("pensieve").read(p).passNanos());
+    Path m = dir.resolve("bom-mahimahi");
+    Files.writeString(m, "\uFEFF0\n5\n");
+    assertEquals(5_000_000L, TraceFormats.byName("mahimahi").read(m).passNanos());
+    Path c = dir.resolve("bom.csv");
+    Files.writeString(c, "\uFEFFtime,rate\n0,1\n2,1\n");
+    assertEquals(2_000_000_000L, TraceFormats.byName("csv").read(c).passNanos());
+  }
+
+  @Test
+  void notUtf8_refusedWithLineAndColumn() throws IOException {
+    Path f = dir.resolve("latin1");
+    Files.write(f, new byte[] {'0', ' ', '1', '\n', '1', ' ', '2', '\n', '2', ' ', (byte) 0xE9});
+    assertEquals(
+        "latin1:3: expected UTF-8 text (not the byte 0xE9 at column 3), got '2 \uFFFD'",
+        assertThrows(MalformedTraceException.class, () -> TraceFormats.byName("pensieve").read(f))
+            .getMessage());
+  }
 }

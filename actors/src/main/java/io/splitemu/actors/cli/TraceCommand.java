@@ -111,6 +111,9 @@ public final class TraceCommand implements Callable<Integer> {
       throw new UserException(shown + e.afterFile() + " (read as --format " + format + ")");
     } catch (IOException e) {
       throw new UserException(shown + ": cannot be read (" + IoReasons.reason(e, file) + ")");
+    } catch (OutOfMemoryError e) {
+      // last resort: the readers hold about a trace's numbers, and those did not fit
+      throw new UserException(shown + ": " + TraceFormats.tooLarge(file));
     }
     EndPolicy policy = EndPolicy.parse(end);
     Double delivery = null;

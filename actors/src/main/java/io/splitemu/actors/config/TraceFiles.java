@@ -91,6 +91,9 @@ public final class TraceFiles {
       throw new SettingsException(at + ": " + shown + ": cannot be read (" + e + ")");
     } catch (UncheckedIOException e) {
       throw new SettingsException(at + ": " + shown + ": cannot be read (" + e.getCause() + ")");
+    } catch (OutOfMemoryError e) {
+      // last resort: the readers hold about a trace's numbers, and those did not fit
+      throw new SettingsException(at + ": " + shown + ": " + TraceFormats.tooLarge(file));
     }
   }
 

@@ -49,43 +49,49 @@ public final class CsvFormat implements TraceFormat {
   @Override
   public Trace read(Path path) throws IOException {
     String file = path.getFileName().toString();
-    List<LineFormats.Line> lines = LineFormats.lines(path);
-    if (lines.isEmpty()) {
-      throw new MalformedTraceException(file, "expected a header line");
-    }
     String split = Pattern.quote(options.delimiter());
-    List<String> header =
-        Arrays.stream(lines.get(0).text().split(split, -1)).map(String::strip).toList();
-    int tc = column(file, header, options.timeColumn());
-    int rc = column(file, header, options.rateColumn());
-    List<Long> times = new ArrayList<>();
+    List<List<String>> header = new ArrayList<>(1);
+    int[] cols = new int[2]; // time, rate
+    LineFormats.Longs times = new LineFormats.Longs();
     List<BigDecimal> rates = new ArrayList<>();
-    for (LineFormats.Line l : lines.subList(1, lines.size())) {
-      String[] f = l.text().split(split, -1);
-      if (f.length != header.size()) {
-        throw new MalformedTraceException(
-            file, l.number(), header.size() + " columns like the header", l.text());
-      }
-      String ts = f[tc].strip();
-      String rs = f[rc].strip();
-      if (ts.equals(options.missing()) || rs.equals(options.missing())) {
-        continue;
-      }
-      long t = time(file, l, ts);
-      BigDecimal rate =
-          LineFormats.decimal(
-              file,
-              l,
-              rs,
-              "a rate in " + options.unit() + " in column '" + options.rateColumn() + "'",
-              BigDecimal.ZERO,
-              LineFormats.MAX_BITS_PER_SECOND.movePointLeft(options.unitShift()));
-      if (!times.isEmpty() && t < times.get(times.size() - 1)) {
-        throw new MalformedTraceException(
-            file, l.number(), "a time not before the previous row's", l.text());
-      }
-      times.add(t);
-      rates.add(LineFormats.checkedRate(file, l, rate.movePointRight(options.unitShift())));
+    LineFormats.forEachLine(
+        path,
+        l -> {
+          if (header.isEmpty()) {
+            List<String> h = Arrays.stream(l.text().split(split, -1)).map(String::strip).toList();
+            header.add(h);
+            cols[0] = column(file, h, options.timeColumn());
+            cols[1] = column(file, h, options.rateColumn());
+            return;
+          }
+          String[] f = l.text().split(split, -1);
+          if (f.length != header.get(0).size()) {
+            throw new MalformedTraceException(
+                file, l.number(), header.get(0).size() + " columns like the header", l.text());
+          }
+          String ts = f[cols[0]].strip();
+          String rs = f[cols[1]].strip();
+          if (ts.equals(options.missing()) || rs.equals(options.missing())) {
+            return;
+          }
+          long t = time(file, l, ts);
+          BigDecimal rate =
+              LineFormats.decimal(
+                  file,
+                  l,
+                  rs,
+                  "a rate in " + options.unit() + " in column '" + options.rateColumn() + "'",
+                  BigDecimal.ZERO,
+                  LineFormats.MAX_BITS_PER_SECOND.movePointLeft(options.unitShift()));
+          if (!times.isEmpty() && t < times.last()) {
+            throw new MalformedTraceException(
+                file, l.number(), "a time not before the previous row's", l.text());
+          }
+          times.add(file, l, t);
+          rates.add(LineFormats.checkedRate(file, l, rate.movePointRight(options.unitShift())));
+        });
+    if (header.isEmpty()) {
+      throw new MalformedTraceException(file, "expected a header line");
     }
     return LineFormats.rebased(file, times, rates);
   }
@@ -100,8 +106,8 @@ public final class CsvFormat implements TraceFormat {
   }
 
   private long time(String file, LineFormats.Line l, String ts) {
-    String expected = "a time as " + options.timeFormat() + " in column '"
-        + options.timeColumn() + "'";
+    String expected =
+        "a time as " + options.timeFormat() + " in column '" + options.timeColumn() + "'";
     if (pattern == null) {
       if (options.timeFormat().equals("epoch-millis")) {
         BigDecimal max = LineFormats.MAX_SECONDS.movePointRight(3);
@@ -117,8 +123,10 @@ public final class CsvFormat implements TraceFormat {
           parsed.isSupported(ChronoField.OFFSET_SECONDS)
               ? OffsetDateTime.from(parsed).toEpochSecond()
               : LocalDateTime.from(parsed).toEpochSecond(ZoneOffset.UTC);
-      long nano = parsed.isSupported(ChronoField.NANO_OF_SECOND)
-          ? parsed.getLong(ChronoField.NANO_OF_SECOND) : 0;
+      long nano =
+          parsed.isSupported(ChronoField.NANO_OF_SECOND)
+              ? parsed.getLong(ChronoField.NANO_OF_SECOND)
+              : 0;
       long max = LineFormats.MAX_SECONDS.longValueExact();
       if (epochSecond < -max || epochSecond > max) {
         throw new MalformedTraceException(

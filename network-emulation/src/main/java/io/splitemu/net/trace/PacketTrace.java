@@ -28,8 +28,18 @@ public final class PacketTrace implements Trace {
    * @param millis non-decreasing timestamps from 0 ms to the readers' limit, the last one > 0
    */
   public PacketTrace(String name, long[] millis) {
+    this(name, millis.clone(), true);
+  }
+
+  /** A trace that takes {@code millis} as it is: for a reader, whose array no one else holds. */
+  static PacketTrace owning(String name, long[] millis) {
+    return new PacketTrace(name, millis, true);
+  }
+
+  // owned: only tells this constructor from the public one
+  private PacketTrace(String name, long[] millis, boolean owned) {
     this.name = name;
-    this.millis = millis.clone();
+    this.millis = millis;
     long[] ms = this.millis;
     if (ms.length == 0 || ms[ms.length - 1] <= 0) {
       throw new MalformedTraceException(name, "expected opportunities ending after 0 ms");

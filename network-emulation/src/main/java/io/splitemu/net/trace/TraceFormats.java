@@ -1,5 +1,8 @@
 package io.splitemu.net.trace;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -38,5 +41,23 @@ public final class TraceFormats {
           "unknown trace format '" + name + "', known formats: " + String.join(", ", names()));
     }
     return f;
+  }
+
+  /**
+   * Why a trace file that ran out of memory is refused, for the line that names it: its size and
+   * how to give the JVM more heap.
+   */
+  public static String tooLarge(Path file) {
+    String size;
+    try {
+      size = String.format("%,d bytes", Files.size(file));
+    } catch (IOException | RuntimeException e) {
+      size = "size unknown";
+    }
+    return "too large to read in this JVM's heap of "
+        + (Runtime.getRuntime().maxMemory() >> 20)
+        + " MiB ("
+        + size
+        + "); give it more, e.g. SPLITEMU_JAVA_OPTS=-Xmx4g";
   }
 }
