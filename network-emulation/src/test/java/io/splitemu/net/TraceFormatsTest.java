@@ -101,6 +101,43 @@ class TraceFormatsTest {
             .getMessage());
   }
 
+  private Trace csv(String pattern, String content) throws IOException {
+    Path f = dir.resolve("zoned.csv");
+    Files.writeString(f, content);
+    return TraceFormats.byName("csv", new CsvOptions("time", pattern, "rate", "Mbps", "-", ","))
+        .read(f);
+  }
+
+  @Test
+  void csv_namedZone_keepsTheClockChangeOfDst() throws IOException {
+    String vv = "yyyy-MM-dd HH:mm:ss VV";
+    // spring: 01:30 CET to 03:30 CEST is one hour (read as UTC it was two)
+    assertEquals(
+        3_600_000_000_000L,
+        csv(vv, "time,rate\n2024-03-31 01:30:00 Europe/Oslo,1\n2024-03-31 03:30:00 Europe/Oslo,1\n")
+            .passNanos());
+    // autumn: 01:30 CEST to 03:30 CET is three hours
+    assertEquals(
+        3 * 3_600_000_000_000L,
+        csv(vv, "time,rate\n2024-10-27 01:30:00 Europe/Oslo,1\n2024-10-27 03:30:00 Europe/Oslo,1\n")
+            .passNanos());
+    // the zone of each row counts, sub-second digits are kept
+    assertEquals(
+        1_250_000_000L,
+        csv(
+                "yyyy-MM-dd HH:mm:ss.SSS VV",
+                "time,rate\n2024-06-01 12:00:00.000 Europe/Oslo,1\n"
+                    + "2024-06-01 11:00:01.250 Europe/London,1\n")
+            .passNanos());
+  }
+
+  @Test
+  void csv_dateOnlyPattern_readsEachDayFromMidnight() throws IOException {
+    Trace t = csv("yyyy-MM-dd", "time,rate\n2024-02-28,1\n2024-03-01,3\n");
+    assertEquals(2 * 86_400_000_000_000L, t.passNanos());
+    assertEquals(1e6, t.minBitsPerSecond());
+  }
+
   @Test
   void byteOrderMark_isNoPartOfTheFirstLine() throws IOException {
     Path p = dir.resolve("bom-pensieve");
@@ -112,6 +149,21 @@ class TraceFormatsTest {
     Path c = dir.resolve("bom.csv");
     Files.writeString(c, "\uFEFFtime,rate\n0,1\n2,1\n");
     assertEquals(2_000_000_000L, TraceFormats.byName("csv").read(c).passNanos());
+  }
+
+  @Test
+  void csv_quotedHeaderAndCells_readAsTheirText() throws IOException {
+    Path c = dir.resolve("quoted.csv");
+    Files.writeString(c, "\"time\", \"rate\",\"note\"\n\"0\",\"1.5\",\"a \"\"b\"\"\"\n1,\"3\",x\n");
+    Trace t = TraceFormats.byName("csv").read(c);
+    assertEquals(1_000_000_000L, t.passNanos());
+    assertEquals(1.5e6, t.minBitsPerSecond());
+    Path wrong = dir.resolve("wrong.csv");
+    Files.writeString(wrong, "\"t\",\"r\"\n0,1\n");
+    assertEquals(
+        "wrong.csv: expected a header column 'time', the header has [t, r]",
+        assertThrows(MalformedTraceException.class, () -> TraceFormats.byName("csv").read(wrong))
+            .getMessage());
   }
 
   @Test

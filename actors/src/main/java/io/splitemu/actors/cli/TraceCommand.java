@@ -64,7 +64,9 @@ public final class TraceCommand implements Callable<Integer> {
   @Option(
       names = "--csv-time-format",
       defaultValue = "seconds",
-      description = "csv: seconds, epoch-seconds, epoch-millis or a java.time pattern")
+      description =
+          "csv: seconds, epoch-seconds, epoch-millis or a java.time pattern (its zone or offset"
+              + " used; none: UTC)")
   String csvTimeFormat;
 
   @Option(names = "--csv-rate", defaultValue = "rate", description = "csv: rate column")

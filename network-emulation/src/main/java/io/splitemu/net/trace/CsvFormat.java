@@ -4,12 +4,16 @@ import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.DateTimeException;
+import java.time.LocalDate;
 import java.time.LocalDateTime;
-import java.time.OffsetDateTime;
+import java.time.LocalTime;
+import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoField;
 import java.time.temporal.TemporalAccessor;
+import java.time.temporal.TemporalQueries;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -58,7 +62,7 @@ public final class CsvFormat implements TraceFormat {
         path,
         l -> {
           if (header.isEmpty()) {
-            List<String> h = Arrays.stream(l.text().split(split, -1)).map(String::strip).toList();
+            List<String> h = Arrays.stream(l.text().split(split, -1)).map(CsvFormat::cell).toList();
             header.add(h);
             cols[0] = column(file, h, options.timeColumn());
             cols[1] = column(file, h, options.rateColumn());
@@ -69,8 +73,8 @@ public final class CsvFormat implements TraceFormat {
             throw new MalformedTraceException(
                 file, l.number(), header.get(0).size() + " columns like the header", l.text());
           }
-          String ts = f[cols[0]].strip();
-          String rs = f[cols[1]].strip();
+          String ts = cell(f[cols[0]]);
+          String rs = cell(f[cols[1]]);
           if (ts.equals(options.missing()) || rs.equals(options.missing())) {
             return;
           }
@@ -96,6 +100,19 @@ public final class CsvFormat implements TraceFormat {
     return LineFormats.rebased(file, times, rates);
   }
 
+  /**
+   * A cell stripped of spaces and of one pair of enclosing double quotes, {@code ""} inside read as
+   * one quote: {@code "time"} is the column {@code time}, {@code "1.5"} the number 1.5. A quoted
+   * cell that holds the delimiter is not supported (the line is split at every delimiter).
+   */
+  static String cell(String raw) {
+    String s = raw.strip();
+    if (s.length() >= 2 && s.charAt(0) == '"' && s.charAt(s.length() - 1) == '"') {
+      return s.substring(1, s.length() - 1).replace("\"\"", "\"").strip();
+    }
+    return s;
+  }
+
   private static int column(String file, List<String> header, String name) {
     int i = header.indexOf(name);
     if (i < 0) {
@@ -118,15 +135,26 @@ public final class CsvFormat implements TraceFormat {
     }
     try {
       TemporalAccessor parsed = pattern.parse(ts);
-      // zone-less patterns are read as UTC: only differences matter after rebasing
+      LocalDate date = parsed.query(TemporalQueries.localDate());
+      if (date == null) {
+        throw new DateTimeException("no date");
+      }
+      // a date-only pattern (yyyy-MM-dd) is that day's midnight
+      LocalTime timeOfDay = parsed.query(TemporalQueries.localTime());
+      LocalDateTime local = date.atTime(timeOfDay == null ? LocalTime.MIDNIGHT : timeOfDay);
+      ZoneId zone = parsed.query(TemporalQueries.zone());
+      // An offset (XXX, Z) fixes the instant; a named zone (VV, z) gives the local time's offset
+      // there, so a DST change moves the clock as it did (an hour that repeats in autumn takes
+      // its earlier offset: name an offset too to tell the two apart); none is read as UTC, as
+      // only differences matter after rebasing.
       long epochSecond =
           parsed.isSupported(ChronoField.OFFSET_SECONDS)
-              ? OffsetDateTime.from(parsed).toEpochSecond()
-              : LocalDateTime.from(parsed).toEpochSecond(ZoneOffset.UTC);
-      long nano =
-          parsed.isSupported(ChronoField.NANO_OF_SECOND)
-              ? parsed.getLong(ChronoField.NANO_OF_SECOND)
-              : 0;
+              ? local.toEpochSecond(
+                  ZoneOffset.ofTotalSeconds(parsed.get(ChronoField.OFFSET_SECONDS)))
+              : zone != null
+                  ? ZonedDateTime.of(local, zone).toEpochSecond()
+                  : local.toEpochSecond(ZoneOffset.UTC);
+      long nano = local.getNano();
       long max = LineFormats.MAX_SECONDS.longValueExact();
       if (epochSecond < -max || epochSecond > max) {
         throw new MalformedTraceException(

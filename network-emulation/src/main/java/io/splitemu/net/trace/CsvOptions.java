@@ -3,9 +3,11 @@ package io.splitemu.net.trace;
 /**
  * How to read a CSV trace: columns are named by the header line.
  *
- * @param timeColumn header name of the time column
- * @param timeFormat {@code seconds}, {@code epoch-seconds}, {@code epoch-millis} or a
- *     java.time pattern such as {@code yyyy-MM-dd HH:mm:ss.SSS} (read as UTC)
+ * @param timeColumn header name of the time column (in the header, in double quotes or not)
+ * @param timeFormat {@code seconds}, {@code epoch-seconds}, {@code epoch-millis} or a java.time
+ *     pattern such as {@code yyyy-MM-dd HH:mm:ss.SSS}: a zone ({@code VV}, {@code z}) or offset
+ *     ({@code XXX}) in it is used, so a DST change moves the clock as it did; without one the time
+ *     is read as UTC, without a time of day ({@code yyyy-MM-dd}) as midnight
  * @param rateColumn header name of the rate column
  * @param unit {@code bps}, {@code kbps} or {@code Mbps}
  * @param missing a token that marks a missing value; rows with it are skipped
