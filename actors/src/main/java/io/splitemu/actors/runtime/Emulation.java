@@ -1788,13 +1788,16 @@ public final class Emulation {
         }
       default:
         {
-          List<Path> ups = assign(l.traceUplink(), n, s.seed(), l.traceAssign(), "up");
-          List<Path> downs = assign(l.traceDownlink(), n, s.seed(), l.traceAssign(), "down");
+          List<Path> upFiles = l.traceUplink();
+          List<Path> downFiles = l.traceDownlink();
+          long[] pairs = tracePairs(upFiles.size(), downFiles.size(), n, s.seed(), l.traceAssign());
           EndPolicy end = EndPolicy.parse(l.traceEnd());
           // Each file read once per scenario and kept (prepare read them all, before any folder).
           for (int d = 0; d < n; d++) {
-            LinkModel up = l.traces().get(ups.get(d)).link(end, prop);
-            LinkModel down = l.traces().get(downs.get(d)).link(end, prop);
+            Path upFile = upFiles.get((int) (pairs[d] % upFiles.size()));
+            Path downFile = downFiles.get((int) (pairs[d] % downFiles.size()));
+            LinkModel up = l.traces().get(upFile).link(end, prop);
+            LinkModel down = l.traces().get(downFile).link(end, prop);
             out.add(
                 new LinkPair(
                     new EmulatedLink((r, x) -> sharedTraces ? scaled(up, x) : up),
@@ -1835,21 +1838,51 @@ public final class Emulation {
         m, FaultSchedule.builder().degradation(0, Long.MAX_VALUE, share).build());
   }
 
-  static List<Path> assign(List<Path> files, int n, long seed, String how, String dir) {
-    List<Path> order = new ArrayList<>(files);
-    if (how.equals("shuffled")) {
-      SplittableRandom rng = SeededStreams.stream(seed, "links/trace-assign/" + dir);
-      for (int i = order.size() - 1; i > 0; i--) {
-        int j = rng.nextInt(i + 1);
-        Path t = order.get(i);
-        order.set(i, order.get(j));
-        order.set(j, t);
+  /**
+   * The trace pair of each of {@code n} devices: device d takes uplink file {@code pairs[d] mod
+   * ups} and downlink file {@code pairs[d] mod downs}. Round-robin deals pair j = d, so device d
+   * takes uplink d mod ups and downlink d mod downs. Shuffled deals the same pairs of one period
+   * (the first lcm(ups, downs), each once; with lists of one length, pair j is uplink j with
+   * downlink j) in an order drawn from the one stream {@code links/trace-assign}: one permutation
+   * for both directions, so a device keeps the pairing the lists were written with (an {@code .up}
+   * with its own {@code .down}, or the next trace of a rotated list). With more devices than pairs
+   * in a period, the order repeats.
+   */
+  static long[] tracePairs(int ups, int downs, int n, long seed, String how) {
+    long period = lcm(ups, downs);
+    long[] out = new long[n];
+    if (!how.equals("shuffled")) {
+      for (int d = 0; d < n; d++) {
+        out[d] = d % period;
       }
+      return out;
     }
-    List<Path> out = new ArrayList<>();
+    // The first m places of a seeded Fisher-Yates shuffle of 0 .. period - 1 (forward, so only the
+    // places drawn are kept: a period can be far longer than the devices).
+    int m = (int) Math.min(n, period);
+    SplittableRandom rng = SeededStreams.stream(seed, "links/trace-assign");
+    Map<Long, Long> moved = new HashMap<>();
+    long[] picked = new long[m];
+    for (int i = 0; i < m; i++) {
+      long j = i + rng.nextLong(period - i);
+      long atJ = moved.getOrDefault(j, j);
+      moved.put(j, moved.getOrDefault((long) i, (long) i));
+      picked[i] = atJ;
+    }
     for (int d = 0; d < n; d++) {
-      out.add(order.get(d % order.size()));
+      out[d] = picked[d % m];
     }
     return out;
+  }
+
+  private static long lcm(long a, long b) {
+    long x = a;
+    long y = b;
+    while (y != 0) {
+      long t = x % y;
+      x = y;
+      y = t;
+    }
+    return a / x * b;
   }
 }
