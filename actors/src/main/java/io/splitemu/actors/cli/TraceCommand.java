@@ -103,6 +103,12 @@ public final class TraceCommand implements Callable<Integer> {
     if (!(start >= 0 && start <= MAX_START_SECONDS)) {
       throw new UserException("--start must be a number of seconds in [0, 4e9], got " + start);
     }
+    EndPolicy policy = EndPolicy.parse(end);
+    if (policy == EndPolicy.HOLD_LAST && format.equals("mahimahi")) {
+      // A mahimahi trace is delivery opportunities, not a rate there is a last of to hold.
+      throw new UserException(
+          "--end hold-last: a mahimahi trace can loop or stop (--end loop or stop), not hold-last");
+    }
     CsvOptions csv =
         new CsvOptions(csvTime, csvTimeFormat, csvRate, csvUnit, csvMissing, csvDelimiter);
     TraceFormat reader = TraceFormats.byName(format, csv);
@@ -117,7 +123,6 @@ public final class TraceCommand implements Callable<Integer> {
       // last resort: the readers hold about a trace's numbers, and those did not fit
       throw new UserException(shown + ": " + TraceFormats.tooLarge(file));
     }
-    EndPolicy policy = EndPolicy.parse(end);
     Double delivery = null;
     if (bytes != null) {
       EmulatedInstant send = EmulatedInstant.ofSeconds(start);

@@ -577,11 +577,22 @@ public record Settings(
       traceWhere.putIfAbsent(down.get(i), downWhere.get(i));
     }
     String traceFormat = tr.oneOf("format", List.of("mahimahi", "pensieve", "norway-raw", "csv"));
+    String traceEnd = tr.oneOf("end", List.of("loop", "hold-last", "stop"));
+    if (kind.equals("trace") && traceFormat.equals("mahimahi") && traceEnd.equals("hold-last")) {
+      // Delivery opportunities have no last rate to hold (PacketLink refused it mid-run).
+      throw tr.error("end", "a mahimahi trace can loop or stop, not hold-last");
+    }
+    Duration propagation = l.duration("propagation-delay");
+    if (propagation.isNegative()) {
+      throw l.error(
+          "propagation-delay",
+          "must be >= 0 (added to every transfer), got " + propagation.toNanos() / 1e9 + " s");
+    }
     CsvOptions traceCsv = csvOptions(tr.at("csv"));
     LinkSettings links =
         new LinkSettings(
             kind,
-            l.duration("propagation-delay"),
+            propagation,
             st.valueSource("uplink-bps", 1, 1e15),
             st.valueSource("downlink-bps", 1, 1e15),
             sh.positive("bandwidth-hz"),
@@ -593,7 +604,7 @@ public record Settings(
             up,
             down.isEmpty() ? up : down,
             traceFormat,
-            tr.oneOf("end", List.of("loop", "hold-last", "stop")),
+            traceEnd,
             tr.oneOf("assign", List.of("round-robin", "shuffled")),
             traceCsv,
             new TraceFiles(traceWhere, traceFormat, traceCsv));

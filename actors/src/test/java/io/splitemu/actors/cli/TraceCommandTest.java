@@ -65,6 +65,30 @@ class TraceCommandTest {
     }
   }
 
+  /**
+   * A mahimahi trace has no last rate to hold: {@code --end hold-last} is refused naming the flag,
+   * with or without {@code --bytes} (without, it printed the figures and exited 0; with, the link's
+   * own refusal did not name the flag).
+   */
+  @Test
+  void mahimahiHoldLast_isRefusedNamingEnd() throws Exception {
+    Path f = tmp.resolve("ops.up");
+    Files.writeString(f, "1\n2\n5\n");
+    for (String[] extra : new String[][] {{}, {"--bytes", "3000"}}) {
+      String[] args = {"trace", f.toString(), "--format", "mahimahi", "--end", "hold-last"};
+      String[] all = java.util.Arrays.copyOf(args, args.length + extra.length);
+      System.arraycopy(extra, 0, all, args.length, extra.length);
+      ProfileCommandTest.Result r = ProfileCommandTest.cli(all);
+      assertEquals(1, r.code(), String.join(" ", extra) + ": " + r.out() + r.err());
+      assertTrue(r.err().startsWith("splitemu: --end hold-last: a mahimahi trace"), r.err());
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+    ProfileCommandTest.Result loop =
+        ProfileCommandTest.cli(
+            "trace", f.toString(), "--format", "mahimahi", "--end", "stop", "--bytes", "3000");
+    assertEquals(0, loop.code(), loop.err());
+  }
+
   @Test
   void realNorwayTrace_meanIsCapacityOverDuration() throws Exception {
     String data = System.getProperty("splitemu.data", "");

@@ -133,6 +133,40 @@ class SettingsTest {
     assertTrue(e.getMessage().contains("splitemu.links.trace.uplink"), e.getMessage());
   }
 
+  /**
+   * A negative propagation delay is refused at load naming the key (run made its results folder and
+   * failed mid-round with a line that did not name it); 0 is the default and allowed.
+   */
+  @Test
+  void negativePropagationDelay_isRefusedNamingTheKey() throws Exception {
+    SettingsException e = refused("", "links.propagation-delay=-5 ms");
+    assertTrue(
+        e.getMessage().contains("splitemu.links.propagation-delay: must be >= 0"), e.getMessage());
+    assertTrue(e.getMessage().contains("-0.005 s"), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    e = refused("splitemu.links.propagation-delay = -0.001\n");
+    assertTrue(e.getMessage().contains("s.conf"), e.getMessage());
+    assertTrue(e.getMessage().contains("splitemu.links.propagation-delay"), e.getMessage());
+    assertEquals(0, Settings.load(scenario(""), List.of()).links().propagationDelay().toNanos());
+  }
+
+  /**
+   * A mahimahi trace has no last rate to hold: hold-last is refused at load naming {@code
+   * splitemu.links.trace.end} (it passed, and the run failed later without naming the key).
+   */
+  @Test
+  void mahimahiTraceWithHoldLast_isRefusedNamingEnd() throws Exception {
+    Files.writeString(tmp.resolve("ops.up"), "1\n2\n5\n");
+    String conf =
+        "splitemu.links { kind = trace, trace { uplink = [\"ops.up\"], format = mahimahi } }\n";
+    SettingsException e = refused(conf, "links.trace.end=hold-last");
+    assertTrue(
+        e.getMessage().contains("splitemu.links.trace.end: a mahimahi trace can loop or stop"),
+        e.getMessage());
+    assertEquals(
+        "stop", Settings.load(scenario(conf), List.of("links.trace.end=stop")).links().traceEnd());
+  }
+
   @Test
   void perDeviceDistribution_isAccepted_andBadOneRefused() throws Exception {
     Settings s =
