@@ -67,8 +67,8 @@ public final class RoundOne {
         up = rates.uplink(d, 1);
         down = rates.downlink(d, 1);
       } else {
-        up = RateFunction.linear(probe(probes.get(d).up(), 1));
-        down = RateFunction.linear(probe(probes.get(d).down(), 1));
+        up = RateFunction.linear(probe(probes.get(d).up(), ds.id(), "uplink"));
+        down = RateFunction.linear(probe(probes.get(d).down(), ds.id(), "downlink"));
       }
       devices.add(
           new DeviceState(
@@ -93,12 +93,17 @@ public final class RoundOne {
   }
 
   /**
-   * The full-band rate (bit/s) the supervisor estimates for a split scheme's idle link at the start
-   * of round {@code round}: its probe ({@link SplitPolicy#probeRate}).
+   * The full-band rate (bit/s) the supervisor estimates for an idle link at the start of round 1:
+   * its probe ({@link SplitPolicy#probeRate}); a link that can deliver nothing from 0 on is refused
+   * naming device {@code device}'s {@code direction}, as the run refuses it.
    */
-  static double probe(LinkTiming link, int round) {
-    link.round(round);
-    return SplitPolicy.probeRate(link, 0);
+  static double probe(LinkTiming link, int device, String direction) {
+    link.round(1);
+    double bps = SplitPolicy.probeRate(link, 0);
+    if (bps == 0) {
+      throw new IllegalArgumentException(SplitPolicy.carriesNothing(device, direction, 0, 1));
+    }
+    return bps;
   }
 
   // ---- the barrier walk over trace links ----
@@ -319,8 +324,8 @@ public final class RoundOne {
     double[] up = new double[n];
     double[] down = new double[n];
     for (int d = 0; d < n; d++) {
-      up[d] = probe(probes.get(d).up(), 1);
-      down[d] = probe(probes.get(d).down(), 1);
+      up[d] = probe(probes.get(d).up(), d, "uplink");
+      down[d] = probe(probes.get(d).down(), d, "downlink");
     }
     List<SplitPolicy.DevicePlan> plans = policy.plan(1, up, down);
     int b = s.batchSize();

@@ -1,5 +1,6 @@
 package io.splitemu.actors.runtime;
 
+import io.splitemu.net.UndeliverableException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
@@ -114,18 +115,60 @@ public interface SplitPolicy {
    * deliver in bursts, so a short probe would overestimate the rate a round's transfers see).
    * Probes measure an idle link and change nothing, so they never delay training traffic. The
    * supervisor estimates a round's rates with it, and so does {@code plan}.
+   *
+   * <p>A probe never throws: on a link that cannot deliver it (a trace with {@code end = stop} that
+   * ends within the window) the rate is that of the last size that went through; when not even the
+   * first went through, of the largest smaller size that does (halving down to one byte); and 0
+   * when nothing can be delivered any more, which the callers refuse as a link that carries
+   * nothing, naming the device.
    */
   static double probeRate(LinkTiming link, long startNs) {
-    long bytes = PROBE_BYTES;
-    long ns;
-    while (true) {
-      ns = Math.max(1, link.probe(startNs, bytes) - startNs);
+    long delivered = 0;
+    long deliveredNs = 0;
+    for (long bytes = PROBE_BYTES; ; bytes *= 2) {
+      long ns = probeNanos(link, startNs, bytes);
+      if (ns < 0) {
+        break;
+      }
+      delivered = bytes;
+      deliveredNs = ns;
       if (ns >= PROBE_WINDOW_NS || bytes >= PROBE_MAX_BYTES) {
         break;
       }
-      bytes *= 2;
     }
-    return 8.0 * bytes / (ns / 1e9);
+    for (long bytes = PROBE_BYTES / 2; delivered == 0 && bytes >= 1; bytes /= 2) {
+      long ns = probeNanos(link, startNs, bytes);
+      if (ns >= 0) {
+        delivered = bytes;
+        deliveredNs = ns;
+      }
+    }
+    return delivered == 0 ? 0 : 8.0 * delivered / (deliveredNs / 1e9);
+  }
+
+  /** How long a probe of {@code bytes} takes (at least 1 ns), or -1 if it cannot be delivered. */
+  private static long probeNanos(LinkTiming link, long startNs, long bytes) {
+    try {
+      return Math.max(1, link.probe(startNs, bytes) - startNs);
+    } catch (UndeliverableException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * The line that refuses to plan round {@code round} with a link that carries nothing ({@link
+   * #probeRate} 0 from {@code fromNs}): device {@code device}'s {@code direction} ("uplink" or
+   * "downlink").
+   */
+  static String carriesNothing(int device, String direction, long fromNs, int round) {
+    return String.format(
+        Locale.ROOT,
+        "device-%d %s can deliver nothing from %.3f s on (its trace ended with links.trace.end ="
+            + " stop, or holds a rate of 0 for good): no rate to plan round %d with",
+        device,
+        direction,
+        fromNs / 1e9,
+        round);
   }
 
   /** Formats a number for an event detail. */

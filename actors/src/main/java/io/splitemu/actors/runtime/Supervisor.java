@@ -1202,6 +1202,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           a != null && a.downShareNs() > 0
               ? 8.0 * a.bytesDown() / (a.downShareNs() / 1e9)
               : SplitPolicy.probeRate(probe.down(), nowNs);
+      if (upBps[d] == 0 || downBps[d] == 0) {
+        // A probe that delivers nothing: the link's trace has ended (end = stop); the run stops
+        // here with the device named, as a transfer on it would stop it a step later.
+        return SplitPolicy.carriesNothing(
+            setup.devices().get(d).id(), upBps[d] == 0 ? "uplink" : "downlink", nowNs, round);
+      }
     }
     if (split().policy().roundsRemembered() > 0) { // the copy costs N devices' rates
       keepPlanInput(new Checkpoint.PlanInput(round, upBps, downBps));
