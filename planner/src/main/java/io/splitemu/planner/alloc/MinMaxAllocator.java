@@ -92,7 +92,7 @@ public final class MinMaxAllocator {
     return spreadAndMakespan(a, k, null, null, n, out, sum);
   }
 
-  private static final double LN2 = Math.log(2);
+  private static final double LN2 = StrictMath.log(2);
 
   /**
    * Wireless case on raw arrays (the hot path of clustering on Shannon links): finish time {@code
@@ -120,8 +120,8 @@ public final class MinMaxAllocator {
    * smallest finish time, every item would need a larger share than it has to finish by T*, so the
    * optimal shares would sum to more than 1; hence {@code min finish <= T* <= makespan}. In
    * practice the spread is a few ulps. Logarithms use {@code log(u) q / (u - 1)} with {@code u = 1
-   * + q} for {@code log1p(q)} (Kahan's form, accurate to a few ulps and about twice as fast as
-   * {@code Math.log1p} on JDK 17), so rates agree with {@code ShannonRate} to a few ulps.
+   * + q} for {@code log1p(q)} (Kahan's form, accurate to a few ulps), so rates agree with {@code
+   * ShannonRate} to a few ulps.
    *
    * @param work scratch of length at least {@code 4n}
    */
@@ -377,13 +377,14 @@ public final class MinMaxAllocator {
   }
 
   /**
-   * log1p(q) for q > -1 through Math.log (an intrinsic, unlike Math.log1p on JDK 17): with u = 1 +
-   * q rounded, log(u) q / (u - 1) cancels the rounding of u to first order (Kahan). The
-   * clustering's share inversions use it too.
+   * log1p(q) for q > -1 through StrictMath.log: with u = 1 + q rounded, log(u) q / (u - 1) cancels
+   * the rounding of u to first order (Kahan). The clustering's share inversions use it too. It was
+   * Math.log, a HotSpot intrinsic, for speed; StrictMath's result is the same on every host (docs/
+   * runtime.md, "Fidelity and determinism") and the form is kept so the figures stay the same.
    */
   public static double log1p(double q) {
     double u = 1 + q;
-    return u == 1 ? q : Math.log(u) * q / (u - 1);
+    return u == 1 ? q : StrictMath.log(u) * q / (u - 1);
   }
 
   // Safeguarded Newton on S(T) = sum_n x_n(T) - 1 inside the bracket [lo, hi], with

@@ -144,7 +144,9 @@ public final class GibbsClustering implements Clustering {
     int proposals = config.proposals(n);
     double delta = config.initialTemperature() * cur;
     double alpha =
-        config.alpha() > 0 ? config.alpha() : Math.exp(Math.log(1e-4) / Math.max(1, proposals));
+        config.alpha() > 0
+            ? config.alpha()
+            : StrictMath.exp(StrictMath.log(1e-4) / Math.max(1, proposals));
     for (int it = 0; it < proposals; it++) {
       int u = rng.nextInt(n);
       int v = rng.nextInt(n - groups[clusterOf[u]].length);
@@ -157,7 +159,7 @@ public final class GibbsClustering implements Clustering {
       double nu = model.visit(groups[cu], policy);
       double nv = model.visit(groups[cv], policy);
       double next = cur - cost[cu] - cost[cv] + nu + nv;
-      double p = 1 / (1 + Math.exp((next - cur) / delta));
+      double p = 1 / (1 + StrictMath.exp((next - cur) / delta));
       if (rng.nextDouble() < p) {
         journal.add(cu, slot[u], cv, slot[v]);
         int su = slot[u];

@@ -38,7 +38,7 @@ import java.util.SplittableRandom;
  */
 final class IncrementalGibbs {
 
-  private static final double LN2 = Math.log(2);
+  private static final double LN2 = StrictMath.log(2);
   // How far (in units of D / E) a makespan may move from where it was last solved exactly.
   private static final double REACH = 0.05;
 
@@ -192,7 +192,9 @@ final class IncrementalGibbs {
     GibbsClustering.Journal journal = new GibbsClustering.Journal();
     double delta = initialTemperature * cur;
     double alpha =
-        configuredAlpha > 0 ? configuredAlpha : Math.exp(Math.log(1e-4) / Math.max(1, proposals));
+        configuredAlpha > 0
+            ? configuredAlpha
+            : StrictMath.exp(StrictMath.log(1e-4) / Math.max(1, proposals));
     double[] su = new double[3];
     double[] sv = new double[3];
     int[] suMins = new int[3];
@@ -222,7 +224,7 @@ final class IncrementalGibbs {
       double next = cur - cost[cu] - cost[cv] + nu + nv;
       double draw = rng.nextDouble();
       if ((statusU == BOUND || statusV == BOUND)
-          && draw < 1 / (1 + Math.exp((next - cur) / delta))) {
+          && draw < 1 / (1 + StrictMath.exp((next - cur) / delta))) {
         if (statusU == BOUND) {
           nu = proposeExactly(cu, u, v);
           keep(su, suMins);
@@ -233,7 +235,7 @@ final class IncrementalGibbs {
         }
         next = cur - cost[cu] - cost[cv] + nu + nv;
       }
-      double p = 1 / (1 + Math.exp((next - cur) / delta));
+      double p = 1 / (1 + StrictMath.exp((next - cur) / delta));
       if (draw < p) {
         journal.add(cu, slot[u], cv, slot[v]);
         swap(u, v);

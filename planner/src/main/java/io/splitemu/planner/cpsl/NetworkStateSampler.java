@@ -31,7 +31,7 @@ public interface NetworkStateSampler {
       if (!(mean > 0)) {
         throw new IllegalArgumentException("exponential mean must be > 0, got " + mean);
       }
-      return rng -> -mean * Math.log1p(-rng.nextDouble());
+      return rng -> -mean * StrictMath.log1p(-rng.nextDouble());
     }
   }
 

@@ -4,8 +4,11 @@ package io.splitemu.planner.latency;
  * A wireless link with the Shannon rate {@code r(x) = x W log2(1 + p h / (x W N0))} for a share
  * {@code x} of the bandwidth {@code W} (LATENCY-MODEL.md section 2).
  *
- * <p>The rate is increasing and concave in {@code x}, so {@link #minShare} is a safeguarded
- * Newton iteration inside the bracket (0, 1].
+ * <p>The rate is increasing and concave in {@code x}, so {@link #minShare} is a safeguarded Newton
+ * iteration inside the bracket (0, 1].
+ *
+ * <p>Its logarithms and powers are {@link StrictMath}'s, so the plans and times it sets are the
+ * same on every host (docs/runtime.md, "Fidelity and determinism").
  *
  * @param bandwidthHz total bandwidth W of the pool
  * @param transmitPowerWatts transmit power p (the device on the uplink, the AP on the downlink)
@@ -16,7 +19,7 @@ public record ShannonRate(
     double bandwidthHz, double transmitPowerWatts, double channelGain, double noiseWattsPerHz)
     implements RateFunction {
 
-  private static final double LN2 = Math.log(2);
+  private static final double LN2 = StrictMath.log(2);
 
   /** Thermal noise density -174 dBm/Hz in W/Hz, the default of LATENCY-MODEL.md. */
   public static final double DEFAULT_NOISE_WATTS_PER_HZ = dbmToWatts(-174);
@@ -28,22 +31,24 @@ public record ShannonRate(
     requirePositive("noiseWattsPerHz", noiseWattsPerHz);
   }
 
-  /**
-   * A link with the path loss {@code PL = 128.1 + 37.6 log10(d_km)} dB times the fading power.
-   */
+  /** A link with the path loss {@code PL = 128.1 + 37.6 log10(d_km)} dB times the fading power. */
   public static ShannonRate withPathLoss(
-      double bandwidthHz, double powerDbm, double distanceKm, double fadingPower, double noiseDbmHz) {
+      double bandwidthHz,
+      double powerDbm,
+      double distanceKm,
+      double fadingPower,
+      double noiseDbmHz) {
     if (!(distanceKm > 0)) {
       throw new IllegalArgumentException("distance must be > 0 km, got " + distanceKm);
     }
-    double pathLossDb = 128.1 + 37.6 * Math.log10(distanceKm);
-    double gain = Math.pow(10, -pathLossDb / 10) * fadingPower;
+    double pathLossDb = 128.1 + 37.6 * StrictMath.log10(distanceKm);
+    double gain = StrictMath.pow(10, -pathLossDb / 10) * fadingPower;
     return new ShannonRate(bandwidthHz, dbmToWatts(powerDbm), gain, dbmToWatts(noiseDbmHz));
   }
 
   /** Converts dBm to watts. */
   public static double dbmToWatts(double dbm) {
-    return Math.pow(10, (dbm - 30) / 10);
+    return StrictMath.pow(10, (dbm - 30) / 10);
   }
 
   /** Signal-to-noise ratio over the full band, {@code p h / (W N0)}. */
@@ -57,12 +62,12 @@ public record ShannonRate(
       return 0;
     }
     // x W log2(1 + s/x) with s the full-band SNR; log1p keeps precision for large shares.
-    return share * bandwidthHz * Math.log1p(fullBandSnr() / share) / LN2;
+    return share * bandwidthHz * StrictMath.log1p(fullBandSnr() / share) / LN2;
   }
 
   private double derivative(double share, double snr) {
     double q = snr / share;
-    return bandwidthHz / LN2 * (Math.log1p(q) - q / (1 + q));
+    return bandwidthHz / LN2 * (StrictMath.log1p(q) - q / (1 + q));
   }
 
   @Override
@@ -123,7 +128,8 @@ public record ShannonRate(
 
   private static void requirePositive(String field, double v) {
     if (!(v > 0) || Double.isInfinite(v)) {
-      throw new IllegalArgumentException("Shannon link: " + field + " must be finite and > 0, got " + v);
+      throw new IllegalArgumentException(
+          "Shannon link: " + field + " must be finite and > 0, got " + v);
     }
   }
 }

@@ -16,7 +16,7 @@ public record CurveFit(
   /** The fitted value at {@code x}. */
   public double value(double x) {
     if (kind.equals("exponential")) {
-      return coefficients[0] * Math.exp(coefficients[1] * x);
+      return coefficients[0] * StrictMath.exp(coefficients[1] * x);
     }
     double t = (x - origin) / scale;
     double v = 0;

@@ -49,19 +49,23 @@ public final class LeastSquares {
     double[] ly = new double[n];
     for (int i = 0; i < n; i++) {
       if (!(y[i] > 0)) {
-        throw new IllegalArgumentException("exponential fit needs y > 0, got " + y[i] + " at " + x[i]);
+        throw new IllegalArgumentException(
+            "exponential fit needs y > 0, got " + y[i] + " at " + x[i]);
       }
-      ly[i] = Math.log(y[i]);
+      ly[i] = StrictMath.log(y[i]);
     }
     CurveFit line = polynomial(x, ly, 1);
     // ln y = c0 + c1 (x - lo) / s  =>  y = exp(c0 - c1 lo / s) exp((c1 / s) x)
     double c = line.coefficients()[1] / line.scale();
-    double a = Math.exp(line.coefficients()[0] - c * line.origin());
+    double a = StrictMath.exp(line.coefficients()[0] - c * line.origin());
     CurveFit f = new CurveFit("exponential", new double[] {a, c}, 0, 1, 0);
     return new CurveFit("exponential", f.coefficients(), 0, 1, rSquared(f, x, y));
   }
 
-  /** The better (by R^2) of the polynomial of {@code degree} (capped by the points) and, when y > 0, the exponential. */
+  /**
+   * The better (by R^2) of the polynomial of {@code degree} (capped by the points) and, when y > 0,
+   * the exponential.
+   */
   public static CurveFit best(double[] x, double[] y, int degree) {
     CurveFit p = polynomial(x, y, Math.min(degree, x.length - 1));
     boolean positive = true;
@@ -100,7 +104,10 @@ public final class LeastSquares {
   private static int check(double[] x, double[] y) {
     if (x.length != y.length || x.length == 0) {
       throw new IllegalArgumentException(
-          "fit needs as many x as y values and at least one point, got " + x.length + " and " + y.length);
+          "fit needs as many x as y values and at least one point, got "
+              + x.length
+              + " and "
+              + y.length);
     }
     return x.length;
   }

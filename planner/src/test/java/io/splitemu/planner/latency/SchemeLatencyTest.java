@@ -140,6 +140,14 @@ class SchemeLatencyTest {
   }
 
   @Test
+  void shannon_rate_isTheSameDoubleOnEveryHost() {
+    // StrictMath's results are fixed by its spec; with Math.pow (a HotSpot intrinsic) this x86-64
+    // host gave 550800.7300557675. The same double as network-emulation's ShannonChannel (LinkTest)
+    ShannonRate far = ShannonRate.withPathLoss(1e6, 23, 2.0, 1.0, -174);
+    assertEquals(550800.7300557676, far.bitsPerSecond(0.5));
+  }
+
+  @Test
   void shannon_minShareInvertsRate() {
     ShannonRate r = ShannonRate.withPathLoss(10e6, 23, 0.2, 1.0, -174);
     double prev = 0;
