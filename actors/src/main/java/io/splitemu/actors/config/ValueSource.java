@@ -72,7 +72,7 @@ public sealed interface ValueSource {
   record LogNormal(double mu, double sigma) implements ValueSource {
     @Override
     public double value(int i, RandomGenerator rng) {
-      return Math.exp(mu + sigma * rng.nextGaussian());
+      return StrictMath.exp(mu + sigma * rng.nextGaussian());
     }
 
     @Override
@@ -86,7 +86,7 @@ public sealed interface ValueSource {
     @Override
     public double value(int i, RandomGenerator rng) {
       // 1 - u lies in (0, 1], so the logarithm is finite.
-      return -mean * Math.log(1.0 - rng.nextDouble());
+      return -mean * StrictMath.log(1.0 - rng.nextDouble());
     }
 
     @Override

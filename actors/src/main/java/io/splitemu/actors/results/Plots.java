@@ -667,7 +667,7 @@ public final class Plots {
     if (!(s > 0) || !Double.isFinite(s)) {
       return "#,##0.00";
     }
-    int decimals = Math.max(0, 1 - (int) Math.floor(Math.log10(s)));
+    int decimals = Math.max(0, 1 - (int) Math.floor(StrictMath.log10(s)));
     return decimals == 0 ? "#,##0" : "#,##0." + "0".repeat(Math.min(decimals, 8));
   }
 
@@ -679,7 +679,7 @@ public final class Plots {
     if (!(v > 0) || !Double.isFinite(v)) {
       return 1.0;
     }
-    double p = Math.pow(10, Math.floor(Math.log10(v)));
+    double p = StrictMath.pow(10, Math.floor(StrictMath.log10(v)));
     for (double f : new double[] {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10}) {
       if (f * p >= v * (1 - 1e-12)) {
         return f * p;

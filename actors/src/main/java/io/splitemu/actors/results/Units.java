@@ -28,7 +28,7 @@ public final class Units {
       return bytes + " B";
     }
     // The largest figure that still prints below 1000 at this precision.
-    double limit = 1000 - 0.5 * Math.pow(10, 3 - digits);
+    double limit = 1000 - 0.5 * StrictMath.pow(10, 3 - digits);
     double v = bytes;
     int unit = 0;
     while (Math.abs(v) >= limit && unit < BYTE_UNITS.length - 1) {

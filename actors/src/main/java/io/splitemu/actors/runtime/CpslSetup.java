@@ -116,8 +116,8 @@ public record CpslSetup(
           double[] down = new double[count];
           for (int i = 0; i < count; i++) {
             cf[i] = factor.value(i, rng);
-            up[i] = fade ? -Math.log1p(-rng.nextDouble()) : 1.0;
-            down[i] = fade ? -Math.log1p(-rng.nextDouble()) : 1.0;
+            up[i] = fade ? -StrictMath.log1p(-rng.nextDouble()) : 1.0;
+            down[i] = fade ? -StrictMath.log1p(-rng.nextDouble()) : 1.0;
           }
           return new NetworkState(cf, up, down);
         };
