@@ -1,6 +1,7 @@
 package io.splitemu.actors.config;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import java.util.Collection;
 import java.util.Comparator;
@@ -22,6 +23,7 @@ public final class UnknownKeys {
    */
   public static void check(
       Config scenario, Config reference, String namespace, Collection<String> openPaths) {
+    checkTopLevel(scenario, reference, namespace);
     if (!scenario.hasPath(namespace)) {
       return;
     }
@@ -40,6 +42,63 @@ public final class UnknownKeys {
                       + full
                       + ": unknown key"
                       + (hint == null ? "" : " (did you mean " + hint + "?)"));
+            });
+  }
+
+  /**
+   * Refuses a top-level key of {@code scenario} that was surely meant inside {@code namespace}: the
+   * name of one of its keys (or one edit from it) that the block does not set itself, such as
+   * {@code rounds = 1} beside {@code splitemu { ... }}, or a misspelt {@code namespace} ({@code
+   * splitem { ... }}): nothing in either is read, so the run would go on with the defaults. Other
+   * top-level keys stay allowed: a block {@code reference.conf} has ({@code pekko}), and a
+   * scenario's own blocks that it reads through substitutions ({@code fault-study} in
+   * scenarios/faults-psl-partition.conf), also one named as a key the block sets from it.
+   */
+  static void checkTopLevel(Config scenario, Config reference, String namespace) {
+    if (!reference.hasPath(namespace)) {
+      return;
+    }
+    Set<String> keys = reference.getConfig(namespace).root().keySet();
+    scenario.root().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(
+            e -> {
+              String key = e.getKey();
+              if (key.equals(namespace) || reference.root().containsKey(key)) {
+                return;
+              }
+              String hint = null;
+              if (keys.contains(key)) {
+                hint = key;
+              } else if (distance(key, namespace) <= 2) {
+                hint = "";
+              } else if (key.length() >= 4) {
+                hint =
+                    keys.stream()
+                        .filter(k -> distance(key, k) <= 1)
+                        .sorted()
+                        .findFirst()
+                        .orElse(null);
+              }
+              if (hint == null
+                  || (!hint.isEmpty()
+                      && scenario.hasPathOrNull(ConfigUtil.joinPath(namespace, hint)))) {
+                return;
+              }
+              throw new SettingsException(
+                  SettingsReader.originText(e.getValue().origin())
+                      + key
+                      + (hint.isEmpty()
+                          ? ": unknown top-level block, so nothing in it is read (did you mean "
+                              + namespace
+                              + "?)"
+                          : ": outside the "
+                              + namespace
+                              + " block, so not read (did you mean "
+                              + namespace
+                              + "."
+                              + hint
+                              + "?)"));
             });
   }
 

@@ -1,0 +1,84 @@
+package io.splitemu.actors.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A scenario key written outside the {@code splitemu} block, or a misspelt block, is refused in one
+ * line naming the file, line and key (before: nothing in it was read and the run went on with the
+ * defaults); the top-level blocks scenarios keep for substitutions, and {@code pekko}, still load.
+ */
+class TopLevelKeysTest {
+
+  @TempDir Path tmp;
+
+  private SettingsException refused(String text) throws Exception {
+    Path f = tmp.resolve("s.conf");
+    Files.writeString(f, text);
+    SettingsException e =
+        assertThrows(SettingsException.class, () -> Settings.load(f, List.of("seed=3")));
+    assertTrue(e.getMessage().startsWith(f + ":"), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    return e;
+  }
+
+  @Test
+  void aSplitemuKeyAtTheTop_isRefusedNamingIt() throws Exception {
+    SettingsException e = refused("rounds = 1\nfidelity = timing\n");
+    assertTrue(e.getMessage().contains(":2: fidelity: "), e.getMessage());
+    assertTrue(e.getMessage().contains("did you mean splitemu.fidelity?"), e.getMessage());
+    e = refused("splitemu { scenario = x }\nrounds = 1\n");
+    assertTrue(e.getMessage().contains(":2: rounds: "), e.getMessage());
+    assertTrue(e.getMessage().endsWith("(did you mean splitemu.rounds?)"), e.getMessage());
+    // One edit from a key.
+    e = refused("splitemu { scenario = x }\nround = 1\n");
+    assertTrue(e.getMessage().contains("did you mean splitemu.rounds?"), e.getMessage());
+  }
+
+  @Test
+  void aMisspeltBlock_isRefused() throws Exception {
+    SettingsException e = refused("splitem {\n  rounds = 1\n}\n");
+    assertTrue(e.getMessage().contains(":1: splitem: "), e.getMessage());
+    assertTrue(e.getMessage().contains("did you mean splitemu?"), e.getMessage());
+  }
+
+  @Test
+  void blocksReadThroughSubstitutions_andPekko_stillLoad() throws Exception {
+    Path f = tmp.resolve("ok.conf");
+    Files.writeString(
+        f,
+        "splitemu {\n  rounds = ${study.rounds}\n  faults = ${faults}\n}\n"
+            + "study { rounds = 2 }\nfaults = []\npekko.loglevel = INFO\n");
+    assertEquals(2, Settings.load(f, List.of()).rounds());
+  }
+
+  /**
+   * Every committed scenario passes the check (fault-study and cost-study are top-level blocks; the
+   * scenarios load in full in GoldenRunsTest, with the data folder).
+   */
+  @Test
+  void everyCommittedScenario_loads() throws Exception {
+    Path dir = Path.of(System.getProperty("user.dir")).getParent().resolve("scenarios");
+    List<Path> files;
+    try (Stream<Path> all = Files.list(dir)) {
+      files = all.filter(p -> p.toString().endsWith(".conf")).sorted().toList();
+    }
+    assertTrue(files.size() > 10, files.toString());
+    for (Path f : files) {
+      com.typesafe.config.Config c =
+          com.typesafe.config.ConfigFactory.parseFile(f.toFile())
+              .resolve(
+                  com.typesafe.config.ConfigResolveOptions.defaults().setAllowUnresolved(true));
+      UnknownKeys.checkTopLevel(c, Settings.reference(), "splitemu");
+    }
+  }
+}
