@@ -308,7 +308,7 @@ public final class CsvTable implements Closeable {
       }
       return new CsvTable(file, output(file, StandardOpenOption.APPEND), header.size());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot reopen " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot reopen " + file + ": " + IoReasons.reason(e, file), e);
     }
   }
 
@@ -344,6 +344,66 @@ public final class CsvTable implements Closeable {
       List<List<String>> older,
       Predicate<List<String>> keep,
       Consumer<List<String>> kept) {
+    return cut(file, header, older, keep, kept).commit();
+  }
+
+  /**
+   * A table cut into its temporary file by {@link #cut}, not yet in place: {@link #commit} renames
+   * it over the table and opens it for appending, {@link #discard} deletes it and leaves the table
+   * as it was. A resume cuts each of its tables first and commits them only once every one is cut,
+   * so that a table it refuses leaves the others as they were.
+   */
+  public static final class Cut {
+    private final Path file;
+    private final Path tmp;
+    private final int columns;
+
+    private Cut(Path file, Path tmp, int columns) {
+      this.file = file;
+      this.tmp = tmp;
+      this.columns = columns;
+    }
+
+    /** Renames the cut over the table and opens it for appending. */
+    public CsvTable commit() {
+      try {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return new CsvTable(file, output(file, StandardOpenOption.APPEND), columns);
+      } catch (IOException e) {
+        discard();
+        throw new UncheckedIOException(cannotReopen(file, tmp, e), e);
+      }
+    }
+
+    /** Deletes the cut: the table stays as it was. */
+    public void discard() {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // A temporary file left behind is deleted by the next resume once stale.
+      }
+    }
+  }
+
+  /**
+   * {@link #reopen(Path, List, List, Predicate, Consumer)}'s cut, written to a temporary file
+   * beside {@code file} but not yet renamed over it ({@link Cut#commit}): {@code file} is as it was
+   * until then. Fails with one line naming {@code file} where it is missing, unreadable, not a
+   * table of {@code header} (or one of {@code older}), or its folder cannot be written.
+   */
+  public static Cut cut(
+      Path file,
+      List<String> header,
+      List<List<String>> older,
+      Predicate<List<String>> keep,
+      Consumer<List<String>> kept) {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(
+          "cannot reopen "
+              + file
+              + ": "
+              + (Files.exists(file) ? "not a regular file" : "no such file"));
+    }
     Path tmp = temporaryOf(file);
     try {
       try (BufferedWriter w =
@@ -397,11 +457,34 @@ public final class CsvTable implements Closeable {
         Files.deleteIfExists(tmp);
         throw e;
       }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      return new CsvTable(file, output(file, StandardOpenOption.APPEND), header.size());
+      return new Cut(file, tmp, header.size());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot reopen " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(cannotReopen(file, tmp, e), e);
     }
+  }
+
+  /**
+   * {@code cannot reopen FILE: REASON}, the reason in a few words ({@link IoReasons#reason}); a
+   * failure on the temporary file beside it is said of its folder, without the temporary name.
+   */
+  static String cannotReopen(Path file, Path tmp, IOException e) {
+    return failed("reopen", file, tmp, e);
+  }
+
+  /** {@code cannot VERB FILE: REASON}, as {@link #cannotReopen} words it. */
+  static String failed(String verb, Path file, Path tmp, IOException e) {
+    if (e instanceof java.nio.file.FileSystemException f
+        && f.getFile() != null
+        && Path.of(f.getFile()).equals(tmp)) {
+      return "cannot "
+          + verb
+          + " "
+          + file
+          + ": cannot write in its folder ("
+          + IoReasons.reason(e, tmp)
+          + ")";
+    }
+    return "cannot " + verb + " " + file + ": " + IoReasons.reason(e, file);
   }
 
   /**
@@ -493,7 +576,7 @@ public final class CsvTable implements Closeable {
       }
       return new CsvTable(file, o, header.size());
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot reopen " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(cannotReopen(file, tmp, e), e);
     }
   }
 
@@ -541,7 +624,7 @@ public final class CsvTable implements Closeable {
       } catch (IOException ignored) {
         // The write's failure is the one to report.
       }
-      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(failed("write", file, tmp, e), e);
     }
   }
 

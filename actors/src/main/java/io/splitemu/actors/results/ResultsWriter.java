@@ -652,7 +652,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
       }
     } catch (IOException e) {
       throw new UncheckedIOException(
-          "cannot remove the unused results folder " + dir + ": " + e, e);
+          "cannot remove the unused results folder " + dir + ": " + IoReasons.reason(e, dir), e);
     }
   }
 
@@ -748,7 +748,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
         Files.deleteIfExists(all.get(i));
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write checkpoint " + file + ": " + e, e);
+      throw new UncheckedIOException(
+          "cannot write checkpoint " + file + ": " + IoReasons.reason(e, file), e);
     }
     event(
         new EventRecord(
@@ -812,7 +813,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
         }
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot clean " + folder + ": " + e, e);
+      throw new UncheckedIOException(
+          "cannot clean " + folder + ": " + IoReasons.reason(e, folder), e);
     }
   }
 
@@ -828,25 +830,80 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     bytesDown = 0;
     deviceTally.clear();
     clearEventTally();
-    roundsCsv =
-        CsvTable.reopen(
-            dir.resolve("rounds.csv"),
-            RoundRecord.HEADER,
-            OLDER_ROUNDS_HEADERS,
-            f -> upTo(f.get(0), round),
-            f -> tally(roundOf(f)));
-    devicesCsv =
-        CsvTable.reopen(
-            dir.resolve("devices.csv"),
-            DeviceRecord.HEADER,
-            f -> upTo(f.get(0), round),
-            f -> tally(deviceOf(f)));
-    eventsCsv =
-        CsvTable.reopen(
-            dir.resolve("events.csv"),
-            EventRecord.HEADER,
-            keepEvent,
-            f -> tallyWritten(eventOf(f)));
+    // Each table is cut into a temporary file first, and the cuts replace the tables only once
+    // all three are ready: a table that is missing or not a table (or a folder that cannot be
+    // written) leaves every table as it was.
+    List<CsvTable.Cut> cuts = new ArrayList<>();
+    try {
+      cuts.add(
+          CsvTable.cut(
+              dir.resolve("rounds.csv"),
+              RoundRecord.HEADER,
+              OLDER_ROUNDS_HEADERS,
+              f -> upTo(f.get(0), round),
+              f -> tally(roundOf(f))));
+      cuts.add(
+          CsvTable.cut(
+              dir.resolve("devices.csv"),
+              DeviceRecord.HEADER,
+              List.of(),
+              f -> upTo(f.get(0), round),
+              f -> tally(deviceOf(f))));
+      cuts.add(
+          CsvTable.cut(
+              dir.resolve("events.csv"),
+              EventRecord.HEADER,
+              List.of(),
+              keepEvent,
+              f -> tallyWritten(eventOf(f))));
+      checkContiguous(round);
+    } catch (RuntimeException e) {
+      cuts.forEach(CsvTable.Cut::discard);
+      throw e;
+    }
+    roundsCsv = cuts.get(0).commit();
+    devicesCsv = cuts.get(1).commit();
+    eventsCsv = cuts.get(2).commit();
+  }
+
+  /**
+   * Refuses, naming {@code rounds.csv}, kept rows that are not rounds 1 to {@code round} each once
+   * in order (rows deleted or edited before the checkpoint): the resumed run would go on with a
+   * gap.
+   */
+  private void checkContiguous(int round) {
+    for (int i = 0; i < rounds.size(); i++) {
+      if (rounds.get(i).round() != i + 1) {
+        throw new IllegalArgumentException(
+            dir.resolve("rounds.csv")
+                + ": row "
+                + (i + 1)
+                + " is of round "
+                + rounds.get(i).round()
+                + ", not "
+                + (i + 1)
+                + ": the rows before the checkpoint of round "
+                + round
+                + " must be rounds 1 to "
+                + round
+                + ", each once");
+      }
+    }
+    if (rounds.size() != round) {
+      throw new IllegalArgumentException(
+          dir.resolve("rounds.csv")
+              + ": holds "
+              + rounds.size()
+              + " rows of rounds up to "
+              + round
+              + ", not "
+              + round
+              + ": the rows before the checkpoint of round "
+              + round
+              + " must be rounds 1 to "
+              + round
+              + ", each once");
+    }
   }
 
   /**

@@ -3,6 +3,7 @@ package io.splitemu.actors.runtime;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
+import io.splitemu.actors.results.IoReasons;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.wire.MessageClasses;
 import io.splitemu.model.wire.WireCodec;
@@ -229,7 +230,8 @@ public final class Checkpoints {
     try {
       all = Files.readAllBytes(file);
     } catch (IOException e) {
-      throw new IllegalArgumentException("cannot read checkpoint " + file + ": " + e, e);
+      throw new IllegalArgumentException(
+          "cannot read checkpoint " + file + ": " + IoReasons.reason(e, file), e);
     }
     ByteBuffer b = ByteBuffer.wrap(all);
     if (all.length < 21 || b.getLong() != MAGIC) {
@@ -277,7 +279,8 @@ public final class Checkpoints {
       try (var s = Files.list(folder)) {
         s.filter(ResultsWriter::isCheckpoint).sorted(ResultsWriter.BY_ROUND).forEach(files::add);
       } catch (IOException e) {
-        throw new IllegalArgumentException("cannot list " + folder + ": " + e, e);
+        throw new IllegalArgumentException(
+            "cannot list " + folder + ": " + IoReasons.reason(e, folder), e);
       }
     }
     if (files.isEmpty()) {

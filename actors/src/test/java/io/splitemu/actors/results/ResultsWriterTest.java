@@ -314,6 +314,83 @@ class ResultsWriterTest {
     assertTrue(bad.getMessage().contains("rounds.csv: not a table of round,"), bad.getMessage());
   }
 
+  /** A finished run of four rounds, with a device row and an event per round. */
+  private Path fourRounds(String name) throws Exception {
+    Path dir = tmp.resolve(name);
+    ResultsWriter w = ResultsWriter.open(dir, "splitemu { seed = 1 }\n");
+    for (int i = 1; i <= 4; i++) {
+      w.event(ev(0.5 * i - 0.1, i, "device-" + i));
+      w.round(round(i, 0.5 * i, 0.1 * i));
+      w.device(new DeviceRecord(i, 0, 0, "3", 0.1, 0.05, 0.05, 1000, 800, 0.5, true));
+      if (i == 2) {
+        w.onCheckpoint(new CheckpointFile(2, 1.0, new byte[] {1, 2, 3}));
+      }
+    }
+    w.finish("quick", "psl", 7L, 0.9, Map.of());
+    return dir;
+  }
+
+  private static Map<String, String> tables(Path dir) throws Exception {
+    Map<String, String> out = new java.util.TreeMap<>();
+    try (var files = Files.list(dir)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        if (Files.isRegularFile(f)) {
+          out.put(f.getFileName().toString(), Files.readString(f));
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A resume that refuses one of the tables (here events.csv, missing) leaves the others as they
+   * were, and no temporary file: each table is cut into a temporary file first, and the cuts
+   * replace the tables only once all three are ready (before: rounds.csv and devices.csv were
+   * already cut to round 2 when events.csv was found missing). The line names the file once, with
+   * the reason in words (before: "cannot reopen X: X").
+   */
+  @Test
+  void resume_thatRefusesATable_leavesEveryTableAsItWas() throws Exception {
+    Path dir = fourRounds("run");
+    Files.delete(dir.resolve("events.csv"));
+    Map<String, String> before = tables(dir);
+    RuntimeException e = assertThrows(RuntimeException.class, () -> ResultsWriter.resume(dir, 2));
+    assertEquals("cannot reopen " + dir.resolve("events.csv") + ": no such file", e.getMessage());
+    assertEquals(before, tables(dir), "every file as it was, and no temporary file");
+
+    // A table of another header, last of the three, refused the same way.
+    Files.writeString(dir.resolve("events.csv"), "a,b\n1,2\n");
+    before = tables(dir);
+    e = assertThrows(RuntimeException.class, () -> ResultsWriter.resume(dir, 2));
+    assertTrue(e.getMessage().contains("events.csv: not a table of"), e.getMessage());
+    assertEquals(before, tables(dir));
+  }
+
+  /**
+   * A resume refuses, naming rounds.csv, kept rows that are not rounds 1 to the checkpoint's each
+   * once (before: rows deleted before the checkpoint left a gap in the resumed run's table), and
+   * leaves the tables as they were.
+   */
+  @Test
+  void resume_refusesAGapInRoundsCsvBeforeTheCheckpoint() throws Exception {
+    Path dir = fourRounds("run");
+    Path csv = dir.resolve("rounds.csv");
+    List<String> lines = new java.util.ArrayList<>(Files.readAllLines(csv));
+    lines.remove(1); // round 1's row
+    Files.write(csv, lines);
+    Map<String, String> before = tables(dir);
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> ResultsWriter.resume(dir, 2));
+    assertTrue(e.getMessage().startsWith(csv + ": "), e.getMessage());
+    assertTrue(e.getMessage().contains("rounds 1 to 2"), e.getMessage());
+    assertEquals(before, tables(dir));
+
+    lines.remove(1); // round 2's too: no row before the checkpoint
+    Files.write(csv, lines);
+    e = assertThrows(IllegalArgumentException.class, () -> ResultsWriter.resume(dir, 2));
+    assertTrue(e.getMessage().startsWith(csv + ": holds 0 rows"), e.getMessage());
+  }
+
   @Test
   void checkpointsPastRound999999_areKeptAndFoundByTheirRound() throws Exception {
     Path dir = tmp.resolve("run");
