@@ -849,18 +849,9 @@ public final class CompareCommand implements Callable<Integer> {
     }
   }
 
-  /**
-   * Whether the run in folder {@code f} finished: it wrote its summary, and it was not stopped by
-   * SIGTERM, which ends a run right after the checkpoint of its last recorded round (a run that
-   * ends by itself takes no checkpoint after its last round).
-   */
+  /** Whether the run in folder {@code f} finished ({@link RunCommand#finished}). */
   private static boolean finished(Path f) {
-    if (!Files.isRegularFile(f.resolve("summary.json"))) {
-      return false;
-    }
-    List<io.splitemu.actors.results.RoundRecord> rounds = ResultsWriter.readRounds(f);
-    return rounds.isEmpty()
-        || !Files.isRegularFile(Checkpoints.file(f, rounds.get(rounds.size() - 1).round()));
+    return RunCommand.finished(f);
   }
 
   private static boolean hasCheckpoint(Path f) {

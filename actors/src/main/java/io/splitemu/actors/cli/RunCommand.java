@@ -300,6 +300,16 @@ public final class RunCommand implements Callable<Integer> {
    * (for a stopped scheme's folder) share it.
    */
   static Checkpoint checkpointToResume(Settings s, Path resume, Path scenario, PrintWriter err) {
+    if (finished(resume)) {
+      // Nothing is left to run: a resume would only cut and write again the rounds after its
+      // newest checkpoint.
+      throw new UserException(
+          "--resume: "
+              + resume
+              + " finished all "
+              + ResultsWriter.readRounds(resume).size()
+              + " rounds; nothing to resume");
+    }
     for (int i = 0; i < s.faults().size(); i++) {
       if (s.faults().get(i).kind().equals("hop-crash")) {
         // Its checkpoints (SIGTERM's) hold the hops of one plan; the crash changes the plan.
@@ -327,6 +337,22 @@ public final class RunCommand implements Callable<Integer> {
           "--resume: " + resume + "'s checkpoint is not of a " + s.scheme() + " run");
     }
     return c;
+  }
+
+  /**
+   * Whether the run in results folder {@code f} finished: it wrote its summary, and it was not
+   * stopped by SIGTERM, which ends a run right after the checkpoint of its last recorded round (a
+   * run that ends by itself takes no checkpoint after its last round). A resume deletes the summary
+   * as it starts, so a resume stopped or killed is not finished either.
+   */
+  static boolean finished(Path f) {
+    if (!Files.isRegularFile(f.resolve("summary.json"))
+        || !Files.isRegularFile(f.resolve("rounds.csv"))) {
+      return false;
+    }
+    List<RoundRecord> rounds = ResultsWriter.readRounds(f);
+    return rounds.isEmpty()
+        || !Files.isRegularFile(Checkpoints.file(f, rounds.get(rounds.size() - 1).round()));
   }
 
   /**

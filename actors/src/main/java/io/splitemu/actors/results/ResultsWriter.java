@@ -777,6 +777,17 @@ public final class ResultsWriter implements Closeable, RecordObserver {
         dir, name -> OWN_FILES.stream().anyMatch(own -> CsvTable.isTemporaryOf(name, own)));
     ResultsWriter w = new ResultsWriter(dir, null, null, null);
     w.reopenTables(round, beforeCheckpoint(round));
+    // A summary and a report of an earlier end would stand for rounds the resume writes again:
+    // they go, and the resume's end writes them anew.
+    for (String stale : List.of("summary.json", "report.md")) {
+      Path f = dir.resolve(stale);
+      try {
+        Files.deleteIfExists(f);
+      } catch (IOException e) {
+        w.close();
+        throw new UncheckedIOException("cannot delete " + f + ": " + IoReasons.reason(e, f), e);
+      }
+    }
     return w;
   }
 

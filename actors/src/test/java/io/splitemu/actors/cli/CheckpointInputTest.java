@@ -40,7 +40,13 @@ class CheckpointInputTest {
 
   private static final String[] EVERY = {"--set", "checkpoint.every=1"};
 
-  private static ProfileCommandTest.Result resume(Path scenario, Path dir, String... more) {
+  /**
+   * Resumes the run in {@code dir}, first made to look killed after its last round's row ({@link
+   * CheckpointResumeTest#asKilledAtItsEnd}: a finished run is refused).
+   */
+  private static ProfileCommandTest.Result resume(Path scenario, Path dir, String... more)
+      throws Exception {
+    CheckpointResumeTest.asKilledAtItsEnd(dir);
     String[] args = {"run", scenario.toString(), EVERY[0], EVERY[1]};
     String[] all = Arrays.copyOf(args, args.length + more.length + 2);
     System.arraycopy(more, 0, all, args.length, more.length);

@@ -30,7 +30,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * checkpoint and resume rows, and in emulated-time order with them) as a run that was never
  * stopped, in full fidelity, with no row lost or duplicated. {@code psl} is killed with SIGKILL in
  * its own JVM; {@code cpsl} and {@code edgesplit} are resumed in this JVM from a checkpoint of a
- * finished run, whose rows after the checkpoint the resume drops and writes again.
+ * finished run made to look killed after its last round's row ({@link #asKilledAtItsEnd}: a
+ * finished run is refused), whose rows after the checkpoint the resume drops and writes again.
  */
 class CheckpointResumeTest {
 
@@ -132,6 +133,7 @@ class CheckpointResumeTest {
     for (String table : List.of("rounds.csv", "devices.csv", "events.csv")) {
       Files.copy(stopped.resolve(table), whole.resolve(table));
     }
+    asKilledAtItsEnd(stopped);
     ProfileCommandTest.Result c =
         ProfileCommandTest.cli(
             "run", scenario.toString(), every[0], every[1], "--resume", stopped.toString());
@@ -695,6 +697,7 @@ class CheckpointResumeTest {
     assertEquals(0, a.code(), a.err());
     // The process is lost after the crash and before round 3's checkpoint.
     Files.delete(Checkpoints.file(lost, 3));
+    asKilledAtItsEnd(lost);
     ProfileCommandTest.Result r =
         ProfileCommandTest.cli("run", scenario.toString(), "--resume", lost.toString());
     assertEquals(0, r.code(), r.err() + r.out());
@@ -748,6 +751,7 @@ class CheckpointResumeTest {
     assertEquals(List.of(1, 2, 3, 4, 5), List.copyOf(five.memory().keySet()));
     // EdgeSplit plans a round from its own rates alone: the checkpoint keeps none of the past's.
     assertEquals(List.of(), five.planInputs());
+    asKilledAtItsEnd(stopped);
     ProfileCommandTest.Result b =
         ProfileCommandTest.cli("run", scenario.toString(), "--resume", stopped.toString());
     assertEquals(0, b.code(), b.err() + b.out());
@@ -801,6 +805,7 @@ class CheckpointResumeTest {
         ProfileCommandTest.cli(
             "run", scenario.toString(), "--out", stopped.toString(), every[0], every[1]);
     assertEquals(0, a.code(), a.err());
+    asKilledAtItsEnd(stopped);
     ProfileCommandTest.Result r =
         ProfileCommandTest.cli(
             "run", scenario.toString(), every[0], every[1], "--resume", stopped.toString());
@@ -903,6 +908,7 @@ class CheckpointResumeTest {
                 s.copyFreeAtNs()),
             c.pipeline());
     Files.write(file, Checkpoints.encode(reset));
+    asKilledAtItsEnd(run);
     ProfileCommandTest.Result b =
         ProfileCommandTest.cli(
             "run", scenario.toString(), every[0], every[1], "--resume", run.toString());
@@ -919,6 +925,18 @@ class CheckpointResumeTest {
   }
 
   /** The two folders hold the same run, but wall times and checkpoint, resume and pacing events. */
+  /**
+   * Makes the folder of a finished run what a run killed after its last round's row leaves: no
+   * summary.json or report.md yet. {@code --resume} refuses a run that finished all its rounds; the
+   * tests here resume a finished run's folder from a checkpoint before its end, so that its rows
+   * after the checkpoint are those a run killed late leaves, which the resume must drop and write
+   * again.
+   */
+  static void asKilledAtItsEnd(Path dir) throws Exception {
+    Files.deleteIfExists(dir.resolve("summary.json"));
+    Files.deleteIfExists(dir.resolve("report.md"));
+  }
+
   static void assertSameRun(Path expected, Path actual) throws Exception {
     assertSameRun(expected, actual, ROUNDS);
   }

@@ -170,7 +170,10 @@ class ResultsFilesTest {
 
   private static final String[] EVERY_2 = {"--set", "checkpoint.every=2"};
 
-  /** A finished 4-round run with a checkpoint after round 2 (a resume redoes rounds 3 and 4). */
+  /**
+   * A finished 4-round run with a checkpoint after round 2 (a resume, of the folder made to look
+   * killed after its last row, redoes rounds 3 and 4).
+   */
   private Path stoppedAfterRound4(String name) throws Exception {
     Path conf = scenario(name, "psl", 4, "");
     Path dir = tmp.resolve(name);
@@ -182,7 +185,9 @@ class ResultsFilesTest {
     return dir;
   }
 
-  private void resume(Path dir, String name) {
+  /** Resumes the run in {@code dir}, first made to look killed after its last round's row. */
+  private void resume(Path dir, String name) throws Exception {
+    CheckpointResumeTest.asKilledAtItsEnd(dir);
     ProfileCommandTest.Result b =
         ProfileCommandTest.cli(
             "run",

@@ -36,6 +36,7 @@ class ResumeRefusalTest {
     ProfileCommandTest.Result a =
         ProfileCommandTest.cli("run", scenario.toString(), "--out", out.toString());
     assertEquals(0, a.code(), a.err());
+    CheckpointResumeTest.asKilledAtItsEnd(out); // a finished run is refused as such
 
     ProfileCommandTest.Result r =
         ProfileCommandTest.cli(
@@ -102,6 +103,7 @@ class ResumeRefusalTest {
     ProfileCommandTest.Result a =
         ProfileCommandTest.cli("run", scenario.toString(), "--out", out.toString());
     assertEquals(0, a.code(), a.err());
+    CheckpointResumeTest.asKilledAtItsEnd(out); // a finished run is refused as such
     Files.writeString(churn, "device,offline_from_s,offline_until_s\n2,0.5,1.5\n");
     ProfileCommandTest.Result r =
         ProfileCommandTest.cli("run", scenario.toString(), "--resume", out.toString());
@@ -144,6 +146,7 @@ class ResumeRefusalTest {
     ProfileCommandTest.Result a =
         ProfileCommandTest.cli("run", scenario.toString(), "--out", out.toString());
     assertEquals(0, a.code(), a.err());
+    CheckpointResumeTest.asKilledAtItsEnd(out); // a finished run is refused as such
     java.util.Map<String, String> before = files(out);
 
     Files.writeString(trace, rows.replace("20.0", "2.0"));
@@ -177,6 +180,7 @@ class ResumeRefusalTest {
             withFingerprint(
                 c, io.splitemu.actors.runtime.Checkpoints.configurationOf(c.fingerprint()))));
     Files.writeString(trace, rows.replace("20.0", "2.0"));
+    CheckpointResumeTest.asKilledAtItsEnd(out);
     r = ProfileCommandTest.cli("run", scenario.toString(), "--resume", out.toString());
     assertEquals(0, r.code(), r.err());
   }

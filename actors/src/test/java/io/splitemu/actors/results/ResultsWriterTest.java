@@ -391,6 +391,24 @@ class ResultsWriterTest {
     assertTrue(e.getMessage().startsWith(csv + ": holds 0 rows"), e.getMessage());
   }
 
+  /**
+   * A resume that starts deletes summary.json and report.md, which stood for rounds it writes again
+   * (before: a resume killed before its end left the earlier end's summary beside the cut tables);
+   * its end writes them anew.
+   */
+  @Test
+  void resume_deletesTheSummaryAndReportOfAnEarlierEnd() throws Exception {
+    Path dir = fourRounds("run");
+    assertTrue(Files.exists(dir.resolve("summary.json")));
+    ResultsWriter r = ResultsWriter.resume(dir, 2);
+    assertFalse(Files.exists(dir.resolve("summary.json")));
+    assertFalse(Files.exists(dir.resolve("report.md")));
+    r.round(round(3, 1.5, 0.3));
+    r.finish("quick", "psl", 7L, 0.9, Map.of());
+    assertEquals(
+        3, new ObjectMapper().readTree(dir.resolve("summary.json").toFile()).get("rounds").asInt());
+  }
+
   @Test
   void checkpointsPastRound999999_areKeptAndFoundByTheirRound() throws Exception {
     Path dir = tmp.resolve("run");
