@@ -4,6 +4,7 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -690,6 +691,15 @@ public final class Plots {
 
   private static List<Path> save(Path dir, Map<String, Chart<?, ?>> charts) {
     List<Path> written = new ArrayList<>();
+    if (!charts.isEmpty()) {
+      // A resumed folder may have lost its plots folder: made again rather than failing at the end.
+      try {
+        Files.createDirectories(dir);
+      } catch (IOException e) {
+        throw new UncheckedIOException(
+            "cannot create plots folder " + dir + ": " + IoReasons.reason(e, dir), e);
+      }
+    }
     for (Map.Entry<String, Chart<?, ?>> e : charts.entrySet()) {
       Path p = dir.resolve(e.getKey());
       save(e.getValue(), p);
@@ -702,7 +712,8 @@ public final class Plots {
     try {
       BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write plot " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(
+          "cannot write plot " + file + ": " + IoReasons.reason(e, file), e);
     }
   }
 }

@@ -409,6 +409,25 @@ class ResultsWriterTest {
         3, new ObjectMapper().readTree(dir.resolve("summary.json").toFile()).get("rounds").asInt());
   }
 
+  /**
+   * A resume of a folder that lost its plots folder makes it again at the end rather than failing
+   * there after every round ran (before: "cannot write plot").
+   */
+  @Test
+  void finish_makesAMissingPlotsFolderAgain() throws Exception {
+    Path dir = fourRounds("run");
+    try (var pngs = Files.list(dir.resolve("plots"))) {
+      for (Path p : (Iterable<Path>) pngs::iterator) {
+        Files.delete(p);
+      }
+    }
+    Files.delete(dir.resolve("plots"));
+    ResultsWriter r = ResultsWriter.resume(dir, 2);
+    r.round(round(3, 1.5, 0.3));
+    r.finish("quick", "psl", 7L, 0.9, Map.of());
+    assertTrue(Files.isRegularFile(dir.resolve("plots/latency-breakdown.png")));
+  }
+
   @Test
   void checkpointsPastRound999999_areKeptAndFoundByTheirRound() throws Exception {
     Path dir = tmp.resolve("run");
