@@ -7,6 +7,7 @@ import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.pipeline.MpslPlanner;
 import io.splitemu.actors.results.Comparison;
 import io.splitemu.actors.results.CsvTable;
+import io.splitemu.actors.results.FolderLock;
 import io.splitemu.actors.results.IoReasons;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.Summary;
@@ -135,10 +136,16 @@ public final class CompareCommand implements Callable<Integer> {
       throw new UserException("--resume goes on in RESULTS_DIR; give no --out with it");
     }
     Settings base = Settings.load(scenario, sets);
-    if (sweeps.isEmpty()) {
-      return compareOnce(w, base);
+    try {
+      if (sweeps.isEmpty()) {
+        return compareOnce(w, base);
+      }
+      return sweep(w, base, grid);
+    } finally {
+      if (lock != null) {
+        lock.close();
+      }
     }
-    return sweep(w, base, grid);
   }
 
   private int compareOnce(PrintWriter w, Settings base) throws IOException {
@@ -481,24 +488,24 @@ public final class CompareCommand implements Callable<Integer> {
   private Path createFolder(Settings base) throws IOException {
     // The endpoint first (as a run does): a taken port or an unknown address leaves no folder.
     startMetrics(base);
-    Path dir =
-        out != null
-            ? out
-            : ResultsWriter.newRunFolder(
-                base.outputDir(), base.scenario() + "-compare", Clock.systemUTC());
+    if (out == null) {
+      // A name of its own, claimed atomically: compares started in the same second never share it.
+      Path dir =
+          ResultsWriter.reserveRunFolder(
+              base.outputDir(), base.scenario() + "-compare", Clock.systemUTC());
+      lock = FolderLock.takeCreating(dir, true);
+      writeRecord(dir);
+      return dir;
+    }
+    Path dir = out;
     try {
       if (Files.exists(dir) && !Files.isDirectory(dir)) {
         throw new java.nio.file.FileAlreadyExistsException(dir.toString());
       }
-      if (Files.exists(dir)) {
-        try (var entries = Files.list(dir)) {
-          if (entries.findAny().isPresent()) {
-            throw new UserException(
-                "results folder " + dir + " is not empty; choose another --out");
-          }
-        }
-      }
-      Files.createDirectories(dir);
+      // Before the lock (which writes its file into the folder), and again once it is held.
+      ResultsWriter.refuseNonEmpty(dir);
+      lock = FolderLock.takeCreating(dir, false);
+      ResultsWriter.refuseNonEmpty(dir);
     } catch (IOException e) {
       // The JDK's message is often the bare path; the line says what failed and why.
       throw new UserException(IoReasons.cannotCreateFolder(dir, e), e);
@@ -506,6 +513,9 @@ public final class CompareCommand implements Callable<Integer> {
     writeRecord(dir);
     return dir;
   }
+
+  /** The lock on the compare's folder, taken as it is created or reopened; released by call(). */
+  private FolderLock.Held lock;
 
   private static void startMetrics(Settings base) {
     MetricsSettings ms = MetricsSettings.of(base);
@@ -579,6 +589,7 @@ public final class CompareCommand implements Callable<Integer> {
   /** The metrics endpoint started, the folder of {@code --resume}, with its record written. */
   private Path reopenFolder(Settings base) {
     startMetrics(base);
+    lock = FolderLock.takeCreating(resume, false);
     if (!Files.isRegularFile(resume.resolve(RECORD))) {
       // A compare of a build before the record: the next resume checks it.
       writeRecord(resume);

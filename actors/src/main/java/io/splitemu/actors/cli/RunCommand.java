@@ -7,6 +7,7 @@ import io.splitemu.actors.results.CheckpointFile;
 import io.splitemu.actors.results.DevicePlanRecord;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.FolderLock;
 import io.splitemu.actors.results.HopRecord;
 import io.splitemu.actors.results.MemoryRecord;
 import io.splitemu.actors.results.ProgressRecord;
@@ -192,12 +193,38 @@ public final class RunCommand implements Callable<Integer> {
 
   /** Runs {@code s} (on {@code onCluster} if not null), from {@code from} if not null. */
   private Integer call(PrintWriter w, Emulation.Cluster onCluster, Settings s, Checkpoint from) {
-    Path dir =
-        resume != null
-            ? resume
-            : out != null
-                ? out
-                : ResultsWriter.newRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
+    if (failover) {
+      // The lease keeps the JVMs of one folder apart (a holder cut off may still run beside its
+      // successor, which must take over all the same).
+      return call(w, onCluster, s, from, resume != null ? resume : out);
+    }
+    Path dir;
+    boolean reserved = false;
+    if (resume != null) {
+      dir = resume;
+    } else if (out != null) {
+      dir = out;
+      try {
+        // Before the lock, which writes its file into the folder (open() checks it again).
+        ResultsWriter.refuseNonEmpty(dir);
+      } catch (java.io.IOException e) {
+        throw new UserException(io.splitemu.actors.results.IoReasons.cannotCreateFolder(dir, e), e);
+      }
+    } else {
+      // A name of its own, claimed atomically: runs started in the same second never share it.
+      dir = ResultsWriter.reserveRunFolder(s.outputDir(), s.scenario(), Clock.systemUTC());
+      reserved = true;
+    }
+    // One process at a time in a results folder; released however the run ends (the system
+    // releases it if the process is killed).
+    try (FolderLock.Held lock = FolderLock.takeCreating(dir, reserved)) {
+      return call(w, onCluster, s, from, dir);
+    }
+  }
+
+  /** {@link #call(PrintWriter, Emulation.Cluster, Settings, Checkpoint)} into {@code dir}. */
+  private Integer call(
+      PrintWriter w, Emulation.Cluster onCluster, Settings s, Checkpoint from, Path dir) {
     StopSwitch stop = new StopSwitch();
     // A signal (SIGTERM, Ctrl-C) ends the JVM with its usual status; this says what was kept.
     Thread onSignal = new Thread(() -> System.err.println(signalLine(dir)), "splitemu-signal");
@@ -221,7 +248,9 @@ public final class RunCommand implements Callable<Integer> {
       PrintWriter err = spec.commandLine().getErr();
       err.println(
           "splitemu: stopped by SIGTERM before the run started (no round ran, no checkpoint)"
-              + (Files.isDirectory(dir) ? "; " + dir + " holds no rounds" : ""));
+              + (Files.isRegularFile(dir.resolve("scenario.conf"))
+                  ? "; " + dir + " holds no rounds"
+                  : ""));
       err.flush();
       return SIGTERM_STATUS;
     } finally {
@@ -570,7 +599,8 @@ public final class RunCommand implements Callable<Integer> {
 
   /** The one line printed when a signal stops a run writing into {@code dir}. */
   static String signalLine(Path dir) {
-    return Files.isDirectory(dir)
+    // The folder may be there before any result (reserved and locked as the run starts).
+    return Files.isRegularFile(dir.resolve("scenario.conf"))
         ? "splitemu: stopped by a signal; the rounds recorded so far are in " + dir.toAbsolutePath()
         : "splitemu: stopped by a signal before any result was written";
   }

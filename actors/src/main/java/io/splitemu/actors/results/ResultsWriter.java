@@ -130,22 +130,38 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   }
 
   /**
-   * Creates {@code dir} (it may exist only if empty), writes the resolved scenario and opens the
-   * tables.
+   * Creates and returns a new folder {@code <base>/<scenario>-<yyyyMMdd-HHmmss>}, or with a suffix
+   * {@code -2}, {@code -3}... where that name is taken: each name is claimed with one atomic
+   * create, so that runs started in the same second, in this process or others, never share a
+   * folder.
+   */
+  public static Path reserveRunFolder(Path base, String scenario, Clock clock) {
+    String stem = scenario + "-" + LocalDateTime.now(clock).format(STAMP);
+    Path p = base.resolve(stem);
+    try {
+      Files.createDirectories(base);
+      for (int i = 2; ; i++) {
+        try {
+          return Files.createDirectory(p);
+        } catch (java.nio.file.FileAlreadyExistsException taken) {
+          p = base.resolve(stem + "-" + i);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(IoReasons.cannotCreateFolder(p, e), e);
+    }
+  }
+
+  /**
+   * Creates {@code dir} (it may exist only if empty, or hold only its {@link FolderLock#FILE}),
+   * writes the resolved scenario and opens the tables.
    */
   public static ResultsWriter open(Path dir, String resolvedScenario) {
     try {
       if (Files.exists(dir) && !Files.isDirectory(dir)) {
         throw new java.nio.file.FileAlreadyExistsException(dir.toString());
       }
-      if (Files.isDirectory(dir)) {
-        try (var entries = Files.list(dir)) {
-          if (entries.findAny().isPresent()) {
-            throw new IllegalArgumentException(
-                "results folder " + dir + " is not empty; choose another --out");
-          }
-        }
-      }
+      refuseNonEmpty(dir);
       // The folder first: a failure names it, not its plots folder.
       Files.createDirectories(dir);
       Files.createDirectories(dir.resolve("plots"));
@@ -154,6 +170,17 @@ public final class ResultsWriter implements Closeable, RecordObserver {
       throw new UncheckedIOException(IoReasons.cannotCreateFolder(dir, e), e);
     }
     return new ResultsWriter(dir);
+  }
+
+  /**
+   * Refuses in one line a folder {@code dir} that exists and holds anything but its {@link
+   * FolderLock#FILE}: a new run's results would mix with what it holds.
+   */
+  public static void refuseNonEmpty(Path dir) throws IOException {
+    if (Files.isDirectory(dir) && !holdsOnly(dir, FolderLock.FILE)) {
+      throw new IllegalArgumentException(
+          "results folder " + dir + " is not empty; choose another --out");
+    }
   }
 
   /** The results folder. */
@@ -647,12 +674,21 @@ public final class ResultsWriter implements Closeable, RecordObserver {
           Files.delete(p);
         }
       }
-      if (!keepFolder && isEmpty(dir)) {
+      if (!keepFolder && holdsOnly(dir, FolderLock.FILE)) {
+        // The lock's file goes with the folder (the run holding it ends).
+        Files.deleteIfExists(dir.resolve(FolderLock.FILE));
         Files.delete(dir);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot remove the unused results folder " + dir + ": " + IoReasons.reason(e, dir), e);
+    }
+  }
+
+  /** Whether {@code folder} holds nothing but, perhaps, a file named {@code name}. */
+  static boolean holdsOnly(Path folder, String name) throws IOException {
+    try (var entries = Files.list(folder)) {
+      return entries.allMatch(f -> f.getFileName().toString().equals(name));
     }
   }
 

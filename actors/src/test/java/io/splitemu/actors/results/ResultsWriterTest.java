@@ -428,6 +428,60 @@ class ResultsWriterTest {
     assertTrue(Files.isRegularFile(dir.resolve("plots/latency-breakdown.png")));
   }
 
+  /**
+   * Runs started in the same second each get a folder of their own: each name is claimed by one
+   * atomic create (before: two runs could both find a name free, and the second then failed with
+   * "results folder ... is not empty").
+   */
+  @Test
+  void reserveRunFolder_givesConcurrentRunsAFolderEach() throws Exception {
+    Clock clock = Clock.fixed(Instant.parse("2026-11-21T10:15:30Z"), ZoneOffset.UTC);
+    int n = 8;
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(n);
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(n);
+    try {
+      List<java.util.concurrent.Future<Path>> got = new java.util.ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        got.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  Path dir = ResultsWriter.reserveRunFolder(tmp, "quickstart", clock);
+                  ResultsWriter.open(dir, "x").close();
+                  return dir;
+                }));
+      }
+      java.util.Set<Path> dirs = new java.util.TreeSet<>();
+      for (var f : got) {
+        dirs.add(f.get());
+      }
+      assertEquals(n, dirs.size(), dirs.toString());
+      assertTrue(dirs.contains(tmp.resolve("quickstart-20261121-101530")), dirs.toString());
+      assertTrue(dirs.contains(tmp.resolve("quickstart-20261121-101530-" + n)), dirs.toString());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * One process at a time in a results folder: a second lock is refused in one line naming the
+   * folder; once released (or its process gone), the file left behind does not block.
+   */
+  @Test
+  void folderLock_refusesASecondHolder_andItsFileLeftBehindDoesNotBlock() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("run"));
+    try (FolderLock first = FolderLock.take(dir)) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> FolderLock.take(dir));
+      assertTrue(e.getMessage().startsWith("results folder " + dir + " is in use"), e.getMessage());
+    }
+    assertTrue(Files.exists(dir.resolve(FolderLock.FILE)));
+    FolderLock.take(dir).close();
+    // open() takes a folder holding only the lock's file as empty.
+    ResultsWriter.open(dir, "x").close();
+  }
+
   @Test
   void checkpointsPastRound999999_areKeptAndFoundByTheirRound() throws Exception {
     Path dir = tmp.resolve("run");
