@@ -147,6 +147,16 @@ public final class RunCommand implements Callable<Integer> {
           "--failover: only with --cluster, --seed-nodes (a running splitemu node) and --out"
               + " RESULTS_DIR (the folder every standby sees)");
     }
+    if (Files.isDirectory(scenario)) {
+      throw new UserException(
+          scenario
+              + " is a folder, not a scenario file"
+              + (Files.isRegularFile(scenario.resolve("scenario.conf"))
+                  ? "; it holds a run's results: to go on with that run, give its scenario file"
+                      + " and --resume "
+                      + scenario
+                  : ""));
+    }
     Settings s = Settings.load(scenario, sets);
     if (!failover) {
       return call(w, onCluster, s, resume == null ? null : resumable(s, resume));

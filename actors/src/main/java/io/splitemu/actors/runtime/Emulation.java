@@ -245,7 +245,9 @@ public final class Emulation {
             : ms.node();
     // A resume keeps the label the run's first process recorded in the folder, wherever it is
     // started from and however the folder is spelt (not in a copy of the folder).
-    KeptLabel kept = control.resumeFrom() == null ? null : keptRunLabel(out);
+    // What is said of the label waits until the resume has started (a refused one changes none).
+    List<String> labelNotes = new java.util.ArrayList<>();
+    KeptLabel kept = control.resumeFrom() == null ? null : keptRunLabel(out, labelNotes);
     String label =
         kept != null
             ? kept.label()
@@ -279,6 +281,7 @@ public final class Emulation {
         throw e;
       }
     }
+    labelNotes.forEach(System.err::println);
     Metrics.Run feed = endpoint != null ? endpoint.run(info, lag) : null;
     if (feed != null) {
       if (control.resumeFrom() != null) {
@@ -620,11 +623,11 @@ public final class Emulation {
    * The label the run recorded in {@code out} where a resume keeps it, or null where the label is
    * computed from the path as for a first run: a folder without the file, a file that breaks the
    * rule (one line saying so), or a copy of the run's folder (the path recorded is another folder
-   * that still exists; one line saying so), so that two runs never feed one series. A folder moved
-   * (its recorded path gone, or the same folder by another mount) keeps the label, as does a file
-   * without a path.
+   * that still exists; one line saying so, added to {@code notes} to be printed once the resume has
+   * started), so that two runs never feed one series. A folder moved (its recorded path gone, or
+   * the same folder by another mount) keeps the label, as does a file without a path.
    */
-  private static KeptLabel keptRunLabel(Path out) {
+  private static KeptLabel keptRunLabel(Path out, List<String> notes) {
     Path f = out.resolve(RUN_LABEL_FILE);
     RecordedLabel r;
     try {
@@ -661,7 +664,7 @@ public final class Emulation {
       copy = false;
     }
     if (copy) {
-      System.err.println(
+      notes.add(
           "splitemu: "
               + out
               + " is a copy of the run in "

@@ -1,0 +1,287 @@
+package io.splitemu.actors.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.splitemu.actors.results.FolderLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What {@code run --resume} refuses, and that a refusal leaves the results folder as it was: a run
+ * that finished, a table missing, rows missing before the checkpoint, a folder another process
+ * writes into; and what a run says of a folder given as its scenario. On real runs in timing
+ * fidelity (a few seconds each).
+ */
+class ResumeSafetyTest {
+
+  @TempDir Path tmp;
+
+  private Path scenario(String name, int rounds) throws Exception {
+    Path f = tmp.resolve(name + ".conf");
+    Files.writeString(
+        f,
+        "splitemu {\n  scenario = "
+            + name
+            + "\n  scheme = psl\n  rounds = "
+            + rounds
+            + "\n  local-steps = 2\n  batch-size = 16\n"
+            + "  fidelity = timing\n  model { name = lenet5, cut = 2 }\n"
+            + "  devices { count = 4, flops = [2e8, 1e9, 5e9, 5e9], memory-bytes = 4e9 }\n"
+            + "  server.flops = 2e10\n"
+            + "  links { kind = static, static { uplink-bps = [8e6, 2e7, 4e7, 4e7],"
+            + " downlink-bps = [1e7, 4e7, 4e7, 4e7] } }\n"
+            + "  output.plots = true\n"
+            + "  output.dir = \""
+            + tmp.resolve("results")
+            + "\"\n}\n");
+    return f;
+  }
+
+  /** A finished run of {@code rounds} rounds with a checkpoint every 2 (none after the last). */
+  private Path finished(String name, int rounds) throws Exception {
+    Path conf = scenario(name, rounds);
+    Path dir = tmp.resolve(name);
+    ProfileCommandTest.Result a =
+        ProfileCommandTest.cli(
+            "run", conf.toString(), "--out", dir.toString(), "--set", "checkpoint.every=2");
+    assertEquals(0, a.code(), a.err());
+    return dir;
+  }
+
+  /**
+   * {@code finished} as a run killed after its last round's row would have left it: no summary or
+   * report yet, so a resume goes on from its newest checkpoint.
+   */
+  private Path killedAtTheEnd(String name, int rounds) throws Exception {
+    Path dir = finished(name, rounds);
+    Files.delete(dir.resolve("summary.json"));
+    Files.delete(dir.resolve("report.md"));
+    return dir;
+  }
+
+  private ProfileCommandTest.Result resume(String name, Path dir) {
+    return ProfileCommandTest.cli(
+        "run",
+        tmp.resolve(name + ".conf").toString(),
+        "--set",
+        "checkpoint.every=2",
+        "--resume",
+        dir.toString());
+  }
+
+  /** Every file of {@code dir}, below it too, with its bytes as text. */
+  private static Map<String, String> files(Path dir) throws Exception {
+    Map<String, String> out = new TreeMap<>();
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path f : (Iterable<Path>) all::iterator) {
+        if (Files.isRegularFile(f)) {
+          out.put(dir.relativize(f).toString(), new String(Files.readAllBytes(f)));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static void oneLine(ProfileCommandTest.Result r) {
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertFalse(r.err().contains("Exception"), r.err());
+  }
+
+  /**
+   * A resume of a run that finished all its rounds is refused in one line, the folder as it was
+   * (before: the rounds after its newest checkpoint were cut and run again, the summary stale).
+   */
+  @Test
+  void aFinishedRun_isRefused_andLeftAsItWas() throws Exception {
+    Path dir = finished("done", 4);
+    Map<String, String> before = files(dir);
+    ProfileCommandTest.Result r = resume("done", dir);
+    assertEquals(1, r.code(), r.err());
+    oneLine(r);
+    assertTrue(r.err().contains(dir + " finished all 4 rounds; nothing to resume"), r.err());
+    assertEquals(before, files(dir));
+  }
+
+  /**
+   * The reviewer's case: a run of 6 rounds killed after its last row, its newest checkpoint corrupt
+   * and events.csv deleted. The resume is refused naming events.csv (once, with the reason in
+   * words) and leaves rounds.csv and devices.csv as they were (before: cut to round 4, 6 rows to
+   * 4).
+   */
+  @Test
+  void aResumeRefusingATable_leavesTheOtherTablesAsTheyWere() throws Exception {
+    Path dir = killedAtTheEnd("cut", 6);
+    Files.write(dir.resolve("checkpoints/round-000004.ckpt"), new byte[] {1, 2, 3});
+    Files.delete(dir.resolve("events.csv"));
+    Map<String, String> before = files(dir);
+    ProfileCommandTest.Result r = resume("cut", dir);
+    assertEquals(1, r.code(), r.err());
+    assertTrue(
+        r.err().contains("cannot reopen " + dir.resolve("events.csv") + ": no such file"), r.err());
+    assertFalse(r.err().contains("Exception"), r.err());
+    assertEquals(before, files(dir), "every file as it was, and no temporary file");
+    assertEquals(7, Files.readAllLines(dir.resolve("rounds.csv")).size());
+  }
+
+  /**
+   * Rows deleted from rounds.csv before the checkpoint are refused naming the file (before: the
+   * resume went on and left a gap).
+   */
+  @Test
+  void rowsMissingBeforeTheCheckpoint_areRefusedNamingRoundsCsv() throws Exception {
+    Path dir = killedAtTheEnd("gap", 4);
+    Path csv = dir.resolve("rounds.csv");
+    List<String> lines = new ArrayList<>(Files.readAllLines(csv));
+    lines.remove(2); // round 2's row; the checkpoint is of round 2
+    Files.write(csv, lines);
+    Map<String, String> before = files(dir);
+    ProfileCommandTest.Result r = resume("gap", dir);
+    assertEquals(1, r.code(), r.err());
+    oneLine(r);
+    assertTrue(r.err().contains(csv + ": "), r.err());
+    assertEquals(before, files(dir));
+  }
+
+  /**
+   * A second process on a folder another one holds is refused in one line naming the folder; the
+   * lock is released on every exit path (a refused resume's too), and the file it leaves does not
+   * block a later one.
+   */
+  @Test
+  void aFolderInUse_isRefused_andTheLockIsReleasedOnEveryExit() throws Exception {
+    Path dir = killedAtTheEnd("lock", 4);
+    try (FolderLock held = FolderLock.take(dir)) {
+      ProfileCommandTest.Result r = resume("lock", dir);
+      assertEquals(1, r.code(), r.err());
+      oneLine(r);
+      assertTrue(r.err().contains("results folder " + dir + " is in use"), r.err());
+      // A fresh run into a folder in use: refused too (it is not empty anyway).
+      r =
+          ProfileCommandTest.cli(
+              "run", tmp.resolve("lock.conf").toString(), "--out", dir.toString());
+      assertEquals(1, r.code(), r.err());
+    }
+    // A resume that fails after taking the lock releases it.
+    Path events = dir.resolve("events.csv");
+    Path aside = tmp.resolve("events.aside");
+    Files.move(events, aside);
+    assertEquals(1, resume("lock", dir).code());
+    FolderLock.take(dir).close();
+    Files.move(aside, events);
+    assertTrue(Files.exists(dir.resolve(FolderLock.FILE)), "the lock's file stays");
+    ProfileCommandTest.Result ok = resume("lock", dir);
+    assertEquals(0, ok.code(), ok.err());
+    FolderLock.take(dir).close();
+  }
+
+  /**
+   * A results folder given as the scenario is said to be a folder, with a hint at --resume (before:
+   * "scenario file not found").
+   */
+  @Test
+  void aFolderGivenAsTheScenario_isSaidToBeOne() throws Exception {
+    Path dir = finished("asdir", 2);
+    ProfileCommandTest.Result r = ProfileCommandTest.cli("run", dir.toString());
+    assertEquals(1, r.code(), r.err());
+    oneLine(r);
+    assertTrue(r.err().contains(dir + " is a folder, not a scenario file"), r.err());
+    assertTrue(r.err().contains("--resume " + dir), r.err());
+  }
+
+  /**
+   * A copy of a run's folder gets a label of its own, said in one line; not when its resume is then
+   * refused (before: the line came, then the refusal).
+   */
+  @Test
+  void theLineOfACopysOwnLabel_comesOnlyOnceItsResumeStarted() throws Exception {
+    Path dir = killedAtTheEnd("orig", 4);
+    Path copy = tmp.resolve("copy");
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path f : (Iterable<Path>) all::iterator) {
+        if (!f.getFileName().toString().equals(FolderLock.FILE)) {
+          Files.copy(f, copy.resolve(dir.relativize(f).toString()));
+        }
+      }
+    }
+    Path events = copy.resolve("events.csv");
+    Path aside = tmp.resolve("events.aside");
+    Files.move(events, aside);
+    // The line goes to the process's standard error.
+    java.io.PrintStream was = System.err;
+    java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(said, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      ProfileCommandTest.Result r = resume("orig", copy);
+      assertEquals(1, r.code(), r.err());
+      assertFalse(said.toString().contains("label of its own"), said.toString());
+      Files.move(aside, events);
+      r = resume("orig", copy);
+      assertEquals(0, r.code(), r.err());
+      assertTrue(said.toString().contains("label of its own"), said.toString());
+    } finally {
+      System.setErr(was);
+    }
+  }
+
+  /**
+   * An unreadable newest checkpoint is named with the reason in words, not a Java exception's name
+   * (before: "java.io.IOException: Is a directory"); the resume goes on from the one before.
+   */
+  @Test
+  void anUnreadableCheckpoint_isNamedInWords() throws Exception {
+    Path dir = killedAtTheEnd("unread", 6);
+    // As if the run took its checkpoint of round 6 (SIGTERM), left unreadable.
+    Path newest = Files.createDirectory(dir.resolve("checkpoints/round-000006.ckpt"));
+    ProfileCommandTest.Result r = resume("unread", dir);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.err().contains("cannot read checkpoint " + newest + ": "), r.err());
+    assertFalse(r.err().contains("java."), r.err());
+  }
+
+  /**
+   * Four runs of one scenario started together without --out each get a folder of their own
+   * (before: two of four could pick the same stamped name, and one failed with "results folder ...
+   * is not empty").
+   */
+  @Test
+  void runsStartedTogether_withoutOut_eachGetAFolder() throws Exception {
+    Path conf = scenario("together", 1);
+    int n = 4;
+    CyclicBarrier start = new CyclicBarrier(n);
+    ExecutorService pool = Executors.newFixedThreadPool(n);
+    try {
+      List<Future<ProfileCommandTest.Result>> got = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String seed = "seed=" + (i + 1);
+        got.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  return ProfileCommandTest.cli("run", conf.toString(), "--set", seed);
+                }));
+      }
+      for (Future<ProfileCommandTest.Result> f : got) {
+        ProfileCommandTest.Result r = f.get();
+        assertEquals(0, r.code(), r.err());
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    try (Stream<Path> dirs = Files.list(tmp.resolve("results"))) {
+      assertEquals(n, dirs.filter(d -> Files.exists(d.resolve("summary.json"))).count());
+    }
+  }
+}
