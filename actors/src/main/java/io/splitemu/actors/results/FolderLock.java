@@ -33,7 +33,8 @@ public final class FolderLock implements AutoCloseable {
 
   /**
    * Locks results folder {@code dir}, which must exist; one line naming the folder if another
-   * process (or another run of this one) holds it, or its lock file cannot be written.
+   * process (or another run of this one) holds it. Where the lock's file cannot be made or the file
+   * system has no locks, a warning line, and no lock.
    */
   public static FolderLock take(Path dir) {
     Path f = dir.resolve(FILE);
@@ -41,8 +42,7 @@ public final class FolderLock implements AutoCloseable {
     try {
       ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     } catch (IOException e) {
-      throw new UncheckedIOException(
-          "cannot lock results folder " + dir + ": " + IoReasons.reason(e, f), e);
+      return unlocked(dir, e, f);
     }
     FileLock l;
     try {
@@ -51,8 +51,7 @@ public final class FolderLock implements AutoCloseable {
       l = null; // held by this JVM
     } catch (IOException e) {
       closeQuietly(ch);
-      throw new UncheckedIOException(
-          "cannot lock results folder " + dir + ": " + IoReasons.reason(e, f), e);
+      return unlocked(dir, e, f); // a file system without locks
     }
     if (l == null) {
       closeQuietly(ch);
@@ -137,9 +136,28 @@ public final class FolderLock implements AutoCloseable {
     }
   }
 
+  /**
+   * No lock, where the folder's file cannot be made or the file system has no locks (some network
+   * and FUSE mounts): the run goes on as before locks existed, with one warning line, rather than
+   * being refused for it; what it then writes fails, if it must, with its own line.
+   */
+  private static FolderLock unlocked(Path dir, IOException e, Path f) {
+    System.err.println(
+        "splitemu: warning: cannot lock results folder "
+            + dir
+            + " ("
+            + IoReasons.reason(e, f)
+            + "); another process could write into it at the same time");
+    System.err.flush();
+    return new FolderLock(null, null);
+  }
+
   /** Releases the lock; the file stays. */
   @Override
   public void close() {
+    if (channel == null) {
+      return;
+    }
     try {
       lock.release();
     } catch (IOException e) {

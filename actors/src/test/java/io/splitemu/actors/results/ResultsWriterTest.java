@@ -482,6 +482,27 @@ class ResultsWriterTest {
     ResultsWriter.open(dir, "x").close();
   }
 
+  /**
+   * Where the lock's file cannot be made (here a folder of its name; or a file system without
+   * locks), the run goes on unlocked with a warning line rather than being refused.
+   */
+  @Test
+  void folderLock_thatCannotBeTaken_warnsAndGoesOn() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("run").resolve(FolderLock.FILE)).getParent();
+    java.io.PrintStream was = System.err;
+    java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(said, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      FolderLock.take(dir).close();
+      FolderLock.take(dir).close();
+    } finally {
+      System.setErr(was);
+    }
+    assertTrue(
+        said.toString().startsWith("splitemu: warning: cannot lock results folder " + dir + " ("),
+        said.toString());
+  }
+
   @Test
   void checkpointsPastRound999999_areKeptAndFoundByTheirRound() throws Exception {
     Path dir = tmp.resolve("run");
