@@ -23,6 +23,7 @@ final class MaxFlow {
   private final int[] level;
   private final int[] iter;
   private final int[] queue;
+  private final int[] path;
 
   MaxFlow(int vertices, int edgeHint) {
     n = vertices;
@@ -35,6 +36,7 @@ final class MaxFlow {
     level = new int[n];
     iter = new int[n];
     queue = new int[n];
+    path = new int[n];
   }
 
   /** Adds an edge u -> v with the given capacity (and its zero-capacity reverse). */
@@ -67,7 +69,7 @@ final class MaxFlow {
     while (bfs(s, t)) {
       System.arraycopy(head, 0, iter, 0, n);
       long f;
-      while ((f = dfs(s, t, Long.MAX_VALUE)) > 0) {
+      while ((f = augment(s, t)) > 0) {
         flow += f;
       }
     }
@@ -111,22 +113,44 @@ final class MaxFlow {
     return level[t] >= 0;
   }
 
-  private long dfs(int u, int t, long pushed) {
-    if (u == t) {
-      return pushed;
-    }
-    for (; iter[u] >= 0; iter[u] = next[iter[u]]) {
-      int e = iter[u];
-      int v = to[e];
-      if (cap[e] > 0 && level[v] == level[u] + 1) {
-        long d = dfs(v, t, Math.min(pushed, cap[e]));
-        if (d > 0) {
-          cap[e] -= d;
-          cap[e ^ 1] += d;
-          return d;
+  /**
+   * One augmenting path of the level graph from s to t, pushed, or 0 when the phase is blocked.
+   *
+   * <p>Iterative with an explicit path of edges, not recursive: a path is as long as the DAG is
+   * deep, and a chain of 10,000 layers overflowed the thread's stack. It visits edges in the order
+   * the recursive search did: advance along the current edge of {@code iter[u]}; at a dead end step
+   * back and move the parent's current edge on; at t push the path's bottleneck.
+   */
+  private long augment(int s, int t) {
+    int depth = 0;
+    int u = s;
+    while (true) {
+      if (u == t) {
+        long d = Long.MAX_VALUE;
+        for (int i = 0; i < depth; i++) {
+          d = Math.min(d, cap[path[i]]);
         }
+        for (int i = 0; i < depth; i++) {
+          cap[path[i]] -= d;
+          cap[path[i] ^ 1] += d;
+        }
+        return d;
+      }
+      int e = iter[u];
+      while (e >= 0 && !(cap[e] > 0 && level[to[e]] == level[u] + 1)) {
+        e = next[e];
+      }
+      iter[u] = e;
+      if (e >= 0) {
+        path[depth++] = e;
+        u = to[e];
+      } else if (depth == 0) {
+        return 0;
+      } else {
+        int back = path[--depth];
+        u = to[back ^ 1];
+        iter[u] = next[iter[u]];
       }
     }
-    return 0;
   }
 }

@@ -233,6 +233,103 @@ class DagSplitterTest {
     assertEquals(8 * 8.0 * 100 / 1e9, s.communicationSeconds(), 1e-18);
   }
 
+  /**
+   * A chain of {@code n} layers, each reading the one before: {@code flops} forward per layer,
+   * {@code bytes} of output except layer {@code narrow}, whose output is 4 bytes.
+   */
+  static DagProfile chain(int n, double flops, long inputBytes, long bytes, int narrow) {
+    List<DagLayer> layers = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      layers.add(
+          new DagLayer(
+              "r" + i,
+              List.of(i == 0 ? DagProfile.INPUT : "r" + (i - 1)),
+              flops,
+              2 * flops,
+              i == narrow ? 4 : bytes,
+              0));
+    }
+    return new DagProfile("chain" + n, inputBytes, layers);
+  }
+
+  /** The cheapest prefix of a chain, priced in O(n) with prefix sums (every device set is one). */
+  static double chainOptimum(DagProfile dag, SplitRates r) {
+    List<DagLayer> l = dag.layers();
+    int n = l.size();
+    double total = 0;
+    for (DagLayer x : l) {
+      total += x.forwardFlops() + x.backwardFlops();
+    }
+    double perByte = 8.0 * (1 / r.uplinkBps() + 1 / r.downlinkBps());
+    double best = Double.POSITIVE_INFINITY;
+    double done = 0;
+    for (int k = 0; k <= n; k++) {
+      double comm =
+          k == 0
+              ? 8.0 * dag.inputBytes() / r.uplinkBps()
+              : k == n ? 0 : l.get(k - 1).outputBytes() * perByte;
+      double t = done / r.deviceFlops() + (total - done) / r.serverFlops() + comm;
+      best = Math.min(best, r.batch() * t);
+      if (k < n) {
+        done += l.get(k).forwardFlops() + l.get(k).backwardFlops();
+      }
+    }
+    return best;
+  }
+
+  /**
+   * A 20,000-layer chain cut deep inside: the max-flow's augmenting paths run the depth of the
+   * model, and the recursive search died of a StackOverflowError from about 10,000 layers (a
+   * prototxt of ReLUs). The cut found is the known optimum: device up to the 4-byte tensor at layer
+   * 14,000. (Kept at 20,000 layers: Dinic needs a phase per layer before the cut here.)
+   */
+  @Test
+  void minCut_deepChain_findsTheNarrowTensorWithoutStackOverflow() {
+    DagProfile dag = chain(20_000, 1e3, 1_000_000, 1_000_000, 14_000);
+    SplitRates rates = new SplitRates(1e9, 1e10, 1e6, 1e6, 1);
+    DagSplit s = DagSplitter.minCut(dag, rates);
+    assertEquals(14_001, s.deviceLayers().size());
+    assertEquals(List.of("r14000"), s.crossingTensors());
+    double optimum = chainOptimum(dag, rates);
+    assertEquals(optimum, s.costSeconds(), 1e-9 * optimum);
+  }
+
+  /** Equal layers all through (the ReLU chain of the report): still the chain's optimum. */
+  @Test
+  void minCut_uniformChainOf100kLayers_matchesTheChainOptimum() {
+    for (SplitRates rates :
+        List.of(
+            new SplitRates(1e9, 1e10, 1e6, 1e6, 1),
+            new SplitRates(1e10, 1e9, 1e6, 1e6, 4),
+            new SplitRates(1e9, 1.05e9, 1e9, 1e9, 32))) {
+      DagProfile dag = chain(100_000, 1e5, 400, 400, -1);
+      DagSplit s = DagSplitter.minCut(dag, rates);
+      double optimum = chainOptimum(dag, rates);
+      assertEquals(optimum, s.costSeconds(), 1e-9 * optimum, rates.toString());
+    }
+  }
+
+  /** On small chains the O(n) optimum and the brute force agree with the min-cut. */
+  @Test
+  void minCut_smallChains_equalBruteForceAndTheChainOptimum() {
+    Random rnd = new Random(7);
+    for (int trial = 0; trial < 200; trial++) {
+      int n = 1 + rnd.nextInt(20);
+      DagProfile dag =
+          chain(
+              n,
+              1e6 * (1 + rnd.nextInt(100)),
+              1000L * (1 + rnd.nextInt(100)),
+              1000L * (1 + rnd.nextInt(100)),
+              rnd.nextInt(n + 1));
+      SplitRates rates = randomRates(rnd);
+      double cut = DagSplitter.minCut(dag, rates).costSeconds();
+      double brute = DagSplitter.bruteForce(dag, rates).costSeconds();
+      assertEquals(brute, cut, 1e-9 * brute, "trial " + trial);
+      assertEquals(chainOptimum(dag, rates), cut, 1e-9 * brute, "trial " + trial);
+    }
+  }
+
   @Test
   void blocks_residualChain_collapsesEachResidualBlock() {
     // stem -> [c1 -> c2 -> add(c2, stem)] -> [d1 -> add2(d1, add)] -> fc
