@@ -120,6 +120,17 @@ public final class MnistLoader {
         return p;
       }
     }
+    // One of the names exists but is no file (a folder unpacked under the .gz name): say so, not
+    // "found none".
+    for (String n : names) {
+      Path p = dir.resolve(n);
+      if (Files.exists(p)) {
+        throw new InvalidDataFileException(
+            p
+                + ": expected an MNIST file, found "
+                + (Files.isDirectory(p) ? "a directory" : "something that is not a regular file"));
+      }
+    }
     throw new NoSuchFileException(
         dir.toString(), null, "expected one of " + String.join(", ", names) + ", found none");
   }

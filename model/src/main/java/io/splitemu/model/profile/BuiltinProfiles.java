@@ -19,10 +19,11 @@ import java.util.List;
  *       with its batch-norm and ReLU is one layer, every pool and concatenation one.
  * </ul>
  *
- * <p>Figures are per sample: 4-byte floats, FLOPs = 2 x multiply-accumulates for convolutions and
- * fully connected layers, one FLOP per output element for batch-norm, activations, pooling,
- * element-wise products and residual adds; batch-norm scale and shift count as parameters, its
- * running statistics do not.
+ * <p>Figures are per sample: 4-byte floats unless an element size is given ({@link #get(String,
+ * int)}: 8 for double, as {@code ModelZoo.profile(name, dataType)}), FLOPs = 2 x
+ * multiply-accumulates for convolutions and fully connected layers, one FLOP per output element for
+ * batch-norm, activations, pooling, element-wise products and residual adds; batch-norm scale and
+ * shift count as parameters, its running statistics do not.
  */
 public final class BuiltinProfiles {
 
@@ -74,6 +75,56 @@ public final class BuiltinProfiles {
     }
     throw new IllegalArgumentException(
         "unknown built-in model '" + name + "', known: " + String.join(", ", NAMES));
+  }
+
+  /**
+   * The DAG profile of a built-in model with {@code elementBytes}-byte elements (4 float, 8
+   * double): input, output and parameter bytes scale from the 4-byte profile; FLOPs do not change.
+   */
+  public static DagProfile get(String name, int elementBytes) {
+    DagProfile p = get(name);
+    if (checkWidth(elementBytes) == FLOAT_BYTES) {
+      return p;
+    }
+    List<DagLayer> layers = new ArrayList<>(p.size());
+    for (DagLayer l : p.layers()) {
+      layers.add(
+          new DagLayer(
+              l.name(),
+              l.inputs(),
+              l.forwardFlops(),
+              l.backwardFlops(),
+              l.outputBytes() / FLOAT_BYTES * elementBytes,
+              l.paramBytes() / FLOAT_BYTES * elementBytes));
+    }
+    return new DagProfile(p.name(), p.inputBytes() / FLOAT_BYTES * elementBytes, layers);
+  }
+
+  /** The chain profile of a built-in chain model with {@code elementBytes}-byte elements. */
+  public static ChainProfile chain(String name, int elementBytes) {
+    ChainProfile p = chain(name);
+    if (checkWidth(elementBytes) == FLOAT_BYTES) {
+      return p;
+    }
+    List<UnitProfile> units = new ArrayList<>(p.size());
+    for (UnitProfile u : p.units()) {
+      units.add(
+          new UnitProfile(
+              u.name(),
+              u.forwardFlops(),
+              u.backwardFlops(),
+              u.outputBytes() / FLOAT_BYTES * elementBytes,
+              u.params(),
+              u.paramBytes() / FLOAT_BYTES * elementBytes));
+    }
+    return new ChainProfile(p.model(), p.inputBytes() / FLOAT_BYTES * elementBytes, units);
+  }
+
+  private static int checkWidth(int elementBytes) {
+    if (elementBytes != 4 && elementBytes != 8) {
+      throw new IllegalArgumentException("element bytes must be 4 or 8, got " + elementBytes);
+    }
+    return elementBytes;
   }
 
   /** The chain profile of a built-in chain model. */

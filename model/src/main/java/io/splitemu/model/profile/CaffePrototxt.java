@@ -1,9 +1,5 @@
 package io.splitemu.model.profile;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,7 +25,8 @@ public final class CaffePrototxt {
   /** The file name suffix of Caffe network definitions. */
   public static final String SUFFIX = ".prototxt";
 
-  private static final int FLOAT_BYTES = 4;
+  /** Bytes of one float element, the default element size. */
+  static final int FLOAT_BYTES = 4;
 
   /**
    * Largest dimension, channel count, output count, kernel, stride, pad or dilation (2^24): real
@@ -111,23 +108,24 @@ public final class CaffePrototxt {
     }
   }
 
-  /** Reads and imports a prototxt file. */
+  /** Reads and imports a prototxt file with 4-byte (float) elements. */
   public static Result read(Path file) {
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException(file + ": no such file");
-    }
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
-    }
+    return read(file, FLOAT_BYTES);
+  }
+
+  /**
+   * Reads and imports a prototxt file whose tensors and weights are {@code elementBytes}-byte
+   * elements (4 for float, 8 for double): output, input and parameter bytes are element counts
+   * times it; FLOPs do not change.
+   */
+  public static Result read(Path file, int elementBytes) {
+    String text = TextFiles.read(file);
     String fileName = file.getFileName().toString();
     String fallbackName =
         fileName.endsWith(SUFFIX)
             ? fileName.substring(0, fileName.length() - SUFFIX.length())
             : fileName;
-    return parse(text, file.toString(), fallbackName);
+    return parse(text, file.toString(), fallbackName, elementBytes);
   }
 
   /**
@@ -135,9 +133,17 @@ public final class CaffePrototxt {
    * the model name if the text has no {@code name:} field.
    */
   public static Result parse(String text, String source, String fallbackName) {
+    return parse(text, source, fallbackName, FLOAT_BYTES);
+  }
+
+  /** {@link #parse(String, String, String)} with {@code elementBytes}-byte elements. */
+  public static Result parse(String text, String source, String fallbackName, int elementBytes) {
+    if (elementBytes != 4 && elementBytes != 8) {
+      throw new IllegalArgumentException("element bytes must be 4 or 8, got " + elementBytes);
+    }
     try {
       Node root = new Parser(text, source).parseRoot();
-      return new Builder(source).build(root, fallbackName);
+      return new Builder(source, elementBytes).build(root, fallbackName);
     } catch (IllegalArgumentException e) {
       throw OneLine.refusal(e);
     }
@@ -372,14 +378,16 @@ public final class CaffePrototxt {
   private static final class Acc {
     final String name;
     final List<String> inputs;
+    final int line;
     double flops;
     long params;
     long macs;
     int[] shape;
 
-    Acc(String name, List<String> inputs) {
+    Acc(String name, List<String> inputs, int line) {
       this.name = name;
       this.inputs = inputs;
+      this.line = line;
     }
   }
 
@@ -391,10 +399,12 @@ public final class CaffePrototxt {
     private final String source;
     private final Map<String, Blob> blobs = new HashMap<>();
     private final Map<String, Acc> layers = new LinkedHashMap<>();
+    private final int elementBytes;
     private long inputElements = -1;
 
-    Builder(String source) {
+    Builder(String source, int elementBytes) {
       this.source = source;
+      this.elementBytes = elementBytes;
     }
 
     Result build(Node root, String fallbackName) {
@@ -419,21 +429,31 @@ public final class CaffePrototxt {
       if (layers.isEmpty()) {
         throw new IllegalArgumentException(source + ": no layers");
       }
+      if (layers.size() > DagJson.MAX_LAYERS) {
+        throw new IllegalArgumentException(
+            source + ": " + layers.size() + " layers, more than " + DagJson.MAX_LAYERS);
+      }
+      if (inputElements > DagJson.MAX_BYTES / elementBytes) {
+        throw new IllegalArgumentException(
+            source
+                + ": the input's "
+                + inputElements
+                + " elements of "
+                + elementBytes
+                + " bytes exceed the limit of 2^42 bytes (4 TiB)");
+      }
       List<DagLayer> dag = new ArrayList<>();
       Map<String, List<Integer>> shapes = new LinkedHashMap<>();
       long params = 0;
       long macs = 0;
       for (Acc a : layers.values()) {
         long elements = (long) a.shape[0] * a.shape[1] * a.shape[2]; // checked per layer
+        // The limit of a *.dag.json field (2^42 bytes): over at most MAX_LAYERS layers every
+        // total of a model stays inside a long.
+        long outputBytes = bytes(a, elements, "output");
+        long paramBytes = bytes(a, a.params, "parameter");
         try {
-          dag.add(
-              new DagLayer(
-                  a.name,
-                  a.inputs,
-                  a.flops,
-                  2 * a.flops,
-                  FLOAT_BYTES * elements,
-                  Math.multiplyExact(FLOAT_BYTES, a.params)));
+          dag.add(new DagLayer(a.name, a.inputs, a.flops, 2 * a.flops, outputBytes, paramBytes));
           params = Math.addExact(params, a.params);
           macs = Math.addExact(macs, a.macs);
         } catch (ArithmeticException e) {
@@ -448,11 +468,34 @@ public final class CaffePrototxt {
       }
       DagProfile profile;
       try {
-        profile = new DagProfile(model, FLOAT_BYTES * inputElements, dag);
+        profile = new DagProfile(model, elementBytes * inputElements, dag);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
       }
       return new Result(profile, params, macs, shapes);
+    }
+
+    /**
+     * {@code count} elements of layer {@code a} in bytes, refused above {@link DagJson#MAX_BYTES}
+     * with the layer's line.
+     */
+    private long bytes(Acc a, long count, String what) {
+      if (count > DagJson.MAX_BYTES / elementBytes) {
+        throw new IllegalArgumentException(
+            source
+                + ":"
+                + a.line
+                + ": layer '"
+                + a.name
+                + "': "
+                + count
+                + " "
+                + what
+                + " elements of "
+                + elementBytes
+                + " bytes exceed the limit of 2^42 bytes (4 TiB) per layer");
+      }
+      return count * elementBytes;
     }
 
     /** The header form: {@code input: "data"} with four {@code input_dim} or an input_shape. */
@@ -595,7 +638,7 @@ public final class CaffePrototxt {
           inputs.add(producer);
         }
       }
-      Acc acc = new Acc(name, inputs);
+      Acc acc = new Acc(name, inputs, l.line());
       acc.flops = cost.flops;
       acc.params = cost.params;
       acc.macs = cost.macs;

@@ -25,9 +25,23 @@ public record ChainProfile(String model, long inputBytes, List<UnitProfile> unit
       throw new IllegalArgumentException("model " + model + ": inputBytes must be >= 0");
     }
     Set<String> seen = new HashSet<>();
+    long params = 0;
+    long paramBytes = 0;
     for (UnitProfile u : units) {
       if (!seen.add(u.name())) {
         throw new IllegalArgumentException("model " + model + ": duplicate unit " + u.name());
+      }
+      try {
+        params = Math.addExact(params, u.params());
+        paramBytes = Math.addExact(paramBytes, u.paramBytes());
+      } catch (ArithmeticException e) {
+        // every sum over units (W(l), the totals) is then exact
+        throw new IllegalArgumentException(
+            "model "
+                + model
+                + ": parameters summed up to unit "
+                + u.name()
+                + " exceed a 64-bit count");
       }
     }
     units = List.copyOf(units);

@@ -47,22 +47,12 @@ public final class DagJson {
 
   /** Reads a profile from a file; the file name appears in every error message. */
   public static DagProfile read(Path file) {
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException(file + ": no such file");
-    }
-    String text;
-    try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
-    }
-    return parse(text, file.toString());
+    return parse(TextFiles.read(file), file.toString());
   }
 
   /**
-   * Largest FLOP count of one layer per sample (10^21; real layers stay below 10^13): twice it,
-   * the default backward count, and sums over {@link #MAX_LAYERS} layers stay finite and exact
-   * enough.
+   * Largest FLOP count of one layer per sample (10^21; real layers stay below 10^13): twice it, the
+   * default backward count, and sums over {@link #MAX_LAYERS} layers stay finite and exact enough.
    */
   static final double MAX_FLOPS = 1e21;
 
@@ -261,8 +251,15 @@ public final class DagJson {
     }
     if (v > MAX_BYTES) {
       throw new IllegalArgumentException(
-          source + ": " + what + ": \"" + field + "\" must be at most 2^42 (" + MAX_BYTES
-              + "), got " + o.get(field).asText());
+          source
+              + ": "
+              + what
+              + ": \""
+              + field
+              + "\" must be at most 2^42 ("
+              + MAX_BYTES
+              + "), got "
+              + o.get(field).asText());
     }
     return (long) v;
   }

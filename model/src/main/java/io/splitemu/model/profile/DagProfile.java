@@ -32,6 +32,29 @@ public record DagProfile(String name, long inputBytes, List<DagLayer> layers) {
       throw new IllegalArgumentException("model " + name + " has no layers");
     }
     layers = topologicalOrder(name, layers);
+    sumParamBytes(name, layers);
+  }
+
+  /**
+   * The sum of the layers' parameter bytes, refused when it exceeds a long: every total a consumer
+   * takes ({@link #totalParamBytes}, {@link #toChain}, a split's device and server shares) is then
+   * exact. The importers keep each layer at most 2^42 bytes ({@code DagJson.MAX_BYTES}).
+   */
+  private static long sumParamBytes(String name, List<DagLayer> layers) {
+    long sum = 0;
+    for (DagLayer l : layers) {
+      try {
+        sum = Math.addExact(sum, l.paramBytes());
+      } catch (ArithmeticException e) {
+        throw new IllegalArgumentException(
+            "model "
+                + name
+                + ": parameter bytes summed up to layer "
+                + l.name()
+                + " exceed a 64-bit count");
+      }
+    }
+    return sum;
   }
 
   /** Number of layers. */
@@ -67,7 +90,7 @@ public record DagProfile(String name, long inputBytes, List<DagLayer> layers) {
 
   /** Sum of parameter bytes over all layers. */
   public long totalParamBytes() {
-    return layers.stream().mapToLong(DagLayer::paramBytes).sum();
+    return sumParamBytes(name, layers);
   }
 
   /** Sum of forward FLOPs per sample over all layers. */
@@ -162,7 +185,8 @@ public record DagProfile(String name, long inputBytes, List<DagLayer> layers) {
       DagLayer l = layers.get(k);
       f += l.forwardFlops();
       g += l.backwardFlops();
-      paramBytes += l.paramBytes();
+      // exact: the constructor checked that the whole model's sum fits
+      paramBytes = Math.addExact(paramBytes, l.paramBytes());
       params += l.paramBytes() / 4;
       // boundary after k: only layer k's output is read beyond k (and not the raw input)
       // the previous unit's output (a skip edge may read it later) must not cross either

@@ -3,7 +3,6 @@ package io.splitemu.model.profile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -193,11 +192,19 @@ public final class MeasuredProfile {
   }
 
   private static List<String> lines(Path file) {
+    String why = TextFiles.notAFile(file);
+    if (why != null) {
+      throw new IllegalArgumentException(file + ": " + why);
+    }
+    byte[] bytes;
     try {
-      return Files.readAllLines(file, StandardCharsets.UTF_8);
+      bytes = Files.readAllBytes(file);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
     }
+    // strict UTF-8 named by offset and line, and a leading byte order mark skipped, so the
+    // header of a file saved by a spreadsheet still matches
+    return TextFiles.decode(bytes, file.toString()).lines().toList();
   }
 
   private static void checkHeader(Path file, List<String> lines, String header) {

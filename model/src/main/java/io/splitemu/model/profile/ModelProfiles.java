@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Resolves a model given on the command line or in a scenario to its DAG profile.
@@ -23,14 +24,30 @@ public final class ModelProfiles {
    *     missing file, unknown extension, or bad file content
    */
   public static DagProfile load(String fileOrName) {
+    return load(fileOrName, DataType.FLOAT);
+  }
+
+  /**
+   * The DAG profile of a model name or file whose tensors and weights are {@code dataType} elements
+   * (FLOAT or DOUBLE). Models described by shapes (the zoo, the built-in architectures, a prototxt)
+   * are charged {@code dataType.width()} bytes an element; a {@code *.dag.json} states its bytes
+   * outright and is refused for DOUBLE ({@link #statesBytes}).
+   *
+   * @throws IllegalArgumentException as {@link #load(String)}, or a {@code *.dag.json} for DOUBLE
+   */
+  public static DagProfile load(String fileOrName, DataType dataType) {
+    if (dataType != DataType.FLOAT && dataType != DataType.DOUBLE) {
+      throw new IllegalArgumentException("data type must be FLOAT or DOUBLE, got " + dataType);
+    }
+    int width = dataType == DataType.DOUBLE ? 8 : 4;
     if (fileOrName == null || fileOrName.isBlank()) {
       throw new IllegalArgumentException("no model given; known names: " + knownList());
     }
     if (ModelZoo.names().contains(fileOrName)) {
-      return ModelZoo.profile(fileOrName).toDag();
+      return ModelZoo.profile(fileOrName, dataType).toDag();
     }
     if (BuiltinProfiles.names().contains(fileOrName)) {
-      return BuiltinProfiles.get(fileOrName);
+      return BuiltinProfiles.get(fileOrName, width);
     }
     boolean looksLikeFile =
         fileOrName.contains("/")
@@ -43,7 +60,11 @@ public final class ModelProfiles {
           "unknown model '" + fileOrName + "', known: " + knownList() + " (or a file)");
     }
     Path file = Path.of(fileOrName);
-    if (!Files.isRegularFile(file)) {
+    String why = TextFiles.notAFile(file);
+    if (why != null && Files.exists(file)) {
+      throw new IllegalArgumentException(fileOrName + ": " + why);
+    }
+    if (why != null) {
       // A relative path is read from the working folder: the path looked for says which.
       throw new IllegalArgumentException(
           fileOrName
@@ -54,10 +75,19 @@ public final class ModelProfiles {
               + ")");
     }
     if (fileOrName.endsWith(DagJson.SUFFIX)) {
+      if (width != 4) {
+        throw new IllegalArgumentException(
+            fileOrName
+                + ": a *.dag.json profile states its bytes outright, so it cannot be charged at "
+                + width
+                + " bytes an element (data type "
+                + dataType.name().toLowerCase(java.util.Locale.ROOT)
+                + ")");
+      }
       return DagJson.read(file);
     }
     if (fileOrName.endsWith(CaffePrototxt.SUFFIX)) {
-      return CaffePrototxt.read(file).dag();
+      return CaffePrototxt.read(file, width).dag();
     }
     throw new IllegalArgumentException(
         fileOrName
@@ -65,6 +95,17 @@ public final class ModelProfiles {
             + DagJson.SUFFIX
             + " or "
             + CaffePrototxt.SUFFIX);
+  }
+
+  /**
+   * Whether {@code fileOrName} names a profile that states its bytes outright (a {@code *.dag.json}
+   * file, not a known name), which {@link #load(String, DataType)} cannot charge at another element
+   * size.
+   */
+  public static boolean statesBytes(String fileOrName) {
+    return fileOrName != null
+        && !names().contains(fileOrName)
+        && fileOrName.endsWith(DagJson.SUFFIX);
   }
 
   /** Every model name {@link #load} accepts, zoo first, then the built-in architectures. */

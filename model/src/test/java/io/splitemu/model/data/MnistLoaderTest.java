@@ -85,6 +85,18 @@ class MnistLoaderTest {
         e.getMessage());
   }
 
+  /** A labels name that is a folder (an archive unpacked in place) is named, not "found none". */
+  @Test
+  void load_fileNameThatIsAFolder_isNamed() throws IOException {
+    writeSet("train", 5, 5, false, false);
+    writeSet("t10k", 5, 5, false, false);
+    Path labels = Files.createDirectory(dir.resolve("train-labels-idx1-ubyte.gz"));
+    Files.delete(dir.resolve("train-labels-idx1-ubyte"));
+    InvalidDataFileException e =
+        assertThrows(InvalidDataFileException.class, () -> MnistLoader.load(dir));
+    assertEquals(labels + ": expected an MNIST file, found a directory", e.getMessage());
+  }
+
   @Test
   void load_realMnist_hasOfficialCountsAndClassHistograms() throws IOException {
     Path mnist =
