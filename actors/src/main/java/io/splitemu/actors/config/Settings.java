@@ -684,7 +684,8 @@ public record Settings(
    * when it refuses a scenario at start.
    */
   private static final List<String> LATE_KEYS =
-      List.of("dag.profile", "model.name", "devices.count", "devices.memory-bytes");
+      List.of(
+          "dag.profile", "model.name", "model.data-type", "devices.count", "devices.memory-bytes");
 
   /**
    * How a refusal of {@code key} (below {@code splitemu}, such as {@code "dag.profile"}) starts:

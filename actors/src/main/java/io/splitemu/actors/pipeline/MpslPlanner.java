@@ -125,7 +125,7 @@ public final class MpslPlanner {
           "splitemu.links.kind: " + s.scheme() + " supports static links only in this build");
     }
     MpslSettings m = s.mpsl();
-    MeasuredProfile p = read(m);
+    MeasuredProfile p = read(s, m);
     int l = p.unitCount();
     int s1 = m.headUnits();
     int sLast = l - m.tailUnits();
@@ -477,10 +477,13 @@ public final class MpslPlanner {
     return Emulation.perDevice(v, s.devices().count(), s.seed(), stream);
   }
 
-  private static MeasuredProfile read(MpslSettings m) {
+  private static MeasuredProfile read(Settings s, MpslSettings m) {
     String stem = m.model() + "_" + m.dataset();
     Path times = m.profileDir().resolve(stem + "_times.csv");
     Path memory = m.profileDir().resolve(stem + "_memory.csv");
+    // measured in float: activation and weight sizes are stated, not shapes to re-price
+    io.splitemu.actors.scheme.ShareSplitPolicies.requireFloat(
+        s, s.scheme() + "'s measured tables (" + memory + ")");
     for (Path f : List.of(times, memory)) {
       if (!Files.isRegularFile(f)) {
         throw new SettingsException(

@@ -47,7 +47,10 @@ public final class DagSplitPolicy {
     return SCHEMES.contains(scheme);
   }
 
-  /** The DAG profile of a scenario ({@code splitemu.dag.profile}), checked at start. */
+  /**
+   * The DAG profile of a scenario ({@code splitemu.dag.profile}), checked at start, its bytes at
+   * the element size of {@code model.data-type} (a {@code *.dag.json} takes float only).
+   */
   public static DagProfile profile(Settings s) {
     Config all = ConfigFactory.parseString(s.resolved());
     SettingsReader r = new SettingsReader(all, Settings.NS).at("dag");
@@ -63,8 +66,13 @@ public final class DagSplitPolicy {
               + String.join(", ", ModelProfiles.names())
               + ")");
     }
+    if (ModelProfiles.statesBytes(p)) {
+      ShareSplitPolicies.requireFloat(
+          s, "splitemu.dag.profile \"" + p + "\" (a *.dag.json profile)");
+    }
     try {
-      return ModelProfiles.load(p);
+      // bytes at the element size of model.data-type, as for the zoo models
+      return ModelProfiles.load(p, io.splitemu.actors.runtime.Emulation.dataType(s));
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
       throw new SettingsException(where + ": " + e.getMessage());
     }

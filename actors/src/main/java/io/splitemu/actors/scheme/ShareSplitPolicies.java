@@ -60,7 +60,9 @@ public final class ShareSplitPolicies {
   /**
    * The chain profile of the scenario's model: a zoo model, a built-in chain, or any DAG profile
    * (built-in name, {@code *.dag.json} or prototxt) cut only at its single-tensor block boundaries
-   * ({@link io.splitemu.model.profile.DagProfile#toChain()}).
+   * ({@link io.splitemu.model.profile.DagProfile#toChain()}). Bytes are charged at the element size
+   * of {@code model.data-type}; a {@code *.dag.json} states them outright and takes float only
+   * ({@link #requireFloat}).
    */
   public static ChainProfile profile(Settings s) {
     String name = s.model().name();
@@ -68,10 +70,13 @@ public final class ShareSplitPolicies {
       return ModelZoo.profile(name, Emulation.dataType(s));
     }
     if (BuiltinProfiles.chainNames().contains(name)) {
-      return BuiltinProfiles.chain(name);
+      return BuiltinProfiles.chain(name, Emulation.dataType(s).width());
+    }
+    if (ModelProfiles.statesBytes(name)) {
+      requireFloat(s, "model \"" + name + "\" (a *.dag.json profile)");
     }
     try {
-      return ModelProfiles.load(name).toChain();
+      return ModelProfiles.load(name, Emulation.dataType(s)).toChain();
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
       throw new SettingsException(
           s.where("model.name")
@@ -81,6 +86,24 @@ public final class ShareSplitPolicies {
               + String.join(", ", ModelZoo.names())
               + ") nor a loadable profile: "
               + e.getMessage());
+    }
+  }
+
+  /**
+   * Refuses {@code model.data-type = double} at start for a model whose bytes are given outright in
+   * float ({@code what}: a {@code *.dag.json} profile, MP-SL's measured tables), which cannot be
+   * charged at 8 bytes an element; models described by shapes (the zoo, the built-in architectures,
+   * a prototxt) are.
+   */
+  public static void requireFloat(Settings s, String what) {
+    if (Emulation.dataType(s).width() != 4) {
+      throw new SettingsException(
+          s.where("model.data-type")
+              + ": "
+              + s.model().dataType()
+              + " applies to models described by shapes (zoo, built-in, *.prototxt), and "
+              + what
+              + " states float bytes outright; set model.data-type = float");
     }
   }
 
