@@ -124,8 +124,8 @@ public final class ProfileCommand implements Callable<Integer> {
       u.put("paramBytes", r.paramBytes());
       f += r.forwardFlops();
       b += r.backwardFlops();
-      params += r.params();
-      paramBytes += r.paramBytes();
+      params = sum(name, params, r.params());
+      paramBytes = sum(name, paramBytes, r.paramBytes());
     }
     ObjectNode t = o.putObject("totals");
     putFlops(t, "forwardFlops", f);
@@ -133,6 +133,19 @@ public final class ProfileCommand implements Callable<Integer> {
     t.put("params", params);
     t.put("paramBytes", paramBytes);
     return m.writeValueAsString(o);
+  }
+
+  /**
+   * {@code a + b}, exact: profiles keep their totals inside a long (each layer at most 2^42 bytes),
+   * and a total that still would not fit is refused rather than printed wrapped.
+   */
+  private static long sum(String model, long a, long b) {
+    try {
+      return Math.addExact(a, b);
+    } catch (ArithmeticException e) {
+      throw new UserException(
+          "profile: model " + model + ": parameter totals exceed a 64-bit count");
+    }
   }
 
   // FLOP counts are whole numbers in practice; print them as integers when they are.
@@ -165,8 +178,8 @@ public final class ProfileCommand implements Callable<Integer> {
           r.params());
       f += r.forwardFlops();
       b += r.backwardFlops();
-      params += r.params();
-      paramBytes += r.paramBytes();
+      params = sum(name, params, r.params());
+      paramBytes = sum(name, paramBytes, r.paramBytes());
     }
     out.printf(Locale.ROOT, fmt, "total", flops(f), flops(b), "", params);
     out.printf(

@@ -488,7 +488,11 @@ public record Settings(
         throw d.error("dir", "required for dataset = mnist (the folder of the IDX files)");
       }
       if (!Files.isDirectory(dir)) {
-        throw d.error("dir", "folder " + dir.toAbsolutePath() + " does not exist");
+        throw d.error(
+            "dir",
+            Files.exists(dir)
+                ? dir.toAbsolutePath() + " is not a folder"
+                : "folder " + dir.toAbsolutePath() + " does not exist");
       }
     }
     // A full run renders every sample of the synthetic set into one array of 28 x 28 bytes per

@@ -27,6 +27,29 @@ class ProfileCommandTest {
     return new Result(code, out.toString(), err.toString());
   }
 
+  /**
+   * Four 2^59-parameter layers: 2^63 parameter bytes, printed as {@code (-9223372036854775808
+   * bytes)} with exit 0 before; now one line naming the file, line and layer.
+   */
+  @Test
+  void parameterBytesBeyondTheLimit_areRefusedNotPrintedWrapped() throws Exception {
+    StringBuilder t =
+        new StringBuilder(
+            "input: \"data\"\ninput_dim: 1\ninput_dim: 16777216\ninput_dim: 2048\ninput_dim: 1\n");
+    for (int i = 1; i <= 4; i++) {
+      t.append("layer { name: \"fc" + i + "\" type: \"InnerProduct\" bottom: \"data\"")
+          .append(" top: \"fc" + i + "\"")
+          .append(" inner_product_param { num_output: 16777216 bias_term: false } }\n");
+    }
+    Path p = tmp.resolve("ovf.prototxt");
+    Files.writeString(p, t);
+    Result r = cli("profile", "--model", p.toString());
+    assertTrue(r.code() != 0, r.out());
+    assertFalse(r.out().contains("-9223372036854775808"), r.out());
+    assertTrue(r.err().contains(p + ":6: layer 'fc1': "), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+  }
+
   @Test
   void lenet5Json_matchesTheContract() throws Exception {
     Result r = cli("profile", "--model", "lenet5", "--json");

@@ -56,6 +56,52 @@ class SplitCommandTest {
     return l;
   }
 
+  /**
+   * A prototxt of 20,000 chained layers cut deep inside (a 4-element InnerProduct at layer 14,000
+   * between wide ReLUs): the min-cut's recursive search died of a StackOverflowError with a trace.
+   */
+  @Test
+  void split_deepPrototxtChain_givesTheSplit() throws Exception {
+    StringBuilder t =
+        new StringBuilder("input: \"data\"\ninput_dim: 1\ninput_dim: 250000\ninput_dim: 1\n");
+    String prev = "data";
+    for (int i = 0; i < 20_000; i++) {
+      String name = "r" + i;
+      if (i == 14_000) {
+        t.append("layer { name: \"" + name + "\" type: \"InnerProduct\" bottom: \"" + prev)
+            .append("\" top: \"" + name + "\" inner_product_param { num_output: 1 } }\n");
+      } else if (i == 14_001) {
+        t.append("layer { name: \"" + name + "\" type: \"InnerProduct\" bottom: \"" + prev)
+            .append("\" top: \"" + name + "\" inner_product_param { num_output: 250000 } }\n");
+      } else {
+        t.append("layer { name: \"" + name + "\" type: \"ReLU\" bottom: \"" + prev)
+            .append("\" top: \"" + name + "\" }\n");
+      }
+      prev = name;
+    }
+    Path p = dir.resolve("relu20000.prototxt");
+    Files.writeString(p, t);
+    Result r =
+        run(
+            "split",
+            "--model",
+            p.toString(),
+            "--device-flops",
+            "1e12",
+            "--server-flops",
+            "1e13",
+            "--uplink-bps",
+            "1e6",
+            "--downlink-bps",
+            "1e6",
+            "--json");
+    assertEquals(0, r.code(), r.err());
+    JsonNode j = new ObjectMapper().readTree(r.out());
+    assertEquals(20_000, j.get("layers").asInt());
+    assertEquals(List.of("r14000"), strings(j.get("crossingTensors")));
+    assertEquals(14_001, j.get("deviceLayers").size());
+  }
+
   @Test
   void split_handWrittenDag_printsTheContractJson() throws Exception {
     Result r =

@@ -80,6 +80,14 @@ class SettingsTest {
   }
 
   @Test
+  void dataDirectoryThatIsAFile_isNamedAsNotAFolder() throws Exception {
+    Path file = Files.writeString(tmp.resolve("mnist.tar"), "x");
+    SettingsException e = refused("splitemu.data { dataset = mnist, dir = \"" + file + "\" }\n");
+    assertTrue(e.getMessage().contains("splitemu.data.dir"), e.getMessage());
+    assertTrue(e.getMessage().contains(file + " is not a folder"), e.getMessage());
+  }
+
+  @Test
   void samplesAbove2Million_onlyInTimingFidelity() throws Exception {
     // One array of 28 x 28 synthetic images must stay under 2^31 bytes in full fidelity.
     Settings s =
