@@ -101,9 +101,9 @@ public final class ShareSplitPolicies {
           s.where("model.data-type")
               + ": "
               + s.model().dataType()
-              + " applies to models described by shapes (zoo, built-in, *.prototxt), and "
+              + " applies to models described by shapes (zoo, built-in, *.prototxt), not to "
               + what
-              + " states float bytes outright; set model.data-type = float");
+              + ", whose float bytes are stated outright; set model.data-type = float");
     }
   }
 
