@@ -487,7 +487,11 @@ public final class MpslPlanner {
     for (Path f : List.of(times, memory)) {
       if (!Files.isRegularFile(f)) {
         throw new SettingsException(
-            "splitemu.mpsl.profile-dir: measured table " + f + " does not exist");
+            "splitemu.mpsl.profile-dir: measured table "
+                + f
+                + (Files.isDirectory(f)
+                    ? " is a directory, not a file"
+                    : Files.exists(f) ? " is not a regular file" : " does not exist"));
       }
     }
     try {

@@ -142,6 +142,22 @@ class ModelDataTypeTest {
     assertOneLine(e, "vgg19_cifar_memory.csv");
   }
 
+  /** A measured table's name that is a folder is named as one, not as missing. */
+  @Test
+  void mpslMeasuredTableThatIsAFolder_isNamedAsAFolder() throws Exception {
+    Path times = Files.createDirectory(tmp.resolve("vgg19_cifar_times.csv"));
+    Files.writeString(
+        tmp.resolve("vgg19_cifar_memory.csv"), "unit,activation_kb_batch128,weight_kb\n");
+    SettingsException e =
+        assertThrows(
+            SettingsException.class,
+            () ->
+                Emulation.prepare(scenario("mpsl-vgg19.conf", "mpsl.profile-dir=\"" + tmp + "\"")));
+    assertEquals(
+        "splitemu.mpsl.profile-dir: measured table " + times + " is a directory, not a file",
+        e.getMessage());
+  }
+
   private static void assertOneLine(SettingsException e, String names) {
     String m = e.getMessage();
     assertTrue(m.contains("splitemu.model.data-type: double"), m);
