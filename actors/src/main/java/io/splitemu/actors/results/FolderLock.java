@@ -16,19 +16,34 @@ import java.nio.file.StandardOpenOption;
  * files"). It is an operating-system lock on the folder's hidden file {@value #FILE}: it dies with
  * the process that holds it, however that process ends (a SIGKILL too), so the file left behind
  * never blocks a later run. The file itself stays (deleting it could let two processes lock two
- * different files of one name); it is empty.
+ * different files of one name); it is empty. Nothing in this process may open and close the file
+ * while it is held: on Linux the close of any descriptor of the file releases the process's lock.
  */
 public final class FolderLock implements AutoCloseable {
 
   /** The file of a results folder that is locked. */
   public static final String FILE = ".lock";
 
+  /**
+   * The folders (their real paths) whose {@link #FILE} this JVM holds. The OS lock belongs to the
+   * process: a second channel on a held file would be refused by the JDK (OverlappingFileLock), and
+   * closing that second channel would release the lock held through the first (on Linux), so
+   * another process could then take it. This JVM therefore asks this set first and never opens a
+   * channel on a file it holds.
+   */
+  private static final java.util.Set<Path> HELD = new java.util.HashSet<>();
+
+  /** Channels that met an overlapping lock: never closed, as closing one releases the lock. */
+  private static final java.util.List<FileChannel> NEVER_CLOSED = new java.util.ArrayList<>();
+
   private final FileChannel channel;
   private final FileLock lock;
+  private final Path key;
 
-  private FolderLock(FileChannel channel, FileLock lock) {
+  private FolderLock(FileChannel channel, FileLock lock, Path key) {
     this.channel = channel;
     this.lock = lock;
+    this.key = key;
   }
 
   /**
@@ -38,60 +53,105 @@ public final class FolderLock implements AutoCloseable {
    */
   public static FolderLock take(Path dir) {
     Path f = dir.resolve(FILE);
-    FileChannel ch;
+    Path key;
     try {
-      ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      key = dir.toRealPath();
     } catch (IOException e) {
-      return unlocked(dir, e, f);
+      key = dir.toAbsolutePath().normalize();
     }
-    FileLock l;
-    try {
-      l = ch.tryLock();
-    } catch (OverlappingFileLockException e) {
-      l = null; // held by this JVM
-    } catch (IOException e) {
-      closeQuietly(ch);
-      return unlocked(dir, e, f); // a file system without locks
+    synchronized (HELD) {
+      if (HELD.contains(key)) {
+        throw inUse(dir, f); // held by this JVM: no second channel on its file
+      }
+      FileChannel ch;
+      try {
+        ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      } catch (IOException e) {
+        return unlocked(dir, e, f);
+      }
+      FileLock l;
+      try {
+        l = ch.tryLock();
+      } catch (OverlappingFileLockException e) {
+        // Locked by this JVM outside this class: closing ch would release that lock.
+        NEVER_CLOSED.add(ch);
+        throw inUse(dir, f);
+      } catch (IOException e) {
+        closeQuietly(ch);
+        return unlocked(dir, e, f); // a file system without locks
+      }
+      if (l == null) {
+        closeQuietly(ch); // ch holds no lock of this JVM: another process holds the file
+        throw inUse(dir, f);
+      }
+      HELD.add(key);
+      return new FolderLock(ch, l, key);
     }
-    if (l == null) {
-      closeQuietly(ch);
-      throw new IllegalArgumentException(
-          "results folder "
-              + dir
-              + " is in use by another splitemu process (it holds "
-              + f
-              + "); wait for it to end, or stop it");
-    }
-    return new FolderLock(ch, l);
+  }
+
+  private static IllegalArgumentException inUse(Path dir, Path f) {
+    return new IllegalArgumentException(
+        "results folder "
+            + dir
+            + " is in use by another splitemu process (it holds "
+            + f
+            + "); wait for it to end, or stop it");
   }
 
   /**
    * Locks {@code dir}, creating it first where it does not exist; {@code reserved}: the caller
    * created it for this run ({@link ResultsWriter#reserveRunFolder}). Where the folder was created
-   * for this run, the lock's release removes it again if nothing was written into it (a run that
-   * failed before it started).
+   * for this run (by the caller, or here by {@link Files#createDirectory}, which only one process
+   * can do), the lock's release removes it again if nothing was written into it (a run that failed
+   * before it started). A folder that cannot be locked is never removed: another process holds it.
    */
   public static Held takeCreating(Path dir, boolean reserved) {
     boolean created = reserved;
     if (!Files.isDirectory(dir)) {
       try {
-        if (Files.exists(dir)) {
-          throw new java.nio.file.FileAlreadyExistsException(dir.toString());
+        Path parent = dir.toAbsolutePath().getParent();
+        if (parent != null) {
+          Files.createDirectories(parent);
         }
-        Files.createDirectories(dir);
+        Files.createDirectory(dir);
         created = true;
+      } catch (java.nio.file.FileAlreadyExistsException e) {
+        if (!Files.isDirectory(dir)) {
+          throw new UncheckedIOException(IoReasons.cannotCreateFolder(dir, e), e);
+        }
+        // Another process created it meanwhile: not this run's to remove.
       } catch (IOException e) {
         throw new UncheckedIOException(IoReasons.cannotCreateFolder(dir, e), e);
       }
     }
-    try {
-      return new Held(take(dir), dir, created);
-    } catch (RuntimeException e) {
-      if (created) {
-        removeIfUnused(dir, e);
+    Held h = new Held(take(dir), dir, created);
+    if (created) {
+      synchronized (CREATED) {
+        CREATED.add(h);
       }
-      throw e;
     }
+    return h;
+  }
+
+  /** The locks of this JVM on folders created for their run, until released. */
+  private static final java.util.Set<Held> CREATED = new java.util.LinkedHashSet<>();
+
+  /**
+   * Removes every folder this JVM created for a run and still holds, where it holds nothing but the
+   * lock file, and says whether it removed any; for a JVM about to end without releasing its locks
+   * (a signal's shutdown hook, a halt), so that a run stopped before writing anything leaves no
+   * folder that looks like a run's. The locks stay held until the process ends.
+   */
+  public static boolean removeUnusedCreated() {
+    boolean removed = false;
+    synchronized (CREATED) {
+      for (Held h : CREATED) {
+        if (Files.isDirectory(h.dir) && removeIfUnused(h.dir, null)) {
+          removed = true;
+        }
+      }
+    }
+    return removed;
   }
 
   /**
@@ -111,6 +171,9 @@ public final class FolderLock implements AutoCloseable {
 
     @Override
     public void close() {
+      synchronized (CREATED) {
+        CREATED.remove(this);
+      }
       try {
         if (created) {
           // Before the release: no one else can lock the folder meanwhile.
@@ -122,18 +185,21 @@ public final class FolderLock implements AutoCloseable {
     }
   }
 
-  // Removes dir where it holds nothing but the lock file; a failure is added to e, if any.
-  private static void removeIfUnused(Path dir, RuntimeException e) {
+  // Removes dir where it holds nothing but the lock file (whether it did); a failure is added to
+  // e, if any.
+  private static boolean removeIfUnused(Path dir, RuntimeException e) {
     try {
       if (Files.isDirectory(dir) && ResultsWriter.holdsOnly(dir, FILE)) {
         Files.deleteIfExists(dir.resolve(FILE));
         Files.deleteIfExists(dir);
+        return true;
       }
     } catch (IOException c) {
       if (e != null) {
         e.addSuppressed(c); // an empty folder left behind; the run's own line matters more
       }
     }
+    return false;
   }
 
   /**
@@ -149,7 +215,7 @@ public final class FolderLock implements AutoCloseable {
             + IoReasons.reason(e, f)
             + "); another process could write into it at the same time");
     System.err.flush();
-    return new FolderLock(null, null);
+    return new FolderLock(null, null, null);
   }
 
   /** Releases the lock; the file stays. */
@@ -158,12 +224,18 @@ public final class FolderLock implements AutoCloseable {
     if (channel == null) {
       return;
     }
-    try {
-      lock.release();
-    } catch (IOException e) {
-      // Closing the channel releases it too.
-    } finally {
-      closeQuietly(channel);
+    synchronized (HELD) {
+      if (!channel.isOpen()) {
+        return; // released already
+      }
+      try {
+        lock.release();
+      } catch (IOException e) {
+        // Closing the channel releases it too.
+      } finally {
+        closeQuietly(channel);
+        HELD.remove(key);
+      }
     }
   }
 

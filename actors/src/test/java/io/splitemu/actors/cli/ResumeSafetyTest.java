@@ -82,12 +82,13 @@ class ResumeSafetyTest {
         dir.toString());
   }
 
-  /** Every file of {@code dir}, below it too, with its bytes as text. */
+  /** Every file of {@code dir}, below it too, with its bytes as text (not the lock's file). */
   private static Map<String, String> files(Path dir) throws Exception {
     Map<String, String> out = new TreeMap<>();
     try (Stream<Path> all = Files.walk(dir)) {
       for (Path f : (Iterable<Path>) all::iterator) {
-        if (Files.isRegularFile(f)) {
+        // Not the lock's file: a close of any file of this process on it releases the lock
+        if (Files.isRegularFile(f) && !f.getFileName().toString().equals(FolderLock.FILE)) {
           out.put(dir.relativize(f).toString(), new String(Files.readAllBytes(f)));
         }
       }
@@ -282,6 +283,37 @@ class ResumeSafetyTest {
     }
     try (Stream<Path> dirs = Files.list(tmp.resolve("results"))) {
       assertEquals(n, dirs.filter(d -> Files.exists(d.resolve("summary.json"))).count());
+    }
+  }
+
+  /**
+   * A folder held by this JVM stays locked against other processes after a second attempt in this
+   * JVM was refused (before: the refusal closed a second channel on .lock, which released the
+   * process's lock, and a resume in another process then went ahead).
+   */
+  @Test
+  void aRefusedSecondTakeInThisJvm_keepsOtherProcessesOut() throws Exception {
+    Path dir = killedAtTheEnd("held", 4);
+    try (FolderLock held = FolderLock.take(dir)) {
+      ProfileCommandTest.Result r = resume("held", dir);
+      assertEquals(1, r.code(), r.err());
+      assertTrue(r.err().contains("results folder " + dir + " is in use"), r.err());
+      Map<String, String> before = files(dir);
+      Path child = Files.createDirectories(tmp.resolve("child"));
+      try (ChildRun c =
+          ChildRun.start(
+              child,
+              "run",
+              tmp.resolve("held.conf").toString(),
+              "--set",
+              "checkpoint.every=2",
+              "--resume",
+              dir.toString())) {
+        assertTrue(c.process().waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(1, c.process().exitValue(), c.stderr());
+        assertTrue(c.stderr().contains("results folder " + dir + " is in use"), c.stderr());
+      }
+      assertEquals(before, files(dir));
     }
   }
 }
