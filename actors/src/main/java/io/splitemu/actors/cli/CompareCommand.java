@@ -142,6 +142,10 @@ public final class CompareCommand implements Callable<Integer> {
       }
       return sweep(w, base, grid);
     } finally {
+      for (FolderLock.Held held : schemeLocks.values()) {
+        held.close();
+      }
+      schemeLocks.clear();
       if (lock != null) {
         lock.close();
       }
@@ -157,6 +161,8 @@ public final class CompareCommand implements Callable<Integer> {
     warnIfModelsDiffer(runs, null);
     List<Step> steps = null;
     if (resume != null) {
+      // The folder is locked before it is judged: another process may be writing into it.
+      lockResumed();
       // Every scheme's folder is judged (and so any refusal made) before anything runs.
       checkResumedFolder(false, null);
       steps = steps(resume, runs);
@@ -209,6 +215,7 @@ public final class CompareCommand implements Callable<Integer> {
       }
     }
     if (resume != null) {
+      lockResumed();
       List<String> folders = new ArrayList<>();
       for (int i = 0; i < points.size(); i++) {
         folders.add(pointFolder(i, grid.overrides(points.get(i))));
@@ -407,19 +414,32 @@ public final class CompareCommand implements Callable<Integer> {
                 + step.from().round());
         w.flush();
       }
-      // Before the run writes anything: a --resume that keeps it checks these inputs against its.
-      recordInputs(top, into.resolve(s.scheme()), s);
+      // The scheme's folder is locked as a run's is: a run --resume of it (the line of a stopped
+      // compare suggests one) must not write into it at the same time.
+      Path schemeDir = into.resolve(s.scheme());
+      lockScheme(schemeDir);
       Emulation.Outcome o;
-      try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
-        o =
-            Emulation.run(
-                run,
-                into.resolve(s.scheme()),
-                term.watching(p),
-                new Emulation.RunControl(step.from(), stop, null, top));
-      } catch (RunFailedException e) {
-        // The schemes already run are complete in the comparison folder; no table is written.
-        throw new RunFailedException(prefix + "scheme " + s.scheme() + ": " + e.getMessage(), top);
+      try {
+        // Before the run writes anything: a --resume that keeps it checks these inputs against
+        // its.
+        recordInputs(top, schemeDir, s);
+        try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
+          o =
+              Emulation.run(
+                  run,
+                  schemeDir,
+                  term.watching(p),
+                  new Emulation.RunControl(step.from(), stop, null, top));
+        } catch (RunFailedException e) {
+          // The schemes already run are complete in the comparison folder; no table is written.
+          throw new RunFailedException(
+              prefix + "scheme " + s.scheme() + ": " + e.getMessage(), top);
+        }
+      } finally {
+        FolderLock.Held held = schemeLocks.remove(schemeDir);
+        if (held != null) {
+          held.close();
+        }
       }
       Scheme scheme = Schemes.of(s.scheme());
       entries.add(
@@ -517,6 +537,28 @@ public final class CompareCommand implements Callable<Integer> {
   /** The lock on the compare's folder, taken as it is created or reopened; released by call(). */
   private FolderLock.Held lock;
 
+  /**
+   * The locks on the scheme folders this compare judges or writes into, by folder: taken before a
+   * --resume judges a scheme's folder and before a scheme runs, released once its run ends (the
+   * rest by call()).
+   */
+  private final java.util.Map<Path, FolderLock.Held> schemeLocks = new java.util.HashMap<>();
+
+  /** Locks scheme folder {@code f} (created if need be) unless this compare holds it already. */
+  private void lockScheme(Path f) {
+    if (!schemeLocks.containsKey(f)) {
+      schemeLocks.put(f, FolderLock.takeCreating(f, false));
+    }
+  }
+
+  /** Locks the folder of {@code --resume}, refused in one line if it does not exist. */
+  private void lockResumed() {
+    if (!Files.isDirectory(resume)) {
+      throw new UserException("--resume: results folder " + resume + " does not exist");
+    }
+    lock = FolderLock.takeCreating(resume, false);
+  }
+
   private static void startMetrics(Settings base) {
     MetricsSettings ms = MetricsSettings.of(base);
     if (ms.enabled()) {
@@ -589,7 +631,9 @@ public final class CompareCommand implements Callable<Integer> {
   /** The metrics endpoint started, the folder of {@code --resume}, with its record written. */
   private Path reopenFolder(Settings base) {
     startMetrics(base);
-    lock = FolderLock.takeCreating(resume, false);
+    if (lock == null) {
+      lockResumed();
+    }
     if (!Files.isRegularFile(resume.resolve(RECORD))) {
       // A compare of a build before the record: the next resume checks it.
       writeRecord(resume);
@@ -773,6 +817,8 @@ public final class CompareCommand implements Callable<Integer> {
         steps.add(Step.FRESH);
         continue;
       }
+      // Judged under its lock, held until it runs or the compare ends.
+      lockScheme(f);
       if (notStarted != null) {
         throw new UserException(
             "--resume: "
@@ -848,13 +894,13 @@ public final class CompareCommand implements Callable<Integer> {
     return steps;
   }
 
-  /** Whether results folder {@code f} exists and holds anything. */
+  /** Whether results folder {@code f} exists and holds anything but its lock's file. */
   private static boolean started(Path f) {
     if (!Files.isDirectory(f)) {
       return false;
     }
     try (var entries = Files.list(f)) {
-      return entries.findAny().isPresent();
+      return entries.anyMatch(e -> !e.getFileName().toString().equals(FolderLock.FILE));
     } catch (IOException e) {
       throw new UserException("--resume: cannot list " + f + ": " + IoReasons.reason(e, f));
     }

@@ -159,7 +159,11 @@ public final class RunCommand implements Callable<Integer> {
     }
     Settings s = Settings.load(scenario, sets);
     if (!failover) {
-      return call(w, onCluster, s, resume == null ? null : resumable(s, resume));
+      if (resume != null && out != null) {
+        resumable(s, resume); // the usage line
+      }
+      // A resume's folder is judged (finished, its checkpoint) once it is locked.
+      return call(w, onCluster, s, null);
     }
     if (s.checkpointEvery() <= 0) {
       throw new UserException(
@@ -212,6 +216,10 @@ public final class RunCommand implements Callable<Integer> {
     boolean reserved = false;
     if (resume != null) {
       dir = resume;
+      if (!Files.isDirectory(resume)) {
+        // Refused in its own line: there is no folder to lock.
+        return call(w, onCluster, s, resumable(s, resume), resume);
+      }
     } else if (out != null) {
       dir = out;
       try {
@@ -228,7 +236,7 @@ public final class RunCommand implements Callable<Integer> {
     // One process at a time in a results folder; released however the run ends (the system
     // releases it if the process is killed).
     try (FolderLock.Held lock = FolderLock.takeCreating(dir, reserved)) {
-      return call(w, onCluster, s, from, dir);
+      return call(w, onCluster, s, resume != null ? resumable(s, resume) : from, dir);
     }
   }
 

@@ -316,4 +316,64 @@ class ResumeSafetyTest {
       assertEquals(before, files(dir));
     }
   }
+
+  /**
+   * A resume of a folder another process holds is refused as in use before the folder is judged
+   * (before: it was judged first, and a finished run was said to be finished while another process
+   * was writing into it).
+   */
+  @Test
+  void aResumeOfAFolderInUse_isRefusedBeforeTheFolderIsJudged() throws Exception {
+    Path dir = finished("judged", 4);
+    try (FolderLock held = FolderLock.take(dir)) {
+      ProfileCommandTest.Result r = resume("judged", dir);
+      assertEquals(1, r.code(), r.err());
+      oneLine(r);
+      assertTrue(r.err().contains("results folder " + dir + " is in use"), r.err());
+    }
+  }
+
+  private ProfileCommandTest.Result compare(Path conf, String schemes, String... more) {
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "compare", conf.toString(), "--schemes", schemes, "--set", "checkpoint.every=2"));
+    a.addAll(List.of(more));
+    return ProfileCommandTest.cli(a.toArray(new String[0]));
+  }
+
+  /**
+   * compare --resume locks its folder before it judges it, and each scheme's folder before it
+   * judges or resumes that scheme: a run --resume of the scheme's folder (what a stopped compare's
+   * line suggests) holding it makes the compare refuse in one line, every file as it was (before:
+   * both resumed the scheme at once).
+   */
+  @Test
+  void compareResume_locksEachSchemesFolder() throws Exception {
+    Path conf = scenario("cmpl", 4);
+    Path cmp = tmp.resolve("cmpl-out");
+    ProfileCommandTest.Result r = compare(conf, "psl,sl", "--out", cmp.toString());
+    assertEquals(0, r.code(), r.err());
+    // sl killed after its last row: no summary yet, its checkpoint of round 2 to go on from.
+    Files.delete(cmp.resolve("sl/summary.json"));
+    Files.delete(cmp.resolve("sl/report.md"));
+    Map<String, String> before = files(cmp);
+    try (FolderLock held = FolderLock.take(cmp)) {
+      r = compare(conf, "psl", "--resume", cmp.toString());
+      assertEquals(1, r.code(), r.err());
+      oneLine(r);
+      assertTrue(r.err().contains("results folder " + cmp + " is in use"), r.err());
+    }
+    Path sl = cmp.resolve("sl");
+    try (FolderLock held = FolderLock.take(sl)) {
+      r = compare(conf, "psl,sl", "--resume", cmp.toString());
+      assertEquals(1, r.code(), r.err());
+      oneLine(r);
+      assertTrue(r.err().contains("results folder " + sl + " is in use"), r.err());
+    }
+    assertEquals(before, files(cmp));
+    r = compare(conf, "psl,sl", "--resume", cmp.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(Files.exists(sl.resolve("summary.json")));
+  }
 }
