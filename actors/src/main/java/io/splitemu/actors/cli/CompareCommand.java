@@ -842,7 +842,7 @@ public final class CompareCommand implements Callable<Integer> {
       if (!diff.isEmpty()) {
         throw RunCommand.otherConfiguration(f, scenario, diff, s);
       }
-      if (finished(f)) {
+      if (RunCommand.finished(f, s) != null) {
         // Its keys match; the inputs as read (an availability file's rows) must too, as a
         // checkpoint's fingerprint must for run --resume: else the comparison mixes two inputs.
         String recorded = inputs.get(inputsKey(resume, f));
@@ -904,11 +904,6 @@ public final class CompareCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new UserException("--resume: cannot list " + f + ": " + IoReasons.reason(e, f));
     }
-  }
-
-  /** Whether the run in folder {@code f} finished ({@link RunCommand#finished}). */
-  private static boolean finished(Path f) {
-    return RunCommand.finished(f);
   }
 
   private static boolean hasCheckpoint(Path f) {

@@ -189,6 +189,13 @@ public final class RunCommand implements Callable<Integer> {
                   + " holds results but no checkpoint: the JVM that ran it was lost before its"
                   + " first checkpoint; start the run again into another folder");
         }
+        if (started && finished(out, s) != null) {
+          // The holder wrote its summary but was lost before it said it ended.
+          w.println("splitemu run: the run in " + out + " ended on another JVM (--failover)");
+          w.flush();
+          status = 0;
+          return 0;
+        }
         if (started) {
           err.println("splitemu run: took over " + out + " (--failover); resuming it");
           err.flush();
@@ -347,15 +354,11 @@ public final class RunCommand implements Callable<Integer> {
    * (for a stopped scheme's folder) share it.
    */
   static Checkpoint checkpointToResume(Settings s, Path resume, Path scenario, PrintWriter err) {
-    if (finished(resume)) {
+    String finished = finished(resume, s);
+    if (finished != null) {
       // Nothing is left to run: a resume would only cut and write again the rounds after its
       // newest checkpoint.
-      throw new UserException(
-          "--resume: "
-              + resume
-              + " finished all "
-              + ResultsWriter.readRounds(resume).size()
-              + " rounds; nothing to resume");
+      throw new UserException("--resume: " + resume + " " + finished + "; nothing to resume");
     }
     for (int i = 0; i < s.faults().size(); i++) {
       if (s.faults().get(i).kind().equals("hop-crash")) {
@@ -387,19 +390,57 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   /**
-   * Whether the run in results folder {@code f} finished: it wrote its summary, and it was not
-   * stopped by SIGTERM, which ends a run right after the checkpoint of its last recorded round (a
-   * run that ends by itself takes no checkpoint after its last round). A resume deletes the summary
-   * as it starts, so a resume stopped or killed is not finished either.
+   * How the run in results folder {@code f} finished ("finished all 4 rounds", or "stopped at its
+   * target accuracy (stop-at-target) after 3 of 10 rounds"), or null if it did not: it wrote its
+   * summary and recorded its configured number of rounds, or its summary says it reached its target
+   * accuracy in a run with stop-at-target. The rounds and stop-at-target are those of the folder's
+   * scenario.conf (what the run was started with), else of {@code s}. A run stopped by SIGTERM, or
+   * killed, before its last round is not finished, whatever checkpoints are left; a resume deletes
+   * the summary as it starts, so a resume stopped or killed is not finished either.
    */
-  static boolean finished(Path f) {
+  static String finished(Path f, Settings s) {
     if (!Files.isRegularFile(f.resolve("summary.json"))
         || !Files.isRegularFile(f.resolve("rounds.csv"))) {
-      return false;
+      return null;
     }
-    List<RoundRecord> rounds = ResultsWriter.readRounds(f);
-    return rounds.isEmpty()
-        || !Files.isRegularFile(Checkpoints.file(f, rounds.get(rounds.size() - 1).round()));
+    int rounds = s.rounds();
+    boolean stopAtTarget = s.stopAtTarget();
+    try {
+      com.typesafe.config.Config c =
+          com.typesafe.config.ConfigFactory.parseString(
+              Files.readString(
+                  f.resolve("scenario.conf"), java.nio.charset.StandardCharsets.UTF_8));
+      if (c.hasPath("splitemu.rounds")) {
+        rounds = c.getInt("splitemu.rounds");
+      }
+      if (c.hasPath("splitemu.stop-at-target")) {
+        stopAtTarget = c.getBoolean("splitemu.stop-at-target");
+      }
+    } catch (java.io.IOException | com.typesafe.config.ConfigException e) {
+      // The scenario as read now: a resume refuses another configuration anyway.
+    }
+    List<RoundRecord> recorded = ResultsWriter.readRounds(f);
+    int last = recorded.isEmpty() ? 0 : recorded.get(recorded.size() - 1).round();
+    if (last >= rounds) {
+      return "finished all " + rounds + " rounds";
+    }
+    if (stopAtTarget && last > 0) {
+      boolean reached;
+      try {
+        reached =
+            !Double.isNaN(ResultsWriter.readSummary(f.resolve("summary.json")).timeToTargetS());
+      } catch (RuntimeException unreadable) {
+        reached = false;
+      }
+      if (reached) {
+        return "stopped at its target accuracy (stop-at-target) after "
+            + last
+            + " of "
+            + rounds
+            + " rounds";
+      }
+    }
+    return null;
   }
 
   /**

@@ -376,4 +376,31 @@ class ResumeSafetyTest {
     assertEquals(0, r.code(), r.err());
     assertTrue(Files.exists(sl.resolve("summary.json")));
   }
+
+  /**
+   * A run stopped after round 3 of 4 (its summary written, checkpoints of rounds 2 and 3: the newest
+   * two are kept) whose newest checkpoint was then deleted is not finished: the resume goes on from
+   * round 2's and completes all 4 rounds (before: "finished all 3 rounds; nothing to resume").
+   */
+  @Test
+  void aRunStoppedBeforeItsLastRound_withItsNewestCheckpointDeleted_resumes() throws Exception {
+    Path conf = scenario("short", 4);
+    Path dir = tmp.resolve("short");
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "run", conf.toString(), "--out", dir.toString(), "--set", "checkpoint.every=1");
+    assertEquals(0, r.code(), r.err());
+    // As SIGTERM after round 3 leaves it: rows of rounds 1 to 3, checkpoints 2 and 3, a summary;
+    // then the newest checkpoint deleted.
+    Path csv = dir.resolve("rounds.csv");
+    List<String> lines = Files.readAllLines(csv);
+    Files.write(csv, lines.subList(0, 4));
+    Files.delete(dir.resolve("checkpoints/round-000003.ckpt"));
+    assertTrue(Files.exists(dir.resolve("summary.json")));
+    r =
+        ProfileCommandTest.cli(
+            "run", conf.toString(), "--set", "checkpoint.every=1", "--resume", dir.toString());
+    assertEquals(0, r.code(), r.err());
+    assertEquals(5, Files.readAllLines(csv).size(), "rounds 1 to 4");
+  }
 }
