@@ -135,7 +135,8 @@ public final class CompareCommand implements Callable<Integer> {
     if (resume != null && out != null) {
       throw new UserException("--resume goes on in RESULTS_DIR; give no --out with it");
     }
-    Settings base = Settings.load(scenario, sets);
+    // The --sweep values may read the scenario's top-level helpers through substitutions.
+    Settings base = Settings.load(scenario, sets, sweeps);
     try {
       if (sweeps.isEmpty()) {
         return compareOnce(w, base);

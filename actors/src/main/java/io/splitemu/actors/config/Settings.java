@@ -333,6 +333,15 @@ public record Settings(
 
   /** Loads a scenario file with {@code --set key=value} overrides. */
   public static Settings load(Path scenarioFile, List<String> overrides) {
+    return load(scenarioFile, overrides, List.of());
+  }
+
+  /**
+   * Loads a scenario file with {@code --set key=value} overrides; {@code alsoReading}: other text
+   * that will be read with it (compare's {@code --sweep} options), whose {@code ${...}}
+   * substitutions may read top-level keys of the scenario ({@link UnknownKeys#checkTopLevel}).
+   */
+  public static Settings load(Path scenarioFile, List<String> overrides, List<String> alsoReading) {
     if (!Files.isRegularFile(scenarioFile)) {
       throw new SettingsException("scenario file not found: " + scenarioFile);
     }
@@ -346,7 +355,14 @@ public record Settings(
     } catch (ConfigException e) {
       throw new SettingsException(oneLine(e.getMessage()));
     }
-    return from(file, overrides, scenarioFile);
+    List<String> texts = new java.util.ArrayList<>(overrides);
+    texts.addAll(alsoReading);
+    try {
+      texts.add(Files.readString(scenarioFile));
+    } catch (IOException | RuntimeException e) {
+      // Parsed already; without its text only an object is taken for a substitution's helper.
+    }
+    return from(file, overrides, scenarioFile, UnknownKeys.substitutionRoots(texts));
   }
 
   private static final Pattern NOT_FOUND =
@@ -384,6 +400,11 @@ public record Settings(
 
   /** Settings from an already parsed scenario (tests, embedded defaults). */
   public static Settings from(Config scenario, List<String> overrides, Path scenarioFile) {
+    return from(scenario, overrides, scenarioFile, UnknownKeys.substitutionRoots(overrides));
+  }
+
+  private static Settings from(
+      Config scenario, List<String> overrides, Path scenarioFile, java.util.Set<String> read) {
     Config over = ConfigFactory.empty();
     for (String o : overrides) {
       over = parseOverride(o).withFallback(over);
@@ -400,7 +421,7 @@ public record Settings(
       } catch (ConfigException e) {
         checked = user;
       }
-      UnknownKeys.check(checked, reference, NS, OPEN_PATHS);
+      UnknownKeys.check(checked, reference, NS, OPEN_PATHS, read);
     } catch (ConfigException e) {
       throw new SettingsException(oneLine(e.getMessage()));
     }

@@ -3,6 +3,7 @@ package io.splitemu.actors.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueType;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Map;
@@ -23,7 +24,21 @@ public final class UnknownKeys {
    */
   public static void check(
       Config scenario, Config reference, String namespace, Collection<String> openPaths) {
-    checkTopLevel(scenario, reference, namespace);
+    check(scenario, reference, namespace, openPaths, Set.of());
+  }
+
+  /**
+   * {@link #check(Config, Config, String, Collection)}; {@code substituted}: the first path
+   * elements of the {@code ${...}} substitutions the scenario's text and options hold ({@link
+   * #substitutionRoots}), top-level keys that are read, not misplaced.
+   */
+  public static void check(
+      Config scenario,
+      Config reference,
+      String namespace,
+      Collection<String> openPaths,
+      Set<String> substituted) {
+    checkTopLevel(scenario, reference, namespace, substituted);
     if (!scenario.hasPath(namespace)) {
       return;
     }
@@ -52,9 +67,19 @@ public final class UnknownKeys {
    * splitem { ... }}): nothing in either is read, so the run would go on with the defaults. Other
    * top-level keys stay allowed: a block {@code reference.conf} has ({@code pekko}), and a
    * scenario's own blocks that it reads through substitutions ({@code fault-study} in
-   * scenarios/faults-psl-partition.conf), also one named as a key the block sets from it.
+   * scenarios/faults-psl-partition.conf), also one named as a key the block sets from it; a
+   * top-level object named as a key (a block of values for substitutions, such as {@code faults {
+   * none = [], crash = [...] }} read by {@code --sweep 'faults=${faults.none},${faults.crash}'});
+   * and a top-level key that a substitution in the scenario's text or options reads ({@code
+   * substituted}). A plain value that nothing reads, such as {@code rounds = 1}, is refused.
    */
   static void checkTopLevel(Config scenario, Config reference, String namespace) {
+    checkTopLevel(scenario, reference, namespace, Set.of());
+  }
+
+  /** {@link #checkTopLevel(Config, Config, String)}, {@code substituted} keys allowed. */
+  static void checkTopLevel(
+      Config scenario, Config reference, String namespace, Set<String> substituted) {
     if (!reference.hasPath(namespace)) {
       return;
     }
@@ -64,7 +89,9 @@ public final class UnknownKeys {
         .forEach(
             e -> {
               String key = e.getKey();
-              if (key.equals(namespace) || reference.root().containsKey(key)) {
+              if (key.equals(namespace)
+                  || reference.root().containsKey(key)
+                  || substituted.contains(key)) {
                 return;
               }
               String hint = null;
@@ -82,7 +109,8 @@ public final class UnknownKeys {
               }
               if (hint == null
                   || (!hint.isEmpty()
-                      && scenario.hasPathOrNull(ConfigUtil.joinPath(namespace, hint)))) {
+                      && (scenario.hasPathOrNull(ConfigUtil.joinPath(namespace, hint))
+                          || e.getValue().valueType() == ConfigValueType.OBJECT))) {
                 return;
               }
               throw new SettingsException(
@@ -100,6 +128,31 @@ public final class UnknownKeys {
                               + hint
                               + "?)"));
             });
+  }
+
+  private static final java.util.regex.Pattern SUBSTITUTION =
+      java.util.regex.Pattern.compile("\\$\\{\\??\\s*([^}]*)\\}");
+
+  /**
+   * The first path element of every {@code ${path}} or {@code ${?path}} substitution in {@code
+   * texts} (a scenario's text, its {@code --set} and {@code --sweep} options).
+   */
+  public static Set<String> substitutionRoots(Collection<String> texts) {
+    Set<String> roots = new java.util.HashSet<>();
+    for (String text : texts) {
+      java.util.regex.Matcher m = SUBSTITUTION.matcher(text);
+      while (m.find()) {
+        try {
+          java.util.List<String> path = ConfigUtil.splitPath(m.group(1).trim());
+          if (!path.isEmpty()) {
+            roots.add(path.get(0));
+          }
+        } catch (com.typesafe.config.ConfigException e) {
+          // Not a path: the config library names it when it reads the substitution.
+        }
+      }
+    }
+    return roots;
   }
 
   private static boolean isOpen(String path, Collection<String> openPaths) {

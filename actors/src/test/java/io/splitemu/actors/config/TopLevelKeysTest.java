@@ -62,6 +62,43 @@ class TopLevelKeysTest {
   }
 
   /**
+   * A top-level block of values read through substitutions from --set or --sweep, named after the
+   * key it sets (the fault-study pattern: faults { none = [], crash = [...] } with --sweep
+   * 'faults=${faults.none},${faults.crash}'), loads (before: refused as a misplaced
+   * splitemu.faults).
+   */
+  @Test
+  void aHelperBlockNamedAfterAKey_loads() throws Exception {
+    Path f = tmp.resolve("helper.conf");
+    Files.writeString(
+        f,
+        "splitemu { scenario = x }\n"
+            + "faults { none = [], crash = [{kind = server-crash, round = 2}] }\n");
+    assertEquals(List.of(), Settings.load(f, List.of()).faults());
+    assertEquals(List.of(), Settings.load(f, List.of("faults=${faults.none}")).faults());
+    assertEquals(
+        List.of(),
+        Settings.load(f, List.of(), List.of("faults=${faults.none},${faults.crash}")).faults());
+  }
+
+  /**
+   * A plain top-level value that a substitution in --set, --sweep or the scenario reads loads; one
+   * that nothing reads is still refused.
+   */
+  @Test
+  void aPlainTopLevelValue_loadsOnlyWhereASubstitutionReadsIt() throws Exception {
+    Path f = tmp.resolve("plain.conf");
+    Files.writeString(f, "splitemu { scenario = x }\nrounds = 2\n");
+    assertEquals(2, Settings.load(f, List.of("local-steps=${rounds}")).localSteps());
+    Settings.load(f, List.of(), List.of("local-steps=${rounds},4"));
+    Path g = tmp.resolve("text.conf");
+    Files.writeString(g, "splitemu { scenario = x, local-steps = ${?rounds} }\nrounds = 3\n");
+    assertEquals(3, Settings.load(g, List.of()).localSteps());
+    SettingsException e = refused("splitemu { scenario = x }\nrounds = 1\n");
+    assertTrue(e.getMessage().endsWith("(did you mean splitemu.rounds?)"), e.getMessage());
+  }
+
+  /**
    * Every committed scenario passes the check (fault-study and cost-study are top-level blocks; the
    * scenarios load in full in GoldenRunsTest, with the data folder).
    */
