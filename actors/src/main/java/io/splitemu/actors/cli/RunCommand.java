@@ -543,13 +543,12 @@ public final class RunCommand implements Callable<Integer> {
       AtomicBoolean once = new AtomicBoolean();
       AtomicLong lastProgress = new AtomicLong(System.nanoTime());
       AtomicReference<Thread> watchdog = new AtomicReference<>();
-      String kept = "the rounds recorded so far are in " + dir;
       SignalHandler previous =
           Signal.handle(
               TERM,
               sig -> {
                 if (!once.compareAndSet(false, true)) {
-                  halt("a second SIGTERM: exiting without a checkpoint; " + kept);
+                  halt("a second SIGTERM: exiting without a checkpoint; " + kept(dir));
                 }
                 lastProgress.set(System.nanoTime());
                 stop.request();
@@ -567,7 +566,7 @@ public final class RunCommand implements Callable<Integer> {
                               "SIGTERM: the run showed no progress for "
                                   + bound.toSeconds()
                                   + " s; exiting without a checkpoint; "
-                                  + kept);
+                                  + kept(dir));
                         },
                         "splitemu-sigterm-bound");
                 t.setDaemon(true);
@@ -658,10 +657,25 @@ public final class RunCommand implements Callable<Integer> {
 
   /** The one line printed when a signal stops a run writing into {@code dir}. */
   static String signalLine(Path dir) {
-    // The folder may be there before any result (reserved and locked as the run starts).
-    return Files.isRegularFile(dir.resolve("scenario.conf"))
-        ? "splitemu: stopped by a signal; the rounds recorded so far are in " + dir.toAbsolutePath()
-        : "splitemu: stopped by a signal before any result was written";
+    String kept = kept(dir);
+    return kept.startsWith("before")
+        ? "splitemu: stopped by a signal " + kept
+        : "splitemu: stopped by a signal; " + kept;
+  }
+
+  /**
+   * What a run, or a compare, stopped at once by a signal left in {@code dir}: "the rounds recorded
+   * so far are in DIR", or, where the folder holds nothing but its lock's file (reserved and locked
+   * as the run starts, before it wrote anything), "before any result was written", the folder then
+   * removed if this JVM created it for the run: the process ends without releasing its lock (a
+   * shutdown hook, a halt), which would otherwise leave it behind.
+   */
+  static String kept(Path dir) {
+    if (FolderLock.holdsNothing(dir)) {
+      FolderLock.removeUnusedCreated();
+      return "before any result was written";
+    }
+    return "the rounds recorded so far are in " + dir.toAbsolutePath();
   }
 
   static void printSummary(PrintWriter w, Emulation.Outcome o) {

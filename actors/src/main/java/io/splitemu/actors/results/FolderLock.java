@@ -133,6 +133,15 @@ public final class FolderLock implements AutoCloseable {
     return h;
   }
 
+  /** Whether {@code dir} is missing, or holds nothing but the lock's file. */
+  public static boolean holdsNothing(Path dir) {
+    try {
+      return !Files.isDirectory(dir) || ResultsWriter.holdsOnly(dir, FILE);
+    } catch (IOException e) {
+      return false; // cannot be listed: it may hold results
+    }
+  }
+
   /** The locks of this JVM on folders created for their run, until released. */
   private static final java.util.Set<Held> CREATED = new java.util.LinkedHashSet<>();
 

@@ -378,9 +378,10 @@ class ResumeSafetyTest {
   }
 
   /**
-   * A run stopped after round 3 of 4 (its summary written, checkpoints of rounds 2 and 3: the newest
-   * two are kept) whose newest checkpoint was then deleted is not finished: the resume goes on from
-   * round 2's and completes all 4 rounds (before: "finished all 3 rounds; nothing to resume").
+   * A run stopped after round 3 of 4 (its summary written, checkpoints of rounds 2 and 3: the
+   * newest two are kept) whose newest checkpoint was then deleted is not finished: the resume goes
+   * on from round 2's and completes all 4 rounds (before: "finished all 3 rounds; nothing to
+   * resume").
    */
   @Test
   void aRunStoppedBeforeItsLastRound_withItsNewestCheckpointDeleted_resumes() throws Exception {
@@ -402,5 +403,38 @@ class ResumeSafetyTest {
             "run", conf.toString(), "--set", "checkpoint.every=1", "--resume", dir.toString());
     assertEquals(0, r.code(), r.err());
     assertEquals(5, Files.readAllLines(csv).size(), "rounds 1 to 4");
+  }
+
+  /**
+   * A signal that ends the JVM (a second SIGTERM, SIGINT, the stop bound) before the run wrote
+   * anything removes the folder reserved for it, which holds only .lock, and says no result was
+   * written (before: the folder stayed, and the halt's line said the rounds recorded so far were in
+   * it); a folder holding results is kept and named.
+   */
+  @Test
+  void aSignalBeforeAnyResult_removesTheReservedFolder() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("results/sig-1"));
+    FolderLock.Held held = FolderLock.takeCreating(dir, true);
+    try {
+      assertEquals(
+          "splitemu: stopped by a signal before any result was written",
+          RunCommand.signalLine(dir));
+      assertFalse(Files.exists(dir), "the reserved folder holding only .lock is removed");
+      assertEquals("before any result was written", RunCommand.kept(dir));
+    } finally {
+      held.close();
+    }
+    Path kept = Files.createDirectories(tmp.resolve("results/sig-2"));
+    held = FolderLock.takeCreating(kept, true);
+    try {
+      Files.writeString(kept.resolve("scenario.conf"), "splitemu {}\n");
+      assertEquals(
+          "splitemu: stopped by a signal; the rounds recorded so far are in "
+              + kept.toAbsolutePath(),
+          RunCommand.signalLine(kept));
+      assertTrue(Files.exists(kept.resolve("scenario.conf")));
+    } finally {
+      held.close();
+    }
   }
 }
