@@ -908,9 +908,31 @@ public final class ResultsWriter implements Closeable, RecordObserver {
       cuts.forEach(CsvTable.Cut::discard);
       throw e;
     }
-    roundsCsv = cuts.get(0).commit();
-    devicesCsv = cuts.get(1).commit();
-    eventsCsv = cuts.get(2).commit();
+    // A commit that fails (its cut is deleted) leaves the tables committed before it cut and the
+    // ones after it as they were: a rename cannot be undone. Best effort, so that no table stays
+    // open and no cut stays behind as a temporary file: the remaining cuts are discarded and the
+    // tables already opened closed; the resume fails with the commit's line.
+    List<CsvTable> opened = new ArrayList<>();
+    try {
+      for (CsvTable.Cut c : cuts) {
+        opened.add(c.commit());
+      }
+    } catch (RuntimeException e) {
+      for (int i = opened.size(); i < cuts.size(); i++) {
+        cuts.get(i).discard();
+      }
+      for (CsvTable t : opened) {
+        try {
+          t.close();
+        } catch (RuntimeException c) {
+          e.addSuppressed(c);
+        }
+      }
+      throw e;
+    }
+    roundsCsv = opened.get(0);
+    devicesCsv = opened.get(1);
+    eventsCsv = opened.get(2);
   }
 
   /**
