@@ -110,8 +110,8 @@ public final class FolderLock implements AutoCloseable {
     if (!Files.isDirectory(dir)) {
       try {
         Path parent = dir.toAbsolutePath().getParent();
-        if (parent != null) {
-          Files.createDirectories(parent);
+        if (parent != null && !Files.exists(parent)) {
+          Files.createDirectories(parent); // a parent that is a file: createDirectory says so
         }
         Files.createDirectory(dir);
         created = true;
