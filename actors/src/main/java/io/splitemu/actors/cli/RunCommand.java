@@ -182,19 +182,19 @@ public final class RunCommand implements Callable<Integer> {
       int status = 1;
       try {
         boolean started = Files.isDirectory(out.resolve("checkpoints"));
+        if (finished(out, s) != null) {
+          // The holder wrote its summary but was lost before it said it ended.
+          w.println("splitemu run: the run in " + out + " ended on another JVM (--failover)");
+          w.flush();
+          status = 0;
+          return 0;
+        }
         if (!started && Files.exists(out.resolve("scenario.conf"))) {
           throw new UserException(
               "--failover: "
                   + out
                   + " holds results but no checkpoint: the JVM that ran it was lost before its"
                   + " first checkpoint; start the run again into another folder");
-        }
-        if (started && finished(out, s) != null) {
-          // The holder wrote its summary but was lost before it said it ended.
-          w.println("splitemu run: the run in " + out + " ended on another JVM (--failover)");
-          w.flush();
-          status = 0;
-          return 0;
         }
         if (started) {
           err.println("splitemu run: took over " + out + " (--failover); resuming it");
