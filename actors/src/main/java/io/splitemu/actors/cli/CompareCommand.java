@@ -773,13 +773,12 @@ public final class CompareCommand implements Callable<Integer> {
 
   /**
    * How a {@code --resume} goes on with each of {@code runs} in the folder {@code into}: a scheme
-   * whose run finished there is kept; one whose run was stopped by SIGTERM (its newest checkpoint
-   * is of its last recorded round; a finished run takes none after its last round) or ended without
-   * finishing (killed, failed) goes on from its newest checkpoint, as {@code run --resume} does;
-   * one with no folder runs. Refuses with one line, before anything runs, a folder holding a run of
-   * a scheme not given, a run given after one not started (a compare runs its schemes in order), a
-   * run of another configuration than this scenario and {@code --set} options, or an unfinished run
-   * with no checkpoint.
+   * whose run finished there ({@link RunCommand#finished}) is kept; one whose run was stopped by
+   * SIGTERM before its last round or ended without finishing (killed, failed) goes on from its
+   * newest checkpoint, as {@code run --resume} does; one with no folder runs. Refuses with one
+   * line, before anything runs, a folder holding a run of a scheme not given, a run given after one
+   * not started (a compare runs its schemes in order), a run of another configuration than this
+   * scenario and {@code --set} options, or an unfinished run with no checkpoint.
    */
   private List<Step> steps(Path into, List<Emulation.Prepared> runs) {
     List<String> named = new ArrayList<>();
