@@ -437,4 +437,37 @@ class ResumeSafetyTest {
       held.close();
     }
   }
+
+  /**
+   * A run that stopped at its target accuracy (stop-at-target) before its last round is finished:
+   * the resume is refused saying so, with the rounds it ran of those configured (before: "finished
+   * all 1 rounds").
+   */
+  @Test
+  void aRunStoppedAtItsTarget_isRefusedSayingSo() throws Exception {
+    Path conf = CheckpointResumeTest.scenario(tmp, "psl");
+    Path dir = tmp.resolve("target");
+    String[] sets = {"--set", "stop-at-target=true", "--set", "target-accuracy=0.01"};
+    List<String> a = new ArrayList<>(List.of("run", conf.toString()));
+    a.addAll(List.of(sets));
+    List<String> run = new ArrayList<>(a);
+    run.addAll(List.of("--out", dir.toString()));
+    ProfileCommandTest.Result r = ProfileCommandTest.cli(run.toArray(new String[0]));
+    assertEquals(0, r.code(), r.err());
+    assertEquals(2, Files.readAllLines(dir.resolve("rounds.csv")).size(), "stopped after round 1");
+    Map<String, String> before = files(dir);
+    List<String> resume = new ArrayList<>(a);
+    resume.addAll(List.of("--resume", dir.toString()));
+    r = ProfileCommandTest.cli(resume.toArray(new String[0]));
+    assertEquals(1, r.code(), r.err());
+    oneLine(r);
+    assertTrue(
+        r.err()
+            .contains(
+                dir
+                    + " stopped at its target accuracy (stop-at-target) after 1 of 4 rounds;"
+                    + " nothing to resume"),
+        r.err());
+    assertEquals(before, files(dir));
+  }
 }
