@@ -655,12 +655,42 @@ public final class RunCommand implements Callable<Integer> {
     }
   }
 
-  /** The one line printed when a signal stops a run writing into {@code dir}. */
+  /**
+   * The one line printed when the JVM ends under a run writing into {@code dir}: a signal, or a JVM
+   * error in an actor, on which Pekko ends the JVM itself ({@code pekko.jvm-exit-on-fatal-error}).
+   */
   static String signalLine(Path dir) {
+    String what =
+        exitingOnActorError(Thread.getAllStackTraces().values())
+            ? "splitemu: a JVM error in an actor ended the JVM (Pekko printed it above; a"
+                + " StackOverflowError is a bug, an OutOfMemoryError a heap too small:"
+                + " SPLITEMU_JAVA_OPTS=-Xmx...)"
+            : "splitemu: stopped by a signal";
     String kept = kept(dir);
-    return kept.startsWith("before")
-        ? "splitemu: stopped by a signal " + kept
-        : "splitemu: stopped by a signal; " + kept;
+    return kept.startsWith("before") ? what + " " + kept : what + "; " + kept;
+  }
+
+  /**
+   * Whether one of {@code stacks} is Pekko's uncaught-error handler of an actor system ending the
+   * JVM ({@code System.exit} called from {@code ActorSystemImpl}'s handler): the JVM then runs the
+   * shutdown hooks on a JVM error in an actor, not on a signal. The actor system does not stop only
+   * itself on such an error ({@code jvm-exit-on-fatal-error = off}): an actor whose thread died
+   * mid-message is never stopped, and its system's termination waits for it for good.
+   */
+  static boolean exitingOnActorError(java.util.Collection<StackTraceElement[]> stacks) {
+    for (StackTraceElement[] stack : stacks) {
+      boolean exit = false;
+      for (StackTraceElement e : stack) {
+        if (e.getClassName().equals("java.lang.Runtime") && e.getMethodName().equals("exit")) {
+          exit = true;
+        } else if (exit
+            && e.getClassName().startsWith("org.apache.pekko.actor.ActorSystemImpl")
+            && e.getMethodName().equals("uncaughtException")) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /**
