@@ -73,11 +73,6 @@ public final class UnknownKeys {
    * and a top-level key that a substitution in the scenario's text or options reads ({@code
    * substituted}). A plain value that nothing reads, such as {@code rounds = 1}, is refused.
    */
-  static void checkTopLevel(Config scenario, Config reference, String namespace) {
-    checkTopLevel(scenario, reference, namespace, Set.of());
-  }
-
-  /** {@link #checkTopLevel(Config, Config, String)}, {@code substituted} keys allowed. */
   static void checkTopLevel(
       Config scenario, Config reference, String namespace, Set<String> substituted) {
     if (!reference.hasPath(namespace)) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -115,7 +116,7 @@ class TopLevelKeysTest {
           com.typesafe.config.ConfigFactory.parseFile(f.toFile())
               .resolve(
                   com.typesafe.config.ConfigResolveOptions.defaults().setAllowUnresolved(true));
-      UnknownKeys.checkTopLevel(c, Settings.reference(), "splitemu");
+      UnknownKeys.checkTopLevel(c, Settings.reference(), "splitemu", Set.of());
     }
   }
 }
