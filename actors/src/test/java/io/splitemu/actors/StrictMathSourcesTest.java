@@ -18,9 +18,10 @@ import org.junit.jupiter.api.Test;
  * (docs/runtime.md, "Fidelity and determinism"). {@code Math.log}, {@code exp}, {@code pow} and the
  * like are HotSpot intrinsics that may round by the CPU, so the same scenario and seed could give
  * other figures on another host of one cluster; {@code StrictMath}'s results are fixed by its spec.
- * {@code Math.sqrt}, {@code abs}, {@code floor}, {@code min} and the like are exact (IEEE 754) and
- * stay allowed. The bench module (inputs of timing benchmarks) and ND4J's own training math are not
- * held.
+ * The JDK's {@code nextGaussian} and {@code nextExponential} call {@code Math.exp} and {@code
+ * Math.log} inside, so they are held too. {@code Math.sqrt}, {@code abs}, {@code floor}, {@code
+ * min} and the like are exact (IEEE 754) and stay allowed. The bench module (inputs of timing
+ * benchmarks) and ND4J's own training math are not held.
  */
 class StrictMathSourcesTest {
 
@@ -38,6 +39,15 @@ class StrictMathSourcesTest {
   /** A call {@code Math.f(} or {@code java.lang.Math.f(}, not {@code StrictMath.f(}. */
   private static final Pattern CALL =
       Pattern.compile("(?<![\\w$])Math\\s*\\.\\s*(" + FUNCTIONS + ")\\s*\\(");
+
+  /**
+   * A draw from the JDK's own normal or exponential generator ({@code
+   * RandomGenerator.nextGaussian}, {@code nextExponential}): its ziggurat compares with {@code
+   * Math.exp} and {@code Math.log} inside the JDK, out of this test's sight; {@code
+   * Sampling.normal} is the StrictMath one.
+   */
+  private static final Pattern JDK_DRAW =
+      Pattern.compile("\\.\\s*(nextGaussian|nextExponential)\\s*\\(");
 
   /** A static import of one of them from Math, or of all of Math. */
   private static final Pattern STATIC_IMPORT =
@@ -62,6 +72,10 @@ class StrictMathSourcesTest {
           while (call.find()) {
             found.add(source.normalize() + ":" + (i + 1) + ": " + call.group().strip());
           }
+          Matcher draw = JDK_DRAW.matcher(code);
+          while (draw.find()) {
+            found.add(source.normalize() + ":" + (i + 1) + ": " + draw.group().strip());
+          }
           if (STATIC_IMPORT.matcher(code).find()) {
             found.add(source.normalize() + ":" + (i + 1) + ": " + code.strip());
           }
@@ -72,7 +86,8 @@ class StrictMathSourcesTest {
     assertTrue(
         found.isEmpty(),
         found.size()
-            + " calls of Math where StrictMath keeps the result the same on every host"
+            + " calls of Math (or of the JDK's nextGaussian/nextExponential) where StrictMath"
+            + " keeps the result the same on every host"
             + " (docs/runtime.md, \"Fidelity and determinism\"):\n"
             + String.join("\n", found));
   }

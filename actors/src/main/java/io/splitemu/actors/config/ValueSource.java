@@ -1,5 +1,6 @@
 package io.splitemu.actors.config;
 
+import io.splitemu.model.data.Sampling;
 import java.util.List;
 import java.util.random.RandomGenerator;
 
@@ -59,7 +60,7 @@ public sealed interface ValueSource {
   record Normal(double mean, double sd, double min, double max) implements ValueSource {
     @Override
     public double value(int i, RandomGenerator rng) {
-      return Math.min(max, Math.max(min, mean + sd * rng.nextGaussian()));
+      return Math.min(max, Math.max(min, mean + sd * Sampling.normal(rng)));
     }
 
     @Override
@@ -72,7 +73,7 @@ public sealed interface ValueSource {
   record LogNormal(double mu, double sigma) implements ValueSource {
     @Override
     public double value(int i, RandomGenerator rng) {
-      return StrictMath.exp(mu + sigma * rng.nextGaussian());
+      return StrictMath.exp(mu + sigma * Sampling.normal(rng));
     }
 
     @Override

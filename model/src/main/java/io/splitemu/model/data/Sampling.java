@@ -2,6 +2,7 @@ package io.splitemu.model.data;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 
 /**
  * Seeded random variates used by the generators and partitioners, implemented here on StrictMath so
@@ -10,8 +11,12 @@ import java.util.SplittableRandom;
 public final class Sampling {
   private Sampling() {}
 
-  /** A standard normal variate (Marsaglia's polar method, one value per call). */
-  public static double normal(SplittableRandom rng) {
+  /**
+   * A standard normal variate (Marsaglia's polar method, one value per call). The JDK's own {@code
+   * nextGaussian} is not used: its ziggurat compares a uniform draw with {@code Math.exp}, an
+   * intrinsic that may round by the CPU.
+   */
+  public static double normal(RandomGenerator rng) {
     while (true) {
       double u = 2 * rng.nextDouble() - 1;
       double v = 2 * rng.nextDouble() - 1;
