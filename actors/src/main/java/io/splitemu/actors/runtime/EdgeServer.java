@@ -311,10 +311,19 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
    */
   private Behavior<Command> onChildFailed(ChildFailed f) {
     if (f.getRef().equals(aggregator)) {
-      throw new IllegalArgumentException("FedAvg: " + f.getCause().getMessage());
+      throw new IllegalArgumentException(aggregatorFailure(f.getCause()));
     }
     throw new IllegalStateException(
         "barrier " + f.getRef().path().name() + " failed: " + RunGuardian.oneLine(f.getCause()));
+  }
+
+  /**
+   * The edge server's line for its aggregator's failure: {@code FedAvg: } and the cause, once
+   * (FedAvg's own refusals of a shape or a sample count already start with its name).
+   */
+  static String aggregatorFailure(Throwable cause) {
+    String reason = RunGuardian.oneLine(cause);
+    return reason.startsWith("FedAvg") ? reason : "FedAvg: " + reason;
   }
 
   private Behavior<Command> onRunVisit(RunVisit m) {

@@ -27,6 +27,15 @@ class AggregatorTest {
 
   /** Spawns an aggregator, sends it {@code m}'s average and reports why it failed. */
   private static void failureOf(Aggregator.Average m, ActorRef<String> report) {
+    failureOf(m, report, false);
+  }
+
+  /**
+   * As above; {@code asTheServerSaysIt} reports the edge server's line for the failure ({@link
+   * EdgeServer#aggregatorFailure}) instead of the cause's message.
+   */
+  private static void failureOf(
+      Aggregator.Average m, ActorRef<String> report, boolean asTheServerSaysIt) {
     Behavior<Void> parent =
         Behaviors.setup(
             ctx -> {
@@ -37,7 +46,10 @@ class AggregatorTest {
                   .onSignal(
                       ChildFailed.class,
                       f -> {
-                        report.tell(f.getCause().getMessage());
+                        report.tell(
+                            asTheServerSaysIt
+                                ? EdgeServer.aggregatorFailure(f.getCause())
+                                : f.getCause().getMessage());
                         return Behaviors.stopped();
                       })
                   .build();
@@ -56,6 +68,30 @@ class AggregatorTest {
             List.of(3, 7, 9), List.of(good, good, nan), List.of(1L, 1L, 1L), replies.getRef()),
         why.getRef());
     assertEquals("device 9's model contains NaN; refusing it", why.receiveMessage());
+  }
+
+  @Test
+  void refusals_areSaidByTheEdgeServerWithFedAvgOnce() {
+    TestProbe<Aggregator.Averaged> replies = testKit.createTestProbe();
+    TestProbe<String> why = testKit.createTestProbe();
+    failureOf(
+        new Aggregator.Average(
+            List.of(3, 7),
+            List.of(Nd4j.createFromArray(1.0, 2.0), Nd4j.createFromArray(1.0, 2.0, 3.0)),
+            List.of(1L, 1L),
+            replies.getRef()),
+        why.getRef(),
+        true);
+    assertEquals("FedAvg: device 7's model expected shape [2] but got [3]", why.receiveMessage());
+    failureOf(
+        new Aggregator.Average(
+            List.of(3, 9),
+            List.of(Nd4j.createFromArray(1.0, 2.0), Nd4j.createFromArray(Double.NaN, 2.0)),
+            List.of(1L, 1L),
+            replies.getRef()),
+        why.getRef(),
+        true);
+    assertEquals("FedAvg: device 9's model contains NaN; refusing it", why.receiveMessage());
   }
 
   @Test
