@@ -137,6 +137,11 @@ public final class CompareCommand implements Callable<Integer> {
     }
     // The --sweep values may read the scenario's top-level helpers through substitutions.
     Settings base = Settings.load(scenario, sets, sweeps);
+    String mathNote = MathEnvironment.note(base.fidelity());
+    if (mathNote != null) {
+      spec.commandLine().getErr().println(mathNote);
+      spec.commandLine().getErr().flush();
+    }
     try {
       if (sweeps.isEmpty()) {
         return compareOnce(w, base);

@@ -158,6 +158,11 @@ public final class RunCommand implements Callable<Integer> {
                   : ""));
     }
     Settings s = Settings.load(scenario, sets);
+    String mathNote = MathEnvironment.note(s.fidelity());
+    if (mathNote != null) {
+      spec.commandLine().getErr().println(mathNote);
+      spec.commandLine().getErr().flush();
+    }
     if (!failover) {
       if (resume != null && out != null) {
         resumable(s, resume); // the usage line
