@@ -46,7 +46,9 @@ public final class EmulatedLink implements LinkTiming {
   private int round = 1;
   // The link's faults (null: none), placed by the round starts known so far (round 1 at 0).
   private final LinkFaultWindows faults;
-  // (null without faults, which alone read them)
+  // (null without faults, which alone read them) Only the starts of the rounds the faults name
+  // (LinkFaultWindows.namesRound): a link kept every round's, which grew every link's state and
+  // each checkpoint by a round's entry a round, for the whole run.
   private final TreeMap<Integer, Long> roundStarts;
   private LinkFaultWindows.Resolved resolved;
   // Down for good from downForGoodNs: every transfer from the first that could not finish on.
@@ -62,7 +64,10 @@ public final class EmulatedLink implements LinkTiming {
   private EmulatedLink(Models models, LinkFaultWindows faults) {
     this.models = models;
     this.faults = faults;
-    this.roundStarts = faults == null ? null : new TreeMap<>(Map.of(1, 0L));
+    this.roundStarts = faults == null ? null : new TreeMap<>();
+    if (faults != null && faults.namesRound(1)) {
+      roundStarts.put(1, 0L);
+    }
     this.resolved = faults == null ? null : faults.resolve(roundStarts);
   }
 
@@ -81,7 +86,9 @@ public final class EmulatedLink implements LinkTiming {
 
   @Override
   public synchronized void roundStarted(int newRound, long startNs) {
-    if (faults != null && !Long.valueOf(startNs).equals(roundStarts.put(newRound, startNs))) {
+    if (faults != null
+        && faults.namesRound(newRound)
+        && !Long.valueOf(startNs).equals(roundStarts.put(newRound, startNs))) {
       resolved = faults.resolve(roundStarts);
       clearCache();
       if (resolved.downForGoodNs() > downForGoodNs) {
@@ -263,8 +270,8 @@ public final class EmulatedLink implements LinkTiming {
 
   /**
    * {round, free at (ns), next delivery opportunity}, then with faults: cut off (0 or 1), down for
-   * good since (ns), lost bytes, the number of round starts known and each (round, start), and each
-   * loss stream's draws so far.
+   * good since (ns), lost bytes, the number of round starts kept (those the faults name) and each
+   * (round, start), and each loss stream's draws so far.
    */
   @Override
   public synchronized long[] saveState() {
@@ -308,7 +315,10 @@ public final class EmulatedLink implements LinkTiming {
     int starts = (int) saved[k++];
     roundStarts.clear();
     for (int i = 0; i < starts; i++) {
-      roundStarts.put((int) saved[k], saved[k + 1]);
+      // A checkpoint of an older version holds every round's start: the named ones are kept.
+      if (faults.namesRound((int) saved[k])) {
+        roundStarts.put((int) saved[k], saved[k + 1]);
+      }
       k += 2;
     }
     faults.restoreDrawCounts(java.util.Arrays.copyOfRange(saved, k, saved.length));

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.NavigableMap;
 import java.util.SplittableRandom;
+import java.util.TreeSet;
 
 /**
  * The scenario's link faults on one direction of one device's link ({@code link-outage}, {@code
@@ -78,9 +79,29 @@ final class LinkFaultWindows {
   private static final long UNKNOWN = -1;
 
   private final List<Entry> entries;
+  // The rounds whose start some entry's window begins or ends at: the only round starts resolve
+  // reads, so the only ones a link keeps (and checkpoints), however long the run.
+  private final int[] namedRounds;
 
   private LinkFaultWindows(List<Entry> entries) {
     this.entries = List.copyOf(entries);
+    TreeSet<Integer> named = new TreeSet<>();
+    for (Entry e : entries) {
+      for (Settings.FaultTime t : new Settings.FaultTime[] {e.start(), e.end()}) {
+        if (t != null && t.atRoundStart()) {
+          named.add(t.round());
+        }
+      }
+    }
+    this.namedRounds = named.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /**
+   * Whether some window begins or ends at round {@code round}'s start ({@code round = R}, {@code
+   * until-round = R}); {@link #resolve} reads no other round's start.
+   */
+  boolean namesRound(int round) {
+    return java.util.Arrays.binarySearch(namedRounds, round) >= 0;
   }
 
   /**
@@ -127,7 +148,10 @@ final class LinkFaultWindows {
         || kind.equals("message-loss");
   }
 
-  /** The windows placed by {@code roundStarts} (round -> its start, ns; the rounds started). */
+  /**
+   * The windows placed by {@code roundStarts} (round -> its start, ns; the rounds started, or just
+   * those {@link #namesRound} names: no other is read).
+   */
   Resolved resolve(NavigableMap<Integer, Long> roundStarts) {
     FaultSchedule.Builder schedule = FaultSchedule.builder();
     long down = LinkTiming.NEVER;

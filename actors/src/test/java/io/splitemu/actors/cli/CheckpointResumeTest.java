@@ -764,6 +764,61 @@ class CheckpointResumeTest {
   }
 
   /**
+   * A link keeps the round starts its faults name, not every round's: the links' state in a
+   * checkpoint is as large at round 6 as at round 4 (it grew by a round's start a round, on every
+   * link with a fault), and a run resumed from round 6 still equals the uninterrupted run.
+   */
+  @Test
+  void linkFaultState_staysTheSameSizeCheckpointToCheckpoint_andResumesExactly() throws Exception {
+    int rounds = 7;
+    Path scenario = tmp.resolve("edgesplit-link-state.conf");
+    Files.writeString(
+        scenario,
+        "splitemu {\n"
+            + "  scenario = ckpt-link-state\n"
+            + "  scheme = edgesplit\n"
+            + "  rounds = "
+            + rounds
+            + "\n  local-steps = 2\n"
+            + "  fidelity = timing\n"
+            + "  model { name = lenet5, cut = 2 }\n"
+            + "  devices { count = 4, flops = [1e9, 2e9, 3e9, 4e9] }\n"
+            + links()
+            + "  checkpoint.every = 2\n"
+            + "  faults = [{ kind = link-degradation, devices = [0, 1, 2, 3], round = 2,"
+            + " until-round = 3, factor = 0.5 }, { kind = message-loss, devices = [1, 3],"
+            + " direction = up, round = 1, probability = 0.3, retransmit-timeout = 100 ms }]\n"
+            + "  output.plots = false\n"
+            + "}\n");
+    Path stopped = tmp.resolve("stopped");
+    ProfileCommandTest.Result a =
+        ProfileCommandTest.cli("run", scenario.toString(), "--out", stopped.toString());
+    assertEquals(0, a.code(), a.err());
+    Path whole = Files.createDirectories(tmp.resolve("whole"));
+    for (String table : List.of("rounds.csv", "devices.csv", "events.csv")) {
+      Files.copy(stopped.resolve(table), whole.resolve(table));
+    }
+    Checkpoint four = Checkpoints.read(Checkpoints.file(stopped, 4));
+    Checkpoint six = Checkpoints.read(Checkpoints.file(stopped, 6));
+    for (int d = 0; d < 4; d++) {
+      Device.Snapshot at4 = four.devices().get(d);
+      Device.Snapshot at6 = six.devices().get(d);
+      assertEquals(d, at6.device());
+      // {round, free at, next opportunity}, {cut off, down for good, lost bytes, starts kept},
+      // rounds 1 (the loss's start, where it has one), 2 and 3, and the loss's draws.
+      int loss = d % 2 == 1 ? 1 : 0;
+      assertEquals(3 + 4 + 2 * (2 + loss) + loss, at6.uplink().length, "device " + d);
+      assertEquals(at4.uplink().length, at6.uplink().length, "device " + d + " uplink");
+      assertEquals(at4.downlink().length, at6.downlink().length, "device " + d + " downlink");
+    }
+    asKilledAtItsEnd(stopped);
+    ProfileCommandTest.Result b =
+        ProfileCommandTest.cli("run", scenario.toString(), "--resume", stopped.toString());
+    assertEquals(0, b.code(), b.err() + b.out());
+    assertSameRun(whole, stopped, rounds);
+  }
+
+  /**
    * Runs a 4-device timing scenario of {@code scheme} with {@code extra} (its faults) whole, then
    * with a checkpoint every 2 rounds and resumed from its newest checkpoint, and checks the resumed
    * run equals the whole one; returns the resumed run's folder.

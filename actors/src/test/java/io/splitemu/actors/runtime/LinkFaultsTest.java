@@ -19,6 +19,7 @@ import io.splitemu.net.link.PacketLink;
 import io.splitemu.net.trace.EndPolicy;
 import io.splitemu.net.trace.PacketTrace;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -438,5 +439,81 @@ class LinkFaultsTest {
             "edgesplit",
             "{ kind = link-degradation, device = 0, factor = 0.5, round = 1,"
                 + " until-round = 2 }"));
+  }
+
+  /**
+   * A link keeps the starts of the rounds its faults name, not every round's: its state (and each
+   * checkpoint, which holds it) is as large after 1,000 rounds as after the last named round, and a
+   * link restored from it times transfers as the link it was saved from.
+   */
+  @Test
+  void aLinksState_keepsOnlyTheRoundStartsItsFaultsName_howeverLongTheRun() {
+    Settings s =
+        scenario(
+            "psl",
+            "{ kind = link-degradation, device = 0, factor = 0.5, round = 3, until-round = 5 },"
+                + " { kind = link-outage, device = 0, at = 1 s, until = 2 s },"
+                + " { kind = message-loss, device = 0, probability = 0.5, retransmit-timeout"
+                + " = 1 s, round = 2, until-round = 3 }",
+            "rounds = 1000");
+    EmulatedLink.Models models = (round, share) -> FluidLink.constant(8e6 * share, 0);
+    EmulatedLink link = new EmulatedLink(models).withFaults(LinkFaultWindows.of(s, 0, true));
+    long second = 1_000_000_000L;
+    long[] atRound4 = null;
+    long[] atRound5 = null;
+    for (int r = 1; r <= 1000; r++) {
+      link.round(r);
+      link.roundStarted(r, 10 * r * second);
+      if (r == 4) {
+        atRound4 = link.saveState();
+      }
+      if (r == 5) {
+        atRound5 = link.saveState();
+      }
+    }
+    // {round, free at, next opportunity}, {cut off, down for good, lost bytes, starts kept},
+    // rounds 2, 3 and 5 with their starts, one loss stream's draws.
+    assertEquals(3 + 4 + 2 * 3 + 1, atRound5.length);
+    assertEquals(atRound5.length, link.saveState().length);
+    assertEquals(atRound5.length - 2, atRound4.length, "round 5's start is not known in round 4");
+    // Restored in round 4 (inside the degradation, its end not yet known), a fresh link times
+    // transfers as the link saved then, and both end the degradation at round 5's start.
+    EmulatedLink saved = new EmulatedLink(models).withFaults(LinkFaultWindows.of(s, 0, true));
+    for (int r = 1; r <= 4; r++) {
+      saved.round(r);
+      saved.roundStarted(r, 10 * r * second);
+    }
+    assertEquals(Arrays.toString(atRound4), Arrays.toString(saved.saveState()));
+    EmulatedLink restored = new EmulatedLink(models).withFaults(LinkFaultWindows.of(s, 0, true));
+    restored.restoreState(atRound4);
+    assertEquals(Arrays.toString(atRound4), Arrays.toString(restored.saveState()));
+    // A checkpoint of an earlier build held every round's start: restored, the same state.
+    EmulatedLink fromOld = new EmulatedLink(models).withFaults(LinkFaultWindows.of(s, 0, true));
+    fromOld.restoreState(
+        new long[] {
+          4,
+          0,
+          0,
+          0,
+          LinkTiming.NEVER,
+          0,
+          4,
+          1,
+          10 * second,
+          2,
+          20 * second,
+          3,
+          30 * second,
+          4,
+          40 * second,
+          0
+        });
+    assertEquals(Arrays.toString(atRound4), Arrays.toString(fromOld.saveState()));
+    for (EmulatedLink l : List.of(saved, restored)) {
+      assertEquals(42 * second, l.arrival(40 * second, 1_000_000, 1.0), "1 MB at half rate");
+      l.round(5);
+      l.roundStarted(5, 50 * second);
+      assertEquals(51 * second, l.arrival(50 * second, 1_000_000, 1.0), "at full rate again");
+    }
   }
 }
