@@ -2,6 +2,7 @@ package io.splitemu.actors.runtime;
 
 import io.splitemu.net.EmulatedInstant;
 import io.splitemu.net.UndeliverableException;
+import io.splitemu.net.link.FaultSchedule;
 import io.splitemu.net.link.LinkFaults;
 import io.splitemu.net.link.LinkModel;
 import io.splitemu.net.link.LinkState;
@@ -51,6 +52,10 @@ public final class EmulatedLink implements LinkTiming {
   // each checkpoint by a round's entry a round, for the whole run.
   private final TreeMap<Integer, Long> roundStarts;
   private LinkFaultWindows.Resolved resolved;
+  // The model a probe at probeAtNs takes, when some placed window starts after it (null: none
+  // made this round).
+  private long probeAtNs;
+  private LinkModel probeModel;
   // Down for good from downForGoodNs: every transfer from the first that could not finish on.
   private boolean cutOff;
   private long downForGoodNs = NEVER;
@@ -145,6 +150,7 @@ public final class EmulatedLink implements LinkTiming {
   private void clearCache() {
     firstShareModel = null;
     otherShares = null;
+    probeModel = null;
   }
 
   @Override
@@ -162,11 +168,29 @@ public final class EmulatedLink implements LinkTiming {
 
   @Override
   public synchronized long probe(long sendNs, long bytes) {
-    // A probe sees the outages and degradations that end, not the losses (it draws nothing) nor
-    // an outage with no end in sight (its device is about to be given up; the rate is moot).
-    LinkModel m = model(1.0);
+    // A probe sees the outages and degradations with an end that have started by its send instant
+    // (what a measurement then can observe: a window still to come would make a round's plan
+    // depend on a fault after it), not the losses (it draws nothing) nor an outage with no end in
+    // sight (its device is about to be given up; the rate is moot).
+    LinkModel m = probeModel(sendNs);
     LinkState idle = m.serve(LinkState.IDLE, EmulatedInstant.ofNanos(sendNs), bytes);
     return idle.freeAt().nanos() + m.propagationNanos();
+  }
+
+  /** The model a probe sent at {@code sendNs} takes: this round's, with the windows started. */
+  private LinkModel probeModel(long sendNs) {
+    if (resolved == null) {
+      return model(1.0);
+    }
+    FaultSchedule started = resolved.startedBy(sendNs);
+    if (started.windows().size() == resolved.schedule().windows().size()) {
+      return model(1.0); // every window placed has started: the transfers' model
+    }
+    if (probeModel == null || probeAtNs != sendNs) {
+      probeModel = LinkFaults.apply(models.of(round, 1.0), started);
+      probeAtNs = sendNs;
+    }
+    return probeModel;
   }
 
   @Override

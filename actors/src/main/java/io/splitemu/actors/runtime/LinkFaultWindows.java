@@ -74,7 +74,29 @@ final class LinkFaultWindows {
    *     {@link LinkTiming#NEVER} if none
    * @param losses the loss windows, in the scenario's order
    */
-  record Resolved(FaultSchedule schedule, long downForGoodNs, List<Loss> losses) {}
+  record Resolved(FaultSchedule schedule, long downForGoodNs, List<Loss> losses) {
+
+    /**
+     * The schedule's windows that have started by {@code ns} (each whole, its end included), the
+     * rest left out: what a probe sent at {@code ns} can observe ({@link EmulatedLink#probe}).
+     */
+    FaultSchedule startedBy(long ns) {
+      FaultSchedule.Builder b = FaultSchedule.builder();
+      for (FaultSchedule.Window w : schedule.windows()) {
+        if (w.fromNanos() > ns) {
+          continue;
+        }
+        if (w.factor().signum() == 0) {
+          b.outage(w.fromNanos(), w.toNanos());
+        } else {
+          // The factor came in as a double (new BigDecimal(double) is exact), so it goes back
+          // unchanged.
+          b.degradation(w.fromNanos(), w.toNanos(), w.factor().doubleValue());
+        }
+      }
+      return b.build();
+    }
+  }
 
   private static final long UNKNOWN = -1;
 

@@ -516,4 +516,67 @@ class LinkFaultsTest {
       assertEquals(51 * second, l.arrival(50 * second, 1_000_000, 1.0), "at full rate again");
     }
   }
+
+  /**
+   * A probe sees the fault windows that have started by its send instant, each whole (a measurement
+   * then can observe them), and none still to come.
+   */
+  @Test
+  void aProbe_seesTheWindowsStartedByItsSendInstant_andNoneToCome() {
+    Settings s =
+        scenario(
+            "psl",
+            "{ kind = link-outage, device = 0, at = 5 s, until = 6 s },"
+                + " { kind = link-degradation, device = 0, factor = 0.5, round = 1,"
+                + " until = 3 s }");
+    EmulatedLink.Models models = (round, share) -> FluidLink.constant(8e6 * share, 0);
+    EmulatedLink clean = new EmulatedLink(models);
+    EmulatedLink link = new EmulatedLink(models).withFaults(LinkFaultWindows.of(s, 0, true));
+    long second = 1_000_000_000L;
+    // At 0 the degradation has started (to 3 s: 1.5 MB at half rate, the rest at full), the
+    // outage has not: 8 MB end at 9.5 s, not 10.5 s.
+    assertEquals(9_500_000_000L, link.probe(0, 8_000_000));
+    // At 4 s nothing has started that is not over: as the clean link.
+    assertEquals(clean.probe(4 * second, 8_000_000), link.probe(4 * second, 8_000_000));
+    // At 5 s the outage has started: the probe waits it out.
+    assertEquals(14 * second, link.probe(5 * second, 8_000_000));
+    // The transfers take every window placed, started or not.
+    assertEquals(8_500_000_000L, link.arrival(4 * second, 3_500_000, 1.0));
+  }
+
+  /**
+   * A link fault that starts after round 1 ends, inside the window the round's idle-link probes
+   * span, leaves round 1 as the fault-free run's: its plan (replan rows and their link estimates),
+   * its row and its devices' rows. The probe used to see the outage ahead and plan round 1 for it.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"edgesplit", "sfl-compute"})
+  void aFaultAfterRound1_leavesRound1AsTheFaultFreeRun(String scheme) throws Exception {
+    Tables clean = run(scenario(scheme, ""), tmp.resolve("clean"));
+    double end1 = num(clean.rounds().get(0), "emulated_time_s");
+    long from = (long) (end1 * NS) + 1_000_000L;
+    assertTrue(from < 5 * NS, "the outage falls inside round 1's probes' window: " + end1);
+    Tables t =
+        run(
+            scenario(
+                scheme,
+                "{ kind = link-outage, devices = [0, 1, 2], direction = both, at = "
+                    + from
+                    + " ns, until = "
+                    + (from + 200_000_000L)
+                    + " ns }"),
+            tmp.resolve("later"));
+    assertEquals(
+        FaultsOnEverySchemeTest.emulated(clean.rounds()).get(0),
+        FaultsOnEverySchemeTest.emulated(t.rounds()).get(0));
+    assertEquals(inRound(clean.devices(), 1), inRound(t.devices(), 1));
+    assertEquals(inRound(clean.events(), 1), inRound(t.events(), 1));
+    assertFalse(inRound(t.events(), 1).isEmpty(), "round 1 has its replan rows");
+    // The outage does hit round 2.
+    assertTrue(latency(t, 2) > latency(clean, 2), t.rounds().get(1).toString());
+  }
+
+  private static List<Map<String, String>> inRound(List<Map<String, String>> rows, int round) {
+    return rows.stream().filter(r -> r.get("round").equals(Integer.toString(round))).toList();
+  }
 }
