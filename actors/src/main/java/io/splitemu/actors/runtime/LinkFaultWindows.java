@@ -128,8 +128,7 @@ final class LinkFaultWindows {
 
   /**
    * Device {@code device}'s faults on its uplink ({@code up}) or downlink, or null if it has none;
-   * each loss draws from its own stream of the scenario seed, {@code
-   * faults/<index>/message-loss/device-<d>/<up|down>}.
+   * each loss draws from its own stream of the scenario seed, named by {@link #lossStream}.
    */
   static LinkFaultWindows of(Settings s, int device, boolean up) {
     List<Entry> entries = new ArrayList<>();
@@ -146,9 +145,7 @@ final class LinkFaultWindows {
       }
       Draws draws =
           f.kind().equals("message-loss")
-              ? new Draws(
-                  SeededStreams.seedFor(
-                      s.seed(), "faults/" + i + "/message-loss/device-" + device + "/" + dir))
+              ? new Draws(SeededStreams.seedFor(s.seed(), lossStream(s.faults(), i, device, dir)))
               : null;
       entries.add(
           new Entry(
@@ -161,6 +158,52 @@ final class LinkFaultWindows {
               draws));
     }
     return entries.isEmpty() ? null : new LinkFaultWindows(entries);
+  }
+
+  /**
+   * The name of the stream that fault {@code i} ({@code message-loss}) draws device {@code
+   * device}'s losses on its {@code dir} link from: {@code
+   * faults/message-loss/<window>/p=<p>/timeout=<ns>/<direction>/device-<d>/<up|down>}, with {@code
+   * #k} after the direction for the k-th earlier identical entry on that link. It is named by what
+   * the fault is, not by its place in the list, so that adding, removing or reordering other faults
+   * leaves the losses drawn as they were (two scenarios that say the same draw the same).
+   */
+  public static String lossStream(List<Settings.Fault> faults, int i, int device, String dir) {
+    String key = lossKey(faults.get(i));
+    int earlier = 0;
+    for (int j = 0; j < i; j++) {
+      Settings.Fault g = faults.get(j);
+      if (g.kind().equals("message-loss")
+          && g.devices().contains(device)
+          && (g.direction().equals("both") || g.direction().equals(dir))
+          && lossKey(g).equals(key)) {
+        earlier++;
+      }
+    }
+    return "faults/message-loss/"
+        + key
+        + (earlier == 0 ? "" : "#" + earlier)
+        + "/device-"
+        + device
+        + "/"
+        + dir;
+  }
+
+  /** What a loss fault is, apart from its devices and its place in the list. */
+  private static String lossKey(Settings.Fault f) {
+    return time(f.start())
+        + "-"
+        + (f.end() == null ? "end" : time(f.end()))
+        + "/p="
+        + f.probability()
+        + "/timeout="
+        + f.retransmitTimeoutNs()
+        + "/"
+        + f.direction();
+  }
+
+  private static String time(Settings.FaultTime t) {
+    return t.atRoundStart() ? "round-" + t.round() : "at-" + t.atNs() + "ns";
   }
 
   /** Whether {@code kind} is a fault of one direction of a device's link. */

@@ -228,7 +228,9 @@ class PipelineLinkFaultsTest {
     // The draws, in the order the device uploads per epoch: per batch its activations and its
     // tail's gradient, then its model. Every upload takes 1 s on an idle link and T = 3 s, so each
     // loss costs 3 s more uplink time and the 1 MB sent again.
-    SplittableRandom draws = SeededStreams.stream(1, "faults/0/message-loss/device-0/up");
+    SplittableRandom draws =
+        SeededStreams.stream(
+            1, "faults/message-loss/round-1-end/p=0.5/timeout=3000000000/up/device-0/up");
     long lostAll = 0;
     for (int e = 0; e < 2; e++) {
       long lost = 0;

@@ -140,7 +140,9 @@ class LinkFaultsTest {
     ChainProfile p = ModelZoo.profile("lenet5", DataType.FLOAT);
     long acts = 16 * (p.cutBytes(2) + 4);
     long model = p.deviceParamBytes(2);
-    SplittableRandom draws = SeededStreams.stream(1, "faults/0/message-loss/device-0/up");
+    SplittableRandom draws =
+        SeededStreams.stream(
+            1, "faults/message-loss/round-1-end/p=0.5/timeout=3000000000/up/device-0/up");
     int all = 0;
     for (int r = 1; r <= 3; r++) {
       int k = 0;
@@ -178,6 +180,35 @@ class LinkFaultsTest {
     assertFalse(
         one.devices().equals(two.devices()),
         "another seed draws other losses: " + one.devices() + " vs " + two.devices());
+  }
+
+  @Test
+  void messageLoss_drawsTheSame_whateverOtherFaultsComeBeforeIt() throws Exception {
+    // Losses on all three devices' uplinks, a slowdown that changes no transfer (device 1 from an
+    // instant after the run), and a second loss entry identical to the first.
+    String loss =
+        "{ kind = message-loss, devices = [0, 1, 2], direction = up, probability = 0.3,"
+            + " retransmit-timeout = 2 s, round = 1 }";
+    String never = "{ kind = device-slowdown, device = 1, at = 100000 s, factor = 2 }";
+    Tables alone = run(scenario("psl", loss), tmp.resolve("alone"));
+    Tables after = run(scenario("psl", never + ", " + loss), tmp.resolve("after"));
+    Tables before = run(scenario("psl", loss + ", " + never), tmp.resolve("before"));
+    assertEquals(alone.devices(), after.devices(), "a fault placed before the loss");
+    assertEquals(alone.devices(), before.devices(), "the same faults in another order");
+    assertEquals(
+        FaultsOnEverySchemeTest.emulated(alone.rounds()),
+        FaultsOnEverySchemeTest.emulated(after.rounds()));
+    // Two identical entries draw from two streams, not one twice.
+    assertEquals(
+        "faults/message-loss/round-1-end/p=0.3/timeout=2000000000/up/device-1/up",
+        LinkFaultWindows.lossStream(settingsFaults(loss + ", " + loss), 0, 1, "up"));
+    assertEquals(
+        "faults/message-loss/round-1-end/p=0.3/timeout=2000000000/up#1/device-1/up",
+        LinkFaultWindows.lossStream(settingsFaults(loss + ", " + loss), 1, 1, "up"));
+  }
+
+  private static List<Settings.Fault> settingsFaults(String faults) {
+    return scenario("psl", faults).faults();
   }
 
   @ParameterizedTest
