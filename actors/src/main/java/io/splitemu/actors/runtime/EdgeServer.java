@@ -804,10 +804,6 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     if (visit.plan().mode() == VisitPlan.Mode.DEPTH_PER_DEVICE) {
       return onSplitsDone(replies);
     }
-    for (double[] acc : copyLoss.values()) {
-      lossSum += acc[0];
-      lossCount += (int) acc[1];
-    }
     localEnds = new TreeMap<>();
     replies.forEach((d, l) -> localEnds.put(d, l.endNs()));
     return upload(phaseStartNs, localEnds);
@@ -1035,13 +1031,18 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     // A device that missed any phase is reported as not completed, with no spending.
     stats.keySet().removeAll(missing.keySet());
     Map<Integer, DevicePath> paths = new TreeMap<>();
-    if (p.mode() == VisitPlan.Mode.DEPTH_PER_DEVICE) {
-      // The loss of the copies of the members that completed, in device order.
+    if (p.mode() == VisitPlan.Mode.PER_DEVICE_COPIES
+        || p.mode() == VisitPlan.Mode.DEPTH_PER_DEVICE) {
+      // The loss of the copies of the members that completed, in device order (not the partial
+      // steps of one given up).
       for (int d : stats.keySet()) {
         double[] acc = copyLoss.get(d);
         if (acc != null) {
           lossSum += acc[0];
           lossCount += (int) acc[1];
+        }
+        if (p.mode() != VisitPlan.Mode.DEPTH_PER_DEVICE) {
+          continue;
         }
         Device.LocalDone l = splitDone.get(d);
         paths.put(d, new DevicePath(l.stepsEndNs(), l.stats().computeNs(), copyServerNs.get(d)));
