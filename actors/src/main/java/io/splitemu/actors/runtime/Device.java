@@ -100,10 +100,12 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
 
   /**
    * Start of a cluster visit: receive the device-side model (charged on the downlink at the full
-   * band when {@code broadcast}), take this round's compute factor and link shares. A {@code cut}
-   * other than the device's (a CPSL re-cut; -1: the cut never moves) moves the device there first:
-   * it rebuilds its slice at the cut from {@code params} and takes that cut's costs, so the cut and
-   * the weights arrive in the one message the visit starts with.
+   * band when {@code broadcast}, and without it, sfl-v1's start, when the device missed a reply
+   * since it last received an aggregate: it holds no current model, docs/faults.md), take this
+   * round's compute factor and link shares. A {@code cut} other than the device's (a CPSL re-cut;
+   * -1: the cut never moves) moves the device there first: it rebuilds its slice at the cut from
+   * {@code params} and takes that cut's costs, so the cut and the weights arrive in the one message
+   * the visit starts with.
    */
   public record BeginVisit(
       int round,
@@ -438,6 +440,13 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   private RunLocal local;
   private int localStep;
   private boolean hung;
+  // The device missed a reply since it last received a model from the server, so it holds no
+  // current one (sfl-v1 sends none at a visit's start, so such a device downloads it then). At a
+  // round's end, where checkpoints are taken, a device is stale exactly when it is hung: it can
+  // miss a reply only while hung, and one that answers again does so from a round's start, where
+  // it is asked (sfl-v1 asks every running device each round) and downloads the model. So a
+  // restore takes it from the hang, and the checkpoint's format stays.
+  private boolean stale;
   private long hangAtNs = Long.MAX_VALUE;
   // From when the device has been silent: its hang instant, or the earliest if hung at a round.
   private long silentSinceNs = Long.MIN_VALUE;
@@ -593,7 +602,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
     rate = setup.flopsPerSecond() * m.computeFactor();
     upShare = m.upShare();
     downShare = m.downShare();
-    if (m.broadcast()) {
+    if (m.broadcast() || stale) {
       return download(m, m.sendNs(), setup.paramBytes(), 1.0);
     }
     return ready(m, m.sendNs());
@@ -605,6 +614,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
       return missed(m.replyTo());
     }
     load(m.params());
+    stale = false;
     m.replyTo().tell(new Barrier.Reply<>(setup.id(), new Ready(arrival)));
     return this;
   }
@@ -783,6 +793,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
       return missed(m.replyTo());
     }
     load(m.params());
+    stale = false;
     m.replyTo().tell(new Barrier.Reply<>(setup.id(), new Downloaded(arrival, clock.stats())));
     return this;
   }
@@ -949,6 +960,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
 
   /** The device will not answer this request: the barrier learns it at once (emulated fault). */
   private Behavior<Command> missed(ActorRef<Barrier.Command> barrier) {
+    stale = true;
     barrier.tell(new Barrier.Missed(setup.id(), silentSinceNs));
     return this;
   }
@@ -1228,6 +1240,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
     // The links come back with the bytes they lost before the checkpoint, which were charged then.
     clock.lostSeen(setup.uplink().lostBytes(), setup.downlink().lostBytes());
     hung = s.hung();
+    stale = s.hung(); // see the field
     hangAtNs = s.hangAtNs();
     silentSinceNs = s.silentSinceNs();
     crashed = s.crashed();

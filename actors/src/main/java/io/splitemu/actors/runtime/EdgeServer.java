@@ -45,8 +45,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <p>A device that misses a phase (a hung device answers {@link Barrier.Missed}) is given up at the
  * emulated deadline, the instant the server sent it the request plus {@code barrier.deadline}; the
- * phase goes on without it and ends no earlier than that deadline. A barrier that times out on the
- * wall clock is a real hang of the host and ends the run ({@link WatchdogExpired}).
+ * phase goes on without it and ends no earlier than that deadline. sfl-v1 differs twice: a give-up
+ * at a visit's start (no model goes down) holds its FedAvg, not the others' steps, and a device
+ * that misses only the aggregate's download is no missing device (its model is in the aggregate). A
+ * barrier that times out on the wall clock is a real hang of the host and ends the run ({@link
+ * WatchdogExpired}).
  *
  * <p>It owns its uplink and downlink band ({@link EdgeBands}): it opens both link channels at its
  * first visit, on a materializer bound to itself (they stop with it at the run's end), paced as the
@@ -504,20 +507,38 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       due = Math.max(due, r.instantNs());
     }
     if (w.outcome() instanceof Barrier.Failed<?> f) {
-      due = Math.max(due, giveUpNs(f));
+      for (int d : f.missing()) {
+        if (holdsNextPhase(f, d)) {
+          due = Math.max(due, giveUpNs(f, d));
+        }
+      }
     }
     ActorRef<Command> self = getContext().getSelf();
     pacing.runAt(EmulatedInstant.ofNanos(due), () -> self.tell(new PacedOutcome(w)));
     return this;
   }
 
-  /** The latest emulated deadline of the devices that missed the phase. */
-  private long giveUpNs(Barrier.Failed<?> f) {
-    long at = Long.MIN_VALUE;
-    for (int d : f.missing()) {
-      at = Math.max(at, giveUpNs(f, d));
-    }
-    return at;
+  /**
+   * Whether the server gives up on {@code d}, which missed the current phase: not so for an sfl-v1
+   * device that misses the download of the aggregate, whose model is in that aggregate already (it
+   * took part in the round; one re-created without its state, a cluster's loss, is given up as
+   * before).
+   */
+  private boolean givesUp(Barrier.Failed<?> f, int d) {
+    return phase != Phase.DOWNLOAD
+        || visit.plan().mode() != VisitPlan.Mode.PER_DEVICE_COPIES
+        || f.lost().contains(d);
+  }
+
+  /**
+   * Whether the phase after the current one waits for the server to give up on {@code d}: not in
+   * sfl-v1's start of a visit, where no model goes down and each device starts its steps when it is
+   * ready (a give-up there holds the aggregation instead, as one in the local phase does), nor for
+   * a device the server does not give up on ({@link #givesUp}).
+   */
+  private boolean holdsNextPhase(Barrier.Failed<?> f, int d) {
+    return givesUp(f, d)
+        && !(phase == Phase.READY && visit.plan().mode() == VisitPlan.Mode.PER_DEVICE_COPIES);
   }
 
   /**
@@ -567,11 +588,17 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         // deadline; the supervisor, which watches every device, ends the run naming it.
         return this;
       }
-      phaseGiveUpNs = giveUpNs(f);
       for (int d : f.missing()) {
+        active.remove(Integer.valueOf(d));
+        if (!givesUp(f, d)) {
+          // sfl-v1: its model is in this round's FedAvg, so it took part in the round, which does
+          // not wait for its download; it holds no current model, and its next visit charges it
+          // the download first (Device.BeginVisit), or gives it up then if it is still silent.
+          continue;
+        }
+        phaseGiveUpNs = Math.max(phaseGiveUpNs, giveUpNs(f, d));
         missing.put(d, phase.name().toLowerCase() + ": " + f.reason());
         missedAtNs.put(d, giveUpNs(f, d));
-        active.remove(Integer.valueOf(d));
       }
       lost.addAll(f.lost());
     }
@@ -591,6 +618,25 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   }
 
   private Behavior<Command> onReady(Map<Integer, Device.Ready> replies) {
+    VisitPlan p = visit.plan();
+    if (p.mode() == VisitPlan.Mode.PER_DEVICE_COPIES && !active.isEmpty()) {
+      // SplitFed v1 sends no model at a visit's start: each device starts its steps when it is
+      // ready, at once or, one that missed the last aggregate, once it has downloaded it; a device
+      // given up here holds the aggregation (localGiveUpNs), as one given up in the local phase
+      // does, not the others' start.
+      localGiveUpNs = phaseGiveUpNs;
+      Map<Integer, Long> ready = new IdMap<>();
+      replies.forEach((d, r) -> ready.put(d, r.arrivalNs()));
+      ActorRef<Command> self = getContext().getSelf();
+      return request(
+          Phase.LOCAL,
+          phaseStartNs,
+          (d, b) -> {
+            long t = ready.get(d);
+            requestNs.put(d, t);
+            return new Device.RunLocal(p.steps(), t, self, b);
+          });
+    }
     long start = phaseStartNs;
     for (Device.Ready r : replies.values()) {
       start = Math.max(start, r.arrivalNs());
@@ -600,13 +646,6 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     phaseStartNs = start;
     if (active.isEmpty()) {
       return finish(phaseStartNs);
-    }
-    VisitPlan p = visit.plan();
-    if (p.mode() == VisitPlan.Mode.PER_DEVICE_COPIES) {
-      return request(
-          Phase.LOCAL,
-          phaseStartNs,
-          (d, b) -> new Device.RunLocal(p.steps(), phaseStartNs, getContext().getSelf(), b));
     }
     return nextStepOrUpload();
   }
@@ -795,7 +834,8 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
   }
 
   private Behavior<Command> onLocalDone(Map<Integer, Device.LocalDone> replies) {
-    localGiveUpNs = phaseGiveUpNs;
+    // With sfl-v1's give-up at the visit's start (onReady), if any.
+    localGiveUpNs = Math.max(localGiveUpNs, phaseGiveUpNs);
     long done = phaseStartNs;
     for (Device.LocalDone l : replies.values()) {
       done = Math.max(done, l.endNs());

@@ -160,6 +160,24 @@ class CheckpointResumeTest {
   }
 
   /**
+   * sfl-v1 under drop-for-round with a device crashed in round 2, the checkpoint's, and back at
+   * round 3's start: it downloads the model it missed first, in the resumed run too (its restore
+   * knows that from its hang at the checkpoint; docs/faults.md "Device faults on sfl-v1").
+   */
+  @Test
+  void sflV1_dropForRound_resumedAcrossARejoin_equalsTheUninterruptedRun() throws Exception {
+    Path stopped =
+        resumedEqualsWhole(
+            "sfl-v1",
+            "rejoin",
+            "  survival.absent = drop-for-round\n"
+                + "  faults = [{ kind = device-crash, device = 1, round = 2, until-round = 3 }]\n");
+    assertTrue(
+        events(stopped, false).stream().anyMatch(e -> e.get(2).equals("recovery")),
+        "the rejoin is after the checkpoint");
+  }
+
+  /**
    * MP-SL in timing fidelity, an epoch being a round: a run with a checkpoint every 2 epochs (each
    * taken with the pipeline drained at the FedAvg barrier), resumed from its checkpoint of epoch 2,
    * equals a run without any; on {@code mpsl} with a device hung from epoch 2 (given up before the
