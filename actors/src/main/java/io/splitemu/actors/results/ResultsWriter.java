@@ -764,9 +764,11 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   /**
    * Writes every event held, then a checkpoint's bytes atomically (a temporary file in the same
-   * folder, then renamed), then deletes all but the newest {@link #CHECKPOINTS_KEPT}, and records a
-   * {@code checkpoint} event, written at once: a run killed after its checkpoint's file keeps every
-   * row recorded before it, as a resume from it needs.
+   * folder, then renamed), then deletes all but the newest {@link #CHECKPOINTS_KEPT} and the
+   * scheduled one a crash would restore ({@link CheckpointFile#keep}: SIGTERM's checkpoints and
+   * their resumes' may outnumber it), and records a {@code checkpoint} event, written at once: a
+   * run killed after its checkpoint's file keeps every row recorded before it, as a resume from it
+   * needs.
    */
   @Override
   public synchronized void onCheckpoint(CheckpointFile c) {
@@ -780,8 +782,11 @@ public final class ResultsWriter implements Closeable, RecordObserver {
       try (var files = Files.list(folder)) {
         all = files.filter(ResultsWriter::isCheckpoint).sorted(BY_ROUND).toList();
       }
+      Path keep = checkpointFile(dir, c.keep());
       for (int i = 0; i < all.size() - CHECKPOINTS_KEPT; i++) {
-        Files.deleteIfExists(all.get(i));
+        if (!all.get(i).getFileName().equals(keep.getFileName())) {
+          Files.deleteIfExists(all.get(i));
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(
@@ -999,10 +1004,13 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   /**
    * Cuts the tables back to their rows of rounds up to {@code round} and goes on appending, as a
-   * resume does, in this process (a crash restored that round's checkpoint).
+   * resume does, in this process (a crash restored that round's checkpoint), and deletes the
+   * checkpoints of later rounds: SIGTERM's, of the timeline the crash discarded (a crash restores
+   * the newest scheduled one), which a later {@code --resume} must not go on from.
    */
   @Override
   public synchronized void onRewind(int round) {
+    deleteCheckpointsAfter(round);
     // The held rows of the rounds it discards would be cut; the others are written first.
     heldEvents.removeIf(e -> e.round() > round);
     writeAllEvents();
@@ -1016,6 +1024,34 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     // The live metrics hold the discarded rounds too (rounds recorded, the last round's gauges).
     for (RecordObserver o : observers) {
       o.onRewind(round);
+    }
+  }
+
+  // Deletes the checkpoint files of rounds after round; one that cannot be deleted fails the run,
+  // since a later --resume would go on from it, in the timeline the crash discarded.
+  private void deleteCheckpointsAfter(int round) {
+    Path folder = dir.resolve("checkpoints");
+    if (!Files.isDirectory(folder)) {
+      return;
+    }
+    try (var files = Files.list(folder)) {
+      for (Path f : files.filter(ResultsWriter::isCheckpoint).toList()) {
+        String n = f.getFileName().toString();
+        if (new java.math.BigInteger(n.substring("round-".length(), n.indexOf('.')))
+                .compareTo(java.math.BigInteger.valueOf(round))
+            > 0) {
+          Files.deleteIfExists(f);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot delete the checkpoints after round "
+              + round
+              + " in "
+              + folder
+              + ": "
+              + IoReasons.reason(e, folder),
+          e);
     }
   }
 

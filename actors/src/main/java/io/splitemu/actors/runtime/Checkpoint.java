@@ -40,6 +40,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param server the edge server's state
  * @param pipeline an MP-SL run's state (its devices', hops' and links'; null for the other schemes,
  *     whose fields above it leaves empty but for the round, instant and running devices)
+ * @param scheduledRound the round of the newest checkpoint {@code checkpoint.every} scheduled at or
+ *     before this one: this one's own round if it is scheduled ({@link #scheduled}), 0 if none is.
+ *     A checkpoint SIGTERM asked for off that schedule is one the uninterrupted run never took: a
+ *     crash after it restores the scheduled one (docs/runtime.md, "Crashes"), which the results
+ *     folder keeps for it
+ * @param crashesStruck the server and supervisor crashes that had struck by then (fault indexes,
+ *     sorted): a resume from this checkpoint does not strike them again
  */
 public record Checkpoint(
     int version,
@@ -61,7 +68,9 @@ public record Checkpoint(
     Map<Integer, Map<String, Long>> memory,
     List<Device.Snapshot> devices,
     EdgeServer.Snapshot server,
-    PipelineControl.State pipeline)
+    PipelineControl.State pipeline,
+    int scheduledRound,
+    List<Integer> crashesStruck)
     implements ClusterMessage {
 
   /** Copies every mutable part in: the checkpoint is a message, immutable once made. */
@@ -79,6 +88,15 @@ public record Checkpoint(
     memory.forEach((r, nodes) -> m.put(r, sorted(nodes)));
     memory = Collections.unmodifiableMap(m);
     devices = List.copyOf(devices);
+    crashesStruck = List.copyOf(new java.util.TreeSet<>(crashesStruck));
+  }
+
+  /**
+   * Whether {@code checkpoint.every} scheduled this checkpoint (the uninterrupted run takes it
+   * too), rather than SIGTERM off that schedule.
+   */
+  public boolean scheduled() {
+    return scheduledRound == round;
   }
 
   // An unmodifiable copy in key order (a restore replays some of them in order).

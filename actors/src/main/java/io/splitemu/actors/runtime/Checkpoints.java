@@ -28,8 +28,13 @@ import java.util.zip.CRC32;
  */
 public final class Checkpoints {
 
-  /** The file format; a checkpoint of another version is refused. */
-  public static final int VERSION = 4;
+  /**
+   * The file format; a checkpoint of another version is refused. 5 since a checkpoint says whether
+   * {@code checkpoint.every} scheduled it and which crashes had struck ({@link
+   * Checkpoint#scheduledRound}, {@link Checkpoint#crashesStruck}), which a version 4 file does not
+   * tell.
+   */
+  public static final int VERSION = 5;
 
   private static final long MAGIC = 0x53504c4954434b50L; // "SPLITCKP"
 
@@ -270,6 +275,21 @@ public final class Checkpoints {
    * with one line to {@code warn}. Fails with one line naming the folder if there is none.
    */
   public static Checkpoint newest(Path dir, Consumer<String> warn) {
+    return newest(dir, warn, false);
+  }
+
+  /**
+   * The newest readable checkpoint of results folder {@code dir} that {@code checkpoint.every}
+   * scheduled ({@link Checkpoint#scheduled}): what a crash restores, the checkpoint the
+   * uninterrupted run would have had, whatever SIGTERM checkpoint a stop and its resume left after
+   * it. A newer unreadable one is skipped with one line to {@code warn}; fails with one line naming
+   * the folder if there is none.
+   */
+  public static Checkpoint newestScheduled(Path dir, Consumer<String> warn) {
+    return newest(dir, warn, true);
+  }
+
+  private static Checkpoint newest(Path dir, Consumer<String> warn, boolean scheduled) {
     if (!Files.isDirectory(dir)) {
       throw new IllegalArgumentException("--resume: results folder " + dir + " does not exist");
     }
@@ -292,14 +312,23 @@ public final class Checkpoints {
     }
     IllegalArgumentException last = null;
     for (int i = files.size() - 1; i >= 0; i--) {
+      Checkpoint c;
       try {
-        return read(files.get(i));
+        c = read(files.get(i));
       } catch (IllegalArgumentException e) {
         last = e;
         if (i > 0) {
           warn.accept(e.getMessage() + "; resuming from the one before");
         }
+        continue;
       }
+      if (!scheduled || c.scheduled()) {
+        return c;
+      }
+    }
+    if (last == null) {
+      throw new IllegalArgumentException(
+          dir + " holds no checkpoint that checkpoint.every scheduled (only SIGTERM's)");
     }
     throw last;
   }

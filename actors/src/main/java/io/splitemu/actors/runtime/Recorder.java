@@ -180,7 +180,8 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
 
   private Behavior<Command> onCheckpoint(CheckpointTaken m) {
     Checkpoint c = m.checkpoint();
-    CheckpointFile file = new CheckpointFile(c.round(), c.nowNs() / 1e9, Checkpoints.encode(c));
+    CheckpointFile file =
+        new CheckpointFile(c.round(), c.nowNs() / 1e9, Checkpoints.encode(c), c.scheduledRound());
     for (RecordObserver s : subscribers) {
       s.onCheckpoint(file);
     }

@@ -822,8 +822,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (taken != null) {
       // The epoch's rows are published; the checkpoint row follows them, at the epoch's end.
       round = taken.epoch();
-      lastCheckpoint = pipelineCheckpoint(taken);
-      recorder.tell(new Recorder.CheckpointTaken(lastCheckpoint));
+      Checkpoint c = pipelineCheckpoint(taken);
+      lastCheckpoint = c.scheduled() ? c : lastCheckpoint;
+      recorder.tell(new Recorder.CheckpointTaken(c));
       StopSwitch stop = setup.checkpointing().stop();
       if (stop != null && stop.requested()) {
         stop.stoppedAfter(taken.epoch());
@@ -2141,7 +2142,25 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         Map.of(),
         List.of(),
         null,
-        state);
+        state,
+        scheduledRound(state.epoch()),
+        crashesStruck());
+  }
+
+  /**
+   * The round of the newest checkpoint {@code checkpoint.every} schedules at or before round
+   * (MP-SL: epoch) {@code r}: {@code r} itself if one is due after it without a stop, 0 if none is.
+   * A SIGTERM checkpoint off that schedule records it, so a crash after it restores the checkpoint
+   * the uninterrupted run restores (docs/runtime.md, "Crashes").
+   */
+  private int scheduledRound(int r) {
+    int every = setup.checkpointing().every();
+    return every > 0 ? r - r % every : 0;
+  }
+
+  /** The crashes that struck so far, as fault indexes, sorted: a checkpoint records them. */
+  private List<Integer> crashesStruck() {
+    return struck.stream().map(SupervisorSetup.Crash::index).sorted().toList();
   }
 
   /**
@@ -2240,8 +2259,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       restoring = false;
       return roundBoundary();
     }
-    lastCheckpoint = checkpoint();
-    recorder.tell(new Recorder.CheckpointTaken(lastCheckpoint));
+    Checkpoint c = checkpoint();
+    // A crash restores the checkpoint the schedule took, never one SIGTERM asked for (the run stops
+    // after that one in this process; a resumed process reads the scheduled one from the folder).
+    lastCheckpoint = c.scheduled() ? c : lastCheckpoint;
+    recorder.tell(new Recorder.CheckpointTaken(c));
     StopSwitch stop = setup.checkpointing().stop();
     if (stop != null && stop.requested()) {
       stop.stoppedAfter(round);
@@ -2272,7 +2294,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         memoryUpTo(round),
         new ArrayList<>(snapshots.values()),
         serverSnapshot,
-        null);
+        null,
+        scheduledRound(round),
+        crashesStruck());
   }
 
   private static TreeSet<Integer> union(java.util.Set<Integer> a, java.util.Set<Integer> b) {
@@ -2409,8 +2433,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** The recorder has written every row and checkpoint published before a crash. */
   private record CrashFlushed(String error) implements Command {}
 
-  // The crashes that struck: outside the restored state, so each strikes once.
+  // The crashes that struck: outside the restored state, so each strikes once; every checkpoint
+  // records them, and a resumed process starts from its checkpoint's.
   private final java.util.Set<SupervisorSetup.Crash> struck = new java.util.HashSet<>();
+  // The newest scheduled checkpoint this process took (a run that writes no files restores it).
   private Checkpoint lastCheckpoint;
   private SupervisorSetup.Split split;
   private SupervisorSetup.Crash crashing;
@@ -2422,10 +2448,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return split != null ? split : setup.split();
   }
 
-  /** A resumed run does not strike again the crashes its checkpoint is past. */
+  /**
+   * A resumed run does not strike again the crashes its checkpoint is past, nor those that struck
+   * before it was taken: a crash restored an earlier checkpoint, and a SIGTERM stopped the redone
+   * rounds before the crash's round or instant came again.
+   */
   private Checkpoint strikePassed(Checkpoint from) {
     for (SupervisorSetup.Crash c : setup.checkpointing().crashes()) {
       if (c.round() > 0 ? c.round() <= from.round() : c.atNs() < from.nowNs()) {
+        struck.add(c);
+      }
+      if (from.crashesStruck().contains(c.index())) {
         struck.add(c);
       }
     }
@@ -2454,7 +2487,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     Checkpoint from = lastCheckpoint; // a run that writes no files keeps its last one here
     if (setup.writer() != null) {
       try {
-        from = Checkpoints.newest(setup.writer().dir(), w -> getContext().getLog().warn(w));
+        // The newest the schedule took: a SIGTERM checkpoint a resumed process started from is
+        // none the uninterrupted run had.
+        from =
+            Checkpoints.newestScheduled(setup.writer().dir(), w -> getContext().getLog().warn(w));
       } catch (IllegalArgumentException none) {
         from = null;
       }

@@ -979,7 +979,9 @@ class CheckpointResumeTest {
                 s.global(),
                 s.cpuFreeAtNs(),
                 s.copyFreeAtNs()),
-            c.pipeline());
+            c.pipeline(),
+            c.scheduledRound(),
+            c.crashesStruck());
     Files.write(file, Checkpoints.encode(reset));
     asKilledAtItsEnd(run);
     ProfileCommandTest.Result b =

@@ -525,6 +525,36 @@ class ResultsWriterTest {
     assertTrue(warned.get(0).contains("round-1000000.ckpt"), warned.toString());
   }
 
+  /**
+   * SIGTERM's checkpoints off the schedule (rounds 4 and 5 of checkpoint.every = 3) leave round
+   * 3's, the scheduled one a crash restores, beside the newest two (before, only the newest two
+   * were kept); a crash's rewind to round 3 deletes the later ones, of the timeline it discarded,
+   * so a later resume does not go on from them.
+   */
+  @Test
+  void theScheduledCheckpointIsKeptBesideTheNewestTwo_andARewindDeletesTheLaterOnes()
+      throws Exception {
+    Path dir = tmp.resolve("run");
+    ResultsWriter w = ResultsWriter.open(dir, "splitemu { seed = 1 }\n");
+    w.onCheckpoint(new CheckpointFile(3, 3, new byte[] {1}));
+    w.onCheckpoint(new CheckpointFile(4, 4, new byte[] {1}, 3));
+    w.onCheckpoint(new CheckpointFile(5, 5, new byte[] {1}, 3));
+    assertEquals(
+        List.of("round-000003.ckpt", "round-000004.ckpt", "round-000005.ckpt"), checkpoints(dir));
+    w.onRewind(3);
+    assertEquals(List.of("round-000003.ckpt"), checkpoints(dir));
+    w.onCheckpoint(new CheckpointFile(6, 6, new byte[] {1}));
+    w.onCheckpoint(new CheckpointFile(7, 7, new byte[] {1}, 6));
+    w.close();
+    assertEquals(List.of("round-000006.ckpt", "round-000007.ckpt"), checkpoints(dir));
+  }
+
+  private static List<String> checkpoints(Path dir) throws Exception {
+    try (var files = Files.list(dir.resolve("checkpoints"))) {
+      return files.map(f -> f.getFileName().toString()).sorted().toList();
+    }
+  }
+
   @Test
   void aLineBreakInAField_staysOnItsRow_andTheTablesReadBack() throws Exception {
     Path dir = tmp.resolve("run");

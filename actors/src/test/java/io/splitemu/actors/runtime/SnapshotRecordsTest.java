@@ -3,6 +3,7 @@ package io.splitemu.actors.runtime;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -94,12 +95,16 @@ class SnapshotRecordsTest {
             Map.of(1, Map.of("edge", 3L)),
             List.of(),
             null,
-            null);
+            null,
+            2,
+            new ArrayList<>(List.of(3, 1)));
     alive.add(2);
     starts.put(3, 9L);
     assertEquals(List.of(0, 1), c.alive());
     assertEquals(List.of(1, 2), List.copyOf(c.roundStartNs().keySet()));
     assertThrows(UnsupportedOperationException.class, () -> c.alive().add(3));
     assertThrows(UnsupportedOperationException.class, () -> c.memory().get(1).put("device", 1L));
+    assertTrue(c.scheduled());
+    assertEquals(List.of(1, 3), c.crashesStruck());
   }
 }

@@ -1,0 +1,286 @@
+package io.splitemu.actors.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.CsvTable;
+import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.ProgressRecord;
+import io.splitemu.actors.runtime.Checkpoint;
+import io.splitemu.actors.runtime.Checkpoints;
+import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RunListener;
+import io.splitemu.actors.runtime.StopSwitch;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A run with a server or supervisor crash, stopped as by SIGTERM and resumed, equals the run never
+ * stopped (docs/runtime.md, "Crashes"): stopped before the crash, the crash restores the checkpoint
+ * {@code checkpoint.every} scheduled, not the newer one the stop took (before, it restored the
+ * stop's and redid fewer rounds); stopped while the crash's rounds are redone, the resume does not
+ * strike the crash a second time (before, it did: a second recovery and the restart delay twice).
+ * The stop is asked in this JVM through the run's {@link StopSwitch}, as the SIGTERM handler asks
+ * it, by a listener that sees a row; the run is paced, so the round under way lasts a while on the
+ * wall and the stop comes at its end, and the rows compared are the virtual run's.
+ */
+class SigtermCrashResumeTest {
+
+  @TempDir Path tmp;
+
+  private static final int ROUNDS = 8;
+
+  /** A small timing-fidelity psl scenario with {@code extra} lines inside its block. */
+  private Path psl(String name, String extra) throws Exception {
+    Path f = tmp.resolve(name + ".conf");
+    Files.writeString(
+        f,
+        "splitemu {\n"
+            + "  scenario = sigterm-crash\n"
+            + "  scheme = psl\n"
+            + "  rounds = "
+            + ROUNDS
+            + "\n  local-steps = 2\n"
+            + "  batch-size = 16\n"
+            + "  fidelity = timing\n"
+            + "  model { name = lenet5, cut = 2 }\n"
+            + "  devices { count = 4, flops = [1e9, 2e9, 3e9, 4e9] }\n"
+            + "  links.static.uplink-bps = [5e6, 10e6, 20e6, 40e6]\n"
+            + "  output.plots = false\n"
+            + extra
+            + "}\n");
+    return f;
+  }
+
+  /** A small timing-fidelity cpsl scenario on fading links with {@code extra} lines. */
+  private Path cpsl(String name, String extra) throws Exception {
+    Path f = tmp.resolve(name + ".conf");
+    Files.writeString(
+        f,
+        "splitemu {\n"
+            + "  scenario = sigterm-crash-cpsl\n"
+            + "  scheme = cpsl\n"
+            + "  rounds = "
+            + ROUNDS
+            + "\n  local-steps = 2\n"
+            + "  batch-size = 16\n"
+            + "  fidelity = timing\n"
+            + "  model { name = mlp, cut = 1 }\n"
+            + "  devices { count = 4, flops = [1e9, 2e9, 3e9, 4e9] }\n"
+            + "  links { kind = shannon, shannon.fading = rayleigh }\n"
+            + "  cpsl { clusters = 2, replan-every = 2, saa-samples = 3 }\n"
+            + "  output.plots = false\n"
+            + extra
+            + "}\n");
+    return f;
+  }
+
+  private static final String SERVER_CRASH =
+      "  checkpoint.every = 3\n"
+          + "  faults = [{ kind = server-crash, round = 6, restart-delay = 5 s }]\n";
+
+  /**
+   * Stopped after round 4, before the crash at round 6's start: the resumed run's crash goes back
+   * to round 3's checkpoint (the scheduled one), not to the stop's of round 4, and redoes rounds 4
+   * and 5.
+   */
+  @Test
+  void psl_stoppedBeforeTheCrash_theCrashRestoresTheScheduledCheckpoint() throws Exception {
+    Path whole = whole(psl("virtual", SERVER_CRASH));
+    Path paced = psl("paced", SERVER_CRASH + pacing(whole));
+    Path out = tmp.resolve("out");
+    assertEquals(4, stopped(paced, out, null, StopWhen.progress(4)));
+    resume(paced, out);
+    assertSameRun(whole, out);
+    assertEquals(List.of("restored from checkpoint round 3"), recoveries(out));
+  }
+
+  /**
+   * Stopped while the crash's rounds are redone (after redone round 4): the checkpoint records that
+   * the crash struck, and the resumed run does not strike it again.
+   */
+  @Test
+  void psl_stoppedWhileTheCrashsRoundsAreRedone_theCrashDoesNotStrikeAgain() throws Exception {
+    Path whole = whole(psl("virtual", SERVER_CRASH));
+    Path paced = psl("paced", SERVER_CRASH + pacing(whole));
+    Path out = tmp.resolve("out");
+    assertEquals(4, stopped(paced, out, null, StopWhen.event("recovery")));
+    resume(paced, out);
+    assertSameRun(whole, out);
+    assertEquals(List.of("restored from checkpoint round 3"), recoveries(out));
+  }
+
+  /**
+   * Stopped twice before the crash (after rounds 4 and 5, each stop resumed): the folder keeps
+   * round 3's scheduled checkpoint beside the newest two, the stops', so the crash still has it to
+   * restore (before, it was deleted and the crash ended the run: nothing to restore from).
+   */
+  @Test
+  void psl_stoppedTwiceBeforeTheCrash_theScheduledCheckpointIsKept() throws Exception {
+    Path whole = whole(psl("virtual", SERVER_CRASH));
+    Path paced = psl("paced", SERVER_CRASH + pacing(whole));
+    Path out = tmp.resolve("out");
+    assertEquals(4, stopped(paced, out, null, StopWhen.progress(4)));
+    Checkpoint from = Checkpoints.newest(out, w -> {});
+    assertEquals(5, stopped(paced, out, from, StopWhen.event("resume")));
+    assertTrue(Files.isRegularFile(Checkpoints.file(out, 3)), "round 3's checkpoint kept");
+    resume(paced, out);
+    assertSameRun(whole, out);
+    assertEquals(List.of("restored from checkpoint round 3"), recoveries(out));
+  }
+
+  private static final String SUPERVISOR_CRASH = "  checkpoint.every = 2\n";
+
+  /**
+   * cpsl with a supervisor crash at an instant inside round 4, stopped after round 3 (before it,
+   * off the schedule of {@code checkpoint.every = 2}) or after redone round 3: the resumed run
+   * restores round 2's checkpoint once, as the run never stopped.
+   */
+  @Test
+  void cpsl_supervisorCrashAtAnInstant_stoppedBeforeAndDuringTheRedo_equalsTheWholeRun()
+      throws Exception {
+    // The crash-free run's rounds 3 and 4 end where the crashed run's do: the crash goes between.
+    Path free = tmp.resolve("free");
+    ProfileCommandTest.Result f =
+        ProfileCommandTest.cli(
+            "run", cpsl("free", SUPERVISOR_CRASH).toString(), "--out", free.toString());
+    assertEquals(0, f.code(), f.err());
+    List<List<String>> rows = CsvTable.read(free.resolve("rounds.csv"));
+    double at =
+        (Double.parseDouble(rows.get(2).get(2)) + Double.parseDouble(rows.get(3).get(2))) / 2;
+    String crash =
+        SUPERVISOR_CRASH
+            + String.format(
+                Locale.ROOT, "  faults = [{ kind = supervisor-crash, at = %.6f s }]\n", at);
+    Path whole = whole(cpsl("virtual", crash));
+    Path paced = cpsl("paced", crash + pacing(whole));
+    Path before = tmp.resolve("before");
+    assertEquals(3, stopped(paced, before, null, StopWhen.progress(3)));
+    resume(paced, before);
+    assertSameRun(whole, before);
+    assertEquals(List.of("restored from checkpoint round 2"), recoveries(before));
+    Path during = tmp.resolve("during");
+    assertEquals(3, stopped(paced, during, null, StopWhen.event("recovery")));
+    resume(paced, during);
+    assertSameRun(whole, during);
+    assertEquals(List.of("restored from checkpoint round 2"), recoveries(during));
+  }
+
+  /** The virtual run of {@code scenario}, never stopped. */
+  private Path whole(Path scenario) {
+    Path whole = tmp.resolve("whole-" + scenario.getFileName());
+    ProfileCommandTest.Result w =
+        ProfileCommandTest.cli("run", scenario.toString(), "--out", whole.toString());
+    assertEquals(0, w.code(), w.err());
+    return whole;
+  }
+
+  /** The pacing at which the virtual run's round 1 lasts 0.4 s of wall time. */
+  private static String pacing(Path virtual) {
+    double latency = Double.parseDouble(CsvTable.read(virtual.resolve("rounds.csv")).get(0).get(3));
+    return String.format(Locale.ROOT, "  mode = paced\n  speedup = %.6f\n", latency / 0.4);
+  }
+
+  /**
+   * Runs {@code scenario} into {@code out} (resuming from {@code from} if not null) until {@code
+   * when} asks it to stop; returns the round it stopped after.
+   */
+  private static int stopped(Path scenario, Path out, Checkpoint from, StopWhen when) {
+    StopSwitch stop = new StopSwitch();
+    when.stop = stop;
+    Emulation.run(
+        Settings.load(scenario, List.of()), out, when, new Emulation.RunControl(from, stop));
+    return stop.stoppedAfterRound();
+  }
+
+  private static void resume(Path scenario, Path out) {
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli("run", scenario.toString(), "--resume", out.toString());
+    assertEquals(0, r.code(), r.err() + r.out());
+  }
+
+  /**
+   * Asks the run to stop once round {@code round} reported progress (the round under way, so the
+   * supervisor has passed the end of the round before, where it reads the switch: the stop comes at
+   * this round's end, which pacing holds a while on the wall), or at an event of a kind. Asked when
+   * the round before recorded its row or checkpoint, it could come at either round's end: the
+   * supervisor reads the switch after it publishes them.
+   */
+  private static final class StopWhen implements RunListener {
+    private final int round;
+    private final String eventKind;
+    StopSwitch stop;
+
+    private StopWhen(int round, String eventKind) {
+      this.round = round;
+      this.eventKind = eventKind;
+    }
+
+    static StopWhen progress(int round) {
+      return new StopWhen(round, null);
+    }
+
+    static StopWhen event(String kind) {
+      return new StopWhen(-1, kind);
+    }
+
+    @Override
+    public void onProgress(ProgressRecord p) {
+      if (p.round() == round) {
+        stop.request();
+      }
+    }
+
+    @Override
+    public void onEvent(EventRecord e) {
+      if (e.kind().equals(eventKind)) {
+        stop.request();
+      }
+    }
+  }
+
+  /** The recovery rows' details up to their first semicolon. */
+  private static List<String> recoveries(Path dir) {
+    return CsvTable.read(dir.resolve("events.csv")).stream()
+        .filter(e -> e.get(2).equals("recovery"))
+        .map(e -> e.get(4).split(";")[0].replaceFirst(" after restart-delay.*", ""))
+        .toList();
+  }
+
+  /**
+   * {@code rounds.csv} but for the host columns, {@code devices.csv}, and {@code events.csv} but
+   * for its checkpoint, resume and pacing rows, as the run never stopped.
+   */
+  private static void assertSameRun(Path expected, Path actual) throws Exception {
+    List<List<String>> want = CsvTable.read(expected.resolve("rounds.csv"));
+    List<List<String>> got = CsvTable.read(actual.resolve("rounds.csv"));
+    assertEquals(ROUNDS, want.size());
+    assertEquals(want.size(), got.size(), "no round lost or duplicated");
+    for (int i = 0; i < want.size(); i++) {
+      assertEquals(
+          want.get(i).subList(0, 14), got.get(i).subList(0, 14), "round " + (i + 1) + " row");
+    }
+    assertEquals(
+        Files.readAllLines(expected.resolve("devices.csv"), StandardCharsets.UTF_8),
+        Files.readAllLines(actual.resolve("devices.csv"), StandardCharsets.UTF_8));
+    assertEquals(events(expected), events(actual));
+  }
+
+  private static List<List<String>> events(Path dir) {
+    List<List<String>> out = new ArrayList<>();
+    for (List<String> e : CsvTable.read(dir.resolve("events.csv"))) {
+      String kind = e.get(2);
+      if (!(kind.equals("checkpoint") || kind.equals("resume") || kind.equals("pacing"))) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+}
