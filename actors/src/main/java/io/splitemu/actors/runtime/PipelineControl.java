@@ -332,7 +332,7 @@ public final class PipelineControl {
   // batch's end), and a checkpoint being taken: its epoch's held starts and the hops' states.
   private final java.util.function.IntPredicate checkpointAfter;
   private final State resumed;
-  private final int epochsBefore;
+  private int epochsBefore; // less on a restore of an older checkpoint (restore)
   private final long[] cpuFreeAt;
   private EpochState taking;
   private int takingEpoch;
@@ -1317,6 +1317,12 @@ public final class PipelineControl {
     taking = null;
     ready = null;
     drained = null;
+    if (from.epoch() < epochsBefore) {
+      // A resumed process goes back before the checkpoint it resumed from (that one SIGTERM took,
+      // off the schedule): none of the epochs it recorded stands.
+      results.clear();
+      epochsBefore = from.epoch();
+    }
     while (recorded() > from.epoch()) {
       results.remove(results.size() - 1);
     }

@@ -173,6 +173,34 @@ class SigtermCrashResumeTest {
     assertEquals(List.of("restored from checkpoint round 2"), recoveries(during));
   }
 
+  /**
+   * mpsl (an epoch is a round) with a server crash at epoch 6's start, stopped after epoch 4
+   * (before the crash) or after redone epoch 4: the resumed run restores epoch 3's checkpoint once,
+   * its pipeline state with it, as the run never stopped. Needs the shared data's profiles.
+   */
+  @Test
+  void mpsl_serverCrash_stoppedBeforeAndDuringTheRedo_equalsTheWholeRun() throws Exception {
+    Path whole = whole(mpsl("virtual", SERVER_CRASH));
+    Path paced = mpsl("paced", SERVER_CRASH + pacing(whole));
+    Path before = tmp.resolve("before");
+    assertEquals(4, stopped(paced, before, null, StopWhen.progress(4)));
+    resume(paced, before);
+    assertSameRun(whole, before);
+    assertEquals(List.of("restored from checkpoint round 3"), recoveries(before));
+    Path during = tmp.resolve("during");
+    assertEquals(4, stopped(paced, during, null, StopWhen.event("recovery")));
+    resume(paced, during);
+    assertSameRun(whole, during);
+    assertEquals(List.of("restored from checkpoint round 3"), recoveries(during));
+  }
+
+  /** The small mpsl scenario of {@link CheckpointResumeTest} with {@code extra} lines. */
+  private Path mpsl(String name, String extra) throws Exception {
+    Path f = tmp.resolve(name + ".conf");
+    Files.writeString(f, CheckpointResumeTest.mpslScenario("mpsl", "sigterm-crash", ROUNDS, extra));
+    return f;
+  }
+
   /** The virtual run of {@code scenario}, never stopped. */
   private Path whole(Path scenario) {
     Path whole = tmp.resolve("whole-" + scenario.getFileName());
