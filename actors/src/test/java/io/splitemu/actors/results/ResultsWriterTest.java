@@ -536,14 +536,23 @@ class ResultsWriterTest {
       throws Exception {
     Path dir = tmp.resolve("run");
     ResultsWriter w = ResultsWriter.open(dir, "splitemu { seed = 1 }\n");
+    for (int r = 1; r <= 3; r++) {
+      w.round(round(r, r, 0.5));
+    }
     w.onCheckpoint(new CheckpointFile(3, 3, new byte[] {1}));
+    w.round(round(4, 4, 0.5));
     w.onCheckpoint(new CheckpointFile(4, 4, new byte[] {1}, 3));
+    w.round(round(5, 5, 0.5));
     w.onCheckpoint(new CheckpointFile(5, 5, new byte[] {1}, 3));
     assertEquals(
         List.of("round-000003.ckpt", "round-000004.ckpt", "round-000005.ckpt"), checkpoints(dir));
     w.onRewind(3);
     assertEquals(List.of("round-000003.ckpt"), checkpoints(dir));
+    for (int r = 4; r <= 6; r++) {
+      w.round(round(r, r, 0.5));
+    }
     w.onCheckpoint(new CheckpointFile(6, 6, new byte[] {1}));
+    w.round(round(7, 7, 0.5));
     w.onCheckpoint(new CheckpointFile(7, 7, new byte[] {1}, 6));
     w.close();
     assertEquals(List.of("round-000006.ckpt", "round-000007.ckpt"), checkpoints(dir));
