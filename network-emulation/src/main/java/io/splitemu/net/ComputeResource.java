@@ -39,8 +39,8 @@ public final class ComputeResource {
   }
 
   /**
-   * Splits this processor into one FCFS resource per holder at rate x share; shares must be in
-   * (0, 1] and sum to at most 1.
+   * Splits this processor into one FCFS resource per holder at rate x share; shares must be in (0,
+   * 1] and sum to at most 1.
    */
   public Map<String, ComputeResource> partition(Map<String, Double> shares) {
     double sum = 0;
@@ -67,7 +67,22 @@ public final class ComputeResource {
 
   /** When {@code flops} of work started at {@code start} on an idle processor would finish. */
   public EmulatedInstant finishIdle(EmulatedInstant start, double flops) {
-    return EmulatedInstant.ofNanos(flopsPerSecond.finish(start.nanos(), work(flops)));
+    BigDecimal work = work(flops);
+    try {
+      return EmulatedInstant.ofNanos(flopsPerSecond.finish(start.nanos(), work));
+    } catch (UndeliverableException e) {
+      if (e.getMessage() == null || !e.getMessage().endsWith(RateFunction.BEYOND_CLOCK)) {
+        throw e;
+      }
+      throw new UndeliverableException(
+          String.format(
+              java.util.Locale.ROOT,
+              "%s: a computation of %.4g FLOPs started at %.9f s %s",
+              name,
+              flops,
+              start.toSeconds(),
+              RateFunction.BEYOND_CLOCK));
+    }
   }
 
   /** Queues work that is ready at {@code ready}: it starts when the processor is free. */

@@ -6,8 +6,8 @@ import java.math.RoundingMode;
 /**
  * A piecewise-constant rate r(t) over emulated time, integrated exactly.
  *
- * <p>Amounts (bits, FLOPs) are held as exact decimals; an end instant is the first whole
- * nanosecond at which the integral reaches the amount, i.e. the exact end rounded up.
+ * <p>Amounts (bits, FLOPs) are held as exact decimals; an end instant is the first whole nanosecond
+ * at which the integral reaches the amount, i.e. the exact end rounded up.
  */
 public interface RateFunction {
 
@@ -42,6 +42,20 @@ public interface RateFunction {
     return sum.divide(NANOS_PER_SECOND);
   }
 
+  /** Why work or a transfer cannot be emulated: its end is past the clock's last instant. */
+  String BEYOND_CLOCK = "would end beyond the emulated clock's 292 years (2^63 ns)";
+
+  /**
+   * {@code t0 + dt} nanoseconds, or an {@link UndeliverableException} saying that it lies beyond
+   * the emulated clock (not an {@code ArithmeticException} naming nothing).
+   */
+  static long endAt(long t0, BigDecimal dt) {
+    if (dt.compareTo(BigDecimal.valueOf(Long.MAX_VALUE - t0)) > 0) {
+      throw new UndeliverableException("the transfer " + BEYOND_CLOCK);
+    }
+    return t0 + dt.longValueExact();
+  }
+
   /**
    * Consumes {@code left[0]} (amount x 1e9, i.e. unit-nanoseconds per second) piece by piece from
    * t; returns the finish instant with left[0] = 0, or {@code horizon} with the rest in left[0].
@@ -62,12 +76,11 @@ public interface RateFunction {
               "the rate is 0 from " + EmulatedInstant.ofNanos(t) + " on and never recovers");
         }
       } else {
-        BigDecimal cap =
-            end == Long.MAX_VALUE ? null : rate.multiply(BigDecimal.valueOf(end - t));
+        BigDecimal cap = end == Long.MAX_VALUE ? null : rate.multiply(BigDecimal.valueOf(end - t));
         if (cap == null || cap.compareTo(left[0]) >= 0) {
-          long dt = left[0].divide(rate, 0, RoundingMode.CEILING).longValueExact();
+          BigDecimal dt = left[0].divide(rate, 0, RoundingMode.CEILING);
           left[0] = BigDecimal.ZERO;
-          return Math.addExact(t, dt);
+          return endAt(t, dt);
         }
         left[0] = left[0].subtract(cap);
       }

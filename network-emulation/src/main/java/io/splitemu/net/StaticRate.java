@@ -25,7 +25,7 @@ public record StaticRate(BigDecimal perSecond) implements RateFunction {
       throw new UndeliverableException("the rate is 0 forever");
     }
     BigDecimal dt = amount.multiply(NANOS_PER_SECOND).divide(perSecond, 0, RoundingMode.CEILING);
-    return Math.addExact(t0, dt.longValueExact());
+    return RateFunction.endAt(t0, dt);
   }
 
   @Override

@@ -2,6 +2,8 @@ package io.splitemu.actors.runtime;
 
 import io.splitemu.net.ComputeResource;
 import io.splitemu.net.EmulatedInstant;
+import io.splitemu.net.RateFunction;
+import io.splitemu.net.UndeliverableException;
 
 /**
  * A processor served first come, first served: work starts when it is ready and the processor is
@@ -34,10 +36,24 @@ public final class EmulatedCpu implements ComputeTiming {
   @Override
   public synchronized long end(long readyNs, double flops, double flopsPerSecond) {
     long start = Math.max(readyNs, busyUntil);
-    busyUntil =
-        ComputeResource.constant(name(), flopsPerSecond)
-            .finishIdle(EmulatedInstant.ofNanos(start), flops)
-            .nanos();
+    try {
+      busyUntil =
+          ComputeResource.constant(name(), flopsPerSecond)
+              .finishIdle(EmulatedInstant.ofNanos(start), flops)
+              .nanos();
+    } catch (UndeliverableException e) {
+      // Work past the clock's range (a very slow rate with much work): refused like a bad
+      // argument, so the actor stops with this one line and no stack trace.
+      throw new IllegalArgumentException(
+          String.format(
+              java.util.Locale.ROOT,
+              "a computation of %.4g FLOPs at %.4g FLOP/s started at %.9f s %s",
+              flops,
+              flopsPerSecond,
+              start / 1e9,
+              RateFunction.BEYOND_CLOCK),
+          e);
+    }
     return busyUntil;
   }
 
