@@ -284,8 +284,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
     this.expectedBackward = expectedForward;
     this.cpu = new EmulatedCpu(stage.name());
     // The durations as the processor model rounds them, so every job of a kind costs the same.
-    this.forwardNs = new EmulatedCpu(stage.name()).end(0, stage.forwardS(), 1.0);
-    this.backwardNs = new EmulatedCpu(stage.name()).end(0, stage.backwardS(), 1.0);
+    this.forwardNs = new EmulatedCpu(stage.name()).end(0, jobSeconds(true), 1.0);
+    this.backwardNs = new EmulatedCpu(stage.name()).end(0, jobSeconds(false), 1.0);
     if (hop == 0) {
       // Every device owes the first hop its first job of the run.
       for (int d : batches.keySet()) {
@@ -471,7 +471,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       peakBytes = Math.max(peakBytes, (long) instances.size() * stage.instanceBytes());
     }
     long start = Math.max(busyUntil, j.arrivalNs());
-    long end = cpu.end(j.arrivalNs(), j.forward() ? stage.forwardS() : stage.backwardS(), 1.0);
+    long end = cpu.end(j.arrivalNs(), jobSeconds(j.forward()), 1.0);
     idleNs += start - busyUntil;
     // Little's law over the reporting window: the mean number of jobs waiting is the sum of the
     // emulated waits of the jobs served in it over its emulated length (O(1) per job, and
@@ -568,6 +568,19 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
         prev.tell(new Promise(epoch, false, p));
       }
     }
+  }
+
+  /**
+   * The shortest job, in seconds: at least 2 ns, so that {@link #after} promises at least 1 ns
+   * beyond a job's input and the neighbours' promises always advance (a job of 0 or 1 ns, from a
+   * tiny {@code mpsl.hop-slowdown}, promised no progress and the hops waited on each other
+   * forever). Measured jobs last microseconds and more, and are not changed by it.
+   */
+  private static final double MIN_JOB_S = 2e-9;
+
+  /** How long a forward or backward job of this hop lasts, in seconds (at least 2 ns). */
+  private double jobSeconds(boolean forward) {
+    return Math.max(MIN_JOB_S, forward ? stage.forwardS() : stage.backwardS());
   }
 
   /** The earliest end of a job of {@code durationNs} whose input arrives at {@code arrival}. */
