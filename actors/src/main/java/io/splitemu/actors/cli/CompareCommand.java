@@ -113,7 +113,15 @@ public final class CompareCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter w = spec.commandLine().getOut();
     java.util.Set<String> seen = new java.util.HashSet<>();
+    // "--schemes ," (or an empty entry of the list) ran nothing and exited 0.
+    if (schemes.isEmpty()) {
+      throw new UserException("--schemes: no scheme given; list them as a,b,c");
+    }
     for (String scheme : schemes) {
+      if (scheme.isBlank()) {
+        throw new UserException(
+            "--schemes " + String.join(",", schemes) + ": an empty name; list them as a,b,c");
+      }
       if (!seen.add(scheme.trim())) {
         // Each scheme's results go to a folder named after it: a second run would find it taken.
         throw new UserException("--schemes: " + scheme.trim() + " is given twice");

@@ -223,6 +223,24 @@ class CompareSweepTest {
   }
 
   @Test
+  void anEmptySchemeList_orAnEmptyEntry_isRefusedBeforeAnyFolderExists() throws Exception {
+    Path out = tmp.resolve("cmp");
+    // "--schemes ," ran nothing and exited 0.
+    ProfileCommandTest.Result none =
+        ProfileCommandTest.cli(
+            "compare", scenario().toString(), "--schemes", ",", "--out", out.toString());
+    assertEquals(1, none.code(), none.err());
+    assertEquals("splitemu: --schemes: no scheme given; list them as a,b,c", none.err().strip());
+    ProfileCommandTest.Result gap =
+        ProfileCommandTest.cli(
+            "compare", scenario().toString(), "--schemes", "psl, ,sl", "--out", out.toString());
+    assertEquals(1, gap.code(), gap.err());
+    assertEquals(
+        "splitemu: --schemes psl, ,sl: an empty name; list them as a,b,c", gap.err().strip());
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
   void aSchemeGivenTwice_orATakenMetricsPort_isRefusedBeforeAnyFolderExists() throws Exception {
     Path out = tmp.resolve("cmp");
     ProfileCommandTest.Result twice =
