@@ -2,6 +2,11 @@ package io.splitemu.actors.config;
 
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,13 +32,7 @@ public final class Availability {
    * the file, its line and the column.
    */
   public static List<Settings.Fault> read(Path file, int deviceCount) {
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new SettingsException(
-          Settings.NS + ".availability: cannot read " + file + " (" + e.getMessage() + ")");
-    }
+    List<String> lines = lines(file);
     List<Settings.Fault> faults = new ArrayList<>();
     boolean header = false;
     for (int i = 0; i < lines.size(); i++) {
@@ -51,13 +50,15 @@ public final class Availability {
       }
       // The last column may be empty: "3,120," is offline from 120 s to the run's end.
       String[] cells = line.split(",", -1);
-      if (cells.length < 2 || cells.length > 3) {
+      // Three cells, the last possibly empty ("3,120,"): a row of two ("3,120") was read as
+      // offline to the end, while one of four was refused.
+      if (cells.length != 3) {
         throw new SettingsException(
             where + ": expected 3 columns (" + HEADER + "), got " + cells.length);
       }
       int device = device(cells[0].strip(), deviceCount, where);
       long from = seconds(cells[1].strip(), COLUMNS[1], where);
-      String until = cells.length == 3 ? cells[2].strip() : "";
+      String until = cells[2].strip();
       Settings.FaultTime end = null;
       if (!until.isEmpty()) {
         long to = seconds(until, COLUMNS[2], where);
@@ -85,6 +86,66 @@ public final class Availability {
       throw new SettingsException(file + ":1: the header " + HEADER + " is missing");
     }
     return faults;
+  }
+
+  /**
+   * The file's lines, as UTF-8: a byte-order mark at the start is dropped (spreadsheet tools write
+   * one, and the header then did not match), and a byte that is not UTF-8 is refused with its line
+   * and column instead of being read as U+FFFD or failing without either.
+   */
+  private static List<String> lines(Path file) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new SettingsException(
+          Settings.NS + ".availability: cannot read " + file + " (" + e.getMessage() + ")");
+    }
+    int at =
+        bytes.length >= 3
+                && bytes[0] == (byte) 0xEF
+                && bytes[1] == (byte) 0xBB
+                && bytes[2] == (byte) 0xBF
+            ? 3
+            : 0;
+    CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    List<String> out = new ArrayList<>();
+    int line = 1;
+    while (at <= bytes.length) {
+      int end = at;
+      while (end < bytes.length && bytes[end] != '\n') {
+        end++;
+      }
+      ByteBuffer in = ByteBuffer.wrap(bytes, at, end - at);
+      CharBuffer chars = CharBuffer.allocate(end - at + 1);
+      decoder.reset();
+      CoderResult r = decoder.decode(in, chars, true);
+      if (!r.isError()) {
+        r = decoder.flush(chars);
+      }
+      if (r.isError()) {
+        throw new SettingsException(
+            String.format(
+                java.util.Locale.ROOT,
+                "%s:%d: expected UTF-8 text (not the byte 0x%02X at column %d)",
+                file,
+                line,
+                bytes[in.position()] & 0xFF,
+                chars.position() + 1));
+      }
+      chars.flip();
+      out.add(chars.toString());
+      if (end == bytes.length) {
+        break;
+      }
+      at = end + 1;
+      line++;
+    }
+    return out;
   }
 
   private static int device(String cell, int deviceCount, String where) {
