@@ -407,10 +407,11 @@ public record Settings(
       Config scenario, List<String> overrides, Path scenarioFile, java.util.Set<String> read) {
     Config over = ConfigFactory.empty();
     for (String o : overrides) {
-      over = parseOverride(o).withFallback(over);
+      Config one = parseOverride(o);
+      over = one.withFallback(replaced(over, one));
     }
-    Config user = over.withFallback(scenario);
-    Config reference = reference();
+    Config user = over.withFallback(replaced(scenario, over));
+    Config reference = replaced(reference(), user);
     try {
       // Substitutions the scenario can resolve on its own are resolved first: an override that
       // merges into an object (--set 'mpsl=${x}' beside --set mpsl.nodes=...) is otherwise a
@@ -459,19 +460,75 @@ public record Settings(
   static Config parseOverride(String o) {
     int eq = o.indexOf('=');
     if (eq <= 0) {
-      throw new SettingsException("--set " + o + ": expected key=value");
+      throw new SettingsException("--set " + oneLine(o) + ": expected key=value");
     }
     String key = o.substring(0, eq).trim();
     String value = o.substring(eq + 1).trim();
     if (!key.startsWith(NS + ".")) {
       key = NS + "." + key;
     }
+    Config c;
+    List<String> parts;
     try {
-      return ConfigFactory.parseString(
-          key + " = " + value, ConfigParseOptions.defaults().setOriginDescription("--set " + o));
+      c =
+          ConfigFactory.parseString(
+              key + " = " + value,
+              ConfigParseOptions.defaults().setOriginDescription("--set " + o));
+      parts = com.typesafe.config.ConfigUtil.splitPath(key);
     } catch (ConfigException e) {
-      throw new SettingsException("--set " + o + ": " + oneLine(e.getMessage()));
+      throw new SettingsException("--set " + oneLine(o) + ": " + oneLine(e.getMessage()));
     }
+    // One --set sets one key: "rounds=1, scheme=sl" (or a newline between them) is a document of
+    // two, whose second was taken silently.
+    com.typesafe.config.ConfigValue at = c.root();
+    for (String part : parts) {
+      if (!(at instanceof com.typesafe.config.ConfigObject obj)) {
+        break;
+      }
+      if (obj.size() != 1 || !obj.containsKey(part)) {
+        TreeSet<String> others = new TreeSet<>(obj.keySet());
+        others.remove(part);
+        throw new SettingsException(
+            "--set "
+                + oneLine(o)
+                + ": sets more than one key (also "
+                + String.join(", ", others)
+                + "); give each key its own --set");
+      }
+      at = obj.get(part);
+    }
+    return c;
+  }
+
+  /**
+   * The per-device number keys (ValueSource): a distribution object given for one replaces what is
+   * beneath it (reference.conf's default, the scenario's value, an earlier --set) instead of
+   * merging into it; {@code distance-m = {distribution = exponential, mean = 100}} merged with the
+   * default uniform's min and max and was refused as if reference.conf had a bad key.
+   */
+  private static final List<String> VALUE_SOURCES = OPEN_PATHS.subList(0, 6);
+
+  /**
+   * {@code under} without each {@link #VALUE_SOURCES} key that {@code over} gives as a whole
+   * distribution object (one with a {@code distribution} key); an object without it (such as {@code
+   * --set devices.flops.max=4e9}) still edits the one beneath.
+   */
+  private static Config replaced(Config under, Config over) {
+    Config out = under;
+    for (String path : VALUE_SOURCES) {
+      com.typesafe.config.ConfigValue v = over.root();
+      for (String part : com.typesafe.config.ConfigUtil.splitPath(path)) {
+        v = v instanceof com.typesafe.config.ConfigObject obj ? obj.get(part) : null;
+      }
+      if (v instanceof com.typesafe.config.ConfigObject obj && obj.containsKey("distribution")) {
+        try {
+          out = out.withoutPath(path);
+        } catch (ConfigException e) {
+          // beneath it an unresolved substitution: merged as before
+        }
+      }
+    }
+    return out;
   }
 
   private static Settings read(Config all, Path scenarioFile) {
@@ -556,6 +613,20 @@ public record Settings(
             dv.valueSource("flops", 1, 1e18),
             dv.valueSource("round-factor", 1e-6, 1e6),
             dv.valueSource("memory-bytes", 0, 1e15));
+    // A round's rate is flops x round-factor: at least 1 FLOP/s, as flops alone (1 FLOP/s at
+    // 1e-6 ran a round's work past the emulated clock's 292 years and failed mid-run).
+    double slowest = devices.flops().lowest() * devices.roundFactor().lowest();
+    if (slowest < 1) {
+      throw dv.error(
+          "round-factor",
+          "devices.flops x devices.round-factor must be at least 1 FLOP/s, got "
+              + devices.flops().lowest()
+              + " x "
+              + devices.roundFactor().lowest()
+              + " = "
+              + slowest
+              + " FLOP/s at the lowest");
+    }
 
     SettingsReader l = r.at("links");
     SettingsReader st = l.at("static");
@@ -620,7 +691,7 @@ public record Settings(
             propagation,
             st.valueSource("uplink-bps", 1, 1e15),
             st.valueSource("downlink-bps", 1, 1e15),
-            sh.positive("bandwidth-hz"),
+            sh.numberIn("bandwidth-hz", 1, 1e12),
             sh.numberIn("device-power-dbm", -100, 100),
             sh.numberIn("ap-power-dbm", -100, 100),
             sh.numberIn("noise-dbm-per-hz", -300, 0),
@@ -653,6 +724,9 @@ public record Settings(
     String availability = r.string("availability");
     if (!availability.isBlank()) {
       Path file = base.resolve(availability).normalize();
+      if (Files.isDirectory(file)) {
+        throw r.error("availability", file + " is a directory, not a file");
+      }
       if (!Files.isRegularFile(file)) {
         throw r.error("availability", "file " + file + " does not exist");
       }
@@ -691,7 +765,7 @@ public record Settings(
         model,
         data,
         devices,
-        r.at("server").positive("flops"),
+        r.at("server").numberIn("flops", 1, 1e18),
         links,
         timeout,
         deadline,
@@ -826,6 +900,15 @@ public record Settings(
           "hop-crash", Set.of("hop"),
           "supervisor-crash", Set.of());
 
+  /**
+   * The largest {@code device-slowdown} factor and the smallest {@code link-degradation} factor: a
+   * million times slower is far beyond any real fault (1e300 ran the work past the emulated clock's
+   * range and failed mid-run with {@code Overflow}).
+   */
+  static final double MAX_SLOWDOWN = 1e6;
+
+  static final double MIN_DEGRADATION = 1e-9;
+
   /** One entry of the {@code faults} list, checked against the run's devices and rounds. */
   private static Fault fault(SettingsReader f, int deviceCount, int rounds, String origin) {
     f.onlyKeys(
@@ -911,13 +994,16 @@ public record Settings(
     double factor = Double.NaN;
     if (kind.equals("device-slowdown")) {
       factor = f.number("factor");
-      if (!(factor > 1) || Double.isInfinite(factor)) {
-        throw f.error("factor", "must be > 1 (compute takes factor times longer), got " + factor);
+      if (!(factor > 1 && factor <= MAX_SLOWDOWN)) {
+        throw f.error(
+            "factor",
+            "must be > 1 and at most 1e6 (compute takes factor times longer), got " + factor);
       }
     } else if (kind.equals("link-degradation")) {
       factor = f.number("factor");
-      if (!(factor > 0 && factor <= 1)) {
-        throw f.error("factor", "must be in (0, 1] (the link's rate is multiplied by it)");
+      if (!(factor >= MIN_DEGRADATION && factor <= 1)) {
+        throw f.error(
+            "factor", "must be in [1e-9, 1] (the link's rate is multiplied by it), got " + factor);
       }
     }
     String direction = null;

@@ -129,24 +129,40 @@ public final class SettingsReader {
     return d;
   }
 
-  /** A whole number in [min, max]. */
+  /**
+   * A whole number in [min, max], read from its text as written (a number or a quoted one): a
+   * fraction ({@code "2.9"}) and a number beyond the range ({@code 99999999999999999999}) are
+   * refused quoting it, not truncated or saturated.
+   */
   public long integerIn(String key, long min, long max) {
     ConfigValue v = value(key);
-    long n;
-    try {
-      n = root.getLong(path(key));
-    } catch (ConfigException.WrongType e) {
+    String text;
+    if (v.valueType() == ConfigValueType.NUMBER) {
+      text = v.render();
+    } else if (v.valueType() == ConfigValueType.STRING) {
+      text = ((String) v.unwrapped()).trim();
+    } else {
       throw error(key, v.origin(), "expected a whole number, got " + describe(v));
     }
-    if (v.valueType() == ConfigValueType.NUMBER
-        && v.unwrapped() instanceof Number num
-        && num.doubleValue() != Math.rint(num.doubleValue())) {
-      throw error(key, v.origin(), "expected a whole number, got " + num);
+    java.math.BigDecimal n;
+    try {
+      n = new java.math.BigDecimal(text);
+    } catch (NumberFormatException e) {
+      throw error(key, v.origin(), "expected a whole number, got " + describe(v));
     }
-    if (n < min || n > max) {
-      throw error(key, v.origin(), "must be in [" + min + ", " + max + "], got " + n);
+    if (n.signum() != 0 && n.stripTrailingZeros().scale() > 0) {
+      throw error(key, v.origin(), "expected a whole number, got " + quoted(text));
     }
-    return n;
+    if (n.compareTo(java.math.BigDecimal.valueOf(min)) < 0
+        || n.compareTo(java.math.BigDecimal.valueOf(max)) > 0) {
+      throw error(key, v.origin(), "must be in [" + min + ", " + max + "], got " + quoted(text));
+    }
+    return n.longValueExact();
+  }
+
+  // A value as written, cut to 40 characters.
+  private static String quoted(String text) {
+    return text.length() > 40 ? text.substring(0, 37) + "..." : text;
   }
 
   /** An int in [min, max]. */
@@ -170,11 +186,18 @@ public final class SettingsReader {
     try {
       if (v.valueType() == ConfigValueType.NUMBER) {
         double seconds = ((Number) v.unwrapped()).doubleValue();
+        if (!Double.isFinite(seconds)) {
+          throw error(key, v.origin(), "expected a finite duration, got " + describe(v));
+        }
         d =
             Math.abs(seconds) > LONGEST.getSeconds()
                 ? LONGEST.plusSeconds(1)
                 : Duration.ofNanos(Math.round(seconds * 1e9));
       } else {
+        String text = String.valueOf(v.unwrapped()).trim();
+        if (text.matches("(?i)[+-]?(nan|inf).*")) {
+          throw error(key, v.origin(), "expected a finite duration, got " + describe(v));
+        }
         d = root.getDuration(path(key));
       }
     } catch (ConfigException.BadValue | ConfigException.WrongType | ArithmeticException e) {
@@ -292,6 +315,9 @@ public final class SettingsReader {
     }
   }
 
+  /** The largest {@code sigma} of a lognormal value source. */
+  static final double MAX_SIGMA = 10;
+
   private ValueSource distribution(String key, double min, double max) {
     SettingsReader d = at(key);
     String kind =
@@ -320,19 +346,64 @@ public final class SettingsReader {
           break;
         }
       case "lognormal":
-        d.onlyKeys(Set.of("distribution", "mu", "sigma"));
-        s = new ValueSource.LogNormal(d.number("mu"), d.numberIn("sigma", 0, Double.MAX_VALUE));
-        break;
+        {
+          d.onlyKeys(Set.of("distribution", "mu", "sigma", "min", "max"));
+          double mu = d.number("mu");
+          // The median exp(mu) must lie in the key's range (mu = 700 drew 1e304 FLOP/s), and the
+          // spread must be one a quantity can have: sigma = 10 is a factor of 22,000 a deviation.
+          if (min > 0 && mu < Math.log(min) || mu > Math.log(max)) {
+            throw d.error(
+                "mu",
+                "exp(mu), the median, must be in ["
+                    + min
+                    + ", "
+                    + max
+                    + "], got exp("
+                    + mu
+                    + ") = "
+                    + Math.exp(mu));
+          }
+          double sigma = d.numberIn("sigma", 0, MAX_SIGMA);
+          double lo = d.has("min") ? d.numberIn("min", min, max) : min;
+          double hi = d.has("max") ? d.numberIn("max", min, max) : max;
+          if (hi < lo) {
+            throw d.error("max", d.value("max").origin(), "must be >= min (" + lo + ")");
+          }
+          s = new ValueSource.LogNormal(mu, sigma, lo, hi);
+          break;
+        }
       case "exponential":
-        d.onlyKeys(Set.of("distribution", "mean"));
-        s = new ValueSource.Exponential(d.positive("mean"));
-        break;
+        {
+          d.onlyKeys(Set.of("distribution", "mean", "min", "max"));
+          double mean = d.positive("mean");
+          if (mean < min || mean > max) {
+            throw d.error(
+                "mean",
+                d.value("mean").origin(),
+                "must be in [" + min + ", " + max + "], got " + mean);
+          }
+          double lo = d.has("min") ? d.numberIn("min", min, max) : min;
+          double hi = d.has("max") ? d.numberIn("max", min, max) : max;
+          if (hi < lo) {
+            throw d.error("max", d.value("max").origin(), "must be >= min (" + lo + ")");
+          }
+          s = new ValueSource.Exponential(mean, lo, hi);
+          break;
+        }
       default:
         {
           d.onlyKeys(Set.of("distribution", "values"));
           List<Double> xs = d.numbers("values");
           if (xs.isEmpty()) {
             throw d.error("values", d.value("values").origin(), "the list is empty");
+          }
+          for (double x : xs) {
+            if (x < min || x > max) {
+              throw d.error(
+                  "values",
+                  d.value("values").origin(),
+                  "values must be in [" + min + ", " + max + "], got " + x);
+            }
           }
           s = new ValueSource.Choice(xs);
         }

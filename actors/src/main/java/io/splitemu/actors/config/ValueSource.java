@@ -23,10 +23,26 @@ public sealed interface ValueSource {
     return false;
   }
 
+  /** The smallest value this source can give. */
+  double lowest();
+
+  /** The largest value this source can give. */
+  double highest();
+
   /** The same value everywhere. */
   record Constant(double v) implements ValueSource {
     @Override
     public double value(int i, RandomGenerator rng) {
+      return v;
+    }
+
+    @Override
+    public double lowest() {
+      return v;
+    }
+
+    @Override
+    public double highest() {
       return v;
     }
   }
@@ -41,6 +57,16 @@ public sealed interface ValueSource {
     public double value(int i, RandomGenerator rng) {
       return values.get(Math.floorMod(i, values.size()));
     }
+
+    @Override
+    public double lowest() {
+      return values.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+    }
+
+    @Override
+    public double highest() {
+      return values.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+    }
   }
 
   /** Uniform on [min, max). */
@@ -53,6 +79,16 @@ public sealed interface ValueSource {
     @Override
     public boolean random() {
       return true;
+    }
+
+    @Override
+    public double lowest() {
+      return min;
+    }
+
+    @Override
+    public double highest() {
+      return max;
     }
   }
 
@@ -67,32 +103,78 @@ public sealed interface ValueSource {
     public boolean random() {
       return true;
     }
+
+    @Override
+    public double lowest() {
+      return min;
+    }
+
+    @Override
+    public double highest() {
+      return max;
+    }
   }
 
-  /** Log-normal: exp(mu + sigma Z). */
-  record LogNormal(double mu, double sigma) implements ValueSource {
+  /**
+   * Log-normal: exp(mu + sigma Z), clamped to [min, max] (a scenario's: the key's range unless it
+   * gives its own), as {@link Normal} is.
+   */
+  record LogNormal(double mu, double sigma, double min, double max) implements ValueSource {
+    /** Unclamped. */
+    public LogNormal(double mu, double sigma) {
+      this(mu, sigma, 0, Double.POSITIVE_INFINITY);
+    }
+
     @Override
     public double value(int i, RandomGenerator rng) {
-      return StrictMath.exp(mu + sigma * Sampling.normal(rng));
+      return Math.min(max, Math.max(min, StrictMath.exp(mu + sigma * Sampling.normal(rng))));
     }
 
     @Override
     public boolean random() {
       return true;
     }
+
+    @Override
+    public double lowest() {
+      return min;
+    }
+
+    @Override
+    public double highest() {
+      return max;
+    }
   }
 
-  /** Exponential with the given mean (for instance |g|^2 of Rayleigh fading has mean 1). */
-  record Exponential(double mean) implements ValueSource {
+  /**
+   * Exponential with the given mean (for instance |g|^2 of Rayleigh fading has mean 1), clamped to
+   * [min, max] as {@link LogNormal} is.
+   */
+  record Exponential(double mean, double min, double max) implements ValueSource {
+    /** Unclamped. */
+    public Exponential(double mean) {
+      this(mean, 0, Double.POSITIVE_INFINITY);
+    }
+
     @Override
     public double value(int i, RandomGenerator rng) {
       // 1 - u lies in (0, 1], so the logarithm is finite.
-      return -mean * StrictMath.log(1.0 - rng.nextDouble());
+      return Math.min(max, Math.max(min, -mean * StrictMath.log(1.0 - rng.nextDouble())));
     }
 
     @Override
     public boolean random() {
       return true;
+    }
+
+    @Override
+    public double lowest() {
+      return min;
+    }
+
+    @Override
+    public double highest() {
+      return max;
     }
   }
 
@@ -110,6 +192,16 @@ public sealed interface ValueSource {
     @Override
     public boolean random() {
       return true;
+    }
+
+    @Override
+    public double lowest() {
+      return values.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+    }
+
+    @Override
+    public double highest() {
+      return values.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
     }
   }
 }

@@ -1,0 +1,285 @@
+package io.splitemu.actors.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Values a hostile review found read wrongly: in range but past the emulated clock, merged into a
+ * default, unchecked in a distribution, silently truncated or dropped. Each is one line naming its
+ * key (and file or --set), or read as written.
+ */
+class HostileSettingsTest {
+
+  @TempDir Path tmp;
+
+  private Path scenario(String text) throws Exception {
+    Path f = tmp.resolve("s.conf");
+    Files.writeString(f, text);
+    return f;
+  }
+
+  private static final String BASE =
+      "splitemu { scenario = h, fidelity = timing, rounds = 2, devices.count = 3\n"
+          + "data.train-samples = 600\noutput.plots = false }\n";
+
+  private SettingsException refused(String... overrides) throws Exception {
+    Path f = scenario(BASE);
+    SettingsException e =
+        assertThrows(SettingsException.class, () -> Settings.load(f, List.of(overrides)));
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    return e;
+  }
+
+  private Settings loaded(String... overrides) throws Exception {
+    return Settings.load(scenario(BASE), List.of(overrides));
+  }
+
+  private static void starts(String prefix, SettingsException e) {
+    assertTrue(e.getMessage().startsWith(prefix), e.getMessage());
+  }
+
+  // 1. Physical ranges: work at these rates overflowed the emulated clock mid-run.
+
+  @Test
+  void deviceRateTimesRoundFactorBelowOneFlopPerSecond_isRefusedNamingRoundFactor()
+      throws Exception {
+    SettingsException e = refused("devices.flops=1", "devices.round-factor=1e-6");
+    starts("--set devices.round-factor=1e-6: 1: splitemu.devices.round-factor:", e);
+    assertTrue(e.getMessage().contains("at least 1 FLOP/s"), e.getMessage());
+    assertEquals(
+        new ValueSource.Constant(1e-6),
+        loaded("devices.flops=1e9", "devices.round-factor=1e-6").devices().roundFactor());
+  }
+
+  // 2. MP-SL's hop-slowdown: 1e-6 made jobs of nanoseconds, and the run never ended.
+
+  @Test
+  void tinyHopSlowdown_isRefusedInOneLine() throws Exception {
+    for (String f : List.of("1e-6", "1e-9", "0", "1e7")) {
+      Settings s = loaded("scheme=mpsl", "mpsl.hop-slowdown=[1, " + f + "]");
+      SettingsException e = assertThrows(SettingsException.class, () -> MpslSettings.of(s));
+      starts("splitemu.mpsl.hop-slowdown: every factor must be in [0.01, 1e6]", e);
+    }
+    assertEquals(
+        List.of(0.01, 1e6),
+        MpslSettings.of(loaded("scheme=mpsl", "mpsl.hop-slowdown=[0.01, 1e6]")).hopSlowdown());
+  }
+
+  @Test
+  void serverFlops_hasTheDevicesRange() throws Exception {
+    starts(
+        "--set server.flops=1e-3: 1: splitemu.server.flops: must be in [1.0",
+        refused("server.flops=1e-3"));
+    starts("--set server.flops=1e19: 1: splitemu.server.flops:", refused("server.flops=1e19"));
+  }
+
+  @Test
+  void slowdownAndDegradationFactors_haveAPhysicalRange() throws Exception {
+    starts(
+        "--set faults=[{kind=device-slowdown, device=1, round=1, factor=1e300}]: 1:"
+            + " splitemu.faults[0].factor: must be > 1 and at most 1e6",
+        refused("faults=[{kind=device-slowdown, device=1, round=1, factor=1e300}]"));
+    starts(
+        "--set faults=[{kind=link-degradation, device=1, round=1, factor=1e-300}]: 1:"
+            + " splitemu.faults[0].factor: must be in [1e-9, 1]",
+        refused("faults=[{kind=link-degradation, device=1, round=1, factor=1e-300}]"));
+    assertEquals(
+        1e6,
+        loaded("faults=[{kind=device-slowdown, device=1, round=1, factor=1e6}]")
+            .faults()
+            .get(0)
+            .factor());
+  }
+
+  @Test
+  void exponentialRoundFactorOfATinyMean_isRefused() throws Exception {
+    starts(
+        "--set devices.round-factor={distribution=exponential,mean=1e-300}: 1:"
+            + " splitemu.devices.round-factor.mean: must be in [1.0E-6",
+        refused("devices.round-factor={distribution=exponential,mean=1e-300}"));
+  }
+
+  // 8. The Shannon bandwidth.
+
+  @Test
+  void shannonBandwidth_hasAPhysicalRange() throws Exception {
+    starts(
+        "--set links.shannon.bandwidth-hz=1e-300: 1: splitemu.links.shannon.bandwidth-hz:"
+            + " must be in [1.0, 1.0E12]",
+        refused("links.shannon.bandwidth-hz=1e-300"));
+    assertEquals(1e12, loaded("links.shannon.bandwidth-hz=1e12").links().bandwidthHz());
+  }
+
+  // 3. A distribution object replaces a default object instead of merging into it.
+
+  @Test
+  void nonUniformDistanceDistribution_replacesTheDefaultUniform() throws Exception {
+    Settings s =
+        loaded(
+            "links.kind=shannon", "links.shannon.distance-m={distribution=exponential,mean=100}");
+    assertInstanceOf(ValueSource.Exponential.class, s.links().distanceM());
+    assertEquals(100, ((ValueSource.Exponential) s.links().distanceM()).mean());
+    // From the scenario file too, and over a scenario's own distribution by --set.
+    Path f =
+        scenario(
+            "splitemu { links.shannon.distance-m { distribution = lognormal, mu = 5, sigma = 1 }\n"
+                + "devices.flops { distribution = uniform, min = 1e9, max = 2e9 } }\n");
+    Settings t = Settings.load(f, List.of("devices.flops={distribution=normal, mean=2e9, sd=1e8}"));
+    assertInstanceOf(ValueSource.LogNormal.class, t.links().distanceM());
+    assertInstanceOf(ValueSource.Normal.class, t.devices().flops());
+    // An object without a distribution still edits the one beneath it.
+    ValueSource.Uniform u =
+        (ValueSource.Uniform) loaded("links.shannon.distance-m.max=900").links().distanceM();
+    assertEquals(50, u.min());
+    assertEquals(900, u.max());
+  }
+
+  // 4. Distributions are held to the key's range.
+
+  @Test
+  void choiceValues_areCheckedAgainstTheKeysRange() throws Exception {
+    starts(
+        "--set devices.flops={distribution=choice,values=[-1e9]}: 1: splitemu.devices.flops.values:"
+            + " values must be in [1.0, 1.0E18], got -1.0E9",
+        refused("devices.flops={distribution=choice,values=[-1e9]}"));
+    starts(
+        "--set links.static.uplink-bps={distribution=choice,values=[0]}: 1:"
+            + " splitemu.links.static.uplink-bps.values:",
+        refused("links.static.uplink-bps={distribution=choice,values=[0]}"));
+  }
+
+  @Test
+  void lognormalAndExponential_areRefusedOutsideTheRange_andClampedToIt() throws Exception {
+    starts(
+        "--set devices.flops={distribution=lognormal,mu=20,sigma=1e300}: 1:"
+            + " splitemu.devices.flops.sigma: must be in [0.0, 10.0]",
+        refused("devices.flops={distribution=lognormal,mu=20,sigma=1e300}"));
+    starts(
+        "--set devices.flops={distribution=lognormal,mu=700,sigma=1}: 1:"
+            + " splitemu.devices.flops.mu: exp(mu), the median, must be in [1.0, 1.0E18]",
+        refused("devices.flops={distribution=lognormal,mu=700,sigma=1}"));
+    // Every draw lies in the key's range, or in the object's own min and max.
+    ValueSource ln =
+        loaded("devices.flops={distribution=lognormal,mu=41,sigma=10}").devices().flops();
+    ValueSource ex =
+        loaded("devices.flops={distribution=exponential,mean=1e9,min=5e8,max=2e9}")
+            .devices()
+            .flops();
+    SplittableRandom rng = new SplittableRandom(3);
+    for (int i = 0; i < 10_000; i++) {
+      double a = ln.value(i, rng);
+      assertTrue(a >= 1 && a <= 1e18, "lognormal draw " + a);
+      double b = ex.value(i, rng);
+      assertTrue(b >= 5e8 && b <= 2e9, "exponential draw " + b);
+    }
+  }
+
+  // 5. One --set, one key.
+
+  @Test
+  void aSetOfTwoAssignments_isRefusedNotHalfTaken() throws Exception {
+    assertEquals(
+        "--set rounds=1, scheme=sl: sets more than one key (also scheme); give each key its own"
+            + " --set",
+        refused("rounds=1, scheme=sl").getMessage());
+    assertEquals(
+        "--set rounds=1 scheme=sl: sets more than one key (also scheme); give each key its own"
+            + " --set",
+        refused("rounds=1\nscheme=sl").getMessage());
+    starts(
+        "--set devices.count=3, devices.flops=1e9: sets more than one key (also devices)",
+        refused("devices.count=3, devices.flops=1e9"));
+    // An object value is one key.
+    assertEquals(5, loaded("devices={count=5, flops=1e9}").devices().count());
+  }
+
+  // 6. Durations and whole numbers as written.
+
+  @Test
+  void nonFiniteDurations_areRefused() throws Exception {
+    starts(
+        "--set links.propagation-delay=NaN s: 1: splitemu.links.propagation-delay: expected a"
+            + " finite duration",
+        refused("links.propagation-delay=NaN s"));
+    Settings linger = loaded("metrics.linger=NaN s");
+    starts(
+        "splitemu.metrics.linger: expected a finite duration",
+        assertThrows(
+            SettingsException.class, () -> io.splitemu.actors.metrics.MetricsSettings.of(linger)));
+    starts(
+        "--set faults=[{kind=device-crash, device=1, at=\"NaN s\"}]: 1: splitemu.faults[0].at:"
+            + " expected a finite duration",
+        refused("faults=[{kind=device-crash, device=1, at=\"NaN s\"}]"));
+  }
+
+  @Test
+  void wholeNumbers_areReadAsWritten_notTruncatedOrSaturated() throws Exception {
+    starts(
+        "--set rounds=\"2.9\": 1: splitemu.rounds: expected a whole number, got 2.9",
+        refused("rounds=\"2.9\""));
+    starts(
+        "--set devices.count=\"3.7\": 1: splitemu.devices.count: expected a whole number, got 3.7",
+        refused("devices.count=\"3.7\""));
+    starts(
+        "--set seed=99999999999999999999: 1: splitemu.seed: must be in [-9223372036854775808,"
+            + " 9223372036854775807], got 99999999999999999999",
+        refused("seed=99999999999999999999"));
+    SettingsException e = refused("rounds=1e30");
+    assertFalse(e.getMessage().contains("9223372036854775807"), e.getMessage());
+    assertEquals(3, loaded("rounds=\"3\"").rounds());
+    assertEquals(1000, loaded("rounds=1e3").rounds());
+  }
+
+  // 9. Availability files.
+
+  private Path availability(byte[] bytes) throws Exception {
+    Path f = tmp.resolve("avail.csv");
+    Files.write(f, bytes);
+    return f;
+  }
+
+  @Test
+  void availability_dropsAByteOrderMark_andRefusesMalformedBytesWithLineAndColumn()
+      throws Exception {
+    byte[] text = (Availability.HEADER + "\n1,5,6\n").getBytes(StandardCharsets.UTF_8);
+    byte[] marked = new byte[text.length + 3];
+    marked[0] = (byte) 0xEF;
+    marked[1] = (byte) 0xBB;
+    marked[2] = (byte) 0xBF;
+    System.arraycopy(text, 0, marked, 3, text.length);
+    assertEquals(1, Availability.read(availability(marked), 3).size());
+    byte[] latin1 =
+        (Availability.HEADER + "\n1,5,6\n2,7,8 \u00e9\n").getBytes(StandardCharsets.ISO_8859_1);
+    Path f = availability(latin1);
+    SettingsException e = assertThrows(SettingsException.class, () -> Availability.read(f, 3));
+    assertEquals(f + ":3: expected UTF-8 text (not the byte 0xE9 at column 7)", e.getMessage());
+  }
+
+  @Test
+  void availabilityRow_needsThreeCells_anEmptyThirdMeaningUntilTheEnd() throws Exception {
+    Path two = availability((Availability.HEADER + "\n1,5\n").getBytes(StandardCharsets.UTF_8));
+    SettingsException e = assertThrows(SettingsException.class, () -> Availability.read(two, 3));
+    assertEquals(
+        two + ":2: expected 3 columns (" + Availability.HEADER + "), got 2", e.getMessage());
+    Path open = availability((Availability.HEADER + "\n1,5,\n").getBytes(StandardCharsets.UTF_8));
+    assertEquals(null, Availability.read(open, 3).get(0).end());
+  }
+
+  @Test
+  void availabilityThatIsAFolder_isSaidToBeOne() throws Exception {
+    Files.createDirectories(tmp.resolve("churn"));
+    SettingsException e = refused("availability=churn");
+    assertTrue(e.getMessage().endsWith("churn is a directory, not a file"), e.getMessage());
+  }
+}
