@@ -347,9 +347,16 @@ public record Settings(
     }
     Config file;
     try {
+      // A bare name ("run x.conf" in the scenario's folder) has no parent, and the library then
+      // looked for the scenario's includes on the class path: include "base.conf" beside it was
+      // "no such file". Given as ./x.conf, they are looked for beside it.
+      Path parsed =
+          scenarioFile.getParent() == null && !scenarioFile.isAbsolute()
+              ? Path.of(".").resolve(scenarioFile)
+              : scenarioFile;
       file =
           ConfigFactory.parseFile(
-              scenarioFile.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+              parsed.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
     } catch (ConfigException.IO e) {
       throw new SettingsException(missingInclude(scenarioFile, e));
     } catch (ConfigException e) {

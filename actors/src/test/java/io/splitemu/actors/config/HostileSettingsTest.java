@@ -241,6 +241,22 @@ class HostileSettingsTest {
     assertEquals(1000, loaded("rounds=1e3").rounds());
   }
 
+  // A scenario given by its bare name, in the working folder, includes a file beside it.
+
+  @Test
+  void aScenarioGivenByItsBareName_includesTheFileBesideIt() throws Exception {
+    Path base = Files.createTempFile(Path.of(""), "hostile-base", ".conf");
+    Path top = Files.createTempFile(Path.of(""), "hostile-top", ".conf");
+    try {
+      Files.writeString(base, "splitemu.rounds = 7\n");
+      Files.writeString(top, "include required(\"" + base.getFileName() + "\")\n");
+      assertEquals(7, Settings.load(top.getFileName(), List.of()).rounds());
+    } finally {
+      Files.deleteIfExists(base);
+      Files.deleteIfExists(top);
+    }
+  }
+
   // 9. Availability files.
 
   private Path availability(byte[] bytes) throws Exception {
