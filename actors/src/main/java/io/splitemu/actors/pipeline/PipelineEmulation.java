@@ -113,7 +113,8 @@ public final class PipelineEmulation {
                     .recording(writer, listener, s.faults()),
                 crashes,
                 replanner,
-                !io.splitemu.actors.config.SurvivalSettings.of(s).dropForRun()),
+                !io.splitemu.actors.config.SurvivalSettings.of(s).dropForRun(),
+                false),
         plan.device().memoryBytes(),
         0,
         n -> {
@@ -129,10 +130,11 @@ public final class PipelineEmulation {
 
   /**
    * Runs {@code plan} on the supervisor until it ends or one of its actors fails (then with a line
-   * naming the actor and the epochs completed before it).
+   * naming the actor and the epochs completed before it), keeping every epoch with its per-device
+   * records in the result (a scenario's run, {@link #prepare}, keeps only the peaks).
    */
   public static Supervisor.Finished run(PipelinePlan plan, Options o) {
-    return Emulation.execute(setup(plan, o, List.of(), null, false), o.speedup(), o.lag());
+    return Emulation.execute(setup(plan, o, List.of(), null, false, true), o.speedup(), o.lag());
   }
 
   /** The scenario's hop crashes (checked at start by {@code Emulation.checkFaults}). */
@@ -170,7 +172,8 @@ public final class PipelineEmulation {
       Options o,
       List<PipelineControl.HopCrash> crashes,
       PipelineControl.Replanner replanner,
-      boolean dropForRound) {
+      boolean dropForRound,
+      boolean keepEpochs) {
     return new SupervisorSetup(
         plan.scheme(),
         plan.epochs(),
@@ -198,7 +201,8 @@ public final class PipelineEmulation {
             o.faults(),
             crashes,
             replanner,
-            dropForRound),
+            dropForRound,
+            keepEpochs),
         false,
         io.splitemu.actors.runtime.FaultPlan.ofHangs(o.hangs()),
         SupervisorSetup.Checkpointing.NONE);

@@ -65,6 +65,10 @@ public final class PipelineControl {
    * @param dropForRound survival.absent = drop-for-round: a device given up is left out of that
    *     epoch only and asked again at its next epoch start, where it first downloads the aggregate
    *     (else, drop-for-run, it is out for the run)
+   * @param keepEpochs whether {@link Result#epochs} holds every epoch with its per-device records
+   *     ({@link PipelineEmulation#simulate} asks for them); a run from a scenario does not: its
+   *     rows go to the recorder as each epoch completes, and it keeps only the per-hop peaks and
+   *     jobs, so that what it holds does not grow with devices x epochs
    */
   public record Setup(
       PipelinePlan plan,
@@ -74,10 +78,24 @@ public final class PipelineControl {
       List<Settings.Fault> faults,
       List<HopCrash> crashes,
       Replanner replanner,
-      boolean dropForRound) {
+      boolean dropForRound,
+      boolean keepEpochs) {
 
     public Setup {
       crashes = List.copyOf(crashes);
+    }
+
+    /** A setup that keeps every epoch's records ({@code keepEpochs}). */
+    public Setup(
+        PipelinePlan plan,
+        List<LinkTiming> uplinks,
+        List<LinkTiming> downlinks,
+        long deadlineNs,
+        List<Settings.Fault> faults,
+        List<HopCrash> crashes,
+        Replanner replanner,
+        boolean dropForRound) {
+      this(plan, uplinks, downlinks, deadlineNs, faults, crashes, replanner, dropForRound, true);
     }
   }
 
@@ -149,8 +167,9 @@ public final class PipelineControl {
   }
 
   /**
-   * The epochs recorded and, once the run ended well, per hop (node name) the peak model memory of
-   * its slice instances and the jobs it served.
+   * The epochs recorded (only where the setup asked for them, {@link Setup#keepEpochs}; else empty)
+   * and, once the run ended well, per hop (node name) the peak model memory of its slice instances
+   * and the jobs it served.
    */
   public record Result(
       List<EpochResult> epochs, Map<String, Long> hopPeakBytes, Map<String, Long> hopJobs) {}
@@ -312,6 +331,9 @@ public final class PipelineControl {
   private Placement placement;
   private final int[] laneOf;
   private final Map<Integer, EpochState> states = new HashMap<>();
+  // The epochs recorded by this process, and their results where the setup keeps them
+  // (Setup.keepEpochs): a scenario's run keeps none, its rows are in the recorder.
+  private int recordedHere;
   private final List<EpochResult> results = new ArrayList<>();
   private final Map<String, Long> peaks = new TreeMap<>();
   // Each hop's peak at the latest checkpoint, by name: a run stopped there (SIGTERM) has no
@@ -907,7 +929,7 @@ public final class PipelineControl {
 
   /** The epochs recorded, a resumed run's before its checkpoint included. */
   private int recorded() {
-    return epochsBefore + results.size();
+    return epochsBefore + recordedHere;
   }
 
   /**
@@ -1321,9 +1343,11 @@ public final class PipelineControl {
       // A resumed process goes back before the checkpoint it resumed from (that one SIGTERM took,
       // off the schedule): none of the epochs it recorded stands.
       results.clear();
+      recordedHere = 0;
       epochsBefore = from.epoch();
     }
-    while (recorded() > from.epoch()) {
+    recordedHere = Math.min(recordedHere, from.epoch() - epochsBefore);
+    while (results.size() > recordedHere) {
       results.remove(results.size() - 1);
     }
     epochEnds.keySet().removeIf(e -> e > from.epoch());
@@ -1663,7 +1687,10 @@ public final class PipelineControl {
             // By device id: Map.copyOf's order changes from one JVM to the next, and the rows
             // (deadline events, devices.csv) follow this map's.
             java.util.Collections.unmodifiableMap(new TreeMap<>(s.missed)));
-    results.add(epoch);
+    recordedHere++;
+    if (setup.keepEpochs()) {
+      results.add(epoch);
+    }
     double wall = (System.nanoTime() - wallStartNs) / 1e9;
     Map<Integer, Long> starts = deviceStarts.remove(e);
     Map<Integer, Long> next = deviceStarts.get(e + 1);

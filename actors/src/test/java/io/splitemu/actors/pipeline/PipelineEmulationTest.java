@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.PipelineControl;
 import io.splitemu.actors.runtime.RunListener;
+import io.splitemu.actors.runtime.Supervisor;
+import io.splitemu.net.stream.PacingLag;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,6 +50,30 @@ class PipelineEmulationTest {
     assertTrue(events.contains(",plan,planner,"), events);
     assertTrue(events.contains(",aggregate,aggregator,"), events);
     assertTrue(Files.isRegularFile(o.dir().resolve("summary.json")));
+  }
+
+  @Test
+  void scenarioRun_keepsNoPerDeviceEpochRecords_onlyThePeaks_whileSimulateKeepsThem() {
+    // Memory of a long run: a scenario's run (run, compare) publishes each epoch's rows to the
+    // recorder and keeps only the per-hop peaks and jobs; before, its Result held every epoch with
+    // a record per device (devices x epochs, 430,000 records after 86 epochs of 5000 devices).
+    Settings s = small("rounds = 4\n");
+    Supervisor.Finished f =
+        Emulation.execute(
+            PipelineEmulation.prepare(s).factory().create(null, RunListener.NONE),
+            0,
+            new PacingLag());
+    assertEquals(null, f.error());
+    assertEquals(4, f.rounds());
+    assertEquals(0, f.pipeline().epochs().size(), "no epoch kept by a scenario's run");
+    assertEquals(
+        java.util.Set.of("hop-1", "hop-2"), f.pipeline().hopPeakBytes().keySet(), "peaks kept");
+    assertTrue(f.pipeline().hopPeakBytes().values().stream().allMatch(b -> b > 0));
+    // simulate (tests, benchmarks) asked for the epochs and has them, one record per device
+    PipelineControl.Result all = PipelineEmulation.simulate(MpslPlanner.plan(s));
+    assertEquals(4, all.epochs().size());
+    assertTrue(all.epochs().stream().allMatch(e -> e.devices().size() == 10));
+    assertEquals(all.hopPeakBytes(), f.pipeline().hopPeakBytes());
   }
 
   @Test
