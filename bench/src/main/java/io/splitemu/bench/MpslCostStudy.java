@@ -67,7 +67,12 @@ public final class MpslCostStudy {
         for (int j = 1; j <= l; j++) {
           mu[j - 1] = MemoryModel.unitBytes(um, j, batch, MemoryAccounting.PAPER, 0);
         }
-        DeviceSide side = DeviceSide.fromMeasured(p, deviceType, batch, up, down);
+        DeviceSide side =
+            DeviceSide.fromMeasured(p, deviceType, batch, up, down)
+                .withPropagation(
+                    sl.hasPath("links.propagation-delay")
+                        ? sl.getDuration("links.propagation-delay").toNanos() / 1e9
+                        : 0);
         for (int k : study.getIntList("devices")) {
           int perDevice = (samples + k - 1) / k;
           int batches = (perDevice + batch - 1) / batch;

@@ -169,13 +169,16 @@ public final class MpslPlanner {
     int[] batches = batches(s.data().trainSamples(), k, b, s.localSteps());
     double[] up = perDevice(s, s.links().staticUplinkBps(), "links/uplink-bps");
     double[] down = perDevice(s, s.links().staticDownlinkBps(), "links/downlink-bps");
+    // The links' propagation delay is in every transfer of the estimate, as the emulator charges
+    // it.
     DeviceSide side =
         DeviceSide.fromMeasured(
-            p,
-            m.deviceType(),
-            b,
-            Arrays.stream(up).min().orElseThrow(),
-            Arrays.stream(down).min().orElseThrow());
+                p,
+                m.deviceType(),
+                b,
+                Arrays.stream(up).min().orElseThrow(),
+                Arrays.stream(down).min().orElseThrow())
+            .withPropagation(s.links().propagationDelay().toNanos() / 1e9);
     UnitMemory um = UnitMemory.of(p);
     MemoryAccounting acc = MemoryAccounting.valueOf(m.memoryAccounting().toUpperCase(Locale.ROOT));
     double[] mu = new double[l];

@@ -73,6 +73,26 @@ class MpslEstimateAgreementTest {
   }
 
   @Test
+  void oneDeviceOneBatch_estimateIsTheEmulatedEpoch_withAPropagationDelayToo() {
+    // One device, one batch: nothing overlaps, so the EdgeSys estimate is the epoch exactly. The
+    // delay is charged where the emulator charges it: once to the first start (cut activation
+    // up), three times to the last end (tail activation down, tail gradient up, cut gradient
+    // down) and twice to the aggregation (weights up, aggregate down). Before, the estimate left
+    // the delay out: 6 x 500 ms short here.
+    Path p = profiles();
+    for (String scheme : List.of("mpsl", "mpsl-horizontal")) {
+      for (String delay : List.of("0 s", "500 ms")) {
+        PipelinePlan plan =
+            MpslPlanner.plan(
+                scenario(
+                    p, scheme, 1, 1, "local-steps = 1\nlinks.propagation-delay = " + delay + "\n"));
+        double emulated = PipelineEmulation.simulate(plan).epochs().get(0).seconds();
+        assertEquals(plan.predictedEpochS(), emulated, 1e-6, scheme + " with delay " + delay);
+      }
+    }
+  }
+
+  @Test
   void horizontal_emulatedEpochWithinFivePercentOfTheMakespanEstimate() {
     PipelinePlan plan = MpslPlanner.plan(scenario(profiles(), "mpsl-horizontal", 50, 3, ""));
     assertEquals(3, plan.lanes().size());

@@ -3,21 +3,23 @@ package io.splitemu.planner.multihop;
 /**
  * The MP-SL epoch estimate of LATENCY-MODEL.md section 5 (EdgeSys 2025) for K identical devices.
  *
- * <p>{@code T_all = startT_first + sum_p (F_p + B_p) + (r·B·K - 1)·(L_fwd + L_back) +
- * endT_last}, {@code T_tot = T_all + T_aggr}, where:
+ * <p>{@code T_all = startT_first + sum_p (F_p + B_p) + (r·B·K - 1)·(L_fwd + L_back) + endT_last},
+ * {@code T_tot = T_all + T_aggr}, where:
  *
  * <ul>
  *   <li>{@code startFirst} (startT_first): the device's forward of units 1..s_1 plus the upload of
- *       the s_1 activation for one batch at the device uplink rate;
+ *       the s_1 activation for one batch at the device uplink rate and the propagation delay;
  *   <li>{@code hopSum} (sum_p (F_p + B_p)): one batch's forward and backward on every hop;
  *   <li>{@code endLast} (endT_last): the tail turnaround (download of the s_{N+1} activation,
- *       device forward, loss and backward of units s_{N+1}+1..L, upload of its gradient), then
- *       the download of the s_1 gradient and the device's backward and update of units 1..s_1;
+ *       device forward, loss and backward of units s_{N+1}+1..L, upload of its gradient), then the
+ *       download of the s_1 gradient and the device's backward and update of units 1..s_1; its
+ *       three transfers each take the propagation delay too;
  *   <li>{@code period} (L_fwd + L_back): the steady-state time between two batches leaving the
  *       pipeline, {@code max F + max B} or the tighter {@code max (F + B)};
  *   <li>{@code batches} (r·B·K): r local epochs times B batches per device times K devices;
  *   <li>{@code aggregation} (T_aggr): upload and download of the device-side weights (head and
- *       tail) for FedAvg at the device link rates, all devices in parallel.
+ *       tail) for FedAvg at the device link rates, all devices in parallel, each transfer with the
+ *       propagation delay.
  * </ul>
  *
  * Hop-to-hop transfers are not charged (hops are taken to sit on a fast interconnect) and the
@@ -72,12 +74,18 @@ public record MpslEpoch(
     }
     double cutBits = s1 == 0 ? 0 : 8 * d.activationBytesPerBatch()[s1 - 1];
     double tailBits = 8 * d.activationBytesPerBatch()[sLast - 1];
-    double start = headF + cutBits / d.uplinkBps();
+    // Every transfer takes the link's propagation delay after its last bit (LATENCY-MODEL.md
+    // section 2), as the emulator's links charge it.
+    double prop = d.propagationSeconds();
+    double start = headF + cutBits / d.uplinkBps() + prop;
     double end =
         tailBits / d.downlinkBps()
+            + prop
             + tail
             + tailBits / d.uplinkBps()
+            + prop
             + cutBits / d.downlinkBps()
+            + prop
             + headB;
     double hopSum = 0;
     for (int i = 0; i < p.hops(); i++) {
@@ -86,7 +94,7 @@ public record MpslEpoch(
     double period = tighter ? p.maxForwardPlusBackward() : p.maxForward() + p.maxBackward();
     long batches = (long) localEpochs * batchesPerDevice * devices;
     double all = start + hopSum + (batches - 1) * period + end;
-    double aggr = 8.0 * w / d.uplinkBps() + 8.0 * w / d.downlinkBps();
+    double aggr = 8.0 * w / d.uplinkBps() + prop + 8.0 * w / d.downlinkBps() + prop;
     return new MpslEpoch(start, hopSum, period, batches, end, all, aggr, all + aggr);
   }
 }
