@@ -967,7 +967,6 @@ public final class PipelineControl {
         if (r == null) {
           return noPlacement;
         }
-        epochMove = moved(r);
         for (int d : s.held.keySet()) {
           devices.get(d).tell(new Device.Rechain(chains.get(laneOf[d]), epochMove, -1));
         }
@@ -1016,8 +1015,9 @@ public final class PipelineControl {
    * from} (the hops' states at its start, of plan {@code fromPlan}): its fault row, the units
    * placed again, then its re-placement row, and every lane's hops stopped and spawned again on the
    * new plan (each survivor from its state: processor, times, jobs, peak, withdrawn devices; it
-   * holds no instance of its new units yet). Returns the re-placement, or null when no placement is
-   * left ({@link #noPlacement} then holds the run's last line).
+   * holds no instance of its new units yet). The units moved are added to the epoch's ({@link
+   * #epochMove}: what each device uploads, the row's bytes). Returns the re-placement, or null when
+   * no placement is left ({@link #noPlacement} then holds the run's last line).
    */
   private MpslPlanner.Replaced replace(
       HopCrash c, long atNs, int epoch, State from, PipelinePlan fromPlan) {
@@ -1058,6 +1058,10 @@ public final class PipelineControl {
       return null;
     }
     PipelinePlan next = r.plan();
+    // What each device uploads before the epoch's first batch: this crash's units and those an
+    // earlier crash of the epoch moved, each unit once (a redone epoch loses the earlier upload).
+    boolean earlier = !epochMoved.isEmpty();
+    epochMove = moved(r);
     java.util.StringJoiner chain = new java.util.StringJoiner(", ");
     next.lanes().get(0).hops().forEach(h -> chain.add(h.name()));
     event(
@@ -1073,9 +1077,17 @@ public final class PipelineControl {
             + r.crashedName()
             + " re-placed; new chain "
             + chain
-            + "; each device uploads its instance of those units ("
-            + r.moveBytes()
-            + " bytes) over its uplink before epoch "
+            + (epochMove == r.moveBytes() && !earlier
+                ? "; each device uploads its instance of those units (" + r.moveBytes() + " bytes)"
+                : "; each device uploads its instance of those units and of those moved earlier in"
+                    + " epoch "
+                    + epoch
+                    + " ("
+                    + epochMove
+                    + " bytes, each unit once; "
+                    + r.moveBytes()
+                    + " of them this hop's)")
+            + " over its uplink before epoch "
             + epoch
             + "'s first batch"
             + (redo ? ", the epoch redone from its start state" : "")
@@ -1231,7 +1243,6 @@ public final class PipelineControl {
     if (r == null) {
       return noPlacement;
     }
-    epochMove = moved(r);
     Map<Integer, Long> redoStarts = new TreeMap<>();
     participants.forEach(d -> redoStarts.put(d, c.atNs()));
     deviceStarts.put(e, redoStarts);

@@ -493,6 +493,21 @@ class HopCrashTest {
           Long.parseLong(twice.get(i).get("bytes_up")),
           "bytes up of device " + i);
     }
+    // Each recovery row states what each device really uploads: the first crash's units, then,
+    // at the second crash, the union (before, the second row gave only its own hop's units).
+    Map<String, Long> stated = new java.util.TreeMap<>();
+    for (Map<String, String> e : table(both.resolve("events.csv"))) {
+      if (e.get("kind").equals("recovery") && e.get("detail").startsWith("hop-crash:")) {
+        java.util.regex.Matcher m =
+            java.util.regex.Pattern.compile("\\((\\d+) bytes").matcher(e.get("detail"));
+        assertTrue(m.find(), e.get("detail"));
+        stated.put(e.get("subject"), Long.parseLong(m.group(1)));
+      }
+    }
+    assertEquals(
+        Map.of("hop-1", first.moveBytes(), "hop-2", first.moveBytes() + extra),
+        stated,
+        "bytes each recovery row states");
   }
 
   /** A CSV file's rows by column name. */
