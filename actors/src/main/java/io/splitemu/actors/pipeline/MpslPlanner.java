@@ -165,6 +165,18 @@ public final class MpslPlanner {
                 + String.join(", ", p.devices()));
       }
     }
+    if (s.data().trainSamples() < k) {
+      // As every other family's partition refuses it: a device without a sample has no batch.
+      throw new SettingsException(
+          "splitemu.data.train-samples: "
+              + s.data().trainSamples()
+              + " samples for splitemu.devices.count = "
+              + k
+              + " devices; "
+              + s.scheme()
+              + " shares the training set out and every device needs at least one sample"
+              + " (raise data.train-samples or lower devices.count)");
+    }
     int b = s.batchSize();
     int[] batches = batches(s.data().trainSamples(), k, b, s.localSteps());
     double[] up = perDevice(s, s.links().staticUplinkBps(), "links/uplink-bps");
@@ -429,12 +441,15 @@ public final class MpslPlanner {
     return new PipelinePlan.Stage(name, f, b, instance, predicted);
   }
 
-  /** Batches per device: an even share of the training set, or {@code localSteps} if set. */
+  /**
+   * Batches per device: an even share of the training set, or {@code localSteps} if set; every
+   * device holds at least one sample ({@code trainSamples >= devices}, checked by the caller).
+   */
   static int[] batches(int trainSamples, int devices, int batch, int localSteps) {
     int[] out = new int[devices];
     for (int d = 0; d < devices; d++) {
       int samples = trainSamples / devices + (d < trainSamples % devices ? 1 : 0);
-      out[d] = localSteps > 0 ? localSteps : Math.max(1, (samples + batch - 1) / batch);
+      out[d] = localSteps > 0 ? localSteps : (samples + batch - 1) / batch;
     }
     return out;
   }

@@ -1,6 +1,7 @@
 package io.splitemu.actors.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -74,6 +75,25 @@ class PipelineEmulationTest {
     assertEquals(4, all.epochs().size());
     assertTrue(all.epochs().stream().allMatch(e -> e.devices().size() == 10));
     assertEquals(all.hopPeakBytes(), f.pipeline().hopPeakBytes());
+  }
+
+  @Test
+  void fewerSamplesThanDevices_isRefusedAtStartWithOneLineNamingBothKeys_noFolder() {
+    // As the other families' partitions refuse it: before, a device without a sample ran a full
+    // batch (20 devices, 10 samples: 20 participants, 20 batches).
+    for (String scheme : List.of("mpsl", "mpsl-horizontal")) {
+      Settings s =
+          MpslEstimateAgreementTest.scenario(
+              MpslEstimateAgreementTest.profiles(), scheme, 20, 2, "data.train-samples = 10\n");
+      Path out = tmp.resolve("refused-" + scheme);
+      SettingsException e =
+          assertThrows(SettingsException.class, () -> Emulation.run(s, out, RunListener.NONE));
+      assertTrue(
+          e.getMessage().startsWith("splitemu.data.train-samples: 10 samples"), e.getMessage());
+      assertTrue(e.getMessage().contains("splitemu.devices.count = 20"), e.getMessage());
+      assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+      assertFalse(Files.exists(out), "no results folder");
+    }
   }
 
   @Test
