@@ -42,7 +42,8 @@ public final class PipelineEmulation {
    * How to run a plan: the devices' links (by device id), the hung devices and the deadline after
    * an epoch's start at which each is given up, where the rows go ({@code writer} null: no files)
    * with the {@code faults} they report, and pacing ({@code speedup} 0: virtual; else each delivery
-   * waits for its emulated instant / speedup, its lag recorded into {@code lag}).
+   * waits for its emulated instant / speedup, its lag recorded into {@code lag}), and the run's
+   * wall-clock watchdog ({@code barrierTimeout}: barrier.timeout, 60 s unless set).
    */
   public record Options(
       List<LinkTiming> uplinks,
@@ -53,7 +54,8 @@ public final class PipelineEmulation {
       RunListener listener,
       List<Settings.Fault> faults,
       double speedup,
-      PacingLag lag) {
+      PacingLag lag,
+      java.time.Duration barrierTimeout) {
 
     /** The plan's constant-rate links, no fault, no files, virtual. */
     public static Options of(PipelinePlan plan) {
@@ -66,28 +68,47 @@ public final class PipelineEmulation {
           RunListener.NONE,
           List.of(),
           0,
-          new PacingLag());
+          new PacingLag(),
+          PipelineControl.Setup.DEFAULT_BARRIER_TIMEOUT);
     }
 
     /** These options over other links. */
     public Options withLinks(List<LinkTiming> up, List<LinkTiming> down) {
-      return new Options(up, down, hangs, deadlineNs, writer, listener, faults, speedup, lag);
+      return new Options(
+          up, down, hangs, deadlineNs, writer, listener, faults, speedup, lag, barrierTimeout);
     }
 
     /** These options with {@code hung} devices, each given up {@code deadline} ns late. */
     public Options withHangs(List<SupervisorSetup.Hang> hung, long deadline) {
       return new Options(
-          uplinks, downlinks, hung, deadline, writer, listener, faults, speedup, lag);
+          uplinks,
+          downlinks,
+          hung,
+          deadline,
+          writer,
+          listener,
+          faults,
+          speedup,
+          lag,
+          barrierTimeout);
     }
 
     /** These options recording to {@code to} and {@code l}, reporting {@code fs}. */
     public Options recording(ResultsWriter to, RunListener l, List<Settings.Fault> fs) {
-      return new Options(uplinks, downlinks, hangs, deadlineNs, to, l, fs, speedup, lag);
+      return new Options(
+          uplinks, downlinks, hangs, deadlineNs, to, l, fs, speedup, lag, barrierTimeout);
     }
 
     /** These options paced at {@code s} emulated seconds per wall-clock second. */
     public Options paced(double s) {
-      return new Options(uplinks, downlinks, hangs, deadlineNs, writer, listener, faults, s, lag);
+      return new Options(
+          uplinks, downlinks, hangs, deadlineNs, writer, listener, faults, s, lag, barrierTimeout);
+    }
+
+    /** These options with the wall-clock watchdog {@code t} (barrier.timeout). */
+    public Options withBarrierTimeout(java.time.Duration t) {
+      return new Options(
+          uplinks, downlinks, hangs, deadlineNs, writer, listener, faults, speedup, lag, t);
     }
   }
 
@@ -110,7 +131,8 @@ public final class PipelineEmulation {
                     // Only the hangs without an end: the devices take the other silences (a hang
                     // with an end, a crash) from the faults themselves (PipelineControl.role).
                     .withHangs(Emulation.hangs(s, true), s.barrierDeadline().toNanos())
-                    .recording(writer, listener, s.faults()),
+                    .recording(writer, listener, s.faults())
+                    .withBarrierTimeout(s.barrierTimeout()),
                 crashes,
                 replanner,
                 !io.splitemu.actors.config.SurvivalSettings.of(s).dropForRun(),
@@ -202,7 +224,8 @@ public final class PipelineEmulation {
             crashes,
             replanner,
             dropForRound,
-            keepEpochs),
+            keepEpochs,
+            o.barrierTimeout()),
         false,
         io.splitemu.actors.runtime.FaultPlan.ofHangs(o.hangs()),
         SupervisorSetup.Checkpointing.NONE);

@@ -69,6 +69,9 @@ public final class PipelineControl {
    *     ({@link PipelineEmulation#simulate} asks for them); a run from a scenario does not: its
    *     rows go to the recorder as each epoch completes, and it keeps only the per-hop peaks and
    *     jobs, so that what it holds does not grow with devices x epochs
+   * @param barrierTimeout the run's {@code barrier.timeout}: the wall-clock watchdog of the run's
+   *     progress (nothing from a hop or device for that long ends the run) and of the wait for the
+   *     rows after a link channel failed
    */
   public record Setup(
       PipelinePlan plan,
@@ -79,13 +82,24 @@ public final class PipelineControl {
       List<HopCrash> crashes,
       Replanner replanner,
       boolean dropForRound,
-      boolean keepEpochs) {
+      boolean keepEpochs,
+      java.time.Duration barrierTimeout) {
+
+    /** barrier.timeout's default. */
+    public static final java.time.Duration DEFAULT_BARRIER_TIMEOUT =
+        java.time.Duration.ofSeconds(60);
 
     public Setup {
       crashes = List.copyOf(crashes);
+      if (barrierTimeout.isNegative() || barrierTimeout.isZero()) {
+        throw new IllegalArgumentException("barrier.timeout must be > 0");
+      }
     }
 
-    /** A setup that keeps every epoch's records ({@code keepEpochs}). */
+    /**
+     * A setup that keeps every epoch's records ({@code keepEpochs}), with the default
+     * barrier.timeout.
+     */
     public Setup(
         PipelinePlan plan,
         List<LinkTiming> uplinks,
@@ -95,7 +109,17 @@ public final class PipelineControl {
         List<HopCrash> crashes,
         Replanner replanner,
         boolean dropForRound) {
-      this(plan, uplinks, downlinks, deadlineNs, faults, crashes, replanner, dropForRound, true);
+      this(
+          plan,
+          uplinks,
+          downlinks,
+          deadlineNs,
+          faults,
+          crashes,
+          replanner,
+          dropForRound,
+          true,
+          DEFAULT_BARRIER_TIMEOUT);
     }
   }
 
@@ -331,6 +355,9 @@ public final class PipelineControl {
   private Placement placement;
   private final int[] laneOf;
   private final Map<Integer, EpochState> states = new HashMap<>();
+  // The wall-clock watchdog (barrier.timeout): when the run last heard from a hop or device (a
+  // report, a hop's progress or state), its start, a restore or the cluster's wiring.
+  private long heardNanoTime = System.nanoTime();
   // The epochs recorded by this process, and their results where the setup keeps them
   // (Setup.keepEpochs): a scenario's run keeps none, its rows are in the recorder.
   private int recordedHere;
@@ -532,6 +559,7 @@ public final class PipelineControl {
    * #onWired}), and only then does epoch 1 start.
    */
   void start(ActorContext<Supervisor.Command> ctx, Pacing pacing, Placement placement) {
+    heard();
     this.placement = placement;
     this.ctx = ctx;
     hopReplies = ctx.messageAdapter(ComputeHop.Reply.class, Supervisor.HopReported::new);
@@ -617,6 +645,7 @@ public final class PipelineControl {
    */
   void onHopsPlaced(
       ActorContext<Supervisor.Command> ctx, List<ActorRef<ComputeHop.Command>> placed) {
+    heard();
     chains.addAll(chains(plan, placed));
     hops.addAll(placed);
     for (int d = 0; d < plan.devices(); d++) {
@@ -627,6 +656,7 @@ public final class PipelineControl {
 
   /** Every devices member holds the chains: epoch 1 starts on every device. */
   void onWired() {
+    heard();
     for (ActorRef<Device.Command> d : devices) {
       d.tell(new Device.StartEpoch(1, 0));
     }
@@ -847,6 +877,7 @@ public final class PipelineControl {
 
   /** Takes a device's or hop's report; returns the line the run fails with, or null. */
   String on(Supervisor.PipelineReport m) {
+    heard();
     if (m instanceof Supervisor.EpochFinished f) {
       EpochState s = state(f.epoch());
       s.finish[f.device()] = f.finishNs();
@@ -1345,6 +1376,7 @@ public final class PipelineControl {
    * checkpoint's end, the whole boundary moved from {@code from.endNs()} to {@code atNs}.
    */
   void restore(State from, long atNs) {
+    heard();
     long shift = atNs - from.endNs();
     states.clear();
     taking = null;
@@ -1524,6 +1556,51 @@ public final class PipelineControl {
   /** The end of the last epoch recorded. */
   long nowNs() {
     return previousEnd;
+  }
+
+  /** The run heard from a hop or device now (the wall-clock watchdog starts again). */
+  void heard() {
+    heardNanoTime = System.nanoTime();
+  }
+
+  /**
+   * The wall-clock watchdog ({@link Setup#barrierTimeout}): the line the run ends with when nothing
+   * came from any hop or device (a report, a hop's progress, a checkpoint's state) for that long up
+   * to {@code nowNanoTime}, naming the first epoch not recorded and the hops that have not ended
+   * it; null while the run is heard from. The caller leaves out the waits that are no hang (paced
+   * deliveries held by their schedule, a crash's flush, a failed channel's own watchdog).
+   */
+  String stalled(long nowNanoTime) {
+    java.time.Duration timeout = setup.barrierTimeout();
+    if (nowNanoTime - heardNanoTime < timeout.toNanos()) {
+      return null;
+    }
+    int e = round();
+    EpochState s = states.get(e);
+    java.util.StringJoiner waiting = new java.util.StringJoiner(", ");
+    for (PipelinePlan.Lane lane : plan.lanes()) {
+      for (PipelinePlan.Stage st : lane.hops()) {
+        if (s == null || !s.busy.containsKey(st.name())) {
+          waiting.add(st.name());
+        }
+      }
+    }
+    int expected = s == null || s.expected == null ? participants.size() : s.expected.size();
+    int open = s == null ? expected : expected - s.finished - s.missed.size();
+    return "epoch "
+        + e
+        + ": no hop progress, device report or checkpoint state within barrier.timeout ("
+        + (timeout.toMillis() % 1000 == 0
+            ? Long.toString(timeout.toSeconds())
+            : Double.toString(timeout.toMillis() / 1000.0))
+        + " s of wall-clock time); hops still waiting: "
+        + (waiting.length() == 0 ? "none" : waiting.toString())
+        + "; "
+        + Math.max(open, 0)
+        + " of "
+        + expected
+        + " devices have not ended the epoch; the host is stuck or overloaded (an emulated fault"
+        + " would have been recorded at its deadline)";
   }
 
   /** What the run has measured so far. */

@@ -103,6 +103,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private record FailureWatchdog() implements Command {}
 
   /**
+   * MP-SL's wall-clock watchdog of the run's progress looks again ({@link #onPipelineWatchdog}).
+   */
+  private record PipelineWatchdog() implements Command {}
+
+  /**
    * An actor of the run on another cluster member failed or a member was lost; {@code reason} is
    * the one line the run ends with ({@link ClusterPlacement}).
    */
@@ -214,6 +219,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private String channelFailure;
   private int failureKeeps;
   private org.apache.pekko.actor.Cancellable failureWatchdog;
+  // MP-SL's progress watchdog's next look, and whether a crash's flush is under way (its own wait).
+  private org.apache.pekko.actor.Cancellable pipelineWatchdog;
+  private boolean crashFlushing;
 
   private final SupervisorSetup setup;
   // By device id (0..N-1), arrays rather than boxed trees (issue 16: a million devices).
@@ -436,6 +444,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             })
         .onMessage(ChannelFailed.class, this::onChannelFailed)
         .onMessage(FailureWatchdog.class, g -> onFailureWatchdog())
+        .onMessage(PipelineWatchdog.class, g -> onPipelineWatchdog())
         .onMessage(RemoteFailed.class, this::onRemoteFailed)
         .onMessage(ServerPlaced.class, this::onServerPlaced)
         .onMessage(MemberLost.class, this::onMemberLost)
@@ -714,6 +723,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           getContext(),
           speedup > 0 ? Pacing.paced(speedup, clockStartNanoTime, lag) : Pacing.virtual(),
           placement);
+      armPipelineWatchdog();
       Checkpoint from = setup.checkpointing().resumeFrom();
       if (from != null) {
         resumed(strikePassed(from).round());
@@ -800,6 +810,40 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       return this;
     }
     return finish(channelFailure);
+  }
+
+  /** MP-SL's progress watchdog looks again in a quarter of barrier.timeout. */
+  private void armPipelineWatchdog() {
+    java.time.Duration every = setup.barrierTimeout().dividedBy(4);
+    if (every.toMillis() < 1) {
+      every = java.time.Duration.ofMillis(1);
+    }
+    pipelineWatchdog =
+        getContext().scheduleOnce(every, getContext().getSelf(), new PipelineWatchdog());
+  }
+
+  /**
+   * MP-SL's wall-clock watchdog (docs/runtime.md, "barrier.timeout"): nothing from any hop or
+   * device for barrier.timeout ends the run with one line naming the epoch and the hops still
+   * waiting, the rows recorded so far kept. Not a hang: paced deliveries held by their schedule
+   * (none overdue by the timeout), a crash's flush, or the wait after a failed channel (which has
+   * its own watchdog).
+   */
+  private Behavior<Command> onPipelineWatchdog() {
+    java.time.Duration timeout = setup.barrierTimeout();
+    if (channelFailure != null || crashFlushing || lag.waitingOnSchedule(timeout.toNanos())) {
+      if (!crashFlushing && channelFailure == null) {
+        pipeline.heard(); // waiting on the schedule: the watchdog starts again, as a barrier's
+      }
+      armPipelineWatchdog();
+      return this;
+    }
+    String stuck = pipeline.stalled(System.nanoTime());
+    if (stuck != null) {
+      return finish(stuck);
+    }
+    armPipelineWatchdog();
+    return this;
   }
 
   /** An MP-SL device's or hop's report: the epoch's barrier, its rows, or the run's end. */
@@ -1793,6 +1837,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (failureWatchdog != null) {
       failureWatchdog.cancel();
     }
+    if (pipelineWatchdog != null) {
+      pipelineWatchdog.cancel();
+    }
     if (replyTo == null) { // a cluster's failure before the run started
       if (pendingStart == null) {
         earlyFailure = error;
@@ -2474,11 +2521,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     crashing = c;
     crashNs = atNs;
     crashReached = reached;
+    crashFlushing = true;
     Recorder.askFlush(getContext(), recorder, null, CrashFlushed::new);
     return this;
   }
 
   private Behavior<Command> onCrashFlushed(CrashFlushed m) {
+    crashFlushing = false;
     if (m.error() != null) {
       return finish(m.error());
     }

@@ -198,11 +198,15 @@ public record SupervisorSetup(
   }
 
   /**
-   * The run's {@code barrier.timeout}: the edge server's, or the default 60 s where there is none
-   * (MP-SL has no edge server's settings).
+   * The run's {@code barrier.timeout}: the edge server's, MP-SL's pipeline setup's (it has no edge
+   * server), or the default 60 s where there is neither.
    */
   java.time.Duration barrierTimeout() {
-    return server != null ? server.barrierTimeout() : java.time.Duration.ofSeconds(60);
+    return server != null
+        ? server.barrierTimeout()
+        : pipeline != null
+            ? pipeline.barrierTimeout()
+            : PipelineControl.Setup.DEFAULT_BARRIER_TIMEOUT;
   }
 
   /** This setup with {@code checkpointing}. */

@@ -78,6 +78,19 @@ class PipelineEmulationTest {
   }
 
   @Test
+  void theScenariosBarrierTimeout_isTheMpslSupervisorsWatchdog() {
+    // Before, MP-SL's supervisor had no edge server's settings and took a fixed 60 s.
+    Settings s = small("barrier.timeout = 7 s\n");
+    assertEquals(
+        java.time.Duration.ofSeconds(7),
+        PipelineEmulation.prepare(s)
+            .factory()
+            .create(null, RunListener.NONE)
+            .pipeline()
+            .barrierTimeout());
+  }
+
+  @Test
   void fewerSamplesThanDevices_isRefusedAtStartWithOneLineNamingBothKeys_noFolder() {
     // As the other families' partitions refuse it: before, a device without a sample ran a full
     // batch (20 devices, 10 samples: 20 participants, 20 batches).

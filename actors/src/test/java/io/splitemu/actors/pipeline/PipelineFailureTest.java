@@ -186,6 +186,79 @@ class PipelineFailureTest {
     assertEquals(List.of(), e.pipeline().epochs());
   }
 
+  @Test
+  void aLinkStuckInEpoch2_nothingHeardForBarrierTimeout_endsTheRunNamingEpochAndHops_epoch1Kept() {
+    // A stuck host: device 1's first transfer of epoch 2 holds its uplink band's thread for 6 s of
+    // wall time, so no hop, device or channel moves. With barrier.timeout = 1 s the watchdog ends
+    // the run within about 1.25 s of the last report, naming the epoch and the hops still
+    // waiting, epoch 1's rows kept. Before, MP-SL had no such watchdog: the run waited (up to the
+    // 200 days of Emulation's ask) and here ended normally once the link came back.
+    PipelinePlan plan = PipelineHandTest.handPlan(3);
+    List<LinkTiming> up = new ArrayList<>(PipelineEmulation.links(plan, plan.uplinkBps()));
+    up.set(1, new StuckLink(up.get(1), 2L * plan.batchesPerDevice()[1] + 2, 6_000));
+    long start = System.nanoTime();
+    Supervisor.Finished e =
+        PipelineEmulation.run(
+            plan,
+            PipelineEmulation.Options.of(plan)
+                .withLinks(up, PipelineEmulation.links(plan, plan.downlinkBps()))
+                .withBarrierTimeout(java.time.Duration.ofSeconds(1)));
+    double seconds = (System.nanoTime() - start) / 1e9;
+    assertTrue(seconds < 20, "took " + seconds + " s");
+    assertTrue(e.error() != null, "the run ended normally");
+    assertTrue(
+        e.error()
+            .startsWith(
+                "epoch 2: no hop progress, device report or checkpoint state within barrier.timeout"
+                    + " (1 s of wall-clock time); hops still waiting: hop-1, hop-2;"),
+        e.error());
+    assertFalse(e.error().contains("\n"), e.error());
+    assertEquals(2, e.rounds());
+    assertEquals(1, e.pipeline().epochs().size());
+    assertEquals(
+        PipelineEmulation.simulate(PipelineHandTest.handPlan(1)).epochs().get(0),
+        e.pipeline().epochs().get(0));
+  }
+
+  /**
+   * A link whose {@code n}-th transfer (1-based) holds the channel's thread for {@code millis} of
+   * wall time: a stuck host.
+   */
+  private static final class StuckLink implements LinkTiming {
+    private final LinkTiming inner;
+    private final long n;
+    private final long millis;
+    private long transfers;
+
+    StuckLink(LinkTiming inner, long n, long millis) {
+      this.inner = inner;
+      this.n = n;
+      this.millis = millis;
+    }
+
+    @Override
+    public synchronized long arrival(long sendNs, long bytes, double share) {
+      if (++transfers == n) {
+        try {
+          Thread.sleep(millis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return inner.arrival(sendNs, bytes, share);
+    }
+
+    @Override
+    public void round(int round) {
+      inner.round(round);
+    }
+
+    @Override
+    public long propagationNanos() {
+      return inner.propagationNanos();
+    }
+  }
+
   /** A link that takes {@code millis} of wall time for each transfer, on the channel's thread. */
   private record SlowLink(LinkTiming inner, long millis) implements LinkTiming {
     @Override

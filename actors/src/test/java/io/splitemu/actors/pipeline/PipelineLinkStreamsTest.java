@@ -66,6 +66,23 @@ class PipelineLinkStreamsTest {
     assertEquals(2 * (2 * 4 + 2), options.lag().count());
   }
 
+  @Test
+  void paced_deliveriesHeldLongerThanBarrierTimeout_areNoHang_theRunEndsAsVirtual() {
+    // Each 1 s transfer is held 167 ms of wall time at speedup 6, and with one batch in flight
+    // per device nothing else moves meanwhile: longer than a barrier.timeout of 100 ms. The
+    // watchdog takes deliveries held by their schedule (none overdue) for no hang.
+    PipelinePlan plan = PipelineHandTest.handPlan(1);
+    PipelineControl.Result virtual = PipelineEmulation.simulate(plan);
+    Supervisor.Finished paced =
+        PipelineEmulation.run(
+            plan,
+            PipelineEmulation.Options.of(plan)
+                .paced(6)
+                .withBarrierTimeout(java.time.Duration.ofMillis(100)));
+    assertNull(paced.error());
+    assertEquals(virtual.epochs(), paced.pipeline().epochs());
+  }
+
   /**
    * Drop-for-run: device 2's only activations reach hop 1 at 39.5 s, after devices 0 and 1 are done
    * with epoch 1, and it hangs at 40 s; given up at 41 s (deadline 1 s), it leaves hop 1 busy until
