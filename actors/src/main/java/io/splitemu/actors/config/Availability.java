@@ -117,7 +117,8 @@ public final class Availability {
     int line = 1;
     while (at <= bytes.length) {
       int end = at;
-      while (end < bytes.length && bytes[end] != '\n') {
+      // A line ends at LF, CRLF or a lone CR (a spreadsheet's "CSV (Macintosh)").
+      while (end < bytes.length && bytes[end] != '\n' && bytes[end] != '\r') {
         end++;
       }
       ByteBuffer in = ByteBuffer.wrap(bytes, at, end - at);
@@ -142,7 +143,7 @@ public final class Availability {
       if (end == bytes.length) {
         break;
       }
-      at = end + 1;
+      at = end + (bytes[end] == '\r' && end + 1 < bytes.length && bytes[end + 1] == '\n' ? 2 : 1);
       line++;
     }
     return out;

@@ -622,8 +622,14 @@ public record Settings(
             dv.valueSource("memory-bytes", 0, 1e15));
     // A round's rate is flops x round-factor: at least 1 FLOP/s, as flops alone (1 FLOP/s at
     // 1e-6 ran a round's work past the emulated clock's 292 years and failed mid-run).
+    // A normal, log-normal or exponential source without a `min` of its own reaches down to the
+    // key's floor only in its far tail (a log-normal flops of median 2 GFLOP/s would be refused
+    // at 1 x 0.6 otherwise); such a draw is left to the run, which ends in one line should a
+    // round's work pass the clock.
     double slowest = devices.flops().lowest() * devices.roundFactor().lowest();
-    if (slowest < 1) {
+    if (slowest < 1
+        && !openFloor(devices.flops(), dv, "flops")
+        && !openFloor(devices.roundFactor(), dv, "round-factor")) {
       throw dv.error(
           "round-factor",
           "devices.flops x devices.round-factor must be at least 1 FLOP/s, got "
@@ -1063,5 +1069,18 @@ public record Settings(
       throw f.error(atKey, "must be >= 0 (emulated time since the run's start)");
     }
     return FaultTime.at(at.toNanos());
+  }
+
+  /**
+   * Whether {@code source}, read from {@code key} of {@code r}, is an open-tailed distribution
+   * (normal, log-normal, exponential) whose lowest value is only the key's floor, with no {@code
+   * min} written for it.
+   */
+  private static boolean openFloor(ValueSource source, SettingsReader r, String key) {
+    boolean open =
+        source instanceof ValueSource.Normal
+            || source instanceof ValueSource.LogNormal
+            || source instanceof ValueSource.Exponential;
+    return open && !r.has(key + ".min");
   }
 }

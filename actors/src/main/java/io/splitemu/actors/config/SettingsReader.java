@@ -351,7 +351,7 @@ public final class SettingsReader {
           double mu = d.number("mu");
           // The median exp(mu) must lie in the key's range (mu = 700 drew 1e304 FLOP/s), and the
           // spread must be one a quantity can have: sigma = 10 is a factor of 22,000 a deviation.
-          if (min > 0 && mu < Math.log(min) || mu > Math.log(max)) {
+          if (min > 0 && mu < StrictMath.log(min) || mu > StrictMath.log(max)) {
             throw d.error(
                 "mu",
                 "exp(mu), the median, must be in ["
@@ -361,7 +361,7 @@ public final class SettingsReader {
                     + "], got exp("
                     + mu
                     + ") = "
-                    + Math.exp(mu));
+                    + StrictMath.exp(mu));
           }
           double sigma = d.numberIn("sigma", 0, MAX_SIGMA);
           double lo = d.has("min") ? d.numberIn("min", min, max) : min;

@@ -42,6 +42,9 @@ public final class EmulatedCpu implements ComputeTiming {
               .finishIdle(EmulatedInstant.ofNanos(start), flops)
               .nanos();
     } catch (UndeliverableException e) {
+      if (e.getMessage() == null || !e.getMessage().endsWith(RateFunction.BEYOND_CLOCK)) {
+        throw e; // another reason (a rate of 0) says itself
+      }
       // Work past the clock's range (a very slow rate with much work): refused like a bad
       // argument, so the actor stops with this one line and no stack trace.
       throw new IllegalArgumentException(

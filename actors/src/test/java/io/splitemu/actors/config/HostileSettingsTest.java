@@ -62,6 +62,29 @@ class HostileSettingsTest {
         loaded("devices.flops=1e9", "devices.round-factor=1e-6").devices().roundFactor());
   }
 
+  @Test
+  void anOpenTailedFlopsDistributionWithoutMin_isNotRefusedForItsFloor() throws Exception {
+    // Its lowest value is the key's floor of 1 FLOP/s only in the far tail: a median of 2 GFLOP/s
+    // times a round factor down to 0.6 is a sensible scenario (it ran before the product check).
+    for (String flops :
+        List.of(
+            "{distribution=lognormal, mu=21.4, sigma=0.5}",
+            "{distribution=normal, mean=2e9, sd=5e8}",
+            "{distribution=exponential, mean=2e9}")) {
+      Settings s =
+          loaded(
+              "devices.flops=" + flops,
+              "devices.round-factor={distribution=uniform, min=0.6, max=1.0}");
+      assertEquals(0.6, s.devices().roundFactor().lowest());
+    }
+    // With a min written, the product is checked.
+    SettingsException e =
+        refused(
+            "devices.flops={distribution=lognormal, mu=21.4, sigma=0.5, min=1}",
+            "devices.round-factor={distribution=uniform, min=0.6, max=1.0}");
+    assertTrue(e.getMessage().contains("at least 1 FLOP/s"), e.getMessage());
+  }
+
   // 2. MP-SL's hop-slowdown: 1e-6 made jobs of nanoseconds, and the run never ended.
 
   @Test
@@ -280,6 +303,21 @@ class HostileSettingsTest {
     Path f = availability(latin1);
     SettingsException e = assertThrows(SettingsException.class, () -> Availability.read(f, 3));
     assertEquals(f + ":3: expected UTF-8 text (not the byte 0xE9 at column 7)", e.getMessage());
+  }
+
+  @Test
+  void availability_readsLfCrlfAndLoneCrLineEnds_alike() throws Exception {
+    String h = Availability.HEADER;
+    for (String eol : List.of("\n", "\r\n", "\r")) {
+      Path f =
+          availability((h + eol + "1,5,6" + eol + "2,7,8" + eol).getBytes(StandardCharsets.UTF_8));
+      assertEquals(2, Availability.read(f, 3).size(), "line ends " + eol.replace("\r", "CR"));
+    }
+    // A bad row after lone CRs is named by its own line.
+    Path bad = availability((h + "\r1,5,6\r2,x,8\r").getBytes(StandardCharsets.UTF_8));
+    SettingsException e = assertThrows(SettingsException.class, () -> Availability.read(bad, 3));
+    assertTrue(e.getMessage().startsWith(bad + ":3:"), e.getMessage());
+    assertTrue(!e.getMessage().contains("\r"), e.getMessage());
   }
 
   @Test
