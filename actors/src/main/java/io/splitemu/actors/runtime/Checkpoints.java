@@ -32,9 +32,11 @@ public final class Checkpoints {
    * The file format; a checkpoint of another version is refused. 5 since a checkpoint says whether
    * {@code checkpoint.every} scheduled it and which crashes had struck ({@link
    * Checkpoint#scheduledRound}, {@link Checkpoint#crashesStruck}), which a version 4 file does not
-   * tell.
+   * tell; 6 since a device's state says whether it missed a reply since its last model download
+   * ({@code Device.Snapshot#stale}), which a version 5 file does not hold (read as this version,
+   * its bytes would decode out of step).
    */
-  public static final int VERSION = 5;
+  public static final int VERSION = 6;
 
   private static final long MAGIC = 0x53504c4954434b50L; // "SPLITCKP"
 

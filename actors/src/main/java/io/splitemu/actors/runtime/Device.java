@@ -441,11 +441,11 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   private int localStep;
   private boolean hung;
   // The device missed a reply since it last received a model from the server, so it holds no
-  // current one (sfl-v1 sends none at a visit's start, so such a device downloads it then). At a
-  // round's end, where checkpoints are taken, a device is stale exactly when it is hung: it can
-  // miss a reply only while hung, and one that answers again does so from a round's start, where
-  // it is asked (sfl-v1 asks every running device each round) and downloads the model. So a
-  // restore takes it from the hang, and the checkpoint's format stays.
+  // current one (sfl-v1 sends none at a visit's start, so such a device downloads it then). Saved
+  // in its snapshot: it is not the hang at a round's end. A device resumed at a round's start is
+  // no longer hung but still stale, and a cluster device re-created from the state kept at the
+  // start of the round it was lost in (hung or not then) missed that round's aggregate
+  // (Snapshot#recreated).
   private boolean stale;
   private long hangAtNs = Long.MAX_VALUE;
   // From when the device has been silent: its hang instant, or the earliest if hung at a round.
@@ -1125,7 +1125,9 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   /**
    * A device's state at a round boundary: its cut, its slice's weights, optimizer state and update
    * count (null in timing fidelity and for a split scheme, whose slice is rebuilt every round), its
-   * batch position, its processor's and links' queues ({@link LinkTiming#saveState}), and its hang.
+   * batch position, its processor's and links' queues ({@link LinkTiming#saveState}), its hang, and
+   * whether it missed a reply since its last model download ({@code stale}: sfl-v1 then has it
+   * download the model at its next visit's start).
    */
   public record Snapshot(
       int device,
@@ -1138,6 +1140,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
       long[] uplink,
       long[] downlink,
       boolean hung,
+      boolean stale,
       long hangAtNs,
       long silentSinceNs,
       boolean crashed,
@@ -1154,6 +1157,36 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
       uplink = uplink.clone();
       downlink = downlink.clone();
       slowdowns = List.copyOf(slowdowns);
+    }
+
+    /**
+     * The state a device re-created from this kept state starts from (a cluster's lost device, and
+     * its checkpoint entry while it waits to rejoin): stale, as it missed the rest of the round it
+     * was lost in, that round's aggregate too, and what it received since the state was kept is
+     * lost with its member; so under sfl-v1 it downloads the model at its next visit's start.
+     */
+    public Snapshot recreated() {
+      return new Snapshot(
+          device,
+          cut,
+          params,
+          updater,
+          iterations,
+          cursor,
+          cpuFreeAtNs,
+          uplink,
+          downlink,
+          hung,
+          true,
+          hangAtNs,
+          silentSinceNs,
+          crashed,
+          crashAtNs,
+          hangBeforeCutNs,
+          savedParams,
+          savedCut,
+          savedCursor,
+          slowdowns);
     }
 
     @Override
@@ -1205,6 +1238,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
             setup.uplink().saveState(),
             setup.downlink().saveState(),
             hung,
+            stale,
             hangAtNs,
             silentSinceNs,
             crashed,
@@ -1240,7 +1274,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
     // The links come back with the bytes they lost before the checkpoint, which were charged then.
     clock.lostSeen(setup.uplink().lostBytes(), setup.downlink().lostBytes());
     hung = s.hung();
-    stale = s.hung(); // see the field
+    stale = s.stale();
     hangAtNs = s.hangAtNs();
     silentSinceNs = s.silentSinceNs();
     crashed = s.crashed();

@@ -598,6 +598,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       for (int d : gone) {
         if (kept.containsKey(d)) { // lost before its state was first kept: gone for good
           rejoining.add(d);
+          // It misses this round's aggregate: re-created (or resumed) stale, whatever it was.
+          kept.put(d, kept.get(d).recreated());
           if (m.leaving() != null) {
             awaitingRemoval.put(d, m.leaving()); // re-created once its member is removed
           } else {

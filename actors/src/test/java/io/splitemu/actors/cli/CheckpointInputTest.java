@@ -116,7 +116,7 @@ class CheckpointInputTest {
     ProfileCommandTest.Result o = resume(scenario, out);
     assertEquals(0, o.code(), o.err());
     assertTrue(
-        o.err().contains(second + " is of another format; this build reads version 5"), o.err());
+        o.err().contains(second + " is of another format; this build reads version 6"), o.err());
     assertTrue(o.err().contains("resuming from the one before"), o.err());
 
     // Nothing readable left: one line naming the last file tried.

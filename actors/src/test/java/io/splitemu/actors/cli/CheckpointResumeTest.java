@@ -941,6 +941,7 @@ class CheckpointResumeTest {
               d.uplink(),
               d.downlink(),
               d.hung(),
+              d.stale(),
               d.hangAtNs(),
               d.silentSinceNs(),
               d.crashed(),

@@ -44,6 +44,7 @@ class SnapshotRecordsTest {
             up,
             new long[] {4, 5, 6},
             false,
+            false,
             0,
             0,
             false,
