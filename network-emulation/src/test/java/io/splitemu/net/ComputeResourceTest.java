@@ -2,7 +2,9 @@ package io.splitemu.net;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.math.BigDecimal;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -25,6 +27,36 @@ class ComputeResourceTest {
   }
 
   @Test
+  void workPastTheClock_isUndeliverable_namingTheResourceAndTheClock_notAnOverflow() {
+    // 1e19 FLOPs at 1 FLOP/s end about 317 years on: past 2^63 ns.
+    ComputeResource slow = ComputeResource.constant("device-3", 1);
+    UndeliverableException e =
+        assertThrows(UndeliverableException.class, () -> slow.finishIdle(at(S), 1e19));
+    assertTrue(
+        e.getMessage().startsWith("device-3: a computation of 1.000e+19 FLOPs"), e.getMessage());
+    assertTrue(e.getMessage().endsWith(RateFunction.BEYOND_CLOCK), e.getMessage());
+    // The same through a piecewise rate (a slowed share walks its pieces).
+    ComputeResource half =
+        ComputeResource.constant("server", 2).partition(Map.of("d", 0.5)).get("d");
+    e = assertThrows(UndeliverableException.class, () -> half.finishIdle(at(0), 1e19));
+    assertTrue(e.getMessage().endsWith(RateFunction.BEYOND_CLOCK), e.getMessage());
+    // Just inside the clock (9e18 of its 9.22e18 ns) it is a plain instant.
+    assertEquals(9_000_000_000L * S, slow.finishIdle(at(0), 9e9).nanos());
+  }
+
+  @Test
+  void staticRate_endsAtTheClocksLastInstant_andRefusesTheNext() {
+    StaticRate oneBitPerSecond = new StaticRate(BigDecimal.ONE);
+    // From Long.MAX_VALUE - 2e9 ns, 2 bits take exactly the 2e9 ns left.
+    long t0 = Long.MAX_VALUE - 2 * S;
+    assertEquals(Long.MAX_VALUE, oneBitPerSecond.finish(t0, BigDecimal.valueOf(2)));
+    UndeliverableException e =
+        assertThrows(
+            UndeliverableException.class, () -> oneBitPerSecond.finish(t0, BigDecimal.valueOf(3)));
+    assertEquals("the transfer " + RateFunction.BEYOND_CLOCK, e.getMessage());
+  }
+
+  @Test
   void partition_sharesGiveIndependentQueuesAtScaledRates() {
     Map<String, Double> shares = new LinkedHashMap<>();
     shares.put("device-0", 0.25);
@@ -41,9 +73,7 @@ class ComputeResourceTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () ->
-                ComputeResource.constant("server", 1e9)
-                    .partition(Map.of("a", 0.6, "b", 0.5)));
+            () -> ComputeResource.constant("server", 1e9).partition(Map.of("a", 0.6, "b", 0.5)));
     assertEquals(true, e.getMessage().contains("expected <= 1"), e.getMessage());
   }
 

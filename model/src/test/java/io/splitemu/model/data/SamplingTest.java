@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,6 +32,31 @@ class SamplingTest {
     // Five standard errors of the mean; the variance estimate is looser for small shapes.
     assertEquals(shape, mean, 5 * Math.sqrt(shape / n), "mean");
     assertEquals(shape, var, 0.05 * shape + 0.01, "variance");
+  }
+
+  @Test
+  void normal_fromAnyGenerator_isStandardNormal_andRepeatsForItsSeed() {
+    // ValueSource hands it the scenario's generators as RandomGenerator, not SplittableRandom.
+    RandomGenerator rng = RandomGenerator.of("L64X128MixRandom");
+    int n = 200_000;
+    double sum = 0;
+    double sumSq = 0;
+    double tail = 0;
+    SplittableRandom seeded = new SplittableRandom(3);
+    for (int i = 0; i < n; i++) {
+      double z = Sampling.normal(i % 2 == 0 ? rng : seeded);
+      sum += z;
+      sumSq += z * z;
+      tail += Math.abs(z) > 1.96 ? 1 : 0;
+    }
+    assertEquals(0, sum / n, 0.01);
+    assertEquals(1, sumSq / n, 0.01);
+    assertEquals(0.05, tail / n, 0.003);
+    RandomGenerator a = new SplittableRandom(9);
+    RandomGenerator b = new SplittableRandom(9);
+    for (int i = 0; i < 100; i++) {
+      assertEquals(Sampling.normal(a), Sampling.normal(b));
+    }
   }
 
   @Test

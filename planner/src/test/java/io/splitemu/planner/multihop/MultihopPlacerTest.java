@@ -1,6 +1,7 @@
 package io.splitemu.planner.multihop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.splitemu.model.profile.MeasuredProfile;
@@ -204,6 +205,37 @@ class MultihopPlacerTest {
                 MultihopObjective.SUM_OF_MAXIMA)
             .orElseThrow();
     assertTrue(e.total() < MpslEpoch.estimate(one, d, 10, 40, 1, false).total());
+  }
+
+  @Test
+  void epochEstimate_chargesThePropagationDelayOnEachDeviceTransfer() {
+    MeasuredProfile p = MeasuredData.load("resnet101_cifar");
+    int l = p.unitCount();
+    DeviceSide d = DeviceSide.fromMeasured(p, "d1", 128, 8e6, 8e6);
+    Placement two =
+        MultihopPlacer.place(
+                HopCosts.fromMeasured(p, "VM", 2, 128),
+                1,
+                l - 1,
+                new double[l],
+                10,
+                new double[] {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY},
+                MultihopObjective.SUM_OF_MAXIMA)
+            .orElseThrow();
+    MpslEpoch none = MpslEpoch.estimate(two, d, 10, 40, 1, false);
+    MpslEpoch delayed = MpslEpoch.estimate(two, d.withPropagation(0.5), 10, 40, 1, false);
+    // One delay on the first upload; three on the tail turnaround and the cut gradient (tail
+    // activation down, tail gradient up, cut gradient down); two on FedAvg's upload and download.
+    assertEquals(none.startFirst() + 0.5, delayed.startFirst(), 1e-9);
+    assertEquals(none.endLast() + 1.5, delayed.endLast(), 1e-9);
+    assertEquals(none.aggregation() + 1.0, delayed.aggregation(), 1e-9);
+    assertEquals(none.hopSum(), delayed.hopSum());
+    assertEquals(none.period(), delayed.period());
+    assertEquals(none.total() + 3.0, delayed.total(), 1e-6);
+    assertEquals(
+        none.total(), MpslEpoch.estimate(two, d.withPropagation(0), 10, 40, 1, false).total());
+    assertThrows(IllegalArgumentException.class, () -> d.withPropagation(-1e-3));
+    assertThrows(IllegalArgumentException.class, () -> d.withPropagation(Double.NaN));
   }
 
   @Test
