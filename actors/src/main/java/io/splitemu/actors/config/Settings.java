@@ -1077,10 +1077,6 @@ public record Settings(
    * min} written for it.
    */
   private static boolean openFloor(ValueSource source, SettingsReader r, String key) {
-    boolean open =
-        source instanceof ValueSource.Normal
-            || source instanceof ValueSource.LogNormal
-            || source instanceof ValueSource.Exponential;
-    return open && !r.has(key + ".min");
+    return source instanceof ValueSource.Clamped && !r.has(key + ".min");
   }
 }

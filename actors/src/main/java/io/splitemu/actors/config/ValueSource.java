@@ -92,26 +92,42 @@ public sealed interface ValueSource {
     }
   }
 
-  /** Normal, clamped to [min, max] so that rates stay positive. */
-  record Normal(double mean, double sd, double min, double max) implements ValueSource {
-    @Override
-    public double value(int i, RandomGenerator rng) {
-      return Math.min(max, Math.max(min, mean + sd * Sampling.normal(rng)));
+  /**
+   * A seeded distribution with an open tail (normal, log-normal, exponential), its draws clamped to
+   * [min, max]: a scenario's own bounds, else the key's range. Its lowest and highest are the
+   * bounds, which a draw reaches only in its tail.
+   */
+  sealed interface Clamped extends ValueSource {
+    double min();
+
+    double max();
+
+    /** {@code x} within [min, max]. */
+    default double clamp(double x) {
+      return Math.min(max(), Math.max(min(), x));
     }
 
     @Override
-    public boolean random() {
+    default boolean random() {
       return true;
     }
 
     @Override
-    public double lowest() {
-      return min;
+    default double lowest() {
+      return min();
     }
 
     @Override
-    public double highest() {
-      return max;
+    default double highest() {
+      return max();
+    }
+  }
+
+  /** Normal, clamped to [min, max] so that rates stay positive. */
+  record Normal(double mean, double sd, double min, double max) implements Clamped {
+    @Override
+    public double value(int i, RandomGenerator rng) {
+      return clamp(mean + sd * Sampling.normal(rng));
     }
   }
 
@@ -119,7 +135,7 @@ public sealed interface ValueSource {
    * Log-normal: exp(mu + sigma Z), clamped to [min, max] (a scenario's: the key's range unless it
    * gives its own), as {@link Normal} is.
    */
-  record LogNormal(double mu, double sigma, double min, double max) implements ValueSource {
+  record LogNormal(double mu, double sigma, double min, double max) implements Clamped {
     /** Unclamped. */
     public LogNormal(double mu, double sigma) {
       this(mu, sigma, 0, Double.POSITIVE_INFINITY);
@@ -127,22 +143,7 @@ public sealed interface ValueSource {
 
     @Override
     public double value(int i, RandomGenerator rng) {
-      return Math.min(max, Math.max(min, StrictMath.exp(mu + sigma * Sampling.normal(rng))));
-    }
-
-    @Override
-    public boolean random() {
-      return true;
-    }
-
-    @Override
-    public double lowest() {
-      return min;
-    }
-
-    @Override
-    public double highest() {
-      return max;
+      return clamp(StrictMath.exp(mu + sigma * Sampling.normal(rng)));
     }
   }
 
@@ -150,7 +151,7 @@ public sealed interface ValueSource {
    * Exponential with the given mean (for instance |g|^2 of Rayleigh fading has mean 1), clamped to
    * [min, max] as {@link LogNormal} is.
    */
-  record Exponential(double mean, double min, double max) implements ValueSource {
+  record Exponential(double mean, double min, double max) implements Clamped {
     /** Unclamped. */
     public Exponential(double mean) {
       this(mean, 0, Double.POSITIVE_INFINITY);
@@ -159,22 +160,7 @@ public sealed interface ValueSource {
     @Override
     public double value(int i, RandomGenerator rng) {
       // 1 - u lies in (0, 1], so the logarithm is finite.
-      return Math.min(max, Math.max(min, -mean * StrictMath.log(1.0 - rng.nextDouble())));
-    }
-
-    @Override
-    public boolean random() {
-      return true;
-    }
-
-    @Override
-    public double lowest() {
-      return min;
-    }
-
-    @Override
-    public double highest() {
-      return max;
+      return clamp(-mean * StrictMath.log(1.0 - rng.nextDouble()));
     }
   }
 

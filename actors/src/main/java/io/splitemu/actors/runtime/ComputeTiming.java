@@ -16,4 +16,19 @@ public interface ComputeTiming {
 
   /** Restores {@link #freeAtNs()} from a checkpoint. */
   default void restoreFreeAt(long ns) {}
+
+  /**
+   * The one-line refusal of work that would end past the emulated clock's range (a very slow rate
+   * with much work): an argument error, so the actor stops with this line and no stack trace.
+   */
+  static IllegalArgumentException beyondClock(double flops, double flopsPerSecond, long startNs) {
+    return new IllegalArgumentException(
+        String.format(
+            java.util.Locale.ROOT,
+            "a computation of %.4g FLOPs at %.4g FLOP/s started at %.9f s %s",
+            flops,
+            flopsPerSecond,
+            startNs / 1e9,
+            io.splitemu.net.RateFunction.BEYOND_CLOCK));
+  }
 }

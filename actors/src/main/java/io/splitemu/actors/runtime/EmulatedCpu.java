@@ -45,17 +45,9 @@ public final class EmulatedCpu implements ComputeTiming {
       if (e.getMessage() == null || !e.getMessage().endsWith(RateFunction.BEYOND_CLOCK)) {
         throw e; // another reason (a rate of 0) says itself
       }
-      // Work past the clock's range (a very slow rate with much work): refused like a bad
-      // argument, so the actor stops with this one line and no stack trace.
-      throw new IllegalArgumentException(
-          String.format(
-              java.util.Locale.ROOT,
-              "a computation of %.4g FLOPs at %.4g FLOP/s started at %.9f s %s",
-              flops,
-              flopsPerSecond,
-              start / 1e9,
-              RateFunction.BEYOND_CLOCK),
-          e);
+      IllegalArgumentException refusal = ComputeTiming.beyondClock(flops, flopsPerSecond, start);
+      refusal.initCause(e);
+      throw refusal;
     }
     return busyUntil;
   }

@@ -16,14 +16,7 @@ public final class RoundedCpu implements ComputeTiming {
     double ns = Math.ceil(flops / flopsPerSecond * 1e9);
     // A double of 2^63 or more saturated the cast and wrapped the sum to a negative instant.
     if (flopsPerSecond > 0 && (ns >= 0x1p63 || start + (long) ns < 0)) {
-      throw new IllegalArgumentException(
-          String.format(
-              java.util.Locale.ROOT,
-              "a computation of %.4g FLOPs at %.4g FLOP/s started at %.9f s %s",
-              flops,
-              flopsPerSecond,
-              start / 1e9,
-              io.splitemu.net.RateFunction.BEYOND_CLOCK));
+      throw ComputeTiming.beyondClock(flops, flopsPerSecond, start);
     }
     busyUntil = start + (long) ns;
     return busyUntil;

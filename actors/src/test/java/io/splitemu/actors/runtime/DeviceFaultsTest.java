@@ -240,7 +240,7 @@ class DeviceFaultsTest {
   }
 
   /** The same on {@code scheme}. */
-  private static Settings full(String scheme, String faults, String extra) {
+  static Settings full(String scheme, String faults, String extra) {
     String conf =
         "splitemu {\n  scenario = full-fault\n  scheme = "
             + scheme

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.runtime.FaultsOnEverySchemeTest.Tables;
 import java.math.BigDecimal;
@@ -33,20 +32,7 @@ class SflV1FaultsTest {
 
   /** A small full-fidelity sfl-v1 run on synthetic data, evaluated every round. */
   private static Settings full(String faults, String extra) {
-    String conf =
-        "splitemu {\n  scenario = sfl-v1-fault\n  scheme = sfl-v1\n  fidelity = full\n"
-            + "  rounds = 3\n  local-steps = 3\n  batch-size = 16\n  eval-every = 1\n"
-            + "  model { name = lenet5, cut = 2 }\n"
-            + "  data { dataset = synthetic, train-samples = 480, test-samples = 64,"
-            + " eval-samples = 64, partition = quantity, quantity-sigma = 0.8 }\n"
-            + "  devices { count = 3, flops = [2e8, 1e9, 5e9] }\n  server.flops = 2e10\n"
-            + "  links { kind = static, static { uplink-bps = 8e6, downlink-bps = 1e7 } }\n"
-            + "  barrier.timeout = 300 s\n  output.plots = false\n  faults = ["
-            + faults
-            + "]\n  "
-            + extra
-            + "\n}\n";
-    return Settings.from(ConfigFactory.parseString(conf), List.of(), Path.of("sfl-v1-fault.conf"));
+    return DeviceFaultsTest.full("sfl-v1", faults, "eval-every = 1\n  " + extra);
   }
 
   private static List<String> column(List<Map<String, String>> rows, String col) {
