@@ -58,17 +58,22 @@ class ClusterGracefulLeaveTest {
   }
 
   private ActorSystem<Void> node(Set<String> roles, int port, int seed) {
-    ActorSystem<Void> s =
-        ActorSystem.create(
-            ClusterMember.guardian(roles, CompletableFuture.completedFuture(null)),
-            "splitemu",
-            ClusterPipelineRunTest.member(
-                port, seed, "\"" + String.join("\",\"", new TreeSet<>(roles)) + "\""));
+    ActorSystem<Void> s = member(roles, port, seed);
     started.add(s);
     return s;
   }
 
-  private static int lines(Path file) {
+  /** A cluster member of {@code roles} on 127.0.0.1:{@code port}, joining the seed's port. */
+  static ActorSystem<Void> member(Set<String> roles, int port, int seed) {
+    return ActorSystem.create(
+        ClusterMember.guardian(roles, CompletableFuture.completedFuture(null)),
+        "splitemu",
+        ClusterPipelineRunTest.member(
+            port, seed, "\"" + String.join("\",\"", new TreeSet<>(roles)) + "\""));
+  }
+
+  /** The lines of {@code file}, 0 while it is missing or unreadable (a run still writing it). */
+  static int lines(Path file) {
     try {
       return Files.exists(file) ? Files.readAllLines(file).size() : 0;
     } catch (java.io.IOException e) {

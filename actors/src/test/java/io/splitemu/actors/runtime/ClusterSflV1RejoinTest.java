@@ -56,22 +56,9 @@ class ClusterSflV1RejoinTest {
   }
 
   private ActorSystem<Void> node(Set<String> roles, int port, int seed) {
-    ActorSystem<Void> s =
-        ActorSystem.create(
-            ClusterMember.guardian(roles, CompletableFuture.completedFuture(null)),
-            "splitemu",
-            ClusterPipelineRunTest.member(
-                port, seed, "\"" + String.join("\",\"", new TreeSet<>(roles)) + "\""));
+    ActorSystem<Void> s = ClusterGracefulLeaveTest.member(roles, port, seed);
     started.add(s);
     return s;
-  }
-
-  private static int lines(Path file) {
-    try {
-      return Files.exists(file) ? Files.readAllLines(file).size() : 0;
-    } catch (IOException e) {
-      return 0;
-    }
   }
 
   /**
@@ -116,7 +103,7 @@ class ClusterSflV1RejoinTest {
                             ClusterPipelineRunTest.member(supervisorPort, n, "supervisor"), 4))),
             runs);
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (!run.isDone() && lines(dir.resolve("rounds.csv")) < 4) {
+    while (!run.isDone() && ClusterGracefulLeaveTest.lines(dir.resolve("rounds.csv")) < 4) {
       assertTrue(System.nanoTime() < deadline, "the run did not reach round 3");
       Thread.sleep(10);
     }
@@ -126,7 +113,7 @@ class ClusterSflV1RejoinTest {
     int stopAt = -1;
     while (!run.isDone() && System.nanoTime() < deadline) {
       copyCheckpoints(dir.resolve("checkpoints"), copies);
-      int rows = lines(dir.resolve("rounds.csv"));
+      int rows = ClusterGracefulLeaveTest.lines(dir.resolve("rounds.csv"));
       Path events = dir.resolve("events.csv");
       if (stopAt < 0 && Files.exists(events) && Files.readString(events).contains(",rejoin,")) {
         stopAt = rows + 3;
