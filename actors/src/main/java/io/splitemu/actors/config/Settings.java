@@ -216,17 +216,27 @@ public record Settings(
   /** The namespace of every splitemu key. */
   public static final String NS = "splitemu";
 
-  // Keys whose content is free-form here and checked by their own readers.
-  private static final List<String> OPEN_PATHS =
+  /**
+   * The per-device number keys (ValueSource): a distribution object given for one replaces what is
+   * beneath it (reference.conf's default, the scenario's value, an earlier --set) instead of
+   * merging into it; {@code distance-m = {distribution = exponential, mean = 100}} merged with the
+   * default uniform's min and max and was refused as if reference.conf had a bad key.
+   */
+  private static final List<String> VALUE_SOURCES =
       List.of(
           "splitemu.devices.flops",
           "splitemu.devices.round-factor",
           "splitemu.devices.memory-bytes",
           "splitemu.links.static.uplink-bps",
           "splitemu.links.static.downlink-bps",
-          "splitemu.links.shannon.distance-m",
-          "splitemu.faults",
-          "splitemu.serialization");
+          "splitemu.links.shannon.distance-m");
+
+  /** Keys whose content is free-form here and checked by their own readers. */
+  private static final List<String> OPEN_PATHS =
+      java.util.stream.Stream.concat(
+              VALUE_SOURCES.stream(),
+              java.util.stream.Stream.of("splitemu.faults", "splitemu.serialization"))
+          .toList();
 
   /** How emulated time is paced against wall clock. */
   public enum Mode {
@@ -506,14 +516,6 @@ public record Settings(
     }
     return c;
   }
-
-  /**
-   * The per-device number keys (ValueSource): a distribution object given for one replaces what is
-   * beneath it (reference.conf's default, the scenario's value, an earlier --set) instead of
-   * merging into it; {@code distance-m = {distribution = exponential, mean = 100}} merged with the
-   * default uniform's min and max and was refused as if reference.conf had a bad key.
-   */
-  private static final List<String> VALUE_SOURCES = OPEN_PATHS.subList(0, 6);
 
   /**
    * {@code under} without each {@link #VALUE_SOURCES} key that {@code over} gives as a whole
