@@ -139,8 +139,22 @@ public final class SflPlanner {
         cur = withAlloc;
       }
       int[] next = cuts.clone();
+      boolean reshare = false;
       for (int i = 0; i < n; i++) {
         DeviceState d = devices.get(i);
+        if (!(f[i] > 0)) {
+          // The device's cut leaves the server no work, so the allocation gave it no share; at
+          // share 0 every cut that needs the server would cost b FS / 0 = infinity and the device
+          // could never move. Price each of its cuts by the round with the server re-allocated for
+          // it instead (the others at their cuts so far in this step), and re-allocate below if it
+          // moves.
+          int pick = provisionalCut(devices, next, i, server);
+          if (pick != cuts[i]) {
+            next[i] = pick;
+            reshare = true;
+          }
+          continue;
+        }
         int fitted = fittedCut(d, f[i]);
         int exact = exactCut(d, f[i]);
         choices++;
@@ -155,8 +169,18 @@ public final class SflPlanner {
         }
       }
       double withCuts = makespan(devices, next, f);
+      double[] nextF = f;
+      if (reshare) {
+        double[] moved = allocate(devices, next, server);
+        double withMoved = makespan(devices, next, moved);
+        if (withMoved < withCuts) {
+          withCuts = withMoved;
+          nextF = moved;
+        }
+      }
       if (withCuts <= cur) {
         cuts = next;
+        f = nextF;
         cur = withCuts;
       }
       history.add(cur);
@@ -232,6 +256,30 @@ public final class SflPlanner {
     double bestTime = deviceTime(d, best, f);
     for (int p = minCut + 1; p <= deepest; p++) {
       double t = deviceTime(d, p, f);
+      if (t < bestTime) {
+        best = p;
+        bestTime = t;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * The cut for device {@code i}, which holds no server share at its cut: the one whose round, with
+   * the server re-allocated for it and the others' cuts in {@code cuts}, is shortest; {@code
+   * cuts[i]} unless another cut makes the round strictly shorter. The round rather than the
+   * device's own time, so that of two such devices the one that sets the round takes the server.
+   */
+  private int provisionalCut(List<DeviceState> devices, int[] cuts, int i, ServerState server) {
+    int[] trial = cuts.clone();
+    int best = cuts[i];
+    double bestTime = makespan(devices, trial, allocate(devices, trial, server));
+    for (int p = minCut; p <= deepestCut(devices.get(i)); p++) {
+      if (p == cuts[i]) {
+        continue;
+      }
+      trial[i] = p;
+      double t = makespan(devices, trial, allocate(devices, trial, server));
       if (t < bestTime) {
         best = p;
         bestTime = t;

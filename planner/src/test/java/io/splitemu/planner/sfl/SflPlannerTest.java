@@ -406,4 +406,89 @@ class SflPlannerTest {
   private static double time(CutCosts costs, int batch, DeviceState d, int cut, double f) {
     return SchemeLatency.sflDevice(costs, cut, batch, d, f).total();
   }
+
+  /**
+   * A device whose cut leaves the server no work (cut L) gets no server share, and the cut step
+   * used to price every other cut of it at that share: b FS / 0 = infinity, so it never left cut L.
+   * On cnn(2, 4) with cuts 0..4, two linear devices and a 6 GFLOP/s server the plan stayed at [4,
+   * 4] with shares [0, 0] (19.19 s) where [0, 4] takes 16.72 s. Now the plan equals a brute force
+   * over every cut vector, each with its min-max server split, on random small instances.
+   */
+  @Test
+  void cutsThatLeaveTheServerNoWork_stillMoveToTheBruteForceOptimum() {
+    int batch = 16;
+    int atWholeModel = 0;
+    for (int trial = 0; trial < 60; trial++) {
+      CutCosts c = CutCosts.of(TestChains.cnn(trial, 4));
+      List<DeviceState> devices = TestChains.linearDevices(trial + 1000, 2);
+      double phiS = 2e9 * (1 + trial % 10);
+      SflPlan plan = new SflPlanner(c, batch, 0, 4, 3, 50).plan(devices, new ServerState(phiS));
+      double best = Double.POSITIVE_INFINITY;
+      int[] bestCuts = null;
+      for (int c0 = 0; c0 <= 4; c0++) {
+        for (int c1 = 0; c1 <= 4; c1++) {
+          int[] cuts = {c0, c1};
+          double t = minMaxRound(c, batch, devices, cuts, phiS);
+          if (t < best) {
+            best = t;
+            bestCuts = cuts;
+          }
+        }
+      }
+      if (trial == 2) {
+        assertArrayEquals(new int[] {0, 4}, bestCuts);
+        assertEquals(16.72, best, 0.005);
+      }
+      atWholeModel += plan.history().get(0) > best * (1 + 1e-3) ? 1 : 0;
+      assertEquals(
+          best,
+          plan.makespan(),
+          1e-9 * best,
+          "trial "
+              + trial
+              + ": plan "
+              + Arrays.toString(plan.cuts())
+              + " f="
+              + Arrays.toString(plan.serverFlops())
+              + ", brute force "
+              + Arrays.toString(bestCuts));
+      double direct =
+          SchemeLatency.sflRound(c, plan.cuts(), batch, devices, plan.serverFlops()).total();
+      assertEquals(direct, plan.makespan(), 1e-12 * direct);
+    }
+    // Not vacuous: the starting uniform cut is off the optimum in many trials.
+    assertTrue(atWholeModel > 10, "starts off the optimum in " + atWholeModel + " trials");
+  }
+
+  // The SFL round for fixed cuts with the min-max server split, by bisection on tau in
+  // sum_n B_n / (tau - A_n) = phi_S (devices with B_n = 0 need no share).
+  private static double minMaxRound(
+      CutCosts c, int batch, List<DeviceState> devices, int[] cuts, double phiS) {
+    int n = cuts.length;
+    double[] a = new double[n];
+    double[] b = new double[n];
+    double lo = 0;
+    double work = 0;
+    for (int i = 0; i < n; i++) {
+      DeviceState d = devices.get(i);
+      LatencyBreakdown t = SchemeLatency.sflDevice(c, cuts[i], batch, d, 1);
+      a[i] = t.deviceCompute() + t.communication() + t.aggregation();
+      b[i] = d.stepsPerEpoch(batch) * batch * c.serverFlops(cuts[i]);
+      lo = Math.max(lo, a[i]);
+      work += b[i];
+    }
+    double hi = lo + work / phiS;
+    for (double mid = 0.5 * (lo + hi); mid > lo && mid < hi; mid = 0.5 * (lo + hi)) {
+      double need = 0;
+      for (int i = 0; i < n; i++) {
+        need += b[i] / (mid - a[i]);
+      }
+      if (need > phiS) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    return hi;
+  }
 }
