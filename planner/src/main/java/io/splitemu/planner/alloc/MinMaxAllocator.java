@@ -11,7 +11,8 @@ import io.splitemu.planner.latency.RateFunction;
  * convex and decreasing in T, so Newton's method started left of the root climbs to it
  * monotonically and stops at machine precision. Otherwise T is found by bisection, each x_n(T)
  * through {@link RateFunction#minShare}. Shares left over (when an item with B_n = 0 sets the
- * makespan) are handed out in proportion, which can only shorten finish times.
+ * makespan) are handed out in proportion, which can only shorten finish times; when no item has
+ * bits to send, every item gets 1/n.
  */
 public final class MinMaxAllocator {
 
@@ -499,6 +500,12 @@ public final class MinMaxAllocator {
       double scale = 1 / sum;
       for (int i = 0; i < n; i++) {
         out[i] *= scale;
+      }
+    } else {
+      // No item needs the band (every payload is 0 bits): spread it equally, so that every share
+      // stays a valid one for the links, which time a 0-bit transfer at its propagation delay.
+      for (int i = 0; i < n; i++) {
+        out[i] = 1.0 / n;
       }
     }
     double t = 0;

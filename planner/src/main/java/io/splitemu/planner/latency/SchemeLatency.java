@@ -48,8 +48,8 @@ public final class SchemeLatency {
     double a = c.cutBytes(cut);
     double prop = d.propagationSeconds();
     double tF = batch * c.deviceForwardFlops(cut) / d.flopsPerSecond();
-    double tU = 8.0 * (batch * a + batch * 4.0) / rate(d.uplink(), uplinkShare, d) + prop;
-    double tD = 8.0 * batch * a / rate(d.downlink(), downlinkShare, d) + prop;
+    double tU = transfer(8.0 * (batch * a + batch * 4.0), d.uplink(), uplinkShare, d);
+    double tD = transfer(8.0 * batch * a, d.downlink(), downlinkShare, d);
     double tB = batch * c.deviceBackwardFlops(cut) / d.flopsPerSecond();
     return new StepTimes(tF, tU, tD, tB);
   }
@@ -155,7 +155,7 @@ public final class SchemeLatency {
     double upload = 0;
     for (int i = 0; i < cluster.size(); i++) {
       DeviceState d = cluster.get(i);
-      upload = Math.max(upload, bits / rate(d.uplink(), up[i], d) + d.propagationSeconds());
+      upload = Math.max(upload, transfer(bits, d.uplink(), up[i], d));
     }
     LatencyBreakdown tau = barrier(c, cut, batch, cluster, up, down, server);
     return tau.times(localSteps)
@@ -329,9 +329,7 @@ public final class SchemeLatency {
       long steps = localSteps > 0 ? localSteps : d.stepsPerEpoch(batch);
       LatencyBreakdown t =
           perDevice(c, cut, batch, steps, d, up[i], down[i], serverShares[i], server)
-              .plus(
-                  new LatencyBreakdown(
-                      0, 0, 0, bits / rate(d.uplink(), up[i], d) + d.propagationSeconds()));
+              .plus(new LatencyBreakdown(0, 0, 0, transfer(bits, d.uplink(), up[i], d)));
       if (t.total() > worstTotal) {
         worstTotal = t.total();
         worst = t;
@@ -410,9 +408,8 @@ public final class SchemeLatency {
     for (int i = 0; i < n; i++) {
       DeviceState d = devices.get(i);
       double bits = 8.0 * c.deviceParamBytes(cuts[i]);
-      double prop = d.propagationSeconds();
-      up = Math.max(up, bits / rate(d.uplink(), upShares[i], d) + prop);
-      down = Math.max(down, bits / rate(d.downlink(), downShares[i], d) + prop);
+      up = Math.max(up, transfer(bits, d.uplink(), upShares[i], d));
+      down = Math.max(down, transfer(bits, d.downlink(), downShares[i], d));
     }
     return epoch.plus(new LatencyBreakdown(0, 0, 0, up + down));
   }
@@ -519,6 +516,19 @@ public final class SchemeLatency {
     double[] one = new double[n];
     Arrays.fill(one, 1.0);
     return one;
+  }
+
+  /**
+   * The time of a transfer of {@code bits} at {@code share} of link {@code f}, propagation delay
+   * included. A 0-bit transfer takes the delay only, at any share in [0, 1] (the runtime's links
+   * time it so, and an allocation gives a payload of 0 bits no band); any other needs a share in
+   * (0, 1].
+   */
+  private static double transfer(double bits, RateFunction f, double share, DeviceState d) {
+    if (bits == 0 && share >= 0 && share <= 1 + 1e-12) {
+      return d.propagationSeconds();
+    }
+    return bits / rate(f, share, d) + d.propagationSeconds();
   }
 
   private static double rate(RateFunction f, double share, DeviceState d) {

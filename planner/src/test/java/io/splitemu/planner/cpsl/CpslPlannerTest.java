@@ -204,4 +204,59 @@ class CpslPlannerTest {
     double equal = SchemeLatency.pslRound(c, 2, 8, 2, d, eq, eq, s).total();
     assertTrue(psl.predicted().total() <= equal, "min-max shares never worse than equal ones");
   }
+
+  /**
+   * A cut whose activation has 0 bytes (a unit with outputBytes = 0, which the DAG chains allow)
+   * sends no cut-layer gradient down: no member needs the downlink band in that phase. The min-max
+   * allocation left every downlink share at 0, and pricing the visit threw "share must be in (0,
+   * 1], got 0.0" for the gibbs and sorted clusterings, on linear and Shannon links. Now the idle
+   * band is spread equally and the 0-bit transfer costs its propagation delay only, as the
+   * runtime's links time it (LATENCY-MODEL.md section 2).
+   */
+  @Test
+  void planRound_atACutWithAZeroByteActivation_spreadsTheIdleDownlink() {
+    List<UnitProfile> units =
+        List.of(
+            new UnitProfile("a", 1e6, 2e6, 4000, 10, 40),
+            new UnitProfile("b", 1e6, 2e6, 0, 10, 40),
+            new UnitProfile("c", 1e6, 2e6, 40, 10, 40));
+    CutCosts c = CutCosts.of(new ChainProfile("zero-out", 3072, units));
+    ServerState server = new ServerState(5e10);
+    List<List<DeviceState>> pools = new ArrayList<>();
+    pools.add(TestChains.linearDevices(3, 4));
+    List<DeviceState> delayed = new ArrayList<>();
+    for (DeviceState d : TestChains.shannonDevices(3, 4)) {
+      delayed.add(
+          new DeviceState(
+              d.id(),
+              d.flopsPerSecond(),
+              d.samples(),
+              d.uplink(),
+              d.downlink(),
+              Long.MAX_VALUE,
+              0.01));
+    }
+    pools.add(delayed);
+    for (List<DeviceState> devices : pools) {
+      for (String name : List.of("gibbs", "sorted", "random", "exhaustive")) {
+        RoundPlan p =
+            new CpslPlanner(c, 16, 1, 2, Clusterings.byName(name)).planRound(2, devices, server, 1);
+        for (ClusterAssignment a : p.clusters()) {
+          double sum = 0;
+          for (double x : a.downlinkShares()) {
+            assertTrue(x > 0, name + ": downlink share " + x);
+            sum += x;
+          }
+          assertEquals(1, sum, 1e-12, name);
+        }
+        double direct = SchemeLatency.cpslRound(c, 2, 16, 1, devices, p.clusters(), server).total();
+        assertEquals(direct, p.predicted().total(), 1e-9 * direct, name);
+      }
+    }
+    // The downlink phase of one step is then the slowest member's backward pass plus its delay.
+    DeviceState d = delayed.get(0);
+    var step = SchemeLatency.step(c, 2, 16, d, 1, 0);
+    assertEquals(0.01, step.downlink(), 0);
+    assertThrows(IllegalArgumentException.class, () -> SchemeLatency.step(c, 1, 16, d, 1, 0));
+  }
 }
