@@ -561,6 +561,8 @@ public final class MinMaxAllocator {
     for (int i = 0; i < n; i++) {
       if (sum > 0) {
         out[i] /= sum;
+      } else {
+        out[i] = 1.0 / n; // no item needs the band: spread it, as spreadAndMakespan does
       }
       ShareDemand d = demands.get(i);
       t = Math.max(t, d.needsNoShare() ? d.finish(1) : d.finish(out[i]));

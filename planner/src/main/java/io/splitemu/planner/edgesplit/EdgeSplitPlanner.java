@@ -279,7 +279,15 @@ public final class EdgeSplitPlanner {
             }
 
             @Override
+            public boolean needsNoShare() {
+              return steps == 0; // no samples: nothing to send, epoch 0 at any share
+            }
+
+            @Override
             public double minShare(double target) {
+              if (steps == 0) {
+                return 0;
+              }
               if (linear) {
                 if (target <= fixed) {
                   return Double.POSITIVE_INFINITY;

@@ -340,7 +340,9 @@ public final class SchemeLatency {
 
   /**
    * The EdgeSplit epoch time of one device: {@code I_n (tF + tU + tS_n + tD + tB)} at cut {@code
-   * cut} with bandwidth share {@code beta} on both links and server share {@code serverShare}.
+   * cut} with bandwidth share {@code beta} on both links and server share {@code serverShare}. A
+   * device with no samples ({@code I_n = 0}) takes 0 at any shares in [0, 1]: it sends nothing and
+   * needs no band.
    */
   public static double edgeSplitDeviceEpoch(
       CutCosts c,
@@ -350,9 +352,15 @@ public final class SchemeLatency {
       double beta,
       double serverShare,
       ServerState server) {
+    long steps = d.stepsPerEpoch(batch);
+    if (steps == 0) {
+      checkIdleShare(d, beta);
+      checkIdleShare(d, serverShare);
+      return 0;
+    }
     StepTimes s = step(c, cut, batch, d, beta, beta);
     double tS = batch * c.serverFlops(cut) / (serverShare * server.flopsPerSecond());
-    return d.stepsPerEpoch(batch) * (s.forward() + s.uplink() + tS + s.downlink() + s.backward());
+    return steps * (s.forward() + s.uplink() + tS + s.downlink() + s.backward());
   }
 
   /**
@@ -506,6 +514,12 @@ public final class SchemeLatency {
       double down,
       double serverShare,
       ServerState server) {
+    if (steps == 0) {
+      checkIdleShare(d, up);
+      checkIdleShare(d, down);
+      checkIdleShare(d, serverShare);
+      return LatencyBreakdown.ZERO;
+    }
     StepTimes s = step(c, cut, batch, d, up, down);
     double tS = batch * c.serverFlops(cut) / (serverShare * server.flopsPerSecond());
     return new LatencyBreakdown(
@@ -529,6 +543,14 @@ public final class SchemeLatency {
       return d.propagationSeconds();
     }
     return bits / rate(f, share, d) + d.propagationSeconds();
+  }
+
+  // A share of a device that moves nothing: any value in [0, 1].
+  private static void checkIdleShare(DeviceState d, double share) {
+    if (!(share >= 0) || share > 1 + 1e-12) {
+      throw new IllegalArgumentException(
+          "device " + d.id() + ": share must be in [0, 1], got " + share);
+    }
   }
 
   private static double rate(RateFunction f, double share, DeviceState d) {

@@ -243,4 +243,40 @@ class EdgeSplitPlannerTest {
     }
     return MinMaxAllocator.allocate(demands);
   }
+
+  /**
+   * A device with no samples has no steps: it needs no band and its epoch takes no time, and the
+   * others are planned as if it were not there (at the same server shares). Before, its min-max
+   * share came out 0 and pricing its epoch at share 0 threw "share must be in (0, 1], got 0.0".
+   */
+  @Test
+  void deviceWithNoSamples_getsNoBandAndTakesNoTime() {
+    CutCosts c = CutCosts.of(TestChains.cnn(4, 8));
+    ServerState s = new ServerState(5e10);
+    for (List<DeviceState> base :
+        List.of(TestChains.linearDevices(2, 3), TestChains.shannonDevices(2, 3))) {
+      List<DeviceState> devices = new ArrayList<>(base);
+      DeviceState d0 = base.get(0);
+      devices.set(0, new DeviceState("idle", d0.flopsPerSecond(), 0, d0.uplink(), d0.downlink()));
+      double third = 1.0 / 3;
+      EdgeSplitPlan plan = new EdgeSplitPlanner(c, 16).plan(devices, s);
+      assertEquals(0, plan.bandwidthShares()[0]);
+      assertEquals(
+          0,
+          SchemeLatency.edgeSplitDeviceEpoch(c, plan.cuts()[0], 16, devices.get(0), 0, third, s));
+      EdgeSplitPlan others =
+          new EdgeSplitPlanner(c, 16).plan(devices.subList(1, 3), s, new double[] {third, third});
+      assertEquals(others.makespan(), plan.makespan(), 1e-12 * plan.makespan());
+      for (int i = 1; i < 3; i++) {
+        assertEquals(others.cuts()[i - 1], plan.cuts()[i]);
+        assertEquals(others.bandwidthShares()[i - 1], plan.bandwidthShares()[i], 1e-9);
+      }
+      double direct =
+          SchemeLatency.edgeSplitRound(
+                  c, plan.cuts(), 16, devices, plan.bandwidthShares(), plan.serverShares(), s)
+              .total();
+      assertTrue(Double.isFinite(direct) && direct >= plan.makespan(), "round " + direct);
+      assertEquals(direct, plan.round().total());
+    }
+  }
 }
