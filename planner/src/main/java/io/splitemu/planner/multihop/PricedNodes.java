@@ -74,9 +74,13 @@ public final class PricedNodes {
 
   /**
    * The fastest multihop chain through all the nodes, over every distinct order, or empty if no
-   * order places the middle units within the nodes' memory.
+   * order places the middle units within the nodes' memory or there are more nodes than middle
+   * units (each hop needs one).
    */
   public static Optional<Plan> multihop(Setting s, List<Node> nodes) {
+    if (nodes.size() > s.sLast() - s.s1()) {
+      return Optional.empty(); // every chain would have a hop without a unit
+    }
     Plan best = null;
     for (List<Node> order : distinctOrders(nodes)) {
       List<String> types = order.stream().map(Node::type).toList();

@@ -71,4 +71,29 @@ class PricedNodesTest {
       assertTrue(h.memoryBytes()[i] <= POOL.get(i).memoryBytes(), "helper " + i);
     }
   }
+
+  /**
+   * A chain of more nodes than middle units has an empty hop in every order: that subset is
+   * infeasible, like one whose memory does not fit. ResNet-101 with the device keeping units 1..2
+   * and 6..L leaves 3 middle units; four Jetsons used to abort with "middle units 3..5 cannot fill
+   * 4 hops", and with them the cheapest-subset search over the pool (MpslCostStudy's row), although
+   * three of them plan fine.
+   */
+  @Test
+  void moreNodesThanMiddleUnits_isInfeasibleNotAnAbort() {
+    Setting base = setting("resnet101", 2, 2, 10);
+    Setting s = new Setting(base.profile(), base.device(), base.mu(), 2, 5, 10, 40, 128);
+    List<Node> four = List.of(JETSON, JETSON, JETSON, JETSON);
+    assertTrue(PricedNodes.multihop(s, four).isEmpty());
+    Plan three = PricedNodes.multihop(s, four.subList(0, 3)).orElseThrow();
+    assertEquals(472, three.epochSeconds(), 1);
+    Plan cheapest = PricedNodes.cheapest(s, four, true).orElseThrow();
+    double best = Double.POSITIVE_INFINITY;
+    for (int k = 1; k <= 3; k++) {
+      best =
+          Math.min(best, PricedNodes.multihop(s, four.subList(0, k)).orElseThrow().costPerEpoch());
+    }
+    assertEquals(best, cheapest.costPerEpoch());
+    assertTrue(cheapest.nodes().size() <= 3);
+  }
 }
