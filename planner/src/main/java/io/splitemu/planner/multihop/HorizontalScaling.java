@@ -1,12 +1,12 @@
 package io.splitemu.planner.multihop;
 
 /**
- * The horizontal-scaling baseline: H one-hop helpers, each holding the whole middle block for
- * the devices assigned to it, devices spread over helpers to minimise the largest epoch time.
+ * The horizontal-scaling baseline: H one-hop helpers, each holding the whole middle block for the
+ * devices assigned to it, devices spread over helpers to minimise the largest epoch time.
  *
  * <p>A helper with n devices runs the one-hop MP-SL estimate with {@code r·B·n} batches. Devices
- * are identical and a helper's time grows with its device count, so handing the next device to
- * the helper whose time after the addition is smallest is optimal for the min-max objective.
+ * are identical and a helper's time grows with its device count, so handing the next device to the
+ * helper whose time after the addition is smallest is optimal for the min-max objective.
  *
  * @param devicesPerHelper devices assigned to each helper
  * @param helperSeconds each helper's epoch time (T_all of its devices; 0 when it has none)
@@ -34,6 +34,7 @@ public record HorizontalScaling(
       int devices,
       int batchesPerDevice,
       int localEpochs) {
+    MultihopPlacer.checkHeadAndTail(s1, sLast, costs.units());
     int h = costs.hops();
     double[] f = new double[h];
     double[] b = new double[h];

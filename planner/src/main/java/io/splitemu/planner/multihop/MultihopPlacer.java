@@ -35,7 +35,8 @@ public final class MultihopPlacer {
     static Problem of(HopCosts costs, int s1, int sLast, double[] mu, int devices, double[] limit) {
       int l = costs.units();
       int n = costs.hops();
-      if (s1 < 0 || sLast > l || sLast - s1 < n) {
+      checkHeadAndTail(s1, sLast, l);
+      if (sLast - s1 < n) {
         throw new IllegalArgumentException(
             "middle units "
                 + (s1 + 1)
@@ -109,11 +110,33 @@ public final class MultihopPlacer {
   }
 
   /**
+   * Refuses a split that leaves the device no head or no tail unit: the epoch estimate ({@link
+   * MpslEpoch}) sends the activation of unit s1 up and that of unit sLast down, and turns around on
+   * units sLast+1..L, so it needs {@code 1 <= s1} and {@code sLast <= L - 1} (the settings'
+   * head-units and tail-units are >= 1 for the same reason).
+   */
+  static void checkHeadAndTail(int s1, int sLast, int units) {
+    if (s1 < 1 || sLast > units - 1 || s1 >= sLast) {
+      throw new IllegalArgumentException(
+          "MP-SL split s1 = "
+              + s1
+              + ", sLast = "
+              + sLast
+              + " of "
+              + units
+              + " units: the device keeps units 1..s1 and sLast+1..L, at least one at each end,"
+              + " with a middle block between (1 <= s1 < sLast <= "
+              + (units - 1)
+              + ")");
+    }
+  }
+
+  /**
    * The optimal placement, or empty when no placement meets the memory limits.
    *
    * @param costs per-hop unit times
-   * @param s1 the device keeps units 1..s1
-   * @param sLast the device keeps units sLast+1..L; the hops share s1+1..sLast
+   * @param s1 the device keeps units 1..s1, at least one
+   * @param sLast the device keeps units sLast+1..L, at least one; the hops share s1+1..sLast
    * @param mu per-unit memory of one instance (index j-1), see {@code MemoryModel}
    * @param devices K, the number of device instances each hop holds
    * @param hopMemoryBytes M_i per hop ({@code Double.POSITIVE_INFINITY} for no limit)

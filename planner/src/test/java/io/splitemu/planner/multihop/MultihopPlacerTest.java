@@ -22,8 +22,8 @@ class MultihopPlacerTest {
     for (int trial = 0; trial < 400; trial++) {
       int l = 3 + rnd.nextInt(12);
       int n = 1 + rnd.nextInt(5);
-      int s1 = rnd.nextInt(3);
-      int sLast = l - rnd.nextInt(3);
+      int s1 = 1 + rnd.nextInt(3);
+      int sLast = l - 1 - rnd.nextInt(3);
       if (sLast - s1 < n) {
         continue;
       }
@@ -69,14 +69,15 @@ class MultihopPlacerTest {
   @Test
   void place_sumOfMaxima_canBeatTheMaxOfSumsPlacement() {
     // hop speeds differ so the two objectives disagree on this chain
+    // (the device keeps the first and the last unit; the hops share units 2..5)
     HopCosts c =
         new HopCosts(
-            new double[][] {{5, 1, 1, 1}, {5, 1, 1, 1}},
-            new double[][] {{1, 1, 1, 6}, {1, 1, 1, 6}});
-    double[] mu = {1, 1, 1, 1};
+            new double[][] {{0, 5, 1, 1, 1, 0}, {0, 5, 1, 1, 1, 0}},
+            new double[][] {{0, 1, 1, 1, 6, 0}, {0, 1, 1, 1, 6, 0}});
+    double[] mu = {1, 1, 1, 1, 1, 1};
     double[] inf = {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
-    Placement a = MultihopPlacer.place(c, 0, 4, mu, 1, inf, MultihopObjective.SUM_OF_MAXIMA).get();
-    Placement b = MultihopPlacer.place(c, 0, 4, mu, 1, inf, MultihopObjective.MAX_OF_SUMS).get();
+    Placement a = MultihopPlacer.place(c, 1, 5, mu, 1, inf, MultihopObjective.SUM_OF_MAXIMA).get();
+    Placement b = MultihopPlacer.place(c, 1, 5, mu, 1, inf, MultihopObjective.MAX_OF_SUMS).get();
     assertTrue(a.maxForward() + a.maxBackward() <= b.maxForward() + b.maxBackward());
     assertTrue(b.maxForwardPlusBackward() <= a.maxForwardPlusBackward());
   }
@@ -264,5 +265,27 @@ class MultihopPlacerTest {
             40,
             1);
     assertTrue(het.devicesPerHelper()[2] < het.devicesPerHelper()[0]);
+  }
+
+  /**
+   * The device keeps at least one head and one tail unit (the settings' head-units and tail-units
+   * are >= 1): with s1 = 0 the epoch estimate left out the raw input's upload (its cut bits were
+   * 0), and with sLast = L it charged a tail turnaround with no tail units. The API refuses both.
+   */
+  @Test
+  void place_refusesAnEmptyHeadOrTail() {
+    HopCosts c = new HopCosts(new double[][] {{1, 1, 1, 1}}, new double[][] {{1, 1, 1, 1}});
+    double[] mu = {1, 1, 1, 1};
+    double[] inf = {Double.POSITIVE_INFINITY};
+    MultihopObjective o = MultihopObjective.SUM_OF_MAXIMA;
+    IllegalArgumentException head =
+        assertThrows(
+            IllegalArgumentException.class, () -> MultihopPlacer.place(c, 0, 3, mu, 1, inf, o));
+    assertTrue(head.getMessage().contains("s1 = 0"), head.getMessage());
+    IllegalArgumentException tail =
+        assertThrows(
+            IllegalArgumentException.class, () -> MultihopPlacer.place(c, 1, 4, mu, 1, inf, o));
+    assertTrue(tail.getMessage().contains("sLast = 4"), tail.getMessage());
+    assertTrue(MultihopPlacer.place(c, 1, 3, mu, 1, inf, o).isPresent());
   }
 }
