@@ -142,10 +142,11 @@ public final class SflPlanner {
       boolean reshare = false;
       for (int i = 0; i < n; i++) {
         DeviceState d = devices.get(i);
-        if (!(f[i] > 0)) {
-          // The device's cut leaves the server no work, so the allocation gave it no share; at
-          // share 0 every cut that needs the server would cost b FS / 0 = infinity and the device
-          // could never move. Price each of its cuts by the round with the server re-allocated for
+        if (!(f[i] > 0) || costs.serverFlops(cuts[i]) == 0) {
+          // The device's cut leaves the server no work, so the allocation gave it no share (or,
+          // when no device needs the server, an equal one that says nothing); at share 0 every
+          // cut that needs the server would cost b FS / 0 = infinity and the device could never
+          // move. Price each of its cuts by the round with the server re-allocated for
           // it instead (the others at their cuts so far in this step), and re-allocate below if it
           // moves.
           int pick = provisionalCut(devices, next, i, server);
