@@ -31,7 +31,14 @@ public final class EdgeSplitPlanner {
 
   /** A planner with cuts 1..L-1, the default memory model, epsilon 1e-9 and 100 iterations. */
   public EdgeSplitPlanner(CutCosts costs, int batch) {
-    this(costs, batch, 1, costs.units() - 1, DeviceMemoryModel.WEIGHTS_PLUS_ACTIVATIONS, 1e-9, 100);
+    this(
+        costs,
+        batch,
+        1,
+        costs.lastInteriorCut("EdgeSplit"),
+        DeviceMemoryModel.WEIGHTS_PLUS_ACTIVATIONS,
+        1e-9,
+        100);
   }
 
   /** A planner with every setting given. */
@@ -71,6 +78,7 @@ public final class EdgeSplitPlanner {
   public EdgeSplitPlan plan(List<DeviceState> devices, ServerState server, double[] serverShares) {
     requireDevices(devices);
     int n = devices.size();
+    checkServerShares(devices, serverShares);
     double[] beta = new double[n];
     Arrays.fill(beta, 1.0 / n);
     int[] cuts = new int[n];
@@ -175,6 +183,36 @@ public final class EdgeSplitPlanner {
   private static void requireDevices(List<DeviceState> devices) {
     if (devices.isEmpty()) {
       throw new IllegalArgumentException("an EdgeSplit plan needs at least one device");
+    }
+  }
+
+  /**
+   * One server share per device, each in (0, 1] (0 only for a device with no samples, which uses
+   * none), summing to at most 1.
+   */
+  private void checkServerShares(List<DeviceState> devices, double[] shares) {
+    int n = devices.size();
+    if (shares.length != n) {
+      throw new IllegalArgumentException(
+          "EdgeSplit server shares: " + shares.length + " values for " + n + " devices");
+    }
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+      double x = shares[i];
+      boolean idle = devices.get(i).stepsPerEpoch(batch) == 0;
+      if (!(idle ? x >= 0 : x > 0) || x > 1) {
+        throw new IllegalArgumentException(
+            "EdgeSplit server shares: device "
+                + devices.get(i).id()
+                + " has "
+                + x
+                + ", outside "
+                + (idle ? "[0, 1]" : "(0, 1]"));
+      }
+      sum += x;
+    }
+    if (sum > 1 + 1e-9) {
+      throw new IllegalArgumentException("EdgeSplit server shares sum to " + sum + " > 1");
     }
   }
 

@@ -92,4 +92,22 @@ public final class CutCosts {
     }
     return l;
   }
+
+  /**
+   * L - 1, the deepest cut that leaves both sides a unit, or a refusal in words for a model of one
+   * unit (which has no such cut).
+   */
+  public int lastInteriorCut(String planner) {
+    if (units() < 2) {
+      throw new IllegalArgumentException(
+          planner
+              + ": model "
+              + model
+              + " has "
+              + units()
+              + " unit, so no interior cut (one that leaves the device and the server a unit"
+              + " each)");
+    }
+    return units() - 1;
+  }
 }

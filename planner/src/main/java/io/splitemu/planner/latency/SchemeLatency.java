@@ -314,6 +314,7 @@ public final class SchemeLatency {
       double[] serverShares,
       ServerState server) {
     int n = devices.size();
+    requireDevices(n, "SplitFed v1");
     checkShares(n, serverShares, "server");
     if (up.length != n || down.length != n) {
       throw new IllegalArgumentException("need one uplink and one downlink share per device");
@@ -359,7 +360,7 @@ public final class SchemeLatency {
       return 0;
     }
     StepTimes s = step(c, cut, batch, d, beta, beta);
-    double tS = batch * c.serverFlops(cut) / (serverShare * server.flopsPerSecond());
+    double tS = serverStep(c, cut, batch, d, serverShare, server);
     return steps * (s.forward() + s.uplink() + tS + s.downlink() + s.backward());
   }
 
@@ -377,6 +378,7 @@ public final class SchemeLatency {
       double[] serverShares,
       ServerState server) {
     int n = devices.size();
+    requireDevices(n, "EdgeSplit");
     checkShares(n, bandwidthShares, "bandwidth");
     checkShares(n, serverShares, "server");
     if (cuts.length != n) {
@@ -434,6 +436,10 @@ public final class SchemeLatency {
    */
   public static double[] edgeSplitAggregationShares(CutCosts c, int[] cuts, double[] fullRateBps) {
     int n = cuts.length;
+    if (fullRateBps.length != n) {
+      throw new IllegalArgumentException(
+          "aggregation shares: " + n + " cuts but " + fullRateBps.length + " rates");
+    }
     double[] t = new double[n];
     double total = 0;
     for (int d = 0; d < n; d++) {
@@ -442,10 +448,9 @@ public final class SchemeLatency {
     }
     double[] x = new double[n];
     for (int d = 0; d < n; d++) {
+      // A device with no model to move (W(p) = 0) needs no band: share 0, which its 0-bit
+      // transfer takes at its propagation delay; when none has a model, the band is spread.
       x[d] = total > 0 ? t[d] / total : 1.0 / n;
-      if (!(x[d] > 0)) {
-        x[d] = 1.0 / n; // a device with no model to move: any share works
-      }
     }
     return x;
   }
@@ -458,6 +463,7 @@ public final class SchemeLatency {
       CutCosts c, int[] cuts, int batch, List<DeviceState> devices, double[] serverFlops) {
     checkBatch(batch);
     int n = devices.size();
+    requireDevices(n, "SFL");
     if (cuts.length != n || serverFlops.length != n) {
       throw new IllegalArgumentException("need one cut and one server rate per device (" + n + ")");
     }
@@ -521,7 +527,7 @@ public final class SchemeLatency {
       return LatencyBreakdown.ZERO;
     }
     StepTimes s = step(c, cut, batch, d, up, down);
-    double tS = batch * c.serverFlops(cut) / (serverShare * server.flopsPerSecond());
+    double tS = serverStep(c, cut, batch, d, serverShare, server);
     return new LatencyBreakdown(
         steps * (s.forward() + s.backward()), steps * tS, steps * (s.uplink() + s.downlink()), 0);
   }
@@ -543,6 +549,36 @@ public final class SchemeLatency {
       return d.propagationSeconds();
     }
     return bits / rate(f, share, d) + d.propagationSeconds();
+  }
+
+  /**
+   * The server time of one step of device {@code d} at cut {@code cut} on its own server copy with
+   * {@code share} of the server, {@code b FS(l) / (s_n phi_S)}: 0 at a cut that leaves the server
+   * no work (any share in [0, 1]), otherwise the share must be in (0, 1].
+   */
+  private static double serverStep(
+      CutCosts c, int cut, int batch, DeviceState d, double share, ServerState server) {
+    double fs = c.serverFlops(cut);
+    if (fs == 0) {
+      checkIdleShare(d, share);
+      return 0;
+    }
+    if (!(share > 0) || share > 1 + 1e-12) {
+      throw new IllegalArgumentException(
+          "device "
+              + d.id()
+              + ": server share must be in (0, 1] at cut "
+              + cut
+              + ", which leaves the server work, got "
+              + share);
+    }
+    return batch * fs / (share * server.flopsPerSecond());
+  }
+
+  private static void requireDevices(int n, String scheme) {
+    if (n == 0) {
+      throw new IllegalArgumentException(scheme + " round needs at least one device");
+    }
   }
 
   // A share of a device that moves nothing: any value in [0, 1].
@@ -567,7 +603,12 @@ public final class SchemeLatency {
           what + " shares: need " + n + " values, got " + shares.length);
     }
     double sum = 0;
-    for (double s : shares) {
+    for (int i = 0; i < shares.length; i++) {
+      double s = shares[i];
+      if (!(s >= 0) || s > 1 + 1e-12) {
+        throw new IllegalArgumentException(
+            what + " shares: share " + i + " must be in [0, 1], got " + s);
+      }
       sum += s;
     }
     if (sum > 1 + 1e-9) {

@@ -53,7 +53,7 @@ public final class SflPlanner {
    * EdgeSplit's default memory model.
    */
   public SflPlanner(CutCosts costs, int batch) {
-    this(costs, batch, 1, costs.units() - 1, 3, 50);
+    this(costs, batch, 1, costs.lastInteriorCut("SFL"), 3, 50);
   }
 
   /** A planner with the default memory model and every other setting given. */
@@ -121,6 +121,7 @@ public final class SflPlanner {
 
   /** Runs the alternation from the best uniform cut with equal compute shares. */
   public SflPlan plan(List<DeviceState> devices, ServerState server) {
+    requireDevices(devices);
     int n = devices.size();
     int[] cuts = new int[n];
     Arrays.fill(cuts, uniformCut(devices, server));
@@ -203,6 +204,7 @@ public final class SflPlanner {
 
   /** The baseline: the best single cut for all devices and equal server compute shares. */
   public SflPlan uniformBaseline(List<DeviceState> devices, ServerState server) {
+    requireDevices(devices);
     int n = devices.size();
     int[] cuts = new int[n];
     Arrays.fill(cuts, uniformCut(devices, server));
@@ -218,6 +220,12 @@ public final class SflPlanner {
         wFit,
         1,
         SchemeLatency.sflRound(costs, cuts, batch, devices, f));
+  }
+
+  private static void requireDevices(List<DeviceState> devices) {
+    if (devices.isEmpty()) {
+      throw new IllegalArgumentException("an SFL plan needs at least one device");
+    }
   }
 
   /** The fitted curves' cut for device {@code d} with server FLOP/s {@code f}. */

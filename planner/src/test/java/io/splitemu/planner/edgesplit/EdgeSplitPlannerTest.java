@@ -279,4 +279,24 @@ class EdgeSplitPlannerTest {
       assertEquals(direct, plan.round().total());
     }
   }
+
+  /** Server shares that do not match the devices, and a model without an interior cut. */
+  @Test
+  void badServerSharesOrNoInteriorCut_areRefusedInWords() {
+    CutCosts c = CutCosts.of(TestChains.cnn(7, 6));
+    ServerState s = new ServerState(5e10);
+    List<DeviceState> three = TestChains.linearDevices(2, 3);
+    EdgeSplitPlanner p = new EdgeSplitPlanner(c, 16);
+    IllegalArgumentException shortArray =
+        assertThrows(
+            IllegalArgumentException.class, () -> p.plan(three, s, new double[] {0.5, 0.5}));
+    assertTrue(shortArray.getMessage().contains("3 devices"), shortArray.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> p.plan(three, s, new double[] {1, 1, 1}));
+    assertThrows(
+        IllegalArgumentException.class, () -> p.plan(three, s, new double[] {0.5, 0.5, 0}));
+    CutCosts one = CutCosts.of(TestChains.cnn(7, 1));
+    IllegalArgumentException cut =
+        assertThrows(IllegalArgumentException.class, () -> new EdgeSplitPlanner(one, 16));
+    assertTrue(cut.getMessage().contains("no interior cut"), cut.getMessage());
+  }
 }

@@ -245,4 +245,66 @@ class SchemeLatencyTest {
         SchemeLatency.splitFedV1Round(
             C, 1, 4, 0, ds, new double[] {0.5, 0.5}, new double[] {0.5, 0.5}, s, srv));
   }
+
+  /**
+   * Bad shares and empty device lists are refused with one line instead of giving infinity, NaN, a
+   * null round or shares that do not add up.
+   */
+  @Test
+  void badSharesAndEmptyDeviceLists_areRefusedOrMadeConsistent() {
+    CutCosts c = CutCosts.of(TestChains.cnn(7, 6));
+    ServerState s = new ServerState(5e10);
+    List<DeviceState> three = TestChains.linearDevices(2, 3);
+    // A server share of 0 where the cut leaves the server work was infinity (SplitFed v1) ...
+    IllegalArgumentException v1 =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> SchemeLatency.splitFedV1Round(c, 3, 16, 1, three, new double[] {0.5, 0.5, 0}, s));
+    assertTrue(v1.getMessage().contains("device d2") && v1.getMessage().contains("server share"));
+    // ... and at cut L, where the server has nothing to do, 0/0 = NaN; now 0 s of server time.
+    double whole = SchemeLatency.edgeSplitDeviceEpoch(c, 6, 16, three.get(0), 0.5, 0, s);
+    assertEquals(SchemeLatency.edgeSplitDeviceEpoch(c, 6, 16, three.get(0), 0.5, 0.5, s), whole);
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> SchemeLatency.edgeSplitDeviceEpoch(c, 3, 16, three.get(0), 0.5, 0, s));
+    // Each share is checked, not only their sum.
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            SchemeLatency.splitFedV1Round(
+                c, 3, 16, 1, three, new double[] {0.5, 0.5, Double.NaN}, s));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            SchemeLatency.barrierStep(
+                c, 3, 16, three, new double[] {0.6, 0.6, -0.2}, new double[] {0.3, 0.3, 0.3}, s));
+    // An empty device list has no round (it was null, or makespan 0).
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> SchemeLatency.sflRound(c, new int[0], 16, List.of(), new double[0]));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> SchemeLatency.splitFedV1Round(c, 3, 16, 1, List.of(), new double[0], s));
+    // The aggregation shares add up to 1 also when a device moves no model (cut 0): it was
+    // [0.5, 1.0].
+    double[] agg =
+        SchemeLatency.edgeSplitAggregationShares(c, new int[] {0, 3}, new double[] {1e6, 1e6});
+    assertEquals(0, agg[0]);
+    assertEquals(1, agg[1]);
+    double[] none =
+        SchemeLatency.edgeSplitAggregationShares(c, new int[] {0, 0}, new double[] {1e6, 1e6});
+    assertEquals(0.5, none[0]);
+    assertEquals(0.5, none[1]);
+    double round =
+        SchemeLatency.edgeSplitRound(
+                c,
+                new int[] {0, 3},
+                16,
+                three.subList(0, 2),
+                new double[] {0.5, 0.5},
+                new double[] {0.5, 0.5},
+                s)
+            .total();
+    assertTrue(Double.isFinite(round));
+  }
 }

@@ -2,6 +2,7 @@ package io.splitemu.planner.sfl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.splitemu.model.profile.ChainProfile;
@@ -490,5 +491,22 @@ class SflPlannerTest {
       }
     }
     return hi;
+  }
+
+  /** No devices, or a model without an interior cut, is refused with one line. */
+  @Test
+  void noDevicesOrNoInteriorCut_isRefusedInWords() {
+    CutCosts c = CutCosts.of(TestChains.cnn(7, 6));
+    ServerState s = new ServerState(5e10);
+    IllegalArgumentException empty =
+        assertThrows(
+            IllegalArgumentException.class, () -> new SflPlanner(c, 16).plan(List.of(), s));
+    assertTrue(empty.getMessage().contains("at least one device"), empty.getMessage());
+    assertThrows(
+        IllegalArgumentException.class, () -> new SflPlanner(c, 16).uniformBaseline(List.of(), s));
+    CutCosts one = CutCosts.of(TestChains.cnn(7, 1));
+    IllegalArgumentException cut =
+        assertThrows(IllegalArgumentException.class, () -> new SflPlanner(one, 16));
+    assertTrue(cut.getMessage().contains("no interior cut"), cut.getMessage());
   }
 }
