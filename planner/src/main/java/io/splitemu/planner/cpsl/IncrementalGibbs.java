@@ -546,6 +546,14 @@ final class IncrementalGibbs {
     double tau = up + model.serverPerDevice() * groups[c].length + down;
     // The model's broadcast and upload end with their propagation delays, as the phases' do (in
     // their fixed times, so up - tf is the upload's transfer alone).
+    //
+    // Both terms assume every member has the same propagation delay. The exact broadcast is
+    // max_n (modelBits / rD_n + prop_n) and the exact upload max_n (modelBits (up - tF_n) /
+    // bitsUp + prop_n) (each member's uplink rate at its share is bitsUp / (up - tF_n) at the
+    // min-max optimum, tF_n including prop_n); with equal delays these are the weakest downlink's
+    // and the smallest fixed time's terms below, with unequal ones they can be short by the
+    // difference of the delays. Only the search's tracked costs use this form: the partition it
+    // returns is re-priced exactly (ClusterCostModel), so the plan's prediction is exact.
     return modelBits / weakest
         + model.propagation(byRankDown[downRank])
         + (perEpoch ? model.epochSteps(byRankEpoch[epochRank]) : model.localSteps()) * tau
