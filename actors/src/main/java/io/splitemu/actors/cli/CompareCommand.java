@@ -85,14 +85,17 @@ public final class CompareCommand implements Callable<Integer> {
       description =
           "the sweep.csv column plotted against the first swept key (default:"
               + " mean_round_latency_s)")
-  String figure = "mean_round_latency_s";
+  String figure = DEFAULT_FIGURE;
+
+  private static final String DEFAULT_FIGURE = "mean_round_latency_s";
 
   @Option(
       names = "--keep-refused",
       description =
-          "with --sweep: a scheme that refuses a grid point (for instance an MP-SL placement that"
-              + " fits in no node's memory) is a sweep.csv row naming why, instead of an error;"
-              + " a value the settings refuse is still an error")
+          "a scheme that refuses the scenario or, with --sweep, a grid point (for instance an"
+              + " MP-SL placement that fits in no node's memory) is a line naming why, the others"
+              + " run, and comparison.md (and sweep.csv, a row) names it, instead of an error"
+              + " before anything runs; a value the settings refuse is still an error")
   boolean keepRefused;
 
   @Option(names = "--out", paramLabel = "DIR", description = "results folder (must not exist)")
@@ -167,11 +170,50 @@ public final class CompareCommand implements Callable<Integer> {
   }
 
   private int compareOnce(PrintWriter w, Settings base) throws IOException {
-    // Every run is built (and so checked) before any folder exists.
+    // Every run is built (and so checked) before any folder exists. A scheme that refuses the
+    // scenario is an error naming it, or with --keep-refused a line, and the others run.
     List<Emulation.Prepared> runs = new ArrayList<>();
+    List<String> accepting = new ArrayList<>();
+    List<Comparison.Refusal> refused = new ArrayList<>();
     for (String scheme : schemes) {
-      runs.add(Emulation.prepare(base.withScheme(scheme.trim())));
+      Settings one = base.withScheme(scheme.trim());
+      Judged j = judge(one);
+      if (j.run() != null) {
+        runs.add(j.run());
+        accepting.add(one.scheme());
+      } else {
+        refused.add(new Comparison.Refusal(one.scheme(), j.why()));
+      }
     }
+    if (!keepRefused && !refused.isEmpty()) {
+      Comparison.Refusal first = refused.get(0);
+      // The hint only where it helps: a bad input every scheme reads refuses them all.
+      throw new UserException(
+          first.scheme()
+              + ": "
+              + first.why()
+              + (accepting.isEmpty()
+                  ? ""
+                  : "; with --keep-refused the schemes that accept the scenario run ("
+                      + String.join(", ", accepting)
+                      + ")"));
+    }
+    if (runs.isEmpty()) {
+      List<String> whys = new ArrayList<>();
+      for (Comparison.Refusal r : refused) {
+        whys.add(r.scheme() + ": " + r.why());
+      }
+      throw new UserException(
+          "--schemes "
+              + String.join(",", schemeNames())
+              + ": every scheme refuses the scenario ("
+              + String.join("; ", whys)
+              + ")");
+    }
+    for (Comparison.Refusal r : refused) {
+      w.printf("%s refused: %s%n", r.scheme(), r.why());
+    }
+    w.flush();
     warnIfModelsDiffer(runs, null);
     List<Step> steps = null;
     if (resume != null) {
@@ -194,11 +236,11 @@ public final class CompareCommand implements Callable<Integer> {
         return stoppedLine(dir, ran, null, List.of(), null);
       }
       // What ran is compared: the stopped scheme marked, the ones not run named.
-      Comparison.write(dir, base.scenario(), ran.entries(), true, ran.notRun());
+      Comparison.write(dir, base.scenario(), ran.entries(), true, ran.notRun(), refused);
       return stoppedLine(dir, ran, null, List.of(), dir.resolve("comparison.md"));
     }
     List<Comparison.Entry> entries = ran.entries();
-    String table = Comparison.write(dir, base.scenario(), entries);
+    String table = Comparison.write(dir, base.scenario(), entries, true, List.of(), refused);
     w.print(table);
     w.println("results: " + dir.toAbsolutePath());
     w.println("report:  " + dir.resolve("comparison.md").toAbsolutePath());
@@ -279,15 +321,20 @@ public final class CompareCommand implements Callable<Integer> {
       Settings s = Settings.load(scenario, with(sets, os));
       List<Emulation.Prepared> runs = new ArrayList<>();
       List<SweepTable.Row> pointRows = new ArrayList<>();
+      List<Comparison.Refusal> refused = new ArrayList<>();
       for (String scheme : schemes) {
         Settings one = s.withScheme(scheme.trim());
-        String why = refusal(one);
-        if (why == null) {
-          runs.add(Emulation.prepare(one));
+        Judged j = judge(one);
+        if (j.run() != null) {
+          runs.add(j.run());
           pointRows.add(null);
+        } else if (!keepRefused) {
+          // Every point was checked before anything ran; a refusal here is not expected.
+          throw new UserException("--sweep point " + where + ": " + one.scheme() + ": " + j.why());
         } else {
-          w.printf("%s refused: %s%n", one.scheme(), why);
-          pointRows.add(SweepTable.Row.refused(point, one.scheme(), why));
+          w.printf("%s refused: %s%n", one.scheme(), j.why());
+          pointRows.add(SweepTable.Row.refused(point, one.scheme(), j.why()));
+          refused.add(new Comparison.Refusal(one.scheme(), j.why()));
         }
       }
       if (!warnedModels) {
@@ -306,7 +353,7 @@ public final class CompareCommand implements Callable<Integer> {
       Ran ran = runAll(w, runs, steps, pointDir, dir, "point " + where + ", ", stop, term);
       List<Comparison.Entry> entries = ran.entries();
       if (!entries.isEmpty() || !ran.stopped()) {
-        Comparison.write(pointDir, s.scenario(), entries, false, ran.notRun());
+        Comparison.write(pointDir, s.scenario(), entries, false, ran.notRun(), refused);
       }
       int next = 0;
       for (SweepTable.Row r : pointRows) {
@@ -356,27 +403,34 @@ public final class CompareCommand implements Callable<Integer> {
     return true;
   }
 
-  /** Loads the scenario with {@code overrides} and prepares every scheme; throws a refusal. */
+  /**
+   * Loads the scenario with {@code overrides} and prepares every scheme; throws a refusal (without
+   * {@code --keep-refused}), its message led by the scheme's name: some reasons, a DAG scheme's
+   * missing profile, do not name it.
+   */
   private void check(List<String> overrides) {
     Settings s = Settings.load(scenario, with(sets, overrides));
     for (String scheme : schemes) {
-      refusal(s.withScheme(scheme.trim()));
+      Settings one = s.withScheme(scheme.trim());
+      Judged j = judge(one);
+      if (j.why() != null && !keepRefused) {
+        throw new IllegalArgumentException(one.scheme() + ": " + j.why());
+      }
     }
   }
 
   /**
-   * Null if the scheme accepts the point; with {@code --keep-refused} the reason it refuses it;
-   * without, the refusal is thrown.
+   * A scheme's prepared run ({@code why} null), or the reason the scheme refuses the scenario or
+   * point ({@code run} null).
    */
-  private String refusal(Settings s) {
+  record Judged(Emulation.Prepared run, String why) {}
+
+  /** Prepares {@code s}'s scheme, or says why it refuses. */
+  private static Judged judge(Settings s) {
     try {
-      Emulation.prepare(s);
-      return null;
+      return new Judged(Emulation.prepare(s), null);
     } catch (IllegalArgumentException e) {
-      if (!keepRefused) {
-        throw e;
-      }
-      return e.getMessage();
+      return new Judged(null, e.getMessage());
     }
   }
 

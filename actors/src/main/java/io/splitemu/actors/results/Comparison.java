@@ -289,6 +289,29 @@ public final class Comparison {
    */
   public static String write(
       Path dir, String scenario, List<Entry> entries, boolean plots, List<String> notRun) {
+    return write(dir, scenario, entries, plots, notRun, List.of());
+  }
+
+  /**
+   * A scheme that refused the scenario (or a sweep's point), and why: it has no run, so no row.
+   *
+   * @param scheme the scheme
+   * @param why the refusal's reason
+   */
+  public record Refusal(String scheme, String why) {}
+
+  /**
+   * As {@link #write(Path, String, List, boolean, List)}, with the schemes that refused ({@code
+   * refused}: empty for none) named in {@code comparison.md} ({@code Refused: scheme (why)});
+   * {@code comparison.csv} keeps its rows for the schemes that ran.
+   */
+  public static String write(
+      Path dir,
+      String scenario,
+      List<Entry> entries,
+      boolean plots,
+      List<String> notRun,
+      List<Refusal> refused) {
     // Each file atomically (a temporary file, then renamed): a kill leaves none rather than a part.
     List<List<Object>> csv = new ArrayList<>();
     for (Entry e : entries) {
@@ -333,6 +356,13 @@ public final class Comparison {
       doc.append("\nNot run (the compare was stopped by SIGTERM before them): ")
           .append(String.join(", ", notRun))
           .append(".\n");
+    }
+    if (!refused.isEmpty()) {
+      List<String> named = new ArrayList<>();
+      for (Refusal r : refused) {
+        named.add(r.scheme() + " (" + r.why() + ")");
+      }
+      doc.append("\nRefused: ").append(String.join("; ", named)).append("\n");
     }
     List<String> links = new ArrayList<>();
     for (Entry e : entries) {

@@ -55,6 +55,129 @@ class CompareCommandTest {
     return CsvTable.read(csv).stream().map(r -> r.get(c)).toList();
   }
 
+  /**
+   * A scheme that refuses the scenario (edgesplit needs local steps; dag-mincut a profile): without
+   * --keep-refused the compare is refused before any folder exists, in one line led by the scheme's
+   * name; with it the scheme is a line, the others run, and comparison.md names it (comparison.csv
+   * keeps a row per scheme run). Before, the first refusal ended the compare, psl never ran, and
+   * --keep-refused was ignored without --sweep; dag-mincut's line did not name it.
+   */
+  @Test
+  void aSchemeThatRefusesTheScenario_isNamedInOneLine_orLeftOutAndListedWithKeepRefused()
+      throws Exception {
+    Path noProfile = tmp.resolve("no-profile.conf");
+    Files.writeString(
+        noProfile, Files.readString(scenario()).replace("  dag.profile = efficientnetv2-s\n", ""));
+    Path out = tmp.resolve("cmp");
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "compare",
+            noProfile.toString(),
+            "--schemes",
+            "psl,edgesplit",
+            "--set",
+            "local-steps=0",
+            "--out",
+            out.toString());
+    assertEquals(1, r.code(), r.err() + r.out());
+    String why = "splitemu.local-steps: edgesplit needs the iterations per round (>= 1)";
+    assertEquals(
+        List.of(
+            "splitemu: edgesplit: "
+                + why
+                + "; with --keep-refused the schemes that accept the scenario run (psl)"),
+        r.err().lines().toList());
+    assertFalse(Files.exists(out));
+
+    r =
+        ProfileCommandTest.cli(
+            "compare",
+            noProfile.toString(),
+            "--schemes",
+            "psl,dag-mincut",
+            "--out",
+            out.toString());
+    assertEquals(1, r.code(), r.err() + r.out());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(r.err().startsWith("splitemu: dag-mincut: splitemu.dag.profile: "), r.err());
+    assertFalse(Files.exists(out));
+
+    r =
+        ProfileCommandTest.cli(
+            "compare",
+            noProfile.toString(),
+            "--schemes",
+            "psl,edgesplit,dag-mincut",
+            "--keep-refused",
+            "--set",
+            "local-steps=0",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err() + r.out());
+    assertTrue(r.out().contains("edgesplit refused: " + why + "\n"), r.out());
+    assertTrue(r.out().contains("dag-mincut refused: splitemu.dag.profile: "), r.out());
+    assertEquals(List.of("psl"), column(out.resolve("comparison.csv"), "scheme"));
+    String md = Files.readString(out.resolve("comparison.md"));
+    assertTrue(
+        md.contains("\nRefused: edgesplit (" + why + "); dag-mincut (splitemu.dag.profile: "), md);
+    assertFalse(Files.exists(out.resolve("edgesplit")));
+
+    // Every scheme refusing leaves nothing to compare: one line, no folder.
+    Path none = tmp.resolve("none");
+    r =
+        ProfileCommandTest.cli(
+            "compare",
+            noProfile.toString(),
+            "--schemes",
+            "edgesplit,dag-mincut",
+            "--keep-refused",
+            "--set",
+            "local-steps=0",
+            "--out",
+            none.toString());
+    assertEquals(1, r.code(), r.err() + r.out());
+    assertEquals(1, r.err().lines().count(), r.err());
+    assertTrue(
+        r.err()
+            .startsWith(
+                "splitemu: --schemes edgesplit,dag-mincut: every scheme refuses the scenario"
+                    + " (edgesplit: "
+                    + why
+                    + "; dag-mincut: "),
+        r.err());
+    assertFalse(Files.exists(none));
+  }
+
+  /**
+   * A sweep's point that a scheme refuses (with --keep-refused): the point's comparison.md names
+   * the scheme and why. Before, the scheme was silently missing from it.
+   */
+  @Test
+  void aSweepPointASchemeRefuses_namesItInThePointsComparison() throws Exception {
+    Path out = tmp.resolve("swept");
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "compare",
+            scenario().toString(),
+            "--schemes",
+            "psl,edgesplit",
+            "--keep-refused",
+            "--sweep",
+            "local-steps=0,2",
+            "--out",
+            out.toString());
+    assertEquals(0, r.code(), r.err() + r.out());
+    String refused = Files.readString(out.resolve("001-local-steps=0").resolve("comparison.md"));
+    assertTrue(
+        refused.contains(
+            "\nRefused: edgesplit (splitemu.local-steps: edgesplit needs the iterations per round"
+                + " (>= 1))\n"),
+        refused);
+    assertEquals(List.of("psl"), column(out.resolve("001-local-steps=0/comparison.csv"), "scheme"));
+    String ran = Files.readString(out.resolve("002-local-steps=2").resolve("comparison.md"));
+    assertFalse(ran.contains("Refused"), ran);
+  }
+
   /** psl times the mlp of model.name, dag-mincut the profile of dag.profile. */
   @Test
   void differentModels_areNamedPerScheme_withOneWarningLine_andSaidInComparisonMd()
