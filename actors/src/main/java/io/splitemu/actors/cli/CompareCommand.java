@@ -109,7 +109,7 @@ public final class CompareCommand implements Callable<Integer> {
               + " that folder: a scheme that finished is kept as it is (if this compare reads the"
               + " same inputs as its run did), one that stopped goes on from its newest checkpoint"
               + " (as run --resume), one not started runs; give the compare's SCENARIO, --schemes,"
-              + " --set and --sweep options again")
+              + " --set, --sweep and --keep-refused options again")
   Path resume;
 
   @Override
@@ -145,6 +145,10 @@ public final class CompareCommand implements Callable<Integer> {
     }
     if (resume != null && out != null) {
       throw new UserException("--resume goes on in RESULTS_DIR; give no --out with it");
+    }
+    if (resume != null) {
+      // Before the schemes are prepared: without it, a refusal the compare kept is an error.
+      checkRecordedKeepRefused();
     }
     // The --sweep values may read the scenario's top-level helpers through substitutions.
     Settings base = Settings.load(scenario, sets, sweeps);
@@ -544,10 +548,10 @@ public final class CompareCommand implements Callable<Integer> {
                 + " (checkpoint "
                 + Checkpoints.file(e.dir(), e.stoppedAfterRound())
                 + "; resume it alone with: splitemu run "
-                + scenario
+                + RunCommand.shellWord(scenario.toString())
                 + RunCommand.shellSets(resumeSets)
                 + " --resume "
-                + e.dir()
+                + RunCommand.shellWord(e.dir().toString())
                 + ")");
       }
     }
@@ -688,6 +692,8 @@ public final class CompareCommand implements Callable<Integer> {
             + com.typesafe.config.ConfigValueFactory.fromIterable(schemeNames()).render(concise)
             + "\nsweep = "
             + com.typesafe.config.ConfigValueFactory.fromIterable(sweepOptions()).render(concise)
+            + "\nkeep-refused = "
+            + keepRefused
             + "\n"
             + "# The fingerprint of the inputs as read (the resolved scenario, the faults, then the"
             + " digest of each trace and profile file) of each scheme's run, by its folder.\n"
@@ -725,9 +731,9 @@ public final class CompareCommand implements Callable<Integer> {
               + dir
               + " is a run's results folder, not a compare's (it holds scenario.conf); resume it"
               + " with splitemu run "
-              + scenario
+              + RunCommand.shellWord(scenario.toString())
               + " --resume "
-              + dir);
+              + RunCommand.shellWord(dir.toString()));
     }
     Path record = dir.resolve(RECORD);
     if (Files.isRegularFile(record)) {
@@ -823,6 +829,39 @@ public final class CompareCommand implements Callable<Integer> {
                 + point
                 + ", which is not a point of these --sweep options");
       }
+    }
+  }
+
+  /**
+   * Refuses with one line a {@code --resume} given without {@code --keep-refused} when the
+   * compare's record says it had it, or the reverse: a refusal the compare kept would be an error,
+   * and one the compare made an error would be kept. A record of a build before the key says
+   * nothing; an unreadable one is refused, naming it.
+   */
+  private void checkRecordedKeepRefused() {
+    Path record = resume.resolve(RECORD);
+    if (!Files.isRegularFile(record)) {
+      return;
+    }
+    boolean ran;
+    try {
+      com.typesafe.config.Config c = com.typesafe.config.ConfigFactory.parseFile(record.toFile());
+      if (!c.hasPath("keep-refused")) {
+        return;
+      }
+      ran = c.getBoolean("keep-refused");
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new UserException("--resume: " + record + ": " + e.getMessage());
+    }
+    if (ran != keepRefused) {
+      throw new UserException(
+          "--resume: "
+              + resume
+              + " was a compare "
+              + (ran ? "with" : "without")
+              + " --keep-refused; here "
+              + (keepRefused ? "with" : "without")
+              + " it");
     }
   }
 
@@ -986,17 +1025,29 @@ public final class CompareCommand implements Callable<Integer> {
     }
   }
 
-  /** The command that resumes this compare in {@code dir}, its options quoted for a shell. */
-  private String resumeCommand(Path dir) {
+  /**
+   * The command that resumes this compare in {@code dir}: its options (those that change what runs
+   * or what is written) and paths quoted for a POSIX shell.
+   */
+  String resumeCommand(Path dir) {
     StringBuilder b =
         new StringBuilder("splitemu compare ")
-            .append(scenario)
+            .append(RunCommand.shellWord(scenario.toString()))
             .append(" --schemes ")
             .append(RunCommand.shellWord(String.join(",", schemeNames())));
     for (String sweep : sweepOptions()) {
       b.append(" --sweep ").append(RunCommand.shellWord(sweep));
     }
-    return b.append(RunCommand.shellSets(sets)).append(" --resume ").append(dir).toString();
+    if (keepRefused) {
+      b.append(" --keep-refused");
+    }
+    if (!figure.equals(DEFAULT_FIGURE)) {
+      b.append(" --figure ").append(RunCommand.shellWord(figure));
+    }
+    return b.append(RunCommand.shellSets(sets))
+        .append(" --resume ")
+        .append(RunCommand.shellWord(dir.toString()))
+        .toString();
   }
 
   private static List<String> with(List<String> a, List<String> b) {

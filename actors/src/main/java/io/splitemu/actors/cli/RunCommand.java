@@ -302,7 +302,11 @@ public final class RunCommand implements Callable<Integer> {
               + (hopCrash
                   // --resume refuses it (a checkpoint holds the hops of one plan)
                   ? "; a run with a hop-crash fault cannot be resumed yet"
-                  : "; resume with: splitemu run " + scenario + resumeSets() + " --resume " + dir));
+                  : "; resume with: splitemu run "
+                      + shellWord(scenario.toString())
+                      + resumeSets()
+                      + " --resume "
+                      + shellWord(dir.toString())));
       err.flush();
       return SIGTERM_STATUS;
     }

@@ -414,6 +414,115 @@ class CompareResumeTest {
     assertEquals(ROUNDS, CsvTable.read(cmp.resolve("sfl-v1/rounds.csv")).size());
   }
 
+  /**
+   * The words a POSIX shell makes of {@code command} (bash, its words printed one a line by a
+   * function standing in for {@code splitemu}), the program's name first.
+   */
+  static List<String> shellWords(String command) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                "bash", "-c", "splitemu() { printf '%s\\n' splitemu \"$@\"; }; " + command)
+            .redirectErrorStream(true)
+            .start();
+    String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), printed);
+    return printed.lines().toList();
+  }
+
+  /**
+   * A compare of a scenario and into a folder whose paths have spaces, with {@code --keep-refused}
+   * (edgesplit refuses {@code local-steps=0}) and {@code --figure}, stopped by SIGTERM in its first
+   * point: the line's commands, split as a POSIX shell splits them, give back the exact paths and
+   * every option, and the compare's command resumes it to the sweep of a compare never stopped.
+   * Before, the paths were not quoted (the shell split them at the spaces) and --keep-refused and
+   * --figure were left out (the resume failed on the point edgesplit refuses). Without
+   * --keep-refused, the resume is refused in one line saying so.
+   */
+  @Test
+  void aStoppedSweepsResumeCommand_quotesItsPaths_andKeepsEveryOption_forAShell() throws Exception {
+    Path in = Files.createDirectories(tmp.resolve("my dir"));
+    Path scenario = in.resolve("quick start.conf");
+    Files.copy(scenario(), scenario);
+    String speedup = speedupFor(scenario, 0.5);
+    Path cmp = in.resolve("out 1");
+    List<String> compare =
+        args(
+            "compare",
+            scenario.toString(),
+            "--schemes",
+            "psl,edgesplit",
+            "--keep-refused",
+            "--sweep",
+            "local-steps=0,2",
+            "--figure",
+            "emulated_time_s",
+            "--set",
+            "mode=paced",
+            "--set",
+            "speedup=" + speedup);
+    List<String> stopped = new ArrayList<>(compare);
+    stopped.addAll(List.of("--out", cmp.toString()));
+    Path point = cmp.resolve("001-local-steps=0");
+    String said;
+    try (ChildRun run =
+        ChildRun.start(
+            Files.createDirectories(tmp.resolve("child")), stopped.toArray(String[]::new))) {
+      Process p = run.process();
+      Path rounds = point.resolve("psl/rounds.csv");
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+      while (lines(rounds) < 2 && p.isAlive() && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+      assertTrue(p.isAlive(), "the compare ended by itself: " + run.stderr());
+      p.destroy(); // SIGTERM
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the compare did not stop on SIGTERM");
+      assertEquals(143, p.exitValue(), run.stderr());
+      String err = run.stderr();
+      said =
+          err.lines()
+              .filter(l -> l.startsWith("splitemu: compare stopped"))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError(err));
+    }
+    String alone = "; resume it alone with: ";
+    String whole = "; resume the compare with: ";
+    assertTrue(said.contains(alone) && said.contains(whole), said);
+    String aloneCommand =
+        said.substring(
+            said.indexOf(alone) + alone.length(), said.indexOf(");", said.indexOf(alone)));
+    List<String> aloneWords = shellWords(aloneCommand);
+    assertEquals(List.of("splitemu", "run", scenario.toString()), aloneWords.subList(0, 3), said);
+    assertEquals(
+        List.of("--resume", point.resolve("psl").toString()),
+        aloneWords.subList(aloneWords.size() - 2, aloneWords.size()),
+        said);
+    assertTrue(aloneWords.contains("scheme=psl") && aloneWords.contains("local-steps=0"), said);
+
+    List<String> words = shellWords(said.substring(said.indexOf(whole) + whole.length()));
+    List<String> resume = new ArrayList<>(compare);
+    resume.addAll(List.of("--resume", cmp.toString()));
+    List<String> given = words.subList(1, words.size());
+    assertEquals(new java.util.HashSet<>(resume), new java.util.HashSet<>(given), said);
+    assertEquals(resume.size(), given.size(), said);
+    assertEquals(scenario.toString(), given.get(1), said);
+
+    // Without --keep-refused a resume would refuse the point that edgesplit refuses: it says so.
+    List<String> without = new ArrayList<>(resume);
+    without.remove("--keep-refused");
+    assertRefused(
+        cli(without), "--resume: " + cmp + " was a compare with --keep-refused; here without it");
+
+    ProfileCommandTest.Result r = cli(new ArrayList<>(given));
+    assertEquals(0, r.code(), r.err() + r.out());
+    List<String> header = CsvTable.parseLine(Files.readAllLines(cmp.resolve("sweep.csv")).get(0));
+    List<List<String>> rows = CsvTable.read(cmp.resolve("sweep.csv"));
+    assertEquals(4, rows.size(), rows.toString());
+    assertTrue(rows.get(1).get(header.indexOf("refused")).contains("local-steps"), rows.toString());
+    assertTrue(Files.isRegularFile(cmp.resolve("sweep-emulated_time_s.png")));
+    assertEquals(ROUNDS, CsvTable.read(point.resolve("psl/rounds.csv")).size());
+  }
+
   private static void deleteTree(Path dir) throws Exception {
     try (var all = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {

@@ -87,10 +87,11 @@ class SigtermTest {
   @ValueSource(strings = {"psl", "mpsl"})
   void sigterm_stopsAtTheRoundsEndWithACheckpoint_andResumeFinishesTheRun(String scheme)
       throws Exception {
-    Path scenario = scenario(scheme);
+    // Paths with spaces: the printed resume command quotes them for a shell.
+    Path scenario = Files.move(scenario(scheme), tmp.resolve("term 1.conf"));
     Path virtual = tmp.resolve("virtual");
     String speedup = speedupFor(scenario, virtual, 0.5);
-    Path out = tmp.resolve("out");
+    Path out = tmp.resolve("out 1");
     String[] paced = {"--set", "mode=paced", "--set", "speedup=" + speedup};
     List<String> args =
         new ArrayList<>(List.of("run", scenario.toString(), "--out", out.toString()));
@@ -118,12 +119,13 @@ class SigtermTest {
                   + stoppedAfter
                   + "; checkpoint "
                   + checkpoint
-                  + "; resume with: splitemu run "
+                  + "; resume with: splitemu run '"
                   + scenario
-                  + " --set mode=paced --set speedup="
+                  + "' --set mode=paced --set speedup="
                   + speedup
-                  + " --resume "
-                  + out),
+                  + " --resume '"
+                  + out
+                  + "'"),
           said(run.stderrFile()),
           run.stdout());
       assertTrue(Files.isRegularFile(checkpoint));
@@ -139,6 +141,11 @@ class SigtermTest {
     List<String> resume = new ArrayList<>(List.of("run", scenario.toString()));
     resume.addAll(List.of(paced));
     resume.addAll(List.of("--resume", out.toString()));
+    // The printed command, as a shell splits it, is that resume.
+    String line = said(child.resolve("stderr.txt")).get(0);
+    List<String> words =
+        CompareResumeTest.shellWords(line.substring(line.indexOf("resume with: ") + 13));
+    assertEquals(resume, words.subList(1, words.size()), line);
     ProfileCommandTest.Result r = ProfileCommandTest.cli(resume.toArray(new String[0]));
     assertEquals(0, r.code(), r.err());
     List<List<String>> want = CsvTable.read(virtual.resolve("rounds.csv"));
