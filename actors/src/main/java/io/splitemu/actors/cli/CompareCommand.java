@@ -771,14 +771,16 @@ public final class CompareCommand implements Callable<Integer> {
                 + "; here --schemes "
                 + String.join(",", schemeNames()));
       }
-      if (!ranSweep.equals(sweepOptions())) {
+      String differs = gridDifference(ranSweep, sweepOptions());
+      if (differs != null) {
         throw new UserException(
             "--resume: "
                 + dir
                 + " was a compare "
                 + sweepWords(ranSweep)
                 + "; here "
-                + sweepWords(sweepOptions()));
+                + sweepWords(sweepOptions())
+                + differs);
       }
       return;
     }
@@ -830,6 +832,57 @@ public final class CompareCommand implements Callable<Integer> {
                 + ", which is not a point of these --sweep options");
       }
     }
+  }
+
+  /**
+   * Null if the {@code --sweep} options {@code ran} (a compare.conf's record) and {@code here} make
+   * the same grid: the same keys in the same order, each with the same values once split and
+   * trimmed (the point folders are named from those), however the text between them is spaced. Else
+   * what differs, as {@code " (KEY: value 2 is "[4e9,8e9]" in the run, "[4e9, 8e9]" here)"}, or ""
+   * when the keys do.
+   */
+  static String gridDifference(List<String> ran, List<String> here) {
+    List<SweepGrid.Axis> a;
+    try {
+      a = SweepGrid.parse(ran, List.of()).axes();
+    } catch (UserException e) {
+      // A record no sweep of this build parses: the texts alone are compared.
+      return ran.equals(here) ? null : "";
+    }
+    List<SweepGrid.Axis> b = SweepGrid.parse(here, List.of()).axes();
+    if (a.size() != b.size()) {
+      return "";
+    }
+    for (int i = 0; i < a.size(); i++) {
+      SweepGrid.Axis x = a.get(i);
+      SweepGrid.Axis y = b.get(i);
+      if (!x.key().equals(y.key())) {
+        return "";
+      }
+      if (x.values().size() != y.values().size()) {
+        return " ("
+            + x.key()
+            + ": "
+            + x.values().size()
+            + " values in the run, "
+            + y.values().size()
+            + " here)";
+      }
+      for (int v = 0; v < x.values().size(); v++) {
+        if (!x.values().get(v).equals(y.values().get(v))) {
+          return " ("
+              + x.key()
+              + ": value "
+              + (v + 1)
+              + " is \""
+              + x.values().get(v)
+              + "\" in the run, \""
+              + y.values().get(v)
+              + "\" here)";
+        }
+      }
+    }
+    return null;
   }
 
   /**

@@ -178,6 +178,34 @@ class CompareCommandTest {
     assertFalse(ran.contains("Refused"), ran);
   }
 
+  /**
+   * compare --resume compares the grids the --sweep options make, not their text: spaces around the
+   * values are not a difference, and a difference names the value.
+   */
+  @Test
+  void resumedGrids_areComparedByTheirValues_andADifferenceNamesTheValue() {
+    assertEquals(
+        null,
+        CompareCommand.gridDifference(
+            List.of("devices.flops=[1e9,2e9],[4e9, 8e9]"),
+            List.of("devices.flops=[1e9,2e9], [4e9, 8e9]")));
+    assertEquals(
+        null,
+        CompareCommand.gridDifference(
+            List.of("local-steps=2,3", "rounds=4"), List.of("local-steps = 2 , 3", "rounds=4")));
+    assertEquals(
+        " (devices.flops: value 2 is \"[4e9, 8e9]\" in the run, \"[4e9,8e9]\" here)",
+        CompareCommand.gridDifference(
+            List.of("devices.flops=[1e9,2e9],[4e9, 8e9]"),
+            List.of("devices.flops=[1e9,2e9], [4e9,8e9]")));
+    assertEquals(
+        " (local-steps: 2 values in the run, 3 here)",
+        CompareCommand.gridDifference(List.of("local-steps=2,3"), List.of("local-steps=2,3,4")));
+    assertEquals(
+        "", CompareCommand.gridDifference(List.of("local-steps=2,3"), List.of("rounds=2,3")));
+    assertEquals("", CompareCommand.gridDifference(List.of(), List.of("rounds=2,3")));
+  }
+
   /** psl times the mlp of model.name, dag-mincut the profile of dag.profile. */
   @Test
   void differentModels_areNamedPerScheme_withOneWarningLine_andSaidInComparisonMd()

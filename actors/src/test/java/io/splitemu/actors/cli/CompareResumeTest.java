@@ -580,7 +580,8 @@ class CompareResumeTest {
         cli(otherGrid),
         "--resume: "
             + cmp
-            + " was a compare with --sweep local-steps=2,3; here with --sweep local-steps=3,4");
+            + " was a compare with --sweep local-steps=2,3; here with --sweep local-steps=3,4"
+            + " (local-steps: value 1 is \"2\" in the run, \"3\" here)");
     Path record = cmp.resolve("compare.conf");
     String recorded = Files.readString(record);
     Files.delete(record);
@@ -601,6 +602,8 @@ class CompareResumeTest {
 
     // Each run's inputs are recorded by its folder: the kept ones are checked against them.
     assertTrue(recorded.contains("\"001-local-steps=2/sl\":"), recorded);
+    // The same grid, spaced otherwise: the record's grid is compared, not its text.
+    resume.set(resume.indexOf("local-steps=2,3"), "local-steps=2, 3");
     ProfileCommandTest.Result r = cli(resume);
     assertEquals(0, r.code(), r.err() + r.out());
     assertFalse(r.err().contains("records no fingerprint"), r.err());
