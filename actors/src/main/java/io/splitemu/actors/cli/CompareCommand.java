@@ -158,10 +158,15 @@ public final class CompareCommand implements Callable<Integer> {
       spec.commandLine().getErr().flush();
     }
     try {
-      if (sweeps.isEmpty()) {
-        return compareOnce(w, base);
+      int status = sweeps.isEmpty() ? compareOnce(w, base) : sweep(w, base, grid);
+      if (status == RunCommand.SIGTERM_STATUS) {
+        // Stopped by SIGTERM: within what is left of the stop bound, which the supervisors'
+        // grace is sized on.
+        Metrics.linger(MetricsSettings.of(base), w, stop.leftOf(RunCommand.stopBound(base)));
       }
-      return sweep(w, base, grid);
+      return status;
+    } catch (RunFailedException e) {
+      return Lingering.afterFailure(spec.commandLine(), e, MetricsSettings.of(base));
     } finally {
       for (FolderLock.Held held : schemeLocks.values()) {
         held.close();
@@ -228,7 +233,6 @@ public final class CompareCommand implements Callable<Integer> {
       steps = steps(resume, runs);
     }
     Path dir = resume != null ? reopenFolder(base) : createFolder(base);
-    StopSwitch stop = new StopSwitch();
     Ran ran;
     // SIGTERM as for run (docs/runtime.md): the scheme under way stops at its next round boundary.
     try (RunCommand.Sigterm term =
@@ -283,7 +287,6 @@ public final class CompareCommand implements Callable<Integer> {
       checkResumedFolder(true, folders);
     }
     Path dir = resume != null ? reopenFolder(base) : createFolder(base);
-    StopSwitch stop = new StopSwitch();
     List<SweepTable.Row> rows = new ArrayList<>();
     try (RunCommand.Sigterm term =
         RunCommand.Sigterm.install(stop, dir, RunCommand.stopBound(base))) {
@@ -608,6 +611,9 @@ public final class CompareCommand implements Callable<Integer> {
 
   /** The lock on the compare's folder, taken as it is created or reopened; released by call(). */
   private FolderLock.Held lock;
+
+  // SIGTERM asks the scheme under way to stop at its next round boundary (docs/runtime.md).
+  private final StopSwitch stop = new StopSwitch();
 
   /**
    * The locks on the scheme folders this compare judges or writes into, by folder: taken before a

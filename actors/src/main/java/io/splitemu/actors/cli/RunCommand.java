@@ -271,7 +271,7 @@ public final class RunCommand implements Callable<Integer> {
       o = Emulation.run(s, dir, listener, new Emulation.RunControl(from, stop, onCluster));
     } catch (io.splitemu.actors.runtime.RunFailedException e) {
       if (!stop.stoppedBeforeRunStarted()) {
-        throw e;
+        return Lingering.afterFailure(spec.commandLine(), e, MetricsSettings.of(s));
       }
       // SIGTERM while a cluster run waited for its members, or they loaded it or placed its
       // devices: no round ran, nothing to resume; this JVM's member has left the cluster.
@@ -308,6 +308,8 @@ public final class RunCommand implements Callable<Integer> {
                       + " --resume "
                       + shellWord(dir.toString())));
       err.flush();
+      // Within what is left of the stop bound, which the supervisors' grace is sized on.
+      Metrics.linger(MetricsSettings.of(s), w, stop.leftOf(stopBound(s)));
       return SIGTERM_STATUS;
     }
     printSummary(w, o);

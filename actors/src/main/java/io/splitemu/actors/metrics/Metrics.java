@@ -21,6 +21,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -361,21 +362,45 @@ public final class Metrics implements AutoCloseable {
   }
 
   /**
-   * After a command's runs ended: with metrics on, keeps this JVM (and so its endpoint) up for
-   * {@code splitemu.metrics.linger}, saying so in one line on {@code out}, so that Prometheus
-   * scrapes the final values; returns at once with metrics off or a linger of 0.
+   * After a command's runs ended (done, failed, or stopped by SIGTERM): with metrics on, keeps this
+   * JVM (and so its endpoint) up for {@code splitemu.metrics.linger}, saying so in one line on
+   * {@code out}, so that Prometheus scrapes the final values; returns at once with metrics off or a
+   * linger of 0.
    */
   public static void linger(MetricsSettings s, PrintWriter out) {
+    linger(s, out, null);
+  }
+
+  /**
+   * As {@link #linger(MetricsSettings, PrintWriter)}, for at most {@code atMost} (whole seconds;
+   * null: no bound): a run stopped by SIGTERM lingers no longer than what is left of its stop
+   * bound, the time its supervisor waits before SIGKILL being sized on that bound (docs/metrics.md
+   * "Endpoint and linger").
+   */
+  public static void linger(MetricsSettings s, PrintWriter out, Duration atMost) {
     if (!s.enabled() || s.linger().isZero()) {
+      return;
+    }
+    Duration wait = s.linger();
+    boolean cut = false;
+    if (atMost != null && atMost.compareTo(wait) < 0) {
+      wait = Duration.ofSeconds(Math.max(0, atMost.toSeconds()));
+      cut = true;
+    }
+    if (wait.isZero()) {
+      out.println(
+          "metrics: no linger: the SIGTERM's stop bound is used up (splitemu.metrics.linger)");
+      out.flush();
       return;
     }
     out.println(
         "metrics: serving the final values for "
-            + Units.exactSeconds(s.linger())
-            + " more (splitemu.metrics.linger)");
+            + Units.exactSeconds(wait)
+            + " more (splitemu.metrics.linger"
+            + (cut ? ", cut to what is left of the SIGTERM's stop bound)" : ")"));
     out.flush();
     try {
-      Thread.sleep(s.linger().toMillis());
+      Thread.sleep(wait.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt(); // a signal ends the wait, as it ends the process
     }

@@ -11,12 +11,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class StopSwitch {
 
   private volatile boolean requested;
+  // When the stop was first asked for (System.nanoTime), for the metrics linger's bound.
+  private volatile long requestedAtNs;
   private final List<Runnable> onRequest = new CopyOnWriteArrayList<>();
   private volatile int stoppedAfter = -1;
   private volatile boolean stoppedBeforeStart;
 
   /** Asks the run to stop at its next round boundary, and runs the actions {@link #onRequest}. */
   public void request() {
+    if (!requested) {
+      requestedAtNs = System.nanoTime();
+    }
     requested = true;
     for (Runnable r : onRequest) {
       r.run();
@@ -35,6 +40,18 @@ public final class StopSwitch {
       action.run(); // asked before it was added: request() may have missed it
     }
     return () -> onRequest.remove(action);
+  }
+
+  /**
+   * What is left of {@code bound} since the stop was first asked for (0 once it is used up), or
+   * null when no stop was asked for.
+   */
+  public java.time.Duration leftOf(java.time.Duration bound) {
+    if (!requested) {
+      return null;
+    }
+    long left = bound.toNanos() - (System.nanoTime() - requestedAtNs);
+    return java.time.Duration.ofNanos(Math.max(0, left));
   }
 
   /** Whether a stop was asked for. */
