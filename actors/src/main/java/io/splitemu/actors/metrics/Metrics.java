@@ -650,15 +650,18 @@ public final class Metrics implements AutoCloseable {
     }
 
     /**
-     * The run resumes (a {@code --resume}) with {@code rows} already in {@code rounds.csv}, at
-     * emulated instant {@code emulatedS}: the rounds recorded count them, the emulated time starts
-     * there, and the speed ratio counts from there. Counters stay at this process's work (0).
+     * The run resumes (a {@code --resume}, a {@code --failover} takeover) with {@code rows} already
+     * in {@code rounds.csv}, at emulated instant {@code emulatedS}: the rounds recorded count them,
+     * the last round's gauges are those of the last row read back (as after a rewind), the emulated
+     * time starts there, and the speed ratio counts from there. Counters stay at this process's
+     * work (0).
      */
     public synchronized void resumed(List<RoundRecord> rows, double emulatedS) {
       for (RoundRecord r : rows) {
         recorded.put(r.round(), r);
       }
       roundsRecorded.labelValues(base).set(recorded.size());
+      showRecorded();
       emulatedStartS = emulatedS;
       reached(emulatedS);
     }
@@ -771,6 +774,14 @@ public final class Metrics implements AutoCloseable {
       recorded.tailMap(round, false).clear();
       roundsRecorded.labelValues(base).set(recorded.size());
       linkTotals.keySet().removeIf(k -> k > round);
+      showRecorded();
+    }
+
+    /**
+     * The last round's gauges from the rows of {@code rounds.csv} now (after a rewind or on a
+     * resume): the last row's, and the last evaluation's accuracy and last loss among them.
+     */
+    private void showRecorded() {
       if (!recorded.isEmpty()) {
         lastRound(recorded.lastEntry().getValue());
       }
@@ -778,6 +789,12 @@ public final class Metrics implements AutoCloseable {
       for (RoundRecord r : recorded.descendingMap().values()) {
         if (!Double.isNaN(r.testAccuracy())) {
           accuracy.labelValues(base).set(r.testAccuracy());
+          break;
+        }
+      }
+      for (RoundRecord r : recorded.descendingMap().values()) {
+        if (!Double.isNaN(r.trainLoss())) {
+          loss.labelValues(base).set(r.trainLoss());
           break;
         }
       }

@@ -393,6 +393,41 @@ class CrashResumeMetricsTest {
   }
 
   @Test
+  void aResume_showsTheLastRowReadBack_fromTheFirstScrape_notZeros() throws Exception {
+    // Before, only the rounds recorded and the emulated time were set: the first scrape of a
+    // resumed run showed 0 participants, latency, parts and clusters, a fake outage.
+    try (Metrics m = Metrics.start("127.0.0.1", 0, false)) {
+      Metrics.Run feed =
+          m.run(
+              new Metrics.RunInfo("b", "sc", "psl", "local", 6, 4, false, "edge", -1, Map.of()),
+              new PacingLag());
+      RoundRecord third =
+          new RoundRecord(
+              3, "psl", 30, 9, 4, 2, 2.5, 0.5, 4, 0, "3", 2, Double.NaN, 0.25, 3, Double.NaN);
+      feed.resumed(List.of(round(1, 10, 10, 0.5), round(2, 20, 10, 0.6), third), 30.0);
+      String text = MetricsText.scrape(m.port());
+      String[] l = {"run=\"b\""};
+      assertEquals(3.0, MetricsText.sample(text, "splitemu_rounds_recorded", l), text);
+      assertEquals(9.0, MetricsText.sample(text, "splitemu_round_latency_seconds", l), text);
+      assertEquals(4.0, MetricsText.sample(text, "splitemu_round_participants", l), text);
+      assertEquals(2.0, MetricsText.sample(text, "splitemu_clusters", l), text);
+      assertEquals(
+          2.5,
+          MetricsText.sample(text, "splitemu_round_part_seconds", l[0], "part=\"communication\""),
+          text);
+      assertEquals(
+          4.0,
+          MetricsText.sample(text, "splitemu_round_part_seconds", l[0], "part=\"device_compute\""),
+          text);
+      // Round 3 was not evaluated: the accuracy is round 2's evaluation; the loss round 3's.
+      assertEquals(0.6, MetricsText.sample(text, "splitemu_test_accuracy", l), text);
+      assertEquals(0.25, MetricsText.sample(text, "splitemu_train_loss", l), text);
+      // The counters stay at this process's work.
+      assertEquals(0.0, MetricsText.sample(text, "splitemu_rounds_total", l), text);
+    }
+  }
+
+  @Test
   void aResumedMpslRun_idleShareIsOfTheWholeRun_notThisProcesssIdleOverTheAbsoluteInstant()
       throws Exception {
     // Resumed at 1000 s with 300 s of idle restored; 100 s later the hop has idled 30 s more: the
