@@ -705,11 +705,13 @@ public final class Metrics implements AutoCloseable {
     @Override
     public synchronized void onHop(HopRecord h) {
       if (h.stopped()) {
-        // A hop a crash's re-placement left out: its queue and share would stay at their last
-        // values as if it still worked. Its counter keeps the idle it counted; a restore to a
-        // checkpoint that had it places it again, and its next report brings the series back.
+        // A hop a crash's re-placement left out: its queue, share and model memory would stay at
+        // their last values as if it still worked. Its counter keeps the idle it counted; a
+        // restore to a checkpoint that had it places it again, and its next report brings the
+        // series back; the run's end sets every hop's peak memory, its own included.
         hopQueue.remove(l(h.hop()));
         hopRunIdle.remove(l(h.hop()));
+        memory.remove(l(roleOf(h.hop()), h.hop()));
         idleSeen.remove(h.hop());
         return;
       }

@@ -605,12 +605,45 @@ class CrashResumeMetricsTest {
       if (("hop-" + h).equals(gone)) {
         assertEquals(null, share, hop + " crashed, in\n" + text);
         assertEquals(null, queue, hop + " crashed, in\n" + text);
-        // The idle it counted stays on its counter.
+        // The idle it counted stays on its counter, and once the run ended its peak memory is
+        // back (summary.json's).
         assertNotNull(MetricsText.sample(text, "splitemu_hop_idle_seconds_total", l, hop), text);
+        assertNotNull(MetricsText.sample(text, "splitemu_node_model_memory_bytes", l, hop), text);
       } else {
         assertNotNull(share, hop + " in\n" + text);
         assertNotNull(queue, hop + " in\n" + text);
       }
+    }
+  }
+
+  @Test
+  void aStoppedHop_losesItsModelMemoryWithItsQueue_untilTheRunsEndSetsItsPeak() throws Exception {
+    // Before, hop-2's memory stayed at its last value while the other hops took over its units.
+    try (Metrics m = Metrics.start("127.0.0.1", 0, false)) {
+      Metrics.Run feed =
+          m.run(
+              new Metrics.RunInfo("h", "sc", "mpsl", "local", 4, 2, false, "hops", -1, Map.of()),
+              new PacingLag());
+      String l = "run=\"h\"";
+      String hop2 = "member=\"hop-2\"";
+      feed.onHop(new HopRecord(1, "hop-1", 0, 1, 1_000, 10));
+      feed.onHop(new HopRecord(1, "hop-2", 0, 1, 1_650, 10));
+      String text = MetricsText.scrape(m.port());
+      assertEquals(1650.0, MetricsText.sample(text, "splitemu_node_model_memory_bytes", l, hop2));
+      feed.onHop(new HopRecord(2, "hop-2", 0, 1, 1_650, 20, true));
+      text = MetricsText.scrape(m.port());
+      assertEquals(null, MetricsText.sample(text, "splitemu_hop_queue_length", l, hop2), text);
+      assertEquals(
+          null, MetricsText.sample(text, "splitemu_node_model_memory_bytes", l, hop2), text);
+      assertEquals(
+          1000.0,
+          MetricsText.sample(text, "splitemu_node_model_memory_bytes", l, "member=\"hop-1\""),
+          text);
+      // The run's end writes every hop's peak (summary.json's), the stopped one's too.
+      feed.memory("hop-2", 1_650);
+      text = MetricsText.scrape(m.port());
+      assertEquals(
+          1650.0, MetricsText.sample(text, "splitemu_node_model_memory_bytes", l, hop2), text);
     }
   }
 
