@@ -2588,7 +2588,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         resumeNs,
         "recovery",
         server ? "edge-server" : "supervisor",
-        "restored from checkpoint round "
+        // The kind first, as every fault and recovery row (the metrics count recoveries by it).
+        c.kind()
+            + ": restored from checkpoint round "
             + from.round()
             + (server ? " after restart-delay " + c.restartDelayNs() / NS + " s" : "")
             + "; "

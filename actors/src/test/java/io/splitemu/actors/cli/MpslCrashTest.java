@@ -115,7 +115,9 @@ class MpslCrashTest {
     }
     assertTrue(fault.get("detail").startsWith("supervisor-crash: "), fault.get("detail"));
     assertTrue(
-        recovery.get("detail").startsWith("restored from checkpoint round 2; rounds 3..3 redone"),
+        recovery
+            .get("detail")
+            .startsWith("supervisor-crash: restored from checkpoint round 2; rounds 3..3 redone"),
         recovery.get("detail"));
     // The hops come back from the checkpoint: their peaks are the crash-free run's.
     JsonNode want =
@@ -359,7 +361,9 @@ class MpslCrashTest {
     assertTrue(
         recovery
             .get("detail")
-            .startsWith("restored from checkpoint round 2 after restart-delay 3.0 s; rounds 3..3"),
+            .startsWith(
+                "server-crash: restored from checkpoint round 2 after restart-delay 3.0 s;"
+                    + " rounds 3..3"),
         recovery.get("detail"));
   }
 
@@ -382,7 +386,9 @@ class MpslCrashTest {
     assertEquals(end[1], Double.parseDouble(recovery.get("emulated_s")), 1e-9);
     assertEquals("supervisor", recovery.get("subject"));
     assertTrue(
-        recovery.get("detail").startsWith("restored from checkpoint round 2; no round redone"),
+        recovery
+            .get("detail")
+            .startsWith("supervisor-crash: restored from checkpoint round 2; no round redone"),
         recovery.get("detail"));
     Path srv = tmp.resolve("server");
     Emulation.run(

@@ -99,7 +99,7 @@ class SigtermCrashResumeTest {
     assertEquals(4, stopped(paced, out, null, StopWhen.progress(4)));
     resume(paced, out);
     assertSameRun(whole, out);
-    assertEquals(List.of("restored from checkpoint round 3"), recoveries(out));
+    assertEquals(List.of("server-crash: restored from checkpoint round 3"), recoveries(out));
   }
 
   /**
@@ -114,7 +114,7 @@ class SigtermCrashResumeTest {
     assertEquals(4, stopped(paced, out, null, StopWhen.event("recovery")));
     resume(paced, out);
     assertSameRun(whole, out);
-    assertEquals(List.of("restored from checkpoint round 3"), recoveries(out));
+    assertEquals(List.of("server-crash: restored from checkpoint round 3"), recoveries(out));
   }
 
   /**
@@ -133,7 +133,7 @@ class SigtermCrashResumeTest {
     assertTrue(Files.isRegularFile(Checkpoints.file(out, 3)), "round 3's checkpoint kept");
     resume(paced, out);
     assertSameRun(whole, out);
-    assertEquals(List.of("restored from checkpoint round 3"), recoveries(out));
+    assertEquals(List.of("server-crash: restored from checkpoint round 3"), recoveries(out));
   }
 
   private static final String SUPERVISOR_CRASH = "  checkpoint.every = 2\n";
@@ -165,12 +165,12 @@ class SigtermCrashResumeTest {
     assertEquals(3, stopped(paced, before, null, StopWhen.progress(3)));
     resume(paced, before);
     assertSameRun(whole, before);
-    assertEquals(List.of("restored from checkpoint round 2"), recoveries(before));
+    assertEquals(List.of("supervisor-crash: restored from checkpoint round 2"), recoveries(before));
     Path during = tmp.resolve("during");
     assertEquals(3, stopped(paced, during, null, StopWhen.event("recovery")));
     resume(paced, during);
     assertSameRun(whole, during);
-    assertEquals(List.of("restored from checkpoint round 2"), recoveries(during));
+    assertEquals(List.of("supervisor-crash: restored from checkpoint round 2"), recoveries(during));
   }
 
   /**
@@ -186,12 +186,12 @@ class SigtermCrashResumeTest {
     assertEquals(4, stopped(paced, before, null, StopWhen.progress(4)));
     resume(paced, before);
     assertSameRun(whole, before);
-    assertEquals(List.of("restored from checkpoint round 3"), recoveries(before));
+    assertEquals(List.of("server-crash: restored from checkpoint round 3"), recoveries(before));
     Path during = tmp.resolve("during");
     assertEquals(4, stopped(paced, during, null, StopWhen.event("recovery")));
     resume(paced, during);
     assertSameRun(whole, during);
-    assertEquals(List.of("restored from checkpoint round 3"), recoveries(during));
+    assertEquals(List.of("server-crash: restored from checkpoint round 3"), recoveries(during));
   }
 
   /** The small mpsl scenario of {@link CheckpointResumeTest} with {@code extra} lines. */

@@ -77,6 +77,15 @@ class CrashResumeMetricsTest {
       String[] l = run(dir, s);
       assertEquals(5.0, MetricsText.sample(text, "splitemu_rounds_total", l), text);
       assertEquals(4.0, MetricsText.sample(text, "splitemu_rounds_recorded", l), text);
+      // The crash's recovery row starts with its kind: counted as one, not as "unspecified".
+      assertEquals(
+          1.0,
+          MetricsText.sample(text, "splitemu_recoveries_total", l[0], "kind=\"server-crash\""),
+          text);
+      assertEquals(
+          null,
+          MetricsText.sample(text, "splitemu_recoveries_total", l[0], "kind=\"unspecified\""),
+          text);
       // The dashboards' progress: recorded over planned, 100 % and no more.
       assertEquals(
           1.0,

@@ -161,7 +161,9 @@ class CrashFaultsTest {
     assertEquals(t, ns(fault, "emulated_s"));
     assertEquals(t, ns(recovery, "emulated_s"));
     assertTrue(
-        recovery.get("detail").startsWith("restored from checkpoint round 1; rounds 2..2 redone"),
+        recovery
+            .get("detail")
+            .startsWith("supervisor-crash: restored from checkpoint round 1; rounds 2..2 redone"),
         recovery.toString());
   }
 
@@ -218,7 +220,9 @@ class CrashFaultsTest {
     assertEquals(end3, ns(fault, "emulated_s"));
     assertEquals(end3 + delay, ns(recovery, "emulated_s"));
     assertTrue(
-        recovery.get("detail").startsWith("restored from checkpoint round 2 after restart-delay"),
+        recovery
+            .get("detail")
+            .startsWith("server-crash: restored from checkpoint round 2 after restart-delay"),
         recovery.toString());
     assertTrue(recovery.get("detail").contains("rounds 3..3 redone"), recovery.toString());
   }
