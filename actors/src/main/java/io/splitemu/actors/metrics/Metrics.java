@@ -481,6 +481,10 @@ public final class Metrics implements AutoCloseable {
    * from its first scrape. {@code lag} is read at every scrape.
    */
   public Run run(RunInfo info, PacingLag lag) {
+    // The runs of one JVM (a compare's schemes, a sweep's points) share the endpoint: the
+    // per-device series of those that ended go, so that per-device-below bounds the endpoint's
+    // series, not each run's (their run-level series stay; devices.csv keeps every device's rows).
+    feeds.values().forEach(Run::dropPerDeviceIfEnded);
     Run r = new Run(info, lag);
     feeds.put(List.of(r.base), r);
     r.start();
@@ -664,6 +668,24 @@ public final class Metrics implements AutoCloseable {
       showRecorded();
       emulatedStartS = emulatedS;
       reached(emulatedS);
+    }
+
+    /** Once the run ended: removes its per-device series (a later run of the JVM starts). */
+    private synchronized void dropPerDeviceIfEnded() {
+      if (wallEndNs < 0 || !info.perDevice()) {
+        return;
+      }
+      for (int d = 0; d < info.devices(); d++) {
+        String id = Integer.toString(d);
+        deviceCompute.remove(l(id));
+        deviceCut.remove(l(id));
+        for (String dir : List.of("up", "down")) {
+          deviceBytes.remove(l(id, dir));
+          deviceShare.remove(l(id, dir));
+          deviceRate.remove(l(id, dir));
+          deviceCapacity.remove(l(id, dir));
+        }
+      }
     }
 
     /** The pacing lag now, seconds, or its value at the run's end once it ended. */
