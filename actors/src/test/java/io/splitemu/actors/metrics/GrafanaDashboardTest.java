@@ -211,6 +211,40 @@ class GrafanaDashboardTest {
     }
   }
 
+  /**
+   * Each panel whose description names the schemes it has data for ("Schemes: ...") names the same
+   * schemes in its row of docs/metrics.md's "Panels" tables (before, the Checkpoint age row left
+   * out mpsl*, which exports splitemu_checkpoint_age_seconds).
+   */
+  @Test
+  void everyPanelsSchemes_areTheSchemesOfItsDocsRow() throws IOException {
+    Pattern schemes = Pattern.compile("Schemes: ([^|]*?)\\.?\\s*(?:\\||$)");
+    java.util.Map<String, String> rows = new java.util.HashMap<>();
+    for (String line : Files.readAllLines(Path.of("../docs/metrics.md"))) {
+      String[] cells = line.split("\\|");
+      if (line.startsWith("| ") && cells.length > 2) {
+        Matcher m = schemes.matcher(line.replace("\\*", "*"));
+        rows.put(cells[1].trim(), m.find() ? m.group(1).trim() : "");
+      }
+    }
+    int checked = 0;
+    for (Dashboards.Board b : Dashboards.all()) {
+      for (JsonNode p : b.panels()) {
+        String title = p.path("title").asText();
+        Matcher m = schemes.matcher(p.path("description").asText());
+        if (!m.find() || !rows.containsKey(title)) {
+          continue;
+        }
+        assertEquals(
+            m.group(1).trim(),
+            rows.get(title),
+            "docs/metrics.md row \"" + title + "\" against " + b.file().getFileName());
+        checked++;
+      }
+    }
+    assertTrue(checked >= 5, "panels with a Schemes list found in the docs: " + checked);
+  }
+
   /** The metric names in the first column of docs/metrics.md's "Series" table. */
   private static Set<String> documented() {
     Path doc = Path.of("../docs/metrics.md");
