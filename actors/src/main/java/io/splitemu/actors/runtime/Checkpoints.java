@@ -246,9 +246,9 @@ public final class Checkpoints {
           "checkpoint " + file + " is corrupt or torn: not a splitemu checkpoint");
     }
     // Format 2 and before had no version here: their first body bytes are no version either.
-    if (b.getInt() != VERSION) {
-      throw new IllegalArgumentException(
-          "checkpoint " + file + " is of another format; this build reads version " + VERSION);
+    int version = b.getInt();
+    if (version != VERSION) {
+      throw new OtherFormat(file, version);
     }
     byte[] body = new byte[all.length - 20];
     b.get(body);
@@ -265,16 +265,38 @@ public final class Checkpoints {
       throw new IllegalArgumentException(
           "checkpoint " + file + " cannot be decoded: " + RunGuardian.oneLine(e), e);
     }
-    if (!(o instanceof Checkpoint c) || c.version() != VERSION) {
-      throw new IllegalArgumentException(
-          "checkpoint " + file + " is of another format; this build reads version " + VERSION);
+    if (!(o instanceof Checkpoint c)) {
+      throw new OtherFormat(file, -1);
+    }
+    if (c.version() != VERSION) {
+      throw new OtherFormat(file, c.version());
     }
     return c;
   }
 
   /**
-   * The newest readable checkpoint of results folder {@code dir}; a newer unreadable one is skipped
-   * with one line to {@code warn}. Fails with one line naming the folder if there is none.
+   * A checkpoint that is whole but of another format version: refused at once, not skipped for an
+   * older one (which would be of that version too, and whose refusal would not say why).
+   */
+  public static final class OtherFormat extends IllegalArgumentException {
+    OtherFormat(Path file, int version) {
+      super(
+          "checkpoint "
+              + file
+              + " is of "
+              + (version >= 1 && version < VERSION + 100
+                  ? "checkpoint format version " + version
+                  : "another format (version 2 or before)")
+              + "; this build reads version "
+              + VERSION
+              + ": resume it with the splitemu build that wrote it, or run the scenario again");
+    }
+  }
+
+  /**
+   * The newest readable checkpoint of results folder {@code dir}; a newer torn or corrupt one is
+   * skipped with one line to {@code warn}, one of another format version is refused (one line
+   * naming it and its version). Fails with one line naming the folder if there is none.
    */
   public static Checkpoint newest(Path dir, Consumer<String> warn) {
     return newest(dir, warn, false);
@@ -284,8 +306,8 @@ public final class Checkpoints {
    * The newest readable checkpoint of results folder {@code dir} that {@code checkpoint.every}
    * scheduled ({@link Checkpoint#scheduled}): what a crash restores, the checkpoint the
    * uninterrupted run would have had, whatever SIGTERM checkpoint a stop and its resume left after
-   * it. A newer unreadable one is skipped with one line to {@code warn}; fails with one line naming
-   * the folder if there is none.
+   * it. A newer torn or corrupt one is skipped with one line to {@code warn}, one of another format
+   * version refused ({@link OtherFormat}); fails with one line naming the folder if there is none.
    */
   public static Checkpoint newestScheduled(Path dir, Consumer<String> warn) {
     return newest(dir, warn, true);
@@ -317,6 +339,8 @@ public final class Checkpoints {
       Checkpoint c;
       try {
         c = read(files.get(i));
+      } catch (OtherFormat e) {
+        throw e; // the ones before are of that version too: none is resumed from
       } catch (IllegalArgumentException e) {
         last = e;
         if (i > 0) {
