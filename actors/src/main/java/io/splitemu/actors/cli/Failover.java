@@ -2,6 +2,7 @@ package io.splitemu.actors.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
+import io.splitemu.actors.results.CsvTable;
 import io.splitemu.actors.runtime.ClusterMember;
 import io.splitemu.model.wire.ClusterMessage;
 import java.io.PrintWriter;
@@ -34,8 +35,8 @@ import org.apache.pekko.cluster.typed.SingletonActor;
  * (resuming from the folder's newest checkpoint if it has one); the others stand by. When the
  * holder's JVM is lost (downed by the Split Brain Resolver) or leaves, the singleton moves to a
  * standby, which then resumes the run from the newest checkpoint. A standby that sees the run end
- * ({@value #ENDED} in the folder, written by the holder however its run ended) exits without
- * running it.
+ * ({@value #ENDED} in the folder, written by the holder however its run ended, with its exit
+ * status) exits without running it, with that status. *
  *
  * <p>The lease is kept while its run goes on: the singleton moves only once the singleton actor
  * stops, and the holder's one takes the stop message ({@link Release}, sent when an older member
@@ -81,7 +82,11 @@ final class Failover implements AutoCloseable {
     Config config =
         runMember
             .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of(ROLE)))
-            .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(0));
+            .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(0))
+            // Two cluster systems in this JVM (this and the run's supervisor member): each
+            // registers its Cluster MBean under a name of its own, with no warning.
+            .withValue(
+                "pekko.cluster.jmx.multi-mbeans-in-same-jvm", ConfigValueFactory.fromAnyRef(true));
     CompletableFuture<ActorRef<Release>> holding = new CompletableFuture<>();
     // The singleton's behavior is built where it runs: on the holder's JVM, it completes that
     // JVM's future, and stops once both its run has ended and the lease was asked for.
@@ -123,15 +128,17 @@ final class Failover implements AutoCloseable {
   }
 
   /**
-   * Waits until this JVM holds the lease (true), or the run in {@code dir} has ended on another
-   * (false: its {@code summary.json} is written), saying once on {@code err} that it stands by.
+   * Waits until this JVM holds the lease (null), or the run in {@code dir} has ended on another
+   * JVM: then the exit status that JVM recorded in {@value #ENDED}. Says once on {@code err} that
+   * it stands by.
    */
-  boolean await(Path dir, PrintWriter err) throws InterruptedException {
+  Integer await(Path dir, PrintWriter err) throws InterruptedException {
     boolean said = false;
     long joinBy = System.nanoTime() + JOIN.toNanos();
     while (true) {
-      if (Files.exists(dir.resolve(ENDED))) {
-        return false;
+      Integer ended = endedStatus(dir);
+      if (ended != null) {
+        return ended;
       }
       if (Cluster.get(system).selfMember().status() != MemberStatus.up()
           && System.nanoTime() > joinBy) {
@@ -142,7 +149,7 @@ final class Failover implements AutoCloseable {
       }
       try {
         holding.get(POLL.toMillis(), TimeUnit.MILLISECONDS);
-        return !Files.exists(dir.resolve(ENDED));
+        return endedStatus(dir);
       } catch (java.util.concurrent.TimeoutException waiting) {
         String holder = said ? null : otherHolder();
         if (holder != null) {
@@ -201,14 +208,39 @@ final class Failover implements AutoCloseable {
             });
   }
 
-  /** Says in {@code dir} that its run ended here with {@code status}: standbys exit. */
-  static void ended(Path dir, int status) {
-    try {
-      Files.createDirectories(dir);
-      Files.writeString(dir.resolve(ENDED), "exit " + status + "\n", StandardCharsets.UTF_8);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot write " + dir.resolve(ENDED) + ": " + e, e);
+  /**
+   * The exit status recorded in {@code dir}'s {@value #ENDED}, or null if there is none; an
+   * unreadable file (not {@code exit N}) is taken for a failure, 1.
+   */
+  static Integer endedStatus(Path dir) {
+    Path f = dir.resolve(ENDED);
+    if (!Files.exists(f)) {
+      return null;
     }
+    try {
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("exit (\\d{1,3})")
+              .matcher(Files.readString(f, StandardCharsets.UTF_8).strip());
+      return m.matches() ? Integer.parseInt(m.group(1)) : 1;
+    } catch (java.io.IOException e) {
+      return 1;
+    }
+  }
+
+  /**
+   * Says in {@code dir} that its run ended here with {@code status}: standbys exit with it. Not if
+   * this JVM's lease member was downed meanwhile (the lease may have moved: the successor resumes
+   * the run, and the fence ends this JVM).
+   */
+  void ended(Path dir, int status) {
+    MemberStatus self = Cluster.get(system).selfMember().status();
+    if (system.whenTerminated().isCompleted()
+        || self == MemberStatus.down()
+        || self == MemberStatus.removed()) {
+      return;
+    }
+    // Whole or not at all (a temporary file of this process, renamed): a standby reads the status.
+    CsvTable.writeAtomically(dir.resolve(ENDED), "exit " + status + "\n");
   }
 
   /** Leaves the cluster: the lease moves to a standby if this JVM held it. */

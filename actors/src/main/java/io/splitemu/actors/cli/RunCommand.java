@@ -177,43 +177,80 @@ public final class RunCommand implements Callable<Integer> {
     }
     try (Failover lease = Failover.join(onCluster.system(), out)) {
       PrintWriter err = spec.commandLine().getErr();
-      if (!lease.await(out, err)) {
-        w.println("splitemu run: the run in " + out + " ended on another JVM (--failover)");
-        w.flush();
-        return 0;
+      Integer ended = lease.await(out, err);
+      if (ended != null) {
+        return endedElsewhere(w, err, ended);
       }
       // This JVM holds the lease: the run goes on from the folder's newest checkpoint, if any.
       lease.fence(err);
-      int status = 1;
-      try {
-        boolean started = Files.isDirectory(out.resolve("checkpoints"));
-        if (finished(out, s) != null) {
-          // The holder wrote its summary but was lost before it said it ended.
-          w.println("splitemu run: the run in " + out + " ended on another JVM (--failover)");
-          w.flush();
-          status = 0;
-          return 0;
-        }
-        if (!started && Files.exists(out.resolve("scenario.conf"))) {
-          throw new UserException(
-              "--failover: "
-                  + out
-                  + " holds results but no checkpoint: the JVM that ran it was lost before its"
-                  + " first checkpoint; start the run again into another folder");
-        }
-        if (started) {
-          err.println("splitemu run: took over " + out + " (--failover); resuming it");
-          err.flush();
-        }
-        status = call(w, onCluster, s, started ? resumable(s, out) : null);
-        return status;
-      } finally {
-        // However it ended here (done, failed, stopped): the standbys exit rather than resume it.
-        Failover.ended(out, status);
-      }
+      return holding(w, err, lease, onCluster, s);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new UserException("--failover: interrupted while standing by");
+    }
+  }
+
+  /**
+   * The run in {@link #out} ended on the JVM that held its lease with exit status {@code status}:
+   * this one exits with it, and with one line.
+   */
+  private int endedElsewhere(PrintWriter w, PrintWriter err, int status) {
+    if (status == 0) {
+      w.println("splitemu run: the run in " + out + " ended on another JVM (--failover)");
+      w.flush();
+      return 0;
+    }
+    err.println(
+        "splitemu: the run in "
+            + out
+            + " ended with exit "
+            + status
+            + " on the JVM that held its lease (--failover), so this one does not run it; to go"
+            + " on with it: splitemu run "
+            + scenario
+            + resumeSets()
+            + " --resume "
+            + out
+            + " (on the cluster: with --cluster --seed-nodes), or remove "
+            + out.resolve(Failover.ENDED)
+            + " and start the --failover JVMs again");
+    err.flush();
+    return status;
+  }
+
+  /** This JVM holds {@link #out}'s lease: runs the run, resuming it if it had started. */
+  private int holding(
+      PrintWriter w, PrintWriter err, Failover lease, Emulation.Cluster onCluster, Settings s) {
+    int status = 1;
+    try {
+      boolean started = Files.isDirectory(out.resolve("checkpoints"));
+      if (finished(out, s) != null) {
+        // The holder wrote its summary but was lost before it said it ended.
+        w.println("splitemu run: the run in " + out + " ended on another JVM (--failover)");
+        w.flush();
+        status = 0;
+        return 0;
+      }
+      if (!started && Files.exists(out.resolve("scenario.conf"))) {
+        throw new UserException(
+            "--failover: "
+                + out
+                + " holds results but no checkpoint: the JVM that ran it was lost before its"
+                + " first checkpoint; start the run again into another folder");
+      }
+      if (started) {
+        err.println("splitemu run: took over " + out + " (--failover); resuming it");
+        err.flush();
+      }
+      status = call(w, onCluster, s, started ? resumable(s, out) : null);
+      return status;
+    } finally {
+      // However it ended here (done, failed, stopped): the standbys exit with its status rather
+      // than resume it. Not where nothing was recorded (the run never started: its folder goes
+      // with the lock), which a later --failover starts afresh.
+      if (!FolderLock.holdsNothing(out)) {
+        lease.ended(out, status);
+      }
     }
   }
 
@@ -248,7 +285,20 @@ public final class RunCommand implements Callable<Integer> {
     // One process at a time in a results folder; released however the run ends (the system
     // releases it if the process is killed).
     try (FolderLock.Held lock = FolderLock.takeCreating(dir, reserved)) {
-      return call(w, onCluster, s, resume != null ? resumable(s, resume) : from, dir);
+      Checkpoint start = resume != null ? resumable(s, resume) : from;
+      if (resume != null) {
+        // A failover run that ended with a failure, going on by hand: a later --failover on the
+        // folder no longer takes it for ended with that status.
+        Files.deleteIfExists(dir.resolve(Failover.ENDED));
+      }
+      return call(w, onCluster, s, start, dir);
+    } catch (java.io.IOException e) {
+      throw new UserException(
+          "cannot remove "
+              + dir.resolve(Failover.ENDED)
+              + ": "
+              + io.splitemu.actors.results.IoReasons.reason(e, dir.resolve(Failover.ENDED)),
+          e);
     }
   }
 

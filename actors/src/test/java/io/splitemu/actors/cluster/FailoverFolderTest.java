@@ -1,0 +1,190 @@
+package io.splitemu.actors.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import com.typesafe.config.ConfigFactory;
+import io.splitemu.actors.cli.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What {@code run --cluster --failover} leaves in and takes from its results folder: no folder and
+ * no {@code .failover-ended} where its run never started, and the exit status it recorded, which a
+ * later {@code --failover} on the folder exits with. In this JVM only: its seed is a bare {@code
+ * edge} member of this JVM (no {@code node} JVM, no {@code devices} member to hold the device
+ * shards' coordinator), so no run ever starts and each holder fails at the join timeout, a few
+ * seconds.
+ */
+class FailoverFolderTest {
+
+  @TempDir static Path tmp;
+  private static TestMember seed;
+  private static String seedAddress;
+
+  /**
+   * The run's members' wait for their device shard region to hand off on leaving: with no {@code
+   * devices} member there is no coordinator to hand off to, and the default 10 s would be waited
+   * out at each run's end.
+   */
+  private static final String REGION_SHUTDOWN =
+      "pekko.coordinated-shutdown.phases.cluster-sharding-shutdown-region.timeout";
+
+  @BeforeAll
+  static void startSeed() throws Exception {
+    System.setProperty(REGION_SHUTDOWN, "1s");
+    ConfigFactory.invalidateCaches();
+    int port = TestMember.freePort();
+    seedAddress = "127.0.0.1:" + port;
+    ClusterConfig config =
+        new ClusterConfig(
+            Set.of("edge"), List.of(), ClusterConfig.DEFAULT_BIND, port, Optional.empty());
+    seed =
+        TestMember.startFirst(
+            config,
+            ConfigFactory.parseString("pekko.cluster.jmx.multi-mbeans-in-same-jvm = on"),
+            Duration.ofSeconds(30));
+  }
+
+  @AfterAll
+  static void stopSeed() {
+    System.clearProperty(REGION_SHUTDOWN);
+    ConfigFactory.invalidateCaches();
+    if (seed != null) {
+      seed.close();
+    }
+  }
+
+  record Result(int code, String out, String err) {}
+
+  private static Result cli(List<String> args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
+    return new Result(code, out.toString(), err.toString());
+  }
+
+  /** A small psl scenario in timing fidelity (a local run of it takes about a second). */
+  private static Path scenario() throws Exception {
+    Path f = tmp.resolve("small.conf");
+    if (!Files.exists(f)) {
+      Files.writeString(
+          f,
+          "splitemu {\n  scenario = small\n  scheme = psl\n  rounds = 2\n  local-steps = 2\n"
+              + "  batch-size = 16\n  fidelity = timing\n  model { name = lenet5, cut = 2 }\n"
+              + "  devices { count = 2, flops = [2e8, 1e9], memory-bytes = 4e9 }\n"
+              + "  server.flops = 2e10\n"
+              + "  links { kind = static, static { uplink-bps = [8e6, 2e7],"
+              + " downlink-bps = [1e7, 4e7] } }\n"
+              + "  checkpoint.every = 1\n"
+              + "  output.dir = \""
+              + tmp.resolve("results")
+              + "\"\n}\n");
+    }
+    return f;
+  }
+
+  /**
+   * {@code run --cluster --failover --out dir} at this JVM's seed, which has no {@code node}
+   * member: the run waits {@code joinTimeout} for one, then fails before it starts.
+   */
+  private static List<String> failover(Path dir, String joinTimeout) throws Exception {
+    return List.of(
+        "run",
+        scenario().toString(),
+        "--cluster",
+        "--failover",
+        "--seed-nodes",
+        seedAddress,
+        "--out",
+        dir.toString(),
+        "--set",
+        "cluster-run.join-timeout=" + joinTimeout);
+  }
+
+  @Test
+  void aFailoverRunThatNeverStarted_leavesNoFolderNorEndMarker_andNoJmxWarning() throws Exception {
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    root.addAppender(logged);
+    Path dir = tmp.resolve("never-started");
+    try {
+      // Before 2026-12-06 it left the folder with .failover-ended (exit 1), and the same command
+      // again then exited 0 saying the run had ended on another JVM.
+      Result r = cli(failover(dir, "2s"));
+      assertEquals(1, r.code(), r.err() + r.out());
+      assertTrue(
+          r.err().contains("fewer than 2 cluster members joined")
+              && r.err().contains("nothing was recorded, so no results folder is left"),
+          r.err());
+      assertFalse(Files.exists(dir), "the folder is gone, with no .failover-ended in it");
+    } finally {
+      root.detachAppender(logged);
+    }
+    // The lease member and the supervisor member are two cluster systems of one JVM.
+    List<String> jmx =
+        logged.list.stream()
+            .map(ILoggingEvent::getFormattedMessage)
+            .filter(m -> m.contains("JMX MBean"))
+            .toList();
+    assertEquals(List.of(), jmx);
+  }
+
+  @Test
+  void aLaterFailoverExitsWithTheStatusTheHolderRecorded() throws Exception {
+    // A run killed after its last row: a --resume (or a --failover holder) goes on from round 1's
+    // checkpoint.
+    Path dir = tmp.resolve("held");
+    Result local = cli(List.of("run", scenario().toString(), "--out", dir.toString()));
+    assertEquals(0, local.code(), local.err());
+    Files.delete(dir.resolve("summary.json"));
+    Files.delete(dir.resolve("report.md"));
+    List<String> resume = List.of("run", scenario().toString(), "--resume", dir.toString());
+
+    // The holder takes the lease and waits 3 s for members that never come: it ends with exit 1.
+    Result holder = cli(failover(dir, "3s"));
+    assertEquals(1, holder.code(), holder.err() + holder.out());
+    assertTrue(holder.err().contains("took over " + dir), holder.err());
+    assertTrue(holder.err().contains("fewer than 2 cluster members joined"), holder.err());
+    assertEquals("exit 1", Files.readString(dir.resolve(".failover-ended")).strip());
+
+    // The same --failover again: it does not take the ended run for a success, nor run it.
+    Result again = cli(failover(dir, "3s"));
+    assertEquals(1, again.code(), again.err() + again.out());
+    assertEquals(
+        "splitemu: the run in "
+            + dir
+            + " ended with exit 1 on the JVM that held its lease (--failover), so this one does"
+            + " not run it; to go on with it: splitemu run "
+            + scenario()
+            + " --set cluster-run.join-timeout=3s --resume "
+            + dir
+            + " (on the cluster: with --cluster --seed-nodes), or remove "
+            + dir.resolve(".failover-ended")
+            + " and start the --failover JVMs again",
+        again.err().strip());
+    assertEquals("", again.out());
+
+    // Going on by hand, as it says: the marker goes, and the run finishes.
+    Result byHand = cli(resume);
+    assertEquals(0, byHand.code(), byHand.err());
+    assertFalse(Files.exists(dir.resolve(".failover-ended")));
+    assertTrue(Files.exists(dir.resolve("summary.json")));
+  }
+}
