@@ -3,6 +3,7 @@ package io.splitemu.actors.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import io.splitemu.actors.results.CsvTable;
+import io.splitemu.actors.results.FolderLock;
 import io.splitemu.actors.runtime.ClusterMember;
 import io.splitemu.model.wire.ClusterMessage;
 import java.io.PrintWriter;
@@ -36,7 +37,11 @@ import org.apache.pekko.cluster.typed.SingletonActor;
  * holder's JVM is lost (downed by the Split Brain Resolver) or leaves, the singleton moves to a
  * standby, which then resumes the run from the newest checkpoint. A standby that sees the run end
  * ({@value #ENDED} in the folder, written by the holder however its run ended, with its exit
- * status) exits without running it, with that status. *
+ * status) exits without running it, with that status.
+ *
+ * <p>The holder also takes the folder's {@link FolderLock} once it holds the lease, so a plain
+ * {@code run --resume} or {@code --out} on the folder is refused while it runs; a successor waits
+ * for the lock, so that a holder cut off but still alive (stopped, say) never writes beside it.
  *
  * <p>The lease is kept while its run goes on: the singleton moves only once the singleton actor
  * stops, and the holder's one takes the stop message ({@link Release}, sent when an older member
@@ -206,6 +211,34 @@ final class Failover implements AutoCloseable {
                 Runtime.getRuntime().halt(1);
               }
             });
+  }
+
+  /**
+   * Once this JVM holds the lease: locks {@code dir} (creating it if missing), waiting while
+   * another process holds it, with one line on {@code err}: the JVM that held the lease before, cut
+   * off but not yet ended (stopped, say; its fence ends it once it learns it was downed), or a
+   * plain {@code --resume}. Whatever that process wrote is in the folder before this JVM reads it.
+   */
+  static FolderLock.Held lock(Path dir, PrintWriter err) throws InterruptedException {
+    boolean said = false;
+    while (true) {
+      try {
+        return FolderLock.takeCreating(dir, false);
+      } catch (FolderLock.InUse e) {
+        if (!said) {
+          err.println(
+              "splitemu run: holding the lease on "
+                  + dir
+                  + " (--failover); waiting for the process that holds "
+                  + dir.resolve(FolderLock.FILE)
+                  + " to end (the JVM that held the lease before, or a --resume) before taking"
+                  + " the run over");
+          err.flush();
+          said = true;
+        }
+        Thread.sleep(POLL.toMillis());
+      }
+    }
   }
 
   /**

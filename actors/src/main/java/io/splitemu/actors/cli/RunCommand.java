@@ -183,7 +183,15 @@ public final class RunCommand implements Callable<Integer> {
       }
       // This JVM holds the lease: the run goes on from the folder's newest checkpoint, if any.
       lease.fence(err);
-      return holding(w, err, lease, onCluster, s);
+      // ... once it holds the folder's lock too (released on close): a plain --resume or --out on
+      // the folder is refused meanwhile, and what a predecessor still wrote is all written.
+      try (FolderLock.Held lock = Failover.lock(out, err)) {
+        ended = Failover.endedStatus(out); // written while this JVM waited for the lock
+        if (ended != null) {
+          return endedElsewhere(w, err, ended);
+        }
+        return holding(w, err, lease, onCluster, s);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new UserException("--failover: interrupted while standing by");
@@ -218,7 +226,7 @@ public final class RunCommand implements Callable<Integer> {
     return status;
   }
 
-  /** This JVM holds {@link #out}'s lease: runs the run, resuming it if it had started. */
+  /** This JVM holds {@link #out}'s lease and lock: runs the run, resuming it if it had started. */
   private int holding(
       PrintWriter w, PrintWriter err, Failover lease, Emulation.Cluster onCluster, Settings s) {
     int status = 1;
@@ -257,8 +265,8 @@ public final class RunCommand implements Callable<Integer> {
   /** Runs {@code s} (on {@code onCluster} if not null), from {@code from} if not null. */
   private Integer call(PrintWriter w, Emulation.Cluster onCluster, Settings s, Checkpoint from) {
     if (failover) {
-      // The lease keeps the JVMs of one folder apart (a holder cut off may still run beside its
-      // successor, which must take over all the same).
+      // The lease and the folder's lock, both held already (the successor of a holder cut off
+      // but alive waits for its lock), keep the JVMs of one folder apart.
       return call(w, onCluster, s, from, resume != null ? resume : out);
     }
     Path dir;

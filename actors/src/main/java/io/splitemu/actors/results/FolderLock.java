@@ -10,14 +10,15 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * An exclusive lock on a results folder, held while a {@code run}, a {@code --resume} or a {@code
- * compare} writes into it, so that a second process on the same folder is refused in one line
- * rather than cutting and appending to the tables under the first (docs/runtime.md "Results
- * files"). It is an operating-system lock on the folder's hidden file {@value #FILE}: it dies with
- * the process that holds it, however that process ends (a SIGKILL too), so the file left behind
- * never blocks a later run. The file itself stays (deleting it could let two processes lock two
- * different files of one name); it is empty. Nothing in this process may open and close the file
- * while it is held: on Linux the close of any descriptor of the file releases the process's lock.
+ * An exclusive lock on a results folder, held while a {@code run}, a {@code --resume}, the JVM that
+ * holds a {@code --failover} lease or a {@code compare} writes into it, so that a second process on
+ * the same folder is refused in one line rather than cutting and appending to the tables under the
+ * first (docs/runtime.md "Results files"). It is an operating-system lock on the folder's hidden
+ * file {@value #FILE}: it dies with the process that holds it, however that process ends (a SIGKILL
+ * too), so the file left behind never blocks a later run. The file itself stays (deleting it could
+ * let two processes lock two different files of one name); it is empty. Nothing in this process may
+ * open and close the file while it is held: on Linux the close of any descriptor of the file
+ * releases the process's lock.
  */
 public final class FolderLock implements AutoCloseable {
 
@@ -89,13 +90,20 @@ public final class FolderLock implements AutoCloseable {
     }
   }
 
-  private static IllegalArgumentException inUse(Path dir, Path f) {
-    return new IllegalArgumentException(
+  private static InUse inUse(Path dir, Path f) {
+    return new InUse(
         "results folder "
             + dir
             + " is in use by another splitemu process (it holds "
             + f
             + "); wait for it to end, or stop it");
+  }
+
+  /** The refusal of a folder that another process (or another run of this one) holds. */
+  public static final class InUse extends IllegalArgumentException {
+    InUse(String message) {
+      super(message);
+    }
   }
 
   /**

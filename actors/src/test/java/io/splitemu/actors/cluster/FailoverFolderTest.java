@@ -9,6 +9,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.cli.Main;
+import io.splitemu.actors.results.FolderLock;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -17,6 +18,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,11 +28,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What {@code run --cluster --failover} leaves in and takes from its results folder: no folder and
- * no {@code .failover-ended} where its run never started, and the exit status it recorded, which a
- * later {@code --failover} on the folder exits with. In this JVM only: its seed is a bare {@code
- * edge} member of this JVM (no {@code node} JVM, no {@code devices} member to hold the device
- * shards' coordinator), so no run ever starts and each holder fails at the join timeout, a few
- * seconds.
+ * no {@code .failover-ended} where its run never started, the folder's lock once it holds the lease
+ * (it waits while another process holds it), and the exit status it recorded, which a later {@code
+ * --failover} on the folder exits with. In this JVM only: its seed is a bare {@code edge} member of
+ * this JVM (no {@code node} JVM, no {@code devices} member to hold the device shards' coordinator),
+ * so no run ever starts and each holder fails at the join timeout, a few seconds.
  */
 class FailoverFolderTest {
 
@@ -147,7 +150,7 @@ class FailoverFolderTest {
   }
 
   @Test
-  void aLaterFailoverExitsWithTheStatusTheHolderRecorded() throws Exception {
+  void theHolderLocksTheFolder_andALaterFailoverExitsWithTheStatusItRecorded() throws Exception {
     // A run killed after its last row: a --resume (or a --failover holder) goes on from round 1's
     // checkpoint.
     Path dir = tmp.resolve("held");
@@ -157,11 +160,61 @@ class FailoverFolderTest {
     Files.delete(dir.resolve("report.md"));
     List<String> resume = List.of("run", scenario().toString(), "--resume", dir.toString());
 
-    // The holder takes the lease and waits 3 s for members that never come: it ends with exit 1.
-    Result holder = cli(failover(dir, "3s"));
-    assertEquals(1, holder.code(), holder.err() + holder.out());
-    assertTrue(holder.err().contains("took over " + dir), holder.err());
-    assertTrue(holder.err().contains("fewer than 2 cluster members joined"), holder.err());
+    // Another process's lock on the folder (a predecessor cut off but alive, say): the holder
+    // takes the lease, then waits for the lock before it reads or writes anything there.
+    String rounds = Files.readString(dir.resolve("rounds.csv"));
+    FolderLock predecessor = FolderLock.take(dir);
+    StringWriter holderErr = new StringWriter();
+    CompletableFuture<Integer> holder =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return Main.run(
+                    new PrintWriter(new StringWriter()),
+                    new PrintWriter(holderErr, true),
+                    failover(dir, "3s").toArray(String[]::new));
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            });
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!holderErr.toString().contains("waiting for the process that holds")) {
+      assertFalse(holder.isDone(), "the holder ended early: " + holderErr);
+      assertTrue(System.nanoTime() < deadline, "no lease within 60 s: " + holderErr);
+      Thread.sleep(20);
+    }
+    assertEquals(
+        "splitemu run: holding the lease on "
+            + dir
+            + " (--failover); waiting for the process that holds "
+            + dir.resolve(".lock")
+            + " to end (the JVM that held the lease before, or a --resume) before taking the run"
+            + " over",
+        holderErr.toString().strip());
+    Thread.sleep(500);
+    assertEquals(rounds, Files.readString(dir.resolve("rounds.csv")), "nothing read or cut yet");
+    predecessor.close();
+
+    // Then it resumes the run, and waits 3 s for members that never come: a plain --resume of
+    // the folder meanwhile is refused, the folder as the holder left it.
+    while (!holderErr.toString().contains("supervisor member up")) {
+      assertFalse(holder.isDone(), "the holder ended early: " + holderErr);
+      assertTrue(System.nanoTime() < deadline, "no supervisor member within 60 s: " + holderErr);
+      Thread.sleep(20);
+    }
+    assertTrue(holderErr.toString().contains("took over " + dir), holderErr.toString());
+    Result refused = cli(resume);
+    assertEquals(1, refused.code(), refused.err() + refused.out());
+    assertEquals(
+        "splitemu: results folder "
+            + dir
+            + " is in use by another splitemu process (it holds "
+            + dir.resolve(".lock")
+            + "); wait for it to end, or stop it",
+        refused.err().strip());
+    assertEquals(1, (int) holder.get(60, TimeUnit.SECONDS), holderErr.toString());
+    assertTrue(
+        holderErr.toString().contains("fewer than 2 cluster members joined"), holderErr.toString());
     assertEquals("exit 1", Files.readString(dir.resolve(".failover-ended")).strip());
 
     // The same --failover again: it does not take the ended run for a success, nor run it.
