@@ -215,10 +215,10 @@ public final class RunCommand implements Callable<Integer> {
             + status
             + " on the JVM that held its lease (--failover), so this one does not run it; to go"
             + " on with it: splitemu run "
-            + scenario
+            + shellWord(scenario.toString())
             + resumeSets()
             + " --resume "
-            + out
+            + shellWord(out.toString())
             + " (on the cluster: with --cluster --seed-nodes), or remove "
             + out.resolve(Failover.ENDED)
             + " and start the --failover JVMs again");
