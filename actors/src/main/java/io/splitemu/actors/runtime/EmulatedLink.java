@@ -208,7 +208,11 @@ public final class EmulatedLink implements LinkTiming {
 
   @Override
   public synchronized long arrival(long sendNs, long bytes, double share) {
-    LinkModel m = model(share);
+    // A transfer of no bytes takes no band: it waits for the queue and its propagation delay at
+    // any share, as the planner charges it (SchemeLatency), so it is timed on the full share's
+    // model, whose serving of 0 bytes is the same as any share's; a share of 0 (edgesplit's
+    // aggregation share of a device with no weights) builds no model, which could not be made.
+    LinkModel m = model(bytes == 0 ? 1.0 : share);
     if (resolved == null) {
       setState(m.serve(state(), EmulatedInstant.ofNanos(sendNs), bytes));
       return freeAtNs + m.propagationNanos();
