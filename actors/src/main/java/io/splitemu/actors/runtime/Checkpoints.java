@@ -217,18 +217,20 @@ public final class Checkpoints {
   /**
    * The bytes of a checkpoint's file: the magic number, the format version (outside the encoded
    * body, so a file of another version is named as such before anything is decoded), the body and
-   * the body's CRC-32.
+   * the CRC-32 of the version and the body (so a corrupt version field is found corrupt, not taken
+   * for another version; files of formats 3 to 6 written before 2026-12-06 hold the body's CRC
+   * alone, and are read too).
    */
   public static byte[] encode(Checkpoint c) {
     byte[] body = codec().toBytes(c);
+    ByteBuffer out = ByteBuffer.allocate(body.length + 20).putLong(MAGIC).putInt(VERSION).put(body);
+    return out.putLong(crc(out.array(), 8, body.length + 4)).array();
+  }
+
+  private static long crc(byte[] bytes, int from, int length) {
     CRC32 crc = new CRC32();
-    crc.update(body);
-    return ByteBuffer.allocate(body.length + 20)
-        .putLong(MAGIC)
-        .putInt(VERSION)
-        .put(body)
-        .putLong(crc.getValue())
-        .array();
+    crc.update(bytes, from, length);
+    return crc.getValue();
   }
 
   /** The checkpoint in {@code file}; one line naming the file if it is no readable checkpoint. */
@@ -247,17 +249,21 @@ public final class Checkpoints {
     }
     // Format 2 and before had no version here: their first body bytes are no version either.
     int version = b.getInt();
+    long stored = b.getLong(all.length - 8);
+    // The CRC of bytes 8..: the version and the body (or, format 2 and before, the body alone),
+    // or of the body alone (formats 3 to 6 written before 2026-12-06).
+    boolean versionChecked = stored == crc(all, 8, all.length - 16);
+    if (!versionChecked && stored != crc(all, 12, all.length - 20)) {
+      throw new IllegalArgumentException(
+          "checkpoint " + file + " is corrupt or torn: its checksum does not match");
+    }
     if (version != VERSION) {
+      // A whole file: its version field, or a field of format 2 and before, or (a file whose
+      // checksum leaves the field out) a field taken at its word.
       throw new OtherFormat(file, version);
     }
     byte[] body = new byte[all.length - 20];
     b.get(body);
-    CRC32 crc = new CRC32();
-    crc.update(body);
-    if (b.getLong() != crc.getValue()) {
-      throw new IllegalArgumentException(
-          "checkpoint " + file + " is corrupt or torn: its checksum does not match");
-    }
     Object o;
     try {
       o = codec().fromBytes(body);

@@ -108,11 +108,24 @@ class CheckpointInputTest {
       assertEquals(rounds.get(i).subList(0, 14), again.get(i).subList(0, 14));
     }
 
-    // A newest checkpoint of another format version (its version field set to 5, as a build of
-    // format 5 wrote it): refused at once in one line naming the file and both versions, not
-    // skipped for the one before (which a build of format 5 wrote too).
+    // A newest checkpoint whose version field is corrupt (bytes 8-11, outside the body): corrupt
+    // like a torn one, skipped with the same line, not refused as of another format version.
+    byte[] flipped = Files.readAllBytes(second);
+    java.nio.ByteBuffer.wrap(flipped).putInt(8, 5);
+    Files.write(second, flipped);
+    ProfileCommandTest.Result f = resume(scenario, out);
+    assertEquals(0, f.code(), f.err());
+    assertTrue(f.err().contains(second + " is corrupt or torn"), f.err());
+    assertTrue(f.err().contains("resuming from the one before"), f.err());
+    assertEquals(rounds.size(), CsvTable.read(out.resolve("rounds.csv")).size());
+
+    // A newest checkpoint of another format version, as a build of format 5 wrote it (version
+    // field 5, the CRC-32 of the body after it): refused at once in one line naming the file and
+    // both versions, not skipped for the one before (which a build of format 5 wrote too).
     byte[] other = Files.readAllBytes(second);
-    java.nio.ByteBuffer.wrap(other).putInt(8, 5);
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(other, 12, other.length - 20);
+    java.nio.ByteBuffer.wrap(other).putInt(8, 5).putLong(other.length - 8, crc.getValue());
     Files.write(second, other);
     String rows = Files.readString(out.resolve("rounds.csv"));
     ProfileCommandTest.Result o = resume(scenario, out);
