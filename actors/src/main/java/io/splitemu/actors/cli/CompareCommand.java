@@ -166,7 +166,7 @@ public final class CompareCommand implements Callable<Integer> {
       }
       return status;
     } catch (RunFailedException e) {
-      return Lingering.afterFailure(spec.commandLine(), e, MetricsSettings.of(base));
+      return Lingering.afterFailure(spec.commandLine(), e, MetricsSettings.of(base), status -> {});
     } finally {
       for (FolderLock.Held held : schemeLocks.values()) {
         held.close();

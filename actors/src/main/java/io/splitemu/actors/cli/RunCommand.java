@@ -33,6 +33,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -168,7 +169,7 @@ public final class RunCommand implements Callable<Integer> {
         resumable(s, resume); // the usage line
       }
       // A resume's folder is judged (finished, its checkpoint) once it is locked.
-      return call(w, onCluster, s, null);
+      return call(w, onCluster, s, null, ended -> {});
     }
     if (s.checkpointEvery() <= 0) {
       throw new UserException(
@@ -230,6 +231,8 @@ public final class RunCommand implements Callable<Integer> {
   private int holding(
       PrintWriter w, PrintWriter err, Failover lease, Emulation.Cluster onCluster, Settings s) {
     int status = 1;
+    // Set once the end is recorded: before the metrics linger, which a second signal may cut.
+    boolean[] recorded = {false};
     try {
       boolean started = Files.isDirectory(out.resolve("checkpoints"));
       if (finished(out, s) != null) {
@@ -250,24 +253,39 @@ public final class RunCommand implements Callable<Integer> {
         err.println("splitemu run: took over " + out + " (--failover); resuming it");
         err.flush();
       }
-      status = call(w, onCluster, s, started ? resumable(s, out) : null);
+      status =
+          call(
+              w,
+              onCluster,
+              s,
+              started ? resumable(s, out) : null,
+              ended -> {
+                // Before the linger: a second SIGTERM, a Ctrl-C or a SIGKILL during it ends this
+                // JVM, and a standby would otherwise take over the run that ended here.
+                lease.ended(out, ended);
+                recorded[0] = true;
+              });
       return status;
     } finally {
       // However it ended here (done, failed, stopped): the standbys exit with its status rather
       // than resume it. Not where nothing was recorded (the run never started: its folder goes
       // with the lock), which a later --failover starts afresh.
-      if (!FolderLock.holdsNothing(out)) {
+      if (!recorded[0] && !FolderLock.holdsNothing(out)) {
         lease.ended(out, status);
       }
     }
   }
 
-  /** Runs {@code s} (on {@code onCluster} if not null), from {@code from} if not null. */
-  private Integer call(PrintWriter w, Emulation.Cluster onCluster, Settings s, Checkpoint from) {
+  /**
+   * Runs {@code s} (on {@code onCluster} if not null), from {@code from} if not null; {@code ended}
+   * is told the exit status just before the metrics linger, if there is one.
+   */
+  private Integer call(
+      PrintWriter w, Emulation.Cluster onCluster, Settings s, Checkpoint from, IntConsumer ended) {
     if (failover) {
       // The lease and the folder's lock, both held already (the successor of a holder cut off
       // but alive waits for its lock), keep the JVMs of one folder apart.
-      return call(w, onCluster, s, from, resume != null ? resume : out);
+      return call(w, onCluster, s, from, resume != null ? resume : out, ended);
     }
     Path dir;
     boolean reserved = false;
@@ -275,7 +293,7 @@ public final class RunCommand implements Callable<Integer> {
       dir = resume;
       if (!Files.isDirectory(resume)) {
         // Refused in its own line: there is no folder to lock.
-        return call(w, onCluster, s, resumable(s, resume), resume);
+        return call(w, onCluster, s, resumable(s, resume), resume, ended);
       }
     } else if (out != null) {
       dir = out;
@@ -299,7 +317,7 @@ public final class RunCommand implements Callable<Integer> {
         // folder no longer takes it for ended with that status.
         Files.deleteIfExists(dir.resolve(Failover.ENDED));
       }
-      return call(w, onCluster, s, start, dir);
+      return call(w, onCluster, s, start, dir, ended);
     } catch (java.io.IOException e) {
       throw new UserException(
           "cannot remove "
@@ -310,9 +328,17 @@ public final class RunCommand implements Callable<Integer> {
     }
   }
 
-  /** {@link #call(PrintWriter, Emulation.Cluster, Settings, Checkpoint)} into {@code dir}. */
+  /**
+   * {@link #call(PrintWriter, Emulation.Cluster, Settings, Checkpoint, IntConsumer)} into {@code
+   * dir}.
+   */
   private Integer call(
-      PrintWriter w, Emulation.Cluster onCluster, Settings s, Checkpoint from, Path dir) {
+      PrintWriter w,
+      Emulation.Cluster onCluster,
+      Settings s,
+      Checkpoint from,
+      Path dir,
+      IntConsumer ended) {
     StopSwitch stop = new StopSwitch();
     // A signal (SIGTERM, Ctrl-C) ends the JVM with its usual status; this says what was kept.
     Thread onSignal = new Thread(() -> System.err.println(signalLine(dir)), "splitemu-signal");
@@ -329,7 +355,7 @@ public final class RunCommand implements Callable<Integer> {
       o = Emulation.run(s, dir, listener, new Emulation.RunControl(from, stop, onCluster));
     } catch (io.splitemu.actors.runtime.RunFailedException e) {
       if (!stop.stoppedBeforeRunStarted()) {
-        return Lingering.afterFailure(spec.commandLine(), e, MetricsSettings.of(s));
+        return Lingering.afterFailure(spec.commandLine(), e, MetricsSettings.of(s), ended);
       }
       // SIGTERM while a cluster run waited for its members, or they loaded it or placed its
       // devices: no round ran, nothing to resume; this JVM's member has left the cluster.
@@ -342,11 +368,7 @@ public final class RunCommand implements Callable<Integer> {
       err.flush();
       return SIGTERM_STATUS;
     } finally {
-      try {
-        Runtime.getRuntime().removeShutdownHook(onSignal);
-      } catch (IllegalStateException shuttingDown) {
-        // The JVM is already stopping: the hook runs and prints its line.
-      }
+      removeHook(onSignal);
     }
     int after = stop.stoppedAfterRound();
     if (after >= 0) {
@@ -366,14 +388,25 @@ public final class RunCommand implements Callable<Integer> {
                       + " --resume "
                       + shellWord(dir.toString())));
       err.flush();
+      ended.accept(SIGTERM_STATUS);
       // Within what is left of the stop bound, which the supervisors' grace is sized on.
       Metrics.linger(MetricsSettings.of(s), w, stop.leftOf(stopBound(s)));
       return SIGTERM_STATUS;
     }
     printSummary(w, o);
     w.flush();
+    ended.accept(0);
     Metrics.linger(MetricsSettings.of(s), w);
     return 0;
+  }
+
+  /** Removes the shutdown hook {@code hook} if it is still registered. */
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shuttingDown) {
+      // The JVM is already stopping: the hook runs and prints its line.
+    }
   }
 
   // Checkpoints and resume (docs/runtime.md, "Checkpoints and resume").
