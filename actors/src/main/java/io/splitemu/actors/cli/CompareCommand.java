@@ -166,7 +166,13 @@ public final class CompareCommand implements Callable<Integer> {
       }
       return status;
     } catch (RunFailedException e) {
-      return Lingering.afterFailure(spec.commandLine(), e, MetricsSettings.of(base), status -> {});
+      // A SIGTERM asked for before the run failed bounds the linger as after a stop.
+      return Lingering.afterFailure(
+          spec.commandLine(),
+          e,
+          MetricsSettings.of(base),
+          stop.leftOf(RunCommand.stopBound(base)),
+          status -> {});
     } finally {
       for (FolderLock.Held held : schemeLocks.values()) {
         held.close();

@@ -355,7 +355,16 @@ public final class RunCommand implements Callable<Integer> {
       o = Emulation.run(s, dir, listener, new Emulation.RunControl(from, stop, onCluster));
     } catch (io.splitemu.actors.runtime.RunFailedException e) {
       if (!stop.stoppedBeforeRunStarted()) {
-        return Lingering.afterFailure(spec.commandLine(), e, MetricsSettings.of(s), ended);
+        // The run failed, which its error line says: a signal during the linger ends the JVM
+        // without the stopped-by-a-signal line, which would say the wrong thing.
+        removeHook(onSignal);
+        return Lingering.afterFailure(
+            spec.commandLine(),
+            e,
+            MetricsSettings.of(s),
+            // A SIGTERM asked for before it failed bounds the linger as after a stop.
+            stop.leftOf(stopBound(s)),
+            ended);
       }
       // SIGTERM while a cluster run waited for its members, or they loaded it or placed its
       // devices: no round ran, nothing to resume; this JVM's member has left the cluster.
