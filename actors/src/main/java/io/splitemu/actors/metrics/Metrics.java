@@ -553,6 +553,8 @@ public final class Metrics implements AutoCloseable {
     // Written by the recorder's thread, read by scrapes.
     private volatile double emulatedS;
     private volatile long wallEndNs = -1;
+    // Its per-device series were removed once it ended (guarded by this Run).
+    private boolean perDeviceDropped;
     private volatile double lagAtEndS = Double.NaN;
     // When this process wrote the run's newest checkpoint (System.nanoTime), -1 before the first.
     private volatile long checkpointWallNs = -1;
@@ -670,11 +672,16 @@ public final class Metrics implements AutoCloseable {
       reached(emulatedS);
     }
 
-    /** Once the run ended: removes its per-device series (a later run of the JVM starts). */
+    /**
+     * Once the run ended: removes its per-device series (a later run of the JVM starts), once: a
+     * sweep's every run start would otherwise remove those of every ended run again.
+     */
     private synchronized void dropPerDeviceIfEnded() {
-      if (wallEndNs < 0 || !info.perDevice()) {
+      if (wallEndNs < 0 || !info.perDevice() || perDeviceDropped) {
         return;
       }
+      // Nothing sets them again: finished() follows the run's last record.
+      perDeviceDropped = true;
       for (int d = 0; d < info.devices(); d++) {
         String id = Integer.toString(d);
         deviceCompute.remove(l(id));
