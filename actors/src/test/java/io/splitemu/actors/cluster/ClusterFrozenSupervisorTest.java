@@ -32,7 +32,7 @@ class ClusterFrozenSupervisorTest {
    * (had it been downed, the node would drop run 1 and load run 2, which is right too).
    */
   private static final List<String> JVM =
-      List.of(
+      ClusterLifecycleTest.withLabTimings(
           "-Xmx384m",
           "-XX:TieredStopAtLevel=1",
           "-XX:+UseSerialGC",

@@ -43,11 +43,18 @@ class ClusterLifecycleTest {
    * be downed within about 8 s (failure detection, then stable-after).
    */
   private static final List<String> JVM =
-      List.of(
+      withLabTimings(
           "-Xmx384m",
           "-XX:TieredStopAtLevel=1",
           "-XX:+UseSerialGC",
           "-Dsplitemu.cluster.sbr.stable-after=3s");
+
+  /** {@code options} and the {@link LabTimings} of every member of these clusters. */
+  static List<String> withLabTimings(String... options) {
+    List<String> all = new ArrayList<>(List.of(options));
+    all.addAll(LabTimings.jvmOptions());
+    return List.copyOf(all);
+  }
 
   /** Failure detection and the resolver's 3 s, with a margin: a downed member is gone by then. */
   private static final Duration DOWNED_BY = Duration.ofSeconds(14);
@@ -191,7 +198,7 @@ class ClusterLifecycleTest {
               ClusterConfig.SYSTEM_NAME,
               new ClusterConfig(
                       Set.of("edge"), List.of(), ClusterConfig.DEFAULT_BIND, p[1], Optional.empty())
-                  .toConfig(ConfigFactory.empty()));
+                  .toConfig(ConfigFactory.parseString(String.join("\n", LabTimings.hocon()))));
       try {
         Cluster c = Cluster.get(silent);
         c.manager().tell(Join.create(c.selfMember().address()));

@@ -7,7 +7,6 @@ import static io.splitemu.actors.cluster.ClusterRunTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,16 +37,14 @@ class ClusterResumeTest {
 
   @BeforeEach
   void startMembers() throws Exception {
-    System.setProperty(ClusterRunTest.FRAME_KEY, ClusterRunTest.FRAME);
-    ConfigFactory.invalidateCaches();
+    ClusterRunTest.setMemberProperties();
     nodes = new LocalNodes(tmp, ClusterRunTest.MEMBER_JVM);
     seed = ClusterRunTest.startMembers(nodes).seed();
   }
 
   @AfterEach
   void stopMembers() throws Exception {
-    System.clearProperty(ClusterRunTest.FRAME_KEY);
-    ConfigFactory.invalidateCaches();
+    ClusterRunTest.clearMemberProperties();
     if (nodes != null) {
       nodes.close();
     }

@@ -3,7 +3,6 @@ package io.splitemu.actors.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.cli.Main;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -65,9 +64,45 @@ public class ClusterRunTest {
   static final String FRAME = "64KiB";
   private static final String FRAME_OPTION = "-D" + FRAME_KEY + "=" + FRAME;
 
-  /** Member JVMs that train model slices: more heap than a bare member's. */
-  static final List<String> MEMBER_JVM =
-      List.of("-Xmx512m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", FRAME_OPTION);
+  /**
+   * The Split Brain Resolver's stable-after on every member of these runs, this JVM's included: the
+   * runs that lose a member (SIGKILL) wait for it to be downed, and 3 s is safe for a few members
+   * on one host (splitemu-cluster.conf), where the default 10 s is sized for a lab.
+   */
+  static final String STABLE_AFTER_KEY = "splitemu.cluster.sbr.stable-after";
+
+  static final String STABLE_AFTER = "3s";
+
+  /**
+   * Member JVMs that train model slices: more heap than a bare member's; the frame, the resolver's
+   * stable-after and the {@link LabTimings} of every member of these runs.
+   */
+  static final List<String> MEMBER_JVM = memberJvm();
+
+  private static List<String> memberJvm() {
+    List<String> options =
+        new ArrayList<>(
+            List.of(
+                "-Xmx512m",
+                "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC",
+                FRAME_OPTION,
+                "-D" + STABLE_AFTER_KEY + "=" + STABLE_AFTER));
+    options.addAll(LabTimings.jvmOptions());
+    return List.copyOf(options);
+  }
+
+  /**
+   * This JVM's member (the supervisor of each run, started through the CLI) reads the frame, the
+   * stable-after and the {@link LabTimings} as the member JVMs do.
+   */
+  static void setMemberProperties() {
+    LabTimings.setSystemProperties(FRAME_KEY, FRAME, STABLE_AFTER_KEY, STABLE_AFTER);
+  }
+
+  static void clearMemberProperties() {
+    LabTimings.clearSystemProperties(FRAME_KEY, STABLE_AFTER_KEY);
+  }
 
   /** A placement row: its member, and its devices as ranges ({@code 0-3 5}). */
   private static final Pattern PLACED =
@@ -81,9 +116,7 @@ public class ClusterRunTest {
 
   @BeforeAll
   void startMembers() throws Exception {
-    // This JVM's member (the supervisor of each run) reads it as the members do.
-    System.setProperty(FRAME_KEY, FRAME);
-    ConfigFactory.invalidateCaches();
+    setMemberProperties();
     nodes = new LocalNodes(tmp, MEMBER_JVM);
     Members m = startMembers(nodes);
     edgeAndDevices = m.edgeAndDevices();
@@ -97,30 +130,32 @@ public class ClusterRunTest {
   /**
    * Starts on {@code nodes} an {@code edge,hops,devices} member, its own seed (so that each run's
    * supervisor joins the same cluster), and a {@code devices} member, and waits until both are up.
+   * Both JVMs boot at once: the devices member, which names only the seed, retries its join until
+   * the seed listens, and cannot form a cluster of its own, so the seed is still the oldest member.
    */
   static Members startMembers(LocalNodes nodes) throws Exception {
     int port = Ports.free();
+    String seed = "127.0.0.1:" + port;
     LocalNodes.Node edge =
         nodes.start(
             Map.of(),
             "--roles",
             "edge,hops,devices",
             "--seed-nodes",
-            "127.0.0.1:" + port,
+            seed,
             "--port",
             Integer.toString(port));
-    ClusterConfig.HostPort first = edge.awaitUp(Duration.ofSeconds(90));
-    String seed = first.host() + ":" + first.port();
     LocalNodes.Node devices =
         nodes.start(Map.of(), "--roles", "devices", "--seed-nodes", seed, "--port", "0");
+    assertEquals(
+        new ClusterConfig.HostPort("127.0.0.1", port), edge.awaitUp(Duration.ofSeconds(90)));
     devices.awaitUp(Duration.ofSeconds(90));
     return new Members(edge, devices, seed);
   }
 
   @AfterAll
   void stopMembers() throws Exception {
-    System.clearProperty(FRAME_KEY);
-    ConfigFactory.invalidateCaches();
+    clearMemberProperties();
     if (nodes != null) {
       nodes.close();
     }

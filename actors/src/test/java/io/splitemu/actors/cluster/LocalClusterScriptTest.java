@@ -257,6 +257,9 @@ class LocalClusterScriptTest {
             + "' -D"
             + marker
             + options
+            // The membership timers of every test cluster (the script's own waits are its own).
+            + " "
+            + String.join(" ", LabTimings.jvmOptions())
             // The logging the CLI's users get, not the tests' own logback-test.xml.
             + " -Dlogback.configurationFile='"
             + Path.of(Main.class.getResource("/logback.xml").getPath())

@@ -29,9 +29,9 @@ class ClusterPipelineRunTest {
 
   /** A member of this JVM's test cluster on 127.0.0.1 (ClusterLateMemberTest's too). */
   static Config member(int port, int seed, String roles) {
-    return ConfigFactory.parseString(
-            String.join(
-                "\n",
+    List<String> lines =
+        new ArrayList<>(
+            List.of(
                 "pekko.actor.provider = cluster",
                 "pekko.remote.artery.canonical.hostname = \"127.0.0.1\"",
                 "pekko.remote.artery.canonical.port = " + port,
@@ -42,8 +42,10 @@ class ClusterPipelineRunTest {
                 "pekko.coordinated-shutdown.exit-jvm = off",
                 // The supervisor's system, the seed, leaves with its run: a member then stops
                 // without waiting to leave a cluster that is gone.
-                "pekko.coordinated-shutdown.run-by-actor-system-terminate = off"))
-        .withFallback(ConfigFactory.load());
+                "pekko.coordinated-shutdown.run-by-actor-system-terminate = off"));
+    // Joins, loads and leaves without waiting for Pekko's second-long ticks.
+    lines.addAll(io.splitemu.actors.cluster.LabTimings.hocon());
+    return ConfigFactory.parseString(String.join("\n", lines)).withFallback(ConfigFactory.load());
   }
 
   /** A run's rows but their wall-clock column. */
