@@ -99,7 +99,10 @@ class ClusterFrozenSupervisorTest {
         stopped = true;
         int frozenAt = rows(one);
 
-        // Run 2, on the node, while run 1's supervisor is frozen.
+        // Run 2, on the node, while run 1's supervisor is frozen. Its load timeout (8 s) starts
+        // only once its JVM booted and joined a cluster that has an unreachable member, and the
+        // node tells it again while it waits: the failure detector (about 5 s) has marked run 1's
+        // frozen supervisor unreachable by the timeout, as the line says.
         LocalNodes.Node s2 =
             nodes.command(
                 Map.of(),
@@ -111,7 +114,7 @@ class ClusterFrozenSupervisorTest {
                     "--port",
                     "" + p[2],
                     "--set",
-                    "cluster-run.load-timeout=15s"));
+                    "cluster-run.load-timeout=8s"));
         long started = System.nanoTime();
         // The node waits for run 1's supervisor, and abandons run 2's load once run 2 ended at its
         // load timeout (unloaded): it never builds it, even after run 1's supervisor is back.
@@ -143,7 +146,7 @@ class ClusterFrozenSupervisorTest {
             err.contains(
                 "splitemu: the cluster run did not start: cluster member "
                     + node
-                    + " did not answer the run's load within 15 s"
+                    + " did not answer the run's load within 8 s"
                     + " (splitemu.cluster-run.load-timeout); it waits for run "
                     + held
                     + " of the supervisor member "

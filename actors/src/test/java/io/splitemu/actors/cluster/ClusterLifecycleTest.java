@@ -162,7 +162,8 @@ class ClusterLifecycleTest {
       throws Exception {
     int[] p = ports();
     try (LocalNodes nodes = new LocalNodes(tmp, JVM)) {
-      // Alone, as the seed: nobody joins, and the line says why members might not.
+      // Alone, as the seed: nobody joins, and the line says why members might not. It is a
+      // cluster of its own (its only seed is itself), so it boots while the cases below run.
       LocalNodes.Node alone =
           nodes.command(
               Map.of(),
@@ -174,22 +175,6 @@ class ClusterLifecycleTest {
                   "" + p[0],
                   "--set",
                   "cluster-run.join-timeout=2s"));
-      assertTrue(alone.process().waitFor(90, TimeUnit.SECONDS), "ended: " + alone.stderr());
-      assertEquals(1, alone.process().exitValue(), alone.stderr());
-      String err = alone.stderr();
-      assertTrue(
-          err.contains(
-              "splitemu: the cluster run did not start: fewer than 2 cluster members joined"
-                  + " within 2 s"
-                  + " (splitemu.cluster-run.join-timeout)"),
-          err);
-      assertTrue(err.contains("members still up from an earlier cluster"), err);
-      assertTrue(err.contains("restart them, or give this run --seed-nodes"), err);
-      // Nothing was recorded: no folder is left to block a retry with the same --out.
-      assertTrue(err.contains("nothing was recorded, so no results folder is left"), err);
-      assertFalse(err.contains("rounds recorded so far"), err);
-      assertFalse(Files.exists(tmp.resolve("alone")), "results folder left");
-
       // A member (this JVM's) that is told to load the run and never answers.
       AtomicInteger loads = new AtomicInteger();
       ActorSystem<Void> silent =
@@ -224,7 +209,7 @@ class ClusterLifecycleTest {
                     "cluster-run.load-timeout=3s"));
         assertTrue(timedOut.process().waitFor(90, TimeUnit.SECONDS), "ended: " + timedOut.stderr());
         assertEquals(1, timedOut.process().exitValue(), timedOut.stderr());
-        err = timedOut.stderr();
+        String err = timedOut.stderr();
         assertTrue(
             err.contains(
                 "splitemu: the cluster run did not start: cluster member "
@@ -269,6 +254,22 @@ class ClusterLifecycleTest {
         silent.terminate();
         silent.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
       }
+
+      assertTrue(alone.process().waitFor(90, TimeUnit.SECONDS), "ended: " + alone.stderr());
+      assertEquals(1, alone.process().exitValue(), alone.stderr());
+      String said = alone.stderr();
+      assertTrue(
+          said.contains(
+              "splitemu: the cluster run did not start: fewer than 2 cluster members joined"
+                  + " within 2 s"
+                  + " (splitemu.cluster-run.join-timeout)"),
+          said);
+      assertTrue(said.contains("members still up from an earlier cluster"), said);
+      assertTrue(said.contains("restart them, or give this run --seed-nodes"), said);
+      // Nothing was recorded: no folder is left to block a retry with the same --out.
+      assertTrue(said.contains("nothing was recorded, so no results folder is left"), said);
+      assertFalse(said.contains("rounds recorded so far"), said);
+      assertFalse(Files.exists(tmp.resolve("alone")), "results folder left");
     }
   }
 

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,21 @@ import org.junit.jupiter.api.io.TempDir;
 class ClusterResumeTest {
 
   @TempDir Path tmp;
+
+  /**
+   * Where {@link #checkpointed}'s run uninterrupted in one JVM is recorded, once for the class:
+   * every test compares with the same run (the same scenario and seed, in this JVM).
+   */
+  @TempDir static Path uninterrupted;
+
+  /** That run's folder, once it completed. */
+  private static Path one;
+
+  @AfterAll
+  static void forgetTheUninterruptedRun() {
+    one = null; // its folder is deleted with the class's
+  }
+
   private LocalNodes nodes;
   private String seed;
 
@@ -192,9 +208,10 @@ class ClusterResumeTest {
    * uninterrupted in one JVM.
    */
   private void assertResumedAsUninterrupted(Path dir) throws IOException {
-    Path one = tmp.resolve("checkpointed-one");
-    if (!Files.exists(one.resolve("rounds.csv"))) {
-      assertEquals(0, run(checkpointed(), "--out", one.toString()), "one JVM");
+    if (one == null) {
+      Path out = uninterrupted.resolve("checkpointed-one-" + System.nanoTime());
+      assertEquals(0, run(checkpointed(), "--out", out.toString()), "one JVM");
+      one = out;
     }
     assertEquals(
         emulatedRows(one), emulatedRows(dir), "rounds.csv, losses and accuracies included");
