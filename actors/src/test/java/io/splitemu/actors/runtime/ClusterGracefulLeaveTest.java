@@ -126,12 +126,12 @@ class ClusterGracefulLeaveTest {
 
   /**
    * Twice: a seed (edge, devices) and two devices members D and X; D leaves after round 3 of a psl
-   * run stopped 20 rounds and 10 s after D's devices rejoined. D's devices are lost once (one
-   * {@code member-lost} row, one {@code rejoin} row) and re-created on a surviving member: no
-   * {@code placement} row names D after its leave. Before, the run re-created them at the next
-   * round boundary while sharding still homed their shards on D (its region up until it hands them
-   * over), so they started on D again, were handed over a moment later and lost a second time (a
-   * second {@code member-lost} row, and a round more without them).
+   * run stopped 20 rounds and 4 s after D's devices rejoined. D's devices are lost once (one {@code
+   * member-lost} row, one {@code rejoin} row) and re-created on a surviving member: no {@code
+   * placement} row names D after its leave. Before, the run re-created them at the next round
+   * boundary while sharding still homed their shards on D (its region up until it hands them over),
+   * so they started on D again, were handed over a moment later and lost a second time (a second
+   * {@code member-lost} row, and a round more without them).
    */
   @Test
   void aLeavingMembersDevices_areNotPlacedBackOnIt_andAreLostOnce() throws Exception {
@@ -154,7 +154,7 @@ class ClusterGracefulLeaveTest {
       StopSwitch stop = new StopSwitch();
       CompletableFuture<Emulation.Outcome> run = startPastRound3(psl, dir, stop, n, rep);
       Cluster.get(d).manager().tell(Leave.create(Cluster.get(d).selfMember().address()));
-      Emulation.Outcome done = stopAfterRejoin(run, stop, dir);
+      Emulation.Outcome done = stopAfterRejoin(run, stop, dir, Duration.ZERO);
       assertTrue(done.rounds().size() < LONG_RUN, "run " + rep + " stopped after the rejoin");
       List<String> events = Files.readAllLines(dir.resolve("events.csv"));
       String dMember = "member 127.0.0.1:" + dPort;
@@ -237,14 +237,14 @@ class ClusterGracefulLeaveTest {
       ActorSystem<Void> d = node(Set.of("devices"), Ports.free(), n);
       ActorSystem<Void> x = node(Set.of("devices"), Ports.free(), n);
       for (ActorSystem<Void> m : List.of(seed, x)) {
-        DeviceEntities.get(Adapter.toClassic(m)).holdReports(Duration.ofSeconds(4));
+        DeviceEntities.get(Adapter.toClassic(m)).holdReports(REPORT_HOLD);
       }
       Path dir = tmp.resolve("late-" + rep);
       StopSwitch stop = new StopSwitch();
       CompletableFuture<Emulation.Outcome> run = startPastRound3(psl, dir, stop, n, rep);
       org.apache.pekko.actor.CoordinatedShutdown.get(Adapter.toClassic(d))
           .runAll(org.apache.pekko.actor.CoordinatedShutdown.clusterLeavingReason());
-      Emulation.Outcome done = stopAfterRejoin(run, stop, dir);
+      Emulation.Outcome done = stopAfterRejoin(run, stop, dir, REPORT_HOLD);
       assertTrue(done.rounds().size() < LONG_RUN, "run " + rep + " stopped after the rejoin");
       List<String> events = Files.readAllLines(dir.resolve("events.csv"));
       String all = String.join("\n", events);
@@ -311,12 +311,28 @@ class ClusterGracefulLeaveTest {
   private static final int LONG_RUN = 100_000;
 
   /**
-   * Waits for the run's {@code rejoin} row, then for 20 rounds and 10 s of wall time after it (what
-   * went wrong before came within a few seconds: a hand-over, a report held 4 s), at most 2 min in
-   * all; then stops the run at its next round boundary and returns its outcome.
+   * How long the survivors' device entities hold their reports back, in the cases about a report
+   * that reaches the run after the restore's answer.
+   */
+  private static final Duration REPORT_HOLD = Duration.ofSeconds(4);
+
+  /**
+   * Wall time watched after the rejoin beyond what a case holds back: what went wrong before came
+   * within a second or two of the rejoin (a hand-over that took the devices placed back on the
+   * leaving member a moment later), or as soon as a held report arrived, which an entity created
+   * before the restore sends at most {@link #REPORT_HOLD} after the rejoin.
+   */
+  private static final Duration WATCH_AFTER_REJOIN = Duration.ofSeconds(4);
+
+  /**
+   * Waits for the run's {@code rejoin} row, then for 20 rounds and {@code held} plus {@link
+   * #WATCH_AFTER_REJOIN} of wall time after it, at most 2 min in all; then stops the run at its
+   * next round boundary and returns its outcome. ({@code held}: how long the case holds reports
+   * back, zero when it does not.)
    */
   private static Emulation.Outcome stopAfterRejoin(
-      CompletableFuture<Emulation.Outcome> run, StopSwitch stop, Path dir) throws Exception {
+      CompletableFuture<Emulation.Outcome> run, StopSwitch stop, Path dir, Duration held)
+      throws Exception {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     int stopAt = -1;
     long notBefore = Long.MAX_VALUE;
@@ -325,7 +341,7 @@ class ClusterGracefulLeaveTest {
       Path events = dir.resolve("events.csv");
       if (stopAt < 0 && Files.exists(events) && Files.readString(events).contains(",rejoin,")) {
         stopAt = rows + 20;
-        notBefore = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        notBefore = System.nanoTime() + held.plus(WATCH_AFTER_REJOIN).toNanos();
       }
       if (stopAt >= 0 && rows >= stopAt && System.nanoTime() >= notBefore) {
         break;
@@ -369,14 +385,14 @@ class ClusterGracefulLeaveTest {
       // D's own reports (its devices handed over) come after it left, if at all: the run learns
       // of the loss from D's leave, which comes after sharding re-created a device elsewhere.
       for (ActorSystem<Void> m : List.of(seed, d, x)) {
-        DeviceEntities.get(Adapter.toClassic(m)).holdReports(Duration.ofSeconds(4));
+        DeviceEntities.get(Adapter.toClassic(m)).holdReports(REPORT_HOLD);
       }
       Path dir = tmp.resolve("missed-" + rep);
       StopSwitch stop = new StopSwitch();
       CompletableFuture<Emulation.Outcome> run = startPastRound3(psl, dir, stop, n, rep);
       org.apache.pekko.actor.CoordinatedShutdown.get(Adapter.toClassic(d))
           .runAll(org.apache.pekko.actor.CoordinatedShutdown.clusterLeavingReason());
-      Emulation.Outcome done = stopAfterRejoin(run, stop, dir);
+      Emulation.Outcome done = stopAfterRejoin(run, stop, dir, REPORT_HOLD);
       assertTrue(done.rounds().size() < LONG_RUN, "run " + rep + " stopped");
       List<String> events = Files.readAllLines(dir.resolve("events.csv"));
       String all = String.join("\n", events);
