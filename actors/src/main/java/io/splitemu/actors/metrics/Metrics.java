@@ -22,6 +22,7 @@ import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -112,6 +113,8 @@ public final class Metrics implements AutoCloseable {
   // Every run's feed, whose speed ratio, lag and checkpoint age are computed at each scrape (a
   // run's last values stay after it ended).
   private final Map<List<String>, Run> feeds = new ConcurrentHashMap<>();
+  // Runs started on this endpoint so far (guarded by this Metrics).
+  private long runsStarted;
 
   private final Gauge runRounds;
   private final Counter rounds;
@@ -481,11 +484,36 @@ public final class Metrics implements AutoCloseable {
    * from its first scrape. {@code lag} is read at every scrape.
    */
   public Run run(RunInfo info, PacingLag lag) {
-    // The runs of one JVM (a compare's schemes, a sweep's points) share the endpoint: the
-    // per-device series of those that ended go, so that per-device-below bounds the endpoint's
-    // series, not each run's (their run-level series stay; devices.csv keeps every device's rows).
-    feeds.values().forEach(Run::dropPerDeviceIfEnded);
-    Run r = new Run(info, lag);
+    return run(info, lag, MetricsSettings.PER_DEVICE_BELOW_MAX);
+  }
+
+  /**
+   * As {@link #run(RunInfo, PacingLag)}, where the endpoint serves per-device series for fewer than
+   * {@code perDeviceBelow} devices in all. The runs of one JVM (a compare's schemes, a sweep's
+   * points) share the endpoint: the runs that ended keep their per-device series, so that a
+   * dashboard still shows each run's last values, while the devices of the runs that still export
+   * them, this one's included, stay below that limit; beyond it those of the runs that ended first
+   * go (their run-level series stay; devices.csv keeps every device's rows).
+   */
+  public synchronized Run run(RunInfo info, PacingLag lag, int perDeviceBelow) {
+    Run r = new Run(info, lag, runsStarted++);
+    List<Run> exporting =
+        feeds.values().stream()
+            .filter(Run::exportsPerDevice)
+            .sorted(Comparator.comparingLong(Run::order))
+            .toList();
+    long devices = r.info.perDevice() ? r.info.devices() : 0;
+    for (Run e : exporting) {
+      devices += e.info.devices();
+    }
+    for (Run e : exporting) {
+      if (devices < perDeviceBelow) {
+        break;
+      }
+      if (e.dropPerDeviceIfEnded()) {
+        devices -= e.info.devices();
+      }
+    }
     feeds.put(List.of(r.base), r);
     r.start();
     return r;
@@ -555,13 +583,15 @@ public final class Metrics implements AutoCloseable {
     private volatile long wallEndNs = -1;
     // Its per-device series were removed once it ended (guarded by this Run).
     private boolean perDeviceDropped;
+    private final long order;
     private volatile double lagAtEndS = Double.NaN;
     // When this process wrote the run's newest checkpoint (System.nanoTime), -1 before the first.
     private volatile long checkpointWallNs = -1;
 
-    private Run(RunInfo info, PacingLag lag) {
+    private Run(RunInfo info, PacingLag lag, long order) {
       this.info = info;
       this.lag = lag;
+      this.order = order;
       this.base = new String[] {info.run(), info.scenario(), info.scheme(), info.node()};
     }
 
@@ -672,13 +702,23 @@ public final class Metrics implements AutoCloseable {
       reached(emulatedS);
     }
 
+    /** Whether the run serves per-device series now. */
+    private synchronized boolean exportsPerDevice() {
+      return info.perDevice() && !perDeviceDropped;
+    }
+
+    /** The order the run started in on this endpoint. */
+    private long order() {
+      return order;
+    }
+
     /**
-     * Once the run ended: removes its per-device series (a later run of the JVM starts), once: a
-     * sweep's every run start would otherwise remove those of every ended run again.
+     * Once the run ended: removes its per-device series (a later run of the JVM needs room), once;
+     * whether it removed them.
      */
-    private synchronized void dropPerDeviceIfEnded() {
+    private synchronized boolean dropPerDeviceIfEnded() {
       if (wallEndNs < 0 || !info.perDevice() || perDeviceDropped) {
-        return;
+        return false;
       }
       // Nothing sets them again: finished() follows the run's last record.
       perDeviceDropped = true;
@@ -693,6 +733,7 @@ public final class Metrics implements AutoCloseable {
           deviceCapacity.remove(l(id, dir));
         }
       }
+      return true;
     }
 
     /** The pacing lag now, seconds, or its value at the run's end once it ended. */

@@ -282,7 +282,7 @@ public final class Emulation {
       }
     }
     labelNotes.forEach(System.err::println);
-    Metrics.Run feed = endpoint != null ? endpoint.run(info, lag) : null;
+    Metrics.Run feed = endpoint != null ? endpoint.run(info, lag, ms.perDeviceBelow()) : null;
     if (feed != null) {
       if (control.resumeFrom() != null) {
         // The rows read back are in rounds.csv already, and this process starts at the
