@@ -135,17 +135,8 @@ class CompareResumeTest {
                 "-Dpekko.actor.serialize-messages="
                     + System.getProperty("pekko.actor.serialize-messages", "on")),
             stopped.toArray(new String[0]))) {
-      Process p = run.process();
       Path rounds = cmp.resolve("sl/rounds.csv");
-      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-      while (lines(rounds) < 2 && p.isAlive() && System.nanoTime() < giveUp) {
-        Thread.sleep(20);
-      }
-      assertTrue(p.isAlive(), "the compare ended by itself: " + run.stderr());
-      p.destroy(); // SIGTERM
-      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the compare did not stop on SIGTERM");
-      assertEquals(143, p.exitValue(), run.stderr());
-      stoppedAfter = (int) lines(rounds) - 1;
+      stoppedAfter = SigtermTest.sigtermAfterARound(run, rounds, "compare", 180);
       assertTrue(stoppedAfter >= 1 && stoppedAfter < ROUNDS, run.stderr());
       String said = run.stderr();
       // The line names the command that resumes the whole compare.
@@ -468,16 +459,8 @@ class CompareResumeTest {
     try (ChildRun run =
         ChildRun.start(
             Files.createDirectories(tmp.resolve("child")), stopped.toArray(String[]::new))) {
-      Process p = run.process();
       Path rounds = point.resolve("psl/rounds.csv");
-      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-      while (lines(rounds) < 2 && p.isAlive() && System.nanoTime() < giveUp) {
-        Thread.sleep(20);
-      }
-      assertTrue(p.isAlive(), "the compare ended by itself: " + run.stderr());
-      p.destroy(); // SIGTERM
-      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the compare did not stop on SIGTERM");
-      assertEquals(143, p.exitValue(), run.stderr());
+      SigtermTest.sigtermAfterARound(run, rounds, "compare", 180);
       String err = run.stderr();
       said =
           err.lines()

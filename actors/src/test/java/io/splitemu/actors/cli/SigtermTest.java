@@ -99,18 +99,8 @@ class SigtermTest {
     Path child = Files.createDirectories(tmp.resolve("child"));
     int stoppedAfter;
     try (ChildRun run = ChildRun.start(child, args.toArray(new String[0]))) {
-      Process p = run.process();
       Path rounds = out.resolve("rounds.csv");
-      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (lines(rounds) < 2 && p.isAlive() && System.nanoTime() < giveUp) {
-        Thread.sleep(20);
-      }
-      assertTrue(p.isAlive(), "the run ended by itself: " + run.stderr());
-      assertTrue(lines(rounds) >= 2, "no round recorded within 120 s");
-      p.destroy(); // SIGTERM
-      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the run did not stop on SIGTERM");
-      assertEquals(143, p.exitValue(), run.stderr());
-      stoppedAfter = (int) lines(rounds) - 1;
+      stoppedAfter = sigtermAfterARound(run, rounds, "run", 120);
       assertTrue(stoppedAfter >= 1 && stoppedAfter < ROUNDS, run.stderr());
       Path checkpoint = out.resolve(String.format("checkpoints/round-%06d.ckpt", stoppedAfter));
       assertEquals(
@@ -315,18 +305,8 @@ class SigtermTest {
             "mode=paced",
             "--set",
             "speedup=" + speedup)) {
-      Process p = run.process();
       Path rounds = out.resolve(stopped).resolve("rounds.csv");
-      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-      while (lines(rounds) < 2 && p.isAlive() && System.nanoTime() < giveUp) {
-        Thread.sleep(20);
-      }
-      assertTrue(p.isAlive(), "the compare ended by itself: " + run.stderr());
-      assertTrue(lines(rounds) >= 2, "no round of " + stopped + " recorded within 180 s");
-      p.destroy(); // SIGTERM
-      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the compare did not stop on SIGTERM");
-      assertEquals(143, p.exitValue(), run.stderr());
-      stoppedAfter = (int) lines(rounds) - 1;
+      stoppedAfter = sigtermAfterARound(run, rounds, "compare", 180);
       assertTrue(stoppedAfter >= 1 && stoppedAfter < ROUNDS, run.stderr());
       Path checkpoint =
           out.resolve(stopped).resolve(String.format("checkpoints/round-%06d.ckpt", stoppedAfter));
@@ -433,17 +413,8 @@ class SigtermTest {
             "mode=paced",
             "--set",
             "speedup=" + speedup)) {
-      Process p = run.process();
       Path rounds = pointDir.resolve("psl/rounds.csv");
-      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-      while (lines(rounds) < 2 && p.isAlive() && System.nanoTime() < giveUp) {
-        Thread.sleep(20);
-      }
-      assertTrue(p.isAlive(), "the compare ended by itself: " + run.stderr());
-      p.destroy(); // SIGTERM
-      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the compare did not stop on SIGTERM");
-      assertEquals(143, p.exitValue(), run.stderr());
-      stoppedAfter = (int) lines(rounds) - 1;
+      stoppedAfter = sigtermAfterARound(run, rounds, "compare", 180);
       assertEquals(
           List.of(
               "splitemu: compare stopped by SIGTERM at point 1/2 ("
@@ -507,6 +478,26 @@ class SigtermTest {
     return Files.readAllLines(err, StandardCharsets.UTF_8).stream()
         .filter(l -> l.startsWith("splitemu: "))
         .toList();
+  }
+
+  /**
+   * Waits up to {@code seconds} for the child's first round in {@code rounds} (its header and one
+   * row), stops it with SIGTERM, checks that it exits with 143 and returns the rounds it recorded.
+   * {@code what} names it in the failures ("run", "compare").
+   */
+  static int sigtermAfterARound(ChildRun run, Path rounds, String what, int seconds)
+      throws Exception {
+    Process p = run.process();
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (lines(rounds) < 2 && p.isAlive() && System.nanoTime() < giveUp) {
+      Thread.sleep(20);
+    }
+    assertTrue(p.isAlive(), "the " + what + " ended by itself: " + run.stderr());
+    assertTrue(lines(rounds) >= 2, "no round of " + rounds + " recorded within " + seconds + " s");
+    p.destroy(); // SIGTERM
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the " + what + " did not stop on SIGTERM");
+    assertEquals(143, p.exitValue(), run.stderr());
+    return (int) lines(rounds) - 1;
   }
 
   private static long lines(Path f) throws Exception {

@@ -55,13 +55,7 @@ class LingerTest {
             "metrics.linger=20s")) {
       Process run = child.process();
       String line = "metrics: serving the final values for 20 s more (splitemu.metrics.linger)";
-      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-      while (!child.stdout().contains(line) && run.isAlive() && System.nanoTime() < giveUp) {
-        Thread.sleep(100);
-      }
-      assertTrue(
-          child.stdout().contains(line),
-          "no linger line; stdout:\n" + child.stdout() + "\nstderr:\n" + child.stderr());
+      awaitLingerLine(child, line, 180);
       // The run has ended and printed its result: only the linger keeps the endpoint up now.
       assertTrue(Files.isRegularFile(out.resolve("summary.json")), "the run left no summary");
       assertTrue(run.isAlive(), "the process ended without lingering");
@@ -119,13 +113,7 @@ class LingerTest {
             "metrics.linger=20s")) {
       Process run = child.process();
       String line = "metrics: serving the final values for 20 s more (splitemu.metrics.linger)";
-      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-      while (!child.stdout().contains(line) && run.isAlive() && System.nanoTime() < giveUp) {
-        Thread.sleep(100);
-      }
-      assertTrue(
-          child.stdout().contains(line),
-          "no linger line; stdout:\n" + child.stdout() + "\nstderr:\n" + child.stderr());
+      awaitLingerLine(child, line, 180);
       // The error line comes first, as without a linger.
       assertTrue(child.stderr().contains("no device is left to train"), child.stderr());
       assertTrue(run.isAlive(), "the process ended without lingering");
@@ -189,13 +177,7 @@ class LingerTest {
       assertTrue(run.isAlive() && rows(rounds) >= 1, "no round ran; " + child.stderr());
       run.destroy(); // SIGTERM
       String line = "metrics: serving the final values for 10 s more (splitemu.metrics.linger)";
-      giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-      while (!child.stdout().contains(line) && run.isAlive() && System.nanoTime() < giveUp) {
-        Thread.sleep(100);
-      }
-      assertTrue(
-          child.stdout().contains(line),
-          "no linger line; stdout:\n" + child.stdout() + "\nstderr:\n" + child.stderr());
+      awaitLingerLine(child, line, 120);
       assertTrue(child.stderr().contains("stopped by SIGTERM after round"), child.stderr());
       assertTrue(run.isAlive(), "the process ended without lingering");
       String text = MetricsText.scrape(metricsPort);
@@ -286,5 +268,18 @@ class LingerTest {
     assertEquals(
         "metrics: no linger: the SIGTERM's stop bound is used up (splitemu.metrics.linger)\n",
         text.toString());
+  }
+
+  /** Waits up to {@code seconds} for the child's linger {@code line} on stdout, while it runs. */
+  private static void awaitLingerLine(ChildRun child, String line, int seconds) throws Exception {
+    long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!child.stdout().contains(line)
+        && child.process().isAlive()
+        && System.nanoTime() < giveUp) {
+      Thread.sleep(100);
+    }
+    assertTrue(
+        child.stdout().contains(line),
+        "no linger line; stdout:\n" + child.stdout() + "\nstderr:\n" + child.stderr());
   }
 }
