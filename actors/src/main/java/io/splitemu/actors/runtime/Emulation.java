@@ -172,8 +172,8 @@ public final class Emulation {
       key = "faults";
       why =
           crash
-              + " recovers from a checkpoint, and checkpoints run in one JVM only for now, not with"
-              + " --cluster";
+              + " restores its checkpoint within the running process, which --cluster does not do"
+              + " yet";
     } else if (control.resumeFrom() != null && pipeline) {
       throw new SettingsException(
           "--resume: an MP-SL resume runs in one JVM only for now, not with --cluster");
