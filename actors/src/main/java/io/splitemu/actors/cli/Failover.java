@@ -3,6 +3,7 @@ package io.splitemu.actors.cli;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
 import io.splitemu.actors.results.CsvTable;
+import io.splitemu.actors.results.FailoverToken;
 import io.splitemu.actors.results.FolderLock;
 import io.splitemu.actors.runtime.ClusterMember;
 import io.splitemu.model.wire.ClusterMessage;
@@ -42,6 +43,11 @@ import org.apache.pekko.cluster.typed.SingletonActor;
  * <p>The holder also takes the folder's {@link FolderLock} once it holds the lease, so a plain
  * {@code run --resume} or {@code --out} on the folder is refused while it runs; a successor waits
  * for the lock, so that a holder cut off but still alive (stopped, say) never writes beside it.
+ *
+ * <p>Where the file system has no locks across machines, the lock does not keep a successor from a
+ * holder cut off but alive: the holder's {@link FailoverToken} does, in the folder ({@link
+ * #takeOver}). The holder reads it before each checkpoint, summary and end marker it writes, and
+ * once a newer holder's generation is there it writes nothing more and its run ends.
  *
  * <p>The lease is kept while its run goes on: the singleton moves only once the singleton actor
  * stops, and the holder's one takes the stop message ({@link Release}, sent when an older member
@@ -242,6 +248,39 @@ final class Failover implements AutoCloseable {
   }
 
   /**
+   * Once this JVM holds the lease and {@code dir}'s lock: writes the folder's {@link FailoverToken}
+   * (the generation found there plus one, and this JVM's lease member), before it reads anything
+   * there. Should a later write find a newer holder's token, one line on {@code err} names it.
+   */
+  FailoverToken takeOver(Path dir, PrintWriter err) {
+    Member self = Cluster.get(system).selfMember();
+    String member = self.address().host().get() + ":" + self.address().port().get();
+    return FailoverToken.take(
+        dir,
+        member,
+        newer -> {
+          err.println(takenOverLine(dir, newer));
+          err.flush();
+        });
+  }
+
+  /** The line of a holder whose folder a newer holder took over: {@code newer} names it. */
+  static String takenOverLine(Path dir, FailoverToken.Holder newer) {
+    return "splitemu run: "
+        + dir
+        + (newer.known()
+            ? " was taken over by a newer --failover holder (generation "
+                + newer.generation()
+                + ", member "
+                + newer.member()
+                + ")"
+            : " no longer holds this JVM's --failover token ("
+                + dir.resolve(FailoverToken.FILE)
+                + " is gone or unreadable)")
+        + "; this JVM writes nothing more to it";
+  }
+
+  /**
    * The exit status recorded in {@code dir}'s {@value #ENDED}, or null if there is none; an
    * unreadable file (not {@code exit N}) is taken for a failure, 1.
    */
@@ -263,13 +302,17 @@ final class Failover implements AutoCloseable {
   /**
    * Says in {@code dir} that its run ended here with {@code status}: standbys exit with it. Not if
    * this JVM's lease member was downed meanwhile (the lease may have moved: the successor resumes
-   * the run, and the fence ends this JVM).
+   * the run, and the fence ends this JVM), nor once a newer holder's token is in the folder (one
+   * read of it).
    */
   void ended(Path dir, int status) {
     MemberStatus self = Cluster.get(system).selfMember().status();
     if (system.whenTerminated().isCompleted()
         || self == MemberStatus.down()
         || self == MemberStatus.removed()) {
+      return;
+    }
+    if (!FailoverToken.mayWrite(dir)) {
       return;
     }
     // Whole or not at all (a temporary file of this process, renamed): a standby reads the status.

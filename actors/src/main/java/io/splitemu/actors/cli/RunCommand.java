@@ -7,6 +7,7 @@ import io.splitemu.actors.results.CheckpointFile;
 import io.splitemu.actors.results.DevicePlanRecord;
 import io.splitemu.actors.results.DeviceRecord;
 import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.FailoverToken;
 import io.splitemu.actors.results.FolderLock;
 import io.splitemu.actors.results.HopRecord;
 import io.splitemu.actors.results.MemoryRecord;
@@ -191,7 +192,12 @@ public final class RunCommand implements Callable<Integer> {
         if (ended != null) {
           return endedElsewhere(w, err, ended);
         }
-        return holding(w, err, lease, onCluster, s);
+        // The folder's fencing token, before anything there is read: should this JVM be cut off
+        // and a standby take the folder over where the lock does not keep it out (a shared folder
+        // without locks across machines), this JVM's writes find the newer token and stop.
+        try (FailoverToken token = lease.takeOver(out, err)) {
+          return holding(w, err, lease, onCluster, s, token);
+        }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -227,9 +233,18 @@ public final class RunCommand implements Callable<Integer> {
     return status;
   }
 
-  /** This JVM holds {@link #out}'s lease and lock: runs the run, resuming it if it had started. */
+  /**
+   * This JVM holds {@link #out}'s lease, lock and {@code token}: runs the run, resuming it if it
+   * had started. Should a write find that a newer holder took the folder over (its line said so),
+   * it ends with 1, writing nothing more.
+   */
   private int holding(
-      PrintWriter w, PrintWriter err, Failover lease, Emulation.Cluster onCluster, Settings s) {
+      PrintWriter w,
+      PrintWriter err,
+      Failover lease,
+      Emulation.Cluster onCluster,
+      Settings s,
+      FailoverToken token) {
     int status = 1;
     // Set once the end is recorded: before the metrics linger, which a second signal may cut.
     boolean[] recorded = {false};
@@ -264,8 +279,16 @@ public final class RunCommand implements Callable<Integer> {
                 // JVM, and a standby would otherwise take over the run that ended here.
                 lease.ended(out, ended);
                 recorded[0] = true;
+                if (token.takenOver()) {
+                  throw new TakenOver(); // no linger either
+                }
               });
       return status;
+    } catch (RuntimeException e) {
+      if (token.takenOver()) {
+        return 1; // its line said why; what failed after it is this JVM's, not the run's
+      }
+      throw e;
     } finally {
       // However it ended here (done, failed, stopped): the standbys exit with its status rather
       // than resume it. Not where nothing was recorded (the run never started: its folder goes
@@ -340,6 +363,12 @@ public final class RunCommand implements Callable<Integer> {
       Path dir,
       IntConsumer ended) {
     StopSwitch stop = new StopSwitch();
+    // A --failover holder whose folder a newer holder took over writes nothing more (its token
+    // refuses it) and stops at the next round boundary.
+    FailoverToken token = FailoverToken.held(dir);
+    if (token != null) {
+      token.onTaken(stop::request);
+    }
     // A signal (SIGTERM, Ctrl-C) ends the JVM with its usual status; this says what was kept.
     Thread onSignal = new Thread(() -> System.err.println(signalLine(dir)), "splitemu-signal");
     Runtime.getRuntime().addShutdownHook(onSignal);
@@ -354,6 +383,9 @@ public final class RunCommand implements Callable<Integer> {
       RunListener listener = term == null ? p : term.watching(p);
       o = Emulation.run(s, dir, listener, new Emulation.RunControl(from, stop, onCluster));
     } catch (io.splitemu.actors.runtime.RunFailedException e) {
+      if (token != null && token.takenOver()) {
+        throw new TakenOver(); // its line said it: nothing more, not even the linger
+      }
       if (!stop.stoppedBeforeRunStarted()) {
         // The run failed, which its error line says: a signal during the linger ends the JVM
         // without the stopped-by-a-signal line, which would say the wrong thing.
@@ -378,6 +410,9 @@ public final class RunCommand implements Callable<Integer> {
       return SIGTERM_STATUS;
     } finally {
       removeHook(onSignal);
+    }
+    if (token != null && token.takenOver()) {
+      throw new TakenOver(); // stopped by its token (no checkpoint, no summary): its line said it
     }
     int after = stop.stoppedAfterRound();
     if (after >= 0) {
@@ -407,6 +442,16 @@ public final class RunCommand implements Callable<Integer> {
     ended.accept(0);
     Metrics.linger(MetricsSettings.of(s), w);
     return 0;
+  }
+
+  /**
+   * A {@code --failover} holder found a newer holder's token in its folder (its line said so): the
+   * run ends with exit 1, writing nothing more and without the metrics linger.
+   */
+  private static final class TakenOver extends RuntimeException {
+    TakenOver() {
+      super(null, null, false, false);
+    }
   }
 
   /** Removes the shutdown hook {@code hook} if it is still registered. */

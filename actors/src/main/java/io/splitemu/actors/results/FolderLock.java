@@ -141,10 +141,13 @@ public final class FolderLock implements AutoCloseable {
     return h;
   }
 
-  /** Whether {@code dir} is missing, or holds nothing but the lock's file. */
+  /**
+   * Whether {@code dir} is missing, or holds nothing but the lock's file (and a {@code --failover}
+   * holder's {@link FailoverToken#FILE}).
+   */
   public static boolean holdsNothing(Path dir) {
     try {
-      return !Files.isDirectory(dir) || ResultsWriter.holdsOnly(dir, FILE);
+      return !Files.isDirectory(dir) || ResultsWriter.holdsOnlyBookkeeping(dir);
     } catch (IOException e) {
       return false; // cannot be listed: it may hold results
     }
@@ -155,9 +158,10 @@ public final class FolderLock implements AutoCloseable {
 
   /**
    * Removes every folder this JVM created for a run and still holds, where it holds nothing but the
-   * lock file, and says whether it removed any; for a JVM about to end without releasing its locks
-   * (a signal's shutdown hook, a halt), so that a run stopped before writing anything leaves no
-   * folder that looks like a run's. The locks stay held until the process ends.
+   * lock file (and a {@code --failover} token), and says whether it removed any; for a JVM about to
+   * end without releasing its locks (a signal's shutdown hook, a halt), so that a run stopped
+   * before writing anything leaves no folder that looks like a run's. The locks stay held until the
+   * process ends.
    */
   public static boolean removeUnusedCreated() {
     boolean removed = false;
@@ -173,7 +177,8 @@ public final class FolderLock implements AutoCloseable {
 
   /**
    * A lock taken by {@link #takeCreating}: its close releases it and, where the folder was created
-   * for this run and holds nothing but the lock file, removes the folder again.
+   * for this run and holds nothing but the lock file (and a {@code --failover} token), removes the
+   * folder again.
    */
   public static final class Held implements AutoCloseable {
     private final FolderLock lock;
@@ -202,12 +207,12 @@ public final class FolderLock implements AutoCloseable {
     }
   }
 
-  // Removes dir where it holds nothing but the lock file (whether it did); a failure is added to
-  // e, if any.
+  // Removes dir where it holds nothing but the lock file and a --failover token (whether it did);
+  // a failure is added to e, if any.
   private static boolean removeIfUnused(Path dir, RuntimeException e) {
     try {
-      if (Files.isDirectory(dir) && ResultsWriter.holdsOnly(dir, FILE)) {
-        Files.deleteIfExists(dir.resolve(FILE));
+      if (Files.isDirectory(dir) && ResultsWriter.holdsOnlyBookkeeping(dir)) {
+        ResultsWriter.deleteBookkeeping(dir);
         Files.deleteIfExists(dir);
         return true;
       }

@@ -67,6 +67,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
   private final Path dir;
+  // The --failover token this JVM holds on the folder, or null (docs/cluster.md "Failover").
+  private final FailoverToken token;
   private CsvTable roundsCsv;
   private CsvTable devicesCsv;
   private CsvTable eventsCsv;
@@ -111,6 +113,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   private ResultsWriter(Path dir, CsvTable rounds, CsvTable devices, CsvTable events) {
     this.dir = dir;
+    this.token = FailoverToken.held(dir);
     this.roundsCsv = rounds;
     this.devicesCsv = devices;
     this.eventsCsv = events;
@@ -153,8 +156,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   }
 
   /**
-   * Creates {@code dir} (it may exist only if empty, or hold only its {@link FolderLock#FILE}),
-   * writes the resolved scenario and opens the tables.
+   * Creates {@code dir} (it may exist only if empty, or hold only its {@link FolderLock#FILE} and a
+   * {@code --failover} holder's {@link FailoverToken#FILE}), writes the resolved scenario and opens
+   * the tables.
    */
   public static ResultsWriter open(Path dir, String resolvedScenario) {
     try {
@@ -174,10 +178,11 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   /**
    * Refuses in one line a folder {@code dir} that exists and holds anything but its {@link
-   * FolderLock#FILE}: a new run's results would mix with what it holds.
+   * FolderLock#FILE} and {@link FailoverToken#FILE}: a new run's results would mix with what it
+   * holds.
    */
   public static void refuseNonEmpty(Path dir) throws IOException {
-    if (Files.isDirectory(dir) && !holdsOnly(dir, FolderLock.FILE)) {
+    if (Files.isDirectory(dir) && !holdsOnlyBookkeeping(dir)) {
       throw new IllegalArgumentException(
           "results folder " + dir + " is not empty; choose another --out");
     }
@@ -208,7 +213,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     } catch (RuntimeException e) {
       failed = e;
     }
-    roundsCsv.append(r.fields());
+    if (!takenOver()) {
+      roundsCsv.append(r.fields());
+    }
     tally(r);
     for (RecordObserver o : observers) {
       o.onRound(r);
@@ -232,7 +239,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   /** Records one device's round. */
   public synchronized void device(DeviceRecord d) {
-    devicesCsv.append(d.fields());
+    if (!takenOver()) {
+      devicesCsv.append(d.fields());
+    }
     tally(d);
     for (RecordObserver o : observers) {
       o.onDevice(d);
@@ -283,6 +292,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    * close, tries them again, so no row is lost once the disk has room again.
    */
   private void writeHeldEvents(double upToS) {
+    if (takenOver()) {
+      return; // held, never written: the folder is a newer holder's
+    }
     boolean all = upToS == Double.POSITIVE_INFINITY;
     List<EventRecord> ready = new ArrayList<>();
     for (EventRecord e : heldEvents) {
@@ -528,6 +540,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     Summary s =
         Summary.of(
             scenario, scheme, seed, rounds, resumedFrom, bytesUp, bytesDown, targetAccuracy, peaks);
+    if (!mayWrite()) {
+      return s; // a newer --failover holder's folder: no summary, plots or report from this JVM
+    }
     writeSummaryJson(dir.resolve("summary.json"), s);
     List<Path> plots = Plots.writeRun(dir.resolve("plots"), new Plots.Run(scheme, rounds, marked));
     Report.write(
@@ -663,6 +678,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    */
   public synchronized void discard(boolean keepFolder) {
     close();
+    if (!mayWrite()) {
+      return; // a newer --failover holder's folder: nothing of it is this JVM's to delete
+    }
     try {
       Files.deleteIfExists(dir.resolve("scenario.conf"));
       for (String f : OWN_FILES) { // the tables among them
@@ -674,9 +692,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
           Files.delete(p);
         }
       }
-      if (!keepFolder && holdsOnly(dir, FolderLock.FILE)) {
-        // The lock's file goes with the folder (the run holding it ends).
-        Files.deleteIfExists(dir.resolve(FolderLock.FILE));
+      if (!keepFolder && holdsOnlyBookkeeping(dir)) {
+        // The lock's file (and a --failover token) go with the folder (the run holding it ends).
+        deleteBookkeeping(dir);
         Files.delete(dir);
       }
     } catch (IOException e) {
@@ -685,11 +703,36 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     }
   }
 
-  /** Whether {@code folder} holds nothing but, perhaps, a file named {@code name}. */
-  static boolean holdsOnly(Path folder, String name) throws IOException {
+  /**
+   * Whether {@code folder} holds nothing but, perhaps, its {@link FolderLock#FILE} and a {@code
+   * --failover} holder's {@link FailoverToken#FILE}: no results.
+   */
+  static boolean holdsOnlyBookkeeping(Path folder) throws IOException {
     try (var entries = Files.list(folder)) {
-      return entries.allMatch(f -> f.getFileName().toString().equals(name));
+      return entries.allMatch(f -> BOOKKEEPING.contains(f.getFileName().toString()));
     }
+  }
+
+  private static final Set<String> BOOKKEEPING = Set.of(FolderLock.FILE, FailoverToken.FILE);
+
+  /** Deletes {@code folder}'s {@link #holdsOnlyBookkeeping bookkeeping} files. */
+  static void deleteBookkeeping(Path folder) throws IOException {
+    for (String f : BOOKKEEPING) {
+      Files.deleteIfExists(folder.resolve(f));
+    }
+  }
+
+  /**
+   * Whether this JVM may still write into the folder: true without a {@code --failover} token, else
+   * one read of it ({@link FailoverToken#mayWrite()}).
+   */
+  private boolean mayWrite() {
+    return token == null || token.mayWrite();
+  }
+
+  /** Whether a write found the folder taken over by a newer {@code --failover} holder (no read). */
+  private boolean takenOver() {
+    return token != null && token.takenOver();
   }
 
   private static boolean isEmpty(Path folder) throws IOException {
@@ -772,6 +815,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    */
   @Override
   public synchronized void onCheckpoint(CheckpointFile c) {
+    if (!mayWrite()) {
+      return; // a newer --failover holder's folder: its checkpoints are the successor's
+    }
     writeAllEvents();
     Path file = checkpointFile(dir, c.round());
     Path folder = file.getParent();
@@ -812,6 +858,10 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     if (!Files.isRegularFile(dir.resolve("scenario.conf"))) {
       throw new IllegalArgumentException(
           "results folder " + dir + " holds no scenario.conf; nothing to resume");
+    }
+    if (!FailoverToken.mayWrite(dir)) {
+      throw new IllegalStateException(
+          "results folder " + dir + " was taken over by a newer --failover holder");
     }
     deleteStaleTemporaries(dir.resolve("checkpoints"), name -> true);
     deleteStaleTemporaries(

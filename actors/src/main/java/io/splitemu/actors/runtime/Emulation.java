@@ -266,7 +266,9 @@ public final class Emulation {
       // events reach events.csv with it (docs/faults.md "Order").
       writer.settleEventsAtRoundEnd();
     }
-    if (kept == null || !kept.current()) {
+    // Not into a folder a newer --failover holder took over (one read of its token, if any).
+    if ((kept == null || !kept.current())
+        && io.splitemu.actors.results.FailoverToken.mayWrite(out)) {
       // A fresh run, a folder moved, copied or written before the label was kept, or a file that
       // breaks the rule: the label and the folder's real path are recorded. A failed write leaves
       // no open writer and no live run on the endpoint.

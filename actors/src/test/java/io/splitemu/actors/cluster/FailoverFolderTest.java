@@ -266,4 +266,71 @@ class FailoverFolderTest {
     assertFalse(Files.exists(dir.resolve(".failover-ended")));
     assertTrue(Files.exists(dir.resolve("summary.json")));
   }
+
+  @Test
+  void aHolderWhoseFolderANewerHolderTookOver_writesNoEndMarker_andSaysSoInOneLine()
+      throws Exception {
+    // A run killed after its last row, resumed by a --failover holder (as in the test above).
+    Path dir = tmp.resolve("fenced");
+    Result local = cli(List.of("run", scenario().toString(), "--out", dir.toString()));
+    assertEquals(0, local.code(), local.err());
+    Files.delete(dir.resolve("summary.json"));
+    Files.delete(dir.resolve("report.md"));
+    assertFalse(Files.exists(dir.resolve(".failover-holder")), "no token without --failover");
+    String checkpoints;
+    try (var files = Files.list(dir.resolve("checkpoints"))) {
+      checkpoints = files.map(f -> f.getFileName().toString()).sorted().toList().toString();
+    }
+
+    // The holder takes the folder over (its token: generation 1 and its lease member), resumes the
+    // run and waits 5 s for members that never come; meanwhile a standby takes the folder over
+    // (where the file system has no locks across machines, nothing else keeps it out): its token,
+    // generation 2.
+    StringWriter holderOut = new StringWriter();
+    StringWriter holderErr = new StringWriter();
+    CompletableFuture<Integer> holder = new CompletableFuture<>();
+    Thread holderThread =
+        new Thread(
+            () -> {
+              try {
+                holder.complete(
+                    Main.run(
+                        new PrintWriter(holderOut, true),
+                        new PrintWriter(holderErr, true),
+                        failover(dir, "5s").toArray(String[]::new)));
+              } catch (Throwable e) {
+                holder.completeExceptionally(e);
+              }
+            },
+            "failover-holder");
+    holderThread.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!holderErr.toString().contains("took over " + dir)) {
+      assertFalse(holder.isDone(), "the holder ended early: " + holderErr);
+      assertTrue(System.nanoTime() < deadline, "no lease within 60 s: " + holderErr);
+      Thread.sleep(20);
+    }
+    String token = Files.readString(dir.resolve(".failover-holder"));
+    assertTrue(token.matches("generation 1\nmember 127\\.0\\.0\\.1:\\d+\n"), token);
+    Files.writeString(dir.resolve(".failover-holder"), "generation 2\nmember 127.0.0.1:1\n");
+
+    // Its run fails (no members) and would say so in .failover-ended: the standby would exit with
+    // it instead of running the run. It writes nothing, and says why in one line.
+    assertEquals(1, (int) holder.get(60, TimeUnit.SECONDS), holderErr.toString());
+    assertFalse(Files.exists(dir.resolve(".failover-ended")), holderErr.toString());
+    assertFalse(Files.exists(dir.resolve("summary.json")));
+    assertEquals(
+        "generation 2\nmember 127.0.0.1:1\n", Files.readString(dir.resolve(".failover-holder")));
+    try (var files = Files.list(dir.resolve("checkpoints"))) {
+      assertEquals(
+          checkpoints, files.map(f -> f.getFileName().toString()).sorted().toList().toString());
+    }
+    String line =
+        "splitemu run: "
+            + dir
+            + " was taken over by a newer --failover holder (generation 2, member 127.0.0.1:1);"
+            + " this JVM writes nothing more to it";
+    assertEquals(
+        1, holderErr.toString().lines().filter(line::equals).count(), holderErr.toString());
+  }
 }
