@@ -9,6 +9,7 @@ import io.splitemu.actors.metrics.MemberMetrics;
 import io.splitemu.actors.metrics.Metrics;
 import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.FailoverToken;
 import io.splitemu.actors.results.RecordObserver;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
@@ -267,8 +268,7 @@ public final class Emulation {
       writer.settleEventsAtRoundEnd();
     }
     // Not into a folder a newer --failover holder took over (one read of its token, if any).
-    if ((kept == null || !kept.current())
-        && io.splitemu.actors.results.FailoverToken.mayWrite(out)) {
+    if ((kept == null || !kept.current()) && FailoverToken.mayWrite(out)) {
       // A fresh run, a folder moved, copied or written before the label was kept, or a file that
       // breaks the rule: the label and the folder's real path are recorded. A failed write leaves
       // no open writer and no live run on the endpoint.
