@@ -78,10 +78,12 @@ seconds LOCAL_CLUSTER_GRACE "$grace"
 seconds LOCAL_CLUSTER_SUPERVISOR_GRACE "$supervisor_grace"
 grace=$((10#$grace))
 supervisor_grace=$((10#$supervisor_grace))
-# The script owns the cluster's wiring; a run option that changes it would break the cluster.
+# The script owns the cluster's wiring; a run option that changes it would break the cluster (a
+# supervisor bound elsewhere than 127.0.0.1, where the members reach it, drops their handshakes).
 for arg in "$@"; do
   case "$arg" in
-    --cluster | --seed-nodes | --seed-nodes=* | --port | --port=* | --min-members | --min-members=*)
+    --cluster | --seed-nodes | --seed-nodes=* | --port | --port=* | --min-members | --min-members=* \
+      | --bind | --bind=*)
       die_usage "$arg is set by $me, leave it out"
       ;;
   esac

@@ -402,6 +402,9 @@ class DeployFilesTest {
             List.of("--nodes", "3", scenario, "--port", "7000"),
             List.of("--nodes", "3", scenario, "--seed-nodes=127.0.0.1:1"),
             List.of("--nodes", "3", scenario, "--min-members", "2"),
+            // The members join at 127.0.0.1: a supervisor bound elsewhere drops their handshakes.
+            List.of("--nodes", "3", scenario, "--bind", "0.0.0.0"),
+            List.of("--nodes", "3", scenario, "--bind=127.0.0.2"),
             List.of("--frobnicate", scenario));
     // A launcher that does not exist: a usage error must stop the script before it builds or
     // starts anything, and would otherwise show as exit 1 instead of 2.
