@@ -22,6 +22,8 @@ except ImportError:
 DEPLOY = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(DEPLOY)
 ROLES = {"edge", "devices", "hops"}
+# k8s/ files applied on their own, not by the kustomization (checked below all the same).
+K8S_ON_THEIR_OWN = {"results-reader.yaml"}
 problems = []
 
 
@@ -349,11 +351,12 @@ def check_k8s(metrics_default):
     kdir = os.path.join(DEPLOY, "k8s")
     kust = yaml.safe_load(read(os.path.join(kdir, "kustomization.yaml")))
     listed = kust.get("resources", [])
-    files = sorted(f for f in os.listdir(kdir) if f.endswith(".yaml") and f != "kustomization.yaml")
+    every = sorted(f for f in os.listdir(kdir) if f.endswith(".yaml") and f != "kustomization.yaml")
+    files = [f for f in every if f not in K8S_ON_THEIR_OWN]
     if sorted(listed) != files:
         problem("k8s/kustomization.yaml", f"resources {sorted(listed)} must be the files {files}")
     objs = []
-    for f in files:
+    for f in every:
         for d in yaml.safe_load_all(read(os.path.join(kdir, f))):
             if d is None:
                 continue
@@ -362,10 +365,22 @@ def check_k8s(metrics_default):
                     problem(f"k8s/{f}", f"a document without {key}")
             if not (d.get("metadata") or {}).get("name"):
                 problem(f"k8s/{f}", "a document without metadata.name")
-            objs.append((f, d))
+            if f not in K8S_ON_THEIR_OWN:
+                objs.append((f, d))
     by_kind = {}
     for f, d in objs:
         by_kind.setdefault(d["kind"], []).append((f, d))
+    check_results_reader(kdir, {d["metadata"]["name"] for f, d in by_kind.get("PersistentVolumeClaim", [])})
+    # The workloads' image is the kustomization's images entry, which a cluster of several machines
+    # points at its registry (kustomize edit set image).
+    images = {str(c.get("image", "")).split(":")[0] for f, d in objs if d.get("kind") in ("StatefulSet", "Job", "Deployment") for c in d["spec"]["template"]["spec"].get("containers", [])}
+    named = {i.get("name") for i in kust.get("images") or []}
+    for image in sorted(images - named):
+        problem("k8s/kustomization.yaml", f"no images entry for {image} (kustomize edit set image {image}=REGISTRY/{image}:TAG)")
+    # A claim for a volume made by hand (ReadOnlyMany) must not get the default StorageClass.
+    for f, d in by_kind.get("PersistentVolumeClaim", []):
+        if "ReadOnlyMany" in d["spec"].get("accessModes", []) and d["spec"].get("storageClassName") != "":
+            problem(f"k8s/{f}", 'a ReadOnlyMany claim needs storageClassName: "" (else the default StorageClass provisions an empty volume for it)')
     services = [(f, d) for f, d in by_kind.get("Service", []) if d["spec"].get("clusterIP") == "None"]
     if len(services) != 1:
         problem("k8s", f"needs one headless Service, found {len(services)}")
@@ -531,6 +546,22 @@ def check_k8s(metrics_default):
                 problem(w, f"the volume at {path} must be the supervisor's, {vols.get(want_name)}")
             elif path not in ro:
                 problem(w, f"{path} must be mounted readOnly")
+
+
+def check_results_reader(kdir, pvcs):
+    """The pod to copy the results out with mounts the results claim, read-only, as non-root."""
+    f = "results-reader.yaml"
+    if not os.path.exists(os.path.join(kdir, f)):
+        return
+    d = yaml.safe_load(read(os.path.join(kdir, f)))
+    pod = d.get("spec") or {}
+    if d.get("kind") != "Pod" or not (pod.get("securityContext") or {}).get("runAsNonRoot"):
+        problem(f"k8s/{f}", "must be a Pod with runAsNonRoot")
+    claims = {v["persistentVolumeClaim"]["claimName"] for v in pod.get("volumes", []) if "persistentVolumeClaim" in v}
+    if not claims or not claims <= pvcs or "splitemu-results" not in claims:
+        problem(f"k8s/{f}", f"must mount the results claim splitemu-results, mounts {sorted(claims)}")
+    if (d.get("metadata") or {}).get("labels", {}).get("app.kubernetes.io/name") == "splitemu":
+        problem(f"k8s/{f}", "must not carry the members' label (the headless Service would select it)")
 
 
 def check_executables():
