@@ -181,30 +181,45 @@ def check_compose(metrics_default):
             problem(where, f"build dockerfile {build.get('dockerfile')} does not exist")
     else:
         problem(where, f"{sup}: no build section")
-    # The seed is a node that joins itself, so that the cluster outlives any one run: every member,
-    # the supervisor included, gives it as --seed-nodes. (A supervisor as the seed would leave the
-    # members in a cluster of its own after its run; the next supervisor could not reach them.)
-    seeds = [
-        n
-        for n in nodes
-        if option([str(a) for a in members[n]["command"]], "--seed-nodes")
-        == f"{n}:{option([str(a) for a in members[n]['command']], '--port')}"
-    ]
-    if len(seeds) != 1:
-        problem(where, f"exactly one node must seed itself (--seed-nodes NAME:PORT of its own), found {seeds}")
-        seed = None
+    # Two or more long-lived nodes are the seeds, the same list on every member, the supervisor
+    # included, so that the cluster outlives any one run. The first seed starts the cluster at its
+    # own address when no other seed is in one; restarted (a crash, or downed on the minority side
+    # of a partition) it joins the running cluster at another seed. As the only seed it would join
+    # itself again at once, a cluster of its own that every later run waits for in vain. (A
+    # supervisor as a seed would leave the members in a cluster of its own after its run.)
+    def own(n):
+        return f"{n}:{option([str(a) for a in members[n]['command']], '--port')}"
+
+    node_addr = {own(n): n for n in nodes}
+    seed_lists = {
+        n: option([str(a) for a in members[n]["command"]], "--seed-nodes") or ""
+        for n in [sup] + nodes
+    }
+    first = next((seed_lists[n] for n in nodes if seed_lists[n].split(",")[0] == own(n)), None)
+    seed = None
+    if first is None:
+        problem(where, "no node is the first seed (--seed-nodes starting with its own NAME:PORT)")
+    elif len(first.split(",")) < 2 or len(set(first.split(","))) != len(first.split(",")) or any(
+        a not in node_addr for a in first.split(",")
+    ):
+        problem(
+            where,
+            f"--seed-nodes {first} must be two or more nodes' NAME:PORT (their --bind and --port):"
+            " a first seed that is the only one joins itself again when restarted, a cluster of"
+            " its own",
+        )
     else:
-        seed = seeds[0]
-        seed_addr = f"{seed}:{option([str(a) for a in members[seed]['command']], '--port')}"
+        seed = node_addr[first.split(",")[0]]
+        seed_addr = first
     roles = {}
     for n in [sup] + nodes:
         cmd = [str(a) for a in members[n]["command"]]
         if n != sup:
             roles[n] = set((option(cmd, "--roles") or "").split(","))
-        if seed is not None and option(cmd, "--seed-nodes") != seed_addr:
-            problem(where, f"{n}: --seed-nodes must be the seed node, {seed_addr}")
+        if seed is not None and seed_lists[n] != seed_addr:
+            problem(where, f"{n}: --seed-nodes must be the seed nodes, {seed_addr}, as on every member")
         if seed is not None and n != seed and seed not in (members[n].get("depends_on") or []):
-            problem(where, f"{n}: should depend on the seed {seed}")
+            problem(where, f"{n}: should depend on the first seed {seed}")
         if n == sup:
             continue
         if option(cmd, "--bind") != n or members[n].get("hostname", n) != n:
@@ -212,6 +227,18 @@ def check_compose(metrics_default):
         if not (option(cmd, "--port") or "").isdigit():
             problem(where, f"{n}: --port must be a fixed port")
         check_node_metrics(f"{where}: {n}", cmd, metrics_default)
+    # A heap that is a share of the memory (-XX:MaxRAMPercentage) needs a memory limit, or it is a
+    # share of the host's memory on every member at once.
+    for n, svc in members.items():
+        opts = str((svc.get("environment") or {}).get("SPLITEMU_JAVA_OPTS", ""))
+        limit = svc.get("mem_limit")
+        dlimit = (((svc.get("deploy") or {}).get("resources") or {}).get("limits") or {}).get("memory")
+        if "MaxRAMPercentage" in opts and (limit is None or str(limit) != str(dlimit)):
+            problem(
+                where,
+                f"{n}: a heap of -XX:MaxRAMPercentage needs mem_limit and"
+                " deploy.resources.limits.memory, the same (else it is a share of the host's memory)",
+            )
     check_compose_mounts(where, members, sup, scenario)
     check_member_roles(where, roles)
     for n, s in members.items():
@@ -388,7 +415,7 @@ def check_k8s(metrics_default):
     sfile, svc = services[0]
     svc_name = svc["metadata"]["name"]
     if not svc["spec"].get("publishNotReadyAddresses"):
-        problem(f"k8s/{sfile}", "publishNotReadyAddresses must be true (members resolve the seed before ready)")
+        problem(f"k8s/{sfile}", "publishNotReadyAddresses must be true (members resolve the seeds before ready)")
     svc_ports = {p["name"]: p for p in svc["spec"].get("ports", [])}
     configmaps = {d["metadata"]["name"]: (f, d) for f, d in by_kind.get("ConfigMap", [])}
     pvcs = {d["metadata"]["name"] for f, d in by_kind.get("PersistentVolumeClaim", [])}
@@ -397,7 +424,7 @@ def check_k8s(metrics_default):
     roles = {}
     replicas_total = 0
     members = []
-    seeds = []
+    seedable = {}
     for f, d in workloads:
         where = f"k8s/{f}"
         spec = d["spec"]
@@ -434,6 +461,12 @@ def check_k8s(metrics_default):
                 problem(where, f"Service port {name} has no matching container port")
         if cports.get("metrics") != metrics_default or svc_ports.get("metrics", {}).get("port") != metrics_default:
             problem(where, f"metrics ports must be {metrics_default}")
+        # A member is restarted when it stops listening and is not ready before it listens; the
+        # supervisor has no Service traffic to be ready for, only a liveness probe.
+        needed = ("livenessProbe",) if args and args[0] == "run" else ("readinessProbe", "livenessProbe")
+        for probe in needed:
+            if not c.get(probe):
+                problem(where, f"container needs a {probe}")
         for probe in ("readinessProbe", "livenessProbe"):
             pr = c.get(probe)
             if pr:
@@ -458,8 +491,9 @@ def check_k8s(metrics_default):
 
         bind = option(args, "--bind") or ""
         members.append((where, args, mounts, vols, ro_paths))
-        # The seed binds its stable DNS name (pod name + headless Service), the name in every
-        # --seed-nodes; any other member its pod IP. Artery accepts only its advertised host.
+        # A node StatefulSet's pods may bind their stable DNS names (pod name + headless Service),
+        # which a seed must, as they are the names in every --seed-nodes; any other member binds
+        # its pod IP. Artery accepts only its advertised host.
         own = re.fullmatch(r"\$\((\w+)\)\." + re.escape(svc_name), bind)
         if (
             args
@@ -468,13 +502,14 @@ def check_k8s(metrics_default):
             and own
             and field(own.group(1)) == "metadata.name"
         ):
-            seeds.append((where, f"{d['metadata']['name']}-0.{svc_name}:{option(args, '--port')}"))
+            for i in range(int(spec.get("replicas", 1))):
+                seedable[f"{d['metadata']['name']}-{i}.{svc_name}:{option(args, '--port')}"] = where
         else:
             var = re.fullmatch(r"\$\((\w+)\)", bind)
             if not var or field(var.group(1)) != "status.podIP":
                 problem(
                     where,
-                    f"--bind {bind} must be $(POD_IP) from fieldRef status.podIP (or, on the seed"
+                    f"--bind {bind} must be $(POD_IP) from fieldRef status.podIP (or, on a node"
                     f" StatefulSet, $(POD_NAME).{svc_name} from metadata.name)",
                 )
         if args and args[0] == "run":
@@ -498,15 +533,27 @@ def check_k8s(metrics_default):
     where, d, pod, args, mounts, vols = sup
     if "--cluster" not in args:
         problem(where, "run needs --cluster")
-    # One node seeds itself, so the cluster outlives a run and a re-created supervisor Job joins
-    # the members still up; every member, the supervisor included, seeds at it.
-    if len(seeds) != 1:
-        problem("k8s", f"exactly one node StatefulSet must seed itself at its pod 0, found {[w for w, _ in seeds]}")
-    else:
-        seed = seeds[0][1]
-        for w, a, _, _, _ in members:
-            if option(a, "--seed-nodes") != seed:
-                problem(w, f"--seed-nodes must be the seed node {seed}")
+    # Two or more node pods that bind their DNS names are the seeds, the same list on every member,
+    # so the cluster outlives a run and a re-created supervisor Job joins the members still up. The
+    # first starts the cluster; restarted, it rejoins the running cluster at another seed (as the
+    # only seed it would join itself again at once, a cluster of its own).
+    seeds = (option(args, "--seed-nodes") or "").split(",")
+    if len(seeds) < 2 or len(set(seeds)) != len(seeds):
+        problem(
+            "k8s",
+            f"--seed-nodes {','.join(seeds)} must be two or more node pods: a first seed that is the"
+            " only one joins itself again when restarted, a cluster of its own",
+        )
+    for a in seeds:
+        if a and a not in seedable:
+            problem(
+                "k8s",
+                f"seed {a} is not a pod of a node StatefulSet that binds its DNS name"
+                f" ($(POD_NAME).{svc_name} from metadata.name), with its --port",
+            )
+    for w, a, _, _, _ in members:
+        if option(a, "--seed-nodes") != option(args, "--seed-nodes"):
+            problem(w, f"--seed-nodes must be the seed nodes {','.join(seeds)}, as on every member")
     if option(args, "--min-members") != str(1 + replicas_total):
         problem(where, f"--min-members must be {1 + replicas_total} (the supervisor and every node replica)")
     check_member_roles("k8s", roles)
