@@ -134,11 +134,6 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     public MemberLost(String member, List<Integer> devices, String leaving) {
       this(member, devices, leaving, -1);
     }
-
-    /** Devices lost where no member's shards stand in their way: restored at the next boundary. */
-    public MemberLost(String member, List<Integer> devices) {
-      this(member, devices, null);
-    }
   }
 
   /**
