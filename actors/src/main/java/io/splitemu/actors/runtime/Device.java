@@ -84,13 +84,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
    * itself carries it, so that the run drops a report about an incarnation older than the device's
    * last restore (one that came after that restore's answer).
    */
-  public record Sequenced(long seq, Command command, int epoch) implements Command {
-
-    /** Command {@code seq} of a device never restored on a cluster (epoch 0). */
-    public Sequenced(long seq, Command command) {
-      this(seq, command, 0);
-    }
-  }
+  public record Sequenced(long seq, Command command, int epoch) implements Command {}
 
   /** A phase's request; a hung device answers it by telling the barrier it missed the phase. */
   public sealed interface Request extends Command {

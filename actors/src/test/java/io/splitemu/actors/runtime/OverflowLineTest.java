@@ -15,7 +15,7 @@ class OverflowLineTest {
     String line =
         RunGuardian.overflowed(
             Dropped.apply(
-                new Device.Sequenced(3, Device.Place.INSTANCE),
+                new Device.Sequenced(3, Device.Place.INSTANCE, 0),
                 "Due to overflow of send queue, size [16]",
                 null,
                 null));
