@@ -95,32 +95,6 @@ public final class PipelineControl {
         throw new IllegalArgumentException("barrier.timeout must be > 0");
       }
     }
-
-    /**
-     * A setup that keeps every epoch's records ({@code keepEpochs}), with the default
-     * barrier.timeout.
-     */
-    public Setup(
-        PipelinePlan plan,
-        List<LinkTiming> uplinks,
-        List<LinkTiming> downlinks,
-        long deadlineNs,
-        List<Settings.Fault> faults,
-        List<HopCrash> crashes,
-        Replanner replanner,
-        boolean dropForRound) {
-      this(
-          plan,
-          uplinks,
-          downlinks,
-          deadlineNs,
-          faults,
-          crashes,
-          replanner,
-          dropForRound,
-          true,
-          DEFAULT_BARRIER_TIMEOUT);
-    }
   }
 
   /**

@@ -140,7 +140,16 @@ class PipelineStaleReportsTest {
     PipelineEmulation.Options o = PipelineEmulation.Options.of(plan);
     return new PipelineControl(
         new PipelineControl.Setup(
-            plan, o.uplinks(), o.downlinks(), 0, List.of(), crashes, replanner, false),
+            plan,
+            o.uplinks(),
+            o.downlinks(),
+            0,
+            List.of(),
+            crashes,
+            replanner,
+            false,
+            true,
+            PipelineControl.Setup.DEFAULT_BARRIER_TIMEOUT),
         List.of(),
         recorder,
         e -> false,
