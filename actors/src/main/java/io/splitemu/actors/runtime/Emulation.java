@@ -116,22 +116,9 @@ public final class Emulation {
     /** A plain run. */
     public static final RunControl NONE = new RunControl(null, null, null, null);
 
-    /** A run in this JVM alone. */
-    public RunControl(Checkpoint resumeFrom, StopSwitch stop) {
-      this(resumeFrom, stop, null, null);
-    }
-
     /** A run resumed, stoppable or on a cluster, labelled from {@code output.dir}. */
     public RunControl(Checkpoint resumeFrom, StopSwitch stop, Cluster cluster) {
       this(resumeFrom, stop, cluster, null);
-    }
-
-    /**
-     * A plain run of the comparison in {@code top}: its metrics {@code run} label is the label of
-     * {@code top} and its folder's path from there.
-     */
-    public static RunControl labelledUnder(Path top) {
-      return new RunControl(null, null, null, top);
     }
   }
 
@@ -141,12 +128,7 @@ public final class Emulation {
    * up} is told this member's host:port once its system is up (null: nobody).
    */
   public record Cluster(
-      com.typesafe.config.Config system, int minMembers, java.util.function.Consumer<String> up) {
-    /** A cluster run that tells nobody its address. */
-    public Cluster(com.typesafe.config.Config system, int minMembers) {
-      this(system, minMembers, null);
-    }
-  }
+      com.typesafe.config.Config system, int minMembers, java.util.function.Consumer<String> up) {}
 
   /**
    * Refuses, with one line, what a run across a cluster does not do yet: MP-SL's faults and

@@ -224,7 +224,7 @@ class SigtermCrashResumeTest {
     StopSwitch stop = new StopSwitch();
     when.stop = stop;
     Emulation.run(
-        Settings.load(scenario, List.of()), out, when, new Emulation.RunControl(from, stop));
+        Settings.load(scenario, List.of()), out, when, new Emulation.RunControl(from, stop, null));
     return stop.stoppedAfterRound();
   }
 

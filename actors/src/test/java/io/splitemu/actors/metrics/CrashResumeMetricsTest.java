@@ -120,7 +120,7 @@ class CrashResumeMetricsTest {
               dir,
               RunListener.NONE,
               new Emulation.RunControl(
-                  Checkpoints.read(ResultsWriter.checkpointFile(dir, 2)), null));
+                  Checkpoints.read(ResultsWriter.checkpointFile(dir, 2)), null, null));
       assertEquals(4, rows(dir));
       String text = MetricsText.scrape(second);
       String[] l = run(dir, r);
@@ -157,7 +157,7 @@ class CrashResumeMetricsTest {
         Emulation.runLabel(top, s.outputDir()));
     Metrics a = Metrics.shared(MetricsSettings.of(s));
     try {
-      Emulation.run(s, dir, RunListener.NONE, Emulation.RunControl.labelledUnder(top));
+      Emulation.run(s, dir, RunListener.NONE, new Emulation.RunControl(null, null, null, top));
       String text = MetricsText.scrape(first);
       assertEquals(
           4.0, MetricsText.sample(text, "splitemu_rounds_recorded", "run=\"" + label + "\""), text);
@@ -178,7 +178,8 @@ class CrashResumeMetricsTest {
           r,
           again,
           RunListener.NONE,
-          new Emulation.RunControl(Checkpoints.read(ResultsWriter.checkpointFile(again, 2)), null));
+          new Emulation.RunControl(
+              Checkpoints.read(ResultsWriter.checkpointFile(again, 2)), null, null));
       String text = MetricsText.scrape(second);
       String[] l = {"run=\"" + label + "\""};
       assertEquals(4.0, MetricsText.sample(text, "splitemu_rounds_recorded", l), text);
@@ -201,7 +202,8 @@ class CrashResumeMetricsTest {
 
   private static Emulation.RunControl from2(Path dir) throws Exception {
     Files.deleteIfExists(ResultsWriter.checkpointFile(dir, 4));
-    return new Emulation.RunControl(Checkpoints.read(ResultsWriter.checkpointFile(dir, 2)), null);
+    return new Emulation.RunControl(
+        Checkpoints.read(ResultsWriter.checkpointFile(dir, 2)), null, null);
   }
 
   @Test
@@ -556,7 +558,8 @@ class CrashResumeMetricsTest {
           resumed,
           f,
           RunListener.NONE,
-          new Emulation.RunControl(Checkpoints.read(ResultsWriter.checkpointFile(f, 2)), null));
+          new Emulation.RunControl(
+              Checkpoints.read(ResultsWriter.checkpointFile(f, 2)), null, null));
       after = MetricsText.scrape(second);
     } finally {
       b.close();

@@ -292,7 +292,9 @@ class ClusterGracefulLeaveTest {
                         null,
                         stop,
                         new Emulation.Cluster(
-                            ClusterPipelineRunTest.member(supervisorPort, seed, "supervisor"), 4))),
+                            ClusterPipelineRunTest.member(supervisorPort, seed, "supervisor"),
+                            4,
+                            null))),
             runs);
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
     while (!run.isDone() && lines(dir.resolve("rounds.csv")) < 4) {

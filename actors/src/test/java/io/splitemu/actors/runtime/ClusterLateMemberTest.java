@@ -88,7 +88,9 @@ class ClusterLateMemberTest {
                     null,
                     null,
                     new Emulation.Cluster(
-                        ClusterPipelineRunTest.member(port, seed, "supervisor"), minMembers))),
+                        ClusterPipelineRunTest.member(port, seed, "supervisor"),
+                        minMembers,
+                        null))),
         runs);
   }
 

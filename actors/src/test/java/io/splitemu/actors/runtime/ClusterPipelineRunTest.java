@@ -95,7 +95,7 @@ class ClusterPipelineRunTest {
                 tmp.resolve("three-" + scheme),
                 RunListener.NONE,
                 new Emulation.RunControl(
-                    null, null, new Emulation.Cluster(member(seed, seed, "supervisor"), 4)));
+                    null, null, new Emulation.Cluster(member(seed, seed, "supervisor"), 4, null)));
         assertEquals(2, three.rounds().size(), scheme);
         assertEquals(emulated(one.rounds()), emulated(three.rounds()), scheme);
         assertEquals(

@@ -100,7 +100,9 @@ class ClusterSflV1RejoinTest {
                         null,
                         stop,
                         new Emulation.Cluster(
-                            ClusterPipelineRunTest.member(supervisorPort, n, "supervisor"), 4))),
+                            ClusterPipelineRunTest.member(supervisorPort, n, "supervisor"),
+                            4,
+                            null))),
             runs);
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
     while (!run.isDone() && ClusterGracefulLeaveTest.lines(dir.resolve("rounds.csv")) < 4) {
