@@ -25,10 +25,7 @@ public interface LinkTiming {
    */
   default void round(int round) {}
 
-  /**
-   * When a transfer of {@code bytes} sent at {@code sendNs} at full share would end on this link if
-   * it were idle; changes nothing (a measurement, not a transfer).
-   */
+  /** The propagation delay that {@link #arrival} includes after the last bit is sent. */
   default long propagationNanos() {
     return 0;
   }
