@@ -64,12 +64,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * Start the run; with {@code speedup > 0} (paced mode) the server releases its barriers against
    * the wall clock from now on, emulated seconds at {@code speedup} per wall-clock second.
    */
-  public record Start(ActorRef<Finished> replyTo, double speedup) implements Command {
-    /** Start a virtual-mode run. */
-    public Start(ActorRef<Finished> replyTo) {
-      this(replyTo, 0);
-    }
-  }
+  public record Start(ActorRef<Finished> replyTo, double speedup) implements Command {}
 
   private record WrappedVisit(EdgeServer.VisitDone done) implements Command {}
 

@@ -136,7 +136,7 @@ class CutGradientTest {
             null);
     TestProbe<Supervisor.Finished> done = testKit.createTestProbe();
     ActorRef<Supervisor.Command> sup = testKit.spawn(Supervisor.create(setup));
-    sup.tell(new Supervisor.Start(done.getRef()));
+    sup.tell(new Supervisor.Start(done.getRef(), 0));
     Supervisor.Finished f = done.receiveMessage(Duration.ofSeconds(60));
     assertNull(f.error());
     writer.close();

@@ -107,7 +107,7 @@ final class RuntimeFixture {
             RunListener.NONE,
             null);
     TestProbe<Supervisor.Finished> done = kit.createTestProbe();
-    kit.spawn(Supervisor.create(setup)).tell(new Supervisor.Start(done.getRef()));
+    kit.spawn(Supervisor.create(setup)).tell(new Supervisor.Start(done.getRef(), 0));
     Supervisor.Finished f = done.receiveMessage(Duration.ofSeconds(120));
     if (f.error() != null) {
       throw new AssertionError("run failed: " + f.error());
