@@ -282,11 +282,6 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   // Where the devices and the server (MP-SL: the hops) live.
   private final Placement placement;
 
-  /** A supervisor for one run. */
-  public static Behavior<Command> create(SupervisorSetup setup) {
-    return create(setup, new PacingLag());
-  }
-
   /** A supervisor for one run whose paced barrier releases record their lag into {@code lag}. */
   public static Behavior<Command> create(SupervisorSetup setup, PacingLag lag) {
     return create(setup, lag, Placement.LOCAL);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.ResultsWriter;
+import io.splitemu.net.stream.PacingLag;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -80,7 +81,7 @@ class CpslPlanOffThreadTest {
     ResultsWriter writer = ResultsWriter.open(dir, "test");
     SupervisorSetup setup = p.factory().create(writer, RunListener.NONE);
     TestProbe<Supervisor.Finished> done = KIT.createTestProbe();
-    ActorRef<Supervisor.Command> supervisor = KIT.spawn(Supervisor.create(setup));
+    ActorRef<Supervisor.Command> supervisor = KIT.spawn(Supervisor.create(setup, new PacingLag()));
     supervisor.tell(new Supervisor.Start(done.getRef(), 0));
 
     long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

@@ -15,6 +15,7 @@ import io.splitemu.model.nn.Slice;
 import io.splitemu.model.nn.SplitModel;
 import io.splitemu.model.nn.UpdaterKind;
 import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.net.stream.PacingLag;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -135,7 +136,7 @@ class CutGradientTest {
             RunListener.NONE,
             null);
     TestProbe<Supervisor.Finished> done = testKit.createTestProbe();
-    ActorRef<Supervisor.Command> sup = testKit.spawn(Supervisor.create(setup));
+    ActorRef<Supervisor.Command> sup = testKit.spawn(Supervisor.create(setup, new PacingLag()));
     sup.tell(new Supervisor.Start(done.getRef(), 0));
     Supervisor.Finished f = done.receiveMessage(Duration.ofSeconds(60));
     assertNull(f.error());

@@ -8,6 +8,7 @@ import io.splitemu.model.nn.ModelZoo;
 import io.splitemu.model.nn.SplitModel;
 import io.splitemu.model.nn.UpdaterKind;
 import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.net.stream.PacingLag;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -107,7 +108,8 @@ final class RuntimeFixture {
             RunListener.NONE,
             null);
     TestProbe<Supervisor.Finished> done = kit.createTestProbe();
-    kit.spawn(Supervisor.create(setup)).tell(new Supervisor.Start(done.getRef(), 0));
+    kit.spawn(Supervisor.create(setup, new PacingLag()))
+        .tell(new Supervisor.Start(done.getRef(), 0));
     Supervisor.Finished f = done.receiveMessage(Duration.ofSeconds(120));
     if (f.error() != null) {
       throw new AssertionError("run failed: " + f.error());

@@ -16,6 +16,7 @@ import io.splitemu.model.nn.Slice;
 import io.splitemu.model.nn.SplitModel;
 import io.splitemu.model.nn.UpdaterKind;
 import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.net.stream.PacingLag;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -131,7 +132,7 @@ class SflV1ServerStateTest {
             RunListener.NONE,
             null);
     TestProbe<Supervisor.Finished> done = testKit.createTestProbe();
-    ActorRef<Supervisor.Command> sup = testKit.spawn(Supervisor.create(setup));
+    ActorRef<Supervisor.Command> sup = testKit.spawn(Supervisor.create(setup, new PacingLag()));
     sup.tell(new Supervisor.Start(done.getRef(), 0));
     Supervisor.Finished f = done.receiveMessage(Duration.ofSeconds(120));
     assertNull(f.error());
