@@ -111,23 +111,11 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
    * @param type what a participant answers; any other answer fails the barrier (a bug)
    * @param participants participant id to the actor to watch
    * @param timeout wall-clock time to wait for the last reply or {@link Missed}
+   * @param schedule a paced run's held emissions (null: a virtual run). A paced reply reaches the
+   *     barrier only when the wall clock reaches its emulated instant / speedup, so a long phase
+   *     outlasts {@code timeout} without a hang: while emissions are held and none is overdue by
+   *     {@code timeout}, the run is waiting on its schedule, and the timeout starts again.
    * @param parent where the outcome goes
-   */
-  public static <T> Behavior<Command> create(
-      long id,
-      Class<? extends T> type,
-      Map<Integer, ? extends ActorRef<?>> participants,
-      Duration timeout,
-      ActorRef<Outcome<T>> parent) {
-    return create(id, type, participants, timeout, null, parent);
-  }
-
-  /**
-   * As {@link #create(long, Class, Map, Duration, ActorRef)} in a paced run whose held emissions
-   * {@code schedule} counts (null: a virtual run). A paced reply reaches the barrier only when the
-   * wall clock reaches its emulated instant / speedup, so a long phase outlasts {@code timeout}
-   * without a hang: while emissions are held and none is overdue by {@code timeout}, the run is
-   * waiting on its schedule, and the timeout starts again.
    */
   public static <T> Behavior<Command> create(
       long id,

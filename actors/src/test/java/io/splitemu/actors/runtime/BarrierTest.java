@@ -33,7 +33,8 @@ class BarrierTest {
     Map<Integer, ActorRef<String>> who = Map.of(3, idle(), 1, idle(), 2, idle());
     ActorRef<Barrier.Command> b =
         testKit.spawn(
-            Barrier.<String>create(7, String.class, who, Duration.ofSeconds(5), parent.getRef()));
+            Barrier.<String>create(
+                7, String.class, who, Duration.ofSeconds(5), null, parent.getRef()));
     b.tell(new Barrier.Reply<>(3, "c"));
     b.tell(new Barrier.Reply<>(1, "a"));
     b.tell(new Barrier.Reply<>(2, "b"));
@@ -48,7 +49,8 @@ class BarrierTest {
   void noParticipants_completesAtOnce_notAtTheWallClockTimeout() {
     TestProbe<Barrier.Outcome<String>> parent = testKit.createTestProbe();
     testKit.spawn(
-        Barrier.<String>create(5, String.class, Map.of(), Duration.ofMinutes(5), parent.getRef()));
+        Barrier.<String>create(
+            5, String.class, Map.of(), Duration.ofMinutes(5), null, parent.getRef()));
     Barrier.Completed<String> done =
         assertInstanceOf(Barrier.Completed.class, parent.receiveMessage(Duration.ofSeconds(3)));
     assertEquals(5, done.id());
@@ -61,7 +63,8 @@ class BarrierTest {
     Map<Integer, ActorRef<String>> who = Map.of(0, idle());
     ActorRef<Barrier.Command> b =
         testKit.spawn(
-            Barrier.<String>create(3, String.class, who, Duration.ofMinutes(5), parent.getRef()));
+            Barrier.<String>create(
+                3, String.class, who, Duration.ofMinutes(5), null, parent.getRef()));
     b.tell(new Barrier.Reply<>(0, 42));
     parent.expectTerminated(b, Duration.ofSeconds(3));
     parent.expectNoMessage(Duration.ofMillis(100));
@@ -73,7 +76,8 @@ class BarrierTest {
     Map<Integer, ActorRef<String>> who = Map.of(0, idle(), 1, idle());
     ActorRef<Barrier.Command> b =
         testKit.spawn(
-            Barrier.<String>create(1, String.class, who, Duration.ofMillis(200), parent.getRef()));
+            Barrier.<String>create(
+                1, String.class, who, Duration.ofMillis(200), null, parent.getRef()));
     b.tell(new Barrier.Reply<>(0, "x"));
     Barrier.TimedOut<String> t =
         assertInstanceOf(Barrier.TimedOut.class, parent.receiveMessage(Duration.ofSeconds(3)));
@@ -87,7 +91,8 @@ class BarrierTest {
     Map<Integer, ActorRef<String>> who = Map.of(0, idle(), 1, idle(), 2, idle());
     ActorRef<Barrier.Command> b =
         testKit.spawn(
-            Barrier.<String>create(4, String.class, who, Duration.ofMinutes(5), parent.getRef()));
+            Barrier.<String>create(
+                4, String.class, who, Duration.ofMinutes(5), null, parent.getRef()));
     b.tell(new Barrier.Reply<>(2, "z"));
     b.tell(new Barrier.Missed(1, Long.MIN_VALUE));
     b.tell(new Barrier.Reply<>(0, "x"));
@@ -109,7 +114,8 @@ class BarrierTest {
     Map<Integer, ActorRef<String>> who = Map.of(0, idle(), 1, idle(), 2, idle());
     ActorRef<Barrier.Command> b =
         testKit.spawn(
-            Barrier.<String>create(5, String.class, who, Duration.ofMinutes(5), parent.getRef()));
+            Barrier.<String>create(
+                5, String.class, who, Duration.ofMinutes(5), null, parent.getRef()));
     b.tell(new Barrier.Missed(1, Long.MIN_VALUE));
     b.tell(new Barrier.Missed(2, Long.MIN_VALUE, true));
     b.tell(new Barrier.Reply<>(0, "x"));
@@ -126,7 +132,8 @@ class BarrierTest {
     Map<Integer, ActorRef<String>> who = Map.of(0, idle(), 1, doomed);
     ActorRef<Barrier.Command> b =
         testKit.spawn(
-            Barrier.<String>create(1, String.class, who, Duration.ofMinutes(5), parent.getRef()));
+            Barrier.<String>create(
+                1, String.class, who, Duration.ofMinutes(5), null, parent.getRef()));
     b.tell(new Barrier.Reply<>(0, "x"));
     testKit.stop(doomed);
     Barrier.Failed<String> f =
@@ -140,7 +147,8 @@ class BarrierTest {
     Map<Integer, ActorRef<String>> who = Map.of(0, idle(), 1, idle());
     ActorRef<Barrier.Command> b =
         testKit.spawn(
-            Barrier.<String>create(2, String.class, who, Duration.ofSeconds(5), parent.getRef()));
+            Barrier.<String>create(
+                2, String.class, who, Duration.ofSeconds(5), null, parent.getRef()));
     b.tell(new Barrier.Reply<>(0, "first"));
     b.tell(new Barrier.Reply<>(0, "again"));
     b.tell(new Barrier.Reply<>(9, "stranger"));
