@@ -708,6 +708,14 @@ public final class ClusterMember {
     return Behaviors.same();
   }
 
+  /** A request for a run this member does not hold ends that run with one line. */
+  private static Behavior<Command> holdsNo(
+      ActorContext<Command> ctx, ActorRef<Supervisor.Command> supervisor, String role, String run) {
+    supervisor.tell(
+        new Supervisor.RemoteFailed(role + " member " + address(ctx) + " holds no " + run));
+    return Behaviors.same();
+  }
+
   private static Behavior<Command> onSpawnServer(
       ActorContext<Command> ctx,
       AtomicReference<Held> held,
@@ -715,11 +723,7 @@ public final class ClusterMember {
       SpawnServer m) {
     Held h = held.get();
     if (h == null || !h.run().equals(m.run())) {
-      m.supervisor()
-          .tell(
-              new Supervisor.RemoteFailed(
-                  "edge member " + address(ctx) + " holds no run " + m.run()));
-      return Behaviors.same();
+      return holdsNo(ctx, m.supervisor(), "edge", "run " + m.run());
     }
     // The devices' forwarders first, as children here (a child exists as soon as it is spawned,
     // so nothing sent to it is lost): the supervisor addresses them by path (ClusterRun).
@@ -745,11 +749,7 @@ public final class ClusterMember {
       SpawnHops m) {
     Held h = held.get();
     if (h == null || !h.run().equals(m.run()) || h.pipeline() == null || region == null) {
-      m.supervisor()
-          .tell(
-              new Supervisor.RemoteFailed(
-                  "hops member " + address(ctx) + " holds no MP-SL run " + m.run()));
-      return Behaviors.same();
+      return holdsNo(ctx, m.supervisor(), "hops", "MP-SL run " + m.run());
     }
     // Not watched by the loader: the hops actor reports its hops' failures itself.
     ctx.spawn(
@@ -762,11 +762,7 @@ public final class ClusterMember {
       ActorContext<Command> ctx, AtomicReference<Held> held, Runs ended, WirePipeline m) {
     Held h = held.get();
     if (h == null || !h.run().equals(m.run()) || h.pipeline() == null) {
-      m.supervisor()
-          .tell(
-              new Supervisor.RemoteFailed(
-                  "devices member " + address(ctx) + " holds no MP-SL run " + m.run()));
-      return Behaviors.same();
+      return holdsNo(ctx, m.supervisor(), "devices", "MP-SL run " + m.run());
     }
     h.pipeline()
         .wire(
