@@ -101,7 +101,6 @@ public final class Barrier<T> extends AbstractBehavior<Barrier.Command> {
   private final Set<Integer> lost = new TreeSet<>();
   private final TimerScheduler<Command> timers;
   private final Duration timeout;
-  // A paced run's held emissions (null: virtual): a timeout while they wait is no hang.
   private final PacingLag schedule;
 
   /**
