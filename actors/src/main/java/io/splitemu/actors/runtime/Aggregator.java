@@ -69,7 +69,6 @@ public final class Aggregator {
 
   private Aggregator() {}
 
-  /** An aggregator. */
   public static Behavior<Command> create() {
     return Behaviors.receive(Command.class)
         .onMessage(

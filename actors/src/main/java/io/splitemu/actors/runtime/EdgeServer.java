@@ -146,7 +146,6 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
 
   /** Emulated nanoseconds of a visit by kind, along its critical path. */
   public record Breakdown(long deviceNs, long serverNs, long communicationNs, long aggregationNs) {
-    /** Zero. */
     public static final Breakdown ZERO = new Breakdown(0, 0, 0, 0);
 
     /** The sum of both. */
