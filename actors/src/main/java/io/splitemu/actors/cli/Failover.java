@@ -47,7 +47,7 @@ import org.apache.pekko.cluster.typed.SingletonActor;
  * <p>Where the file system has no locks across machines, the lock does not keep a successor from a
  * holder cut off but alive: the holder's {@link FailoverToken} does, in the folder ({@link
  * #takeOver}). The holder reads it before each checkpoint, summary and end marker it writes, and
- * once a newer holder's generation is there it writes nothing more and its run ends.
+ * once it names another holder it writes nothing more and its run ends.
  *
  * <p>The lease is kept while its run goes on: the singleton moves only once the singleton actor
  * stops, and the holder's one takes the stop message ({@link Release}, sent when an older member
@@ -249,30 +249,43 @@ final class Failover implements AutoCloseable {
 
   /**
    * Once this JVM holds the lease and {@code dir}'s lock: writes the folder's {@link FailoverToken}
-   * (the generation found there plus one, and this JVM's lease member), before it reads anything
-   * there. Should a later write find a newer holder's token, one line on {@code err} names it.
+   * (a generation above the one found there, this JVM's lease member and a nonce), before it reads
+   * anything there. Should a later write find another holder's token, one line on {@code err} names
+   * it.
    */
   FailoverToken takeOver(Path dir, PrintWriter err) {
     Member self = Cluster.get(system).selfMember();
-    String member = self.address().host().get() + ":" + self.address().port().get();
+    return take(dir, self.address().host().get() + ":" + self.address().port().get(), err);
+  }
+
+  /**
+   * Writes {@code dir}'s {@link FailoverToken} for {@code member}; should a later write find
+   * another holder's token, one line on {@code err} names it.
+   */
+  static FailoverToken take(Path dir, String member, PrintWriter err) {
     return FailoverToken.take(
         dir,
         member,
-        newer -> {
-          err.println(takenOverLine(dir, newer));
+        (mine, now) -> {
+          err.println(takenOverLine(dir, mine.generation(), now));
           err.flush();
         });
   }
 
-  /** The line of a holder whose folder a newer holder took over: {@code newer} names it. */
-  static String takenOverLine(Path dir, FailoverToken.Holder newer) {
+  /**
+   * The line of a holder (of generation {@code mine}) whose folder another holder took over: {@code
+   * now} names it.
+   */
+  static String takenOverLine(Path dir, long mine, FailoverToken.Holder now) {
     return "splitemu run: "
         + dir
-        + (newer.known()
-            ? " was taken over by a newer --failover holder (generation "
-                + newer.generation()
+        + (now.known()
+            ? " was taken over by "
+                + (now.generation() > mine ? "a newer" : "another")
+                + " holder (generation "
+                + now.generation()
                 + ", member "
-                + newer.member()
+                + now.member()
                 + ")"
             : " no longer holds this JVM's --failover token ("
                 + dir.resolve(FailoverToken.FILE)

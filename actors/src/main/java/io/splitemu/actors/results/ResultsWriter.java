@@ -293,7 +293,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    */
   private void writeHeldEvents(double upToS) {
     if (takenOver()) {
-      return; // held, never written: the folder is a newer holder's
+      return; // held, never written: the folder is another holder's
     }
     boolean all = upToS == Double.POSITIVE_INFINITY;
     List<EventRecord> ready = new ArrayList<>();
@@ -541,7 +541,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
         Summary.of(
             scenario, scheme, seed, rounds, resumedFrom, bytesUp, bytesDown, targetAccuracy, peaks);
     if (!mayWrite()) {
-      return s; // a newer --failover holder's folder: no summary, plots or report from this JVM
+      return s; // another holder's folder: no summary, plots or report from this JVM
     }
     writeSummaryJson(dir.resolve("summary.json"), s);
     List<Path> plots = Plots.writeRun(dir.resolve("plots"), new Plots.Run(scheme, rounds, marked));
@@ -679,7 +679,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   public synchronized void discard(boolean keepFolder) {
     close();
     if (!mayWrite()) {
-      return; // a newer --failover holder's folder: nothing of it is this JVM's to delete
+      return; // another holder's folder: nothing of it is this JVM's to delete
     }
     try {
       Files.deleteIfExists(dir.resolve("scenario.conf"));
@@ -705,20 +705,26 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   /**
    * Whether {@code folder} holds nothing but, perhaps, its {@link FolderLock#FILE} and a {@code
-   * --failover} holder's {@link FailoverToken#FILE}: no results.
+   * --failover} holder's {@link FailoverToken#FILE} with its claim files: no results.
    */
   static boolean holdsOnlyBookkeeping(Path folder) throws IOException {
     try (var entries = Files.list(folder)) {
-      return entries.allMatch(f -> BOOKKEEPING.contains(f.getFileName().toString()));
+      return entries.allMatch(f -> isBookkeeping(f.getFileName().toString()));
     }
   }
 
-  private static final Set<String> BOOKKEEPING = Set.of(FolderLock.FILE, FailoverToken.FILE);
+  private static boolean isBookkeeping(String name) {
+    return name.equals(FolderLock.FILE) || FailoverToken.isTokenFile(name);
+  }
 
   /** Deletes {@code folder}'s {@link #holdsOnlyBookkeeping bookkeeping} files. */
   static void deleteBookkeeping(Path folder) throws IOException {
-    for (String f : BOOKKEEPING) {
-      Files.deleteIfExists(folder.resolve(f));
+    List<Path> files;
+    try (var entries = Files.list(folder)) {
+      files = entries.filter(f -> isBookkeeping(f.getFileName().toString())).toList();
+    }
+    for (Path f : files) {
+      Files.deleteIfExists(f);
     }
   }
 
@@ -730,7 +736,10 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     return token == null || token.mayWrite();
   }
 
-  /** Whether a write found the folder taken over by a newer {@code --failover} holder (no read). */
+  /**
+   * Whether a write found the folder taken over by another holder of its {@code --failover} token
+   * (no read).
+   */
   private boolean takenOver() {
     return token != null && token.takenOver();
   }
@@ -816,7 +825,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   @Override
   public synchronized void onCheckpoint(CheckpointFile c) {
     if (!mayWrite()) {
-      return; // a newer --failover holder's folder: its checkpoints are the successor's
+      return; // another holder's folder: its checkpoints are the successor's
     }
     writeAllEvents();
     Path file = checkpointFile(dir, c.round());
@@ -861,7 +870,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     }
     if (!FailoverToken.mayWrite(dir)) {
       throw new IllegalStateException(
-          "results folder " + dir + " was taken over by a newer --failover holder");
+          "results folder " + dir + " was taken over by another holder of its --failover token");
     }
     deleteStaleTemporaries(dir.resolve("checkpoints"), name -> true);
     deleteStaleTemporaries(

@@ -249,7 +249,7 @@ public final class Emulation {
       // events reach events.csv with it (docs/faults.md "Order").
       writer.settleEventsAtRoundEnd();
     }
-    // Not into a folder a newer --failover holder took over (one read of its token, if any).
+    // Not into a folder that another holder of its --failover token took over (one read of it).
     if ((kept == null || !kept.current()) && FailoverToken.mayWrite(out)) {
       // A fresh run, a folder moved, copied or written before the label was kept, or a file that
       // breaks the rule: the label and the folder's real path are recorded. A failed write leaves

@@ -311,7 +311,8 @@ class FailoverFolderTest {
       Thread.sleep(20);
     }
     String token = Files.readString(dir.resolve(".failover-holder"));
-    assertTrue(token.matches("generation 1\nmember 127\\.0\\.0\\.1:\\d+\n"), token);
+    assertTrue(
+        token.matches("generation 1\nmember 127\\.0\\.0\\.1:\\d+\nnonce [0-9a-f]{16}\n"), token);
     Files.writeString(dir.resolve(".failover-holder"), "generation 2\nmember 127.0.0.1:1\n");
 
     // Its run fails (no members) and would say so in .failover-ended: the standby would exit with
@@ -328,7 +329,7 @@ class FailoverFolderTest {
     String line =
         "splitemu run: "
             + dir
-            + " was taken over by a newer --failover holder (generation 2, member 127.0.0.1:1);"
+            + " was taken over by a newer holder (generation 2, member 127.0.0.1:1);"
             + " this JVM writes nothing more to it";
     assertEquals(
         1, holderErr.toString().lines().filter(line::equals).count(), holderErr.toString());

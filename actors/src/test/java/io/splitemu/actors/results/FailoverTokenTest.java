@@ -39,11 +39,13 @@ class FailoverTokenTest {
   @Test
   void takingAFolderOver_writesTheGenerationFoundTherePlusOne() throws Exception {
     Path fresh = Files.createDirectories(tmp.resolve("fresh"));
-    try (FailoverToken t = FailoverToken.take(fresh, "127.0.0.1:25520", h -> {})) {
+    try (FailoverToken t = FailoverToken.take(fresh, "127.0.0.1:25520", (t0, h) -> {})) {
       assertEquals(1, t.generation());
-      assertEquals(
-          "generation 1\nmember 127.0.0.1:25520\n",
+      assertTrue(
+          Files.readString(fresh.resolve(FailoverToken.FILE))
+              .matches("generation 1\nmember 127\\.0\\.0\\.1:25520\nnonce [0-9a-f]{16}\n"),
           Files.readString(fresh.resolve(FailoverToken.FILE)));
+      assertEquals(t.holder(), FailoverToken.read(fresh));
       assertSame(t, FailoverToken.held(fresh));
       assertTrue(t.mayWrite());
     }
@@ -52,9 +54,10 @@ class FailoverTokenTest {
 
     Path older = Files.createDirectories(tmp.resolve("older"));
     Files.writeString(older.resolve(FailoverToken.FILE), "generation 4\nmember 127.0.0.1:1\n");
-    try (FailoverToken t = FailoverToken.take(older, "127.0.0.1:25521", h -> {})) {
+    try (FailoverToken t = FailoverToken.take(older, "127.0.0.1:25521", (t0, h) -> {})) {
       assertEquals(5, t.generation());
-      assertEquals(new FailoverToken.Holder(5, "127.0.0.1:25521"), FailoverToken.read(older));
+      assertEquals(5, FailoverToken.read(older).generation());
+      assertEquals("127.0.0.1:25521", FailoverToken.read(older).member());
     }
   }
 
@@ -64,7 +67,7 @@ class FailoverTokenTest {
     Path dir = Files.createDirectories(tmp.resolve("run"));
     List<FailoverToken.Holder> said = new ArrayList<>();
     AtomicInteger stops = new AtomicInteger();
-    try (FailoverToken token = FailoverToken.take(dir, "127.0.0.1:25520", said::add)) {
+    try (FailoverToken token = FailoverToken.take(dir, "127.0.0.1:25520", (t0, h) -> said.add(h))) {
       token.onTaken(stops::incrementAndGet);
       ResultsWriter w =
           ResultsWriter.open(dir, "splitemu { seed = 1 }\n"); // the token is no result
@@ -84,7 +87,7 @@ class FailoverTokenTest {
       assertFalse(Files.exists(ResultsWriter.checkpointFile(dir, 3)));
       assertTrue(Files.exists(ResultsWriter.checkpointFile(dir, 1)));
       assertTrue(Files.exists(ResultsWriter.checkpointFile(dir, 2)));
-      assertEquals(List.of(new FailoverToken.Holder(2, "127.0.0.1:25521")), said);
+      assertEquals(List.of(new FailoverToken.Holder(2, "127.0.0.1:25521", null)), said);
       assertEquals(1, stops.get(), "the run is told to stop");
       assertTrue(token.takenOver());
 
@@ -99,6 +102,88 @@ class FailoverTokenTest {
       assertThrows(IllegalStateException.class, () -> ResultsWriter.resume(dir, 2));
       assertEquals(4, Files.readAllLines(dir.resolve("rounds.csv")).size());
       assertEquals(1, said.size(), "said once");
+    }
+  }
+
+  /**
+   * Two takers that read the same generation: each claims its own ({@code .failover-holder.N},
+   * created exclusively), and a token of this JVM's generation but another member or nonce (a taker
+   * that computed the same generation, as before 2026-12-06 two could) fences this JVM.
+   */
+  @Test
+  void aGenerationIsClaimedOnce_andASameGenerationTokenOfAnotherHolderFences() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("raced"));
+    Files.writeString(dir.resolve(FailoverToken.FILE), "generation 1\nmember 127.0.0.1:1\n");
+    // Taker C read generation 1 and claimed 2, but has not written the token yet.
+    Files.writeString(dir.resolve(FailoverToken.FILE + ".2"), "generation 2\nmember C\n");
+    List<FailoverToken.Holder> said = new ArrayList<>();
+    try (FailoverToken b = FailoverToken.take(dir, "127.0.0.1:25522", (t0, h) -> said.add(h))) {
+      assertEquals(3, b.generation(), "2 was claimed: the next one");
+      assertTrue(Files.exists(dir.resolve(FailoverToken.FILE + ".3")), "its own claim stays");
+      assertFalse(Files.exists(dir.resolve(FailoverToken.FILE + ".2")), "older claims go");
+      assertTrue(b.mayWrite());
+
+      // Another holder's token of the same generation (same member even, another nonce).
+      FailoverToken.Holder twin = new FailoverToken.Holder(3, "127.0.0.1:25522", "abc123");
+      Files.writeString(dir.resolve(FailoverToken.FILE), FailoverToken.text(twin));
+      assertFalse(b.mayWrite());
+      assertEquals(List.of(twin), said);
+    }
+  }
+
+  /**
+   * A token that is there but not a token (or cannot be read) is refused with one line naming it,
+   * not taken for none (before 2026-12-06 the taker restarted at generation 1 and overwrote it).
+   */
+  @Test
+  void aCorruptToken_isRefused_notResetToGenerationOne() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("corrupt"));
+    Path f = dir.resolve(FailoverToken.FILE);
+    Files.writeString(f, "generation 7\nmemb");
+    FailoverToken.Unreadable e =
+        assertThrows(
+            FailoverToken.Unreadable.class,
+            () -> FailoverToken.take(dir, "127.0.0.1:25523", (t0, h) -> {}));
+    assertTrue(e.getMessage().startsWith("cannot read the --failover token " + f), e.getMessage());
+    assertTrue(e.getMessage().contains("remove it"), e.getMessage());
+    assertEquals("generation 7\nmemb", Files.readString(f), "left as it was");
+    assertNull(FailoverToken.held(dir));
+    assertFalse(Files.exists(dir.resolve(FailoverToken.FILE + ".1")));
+  }
+
+  /**
+   * A check that fails once (the token unreadable for a moment) is tried again and does not fence
+   * the holder (before 2026-12-06 one failed read fenced it for good).
+   */
+  @Test
+  void aTransientReadFailure_doesNotFenceTheHolder() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("transient"));
+    List<FailoverToken.Holder> said = new ArrayList<>();
+    try (FailoverToken t = FailoverToken.take(dir, "127.0.0.1:25524", (t0, h) -> said.add(h))) {
+      Path f = dir.resolve(FailoverToken.FILE);
+      String text = Files.readString(f);
+      Files.writeString(f, "gener"); // half a file, as a file system may show for a moment
+      Thread restore =
+          new Thread(
+              () -> {
+                try {
+                  Thread.sleep(15);
+                  Files.writeString(f, text);
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      restore.start();
+      assertTrue(t.mayWrite(), "tried again");
+      restore.join();
+      assertFalse(t.takenOver());
+      assertEquals(List.of(), said);
+
+      // Gone for good (three reads): fenced, and said so.
+      Files.delete(f);
+      assertFalse(t.mayWrite());
+      assertEquals(1, said.size());
+      assertFalse(said.get(0).known());
     }
   }
 
