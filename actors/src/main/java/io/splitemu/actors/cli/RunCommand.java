@@ -187,16 +187,25 @@ public final class RunCommand implements Callable<Integer> {
       lease.fence(err);
       // ... once it holds the folder's lock too (released on close): a plain --resume or --out on
       // the folder is refused meanwhile, and what a predecessor still wrote is all written.
+      // The token is closed after the lock: the lock's close removes a folder this JVM created
+      // only while the token still names this JVM (else the folder is a successor's).
+      FailoverToken[] token = {null};
       try (FolderLock.Held lock = Failover.lock(out, err)) {
-        ended = Failover.endedStatus(out); // written while this JVM waited for the lock
+        // The folder's fencing token, before anything there is read: should this JVM be cut off
+        // and a standby take the folder over where the lock does not keep it out (a shared folder
+        // without locks across machines), this JVM's writes find the other token and stop.
+        token[0] = lease.takeOver(out, err);
+        // Read once the token is written: an end marker that a predecessor wrote before (while
+        // this JVM waited for the lock, or before it was cut off) is seen; after, that
+        // predecessor's check of the token refuses it.
+        ended = Failover.endedStatus(out);
         if (ended != null) {
           return endedElsewhere(w, err, ended);
         }
-        // The folder's fencing token, before anything there is read: should this JVM be cut off
-        // and a standby take the folder over where the lock does not keep it out (a shared folder
-        // without locks across machines), this JVM's writes find the newer token and stop.
-        try (FailoverToken token = lease.takeOver(out, err)) {
-          return holding(w, err, lease, onCluster, s, token);
+        return holding(w, err, lease, onCluster, s, token[0]);
+      } finally {
+        if (token[0] != null) {
+          token[0].close();
         }
       }
     } catch (InterruptedException e) {

@@ -208,10 +208,15 @@ public final class FolderLock implements AutoCloseable {
   }
 
   // Removes dir where it holds nothing but the lock file and a --failover token (whether it did);
-  // a failure is added to e, if any.
+  // a failure is added to e, if any. Not where this JVM holds a --failover token on dir that no
+  // longer names it: the token and the folder are then another holder's (a successor's that took
+  // the folder over while this JVM was cut off), whose next check would fence it. So a --failover
+  // holder closes its lock before its token.
   private static boolean removeIfUnused(Path dir, RuntimeException e) {
     try {
-      if (Files.isDirectory(dir) && ResultsWriter.holdsOnlyBookkeeping(dir)) {
+      if (Files.isDirectory(dir)
+          && ResultsWriter.holdsOnlyBookkeeping(dir)
+          && FailoverToken.mayWrite(dir)) {
         ResultsWriter.deleteBookkeeping(dir);
         Files.deleteIfExists(dir);
         return true;

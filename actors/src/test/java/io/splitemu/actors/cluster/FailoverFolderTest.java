@@ -334,4 +334,57 @@ class FailoverFolderTest {
     assertEquals(
         1, holderErr.toString().lines().filter(line::equals).count(), holderErr.toString());
   }
+
+  /**
+   * The holder writes its token before it reads the folder's {@code .failover-ended}: a marker that
+   * a predecessor wrote while this JVM waited for the lock is seen, and one it would write later
+   * finds the newer token. Before 2026-12-06 the marker was read before the token was written (and
+   * not again), so a marker written between the two was missed.
+   */
+  @Test
+  void theHolderTakesTheTokenBeforeItReadsTheEndMarker() throws Exception {
+    Path dir = tmp.resolve("ended-meanwhile");
+    Result local = cli(List.of("run", scenario().toString(), "--out", dir.toString()));
+    assertEquals(0, local.code(), local.err());
+    Files.delete(dir.resolve("summary.json"));
+    Files.delete(dir.resolve("report.md"));
+    Files.writeString(
+        dir.resolve(".failover-holder"), "generation 1\nmember 127.0.0.1:1\nnonce ab\n");
+    FolderLock predecessor = FolderLock.take(dir);
+    StringWriter holderOut = new StringWriter();
+    StringWriter holderErr = new StringWriter();
+    CompletableFuture<Integer> holder = new CompletableFuture<>();
+    Thread holderThread =
+        new Thread(
+            () -> {
+              try {
+                holder.complete(
+                    Main.run(
+                        new PrintWriter(holderOut, true),
+                        new PrintWriter(holderErr, true),
+                        failover(dir, "3s").toArray(String[]::new)));
+              } catch (Throwable e) {
+                holder.completeExceptionally(e);
+              }
+            },
+            "failover-holder");
+    holderThread.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!holderErr.toString().contains("waiting for the process that holds")) {
+      assertFalse(holder.isDone(), "the holder ended early: " + holderErr);
+      assertTrue(System.nanoTime() < deadline, "no lease within 60 s: " + holderErr);
+      Thread.sleep(20);
+    }
+    // The predecessor's run ends: it records so, then its lock goes.
+    Files.writeString(dir.resolve(".failover-ended"), "exit 0\n");
+    predecessor.close();
+    assertEquals(0, (int) holder.get(60, TimeUnit.SECONDS), holderErr.toString());
+    assertTrue(
+        holderOut.toString().contains("the run in " + dir + " ended on another JVM"),
+        holderOut.toString());
+    String token = Files.readString(dir.resolve(".failover-holder"));
+    assertTrue(
+        token.matches("generation 2\nmember 127\\.0\\.0\\.1:\\d+\nnonce [0-9a-f]{16}\n"), token);
+    assertFalse(Files.exists(dir.resolve("summary.json")), "nothing run");
+  }
 }

@@ -1,5 +1,7 @@
 package io.splitemu.actors.results;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,5 +62,33 @@ class FolderLockTest {
       assertThrows(IllegalArgumentException.class, () -> FolderLock.take(dir));
     }
     FolderLock.take(dir).close();
+  }
+
+  /**
+   * A {@code --failover} holder that created its folder and never started, cut off meanwhile: its
+   * successor's token is in the folder. Neither the signal hook's removal nor the lock's release
+   * removes the successor's token or folder (before 2026-12-06 both did, and the successor then
+   * fenced itself); with its own token still there, the release removes the folder as before.
+   */
+  @Test
+  void aFencedHolderLeavesTheSuccessorsTokenAndFolder() throws Exception {
+    Path dir = tmp.resolve("taken");
+    FolderLock.Held lock = FolderLock.takeCreating(dir, false);
+    try (FailoverToken token = FailoverToken.take(dir, "127.0.0.1:25525", (t, h) -> {})) {
+      String successor = "generation 2\nmember 127.0.0.1:25526\nnonce 5eed\n";
+      Files.writeString(dir.resolve(FailoverToken.FILE), successor);
+      assertFalse(FolderLock.removeUnusedCreated());
+      lock.close(); // the token closes after the lock, as a --failover holder's does
+      assertTrue(Files.isDirectory(dir));
+      assertEquals(successor, Files.readString(dir.resolve(FailoverToken.FILE)));
+      assertTrue(token.takenOver());
+    }
+
+    Path own = tmp.resolve("own");
+    FolderLock.Held ownLock = FolderLock.takeCreating(own, false);
+    try (FailoverToken token = FailoverToken.take(own, "127.0.0.1:25525", (t, h) -> {})) {
+      ownLock.close();
+      assertFalse(Files.exists(own), "its own never-started folder goes, token and claim too");
+    }
   }
 }
