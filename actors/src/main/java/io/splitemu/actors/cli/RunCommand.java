@@ -342,7 +342,16 @@ public final class RunCommand implements Callable<Integer> {
     }
     // One process at a time in a results folder; released however the run ends (the system
     // releases it if the process is killed).
+    FailoverToken[] token = {null};
     try (FolderLock.Held lock = FolderLock.takeCreating(dir, reserved)) {
+      if (resume != null && Files.exists(dir.resolve(FailoverToken.FILE))) {
+        // A folder run with --failover, going on by hand: this process takes its token too (a
+        // newer generation) before it reads the folder, so that a --failover holder cut off but
+        // still alive, where the lock does not keep it out, finds it and writes nothing more.
+        token[0] =
+            Failover.take(
+                dir, "--resume pid " + ProcessHandle.current().pid(), spec.commandLine().getErr());
+      }
       Checkpoint start = resume != null ? resumable(s, resume) : from;
       if (resume != null) {
         // A failover run that ended with a failure, going on by hand: a later --failover on the
@@ -357,6 +366,15 @@ public final class RunCommand implements Callable<Integer> {
               + ": "
               + io.splitemu.actors.results.IoReasons.reason(e, dir.resolve(Failover.ENDED)),
           e);
+    } catch (RuntimeException e) {
+      if (token[0] != null && token[0].takenOver()) {
+        return 1; // its line said why: another holder took the folder over
+      }
+      throw e;
+    } finally {
+      if (token[0] != null) {
+        token[0].close();
+      }
     }
   }
 

@@ -102,6 +102,34 @@ class ResumeSafetyTest {
   }
 
   /**
+   * A plain {@code --resume} of a folder run with {@code --failover} (its {@code .failover-holder}
+   * there) takes the token too, a newer generation, so that a holder cut off but alive writes
+   * nothing more (before 2026-12-06 it took none and the old holder's checks still passed); a
+   * folder that never had {@code --failover} gets no token.
+   */
+  @Test
+  void aResumeOfAFailoverFolder_takesItsToken_andOfAnotherFolderWritesNone() throws Exception {
+    Path dir = killedAtTheEnd("handover", 4);
+    Files.writeString(dir.resolve(".failover-holder"), "generation 3\nmember 127.0.0.1:1\n");
+    ProfileCommandTest.Result r = resume("handover", dir);
+    assertEquals(0, r.code(), r.err());
+    String token = Files.readString(dir.resolve(".failover-holder"));
+    assertTrue(
+        token.matches(
+            "generation 4\nmember --resume pid "
+                + ProcessHandle.current().pid()
+                + "\nnonce [0-9a-f]{16}\n"),
+        token);
+    assertTrue(Files.exists(dir.resolve("summary.json")));
+
+    Path plain = killedAtTheEnd("plain", 4);
+    ProfileCommandTest.Result p = resume("plain", plain);
+    assertEquals(0, p.code(), p.err());
+    assertFalse(Files.exists(plain.resolve(".failover-holder")));
+    assertFalse(Files.exists(plain.resolve(".failover-holder.1")));
+  }
+
+  /**
    * A resume of a run that finished all its rounds is refused in one line, the folder as it was
    * (before: the rounds after its newest checkpoint were cut and run again, the summary stale).
    */
