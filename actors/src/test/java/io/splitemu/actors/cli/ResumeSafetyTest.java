@@ -130,6 +130,99 @@ class ResumeSafetyTest {
   }
 
   /**
+   * A real run whose token another holder takes after its round 2: its check at round 3's
+   * checkpoint finds it, and the run stops at that round boundary with exit 1 and one line, writing
+   * no checkpoint of round 3 or later, no row after round 3 (rows are not checked; round 3's is
+   * appended before its checkpoint), no summary or report, and no SIGTERM line. Paced, so that the
+   * rewrite lands between rounds: a plain {@code --resume} of a folder with a token (which takes
+   * it) runs the same code as a {@code --failover} holder.
+   */
+  @Test
+  void aRunWhoseTokenIsTakenAfterRound2_stopsAtTheNextRoundBoundary() throws Exception {
+    // How long a round of this scenario is in emulated time: the paced run's rounds last ~0.8 s.
+    Path conf = scenario("taken", 9);
+    ProfileCommandTest.Result probe =
+        ProfileCommandTest.cli(
+            "run", scenario("probe", 1).toString(), "--out", tmp.resolve("probe").toString());
+    assertEquals(0, probe.code(), probe.err());
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("round 1: emulated [0-9.]+ s \\(round ([0-9.]+) s\\)")
+            .matcher(probe.out());
+    assertTrue(m.find(), probe.out());
+    double speedup = Double.parseDouble(m.group(1)) / 0.8;
+    List<String> sets =
+        List.of(
+            "--set", "checkpoint.every=1", "--set", "mode=paced", "--set", "speedup=" + speedup);
+    Path dir = tmp.resolve("taken");
+    List<String> first = new ArrayList<>(List.of("run", conf.toString(), "--out", dir.toString()));
+    first.addAll(sets);
+    // Round 1's checkpoint, kept aside before the run prunes it (it keeps the newest two).
+    Path ckpt1 = io.splitemu.actors.results.ResultsWriter.checkpointFile(dir, 1);
+    java.util.concurrent.CompletableFuture<ProfileCommandTest.Result> firstRun =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> ProfileCommandTest.cli(first.toArray(String[]::new)));
+    Path kept = tmp.resolve("round-1-checkpoint");
+    while (!Files.exists(kept)) {
+      if (Files.exists(ckpt1)) {
+        Files.copy(ckpt1, kept);
+      }
+      assertFalse(firstRun.isDone() && !Files.exists(kept), "no round 1 checkpoint seen");
+      Thread.sleep(2);
+    }
+    ProfileCommandTest.Result a = firstRun.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(0, a.code(), a.err());
+    // As a --failover holder killed after round 1 left it (its token there).
+    Files.delete(dir.resolve("summary.json"));
+    Files.delete(dir.resolve("report.md"));
+    for (int r = 2; r <= 9; r++) {
+      Files.deleteIfExists(io.splitemu.actors.results.ResultsWriter.checkpointFile(dir, r));
+    }
+    Files.copy(kept, ckpt1, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.writeString(dir.resolve(".failover-holder"), "generation 1\nmember 127.0.0.1:1\n");
+
+    List<String> again = new ArrayList<>(List.of("run", conf.toString()));
+    again.addAll(sets);
+    again.addAll(List.of("--resume", dir.toString()));
+    java.io.StringWriter out = new java.io.StringWriter();
+    java.io.StringWriter err = new java.io.StringWriter();
+    java.util.concurrent.CompletableFuture<Integer> run =
+        java.util.concurrent.CompletableFuture.supplyAsync(
+            () ->
+                Main.run(
+                    new java.io.PrintWriter(out, true),
+                    new java.io.PrintWriter(err, true),
+                    again.toArray(String[]::new)));
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (!Files.exists(io.splitemu.actors.results.ResultsWriter.checkpointFile(dir, 2))) {
+      assertFalse(run.isDone(), "ended before round 2: " + err + out);
+      assertTrue(System.nanoTime() < deadline, "no round 2 within 60 s: " + err + out);
+      Thread.sleep(5);
+    }
+    String successor = "generation 9\nmember 127.0.0.1:2\nnonce 5eed\n";
+    Files.writeString(dir.resolve(".failover-holder"), successor);
+    assertFalse(out.toString().contains("round 3:"), "too late: round 3 ended already: " + out);
+
+    assertEquals(1, (int) run.get(60, java.util.concurrent.TimeUnit.SECONDS), err + "" + out);
+    String line =
+        "splitemu run: "
+            + dir
+            + " was taken over by a newer holder (generation 9, member 127.0.0.1:2); this JVM"
+            + " writes nothing more to it";
+    assertEquals(line, err.toString().strip(), err.toString());
+    assertTrue(out.toString().contains("round 3:"), out.toString());
+    assertFalse(out.toString().contains("round 5:"), "stopped at a round boundary: " + out);
+    for (int r = 3; r <= 9; r++) {
+      assertFalse(
+          Files.exists(io.splitemu.actors.results.ResultsWriter.checkpointFile(dir, r)), "" + r);
+    }
+    List<String> rows = Files.readAllLines(dir.resolve("rounds.csv"));
+    assertEquals(4, rows.size(), "header and rounds 1-3: " + rows);
+    assertFalse(Files.exists(dir.resolve("summary.json")));
+    assertFalse(Files.exists(dir.resolve("report.md")));
+    assertEquals(successor, Files.readString(dir.resolve(".failover-holder")));
+  }
+
+  /**
    * A resume of a run that finished all its rounds is refused in one line, the folder as it was
    * (before: the rounds after its newest checkpoint were cut and run again, the summary stale).
    */
