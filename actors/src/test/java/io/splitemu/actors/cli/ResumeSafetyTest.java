@@ -5,16 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.splitemu.actors.results.FolderLock;
+import io.splitemu.actors.results.ResultsWriter;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,9 +153,8 @@ class ResumeSafetyTest {
         ProfileCommandTest.cli(
             "run", scenario("probe", 1).toString(), "--out", tmp.resolve("probe").toString());
     assertEquals(0, probe.code(), probe.err());
-    java.util.regex.Matcher m =
-        java.util.regex.Pattern.compile("round 1: emulated [0-9.]+ s \\(round ([0-9.]+) s\\)")
-            .matcher(probe.out());
+    Matcher m =
+        Pattern.compile("round 1: emulated [0-9.]+ s \\(round ([0-9.]+) s\\)").matcher(probe.out());
     assertTrue(m.find(), probe.out());
     double speedup = Double.parseDouble(m.group(1)) / 0.8;
     List<String> sets =
@@ -157,10 +164,9 @@ class ResumeSafetyTest {
     List<String> first = new ArrayList<>(List.of("run", conf.toString(), "--out", dir.toString()));
     first.addAll(sets);
     // Round 1's checkpoint, kept aside before the run prunes it (it keeps the newest two).
-    Path ckpt1 = io.splitemu.actors.results.ResultsWriter.checkpointFile(dir, 1);
-    java.util.concurrent.CompletableFuture<ProfileCommandTest.Result> firstRun =
-        java.util.concurrent.CompletableFuture.supplyAsync(
-            () -> ProfileCommandTest.cli(first.toArray(String[]::new)));
+    Path ckpt1 = ResultsWriter.checkpointFile(dir, 1);
+    CompletableFuture<ProfileCommandTest.Result> firstRun =
+        CompletableFuture.supplyAsync(() -> ProfileCommandTest.cli(first.toArray(String[]::new)));
     Path kept = tmp.resolve("round-1-checkpoint");
     while (!Files.exists(kept)) {
       if (Files.exists(ckpt1)) {
@@ -169,31 +175,31 @@ class ResumeSafetyTest {
       assertFalse(firstRun.isDone() && !Files.exists(kept), "no round 1 checkpoint seen");
       Thread.sleep(2);
     }
-    ProfileCommandTest.Result a = firstRun.get(60, java.util.concurrent.TimeUnit.SECONDS);
+    ProfileCommandTest.Result a = firstRun.get(60, TimeUnit.SECONDS);
     assertEquals(0, a.code(), a.err());
     // As a --failover holder killed after round 1 left it (its token there).
     Files.delete(dir.resolve("summary.json"));
     Files.delete(dir.resolve("report.md"));
     for (int r = 2; r <= 9; r++) {
-      Files.deleteIfExists(io.splitemu.actors.results.ResultsWriter.checkpointFile(dir, r));
+      Files.deleteIfExists(ResultsWriter.checkpointFile(dir, r));
     }
-    Files.copy(kept, ckpt1, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(kept, ckpt1, StandardCopyOption.REPLACE_EXISTING);
     Files.writeString(dir.resolve(".failover-holder"), "generation 1\nmember 127.0.0.1:1\n");
 
     List<String> again = new ArrayList<>(List.of("run", conf.toString()));
     again.addAll(sets);
     again.addAll(List.of("--resume", dir.toString()));
-    java.io.StringWriter out = new java.io.StringWriter();
-    java.io.StringWriter err = new java.io.StringWriter();
-    java.util.concurrent.CompletableFuture<Integer> run =
-        java.util.concurrent.CompletableFuture.supplyAsync(
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CompletableFuture<Integer> run =
+        CompletableFuture.supplyAsync(
             () ->
                 Main.run(
-                    new java.io.PrintWriter(out, true),
-                    new java.io.PrintWriter(err, true),
+                    new PrintWriter(out, true),
+                    new PrintWriter(err, true),
                     again.toArray(String[]::new)));
     long deadline = System.nanoTime() + 60_000_000_000L;
-    while (!Files.exists(io.splitemu.actors.results.ResultsWriter.checkpointFile(dir, 2))) {
+    while (!Files.exists(ResultsWriter.checkpointFile(dir, 2))) {
       assertFalse(run.isDone(), "ended before round 2: " + err + out);
       assertTrue(System.nanoTime() < deadline, "no round 2 within 60 s: " + err + out);
       Thread.sleep(5);
@@ -202,7 +208,7 @@ class ResumeSafetyTest {
     Files.writeString(dir.resolve(".failover-holder"), successor);
     assertFalse(out.toString().contains("round 3:"), "too late: round 3 ended already: " + out);
 
-    assertEquals(1, (int) run.get(60, java.util.concurrent.TimeUnit.SECONDS), err + "" + out);
+    assertEquals(1, (int) run.get(60, TimeUnit.SECONDS), err + "" + out);
     String line =
         "splitemu run: "
             + dir
@@ -212,8 +218,7 @@ class ResumeSafetyTest {
     assertTrue(out.toString().contains("round 3:"), out.toString());
     assertFalse(out.toString().contains("round 5:"), "stopped at a round boundary: " + out);
     for (int r = 3; r <= 9; r++) {
-      assertFalse(
-          Files.exists(io.splitemu.actors.results.ResultsWriter.checkpointFile(dir, r)), "" + r);
+      assertFalse(Files.exists(ResultsWriter.checkpointFile(dir, r)), "" + r);
     }
     List<String> rows = Files.readAllLines(dir.resolve("rounds.csv"));
     assertEquals(4, rows.size(), "header and rounds 1-3: " + rows);
@@ -430,7 +435,7 @@ class ResumeSafetyTest {
               "checkpoint.every=2",
               "--resume",
               dir.toString())) {
-        assertTrue(c.process().waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(c.process().waitFor(120, TimeUnit.SECONDS));
         assertEquals(1, c.process().exitValue(), c.stderr());
         assertTrue(c.stderr().contains("results folder " + dir + " is in use"), c.stderr());
       }
