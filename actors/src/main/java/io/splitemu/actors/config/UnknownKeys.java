@@ -62,16 +62,17 @@ public final class UnknownKeys {
 
   /**
    * Refuses a top-level key of {@code scenario} that was surely meant inside {@code namespace}: the
-   * name of one of its keys (or one edit from it) that the block does not set itself, such as
-   * {@code rounds = 1} beside {@code splitemu { ... }}, or a misspelt {@code namespace} ({@code
-   * splitem { ... }}): nothing in either is read, so the run would go on with the defaults. Other
-   * top-level keys stay allowed: a block {@code reference.conf} has ({@code pekko}), and a
-   * scenario's own blocks that it reads through substitutions ({@code fault-study} in
-   * scenarios/faults-psl-partition.conf), also one named as a key the block sets from it; a
-   * top-level object named as a key (a block of values for substitutions, such as {@code faults {
-   * none = [], crash = [...] }} read by {@code --sweep 'faults=${faults.none},${faults.crash}'});
-   * and a top-level key that a substitution in the scenario's text or options reads ({@code
-   * substituted}). A plain value that nothing reads, such as {@code rounds = 1}, is refused.
+   * name of one of its keys (or one edit from it), such as {@code rounds = 1} beside {@code
+   * splitemu { ... }} (whether or not the block sets {@code rounds} itself: either way the value is
+   * not read), or a misspelt {@code namespace} ({@code splitem { ... }}): nothing in either is
+   * read, so the run would go on with the defaults or the block's value. Other top-level keys stay
+   * allowed: a block {@code reference.conf} has ({@code pekko}), and a scenario's own blocks that
+   * it reads through substitutions ({@code fault-study} in scenarios/faults-psl-partition.conf),
+   * also one named as a key the block sets from it; a top-level object named as a key (a block of
+   * values for substitutions, such as {@code faults { none = [], crash = [...] }} read by {@code
+   * --sweep 'faults=${faults.none},${faults.crash}'}); and a top-level key that a substitution in
+   * the scenario's text or options reads ({@code substituted}). A plain value that nothing reads,
+   * such as {@code rounds = 1}, is refused.
    */
   static void checkTopLevel(
       Config scenario, Config reference, String namespace, Set<String> substituted) {
@@ -103,9 +104,7 @@ public final class UnknownKeys {
                         .orElse(null);
               }
               if (hint == null
-                  || (!hint.isEmpty()
-                      && (scenario.hasPathOrNull(ConfigUtil.joinPath(namespace, hint))
-                          || e.getValue().valueType() == ConfigValueType.OBJECT))) {
+                  || (!hint.isEmpty() && e.getValue().valueType() == ConfigValueType.OBJECT)) {
                 return;
               }
               throw new SettingsException(

@@ -45,6 +45,17 @@ class TopLevelKeysTest {
     assertTrue(e.getMessage().contains("did you mean splitemu.rounds?"), e.getMessage());
   }
 
+  /**
+   * A plain top-level value is refused also when the block sets the same key (before: {@code rounds
+   * = 1} beside {@code splitemu { rounds = 3 }} was ignored and the run went 3 rounds).
+   */
+  @Test
+  void aSplitemuKeyAtTheTop_isRefusedAlsoWhenTheBlockSetsIt() throws Exception {
+    SettingsException e = refused("rounds = 1\nsplitemu {\n  scenario = x\n  rounds = 3\n}\n");
+    assertTrue(e.getMessage().contains(":1: rounds: outside the splitemu block"), e.getMessage());
+    assertTrue(e.getMessage().endsWith("(did you mean splitemu.rounds?)"), e.getMessage());
+  }
+
   @Test
   void aMisspeltBlock_isRefused() throws Exception {
     SettingsException e = refused("splitem {\n  rounds = 1\n}\n");
