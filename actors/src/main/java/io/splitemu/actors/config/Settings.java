@@ -493,7 +493,11 @@ public record Settings(
               ConfigParseOptions.defaults().setOriginDescription("--set " + o));
       parts = com.typesafe.config.ConfigUtil.splitPath(key);
     } catch (ConfigException e) {
-      throw new SettingsException("--set " + oneLine(o) + ": " + oneLine(e.getMessage()));
+      // The library's message starts with the origin description, "--set KEY=VALUE: 1: ...",
+      // where it has a line: the option is then named once.
+      String lead = "--set " + oneLine(o);
+      String m = oneLine(e.getMessage());
+      throw new SettingsException(m.startsWith(lead + ":") ? m : lead + ": " + m);
     }
     // One --set sets one key: "rounds=1, scheme=sl" (or a newline between them) is a document of
     // two, whose second was taken silently.
@@ -733,8 +737,14 @@ public record Settings(
     int deviceCount = devices.count();
     List<Fault> faults = new ArrayList<>();
     int rounds = r.intIn("rounds", 1, 1_000_000);
+    // Where each key of the list's faults was written, for the refusals made at start.
+    Map<String, String> faultOrigins = new java.util.LinkedHashMap<>();
     for (SettingsReader f : r.objects("faults")) {
-      faults.add(fault(f, deviceCount, rounds, "faults[" + faults.size() + "]"));
+      String origin = "faults[" + faults.size() + "]";
+      for (String key : List.of("kind", "hop", "round", "at", "until", "until-round")) {
+        faultOrigins.put(origin + "." + key, f.where(key));
+      }
+      faults.add(fault(f, deviceCount, rounds, origin));
     }
     String availability = r.string("availability");
     if (!availability.isBlank()) {
@@ -764,6 +774,7 @@ public record Settings(
         origins.put(key, r.where(key));
       }
     }
+    origins.putAll(faultOrigins);
     return new Settings(
         scenario,
         r.integerIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
@@ -799,7 +810,12 @@ public record Settings(
    */
   private static final List<String> LATE_KEYS =
       List.of(
-          "dag.profile", "model.name", "model.data-type", "devices.count", "devices.memory-bytes");
+          "dag.profile",
+          "model.name",
+          "model.cut",
+          "model.data-type",
+          "devices.count",
+          "devices.memory-bytes");
 
   /**
    * How a refusal of {@code key} (below {@code splitemu}, such as {@code "dag.profile"}) starts:
@@ -809,6 +825,17 @@ public record Settings(
   public String where(String key) {
     String w = origins == null ? null : origins.get(key);
     return w != null ? w : NS + "." + key;
+  }
+
+  /**
+   * How a refusal of {@code key} of fault {@code f} starts: the file and line where the scenario's
+   * list gave it (the entry's when the key is not written) and its full key, {@code "s.conf:63:
+   * splitemu.faults[0].kind"}; {@code f}'s {@link Fault#where} and the key for a fault of an
+   * availability file.
+   */
+  public String where(Fault f, String key) {
+    String w = origins == null ? null : origins.get(f.origin() + "." + key);
+    return w != null ? w : f.where() + "." + key;
   }
 
   /** {@code checkpoint.every}: a checkpoint after every K-th round (0: none), checked at load. */

@@ -994,8 +994,8 @@ public final class Emulation {
       }
       if (!supported.contains(f.kind())) {
         throw new SettingsException(
-            at
-                + ".kind: "
+            s.where(f, "kind")
+                + ": "
                 + f.kind()
                 + " is not injected on "
                 + s.scheme()
@@ -1028,16 +1028,16 @@ public final class Emulation {
       String at = f.where();
       if (f.kind().equals("hop-crash")) {
         throw new SettingsException(
-            at
-                + ".kind: hop-crash is not injected"
+            s.where(f, "kind")
+                + ": hop-crash is not injected"
                 + policy
                 + " (a device given up would rejoin a chain placed again without it)");
       }
       boolean cuts = f.kind().equals("link-outage") || f.kind().equals("partition");
       if (cuts && f.end() == null) {
         throw new SettingsException(
-            at
-                + ".kind: "
+            s.where(f, "kind")
+                + ": "
                 + f.kind()
                 + " without an end cuts the device's link off for good, which is not taken"
                 + policy
@@ -1045,8 +1045,8 @@ public final class Emulation {
       }
       if (cuts && f.end().atRoundStart()) {
         throw new SettingsException(
-            at
-                + ".until-round: "
+            s.where(f, "until-round")
+                + ": "
                 + f.kind()
                 + " until a round's start cuts the device's link off until then, which is not"
                 + " taken"
@@ -1065,27 +1065,27 @@ public final class Emulation {
     Settings.Fault f = s.faults().get(i);
     if (f.end() != null) {
       throw new SettingsException(
-          at
-              + (f.end().atRoundStart() ? ".until-round: " : ".until: ")
+          s.where(f, f.end().atRoundStart() ? "until-round" : "until")
+              + ": "
               + "hop-crash has no end: a crashed hop does not come back");
     }
     if (f.start().atRoundStart() && f.start().round() == 1) {
       throw new SettingsException(
-          at
-              + ".round: hop-crash at round 1 is the run's start, before any hop holds a unit;"
+          s.where(f, "round")
+              + ": hop-crash at round 1 is the run's start, before any hop holds a unit;"
               + " give round >= 2 or plan with fewer hops (mpsl.hops)");
     }
     if (!f.start().atRoundStart() && f.start().atNs() == 0) {
       throw new SettingsException(
-          at
-              + ".at: hop-crash at 0 s is the run's start, before any hop holds a unit;"
+          s.where(f, "at")
+              + ": hop-crash at 0 s is the run's start, before any hop holds a unit;"
               + " give an instant after it or plan with fewer hops (mpsl.hops)");
     }
     int hops = io.splitemu.actors.pipeline.MpslPlanner.firstHops(s);
     if (f.hop() >= hops) {
       throw new SettingsException(
-          at
-              + ".hop: hop "
+          s.where(f, "hop")
+              + ": hop "
               + f.hop()
               + " is not a hop of the plan ("
               + hops
@@ -1102,8 +1102,8 @@ public final class Emulation {
               || g.kind().equals("device-hang")
               || g.kind().equals("device-crash"))) {
         throw new SettingsException(
-            at
-                + ".at: hop-crash at an instant does not combine with "
+            s.where(f, "at")
+                + ": hop-crash at an instant does not combine with "
                 + g.kind()
                 + " ("
                 + g.origin()
@@ -1116,14 +1116,14 @@ public final class Emulation {
       }
       if (g.hop() == f.hop()) {
         throw new SettingsException(
-            at + ".hop: hop " + f.hop() + " crashes already in " + g.origin());
+            s.where(f, "hop") + ": hop " + f.hop() + " crashes already in " + g.origin());
       }
       if (g.start().atRoundStart()
           && f.start().atRoundStart()
           && g.start().round() == f.start().round()) {
         throw new SettingsException(
-            at
-                + ".round: "
+            s.where(f, "round")
+                + ": "
                 + g.origin()
                 + " crashes a hop at round "
                 + f.start().round()
@@ -1132,8 +1132,8 @@ public final class Emulation {
     }
     if (s.checkpointEvery() > 0) {
       throw new SettingsException(
-          at
-              + ".kind: hop-crash does not take "
+          s.where(f, "kind")
+              + ": hop-crash does not take "
               + Settings.NS
               + ".checkpoint.every > 0 on "
               + s.scheme()
@@ -1148,8 +1148,8 @@ public final class Emulation {
   private static void checkCrash(Settings s, Settings.Fault f, String at) {
     if (f.end() != null) {
       throw new SettingsException(
-          at
-              + (f.end().atRoundStart() ? ".until-round: " : ".until: ")
+          s.where(f, f.end().atRoundStart() ? "until-round" : "until")
+              + ": "
               + f.kind()
               + " has no end: the run restores its last checkpoint"
               + (f.kind().equals("server-crash") ? " after restart-delay" : ""));
@@ -1157,8 +1157,8 @@ public final class Emulation {
     int every = s.checkpointEvery();
     if (every == 0) {
       throw new SettingsException(
-          at
-              + ".kind: "
+          s.where(f, "kind")
+              + ": "
               + f.kind()
               + " restores the last checkpoint, so it needs "
               + Settings.NS
@@ -1166,8 +1166,8 @@ public final class Emulation {
     }
     if (f.start().atRoundStart() && f.start().round() <= every) {
       throw new SettingsException(
-          at
-              + ".round: "
+          s.where(f, "round")
+              + ": "
               + f.kind()
               + " at the start of round "
               + f.start().round()
@@ -1192,8 +1192,8 @@ public final class Emulation {
           || kind.equals("hop-crash")
           || isLinkFault(kind)) {
         throw new SettingsException(
-            at
-                + ".kind: "
+            s.where(f, "kind")
+                + ": "
                 + f.kind()
                 + " does not combine with "
                 + kind
@@ -1232,18 +1232,33 @@ public final class Emulation {
 
     MetricsSettings.of(s); // a bad metrics block fails here, before any folder exists
     if (!ModelZoo.names().contains(s.model().name())) {
+      String name = s.model().name();
+      String zoo = String.join(", ", ModelZoo.names());
+      boolean profile =
+          io.splitemu.model.profile.ModelProfiles.names().contains(name)
+              || name.endsWith(".dag.json")
+              || name.endsWith(".prototxt");
       throw new SettingsException(
-          "splitemu.model.name: unknown model \""
-              + s.model().name()
-              + "\"; known: "
-              + String.join(", ", ModelZoo.names()));
+          s.where("model.name")
+              + ": "
+              + (profile
+                  ? s.scheme()
+                      + " trains zoo models only ("
+                      + zoo
+                      + "); \""
+                      + name
+                      + "\" is a profile, for "
+                      + String.join(", ", io.splitemu.actors.scheme.ShareSplitPolicies.SCHEMES)
+                      + ", sfl-compute-robust (fidelity = timing)"
+                  : "unknown model \"" + name + "\"; " + s.scheme() + " trains the zoo's: " + zoo));
     }
     // Tensors and weights on the wire at the element size of model.data-type (labels stay int32).
     ChainProfile profile = ModelZoo.profile(s.model().name(), dataType(s));
     int cut = s.model().cut();
     if (cut < 1 || cut >= profile.size()) {
       throw new SettingsException(
-          "splitemu.model.cut: must be in 1.."
+          s.where("model.cut")
+              + ": must be in 1.."
               + (profile.size() - 1)
               + " for model "
               + profile.model()

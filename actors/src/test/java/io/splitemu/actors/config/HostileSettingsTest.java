@@ -336,4 +336,74 @@ class HostileSettingsTest {
     SettingsException e = refused("availability=churn");
     assertTrue(e.getMessage().endsWith("churn is a directory, not a file"), e.getMessage());
   }
+
+  // Refusals made when a run is prepared name the file and line like those made at load.
+
+  private SettingsException refusedAtStart(String line) throws Exception {
+    Path f = scenario(BASE + line + "\n");
+    Settings s = Settings.load(f, List.of());
+    SettingsException e =
+        assertThrows(
+            SettingsException.class, () -> io.splitemu.actors.runtime.Emulation.prepare(s));
+    assertTrue(e.getMessage().startsWith(f + ":4: "), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    return e;
+  }
+
+  /** Before: "splitemu.model.cut: must be in 1..6 for model lenet5, got 9", with no file. */
+  @Test
+  void aCutPastTheModel_namesTheFileAndLine() throws Exception {
+    SettingsException e = refusedAtStart("splitemu.model.cut = 9");
+    assertTrue(
+        e.getMessage().endsWith(":4: splitemu.model.cut: must be in 1..6 for model lenet5, got 9"),
+        e.getMessage());
+  }
+
+  /** Before: "splitemu.model.name: unknown model \"lenet6\"; known: ...", with no file. */
+  @Test
+  void anUnknownModel_namesTheFileAndLine() throws Exception {
+    SettingsException e = refusedAtStart("splitemu.model.name = lenet6");
+    assertTrue(
+        e.getMessage()
+            .contains(
+                ":4: splitemu.model.name: unknown model \"lenet6\"; psl trains the zoo's: lenet5,"
+                    + " mlp, resnet8"),
+        e.getMessage());
+  }
+
+  /**
+   * A profile that profile --model knows, on a barrier scheme: before, "unknown model", with no
+   * file or scheme.
+   */
+  @Test
+  void aProfileOnABarrierScheme_saysWhichSchemesTakeIt() throws Exception {
+    SettingsException e = refusedAtStart("splitemu.model.name = efficientnetv2-s-mnist");
+    assertTrue(
+        e.getMessage()
+            .contains(
+                ":4: splitemu.model.name: psl trains zoo models only (lenet5, mlp, resnet8);"
+                    + " \"efficientnetv2-s-mnist\" is a profile, for edgesplit, "),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("sfl-compute-robust"), e.getMessage());
+    assertFalse(e.getMessage().contains("unknown"), e.getMessage());
+  }
+
+  /** Before: "splitemu.faults[0].kind: hop-crash is not injected on sl yet", with no file. */
+  @Test
+  void aFaultKindTheSchemeDoesNotInject_namesTheFileAndLine() throws Exception {
+    SettingsException e =
+        refusedAtStart(
+            "splitemu { scheme = sl, faults = [{kind = hop-crash, hop = 0, round = 2}] }");
+    assertTrue(
+        e.getMessage().contains(":4: splitemu.faults[0].kind: hop-crash is not injected on sl"),
+        e.getMessage());
+  }
+
+  /** A --set the library cannot parse names the option once (before: twice, one after another). */
+  @Test
+  void anUnparsableSet_namesTheOptionOnce() throws Exception {
+    SettingsException e = refused("links.static.uplink-bps=[1e6,");
+    starts("--set links.static.uplink-bps=[1e6,: 1: ", e);
+    assertEquals(1, e.getMessage().split("--set ", -1).length - 1, e.getMessage());
+  }
 }
