@@ -64,6 +64,14 @@ public final class PlanCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print one JSON object on standard output")
   boolean json;
 
+  @Option(
+      names = "--keep-refused",
+      description =
+          "a scheme that refuses the scenario is a line SCHEME refused: why (with --json, an entry"
+              + " of \"refused\") and the others are planned, instead of an error; every scheme"
+              + " refusing, or a value the settings refuse, is still an error")
+  boolean keepRefused;
+
   @Override
   public Integer call() {
     // The scenario as given: each scheme checks it as its run would (fidelity included) and only
@@ -74,15 +82,51 @@ public final class PlanCommand implements Callable<Integer> {
       chosen.add(Schemes.of(n.trim()));
     }
     List<SchemePlan> plans = new ArrayList<>();
+    // Every scheme is planned; a refusal is led by the scheme's name, as compare's are (some
+    // reasons, a DAG scheme's missing profile, do not name it).
+    List<String[]> refused = new ArrayList<>();
     for (Scheme scheme : chosen) {
-      // A fault or survival policy the run would refuse, the plan refuses with the same line.
-      Emulation.checkFaults(s.withScheme(scheme.name()), scheme.family());
-      plans.add(scheme.plan(s.withScheme(scheme.name())));
+      try {
+        // A fault or survival policy the run would refuse, the plan refuses with the same line.
+        Emulation.checkFaults(s.withScheme(scheme.name()), scheme.family());
+        plans.add(scheme.plan(s.withScheme(scheme.name())));
+      } catch (IllegalArgumentException e) {
+        refused.add(new String[] {scheme.name(), e.getMessage()});
+      }
+    }
+    if (!keepRefused && !refused.isEmpty()) {
+      throw new UserException(
+          refused.get(0)[0]
+              + ": "
+              + refused.get(0)[1]
+              + (plans.isEmpty() || chosen.size() < 2
+                  ? ""
+                  : "; with --keep-refused the schemes that accept the scenario are planned ("
+                      + plans.stream().map(SchemePlan::scheme).collect(Collectors.joining(", "))
+                      + ")"));
+    }
+    if (plans.isEmpty()) {
+      throw new UserException(
+          "--schemes "
+              + chosen.stream().map(Scheme::name).collect(Collectors.joining(","))
+              + ": every scheme refuses the scenario ("
+              + refused.stream().map(r -> r[0] + ": " + r[1]).collect(Collectors.joining("; "))
+              + ")");
     }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
-      out.println(toJson(s, plans));
+      ObjectNode o = toJson(s, plans);
+      if (!refused.isEmpty()) {
+        ArrayNode rs = o.putArray("refused");
+        for (String[] r : refused) {
+          rs.addObject().put("scheme", r[0]).put("why", r[1]);
+        }
+      }
+      out.println(o);
     } else {
+      for (String[] r : refused) {
+        out.printf("%s refused: %s%n", r[0], r[1]);
+      }
       printText(out, s, plans);
     }
     out.flush();
@@ -91,7 +135,7 @@ public final class PlanCommand implements Callable<Integer> {
 
   // ---- output ----
 
-  static String toJson(Settings s, List<SchemePlan> plans) {
+  static ObjectNode toJson(Settings s, List<SchemePlan> plans) {
     ObjectMapper mapper = new ObjectMapper();
     ObjectNode o = mapper.createObjectNode();
     o.put("scenario", s.scenario());
@@ -133,7 +177,7 @@ public final class PlanCommand implements Callable<Integer> {
       }
       jp.put("basis", p.basis());
     }
-    return o.toString();
+    return o;
   }
 
   private static void devices(ArrayNode devs, List<SchemePlan.DeviceView> views) {
@@ -142,6 +186,8 @@ public final class PlanCommand implements Callable<Integer> {
       j.put("id", d.id());
       if (Double.isFinite(d.flopsPerSecond())) {
         j.put("flopsPerSecond", d.flopsPerSecond());
+      } else {
+        j.put("compute", "measured"); // mpsl*: mpsl.device-type's measured times
       }
       j.put("samples", d.samples());
       j.put("uplinkBps", d.uplinkBps());
@@ -176,15 +222,24 @@ public final class PlanCommand implements Callable<Integer> {
           "samples",
           "uplink bit/s",
           "downlink bit/s");
+      boolean measured = false;
       for (SchemePlan.DeviceView d : p.devices()) {
+        // mpsl*'s devices compute at mpsl.device-type's measured times, not at a rate.
+        boolean rate = Double.isFinite(d.flopsPerSecond());
+        measured |= !rate;
         out.printf(
             Locale.ROOT,
-            "  %-6d %12.4g %8d %14.4g %14.4g%n",
+            "  %-6d %12s %8d %14.4g %14.4g%n",
             d.id(),
-            d.flopsPerSecond(),
+            rate ? String.format(Locale.ROOT, "%.4g", d.flopsPerSecond()) : "measured",
             d.samples(),
             d.uplinkBps(),
             d.downlinkBps());
+      }
+      if (measured) {
+        out.printf(
+            Locale.ROOT,
+            "  (FLOP/s measured: the device's layers take mpsl.device-type's measured times)%n");
       }
       for (String d : p.decisions()) {
         out.printf(Locale.ROOT, "  %s%n", d);

@@ -353,7 +353,12 @@ public record Settings(
    */
   public static Settings load(Path scenarioFile, List<String> overrides, List<String> alsoReading) {
     if (!Files.isRegularFile(scenarioFile)) {
-      throw new SettingsException("scenario file not found: " + scenarioFile);
+      throw new SettingsException(
+          Files.isDirectory(scenarioFile)
+              ? scenarioFile + " is a folder, not a scenario file"
+              : Files.exists(scenarioFile)
+                  ? scenarioFile + " is not a regular file, so not a scenario file"
+                  : "scenario file not found: " + scenarioFile);
     }
     Config file;
     try {

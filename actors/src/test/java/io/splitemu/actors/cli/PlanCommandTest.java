@@ -192,7 +192,12 @@ class PlanCommandTest {
       String run = refused("run", cases[i]).err().strip();
       String plan = refused("plan", cases[i]).err().strip();
       assertTrue(run.contains(expected[i]), run);
-      assertEquals(run, plan, "plan refuses with run's line: " + List.of(cases[i]));
+      // Led by the scheme's name, as compare's refusals are.
+      String scheme = cases[i][0].substring("scheme=".length());
+      assertEquals(
+          run.replaceFirst("^splitemu: ", "splitemu: " + scheme + ": "),
+          plan,
+          "plan refuses with run's line: " + List.of(cases[i]));
     }
     // The same scenarios in timing fidelity plan.
     for (int i = 0; i < 3; i++) {
@@ -246,5 +251,107 @@ class PlanCommandTest {
     assertNotEquals(0, cut.code());
     assertTrue(cut.err().contains("splitemu.model.cut"), cut.err());
     assertEquals(1, cut.err().strip().lines().count(), cut.err());
+  }
+
+  /**
+   * Every refusal of plan is led by the scheme's name (before: "splitemu: splitemu.model.cut: must
+   * be in 1..6 ...", no scheme).
+   */
+  @Test
+  void aRefusal_namesTheScheme() {
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli(
+            "plan", quickstart().toString(), "--schemes", "psl,sl", "--set", "model.cut=9");
+    assertNotEquals(0, r.code(), r.out());
+    assertEquals("", r.out());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(r.err().startsWith("splitemu: psl: "), r.err());
+    assertTrue(r.err().contains("splitemu.model.cut: must be in 1..6"), r.err());
+  }
+
+  /**
+   * --keep-refused, as compare's: a refusing scheme is a line "SCHEME refused: why" (with --json,
+   * an entry of "refused") and the others are planned (before: an unknown option, and plan stopped
+   * at the first refusal); every scheme refusing is still an error.
+   */
+  @Test
+  void keepRefused_plansTheOthers() throws Exception {
+    String[] args = {
+      "plan",
+      quickstart().toString(),
+      "--schemes",
+      "edgesplit,psl,sfl-compute",
+      "--set",
+      "local-steps=0"
+    };
+    ProfileCommandTest.Result stop = ProfileCommandTest.cli(args);
+    assertNotEquals(0, stop.code());
+    assertTrue(stop.err().startsWith("splitemu: edgesplit: "), stop.err());
+    assertTrue(stop.err().contains("with --keep-refused"), stop.err());
+    assertTrue(stop.err().contains("(psl)"), stop.err());
+
+    List<String> keep = new ArrayList<>(List.of(args));
+    keep.add("--keep-refused");
+    ProfileCommandTest.Result r = ProfileCommandTest.cli(keep.toArray(new String[0]));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().startsWith("edgesplit refused: "), r.out());
+    assertTrue(r.out().contains("\nsfl-compute refused: "), r.out());
+    assertTrue(r.out().contains("psl (barrier engine)"), r.out());
+
+    keep.add("--json");
+    ProfileCommandTest.Result j = ProfileCommandTest.cli(keep.toArray(new String[0]));
+    assertEquals(0, j.code(), j.err());
+    JsonNode o = new ObjectMapper().readTree(j.out());
+    assertEquals(1, o.get("plans").size());
+    assertEquals("edgesplit", o.get("refused").get(0).get("scheme").asText());
+    assertEquals("sfl-compute", o.get("refused").get(1).get("scheme").asText());
+
+    ProfileCommandTest.Result all =
+        ProfileCommandTest.cli(
+            "plan",
+            quickstart().toString(),
+            "--schemes",
+            "edgesplit,sfl-compute",
+            "--set",
+            "local-steps=0",
+            "--keep-refused");
+    assertNotEquals(0, all.code());
+    assertEquals(1, all.err().strip().lines().count(), all.err());
+    assertTrue(all.err().contains("every scheme refuses the scenario"), all.err());
+  }
+
+  /**
+   * mpsl*'s devices compute at measured times: the FLOP/s column says "measured" (before: NaN), and
+   * --json says so in "compute".
+   */
+  @Test
+  void mpslDevices_showMeasured_notNaN() throws Exception {
+    Path f = tmp.resolve("mpsl.conf");
+    Files.writeString(f, CheckpointResumeTest.mpslScenario("mpsl", "plan", 1, ""));
+    for (String scheme : List.of("mpsl", "mpsl-horizontal")) {
+      ProfileCommandTest.Result r =
+          ProfileCommandTest.cli("plan", f.toString(), "--set", "scheme=" + scheme);
+      assertEquals(0, r.code(), r.err());
+      assertTrue(!r.out().contains("NaN"), r.out());
+      assertTrue(r.out().contains(" measured "), r.out());
+      JsonNode j = plan(f.toString(), "--set", "scheme=" + scheme);
+      assertEquals("measured", j.get("devices").get(0).get("compute").asText());
+    }
+  }
+
+  /**
+   * A folder or a device given as the scenario is said to be one (before: "scenario file not
+   * found", although it exists).
+   */
+  @Test
+  void aFolderOrADevice_asTheScenario_isSaidToBeOne() {
+    Path dir = quickstart().getParent();
+    ProfileCommandTest.Result r = ProfileCommandTest.cli("plan", dir.toString());
+    assertNotEquals(0, r.code());
+    assertEquals("splitemu: " + dir + " is a folder, not a scenario file", r.err().strip());
+    ProfileCommandTest.Result n = ProfileCommandTest.cli("plan", "/dev/null");
+    assertNotEquals(0, n.code());
+    assertEquals(
+        "splitemu: /dev/null is not a regular file, so not a scenario file", n.err().strip());
   }
 }
