@@ -556,7 +556,9 @@ public final class CompareCommand implements Callable<Integer> {
                 + e.stoppedAfterRound()
                 + " (checkpoint "
                 + Checkpoints.file(e.dir(), e.stoppedAfterRound())
-                + "; resume it alone with: splitemu run "
+                + "; resume it alone with: "
+                + RunCommand.launcher()
+                + " run "
                 + RunCommand.shellWord(scenario.toString())
                 + RunCommand.shellSets(resumeSets)
                 + " --resume "
@@ -638,7 +640,7 @@ public final class CompareCommand implements Callable<Integer> {
   /** Locks the folder of {@code --resume}, refused in one line if it does not exist. */
   private void lockResumed() {
     if (!Files.isDirectory(resume)) {
-      throw new UserException("--resume: results folder " + resume + " does not exist");
+      throw new UserException(Checkpoints.notAFolder(resume));
     }
     lock = FolderLock.takeCreating(resume, false);
   }
@@ -735,14 +737,16 @@ public final class CompareCommand implements Callable<Integer> {
   private void checkResumedFolder(boolean swept, List<String> pointFolders) {
     Path dir = resume;
     if (!Files.isDirectory(dir)) {
-      throw new UserException("--resume: results folder " + dir + " does not exist");
+      throw new UserException(Checkpoints.notAFolder(dir));
     }
     if (Files.isRegularFile(dir.resolve("scenario.conf"))) {
       throw new UserException(
           "--resume: "
               + dir
               + " is a run's results folder, not a compare's (it holds scenario.conf); resume it"
-              + " with splitemu run "
+              + " with "
+              + RunCommand.launcher()
+              + " run "
               + RunCommand.shellWord(scenario.toString())
               + " --resume "
               + RunCommand.shellWord(dir.toString()));
@@ -1096,7 +1100,8 @@ public final class CompareCommand implements Callable<Integer> {
    */
   String resumeCommand(Path dir) {
     StringBuilder b =
-        new StringBuilder("splitemu compare ")
+        new StringBuilder(RunCommand.launcher())
+            .append(" compare ")
             .append(RunCommand.shellWord(scenario.toString()))
             .append(" --schemes ")
             .append(RunCommand.shellWord(String.join(",", schemeNames())));

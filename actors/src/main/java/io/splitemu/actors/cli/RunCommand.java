@@ -230,7 +230,9 @@ public final class RunCommand implements Callable<Integer> {
             + " ended with exit "
             + status
             + " on the JVM that held its lease (--failover), so this one does not run it; to go"
-            + " on with it: splitemu run "
+            + " on with it: "
+            + launcher()
+            + " run "
             + shellWord(scenario.toString())
             + resumeSets()
             + " --resume "
@@ -453,7 +455,9 @@ public final class RunCommand implements Callable<Integer> {
               + (hopCrash
                   // --resume refuses it (a checkpoint holds the hops of one plan)
                   ? "; a run with a hop-crash fault cannot be resumed yet"
-                  : "; resume with: splitemu run "
+                  : "; resume with: "
+                      + launcher()
+                      + " run "
                       + shellWord(scenario.toString())
                       + resumeSets()
                       + " --resume "
@@ -507,6 +511,16 @@ public final class RunCommand implements Callable<Integer> {
       b.append(" --set ").append(shellWord(set));
     }
     return b.toString();
+  }
+
+  /**
+   * How the user started splitemu, as a hint to paste starts: the launcher's {@code $0} (system
+   * property {@code splitemu.launcher}, such as {@code ./splitemu} in the checkout), else {@code
+   * splitemu}.
+   */
+  static String launcher() {
+    String l = System.getProperty("splitemu.launcher", "");
+    return l.isBlank() ? "splitemu" : shellWord(l);
   }
 
   /** {@code word} as one word for a POSIX shell: as it is where it needs no quotes. */

@@ -319,9 +319,21 @@ public final class Checkpoints {
     return newest(dir, warn, true);
   }
 
+  /**
+   * Why {@code --resume}'s {@code dir}, not a folder, is refused: it does not exist or is a file.
+   */
+  public static String notAFolder(Path dir) {
+    return "--resume: "
+        + (Files.isRegularFile(dir)
+            ? dir + " is a file, not a results folder"
+            : Files.exists(dir)
+                ? dir + " is not a folder, so not a results folder"
+                : "results folder " + dir + " does not exist");
+  }
+
   private static Checkpoint newest(Path dir, Consumer<String> warn, boolean scheduled) {
     if (!Files.isDirectory(dir)) {
-      throw new IllegalArgumentException("--resume: results folder " + dir + " does not exist");
+      throw new IllegalArgumentException(notAFolder(dir));
     }
     Path folder = dir.resolve("checkpoints");
     List<Path> files = new ArrayList<>();

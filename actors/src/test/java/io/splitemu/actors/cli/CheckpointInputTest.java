@@ -175,4 +175,30 @@ class CheckpointInputTest {
     Files.writeString(churn, "device,offline_from_s,offline_until_s\n2,0.5,1.5\n");
     oneLine(resume(scenario, out, avail), out + " was run with another configuration");
   }
+
+  /**
+   * A file given to --resume of run or compare is said to be a file (before: "results folder F does
+   * not exist", although it exists).
+   */
+  @Test
+  void aFileGivenToResume_isSaidToBeAFile() throws Exception {
+    Path scenario = scenario("psl");
+    Path file = Files.writeString(tmp.resolve("notes.md"), "x\n");
+    String said = "--resume: " + file + " is a file, not a results folder";
+    oneLine(
+        ProfileCommandTest.cli(
+            "run", scenario.toString(), EVERY[0], EVERY[1], "--resume", file.toString()),
+        said);
+    oneLine(
+        ProfileCommandTest.cli(
+            "compare",
+            scenario.toString(),
+            "--schemes",
+            "sl,psl",
+            EVERY[0],
+            EVERY[1],
+            "--resume",
+            file.toString()),
+        said);
+  }
 }

@@ -93,4 +93,41 @@ class LauncherScriptTest {
     assertEquals(2, lines(tmp.resolve("calls/mvnw")), "builds after a source changed");
     assertEquals(5, lines(tmp.resolve("calls/java")), "runs");
   }
+
+  /**
+   * The launcher tells the CLI how it was started ($0), and the hints to paste (resume with: ...)
+   * start with that (before: always a bare "splitemu", which fails in the checkout unless on PATH).
+   */
+  @Test
+  void theLauncher_passesHowItWasStarted_toTheHints(@TempDir Path tmp) throws Exception {
+    Path repo = repo(tmp);
+    Files.createDirectories(tmp.resolve("calls"));
+    Path bin = tmp.resolve("bin");
+    script(
+        bin.resolve("java"),
+        "case \"$1\" in -XshowSettings*) echo '    java.specification.version = 17'; exit 0;;"
+            + " esac\n"
+            + "printf '%s\\n' \"$@\" >> \"$CALLS/args\"\n");
+    Process p = launch(repo, tmp);
+    assertEquals(true, p.waitFor(60, TimeUnit.SECONDS));
+    List<String> args = Files.readAllLines(tmp.resolve("calls/args"));
+    assertEquals(
+        true, args.contains("-Dsplitemu.launcher=" + repo.resolve("splitemu")), args.toString());
+
+    String before = System.getProperty("splitemu.launcher");
+    try {
+      System.clearProperty("splitemu.launcher");
+      assertEquals("splitemu", RunCommand.launcher());
+      System.setProperty("splitemu.launcher", "./splitemu");
+      assertEquals("./splitemu", RunCommand.launcher());
+      System.setProperty("splitemu.launcher", "/opt/my tools/splitemu");
+      assertEquals("'/opt/my tools/splitemu'", RunCommand.launcher());
+    } finally {
+      if (before == null) {
+        System.clearProperty("splitemu.launcher");
+      } else {
+        System.setProperty("splitemu.launcher", before);
+      }
+    }
+  }
 }
