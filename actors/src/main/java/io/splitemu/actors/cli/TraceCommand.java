@@ -42,8 +42,28 @@ public final class TraceCommand implements Callable<Integer> {
       description = "mahimahi, pensieve, norway-raw or csv")
   String format;
 
-  @Option(names = "--bytes", paramLabel = "N", description = "bytes to deliver")
+  @Option(
+      names = "--bytes",
+      paramLabel = "N",
+      converter = WholeNumber.class,
+      description = "bytes to deliver: a whole number, also as 1e6 or 1.5e6")
   Long bytes;
+
+  /**
+   * A whole number written as an integer or in the forms a double takes ({@code 1e6}, {@code
+   * 1.5e6}), as split's options take {@code 2e9}; a fraction or a word is refused naming it.
+   */
+  static final class WholeNumber implements CommandLine.ITypeConverter<Long> {
+    @Override
+    public Long convert(String value) {
+      try {
+        return new java.math.BigDecimal(value.trim()).longValueExact();
+      } catch (NumberFormatException | ArithmeticException e) {
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' is not a whole number (such as 1000000 or 1e6)");
+      }
+    }
+  }
 
   @Option(
       names = "--start",

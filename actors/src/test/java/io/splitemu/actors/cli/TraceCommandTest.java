@@ -187,4 +187,28 @@ class TraceCommandTest {
     assertEquals(1, r.code());
     assertTrue(r.err().contains("not found"), r.err());
   }
+
+  /**
+   * --bytes takes a whole number in the forms split's rates take (1e6, 1.5e6), as it is written
+   * (before: "'1e6' is not a long"); a fraction is refused in one line naming the value.
+   */
+  @Test
+  void bytesInExponentForm_isTheWholeNumber() throws Exception {
+    Path f = tmp.resolve("small");
+    Files.writeString(f, "0.0\t2.0\n1.0\t4.0\n2.0\t8.0\n");
+    String[] args = {"trace", f.toString(), "--format", "pensieve", "--json", "--bytes"};
+    String[] plain = java.util.Arrays.copyOf(args, args.length + 1);
+    plain[args.length] = "500000";
+    String[] exp = plain.clone();
+    exp[args.length] = "5e5";
+    ProfileCommandTest.Result a = ProfileCommandTest.cli(plain);
+    ProfileCommandTest.Result b = ProfileCommandTest.cli(exp);
+    assertEquals(0, b.code(), b.err());
+    assertEquals(a.out(), b.out());
+    exp[args.length] = "1.5";
+    ProfileCommandTest.Result c = ProfileCommandTest.cli(exp);
+    assertEquals(2, c.code(), c.out()); // a usage error, as a word there
+    assertTrue(c.err().contains("'1.5' is not a whole number"), c.err());
+    assertEquals(1, c.err().strip().lines().count(), c.err());
+  }
 }
