@@ -985,11 +985,10 @@ public final class Emulation {
     supported.addAll(Set.of("link-outage", "link-degradation", "message-loss", "partition"));
     for (int i = 0; i < s.faults().size(); i++) {
       Settings.Fault f = s.faults().get(i);
-      String at = f.where();
       if (SupervisorSetup.Crash.ownRows(f.kind())) {
-        checkCrash(s, f, at);
+        checkCrash(s, f);
         if (pipeline) {
-          checkPipelineCrash(s, f, at);
+          checkPipelineCrash(s, f);
         }
       }
       if (!supported.contains(f.kind())) {
@@ -1004,7 +1003,7 @@ public final class Emulation {
                 + ")");
       }
       if (f.kind().equals("hop-crash")) {
-        checkHopCrash(s, i, at);
+        checkHopCrash(s, i);
       }
     }
     // The pipeline takes both survival policies (PipelineControl); it runs in timing fidelity
@@ -1025,7 +1024,6 @@ public final class Emulation {
     String policy = " on " + s.scheme() + " under survival.absent = drop-for-round yet";
     for (int i = 0; i < s.faults().size(); i++) {
       Settings.Fault f = s.faults().get(i);
-      String at = f.where();
       if (f.kind().equals("hop-crash")) {
         throw new SettingsException(
             s.where(f, "kind")
@@ -1061,7 +1059,7 @@ public final class Emulation {
    * at an instant (then without device hangs), for good, on a hop of the plan, each hop once and
    * one crash per epoch start, without checkpoints.
    */
-  private static void checkHopCrash(Settings s, int i, String at) {
+  private static void checkHopCrash(Settings s, int i) {
     Settings.Fault f = s.faults().get(i);
     if (f.end() != null) {
       throw new SettingsException(
@@ -1145,7 +1143,7 @@ public final class Emulation {
    * A crash restores the last checkpoint (docs/runtime.md, "Crashes"): refused without checkpoints,
    * or at a round start no checkpoint precedes.
    */
-  private static void checkCrash(Settings s, Settings.Fault f, String at) {
+  private static void checkCrash(Settings s, Settings.Fault f) {
     if (f.end() != null) {
       throw new SettingsException(
           s.where(f, f.end().atRoundStart() ? "until-round" : "until")
@@ -1184,7 +1182,7 @@ public final class Emulation {
    * rechained devices: a device given up (hung) or a hop crashed after that checkpoint would not
    * come back as it was, so neither combines with it yet.
    */
-  private static void checkPipelineCrash(Settings s, Settings.Fault f, String at) {
+  private static void checkPipelineCrash(Settings s, Settings.Fault f) {
     for (Settings.Fault g : s.faults()) {
       String kind = g.kind();
       if (kind.equals("device-hang")
