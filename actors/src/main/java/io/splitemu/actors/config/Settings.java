@@ -377,14 +377,9 @@ public record Settings(
     } catch (ConfigException e) {
       throw new SettingsException(oneLine(e.getMessage()));
     }
-    List<String> texts = new java.util.ArrayList<>(overrides);
-    texts.addAll(alsoReading);
-    try {
-      texts.add(Files.readString(scenarioFile));
-    } catch (IOException | RuntimeException e) {
-      // Parsed already; without its text only an object is taken for a substitution's helper.
-    }
-    return from(file, overrides, scenarioFile, UnknownKeys.substitutionRoots(texts));
+    // The scenario's own substitutions (its includes' too) and the --set options' are found by
+    // resolving it (UnknownKeys.readThrough); the --sweep options are not part of it.
+    return from(file, overrides, scenarioFile, UnknownKeys.substitutionRoots(alsoReading));
   }
 
   private static final Pattern NOT_FOUND =
@@ -422,11 +417,14 @@ public record Settings(
 
   /** Settings from an already parsed scenario (tests, embedded defaults). */
   public static Settings from(Config scenario, List<String> overrides, Path scenarioFile) {
-    return from(scenario, overrides, scenarioFile, UnknownKeys.substitutionRoots(overrides));
+    return from(scenario, overrides, scenarioFile, java.util.Set.of());
   }
 
+  /**
+   * {@code swept}: the top-level keys compare's {@code --sweep} options read through substitutions.
+   */
   private static Settings from(
-      Config scenario, List<String> overrides, Path scenarioFile, java.util.Set<String> read) {
+      Config scenario, List<String> overrides, Path scenarioFile, java.util.Set<String> swept) {
     Config over = ConfigFactory.empty();
     for (String o : overrides) {
       Config one = parseOverride(o);
@@ -444,7 +442,15 @@ public record Settings(
       } catch (ConfigException e) {
         checked = user;
       }
-      UnknownKeys.check(checked, reference, NS, OPEN_PATHS, read);
+      Config unresolved = user.withFallback(reference);
+      UnknownKeys.check(
+          checked,
+          reference,
+          NS,
+          OPEN_PATHS,
+          key ->
+              swept.contains(key)
+                  || UnknownKeys.readThrough(unresolved, reference.root().keySet(), key));
     } catch (ConfigException e) {
       throw new SettingsException(oneLine(e.getMessage()));
     }

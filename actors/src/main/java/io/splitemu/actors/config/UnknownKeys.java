@@ -1,13 +1,18 @@
 package io.splitemu.actors.config;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * Refuses scenario keys that {@code reference.conf} does not define, so that a misspelt key fails
@@ -24,21 +29,21 @@ public final class UnknownKeys {
    */
   public static void check(
       Config scenario, Config reference, String namespace, Collection<String> openPaths) {
-    check(scenario, reference, namespace, openPaths, Set.of());
+    check(scenario, reference, namespace, openPaths, key -> false);
   }
 
   /**
-   * {@link #check(Config, Config, String, Collection)}; {@code substituted}: the first path
-   * elements of the {@code ${...}} substitutions the scenario's text and options hold ({@link
-   * #substitutionRoots}), top-level keys that are read, not misplaced.
+   * {@link #check(Config, Config, String, Collection)}; {@code read}: whether a top-level key of
+   * the scenario is read, not misplaced (through a substitution: {@link #readThrough}, or one in
+   * compare's {@code --sweep} options: {@link #substitutionRoots}).
    */
   public static void check(
       Config scenario,
       Config reference,
       String namespace,
       Collection<String> openPaths,
-      Set<String> substituted) {
-    checkTopLevel(scenario, reference, namespace, substituted);
+      Predicate<String> read) {
+    checkTopLevel(scenario, reference, namespace, read);
     if (!scenario.hasPath(namespace)) {
       return;
     }
@@ -70,12 +75,12 @@ public final class UnknownKeys {
    * it reads through substitutions ({@code fault-study} in scenarios/faults-psl-partition.conf),
    * also one named as a key the block sets from it; a top-level object named as a key (a block of
    * values for substitutions, such as {@code faults { none = [], crash = [...] }} read by {@code
-   * --sweep 'faults=${faults.none},${faults.crash}'}); and a top-level key that a substitution in
-   * the scenario's text or options reads ({@code substituted}). A plain value that nothing reads,
-   * such as {@code rounds = 1}, is refused.
+   * --sweep 'faults=${faults.none},${faults.crash}'}); and a top-level key that is read ({@code
+   * read}: a substitution of the scenario, its includes or options reads it). A plain value that
+   * nothing reads, such as {@code rounds = 1}, is refused.
    */
   static void checkTopLevel(
-      Config scenario, Config reference, String namespace, Set<String> substituted) {
+      Config scenario, Config reference, String namespace, Predicate<String> read) {
     if (!reference.hasPath(namespace)) {
       return;
     }
@@ -85,9 +90,7 @@ public final class UnknownKeys {
         .forEach(
             e -> {
               String key = e.getKey();
-              if (key.equals(namespace)
-                  || reference.root().containsKey(key)
-                  || substituted.contains(key)) {
+              if (key.equals(namespace) || reference.root().containsKey(key)) {
                 return;
               }
               String hint = null;
@@ -104,7 +107,8 @@ public final class UnknownKeys {
                         .orElse(null);
               }
               if (hint == null
-                  || (!hint.isEmpty() && e.getValue().valueType() == ConfigValueType.OBJECT)) {
+                  || (!hint.isEmpty() && e.getValue().valueType() == ConfigValueType.OBJECT)
+                  || read.test(key)) {
                 return;
               }
               throw new SettingsException(
@@ -124,12 +128,38 @@ public final class UnknownKeys {
             });
   }
 
+  /**
+   * Whether the top-level key {@code key} of {@code unresolved} (a scenario as parsed, includes and
+   * overrides merged, over {@code reference.conf}, not yet resolved) is read by one of the blocks
+   * that are read ({@code blocks}: {@code reference.conf}'s top-level keys, {@code splitemu} and
+   * {@code pekko}): resolved without it, one of them changes or stays unresolved ({@code splitemu {
+   * rounds = ${rounds} }} beside {@code rounds = 4}, also through another top-level block or from
+   * an included file). What resolution reads, not a search of the scenario's text: an included
+   * file, or a file not in UTF-8, reads the same. A scenario that does not resolve counts the key
+   * as read: its resolution then fails with the library's own message.
+   */
+  public static boolean readThrough(Config unresolved, Collection<String> blocks, String key) {
+    ConfigResolveOptions lax = ConfigResolveOptions.defaults().setAllowUnresolved(true);
+    try {
+      ConfigObject with = unresolved.resolve(lax).root();
+      ConfigObject without = unresolved.withoutPath(ConfigUtil.joinPath(key)).resolve(lax).root();
+      for (String block : blocks) {
+        if (!block.equals(key) && !Objects.equals(with.get(block), without.get(block))) {
+          return true;
+        }
+      }
+      return false;
+    } catch (ConfigException e) {
+      return true;
+    }
+  }
+
   private static final java.util.regex.Pattern SUBSTITUTION =
       java.util.regex.Pattern.compile("\\$\\{\\??\\s*([^}]*)\\}");
 
   /**
    * The first path element of every {@code ${path}} or {@code ${?path}} substitution in {@code
-   * texts} (a scenario's text, its {@code --set} and {@code --sweep} options).
+   * texts} (compare's {@code --sweep} options, which are not part of the scenario resolved).
    */
   public static Set<String> substitutionRoots(Collection<String> texts) {
     Set<String> roots = new java.util.HashSet<>();
@@ -141,7 +171,7 @@ public final class UnknownKeys {
           if (!path.isEmpty()) {
             roots.add(path.get(0));
           }
-        } catch (com.typesafe.config.ConfigException e) {
+        } catch (ConfigException e) {
           // Not a path: the config library names it when it reads the substitution.
         }
       }

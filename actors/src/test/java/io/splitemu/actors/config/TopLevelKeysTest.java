@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,6 +110,76 @@ class TopLevelKeysTest {
   }
 
   /**
+   * A top-level value read through an include loads: the block in an included file reads the
+   * including file's value, or both are in the included file (before: refused, the substitution
+   * being looked for only in the main file's text).
+   */
+  @Test
+  void aTopLevelValueReadThroughAnInclude_loads() throws Exception {
+    Files.writeString(
+        tmp.resolve("base2.conf"), "splitemu { scenario = param, rounds = ${rounds} }\n");
+    Path param = tmp.resolve("param.conf");
+    Files.writeString(param, "include \"base2.conf\"\nrounds = 4\n");
+    assertEquals(4, Settings.load(param, List.of()).rounds());
+    Files.writeString(
+        tmp.resolve("base.conf"),
+        "rounds = 5\nsplitemu { scenario = param, rounds = ${rounds} }\n");
+    Path only = tmp.resolve("only.conf");
+    Files.writeString(only, "include \"base.conf\"\n");
+    assertEquals(5, Settings.load(only, List.of()).rounds());
+    // An included value that nothing reads is still refused, at its own file and line.
+    Files.writeString(tmp.resolve("stray.conf"), "splitemu { scenario = x }\nrounds = 2\n");
+    Path stray = tmp.resolve("inc.conf");
+    Files.writeString(stray, "include \"stray.conf\"\n");
+    SettingsException e =
+        assertThrows(SettingsException.class, () -> Settings.load(stray, List.of()));
+    assertTrue(
+        e.getMessage().contains("stray.conf:2: rounds: outside the splitemu block"),
+        e.getMessage());
+  }
+
+  /**
+   * A scenario not valid UTF-8 (a Latin-1 byte in a comment) reads its top-level value as one in
+   * UTF-8 does (before: refused, its text being unreadable for the search of substitutions).
+   */
+  @Test
+  void aTopLevelValueReadInAFileNotInUtf8_loads() throws Exception {
+    Path f = tmp.resolve("latin1.conf");
+    byte[] head = "# caf".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] rest =
+        "\nrounds = 4\nsplitemu { scenario = x, rounds = ${rounds} }\n"
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] all = new byte[head.length + 1 + rest.length];
+    System.arraycopy(head, 0, all, 0, head.length);
+    all[head.length] = (byte) 0xe9;
+    System.arraycopy(rest, 0, all, head.length + 1, rest.length);
+    Files.write(f, all);
+    assertEquals(4, Settings.load(f, List.of()).rounds());
+  }
+
+  /**
+   * A top-level value read only through another top-level block, or by the pekko block, loads (as
+   * before, when the scenario's text was searched); a plain one beside an optional substitution of
+   * a missing key is refused.
+   */
+  @Test
+  void aTopLevelValueReadThroughAHelperBlock_loads() throws Exception {
+    Path f = tmp.resolve("chain.conf");
+    Files.writeString(
+        f,
+        "rounds = 3\nstudy { r = ${rounds} }\n"
+            + "splitemu { scenario = x, rounds = ${study.r}, seed = ${?no-such-key} }\n");
+    assertEquals(3, Settings.load(f, List.of()).rounds());
+    // Read by the pekko block, which the actor system reads.
+    Path p = tmp.resolve("pekko.conf");
+    Files.writeString(p, "mode = INFO\nsplitemu { scenario = x }\npekko { loglevel = ${mode} }\n");
+    assertEquals(3, Settings.load(p, List.of("seed=3")).seed());
+    SettingsException e =
+        refused("fidelity = timing\nsplitemu { scenario = x, seed = ${?no-such-key} }\n");
+    assertTrue(e.getMessage().contains(":1: fidelity: outside"), e.getMessage());
+  }
+
+  /**
    * Every committed scenario passes the check (fault-study and cost-study are top-level blocks; the
    * scenarios load in full in GoldenRunsTest, with the data folder).
    */
@@ -123,11 +192,16 @@ class TopLevelKeysTest {
     }
     assertTrue(files.size() > 10, files.toString());
     for (Path f : files) {
+      com.typesafe.config.Config parsed = com.typesafe.config.ConfigFactory.parseFile(f.toFile());
       com.typesafe.config.Config c =
-          com.typesafe.config.ConfigFactory.parseFile(f.toFile())
-              .resolve(
-                  com.typesafe.config.ConfigResolveOptions.defaults().setAllowUnresolved(true));
-      UnknownKeys.checkTopLevel(c, Settings.reference(), "splitemu", Set.of());
+          parsed.resolve(
+              com.typesafe.config.ConfigResolveOptions.defaults().setAllowUnresolved(true));
+      com.typesafe.config.Config unresolved = parsed.withFallback(Settings.reference());
+      UnknownKeys.checkTopLevel(
+          c,
+          Settings.reference(),
+          "splitemu",
+          key -> UnknownKeys.readThrough(unresolved, Settings.reference().root().keySet(), key));
     }
   }
 }
