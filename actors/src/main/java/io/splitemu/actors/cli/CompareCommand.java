@@ -278,10 +278,11 @@ public final class CompareCommand implements Callable<Integer> {
             check(List.of(o));
           } catch (IllegalArgumentException alone) {
             throw new UserException(
-                "--sweep " + o + ": " + withoutSetPrefix(alone.getMessage(), o));
+                "--sweep " + o + ": " + withoutSetPrefix(alone.getMessage(), List.of(o)));
           }
         }
-        throw new UserException("--sweep point " + String.join(", ", os) + ": " + e.getMessage());
+        throw new UserException(
+            "--sweep point " + String.join(", ", os) + ": " + withoutSetPrefix(e.getMessage(), os));
       }
     }
     if (resume != null) {
@@ -338,16 +339,18 @@ public final class CompareCommand implements Callable<Integer> {
       for (String scheme : schemes) {
         Settings one = s.withScheme(scheme.trim());
         Judged j = judge(one);
+        // The point's values are --sweep options, not the --set the reader names them by.
+        String why = j.why() == null ? null : withoutSetPrefix(j.why(), os);
         if (j.run() != null) {
           runs.add(j.run());
           pointRows.add(null);
         } else if (!keepRefused) {
           // Every point was checked before anything ran; a refusal here is not expected.
-          throw new UserException("--sweep point " + where + ": " + one.scheme() + ": " + j.why());
+          throw new UserException("--sweep point " + where + ": " + one.scheme() + ": " + why);
         } else {
-          w.printf("%s refused: %s%n", one.scheme(), j.why());
-          pointRows.add(SweepTable.Row.refused(point, one.scheme(), j.why()));
-          refused.add(new Comparison.Refusal(one.scheme(), j.why()));
+          w.printf("%s refused: %s%n", one.scheme(), why);
+          pointRows.add(SweepTable.Row.refused(point, one.scheme(), why));
+          refused.add(new Comparison.Refusal(one.scheme(), why));
         }
       }
       if (!warnedModels) {
@@ -1127,17 +1130,16 @@ public final class CompareCommand implements Callable<Integer> {
   }
 
   /**
-   * The settings reader names an override as {@code --set key=value: 1: splitemu.key: reason};
-   * under {@code --sweep} the prefix would name the wrong option.
+   * The settings reader names an override as {@code --set key=value: 1: splitemu.key: reason}, also
+   * inside a scheme's refusal ({@code psl: --set model.cut=9: 1: splitemu.model.cut: ...}); under
+   * {@code --sweep} that would name an option not given: {@code message} without the origin of each
+   * of the point's {@code overrides}.
    */
-  static String withoutSetPrefix(String message, String override) {
+  static String withoutSetPrefix(String message, List<String> overrides) {
     String m = message == null ? "" : message;
-    String prefix = "--set " + override + ": ";
-    if (m.startsWith(prefix)) {
-      m = m.substring(prefix.length());
-      if (m.startsWith("1: ")) {
-        m = m.substring(3);
-      }
+    for (String o : overrides) {
+      String prefix = "--set " + o + ": ";
+      m = m.replace(prefix + "1: ", "").replace(prefix, "");
     }
     return m;
   }

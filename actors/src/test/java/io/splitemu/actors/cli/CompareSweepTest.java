@@ -345,6 +345,53 @@ class CompareSweepTest {
     assertTrue(Files.size(out.resolve("sweep-cost_per_epoch.png")) > 1000);
   }
 
+  /**
+   * A point a scheme refuses names the --sweep value, not a --set never given (before: "--sweep
+   * model.cut=9: psl: --set model.cut=9: 1: splitemu.model.cut: ..."); with --keep-refused the
+   * table's and the point's report's reasons do not name a --set either.
+   */
+  @Test
+  void aSweptValueASchemeRefuses_namesTheSweep_notASet() throws Exception {
+    Path out = tmp.resolve("cut");
+    String[] args = {
+      "compare", scenario().toString(), "--schemes", "psl", "--sweep", "model.cut=1,9"
+    };
+    List<String> plain = new ArrayList<>(List.of(args));
+    plain.addAll(List.of("--out", out.toString()));
+    ProfileCommandTest.Result r = ProfileCommandTest.cli(plain.toArray(String[]::new));
+    assertEquals(1, r.code(), r.err() + r.out());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+    assertTrue(
+        r.err()
+            .startsWith("splitemu: --sweep model.cut=9: psl: splitemu.model.cut: must be in 1.."),
+        r.err());
+    assertFalse(r.err().contains("--set"), r.err());
+    assertFalse(Files.exists(out));
+
+    List<String> keep = new ArrayList<>(List.of(args));
+    keep.addAll(List.of("--keep-refused", "--out", out.toString()));
+    r = ProfileCommandTest.cli(keep.toArray(String[]::new));
+    assertEquals(0, r.code(), r.err() + r.out());
+    assertFalse(r.out().contains("--set"), r.out());
+    List<String> header = CsvTable.parseLine(Files.readAllLines(out.resolve("sweep.csv")).get(0));
+    List<List<String>> rows = CsvTable.read(out.resolve("sweep.csv"));
+    assertEquals(2, rows.size());
+    String why = rows.get(1).get(header.indexOf("refused"));
+    assertTrue(why.startsWith("splitemu.model.cut: must be in 1.."), why);
+    List<Path> reports;
+    try (Stream<Path> all = Files.walk(out)) {
+      reports = all.filter(p -> p.getFileName().toString().endsWith(".md")).toList();
+    }
+    assertTrue(reports.size() >= 2, reports.toString());
+    boolean named = false;
+    for (Path md : reports) {
+      String text = Files.readString(md);
+      assertFalse(text.contains("--set model.cut"), md + ": " + text);
+      named |= text.contains("splitemu.model.cut: must be in 1..");
+    }
+    assertTrue(named, reports.toString());
+  }
+
   @Test
   void aPointASchemeRefuses_isAnErrorNamingThePoint_orARowWithKeepRefused() throws Exception {
     Path profiles = mpslProfiles();
