@@ -241,9 +241,16 @@ public final class SettingsReader {
     return out;
   }
 
-  /** How an error about {@code key} starts: the value's file and line (when known) and full key. */
+  /**
+   * How an error about {@code key} starts: the value's file and line (when known) and full key; of
+   * a key not given, or given as null (a fault's {@code until = null}), the object's.
+   */
   public String where(String key) {
-    String m = error(key, "").getMessage();
+    ConfigOrigin origin =
+        has(key)
+            ? value(key).origin()
+            : root.hasPathOrNull(base) ? root.getValue(base).origin() : null;
+    String m = error(key, origin, "").getMessage();
     return m.substring(0, m.length() - 2);
   }
 

@@ -399,6 +399,57 @@ class HostileSettingsTest {
         e.getMessage());
   }
 
+  /**
+   * A fault written over several lines: a refusal at start names the line of the key it refuses
+   * (the fault-origin case above has the whole fault on one line).
+   */
+  @Test
+  void aMultiLineFault_refusedAtStart_namesTheRefusedKeysLine() throws Exception {
+    String fault =
+        "splitemu.checkpoint.every = 1\n"
+            + "splitemu.faults = [{\n"
+            + "  kind = server-crash\n"
+            + "  round = %s\n"
+            + "%s"
+            + "}]\n";
+    Path f = scenario(BASE + String.format(fault, "1", ""));
+    Settings s = Settings.load(f, List.of());
+    SettingsException e =
+        assertThrows(
+            SettingsException.class, () -> io.splitemu.actors.runtime.Emulation.prepare(s));
+    assertTrue(
+        e.getMessage().startsWith(f + ":7: splitemu.faults[0].round: server-crash at the start"),
+        e.getMessage());
+    Path g = scenario(BASE + String.format(fault, "2", "  until = 3 s\n"));
+    Settings t = Settings.load(g, List.of());
+    e =
+        assertThrows(
+            SettingsException.class, () -> io.splitemu.actors.runtime.Emulation.prepare(t));
+    assertTrue(
+        e.getMessage().startsWith(g + ":8: splitemu.faults[0].until: server-crash has no end"),
+        e.getMessage());
+  }
+
+  /**
+   * A fault key given as null reads as not given, as before the refusals at start named lines
+   * (then: "Configuration key 'x.until' is null").
+   */
+  @Test
+  void aFaultKeySetToNull_readsAsNotGiven() throws Exception {
+    Path f =
+        scenario(
+            BASE
+                + "splitemu.faults = [\n"
+                + "  { kind = device-hang, device = 1, round = 2, until = null }\n"
+                + "]\n");
+    Settings s = Settings.load(f, List.of());
+    assertEquals(1, s.faults().size());
+    assertEquals(null, s.faults().get(0).end());
+    assertTrue(
+        s.where(s.faults().get(0), "until").startsWith(f + ":5: "),
+        s.where(s.faults().get(0), "until"));
+  }
+
   /** A --set the library cannot parse names the option once (before: twice, one after another). */
   @Test
   void anUnparsableSet_namesTheOptionOnce() throws Exception {
