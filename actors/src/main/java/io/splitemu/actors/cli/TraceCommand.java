@@ -51,17 +51,31 @@ public final class TraceCommand implements Callable<Integer> {
 
   /**
    * A whole number written as an integer or in the forms a double takes ({@code 1e6}, {@code
-   * 1.5e6}), as split's options take {@code 2e9}; a fraction or a word is refused naming it.
+   * 1.5e6}), as split's options take {@code 2e9}; a fraction or a word is refused naming it, and a
+   * number past what --bytes takes ({@code 1e30}) as too large, not as a fraction.
    */
   static final class WholeNumber implements CommandLine.ITypeConverter<Long> {
     @Override
     public Long convert(String value) {
+      java.math.BigDecimal d;
       try {
-        return new java.math.BigDecimal(value.trim()).longValueExact();
-      } catch (NumberFormatException | ArithmeticException e) {
+        d = new java.math.BigDecimal(value.trim());
+      } catch (NumberFormatException e) {
+        d = null;
+      }
+      if (d == null || (d.signum() != 0 && d.stripTrailingZeros().scale() > 0)) {
         throw new CommandLine.TypeConversionException(
             "'" + value + "' is not a whole number (such as 1000000 or 1e6)");
       }
+      // Past a long; the values a long holds are checked against the range where it is used.
+      if (d.compareTo(java.math.BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' is too large (at most " + MAX_BYTES + ")");
+      }
+      if (d.compareTo(java.math.BigDecimal.valueOf(Long.MIN_VALUE)) < 0) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is too small (at least 0)");
+      }
+      return d.longValueExact();
     }
   }
 

@@ -211,4 +211,20 @@ class TraceCommandTest {
     assertTrue(c.err().contains("'1.5' is not a whole number"), c.err());
     assertEquals(1, c.err().strip().lines().count(), c.err());
   }
+
+  /**
+   * A --bytes past what a long holds is too large, not a fraction (before: "'1e30' is not a whole
+   * number").
+   */
+  @Test
+  void bytesPastTheRange_isTooLarge() throws Exception {
+    Path f = tmp.resolve("small");
+    Files.writeString(f, "0.0\t2.0\n1.0\t4.0\n");
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli("trace", f.toString(), "--format", "pensieve", "--bytes", "1e30");
+    assertEquals(2, r.code(), r.out());
+    assertTrue(r.err().contains("'1e30' is too large (at most 1125899906842624)"), r.err());
+    assertFalse(r.err().contains("whole number"), r.err());
+    assertEquals(1, r.err().strip().lines().count(), r.err());
+  }
 }
