@@ -201,4 +201,35 @@ class CheckpointInputTest {
             file.toString()),
         said);
   }
+
+  /**
+   * A resume hint starts as splitemu was started (the launcher's {@code -Dsplitemu.launcher}): a
+   * run's folder given to compare --resume says to resume it with {@code ./splitemu run ...}, and
+   * with a bare {@code splitemu} without the property.
+   */
+  @Test
+  void aResumeHint_startsWithTheLauncher() throws Exception {
+    Path scenario = scenario("psl");
+    Path runDir = Files.createDirectories(tmp.resolve("a-run"));
+    Files.writeString(runDir.resolve("scenario.conf"), "splitemu { scenario = x }\n");
+    String[] args = {
+      "compare", scenario.toString(), "--schemes", "sl,psl", "--resume", runDir.toString()
+    };
+    String hint = " resume it with ";
+    String before = System.getProperty("splitemu.launcher");
+    try {
+      System.setProperty("splitemu.launcher", "./splitemu");
+      ProfileCommandTest.Result r = ProfileCommandTest.cli(args);
+      oneLine(r, hint + "./splitemu run " + scenario + " --resume " + runDir);
+      System.clearProperty("splitemu.launcher");
+      r = ProfileCommandTest.cli(args);
+      oneLine(r, hint + "splitemu run " + scenario + " --resume " + runDir);
+    } finally {
+      if (before == null) {
+        System.clearProperty("splitemu.launcher");
+      } else {
+        System.setProperty("splitemu.launcher", before);
+      }
+    }
+  }
 }
