@@ -23,6 +23,7 @@ import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.MemberStatus;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -100,6 +101,10 @@ public final class NodeCommand implements Callable<Integer> {
     ClusterConfig config = cluster.toClusterConfig(spec, roles, System.getenv());
     // The endpoint first: a port in use is one line before the member joins anything.
     Metrics metrics = metrics();
+    if (metrics != null) {
+      // /ready: 503 until this member is Up in the cluster (a Kubernetes readiness probe).
+      metrics.readiness(() -> false);
+    }
     ActorSystem<?> system;
     try {
       system = start(config);
@@ -128,6 +133,8 @@ public final class NodeCommand implements Callable<Integer> {
               + "/metrics");
       err.flush();
       system.getWhenTerminated().thenRun(metrics::close);
+      // Up only: not yet (Joining, WeaklyUp) or no longer (Leaving, Exiting, Down, Removed).
+      metrics.readiness(() -> member.selfMember().status() == MemberStatus.up());
     }
     CompletableFuture<Void> up = new CompletableFuture<>();
     member.registerOnMemberUp(() -> up.complete(null));

@@ -1,8 +1,11 @@
 package io.splitemu.actors.metrics;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.exporter.httpserver.DefaultHandler;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -18,9 +21,11 @@ import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.actors.results.Units;
 import io.splitemu.net.stream.PacingLag;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -28,6 +33,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 
@@ -110,6 +117,10 @@ public final class Metrics implements AutoCloseable {
 
   private final PrometheusRegistry registry;
   private final HTTPServer server;
+
+  /** What {@code /ready} answers: null (no readiness on this endpoint: 404), or 200 while true. */
+  private final AtomicReference<BooleanSupplier> readiness;
+
   // Every run's feed, whose speed ratio, lag and checkpoint age are computed at each scrape (a
   // run's last values stay after it ended).
   private final Map<List<String>, Run> feeds = new ConcurrentHashMap<>();
@@ -148,9 +159,11 @@ public final class Metrics implements AutoCloseable {
   private final Gauge deviceRate;
   private final Gauge deviceCapacity;
 
-  private Metrics(PrometheusRegistry registry, HTTPServer server) {
+  private Metrics(
+      PrometheusRegistry registry, HTTPServer server, AtomicReference<BooleanSupplier> readiness) {
     this.registry = registry;
     this.server = server;
+    this.readiness = readiness;
     runRounds = gauge("splitemu_run_rounds", "Rounds the run is planned to have.");
     rounds =
         counter(
@@ -348,10 +361,16 @@ public final class Metrics implements AutoCloseable {
     if (jvm) {
       JvmMetrics.builder().register(registry);
     }
+    AtomicReference<BooleanSupplier> readiness = new AtomicReference<>();
     HTTPServer server;
     try {
       server =
-          HTTPServer.builder().hostname(bindAddress).port(port).registry(registry).buildAndStart();
+          HTTPServer.builder()
+              .hostname(bindAddress)
+              .port(port)
+              .registry(registry)
+              .defaultHandler(new ReadyHandler(readiness))
+              .buildAndStart();
     } catch (IOException e) {
       throw new SettingsException(
           "splitemu.metrics.port: cannot serve metrics on "
@@ -361,7 +380,61 @@ public final class Metrics implements AutoCloseable {
               + ": "
               + e.getMessage());
     }
-    return new Metrics(registry, server);
+    return new Metrics(registry, server, readiness);
+  }
+
+  /**
+   * Makes {@code /ready} answer 200 while {@code ready} is true and 503 otherwise (a cluster
+   * member: Up in its cluster); without it {@code /ready} is 404, as on a run's endpoint.
+   */
+  public void readiness(BooleanSupplier ready) {
+    readiness.set(ready);
+  }
+
+  /**
+   * The endpoint's paths other than {@code /metrics} and {@code /-/healthy}: {@code /ready} as set
+   * by {@link #readiness}, anything else the library's own page.
+   */
+  private static final class ReadyHandler implements HttpHandler {
+    private final AtomicReference<BooleanSupplier> readiness;
+    private final HttpHandler page = new DefaultHandler();
+
+    ReadyHandler(AtomicReference<BooleanSupplier> readiness) {
+      this.readiness = readiness;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+      if (!exchange.getRequestURI().getPath().equals("/ready")) {
+        page.handle(exchange);
+        return;
+      }
+      try (exchange) {
+        BooleanSupplier ready = readiness.get();
+        int status;
+        String body;
+        if (ready == null) {
+          status = 404;
+          body = "no readiness on this endpoint (only a cluster member's, splitemu node)\n";
+        } else if (ready.getAsBoolean()) {
+          status = 200;
+          body = "ready: this member is Up in the cluster\n";
+        } else {
+          status = 503;
+          body = "not ready: this member is not Up in the cluster\n";
+        }
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        if (exchange.getRequestMethod().equals("HEAD")) {
+          exchange.sendResponseHeaders(status, -1);
+          return;
+        }
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+          out.write(bytes);
+        }
+      }
+    }
   }
 
   /**
