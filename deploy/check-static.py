@@ -57,6 +57,18 @@ def option(args, name):
     return None
 
 
+def fixed_port(value):
+    """Whether value is a fixed port, 1 to 65535 (0 would pick a free one, which nobody could name)."""
+    return bool(re.fullmatch(r"[0-9]{1,5}", str(value or ""))) and 0 < int(value) <= 65535
+
+
+def seed_ports_fixed(where, seeds):
+    """Every HOST:PORT of a --seed-nodes list has a fixed port."""
+    for a in seeds:
+        if a and not fixed_port(a.rpartition(":")[2]):
+            problem(where, f"seed {a} needs a fixed port, 1 to 65535 (a member with --port 0 picks a free one)")
+
+
 def settings(args):
     """The --set KEY=VALUE pairs of an argument list, keys without the leading "splitemu."."""
     out = {}
@@ -195,6 +207,8 @@ def check_compose(metrics_default):
         n: option([str(a) for a in members[n]["command"]], "--seed-nodes") or ""
         for n in [sup] + nodes
     }
+    for n in [sup] + nodes:
+        seed_ports_fixed(f"{where}: {n}", seed_lists[n].split(","))
     first = next((seed_lists[n] for n in nodes if seed_lists[n].split(",")[0] == own(n)), None)
     seed = None
     if first is None:
@@ -224,8 +238,8 @@ def check_compose(metrics_default):
             continue
         if option(cmd, "--bind") != n or members[n].get("hostname", n) != n:
             problem(where, f"{n}: --bind must be its service name and hostname ({n})")
-        if not (option(cmd, "--port") or "").isdigit():
-            problem(where, f"{n}: --port must be a fixed port")
+        if not fixed_port(option(cmd, "--port")):
+            problem(where, f"{n}: --port must be a fixed port, 1 to 65535")
         check_node_metrics(f"{where}: {n}", cmd, metrics_default)
     # A heap that is a share of the memory (-XX:MaxRAMPercentage) needs a memory limit, or it is a
     # share of the host's memory on every member at once.
@@ -425,6 +439,7 @@ def check_k8s(metrics_default):
     replicas_total = 0
     members = []
     seedable = {}
+    node_sets = []
     for f, d in workloads:
         where = f"k8s/{f}"
         spec = d["spec"]
@@ -454,6 +469,8 @@ def check_k8s(metrics_default):
         cports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
         if args and args[0] == "node":
             check_node_metrics(where, args, metrics_default)
+            if not fixed_port(option(args, "--port")):
+                problem(where, f"node needs a fixed --port, 1 to 65535, not {option(args, '--port')}")
         if option(args, "--port") != str(cports.get("cluster")):
             problem(where, f"--port {option(args, '--port')} must be the container port 'cluster' {cports.get('cluster')}")
         for name, p in svc_ports.items():
@@ -461,12 +478,22 @@ def check_k8s(metrics_default):
                 problem(where, f"Service port {name} has no matching container port")
         if cports.get("metrics") != metrics_default or svc_ports.get("metrics", {}).get("port") != metrics_default:
             problem(where, f"metrics ports must be {metrics_default}")
-        # A member is restarted when it stops listening and is not ready before it listens; the
+        # A member is restarted when it stops listening and is ready only while it is Up in the
+        # cluster (/ready on its metrics port), so that a rolling update or a drain replaces the
+        # next member only once the last one has joined; an open port is not a member. The
         # supervisor has no Service traffic to be ready for, only a liveness probe.
         needed = ("livenessProbe",) if args and args[0] == "run" else ("readinessProbe", "livenessProbe")
         for probe in needed:
             if not c.get(probe):
                 problem(where, f"container needs a {probe}")
+        if args and args[0] == "node" and c.get("readinessProbe"):
+            get = c["readinessProbe"].get("httpGet") or {}
+            if get.get("path") != "/ready" or get.get("port") not in ("metrics", metrics_default):
+                problem(
+                    where,
+                    "readinessProbe must be httpGet /ready on the metrics port (200 once the member"
+                    " is Up in the cluster; an open cluster port is not a member)",
+                )
         for probe in ("readinessProbe", "livenessProbe"):
             pr = c.get(probe)
             if pr:
@@ -520,6 +547,8 @@ def check_k8s(metrics_default):
             if mport != metrics_default:
                 problem(where, f"supervisor metrics must be on and on port {metrics_default}")
         elif args and args[0] == "node":
+            if d["kind"] == "StatefulSet":
+                node_sets.append((where, labels, pod))
             n = int(spec.get("replicas", 1))
             replicas_total += n
             rs = set((option(args, "--roles") or "").split(","))
@@ -530,6 +559,7 @@ def check_k8s(metrics_default):
     if sup is None:
         problem("k8s", "no supervisor (args starting with run)")
         return
+    check_spread(node_sets, sup[1]["spec"]["template"]["metadata"].get("labels", {}), by_kind)
     where, d, pod, args, mounts, vols = sup
     if "--cluster" not in args:
         problem(where, "run needs --cluster")
@@ -544,6 +574,7 @@ def check_k8s(metrics_default):
             f"--seed-nodes {','.join(seeds)} must be two or more node pods: a first seed that is the"
             " only one joins itself again when restarted, a cluster of its own",
         )
+    seed_ports_fixed("k8s", seeds)
     for a in seeds:
         if a and a not in seedable:
             problem(
@@ -595,6 +626,70 @@ def check_k8s(metrics_default):
                 problem(w, f"{path} must be mounted readOnly")
 
 
+def selects(sel, labels):
+    """Whether a Kubernetes label selector (matchLabels, matchExpressions) selects labels; an empty
+    selector is taken as selecting nothing here."""
+    if not sel or not (sel.get("matchLabels") or sel.get("matchExpressions")):
+        return False
+    if any(labels.get(k) != v for k, v in (sel.get("matchLabels") or {}).items()):
+        return False
+    for e in sel.get("matchExpressions") or []:
+        k, op, vals = e.get("key"), e.get("operator"), e.get("values") or []
+        ok = {
+            "In": labels.get(k) in vals,
+            "NotIn": labels.get(k) not in vals,
+            "Exists": k in labels,
+            "DoesNotExist": k not in labels,
+        }.get(op, False)
+        if not ok:
+            return False
+    return True
+
+
+def check_spread(node_sets, sup_labels, by_kind):
+    """The node pods (edge-hops and devices, the two seeds among them) keep apart and go one at a
+    time: each node StatefulSet prefers machines without another node pod (podAntiAffinity on
+    kubernetes.io/hostname), and one PodDisruptionBudget, maxUnavailable 1, covers them all, so a
+    drain never takes both seeds at once (the remaining devices member would be left in a cluster
+    of its own)."""
+    for where, labels, pod in node_sets:
+        terms = (((pod.get("affinity") or {}).get("podAntiAffinity") or {}).get(
+            "preferredDuringSchedulingIgnoredDuringExecution"
+        ) or [])
+        if not any(
+            (t.get("podAffinityTerm") or {}).get("topologyKey") == "kubernetes.io/hostname"
+            and all(selects((t.get("podAffinityTerm") or {}).get("labelSelector"), l) for _, l, _ in node_sets)
+            for t in terms
+        ):
+            problem(
+                where,
+                "needs a preferred podAntiAffinity on kubernetes.io/hostname selecting every node"
+                " StatefulSet's pods (a machine lost or drained should take at most one seed)",
+            )
+    pdbs = [(f, d) for f, d in by_kind.get("PodDisruptionBudget", [])]
+    for where, labels, _ in node_sets:
+        covering = [(f, d) for f, d in pdbs if selects(d["spec"].get("selector"), labels)]
+        if len(covering) != 1:
+            problem(
+                where,
+                f"its pods need exactly one PodDisruptionBudget, found {len(covering)} (more than one"
+                " makes every eviction fail)",
+            )
+    if node_sets and not any(
+        d["spec"].get("maxUnavailable") == 1
+        and all(selects(d["spec"].get("selector"), l) for _, l, _ in node_sets)
+        for f, d in pdbs
+    ):
+        problem(
+            "k8s",
+            "needs a PodDisruptionBudget with maxUnavailable: 1 over every node StatefulSet's pods"
+            " (edge-hops and devices together: a drain takes one seed at a time)",
+        )
+    for f, d in pdbs:
+        if selects(d["spec"].get("selector"), sup_labels):
+            problem(f"k8s/{f}", "must not select the supervisor Job's pod (a budget counts pods of scalable controllers)")
+
+
 def check_results_reader(kdir, pvcs):
     """The pod to copy the results out with mounts the results claim, read-only, as non-root."""
     f = "results-reader.yaml"
@@ -607,6 +702,20 @@ def check_results_reader(kdir, pvcs):
     claims = {v["persistentVolumeClaim"]["claimName"] for v in pod.get("volumes", []) if "persistentVolumeClaim" in v}
     if not claims or not claims <= pvcs or "splitemu-results" not in claims:
         problem(f"k8s/{f}", f"must mount the results claim splitemu-results, mounts {sorted(claims)}")
+    # Read-only on the mount, and on the claim where the volume says so: the reader must not be
+    # able to change the results it copies out.
+    results_vols = {
+        v["name"]: v["persistentVolumeClaim"]
+        for v in pod.get("volumes", [])
+        if (v.get("persistentVolumeClaim") or {}).get("claimName") == "splitemu-results"
+    }
+    for c in pod.get("containers", []):
+        for m in c.get("volumeMounts", []):
+            if m.get("name") in results_vols and m.get("readOnly") is not True:
+                problem(f"k8s/{f}", f"the results claim must be mounted readOnly: true (at {m.get('mountPath')})")
+    for name, claim in results_vols.items():
+        if claim.get("readOnly") is not True:
+            problem(f"k8s/{f}", f"volume {name}: the results claim must be readOnly: true")
     if (d.get("metadata") or {}).get("labels", {}).get("app.kubernetes.io/name") == "splitemu":
         problem(f"k8s/{f}", "must not carry the members' label (the headless Service would select it)")
 

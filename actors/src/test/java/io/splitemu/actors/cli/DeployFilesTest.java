@@ -115,7 +115,10 @@ class DeployFilesTest {
         "the recipe's ConfigMap must hold the key scenario.conf: " + commands.get(create));
     boolean deletedJob = false;
     boolean recreatedJob = false;
+    String previous = "";
     for (String c : commands.subList(create + 1, commands.size())) {
+      String piped = previous;
+      previous = c;
       if (c.startsWith("kubectl delete -k")) {
         break; // the teardown
       }
@@ -123,13 +126,35 @@ class DeployFilesTest {
         deletedJob = true;
       }
       List<String> words = List.of(c.split("\\s+"));
-      if (!c.startsWith("kubectl apply ") || words.contains("-")) {
+      boolean fromKustomize = piped.startsWith("kubectl kustomize ") && words.contains("-");
+      if (!c.startsWith("kubectl apply ") || (words.contains("-") && !fromKustomize)) {
         continue; // the ConfigMap's own apply (-f -)
       }
       String manifests;
       int k = words.indexOf("-k");
       int f = words.indexOf("-f");
-      if (k >= 0) {
+      if (fromKustomize) {
+        // kubectl kustomize DIR | kubectl apply -l KEY=VALUE -f -: the built objects so labelled.
+        Result built = exec(ROOT, kubectl, "kustomize", piped.split("\\s+")[2]);
+        assertEquals(0, built.code(), piped + ": " + built.output());
+        int l = words.indexOf("-l");
+        assertTrue(l >= 0, "deploy/README.md: " + c + " applies every object the build holds");
+        String[] label = words.get(l + 1).split("=", 2);
+        StringBuilder selected = new StringBuilder();
+        for (String doc : built.output().split("(?m)^---\\s*$")) {
+          // kubectl kustomize writes metadata.labels as "  labels:" with the labels indented by 4.
+          Matcher meta =
+              Pattern.compile("(?m)^metadata:\n((?:  .*\n)*)").matcher(doc);
+          Matcher labels =
+              Pattern.compile("(?m)^  labels:\n((?:    .*\n)*)")
+                  .matcher(meta.find() ? meta.group(1) : "");
+          if (labels.find()
+              && labels.group(1).lines().anyMatch(x -> x.equals("    " + label[0] + ": " + label[1]))) {
+            selected.append(doc).append("\n---\n");
+          }
+        }
+        manifests = selected.toString();
+      } else if (k >= 0) {
         Result built = exec(ROOT, kubectl, "kustomize", words.get(k + 1));
         assertEquals(0, built.code(), c + ": " + built.output());
         manifests = built.output();
@@ -358,8 +383,9 @@ class DeployFilesTest {
     // Members without probes: not restarted when they stop listening, ready before they listen.
     edit(
         d.resolve("k8s/devices-statefulset.yaml"),
-        "          readinessProbe:\n            tcpSocket:\n              port: cluster\n"
-            + "            periodSeconds: 5\n"
+        "          readinessProbe:\n            httpGet:\n              path: /ready\n"
+            + "              port: metrics\n"
+            + "            periodSeconds: 5\n            timeoutSeconds: 3\n"
             + "          livenessProbe:\n            tcpSocket:\n              port: cluster\n"
             + "            initialDelaySeconds: 30\n            periodSeconds: 20\n"
             + "            failureThreshold: 6\n",
@@ -395,6 +421,67 @@ class DeployFilesTest {
             "devices-2: must mount ${SPLITEMU_DATA:-../../shared/data} at /var/lib/shared/data",
             "Dockerfile: the final stage must run as a non-root USER",
             "devices-2: node needs --metrics-bind 0.0.0.0 in a container")) {
+      assertTrue(r.output().contains(expected), "not reported: " + expected + "\n" + r.output());
+    }
+  }
+
+  /**
+   * What leaves a member in a cluster of its own or misplaces the deployment: both seeds gone at
+   * once (ready on an open port, not on being Up; no spread; no disruption budget of one), a seed
+   * on port 0 (the member picks a free port nobody can name), a results reader that could write, no
+   * images entry for the registry, a data claim the default StorageClass provisions empty.
+   */
+  @Test
+  void seedLossRisksAndDeploymentSlipsAreReported(@TempDir Path tmp) throws Exception {
+    String python = python();
+    Path copy = copyOfDeploy(tmp);
+    Path d = copy.resolve("deploy");
+    // Ready as soon as the cluster port is open, not once the member is Up.
+    edit(
+        d.resolve("k8s/devices-statefulset.yaml"),
+        "            httpGet:\n              path: /ready\n              port: metrics\n",
+        "            tcpSocket:\n              port: cluster\n");
+    edit(d.resolve("k8s/edge-hops-statefulset.yaml"), "podAntiAffinity", "podAffinity");
+    edit(d.resolve("k8s/pdb.yaml"), "  maxUnavailable: 1\n", "  maxUnavailable: 2\n");
+    // The second seed on port 0, in both files, its own --port 0 too (so the seeds still name it).
+    edit(
+        d.resolve("docker-compose.yml"),
+        "      - devices-1\n      - --port\n      - \"7355\"\n",
+        "      - devices-1\n      - --port\n      - \"0\"\n");
+    String compose = Files.readString(d.resolve("docker-compose.yml"));
+    Files.writeString(
+        d.resolve("docker-compose.yml"),
+        compose.replace("edge-hops:7355,devices-1:7355", "edge-hops:7355,devices-1:0"));
+    for (String f : List.of("edge-hops-statefulset", "devices-statefulset", "supervisor-job")) {
+      edit(
+          d.resolve("k8s/" + f + ".yaml"),
+          "splitemu-devices-0.splitemu-cluster:7355",
+          "splitemu-devices-0.splitemu-cluster:0");
+    }
+    edit(
+        d.resolve("k8s/results-reader.yaml"),
+        "          mountPath: /results\n          readOnly: true\n",
+        "          mountPath: /results\n");
+    String kust = Files.readString(d.resolve("k8s/kustomization.yaml"));
+    Files.writeString(
+        d.resolve("k8s/kustomization.yaml"), kust.substring(0, kust.indexOf("\nimages:\n") + 1));
+    edit(d.resolve("k8s/data-pvc.yaml"), "  storageClassName: \"\"\n", "");
+    Result r = exec(copy, python, "deploy/check-static.py");
+    assertEquals(1, r.code(), r.output());
+    for (String expected :
+        List.of(
+            "k8s/devices-statefulset.yaml: readinessProbe must be httpGet /ready on the metrics"
+                + " port",
+            "k8s/edge-hops-statefulset.yaml: needs a preferred podAntiAffinity on"
+                + " kubernetes.io/hostname",
+            "k8s: needs a PodDisruptionBudget with maxUnavailable: 1 over every node"
+                + " StatefulSet's pods",
+            "docker-compose.yml: devices-1: --port must be a fixed port, 1 to 65535",
+            "docker-compose.yml: supervisor: seed devices-1:0 needs a fixed port",
+            "k8s: seed splitemu-devices-0.splitemu-cluster:0 needs a fixed port",
+            "k8s/results-reader.yaml: the results claim must be mounted readOnly: true",
+            "k8s/kustomization.yaml: no images entry for splitemu",
+            "k8s/data-pvc.yaml: a ReadOnlyMany claim needs storageClassName: \"\"")) {
       assertTrue(r.output().contains(expected), "not reported: " + expected + "\n" + r.output());
     }
   }
