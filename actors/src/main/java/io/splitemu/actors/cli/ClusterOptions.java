@@ -2,13 +2,17 @@ package io.splitemu.actors.cli;
 
 import io.splitemu.actors.cluster.ClusterConfig;
 import io.splitemu.actors.cluster.ClusterOptionException;
+import io.splitemu.actors.results.Units;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -80,6 +84,45 @@ public final class ClusterOptions {
     return null;
   }
 
+  /** An IPv4 address as given, not a name to look up. */
+  private static final Pattern ADDRESS = Pattern.compile("[0-9.]+");
+
+  /**
+   * {@link ClusterConfig#checkBindable}, retried about once a second for up to {@code wait} while
+   * {@code host} is a name; the refusal of the last attempt once that has passed.
+   */
+  static void awaitBindable(String host, Duration wait, PrintWriter err) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    boolean said = false;
+    while (true) {
+      try {
+        ClusterConfig.checkBindable(host);
+        return;
+      } catch (ClusterOptionException e) {
+        long left = deadline - System.nanoTime();
+        if (ADDRESS.matcher(host).matches() || left <= 0) {
+          throw e;
+        }
+        if (!said) {
+          err.println(
+              "splitemu: --bind "
+                  + host
+                  + ": waiting up to "
+                  + Units.exactSeconds(wait)
+                  + " for it to resolve to an address of this machine");
+          err.flush();
+          said = true;
+        }
+        try {
+          Thread.sleep(Math.max(1, Math.min(TimeUnit.NANOSECONDS.toMillis(left), 1000)));
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
   /** The seed nodes as given (empty when none). */
   public List<String> seedNodes() {
     return List.copyOf(seedNodes);
@@ -93,13 +136,28 @@ public final class ClusterOptions {
    */
   public ClusterConfig toClusterConfig(
       CommandLine.Model.CommandSpec spec, Collection<String> roles, Map<String, String> env) {
+    return toClusterConfig(spec, roles, env, Duration.ZERO);
+  }
+
+  /**
+   * As {@link #toClusterConfig(CommandLine.Model.CommandSpec, Collection, Map)}, where a {@code
+   * --bind} that is a name (not an address) and does not resolve to an address of this machine yet
+   * is looked up again for up to {@code bindWait}, with one line on stderr saying so, before it is
+   * refused as it is at once with {@code Duration.ZERO}: a Kubernetes pod's own DNS record may
+   * appear (or a cache drop its previous pod's address) only after the pod has started.
+   */
+  public ClusterConfig toClusterConfig(
+      CommandLine.Model.CommandSpec spec,
+      Collection<String> roles,
+      Map<String, String> env,
+      Duration bindWait) {
     try {
       // Roles, seeds, bind and port first: they are cheap to check, the stores are opened after.
       ClusterConfig plain =
           ClusterConfig.parse(new ArrayList<>(roles), seedNodes, bind, port, null);
       // Before the actor system starts: Artery reports an unresolvable or foreign address only
       // with a stack trace.
-      ClusterConfig.checkBindable(plain.bindHost());
+      awaitBindable(plain.bindHost(), bindWait, spec.commandLine().getErr());
       for (ClusterConfig.HostPort seed : plain.seedNodes()) {
         if (!ClusterConfig.resolves(seed.host())) {
           PrintWriter err = spec.commandLine().getErr();

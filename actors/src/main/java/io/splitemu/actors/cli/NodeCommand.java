@@ -1,5 +1,7 @@
 package io.splitemu.actors.cli;
 
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.cluster.ClusterConfig;
 import io.splitemu.actors.cluster.MemberGuardian;
 import io.splitemu.actors.config.SettingsException;
@@ -11,6 +13,7 @@ import java.io.PrintWriter;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -50,6 +53,11 @@ public final class NodeCommand implements Callable<Integer> {
    */
   public static final Pattern UP_LINE =
       Pattern.compile("splitemu node: up at (\\S+):([0-9]+) with roles (\\S+)");
+
+  /** The system property that bounds the wait for a {@code --bind} name ({@link #bindWait}). */
+  public static final String BIND_WAIT_PROPERTY = "splitemu.node.bind-wait";
+
+  private static final Duration DEFAULT_BIND_WAIT = Duration.ofSeconds(60);
 
   /** The exit status of a member that the cluster downed (it was unreachable). */
   static final int DOWNED_STATUS = 1;
@@ -98,7 +106,7 @@ public final class NodeCommand implements Callable<Integer> {
     if (cluster.seedNodes().isEmpty()) {
       throw usage("--seed-nodes: required; give HOST:PORT of at least one member to join");
     }
-    ClusterConfig config = cluster.toClusterConfig(spec, roles, System.getenv());
+    ClusterConfig config = cluster.toClusterConfig(spec, roles, System.getenv(), bindWait());
     // The endpoint first: a port in use is one line before the member joins anything.
     Metrics metrics = metrics();
     if (metrics != null) {
@@ -149,6 +157,25 @@ public final class NodeCommand implements Callable<Integer> {
     // asked by another member, or a downing.
     terminated.join();
     return ended(system);
+  }
+
+  /**
+   * How long a {@code --bind} name is looked up again until it resolves to an address of this
+   * machine: a pod's own DNS record may come (or a cache drop the previous pod's address) after the
+   * pod started. The system property {@value #BIND_WAIT_PROPERTY} (a duration: "60s", "500ms") sets
+   * it, 60 s by default.
+   */
+  static Duration bindWait() {
+    String value = System.getProperty(BIND_WAIT_PROPERTY);
+    if (value == null) {
+      return DEFAULT_BIND_WAIT;
+    }
+    try {
+      return ConfigFactory.parseString("w = \"" + value.replace("\"", "") + "\"").getDuration("w");
+    } catch (ConfigException e) {
+      throw new UserException(
+          "-D" + BIND_WAIT_PROPERTY + "=" + value + ": expected a duration such as 60s", e);
+    }
   }
 
   /** The member's metrics endpoint, or null without {@code --metrics-port}. */

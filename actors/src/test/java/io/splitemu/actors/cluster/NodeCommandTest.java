@@ -39,6 +39,9 @@ class NodeCommandTest {
   /** A bound, not the expected time (about 10 s): a node JVM boots slowly on a loaded 2-core CI. */
   private static final Duration UP = Duration.ofSeconds(60);
 
+  /** The system property bounding a node's wait for its --bind name (NodeCommand.bindWait). */
+  private static final String BIND_WAIT = "splitemu.node.bind-wait";
+
   record Result(int code, String out, String err) {}
 
   static Result cli(String... args) {
@@ -134,14 +137,20 @@ class NodeCommandTest {
   @Test
   void unresolvableOrForeignBind_oneLineExit2_nodeAndClusterRun() {
     // With the default --port 0 (no port probe before Artery), Artery failed with a stack trace.
-    usage(
-        "splitemu: --bind nosuchhost.invalid: cannot resolve host",
-        "--roles",
-        "devices",
-        "--seed-nodes",
-        "127.0.0.1:1",
-        "--bind",
-        "nosuchhost.invalid");
+    // A node waits for a name to resolve (below); with no wait it is refused at once.
+    System.setProperty(BIND_WAIT, "0s");
+    try {
+      usage(
+          "splitemu: --bind nosuchhost.invalid: cannot resolve host",
+          "--roles",
+          "devices",
+          "--seed-nodes",
+          "127.0.0.1:1",
+          "--bind",
+          "nosuchhost.invalid");
+    } finally {
+      System.clearProperty(BIND_WAIT);
+    }
     usage(
         "splitemu: --bind 255.255.255.255: not an address of this machine (255.255.255.255); give"
             + " one that a network interface here has",
@@ -157,6 +166,59 @@ class NodeCommandTest {
       assertEquals(2, r.code(), r.err());
       assertTrue(r.err().startsWith("splitemu: --bind " + bind + ": "), r.err());
       assertEquals(1, r.err().lines().count(), r.err());
+    }
+  }
+
+  /**
+   * A Kubernetes pod's own DNS name may resolve only after the pod started (or to its previous
+   * pod's address from a stale cache): a node looks a {@code --bind} name up again for a bounded
+   * time, saying so in one line, and only then refuses it as before. A literal address that is not
+   * this machine's is refused at once, and a cluster run does not wait.
+   */
+  @Test
+  void bindNameThatDoesNotResolveYet_nodeWaitsABoundedTimeWithOneLine_thenRefuses() {
+    System.setProperty(BIND_WAIT, "2s");
+    try {
+      long start = System.nanoTime();
+      Result r =
+          cli(
+              "node",
+              "--roles",
+              "devices",
+              "--seed-nodes",
+              "127.0.0.1:1",
+              "--bind",
+              "nosuchhost.invalid");
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      assertEquals(2, r.code(), r.err());
+      assertEquals(
+          "splitemu: --bind nosuchhost.invalid: waiting up to 2 s for it to resolve to an address"
+              + " of this machine\n"
+              + "splitemu: --bind nosuchhost.invalid: cannot resolve host\n",
+          r.err());
+      assertEquals("", r.out());
+      assertTrue(
+          took.compareTo(Duration.ofSeconds(2)) >= 0 && took.compareTo(Duration.ofSeconds(30)) < 0,
+          took::toString);
+
+      start = System.nanoTime();
+      usage(
+          "splitemu: --bind 255.255.255.255: not an address of this machine (255.255.255.255); give"
+              + " one that a network interface here has",
+          "--roles",
+          "devices",
+          "--seed-nodes",
+          "127.0.0.1:1",
+          "--bind",
+          "255.255.255.255");
+      Result run =
+          cli("run", "../scenarios/quickstart.conf", "--cluster", "--bind", "nosuchhost.invalid");
+      assertEquals(2, run.code(), run.err());
+      assertEquals("splitemu: --bind nosuchhost.invalid: cannot resolve host\n", run.err());
+      took = Duration.ofNanos(System.nanoTime() - start);
+      assertTrue(took.compareTo(Duration.ofSeconds(2)) < 0, "did not refuse at once: " + took);
+    } finally {
+      System.clearProperty(BIND_WAIT);
     }
   }
 
