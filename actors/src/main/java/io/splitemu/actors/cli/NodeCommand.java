@@ -109,10 +109,6 @@ public final class NodeCommand implements Callable<Integer> {
     ClusterConfig config = cluster.toClusterConfig(spec, roles, System.getenv(), bindWait());
     // The endpoint first: a port in use is one line before the member joins anything.
     Metrics metrics = metrics();
-    if (metrics != null) {
-      // /ready: 503 until this member is Up in the cluster (a Kubernetes readiness probe).
-      metrics.readiness(() -> false);
-    }
     ActorSystem<?> system;
     try {
       system = start(config);
@@ -190,7 +186,8 @@ public final class NodeCommand implements Callable<Integer> {
       throw usage("--metrics-port " + metricsPort + ": expected 0 to 65535");
     }
     try {
-      return Metrics.start(metricsBind, metricsPort, true);
+      // /ready: 503 from the first request until this member is Up (a readiness probe).
+      return Metrics.start(metricsBind, metricsPort, true, () -> false);
     } catch (SettingsException e) {
       // Named by the option, not the scenario key the endpoint's own message gives.
       throw new UserException(

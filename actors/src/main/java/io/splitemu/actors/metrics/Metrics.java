@@ -350,6 +350,14 @@ public final class Metrics implements AutoCloseable {
    * JVM's metrics (memory, GC, threads).
    */
   public static Metrics start(String bindAddress, int port, boolean jvm) {
+    return start(bindAddress, port, jvm, null);
+  }
+
+  /**
+   * As {@link #start(String, int, boolean)}, with {@code /ready} answering after {@code ready} from
+   * the first request on (null: 404 until {@link #readiness} sets one).
+   */
+  public static Metrics start(String bindAddress, int port, boolean jvm, BooleanSupplier ready) {
     try {
       // Resolved first, so that an unknown host is reported as the address it is, not the port.
       InetAddress.getByName(bindAddress);
@@ -361,7 +369,7 @@ public final class Metrics implements AutoCloseable {
     if (jvm) {
       JvmMetrics.builder().register(registry);
     }
-    AtomicReference<BooleanSupplier> readiness = new AtomicReference<>();
+    AtomicReference<BooleanSupplier> readiness = new AtomicReference<>(ready);
     HTTPServer server;
     try {
       server =
