@@ -115,8 +115,9 @@ class SchemePlansTest {
     String expected = golden(scenario, scheme);
     if (expected.startsWith("refused: ")) {
       assertEquals(1, code, "plan must refuse as the run does: " + expected + "\n" + out);
+      // The run's line, led by the scheme's name as plan leads every refusal.
       assertEquals(
-          "splitemu: " + expected.substring("refused: ".length()),
+          "splitemu: " + scheme + ": " + expected.substring("refused: ".length()),
           normalise(err.toString().strip()));
       return;
     }
