@@ -16,6 +16,7 @@ public final class StopSwitch {
   private final List<Runnable> onRequest = new CopyOnWriteArrayList<>();
   private volatile int stoppedAfter = -1;
   private volatile boolean stoppedBeforeStart;
+  private volatile int atEndOf = -1;
 
   /** Asks the run to stop at its next round boundary, and runs the actions {@link #onRequest}. */
   public void request() {
@@ -56,6 +57,26 @@ public final class StopSwitch {
 
   /** Whether a stop was asked for. */
   public boolean requested() {
+    return requested;
+  }
+
+  /**
+   * Asks the run to stop at the end of round {@code round} the next time it reaches it, as a
+   * SIGTERM during that round does, without the wall clock deciding which round's end comes first
+   * (tests: a listener's {@link #request} runs on the recorder, which may hand it a row late).
+   */
+  public void requestAtEndOf(int round) {
+    atEndOf = round;
+  }
+
+  /**
+   * The supervisor's reading at the end of round (MP-SL: epoch) {@code round}: whether a stop was
+   * asked for, {@link #requestAtEndOf} this round making it asked now.
+   */
+  boolean requestedAtEndOf(int round) {
+    if (round == atEndOf && !requested) {
+      request();
+    }
     return requested;
   }
 

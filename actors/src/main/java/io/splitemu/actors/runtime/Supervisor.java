@@ -857,7 +857,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       lastCheckpoint = c.scheduled() ? c : lastCheckpoint;
       recorder.tell(new Recorder.CheckpointTaken(c));
       StopSwitch stop = setup.checkpointing().stop();
-      if (stop != null && stop.requested()) {
+      if (stop != null && stop.requestedAtEndOf(taken.epoch())) {
         stop.stoppedAfter(taken.epoch());
         return finish(null);
       }
@@ -2151,7 +2151,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    */
   private boolean checkpointDueAfter(int epoch) {
     SupervisorSetup.Checkpointing c = setup.checkpointing();
-    return c.stop() != null && c.stop().requested() || c.every() > 0 && epoch % c.every() == 0;
+    return c.stop() != null && c.stop().requestedAtEndOf(epoch)
+        || c.every() > 0 && epoch % c.every() == 0;
   }
 
   /** An MP-SL checkpoint: the pipeline's state, the supervisor's fields of the other families. */
@@ -2299,7 +2300,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     lastCheckpoint = c.scheduled() ? c : lastCheckpoint;
     recorder.tell(new Recorder.CheckpointTaken(c));
     StopSwitch stop = setup.checkpointing().stop();
-    if (stop != null && stop.requested()) {
+    if (stop != null && stop.requestedAtEndOf(round)) {
       stop.stoppedAfter(round);
       return finish(null);
     }
