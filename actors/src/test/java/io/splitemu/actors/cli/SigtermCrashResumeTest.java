@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.CsvTable;
-import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.ProgressRecord;
 import io.splitemu.actors.runtime.Checkpoint;
 import io.splitemu.actors.runtime.Checkpoints;
@@ -27,9 +26,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code checkpoint.every} scheduled, not the newer one the stop took (before, it restored the
  * stop's and redid fewer rounds); stopped while the crash's rounds are redone, the resume does not
  * strike the crash a second time (before, it did: a second recovery and the restart delay twice).
- * The stop is asked in this JVM through the run's {@link StopSwitch}, as the SIGTERM handler asks
- * it, by a listener that sees a row; the run is paced, so the round under way lasts a while on the
- * wall and the stop comes at its end, and the rows compared are the virtual run's.
+ * The stop is asked in this JVM through the run's {@link StopSwitch}: for a given round's end
+ * ({@link StopSwitch#requestAtEndOf}), or as the SIGTERM handler asks it, by a listener that sees a
+ * row, where an event of the run orders that row before the round's end; the run is paced, and the
+ * rows compared are the virtual run's.
  */
 class SigtermCrashResumeTest {
 
@@ -96,7 +96,7 @@ class SigtermCrashResumeTest {
     Path whole = whole(psl("virtual", SERVER_CRASH));
     Path paced = psl("paced", SERVER_CRASH + pacing(whole));
     Path out = tmp.resolve("out");
-    assertEquals(4, stopped(paced, out, null, StopWhen.progress(4)));
+    assertEquals(4, stopped(paced, out, null, StopWhen.atEndOf(4)));
     resume(paced, out);
     assertSameRun(whole, out);
     assertEquals(List.of("server-crash: restored from checkpoint round 3"), recoveries(out));
@@ -111,7 +111,11 @@ class SigtermCrashResumeTest {
     Path whole = whole(psl("virtual", SERVER_CRASH));
     Path paced = psl("paced", SERVER_CRASH + pacing(whole));
     Path out = tmp.resolve("out");
-    assertEquals(4, stopped(paced, out, null, StopWhen.event("recovery")));
+    assertEquals(4, stopped(paced, out, null, StopWhen.redoneEndOf(4, 5)));
+    assertEquals(
+        List.of("server-crash: restored from checkpoint round 3"),
+        recoveries(out),
+        "stopped after the crash");
     resume(paced, out);
     assertSameRun(whole, out);
     assertEquals(List.of("server-crash: restored from checkpoint round 3"), recoveries(out));
@@ -127,9 +131,9 @@ class SigtermCrashResumeTest {
     Path whole = whole(psl("virtual", SERVER_CRASH));
     Path paced = psl("paced", SERVER_CRASH + pacing(whole));
     Path out = tmp.resolve("out");
-    assertEquals(4, stopped(paced, out, null, StopWhen.progress(4)));
+    assertEquals(4, stopped(paced, out, null, StopWhen.atEndOf(4)));
     Checkpoint from = Checkpoints.newest(out, w -> {});
-    assertEquals(5, stopped(paced, out, from, StopWhen.event("resume")));
+    assertEquals(5, stopped(paced, out, from, StopWhen.atEndOf(5)));
     assertTrue(Files.isRegularFile(Checkpoints.file(out, 3)), "round 3's checkpoint kept");
     resume(paced, out);
     assertSameRun(whole, out);
@@ -162,12 +166,20 @@ class SigtermCrashResumeTest {
     Path whole = whole(cpsl("virtual", crash));
     Path paced = cpsl("paced", crash + pacing(whole));
     Path before = tmp.resolve("before");
-    assertEquals(3, stopped(paced, before, null, StopWhen.progress(3)));
+    assertEquals(3, stopped(paced, before, null, StopWhen.atEndOf(3)));
+    assertEquals(List.of(), recoveries(before), "stopped before the crash");
     resume(paced, before);
     assertSameRun(whole, before);
     assertEquals(List.of("supervisor-crash: restored from checkpoint round 2"), recoveries(before));
+    // Asked in round 4, before the crash: the crash is seen at round 4's end, and the redone
+    // round 3, whose instants are then past on the wall, goes at virtual speed. Asked at the
+    // recovery row instead, a late listener raced that redo and the stop came after round 4.
     Path during = tmp.resolve("during");
-    assertEquals(3, stopped(paced, during, null, StopWhen.event("recovery")));
+    assertEquals(3, stopped(paced, during, null, StopWhen.progress(4)));
+    assertEquals(
+        List.of("supervisor-crash: restored from checkpoint round 2"),
+        recoveries(during),
+        "stopped after the crash");
     resume(paced, during);
     assertSameRun(whole, during);
     assertEquals(List.of("supervisor-crash: restored from checkpoint round 2"), recoveries(during));
@@ -183,12 +195,17 @@ class SigtermCrashResumeTest {
     Path whole = whole(mpsl("virtual", SERVER_CRASH));
     Path paced = mpsl("paced", SERVER_CRASH + pacing(whole));
     Path before = tmp.resolve("before");
-    assertEquals(4, stopped(paced, before, null, StopWhen.progress(4)));
+    assertEquals(4, stopped(paced, before, null, StopWhen.atEndOf(4)));
+    assertEquals(List.of(), recoveries(before), "stopped before the crash");
     resume(paced, before);
     assertSameRun(whole, before);
     assertEquals(List.of("server-crash: restored from checkpoint round 3"), recoveries(before));
     Path during = tmp.resolve("during");
-    assertEquals(4, stopped(paced, during, null, StopWhen.event("recovery")));
+    assertEquals(4, stopped(paced, during, null, StopWhen.redoneEndOf(4, 5)));
+    assertEquals(
+        List.of("server-crash: restored from checkpoint round 3"),
+        recoveries(during),
+        "stopped after the crash");
     resume(paced, during);
     assertSameRun(whole, during);
     assertEquals(List.of("server-crash: restored from checkpoint round 3"), recoveries(during));
@@ -222,7 +239,7 @@ class SigtermCrashResumeTest {
    */
   private static int stopped(Path scenario, Path out, Checkpoint from, StopWhen when) {
     StopSwitch stop = new StopSwitch();
-    when.stop = stop;
+    when.arm(stop);
     Emulation.run(
         Settings.load(scenario, List.of()), out, when, new Emulation.RunControl(from, stop, null));
     return stop.stoppedAfterRound();
@@ -235,41 +252,63 @@ class SigtermCrashResumeTest {
   }
 
   /**
-   * Asks the run to stop once round {@code round} reported progress (the round under way, so the
-   * supervisor has passed the end of the round before, where it reads the switch: the stop comes at
-   * this round's end, which pacing holds a while on the wall), or at an event of a kind. Asked when
-   * the round before recorded its row or checkpoint, it could come at either round's end: the
-   * supervisor reads the switch after it publishes them.
+   * When the run is asked to stop. A listener runs on the run's recorder, which may hand it a row
+   * after the supervisor has gone past the round's end where it reads the switch (a loaded machine,
+   * or a round whose paced instants are already past on the wall, as a crash's redone one, which
+   * then goes at virtual speed): so a stop meant for a round's end is asked through {@link
+   * StopSwitch#requestAtEndOf}, which the supervisor reads there, and a listener asks only where a
+   * crash's flush of the recorder, which hands it the row first, comes before that round's end.
    */
   private static final class StopWhen implements RunListener {
-    private final int round;
-    private final String eventKind;
+    private final int progress;
+    private final int endOf;
     StopSwitch stop;
 
-    private StopWhen(int round, String eventKind) {
-      this.round = round;
-      this.eventKind = eventKind;
+    private StopWhen(int progress, int endOf) {
+      this.progress = progress;
+      this.endOf = endOf;
     }
 
+    /** At round {@code round}'s end, the first time the run reaches it. */
+    static StopWhen atEndOf(int round) {
+      return new StopWhen(-1, round);
+    }
+
+    /**
+     * Asked as round {@code round} reports progress, after the supervisor read the switch at the
+     * round before's end. Where a crash at that round's end comes next, its flush of the recorder
+     * (which hands this progress to the listener first) precedes the restore: the stop comes at the
+     * first redone round's end.
+     */
     static StopWhen progress(int round) {
-      return new StopWhen(round, null);
+      return new StopWhen(round, -1);
     }
 
-    static StopWhen event(String kind) {
-      return new StopWhen(-1, kind);
+    /**
+     * At redone round {@code round}'s end, a crash at round {@code progress}'s end or the next's
+     * start going back before it: asked, for round {@code round}'s end, once round {@code progress}
+     * (after it) reports progress; the crash's flush of the recorder comes before the redo.
+     */
+    static StopWhen redoneEndOf(int round, int progress) {
+      return new StopWhen(progress, round);
     }
 
-    @Override
-    public void onProgress(ProgressRecord p) {
-      if (p.round() == round) {
-        stop.request();
+    /** Called before the run starts. */
+    void arm(StopSwitch s) {
+      stop = s;
+      if (endOf > 0 && progress < 0) {
+        s.requestAtEndOf(endOf);
       }
     }
 
     @Override
-    public void onEvent(EventRecord e) {
-      if (e.kind().equals(eventKind)) {
-        stop.request();
+    public void onProgress(ProgressRecord p) {
+      if (p.round() == progress) {
+        if (endOf > 0) {
+          stop.requestAtEndOf(endOf);
+        } else {
+          stop.request();
+        }
       }
     }
   }
