@@ -55,7 +55,11 @@ class PlannerInputTest {
     return line;
   }
 
-  private static String refusedPlan(Path scenario, String... sets) {
+  /**
+   * Plan's one-line refusal of {@code scenario} under its {@code scheme}, with the scheme's name
+   * that plan leads every refusal with taken out: the rest must be the run's line.
+   */
+  private static String refusedPlan(Path scenario, String scheme, String... sets) {
     List<String> args = new ArrayList<>(List.of("plan", scenario.toString()));
     for (String s : sets) {
       args.add("--set");
@@ -65,7 +69,9 @@ class PlannerInputTest {
     assertEquals(1, r.code(), r.err() + r.out());
     String line = r.err().strip();
     assertEquals(1, line.lines().count(), "one line, no stack trace: " + r.err());
-    return line;
+    String lead = "splitemu: " + scheme + ": ";
+    assertTrue(line.startsWith(lead), "led by the scheme's name: " + line);
+    return "splitemu: " + line.substring(lead.length());
   }
 
   private Path cpsl(int devices) throws Exception {
@@ -86,7 +92,7 @@ class PlannerInputTest {
             + f
             + ":8: splitemu.devices.count is 17; use gibbs or sorted, or at most 16 devices";
     assertEquals(expected, refusedRun(f));
-    assertEquals(expected, refusedPlan(f));
+    assertEquals(expected, refusedPlan(f, "cpsl"));
   }
 
   @Test
@@ -126,7 +132,7 @@ class PlannerInputTest {
               + scheme
               + " cannot place a cut on it";
       assertEquals(expected, refusedRun(f), scheme);
-      assertEquals(expected, refusedPlan(f), scheme);
+      assertEquals(expected, refusedPlan(f, scheme), scheme);
     }
   }
 
@@ -164,7 +170,7 @@ class PlannerInputTest {
               + "\" (one) has 1 unit (a DAG profile's units are its blocks between single-tensor"
               + " boundaries); give a model of two units or more";
       assertEquals(expected, refusedRun(f), scheme);
-      assertEquals(expected, refusedPlan(f), scheme);
+      assertEquals(expected, refusedPlan(f, scheme), scheme);
     }
   }
 }

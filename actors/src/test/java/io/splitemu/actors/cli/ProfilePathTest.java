@@ -82,7 +82,8 @@ class ProfilePathTest {
     assertEquals(1, r.code(), r.err() + r.out());
     // The default is reference.conf's: no file and line of the build's class path are named.
     assertTrue(
-        r.err().startsWith("splitemu: splitemu.dag.profile: a DAG scheme needs a profile"),
+        r.err()
+            .startsWith("splitemu: dag-mincut: splitemu.dag.profile: a DAG scheme needs a profile"),
         r.err());
   }
 }

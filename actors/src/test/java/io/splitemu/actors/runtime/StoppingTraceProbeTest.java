@@ -105,7 +105,9 @@ class StoppingTraceProbeTest {
       Cli r = cli("plan", f.toString(), "--schemes", scheme);
       assertEquals(1, r.code(), scheme + ": " + r.err());
       assertTrue(
-          r.err().startsWith("splitemu: device-0 uplink can deliver nothing from 0.000 s on"),
+          r.err()
+              .startsWith(
+                  "splitemu: " + scheme + ": device-0 uplink can deliver nothing from 0.000 s on"),
           r.err());
       assertEquals(1, r.err().strip().lines().count(), r.err());
     }
