@@ -7,7 +7,10 @@ import static io.splitemu.actors.cluster.ClusterRunTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.splitemu.actors.cli.Main;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -187,19 +190,15 @@ class ClusterResumeTest {
    * this one loads) and compares it with the run uninterrupted in one JVM.
    */
   private void resumeOnTheClusterAndCompare(Path dir) throws IOException {
-    List<String> args = checkpointed();
-    assertEquals(
-        0,
-        run(
-            args,
-            "--resume",
-            dir.toString(),
-            "--cluster",
-            "--seed-nodes",
-            seed,
-            "--min-members",
-            "3"),
-        "the resume on the cluster");
+    List<String> args = new ArrayList<>(checkpointed());
+    args.addAll(
+        List.of(
+            "--resume", dir.toString(), "--cluster", "--seed-nodes", seed, "--min-members", "3"));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
+    // The resume's own lines in the message: a failure in CI shows why it ended.
+    assertEquals(0, code, "the resume on the cluster: " + err + out);
     assertResumedAsUninterrupted(dir);
   }
 
