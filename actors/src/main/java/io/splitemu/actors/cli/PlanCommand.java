@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.Comparison;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.scheme.Scheme;
 import io.splitemu.actors.scheme.SchemePlan;
@@ -84,21 +85,21 @@ public final class PlanCommand implements Callable<Integer> {
     List<SchemePlan> plans = new ArrayList<>();
     // Every scheme is planned; a refusal is led by the scheme's name, as compare's are (some
     // reasons, a DAG scheme's missing profile, do not name it).
-    List<String[]> refused = new ArrayList<>();
+    List<Comparison.Refusal> refused = new ArrayList<>();
     for (Scheme scheme : chosen) {
       try {
         // A fault or survival policy the run would refuse, the plan refuses with the same line.
         Emulation.checkFaults(s.withScheme(scheme.name()), scheme.family());
         plans.add(scheme.plan(s.withScheme(scheme.name())));
       } catch (IllegalArgumentException e) {
-        refused.add(new String[] {scheme.name(), e.getMessage()});
+        refused.add(new Comparison.Refusal(scheme.name(), e.getMessage()));
       }
     }
     if (!keepRefused && !refused.isEmpty()) {
       throw new UserException(
-          refused.get(0)[0]
+          refused.get(0).scheme()
               + ": "
-              + refused.get(0)[1]
+              + refused.get(0).why()
               + (plans.isEmpty() || chosen.size() < 2
                   ? ""
                   : "; with --keep-refused the schemes that accept the scenario are planned ("
@@ -110,7 +111,9 @@ public final class PlanCommand implements Callable<Integer> {
           "--schemes "
               + chosen.stream().map(Scheme::name).collect(Collectors.joining(","))
               + ": every scheme refuses the scenario ("
-              + refused.stream().map(r -> r[0] + ": " + r[1]).collect(Collectors.joining("; "))
+              + refused.stream()
+                  .map(r -> r.scheme() + ": " + r.why())
+                  .collect(Collectors.joining("; "))
               + ")");
     }
     PrintWriter out = spec.commandLine().getOut();
@@ -118,14 +121,14 @@ public final class PlanCommand implements Callable<Integer> {
       ObjectNode o = toJson(s, plans);
       if (!refused.isEmpty()) {
         ArrayNode rs = o.putArray("refused");
-        for (String[] r : refused) {
-          rs.addObject().put("scheme", r[0]).put("why", r[1]);
+        for (Comparison.Refusal r : refused) {
+          rs.addObject().put("scheme", r.scheme()).put("why", r.why());
         }
       }
       out.println(o);
     } else {
-      for (String[] r : refused) {
-        out.printf("%s refused: %s%n", r[0], r[1]);
+      for (Comparison.Refusal r : refused) {
+        out.printf("%s refused: %s%n", r.scheme(), r.why());
       }
       printText(out, s, plans);
     }
