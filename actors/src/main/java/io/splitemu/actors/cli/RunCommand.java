@@ -189,12 +189,12 @@ public final class RunCommand implements Callable<Integer> {
       // the folder is refused meanwhile, and what a predecessor still wrote is all written.
       // The token is closed after the lock: the lock's close removes a folder this JVM created
       // only while the token still names this JVM (else the folder is a successor's).
-      FailoverToken[] token = {null};
+      FailoverToken token = null;
       try (FolderLock.Held lock = Failover.lock(out, err)) {
         // The folder's fencing token, before anything there is read: should this JVM be cut off
         // and a standby take the folder over where the lock does not keep it out (a shared folder
         // without locks across machines), this JVM's writes find the other token and stop.
-        token[0] = lease.takeOver(out, err);
+        token = lease.takeOver(out, err);
         // Read once the token is written: an end marker that a predecessor wrote before (while
         // this JVM waited for the lock, or before it was cut off) is seen; after, that
         // predecessor's check of the token refuses it.
@@ -202,10 +202,10 @@ public final class RunCommand implements Callable<Integer> {
         if (ended != null) {
           return endedElsewhere(w, err, ended);
         }
-        return holding(w, err, lease, onCluster, s, token[0]);
+        return holding(w, err, lease, onCluster, s, token);
       } finally {
-        if (token[0] != null) {
-          token[0].close();
+        if (token != null) {
+          token.close();
         }
       }
     } catch (InterruptedException e) {
@@ -344,13 +344,13 @@ public final class RunCommand implements Callable<Integer> {
     }
     // One process at a time in a results folder; released however the run ends (the system
     // releases it if the process is killed).
-    FailoverToken[] token = {null};
+    FailoverToken token = null;
     try (FolderLock.Held lock = FolderLock.takeCreating(dir, reserved)) {
       if (resume != null && Files.exists(dir.resolve(FailoverToken.FILE))) {
         // A folder run with --failover, going on by hand: this process takes its token too (a
         // newer generation) before it reads the folder, so that a --failover holder cut off but
         // still alive, where the lock does not keep it out, finds it and writes nothing more.
-        token[0] =
+        token =
             Failover.take(
                 dir, "--resume pid " + ProcessHandle.current().pid(), spec.commandLine().getErr());
       }
@@ -369,13 +369,13 @@ public final class RunCommand implements Callable<Integer> {
               + io.splitemu.actors.results.IoReasons.reason(e, dir.resolve(Failover.ENDED)),
           e);
     } catch (RuntimeException e) {
-      if (token[0] != null && token[0].takenOver()) {
+      if (token != null && token.takenOver()) {
         return 1; // its line said why: another holder took the folder over
       }
       throw e;
     } finally {
-      if (token[0] != null) {
-        token[0].close();
+      if (token != null) {
+        token.close();
       }
     }
   }
