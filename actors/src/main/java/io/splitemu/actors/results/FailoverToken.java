@@ -109,7 +109,9 @@ public final class FailoverToken implements AutoCloseable {
       Path dir, String member, BiConsumer<FailoverToken, Holder> taken) {
     Holder before;
     try {
-      before = readTrying(dir);
+      // A missing token is none at once: a fresh folder's first take waits for nothing, and a
+      // token being replaced by another taker is no generation lost, its claim file counts.
+      before = readTrying(dir, false);
     } catch (IOException e) {
       throw new Unreadable(
           "cannot read the --failover token "
@@ -229,9 +231,10 @@ public final class FailoverToken implements AutoCloseable {
   /**
    * {@link #readOnce}, tried up to {@value #TRIES} times while it fails (an error, or a text that
    * is not a token's: a file system may show a file being replaced for a moment); the last failure
-   * is thrown. A missing token is tried again too before null is returned.
+   * is thrown. A missing token is tried again too before null is returned where {@code
+   * retryMissing}.
    */
-  private static Holder readTrying(Path dir) throws IOException {
+  private static Holder readTrying(Path dir, boolean retryMissing) throws IOException {
     IOException failed = null;
     for (int i = 0; i < TRIES; i++) {
       if (i > 0 && !pause(BACKOFF_MS << (i - 1))) {
@@ -239,7 +242,7 @@ public final class FailoverToken implements AutoCloseable {
       }
       try {
         Holder h = readOnce(dir);
-        if (h != null) {
+        if (h != null || !retryMissing) {
           return h;
         }
         failed = null;
@@ -300,7 +303,7 @@ public final class FailoverToken implements AutoCloseable {
     }
     Holder now;
     try {
-      now = readTrying(dir);
+      now = readTrying(dir, true);
     } catch (IOException e) {
       now = null;
     }
