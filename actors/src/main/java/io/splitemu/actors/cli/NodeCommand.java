@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -167,7 +168,7 @@ public final class NodeCommand implements Callable<Integer> {
       return DEFAULT_BIND_WAIT;
     }
     try {
-      return ConfigFactory.parseString("w = \"" + value.replace("\"", "") + "\"").getDuration("w");
+      return ConfigFactory.parseMap(Map.of("w", value)).getDuration("w");
     } catch (ConfigException e) {
       throw new UserException(
           "-D" + BIND_WAIT_PROPERTY + "=" + value + ": expected a duration such as 60s", e);
