@@ -143,13 +143,15 @@ class DeployFilesTest {
         StringBuilder selected = new StringBuilder();
         for (String doc : built.output().split("(?m)^---\\s*$")) {
           // kubectl kustomize writes metadata.labels as "  labels:" with the labels indented by 4.
-          Matcher meta =
-              Pattern.compile("(?m)^metadata:\n((?:  .*\n)*)").matcher(doc);
+          Matcher meta = Pattern.compile("(?m)^metadata:\n((?:  .*\n)*)").matcher(doc);
           Matcher labels =
               Pattern.compile("(?m)^  labels:\n((?:    .*\n)*)")
                   .matcher(meta.find() ? meta.group(1) : "");
           if (labels.find()
-              && labels.group(1).lines().anyMatch(x -> x.equals("    " + label[0] + ": " + label[1]))) {
+              && labels
+                  .group(1)
+                  .lines()
+                  .anyMatch(x -> x.equals("    " + label[0] + ": " + label[1]))) {
             selected.append(doc).append("\n---\n");
           }
         }
@@ -400,29 +402,26 @@ class DeployFilesTest {
             + "      - \"9464\"\n      - --metrics-bind\n      - 0.0.0.0\n",
         "      - devices-2\n      - --port\n      - \"7355\"\n      - --metrics-port\n"
             + "      - \"9464\"\n");
-    Result r = exec(copy, python, "deploy/check-static.py");
-    assertEquals(1, r.code(), r.output());
-    for (String expected :
-        List.of(
-            "devices-1: --seed-nodes must be the seed nodes, edge-hops:7355,devices-1:7355",
-            "targets ['devices-1:9464', 'devices-2:9465'",
-            "k8s/devices-statefulset.yaml: selector",
-            "k8s/supervisor-job.yaml: --bind $(POD_IP) must be $(POD_IP) from fieldRef",
-            "k8s/edge-hops-statefulset.yaml: needs prometheus.io/scrape",
-            "scenario.conf differs from scenarios/quickstart.conf",
-            "the scenario /var/lib/splitemu/scenarios/scenario.conf is not in a mounted ConfigMap",
-            "k8s: seed splitemu-edge-hops-0.splitemu-cluster:7355 is not a pod of a node"
-                + " StatefulSet that binds its DNS name",
-            "k8s/devices-statefulset.yaml: container needs a readinessProbe",
-            "k8s/devices-statefulset.yaml: container needs a livenessProbe",
-            "k8s/supervisor-job.yaml: container needs a livenessProbe",
-            "devices-1: a heap of -XX:MaxRAMPercentage needs mem_limit",
-            "k8s/devices-statefulset.yaml: must mount the volume data at /var/lib/shared/data",
-            "devices-2: must mount ${SPLITEMU_DATA:-../../shared/data} at /var/lib/shared/data",
-            "Dockerfile: the final stage must run as a non-root USER",
-            "devices-2: node needs --metrics-bind 0.0.0.0 in a container")) {
-      assertTrue(r.output().contains(expected), "not reported: " + expected + "\n" + r.output());
-    }
+    assertReported(
+        copy,
+        python,
+        "devices-1: --seed-nodes must be the seed nodes, edge-hops:7355,devices-1:7355",
+        "targets ['devices-1:9464', 'devices-2:9465'",
+        "k8s/devices-statefulset.yaml: selector",
+        "k8s/supervisor-job.yaml: --bind $(POD_IP) must be $(POD_IP) from fieldRef",
+        "k8s/edge-hops-statefulset.yaml: needs prometheus.io/scrape",
+        "scenario.conf differs from scenarios/quickstart.conf",
+        "the scenario /var/lib/splitemu/scenarios/scenario.conf is not in a mounted ConfigMap",
+        "k8s: seed splitemu-edge-hops-0.splitemu-cluster:7355 is not a pod of a node"
+            + " StatefulSet that binds its DNS name",
+        "k8s/devices-statefulset.yaml: container needs a readinessProbe",
+        "k8s/devices-statefulset.yaml: container needs a livenessProbe",
+        "k8s/supervisor-job.yaml: container needs a livenessProbe",
+        "devices-1: a heap of -XX:MaxRAMPercentage needs mem_limit",
+        "k8s/devices-statefulset.yaml: must mount the volume data at /var/lib/shared/data",
+        "devices-2: must mount ${SPLITEMU_DATA:-../../shared/data} at /var/lib/shared/data",
+        "Dockerfile: the final stage must run as a non-root USER",
+        "devices-2: node needs --metrics-bind 0.0.0.0 in a container");
   }
 
   /**
@@ -448,10 +447,10 @@ class DeployFilesTest {
         d.resolve("docker-compose.yml"),
         "      - devices-1\n      - --port\n      - \"7355\"\n",
         "      - devices-1\n      - --port\n      - \"0\"\n");
-    String compose = Files.readString(d.resolve("docker-compose.yml"));
-    Files.writeString(
+    edit(
         d.resolve("docker-compose.yml"),
-        compose.replace("edge-hops:7355,devices-1:7355", "edge-hops:7355,devices-1:0"));
+        "edge-hops:7355,devices-1:7355",
+        "edge-hops:7355,devices-1:0");
     for (String f : List.of("edge-hops-statefulset", "devices-statefulset", "supervisor-job")) {
       edit(
           d.resolve("k8s/" + f + ".yaml"),
@@ -466,24 +465,21 @@ class DeployFilesTest {
     Files.writeString(
         d.resolve("k8s/kustomization.yaml"), kust.substring(0, kust.indexOf("\nimages:\n") + 1));
     edit(d.resolve("k8s/data-pvc.yaml"), "  storageClassName: \"\"\n", "");
-    Result r = exec(copy, python, "deploy/check-static.py");
-    assertEquals(1, r.code(), r.output());
-    for (String expected :
-        List.of(
-            "k8s/devices-statefulset.yaml: readinessProbe must be httpGet /ready on the metrics"
-                + " port",
-            "k8s/edge-hops-statefulset.yaml: needs a preferred podAntiAffinity on"
-                + " kubernetes.io/hostname",
-            "k8s: needs a PodDisruptionBudget with maxUnavailable: 1 over every node"
-                + " StatefulSet's pods",
-            "docker-compose.yml: devices-1: --port must be a fixed port, 1 to 65535",
-            "docker-compose.yml: supervisor: seed devices-1:0 needs a fixed port",
-            "k8s: seed splitemu-devices-0.splitemu-cluster:0 needs a fixed port",
-            "k8s/results-reader.yaml: the results claim must be mounted readOnly: true",
-            "k8s/kustomization.yaml: no images entry for splitemu",
-            "k8s/data-pvc.yaml: a ReadOnlyMany claim needs storageClassName: \"\"")) {
-      assertTrue(r.output().contains(expected), "not reported: " + expected + "\n" + r.output());
-    }
+    assertReported(
+        copy,
+        python,
+        "k8s/devices-statefulset.yaml: readinessProbe must be httpGet /ready on the metrics"
+            + " port",
+        "k8s/edge-hops-statefulset.yaml: needs a preferred podAntiAffinity on"
+            + " kubernetes.io/hostname",
+        "k8s: needs a PodDisruptionBudget with maxUnavailable: 1 over every node"
+            + " StatefulSet's pods",
+        "docker-compose.yml: devices-1: --port must be a fixed port, 1 to 65535",
+        "docker-compose.yml: supervisor: seed devices-1:0 needs a fixed port",
+        "k8s: seed splitemu-devices-0.splitemu-cluster:0 needs a fixed port",
+        "k8s/results-reader.yaml: the results claim must be mounted readOnly: true",
+        "k8s/kustomization.yaml: no images entry for splitemu",
+        "k8s/data-pvc.yaml: a ReadOnlyMany claim needs storageClassName: \"\"");
   }
 
   /**
@@ -503,14 +499,11 @@ class DeployFilesTest {
           "splitemu-edge-hops-0.splitemu-cluster:7355,splitemu-devices-0.splitemu-cluster:7355",
           "splitemu-edge-hops-0.splitemu-cluster:7355");
     }
-    Result r = exec(copy, python, "deploy/check-static.py");
-    assertEquals(1, r.code(), r.output());
-    for (String expected :
-        List.of(
-            "docker-compose.yml: --seed-nodes edge-hops:7355 must be two or more nodes'",
-            "k8s: --seed-nodes splitemu-edge-hops-0.splitemu-cluster:7355 must be two or more")) {
-      assertTrue(r.output().contains(expected), "not reported: " + expected + "\n" + r.output());
-    }
+    assertReported(
+        copy,
+        python,
+        "docker-compose.yml: --seed-nodes edge-hops:7355 must be two or more nodes'",
+        "k8s: --seed-nodes splitemu-edge-hops-0.splitemu-cluster:7355 must be two or more");
   }
 
   @Test
@@ -573,6 +566,16 @@ class DeployFilesTest {
   }
 
   private record Result(int code, String output) {}
+
+  /** Runs check-static.py on {@code copy}: it fails and reports each of {@code expected}. */
+  private static void assertReported(Path copy, String python, String... expected)
+      throws Exception {
+    Result r = exec(copy, python, "deploy/check-static.py");
+    assertEquals(1, r.code(), r.output());
+    for (String e : expected) {
+      assertTrue(r.output().contains(e), "not reported: " + e + "\n" + r.output());
+    }
+  }
 
   private static void edit(Path file, String from, String to) throws IOException {
     String text = Files.readString(file);

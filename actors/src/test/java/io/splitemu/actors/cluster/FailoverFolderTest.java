@@ -179,21 +179,7 @@ class FailoverFolderTest {
     StringWriter holderOut = new StringWriter();
     StringWriter holderErr = new StringWriter();
     CompletableFuture<Integer> holder = new CompletableFuture<>();
-    Thread holderThread =
-        new Thread(
-            () -> {
-              try {
-                holder.complete(
-                    Main.run(
-                        new PrintWriter(holderOut, true),
-                        new PrintWriter(holderErr, true),
-                        lingering.toArray(String[]::new)));
-              } catch (Throwable e) {
-                holder.completeExceptionally(e);
-              }
-            },
-            "failover-holder");
-    holderThread.start();
+    Thread holderThread = inThread(lingering, holderOut, holderErr, holder);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!holderErr.toString().contains("waiting for the process that holds")) {
       assertFalse(holder.isDone(), "the holder ended early: " + holderErr);
@@ -289,21 +275,7 @@ class FailoverFolderTest {
     StringWriter holderOut = new StringWriter();
     StringWriter holderErr = new StringWriter();
     CompletableFuture<Integer> holder = new CompletableFuture<>();
-    Thread holderThread =
-        new Thread(
-            () -> {
-              try {
-                holder.complete(
-                    Main.run(
-                        new PrintWriter(holderOut, true),
-                        new PrintWriter(holderErr, true),
-                        failover(dir, "5s").toArray(String[]::new)));
-              } catch (Throwable e) {
-                holder.completeExceptionally(e);
-              }
-            },
-            "failover-holder");
-    holderThread.start();
+    inThread(failover(dir, "5s"), holderOut, holderErr, holder);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!holderErr.toString().contains("took over " + dir)) {
       assertFalse(holder.isDone(), "the holder ended early: " + holderErr);
@@ -354,21 +326,7 @@ class FailoverFolderTest {
     StringWriter holderOut = new StringWriter();
     StringWriter holderErr = new StringWriter();
     CompletableFuture<Integer> holder = new CompletableFuture<>();
-    Thread holderThread =
-        new Thread(
-            () -> {
-              try {
-                holder.complete(
-                    Main.run(
-                        new PrintWriter(holderOut, true),
-                        new PrintWriter(holderErr, true),
-                        failover(dir, "3s").toArray(String[]::new)));
-              } catch (Throwable e) {
-                holder.completeExceptionally(e);
-              }
-            },
-            "failover-holder");
-    holderThread.start();
+    inThread(failover(dir, "3s"), holderOut, holderErr, holder);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (!holderErr.toString().contains("waiting for the process that holds")) {
       assertFalse(holder.isDone(), "the holder ended early: " + holderErr);
@@ -386,5 +344,29 @@ class FailoverFolderTest {
     assertTrue(
         token.matches("generation 2\nmember 127\\.0\\.0\\.1:\\d+\nnonce [0-9a-f]{16}\n"), token);
     assertFalse(Files.exists(dir.resolve("summary.json")), "nothing run");
+  }
+
+  /**
+   * Starts the CLI with {@code args} on a thread of its own ("failover-holder"), its output into
+   * {@code out} and {@code err}, completing {@code code} with its exit status; returns the thread.
+   */
+  private static Thread inThread(
+      List<String> args, StringWriter out, StringWriter err, CompletableFuture<Integer> code) {
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                code.complete(
+                    Main.run(
+                        new PrintWriter(out, true),
+                        new PrintWriter(err, true),
+                        args.toArray(String[]::new)));
+              } catch (Throwable e) {
+                code.completeExceptionally(e);
+              }
+            },
+            "failover-holder");
+    t.start();
+    return t;
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.cli.Main;
+import io.splitemu.actors.cli.NodeCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -39,8 +40,8 @@ class NodeCommandTest {
   /** A bound, not the expected time (about 10 s): a node JVM boots slowly on a loaded 2-core CI. */
   private static final Duration UP = Duration.ofSeconds(60);
 
-  /** The system property bounding a node's wait for its --bind name (NodeCommand.bindWait). */
-  private static final String BIND_WAIT = "splitemu.node.bind-wait";
+  /** The system property bounding a node's wait for its --bind name. */
+  private static final String BIND_WAIT = NodeCommand.BIND_WAIT_PROPERTY;
 
   record Result(int code, String out, String err) {}
 

@@ -145,15 +145,11 @@ class TopLevelKeysTest {
   @Test
   void aTopLevelValueReadInAFileNotInUtf8_loads() throws Exception {
     Path f = tmp.resolve("latin1.conf");
-    byte[] head = "# caf".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    byte[] rest =
-        "\nrounds = 4\nsplitemu { scenario = x, rounds = ${rounds} }\n"
-            .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    byte[] all = new byte[head.length + 1 + rest.length];
-    System.arraycopy(head, 0, all, 0, head.length);
-    all[head.length] = (byte) 0xe9;
-    System.arraycopy(rest, 0, all, head.length + 1, rest.length);
-    Files.write(f, all);
+    // "é" in Latin-1 is the one byte 0xe9, not UTF-8.
+    Files.writeString(
+        f,
+        "# caf\u00e9\nrounds = 4\nsplitemu { scenario = x, rounds = ${rounds} }\n",
+        java.nio.charset.StandardCharsets.ISO_8859_1);
     assertEquals(4, Settings.load(f, List.of()).rounds());
   }
 
