@@ -161,8 +161,9 @@ public final class PacedFidelityBenchmark {
     long[] wall = new long[n];
     long[] emulated = new long[n];
     Pacing pacing = Pacing.pacedFromNow(speedup);
-    // the same schedule on the bare pacer thread (no stream, no actor): separates the timer's
-    // own lateness from the hop into the stream's actor
+    // the same schedule as empty actions on the pacer thread (no stream, no actor), beside the
+    // stage's wake-ups on that one thread: separates the thread's lateness from the hop into the
+    // stream's actor
     Pacing timerOnly = Pacing.paced(speedup, pacing.clockStartNanoTime(), new PacingLag());
     for (long a : arrivals) {
       timerOnly.runAt(EmulatedInstant.ofNanos(a), () -> {});
