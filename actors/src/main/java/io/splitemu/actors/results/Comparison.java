@@ -33,6 +33,11 @@ public final class Comparison {
       String modelKey,
       int stoppedAfterRound) {
 
+    /** The rows are kept {@link RoundRecord#compacted}: a comparison holds every scheme's. */
+    public Entry {
+      rounds = List.copyOf(RoundRecord.compacted(rounds));
+    }
+
     /** A run to its end whose nodes have no price and whose model is not named. */
     public Entry(Summary summary, List<RoundRecord> rounds, Path dir) {
       this(summary, rounds, dir, Double.NaN);

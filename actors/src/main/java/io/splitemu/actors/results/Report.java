@@ -17,7 +17,8 @@ final class Report {
   /**
    * What the report shows of a finished run.
    *
-   * @param devices its {@code devices.csv} rows, tallied per round (a round without rows is absent)
+   * @param rounds its {@code rounds.csv} rows, {@link RoundRecord#compacted}
+   * @param inForce what was in force each round, folded from the rows as they came
    * @param eventCount the number of {@code events.csv} rows
    * @param eventKinds the number of {@code events.csv} rows of each kind, in order of kind
    * @param marked the faults, deadline drops and recoveries among them (the first listed, all
@@ -28,7 +29,7 @@ final class Report {
   record Run(
       Summary summary,
       List<RoundRecord> rounds,
-      Map<Integer, RoundDevices> devices,
+      InForce inForce,
       int eventCount,
       Map<String, Integer> eventKinds,
       MarkedEvents marked,
@@ -43,18 +44,180 @@ final class Report {
    */
   static final int LIST_DEVICES_UP_TO = 64;
 
+  /**
+   * The report's "In force each round" table, folded as the rows come: a round's cells (cut,
+   * clusters, each cluster's members) are rendered once its device rows are in, and consecutive
+   * rounds alike share one row, so that it holds the table's rows and the device tallies of the
+   * round or two under way, not a tally per device and round.
+   *
+   * <p>A round is folded when a row (device or round) of a later round comes: the runtime records a
+   * round's device rows just before its row, the tests also just after it. The rows of a resume or
+   * rewind come from the files, {@code rounds.csv} first ({@code fold} false: they wait for their
+   * device rows), then {@code devices.csv}, in order of round. A device row of a round already
+   * folded ({@link #late}) leaves the table to be folded again from the files at the end.
+   */
+  static final class InForce {
+    private final List<Row> rows = new ArrayList<>();
+    // Each distinct members cell once, however many rows show it.
+    private final Map<String, String> cells = new java.util.HashMap<>();
+    private final java.util.ArrayDeque<RoundRecord> waiting = new java.util.ArrayDeque<>();
+    private final java.util.TreeMap<Integer, RoundDevices> pending = new java.util.TreeMap<>();
+    private int foldedUpTo = Integer.MIN_VALUE;
+    private int lastRound = Integer.MIN_VALUE;
+    private boolean shares;
+    private boolean several;
+    private boolean tallied;
+    private boolean cutTallied;
+    private boolean anyDevice;
+    private boolean late;
+
+    /**
+     * Round {@code r}'s row ({@link RoundRecord#compacted}); {@code tallied} whether its full cut
+     * reads as a count per cut; {@code fold} whether the rounds before it are folded now.
+     */
+    void round(RoundRecord r, boolean tallied, boolean fold) {
+      cutTallied |= tallied;
+      if (r.round() <= lastRound) {
+        late = true; // out of order: folded in order of round, it would be in the wrong row
+      }
+      lastRound = Math.max(lastRound, r.round());
+      if (fold) {
+        foldBefore(r.round());
+      }
+      waiting.add(r);
+    }
+
+    /** A device row; {@code fold} whether the rounds before its round are folded now. */
+    void device(DeviceRecord d, boolean fold) {
+      anyDevice = true;
+      shares |= Double.isFinite(d.share());
+      several |= d.cluster() != 0;
+      if (d.round() <= foldedUpTo) {
+        late = true;
+        return;
+      }
+      if (fold) {
+        foldBefore(d.round());
+      }
+      pending.computeIfAbsent(d.round(), k -> new RoundDevices()).add(d);
+    }
+
+    /** Whether any device row came. */
+    boolean anyDevice() {
+      return anyDevice;
+    }
+
+    /**
+     * Whether a device or round row came after a later round was folded: the table must be folded
+     * again from the files.
+     */
+    boolean late() {
+      return late;
+    }
+
+    /**
+     * The table folded again from every row at once, as the report folded it before it folded rows
+     * as they came: {@code rounds} in their order, each with its tally in {@code devices} (a tally
+     * per round and cluster, held for the moment); {@code was} the table folded as they came, for
+     * its cut flag (it saw the rounds' full cuts).
+     */
+    static InForce of(List<RoundRecord> rounds, List<DeviceRecord> devices, InForce was) {
+      InForce f = new InForce();
+      Map<Integer, RoundDevices> tallies = new java.util.HashMap<>();
+      for (DeviceRecord d : devices) {
+        f.anyDevice = true;
+        f.shares |= Double.isFinite(d.share());
+        f.several |= d.cluster() != 0;
+        tallies.computeIfAbsent(d.round(), k -> new RoundDevices()).add(d);
+      }
+      tallies.values().forEach(rd -> f.tallied |= !rd.listed);
+      f.cutTallied = was.cutTallied;
+      for (RoundRecord r : rounds) {
+        f.append(r, tallies.get(r.round()));
+      }
+      return f;
+    }
+
+    /** Folds every round waiting: the rows are all in. */
+    void finish() {
+      foldBefore(Integer.MAX_VALUE);
+      pending.values().forEach(rd -> tallied |= !rd.listed);
+      pending.clear();
+    }
+
+    /** How many rows, rounds waiting and cluster tallies it holds (tests: bounded by the rows). */
+    int held() {
+      int n = rows.size() + waiting.size();
+      for (RoundDevices rd : pending.values()) {
+        n += rd.clusters.size();
+      }
+      return n;
+    }
+
+    private void foldBefore(int round) {
+      while (!waiting.isEmpty() && waiting.peek().round() < round) {
+        fold(waiting.poll());
+      }
+    }
+
+    private void fold(RoundRecord r) {
+      RoundDevices rd = null;
+      // The tallies of rounds up to r's (one without a row only sets the flags).
+      while (!pending.isEmpty() && pending.firstKey() <= r.round()) {
+        Map.Entry<Integer, RoundDevices> e = pending.pollFirstEntry();
+        tallied |= !e.getValue().listed;
+        if (e.getKey() == r.round()) {
+          rd = e.getValue();
+        }
+      }
+      foldedUpTo = Math.max(foldedUpTo, r.round());
+      append(r, rd);
+    }
+
+    /** Round {@code r}'s cells, with {@code rd} its device rows' tally (null: none). */
+    private void append(RoundRecord r, RoundDevices rd) {
+      String m = members(rd);
+      m = cells.computeIfAbsent(m, k -> k);
+      String cut = cut(r.cut());
+      String clusters = Integer.toString(r.clusters());
+      Row last = rows.isEmpty() ? null : rows.get(rows.size() - 1);
+      if (last != null && last.alike(cut, clusters, m)) {
+        last.to = r.round();
+      } else {
+        rows.add(new Row(r.round(), cut, clusters, m));
+      }
+    }
+  }
+
+  /** Rounds {@code from} to {@code to}, alike in their cells. */
+  private static final class Row {
+    final int from;
+    int to;
+    final String cut;
+    final String clusters;
+    final String members;
+
+    Row(int round, String cut, String clusters, String members) {
+      this.from = round;
+      this.to = round;
+      this.cut = cut;
+      this.clusters = clusters;
+      this.members = members;
+    }
+
+    boolean alike(String c, String n, String m) {
+      return cut.equals(c) && clusters.equals(n) && members.equals(m);
+    }
+  }
+
   /** One round's device rows, tallied per cluster as they are written. */
   static final class RoundDevices {
     private final Map<Integer, ClusterTally> clusters = new TreeMap<>();
     private int count;
     private boolean listed = true;
-    private boolean shares;
-    private boolean several;
 
     void add(DeviceRecord d) {
       count++;
-      shares |= Double.isFinite(d.share());
-      several |= d.cluster() != 0;
       if (listed && count > LIST_DEVICES_UP_TO) {
         listed = false;
         clusters.values().forEach(c -> c.members = null);
@@ -218,43 +381,30 @@ final class Report {
    * with their shares; consecutive rounds alike share one row, so every round is covered.
    */
   private static void inForce(StringBuilder md, Run run) {
-    boolean shares = false;
-    boolean several = false;
-    boolean tallied = false;
-    for (RoundDevices rd : run.devices().values()) {
-      shares |= rd.shares;
-      several |= rd.several;
-      tallied |= !rd.listed;
-    }
+    InForce f = run.inForce();
+    boolean shares = f.shares;
+    boolean several = f.several;
     boolean members = shares || several;
     md.append("\n## In force each round\n\n");
     md.append("| rounds | cut | clusters |");
     md.append(members ? " members (device" + (shares ? " share" : "") + ") |\n" : "\n");
     md.append(members ? "|---|---|---|---|\n" : "|---|---|---|\n");
-    int from = -1;
+    // Without a member column, rounds alike in cut and clusters share a row.
+    Row open = null;
     int to = -1;
-    List<String> last = null;
-    boolean cutTallied = false;
-    for (RoundRecord r : run.rounds()) {
-      cutTallied |= !cut(r.cut()).equals(r.cut().isEmpty() ? "-" : r.cut());
-      List<String> now =
-          List.of(
-              cut(r.cut()),
-              Integer.toString(r.clusters()),
-              members ? members(run.devices().get(r.round())) : "");
-      if (now.equals(last)) {
-        to = r.round();
+    for (Row r : f.rows) {
+      if (open != null && !members && open.cut.equals(r.cut) && open.clusters.equals(r.clusters)) {
+        to = r.to;
         continue;
       }
-      if (last != null) {
-        inForceRow(md, from, to, last, members);
+      if (open != null) {
+        inForceRow(md, open.from, to, List.of(open.cut, open.clusters, open.members), members);
       }
-      from = r.round();
-      to = r.round();
-      last = now;
+      open = r;
+      to = r.to;
     }
-    if (last != null) {
-      inForceRow(md, from, to, last, members);
+    if (open != null) {
+      inForceRow(md, open.from, to, List.of(open.cut, open.clusters, open.members), members);
     }
     if (members) {
       md.append(
@@ -263,14 +413,14 @@ final class Report {
       md.append(shares ? " with the share of the contended resource it was allotted" : "");
       md.append("; `missed` marks a device that did not complete the round.\n");
     }
-    if (tallied) {
+    if (f.tallied) {
       md.append("\nA round of more than ")
           .append(LIST_DEVICES_UP_TO)
           .append(" devices lists no members: each cluster gives its device count, how many")
           .append(" missed the round and the range of the shares allotted (`devices.csv` has")
           .append(" every device).\n");
     }
-    if (cutTallied) {
+    if (f.cutTallied) {
       md.append("\nThe per-device cuts of more than ")
           .append(LIST_DEVICES_UP_TO)
           .append(" devices read as a count per cut, such as `3\u00d7412` for 412 devices cut")

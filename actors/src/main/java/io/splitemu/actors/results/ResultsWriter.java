@@ -72,15 +72,17 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   private CsvTable roundsCsv;
   private CsvTable devicesCsv;
   private CsvTable eventsCsv;
+  // The rows of rounds.csv, compacted (RoundRecord.compacted: a split scheme's per-device cut
+  // list as a count per cut), for the summary, plots and report.
   private final List<RoundRecord> rounds = new ArrayList<>();
   // Device rows and events go to disk only (a run of many devices would otherwise hold every
-  // row): the summary needs only their totals and the report a per-round, per-cluster tally, so
-  // memory stays O(rounds x clusters) whatever the device count. devices()/events() read the
-  // files back for tests.
+  // row): the summary needs only their totals and the report its in-force table, folded as the
+  // rows come (Report.InForce), so memory stays O(rounds + the table's rows) whatever the device
+  // count. devices()/events() read the files back for tests.
   private long bytesUp;
   private long bytesDown;
   private int eventCount;
-  private final Map<Integer, Report.RoundDevices> deviceTally = new LinkedHashMap<>();
+  private Report.InForce inForceRows = new Report.InForce();
   private final Map<String, Integer> eventKinds = new TreeMap<>();
   // The faults, recoveries and deadline drops, summed up in memory bounded by the rounds (a run
   // under churn records one per device and round).
@@ -399,13 +401,29 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   // What the summary, plots and report need of each row (recorded now or read back).
   private void tally(RoundRecord r) {
-    rounds.add(r);
+    tally(r, true);
+  }
+
+  /**
+   * {@code fold}: whether the report folds the rounds before it now (false while {@code rounds.csv}
+   * is read back, before {@code devices.csv}).
+   */
+  private void tally(RoundRecord r, boolean fold) {
+    RoundRecord kept = r.compacted(rounds.isEmpty() ? null : rounds.get(rounds.size() - 1));
+    rounds.add(kept);
+    String shown = r.cut().isEmpty() ? "-" : r.cut();
+    inForceRows.round(kept, !Report.cut(r.cut()).equals(shown), fold);
   }
 
   private void tally(DeviceRecord d) {
     bytesUp += d.bytesUp();
     bytesDown += d.bytesDown();
-    deviceTally.computeIfAbsent(d.round(), r -> new Report.RoundDevices()).add(d);
+    inForceRows.device(d, true);
+  }
+
+  /** How many rows, waiting rounds and cluster tallies the report's table holds (tests). */
+  synchronized int reportHeld() {
+    return inForceRows.held();
   }
 
   private void tally(EventRecord e) {
@@ -475,7 +493,10 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     return marked;
   }
 
-  /** The rounds recorded so far. */
+  /**
+   * The rounds recorded so far, {@link RoundRecord#compacted} (a cut of more than 64 per-device
+   * parts as a count per cut; {@code rounds.csv} and {@link #readRounds} have it whole).
+   */
   public synchronized List<RoundRecord> rounds() {
     return Collections.unmodifiableList(new ArrayList<>(rounds));
   }
@@ -518,7 +539,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    * {@link #finish(String, String, long, double, Map)} where {@code memoryAtCut} gives each node's
    * model bytes at a cut of the {@code cut} column (empty where it cannot tell): a node it covers
    * peaks at its largest over the cuts in force, and the report lists each cut's figures. A node's
-   * memory the runtime published ({@link #onMemory}, split schemes) peaks at its largest too.
+   * memory the runtime published ({@link #onMemory}, split schemes) peaks at its largest too. A cut
+   * of more than 64 per-device parts comes to {@code memoryAtCut} {@link RoundRecord#compacted} (no
+   * node's memory can be told from it).
    */
   public synchronized Summary finish(
       String scenario,
@@ -545,12 +568,29 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     }
     writeSummaryJson(dir.resolve("summary.json"), s);
     List<Path> plots = Plots.writeRun(dir.resolve("plots"), new Plots.Run(scheme, rounds, marked));
+    inForceRows.finish();
+    if (inForceRows.late()) {
+      inForceRows = foldedFromFiles(inForceRows);
+    }
     Report.write(
         dir.resolve("report.md"),
-        new Report.Run(s, rounds, deviceTally, eventCount, eventKinds, marked, byCut),
+        new Report.Run(s, rounds, inForceRows, eventCount, eventKinds, marked, byCut),
         dir,
         plots);
     return s;
+  }
+
+  /**
+   * The report's in-force table folded again from the rows kept and {@code devices.csv}, every row
+   * tallied at once: a row came out of order ({@link Report.InForce#late}), which the runtime never
+   * does. Only then does the writer hold a tally per round and cluster, for the moment.
+   */
+  private Report.InForce foldedFromFiles(Report.InForce was) {
+    List<DeviceRecord> devices = new ArrayList<>();
+    for (List<String> row : CsvTable.read(dir.resolve("devices.csv"))) {
+      devices.add(deviceOf(row));
+    }
+    return Report.InForce.of(rounds, devices, was);
   }
 
   /** Writes a summary as one JSON object; NaN figures become {@code null}. */
@@ -666,7 +706,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   /** Whether nothing was recorded: no round, device or event row. */
   public synchronized boolean recordedNothing() {
-    return rounds.isEmpty() && deviceTally.isEmpty() && eventCount == 0 && heldEvents.isEmpty();
+    return rounds.isEmpty() && !inForceRows.anyDevice() && eventCount == 0 && heldEvents.isEmpty();
   }
 
   /**
@@ -939,7 +979,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     rounds.clear();
     bytesUp = 0;
     bytesDown = 0;
-    deviceTally.clear();
+    inForceRows = new Report.InForce();
     clearEventTally();
     // Each table is cut into a temporary file first, and the cuts replace the tables only once
     // all three are ready: a table that is missing or not a table (or a folder that cannot be
@@ -952,7 +992,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
               RoundRecord.HEADER,
               OLDER_ROUNDS_HEADERS,
               f -> upTo(f.get(0), round),
-              f -> tally(roundOf(f))));
+              f -> tally(roundOf(f), false)));
       cuts.add(
           CsvTable.cut(
               dir.resolve("devices.csv"),

@@ -79,6 +79,55 @@ public record RoundRecord(
         cpuTimeS);
   }
 
+  /**
+   * This row as a run keeps it in memory for the whole run (the results writer's rows, the live
+   * metrics' and a comparison's): a {@code cut} of more than {@code 64} per-device parts (a split
+   * scheme's, one per device, thousands of characters) as the count per cut the report shows for
+   * it, such as {@code 11\u00d7375, 21\u00d72250}; any other cut as it is. The cut is {@code
+   * previous}'s very string where it reads the same, so that a run of alike rounds holds one.
+   * {@code rounds.csv} keeps every row's full cut. Nothing that reads the kept rows parses such a
+   * list: the report shows it in this form, and a cut's model memory is known only for one layer
+   * index.
+   *
+   * @param previous the row kept before this one, or null
+   */
+  public RoundRecord compacted(RoundRecord previous) {
+    String c = cut.isEmpty() ? cut : Report.cut(cut);
+    if (previous != null && previous.cut.equals(c)) {
+      c = previous.cut;
+    }
+    return c == cut
+        ? this
+        : new RoundRecord(
+            round,
+            scheme,
+            emulatedTimeS,
+            roundLatencyS,
+            deviceComputeS,
+            serverComputeS,
+            communicationS,
+            aggregationS,
+            participants,
+            failed,
+            c,
+            clusters,
+            testAccuracy,
+            trainLoss,
+            wallTimeS,
+            cpuTimeS);
+  }
+
+  /** {@code rows}, each {@link #compacted} after the one before it. */
+  public static List<RoundRecord> compacted(List<RoundRecord> rows) {
+    List<RoundRecord> out = new java.util.ArrayList<>(rows.size());
+    RoundRecord previous = null;
+    for (RoundRecord r : rows) {
+      previous = r.compacted(previous);
+      out.add(previous);
+    }
+    return out;
+  }
+
   private static final java.lang.management.OperatingSystemMXBean OS =
       ManagementFactory.getOperatingSystemMXBean();
 
