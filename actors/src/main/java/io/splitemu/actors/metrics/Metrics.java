@@ -655,7 +655,9 @@ public final class Metrics implements AutoCloseable {
     // Each hop's latest reported idle total (the hops report totals since the run's start): a
     // report below it is a hop restarted from a checkpoint, whose total is the new base.
     private final Map<String, Double> idleSeen = new HashMap<>();
-    // The rows of rounds.csv now, by round (the gauges of the last round after a rewind).
+    // The rows of rounds.csv now, by round (the gauges of the last round after a rewind),
+    // RoundRecord.compacted (a split scheme's per-device cut list is no one layer's cut); emptied
+    // once the run ended, when no rewind comes.
     private final TreeMap<Integer, RoundRecord> recorded = new TreeMap<>();
     // The emulated instant this process started the run at (a --resume: its checkpoint's).
     private volatile double emulatedStartS;
@@ -775,7 +777,7 @@ public final class Metrics implements AutoCloseable {
      */
     public synchronized void resumed(List<RoundRecord> rows, double emulatedS) {
       for (RoundRecord r : rows) {
-        recorded.put(r.round(), r);
+        keep(r);
       }
       roundsRecorded.labelValues(base).set(recorded.size());
       showRecorded();
@@ -844,6 +846,14 @@ public final class Metrics implements AutoCloseable {
       // Nothing is due once the run ended: what a stage that failed still holds is no lag.
       lagAtEndS = lag.currentNanos() / 1e9;
       wallEndNs = System.nanoTime();
+      // The endpoint keeps the feed (its ratio, lag and checkpoint age are served on), but no
+      // row comes any more, nor a rewind: what only they read goes, so that a JVM running run
+      // after run holds no run's history.
+      synchronized (this) {
+        recorded.clear();
+        linkTotals.clear();
+        idleSeen.clear();
+      }
     }
 
     @Override
@@ -906,7 +916,7 @@ public final class Metrics implements AutoCloseable {
     @Override
     public synchronized void onRound(RoundRecord r) {
       rounds.labelValues(base).inc();
-      recorded.put(r.round(), r);
+      keep(r);
       roundsRecorded.labelValues(base).set(recorded.size());
       reached(r.emulatedTimeS());
       lastRound(r);
@@ -915,6 +925,21 @@ public final class Metrics implements AutoCloseable {
         failed.labelValues(base).inc(r.failed());
       }
       linkTotals.keySet().removeIf(k -> k < r.round());
+    }
+
+    private void keep(RoundRecord r) {
+      Map.Entry<Integer, RoundRecord> before = recorded.lowerEntry(r.round());
+      recorded.put(r.round(), r.compacted(before == null ? null : before.getValue()));
+    }
+
+    /** How many rounds' rows the feed holds (tests). */
+    synchronized int recordedHeld() {
+      return recorded.size();
+    }
+
+    /** The row the feed holds of round {@code round}, or null (tests). */
+    synchronized RoundRecord recordedRow(int round) {
+      return recorded.get(round);
     }
 
     /**

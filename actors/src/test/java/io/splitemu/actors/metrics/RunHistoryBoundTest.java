@@ -1,0 +1,90 @@
+package io.splitemu.actors.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.net.stream.PacingLag;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What a run's metrics feed holds of its rows: each round's row with a per-device cut list as its
+ * count per cut while the run goes on (a rewind reads them), and nothing once it ended, though the
+ * endpoint keeps serving the run's last values.
+ */
+class RunHistoryBoundTest {
+
+  private static String perDeviceCut() {
+    List<String> cuts = new ArrayList<>();
+    for (int d = 0; d < 200; d++) {
+      cuts.add(d % 2 == 0 ? "11" : "16");
+    }
+    return String.join(";", cuts);
+  }
+
+  @Test
+  void aFeedKeepsAPerDeviceCutListAsItsCountPerCut() throws Exception {
+    try (Metrics m = Metrics.start("127.0.0.1", 0, false)) {
+      Metrics.Run r =
+          m.run(
+              new Metrics.RunInfo(
+                  "long", "s", "edgesplit", "local", 50, 200, false, "edge", -1, Map.of()),
+              new PacingLag());
+      for (int i = 1; i <= 3; i++) {
+        r.onRound(
+            new RoundRecord(
+                i,
+                "edgesplit",
+                i,
+                1,
+                0,
+                0,
+                0,
+                0,
+                200,
+                0,
+                perDeviceCut(),
+                1,
+                Double.NaN,
+                1.0 / i,
+                i,
+                i));
+      }
+      assertEquals("11\u00d7100, 16\u00d7100", r.recordedRow(3).cut());
+      assertSame(r.recordedRow(1).cut(), r.recordedRow(3).cut());
+    }
+  }
+
+  @Test
+  void aFeedHoldsNoRowOnceTheRunEnded_yetServesItsLastValues() throws Exception {
+    String cut = perDeviceCut();
+    try (Metrics m = Metrics.start("127.0.0.1", 0, false)) {
+      Metrics.Run r =
+          m.run(
+              new Metrics.RunInfo(
+                  "long", "s", "edgesplit", "local", 50, 200, false, "edge", -1, Map.of()),
+              new PacingLag());
+      for (int i = 1; i <= 50; i++) {
+        r.onRound(
+            new RoundRecord(
+                i, "edgesplit", i, 1, 0, 0, 0, 0, 200, 0, cut, 1, Double.NaN, 1.0 / i, i, i));
+      }
+      assertEquals(50, r.recordedHeld());
+      r.onRewind(40);
+      assertEquals(40, r.recordedHeld());
+      String before = MetricsText.scrape(m.port());
+      r.finished();
+      assertEquals(0, r.recordedHeld());
+      String text = MetricsText.scrape(m.port());
+      assertEquals(
+          MetricsText.sample(before, "splitemu_rounds_recorded", "run=\"long\""),
+          MetricsText.sample(text, "splitemu_rounds_recorded", "run=\"long\""));
+      assertEquals(
+          MetricsText.sample(before, "splitemu_train_loss", "run=\"long\""),
+          MetricsText.sample(text, "splitemu_train_loss", "run=\"long\""));
+    }
+  }
+}
