@@ -912,7 +912,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       SplitPolicy.heldMemory(plans, alive)
           .forEach(
               (n, b) -> {
-                memory.computeIfAbsent(round, r -> new TreeMap<>()).merge(n, b, Math::max);
+                memoryHeld(round, n, b);
                 recorder.tell(new Recorder.MemoryReported(new MemoryRecord(round, n, b)));
               });
     } else if (cpsl != null) {
@@ -941,7 +941,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       d.uplink().roundStarted(round, nowNs);
       d.downlink().roundStarted(round, nowNs);
     }
-    roundStarts.put(round, nowNs);
+    keepRoundStart(round, nowNs);
     if (clusterLinkFaults()) {
       // A cluster's devices use their own members' links: each is told, before the round's
       // requests (through the edge server, as the fault commands).
@@ -2114,11 +2114,18 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
   }
 
-  // Every round's start (ns) so far: probes built anew on a restore learn them again.
+  // The starts (ns) of the rounds so far that some fault names at a round's start ({@code round =
+  // R}, {@code until-round = R}): probes built anew on a restore, and a cluster's re-created
+  // devices' links, learn them again. A link reads no other round's start (EmulatedLink keeps only
+  // those LinkFaultWindows.namesRound names), so none other is kept: every round's was, which grew
+  // this map, each checkpoint and the last one kept by a round's entry a round, for the whole run.
   private final TreeMap<Integer, Long> roundStarts = new TreeMap<>();
-  // The model memory published each round (round -> node -> bytes): a resume publishes it again,
-  // so the summary's peaks cover the rounds before the checkpoint.
-  private final TreeMap<Integer, Map<String, Long>> memory = new TreeMap<>();
+  private java.util.Set<Integer> roundsNamed;
+  // Per node, the model memory of its peak round so far and of the last round it was published in
+  // (split schemes): a resume publishes both again, in round order, so the summary's peaks cover
+  // the rounds before the checkpoint and each node's gauge ends at its last round's value, as when
+  // every round's memory was kept (which grew with the rounds, like roundStarts).
+  private final TreeMap<String, NodeMemory> memory = new TreeMap<>();
   private final Map<Integer, Device.Snapshot> snapshots = new TreeMap<>();
   private EdgeServer.Snapshot serverSnapshot;
   // The devices whose snapshot (or restore's answer) the checkpoint under way waits for, and
@@ -2340,11 +2347,60 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return u;
   }
 
-  /** The memory published in rounds up to {@code last}, as a checkpoint holds it. */
+  /**
+   * A node's model memory: the round and bytes of its peak so far (the first round at that peak),
+   * and of the last round it was published in.
+   */
+  private record NodeMemory(int peakRound, long peak, int lastRound, long last) {}
+
+  /** Node {@code node} holds {@code bytes} of model in round {@code r} (its largest counts). */
+  private void memoryHeld(int r, String node, long bytes) {
+    NodeMemory m = memory.get(node);
+    long v = m != null && m.lastRound() == r ? Math.max(m.last(), bytes) : bytes;
+    memory.put(
+        node,
+        m == null || v > m.peak()
+            ? new NodeMemory(r, v, r, v)
+            : new NodeMemory(m.peakRound(), m.peak(), r, v));
+  }
+
+  /**
+   * The memory published in rounds up to {@code last}, as a checkpoint holds it (round -> node ->
+   * bytes): each node's peak round and last round, at most two entries a node however long the run.
+   * A checkpoint of an earlier build holds every round's; both are read the same way ({@link
+   * #memoryHeld} in round order).
+   */
   private Map<Integer, Map<String, Long>> memoryUpTo(int last) {
     Map<Integer, Map<String, Long>> out = new TreeMap<>();
-    memory.headMap(last, true).forEach((r, m) -> out.put(r, new TreeMap<>(m)));
+    memory.forEach(
+        (n, m) -> {
+          if (m.peakRound() <= last) {
+            out.computeIfAbsent(m.peakRound(), r -> new TreeMap<>()).put(n, m.peak());
+          }
+          if (m.lastRound() <= last) {
+            out.computeIfAbsent(m.lastRound(), r -> new TreeMap<>()).put(n, m.last());
+          }
+        });
     return out;
+  }
+
+  /**
+   * Keeps round {@code r}'s start if some fault names it at a round's start ({@link #roundStarts}).
+   */
+  private void keepRoundStart(int r, long startNs) {
+    if (roundsNamed == null) {
+      roundsNamed = new java.util.HashSet<>();
+      for (Settings.Fault f : setup.faultPlan().faults()) {
+        for (Settings.FaultTime t : new Settings.FaultTime[] {f.start(), f.end()}) {
+          if (t != null && t.atRoundStart()) {
+            roundsNamed.add(t.round());
+          }
+        }
+      }
+    }
+    if (roundsNamed.contains(r)) {
+      roundStarts.put(r, startNs);
+    }
   }
 
   /**
@@ -2385,15 +2441,22 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     // The probes place their fault windows by the round starts, as the links restored do.
     roundStarts.clear();
-    roundStarts.putAll(c.roundStartNs());
+    // A checkpoint of an earlier build holds every round's start: those no fault names go.
+    c.roundStartNs().forEach(this::keepRoundStart);
     memory.clear();
-    c.memory().forEach((r, m) -> memory.put(r, new TreeMap<>(m)));
-    if (resumed) {
+    c.memory().forEach((r, m) -> m.forEach((n, b) -> memoryHeld(r, n, b)));
+    Checkpoint resumedFrom = setup.checkpointing().resumeFrom();
+    if (resumed || (resumedFrom != null && c.round() < resumedFrom.round())) {
       // The recorder of a resumed process read the tables back, not the memory: it learns it here.
-      memory.forEach(
-          (r, m) ->
-              m.forEach(
-                  (n, b) -> recorder.tell(new Recorder.MemoryReported(new MemoryRecord(r, n, b)))));
+      // A crash of that process back to a checkpoint older than the one it resumed from (a
+      // SIGTERM's) cuts the recorder's memory back to that round: what the resume published of
+      // the rounds before keeps only each node's peak and last round, so it learns this one's too.
+      c.memory()
+          .forEach(
+              (r, m) ->
+                  m.forEach(
+                      (n, b) ->
+                          recorder.tell(new Recorder.MemoryReported(new MemoryRecord(r, n, b)))));
     }
     if (split() != null) {
       for (Emulation.LinkPair p : split().probes()) {

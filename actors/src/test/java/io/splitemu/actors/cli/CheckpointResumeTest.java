@@ -764,9 +764,10 @@ class CheckpointResumeTest {
       Files.copy(stopped.resolve(table), whole.resolve(table));
     }
     assertTrue(Files.exists(Checkpoints.file(stopped, 5)));
-    // The checkpoint carries the memory each round published, for the resumed summary.
+    // The checkpoint carries each node's peak and last round's memory, for the resumed summary.
     Checkpoint five = Checkpoints.read(Checkpoints.file(stopped, 5));
-    assertEquals(List.of(1, 2, 3, 4, 5), List.copyOf(five.memory().keySet()));
+    assertTrue(five.memory().containsKey(5), five.memory().toString());
+    assertMemoryBounded(five);
     // EdgeSplit plans a round from its own rates alone: the checkpoint keeps none of the past's.
     assertEquals(List.of(), five.planInputs());
     asKilledAtItsEnd(stopped);
@@ -834,6 +835,124 @@ class CheckpointResumeTest {
         ProfileCommandTest.cli("run", scenario.toString(), "--resume", stopped.toString());
     assertEquals(0, b.code(), b.err() + b.out());
     assertSameRun(whole, stopped, rounds);
+  }
+
+  /**
+   * A checkpoint holds the starts of the rounds some fault names at a round's start, and per node
+   * the model memory of its peak round and of its last round: at most that, however many rounds
+   * came before (it held every round's start and memory, ~60 bytes a round on each checkpoint). A
+   * checkpoint of an earlier build, holding every round's, is read too: a run resumed from one
+   * equals the uninterrupted run, the summary's memory peaks included, and its later checkpoints
+   * hold no more than the bound.
+   */
+  @Test
+  void checkpoints_holdOnlyTheNamedRoundStartsAndTwoMemoryEntriesANode_andOldOnesResume()
+      throws Exception {
+    int rounds = 11; // no checkpoint after the last round
+    Path scenario = tmp.resolve("edgesplit-bounded.conf");
+    Files.writeString(
+        scenario,
+        "splitemu {\n"
+            + "  scenario = ckpt-bounded\n"
+            + "  scheme = edgesplit\n"
+            + "  rounds = "
+            + rounds
+            + "\n  local-steps = 2\n"
+            + "  fidelity = timing\n"
+            + "  model { name = lenet5, cut = 2 }\n"
+            + "  devices { count = 4, flops = [1e9, 2e9, 3e9, 4e9] }\n"
+            + links()
+            + "  survival.absent = drop-for-round\n"
+            + "  checkpoint.every = 1\n"
+            + "  faults = [{ kind = link-degradation, device = 1, round = 3, until-round = 5,"
+            + " factor = 0.1 }, { kind = device-hang, device = 2, round = 6, until-round = 8 }]\n"
+            + "  output.plots = false\n"
+            + "}\n");
+    Path stopped = tmp.resolve("stopped");
+    ProfileCommandTest.Result a =
+        ProfileCommandTest.cli("run", scenario.toString(), "--out", stopped.toString());
+    assertEquals(0, a.code(), a.err());
+    Path whole = Files.createDirectories(tmp.resolve("whole"));
+    for (String table : List.of("rounds.csv", "devices.csv", "events.csv", "summary.json")) {
+      Files.copy(stopped.resolve(table), whole.resolve(table));
+    }
+    List<Integer> named = List.of(3, 5, 6, 8);
+    // Only the newest two checkpoints stay: rounds 9 and 10.
+    for (int r = rounds - 2; r < rounds; r++) {
+      Checkpoint c = Checkpoints.read(Checkpoints.file(stopped, r));
+      assertEquals(named, List.copyOf(c.roundStartNs().keySet()), "round " + r + "'s starts");
+      assertMemoryBounded(c);
+      assertTrue(c.memory().containsKey(r), "round " + r + "'s memory: " + c.memory());
+    }
+    // The round starts kept are those the run had: round R starts at round R - 1's end.
+    Checkpoint c = Checkpoints.read(Checkpoints.file(stopped, rounds - 2));
+    List<List<String>> rows = CsvTable.read(stopped.resolve("rounds.csv"));
+    for (int n : named) {
+      double end = Double.parseDouble(rows.get(n - 2).get(2));
+      assertEquals(end, c.roundStartNs().get(n) / 1e9, 1e-6, "round " + n + "'s start");
+    }
+    // Round 9's checkpoint as an earlier build wrote it: every round's start (those no fault
+    // names, which no link reads, from rounds.csv), and memory in every round: each node's last
+    // round's bytes in the rounds the checkpoint does not name, which moves no peak.
+    java.util.Map<Integer, Long> starts = new java.util.TreeMap<>(c.roundStartNs());
+    java.util.Map<Integer, java.util.Map<String, Long>> memory = new java.util.TreeMap<>();
+    c.memory().forEach((r, m) -> memory.put(r, new java.util.TreeMap<>(m)));
+    java.util.Map<String, Long> lastBytes = c.memory().get(c.round());
+    for (int r = 1; r <= c.round(); r++) {
+      long start = r == 1 ? 0 : Math.round(Double.parseDouble(rows.get(r - 2).get(2)) * 1e9);
+      starts.putIfAbsent(r, start);
+      memory.computeIfAbsent(r, k -> new java.util.TreeMap<>(lastBytes));
+    }
+    assertEquals(c.round(), memory.size());
+    Checkpoint old =
+        new Checkpoint(
+            c.version(),
+            c.fingerprint(),
+            c.scheme(),
+            c.round(),
+            c.nowNs(),
+            c.deviceParams(),
+            c.alive(),
+            c.cut(),
+            c.cpsl(),
+            c.labels(),
+            c.reported(),
+            c.faultsRecorded(),
+            c.faultStartNs(),
+            c.faultsEnded(),
+            c.planInputs(),
+            starts,
+            memory,
+            c.devices(),
+            c.server(),
+            c.pipeline(),
+            c.scheduledRound(),
+            c.crashesStruck());
+    Files.write(Checkpoints.file(stopped, c.round()), Checkpoints.encode(old));
+    Files.delete(Checkpoints.file(stopped, rounds - 1));
+    asKilledAtItsEnd(stopped);
+    ProfileCommandTest.Result b =
+        ProfileCommandTest.cli("run", scenario.toString(), "--resume", stopped.toString());
+    assertEquals(0, b.code(), b.err() + b.out());
+    assertSameRun(whole, stopped, rounds);
+    JsonNode want = new ObjectMapper().readTree(whole.resolve("summary.json").toFile());
+    JsonNode got = new ObjectMapper().readTree(stopped.resolve("summary.json").toFile());
+    assertTrue(want.at("/peakModelMemoryBytes").size() > 0, want.toString());
+    assertEquals(want.at("/peakModelMemoryBytes"), got.at("/peakModelMemoryBytes"));
+    Checkpoint end = Checkpoints.read(Checkpoints.file(stopped, rounds - 1));
+    assertEquals(named, List.copyOf(end.roundStartNs().keySet()));
+    assertMemoryBounded(end);
+  }
+
+  /** Each node has at most two memory entries in {@code c}: its peak round's and its last's. */
+  private static void assertMemoryBounded(Checkpoint c) {
+    java.util.Map<String, Integer> entries = new java.util.TreeMap<>();
+    c.memory().values().forEach(m -> m.keySet().forEach(n -> entries.merge(n, 1, Integer::sum)));
+    assertFalse(entries.isEmpty(), "no memory in round " + c.round() + "'s checkpoint");
+    entries.forEach(
+        (n, k) ->
+            assertTrue(
+                k <= 2, n + " has " + k + " entries in round " + c.round() + ": " + c.memory()));
   }
 
   /**
