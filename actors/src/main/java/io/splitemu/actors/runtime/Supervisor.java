@@ -1898,8 +1898,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private boolean waitingForRemoval;
 
   private final Map<Integer, Device.Snapshot> kept = new HashMap<>();
-  // Every fault command given to each device (a cluster's run), in order; how many of them the
-  // state asked for, and the state kept, has (a device can be lost after its round's fault
+  // The fault commands given to each device (a cluster's run) since the state last kept of it, in
+  // order (onStateKept drops those the state has); how many of them the state asked for, and the
+  // state kept, has (a device can be lost after its round's fault
   // commands but before its state had them: re-created from the round before's, it is given the
   // rest again).
   private final Map<ActorRef<Device.Command>, List<Device.Command>> given = new HashMap<>();
@@ -1928,6 +1929,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     awaitedStates.addAll(alive);
     if (awaitedStates.isEmpty()) {
       return planRound();
+    }
+    if (getContext().getLog().isDebugEnabled()) {
+      Map<Integer, Integer> held = new TreeMap<>();
+      devices.forEach((d, ref) -> held.put(d, given.getOrDefault(ref, List.of()).size()));
+      getContext()
+          .getLog()
+          .debug("round {}: fault commands held to give again, per device: {}", round, held);
     }
     ActorRef<Device.Snapshot> replies =
         getContext().messageAdapter(Device.Snapshot.class, StateKept::new);
@@ -1960,7 +1968,16 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     int d = m.snapshot().device();
     if (awaitedStates.remove(d)) {
       kept.put(d, m.snapshot());
-      givenWhenKept.put(d, givenWhenAsked.get(d));
+      // The commands the kept state has are never given again (a re-creation from it is given
+      // those after them alone): they go, and the indexes into the list move down with it, so it
+      // holds a round's commands or so, not every command of the run.
+      int had = givenWhenAsked.get(d);
+      List<Device.Command> all = given.get(devices.get(d));
+      if (all != null && had > 0) {
+        all.subList(0, Math.min(had, all.size())).clear();
+      }
+      givenWhenAsked.put(d, 0);
+      givenWhenKept.put(d, 0);
       if (awaitedStates.isEmpty()) {
         return planRound();
       }
