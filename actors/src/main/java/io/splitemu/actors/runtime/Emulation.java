@@ -275,8 +275,7 @@ public final class Emulation {
       }
       writer.observe(feed);
       if (info.perDevice()) {
-        writer.observe(
-            linkCapacity(p.links().apply(s.devices().count()), feed, List.copyOf(writer.rounds())));
+        writer.observe(linkCapacity(p.links().apply(s.devices().count()), feed, writer::rounds));
       }
     }
     Supervisor.Finished f;
@@ -413,23 +412,16 @@ public final class Emulation {
   /**
    * Sets, at each round's end, every device's link capacity of the round: the mean rate its uplink
    * and downlink offered at full share from the previous round's end to this one's ({@link
-   * LinkTiming#capacityBps}), read from {@code links}, copies that carry no traffic. {@code before}
-   * are the rows already in {@code rounds.csv} (a {@code --resume}'s, read back): the next round's
-   * span starts at the last one's end, and a crash's rewind to round R starts it at round R's end.
+   * LinkTiming#capacityBps}), read from {@code links}, copies that carry no traffic. {@code rows}
+   * gives the rows in {@code rounds.csv} now (those of a {@code --resume}, read back, at the start;
+   * after a crash's rewind to round R, those up to R): the next round's span starts at the last
+   * one's end, and a rewind's at round R's end. They are read at the start and at a rewind only, so
+   * the observer keeps no round's end but the last (it kept every round's, for the rewinds).
    */
   static RecordObserver linkCapacity(
-      List<LinkPair> links, Metrics.Run feed, List<RoundRecord> before) {
+      List<LinkPair> links, Metrics.Run feed, java.util.function.Supplier<List<RoundRecord>> rows) {
     return new RecordObserver() {
-      // Each recorded round's end (ns), so that a rewind knows where the kept rows end.
-      private final java.util.TreeMap<Integer, Long> ends = new java.util.TreeMap<>();
-      private long startNs;
-
-      {
-        for (RoundRecord r : before) {
-          ends.put(r.round(), Math.round(r.emulatedTimeS() * 1e9));
-        }
-        startNs = ends.isEmpty() ? 0 : ends.lastEntry().getValue();
-      }
+      private long startNs = lastEnd(rows.get(), Integer.MAX_VALUE);
 
       @Override
       public void onRound(RoundRecord r) {
@@ -441,16 +433,27 @@ public final class Emulation {
           feed.linkCapacity(
               d, l.up().capacityBps(startNs, endNs) / 8, l.down().capacityBps(startNs, endNs) / 8);
         }
-        ends.put(r.round(), endNs);
         startNs = endNs;
       }
 
       @Override
       public void onRewind(int round) {
-        ends.tailMap(round, false).clear();
-        startNs = ends.isEmpty() ? 0 : ends.lastEntry().getValue();
+        startNs = lastEnd(rows.get(), round);
       }
     };
+  }
+
+  /** The end (ns) of the latest of {@code rows} up to round {@code round}; 0 if none is. */
+  private static long lastEnd(List<RoundRecord> rows, int round) {
+    int latest = 0;
+    long end = 0;
+    for (RoundRecord r : rows) {
+      if (r.round() <= round && r.round() >= latest) {
+        latest = r.round();
+        end = Math.round(r.emulatedTimeS() * 1e9);
+      }
+    }
+    return end;
   }
 
   /**

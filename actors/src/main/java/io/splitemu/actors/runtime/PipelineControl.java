@@ -291,8 +291,8 @@ public final class PipelineControl {
   private final ActorRef<Recorder.Command> recorder;
   private final long wallStartNs = System.nanoTime();
   // Devices that take part in the next epochs (a device given up leaves for good under
-  // drop-for-run; under drop-for-round every device is asked each epoch), and each epoch's end,
-  // from which the next epoch's deadline counts.
+  // drop-for-run; under drop-for-round every device is asked each epoch), and the ends of the
+  // epochs from the one before the last recorded on, from which the next epoch's deadline counts.
   private final TreeSet<Integer> participants = new TreeSet<>();
   // Batches an epoch runs in all: every participating device's (kept with the participants).
   private int epochBatches;
@@ -894,6 +894,11 @@ public final class PipelineControl {
   }
 
   /** Whether every epoch is recorded and every hop has sent its totals. */
+  /** How many epochs' ends are held (for tests: at most the last recorded's and its previous). */
+  int epochEndsHeld() {
+    return epochEnds.size();
+  }
+
   boolean done() {
     return peaks.size() == hops.size() && recorded() == plan.epochs();
   }
@@ -1753,6 +1758,10 @@ public final class PipelineControl {
     if (setup.keepEpochs()) {
       results.add(epoch);
     }
+    // Epoch e is recorded: only its end and later ones are read from now on (the next epochs'
+    // deadlines and completion; a crash's restore puts its checkpoint's end back), so older ends
+    // go, e - 1's kept as a margin; every epoch's stayed, a run-long map.
+    epochEnds.keySet().removeIf(k -> k < e - 1);
     double wall = (System.nanoTime() - wallStartNs) / 1e9;
     Map<Integer, Long> starts = deviceStarts.remove(e);
     Map<Integer, Long> next = deviceStarts.get(e + 1);

@@ -74,7 +74,7 @@ class LinkCapacityWindowTest {
       Metrics.Run feed = feed(m, "r");
       List<RoundRecord> readBack = List.of(round(1, 100), round(2, 200));
       feed.resumed(readBack, 200);
-      RecordObserver o = Emulation.linkCapacity(links(), feed, readBack);
+      RecordObserver o = Emulation.linkCapacity(links(), feed, () -> readBack);
       o.onRound(round(3, 300));
       assertEquals(200.0, spanStart(m, "r"), "round 3 of a run resumed after round 2");
       o.onRound(round(4, 400));
@@ -88,7 +88,7 @@ class LinkCapacityWindowTest {
       Metrics.Run feed = feed(m, "w");
       ResultsWriter w = ResultsWriter.open(tmp.resolve("w"), "splitemu {}\n");
       w.observe(feed);
-      w.observe(Emulation.linkCapacity(links(), feed, List.of()));
+      w.observe(Emulation.linkCapacity(links(), feed, w::rounds));
       w.round(round(1, 100));
       assertEquals(0.0, spanStart(m, "w"));
       w.round(round(2, 200));

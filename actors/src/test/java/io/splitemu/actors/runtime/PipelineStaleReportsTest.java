@@ -46,7 +46,7 @@ class PipelineStaleReportsTest {
   private static final long STALE_IDLE_NS = 999_000_000_000L;
 
   /** Two devices, two batches each, on {@code hops} (docs: PipelineHandTest's hand-traced plan). */
-  private static PipelinePlan plan(int epochs, List<PipelinePlan.Stage> hops, String cut) {
+  static PipelinePlan plan(int epochs, List<PipelinePlan.Stage> hops, String cut) {
     return new PipelinePlan(
         "mpsl",
         epochs,
@@ -62,7 +62,7 @@ class PipelineStaleReportsTest {
         "hand");
   }
 
-  private static final List<PipelinePlan.Stage> TWO_HOPS =
+  static final List<PipelinePlan.Stage> TWO_HOPS =
       List.of(
           new PipelinePlan.Stage("hop-1", 1, 2, 100, Double.NaN),
           new PipelinePlan.Stage("hop-2", 1, 2, 50, Double.NaN));
@@ -100,7 +100,7 @@ class PipelineStaleReportsTest {
         });
   }
 
-  private static Recorder.EventRecorded row(String kind, String detail) {
+  static Recorder.EventRecorded row(String kind, String detail) {
     return new Recorder.EventRecorded(new EventRecord(0, 0, kind, "test", detail));
   }
 
@@ -132,7 +132,7 @@ class PipelineStaleReportsTest {
     }
   }
 
-  private static PipelineControl control(
+  static PipelineControl control(
       PipelinePlan plan,
       List<PipelineControl.HopCrash> crashes,
       PipelineControl.Replanner replanner,
