@@ -70,6 +70,8 @@ final class Report {
     private boolean cutTallied;
     private boolean anyDevice;
     private boolean late;
+    // Whether a round of more than LIST_DEVICES_UP_TO clusters gave its clusters as ranges.
+    private boolean ranged;
 
     /**
      * Round {@code r}'s row ({@link RoundRecord#compacted}); {@code tallied} whether its full cut
@@ -145,6 +147,18 @@ final class Report {
       pending.clear();
     }
 
+    /** The characters of the table's cells it holds (tests: bounded by its rows, not devices). */
+    long heldChars() {
+      long n = 0;
+      for (Row r : rows) {
+        n += r.cut.length() + r.clusters.length();
+      }
+      for (String m : cells.keySet()) {
+        n += m.length();
+      }
+      return n;
+    }
+
     /** How many rows, rounds waiting and cluster tallies it holds (tests: bounded by the rows). */
     int held() {
       int n = rows.size() + waiting.size();
@@ -176,6 +190,7 @@ final class Report {
 
     /** Round {@code r}'s cells, with {@code rd} its device rows' tally (null: none). */
     private void append(RoundRecord r, RoundDevices rd) {
+      ranged |= rd != null && rd.clusters.size() > LIST_DEVICES_UP_TO;
       String m = members(rd);
       m = cells.computeIfAbsent(m, k -> k);
       String cut = cut(r.cut());
@@ -420,6 +435,16 @@ final class Report {
           .append(" missed the round and the range of the shares allotted (`devices.csv` has")
           .append(" every device).\n");
     }
+    if (f.ranged) {
+      md.append("\nA round of more than ")
+          .append(LIST_DEVICES_UP_TO)
+          .append(" clusters gives consecutive clusters whose tallies read the same as a range,")
+          .append(" and the ranges of one tally together, such as `c0-c12, c14-c299: 1 device;")
+          .append(" c13: 1 device (1 missed)`; a cluster with no device row that round is left")
+          .append(" out; past ")
+          .append(LIST_DEVICES_UP_TO)
+          .append(" ranges it counts the clusters left (`devices.csv` has them).\n");
+    }
     if (f.cutTallied) {
       md.append("\nThe per-device cuts of more than ")
           .append(LIST_DEVICES_UP_TO)
@@ -443,15 +468,63 @@ final class Report {
   /**
    * A round's clusters and their devices (with shares), such as {@code c0: d1 0.25, d3 0.75}, or,
    * in a round of more than {@link #LIST_DEVICES_UP_TO} devices, a tally per cluster such as {@code
-   * c0: 412 devices (3 missed), share 0.00110-0.00420}.
+   * c0: 412 devices (3 missed), share 0.00110-0.00420}; in a round of more than {@link
+   * #LIST_DEVICES_UP_TO} clusters, those tallies as {@link #ranges}.
    */
   private static String members(RoundDevices rd) {
     if (rd == null || rd.clusters.isEmpty()) {
       return "-";
     }
+    if (rd.clusters.size() > LIST_DEVICES_UP_TO) {
+      return ranges(rd);
+    }
     List<String> out = new ArrayList<>();
     rd.clusters.forEach((c, t) -> out.add("c" + c + ": " + t.cell()));
     return String.join("; ", out);
+  }
+
+  /**
+   * The members cell of a round of more than {@link #LIST_DEVICES_UP_TO} clusters: consecutive
+   * clusters whose tallies read the same form a range, and the ranges of one tally share its part,
+   * in order of their first cluster, such as {@code c0-c12, c14-c299: 1 device; c13: 1 device (1
+   * missed)}. At most {@link #LIST_DEVICES_UP_TO} ranges are given (in order of cluster), then how
+   * many clusters are left, so that the cell stays small whatever the clusters' count.
+   */
+  static String ranges(RoundDevices rd) {
+    // Each range as {from, to} with its tally's text, in order of cluster.
+    List<int[]> spans = new ArrayList<>();
+    List<String> texts = new ArrayList<>();
+    int left = 0;
+    for (Map.Entry<Integer, ClusterTally> e : rd.clusters.entrySet()) {
+      int c = e.getKey();
+      String text = e.getValue().cell();
+      int last = spans.size() - 1;
+      if (last >= 0 && spans.get(last)[1] == c - 1 && texts.get(last).equals(text)) {
+        spans.get(last)[1] = c;
+      } else if (spans.size() < LIST_DEVICES_UP_TO) {
+        spans.add(new int[] {c, c});
+        texts.add(text);
+      } else {
+        left++;
+      }
+    }
+    Map<String, List<String>> parts = new LinkedHashMap<>();
+    for (int i = 0; i < spans.size(); i++) {
+      int[] r = spans.get(i);
+      parts
+          .computeIfAbsent(texts.get(i), k -> new ArrayList<>())
+          .add(r[0] == r[1] ? "c" + r[0] : "c" + r[0] + "-c" + r[1]);
+    }
+    List<String> out = new ArrayList<>();
+    parts.forEach((text, rs) -> out.add(String.join(", ", rs) + ": " + text));
+    String cell = String.join("; ", out);
+    return left == 0
+        ? cell
+        : cell
+            + "; "
+            + left
+            + (left == 1 ? " more cluster" : " more clusters")
+            + " in `devices.csv`";
   }
 
   /**

@@ -78,7 +78,10 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   // Device rows and events go to disk only (a run of many devices would otherwise hold every
   // row): the summary needs only their totals and the report its in-force table, folded as the
   // rows come (Report.InForce), so memory stays O(rounds + the table's rows) whatever the device
-  // count. devices()/events() read the files back for tests.
+  // count: a round of more than 64 clusters (sl gives each device its own) holds its members cell
+  // as at most 64 ranges of alike clusters, not a part per cluster, so that a run whose members
+  // differ every round (churn) holds a short cell per round rather than about 15 B per device and
+  // round (before the ranges). devices()/events() read the files back for tests.
   private long bytesUp;
   private long bytesDown;
   private int eventCount;
@@ -424,6 +427,11 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   /** How many rows, waiting rounds and cluster tallies the report's table holds (tests). */
   synchronized int reportHeld() {
     return inForceRows.held();
+  }
+
+  /** The characters of the cells the report's table holds (tests). */
+  synchronized long reportHeldChars() {
+    return inForceRows.heldChars();
   }
 
   private void tally(EventRecord e) {

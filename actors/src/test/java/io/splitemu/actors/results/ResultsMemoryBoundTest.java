@@ -57,7 +57,93 @@ class ResultsMemoryBoundTest {
     again.finish("t", "sl", 1L, 0.9, Map.of());
     String report = Files.readString(tmp.resolve("sl").resolve("report.md"));
     assertTrue(
-        report.contains("| 1-" + ROUNDS + " | 2 | " + DEVICES + " | c0: 1 device; "), report);
+        report.contains("| 1-" + ROUNDS + " | 2 | " + DEVICES + " | c0-c299: 1 device |\n"),
+        report);
+  }
+
+  /** sl's device rows of round {@code r} under churn: device r misses it (a crash). */
+  private static List<DeviceRecord> slChurnDevices(int r) {
+    List<DeviceRecord> out = new ArrayList<>();
+    for (int d = 0; d < DEVICES; d++) {
+      boolean missed = d == r % DEVICES;
+      out.add(
+          missed
+              ? new DeviceRecord(r, d, d, "2", 0, 0, 0, 0, 0, Double.NaN, false)
+              : new DeviceRecord(r, d, d, "2", 0.1, 0.01, 0.01, 100, 100, Double.NaN, true));
+    }
+    return out;
+  }
+
+  private static RoundRecord slChurnRow(int r) {
+    return new RoundRecord(
+        r, "sl", 10.0 * r, 10, 1, 1, 7, 1, DEVICES - 1, 1, "2", DEVICES, Double.NaN, 1, r, r);
+  }
+
+  private static String inForceSection(Path dir) throws Exception {
+    String report = Files.readString(dir.resolve("report.md"));
+    int from = report.indexOf("## In force each round");
+    return report.substring(from, report.indexOf("## Model memory per node", from));
+  }
+
+  @Test
+  void slUnderChurn_holdsAShortMembersCellPerRound_notAPartPerCluster() throws Exception {
+    Path dir = tmp.resolve("churn");
+    ResultsWriter w = ResultsWriter.open(dir, "x");
+    for (int r = 1; r <= ROUNDS; r++) {
+      slChurnDevices(r).forEach(w::device);
+      w.round(slChurnRow(r));
+    }
+    // Every round's members differ, so every round is a row: its cell is a few ranges, not a part
+    // per cluster (before, about 15 characters a cluster: 120 x 300 x 15 = 540,000).
+    assertTrue(w.reportHeldChars() < 100L * ROUNDS, "held " + w.reportHeldChars() + " chars");
+    w.finish("t", "sl", 1L, 0.9, Map.of());
+    String section = inForceSection(dir);
+    assertTrue(
+        section.contains("| 5 | 2 | 300 | c0-c4, c6-c299: 1 device; c5: 1 device (1 missed) |\n"),
+        section);
+    assertTrue(
+        section.contains("| 1 | 2 | 300 | c0, c2-c299: 1 device; c1: 1 device (1 missed) |\n"),
+        section);
+    assertTrue(section.contains("A round of more than 64 clusters gives consecutive"), section);
+    assertTrue(section.length() < 100 * ROUNDS + 2_000, section.length() + " chars");
+
+    // The same rows with each missed device's row recorded after the next round's rows: the table
+    // is folded again from the files at the end, and reads the same.
+    Path late = tmp.resolve("churn-late");
+    ResultsWriter l = ResultsWriter.open(late, "x");
+    DeviceRecord held = null;
+    for (int r = 1; r <= ROUNDS; r++) {
+      for (DeviceRecord d : slChurnDevices(r)) {
+        if (d.completed()) {
+          l.device(d);
+        }
+      }
+      l.round(slChurnRow(r));
+      if (held != null) {
+        l.device(held);
+      }
+      held = slChurnDevices(r).get(r % DEVICES);
+    }
+    l.device(held);
+    l.finish("t", "sl", 1L, 0.9, Map.of());
+    assertEquals(section, inForceSection(late));
+  }
+
+  @Test
+  void roundOfManyClustersWithEveryTallyDifferent_givesAtMost64Ranges() throws Exception {
+    Path dir = tmp.resolve("shares");
+    ResultsWriter w = ResultsWriter.open(dir, "x");
+    for (int d = 0; d < DEVICES; d++) {
+      w.device(new DeviceRecord(1, d, d, "2", 0.1, 0.01, 0.01, 100, 100, 0.001 * (d + 1), true));
+    }
+    w.round(slChurnRow(1));
+    w.finish("t", "sl", 1L, 0.9, Map.of());
+    String section = inForceSection(dir);
+    assertTrue(
+        section.contains(
+            "c63: 1 device, share 0.0640; " + (DEVICES - 64) + " more clusters in `devices.csv` |"),
+        section);
+    assertTrue(!section.contains("c64"), section);
   }
 
   /** A split scheme's row: one cut per device, the same every round. */
