@@ -856,6 +856,15 @@ public final class Metrics implements AutoCloseable {
       }
     }
 
+    /**
+     * Whether the run ended ({@link #finished}): a round, device or hop row that still came would
+     * start the history it cleared again from nothing (a round's row held, a link rate from that
+     * row alone, a hop's idle base), so it is ignored; the run's last values stay served.
+     */
+    private boolean ended() {
+      return wallEndNs >= 0;
+    }
+
     @Override
     public void onProgress(ProgressRecord p) {
       roundStep.labelValues(base).set(p.step());
@@ -865,6 +874,9 @@ public final class Metrics implements AutoCloseable {
 
     @Override
     public synchronized void onHop(HopRecord h) {
+      if (ended()) {
+        return;
+      }
       if (h.stopped()) {
         // A hop a crash's re-placement left out: its queue, share and model memory would stay at
         // their last values as if it still worked. Its counter keeps the idle it counted; a
@@ -915,6 +927,9 @@ public final class Metrics implements AutoCloseable {
 
     @Override
     public synchronized void onRound(RoundRecord r) {
+      if (ended()) {
+        return;
+      }
       rounds.labelValues(base).inc();
       keep(r);
       roundsRecorded.labelValues(base).set(recorded.size());
@@ -1001,6 +1016,9 @@ public final class Metrics implements AutoCloseable {
 
     @Override
     public synchronized void onDevice(DeviceRecord d) {
+      if (ended()) {
+        return;
+      }
       if (!d.completed()) {
         if (info.perDevice()) {
           // A device that did not complete is dropped for good: it computed nothing this round and
