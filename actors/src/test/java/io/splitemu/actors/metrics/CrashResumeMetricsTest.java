@@ -11,10 +11,12 @@ import io.splitemu.actors.results.CsvTable;
 import io.splitemu.actors.results.HopRecord;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
+import io.splitemu.actors.runtime.Checkpoint;
 import io.splitemu.actors.runtime.Checkpoints;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.GoldenRunsTest;
 import io.splitemu.actors.runtime.RunListener;
+import io.splitemu.actors.runtime.StopSwitch;
 import io.splitemu.net.stream.PacingLag;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -657,6 +659,226 @@ class CrashResumeMetricsTest {
       assertEquals(
           1650.0, MetricsText.sample(text, "splitemu_node_model_memory_bytes", l, hop2), text);
     }
+  }
+
+  /**
+   * An edgesplit run whose published model memory changes across rounds: the links of every device
+   * degraded (factor 0.3) up to round 3 give cuts 2;2;6;6, then all devices take cut 2 (the edge's
+   * peak, first in round 4), and {@code extra}'s faults lower it again. Timing fidelity, static
+   * links, a scheduled checkpoint every 3 rounds, metrics on {@code port} (none when 0).
+   */
+  private static Settings split(int port, String extra) {
+    String conf =
+        "splitemu { scenario = split-memory-resume, scheme = edgesplit, fidelity = timing\n"
+            + "rounds = 8, local-steps = 2, output.plots = false\n"
+            + "model { name = lenet5, cut = 2 }\n"
+            + "devices { count = 4, flops = [5e7, 5e7, 1e8, 1e8] }\n"
+            + "links.static.uplink-bps = [2e7, 2e7, 4e7, 4e7]\n"
+            + "checkpoint.every = 3\n"
+            + "faults = [{ kind = link-degradation, devices = [0, 1, 2, 3], round = 1,"
+            + " until-round = 3, factor = 0.3 }"
+            + extra
+            + "]\n"
+            + (port > 0
+                ? "metrics { enabled = true, linger = 0s, port = " + port + " }\n"
+                : "metrics.enabled = false\n")
+            + "}";
+    return Settings.from(ConfigFactory.parseString(conf), List.of(), null);
+  }
+
+  /** Records the model memory a run publishes, by round and node, and the rounds it rewinds to. */
+  private static final class MemorySeen implements RunListener {
+    final List<io.splitemu.actors.results.MemoryRecord> published = new ArrayList<>();
+    final List<Integer> rewinds = new ArrayList<>();
+
+    @Override
+    public synchronized void onMemory(io.splitemu.actors.results.MemoryRecord m) {
+      published.add(m);
+    }
+
+    @Override
+    public synchronized void onRewind(int round) {
+      rewinds.add(round);
+      published.add(null); // the timeline's break
+    }
+
+    /** Node {@code node}'s bytes by round (a round published twice: its latest). */
+    synchronized java.util.TreeMap<Integer, Long> of(String node, boolean afterRewind) {
+      java.util.TreeMap<Integer, Long> out = new java.util.TreeMap<>();
+      boolean past = !afterRewind;
+      for (io.splitemu.actors.results.MemoryRecord m : published) {
+        if (m == null) {
+          past = true;
+          if (!afterRewind) {
+            break;
+          }
+        } else if (past && m.node().equals(node)) {
+          out.put(m.round(), m.bytes());
+        }
+      }
+      return out;
+    }
+  }
+
+  /** The summary's model memory peaks of the run in {@code dir}. */
+  private static com.fasterxml.jackson.databind.JsonNode peaks(Path dir) throws Exception {
+    return new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(dir.resolve("summary.json").toFile())
+        .at("/peakModelMemoryBytes");
+  }
+
+  /** Each node's {@code splitemu_node_model_memory_bytes} of the run in {@code dir} now. */
+  private static Map<String, Double> memoryGauges(String text, Path dir, Settings s) {
+    Map<String, Double> out = new java.util.TreeMap<>();
+    for (String node : List.of("device", "edge")) {
+      out.put(
+          node,
+          MetricsText.sample(
+              text, "splitemu_node_model_memory_bytes", run(dir, s)[0], "member=\"" + node + "\""));
+    }
+    return out;
+  }
+
+  /** The run in {@code dir} of {@code s}, resumed from {@code from} (if not null) or stopped. */
+  private static int splitRun(Settings s, Path dir, Checkpoint from, int stopAfter, RunListener l) {
+    StopSwitch stop = new StopSwitch();
+    if (stopAfter > 0) {
+      stop.requestAtEndOf(stopAfter);
+    }
+    Emulation.run(s, dir, l, new Emulation.RunControl(from, stop, null));
+    return stop.stoppedAfterRound();
+  }
+
+  @Test
+  void aSplitRunStoppedAndResumed_afterItsMemoryPeak_endsWithTheWholeRunsPeaksAndGauges()
+      throws Exception {
+    // The links degraded harder from round 6 on: cut 6 for all, the edge's memory lowest.
+    String later =
+        ", { kind = link-degradation, devices = [0, 1, 2, 3], round = 6, until-round = 9,"
+            + " factor = 0.05 }";
+    int first = MetricsContractTest.freePort();
+    Settings s = split(first, later);
+    Path whole = tmp.resolve("whole");
+    Path stopped = tmp.resolve("stopped");
+    MemorySeen seen = new MemorySeen();
+    String wholeText;
+    Metrics a = Metrics.shared(MetricsSettings.of(s));
+    try {
+      assertEquals(-1, splitRun(s, whole, null, -1, seen));
+      wholeText = MetricsText.scrape(first);
+      // Stopped as by SIGTERM at round 7's end: a checkpoint off the schedule (3, 6).
+      assertEquals(7, splitRun(s, stopped, null, 7, RunListener.NONE));
+    } finally {
+      a.close();
+    }
+    // The edge's memory changes across rounds, its peak (first in round 4) neither the last
+    // round's nor a checkpoint's (rounds 3, 6 and 7): keeping only the last round would be seen.
+    java.util.TreeMap<Integer, Long> edge = seen.of("edge", false);
+    System.out.println(
+        "edgesplit memory by round: edge " + edge + ", device " + seen.of("device", false));
+    assertEquals(8, edge.size(), edge.toString());
+    long peak = java.util.Collections.max(edge.values());
+    int peakRound =
+        edge.entrySet().stream().filter(e -> e.getValue() == peak).findFirst().get().getKey();
+    assertEquals(4, peakRound, edge.toString());
+    assertTrue(edge.get(3) < peak && edge.get(8) < edge.get(3), edge.toString());
+    assertEquals(peak, peaks(whole).get("edge").asLong());
+    Checkpoint seventh = Checkpoints.read(ResultsWriter.checkpointFile(stopped, 7));
+    assertEquals(7, seventh.round());
+
+    int second = MetricsContractTest.freePort();
+    Settings r = split(second, later);
+    String text;
+    Metrics b = Metrics.shared(MetricsSettings.of(r));
+    try {
+      assertEquals(-1, splitRun(r, stopped, seventh, -1, RunListener.NONE));
+      text = MetricsText.scrape(second);
+    } finally {
+      b.close();
+    }
+    assertEquals(peaks(whole), peaks(stopped));
+    Map<String, Double> want = memoryGauges(wholeText, whole, s);
+    assertEquals((double) peak, want.get("edge"), wholeText);
+    assertEquals(want, memoryGauges(text, stopped, r), text);
+  }
+
+  @Test
+  void aResumedSplitRun_whoseCrashRestoresAnOlderCheckpoint_endsWithTheWholeRunsPeaksAndGauges()
+      throws Exception {
+    // A split policy plans a round from the rates the round before achieved: the links degraded
+    // harder in round 3 (factor 0.05) give round 4 cut 6 for all (the edge's least), round 5 cut 2
+    // for all (its most). A server crash at round 6's start, down 60 s, sends the run back to
+    // round 3's checkpoint; the links degrade again from 30 s after round 5's end (the same
+    // instant in the run without it) to the run's end: the redone rounds 4 to 8 hold less than
+    // rounds 1 to 3, which hold less than the first timeline's round 5.
+    String third =
+        ", { kind = link-degradation, devices = [0, 1, 2, 3], round = 3, until-round = 4,"
+            + " factor = 0.05 }";
+    Path plain = tmp.resolve("plain");
+    splitRun(split(0, third), plain, null, -1, RunListener.NONE);
+    double end5 = Double.parseDouble(CsvTable.read(plain.resolve("rounds.csv")).get(4).get(2));
+    String crash =
+        third
+            + String.format(
+                java.util.Locale.ROOT,
+                ", { kind = server-crash, round = 6, restart-delay = 60 s },"
+                    + " { kind = link-degradation, devices = [0, 1, 2, 3], at = %.3f s,"
+                    + " until = %.3f s, factor = 0.05 }",
+                end5 + 30,
+                end5 + 100000);
+    int first = MetricsContractTest.freePort();
+    Settings s = split(first, crash);
+    Path whole = tmp.resolve("whole");
+    Path stopped = tmp.resolve("stopped");
+    MemorySeen seen = new MemorySeen();
+    String wholeText;
+    Metrics a = Metrics.shared(MetricsSettings.of(s));
+    try {
+      assertEquals(-1, splitRun(s, whole, null, -1, seen));
+      wholeText = MetricsText.scrape(first);
+      // Stopped as by SIGTERM at round 5's end, before the crash: checkpoint 5, off the schedule.
+      assertEquals(5, splitRun(s, stopped, null, 5, RunListener.NONE));
+    } finally {
+      a.close();
+    }
+    java.util.TreeMap<Integer, Long> before = seen.of("edge", false);
+    java.util.TreeMap<Integer, Long> redone = seen.of("edge", true);
+    System.out.println(
+        "edgesplit memory by round: edge "
+            + before
+            + ", after the rewind to "
+            + seen.rewinds
+            + ": "
+            + redone);
+    assertEquals(List.of(3), seen.rewinds);
+    assertEquals(List.of(1, 2, 3, 4, 5), List.copyOf(before.keySet()));
+    assertEquals(List.of(4, 5, 6, 7, 8), List.copyOf(redone.keySet()));
+    long upTo3 = java.util.Collections.max(before.headMap(3, true).values());
+    assertTrue(before.get(5) > upTo3, before.toString());
+    assertTrue(java.util.Collections.max(redone.values()) < upTo3, redone.toString());
+    assertEquals(upTo3, peaks(whole).get("edge").asLong());
+
+    int second = MetricsContractTest.freePort();
+    Settings r = split(second, crash);
+    String text;
+    Metrics b = Metrics.shared(MetricsSettings.of(r));
+    try {
+      assertEquals(
+          -1, splitRun(r, stopped, Checkpoints.newest(stopped, w -> {}), -1, RunListener.NONE));
+      text = MetricsText.scrape(second);
+    } finally {
+      b.close();
+    }
+    // The resumed process's crash restored round 3's checkpoint, older than round 5's it resumed
+    // from.
+    assertTrue(
+        CsvTable.read(stopped.resolve("events.csv")).stream()
+            .anyMatch(e -> e.get(4).startsWith("server-crash: restored from checkpoint round 3")),
+        "no restore of round 3");
+    assertEquals(peaks(whole), peaks(stopped));
+    Map<String, Double> want = memoryGauges(wholeText, whole, s);
+    assertEquals((double) upTo3, want.get("edge"), wholeText);
+    assertEquals(want, memoryGauges(text, stopped, r), text);
   }
 
   /** Round {@code round}'s row: its end at {@code emulatedS}, its latency and accuracy. */
