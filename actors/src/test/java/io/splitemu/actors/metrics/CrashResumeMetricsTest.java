@@ -799,7 +799,7 @@ class CrashResumeMetricsTest {
     assertEquals(peaks(whole), peaks(stopped));
     Map<String, Double> want = memoryGauges(wholeText, whole, s);
     assertEquals((double) peak, want.get("edge"), wholeText);
-    assertEquals(want, memoryGauges(text, stopped, r), text);
+    assertEquals(want, memoryGauges(text, stopped, r), "the resumed run's memory gauges");
   }
 
   @Test
@@ -878,7 +878,7 @@ class CrashResumeMetricsTest {
     assertEquals(peaks(whole), peaks(stopped));
     Map<String, Double> want = memoryGauges(wholeText, whole, s);
     assertEquals((double) upTo3, want.get("edge"), wholeText);
-    assertEquals(want, memoryGauges(text, stopped, r), text);
+    assertEquals(want, memoryGauges(text, stopped, r), "the resumed run's memory gauges");
   }
 
   /** Round {@code round}'s row: its end at {@code emulatedS}, its latency and accuracy. */
