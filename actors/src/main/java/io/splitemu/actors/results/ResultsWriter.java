@@ -95,8 +95,12 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   private final Set<Integer> resumedFrom = new TreeSet<>();
   private final List<RecordObserver> observers = new ArrayList<>();
   // Each node's largest model memory the runtime published per round (split schemes), for the
-  // summary; a rewind drops the rounds it discards.
+  // summary; a rewind drops the rounds it discards. Only the rounds a rewind can still discard are
+  // kept by round: those after the oldest checkpoint left in the folder (a crash goes back to a
+  // checkpoint there, never further); the earlier ones are folded into each node's largest.
   private final TreeMap<Integer, Map<String, Long>> memoryByRound = new TreeMap<>();
+  private final Map<String, Long> memorySettled = new HashMap<>();
+  private long memorySettledUpTo;
   private boolean closed;
   // Whether a round's row settles its events (settleEventsAtRoundEnd).
   private boolean settleAtRoundEnd;
@@ -484,9 +488,13 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   @Override
   public synchronized void onMemory(MemoryRecord m) {
-    memoryByRound
-        .computeIfAbsent(m.round(), r -> new HashMap<>())
-        .merge(m.node(), m.bytes(), Math::max);
+    if (m.round() <= memorySettledUpTo) {
+      memorySettled.merge(m.node(), m.bytes(), Math::max);
+    } else {
+      memoryByRound
+          .computeIfAbsent(m.round(), r -> new HashMap<>())
+          .merge(m.node(), m.bytes(), Math::max);
+    }
     for (RecordObserver o : observers) {
       o.onMemory(m);
     }
@@ -567,6 +575,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     Map<String, Long> inForce = new HashMap<>();
     byCut.values().forEach(m -> m.forEach((node, b) -> inForce.merge(node, b, Math::max)));
     peaks.putAll(inForce);
+    memorySettled.forEach((node, b) -> peaks.merge(node, b, Math::max));
     memoryByRound.values().forEach(m -> m.forEach((node, b) -> peaks.merge(node, b, Math::max)));
     Summary s =
         Summary.of(
@@ -857,6 +866,33 @@ public final class ResultsWriter implements Closeable, RecordObserver {
             return new java.math.BigInteger(n.substring("round-".length(), n.indexOf('.')));
           });
 
+  private static long roundOf(Path checkpoint) {
+    String n = checkpoint.getFileName().toString();
+    return new java.math.BigInteger(n.substring("round-".length(), n.indexOf('.')))
+        .min(java.math.BigInteger.valueOf(Long.MAX_VALUE))
+        .longValue();
+  }
+
+  /**
+   * Folds the memory of rounds up to {@code round} (the oldest checkpoint left in the folder: no
+   * rewind discards them) into each node's largest.
+   */
+  private void settleMemoryUpTo(long round) {
+    if (round <= memorySettledUpTo || round == Long.MAX_VALUE) {
+      return;
+    }
+    memorySettledUpTo = round;
+    Map<Integer, Map<String, Long>> settled =
+        memoryByRound.headMap((int) Math.min(round, Integer.MAX_VALUE), true);
+    settled.values().forEach(m -> m.forEach((node, b) -> memorySettled.merge(node, b, Math::max)));
+    settled.clear();
+  }
+
+  /** How many rounds' memory the writer holds by round (tests). */
+  synchronized int memoryRoundsHeld() {
+    return memoryByRound.size();
+  }
+
   /** The file of round {@code round}'s checkpoint in results folder {@code dir}. */
   public static Path checkpointFile(Path dir, int round) {
     return dir.resolve("checkpoints").resolve(String.format(Locale.ROOT, "round-%06d.ckpt", round));
@@ -886,11 +922,16 @@ public final class ResultsWriter implements Closeable, RecordObserver {
         all = files.filter(ResultsWriter::isCheckpoint).sorted(BY_ROUND).toList();
       }
       Path keep = checkpointFile(dir, c.keep());
-      for (int i = 0; i < all.size() - CHECKPOINTS_KEPT; i++) {
-        if (!all.get(i).getFileName().equals(keep.getFileName())) {
+      long oldestKept = Long.MAX_VALUE;
+      for (int i = 0; i < all.size(); i++) {
+        if (i < all.size() - CHECKPOINTS_KEPT
+            && !all.get(i).getFileName().equals(keep.getFileName())) {
           Files.deleteIfExists(all.get(i));
+        } else {
+          oldestKept = Math.min(oldestKept, roundOf(all.get(i)));
         }
       }
+      settleMemoryUpTo(oldestKept);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot write checkpoint " + file + ": " + IoReasons.reason(e, file), e);

@@ -185,4 +185,31 @@ class ResultsMemoryBoundTest {
     Comparison.Entry e = new Comparison.Entry(null, ResultsWriter.readRounds(dir), dir, Double.NaN);
     assertEquals(kept, e.rounds());
   }
+
+  /**
+   * The memory the runtime publishes per round (split schemes) is held by round only after the
+   * oldest checkpoint left in the folder, the furthest a crash goes back; the earlier rounds are
+   * folded into each node's largest, and the summary's peaks are the same as when every round was
+   * kept, across a rewind to the newest checkpoint. Before 2026-12-07 every round was held for the
+   * whole run.
+   */
+  @Test
+  void memoryPerRound_isHeldOnlyAfterTheOldestCheckpointKept() throws Exception {
+    ResultsWriter w = ResultsWriter.open(tmp.resolve("mem"), "x");
+    for (int r = 1; r <= ROUNDS; r++) {
+      w.onMemory(new MemoryRecord(r, "device", r == 7 ? 5000 : 100 + r));
+      w.onMemory(new MemoryRecord(r, "edge", r == ROUNDS - 1 ? 9000 : 200));
+      w.round(
+          new RoundRecord(r, "edgesplit", r, 1, 0, 0, 0, 0, 1, 0, "2", 1, 0.5, 1, 0, Double.NaN));
+      w.onCheckpoint(new CheckpointFile(r, r, new byte[] {1}));
+    }
+    // The newest two checkpoints are kept (ROUNDS - 1 and ROUNDS): rounds after the older one.
+    assertTrue(w.memoryRoundsHeld() <= 2, "rounds held " + w.memoryRoundsHeld());
+    w.onMemory(new MemoryRecord(ROUNDS + 1, "edge", 99_000)); // the attempt a crash discards
+    w.onRewind(ROUNDS);
+    w.onMemory(new MemoryRecord(ROUNDS + 1, "edge", 300));
+    Summary s = w.finish("q", "edgesplit", 1L, 0.9, Map.of(), cut -> Map.of());
+    assertEquals(
+        Map.of("device", 5000L, "edge", 9000L), s.peakModelMemoryBytes(), "as if every round kept");
+  }
 }
