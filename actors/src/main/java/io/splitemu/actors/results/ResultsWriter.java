@@ -904,7 +904,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    * scheduled one a crash would restore ({@link CheckpointFile#keep}: SIGTERM's checkpoints and
    * their resumes' may outnumber it), and records a {@code checkpoint} event, written at once: a
    * run killed after its checkpoint's file keeps every row recorded before it, as a resume from it
-   * needs.
+   * needs. The memory of rounds up to the oldest checkpoint kept is folded into each node's
+   * largest.
    */
   @Override
   public synchronized void onCheckpoint(CheckpointFile c) {
