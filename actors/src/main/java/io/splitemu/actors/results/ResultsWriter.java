@@ -100,7 +100,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   // checkpoint there, never further); the earlier ones are folded into each node's largest.
   private final TreeMap<Integer, Map<String, Long>> memoryByRound = new TreeMap<>();
   private final Map<String, Long> memorySettled = new HashMap<>();
-  private long memorySettledUpTo;
+  private int memorySettledUpTo;
   private boolean closed;
   // Whether a round's row settles its events (settleEventsAtRoundEnd).
   private boolean settleAtRoundEnd;
@@ -418,8 +418,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   private void tally(RoundRecord r, boolean fold) {
     RoundRecord kept = r.compacted(rounds.isEmpty() ? null : rounds.get(rounds.size() - 1));
     rounds.add(kept);
-    String shown = r.cut().isEmpty() ? "-" : r.cut();
-    inForceRows.round(kept, !Report.cut(r.cut()).equals(shown), fold);
+    // Only a cut of more than 64 per-device parts is kept other than it reads (as a count per cut).
+    inForceRows.round(kept, !kept.cut().equals(r.cut()), fold);
   }
 
   private void tally(DeviceRecord d) {
@@ -859,31 +859,25 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    * on the names outgrow their six digits ({@code round-1000000.ckpt} sorts before {@code
    * round-999999.ckpt} by name).
    */
-  public static final Comparator<Path> BY_ROUND =
-      Comparator.comparing(
-          f -> {
-            String n = f.getFileName().toString();
-            return new java.math.BigInteger(n.substring("round-".length(), n.indexOf('.')));
-          });
+  public static final Comparator<Path> BY_ROUND = Comparator.comparing(ResultsWriter::roundOf);
 
-  private static long roundOf(Path checkpoint) {
+  /** The round a checkpoint file's name gives ({@link #isCheckpoint}), however many digits. */
+  private static java.math.BigInteger roundOf(Path checkpoint) {
     String n = checkpoint.getFileName().toString();
-    return new java.math.BigInteger(n.substring("round-".length(), n.indexOf('.')))
-        .min(java.math.BigInteger.valueOf(Long.MAX_VALUE))
-        .longValue();
+    return new java.math.BigInteger(n.substring("round-".length(), n.indexOf('.')));
   }
 
   /**
-   * Folds the memory of rounds up to {@code round} (the oldest checkpoint left in the folder: no
+   * Folds the memory of rounds up to checkpoint {@code oldest}'s (the oldest left in the folder: no
    * rewind discards them) into each node's largest.
    */
-  private void settleMemoryUpTo(long round) {
-    if (round <= memorySettledUpTo || round == Long.MAX_VALUE) {
+  private void settleMemoryUpTo(Path oldest) {
+    int round = roundOf(oldest).min(java.math.BigInteger.valueOf(Integer.MAX_VALUE)).intValue();
+    if (round <= memorySettledUpTo) {
       return;
     }
     memorySettledUpTo = round;
-    Map<Integer, Map<String, Long>> settled =
-        memoryByRound.headMap((int) Math.min(round, Integer.MAX_VALUE), true);
+    Map<Integer, Map<String, Long>> settled = memoryByRound.headMap(round, true);
     settled.values().forEach(m -> m.forEach((node, b) -> memorySettled.merge(node, b, Math::max)));
     settled.clear();
   }
@@ -923,16 +917,18 @@ public final class ResultsWriter implements Closeable, RecordObserver {
         all = files.filter(ResultsWriter::isCheckpoint).sorted(BY_ROUND).toList();
       }
       Path keep = checkpointFile(dir, c.keep());
-      long oldestKept = Long.MAX_VALUE;
+      Path oldestKept = null; // oldest first: the first not deleted
       for (int i = 0; i < all.size(); i++) {
         if (i < all.size() - CHECKPOINTS_KEPT
             && !all.get(i).getFileName().equals(keep.getFileName())) {
           Files.deleteIfExists(all.get(i));
-        } else {
-          oldestKept = Math.min(oldestKept, roundOf(all.get(i)));
+        } else if (oldestKept == null) {
+          oldestKept = all.get(i);
         }
       }
-      settleMemoryUpTo(oldestKept);
+      if (oldestKept != null) {
+        settleMemoryUpTo(oldestKept);
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot write checkpoint " + file + ": " + IoReasons.reason(e, file), e);
