@@ -91,9 +91,7 @@ final class Report {
 
     /** A device row; {@code fold} whether the rounds before its round are folded now. */
     void device(DeviceRecord d, boolean fold) {
-      anyDevice = true;
-      shares |= Double.isFinite(d.share());
-      several |= d.cluster() != 0;
+      see(d);
       if (d.round() <= foldedUpTo) {
         late = true;
         return;
@@ -102,6 +100,13 @@ final class Report {
         foldBefore(d.round());
       }
       pending.computeIfAbsent(d.round(), k -> new RoundDevices()).add(d);
+    }
+
+    /** The flags a device row sets: a row came, with a share, of a cluster other than 0. */
+    private void see(DeviceRecord d) {
+      anyDevice = true;
+      shares |= Double.isFinite(d.share());
+      several |= d.cluster() != 0;
     }
 
     /** Whether any device row came. */
@@ -127,9 +132,7 @@ final class Report {
       InForce f = new InForce();
       Map<Integer, RoundDevices> tallies = new java.util.HashMap<>();
       for (DeviceRecord d : devices) {
-        f.anyDevice = true;
-        f.shares |= Double.isFinite(d.share());
-        f.several |= d.cluster() != 0;
+        f.see(d);
         tallies.computeIfAbsent(d.round(), k -> new RoundDevices()).add(d);
       }
       tallies.values().forEach(rd -> f.tallied |= !rd.listed);
