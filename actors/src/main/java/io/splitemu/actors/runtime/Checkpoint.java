@@ -34,11 +34,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *     learns from past rounds (sfl-compute-robust) knows what it knew
  * @param roundStartNs the starts so far of the rounds some fault names at a round's start (round ->
  *     ns): a split scheme's probes built anew on a restore place their fault windows by them (a
- *     link reads no other round's start); a checkpoint written before 2026-12-07 holds every
- *     round's
+ *     link reads no other round's start); a checkpoint written before b1bef52 holds every round's
  * @param memory per node, the model memory of its peak round and of the last round it was published
  *     in (round -> node -> bytes; split schemes), from which the summary's peaks and the memory
- *     gauges are rebuilt on a resume; a checkpoint written before 2026-12-07 holds every round's
+ *     gauges are rebuilt on a resume; a checkpoint written before b1bef52 holds every round's
  * @param devices every device's state, in device order
  * @param server the edge server's state
  * @param pipeline an MP-SL run's state (its devices', hops' and links'; null for the other schemes,

@@ -190,7 +190,7 @@ class ResultsMemoryBoundTest {
    * The memory the runtime publishes per round (split schemes) is held by round only after the
    * oldest checkpoint left in the folder, the furthest a crash goes back; the earlier rounds are
    * folded into each node's largest, and the summary's peaks are the same as when every round was
-   * kept, across a rewind to the newest checkpoint. Before 2026-12-07 every round was held for the
+   * kept, across a rewind to the newest checkpoint. Before 5fa675b every round was held for the
    * whole run.
    */
   @Test
