@@ -761,16 +761,8 @@ class CrashResumeMetricsTest {
     Path whole = tmp.resolve("whole");
     Path stopped = tmp.resolve("stopped");
     MemorySeen seen = new MemorySeen();
-    String wholeText;
-    Metrics a = Metrics.shared(MetricsSettings.of(s));
-    try {
-      assertEquals(-1, splitRun(s, whole, null, -1, seen));
-      wholeText = MetricsText.scrape(first);
-      // Stopped as by SIGTERM at round 7's end: a checkpoint off the schedule (3, 6).
-      assertEquals(7, splitRun(s, stopped, null, 7, RunListener.NONE));
-    } finally {
-      a.close();
-    }
+    // Stopped as by SIGTERM at round 7's end: a checkpoint off the schedule (3, 6).
+    String wholeText = wholeAndStopped(s, first, whole, stopped, 7, seen);
     // The edge's memory changes across rounds, its peak (first in round 4) neither the last
     // round's nor a checkpoint's (rounds 3, 6 and 7): keeping only the last round would be seen.
     java.util.TreeMap<Integer, Long> edge = seen.of("edge", false);
@@ -785,21 +777,7 @@ class CrashResumeMetricsTest {
     assertEquals(peak, peaks(whole).get("edge").asLong());
     Checkpoint seventh = Checkpoints.read(ResultsWriter.checkpointFile(stopped, 7));
     assertEquals(7, seventh.round());
-
-    int second = MetricsContractTest.freePort();
-    Settings r = split(second, later);
-    String text;
-    Metrics b = Metrics.shared(MetricsSettings.of(r));
-    try {
-      assertEquals(-1, splitRun(r, stopped, seventh, -1, RunListener.NONE));
-      text = MetricsText.scrape(second);
-    } finally {
-      b.close();
-    }
-    assertEquals(peaks(whole), peaks(stopped));
-    Map<String, Double> want = memoryGauges(wholeText, whole, s);
-    assertEquals((double) peak, want.get("edge"), wholeText);
-    assertEquals(want, memoryGauges(text, stopped, r), "the resumed run's memory gauges");
+    assertResumedAsWhole(later, stopped, seventh, whole, s, wholeText, peak);
   }
 
   @Test
@@ -831,16 +809,8 @@ class CrashResumeMetricsTest {
     Path whole = tmp.resolve("whole");
     Path stopped = tmp.resolve("stopped");
     MemorySeen seen = new MemorySeen();
-    String wholeText;
-    Metrics a = Metrics.shared(MetricsSettings.of(s));
-    try {
-      assertEquals(-1, splitRun(s, whole, null, -1, seen));
-      wholeText = MetricsText.scrape(first);
-      // Stopped as by SIGTERM at round 5's end, before the crash: checkpoint 5, off the schedule.
-      assertEquals(5, splitRun(s, stopped, null, 5, RunListener.NONE));
-    } finally {
-      a.close();
-    }
+    // Stopped as by SIGTERM at round 5's end, before the crash: checkpoint 5, off the schedule.
+    String wholeText = wholeAndStopped(s, first, whole, stopped, 5, seen);
     java.util.TreeMap<Integer, Long> before = seen.of("edge", false);
     java.util.TreeMap<Integer, Long> redone = seen.of("edge", true);
     System.out.println(
@@ -858,26 +828,62 @@ class CrashResumeMetricsTest {
     assertTrue(java.util.Collections.max(redone.values()) < upTo3, redone.toString());
     assertEquals(upTo3, peaks(whole).get("edge").asLong());
 
-    int second = MetricsContractTest.freePort();
-    Settings r = split(second, crash);
-    String text;
-    Metrics b = Metrics.shared(MetricsSettings.of(r));
-    try {
-      assertEquals(
-          -1, splitRun(r, stopped, Checkpoints.newest(stopped, w -> {}), -1, RunListener.NONE));
-      text = MetricsText.scrape(second);
-    } finally {
-      b.close();
-    }
+    assertResumedAsWhole(
+        crash, stopped, Checkpoints.newest(stopped, w -> {}), whole, s, wholeText, upTo3);
     // The resumed process's crash restored round 3's checkpoint, older than round 5's it resumed
     // from.
     assertTrue(
         CsvTable.read(stopped.resolve("events.csv")).stream()
             .anyMatch(e -> e.get(4).startsWith("server-crash: restored from checkpoint round 3")),
         "no restore of round 3");
+  }
+
+  /**
+   * Runs split scenario {@code s} (its endpoint on {@code port}) whole into {@code whole}, its
+   * memory seen by {@code seen}, then into {@code stopped}, stopped as by SIGTERM at round {@code
+   * stopAt}'s end; returns the endpoint's text after the whole run.
+   */
+  private String wholeAndStopped(
+      Settings s, int port, Path whole, Path stopped, int stopAt, MemorySeen seen)
+      throws Exception {
+    Metrics m = Metrics.shared(MetricsSettings.of(s));
+    try {
+      assertEquals(-1, splitRun(s, whole, null, -1, seen));
+      String text = MetricsText.scrape(port);
+      assertEquals(stopAt, splitRun(s, stopped, null, stopAt, RunListener.NONE));
+      return text;
+    } finally {
+      m.close();
+    }
+  }
+
+  /**
+   * Resumes {@code stopped} from {@code from} (the split scenario with {@code faults}) on an
+   * endpoint of its own; its summary peaks and memory gauges must be those of run {@code whole} of
+   * {@code s} ({@code wholeText} its endpoint's text), whose edge gauge reads {@code edgePeak}.
+   */
+  private void assertResumedAsWhole(
+      String faults,
+      Path stopped,
+      Checkpoint from,
+      Path whole,
+      Settings s,
+      String wholeText,
+      long edgePeak)
+      throws Exception {
+    int port = MetricsContractTest.freePort();
+    Settings r = split(port, faults);
+    String text;
+    Metrics m = Metrics.shared(MetricsSettings.of(r));
+    try {
+      assertEquals(-1, splitRun(r, stopped, from, -1, RunListener.NONE));
+      text = MetricsText.scrape(port);
+    } finally {
+      m.close();
+    }
     assertEquals(peaks(whole), peaks(stopped));
     Map<String, Double> want = memoryGauges(wholeText, whole, s);
-    assertEquals((double) upTo3, want.get("edge"), wholeText);
+    assertEquals((double) edgePeak, want.get("edge"), wholeText);
     assertEquals(want, memoryGauges(text, stopped, r), "the resumed run's memory gauges");
   }
 

@@ -27,33 +27,26 @@ class RunHistoryBoundTest {
     return String.join(";", cuts);
   }
 
+  /** The feed of an edgesplit run "long" of 200 devices and 50 rounds. */
+  private static Metrics.Run edgesplitRun(Metrics m) {
+    return m.run(
+        new Metrics.RunInfo(
+            "long", "s", "edgesplit", "local", 50, 200, false, "edge", -1, Map.of()),
+        new PacingLag());
+  }
+
+  /** Round {@code i}'s row of that run, with {@code cut} its cut column. */
+  private static RoundRecord edgesplitRow(int i, String cut) {
+    return new RoundRecord(
+        i, "edgesplit", i, 1, 0, 0, 0, 0, 200, 0, cut, 1, Double.NaN, 1.0 / i, i, i);
+  }
+
   @Test
   void aFeedKeepsAPerDeviceCutListAsItsCountPerCut() throws Exception {
     try (Metrics m = Metrics.start("127.0.0.1", 0, false)) {
-      Metrics.Run r =
-          m.run(
-              new Metrics.RunInfo(
-                  "long", "s", "edgesplit", "local", 50, 200, false, "edge", -1, Map.of()),
-              new PacingLag());
+      Metrics.Run r = edgesplitRun(m);
       for (int i = 1; i <= 3; i++) {
-        r.onRound(
-            new RoundRecord(
-                i,
-                "edgesplit",
-                i,
-                1,
-                0,
-                0,
-                0,
-                0,
-                200,
-                0,
-                perDeviceCut(),
-                1,
-                Double.NaN,
-                1.0 / i,
-                i,
-                i));
+        r.onRound(edgesplitRow(i, perDeviceCut()));
       }
       assertEquals("11\u00d7100, 16\u00d7100", r.recordedRow(3).cut());
       assertSame(r.recordedRow(1).cut(), r.recordedRow(3).cut());
@@ -64,15 +57,9 @@ class RunHistoryBoundTest {
   void aFeedHoldsNoRowOnceTheRunEnded_yetServesItsLastValues() throws Exception {
     String cut = perDeviceCut();
     try (Metrics m = Metrics.start("127.0.0.1", 0, false)) {
-      Metrics.Run r =
-          m.run(
-              new Metrics.RunInfo(
-                  "long", "s", "edgesplit", "local", 50, 200, false, "edge", -1, Map.of()),
-              new PacingLag());
+      Metrics.Run r = edgesplitRun(m);
       for (int i = 1; i <= 50; i++) {
-        r.onRound(
-            new RoundRecord(
-                i, "edgesplit", i, 1, 0, 0, 0, 0, 200, 0, cut, 1, Double.NaN, 1.0 / i, i, i));
+        r.onRound(edgesplitRow(i, cut));
       }
       assertEquals(50, r.recordedHeld());
       r.onRewind(40);
