@@ -280,6 +280,24 @@ class HostileSettingsTest {
     }
   }
 
+  // An empty scenario (a zero-byte file from a failed copy, or an optional include not found)
+  // would run every default as if it were the user's.
+
+  @Test
+  void anEmptyScenario_orOneOfAMissingOptionalInclude_isRefused_butSetOptionsMakeItOne()
+      throws Exception {
+    Path empty = tmp.resolve("empty.conf");
+    Files.writeString(empty, "# nothing yet\n");
+    SettingsException e =
+        assertThrows(SettingsException.class, () -> Settings.load(empty, List.of()));
+    assertTrue(e.getMessage().startsWith(empty + ": the scenario sets nothing"), e.getMessage());
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    Path lost = tmp.resolve("lost.conf");
+    Files.writeString(lost, "include \"not-there.conf\"\n");
+    assertThrows(SettingsException.class, () -> Settings.load(lost, List.of()));
+    assertEquals(4, Settings.load(empty, List.of("rounds=4")).rounds());
+  }
+
   // 9. Availability files.
 
   private Path availability(byte[] bytes) throws Exception {

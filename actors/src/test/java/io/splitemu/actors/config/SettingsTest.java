@@ -155,7 +155,9 @@ class SettingsTest {
     e = refused("splitemu.links.propagation-delay = -0.001\n");
     assertTrue(e.getMessage().contains("s.conf"), e.getMessage());
     assertTrue(e.getMessage().contains("splitemu.links.propagation-delay"), e.getMessage());
-    assertEquals(0, Settings.load(scenario(""), List.of()).links().propagationDelay().toNanos());
+    assertEquals(
+        0,
+        Settings.load(scenario("splitemu {}\n"), List.of()).links().propagationDelay().toNanos());
   }
 
   /**
