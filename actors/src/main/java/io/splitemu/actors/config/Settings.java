@@ -216,6 +216,9 @@ public record Settings(
   /** The namespace of every splitemu key. */
   public static final String NS = "splitemu";
 
+  /** The most rounds a run can have ({@code rounds}), and so the latest round a fault can name. */
+  static final int MAX_ROUNDS = 1_000_000;
+
   /**
    * The per-device number keys (ValueSource): a distribution object given for one replaces what is
    * beneath it (reference.conf's default, the scenario's value, an earlier --set) instead of
@@ -756,7 +759,7 @@ public record Settings(
     SettingsReader o = r.at("output");
     int deviceCount = devices.count();
     List<Fault> faults = new ArrayList<>();
-    int rounds = r.intIn("rounds", 1, 1_000_000);
+    int rounds = r.intIn("rounds", 1, MAX_ROUNDS);
     // Where each key of the list's faults was written, for the refusals made at start.
     Map<String, String> faultOrigins = new java.util.LinkedHashMap<>();
     for (SettingsReader f : r.objects("faults")) {
@@ -764,7 +767,7 @@ public record Settings(
       for (String key : List.of("kind", "hop", "round", "at", "until", "until-round")) {
         faultOrigins.put(origin + "." + key, f.where(key));
       }
-      faults.add(fault(f, deviceCount, rounds, origin));
+      faults.add(fault(f, deviceCount, origin));
     }
     String availability = r.string("availability");
     if (!availability.isBlank()) {
@@ -799,7 +802,7 @@ public record Settings(
         scenario,
         r.integerIn("seed", Long.MIN_VALUE, Long.MAX_VALUE),
         scheme,
-        r.intIn("rounds", 1, 1_000_000),
+        r.intIn("rounds", 1, MAX_ROUNDS),
         r.intIn("local-steps", 0, 1_000_000),
         r.intIn("batch-size", 1, 1_000_000),
         r.intIn("eval-every", 1, 1_000_000),
@@ -972,7 +975,7 @@ public record Settings(
   static final double MIN_DEGRADATION = 1e-9;
 
   /** One entry of the {@code faults} list, checked against the run's devices and rounds. */
-  private static Fault fault(SettingsReader f, int deviceCount, int rounds, String origin) {
+  private static Fault fault(SettingsReader f, int deviceCount, String origin) {
     f.onlyKeys(
         Set.of(
             "kind",
@@ -1039,13 +1042,15 @@ public record Settings(
     if (f.has("round") == f.has("at")) {
       throw f.error("round", "give exactly one of round = R (a round's start) or at = T s");
     }
-    FaultTime start = faultTime(f, "round", "at", rounds);
+    // A round after the run's last is accepted, as an instant after its end is: it never comes
+    // (no row), so a fault scenario can be shortened with --set rounds=N or swept over rounds.
+    FaultTime start = faultTime(f, "round", "at", MAX_ROUNDS);
     FaultTime end = null;
     if (f.has("until") && f.has("until-round")) {
       throw f.error("until", "give at most one of until = T s or until-round = R");
     }
     if (f.has("until") || f.has("until-round")) {
-      end = faultTime(f, "until-round", "until", rounds + 1);
+      end = faultTime(f, "until-round", "until", MAX_ROUNDS + 1);
       boolean both = start.atRoundStart() == end.atRoundStart();
       if (both
           && (start.atRoundStart() ? end.round() <= start.round() : end.atNs() <= start.atNs())) {

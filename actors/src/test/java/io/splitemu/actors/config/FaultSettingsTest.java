@@ -77,7 +77,7 @@ class FaultSettingsTest {
                     + "{ kind = partition, devices = [1, 9], round = 1 }")
             .contains("faults[1].devices"));
     assertTrue(
-        refused("{ kind = device-crash, device = 1, round = 6 }").contains("faults[0].round"));
+        refused("{ kind = device-crash, device = 1, round = 0 }").contains("faults[0].round"));
     assertTrue(
         refused("{ kind = device-slowdown, device = 1, round = 1, factor = 0.5 }")
             .contains("faults[0].factor"));

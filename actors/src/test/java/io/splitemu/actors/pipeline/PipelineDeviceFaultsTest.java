@@ -503,4 +503,30 @@ class PipelineDeviceFaultsTest {
       assertEquals(2 * crashed.compute(e, 1), t.compute(e, 1), JOBS_NS, "epoch " + e);
     }
   }
+
+  /**
+   * An epoch after the run's last ({@code rounds = 3}) is accepted, as an instant after its end is,
+   * and never comes: the rows are those without it, and it has none of its own.
+   */
+  @Test
+  void epochsAfterTheRunsLast_areAccepted_andNeverCome() throws Exception {
+    RunTables ended = run(scenario("{ kind = device-hang, device = 1, round = 2 }"), "ended");
+    RunTables late =
+        run(
+            scenario(
+                "{ kind = device-hang, device = 1, round = 2, until-round = 9 },"
+                    + " { kind = device-crash, device = 2, round = 7 },"
+                    + " { kind = device-slowdown, device = 3, round = 4, until-round = 12,"
+                    + " factor = 3 }"),
+            "late");
+    assertEquals(ended.column("participants"), late.column("participants"));
+    assertEquals(ended.column("failed"), late.column("failed"));
+    for (int e = 1; e <= 3; e++) {
+      assertEquals(ended.latency(e), late.latency(e), 0, "epoch " + e);
+    }
+    assertEquals(1, late.events("fault", "device-1").size());
+    assertTrue(late.events("fault", "device-2").isEmpty(), "epoch 7 never comes");
+    assertTrue(late.events("fault", "device-3").isEmpty(), "epoch 4 never comes");
+    assertTrue(late.events("recovery", "device-1").isEmpty(), "epoch 9 never comes");
+  }
 }

@@ -638,4 +638,44 @@ class DeviceFaultsTest {
     assertNotEquals(
         null, Emulation.prepare(scenario("psl", "{ kind = device-crash, device = 0, round = 2 }")));
   }
+
+  /**
+   * A round after the run's last ({@code rounds = 3}) is accepted, as an instant after its end is,
+   * and never comes: the run's rows are those without it, and it has none of its own (it was
+   * refused, so a fault scenario could not be shortened with {@code --set rounds=N}).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "sfl-v1", "edgesplit", "dag-mincut"})
+  void roundsAfterTheRunsLast_areAccepted_andNeverCome(String scheme) throws Exception {
+    Tables ended =
+        run(
+            scenario(scheme, "{ kind = device-crash, device = 0, round = 2 }"),
+            tmp.resolve("ended"));
+    Tables late =
+        run(
+            scenario(
+                scheme,
+                "{ kind = device-crash, device = 0, round = 2, until-round = 9 },"
+                    + " { kind = device-hang, device = 1, round = 7 },"
+                    + " { kind = device-slowdown, device = 2, round = 4, until-round = 12,"
+                    + " factor = 3 },"
+                    + " { kind = link-outage, device = 2, round = 5, until-round = 8 }"),
+            tmp.resolve("late"));
+    assertEquals(emulated(ended.rounds()), emulated(late.rounds()));
+    assertEquals(emulated(ended.devices()), emulated(late.devices()));
+    assertEquals(withoutDetail(ended.events()), withoutDetail(late.events()));
+    String detail = FaultsOnEverySchemeTest.only(late.events(), "fault").get("detail");
+    assertTrue(detail.endsWith("(scenario fault, round 2 until round 9)"), detail);
+  }
+
+  private static List<Map<String, String>> withoutDetail(List<Map<String, String>> rows) {
+    return emulated(rows).stream()
+        .map(
+            r -> {
+              Map<String, String> m = new java.util.TreeMap<>(r);
+              m.remove("detail");
+              return (Map<String, String>) m;
+            })
+        .toList();
+  }
 }
