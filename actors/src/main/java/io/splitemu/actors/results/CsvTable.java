@@ -67,7 +67,17 @@ public final class CsvTable implements Closeable {
    */
   static final List<Predicate<Path>> noSpaceFor = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  /** The stream under a writer, failing as a full disk where {@link #noSpaceFor} says. */
+  /**
+   * Tests only: as {@link #noSpaceFor}, but the write that fails first writes half its bytes, as a
+   * real full disk writes what fits before it fails.
+   */
+  static final List<Predicate<Path>> noSpaceMidRowFor =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * The stream under a writer, failing as a full disk where {@link #noSpaceFor} or {@link
+   * #noSpaceMidRowFor} says.
+   */
   private static final class NoSpaceCheck extends java.io.FilterOutputStream {
     private final Path file;
 
@@ -79,6 +89,10 @@ public final class CsvTable implements Closeable {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
       if (noSpaceFor.stream().anyMatch(p -> p.test(file))) {
+        throw new IOException("No space left on device");
+      }
+      if (noSpaceMidRowFor.stream().anyMatch(p -> p.test(file))) {
+        out.write(b, off, len / 2);
         throw new IOException("No space left on device");
       }
       out.write(b, off, len);
