@@ -32,10 +32,16 @@ import java.util.function.Predicate;
 public final class CsvTable implements Closeable {
 
   private final Path file;
-  private final BufferedWriter out;
+  private BufferedWriter out;
   // What out writes to: abandon() closes it without writing what out still holds.
-  private final OutputStream raw;
+  private OutputStream raw;
   private final int columns;
+  // The file's length at its last whole row (-1 until the first write reads it): a write that
+  // fails cuts the file back to it.
+  private long whole = -1;
+  // A write failed: out and raw are dropped (out may hold bytes of the failed row), the file is cut
+  // back to its whole rows, and the next write opens it again.
+  private boolean failed;
 
   private CsvTable(Path file, Output o, int columns) {
     this.file = file;
@@ -124,15 +130,77 @@ public final class CsvTable implements Closeable {
     writeRow(fields);
   }
 
+  /**
+   * Writes one row and flushes it. A write that fails (a full disk writes what fits, then fails)
+   * cuts the file back to its last whole row before it throws, so the file never ends in part of a
+   * row, and drops the writer, which may still hold the row's bytes; the next write opens the file
+   * again.
+   */
   private void writeRow(List<?> fields) {
     StringBuilder sb = new StringBuilder();
     line(sb, fields);
     try {
-      out.write(sb.toString());
+      if (failed) {
+        cutToWhole();
+        Output o = output(file, StandardOpenOption.APPEND);
+        out = o.writer();
+        raw = o.raw();
+        failed = false;
+      }
+      if (whole < 0) {
+        whole = Files.size(file);
+      }
+      out.append(sb);
       out.flush();
+      whole += utf8Length(sb);
     } catch (IOException e) {
+      failed = true;
+      try {
+        raw.close(); // not out: a close would write what it holds of the row again
+      } catch (IOException c) {
+        e.addSuppressed(c);
+      }
+      try {
+        cutToWhole();
+      } catch (IOException c) {
+        e.addSuppressed(c); // cut again before the next write
+      }
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Cuts the file to {@link #whole} where it holds more (part of a row whose write failed). */
+  private void cutToWhole() throws IOException {
+    if (whole < 0) {
+      return; // nothing was written
+    }
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
+      if (ch.size() > whole) {
+        ch.truncate(whole);
+      }
+    }
+  }
+
+  /** The length of {@code s} in UTF-8, as the writer encodes it. */
+  private static long utf8Length(CharSequence s) {
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n++;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
   /** Formats one field. */
@@ -256,6 +324,9 @@ public final class CsvTable implements Closeable {
 
   @Override
   public synchronized void close() {
+    if (failed) {
+      return; // closed when its write failed, which said so; the file holds its whole rows
+    }
     try {
       out.close();
     } catch (IOException e) {
@@ -485,11 +556,18 @@ public final class CsvTable implements Closeable {
     return failed("reopen", file, tmp, e);
   }
 
-  /** {@code cannot VERB FILE: REASON}, as {@link #cannotReopen} words it. */
+  /**
+   * {@code cannot VERB FILE: REASON}, as {@link #cannotReopen} words it; where the rename of the
+   * temporary file over {@code file} failed (a folder of its name is there), the reason is said of
+   * {@code file} alone.
+   */
   static String failed(String verb, Path file, Path tmp, IOException e) {
     if (e instanceof java.nio.file.FileSystemException f
         && f.getFile() != null
         && Path.of(f.getFile()).equals(tmp)) {
+      if (f.getOtherFile() != null && Path.of(f.getOtherFile()).equals(file)) {
+        return "cannot " + verb + " " + file + ": " + IoReasons.reason(e, tmp);
+      }
       return "cannot "
           + verb
           + " "

@@ -363,7 +363,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (setup.writer() != null) { // a run measured for its figures only writes no files
       subscribers.add(0, setup.writer());
     }
-    this.recorder = watched(ctx, Recorder.create(subscribers), "recorder");
+    this.recorder = watched(ctx, quietOnWriteFailure(Recorder.create(subscribers)), "recorder");
     this.lag = lag;
     this.slices = sliceMaker(setup);
     for (DeviceSetup d : setup.devices()) {
@@ -452,7 +452,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * A child the supervisor watches. A refused tensor (a NaN or infinite value, a wrong shape: the
    * slices throw {@link IllegalArgumentException}) stops the child without a logged stack trace,
    * and {@link #onChildFailed} ends the run with its one-line reason; any other failure is a bug,
-   * logged with its trace by the default strategy, and ends the run the same way.
+   * logged with its trace by the default strategy, and ends the run the same way (but the
+   * recorder's failed writes, {@link #quietOnWriteFailure}).
    */
   static <T> ActorRef<T> watched(ActorContext<?> ctx, Behavior<T> behavior, String name) {
     // The watchdog's own message is the one line to show, so it stops the child quietly too.
@@ -468,6 +469,19 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             name);
     ctx.watch(ref);
     return ref;
+  }
+
+  /**
+   * {@code recorder}, stopped without a logged stack trace when a write fails ({@link
+   * java.io.UncheckedIOException}: a full disk, a folder made unwritable, a file replaced by a
+   * folder): that is no bug, and {@link #onChildFailed} ends the run with its one line, which names
+   * the file. The rows written until then stay on disk, each whole.
+   */
+  static Behavior<Recorder.Command> quietOnWriteFailure(Behavior<Recorder.Command> recorder) {
+    return Behaviors.supervise(recorder)
+        .onFailure(
+            java.io.UncheckedIOException.class,
+            SupervisorStrategy.stop().withLoggingEnabled(false));
   }
 
   /**
