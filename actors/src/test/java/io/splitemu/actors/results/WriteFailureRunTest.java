@@ -107,6 +107,44 @@ class WriteFailureRunTest {
   }
 
   /**
+   * Called at each write of a table (as {@link CsvTable#noSpaceFor}, failing none): the first in
+   * {@code dir} puts a folder, not empty, at {@code file}.
+   */
+  private static Predicate<Path> folderAt(Path dir, Path file) {
+    return f -> {
+      if (f.startsWith(dir) && !Files.exists(file)) {
+        try {
+          Files.createDirectories(file.resolve("in-the-way"));
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+      return false;
+    };
+  }
+
+  /**
+   * The summary, written once the run has ended well, cannot replace the folder of its name: one
+   * line naming it (the run's rows are all there).
+   */
+  @Test
+  void aSummaryThatCannotBeWritten_endsTheRunWithOneLine() throws Exception {
+    Path dir = tmp.resolve("summary");
+    Path blocked = dir.resolve("summary.json");
+    Predicate<Path> block = folderAt(dir, blocked);
+    CsvTable.noSpaceFor.add(block);
+    Cli c;
+    try {
+      c = cli("run", scenario().toString(), "--out", dir.toString());
+    } finally {
+      CsvTable.noSpaceFor.remove(block);
+    }
+    assertEquals("splitemu: cannot write " + blocked + ": is a directory", oneLine(c));
+    assertEquals(4, CsvTable.read(dir.resolve("rounds.csv")).size());
+    wholeRows(dir);
+  }
+
+  /**
    * Round 2's checkpoint cannot replace the folder of its name (here put there once the run has
    * opened its tables): the line names the checkpoint file, the round and the results folder, and
    * says why of the file (before, "cannot write in its folder (is a directory)", of the temporary
@@ -116,18 +154,7 @@ class WriteFailureRunTest {
   void aCheckpointThatCannotBeWritten_endsTheRunWithOneLine() throws Exception {
     Path dir = tmp.resolve("ckpt");
     Path blocked = dir.resolve("checkpoints").resolve("round-000002.ckpt");
-    // Called at each write of a table: the first puts a folder where round 2's checkpoint goes.
-    Predicate<Path> block =
-        f -> {
-          if (f.startsWith(dir) && !Files.exists(blocked)) {
-            try {
-              Files.createDirectories(blocked.resolve("in-the-way"));
-            } catch (IOException e) {
-              throw new java.io.UncheckedIOException(e);
-            }
-          }
-          return false;
-        };
+    Predicate<Path> block = folderAt(dir, blocked);
     CsvTable.noSpaceFor.add(block);
     Cli c;
     try {
