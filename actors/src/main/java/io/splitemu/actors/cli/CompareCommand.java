@@ -246,22 +246,60 @@ public final class CompareCommand implements Callable<Integer> {
       ran = runAll(w, runs, steps, dir, dir, "", stop, term);
     }
     if (ran.stopped()) {
-      if (ran.entries().isEmpty()) {
+      if (ran.results().isEmpty()) {
         return stoppedLine(dir, ran, null, List.of(), null);
       }
       // What ran is compared: the stopped scheme marked, the ones not run named.
-      Comparison.write(dir, base.scenario(), ran.entries(), true, ran.notRun(), refused);
+      Comparison.write(
+          dir, base.scenario(), ran.entries(), true, ran.notRun(), refused, ran.failed());
       return stoppedLine(dir, ran, null, List.of(), dir.resolve("comparison.md"));
     }
     List<Comparison.Entry> entries = ran.entries();
-    String table = Comparison.write(dir, base.scenario(), entries, true, List.of(), refused);
+    String table =
+        Comparison.write(dir, base.scenario(), entries, true, List.of(), refused, ran.failed());
     w.print(table);
     w.println("results: " + dir.toAbsolutePath());
     w.println("report:  " + dir.resolve("comparison.md").toAbsolutePath());
     w.flush();
+    int status = failedLine(dir.resolve("comparison.md"));
     Metrics.linger(MetricsSettings.of(base), w);
-    return 0;
+    return status;
   }
+
+  /**
+   * The runs of this compare that failed and were kept as failed ({@code --keep-refused}), each as
+   * {@code point K=V, psl (DIR)} or {@code psl (DIR)}.
+   */
+  private final List<String> failures = new ArrayList<>();
+
+  /**
+   * With runs kept as failed, says which in one line on stderr and returns 1; else 0. {@code
+   * report}: the comparison or sweep written, which shows them.
+   */
+  private int failedLine(Path report) {
+    if (failures.isEmpty()) {
+      return 0;
+    }
+    PrintWriter err = spec.commandLine().getErr();
+    err.println(
+        "splitemu: compare: "
+            + (failures.size() == 1 ? "1 run" : failures.size() + " runs")
+            + " failed (each recorded in its folder's "
+            + FAILURE
+            + ", and as failed in "
+            + report
+            + "): "
+            + String.join("; ", failures));
+    err.flush();
+    return 1;
+  }
+
+  /**
+   * The file a run that failed in a compare with {@code --keep-refused} leaves in its folder: the
+   * failure's one line. {@code compare --resume} keeps such a run as failed instead of running it
+   * again.
+   */
+  static final String FAILURE = "failed.txt";
 
   private int sweep(PrintWriter w, Settings base, SweepGrid grid) throws IOException {
     // Every point is built (and so checked) before anything runs or any folder exists. A refusal
@@ -308,8 +346,9 @@ public final class CompareCommand implements Callable<Integer> {
     w.println("table:   " + dir.resolve("sweep.csv").toAbsolutePath());
     w.println("report:  " + dir.resolve("sweep.md").toAbsolutePath());
     w.flush();
+    int status = failedLine(dir.resolve("sweep.md"));
     Metrics.linger(MetricsSettings.of(base), w);
-    return 0;
+    return status;
   }
 
   /**
@@ -366,17 +405,40 @@ public final class CompareCommand implements Callable<Integer> {
       // A resumed sweep judges each point's schemes before it runs any of them; the points before
       // the first one not finished only keep theirs.
       List<Step> steps = resume == null ? null : steps(pointDir, runs);
-      Ran ran = runAll(w, runs, steps, pointDir, dir, "point " + where + ", ", stop, term);
+      Ran ran;
+      try {
+        ran = runAll(w, runs, steps, pointDir, dir, "point " + where + ", ", stop, term);
+      } catch (RunFailedException e) {
+        // Without --keep-refused: the points that finished are tabled, then the compare ends.
+        if (rows.isEmpty()) {
+          throw e;
+        }
+        SweepTable.write(dir, base.scenario(), grid.keys(), rows, figure);
+        throw new RunFailedException(
+            e.getMessage()
+                + (i == 1
+                    ? " (the point before it is in "
+                    : " (the " + i + " points before it are in ")
+                + dir.resolve("sweep.csv")
+                + "; with --keep-refused a run that fails is recorded as failed and the compare"
+                + " goes on)",
+            e.resultsDir());
+      }
       List<Comparison.Entry> entries = ran.entries();
-      if (!entries.isEmpty() || !ran.stopped()) {
-        Comparison.write(pointDir, s.scenario(), entries, false, ran.notRun(), refused);
+      if (!ran.results().isEmpty() || !ran.stopped()) {
+        Comparison.write(
+            pointDir, s.scenario(), entries, false, ran.notRun(), refused, ran.failed());
       }
       int next = 0;
       for (SweepTable.Row r : pointRows) {
         if (r != null) {
           rows.add(r);
-        } else if (next < entries.size()) {
-          rows.add(new SweepTable.Row(point, entries.get(next++)));
+        } else if (next < ran.results().size()) {
+          Object result = ran.results().get(next++);
+          rows.add(
+              result instanceof Comparison.Failure f
+                  ? SweepTable.Row.failed(point, f.scheme(), f.why())
+                  : new SweepTable.Row(point, (Comparison.Entry) result));
         }
       }
       if (ran.stopped()) {
@@ -454,12 +516,21 @@ public final class CompareCommand implements Callable<Integer> {
    * What {@link #runAll} ran: the entries of the schemes run (the last one stopped if SIGTERM
    * stopped it in a round), and the schemes SIGTERM kept from running.
    *
+   * @param results each scheme's entry or failure, in the order of the runs (those not run left
+   *     out, all after them)
+   * @param failed the schemes whose run failed (with {@code --keep-refused})
    * @param stopped whether SIGTERM stopped a scheme or kept one from running
    */
-  record Ran(List<Comparison.Entry> entries, List<String> notRun, boolean stopped) {}
+  record Ran(
+      List<Comparison.Entry> entries,
+      List<String> notRun,
+      boolean stopped,
+      List<Object> results,
+      List<Comparison.Failure> failed) {}
 
   /**
-   * Runs every prepared scheme into {@code into}; a failure names the folder {@code top}. SIGTERM
+   * Runs every prepared scheme into {@code into}; a failure names the scheme's own folder, or with
+   * {@code --keep-refused} is recorded there ({@link #FAILURE}) and the next scheme runs. SIGTERM
    * ({@code stop}) stops the scheme under way at its next round boundary, as it stops {@code run},
    * and the schemes after it do not start.
    */
@@ -474,6 +545,8 @@ public final class CompareCommand implements Callable<Integer> {
       RunCommand.Sigterm term) {
     List<Comparison.Entry> entries = new ArrayList<>();
     List<String> notRun = new ArrayList<>();
+    List<Object> results = new ArrayList<>();
+    List<Comparison.Failure> failed = new ArrayList<>();
     for (int i = 0; i < runs.size(); i++) {
       Emulation.Prepared run = runs.get(i);
       Settings s = run.settings();
@@ -483,6 +556,22 @@ public final class CompareCommand implements Callable<Integer> {
         w.println(s.scheme() + ": finished in " + step.kept().dir() + "; kept");
         w.flush();
         entries.add(step.kept());
+        results.add(step.kept());
+        continue;
+      }
+      if (step.failed() != null) {
+        // --resume with --keep-refused: a run that failed is kept as failed, not run again.
+        w.println(
+            s.scheme()
+                + ": failed in "
+                + step.failed().dir()
+                + "; kept as failed ("
+                + FAILURE
+                + ")");
+        w.flush();
+        failed.add(step.failed());
+        results.add(step.failed());
+        failures.add(prefix + s.scheme() + " (" + step.failed().dir() + ")");
         continue;
       }
       if (stop.requested()) {
@@ -502,7 +591,7 @@ public final class CompareCommand implements Callable<Integer> {
       // compare suggests one) must not write into it at the same time.
       Path schemeDir = into.resolve(s.scheme());
       lockScheme(schemeDir);
-      Emulation.Outcome o;
+      Emulation.Outcome o = null;
       try {
         // Before the run writes anything: a --resume that keeps it checks these inputs against
         // its.
@@ -515,9 +604,35 @@ public final class CompareCommand implements Callable<Integer> {
                   term.watching(p),
                   new Emulation.RunControl(step.from(), stop, null, top));
         } catch (RunFailedException e) {
-          // The schemes already run are complete in the comparison folder; no table is written.
-          throw new RunFailedException(
-              prefix + "scheme " + s.scheme() + ": " + e.getMessage(), top);
+          // Its own folder keeps the rounds it recorded (a cluster run that never started may
+          // leave none).
+          Path kept = e.resultsDir() == null ? null : schemeDir;
+          if (!keepRefused) {
+            // The schemes already run are complete in the comparison folder.
+            throw new RunFailedException(
+                prefix + "scheme " + s.scheme() + ": " + e.getMessage(), kept);
+          }
+          // With --keep-refused a failed run is recorded as failed, in its folder (so that a
+          // --resume keeps it), and the compare goes on.
+          Comparison.Failure f =
+              new Comparison.Failure(
+                  s.scheme(), Schemes.of(s.scheme()).model(s), e.getMessage(), schemeDir);
+          CsvTable.writeAtomically(schemeDir.resolve(FAILURE), f.why() + "\n");
+          PrintWriter err = spec.commandLine().getErr();
+          err.println(
+              "splitemu: "
+                  + prefix
+                  + "scheme "
+                  + s.scheme()
+                  + ": "
+                  + f.why()
+                  + "; the rounds recorded so far are in "
+                  + schemeDir.toAbsolutePath()
+                  + "; recorded as failed (--keep-refused), the compare goes on");
+          err.flush();
+          failed.add(f);
+          results.add(f);
+          failures.add(prefix + s.scheme() + " (" + schemeDir + ")");
         }
       } finally {
         FolderLock.Held held = schemeLocks.remove(schemeDir);
@@ -525,8 +640,11 @@ public final class CompareCommand implements Callable<Integer> {
           held.close();
         }
       }
+      if (o == null) {
+        continue;
+      }
       Scheme scheme = Schemes.of(s.scheme());
-      entries.add(
+      Comparison.Entry entry =
           new Comparison.Entry(
               o.summary(),
               o.rounds(),
@@ -534,11 +652,13 @@ public final class CompareCommand implements Callable<Integer> {
               pricePerHour(s),
               scheme.model(s),
               scheme.modelKey(),
-              stop.stoppedAfterRound()));
+              stop.stoppedAfterRound());
+      entries.add(entry);
+      results.add(entry);
     }
     // A SIGTERM after the last round of the last scheme stopped nothing: the compare is whole.
     boolean stopped = !notRun.isEmpty() || entries.stream().anyMatch(Comparison.Entry::stopped);
-    return new Ran(entries, notRun, stopped);
+    return new Ran(entries, notRun, stopped, results, failed);
   }
 
   /**
@@ -760,7 +880,7 @@ public final class CompareCommand implements Callable<Integer> {
       List<String> ranSchemes;
       List<String> ranSweep;
       try {
-        c = com.typesafe.config.ConfigFactory.parseFile(record.toFile());
+        c = readRecord(record);
         ranSchemes = c.getStringList("schemes");
         ranSweep = c.getStringList("sweep");
         // A record of a build before the fingerprints has none (steps() says so for a kept run).
@@ -854,6 +974,60 @@ public final class CompareCommand implements Callable<Integer> {
   }
 
   /**
+   * The {@link #RECORD} file {@code record}, parsed; refused in one line naming it unless it is a
+   * whole record, as this build writes one or an earlier build wrote one: a text that ends with its
+   * last line's line break and holds {@code schemes} and {@code sweep}, and either nothing else (a
+   * build before 2026-12-06 08:13), {@code inputs} (before 2026-12-06 16:55) or {@code
+   * keep-refused} and {@code inputs} (since). A record cut short (a full disk, an editor) would
+   * otherwise read as one of an earlier build and turn off the check of the inputs; one cut right
+   * after its {@code sweep} line is still taken for the first build's.
+   */
+  static com.typesafe.config.Config readRecord(Path record) {
+    String text;
+    try {
+      text = Files.readString(record);
+    } catch (java.nio.charset.MalformedInputException e) {
+      throw new UserException("--resume: " + record + ": not a text file (not UTF-8)");
+    } catch (IOException e) {
+      throw new UserException(
+          "--resume: cannot read " + record + ": " + IoReasons.reason(e, record));
+    }
+    com.typesafe.config.Config c;
+    try {
+      c = com.typesafe.config.ConfigFactory.parseString(text);
+    } catch (com.typesafe.config.ConfigException e) {
+      throw new UserException(
+          "--resume: " + record + ": " + e.getMessage() + " (the file is damaged or cut short)");
+    }
+    java.util.Set<String> keys = new java.util.TreeSet<>(c.root().keySet());
+    String missing = null;
+    if (!text.endsWith("\n")) {
+      missing = "it ends without its last line's line break";
+    } else if (!keys.contains("schemes") || !keys.contains("sweep")) {
+      missing = "it has no " + (keys.contains("schemes") ? "sweep" : "schemes");
+    } else if (keys.contains("keep-refused") && !keys.contains("inputs")) {
+      // Every build that records keep-refused records the inputs after it.
+      missing = "it has keep-refused but no inputs, which follow it in every record";
+    } else if (!java.util.Set.of(
+            java.util.Set.of("schemes", "sweep"),
+            java.util.Set.of("schemes", "sweep", "inputs"),
+            java.util.Set.of("schemes", "sweep", "keep-refused", "inputs"))
+        .contains(keys)) {
+      missing = "it holds " + String.join(", ", keys) + ", not the keys of a record";
+    }
+    if (missing != null) {
+      throw new UserException(
+          "--resume: "
+              + record
+              + " is not a whole record of a compare ("
+              + missing
+              + "): it was cut short or edited; the resume cannot check this compare's inputs"
+              + " against it");
+    }
+    return c;
+  }
+
+  /**
    * Null if the {@code --sweep} options {@code ran} (a compare.conf's record) and {@code here} make
    * the same grid: the same keys in the same order, each with the same values once split and
    * trimmed (the point folders are named from those), however the text between them is spaced. Else
@@ -917,7 +1091,7 @@ public final class CompareCommand implements Callable<Integer> {
     }
     boolean ran;
     try {
-      com.typesafe.config.Config c = com.typesafe.config.ConfigFactory.parseFile(record.toFile());
+      com.typesafe.config.Config c = readRecord(record);
       if (!c.hasPath("keep-refused")) {
         return;
       }
@@ -943,10 +1117,16 @@ public final class CompareCommand implements Callable<Integer> {
 
   /**
    * What a resumed compare does with each prepared scheme in folder {@code into}: keep the run its
-   * folder holds ({@code kept}), go on from a checkpoint ({@code from}), or run it (both null).
+   * folder holds ({@code kept}), keep it as failed ({@code failed}: with {@code --keep-refused}, a
+   * run whose folder holds {@link #FAILURE}), go on from a checkpoint ({@code from}), or run it
+   * (all null).
    */
-  record Step(Comparison.Entry kept, Checkpoint from) {
-    static final Step FRESH = new Step(null, null);
+  record Step(Comparison.Entry kept, Checkpoint from, Comparison.Failure failed) {
+    static final Step FRESH = new Step(null, null, null);
+
+    Step(Comparison.Entry kept, Checkpoint from) {
+      this(kept, from, null);
+    }
   }
 
   /**
@@ -1020,7 +1200,10 @@ public final class CompareCommand implements Callable<Integer> {
       if (!diff.isEmpty()) {
         throw RunCommand.otherConfiguration(f, scenario, diff, s);
       }
-      if (RunCommand.finished(f, s) != null) {
+      boolean finished = RunCommand.finished(f, s) != null;
+      // With --keep-refused a run that failed left its line: it is kept as failed, not run again.
+      String failure = !finished && keepRefused ? failureOf(f) : null;
+      if (finished || failure != null) {
         // Its keys match; the inputs as read (an availability file's rows) must too, as a
         // checkpoint's fingerprint must for run --resume: else the comparison mixes two inputs.
         String recorded = inputs.get(inputsKey(resume, f));
@@ -1040,6 +1223,12 @@ public final class CompareCommand implements Callable<Integer> {
           throw RunCommand.otherInputs(f, scenario, Checkpoints.inputDiffering(recorded, s));
         }
         Scheme scheme = Schemes.of(s.scheme());
+        if (failure != null) {
+          steps.add(
+              new Step(
+                  null, null, new Comparison.Failure(s.scheme(), scheme.model(s), failure, f)));
+          continue;
+        }
         Summary summary = ResultsWriter.readSummary(f.resolve("summary.json"));
         steps.add(
             new Step(
@@ -1070,6 +1259,23 @@ public final class CompareCommand implements Callable<Integer> {
     unchecked.forEach(err::println);
     err.flush();
     return steps;
+  }
+
+  /**
+   * The failure's line {@code f}'s {@link #FAILURE} records (a run that failed in a compare with
+   * {@code --keep-refused}), or null if it holds none.
+   */
+  private static String failureOf(Path f) {
+    Path file = f.resolve(FAILURE);
+    if (!Files.isRegularFile(file)) {
+      return null;
+    }
+    try {
+      String why = Comparison.oneLine(Files.readString(file));
+      return why.isEmpty() ? "(no reason recorded)" : why;
+    } catch (IOException e) {
+      throw new UserException("--resume: cannot read " + file + ": " + IoReasons.reason(e, file));
+    }
   }
 
   /** Whether results folder {@code f} exists and holds anything but its lock's file. */

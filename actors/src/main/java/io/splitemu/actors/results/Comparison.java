@@ -202,6 +202,14 @@ public final class Comparison {
    * so that the table reads as one on the console too, figures aligned to the right.
    */
   public static String table(List<Entry> entries) {
+    return table(entries, List.of());
+  }
+
+  /**
+   * As {@link #table(List)}, with a row for each of {@code failed} after the runs': its scheme and
+   * model, {@code failed} for its rounds, its figures empty.
+   */
+  public static String table(List<Entry> entries, List<Failure> failed) {
     boolean priced = entries.stream().anyMatch(e -> !Double.isNaN(e.pricePerHour()));
     List<String> header =
         new ArrayList<>(
@@ -235,6 +243,16 @@ public final class Comparison {
                   Units.bytes(s.bytesDown())));
       if (priced) {
         row.add(ResultsWriter.fmt(e.costPerRound()));
+      }
+      rows.add(row);
+    }
+    for (Failure f : failed) {
+      List<String> row = new ArrayList<>();
+      row.add(f.scheme());
+      row.add(f.model().isEmpty() ? "?" : f.model());
+      row.add("failed");
+      while (row.size() < header.size()) {
+        row.add("");
       }
       rows.add(row);
     }
@@ -306,6 +324,27 @@ public final class Comparison {
   public record Refusal(String scheme, String why) {}
 
   /**
+   * A scheme whose run failed (a diverged model, an actor's failure) in a compare with {@code
+   * --keep-refused}: it has no summary, so no row in {@code comparison.csv}; {@code comparison.md}
+   * has a row {@code failed} and a line with the reason.
+   *
+   * @param scheme the scheme
+   * @param model the model it ran ("" where unknown)
+   * @param why the failure's one line
+   * @param dir the run's folder, which keeps the rounds it recorded
+   */
+  public record Failure(String scheme, String model, String why, Path dir) {
+    public Failure {
+      why = oneLine(why);
+    }
+  }
+
+  /** {@code text} on one line: its line breaks as spaces. */
+  public static String oneLine(String text) {
+    return text == null ? "" : text.replaceAll("\\s*\\R\\s*", " ").strip();
+  }
+
+  /**
    * As {@link #write(Path, String, List, boolean, List)}, with the schemes that refused ({@code
    * refused}: empty for none) named in {@code comparison.md} ({@code Refused: scheme (why)});
    * {@code comparison.csv} keeps its rows for the schemes that ran.
@@ -317,6 +356,23 @@ public final class Comparison {
       boolean plots,
       List<String> notRun,
       List<Refusal> refused) {
+    return write(dir, scenario, entries, plots, notRun, refused, List.of());
+  }
+
+  /**
+   * As {@link #write(Path, String, List, boolean, List, List)}, with the schemes whose run failed
+   * ({@code failed}: empty for none): each a row of {@code comparison.md}'s table whose rounds read
+   * {@code failed}, and a line under it ({@code psl failed: why; ...}); {@code comparison.csv}
+   * keeps its rows for the schemes that finished.
+   */
+  public static String write(
+      Path dir,
+      String scenario,
+      List<Entry> entries,
+      boolean plots,
+      List<String> notRun,
+      List<Refusal> refused,
+      List<Failure> failed) {
     // Each file atomically (a temporary file, then renamed): a kill leaves none rather than a part.
     List<List<Object>> csv = new ArrayList<>();
     for (Entry e : entries) {
@@ -336,7 +392,7 @@ public final class Comparison {
       }
       written = Plots.writeComparison(dir.resolve("plots"), runs);
     }
-    String table = table(entries);
+    String table = table(entries, failed);
     StringBuilder doc = new StringBuilder();
     doc.append("# ").append(scenario).append(": scheme comparison\n\n");
     if (modelsDiffer(entries)) {
@@ -356,6 +412,18 @@ public final class Comparison {
             .append(e.stoppedAfterRound())
             .append(": its figures cover those rounds only.\n");
       }
+    }
+    for (Failure f : failed) {
+      String rows = dir.relativize(f.dir().resolve("rounds.csv")).toString().replace('\\', '/');
+      doc.append("\n")
+          .append(f.scheme())
+          .append(" failed: ")
+          .append(f.why())
+          .append(" (the rounds it recorded are in [")
+          .append(rows)
+          .append("](")
+          .append(rows)
+          .append(")).\n");
     }
     if (!notRun.isEmpty()) {
       doc.append("\nNot run (the compare was stopped by SIGTERM before them): ")

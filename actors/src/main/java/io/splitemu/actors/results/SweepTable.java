@@ -33,7 +33,23 @@ public final class SweepTable {
     public static Row refused(List<String> point, String scheme, String reason) {
       return new Row(point, scheme, null, reason);
     }
+
+    /**
+     * A run that failed (with {@code --keep-refused}): no figures, and {@code failed: why} in the
+     * {@code refused} column, which says why a row has none.
+     */
+    public static Row failed(List<String> point, String scheme, String why) {
+      return new Row(point, scheme, null, FAILED + Comparison.oneLine(why));
+    }
+
+    /** Whether this row is a run that failed ({@link #failed}). */
+    public boolean isFailed() {
+      return entry == null && refused.startsWith(FAILED);
+    }
   }
+
+  /** What the {@code refused} column of a failed run's row starts with. */
+  public static final String FAILED = "failed: ";
 
   /** The columns of {@code sweep.csv} after the swept keys and the scheme: the figures. */
   public static List<String> figures() {
@@ -47,10 +63,11 @@ public final class SweepTable {
 
   /**
    * The header of {@code sweep.csv} for the swept {@code keys}: the keys, the comparison's columns,
-   * and {@code refused} (why the scheme refused the point; its figures are then empty). Every name
-   * is unique: a key that is also the name of a figure column ({@code --sweep rounds=5,10} and the
-   * {@code rounds} column) is named {@code set.<key>} ({@code set.rounds}), as {@code --set} gives
-   * it; every other key column is the key itself.
+   * and {@code refused} (why the scheme refused the point, or {@code failed: why} for a run that
+   * failed; its figures are then empty). Every name is unique: a key that is also the name of a
+   * figure column ({@code --sweep rounds=5,10} and the {@code rounds} column) is named {@code
+   * set.<key>} ({@code set.rounds}), as {@code --set} gives it; every other key column is the key
+   * itself.
    */
   public static List<String> header(List<String> keys) {
     List<String> h = keyColumns(keys);
@@ -123,7 +140,7 @@ public final class SweepTable {
         md.append(' ').append(v.replace("|", "\\|")).append(" |");
       }
       if (r.entry() == null) {
-        md.append(' ').append(r.scheme()).append(" | refused |");
+        md.append(' ').append(r.scheme()).append(r.isFailed() ? " | failed |" : " | refused |");
         md.append(" |".repeat(3 + (priced ? 1 : 0))).append('\n');
         continue;
       }
@@ -180,17 +197,28 @@ public final class SweepTable {
   /**
    * One line under the table for each row whose run SIGTERM stopped (sweep.csv's {@code
    * stopped_after_round}), as {@code comparison.md} has: its figures cover the rounds so far only,
-   * and its point in the plot is such a figure too. Empty if none stopped.
+   * and its point in the plot is such a figure too; and for each row whose run failed, its reason.
+   * Empty if none stopped or failed.
    */
   static String stoppedNotes(List<String> keys, List<Row> rows) {
     StringBuilder notes = new StringBuilder();
     for (Row r : rows) {
-      if (r.entry() == null || !r.entry().stopped()) {
-        continue;
-      }
       List<String> at = new ArrayList<>();
       for (int i = 0; i < keys.size(); i++) {
         at.add(keys.get(i) + "=" + r.point().get(i));
+      }
+      if (r.isFailed()) {
+        notes
+            .append("\n")
+            .append(r.scheme())
+            .append(keys.isEmpty() ? "" : " at " + String.join(", ", at))
+            .append(" failed: ")
+            .append(r.refused().substring(FAILED.length()))
+            .append(" (the rounds it recorded are in its folder).\n");
+        continue;
+      }
+      if (r.entry() == null || !r.entry().stopped()) {
+        continue;
       }
       notes
           .append("\n")
