@@ -95,7 +95,10 @@ public final class CompareCommand implements Callable<Integer> {
           "a scheme that refuses the scenario or, with --sweep, a grid point (for instance an"
               + " MP-SL placement that fits in no node's memory) is a line naming why, the others"
               + " run, and comparison.md (and sweep.csv, a row) names it, instead of an error"
-              + " before anything runs; a value the settings refuse is still an error")
+              + " before anything runs; a value the settings refuse is still an error. A run that"
+              + " fails (a diverged model) is likewise recorded as failed (failed.txt in its"
+              + " folder, a row 'failed' in the tables) and the compare goes on; it then exits"
+              + " with 1 naming the failed runs")
   boolean keepRefused;
 
   @Option(names = "--out", paramLabel = "DIR", description = "results folder (must not exist)")
@@ -108,7 +111,8 @@ public final class CompareCommand implements Callable<Integer> {
           "go on with the compare in RESULTS_DIR (stopped by SIGTERM, or ended by a failure), into"
               + " that folder: a scheme that finished is kept as it is (if this compare reads the"
               + " same inputs as its run did), one that stopped goes on from its newest checkpoint"
-              + " (as run --resume), one not started runs; give the compare's SCENARIO, --schemes,"
+              + " (as run --resume), one recorded as failed (--keep-refused) stays failed, one not"
+              + " started runs; give the compare's SCENARIO, --schemes,"
               + " --set, --sweep and --keep-refused options again")
   Path resume;
 
@@ -287,7 +291,7 @@ public final class CompareCommand implements Callable<Integer> {
             + " failed (each recorded in its folder's "
             + FAILURE
             + ", and as failed in "
-            + report
+            + report.toAbsolutePath()
             + "): "
             + String.join("; ", failures));
     err.flush();
@@ -571,7 +575,7 @@ public final class CompareCommand implements Callable<Integer> {
         w.flush();
         failed.add(step.failed());
         results.add(step.failed());
-        failures.add(prefix + s.scheme() + " (" + step.failed().dir() + ")");
+        failures.add(prefix + s.scheme() + " (" + step.failed().dir().toAbsolutePath() + ")");
         continue;
       }
       if (stop.requested()) {
@@ -632,7 +636,7 @@ public final class CompareCommand implements Callable<Integer> {
           err.flush();
           failed.add(f);
           results.add(f);
-          failures.add(prefix + s.scheme() + " (" + schemeDir + ")");
+          failures.add(prefix + s.scheme() + " (" + schemeDir.toAbsolutePath() + ")");
         }
       } finally {
         FolderLock.Held held = schemeLocks.remove(schemeDir);

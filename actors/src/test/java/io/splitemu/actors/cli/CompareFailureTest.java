@@ -149,6 +149,44 @@ class CompareFailureTest {
     assertEquals(table, rows(cmp.resolve("sweep.csv")));
   }
 
+  /** Without --sweep: every scheme runs though the first fails, and comparison.md shows each. */
+  @Test
+  void withKeepRefused_aCompareRunsTheSchemeAfterAFailedOne() throws Exception {
+    Path cmp = tmp.resolve("cmp");
+    ProfileCommandTest.Result r =
+        cli(
+            List.of(
+                "compare",
+                scenario().toString(),
+                "--schemes",
+                "psl,sl",
+                "--keep-refused",
+                "--set",
+                "model.learning-rate=1e36",
+                "--out",
+                cmp.toString()));
+    assertEquals(1, r.code(), r.err() + r.out());
+    List<String> err = errLines(r);
+    assertEquals(3, err.size(), r.err());
+    assertTrue(err.get(0).startsWith("splitemu: scheme psl: run stopped in round 1: "), r.err());
+    assertTrue(err.get(1).startsWith("splitemu: scheme sl: run stopped in round 1: "), r.err());
+    assertEquals(
+        "splitemu: compare: 2 runs failed (each recorded in its folder's failed.txt, and as"
+            + " failed in "
+            + cmp.resolve("comparison.md")
+            + "): psl ("
+            + cmp.resolve("psl")
+            + "); sl ("
+            + cmp.resolve("sl")
+            + ")",
+        err.get(2));
+    String md = Files.readString(cmp.resolve("comparison.md"));
+    assertTrue(md.matches("(?s).*\\| psl +\\| lenet5 +\\| failed \\|.*"), md);
+    assertTrue(md.matches("(?s).*\\| sl +\\| lenet5 +\\| failed \\|.*"), md);
+    assertTrue(md.contains("\nsl failed: run stopped in round 1: "), md);
+    assertEquals(List.of(), CsvTable.read(cmp.resolve("comparison.csv")));
+  }
+
   @Test
   void withoutKeepRefused_theFailureNamesItsOwnFolder_andThePointsBeforeItAreTabled()
       throws Exception {
