@@ -84,6 +84,269 @@ public final class CaffePrototxt {
 
   private CaffePrototxt() {}
 
+  // ---------------------------------------------------------------------------------------------
+  // The fields caffe.proto declares for the messages this importer reads. A name Caffe does not
+  // know, a second value of a single-value field and an enum value Caffe does not know are refused,
+  // as Caffe refuses them; fields Caffe knows but the importer does not use (fillers, param,
+  // include's levels, data layers' parameters...) are accepted and ignored, and the contents of
+  // blocks the importer does not read are not checked.
+
+  /**
+   * One declared field: {@code repeated} or single-valued; a block ({@code message} its schema, or
+   * null when its contents are not read) or a value ({@code enumValues} its names, or null).
+   */
+  private record Field(boolean repeated, boolean block, Msg message, List<String> enumValues) {}
+
+  /** One message type: its name as the block is called in the file and its fields. */
+  private record Msg(String name, Map<String, Field> fields) {}
+
+  /**
+   * A message from field specs: {@code *name} repeated, {@code name{}} a block whose contents are
+   * not read, {@code name=A|B} an enum; a block read by the importer is added with {@link #sub}.
+   */
+  private static Msg msg(String name, String... specs) {
+    Map<String, Field> fields = new LinkedHashMap<>();
+    for (String spec : specs) {
+      boolean repeated = spec.startsWith("*");
+      String f = repeated ? spec.substring(1) : spec;
+      List<String> enumValues = null;
+      boolean block = false;
+      int eq = f.indexOf('=');
+      if (eq >= 0) {
+        enumValues = List.of(f.substring(eq + 1).split("\\|"));
+        f = f.substring(0, eq);
+      } else if (f.endsWith("{}")) {
+        block = true;
+        f = f.substring(0, f.length() - 2);
+      }
+      fields.put(f, new Field(repeated, block, null, enumValues));
+    }
+    return new Msg(name, fields);
+  }
+
+  /**
+   * {@code m} with the block field {@code field} (repeated if {@code repeated}) read as {@code of}.
+   */
+  private static Msg sub(Msg m, String field, boolean repeated, Msg of) {
+    Map<String, Field> fields = new LinkedHashMap<>(m.fields());
+    fields.put(field, new Field(repeated, true, of, null));
+    return new Msg(m.name(), fields);
+  }
+
+  private static final String ENGINE = "engine=DEFAULT|CAFFE|CUDNN";
+
+  private static final Msg BLOB_SHAPE = msg("shape", "*dim");
+
+  private static final Msg NET_STATE_RULE =
+      msg("include", "phase=TRAIN|TEST", "min_level", "max_level", "*stage", "*not_stage");
+
+  private static final Msg CONVOLUTION_PARAM =
+      msg(
+          "convolution_param",
+          "num_output",
+          "bias_term",
+          "*pad",
+          "*kernel_size",
+          "*stride",
+          "*dilation",
+          "pad_h",
+          "pad_w",
+          "kernel_h",
+          "kernel_w",
+          "stride_h",
+          "stride_w",
+          "group",
+          "weight_filler{}",
+          "bias_filler{}",
+          ENGINE,
+          "axis",
+          "force_nd_im2col");
+
+  private static final Msg POOLING_PARAM =
+      msg(
+          "pooling_param",
+          "pool=MAX|AVE|STOCHASTIC",
+          "pad",
+          "pad_h",
+          "pad_w",
+          "kernel_size",
+          "kernel_h",
+          "kernel_w",
+          "stride",
+          "stride_h",
+          "stride_w",
+          ENGINE,
+          "global_pooling",
+          "round_mode=CEIL|FLOOR",
+          "ceil_mode"); // not in BVLC Caffe: a fork's field that files in use carry
+
+  private static final Msg INNER_PRODUCT_PARAM =
+      msg(
+          "inner_product_param",
+          "num_output",
+          "bias_term",
+          "weight_filler{}",
+          "bias_filler{}",
+          "axis",
+          "transpose");
+
+  private static final Msg INPUT_PARAM = sub(msg("input_param"), "shape", true, BLOB_SHAPE);
+
+  private static final Msg CONCAT_PARAM = msg("concat_param", "axis", "concat_dim");
+
+  private static final Msg PRELU_PARAM = msg("prelu_param", "filler{}", "channel_shared");
+
+  private static final Msg SCALE_PARAM =
+      msg("scale_param", "axis", "num_axes", "filler{}", "bias_term", "bias_filler{}");
+
+  /** The layer parameters of the current format whose contents the importer does not read. */
+  private static final String[] OTHER_LAYER_PARAMS = {
+    "transform_param{}",
+    "loss_param{}",
+    "accuracy_param{}",
+    "argmax_param{}",
+    "batch_norm_param{}",
+    "bias_param{}",
+    "clip_param{}",
+    "contrastive_loss_param{}",
+    "crop_param{}",
+    "data_param{}",
+    "dropout_param{}",
+    "dummy_data_param{}",
+    "eltwise_param{}",
+    "elu_param{}",
+    "embed_param{}",
+    "exp_param{}",
+    "flatten_param{}",
+    "hdf5_data_param{}",
+    "hdf5_output_param{}",
+    "hinge_loss_param{}",
+    "image_data_param{}",
+    "infogain_loss_param{}",
+    "log_param{}",
+    "lrn_param{}",
+    "memory_data_param{}",
+    "mvn_param{}",
+    "parameter_param{}",
+    "power_param{}",
+    "python_param{}",
+    "recurrent_param{}",
+    "reduction_param{}",
+    "relu_param{}",
+    "reshape_param{}",
+    "sigmoid_param{}",
+    "softmax_param{}",
+    "spp_param{}",
+    "slice_param{}",
+    "swish_param{}",
+    "tanh_param{}",
+    "threshold_param{}",
+    "tile_param{}",
+    "window_data_param{}",
+  };
+
+  private static final Msg LAYER = layerMsg();
+
+  private static Msg layerMsg() {
+    List<String> specs =
+        new ArrayList<>(
+            List.of(
+                "name",
+                "type",
+                "*bottom",
+                "*top",
+                "phase=TRAIN|TEST",
+                "*loss_weight",
+                "*param{}",
+                "*blobs{}",
+                "*propagate_down",
+                "*exclude{}"));
+    specs.addAll(List.of(OTHER_LAYER_PARAMS));
+    Msg m = msg("layer", specs.toArray(String[]::new));
+    m = sub(m, "include", true, NET_STATE_RULE);
+    m = sub(m, "convolution_param", false, CONVOLUTION_PARAM);
+    m = sub(m, "pooling_param", false, POOLING_PARAM);
+    m = sub(m, "inner_product_param", false, INNER_PRODUCT_PARAM);
+    m = sub(m, "input_param", false, INPUT_PARAM);
+    m = sub(m, "concat_param", false, CONCAT_PARAM);
+    m = sub(m, "prelu_param", false, PRELU_PARAM);
+    return sub(m, "scale_param", false, SCALE_PARAM);
+  }
+
+  /** The V1 format's layer ({@code layers {}}): its type is an enum, checked by the importer. */
+  private static final Msg V1_LAYER = v1LayerMsg();
+
+  private static Msg v1LayerMsg() {
+    Msg m =
+        msg(
+            "layers",
+            "*bottom",
+            "*top",
+            "name",
+            "*exclude{}",
+            "type",
+            "*blobs{}",
+            "*param",
+            "*blob_share_mode=STRICT|PERMISSIVE",
+            "*blobs_lr",
+            "*weight_decay",
+            "*loss_weight",
+            "accuracy_param{}",
+            "argmax_param{}",
+            "contrastive_loss_param{}",
+            "data_param{}",
+            "dropout_param{}",
+            "dummy_data_param{}",
+            "eltwise_param{}",
+            "exp_param{}",
+            "hdf5_data_param{}",
+            "hdf5_output_param{}",
+            "hinge_loss_param{}",
+            "image_data_param{}",
+            "infogain_loss_param{}",
+            "lrn_param{}",
+            "memory_data_param{}",
+            "mvn_param{}",
+            "power_param{}",
+            "relu_param{}",
+            "sigmoid_param{}",
+            "softmax_param{}",
+            "slice_param{}",
+            "tanh_param{}",
+            "threshold_param{}",
+            "window_data_param{}",
+            "transform_param{}",
+            "loss_param{}",
+            "layer{}");
+    m = sub(m, "include", true, NET_STATE_RULE);
+    m = sub(m, "convolution_param", false, CONVOLUTION_PARAM);
+    m = sub(m, "pooling_param", false, POOLING_PARAM);
+    m = sub(m, "inner_product_param", false, INNER_PRODUCT_PARAM);
+    return sub(m, "concat_param", false, CONCAT_PARAM);
+  }
+
+  private static final Msg NET =
+      sub(
+          sub(
+              sub(
+                  msg(
+                      "the network",
+                      "name",
+                      "*input",
+                      "*input_dim",
+                      "force_backward",
+                      "state{}",
+                      "debug_info"),
+                  "input_shape",
+                  true,
+                  BLOB_SHAPE),
+              "layer",
+              true,
+              LAYER),
+          "layers",
+          true,
+          V1_LAYER);
+
   /**
    * The imported network: the DAG profile plus figures needed to check published totals.
    *
@@ -408,6 +671,7 @@ public final class CaffePrototxt {
     }
 
     Result build(Node root, String fallbackName) {
+      check(root, NET, null);
       Node nameNode = root.first("name");
       String model = nameNode != null && nameNode.value() != null ? nameNode.value() : fallbackName;
       legacyInputs(root);
@@ -648,6 +912,108 @@ public final class CaffePrototxt {
     }
 
     private record Cost(double flops, long params, long macs, int[] shape) {}
+
+    /**
+     * Refuses a field {@code m} does not declare, a second value of a single-value field, a value
+     * where a block belongs (or the reverse) and an enum value {@code m} does not declare; then
+     * checks the blocks the importer reads. {@code what} names the layer, or is null outside one.
+     */
+    private void check(Node block, Msg m, String what) {
+      if (m == LAYER || m == V1_LAYER) {
+        Node n = block.first("name");
+        what = "layer '" + (n == null || n.value() == null ? "?" : n.value()) + "'";
+      }
+      String prefix = what == null ? "" : what + ": ";
+      String in = m == NET ? "" : " in " + m.name();
+      Map<String, Node> seen = new HashMap<>();
+      for (Node c : block.children()) {
+        String at = source + ":" + c.line() + ": " + prefix;
+        Field f = m.fields().get(c.name());
+        if (f == null) {
+          String close = closest(c.name(), m.fields().keySet());
+          throw new IllegalArgumentException(
+              at
+                  + "unknown field '"
+                  + c.name()
+                  + "'"
+                  + in
+                  + (close == null ? "" : " (did you mean '" + close + "'?)"));
+        }
+        Node before = seen.putIfAbsent(c.name(), c);
+        if (before != null && !f.repeated()) {
+          throw new IllegalArgumentException(
+              at
+                  + "'"
+                  + c.name()
+                  + "'"
+                  + in
+                  + " is given twice (first on line "
+                  + before.line()
+                  + "); it takes one value");
+        }
+        if (f.block() != c.isBlock()) {
+          throw new IllegalArgumentException(
+              at
+                  + "'"
+                  + c.name()
+                  + "'"
+                  + in
+                  + (f.block() ? " must be a block { ... }" : " takes a value, not a block"));
+        }
+        if (f.enumValues() != null && !f.enumValues().contains(c.value())) {
+          throw new IllegalArgumentException(
+              at
+                  + "'"
+                  + c.name()
+                  + "'"
+                  + in
+                  + " must be one of "
+                  + String.join(", ", f.enumValues())
+                  + ", got "
+                  + c.value());
+        }
+        if (f.message() != null) {
+          check(c, f.message(), what);
+        }
+      }
+    }
+
+    /** The name in {@code names} nearest {@code name} if a slip of at most two edits, else null. */
+    private static String closest(String name, Set<String> names) {
+      String best = null;
+      int bestDistance = Integer.MAX_VALUE;
+      for (String n : names) {
+        int d = distance(name.toLowerCase(java.util.Locale.ROOT), n);
+        if (d < bestDistance) {
+          best = n;
+          bestDistance = d;
+        }
+      }
+      return bestDistance <= Math.min(2, Math.max(1, name.length() / 3)) ? best : null;
+    }
+
+    /** Levenshtein distance, names being short. */
+    private static int distance(String a, String b) {
+      if (a.length() > 64 || b.length() > 64) {
+        return Integer.MAX_VALUE;
+      }
+      int[] prev = new int[b.length() + 1];
+      int[] cur = new int[b.length() + 1];
+      for (int j = 0; j <= b.length(); j++) {
+        prev[j] = j;
+      }
+      for (int i = 1; i <= a.length(); i++) {
+        cur[0] = i;
+        for (int j = 1; j <= b.length(); j++) {
+          int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+          cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
+        }
+        int[] t = prev;
+        prev = cur;
+        cur = t;
+      }
+      return prev[b.length()];
+    }
 
     private Cost cost(Node l, String what, String type, List<Blob> in) {
       int[] s = in.get(0).shape;

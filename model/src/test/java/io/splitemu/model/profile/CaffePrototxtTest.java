@@ -216,6 +216,107 @@ class CaffePrototxtTest {
     assertTrue(refused(noInput).getMessage().contains("no input shape"));
   }
 
+  private static final String CONV =
+      HEADER + "layer { name: \"conv1\" type: \"Convolution\" bottom: \"data\" top: \"c\"\n";
+
+  @Test
+  void parse_fieldCaffeDoesNotKnow_refusedWithLineLayerAndTheNearestName() {
+    var strid =
+        refused(CONV + "  convolution_param { num_output: 4 kernel_size: 3\n strid: 4 } }\n");
+    assertEquals(
+        SRC
+            + ":9: layer 'conv1': unknown field 'strid' in convolution_param (did you mean"
+            + " 'stride'?)",
+        strid.getMessage());
+    var inLayer = refused(CONV + "  botom: \"x\"\n convolution_param { num_output: 4 } }\n");
+    assertEquals(
+        SRC + ":8: layer 'conv1': unknown field 'botom' in layer (did you mean 'bottom'?)",
+        inLayer.getMessage());
+    var top = refused("inputs: \"data\"\n" + HEADER);
+    assertEquals(SRC + ":1: unknown field 'inputs' (did you mean 'input'?)", top.getMessage());
+    var far = refused(CONV + "  convolution_param { num_output: 4 kernel_size: 3 zzz: 1 } }\n");
+    assertEquals(
+        SRC + ":8: layer 'conv1': unknown field 'zzz' in convolution_param", far.getMessage());
+    var shape =
+        refused(
+            "input: \"data\"\ninput_shape { dim: 1 dim: 3 dims: 8 dim: 8 }\n"
+                + "layer { name: \"r\" type: \"ReLU\" bottom: \"data\" top: \"r\" }\n");
+    assertEquals(
+        SRC + ":2: unknown field 'dims' in shape (did you mean 'dim'?)", shape.getMessage());
+    var pool =
+        refused(
+            HEADER
+                + "layer { name: \"p\" type: \"Pooling\" bottom: \"data\" top: \"p\"\n"
+                + "  pooling_param { pool: MAX kernel_siz: 2 } }\n");
+    assertTrue(
+        pool.getMessage().startsWith(SRC + ":8: layer 'p': unknown field 'kernel_siz'"),
+        pool.getMessage());
+  }
+
+  @Test
+  void parse_singleValueFieldGivenTwice_refusedNamingBothLines() {
+    var twice =
+        refused(
+            CONV + "  convolution_param { num_output: 96 kernel_size: 3\n num_output: 4096 } }\n");
+    assertEquals(
+        SRC
+            + ":9: layer 'conv1': 'num_output' in convolution_param is given twice (first on line"
+            + " 8); it takes one value",
+        twice.getMessage());
+    var type = refused(CONV + "  type: \"ReLU\" }\n");
+    assertTrue(
+        type.getMessage().startsWith(SRC + ":8: layer 'conv1': 'type' in layer is given twice"));
+    // repeated fields stay repeatable: two kernel sizes (height, width) and two bottoms
+    parse(CONV + "  convolution_param { num_output: 4 kernel_size: 3 kernel_size: 1 } }\n");
+  }
+
+  @Test
+  void parse_enumValueCaffeDoesNotKnow_refusedListingTheValues() {
+    String pool =
+        HEADER
+            + "layer { name: \"p\" type: \"Pooling\" bottom: \"data\" top: \"p\"\n"
+            + "  pooling_param { pool: MAX kernel_size: 3 stride: 2\n round_mode: ";
+    var lower = refused(pool + "floor } }\n");
+    assertEquals(
+        SRC
+            + ":9: layer 'p': 'round_mode' in pooling_param must be one of CEIL, FLOOR, got"
+            + " floor",
+        lower.getMessage());
+    assertEquals(List.of(3, 3, 3), parse(pool + "FLOOR } }\n").outputShape("p"));
+    var avg = refused(pool.replace("pool: MAX", "pool: AVG") + "CEIL } }\n");
+    assertTrue(avg.getMessage().contains("'pool' in pooling_param must be one of MAX, AVE,"));
+    var phase =
+        refused(CONV + " include { phase: TRAINING }\n convolution_param { num_output: 4 } }\n");
+    assertTrue(phase.getMessage().startsWith(SRC + ":8: layer 'conv1': 'phase' in include"));
+    var block = refused(CONV + "  convolution_param: 4 }\n");
+    assertEquals(
+        SRC + ":8: layer 'conv1': 'convolution_param' in layer must be a block { ... }",
+        block.getMessage());
+  }
+
+  @Test
+  void parse_fieldsCaffeKnowsButTheImporterDoesNotUse_accepted() {
+    String text =
+        "name: \"n\"\nforce_backward: true\nstate { phase: TEST level: 2 }\n"
+            + HEADER.substring(HEADER.indexOf('\n') + 1)
+            + "layer { name: \"conv1\" type: \"Convolution\" bottom: \"data\" top: \"c\"\n"
+            + "  param { lr_mult: 1 decay_mult: 1 } param { lr_mult: 2 decay_mult: 0 }\n"
+            + "  include { phase: TEST } loss_weight: 0 propagate_down: true phase: TEST\n"
+            + "  convolution_param { num_output: 4 kernel_size: 3 engine: CAFFE axis: 1\n"
+            + "    weight_filler { type: \"xavier\" anything_goes: 1 } bias_filler { type: \"c\" }"
+            + " } }\n"
+            + "layer { name: \"p\" type: \"Pooling\" bottom: \"c\" top: \"p\"\n"
+            + "  pooling_param { pool: AVE kernel_size: 2 engine: CUDNN } }\n"
+            + "layer { name: \"d\" type: \"Dropout\" bottom: \"p\" top: \"p\" dropout_param {"
+            + " dropout_ratio: 0.5 } }\n"
+            + "layer { name: \"fc\" type: \"InnerProduct\" bottom: \"p\" top: \"fc\"\n"
+            + "  inner_product_param { num_output: 2 weight_filler { type: \"gaussian\" std: 0.01 }"
+            + " } }\n"
+            + "layer { name: \"loss\" type: \"SoftmaxWithLoss\" bottom: \"fc\" top: \"l\" include {"
+            + " phase: TRAIN } loss_param { normalize: true } }\n";
+    assertEquals(3, parse(text).dag().size());
+  }
+
   // ---- the real networks ---------------------------------------------------------------------
 
   private static CaffePrototxt.Result real(String file) {
