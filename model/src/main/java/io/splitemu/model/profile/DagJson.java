@@ -85,6 +85,7 @@ public final class DagJson {
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException(source + ": expected a JSON object at the top level");
     }
+    knownFields(root, MODEL_FIELDS, source, "the model");
     String name = requireText(root, "name", source, "the model");
     long inputBytes = requireCount(root, "inputBytes", source, "the model");
     JsonNode layersNode = root.get("layers");
@@ -125,6 +126,7 @@ public final class DagJson {
       if (!names.add(layerName)) {
         throw new IllegalArgumentException(source + ": duplicate layer name " + layerName);
       }
+      knownFields(l, LAYER_FIELDS, source, what);
       JsonNode inputsNode = l.get("inputs");
       if (inputsNode == null || !inputsNode.isArray() || inputsNode.isEmpty()) {
         throw new IllegalArgumentException(
@@ -159,6 +161,66 @@ public final class DagJson {
       // The remaining check there is the cycle; its message names a layer on the cycle.
       throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The fields of the model object, in the order they are written. */
+  private static final List<String> MODEL_FIELDS = List.of("name", "inputBytes", "layers");
+
+  /** The fields of a layer object, in the order they are written. */
+  private static final List<String> LAYER_FIELDS =
+      List.of("name", "inputs", "forwardFlops", "backwardFlops", "outputBytes", "paramBytes");
+
+  /**
+   * Refuses a field of {@code o} not in {@code known}: a misspelt optional field would otherwise be
+   * ignored silently ({@code "backwardFLOPS"} fell back to twice the forward FLOPs).
+   */
+  private static void knownFields(JsonNode o, List<String> known, String source, String what) {
+    var names = o.fieldNames();
+    while (names.hasNext()) {
+      String f = names.next();
+      if (!known.contains(f)) {
+        String close = null;
+        for (String k : known) {
+          if (k.equalsIgnoreCase(f) || nearlyEqual(f, k)) {
+            close = k;
+            break;
+          }
+        }
+        throw new IllegalArgumentException(
+            source
+                + ": "
+                + what
+                + ": unknown field \""
+                + f
+                + "\""
+                + (close == null
+                    ? " (fields: " + String.join(", ", known) + ")"
+                    : " (did you mean \"" + close + "\"?)"));
+      }
+    }
+  }
+
+  /** Whether a and b differ by at most two single-character edits (a slip, not another name). */
+  private static boolean nearlyEqual(String a, String b) {
+    if (Math.abs(a.length() - b.length()) > 2 || a.length() > 64) {
+      return false;
+    }
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()] <= 2;
   }
 
   /** Writes a profile as JSON text (layers in the profile's topological order). */

@@ -140,6 +140,28 @@ class DagJsonTest {
   }
 
   @Test
+  void parse_unknownField_refusedNamingTheLayerAndTheFieldMeant() {
+    var flops = refused(model(layer("conv1", "\"input\"", ", \"backwardFLOPS\": 1000")));
+    assertEquals(
+        SRC + ": layer conv1: unknown field \"backwardFLOPS\" (did you mean \"backwardFlops\"?)",
+        flops.getMessage());
+    var top =
+        refused(
+            "{\"name\": \"m\", \"inputBytes\": 12, \"inputbytes\": 99, \"layers\": ["
+                + layer("a", "\"input\"", "")
+                + "]}");
+    assertEquals(
+        SRC + ": the model: unknown field \"inputbytes\" (did you mean \"inputBytes\"?)",
+        top.getMessage());
+    var far = refused(model(layer("a", "\"input\"", ", \"comment\": \"x\"")));
+    assertEquals(
+        SRC
+            + ": layer a: unknown field \"comment\" (fields: name, inputs, forwardFlops,"
+            + " backwardFlops, outputBytes, paramBytes)",
+        far.getMessage());
+  }
+
+  @Test
   void parse_fractionalByteCount_refused() {
     String json =
         "{\"name\": \"e\", \"inputs\": [\"input\"], \"forwardFlops\": 1, \"outputBytes\": 2.5,"
