@@ -59,7 +59,7 @@ public final class MeasuredProfile {
       double act = number(memoryCsv, i + 1, f[1], "activation_kb_batch128", MAX_KB);
       double w = number(memoryCsv, i + 1, f[2], "weight_kb", MAX_KB);
       if (mem.put(unit, new double[] {act, w}) != null) {
-        throw bad(memoryCsv, i + 1, "duplicate row for unit " + unit);
+        throw refused(memoryCsv, i + 1, "a second row for unit " + unit);
       }
     }
     int count = mem.size();
@@ -89,7 +89,8 @@ public final class MeasuredProfile {
       String[] f = fields(timesCsv, i + 1, line, 5, TIMES_HEADER);
       int unit = unit(timesCsv, i + 1, f[0]);
       if (unit > count) {
-        throw bad(timesCsv, i + 1, "unit " + unit + " but the memory table has " + count);
+        throw refused(
+            timesCsv, i + 1, "unit " + unit + ", but the memory table has " + count + " units");
       }
       String device = f[1].trim();
       if (device.isEmpty()) {
@@ -102,7 +103,7 @@ public final class MeasuredProfile {
       };
       double[][] perUnit = times.computeIfAbsent(device, d -> new double[count][]);
       if (perUnit[unit - 1] != null) {
-        throw bad(timesCsv, i + 1, "duplicate row for unit " + unit + " device " + device);
+        throw refused(timesCsv, i + 1, "a second row for unit " + unit + " device " + device);
       }
       perUnit[unit - 1] = row;
     }
@@ -204,7 +205,9 @@ public final class MeasuredProfile {
     }
     // strict UTF-8 named by offset and line, and a leading byte order mark skipped, so the
     // header of a file saved by a spreadsheet still matches
-    return TextFiles.decode(bytes, file.toString()).lines().toList();
+    // Lines end at \n or \r\n, as the other readers count them: String.lines() also ended one
+    // at a bare \r, so every later line number was one too high.
+    return List.of(TextFiles.decode(bytes, file.toString()).split("\r?\n", -1));
   }
 
   private static void checkHeader(Path file, List<String> lines, String header) {
@@ -260,6 +263,10 @@ public final class MeasuredProfile {
   }
 
   private static IllegalArgumentException bad(Path file, int line, String expected) {
-    return new IllegalArgumentException(file + " line " + line + ": expected " + expected);
+    return refused(file, line, "expected " + expected);
+  }
+
+  private static IllegalArgumentException refused(Path file, int line, String message) {
+    return new IllegalArgumentException(file + " line " + line + ": " + message);
   }
 }

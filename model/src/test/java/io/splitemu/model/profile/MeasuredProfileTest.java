@@ -41,7 +41,9 @@ class MeasuredProfileTest {
       assertEquals(Integer.parseInt(c[1]), p.unitCount());
       assertEquals(128, p.batchSize());
       assertEquals(
-          List.of("VM", "laptop", "d1", "d2", "jetson-cpu", "jetson-gpu").stream().sorted().toList(),
+          List.of("VM", "laptop", "d1", "d2", "jetson-cpu", "jetson-gpu").stream()
+              .sorted()
+              .toList(),
           p.devices().stream().sorted().toList());
       for (int u = 1; u <= p.unitCount(); u++) {
         assertTrue(p.activationBytes(u) > 0, c[0] + " unit " + u);
@@ -65,8 +67,10 @@ class MeasuredProfileTest {
 
   @Test
   void read_malformedNumber_namesFileAndLine() throws IOException {
-    Path times = write("m_times.csv", "unit,device,forward_ms,backward_ms,update_ms\n"
-        + "1,VM,1,2,0\n2,VM,x,2,0\n");
+    Path times =
+        write(
+            "m_times.csv",
+            "unit,device,forward_ms,backward_ms,update_ms\n" + "1,VM,1,2,0\n2,VM,x,2,0\n");
     Path mem = write("m_memory.csv", "unit,activation_kb_batch128,weight_kb\n1,1,1\n2,1,1\n");
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> MeasuredProfile.read(times, mem));
@@ -76,32 +80,86 @@ class MeasuredProfileTest {
 
   @Test
   void read_sizesAndTimesBeyondWhatAUnitCanBe_areRefused() throws IOException {
-    Path times = write("m_times.csv", "unit,device,forward_ms,backward_ms,update_ms\n"
-        + "1,VM,1,2,0\n2,VM,1,2,0\n");
+    Path times =
+        write(
+            "m_times.csv",
+            "unit,device,forward_ms,backward_ms,update_ms\n" + "1,VM,1,2,0\n2,VM,1,2,0\n");
     // 1e16 KB each was clamped to Long.MAX_VALUE bytes, and two such units' sum wrapped negative.
     Path mem = write("m_memory.csv", "unit,activation_kb_batch128,weight_kb\n1,1,1e16\n2,1,1e16\n");
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> MeasuredProfile.read(times, mem));
     assertTrue(
-        e.getMessage().endsWith("m_memory.csv line 2: expected a number in [0, 1073741824] for"
-            + " weight_kb, got \"1e16\""),
+        e.getMessage()
+            .endsWith(
+                "m_memory.csv line 2: expected a number in [0, 1073741824] for"
+                    + " weight_kb, got \"1e16\""),
         e.getMessage());
-    Path slow = write("s_times.csv", "unit,device,forward_ms,backward_ms,update_ms\n"
-        + "1,VM,1,2,0\n2,VM,1,1e300,0\n");
+    Path slow =
+        write(
+            "s_times.csv",
+            "unit,device,forward_ms,backward_ms,update_ms\n" + "1,VM,1,2,0\n2,VM,1,1e300,0\n");
     Path fine = write("f_memory.csv", "unit,activation_kb_batch128,weight_kb\n1,1,1\n2,1,1\n");
     e = assertThrows(IllegalArgumentException.class, () -> MeasuredProfile.read(slow, fine));
-    assertTrue(e.getMessage().contains("s_times.csv line 3: expected a number in [0, 86400000]"
-        + " for backward_ms"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "s_times.csv line 3: expected a number in [0, 86400000]" + " for backward_ms"),
+        e.getMessage());
   }
 
   @Test
   void read_missingDeviceRow_namesUnitAndDevice() throws IOException {
-    Path times = write("m_times.csv", "unit,device,forward_ms,backward_ms,update_ms\n"
-        + "1,VM,1,2,0\n2,VM,1,2,0\n1,d1,1,2,0\n");
+    Path times =
+        write(
+            "m_times.csv",
+            "unit,device,forward_ms,backward_ms,update_ms\n"
+                + "1,VM,1,2,0\n2,VM,1,2,0\n1,d1,1,2,0\n");
     Path mem = write("m_memory.csv", "unit,activation_kb_batch128,weight_kb\n1,1,1\n2,1,1\n");
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> MeasuredProfile.read(times, mem));
     assertTrue(e.getMessage().contains("unit 2 device d1"), e.getMessage());
+  }
+
+  @Test
+  void read_duplicateRowsAndUnitsBeyondTheMemoryTable_saySoWithoutExpected() throws IOException {
+    Path times =
+        write(
+            "m_times.csv",
+            "unit,device,forward_ms,backward_ms,update_ms\n"
+                + "1,VM,1,2,0\n2,VM,1,2,0\n1,VM,1,2,0\n");
+    Path mem = write("m_memory.csv", "unit,activation_kb_batch128,weight_kb\n1,1,1\n2,1,1\n");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> MeasuredProfile.read(times, mem));
+    assertTrue(
+        e.getMessage().endsWith("m_times.csv line 4: a second row for unit 1 device VM"),
+        e.getMessage());
+    Path mem2 = write("d_memory.csv", "unit,activation_kb_batch128,weight_kb\n1,1,1\n1,1,1\n");
+    e = assertThrows(IllegalArgumentException.class, () -> MeasuredProfile.read(times, mem2));
+    assertTrue(
+        e.getMessage().endsWith("d_memory.csv line 3: a second row for unit 1"), e.getMessage());
+    Path mem1 = write("o_memory.csv", "unit,activation_kb_batch128,weight_kb\n1,1,1\n");
+    e = assertThrows(IllegalArgumentException.class, () -> MeasuredProfile.read(times, mem1));
+    assertTrue(
+        e.getMessage().endsWith("m_times.csv line 3: unit 2, but the memory table has 1 units"),
+        e.getMessage());
+  }
+
+  @Test
+  void read_bareCarriageReturn_doesNotEndALine() throws IOException {
+    // a stray \r ending line 2 keeps line 3 line 3 (String.lines() called it line 4)
+    Path times =
+        write(
+            "m_times.csv",
+            "unit,device,forward_ms,backward_ms,update_ms\r\n" + "1,VM,1,2,0\r\r\n2,VM,x,2,0\r\n");
+    Path mem = write("m_memory.csv", "unit,activation_kb_batch128,weight_kb\r\n1,1,1\r\n2,1,1\r\n");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> MeasuredProfile.read(times, mem));
+    assertTrue(e.getMessage().contains("m_times.csv line 3: expected a number"), e.getMessage());
+    Path ok =
+        write(
+            "k_times.csv",
+            "unit,device,forward_ms,backward_ms,update_ms\r\n" + "1,VM,1,2,0\r\n2,VM,1,2,0\r\n");
+    assertEquals(2, MeasuredProfile.read(ok, mem).unitCount());
   }
 
   @Test
