@@ -128,10 +128,13 @@ final class TraceRate implements RateFunction {
       throw new UndeliverableException("the trace carries 0 bits per pass");
     }
     BigInteger q =
-        target.divide(passCap, 0, RoundingMode.CEILING).toBigIntegerExact().subtract(BigInteger.ONE);
+        target
+            .divide(passCap, 0, RoundingMode.CEILING)
+            .toBigIntegerExact()
+            .subtract(BigInteger.ONE);
     BigDecimal r = target.subtract(passCap.multiply(new BigDecimal(q)));
     BigInteger base = q.multiply(BigInteger.valueOf(pass));
-    if (base.bitLength() > 62) {
+    if (base.compareTo(LATEST) > 0) {
       throw new UndeliverableException("the transfer would end beyond the emulated clock's range");
     }
     return withinPass(base.longValueExact(), r);
@@ -151,12 +154,19 @@ final class TraceRate implements RateFunction {
     }
     int i = hi - 1;
     BigDecimal dt = r.subtract(cum[i]).divide(rates[i], 0, RoundingMode.CEILING);
-    return add(base + times[i], dt.toBigIntegerExact());
+    return add(BigInteger.valueOf(base).add(BigInteger.valueOf(times[i])), dt.toBigIntegerExact());
   }
 
+  /** The clock's last instant, 2^63 - 1 ns: a transfer may end on it, never after. */
+  private static final BigInteger LATEST = BigInteger.valueOf(Long.MAX_VALUE);
+
   private static long add(long t, BigInteger dt) {
-    BigInteger sum = dt.add(BigInteger.valueOf(t));
-    if (sum.bitLength() > 62) {
+    return add(BigInteger.valueOf(t), dt);
+  }
+
+  private static long add(BigInteger t, BigInteger dt) {
+    BigInteger sum = dt.add(t);
+    if (sum.compareTo(LATEST) > 0) {
       throw new UndeliverableException("the transfer would end beyond the emulated clock's range");
     }
     return sum.longValueExact();
