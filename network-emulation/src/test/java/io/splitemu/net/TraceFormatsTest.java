@@ -101,6 +101,20 @@ class TraceFormatsTest {
             .getMessage());
   }
 
+  @Test
+  void csv_headerNamingAReadColumnTwice_refusedWithLine() throws IOException {
+    Path f = dir.resolve("dup.csv");
+    Files.writeString(f, "\uFEFFtime,rate,time\n0,1,5\n1,2,6\n");
+    CsvOptions o = new CsvOptions("time", "seconds", "rate", "Mbps", "-", ",");
+    assertEquals(
+        "dup.csv:1: the header names column 'time' twice (columns 1 and 3)",
+        assertThrows(MalformedTraceException.class, () -> TraceFormats.byName("csv", o).read(f))
+            .getMessage());
+    // a column the trace does not read may repeat (spreadsheets leave empty names)
+    Files.writeString(f, "time,,rate,\n0,,1,\n1,,2,\n");
+    assertEquals(1_000_000_000L, TraceFormats.byName("csv", o).read(f).passNanos());
+  }
+
   private Trace csv(String pattern, String content) throws IOException {
     Path f = dir.resolve("zoned.csv");
     Files.writeString(f, content);

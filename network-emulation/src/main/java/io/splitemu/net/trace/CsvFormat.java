@@ -64,8 +64,8 @@ public final class CsvFormat implements TraceFormat {
           if (header.isEmpty()) {
             List<String> h = Arrays.stream(l.text().split(split, -1)).map(CsvFormat::cell).toList();
             header.add(h);
-            cols[0] = column(file, h, options.timeColumn());
-            cols[1] = column(file, h, options.rateColumn());
+            cols[0] = column(file, l.number(), h, options.timeColumn());
+            cols[1] = column(file, l.number(), h, options.rateColumn());
             return;
           }
           String[] f = l.text().split(split, -1);
@@ -113,11 +113,25 @@ public final class CsvFormat implements TraceFormat {
     return s;
   }
 
-  private static int column(String file, List<String> header, String name) {
+  private static int column(String file, long line, List<String> header, String name) {
     int i = header.indexOf(name);
     if (i < 0) {
       throw new MalformedTraceException(
           file, "expected a header column '" + name + "', the header has " + header);
+    }
+    int again = header.subList(i + 1, header.size()).indexOf(name);
+    if (again >= 0) {
+      // which of the two is meant cannot be told: the first was read silently
+      throw new MalformedTraceException(
+          file,
+          line,
+          "the header names column '"
+              + name
+              + "' twice (columns "
+              + (i + 1)
+              + " and "
+              + (i + 2 + again)
+              + ")");
     }
     return i;
   }

@@ -11,6 +11,12 @@ public final class MalformedTraceException extends IllegalArgumentException {
     this.file = file;
   }
 
+  /** A problem with line {@code line} that is not a value of the wrong form. */
+  public MalformedTraceException(String file, long line, String problem) {
+    super(file + ":" + line + ": " + problem);
+    this.file = file;
+  }
+
   public MalformedTraceException(String file, String problem) {
     super(file + ": " + problem);
     this.file = file;
