@@ -127,7 +127,10 @@ public final class TraceCommand implements Callable<Integer> {
     // (TraceFiles): its name alone can be any of many traces.
     Path shown = file.toAbsolutePath().normalize();
     if (!Files.isRegularFile(file)) {
-      throw new UserException("trace file not found: " + shown);
+      throw new UserException(
+          Files.exists(file)
+              ? "trace file " + shown + io.splitemu.actors.config.Settings.notAFile(file)
+              : "trace file not found: " + shown);
     }
     // The input policy's ranges (docs/input-policy.md): a transfer of up to 1 PiB, a start
     // within the 4e9 s that a trace's own timestamps may span.

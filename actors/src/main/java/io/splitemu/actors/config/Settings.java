@@ -696,12 +696,12 @@ public record Settings(
       }
       for (Path p : up) {
         if (!Files.isRegularFile(p)) {
-          throw tr.error("uplink", "trace file " + p + " does not exist");
+          throw tr.error("uplink", "trace file " + p + notAFile(p));
         }
       }
       for (Path p : down) {
         if (!Files.isRegularFile(p)) {
-          throw tr.error("downlink", "trace file " + p + " does not exist");
+          throw tr.error("downlink", "trace file " + p + notAFile(p));
         }
       }
     }
@@ -772,11 +772,10 @@ public record Settings(
     String availability = r.string("availability");
     if (!availability.isBlank()) {
       Path file = base.resolve(availability).normalize();
-      if (Files.isDirectory(file)) {
-        throw r.error("availability", file + " is a directory, not a file");
-      }
       if (!Files.isRegularFile(file)) {
-        throw r.error("availability", "file " + file + " does not exist");
+        throw r.error(
+            "availability",
+            Files.isDirectory(file) ? file + notAFile(file) : "file " + file + notAFile(file));
       }
       // Each offline interval is a device-crash that rejoins at its end (docs/faults.md).
       faults.addAll(Availability.read(file, deviceCount));
@@ -1132,5 +1131,17 @@ public record Settings(
    */
   private static boolean openFloor(ValueSource source, SettingsReader r, String key) {
     return source instanceof ValueSource.Clamped && !r.has(key + ".min");
+  }
+
+  /**
+   * Why {@code p}, which is not a regular file, cannot be read as one: {@code " does not exist"},
+   * {@code " is a directory, not a file"} or {@code " is not a regular file"} (a FIFO, a device),
+   * as the profile and MNIST readers say it.
+   */
+  public static String notAFile(Path p) {
+    if (Files.isDirectory(p)) {
+      return " is a directory, not a file";
+    }
+    return Files.exists(p) ? " is not a regular file" : " does not exist";
   }
 }

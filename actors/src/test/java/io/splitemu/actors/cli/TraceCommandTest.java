@@ -188,6 +188,24 @@ class TraceCommandTest {
     assertTrue(r.err().contains("not found"), r.err());
   }
 
+  @Test
+  void deviceOrFolder_isSaidToBeNoRegularFile_notMissing() throws Exception {
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli("trace", "/dev/zero", "--format", "pensieve");
+    assertEquals(1, r.code());
+    assertEquals(
+        java.util.List.of("splitemu: trace file /dev/zero is not a regular file"),
+        r.err().lines().toList());
+    r = ProfileCommandTest.cli("trace", tmp.toString(), "--format", "pensieve");
+    assertEquals(1, r.code());
+    assertEquals(
+        java.util.List.of(
+            "splitemu: trace file "
+                + tmp.toAbsolutePath().normalize()
+                + " is a directory, not a file"),
+        r.err().lines().toList());
+  }
+
   /**
    * --bytes takes a whole number in the forms split's rates take (1e6, 1.5e6), as it is written
    * (before: "'1e6' is not a long"); a fraction is refused in one line naming the value.

@@ -72,6 +72,32 @@ class SettingsTest {
   }
 
   @Test
+  void traceOrAvailabilityPathThatIsNoRegularFile_isSaidToBeOne() throws Exception {
+    String dev = "/dev/null"; // a character device: it exists, and is no file to read a trace from
+    SettingsException e =
+        refused(
+            "splitemu.links { kind = trace, trace { format = pensieve, uplink = [\""
+                + dev
+                + "\"] } }\n");
+    assertTrue(
+        e.getMessage().contains("trace file " + dev + " is not a regular file"), e.getMessage());
+    Path folder = Files.createDirectories(tmp.resolve("tracedir"));
+    Path up = Files.writeString(tmp.resolve("up.txt"), "0 1\n1 1\n");
+    e =
+        refused(
+            "splitemu.links { kind = trace, trace { format = pensieve, uplink = [\""
+                + up
+                + "\"], downlink = [\""
+                + folder
+                + "\"] } }\n");
+    assertTrue(e.getMessage().contains("is a directory, not a file"), e.getMessage());
+    e = refused("splitemu.availability = \"" + dev + "\"\n");
+    assertTrue(e.getMessage().contains("file " + dev + " is not a regular file"), e.getMessage());
+    e = refused("splitemu.availability = \"" + tmp.resolve("none.csv") + "\"\n");
+    assertTrue(e.getMessage().contains("none.csv does not exist"), e.getMessage());
+  }
+
+  @Test
   void missingDataDirectory_failsNamingIt() throws Exception {
     SettingsException e =
         refused("splitemu.data { dataset = mnist, dir = \"" + tmp.resolve("nope") + "\" }\n");
