@@ -87,7 +87,9 @@ public final class CaffePrototxt {
   // ---------------------------------------------------------------------------------------------
   // The fields caffe.proto declares for the messages this importer reads. A name Caffe does not
   // know, a second value of a single-value field and an enum value Caffe does not know are refused,
-  // as Caffe refuses them; fields Caffe knows but the importer does not use (fillers, param,
+  // as Caffe refuses them; so is an enum given by its number, which Caffe reads (the importer
+  // reads names only, and the line says which name the number stands for); fields Caffe knows but
+  // the importer does not use (fillers, param,
   // include's levels, data layers' parameters...) are accepted and ignored, and the contents of
   // blocks the importer does not read are not checked.
 
@@ -970,7 +972,8 @@ public final class CaffePrototxt {
                   + " must be one of "
                   + String.join(", ", f.enumValues())
                   + ", got "
-                  + c.value());
+                  + c.value()
+                  + enumNumberHint(f.enumValues(), c.value()));
         }
         if (f.message() != null) {
           check(c, f.message(), what);
@@ -1345,5 +1348,19 @@ public final class CaffePrototxt {
 
   private static String shapeText(int[] s) {
     return s[0] + "x" + s[1] + "x" + s[2];
+  }
+
+  /**
+   * Where {@code value} is an enum's number, as protobuf's text format allows ({@code pool: 1}),
+   * the name it stands for: the names are listed in caffe.proto's order, so its number is its
+   * index.
+   */
+  private static String enumNumberHint(List<String> names, String value) {
+    if (value.matches("\\d{1,9}") && Integer.parseInt(value) < names.size()) {
+      return " (Caffe's number for "
+          + names.get(Integer.parseInt(value))
+          + ": write the name, which is what this importer reads)";
+    }
+    return "";
   }
 }

@@ -206,8 +206,10 @@ public final class MeasuredProfile {
     // strict UTF-8 named by offset and line, and a leading byte order mark skipped, so the
     // header of a file saved by a spreadsheet still matches
     // Lines end at \n or \r\n, as the other readers count them: String.lines() also ended one
-    // at a bare \r, so every later line number was one too high.
-    return List.of(TextFiles.decode(bytes, file.toString()).split("\r?\n", -1));
+    // at a bare \r, so every later line number was one too high. A file with no \n at all ends
+    // its lines at \r (saved with classic Mac line ends, as some spreadsheets still offer).
+    String text = TextFiles.decode(bytes, file.toString());
+    return List.of(text.split(text.indexOf('\n') < 0 ? "\r" : "\r?\n", -1));
   }
 
   private static void checkHeader(Path file, List<String> lines, String header) {

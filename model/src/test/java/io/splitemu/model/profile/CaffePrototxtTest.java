@@ -285,6 +285,15 @@ class CaffePrototxtTest {
     assertEquals(List.of(3, 3, 3), parse(pool + "FLOOR } }\n").outputShape("p"));
     var avg = refused(pool.replace("pool: MAX", "pool: AVG") + "CEIL } }\n");
     assertTrue(avg.getMessage().contains("'pool' in pooling_param must be one of MAX, AVE,"));
+    // a number, which Caffe reads as the enum's index, is refused naming the name it stands for
+    var number = refused(pool + "1 } }\n");
+    assertTrue(
+        number
+            .getMessage()
+            .endsWith(
+                "must be one of CEIL, FLOOR, got 1 (Caffe's number for FLOOR: write the name,"
+                    + " which is what this importer reads)"),
+        number.getMessage());
     var phase =
         refused(CONV + " include { phase: TRAINING }\n convolution_param { num_output: 4 } }\n");
     assertTrue(phase.getMessage().startsWith(SRC + ":8: layer 'conv1': 'phase' in include"));

@@ -160,6 +160,13 @@ class MeasuredProfileTest {
             "k_times.csv",
             "unit,device,forward_ms,backward_ms,update_ms\r\n" + "1,VM,1,2,0\r\n2,VM,1,2,0\r\n");
     assertEquals(2, MeasuredProfile.read(ok, mem).unitCount());
+    // a file with only \r line ends (classic Mac) is read line by line, as before 4fe264d
+    Path macTimes =
+        write(
+            "c_times.csv",
+            "unit,device,forward_ms,backward_ms,update_ms\r1,VM,1,2,0\r2,VM,1,2,0\r");
+    Path macMem = write("c_memory.csv", "unit,activation_kb_batch128,weight_kb\r1,1,1\r2,1,1\r");
+    assertEquals(2, MeasuredProfile.read(macTimes, macMem).unitCount());
   }
 
   @Test
