@@ -621,7 +621,22 @@ public final class CompareCommand implements Callable<Integer> {
           Comparison.Failure f =
               new Comparison.Failure(
                   s.scheme(), Schemes.of(s.scheme()).model(s), e.getMessage(), schemeDir);
-          CsvTable.writeAtomically(schemeDir.resolve(FAILURE), f.why() + "\n");
+          try {
+            CsvTable.writeAtomically(schemeDir.resolve(FAILURE), f.why() + "\n");
+          } catch (java.io.UncheckedIOException notWritten) {
+            // A run that failed for a full disk may leave no room for failed.txt either: its own
+            // line must not be lost behind that one, and without the file the compare stops.
+            throw new RunFailedException(
+                prefix
+                    + "scheme "
+                    + s.scheme()
+                    + ": "
+                    + f.why()
+                    + "; it could not be recorded as failed ("
+                    + notWritten.getMessage()
+                    + "), so the compare stops",
+                kept);
+          }
           PrintWriter err = spec.commandLine().getErr();
           err.println(
               "splitemu: "

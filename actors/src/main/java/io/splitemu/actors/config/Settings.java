@@ -380,14 +380,15 @@ public record Settings(
     } catch (ConfigException e) {
       throw new SettingsException(oneLine(e.getMessage()));
     }
-    if (file.root().isEmpty() && overrides.isEmpty()) {
+    if (file.root().isEmpty() && overrides.isEmpty() && alsoReading.isEmpty()) {
       // A zero-byte file left by a failed copy, or one whose only line is an optional include
       // that is not there, would otherwise run every default as if it were the user's scenario.
       throw new SettingsException(
           scenarioFile
               + ": the scenario sets nothing (an empty file, or only includes that were not found;"
               + " an optional include \"x\" is skipped when missing, include required(\"x\") is"
-              + " not), so the run would be every default; set at least splitemu.scheme");
+              + " not), so the run would be every default; set what the run is in it (splitemu {"
+              + " scheme = ... }) or with --set");
     }
     // The scenario's own substitutions (its includes' too) and the --set options' are found by
     // resolving it (UnknownKeys.readThrough); the --sweep options are not part of it.

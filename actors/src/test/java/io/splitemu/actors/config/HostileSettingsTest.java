@@ -296,6 +296,10 @@ class HostileSettingsTest {
     Files.writeString(lost, "include \"not-there.conf\"\n");
     assertThrows(SettingsException.class, () -> Settings.load(lost, List.of()));
     assertEquals(4, Settings.load(empty, List.of("rounds=4")).rounds());
+    // compare's --sweep values are set options of every point, as --set is
+    assertEquals(
+        Settings.load(empty, List.of("rounds=4")).scheme(),
+        Settings.load(empty, List.of(), List.of("rounds=1,2")).scheme());
   }
 
   // 9. Availability files.
