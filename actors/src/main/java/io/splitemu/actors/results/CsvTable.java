@@ -673,6 +673,321 @@ public final class CsvTable implements Closeable {
   }
 
   /**
+   * The side file of an insertion in place into {@code file} ({@link #insertNearEnd}): {@code
+   * NAME.tail}, beside it.
+   */
+  public static Path tailOf(Path file) {
+    return file.resolveSibling(file.getFileName() + ".tail");
+  }
+
+  /** The most bytes {@link #insertNearEnd} reads back from a table's end. */
+  static final int TAIL_READ_MAX = 16 << 20;
+
+  /** What {@link #insertNearEnd} did: the table to go on appending to, and the bytes rewritten. */
+  public record Inserted(CsvTable table, long bytesRewritten) {}
+
+  /**
+   * An insertion in place that failed once its rows were in the side file ({@link #tailOf}), and
+   * whose table could not be put back as it was: the rows are not lost, {@link #completeInsertion}
+   * (the next reopen) writes them into the table.
+   */
+  public static final class InsertionPending extends UncheckedIOException {
+    InsertionPending(String message, IOException cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Inserts {@code rows} among the last data rows of {@code file}, in place, and reopens it for
+   * appending: {@link #reopenInserting}'s result byte for byte, but only the rows from the first
+   * one that an inserted row precedes onwards are read and rewritten (the tail), not the file. The
+   * file is read backwards from its end up to the last row that {@code rows.get(0)} does not
+   * precede (or the header); so every row before that one must be preceded by none of {@code rows}
+   * (the file sorted as {@code precedes} sorts, {@code rows} sorted alike: the caller's to know).
+   * {@code each} sees each row of the new tail in order, as the file holds it, and whether it is an
+   * inserted one. Returns null, having changed nothing, where the rows would go more than {@link
+   * #TAIL_READ_MAX} bytes before the end: {@link #reopenInserting} is then the way.
+   *
+   * <p>Crash-safe: the new tail goes first, whole, into the side file {@link #tailOf} (written
+   * beside it under a temporary name, then renamed: it is there whole or not at all), with its
+   * offset, length and checksum; only then is the tail overwritten in place, and the side file
+   * deleted. A kill before the rename leaves the file as it was; one after it leaves the side file,
+   * whose {@link #completeInsertion} (which every reopen of the table calls first) writes the tail
+   * again. A failure (a full disk) before the rename leaves the file as it was; one while the tail
+   * is overwritten puts the old tail back (its bytes fit where they were) and deletes the side
+   * file, and only if that fails too is {@link InsertionPending} thrown. Either way nothing is
+   * appended while the side file is there.
+   */
+  public static Inserted insertNearEnd(
+      Path file,
+      List<String> header,
+      List<? extends List<?>> rows,
+      java.util.function.BiPredicate<List<String>, List<String>> precedes,
+      java.util.function.BiConsumer<List<String>, Boolean> each) {
+    if (rows.isEmpty()) {
+      throw new IllegalArgumentException("no rows to insert");
+    }
+    List<String> lines = new ArrayList<>(rows.size());
+    List<List<String>> parsed = new ArrayList<>(rows.size());
+    for (List<?> r : rows) {
+      if (r.size() != header.size()) {
+        throw new IllegalArgumentException(
+            file.getFileName() + ": row has " + r.size() + " fields, header has " + header.size());
+      }
+      lines.add(text(r));
+      parsed.add(parseLine(lines.get(lines.size() - 1)));
+    }
+    Path side = tailOf(file);
+    try {
+      if (Files.exists(side)) {
+        throw new IllegalStateException(side + " is there: complete that insertion first");
+      }
+      long from;
+      long size;
+      byte[] oldTail;
+      List<String> kept = new ArrayList<>(); // the old tail's whole rows, in order
+      try (java.nio.channels.FileChannel ch =
+          java.nio.channels.FileChannel.open(file, StandardOpenOption.READ)) {
+        size = ch.size();
+        // The window read back from the end grows until it holds the row that stops the scan.
+        long window = Math.min(size, 8192);
+        while (true) {
+          byte[] b = new byte[(int) window];
+          readFully(ch, ByteBuffer.wrap(b), size - window);
+          int end = b.length;
+          if (end > 0 && b[end - 1] != '\n') {
+            throw new IllegalStateException(file + ": its last row is torn");
+          }
+          kept.clear();
+          long stop = -1; // the offset in the file the tail starts at, once found
+          while (end > 0) {
+            int start = end - 1; // the line's first byte: after the '\n' before it
+            while (start > 0 && b[start - 1] != '\n') {
+              start--;
+            }
+            if (start == 0 && window < size) {
+              break; // the line may begin before the window
+            }
+            String line = new String(b, start, end - 1 - start, StandardCharsets.UTF_8);
+            boolean isHeader = start == 0 && window == size;
+            if (isHeader) {
+              if (!parseLine(line).equals(header)) {
+                throw new IllegalArgumentException(
+                    file + ": not a table of " + String.join(",", header));
+              }
+              stop = end;
+              break;
+            }
+            List<String> f = parseLine(line);
+            if (f.size() == header.size() && !precedes.test(parsed.get(0), f)) {
+              stop = size - window + end;
+              break;
+            }
+            kept.add(line);
+            end = start;
+          }
+          java.util.Collections.reverse(kept);
+          if (stop >= 0) {
+            from = stop;
+            oldTail = java.util.Arrays.copyOfRange(b, (int) (from - (size - window)), b.length);
+            break;
+          }
+          if (window == size) {
+            throw new IllegalArgumentException(
+                file + ": not a table of " + String.join(",", header));
+          }
+          if (window >= TAIL_READ_MAX) {
+            return null; // not near the end: the caller copies the file instead
+          }
+          window = Math.min(Math.min(size, TAIL_READ_MAX), window * 2);
+        }
+      }
+      // The new tail: rows merged as reopenInserting merges them (a row the header does not fit
+      // is dropped, as its copy drops it).
+      StringBuilder tail = new StringBuilder();
+      List<List<String>> newRows = new ArrayList<>();
+      List<Boolean> inserted = new ArrayList<>();
+      int next = 0;
+      for (String line : kept) {
+        List<String> f = parseLine(line);
+        if (f.size() != header.size()) {
+          continue;
+        }
+        while (next < lines.size() && precedes.test(parsed.get(next), f)) {
+          tail.append(lines.get(next)).append('\n');
+          newRows.add(parsed.get(next++));
+          inserted.add(true);
+        }
+        tail.append(line).append('\n');
+        newRows.add(f);
+        inserted.add(false);
+      }
+      while (next < lines.size()) {
+        tail.append(lines.get(next)).append('\n');
+        newRows.add(parsed.get(next++));
+        inserted.add(true);
+      }
+      byte[] newTail = tail.toString().getBytes(StandardCharsets.UTF_8);
+      writeSide(side, from, size, newTail);
+      try {
+        overwrite(file, from, newTail, true);
+      } catch (IOException failed) {
+        try {
+          overwrite(file, from, oldTail, false);
+          Files.delete(side);
+        } catch (IOException again) {
+          failed.addSuppressed(again);
+          throw new InsertionPending(
+              "cannot write "
+                  + file
+                  + ": "
+                  + IoReasons.reason(failed, file)
+                  + " (its rows are kept in "
+                  + side.getFileName()
+                  + ", written into it when it is next opened)",
+              failed);
+        }
+        throw failed;
+      }
+      try {
+        Files.delete(side);
+      } catch (IOException failed) {
+        throw new InsertionPending(
+            "cannot delete " + side + ": " + IoReasons.reason(failed, side), failed);
+      }
+      for (int i = 0; i < newRows.size(); i++) {
+        each.accept(newRows.get(i), inserted.get(i));
+      }
+      return new Inserted(
+          new CsvTable(file, output(file, StandardOpenOption.APPEND), header.size()),
+          newTail.length);
+    } catch (InsertionPending e) {
+      throw e;
+    } catch (IOException e) {
+      throw new UncheckedIOException(failed("write", file, side, e), e);
+    }
+  }
+
+  // The side file of an insertion: "splitemu-tail FROM SIZE LENGTH CRC32\n", then the new tail.
+  private static final String SIDE_MAGIC = "splitemu-tail";
+
+  /** Writes the side file whole under a temporary name, then renames it into place. */
+  private static void writeSide(Path side, long from, long size, byte[] newTail)
+      throws IOException {
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(newTail);
+    byte[] head =
+        (SIDE_MAGIC + " " + from + " " + size + " " + newTail.length + " " + crc.getValue() + "\n")
+            .getBytes(StandardCharsets.US_ASCII);
+    Path tmp = temporaryOf(side);
+    try {
+      try (java.nio.channels.FileChannel ch =
+              java.nio.channels.FileChannel.open(
+                  tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+          OutputStream o = new NoSpaceCheck(tmp, java.nio.channels.Channels.newOutputStream(ch))) {
+        o.write(head, 0, head.length);
+        o.write(newTail, 0, newTail.length);
+        o.flush();
+        ch.force(true); // on disk before the table is touched
+      }
+      Files.move(tmp, side, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException c) {
+        e.addSuppressed(c);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Writes {@code bytes} over {@code file} from offset {@code from}, one row a write, and cuts it
+   * after them; through {@link #noSpaceFor} where {@code checked}.
+   */
+  private static void overwrite(Path file, long from, byte[] bytes, boolean checked)
+      throws IOException {
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(file, StandardOpenOption.WRITE)) {
+      ch.position(from);
+      OutputStream o = java.nio.channels.Channels.newOutputStream(ch);
+      if (checked) {
+        o = new NoSpaceCheck(file, o);
+      }
+      int start = 0;
+      for (int i = 0; i < bytes.length; i++) {
+        if (bytes[i] == '\n') {
+          o.write(bytes, start, i + 1 - start);
+          start = i + 1;
+        }
+      }
+      o.write(bytes, start, bytes.length - start);
+      ch.truncate(from + bytes.length);
+    }
+  }
+
+  /**
+   * Completes an insertion in place into {@code file} that a kill (or a failure it could not undo)
+   * cut short: where its side file ({@link #tailOf}) is there, the new tail it holds is written
+   * over the file from its offset, the file cut after it, and the side file deleted (doing it again
+   * changes nothing). Returns whether there was one. A side file that is not whole (not written by
+   * {@link #insertNearEnd}, or damaged) is refused in one line, the file left as it is.
+   */
+  public static boolean completeInsertion(Path file) {
+    Path side = tailOf(file);
+    if (!Files.exists(side)) {
+      return false;
+    }
+    try {
+      byte[] all = Files.readAllBytes(side);
+      int nl = 0;
+      while (nl < all.length && all[nl] != '\n') {
+        nl++;
+      }
+      String[] head = new String(all, 0, nl, StandardCharsets.US_ASCII).split(" ");
+      long from;
+      long length;
+      long crcWanted;
+      try {
+        if (head.length != 5 || !head[0].equals(SIDE_MAGIC)) {
+          throw new NumberFormatException();
+        }
+        from = Long.parseLong(head[1]);
+        length = Long.parseLong(head[3]);
+        crcWanted = Long.parseLong(head[4]);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(side + ": not an insertion's side file");
+      }
+      byte[] tail = java.util.Arrays.copyOfRange(all, Math.min(nl + 1, all.length), all.length);
+      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+      crc.update(tail);
+      if (tail.length != length || crc.getValue() != crcWanted) {
+        throw new IllegalArgumentException(side + ": damaged (its length or checksum is wrong)");
+      }
+      if (Files.size(file) < from) {
+        throw new IllegalArgumentException(
+            side + ": " + file.getFileName() + " is shorter than the offset it names");
+      }
+      overwrite(file, from, tail, false);
+      Files.delete(side);
+      return true;
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot complete the insertion into " + file + ": " + IoReasons.reason(e, side), e);
+    }
+  }
+
+  private static void readFully(java.nio.channels.FileChannel ch, ByteBuffer b, long at)
+      throws IOException {
+    while (b.hasRemaining()) {
+      int n = ch.read(b, at + b.position());
+      if (n < 0) {
+        throw new java.io.EOFException();
+      }
+    }
+  }
+
+  /**
    * Writes a whole table ({@code header}, then {@code rows}) to {@code file} atomically: into a
    * temporary file in the same folder, then renamed over it, so a kill leaves the old file or the
    * new one, never a part.

@@ -258,6 +258,218 @@ class ResultsWriterTest {
   }
 
   /**
+   * Round {@code r} of an mpsl-like run with a checkpoint after every round: a row inside the
+   * round, its row and checkpoint at 10 r, then a row of round r + 1 at 10 r - 1 (a device's own
+   * start of the next epoch, before the checkpoint's instant: inserted at the next round's row).
+   */
+  private static void checkpointedRound(ResultsWriter w, int r) {
+    w.event(ev(10.0 * r - 5, r, "in-" + r));
+    w.round(round(r, 10.0 * r, 0.1));
+    w.onCheckpoint(new CheckpointFile(r, 10.0 * r, new byte[] {1}));
+    afterCheckpoint(w, r);
+  }
+
+  /** What round {@code r} records after its checkpoint (a resume from it records it again). */
+  private static void afterCheckpoint(ResultsWriter w, int r) {
+    w.event(ev(10.0 * r - 1, r + 1, "early-" + (r + 1)));
+  }
+
+  /**
+   * An insertion rewrites only the file's tail (the rows from its place on), in place, not the
+   * file: over 300 rounds, each with a checkpoint and a row inserted before it, each insertion
+   * rewrites two rows (about 110 bytes; 32 KB in all, less than the 42 KB file), the file is never
+   * replaced (same inode), and it is the recorded rows sorted stably by instant. Before, each
+   * insertion copied the whole file and renamed the copy over it (about 6 MB copied here, quadratic
+   * in the rounds).
+   */
+  @Test
+  void anInsertion_rewritesOnlyTheTail_inPlace() throws Exception {
+    Path dir = tmp.resolve("tail");
+    ResultsWriter w = ResultsWriter.open(dir, "x");
+    List<EventRecord> recorded = new java.util.ArrayList<>();
+    w.observe(
+        new RecordObserver() {
+          @Override
+          public void onEvent(EventRecord e) {
+            recorded.add(e);
+          }
+        });
+    Path file = dir.resolve("events.csv");
+    Object inode = inode(file);
+    int rounds = 300;
+    for (int r = 1; r <= rounds; r++) {
+      long rewritten = w.eventsRewritten();
+      checkpointedRound(w, r);
+      // Round r's insertion: round r - 1's checkpoint row and the row inserted before it.
+      assertTrue(
+          w.eventsRewritten() - rewritten < 200,
+          (w.eventsRewritten() - rewritten) + " bytes rewritten in round " + r);
+      // A copy renamed over the file is a new file (its inode taken while the old one was there).
+      assertEquals(inode, inode(file), "rewritten in place, never copied: round " + r);
+    }
+    w.close();
+    assertEquals(rounds, w.eventsInserted(), "one insertion a round (the last at the close)");
+    assertEquals(inode, inode(file), "rewritten in place, never copied");
+    assertTrue(w.eventsRewritten() < Files.size(file), "less than the file, over the whole run");
+    List<EventRecord> sorted = new java.util.ArrayList<>(recorded);
+    sorted.sort(java.util.Comparator.comparingDouble(EventRecord::emulatedS));
+    assertEquals(sorted, w.events(), "the recorded rows, sorted stably by instant");
+  }
+
+  /**
+   * An insertion in place writes the file its copy would, byte for byte: random sorted tables with
+   * ties, random sorted rows to insert (some before every row, some at the instants of rows there,
+   * some after the last).
+   */
+  @Test
+  void anInsertionInPlace_writesWhatItsCopyWrites() throws Exception {
+    java.util.Random rnd = new java.util.Random(7);
+    java.util.function.BiPredicate<List<String>, List<String>> precedes =
+        (row, old) ->
+            Double.compare(Double.parseDouble(row.get(0)), Double.parseDouble(old.get(0))) < 0;
+    for (int trial = 0; trial < 200; trial++) {
+      List<List<Object>> table = new java.util.ArrayList<>();
+      int n = rnd.nextInt(40);
+      for (int i = 0; i < n; i++) {
+        table.add(ev(rnd.nextInt(20), 1, "old-" + i).fields());
+      }
+      List<List<Object>> rows = new java.util.ArrayList<>();
+      int m = 1 + rnd.nextInt(5);
+      for (int i = 0; i < m; i++) {
+        rows.add(ev(rnd.nextInt(22) - 1, 2, "new-" + i).fields());
+      }
+      java.util.Comparator<List<Object>> byInstant =
+          java.util.Comparator.comparingDouble(f -> (Double) f.get(0));
+      table.sort(byInstant);
+      rows.sort(byInstant);
+      Path copied = tmp.resolve("copied-" + trial + ".csv");
+      Path inPlace = tmp.resolve("in-place-" + trial + ".csv");
+      CsvTable.writeAll(copied, EventRecord.HEADER, table);
+      CsvTable.writeAll(inPlace, EventRecord.HEADER, table);
+      CsvTable.reopenInserting(copied, EventRecord.HEADER, rows, precedes, f -> {}).close();
+      List<String> seen = new java.util.ArrayList<>();
+      CsvTable.Inserted done =
+          CsvTable.insertNearEnd(
+              inPlace, EventRecord.HEADER, rows, precedes, (f, inserted) -> seen.add(f.get(3)));
+      done.table().close();
+      assertEquals(Files.readString(copied), Files.readString(inPlace), "trial " + trial);
+      List<String> all = CsvTable.read(inPlace).stream().map(f -> f.get(3)).toList();
+      assertEquals(all.subList(all.size() - seen.size(), all.size()), seen, "the tail, in order");
+      assertFalse(Files.exists(CsvTable.tailOf(inPlace)));
+    }
+  }
+
+  private static Object inode(Path file) throws java.io.IOException {
+    return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+  }
+
+  /**
+   * A kill in the middle of an insertion's rewrite (one row of the new tail written over the old
+   * one) leaves the file torn, its checkpoint row of round 3 overwritten, and the new tail whole in
+   * the side file {@code events.csv.tail}: a {@code --resume} from that checkpoint writes the tail
+   * into the file first, and then goes on to the same files as an uninterrupted run, byte for byte,
+   * each row once, in order; no side file is left. A reopen after a failed write (not a resume)
+   * completes it too.
+   */
+  @Test
+  void aKillMidInsertion_losesNoRow_andAResumeWritesTheSameFiles() throws Exception {
+    Path whole = tmp.resolve("whole");
+    ResultsWriter u = ResultsWriter.open(whole, "x");
+    for (int r = 1; r <= 6; r++) {
+      checkpointedRound(u, r);
+    }
+    u.close();
+
+    Path dir = tmp.resolve("killed");
+    // The kill: the second write to events.csv itself (not a copy of it) from now on stops the
+    // process, as far as the writer can tell: nothing after it runs, no cleanup, no catch.
+    boolean[] armed = {false};
+    int[] writes = {0};
+    java.util.function.Predicate<Path> kill =
+        f -> {
+          if (armed[0] && f.equals(dir.resolve("events.csv")) && writes[0]++ == 1) {
+            throw new Killed();
+          }
+          return false;
+        };
+    ResultsWriter w = ResultsWriter.open(dir, "x");
+    for (int r = 1; r <= 3; r++) {
+      checkpointedRound(w, r);
+    }
+    CsvTable.noSpaceFor.add(kill);
+    try {
+      w.event(ev(35, 4, "in-4"));
+      armed[0] = true;
+      // Round 4's row writes the row of round 4 at 29 before round 3's checkpoint row, at 30.
+      assertThrows(Killed.class, () -> w.round(round(4, 40, 0.1)));
+    } finally {
+      CsvTable.noSpaceFor.remove(kill);
+    }
+    // What the kill left: the side file, and a file whose checkpoint row of round 3 is gone.
+    assertTrue(Files.isRegularFile(dir.resolve("events.csv.tail")));
+    List<String> torn = Files.readAllLines(dir.resolve("events.csv"));
+    assertFalse(torn.stream().anyMatch(l -> l.contains(",3,checkpoint,")), String.join("\n", torn));
+
+    ResultsWriter resumed = ResultsWriter.resume(dir, 3);
+    assertFalse(Files.exists(dir.resolve("events.csv.tail")), "the side file is written and gone");
+    afterCheckpoint(resumed, 3);
+    for (int r = 4; r <= 6; r++) {
+      checkpointedRound(resumed, r);
+    }
+    resumed.close();
+    for (String table : List.of("events.csv", "rounds.csv")) {
+      assertEquals(
+          Files.readString(whole.resolve(table)), Files.readString(dir.resolve(table)), table);
+    }
+  }
+
+  /** A kill, as a test stops a writer: an error nothing in the writer catches. */
+  private static final class Killed extends Error {}
+
+  /**
+   * A full disk while an insertion overwrites the tail in place (its side file written): the old
+   * tail is put back, the side file deleted, the rows held and written at the next round's row, in
+   * their places. Before, the insertion copied the file and never wrote to it in place.
+   */
+  @Test
+  void aFullDiskDuringAnInPlaceRewrite_putsTheTailBack_andWritesTheRowsLater() throws Exception {
+    Path dir = tmp.resolve("full-tail");
+    boolean[] full = {false};
+    java.util.function.Predicate<Path> onlyTheFile =
+        f -> full[0] && f.equals(dir.resolve("events.csv"));
+    CsvTable.noSpaceFor.add(onlyTheFile);
+    try {
+      ResultsWriter w = ResultsWriter.open(dir, "x");
+      checkpointedRound(w, 1);
+      checkpointedRound(w, 2);
+      String before = Files.readString(dir.resolve("events.csv"));
+      full[0] = true;
+      w.event(ev(25, 3, "in-3"));
+      java.io.UncheckedIOException e =
+          assertThrows(java.io.UncheckedIOException.class, () -> w.round(round(3, 30, 0.1)));
+      assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+      assertEquals(before, Files.readString(dir.resolve("events.csv")), "the file as it was");
+      assertFalse(Files.exists(dir.resolve("events.csv.tail")));
+      full[0] = false;
+      w.onCheckpoint(new CheckpointFile(3, 30, new byte[] {1}));
+      w.close();
+      assertEquals(
+          List.of(
+              "in-1",
+              "early-2",
+              "supervisor",
+              "in-2",
+              "early-3",
+              "supervisor",
+              "in-3",
+              "supervisor"),
+          subjects(dir));
+    } finally {
+      CsvTable.noSpaceFor.remove(onlyTheFile);
+    }
+  }
+
+  /**
    * A {@code --resume} of a folder written before {@code cpu_time_s} existed goes on in it: the
    * header gains the column, the kept rows an empty field in it (their CPU time was not recorded),
    * and the new rows line up. Any other header is still refused in one line.
