@@ -51,25 +51,25 @@ import java.util.function.Predicate;
  * only the file's rows from that place on (a few: the rows it precedes are the file's last) are
  * rewritten with it ({@link CsvTable#insertNearEnd}), so an insertion costs a few rows, not the
  * file (copying the file each time made a 2,000-epoch run quadratic). The new tail goes first,
- * whole, into the side file {@code events.csv.tail} (renamed into place once written), then over
- * the file's tail, and the side file goes. A kill before the side file is in place leaves the file
- * as it was (the row inserted was recorded after the checkpoint's row: a resume records it again);
- * one after it leaves the side file, which every reopen of the file (a resume, a rewind, a write
- * after a failed one) writes over the tail again first: no row in the file is lost at any instant.
- * Where the file is not in order (a row without an instant, which goes after the others) or the
- * place is more than 16 MB before the end, the file is copied once with the rows instead and the
- * copy renamed over it. That insertion is the writer's only rewrite of {@code events.csv} besides a
- * resume's or a rewind's cut; it cannot happen on the barrier and split families, so never under
- * failover (mpsl checkpoints run in one JVM only), where a cut-off holder could otherwise write
- * over a successor's file. A row leaves the writer only once it is in the file: a write that fails
- * (a full disk) keeps it for the next round's row or the close, and a failed insertion leaves the
- * file as it was (a tail half rewritten when the disk filled is put back, its bytes fitting where
- * they were), appended to in place; only if that too fails do the rows wait in the side file, which
- * the next write or the close writes into the file. Rows at one instant stay in the order the run
- * recorded them, so the file is the run's rows sorted stably by instant: the same for the same
- * scenario and seed, and, since every row a resumed run writes again was recorded after its
- * checkpoint's row, the same after a {@code --resume}. Observers see each event as the run records
- * it (the live metrics count it then).
+ * whole and synced, into the side file {@code events.csv.tail} (renamed into place once written),
+ * then over the file's tail, and the side file goes. A kill before the side file is in place leaves
+ * the file as it was (the row inserted was recorded after the checkpoint's row: a resume records it
+ * again); one after it leaves the side file, which every reopen of the file (a resume, a rewind, a
+ * write after a failed one) writes over the tail again first: no row in the file is lost at any
+ * instant. Where the file is not in order (a row without an instant, which goes after the others)
+ * or the place is more than 16 MB before the end, the file is copied once with the rows instead and
+ * the copy renamed over it. That insertion is the writer's only rewrite of {@code events.csv}
+ * besides a resume's or a rewind's cut; it cannot happen on the barrier and split families, so
+ * never under failover (mpsl checkpoints run in one JVM only), where a cut-off holder could
+ * otherwise write over a successor's file. A row leaves the writer only once it is in the file: a
+ * write that fails (a full disk) keeps it for the next round's row or the close, and a failed
+ * insertion leaves the file as it was (a tail half rewritten when the disk filled is put back, its
+ * bytes fitting where they were), appended to in place; only if that too fails do the rows wait in
+ * the side file, which the next write or the close writes into the file. Rows at one instant stay
+ * in the order the run recorded them, so the file is the run's rows sorted stably by instant: the
+ * same for the same scenario and seed, and, since every row a resumed run writes again was recorded
+ * after its checkpoint's row, the same after a {@code --resume}. Observers see each event as the
+ * run records it (the live metrics count it then).
  */
 public final class ResultsWriter implements Closeable, RecordObserver {
 
