@@ -688,9 +688,8 @@ public final class CsvTable implements Closeable {
 
   /**
    * An insertion in place that failed once its rows were in the side file ({@link #tailOf}), and
-   * whose table could not be put back as it was (or once they were in the table itself): the rows
-   * are not lost and must not be written again; {@link #completeInsertion} (the next reopen) writes
-   * any the table lacks into it.
+   * whose table could not be put back as it was: the rows are not lost, {@link #completeInsertion}
+   * (the next reopen) writes them into the table.
    */
   public static final class InsertionPending extends UncheckedIOException {
     InsertionPending(String message, IOException cause) {
@@ -856,18 +855,12 @@ public final class CsvTable implements Closeable {
         throw new InsertionPending(
             "cannot delete " + side + ": " + IoReasons.reason(failed, side), failed);
       }
-      CsvTable table;
-      try {
-        table = new CsvTable(file, output(file, StandardOpenOption.APPEND), header.size());
-      } catch (IOException failed) {
-        // The rows are in the file: a failure now must not have them written again.
-        throw new InsertionPending(
-            "cannot reopen " + file + ": " + IoReasons.reason(failed, file), failed);
-      }
       for (int i = 0; i < newRows.size(); i++) {
         each.accept(newRows.get(i), inserted.get(i));
       }
-      return new Inserted(table, newTail.length);
+      return new Inserted(
+          new CsvTable(file, output(file, StandardOpenOption.APPEND), header.size()),
+          newTail.length);
     } catch (InsertionPending e) {
       throw e;
     } catch (IOException e) {
@@ -963,27 +956,17 @@ public final class CsvTable implements Closeable {
         length = Long.parseLong(head[3]);
         crcWanted = Long.parseLong(head[4]);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(
-            side + ": not an insertion's side file" + DELETE_TO_GO_ON + file.getFileName());
+        throw new IllegalArgumentException(side + ": not an insertion's side file");
       }
       byte[] tail = java.util.Arrays.copyOfRange(all, Math.min(nl + 1, all.length), all.length);
       java.util.zip.CRC32 crc = new java.util.zip.CRC32();
       crc.update(tail);
       if (tail.length != length || crc.getValue() != crcWanted) {
-        throw new IllegalArgumentException(
-            side
-                + ": damaged (its length or checksum is wrong)"
-                + DELETE_TO_GO_ON
-                + file.getFileName());
+        throw new IllegalArgumentException(side + ": damaged (its length or checksum is wrong)");
       }
       if (Files.size(file) < from) {
         throw new IllegalArgumentException(
-            side
-                + ": "
-                + file.getFileName()
-                + " is shorter than the offset it names"
-                + DELETE_TO_GO_ON
-                + file.getFileName());
+            side + ": " + file.getFileName() + " is shorter than the offset it names");
       }
       overwrite(file, from, tail, false);
       Files.delete(side);
@@ -993,8 +976,6 @@ public final class CsvTable implements Closeable {
           "cannot complete the insertion into " + file + ": " + IoReasons.reason(e, side), e);
     }
   }
-
-  private static final String DELETE_TO_GO_ON = "; delete it to go on with what is in ";
 
   private static void readFully(java.nio.channels.FileChannel ch, ByteBuffer b, long at)
       throws IOException {

@@ -423,27 +423,6 @@ class ResultsWriterTest {
     }
   }
 
-  /**
-   * A side file that is not whole (damaged, or not an insertion's) is never written over {@code
-   * events.csv}: the resume is refused in one line that names it, and every table stays as it was.
-   */
-  @Test
-  void aDamagedSideFile_isRefused_andTheTablesStayAsTheyWere() throws Exception {
-    Path dir = tmp.resolve("damaged");
-    ResultsWriter w = ResultsWriter.open(dir, "x");
-    checkpointedRound(w, 1);
-    checkpointedRound(w, 2);
-    w.close();
-    String events = Files.readString(dir.resolve("events.csv"));
-    Files.writeString(dir.resolve("events.csv.tail"), "splitemu-tail 10 20 5 123\nabcde");
-    IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> ResultsWriter.resume(dir, 2));
-    assertTrue(e.getMessage().contains("events.csv.tail: damaged"), e.getMessage());
-    assertEquals(events, Files.readString(dir.resolve("events.csv")));
-    Files.delete(dir.resolve("events.csv.tail"));
-    ResultsWriter.resume(dir, 2).close();
-  }
-
   /** A kill, as a test stops a writer: an error nothing in the writer catches. */
   private static final class Killed extends Error {}
 
