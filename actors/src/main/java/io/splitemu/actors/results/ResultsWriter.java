@@ -47,29 +47,17 @@ import java.util.function.Predicate;
  * it). A row no later row can precede is written as it comes: on the barrier and split families one
  * at or before the last round's end, and on every family a resume row. A row that still comes
  * earlier than the file's last one (on mpsl a link fault at a device's own start of epoch R + 1,
- * which can precede the end of epoch R, after R's checkpoint) is inserted in its place, in place:
- * only the file's rows from that place on (a few: the rows it precedes are the file's last) are
- * rewritten with it ({@link CsvTable#insertNearEnd}), so an insertion costs a few rows, not the
- * file (copying the file each time made a 2,000-epoch run quadratic). The new tail goes first,
- * whole and synced, into the side file {@code events.csv.tail} (renamed into place once written),
- * then over the file's tail, and the side file goes. A kill before the side file is in place leaves
- * the file as it was (the row inserted was recorded after the checkpoint's row: a resume records it
- * again); one after it leaves the side file, which every reopen of the file (a resume, a rewind, a
- * write after a failed one) writes over the tail again first: no row in the file is lost at any
- * instant. Where the file is not in order (a row without an instant, which goes after the others)
- * or the place is more than 16 MB before the end, the file is copied once with the rows instead and
- * the copy renamed over it. That insertion is the writer's only rewrite of {@code events.csv}
- * besides a resume's or a rewind's cut; it cannot happen on the barrier and split families, so
- * never under failover (mpsl checkpoints run in one JVM only), where a cut-off holder could
- * otherwise write over a successor's file. A row leaves the writer only once it is in the file: a
- * write that fails (a full disk) keeps it for the next round's row or the close, and a failed
- * insertion leaves the file as it was (a tail half rewritten when the disk filled is put back, its
- * bytes fitting where they were), appended to in place; only if that too fails do the rows wait in
- * the side file, which the next write or the close writes into the file. Rows at one instant stay
- * in the order the run recorded them, so the file is the run's rows sorted stably by instant: the
- * same for the same scenario and seed, and, since every row a resumed run writes again was recorded
- * after its checkpoint's row, the same after a {@code --resume}. Observers see each event as the
- * run records it (the live metrics count it then).
+ * which can precede the end of epoch R, after R's checkpoint) is inserted in its place: the file is
+ * copied once with it, one line at a time. That copy, renamed over the file, is the writer's only
+ * rewrite of {@code events.csv} besides a resume's or a rewind's cut; it cannot happen on the
+ * barrier and split families, so never under failover (mpsl checkpoints run in one JVM only), where
+ * a cut-off holder could otherwise rename it over a successor's file. A row leaves the writer only
+ * once it is in the file: a write that fails (a full disk) keeps it for the next round's row or the
+ * close, and a failed copy leaves the file as it was, appended to in place. Rows at one instant
+ * stay in the order the run recorded them, so the file is the run's rows sorted stably by instant:
+ * the same for the same scenario and seed, and, since every row a resumed run writes again was
+ * recorded after its checkpoint's row, the same after a {@code --resume}. Observers see each event
+ * as the run records it (the live metrics count it then).
  */
 public final class ResultsWriter implements Closeable, RecordObserver {
 
@@ -121,10 +109,6 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   private final List<EventRecord> heldEvents = new ArrayList<>();
   private double lastEventS = Double.NEGATIVE_INFINITY;
   private int eventsInserted;
-  // Whether events.csv is in order: each row at or after the one before it, each with an instant
-  // (an insertion then rewrites only its tail), and the bytes insertions rewrote (for tests).
-  private boolean eventsOrdered = true;
-  private long eventsRewritten;
   private static final Comparator<EventRecord> BY_INSTANT =
       Comparator.comparingDouble(EventRecord::emulatedS);
 
@@ -350,12 +334,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
           tallyWritten(e);
         }
       } else {
-        try {
-          insertEvents(ready);
-        } catch (CsvTable.InsertionPending pending) {
-          written.addAll(ready); // in the side file, which the next reopen writes into the file
-          throw pending;
-        }
+        insertEvents(ready);
         written.addAll(ready);
       }
     } finally {
@@ -364,65 +343,24 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   }
 
   /**
-   * Writes {@code ready}, sorted, the first earlier than a row written. Where the file is in order
-   * (every row at or after the one before it, each with an instant: {@link #eventsOrdered}) only
-   * its tail is rewritten, in place, from the first row that {@code ready}'s first precedes ({@link
-   * CsvTable#insertNearEnd}: crash-safe through a side file), and the summary's tallies take the
-   * inserted rows; otherwise, or where that tail is long, the file is copied with the rows in their
-   * places, and what the summary, plots and report keep of it is taken again in the new order. A
-   * write that fails (a full disk) leaves the file as it was, which is reopened for appending in
-   * place; the rows stay held. Only where an insertion in place can neither finish nor undo itself
-   * ({@link CsvTable.InsertionPending}) are the rows kept in its side file instead, which the next
-   * reopen writes into the file.
+   * Writes {@code ready}, sorted, the first earlier than a row written: the file is copied with the
+   * rows in their places, and what the summary, plots and report keep of it is taken again in the
+   * new order. A copy that fails (a full disk) leaves the file as it was, which is reopened for
+   * appending in place; the rows stay held.
    */
   private void insertEvents(List<EventRecord> ready) {
     eventsInserted++;
     eventsCsv.abandon(); // every row is on disk already
     eventsCsv = null;
-    Path file = dir.resolve("events.csv");
-    List<List<Object>> rows = ready.stream().map(EventRecord::fields).toList();
-    java.util.function.BiPredicate<List<String>, List<String>> precedes =
-        (row, old) -> Double.compare(number(row.get(0)), number(old.get(0))) < 0;
+    clearEventTally();
     try {
-      if (eventsOrdered) {
-        List<EventRecord> tail = new ArrayList<>();
-        List<EventRecord> added = new ArrayList<>();
-        CsvTable.Inserted done =
-            CsvTable.insertNearEnd(
-                file,
-                EventRecord.HEADER,
-                rows,
-                precedes,
-                (f, inserted) -> {
-                  EventRecord e = eventOf(f);
-                  tail.add(e);
-                  if (inserted) {
-                    added.add(e);
-                  }
-                });
-        if (done != null) {
-          eventsCsv = done.table();
-          eventsRewritten += done.bytesRewritten();
-          for (EventRecord e : added) {
-            tally(e);
-            if (Double.isNaN(e.emulatedS())) {
-              eventsOrdered = false; // the file's last row now, after the others
-            } else if (e.emulatedS() > lastEventS) {
-              lastEventS = e.emulatedS();
-            }
-          }
-          marked.relist(tail);
-          return;
-        }
-      }
-      clearEventTally();
       eventsCsv =
           CsvTable.reopenInserting(
-              file, EventRecord.HEADER, rows, precedes, f -> tallyWritten(eventOf(f)));
-      eventsRewritten += sizeOf(file);
-    } catch (CsvTable.InsertionPending e) {
-      clearEventTally(); // taken again from the file once its insertion is complete
-      throw e;
+              dir.resolve("events.csv"),
+              EventRecord.HEADER,
+              ready.stream().map(EventRecord::fields).toList(),
+              (row, old) -> Double.compare(number(row.get(0)), number(old.get(0))) < 0,
+              f -> tallyWritten(eventOf(f)));
     } catch (RuntimeException e) {
       try {
         reopenEvents();
@@ -433,21 +371,12 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     }
   }
 
-  private static long sizeOf(Path file) {
-    try {
-      return Files.size(file);
-    } catch (IOException e) {
-      return 0; // only a figure for tests
-    }
-  }
-
   /**
    * Reopens {@code events.csv} for appending in place, cut to its whole rows, and takes the
    * summary's tallies of it again.
    */
   private void reopenEvents() {
     clearEventTally();
-    CsvTable.completeInsertion(dir.resolve("events.csv"));
     eventsCsv =
         CsvTable.reopenAppending(
             dir.resolve("events.csv"), EventRecord.HEADER, f -> tallyWritten(eventOf(f)));
@@ -459,9 +388,6 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   private void tallyWritten(EventRecord e) {
     tally(e);
-    if (Double.isNaN(e.emulatedS()) || e.emulatedS() < lastEventS) {
-      eventsOrdered = false;
-    }
     if (e.emulatedS() > lastEventS) { // false for NaN
       lastEventS = e.emulatedS();
     }
@@ -473,20 +399,11 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     marked.clear();
     resumedFrom.clear();
     lastEventS = Double.NEGATIVE_INFINITY;
-    eventsOrdered = true;
   }
 
   /** How often a row earlier than {@code events.csv}'s last was inserted in its place (tests). */
   synchronized int eventsInserted() {
     return eventsInserted;
-  }
-
-  /**
-   * The bytes of {@code events.csv} its insertions rewrote: the tails rewritten in place, the whole
-   * file where it was copied (tests).
-   */
-  synchronized long eventsRewritten() {
-    return eventsRewritten;
   }
 
   // What the summary, plots and report need of each row (recorded now or read back).
@@ -905,10 +822,6 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     try {
       if (!heldEvents.isEmpty()) {
         writeHeldEvents(Double.POSITIVE_INFINITY);
-      } else if (eventsCsv == null && !takenOver()) {
-        // A failed write's rows may wait in an insertion's side file (CsvTable.insertNearEnd):
-        // the reopen writes them into the file and takes the summary's tallies again.
-        reopenEvents();
       }
     } catch (RuntimeException e) {
       first = e;
@@ -1067,13 +980,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   /** The run folder's files that the writer replaces through a temporary file. */
   private static final java.util.Set<String> OWN_FILES =
       java.util.Set.of(
-          "rounds.csv",
-          "devices.csv",
-          "events.csv",
-          "events.csv.tail",
-          "summary.json",
-          "report.md",
-          "run-label.txt");
+          "rounds.csv", "devices.csv", "events.csv", "summary.json", "report.md", "run-label.txt");
 
   /**
    * How old a temporary file must be before a resume deletes it: a write takes seconds, and a
@@ -1125,8 +1032,6 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     // written) leaves every table as it was.
     List<CsvTable.Cut> cuts = new ArrayList<>();
     try {
-      // An insertion a kill cut short is completed first (the rows it held are in the file then).
-      CsvTable.completeInsertion(dir.resolve("events.csv"));
       cuts.add(
           CsvTable.cut(
               dir.resolve("rounds.csv"),
