@@ -672,6 +672,234 @@ public final class CsvTable implements Closeable {
     }
   }
 
+  /** The most bytes {@link #reopenInsertingNearEnd} reads back from a table's end. */
+  static final int TAIL_READ_MAX = 16 << 20;
+
+  /**
+   * What {@link #reopenInsertingNearEnd} did: the table to go on appending to, and the data rows it
+   * parsed (its tail's rows and the inserted ones).
+   */
+  public record Inserted(CsvTable table, long rowsParsed) {}
+
+  /**
+   * {@link #reopenInserting}'s result byte for byte, for rows that go among the last data rows of
+   * {@code file}, but cheaper: the file is read backwards from its end up to the last row that
+   * {@code rows.get(0)} does not precede (or the header), at offset {@code from}; its bytes before
+   * {@code from} (the head) are copied into the temporary file by the kernel ({@link
+   * java.nio.channels.FileChannel#transferTo}), not read nor parsed, and only the rows after it
+   * (the tail) are parsed and written, merged with {@code rows} as {@link #reopenInserting} merges
+   * them. The temporary file then replaces {@code file} atomically as there: {@code file} is always
+   * either the old whole file or the new whole one, and a failure (a full disk) leaves it as it
+   * was, having written only the temporary file, which is deleted. Every row before {@code from}
+   * must be preceded by none of {@code rows} (the file sorted as {@code precedes} sorts, {@code
+   * rows} sorted alike: the caller's to know), and every row of the head is kept as it is (this
+   * class writes no row the header does not fit, nor a line break inside a row). {@code each} sees
+   * each row of the new tail in order, as the file holds it, and whether it is an inserted one,
+   * once the file is replaced. Returns null, having written nothing, where the rows would go more
+   * than {@link #TAIL_READ_MAX} bytes before the end, or where the file ends in a torn row, its
+   * tail holds a carriage return or its header is not {@code header}: {@link #reopenInserting} is
+   * then the way (it drops a torn row, and refuses a file that is not a table of {@code header}).
+   */
+  public static Inserted reopenInsertingNearEnd(
+      Path file,
+      List<String> header,
+      List<? extends List<?>> rows,
+      java.util.function.BiPredicate<List<String>, List<String>> precedes,
+      java.util.function.BiConsumer<List<String>, Boolean> each) {
+    if (rows.isEmpty()) {
+      throw new IllegalArgumentException("no rows to insert");
+    }
+    List<String> lines = new ArrayList<>(rows.size());
+    List<List<String>> parsed = new ArrayList<>(rows.size());
+    for (List<?> r : rows) {
+      if (r.size() != header.size()) {
+        throw new IllegalArgumentException(
+            file.getFileName() + ": row has " + r.size() + " fields, header has " + header.size());
+      }
+      lines.add(text(r));
+      parsed.add(parseLine(lines.get(lines.size() - 1)));
+    }
+    Path tmp = temporaryOf(file);
+    try (java.nio.channels.FileChannel src =
+        java.nio.channels.FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = src.size();
+      long from = -1; // the offset the tail starts at, once found
+      List<String> kept = new ArrayList<>(); // the old tail's lines, in order
+      long rowsParsed = 0;
+      // The window read back from the end grows until it holds the row that stops the scan.
+      long window = Math.min(size, 8192);
+      while (true) {
+        byte[] b = new byte[(int) window];
+        readFully(src, ByteBuffer.wrap(b), size - window);
+        int end = b.length;
+        if (end == 0 || b[end - 1] != '\n') {
+          return null; // a torn last row (or an empty file): the copy drops or refuses it
+        }
+        kept.clear();
+        while (end > 0) {
+          int start = end - 1; // the line's first byte: after the '\n' before it
+          while (start > 0 && b[start - 1] != '\n') {
+            start--;
+          }
+          if (start == 0 && window < size) {
+            break; // the line may begin before the window
+          }
+          String line = new String(b, start, end - 1 - start, StandardCharsets.UTF_8);
+          if (line.indexOf('\r') >= 0) {
+            return null; // read as two lines by the copy
+          }
+          if (start == 0) { // the header: every row is in the tail
+            if (!parseLine(line).equals(header)) {
+              return null;
+            }
+            from = end;
+            break;
+          }
+          List<String> f = parseLine(line);
+          rowsParsed++;
+          if (f.size() == header.size() && !precedes.test(parsed.get(0), f)) {
+            from = size - window + end;
+            break;
+          }
+          kept.add(line);
+          end = start;
+        }
+        if (from >= 0) {
+          break;
+        }
+        if (window >= Math.min(size, TAIL_READ_MAX)) {
+          return null; // not near the end: the caller copies the file instead
+        }
+        window = Math.min(Math.min(size, TAIL_READ_MAX), window * 2);
+      }
+      java.util.Collections.reverse(kept);
+      if (!headerIs(src, header)) {
+        return null; // the copy refuses it
+      }
+      // The new tail: rows merged as reopenInserting merges them (a row the header does not fit
+      // is dropped, as its copy drops it).
+      List<String> tailLines = new ArrayList<>();
+      List<List<String>> newRows = new ArrayList<>();
+      List<Boolean> inserted = new ArrayList<>();
+      int next = 0;
+      for (String line : kept) {
+        List<String> f = parseLine(line);
+        if (f.size() != header.size()) {
+          continue;
+        }
+        while (next < lines.size() && precedes.test(parsed.get(next), f)) {
+          tailLines.add(lines.get(next));
+          newRows.add(parsed.get(next++));
+          inserted.add(true);
+        }
+        tailLines.add(line);
+        newRows.add(f);
+        inserted.add(false);
+      }
+      while (next < lines.size()) {
+        tailLines.add(lines.get(next));
+        newRows.add(parsed.get(next++));
+        inserted.add(true);
+      }
+      rowsParsed += lines.size();
+      java.nio.channels.FileChannel ch = null;
+      Output o;
+      try {
+        ch =
+            java.nio.channels.FileChannel.open(
+                tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        transferFully(src, from, ch, tmp);
+        ch.position(from);
+        OutputStream raw = java.nio.channels.Channels.newOutputStream(ch);
+        o =
+            new Output(
+                new BufferedWriter(
+                    new OutputStreamWriter(
+                        new NoSpaceCheck(tmp, raw), StandardCharsets.UTF_8.newEncoder())),
+                raw);
+        for (String line : tailLines) {
+          o.writer().write(line);
+          o.writer().write('\n');
+        }
+        o.writer().flush();
+        // As reopenInserting's: the copy's writer goes on appending to the file it becomes.
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException | RuntimeException e) {
+        try {
+          if (ch != null) {
+            ch.close();
+          }
+          Files.deleteIfExists(tmp);
+        } catch (IOException c) {
+          e.addSuppressed(c); // the write's failure is the one to report
+        }
+        throw e;
+      }
+      for (int i = 0; i < newRows.size(); i++) {
+        each.accept(newRows.get(i), inserted.get(i));
+      }
+      return new Inserted(new CsvTable(file, o, header.size()), rowsParsed);
+    } catch (IOException e) {
+      throw new UncheckedIOException(cannotReopen(file, tmp, e), e);
+    }
+  }
+
+  /** Whether the first line of the file {@code ch} reads is {@code header}. */
+  private static boolean headerIs(java.nio.channels.FileChannel ch, List<String> header)
+      throws IOException {
+    byte[] b = new byte[(int) Math.min(ch.size(), 1 << 16)];
+    readFully(ch, ByteBuffer.wrap(b), 0);
+    for (int i = 0; i < b.length; i++) {
+      if (b[i] == '\n') {
+        String line = new String(b, 0, i, StandardCharsets.UTF_8);
+        return line.indexOf('\r') < 0 && parseLine(line).equals(header);
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Copies {@code src}'s first {@code count} bytes to {@code dst} by the kernel; fails as a full
+   * disk where {@link #noSpaceFor} (or, having copied half, {@link #noSpaceMidRowFor}) says of
+   * {@code dstPath}.
+   */
+  private static void transferFully(
+      java.nio.channels.FileChannel src,
+      long count,
+      java.nio.channels.FileChannel dst,
+      Path dstPath)
+      throws IOException {
+    if (count > 0 && noSpaceFor.stream().anyMatch(p -> p.test(dstPath))) {
+      throw new IOException("No space left on device");
+    }
+    long limit = count;
+    boolean half = count > 0 && noSpaceMidRowFor.stream().anyMatch(p -> p.test(dstPath));
+    if (half) {
+      limit = count / 2;
+    }
+    long done = 0;
+    while (done < limit) {
+      long n = src.transferTo(done, limit - done, dst);
+      if (n <= 0) {
+        throw new java.io.EOFException(dstPath + ": its file was cut while it was copied");
+      }
+      done += n;
+    }
+    if (half) {
+      throw new IOException("No space left on device");
+    }
+  }
+
+  private static void readFully(java.nio.channels.FileChannel ch, ByteBuffer b, long at)
+      throws IOException {
+    while (b.hasRemaining()) {
+      int n = ch.read(b, at + b.position());
+      if (n < 0) {
+        throw new java.io.EOFException();
+      }
+    }
+  }
+
   /**
    * Writes a whole table ({@code header}, then {@code rows}) to {@code file} atomically: into a
    * temporary file in the same folder, then renamed over it, so a kill leaves the old file or the

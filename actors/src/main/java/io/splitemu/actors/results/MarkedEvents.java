@@ -112,6 +112,25 @@ public final class MarkedEvents {
     }
   }
 
+  /**
+   * Lists the first rows in the file's order again once rows were inserted among its last ones (and
+   * {@link #add added}): {@code tail} is the file's rows from some row to its end, in order, the
+   * inserted ones among them. Only a list that reaches into the tail changes.
+   */
+  void relist(List<EventRecord> tail) {
+    long inTail = tail.stream().filter(e -> Plots.marked(e.kind())).count();
+    long before = count - inTail;
+    if (before >= LISTED) {
+      return;
+    }
+    first.subList((int) before, first.size()).clear();
+    for (EventRecord e : tail) {
+      if (first.size() < LISTED && Plots.marked(e.kind())) {
+        first.add(e);
+      }
+    }
+  }
+
   /** Forgets every row. */
   void clear() {
     first.clear();

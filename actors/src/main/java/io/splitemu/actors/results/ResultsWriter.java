@@ -109,6 +109,12 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   private final List<EventRecord> heldEvents = new ArrayList<>();
   private double lastEventS = Double.NEGATIVE_INFINITY;
   private int eventsInserted;
+  // Whether events.csv is in order: each row at or after the one before it, each with an instant
+  // (an insertion then parses only its tail), and the rows insertions parsed (for tests).
+  private boolean eventsOrdered = true;
+  private long eventsParsed;
+  // Tests only: false, every insertion reads and copies the whole file (reopenInserting).
+  private boolean insertNearEnd = true;
   private static final Comparator<EventRecord> BY_INSTANT =
       Comparator.comparingDouble(EventRecord::emulatedS);
 
@@ -344,23 +350,66 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   /**
    * Writes {@code ready}, sorted, the first earlier than a row written: the file is copied with the
-   * rows in their places, and what the summary, plots and report keep of it is taken again in the
-   * new order. A copy that fails (a full disk) leaves the file as it was, which is reopened for
-   * appending in place; the rows stay held.
+   * rows in their places and the copy renamed over it. Where the file is in order (every row at or
+   * after the one before it, each with an instant: {@link #eventsOrdered}) the copy's head, up to
+   * the first row that {@code ready}'s first precedes, is copied by the kernel and only the tail is
+   * parsed ({@link CsvTable#reopenInsertingNearEnd}); the summary's tallies then take the inserted
+   * rows and the report's list is put back in the file's order. Otherwise, or where that tail is
+   * long, every row is read and copied ({@link CsvTable#reopenInserting}), and what the summary,
+   * plots and report keep of the file is taken again in the new order. A copy that fails (a full
+   * disk) leaves the file as it was, which is reopened for appending in place; the rows stay held.
    */
   private void insertEvents(List<EventRecord> ready) {
     eventsInserted++;
     eventsCsv.abandon(); // every row is on disk already
     eventsCsv = null;
-    clearEventTally();
+    Path file = dir.resolve("events.csv");
+    List<List<Object>> rows = ready.stream().map(EventRecord::fields).toList();
+    java.util.function.BiPredicate<List<String>, List<String>> precedes =
+        (row, old) -> Double.compare(number(row.get(0)), number(old.get(0))) < 0;
     try {
+      if (eventsOrdered && insertNearEnd) {
+        List<EventRecord> tail = new ArrayList<>();
+        List<EventRecord> added = new ArrayList<>();
+        CsvTable.Inserted done =
+            CsvTable.reopenInsertingNearEnd(
+                file,
+                EventRecord.HEADER,
+                rows,
+                precedes,
+                (f, inserted) -> {
+                  EventRecord e = eventOf(f);
+                  tail.add(e);
+                  if (inserted) {
+                    added.add(e);
+                  }
+                });
+        if (done != null) {
+          eventsCsv = done.table();
+          eventsParsed += done.rowsParsed();
+          for (EventRecord e : added) {
+            tally(e);
+            if (Double.isNaN(e.emulatedS())) {
+              eventsOrdered = false; // the file's last row now, after the others
+            } else if (e.emulatedS() > lastEventS) {
+              lastEventS = e.emulatedS();
+            }
+          }
+          marked.relist(tail);
+          return;
+        }
+      }
+      clearEventTally();
       eventsCsv =
           CsvTable.reopenInserting(
-              dir.resolve("events.csv"),
+              file,
               EventRecord.HEADER,
-              ready.stream().map(EventRecord::fields).toList(),
-              (row, old) -> Double.compare(number(row.get(0)), number(old.get(0))) < 0,
-              f -> tallyWritten(eventOf(f)));
+              rows,
+              precedes,
+              f -> {
+                eventsParsed++;
+                tallyWritten(eventOf(f));
+              });
     } catch (RuntimeException e) {
       try {
         reopenEvents();
@@ -388,6 +437,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   private void tallyWritten(EventRecord e) {
     tally(e);
+    if (Double.isNaN(e.emulatedS()) || e.emulatedS() < lastEventS) {
+      eventsOrdered = false;
+    }
     if (e.emulatedS() > lastEventS) { // false for NaN
       lastEventS = e.emulatedS();
     }
@@ -399,11 +451,25 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     marked.clear();
     resumedFrom.clear();
     lastEventS = Double.NEGATIVE_INFINITY;
+    eventsOrdered = true;
   }
 
   /** How often a row earlier than {@code events.csv}'s last was inserted in its place (tests). */
   synchronized int eventsInserted() {
     return eventsInserted;
+  }
+
+  /**
+   * The rows of {@code events.csv} its insertions parsed: the tail's and the inserted ones where
+   * the head was copied by the kernel, every row where the file was read whole (tests).
+   */
+  synchronized long eventsParsed() {
+    return eventsParsed;
+  }
+
+  /** Tests only: every later insertion reads and copies the whole file, as before 2026-12-07. */
+  synchronized void insertByWholeCopy() {
+    insertNearEnd = false;
   }
 
   // What the summary, plots and report need of each row (recorded now or read back).

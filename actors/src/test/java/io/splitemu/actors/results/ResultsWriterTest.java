@@ -258,6 +258,203 @@ class ResultsWriterTest {
   }
 
   /**
+   * Round {@code r} of an mpsl-like run with a checkpoint after every round: a row inside the
+   * round, its row and checkpoint at 10 r, then a row of round r + 1 at 10 r - 1 (a device's own
+   * start of the next epoch, before the checkpoint's instant: inserted at the next round's row).
+   */
+  private static void checkpointedRound(ResultsWriter w, int r) {
+    w.event(ev(10.0 * r - 5, r, "in-" + r));
+    w.round(round(r, 10.0 * r, 0.1));
+    w.onCheckpoint(new CheckpointFile(r, 10.0 * r, new byte[] {1}));
+    w.event(ev(10.0 * r - 1, r + 1, "early-" + (r + 1)));
+  }
+
+  private static Object inode(Path file) throws java.io.IOException {
+    return Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+  }
+
+  /**
+   * An insertion parses only the file's tail (the rows from its place on), not the file: over 300
+   * rounds, each with a checkpoint and a row inserted before it, each insertion parses three rows
+   * (the checkpoint's row, the row after it and the one inserted) while the file grows to 900; the
+   * head is copied by the kernel. The file is still replaced by a whole copy each time (a new
+   * inode: renamed over it, never written in place), and it is the recorded rows sorted stably by
+   * instant. Before, each insertion parsed every row of the file (about 135,000 rows here,
+   * quadratic in the rounds).
+   */
+  @Test
+  void anInsertion_parsesOnlyTheTail_andRenamesACopyOverTheFile() throws Exception {
+    Path dir = tmp.resolve("tail");
+    ResultsWriter w = ResultsWriter.open(dir, "x");
+    List<EventRecord> recorded = new java.util.ArrayList<>();
+    w.observe(
+        new RecordObserver() {
+          @Override
+          public void onEvent(EventRecord e) {
+            recorded.add(e);
+          }
+        });
+    Path file = dir.resolve("events.csv");
+    int rounds = 300;
+    for (int r = 1; r <= rounds; r++) {
+      long parsed = w.eventsParsed();
+      int inserted = w.eventsInserted();
+      Object inode = inode(file);
+      checkpointedRound(w, r);
+      assertTrue(
+          w.eventsParsed() - parsed <= 4,
+          (w.eventsParsed() - parsed) + " rows parsed in round " + r);
+      if (w.eventsInserted() > inserted) {
+        assertNotEquals(inode, inode(file), "a copy renamed over the file: round " + r);
+      }
+    }
+    w.close();
+    assertEquals(rounds, w.eventsInserted(), "one insertion a round (the last at the close)");
+    List<EventRecord> sorted = new java.util.ArrayList<>(recorded);
+    sorted.sort(java.util.Comparator.comparingDouble(EventRecord::emulatedS));
+    assertEquals(sorted, w.events(), "the recorded rows, sorted stably by instant");
+    assertTrue(
+        w.eventsParsed() < sorted.size() * 2L, w.eventsParsed() + " rows parsed over the run");
+    try (var files = Files.list(dir)) {
+      assertFalse(files.anyMatch(f -> f.getFileName().toString().endsWith(".tmp")), "no copy left");
+    }
+  }
+
+  /**
+   * An insertion that copies the head by the kernel writes the file a whole copy writes, byte for
+   * byte: random sorted tables with ties, some longer than the first window read back from the end,
+   * random sorted rows to insert (some before every row, some at the instants of rows there, some
+   * after the last).
+   */
+  @Test
+  void anInsertionNearTheEnd_writesWhatAWholeCopyWrites() throws Exception {
+    java.util.Random rnd = new java.util.Random(7);
+    java.util.function.BiPredicate<List<String>, List<String>> precedes =
+        (row, old) ->
+            Double.compare(Double.parseDouble(row.get(0)), Double.parseDouble(old.get(0))) < 0;
+    for (int trial = 0; trial < 300; trial++) {
+      List<List<Object>> table = new java.util.ArrayList<>();
+      int n = rnd.nextInt(trial % 10 == 0 ? 600 : 40);
+      for (int i = 0; i < n; i++) {
+        table.add(ev(rnd.nextInt(20), 1, "old-" + i).fields());
+      }
+      List<List<Object>> rows = new java.util.ArrayList<>();
+      int m = 1 + rnd.nextInt(5);
+      for (int i = 0; i < m; i++) {
+        rows.add(ev(rnd.nextInt(22) - 1, 2, "new-" + i).fields());
+      }
+      java.util.Comparator<List<Object>> byInstant =
+          java.util.Comparator.comparingDouble(f -> (Double) f.get(0));
+      table.sort(byInstant);
+      rows.sort(byInstant);
+      Path copied = tmp.resolve("copied-" + trial + ".csv");
+      Path near = tmp.resolve("near-" + trial + ".csv");
+      CsvTable.writeAll(copied, EventRecord.HEADER, table);
+      CsvTable.writeAll(near, EventRecord.HEADER, table);
+      CsvTable.reopenInserting(copied, EventRecord.HEADER, rows, precedes, f -> {}).close();
+      List<String> seen = new java.util.ArrayList<>();
+      CsvTable.Inserted done =
+          CsvTable.reopenInsertingNearEnd(
+              near, EventRecord.HEADER, rows, precedes, (f, inserted) -> seen.add(f.get(3)));
+      assertNotNull(done, "trial " + trial);
+      // The table goes on appending to the new file, as reopenInserting's does.
+      done.table().append(ev(99, 3, "appended").fields());
+      done.table().close();
+      Files.writeString(
+          copied, "99.0,3,fault,appended,at 99.0\n", java.nio.file.StandardOpenOption.APPEND);
+      assertEquals(Files.readString(copied), Files.readString(near), "trial " + trial);
+      List<String> all = CsvTable.read(near).stream().map(f -> f.get(3)).toList();
+      assertEquals(
+          all.subList(all.size() - 1 - seen.size(), all.size() - 1), seen, "the tail, in order");
+      try (var files = Files.list(tmp)) {
+        assertFalse(files.anyMatch(f -> f.getFileName().toString().endsWith(".tmp")));
+      }
+    }
+  }
+
+  /**
+   * A full disk while an insertion copies the file's head (half of it copied by the kernel, then
+   * {@code No space left on device}): the file stays as it was, byte for byte and the same file,
+   * the copy is deleted, and the rows are held and written at the next round's row, in their
+   * places.
+   */
+  @Test
+  void aFullDiskDuringTheHeadsCopy_leavesTheFile_andWritesTheRowsLater() throws Exception {
+    Path dir = tmp.resolve("full-head");
+    boolean[] full = {false};
+    java.util.function.Predicate<Path> onlyTheCopy =
+        f ->
+            full[0]
+                && f.startsWith(dir)
+                && CsvTable.isTemporaryOf(f.getFileName().toString(), "events.csv");
+    CsvTable.noSpaceMidRowFor.add(onlyTheCopy);
+    try {
+      ResultsWriter w = ResultsWriter.open(dir, "x");
+      checkpointedRound(w, 1);
+      checkpointedRound(w, 2);
+      Path file = dir.resolve("events.csv");
+      String before = Files.readString(file);
+      Object inode = inode(file);
+      full[0] = true;
+      w.event(ev(25, 3, "in-3"));
+      java.io.UncheckedIOException e =
+          assertThrows(java.io.UncheckedIOException.class, () -> w.round(round(3, 30, 0.1)));
+      assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
+      assertEquals(before, Files.readString(file), "the file as it was");
+      assertEquals(inode, inode(file), "the same file");
+      try (var files = Files.list(dir)) {
+        assertFalse(files.anyMatch(f -> f.getFileName().toString().endsWith(".tmp")));
+      }
+      full[0] = false;
+      w.onCheckpoint(new CheckpointFile(3, 30, new byte[] {1}));
+      w.close();
+      assertEquals(
+          List.of(
+              "in-1",
+              "early-2",
+              "supervisor",
+              "in-2",
+              "early-3",
+              "supervisor",
+              "in-3",
+              "supervisor"),
+          subjects(dir));
+    } finally {
+      CsvTable.noSpaceMidRowFor.remove(onlyTheCopy);
+    }
+  }
+
+  /**
+   * The summary's tallies and the report's list of the first marked rows, which an insertion near
+   * the end takes from the inserted rows alone (the list put back in the file's order), are a whole
+   * copy's: over 100 rounds (the report lists the first 64 rows, reached by the insertions of the
+   * first 30 rounds) {@code events.csv}, {@code summary.json} and {@code report.md} are byte for
+   * byte those of a writer that copies the file whole at each insertion.
+   */
+  @Test
+  void anInsertionNearTheEnd_tallies_asAWholeCopy() throws Exception {
+    Path near = tmp.resolve("near");
+    Path whole = tmp.resolve("whole");
+    ResultsWriter a = ResultsWriter.open(near, "x");
+    ResultsWriter b = ResultsWriter.open(whole, "x");
+    b.insertByWholeCopy();
+    for (int r = 1; r <= 100; r++) {
+      checkpointedRound(a, r);
+      checkpointedRound(b, r);
+    }
+    a.finish("quick", "psl", 7L, 0.9, Map.of());
+    b.finish("quick", "psl", 7L, 0.9, Map.of());
+    assertTrue(
+        a.eventsParsed() * 10 < b.eventsParsed(), a.eventsParsed() + " vs " + b.eventsParsed());
+    assertEquals(b.marked().first(), a.marked().first());
+    assertEquals(MarkedEvents.read(near).first(), a.marked().first(), "the file's order");
+    assertEquals(b.marked().count(), a.marked().count());
+    for (String f : List.of("events.csv", "summary.json", "report.md")) {
+      assertEquals(Files.readString(whole.resolve(f)), Files.readString(near.resolve(f)), f);
+    }
+  }
+
+  /**
    * A {@code --resume} of a folder written before {@code cpu_time_s} existed goes on in it: the
    * header gains the column, the kept rows an empty field in it (their CPU time was not recorded),
    * and the new rows line up. Any other header is still refused in one line.
