@@ -48,16 +48,21 @@ import java.util.function.Predicate;
  * at or before the last round's end, and on every family a resume row. A row that still comes
  * earlier than the file's last one (on mpsl a link fault at a device's own start of epoch R + 1,
  * which can precede the end of epoch R, after R's checkpoint) is inserted in its place: the file is
- * copied once with it, one line at a time. That copy, renamed over the file, is the writer's only
- * rewrite of {@code events.csv} besides a resume's or a rewind's cut; it cannot happen on the
- * barrier and split families, so never under failover (mpsl checkpoints run in one JVM only), where
- * a cut-off holder could otherwise rename it over a successor's file. A row leaves the writer only
- * once it is in the file: a write that fails (a full disk) keeps it for the next round's row or the
- * close, and a failed copy leaves the file as it was, appended to in place. Rows at one instant
- * stay in the order the run recorded them, so the file is the run's rows sorted stably by instant:
- * the same for the same scenario and seed, and, since every row a resumed run writes again was
- * recorded after its checkpoint's row, the same after a {@code --resume}. Observers see each event
- * as the run records it (the live metrics count it then).
+ * copied once with it into a temporary file, renamed over it (the file is always the old whole one
+ * or the new whole one). Where the file is in order the copy's head, up to the first row the
+ * inserted rows precede (found by reading back from the end), is copied by the kernel, and only the
+ * tail after it (a few rows) is parsed and written with them, so an insertion costs a few parsed
+ * rows, not the file's (parsing the whole file each time made a 2,000-epoch run quadratic);
+ * otherwise the whole file is copied one line at a time. That copy is the writer's only rewrite of
+ * {@code events.csv} besides a resume's or a rewind's cut; it cannot happen on the barrier and
+ * split families, so never under failover (mpsl checkpoints run in one JVM only), where a cut-off
+ * holder could otherwise rename it over a successor's file. A row leaves the writer only once it is
+ * in the file: a write that fails (a full disk) keeps it for the next round's row or the close, and
+ * a failed copy leaves the file as it was, appended to in place. Rows at one instant stay in the
+ * order the run recorded them, so the file is the run's rows sorted stably by instant: the same for
+ * the same scenario and seed, and, since every row a resumed run writes again was recorded after
+ * its checkpoint's row, the same after a {@code --resume}. Observers see each event as the run
+ * records it (the live metrics count it then).
  */
 public final class ResultsWriter implements Closeable, RecordObserver {
 
