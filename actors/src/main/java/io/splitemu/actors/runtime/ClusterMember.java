@@ -406,8 +406,46 @@ public final class ClusterMember {
                 .withRole("devices")
                 // Sent only when sharding hands a shard over (no passivation): its member leaves.
                 .withStopMessage(Device.HandOff.INSTANCE)
-                .withAllocationStrategy(new DeviceAllocation(system)));
+                .withAllocationStrategy(new DeviceAllocation(system))
+                .withMessageExtractor(
+                    new org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor<
+                        ShardingEnvelope<Device.Command>, Device.Command>() {
+                      @Override
+                      public String entityId(ShardingEnvelope<Device.Command> e) {
+                        return e.entityId();
+                      }
+
+                      @Override
+                      public String shardId(String entityId) {
+                        return deviceShard(entityId);
+                      }
+
+                      @Override
+                      public Device.Command unwrapMessage(ShardingEnvelope<Device.Command> e) {
+                        return e.message();
+                      }
+                    }));
   }
+
+  /**
+   * The shard of device entity {@code entityId} ({@code RUN/DEVICE}): {@code RUN/N}, N the device
+   * modulo {@link #SHARDS_PER_RUN}. A shard holds the devices of one run only, so that {@link
+   * DeviceAllocation} can count each member's shards of the run being placed: the shards of earlier
+   * runs stay on long-lived members (never passivated nor rebalanced), and counting them gave a
+   * member that had just joined every device of the next runs.
+   */
+  static String deviceShard(String entityId) {
+    int slash = entityId.lastIndexOf('/');
+    try {
+      int device = Integer.parseInt(entityId.substring(slash + 1));
+      return entityId.substring(0, slash + 1) + Math.floorMod(device, SHARDS_PER_RUN);
+    } catch (NumberFormatException e) {
+      return entityId.substring(0, slash + 1) + Math.floorMod(entityId.hashCode(), SHARDS_PER_RUN);
+    }
+  }
+
+  /** The most shards one run's devices take (sharding's usual number of shards). */
+  static final int SHARDS_PER_RUN = 1000;
 
   /**
    * The name of run {@code run}'s device {@code id}'s forwarder, a child of its edge member's

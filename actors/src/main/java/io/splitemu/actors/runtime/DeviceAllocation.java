@@ -1,8 +1,13 @@
 package io.splitemu.actors.runtime;
 
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.ActorRef;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -16,9 +21,11 @@ import scala.concurrent.Future;
 
 /**
  * Where the device shards of a cluster run go: a new shard to the {@code devices} member with the
- * fewest (ties to the lowest address), and never a rebalance. A device's state lives in its entity
- * for the whole run, so moving a shard of a running emulation would restart its devices from
- * nothing; only a lost member's shards move, re-created on the survivors when next addressed.
+ * fewest shards of the same run (ties to the lowest address), and never a rebalance. The shards of
+ * earlier runs do not count: they stay on long-lived members, so a member that had just joined had
+ * the fewest and got every device of the next runs. A device's state lives in its entity for the
+ * whole run, so moving a shard of a running emulation would restart its devices from nothing; only
+ * a lost member's shards move, re-created on the survivors when next addressed.
  *
  * <p>A member that is not up (Leaving, Exiting, Down...) gets no new shard while another one can
  * take it: sharding itself stops giving shards to a region only once the region asks to shut down
@@ -42,35 +49,61 @@ final class DeviceAllocation extends ShardCoordinator.AbstractShardAllocationStr
         up.add(m.address());
       }
     }
-    ActorRef best = null;
+    Map<ActorRef, List<String>> shards = new HashMap<>();
+    current.forEach((r, s) -> shards.put(r, scala.jdk.javaapi.CollectionConverters.asJava(s)));
+    ActorRef best =
+        fewest(
+            shardId,
+            shards,
+            r -> up.contains(address(r)),
+            Comparator.comparing((ActorRef r) -> r.path().address().toString()));
+    return Futures.successful(best == null ? requester : best);
+  }
+
+  /**
+   * The region of {@code current} (each region's shards) that gets new shard {@code shardId} (of
+   * run {@code RUN/}): the one with the fewest shards of that run, ties to the first in {@code
+   * order}, among those {@code up} if any.
+   */
+  static <R> R fewest(
+      String shardId,
+      Map<R, ? extends Collection<String>> current,
+      Predicate<R> up,
+      Comparator<R> order) {
+    // Only the shards of the run being placed count (ClusterMember.deviceShard): a long-lived
+    // member keeps the shards of every earlier run.
+    String run = shardId.substring(0, shardId.lastIndexOf('/') + 1);
+    R best = null;
+    int bestCount = 0;
     for (boolean upOnly : new boolean[] {true, false}) {
-      for (Map.Entry<ActorRef, IndexedSeq<String>> e : current.entrySet()) {
-        if (upOnly && !up.contains(address(e.getKey()))) {
+      for (Map.Entry<R, ? extends Collection<String>> e : current.entrySet()) {
+        if (upOnly && !up.test(e.getKey())) {
           continue;
         }
+        int count = 0;
+        for (String s : e.getValue()) {
+          if (s.startsWith(run)) {
+            count++;
+          }
+        }
         if (best == null
-            || fewer(e.getKey(), e.getValue().size(), best, current.get(best).size())) {
+            || count < bestCount
+            || (count == bestCount && order.compare(e.getKey(), best) < 0)) {
           best = e.getKey();
+          bestCount = count;
         }
       }
       if (best != null) {
         break; // else no region's member is up: the fewest of all, as before
       }
     }
-    return Futures.successful(best == null ? requester : best);
+    return best;
   }
 
   /** The member address of a region (the coordinator's own region has a local one). */
   private Address address(ActorRef region) {
     Address a = region.path().address();
     return a.hasLocalScope() ? cluster.selfMember().address() : a;
-  }
-
-  private static boolean fewer(ActorRef a, int shardsA, ActorRef b, int shardsB) {
-    if (shardsA != shardsB) {
-      return shardsA < shardsB;
-    }
-    return a.path().address().toString().compareTo(b.path().address().toString()) < 0;
   }
 
   @Override
