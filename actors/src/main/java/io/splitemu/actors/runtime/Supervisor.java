@@ -1061,6 +1061,35 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return this;
   }
 
+  /**
+   * The detail of a device's {@code deadline} row: why it missed the phase, and what the run does
+   * with it: under {@code survival.absent} ({@code dropForRun}), unless its cluster member was lost
+   * in round {@code round} ({@code memberLost}): then it is out until it is re-created from its
+   * kept state ({@code rejoins}, as the {@code member-lost} row says; before 2026-12-07 the row
+   * said it was dropped from later rounds, and a {@code rejoin} row brought it back), or for the
+   * rest of the run.
+   */
+  static String deadlineDetail(
+      String why, boolean dropForRun, boolean memberLost, boolean rejoins, int round) {
+    String then;
+    if (memberLost) {
+      then =
+          rejoins
+              ? "; its cluster member is lost: out of the step and FedAvg of this round,"
+                  + " re-created on a surviving devices member to take part again from round "
+                  + (round + 1)
+                  + " (member-lost, rejoin rows)"
+              : "; its cluster member is lost: out for the rest of the run (member-lost row)";
+    } else {
+      then =
+          dropForRun
+              ? "; dropped from the step, FedAvg and later rounds"
+              : "; dropped from the step and FedAvg of this round, asked again next round"
+                  + " (survival.absent = drop-for-round)";
+    }
+    return "no answer by barrier.deadline (" + why + ")" + then;
+  }
+
   private int epochSteps(int device) {
     int samples = shardSize.get(device);
     return (samples + setup.batchSize() - 1) / setup.batchSize();
@@ -1101,12 +1130,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           v.missedAtNs().get(e.getKey()),
           "deadline",
           "device-" + e.getKey(),
-          "no answer by barrier.deadline ("
-              + e.getValue()
-              + (dropForRun
-                  ? "); dropped from the step, FedAvg and later rounds"
-                  : "); dropped from the step and FedAvg of this round, asked again next round"
-                      + " (survival.absent = drop-for-round)"));
+          deadlineDetail(
+              e.getValue(),
+              dropForRun,
+              lostThisRound.contains(e.getKey()),
+              rejoining.contains(e.getKey()),
+              round));
     }
     for (Map.Entry<Integer, Device.RoundStats> e : v.stats().entrySet()) {
       Device.RoundStats s = e.getValue();
