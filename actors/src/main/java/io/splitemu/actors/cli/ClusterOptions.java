@@ -84,6 +84,36 @@ public final class ClusterOptions {
     return null;
   }
 
+  /**
+   * These options as given on {@code spec}'s command line, as words for a POSIX shell (each
+   * preceded by a space; empty when none was given): what a command to paste (a resume) repeats so
+   * that it joins the same cluster the same way.
+   */
+  String shellOptions(CommandLine.Model.CommandSpec spec) {
+    CommandLine.ParseResult given = spec.commandLine().getParseResult();
+    StringBuilder b = new StringBuilder();
+    if (given.hasMatchedOption("--seed-nodes")) {
+      b.append(" --seed-nodes ").append(RunCommand.shellWord(String.join(",", seedNodes)));
+    }
+    if (given.hasMatchedOption("--bind")) {
+      b.append(" --bind ").append(RunCommand.shellWord(bind));
+    }
+    if (given.hasMatchedOption("--port")) {
+      b.append(" --port ").append(port);
+    }
+    for (Object[] o :
+        new Object[][] {
+          {"--tls-keystore", tlsKeyStore},
+          {"--tls-truststore", tlsTrustStore},
+          {"--tls-password-file", tlsPasswordFile}
+        }) {
+      if (given.hasMatchedOption((String) o[0])) {
+        b.append(' ').append(o[0]).append(' ').append(RunCommand.shellWord(o[1].toString()));
+      }
+    }
+    return b.toString();
+  }
+
   /** An IPv4 address as given, not a name to look up. */
   private static final Pattern ADDRESS = Pattern.compile("[0-9.]+");
 

@@ -231,13 +231,8 @@ public final class RunCommand implements Callable<Integer> {
             + status
             + " on the JVM that held its lease (--failover), so this one does not run it; to go"
             + " on with it: "
-            + launcher()
-            + " run "
-            + shellWord(scenario.toString())
-            + resumeSets()
-            + " --resume "
-            + shellWord(out.toString())
-            + " (on the cluster: with --cluster --seed-nodes), or remove "
+            + resumeCommand(out)
+            + ", or remove "
             + out.resolve(Failover.ENDED)
             + " and start the --failover JVMs again");
     err.flush();
@@ -455,13 +450,7 @@ public final class RunCommand implements Callable<Integer> {
               + (hopCrash
                   // --resume refuses it (a checkpoint holds the hops of one plan)
                   ? "; a run with a hop-crash fault cannot be resumed yet"
-                  : "; resume with: "
-                      + launcher()
-                      + " run "
-                      + shellWord(scenario.toString())
-                      + resumeSets()
-                      + " --resume "
-                      + shellWord(dir.toString())));
+                  : "; resume with: " + resumeCommand(dir)));
       err.flush();
       ended.accept(SIGTERM_STATUS);
       // Within what is left of the stop bound, which the supervisors' grace is sized on.
@@ -502,6 +491,27 @@ public final class RunCommand implements Callable<Integer> {
    */
   private String resumeSets() {
     return shellSets(sets);
+  }
+
+  /**
+   * The command that resumes this run from folder {@code dir}: the scenario and {@code --set}
+   * options as given, and for a cluster run {@code --cluster} with the cluster options as given
+   * ({@code --seed-nodes}, {@code --bind}, {@code --port}, TLS, {@code --min-members}), so that it
+   * resumes on the same cluster. Before 2026-12-07 a cluster run's line left them out, and pasting
+   * it resumed a lab-scale run in one JVM.
+   */
+  private String resumeCommand(Path dir) {
+    return launcher()
+        + " run "
+        + shellWord(scenario.toString())
+        + resumeSets()
+        + " --resume "
+        + shellWord(dir.toString())
+        + (cluster
+            ? " --cluster"
+                + clusterOptions.shellOptions(spec)
+                + (minMembers == null ? "" : " --min-members " + minMembers)
+            : "");
   }
 
   /** {@code sets} as {@code --set} options for a POSIX shell, each value quoted where it needs. */

@@ -11,6 +11,7 @@ import io.splitemu.actors.cli.Main;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -95,7 +96,25 @@ class ClusterResumeTest {
     int after = Integer.parseInt(line.group(1));
     assertTrue(after < 4, "stopped before the run's end: " + line.group());
     assertEquals(after + 1, lines(dir.resolve("rounds.csv")).size(), "rows up to the stop");
+    // The line's command, as a shell splits it, resumes on the same cluster: before 2026-12-07 it
+    // left out --cluster and its options, and pasting it resumed the run in one JVM.
+    String said = line.group();
+    List<String> words = shellWords(said.substring(said.indexOf("resume with: ") + 13));
+    assertEquals(resumeArgs(dir), words.subList(1, words.size()), said);
     resumeOnTheClusterAndCompare(dir);
+  }
+
+  /** The words bash makes of {@code command} (its first one {@code splitemu}). */
+  private static List<String> shellWords(String command) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                "bash", "-c", "splitemu() { printf '%s\\n' splitemu \"$@\"; }; " + command)
+            .redirectErrorStream(true)
+            .start();
+    String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, p.exitValue(), printed);
+    return printed.lines().toList();
   }
 
   @Test
@@ -184,16 +203,22 @@ class ClusterResumeTest {
     return supervisor;
   }
 
+  /** The arguments of {@code run} that resume {@code dir}'s run on the same cluster. */
+  private List<String> resumeArgs(Path dir) {
+    List<String> args = new ArrayList<>(checkpointed());
+    args.addAll(
+        List.of(
+            "--resume", dir.toString(), "--cluster", "--seed-nodes", seed, "--min-members", "3"));
+    return args;
+  }
+
   /**
    * Resumes {@code dir}'s run on the same cluster from this JVM (new device entities and edge
    * server, restored from the newest checkpoint; the members drop the stopped run's actors when
    * this one loads) and compares it with the run uninterrupted in one JVM.
    */
   private void resumeOnTheClusterAndCompare(Path dir) throws IOException {
-    List<String> args = new ArrayList<>(checkpointed());
-    args.addAll(
-        List.of(
-            "--resume", dir.toString(), "--cluster", "--seed-nodes", seed, "--min-members", "3"));
+    List<String> args = resumeArgs(dir);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = Main.run(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));

@@ -240,7 +240,9 @@ class FailoverFolderTest {
             + scenario()
             + " --set cluster-run.join-timeout=3s --resume "
             + dir
-            + " (on the cluster: with --cluster --seed-nodes), or remove "
+            + " --cluster --seed-nodes "
+            + seedAddress
+            + ", or remove "
             + dir.resolve(".failover-ended")
             + " and start the --failover JVMs again",
         again.err().strip());
