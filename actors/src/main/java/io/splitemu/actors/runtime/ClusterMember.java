@@ -257,6 +257,7 @@ public final class ClusterMember {
                 devices(
                     ctx.getSystem(),
                     e -> device(held, ended, e),
+                    ended::contains,
                     line -> {
                       // A refused part at an entity: no parent reports it, so the run hears here.
                       Held h = held.get();
@@ -394,6 +395,7 @@ public final class ClusterMember {
   static ActorRef<ShardingEnvelope<Device.Command>> devices(
       org.apache.pekko.actor.typed.ActorSystem<?> system,
       java.util.function.Function<String, Behavior<Device.Command>> entity,
+      java.util.function.Predicate<String> ended,
       java.util.function.Consumer<String> refused) {
     return ClusterSharding.get(system)
         .init(
@@ -406,7 +408,7 @@ public final class ClusterMember {
                 .withRole("devices")
                 // Sent only when sharding hands a shard over (no passivation): its member leaves.
                 .withStopMessage(Device.HandOff.INSTANCE)
-                .withAllocationStrategy(new DeviceAllocation(system))
+                .withAllocationStrategy(new DeviceAllocation(system, ended))
                 .withMessageExtractor(
                     new org.apache.pekko.cluster.sharding.typed.ShardingMessageExtractor<
                         ShardingEnvelope<Device.Command>, Device.Command>() {

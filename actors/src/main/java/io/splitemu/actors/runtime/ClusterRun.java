@@ -220,7 +220,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
           .tell(org.apache.pekko.cluster.typed.Join.create(cluster.selfMember().address()));
     }
     // This member has no devices role: the region is a proxy to the devices members' entities.
-    this.region = ClusterMember.devices(ctx.getSystem(), id -> Behaviors.empty(), line -> {});
+    this.region =
+        ClusterMember.devices(ctx.getSystem(), id -> Behaviors.empty(), r -> false, line -> {});
     ctx.getSystem()
         .receptionist()
         .tell(

@@ -21,11 +21,13 @@ import scala.concurrent.Future;
 
 /**
  * Where the device shards of a cluster run go: a new shard to the {@code devices} member with the
- * fewest shards of the same run (ties to the lowest address), and never a rebalance. The shards of
- * earlier runs do not count: they stay on long-lived members, so a member that had just joined had
- * the fewest and got every device of the next runs. A device's state lives in its entity for the
- * whole run, so moving a shard of a running emulation would restart its devices from nothing; only
- * a lost member's shards move, re-created on the survivors when next addressed.
+ * fewest shards of the same run (ties to the lowest address), and never a rebalance of a running
+ * run's shards (those of a run that ended are released). The shards of other runs do not count:
+ * before they were released (and those of runs before a member joined, which it does not release)
+ * they stayed on long-lived members, so a member that had just joined had the fewest and got every
+ * device of the next runs. A device's state lives in its entity for the whole run, so moving a
+ * shard of a running emulation would restart its devices from nothing; only a lost member's shards
+ * move, re-created on the survivors when next addressed.
  *
  * <p>A member that is not up (Leaving, Exiting, Down...) gets no new shard while another one can
  * take it: sharding itself stops giving shards to a region only once the region asks to shut down
@@ -34,10 +36,19 @@ import scala.concurrent.Future;
  */
 final class DeviceAllocation extends ShardCoordinator.AbstractShardAllocationStrategy {
 
-  private final Cluster cluster;
+  /** The most shards of ended runs released at a time (sharding asks every 10 s). */
+  static final int RELEASED_AT_ONCE = 100;
 
-  DeviceAllocation(ActorSystem<?> system) {
+  private final Cluster cluster;
+  private final Predicate<String> ended;
+
+  /**
+   * {@code ended} says whether a run (its name) ended on this member: the shards of such a run are
+   * released ({@link #rebalance}).
+   */
+  DeviceAllocation(ActorSystem<?> system, Predicate<String> ended) {
     this.cluster = Cluster.get(system);
+    this.ended = ended;
   }
 
   @Override
@@ -106,9 +117,41 @@ final class DeviceAllocation extends ShardCoordinator.AbstractShardAllocationStr
     return a.hasLocalScope() ? cluster.selfMember().address() : a;
   }
 
+  /**
+   * Releases the shards of runs that ended (sharding hands them off, and they hold no entity by
+   * then: a run's end retires its devices), at most {@link #RELEASED_AT_ONCE} at a time; never a
+   * shard of a run that has not ended here. Without it every run left up to 1000 shards on the
+   * long-lived members for good, each written again with every later allocation.
+   */
   @Override
   public Future<Set<String>> rebalance(
       Map<ActorRef, IndexedSeq<String>> current, Set<String> inProgress) {
-    return Futures.successful(Set.of());
+    Map<ActorRef, List<String>> shards = new HashMap<>();
+    current.forEach((r, s) -> shards.put(r, scala.jdk.javaapi.CollectionConverters.asJava(s)));
+    return Futures.successful(released(shards, inProgress, ended, RELEASED_AT_ONCE));
+  }
+
+  /**
+   * The shards of {@code current} whose run has {@code ended}, not {@code inProgress}, at most
+   * {@code max}.
+   */
+  static <R> Set<String> released(
+      Map<R, ? extends Collection<String>> current,
+      Set<String> inProgress,
+      Predicate<String> ended,
+      int max) {
+    Set<String> out = new HashSet<>();
+    for (Collection<String> shards : current.values()) {
+      for (String shard : shards) {
+        if (out.size() >= max) {
+          return out;
+        }
+        int slash = shard.lastIndexOf('/');
+        if (slash > 0 && !inProgress.contains(shard) && ended.test(shard.substring(0, slash))) {
+          out.add(shard);
+        }
+      }
+    }
+    return out;
   }
 }

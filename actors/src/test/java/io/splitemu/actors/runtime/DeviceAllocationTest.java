@@ -72,4 +72,35 @@ class DeviceAllocationTest {
           ClusterMember.deviceShard("quickstart-2y/" + d));
     }
   }
+
+  @Test
+  void theShardsOfEndedRunsAreReleased_neverThoseOfARunning() {
+    Map<String, List<String>> current = new LinkedHashMap<>();
+    current.put("a", new ArrayList<>());
+    current.put("b", new ArrayList<>());
+    place(current, "old-1x", 150);
+    place(current, "old-2y", 3);
+    place(current, "now-3z", 4);
+    java.util.function.Predicate<String> ended = r -> r.startsWith("old-");
+    java.util.Set<String> inProgress = java.util.Set.of(ClusterMember.deviceShard("old-2y/1"));
+    java.util.Set<String> all = new java.util.HashSet<>();
+    for (int i = 0; i < 3; i++) { // as sharding asks every rebalance-interval
+      java.util.Set<String> released =
+          DeviceAllocation.released(current, inProgress, ended, DeviceAllocation.RELEASED_AT_ONCE);
+      assertTrue(released.size() <= DeviceAllocation.RELEASED_AT_ONCE, released.toString());
+      current.values().forEach(shards -> shards.removeAll(released));
+      all.addAll(released);
+    }
+    assertEquals(152, all.size());
+    assertTrue(all.stream().allMatch(s -> s.startsWith("old-")), all.toString());
+    assertEquals(
+        List.of(ClusterMember.deviceShard("now-3z/0"), ClusterMember.deviceShard("now-3z/2")),
+        current.get("a").stream().sorted().toList());
+    assertEquals(
+        List.of(
+            ClusterMember.deviceShard("now-3z/1"),
+            ClusterMember.deviceShard("now-3z/3"),
+            ClusterMember.deviceShard("old-2y/1")),
+        current.get("b").stream().sorted().toList());
+  }
 }
