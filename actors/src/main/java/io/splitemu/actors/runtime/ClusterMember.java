@@ -57,6 +57,9 @@ public final class ClusterMember {
   /** How many ended runs a member remembers, so that a late message for one stops its entity. */
   private static final int ENDED_KEPT = 16;
 
+  /** How often a member looks whether a held run's supervisor's member is gone (OwnerCheck). */
+  private static final java.time.Duration OWNER_CHECK = java.time.Duration.ofSeconds(1);
+
   /**
    * How long an entity of a run its member does not hold yet waits for the run's load (and, for
    * MP-SL, its wiring) before it stops; it is told when the run is ready ({@link Runs#wake}).
@@ -93,6 +96,12 @@ public final class ClusterMember {
    * java.util.function.Function)}).
    */
   private record Gated(Load load) implements Command {}
+
+  /**
+   * Looks whether the member of run {@code run}'s supervisor is gone, after a {@link Terminated} of
+   * the supervisor while its member was up (below).
+   */
+  private record OwnerCheck(String run) implements Command {}
 
   /** Spawn the edge server of the loaded run and tell {@code supervisor} its reference. */
   public record SpawnServer(
@@ -566,6 +575,19 @@ public final class ClusterMember {
                 .onMessage(SpawnHops.class, m -> onSpawnHops(ctx, held, region, m))
                 .onMessage(WirePipeline.class, m -> onWirePipeline(ctx, held, ended, m))
                 .onMessage(Unload.class, m -> onUnload(ctx, held, ended, m))
+                .onMessage(
+                    OwnerCheck.class,
+                    m -> {
+                      Held h = held.get();
+                      if (h != null && h.run().equals(m.run())) {
+                        if (state(ctx, h.owner()) == OwnerState.GONE) {
+                          drop(ctx, held, ended);
+                        } else {
+                          ctx.scheduleOnce(OWNER_CHECK, ctx.getSelf(), m);
+                        }
+                      }
+                      return Behaviors.same();
+                    })
                 .onSignal(ChildFailed.class, f -> onChildFailed(held, f))
                 .onSignal(
                     Terminated.class,
@@ -574,7 +596,27 @@ public final class ClusterMember {
                       // unloading it; otherwise a child stopped by an unload.
                       Held h = held.get();
                       if (h != null && t.getRef().equals(h.owner())) {
-                        drop(ctx, held, ended);
+                        if (state(ctx, h.owner()) != OwnerState.GONE) {
+                          // Its member is still in the cluster: the removal of an earlier member
+                          // at the same address (a supervisor restarted at its fixed --port),
+                          // seen late here, ends every watch at the address (Pekko's
+                          // AddressTerminated is by address, not incarnation), and a new watch
+                          // of it ends at once too. The run is dropped once its supervisor's
+                          // member is gone instead, looked at every second. Before 2026-12-07
+                          // the member dropped the run at once, its devices never started, and
+                          // about 1 in 4 runs started right after another at the same --port
+                          // ended with "N of 4 devices did not start".
+                          ctx.getLog()
+                              .warn(
+                                  "run {}: its supervisor {} was reported gone while its member"
+                                      + " is in the cluster (an earlier member at that address"
+                                      + " removed); the run is dropped once that member is gone",
+                                  h.run(),
+                                  ownerAddress(ctx, h.owner()));
+                          ctx.scheduleOnce(OWNER_CHECK, ctx.getSelf(), new OwnerCheck(h.run()));
+                        } else {
+                          drop(ctx, held, ended);
+                        }
                       }
                       return Behaviors.same();
                     })
