@@ -7,6 +7,7 @@ import com.typesafe.config.ConfigResolveOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.splitemu.model.EditDistance;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.Map;
@@ -96,12 +97,12 @@ public final class UnknownKeys {
               String hint = null;
               if (keys.contains(key)) {
                 hint = key;
-              } else if (distance(key, namespace) <= 2) {
+              } else if (EditDistance.between(key, namespace) <= 2) {
                 hint = "";
               } else if (key.length() >= 4) {
                 hint =
                     keys.stream()
-                        .filter(k -> distance(key, k) <= 1)
+                        .filter(k -> EditDistance.between(key, k) <= 1)
                         .sorted()
                         .findFirst()
                         .orElse(null);
@@ -193,7 +194,7 @@ public final class UnknownKeys {
     int bestDistance = Integer.MAX_VALUE;
     for (Map.Entry<String, ConfigValue> e : reference.getConfig(namespace).entrySet()) {
       String candidate = namespace + "." + e.getKey();
-      int d = distance(key, candidate);
+      int d = EditDistance.between(key, candidate);
       if (d < bestDistance) {
         bestDistance = d;
         best = candidate;
@@ -201,24 +202,5 @@ public final class UnknownKeys {
     }
     // Only suggest what is plausibly a typo.
     return bestDistance <= Math.max(2, key.length() / 5) ? best : null;
-  }
-
-  private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
   }
 }

@@ -1,5 +1,6 @@
 package io.splitemu.model.profile;
 
+import io.splitemu.model.EditDistance;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -88,10 +89,9 @@ public final class CaffePrototxt {
   // The fields caffe.proto declares for the messages this importer reads. A name Caffe does not
   // know, a second value of a single-value field and an enum value Caffe does not know are refused,
   // as Caffe refuses them; so is an enum given by its number, which Caffe reads (the importer
-  // reads names only, and the line says which name the number stands for); fields Caffe knows but
-  // the importer does not use (fillers, param,
-  // include's levels, data layers' parameters...) are accepted and ignored, and the contents of
-  // blocks the importer does not read are not checked.
+  // reads names only, and the line says which name the number stands for). Fields Caffe knows but
+  // the importer does not use (fillers, param, include's levels, data layers' parameters...) are
+  // accepted and ignored, and the contents of blocks the importer does not read are not checked.
 
   /**
    * One declared field: {@code repeated} or single-valued; a block ({@code message} its schema, or
@@ -986,36 +986,17 @@ public final class CaffePrototxt {
       String best = null;
       int bestDistance = Integer.MAX_VALUE;
       for (String n : names) {
-        int d = distance(name.toLowerCase(java.util.Locale.ROOT), n);
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        int d =
+            lower.length() > 64 || n.length() > 64
+                ? Integer.MAX_VALUE
+                : EditDistance.between(lower, n);
         if (d < bestDistance) {
           best = n;
           bestDistance = d;
         }
       }
       return bestDistance <= Math.min(2, Math.max(1, name.length() / 3)) ? best : null;
-    }
-
-    /** Levenshtein distance, names being short. */
-    private static int distance(String a, String b) {
-      if (a.length() > 64 || b.length() > 64) {
-        return Integer.MAX_VALUE;
-      }
-      int[] prev = new int[b.length() + 1];
-      int[] cur = new int[b.length() + 1];
-      for (int j = 0; j <= b.length(); j++) {
-        prev[j] = j;
-      }
-      for (int i = 1; i <= a.length(); i++) {
-        cur[0] = i;
-        for (int j = 1; j <= b.length(); j++) {
-          int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-          cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
-        }
-        int[] t = prev;
-        prev = cur;
-        cur = t;
-      }
-      return prev[b.length()];
     }
 
     private Cost cost(Node l, String what, String type, List<Blob> in) {

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.splitemu.model.EditDistance;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -202,25 +203,9 @@ public final class DagJson {
 
   /** Whether a and b differ by at most two single-character edits (a slip, not another name). */
   private static boolean nearlyEqual(String a, String b) {
-    if (Math.abs(a.length() - b.length()) > 2 || a.length() > 64) {
-      return false;
-    }
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-        cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()] <= 2;
+    return Math.abs(a.length() - b.length()) <= 2
+        && a.length() <= 64
+        && EditDistance.between(a, b) <= 2;
   }
 
   /** Writes a profile as JSON text (layers in the profile's topological order). */
