@@ -92,26 +92,21 @@ public final class ClusterOptions {
   String shellOptions(CommandLine.Model.CommandSpec spec) {
     CommandLine.ParseResult given = spec.commandLine().getParseResult();
     StringBuilder b = new StringBuilder();
-    if (given.hasMatchedOption("--seed-nodes")) {
-      b.append(" --seed-nodes ").append(RunCommand.shellWord(String.join(",", seedNodes)));
-    }
-    if (given.hasMatchedOption("--bind")) {
-      b.append(" --bind ").append(RunCommand.shellWord(bind));
-    }
-    if (given.hasMatchedOption("--port")) {
-      b.append(" --port ").append(port);
-    }
-    for (Object[] o :
-        new Object[][] {
-          {"--tls-keystore", tlsKeyStore},
-          {"--tls-truststore", tlsTrustStore},
-          {"--tls-password-file", tlsPasswordFile}
-        }) {
-      if (given.hasMatchedOption((String) o[0])) {
-        b.append(' ').append(o[0]).append(' ').append(RunCommand.shellWord(o[1].toString()));
-      }
-    }
+    shellOption(b, given, "--seed-nodes", String.join(",", seedNodes));
+    shellOption(b, given, "--bind", bind);
+    shellOption(b, given, "--port", port);
+    shellOption(b, given, "--tls-keystore", tlsKeyStore);
+    shellOption(b, given, "--tls-truststore", tlsTrustStore);
+    shellOption(b, given, "--tls-password-file", tlsPasswordFile);
     return b.toString();
+  }
+
+  /** Appends {@code " NAME VALUE"} (VALUE quoted for the shell) if option NAME was given. */
+  private static void shellOption(
+      StringBuilder b, CommandLine.ParseResult given, String name, Object value) {
+    if (given.hasMatchedOption(name)) {
+      b.append(' ').append(name).append(' ').append(RunCommand.shellWord(String.valueOf(value)));
+    }
   }
 
   /** An IPv4 address as given, not a name to look up. */

@@ -520,17 +520,25 @@ public final class CompareCommand implements Callable<Integer> {
    * What {@link #runAll} ran: the entries of the schemes run (the last one stopped if SIGTERM
    * stopped it in a round), and the schemes SIGTERM kept from running.
    *
-   * @param results each scheme's entry or failure, in the order of the runs (those not run left
-   *     out, all after them)
-   * @param failed the schemes whose run failed (with {@code --keep-refused})
+   * @param results each scheme's entry, or its failure (with {@code --keep-refused}), in the order
+   *     of the runs (those not run left out, all after them)
    * @param stopped whether SIGTERM stopped a scheme or kept one from running
    */
-  record Ran(
-      List<Comparison.Entry> entries,
-      List<String> notRun,
-      boolean stopped,
-      List<Object> results,
-      List<Comparison.Failure> failed) {}
+  record Ran(List<Object> results, List<String> notRun, boolean stopped) {
+    /** The entries of the schemes that ran (the last one stopped if SIGTERM stopped it). */
+    List<Comparison.Entry> entries() {
+      return only(Comparison.Entry.class);
+    }
+
+    /** The schemes whose run failed (with {@code --keep-refused}). */
+    List<Comparison.Failure> failed() {
+      return only(Comparison.Failure.class);
+    }
+
+    private <T> List<T> only(Class<T> type) {
+      return results.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+  }
 
   /**
    * Runs every prepared scheme into {@code into}; a failure names the scheme's own folder, or with
@@ -547,10 +555,8 @@ public final class CompareCommand implements Callable<Integer> {
       String prefix,
       StopSwitch stop,
       RunCommand.Sigterm term) {
-    List<Comparison.Entry> entries = new ArrayList<>();
     List<String> notRun = new ArrayList<>();
     List<Object> results = new ArrayList<>();
-    List<Comparison.Failure> failed = new ArrayList<>();
     for (int i = 0; i < runs.size(); i++) {
       Emulation.Prepared run = runs.get(i);
       Settings s = run.settings();
@@ -559,7 +565,6 @@ public final class CompareCommand implements Callable<Integer> {
         // --resume: a scheme that had finished is compared as its folder holds it, not rerun.
         w.println(s.scheme() + ": finished in " + step.kept().dir() + "; kept");
         w.flush();
-        entries.add(step.kept());
         results.add(step.kept());
         continue;
       }
@@ -573,7 +578,6 @@ public final class CompareCommand implements Callable<Integer> {
                 + FAILURE
                 + ")");
         w.flush();
-        failed.add(step.failed());
         results.add(step.failed());
         failures.add(prefix + s.scheme() + " (" + step.failed().dir().toAbsolutePath() + ")");
         continue;
@@ -649,7 +653,6 @@ public final class CompareCommand implements Callable<Integer> {
                   + schemeDir.toAbsolutePath()
                   + "; recorded as failed (--keep-refused), the compare goes on");
           err.flush();
-          failed.add(f);
           results.add(f);
           failures.add(prefix + s.scheme() + " (" + schemeDir.toAbsolutePath() + ")");
         }
@@ -663,7 +666,7 @@ public final class CompareCommand implements Callable<Integer> {
         continue;
       }
       Scheme scheme = Schemes.of(s.scheme());
-      Comparison.Entry entry =
+      results.add(
           new Comparison.Entry(
               o.summary(),
               o.rounds(),
@@ -671,13 +674,13 @@ public final class CompareCommand implements Callable<Integer> {
               pricePerHour(s),
               scheme.model(s),
               scheme.modelKey(),
-              stop.stoppedAfterRound());
-      entries.add(entry);
-      results.add(entry);
+              stop.stoppedAfterRound()));
     }
     // A SIGTERM after the last round of the last scheme stopped nothing: the compare is whole.
-    boolean stopped = !notRun.isEmpty() || entries.stream().anyMatch(Comparison.Entry::stopped);
-    return new Ran(entries, notRun, stopped, results, failed);
+    boolean stopped =
+        !notRun.isEmpty()
+            || results.stream().anyMatch(r -> r instanceof Comparison.Entry e && e.stopped());
+    return new Ran(results, notRun, stopped);
   }
 
   /**

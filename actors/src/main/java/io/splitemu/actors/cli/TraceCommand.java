@@ -2,6 +2,7 @@ package io.splitemu.actors.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.IoReasons;
 import io.splitemu.net.EmulatedInstant;
 import io.splitemu.net.UndeliverableException;
@@ -129,7 +130,7 @@ public final class TraceCommand implements Callable<Integer> {
     if (!Files.isRegularFile(file)) {
       throw new UserException(
           Files.exists(file)
-              ? "trace file " + shown + io.splitemu.actors.config.Settings.notAFile(file)
+              ? "trace file " + shown + Settings.notAFile(file)
               : "trace file not found: " + shown);
     }
     // The input policy's ranges (docs/input-policy.md): a transfer of up to 1 PiB, a start

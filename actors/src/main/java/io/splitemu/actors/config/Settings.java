@@ -774,9 +774,7 @@ public record Settings(
     if (!availability.isBlank()) {
       Path file = base.resolve(availability).normalize();
       if (!Files.isRegularFile(file)) {
-        throw r.error(
-            "availability",
-            Files.isDirectory(file) ? file + notAFile(file) : "file " + file + notAFile(file));
+        throw r.error("availability", "file " + file + notAFile(file));
       }
       // Each offline interval is a device-crash that rejoins at its end (docs/faults.md).
       faults.addAll(Availability.read(file, deviceCount));

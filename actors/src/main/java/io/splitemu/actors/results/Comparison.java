@@ -312,7 +312,7 @@ public final class Comparison {
    */
   public static String write(
       Path dir, String scenario, List<Entry> entries, boolean plots, List<String> notRun) {
-    return write(dir, scenario, entries, plots, notRun, List.of());
+    return write(dir, scenario, entries, plots, notRun, List.of(), List.of());
   }
 
   /**
@@ -346,24 +346,10 @@ public final class Comparison {
 
   /**
    * As {@link #write(Path, String, List, boolean, List)}, with the schemes that refused ({@code
-   * refused}: empty for none) named in {@code comparison.md} ({@code Refused: scheme (why)});
-   * {@code comparison.csv} keeps its rows for the schemes that ran.
-   */
-  public static String write(
-      Path dir,
-      String scenario,
-      List<Entry> entries,
-      boolean plots,
-      List<String> notRun,
-      List<Refusal> refused) {
-    return write(dir, scenario, entries, plots, notRun, refused, List.of());
-  }
-
-  /**
-   * As {@link #write(Path, String, List, boolean, List, List)}, with the schemes whose run failed
-   * ({@code failed}: empty for none): each a row of {@code comparison.md}'s table whose rounds read
-   * {@code failed}, and a line under it ({@code psl failed: why; ...}); {@code comparison.csv}
-   * keeps its rows for the schemes that finished.
+   * refused}: empty for none) named in {@code comparison.md} ({@code Refused: scheme (why)}), and
+   * the schemes whose run failed ({@code failed}: empty for none), each a row of its table whose
+   * rounds read {@code failed} and a line under it ({@code psl failed: why; ...}); {@code
+   * comparison.csv} keeps its rows for the schemes that finished.
    */
   public static String write(
       Path dir,

@@ -81,6 +81,13 @@ public final class CsvTable implements Closeable {
       new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /**
+   * Whether a test's {@code hooks} ({@link #noSpaceFor}, {@link #noSpaceMidRowFor}) fill {@code f}.
+   */
+  private static boolean full(List<Predicate<Path>> hooks, Path f) {
+    return hooks.stream().anyMatch(p -> p.test(f));
+  }
+
+  /**
    * The stream under a writer, failing as a full disk where {@link #noSpaceFor} or {@link
    * #noSpaceMidRowFor} says.
    */
@@ -94,10 +101,10 @@ public final class CsvTable implements Closeable {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-      if (noSpaceFor.stream().anyMatch(p -> p.test(file))) {
+      if (full(noSpaceFor, file)) {
         throw new IOException("No space left on device");
       }
-      if (noSpaceMidRowFor.stream().anyMatch(p -> p.test(file))) {
+      if (full(noSpaceMidRowFor, file)) {
         out.write(b, off, len / 2);
         throw new IOException("No space left on device");
       }
@@ -596,16 +603,8 @@ public final class CsvTable implements Closeable {
       List<? extends List<?>> rows,
       java.util.function.BiPredicate<List<String>, List<String>> precedes,
       Consumer<List<String>> each) {
-    List<String> lines = new ArrayList<>(rows.size());
-    List<List<String>> parsed = new ArrayList<>(rows.size());
-    for (List<?> r : rows) {
-      if (r.size() != header.size()) {
-        throw new IllegalArgumentException(
-            file.getFileName() + ": row has " + r.size() + " fields, header has " + header.size());
-      }
-      lines.add(text(r));
-      parsed.add(parseLine(lines.get(lines.size() - 1)));
-    }
+    List<String> lines = insertedLines(file, header, rows);
+    List<List<String>> parsed = lines.stream().map(CsvTable::parseLine).toList();
     Path tmp = temporaryOf(file);
     Output o = null;
     try {
@@ -709,16 +708,8 @@ public final class CsvTable implements Closeable {
     if (rows.isEmpty()) {
       throw new IllegalArgumentException("no rows to insert");
     }
-    List<String> lines = new ArrayList<>(rows.size());
-    List<List<String>> parsed = new ArrayList<>(rows.size());
-    for (List<?> r : rows) {
-      if (r.size() != header.size()) {
-        throw new IllegalArgumentException(
-            file.getFileName() + ": row has " + r.size() + " fields, header has " + header.size());
-      }
-      lines.add(text(r));
-      parsed.add(parseLine(lines.get(lines.size() - 1)));
-    }
+    List<String> lines = insertedLines(file, header, rows);
+    List<List<String>> parsed = lines.stream().map(CsvTable::parseLine).toList();
     Path tmp = temporaryOf(file);
     try (java.nio.channels.FileChannel src =
         java.nio.channels.FileChannel.open(file, StandardOpenOption.READ)) {
@@ -844,6 +835,23 @@ public final class CsvTable implements Closeable {
     }
   }
 
+  /**
+   * The lines of {@code rows}, to be inserted into {@code file}: each as wide as {@code header},
+   * else refused naming the file.
+   */
+  private static List<String> insertedLines(
+      Path file, List<String> header, List<? extends List<?>> rows) {
+    List<String> lines = new ArrayList<>(rows.size());
+    for (List<?> r : rows) {
+      if (r.size() != header.size()) {
+        throw new IllegalArgumentException(
+            file.getFileName() + ": row has " + r.size() + " fields, header has " + header.size());
+      }
+      lines.add(text(r));
+    }
+    return lines;
+  }
+
   /** Whether the first line of the file {@code ch} reads is {@code header}. */
   private static boolean headerIs(java.nio.channels.FileChannel ch, List<String> header)
       throws IOException {
@@ -869,11 +877,11 @@ public final class CsvTable implements Closeable {
       java.nio.channels.FileChannel dst,
       Path dstPath)
       throws IOException {
-    if (count > 0 && noSpaceFor.stream().anyMatch(p -> p.test(dstPath))) {
+    if (count > 0 && full(noSpaceFor, dstPath)) {
       throw new IOException("No space left on device");
     }
     long limit = count;
-    boolean half = count > 0 && noSpaceMidRowFor.stream().anyMatch(p -> p.test(dstPath));
+    boolean half = count > 0 && full(noSpaceMidRowFor, dstPath);
     if (half) {
       limit = count / 2;
     }

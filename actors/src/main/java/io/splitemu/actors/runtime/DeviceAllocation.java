@@ -60,12 +60,10 @@ final class DeviceAllocation extends ShardCoordinator.AbstractShardAllocationStr
         up.add(m.address());
       }
     }
-    Map<ActorRef, List<String>> shards = new HashMap<>();
-    current.forEach((r, s) -> shards.put(r, scala.jdk.javaapi.CollectionConverters.asJava(s)));
     ActorRef best =
         fewest(
             shardId,
-            shards,
+            asJava(current),
             r -> up.contains(address(r)),
             Comparator.comparing((ActorRef r) -> r.path().address().toString()));
     return Futures.successful(best == null ? requester : best);
@@ -111,6 +109,13 @@ final class DeviceAllocation extends ShardCoordinator.AbstractShardAllocationStr
     return best;
   }
 
+  /** Each region's shards, as the Java collections {@link #fewest} and {@link #released} read. */
+  private static Map<ActorRef, List<String>> asJava(Map<ActorRef, IndexedSeq<String>> current) {
+    Map<ActorRef, List<String>> shards = new HashMap<>();
+    current.forEach((r, s) -> shards.put(r, scala.jdk.javaapi.CollectionConverters.asJava(s)));
+    return shards;
+  }
+
   /** The member address of a region (the coordinator's own region has a local one). */
   private Address address(ActorRef region) {
     Address a = region.path().address();
@@ -126,9 +131,7 @@ final class DeviceAllocation extends ShardCoordinator.AbstractShardAllocationStr
   @Override
   public Future<Set<String>> rebalance(
       Map<ActorRef, IndexedSeq<String>> current, Set<String> inProgress) {
-    Map<ActorRef, List<String>> shards = new HashMap<>();
-    current.forEach((r, s) -> shards.put(r, scala.jdk.javaapi.CollectionConverters.asJava(s)));
-    return Futures.successful(released(shards, inProgress, ended, RELEASED_AT_ONCE));
+    return Futures.successful(released(asJava(current), inProgress, ended, RELEASED_AT_ONCE));
   }
 
   /**
