@@ -69,6 +69,14 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   // The kind of the events.csv row a resumed run records.
   private static final String RESUME = "resume";
 
+  /**
+   * The kinds of the events.csv rows that tell why a run ended with a failure line: a cluster run
+   * that lost a member it cannot do without, or whose sends failed (Supervisor.onRemoteFailed). The
+   * other failures end the run with their line only, and SIGTERM stops it at a checkpoint, after
+   * which it writes no row.
+   */
+  static final Set<String> RUN_ENDING = Set.of("cluster-failure");
+
   private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
   private final Path dir;
@@ -98,6 +106,10 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   // The rounds of the checkpoints this run was resumed from (its resume rows): a later round's row
   // comes from another process, whose wall clock started again.
   private final Set<Integer> resumedFrom = new TreeSet<>();
+  // What ended the process a resume went on after, as "kind: detail" of its run-ending row the
+  // resume's cut dropped (RUN_ENDING), or null: none was recorded (a kill, a failure without a
+  // row).
+  private String endedBefore;
   private final List<RecordObserver> observers = new ArrayList<>();
   // Each node's largest model memory the runtime published per round (split schemes), for the
   // summary; a rewind drops the rounds it discards. Only the rounds a rewind can still discard are
@@ -1021,6 +1033,16 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    * run.
    */
   public static ResultsWriter resume(Path dir, int round) {
+    return resume(dir, round, false);
+  }
+
+  /**
+   * {@link #resume(Path, int)}, and where {@code eventsInRoundOrder} (the barrier and split
+   * families, whose rows of a round all come before the next round's: docs/faults.md "Order")
+   * refuses an {@code events.csv} whose round column falls before the checkpoint's row. Not on
+   * mpsl, whose link-fault rows of epoch R + 1 can come before epoch R's rows.
+   */
+  public static ResultsWriter resume(Path dir, int round, boolean eventsInRoundOrder) {
     if (!Files.isRegularFile(dir.resolve("scenario.conf"))) {
       throw new IllegalArgumentException(
           "results folder " + dir + " holds no scenario.conf; nothing to resume");
@@ -1033,7 +1055,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     deleteStaleTemporaries(
         dir, name -> OWN_FILES.stream().anyMatch(own -> CsvTable.isTemporaryOf(name, own)));
     ResultsWriter w = new ResultsWriter(dir, null, null, null);
-    w.reopenTables(round, beforeCheckpoint(round));
+    EventCut cut = new EventCut(dir.resolve("events.csv"), round, eventsInRoundOrder);
+    w.reopenTables(round, cut);
+    w.endedBefore = cut.endedBefore;
     // A summary and a report of an earlier end would stand for rounds the resume writes again:
     // they go, and the resume's end writes them anew.
     for (String stale : List.of("summary.json", "report.md")) {
@@ -1046,6 +1070,16 @@ public final class ResultsWriter implements Closeable, RecordObserver {
       }
     }
     return w;
+  }
+
+  /**
+   * What ended the process this resume goes on after: {@code KIND: DETAIL} of the last run-ending
+   * row ({@link #RUN_ENDING}, a {@code cluster-failure}) that the resume's cut dropped from {@code
+   * events.csv}, or null where it dropped none (a process killed, or ended by a failure that writes
+   * no row). Null for a writer that is not a resume's.
+   */
+  public synchronized String endedBefore() {
+    return endedBefore;
   }
 
   /** The run folder's files that the writer replaces through a temporary file. */
@@ -1110,12 +1144,14 @@ public final class ResultsWriter implements Closeable, RecordObserver {
               OLDER_ROUNDS_HEADERS,
               f -> upTo(f.get(0), round),
               f -> tally(roundOf(f), false)));
+      checkContiguous(round);
+      DeviceRounds deviceRounds = new DeviceRounds(dir.resolve("devices.csv"), round);
       cuts.add(
           CsvTable.cut(
               dir.resolve("devices.csv"),
               DeviceRecord.HEADER,
               List.of(),
-              f -> upTo(f.get(0), round),
+              f -> deviceRounds.keep(f.get(0)),
               f -> tally(deviceOf(f))));
       cuts.add(
           CsvTable.cut(
@@ -1124,7 +1160,6 @@ public final class ResultsWriter implements Closeable, RecordObserver {
               List.of(),
               keepEvent,
               f -> tallyWritten(eventOf(f))));
-      checkContiguous(round);
     } catch (RuntimeException e) {
       cuts.forEach(CsvTable.Cut::discard);
       throw e;
@@ -1201,21 +1236,141 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    * stand before the checkpoint's own row. A row after that row comes from the stopped process's
    * timeline past the checkpoint, even at its round: a crash restored in that process writes its
    * rows at the round it went back to, and the resumed run strikes the crash again and writes them
-   * again. Without the checkpoint's row (a folder that lost it), every row up to the round.
+   * again. Without the checkpoint's row (a folder that lost it), every row up to the round. Of the
+   * rows it drops it keeps the last run-ending one's kind and detail ({@link #endedBefore}; not one
+   * before a dropped {@code resume} row: that ended an earlier process, whose resume row said so).
+   * Where {@code inOrder}, it refuses, naming the row, a round column that is not a number or falls
+   * from one row to the next, up to the checkpoint's row (after it the rows are dropped).
    */
-  private static Predicate<List<String>> beforeCheckpoint(int round) {
-    String r = Integer.toString(round);
-    boolean[] past = {false};
-    return f -> {
-      if (past[0]) {
-        return false;
+  private static final class EventCut implements Predicate<List<String>> {
+    private final Path file;
+    private final String round;
+    private final int upTo;
+    private final boolean inOrder;
+    private boolean past;
+    private int row;
+    private int last;
+    private String endedBefore;
+
+    EventCut(Path file, int round, boolean inOrder) {
+      this.file = file;
+      this.round = Integer.toString(round);
+      this.upTo = round;
+      this.inOrder = inOrder;
+    }
+
+    @Override
+    public boolean test(List<String> f) {
+      row++;
+      boolean keep = !past && keepBefore(f);
+      if (!keep) {
+        if (f.get(2).equals(RESUME)) {
+          endedBefore = null;
+        } else if (RUN_ENDING.contains(f.get(2))) {
+          endedBefore = f.get(2) + ": " + f.get(4);
+        }
       }
-      if (f.get(2).equals("checkpoint") && f.get(1).equals(r)) {
-        past[0] = true;
+      return keep;
+    }
+
+    private boolean keepBefore(List<String> f) {
+      if (inOrder) {
+        int r = roundIn(file, row, f.get(1), upTo);
+        if (r < last) {
+          throw new IllegalArgumentException(
+              file
+                  + ": row "
+                  + row
+                  + " is of round "
+                  + r
+                  + ", after a row of round "
+                  + last
+                  + ": "
+                  + eventRule(upTo));
+        }
+        last = r;
+      }
+      if (f.get(2).equals("checkpoint") && f.get(1).equals(round)) {
+        past = true;
         return true;
       }
-      return upTo(f.get(1), round);
-    };
+      return upTo(f.get(1), upTo);
+    }
+  }
+
+  private static String eventRule(int round) {
+    return "the rows up to the checkpoint of round "
+        + round
+        + " must be in round order (this scheme records a round's rows before the next round's)";
+  }
+
+  /**
+   * The round of row {@code row} of {@code file}, whose round field is {@code field}; one that is
+   * not a number is refused in one line naming the row.
+   */
+  private static int roundIn(Path file, int row, String field, int round) {
+    try {
+      return Integer.parseInt(field);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          file
+              + ": row "
+              + row
+              + " has round \""
+              + field
+              + "\", not a number: "
+              + (file.getFileName().toString().equals("events.csv")
+                  ? eventRule(round)
+                  : deviceRule(round)));
+    }
+  }
+
+  /**
+   * Refuses, naming {@code devices.csv} and the row, what a run never writes there (rows edited or
+   * moved): a round column that is not a number, below 1, or falling from one row to the next
+   * (every row, those after the checkpoint's round too: the run appends a round's rows after the
+   * round before's, and a crash's rewind cuts the later ones first). Not checked: that a round has
+   * rows, or how many (FORMATS.md ties neither to {@code rounds.csv}), so a whole round's rows
+   * deleted, or one device's, still go unseen.
+   */
+  private static final class DeviceRounds {
+    private final Path file;
+    private final int round;
+    private int row;
+    private int last;
+
+    DeviceRounds(Path file, int round) {
+      this.file = file;
+      this.round = round;
+    }
+
+    /** Whether the row whose round field is {@code field} is kept (of a round up to the cut's). */
+    boolean keep(String field) {
+      row++;
+      int r = roundIn(file, row, field, round);
+      if (r < 1 || r < last) {
+        throw new IllegalArgumentException(
+            file
+                + ": row "
+                + row
+                + " is of round "
+                + r
+                + (r < 1 ? "" : ", after a row of round " + last)
+                + ": "
+                + deviceRule(round));
+      }
+      last = r;
+      return r <= round;
+    }
+  }
+
+  private static String deviceRule(int round) {
+    return "its rows must be of rounds 1 and up, in round order, as a run writes them (the resume"
+        + " from the checkpoint of round "
+        + round
+        + " keeps those of rounds 1 to "
+        + round
+        + ")";
   }
 
   /**

@@ -240,11 +240,14 @@ public final class Emulation {
     Metrics.RunInfo info = runInfo(s, ms, node, label, memory);
     Metrics endpoint = ms.enabled() ? Metrics.shared(ms) : null;
     boolean outExisted = Files.isDirectory(out);
+    // The supervisor families record a round's events before the next round's: a resume refuses
+    // an events.csv whose round column falls (docs/runtime.md "Checkpoints and resume").
+    boolean eventsInRoundOrder = Schemes.of(s.scheme()).family() != Scheme.Family.PIPELINE;
     ResultsWriter writer =
         control.resumeFrom() == null
             ? ResultsWriter.open(out, s.resolved())
-            : ResultsWriter.resume(out, control.resumeFrom().round());
-    if (Schemes.of(s.scheme()).family() != Scheme.Family.PIPELINE) {
+            : ResultsWriter.resume(out, control.resumeFrom().round(), eventsInRoundOrder);
+    if (eventsInRoundOrder) {
       // The supervisor families record no row before a round's end after its row: the round's
       // events reach events.csv with it (docs/faults.md "Order").
       writer.settleEventsAtRoundEnd();

@@ -2562,8 +2562,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return this;
   }
 
-  /** The {@code resume} row of a run resumed from the checkpoint of round {@code from}. */
+  /**
+   * The {@code resume} row of a run resumed from the checkpoint of round {@code from}; where the
+   * resume's cut dropped the row that said why the process before ended (a {@code cluster-failure}
+   * row, {@link io.splitemu.actors.results.ResultsWriter#endedBefore}), its kind and detail follow,
+   * so that the cause stays in {@code events.csv}.
+   */
   private void resumed(int from) {
+    String ended = setup.writer() == null ? null : setup.writer().endedBefore();
     recorder.tell(
         new Recorder.EventRecorded(
             new EventRecord(
@@ -2577,7 +2583,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                     + (from + 1)
                     + " goes on from emulated "
                     + nowNs / NS
-                    + " s")));
+                    + " s"
+                    + (ended == null ? "" : "; the process before ended: " + ended))));
   }
 
   // Crashes (docs/runtime.md, "Crashes"): a server-crash or supervisor-crash loses what the run

@@ -282,6 +282,134 @@ class ResumeSafetyTest {
     assertEquals(before, files(dir));
   }
 
+  /** The {@code events.csv} rows of {@code dir} of kind {@code kind}. */
+  private static List<String> rowsOf(Path dir, String kind) throws Exception {
+    return Files.readAllLines(dir.resolve("events.csv")).stream()
+        .filter(l -> l.split(",", -1)[2].equals(kind))
+        .toList();
+  }
+
+  /** {@code killedAtTheEnd}'s folder with a row of {@code kind} added after its last one. */
+  private static void appendEvent(Path dir, String kind, String detail) throws Exception {
+    List<String> lines = Files.readAllLines(dir.resolve("rounds.csv"));
+    String[] last = lines.get(lines.size() - 1).split(",");
+    Files.writeString(
+        dir.resolve("events.csv"),
+        last[2] + "," + last[0] + "," + kind + ",cluster,\"" + detail + "\"\n",
+        java.nio.file.StandardOpenOption.APPEND);
+  }
+
+  /**
+   * A run that ended with a run-ending row after its newest checkpoint (as a cluster run that lost
+   * its edge member ends, with a {@code cluster-failure} row; added here to a run of one JVM) is
+   * resumed with the row's kind and detail in its {@code resume} row: the cut drops the row, and
+   * before 2026-12-07 the cause was then gone from the folder. rounds.csv (but for its wall and CPU
+   * columns) and devices.csv are as before. Of a chain of resumes only the newest process's cause
+   * is said: a process resumed again after it was killed (no run-ending row of its own) gets none,
+   * though the cut drops the earlier resume row that carried one.
+   */
+  @Test
+  void aRunEndingRowTheCutDrops_isCarriedIntoTheResumeRow() throws Exception {
+    Path dir = killedAtTheEnd("ended", 5); // checkpoints of rounds 2 and 4; round 5 after them
+    String rounds = emulated(dir);
+    String devices = Files.readString(dir.resolve("devices.csv"));
+    appendEvent(dir, "cluster-failure", "edge server stopped: cluster member lost");
+    ProfileCommandTest.Result r = resume("ended", dir);
+    assertEquals(0, r.code(), r.err());
+    List<String> resumes = rowsOf(dir, "resume");
+    assertEquals(1, resumes.size(), resumes.toString());
+    assertTrue(
+        resumes
+            .get(0)
+            .matches(
+                "[0-9.]+,4,resume,supervisor,resumed from checkpoints/round-000004.ckpt; round 5"
+                    + " goes on from emulated [0-9.]+ s; the process before ended:"
+                    + " cluster-failure: edge server stopped: cluster member lost"),
+        resumes.get(0));
+    assertEquals(List.of(), rowsOf(dir, "cluster-failure"), "the cut dropped the row itself");
+    assertEquals(rounds, emulated(dir));
+    assertEquals(devices, Files.readString(dir.resolve("devices.csv")));
+
+    // The resumed process ends the same way: its own cause, one resume row.
+    Files.delete(dir.resolve("summary.json"));
+    Files.delete(dir.resolve("report.md"));
+    appendEvent(dir, "cluster-failure", "a second cause");
+    r = resume("ended", dir);
+    assertEquals(0, r.code(), r.err());
+    resumes = rowsOf(dir, "resume");
+    assertEquals(1, resumes.size(), resumes.toString());
+    assertTrue(
+        resumes.get(0).endsWith("; the process before ended: cluster-failure: a second cause"),
+        resumes.get(0));
+
+    // Killed without a row: no cause, not the one of the process before it.
+    Files.delete(dir.resolve("summary.json"));
+    Files.delete(dir.resolve("report.md"));
+    r = resume("ended", dir);
+    assertEquals(0, r.code(), r.err());
+    resumes = rowsOf(dir, "resume");
+    assertEquals(1, resumes.size(), resumes.toString());
+    assertTrue(resumes.get(0).endsWith(" s"), resumes.get(0));
+    assertEquals(rounds, emulated(dir));
+    assertEquals(devices, Files.readString(dir.resolve("devices.csv")));
+  }
+
+  /** rounds.csv of {@code dir} without its wall_time_s and cpu_time_s columns. */
+  private static String emulated(Path dir) throws Exception {
+    List<String> lines = Files.readAllLines(dir.resolve("rounds.csv"));
+    List<String> header = List.of(lines.get(0).split(","));
+    int wall = header.indexOf("wall_time_s");
+    int cpu = header.indexOf("cpu_time_s");
+    StringBuilder out = new StringBuilder();
+    for (String line : lines) {
+      String[] f = line.split(",", -1);
+      for (int i = 0; i < f.length; i++) {
+        if (i != wall && i != cpu) {
+          out.append(f[i]).append(',');
+        }
+      }
+      out.append('\n');
+    }
+    return out.toString();
+  }
+
+  /**
+   * A resume refuses in one line, naming the file and the row, a devices.csv whose round column
+   * falls (a row moved) or an events.csv whose round column falls before the checkpoint's row (a
+   * row of a round past the checkpoint's before it), and leaves the folder as it was. Before
+   * 2026-12-07 both were accepted: the moved device row was kept out of order, the event row
+   * dropped without a word.
+   */
+  @Test
+  void devicesOrEventsCsvEditedBeforeTheCheckpoint_areRefusedNamingTheRow() throws Exception {
+    Path dir = killedAtTheEnd("edited", 4); // checkpoint of round 2
+    Path devices = dir.resolve("devices.csv");
+    List<String> original = Files.readAllLines(devices);
+    List<String> moved = new ArrayList<>(original);
+    moved.add(1, moved.remove(5)); // round 2's first row before round 1's (4 devices a round)
+    Files.write(devices, moved);
+    Map<String, String> before = files(dir);
+    ProfileCommandTest.Result r = resume("edited", dir);
+    assertEquals(1, r.code(), r.err());
+    oneLine(r);
+    assertTrue(
+        r.err().contains(devices + ": row 2 is of round 1, after a row of round 2: "), r.err());
+    assertEquals(before, files(dir));
+
+    Files.write(devices, original);
+    Path events = dir.resolve("events.csv");
+    List<String> rows = new ArrayList<>(Files.readAllLines(events));
+    rows.add(1, "0.5,3,fault,device-0,edited");
+    Files.write(events, rows);
+    before = files(dir);
+    r = resume("edited", dir);
+    assertEquals(1, r.code(), r.err());
+    oneLine(r);
+    assertTrue(r.err().contains(events + ": row 2 is of round "), r.err());
+    assertTrue(r.err().contains(", after a row of round 3: "), r.err());
+    assertEquals(before, files(dir));
+  }
+
   /**
    * A second process on a folder another one holds is refused in one line naming the folder; the
    * lock is released on every exit path (a refused resume's too), and the file it leaves does not

@@ -589,6 +589,49 @@ class ResultsWriterTest {
   }
 
   /**
+   * A resume refuses, naming devices.csv and the row, a round column that is not a number, below 1
+   * or falls from one row to the next (rows edited or moved; after the checkpoint's round too), and
+   * leaves the tables as they were. Before 2026-12-07 such rows were kept (or a row of a later
+   * round dropped) without a word.
+   */
+  @Test
+  void resume_refusesDevicesCsvRowsOutOfRoundOrder() throws Exception {
+    Path dir = fourRounds("run"); // one device row a round, the checkpoint of round 2
+    Path csv = dir.resolve("devices.csv");
+    List<String> lines = Files.readAllLines(csv);
+    Map<String, String> cases = new java.util.LinkedHashMap<>();
+    cases.put(": row 2 is of round 1, after a row of round 2: ", swap(lines, 1, 2));
+    cases.put(": row 4 is of round 3, after a row of round 4: ", swap(lines, 3, 4));
+    cases.put(": row 1 is of round 0: ", lines.get(1).replaceFirst("^1,", "0,"));
+    cases.put(": row 1 has round \"x\", not a number: ", lines.get(1).replaceFirst("^1,", "x,"));
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      List<String> edited = new java.util.ArrayList<>(lines);
+      if (c.getValue().contains("\n")) {
+        edited = List.of(c.getValue().split("\n"));
+      } else {
+        edited.set(1, c.getValue());
+      }
+      Files.write(csv, edited);
+      Map<String, String> before = tables(dir);
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> ResultsWriter.resume(dir, 2));
+      assertTrue(e.getMessage().startsWith(csv + c.getKey()), e.getMessage());
+      assertTrue(e.getMessage().contains("rounds 1 to 2"), e.getMessage());
+      assertEquals(before, tables(dir), c.getKey());
+    }
+    Files.write(csv, lines);
+    ResultsWriter.resume(dir, 2).close(); // as written, taken
+    assertEquals(3, Files.readAllLines(csv).size());
+  }
+
+  /** {@code lines} with rows {@code i} and {@code j} swapped, as one text. */
+  private static String swap(List<String> lines, int i, int j) {
+    List<String> out = new java.util.ArrayList<>(lines);
+    java.util.Collections.swap(out, i, j);
+    return String.join("\n", out) + "\n";
+  }
+
+  /**
    * A resume that starts deletes summary.json and report.md, which stood for rounds it writes again
    * (before: a resume killed before its end left the earlier end's summary beside the cut tables);
    * its end writes them anew.
