@@ -53,13 +53,15 @@ class ClusterResumeTest {
   }
 
   private LocalNodes nodes;
+  private ClusterRunTest.Members members;
   private String seed;
 
   @BeforeEach
   void startMembers() throws Exception {
     ClusterRunTest.setMemberProperties();
     nodes = new LocalNodes(tmp, ClusterRunTest.MEMBER_JVM);
-    seed = ClusterRunTest.startMembers(nodes).seed();
+    members = ClusterRunTest.startMembers(nodes);
+    seed = members.seed();
   }
 
   @AfterEach
@@ -102,6 +104,56 @@ class ClusterResumeTest {
     List<String> words = shellWords(said.substring(said.indexOf("resume with: ") + 13));
     assertEquals(resumeArgs(dir), words.subList(1, words.size()), said);
     resumeOnTheClusterAndCompare(dir);
+  }
+
+  /**
+   * A run whose edge member is lost (SIGKILL after round 2) ends with a {@code cluster-failure} row
+   * after its newest checkpoint; a resume (here in one JVM: the cluster has no edge member left)
+   * cuts that row and carries its detail into the {@code resume} row, and goes on to the rows of an
+   * uninterrupted run. Before 2026-12-07 the cause was gone from the folder.
+   */
+  @Test
+  void losingTheEdgeMember_thenResuming_keepsTheCauseInTheResumeRow() throws Exception {
+    Path dir = tmp.resolve("edge-lost");
+    LocalNodes.Node supervisor = supervisorUntilRound(dir, 2);
+    members.edgeAndDevices().process().destroyForcibly(); // SIGKILL
+    assertTrue(supervisor.process().waitFor(5, TimeUnit.MINUTES), "the run ended");
+    assertTrue(supervisor.process().exitValue() != 0, supervisor.stderr());
+    List<List<String>> failures = rowsOf(dir, "cluster-failure");
+    assertEquals(1, failures.size(), supervisor.stderr() + lines(dir.resolve("events.csv")));
+    String cause = failures.get(0).get(4);
+
+    List<String> args = new ArrayList<>(checkpointed());
+    args.addAll(List.of("--resume", dir.toString()));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
+    assertEquals(0, code, "the resume in one JVM: " + err + out);
+    List<List<String>> resumes = rowsOf(dir, "resume");
+    assertEquals(1, resumes.size(), resumes.toString());
+    assertTrue(
+        resumes.get(0).get(4).endsWith("; the process before ended: cluster-failure: " + cause),
+        resumes.get(0) + " / " + cause);
+    assertEquals(List.of(), rowsOf(dir, "cluster-failure"));
+    if (one == null) {
+      Path o = uninterrupted.resolve("checkpointed-one-" + System.nanoTime());
+      assertEquals(0, run(checkpointed(), "--out", o.toString()), "one JVM");
+      one = o;
+    }
+    assertEquals(emulatedRows(one), emulatedRows(dir));
+    assertEquals(lines(one.resolve("devices.csv")), lines(dir.resolve("devices.csv")));
+  }
+
+  /** The rows of {@code dir}'s events.csv of kind {@code kind}, as fields. */
+  private static List<List<String>> rowsOf(Path dir, String kind) throws IOException {
+    List<List<String>> out = new ArrayList<>();
+    for (String line : lines(dir.resolve("events.csv"))) {
+      List<String> f = io.splitemu.actors.results.CsvTable.parseLine(line);
+      if (f.get(2).equals(kind)) {
+        out.add(f);
+      }
+    }
+    return out;
   }
 
   /** The words bash makes of {@code command} (its first one {@code splitemu}). */
