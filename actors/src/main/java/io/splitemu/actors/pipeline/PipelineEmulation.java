@@ -510,7 +510,13 @@ public final class PipelineEmulation {
               new DeviceRecord(
                   e.epoch(), d, laneOf(plan, d), plan.cut(), 0, 0, 0, 0, 0, Double.NaN, false)));
     }
-    long busiest = e.hopBusyNs().values().stream().mapToLong(Long::longValue).max().orElse(0);
+    // An epoch no device completed records no device's work, as devices.csv does: the hops' time
+    // on the jobs of devices given up is left out with them, and aggregation_s (from the epoch's
+    // start, no device having finished) is its whole latency, as on the other families.
+    long busiest =
+        e.devices().isEmpty()
+            ? 0
+            : e.hopBusyNs().values().stream().mapToLong(Long::longValue).max().orElse(0);
     String detail =
         String.format(
             Locale.ROOT,

@@ -1192,6 +1192,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     // recorder lags by its backlog of device rows and events.
     double cpuS = RoundRecord.processCpuS();
     double trainLoss = lossCount == 0 ? Double.NaN : lossSum / lossCount;
+    // A round no device took part in records no device's work, as devices.csv does: its whole
+    // latency is the wait for the deadlines of the devices given up (aggregation), as in a split
+    // round (splitRow) and a barrier round whose devices were all silent from its start. The
+    // visits' critical path would still show the forward passes, transfers and server steps made
+    // before the devices went silent.
+    EdgeServer.Breakdown parts =
+        participants == 0 ? new EdgeServer.Breakdown(0, 0, 0, nowNs - roundStartNs) : breakdown;
     RoundRecord r =
         plans != null
             ? splitRow(
@@ -1211,10 +1218,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                 setup.scheme(),
                 nowNs / NS,
                 latency,
-                breakdown.deviceNs() / NS,
-                breakdown.serverNs() / NS,
-                breakdown.communicationNs() / NS,
-                breakdown.aggregationNs() / NS,
+                parts.deviceNs() / NS,
+                parts.serverNs() / NS,
+                parts.communicationNs() / NS,
+                parts.aggregationNs() / NS,
                 participants,
                 failed,
                 cutLabel(),
