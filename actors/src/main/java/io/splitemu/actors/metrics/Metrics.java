@@ -132,7 +132,6 @@ public final class Metrics implements AutoCloseable {
   private final Gauge roundsRecorded;
   private final Gauge roundStep;
   private final Gauge roundSteps;
-  private final Gauge emulatedTime;
   private final Gauge roundLatency;
   private final Gauge roundPart;
   private final Gauge participants;
@@ -182,15 +181,24 @@ public final class Metrics implements AutoCloseable {
         gauge(
             "splitemu_round_steps",
             "Steps (MP-SL: batches) the round under way runs in all; 0 when not known ahead.");
-    emulatedTime =
-        gauge(
-            "splitemu_emulated_time_seconds",
-            "Emulated instant the run has reached, updated during rounds and at their ends.");
+    GaugeWithCallback.builder()
+        .name("splitemu_emulated_time_seconds")
+        .help(
+            "Emulated instant the run has reached, from its progress during rounds and their"
+                + " ends; paced, the pacing clock's instant up to the next one the run waits"
+                + " for, read at every scrape; after a crash's rewind, the checkpoint's.")
+        .labelNames(RUN_LABELS.toArray(new String[0]))
+        .callback(
+            cb ->
+                feeds.forEach(
+                    (labels, run) -> cb.call(run.emulatedNowS(), labels.toArray(new String[0]))))
+        .register(registry);
     GaugeWithCallback.builder()
         .name("splitemu_emulation_speed_ratio")
         .help(
-            "Emulated seconds per wall-clock second since the run started (to its end once it"
-                + " ended), read at every scrape.")
+            "Emulated seconds per wall-clock second since the run's supervisor started (to its"
+                + " last round's end once it ended, as summary.json counts), read at every"
+                + " scrape.")
         .labelNames(RUN_LABELS.toArray(new String[0]))
         .callback(
             cb ->
@@ -649,7 +657,20 @@ public final class Metrics implements AutoCloseable {
     private final RunInfo info;
     private final String[] base;
     private final PacingLag lag;
-    private final long wallStartNs = System.nanoTime();
+    // Where the speed ratio's wall clock starts: the supervisor's start (onStart), as the rows'
+    // wall_time_s; until then (a feed driven without a supervisor) the feed's creation.
+    private volatile long wallStartNs = System.nanoTime();
+    private volatile boolean started;
+    // Paced (speedup > 0, from onStart): emulated instant e is due at paceOriginNs + e / speedup.
+    private volatile long paceOriginNs;
+    private volatile double speedup;
+    // The wall_time_s and emulated instant of this process's latest round row since the start
+    // (NaN: none since the start or the last rewind): the ratio's end once the run ended.
+    private volatile double lastRowWallS = Double.NaN;
+    private volatile double lastRowEmulatedS = Double.NaN;
+    // The emulated time shown last (paced), so that it never goes back but at a rewind.
+    private final Object shownLock = new Object();
+    private double shownS;
     // Per-round link totals, so the achieved rate is right whatever order rows come in.
     private final Map<Integer, double[]> linkTotals = new HashMap<>();
     // Each hop's latest reported idle total (the hops report totals since the run's start): a
@@ -692,7 +713,6 @@ public final class Metrics implements AutoCloseable {
       roundsRecorded.labelValues(base).set(0);
       roundStep.labelValues(base).set(0);
       roundSteps.labelValues(base).set(0);
-      emulatedTime.labelValues(base).set(0);
       roundLatency.labelValues(base).set(0);
       for (String part :
           List.of("device_compute", "server_compute", "communication", "aggregation")) {
@@ -755,17 +775,62 @@ public final class Metrics implements AutoCloseable {
 
     private void reached(double emulated) {
       emulatedS = Math.max(emulatedS, emulated);
-      emulatedTime.labelValues(base).set(emulatedS);
+    }
+
+    @Override
+    public void onStart(long wallStartNanoTime, long pacingOriginNanoTime, double speedup) {
+      wallStartNs = wallStartNanoTime;
+      paceOriginNs = pacingOriginNanoTime;
+      this.speedup = speedup;
+      started = true;
     }
 
     /**
-     * Emulated seconds per wall-clock second from this process's start of the run to now, or to its
-     * end: a resumed run counts the emulated time from the instant it resumed at.
+     * The emulated instant to show now: the latest the run's progress and rows reached (since a
+     * rewind, from the checkpoint's). Paced, while the run goes on, the pacing clock's instant
+     * instead (wall time since the pacing origin x speedup), which moves during a wait on the
+     * schedule (a barrier's deadline, a restart delay) too, up to the larger of the instant reached
+     * and the due instant of the oldest emission the run holds: the next instant it reaches. It
+     * never goes back, but at a rewind.
+     */
+    double emulatedNowS() {
+      double reached = emulatedS;
+      double pace = speedup;
+      if (wallEndNs >= 0 || pace <= 0) {
+        return reached;
+      }
+      synchronized (shownLock) {
+        if (lag.releasingAtOnce()) {
+          // Stopping: the rest goes at virtual speed, with the instants it reaches.
+          shownS = Math.max(shownS, reached);
+          return shownS;
+        }
+        long origin = paceOriginNs;
+        double clockS = (System.nanoTime() - origin) * pace / 1e9;
+        long due = lag.nextDueNanoTime();
+        double next =
+            due == Long.MAX_VALUE ? reached : Math.max(reached, (due - origin) * pace / 1e9);
+        shownS = Math.max(shownS, Math.min(clockS, next));
+        return shownS;
+      }
+    }
+
+    /**
+     * Emulated seconds per wall-clock second from this process's start of the run (its
+     * supervisor's, as the rows' {@code wall_time_s}) to now, or to its last round's row once it
+     * ended (where its run ended: {@code summary.json}'s emulated time over its wall time): a
+     * resumed run counts the emulated time from the instant it resumed at.
      */
     double speedRatio() {
       long end = wallEndNs;
-      double wallS = ((end >= 0 ? end : System.nanoTime()) - wallStartNs) / 1e9;
-      return wallS > 0 ? Math.max(0, emulatedS - emulatedStartS) / wallS : 0.0;
+      double reached = emulatedS;
+      double wallS;
+      if (end >= 0 && started && !Double.isNaN(lastRowWallS) && reached <= lastRowEmulatedS) {
+        wallS = lastRowWallS;
+      } else {
+        wallS = ((end >= 0 ? end : System.nanoTime()) - wallStartNs) / 1e9;
+      }
+      return wallS > 0 ? Math.max(0, reached - emulatedStartS) / wallS : 0.0;
     }
 
     /**
@@ -934,6 +999,10 @@ public final class Metrics implements AutoCloseable {
       keep(r);
       roundsRecorded.labelValues(base).set(recorded.size());
       reached(r.emulatedTimeS());
+      if (started && Double.isFinite(r.wallTimeS())) {
+        lastRowWallS = r.wallTimeS();
+        lastRowEmulatedS = r.emulatedTimeS();
+      }
       lastRound(r);
       computeSeconds.labelValues(l(info.serverRole())).inc(r.serverComputeS());
       if (r.failed() > 0) {
@@ -968,6 +1037,16 @@ public final class Metrics implements AutoCloseable {
       roundsRecorded.labelValues(base).set(recorded.size());
       linkTotals.keySet().removeIf(k -> k > round);
       showRecorded();
+      // The run goes on from the checkpoint, the end of round `round`'s row: the emulated time
+      // goes back there, and the redone rounds move it on (their progress, the pacing clock).
+      double back =
+          recorded.isEmpty() ? emulatedStartS : recorded.lastEntry().getValue().emulatedTimeS();
+      emulatedS = back;
+      lastRowWallS = Double.NaN;
+      lastRowEmulatedS = Double.NaN;
+      synchronized (shownLock) {
+        shownS = back;
+      }
     }
 
     /**

@@ -7,6 +7,14 @@ package io.splitemu.actors.results;
  */
 public interface RecordObserver {
 
+  /**
+   * The run's supervisor started it (no file records this): its wall clock, which {@code
+   * wall_time_s} and {@code summary.json}'s {@code wallTimeSeconds} count from, started at {@link
+   * System#nanoTime()} {@code wallStartNanoTime}; with {@code speedup > 0} (paced) emulated instant
+   * e is due at {@code pacingOriginNanoTime + e / speedup}. Observers in the supervisor's JVM only.
+   */
+  default void onStart(long wallStartNanoTime, long pacingOriginNanoTime, double speedup) {}
+
   /** A round was recorded. */
   default void onRound(RoundRecord r) {}
 

@@ -549,6 +549,14 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   // What no file records goes straight to the observers (the live metrics).
   @Override
+  public synchronized void onStart(
+      long wallStartNanoTime, long pacingOriginNanoTime, double speedup) {
+    for (RecordObserver o : observers) {
+      o.onStart(wallStartNanoTime, pacingOriginNanoTime, speedup);
+    }
+  }
+
+  @Override
   public synchronized void onProgress(ProgressRecord p) {
     for (RecordObserver o : observers) {
       o.onProgress(p);

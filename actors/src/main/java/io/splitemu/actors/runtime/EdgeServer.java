@@ -1265,6 +1265,9 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     }
     setup.cpu().restoreFreeAt(s.cpuFreeAtNs());
     s.copyFreeAtNs().forEach((d, ns) -> setup.copyCpu().apply(d).restoreFreeAt(ns));
+    // A crash's restore sends the run back to the checkpoint: the progress of the redone rounds is
+    // reported from their own instants, not held at the discarded round's latest.
+    reportedNs = 0;
     m.replyTo().tell(Restored.INSTANCE);
     return this;
   }

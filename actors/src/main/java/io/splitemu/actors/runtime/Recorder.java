@@ -42,6 +42,18 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
     void to(RecordObserver o);
   }
 
+  /**
+   * The supervisor started the run: its wall clock's start and, paced ({@code speedup > 0}), the
+   * pacing origin (live metrics; no file).
+   */
+  public record Started(long wallStartNanoTime, long pacingOriginNanoTime, double speedup)
+      implements Published {
+    @Override
+    public void to(RecordObserver o) {
+      o.onStart(wallStartNanoTime, pacingOriginNanoTime, speedup);
+    }
+  }
+
   /** A round's row ({@code rounds.csv}). */
   public record RoundCompleted(RoundRecord row) implements Published {
     @Override

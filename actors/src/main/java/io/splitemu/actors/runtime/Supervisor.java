@@ -716,6 +716,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     replyTo = m.replyTo();
     speedup = m.speedup();
     clockStartNanoTime = System.nanoTime() - resumedPacingNs();
+    // The live metrics' speed ratio counts from where the rows' wall time does, and their paced
+    // emulated time from the pacing origin.
+    recorder.tell(new Recorder.Started(wallStart, clockStartNanoTime, speedup));
     if (pipeline != null) {
       // MP-SL paces every transfer in its link channels rather than barrier releases.
       round = pipeline.round();

@@ -113,6 +113,16 @@ public final class PacingLag {
   }
 
   /**
+   * The due instant ({@link System#nanoTime()}) of the oldest emission held now, or {@link
+   * Long#MAX_VALUE} when none is: the next instant of the paced schedule the run has not reached.
+   */
+  public long nextDueNanoTime() {
+    synchronized (held) {
+      return held.isEmpty() ? Long.MAX_VALUE : held.firstKey();
+    }
+  }
+
+  /**
    * How late the oldest held emission is at {@code nowNanoTime} (0 when none is overdue),
    * wall-clock nanoseconds.
    */
