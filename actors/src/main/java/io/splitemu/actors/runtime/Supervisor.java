@@ -749,6 +749,19 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (from == null) {
       holdVisit();
     }
+    if (!setup.checkpointing().crashes().isEmpty()
+        && (from == null || from.scheduledRound() == 0)) {
+      // The initial state first, in memory: a crash before the first scheduled checkpoint
+      // restores it (a resumed process builds it as the first run did, before its restore).
+      takingInitial = true;
+      return takeCheckpoint();
+    }
+    return afterInitial();
+  }
+
+  /** Goes on from the start, or restores the checkpoint the process resumes from. */
+  private Behavior<Command> afterInitial() {
+    Checkpoint from = setup.checkpointing().resumeFrom();
     return from == null ? roundBoundary() : restore(strikePassed(from), true);
   }
 
@@ -2372,6 +2385,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       return roundBoundary();
     }
     Checkpoint c = checkpoint();
+    if (takingInitial) {
+      // Round 0's state: no file, no row (a run without a crash writes what it wrote before).
+      takingInitial = false;
+      initial = c;
+      deviceParams = deviceParams == null ? null : deviceParams.dup(); // the kept one stays as is
+      return afterInitial();
+    }
     // A crash restores the checkpoint the schedule took, never one SIGTERM asked for (the run stops
     // after that one in this process; a resumed process reads the scheduled one from the folder).
     lastCheckpoint = c.scheduled() ? c : lastCheckpoint;
@@ -2613,6 +2633,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private final java.util.Set<SupervisorSetup.Crash> struck = new java.util.HashSet<>();
   // The newest scheduled checkpoint this process took (a run that writes no files restores it).
   private Checkpoint lastCheckpoint;
+  // The run's state before round 1 (a scenario with a crash, but on MP-SL), kept in memory only:
+  // what a crash before the first scheduled checkpoint restores, as checkpoint round 0.
+  private Checkpoint initial;
+  private boolean takingInitial;
   private SupervisorSetup.Split split;
   private SupervisorSetup.Crash crashing;
   private long crashNs;
@@ -2670,8 +2694,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             Checkpoints.newestScheduled(setup.writer().dir(), w -> getContext().getLog().warn(w));
       } catch (IllegalArgumentException none) {
         from = null;
+        if (initial != null && !none.getMessage().contains("holds no checkpoint")) {
+          // Only unreadable ones: the one before them is the run's start.
+          getContext().getLog().warn(none.getMessage() + "; restoring the run's start");
+        }
       }
     }
+    // None scheduled yet (or checkpoint.every = 0): the run's initial state, round 0.
+    from = from != null ? from : initial;
     if (from == null) {
       return finish(
           c.kind()
@@ -2681,7 +2711,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               + crashNs / NS
               + " s struck before the first checkpoint (checkpoint.every = "
               + setup.checkpointing().every()
-              + "): nothing to restore from");
+              + "): nothing to restore from on "
+              + setup.scheme()
+              + " (the other schemes restart from round 0)");
     }
     long resumeNs = crashNs + c.restartDelayNs();
     recorder.tell(new Recorder.Rewound(from.round()));
@@ -2707,8 +2739,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             + (server ? "edge server" : "supervisor")
             + " stops (scenario fault "
             + which
-            + "); the work since the checkpoint of round "
-            + from.round()
+            + "); the work since "
+            + since(from)
             + " is lost");
     eventAt(
         resumeNs,
@@ -2716,8 +2748,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         server ? "edge-server" : "supervisor",
         // The kind first, as every fault and recovery row (the metrics count recoveries by it).
         c.kind()
-            + ": restored from checkpoint round "
-            + from.round()
+            + ": restored from "
+            + since(from)
             + (server ? " after restart-delay " + c.restartDelayNs() / NS + " s" : "")
             + "; "
             + (crashReached > from.round()
@@ -2732,5 +2764,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       nowNs = pipeline.nowNs();
     }
     return this;
+  }
+
+  /** What a crash goes back to: checkpoint round C, or the run's start (its initial state). */
+  private String since(Checkpoint from) {
+    return from == initial ? "the start (round 0)" : "checkpoint round " + from.round();
   }
 }

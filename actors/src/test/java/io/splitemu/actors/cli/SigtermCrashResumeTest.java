@@ -140,6 +140,39 @@ class SigtermCrashResumeTest {
     assertEquals(List.of("server-crash: restored from checkpoint round 3"), recoveries(out));
   }
 
+  private static final String EARLY_CRASH =
+      "  checkpoint.every = 3\n"
+          + "  faults = [{ kind = server-crash, round = 3, restart-delay = 5 s }]\n";
+
+  /**
+   * A crash at round 3's start, before the first checkpoint (round 3's): it restarts from the run's
+   * start (round 0). Stopped after round 2, before the crash (the folder holds only the stop's
+   * checkpoint), the resumed process keeps the initial state too and restores it; stopped after
+   * redone round 1, the stop's checkpoint records the crash, which does not strike again.
+   */
+  @Test
+  void psl_crashBeforeTheFirstCheckpoint_stoppedBeforeAndDuringTheRedo_equalsTheWholeRun()
+      throws Exception {
+    Path whole = whole(psl("virtual", EARLY_CRASH));
+    assertEquals(List.of("server-crash: restored from the start (round 0)"), recoveries(whole));
+    Path paced = psl("paced", EARLY_CRASH + pacing(whole));
+    Path before = tmp.resolve("before");
+    assertEquals(2, stopped(paced, before, null, StopWhen.atEndOf(2)));
+    assertEquals(List.of(), recoveries(before), "stopped before the crash");
+    resume(paced, before);
+    assertSameRun(whole, before);
+    assertEquals(List.of("server-crash: restored from the start (round 0)"), recoveries(before));
+    Path during = tmp.resolve("during");
+    assertEquals(1, stopped(paced, during, null, StopWhen.redoneEndOf(1, 2)));
+    assertEquals(
+        List.of("server-crash: restored from the start (round 0)"),
+        recoveries(during),
+        "stopped after the crash");
+    resume(paced, during);
+    assertSameRun(whole, during);
+    assertEquals(List.of("server-crash: restored from the start (round 0)"), recoveries(during));
+  }
+
   private static final String SUPERVISOR_CRASH = "  checkpoint.every = 2\n";
 
   /**

@@ -287,34 +287,158 @@ class CrashFaultsTest {
     }
   }
 
-  @Test
-  void crashWithoutCheckpoints_isRefusedNamingTheFaultAndTheKey() {
-    SettingsException e =
-        assertThrows(
-            SettingsException.class,
-            () ->
-                Emulation.prepare(
-                    scenario("psl", false, 3, 0, "{ kind = server-crash, round = 2 }")));
-    assertTrue(e.getMessage().contains("splitemu.faults[0]"), e.getMessage());
-    assertTrue(e.getMessage().contains("checkpoint.every"), e.getMessage());
-    assertEquals(1, e.getMessage().lines().count());
+  /**
+   * A server crash at an instant inside round 2, before the first checkpoint (round 3): the run
+   * restarts from its initial state (round 0) after the delay, redoes rounds 1 and 2, and every
+   * round ends t + D later than in the crash-free run, its rows written once. Before, only a crash
+   * at an instant could be set there, and it ended the run with one line.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void serverCrashBeforeTheFirstCheckpoint_restartsFromRoundZero(String scheme) throws Exception {
+    long delay = 7_250_000_000L;
+    FaultsOnEverySchemeTest.Tables free =
+        FaultsOnEverySchemeTest.run(scenario(scheme, false, 4, 3, ""), tmp.resolve("free"));
+    long start2 = ns(free.rounds().get(0), "emulated_time_s");
+    long end2 = ns(free.rounds().get(1), "emulated_time_s");
+    long t = start2 + (end2 - start2) / 3;
+    FaultsOnEverySchemeTest.Tables crashed =
+        FaultsOnEverySchemeTest.run(
+            scenario(
+                scheme,
+                false,
+                4,
+                3,
+                "{ kind = server-crash, at = " + t + " ns, restart-delay = " + delay + " ns }"),
+            tmp.resolve("crashed"));
+    assertShifted(free, crashed, 1, t + delay);
+    Map<String, String> fault = FaultsOnEverySchemeTest.only(crashed.events(), "fault");
+    Map<String, String> recovery = FaultsOnEverySchemeTest.only(crashed.events(), "recovery");
+    assertEquals("0", fault.get("round"));
+    assertEquals("0", recovery.get("round"));
+    assertEquals(t, ns(fault, "emulated_s"));
+    assertEquals(t + delay, ns(recovery, "emulated_s"));
+    assertTrue(
+        fault.get("detail").endsWith("the work since the start (round 0) is lost"),
+        fault.toString());
+    assertTrue(
+        recovery
+            .get("detail")
+            .startsWith(
+                "server-crash: restored from the start (round 0) after restart-delay 7.25 s;"
+                    + " rounds 1..2 redone from emulated "),
+        recovery.toString());
+    // No file and no row for round 0's state: the checkpoints are the crash-free run's.
+    assertEquals(
+        List.of("3"),
+        crashed.events().stream()
+            .filter(e -> e.get("kind").equals("checkpoint"))
+            .map(e -> e.get("round"))
+            .toList());
   }
 
+  /**
+   * Full fidelity: a server crash inside round 2 with {@code checkpoint.every = 3} restores the
+   * initial weights, optimizer state, batch cursors and streams, so every round's train_loss and
+   * test_accuracy equal the crash-free run's bit for bit; only the instants move.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void fullFidelity_crashBeforeTheFirstCheckpoint_changesNoLossOrAccuracy(String scheme)
+      throws Exception {
+    long delay = 1_000_000_000L;
+    FaultsOnEverySchemeTest.Tables free =
+        FaultsOnEverySchemeTest.run(scenario(scheme, true, 4, 3, ""), tmp.resolve("free"));
+    long start2 = ns(free.rounds().get(0), "emulated_time_s");
+    long end2 = ns(free.rounds().get(1), "emulated_time_s");
+    long t = start2 + (end2 - start2) / 2;
+    FaultsOnEverySchemeTest.Tables crashed =
+        FaultsOnEverySchemeTest.run(
+            scenario(
+                scheme,
+                true,
+                4,
+                3,
+                "{ kind = server-crash, at = " + t + " ns, restart-delay = " + delay + " ns }"),
+            tmp.resolve("crashed"));
+    assertShifted(free, crashed, 1, t + delay);
+    for (Map<String, String> r : crashed.rounds()) {
+      assertTrue(!r.get("train_loss").isEmpty(), "a full-fidelity run trains: " + r);
+    }
+  }
+
+  /**
+   * A crash at round 1's start loses nothing but the delay: accepted (it was refused: no checkpoint
+   * precedes it), it restores round 0 and every round ends D later.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"psl", "edgesplit"})
+  void crashAtRoundOne_isAccepted_andDelaysEveryRound(String scheme) throws Exception {
+    long delay = 3_000_000_000L;
+    FaultsOnEverySchemeTest.Tables free =
+        FaultsOnEverySchemeTest.run(scenario(scheme, false, 3, 2, ""), tmp.resolve("free"));
+    FaultsOnEverySchemeTest.Tables crashed =
+        FaultsOnEverySchemeTest.run(
+            scenario(
+                scheme,
+                false,
+                3,
+                2,
+                "{ kind = server-crash, round = 1, restart-delay = " + delay + " ns }"),
+            tmp.resolve("crashed"));
+    assertShifted(free, crashed, 1, delay);
+    Map<String, String> recovery = FaultsOnEverySchemeTest.only(crashed.events(), "recovery");
+    assertTrue(
+        recovery
+            .get("detail")
+            .startsWith(
+                "server-crash: restored from the start (round 0) after restart-delay 3.0 s;"
+                    + " no round redone"),
+        recovery.toString());
+  }
+
+  /**
+   * Without checkpoints ({@code checkpoint.every = 0}) a crash restarts from round 0: a server
+   * crash at round 3's start redoes rounds 1 and 2.
+   */
   @Test
-  void crashAtARoundBeforeTheFirstCheckpoint_isRefused() {
-    SettingsException e =
-        assertThrows(
-            SettingsException.class,
-            () ->
-                Emulation.prepare(
-                    scenario(
-                        "edgesplit",
-                        false,
-                        4,
-                        2,
-                        "{ kind = device-hang, device = 1, round = 2 },"
-                            + " { kind = supervisor-crash, round = 2 }")));
-    assertTrue(e.getMessage().startsWith("splitemu.faults[1].round"), e.getMessage());
+  void crashWithoutCheckpoints_restartsFromRoundZero() throws Exception {
+    long delay = 2_000_000_000L;
+    FaultsOnEverySchemeTest.Tables free =
+        FaultsOnEverySchemeTest.run(scenario("psl", false, 4, 0, ""), tmp.resolve("free"));
+    long end2 = ns(free.rounds().get(1), "emulated_time_s");
+    FaultsOnEverySchemeTest.Tables crashed =
+        FaultsOnEverySchemeTest.run(
+            scenario(
+                "psl",
+                false,
+                4,
+                0,
+                "{ kind = server-crash, round = 3, restart-delay = " + delay + " ns }"),
+            tmp.resolve("crashed"));
+    assertShifted(free, crashed, 1, end2 + delay);
+    assertTrue(
+        FaultsOnEverySchemeTest.only(crashed.events(), "recovery")
+            .get("detail")
+            .contains("restored from the start (round 0) after restart-delay 2.0 s; rounds 1..2"),
+        crashed.events().toString());
+  }
+
+  /**
+   * A crash at a round's start before the first checkpoint (it was refused) goes back to round 0; a
+   * device hang from that round on is then met once, in the redone timeline.
+   */
+  @Test
+  void crashAtARoundBeforeTheFirstCheckpoint_restartsFromRoundZero() throws Exception {
+    String hang = "{ kind = device-hang, device = 1, round = 2 }";
+    FaultsOnEverySchemeTest.Tables free =
+        FaultsOnEverySchemeTest.run(scenario("edgesplit", false, 4, 2, hang), tmp.resolve("free"));
+    long end1 = ns(free.rounds().get(0), "emulated_time_s");
+    FaultsOnEverySchemeTest.Tables crashed =
+        FaultsOnEverySchemeTest.run(
+            scenario("edgesplit", false, 4, 2, hang + ", { kind = supervisor-crash, round = 2 }"),
+            tmp.resolve("crashed"));
+    assertShifted(free, crashed, 1, end1);
   }
 
   /** mpsl takes crashes too (cli.MpslCrashTest), and refuses them without checkpoints alike. */
