@@ -294,7 +294,7 @@ class CrashFaultsTest {
    * at an instant could be set there, and it ended the run with one line.
    */
   @ParameterizedTest
-  @ValueSource(strings = {"psl", "edgesplit"})
+  @ValueSource(strings = {"psl", "sl", "sfl-v1", "edgesplit", "cpsl", "sfl-compute-robust"})
   void serverCrashBeforeTheFirstCheckpoint_restartsFromRoundZero(String scheme) throws Exception {
     long delay = 7_250_000_000L;
     FaultsOnEverySchemeTest.Tables free =
