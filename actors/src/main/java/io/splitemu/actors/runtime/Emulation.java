@@ -992,7 +992,7 @@ public final class Emulation {
     for (int i = 0; i < s.faults().size(); i++) {
       Settings.Fault f = s.faults().get(i);
       if (SupervisorSetup.Crash.ownRows(f.kind())) {
-        checkCrash(s, f, pipeline);
+        checkCrash(s, f);
         if (pipeline) {
           checkPipelineCrash(s, f);
         }
@@ -1147,10 +1147,9 @@ public final class Emulation {
 
   /**
    * A crash restores the last checkpoint (docs/runtime.md, "Crashes"), or the run's initial state
-   * (round 0) before the first one. MP-SL ({@code pipeline}) has no round-0 state to restore yet: a
-   * crash there is refused without checkpoints, or at a round start no checkpoint precedes.
+   * (round 0) before the first one: it has no end.
    */
-  private static void checkCrash(Settings s, Settings.Fault f, boolean pipeline) {
+  private static void checkCrash(Settings s, Settings.Fault f) {
     if (f.end() != null) {
       throw new SettingsException(
           s.where(f, f.end().atRoundStart() ? "until-round" : "until")
@@ -1158,37 +1157,6 @@ public final class Emulation {
               + f.kind()
               + " has no end: the run restores its last checkpoint"
               + (f.kind().equals("server-crash") ? " after restart-delay" : ""));
-    }
-    if (!pipeline) {
-      return;
-    }
-    int every = s.checkpointEvery();
-    if (every == 0) {
-      throw new SettingsException(
-          s.where(f, "kind")
-              + ": "
-              + f.kind()
-              + " restores the last checkpoint, so it needs "
-              + Settings.NS
-              + ".checkpoint.every > 0 on "
-              + s.scheme()
-              + " (1 recommended: no recorded row is rewritten; other schemes restart from"
-              + " round 0 without one)");
-    }
-    if (f.start().atRoundStart() && f.start().round() <= every) {
-      throw new SettingsException(
-          s.where(f, "round")
-              + ": "
-              + f.kind()
-              + " at the start of round "
-              + f.start().round()
-              + " comes before the first checkpoint (round "
-              + every
-              + ", checkpoint.every = "
-              + every
-              + "); nothing to restore from on "
-              + s.scheme()
-              + " (other schemes restart from round 0)");
     }
   }
 

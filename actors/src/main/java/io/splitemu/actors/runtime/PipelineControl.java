@@ -282,6 +282,8 @@ public final class PipelineControl {
   private final Set<Integer> gone = new TreeSet<>();
   private final Set<Integer> struck = new TreeSet<>();
   private final boolean drainEvery;
+  // The state before epoch 1, which a crash before the first checkpoint restores (null without).
+  private final State initial;
   private State epochStart;
   private PipelinePlan epochStartPlan;
   private long epochMove;
@@ -468,6 +470,8 @@ public final class PipelineControl {
     if (resumed == null) {
       recorder.tell(new Recorder.EventRecorded(PipelineEmulation.planRow(plan)));
     }
+    // Before any link is restored or used (a resumed process builds them as the first run did).
+    this.initial = crashes.isEmpty() ? null : initialState();
     // Every hop's live series and the run's progress exist from the start. A resumed hop reports
     // its restored idle total first: the base its later totals grow from (metrics count what this
     // process adds).
@@ -603,6 +607,12 @@ public final class PipelineControl {
     } else {
       // Each device starts the next epoch where its aggregate arrived, as it would have.
       int next = resumed.epoch() + 1;
+      SupervisorSetup.Crash due = SupervisorSetup.Crash.atStartOf(restarts, restartStruck, next);
+      if (due != null) {
+        // A crash at that epoch's start strikes first, as at any epoch boundary ({@link #release}).
+        restart = new Restart(due, resumed.endNs(), resumed.epoch());
+        return;
+      }
       Set<Integer> rejoining = rejoining(resumed);
       resumed
           .startNs()
@@ -1000,6 +1010,39 @@ public final class PipelineControl {
    * The state at the run's start, as a drained boundary before epoch 1 would hold it: every
    * device's processor free at 0 and its links untouched, every hop fresh.
    */
+  /**
+   * The run's state before epoch 1 (docs/runtime.md, "Crashes", "Before the first checkpoint"):
+   * every device takes part and starts epoch 1 at 0, its processor free and its links as built,
+   * every hop fresh. Null without a server or supervisor crash.
+   */
+  State initial() {
+    return initial;
+  }
+
+  private State initialState() {
+    List<DeviceState> ds = new ArrayList<>();
+    List<Integer> all = new ArrayList<>();
+    Map<Integer, Long> starts = new TreeMap<>();
+    for (int d = 0; d < plan.devices(); d++) {
+      ds.add(
+          new DeviceState(
+              d,
+              false,
+              0,
+              setup.uplinks().get(d).saveState(),
+              setup.downlinks().get(d).saveState()));
+      all.add(d);
+      starts.put(d, 0L);
+    }
+    List<ComputeHop.State> hs = new ArrayList<>();
+    for (PipelinePlan.Lane lane : plan.lanes()) {
+      for (int h = 0; h < lane.hops().size(); h++) {
+        hs.add(new ComputeHop.State(1, 0, 0, 0, 0, List.of(), 0, List.of()));
+      }
+    }
+    return new State(0, 0, all, starts, ds, hs, Map.of(), Map.of());
+  }
+
   private State runStart() {
     List<DeviceState> ds = new ArrayList<>();
     for (int d = 0; d < plan.devices(); d++) {

@@ -723,16 +723,20 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       // MP-SL paces every transfer in its link channels rather than barrier releases.
       round = pipeline.round();
       nowNs = pipeline.nowNs();
+      Checkpoint from = setup.checkpointing().resumeFrom();
+      if (from != null) {
+        strikePassed(from); // before the start: a crash at the next epoch's start may strike
+      }
       pipeline.start(
           getContext(),
           speedup > 0 ? Pacing.paced(speedup, clockStartNanoTime, lag) : Pacing.virtual(),
           placement);
       armPipelineWatchdog();
-      Checkpoint from = setup.checkpointing().resumeFrom();
       if (from != null) {
-        resumed(strikePassed(from).round());
+        resumed(from.round());
       }
-      return this;
+      PipelineControl.Restart crashed = pipeline.restart();
+      return crashed == null ? this : crash(crashed.crash(), crashed.atNs(), crashed.reached());
     }
     if (speedup > 0) {
       server.tell(new EdgeServer.UsePacing(speedup, clockStartNanoTime));
@@ -2700,6 +2704,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         }
       }
     }
+    if (from == null && initial == null && pipeline != null && pipeline.initial() != null) {
+      initial = pipelineCheckpoint(pipeline.initial());
+    }
     // None scheduled yet (or checkpoint.every = 0): the run's initial state, round 0.
     from = from != null ? from : initial;
     if (from == null) {
@@ -2711,12 +2718,16 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               + crashNs / NS
               + " s struck before the first checkpoint (checkpoint.every = "
               + setup.checkpointing().every()
-              + "): nothing to restore from on "
-              + setup.scheme()
-              + " (the other schemes restart from round 0)");
+              + "): nothing to restore from");
     }
     long resumeNs = crashNs + c.restartDelayNs();
     recorder.tell(new Recorder.Rewound(from.round()));
+    if (pipeline != null && from.round() == 0) {
+      // MP-SL's plan row is epoch 1's: the cut to round 0 took it, and the restart plans alike.
+      recorder.tell(
+          new Recorder.EventRecorded(
+              io.splitemu.actors.pipeline.PipelineEmulation.planRow(setup.pipeline().plan())));
+    }
     if (pipeline != null) {
       // MP-SL: every hop, device and link and the epochs' control from the checkpoint's pipeline
       // state, the boundary moved to the restart (PipelineControl.restore); the rows first.

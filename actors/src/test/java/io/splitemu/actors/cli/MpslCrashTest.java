@@ -12,7 +12,6 @@ import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.results.CsvTable;
 import io.splitemu.actors.runtime.Emulation;
-import io.splitemu.actors.runtime.RunFailedException;
 import io.splitemu.actors.runtime.RunListener;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -428,33 +427,72 @@ class MpslCrashTest {
     assertEquals(rows(w, "devices.csv", ""), rows(a, "devices.csv", ""));
   }
 
+  /**
+   * A server crash inside epoch 2, before the first checkpoint (epoch 3's): the run restarts from
+   * its start (epoch 0) after the delay, every hop, device and link as built, and every epoch ends
+   * t + delay later than in the crash-free run, its rows once; the plan row stays, once. Before, it
+   * ended the run with one line.
+   */
   @Test
-  void aCrashBeforeTheFirstCheckpoint_endsTheRunWithOneLine_keepingItsRows() {
-    Path out = tmp.resolve("early");
-    // Outside assertThrows: without splitemu.data the profiles' check skips the test.
-    Settings crash = settings(conf(1, "faults = [{ kind = supervisor-crash, at = 1 s }]\n"));
-    RunFailedException e =
-        assertThrows(RunFailedException.class, () -> Emulation.run(crash, out, RunListener.NONE));
+  void aCrashBeforeTheFirstCheckpoint_restartsFromTheStart() throws IOException {
+    Path w = tmp.resolve("free");
+    Emulation.run(settings(conf(3, "")), w, RunListener.NONE);
+    double[] end = freeEnds(w);
+    long atNs = Math.round((end[0] + 0.4 * (end[1] - end[0])) * 1e9);
+    double t = atNs / 1e9;
+    Path a = tmp.resolve("crash");
+    Emulation.run(
+        settings(
+            conf(
+                3,
+                "faults = [{ kind = server-crash, at = " + atNs + " ns, restart-delay = 2 s }]\n")),
+        a,
+        RunListener.NONE);
+    assertShifted(w, a, 0, t + 2);
+    assertEquals(rows(w, "devices.csv", ""), rows(a, "devices.csv", ""));
+    List<Map<String, String>> events = table(a.resolve("events.csv"));
+    Map<String, String> recovery = only(events, "recovery");
+    assertEquals("0", recovery.get("round"));
+    assertEquals(t + 2, Double.parseDouble(recovery.get("emulated_s")), 1e-9);
     assertTrue(
-        e.getMessage()
-            .contains(
-                "supervisor-crash (splitemu.faults[0]) at emulated 1.0 s struck before the first"
-                    + " checkpoint (checkpoint.every = 1): nothing to restore from"),
-        e.getMessage());
-    assertFalse(e.getMessage().contains("\n"), e.getMessage());
-    assertTrue(Files.exists(out.resolve("rounds.csv")));
+        recovery
+            .get("detail")
+            .startsWith(
+                "server-crash: restored from the start (round 0) after restart-delay 2.0 s;"
+                    + " rounds 1..2 redone"),
+        recovery.get("detail"));
+    assertEquals(1, events.stream().filter(e -> e.get("kind").equals("plan")).count());
+    assertEquals(
+        List.of("3"),
+        events.stream()
+            .filter(e -> e.get("kind").equals("checkpoint"))
+            .map(e -> e.get("round"))
+            .toList());
+    // The hops start afresh: their peaks are the crash-free run's.
+    assertEquals(
+        new ObjectMapper().readTree(w.resolve("summary.json").toFile()).at("/peakModelMemoryBytes"),
+        new ObjectMapper()
+            .readTree(a.resolve("summary.json").toFile())
+            .at("/peakModelMemoryBytes"));
+  }
+
+  /** Without checkpoints, a crash at epoch 2's start redoes epoch 1 after the delay. */
+  @Test
+  void aCrashWithoutCheckpoints_restartsFromTheStart() throws IOException {
+    Path w = tmp.resolve("free");
+    Emulation.run(settings(conf(0, "")), w, RunListener.NONE);
+    double[] end = freeEnds(w);
+    Path a = tmp.resolve("crash");
+    Emulation.run(
+        settings(conf(0, "faults = [{ kind = server-crash, round = 2, restart-delay = 3 s }]\n")),
+        a,
+        RunListener.NONE);
+    assertShifted(w, a, 0, end[0] + 3);
+    assertEquals(rows(w, "devices.csv", ""), rows(a, "devices.csv", ""));
   }
 
   @Test
   void whatCannotBeRestored_isRefusedAtStartWithOneLine() {
-    assertRefused(
-        conf(0, "faults = [{ kind = supervisor-crash, at = 10 s }]\n"),
-        "splitemu.faults[0].kind: supervisor-crash restores the last checkpoint, so it needs"
-            + " splitemu.checkpoint.every > 0");
-    assertRefused(
-        conf(2, "faults = [{ kind = server-crash, round = 2 }]\n"),
-        "splitemu.faults[0].round: server-crash at the start of round 2 comes before the first"
-            + " checkpoint");
     assertRefused(
         conf(
             1,

@@ -173,6 +173,33 @@ class SigtermCrashResumeTest {
     assertEquals(List.of("server-crash: restored from the start (round 0)"), recoveries(during));
   }
 
+  /**
+   * The same on mpsl (an epoch is a round): its pipeline state before epoch 1 is kept by the
+   * resumed process as by the first. Needs the shared data's profiles.
+   */
+  @Test
+  void mpsl_crashBeforeTheFirstCheckpoint_stoppedBeforeAndDuringTheRedo_equalsTheWholeRun()
+      throws Exception {
+    Path whole = whole(mpsl("virtual", EARLY_CRASH));
+    assertEquals(List.of("server-crash: restored from the start (round 0)"), recoveries(whole));
+    Path paced = mpsl("paced", EARLY_CRASH + pacing(whole));
+    Path before = tmp.resolve("before");
+    assertEquals(2, stopped(paced, before, null, StopWhen.atEndOf(2)));
+    assertEquals(List.of(), recoveries(before), "stopped before the crash");
+    resume(paced, before);
+    assertSameRun(whole, before);
+    assertEquals(List.of("server-crash: restored from the start (round 0)"), recoveries(before));
+    Path during = tmp.resolve("during");
+    assertEquals(1, stopped(paced, during, null, StopWhen.redoneEndOf(1, 2)));
+    assertEquals(
+        List.of("server-crash: restored from the start (round 0)"),
+        recoveries(during),
+        "stopped after the crash");
+    resume(paced, during);
+    assertSameRun(whole, during);
+    assertEquals(List.of("server-crash: restored from the start (round 0)"), recoveries(during));
+  }
+
   private static final String SUPERVISOR_CRASH = "  checkpoint.every = 2\n";
 
   /**
@@ -242,6 +269,23 @@ class SigtermCrashResumeTest {
     resume(paced, during);
     assertSameRun(whole, during);
     assertEquals(List.of("server-crash: restored from checkpoint round 3"), recoveries(during));
+  }
+
+  /**
+   * mpsl stopped after epoch 5, right before the crash at epoch 6's start: the resumed process
+   * strikes it before its first epoch, as every epoch boundary does (before, a resumed process
+   * started that epoch without looking, and the crash never struck).
+   */
+  @Test
+  void mpsl_stoppedRightBeforeTheCrashsEpoch_theResumedRunStrikesIt() throws Exception {
+    Path whole = whole(mpsl("virtual", SERVER_CRASH));
+    Path paced = mpsl("paced", SERVER_CRASH + pacing(whole));
+    Path out = tmp.resolve("out");
+    assertEquals(5, stopped(paced, out, null, StopWhen.atEndOf(5)));
+    assertEquals(List.of(), recoveries(out), "stopped before the crash");
+    resume(paced, out);
+    assertSameRun(whole, out);
+    assertEquals(List.of("server-crash: restored from checkpoint round 3"), recoveries(out));
   }
 
   /** The small mpsl scenario of {@link CheckpointResumeTest} with {@code extra} lines. */

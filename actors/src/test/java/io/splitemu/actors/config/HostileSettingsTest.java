@@ -423,15 +423,14 @@ class HostileSettingsTest {
 
   /**
    * A fault written over several lines: a refusal at start names the line of the key it refuses
-   * (the fault-origin case above has the whole fault on one line). On mpsl, where a crash at a
-   * round no checkpoint precedes is refused (the other schemes restart it from round 0).
+   * (the fault-origin case above has the whole fault on one line).
    */
   @Test
   void aMultiLineFault_refusedAtStart_namesTheRefusedKeysLine() throws Exception {
     String fault =
-        "splitemu { checkpoint.every = 1, scheme = mpsl }\n"
+        "splitemu.scheme = mpsl\n"
             + "splitemu.faults = [{\n"
-            + "  kind = server-crash\n"
+            + "  kind = hop-crash, hop = 0\n"
             + "  round = %s\n"
             + "%s"
             + "}]\n";
@@ -441,7 +440,7 @@ class HostileSettingsTest {
         assertThrows(
             SettingsException.class, () -> io.splitemu.actors.runtime.Emulation.prepare(s));
     assertTrue(
-        e.getMessage().startsWith(f + ":7: splitemu.faults[0].round: server-crash at the start"),
+        e.getMessage().startsWith(f + ":7: splitemu.faults[0].round: hop-crash at round 1"),
         e.getMessage());
     Path g = scenario(BASE + String.format(fault, "2", "  until = 3 s\n"));
     Settings t = Settings.load(g, List.of());
@@ -449,7 +448,7 @@ class HostileSettingsTest {
         assertThrows(
             SettingsException.class, () -> io.splitemu.actors.runtime.Emulation.prepare(t));
     assertTrue(
-        e.getMessage().startsWith(g + ":8: splitemu.faults[0].until: server-crash has no end"),
+        e.getMessage().startsWith(g + ":8: splitemu.faults[0].until: hop-crash has no end"),
         e.getMessage());
   }
 

@@ -1,13 +1,10 @@
 package io.splitemu.actors.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
-import io.splitemu.actors.config.SettingsException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -439,24 +436,5 @@ class CrashFaultsTest {
             scenario("edgesplit", false, 4, 2, hang + ", { kind = supervisor-crash, round = 2 }"),
             tmp.resolve("crashed"));
     assertShifted(free, crashed, 1, end1);
-  }
-
-  /** mpsl takes crashes too (cli.MpslCrashTest), and refuses them without checkpoints alike. */
-  @Test
-  void crashOnMpslWithoutCheckpoints_isRefused() {
-    SettingsException e =
-        assertThrows(
-            SettingsException.class,
-            () ->
-                Emulation.prepare(
-                    FaultsOnEverySchemeTest.scenario(
-                        "mpsl", "{ kind = supervisor-crash, round = 2 }", "")));
-    assertTrue(
-        e.getMessage()
-            .startsWith(
-                "splitemu.faults[0].kind: supervisor-crash restores the last checkpoint, so it"
-                    + " needs splitemu.checkpoint.every > 0"),
-        e.getMessage());
-    assertFalse(e.getMessage().contains("\n"), e.getMessage());
   }
 }
