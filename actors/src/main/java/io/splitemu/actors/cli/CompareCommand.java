@@ -163,7 +163,7 @@ public final class CompareCommand implements Callable<Integer> {
     }
     try {
       int status = sweeps.isEmpty() ? compareOnce(w, base) : sweep(w, base, grid);
-      if (status == RunCommand.SIGTERM_STATUS) {
+      if (status == RunCommand.SIGTERM_STATUS && !endNow) {
         // Stopped by SIGTERM: within what is left of the stop bound, which the supervisors'
         // grace is sized on.
         Metrics.linger(MetricsSettings.of(base), w, stop.leftOf(RunCommand.stopBound(base)));
@@ -243,30 +243,45 @@ public final class CompareCommand implements Callable<Integer> {
       steps = steps(resume, runs);
     }
     Path dir = resume != null ? reopenFolder(base) : createFolder(base);
+    if (steps != null) {
+      dropStaleComparison(dir, steps);
+    }
     Ran ran;
+    String table;
     // SIGTERM as for run (docs/runtime.md): the scheme under way stops at its next round boundary.
+    // The handler stays until the comparison is written: before 2026-12-07 it was removed as the
+    // runs ended, and a second SIGTERM while the plots were written ended the JVM without a line,
+    // leaving a cut PNG and no comparison.md.
     try (RunCommand.Sigterm term =
-        RunCommand.Sigterm.install(stop, dir, RunCommand.stopBound(base))) {
+        RunCommand.Sigterm.install(stop, RunCommand.stopBound(base), () -> halted(dir))) {
       ran = runAll(w, runs, steps, dir, dir, "", stop, term);
-    }
-    if (ran.stopped()) {
-      if (ran.results().isEmpty()) {
-        return stoppedLine(dir, ran, null, List.of(), null);
+      term.writing();
+      holdForTest();
+      try {
+        if (ran.stopped()) {
+          if (ran.results().isEmpty()) {
+            return stoppedLine(dir, ran, null, List.of(), null);
+          }
+          // What ran is compared: the stopped scheme marked, the ones not run named.
+          Comparison.write(
+              dir, base.scenario(), ran.entries(), true, ran.notRun(), refused, ran.failed());
+          return stoppedLine(dir, ran, null, List.of(), dir.resolve("comparison.md"));
+        }
+        table =
+            Comparison.write(
+                dir, base.scenario(), ran.entries(), true, List.of(), refused, ran.failed());
+      } finally {
+        endNow = term.signalledWhileWriting();
       }
-      // What ran is compared: the stopped scheme marked, the ones not run named.
-      Comparison.write(
-          dir, base.scenario(), ran.entries(), true, ran.notRun(), refused, ran.failed());
-      return stoppedLine(dir, ran, null, List.of(), dir.resolve("comparison.md"));
     }
-    List<Comparison.Entry> entries = ran.entries();
-    String table =
-        Comparison.write(dir, base.scenario(), entries, true, List.of(), refused, ran.failed());
     w.print(table);
     w.println("results: " + dir.toAbsolutePath());
     w.println("report:  " + dir.resolve("comparison.md").toAbsolutePath());
     w.flush();
     int status = failedLine(dir.resolve("comparison.md"));
-    Metrics.linger(MetricsSettings.of(base), w);
+    if (!endNow) {
+      Metrics.linger(MetricsSettings.of(base), w);
+    }
     return status;
   }
 
@@ -337,21 +352,31 @@ public final class CompareCommand implements Callable<Integer> {
     }
     Path dir = resume != null ? reopenFolder(base) : createFolder(base);
     List<SweepTable.Row> rows = new ArrayList<>();
+    String table;
+    // Installed until the tables are written, as for a compare without --sweep.
     try (RunCommand.Sigterm term =
-        RunCommand.Sigterm.install(stop, dir, RunCommand.stopBound(base))) {
-      Integer stopped = sweep(w, base, grid, points, dir, stop, term, rows);
-      if (stopped != null) {
-        return stopped;
+        RunCommand.Sigterm.install(stop, RunCommand.stopBound(base), () -> halted(dir))) {
+      try {
+        Integer stopped = sweep(w, base, grid, points, dir, stop, term, rows);
+        if (stopped != null) {
+          return stopped;
+        }
+        term.writing();
+        holdForTest();
+        table = SweepTable.write(dir, base.scenario(), grid.keys(), rows, figure);
+      } finally {
+        endNow = term.signalledWhileWriting();
       }
     }
-    String table = SweepTable.write(dir, base.scenario(), grid.keys(), rows, figure);
     w.print(table);
     w.println("results: " + dir.toAbsolutePath());
     w.println("table:   " + dir.resolve("sweep.csv").toAbsolutePath());
     w.println("report:  " + dir.resolve("sweep.md").toAbsolutePath());
     w.flush();
     int status = failedLine(dir.resolve("sweep.md"));
-    Metrics.linger(MetricsSettings.of(base), w);
+    if (!endNow) {
+      Metrics.linger(MetricsSettings.of(base), w);
+    }
     return status;
   }
 
@@ -409,6 +434,9 @@ public final class CompareCommand implements Callable<Integer> {
       // A resumed sweep judges each point's schemes before it runs any of them; the points before
       // the first one not finished only keep theirs.
       List<Step> steps = resume == null ? null : steps(pointDir, runs);
+      if (steps != null) {
+        dropStaleComparison(pointDir, steps);
+      }
       Ran ran;
       try {
         ran = runAll(w, runs, steps, pointDir, dir, "point " + where + ", ", stop, term);
@@ -429,6 +457,11 @@ public final class CompareCommand implements Callable<Integer> {
             e.resultsDir());
       }
       List<Comparison.Entry> entries = ran.entries();
+      if (ran.stopped()) {
+        // What is left is writing the tables: a SIGTERM now lets them be written.
+        term.writing();
+        holdForTest();
+      }
       if (!ran.results().isEmpty() || !ran.stopped()) {
         Comparison.write(
             pointDir, s.scenario(), entries, false, ran.notRun(), refused, ran.failed());
@@ -599,6 +632,7 @@ public final class CompareCommand implements Callable<Integer> {
       // compare suggests one) must not write into it at the same time.
       Path schemeDir = into.resolve(s.scheme());
       lockScheme(schemeDir);
+      running.set(new Running(schemeDir, s));
       Emulation.Outcome o = null;
       try {
         // Before the run writes anything: a --resume that keeps it checks these inputs against
@@ -767,6 +801,101 @@ public final class CompareCommand implements Callable<Integer> {
 
   // SIGTERM asks the scheme under way to stop at its next round boundary (docs/runtime.md).
   private final StopSwitch stop = new StopSwitch();
+
+  /** Set when a SIGTERM came while the comparison was written: the compare ends without linger. */
+  private boolean endNow;
+
+  /** The scheme run under way, or the last one run (its folder and settings). */
+  private record Running(Path dir, Settings settings) {}
+
+  private final java.util.concurrent.atomic.AtomicReference<Running> running =
+      new java.util.concurrent.atomic.AtomicReference<>();
+
+  /**
+   * What a compare in {@code dir} stopped at once (a second SIGTERM while a scheme ran, the stop
+   * bound) leaves, and how to go on: whether the stop's checkpoint of the scheme under way was
+   * written, where the rounds are, that the comparison is not written, and the resume command, with
+   * the folder to delete first where the scheme under way has no checkpoint to go on from.
+   */
+  private String halted(Path dir) {
+    String kept = RunCommand.kept(dir);
+    if (kept.startsWith("before")) {
+      return kept;
+    }
+    Running r = running.get();
+    StringBuilder b = new StringBuilder();
+    if (r != null) {
+      b.append(r.settings().scheme())
+          .append(": ")
+          .append(RunCommand.stopCheckpoint(stop, r.dir()))
+          .append("; ");
+    }
+    b.append(kept).append(" (the comparison is not written: compare --resume writes it); ");
+    String resumeIt = "resume the compare with: " + resumeCommand(dir);
+    boolean stuck;
+    try {
+      stuck =
+          r != null
+              && started(r.dir())
+              && RunCommand.finished(r.dir(), r.settings()) == null
+              && RunCommand.newestCheckpoint(r.dir()) < 0;
+    } catch (RuntimeException e) {
+      stuck = false;
+    }
+    if (stuck) {
+      return b.append(r.dir())
+          .append(" has no checkpoint to go on from (")
+          .append(RunCommand.noCheckpointWhy(r.settings().checkpointEvery()))
+          .append("): delete it, then ")
+          .append(resumeIt)
+          .toString();
+    }
+    return b.append(resumeIt).toString();
+  }
+
+  /**
+   * Tests only: with system property {@code splitemu.test.hold-comparison} set to a file's path,
+   * the compare creates that file as it starts writing its comparison after its runs ended, and
+   * waits (at most a minute) until the file is deleted, so a test can signal it in that phase.
+   */
+  private static void holdForTest() {
+    String hold = System.getProperty("splitemu.test.hold-comparison");
+    if (hold == null || hold.isBlank()) {
+      return;
+    }
+    Path file = Path.of(hold);
+    try {
+      Files.writeString(file, "writing\n");
+      long giveUp = System.nanoTime() + 60_000_000_000L;
+      while (Files.exists(file) && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Before a resume runs anything in {@code dir} ({@code steps}), deletes the comparison an earlier
+   * stop wrote there: it is written again once the schemes ran, and a kill or a halt before that
+   * left one that no longer said what the folders held (before 2026-12-07, "sl (stopped)" after
+   * round 73 beside an sl/ of all its 300 rounds, after a resume that went on into sfl-v1).
+   */
+  private static void dropStaleComparison(Path dir, List<Step> steps) {
+    if (steps.stream().allMatch(st -> st.kept() != null || st.failed() != null)) {
+      return; // nothing runs: the comparison is written again at once
+    }
+    for (String name : List.of("comparison.md", "comparison.csv")) {
+      Path f = dir.resolve(name);
+      try {
+        Files.deleteIfExists(f);
+      } catch (IOException e) {
+        throw new UserException("--resume: cannot delete " + f + ": " + IoReasons.reason(e, f));
+      }
+    }
+  }
 
   /**
    * The locks on the scheme folders this compare judges or writes into, by folder: taken before a
@@ -1271,8 +1400,9 @@ public final class CompareCommand implements Callable<Integer> {
                 + f
                 + " holds a run of "
                 + s.scheme()
-                + " that did not finish and has no checkpoint to go on from (it ended before its"
-                + " first one); delete that folder to run "
+                + " that did not finish and has no checkpoint to go on from ("
+                + RunCommand.noCheckpointWhy(RunCommand.recordedEvery(f, s))
+                + "); delete that folder to run "
                 + s.scheme()
                 + " again");
       }

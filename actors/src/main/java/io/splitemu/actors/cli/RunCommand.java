@@ -397,65 +397,82 @@ public final class RunCommand implements Callable<Integer> {
     Thread onSignal = new Thread(() -> System.err.println(signalLine(dir)), "splitemu-signal");
     Runtime.getRuntime().addShutdownHook(onSignal);
     Emulation.Outcome o;
-    try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal());
-        Sigterm term =
-            onCluster != null && pipeline(s)
-                // An MP-SL cluster run takes no checkpoint: SIGTERM ends the JVM as before (a
-                // cluster member leaves the cluster first)
-                ? null
-                : Sigterm.install(stop, dir, stopBound(s))) {
-      RunListener listener = term == null ? p : term.watching(p);
-      o = Emulation.run(s, dir, listener, new Emulation.RunControl(from, stop, onCluster));
-    } catch (io.splitemu.actors.runtime.RunFailedException e) {
-      if (token != null && token.takenOver()) {
-        throw new TakenOver(); // its line said it: nothing more, not even the linger
-      }
-      if (!stop.stoppedBeforeRunStarted()) {
-        // The run failed, which its error line says: a signal during the linger ends the JVM
-        // without the stopped-by-a-signal line, which would say the wrong thing.
+    boolean hopCrash = s.faults().stream().anyMatch(f -> f.kind().equals("hop-crash"));
+    // Installed until the stop's line is printed (before 2026-12-07 it was removed as the run
+    // ended, and a second SIGTERM right after the stop ended the JVM without its line).
+    Sigterm term =
+        onCluster != null && pipeline(s)
+            // An MP-SL cluster run takes no checkpoint: SIGTERM ends the JVM as before (a
+            // cluster member leaves the cluster first)
+            ? null
+            : Sigterm.install(
+                stop,
+                stopBound(s),
+                () ->
+                    haltedRun(
+                        stop,
+                        dir,
+                        s.checkpointEvery(),
+                        hopCrash ? null : resumeCommand(dir),
+                        "a run with a hop-crash fault cannot be resumed yet"));
+    try {
+      try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
+        RunListener listener = term == null ? p : term.watching(p);
+        o = Emulation.run(s, dir, listener, new Emulation.RunControl(from, stop, onCluster));
+      } catch (io.splitemu.actors.runtime.RunFailedException e) {
+        Sigterm.close(term);
+        if (token != null && token.takenOver()) {
+          throw new TakenOver(); // its line said it: nothing more, not even the linger
+        }
+        if (!stop.stoppedBeforeRunStarted()) {
+          // The run failed, which its error line says: a signal during the linger ends the JVM
+          // without the stopped-by-a-signal line, which would say the wrong thing.
+          removeHook(onSignal);
+          return Lingering.afterFailure(
+              spec.commandLine(),
+              e,
+              MetricsSettings.of(s),
+              // A SIGTERM asked for before it failed bounds the linger as after a stop.
+              stop.leftOf(stopBound(s)),
+              ended);
+        }
+        // SIGTERM while a cluster run waited for its members, or they loaded it or placed its
+        // devices: no round ran, nothing to resume; this JVM's member has left the cluster.
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(
+            "splitemu: stopped by SIGTERM before the run started (no round ran, no checkpoint)"
+                + (Files.isRegularFile(dir.resolve("scenario.conf"))
+                    ? "; " + dir + " holds no rounds"
+                    : ""));
+        err.flush();
+        return SIGTERM_STATUS;
+      } finally {
         removeHook(onSignal);
-        return Lingering.afterFailure(
-            spec.commandLine(),
-            e,
-            MetricsSettings.of(s),
-            // A SIGTERM asked for before it failed bounds the linger as after a stop.
-            stop.leftOf(stopBound(s)),
-            ended);
       }
-      // SIGTERM while a cluster run waited for its members, or they loaded it or placed its
-      // devices: no round ran, nothing to resume; this JVM's member has left the cluster.
-      PrintWriter err = spec.commandLine().getErr();
-      err.println(
-          "splitemu: stopped by SIGTERM before the run started (no round ran, no checkpoint)"
-              + (Files.isRegularFile(dir.resolve("scenario.conf"))
-                  ? "; " + dir + " holds no rounds"
-                  : ""));
-      err.flush();
-      return SIGTERM_STATUS;
+      if (token != null && token.takenOver()) {
+        throw new TakenOver(); // stopped by its token (no checkpoint, no summary): its line said it
+      }
+      int after = stop.stoppedAfterRound();
+      if (after >= 0) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(
+            "splitemu: stopped by SIGTERM after round "
+                + after
+                + "; checkpoint "
+                + Checkpoints.file(dir, after)
+                + (hopCrash
+                    // --resume refuses it (a checkpoint holds the hops of one plan)
+                    ? "; a run with a hop-crash fault cannot be resumed yet"
+                    : "; resume with: " + resumeCommand(dir)));
+        err.flush();
+        ended.accept(SIGTERM_STATUS);
+        Sigterm.close(term); // a SIGTERM during the linger ends the JVM: the line is printed
+        // Within what is left of the stop bound, which the supervisors' grace is sized on.
+        Metrics.linger(MetricsSettings.of(s), w, stop.leftOf(stopBound(s)));
+        return SIGTERM_STATUS;
+      }
     } finally {
-      removeHook(onSignal);
-    }
-    if (token != null && token.takenOver()) {
-      throw new TakenOver(); // stopped by its token (no checkpoint, no summary): its line said it
-    }
-    int after = stop.stoppedAfterRound();
-    if (after >= 0) {
-      PrintWriter err = spec.commandLine().getErr();
-      boolean hopCrash = s.faults().stream().anyMatch(f -> f.kind().equals("hop-crash"));
-      err.println(
-          "splitemu: stopped by SIGTERM after round "
-              + after
-              + "; checkpoint "
-              + Checkpoints.file(dir, after)
-              + (hopCrash
-                  // --resume refuses it (a checkpoint holds the hops of one plan)
-                  ? "; a run with a hop-crash fault cannot be resumed yet"
-                  : "; resume with: " + resumeCommand(dir)));
-      err.flush();
-      ended.accept(SIGTERM_STATUS);
-      // Within what is left of the stop bound, which the supervisors' grace is sized on.
-      Metrics.linger(MetricsSettings.of(s), w, stop.leftOf(stopBound(s)));
-      return SIGTERM_STATUS;
+      Sigterm.close(term);
     }
     printSummary(w, o);
     w.flush();
@@ -577,6 +594,16 @@ public final class RunCommand implements Callable<Integer> {
                 + s.faults().get(i).origin()
                 + "); a run with a hop crash cannot be resumed yet");
       }
+    }
+    if (Files.isRegularFile(resume.resolve("scenario.conf")) && newestCheckpoint(resume) < 0) {
+      // A run's folder: why it holds none (before 2026-12-07 the line did not say that
+      // checkpoint.every = 0 takes them only on SIGTERM).
+      throw new UserException(
+          "--resume: "
+              + resume
+              + " holds no checkpoint to resume from ("
+              + noCheckpointWhy(recordedEvery(resume, s))
+              + ")");
     }
     Checkpoint c = Checkpoints.newest(resume, warning -> err.println("splitemu: " + warning));
     err.flush();
@@ -731,56 +758,110 @@ public final class RunCommand implements Callable<Integer> {
    * While a run goes on, SIGTERM asks it to stop at its next round boundary with a checkpoint (a
    * JVM shutdown hook could not see a second SIGTERM, and Pekko's own hook would end the actor
    * system under the run); a second SIGTERM, or the run not stopping within the bound, exits at
-   * once without a checkpoint, saying so in one line. Restores the previous handler on close.
+   * once, saying in one line whether the stop's checkpoint was written, where the rounds are and
+   * how to resume ({@code halted}). Once {@link #writing} is called (a compare writing its
+   * comparison after its runs ended), a SIGTERM no longer halts: the writing, a few files, is let
+   * finish, and {@link #signalledWhileWriting} tells the caller to end without the metrics linger.
+   * Restores the previous handler on close.
    */
   static final class Sigterm implements AutoCloseable {
     private static final Signal TERM = new Signal("TERM");
     private final SignalHandler previous;
     private final AtomicLong lastProgress;
     private final AtomicReference<Thread> watchdog;
+    private final AtomicBoolean writing;
+    private final AtomicBoolean signalledWhileWriting;
 
     private Sigterm(
-        SignalHandler previous, AtomicLong lastProgress, AtomicReference<Thread> watchdog) {
+        SignalHandler previous,
+        AtomicLong lastProgress,
+        AtomicReference<Thread> watchdog,
+        AtomicBoolean writing,
+        AtomicBoolean signalledWhileWriting) {
       this.previous = previous;
       this.lastProgress = lastProgress;
       this.watchdog = watchdog;
+      this.writing = writing;
+      this.signalledWhileWriting = signalledWhileWriting;
     }
 
-    static Sigterm install(StopSwitch stop, Path dir, Duration bound) {
+    /**
+     * Installs the handler for a run (or compare) writing into {@code dir}; {@code halted}: what a
+     * halt leaves and how to go on, after "exiting at once" ({@link #haltedRun}).
+     */
+    static Sigterm install(
+        StopSwitch stop, Duration bound, java.util.function.Supplier<String> halted) {
       AtomicBoolean once = new AtomicBoolean();
       AtomicLong lastProgress = new AtomicLong(System.nanoTime());
       AtomicReference<Thread> watchdog = new AtomicReference<>();
+      AtomicBoolean writing = new AtomicBoolean();
+      AtomicBoolean signalledWhileWriting = new AtomicBoolean();
       SignalHandler previous =
           Signal.handle(
               TERM,
               sig -> {
+                if (writing.get()) {
+                  // The runs have ended and their comparison is being written: halting now would
+                  // leave it half new, half of an earlier stop. The writing ends within seconds
+                  // (the watchdog below bounds it, from the first SIGTERM); then the caller ends
+                  // with its line, without the linger.
+                  signalledWhileWriting.set(true);
+                  if (once.compareAndSet(false, true)) {
+                    stop.request();
+                    watch(lastProgress, watchdog, bound, halted);
+                  }
+                  return;
+                }
                 if (!once.compareAndSet(false, true)) {
-                  halt("a second SIGTERM: exiting without a checkpoint; " + kept(dir));
+                  halt("a second SIGTERM: exiting at once" + then(halted.get()));
                 }
                 lastProgress.set(System.nanoTime());
                 stop.request();
-                Thread t =
-                    new Thread(
-                        () -> {
-                          try {
-                            while (System.nanoTime() - lastProgress.get() < bound.toNanos()) {
-                              Thread.sleep(1000);
-                            }
-                          } catch (InterruptedException e) {
-                            return; // the run ended: close() stops the watch
-                          }
-                          halt(
-                              "SIGTERM: the run showed no progress for "
-                                  + bound.toSeconds()
-                                  + " s; exiting without a checkpoint; "
-                                  + kept(dir));
-                        },
-                        "splitemu-sigterm-bound");
-                t.setDaemon(true);
-                watchdog.set(t);
-                t.start();
+                watch(lastProgress, watchdog, bound, halted);
               });
-      return new Sigterm(previous, lastProgress, watchdog);
+      return new Sigterm(previous, lastProgress, watchdog, writing, signalledWhileWriting);
+    }
+
+    /** Halts the JVM once nothing shows progress for {@code bound}. */
+    private static void watch(
+        AtomicLong lastProgress,
+        AtomicReference<Thread> watchdog,
+        Duration bound,
+        java.util.function.Supplier<String> halted) {
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  while (System.nanoTime() - lastProgress.get() < bound.toNanos()) {
+                    Thread.sleep(1000);
+                  }
+                } catch (InterruptedException e) {
+                  return; // the run ended: close() stops the watch
+                }
+                halt(
+                    "SIGTERM: the run showed no progress for "
+                        + bound.toSeconds()
+                        + " s; exiting at once"
+                        + then(halted.get()));
+              },
+              "splitemu-sigterm-bound");
+      t.setDaemon(true);
+      watchdog.set(t);
+      t.start();
+    }
+
+    /**
+     * From now on a SIGTERM lets the writing of the results finish instead of halting (a compare's
+     * comparison, once its runs ended).
+     */
+    void writing() {
+      beat();
+      writing.set(true);
+    }
+
+    /** Whether a SIGTERM came while the results were written ({@link #writing}). */
+    boolean signalledWhileWriting() {
+      return signalledWhileWriting.get();
     }
 
     /** {@code delegate}, with every row, event and step it receives counted as progress. */
@@ -846,6 +927,11 @@ public final class RunCommand implements Callable<Integer> {
       lastProgress.set(System.nanoTime());
     }
 
+    /** {@code what} after "exiting at once": "; the rounds ...", or " before any result ...". */
+    private static String then(String what) {
+      return (what.startsWith("before") ? " " : "; ") + what;
+    }
+
     private static void halt(String line) {
       System.err.println("splitemu: " + line);
       System.err.flush();
@@ -854,11 +940,23 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public void close() {
+      if (closed.getAndSet(true)) {
+        return;
+      }
       Thread t = watchdog.get();
       if (t != null) {
         t.interrupt(); // the run has ended: nothing left to bound (the metrics linger follows)
       }
       Signal.handle(TERM, previous);
+    }
+
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /** Closes {@code term} if it is not null (and not closed yet). */
+    static void close(Sigterm term) {
+      if (term != null) {
+        term.close();
+      }
     }
   }
 
@@ -913,6 +1011,103 @@ public final class RunCommand implements Callable<Integer> {
       return "before any result was written";
     }
     return "the rounds recorded so far are in " + dir.toAbsolutePath();
+  }
+
+  /**
+   * What a run writing into {@code dir} and stopped at once (a second SIGTERM, the stop bound)
+   * leaves, and how to go on: whether the stop's checkpoint was written ({@code stop} knows the
+   * round it was taken after; the file says whether the recorder wrote it), where the rounds are
+   * ({@link #kept}), and the resume command {@code resume} (null where the run cannot be resumed:
+   * {@code why} says so) if the folder holds a checkpoint to go on from, else why it holds none
+   * ({@code every}: the run's checkpoint.every). Before 2026-12-07 the line said "exiting without a
+   * checkpoint" even where the stop's checkpoint was on disk, and gave no resume command.
+   */
+  static String haltedRun(StopSwitch stop, Path dir, int every, String resume, String why) {
+    String kept = kept(dir);
+    if (kept.startsWith("before")) {
+      return kept;
+    }
+    return stopCheckpoint(stop, dir) + "; " + kept + "; " + goOn(stop, dir, every, resume, why);
+  }
+
+  /**
+   * Whether the stop's checkpoint of the run in {@code dir} was written: "the stop's checkpoint
+   * after round R was written (FILE)", else "no checkpoint of the stop was written".
+   */
+  static String stopCheckpoint(StopSwitch stop, Path dir) {
+    int after = stop.stoppedAfterRound();
+    Path file = after >= 0 ? Checkpoints.file(dir, after) : null;
+    if (file != null && Files.isRegularFile(file)) {
+      return "the stop's checkpoint after round " + after + " was written (" + file + ")";
+    }
+    return "no checkpoint of the stop was written";
+  }
+
+  /**
+   * How to go on with the run in {@code dir} after it was stopped at once: "resume with: COMMAND"
+   * (from the stop's checkpoint, or naming the newest one), {@code why} where {@code resume} is
+   * null, or why there is no checkpoint to resume from.
+   */
+  static String goOn(StopSwitch stop, Path dir, int every, String resume, String why) {
+    int newest = newestCheckpoint(dir);
+    if (newest < 0) {
+      return "no checkpoint to resume from (" + noCheckpointWhy(every) + ")";
+    }
+    if (resume == null) {
+      return why;
+    }
+    return (newest == stop.stoppedAfterRound()
+            ? "resume with: "
+            : "resume from its newest checkpoint (round " + newest + ") with: ")
+        + resume;
+  }
+
+  /**
+   * Why a run of checkpoint.every = {@code every} that did not finish may hold no checkpoint: with
+   * 0, the default, a run takes one only when SIGTERM stops it, so a run killed or ended at once
+   * has none whatever the rounds it ran; else it ended before its first one.
+   */
+  static String noCheckpointWhy(int every) {
+    return every <= 0
+        ? "with checkpoint.every = 0, the default, a run takes a checkpoint only when SIGTERM"
+            + " stops it, so a run killed or ended at once has none however many rounds it ran"
+        : "it ended before its first checkpoint, due after round " + every;
+  }
+
+  /**
+   * The checkpoint.every the run in results folder {@code f} was started with (its scenario.conf),
+   * else {@code s}'s.
+   */
+  static int recordedEvery(Path f, Settings s) {
+    try {
+      com.typesafe.config.Config c =
+          com.typesafe.config.ConfigFactory.parseString(
+              Files.readString(
+                  f.resolve("scenario.conf"), java.nio.charset.StandardCharsets.UTF_8));
+      if (c.hasPath("splitemu.checkpoint.every")) {
+        return c.getInt("splitemu.checkpoint.every");
+      }
+    } catch (java.io.IOException | com.typesafe.config.ConfigException e) {
+      // The scenario as read now.
+    }
+    return s.checkpointEvery();
+  }
+
+  /** The round of the newest checkpoint file in results folder {@code dir}, or -1 if none. */
+  static int newestCheckpoint(Path dir) {
+    Path folder = dir.resolve("checkpoints");
+    if (!Files.isDirectory(folder)) {
+      return -1;
+    }
+    try (var files = Files.list(folder)) {
+      return files
+          .filter(ResultsWriter::isCheckpoint)
+          .max(ResultsWriter.BY_ROUND)
+          .map(f -> Integer.parseInt(f.getFileName().toString().replaceAll("\\D", "")))
+          .orElse(-1);
+    } catch (java.io.IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   static void printSummary(PrintWriter w, Emulation.Outcome o) {

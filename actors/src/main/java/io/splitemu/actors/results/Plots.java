@@ -708,12 +708,20 @@ public final class Plots {
     return written;
   }
 
-  private static void save(Chart<?, ?> chart, Path file) {
+  /**
+   * Writes {@code chart} as a PNG to {@code file} atomically ({@link CsvTable#writeAtomically}): a
+   * kill or a halt while it is written leaves the old file or the new one, never a cut one (before
+   * 2026-12-07 the encoder wrote into {@code file} itself, and a second SIGTERM during a compare's
+   * plots left a PNG of 43 bytes).
+   */
+  static void save(Chart<?, ?> chart, Path file) {
+    byte[] png;
     try {
-      BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+      png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     } catch (IOException e) {
       throw new UncheckedIOException(
           "cannot write plot " + file + ": " + IoReasons.reason(e, file), e);
     }
+    CsvTable.writeAtomically(file, png); // its failure says "cannot write FILE: why"
   }
 }

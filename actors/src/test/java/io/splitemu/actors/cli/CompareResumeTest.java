@@ -106,6 +106,46 @@ class CompareResumeTest {
     assertEquals(List.of("splitemu: " + line), r.err().lines().toList(), r.out());
   }
 
+  /**
+   * A scheme killed (here: its summary gone, as a SIGKILL leaves it) in a compare with the default
+   * checkpoint.every = 0 has no checkpoint however many rounds it ran: the refusals of {@code
+   * compare --resume} and of {@code run --resume} on its folder say that checkpoint.every = 0 takes
+   * checkpoints only on SIGTERM (before 2026-12-07: "it ended before its first one", and "run with
+   * checkpoint.every = K, or stop it with SIGTERM").
+   */
+  @Test
+  void aKilledSchemeWithoutCheckpoints_isRefused_sayingCheckpointEveryZeroTakesThemOnlyOnSigterm()
+      throws Exception {
+    Path scenario = scenario();
+    Path out = tmp.resolve("cmp");
+    ProfileCommandTest.Result c =
+        cli(args("compare", scenario.toString(), "--schemes", "psl,sl", "--out", out.toString()));
+    assertEquals(0, c.code(), c.err());
+    Files.delete(out.resolve("sl").resolve("summary.json"));
+    String why =
+        "with checkpoint.every = 0, the default, a run takes a checkpoint only when SIGTERM stops"
+            + " it, so a run killed or ended at once has none however many rounds it ran";
+    assertRefused(
+        cli(
+            args(
+                "compare", scenario.toString(), "--schemes", "psl,sl", "--resume", out.toString())),
+        "--resume: "
+            + out.resolve("sl")
+            + " holds a run of sl that did not finish and has no checkpoint to go on from ("
+            + why
+            + "); delete that folder to run sl again");
+    assertRefused(
+        cli(
+            args(
+                "run",
+                scenario.toString(),
+                "--set",
+                "scheme=sl",
+                "--resume",
+                out.resolve("sl").toString())),
+        "--resume: " + out.resolve("sl") + " holds no checkpoint to resume from (" + why + ")");
+  }
+
   @Test
   void stoppedInItsSecondScheme_resumes_keepingTheFirst_toTheRowsOfAnUninterruptedCompare()
       throws Exception {

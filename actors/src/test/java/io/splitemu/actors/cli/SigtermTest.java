@@ -268,11 +268,80 @@ class SigtermTest {
       assertEquals(143, p.exitValue());
       assertEquals(
           List.of(
-              "splitemu: a second SIGTERM: exiting without a checkpoint; the rounds recorded so"
-                  + " far are in "
-                  + out),
+              "splitemu: a second SIGTERM: exiting at once; no checkpoint of the stop was"
+                  + " written; the rounds recorded so far are in "
+                  + out
+                  + "; no checkpoint to resume from (with checkpoint.every = 0, the default, a"
+                  + " run takes a checkpoint only when SIGTERM stops it, so a run killed or ended"
+                  + " at once has none however many rounds it ran)"),
           said(run.stderrFile()));
       assertFalse(Files.exists(out.resolve("checkpoints")), "no checkpoint taken");
+    }
+  }
+
+  /**
+   * A second SIGTERM while a compare stopped by the first writes its comparison lets it be written:
+   * comparison.md and whole plots, the stop's line with the resume command, 143 (before 2026-12-07
+   * the handler was gone by then: the JVM ended at once without a line, leaving no comparison.md
+   * and a cut PNG). A test property holds the compare as that phase starts, so the second signal
+   * lands in it.
+   */
+  @Test
+  void compare_secondSigtermWhileTheComparisonIsWritten_letsItBeWritten_andSaysHowToResume()
+      throws Exception {
+    // Rounds of 30,000 steps last seconds: the first SIGTERM lands in a round of psl.
+    Path scenario = scenario("psl", 4, 30_000);
+    Path out = tmp.resolve("cmp");
+    Path hold = tmp.resolve("hold");
+    Path child = Files.createDirectories(tmp.resolve("child"));
+    try (ChildRun run =
+        ChildRun.start(
+            child,
+            List.of("-Dsplitemu.test.hold-comparison=" + hold),
+            "compare",
+            scenario.toString(),
+            "--schemes",
+            "psl,sl",
+            "--out",
+            out.toString())) {
+      Process p = run.process();
+      Path rounds = out.resolve("psl").resolve("rounds.csv");
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (lines(rounds) < 2 && p.isAlive() && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+      assertTrue(p.isAlive(), "the compare ended by itself: " + run.stderr());
+      p.destroy(); // the first SIGTERM: psl stops at its round's end
+      while (!Files.exists(hold) && p.isAlive() && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+      assertTrue(Files.exists(hold), "the compare never began its comparison: " + run.stderr());
+      p.destroy(); // the second, while the comparison is written
+      Thread.sleep(500);
+      Files.delete(hold);
+      assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the compare did not end");
+      assertEquals(143, p.exitValue(), run.stderr());
+      List<String> said = said(run.stderrFile());
+      assertEquals(1, said.size(), run.stderr());
+      assertTrue(
+          said.get(0).startsWith("splitemu: compare stopped by SIGTERM: psl after round ")
+              && said.get(0).contains("; sl not run; what ran is compared in ")
+              && said.get(0)
+                  .endsWith(
+                      "; resume the compare with: splitemu compare "
+                          + scenario
+                          + " --schemes psl,sl --resume "
+                          + out),
+          said.get(0));
+    }
+    assertTrue(Files.readString(out.resolve("comparison.md")).contains("psl (stopped)"));
+    try (var pngs = Files.list(out.resolve("plots"))) {
+      List<Path> all = pngs.toList();
+      assertFalse(all.isEmpty());
+      for (Path png : all) {
+        assertTrue(png.toString().endsWith(".png"), "left behind: " + png);
+        assertTrue(javax.imageio.ImageIO.read(png.toFile()) != null, png + " is not a whole PNG");
+      }
     }
   }
 

@@ -157,6 +157,29 @@ class PlotsTest {
     }
   }
 
+  /**
+   * A plot is written through a temporary file renamed over its name, as the tables are: the old
+   * file is replaced, never written into, so a kill or a halt mid-write leaves the old image or the
+   * new one. The old file here is a hard link to another: written in place (before 2026-12-07, and
+   * a second SIGTERM during a compare's plots left a PNG of 43 bytes), the other is overwritten.
+   */
+  @Test
+  void plots_areWrittenAtomically_replacingTheOldFileRatherThanWritingIntoIt() throws Exception {
+    Path plots = Files.createDirectories(tmp.resolve("plots"));
+    Path other = tmp.resolve("other.png");
+    Files.writeString(other, "the old image");
+    Files.createLink(plots.resolve(Plots.BREAKDOWN), other);
+    List<Path> written = Plots.writeComparison(plots, List.of(psl(), sl()));
+    assertTrue(written.contains(plots.resolve(Plots.BREAKDOWN)), written.toString());
+    assertEquals("the old image", Files.readString(other), "written into the old file");
+    assertNotNull(ImageIO.read(plots.resolve(Plots.BREAKDOWN).toFile()));
+    try (var left = Files.list(plots)) {
+      assertEquals(
+          List.of(),
+          left.map(f -> f.getFileName().toString()).filter(n -> !n.endsWith(".png")).toList());
+    }
+  }
+
   @Test
   void images_areTheSameUnderAnyDefaultLocale() throws Exception {
     java.util.Locale before = java.util.Locale.getDefault();
