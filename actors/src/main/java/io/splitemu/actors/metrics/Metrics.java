@@ -1026,21 +1026,37 @@ public final class Metrics implements AutoCloseable {
       return recorded.get(round);
     }
 
+    /** As {@link #onRewind(int, double)}, the checkpoint's instant not known. */
+    @Override
+    public void onRewind(int round) {
+      onRewind(round, Double.NaN);
+    }
+
     /**
-     * A crash sent the run back to its checkpoint of round {@code round}: the rows of later rounds
-     * are gone from {@code rounds.csv}, so the rounds recorded and the last round's gauges are
-     * those of the rows kept; the counters keep the work done (docs/metrics.md).
+     * A crash sent the run back to its checkpoint of round {@code round}, taken at emulated instant
+     * {@code checkpointS} (0: the run's start; NaN: not known, the kept row's end is taken): the
+     * rows of later rounds are gone from {@code rounds.csv}, so the rounds recorded and the last
+     * round's gauges are those of the rows kept; the counters keep the work done (docs/metrics.md).
      */
     @Override
-    public synchronized void onRewind(int round) {
+    public synchronized void onRewind(int round, double checkpointS) {
       recorded.tailMap(round, false).clear();
       roundsRecorded.labelValues(base).set(recorded.size());
       linkTotals.keySet().removeIf(k -> k > round);
       showRecorded();
-      // The run goes on from the checkpoint, the end of round `round`'s row: the emulated time
-      // goes back there, and the redone rounds move it on (their progress, the pacing clock).
+      // The run goes on from the checkpoint: the emulated time goes back to its instant, and the
+      // redone rounds move it on (their progress, the pacing clock). The run's start is 0, also in
+      // a resumed process, which started at its checkpoint's instant.
       double back =
-          recorded.isEmpty() ? emulatedStartS : recorded.lastEntry().getValue().emulatedTimeS();
+          Double.isFinite(checkpointS)
+              ? checkpointS
+              : round == 0 || recorded.isEmpty()
+                  ? 0
+                  : recorded.lastEntry().getValue().emulatedTimeS();
+      // Back before the instant this process resumed at: the speed ratio counts from there, as a
+      // process that started the run counts from 0 (the time gone back is not progress, the redone
+      // rounds are).
+      emulatedStartS = Math.min(emulatedStartS, back);
       emulatedS = back;
       lastRowWallS = Double.NaN;
       lastRowEmulatedS = Double.NaN;

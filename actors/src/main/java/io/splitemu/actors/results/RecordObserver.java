@@ -44,4 +44,12 @@ public interface RecordObserver {
    * are dropped, to be recorded again as those rounds are redone.
    */
   default void onRewind(int round) {}
+
+  /**
+   * As {@link #onRewind(int)}, with the checkpoint's emulated instant {@code emulatedS} (0 for the
+   * run's start, round 0; NaN if not known), where the run's emulated time goes back to.
+   */
+  default void onRewind(int round, double emulatedS) {
+    onRewind(round);
+  }
 }

@@ -1389,6 +1389,12 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    */
   @Override
   public synchronized void onRewind(int round) {
+    onRewind(round, Double.NaN);
+  }
+
+  /** As {@link #onRewind(int)}; the live metrics are told the checkpoint's instant too. */
+  @Override
+  public synchronized void onRewind(int round, double emulatedS) {
     deleteCheckpointsAfter(round);
     // The held rows of the rounds it discards would be cut; the others are written first.
     heldEvents.removeIf(e -> e.round() > round);
@@ -1402,7 +1408,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     memoryByRound.tailMap(round, false).clear();
     // The live metrics hold the discarded rounds too (rounds recorded, the last round's gauges).
     for (RecordObserver o : observers) {
-      o.onRewind(round);
+      o.onRewind(round, emulatedS);
     }
   }
 

@@ -110,11 +110,14 @@ public final class Recorder extends AbstractBehavior<Recorder.Command> {
     }
   }
 
-  /** A crash sent the run back to the end of round {@code round} (the later rows are dropped). */
-  public record Rewound(int round) implements Published {
+  /**
+   * A crash sent the run back to the end of round {@code round} (the later rows are dropped), its
+   * checkpoint's emulated instant {@code emulatedS} (0 for the run's start, round 0).
+   */
+  public record Rewound(int round, double emulatedS) implements Published {
     @Override
     public void to(RecordObserver o) {
-      o.onRewind(round);
+      o.onRewind(round, emulatedS);
     }
   }
 

@@ -405,6 +405,36 @@ class CrashResumeMetricsTest {
     }
   }
 
+  /**
+   * A resumed process whose crash goes back to the run's start (round 0, no scheduled checkpoint
+   * yet): the emulated time goes back to 0, not to the instant the process resumed at (before: 7.98
+   * with no row recorded), and the speed ratio counts the redone rounds from there.
+   */
+  @Test
+  void aResumedRun_rewoundToRoundZero_showsEmulatedZero_andCountsTheRedoneRounds()
+      throws Exception {
+    try (Metrics m = Metrics.start("127.0.0.1", 0, false)) {
+      Metrics.Run feed =
+          m.run(
+              new Metrics.RunInfo("z", "sc", "psl", "local", 4, 2, false, "edge", -1, Map.of()),
+              new PacingLag());
+      String[] l = {"run=\"z\""};
+      feed.resumed(List.of(round(1, 3.97, 3.97, 0.5), round(2, 7.98, 4.01, 0.6)), 7.98);
+      feed.onRewind(0);
+      String text = MetricsText.scrape(m.port());
+      assertEquals(0.0, MetricsText.sample(text, "splitemu_emulated_time_seconds", l), text);
+      assertEquals(0.0, MetricsText.sample(text, "splitemu_rounds_recorded", l), text);
+      // Round 1 redone from the restart (a crash at 1 s, 1 s of delay): 5 s reached, progress.
+      feed.onRound(round(1, 5.0, 3.0, 0.5));
+      Thread.sleep(20);
+      text = MetricsText.scrape(m.port());
+      assertEquals(5.0, MetricsText.sample(text, "splitemu_emulated_time_seconds", l), text);
+      Double ratio = MetricsText.sample(text, "splitemu_emulation_speed_ratio", l);
+      assertNotNull(ratio, text);
+      assertTrue(ratio > 0, "speed ratio " + ratio);
+    }
+  }
+
   @Test
   void aResume_showsTheLastRowReadBack_fromTheFirstScrape_notZeros() throws Exception {
     // Before, only the rounds recorded and the emulated time were set: the first scrape of a
