@@ -283,7 +283,7 @@ public final class PipelineControl {
   private final Set<Integer> struck = new TreeSet<>();
   private final boolean drainEvery;
   // The state before epoch 1, which a crash before the first checkpoint restores (null without).
-  private final State initial;
+  private State initial;
   private State epochStart;
   private PipelinePlan epochStartPlan;
   private long epochMove;
@@ -1017,6 +1017,11 @@ public final class PipelineControl {
    */
   State initial() {
     return initial;
+  }
+
+  /** Lets the state before epoch 1 go: a scheduled checkpoint was taken (or none is needed). */
+  void releaseInitial() {
+    initial = null;
   }
 
   private State initialState() {

@@ -404,6 +404,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                     : setup.checkpointing().resumeFrom().pipeline(),
                 setup.checkpointing().crashes(),
                 struck::contains);
+    if (pipeline != null && pipeline.initial() != null) {
+      if (startRestorable(setup.checkpointing().resumeFrom())) {
+        getContext().getLog().debug(KEPT);
+      } else {
+        pipeline.releaseInitial(); // no crash can strike before the first scheduled checkpoint
+      }
+    }
   }
 
   @Override
@@ -753,8 +760,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (from == null) {
       holdVisit();
     }
-    if (!setup.checkpointing().crashes().isEmpty()
-        && (from == null || from.scheduledRound() == 0)) {
+    if (startRestorable(from)) {
       // The initial state first, in memory: a crash before the first scheduled checkpoint
       // restores it (a resumed process builds it as the first run did, before its restore).
       takingInitial = true;
@@ -889,6 +895,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       round = taken.epoch();
       Checkpoint c = pipelineCheckpoint(taken);
       lastCheckpoint = c.scheduled() ? c : lastCheckpoint;
+      releaseInitial(c);
       recorder.tell(new Recorder.CheckpointTaken(c));
       StopSwitch stop = setup.checkpointing().stop();
       if (stop != null && stop.requestedAtEndOf(taken.epoch())) {
@@ -2393,12 +2400,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       // Round 0's state: no file, no row (a run without a crash writes what it wrote before).
       takingInitial = false;
       initial = c;
+      getContext().getLog().debug(KEPT);
       deviceParams = deviceParams == null ? null : deviceParams.dup(); // the kept one stays as is
       return afterInitial();
     }
     // A crash restores the checkpoint the schedule took, never one SIGTERM asked for (the run stops
     // after that one in this process; a resumed process reads the scheduled one from the folder).
     lastCheckpoint = c.scheduled() ? c : lastCheckpoint;
+    releaseInitial(c);
     recorder.tell(new Recorder.CheckpointTaken(c));
     StopSwitch stop = setup.checkpointing().stop();
     if (stop != null && stop.requestedAtEndOf(round)) {
@@ -2658,14 +2667,60 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    */
   private Checkpoint strikePassed(Checkpoint from) {
     for (SupervisorSetup.Crash c : setup.checkpointing().crashes()) {
-      if (c.round() > 0 ? c.round() <= from.round() : c.atNs() < from.nowNs()) {
-        struck.add(c);
-      }
-      if (from.crashesStruck().contains(c.index())) {
+      if (passed(c, from)) {
         struck.add(c);
       }
     }
     return from;
+  }
+
+  /** Whether crash {@code c} does not strike in a process resumed from {@code from}. */
+  private static boolean passed(SupervisorSetup.Crash c, Checkpoint from) {
+    return (c.round() > 0 ? c.round() <= from.round() : c.atNs() < from.nowNs())
+        || from.crashesStruck().contains(c.index());
+  }
+
+  /**
+   * Whether a crash may restore the run's start, so that its initial state is kept: a crash this
+   * process (resumed from {@code from}, or null) may strike before the first scheduled checkpoint,
+   * round (MP-SL: epoch) {@code checkpoint.every}'s, is taken. One at the start of a later round
+   * strikes after it; one at an instant may strike before it (its round is not known up front).
+   */
+  private boolean startRestorable(Checkpoint from) {
+    SupervisorSetup.Checkpointing k = setup.checkpointing();
+    if (from != null && from.scheduledRound() > 0) {
+      return false; // the folder holds a scheduled checkpoint
+    }
+    for (SupervisorSetup.Crash c : k.crashes()) {
+      boolean afterFirst = k.every() > 0 && c.round() > k.every();
+      if (!afterFirst && (from == null || !passed(c, from))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Debug lines of the run's initial state (tests read them).
+  static final String KEPT = "the run's initial state (round 0) is kept in memory";
+  static final String RELEASED = "the run's initial state (round 0) is released";
+
+  /**
+   * Scheduled checkpoint {@code c} was taken: a later crash restores it or a newer one (a run that
+   * writes no files keeps it as {@link #lastCheckpoint}, another reads it back from its folder),
+   * never the run's start, whose state is let go.
+   */
+  private void releaseInitial(Checkpoint c) {
+    if (!c.scheduled()) {
+      return;
+    }
+    boolean held = initial != null || pipeline != null && pipeline.initial() != null;
+    initial = null;
+    if (pipeline != null) {
+      pipeline.releaseInitial();
+    }
+    if (held) {
+      getContext().getLog().debug(RELEASED + " (checkpoint round " + c.round() + ")");
+    }
   }
 
   /**
@@ -2690,6 +2745,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     SupervisorSetup.Crash c = crashing;
     String which = io.splitemu.actors.config.Settings.NS + ".faults[" + c.index() + "]";
     Checkpoint from = lastCheckpoint; // a run that writes no files keeps its last one here
+    String unreadable = null;
     if (setup.writer() != null) {
       try {
         // The newest the schedule took: a SIGTERM checkpoint a resumed process started from is
@@ -2698,11 +2754,19 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             Checkpoints.newestScheduled(setup.writer().dir(), w -> getContext().getLog().warn(w));
       } catch (IllegalArgumentException none) {
         from = null;
-        if (initial != null && !none.getMessage().contains("holds no checkpoint")) {
+        if (!none.getMessage().contains("holds no checkpoint")) {
+          unreadable = none.getMessage();
+        }
+        if (unreadable != null && initial != null) {
           // Only unreadable ones: the one before them is the run's start.
-          getContext().getLog().warn(none.getMessage() + "; restoring the run's start");
+          getContext().getLog().warn(unreadable + "; restoring the run's start");
         }
       }
+    }
+    if (from == null && unreadable != null && initial == null && pipelineStartReleased()) {
+      // The run's start was let go once a scheduled checkpoint was taken: none is left to restore.
+      return finish(
+          c.kind() + " (" + which + ") at emulated " + crashNs / NS + " s: " + unreadable);
     }
     if (from == null && initial == null && pipeline != null && pipeline.initial() != null) {
       initial = pipelineCheckpoint(pipeline.initial());
@@ -2721,7 +2785,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               + "): nothing to restore from");
     }
     long resumeNs = crashNs + c.restartDelayNs();
-    recorder.tell(new Recorder.Rewound(from.round()));
+    // The live emulated time goes back to the checkpoint's instant (0: the run's start).
+    recorder.tell(new Recorder.Rewound(from.round(), from.nowNs() / NS));
     if (pipeline != null && from.round() == 0) {
       // MP-SL's plan row is epoch 1's: the cut to round 0 took it, and the restart plans alike.
       recorder.tell(
@@ -2775,6 +2840,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       nowNs = pipeline.nowNs();
     }
     return this;
+  }
+
+  /** Whether MP-SL's state before epoch 1 is gone (or was never kept); true on the others. */
+  private boolean pipelineStartReleased() {
+    return pipeline == null || pipeline.initial() == null;
   }
 
   /** What a crash goes back to: checkpoint round C, or the run's start (its initial state). */
