@@ -1,6 +1,7 @@
 package io.splitemu.actors.runtime;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -12,6 +13,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The run's initial state (round 0), kept in memory for a crash before the first scheduled
@@ -97,6 +100,56 @@ class InitialStateReleaseTest {
         recovery.get("detail").startsWith("supervisor-crash: restored from checkpoint round 2"),
         recovery.toString());
     assertEquals(5, t[0].rounds().size());
+  }
+
+  /**
+   * Every scheduled checkpoint unreadable (each overwritten once written) and the start not held:
+   * the crash at round 3's start (1.186839168 s), after round 2's checkpoint, never needs it; the
+   * one 50 ms into round 3 had it released at that checkpoint. The run ends with one line naming
+   * the crash and why the checkpoint could not be read (before, with the start held to the run's
+   * end, it was restored with a warning).
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"round = 3", "at = 1236839168 ns"})
+  void unreadableCheckpoints_withTheStartReleased_endTheRunWithOneLine(String when)
+      throws Exception {
+    Path dir = tmp.resolve("unreadable");
+    RunListener spoil =
+        new RunListener() {
+          @Override
+          public void onCheckpoint(io.splitemu.actors.results.CheckpointFile c) {
+            try (var files = java.nio.file.Files.list(dir.resolve("checkpoints"))) {
+              for (Path f : files.toList()) {
+                java.nio.file.Files.writeString(f, "not a checkpoint");
+              }
+            } catch (java.io.IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+          }
+        };
+    RunFailedException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            RunFailedException.class,
+            () ->
+                Emulation.run(
+                    Emulation.prepare(
+                        CrashFaultsTest.scenario(
+                            "psl",
+                            false,
+                            5,
+                            2,
+                            "{ kind = server-crash, " + when + ", restart-delay = 1 s }")),
+                    dir,
+                    spoil));
+    String line = e.getMessage();
+    assertTrue(
+        line.matches(
+            "run stopped in round [23]: server-crash \\(splitemu.faults\\[0\\]\\) at emulated"
+                + " 1\\.[0-9]+ s: checkpoint .*"),
+        line);
+    assertTrue(
+        line.endsWith("round-000002.ckpt is corrupt or torn: not a splitemu checkpoint"), line);
+    assertFalse(line.contains("\n"), line);
   }
 
   /** The same on MP-SL: the pipeline's state before epoch 1 is let go at epoch 2's checkpoint. */
