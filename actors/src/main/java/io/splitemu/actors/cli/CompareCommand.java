@@ -394,6 +394,7 @@ public final class CompareCommand implements Callable<Integer> {
       RunCommand.Sigterm term,
       List<SweepTable.Row> rows) {
     boolean warnedModels = false;
+    boolean tablesDropped = false;
     for (int i = 0; i < points.size(); i++) {
       List<String> point = points.get(i);
       List<String> os = grid.overrides(point);
@@ -434,8 +435,10 @@ public final class CompareCommand implements Callable<Integer> {
       // A resumed sweep judges each point's schemes before it runs any of them; the points before
       // the first one not finished only keep theirs.
       List<Step> steps = resume == null ? null : steps(pointDir, runs);
-      if (steps != null) {
-        dropStaleComparison(pointDir, steps);
+      if (steps != null && dropStaleComparison(pointDir, steps) && !tablesDropped) {
+        // The first point where anything runs: the sweep's tables go too (below).
+        dropStaleSweepTables(dir);
+        tablesDropped = true;
       }
       Ran ran;
       try {
@@ -724,8 +727,26 @@ public final class CompareCommand implements Callable<Integer> {
    */
   private int stoppedLine(Path dir, Ran ran, String at, List<String> pointSets, Path report) {
     List<String> what = new ArrayList<>();
+    // The stopped scheme is the last one run; a hop-crash one cannot be resumed (--resume refuses
+    // it, alone or in the compare: before 2026-12-07 the line offered both commands).
+    Running last = running.get();
+    Path notResumable = null;
     for (Comparison.Entry e : ran.entries()) {
-      if (e.stopped()) {
+      if (e.stopped()
+          && last != null
+          && last.dir().equals(e.dir())
+          && RunCommand.hopCrash(last.settings())) {
+        notResumable = e.dir();
+        what.add(
+            e.summary().scheme()
+                + " after round "
+                + e.stoppedAfterRound()
+                + " (checkpoint "
+                + Checkpoints.file(e.dir(), e.stoppedAfterRound())
+                + "; "
+                + RunCommand.HOP_CRASH_NOT_RESUMED
+                + ")");
+      } else if (e.stopped()) {
         // The scheme's run resumes alone as a run of the scenario with its scheme set.
         List<String> resumeSets = with(sets, pointSets);
         resumeSets.add("scheme=" + e.summary().scheme());
@@ -756,7 +777,9 @@ public final class CompareCommand implements Callable<Integer> {
             + (report == null
                 ? "; no scheme ran; " + dir + " holds no run"
                 : "; what ran is compared in " + report)
-            + "; resume the compare with: "
+            + "; "
+            + (notResumable == null ? "" : cannotResume(notResumable))
+            + "resume the compare with: "
             + resumeCommand(dir));
     err.flush();
     return RunCommand.SIGTERM_STATUS;
@@ -832,17 +855,19 @@ public final class CompareCommand implements Callable<Integer> {
     }
     b.append(kept).append(" (the comparison is not written: compare --resume writes it); ");
     String resumeIt = "resume the compare with: " + resumeCommand(dir);
-    boolean stuck;
+    boolean unfinished;
     try {
-      stuck =
-          r != null
-              && started(r.dir())
-              && RunCommand.finished(r.dir(), r.settings()) == null
-              && RunCommand.newestCheckpoint(r.dir()) < 0;
+      unfinished =
+          r != null && started(r.dir()) && RunCommand.finished(r.dir(), r.settings()) == null;
     } catch (RuntimeException e) {
-      stuck = false;
+      unfinished = false;
     }
-    if (stuck) {
+    if (unfinished && RunCommand.hopCrash(r.settings())) {
+      // compare --resume refuses its folder, checkpoint or not (before 2026-12-07 the line gave the
+      // resume command alone, which then refused it).
+      return b.append(cannotResume(r.dir())).append(resumeIt).toString();
+    }
+    if (unfinished && RunCommand.newestCheckpoint(r.dir()) < 0) {
       return b.append(r.dir())
           .append(" has no checkpoint to go on from (")
           .append(RunCommand.noCheckpointWhy(r.settings().checkpointEvery()))
@@ -851,6 +876,15 @@ public final class CompareCommand implements Callable<Integer> {
           .toString();
     }
     return b.append(resumeIt).toString();
+  }
+
+  /**
+   * "DIR cannot be resumed (a run with a hop-crash fault cannot be resumed yet): delete it, then ":
+   * the scheme's folder {@code dir}, which {@code compare --resume} refuses; without it the resumed
+   * compare runs that scheme again from its start.
+   */
+  private static String cannotResume(Path dir) {
+    return dir + " cannot be resumed (" + RunCommand.HOP_CRASH_NOT_RESUMED + "): delete it, then ";
   }
 
   /**
@@ -883,17 +917,40 @@ public final class CompareCommand implements Callable<Integer> {
    * left one that no longer said what the folders held (before 2026-12-07, "sl (stopped)" after
    * round 73 beside an sl/ of all its 300 rounds, after a resume that went on into sfl-v1).
    */
-  private static void dropStaleComparison(Path dir, List<Step> steps) {
+  private static boolean dropStaleComparison(Path dir, List<Step> steps) {
     if (steps.stream().allMatch(st -> st.kept() != null || st.failed() != null)) {
-      return; // nothing runs: the comparison is written again at once
+      return false; // nothing runs: the comparison is written again at once
     }
     for (String name : List.of("comparison.md", "comparison.csv")) {
-      Path f = dir.resolve(name);
-      try {
-        Files.deleteIfExists(f);
-      } catch (IOException e) {
-        throw new UserException("--resume: cannot delete " + f + ": " + IoReasons.reason(e, f));
-      }
+      delete(dir.resolve(name));
+    }
+    return true;
+  }
+
+  /**
+   * Before a resumed sweep in {@code dir} runs anything (at the first point where something runs),
+   * deletes the tables an earlier stop wrote: {@code sweep.csv}, {@code sweep.md} and the sweep's
+   * plot ({@code sweep-FIGURE.png}). They are written again once the points ran (or, stopped again,
+   * of the rows so far). Before 2026-12-07 they were kept, and a resume killed or halted before
+   * that left the earlier stop's tables, "psl (stopped)" after round 2 at point 1 beside a point
+   * folder whose psl held all its rounds. A resume with nothing left to run keeps them until it
+   * writes them again, the same rows.
+   */
+  private static void dropStaleSweepTables(Path dir) {
+    List<Path> stale = new ArrayList<>(List.of(dir.resolve("sweep.csv"), dir.resolve("sweep.md")));
+    try (var plots = Files.newDirectoryStream(dir, "sweep-*.png")) {
+      plots.forEach(stale::add);
+    } catch (IOException e) {
+      throw new UserException("--resume: cannot list " + dir + ": " + IoReasons.reason(e, dir));
+    }
+    stale.forEach(CompareCommand::delete);
+  }
+
+  private static void delete(Path f) {
+    try {
+      Files.deleteIfExists(f);
+    } catch (IOException e) {
+      throw new UserException("--resume: cannot delete " + f + ": " + IoReasons.reason(e, f));
     }
   }
 

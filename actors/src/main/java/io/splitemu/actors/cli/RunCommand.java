@@ -397,7 +397,7 @@ public final class RunCommand implements Callable<Integer> {
     Thread onSignal = new Thread(() -> System.err.println(signalLine(dir)), "splitemu-signal");
     Runtime.getRuntime().addShutdownHook(onSignal);
     Emulation.Outcome o;
-    boolean hopCrash = s.faults().stream().anyMatch(f -> f.kind().equals("hop-crash"));
+    boolean hopCrash = hopCrash(s);
     // Installed until the stop's line is printed (before 2026-12-07 it was removed as the run
     // ended, and a second SIGTERM right after the stop ended the JVM without its line).
     Sigterm term =
@@ -414,7 +414,7 @@ public final class RunCommand implements Callable<Integer> {
                         dir,
                         s.checkpointEvery(),
                         hopCrash ? null : resumeCommand(dir),
-                        "a run with a hop-crash fault cannot be resumed yet"));
+                        HOP_CRASH_NOT_RESUMED));
     try {
       try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
         RunListener listener = term == null ? p : term.watching(p);
@@ -462,7 +462,7 @@ public final class RunCommand implements Callable<Integer> {
                 + Checkpoints.file(dir, after)
                 + (hopCrash
                     // --resume refuses it (a checkpoint holds the hops of one plan)
-                    ? "; a run with a hop-crash fault cannot be resumed yet"
+                    ? "; " + HOP_CRASH_NOT_RESUMED
                     : "; resume with: " + resumeCommand(dir)));
         err.flush();
         ended.accept(SIGTERM_STATUS);
@@ -816,10 +816,37 @@ public final class RunCommand implements Callable<Integer> {
                   halt("a second SIGTERM: exiting at once" + then(halted.get()));
                 }
                 lastProgress.set(System.nanoTime());
+                holdStopForTest();
                 stop.request();
                 watch(lastProgress, watchdog, bound, halted);
               });
       return new Sigterm(previous, lastProgress, watchdog, writing, signalledWhileWriting);
+    }
+
+    /**
+     * Tests only: with system property {@code splitemu.test.hold-stop} set to a file's path, the
+     * first SIGTERM creates that file and waits (at most a minute) until it is deleted before it
+     * asks the run to stop, so a test can send the second one while the run goes on unstopped (the
+     * pattern of {@code splitemu.test.hold-comparison}). Each signal is handled on a thread of its
+     * own, so the second is not held.
+     */
+    private static void holdStopForTest() {
+      String hold = System.getProperty("splitemu.test.hold-stop");
+      if (hold == null || hold.isBlank()) {
+        return;
+      }
+      Path file = Path.of(hold);
+      try {
+        Files.writeString(file, "holding\n");
+        long giveUp = System.nanoTime() + 60_000_000_000L;
+        while (Files.exists(file) && System.nanoTime() < giveUp) {
+          Thread.sleep(20);
+        }
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
 
     /** Halts the JVM once nothing shows progress for {@code bound}. */
@@ -1044,17 +1071,31 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   /**
-   * How to go on with the run in {@code dir} after it was stopped at once: "resume with: COMMAND"
-   * (from the stop's checkpoint, or naming the newest one), {@code why} where {@code resume} is
-   * null, or why there is no checkpoint to resume from.
+   * Why a run of a scenario with a {@code hop-crash} fault cannot be resumed, as its stop and halt
+   * lines say it: {@code --resume} refuses such a scenario (its checkpoints hold the hops of one
+   * plan, which the crash changes).
+   */
+  static final String HOP_CRASH_NOT_RESUMED = "a run with a hop-crash fault cannot be resumed yet";
+
+  /** Whether {@code s} has a {@code hop-crash} fault, which {@code --resume} refuses. */
+  static boolean hopCrash(Settings s) {
+    return s.faults().stream().anyMatch(f -> f.kind().equals("hop-crash"));
+  }
+
+  /**
+   * How to go on with the run in {@code dir} after it was stopped at once: {@code why} where {@code
+   * resume} is null (the run cannot be resumed, checkpoint or not), else "resume with: COMMAND"
+   * (from the stop's checkpoint, or naming the newest one), or why there is no checkpoint to resume
+   * from. Before 2026-12-07 a hop-crash run without a checkpoint was told only that it had none
+   * (with checkpoint.every = 0), as if one taken would let it be resumed.
    */
   static String goOn(StopSwitch stop, Path dir, int every, String resume, String why) {
+    if (resume == null) {
+      return why;
+    }
     int newest = newestCheckpoint(dir);
     if (newest < 0) {
       return "no checkpoint to resume from (" + noCheckpointWhy(every) + ")";
-    }
-    if (resume == null) {
-      return why;
     }
     return (newest == stop.stoppedAfterRound()
             ? "resume with: "
