@@ -195,6 +195,14 @@ public final class ClusterOptions {
       }
       ClusterConfig.Tls tls =
           ClusterConfig.Tls.of(tlsKeyStore, tlsTrustStore, tlsPasswordFile, env);
+      if (tls != null) {
+        // A key that expires soon still starts the member, with one line per certificate.
+        PrintWriter err = spec.commandLine().getErr();
+        for (String w : tls.warnings(java.time.Instant.now())) {
+          err.println("splitemu: " + w);
+        }
+        err.flush();
+      }
       return new ClusterConfig(
           plain.roles(),
           plain.seedNodes(),

@@ -14,8 +14,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Date;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -24,6 +34,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * The options of one cluster member (roles, seed nodes, bind address and port, optional TLS),
@@ -326,9 +339,156 @@ public record ClusterConfig(
           throw new ClusterOptionException(
               "--tls-truststore " + trustStore + ": holds no trusted certificate");
         }
+        checkKeyChains(keyStore, trustStore, keys, trust, new Date());
       } catch (GeneralSecurityException e) {
         throw new ClusterOptionException("TLS stores: " + e.getMessage(), e);
       }
+    }
+
+    /** How long before a certificate of the key store expires {@link #warnings} names it. */
+    public static final Duration EXPIRY_WARNING = Duration.ofDays(7);
+
+    /**
+     * Refuses, in one line, a key whose chain holds a certificate outside its validity at {@code
+     * now}, or whose chain the trust store does not accept: the peers (which have the same trust
+     * store in a lab) would refuse it at every TLS handshake, and the member would never join. A
+     * chain is accepted as a peer's TLS stack accepts it (the JDK's PKIX trust manager, no
+     * revocation): signed by a CA in the trust store, or its certificate itself in the trust store
+     * (a self-signed key trusted directly).
+     */
+    static void checkKeyChains(
+        Path keyStore, Path trustStore, KeyStore keys, KeyStore trust, Date now)
+        throws GeneralSecurityException {
+      X509TrustManager tm = trustManager(trust);
+      for (X509Certificate[] chain : keyChains(keyStore, keys)) {
+        for (X509Certificate c : chain) {
+          try {
+            c.checkValidity(now);
+          } catch (CertificateExpiredException e) {
+            throw new ClusterOptionException(
+                "--tls-keystore "
+                    + keyStore
+                    + ": certificate "
+                    + name(c)
+                    + " expired on "
+                    + date(c.getNotAfter()));
+          } catch (CertificateNotYetValidException e) {
+            throw new ClusterOptionException(
+                "--tls-keystore "
+                    + keyStore
+                    + ": certificate "
+                    + name(c)
+                    + " not valid before "
+                    + date(c.getNotBefore()));
+          }
+        }
+        try {
+          // A member is the client of its outbound connections and the server of its inbound ones;
+          // TLSv1.3 names no key exchange, hence "UNKNOWN" as the JDK's own handshake passes it.
+          tm.checkServerTrusted(chain, "UNKNOWN");
+          tm.checkClientTrusted(chain, "UNKNOWN");
+        } catch (CertificateException e) {
+          String why = e.getMessage() == null ? e.toString() : e.getMessage();
+          if (why.contains("PKIX path building failed")) {
+            throw new ClusterOptionException(
+                "--tls-keystore "
+                    + keyStore
+                    + ": its key's certificate "
+                    + name(chain[0])
+                    + " is not signed by a CA in --tls-truststore "
+                    + trustStore);
+          }
+          throw new ClusterOptionException(
+              "--tls-keystore "
+                  + keyStore
+                  + ": its key's certificate "
+                  + name(chain[0])
+                  + " is not accepted for TLS with --tls-truststore "
+                  + trustStore
+                  + " ("
+                  + why.replace('\n', ' ')
+                  + ")",
+              e);
+        }
+      }
+    }
+
+    /**
+     * One line per certificate of the key store's chains that expires within {@link
+     * #EXPIRY_WARNING} of {@code now} (the member starts, but a long run or a long-lived node would
+     * stop being accepted by its peers), for the command to print as a warning.
+     */
+    public List<String> warnings(Instant now) {
+      List<String> lines = new ArrayList<>();
+      try {
+        KeyStore keys = open("--tls-keystore", keyStore, password);
+        for (X509Certificate[] chain : keyChains(keyStore, keys)) {
+          for (X509Certificate c : chain) {
+            Instant end = c.getNotAfter().toInstant();
+            if (!end.isAfter(now.plus(EXPIRY_WARNING))) {
+              long hours = Math.max(0, Duration.between(now, end).toHours());
+              lines.add(
+                  "--tls-keystore "
+                      + keyStore
+                      + ": certificate "
+                      + name(c)
+                      + " expires on "
+                      + date(c.getNotAfter())
+                      + " (in "
+                      + (hours >= 48 ? hours / 24 + " days" : hours + " h")
+                      + "); peers refuse it from then on: renew it");
+            }
+          }
+        }
+      } catch (GeneralSecurityException e) {
+        // checked on construction
+      }
+      return lines;
+    }
+
+    private static List<X509Certificate[]> keyChains(Path keyStore, KeyStore keys)
+        throws GeneralSecurityException {
+      List<X509Certificate[]> chains = new ArrayList<>();
+      for (String alias : Collections.list(keys.aliases())) {
+        if (!keys.isKeyEntry(alias)) {
+          continue;
+        }
+        Certificate[] chain = keys.getCertificateChain(alias);
+        if (chain == null || chain.length == 0) {
+          throw new ClusterOptionException(
+              "--tls-keystore " + keyStore + ": key " + alias + " has no certificate");
+        }
+        X509Certificate[] x = new X509Certificate[chain.length];
+        for (int i = 0; i < chain.length; i++) {
+          if (!(chain[i] instanceof X509Certificate)) {
+            throw new ClusterOptionException(
+                "--tls-keystore " + keyStore + ": key " + alias + " has a non-X.509 certificate");
+          }
+          x[i] = (X509Certificate) chain[i];
+        }
+        chains.add(x);
+      }
+      return chains;
+    }
+
+    private static X509TrustManager trustManager(KeyStore trust) throws GeneralSecurityException {
+      TrustManagerFactory f =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      f.init(trust);
+      for (TrustManager t : f.getTrustManagers()) {
+        if (t instanceof X509TrustManager x) {
+          return x;
+        }
+      }
+      throw new GeneralSecurityException("no X.509 trust manager");
+    }
+
+    private static String name(X509Certificate c) {
+      return c.getSubjectX500Principal().getName();
+    }
+
+    private static String date(Date d) {
+      return DateTimeFormatter.ISO_INSTANT.format(d.toInstant().truncatedTo(ChronoUnit.SECONDS));
     }
 
     /**

@@ -208,6 +208,73 @@ class ClusterConfigTest {
   }
 
   @Test
+  void badTls_keyOutOfItsValidity_orNotSignedByTheTrustStoresCa() throws Exception {
+    TestKeys keys = TestKeys.get();
+    Map<String, String> env = Map.of(ClusterConfig.PASSWORD_ENV, keys.password());
+    Path expired = keys.expiredKeyStore();
+    ClusterOptionException e =
+        assertThrows(
+            ClusterOptionException.class, () -> ClusterConfig.Tls.of(expired, expired, null, env));
+    assertTrue(
+        e.getMessage()
+            .matches(
+                "--tls-keystore \\Q"
+                    + expired
+                    + "\\E: certificate CN=expired expired on \\d{4}-\\d\\d-\\d\\dT[0-9:]{8}Z"),
+        e.getMessage());
+    Path future = keys.futureKeyStore();
+    e =
+        assertThrows(
+            ClusterOptionException.class, () -> ClusterConfig.Tls.of(future, future, null, env));
+    assertTrue(
+        e.getMessage()
+            .matches(
+                "--tls-keystore \\Q"
+                    + future
+                    + "\\E: certificate CN=future not valid before"
+                    + " \\d{4}-\\d\\d-\\d\\dT[0-9:]{8}Z"),
+        e.getMessage());
+    // A self-signed key against the lab's trust store: the peers would refuse it.
+    refused(
+        "--tls-keystore "
+            + keys.intruderKeyStore()
+            + ": its key's certificate CN=intruder is not signed by a CA in --tls-truststore "
+            + keys.trustStore(),
+        () -> ClusterConfig.Tls.of(keys.intruderKeyStore(), keys.trustStore(), null, env));
+    // The lab's key against a trust store without the lab's CA.
+    refused(
+        "--tls-keystore "
+            + keys.memberKeyStore()
+            + ": its key's certificate CN=splitemu-member is not signed by a CA in"
+            + " --tls-truststore "
+            + keys.soonKeyStore(),
+        () -> ClusterConfig.Tls.of(keys.memberKeyStore(), keys.soonKeyStore(), null, env));
+  }
+
+  @Test
+  void tls_ownSelfSignedCertificateInTheTrustStore_isAccepted() throws Exception {
+    TestKeys keys = TestKeys.get();
+    Map<String, String> env = Map.of(ClusterConfig.PASSWORD_ENV, keys.password());
+    ClusterConfig.Tls tls =
+        ClusterConfig.Tls.of(keys.intruderKeyStore(), keys.intruderTrustStore(), null, env);
+    assertEquals(List.of(), tls.warnings(java.time.Instant.now()));
+  }
+
+  @Test
+  void tls_keyExpiringWithinAWeek_startsWithOneWarning() throws Exception {
+    TestKeys keys = TestKeys.get();
+    Path soon = keys.soonKeyStore();
+    ClusterConfig.Tls tls =
+        ClusterConfig.Tls.of(soon, soon, null, Map.of(ClusterConfig.PASSWORD_ENV, keys.password()));
+    List<String> w = tls.warnings(java.time.Instant.now());
+    assertEquals(1, w.size(), w::toString);
+    assertTrue(
+        w.get(0).startsWith("--tls-keystore " + soon + ": certificate CN=soon expires on "),
+        w.get(0));
+    assertTrue(w.get(0).contains("(in 2 days)") || w.get(0).contains("(in 3 days)"), w.get(0));
+  }
+
+  @Test
   void badTls_emptyPasswordFileAndANonKeyStore() throws Exception {
     TestKeys keys = TestKeys.get();
     Path empty = Files.writeString(tmp.resolve("empty"), "\nsecret\n");

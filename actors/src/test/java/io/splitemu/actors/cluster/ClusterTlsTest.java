@@ -56,7 +56,8 @@ class ClusterTlsTest {
               keys.memberKeyStore().toString(),
               "--tls-truststore",
               keys.trustStore().toString());
-      // The intruder trusts the lab's CA, so only its own key stands between it and the cluster.
+      // The intruder trusts the lab's CA (and its own certificate, so that it starts): only its own
+      // key stands between it and the cluster.
       LocalNodes.Node intruder =
           nodes.start(
               env,
@@ -67,7 +68,7 @@ class ClusterTlsTest {
               "--tls-keystore",
               keys.intruderKeyStore().toString(),
               "--tls-truststore",
-              keys.trustStore().toString());
+              keys.intruderTrustStore().toString());
       try (TestMember seed = TestMember.startFirst(seedConfig, ConfigFactory.empty(), UP)) {
         trustedJoinsIntruderDoesNot(seed, trusted, intruder);
       }

@@ -276,6 +276,49 @@ class NodeCommandTest {
   }
 
   @Test
+  void expiredOrUntrustedKey_oneLineExit2_beforeTheMemberStarts() throws Exception {
+    TestKeys keys = TestKeys.get();
+    Path pw = Files.writeString(tmp.resolve("pw"), keys.password() + "\n");
+    Path expired = keys.expiredKeyStore();
+    Result r =
+        cli(
+            "node",
+            "--roles",
+            "devices",
+            "--seed-nodes",
+            "127.0.0.1:2552",
+            "--tls-keystore",
+            expired.toString(),
+            "--tls-truststore",
+            keys.trustStore().toString(),
+            "--tls-password-file",
+            pw.toString());
+    assertEquals(2, r.code(), r.err());
+    assertTrue(
+        r.err()
+            .matches(
+                "splitemu: --tls-keystore \\Q"
+                    + expired
+                    + "\\E: certificate CN=expired expired on [0-9T:-]{19}Z\n"),
+        r.err());
+    usage(
+        "splitemu: --tls-keystore "
+            + keys.intruderKeyStore()
+            + ": its key's certificate CN=intruder is not signed by a CA in --tls-truststore "
+            + keys.trustStore(),
+        "--roles",
+        "devices",
+        "--seed-nodes",
+        "127.0.0.1:2552",
+        "--tls-keystore",
+        keys.intruderKeyStore().toString(),
+        "--tls-truststore",
+        keys.trustStore().toString(),
+        "--tls-password-file",
+        pw.toString());
+  }
+
+  @Test
   void metricsPortOutOfRangeOrInUse_oneLine_beforeTheMemberStarts() throws Exception {
     usage(
         "splitemu: --metrics-port 70000: expected 0 to 65535",

@@ -11,24 +11,38 @@ import java.util.stream.Stream;
 
 /**
  * TLS key material for the cluster tests, made once per test JVM with the JDK's keytool by the
- * steps of docs/cluster.md ("TLS"): a CA, a trust store holding it, a member key signed by it, and
- * an intruder's self-signed key that no member trusts.
+ * steps of docs/cluster.md ("TLS"): a CA, a trust store holding it, a member key signed by it, an
+ * intruder's self-signed key that no member trusts (with a trust store of its own that holds the CA
+ * and its own certificate, so that the intruder starts), and self-signed keys out of their validity
+ * or close to its end.
  *
  * @param dir the folder of the files
  * @param trustStore PKCS12 trust store with the CA certificate
  * @param memberKeyStore PKCS12 key store with a member key signed by the CA, and its chain
  * @param intruderKeyStore PKCS12 key store with a self-signed key
+ * @param intruderTrustStore PKCS12 trust store with the CA and the intruder's own certificate
+ * @param expiredKeyStore PKCS12 key store with a self-signed key that expired 8 days ago
+ * @param futureKeyStore PKCS12 key store with a self-signed key valid from 10 days on
+ * @param soonKeyStore PKCS12 key store with a self-signed key that expires in 3 days
  * @param password the password of every store
  */
 record TestKeys(
-    Path dir, Path trustStore, Path memberKeyStore, Path intruderKeyStore, String password) {
+    Path dir,
+    Path trustStore,
+    Path memberKeyStore,
+    Path intruderKeyStore,
+    Path intruderTrustStore,
+    Path expiredKeyStore,
+    Path futureKeyStore,
+    Path soonKeyStore,
+    String password) {
 
   /** The stores' password in the tests (a real lab uses a secret one, see docs/cluster.md). */
   static final String PASSWORD = "splitemu-test-secret";
 
   private static TestKeys keys;
 
-  /** The key material, made on the first call (about 9 keytool runs). */
+  /** The key material, made on the first call (about 15 keytool runs). */
   static synchronized TestKeys get() throws IOException, InterruptedException {
     if (keys == null) {
       Path dir = Files.createTempDirectory("splitemu-tls-");
@@ -75,11 +89,40 @@ record TestKeys(
         dir,
         "-genkeypair -alias member -dname CN=intruder " + ec,
         "-validity 365 -keystore intruder.p12 -storetype PKCS12 -storepass " + pw);
+    keytool(
+        dir,
+        "-exportcert -rfc -alias member -keystore intruder.p12 -storepass " + pw,
+        "-file intruder.pem");
+    keytool(
+        dir,
+        "-importcert -noprompt -alias ca -file ca.pem -keystore intruder-trust.p12",
+        "-storetype PKCS12 -storepass " + pw);
+    keytool(
+        dir,
+        "-importcert -noprompt -alias intruder -file intruder.pem -keystore intruder-trust.p12",
+        "-storepass " + pw);
+    // 5. Keys out of their validity, or close to its end (each its own trust store).
+    keytool(
+        dir,
+        "-genkeypair -alias member -dname CN=expired " + ec,
+        "-startdate -10d -validity 2 -keystore expired.p12 -storetype PKCS12 -storepass " + pw);
+    keytool(
+        dir,
+        "-genkeypair -alias member -dname CN=future " + ec,
+        "-startdate +10d -validity 30 -keystore future.p12 -storetype PKCS12 -storepass " + pw);
+    keytool(
+        dir,
+        "-genkeypair -alias member -dname CN=soon " + ec,
+        "-validity 3 -keystore soon.p12 -storetype PKCS12 -storepass " + pw);
     return new TestKeys(
         dir,
         dir.resolve("truststore.p12"),
         dir.resolve("member.p12"),
         dir.resolve("intruder.p12"),
+        dir.resolve("intruder-trust.p12"),
+        dir.resolve("expired.p12"),
+        dir.resolve("future.p12"),
+        dir.resolve("soon.p12"),
         pw);
   }
 
