@@ -200,6 +200,9 @@ public record ClusterConfig(
           m.put(p + "trust-store-password", t.password());
           // Both sides show a certificate the other trusts: an unknown member cannot connect.
           m.put(p + "require-mutual-authentication", "on");
+          // Pekko's engine with a trust manager that says whom it refuses (TlsRefusals).
+          m.put(
+              "pekko.remote.artery.ssl.ssl-engine-provider", TlsRefusals.Provider.class.getName());
         });
     return ConfigFactory.parseMap(m, "splitemu cluster options");
   }

@@ -760,6 +760,9 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     }
     boolean seeded =
         !ctx.getSystem().settings().config().getStringList("pekko.cluster.seed-nodes").isEmpty();
+    boolean tls =
+        "tls-tcp"
+            .equals(ctx.getSystem().settings().config().getString("pekko.remote.artery.transport"));
     return fail(
         "fewer than "
             + minMembers
@@ -771,7 +774,12 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
                 : "start them with splitemu node --seed-nodes pointing at this member; members"
                     + " still up from an earlier cluster (an earlier run's supervisor was their"
                     + " seed) do not join this one: restart them, or give this run --seed-nodes"
-                    + " HOST:PORT of one of them"));
+                    + " HOST:PORT of one of them")
+            + (tls
+                ? "; with TLS a member whose key or trust store the others refuse never joins: see"
+                      + " the `TLS handshake` lines on stderr, and check every member's"
+                      + " --tls-keystore and --tls-truststore against the cluster's CA"
+                : ""));
   }
 
   /**

@@ -69,9 +69,32 @@ class ClusterTlsTest {
               keys.intruderKeyStore().toString(),
               "--tls-truststore",
               keys.intruderTrustStore().toString());
+      java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+      java.io.PrintStream stderr = TlsRefusals.out;
+      TlsRefusals.out =
+          new java.io.PrintStream(said, true, java.nio.charset.StandardCharsets.UTF_8);
       try (TestMember seed = TestMember.startFirst(seedConfig, ConfigFactory.empty(), UP)) {
         trustedJoinsIntruderDoesNot(seed, trusted, intruder);
+      } finally {
+        TlsRefusals.out = stderr;
       }
+      // One line on each side, not one per join attempt, naming the cause and the options.
+      String refused =
+          "splitemu: TLS handshake with "
+              + seedAddress
+              + " refused (bad_certificate): check --tls-keystore "
+              + keys.intruderKeyStore().toAbsolutePath()
+              + " and --tls-truststore "
+              + keys.intruderTrustStore().toAbsolutePath()
+              + " against the cluster's CA";
+      assertEquals(
+          1, intruder.stderr().lines().filter(refused::equals).count(), intruder::toString);
+      assertEquals(
+          "splitemu: TLS handshake with a peer refused here: it sent no certificate that"
+              + " --tls-truststore "
+              + keys.trustStore().toAbsolutePath()
+              + " accepts (its key is not signed by the cluster's CA); every member needs one\n",
+          said.toString(java.nio.charset.StandardCharsets.UTF_8));
     }
   }
 

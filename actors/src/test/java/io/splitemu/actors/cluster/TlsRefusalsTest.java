@@ -1,0 +1,77 @@
+package io.splitemu.actors.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.LoggingEvent;
+import ch.qos.logback.core.spi.FilterReply;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** Which Pekko warnings get a TLS line: a peer's fatal alert on an outbound connection, once. */
+class TlsRefusalsTest {
+
+  private static LoggingEvent event(String logger, Level level, String message) {
+    return new LoggingEvent(
+        TlsRefusalsTest.class.getName(),
+        new LoggerContext().getLogger(logger),
+        level,
+        message,
+        null,
+        null);
+  }
+
+  @Test
+  void peersFatalAlert_oneLinePerPeerAndAlert_nothingDropped() {
+    TlsRefusals.stores("/lab/member.p12", "/lab/truststore.p12");
+    String alert =
+        "[outbound connection to [pekko://splitemu@127.0.0.1:25630], control stream] Upstream"
+            + " failed, cause: SSLHandshakeException: Received fatal alert: certificate_unknown";
+    String line =
+        "TLS handshake with 127.0.0.1:25630 refused (certificate_unknown): check --tls-keystore"
+            + " /lab/member.p12 and --tls-truststore /lab/truststore.p12 against the cluster's CA";
+    assertEquals(
+        line,
+        TlsRefusals.lineFor(event("org.apache.pekko.stream.Materializer", Level.WARN, alert)));
+    // Anything else of Pekko's or splitemu's gets no line.
+    assertNull(TlsRefusals.lineFor(event("io.splitemu.actors.Supervisor", Level.WARN, alert)));
+    assertNull(
+        TlsRefusals.lineFor(
+            event(
+                "org.apache.pekko.stream.Materializer",
+                Level.WARN,
+                "[outbound connection to [pekko://splitemu@127.0.0.1:1]] Upstream failed, cause:"
+                    + " StreamTcpException: Tcp command [Connect(127.0.0.1:1)] failed")));
+    assertNull(
+        TlsRefusals.lineFor(
+            event(
+                "org.apache.pekko.cluster.Cluster",
+                Level.WARN,
+                "Cluster Node [pekko://splitemu@127.0.0.1:2552] - Couldn't join seed nodes after"
+                    + " [3] attempts, will try again.")));
+
+    ByteArrayOutputStream said = new ByteArrayOutputStream();
+    PrintStream stderr = TlsRefusals.out;
+    TlsRefusals.out = new PrintStream(said, true, StandardCharsets.UTF_8);
+    try {
+      TlsRefusals.LogFilter f = new TlsRefusals.LogFilter();
+      String other = alert.replace("25630", "25631").replace("control", "message");
+      for (int attempt = 0; attempt < 3; attempt++) {
+        for (String m : new String[] {alert, alert.replace("control", "message"), other}) {
+          assertEquals(
+              FilterReply.NEUTRAL,
+              f.decide(event("org.apache.pekko.stream.Materializer", Level.WARN, m)));
+        }
+      }
+    } finally {
+      TlsRefusals.out = stderr;
+    }
+    assertEquals(
+        "splitemu: " + line + "\nsplitemu: " + line.replace("25630", "25631") + "\n",
+        said.toString(StandardCharsets.UTF_8));
+  }
+}
