@@ -15,6 +15,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
@@ -248,7 +249,8 @@ public final class TlsRefusals {
           "TLS handshake with a peer refused here: it sent no certificate that --tls-truststore "
               + trustStore
               + " accepts (its key is not signed by the cluster's CA); every member needs one");
-    } else if (m.contains("Unsupported or unrecognized SSL message")) {
+    } else if (m.toLowerCase(Locale.ROOT).contains("unrecognized ssl message")) {
+      // JDK 17: "Unrecognized SSL message, plaintext connection?"
       say(
           "plain",
           "TLS handshake with a peer refused here: it does not speak TLS (a member without"

@@ -74,4 +74,36 @@ class TlsRefusalsTest {
         "splitemu: " + line + "\nsplitemu: " + line.replace("25630", "25631") + "\n",
         said.toString(StandardCharsets.UTF_8));
   }
+
+  @Test
+  void serverSideFailures_oneLinePerCause() {
+    TlsRefusals.stores("/lab/member.p12", "/lab/truststore.p12");
+    ByteArrayOutputStream said = new ByteArrayOutputStream();
+    PrintStream stderr = TlsRefusals.out;
+    TlsRefusals.out = new PrintStream(said, true, StandardCharsets.UTF_8);
+    try {
+      for (int attempt = 0; attempt < 3; attempt++) {
+        TlsRefusals.serverFailed(
+            new javax.net.ssl.SSLException("Unrecognized SSL message, plaintext connection?"));
+        TlsRefusals.serverFailed(
+            new javax.net.ssl.SSLHandshakeException("Empty client certificate chain"));
+        // A refused certificate: the trust manager's line, not this one.
+        javax.net.ssl.SSLHandshakeException refused =
+            new javax.net.ssl.SSLHandshakeException("PKIX path building failed");
+        refused.initCause(new java.security.cert.CertificateException("PKIX path building failed"));
+        TlsRefusals.serverFailed(refused);
+        // A connection that closed without a handshake error says nothing.
+        TlsRefusals.serverFailed(new javax.net.ssl.SSLException("closed"));
+      }
+    } finally {
+      TlsRefusals.out = stderr;
+    }
+    assertEquals(
+        "splitemu: TLS handshake with a peer refused here: it does not speak TLS (a member without"
+            + " --tls-keystore and --tls-truststore?); every member of this cluster needs TLS\n"
+            + "splitemu: TLS handshake with a peer refused here: it sent no certificate that"
+            + " --tls-truststore /lab/truststore.p12 accepts (its key is not signed by the"
+            + " cluster's CA); every member needs one\n",
+        said.toString(StandardCharsets.UTF_8));
+  }
 }
