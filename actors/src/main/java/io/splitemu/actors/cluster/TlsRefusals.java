@@ -62,6 +62,11 @@ public final class TlsRefusals {
   /** Where the lines go; stderr, the console appender's target. */
   static volatile PrintStream out = System.err;
 
+  /** Forgets the lines said, for a test JVM that runs several members one after another. */
+  static void forget() {
+    SAID.clear();
+  }
+
   static void stores(String keys, String trust) {
     keyStore = keys;
     trustStore = trust;

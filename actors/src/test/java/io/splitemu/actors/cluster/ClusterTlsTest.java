@@ -73,6 +73,7 @@ class ClusterTlsTest {
       java.io.PrintStream stderr = TlsRefusals.out;
       TlsRefusals.out =
           new java.io.PrintStream(said, true, java.nio.charset.StandardCharsets.UTF_8);
+      TlsRefusals.forget();
       try (TestMember seed = TestMember.startFirst(seedConfig, ConfigFactory.empty(), UP)) {
         trustedJoinsIntruderDoesNot(seed, trusted, intruder);
       } finally {

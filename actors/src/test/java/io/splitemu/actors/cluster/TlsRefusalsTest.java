@@ -27,6 +27,7 @@ class TlsRefusalsTest {
 
   @Test
   void peersFatalAlert_oneLinePerPeerAndAlert_nothingDropped() {
+    TlsRefusals.forget();
     TlsRefusals.stores("/lab/member.p12", "/lab/truststore.p12");
     String alert =
         "[outbound connection to [pekko://splitemu@127.0.0.1:25630], control stream] Upstream"
@@ -77,6 +78,7 @@ class TlsRefusalsTest {
 
   @Test
   void serverSideFailures_oneLinePerCause() {
+    TlsRefusals.forget();
     TlsRefusals.stores("/lab/member.p12", "/lab/truststore.p12");
     ByteArrayOutputStream said = new ByteArrayOutputStream();
     PrintStream stderr = TlsRefusals.out;
