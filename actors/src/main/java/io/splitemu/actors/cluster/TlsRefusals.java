@@ -14,10 +14,10 @@ import java.security.cert.X509Certificate;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -41,7 +41,8 @@ import org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider;
  *   <li>{@link Provider}, Artery's SSL engine provider with TLS on: its trust manager refuses a
  *       peer's certificate as Pekko's does, and says so once per certificate (a server does not
  *       know the peer's address, so the certificate's subject names the peer); its server engines
- *       say so once per cause when a peer sent no certificate or does not speak TLS;
+ *       say so once per cause when a peer sent no certificate or does not speak TLS, or when a peer
+ *       that connected refused this member's certificate with an alert;
  *   <li>{@link LogFilter}, on the console appender (logback.xml): Pekko's warning that a peer
  *       refused this member's certificate ("Received fatal alert: ...") gets one line per peer
  *       address and alert before it; the warning itself still shows.
@@ -51,8 +52,19 @@ public final class TlsRefusals {
 
   private TlsRefusals() {}
 
-  /** The lines said once: by peer address and alert, or by refused certificate. */
-  private static final Set<String> SAID = ConcurrentHashMap.newKeySet();
+  /**
+   * How many lines are said at most: a TLS scanner, or many members with rotated keys, would
+   * otherwise grow {@link #SAID} (keyed by peer, certificate and cause) without bound.
+   */
+  static final int MAX_SAID = 1_000;
+
+  /**
+   * The lines said once: by peer address and alert, or by refused certificate; guarded by its lock.
+   */
+  private static final Set<String> SAID = new HashSet<>();
+
+  /** Whether the line that further refusals are not listed was said; guarded by SAID. */
+  private static boolean full;
 
   // The member's stores, as --tls-keystore and --tls-truststore gave them (one member per JVM;
   // the last one started in a test JVM).
@@ -64,7 +76,10 @@ public final class TlsRefusals {
 
   /** Forgets the lines said, for a test JVM that runs several members one after another. */
   static void forget() {
-    SAID.clear();
+    synchronized (SAID) {
+      SAID.clear();
+      full = false;
+    }
   }
 
   static void stores(String keys, String trust) {
@@ -73,10 +88,29 @@ public final class TlsRefusals {
   }
 
   private static void say(String key, String line) {
-    if (SAID.add(key)) {
-      out.println("splitemu: " + line);
-      out.flush();
+    synchronized (SAID) {
+      if (SAID.contains(key)) {
+        return;
+      }
+      if (SAID.size() >= MAX_SAID) {
+        if (!full) {
+          full = true;
+          print(
+              "further TLS handshake refusals are not listed ("
+                  + MAX_SAID
+                  + " said; Pekko's warnings still follow)");
+        }
+        return;
+      }
+      SAID.add(key);
+      print(line);
     }
+  }
+
+  private static void print(String line) {
+    PrintStream o = out;
+    o.println("splitemu: " + line);
+    o.flush();
   }
 
   /** Why {@code e} refused {@code chain}, in a few words ending with the option to check. */
@@ -238,8 +272,10 @@ public final class TlsRefusals {
   /**
    * A server side handshake that failed before any certificate reached the trust manager, or
    * without one: a peer that sent no certificate (its key is not issued by a CA this member
-   * accepts, so its TLS stack had none to offer), or that does not speak TLS. Once per cause: a
-   * server's engine does not know the peer's address.
+   * accepts, so its TLS stack had none to offer), or that does not speak TLS; or a peer that
+   * refused this member's certificate ("Received fatal alert: certificate_unknown" from the peer
+   * that connected: the fault is this member's key or the peer's trust store, not the peer's key).
+   * Once per cause: a server's engine does not know the peer's address.
    */
   static void serverFailed(SSLException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
@@ -248,6 +284,7 @@ public final class TlsRefusals {
       }
     }
     String m = String.valueOf(e.getMessage());
+    Matcher received = ALERT.matcher(m);
     if (m.contains("Empty client certificate chain") || m.contains("Empty certificate chain")) {
       say(
           "no certificate",
@@ -260,6 +297,25 @@ public final class TlsRefusals {
           "plain",
           "TLS handshake with a peer refused here: it does not speak TLS (a member without"
               + " --tls-keystore and --tls-truststore?); every member of this cluster needs TLS");
+    } else if (received.find()) {
+      // The peer that connected refused this member's certificate (or ended the handshake for
+      // another reason) and said so with an alert; nothing here was refused.
+      String alert = received.group(1);
+      say(
+          "alert " + alert,
+          CERTIFICATE_ALERTS.contains(alert)
+              ? "a peer refused this member's certificate ("
+                  + alert
+                  + ") in a TLS handshake: check --tls-keystore "
+                  + keyStore
+                  + " against the peers' --tls-truststore"
+              : "a peer ended a TLS handshake with this member ("
+                  + alert
+                  + "): check --tls-keystore "
+                  + keyStore
+                  + " and --tls-truststore "
+                  + trustStore
+                  + " against the peers'");
     } else if (e instanceof SSLHandshakeException) {
       say(
           "handshake " + m,
@@ -452,6 +508,17 @@ public final class TlsRefusals {
       Pattern.compile("outbound connection to \\[pekko://[^@\\]]+@([^\\]/]+)\\]");
 
   private static final Pattern ALERT = Pattern.compile("Received fatal alert: ([a-z_]+)");
+
+  /** The TLS alerts (RFC 8446 6.2) a peer sends when it refuses the certificate it was shown. */
+  private static final Set<String> CERTIFICATE_ALERTS =
+      Set.of(
+          "bad_certificate",
+          "unsupported_certificate",
+          "certificate_revoked",
+          "certificate_expired",
+          "certificate_unknown",
+          "unknown_ca",
+          "certificate_required");
 
   /**
    * The line for a Pekko warning, or null: a peer that refused this member's certificate (or its

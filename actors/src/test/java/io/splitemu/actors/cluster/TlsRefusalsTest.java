@@ -108,4 +108,81 @@ class TlsRefusalsTest {
             + " cluster's CA); every member needs one\n",
         said.toString(StandardCharsets.UTF_8));
   }
+
+  /** The lines said by {@code r}, with {@link TlsRefusals#out} captured. */
+  private static String said(Runnable r) {
+    ByteArrayOutputStream said = new ByteArrayOutputStream();
+    PrintStream stderr = TlsRefusals.out;
+    TlsRefusals.out = new PrintStream(said, true, StandardCharsets.UTF_8);
+    try {
+      r.run();
+    } finally {
+      TlsRefusals.out = stderr;
+    }
+    return said.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void peerThatConnectedRefusedThisMembersCertificate_namesThisMembersKey() {
+    TlsRefusals.forget();
+    TlsRefusals.stores("/lab/member.p12", "/lab/truststore.p12");
+    // Member B, whose trust store holds an old CA, dials this member: this member's server engine
+    // sends its certificate, B refuses it with an alert, and this member's unwrap throws this
+    // (no CertificateException: nothing was refused here).
+    String lines =
+        said(
+            () -> {
+              for (int attempt = 0; attempt < 3; attempt++) {
+                TlsRefusals.serverFailed(
+                    new javax.net.ssl.SSLHandshakeException(
+                        "Received fatal alert: certificate_unknown"));
+                TlsRefusals.serverFailed(
+                    new javax.net.ssl.SSLHandshakeException("Received fatal alert: unknown_ca"));
+                TlsRefusals.serverFailed(
+                    new javax.net.ssl.SSLHandshakeException(
+                        "Received fatal alert: handshake_failure"));
+              }
+            });
+    assertEquals(
+        "splitemu: a peer refused this member's certificate (certificate_unknown) in a TLS"
+            + " handshake: check --tls-keystore /lab/member.p12 against the peers'"
+            + " --tls-truststore\n"
+            + "splitemu: a peer refused this member's certificate (unknown_ca) in a TLS handshake:"
+            + " check --tls-keystore /lab/member.p12 against the peers' --tls-truststore\n"
+            + "splitemu: a peer ended a TLS handshake with this member (handshake_failure): check"
+            + " --tls-keystore /lab/member.p12 and --tls-truststore /lab/truststore.p12 against"
+            + " the peers'\n",
+        lines);
+  }
+
+  @Test
+  void manyDistinctRefusals_atMostMaxSaidLines_thenOneLineThatFurtherOnesAreNotListed() {
+    TlsRefusals.forget();
+    TlsRefusals.stores("/lab/member.p12", "/lab/truststore.p12");
+    int cap = 1_000; // TlsRefusals.MAX_SAID
+    int n = cap + 500;
+    String lines =
+        said(
+            () -> {
+              for (int i = 0; i < n; i++) {
+                // A scanner's handshakes, each failing its own way.
+                TlsRefusals.serverFailed(
+                    new javax.net.ssl.SSLHandshakeException("no cipher suites in common " + i));
+              }
+            });
+    String[] each = lines.split("\n");
+    assertEquals(cap + 1, each.length);
+    assertEquals(
+        "splitemu: further TLS handshake refusals are not listed (1000 said; Pekko's warnings"
+            + " still follow)",
+        each[cap]);
+    // Past the cap nothing more is said, not even the cap's line again.
+    assertEquals(
+        "",
+        said(
+            () ->
+                TlsRefusals.serverFailed(
+                    new javax.net.ssl.SSLHandshakeException("Empty client certificate chain"))));
+    TlsRefusals.forget();
+  }
 }
