@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.PublicKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
@@ -352,19 +353,36 @@ public record ClusterConfig(
     public static final Duration EXPIRY_WARNING = Duration.ofDays(7);
 
     /**
-     * Refuses, in one line, a key whose chain holds a certificate outside its validity at {@code
-     * now}, or whose chain the trust store does not accept: the peers (which have the same trust
-     * store in a lab) would refuse it at every TLS handshake, and the member would never join. A
-     * chain is accepted as a peer's TLS stack accepts it (the JDK's PKIX trust manager, no
-     * revocation): signed by a CA in the trust store, or its certificate itself in the trust store
-     * (a self-signed key trusted directly).
+     * Refuses, in one line, a key its peers would refuse at every TLS handshake (the member would
+     * never join), and returns one line per doubt for {@link #warnings}:
+     *
+     * <ul>
+     *   <li>a certificate outside its validity at {@code now}, among those of the key's chain a
+     *       peer validates ({@link #path}): a root or cross-signed certificate that the chain only
+     *       bundles, above one that the trust store holds or signed, is not checked, as the JDK's
+     *       PKIX validation (Pekko's) does not check it;
+     *   <li>a chain the trust store does not accept, checked as a peer's TLS stack checks it (the
+     *       JDK's PKIX trust manager, no revocation): signed by a CA in the trust store, or its
+     *       certificate itself in the trust store (a self-signed key trusted directly). Refused
+     *       when the trust store holds CA certificates only (the usual layout, where every member
+     *       trusts the lab's CA, so the peers refuse the key too); a warning when it holds
+     *       end-entity certificates (the pinned layout, where each member trusts the others'
+     *       self-signed certificates and need not trust its own: only the peers' trust stores
+     *       decide).
+     * </ul>
      */
-    static void checkKeyChains(
+    static List<String> checkKeyChains(
         Path keyStore, Path trustStore, KeyStore keys, KeyStore trust, Date now)
         throws GeneralSecurityException {
       X509TrustManager tm = trustManager(trust);
+      X509Certificate[] trusted = tm.getAcceptedIssuers();
+      boolean pinned = false;
+      for (X509Certificate t : trusted) {
+        pinned |= t.getBasicConstraints() < 0;
+      }
+      List<String> warnings = new ArrayList<>();
       for (X509Certificate[] chain : keyChains(keyStore, keys)) {
-        for (X509Certificate c : chain) {
+        for (X509Certificate c : path(chain, trusted)) {
           try {
             c.checkValidity(now);
           } catch (CertificateExpiredException e) {
@@ -393,6 +411,17 @@ public record ClusterConfig(
         } catch (CertificateException e) {
           String why = e.getMessage() == null ? e.toString() : e.getMessage();
           if (why.contains("PKIX path building failed")) {
+            if (pinned) {
+              warnings.add(
+                  "--tls-keystore "
+                      + keyStore
+                      + ": its key's certificate "
+                      + name(chain[0])
+                      + " is not in --tls-truststore "
+                      + trustStore
+                      + ": peers must trust it in theirs");
+              continue;
+            }
             throw new ClusterOptionException(
                 "--tls-keystore "
                     + keyStore
@@ -414,19 +443,81 @@ public record ClusterConfig(
               e);
         }
       }
+      return warnings;
     }
 
     /**
-     * One line per certificate of the key store's chains that expires within {@link
-     * #EXPIRY_WARNING} of {@code now} (the member starts, but a long run or a long-lived node would
-     * stop being accepted by its peers), for the command to print as a warning.
+     * The certificates of {@code chain} whose validity a peer's PKIX validation checks: the key's
+     * own certificate, and each one above it up to the first that the trust store holds, that a
+     * certificate of the trust store signed (then it is the last), or that is self-signed (a root
+     * the chain bundles: the peer uses the copy in its own trust store; not included).
+     */
+    static List<X509Certificate> path(X509Certificate[] chain, X509Certificate[] trusted) {
+      List<X509Certificate> path = new ArrayList<>();
+      for (int i = 0; i < chain.length; i++) {
+        X509Certificate c = chain[i];
+        if (i > 0
+            && (!c.getSubjectX500Principal().equals(chain[i - 1].getIssuerX500Principal())
+                || isTrusted(c, trusted)
+                || selfSigned(c))) {
+          break;
+        }
+        path.add(c);
+        if (isTrusted(c, trusted) || signedByTrusted(c, trusted)) {
+          break;
+        }
+      }
+      return path;
+    }
+
+    private static boolean isTrusted(X509Certificate c, X509Certificate[] trusted) {
+      for (X509Certificate t : trusted) {
+        if (t.equals(c)) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private static boolean signedByTrusted(X509Certificate c, X509Certificate[] trusted) {
+      for (X509Certificate t : trusted) {
+        if (t.getSubjectX500Principal().equals(c.getIssuerX500Principal())
+            && signedBy(c, t.getPublicKey())) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    private static boolean selfSigned(X509Certificate c) {
+      return c.getSubjectX500Principal().equals(c.getIssuerX500Principal())
+          && signedBy(c, c.getPublicKey());
+    }
+
+    private static boolean signedBy(X509Certificate c, PublicKey key) {
+      try {
+        c.verify(key);
+        return true;
+      } catch (GeneralSecurityException e) {
+        return false;
+      }
+    }
+
+    /**
+     * One line per certificate a peer validates of the key store's chains ({@link #path}) that
+     * expires within {@link #EXPIRY_WARNING} of {@code now} (the member starts, but a long run or a
+     * long-lived node would stop being accepted by its peers), and the line of a key that the trust
+     * store of a pinned layout does not hold ({@link #checkKeyChains}), for the command to print as
+     * warnings.
      */
     public List<String> warnings(Instant now) {
       List<String> lines = new ArrayList<>();
       try {
         KeyStore keys = open("--tls-keystore", keyStore, password);
+        KeyStore trust = open("--tls-truststore", trustStore, password);
+        X509Certificate[] trusted = trustManager(trust).getAcceptedIssuers();
         for (X509Certificate[] chain : keyChains(keyStore, keys)) {
-          for (X509Certificate c : chain) {
+          for (X509Certificate c : path(chain, trusted)) {
             Instant end = c.getNotAfter().toInstant();
             if (!end.isAfter(now.plus(EXPIRY_WARNING))) {
               long hours = Math.max(0, Duration.between(now, end).toHours());
@@ -443,7 +534,8 @@ public record ClusterConfig(
             }
           }
         }
-      } catch (GeneralSecurityException e) {
+        lines.addAll(checkKeyChains(keyStore, trustStore, keys, trust, Date.from(now)));
+      } catch (GeneralSecurityException | ClusterOptionException e) {
         // checked on construction
       }
       return lines;

@@ -241,14 +241,73 @@ class ClusterConfigTest {
             + ": its key's certificate CN=intruder is not signed by a CA in --tls-truststore "
             + keys.trustStore(),
         () -> ClusterConfig.Tls.of(keys.intruderKeyStore(), keys.trustStore(), null, env));
-    // The lab's key against a trust store without the lab's CA.
+    // The lab's key against another lab's trust store (its CA only): still refused, since the
+    // trust store holds a CA and no pinned certificate.
     refused(
         "--tls-keystore "
             + keys.memberKeyStore()
             + ": its key's certificate CN=splitemu-member is not signed by a CA in"
             + " --tls-truststore "
-            + keys.soonKeyStore(),
-        () -> ClusterConfig.Tls.of(keys.memberKeyStore(), keys.soonKeyStore(), null, env));
+            + keys.otherTrustStore(),
+        () -> ClusterConfig.Tls.of(keys.memberKeyStore(), keys.otherTrustStore(), null, env));
+  }
+
+  @Test
+  void tls_pinnedLayout_keyNotInItsOwnTrustStore_startsWithOneWarning() throws Exception {
+    // Each member's trust store holds the other members' self-signed certificates, not its own:
+    // Pekko accepts this (the handshake needs only the peers to trust this key), so no refusal.
+    TestKeys keys = TestKeys.get();
+    Map<String, String> env = Map.of(ClusterConfig.PASSWORD_ENV, keys.password());
+    ClusterConfig.Tls tls =
+        ClusterConfig.Tls.of(keys.peerKeyStore(), keys.pinnedTrustStore(), null, env);
+    assertEquals(
+        List.of(
+            "--tls-keystore "
+                + keys.peerKeyStore()
+                + ": its key's certificate CN=peer is not in --tls-truststore "
+                + keys.pinnedTrustStore()
+                + ": peers must trust it in theirs"),
+        tls.warnings(java.time.Instant.now()));
+    // The pinned certificate's own key against that trust store: accepted, no line.
+    assertEquals(
+        List.of(),
+        ClusterConfig.Tls.of(keys.intruderKeyStore(), keys.pinnedTrustStore(), null, env)
+            .warnings(java.time.Instant.now()));
+  }
+
+  @Test
+  void tls_expiredCopyOfTheCaBundledInTheChain_isAcceptedAsPeersAcceptIt() throws Exception {
+    // The member key's chain ends in an expired copy of the CA's certificate (same name and key);
+    // the trust store's valid copy is the anchor, so PKIX never validates the bundled one.
+    TestKeys keys = TestKeys.get();
+    Map<String, String> env = Map.of(ClusterConfig.PASSWORD_ENV, keys.password());
+    java.security.KeyStore bundled = java.security.KeyStore.getInstance("PKCS12");
+    try (java.io.InputStream in = Files.newInputStream(keys.bundledKeyStore())) {
+      bundled.load(in, keys.password().toCharArray());
+    }
+    java.security.cert.Certificate[] chain = bundled.getCertificateChain("member");
+    assertEquals(2, chain.length);
+    java.security.cert.X509Certificate root = (java.security.cert.X509Certificate) chain[1];
+    assertEquals("CN=splitemu-ca", root.getSubjectX500Principal().getName());
+    assertTrue(root.getNotAfter().before(new java.util.Date()), root.getNotAfter()::toString);
+    // A peer's TLS stack (the JDK's PKIX trust manager on the lab's trust store) accepts it.
+    java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+    try (java.io.InputStream in = Files.newInputStream(keys.trustStore())) {
+      trust.load(in, keys.password().toCharArray());
+    }
+    javax.net.ssl.TrustManagerFactory f =
+        javax.net.ssl.TrustManagerFactory.getInstance(
+            javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+    f.init(trust);
+    javax.net.ssl.X509TrustManager tm = (javax.net.ssl.X509TrustManager) f.getTrustManagers()[0];
+    java.security.cert.X509Certificate[] x =
+        java.util.Arrays.copyOf(chain, chain.length, java.security.cert.X509Certificate[].class);
+    tm.checkClientTrusted(x, "UNKNOWN");
+    tm.checkServerTrusted(x, "UNKNOWN");
+    // So the member starts, and warns of nothing (the expired copy is not its key's path).
+    ClusterConfig.Tls tls =
+        ClusterConfig.Tls.of(keys.bundledKeyStore(), keys.trustStore(), null, env);
+    assertEquals(List.of(), tls.warnings(java.time.Instant.now()));
   }
 
   @Test

@@ -319,6 +319,37 @@ class NodeCommandTest {
   }
 
   @Test
+  void pinnedLayoutKeyNotInItsOwnTrustStore_oneWarningLine_notARefusal() throws Exception {
+    TestKeys keys = TestKeys.get();
+    Path pw = Files.writeString(tmp.resolve("pw"), keys.password() + "\n");
+    // The stray --metrics-bind stops the command right after the cluster options are checked.
+    Result r =
+        cli(
+            "node",
+            "--roles",
+            "devices",
+            "--seed-nodes",
+            "127.0.0.1:2552",
+            "--tls-keystore",
+            keys.peerKeyStore().toString(),
+            "--tls-truststore",
+            keys.pinnedTrustStore().toString(),
+            "--tls-password-file",
+            pw.toString(),
+            "--metrics-bind",
+            "127.0.0.1");
+    assertEquals(2, r.code(), r.err());
+    assertEquals(
+        "splitemu: --tls-keystore "
+            + keys.peerKeyStore()
+            + ": its key's certificate CN=peer is not in --tls-truststore "
+            + keys.pinnedTrustStore()
+            + ": peers must trust it in theirs\n"
+            + "splitemu: --metrics-bind: only with --metrics-port\n",
+        r.err());
+  }
+
+  @Test
   void metricsPortOutOfRangeOrInUse_oneLine_beforeTheMemberStarts() throws Exception {
     usage(
         "splitemu: --metrics-port 70000: expected 0 to 65535",

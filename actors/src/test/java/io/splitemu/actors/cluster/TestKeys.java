@@ -1,8 +1,14 @@
 package io.splitemu.actors.cluster;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -13,8 +19,9 @@ import java.util.stream.Stream;
  * TLS key material for the cluster tests, made once per test JVM with the JDK's keytool by the
  * steps of docs/cluster.md ("TLS"): a CA, a trust store holding it, a member key signed by it, an
  * intruder's self-signed key that no member trusts (with a trust store of its own that holds the CA
- * and its own certificate, so that the intruder starts), and self-signed keys out of their validity
- * or close to its end.
+ * and its own certificate, so that the intruder starts), self-signed keys out of their validity or
+ * close to its end, another lab's CA, a pinned layout's key and trust store, and the member key
+ * with an expired copy of the CA's certificate bundled in its chain.
  *
  * @param dir the folder of the files
  * @param trustStore PKCS12 trust store with the CA certificate
@@ -24,6 +31,12 @@ import java.util.stream.Stream;
  * @param expiredKeyStore PKCS12 key store with a self-signed key that expired 8 days ago
  * @param futureKeyStore PKCS12 key store with a self-signed key valid from 10 days on
  * @param soonKeyStore PKCS12 key store with a self-signed key that expires in 3 days
+ * @param otherTrustStore PKCS12 trust store with the certificate of another CA (another lab's)
+ * @param peerKeyStore PKCS12 key store with a self-signed key of a pinned layout (no CA)
+ * @param pinnedTrustStore PKCS12 trust store with the intruder's (self-signed) certificate only:
+ *     the peer's trust store in a pinned layout, where each member trusts the others' certificates
+ * @param bundledKeyStore PKCS12 key store with the member key whose chain ends in an expired copy
+ *     of the CA's certificate (same name and key, valid 400 to 370 days ago)
  * @param password the password of every store
  */
 record TestKeys(
@@ -35,6 +48,10 @@ record TestKeys(
     Path expiredKeyStore,
     Path futureKeyStore,
     Path soonKeyStore,
+    Path otherTrustStore,
+    Path peerKeyStore,
+    Path pinnedTrustStore,
+    Path bundledKeyStore,
     String password) {
 
   /** The stores' password in the tests (a real lab uses a secret one, see docs/cluster.md). */
@@ -42,7 +59,7 @@ record TestKeys(
 
   private static TestKeys keys;
 
-  /** The key material, made on the first call (about 15 keytool runs). */
+  /** The key material, made on the first call (about 22 keytool runs). */
   static synchronized TestKeys get() throws IOException, InterruptedException {
     if (keys == null) {
       Path dir = Files.createTempDirectory("splitemu-tls-");
@@ -114,6 +131,38 @@ record TestKeys(
         dir,
         "-genkeypair -alias member -dname CN=soon " + ec,
         "-validity 3 -keystore soon.p12 -storetype PKCS12 -storepass " + pw);
+    // 6. Another lab's CA, and the trust store of its members.
+    keytool(
+        dir,
+        "-genkeypair -alias ca -dname CN=other-ca -ext bc:c " + ec,
+        "-validity 3650 -keystore other-ca.p12 -storetype PKCS12 -storepass " + pw);
+    keytool(
+        dir,
+        "-exportcert -rfc -alias ca -keystore other-ca.p12 -storepass " + pw,
+        "-file other-ca.pem");
+    keytool(
+        dir,
+        "-importcert -noprompt -alias ca -file other-ca.pem -keystore other-trust.p12",
+        "-storetype PKCS12 -storepass " + pw);
+    // 7. A pinned layout: a peer's self-signed key, and a trust store with the intruder's
+    //    certificate only (the peer trusts the intruder; the intruder's store would hold the
+    // peer's).
+    keytool(
+        dir,
+        "-genkeypair -alias member -dname CN=peer " + ec,
+        "-validity 365 -keystore peer.p12 -storetype PKCS12 -storepass " + pw);
+    keytool(
+        dir,
+        "-importcert -noprompt -alias intruder -file intruder.pem -keystore pinned-trust.p12",
+        "-storetype PKCS12 -storepass " + pw);
+    // 8. An expired copy of the CA's certificate (its own key signs it), bundled at the end of the
+    //    member key's chain: the trust store's copy is the anchor, this one is never validated.
+    keytool(dir, "-certreq -alias ca -keystore ca.p12 -storepass " + pw, "-file ca.csr");
+    keytool(
+        dir,
+        "-gencert -alias ca -keystore ca.p12 -storepass " + pw,
+        "-infile ca.csr -outfile ca-expired.pem -rfc -startdate -400d -validity 30 -ext bc:c");
+    bundle(dir, pw);
     return new TestKeys(
         dir,
         dir.resolve("truststore.p12"),
@@ -123,7 +172,37 @@ record TestKeys(
         dir.resolve("expired.p12"),
         dir.resolve("future.p12"),
         dir.resolve("soon.p12"),
+        dir.resolve("other-trust.p12"),
+        dir.resolve("peer.p12"),
+        dir.resolve("pinned-trust.p12"),
+        dir.resolve("bundled.p12"),
         pw);
+  }
+
+  /** bundled.p12: member.p12's key with the chain (its certificate, the CA's expired copy). */
+  private static void bundle(Path dir, String pw) throws IOException {
+    try {
+      KeyStore member = KeyStore.getInstance("PKCS12");
+      try (InputStream in = Files.newInputStream(dir.resolve("member.p12"))) {
+        member.load(in, pw.toCharArray());
+      }
+      Certificate expired;
+      try (InputStream in = Files.newInputStream(dir.resolve("ca-expired.pem"))) {
+        expired = CertificateFactory.getInstance("X.509").generateCertificate(in);
+      }
+      KeyStore bundled = KeyStore.getInstance("PKCS12");
+      bundled.load(null, null);
+      bundled.setKeyEntry(
+          "member",
+          member.getKey("member", pw.toCharArray()),
+          pw.toCharArray(),
+          new Certificate[] {member.getCertificate("member"), expired});
+      try (OutputStream out = Files.newOutputStream(dir.resolve("bundled.p12"))) {
+        bundled.store(out, pw.toCharArray());
+      }
+    } catch (GeneralSecurityException e) {
+      throw new IOException("bundled.p12: " + e, e);
+    }
   }
 
   /** Runs the JDK's keytool in {@code dir} with the space-separated arguments. */
