@@ -31,9 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -477,7 +475,12 @@ public final class RunCommand implements Callable<Integer> {
     printSummary(w, o);
     w.flush();
     ended.accept(0);
-    Metrics.linger(MetricsSettings.of(s), w);
+    if (term == null || !term.signalled()) {
+      // A SIGTERM the handler took that stopped nothing (it came after the last round, or as the
+      // run ended) ends the run without the linger, as one during the linger ends it (before
+      // 2026-12-07 it was swallowed: the linger ran in full).
+      Metrics.linger(MetricsSettings.of(s), w);
+    }
     return 0;
   }
 
@@ -762,27 +765,35 @@ public final class RunCommand implements Callable<Integer> {
    * how to resume ({@code halted}). Once {@link #writing} is called (a compare writing its
    * comparison after its runs ended), a SIGTERM no longer halts: the writing, a few files, is let
    * finish, and {@link #signalledWhileWriting} tells the caller to end without the metrics linger.
-   * Restores the previous handler on close.
+   * Restores the previous handler on close; a SIGTERM that comes as it closes is passed on to it.
    */
   static final class Sigterm implements AutoCloseable {
     private static final Signal TERM = new Signal("TERM");
-    private final SignalHandler previous;
-    private final AtomicLong lastProgress;
-    private final AtomicReference<Thread> watchdog;
-    private final AtomicBoolean writing;
-    private final AtomicBoolean signalledWhileWriting;
+    private final StopSwitch stop;
+    private final Duration bound;
+    private final java.util.function.Supplier<String> halted;
+    private final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
 
-    private Sigterm(
-        SignalHandler previous,
-        AtomicLong lastProgress,
-        AtomicReference<Thread> watchdog,
-        AtomicBoolean writing,
-        AtomicBoolean signalledWhileWriting) {
-      this.previous = previous;
-      this.lastProgress = lastProgress;
-      this.watchdog = watchdog;
-      this.writing = writing;
-      this.signalledWhileWriting = signalledWhileWriting;
+    /**
+     * Guards the state below: the handler, the watchdog's halt and {@link #close} exclude each
+     * other, so a SIGTERM is either handled here (and a watchdog it starts is stopped by close) or,
+     * once closed, handled as after the handler is removed. Before 2026-12-07 a SIGTERM between the
+     * end of the writing and close() could start a watchdog close() never saw: the JVM halted 120 s
+     * into the linger saying the comparison was not written, though it was.
+     */
+    private final Object lock = new Object();
+
+    private SignalHandler previous;
+    private boolean closed;
+    private boolean once;
+    private boolean writing;
+    private boolean signalledWhileWriting;
+    private Thread watchdog;
+
+    private Sigterm(StopSwitch stop, Duration bound, java.util.function.Supplier<String> halted) {
+      this.stop = stop;
+      this.bound = bound;
+      this.halted = halted;
     }
 
     /**
@@ -791,70 +802,75 @@ public final class RunCommand implements Callable<Integer> {
      */
     static Sigterm install(
         StopSwitch stop, Duration bound, java.util.function.Supplier<String> halted) {
-      AtomicBoolean once = new AtomicBoolean();
-      AtomicLong lastProgress = new AtomicLong(System.nanoTime());
-      AtomicReference<Thread> watchdog = new AtomicReference<>();
-      AtomicBoolean writing = new AtomicBoolean();
-      AtomicBoolean signalledWhileWriting = new AtomicBoolean();
-      SignalHandler previous =
-          Signal.handle(
-              TERM,
-              sig -> {
-                if (writing.get()) {
-                  // The runs have ended and their comparison is being written: halting now would
-                  // leave it half new, half of an earlier stop. The writing ends within seconds
-                  // (the watchdog below bounds it, from the first SIGTERM); then the caller ends
-                  // with its line, without the linger.
-                  signalledWhileWriting.set(true);
-                  if (once.compareAndSet(false, true)) {
-                    stop.request();
-                    watch(lastProgress, watchdog, bound, halted);
-                  }
-                  return;
-                }
-                if (!once.compareAndSet(false, true)) {
-                  halt("a second SIGTERM: exiting at once" + then(halted.get()));
-                }
-                lastProgress.set(System.nanoTime());
-                holdStopForTest();
-                stop.request();
-                watch(lastProgress, watchdog, bound, halted);
-              });
-      return new Sigterm(previous, lastProgress, watchdog, writing, signalledWhileWriting);
+      Sigterm term = new Sigterm(stop, bound, halted);
+      synchronized (term.lock) {
+        term.previous = Signal.handle(TERM, term::handle);
+      }
+      return term;
+    }
+
+    private void handle(Signal sig) {
+      synchronized (lock) {
+        if (closed) {
+          passOn(sig);
+          return;
+        }
+        if (writing) {
+          // The runs have ended and their comparison is being written: halting now would leave
+          // it half new, half of an earlier stop. The writing ends within seconds (the watchdog
+          // below bounds it, from the first SIGTERM); then the caller ends with its line, without
+          // the linger.
+          signalledWhileWriting = true;
+          if (!once) {
+            once = true;
+            stop.request();
+            watch();
+          }
+          return;
+        }
+        if (once) {
+          halt("a second SIGTERM: exiting at once" + then(halted.get()));
+        }
+        once = true;
+        lastProgress.set(System.nanoTime());
+      }
+      holdStopForTest(); // outside the lock: a second SIGTERM meanwhile halts
+      synchronized (lock) {
+        if (closed) {
+          // The run ended while the first SIGTERM was held: as a SIGTERM after it.
+          passOn(sig);
+          return;
+        }
+        stop.request();
+        watch();
+      }
     }
 
     /**
-     * Tests only: with system property {@code splitemu.test.hold-stop} set to a file's path, the
-     * first SIGTERM creates that file and waits (at most a minute) until it is deleted before it
-     * asks the run to stop, so a test can send the second one while the run goes on unstopped (the
-     * pattern of {@code splitemu.test.hold-comparison}). Each signal is handled on a thread of its
-     * own, so the second is not held.
+     * A SIGTERM that came as or after the handler was removed ({@link #close}): raised again for
+     * the handler close() restored, which ends the JVM (the metrics linger) as it would have had
+     * the signal come a moment later. Under {@link #lock}, with {@link #closed} set.
      */
-    private static void holdStopForTest() {
-      String hold = System.getProperty("splitemu.test.hold-stop");
-      if (hold == null || hold.isBlank()) {
-        return;
-      }
-      Path file = Path.of(hold);
-      try {
-        Files.writeString(file, "holding\n");
-        long giveUp = System.nanoTime() + 60_000_000_000L;
-        while (Files.exists(file) && System.nanoTime() < giveUp) {
-          Thread.sleep(20);
-        }
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    private static void passOn(Signal sig) {
+      Signal.raise(sig);
     }
 
-    /** Halts the JVM once nothing shows progress for {@code bound}. */
-    private static void watch(
-        AtomicLong lastProgress,
-        AtomicReference<Thread> watchdog,
-        Duration bound,
-        java.util.function.Supplier<String> halted) {
+    /** The hold-stop test hook's file (null: none): read once. */
+    private static final Path HOLD_STOP = testHook("splitemu.test.hold-stop");
+
+    /**
+     * Tests only: with system property {@code splitemu.test.hold-stop} set to a file's path, the
+     * first SIGTERM creates that file (if it is not there) and waits (at most a minute) until it is
+     * deleted before it asks the run to stop, so a test can send the second one while the run goes
+     * on unstopped (the pattern of {@code splitemu.test.hold-comparison}). Each signal is handled
+     * on a thread of its own, so the second is not held.
+     */
+    private static void holdStopForTest() {
+      holdForTest(HOLD_STOP, "holding\n");
+    }
+
+    /** Halts the JVM once nothing shows progress for {@code bound}. Under {@link #lock}. */
+    private void watch() {
       Thread t =
           new Thread(
               () -> {
@@ -865,15 +881,20 @@ public final class RunCommand implements Callable<Integer> {
                 } catch (InterruptedException e) {
                   return; // the run ended: close() stops the watch
                 }
-                halt(
-                    "SIGTERM: the run showed no progress for "
-                        + bound.toSeconds()
-                        + " s; exiting at once"
-                        + then(halted.get()));
+                synchronized (lock) {
+                  if (closed) {
+                    return; // close() came first
+                  }
+                  halt(
+                      "SIGTERM: the run showed no progress for "
+                          + bound.toSeconds()
+                          + " s; exiting at once"
+                          + then(halted.get()));
+                }
               },
               "splitemu-sigterm-bound");
       t.setDaemon(true);
-      watchdog.set(t);
+      watchdog = t;
       t.start();
     }
 
@@ -883,12 +904,31 @@ public final class RunCommand implements Callable<Integer> {
      */
     void writing() {
       beat();
-      writing.set(true);
+      synchronized (lock) {
+        writing = true;
+      }
     }
 
-    /** Whether a SIGTERM came while the results were written ({@link #writing}). */
+    /**
+     * The writing {@link #writing} began has ended and runs follow (a sweep's point written, the
+     * next point to run): a SIGTERM stops them again, a second one halts. A SIGTERM that came while
+     * it was written stopped them already.
+     */
+    void written() {
+      beat();
+      synchronized (lock) {
+        writing = false;
+      }
+    }
+
+    /**
+     * Whether a SIGTERM came while the results were written ({@link #writing}); read after {@link
+     * #close}, so that one up to the handler's removal counts.
+     */
     boolean signalledWhileWriting() {
-      return signalledWhileWriting.get();
+      synchronized (lock) {
+        return signalledWhileWriting;
+      }
     }
 
     /** {@code delegate}, with every row, event and step it receives counted as progress. */
@@ -967,23 +1007,72 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public void close() {
-      if (closed.getAndSet(true)) {
-        return;
+      synchronized (lock) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        if (watchdog != null) {
+          // The run has ended: nothing left to bound (the metrics linger follows).
+          watchdog.interrupt();
+        }
+        Signal.handle(TERM, previous);
       }
-      Thread t = watchdog.get();
-      if (t != null) {
-        t.interrupt(); // the run has ended: nothing left to bound (the metrics linger follows)
-      }
-      Signal.handle(TERM, previous);
     }
 
-    private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * Whether a SIGTERM was taken by this handler before it was closed: the run it asked to stop
+     * may have ended all the same (it came after the last round), and the caller then ends without
+     * the linger, as a SIGTERM during the linger would end it.
+     */
+    boolean signalled() {
+      synchronized (lock) {
+        return once;
+      }
+    }
 
     /** Closes {@code term} if it is not null (and not closed yet). */
     static void close(Sigterm term) {
       if (term != null) {
         term.close();
       }
+    }
+  }
+
+  /** The path a test hook's system property {@code property} names, or null (read once). */
+  static Path testHook(String property) {
+    String hold = System.getProperty(property);
+    try {
+      return hold == null || hold.isBlank() ? null : Path.of(hold);
+    } catch (java.nio.file.InvalidPathException e) {
+      return null; // a hook never changes how a run ends
+    }
+  }
+
+  /**
+   * Tests only: creates {@code file} (new: one that is there is not replaced, and the hook then
+   * does not wait) holding {@code text}, and waits (at most a minute) until a test deletes it. Does
+   * nothing where {@code file} is null; an I/O error ends the wait: a hook never changes how a run
+   * ends.
+   */
+  static void holdForTest(Path file, String text) {
+    if (file == null) {
+      return;
+    }
+    try {
+      Files.writeString(
+          file,
+          text,
+          java.nio.file.StandardOpenOption.CREATE_NEW,
+          java.nio.file.StandardOpenOption.WRITE);
+      long giveUp = System.nanoTime() + 60_000_000_000L;
+      while (Files.exists(file) && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // Not held: the run goes on as without the hook.
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

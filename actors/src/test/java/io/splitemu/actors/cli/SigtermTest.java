@@ -762,6 +762,76 @@ class SigtermTest {
     }
   }
 
+  /**
+   * A SIGTERM that the handler took but that asks the stop only as the run has ended (held by
+   * {@code splitemu.test.hold-stop} until the run wrote its summary) ends the run without its
+   * metrics linger, as a SIGTERM during the linger does. Before 2026-12-07 it was swallowed: the
+   * handler, racing the run's end, started a watchdog nobody stopped, and the linger ran in full
+   * (here 60 s), or the watchdog halted the JVM saying the run showed no progress.
+   */
+  @Test
+  void run_aSigtermTakenAsTheRunEnds_endsTheLinger_notSwallowed() throws Exception {
+    Path scenario = scenario("psl", 3);
+    String speedup = speedupFor(scenario, tmp.resolve("virtual"), 0.5);
+    Path out = tmp.resolve("out");
+    Path hold = tmp.resolve("hold");
+    int port;
+    try (java.net.ServerSocket free =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      port = free.getLocalPort();
+    }
+    try (ChildRun run =
+        ChildRun.start(
+            Files.createDirectories(tmp.resolve("child")),
+            List.of("-Dsplitemu.test.hold-stop=" + hold),
+            "run",
+            scenario.toString(),
+            "--set",
+            "mode=paced",
+            "--set",
+            "speedup=" + speedup,
+            "--set",
+            "metrics.enabled=true",
+            "--set",
+            "metrics.bind-address=127.0.0.1",
+            "--set",
+            "metrics.port=" + port,
+            "--set",
+            "metrics.linger=60s",
+            "--out",
+            out.toString())) {
+      Process p = run.process();
+      Path rounds = out.resolve("rounds.csv");
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (lines(rounds) < 2 && p.isAlive() && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+      assertTrue(p.isAlive(), "the run ended by itself: " + run.stderr());
+      p.destroy(); // the first SIGTERM, held before it asks the stop
+      while (!Files.exists(hold) && p.isAlive() && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+      assertTrue(Files.exists(hold), "the first SIGTERM was not held: " + run.stderr());
+      // The run goes on unstopped to its end.
+      while (!Files.exists(out.resolve("summary.json"))
+          && p.isAlive()
+          && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+      assertTrue(Files.exists(out.resolve("summary.json")), run.stderr());
+      Thread.sleep(500);
+      Files.delete(hold);
+      assertTrue(p.waitFor(20, TimeUnit.SECONDS), "the SIGTERM did not end the linger");
+      // 0: the run ended whole, the SIGTERM taken before the handler's removal; 143: after it.
+      assertTrue(p.exitValue() == 0 || p.exitValue() == 143, p.exitValue() + run.stderr());
+      assertTrue(
+          said(run.stderrFile()).stream().noneMatch(l -> l.contains("no progress")), run.stderr());
+    } finally {
+      Files.deleteIfExists(hold);
+    }
+    assertEquals(3, CsvTable.read(out.resolve("rounds.csv")).size());
+  }
+
   private static void deleteTree(Path dir) throws Exception {
     try (var all = Files.walk(dir)) {
       for (Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
