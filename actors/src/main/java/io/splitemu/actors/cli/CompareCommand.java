@@ -252,27 +252,28 @@ public final class CompareCommand implements Callable<Integer> {
     // The handler stays until the comparison is written: before 2026-12-07 it was removed as the
     // runs ended, and a second SIGTERM while the plots were written ended the JVM without a line,
     // leaving a cut PNG and no comparison.md.
-    try (RunCommand.Sigterm term =
-        RunCommand.Sigterm.install(stop, RunCommand.stopBound(base), () -> halted(dir))) {
+    RunCommand.Sigterm term =
+        RunCommand.Sigterm.install(stop, RunCommand.stopBound(base), () -> halted(dir));
+    boolean whole = false;
+    try {
       ran = runAll(w, runs, steps, dir, dir, "", stop, term);
       term.writing();
       holdForTest();
-      try {
-        if (ran.stopped()) {
-          if (ran.results().isEmpty()) {
-            return stoppedLine(dir, ran, null, List.of(), null);
-          }
-          // What ran is compared: the stopped scheme marked, the ones not run named.
-          Comparison.write(
-              dir, base.scenario(), ran.entries(), true, ran.notRun(), refused, ran.failed());
-          return stoppedLine(dir, ran, null, List.of(), dir.resolve("comparison.md"));
+      if (ran.stopped()) {
+        if (ran.results().isEmpty()) {
+          return stoppedLine(dir, ran, null, List.of(), null);
         }
-        table =
-            Comparison.write(
-                dir, base.scenario(), ran.entries(), true, List.of(), refused, ran.failed());
-      } finally {
-        endNow = term.signalledWhileWriting();
+        // What ran is compared: the stopped scheme marked, the ones not run named.
+        Comparison.write(
+            dir, base.scenario(), ran.entries(), true, ran.notRun(), refused, ran.failed());
+        return stoppedLine(dir, ran, null, List.of(), dir.resolve("comparison.md"));
       }
+      table =
+          Comparison.write(
+              dir, base.scenario(), ran.entries(), true, List.of(), refused, ran.failed());
+      whole = true;
+    } finally {
+      endNow = endNow(term, whole);
     }
     w.print(table);
     w.println("results: " + dir.toAbsolutePath());
@@ -354,19 +355,20 @@ public final class CompareCommand implements Callable<Integer> {
     List<SweepTable.Row> rows = new ArrayList<>();
     String table;
     // Installed until the tables are written, as for a compare without --sweep.
-    try (RunCommand.Sigterm term =
-        RunCommand.Sigterm.install(stop, RunCommand.stopBound(base), () -> halted(dir))) {
-      try {
-        Integer stopped = sweep(w, base, grid, points, dir, stop, term, rows);
-        if (stopped != null) {
-          return stopped;
-        }
-        term.writing();
-        holdForTest();
-        table = SweepTable.write(dir, base.scenario(), grid.keys(), rows, figure);
-      } finally {
-        endNow = term.signalledWhileWriting();
+    RunCommand.Sigterm term =
+        RunCommand.Sigterm.install(stop, RunCommand.stopBound(base), () -> halted(dir));
+    boolean whole = false;
+    try {
+      Integer stopped = sweep(w, base, grid, points, dir, stop, term, rows);
+      if (stopped != null) {
+        return stopped;
       }
+      term.writing();
+      holdForTest();
+      table = SweepTable.write(dir, base.scenario(), grid.keys(), rows, figure);
+      whole = true;
+    } finally {
+      endNow = endNow(term, whole);
     }
     w.print(table);
     w.println("results: " + dir.toAbsolutePath());
@@ -448,6 +450,9 @@ public final class CompareCommand implements Callable<Integer> {
         if (rows.isEmpty()) {
           throw e;
         }
+        // Under the handler's writing phase, as every table of the sweep (a SIGTERM lets it
+        // finish; the compare then ends with the failure's line).
+        term.writing();
         SweepTable.write(dir, base.scenario(), grid.keys(), rows, figure);
         throw new RunFailedException(
             e.getMessage()
@@ -460,9 +465,11 @@ public final class CompareCommand implements Callable<Integer> {
             e.resultsDir());
       }
       List<Comparison.Entry> entries = ran.entries();
+      // The point's comparison (and, stopped, the tables) is written under the handler's writing
+      // phase: a SIGTERM lets it finish, and stops the points after it (before 2026-12-07 only a
+      // stopped point's was: a SIGTERM in a whole point's halted it if it was the second).
+      term.writing();
       if (ran.stopped()) {
-        // What is left is writing the tables: a SIGTERM now lets them be written.
-        term.writing();
         holdForTest();
       }
       if (!ran.results().isEmpty() || !ran.stopped()) {
@@ -489,6 +496,7 @@ public final class CompareCommand implements Callable<Integer> {
         String at = "point " + (i + 1) + "/" + points.size() + " (" + where + ")";
         return stoppedLine(dir, ran, at, os, rows.isEmpty() ? null : dir.resolve("sweep.md"));
       }
+      term.written(); // the next point runs: a SIGTERM stops it, a second one halts
     }
     return null;
   }
@@ -825,8 +833,23 @@ public final class CompareCommand implements Callable<Integer> {
   // SIGTERM asks the scheme under way to stop at its next round boundary (docs/runtime.md).
   private final StopSwitch stop = new StopSwitch();
 
-  /** Set when a SIGTERM came while the comparison was written: the compare ends without linger. */
+  /**
+   * Set when a SIGTERM came while the comparison was written, or stopped nothing in a compare that
+   * ran whole: the compare ends without linger.
+   */
   private boolean endNow;
+
+  /**
+   * Closes {@code term} and says whether the compare ends without the linger ({@link #endNow}):
+   * read once the handler is removed, so that a SIGTERM up to then counts (one after it ends the
+   * JVM, as during the linger). Before 2026-12-07 it was read before the handler's removal, and a
+   * SIGTERM in between was swallowed: the linger ran in full, and a watchdog it started halted the
+   * JVM 120 s later saying the comparison was not written.
+   */
+  private static boolean endNow(RunCommand.Sigterm term, boolean whole) {
+    term.close();
+    return term.signalledWhileWriting() || (whole && term.signalled());
+  }
 
   /** The scheme run under way, or the last one run (its folder and settings). */
   private record Running(Path dir, Settings settings) {}
@@ -887,28 +910,17 @@ public final class CompareCommand implements Callable<Integer> {
     return dir + " cannot be resumed (" + RunCommand.HOP_CRASH_NOT_RESUMED + "): delete it, then ";
   }
 
+  /** The hold-comparison test hook's file (null: none): read once. */
+  private static final Path HOLD_COMPARISON = RunCommand.testHook("splitemu.test.hold-comparison");
+
   /**
    * Tests only: with system property {@code splitemu.test.hold-comparison} set to a file's path,
-   * the compare creates that file as it starts writing its comparison after its runs ended, and
-   * waits (at most a minute) until the file is deleted, so a test can signal it in that phase.
+   * the compare creates that file (if it is not there) as it starts writing its comparison after
+   * its runs ended, and waits (at most a minute) until the file is deleted, so a test can signal it
+   * in that phase ({@link RunCommand#holdForTest}).
    */
   private static void holdForTest() {
-    String hold = System.getProperty("splitemu.test.hold-comparison");
-    if (hold == null || hold.isBlank()) {
-      return;
-    }
-    Path file = Path.of(hold);
-    try {
-      Files.writeString(file, "writing\n");
-      long giveUp = System.nanoTime() + 60_000_000_000L;
-      while (Files.exists(file) && System.nanoTime() < giveUp) {
-        Thread.sleep(20);
-      }
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    RunCommand.holdForTest(HOLD_COMPARISON, "writing\n");
   }
 
   /**
