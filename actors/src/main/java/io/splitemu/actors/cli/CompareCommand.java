@@ -9,6 +9,7 @@ import io.splitemu.actors.results.Comparison;
 import io.splitemu.actors.results.CsvTable;
 import io.splitemu.actors.results.FolderLock;
 import io.splitemu.actors.results.IoReasons;
+import io.splitemu.actors.results.Plots;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.Summary;
 import io.splitemu.actors.results.SweepTable;
@@ -436,6 +437,9 @@ public final class CompareCommand implements Callable<Integer> {
       }
       // A resumed sweep judges each point's schemes before it runs any of them; the points before
       // the first one not finished only keep theirs.
+      if (resume != null) {
+        deleteStaleTemporaries(pointDir);
+      }
       List<Step> steps = resume == null ? null : steps(pointDir, runs);
       if (steps != null && dropStaleComparison(pointDir, steps) && !tablesDropped) {
         // The first point where anything runs: the sweep's tables go too (below).
@@ -929,14 +933,52 @@ public final class CompareCommand implements Callable<Integer> {
    * left one that no longer said what the folders held (before 2026-12-07, "sl (stopped)" after
    * round 73 beside an sl/ of all its 300 rounds, after a resume that went on into sfl-v1).
    */
-  private static boolean dropStaleComparison(Path dir, List<Step> steps) {
+  static boolean dropStaleComparison(Path dir, List<Step> steps) {
     if (steps.stream().allMatch(st -> st.kept() != null || st.failed() != null)) {
       return false; // nothing runs: the comparison is written again at once
     }
     for (String name : List.of("comparison.md", "comparison.csv")) {
       delete(dir.resolve(name));
     }
+    // Its plots too, the comparison's only (the schemes' folders keep theirs): before 2026-12-07
+    // they stayed, and a resume killed or halted left the stop's "(stopped)" series beside
+    // folders that had moved on.
+    for (String name : Plots.FILES) {
+      delete(dir.resolve("plots").resolve(name));
+    }
     return true;
+  }
+
+  /** The files a compare writes into its folder (and a sweep into a point's), each atomically. */
+  private static final List<String> OWN_FILES =
+      List.of(CompareCommand.RECORD, "comparison.csv", "comparison.md", "sweep.csv", "sweep.md");
+
+  /**
+   * Deletes what a write killed before its rename left in the compare's folder (or a sweep point's)
+   * {@code dir}: the stale temporary files of {@link #OWN_FILES}, of a sweep's {@code
+   * sweep-FIGURE.png} and of the comparison's plots ({@link ResultsWriter#deleteStaleTemporaries}),
+   * as a run's resume deletes its own; the schemes' folders are their runs' to clean. Before
+   * 2026-12-07 they stayed for good.
+   */
+  static void deleteStaleTemporaries(Path dir) {
+    try {
+      ResultsWriter.deleteStaleTemporaries(
+          dir, name -> CsvTable.isTemporaryOfAny(name, OWN_FILES) || isSweepPlotTemporary(name));
+      ResultsWriter.deleteStaleTemporaries(
+          dir.resolve("plots"), name -> CsvTable.isTemporaryOfAny(name, Plots.FILES));
+    } catch (java.io.UncheckedIOException e) {
+      throw new UserException("--resume: " + e.getMessage(), e);
+    }
+  }
+
+  /** Whether {@code name} is a temporary file of a sweep's plot, {@code sweep-FIGURE.png}. */
+  private static boolean isSweepPlotTemporary(String name) {
+    int png = name.lastIndexOf(".png.");
+    if (png < 0) {
+      return false;
+    }
+    String of = name.substring(0, png + 4);
+    return of.matches("sweep-[A-Za-z0-9._-]+\\.png") && CsvTable.isTemporaryOf(name, of);
   }
 
   /**
@@ -1065,6 +1107,7 @@ public final class CompareCommand implements Callable<Integer> {
     if (lock == null) {
       lockResumed();
     }
+    deleteStaleTemporaries(resume);
     if (!Files.isRegularFile(resume.resolve(RECORD))) {
       // A compare of a build before the record: the next resume checks it.
       writeRecord(resume);

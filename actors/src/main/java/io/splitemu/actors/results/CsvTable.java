@@ -937,9 +937,11 @@ public final class CsvTable implements Closeable {
   /**
    * Writes {@code bytes} to {@code file} atomically: into {@link #temporaryOf its temporary file}
    * in the same folder, then renamed over {@code file}, so a kill leaves the old file or the new
-   * one, never a part (and at most the temporary file, which a resume deletes). The temporary file
-   * is created as any output is, with the process's umask: one from {@code Files.createTempFile} is
-   * owner-only, and the rename would keep that.
+   * one, never a part (and at most the temporary file, which a resume of the folder deletes once it
+   * is stale: {@link ResultsWriter#deleteStaleTemporaries}, called for the run folder and its plots
+   * by a run's resume, for the compare's folders by a compare's). The temporary file is created as
+   * any output is, with the process's umask: one from {@code Files.createTempFile} is owner-only,
+   * and the rename would keep that.
    */
   public static void writeAtomically(Path file, byte[] bytes) {
     Path tmp = temporaryOf(file);
@@ -988,6 +990,11 @@ public final class CsvTable implements Closeable {
     }
     String middle = name.substring(of.length(), name.length() - 4);
     return middle.isEmpty() || middle.matches("\\.?\\d+|\\.\\d+-[0-9a-f]{16}");
+  }
+
+  /** Whether {@code name} is a temporary file ({@link #isTemporaryOf}) of one of {@code files}. */
+  public static boolean isTemporaryOfAny(String name, java.util.Collection<String> files) {
+    return files.stream().anyMatch(of -> isTemporaryOf(name, of));
   }
 
   /** One row's line, without its line break. */

@@ -68,6 +68,12 @@ public final class Plots {
   /** The file of training loss against emulated time. */
   public static final String LOSS = "loss.png";
 
+  /**
+   * Every file a run's or a comparison's plots folder is written with: what a resume may find of an
+   * earlier stop there, and of which it deletes the temporary files.
+   */
+  public static final List<String> FILES = List.of(ACCURACY, LOSS, ROUND_LATENCY, BREAKDOWN);
+
   /** Event kinds marked on the charts, with their legend words. */
   private static final Map<String, String> MARKED = new LinkedHashMap<>();
 

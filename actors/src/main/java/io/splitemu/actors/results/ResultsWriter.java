@@ -1060,8 +1060,10 @@ public final class ResultsWriter implements Closeable, RecordObserver {
           "results folder " + dir + " was taken over by another holder of its --failover token");
     }
     deleteStaleTemporaries(dir.resolve("checkpoints"), name -> true);
+    deleteStaleTemporaries(dir, name -> CsvTable.isTemporaryOfAny(name, OWN_FILES));
+    // The plots are written atomically too (before 2026-12-07 their temporary files stayed).
     deleteStaleTemporaries(
-        dir, name -> OWN_FILES.stream().anyMatch(own -> CsvTable.isTemporaryOf(name, own)));
+        dir.resolve("plots"), name -> CsvTable.isTemporaryOfAny(name, Plots.FILES));
     ResultsWriter w = new ResultsWriter(dir, null, null, null);
     EventCut cut = new EventCut(dir.resolve("events.csv"), round, eventsInRoundOrder);
     w.reopenTables(round, cut);
@@ -1104,9 +1106,10 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   /**
    * Deletes what a write killed before its rename left in {@code folder} (a {@code *.tmp} file
    * whose name {@code ours} accepts, older than {@link #STALE_AFTER}): it is never read, and would
-   * otherwise stay for good.
+   * otherwise stay for good. Nothing where {@code folder} is not there. A resume's, of the files it
+   * owns there ({@link CsvTable#isTemporaryOf}): a run's, and a compare's for its own folders.
    */
-  private static void deleteStaleTemporaries(
+  public static void deleteStaleTemporaries(
       Path folder, java.util.function.Predicate<String> ours) {
     if (!Files.isDirectory(folder)) {
       return;

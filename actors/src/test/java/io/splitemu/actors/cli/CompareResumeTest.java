@@ -146,6 +146,130 @@ class CompareResumeTest {
         "--resume: " + out.resolve("sl") + " holds no checkpoint to resume from (" + why + ")");
   }
 
+  /** Writes "half" into each of {@code files} and dates it an hour back (a stale write's). */
+  private static void stale(List<Path> files) throws Exception {
+    java.nio.file.attribute.FileTime hourAgo =
+        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
+    for (Path p : files) {
+      Files.createDirectories(p.getParent());
+      Files.writeString(p, "half");
+      Files.setLastModifiedTime(p, hourAgo);
+    }
+  }
+
+  /**
+   * {@code compare --resume} deletes the stale temporary files that a kill before their rename left
+   * of the files the compare writes, in its folder and its {@code plots/} (a sweep: its folder,
+   * {@code sweep-FIGURE.png}'s, and each point's comparison), and keeps a file it does not write
+   * and its schemes' own folders (before 2026-12-07 they stayed for good: only a run's resume
+   * cleaned, and only its checkpoints and tables).
+   */
+  @Test
+  void aResume_deletesStaleTemporaryFilesOfTheComparesOwnFiles_andKeepsOthers() throws Exception {
+    Path scenario = scenario();
+    Path cmp = tmp.resolve("cmp");
+    List<String> once = args("compare", scenario.toString(), "--schemes", "psl,sl");
+    List<String> first = new ArrayList<>(once);
+    first.addAll(List.of("--out", cmp.toString()));
+    assertEquals(0, cli(first).code());
+    List<Path> ours =
+        List.of(
+            cmp.resolve("comparison.md.4242-0123456789abcdef.tmp"),
+            cmp.resolve("compare.conf.tmp"),
+            cmp.resolve("plots/accuracy.png.4242-0123456789abcdef.tmp"),
+            cmp.resolve("plots/latency-breakdown.png.77.tmp"));
+    List<Path> others =
+        List.of(
+            cmp.resolve("notes.md.4242-0123456789abcdef.tmp"),
+            cmp.resolve("plots/mine.png.4242-0123456789abcdef.tmp"),
+            cmp.resolve("psl/plots/accuracy.png.4242-0123456789abcdef.tmp"));
+    stale(ours);
+    stale(others);
+    List<String> resume = new ArrayList<>(once);
+    resume.addAll(List.of("--resume", cmp.toString()));
+    ProfileCommandTest.Result r = cli(resume);
+    assertEquals(0, r.code(), r.err());
+    for (Path p : ours) {
+      assertFalse(Files.exists(p), cmp.relativize(p) + " is left");
+    }
+    for (Path p : others) {
+      assertTrue(Files.exists(p), cmp.relativize(p) + " is not the compare's: kept");
+    }
+
+    Path sweep = tmp.resolve("sweep");
+    List<String> swept =
+        args("compare", scenario.toString(), "--schemes", "psl,sl", "--sweep", "local-steps=2");
+    List<String> firstSweep = new ArrayList<>(swept);
+    firstSweep.addAll(List.of("--out", sweep.toString()));
+    assertEquals(0, cli(firstSweep).code());
+    Path point = sweep.resolve("001-local-steps=2");
+    List<Path> sweeps =
+        List.of(
+            sweep.resolve("sweep.md.1-0123456789abcdef.tmp"),
+            sweep.resolve("sweep-mean_round_latency_s.png.1-0123456789abcdef.tmp"),
+            point.resolve("comparison.csv.4242.tmp"));
+    List<Path> notSweeps =
+        List.of(
+            sweep.resolve("sweep-x.png.old.tmp"),
+            point.resolve("notes.csv.1-0123456789abcdef.tmp"));
+    stale(sweeps);
+    stale(notSweeps);
+    List<String> resumeSweep = new ArrayList<>(swept);
+    resumeSweep.addAll(List.of("--resume", sweep.toString()));
+    r = cli(resumeSweep);
+    assertEquals(0, r.code(), r.err());
+    for (Path p : sweeps) {
+      assertFalse(Files.exists(p), sweep.relativize(p) + " is left");
+    }
+    for (Path p : notSweeps) {
+      assertTrue(Files.exists(p), sweep.relativize(p) + " is not the compare's: kept");
+    }
+  }
+
+  /**
+   * Before a resume runs anything, the earlier stop's comparison goes, its plots with it (only the
+   * comparison's: a scheme's folder keeps its own, and a file the compare does not write stays);
+   * before 2026-12-07 its plots stayed, the "(stopped)" series beside folders that moved on. With
+   * nothing left to run, nothing goes: the comparison is written again at once.
+   */
+  @Test
+  void dropStaleComparison_dropsTheComparisonsPlotsToo() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("cmp"));
+    Files.createDirectories(dir.resolve("plots"));
+    Files.createDirectories(dir.resolve("psl/plots"));
+    List<Path> comparison = new ArrayList<>();
+    for (String name : List.of("comparison.md", "comparison.csv")) {
+      comparison.add(dir.resolve(name));
+    }
+    for (String name :
+        List.of("accuracy.png", "loss.png", "round-latency.png", "latency-breakdown.png")) {
+      comparison.add(dir.resolve("plots").resolve(name));
+    }
+    List<Path> kept = List.of(dir.resolve("plots/mine.png"), dir.resolve("psl/plots/accuracy.png"));
+    for (Path p : comparison) {
+      Files.writeString(p, "stop");
+    }
+    for (Path p : kept) {
+      Files.writeString(p, "keep");
+    }
+    assertFalse(
+        CompareCommand.dropStaleComparison(
+            dir,
+            List.of(
+                new CompareCommand.Step(
+                    null, null, new Comparison.Failure("psl", null, "x", dir.resolve("psl"))))));
+    for (Path p : comparison) {
+      assertTrue(Files.exists(p), "nothing runs, yet " + dir.relativize(p) + " is gone");
+    }
+    assertTrue(CompareCommand.dropStaleComparison(dir, List.of(CompareCommand.Step.FRESH)));
+    for (Path p : comparison) {
+      assertFalse(Files.exists(p), dir.relativize(p) + " of the earlier stop is left");
+    }
+    for (Path p : kept) {
+      assertTrue(Files.exists(p), dir.relativize(p) + " is not the comparison's: kept");
+    }
+  }
+
   @Test
   void stoppedInItsSecondScheme_resumes_keepingTheFirst_toTheRowsOfAnUninterruptedCompare()
       throws Exception {

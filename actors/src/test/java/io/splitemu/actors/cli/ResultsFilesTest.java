@@ -155,6 +155,33 @@ class ResultsFilesTest {
   }
 
   /**
+   * A resume deletes the stale temporary files of the run's plots (written atomically) in {@code
+   * plots/}, and keeps a file there the run does not write (before 2026-12-07 they stayed for
+   * good).
+   */
+  @Test
+  void resume_deletesStaleTemporaryFiles_ofThePlots() throws Exception {
+    Path dir = stoppedAfterRound4("plots");
+    Path plots = Files.createDirectories(dir.resolve("plots"));
+    List<Path> ours =
+        List.of(
+            plots.resolve("accuracy.png.4242-0123456789abcdef.tmp"),
+            plots.resolve("latency-breakdown.png.4242.tmp"));
+    Path users = plots.resolve("mine.png.4242-0123456789abcdef.tmp");
+    java.nio.file.attribute.FileTime hourAgo =
+        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
+    for (Path p : List.of(ours.get(0), ours.get(1), users)) {
+      Files.writeString(p, "half");
+      Files.setLastModifiedTime(p, hourAgo);
+    }
+    resume(dir, "plots");
+    for (Path p : ours) {
+      assertFalse(Files.exists(p), p.getFileName() + " is left");
+    }
+    assertTrue(Files.exists(users), "a file the run does not write stays");
+  }
+
+  /**
    * Files replaced atomically get the same mode as the tables, not the owner-only mode of a
    * temporary file (before: summary.json and report.md were rw------- beside rw-r--r-- tables).
    */
