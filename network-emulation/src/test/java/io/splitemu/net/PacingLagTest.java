@@ -131,6 +131,22 @@ class PacingLagTest {
   }
 
   @Test
+  void nextDue_isTheOldestHeldDueInstant_orNoneWhenNothingIsHeld() {
+    PacingLag lag = new PacingLag();
+    assertEquals(Long.MAX_VALUE, lag.nextDueNanoTime(), "nothing held");
+    lag.pending(500);
+    lag.pending(200);
+    lag.pending(200);
+    assertEquals(200, lag.nextDueNanoTime());
+    lag.released(200, 300);
+    assertEquals(200, lag.nextDueNanoTime(), "the other emission due at 200 is still held");
+    lag.dropped(200);
+    assertEquals(500, lag.nextDueNanoTime());
+    lag.released(500, 500);
+    assertEquals(Long.MAX_VALUE, lag.nextDueNanoTime());
+  }
+
+  @Test
   void overdue_isMeasuredFromTheOldestHeldDueInstant() {
     PacingLag lag = new PacingLag();
     assertEquals(0, lag.overdueNanos(1_000));
