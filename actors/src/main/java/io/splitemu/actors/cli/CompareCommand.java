@@ -744,39 +744,35 @@ public final class CompareCommand implements Callable<Integer> {
     Running last = running.get();
     Path notResumable = null;
     for (Comparison.Entry e : ran.entries()) {
-      if (e.stopped()
-          && last != null
-          && last.dir().equals(e.dir())
-          && RunCommand.hopCrash(last.settings())) {
+      if (!e.stopped()) {
+        continue;
+      }
+      String how;
+      if (last != null && last.dir().equals(e.dir()) && RunCommand.hopCrash(last.settings())) {
         notResumable = e.dir();
-        what.add(
-            e.summary().scheme()
-                + " after round "
-                + e.stoppedAfterRound()
-                + " (checkpoint "
-                + Checkpoints.file(e.dir(), e.stoppedAfterRound())
-                + "; "
-                + RunCommand.HOP_CRASH_NOT_RESUMED
-                + ")");
-      } else if (e.stopped()) {
+        how = RunCommand.HOP_CRASH_NOT_RESUMED;
+      } else {
         // The scheme's run resumes alone as a run of the scenario with its scheme set.
         List<String> resumeSets = with(sets, pointSets);
         resumeSets.add("scheme=" + e.summary().scheme());
-        what.add(
-            e.summary().scheme()
-                + " after round "
-                + e.stoppedAfterRound()
-                + " (checkpoint "
-                + Checkpoints.file(e.dir(), e.stoppedAfterRound())
-                + "; resume it alone with: "
+        how =
+            "resume it alone with: "
                 + RunCommand.launcher()
                 + " run "
                 + RunCommand.shellWord(scenario.toString())
                 + RunCommand.shellSets(resumeSets)
                 + " --resume "
-                + RunCommand.shellWord(e.dir().toString())
-                + ")");
+                + RunCommand.shellWord(e.dir().toString());
       }
+      what.add(
+          e.summary().scheme()
+              + " after round "
+              + e.stoppedAfterRound()
+              + " (checkpoint "
+              + Checkpoints.file(e.dir(), e.stoppedAfterRound())
+              + "; "
+              + how
+              + ")");
     }
     if (!ran.notRun().isEmpty()) {
       what.add(String.join(", ", ran.notRun()) + " not run");
