@@ -66,10 +66,11 @@ public final class TlsRefusals {
   /** Whether the line that further refusals are not listed was said; guarded by SAID. */
   private static boolean full;
 
-  // The member's stores, as --tls-keystore and --tls-truststore gave them (one member per JVM;
-  // the last one started in a test JVM).
+  // The member's stores, as --tls-keystore and --tls-truststore gave them, and whether it runs
+  // over TLS (one member per JVM; the last one started in a test JVM).
   private static volatile String keyStore = "FILE";
   private static volatile String trustStore = "FILE";
+  private static volatile boolean tls;
 
   /** Where the lines go; stderr, the console appender's target. */
   static volatile PrintStream out = System.err;
@@ -80,11 +81,14 @@ public final class TlsRefusals {
       SAID.clear();
       full = false;
     }
+    tls = false;
   }
 
+  /** This member's stores: it runs over TLS. */
   static void stores(String keys, String trust) {
     keyStore = keys;
     trustStore = trust;
+    tls = true;
   }
 
   private static void say(String key, String line) {
@@ -548,13 +552,62 @@ public final class TlsRefusals {
         + " against the cluster's CA";
   }
 
-  /** The logback filter: says {@link #lineFor} once per peer and cause, denies nothing. */
+  /** Pekko's warning of a member whose joins no seed node answered, with the seeds' addresses. */
+  private static final Pattern NO_SEED =
+      Pattern.compile("Couldn't join seed nodes after \\[\\d+\\] attempts.*seed-nodes=\\[(.*)\\]");
+
+  private static final Pattern ADDRESS = Pattern.compile("pekko://[^@,\\s]+@([^,\\s\\]]+)");
+
+  /**
+   * The line for Pekko's warning that no seed node answered this member's joins, or null: a TLS
+   * member and a plain one cannot talk (the TLS side refuses the plain one's bytes, the plain side
+   * resets the TLS one's handshake), and neither side's Pekko warning says so. The hint names the
+   * seeds and what to check on this member's side. Only reads the event.
+   */
+  static String joinLineFor(ILoggingEvent event) {
+    if (event.getLevel() != Level.WARN || !event.getLoggerName().startsWith("org.apache.pekko")) {
+      return null;
+    }
+    String m = event.getFormattedMessage();
+    Matcher seeds = m == null ? null : NO_SEED.matcher(m);
+    if (seeds == null || !seeds.find()) {
+      return null;
+    }
+    List<String> at = new java.util.ArrayList<>();
+    for (Matcher a = ADDRESS.matcher(seeds.group(1)); a.find(); ) {
+      at.add(a.group(1));
+    }
+    String where = at.isEmpty() ? seeds.group(1) : String.join(", ", at);
+    if (tls) {
+      return "no seed node answered this member's joins yet ("
+          + where
+          + "): check that a seed runs there over TLS too (a seed without --tls-keystore and"
+          + " --tls-truststore resets this member's connections), and --tls-keystore "
+          + keyStore
+          + " and --tls-truststore "
+          + trustStore
+          + " against the cluster's CA";
+    }
+    return "no seed node answered this member's joins yet ("
+        + where
+        + "): check that a seed runs there; if the cluster runs over TLS, this member needs"
+        + " --tls-keystore and --tls-truststore too (a TLS seed refuses a member without them)";
+  }
+
+  /**
+   * The logback filter: says {@link #lineFor} once per peer and cause and {@link #joinLineFor}
+   * once, denies nothing.
+   */
   public static final class LogFilter extends Filter<ILoggingEvent> {
     @Override
     public FilterReply decide(ILoggingEvent event) {
       String line = lineFor(event);
       if (line != null) {
         say(line, line);
+      }
+      String join = joinLineFor(event);
+      if (join != null) {
+        say("join", join);
       }
       return FilterReply.NEUTRAL;
     }

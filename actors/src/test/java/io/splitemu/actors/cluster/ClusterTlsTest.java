@@ -69,6 +69,9 @@ class ClusterTlsTest {
               keys.intruderKeyStore().toString(),
               "--tls-truststore",
               keys.intruderTrustStore().toString());
+      // A member started without TLS, as a lab engineer who forgot the options would.
+      LocalNodes.Node plain =
+          nodes.start(Map.of(), "--roles", "devices", "--seed-nodes", seedAddress);
       java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
       java.io.PrintStream stderr = TlsRefusals.out;
       TlsRefusals.out =
@@ -76,6 +79,21 @@ class ClusterTlsTest {
       TlsRefusals.forget();
       try (TestMember seed = TestMember.startFirst(seedConfig, ConfigFactory.empty(), UP)) {
         trustedJoinsIntruderDoesNot(seed, trusted, intruder);
+        // The plain member is told, once, what to check (Pekko's own warning names no option).
+        String hint =
+            "splitemu: no seed node answered this member's joins yet ("
+                + seedAddress
+                + "): check that a seed runs there; if the cluster runs over TLS, this member"
+                + " needs --tls-keystore and --tls-truststore too (a TLS seed refuses a member"
+                + " without them)";
+        long deadline = System.nanoTime() + UP.toNanos();
+        while (!plain.stderr().contains(hint) && System.nanoTime() < deadline) {
+          assertTrue(plain.process().isAlive(), "the plain member exited: " + safe(plain));
+          Thread.sleep(200);
+        }
+        assertEquals(1, plain.stderr().lines().filter(hint::equals).count(), plain::toString);
+        assertNull(plain.upLine(), plain::toString);
+        assertEquals(2, seed.members().size(), () -> "members: " + seed.members());
       } finally {
         TlsRefusals.out = stderr;
       }
@@ -91,11 +109,19 @@ class ClusterTlsTest {
       assertEquals(
           1, intruder.stderr().lines().filter(refused::equals).count(), intruder::toString);
       assertEquals(
-          "splitemu: TLS handshake with a peer refused here: it sent no certificate that"
-              + " --tls-truststore "
-              + keys.trustStore().toAbsolutePath()
-              + " accepts (its key is not signed by the cluster's CA); every member needs one\n",
-          said.toString(java.nio.charset.StandardCharsets.UTF_8));
+          Set.of(
+              "splitemu: TLS handshake with a peer refused here: it sent no certificate that"
+                  + " --tls-truststore "
+                  + keys.trustStore().toAbsolutePath()
+                  + " accepts (its key is not signed by the cluster's CA); every member needs one",
+              "splitemu: TLS handshake with a peer refused here: it does not speak TLS (a member"
+                  + " without --tls-keystore and --tls-truststore?); every member of this"
+                  + " cluster needs TLS"),
+          Set.copyOf(said.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList()));
+      assertEquals(
+          2,
+          said.toString(java.nio.charset.StandardCharsets.UTF_8).lines().count(),
+          said::toString);
     }
   }
 

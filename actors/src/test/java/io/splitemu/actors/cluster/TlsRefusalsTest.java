@@ -185,4 +185,60 @@ class TlsRefusalsTest {
                     new javax.net.ssl.SSLHandshakeException("Empty client certificate chain"))));
     TlsRefusals.forget();
   }
+
+  @Test
+  void noSeedAnswered_oneHintNamingTheSeeds_andWhatToCheckOnAPlainOrATlsMember() {
+    String warning =
+        "Cluster Node [pekko://splitemu@127.0.0.1:2552] - Couldn't join seed nodes after [2]"
+            + " attempts, will try again. seed-nodes=[pekko://splitemu@127.0.0.1:25520,"
+            + " pekko://splitemu@127.0.0.1:25521]";
+    TlsRefusals.forget();
+    String plain =
+        "no seed node answered this member's joins yet (127.0.0.1:25520, 127.0.0.1:25521): check"
+            + " that a seed runs there; if the cluster runs over TLS, this member needs"
+            + " --tls-keystore and --tls-truststore too (a TLS seed refuses a member without them)";
+    assertEquals(
+        plain,
+        TlsRefusals.joinLineFor(
+            event("org.apache.pekko.cluster.JoinSeedNodeProcess", Level.WARN, warning)));
+    // Only Pekko's warning: not splitemu's own logger, not another level, not another warning.
+    assertNull(
+        TlsRefusals.joinLineFor(event("io.splitemu.actors.Supervisor", Level.WARN, warning)));
+    assertNull(
+        TlsRefusals.joinLineFor(
+            event("org.apache.pekko.cluster.JoinSeedNodeProcess", Level.INFO, warning)));
+    assertNull(
+        TlsRefusals.joinLineFor(
+            event(
+                "org.apache.pekko.cluster.Cluster",
+                Level.WARN,
+                "Cluster Node [pekko://splitemu@127.0.0.1:2552] - Marking node as UNREACHABLE")));
+
+    // Said once, however many attempts follow.
+    String lines =
+        said(
+            () -> {
+              TlsRefusals.LogFilter f = new TlsRefusals.LogFilter();
+              for (int attempt = 2; attempt < 6; attempt++) {
+                f.decide(
+                    event(
+                        "org.apache.pekko.cluster.JoinSeedNodeProcess",
+                        Level.WARN,
+                        warning.replace("[2]", "[" + attempt + "]")));
+              }
+            });
+    assertEquals("splitemu: " + plain + "\n", lines);
+
+    // A member over TLS is told to look at the seed's TLS and at its own stores.
+    TlsRefusals.forget();
+    TlsRefusals.stores("/lab/member.p12", "/lab/truststore.p12");
+    assertEquals(
+        "no seed node answered this member's joins yet (127.0.0.1:25520, 127.0.0.1:25521): check"
+            + " that a seed runs there over TLS too (a seed without --tls-keystore and"
+            + " --tls-truststore resets this member's connections), and --tls-keystore"
+            + " /lab/member.p12 and --tls-truststore /lab/truststore.p12 against the cluster's CA",
+        TlsRefusals.joinLineFor(
+            event("org.apache.pekko.cluster.JoinSeedNodeProcess", Level.WARN, warning)));
+    TlsRefusals.forget();
+  }
 }
