@@ -967,6 +967,21 @@ public final class CompareCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Deletes the stale temporary files of {@link #FAILURE} in a scheme's folder {@code f}: the
+   * compare writes it there atomically, and a kill before its rename left the temporary file, which
+   * neither a run's resume (it is not a run's file) nor {@link #deleteStaleTemporaries} (the
+   * compare's and the points' folders only) deleted: before 2026-12-07 it stayed for good, beside
+   * the run resumed from a checkpoint or the {@code failed.txt} a later attempt wrote.
+   */
+  private static void deleteStaleFailureTemporaries(Path f) {
+    try {
+      ResultsWriter.deleteStaleTemporaries(f, name -> CsvTable.isTemporaryOf(name, FAILURE));
+    } catch (java.io.UncheckedIOException e) {
+      throw new UserException("--resume: " + e.getMessage(), e);
+    }
+  }
+
   /** Whether {@code name} is a temporary file of a sweep's plot, {@code sweep-FIGURE.png}. */
   private static boolean isSweepPlotTemporary(String name) {
     int png = name.lastIndexOf(".png.");
@@ -1515,6 +1530,10 @@ public final class CompareCommand implements Callable<Integer> {
                 + " again");
       }
       steps.add(new Step(null, RunCommand.checkpointToResume(s, f, scenario, err)));
+    }
+    // Every folder judged (a refusal leaves them as they were): failed.txt's stale temporaries go.
+    for (Emulation.Prepared run : runs) {
+      deleteStaleFailureTemporaries(into.resolve(run.settings().scheme()));
     }
     unchecked.forEach(err::println);
     err.flush();

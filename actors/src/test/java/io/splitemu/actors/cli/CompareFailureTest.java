@@ -228,6 +228,60 @@ class CompareFailureTest {
   }
 
   /**
+   * {@code compare --resume} deletes the stale temporary files of {@code failed.txt} in its
+   * schemes' folders, which a kill before the rename leaves (the compare writes it atomically): a
+   * scheme kept as failed (its run resumed after such a kill, then failed again) and one finished
+   * (resumed and finished), at a sweep's point too; a file the compare does not write is kept.
+   * Before 2026-12-07 they stayed for good: a run's resume cleans only its own files, and a
+   * compare's only its own folder's and its points'.
+   */
+  @Test
+  void aResume_deletesStaleTemporaryFilesOfFailedTxt_inItsSchemesFolders() throws Exception {
+    Path cmp = tmp.resolve("cmp");
+    List<String> sweep =
+        List.of(
+            "compare",
+            scenario().toString(),
+            "--schemes",
+            "psl,sl",
+            "--keep-refused",
+            "--sweep",
+            "model.learning-rate=0.01,1e36");
+    List<String> first = new ArrayList<>(sweep);
+    first.addAll(List.of("--out", cmp.toString()));
+    ProfileCommandTest.Result r = cli(first);
+    assertEquals(1, r.code(), r.err() + r.out());
+    Path finished = cmp.resolve("001-model.learning-rate=0.01");
+    Path failed = cmp.resolve(POINT2);
+    assertTrue(Files.isRegularFile(failed.resolve("psl/failed.txt")));
+    List<Path> ours =
+        List.of(
+            failed.resolve("psl/failed.txt.4242-0123456789abcdef.tmp"),
+            failed.resolve("sl/failed.txt.77.tmp"),
+            finished.resolve("sl/failed.txt.4242-0123456789abcdef.tmp"));
+    List<Path> others =
+        List.of(
+            failed.resolve("psl/notes.txt.4242-0123456789abcdef.tmp"),
+            finished.resolve("psl/failed.txt.old.tmp"));
+    for (Path p : java.util.stream.Stream.concat(ours.stream(), others.stream()).toList()) {
+      Files.writeString(p, "half");
+      Files.setLastModifiedTime(
+          p, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 3_600_000));
+    }
+    List<String> resume = new ArrayList<>(sweep);
+    resume.addAll(List.of("--resume", cmp.toString()));
+    r = cli(resume);
+    assertEquals(1, r.code(), r.err() + r.out());
+    assertTrue(r.out().contains("psl: failed in " + failed.resolve("psl")), r.out());
+    for (Path p : ours) {
+      assertFalse(Files.exists(p), cmp.relativize(p) + " is left");
+    }
+    for (Path p : others) {
+      assertTrue(Files.exists(p), cmp.relativize(p) + " is not the compare's: kept");
+    }
+  }
+
+  /**
    * A compare.conf cut short (here after 150 bytes, in the comment before its inputs) is refused
    * naming it, rather than read as a record of an earlier build, which turned the check of the
    * inputs off; a whole record of an earlier build is still read.
