@@ -1,6 +1,5 @@
 package io.splitemu.actors.runtime;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
@@ -78,29 +77,9 @@ class ClusterGivenCommandsTest {
       node(Set.of("devices"), Ports.free(), n);
       Path dir = tmp.resolve("run");
       StopSwitch stop = new StopSwitch();
-      int supervisorPort = Ports.free();
       CompletableFuture<Emulation.Outcome> run =
-          CompletableFuture.supplyAsync(
-              () ->
-                  Emulation.run(
-                      s,
-                      dir,
-                      RunListener.NONE,
-                      new Emulation.RunControl(
-                          null,
-                          stop,
-                          new Emulation.Cluster(
-                              ClusterPipelineRunTest.member(supervisorPort, n, "supervisor"),
-                              3,
-                              null))),
-              runs);
-      long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-      int rounds = 25;
-      while (!run.isDone() && ClusterGracefulLeaveTest.lines(dir.resolve("rounds.csv")) <= rounds) {
-        assertTrue(System.nanoTime() < deadline, "the run did not reach round " + rounds);
-        Thread.sleep(10);
-      }
-      assertFalse(run.isDone(), "the run ended early");
+          ClusterGracefulLeaveTest.startPastRound(
+              s, dir, stop, n, 3, 25, Duration.ofSeconds(120), "the run", runs);
       stop.request();
       run.get(2, TimeUnit.MINUTES);
     } finally {

@@ -280,12 +280,32 @@ class ClusterGracefulLeaveTest {
    */
   private CompletableFuture<Emulation.Outcome> startPastRound3(
       Settings psl, Path dir, StopSwitch stop, int seed, int rep) throws Exception {
+    return startPastRound(psl, dir, stop, seed, 4, 3, Duration.ofSeconds(60), "run " + rep, runs);
+  }
+
+  /**
+   * Starts {@code s} into {@code dir} on {@code runs}, on the cluster of seed port {@code seed}
+   * (the supervisor a member of its own on a free port, waiting for {@code members} members), and
+   * returns once {@code round} rounds are recorded within {@code within}, the run still going
+   * ({@code what} names it in the failures). The cluster tests of this package share it.
+   */
+  static CompletableFuture<Emulation.Outcome> startPastRound(
+      Settings s,
+      Path dir,
+      StopSwitch stop,
+      int seed,
+      int members,
+      int round,
+      Duration within,
+      String what,
+      ExecutorService runs)
+      throws Exception {
     int supervisorPort = Ports.free();
     CompletableFuture<Emulation.Outcome> run =
         CompletableFuture.supplyAsync(
             () ->
                 Emulation.run(
-                    psl,
+                    s,
                     dir,
                     RunListener.NONE,
                     new Emulation.RunControl(
@@ -293,15 +313,15 @@ class ClusterGracefulLeaveTest {
                         stop,
                         new Emulation.Cluster(
                             ClusterPipelineRunTest.member(supervisorPort, seed, "supervisor"),
-                            4,
+                            members,
                             null))),
             runs);
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!run.isDone() && lines(dir.resolve("rounds.csv")) < 4) {
-      assertTrue(System.nanoTime() < deadline, "run " + rep + " did not reach round 3");
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!run.isDone() && lines(dir.resolve("rounds.csv")) <= round) {
+      assertTrue(System.nanoTime() < deadline, what + " did not reach round " + round);
       Thread.sleep(10);
     }
-    assertFalse(run.isDone(), "run " + rep + " ended before D left");
+    assertFalse(run.isDone(), what + " ended by round " + round);
     return run;
   }
 
