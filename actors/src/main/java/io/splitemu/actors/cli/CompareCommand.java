@@ -473,9 +473,7 @@ public final class CompareCommand implements Callable<Integer> {
       // phase: a SIGTERM lets it finish, and stops the points after it (before 2026-12-07 only a
       // stopped point's was: a SIGTERM in a whole point's halted it if it was the second).
       term.writing();
-      if (ran.stopped()) {
-        holdForTest();
-      }
+      holdForTest();
       if (!ran.results().isEmpty() || !ran.stopped()) {
         Comparison.write(
             pointDir, s.scenario(), entries, false, ran.notRun(), refused, ran.failed());
@@ -916,8 +914,9 @@ public final class CompareCommand implements Callable<Integer> {
   /**
    * Tests only: with system property {@code splitemu.test.hold-comparison} set to a file's path,
    * the compare creates that file (if it is not there) as it starts writing its comparison after
-   * its runs ended, and waits (at most a minute) until the file is deleted, so a test can signal it
-   * in that phase ({@link RunCommand#holdForTest}).
+   * its runs ended (a sweep: each point's, stopped or not, and the sweep's tables), and waits (at
+   * most a minute) until the file is deleted, so a test can signal it in that phase ({@link
+   * RunCommand#holdForTest}).
    */
   private static void holdForTest() {
     RunCommand.holdForTest(HOLD_COMPARISON, "writing\n");
