@@ -402,6 +402,19 @@ public final class CompareCommand implements Callable<Integer> {
       List<String> point = points.get(i);
       List<String> os = grid.overrides(point);
       String where = String.join(", ", os);
+      if (i > 0 && stop.requested()) {
+        // A SIGTERM while the point before was written (or since): this point and those after it
+        // do not run; the tables of the points so far are written, under the writing phase as a
+        // stopped point's. Before 2026-12-07 this point was begun (its line printed, its folder
+        // made, empty) only to run none of its schemes.
+        term.writing();
+        if (!rows.isEmpty()) {
+          SweepTable.write(dir, base.scenario(), grid.keys(), rows, figure);
+        }
+        String at = "point " + (i + 1) + "/" + points.size() + " (" + where + ")";
+        Ran none = new Ran(List.of(), schemeNames(), true);
+        return stoppedLine(dir, none, at, os, rows.isEmpty() ? null : dir.resolve("sweep.md"));
+      }
       w.printf("point %d/%d: %s%n", i + 1, points.size(), where);
       w.flush();
       Settings s = Settings.load(scenario, with(sets, os));

@@ -544,6 +544,89 @@ class SigtermTest {
   }
 
   /**
+   * A SIGTERM while {@code compare --sweep} writes the comparison of a point that was not stopped
+   * (held there by the test property {@code splitemu.test.hold-comparison}) lets that comparison be
+   * written whole and stops the compare before the next point, as docs/runtime.md says: one line
+   * naming the next point's schemes not run, the sweep's tables of the points so far, 143, and no
+   * folder for the point not run (as for a stop within a point). {@code compare --resume} then
+   * keeps the first point's schemes and runs the second, to whole tables.
+   */
+  @Test
+  void compareSweep_sigtermWhileAWholePointsComparisonIsWritten_stopsBeforeTheNextPoint()
+      throws Exception {
+    Path scenario = scenario("psl", 2);
+    Path out = tmp.resolve("sweep");
+    Path hold = tmp.resolve("hold");
+    String key = "links.static.uplink-bps";
+    Path pointDir = out.resolve("001-" + key + "=1e6");
+    List<String> common =
+        List.of("compare", scenario.toString(), "--schemes", "psl,sl", "--sweep", key + "=1e6,2e6");
+    List<String> first = new ArrayList<>(common);
+    first.addAll(List.of("--out", out.toString()));
+    try (ChildRun run =
+        ChildRun.start(
+            Files.createDirectories(tmp.resolve("child")),
+            List.of("-Dsplitemu.test.hold-comparison=" + hold),
+            first.toArray(new String[0]))) {
+      Process p = run.process();
+      long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!Files.exists(hold) && p.isAlive() && System.nanoTime() < giveUp) {
+        Thread.sleep(20);
+      }
+      assertTrue(Files.exists(hold), "point 1's comparison was not held: " + run.stderr());
+      assertTrue(Files.isRegularFile(pointDir.resolve("sl/summary.json")), "sl did not finish");
+      p.destroy(); // SIGTERM while point 1's comparison is written
+      Thread.sleep(500);
+      Files.delete(hold);
+      // A later hold (another comparison written) is let go at once.
+      while (p.isAlive() && System.nanoTime() < giveUp) {
+        Files.deleteIfExists(hold);
+        Thread.sleep(20);
+      }
+      assertFalse(p.isAlive(), "the compare did not end");
+      assertEquals(143, p.exitValue(), run.stderr());
+      assertEquals(
+          List.of(
+              "splitemu: compare stopped by SIGTERM at point 2/2 ("
+                  + key
+                  + "=2e6): psl, sl not run; what ran is compared in "
+                  + out.resolve("sweep.md")
+                  + "; resume the compare with: splitemu compare "
+                  + scenario
+                  + " --schemes psl,sl --sweep "
+                  + key
+                  + "=1e6,2e6 --resume "
+                  + out),
+          said(run.stderrFile()),
+          run.stdout());
+      assertFalse(run.stdout().contains("point 2/2"), run.stdout());
+    } finally {
+      Files.deleteIfExists(hold);
+    }
+    String md = Files.readString(pointDir.resolve("comparison.md"));
+    assertTrue(md.matches("(?s).*\\| psl +\\|.*") && md.matches("(?s).*\\| sl +\\|.*"), md);
+    assertFalse(md.contains("(stopped)") || md.contains("Not run"), md);
+    List<String> header = CsvTable.parseLine(Files.readAllLines(out.resolve("sweep.csv")).get(0));
+    List<List<String>> rows = CsvTable.read(out.resolve("sweep.csv"));
+    assertEquals(2, rows.size(), rows.toString());
+    for (List<String> row : rows) {
+      assertEquals("", row.get(header.indexOf("stopped_after_round")), row.toString());
+    }
+    assertFalse(Files.exists(out.resolve("002-" + key + "=2e6")), "a folder for a point not run");
+
+    List<String> resume = new ArrayList<>(common);
+    resume.addAll(List.of("--resume", out.toString()));
+    ProfileCommandTest.Result r = ProfileCommandTest.cli(resume.toArray(new String[0]));
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("psl: finished in " + pointDir.resolve("psl") + "; kept"), r.out());
+    rows = CsvTable.read(out.resolve("sweep.csv"));
+    assertEquals(4, rows.size(), rows.toString());
+    for (List<String> row : rows) {
+      assertEquals("2", row.get(header.indexOf("rounds")), row.toString());
+    }
+  }
+
+  /**
    * A resumed {@code compare --sweep} drops the sweep's tables of the earlier stop before it runs
    * anything, as it drops the point's comparison: killed while the stopped scheme goes on, it
    * leaves no sweep.csv/sweep.md (before 2026-12-07 it left the stop's, "psl (stopped)" beside a
