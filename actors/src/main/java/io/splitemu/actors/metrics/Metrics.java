@@ -841,11 +841,34 @@ public final class Metrics implements AutoCloseable {
      * work (0).
      */
     public synchronized void resumed(List<RoundRecord> rows, double emulatedS) {
+      resumed(rows, List.of(), emulatedS);
+    }
+
+    /**
+     * As {@link #resumed(List, double)}, with {@code devices} each device's latest row of {@code
+     * devices.csv} read back ({@code ResultsWriter.latestDeviceRows}, in round order): the achieved
+     * link rate is that of the latest round among them, and each device's compute and achieved rate
+     * are those its latest row left, as in the process that recorded them; not the counters.
+     */
+    public synchronized void resumed(
+        List<RoundRecord> rows, List<DeviceRecord> devices, double emulatedS) {
       for (RoundRecord r : rows) {
         keep(r);
       }
       roundsRecorded.labelValues(base).set(recorded.size());
       showRecorded();
+      int last = devices.stream().mapToInt(DeviceRecord::round).max().orElse(0);
+      double[] t = new double[4];
+      for (DeviceRecord d : devices) {
+        showDevice(d);
+        if (d.round() == last && d.completed()) {
+          t[0] += d.bytesUp();
+          t[1] += d.uplinkS();
+          t[2] += d.bytesDown();
+          t[3] += d.downlinkS();
+        }
+      }
+      showLinkRate(t);
       emulatedStartS = emulatedS;
       reached(emulatedS);
     }
@@ -1114,19 +1137,8 @@ public final class Metrics implements AutoCloseable {
       if (ended()) {
         return;
       }
+      showDevice(d);
       if (!d.completed()) {
-        if (info.perDevice()) {
-          // A device that did not complete is dropped for good: it computed nothing this round and
-          // holds no cut, band share or achieved rate any more (its last plan would otherwise
-          // linger in the sums).
-          String id = Integer.toString(d.device());
-          deviceCompute.labelValues(l(id)).set(0);
-          deviceCut.remove(l(id));
-          deviceShare.remove(l(id, "up"));
-          deviceShare.remove(l(id, "down"));
-          deviceRate.remove(l(id, "up"));
-          deviceRate.remove(l(id, "down"));
-        }
         return;
       }
       linkBytes.labelValues(l("up")).inc(d.bytesUp());
@@ -1137,24 +1149,51 @@ public final class Metrics implements AutoCloseable {
       t[1] += d.uplinkS();
       t[2] += d.bytesDown();
       t[3] += d.downlinkS();
+      showLinkRate(t);
+      if (info.perDevice()) {
+        String id = Integer.toString(d.device());
+        deviceBytes.labelValues(l(id, "up")).inc(d.bytesUp());
+        deviceBytes.labelValues(l(id, "down")).inc(d.bytesDown());
+      }
+    }
+
+    /**
+     * The achieved link rate of a round's totals: bytes up, seconds up, bytes down, seconds down.
+     */
+    private void showLinkRate(double[] t) {
       if (t[1] > 0) {
         linkRate.labelValues(l("up")).set(t[0] / t[1]);
       }
       if (t[3] > 0) {
         linkRate.labelValues(l("down")).set(t[2] / t[3]);
       }
-      if (info.perDevice()) {
-        String id = Integer.toString(d.device());
-        deviceBytes.labelValues(l(id, "up")).inc(d.bytesUp());
-        deviceBytes.labelValues(l(id, "down")).inc(d.bytesDown());
-        deviceCompute.labelValues(l(id)).set(d.computeS());
-        // Where a direction carried nothing this round, its achieved rate is unknown: it stays.
-        if (d.uplinkS() > 0) {
-          deviceRate.labelValues(l(id, "up")).set(d.bytesUp() / d.uplinkS());
-        }
-        if (d.downlinkS() > 0) {
-          deviceRate.labelValues(l(id, "down")).set(d.bytesDown() / d.downlinkS());
-        }
+    }
+
+    /** A device's gauges from its row (runs with per-device series): its compute and rates. */
+    private void showDevice(DeviceRecord d) {
+      if (!info.perDevice()) {
+        return;
+      }
+      String id = Integer.toString(d.device());
+      if (!d.completed()) {
+        // A device that did not complete is dropped for good: it computed nothing this round and
+        // holds no cut, band share or achieved rate any more (its last plan would otherwise
+        // linger in the sums).
+        deviceCompute.labelValues(l(id)).set(0);
+        deviceCut.remove(l(id));
+        deviceShare.remove(l(id, "up"));
+        deviceShare.remove(l(id, "down"));
+        deviceRate.remove(l(id, "up"));
+        deviceRate.remove(l(id, "down"));
+        return;
+      }
+      deviceCompute.labelValues(l(id)).set(d.computeS());
+      // Where a direction carried nothing this round, its achieved rate is unknown: it stays.
+      if (d.uplinkS() > 0) {
+        deviceRate.labelValues(l(id, "up")).set(d.bytesUp() / d.uplinkS());
+      }
+      if (d.downlinkS() > 0) {
+        deviceRate.labelValues(l(id, "down")).set(d.bytesDown() / d.downlinkS());
       }
     }
 

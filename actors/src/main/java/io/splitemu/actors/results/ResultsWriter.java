@@ -97,6 +97,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   // round (before the ranges). devices()/events() read the files back for tests.
   private long bytesUp;
   private long bytesDown;
+  // Each device's latest row of devices.csv as the last resume or rewind kept it (one row per
+  // device: what the live metrics show of the rounds read back); empty for a fresh run.
+  private final Map<Integer, DeviceRecord> latestDeviceRows = new TreeMap<>();
   private int eventCount;
   private Report.InForce inForceRows = new Report.InForce();
   private final Map<String, Integer> eventKinds = new TreeMap<>();
@@ -606,6 +609,17 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    */
   public synchronized List<RoundRecord> rounds() {
     return Collections.unmodifiableList(new ArrayList<>(rounds));
+  }
+
+  /**
+   * Each device's latest row of {@code devices.csv} among the rows the last resume (or a crash's
+   * rewind) kept, in round order then by device; empty for a fresh run. Holds one row per device,
+   * whatever the rounds.
+   */
+  public synchronized List<DeviceRecord> latestDeviceRows() {
+    List<DeviceRecord> out = new ArrayList<>(latestDeviceRows.values());
+    out.sort(Comparator.comparingInt(DeviceRecord::round));
+    return Collections.unmodifiableList(out);
   }
 
   /** The device rows recorded so far, read back from {@code devices.csv}. */
@@ -1141,6 +1155,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     rounds.clear();
     bytesUp = 0;
     bytesDown = 0;
+    latestDeviceRows.clear();
     inForceRows = new Report.InForce();
     clearEventTally();
     // Each table is cut into a temporary file first, and the cuts replace the tables only once
@@ -1163,7 +1178,11 @@ public final class ResultsWriter implements Closeable, RecordObserver {
               DeviceRecord.HEADER,
               List.of(),
               f -> deviceRounds.keep(f.get(0)),
-              f -> tally(deviceOf(f))));
+              f -> {
+                DeviceRecord d = deviceOf(f);
+                tally(d);
+                latestDeviceRows.put(d.device(), d);
+              }));
       cuts.add(
           CsvTable.cut(
               dir.resolve("events.csv"),

@@ -274,7 +274,8 @@ public final class Emulation {
       if (control.resumeFrom() != null) {
         // The rows read back are in rounds.csv already, and this process starts at the
         // checkpoint's emulated instant.
-        feed.resumed(writer.rounds(), control.resumeFrom().nowNs() / 1e9);
+        feed.resumed(
+            writer.rounds(), writer.latestDeviceRows(), control.resumeFrom().nowNs() / 1e9);
       }
       writer.observe(feed);
       if (info.perDevice()) {
@@ -419,23 +420,25 @@ public final class Emulation {
    * gives the rows in {@code rounds.csv} now (those of a {@code --resume}, read back, at the start;
    * after a crash's rewind to round R, those up to R): the next round's span starts at the last
    * one's end, and a rewind's at round R's end. They are read at the start and at a rewind only, so
-   * the observer keeps no round's end but the last (it kept every round's, for the rewinds).
+   * the observer keeps no round's end but the last (it kept every round's, for the rewinds). A
+   * resume's last row read back sets the capacity of its round at once, as the process that
+   * recorded it showed it until the resumed round's end.
    */
   static RecordObserver linkCapacity(
       List<LinkPair> links, Metrics.Run feed, java.util.function.Supplier<List<RoundRecord>> rows) {
+    List<RoundRecord> readBack = rows.get();
+    long lastEndNs = lastEnd(readBack, Integer.MAX_VALUE);
+    int lastRound = readBack.stream().mapToInt(RoundRecord::round).max().orElse(0);
+    if (lastRound > 0) {
+      show(links, feed, lastRound, lastEnd(readBack, lastRound - 1), lastEndNs);
+    }
     return new RecordObserver() {
-      private long startNs = lastEnd(rows.get(), Integer.MAX_VALUE);
+      private long startNs = lastEndNs;
 
       @Override
       public void onRound(RoundRecord r) {
         long endNs = Math.round(r.emulatedTimeS() * 1e9);
-        for (int d = 0; d < links.size(); d++) {
-          LinkPair l = links.get(d);
-          l.up().round(r.round());
-          l.down().round(r.round());
-          feed.linkCapacity(
-              d, l.up().capacityBps(startNs, endNs) / 8, l.down().capacityBps(startNs, endNs) / 8);
-        }
+        show(links, feed, r.round(), startNs, endNs);
         startNs = endNs;
       }
 
@@ -444,6 +447,18 @@ public final class Emulation {
         startNs = lastEnd(rows.get(), round);
       }
     };
+  }
+
+  /** Sets every device's link capacity of round {@code round}, over [fromNs, toNs). */
+  private static void show(
+      List<LinkPair> links, Metrics.Run feed, int round, long fromNs, long toNs) {
+    for (int d = 0; d < links.size(); d++) {
+      LinkPair l = links.get(d);
+      l.up().round(round);
+      l.down().round(round);
+      feed.linkCapacity(
+          d, l.up().capacityBps(fromNs, toNs) / 8, l.down().capacityBps(fromNs, toNs) / 8);
+    }
   }
 
   /** The end (ns) of the latest of {@code rows} up to round {@code round}; 0 if none is. */

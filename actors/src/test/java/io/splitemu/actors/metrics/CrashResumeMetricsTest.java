@@ -140,6 +140,91 @@ class CrashResumeMetricsTest {
     }
   }
 
+  /** The families a resume sets from the rows read back, besides the rounds' own gauges. */
+  private static final List<String> RESTORED =
+      List.of(
+          "splitemu_round_latency_seconds",
+          "splitemu_round_participants",
+          "splitemu_link_rate_bytes_per_second",
+          "splitemu_device_compute_seconds",
+          "splitemu_device_link_rate_bytes_per_second",
+          "splitemu_device_link_capacity_bytes_per_second");
+
+  /** The samples of {@link #RESTORED} in {@code text}, one line each, sorted. */
+  private static List<String> restored(String text) {
+    List<String> out = new ArrayList<>();
+    for (String line : text.split("\n")) {
+      for (String family : RESTORED) {
+        if (line.startsWith(family + "{")) {
+          out.add(line);
+        }
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  @Test
+  void aResume_showsTheLastRoundsLinkRatesComputeAndCapacity_untilItsFirstRoundEnds()
+      throws Exception {
+    // Before, the achieved link rates, each device's compute, rate and capacity read 0 for the
+    // whole first resumed round, while its latency and participants were the last row's.
+    int first = MetricsContractTest.freePort();
+    Path dir = tmp.resolve("rates");
+    Settings s = quickstart(first);
+    Metrics a = Metrics.shared(MetricsSettings.of(s));
+    List<String> atRound2 = new ArrayList<>();
+    try {
+      Emulation.run(
+          s,
+          dir,
+          new RunListener() {
+            @Override
+            public void onRound(RoundRecord r) {
+              if (r.round() == 2) {
+                try {
+                  atRound2.addAll(restored(MetricsText.scrape(first)));
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              }
+            }
+          });
+    } finally {
+      a.close();
+    }
+    // 2 rates, 4 devices' compute, 4 x 2 rates and capacities, latency and participants.
+    assertEquals(2 + 4 + 8 + 8 + 2, atRound2.size(), String.join("\n", atRound2));
+    for (String line : atRound2) {
+      assertTrue(!line.endsWith(" 0.0"), "round 2's figure is 0: " + line);
+    }
+    Files.deleteIfExists(ResultsWriter.checkpointFile(dir, 4));
+    int second = MetricsContractTest.freePort();
+    Settings r = quickstart(second);
+    Metrics b = Metrics.shared(MetricsSettings.of(r));
+    List<String> atStart = new ArrayList<>();
+    try {
+      Emulation.run(
+          r,
+          dir,
+          new RunListener() {
+            @Override
+            public void onStart(long wallStartNanoTime, long pacingOriginNanoTime, double speed) {
+              try {
+                atStart.addAll(restored(MetricsText.scrape(second)));
+              } catch (Exception e) {
+                throw new IllegalStateException(e);
+              }
+            }
+          },
+          new Emulation.RunControl(
+              Checkpoints.read(ResultsWriter.checkpointFile(dir, 2)), null, null));
+    } finally {
+      b.close();
+    }
+    assertEquals(atRound2, atStart, "the resumed process's first scrape");
+  }
+
   @Test
   void aResumeByAnotherPath_keepsTheFirstProcesssLabel_alsoForACompareRun() throws Exception {
     // A comparison run into link/cmp/psl, link a symbolic link to a: its label is the comparison
