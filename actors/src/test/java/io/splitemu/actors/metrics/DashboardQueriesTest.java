@@ -1,13 +1,20 @@
 package io.splitemu.actors.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.results.EventRecord;
+import io.splitemu.actors.results.ProgressRecord;
+import io.splitemu.actors.results.ResultsWriter;
+import io.splitemu.actors.runtime.Checkpoints;
 import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.actors.runtime.RunListener;
+import io.splitemu.actors.runtime.StopSwitch;
+import io.splitemu.net.stream.PacingLag;
 import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -66,6 +74,9 @@ class DashboardQueriesTest {
 
   /** How late a run's first scrape may come on a loaded machine. */
   private static final long SCRAPE_LAG_S = 5;
+
+  /** The fault kind whose counter a run creates at 0 (Metrics.DEVICE_HANG). */
+  private static final String DEVICE_HANG = Metrics.DEVICE_HANG;
 
   /**
    * One run of the test: its scheme, scenario, overrides and fidelity. Each run is paced, its
@@ -243,6 +254,256 @@ class DashboardQueriesTest {
       // The runs' shared endpoint outlives them (a compare's schemes share it): stop it here.
       if (endpoint != null) {
         Metrics.shared(endpoint).close();
+      }
+    }
+  }
+
+  /**
+   * The quickstart in full fidelity, paced, 5 rounds with a checkpoint every 2, metrics on {@code
+   * port}, and {@code extra}; each round's evaluation of 4000 samples takes wall time in which the
+   * emulated time stands at the round's end, before its row.
+   */
+  private static Settings quickstart(int port, String... extra) {
+    List<String> overrides =
+        new ArrayList<>(
+            List.of(
+                "speedup = 15",
+                "rounds = 5",
+                "local-steps = 1",
+                "eval-every = 1",
+                "data.train-samples = 600",
+                "data.test-samples = 4000",
+                "barrier.timeout = 5 s",
+                "checkpoint.every = 2"));
+    overrides.addAll(List.of(extra));
+    return settings(new Spec("psl", "quickstart.conf", true, overrides), port);
+  }
+
+  /**
+   * The "Faults" annotations mark the faults a run injected and nothing else, and the panel "Each
+   * device's rate per emulated second" stays within each device's link capacity, over a run without
+   * a fault that is stopped in round 3 (the rest of the round at virtual speed, as after a SIGTERM)
+   * and resumed in a new process (a second endpoint, so new series), a run whose device 1 hangs in
+   * round 2, and a process whose first scrape already counts a device-hang fault.
+   *
+   * <p>Before, the annotation marked a device-hang fault at the plain run's start and at its resume
+   * (the device-hang counter is created at 0 with the run, and {@code X unless X offset w} took its
+   * appearance for a fault), and the panel divided a round's bytes, counted at its row, by the
+   * emulated seconds that passed in the window, a fraction of the round's.
+   */
+  @Test
+  void faultAnnotationsMarkOnlyRealFaults_andDeviceRatesStayWithinTheirLinks_acrossAResume(
+      @TempDir Path tmp) throws Exception {
+    int first = MetricsContractTest.freePort();
+    int second = MetricsContractTest.freePort();
+    int third = MetricsContractTest.freePort();
+    long startedEpochS = System.currentTimeMillis() / 1000;
+    String scrape = SCRAPE_MS + "ms";
+    List<MetricsSettings> endpoints = new ArrayList<>();
+    try (PrometheusServer prom =
+        PrometheusServer.start(tmp, List.of(first, second, third), scrape, scrape)) {
+      Settings plain = quickstart(first);
+      endpoints.add(MetricsSettings.of(plain));
+      Metrics.shared(endpoints.get(0));
+      prom.waitFor("up{instance=\"127.0.0.1:" + first + "\"} == 1", Duration.ofSeconds(60));
+      Path plainDir = tmp.resolve("plain");
+      StopSwitch stop = new StopSwitch();
+      Emulation.run(
+          plain,
+          plainDir,
+          new RunListener() {
+            @Override
+            public void onProgress(ProgressRecord p) {
+              if (p.round() == 3) {
+                stop.request();
+              }
+            }
+          },
+          new Emulation.RunControl(null, stop, null));
+      int stoppedAfter = stop.stoppedAfterRound();
+      assertTrue(stoppedAfter >= 3 && stoppedAfter < 5, "stopped after " + stoppedAfter);
+      // The resume: a new process, whose endpoint Prometheus scrapes as another instance.
+      Settings resumed = quickstart(second);
+      endpoints.add(MetricsSettings.of(resumed));
+      Metrics.shared(endpoints.get(1));
+      prom.waitFor("up{instance=\"127.0.0.1:" + second + "\"} == 1", Duration.ofSeconds(60));
+      Emulation.run(
+          resumed,
+          plainDir,
+          RunListener.NONE,
+          new Emulation.RunControl(
+              Checkpoints.read(ResultsWriter.checkpointFile(plainDir, stoppedAfter)), null, null));
+      double hungStartS = System.currentTimeMillis() / 1000.0;
+      Settings hung = quickstart(first, "faults = [{ kind = device-hang, device = 1, round = 2 }]");
+      Path hungDir = tmp.resolve("hung");
+      Emulation.run(hung, hungDir, RunListener.NONE);
+      double hungEndS = System.currentTimeMillis() / 1000.0;
+      String plainRun = Emulation.runLabel(plainDir, plain.outputDir());
+      String hungRun = Emulation.runLabel(hungDir, hung.outputDir());
+      // A process whose first scrape already counts a fault (one hit in its first scrape
+      // interval): only the series' appearance above 0 can mark it.
+      String lateRun = "late";
+      double lateStartS = System.currentTimeMillis() / 1000.0;
+      try (Metrics late = Metrics.start("127.0.0.1", third, false)) {
+        Metrics.Run feed =
+            late.run(
+                new Metrics.RunInfo(
+                    lateRun, "quickstart", "psl", "local", 2, 4, false, "edge", -1, Map.of()),
+                new PacingLag());
+        feed.onEvent(new EventRecord(1.0, 1, "fault", "device-1", "device-hang: round 1"));
+        prom.waitFor(
+            "splitemu_faults_injected_total{run=\"late\",kind=\"device-hang\"} == 1",
+            Duration.ofSeconds(60));
+        prom.waitFor(
+            "splitemu_rounds_total{run=\""
+                + plainRun
+                + "\",instance=\"127.0.0.1:"
+                + second
+                + "\"} == "
+                + (5 - stoppedAfter),
+            Duration.ofSeconds(60));
+        prom.waitFor("splitemu_rounds_total{run=\"" + hungRun + "\"} == 5", Duration.ofSeconds(60));
+        // Two scrapes more, so that every window of the span has its samples.
+        Thread.sleep(2 * SCRAPE_MS);
+      }
+      double lateEndS = System.currentTimeMillis() / 1000.0;
+      long windowS = System.currentTimeMillis() / 1000 - startedEpochS + 10;
+      Span span = new Span(startedEpochS, System.currentTimeMillis() / 1000 + 1, windowS);
+
+      List<String> failures = new ArrayList<>();
+      int faultAnnotations = 0;
+      for (Dashboards.Board b : Dashboards.all()) {
+        for (Dashboards.Query q : b.queries()) {
+          if (!q.annotation() || !q.expr().contains("splitemu_faults_injected_total")) {
+            continue;
+          }
+          faultAnnotations++;
+          JsonNode none = range(prom, substitute(q, plainRun, ".*", ".*", span), span, 1);
+          if (none.size() > 0) {
+            failures.add(q.where() + ": marks run " + plainRun + ", which no fault hit: " + none);
+          }
+          marks(prom, q, hungRun, hungStartS, hungEndS, span, failures);
+          marks(prom, q, lateRun, lateStartS, lateEndS, span, failures);
+        }
+      }
+      assertEquals(3, faultAnnotations, "the run, network and faults dashboards' Faults");
+
+      // The panel, read as Grafana draws it: a point a second, $__rate_interval four scrapes.
+      Dashboards.Query rate = null;
+      for (Dashboards.Board b : Dashboards.all()) {
+        for (Dashboards.Query q : b.queries()) {
+          if (q.where().contains("\"Each device's rate per emulated second\"")) {
+            rate = q;
+          }
+        }
+      }
+      assertNotNull(rate, "the network dashboard's panel");
+      String panelWindow = grafanaRateIntervalMs(SCRAPE_MS, SCRAPE_MS) + "ms";
+      String expr = substitute(rate.expr(), ".*", ".*", ".*", panelWindow);
+      JsonNode capacities =
+          prom.query(
+              "max by (run, device, direction) (max_over_time("
+                  + "splitemu_device_link_capacity_bytes_per_second["
+                  + span.windowS()
+                  + "s]))");
+      Map<String, Double> capacity = new java.util.HashMap<>();
+      for (JsonNode c : capacities) {
+        capacity.put(key(c.path("metric")), c.path("value").get(1).asDouble());
+      }
+      int points = 0;
+      double worst = 0;
+      String worstAt = "";
+      for (JsonNode series : range(prom, expr, span, 1)) {
+        Double cap = capacity.get(key(series.path("metric")));
+        assertNotNull(cap, "no capacity for " + series.path("metric"));
+        assertTrue(cap > 0, "capacity " + cap + " for " + series.path("metric"));
+        for (JsonNode point : series.path("values")) {
+          double ratio = point.get(1).asDouble() / cap;
+          points++;
+          if (ratio > worst) {
+            worst = ratio;
+            worstAt = series.path("metric") + " at " + point.get(0).asText();
+          }
+        }
+      }
+      System.err.printf(
+          "DashboardQueriesTest: rate per emulated second: %d points, at most %.3f of the"
+              + " link's capacity (%s)%n",
+          points, worst, worstAt);
+      assertTrue(points > 0, "the panel drew nothing: " + expr);
+      if (worst > 1.0 + 1e-9) {
+        failures.add(
+            "panel \"Each device's rate per emulated second\" reads "
+                + worst
+                + " times the link's capacity: "
+                + worstAt);
+      }
+      if (!failures.isEmpty()) {
+        fail(String.join("\n", failures));
+      }
+    } finally {
+      for (MetricsSettings m : endpoints) {
+        Metrics.shared(m).close();
+      }
+    }
+  }
+
+  /** A series' run, device and direction. */
+  private static String key(JsonNode metric) {
+    return metric.path("run").asText()
+        + "/"
+        + metric.path("device").asText()
+        + "/"
+        + metric.path("direction").asText();
+  }
+
+  /** The result of {@code expr} over the span, a point every {@code stepS} seconds. */
+  private static JsonNode range(PrometheusServer prom, String expr, Span span, int stepS)
+      throws Exception {
+    return prom.get(
+            "/api/v1/query_range?query="
+                + URLEncoder.encode(expr, StandardCharsets.UTF_8)
+                + "&start="
+                + span.startS()
+                + "&end="
+                + span.endS()
+                + "&step="
+                + stepS)
+        .path("result");
+  }
+
+  /**
+   * Annotation {@code q} evaluated for run {@code run} marks its device-hang fault, only that kind,
+   * and only within the run's wall window (plus the annotation's lookback and a scrape's lag).
+   */
+  private static void marks(
+      PrometheusServer prom,
+      Dashboards.Query q,
+      String run,
+      double fromS,
+      double toS,
+      Span span,
+      List<String> failures)
+      throws Exception {
+    JsonNode result = range(prom, substitute(q, run, ".*", ".*", span), span, 1);
+    if (result.size() == 0) {
+      failures.add(q.where() + ": does not mark run " + run + "'s device-hang fault");
+    }
+    double to = toS + ANNOTATION_WINDOW_MS / 1000.0 + SCRAPE_LAG_S;
+    for (JsonNode series : result) {
+      String kind = series.path("metric").path("kind").asText();
+      if (!kind.equals(DEVICE_HANG)) {
+        failures.add(q.where() + ": marks a " + kind + " fault for run " + run);
+      }
+      for (JsonNode point : series.path("values")) {
+        double t = point.get(0).asDouble();
+        if (t < fromS - 1 || t > to) {
+          failures.add(
+              String.format(
+                  "%s: marks %.0f for run %s, outside its wall window %.0f-%.0f",
+                  q.where(), t, run, fromS, toS));
+          break;
+        }
       }
     }
   }
