@@ -79,6 +79,41 @@ class GrafanaDashboardTest {
     }
   }
 
+  private static final Pattern COUNTER = Pattern.compile("\\b(splitemu_[a-z_]+_total)\\b");
+
+  /**
+   * A panel that draws a splitemu counter as it is (not its rate or increase) says in its
+   * description that it counts this process's work: a crash's redone rounds count again and a
+   * --resume starts again at 0, so it does not read the run's totals (docs/metrics.md).
+   */
+  @Test
+  void everyPanelDrawingARawCounter_saysItCountsThisProcess() {
+    List<String> silent = new ArrayList<>();
+    for (Dashboards.Board b : Dashboards.all()) {
+      for (JsonNode p : b.panels()) {
+        for (JsonNode t : p.path("targets")) {
+          String expr = t.path("expr").asText();
+          Matcher m = COUNTER.matcher(expr);
+          while (m.find()) {
+            String before = expr.substring(0, m.start());
+            if (before.endsWith("rate(") || before.endsWith("increase(")) {
+              continue;
+            }
+            if (!p.path("description").asText().toLowerCase().contains("this process")) {
+              silent.add(
+                  b.file().getFileName()
+                      + " panel \""
+                      + p.path("title").asText()
+                      + "\": "
+                      + m.group(1));
+            }
+          }
+        }
+      }
+    }
+    assertTrue(silent.isEmpty(), "raw counters without \"this process\": " + silent);
+  }
+
   @Test
   void everyDashboardHasTheRunSchemeAndNodeVariables() {
     for (Dashboards.Board b : Dashboards.all()) {
