@@ -339,15 +339,20 @@ public final class RunCommand implements Callable<Integer> {
     // releases it if the process is killed).
     FailoverToken token = null;
     try (FolderLock.Held lock = FolderLock.takeCreating(dir, reserved)) {
+      Checkpoint start = resume != null ? resumable(s, resume) : from;
       if (resume != null && Files.exists(dir.resolve(FailoverToken.FILE))) {
         // A folder run with --failover, going on by hand: this process takes its token too (a
-        // newer generation) before it reads the folder, so that a --failover holder cut off but
-        // still alive, where the lock does not keep it out, finds it and writes nothing more.
+        // newer generation), so that a --failover holder cut off but still alive, where the lock
+        // does not keep it out, finds it and writes nothing more. After the refusals above (a
+        // refused resume leaves the folder as it was: before 2026-12-07 it took the token first),
+        // and the checkpoint is read again once the token is written: what such a holder wrote
+        // meanwhile is in the folder then (a skipped file was named above already).
         token =
             Failover.take(
                 dir, "--resume pid " + ProcessHandle.current().pid(), spec.commandLine().getErr());
+        start =
+            checkpointToResume(s, resume, scenario, new PrintWriter(java.io.Writer.nullWriter()));
       }
-      Checkpoint start = resume != null ? resumable(s, resume) : from;
       if (resume != null) {
         // A failover run that ended with a failure, going on by hand: a later --failover on the
         // folder no longer takes it for ended with that status.

@@ -138,6 +138,27 @@ class ResumeSafetyTest {
   }
 
   /**
+   * A refused {@code --resume} of a folder run with {@code --failover} leaves its token as it was
+   * (the reviewer's case: a holder lost before its first checkpoint, then a resume by hand). Before
+   * 2026-12-07 the resume took the token (generation 3, {@code .failover-holder.2} gone) before it
+   * was refused.
+   */
+  @Test
+  void aRefusedResumeOfAFailoverFolder_leavesItsTokenAsItWas() throws Exception {
+    Path dir = finished("refused-token", 1); // one round, checkpoint.every = 2: none
+    Files.delete(dir.resolve("summary.json"));
+    Files.delete(dir.resolve("report.md"));
+    Files.writeString(dir.resolve(".failover-holder"), "generation 2\nmember 127.0.0.1:1\n");
+    Files.writeString(dir.resolve(".failover-holder.2"), "generation 2\nmember 127.0.0.1:1\n");
+    Map<String, String> before = files(dir);
+    ProfileCommandTest.Result r = resume("refused-token", dir);
+    assertEquals(1, r.code(), r.err());
+    oneLine(r);
+    assertTrue(r.err().contains(dir + " holds no checkpoint to resume from"), r.err());
+    assertEquals(before, files(dir));
+  }
+
+  /**
    * A real run whose token another holder takes after its round 2: its check at round 3's
    * checkpoint finds it, and the run stops at that round boundary with exit 1 and one line, writing
    * no checkpoint of round 3 or later, no row after round 3 (rows are not checked; round 3's is
