@@ -179,7 +179,7 @@ public final class RunCommand implements Callable<Integer> {
       PrintWriter err = spec.commandLine().getErr();
       Integer ended = lease.await(out, err);
       if (ended != null) {
-        return endedElsewhere(w, err, ended);
+        return endedElsewhere(w, err, ended, s);
       }
       // This JVM holds the lease: the run goes on from the folder's newest checkpoint, if any.
       lease.fence(err);
@@ -198,7 +198,7 @@ public final class RunCommand implements Callable<Integer> {
         // predecessor's check of the token refuses it.
         ended = Failover.endedStatus(out);
         if (ended != null) {
-          return endedElsewhere(w, err, ended);
+          return endedElsewhere(w, err, ended, s);
         }
         return holding(w, err, lease, onCluster, s, token);
       } finally {
@@ -216,7 +216,7 @@ public final class RunCommand implements Callable<Integer> {
    * The run in {@link #out} ended on the JVM that held its lease with exit status {@code status}:
    * this one exits with it, and with one line.
    */
-  private int endedElsewhere(PrintWriter w, PrintWriter err, int status) {
+  private int endedElsewhere(PrintWriter w, PrintWriter err, int status, Settings s) {
     if (status == 0) {
       w.println("splitemu run: the run in " + out + " ended on another JVM (--failover)");
       w.flush();
@@ -227,14 +227,56 @@ public final class RunCommand implements Callable<Integer> {
             + out
             + " ended with exit "
             + status
-            + " on the JVM that held its lease (--failover), so this one does not run it; to go"
-            + " on with it: "
-            + resumeCommand(out)
-            + ", or remove "
-            + out.resolve(Failover.ENDED)
-            + " and start the --failover JVMs again");
+            + " on the JVM that held its lease (--failover), so this one does not run it; "
+            + goOnAfterEnd(s));
     err.flush();
     return status;
+  }
+
+  /**
+   * How to go on with the run in {@link #out} that ended with a failure on the JVM that held its
+   * lease, as the folder stands (before 2026-12-07 the resume command whatever it held, which
+   * failed where the folder held no checkpoint): from its newest checkpoint, the resume command or
+   * the --failover JVMs again; with no checkpoint and no row, the --failover JVMs again (a holder
+   * starts it from round 0); with rows but no checkpoint, the run again into another folder.
+   */
+  private String goOnAfterEnd(Settings s) {
+    Path marker = out.resolve(Failover.ENDED);
+    if (newestCheckpoint(out) >= 0) {
+      return "to go on with it: "
+          + (hopCrash(s) ? HOP_CRASH_NOT_RESUMED : resumeCommand(out))
+          + ", or remove "
+          + marker
+          + " and start the --failover JVMs again";
+    }
+    if (!Files.isRegularFile(out.resolve("scenario.conf")) || ResultsWriter.holdsNoRows(out)) {
+      return "it holds no rows and no checkpoint: remove "
+          + marker
+          + " and start the --failover JVMs again (the run starts from round 0 in it)";
+    }
+    return "it " + noCheckpointAdvice(out, recordedEvery(out, s));
+  }
+
+  /**
+   * Why results folder {@code dir}, which holds rows but no checkpoint ({@code every}: its
+   * checkpoint.every), cannot be resumed, and the command that starts the run again into another
+   * folder.
+   */
+  private String noCheckpointAdvice(Path dir, int every) {
+    int rounds = ResultsWriter.readRounds(dir).size();
+    return "holds "
+        + (rounds > 0 ? rounds + " recorded round" + (rounds == 1 ? "" : "s") : "recorded rows")
+        + " but no checkpoint to resume from ("
+        + noCheckpointWhy(every)
+        + "); start the run again into another folder: "
+        + launcher()
+        + " run "
+        + shellWord(scenario.toString())
+        + resumeSets()
+        + " --out NEW_DIR --cluster"
+        + clusterOptions.shellOptions(spec)
+        + (minMembers == null ? "" : " --min-members " + minMembers)
+        + " --failover";
   }
 
   /**
@@ -261,12 +303,20 @@ public final class RunCommand implements Callable<Integer> {
         status = 0;
         return 0;
       }
-      if (!started && Files.exists(out.resolve("scenario.conf"))) {
-        throw new UserException(
-            "--failover: "
+      if (!started && ResultsWriter.holdsNoRows(out)) {
+        // The JVM that ran it was lost before it recorded a row: the run starts again from round
+        // 0 in the folder, which loses nothing and gives the rows of a run never interrupted
+        // (before 2026-12-07 it was refused, with advice that led nowhere).
+        ResultsWriter.removeRowless(out);
+        err.println(
+            "splitemu run: took over "
                 + out
-                + " holds results but no checkpoint: the JVM that ran it was lost before its"
-                + " first checkpoint; start the run again into another folder");
+                + " (--failover); it holds no rows and no checkpoint (the JVM that ran it was lost"
+                + " before it recorded any), so the run starts again from round 0 in it");
+        err.flush();
+      } else if (!started && Files.exists(out.resolve("scenario.conf"))) {
+        throw new UserException(
+            "--failover: " + out + " " + noCheckpointAdvice(out, recordedEvery(out, s)));
       }
       if (started) {
         err.println("splitemu run: took over " + out + " (--failover); resuming it");

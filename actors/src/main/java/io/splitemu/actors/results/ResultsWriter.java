@@ -866,6 +866,69 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   }
 
   /**
+   * Whether results folder {@code dir} holds a run's {@code scenario.conf} and not one row: each of
+   * {@code rounds.csv}, {@code devices.csv} and {@code events.csv} missing or its header alone, no
+   * summary and no {@code checkpoints} folder. A {@code --failover} holder lost before it recorded
+   * anything leaves it so; a run started again in it from round 0 loses nothing.
+   */
+  public static boolean holdsNoRows(Path dir) {
+    if (!Files.isRegularFile(dir.resolve("scenario.conf"))
+        || Files.exists(dir.resolve("summary.json"))
+        || Files.exists(dir.resolve("checkpoints"))) {
+      return false;
+    }
+    for (String table : List.of("rounds.csv", "devices.csv", "events.csv")) {
+      Path f = dir.resolve(table);
+      if (!Files.exists(f)) {
+        continue;
+      }
+      try (var lines = Files.lines(f, StandardCharsets.UTF_8)) {
+        if (lines.filter(l -> !l.isBlank()).limit(2).count() > 1) {
+          return false;
+        }
+      } catch (IOException | UncheckedIOException e) {
+        return false; // cannot be read: it may hold rows
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Takes back what {@link #open} wrote into {@code dir}, which {@link #holdsNoRows}: {@code
+   * scenario.conf}, the tables and the writer's other files, their temporary files, and the empty
+   * {@code plots} folder, so that a run can be started in it again. The lock's file and a {@code
+   * --failover} token stay; so does a file this writer does not make (the run's {@link #open} then
+   * refuses the folder).
+   */
+  public static void removeRowless(Path dir) {
+    try {
+      Files.deleteIfExists(dir.resolve("scenario.conf"));
+      for (String f : OWN_FILES) {
+        Files.deleteIfExists(dir.resolve(f));
+      }
+      try (var files = Files.list(dir)) {
+        for (Path f : (Iterable<Path>) files::iterator) {
+          if (CsvTable.isTemporaryOfAny(f.getFileName().toString(), OWN_FILES)) {
+            Files.deleteIfExists(f);
+          }
+        }
+      }
+      Path plots = dir.resolve("plots");
+      if (Files.isDirectory(plots) && isEmpty(plots)) {
+        Files.delete(plots);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      throw new UncheckedIOException(
+          "cannot clear " + dir + " to start its run again: " + IoReasons.reason(asIo(e), dir),
+          asIo(e));
+    }
+  }
+
+  private static IOException asIo(Exception e) {
+    return e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+  }
+
+  /**
    * Whether {@code folder} holds nothing but, perhaps, its {@link FolderLock#FILE} and a {@code
    * --failover} holder's {@link FailoverToken#FILE} with its claim files: no results.
    */

@@ -349,6 +349,116 @@ class FailoverFolderTest {
   }
 
   /**
+   * A local run of the small scenario into {@code dir}, then cut back as a {@code --failover}
+   * holder lost before its first checkpoint leaves it: {@code rows} rounds recorded (0: the tables'
+   * headers alone), no checkpoint, summary or report, the lost holder's token.
+   */
+  private static void lostBeforeItsFirstCheckpoint(Path dir, int rows) throws Exception {
+    Result local = cli(List.of("run", scenario().toString(), "--out", dir.toString()));
+    assertEquals(0, local.code(), local.err());
+    for (String f : List.of("summary.json", "report.md", "run-label.txt")) {
+      Files.deleteIfExists(dir.resolve(f));
+    }
+    for (Path sub : List.of(dir.resolve("checkpoints"), dir.resolve("plots"))) {
+      try (var files = Files.walk(sub)) {
+        for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(f);
+        }
+      }
+    }
+    Files.createDirectory(dir.resolve("plots"));
+    for (String table : List.of("rounds.csv", "devices.csv", "events.csv")) {
+      List<String> lines = Files.readAllLines(dir.resolve(table));
+      List<String> kept = new ArrayList<>(List.of(lines.get(0)));
+      if (rows > 0) {
+        for (String line : lines.subList(1, lines.size())) {
+          if (line.split(",")[table.equals("events.csv") ? 1 : 0].equals("1")) {
+            kept.add(line);
+          }
+        }
+      }
+      Files.write(dir.resolve(table), kept);
+    }
+    Files.writeString(
+        dir.resolve(".failover-holder"), "generation 1\nmember 127.0.0.1:1\nnonce ab\n");
+  }
+
+  /**
+   * The reviewer's case: the holder lost before its first checkpoint and before any row. The
+   * standby starts the run again from round 0 in the same folder (here it then waits for members
+   * that never come, and leaves nothing but the folder's bookkeeping). Before 2026-12-07 it was
+   * refused ("start the run again into another folder") and recorded exit 1, and the same command
+   * again advised a --resume that was refused too ("holds no checkpoint").
+   */
+  @Test
+  void aHolderLostBeforeAnyRow_theStandbyStartsTheRunAgainFromRound0() throws Exception {
+    Path dir = tmp.resolve("lost-before-any-row");
+    lostBeforeItsFirstCheckpoint(dir, 0);
+    Result r = cli(failover(dir, "2s"));
+    assertEquals(1, r.code(), r.err() + r.out());
+    assertTrue(
+        r.err()
+            .contains(
+                "splitemu run: took over "
+                    + dir
+                    + " (--failover); it holds no rows and no checkpoint (the JVM that ran it was"
+                    + " lost before it recorded any), so the run starts again from round 0 in it"),
+        r.err());
+    assertTrue(r.err().contains("fewer than 2 cluster members joined"), r.err());
+    assertFalse(Files.exists(dir.resolve(".failover-ended")), r.err());
+    assertFalse(Files.exists(dir.resolve("scenario.conf")), "nothing recorded, nothing kept");
+
+    // A folder the old refusal left (its marker, exit 1): the advice is to start again, not a
+    // --resume.
+    lostBeforeItsFirstCheckpoint(tmp.resolve("marked"), 0);
+    Files.writeString(tmp.resolve("marked").resolve(".failover-ended"), "exit 1\n");
+    Result marked = cli(failover(tmp.resolve("marked"), "2s"));
+    assertEquals(1, marked.code(), marked.err());
+    assertEquals(
+        "splitemu: the run in "
+            + tmp.resolve("marked")
+            + " ended with exit 1 on the JVM that held its lease (--failover), so this one does"
+            + " not run it; it holds no rows and no checkpoint: remove "
+            + tmp.resolve("marked").resolve(".failover-ended")
+            + " and start the --failover JVMs again (the run starts from round 0 in it)",
+        marked.err().strip());
+  }
+
+  /**
+   * A holder lost after its first row but before its first checkpoint: the standby refuses, in one
+   * line that counts the rows and gives the command into another folder, and the same command again
+   * repeats that advice (before 2026-12-07 it advised a --resume, refused for want of a
+   * checkpoint).
+   */
+  @Test
+  void aHolderLostAfterARowButBeforeItsFirstCheckpoint_isAdvisedAnotherFolder_twice()
+      throws Exception {
+    Path dir = tmp.resolve("lost-after-a-row");
+    lostBeforeItsFirstCheckpoint(dir, 1);
+    String advice =
+        " holds 1 recorded round but no checkpoint to resume from (it ended before its first"
+            + " checkpoint, due after round 1); start the run again into another folder: splitemu"
+            + " run "
+            + scenario()
+            + " --set cluster-run.join-timeout=2s --out NEW_DIR --cluster --seed-nodes "
+            + seedAddress
+            + " --failover";
+    Result r = cli(failover(dir, "2s"));
+    assertEquals(1, r.code(), r.err() + r.out());
+    assertEquals("splitemu: --failover: " + dir + advice, r.err().strip());
+    assertEquals("exit 1", Files.readString(dir.resolve(".failover-ended")).strip());
+    Result again = cli(failover(dir, "2s"));
+    assertEquals(1, again.code(), again.err());
+    assertEquals(
+        "splitemu: the run in "
+            + dir
+            + " ended with exit 1 on the JVM that held its lease (--failover), so this one does"
+            + " not run it; it"
+            + advice,
+        again.err().strip());
+  }
+
+  /**
    * Starts the CLI with {@code args} on a thread of its own ("failover-holder"), its output into
    * {@code out} and {@code err}, completing {@code code} with its exit status; returns the thread.
    */
