@@ -7,6 +7,7 @@ import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.exporter.httpserver.DefaultHandler;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.exporter.httpserver.HttpExchangeAdapter;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.splitemu.actors.config.SettingsException;
@@ -36,6 +37,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 /**
@@ -373,6 +377,7 @@ public final class Metrics implements AutoCloseable {
       throw new SettingsException(
           "splitemu.metrics.bind-address: cannot resolve \"" + bindAddress + "\"");
     }
+    ScrapeErrors.install();
     PrometheusRegistry registry = new PrometheusRegistry();
     if (jvm) {
       JvmMetrics.builder().register(registry);
@@ -397,6 +402,102 @@ public final class Metrics implements AutoCloseable {
               + e.getMessage());
     }
     return new Metrics(registry, server, readiness);
+  }
+
+  /**
+   * What the Prometheus HTTP server logs (java.util.logging, SEVERE with a stack trace of some 27
+   * lines by default) when a scrape fails: nothing where the scraper went away (a connection reset
+   * or a broken pipe: a scraper's time-out, not the endpoint's fault), else one line on stderr per
+   * failed scrape, with its cause. The library logs a failure to send the error response and the
+   * failure that caused it as two records, in a row on the scrape's thread: they make one line.
+   */
+  static final class ScrapeErrors extends Handler {
+    /** The library's logger, held here: java.util.logging keeps its loggers weakly. */
+    private static final Logger LOG = Logger.getLogger(HttpExchangeAdapter.class.getName());
+
+    private static final String NO_ERROR_RESPONSE = "failed to send an error response";
+
+    /** The record of a failed error response, until the record of its cause follows. */
+    private final ThreadLocal<LogRecord> pending = new ThreadLocal<>();
+
+    private final java.util.function.Supplier<java.io.PrintStream> err;
+
+    ScrapeErrors(java.util.function.Supplier<java.io.PrintStream> err) {
+      this.err = err;
+    }
+
+    /** Routes the library's logger here (once per JVM) instead of the console's handler. */
+    static synchronized void install() {
+      for (Handler h : LOG.getHandlers()) {
+        if (h instanceof ScrapeErrors) {
+          return;
+        }
+      }
+      LOG.setUseParentHandlers(false);
+      LOG.addHandler(new ScrapeErrors(() -> System.err));
+    }
+
+    @Override
+    public void publish(LogRecord r) {
+      String message = r.getMessage() == null ? "" : r.getMessage();
+      if (message.contains(NO_ERROR_RESPONSE)) {
+        pending.set(r);
+        return;
+      }
+      LogRecord failedResponse = pending.get();
+      pending.remove();
+      String line = line(r.getThrown(), failedResponse == null ? null : failedResponse.getThrown());
+      if (line != null) {
+        java.io.PrintStream out = err.get();
+        out.println(line);
+        out.flush();
+      }
+    }
+
+    /**
+     * The line of a scrape that failed with {@code cause} (its error response failing with {@code
+     * failedResponse}, if not null), or null where the scraper went away.
+     */
+    static String line(Throwable cause, Throwable failedResponse) {
+      if (scraperGone(cause) || (cause == null && scraperGone(failedResponse))) {
+        return null;
+      }
+      return "splitemu: metrics endpoint: a scrape failed: "
+          + describe(cause == null ? failedResponse : cause)
+          + (failedResponse == null ? "" : " (no error response sent to the scraper)");
+    }
+
+    /** Whether {@code t} (or a cause of it) is a connection the scraper reset or closed. */
+    static boolean scraperGone(Throwable t) {
+      for (Throwable c = t; c != null; c = c.getCause()) {
+        if (c instanceof IOException && c.getMessage() != null) {
+          String m = c.getMessage().toLowerCase(java.util.Locale.ROOT);
+          if (m.contains("broken pipe")
+              || m.contains("connection reset")
+              || m.contains("connection abort")) {
+            return true;
+          }
+        }
+      }
+      return false;
+    }
+
+    private static String describe(Throwable t) {
+      if (t == null) {
+        return "no cause given";
+      }
+      Throwable root = t;
+      while (root.getCause() != null && root.getCause() != root) {
+        root = root.getCause();
+      }
+      return root == t ? t.toString() : t + ", caused by " + root;
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {}
   }
 
   /**
