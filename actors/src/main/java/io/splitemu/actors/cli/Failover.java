@@ -2,6 +2,9 @@ package io.splitemu.actors.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
+import io.splitemu.actors.metrics.MemberMetrics;
+import io.splitemu.actors.metrics.Metrics;
+import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.results.CsvTable;
 import io.splitemu.actors.results.FailoverToken;
 import io.splitemu.actors.results.FolderLock;
@@ -181,6 +184,27 @@ final class Failover implements AutoCloseable {
             "--failover: this JVM's lease member left the cluster while standing by (downed?)");
       }
     }
+  }
+
+  /**
+   * With metrics on ({@code ms}), serves this JVM's endpoint from now on rather than only once it
+   * holds the lease (a standby would be a down target for the whole run): its JVM's series and its
+   * lease member's {@code splitemu_member_info} with role {@value #ROLE} (node {@code supervisor}
+   * unless {@code metrics.node} names it) and its view of the cluster. The run, once this JVM holds
+   * the lease, serves its series on the same endpoint; close the returned member series before it
+   * starts (its supervisor member's take their names). Null with metrics off.
+   */
+  MemberMetrics serveWhileStandingBy(MetricsSettings ms) {
+    if (!ms.enabled()) {
+      return null;
+    }
+    String node = ms.node().equals(MetricsSettings.OFF.node()) ? "supervisor" : ms.node();
+    return MemberMetrics.register(
+        Metrics.shared(ms).registry(),
+        org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system),
+        node,
+        List.of(ROLE),
+        () -> 0);
   }
 
   /**

@@ -177,7 +177,12 @@ public final class RunCommand implements Callable<Integer> {
     }
     try (Failover lease = Failover.join(onCluster.system(), out)) {
       PrintWriter err = spec.commandLine().getErr();
-      Integer ended = lease.await(out, err);
+      Integer ended;
+      // A standby's metrics endpoint serves while it waits (before 2026-12-07 it started only with
+      // the run, once the JVM held the lease).
+      try (var standingBy = lease.serveWhileStandingBy(MetricsSettings.of(s))) {
+        ended = lease.await(out, err);
+      }
       if (ended != null) {
         return endedElsewhere(w, err, ended, s);
       }

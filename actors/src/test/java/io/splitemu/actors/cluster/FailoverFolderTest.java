@@ -196,6 +196,27 @@ class FailoverFolderTest {
         holderErr.toString().strip());
     Thread.sleep(500);
     assertEquals(rounds, Files.readString(dir.resolve("rounds.csv")), "nothing read or cut yet");
+
+    // A standby of the folder, with metrics on a port of its own: its endpoint serves while it
+    // stands by (before 2026-12-07 it started only with the run), its JVM's series and its lease
+    // member's, role standby.
+    int standbyPort = TestMember.freePort();
+    List<String> standbyArgs = new ArrayList<>(failover(dir, "3s"));
+    standbyArgs.addAll(
+        List.of("--set", "metrics.enabled=true", "--set", "metrics.port=" + standbyPort));
+    StringWriter standbyOut = new StringWriter();
+    StringWriter standbyErr = new StringWriter();
+    CompletableFuture<Integer> standby = new CompletableFuture<>();
+    inThread(standbyArgs, standbyOut, standbyErr, standby);
+    while (!standbyErr.toString().contains("standing by for " + dir)) {
+      assertFalse(standby.isDone(), "the standby ended early: " + standbyErr);
+      assertTrue(System.nanoTime() < deadline, "no standby within 60 s: " + standbyErr);
+      Thread.sleep(20);
+    }
+    String scraped = io.splitemu.actors.metrics.MetricsText.scrape(standbyPort);
+    assertTrue(
+        scraped.contains("splitemu_member_info{node=\"supervisor\",roles=\"standby\"} 1"), scraped);
+    assertTrue(scraped.contains("jvm_memory_used_bytes"), scraped);
     predecessor.close();
 
     // Then it resumes the run, waits 3 s for members that never come and lingers: a plain
@@ -225,6 +246,11 @@ class FailoverFolderTest {
     // Recorded before the linger (before 2026-12-06 only after it: a second SIGTERM, a Ctrl-C or
     // a SIGKILL during the linger left none, and a standby ran the run again).
     assertEquals("exit 1", Files.readString(dir.resolve(".failover-ended")).strip());
+    // The standby exits with it.
+    assertEquals(1, (int) standby.get(60, TimeUnit.SECONDS), standbyErr.toString());
+    assertTrue(
+        standbyErr.toString().contains("ended with exit 1 on the JVM that held its lease"),
+        standbyErr.toString());
     holderThread.interrupt(); // ends the linger, as a signal ends the process
     assertEquals(1, (int) holder.get(60, TimeUnit.SECONDS), holderErr.toString());
     assertEquals("exit 1", Files.readString(dir.resolve(".failover-ended")).strip());
