@@ -326,6 +326,10 @@ public final class RunCommand implements Callable<Integer> {
       if (started) {
         err.println("splitemu run: took over " + out + " (--failover); resuming it");
         err.flush();
+        token.noteOnResume(
+            "taken over by --failover (generation "
+                + token.generation()
+                + ") after the JVM that held the run was lost");
       }
       status =
           call(

@@ -86,6 +86,7 @@ public final class FailoverToken implements AutoCloseable {
   private final BiConsumer<FailoverToken, Holder> taken;
   private final List<Runnable> onTaken = new CopyOnWriteArrayList<>();
   private volatile boolean takenOver;
+  private volatile String resumeNote;
 
   private FailoverToken(Path dir, Holder self, BiConsumer<FailoverToken, Holder> taken) {
     this.dir = dir;
@@ -319,6 +320,20 @@ public final class FailoverToken implements AutoCloseable {
     taken.accept(this, now == null ? UNKNOWN : now);
     onTaken.forEach(Runnable::run);
     return false;
+  }
+
+  /**
+   * Has the {@code resume} row of the run this JVM goes on with in the folder end with {@code
+   * note}: a {@code --failover} holder that took the run over from a holder that was lost says so
+   * there ({@code events.csv} otherwise shows an ordinary resume).
+   */
+  public void noteOnResume(String note) {
+    resumeNote = note;
+  }
+
+  /** What the {@code resume} row's detail ends with ({@link #noteOnResume}), or null. */
+  public String resumeNote() {
+    return resumeNote;
   }
 
   /** Whether a write found that another holder took the folder over (no read). */

@@ -287,7 +287,18 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    * Records one event: the observers see it now, {@code events.csv} gets it in its place by
    * emulated instant, at the next round's row at the latest (see the class comment).
    */
-  public synchronized void event(EventRecord e) {
+  public synchronized void event(EventRecord recorded) {
+    String note = token == null ? null : token.resumeNote();
+    // A --failover holder's resume of a run whose holder was lost: its resume row says so.
+    EventRecord e =
+        note != null && recorded.kind().equals(RESUME)
+            ? new EventRecord(
+                recorded.emulatedS(),
+                recorded.round(),
+                recorded.kind(),
+                recorded.subject(),
+                recorded.detail() + "; " + note)
+            : recorded;
     heldEvents.add(e);
     for (RecordObserver o : observers) {
       o.onEvent(e);

@@ -5,6 +5,7 @@ import static io.splitemu.actors.cluster.ClusterRunTest.lines;
 import static io.splitemu.actors.cluster.ClusterRunTest.placements;
 import static io.splitemu.actors.cluster.ClusterRunTest.run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.splitemu.actors.cli.Main;
@@ -220,6 +221,34 @@ class ClusterResumeTest {
     assertTrue(standby.stderr().contains("took over " + dir), standby.stdout() + standby.stderr());
     assertResumedAsUninterrupted(dir);
     assertEquals("exit 0", Files.readString(dir.resolve(".failover-ended")).strip());
+    // Its resume row says the run was taken over (before 2026-12-07 an ordinary resume's).
+    String events = Files.readString(dir.resolve("events.csv"));
+    assertTrue(
+        events.contains(
+            "; taken over by --failover (generation 2) after the JVM that held the run was lost"),
+        events);
+
+    // A folder whose holder was lost before it recorded any row (its tables' headers alone, no
+    // checkpoint), on the same members: a --failover (in this JVM) starts the run again from
+    // round 0 in it, with the rows of the uninterrupted run (before 2026-12-07 it was refused).
+    Path rowless = tmp.resolve("failover-rowless");
+    Files.createDirectories(rowless.resolve("plots"));
+    Files.copy(one.resolve("scenario.conf"), rowless.resolve("scenario.conf"));
+    for (String table : List.of("rounds.csv", "devices.csv", "events.csv")) {
+      Files.writeString(rowless.resolve(table), lines(one.resolve(table)).get(0) + "\n");
+    }
+    Files.writeString(rowless.resolve(".failover-holder"), "generation 1\nmember 127.0.0.1:1\n");
+    List<String> again = new ArrayList<>(command);
+    again.set(again.indexOf(dir.toString()), rowless.toString());
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), again.toArray(String[]::new));
+    assertEquals(0, code, err + "" + out);
+    assertTrue(
+        err.toString().contains("so the run starts again from round 0 in it"), err.toString());
+    assertEquals(emulatedRows(one), emulatedRows(rowless), "rounds.csv, losses and accuracies");
+    assertEquals(lines(one.resolve("devices.csv")), lines(rowless.resolve("devices.csv")));
+    assertFalse(Files.readString(rowless.resolve("events.csv")).contains(",resume,"));
   }
 
   /** A 4-round psl run with a checkpoint every round, in full fidelity. */

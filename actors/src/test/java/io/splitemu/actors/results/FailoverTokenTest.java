@@ -106,6 +106,36 @@ class FailoverTokenTest {
   }
 
   /**
+   * A holder that took the run over from a lost one ({@link FailoverToken#noteOnResume}) has its
+   * {@code resume} row say so; its other rows, and the rows of a run whose token has no note, are
+   * as recorded (before 2026-12-07 a failover's resume row was an ordinary resume's).
+   */
+  @Test
+  void theResumeRowOfAHolderThatTookTheRunOver_saysSo() throws Exception {
+    Path dir = Files.createDirectories(tmp.resolve("taken-over"));
+    String resumed =
+        "resumed from checkpoints/round-000001.ckpt; round 2 goes on from emulated 0.5 s";
+    try (FailoverToken token = FailoverToken.take(dir, "127.0.0.1:25520", (t0, h) -> {})) {
+      token.noteOnResume(
+          "taken over by --failover (generation 1) after the JVM that held the run was lost");
+      ResultsWriter w = ResultsWriter.open(dir, "splitemu { seed = 1 }\n");
+      w.event(new EventRecord(0.5, 1, "resume", "supervisor", resumed));
+      w.event(new EventRecord(0.5, 1, "timeout", "device-1", "x"));
+      w.round(round(2));
+      w.close();
+    }
+    List<String> rows = Files.readAllLines(dir.resolve("events.csv"));
+    assertEquals(
+        List.of(
+            "0.5,1,resume,supervisor,"
+                + resumed
+                + "; taken over by --failover (generation 1) after the JVM that held the run was"
+                + " lost",
+            "0.5,1,timeout,device-1,x"),
+        rows.subList(1, rows.size()));
+  }
+
+  /**
    * Two takers that read the same generation: each claims its own ({@code .failover-holder.N},
    * created exclusively), and a token of this JVM's generation but another member or nonce (a taker
    * that computed the same generation, as before 2026-12-06 two could) fences this JVM.
