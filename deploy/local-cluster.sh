@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs one emulation on a cluster of N JVMs on this machine (127.0.0.1 only): N-1 `splitemu node`
-# members and the supervisor (`splitemu run SCENARIO --cluster`), which is also the seed. Prints
+# members and the supervisor (`splitemu run SCENARIO --cluster`), which is also the seed; TLS
+# options go to every one of them. Prints
 # what `run` prints, exits with its status and stops every JVM it started, also on failure, Ctrl-C
 # or SIGTERM: the supervisor first (it stops the run at a round boundary with a checkpoint when
 # checkpoint.every is set), then the members. See deploy/README.md.
@@ -41,6 +42,7 @@ while [ $# -gt 0 ]; do
       echo "folder, named on failure. Ctrl-C or SIGTERM stops the supervisor first (with a"
       echo "checkpoint at the end of the round under way if checkpoint.every is set), then the"
       echo "members; a second Ctrl-C stops the supervisor without it and kills the members."
+      echo "--tls-keystore, --tls-truststore and --tls-password-file go to every member too."
       echo "LOCAL_CLUSTER_SUPERVISOR_GRACE: seconds the supervisor gets after SIGTERM (150)."
       echo "LOCAL_CLUSTER_GRACE: seconds a member gets after SIGTERM (20)."
       exit 0
@@ -85,6 +87,23 @@ for arg in "$@"; do
     --cluster | --seed-nodes | --seed-nodes=* | --port | --port=* | --min-members | --min-members=* \
       | --bind | --bind=*)
       die_usage "$arg is set by $me, leave it out"
+      ;;
+  esac
+done
+# The TLS options go to every member as well as to the supervisor: a TLS cluster needs TLS on all of
+# its members (a member without it cannot connect, docs/cluster.md "TLS"). SPLITEMU_TLS_PASSWORD,
+# if set, is in every JVM's environment.
+tls=()
+args=("$@")
+for ((k = 0; k < ${#args[@]}; k++)); do
+  case "${args[$k]}" in
+    --tls-keystore | --tls-truststore | --tls-password-file)
+      [ $((k + 1)) -lt ${#args[@]} ] || die_usage "${args[$k]} needs a FILE"
+      tls+=("${args[$k]}" "${args[$((k + 1))]}")
+      k=$((k + 1))
+      ;;
+    --tls-keystore=* | --tls-truststore=* | --tls-password-file=*)
+      tls+=("${args[$k]}")
       ;;
   esac
 done
@@ -281,7 +300,7 @@ supervisor=$!
 for ((i = 1; i < nodes; i++)); do
   roles="$(roles_of "$i")"
   detached "$launcher" node --roles "$roles" --seed-nodes "$seed" --bind 127.0.0.1 --port 0 \
-    </dev/null >"$logs/node-$i.log" 2>&1 &
+    ${tls[@]+"${tls[@]}"} </dev/null >"$logs/node-$i.log" 2>&1 &
   pids+=("$!")
   names+=("node-$i ($roles)")
 done

@@ -153,6 +153,54 @@ class LocalClusterScriptTest {
   }
 
   /**
+   * With the TLS options (the password from a file) every JVM runs TLS: the script gives them to
+   * the members too, and the run ends. (Given to the supervisor alone, it refused the members'
+   * plain handshakes and the run ended at its join timeout.)
+   */
+  @Test
+  void tlsOptions_goToEveryMember() throws Exception {
+    String marker = "splitemu.test.cluster=" + UUID.randomUUID();
+    Path launcher = launcher(marker, "");
+    TestKeys keys = TestKeys.get();
+    Path password = tmp.resolve("password");
+    Files.writeString(password, keys.password() + "\n");
+    Path dir = tmp.resolve("tls");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                "bash",
+                "../deploy/local-cluster.sh",
+                "--nodes",
+                "2",
+                "../scenarios/quickstart.conf",
+                "--set",
+                "fidelity=timing",
+                "--set",
+                "rounds=1",
+                "--out",
+                dir.toString(),
+                "--tls-keystore",
+                keys.memberKeyStore().toString(),
+                "--tls-truststore=" + keys.trustStore(),
+                "--tls-password-file",
+                password.toString())
+            .redirectOutput(tmp.resolve("tls-out.txt").toFile())
+            .redirectError(tmp.resolve("tls-err.txt").toFile());
+    pb.environment().put("SPLITEMU_LAUNCHER", launcher.toString());
+    pb.environment().put("CI", "true");
+    pb.environment().remove("SPLITEMU_TLS_PASSWORD");
+    Process script = pb.start();
+    try {
+      assertTrue(script.waitFor(3, TimeUnit.MINUTES), "local-cluster.sh did not end in 3 min");
+      String err = Files.readString(tmp.resolve("tls-err.txt"));
+      assertEquals(0, script.exitValue(), err);
+      assertFalse(err.contains("TLS handshake"), err);
+      assertEquals(2, Files.readAllLines(dir.resolve("rounds.csv")).size(), "header and round 1");
+    } finally {
+      stopAndAssertNoJvmLeft(script, marker);
+    }
+  }
+
+  /**
    * A message above {@code splitemu.cluster.maximum-message-size} (100 KiB here, below a batch of
    * activations) is refused by its sender: the run ends at once with one line naming the key, and
    * no JVM is left.
