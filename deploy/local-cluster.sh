@@ -42,6 +42,7 @@ while [ $# -gt 0 ]; do
       echo "folder, named on failure. Ctrl-C or SIGTERM stops the supervisor first (with a"
       echo "checkpoint at the end of the round under way if checkpoint.every is set), then the"
       echo "members; a second Ctrl-C stops the supervisor without it and kills the members."
+      echo "The resume line it prints then is this script's command, with --resume DIR."
       echo "--tls-keystore, --tls-truststore and --tls-password-file go to every member too."
       echo "LOCAL_CLUSTER_SUPERVISOR_GRACE: seconds the supervisor gets after SIGTERM (150)."
       echo "LOCAL_CLUSTER_GRACE: seconds a member gets after SIGTERM (20)."
@@ -293,8 +294,10 @@ detached() {
 }
 
 # The supervisor: the seed, and the JVM whose output is the run's. Its stdin is not the terminal.
-detached "$launcher" run "$scenario" --cluster --port "$seed_port" --min-members "$nodes" "$@" \
-  </dev/null &
+# SPLITEMU_LOCAL_CLUSTER makes the resume line it prints when stopped name this script (with its
+# --nodes), not `run ... --cluster --port P`: its members stop with it.
+detached env SPLITEMU_LOCAL_CLUSTER="$(printf '%q' "$0") --nodes $nodes" \
+  "$launcher" run "$scenario" --cluster --port "$seed_port" --min-members "$nodes" "$@" </dev/null &
 supervisor=$!
 
 for ((i = 1; i < nodes; i++)); do

@@ -95,6 +95,16 @@ public final class ClusterOptions {
     shellOption(b, given, "--seed-nodes", String.join(",", seedNodes));
     shellOption(b, given, "--bind", bind);
     shellOption(b, given, "--port", port);
+    return b + tlsShellOptions(spec);
+  }
+
+  /**
+   * The TLS options of {@link #shellOptions} alone (deploy/local-cluster.sh sets the others itself
+   * and refuses them).
+   */
+  String tlsShellOptions(CommandLine.Model.CommandSpec spec) {
+    CommandLine.ParseResult given = spec.commandLine().getParseResult();
+    StringBuilder b = new StringBuilder();
     shellOption(b, given, "--tls-keystore", tlsKeyStore);
     shellOption(b, given, "--tls-truststore", tlsTrustStore);
     shellOption(b, given, "--tls-password-file", tlsPasswordFile);

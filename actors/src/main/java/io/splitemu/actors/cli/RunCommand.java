@@ -582,9 +582,24 @@ public final class RunCommand implements Callable<Integer> {
    * options as given, and for a cluster run {@code --cluster} with the cluster options as given
    * ({@code --seed-nodes}, {@code --bind}, {@code --port}, TLS, {@code --min-members}), so that it
    * resumes on the same cluster. Before 2026-12-07 a cluster run's line left them out, and pasting
-   * it resumed a lab-scale run in one JVM.
+   * it resumed a lab-scale run in one JVM. The supervisor of deploy/local-cluster.sh ({@link
+   * #LOCAL_CLUSTER_ENV} set) names the script instead, as its members stop with it: before, its
+   * line was {@code run ... --cluster --port P --min-members N}, which waited for members that no
+   * longer ran and failed at its join timeout.
    */
   private String resumeCommand(Path dir) {
+    String script = System.getenv(LOCAL_CLUSTER_ENV);
+    if (cluster && script != null && !script.isBlank()) {
+      // The supervisor of deploy/local-cluster.sh, which stops its members with it: only the
+      // script starts them again (its --nodes, then the run's scenario, sets and TLS options).
+      return script
+          + " "
+          + shellWord(scenario.toString())
+          + resumeSets()
+          + clusterOptions.tlsShellOptions(spec)
+          + " --resume "
+          + shellWord(dir.toString());
+    }
     return launcher()
         + " run "
         + shellWord(scenario.toString())
@@ -597,6 +612,13 @@ public final class RunCommand implements Callable<Integer> {
                 + (minMembers == null ? "" : " --min-members " + minMembers)
             : "");
   }
+
+  /**
+   * The environment variable deploy/local-cluster.sh gives its supervisor: the script's own command
+   * as words for a POSIX shell ({@code deploy/local-cluster.sh --nodes N}), which a cluster run's
+   * resume command then starts with instead of {@code splitemu run}.
+   */
+  static final String LOCAL_CLUSTER_ENV = "SPLITEMU_LOCAL_CLUSTER";
 
   /** {@code sets} as {@code --set} options for a POSIX shell, each value quoted where it needs. */
   static String shellSets(List<String> sets) {

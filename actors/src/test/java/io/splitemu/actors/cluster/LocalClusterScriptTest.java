@@ -121,8 +121,14 @@ class LocalClusterScriptTest {
       Matcher stopped =
           Pattern.compile(
                   "splitemu: stopped by SIGTERM after round (\\d+); checkpoint (\\S+); resume with:"
-                      + " splitemu run \\S+ --set fidelity=timing .* --resume "
-                      + Pattern.quote(dir.toString()))
+                      // The script's own command: the run's (--cluster --port P) would wait for
+                      // members that stopped with it.
+                      + Pattern.quote(
+                          " ../deploy/local-cluster.sh --nodes 3 ../scenarios/quickstart.conf"
+                              + " --set fidelity=timing --set rounds=2000 --set checkpoint.every=1"
+                              + " --resume "
+                              + dir)
+                      + "\n")
               .matcher(said);
       assertTrue(stopped.find(), said);
       int round = Integer.parseInt(stopped.group(1));
