@@ -9,6 +9,7 @@ line per problem and exits 1 if there is any, else prints "ok" and exits 0.
     python3 deploy/check-static.py
 """
 
+import copy
 import os
 import re
 import sys
@@ -148,6 +149,105 @@ def check_node_metrics(where, args, metrics_default):
         problem(where, "node needs --metrics-bind 0.0.0.0 in a container (else 127.0.0.1)")
 
 
+TLS_OPTIONS = ("--tls-keystore", "--tls-truststore", "--tls-password-file")
+# The TLS override of docker-compose.yml and the TLS overlay of k8s/.
+COMPOSE_TLS = "docker-compose.tls.yml"
+K8S_TLS = "k8s-tls"
+
+
+def check_tls_all_or_none(where, args_by_member):
+    """A TLS cluster needs TLS on every member (a plain member and a TLS one cannot talk), and TLS
+    needs both stores."""
+    with_tls = sorted(n for n, a in args_by_member.items() if any(option(a, o) for o in TLS_OPTIONS))
+    without = sorted(n for n in args_by_member if n not in with_tls)
+    if with_tls and without:
+        problem(
+            where,
+            f"TLS options on {with_tls} but not on {without}: every member of a TLS cluster needs"
+            " them, the supervisor included (a member without TLS cannot connect)",
+        )
+    for n in with_tls:
+        a = args_by_member[n]
+        if not option(a, "--tls-keystore") or not option(a, "--tls-truststore"):
+            problem(where, f"{n}: TLS needs both --tls-keystore and --tls-truststore")
+
+
+def compose_secret_targets(svc):
+    """The container paths of a compose service's secrets (short syntax: /run/secrets/NAME)."""
+    out = {}
+    for sec in svc.get("secrets") or []:
+        if isinstance(sec, dict):
+            target = str(sec.get("target") or sec.get("source"))
+            name = sec.get("source")
+        else:
+            target, name = str(sec), str(sec)
+        out[target if target.startswith("/") else "/run/secrets/" + target] = name
+    return out
+
+
+def check_compose_tls_paths(where, members, top_secrets):
+    """Every TLS file a member is given is in its container: a secret it is given (defined with a
+    file at the top level) or under one of its volumes."""
+    for n, svc in members.items():
+        args = [str(a) for a in svc.get("command") or []]
+        secrets = compose_secret_targets(svc)
+        targets = [split_volume(v)[1] for v in svc.get("volumes", [])]
+        for o in TLS_OPTIONS:
+            path = option(args, o)
+            if path is None:
+                continue
+            if path in secrets:
+                if "file" not in (top_secrets.get(secrets[path]) or {}):
+                    problem(where, f"{n}: secret {secrets[path]} ({o}) is not defined with a file under secrets:")
+            elif not any(t and path.startswith(t.rstrip("/") + "/") for t in targets):
+                problem(where, f"{n}: {o} {path} is neither a secret it is given nor in one of its volumes")
+
+
+def without_tls(args):
+    """An argument list without its TLS options and their values."""
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a in TLS_OPTIONS:
+            skip = True
+        elif not any(a.startswith(o + "=") for o in TLS_OPTIONS):
+            out.append(a)
+    return out
+
+
+def check_compose_tls(base_members, base_doc):
+    """docker-compose.tls.yml, the TLS override: with docker-compose.yml, every member (the
+    supervisor included) has TLS, its files mounted as secrets, and each command is the base file's
+    with the TLS options added (compose replaces a command: the override repeats it)."""
+    path = os.path.join(DEPLOY, COMPOSE_TLS)
+    if not os.path.exists(path):
+        return
+    where = COMPOSE_TLS
+    doc = yaml.safe_load(read(path)) or {}
+    if not str(doc.get("version", "")).startswith("3"):
+        problem(where, "needs version 3.x, as docker-compose.yml")
+    over = doc.get("services") or {}
+    for n in over:
+        if n not in base_members:
+            problem(where, f"{n} is not a splitemu member of docker-compose.yml")
+    merged = {}
+    for n, svc in base_members.items():
+        o = over.get(n) or {}
+        m = dict(svc)
+        if "command" in o:
+            got = [str(a) for a in o["command"]]
+            if without_tls(got) != [str(a) for a in svc.get("command") or []]:
+                problem(where, f"{n}: command must be docker-compose.yml's followed by the TLS options")
+            m["command"] = got
+        m["secrets"] = list(svc.get("secrets") or []) + list(o.get("secrets") or [])
+        merged[n] = m
+    check_tls_all_or_none(where, {n: [str(a) for a in m.get("command") or []] for n, m in merged.items()})
+    top = dict(base_doc.get("secrets") or {})
+    top.update(doc.get("secrets") or {})
+    check_compose_tls_paths(where, merged, top)
+
+
 def check_compose(metrics_default):
     where = "docker-compose.yml"
     doc = yaml.safe_load(read(os.path.join(DEPLOY, where)))
@@ -254,6 +354,9 @@ def check_compose(metrics_default):
                 " deploy.resources.limits.memory, the same (else it is a share of the host's memory)",
             )
     check_compose_mounts(where, members, sup, scenario)
+    check_tls_all_or_none(where, {n: [str(a) for a in s.get("command") or []] for n, s in members.items()})
+    check_compose_tls_paths(where, members, doc.get("secrets") or {})
+    check_compose_tls(members, doc)
     check_member_roles(where, roles)
     for n, s in members.items():
         if s.get("ports"):
@@ -556,6 +659,11 @@ def check_k8s(metrics_default):
                 roles[f"{d['metadata']['name']}-{i}"] = rs
         else:
             problem(where, f"args must start with run or node, not {args[:1]}")
+    check_tls_all_or_none("k8s", {w: a for w, a, _, _, _ in members})
+    for f, d in workloads:
+        check_k8s_tls_paths(f"k8s/{f}", d["spec"]["template"]["spec"])
+    base = {(d["kind"], d["metadata"]["name"]): (f, d) for f, d in workloads}
+    check_k8s_tls(base)
     if sup is None:
         problem("k8s", "no supervisor (args starting with run)")
         return
@@ -624,6 +732,113 @@ def check_k8s(metrics_default):
                 problem(w, f"the volume at {path} must be the supervisor's, {vols.get(want_name)}")
             elif path not in ro:
                 problem(w, f"{path} must be mounted readOnly")
+
+
+def check_k8s_tls_paths(where, pod):
+    """Every TLS file the container is given is in a mounted volume, read-only, and a Secret's file
+    the pod's user can read: the Secret's files belong to root, so its defaultMode must let the
+    group read them and the pod's fsGroup be that group (or let everyone read them)."""
+    c = pod["containers"][0]
+    args = [str(a) for a in c.get("args", [])]
+    vols = {v["name"]: v for v in pod.get("volumes", [])}
+    sc = pod.get("securityContext") or {}
+    for o in TLS_OPTIONS:
+        path = option(args, o)
+        if path is None:
+            continue
+        m = next(
+            (m for m in c.get("volumeMounts", []) if path.startswith(m["mountPath"].rstrip("/") + "/")),
+            None,
+        )
+        if m is None:
+            problem(where, f"{o} {path} is in no mounted volume")
+            continue
+        if m.get("readOnly") is not True:
+            problem(where, f"{o}: the volume at {m['mountPath']} must be mounted readOnly")
+        secret = (vols.get(m["name"]) or {}).get("secret")
+        if secret is None:
+            continue
+        items = secret.get("items")
+        rel = path[len(m["mountPath"].rstrip("/")) + 1 :]
+        if items is not None and rel not in {i.get("path") for i in items}:
+            problem(where, f"{o} {path}: Secret {secret.get('secretName')} has no item at {rel}")
+        mode = secret.get("defaultMode", 0o644)
+        if not (mode & 0o004 or (mode & 0o040 and sc.get("fsGroup") is not None)):
+            problem(
+                where,
+                f"{o} {path}: a Secret's files belong to root: give the volume a defaultMode"
+                f" the group may read (0440, not {oct(mode)[2:].zfill(4)}) and the pod an fsGroup"
+                " (the files' group), so that the pod's user can read them",
+            )
+
+
+def json_patch(doc, ops, where):
+    """Applies the add and replace operations of a JSON patch (RFC 6902) to doc, in place."""
+    for op in ops or []:
+        parts = [p.replace("~1", "/").replace("~0", "~") for p in op.get("path", "").split("/")[1:]]
+        node = doc
+        try:
+            for p in parts[:-1]:
+                node = node[int(p)] if isinstance(node, list) else node[p]
+            last = parts[-1]
+            if op.get("op") not in ("add", "replace"):
+                problem(where, f"patch operation {op.get('op')} is not checked here")
+            elif isinstance(node, list):
+                if last == "-":
+                    node.append(op["value"])
+                elif op["op"] == "add":
+                    node.insert(int(last), op["value"])
+                else:
+                    node[int(last)] = op["value"]
+            else:
+                node[last] = op["value"]
+        except (KeyError, IndexError, ValueError, TypeError):
+            problem(where, f"patch path {op.get('path')} is not in the manifest")
+
+
+def overlay_workloads(name, base):
+    """The workloads of overlay deploy/NAME: those of the one folder its resources name (k8s/,
+    whose workloads are base, keyed by (kind, name), or another overlay), with its patches (a JSON
+    patch, in a file or inline, on one target) applied; None if there is no such overlay."""
+    kdir = os.path.join(DEPLOY, name)
+    if not os.path.exists(os.path.join(kdir, "kustomization.yaml")):
+        return None
+    where = f"{name}/kustomization.yaml"
+    kust = yaml.safe_load(read(os.path.join(kdir, "kustomization.yaml"))) or {}
+    res = [os.path.normpath(os.path.join(kdir, r)) for r in kust.get("resources", [])]
+    if len(res) != 1 or os.path.dirname(res[0]) != DEPLOY:
+        problem(where, "resources must be one folder of deploy/: k8s or an overlay of it")
+        return None
+    parent = os.path.basename(res[0])
+    under = {k: copy.deepcopy(d) for k, (f, d) in base.items()} if parent == "k8s" else overlay_workloads(parent, base)
+    if under is None:
+        problem(where, f"resources: ../{parent} is not k8s or an overlay of it")
+        return None
+    for pt in kust.get("patches", []):
+        t = pt.get("target") or {}
+        key = (t.get("kind"), t.get("name"))
+        if key not in under:
+            problem(where, f"patch target {key} is not a workload of k8s/")
+            continue
+        ops = yaml.safe_load(pt["patch"] if "patch" in pt else read(os.path.join(kdir, pt["path"])))
+        json_patch(under[key], ops, f"{name}/{pt.get('path', 'kustomization.yaml')}")
+    return under
+
+
+def workload_args(d):
+    return [str(a) for a in d["spec"]["template"]["spec"]["containers"][0].get("args", [])]
+
+
+def check_k8s_tls(base):
+    """k8s-tls/, the TLS overlay of k8s/: its patches, applied to k8s/'s workloads, give every
+    member (the supervisor Job included) TLS, with its files in a read-only Secret volume the
+    pod's user can read."""
+    patched = overlay_workloads(K8S_TLS, base)
+    if patched is None:
+        return
+    check_tls_all_or_none(K8S_TLS, {f"{k[0]} {k[1]}": workload_args(d) for k, d in patched.items()})
+    for k, d in patched.items():
+        check_k8s_tls_paths(f"{K8S_TLS}: {k[0]} {k[1]}", d["spec"]["template"]["spec"])
 
 
 def selects(sel, labels):

@@ -506,6 +506,96 @@ class DeployFilesTest {
         "k8s: --seed-nodes splitemu-edge-hops-0.splitemu-cluster:7355 must be two or more");
   }
 
+  /**
+   * The TLS variants, deploy/docker-compose.tls.yml over docker-compose.yml and the overlay
+   * deploy/k8s-tls over k8s/, pass their tools and give every member, the supervisor included, the
+   * three TLS options (the secrets' files are made by the user, not in the repository).
+   */
+  @Test
+  void tlsVariantsBuildWithTheirTools_andGiveEveryMemberTls() throws Exception {
+    String compose = tool("docker-compose", "docker-compose");
+    Result merged =
+        exec(DEPLOY, compose, "-f", "docker-compose.yml", "-f", "docker-compose.tls.yml", "config");
+    assertEquals(
+        0, merged.code(), "docker-compose ... -f docker-compose.tls.yml config: " + merged);
+    assertEquals(4, count(merged.output(), "- --tls-password-file\n"), merged.output());
+    assertEquals(4, count(merged.output(), "- source: splitemu-keystore\n"), merged.output());
+    String kubectl = tool("kubectl", "kubernetes-client");
+    Result built = exec(ROOT, kubectl, "kustomize", "deploy/k8s-tls");
+    assertEquals(0, built.code(), "kubectl kustomize deploy/k8s-tls: " + built.output());
+    assertEquals(3, count(built.output(), "- --tls-password-file\n"), built.output());
+    assertEquals(3, count(built.output(), "secretName: splitemu-tls\n"), built.output());
+    assertEquals(3, count(built.output(), "fsGroup: 10001\n"), built.output());
+  }
+
+  /**
+   * TLS on some members only (a plain member cannot connect to a TLS one), a TLS file a member is
+   * given but that is not in its container, a Secret's files the pod's user cannot read, and a
+   * compose override whose command drifted from docker-compose.yml's are each reported.
+   */
+  @Test
+  void tlsOnSomeMembersOrUnmountedIsReported(@TempDir Path tmp) throws Exception {
+    String python = python();
+    Path copy = copyOfDeploy(tmp);
+    Path d = copy.resolve("deploy");
+    // The override without the supervisor's command: it would run plain TCP.
+    String tls = Files.readString(d.resolve("docker-compose.tls.yml"));
+    Files.writeString(
+        d.resolve("docker-compose.tls.yml"),
+        tls.substring(0, tls.indexOf("  supervisor:\n"))
+            + tls.substring(tls.indexOf("  edge-hops:\n")));
+    // devices-2 without its secrets; devices-1's command no longer the base file's.
+    edit(
+        d.resolve("docker-compose.tls.yml"),
+        "      - devices-2\n      - --port\n      - \"7355\"\n      - --metrics-port\n"
+            + "      - \"9464\"\n      - --metrics-bind\n      - 0.0.0.0\n"
+            + "      - --tls-keystore\n      - /run/secrets/splitemu-keystore\n"
+            + "      - --tls-truststore\n      - /run/secrets/splitemu-truststore\n"
+            + "      - --tls-password-file\n      - /run/secrets/splitemu-tls-password\n"
+            + "    secrets: [splitemu-keystore, splitemu-truststore, splitemu-tls-password]\n",
+        "      - devices-2\n      - --port\n      - \"7355\"\n      - --metrics-port\n"
+            + "      - \"9464\"\n      - --metrics-bind\n      - 0.0.0.0\n"
+            + "      - --tls-keystore\n      - /run/secrets/splitemu-keystore\n"
+            + "      - --tls-truststore\n      - /run/secrets/splitemu-truststore\n"
+            + "      - --tls-password-file\n      - /run/secrets/splitemu-tls-password\n");
+    edit(
+        d.resolve("docker-compose.tls.yml"),
+        "      - --bind\n      - devices-1\n",
+        "      - --bind\n      - devices-one\n");
+    // The overlay leaves the devices StatefulSet plain; its Secret readable by root alone; the
+    // password file outside the Secret's mount.
+    edit(
+        d.resolve("k8s-tls/kustomization.yaml"),
+        "  - path: tls-patch.yaml\n    target:\n      kind: StatefulSet\n"
+            + "      name: splitemu-devices\n",
+        "");
+    edit(d.resolve("k8s-tls/tls-patch.yaml"), "defaultMode: 288", "defaultMode: 256");
+    edit(
+        d.resolve("k8s-tls/tls-patch.yaml"),
+        "value: /var/run/secrets/splitemu-tls/password",
+        "value: /etc/splitemu-password");
+    assertReported(
+        copy,
+        python,
+        "docker-compose.tls.yml: TLS options on ['devices-1', 'devices-2', 'edge-hops'] but not on"
+            + " ['supervisor']",
+        "docker-compose.tls.yml: devices-2: --tls-keystore /run/secrets/splitemu-keystore is"
+            + " neither a secret it is given nor in one of its volumes",
+        "docker-compose.tls.yml: devices-1: command must be docker-compose.yml's followed by the"
+            + " TLS options",
+        "k8s-tls: TLS options on ['Job splitemu-supervisor', 'StatefulSet splitemu-edge-hops'] but"
+            + " not on ['StatefulSet splitemu-devices']",
+        "k8s-tls: Job splitemu-supervisor: --tls-keystore /var/run/secrets/splitemu-tls/member.p12:"
+            + " a Secret's files belong to root: give the volume a defaultMode the group may read"
+            + " (0440, not 0400)",
+        "k8s-tls: StatefulSet splitemu-edge-hops: --tls-password-file /etc/splitemu-password is in"
+            + " no mounted volume");
+  }
+
+  private static int count(String text, String regex) {
+    return (int) Pattern.compile(regex).matcher(text).results().count();
+  }
+
   @Test
   void localClusterScriptRefusesBadArgumentsInOneLine(@TempDir Path tmp) throws Exception {
     String bash = tool("bash", "bash");
