@@ -664,6 +664,7 @@ def check_k8s(metrics_default):
         check_k8s_tls_paths(f"k8s/{f}", d["spec"]["template"]["spec"])
     base = {(d["kind"], d["metadata"]["name"]): (f, d) for f, d in workloads}
     check_k8s_tls(base)
+    check_k8s_resume(base)
     if sup is None:
         problem("k8s", "no supervisor (args starting with run)")
         return
@@ -839,6 +840,51 @@ def check_k8s_tls(base):
     check_tls_all_or_none(K8S_TLS, {f"{k[0]} {k[1]}": workload_args(d) for k, d in patched.items()})
     for k, d in patched.items():
         check_k8s_tls_paths(f"{K8S_TLS}: {k[0]} {k[1]}", d["spec"]["template"]["spec"])
+
+
+def check_k8s_resume(base):
+    """k8s-resume/ and k8s-tls-resume/: the supervisor Job of k8s/ (of k8s-tls/) with --resume and
+    the results folder, from an environment variable set from a ConfigMap (made by hand: the
+    folder's name is the stopped run's); every other workload as in its base, so that applying the
+    Job alone resumes on the members running."""
+    for name, under in (("k8s-resume", None), ("k8s-tls-resume", K8S_TLS)):
+        got = overlay_workloads(name, base)
+        if got is None:
+            continue
+        want = {k: copy.deepcopy(d) for k, (f, d) in base.items()} if under is None else overlay_workloads(under, base)
+        kust = yaml.safe_load(read(os.path.join(DEPLOY, name, "kustomization.yaml"))) or {}
+        if os.path.normpath(os.path.join(DEPLOY, name, kust.get("resources", [""])[0])) != os.path.join(DEPLOY, under or "k8s"):
+            problem(f"{name}/kustomization.yaml", f"resources must be ../{under or 'k8s'}")
+        check_tls_all_or_none(name, {f"{k[0]} {k[1]}": workload_args(d) for k, d in got.items()})
+        for k, d in got.items():
+            args = workload_args(d)
+            if k[0] != "Job":
+                if want is not None and d != want.get(k):
+                    problem(name, f"{k[0]} {k[1]} must be as in ../{under or 'k8s'} (only the Job resumes)")
+                continue
+            if want is not None and without_resume(args) != workload_args(want[k]):
+                problem(name, f"Job {k[1]}: args must be ../{under or 'k8s'}'s followed by --resume DIR")
+            value = option(args, "--resume")
+            var = re.fullmatch(r"\$\((\w+)\)", value or "")
+            env = {e["name"]: e for e in d["spec"]["template"]["spec"]["containers"][0].get("env", [])}
+            ref = (env.get(var.group(1), {}).get("valueFrom") or {}).get("configMapKeyRef") if var else None
+            if not value:
+                problem(name, f"Job {k[1]}: no --resume DIR")
+            elif var and not ref:
+                problem(name, f"Job {k[1]}: --resume {value} needs env {var.group(1)} from a configMapKeyRef")
+
+
+def without_resume(args):
+    """An argument list without --resume and its value."""
+    out, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a == "--resume":
+            skip = True
+        elif not a.startswith("--resume="):
+            out.append(a)
+    return out
 
 
 def selects(sel, labels):

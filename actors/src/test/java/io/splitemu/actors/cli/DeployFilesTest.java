@@ -526,12 +526,23 @@ class DeployFilesTest {
     assertEquals(3, count(built.output(), "- --tls-password-file\n"), built.output());
     assertEquals(3, count(built.output(), "secretName: splitemu-tls\n"), built.output());
     assertEquals(3, count(built.output(), "fsGroup: 10001\n"), built.output());
+    for (String overlay : List.of("deploy/k8s-resume", "deploy/k8s-tls-resume")) {
+      Result resume = exec(ROOT, kubectl, "kustomize", overlay);
+      assertEquals(0, resume.code(), "kubectl kustomize " + overlay + ": " + resume.output());
+      assertEquals(
+          1, count(resume.output(), "- --resume\n *- \\$\\(SPLITEMU_RESUME\\)\n"), overlay);
+      assertEquals(
+          overlay.contains("tls") ? 3 : 0,
+          count(resume.output(), "- --tls-password-file\n"),
+          overlay);
+    }
   }
 
   /**
    * TLS on some members only (a plain member cannot connect to a TLS one), a TLS file a member is
    * given but that is not in its container, a Secret's files the pod's user cannot read, and a
-   * compose override whose command drifted from docker-compose.yml's are each reported.
+   * compose override whose command drifted from docker-compose.yml's are each reported; so are a
+   * resume overlay whose --resume variable is set from nothing and one on the wrong base.
    */
   @Test
   void tlsOnSomeMembersOrUnmountedIsReported(@TempDir Path tmp) throws Exception {
@@ -574,9 +585,17 @@ class DeployFilesTest {
         d.resolve("k8s-tls/tls-patch.yaml"),
         "value: /var/run/secrets/splitemu-tls/password",
         "value: /etc/splitemu-password");
+    edit(
+        d.resolve("k8s-resume/kustomization.yaml"),
+        "      - op: add\n        path: /spec/template/spec/containers/0/env/-\n",
+        "      - op: add\n        path: /metadata/labels/x\n");
+    edit(d.resolve("k8s-tls-resume/kustomization.yaml"), "  - ../k8s-tls\n", "  - ../k8s\n");
     assertReported(
         copy,
         python,
+        "k8s-resume: Job splitemu-supervisor: --resume $(SPLITEMU_RESUME) needs env SPLITEMU_RESUME"
+            + " from a configMapKeyRef",
+        "k8s-tls-resume/kustomization.yaml: resources must be ../k8s-tls",
         "docker-compose.tls.yml: TLS options on ['devices-1', 'devices-2', 'edge-hops'] but not on"
             + " ['supervisor']",
         "docker-compose.tls.yml: devices-2: --tls-keystore /run/secrets/splitemu-keystore is"
