@@ -815,9 +815,9 @@ public final class ClusterMember {
     }
     ActorRef<EdgeServer.Command> server =
         ctx.spawn(
-            Behaviors.supervise(
-                    EdgeServer.create(h.setup().server(), new PacingLag(), m.recorder()))
-                .onFailure(Exception.class, SupervisorStrategy.stop().withLoggingEnabled(false)),
+            Supervisor.quietStop(
+                EdgeServer.create(h.setup().server(), new PacingLag(), m.recorder()),
+                Exception.class),
             "edge-server-" + m.run());
     ctx.watch(server);
     m.supervisor().tell(new Supervisor.ServerPlaced(server));

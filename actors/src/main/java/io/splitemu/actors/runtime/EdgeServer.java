@@ -26,7 +26,6 @@ import java.util.function.UnaryOperator;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.ChildFailed;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -265,14 +264,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
         (ActorRef) ctx.messageAdapter(Barrier.Outcome.class, o -> new WrappedOutcome(o));
     // A refused model (NaN weights) stops the aggregator quietly; onAggregatorFailed passes the
     // reason up, so the run ends with it instead of waiting for an average that never comes.
-    this.aggregator =
-        ctx.spawn(
-            Behaviors.supervise(Aggregator.create())
-                .onFailure(
-                    IllegalArgumentException.class,
-                    SupervisorStrategy.stop().withLoggingEnabled(false)),
-            "aggregator");
-    ctx.watch(aggregator);
+    this.aggregator = Supervisor.watchedDevice(ctx, Aggregator.create(), "aggregator");
     this.averagedAdapter = ctx.messageAdapter(Aggregator.Averaged.class, WrappedAveraged::new);
     this.chunks = Chunks.get(ctx.getSystem());
   }

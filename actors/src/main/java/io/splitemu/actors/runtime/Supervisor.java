@@ -464,16 +464,21 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    */
   static <T> ActorRef<T> watched(ActorContext<?> ctx, Behavior<T> behavior, String name) {
     // The watchdog's own message is the one line to show, so it stops the child quietly too.
-    ActorRef<T> ref =
-        ctx.spawn(
-            Behaviors.supervise(
-                    Behaviors.supervise(behavior)
-                        .onFailure(
-                            IllegalArgumentException.class,
-                            SupervisorStrategy.stop().withLoggingEnabled(false)))
-                .onFailure(
-                    WatchdogExpired.class, SupervisorStrategy.stop().withLoggingEnabled(false)),
-            name);
+    return spawnWatched(
+        ctx,
+        quietStop(quietStop(behavior, IllegalArgumentException.class), WatchdogExpired.class),
+        name);
+  }
+
+  /** {@code behavior}, stopped without a logged stack trace when it throws a {@code failure}. */
+  static <T> Behavior<T> quietStop(Behavior<T> behavior, Class<? extends Throwable> failure) {
+    return Behaviors.supervise(behavior)
+        .onFailure(failure, SupervisorStrategy.stop().withLoggingEnabled(false));
+  }
+
+  private static <T> ActorRef<T> spawnWatched(
+      ActorContext<?> ctx, Behavior<T> behavior, String name) {
+    ActorRef<T> ref = ctx.spawn(behavior, name);
     ctx.watch(ref);
     return ref;
   }
@@ -485,27 +490,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * the file. The rows written until then stay on disk, each whole.
    */
   static Behavior<Recorder.Command> quietOnWriteFailure(Behavior<Recorder.Command> recorder) {
-    return Behaviors.supervise(recorder)
-        .onFailure(
-            java.io.UncheckedIOException.class,
-            SupervisorStrategy.stop().withLoggingEnabled(false));
+    return quietStop(recorder, java.io.UncheckedIOException.class);
   }
 
   /**
-   * A device the supervisor (or a cluster member) watches, as {@link #watched} but with one
-   * interceptor: only the edge server throws {@link WatchdogExpired}, so a device needs only the
-   * quiet stop on a refused tensor (each interceptor is ~250 bytes of a million devices, issue 16).
+   * A device the supervisor (or a cluster member) watches, or the aggregator an edge server
+   * watches, as {@link #watched} but with one interceptor: only the edge server throws {@link
+   * WatchdogExpired}, so a device needs only the quiet stop on a refused tensor (each interceptor
+   * is ~250 bytes of a million devices, issue 16).
    */
   static <T> ActorRef<T> watchedDevice(ActorContext<?> ctx, Behavior<T> behavior, String name) {
-    ActorRef<T> ref =
-        ctx.spawn(
-            Behaviors.supervise(behavior)
-                .onFailure(
-                    IllegalArgumentException.class,
-                    SupervisorStrategy.stop().withLoggingEnabled(false)),
-            name);
-    ctx.watch(ref);
-    return ref;
+    return spawnWatched(ctx, quietStop(behavior, IllegalArgumentException.class), name);
   }
 
   private Behavior<Command> onChildFailed(ChildFailed f) {
