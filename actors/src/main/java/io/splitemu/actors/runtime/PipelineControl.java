@@ -552,7 +552,7 @@ public final class PipelineControl {
       }
     }
     if (drainEvery) {
-      epochStart = runStart();
+      epochStart = runStart(new ArrayList<>(participants), Map.of());
       epochStartPlan = plan;
     }
     Materializer materializer = Materializer.createMaterializer(ctx);
@@ -1007,10 +1007,6 @@ public final class PipelineControl {
   private String noPlacement;
 
   /**
-   * The state at the run's start, as a drained boundary before epoch 1 would hold it: every
-   * device's processor free at 0 and its links untouched, every hop fresh.
-   */
-  /**
    * The run's state before epoch 1 (docs/runtime.md, "Crashes", "Before the first checkpoint"):
    * every device takes part and starts epoch 1 at 0, its processor free and its links as built,
    * every hop fresh. Null without a server or supervisor crash.
@@ -1025,30 +1021,21 @@ public final class PipelineControl {
   }
 
   private State initialState() {
-    List<DeviceState> ds = new ArrayList<>();
     List<Integer> all = new ArrayList<>();
     Map<Integer, Long> starts = new TreeMap<>();
     for (int d = 0; d < plan.devices(); d++) {
-      ds.add(
-          new DeviceState(
-              d,
-              false,
-              0,
-              setup.uplinks().get(d).saveState(),
-              setup.downlinks().get(d).saveState()));
       all.add(d);
       starts.put(d, 0L);
     }
-    List<ComputeHop.State> hs = new ArrayList<>();
-    for (PipelinePlan.Lane lane : plan.lanes()) {
-      for (int h = 0; h < lane.hops().size(); h++) {
-        hs.add(new ComputeHop.State(1, 0, 0, 0, 0, List.of(), 0, List.of()));
-      }
-    }
-    return new State(0, 0, all, starts, ds, hs, Map.of(), Map.of());
+    return runStart(all, starts);
   }
 
-  private State runStart() {
+  /**
+   * The state at the run's start, as a drained boundary before epoch 1 would hold it: every
+   * device's processor free at 0 and its links untouched, every hop fresh; {@code who} take part,
+   * starting epoch 1 at {@code startNs}.
+   */
+  private State runStart(List<Integer> who, Map<Integer, Long> startNs) {
     List<DeviceState> ds = new ArrayList<>();
     for (int d = 0; d < plan.devices(); d++) {
       ds.add(
@@ -1065,7 +1052,7 @@ public final class PipelineControl {
         hs.add(new ComputeHop.State(1, 0, 0, 0, 0, List.of(), 0, List.of()));
       }
     }
-    return new State(0, 0, new ArrayList<>(participants), Map.of(), ds, hs, Map.of(), Map.of());
+    return new State(0, 0, who, startNs, ds, hs, Map.of(), Map.of());
   }
 
   /**
