@@ -1709,7 +1709,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             }
           }
         }
-        recordRecovery(i, f, nowNs, "");
+        recordRecovery(i, f, nowNs);
       }
     }
   }
@@ -1835,7 +1835,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           // A window from a round not started yet ends before it starts: empty, no recovery row.
           && !(f.start().atRoundStart() && f.start().round() > round)
           && faultsEnded.add(i)) {
-        recordRecovery(i, f, f.end().atNs(), "");
+        recordRecovery(i, f, f.end().atNs());
       }
     }
   }
@@ -1858,12 +1858,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
   }
 
-  private void recordRecovery(int i, Settings.Fault f, long ns, String extra) {
+  private void recordRecovery(int i, Settings.Fault f, long ns) {
     if (SupervisorSetup.Crash.ownRows(f.kind())) {
       return;
     }
     for (String subject : FaultPlan.subjects(f)) {
-      recordRecoveryOf(i, f, subject, ns, "fault over" + extra);
+      recordRecoveryOf(i, f, subject, ns, "fault over");
     }
   }
 
