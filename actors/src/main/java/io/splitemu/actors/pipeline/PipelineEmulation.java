@@ -130,7 +130,7 @@ public final class PipelineEmulation {
                         Emulation.withLinkFaults(s, links(plan, plan.downlinkBps()), false))
                     // Only the hangs without an end: the devices take the other silences (a hang
                     // with an end, a crash) from the faults themselves (PipelineControl.role).
-                    .withHangs(Emulation.hangs(s, true), s.barrierDeadline().toNanos())
+                    .withHangs(Emulation.hangs(s.faults(), true), s.barrierDeadline().toNanos())
                     .recording(writer, listener, s.faults())
                     .withBarrierTimeout(s.barrierTimeout()),
                 crashes,

@@ -1320,7 +1320,7 @@ public final class Emulation {
     SupervisorSetup.ComputeFactors factors = computeFactors(s);
     long serverParamBytes = profile.totalParamBytes() - profile.deviceParamBytes(cut);
     long peakServer = s.scheme().equals("sfl-v1") ? serverParamBytes * n : serverParamBytes;
-    List<SupervisorSetup.Hang> hangs = hangs(s, false);
+    List<SupervisorSetup.Hang> hangs = hangs(s.faults(), false);
     FaultPlan faultPlan = FaultPlan.of(s);
     org.nd4j.linalg.api.ndarray.INDArray initial = full ? split.slice(0).params() : null;
     CpslSetup cpsl = CpslSettings.isCpsl(s.scheme()) ? CpslSetup.of(s, profile, model) : null;
@@ -1364,11 +1364,12 @@ public final class Emulation {
   }
 
   /**
-   * The scenario's faults as the supervisor's hangs; with {@code endlessOnly} those without end.
+   * The device-hangs of {@code faults} as the supervisor's hangs; with {@code endlessOnly} those
+   * without end.
    */
-  public static List<SupervisorSetup.Hang> hangs(Settings s, boolean endlessOnly) {
+  public static List<SupervisorSetup.Hang> hangs(List<Settings.Fault> faults, boolean endlessOnly) {
     List<SupervisorSetup.Hang> hangs = new ArrayList<>();
-    for (Settings.Fault f : s.faults()) {
+    for (Settings.Fault f : faults) {
       if (!f.kind().equals("device-hang") || endlessOnly && f.end() != null) {
         continue;
       }
@@ -1404,7 +1405,7 @@ public final class Emulation {
     ChainModel global = full ? ModelZoo.create(s.model().name(), modelOptions(s)) : null;
     double[] flops = perDevice(s.devices().flops(), n, s.seed(), "devices/flops");
     int[][] shards = full ? splitShards(s, partition) : new int[n][];
-    List<SupervisorSetup.Hang> hangs = hangs(s, false);
+    List<SupervisorSetup.Hang> hangs = hangs(s.faults(), false);
     FaultPlan faultPlan = FaultPlan.of(s);
     // A crash restores in-process: the policy and probes a restarted process would build.
     java.util.function.Supplier<SupervisorSetup.Split> freshSplit =

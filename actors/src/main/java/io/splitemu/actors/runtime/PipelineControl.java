@@ -380,17 +380,7 @@ public final class PipelineControl {
    */
   static List<Settings.Fault> silenceFaults(
       List<Settings.Fault> faults, List<SupervisorSetup.Hang> hangs) {
-    Set<SupervisorSetup.Hang> listed = new HashSet<>();
-    for (Settings.Fault f : faults) {
-      if (f.kind().equals("device-hang") && f.end() == null) {
-        for (int d : f.devices()) {
-          listed.add(
-              f.start().atRoundStart()
-                  ? new SupervisorSetup.Hang(d, f.start().round())
-                  : SupervisorSetup.Hang.at(d, f.start().atNs()));
-        }
-      }
-    }
+    Set<SupervisorSetup.Hang> listed = new HashSet<>(Emulation.hangs(faults, true));
     List<SupervisorSetup.Hang> more = hangs.stream().filter(h -> !listed.contains(h)).toList();
     if (more.isEmpty()) {
       return faults;
