@@ -551,9 +551,9 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
     } else if (c instanceof Arrived m) {
       return onArrived(m);
     } else if (Hang.INSTANCE.equals(c)) {
-      return onHang();
+      return silenced("stops answering");
     } else if (c instanceof HangAt m) {
-      return onHangAt(m);
+      return hangAt(m.atNs());
     } else if (c instanceof Crash m) {
       return onCrash(m);
     } else if (c instanceof Rearm m) {
@@ -811,35 +811,30 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
     cut = newCut;
   }
 
-  private Behavior<Command> onHang() {
-    getContext().getLog().info("device {} stops answering (fault)", setup.id());
+  /** The device goes silent now ({@code how} it does, for the log). */
+  private Behavior<Command> silenced(String how) {
+    getContext().getLog().info("device {} {} (fault)", setup.id(), how);
     hung = true;
     hangBeforeCutNs = NOT_CUT; // silent by its own fault now
     return this;
   }
 
-  private Behavior<Command> onHangAt(HangAt m) {
-    hangAtNs = Math.min(hangAtNs, m.atNs());
+  /** The device goes silent at {@code atNs} (a hang's or crash's instant). */
+  private Behavior<Command> hangAt(long atNs) {
+    hangAtNs = Math.min(hangAtNs, atNs);
     if (hangBeforeCutNs != NOT_CUT) {
-      hangBeforeCutNs = Math.min(hangBeforeCutNs, m.atNs());
+      hangBeforeCutNs = Math.min(hangBeforeCutNs, atNs);
     }
     return this;
   }
 
   private Behavior<Command> onCrash(Crash m) {
     if (m.atNs() < 0) {
-      getContext().getLog().info("device {} crashes (fault)", setup.id());
-      hung = true;
       crashed = true;
-      hangBeforeCutNs = NOT_CUT;
-      return this;
+      return silenced("crashes");
     }
     crashAtNs = Math.min(crashAtNs, m.atNs());
-    hangAtNs = Math.min(hangAtNs, m.atNs());
-    if (hangBeforeCutNs != NOT_CUT) {
-      hangBeforeCutNs = Math.min(hangBeforeCutNs, m.atNs());
-    }
-    return this;
+    return hangAt(m.atNs());
   }
 
   private Behavior<Command> onRearm(Rearm m) {
