@@ -857,12 +857,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       if (!crashFlushing && channelFailure == null) {
         pipeline.heard(); // waiting on the schedule: the watchdog starts again, as a barrier's
       }
-      armPipelineWatchdog();
-      return this;
-    }
-    String stuck = pipeline.stalled(System.nanoTime());
-    if (stuck != null) {
-      return finish(stuck);
+    } else {
+      String stuck = pipeline.stalled(System.nanoTime());
+      if (stuck != null) {
+        return finish(stuck);
+      }
     }
     armPipelineWatchdog();
     return this;
