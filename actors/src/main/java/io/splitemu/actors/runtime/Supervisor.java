@@ -814,9 +814,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (pipeline.recordedThrough(keep)) {
       return finish(channelFailure);
     }
-    failureWatchdog =
-        getContext()
-            .scheduleOnce(setup.barrierTimeout(), getContext().getSelf(), new FailureWatchdog());
+    failureWatchdog = later(setup.barrierTimeout(), new FailureWatchdog());
     return this;
   }
 
@@ -827,11 +825,15 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private Behavior<Command> onFailureWatchdog() {
     java.time.Duration after = setup.barrierTimeout();
     if (lag.waitingOnSchedule(after.toNanos())) {
-      failureWatchdog =
-          getContext().scheduleOnce(after, getContext().getSelf(), new FailureWatchdog());
+      failureWatchdog = later(after, new FailureWatchdog());
       return this;
     }
     return finish(channelFailure);
+  }
+
+  /** Tells this supervisor {@code m} {@code after} (wall-clock time). */
+  private org.apache.pekko.actor.Cancellable later(java.time.Duration after, Command m) {
+    return getContext().scheduleOnce(after, getContext().getSelf(), m);
   }
 
   /** MP-SL's progress watchdog looks again in a quarter of barrier.timeout. */
@@ -840,8 +842,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (every.toMillis() < 1) {
       every = java.time.Duration.ofMillis(1);
     }
-    pipelineWatchdog =
-        getContext().scheduleOnce(every, getContext().getSelf(), new PipelineWatchdog());
+    pipelineWatchdog = later(every, new PipelineWatchdog());
   }
 
   /**
@@ -2014,9 +2015,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       givenWhenAsked.put(d, given.getOrDefault(devices.get(d), List.of()).size());
       toDevice(devices.get(d), new Device.TakeSnapshot(replies));
     }
-    getContext()
-        .scheduleOnce(
-            setup.server().barrierTimeout(), getContext().getSelf(), new StatesTick(round));
+    later(setup.server().barrierTimeout(), new StatesTick(round));
     return this;
   }
 
@@ -2068,9 +2067,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (rejoining.stream().anyMatch(awaitingRemoval::containsKey)) {
       if (!waitingForRemoval) {
         waitingForRemoval = true;
-        getContext()
-            .scheduleOnce(
-                setup.server().barrierTimeout(), getContext().getSelf(), new RemovalTick(round));
+        later(setup.server().barrierTimeout(), new RemovalTick(round));
       }
       return this;
     }
@@ -2081,7 +2078,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     awaitedRejoins.forEach(d -> restoreEpochs.merge(d, 1, Integer::sum));
     sendRestores(awaitedRejoins);
-    getContext().scheduleOnce(REJOIN_RETRY, getContext().getSelf(), new RejoinTick(round, 1));
+    later(REJOIN_RETRY, new RejoinTick(round, 1));
     return this;
   }
 
@@ -2112,8 +2109,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               + " s)");
     }
     sendRestores(awaitedRejoins);
-    getContext()
-        .scheduleOnce(REJOIN_RETRY, getContext().getSelf(), new RejoinTick(round, t.attempt() + 1));
+    later(REJOIN_RETRY, new RejoinTick(round, t.attempt() + 1));
     return this;
   }
 
@@ -2357,11 +2353,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private long checkpointAttempts;
 
   private void watchCheckpoint() {
-    getContext()
-        .scheduleOnce(
-            setup.server().barrierTimeout(),
-            getContext().getSelf(),
-            new CheckpointTick(++checkpointAttempts));
+    later(setup.server().barrierTimeout(), new CheckpointTick(++checkpointAttempts));
   }
 
   private Behavior<Command> onCheckpointTick(CheckpointTick t) {
