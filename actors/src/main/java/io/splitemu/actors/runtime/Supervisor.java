@@ -1565,11 +1565,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /** Whether this is a cluster run whose faults act on links (which need the rounds' starts). */
   private boolean clusterLinkFaults() {
-    if (!placement.rejoinsLostDevices() || server == null) {
-      return false;
-    }
-    return setup.faultPlan().faults().stream()
-        .anyMatch(f -> LinkFaultWindows.isLinkKind(f.kind()) || f.kind().equals("partition"));
+    return placement.rejoinsLostDevices()
+        && server != null
+        && setup.faultPlan().faults().stream().anyMatch(f -> Emulation.isLinkFault(f.kind()));
   }
 
   /** Whether {@code kind} silences a device until its end (a hang or a crash). */
