@@ -888,13 +888,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (taken != null) {
       // The epoch's rows are published; the checkpoint row follows them, at the epoch's end.
       round = taken.epoch();
-      Checkpoint c = pipelineCheckpoint(taken);
-      lastCheckpoint = c.scheduled() ? c : lastCheckpoint;
-      releaseInitial(c);
-      recorder.tell(new Recorder.CheckpointTaken(c));
-      StopSwitch stop = setup.checkpointing().stop();
-      if (stop != null && stop.requestedAtEndOf(taken.epoch())) {
-        stop.stoppedAfter(taken.epoch());
+      if (recordCheckpoint(pipelineCheckpoint(taken))) {
         return finish(null);
       }
       String failed = pipeline.release();
@@ -2388,17 +2382,25 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       deviceParams = deviceParams == null ? null : deviceParams.dup(); // the kept one stays as is
       return afterInitial();
     }
+    return recordCheckpoint(c) ? finish(null) : roundBoundary();
+  }
+
+  /**
+   * Records checkpoint {@code c}, taken after its round (MP-SL: epoch); whether SIGTERM asked the
+   * run to stop there (the switch is then told it stopped).
+   */
+  private boolean recordCheckpoint(Checkpoint c) {
     // A crash restores the checkpoint the schedule took, never one SIGTERM asked for (the run stops
     // after that one in this process; a resumed process reads the scheduled one from the folder).
     lastCheckpoint = c.scheduled() ? c : lastCheckpoint;
     releaseInitial(c);
     recorder.tell(new Recorder.CheckpointTaken(c));
     StopSwitch stop = setup.checkpointing().stop();
-    if (stop != null && stop.requestedAtEndOf(round)) {
-      stop.stoppedAfter(round);
-      return finish(null);
+    if (stop != null && stop.requestedAtEndOf(c.round())) {
+      stop.stoppedAfter(c.round());
+      return true;
     }
-    return roundBoundary();
+    return false;
   }
 
   private Checkpoint checkpoint() {
