@@ -535,7 +535,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
     } else if (c instanceof Step m) {
       return onStep(m);
     } else if (c instanceof Gradient m) {
-      return onGradient(m);
+      return download(m, m.sendNs(), gradientBytes(), downShare);
     } else if (c instanceof RunLocal m) {
       return onRunLocal(m);
     } else if (c instanceof RunSplit m) {
@@ -569,7 +569,8 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
       setup.downlink().roundStarted(m.round(), m.startNs());
       return this;
     } else if (c instanceof Pipelined m) {
-      return onPipelined(m);
+      pipeline.on(m);
+      return this;
     } else if (c instanceof TakeSnapshot m) {
       return onTakeSnapshot(m);
     } else if (c instanceof Restore m) {
@@ -581,11 +582,6 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   /** Tells {@code to} {@code m}, in parts if it is on another JVM and larger than a frame. */
   private <T> void send(ActorRef<T> to, T m) {
     Chunks.get(getContext().getSystem()).tell(to, m);
-  }
-
-  private Behavior<Command> onPipelined(Pipelined m) {
-    pipeline.on(m);
-    return this;
   }
 
   private Behavior<Command> onBeginVisit(BeginVisit m) {
@@ -623,10 +619,6 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
         m.replyTo(),
         at -> new Barrier.Reply<>(id, a.at(at)),
         m.replyTo());
-  }
-
-  private Behavior<Command> onGradient(Gradient m) {
-    return download(m, m.sendNs(), gradientBytes(), downShare);
   }
 
   /** A barrier step's gradient is on the device at {@code arrival}: the backward pass. */

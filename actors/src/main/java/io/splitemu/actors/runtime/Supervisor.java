@@ -418,7 +418,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return newReceiveBuilder()
         .onMessage(Start.class, this::onStart)
         .onMessage(WrappedVisit.class, this::onVisitDone)
-        .onMessage(WrappedEvaluation.class, this::onEvaluation)
+        .onMessage(WrappedEvaluation.class, w -> record(w.evaluation().accuracy()))
         .onMessage(WrappedCut.class, this::onCutMoved)
         .onMessage(CpslPlanned.class, this::onCpslPlanned)
         .onMessage(PipelineReport.class, this::onPipeline)
@@ -1195,10 +1195,6 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       return this;
     }
     return record(Double.NaN);
-  }
-
-  private Behavior<Command> onEvaluation(WrappedEvaluation w) {
-    return record(w.evaluation().accuracy());
   }
 
   private Behavior<Command> record(double accuracy) {
