@@ -293,10 +293,19 @@ detached() {
   exec "$@"
 }
 
+# $1 as one word for a POSIX shell: as it is where it needs no quotes, else in single quotes (a
+# quote inside as '\''). Not printf %q: in some locales its $'...' words are bash's, not POSIX's.
+shell_word() {
+  case "$1" in
+    '' | *[!A-Za-z0-9_./:=@%+,-]*) printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+
 # The supervisor: the seed, and the JVM whose output is the run's. Its stdin is not the terminal.
 # SPLITEMU_LOCAL_CLUSTER makes the resume line it prints when stopped name this script (with its
 # --nodes), not `run ... --cluster --port P`: its members stop with it.
-detached env SPLITEMU_LOCAL_CLUSTER="$(printf '%q' "$0") --nodes $nodes" \
+detached env SPLITEMU_LOCAL_CLUSTER="$(shell_word "$0") --nodes $nodes" \
   "$launcher" run "$scenario" --cluster --port "$seed_port" --min-members "$nodes" "$@" </dev/null &
 supervisor=$!
 
