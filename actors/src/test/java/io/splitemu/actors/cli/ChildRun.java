@@ -13,6 +13,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ChildRun implements AutoCloseable {
 
+  /**
+   * Options of every child JVM: the C1 compiler only and the serial collector, as the cluster
+   * tests' member JVMs have (LocalNodes). A child runs seconds, not hours: C2's compilations and
+   * G1's threads only took CPU from the other processes of a test on a 2-core host (a small psl run
+   * took 4.4 s of CPU with them, 2.3 s without). Java's floating point is the same in every tier.
+   */
+  static final List<String> CHILD_JVM = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
   private final Process process;
   private final Thread hook;
   private final Path stdout;
@@ -39,6 +47,7 @@ public final class ChildRun implements AutoCloseable {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = new ArrayList<>();
     command.add(java);
+    command.addAll(CHILD_JVM);
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
