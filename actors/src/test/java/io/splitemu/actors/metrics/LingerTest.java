@@ -52,9 +52,9 @@ class LingerTest {
             "--set",
             "metrics.port=" + metricsPort,
             "--set",
-            "metrics.linger=20s")) {
+            "metrics.linger=12s")) {
       Process run = child.process();
-      String line = "metrics: serving the final values for 20 s more (splitemu.metrics.linger)";
+      String line = "metrics: serving the final values for 12 s more (splitemu.metrics.linger)";
       awaitLingerLine(child, line, 180);
       // The run has ended and printed its result: only the linger keeps the endpoint up now.
       assertTrue(Files.isRegularFile(out.resolve("summary.json")), "the run left no summary");
@@ -110,9 +110,9 @@ class LingerTest {
             "--set",
             "metrics.port=" + metricsPort,
             "--set",
-            "metrics.linger=20s")) {
+            "metrics.linger=12s")) {
       Process run = child.process();
-      String line = "metrics: serving the final values for 20 s more (splitemu.metrics.linger)";
+      String line = "metrics: serving the final values for 12 s more (splitemu.metrics.linger)";
       awaitLingerLine(child, line, 180);
       // The error line comes first, as without a linger.
       assertTrue(child.stderr().contains("no device is left to train"), child.stderr());
@@ -159,7 +159,7 @@ class LingerTest {
             "--set",
             "mode=paced",
             "--set",
-            "speedup=2",
+            "speedup=8", // a quickstart round (19 s emulated) in 2.4 s of wall time
             "--set",
             "output.plots=false",
             "--set",
@@ -167,7 +167,7 @@ class LingerTest {
             "--set",
             "metrics.port=" + metricsPort,
             "--set",
-            "metrics.linger=10s")) {
+            "metrics.linger=5s")) {
       Process run = child.process();
       Path rounds = out.resolve("rounds.csv");
       long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
@@ -176,7 +176,7 @@ class LingerTest {
       }
       assertTrue(run.isAlive() && rows(rounds) >= 1, "no round ran; " + child.stderr());
       run.destroy(); // SIGTERM
-      String line = "metrics: serving the final values for 10 s more (splitemu.metrics.linger)";
+      String line = "metrics: serving the final values for 5 s more (splitemu.metrics.linger)";
       awaitLingerLine(child, line, 120);
       assertTrue(child.stderr().contains("stopped by SIGTERM after round"), child.stderr());
       assertTrue(run.isAlive(), "the process ended without lingering");
