@@ -82,9 +82,18 @@ class SigtermCrashResumeTest {
     return f;
   }
 
+  /**
+   * The server crash's restart-delay, in emulated seconds: 1 s is over three of psl's rounds here
+   * (0.29 s each), so a crash struck twice still shows in the rows. A paced run waits it out on the
+   * wall at about 1.4 times (0.4 s of wall time a round): at 5 s each crash of a psl case took 7 s.
+   */
+  private static final String RESTART_DELAY = "1 s";
+
   private static final String SERVER_CRASH =
       "  checkpoint.every = 3\n"
-          + "  faults = [{ kind = server-crash, round = 6, restart-delay = 5 s }]\n";
+          + "  faults = [{ kind = server-crash, round = 6, restart-delay = "
+          + RESTART_DELAY
+          + " }]\n";
 
   /**
    * Stopped after round 4, before the crash at round 6's start: the resumed run's crash goes back
@@ -142,7 +151,9 @@ class SigtermCrashResumeTest {
 
   private static final String EARLY_CRASH =
       "  checkpoint.every = 3\n"
-          + "  faults = [{ kind = server-crash, round = 3, restart-delay = 5 s }]\n";
+          + "  faults = [{ kind = server-crash, round = 3, restart-delay = "
+          + RESTART_DELAY
+          + " }]\n";
 
   /**
    * A crash at round 3's start, before the first checkpoint (round 3's): it restarts from the run's
