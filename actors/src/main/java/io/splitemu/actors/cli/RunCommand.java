@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
@@ -255,11 +256,33 @@ public final class RunCommand implements Callable<Integer> {
           + " and start the --failover JVMs again";
     }
     if (!Files.isRegularFile(out.resolve("scenario.conf")) || ResultsWriter.holdsNoRows(out)) {
+      List<String> stray = ResultsWriter.strayFiles(out, Set.of(Failover.ENDED));
+      if (!stray.isEmpty()) {
+        // Before 2026-12-07 the advice below whatever else the folder held: the next holder then
+        // cleared the run's files and was refused, and the same advice again.
+        return "it " + strayAdvice(stray);
+      }
       return "it holds no rows and no checkpoint: remove "
           + marker
           + " and start the --failover JVMs again (the run starts from round 0 in it)";
     }
     return "it " + noCheckpointAdvice(out, recordedEvery(out, s));
+  }
+
+  /**
+   * Why results folder {@link #out}, which holds no rows and no checkpoint but also {@code stray}
+   * ({@link ResultsWriter#strayFiles}), is not where a --failover holder starts the run again, and
+   * how to go on: without them and the end marker there, or into another folder.
+   */
+  private String strayAdvice(List<String> stray) {
+    return "holds no rows and no checkpoint, but also what a run does not write there: "
+        + String.join(", ", stray)
+        + " (nothing deleted); to start the run from round 0 in it, remove "
+        + (stray.size() == 1 ? "that" : "those")
+        + " and "
+        + out.resolve(Failover.ENDED)
+        + " and start the --failover JVMs again, or start the run into another folder: "
+        + anotherFolderCommand();
   }
 
   /**
@@ -274,7 +297,12 @@ public final class RunCommand implements Callable<Integer> {
         + " but no checkpoint to resume from ("
         + noCheckpointWhy(every)
         + "); start the run again into another folder: "
-        + launcher()
+        + anotherFolderCommand();
+  }
+
+  /** The command that starts this --failover run again into another folder. */
+  private String anotherFolderCommand() {
+    return launcher()
         + " run "
         + shellWord(scenario.toString())
         + resumeSets()
@@ -308,7 +336,17 @@ public final class RunCommand implements Callable<Integer> {
         status = 0;
         return 0;
       }
-      if (!started && ResultsWriter.holdsNoRows(out)) {
+      boolean rowless = !started && ResultsWriter.holdsNoRows(out);
+      if (rowless || !started && !Files.exists(out.resolve("scenario.conf"))) {
+        // Refused where the folder holds what a run does not write, before anything is deleted
+        // there (until 2026-12-07 the run's files were cleared first, and the run's open then
+        // refused the folder): the end marker this refusal leaves is named in the line.
+        List<String> stray = ResultsWriter.strayFiles(out, Set.of());
+        if (!stray.isEmpty()) {
+          throw new UserException("--failover: " + out + " " + strayAdvice(stray));
+        }
+      }
+      if (rowless) {
         // The JVM that ran it was lost before it recorded a row: the run starts again from round
         // 0 in the folder, which loses nothing and gives the rows of a run never interrupted
         // (before 2026-12-07 it was refused, with advice that led nowhere).

@@ -906,10 +906,11 @@ public final class ResultsWriter implements Closeable, RecordObserver {
 
   /**
    * Takes back what {@link #open} wrote into {@code dir}, which {@link #holdsNoRows}: {@code
-   * scenario.conf}, the tables and the writer's other files, their temporary files, and the empty
-   * {@code plots} folder, so that a run can be started in it again. The lock's file and a {@code
-   * --failover} token stay; so does a file this writer does not make (the run's {@link #open} then
-   * refuses the folder).
+   * scenario.conf}, the tables and the writer's other files, their temporary files older than
+   * {@link #STALE_AFTER} (the resume's rule), and the empty {@code plots} folder, so that a run can
+   * be started in it again. The lock's file and a {@code --failover} token stay; so does anything
+   * else. Call it only where {@link #strayFiles} is empty: else the run's {@link #open} refuses the
+   * folder once this took its {@code scenario.conf} (before 2026-12-07 its caller did not check).
    */
   public static void removeRowless(Path dir) {
     try {
@@ -917,13 +918,10 @@ public final class ResultsWriter implements Closeable, RecordObserver {
       for (String f : OWN_FILES) {
         Files.deleteIfExists(dir.resolve(f));
       }
-      try (var files = Files.list(dir)) {
-        for (Path f : (Iterable<Path>) files::iterator) {
-          if (CsvTable.isTemporaryOfAny(f.getFileName().toString(), OWN_FILES)) {
-            Files.deleteIfExists(f);
-          }
-        }
-      }
+      // Stale ones only (before 2026-12-07 of any age): a younger one may be a write still under
+      // way of the JVM that held the run, cut off but not yet ended where the lock does not keep
+      // it out; strayFiles names it, so a caller that checked first finds none.
+      deleteStaleTemporaries(dir, name -> CsvTable.isTemporaryOfAny(name, OWN_FILES));
       Path plots = dir.resolve("plots");
       if (Files.isDirectory(plots) && isEmpty(plots)) {
         Files.delete(plots);
@@ -933,6 +931,55 @@ public final class ResultsWriter implements Closeable, RecordObserver {
           "cannot clear " + dir + " to start its run again: " + IoReasons.reason(asIo(e), dir),
           asIo(e));
     }
+  }
+
+  /**
+   * What in results folder {@code dir} keeps a run from starting again from round 0 there, as
+   * {@link #removeRowless} would leave it for {@link #open}, sorted: each entry but {@code
+   * scenario.conf}, the writer's own files, their temporary files older than {@link #STALE_AFTER},
+   * an empty {@code plots} folder, the lock's file, the {@code --failover} token's files and the
+   * names in {@code alsoKept}. A younger temporary file is named with its age; an entry of a {@code
+   * plots} folder as {@code plots/NAME}. Empty where there is no folder; the folder alone where it
+   * cannot be listed.
+   */
+  public static List<String> strayFiles(Path dir, Set<String> alsoKept) {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    List<String> stray = new ArrayList<>();
+    try (var entries = Files.list(dir)) {
+      long staleBefore = System.currentTimeMillis() - STALE_AFTER.toMillis();
+      for (Path f : (Iterable<Path>) entries::iterator) {
+        String name = f.getFileName().toString();
+        if (name.equals("scenario.conf")
+            || OWN_FILES.contains(name)
+            || isBookkeeping(name)
+            || alsoKept.contains(name)) {
+          continue;
+        }
+        if (CsvTable.isTemporaryOfAny(name, OWN_FILES) && Files.isRegularFile(f)) {
+          if (Files.getLastModifiedTime(f).toMillis() >= staleBefore) {
+            stray.add(
+                name
+                    + " (a temporary file under "
+                    + STALE_AFTER.toMinutes()
+                    + " min old: a write still under way?)");
+          }
+          continue;
+        }
+        if (name.equals("plots") && Files.isDirectory(f)) {
+          try (var plots = Files.list(f)) {
+            plots.forEach(p -> stray.add("plots/" + p.getFileName()));
+          }
+          continue;
+        }
+        stray.add(name);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      return List.of(dir + " (cannot be listed: " + IoReasons.reason(asIo(e), dir) + ")");
+    }
+    Collections.sort(stray);
+    return stray;
   }
 
   private static IOException asIo(Exception e) {

@@ -10,6 +10,7 @@ import ch.qos.logback.core.read.ListAppender;
 import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.cli.Main;
 import io.splitemu.actors.results.FolderLock;
+import io.splitemu.actors.results.ResultsWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -482,6 +483,107 @@ class FailoverFolderTest {
             + " not run it; it"
             + advice,
         again.err().strip());
+  }
+
+  /**
+   * A holder lost before any row, in a folder that also holds a user's file and a temporary file
+   * under 2 min old: the standby refuses in one line naming it, deleting nothing, and a second
+   * --failover repeats that advice; done as advised, the run starts again from round 0. Before
+   * 2026-12-07 the standby cleared the run's files, said the run started again, and was then
+   * refused ("is not empty"), and the second --failover advised the same again: a loop, and the
+   * lost run's scenario.conf gone.
+   */
+  @Test
+  void aHolderLostBeforeAnyRow_inAFolderWithAUsersFile_isRefusedAndKeepsEveryFile()
+      throws Exception {
+    Path dir = tmp.resolve("lost-with-notes");
+    lostBeforeItsFirstCheckpoint(dir, 0);
+    Files.writeString(dir.resolve("notes.txt"), "the user's\n");
+    // A temporary file of the lost holder's under 2 min old: its write may still be under way.
+    Path young = dir.resolve("run-label.txt.1-0123456789abcdef.tmp");
+    Files.writeString(young, "x");
+    java.util.Map<String, String> before = results(dir);
+    String advice =
+        " holds no rows and no checkpoint, but also what a run does not write there: notes.txt, "
+            + young.getFileName()
+            + " (a temporary file under 2 min old: a write still under way?) (nothing deleted); to"
+            + " start the run from round 0 in it, remove those and "
+            + dir.resolve(".failover-ended")
+            + " and start the --failover JVMs again, or start the run into another folder: splitemu"
+            + " run "
+            + scenario()
+            + " --set cluster-run.join-timeout=2s --out NEW_DIR --cluster --seed-nodes "
+            + seedAddress
+            + " --failover";
+    Result r = cli(failover(dir, "2s"));
+    assertEquals(1, r.code(), r.err() + r.out());
+    assertEquals("splitemu: --failover: " + dir + advice, r.err().strip());
+    assertEquals(before, results(dir));
+    assertEquals("exit 1", Files.readString(dir.resolve(".failover-ended")).strip());
+
+    Result again = cli(failover(dir, "2s"));
+    assertEquals(1, again.code(), again.err());
+    assertEquals(
+        "splitemu: the run in "
+            + dir
+            + " ended with exit 1 on the JVM that held its lease (--failover), so this one does"
+            + " not run it; it"
+            + advice,
+        again.err().strip());
+    assertEquals(before, results(dir));
+
+    // As advised: the run starts again from round 0 there.
+    Files.delete(dir.resolve("notes.txt"));
+    Files.delete(young);
+    Files.delete(dir.resolve(".failover-ended"));
+    Result advised = cli(failover(dir, "2s"));
+    assertEquals(1, advised.code(), advised.err());
+    assertTrue(advised.err().contains("so the run starts again from round 0 in it"), advised.err());
+    assertTrue(advised.err().contains("fewer than 2 cluster members joined"), advised.err());
+  }
+
+  /**
+   * The files of results folder {@code dir} (a folder as {@code NAME/}), each with its contents,
+   * but for the lock's, the token's and the end marker's files, which a --failover writes.
+   */
+  private static java.util.Map<String, String> results(Path dir) throws Exception {
+    java.util.Map<String, String> files = new java.util.TreeMap<>();
+    try (var all = Files.walk(dir)) {
+      for (Path f : all.filter(f -> !f.equals(dir)).toList()) {
+        String name = dir.relativize(f).toString();
+        if (name.startsWith(".lock") || name.startsWith(".failover-")) {
+          continue;
+        }
+        files.put(
+            Files.isDirectory(f) ? name + "/" : name,
+            Files.isDirectory(f) ? "" : Files.readString(f));
+      }
+    }
+    return files;
+  }
+
+  /**
+   * Clearing a rowless folder to start its run again takes a temporary file of the run's only once
+   * it is stale, as a resume does (before 2026-12-07 of any age: a younger one may be a write of
+   * the lost holder still under way, which a standby names: see the test above).
+   */
+  @Test
+  void clearingARowlessFolder_takesOnlyStaleTemporaries() throws Exception {
+    Path dir = tmp.resolve("rowless-temporaries");
+    Files.createDirectories(dir.resolve("plots"));
+    Files.writeString(dir.resolve("scenario.conf"), "splitemu {}\n");
+    Path young = dir.resolve("run-label.txt.1-0123456789abcdef.tmp");
+    Path stale = dir.resolve("rounds.csv.2-0123456789abcdef.tmp");
+    Files.writeString(young, "x");
+    Files.writeString(stale, "x");
+    Files.setLastModifiedTime(
+        stale,
+        java.nio.file.attribute.FileTime.fromMillis(
+            System.currentTimeMillis() - Duration.ofMinutes(3).toMillis()));
+    ResultsWriter.removeRowless(dir);
+    assertTrue(Files.exists(young), "a younger temporary file stays");
+    assertFalse(Files.exists(stale), "a stale one goes");
+    assertFalse(Files.exists(dir.resolve("scenario.conf")));
   }
 
   /**
