@@ -2,6 +2,7 @@ package io.splitemu.actors.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValueFactory;
+import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.metrics.MemberMetrics;
 import io.splitemu.actors.metrics.Metrics;
 import io.splitemu.actors.metrics.MetricsSettings;
@@ -192,19 +193,50 @@ final class Failover implements AutoCloseable {
    * lease member's {@code splitemu_member_info} with role {@value #ROLE} (node {@code supervisor}
    * unless {@code metrics.node} names it) and its view of the cluster. The run, once this JVM holds
    * the lease, serves its series on the same endpoint; close the returned member series before it
-   * starts (its supervisor member's take their names). Null with metrics off.
+   * starts (its supervisor member's take their names). Null with metrics off, or where the port
+   * cannot be bound (another standby on this host serving it, say): one line on {@code err} says
+   * so, and the run binds it once this JVM holds the lease, as before 2026-12-07 (when such a
+   * standby ended instead).
    */
-  MemberMetrics serveWhileStandingBy(MetricsSettings ms) {
-    if (!ms.enabled()) {
+  MemberMetrics serveWhileStandingBy(MetricsSettings ms, PrintWriter err) {
+    Metrics endpoint = standbyEndpoint(ms, err);
+    if (endpoint == null) {
       return null;
     }
     String node = ms.node().equals(MetricsSettings.OFF.node()) ? "supervisor" : ms.node();
     return MemberMetrics.register(
-        Metrics.shared(ms).registry(),
+        endpoint.registry(),
         org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system),
         node,
         List.of(ROLE),
         () -> 0);
+  }
+
+  /** The start of a message of {@link Metrics#start} that failed to bind its port. */
+  private static final String UNBOUND = "splitemu.metrics.port: ";
+
+  /**
+   * {@link Metrics#shared} for a standby: null with metrics off, or with one line on {@code err}
+   * where its port cannot be bound (two --failover JVMs on one host with one fixed metrics.port:
+   * the first serves it); its other failures are thrown.
+   */
+  static Metrics standbyEndpoint(MetricsSettings ms, PrintWriter err) {
+    if (!ms.enabled()) {
+      return null;
+    }
+    try {
+      return Metrics.shared(ms);
+    } catch (SettingsException e) {
+      if (e.getMessage() == null || !e.getMessage().startsWith(UNBOUND)) {
+        throw e;
+      }
+      err.println(
+          "splitemu run: metrics endpoint not served while standing by (--failover): "
+              + e.getMessage().substring(UNBOUND.length())
+              + "; it is served once this JVM holds the run");
+      err.flush();
+      return null;
+    }
   }
 
   /**

@@ -181,7 +181,7 @@ public final class RunCommand implements Callable<Integer> {
       Integer ended;
       // A standby's metrics endpoint serves while it waits (before 2026-12-07 it started only with
       // the run, once the JVM held the lease).
-      try (var standingBy = lease.serveWhileStandingBy(MetricsSettings.of(s))) {
+      try (var standingBy = lease.serveWhileStandingBy(MetricsSettings.of(s), err)) {
         ended = lease.await(out, err);
       }
       if (ended != null) {

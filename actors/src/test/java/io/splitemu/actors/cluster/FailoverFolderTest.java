@@ -587,6 +587,48 @@ class FailoverFolderTest {
   }
 
   /**
+   * Two --failover JVMs on one host with one fixed metrics.port: the standby that cannot bind it
+   * says so in one line and stands by without an endpoint, binding it once it holds the run (here
+   * still taken: the run then fails on it as a plain run would). Before 2026-12-07 the standby
+   * ended at once ("cannot serve metrics"), so no failover.
+   */
+  @Test
+  void aStandbyWhoseMetricsPortIsTaken_standsByWithoutAnEndpoint() throws Exception {
+    try (java.net.ServerSocket taken =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      int port = taken.getLocalPort();
+      List<String> args = new ArrayList<>(failover(tmp.resolve("metrics-port-taken"), "2s"));
+      args.addAll(
+          List.of(
+              "--set",
+              "metrics.enabled=true",
+              "--set",
+              "metrics.bind-address=127.0.0.1",
+              "--set",
+              "metrics.port=" + port));
+      Result r = cli(args);
+      assertEquals(1, r.code(), r.err());
+      List<String> lines = r.err().strip().lines().toList();
+      assertTrue(
+          lines
+              .get(0)
+              .matches(
+                  "splitemu run: metrics endpoint not served while standing by \\(--failover\\):"
+                      + " cannot serve metrics on 127\\.0\\.0\\.1:"
+                      + port
+                      + ": .+; it is served once this JVM holds the run"),
+          r.err());
+      // It went on to hold the run, whose endpoint is then bound as before.
+      assertTrue(
+          lines.size() > 1
+              && lines
+                  .get(lines.size() - 1)
+                  .contains("cannot serve metrics on 127.0.0.1:" + port + ": "),
+          r.err());
+    }
+  }
+
+  /**
    * Starts the CLI with {@code args} on a thread of its own ("failover-holder"), its output into
    * {@code out} and {@code err}, completing {@code code} with its exit status; returns the thread.
    */
