@@ -258,8 +258,8 @@ public final class RunCommand implements Callable<Integer> {
     if (!Files.isRegularFile(out.resolve("scenario.conf")) || ResultsWriter.holdsNoRows(out)) {
       List<String> stray = ResultsWriter.strayFiles(out, Set.of(Failover.ENDED));
       if (!stray.isEmpty()) {
-        // Before 2026-12-07 the advice below whatever else the folder held: the next holder then
-        // cleared the run's files and was refused, and the same advice again.
+        // Earlier on 2026-12-07 the advice below whatever else the folder held: the next holder
+        // then cleared the run's files and was refused, and the same advice again.
         return "it " + strayAdvice(stray);
       }
       return "it holds no rows and no checkpoint: remove "
@@ -339,8 +339,8 @@ public final class RunCommand implements Callable<Integer> {
       boolean rowless = !started && ResultsWriter.holdsNoRows(out);
       if (rowless || !started && !Files.exists(out.resolve("scenario.conf"))) {
         // Refused where the folder holds what a run does not write, before anything is deleted
-        // there (until 2026-12-07 the run's files were cleared first, and the run's open then
-        // refused the folder): the end marker this refusal leaves is named in the line.
+        // there (earlier on 2026-12-07 the run's files were cleared first, and the run's open
+        // then refused the folder): the end marker this refusal leaves is named in the line.
         List<String> stray = ResultsWriter.strayFiles(out, Set.of());
         if (!stray.isEmpty()) {
           throw new UserException("--failover: " + out + " " + strayAdvice(stray));

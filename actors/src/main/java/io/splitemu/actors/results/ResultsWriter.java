@@ -910,7 +910,8 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    * {@link #STALE_AFTER} (the resume's rule), and the empty {@code plots} folder, so that a run can
    * be started in it again. The lock's file and a {@code --failover} token stay; so does anything
    * else. Call it only where {@link #strayFiles} is empty: else the run's {@link #open} refuses the
-   * folder once this took its {@code scenario.conf} (before 2026-12-07 its caller did not check).
+   * folder once this took its {@code scenario.conf} (earlier on 2026-12-07 its caller did not
+   * check).
    */
   public static void removeRowless(Path dir) {
     try {
@@ -918,9 +919,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
       for (String f : OWN_FILES) {
         Files.deleteIfExists(dir.resolve(f));
       }
-      // Stale ones only (before 2026-12-07 of any age): a younger one may be a write still under
-      // way of the JVM that held the run, cut off but not yet ended where the lock does not keep
-      // it out; strayFiles names it, so a caller that checked first finds none.
+      // Stale ones only (earlier on 2026-12-07 of any age): a younger one may be a write still
+      // under way of the JVM that held the run, cut off but not yet ended where the lock does not
+      // keep it out; strayFiles names it, so a caller that checked first finds none.
       deleteStaleTemporaries(dir, name -> CsvTable.isTemporaryOfAny(name, OWN_FILES));
       Path plots = dir.resolve("plots");
       if (Files.isDirectory(plots) && isEmpty(plots)) {

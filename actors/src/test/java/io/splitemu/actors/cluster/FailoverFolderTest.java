@@ -488,7 +488,7 @@ class FailoverFolderTest {
   /**
    * A holder lost before any row, in a folder that also holds a user's file and a temporary file
    * under 2 min old: the standby refuses in one line naming it, deleting nothing, and a second
-   * --failover repeats that advice; done as advised, the run starts again from round 0. Before
+   * --failover repeats that advice; done as advised, the run starts again from round 0. Earlier on
    * 2026-12-07 the standby cleared the run's files, said the run started again, and was then
    * refused ("is not empty"), and the second --failover advised the same again: a loop, and the
    * lost run's scenario.conf gone.
@@ -564,8 +564,8 @@ class FailoverFolderTest {
 
   /**
    * Clearing a rowless folder to start its run again takes a temporary file of the run's only once
-   * it is stale, as a resume does (before 2026-12-07 of any age: a younger one may be a write of
-   * the lost holder still under way, which a standby names: see the test above).
+   * it is stale, as a resume does (earlier on 2026-12-07 of any age: a younger one may be a write
+   * of the lost holder still under way, which a standby names: see the test above).
    */
   @Test
   void clearingARowlessFolder_takesOnlyStaleTemporaries() throws Exception {
@@ -589,7 +589,7 @@ class FailoverFolderTest {
   /**
    * Two --failover JVMs on one host with one fixed metrics.port: the standby that cannot bind it
    * says so in one line and stands by without an endpoint, binding it once it holds the run (here
-   * still taken: the run then fails on it as a plain run would). Before 2026-12-07 the standby
+   * still taken: the run then fails on it as a plain run would). Earlier on 2026-12-07 the standby
    * ended at once ("cannot serve metrics"), so no failover.
    */
   @Test
