@@ -125,9 +125,9 @@ public final class RunCommand implements Callable<Integer> {
           err.println(
               "splitemu run: supervisor member up at "
                   + at
-                  + "; waiting for "
-                  + (n - 1)
-                  + " more (splitemu node --seed-nodes "
+                  + "; waiting until "
+                  + n
+                  + " members serve, this one included (splitemu node --seed-nodes "
                   + (seeds.isEmpty() ? at : String.join(",", seeds))
                   + ")");
           err.flush();

@@ -143,7 +143,13 @@ class ClusterLifecycleTest {
       assertFalse(err.contains("already been terminated"), err);
       assertFalse(Files.exists(tmp.resolve("second")), "results folder left");
       // Its start-up line points further members at the seed it joined, not at itself.
-      assertTrue(err.contains("more (splitemu node --seed-nodes 127.0.0.1:" + p[2] + ")"), err);
+      assertTrue(
+          err.contains(
+              "; waiting until 3 members serve, this one included (splitemu node --seed-nodes"
+                  + " 127.0.0.1:"
+                  + p[2]
+                  + ")"),
+          err);
       stillUp(node, System.nanoTime());
     }
   }
