@@ -212,9 +212,6 @@ final class Failover implements AutoCloseable {
         () -> 0);
   }
 
-  /** The start of a message of {@link Metrics#start} that failed to bind its port. */
-  private static final String UNBOUND = "splitemu.metrics.port: ";
-
   /**
    * {@link Metrics#shared} for a standby: null with metrics off, or with one line on {@code err}
    * where its port cannot be bound (two --failover JVMs on one host with one fixed metrics.port:
@@ -227,12 +224,13 @@ final class Failover implements AutoCloseable {
     try {
       return Metrics.shared(ms);
     } catch (SettingsException e) {
-      if (e.getMessage() == null || !e.getMessage().startsWith(UNBOUND)) {
+      String why = Metrics.unbound(e);
+      if (why == null) {
         throw e;
       }
       err.println(
           "splitemu run: metrics endpoint not served while standing by (--failover): "
-              + e.getMessage().substring(UNBOUND.length())
+              + why
               + "; it is served once this JVM holds the run");
       err.flush();
       return null;

@@ -394,14 +394,24 @@ public final class Metrics implements AutoCloseable {
               .buildAndStart();
     } catch (IOException e) {
       throw new SettingsException(
-          "splitemu.metrics.port: cannot serve metrics on "
-              + bindAddress
-              + ":"
-              + port
-              + ": "
-              + e.getMessage());
+          UNBOUND + "cannot serve metrics on " + bindAddress + ":" + port + ": " + e.getMessage());
     }
     return new Metrics(registry, server, readiness);
+  }
+
+  /** The start of {@link #start}'s message when its port cannot be bound. */
+  private static final String UNBOUND = "splitemu.metrics.port: ";
+
+  /**
+   * Why {@link #start} (or {@link #shared}) could not bind its port, from the exception it threw:
+   * its message past the key ({@code cannot serve metrics on HOST:PORT: CAUSE}); null where {@code
+   * e} is another failure.
+   */
+  public static String unbound(SettingsException e) {
+    String m = e.getMessage();
+    return m != null && m.startsWith(UNBOUND + "cannot serve metrics on ")
+        ? m.substring(UNBOUND.length())
+        : null;
   }
 
   /**
@@ -963,10 +973,7 @@ public final class Metrics implements AutoCloseable {
       for (DeviceRecord d : devices) {
         showDevice(d);
         if (d.round() == last && d.completed()) {
-          t[0] += d.bytesUp();
-          t[1] += d.uplinkS();
-          t[2] += d.bytesDown();
-          t[3] += d.downlinkS();
+          addLink(t, d);
         }
       }
       showLinkRate(t);
@@ -1246,16 +1253,21 @@ public final class Metrics implements AutoCloseable {
       linkBytes.labelValues(l("down")).inc(d.bytesDown());
       computeSeconds.labelValues(l("devices")).inc(d.computeS());
       double[] t = linkTotals.computeIfAbsent(d.round(), k -> new double[4]);
-      t[0] += d.bytesUp();
-      t[1] += d.uplinkS();
-      t[2] += d.bytesDown();
-      t[3] += d.downlinkS();
+      addLink(t, d);
       showLinkRate(t);
       if (info.perDevice()) {
         String id = Integer.toString(d.device());
         deviceBytes.labelValues(l(id, "up")).inc(d.bytesUp());
         deviceBytes.labelValues(l(id, "down")).inc(d.bytesDown());
       }
+    }
+
+    /** Adds device row {@code d}'s transfers to a round's totals {@code t} (as below). */
+    private static void addLink(double[] t, DeviceRecord d) {
+      t[0] += d.bytesUp();
+      t[1] += d.uplinkS();
+      t[2] += d.bytesDown();
+      t[3] += d.downlinkS();
     }
 
     /**
