@@ -302,14 +302,7 @@ public final class RunCommand implements Callable<Integer> {
 
   /** The command that starts this --failover run again into another folder. */
   private String anotherFolderCommand() {
-    return launcher()
-        + " run "
-        + shellWord(scenario.toString())
-        + resumeSets()
-        + " --out NEW_DIR --cluster"
-        + clusterOptions.shellOptions(spec)
-        + (minMembers == null ? "" : " --min-members " + minMembers)
-        + " --failover";
+    return runCommand(" --out NEW_DIR", true) + " --failover";
   }
 
   /**
@@ -638,13 +631,22 @@ public final class RunCommand implements Callable<Integer> {
           + " --resume "
           + shellWord(dir.toString());
     }
+    return runCommand(" --resume " + shellWord(dir.toString()), cluster);
+  }
+
+  /**
+   * {@code splitemu run} of this scenario with its {@code --set} options as given, then {@code
+   * folder} (the words that name the results folder, such as {@code " --resume DIR"}), then, {@code
+   * onCluster}, {@code --cluster} with the cluster options as given and {@code --min-members}: the
+   * head that {@link #resumeCommand} and {@link #anotherFolderCommand} share.
+   */
+  private String runCommand(String folder, boolean onCluster) {
     return launcher()
         + " run "
         + shellWord(scenario.toString())
         + resumeSets()
-        + " --resume "
-        + shellWord(dir.toString())
-        + (cluster
+        + folder
+        + (onCluster
             ? " --cluster"
                 + clusterOptions.shellOptions(spec)
                 + (minMembers == null ? "" : " --min-members " + minMembers)
