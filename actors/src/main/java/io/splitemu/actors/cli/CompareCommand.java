@@ -28,6 +28,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -1453,6 +1454,7 @@ public final class CompareCommand implements Callable<Integer> {
     // Said once every scheme is judged: a refusal is then the only line.
     List<String> unchecked = new ArrayList<>();
     String notStarted = null;
+    List<Path> rowless = new ArrayList<>();
     for (Emulation.Prepared run : runs) {
       Settings s = run.settings();
       Path f = into.resolve(s.scheme());
@@ -1475,11 +1477,23 @@ public final class CompareCommand implements Callable<Integer> {
                 + " was not a compare of --schemes "
                 + String.join(",", schemeNames()));
       }
-      if (!Files.isRegularFile(f.resolve("scenario.conf"))) {
+      boolean conf = Files.isRegularFile(f.resolve("scenario.conf"));
+      List<String> diff = conf ? ResumeDiff.differences(f, s.resolved(), 3) : null;
+      if ((diff == null || diff.isEmpty())
+          && ResultsWriter.recordsNoRows(f)
+          && ResultsWriter.strayFiles(f, Set.of()).isEmpty()) {
+        // Its start was cut short before its first row (killed, or a full disk that cut its
+        // scenario.conf off): it runs again from round 0 there, which loses nothing, as a
+        // --failover holder does (before 2026-12-07 it was refused, and only deleting the folder
+        // by hand went on).
+        rowless.add(f);
+        steps.add(Step.FRESH);
+        continue;
+      }
+      if (!conf) {
         throw new UserException(
             "--resume: " + f + " holds no scenario.conf: it is not a run's results folder");
       }
-      List<String> diff = ResumeDiff.differences(f, s.resolved(), 3);
       if (diff == null) {
         throw new UserException("--resume: cannot read " + f.resolve("scenario.conf"));
       }
@@ -1543,7 +1557,16 @@ public final class CompareCommand implements Callable<Integer> {
       }
       steps.add(new Step(null, RunCommand.checkpointToResume(s, f, scenario, err)));
     }
-    // Every folder judged (a refusal leaves them as they were): failed.txt's stale temporaries go.
+    // Every folder judged (a refusal leaves them as they were): what a start cut short wrote goes,
+    // and failed.txt's stale temporaries.
+    for (Path f : rowless) {
+      ResultsWriter.removeRowless(f);
+      err.println(
+          "splitemu compare: "
+              + f
+              + " holds no rows and no checkpoint (its start was cut short), so its run starts"
+              + " again from round 0 in it");
+    }
     for (Emulation.Prepared run : runs) {
       deleteStaleFailureTemporaries(into.resolve(run.settings().scheme()));
     }

@@ -883,9 +883,15 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    * anything leaves it so; a run started again in it from round 0 loses nothing.
    */
   public static boolean holdsNoRows(Path dir) {
-    if (!Files.isRegularFile(dir.resolve("scenario.conf"))
-        || Files.exists(dir.resolve("summary.json"))
-        || Files.exists(dir.resolve("checkpoints"))) {
+    return Files.isRegularFile(dir.resolve("scenario.conf")) && recordsNoRows(dir);
+  }
+
+  /**
+   * As {@link #holdsNoRows}, whatever its {@code scenario.conf}: missing or cut short (a start cut
+   * off while it was written, as a full disk leaves it) as well.
+   */
+  public static boolean recordsNoRows(Path dir) {
+    if (Files.exists(dir.resolve("summary.json")) || Files.exists(dir.resolve("checkpoints"))) {
       return false;
     }
     for (String table : List.of("rounds.csv", "devices.csv", "events.csv")) {
@@ -905,7 +911,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
   }
 
   /**
-   * Takes back what {@link #open} wrote into {@code dir}, which {@link #holdsNoRows}: {@code
+   * Takes back what {@link #open} wrote into {@code dir}, which {@link #recordsNoRows}: {@code
    * scenario.conf}, the tables and the writer's other files, their temporary files older than
    * {@link #STALE_AFTER} (the resume's rule), and the empty {@code plots} folder, so that a run can
    * be started in it again. The lock's file and a {@code --failover} token stay; so does anything

@@ -146,6 +146,60 @@ class CompareResumeTest {
         "--resume: " + out.resolve("sl") + " holds no checkpoint to resume from (" + why + ")");
   }
 
+  /**
+   * A scheme whose start was cut short before its first row (a full disk cut its {@code
+   * scenario.conf} off, or none was written: its folder holds that, an empty {@code plots} and the
+   * lock's file) runs again from round 0 in its folder on {@code compare --resume}, to the rows of
+   * a compare never stopped, with one line saying so (before 2026-12-07 the resume was refused,
+   * "cannot read" or "not a run's results folder", and only deleting the folder by hand went on).
+   * Where the folder also holds what a run does not write, it is refused as before and left as it
+   * was.
+   */
+  @Test
+  void aSchemeCutShortBeforeItsFirstRow_runsAgainFromRoundZero_onResume() throws Exception {
+    Path scenario = scenario();
+    Path out = tmp.resolve("cmp");
+    List<String> once = args("compare", scenario.toString(), "--schemes", "psl,sl");
+    List<String> first = new ArrayList<>(once);
+    first.addAll(List.of("--out", out.toString()));
+    assertEquals(0, cli(first).code());
+    Path sl = out.resolve("sl");
+    List<List<String>> want =
+        withoutHostColumns(sl.resolve("rounds.csv"), RoundRecord.HOST_COLUMNS);
+    String conf = Files.readString(sl.resolve("scenario.conf"));
+    List<String> resume = new ArrayList<>(once);
+    resume.addAll(List.of("--resume", out.toString()));
+    for (String written : List.of(conf.substring(0, conf.length() / 2), "")) {
+      deleteTree(sl);
+      Files.createDirectories(sl.resolve("plots"));
+      Files.writeString(sl.resolve(io.splitemu.actors.results.FolderLock.FILE), "");
+      if (!written.isEmpty()) {
+        Files.writeString(sl.resolve("scenario.conf"), written);
+      }
+      ProfileCommandTest.Result r = cli(resume);
+      assertEquals(0, r.code(), r.err());
+      assertTrue(
+          r.err()
+              .contains(
+                  "splitemu compare: "
+                      + sl
+                      + " holds no rows and no checkpoint (its start was cut short), so its run"
+                      + " starts again from round 0 in it"),
+          r.err());
+      assertEquals(
+          want, withoutHostColumns(sl.resolve("rounds.csv"), RoundRecord.HOST_COLUMNS), written);
+      assertEquals(conf, Files.readString(sl.resolve("scenario.conf")));
+    }
+    deleteTree(sl);
+    Files.createDirectories(sl.resolve("plots"));
+    Files.writeString(sl.resolve("notes.txt"), "mine");
+    assertRefused(
+        cli(resume),
+        "--resume: " + sl + " holds no scenario.conf: it is not a run's results folder");
+    assertTrue(Files.exists(sl.resolve("notes.txt")));
+    assertTrue(Files.isDirectory(sl.resolve("plots")));
+  }
+
   /** Writes "half" into each of {@code files} and dates it an hour back (a stale write's). */
   private static void stale(List<Path> files) throws Exception {
     java.nio.file.attribute.FileTime hourAgo =
