@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.logging.Handler;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
@@ -802,6 +803,9 @@ public final class Metrics implements AutoCloseable {
     private volatile double lagAtEndS = Double.NaN;
     // When this process wrote the run's newest checkpoint (System.nanoTime), -1 before the first.
     private volatile long checkpointWallNs = -1;
+    // Each device's latest row of devices.csv now, which a rewind shows as a resume does (none
+    // until deviceRowsFrom names them).
+    private volatile Supplier<List<DeviceRecord>> deviceRows = List::of;
 
     private Run(RunInfo info, PacingLag lag, long order) {
       this.info = info;
@@ -968,6 +972,40 @@ public final class Metrics implements AutoCloseable {
       }
       roundsRecorded.labelValues(base).set(recorded.size());
       showRecorded();
+      showDevices(devices);
+      emulatedStartS = emulatedS;
+      reached(emulatedS);
+    }
+
+    /**
+     * Where a crash's rewind reads each device's latest row of {@code devices.csv} among the rows
+     * it kept ({@code ResultsWriter.latestDeviceRows}, read when the writer has cut the tables), to
+     * show them as a resume does ({@link #resumed(List, List, double)}).
+     */
+    public void deviceRowsFrom(Supplier<List<DeviceRecord>> rows) {
+      deviceRows = rows;
+    }
+
+    /**
+     * The achieved link rates and each device's compute and achieved rates from {@code devices},
+     * each device's latest row of {@code devices.csv} (read back by a resume, kept by a rewind):
+     * the link rates those of the latest round among them. A device without a row, and a direction
+     * its row carried nothing on, read 0, as at the run's start.
+     */
+    private void showDevices(List<DeviceRecord> devices) {
+      for (String dir : List.of("up", "down")) {
+        linkRate.labelValues(l(dir)).set(0);
+        if (info.perDevice()) {
+          for (int d = 0; d < info.devices(); d++) {
+            deviceRate.labelValues(l(Integer.toString(d), dir)).set(0);
+          }
+        }
+      }
+      if (info.perDevice()) {
+        for (int d = 0; d < info.devices(); d++) {
+          deviceCompute.labelValues(l(Integer.toString(d))).set(0);
+        }
+      }
       int last = devices.stream().mapToInt(DeviceRecord::round).max().orElse(0);
       double[] t = new double[4];
       for (DeviceRecord d : devices) {
@@ -977,8 +1015,6 @@ public final class Metrics implements AutoCloseable {
         }
       }
       showLinkRate(t);
-      emulatedStartS = emulatedS;
-      reached(emulatedS);
     }
 
     /** Whether the run serves per-device series now. */
@@ -1166,15 +1202,23 @@ public final class Metrics implements AutoCloseable {
     /**
      * A crash sent the run back to its checkpoint of round {@code round}, taken at emulated instant
      * {@code checkpointS} (0: the run's start; NaN: not known, the kept row's end is taken): the
-     * rows of later rounds are gone from {@code rounds.csv}, so the rounds recorded and the last
-     * round's gauges are those of the rows kept; the counters keep the work done (docs/metrics.md).
+     * rows of later rounds are gone from {@code rounds.csv} and {@code devices.csv}, so the rounds
+     * recorded and the last round's gauges are those of the rows kept, as a resume from that
+     * checkpoint shows them (the achieved link rates and each device's gauges from {@link
+     * #deviceRowsFrom}); with no row kept, those of the run's start. The round under way is the
+     * redone one, no step done yet. The counters keep the work done (docs/metrics.md).
      */
     @Override
     public synchronized void onRewind(int round, double checkpointS) {
       recorded.tailMap(round, false).clear();
       roundsRecorded.labelValues(base).set(recorded.size());
       linkTotals.keySet().removeIf(k -> k > round);
+      if (recorded.isEmpty()) {
+        startRound();
+      }
       showRecorded();
+      showDevices(deviceRows.get());
+      roundStep.labelValues(base).set(0);
       // The run goes on from the checkpoint: the emulated time goes back to its instant, and the
       // redone rounds move it on (their progress, the pacing clock). The run's start is 0, also in
       // a resumed process, which started at its checkpoint's instant.
@@ -1217,6 +1261,30 @@ public final class Metrics implements AutoCloseable {
           break;
         }
       }
+    }
+
+    /**
+     * The last round's gauges as at the run's start, no round recorded (a rewind to round 0): the
+     * cut and memory the run starts with, and no accuracy or loss.
+     */
+    private void startRound() {
+      roundLatency.labelValues(base).set(0);
+      for (String part :
+          List.of("device_compute", "server_compute", "communication", "aggregation")) {
+        roundPart.labelValues(l(part)).set(0);
+      }
+      participants.labelValues(base).set(0);
+      clusters.labelValues(base).set(0);
+      if (info.singleCut()) {
+        if (info.cut() >= 0) {
+          cutLayer.labelValues(base).set(info.cut());
+        } else {
+          cutLayer.remove(base);
+        }
+        info.memory().forEach(this::memory);
+      }
+      accuracy.remove(base);
+      loss.remove(base);
     }
 
     /** The gauges of the last round recorded, from its row. */

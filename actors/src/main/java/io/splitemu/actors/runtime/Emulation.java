@@ -277,6 +277,8 @@ public final class Emulation {
         feed.resumed(
             writer.rounds(), writer.latestDeviceRows(), control.resumeFrom().nowNs() / 1e9);
       }
+      // A crash's rewind shows the device rows it kept, as a resume shows those read back.
+      feed.deviceRowsFrom(writer::latestDeviceRows);
       writer.observe(feed);
       if (info.perDevice()) {
         writer.observe(linkCapacity(p.links().apply(s.devices().count()), feed, writer::rounds));
@@ -422,16 +424,12 @@ public final class Emulation {
    * one's end, and a rewind's at round R's end. They are read at the start and at a rewind only, so
    * the observer keeps no round's end but the last (it kept every round's, for the rewinds). A
    * resume's last row read back sets the capacity of its round at once, as the process that
-   * recorded it showed it until the resumed round's end.
+   * recorded it showed it until the resumed round's end; so does a rewind's last row kept (none
+   * kept: 0, as at the run's start).
    */
   static RecordObserver linkCapacity(
       List<LinkPair> links, Metrics.Run feed, java.util.function.Supplier<List<RoundRecord>> rows) {
-    List<RoundRecord> readBack = rows.get();
-    long lastEndNs = lastEnd(readBack, Integer.MAX_VALUE);
-    int lastRound = readBack.stream().mapToInt(RoundRecord::round).max().orElse(0);
-    if (lastRound > 0) {
-      show(links, feed, lastRound, lastEnd(readBack, lastRound - 1), lastEndNs);
-    }
+    long lastEndNs = showLast(links, feed, rows.get(), Integer.MAX_VALUE);
     return new RecordObserver() {
       private long startNs = lastEndNs;
 
@@ -444,9 +442,27 @@ public final class Emulation {
 
       @Override
       public void onRewind(int round) {
-        startNs = lastEnd(rows.get(), round);
+        startNs = showLast(links, feed, rows.get(), round);
       }
     };
+  }
+
+  /**
+   * Sets every device's link capacity of the latest of {@code rows} up to round {@code round} (0
+   * where none is), from the round before it's end; returns its end (ns), 0 if none is.
+   */
+  private static long showLast(
+      List<LinkPair> links, Metrics.Run feed, List<RoundRecord> rows, int round) {
+    long endNs = lastEnd(rows, round);
+    int last = rows.stream().mapToInt(RoundRecord::round).filter(r -> r <= round).max().orElse(0);
+    if (last > 0) {
+      show(links, feed, last, lastEnd(rows, last - 1), endNs);
+    } else {
+      for (int d = 0; d < links.size(); d++) {
+        feed.linkCapacity(d, 0, 0);
+      }
+    }
+    return endNs;
   }
 
   /** Sets every device's link capacity of round {@code round}, over [fromNs, toNs). */

@@ -225,6 +225,103 @@ class CrashResumeMetricsTest {
     assertEquals(atRound2, atStart, "the resumed process's first scrape");
   }
 
+  /**
+   * A crash at round 4 goes back to round 2's checkpoint: right after the rewind the endpoint shows
+   * round 2's gauges, as a resume from that checkpoint does (before, the achieved link rates and
+   * each device's compute, rates and capacity stayed at the discarded round 3's until the redone
+   * round 3 ended). Shannon links, so that every round's capacity differs.
+   */
+  @Test
+  void aRewind_showsTheKeptRoundsLinkRatesComputeAndCapacity_notTheDiscardedRounds()
+      throws Exception {
+    int port = MetricsContractTest.freePort();
+    Settings s =
+        quickstart(port, "links.kind = shannon", "faults = [{ kind = server-crash, round = 4 }]");
+    Metrics endpoint = Metrics.shared(MetricsSettings.of(s));
+    Map<Integer, List<String>> atRound = new java.util.HashMap<>();
+    List<String> atRewind = new ArrayList<>();
+    try {
+      Emulation.run(
+          s,
+          tmp.resolve("rewound"),
+          new RunListener() {
+            @Override
+            public void onRound(RoundRecord r) {
+              atRound.computeIfAbsent(r.round(), k -> restored(scrape(port)));
+            }
+
+            @Override
+            public void onRewind(int round) {
+              assertEquals(2, round);
+              atRewind.addAll(restored(scrape(port)));
+            }
+          });
+    } finally {
+      endpoint.close();
+    }
+    // 2 rates, 4 devices' compute, 4 x 2 rates and capacities, latency and participants.
+    assertEquals(2 + 4 + 8 + 8 + 2, atRound.get(2).size(), String.join("\n", atRound.get(2)));
+    List<String> discarded = new ArrayList<>(atRound.get(3));
+    discarded.removeAll(atRound.get(2));
+    // Only the participants (4) are the same in rounds 2 and 3.
+    assertEquals(2 + 4 + 8 + 8 + 1, discarded.size(), String.join("\n", discarded));
+    assertEquals(atRound.get(2), atRewind, "the scrape right after the rewind to round 2");
+  }
+
+  /**
+   * A rewind to the run's start keeps no row: the last round's gauges go back to the start's 0 (no
+   * accuracy or loss), not the discarded round's.
+   */
+  @Test
+  void aRewindToRoundZero_showsTheStartsGauges() throws Exception {
+    try (Metrics m = Metrics.start("127.0.0.1", 0, false)) {
+      Metrics.Run feed =
+          m.run(
+              new Metrics.RunInfo("0", "sc", "psl", "local", 4, 2, true, "edge", 3, Map.of()),
+              new PacingLag());
+      String[] l = {"run=\"0\""};
+      feed.onDevice(
+          new io.splitemu.actors.results.DeviceRecord(
+              1, 1, 0, "3", 2.0, 4.0, 1.0, 400, 200, 1.0, true));
+      feed.onRound(round(1, 10, 10, 0.5));
+      feed.onRewind(0);
+      String text = MetricsText.scrape(m.port());
+      assertEquals(0.0, MetricsText.sample(text, "splitemu_round_latency_seconds", l), text);
+      assertEquals(0.0, MetricsText.sample(text, "splitemu_round_participants", l), text);
+      assertEquals(0.0, MetricsText.sample(text, "splitemu_clusters", l), text);
+      assertEquals(
+          null, MetricsText.sample(text, "splitemu_test_accuracy", l), "no evaluation kept");
+      assertEquals(null, MetricsText.sample(text, "splitemu_train_loss", l), "no round kept");
+      assertEquals(
+          0.0,
+          MetricsText.sample(text, "splitemu_link_rate_bytes_per_second", l[0], "direction=\"up\""),
+          text);
+      assertEquals(
+          0.0,
+          MetricsText.sample(text, "splitemu_device_compute_seconds", l[0], "device=\"1\""),
+          text);
+      assertEquals(
+          0.0,
+          MetricsText.sample(
+              text,
+              "splitemu_device_link_rate_bytes_per_second",
+              l[0],
+              "device=\"1\"",
+              "direction=\"down\""),
+          text);
+      // The counters keep the work done.
+      assertEquals(1.0, MetricsText.sample(text, "splitemu_rounds_total", l), text);
+    }
+  }
+
+  private static String scrape(int port) {
+    try {
+      return MetricsText.scrape(port);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   @Test
   void aResumeByAnotherPath_keepsTheFirstProcesssLabel_alsoForACompareRun() throws Exception {
     // A comparison run into link/cmp/psl, link a symbolic link to a: its label is the comparison
