@@ -449,7 +449,7 @@ public final class Emulation {
 
   /**
    * Sets every device's link capacity of the latest of {@code rows} up to round {@code round} (0
-   * where none is), from the round before it's end; returns its end (ns), 0 if none is.
+   * where none is), from the end of the round before it; returns its end (ns), 0 if none is.
    */
   private static long showLast(
       List<LinkPair> links, Metrics.Run feed, List<RoundRecord> rows, int round) {
