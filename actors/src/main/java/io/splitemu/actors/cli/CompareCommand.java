@@ -2,6 +2,7 @@ package io.splitemu.actors.cli;
 
 import io.splitemu.actors.config.MpslSettings;
 import io.splitemu.actors.config.Settings;
+import io.splitemu.actors.config.SettingsException;
 import io.splitemu.actors.metrics.Metrics;
 import io.splitemu.actors.metrics.MetricsSettings;
 import io.splitemu.actors.pipeline.MpslPlanner;
@@ -121,21 +122,7 @@ public final class CompareCommand implements Callable<Integer> {
   @Override
   public Integer call() throws IOException {
     PrintWriter w = spec.commandLine().getOut();
-    java.util.Set<String> seen = new java.util.HashSet<>();
-    // "--schemes ," (or an empty entry of the list) ran nothing and exited 0.
-    if (schemes.isEmpty()) {
-      throw new UserException("--schemes: no scheme given; list them as a,b,c");
-    }
-    for (String scheme : schemes) {
-      if (scheme.isBlank()) {
-        throw new UserException(
-            "--schemes " + String.join(",", schemes) + ": an empty name; list them as a,b,c");
-      }
-      if (!seen.add(scheme.trim())) {
-        // Each scheme's results go to a folder named after it: a second run would find it taken.
-        throw new UserException("--schemes: " + scheme.trim() + " is given twice");
-      }
-    }
+    checkSchemes(schemes);
     SweepGrid grid = SweepGrid.parse(sweeps, sets);
     if (!SweepTable.figures().contains(figure)) {
       throw new UserException(
@@ -186,6 +173,36 @@ public final class CompareCommand implements Callable<Integer> {
       schemeLocks.clear();
       if (lock != null) {
         lock.close();
+      }
+    }
+  }
+
+  /**
+   * Refuses a {@code --schemes} list (compare's and plan's) that is empty, holds an empty entry, a
+   * name twice or an unknown name, naming {@code --schemes}.
+   */
+  static void checkSchemes(List<String> schemes) {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    // "--schemes ," (or an empty entry of the list) ran nothing and exited 0.
+    if (schemes.isEmpty()) {
+      throw new UserException("--schemes: no scheme given; list them as a,b,c");
+    }
+    for (String scheme : schemes) {
+      if (scheme.isBlank()) {
+        throw new UserException(
+            "--schemes " + String.join(",", schemes) + ": an empty name; list them as a,b,c");
+      }
+      if (!seen.add(scheme.trim())) {
+        // Each scheme's results go to a folder named after it: a second run would find it taken.
+        throw new UserException("--schemes: " + scheme.trim() + " is given twice");
+      }
+      if (!Schemes.names().contains(scheme.trim())) {
+        // Not splitemu.scheme, which the user did not set (and not a refusal --keep-refused keeps).
+        throw new UserException(
+            "--schemes: unknown scheme \""
+                + scheme.trim()
+                + "\"; known: "
+                + String.join(", ", Schemes.names()));
       }
     }
   }
@@ -567,12 +584,27 @@ public final class CompareCommand implements Callable<Integer> {
    */
   record Judged(Emulation.Prepared run, String why) {}
 
-  /** Prepares {@code s}'s scheme, or says why it refuses. */
+  /**
+   * Prepares {@code s}'s scheme, or says why it refuses; a file the scenario names that is missing
+   * or broken is an error led by the scheme's name, with {@code --keep-refused} too.
+   */
   private static Judged judge(Settings s) {
     try {
       return new Judged(Emulation.prepare(s), null);
     } catch (IllegalArgumentException e) {
+      brokenInput(s.scheme(), e);
       return new Judged(null, e.getMessage());
+    }
+  }
+
+  /**
+   * Throws, led by {@code scheme}, a refusal {@code e} that is a missing or broken input file (a
+   * profile, a measured table, a data file): an error, not a scheme's refusal {@code
+   * --keep-refused} keeps (compare's and plan's).
+   */
+  static void brokenInput(String scheme, IllegalArgumentException e) {
+    if (e instanceof SettingsException se && se.inputFile()) {
+      throw new UserException(scheme + ": " + e.getMessage(), e);
     }
   }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.Comparison;
 import io.splitemu.actors.runtime.Emulation;
+import io.splitemu.actors.runtime.RoundOne;
 import io.splitemu.actors.scheme.Scheme;
 import io.splitemu.actors.scheme.SchemePlan;
 import io.splitemu.actors.scheme.Schemes;
@@ -77,6 +78,9 @@ public final class PlanCommand implements Callable<Integer> {
   public Integer call() {
     // The scenario as given: each scheme checks it as its run would (fidelity included) and only
     // then plans, in timing, where it needs only sizes.
+    if (spec.commandLine().getParseResult().hasMatchedOption("--schemes")) {
+      CompareCommand.checkSchemes(schemes); // compare's lines, naming --schemes
+    }
     Settings s = Settings.load(scenario, sets);
     List<Scheme> chosen = new ArrayList<>();
     for (String n : schemes.isEmpty() ? List.of(s.scheme()) : schemes) {
@@ -91,7 +95,12 @@ public final class PlanCommand implements Callable<Integer> {
         // A fault or survival policy the run would refuse, the plan refuses with the same line.
         Emulation.checkFaults(s.withScheme(scheme.name()), scheme.family());
         plans.add(scheme.plan(s.withScheme(scheme.name())));
+      } catch (RoundOne.Undeliverable e) {
+        // The run would stop in round 1 (run's line: run stopped in round 1: ...).
+        throw new UserException(
+            "plan stopped in round 1: " + scheme.name() + ": " + e.getMessage(), e);
       } catch (IllegalArgumentException e) {
+        CompareCommand.brokenInput(scheme.name(), e); // an error, with --keep-refused too
         refused.add(new Comparison.Refusal(scheme.name(), e.getMessage()));
       }
     }
@@ -179,8 +188,32 @@ public final class PlanCommand implements Callable<Integer> {
         jp.put("aggregationSeconds", b.aggregation());
       }
       jp.put("basis", p.basis());
+      List<String> missed = unpredictedFaults(s, p);
+      if (!missed.isEmpty()) {
+        missed.forEach(j.putArray("faultsNotPredicted")::add);
+      }
     }
     return o;
+  }
+
+  /**
+   * The scenario's faults that strike in round 1 (at its start, or at an instant before the
+   * predicted round ends) where {@code p}'s prediction knows no faults: a barrier scheme's closed
+   * forms on static and Shannon links (docs/faults.md); each as {@code splitemu.faults[i] KIND}.
+   */
+  static List<String> unpredictedFaults(Settings s, SchemePlan p) {
+    if (p.family() != Scheme.Family.BARRIER || s.links().kind().equals("trace")) {
+      return List.of();
+    }
+    double endNs = p.predictedSeconds() * 1e9;
+    List<String> out = new ArrayList<>();
+    for (Settings.Fault f : s.faults()) {
+      boolean round1 = f.start().atRoundStart() ? f.start().round() <= 1 : f.start().atNs() < endNs;
+      if (round1 && !f.emptyAt(0)) {
+        out.add(f.where() + " " + f.kind());
+      }
+    }
+    return out;
   }
 
   private static void devices(ArrayNode devs, List<SchemePlan.DeviceView> views) {
@@ -274,6 +307,15 @@ public final class PlanCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  predicted round latency %.6f s%n", p.predictedSeconds());
       }
       out.printf(Locale.ROOT, "  (%s)%n", p.basis());
+      List<String> missed = unpredictedFaults(s, p);
+      if (!missed.isEmpty()) {
+        out.printf(
+            Locale.ROOT,
+            "  note: not in this prediction, faults that strike in round 1 (%s): the closed forms"
+                + " on %s links know no faults; the run times them%n",
+            String.join(", ", missed),
+            s.links().kind());
+      }
     }
   }
 

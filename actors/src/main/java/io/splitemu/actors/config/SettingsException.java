@@ -7,8 +7,25 @@ package io.splitemu.actors.config;
 public final class SettingsException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 
+  private final boolean inputFile;
+
   public SettingsException(String message) {
+    this(message, false);
+  }
+
+  /**
+   * A bad setting; with {@code inputFile}, a file the scenario names (a profile, a measured table,
+   * a data file) that is missing or does not parse: an error even where a scheme's refusal of the
+   * scenario is not ({@code --keep-refused}).
+   */
+  public SettingsException(String message, boolean inputFile) {
     super(escapeControls(message));
+    this.inputFile = inputFile;
+  }
+
+  /** Whether a file the scenario names is missing or broken (not a scheme's refusal). */
+  public boolean inputFile() {
+    return inputFile;
   }
 
   // A quoted value may hold a newline ("x\ny"): escaped, the message stays one line.
@@ -18,8 +35,7 @@ public final class SettingsException extends IllegalArgumentException {
     }
     StringBuilder sb = new StringBuilder(message.length() + 8);
     for (char c : message.toCharArray()) {
-      sb.append(
-          Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+      sb.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
     }
     return sb.toString();
   }

@@ -509,13 +509,14 @@ public final class MpslPlanner {
                 + f
                 + (Files.isDirectory(f)
                     ? " is a directory, not a file"
-                    : Files.exists(f) ? " is not a regular file" : " does not exist"));
+                    : Files.exists(f) ? " is not a regular file" : " does not exist"),
+            true);
       }
     }
     try {
       return MeasuredProfile.read(times, memory);
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-      throw new SettingsException("splitemu.mpsl.profile-dir: " + e.getMessage());
+      throw new SettingsException("splitemu.mpsl.profile-dir: " + e.getMessage(), true);
     }
   }
 }

@@ -3,6 +3,8 @@ package io.splitemu.actors.runtime;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.model.nn.ModelZoo;
+import io.splitemu.net.EmulatedInstant;
+import io.splitemu.net.UndeliverableException;
 import io.splitemu.planner.cpsl.CutPlan;
 import io.splitemu.planner.cpsl.RoundPlan;
 import io.splitemu.planner.latency.CutCosts;
@@ -11,6 +13,7 @@ import io.splitemu.planner.latency.LatencyBreakdown;
 import io.splitemu.planner.latency.RateFunction;
 import io.splitemu.planner.latency.SchemeLatency;
 import io.splitemu.planner.latency.ServerState;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -56,7 +59,7 @@ public final class RoundOne {
     Settings.LinkSettings l = s.links();
     double prop = l.propagationDelay().toNanos() / 1e9;
     CpslSetup.Links rates = CpslSetup.links(s);
-    List<Emulation.LinkPair> links = rates == null ? Emulation.links(s, n) : null;
+    List<Emulation.LinkPair> links = rates == null ? named(s, Emulation.links(s, n)) : null;
     List<Emulation.LinkPair> probes = rates == null ? Emulation.links(s, n) : null;
     List<DeviceState> devices = new ArrayList<>();
     for (int d = 0; d < n; d++) {
@@ -104,6 +107,105 @@ public final class RoundOne {
       throw new IllegalArgumentException(SplitPolicy.carriesNothing(device, direction, 0, 1));
     }
     return bps;
+  }
+
+  /**
+   * A transfer of round 1 that can never arrive (its device's trace stops, or holds a rate of 0,
+   * before its last byte): the run would stop in round 1 with it, so the plan stops with one line
+   * naming the device, the direction, its trace file and {@code links.trace.end}.
+   */
+  public static final class Undeliverable extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Undeliverable(String message) {
+      super(message);
+    }
+  }
+
+  /** {@code links}, each of whose transfers that can never arrive is an {@link Undeliverable}. */
+  private static List<Emulation.LinkPair> named(Settings s, List<Emulation.LinkPair> links) {
+    Settings.LinkSettings l = s.links();
+    int n = links.size();
+    long[] pairs =
+        l.kind().equals("trace")
+            ? Emulation.tracePairs(
+                l.traceUplink().size(), l.traceDownlink().size(), n, s.seed(), l.traceAssign())
+            : null;
+    List<Emulation.LinkPair> out = new ArrayList<>();
+    for (int d = 0; d < n; d++) {
+      Path upFile =
+          pairs == null ? null : l.traceUplink().get((int) (pairs[d] % l.traceUplink().size()));
+      Path downFile =
+          pairs == null ? null : l.traceDownlink().get((int) (pairs[d] % l.traceDownlink().size()));
+      String end = l.traceEnd();
+      out.add(
+          new Emulation.LinkPair(
+              new Named(links.get(d).up(), d, "uplink", upFile, end),
+              new Named(links.get(d).down(), d, "downlink", downFile, end)));
+    }
+    return out;
+  }
+
+  /** A link of round 1 whose transfer that can never arrive names the device and its trace. */
+  private record Named(LinkTiming link, int device, String direction, Path file, String end)
+      implements LinkTiming {
+    @Override
+    public long arrival(long sendNs, long bytes, double share) {
+      try {
+        return link.arrival(sendNs, bytes, share);
+      } catch (UndeliverableException e) {
+        // The run's words (device-N failed: uplink band: transfer of ... can never arrive: ...).
+        throw new Undeliverable(
+            "device-"
+                + device
+                + " failed: "
+                + direction
+                + ": transfer of "
+                + bytes
+                + " bytes sent at "
+                + EmulatedInstant.ofNanos(sendNs)
+                + " can never arrive: "
+                + e.getMessage()
+                + (file == null
+                    ? ""
+                    : " (its trace "
+                        + file
+                        + ", links.trace.end = "
+                        + end
+                        + (end.equals("loop") ? "" : "; loop repeats the trace")
+                        + ")"));
+      }
+    }
+
+    @Override
+    public void round(int round) {
+      link.round(round);
+    }
+
+    @Override
+    public long propagationNanos() {
+      return link.propagationNanos();
+    }
+
+    @Override
+    public long probe(long sendNs, long bytes) {
+      return link.probe(sendNs, bytes);
+    }
+
+    @Override
+    public double capacityBps(long fromNs, long toNs) {
+      return link.capacityBps(fromNs, toNs);
+    }
+
+    @Override
+    public long downForGoodNs() {
+      return link.downForGoodNs();
+    }
+
+    @Override
+    public long lostBytes() {
+      return link.lostBytes();
+    }
   }
 
   // ---- the barrier walk over trace links ----
@@ -328,6 +430,7 @@ public final class RoundOne {
       down[d] = probe(probes.get(d).down(), d, "downlink");
     }
     List<SplitPolicy.DevicePlan> plans = policy.plan(1, up, down);
+    links = named(s, links);
     int b = s.batchSize();
     List<EdgeServer.DevicePath> paths = new ArrayList<>();
     long barrier = 0;

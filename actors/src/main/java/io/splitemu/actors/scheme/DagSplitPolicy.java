@@ -74,7 +74,8 @@ public final class DagSplitPolicy {
       // bytes at the element size of model.data-type, as for the zoo models
       return ModelProfiles.load(p, io.splitemu.actors.runtime.Emulation.dataType(s));
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-      throw new SettingsException(where + ": " + e.getMessage());
+      // A profile given that does not load is an error, not the scheme's refusal (--keep-refused).
+      throw new SettingsException(where + ": " + e.getMessage(), true);
     }
   }
 

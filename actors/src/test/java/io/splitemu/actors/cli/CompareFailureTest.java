@@ -325,4 +325,75 @@ class CompareFailureTest {
     assertEquals("", r.err());
     assertTrue(r.out().contains("psl: finished in " + cmp.resolve("psl") + "; kept"), r.out());
   }
+
+  /**
+   * With --keep-refused a missing or broken input file is still an error, before any folder: a
+   * malformed MP-SL measured table (--set and --sweep alike), and MNIST files that are not there
+   * (before: "Refused: mpsl (...)" / "psl refused: ..." and exit 0, the other scheme run).
+   */
+  @Test
+  void withKeepRefused_aBrokenInputFile_isAnError_notARefusal() throws Exception {
+    Path scenarios = PlanCommandTest.quickstart().getParent();
+    Path tables = Files.createDirectories(tmp.resolve("tables"));
+    for (String t : List.of("_times.csv", "_memory.csv")) {
+      Files.writeString(tables.resolve("vgg19_cifar" + t), "unit,device\n1,VM\n");
+    }
+    Path noMnist = Files.createDirectories(tmp.resolve("no-mnist"));
+    String[][] cases = {
+      {
+        scenarios.resolve("mpsl-vgg19.conf").toString(),
+        "psl,mpsl",
+        "--set",
+        "mpsl.profile-dir=" + tables,
+        "mpsl: splitemu.mpsl.profile-dir: " + tables
+      },
+      {
+        scenarios.resolve("mpsl-vgg19.conf").toString(),
+        "psl,mpsl",
+        "--sweep",
+        "mpsl.profile-dir=" + tables,
+        "mpsl: splitemu.mpsl.profile-dir: " + tables
+      },
+      {
+        PlanCommandTest.quickstart().toString(),
+        "psl,dag-mincut",
+        "--set",
+        "data.dir=" + noMnist,
+        "psl: splitemu.data.dir: "
+      },
+    };
+    int k = 0;
+    for (String[] c : cases) {
+      Path out = tmp.resolve("cmp-" + k++);
+      List<String> a =
+          new ArrayList<>(
+              List.of(
+                  "compare",
+                  c[0],
+                  "--schemes",
+                  c[1],
+                  "--keep-refused",
+                  "--out",
+                  out.toString(),
+                  c[2],
+                  c[3],
+                  "--set",
+                  "rounds=1",
+                  "--set",
+                  "local-steps=1",
+                  "--set",
+                  "fidelity=timing",
+                  "--set",
+                  "dag.profile=inception-v3"));
+      if (c[3].startsWith("data.dir=")) {
+        a.addAll(List.of("--set", "data.dataset=mnist"));
+      }
+      ProfileCommandTest.Result r = cli(a);
+      assertEquals(1, r.code(), List.of(c) + ": " + r.out());
+      assertEquals("", r.out(), List.of(c).toString());
+      assertEquals(1, errLines(r).size(), r.err());
+      assertTrue(errLines(r).get(0).startsWith("splitemu: " + c[4]), r.err());
+      assertFalse(Files.exists(out), "a folder was made: " + List.of(c));
+    }
+  }
 }

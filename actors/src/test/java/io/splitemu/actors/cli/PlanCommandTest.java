@@ -354,4 +354,174 @@ class PlanCommandTest {
     assertEquals(
         "splitemu: /dev/null is not a regular file, so not a scenario file", n.err().strip());
   }
+
+  /** A plan of the quickstart on trace links of {@code trace} both ways, with {@code more}. */
+  private ProfileCommandTest.Result tracePlan(String trace, String end, String... more)
+      throws Exception {
+    Path t = tmp.resolve("trace-" + end);
+    Files.writeString(t, trace);
+    List<String> a =
+        new ArrayList<>(
+            List.of(
+                "plan",
+                quickstart().toString(),
+                "--set",
+                "links.kind=trace",
+                "--set",
+                "links.trace.uplink=[\"" + t + "\"]",
+                "--set",
+                "links.trace.downlink=[\"" + t + "\"]",
+                "--set",
+                "links.trace.end=" + end));
+    a.addAll(List.of(more));
+    return ProfileCommandTest.cli(a.toArray(new String[0]));
+  }
+
+  /**
+   * A trace that ends (links.trace.end = stop, or hold-last on a last rate of 0) before a transfer
+   * of round 1 is through stops the plan in one line, as it stops the run, naming the scheme, the
+   * device, the direction, the trace and links.trace.end (before: "internal error" and an
+   * UndeliverableException's stack trace, exit 70), for barrier and split schemes alike and with
+   * --keep-refused too.
+   */
+  @Test
+  void aTraceThatEndsBeforeRoundOne_stopsThePlanInOneLine() throws Exception {
+    String[][] cases = {
+      {"0 0.1\n1 0.1\n2 0.1\n", "stop", "psl"},
+      {"0 0.1\n1 0.1\n2 0.1\n", "stop", "edgesplit"},
+      {"0 0.1\n1 0.1\n2 0\n", "hold-last", "psl"},
+    };
+    for (String[] c : cases) {
+      for (boolean keep : List.of(false, true)) {
+        List<String> more = new ArrayList<>(List.of("--schemes", c[2], "--set", "local-steps=20"));
+        if (keep) {
+          more.add("--keep-refused");
+        }
+        ProfileCommandTest.Result r = tracePlan(c[0], c[1], more.toArray(new String[0]));
+        String what = List.of(c) + (keep ? " --keep-refused" : "");
+        assertEquals(1, r.code(), what + ": " + r.err());
+        assertEquals("", r.out(), what);
+        String line = r.err().strip();
+        assertEquals(1, line.lines().count(), what + ": " + r.err());
+        assertTrue(
+            line.startsWith("splitemu: plan stopped in round 1: " + c[2] + ": device-"), line);
+        assertTrue(
+            line.matches(".*failed: (up|down)link: transfer of .* can never arrive: .*"), line);
+        assertTrue(line.contains(tmp.resolve("trace-" + c[1]).toString()), line);
+        assertTrue(line.contains("links.trace.end = " + c[1]), line);
+      }
+    }
+  }
+
+  /**
+   * plan checks --schemes as compare does, naming --schemes (before: psl,psl planned psl twice, and
+   * an unknown name was "splitemu.scheme: unknown scheme", a key the user did not set).
+   */
+  @Test
+  void schemes_checkedAsCompareChecksThem() {
+    ProfileCommandTest.Result twice =
+        ProfileCommandTest.cli("plan", quickstart().toString(), "--schemes", "psl,psl");
+    assertEquals(1, twice.code(), twice.out());
+    assertEquals("splitemu: --schemes: psl is given twice", twice.err().strip());
+    for (String command : List.of("plan", "compare")) {
+      List<String> a =
+          new ArrayList<>(
+              List.of(
+                  command, quickstart().toString(), "--schemes", "psl,nosuch", "--keep-refused"));
+      if (command.equals("compare")) {
+        a.addAll(List.of("--out", tmp.resolve("c-" + command).toString()));
+      }
+      ProfileCommandTest.Result unknown = ProfileCommandTest.cli(a.toArray(new String[0]));
+      assertEquals(1, unknown.code(), command + ": " + unknown.out());
+      assertEquals("", unknown.out(), command);
+      assertTrue(
+          unknown.err().startsWith("splitemu: --schemes: unknown scheme \"nosuch\"; known: "),
+          command + ": " + unknown.err());
+      assertEquals(1, unknown.err().strip().lines().count(), unknown.err());
+      assertTrue(!Files.exists(tmp.resolve("c-" + command)), command);
+    }
+  }
+
+  /**
+   * A DAG profile that is given but does not parse is an error with --keep-refused too (before:
+   * "dag-mincut refused: ..." and exit 0), in plan and compare; a DAG scheme without any profile
+   * stays a refusal that --keep-refused keeps.
+   */
+  @Test
+  void keepRefused_aBrokenInputFileIsStillAnError() throws Exception {
+    Path bad = tmp.resolve("bad.prototxt");
+    Files.writeString(bad, "name: \"x\"\nlayer {\n  name: \"a\"\n  {\n}\n");
+    for (String command : List.of("plan", "compare")) {
+      Path out = tmp.resolve("out-" + command);
+      List<String> a =
+          new ArrayList<>(
+              List.of(
+                  command,
+                  quickstart().toString(),
+                  "--schemes",
+                  "psl,dag-mincut",
+                  "--keep-refused",
+                  "--set",
+                  "local-steps=1",
+                  "--set",
+                  "rounds=1",
+                  "--set",
+                  "fidelity=timing",
+                  "--set",
+                  "dag.profile=" + bad));
+      if (command.equals("compare")) {
+        a.addAll(List.of("--out", out.toString()));
+      }
+      ProfileCommandTest.Result r = ProfileCommandTest.cli(a.toArray(new String[0]));
+      assertEquals(1, r.code(), command + ": " + r.out());
+      assertEquals("", r.out(), command);
+      assertEquals(1, r.err().strip().lines().count(), r.err());
+      assertTrue(r.err().startsWith("splitemu: dag-mincut: "), r.err());
+      assertTrue(r.err().contains(bad.toString()), r.err());
+      assertTrue(!Files.exists(out), command + " made " + out);
+    }
+    // No profile at all: the scheme refuses the scenario, and --keep-refused plans the others.
+    ProfileCommandTest.Result none =
+        ProfileCommandTest.cli(
+            "plan",
+            quickstart().toString(),
+            "--schemes",
+            "psl,dag-mincut",
+            "--keep-refused",
+            "--set",
+            "local-steps=1");
+    assertEquals(0, none.code(), none.err());
+    assertTrue(none.out().startsWith("dag-mincut refused: "), none.out());
+  }
+
+  /**
+   * Faults that strike in round 1 are not in a barrier scheme's closed forms on static links: the
+   * plan says so in one note line (--json: "faultsNotPredicted"); before, nothing said it.
+   */
+  @Test
+  void roundOneFaults_onStaticLinks_areNoted() throws Exception {
+    String fault = "faults=[{kind=link-outage,device=1,round=1,until=20s}]";
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli("plan", quickstart().toString(), "--set", fault);
+    assertEquals(0, r.code(), r.err());
+    List<String> notes = r.out().lines().filter(l -> l.contains("note: ")).toList();
+    assertEquals(1, notes.size(), r.out());
+    assertTrue(notes.get(0).contains("splitemu.faults[0] link-outage"), notes.get(0));
+    assertTrue(notes.get(0).contains("static links know no faults"), notes.get(0));
+    JsonNode j = plan(quickstart().toString(), "--set", fault);
+    assertEquals(
+        "splitemu.faults[0] link-outage",
+        j.get("plans").get(0).get("faultsNotPredicted").get(0).asText());
+    // A fault from round 2 on is not in round 1: no note.
+    String later = "faults=[{kind=link-outage,device=1,round=2,until-round=3}]";
+    ProfileCommandTest.Result l =
+        ProfileCommandTest.cli("plan", quickstart().toString(), "--set", later);
+    assertEquals(0, l.code(), l.err());
+    assertTrue(!l.out().contains("note: "), l.out());
+    assertTrue(
+        !plan(quickstart().toString(), "--set", later)
+            .get("plans")
+            .get(0)
+            .has("faultsNotPredicted"));
+  }
 }
