@@ -98,7 +98,9 @@ public final class CompareCommand implements Callable<Integer> {
           "a scheme that refuses the scenario or, with --sweep, a grid point (for instance an"
               + " MP-SL placement that fits in no node's memory) is a line naming why, the others"
               + " run, and comparison.md (and sweep.csv, a row) names it, instead of an error"
-              + " before anything runs; a value the settings refuse is still an error. A run that"
+              + " before anything runs; a value the settings refuse, or an input file the scenario"
+              + " names (a profile, a measured table, data) that is missing or broken, is still an"
+              + " error. A run that"
               + " fails (a diverged model) is likewise recorded as failed (failed.txt in its"
               + " folder, a row 'failed' in the tables) and the compare goes on; it then exits"
               + " with 1 naming the failed runs")

@@ -71,7 +71,8 @@ public final class PlanCommand implements Callable<Integer> {
       description =
           "a scheme that refuses the scenario is a line SCHEME refused: why (with --json, an entry"
               + " of \"refused\") and the others are planned, instead of an error; every scheme"
-              + " refusing, or a value the settings refuse, is still an error")
+              + " refusing, a value the settings refuse, or an input file the scenario names"
+              + " (a profile, a measured table, data) that is missing or broken, is still an error")
   boolean keepRefused;
 
   @Override
