@@ -480,6 +480,11 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     return this;
   }
 
+  /** Adds device, server, communication and aggregation time to the visit's path. */
+  private void spend(long deviceNs, long serverNs, long communicationNs, long aggregationNs) {
+    breakdown = breakdown.plus(new Breakdown(deviceNs, serverNs, communicationNs, aggregationNs));
+  }
+
   private Behavior<Command> onUsePacing(UsePacing m) {
     pacing = Pacing.paced(m.speedup(), m.clockStartNanoTime(), lag);
     return this;
@@ -549,7 +554,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     if (phaseGiveUpNs <= ns) {
       return ns;
     }
-    breakdown = breakdown.plus(new Breakdown(0, 0, phaseGiveUpNs - ns, 0));
+    spend(0, 0, phaseGiveUpNs - ns, 0);
     return phaseGiveUpNs;
   }
 
@@ -633,7 +638,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       start = Math.max(start, r.arrivalNs());
     }
     start = Math.max(start, phaseGiveUpNs);
-    breakdown = breakdown.plus(new Breakdown(0, 0, 0, start - phaseStartNs));
+    spend(0, 0, 0, start - phaseStartNs);
     phaseStartNs = start;
     if (active.isEmpty()) {
       return finish(phaseStartNs);
@@ -669,13 +674,11 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     Map<Integer, INDArray> grads = serverStep(replies);
     long serverEnd =
         setup.cpu().end(ready, samples * setup.flopsPerSample(), setup.flopsPerSecond());
-    breakdown =
-        breakdown.plus(
-            new Breakdown(
-                critical.computeEndNs() - critical.computeStartNs(),
-                serverEnd - ready,
-                critical.arrivalNs() - critical.computeEndNs(),
-                0));
+    spend(
+        critical.computeEndNs() - critical.computeStartNs(),
+        serverEnd - ready,
+        critical.arrivalNs() - critical.computeEndNs(),
+        0);
     gradientSendNs = serverEnd;
     return request(
         Phase.STEP_DONE,
@@ -772,13 +775,11 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       end = Math.max(end, s.endNs());
     }
     if (critical != null) {
-      breakdown =
-          breakdown.plus(
-              new Breakdown(
-                  critical.endNs() - critical.gradientArrivalNs(),
-                  0,
-                  critical.gradientArrivalNs() - critical.sendNs(),
-                  0));
+      spend(
+          critical.endNs() - critical.gradientArrivalNs(),
+          0,
+          critical.gradientArrivalNs() - critical.sendNs(),
+          0);
     } else {
       // nobody answered: the path so far ends with the server step
       end = gradientSendNs;
@@ -903,7 +904,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     if (active.isEmpty()) {
       // nobody left: the visit ends when the server gives up on the last of them
       long end = Math.max(sendNs, Math.max(phaseGiveUpNs, localGiveUpNs));
-      breakdown = breakdown.plus(new Breakdown(0, 0, 0, end - sendNs));
+      spend(0, 0, 0, end - sendNs);
       return finish(end);
     }
     phaseStartNs = sendNs;
@@ -994,7 +995,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
     aggregated = a.device();
     VisitPlan.Mode mode = visit.plan().mode();
     if (mode == VisitPlan.Mode.SHARED_CONCATENATED || mode == VisitPlan.Mode.SHARED_SEQUENTIAL) {
-      breakdown = breakdown.plus(new Breakdown(0, 0, 0, uploadEnd - phaseStartNs));
+      spend(0, 0, 0, uploadEnd - phaseStartNs);
       return finish(uploadEnd);
     }
     if (mode == VisitPlan.Mode.DEPTH_PER_DEVICE) {
@@ -1007,16 +1008,13 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       Device.RoundStats s = stats.get(uploadCritical);
       long upload = uploadArrival - localEnds.get(uploadCritical);
       long serverNs = copyServerNs.getOrDefault(uploadCritical, 0L);
-      breakdown =
-          breakdown.plus(
-              new Breakdown(
-                  s.computeNs(), serverNs, s.uplinkNs() + s.downlinkNs() - upload, upload));
+      spend(s.computeNs(), serverNs, s.uplinkNs() + s.downlinkNs() - upload, upload);
     }
     // Waiting for a model that never came, after the last that did (or, if none came, after the
     // upload phase's start: uploadArrival), is aggregation time.
     long waited = uploadEnd - uploadArrival;
     if (waited > 0) {
-      breakdown = breakdown.plus(new Breakdown(0, 0, 0, waited));
+      spend(0, 0, 0, waited);
     }
     if (a.server() != null) {
       // The shared slice, which the next round's copies start from, takes the copies' FedAvg:
@@ -1049,7 +1047,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
       reported.put(e.getKey(), d.stats());
     }
     end = Math.max(end, phaseGiveUpNs);
-    breakdown = breakdown.plus(new Breakdown(0, 0, 0, end - phaseStartNs));
+    spend(0, 0, 0, end - phaseStartNs);
     if (visit.plan().mode() == VisitPlan.Mode.DEPTH_PER_DEVICE) {
       return average(end);
     }
@@ -1136,6 +1134,7 @@ public final class EdgeServer extends AbstractBehavior<EdgeServer.Command> {
             o.barrierTimeout(),
             o.deadlineNs(),
             o.batchMeanCutGradient(),
+            null,
             o.bands());
     return device;
   }

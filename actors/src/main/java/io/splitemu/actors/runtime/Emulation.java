@@ -1332,6 +1332,7 @@ public final class Emulation {
             s.barrierTimeout(),
             s.barrierDeadline().toNanos(),
             s.model().batchMeanCutGradient(),
+            null,
             bands);
     SupervisorSetup.ComputeFactors factors = computeFactors(s);
     long serverParamBytes = profile.totalParamBytes() - profile.deviceParamBytes(cut);
@@ -1340,7 +1341,7 @@ public final class Emulation {
     FaultPlan faultPlan = FaultPlan.of(s);
     org.nd4j.linalg.api.ndarray.INDArray initial = full ? split.slice(0).params() : null;
     CpslSetup cpsl = CpslSettings.isCpsl(s.scheme()) ? CpslSetup.of(s, profile, model) : null;
-    SupervisorSetupFactory plain =
+    SupervisorSetupFactory factory =
         (writer, listener) ->
             new SupervisorSetup(
                 s.scheme(),
@@ -1359,9 +1360,12 @@ public final class Emulation {
                 hangs,
                 writer,
                 listener,
-                cpsl);
-    SupervisorSetupFactory factory =
-        (writer, listener) -> plain.create(writer, listener).withFaults(faultPlan);
+                cpsl,
+                null,
+                null,
+                false,
+                faultPlan,
+                SupervisorSetup.Checkpointing.NONE);
     return new Prepared(s, factory, profile.deviceParamBytes(cut), peakServer);
   }
 

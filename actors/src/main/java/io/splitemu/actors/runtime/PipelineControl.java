@@ -893,12 +893,12 @@ public final class PipelineControl {
     return null;
   }
 
-  /** Whether every epoch is recorded and every hop has sent its totals. */
   /** How many epochs' ends are held (for tests: at most the last recorded's and its previous). */
   int epochEndsHeld() {
     return epochEnds.size();
   }
 
+  /** Whether every epoch is recorded and every hop has sent its totals. */
   boolean done() {
     return peaks.size() == hops.size() && recorded() == plan.epochs();
   }

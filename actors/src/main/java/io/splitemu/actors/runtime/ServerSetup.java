@@ -45,38 +45,6 @@ public record ServerSetup(
     ChainModel global,
     EdgeBands bands) {
 
-  /** A server of one cut (no whole model of a split scheme). */
-  public ServerSetup(
-      Slice slice,
-      SplitModel evalModel,
-      Dataset test,
-      int evalSamples,
-      DataType dataType,
-      double flopsPerSample,
-      double flopsPerSecond,
-      ComputeTiming cpu,
-      IntFunction<ComputeTiming> copyCpu,
-      Duration barrierTimeout,
-      long deadlineNs,
-      boolean batchMeanCutGradient,
-      EdgeBands bands) {
-    this(
-        slice,
-        evalModel,
-        test,
-        evalSamples,
-        dataType,
-        flopsPerSample,
-        flopsPerSecond,
-        cpu,
-        copyCpu,
-        barrierTimeout,
-        deadlineNs,
-        batchMeanCutGradient,
-        null,
-        bands);
-  }
-
   /** Whether tensors are real. */
   public boolean full() {
     return slice != null || global != null;

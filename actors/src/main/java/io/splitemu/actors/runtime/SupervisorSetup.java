@@ -20,8 +20,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *     compute hops serve); {@code null} for the other schemes
  * @param livePlans whether each round's device plans are published to the recorder: only when
  *     something consumes them (live metrics with per-device series)
- * @param faultPlan every fault the supervisor injects and records, and the survival policy (the
- *     constructors without it take {@code hangs} as the only faults)
+ * @param faultPlan every fault the supervisor injects and records, and the survival policy
  * @param checkpointing when the run takes checkpoints, and the one it resumes from
  */
 public record SupervisorSetup(
@@ -61,50 +60,6 @@ public record SupervisorSetup(
       SplitPolicy policy,
       List<Emulation.LinkPair> probes,
       java.util.function.Supplier<Split> fresh) {}
-
-  /** A setup for the schemes of one cut. */
-  public SupervisorSetup(
-      String scheme,
-      int rounds,
-      int localSteps,
-      int batchSize,
-      int evalEvery,
-      double targetAccuracy,
-      boolean stopAtTarget,
-      boolean sharedSpectrum,
-      ComputeFactors factors,
-      String cut,
-      INDArray initialDeviceParams,
-      List<DeviceSetup> devices,
-      ServerSetup server,
-      List<Hang> hangs,
-      ResultsWriter writer,
-      RunListener listener,
-      CpslSetup cpsl) {
-    this(
-        scheme,
-        rounds,
-        localSteps,
-        batchSize,
-        evalEvery,
-        targetAccuracy,
-        stopAtTarget,
-        sharedSpectrum,
-        factors,
-        cut,
-        initialDeviceParams,
-        devices,
-        server,
-        hangs,
-        writer,
-        listener,
-        cpsl,
-        null,
-        null,
-        false,
-        FaultPlan.ofHangs(hangs),
-        Checkpointing.NONE);
-  }
 
   /** The per-round compute factor of each device. */
   @FunctionalInterface

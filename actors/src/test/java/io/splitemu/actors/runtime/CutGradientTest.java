@@ -114,6 +114,7 @@ class CutGradientTest {
             Duration.ofSeconds(30),
             30_000_000_000L,
             batchMean,
+            null,
             bands);
     ResultsWriter writer = ResultsWriter.open(tmp.resolve("run"), "test");
     SupervisorSetup setup =
@@ -134,7 +135,12 @@ class CutGradientTest {
             List.of(),
             writer,
             RunListener.NONE,
-            null);
+            null,
+            null,
+            null,
+            false,
+            FaultPlan.ofHangs(List.of()),
+            SupervisorSetup.Checkpointing.NONE);
     TestProbe<Supervisor.Finished> done = testKit.createTestProbe();
     ActorRef<Supervisor.Command> sup = testKit.spawn(Supervisor.create(setup, new PacingLag()));
     sup.tell(new Supervisor.Start(done.getRef(), 0));

@@ -102,7 +102,12 @@ class RunFailureTest {
                   x.hangs(),
                   x.writer(),
                   x.listener(),
-                  x.cpsl());
+                  x.cpsl(),
+                  null,
+                  null,
+                  false,
+                  FaultPlan.ofHangs(x.hangs()),
+                  SupervisorSetup.Checkpointing.NONE);
             },
             p.peakDevice(),
             p.peakServer());

@@ -86,6 +86,7 @@ final class RuntimeFixture {
             timeout,
             deadlineNs,
             false,
+            null,
             bands);
     ResultsWriter writer = ResultsWriter.open(dir, "test");
     SupervisorSetup setup =
@@ -106,7 +107,12 @@ final class RuntimeFixture {
             hangs,
             writer,
             RunListener.NONE,
-            null);
+            null,
+            null,
+            null,
+            false,
+            FaultPlan.ofHangs(hangs),
+            SupervisorSetup.Checkpointing.NONE);
     TestProbe<Supervisor.Finished> done = kit.createTestProbe();
     kit.spawn(Supervisor.create(setup, new PacingLag()))
         .tell(new Supervisor.Start(done.getRef(), 0));

@@ -110,6 +110,7 @@ class SflV1ServerStateTest {
             Duration.ofSeconds(30),
             30_000_000_000L,
             false,
+            null,
             bands);
     ResultsWriter writer = ResultsWriter.open(tmp.resolve("run"), "test");
     SupervisorSetup setup =
@@ -130,7 +131,12 @@ class SflV1ServerStateTest {
             List.of(),
             writer,
             RunListener.NONE,
-            null);
+            null,
+            null,
+            null,
+            false,
+            FaultPlan.ofHangs(List.of()),
+            SupervisorSetup.Checkpointing.NONE);
     TestProbe<Supervisor.Finished> done = testKit.createTestProbe();
     ActorRef<Supervisor.Command> sup = testKit.spawn(Supervisor.create(setup, new PacingLag()));
     sup.tell(new Supervisor.Start(done.getRef(), 0));
