@@ -522,10 +522,6 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
     return Behaviors.unhandled();
   }
 
-  private ActorContext<Command> getContext() {
-    return context;
-  }
-
   private Behavior<Command> receive(Command c) {
     if (c instanceof Request r && silent()) {
       return missed(r.replyTo());
@@ -581,7 +577,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
 
   /** Tells {@code to} {@code m}, in parts if it is on another JVM and larger than a frame. */
   private <T> void send(ActorRef<T> to, T m) {
-    Chunks.get(getContext().getSystem()).tell(to, m);
+    Chunks.get(context.getSystem()).tell(to, m);
   }
 
   private Behavior<Command> onBeginVisit(BeginVisit m) {
@@ -651,7 +647,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
         && hangBeforeCutNs != NOT_CUT
         && setup.uplink().downForGoodNs() == LinkTiming.NEVER
         && setup.downlink().downForGoodNs() == LinkTiming.NEVER) {
-      getContext().getLog().info("device {} answers again (link no longer cut off)", setup.id());
+      context.getLog().info("device {} answers again (link no longer cut off)", setup.id());
       hung = false;
       hangAtNs = hangBeforeCutNs;
       silentSinceNs = Long.MIN_VALUE;
@@ -705,7 +701,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
    */
   private Behavior<Command> nextLocal(long readyNs) {
     long t = readyNs;
-    ActorRef<Command> self = getContext().getSelf();
+    ActorRef<Command> self = context.getSelf();
     while (localStep < local.steps()) {
       Activations a = forward(localStep, t);
       if (plan == null || activationBytes() > 0) {
@@ -805,7 +801,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
 
   /** The device goes silent now ({@code how} it does, for the log). */
   private Behavior<Command> silenced(String how) {
-    getContext().getLog().info("device {} {} (fault)", setup.id(), how);
+    context.getLog().info("device {} {} (fault)", setup.id(), how);
     hung = true;
     hangBeforeCutNs = NOT_CUT; // silent by its own fault now
     return this;
@@ -874,7 +870,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
         cursor = BatchCursor.restore(savedCursor);
       }
     }
-    getContext().getLog().info("device {} answers again (fault ended)", setup.id());
+    context.getLog().info("device {} answers again (fault ended)", setup.id());
     hung = false;
     crashed = false;
     hangAtNs = Long.MAX_VALUE;
@@ -903,7 +899,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
    */
   private boolean hangsBy(long instantNs) {
     if (instantNs >= hangAtNs && !hung) {
-      getContext()
+      context
           .getLog()
           .info("device {} stops answering at emulated {} ns (fault)", setup.id(), hangAtNs);
       hung = true;
@@ -1023,7 +1019,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
         .send(
             LinkChannel.Send.of(setup.id(), bytes, sendNs, share, to, message)
                 .withReceipt(
-                    getContext().getSelf(),
+                    context.getSelf(),
                     (sent, at, delivered) ->
                         new Carried(sent, at, delivered, bytes, share, barrier),
                     hangAtNs));
@@ -1067,7 +1063,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
 
   /** Hands {@code request}'s {@code bytes} sent at {@code sendNs} to the downlink band. */
   private Behavior<Command> download(Command request, long sendNs, long bytes, double share) {
-    ActorRef<Command> self = getContext().getSelf();
+    ActorRef<Command> self = context.getSelf();
     bands
         .downlink()
         .send(
