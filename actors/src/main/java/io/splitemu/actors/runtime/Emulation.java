@@ -78,14 +78,7 @@ public final class Emulation {
       SupervisorSetupFactory factory,
       long peakDevice,
       long peakServer,
-      java.util.function.IntFunction<List<LinkPair>> links) {
-
-    /** A run on the scenario's links ({@link Emulation#links(Settings, int)}). */
-    public Prepared(
-        Settings settings, SupervisorSetupFactory factory, long peakDevice, long peakServer) {
-      this(settings, factory, peakDevice, peakServer, n -> Emulation.links(settings, n));
-    }
-  }
+      java.util.function.IntFunction<List<LinkPair>> links) {}
 
   /** Creates the supervisor's setup once the results writer exists. */
   @FunctionalInterface
@@ -1366,7 +1359,8 @@ public final class Emulation {
                 false,
                 faultPlan,
                 SupervisorSetup.Checkpointing.NONE);
-    return new Prepared(s, factory, profile.deviceParamBytes(cut), peakServer);
+    return new Prepared(
+        s, factory, profile.deviceParamBytes(cut), peakServer, count -> links(s, count));
   }
 
   /**

@@ -110,7 +110,8 @@ class RunFailureTest {
                   SupervisorSetup.Checkpointing.NONE);
             },
             p.peakDevice(),
-            p.peakServer());
+            p.peakServer(),
+            p.links());
     Path dir = tmp.resolve("barrier");
     long start = System.nanoTime();
     RunFailedException e =
