@@ -108,7 +108,6 @@ public record CpslSetup(
       }
     }
     ValueSource factor = s.devices().roundFactor();
-    boolean fade = fading;
     NetworkStateSampler sampler =
         (count, rng) -> {
           double[] cf = new double[count];
@@ -116,8 +115,8 @@ public record CpslSetup(
           double[] down = new double[count];
           for (int i = 0; i < count; i++) {
             cf[i] = factor.value(i, rng);
-            up[i] = fade ? -StrictMath.log1p(-rng.nextDouble()) : 1.0;
-            down[i] = fade ? -StrictMath.log1p(-rng.nextDouble()) : 1.0;
+            up[i] = fading ? -StrictMath.log1p(-rng.nextDouble()) : 1.0;
+            down[i] = fading ? -StrictMath.log1p(-rng.nextDouble()) : 1.0;
           }
           return new NetworkState(cf, up, down);
         };
@@ -166,22 +165,16 @@ public record CpslSetup(
           return new Links() {
             @Override
             public RateFunction uplink(int device, int round) {
-              return shannon(l, seed, dist[device], l.devicePowerDbm(), device, "up", round);
+              return shannon(dist[device], l.devicePowerDbm(), device, "up", round);
             }
 
             @Override
             public RateFunction downlink(int device, int round) {
-              return shannon(l, seed, dist[device], l.apPowerDbm(), device, "down", round);
+              return shannon(dist[device], l.apPowerDbm(), device, "down", round);
             }
 
             private RateFunction shannon(
-                Settings.LinkSettings l,
-                long seed,
-                double metres,
-                double dbm,
-                int device,
-                String dir,
-                int round) {
+                double metres, double dbm, int device, String dir, int round) {
               double g = 1.0;
               if (rayleigh && round > 0) {
                 // Round r's fading power is interval 0 of the link's per-round stream.
