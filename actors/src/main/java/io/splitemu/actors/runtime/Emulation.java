@@ -793,11 +793,6 @@ public final class Emulation {
         runLabel(t, outputDir) + "/" + t.relativize(o).toString().replace(File.separatorChar, '/'));
   }
 
-  /** Starts an actor system with the supervisor and waits for the (virtual) run to end. */
-  static Supervisor.Finished execute(SupervisorSetup setup) {
-    return execute(setup, 0, new PacingLag());
-  }
-
   /**
    * Starts an actor system with the supervisor and waits for the run to end; with {@code speedup >
    * 0} the run is paced from the moment the supervisor starts, recording its lag into {@code lag}.

@@ -14,6 +14,7 @@ import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
 import io.splitemu.model.nn.ModelZoo;
 import io.splitemu.model.profile.ChainProfile;
+import io.splitemu.net.stream.PacingLag;
 import io.splitemu.planner.cpsl.RoundPlan;
 import io.splitemu.planner.latency.CutCosts;
 import io.splitemu.planner.latency.DeviceState;
@@ -87,7 +88,8 @@ class CpslSchemeTest {
     Emulation.Prepared p = Emulation.prepare(s);
     ResultsWriter w = ResultsWriter.open(tmp.resolve(name), s.resolved());
     try {
-      Supervisor.Finished f = Emulation.execute(p.factory().create(w, RunListener.NONE));
+      Supervisor.Finished f =
+          Emulation.execute(p.factory().create(w, RunListener.NONE), 0, new PacingLag());
       assertEquals(null, f.error());
     } finally {
       w.close();
