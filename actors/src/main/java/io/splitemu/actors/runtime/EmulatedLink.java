@@ -11,7 +11,6 @@ import java.math.BigDecimal;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.DoubleFunction;
 
 /**
  * One direction of a device's link as the runtime uses it: a FIFO queue whose transfers are served
@@ -115,34 +114,28 @@ public final class EmulatedLink implements LinkTiming {
     return lostBytes;
   }
 
-  /** This round's model at {@code share}, with the fault windows placed so far. */
+  /**
+   * This round's model at {@code share}, with the fault windows placed so far: made once per round
+   * and share.
+   */
   private LinkModel model(double share) {
-    return cached(
-        share,
-        s -> {
-          LinkModel m = models.of(round, s);
-          return resolved == null ? m : LinkFaults.apply(m, resolved.schedule());
-        });
-  }
-
-  /** The model cached this round at {@code share}, made by {@code make} if none is. */
-  private LinkModel cached(double share, DoubleFunction<LinkModel> make) {
     long bits = Double.doubleToLongBits(share);
     if (firstShareModel != null && bits == firstShareBits) {
       return firstShareModel;
     }
-    if (firstShareModel == null) {
-      firstShareModel = make.apply(share);
-      firstShareBits = bits;
-      return firstShareModel;
-    }
-    if (otherShares == null) {
-      otherShares = new HashMap<>();
-    }
-    LinkModel m = otherShares.get(share);
+    LinkModel m = otherShares == null ? null : otherShares.get(share);
     if (m == null) {
-      m = make.apply(share);
-      otherShares.put(share, m);
+      m = models.of(round, share);
+      m = resolved == null ? m : LinkFaults.apply(m, resolved.schedule());
+      if (firstShareModel == null) {
+        firstShareModel = m;
+        firstShareBits = bits;
+      } else {
+        if (otherShares == null) {
+          otherShares = new HashMap<>();
+        }
+        otherShares.put(share, m);
+      }
     }
     return m;
   }
