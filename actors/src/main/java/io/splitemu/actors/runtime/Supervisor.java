@@ -1798,7 +1798,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               g.kind().equals("device-crash")
                   ? "device rejoins with its last saved model at round " + round + "'s start"
                   : "device answers again from round " + round + "'s start";
-          recordRecoveryOf(k, g, "device-" + d, nowNs, back + stays);
+          faultRow(k, g, "recovery", "device-" + d, nowNs, back + stays);
         }
       }
     }
@@ -1836,13 +1836,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     String effect =
         empty(i, f) ? FaultPlan.emptyWindow(f, faultStartNs.get(i)) : FaultPlan.effect(f);
     for (String subject : FaultPlan.subjects(f)) {
-      if (faultsRecorded.add(i + "/" + subject + "/fault")) {
-        eventAt(
-            ns,
-            "fault",
-            subject,
-            f.kind() + ": " + effect + " (scenario fault, " + FaultPlan.when(f) + ")");
-      }
+      faultRow(i, f, "fault", subject, ns, effect);
     }
   }
 
@@ -1851,16 +1845,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       return;
     }
     for (String subject : FaultPlan.subjects(f)) {
-      recordRecoveryOf(i, f, subject, ns, "fault over");
+      faultRow(i, f, "recovery", subject, ns, "fault over");
     }
   }
 
-  /** Fault {@code i}'s {@code recovery} row of {@code subject} at {@code ns}, once. */
-  private void recordRecoveryOf(int i, Settings.Fault f, String subject, long ns, String what) {
-    if (faultsRecorded.add(i + "/" + subject + "/recovery")) {
+  /** Fault {@code i}'s {@code kind} row of {@code subject} at {@code ns}, once. */
+  private void faultRow(
+      int i, Settings.Fault f, String kind, String subject, long ns, String what) {
+    if (faultsRecorded.add(i + "/" + subject + "/" + kind)) {
       eventAt(
           ns,
-          "recovery",
+          kind,
           subject,
           f.kind() + ": " + what + " (scenario fault, " + FaultPlan.when(f) + ")");
     }
