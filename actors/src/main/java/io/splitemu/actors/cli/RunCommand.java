@@ -386,7 +386,8 @@ public final class RunCommand implements Callable<Integer> {
     } finally {
       // However it ended here (done, failed, stopped): the standbys exit with its status rather
       // than resume it. Not where nothing was recorded (the run never started: its folder goes
-      // with the lock), which a later --failover starts afresh.
+      // with the lock), which a later --failover starts afresh; a SIGTERM before the start keeps
+      // the folder and records 143 through `ended`.
       if (!recorded[0] && !FolderLock.holdsNothing(out)) {
         lease.ended(out, status);
       }
@@ -538,6 +539,9 @@ public final class RunCommand implements Callable<Integer> {
                     ? "; " + dir + " holds no rounds"
                     : ""));
         err.flush();
+        // A --failover holder records it in the folder (kept for this): its standbys exit with
+        // 143 rather than run the run from round 0 (before 2026-12-07 one ran it whole).
+        ended.accept(SIGTERM_STATUS);
         return SIGTERM_STATUS;
       } finally {
         removeHook(onSignal);

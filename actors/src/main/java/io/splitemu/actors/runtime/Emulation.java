@@ -376,7 +376,14 @@ public final class Emulation {
             ? ""
             : " (closing the results folder failed too: " + closeFailed.getMessage() + ")";
     if (f.error() != null && f.rounds() == ClusterRun.NOT_STARTED) {
-      if (control.resumeFrom() == null && writer.recordedNothing()) {
+      // A --failover holder stopped by SIGTERM keeps the folder (and its token): it records there
+      // that the run ended with 143, and its standbys exit with it rather than run it (before
+      // 2026-12-07 the folder went, and a standby ran the run whole).
+      boolean stoppedHolder =
+          control.stop() != null
+              && control.stop().stoppedBeforeRunStarted()
+              && FailoverToken.held(out) != null;
+      if (control.resumeFrom() == null && writer.recordedNothing() && !stoppedHolder) {
         // Its members never came: the folder would only block a retry with the same --out.
         writer.discard(outExisted);
         throw new RunFailedException(

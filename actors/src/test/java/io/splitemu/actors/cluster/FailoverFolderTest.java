@@ -282,6 +282,61 @@ class FailoverFolderTest {
     assertTrue(Files.exists(dir.resolve("summary.json")));
   }
 
+  /**
+   * SIGTERM to the holder while its run waits for members stops the run: the holder records exit
+   * 143 and its standby exits with it. Before 2026-12-07 the holder removed the folder, the standby
+   * took the lease and ran the run from round 0 (to its end, had members come).
+   */
+  @Test
+  void sigtermToAHolderBeforeItsRunStarted_endsTheStandbyToo() throws Exception {
+    Path dir = tmp.resolve("stopped-before-start");
+    StringWriter holderOut = new StringWriter();
+    StringWriter holderErr = new StringWriter();
+    CompletableFuture<Integer> holder = new CompletableFuture<>();
+    inThread(failover(dir, "60s"), holderOut, holderErr, holder);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    // Printed once the run's SIGTERM handler is installed (in this JVM: the test raises it).
+    while (!holderErr.toString().contains("waiting until 2 members serve")) {
+      assertFalse(holder.isDone(), "the holder ended early: " + holderErr);
+      assertTrue(System.nanoTime() < deadline, "no supervisor member within 60 s: " + holderErr);
+      Thread.sleep(20);
+    }
+    StringWriter standbyOut = new StringWriter();
+    StringWriter standbyErr = new StringWriter();
+    CompletableFuture<Integer> standby = new CompletableFuture<>();
+    inThread(failover(dir, "3s"), standbyOut, standbyErr, standby);
+    while (!standbyErr.toString().contains("standing by for " + dir)) {
+      assertFalse(standby.isDone(), "the standby ended early: " + standbyErr);
+      assertTrue(System.nanoTime() < deadline, "no standby within 60 s: " + standbyErr);
+      Thread.sleep(20);
+    }
+    assertFalse(holder.isDone(), holderErr.toString());
+    sun.misc.Signal.raise(new sun.misc.Signal("TERM"));
+
+    assertEquals(143, (int) holder.get(60, TimeUnit.SECONDS), holderErr.toString());
+    assertTrue(
+        holderErr
+            .toString()
+            .contains(
+                "splitemu: stopped by SIGTERM before the run started (no round ran, no"
+                    + " checkpoint); "
+                    + dir
+                    + " holds no rounds"),
+        holderErr.toString());
+    assertEquals("exit 143", Files.readString(dir.resolve(".failover-ended")).strip());
+    // The standby does not run it (before: it waited 3 s for members and failed, exit 1).
+    assertEquals(143, (int) standby.get(60, TimeUnit.SECONDS), standbyErr.toString() + standbyOut);
+    assertTrue(
+        standbyErr
+            .toString()
+            .contains(
+                "ended with exit 143 on the JVM that held its lease (--failover), so this one"
+                    + " does not run it; it holds no rows and no checkpoint: remove "
+                    + dir.resolve(".failover-ended")),
+        standbyErr.toString());
+    assertFalse(standbyErr.toString().contains("supervisor member up"), standbyErr.toString());
+  }
+
   @Test
   void aHolderWhoseFolderANewerHolderTookOver_writesNoEndMarker_andSaysSoInOneLine()
       throws Exception {
