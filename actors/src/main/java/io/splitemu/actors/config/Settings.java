@@ -9,7 +9,6 @@ import com.typesafe.config.ConfigResolveOptions;
 import io.splitemu.actors.scheme.Schemes;
 import io.splitemu.net.trace.CsvFormat;
 import io.splitemu.net.trace.CsvOptions;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,8 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A scenario's settings, read once from {@code reference.conf}, the scenario file and {@code --set}
@@ -372,60 +369,29 @@ public record Settings(
           scenarioFile.getParent() == null && !scenarioFile.isAbsolute()
               ? Path.of(".").resolve(scenarioFile)
               : scenarioFile;
+      // Every include must find its file, a plain one as required(...) (StrictIncluder): HOCON
+      // skips a plain include whose file is missing, and a misspelt one ran on the defaults.
       file =
           ConfigFactory.parseFile(
-              parsed.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
-    } catch (ConfigException.IO e) {
-      throw new SettingsException(missingInclude(scenarioFile, e));
+              parsed.toFile(),
+              ConfigParseOptions.defaults()
+                  .setAllowMissing(false)
+                  .setIncluder(new StrictIncluder(parsed)));
     } catch (ConfigException e) {
       throw new SettingsException(oneLine(e.getMessage()));
     }
     if (file.root().isEmpty() && overrides.isEmpty() && alsoReading.isEmpty()) {
-      // A zero-byte file left by a failed copy, or one whose only line is an optional include
-      // that is not there, would otherwise run every default as if it were the user's scenario.
+      // A zero-byte file left by a failed copy would otherwise run every default as if it were
+      // the user's scenario.
       throw new SettingsException(
           scenarioFile
-              + ": the scenario sets nothing (an empty file, or only includes that were not found;"
-              + " an optional include \"x\" is skipped when missing, include required(\"x\") is"
-              + " not), so the run would be every default; set what the run is in it (splitemu {"
-              + " scheme = ... }) or with --set");
+              + ": the scenario sets nothing (an empty file, or only comments), so the run would"
+              + " be every default; set what the run is in it (splitemu { scheme = ... }) or with"
+              + " --set");
     }
     // The scenario's own substitutions (its includes' too) and the --set options' are found by
     // resolving it (UnknownKeys.readThrough); the --sweep options are not part of it.
     return from(file, overrides, scenarioFile, UnknownKeys.substitutionRoots(alsoReading));
-  }
-
-  private static final Pattern NOT_FOUND =
-      Pattern.compile(
-          "(?:include was not found: '([^']*)'|resource not found on classpath: (\\S+))");
-
-  /**
-   * The config library reports a missing required include as an I/O error without the including
-   * line (and, for a plain name, as a class-path lookup); this names the scenario file, the line of
-   * the include when it is in that file, and where the file was looked for.
-   */
-  static String missingInclude(Path scenarioFile, ConfigException.IO e) {
-    Matcher m = NOT_FOUND.matcher(String.valueOf(e.getMessage()));
-    if (!m.find()) {
-      return oneLine(e.getMessage());
-    }
-    String name = m.group(1) != null ? m.group(1) : m.group(2);
-    Path parent = scenarioFile.toAbsolutePath().getParent();
-    Path looked = parent == null ? Path.of(name) : parent.resolve(name).normalize();
-    String where = scenarioFile.toString();
-    try {
-      List<String> lines = Files.readAllLines(scenarioFile);
-      for (int i = 0; i < lines.size(); i++) {
-        String l = lines.get(i);
-        if (l.contains("include") && l.contains("\"" + name + "\"")) {
-          where += ":" + (i + 1);
-          break;
-        }
-      }
-    } catch (IOException | RuntimeException ignored) {
-      // the line number is a courtesy; the message below stands without it
-    }
-    return oneLine(where + ": include \"" + name + "\": no such file (looked for " + looked + ")");
   }
 
   /** Settings from an already parsed scenario (tests, embedded defaults). */

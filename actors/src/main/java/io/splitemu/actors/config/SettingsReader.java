@@ -485,7 +485,9 @@ public final class SettingsReader {
   }
 
   private static String describe(ConfigValue v) {
-    String r = v.render();
+    // concise: the default rendering of a list or an object starts with the library's origin
+    // comments ("[     # /s/x.conf: 3").
+    String r = v.render(com.typesafe.config.ConfigRenderOptions.concise());
     if (r.length() > 40) {
       r = r.substring(0, 37) + "...";
     }

@@ -280,26 +280,92 @@ class HostileSettingsTest {
     }
   }
 
-  // An empty scenario (a zero-byte file from a failed copy, or an optional include not found)
-  // would run every default as if it were the user's.
+  // An empty scenario (a zero-byte file from a failed copy) would run every default as if it were
+  // the user's.
 
   @Test
-  void anEmptyScenario_orOneOfAMissingOptionalInclude_isRefused_butSetOptionsMakeItOne()
-      throws Exception {
+  void anEmptyScenario_isRefused_butSetOptionsMakeItOne() throws Exception {
     Path empty = tmp.resolve("empty.conf");
     Files.writeString(empty, "# nothing yet\n");
     SettingsException e =
         assertThrows(SettingsException.class, () -> Settings.load(empty, List.of()));
     assertTrue(e.getMessage().startsWith(empty + ": the scenario sets nothing"), e.getMessage());
     assertFalse(e.getMessage().contains("\n"), e.getMessage());
-    Path lost = tmp.resolve("lost.conf");
-    Files.writeString(lost, "include \"not-there.conf\"\n");
-    assertThrows(SettingsException.class, () -> Settings.load(lost, List.of()));
     assertEquals(4, Settings.load(empty, List.of("rounds=4")).rounds());
     // compare's --sweep values are set options of every point, as --set is
     assertEquals(
         Settings.load(empty, List.of("rounds=4")).scheme(),
         Settings.load(empty, List.of(), List.of("rounds=1,2")).scheme());
+  }
+
+  // A plain include whose file is missing (a misspelt name) was skipped by HOCON: the scenario ran
+  // on the defaults. Every include must find its file, in the scenario or in a file it includes.
+
+  @Test
+  void aPlainIncludeOfAMissingFile_isRefusedNamingTheIncludingFileAndLine() throws Exception {
+    Path inc = tmp.resolve("inc.conf");
+    Files.writeString(inc, "include \"bsae.conf\"\nsplitemu { rounds = 2 }\n");
+    SettingsException e =
+        assertThrows(SettingsException.class, () -> Settings.load(inc, List.of()));
+    assertEquals(
+        inc
+            + ":1: include \"bsae.conf\": no such file (looked for "
+            + tmp.toAbsolutePath().resolve("bsae.conf")
+            + ")",
+        e.getMessage());
+    // the same as required(...)
+    Files.writeString(inc, "include required(\"bsae.conf\")\nsplitemu { rounds = 2 }\n");
+    assertEquals(
+        e.getMessage(),
+        assertThrows(SettingsException.class, () -> Settings.load(inc, List.of())).getMessage());
+    // a name without extension is looked for with the library's extensions
+    Files.writeString(inc, "splitemu { rounds = 2 }\ninclude \"bsae\"\n");
+    assertEquals(
+        inc
+            + ":2: include \"bsae\": no such file (looked for "
+            + tmp.toAbsolutePath().resolve("bsae")
+            + " with .conf, .json or .properties)",
+        assertThrows(SettingsException.class, () -> Settings.load(inc, List.of())).getMessage());
+  }
+
+  @Test
+  void aMissingIncludeInAnIncludedFile_namesThatFileAndItsLine_andIncludesThatAreThereRead()
+      throws Exception {
+    Path sub = Files.createDirectories(tmp.resolve("sub"));
+    Path top = tmp.resolve("top.conf");
+    Files.writeString(top, "include \"sub/mid.conf\"\nsplitemu { rounds = 2 }\n");
+    Path mid = sub.resolve("mid.conf");
+    Files.writeString(mid, "# mid\n\ninclude \"lost.conf\"\nsplitemu.seed = 5\n");
+    SettingsException e =
+        assertThrows(SettingsException.class, () -> Settings.load(top, List.of()));
+    assertEquals(
+        mid
+            + ":3: include \"lost.conf\": no such file (looked for "
+            + sub.resolve("lost.conf")
+            + ")",
+        e.getMessage());
+    // beside the including file, with or without the extension
+    Files.writeString(sub.resolve("lost.conf"), "include \"leaf\"\n");
+    Files.writeString(sub.resolve("leaf.conf"), "splitemu.devices.count = 3\n");
+    Settings s = Settings.load(top, List.of());
+    assertEquals(2, s.rounds());
+    assertEquals(5L, s.seed());
+    assertEquals(3, s.devices().count());
+  }
+
+  // A value of the wrong type was quoted with the library's origin comments:
+  // "got list [     # /s/x.conf: 3 ...".
+
+  @Test
+  void aValueOfTheWrongType_isQuotedAsWritten_withoutOriginComments() throws Exception {
+    Path f = tmp.resolve("badtype.conf");
+    Files.writeString(f, "splitemu {\n  devices.count = [4]\n}\n");
+    SettingsException e = assertThrows(SettingsException.class, () -> Settings.load(f, List.of()));
+    assertEquals(
+        f + ":2: splitemu.devices.count: expected a whole number, got list [4]", e.getMessage());
+    Files.writeString(f, "splitemu {\n  scheme = [psl, sl]\n}\n");
+    e = assertThrows(SettingsException.class, () -> Settings.load(f, List.of()));
+    assertTrue(e.getMessage().endsWith("got list [\"psl\",\"sl\"]"), e.getMessage());
   }
 
   // 9. Availability files.
