@@ -111,9 +111,13 @@ public final class DagJson {
         throw new IllegalArgumentException(source + ": " + what + " is not a JSON object");
       }
       JsonNode nameNode = l.get("name");
-      if (nameNode == null || !nameNode.isTextual()) {
+      if (nameNode == null) {
         throw new IllegalArgumentException(
             source + ": " + what + ": missing required field \"name\" (a string)");
+      }
+      if (!nameNode.isTextual()) {
+        throw new IllegalArgumentException(
+            source + ": " + what + ": \"name\" must be a string, got " + describe(nameNode));
       }
       String layerName = nameNode.asText();
       if (layerName.isBlank()) {
@@ -142,8 +146,11 @@ public final class DagJson {
         inputs.add(in.asText());
       }
       double forward = requireFlops(l, "forwardFlops", source, what);
+      // optional: absent or null is twice the forward FLOPs
       double backward =
-          l.has("backwardFlops") ? requireFlops(l, "backwardFlops", source, what) : 2 * forward;
+          l.hasNonNull("backwardFlops")
+              ? requireFlops(l, "backwardFlops", source, what)
+              : 2 * forward;
       long outputBytes = requireCount(l, "outputBytes", source, what);
       long paramBytes = requireCount(l, "paramBytes", source, what);
       layers.add(new DagLayer(layerName, inputs, forward, backward, outputBytes, paramBytes));
@@ -251,9 +258,13 @@ public final class DagJson {
 
   private static String requireText(JsonNode o, String field, String source, String what) {
     JsonNode n = o.get(field);
-    if (n == null || !n.isTextual()) {
+    if (n == null) {
       throw new IllegalArgumentException(
           source + ": " + what + ": missing required field \"" + field + "\" (a string)");
+    }
+    if (!n.isTextual()) {
+      throw new IllegalArgumentException(
+          source + ": " + what + ": \"" + field + "\" must be a string, got " + describe(n));
     }
     if (n.asText().isBlank()) {
       throw new IllegalArgumentException(source + ": " + what + ": \"" + field + "\" is empty");
@@ -261,11 +272,32 @@ public final class DagJson {
     return n.asText();
   }
 
+  /** A JSON value of the wrong type as written, with its type: {@code string "5"}, {@code null}. */
+  private static String describe(JsonNode n) {
+    if (n.isNull()) {
+      return "null";
+    }
+    String type =
+        n.isTextual()
+            ? "string"
+            : n.isBoolean() ? "boolean" : n.isArray() ? "array" : n.isObject() ? "object" : "value";
+    String text = n.toString();
+    if (text.length() > 40) {
+      text = text.substring(0, 37) + "...";
+    }
+    return type + " " + text;
+  }
+
   private static double requireNumber(JsonNode o, String field, String source, String what) {
     JsonNode n = o.get(field);
-    if (n == null || !n.isNumber()) {
+    if (n == null) {
       throw new IllegalArgumentException(
           source + ": " + what + ": missing required field \"" + field + "\" (a number)");
+    }
+    if (!n.isNumber()) {
+      // present but of another type ("5", null, true): said so, not "missing"
+      throw new IllegalArgumentException(
+          source + ": " + what + ": \"" + field + "\" must be a number, got " + describe(n));
     }
     double v = n.asDouble();
     if (!Double.isFinite(v) || v < 0) {

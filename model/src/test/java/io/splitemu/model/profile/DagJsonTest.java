@@ -140,6 +140,32 @@ class DagJsonTest {
   }
 
   @Test
+  void parse_aFieldOfTheWrongType_saysSo_andANullOptionalFieldIsAbsent() {
+    String quoted =
+        "{\"name\": \"a\", \"inputs\": [\"input\"], \"forwardFlops\": \"5\","
+            + " \"outputBytes\": 4, \"paramBytes\": 8}";
+    assertEquals(
+        SRC + ": layer a: \"forwardFlops\" must be a number, got string \"5\"",
+        refused(model(quoted)).getMessage());
+    assertEquals(
+        SRC + ": layer a: \"backwardFlops\" must be a number, got string \"10\"",
+        refused(model(layer("a", "\"input\"", ", \"backwardFlops\": \"10\""))).getMessage());
+    assertEquals(
+        SRC + ": layer a: \"paramBytes\" must be a number, got null",
+        refused(
+                model(
+                    layer("a", "\"input\"", "")
+                        .replace("\"paramBytes\": 8", "\"paramBytes\": null")))
+            .getMessage());
+    assertEquals(
+        SRC + ": the model: \"name\" must be a string, got array [1]",
+        refused("{\"name\": [1], \"inputBytes\": 12, \"layers\": []}").getMessage());
+    // null for the optional backwardFlops is as if it were not given: twice the forward
+    DagProfile p = DagJson.parse(model(layer("a", "\"input\"", ", \"backwardFlops\": null")), SRC);
+    assertEquals(20.0, p.layers().get(0).backwardFlops());
+  }
+
+  @Test
   void parse_unknownField_refusedNamingTheLayerAndTheFieldMeant() {
     var flops = refused(model(layer("conv1", "\"input\"", ", \"backwardFLOPS\": 1000")));
     assertEquals(
