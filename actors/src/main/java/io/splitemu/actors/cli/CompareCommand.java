@@ -44,6 +44,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "compare",
     mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description = {
       "Runs a scenario once per scheme and writes a comparison table and plots.",
       "With --sweep key=v1,v2,... (repeatable) it runs the comparison at every point of the grid"

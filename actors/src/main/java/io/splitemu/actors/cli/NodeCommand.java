@@ -40,6 +40,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "node",
     mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description =
         "Starts one cluster member serving ROLEs, joins at the seed nodes and runs until stopped;"
             + " SIGTERM leaves the cluster gracefully.")

@@ -36,6 +36,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "plan",
     mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description = {
       "Runs the planners only (no training) and prints the decisions and the predicted latency of"
           + " round 1 (LATENCY-MODEL.md) of each scheme: the scenario's, or --schemes.",

@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "profile",
     mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description = {
       "Prints the per-unit profile (per sample: forward/backward FLOPs, output bytes, parameters)"
           + " and totals of a model.",

@@ -45,6 +45,7 @@ import sun.misc.SignalHandler;
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description = "Runs a scenario and writes results/<scenario>-<time>/ (or --out).")
 public final class RunCommand implements Callable<Integer> {
 

@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "split",
     mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description = {
       "Finds the device/server split of a DAG model that minimises the per-iteration time T(D)"
           + " (LATENCY-MODEL.md section 5) by a minimum s-t cut.",

@@ -27,6 +27,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "trace",
     mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
     description =
         "Prints a trace's duration (one pass), its mean, minimum and maximum rate, and with"
             + " --bytes the seconds to deliver N bytes on an idle link from --start.")

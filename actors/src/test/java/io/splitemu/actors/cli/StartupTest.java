@@ -18,7 +18,8 @@ import org.w3c.dom.Element;
 /**
  * What a user sees before any result: {@code -V} names the build's version, and a command's
  * standard error carries no logging noise. Each case runs the CLI in a JVM of its own, as the
- * {@code splitemu} script does: logging is bound once per JVM, and the test JVM's is long bound.
+ * {@code splitemu} script does: logging is bound once per JVM, and the test JVM's is long bound
+ * (the subcommands' {@code --version}, which logs nothing, in this JVM).
  */
 class StartupTest {
 
@@ -82,6 +83,24 @@ class StartupTest {
     assertEquals(0, e.code(), e.err());
     assertEquals("splitemu " + version, e.out().strip());
     assertEquals("", e.err());
+  }
+
+  @Test
+  void version_onEverySubcommand_isTheVersion_inProcess() {
+    // each subcommand's --version printed nothing, exit 0 (it had no version provider)
+    String expected = "splitemu " + Main.Version.projectVersion();
+    var subcommands = new picocli.CommandLine(new Main()).getSubcommands().keySet();
+    assertFalse(subcommands.isEmpty());
+    for (String sub : subcommands) {
+      for (String flag : List.of("--version", "-V")) {
+        var out = new java.io.StringWriter();
+        var err = new java.io.StringWriter();
+        int code = Main.run(new java.io.PrintWriter(out), new java.io.PrintWriter(err), sub, flag);
+        assertEquals(0, code, sub + " " + flag + ": " + err);
+        assertEquals(expected, out.toString().strip(), sub + " " + flag);
+        assertEquals("", err.toString(), sub + " " + flag);
+      }
+    }
   }
 
   @Test
