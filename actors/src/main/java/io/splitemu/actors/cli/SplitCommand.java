@@ -45,7 +45,11 @@ public final class SplitCommand implements Callable<Integer> {
   @Option(names = "--downlink-bps", required = true, paramLabel = "D", description = "bit/s")
   double downlinkBps;
 
-  @Option(names = "--batch", paramLabel = "B", defaultValue = "1", description = "batch size")
+  @Option(
+      names = "--batch",
+      paramLabel = "B",
+      defaultValue = "1",
+      description = "batch size (default 1)")
   int batch;
 
   @Option(names = "--block-wise", description = "collapse single-entry single-exit blocks first")

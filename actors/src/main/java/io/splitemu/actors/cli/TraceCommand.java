@@ -85,7 +85,7 @@ public final class TraceCommand implements Callable<Integer> {
       names = "--start",
       paramLabel = "S",
       defaultValue = "0",
-      description = "send instant in seconds (default 0)")
+      description = "with --bytes: the send instant in seconds (default 0)")
   double start;
 
   @Option(
@@ -94,27 +94,42 @@ public final class TraceCommand implements Callable<Integer> {
       description = "at the end of a pass: loop (default), hold-last or stop")
   String end;
 
-  @Option(names = "--csv-time", defaultValue = "time", description = "csv: time column")
+  @Option(
+      names = "--csv-time",
+      defaultValue = "time",
+      description = "csv: time column (default time)")
   String csvTime;
 
   @Option(
       names = "--csv-time-format",
       defaultValue = "seconds",
       description =
-          "csv: seconds, epoch-seconds, epoch-millis or a java.time pattern (its zone or offset"
-              + " used; none: UTC)")
+          "csv: seconds (default), epoch-seconds, epoch-millis or a java.time pattern (its zone"
+              + " or offset used; none: UTC)")
   String csvTimeFormat;
 
-  @Option(names = "--csv-rate", defaultValue = "rate", description = "csv: rate column")
+  @Option(
+      names = "--csv-rate",
+      defaultValue = "rate",
+      description = "csv: rate column (default rate)")
   String csvRate;
 
-  @Option(names = "--csv-unit", defaultValue = "Mbps", description = "csv: bps, kbps or Mbps")
+  @Option(
+      names = "--csv-unit",
+      defaultValue = "Mbps",
+      description = "csv: bps, kbps or Mbps (default Mbps)")
   String csvUnit;
 
-  @Option(names = "--csv-missing", defaultValue = "-", description = "csv: missing-value token")
+  @Option(
+      names = "--csv-missing",
+      defaultValue = "-",
+      description = "csv: missing-value token (default -)")
   String csvMissing;
 
-  @Option(names = "--csv-delimiter", defaultValue = ",", description = "csv: field delimiter")
+  @Option(
+      names = "--csv-delimiter",
+      defaultValue = ",",
+      description = "csv: field delimiter (default ,)")
   String csvDelimiter;
 
   @Option(names = "--json", description = "print one JSON object on standard output")
@@ -138,6 +153,13 @@ public final class TraceCommand implements Callable<Integer> {
     // within the 4e9 s that a trace's own timestamps may span.
     if (bytes != null && (bytes < 0 || bytes > MAX_BYTES)) {
       throw new UserException("--bytes must be in [0, " + MAX_BYTES + "], got " + bytes);
+    }
+    if (bytes == null && spec.commandLine().getParseResult().hasMatchedOption("--start")) {
+      // --start is the send instant of --bytes (FORMATS.md: [--bytes N --start S]); alone it
+      // changed nothing and was silently ignored
+      throw new UserException(
+          "--start is the send instant of --bytes N; without --bytes nothing is sent: give --bytes"
+              + " too, or leave --start out");
     }
     if (!(start >= 0 && start <= MAX_START_SECONDS)) {
       throw new UserException("--start must be a number of seconds in [0, 4e9], got " + start);

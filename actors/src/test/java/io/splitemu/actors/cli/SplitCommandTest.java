@@ -29,6 +29,12 @@ class SplitCommandTest {
     return new Result(code, out.toString(), err.toString());
   }
 
+  @Test
+  void help_showsEveryDefault() {
+    // --batch did not say it defaults to 1
+    TraceCommandTest.everyDefaultIsShown("split");
+  }
+
   private Path diamond() throws Exception {
     // a heavy middle pair and a tiny 'squeeze' output: the cut must be after squeeze
     String json =

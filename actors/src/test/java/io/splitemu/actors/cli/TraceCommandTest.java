@@ -43,6 +43,45 @@ class TraceCommandTest {
     assertEquals(1.25, j.get("deliverySeconds").asDouble(), 1e-9);
   }
 
+  /** Every option of {@code command} that has a default says it in its help line. */
+  static void everyDefaultIsShown(String command) {
+    var spec = new picocli.CommandLine(new Main()).getSubcommands().get(command).getCommandSpec();
+    ProfileCommandTest.Result help = ProfileCommandTest.cli(command, "--help");
+    assertEquals(0, help.code(), help.err());
+    for (var o : spec.options()) {
+      if (o.defaultValue() == null || o.usageHelp() || o.versionHelp()) {
+        continue;
+      }
+      String d = String.join(" ", o.description());
+      assertTrue(
+          d.contains("default"), command + " " + o.longestName() + " hides its default: " + d);
+    }
+    // and the help text shows them
+    assertTrue(help.out().contains("(default Mbps)") || !command.equals("trace"), help.out());
+  }
+
+  @Test
+  void help_showsEveryDefault() {
+    // --csv-time, --csv-rate, --csv-unit, --csv-missing, --csv-delimiter did not
+    everyDefaultIsShown("trace");
+  }
+
+  @Test
+  void start_withoutBytes_isRefusedInOneLine() throws Exception {
+    Path f = tmp.resolve("small");
+    Files.writeString(f, "0.0\t2.0\n1.0\t4.0\n2.0\t8.0\n");
+    ProfileCommandTest.Result r =
+        ProfileCommandTest.cli("trace", f.toString(), "--format", "pensieve", "--start", "10");
+    assertEquals(1, r.code(), r.out() + r.err());
+    assertEquals(
+        "splitemu: --start is the send instant of --bytes N; without --bytes nothing is sent:"
+            + " give --bytes too, or leave --start out",
+        r.err().strip());
+    assertEquals("", r.out());
+    // without --start, or with --bytes, as before
+    assertEquals(0, ProfileCommandTest.cli("trace", f.toString(), "--format", "pensieve").code());
+  }
+
   @Test
   void extremeFlags_areRefusedInOneLine() throws Exception {
     Path f = tmp.resolve("small");
