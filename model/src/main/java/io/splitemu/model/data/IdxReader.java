@@ -16,8 +16,8 @@ import java.util.zip.ZipException;
  * Reads unsigned-byte IDX files (MNIST images and labels), raw or gzip-compressed, and validates
  * their headers and sizes.
  *
- * <p>Compression is detected from the gzip magic bytes {@code 1f 8b}, not from the file name, so
- * a renamed file still reads. Every problem is an {@link InvalidDataFileException} whose message
+ * <p>Compression is detected from the gzip magic bytes {@code 1f 8b}, not from the file name, so a
+ * renamed file still reads. Every problem is an {@link InvalidDataFileException} whose message
  * starts with the file name.
  */
 public final class IdxReader {
@@ -49,7 +49,7 @@ public final class IdxReader {
 
   /** Reads an image file (magic 2051: count, rows, cols, then count*rows*cols bytes). */
   public static Images readImages(Path file) throws IOException {
-    String fileName = displayName(file);
+    String fileName = shownPath(file);
     try (InputStream in = open(file)) {
       ImagesHeader h = imagesHeader(in, fileName);
       byte[] pixels = readBody(in, fileName, h.count() * h.rows() * h.cols(), "pixel bytes");
@@ -62,7 +62,7 @@ public final class IdxReader {
    * are not read (a gzipped file is inflated only as far as its 16 header bytes).
    */
   public static ImagesHeader readImagesHeader(Path file) throws IOException {
-    String fileName = displayName(file);
+    String fileName = shownPath(file);
     try (InputStream in = open(file)) {
       return imagesHeader(in, fileName);
     }
@@ -72,8 +72,15 @@ public final class IdxReader {
     byte[] header = readHeader(in, fileName, 16);
     int magic = intAt(header, 0);
     if (magic != IMAGES_MAGIC) {
-      throw new InvalidDataFileException(fileName + ": expected IDX image magic 2051 (0x"
-          + hex(IMAGES_MAGIC) + "), found " + magic + " (0x" + hex(magic) + ")");
+      throw new InvalidDataFileException(
+          fileName
+              + ": expected IDX image magic 2051 (0x"
+              + hex(IMAGES_MAGIC)
+              + "), found "
+              + magic
+              + " (0x"
+              + hex(magic)
+              + ")");
     }
     int count = positive(fileName, "image count", intAt(header, 4));
     int rows = positive(fileName, "row count", intAt(header, 8));
@@ -83,10 +90,17 @@ public final class IdxReader {
     long expected =
         perImage > Integer.MAX_VALUE ? Long.MAX_VALUE : Math.multiplyExact(count, perImage);
     if (expected > Integer.MAX_VALUE - 16) {
-      throw new InvalidDataFileException(fileName + ": header declares " + count + " images of "
-          + rows + "x" + cols + " = " + BigInteger.valueOf(count)
-          .multiply(BigInteger.valueOf(perImage))
-          + " bytes, more than one array can hold");
+      throw new InvalidDataFileException(
+          fileName
+              + ": header declares "
+              + count
+              + " images of "
+              + rows
+              + "x"
+              + cols
+              + " = "
+              + BigInteger.valueOf(count).multiply(BigInteger.valueOf(perImage))
+              + " bytes, more than one array can hold");
     }
     return new ImagesHeader(count, rows, cols);
   }
@@ -96,21 +110,34 @@ public final class IdxReader {
    * 0..numClasses-1}.
    */
   public static byte[] readLabels(Path file, int numClasses) throws IOException {
-    String fileName = displayName(file);
+    String fileName = shownPath(file);
     try (InputStream in = open(file)) {
       byte[] header = readHeader(in, fileName, 8);
       int magic = intAt(header, 0);
       if (magic != LABELS_MAGIC) {
-        throw new InvalidDataFileException(fileName + ": expected IDX label magic 2049 (0x"
-            + hex(LABELS_MAGIC) + "), found " + magic + " (0x" + hex(magic) + ")");
+        throw new InvalidDataFileException(
+            fileName
+                + ": expected IDX label magic 2049 (0x"
+                + hex(LABELS_MAGIC)
+                + "), found "
+                + magic
+                + " (0x"
+                + hex(magic)
+                + ")");
       }
       int count = positive(fileName, "label count", intAt(header, 4));
       byte[] labels = readBody(in, fileName, count, "label bytes");
       for (int i = 0; i < labels.length; i++) {
         int l = labels[i] & 0xff;
         if (l >= numClasses) {
-          throw new InvalidDataFileException(fileName + ": expected labels in 0.."
-              + (numClasses - 1) + ", found " + l + " at index " + i);
+          throw new InvalidDataFileException(
+              fileName
+                  + ": expected labels in 0.."
+                  + (numClasses - 1)
+                  + ", found "
+                  + l
+                  + " at index "
+                  + i);
         }
       }
       return labels;
@@ -119,7 +146,7 @@ public final class IdxReader {
 
   /** Opens a file for reading, transparently gunzipping it when it starts with 1f 8b. */
   static InputStream open(Path file) throws IOException {
-    String fileName = displayName(file);
+    String fileName = shownPath(file);
     InputStream raw;
     try {
       raw = new BufferedInputStream(Files.newInputStream(file), BUFFER);
@@ -138,13 +165,11 @@ public final class IdxReader {
     } catch (IOException e) {
       raw.close();
       throw new InvalidDataFileException(
-          fileName + ": starts like gzip (1f 8b) but the gzip header is invalid: "
-              + oneLine(e), e);
+          fileName + ": starts like gzip (1f 8b) but the gzip header is invalid: " + oneLine(e), e);
     }
   }
 
-  private static byte[] readHeader(InputStream in, String fileName, int length)
-      throws IOException {
+  private static byte[] readHeader(InputStream in, String fileName, int length) throws IOException {
     byte[] header = new byte[length];
     int n;
     String note = "";
@@ -155,8 +180,8 @@ public final class IdxReader {
       note = " (the gzip stream is cut off)";
     }
     if (n < length) {
-      throw new InvalidDataFileException(fileName + ": expected a " + length
-          + "-byte IDX header, found " + n + " bytes" + note);
+      throw new InvalidDataFileException(
+          fileName + ": expected a " + length + "-byte IDX header, found " + n + " bytes" + note);
     }
     return header;
   }
@@ -182,8 +207,15 @@ public final class IdxReader {
       note = " (the gzip stream is cut off)";
     }
     if (n < expected) {
-      throw new InvalidDataFileException(fileName + ": expected " + expected + " " + what
-          + " after the header, found " + n + note);
+      throw new InvalidDataFileException(
+          fileName
+              + ": expected "
+              + expected
+              + " "
+              + what
+              + " after the header, found "
+              + n
+              + note);
     }
     long extra = 0;
     byte[] scratch = new byte[BUFFER];
@@ -194,13 +226,25 @@ public final class IdxReader {
         extra += r;
       }
     } catch (TruncatedGzipException e) {
-      throw new InvalidDataFileException(fileName + ": expected a complete gzip stream after "
-          + expected + " " + what + ", found it cut off before its trailer", e);
+      throw new InvalidDataFileException(
+          fileName
+              + ": expected a complete gzip stream after "
+              + expected
+              + " "
+              + what
+              + ", found it cut off before its trailer",
+          e);
     }
     if (extra > 0) {
-      throw new InvalidDataFileException(fileName + ": expected " + expected + " " + what
-          + " after the header, found " + (extra >= MAX_EXTRA ? "more than " : "")
-          + (expected + extra));
+      throw new InvalidDataFileException(
+          fileName
+              + ": expected "
+              + expected
+              + " "
+              + what
+              + " after the header, found "
+              + (extra >= MAX_EXTRA ? "more than " : "")
+              + (expected + extra));
     }
     return body;
   }
@@ -242,8 +286,8 @@ public final class IdxReader {
   private static int positive(String fileName, String what, int value)
       throws InvalidDataFileException {
     if (value <= 0) {
-      throw new InvalidDataFileException(fileName + ": expected a positive " + what
-          + " in the IDX header, found " + value);
+      throw new InvalidDataFileException(
+          fileName + ": expected a positive " + what + " in the IDX header, found " + value);
     }
     return value;
   }
@@ -252,6 +296,15 @@ public final class IdxReader {
     return String.format("%08x", v);
   }
 
+  /**
+   * How a refusal names {@code file}: its absolute path, as the trace and model readers do (the
+   * base name alone, {@code train-labels-idx1-ubyte.gz}, did not say which data folder).
+   */
+  static String shownPath(Path file) {
+    return file.toAbsolutePath().normalize().toString();
+  }
+
+  /** The file's base name: a data set's name. */
   static String displayName(Path file) {
     Path name = file.getFileName();
     return name == null ? file.toString() : name.toString();

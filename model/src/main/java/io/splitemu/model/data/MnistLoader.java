@@ -44,11 +44,11 @@ public final class MnistLoader {
     byte[] labels = IdxReader.readLabels(labelsFile, NUM_CLASSES);
     if (labels.length != images.count()) {
       throw new InvalidDataFileException(
-          IdxReader.displayName(labelsFile)
+          IdxReader.shownPath(labelsFile)
               + ": expected "
               + images.count()
               + " labels to match "
-              + IdxReader.displayName(imagesFile)
+              + IdxReader.shownPath(imagesFile)
               + ", found "
               + labels.length);
     }
@@ -77,11 +77,11 @@ public final class MnistLoader {
     byte[] labels = IdxReader.readLabels(labelsFile, NUM_CLASSES);
     if (labels.length != header.count()) {
       throw new InvalidDataFileException(
-          IdxReader.displayName(labelsFile)
+          IdxReader.shownPath(labelsFile)
               + ": expected "
               + header.count()
               + " labels to match "
-              + IdxReader.displayName(imagesFile)
+              + IdxReader.shownPath(imagesFile)
               + ", found "
               + labels.length);
     }
@@ -94,7 +94,7 @@ public final class MnistLoader {
       throws InvalidDataFileException {
     if (rows != SIDE || cols != SIDE) {
       throw new InvalidDataFileException(
-          IdxReader.displayName(imagesFile)
+          IdxReader.shownPath(imagesFile)
               + ": expected MNIST's 28x28 images (the models' input), got "
               + rows
               + "x"

@@ -33,23 +33,26 @@ class IdxFuzzTest {
 
   @Test
   void readLabels_headerClaiming2pow31Minus1_refusedWithoutAllocatingIt() throws IOException {
-    Path f = write("labels", IdxFiles.labels(IdxReader.LABELS_MAGIC, Integer.MAX_VALUE, new byte[3]));
+    Path f =
+        write("labels", IdxFiles.labels(IdxReader.LABELS_MAGIC, Integer.MAX_VALUE, new byte[3]));
     String m =
         assertThrows(InvalidDataFileException.class, () -> IdxReader.readLabels(f, 10))
             .getMessage();
-    assertEquals("labels: expected 2147483647 label bytes after the header, found 3", m);
+    assertEquals(
+        f.toAbsolutePath() + ": expected 2147483647 label bytes after the header, found 3", m);
     Path g = write("labels.gz", IdxFiles.gzip(Files.readAllBytes(f)));
     assertEquals(
-        "labels.gz: expected 2147483647 label bytes after the header, found 3",
+        g.toAbsolutePath() + ": expected 2147483647 label bytes after the header, found 3",
         assertThrows(InvalidDataFileException.class, () -> IdxReader.readLabels(g, 10))
             .getMessage());
   }
 
   @Test
   void readImages_headerClaimingTheLargestArray_refusedWithoutAllocatingIt() throws IOException {
-    Path f = write("images", IdxFiles.images(IdxReader.IMAGES_MAGIC, 2_000_000, 32, 32, new byte[5]));
+    Path f =
+        write("images", IdxFiles.images(IdxReader.IMAGES_MAGIC, 2_000_000, 32, 32, new byte[5]));
     assertEquals(
-        "images: expected 2048000000 pixel bytes after the header, found 5",
+        f.toAbsolutePath() + ": expected 2048000000 pixel bytes after the header, found 5",
         assertThrows(InvalidDataFileException.class, () -> IdxReader.readImages(f)).getMessage());
   }
 
@@ -101,12 +104,18 @@ class IdxFuzzTest {
       return 1;
     } catch (InvalidDataFileException e) {
       String m = e.getMessage();
-      assertTrue(m.startsWith(name + ":"), () -> "no file name in: " + m);
+      assertTrue(m.startsWith(f.toAbsolutePath() + ":"), () -> "no file path in: " + m);
       assertFalse(m.contains("\n") || m.contains("\r"), () -> "not one line: " + m);
       return 0;
     } catch (IOException | RuntimeException | Error e) {
-      throw new AssertionError("input #" + i + " threw " + e + " for " + Arrays.toString(
-          Arrays.copyOf(bytes, Math.min(bytes.length, 64))), e);
+      throw new AssertionError(
+          "input #"
+              + i
+              + " threw "
+              + e
+              + " for "
+              + Arrays.toString(Arrays.copyOf(bytes, Math.min(bytes.length, 64))),
+          e);
     } finally {
       Files.delete(f);
     }

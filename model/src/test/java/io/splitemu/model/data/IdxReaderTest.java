@@ -61,7 +61,8 @@ class IdxReaderTest {
     Path f = write("train-images-idx3-ubyte", Arrays.copyOf(full, 16 + 50));
     InvalidDataFileException e = assertInvalid(() -> IdxReader.readImages(f));
     assertEquals(
-        "train-images-idx3-ubyte: expected 120 pixel bytes after the header, found 50",
+        dir.toAbsolutePath()
+            + "/train-images-idx3-ubyte: expected 120 pixel bytes after the header, found 50",
         e.getMessage());
   }
 
@@ -73,8 +74,11 @@ class IdxReaderTest {
     Path f = write("train-images-idx3-ubyte.gz", Arrays.copyOf(gz, gz.length / 2));
     InvalidDataFileException e = assertInvalid(() -> IdxReader.readImages(f));
     assertTrue(
-        e.getMessage().startsWith("train-images-idx3-ubyte.gz: expected 24000 pixel bytes after "
-            + "the header, found "),
+        e.getMessage()
+            .startsWith(
+                dir.toAbsolutePath()
+                    + "/train-images-idx3-ubyte.gz: expected 24000 pixel bytes after "
+                    + "the header, found "),
         e.getMessage());
     assertTrue(e.getMessage().endsWith("(the gzip stream is cut off)"), e.getMessage());
   }
@@ -84,7 +88,7 @@ class IdxReaderTest {
     byte[] gz = IdxFiles.gzip(validImages(3));
     Path f = write("x.gz", Arrays.copyOf(gz, gz.length - 4));
     InvalidDataFileException e = assertInvalid(() -> IdxReader.readImages(f));
-    assertTrue(e.getMessage().startsWith("x.gz: "), e.getMessage());
+    assertTrue(e.getMessage().startsWith(dir.toAbsolutePath() + "/x.gz: "), e.getMessage());
     assertTrue(e.getMessage().contains("cut off"), e.getMessage());
   }
 
@@ -93,7 +97,9 @@ class IdxReaderTest {
     byte[] full = validImages(2);
     Path f = write("imgs", Arrays.copyOf(full, full.length + 3));
     InvalidDataFileException e = assertInvalid(() -> IdxReader.readImages(f));
-    assertEquals("imgs: expected 24 pixel bytes after the header, found 27", e.getMessage());
+    assertEquals(
+        dir.toAbsolutePath() + "/imgs: expected 24 pixel bytes after the header, found 27",
+        e.getMessage());
   }
 
   @Test
@@ -101,7 +107,9 @@ class IdxReaderTest {
     Path f = write("labels-as-images", IdxFiles.images(2049, 1, ROWS, COLS, new byte[12]));
     InvalidDataFileException e = assertInvalid(() -> IdxReader.readImages(f));
     assertEquals(
-        "labels-as-images: expected IDX image magic 2051 (0x00000803), found 2049 (0x00000801)",
+        dir.toAbsolutePath()
+            + "/labels-as-images: expected IDX image magic 2051 (0x00000803), found 2049"
+            + " (0x00000801)",
         e.getMessage());
   }
 
@@ -109,14 +117,18 @@ class IdxReaderTest {
   void readImages_shortHeader_isRefused() throws IOException {
     Path f = write("tiny", new byte[] {0, 0, 8, 3, 0});
     InvalidDataFileException e = assertInvalid(() -> IdxReader.readImages(f));
-    assertEquals("tiny: expected a 16-byte IDX header, found 5 bytes", e.getMessage());
+    assertEquals(
+        dir.toAbsolutePath() + "/tiny: expected a 16-byte IDX header, found 5 bytes",
+        e.getMessage());
   }
 
   @Test
   void readImages_zeroDimension_isRefused() throws IOException {
     Path f = write("zero", IdxFiles.images(2051, 3, 0, COLS, new byte[0]));
     InvalidDataFileException e = assertInvalid(() -> IdxReader.readImages(f));
-    assertEquals("zero: expected a positive row count in the IDX header, found 0", e.getMessage());
+    assertEquals(
+        dir.toAbsolutePath() + "/zero: expected a positive row count in the IDX header, found 0",
+        e.getMessage());
   }
 
   @Test
@@ -124,7 +136,9 @@ class IdxReaderTest {
     // Gzip magic, then an unknown compression method.
     Path f = write("bad.gz", new byte[] {0x1f, (byte) 0x8b, 0x05, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3});
     InvalidDataFileException e = assertInvalid(() -> IdxReader.readImages(f));
-    assertTrue(e.getMessage().startsWith("bad.gz: starts like gzip"), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith(dir.toAbsolutePath() + "/bad.gz: starts like gzip"),
+        e.getMessage());
   }
 
   @Test
@@ -136,7 +150,9 @@ class IdxReaderTest {
     }
     Path f = write("junk.gz", gz);
     InvalidDataFileException e = assertInvalid(() -> IdxReader.readImages(f));
-    assertTrue(e.getMessage().startsWith("junk.gz: corrupt gzip data"), e.getMessage());
+    assertTrue(
+        e.getMessage().startsWith(dir.toAbsolutePath() + "/junk.gz: corrupt gzip data"),
+        e.getMessage());
   }
 
   @Test
@@ -150,14 +166,18 @@ class IdxReaderTest {
   void readLabels_labelEleven_namesIndex() throws IOException {
     Path f = write("labels", IdxFiles.labels(2049, 4, new byte[] {1, 2, 11, 0}));
     InvalidDataFileException e = assertInvalid(() -> IdxReader.readLabels(f, 10));
-    assertEquals("labels: expected labels in 0..9, found 11 at index 2", e.getMessage());
+    assertEquals(
+        dir.toAbsolutePath() + "/labels: expected labels in 0..9, found 11 at index 2",
+        e.getMessage());
   }
 
   @Test
   void readLabels_wrongMagic_isRefused() throws IOException {
     Path f = write("imgs-as-labels", validImages(1));
     InvalidDataFileException e = assertInvalid(() -> IdxReader.readLabels(f, 10));
-    assertTrue(e.getMessage().startsWith("imgs-as-labels: expected IDX label magic 2049"),
+    assertTrue(
+        e.getMessage()
+            .startsWith(dir.toAbsolutePath() + "/imgs-as-labels: expected IDX label magic 2049"),
         e.getMessage());
   }
 
@@ -165,7 +185,8 @@ class IdxReaderTest {
   void readLabels_truncated_isRefused() throws IOException {
     Path f = write("short-labels", IdxFiles.labels(2049, 10, new byte[4]));
     InvalidDataFileException e = assertInvalid(() -> IdxReader.readLabels(f, 10));
-    assertEquals("short-labels: expected 10 label bytes after the header, found 4",
+    assertEquals(
+        dir.toAbsolutePath() + "/short-labels: expected 10 label bytes after the header, found 4",
         e.getMessage());
   }
 

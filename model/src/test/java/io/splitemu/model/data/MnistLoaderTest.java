@@ -54,7 +54,9 @@ class MnistLoaderTest {
     Files.write(
         dir.resolve("train-labels-idx1-ubyte"), IdxFiles.labels(2049, 2, new byte[] {1, 2}));
     String want =
-        "train-images-idx3-ubyte: expected MNIST's 28x28 images (the models' input), got 32x32";
+        dir.toAbsolutePath()
+            + "/train-images-idx3-ubyte: expected MNIST's 28x28 images (the models' input), got"
+            + " 32x32";
     assertEquals(
         want,
         assertThrows(InvalidDataFileException.class, () -> MnistLoader.load(dir, "train"))
@@ -71,8 +73,10 @@ class MnistLoaderTest {
     InvalidDataFileException e =
         assertThrows(InvalidDataFileException.class, () -> MnistLoader.load(dir, "train"));
     assertEquals(
-        "train-labels-idx1-ubyte.gz: expected 20 labels to match "
-            + "train-images-idx3-ubyte.gz, found 19",
+        dir.toAbsolutePath()
+            + "/train-labels-idx1-ubyte.gz: expected 20 labels to match "
+            + dir.toAbsolutePath()
+            + "/train-images-idx3-ubyte.gz, found 19",
         e.getMessage());
   }
 
@@ -143,8 +147,10 @@ class MnistLoaderTest {
     InvalidDataFileException e =
         assertThrows(InvalidDataFileException.class, () -> MnistLoader.labelsOnly(dir, "train"));
     assertEquals(
-        "train-labels-idx1-ubyte: expected 20 labels to match "
-            + "train-images-idx3-ubyte, found 19",
+        dir.toAbsolutePath()
+            + "/train-labels-idx1-ubyte: expected 20 labels to match "
+            + dir.toAbsolutePath()
+            + "/train-images-idx3-ubyte, found 19",
         e.getMessage());
   }
 
