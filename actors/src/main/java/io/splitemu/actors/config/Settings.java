@@ -756,8 +756,11 @@ public record Settings(
     Map<String, String> origins = new java.util.LinkedHashMap<>();
     for (String key : LATE_KEYS) {
       String path = NS + "." + key;
-      // A default of reference.conf (a class-path resource) has no line of the user's to name.
-      if (all.hasPath(path) && all.getValue(path).origin().resource() == null) {
+      // A default of reference.conf (a class-path resource) has no line of the user's to name;
+      // the later keys are named at a file's line only (given by --set, by the key as before).
+      if (all.hasPath(path)
+          && all.getValue(path).origin().resource() == null
+          && (!FILE_ONLY_KEYS.contains(key) || all.getValue(path).origin().filename() != null)) {
         origins.put(key, r.where(key));
       }
     }
@@ -802,7 +805,30 @@ public record Settings(
           "model.cut",
           "model.data-type",
           "devices.count",
-          "devices.memory-bytes");
+          "devices.memory-bytes",
+          "local-steps",
+          "fidelity",
+          "links.kind",
+          "data.dir",
+          "mpsl.head-units",
+          "mpsl.nodes",
+          "mpsl.hop-memory-bytes",
+          "mpsl.profile-dir");
+
+  /**
+   * The {@link #LATE_KEYS} whose {@link #where} is a scenario file's line only: the refusals that
+   * name them are matched by compare and plan (and their tests) without an option's origin.
+   */
+  private static final Set<String> FILE_ONLY_KEYS =
+      Set.of(
+          "local-steps",
+          "fidelity",
+          "links.kind",
+          "data.dir",
+          "mpsl.head-units",
+          "mpsl.nodes",
+          "mpsl.hop-memory-bytes",
+          "mpsl.profile-dir");
 
   /**
    * How a refusal of {@code key} (below {@code splitemu}, such as {@code "dag.profile"}) starts:

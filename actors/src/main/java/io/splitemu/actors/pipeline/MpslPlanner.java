@@ -115,14 +115,15 @@ public final class MpslPlanner {
   private static Chain chain(Settings s, java.util.Set<Integer> gone) {
     if (s.fidelity() != Settings.Fidelity.TIMING) {
       throw new SettingsException(
-          "splitemu.fidelity: "
+          s.where("fidelity")
+              + ": "
               + s.scheme()
               + " runs in timing fidelity only (its profiles are measured tables, not trainable"
               + " models); set fidelity = timing");
     }
     if (!s.links().kind().equals("static")) {
       throw new SettingsException(
-          "splitemu.links.kind: " + s.scheme() + " supports static links only in this build");
+          s.where("links.kind") + ": " + s.scheme() + " supports static links only in this build");
     }
     MpslSettings m = s.mpsl();
     MeasuredProfile p = read(s, m);
@@ -134,7 +135,8 @@ public final class MpslPlanner {
     int needed = !s.scheme().equals("mpsl") ? 1 : m.priced() ? m.nodes().size() : m.hops();
     if (middle < needed) {
       throw new SettingsException(
-          "splitemu.mpsl.head-units/tail-units: "
+          s.where("mpsl.head-units")
+              + "/tail-units: "
               + p.model()
               + " has "
               + l
@@ -215,7 +217,8 @@ public final class MpslPlanner {
                 .orElseThrow(
                     () ->
                         new SettingsException(
-                            "splitemu.mpsl.nodes: "
+                            s.where("mpsl.nodes")
+                                + ": "
                                 + k
                                 + " instances of the middle units fit on no chain of the "
                                 + m.nodes().size()
@@ -285,7 +288,8 @@ public final class MpslPlanner {
       }
       if (placed.isEmpty()) {
         throw new SettingsException(
-            (m.priced() ? "splitemu.mpsl.nodes: " : "splitemu.mpsl.hop-memory-bytes: ")
+            (m.priced() ? s.where("mpsl.nodes") : s.where("mpsl.hop-memory-bytes"))
+                + ": "
                 + k
                 + " instances of the middle units fit on no placement over "
                 + count
@@ -361,7 +365,8 @@ public final class MpslPlanner {
       hz = HorizontalScaling.plan(costs, s1, sLast, side, mu, limit, k, maxBatches, 1);
     } catch (IllegalArgumentException e) {
       throw new SettingsException(
-          (m.priced() ? "splitemu.mpsl.nodes: " : "splitemu.mpsl.hop-memory-bytes: ")
+          (m.priced() ? s.where("mpsl.nodes") : s.where("mpsl.hop-memory-bytes"))
+              + ": "
               + e.getMessage());
     }
     List<PipelinePlan.Lane> lanes = new ArrayList<>();
@@ -505,7 +510,8 @@ public final class MpslPlanner {
     for (Path f : List.of(times, memory)) {
       if (!Files.isRegularFile(f)) {
         throw new SettingsException(
-            "splitemu.mpsl.profile-dir: measured table "
+            s.where("mpsl.profile-dir")
+                + ": measured table "
                 + f
                 + (Files.isDirectory(f)
                     ? " is a directory, not a file"
@@ -516,7 +522,7 @@ public final class MpslPlanner {
     try {
       return MeasuredProfile.read(times, memory);
     } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
-      throw new SettingsException("splitemu.mpsl.profile-dir: " + e.getMessage(), true);
+      throw new SettingsException(s.where("mpsl.profile-dir") + ": " + e.getMessage(), true);
     }
   }
 }

@@ -58,7 +58,8 @@ public record CpslSetup(
     Links links = links(s);
     if (links == null) {
       throw new SettingsException(
-          "splitemu.links.kind: scheme "
+          s.where("links.kind")
+              + ": scheme "
               + s.scheme()
               + " allocates spectrum shares and needs static or shannon links, got "
               + l.kind());

@@ -1590,7 +1590,7 @@ public final class Emulation {
       try {
         return MnistLoader.load(s.data().dir());
       } catch (IOException e) {
-        throw new SettingsException("splitemu.data.dir: " + e.getMessage(), true);
+        throw new SettingsException(s.where("data.dir") + ": " + e.getMessage(), true);
       }
     }
     return SyntheticDataset.generate(
@@ -1608,7 +1608,7 @@ public final class Emulation {
       try {
         return MnistLoader.labelsOnly(s.data().dir(), "train");
       } catch (IOException e) {
-        throw new SettingsException("splitemu.data.dir: " + e.getMessage(), true);
+        throw new SettingsException(s.where("data.dir") + ": " + e.getMessage(), true);
       }
     }
     return SyntheticDataset.trainLabels(

@@ -84,14 +84,15 @@ public final class DagSplitPolicy {
     profile(s);
     if (s.fidelity() != Settings.Fidelity.TIMING) {
       throw new SettingsException(
-          "splitemu.fidelity: "
+          s.where("fidelity")
+              + ": "
               + s.scheme()
               + " runs only in timing fidelity (DAG profiles are"
               + " cost tables, not trainable models); set fidelity = timing");
     }
     if (s.localSteps() < 1) {
       throw new SettingsException(
-          "splitemu.local-steps: " + s.scheme() + " needs the iterations per round (>= 1)");
+          s.where("local-steps") + ": " + s.scheme() + " needs the iterations per round (>= 1)");
     }
   }
 

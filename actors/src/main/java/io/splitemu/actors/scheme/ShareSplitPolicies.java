@@ -131,7 +131,8 @@ public final class ShareSplitPolicies {
     }
     if (s.fidelity() == Settings.Fidelity.FULL && !ModelZoo.names().contains(s.model().name())) {
       throw new SettingsException(
-          "splitemu.fidelity: "
+          s.where("fidelity")
+              + ": "
               + s.scheme()
               + " trains real tensors only on a zoo model ("
               + String.join(", ", ModelZoo.names())
@@ -141,11 +142,12 @@ public final class ShareSplitPolicies {
     }
     if (s.localSteps() < 1) {
       throw new SettingsException(
-          "splitemu.local-steps: " + s.scheme() + " needs the iterations per round (>= 1)");
+          s.where("local-steps") + ": " + s.scheme() + " needs the iterations per round (>= 1)");
     }
     if (s.links().kind().equals("shannon")) {
       throw new SettingsException(
-          "splitemu.links.kind: "
+          s.where("links.kind")
+              + ": "
               + s.scheme()
               + " plans with rates linear in the share; use static or trace links");
     }

@@ -447,6 +447,32 @@ class HostileSettingsTest {
         e.getMessage());
   }
 
+  /**
+   * Before: "splitemu.local-steps: ...", "splitemu.links.kind: ...", "splitemu.data.dir:
+   * train-labels-idx1-ubyte.gz: ...", with no file, line or data folder.
+   */
+  @Test
+  void stepsLinksAndData_refusedAtStart_nameTheFileAndLine() throws Exception {
+    SettingsException e = refusedAtStart("splitemu { scheme = edgesplit, local-steps = 0 }");
+    assertTrue(
+        e.getMessage()
+            .endsWith(
+                ":4: splitemu.local-steps: edgesplit needs the iterations per" + " round (>= 1)"),
+        e.getMessage());
+    e = refusedAtStart("splitemu { scheme = edgesplit, local-steps = 1, links.kind = shannon }");
+    assertTrue(e.getMessage().contains(":4: splitemu.links.kind: edgesplit plans"), e.getMessage());
+    Path mnist = Files.createDirectories(tmp.resolve("mnist"));
+    byte[] header = new byte[16];
+    java.nio.ByteBuffer.wrap(header).putInt(2051).putInt(600).putInt(28).putInt(28);
+    Files.write(mnist.resolve("train-images-idx3-ubyte"), header);
+    Path labels = mnist.resolve("train-labels-idx1-ubyte.gz");
+    Files.write(labels, new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4, 5});
+    e = refusedAtStart("splitemu.data { dataset = mnist, dir = \"" + mnist + "\" }");
+    assertTrue(
+        e.getMessage().contains(":4: splitemu.data.dir: " + labels.toAbsolutePath() + ": "),
+        e.getMessage());
+  }
+
   /** Before: "splitemu.model.name: unknown model \"lenet6\"; known: ...", with no file. */
   @Test
   void anUnknownModel_namesTheFileAndLine() throws Exception {
