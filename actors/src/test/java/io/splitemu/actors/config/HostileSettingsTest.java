@@ -456,8 +456,7 @@ class HostileSettingsTest {
     SettingsException e = refusedAtStart("splitemu { scheme = edgesplit, local-steps = 0 }");
     assertTrue(
         e.getMessage()
-            .endsWith(
-                ":4: splitemu.local-steps: edgesplit needs the iterations per" + " round (>= 1)"),
+            .endsWith(":4: splitemu.local-steps: edgesplit needs the iterations per round (>= 1)"),
         e.getMessage());
     e = refusedAtStart("splitemu { scheme = edgesplit, local-steps = 1, links.kind = shannon }");
     assertTrue(e.getMessage().contains(":4: splitemu.links.kind: edgesplit plans"), e.getMessage());
