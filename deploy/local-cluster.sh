@@ -4,7 +4,8 @@
 # options go to every one of them. Prints
 # what `run` prints, exits with its status and stops every JVM it started, also on failure, Ctrl-C
 # or SIGTERM: the supervisor first (it stops the run at a round boundary with a checkpoint when
-# checkpoint.every is set), then the members. See deploy/README.md.
+# checkpoint.every is set), then the members. With --metrics-base-port P every JVM serves metrics on
+# 127.0.0.1: the supervisor at P, member i at P+i. See deploy/README.md.
 set -uo pipefail
 
 me="local-cluster.sh"
@@ -16,7 +17,7 @@ grace="${LOCAL_CLUSTER_GRACE:-20}"
 # checkpoints, which may take up to barrier.timeout plus a minute (120 s by default) for a round that
 # shows no progress, and then leaves the cluster.
 supervisor_grace="${LOCAL_CLUSTER_SUPERVISOR_GRACE:-150}"
-usage="usage: $me --nodes N SCENARIO [run options]"
+usage="usage: $me --nodes N [--metrics-base-port P] SCENARIO [run options]"
 
 die_usage() {
   echo "$me: $1 ($usage)" >&2
@@ -24,6 +25,7 @@ die_usage() {
 }
 
 nodes=""
+metrics_base=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --nodes)
@@ -35,6 +37,17 @@ while [ $# -gt 0 ]; do
       nodes="${1#--nodes=}"
       shift
       ;;
+    --metrics-base-port)
+      [ $# -ge 2 ] || die_usage "--metrics-base-port needs a port"
+      metrics_base="$2"
+      [ -n "$metrics_base" ] || die_usage "--metrics-base-port needs a port"
+      shift 2
+      ;;
+    --metrics-base-port=*)
+      metrics_base="${1#--metrics-base-port=}"
+      [ -n "$metrics_base" ] || die_usage "--metrics-base-port needs a port"
+      shift
+      ;;
     -h | --help)
       echo "$usage"
       echo "Starts N-1 'splitemu node' members and the supervisor ('splitemu run --cluster') on"
@@ -44,6 +57,9 @@ while [ $# -gt 0 ]; do
       echo "members; a second Ctrl-C stops the supervisor without it and kills the members."
       echo "The resume line it prints then is this script's command, with --resume DIR."
       echo "--tls-keystore, --tls-truststore and --tls-password-file go to every member too."
+      echo "--metrics-base-port P: every JVM serves Prometheus metrics on 127.0.0.1, the supervisor"
+      echo "at P (the run gets --set metrics.enabled=true --set metrics.port=P), member i at P+i"
+      echo "(node --metrics-port P+i); the targets are printed in one line at start."
       echo "LOCAL_CLUSTER_SUPERVISOR_GRACE: seconds the supervisor gets after SIGTERM (150)."
       echo "LOCAL_CLUSTER_GRACE: seconds a member gets after SIGTERM (20)."
       exit 0
@@ -81,6 +97,17 @@ seconds LOCAL_CLUSTER_GRACE "$grace"
 seconds LOCAL_CLUSTER_SUPERVISOR_GRACE "$supervisor_grace"
 grace=$((10#$grace))
 supervisor_grace=$((10#$supervisor_grace))
+# --metrics-base-port P: the supervisor's endpoint at P, member i's at P+i, all on 127.0.0.1.
+if [ -n "$metrics_base" ]; then
+  case "$metrics_base" in
+    *[!0-9]*) die_usage "--metrics-base-port must be a port number, got '$metrics_base'" ;;
+  esac
+  [ "${#metrics_base}" -le 5 ] || die_usage "--metrics-base-port must be 1 to 65535, got $metrics_base"
+  metrics_base=$((10#$metrics_base))
+  if [ "$metrics_base" -lt 1 ] || [ $((metrics_base + nodes - 1)) -gt 65535 ]; then
+    die_usage "--metrics-base-port $metrics_base: its ports, to $((metrics_base + nodes - 1)), must lie in 1 to 65535"
+  fi
+fi
 # The script owns the cluster's wiring; a run option that changes it would break the cluster (a
 # supervisor bound elsewhere than 127.0.0.1, where the members reach it, drops their handshakes).
 for arg in "$@"; do
@@ -109,9 +136,43 @@ for ((k = 0; k < ${#args[@]}; k++)); do
   esac
 done
 
+# The supervisor's metrics settings, after the run options so that they win; left out when the run
+# options hold them already (a resume line printed by this script's supervisor carries them).
+metrics_sets=()
+if [ -n "$metrics_base" ]; then
+  has_enabled=0
+  has_port=0
+  for ((k = 0; k + 1 < ${#args[@]}; k++)); do
+    if [ "${args[$k]}" = --set ]; then
+      case "${args[$((k + 1))]}" in
+        metrics.enabled=true) has_enabled=1 ;;
+        "metrics.port=$metrics_base") has_port=1 ;;
+      esac
+    fi
+  done
+  [ "$has_enabled" -eq 1 ] || metrics_sets+=(--set metrics.enabled=true)
+  [ "$has_port" -eq 1 ] || metrics_sets+=(--set "metrics.port=$metrics_base")
+  targets="'127.0.0.1:$metrics_base'"
+  for ((i = 1; i < nodes; i++)); do
+    targets+=", '127.0.0.1:$((metrics_base + i))'"
+  done
+  # A port in use would end that JVM at start; say which before starting any.
+  for ((i = 0; i < nodes; i++)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$((metrics_base + i))") 2>/dev/null; then
+      echo "$me: 127.0.0.1:$((metrics_base + i)) is in use; choose another --metrics-base-port" >&2
+      exit 1
+    fi
+  done
+  if [ "$nodes" -eq 1 ]; then
+    echo "$me: Prometheus targets (the run): [$targets]" >&2
+  else
+    echo "$me: Prometheus targets (the supervisor, then node-1 to node-$((nodes - 1))): [$targets]" >&2
+  fi
+fi
+
 # One JVM is the plain run: its supervisor holds every role.
 if [ "$nodes" -eq 1 ]; then
-  exec "$launcher" run "$scenario" "$@"
+  exec "$launcher" run "$scenario" "$@" ${metrics_sets[@]+"${metrics_sets[@]}"}
 fi
 
 # Roles of member i (1 .. N-1). Edge and hops share one member; devices go on at least two members
@@ -305,14 +366,17 @@ shell_word() {
 # The supervisor: the seed, and the JVM whose output is the run's. Its stdin is not the terminal.
 # SPLITEMU_LOCAL_CLUSTER makes the resume line it prints when stopped name this script (with its
 # --nodes), not `run ... --cluster --port P`: its members stop with it.
-detached env SPLITEMU_LOCAL_CLUSTER="$(shell_word "$0") --nodes $nodes" \
-  "$launcher" run "$scenario" --cluster --port "$seed_port" --min-members "$nodes" "$@" </dev/null &
+detached env SPLITEMU_LOCAL_CLUSTER="$(shell_word "$0") --nodes $nodes${metrics_base:+ --metrics-base-port $metrics_base}" \
+  "$launcher" run "$scenario" --cluster --port "$seed_port" --min-members "$nodes" "$@" \
+  ${metrics_sets[@]+"${metrics_sets[@]}"} </dev/null &
 supervisor=$!
 
 for ((i = 1; i < nodes; i++)); do
   roles="$(roles_of "$i")"
+  metrics=()
+  [ -z "$metrics_base" ] || metrics=(--metrics-port "$((metrics_base + i))")
   detached "$launcher" node --roles "$roles" --seed-nodes "$seed" --bind 127.0.0.1 --port 0 \
-    ${tls[@]+"${tls[@]}"} </dev/null >"$logs/node-$i.log" 2>&1 &
+    ${metrics[@]+"${metrics[@]}"} ${tls[@]+"${tls[@]}"} </dev/null >"$logs/node-$i.log" 2>&1 &
   pids+=("$!")
   names+=("node-$i ($roles)")
 done

@@ -78,7 +78,11 @@ class LocalClusterScriptTest {
    * members still in the cluster: it ends the round under way with all its devices and checkpoints
    * it, prints its resume line, and only then do the members leave. The script exits 143 and no JVM
    * is left. (Given SIGTERM with the supervisor, the members left under its last round: member-lost
-   * and deadline events, every device dropped from the round it checkpointed.)
+   * and deadline events, every device dropped from the round it checkpointed.) With {@code
+   * --metrics-base-port P} every JVM serves its metrics while the run goes on, the supervisor at P
+   * and member i at P+i, the targets printed in one line; the resume line keeps the option. (Before
+   * 2026-12-07 the script had no such option and started its members without {@code
+   * --metrics-port}: only the supervisor served metrics, and no member's devices showed.)
    */
   @Test
   void sigtermMidRun_stopsTheSupervisorFirst_whichCheckpointsAWholeRound() throws Exception {
@@ -87,12 +91,15 @@ class LocalClusterScriptTest {
     Path dir = tmp.resolve("stopped");
     Path out = tmp.resolve("stop-out.txt");
     Path err = tmp.resolve("stop-err.txt");
+    int base = freePorts(3);
     ProcessBuilder pb =
         new ProcessBuilder(
                 "bash",
                 "../deploy/local-cluster.sh",
                 "--nodes",
                 "3",
+                "--metrics-base-port",
+                String.valueOf(base),
                 "../scenarios/quickstart.conf",
                 "--set",
                 "fidelity=timing",
@@ -100,6 +107,8 @@ class LocalClusterScriptTest {
                 "rounds=2000", // about 0.2 s each: still going when stopped
                 "--set",
                 "checkpoint.every=1",
+                "--set",
+                "metrics.linger=0s",
                 "--out",
                 dir.toString())
             .redirectOutput(out.toFile())
@@ -114,6 +123,24 @@ class LocalClusterScriptTest {
         assertTrue(System.nanoTime() < deadline, () -> "no round 3 in 3 min: " + safeRead(err));
         Thread.sleep(100);
       }
+      String targets =
+          "local-cluster.sh: Prometheus targets (the supervisor, then node-1 to node-2):"
+              + String.format(
+                  " ['127.0.0.1:%d', '127.0.0.1:%d', '127.0.0.1:%d']\n", base, base + 1, base + 2);
+      assertTrue(Files.readString(err).contains(targets), () -> safeRead(err));
+      assertTrue(scrape(base).contains("splitemu_run_rounds{"), "the supervisor's run series");
+      double entities = 0;
+      for (int port = base + 1; port <= base + 2; port++) {
+        String member = scrape(port);
+        assertTrue(member.contains("splitemu_member_info{"), member);
+        Matcher m =
+            Pattern.compile(
+                    "(?m)^splitemu_member_device_entities\\{node=\"127\\.0\\.0\\.1:\\d+\"} (\\S+)$")
+                .matcher(member);
+        assertTrue(m.find(), member);
+        entities += Double.parseDouble(m.group(1));
+      }
+      assertEquals(4, entities, "the quickstart's 4 devices, on the members' endpoints");
       script.destroy(); // SIGTERM
       assertTrue(script.waitFor(4, TimeUnit.MINUTES), "local-cluster.sh did not stop in 4 min");
       String said = Files.readString(err);
@@ -124,8 +151,13 @@ class LocalClusterScriptTest {
                       // The script's own command: the run's (--cluster --port P) would wait for
                       // members that stopped with it.
                       + Pattern.quote(
-                          " ../deploy/local-cluster.sh --nodes 3 ../scenarios/quickstart.conf"
+                          " ../deploy/local-cluster.sh --nodes 3 --metrics-base-port "
+                              + base
+                              + " ../scenarios/quickstart.conf"
                               + " --set fidelity=timing --set rounds=2000 --set checkpoint.every=1"
+                              + " --set metrics.linger=0s --set metrics.enabled=true"
+                              + " --set metrics.port="
+                              + base
                               + " --resume "
                               + dir)
                       + "\n")
@@ -325,6 +357,43 @@ class LocalClusterScriptTest {
             + " \"$@\"\n");
     Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
     return launcher;
+  }
+
+  /** {@code count} ports from the one returned on that 127.0.0.1 has nothing listening on now. */
+  private static int freePorts(int count) throws java.io.IOException {
+    java.util.Random random = new java.util.Random();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int base = 20000 + random.nextInt(10000);
+      List<java.net.ServerSocket> held = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < count; i++) {
+          held.add(
+              new java.net.ServerSocket(base + i, 1, java.net.InetAddress.getLoopbackAddress()));
+        }
+        return base;
+      } catch (java.io.IOException inUse) {
+        // try another
+      } finally {
+        for (java.net.ServerSocket s : held) {
+          s.close();
+        }
+      }
+    }
+    throw new java.io.IOException("no " + count + " free ports in a row on 127.0.0.1");
+  }
+
+  /** The text of 127.0.0.1:{@code port}/metrics. */
+  private static String scrape(int port) throws Exception {
+    java.net.http.HttpResponse<String> r =
+        java.net.http.HttpClient.newHttpClient()
+            .send(
+                java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .timeout(java.time.Duration.ofSeconds(10))
+                    .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), "127.0.0.1:" + port + "/metrics");
+    return r.body();
   }
 
   private static String safeRead(Path p) {
