@@ -638,6 +638,12 @@ class DeployFilesTest {
             // The members join at 127.0.0.1: a supervisor bound elsewhere drops their handshakes.
             List.of("--nodes", "3", scenario, "--bind", "0.0.0.0"),
             List.of("--nodes", "3", scenario, "--bind=127.0.0.2"),
+            List.of("--nodes", "3", "--metrics-base-port"),
+            List.of("--nodes", "3", "--metrics-base-port=", scenario),
+            List.of("--nodes", "3", "--metrics-base-port", "9x", scenario),
+            List.of("--nodes", "3", "--metrics-base-port", "0", scenario),
+            List.of("--nodes", "3", "--metrics-base-port=65535", scenario), // member 2 at 65537
+            List.of("--nodes", "3", "--metrics-base-port", "1000000", scenario),
             List.of("--frobnicate", scenario));
     // A launcher that does not exist: a usage error must stop the script before it builds or
     // starts anything, and would otherwise show as exit 1 instead of 2.
