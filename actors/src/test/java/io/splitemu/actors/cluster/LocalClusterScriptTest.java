@@ -68,9 +68,11 @@ class LocalClusterScriptTest {
       assertTrue(
           Files.readString(three.resolve("events.csv")).contains(",placement,"),
           "devices placed on members");
-    } finally {
-      stopAndAssertNoJvmLeft(script, marker);
+    } catch (Throwable t) {
+      stopAfter(t, script, marker);
+      throw t;
     }
+    stopAndAssertNoJvmLeft(script, marker);
   }
 
   /**
@@ -185,9 +187,11 @@ class LocalClusterScriptTest {
       String printed = Files.readString(out) + said;
       assertFalse(printed.contains("connection has been aborted"), printed);
       assertNoJvmLeft(marker);
-    } finally {
-      stopAndAssertNoJvmLeft(script, marker);
+    } catch (Throwable t) {
+      stopAfter(t, script, marker);
+      throw t;
     }
+    stopAndAssertNoJvmLeft(script, marker);
   }
 
   /**
@@ -233,9 +237,11 @@ class LocalClusterScriptTest {
       assertEquals(0, script.exitValue(), err);
       assertFalse(err.contains("TLS handshake"), err);
       assertEquals(2, Files.readAllLines(dir.resolve("rounds.csv")).size(), "header and round 1");
-    } finally {
-      stopAndAssertNoJvmLeft(script, marker);
+    } catch (Throwable t) {
+      stopAfter(t, script, marker);
+      throw t;
     }
+    stopAndAssertNoJvmLeft(script, marker);
   }
 
   /**
@@ -310,9 +316,11 @@ class LocalClusterScriptTest {
       assertTrue(
           System.nanoTime() - start < TimeUnit.SECONDS.toNanos(55),
           "ended by the message's line, before barrier.timeout (60 s): " + err);
-    } finally {
-      stopAndAssertNoJvmLeft(script, marker);
+    } catch (Throwable t) {
+      stopAfter(t, script, marker);
+      throw t;
     }
+    stopAndAssertNoJvmLeft(script, marker);
   }
 
   /** Stops {@code script} and asserts that no JVM marked {@code marker} outlived it. */
@@ -321,6 +329,19 @@ class LocalClusterScriptTest {
     script.destroyForcibly();
     script.waitFor(30, TimeUnit.SECONDS);
     assertNoJvmLeft(marker);
+  }
+
+  /**
+   * Stops {@code script} and any JVM marked {@code marker} after {@code failure}, which stays the
+   * test's failure: JVMs left behind are added to it as suppressed, not put in its place (the
+   * script's stop leaves its JVMs whenever the test fails mid-run).
+   */
+  private static void stopAfter(Throwable failure, Process script, String marker) {
+    try {
+      stopAndAssertNoJvmLeft(script, marker);
+    } catch (Throwable t) {
+      failure.addSuppressed(t);
+    }
   }
 
   /** Asserts that no JVM marked {@code marker} is up, killing any that is. */
