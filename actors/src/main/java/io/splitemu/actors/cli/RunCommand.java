@@ -431,7 +431,9 @@ public final class RunCommand implements Callable<Integer> {
     // releases it if the process is killed).
     FailoverToken token = null;
     try (FolderLock.Held lock = FolderLock.takeCreating(dir, reserved)) {
-      Checkpoint start = resume != null ? resumable(s, resume) : from;
+      // A folder whose start was cut short before its first row runs again from round 0 there.
+      boolean again = resume != null && startsAgain(s, resume);
+      Checkpoint start = again ? null : resume != null ? resumable(s, resume) : from;
       if (resume != null && Files.exists(dir.resolve(FailoverToken.FILE))) {
         // A folder run with --failover, going on by hand: this process takes its token too (a
         // newer generation), so that a --failover holder cut off but still alive, where the lock
@@ -442,13 +444,33 @@ public final class RunCommand implements Callable<Integer> {
         token =
             Failover.take(
                 dir, "--resume pid " + ProcessHandle.current().pid(), spec.commandLine().getErr());
+        // A folder judged rowless is judged again too: a holder that wrote rows meanwhile leaves
+        // a checkpoint to go on from, or the refusal of one without.
+        again = again && startsAgain(s, resume);
         start =
-            checkpointToResume(s, resume, scenario, new PrintWriter(java.io.Writer.nullWriter()));
+            again
+                ? null
+                : checkpointToResume(
+                    s, resume, scenario, new PrintWriter(java.io.Writer.nullWriter()));
       }
       if (resume != null) {
         // A failover run that ended with a failure, going on by hand: a later --failover on the
         // folder no longer takes it for ended with that status.
         Files.deleteIfExists(dir.resolve(Failover.ENDED));
+      }
+      if (again) {
+        // Its start was cut short before its first row (killed during start-up, or a full disk
+        // that cut its scenario.conf off): what it wrote goes and the run starts from round 0 in
+        // it, which loses nothing, as a --failover holder and compare --resume do (before
+        // 2026-12-07 it was refused, and only deleting the folder by hand went on).
+        ResultsWriter.removeRowless(dir);
+        PrintWriter err = spec.commandLine().getErr();
+        err.println(
+            "splitemu run: "
+                + dir
+                + " holds no rows and no checkpoint (its start was cut short), so the run starts"
+                + " again from round 0 in it");
+        err.flush();
       }
       return call(w, onCluster, s, start, dir, ended);
     } catch (java.io.IOException e) {
@@ -691,6 +713,39 @@ public final class RunCommand implements Callable<Integer> {
 
   /** The exit status of a run stopped by SIGTERM (128 + 15, what the shell reports). */
   static final int SIGTERM_STATUS = 143;
+
+  /**
+   * Whether {@code --resume}'s folder {@code dir} (locked) is one whose start was cut short before
+   * its first row, where the run starts again from round 0: it records no row and no checkpoint
+   * ({@link ResultsWriter#recordsNoRows}), its {@code scenario.conf} is missing, cut off (cannot be
+   * read) or of this configuration, and it holds nothing a run does not write there ({@link
+   * ResultsWriter#strayFiles}; a --failover end marker aside, which the resume removes). Refuses in
+   * one line such a folder that holds something else (naming it; nothing is deleted) or whose
+   * scenario.conf is of another configuration.
+   */
+  private boolean startsAgain(Settings s, Path dir) {
+    if (!Files.isDirectory(dir) || !ResultsWriter.recordsNoRows(dir)) {
+      return false;
+    }
+    boolean conf = Files.isRegularFile(dir.resolve("scenario.conf"));
+    List<String> diff = conf ? ResumeDiff.differences(dir, s.resolved(), 3) : null;
+    if (diff != null && !diff.isEmpty()) {
+      throw otherConfiguration(dir, scenario, diff, s);
+    }
+    List<String> stray = ResultsWriter.strayFiles(dir, Set.of(Failover.ENDED));
+    if (!stray.isEmpty()) {
+      throw new UserException(
+          "--resume: "
+              + dir
+              + " holds no rows and no checkpoint, but also what a run does not write there: "
+              + String.join(", ", stray)
+              + " (nothing deleted); to start the run from round 0 in it, remove "
+              + (stray.size() == 1 ? "that" : "those")
+              + " and give --resume again, or start the run into another folder: "
+              + runCommand(" --out NEW_DIR", cluster));
+    }
+    return true;
+  }
 
   /**
    * The newest readable checkpoint of {@code --resume}'s folder for scenario {@code s}; refuses

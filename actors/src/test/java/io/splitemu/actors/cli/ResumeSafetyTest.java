@@ -159,6 +159,108 @@ class ResumeSafetyTest {
   }
 
   /**
+   * A folder whose run was cut short before its first row (killed during start-up, or a full disk
+   * that cut its scenario.conf off) holds no rows and no checkpoint: {@code run --resume} starts
+   * the run again from round 0 in it, with one line, and leaves the rows of a run never
+   * interrupted, its scenario.conf whole, cut off or missing, a table's header alone there, or a
+   * --failover token and end marker (the token is taken, the marker goes). Before 2026-12-07 it was
+   * refused ("holds no checkpoint to resume from", or "holds no scenario.conf; nothing to resume"),
+   * and only deleting the folder by hand went on. A file a run does not write there is refused by
+   * name, and the folder is left as it was.
+   */
+  @Test
+  void aFolderCutShortBeforeItsFirstRow_runsAgainFromRoundZero_onResume() throws Exception {
+    Path whole = finished("rowless", 4);
+    List<List<String>> want = roundsWithoutHostColumns(whole);
+    String conf = Files.readString(whole.resolve("scenario.conf"));
+    String header = Files.readAllLines(whole.resolve("rounds.csv")).get(0) + "\n";
+    Path dir = tmp.resolve("cut");
+    List<String> cases = List.of("whole", "header", "half", "missing", "failover");
+    for (String c : cases) {
+      if (Files.exists(dir)) {
+        deleteTree(dir);
+      }
+      Files.createDirectories(dir.resolve("plots"));
+      Files.writeString(dir.resolve(FolderLock.FILE), "");
+      if (!c.equals("missing")) {
+        Files.writeString(
+            dir.resolve("scenario.conf"),
+            c.equals("half") ? conf.substring(0, conf.length() / 2) : conf);
+      }
+      if (c.equals("header")) {
+        Files.writeString(dir.resolve("rounds.csv"), header);
+        Files.writeString(dir.resolve("events.csv"), "");
+      }
+      if (c.equals("failover")) {
+        Files.writeString(dir.resolve(".failover-holder"), "generation 2\nmember 127.0.0.1:1\n");
+        Files.writeString(dir.resolve(".failover-ended"), "143\n");
+      }
+      ProfileCommandTest.Result r = resume("rowless", dir);
+      assertEquals(0, r.code(), c + ": " + r.err());
+      assertTrue(
+          r.err()
+              .contains(
+                  "splitemu run: "
+                      + dir
+                      + " holds no rows and no checkpoint (its start was cut short), so the run"
+                      + " starts again from round 0 in it"),
+          c + ": " + r.err());
+      assertEquals(want, roundsWithoutHostColumns(dir), c);
+      assertEquals(conf, Files.readString(dir.resolve("scenario.conf")), c);
+      assertTrue(Files.isRegularFile(dir.resolve("summary.json")), c);
+      if (c.equals("failover")) {
+        assertTrue(
+            Files.readString(dir.resolve(".failover-holder")).startsWith("generation 3\n"), c);
+        assertFalse(Files.exists(dir.resolve(".failover-ended")), c);
+      }
+    }
+
+    deleteTree(dir);
+    Files.createDirectories(dir.resolve("plots"));
+    Files.writeString(dir.resolve("scenario.conf"), conf);
+    Files.writeString(dir.resolve("notes.txt"), "mine");
+    Files.writeString(dir.resolve("plots/mine.png"), "mine");
+    Map<String, String> before = files(dir);
+    ProfileCommandTest.Result r = resume("rowless", dir);
+    assertEquals(1, r.code(), r.err());
+    oneLine(r);
+    assertTrue(
+        r.err()
+            .contains(
+                dir
+                    + " holds no rows and no checkpoint, but also what a run does not write there:"
+                    + " notes.txt, plots/mine.png (nothing deleted)"),
+        r.err());
+    assertEquals(before, files(dir));
+  }
+
+  /** Rows of {@code dir}'s rounds.csv without the host columns (which differ run to run). */
+  private static List<List<String>> roundsWithoutHostColumns(Path dir) throws Exception {
+    Path csv = dir.resolve("rounds.csv");
+    List<String> header =
+        io.splitemu.actors.results.CsvTable.parseLine(Files.readAllLines(csv).get(0));
+    List<List<String>> out = new ArrayList<>();
+    for (List<String> row : io.splitemu.actors.results.CsvTable.read(csv)) {
+      List<String> kept = new ArrayList<>();
+      for (int i = 0; i < header.size(); i++) {
+        if (!io.splitemu.actors.results.RoundRecord.HOST_COLUMNS.contains(header.get(i))) {
+          kept.add(row.get(i));
+        }
+      }
+      out.add(kept);
+    }
+    return out;
+  }
+
+  private static void deleteTree(Path dir) throws Exception {
+    try (Stream<Path> all = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) all.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        Files.delete(p);
+      }
+    }
+  }
+
+  /**
    * A real run whose token another holder takes after its round 2: its check at round 3's
    * checkpoint finds it, and the run stops at that round boundary with exit 1 and one line, writing
    * no checkpoint of round 3 or later, no row after round 3 (rows are not checked; round 3's is
