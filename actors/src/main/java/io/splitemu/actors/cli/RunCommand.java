@@ -330,7 +330,14 @@ public final class RunCommand implements Callable<Integer> {
         status = 0;
         return 0;
       }
-      boolean rowless = !started && ResultsWriter.holdsNoRows(out);
+      // Nothing recorded: a fresh folder, or one a holder before this JVM left before its first
+      // row. That holder wrote into it (its scenario.conf, a table, whole or cut off), or its
+      // token alone (lost before its start wrote more, or a start that recorded nothing and took
+      // its files back): this JVM takes it over and says so (earlier on 2026-12-07 a folder with
+      // no scenario.conf was run without a word, and one with a table's header was refused by the
+      // run's open as not empty).
+      boolean none = !started && ResultsWriter.recordsNoRows(out);
+      boolean rowless = none && (!FolderLock.holdsNothing(out) || token.generation() > 1);
       if (rowless || !started && !Files.exists(out.resolve("scenario.conf"))) {
         // Refused where the folder holds what a run does not write, before anything is deleted
         // there (earlier on 2026-12-07 the run's files were cleared first, and the run's open
@@ -351,7 +358,7 @@ public final class RunCommand implements Callable<Integer> {
                 + " (--failover); it holds no rows and no checkpoint (the JVM that ran it was lost"
                 + " before it recorded any), so the run starts again from round 0 in it");
         err.flush();
-      } else if (!started && Files.exists(out.resolve("scenario.conf"))) {
+      } else if (!started && !none) {
         throw new UserException(
             "--failover: " + out + " " + noCheckpointAdvice(out, recordedEvery(out, s)));
       }

@@ -507,6 +507,45 @@ class FailoverFolderTest {
   }
 
   /**
+   * A holder that left its folder before its start wrote more than its token (lost before its
+   * scenario.conf was written, or a start that recorded nothing and took its files back), or with a
+   * table's header but no scenario.conf (cut off by a full disk): the standby that takes the lease
+   * says it took the folder over and starts the run from round 0 in it, as with a rowless folder
+   * that holds its scenario.conf. Earlier on 2026-12-07 the first was run without a word and the
+   * second refused by the run's open ("is not empty; choose another --out"). The first holder of a
+   * fresh folder says no such thing.
+   */
+  @Test
+  void aHolderGoneBeforeItsScenarioConf_theStandbySaysItTookOver() throws Exception {
+    for (String left : List.of("token", "header")) {
+      Path dir = tmp.resolve("gone-before-conf-" + left);
+      Files.createDirectories(dir);
+      Files.writeString(
+          dir.resolve(".failover-holder"), "generation 1\nmember 127.0.0.1:1\nnonce ab\n");
+      if (left.equals("header")) {
+        Files.writeString(dir.resolve("rounds.csv"), "round,emulated_time_s\n");
+      }
+      Result r = cli(failover(dir, "2s"));
+      assertEquals(1, r.code(), left + ": " + r.err() + r.out());
+      assertTrue(
+          r.err()
+              .contains(
+                  "splitemu run: took over "
+                      + dir
+                      + " (--failover); it holds no rows and no checkpoint (the JVM that ran it"
+                      + " was lost before it recorded any), so the run starts again from round 0"
+                      + " in it"),
+          left + ": " + r.err());
+      assertTrue(r.err().contains("fewer than 2 cluster members joined"), left + ": " + r.err());
+      assertFalse(Files.exists(dir.resolve("rounds.csv")), left);
+    }
+    Path fresh = tmp.resolve("fresh-holder");
+    Result r = cli(failover(fresh, "2s"));
+    assertEquals(1, r.code(), r.err() + r.out());
+    assertFalse(r.err().contains("took over"), r.err());
+  }
+
+  /**
    * A holder lost after its first row but before its first checkpoint: the standby refuses, in one
    * line that counts the rows and gives the command into another folder, and the same command again
    * repeats that advice (before 2026-12-07 it advised a --resume, refused for want of a
