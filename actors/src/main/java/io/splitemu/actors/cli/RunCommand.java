@@ -437,9 +437,12 @@ public final class RunCommand implements Callable<Integer> {
     // One process at a time in a results folder; released however the run ends (the system
     // releases it if the process is killed).
     FailoverToken token = null;
+    // Seen before the lock writes its file: a folder nothing ever wrote into (one made by hand, a
+    // path mistyped) is no start cut short, and is refused as holding no checkpoint, as before.
+    boolean written = resume != null && holdsAnything(resume);
     try (FolderLock.Held lock = FolderLock.takeCreating(dir, reserved)) {
       // A folder whose start was cut short before its first row runs again from round 0 there.
-      boolean again = resume != null && startsAgain(s, resume);
+      boolean again = written && startsAgain(s, resume);
       Checkpoint start = again ? null : resume != null ? resumable(s, resume) : from;
       if (resume != null && Files.exists(dir.resolve(FailoverToken.FILE))) {
         // A folder run with --failover, going on by hand: this process takes its token too (a
@@ -720,6 +723,15 @@ public final class RunCommand implements Callable<Integer> {
 
   /** The exit status of a run stopped by SIGTERM (128 + 15, what the shell reports). */
   static final int SIGTERM_STATUS = 143;
+
+  /** Whether folder {@code dir} holds any entry (true where it cannot be listed). */
+  private static boolean holdsAnything(Path dir) {
+    try (var entries = Files.list(dir)) {
+      return entries.findAny().isPresent();
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      return true; // judged under the lock, which names what it cannot read
+    }
+  }
 
   /**
    * Whether {@code --resume}'s folder {@code dir} (locked) is one whose start was cut short before
