@@ -546,6 +546,42 @@ class FailoverFolderTest {
   }
 
   /**
+   * {@code run --cluster --resume} of a folder whose start was cut short before its first row (its
+   * scenario.conf cut off) takes the same branch as a run in one JVM: the run starts again from
+   * round 0 in it, with one line (here it then waits for members that never come). Before
+   * 2026-12-07 it was refused, "holds no checkpoint to resume from".
+   */
+  @Test
+  void aClusterResumeOfAFolderCutShortBeforeItsFirstRow_startsItAgainFromRound0() throws Exception {
+    Path dir = tmp.resolve("cluster-cut-short");
+    Files.createDirectories(dir.resolve("plots"));
+    Files.writeString(dir.resolve(FolderLock.FILE), "");
+    Files.writeString(dir.resolve("scenario.conf"), "splitemu {\n  scenario = sm");
+    Result r =
+        cli(
+            List.of(
+                "run",
+                scenario().toString(),
+                "--cluster",
+                "--seed-nodes",
+                seedAddress,
+                "--resume",
+                dir.toString(),
+                "--set",
+                "cluster-run.join-timeout=2s"));
+    assertEquals(1, r.code(), r.err() + r.out());
+    assertTrue(
+        r.err()
+            .contains(
+                "splitemu run: "
+                    + dir
+                    + " holds no rows and no checkpoint (its start was cut short), so the run"
+                    + " starts again from round 0 in it"),
+        r.err());
+    assertTrue(r.err().contains("fewer than 2 cluster members joined"), r.err());
+  }
+
+  /**
    * A holder lost after its first row but before its first checkpoint: the standby refuses, in one
    * line that counts the rows and gives the command into another folder, and the same command again
    * repeats that advice (before 2026-12-07 it advised a --resume, refused for want of a
