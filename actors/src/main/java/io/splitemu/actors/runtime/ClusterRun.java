@@ -160,6 +160,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   private boolean overflowed;
   // Which devices started on which member (host:port), and the members lost during the run.
   private final Map<String, Set<Integer>> placed = new TreeMap<>();
+  // MP-SL: whether the supervisor was told where its devices started (once, when all had).
+  private boolean pipelinePlacementTold;
   private final Set<String> lost = new TreeSet<>();
   // The members removed from the cluster (an incarnation that joins again at the address is not).
   private final Set<String> removed = new TreeSet<>();
@@ -600,6 +602,9 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     timers.cancel(Tick.SUPERVISOR_TIMEOUT);
     supervisor = m.supervisor();
     ctx.watch(supervisor);
+    if (setup.pipeline() != null) {
+      return tellPipelinePlacement(); // MP-SL's devices start during the run
+    }
     // The devices placed before the run: one events.csv row per member.
     placed.forEach(
         (member, ids) -> supervisor.tell(new Supervisor.DevicesPlaced(member, List.copyOf(ids))));
@@ -658,13 +663,38 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
             ids.remove(m.device());
           }
         });
-    if (supervisor != null) { // MP-SL's devices start during the run
+    if (setup.pipeline() != null) {
+      return tellPipelinePlacement();
+    }
+    if (supervisor != null) { // re-created on a survivor during the run: a row of its own
       supervisor.tell(new Supervisor.DevicesPlaced(m.member(), List.of(m.device())));
     } else if (placing && ++placedCount == setup.devices().size()) {
       return startSupervisor();
     } else if (placing) {
       placeMore();
     }
+    return this;
+  }
+
+  /**
+   * MP-SL's devices start during the run, each as epoch 1's start reaches it, in an order that
+   * changes from run to run: once every one has, the supervisor is told as the other schemes' is
+   * before their run, one {@code placement} row per member, members by address and ids ascending.
+   * (A lost member ends an MP-SL run: none is started again.)
+   */
+  private Behavior<Command> tellPipelinePlacement() {
+    int started = 0;
+    for (Set<Integer> ids : placed.values()) {
+      started += ids.size();
+    }
+    if (supervisor == null
+        || pipelinePlacementTold
+        || started < setup.pipeline().plan().devices()) {
+      return this;
+    }
+    pipelinePlacementTold = true;
+    placed.forEach(
+        (member, ids) -> supervisor.tell(new Supervisor.DevicesPlaced(member, List.copyOf(ids))));
     return this;
   }
 
@@ -777,8 +807,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
                     + " HOST:PORT of one of them")
             + (tls
                 ? "; with TLS a member whose key or trust store the others refuse never joins: see"
-                      + " the `TLS handshake` lines on stderr, and check every member's"
-                      + " --tls-keystore and --tls-truststore against the cluster's CA"
+                    + " the `TLS handshake` lines on stderr, and check every member's"
+                    + " --tls-keystore and --tls-truststore against the cluster's CA"
                 : ""));
   }
 

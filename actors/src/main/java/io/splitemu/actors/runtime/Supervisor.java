@@ -672,13 +672,15 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private Behavior<Command> onDevicesPlaced(DevicesPlaced m) {
     // A resumed run places its devices before it restores them: their rows stand at the
     // checkpoint's instant and round, beside the resume row, not among the first run's at 0.
+    // MP-SL's devices start as epoch 1 reaches them, but their rows (told once all started) stand
+    // where the other schemes' do, at the run's start and round 0, not at whatever epoch then is.
     Checkpoint from = setup.checkpointing().resumeFrom();
-    boolean beforeRestore = from != null && round == 0 && nowNs == 0;
+    boolean atStart = pipeline != null || (from != null && round == 0 && nowNs == 0);
     recorder.tell(
         new Recorder.EventRecorded(
             new EventRecord(
-                (beforeRestore ? from.nowNs() : nowNs) / NS,
-                beforeRestore ? from.round() : round,
+                (!atStart ? nowNs : from == null ? 0 : from.nowNs()) / NS,
+                !atStart ? round : from == null ? 0 : from.round(),
                 "placement",
                 "member " + m.member(),
                 m.devices().size()

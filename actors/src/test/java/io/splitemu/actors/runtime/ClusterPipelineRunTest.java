@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,6 +56,25 @@ class ClusterPipelineRunTest {
     for (RoundRecord r : rows) {
       String row = r.toString();
       out.add(row.substring(0, row.indexOf("wallTimeS=")));
+    }
+    return out;
+  }
+
+  /** A placement row: at 0 s and round 0, its member, its number of devices and their ranges. */
+  private static final Pattern PLACEMENT =
+      Pattern.compile(
+          "0\\.0,0,placement,member (127\\.0\\.0\\.1:\\d+),\"?(\\d+) devices? started: ([0-9"
+              + " -]+)\"?");
+
+  /** The ids of ranges such as {@code 0-3 5}, in their order. */
+  private static List<Integer> ids(String ranges) {
+    List<Integer> out = new ArrayList<>();
+    for (String r : ranges.trim().split(" ")) {
+      String[] ends = r.split("-");
+      int to = Integer.parseInt(ends[ends.length - 1]);
+      for (int d = Integer.parseInt(ends[0]); d <= to; d++) {
+        out.add(d);
+      }
     }
     return out;
   }
@@ -102,14 +123,33 @@ class ClusterPipelineRunTest {
             Files.readAllLines(one.dir().resolve("devices.csv")),
             Files.readAllLines(three.dir().resolve("devices.csv")),
             scheme);
-        // The devices were spread over both devices members.
-        Set<String> members = new TreeSet<>();
-        for (String line : Files.readAllLines(three.dir().resolve("events.csv"))) {
-          if (line.contains(",placement,member ")) {
-            members.add(line.split(",")[3].substring("member ".length()));
+        // The devices were spread over both devices members: one placement row per member, as the
+        // other schemes' (at 0 s, round 0, members by address, ids ascending), whatever order the
+        // devices started in. Before, a row per device as it started, at round 1.
+        List<String> events = Files.readAllLines(three.dir().resolve("events.csv"));
+        List<String> members = new ArrayList<>();
+        Set<Integer> ids = new TreeSet<>();
+        int first = -1;
+        for (int i = 0; i < events.size(); i++) {
+          String line = events.get(i);
+          if (!line.contains(",placement,member ")) {
+            continue;
           }
+          first = first < 0 ? i : first;
+          assertEquals(first + members.size(), i, "placement rows together: " + events);
+          Matcher m = PLACEMENT.matcher(line);
+          assertTrue(m.matches(), scheme + ": " + line);
+          members.add(m.group(1));
+          List<Integer> row = ids(m.group(3));
+          assertEquals(Integer.parseInt(m.group(2)), row.size(), line);
+          assertEquals(new ArrayList<>(new TreeSet<>(row)), row, line);
+          row.forEach(d -> assertTrue(ids.add(d), "device " + d + " placed twice: " + events));
         }
-        assertEquals(Set.of("127.0.0.1:" + a, "127.0.0.1:" + b), members, scheme);
+        assertEquals(
+            new ArrayList<>(new TreeSet<>(List.of("127.0.0.1:" + a, "127.0.0.1:" + b))),
+            members,
+            scheme + ": " + events);
+        assertEquals(24, ids.size(), scheme + ": " + events);
         assertTrue(one.rounds().get(1).emulatedTimeS() > one.rounds().get(0).emulatedTimeS());
       } finally {
         for (ActorSystem<Void> m : started) {
