@@ -125,7 +125,9 @@ class ClusterPipelineRunTest {
             scheme);
         // The devices were spread over both devices members: one placement row per member, as the
         // other schemes' (at 0 s, round 0, members by address, ids ascending), whatever order the
-        // devices started in. Before, a row per device as it started, at round 1.
+        // devices started in. Before, a row per device as it started, at round 1. (Which member
+        // gets which device follows the order the shard coordinator hears of the shards, which is
+        // not fixed: not checked.)
         List<String> events = Files.readAllLines(three.dir().resolve("events.csv"));
         List<String> members = new ArrayList<>();
         Set<Integer> ids = new TreeSet<>();
