@@ -607,7 +607,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     }
     // The devices placed before the run: one events.csv row per member.
     placed.forEach(
-        (member, ids) -> supervisor.tell(new Supervisor.DevicesPlaced(member, List.copyOf(ids))));
+        (member, ids) ->
+            supervisor.tell(new Supervisor.DevicesPlaced(member, List.copyOf(ids), true)));
     return this;
   }
 
@@ -667,7 +668,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       return tellPipelinePlacement();
     }
     if (supervisor != null) { // re-created on a survivor during the run: a row of its own
-      supervisor.tell(new Supervisor.DevicesPlaced(m.member(), List.of(m.device())));
+      supervisor.tell(new Supervisor.DevicesPlaced(m.member(), List.of(m.device()), false));
     } else if (placing && ++placedCount == setup.devices().size()) {
       return startSupervisor();
     } else if (placing) {
@@ -694,7 +695,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     }
     pipelinePlacementTold = true;
     placed.forEach(
-        (member, ids) -> supervisor.tell(new Supervisor.DevicesPlaced(member, List.copyOf(ids))));
+        (member, ids) ->
+            supervisor.tell(new Supervisor.DevicesPlaced(member, List.copyOf(ids), true)));
     return this;
   }
 

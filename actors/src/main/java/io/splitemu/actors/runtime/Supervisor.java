@@ -140,9 +140,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /**
    * The entities of {@code devices} (ascending) started on the cluster member at {@code member}
-   * (host:port): an {@code events.csv} row, one per member for the devices placed before the run.
+   * (host:port): an {@code events.csv} row, one per member for the devices placed at the run's
+   * start ({@code atStart}: before round 1, or MP-SL's as epoch 1 reached them), at the start's
+   * instant and round 0 whenever it comes; else (a device re-created during the run) at the current
+   * instant and round.
    */
-  public record DevicesPlaced(String member, List<Integer> devices) implements Command {
+  public record DevicesPlaced(String member, List<Integer> devices, boolean atStart)
+      implements Command {
     public DevicesPlaced {
       devices = List.copyOf(devices);
     }
@@ -670,12 +674,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private Behavior<Command> onDevicesPlaced(DevicesPlaced m) {
+    // The devices placed at the start stand at 0 s and round 0 even when the run went on before
+    // this came (MP-SL's start as epoch 1 reaches them; round 1 may start before this arrives).
     // A resumed run places its devices before it restores them: their rows stand at the
     // checkpoint's instant and round, beside the resume row, not among the first run's at 0.
-    // MP-SL's devices start as epoch 1 reaches them, but their rows (told once all started) stand
-    // where the other schemes' do, at the run's start and round 0, not at whatever epoch then is.
     Checkpoint from = setup.checkpointing().resumeFrom();
-    boolean atStart = pipeline != null || (from != null && round == 0 && nowNs == 0);
+    boolean atStart = m.atStart();
     recorder.tell(
         new Recorder.EventRecorded(
             new EventRecord(
