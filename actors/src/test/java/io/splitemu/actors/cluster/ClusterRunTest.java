@@ -196,6 +196,18 @@ public class ClusterRunTest {
     int devices = scheme.equals("mpsl") ? 24 : 4;
     assertEquals(devices, placed.size(), "devices placed: " + placed);
     assertEquals(2, new TreeSet<>(placed.values()).size(), "members used: " + placed);
+    // One placement row per member, the members by address, at 0 s and round 0: MP-SL's too
+    // (before, a row per device in the order they started, at round 1).
+    List<String> rows = new ArrayList<>();
+    List<String> members = new ArrayList<>();
+    for (String line : lines(three.resolve("events.csv"))) {
+      if (line.contains(",placement,")) {
+        rows.add(line);
+        members.add(line.split(",")[3]);
+        assertTrue(line.startsWith("0.0,0,placement,member "), scheme + ": " + line);
+      }
+    }
+    assertEquals(new ArrayList<>(new TreeSet<>(members)), members, scheme + ": " + rows);
   }
 
   /**
