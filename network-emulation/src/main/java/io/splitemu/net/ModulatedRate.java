@@ -24,6 +24,13 @@ public record ModulatedRate(RateFunction base, RateModulation modulation) implem
   }
 
   @Override
+  public long finishWhole(long t0, long amount) {
+    return t0 >= modulation.horizonNanos()
+        ? base.finishWhole(t0, amount)
+        : finish(t0, BigDecimal.valueOf(amount));
+  }
+
+  @Override
   public long finish(long t0, BigDecimal amount) {
     long horizon = modulation.horizonNanos();
     if (t0 >= horizon) {

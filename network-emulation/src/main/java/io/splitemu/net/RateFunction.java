@@ -25,6 +25,14 @@ public interface RateFunction {
     return walk(this, t0, left, Long.MAX_VALUE);
   }
 
+  /**
+   * {@link #finish(long, BigDecimal)} for a whole amount {@code >= 0} (a transfer's bits): the same
+   * instant, which an implementation may find without big numbers where they are not needed.
+   */
+  default long finishWhole(long t0, long amount) {
+    return finish(t0, BigDecimal.valueOf(amount));
+  }
+
   /** The exact integral of r over [from, to). */
   default BigDecimal integral(long from, long to) {
     BigDecimal sum = BigDecimal.ZERO;

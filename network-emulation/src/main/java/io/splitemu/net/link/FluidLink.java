@@ -24,7 +24,10 @@ public record FluidLink(RateFunction bitsPerSecond, long propagationNanos) imple
       throw new IllegalArgumentException("transfer size must be >= 0 bytes, got " + bytes);
     }
     EmulatedInstant start = EmulatedInstant.max(send, state.freeAt());
-    long end = bitsPerSecond.finish(start.nanos(), BigDecimal.valueOf(bytes).multiply(EIGHT));
+    long end =
+        bytes <= Long.MAX_VALUE / 8
+            ? bitsPerSecond.finishWhole(start.nanos(), bytes * 8)
+            : bitsPerSecond.finish(start.nanos(), BigDecimal.valueOf(bytes).multiply(EIGHT));
     return new LinkState(EmulatedInstant.ofNanos(end), 0);
   }
 

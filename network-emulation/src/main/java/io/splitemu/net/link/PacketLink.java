@@ -1,6 +1,7 @@
 package io.splitemu.net.link;
 
 import io.splitemu.net.EmulatedInstant;
+import io.splitemu.net.ExactLong;
 import io.splitemu.net.RateModulation;
 import io.splitemu.net.RatePiece;
 import io.splitemu.net.UndeliverableException;
@@ -148,10 +149,10 @@ public final class PacketLink implements LinkModel {
         return g + need - 1; // no faults from here on
       }
       RatePiece p = faults.factorAt(tg);
-      BigDecimal f = factor(p);
+      Factor f = factor(p);
       long a = firstAtOrAfter(p.startNanos()); // the stretch's first opportunity
       long b = stretchEnd(p); // exclusive; Long.MAX_VALUE if the stretch never ends
-      if (f.signum() == 0) {
+      if (f.value().signum() == 0) {
         if (b == Long.MAX_VALUE) {
           throw new UndeliverableException(
               "no packet opportunity is served from "
@@ -163,8 +164,7 @@ public final class PacketLink implements LinkModel {
       }
       long before = served(g - a, f);
       // the smallest k with floor(k f) >= before + need: the k-th opportunity (k - 1 from 0)
-      long k =
-          BigDecimal.valueOf(before + need).divide(f, 0, RoundingMode.CEILING).longValueExact();
+      long k = reaching(before + need, f);
       if (b == Long.MAX_VALUE || a + k - 1 < b) {
         return a + k - 1;
       }
@@ -173,16 +173,78 @@ public final class PacketLink implements LinkModel {
     }
   }
 
+  /**
+   * A stretch's factor as the decimal it was configured as (15 significant digits), and the same as
+   * the fraction num / den of longs when it is one (num < 0 when not).
+   */
+  private record Factor(BigDecimal source, BigDecimal value, long num, long den) {}
+
+  // The last factor rounded: a stretch's pieces come from one modulation, whose factor decimals
+  // repeat (a fault schedule hands out the same ones), so rounding is done once per change.
+  // Immutable, so a racy read sees a whole entry or none.
+  private Factor lastFactor;
+
   /** The stretch's factor as the decimal it was configured as (15 significant digits). */
-  private static BigDecimal factor(RatePiece p) {
-    return p.perSecond().round(FACTOR_DIGITS);
+  private Factor factor(RatePiece p) {
+    BigDecimal source = p.perSecond();
+    Factor last = lastFactor;
+    if (last != null && last.source() == source) {
+      return last;
+    }
+    Factor f = factor(source);
+    lastFactor = f;
+    return f;
+  }
+
+  private static Factor factor(BigDecimal source) {
+    BigDecimal value = source.round(FACTOR_DIGITS);
+    BigDecimal s = value.stripTrailingZeros();
+    long num = -1;
+    long den = 0;
+    if (s.scale() >= 0 && s.scale() <= 18 && s.unscaledValue().bitLength() < 63) {
+      num = s.unscaledValue().longValueExact();
+      den = ExactLong.pow10(s.scale());
+    }
+    return new Factor(source, value, num, den);
+  }
+
+  /** floor(n f) with f {@code factor} taken to 15 digits, as a stretch counts it (for tests). */
+  static long servedAt(long n, BigDecimal factor) {
+    return served(n, factor(factor));
+  }
+
+  /** ceil(m / f) with f {@code factor} > 0 taken to 15 digits (for tests). */
+  static long reachingAt(long m, BigDecimal factor) {
+    return reaching(m, factor(factor));
   }
 
   private static final MathContext FACTOR_DIGITS = new MathContext(15, RoundingMode.HALF_EVEN);
 
   /** Opportunities served among a stretch's first {@code n} at factor f: floor(n f). */
-  private static long served(long n, BigDecimal f) {
-    return BigDecimal.valueOf(n).multiply(f).setScale(0, RoundingMode.FLOOR).longValueExact();
+  private static long served(long n, Factor f) {
+    if (f.num() >= 0) {
+      try {
+        return ExactLong.floorMulDiv(n, f.num(), f.den());
+      } catch (ArithmeticException e) {
+        // beyond 128 bits or a long: the big-number path decides
+      }
+    }
+    return BigDecimal.valueOf(n)
+        .multiply(f.value())
+        .setScale(0, RoundingMode.FLOOR)
+        .longValueExact();
+  }
+
+  /** The smallest k with floor(k f) >= m, for f > 0: ceil(m / f). */
+  private static long reaching(long m, Factor f) {
+    if (f.num() > 0) {
+      try {
+        return ExactLong.ceilMulDiv(m, f.den(), f.num());
+      } catch (ArithmeticException e) {
+        // beyond 128 bits or a long: the big-number path decides
+      }
+    }
+    return BigDecimal.valueOf(m).divide(f.value(), 0, RoundingMode.CEILING).longValueExact();
   }
 
   /** The first global opportunity after the fault stretch {@code p}; MAX_VALUE if none. */
@@ -224,7 +286,7 @@ public final class PacketLink implements LinkModel {
       RatePiece p = faults.factorAt(tg);
       long a = firstAtOrAfter(p.startNanos());
       long b = Math.min(to, stretchEnd(p));
-      BigDecimal f = factor(p);
+      Factor f = factor(p);
       count += served(b - a, f) - served(g - a, f);
       g = b;
     }

@@ -1,6 +1,7 @@
 package io.splitemu.net.trace;
 
 import io.splitemu.net.EmulatedInstant;
+import io.splitemu.net.ExactLong;
 import io.splitemu.net.RateFunction;
 import io.splitemu.net.RatePiece;
 import io.splitemu.net.UndeliverableException;
@@ -27,6 +28,17 @@ final class TraceRate implements RateFunction {
   private final BigDecimal passCap;
   private final BigDecimal afterRate;
 
+  // The exact long path of finish (LOOP only; null without it): every rate x 10^scale as a long,
+  // and the prefix sums and the pass sum x 10^scale as 128-bit (hi, lo) pairs, where an amount of
+  // bits counts amount x unit (unit = 1e9 x 10^scale). Exactly the big-number sums scaled by a
+  // power of ten, so every comparison and ceiling division gives the big-number path's result.
+  private final long[] fastRates;
+  private final long[] cumHi;
+  private final long[] cumLo;
+  private final long passHi;
+  private final long passLo;
+  private final long unit;
+
   /**
    * The rate of a {@link RateTrace}'s samples under {@code end}; the arrays are the trace's own,
    * shared and never written.
@@ -42,6 +54,39 @@ final class TraceRate implements RateFunction {
     this.pass = times[n - 1];
     this.passCap = cum[n - 1];
     this.afterRate = end == EndPolicy.HOLD_LAST ? rates[n - 1] : BigDecimal.ZERO;
+    long[] fr = null;
+    long[] ch = null;
+    long[] cl = null;
+    long u = 0;
+    if (end == EndPolicy.LOOP && passCap.signum() > 0) {
+      int scale = 0;
+      for (BigDecimal r : rates) {
+        scale = Math.max(scale, r.stripTrailingZeros().scale());
+      }
+      if (scale <= 9) {
+        u = BigInteger.TEN.pow(9 + scale).longValueExact();
+        fr = new long[n];
+        ch = new long[n];
+        cl = new long[n];
+        for (int i = 0; i < n && fr != null; i++) {
+          BigInteger r = rates[i].movePointRight(scale).toBigIntegerExact();
+          BigInteger c = cum[i].movePointRight(scale).toBigIntegerExact();
+          if (r.bitLength() > 62 || c.bitLength() > 125) {
+            fr = null; // too large for the long path: the big-number one serves
+          } else {
+            fr[i] = r.longValueExact();
+            ch[i] = c.shiftRight(64).longValueExact();
+            cl[i] = c.longValue();
+          }
+        }
+      }
+    }
+    this.fastRates = fr;
+    this.cumHi = fr == null ? null : ch;
+    this.cumLo = fr == null ? null : cl;
+    this.passHi = fr == null ? 0 : ch[n - 1];
+    this.passLo = fr == null ? 0 : cl[n - 1];
+    this.unit = u;
   }
 
   /** Scaled bits from 0 to each sample's time: the same for every end policy. */
@@ -53,6 +98,11 @@ final class TraceRate implements RateFunction {
       cum[i] = cum[i - 1].add(rates[i - 1].multiply(BigDecimal.valueOf(times[i] - times[i - 1])));
     }
     return cum;
+  }
+
+  /** Whether {@link #finishWhole} has its long path on this trace (for tests). */
+  boolean hasLongPath() {
+    return fastRates != null;
   }
 
   /** The sample times, for tests that check links share them (never written). */
@@ -100,6 +150,71 @@ final class TraceRate implements RateFunction {
   @Override
   public BigDecimal integral(long from, long to) {
     return cumulative(to).subtract(cumulative(from)).divide(NANOS_PER_SECOND);
+  }
+
+  /**
+   * The same instant as {@link #finish(long, BigDecimal)} for a whole amount, in long arithmetic
+   * where it fits; anything that does not fit (or ends in an exception) takes the big-number path.
+   */
+  @Override
+  public long finishWhole(long t0, long amount) {
+    if (amount <= 0) {
+      return t0;
+    }
+    if (fastRates != null) {
+      try {
+        return finishFast(t0, amount);
+      } catch (ArithmeticException e) {
+        // beyond 63 or 128 bits somewhere: the exact big-number path decides
+      }
+    }
+    return finish(t0, BigDecimal.valueOf(amount));
+  }
+
+  private long finishFast(long t0, long amount) {
+    long q = t0 / pass;
+    long off = t0 - q * pass;
+    int i = segment(off);
+    // r = cum[i] + rate[i] (off - times[i]) + amount: what the pass holds up to the end
+    long rh = cumHi[i];
+    long rl = cumLo[i];
+    long d = off - times[i];
+    long ph = Math.multiplyHigh(fastRates[i], d);
+    long pl = fastRates[i] * d;
+    long sl = rl + pl;
+    rh = Math.addExact(Math.addExact(rh, ph), Long.compareUnsigned(sl, rl) < 0 ? 1 : 0);
+    rl = sl;
+    ph = Math.multiplyHigh(amount, unit);
+    pl = amount * unit;
+    sl = rl + pl;
+    rh = Math.addExact(Math.addExact(rh, ph), Long.compareUnsigned(sl, rl) < 0 ? 1 : 0);
+    rl = sl;
+    // whole passes before the one it ends in: r in (0, passCap] afterwards
+    for (int k = 0; ExactLong.compare(rh, rl, passHi, passLo) > 0; k++) {
+      if (k == 8) {
+        throw new ArithmeticException("many passes: the big-number path divides");
+      }
+      long nl = rl - passLo;
+      rh = rh - passHi - (Long.compareUnsigned(rl, passLo) < 0 ? 1 : 0);
+      rl = nl;
+      q = Math.addExact(q, 1);
+    }
+    long base = Math.multiplyExact(q, pass);
+    int lo = 0;
+    int hi = times.length - 1; // smallest j with cum[j + 1] >= r, in [0, n - 2]
+    while (lo < hi - 1) {
+      int mid = (lo + hi) >>> 1;
+      if (ExactLong.compare(cumHi[mid], cumLo[mid], rh, rl) >= 0) {
+        hi = mid;
+      } else {
+        lo = mid;
+      }
+    }
+    int j = hi - 1;
+    long nl = rl - cumLo[j];
+    long nh = rh - cumHi[j] - (Long.compareUnsigned(rl, cumLo[j]) < 0 ? 1 : 0);
+    long dt = ExactLong.ceilDiv(nh, nl, fastRates[j]);
+    return Math.addExact(Math.addExact(base, times[j]), dt);
   }
 
   @Override
