@@ -115,7 +115,12 @@ class PacketFactorLongPathTest {
     for (int s = 0; s < 200; s++) {
       FaultSchedule.Builder b = FaultSchedule.builder();
       List<Long> probes = new ArrayList<>(List.of(0L, 1L, Long.MAX_VALUE - 1, Long.MAX_VALUE));
-      int windows = r.nextInt(6);
+      if (s == 0) {
+        // a product whose decimal has a trailing zero (2 x 0.5 = 1.0): its scale must survive
+        b.degradation(0, 100, 2.0).degradation(50, 150, 0.5).extraDelay(60, 70, 5);
+        probes.addAll(List.of(49L, 50L, 60L, 99L, 100L, 149L, 150L));
+      }
+      int windows = s == 0 ? 0 : r.nextInt(6);
       for (int w = 0; w < windows; w++) {
         long from = r.nextInt(4) == 0 ? 0 : r.nextLong(1_000_000);
         long to = r.nextInt(5) == 0 ? Long.MAX_VALUE : from + 1 + r.nextLong(1_000_000);
