@@ -152,7 +152,7 @@ public final class PacketLink implements LinkModel {
       Factor f = factor(p);
       long a = firstAtOrAfter(p.startNanos()); // the stretch's first opportunity
       long b = stretchEnd(p); // exclusive; Long.MAX_VALUE if the stretch never ends
-      if (f.value().signum() == 0) {
+      if (f.source().signum() == 0) { // rounding keeps the sign, and a positive stays positive
         if (b == Long.MAX_VALUE) {
           throw new UndeliverableException(
               "no packet opportunity is served from "
@@ -177,7 +177,12 @@ public final class PacketLink implements LinkModel {
    * A stretch's factor as the decimal it was configured as (15 significant digits), and the same as
    * the fraction num / den of longs when it is one (num < 0 when not).
    */
-  private record Factor(BigDecimal source, BigDecimal value, long num, long den) {}
+  private record Factor(BigDecimal source, long num, long den) {
+    /** The factor taken to 15 significant digits (formed again: kept only as num / den). */
+    BigDecimal value() {
+      return source.round(FACTOR_DIGITS);
+    }
+  }
 
   // The last factor rounded: a stretch's pieces come from one modulation, whose factor decimals
   // repeat (a fault schedule hands out the same ones), so rounding is done once per change.
@@ -205,7 +210,7 @@ public final class PacketLink implements LinkModel {
       num = s.unscaledValue().longValueExact();
       den = ExactLong.pow10(s.scale());
     }
-    return new Factor(source, value, num, den);
+    return new Factor(source, num, den);
   }
 
   /** floor(n f) with f {@code factor} taken to 15 digits, as a stretch counts it (for tests). */
