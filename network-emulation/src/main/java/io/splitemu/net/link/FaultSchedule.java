@@ -34,10 +34,6 @@ public final class FaultSchedule implements RateModulation {
   private final List<Window> windows;
   private final long[] boundaries;
   private final long horizon;
-  // pieces[j]: the piece after the first j boundaries (between boundaries[j - 1] and
-  // boundaries[j]), its factor the product factorAt has always formed, computed once; null for a
-  // piece that would be empty, which factorAt then builds (and refuses) as before.
-  private final RatePiece[] pieces;
 
   private FaultSchedule(List<Window> windows) {
     this.windows = List.copyOf(windows);
@@ -52,14 +48,6 @@ public final class FaultSchedule implements RateModulation {
     }
     this.boundaries = b.stream().mapToLong(Long::longValue).toArray();
     this.horizon = h;
-    this.pieces = new RatePiece[boundaries.length + 1];
-    for (int j = 0; j <= boundaries.length; j++) {
-      long start = j == 0 ? 0 : boundaries[j - 1];
-      long end = j == boundaries.length ? Long.MAX_VALUE : boundaries[j];
-      if (end > start) {
-        pieces[j] = slowFactorAt(start);
-      }
-    }
   }
 
   public static Builder builder() {
@@ -71,29 +59,36 @@ public final class FaultSchedule implements RateModulation {
   }
 
   /**
-   * The factor piece at {@code t}: the windows' product over the stretch between two boundaries.
-   * Windows of factor 1 (extra delays) are not boundaries, but multiplying by {@link
-   * BigDecimal#ONE} changes neither a product's value nor its scale, so one piece serves the whole
-   * stretch.
+   * The factor piece at {@code t}: the product of the windows that hold it. The product starts at
+   * the first such window's own decimal rather than at 1 x it, and skips windows of factor exactly
+   * {@link BigDecimal#ONE} (extra delays): neither changes the product's value or scale, so the
+   * piece is the one {@link #formedFactorAt} gives, without a new decimal for each call, and a
+   * piece under a single window carries that window's decimal itself (a packet link keeps its
+   * rounding by identity).
    */
   @Override
   public RatePiece factorAt(long t) {
-    int lo = 0;
-    int hi = boundaries.length; // the number of boundaries <= t
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (boundaries[mid] <= t) {
-        lo = mid + 1;
+    long start = 0;
+    long end = Long.MAX_VALUE;
+    for (long b : boundaries) {
+      if (b <= t) {
+        start = b;
       } else {
-        hi = mid;
+        end = b;
+        break;
       }
     }
-    RatePiece p = t >= 0 ? pieces[lo] : null;
-    return p != null ? p : slowFactorAt(t);
+    BigDecimal f = null;
+    for (Window w : windows) {
+      if (w.contains(t) && !w.factor().equals(BigDecimal.ONE)) {
+        f = f == null ? w.factor() : f.multiply(w.factor());
+      }
+    }
+    return new RatePiece(start, end, f == null ? BigDecimal.ONE : f);
   }
 
-  /** The piece at {@code t} formed from the windows at each call, as before the pieces (tests). */
-  RatePiece slowFactorAt(long t) {
+  /** The piece at {@code t} as it was formed before, from 1 times each window's factor (tests). */
+  RatePiece formedFactorAt(long t) {
     long start = 0;
     long end = Long.MAX_VALUE;
     for (long b : boundaries) {
