@@ -348,6 +348,19 @@ public final class RunCommand implements Callable<Integer> {
         }
       }
       if (rowless) {
+        // Of this configuration only, as run --resume and compare --resume judge it (earlier on
+        // 2026-12-07 a standby given another scenario or --set took the folder over as its own).
+        List<String> diff =
+            Files.exists(out.resolve("scenario.conf"))
+                ? ResumeDiff.differences(out, s.resolved(), 3)
+                : null;
+        if (diff != null && !diff.isEmpty()) {
+          throw new UserException(
+              "--failover: "
+                  + otherConfiguration(out, scenario, diff, s)
+                      .getMessage()
+                      .substring("--resume: ".length()));
+        }
         // The JVM that ran it was lost before it recorded a row: the run starts again from round
         // 0 in the folder, which loses nothing and gives the rows of a run never interrupted
         // (before 2026-12-07 it was refused, with advice that led nowhere).
@@ -727,7 +740,9 @@ public final class RunCommand implements Callable<Integer> {
   /** Whether folder {@code dir} holds any entry (true where it cannot be listed). */
   private static boolean holdsAnything(Path dir) {
     try (var entries = Files.list(dir)) {
-      return entries.findAny().isPresent();
+      // The lock's file aside: a refused resume leaves it (earlier on 2026-12-07 the same
+      // mistyped --resume DIR was refused once, then ran there as a start cut short).
+      return entries.anyMatch(e -> !e.getFileName().toString().equals(FolderLock.FILE));
     } catch (java.io.IOException | java.io.UncheckedIOException e) {
       return true; // judged under the lock, which names what it cannot read
     }

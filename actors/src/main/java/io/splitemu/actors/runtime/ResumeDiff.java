@@ -28,7 +28,7 @@ public final class ResumeDiff {
   /**
    * Up to {@code max} differences as {@code "splitemu.rounds: 6 in the run, 3 here"}, then {@code
    * "and N more keys"}; empty when no key differs; null when the folder's {@code scenario.conf}
-   * cannot be read.
+   * cannot be read or holds no key (cut off).
    */
   public static List<String> differences(Path resultsDir, String resolvedHere, int max) {
     Map<String, String> run;
@@ -40,6 +40,12 @@ public final class ResumeDiff {
                   Files.readString(resultsDir.resolve("scenario.conf"), StandardCharsets.UTF_8)));
       here = leaves(ConfigFactory.parseString(resolvedHere));
     } catch (IOException | ConfigException e) {
+      return null;
+    }
+    if (run.isEmpty()) {
+      // An empty (or blank) file: what a kill or a full disk leaves of one created but not yet
+      // written. A run's resolved scenario always holds keys, so it is cut off, not another
+      // configuration (earlier on 2026-12-07 every key "not set in the run").
       return null;
     }
     TreeSet<String> keys = new TreeSet<>(run.keySet());

@@ -175,7 +175,7 @@ class ResumeSafetyTest {
     String conf = Files.readString(whole.resolve("scenario.conf"));
     String header = Files.readAllLines(whole.resolve("rounds.csv")).get(0) + "\n";
     Path dir = tmp.resolve("cut");
-    List<String> cases = List.of("whole", "header", "half", "missing", "failover");
+    List<String> cases = List.of("whole", "header", "half", "empty", "missing", "failover");
     for (String c : cases) {
       if (Files.exists(dir)) {
         deleteTree(dir);
@@ -185,7 +185,9 @@ class ResumeSafetyTest {
       if (!c.equals("missing")) {
         Files.writeString(
             dir.resolve("scenario.conf"),
-            c.equals("half") ? conf.substring(0, conf.length() / 2) : conf);
+            c.equals("half")
+                ? conf.substring(0, conf.length() / 2)
+                : c.equals("empty") ? "" : conf);
       }
       if (c.equals("header")) {
         Files.writeString(dir.resolve("rounds.csv"), header);

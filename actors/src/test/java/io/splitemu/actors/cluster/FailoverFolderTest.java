@@ -543,6 +543,24 @@ class FailoverFolderTest {
     Result r = cli(failover(fresh, "2s"));
     assertEquals(1, r.code(), r.err() + r.out());
     assertFalse(r.err().contains("took over"), r.err());
+
+    // A rowless folder of another configuration is refused, as run --resume refuses it, and left
+    // as it was (earlier on 2026-12-07 the standby cleared it and ran its own configuration).
+    Path other = tmp.resolve("other-configuration");
+    Files.createDirectories(other);
+    Files.writeString(
+        other.resolve(".failover-holder"), "generation 1\nmember 127.0.0.1:1\nnonce ab\n");
+    Files.writeString(other.resolve("scenario.conf"), "splitemu {\n  rounds = 99\n}\n");
+    r = cli(failover(other, "2s"));
+    assertEquals(1, r.code(), r.err() + r.out());
+    assertTrue(
+        r.err()
+            .contains(
+                "splitemu: --failover: " + other + " was run with another configuration than "),
+        r.err());
+    assertFalse(r.err().contains("took over"), r.err());
+    assertEquals(
+        "splitemu {\n  rounds = 99\n}\n", Files.readString(other.resolve("scenario.conf")));
   }
 
   /**
