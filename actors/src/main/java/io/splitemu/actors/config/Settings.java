@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * A scenario's settings, read once from {@code reference.conf}, the scenario file and {@code --set}
@@ -233,9 +234,7 @@ public record Settings(
 
   /** Keys whose content is free-form here and checked by their own readers. */
   private static final List<String> OPEN_PATHS =
-      java.util.stream.Stream.concat(
-              VALUE_SOURCES.stream(),
-              java.util.stream.Stream.of("splitemu.faults", "splitemu.serialization"))
+      Stream.concat(VALUE_SOURCES.stream(), Stream.of("splitemu.faults", "splitemu.serialization"))
           .toList();
 
   /** How emulated time is paced against wall clock. */
@@ -795,17 +794,11 @@ public record Settings(
   }
 
   /**
-   * The keys whose {@link #where} is kept: those a scheme reads from {@link #resolved()} or names
-   * when it refuses a scenario at start.
+   * The {@link #LATE_KEYS} whose {@link #where} is a scenario file's line only: the refusals that
+   * name them are matched by compare and plan (and their tests) without an option's origin.
    */
-  private static final List<String> LATE_KEYS =
+  private static final List<String> FILE_ONLY_KEYS =
       List.of(
-          "dag.profile",
-          "model.name",
-          "model.cut",
-          "model.data-type",
-          "devices.count",
-          "devices.memory-bytes",
           "local-steps",
           "fidelity",
           "links.kind",
@@ -816,19 +809,20 @@ public record Settings(
           "mpsl.profile-dir");
 
   /**
-   * The {@link #LATE_KEYS} whose {@link #where} is a scenario file's line only: the refusals that
-   * name them are matched by compare and plan (and their tests) without an option's origin.
+   * The keys whose {@link #where} is kept: those a scheme reads from {@link #resolved()} or names
+   * when it refuses a scenario at start.
    */
-  private static final Set<String> FILE_ONLY_KEYS =
-      Set.of(
-          "local-steps",
-          "fidelity",
-          "links.kind",
-          "data.dir",
-          "mpsl.head-units",
-          "mpsl.nodes",
-          "mpsl.hop-memory-bytes",
-          "mpsl.profile-dir");
+  private static final List<String> LATE_KEYS =
+      Stream.concat(
+              Stream.of(
+                  "dag.profile",
+                  "model.name",
+                  "model.cut",
+                  "model.data-type",
+                  "devices.count",
+                  "devices.memory-bytes"),
+              FILE_ONLY_KEYS.stream())
+          .toList();
 
   /**
    * How a refusal of {@code key} (below {@code splitemu}, such as {@code "dag.profile"}) starts:

@@ -68,27 +68,28 @@ public final class FaultSchedule implements RateModulation {
    */
   @Override
   public RatePiece factorAt(long t) {
-    long start = 0;
-    long end = Long.MAX_VALUE;
-    for (long b : boundaries) {
-      if (b <= t) {
-        start = b;
-      } else {
-        end = b;
-        break;
-      }
-    }
     BigDecimal f = null;
     for (Window w : windows) {
       if (w.contains(t) && !w.factor().equals(BigDecimal.ONE)) {
         f = f == null ? w.factor() : f.multiply(w.factor());
       }
     }
-    return new RatePiece(start, end, f == null ? BigDecimal.ONE : f);
+    return pieceAt(t, f == null ? BigDecimal.ONE : f);
   }
 
   /** The piece at {@code t} as it was formed before, from 1 times each window's factor (tests). */
   RatePiece formedFactorAt(long t) {
+    BigDecimal f = BigDecimal.ONE;
+    for (Window w : windows) {
+      if (w.contains(t)) {
+        f = f.multiply(w.factor());
+      }
+    }
+    return pieceAt(t, f);
+  }
+
+  /** The piece of factor {@code f} between the boundaries around {@code t}. */
+  private RatePiece pieceAt(long t, BigDecimal f) {
     long start = 0;
     long end = Long.MAX_VALUE;
     for (long b : boundaries) {
@@ -97,12 +98,6 @@ public final class FaultSchedule implements RateModulation {
       } else {
         end = b;
         break;
-      }
-    }
-    BigDecimal f = BigDecimal.ONE;
-    for (Window w : windows) {
-      if (w.contains(t)) {
-        f = f.multiply(w.factor());
       }
     }
     return new RatePiece(start, end, f);
