@@ -20,19 +20,27 @@ import scala.collection.immutable.IndexedSeq;
 import scala.concurrent.Future;
 
 /**
- * Where the device shards of a cluster run go: a new shard to the {@code devices} member with the
- * fewest shards of the same run (ties to the lowest address), and never a rebalance of a running
- * run's shards (those of a run that ended are released). The shards of other runs do not count:
- * before they were released (and those of runs before a member joined, which it does not release)
- * they stayed on long-lived members, so a member that had just joined had the fewest and got every
- * device of the next runs. A device's state lives in its entity for the whole run, so moving a
- * shard of a running emulation would restart its devices from nothing; only a lost member's shards
- * move, re-created on the survivors when next addressed.
+ * Where the device shards of a cluster run go: shard {@code RUN/N} (N the device modulo 1000,
+ * {@link ClusterMember#deviceShard}) to the {@code devices} member at index N modulo their number,
+ * the members sorted by {@code HOST:PORT} as text (round robin over the members by address), and
+ * never a rebalance of a running run's shards (those of a run that ended are released). So the same
+ * scenario over the same members gives every device the same member, whatever the order in which
+ * the shard coordinator hears of the shards; before 2026-12-07 a new shard went to the member with
+ * the fewest shards of the run, ties to the lowest address, and which member got which device
+ * followed that order, which changed from run to run (the placement rows and each member's load,
+ * not the emulated times). The shards of other runs do not count: before they were released (and
+ * those of runs before a member joined, which it does not release) they stayed on long-lived
+ * members. A device's state lives in its entity for the whole run, so moving a shard of a running
+ * emulation would restart its devices from nothing; only a lost (or departed) member's shards move,
+ * re-created when next addressed on the up member with the fewest shards of the run, ties to the
+ * lowest address ({@link #fewest}: a member that joined since, usually), a shard this strategy has
+ * allocated before being such a shard.
  *
  * <p>A member that is not up (Leaving, Exiting, Down...) gets no new shard while another one can
- * take it: sharding itself stops giving shards to a region only once the region asks to shut down
- * (during its member's coordinated shutdown), a moment after the member is seen leaving, and a
- * device started there would be handed over again at once.
+ * take it: it is left out of the members the shards go round (sharding itself stops giving shards
+ * to a region only once the region asks to shut down, during its member's coordinated shutdown, a
+ * moment after the member is seen leaving, and a device started there would be handed over again at
+ * once).
  */
 final class DeviceAllocation extends ShardCoordinator.AbstractShardAllocationStrategy {
 
@@ -41,6 +49,9 @@ final class DeviceAllocation extends ShardCoordinator.AbstractShardAllocationStr
 
   private final Cluster cluster;
   private final Predicate<String> ended;
+  // The shards this strategy allocated, of runs that have not ended here: one asked for again is a
+  // lost or departed member's ({@link #fewest}), not a run's first placement ({@link #byShard}).
+  private final Set<String> allocated = new HashSet<>();
 
   /**
    * {@code ended} says whether a run (its name) ended on this member: the shards of such a run are
@@ -60,19 +71,45 @@ final class DeviceAllocation extends ShardCoordinator.AbstractShardAllocationStr
         up.add(m.address());
       }
     }
-    ActorRef best =
-        fewest(
-            shardId,
-            asJava(current),
-            r -> up.contains(address(r)),
-            Comparator.comparing((ActorRef r) -> r.path().address().toString()));
-    return Futures.successful(best == null ? requester : best);
+    Comparator<ActorRef> order =
+        Comparator.comparing((ActorRef r) -> ClusterMember.hostPort(address(r)));
+    Predicate<ActorRef> isUp = r -> up.contains(address(r));
+    // A shard allocated before is allocated again because its member was lost or left: it goes
+    // where the run has the fewest devices (a member that joined since, usually).
+    ActorRef home =
+        allocated.add(shardId)
+            ? byShard(shardId, current.keySet(), isUp, order)
+            : fewest(shardId, asJava(current), isUp, order);
+    return Futures.successful(home == null ? requester : home);
   }
 
   /**
-   * The region of {@code current} (each region's shards) that gets new shard {@code shardId} (of
-   * run {@code RUN/}): the one with the fewest shards of that run, ties to the first in {@code
-   * order}, among those {@code up} if any.
+   * The region of {@code regions} that gets new shard {@code shardId} ({@code RUN/N}): the one at
+   * index N modulo their number, the regions in {@code order}, among those {@code up} if any (else
+   * among all). A function of the shard and the regions alone, not of the shards they hold nor of
+   * the order the shards come in; null when there is no region.
+   */
+  static <R> R byShard(
+      String shardId, Collection<R> regions, Predicate<R> up, Comparator<R> order) {
+    List<R> upOnes = regions.stream().filter(up).sorted(order).toList();
+    List<R> from = upOnes.isEmpty() ? regions.stream().sorted(order).toList() : upOnes;
+    if (from.isEmpty()) {
+      return null;
+    }
+    String n = shardId.substring(shardId.lastIndexOf('/') + 1);
+    int shard;
+    try {
+      shard = Integer.parseInt(n);
+    } catch (NumberFormatException e) {
+      shard = n.hashCode(); // not a device shard (ClusterMember.deviceShard): still a fixed home
+    }
+    return from.get(Math.floorMod(shard, from.size()));
+  }
+
+  /**
+   * The region of {@code current} (each region's shards) that gets shard {@code shardId} (of run
+   * {@code RUN/}) again, its member lost or gone: the one with the fewest shards of that run, ties
+   * to the first in {@code order}, among those {@code up} if any.
    */
   static <R> R fewest(
       String shardId,
@@ -131,6 +168,8 @@ final class DeviceAllocation extends ShardCoordinator.AbstractShardAllocationStr
   @Override
   public Future<Set<String>> rebalance(
       Map<ActorRef, IndexedSeq<String>> current, Set<String> inProgress) {
+    allocated.removeIf(
+        shard -> ended.test(shard.substring(0, Math.max(0, shard.lastIndexOf('/')))));
     return Futures.successful(released(asJava(current), inProgress, ended, RELEASED_AT_ONCE));
   }
 

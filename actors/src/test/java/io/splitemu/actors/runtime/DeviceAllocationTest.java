@@ -17,7 +17,10 @@ import org.junit.jupiter.api.Test;
  * of that run only: long-lived members keep the shards of earlier runs (no passivation, no
  * rebalance), and counting those gave every device of a run to a member that had just been
  * (re)started. Before the fix a member (re)started after three runs on two others got all 6 devices
- * of the next run.
+ * of the next run. Which member gets which device is a function of the device and the members
+ * sorted by address (round robin), not of the order the shards are asked for: before 2026-12-07
+ * (the fewest shards of the run, ties to the lowest address) two orders of the same 24 devices gave
+ * different homes.
  */
 class DeviceAllocationTest {
 
@@ -29,7 +32,8 @@ class DeviceAllocationTest {
     for (int d = 0; d < devices; d++) {
       String shard = ClusterMember.deviceShard(run + "/" + d);
       String r =
-          DeviceAllocation.fewest(shard, current, x -> true, Comparator.<String>naturalOrder());
+          DeviceAllocation.byShard(
+              shard, current.keySet(), x -> true, Comparator.<String>naturalOrder());
       current.get(r).add(shard);
       placed.merge(r, 1, Integer::sum);
     }
@@ -57,8 +61,81 @@ class DeviceAllocationTest {
     current.put("b", new ArrayList<>(List.of(ClusterMember.deviceShard("r-1/0"))));
     Comparator<String> order = Comparator.naturalOrder();
     String shard = ClusterMember.deviceShard("r-1/1");
+    assertEquals("b", DeviceAllocation.byShard(shard, current.keySet(), "b"::equals, order));
     assertEquals("b", DeviceAllocation.fewest(shard, current, "b"::equals, order));
+    // No member up: the shards go round all of them (a re-created one: the fewest of all).
+    assertEquals("b", DeviceAllocation.byShard(shard, current.keySet(), x -> false, order));
+    assertEquals(
+        "a",
+        DeviceAllocation.byShard(
+            ClusterMember.deviceShard("r-1/2"), current.keySet(), x -> false, order));
     assertEquals("a", DeviceAllocation.fewest(shard, current, x -> false, order));
+    assertEquals(null, DeviceAllocation.byShard(shard, List.of(), x -> true, order));
+  }
+
+  /**
+   * Each device's member when the shards of {@code order}'s devices are asked for in that order.
+   */
+  private static Map<Integer, String> homes(List<String> members, List<Integer> order) {
+    Map<String, List<String>> current = new LinkedHashMap<>();
+    members.forEach(m -> current.put(m, new ArrayList<>()));
+    Map<Integer, String> home = new TreeMap<>();
+    for (int d : order) {
+      String shard = ClusterMember.deviceShard("mpsl-1x/" + d);
+      String r =
+          DeviceAllocation.byShard(
+              shard, current.keySet(), x -> true, Comparator.<String>naturalOrder());
+      current.get(r).add(shard);
+      home.put(d, r);
+    }
+    return home;
+  }
+
+  @Test
+  void aDevicesMemberIsAFunctionOfTheDeviceAndTheSortedMembers_notOfTheOrderShardsCome() {
+    List<Integer> ascending = new ArrayList<>();
+    for (int d = 0; d < 24; d++) {
+      ascending.add(d);
+    }
+    // Two orders a run's shard requests came in (ClusterPipelineRunTest saw such orders).
+    List<Integer> shuffled = new ArrayList<>(ascending);
+    java.util.Collections.shuffle(shuffled, new java.util.Random(7));
+    List<Integer> descending = new ArrayList<>(ascending);
+    java.util.Collections.reverse(descending);
+    List<String> members = List.of("127.0.0.1:9001", "127.0.0.1:10001");
+    Map<Integer, String> home = homes(members, ascending);
+    assertEquals(home, homes(members, shuffled));
+    assertEquals(home, homes(members, descending));
+    // Round robin over the members sorted by HOST:PORT as text (the placement rows' order),
+    // whatever order they are listed in.
+    assertEquals(home, homes(List.of("127.0.0.1:10001", "127.0.0.1:9001"), shuffled));
+    for (int d = 0; d < 24; d++) {
+      assertEquals(d % 2 == 0 ? "127.0.0.1:10001" : "127.0.0.1:9001", home.get(d), "device " + d);
+    }
+    // Devices beyond 1000 share a shard (the device modulo 1000), and so its member.
+    assertEquals(
+        DeviceAllocation.byShard(
+            ClusterMember.deviceShard("r-1/1003"), members, x -> true, Comparator.naturalOrder()),
+        DeviceAllocation.byShard(
+            ClusterMember.deviceShard("r-1/3"), members, x -> true, Comparator.naturalOrder()));
+  }
+
+  @Test
+  void aLostMembersShardsGoWhereTheRunHasFewest_aLateMemberFirst() {
+    Comparator<String> order = Comparator.naturalOrder();
+    Map<String, List<String>> current = new LinkedHashMap<>();
+    current.put("a", new ArrayList<>());
+    current.put("c", new ArrayList<>());
+    place(current, "r-1", 6); // a: 0 2 4, c: 1 3 5
+    current.remove("c"); // c lost; d joined
+    current.put("d", new ArrayList<>());
+    for (int d : List.of(1, 3, 5)) {
+      String shard = ClusterMember.deviceShard("r-1/" + d);
+      String to = DeviceAllocation.fewest(shard, current, x -> true, order);
+      current.get(to).add(shard);
+    }
+    assertEquals(3, current.get("a").size());
+    assertEquals(3, current.get("d").size());
   }
 
   @Test
