@@ -440,10 +440,11 @@ public final class ClusterMember {
 
   /**
    * The shard of device entity {@code entityId} ({@code RUN/DEVICE}): {@code RUN/N}, N the device
-   * modulo {@link #SHARDS_PER_RUN}. A shard holds the devices of one run only, so that {@link
-   * DeviceAllocation} can count each member's shards of the run being placed: the shards of earlier
-   * runs stay on long-lived members (never passivated nor rebalanced), and counting them gave a
-   * member that had just joined every device of the next runs.
+   * modulo {@link #SHARDS_PER_RUN}, which {@link DeviceAllocation} gives its member by. A shard
+   * holds the devices of one run only, so that {@link DeviceAllocation} can count each member's
+   * shards of the run being placed again after a loss, and release those of a run that ended: the
+   * shards of earlier runs stay on long-lived members (never passivated nor rebalanced), and
+   * counting them gave a member that had just joined every device of the next runs.
    */
   static String deviceShard(String entityId) {
     int slash = entityId.lastIndexOf('/');
@@ -903,7 +904,7 @@ public final class ClusterMember {
    * device as a child whose failure is told to the run's owner in one line, so the run ends with it
    * rather than waiting for replies that never come.
    *
-   * <p>Sharding gives a new shard to the devices member with the fewest as soon as its region is
+   * <p>Sharding gives a member shards ({@link DeviceAllocation}) as soon as its region is
    * registered, which can be before the run's load reaches a member that joined while the run
    * placed its devices (and, for MP-SL, before its wiring): such an entity keeps its messages until
    * the run is ready here, for at most {@link #AWAIT_RUN}. An entity of a run this member held and
@@ -1019,7 +1020,15 @@ public final class ClusterMember {
             : ctx.spawn(held(Supervisor.watchedDevice(ctx, built, "d"), count.hold()), "held");
     h.entities().add(ctx.getSelf());
     count.started();
-    h.owner().tell(new ClusterRun.DeviceStarted(id, h.member()));
+    ClusterRun.DeviceStarted report = new ClusterRun.DeviceStarted(id, h.member());
+    if (count.startHold().isZero()) {
+      h.owner().tell(report);
+    } else { // tests: a start report slow to reach the run
+      ctx.getSystem()
+          .scheduler()
+          .scheduleOnce(
+              count.startHold(), () -> h.owner().tell(report), ctx.getSystem().executionContext());
+    }
     // The epoch of the restore the device has taken (-1: none): one it was built with (a lost
     // device re-created here), or one after it was placed (a resumed run's, from its checkpoint,
     // or a later re-creation whose request found it here); and the epoch of the last command.

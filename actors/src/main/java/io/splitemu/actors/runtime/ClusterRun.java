@@ -87,6 +87,18 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   /** Device {@code device}'s entity started on the member at {@code member} (host:port). */
   public record DeviceStarted(int device, String member) implements Command {}
 
+  /**
+   * MP-SL: the supervisor ends the run; answer {@link Supervisor.PlacementSettled} to {@code
+   * replyTo} with the placement rows not told yet, once every device of {@code awaited} has started
+   * (or after {@link Supervisor#PLACEMENT_SETTLE}).
+   */
+  public record SettlePlacement(Set<Integer> awaited, ActorRef<Supervisor.Command> replyTo)
+      implements Command {
+    public SettlePlacement {
+      awaited = Set.copyOf(awaited);
+    }
+  }
+
   /** The members' loaders the Receptionist lists now. */
   private record Members(List<ActorRef<ClusterMember.Command>> loaders) implements Command {}
 
@@ -121,7 +133,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     STOP_POLL,
     REGIONS,
     PLACING,
-    SUPERVISOR_TIMEOUT
+    SUPERVISOR_TIMEOUT,
+    SETTLE
   }
 
   private final ActorContext<Command> ctx;
@@ -162,6 +175,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   private final Map<String, Set<Integer>> placed = new TreeMap<>();
   // MP-SL: whether the supervisor was told where its devices started (once, when all had).
   private boolean pipelinePlacementTold;
+  // MP-SL: the supervisor's request at the run's end, while devices it waits for have not started.
+  private SettlePlacement settling;
   private final Set<String> lost = new TreeSet<>();
   // The members removed from the cluster (an incarnation that joins again at the address is not).
   private final Set<String> removed = new TreeSet<>();
@@ -275,6 +290,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         .onMessage(MemberChanged.class, this::onMemberChanged)
         .onMessage(Done.class, this::onDone)
         .onMessage(WirePipeline.class, this::onWirePipeline)
+        .onMessage(SettlePlacement.class, this::onSettlePlacement)
+        .onMessageEquals(Tick.SETTLE, this::onSettleTimeout)
         .onMessage(Reload.class, this::onReload)
         .onSignal(Terminated.class, this::onTerminated)
         .build();
@@ -292,8 +309,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     }
     loading = true;
     // The first listing's members, and every member that joins later (or comes back as a new
-    // incarnation at the same address): the shard coordinator gives new device shards to the
-    // devices region with the fewest, a late member's among them, and an entity on a member that
+    // incarnation at the same address): the shard coordinator gives device shards to every
+    // devices region, a late member's among them (DeviceAllocation), and an entity on a member that
     // does not hold the run stops at once; so a lost member's devices re-created there would never
     // start.
     for (ActorRef<ClusterMember.Command> loader : found) {
@@ -684,6 +701,9 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
    * (A lost member ends an MP-SL run: none is started again.)
    */
   private Behavior<Command> tellPipelinePlacement() {
+    if (settling != null) {
+      return settle(false);
+    }
     int started = 0;
     for (Set<Integer> ids : placed.values()) {
       started += ids.size();
@@ -697,6 +717,57 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     placed.forEach(
         (member, ids) ->
             supervisor.tell(new Supervisor.DevicesPlaced(member, List.copyOf(ids), true)));
+    return this;
+  }
+
+  /**
+   * MP-SL, the run's end: the rows not told yet go with the answer, at once if every awaited device
+   * has started (or the rows were told), else once they have ({@link #settle}).
+   */
+  private Behavior<Command> onSettlePlacement(SettlePlacement m) {
+    if (setup.pipeline() == null || pipelinePlacementTold) {
+      m.replyTo().tell(new Supervisor.PlacementSettled(List.of()));
+      return this;
+    }
+    settling = m;
+    timers.startSingleTimer(Tick.SETTLE, Supervisor.PLACEMENT_SETTLE);
+    return settle(false);
+  }
+
+  private Behavior<Command> onSettleTimeout() {
+    return settling == null ? this : settle(true);
+  }
+
+  /**
+   * Answers the supervisor's {@link SettlePlacement} with one row per member of the devices started
+   * so far, once every awaited device is among them or when {@code timedOut}.
+   */
+  private Behavior<Command> settle(boolean timedOut) {
+    Set<Integer> started = new TreeSet<>();
+    placed.values().forEach(started::addAll);
+    if (!timedOut && !started.containsAll(settling.awaited())) {
+      return this;
+    }
+    if (timedOut) {
+      Set<Integer> missing = new TreeSet<>(settling.awaited());
+      missing.removeAll(started);
+      ctx.getLog()
+          .warn(
+              "devices {} did not report their start within {}: no placement row names them",
+              missing,
+              Units.exactSeconds(Supervisor.PLACEMENT_SETTLE));
+    }
+    timers.cancel(Tick.SETTLE);
+    pipelinePlacementTold = true;
+    List<Supervisor.DevicesPlaced> rows = new ArrayList<>();
+    placed.forEach(
+        (member, ids) -> {
+          if (!ids.isEmpty()) {
+            rows.add(new Supervisor.DevicesPlaced(member, List.copyOf(ids), true));
+          }
+        });
+    settling.replyTo().tell(new Supervisor.PlacementSettled(rows));
+    settling = null;
     return this;
   }
 
@@ -976,6 +1047,15 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
       }
       // MP-SL (no edge member): a forwarder here, as its devices are addressed from here.
       return ctx.spawn(ClusterMember.forwarder(region, run, id), "device-" + id);
+    }
+
+    @Override
+    public boolean settlePlacement(ActorContext<Supervisor.Command> ctx, Set<Integer> awaited) {
+      if (hops == null) {
+        return false; // placed before the run: every row was told as it started
+      }
+      coordinator.tell(new SettlePlacement(awaited, ctx.getSelf()));
+      return true;
     }
 
     @Override

@@ -57,6 +57,22 @@ public final class DeviceEntities implements Extension {
     return reportHold;
   }
 
+  // Tests: how long a device entity of this system waits before it tells the run it started.
+  private volatile java.time.Duration startHold = java.time.Duration.ZERO;
+
+  /**
+   * Tests: a device entity of this system tells the run it started ({@link
+   * ClusterRun.DeviceStarted}) {@code hold} later, as a report slow to cross (a loaded member or
+   * network), which can come after the device's own work has ended the run.
+   */
+  void holdStarts(java.time.Duration hold) {
+    this.startHold = hold;
+  }
+
+  java.time.Duration startHold() {
+    return startHold;
+  }
+
   /** Device entities that sharding re-created here without their state, so far. */
   int relocated() {
     return relocated.get();

@@ -2,6 +2,7 @@ package io.splitemu.actors.runtime;
 
 import io.splitemu.actors.pipeline.ComputeHop;
 import java.util.List;
+import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -50,6 +51,16 @@ public interface Placement {
   default void wirePipeline(
       ActorContext<Supervisor.Command> ctx, List<ActorRef<ComputeHop.Command>> hops) {
     throw new IllegalStateException("the hops of this run are children of the supervisor");
+  }
+
+  /**
+   * MP-SL with placed hops, at the run's end: asks for the {@code placement} rows not told yet,
+   * waiting (a bounded time) until every device of {@code awaited} has reported its start from its
+   * member; the supervisor hears {@link Supervisor.PlacementSettled} with them. False: no row can
+   * come late (one JVM, or a scheme whose devices are placed before the run).
+   */
+  default boolean settlePlacement(ActorContext<Supervisor.Command> ctx, Set<Integer> awaited) {
+    return false;
   }
 
   /**

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CancellationException;
@@ -153,6 +154,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   /**
+   * MP-SL on a cluster, at the run's end ({@link Placement#settlePlacement}): the {@code placement}
+   * rows not told before ({@link DevicesPlaced}, one per member), recorded before the recorder's
+   * last flush.
+   */
+  public record PlacementSettled(List<DevicesPlaced> rows) implements Command {
+    public PlacementSettled {
+      rows = List.copyOf(rows);
+    }
+  }
+
+  /**
    * A cluster's hops member spawned an MP-SL run's hops ({@link Placement#placeHops}): every lane's
    * chain in plan order, wired to the devices.
    */
@@ -223,6 +235,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private ActorRef<EdgeServer.Command> server;
   private final ActorRef<Recorder.Command> recorder;
   private boolean recorderFailed;
+  // MP-SL: whether every devices member holds the chains (each device then got epoch 1's start),
+  // and the devices that reported to the run (each had started on its member).
+  private boolean pipelineWired;
+  private final Set<Integer> pipelineReported = new TreeSet<>();
   // Where paced barrier releases record their lag (a spawn-time object of this JVM).
   private final PacingLag lag;
   private double speedup;
@@ -435,6 +451,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessageEquals(
             PipelineWired.INSTANCE,
             () -> {
+              pipelineWired = true;
               pipeline.onWired();
               return this;
             })
@@ -876,6 +893,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /** An MP-SL device's or hop's report: the epoch's barrier, its rows, or the run's end. */
   private Behavior<Command> onPipeline(PipelineReport m) {
+    if (m instanceof EpochFinished f) {
+      pipelineReported.add(f.device());
+    } else if (m instanceof EpochMissed f) {
+      pipelineReported.add(f.device());
+    } else if (m instanceof AggregateWanted f) {
+      pipelineReported.add(f.device());
+    }
     String error = pipeline.on(m);
     round = pipeline.round();
     nowNs = pipeline.nowNs();
@@ -1898,7 +1922,78 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     releaseVisit();
     if (pipeline != null) {
       pipeline.close();
+      if (!recorderFailed) {
+        // A cluster's MP-SL devices report where they started on their own way: their placement
+        // rows come before the recorder's last flush, however short the run (a run that ended
+        // normally waits for every device, each having had epoch 1's start; one cut short for
+        // those that reported to it).
+        Set<Integer> awaited = new TreeSet<>(pipelineReported);
+        for (int d = 0;
+            error == null && pipelineWired && d < setup.pipeline().plan().devices();
+            d++) {
+          awaited.add(d);
+        }
+        if (placement.settlePlacement(getContext(), awaited)) {
+          return settlingPlacement(error);
+        }
+      }
     }
+    return flushed(error);
+  }
+
+  /**
+   * Waits for the placement rows not told yet ({@link PlacementSettled}; at most {@link
+   * #PLACEMENT_SETTLE} and a little more should the answer never come), records them, then ends as
+   * {@link #flushed}.
+   */
+  private Behavior<Command> settlingPlacement(String error) {
+    org.apache.pekko.actor.Cancellable giveUp =
+        getContext()
+            .scheduleOnce(
+                PLACEMENT_SETTLE.plusSeconds(5),
+                getContext().getSelf(),
+                new PlacementSettled(List.of()));
+    return Behaviors.receive(Command.class)
+        .onMessage(
+            DevicesPlaced.class,
+            m -> {
+              onDevicesPlaced(m); // told as the last device started, before the answer
+              return Behaviors.same();
+            })
+        .onMessage(
+            PlacementSettled.class,
+            m -> {
+              giveUp.cancel();
+              m.rows().forEach(this::onDevicesPlaced);
+              return flushed(error);
+            })
+        .onSignal(
+            ChildFailed.class,
+            f -> {
+              if (!f.getRef().equals(recorder)) {
+                return Behaviors.same();
+              }
+              giveUp.cancel();
+              String why = f.getCause().getMessage();
+              replyTo.tell(finished(error != null ? error : "recorder failed: " + why));
+              return Behaviors.stopped();
+            })
+        .onSignal(Terminated.class, t -> Behaviors.same())
+        .build();
+  }
+
+  /**
+   * How long an MP-SL cluster run's end waits for its devices' start reports ({@link
+   * Placement#settlePlacement}): they left their members as the devices started, so they are late
+   * only when a member or the network is loaded.
+   */
+  static final java.time.Duration PLACEMENT_SETTLE = java.time.Duration.ofSeconds(10);
+
+  /**
+   * Once the recorder has written every row this actor published (or has failed, or does not answer
+   * within {@link Recorder#FLUSH_TIMEOUT}), answers {@link Finished} and stops.
+   */
+  private Behavior<Command> flushed(String error) {
     if (recorderFailed) {
       replyTo.tell(finished(error));
       return Behaviors.stopped();
