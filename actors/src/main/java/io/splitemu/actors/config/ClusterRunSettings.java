@@ -40,7 +40,14 @@ public record ClusterRunSettings(Duration joinTimeout, Duration loadTimeout) {
     if (!all.hasPath(Settings.NS + ".cluster-run")) {
       return DEFAULT;
     }
-    SettingsReader r = new SettingsReader(all, Settings.NS).at("cluster-run");
+    return read(new SettingsReader(all, Settings.NS).at("cluster-run"));
+  }
+
+  /**
+   * The block below {@code r}: from the scenario as loaded (checked there, its files and lines
+   * named) or from its resolved text.
+   */
+  static ClusterRunSettings read(SettingsReader r) {
     r.onlyKeys(Set.of("join-timeout", "load-timeout"));
     return new ClusterRunSettings(timeout(r, "join-timeout"), timeout(r, "load-timeout"));
   }

@@ -75,11 +75,40 @@ public record MpslSettings(
     } catch (ConfigException e) {
       throw new SettingsException("splitemu.mpsl: " + e.getMessage().replace('\n', ' '));
     }
-    SettingsReader r = new SettingsReader(all, Settings.NS).at("mpsl");
-    Path base =
-        s.scenarioFile() == null || s.scenarioFile().toAbsolutePath().getParent() == null
-            ? Path.of("")
-            : s.scenarioFile().toAbsolutePath().getParent();
+    return read(new SettingsReader(all, Settings.NS).at("mpsl"), base(s));
+  }
+
+  /**
+   * How the refusal of a measured table that is not there ends when its folder is not there either:
+   * {@code " (a relative mpsl.profile-dir is taken from the scenario's folder, /s)"}; "" when the
+   * folder is there or was given as an absolute path.
+   */
+  public static String profileDirNote(Settings s) {
+    try {
+      String given =
+          ConfigFactory.parseString(s.resolved())
+              .resolve()
+              .getString(Settings.NS + ".mpsl.profile-dir");
+      return java.nio.file.Files.isDirectory(base(s).resolve(given))
+          ? ""
+          : Settings.fromScenarioFolder("mpsl.profile-dir", given, base(s));
+    } catch (ConfigException | java.nio.file.InvalidPathException e) {
+      return ""; // refused by of() with its key
+    }
+  }
+
+  // The scenario file's folder, from which a relative profile-dir is taken.
+  private static Path base(Settings s) {
+    return s.scenarioFile() == null || s.scenarioFile().toAbsolutePath().getParent() == null
+        ? Path.of("")
+        : s.scenarioFile().toAbsolutePath().getParent();
+  }
+
+  /**
+   * The block below {@code r}, with a relative {@code profile-dir} taken from {@code base}: from
+   * the scenario as loaded (its files and lines named in refusals) or from its resolved text.
+   */
+  static MpslSettings read(SettingsReader r, Path base) {
     List<Double> slow = r.numbers("hop-slowdown");
     if (slow.isEmpty()) {
       throw r.error("hop-slowdown", "needs at least one factor");

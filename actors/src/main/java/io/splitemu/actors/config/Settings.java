@@ -572,7 +572,10 @@ public record Settings(
             "dir",
             Files.exists(dir)
                 ? dir.toAbsolutePath() + " is not a folder"
-                : "folder " + dir.toAbsolutePath() + " does not exist");
+                : "folder "
+                    + dir.toAbsolutePath()
+                    + " does not exist"
+                    + fromWorkingDirectory("data.dir", d.string("dir")));
       }
     }
     // A full run renders every sample of the synthetic set into one array of 28 x 28 bytes per
@@ -640,8 +643,10 @@ public record Settings(
     SettingsReader st = l.at("static");
     SettingsReader sh = l.at("shannon");
     SettingsReader tr = l.at("trace");
-    List<Path> up = paths(base, tr.strings("uplink"));
-    List<Path> down = paths(base, tr.strings("downlink"));
+    List<String> upNames = tr.strings("uplink");
+    List<String> downNames = tr.strings("downlink");
+    List<Path> up = paths(base, upNames);
+    List<Path> down = paths(base, downNames);
     List<String> upWhere = tr.whereEach("uplink");
     String folder = tr.string("folder");
     String kind = l.oneOf("kind", List.of("static", "shannon", "trace"));
@@ -649,7 +654,12 @@ public record Settings(
       if (!folder.isBlank()) {
         Path f = base.resolve(folder);
         if (!Files.isDirectory(f)) {
-          throw tr.error("folder", "folder " + f + " does not exist");
+          throw tr.error(
+              "folder",
+              "folder "
+                  + f
+                  + (Files.exists(f) ? " is not a folder" : " does not exist")
+                  + fromScenarioFolder("links.trace.folder", folder, base));
         }
         up = listFiles(f);
         upWhere = java.util.Collections.nCopies(up.size(), tr.where("folder"));
@@ -660,14 +670,31 @@ public record Settings(
       if (up.isEmpty()) {
         throw tr.error("uplink", "kind = trace needs uplink trace files or a folder");
       }
-      for (Path p : up) {
+      // (the files of a folder are there: only a listed name can be missing)
+      for (int i = 0; i < up.size(); i++) {
+        Path p = up.get(i);
         if (!Files.isRegularFile(p)) {
-          throw tr.error("uplink", "trace file " + p + notAFile(p));
+          throw tr.error(
+              "uplink",
+              "trace file "
+                  + p
+                  + notAFile(p)
+                  + (Files.exists(p) || !folder.isBlank()
+                      ? ""
+                      : fromScenarioFolder("links.trace.uplink", upNames.get(i), base)));
         }
       }
-      for (Path p : down) {
+      for (int i = 0; i < down.size(); i++) {
+        Path p = down.get(i);
         if (!Files.isRegularFile(p)) {
-          throw tr.error("downlink", "trace file " + p + notAFile(p));
+          throw tr.error(
+              "downlink",
+              "trace file "
+                  + p
+                  + notAFile(p)
+                  + (Files.exists(p)
+                      ? ""
+                      : fromScenarioFolder("links.trace.downlink", downNames.get(i), base)));
         }
       }
     }
@@ -739,13 +766,27 @@ public record Settings(
     if (!availability.isBlank()) {
       Path file = base.resolve(availability).normalize();
       if (!Files.isRegularFile(file)) {
-        throw r.error("availability", "file " + file + notAFile(file));
+        throw r.error(
+            "availability",
+            "file "
+                + file
+                + notAFile(file)
+                + (Files.exists(file)
+                    ? ""
+                    : fromScenarioFolder("availability", availability, base)));
       }
       // Each offline interval is a device-crash that rejoins at its end (docs/faults.md).
       faults.addAll(Availability.read(file, deviceCount));
     }
 
     r.at("checkpoint").intIn("every", 0, 1_000_000); // read back by checkpointEvery()
+    // The blocks read again later from resolved() (which keeps no files and lines) are checked
+    // here, so that a bad value is refused at its file and line, by plan too.
+    SurvivalSettings.read(r.at("survival"));
+    ClusterRunSettings.read(r.at("cluster-run"));
+    if (MpslSettings.isPipeline(scheme)) {
+      MpslSettings.read(r.at("mpsl"), base);
+    }
     String resolved =
         all.getConfig(NS)
             .atKey(NS)
@@ -1116,6 +1157,36 @@ public record Settings(
    */
   private static boolean openFloor(ValueSource source, SettingsReader r, String key) {
     return source instanceof ValueSource.Clamped && !r.has(key + ".min");
+  }
+
+  /**
+   * How the refusal of a path key's file or folder that does not exist ends, saying from where its
+   * relative path was taken: {@code " (a relative data.dir is taken from the working directory,
+   * /w)"}; "" for an absolute {@code given}, which no base changes. {@code data.dir}, {@code
+   * dag.profile} and a {@code model.name} file are taken from the working directory.
+   */
+  public static String fromWorkingDirectory(String key, String given) {
+    return relativeNote(key, given, "the working directory", Path.of("").toAbsolutePath());
+  }
+
+  /**
+   * As {@link #fromWorkingDirectory}, for the keys taken from the scenario file's folder {@code
+   * base}: trace files and folders, {@code availability}, {@code mpsl.profile-dir}.
+   */
+  public static String fromScenarioFolder(String key, String given, Path base) {
+    return relativeNote(key, given, "the scenario's folder", base.toAbsolutePath());
+  }
+
+  private static String relativeNote(String key, String given, String baseName, Path base) {
+    boolean absolute;
+    try {
+      absolute = Path.of(given).isAbsolute();
+    } catch (java.nio.file.InvalidPathException e) {
+      absolute = false;
+    }
+    return absolute
+        ? ""
+        : " (a relative " + key + " is taken from " + baseName + ", " + base.normalize() + ")";
   }
 
   /**

@@ -472,9 +472,24 @@ public final class SettingsReader {
               + ": missing (no default in reference.conf)");
     }
     if (root.getIsNull(p)) {
-      throw error(key, root.getValue(p).origin(), "must not be null");
+      // getValue refuses a null itself (ConfigException.Null, a stack trace where the reader of a
+      // resolved block did not expect it): the null's origin is taken from its object.
+      throw error(key, nullOrigin(p), "must not be null");
     }
     return root.getValue(p);
+  }
+
+  // The origin of the null at path p: its parent object's entry (the null value keeps its own).
+  private ConfigOrigin nullOrigin(String p) {
+    List<String> parts = com.typesafe.config.ConfigUtil.splitPath(p);
+    ConfigValue v = root.root();
+    for (String part : parts) {
+      if (!(v instanceof ConfigObject o) || !o.containsKey(part)) {
+        return null;
+      }
+      v = o.get(part);
+    }
+    return v == null ? null : v.origin();
   }
 
   private void objectValue(String key) {

@@ -18,12 +18,16 @@ import java.util.List;
  * A scenario's includer: every include, plain ({@code include "x.conf"}) as {@code required(...)},
  * in the scenario or in a file it includes, must find its file. HOCON skips a plain include whose
  * file is missing, so a misspelt {@code include "bsae.conf"} ran on the defaults; here it is one
- * line naming the including file, the include's line there and the path looked for, e.g. {@code
- * inc.conf:1: include "bsae.conf": no such file (looked for /s/bsae.conf)}.
+ * line naming the including file, the include's line there, the path looked for and its base, e.g.
+ * {@code inc.conf:1: include "bsae.conf": no such file (looked for /s/bsae.conf, beside the
+ * including file)}.
  *
  * <p>The library parses included files inside {@link #include}; the files being parsed are kept on
  * a stack so that a missing include names the file that holds it. An include is looked for as the
- * library looks for it: beside the including file, then on the class path.
+ * library looks for it: a plain one beside the including file (then on the class path), a {@code
+ * file(...)} one from the working directory whatever file holds it (java.io.File's reading of a
+ * relative path), a {@code url("file:...")} one at its path, whose own plain includes are beside
+ * it.
  */
 final class StrictIncluder
     implements ConfigIncluder, ConfigIncluderFile, ConfigIncluderURL, ConfigIncluderClasspath {
@@ -57,11 +61,15 @@ final class StrictIncluder
   @Override
   public ConfigObject include(ConfigIncludeContext context, String what) {
     Path including = parsing.peek();
-    Path dir = including == null ? null : including.getParent();
-    Path sibling = isUrl(what) ? null : dir == null ? Path.of(what) : dir.resolve(what);
+    // The library reads a plain include beside the including file (then on the class path); in a
+    // file read from the class path or a URL that is not a file, relative to that: no file here.
+    Path sibling =
+        isUrl(what) || including == null
+            ? null
+            : including.getParent() == null ? Path.of(what) : including.getParent().resolve(what);
     return parse(
         including,
-        what,
+        new Include(Kind.PLAIN, what),
         file(sibling, what),
         sibling,
         () -> fallback.include(required(context), what));
@@ -70,10 +78,12 @@ final class StrictIncluder
   @Override
   public ConfigObject includeFile(ConfigIncludeContext context, File what) {
     Path including = parsing.peek();
+    // file(...) is read as java.io.File reads it: a relative path from the working directory,
+    // whatever file holds the include.
     Path f = what.toPath();
     return parse(
         including,
-        what.getPath(),
+        new Include(Kind.FILE, what.getPath()),
         file(f, what.getPath()),
         f,
         () -> ((ConfigIncluderFile) fallback).includeFile(required(context), what));
@@ -81,10 +91,19 @@ final class StrictIncluder
 
   @Override
   public ConfigObject includeURL(ConfigIncludeContext context, URL what) {
+    // A file: URL is a file: its own plain includes are read beside it, as the library reads them.
+    Path f = null;
+    if ("file".equalsIgnoreCase(what.getProtocol())) {
+      try {
+        f = Path.of(what.toURI());
+      } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+        f = null; // not a path this JVM can name: no file to name in messages
+      }
+    }
     return parse(
         parsing.peek(),
-        what.toString(),
-        null,
+        new Include(Kind.URL, what.toString()),
+        f != null && Files.isRegularFile(f) ? f : null,
         null,
         () -> ((ConfigIncluderURL) fallback).includeURL(required(context), what));
   }
@@ -93,18 +112,63 @@ final class StrictIncluder
   public ConfigObject includeResources(ConfigIncludeContext context, String what) {
     return parse(
         parsing.peek(),
-        what,
+        new Include(Kind.CLASSPATH, what),
         null,
         null,
         () -> ((ConfigIncluderClasspath) fallback).includeResources(required(context), what));
   }
 
+  /** How an include is written: {@code include "x"}, {@code include file("x")}, ... */
+  enum Kind {
+    PLAIN("\"", "\""),
+    FILE("file(\"", "\")"),
+    URL("url(\"", "\")"),
+    CLASSPATH("classpath(\"", "\")");
+
+    private final String open;
+    private final String close;
+
+    Kind(String open, String close) {
+      this.open = open;
+      this.close = close;
+    }
+  }
+
+  /** An include as written in the including file. */
+  record Include(Kind kind, String name) {
+    @Override
+    public String toString() {
+      return "include " + kind.open + name + kind.close;
+    }
+  }
+
   private ConfigObject parse(
       Path including,
-      String name,
+      Include include,
       Path file,
       Path lookedFor,
       java.util.function.Supplier<ConfigObject> parse) {
+    if (file != null) {
+      // A file that includes itself, or one that includes it: the library stopped at 50 levels
+      // with a line of 1,500 characters naming none of them by line.
+      Path self = file.toAbsolutePath().normalize();
+      List<Path> chain = new java.util.ArrayList<>();
+      for (Path p : parsing) {
+        if (p != null) {
+          chain.add(0, p);
+          if (p.toAbsolutePath().normalize().equals(self)) {
+            chain.add(file.normalize());
+            throw new SettingsException(
+                at(including, include.name())
+                    + ": "
+                    + include
+                    + ": a cycle of includes ("
+                    + String.join(" includes ", chain.stream().map(Path::toString).toList())
+                    + ")");
+          }
+        }
+      }
+    }
     parsing.push(file == null ? null : file.normalize());
     try {
       return parse.get();
@@ -112,7 +176,7 @@ final class StrictIncluder
       if (!notFound(e) || file != null) {
         throw e; // a file that is there but cannot be read: the library's reason
       }
-      throw new SettingsException(missing(including, name, lookedFor));
+      throw new SettingsException(missing(including, include, lookedFor));
     } finally {
       parsing.pop();
     }
@@ -160,8 +224,53 @@ final class StrictIncluder
     return name.endsWith(".conf") || name.endsWith(".json") || name.endsWith(".properties");
   }
 
-  /** One line: the including file and line, the include, where it was looked for. */
-  static String missing(Path including, String name, Path lookedFor) {
+  /**
+   * One line: the including file and line, the include, where it was looked for and from which base
+   * (a plain include beside the including file, {@code file(...)} from the working directory).
+   */
+  static String missing(Path including, Include include, Path lookedFor) {
+    String name = include.name();
+    String where = at(including, name);
+    if (lookedFor != null && hasExtension(name) && Files.isDirectory(lookedFor)) {
+      return (where
+              + ": "
+              + include
+              + ": "
+              + lookedFor.toAbsolutePath().normalize()
+              + " is a folder, not a file")
+          .replace("\n", "\\n")
+          .replace("\r", "\\r");
+    }
+    String looked = "";
+    if (include.kind() == Kind.CLASSPATH) {
+      looked = " (looked for on the class path)";
+    } else if (lookedFor != null) {
+      String extensions = hasExtension(name) ? "" : " with .conf, .json or .properties";
+      Path abs = lookedFor.toAbsolutePath().normalize();
+      if (include.kind() == Kind.PLAIN) {
+        looked = " (looked for " + abs + extensions + ", beside the including file)";
+      } else if (Path.of(name).isAbsolute()) {
+        looked = " (looked for " + abs + extensions + ")";
+      } else {
+        // file(...) is read from the working directory, not beside the including file: say so,
+        // and name the file beside it that a plain include would read.
+        looked =
+            " (looked for "
+                + abs
+                + extensions
+                + ": file(...) is read from the working directory, "
+                + Path.of("").toAbsolutePath()
+                + besideNote(including, name)
+                + ")";
+      }
+    }
+    return (where + ": " + include + ": no such file" + looked)
+        .replace("\n", "\\n")
+        .replace("\r", "\\r");
+  }
+
+  /** The including file and the line of the include of {@code name} there, when found. */
+  private static String at(Path including, String name) {
     String where = including == null ? "an included resource" : including.toString();
     if (including != null) {
       try {
@@ -169,23 +278,32 @@ final class StrictIncluder
         for (int i = 0; i < lines.size(); i++) {
           String l = lines.get(i);
           if (l.contains("include") && l.contains("\"" + name + "\"")) {
-            where += ":" + (i + 1);
-            break;
+            return where + ":" + (i + 1);
           }
         }
       } catch (java.io.IOException | RuntimeException ignored) {
         // the line number is a courtesy; the message stands without it
       }
     }
-    String looked =
-        lookedFor == null
-            ? ""
-            : " (looked for "
-                + lookedFor.toAbsolutePath().normalize()
-                + (hasExtension(name) ? "" : " with .conf, .json or .properties")
-                + ")";
-    return (where + ": include \"" + name + "\": no such file" + looked)
-        .replace("\n", "\\n")
-        .replace("\r", "\\r");
+    return where;
+  }
+
+  /**
+   * {@code "; a plain include \"x\" reads /s/sub/x beside the including file"} when a relative
+   * {@code file("x")} is missing but there is such a file beside the including file; else "".
+   */
+  private static String besideNote(Path including, String name) {
+    if (including == null || Path.of(name).isAbsolute()) {
+      return "";
+    }
+    Path dir = including.toAbsolutePath().getParent();
+    Path beside = dir == null ? null : file(dir.resolve(name), name);
+    return beside == null
+        ? ""
+        : "; a plain include \""
+            + name
+            + "\" reads "
+            + beside.toAbsolutePath().normalize()
+            + " beside the including file";
   }
 }

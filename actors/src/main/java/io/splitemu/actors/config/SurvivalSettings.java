@@ -28,7 +28,14 @@ public record SurvivalSettings(boolean dropForRun, boolean equalWeights) {
     } catch (ConfigException e) {
       throw new SettingsException("splitemu.survival: " + e.getMessage().replace('\n', ' '));
     }
-    SettingsReader r = new SettingsReader(all, Settings.NS).at("survival");
+    return read(new SettingsReader(all, Settings.NS).at("survival"));
+  }
+
+  /**
+   * The block below {@code r}: from the scenario as loaded (checked there, its files and lines
+   * named) or from its resolved text.
+   */
+  static SurvivalSettings read(SettingsReader r) {
     String absent = r.oneOf("absent", List.of("drop-for-run", "drop-for-round"));
     String weighting = r.oneOf("weighting", List.of("samples", "equal"));
     return new SurvivalSettings(absent.equals("drop-for-run"), weighting.equals("equal"));

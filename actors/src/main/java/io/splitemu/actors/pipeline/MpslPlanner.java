@@ -515,7 +515,9 @@ public final class MpslPlanner {
                 + f
                 + (Files.isDirectory(f)
                     ? " is a directory, not a file"
-                    : Files.exists(f) ? " is not a regular file" : " does not exist"),
+                    : Files.exists(f)
+                        ? " is not a regular file"
+                        : " does not exist" + MpslSettings.profileDirNote(s)),
             true);
       }
     }

@@ -90,7 +90,13 @@ class HostileSettingsTest {
   @Test
   void tinyHopSlowdown_isRefusedInOneLine() throws Exception {
     for (String f : List.of("1e-6", "1e-9", "0", "1e7")) {
-      Settings s = loaded("scheme=mpsl", "mpsl.hop-slowdown=[1, " + f + "]");
+      String set = "mpsl.hop-slowdown=[1, " + f + "]";
+      // refused as the scenario is loaded, naming the --set (a file's line where written there)
+      starts(
+          "--set " + set + ": 1: splitemu.mpsl.hop-slowdown: every factor must be in [0.01, 1e6]",
+          assertThrows(SettingsException.class, () -> loaded("scheme=mpsl", set)));
+      // and read for a pipeline scheme of another scheme's scenario (compare): the key alone
+      Settings s = loaded("scheme=psl", set).withScheme("mpsl");
       SettingsException e = assertThrows(SettingsException.class, () -> MpslSettings.of(s));
       starts("splitemu.mpsl.hop-slowdown: every factor must be in [0.01, 1e6]", e);
     }
@@ -311,7 +317,7 @@ class HostileSettingsTest {
         inc
             + ":1: include \"bsae.conf\": no such file (looked for "
             + tmp.toAbsolutePath().resolve("bsae.conf")
-            + ")",
+            + ", beside the including file)",
         e.getMessage());
     // the same as required(...)
     Files.writeString(inc, "include required(\"bsae.conf\")\nsplitemu { rounds = 2 }\n");
@@ -324,7 +330,7 @@ class HostileSettingsTest {
         inc
             + ":2: include \"bsae\": no such file (looked for "
             + tmp.toAbsolutePath().resolve("bsae")
-            + " with .conf, .json or .properties)",
+            + " with .conf, .json or .properties, beside the including file)",
         assertThrows(SettingsException.class, () -> Settings.load(inc, List.of())).getMessage());
   }
 
@@ -342,7 +348,7 @@ class HostileSettingsTest {
         mid
             + ":3: include \"lost.conf\": no such file (looked for "
             + sub.resolve("lost.conf")
-            + ")",
+            + ", beside the including file)",
         e.getMessage());
     // beside the including file, with or without the extension
     Files.writeString(sub.resolve("lost.conf"), "include \"leaf\"\n");

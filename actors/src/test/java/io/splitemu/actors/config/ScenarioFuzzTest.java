@@ -53,7 +53,7 @@ class ScenarioFuzzTest {
             SettingsException.class, () -> Settings.load(f, List.of()));
     assertEquals(
         f + ":2: include \"missing.conf\": no such file (looked for "
-            + dir.toAbsolutePath().resolve("missing.conf") + ")",
+            + dir.toAbsolutePath().resolve("missing.conf") + ", beside the including file)",
         e.getMessage());
   }
 

@@ -70,6 +70,10 @@ public final class ModelProfiles {
           fileOrName
               + ": no such file (looked for "
               + file.toAbsolutePath().normalize()
+              + (file.isAbsolute()
+                  ? ""
+                  : "; a relative path is taken from the working directory, "
+                      + Path.of("").toAbsolutePath())
               + "; and not a known model name: "
               + knownList()
               + ")");
