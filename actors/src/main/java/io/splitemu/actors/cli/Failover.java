@@ -91,9 +91,11 @@ final class Failover implements AutoCloseable {
 
   /**
    * Joins the cluster of {@code runMember} (the run's supervisor member's configuration) with a
-   * lease member on a port of its own, and asks for the lease on {@code dir}.
+   * lease member on a port of its own, and asks for the lease on {@code dir}; {@code onLease} runs
+   * as this JVM takes it, before anything learns that it holds it (the run's SIGTERM handler is
+   * installed there: a SIGTERM from then on is the user's stop of the run).
    */
-  static Failover join(Config runMember, Path dir) {
+  static Failover join(Config runMember, Path dir, Runnable onLease) {
     Config config =
         runMember
             .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(List.of(ROLE)))
@@ -108,6 +110,7 @@ final class Failover implements AutoCloseable {
     Behavior<Release> lease =
         Behaviors.setup(
             ctx -> {
+              onLease.run();
               holding.complete(ctx.getSelf());
               boolean[] asked = {false};
               boolean[] ended = {false};

@@ -58,6 +58,12 @@ public final class Main implements Runnable {
           if (help != null) {
             return help;
           }
+          // run's SIGTERM handler before logging is set up (half a second or more): from here on
+          // a SIGTERM stops the run, before it began too, with one line.
+          CommandLine.ParseResult sub = parsed.subcommand();
+          if (sub != null && sub.commandSpec().userObject() instanceof RunCommand run) {
+            run.installSigtermAtStart();
+          }
           // SLF4J binds its provider on the first logger asked for. If that first call races
           // with another thread's (the actor system's Slf4jLogger starts on a dispatcher thread
           // while the main thread builds its logging filter), the losers get substitute loggers

@@ -135,8 +135,55 @@ public final class RunCommand implements Callable<Integer> {
         });
   }
 
+  /** The run's stop, which SIGTERM asks for ({@link #term}). */
+  private final StopSwitch stop = new StopSwitch();
+
+  /**
+   * The run's SIGTERM handler ({@link #installSigterm}): installed as the command starts, a {@code
+   * --failover} JVM's as it takes the lease; null until then.
+   */
+  private volatile Sigterm term;
+
+  /** The stop bound: {@link #stopBound} once the scenario is read. */
+  private volatile Duration bound = Duration.ofMinutes(1);
+
+  /**
+   * Installs the run's SIGTERM handler, if not yet: from then on a SIGTERM asks the run to stop,
+   * before it began as well ({@link #stoppedBeforeStart}). {@link Main} calls it before logging is
+   * set up, {@link #call} if it did not ({@link #installSigtermAtStart}); a {@code --failover} JVM
+   * only once it holds the lease ({@link Failover#join}), so that a standby SIGTERM'd leaves the
+   * cluster and ends, as before. Before 2026-12-07 it was installed only as the run began, about
+   * 1-2.5 s into the JVM: a SIGTERM before ended the JVM at once (143, no line), and a --failover
+   * holder then left its lease to a standby, which ran the run the user had stopped.
+   */
+  synchronized void installSigterm() {
+    if (term == null) {
+      term = Sigterm.install(stop, bound, RunCommand::haltedBeforeStart);
+    }
+  }
+
+  /**
+   * {@link #installSigterm}, but not for a {@code --failover} JVM (once it holds the lease): as the
+   * command starts.
+   */
+  void installSigtermAtStart() {
+    if (!failover) {
+      installSigterm();
+    }
+  }
+
   @Override
   public Integer call() {
+    installSigtermAtStart();
+    try {
+      return handled();
+    } finally {
+      Sigterm.close(term);
+    }
+  }
+
+  /** {@link #call()}; SIGTERM is handled from {@link #installSigterm} on. */
+  private Integer handled() {
     PrintWriter w = spec.commandLine().getOut();
     Emulation.Cluster onCluster = cluster();
     if (failover
@@ -160,6 +207,15 @@ public final class RunCommand implements Callable<Integer> {
                   : ""));
     }
     Settings s = Settings.load(scenario, sets);
+    synchronized (this) {
+      bound = stopBound(s);
+      if (term != null) {
+        term.running(bound, RunCommand::haltedBeforeStart);
+      }
+    }
+    if (stop.requested()) {
+      return stoppedBeforeStart(null, ended -> {}); // no folder made
+    }
     String mathNote = MathEnvironment.note(s.fidelity());
     if (mathNote != null) {
       spec.commandLine().getErr().println(mathNote);
@@ -177,7 +233,9 @@ public final class RunCommand implements Callable<Integer> {
           "splitemu.checkpoint.every: --failover resumes from the newest checkpoint; give"
               + " checkpoint.every = K > 0 (1: no recorded row is ever redone)");
     }
-    try (Failover lease = Failover.join(onCluster.system(), out)) {
+    // The run's SIGTERM handler is installed as the lease is taken: from then on a SIGTERM is the
+    // user's stop, recorded in the folder as the run's end (exit 143), so no standby takes it over.
+    try (Failover lease = Failover.join(onCluster.system(), out, this::installSigterm)) {
       PrintWriter err = spec.commandLine().getErr();
       Integer ended;
       // A standby's metrics endpoint serves while it waits (before 2026-12-07 it started only with
@@ -321,6 +379,16 @@ public final class RunCommand implements Callable<Integer> {
     int status = 1;
     // Set once the end is recorded: before the metrics linger, which a second signal may cut.
     boolean[] recorded = {false};
+    IntConsumer recordEnd =
+        ended -> {
+          // Before the linger: a second SIGTERM, a Ctrl-C or a SIGKILL during it ends this JVM,
+          // and a standby would otherwise take over the run that ended here.
+          lease.ended(out, ended);
+          recorded[0] = true;
+          if (token.takenOver()) {
+            throw new TakenOver(); // no linger either
+          }
+        };
     try {
       boolean started = Files.isDirectory(out.resolve("checkpoints"));
       if (finished(out, s) != null) {
@@ -329,6 +397,14 @@ public final class RunCommand implements Callable<Integer> {
         w.flush();
         status = 0;
         return 0;
+      }
+      if (stop.requested()) {
+        // SIGTERM'd once this JVM took the lease (while it waited for the folder's lock, say),
+        // before its run began: the user's stop, recorded as one (exit 143), so that the standbys
+        // exit too rather than take the run over (before 2026-12-07 the JVM ended at once without
+        // the end marker, and a standby ran the run).
+        status = stoppedBeforeStart(out, recordEnd);
+        return status;
       }
       // Nothing recorded: a fresh folder, or one a holder before this JVM left before its first
       // row. That holder wrote into it (its scenario.conf, a table, whole or cut off), or its
@@ -383,21 +459,7 @@ public final class RunCommand implements Callable<Integer> {
                 + token.generation()
                 + ") after the JVM that held the run was lost");
       }
-      status =
-          call(
-              w,
-              onCluster,
-              s,
-              started ? resumable(s, out) : null,
-              ended -> {
-                // Before the linger: a second SIGTERM, a Ctrl-C or a SIGKILL during it ends this
-                // JVM, and a standby would otherwise take over the run that ended here.
-                lease.ended(out, ended);
-                recorded[0] = true;
-                if (token.takenOver()) {
-                  throw new TakenOver(); // no linger either
-                }
-              });
+      status = call(w, onCluster, s, started ? resumable(s, out) : null, recordEnd);
       return status;
     } catch (RuntimeException e) {
       if (token.takenOver()) {
@@ -526,7 +588,30 @@ public final class RunCommand implements Callable<Integer> {
       Checkpoint from,
       Path dir,
       IntConsumer ended) {
-    StopSwitch stop = new StopSwitch();
+    // Installed as the command started: from here on a SIGTERM stops the run at a round boundary.
+    Sigterm term = this.term;
+    boolean hopCrash = hopCrash(s);
+    if (onCluster != null && pipeline(s)) {
+      // An MP-SL cluster run takes no checkpoint: SIGTERM ends the JVM as before (a cluster
+      // member leaves the cluster first). One taken up to here stops it before it starts.
+      Sigterm.close(term);
+      term = null;
+    } else if (term != null) {
+      term.running(
+          stopBound(s),
+          () ->
+              haltedRun(
+                  stop,
+                  dir,
+                  s.checkpointEvery(),
+                  hopCrash ? null : resumeCommand(dir),
+                  HOP_CRASH_NOT_RESUMED));
+    }
+    if (stop.requested()) {
+      // A SIGTERM before the run began: nothing started, nothing written by this run (a folder
+      // created for it goes with its lock).
+      return stoppedBeforeStart(dir, ended);
+    }
     // A --failover holder whose folder a newer holder took over writes nothing more (its token
     // refuses it) and stops at the next round boundary.
     FailoverToken token = FailoverToken.held(dir);
@@ -537,24 +622,8 @@ public final class RunCommand implements Callable<Integer> {
     Thread onSignal = new Thread(() -> System.err.println(signalLine(dir)), "splitemu-signal");
     Runtime.getRuntime().addShutdownHook(onSignal);
     Emulation.Outcome o;
-    boolean hopCrash = hopCrash(s);
-    // Installed until the stop's line is printed (before 2026-12-07 it was removed as the run
-    // ended, and a second SIGTERM right after the stop ended the JVM without its line).
-    Sigterm term =
-        onCluster != null && pipeline(s)
-            // An MP-SL cluster run takes no checkpoint: SIGTERM ends the JVM as before (a
-            // cluster member leaves the cluster first)
-            ? null
-            : Sigterm.install(
-                stop,
-                stopBound(s),
-                () ->
-                    haltedRun(
-                        stop,
-                        dir,
-                        s.checkpointEvery(),
-                        hopCrash ? null : resumeCommand(dir),
-                        HOP_CRASH_NOT_RESUMED));
+    // The handler stays until the stop's line is printed (before 2026-12-07 it was removed as the
+    // run ended, and a second SIGTERM right after the stop ended the JVM without its line).
     try {
       try (Progress p = new Progress(w, s.scheme(), s.rounds(), Progress.terminal())) {
         RunListener listener = term == null ? p : term.watching(p);
@@ -578,17 +647,7 @@ public final class RunCommand implements Callable<Integer> {
         }
         // SIGTERM while a cluster run waited for its members, or they loaded it or placed its
         // devices: no round ran, nothing to resume; this JVM's member has left the cluster.
-        PrintWriter err = spec.commandLine().getErr();
-        err.println(
-            "splitemu: stopped by SIGTERM before the run started (no round ran, no checkpoint)"
-                + (Files.isRegularFile(dir.resolve("scenario.conf"))
-                    ? "; " + dir + " holds no rounds"
-                    : ""));
-        err.flush();
-        // A --failover holder records it in the folder (kept for this): its standbys exit with
-        // 143 rather than run the run from round 0 (before 2026-12-07 one ran it whole).
-        ended.accept(SIGTERM_STATUS);
-        return SIGTERM_STATUS;
+        return stoppedBeforeStart(dir, ended);
       } finally {
         removeHook(onSignal);
       }
@@ -627,6 +686,46 @@ public final class RunCommand implements Callable<Integer> {
       Metrics.linger(MetricsSettings.of(s), w);
     }
     return 0;
+  }
+
+  /**
+   * The run was stopped by SIGTERM before it began (or, on a cluster, before its supervisor
+   * started): no round ran, no checkpoint. Prints one line and tells {@code ended} 143 (a {@code
+   * --failover} holder records it in the folder, kept for this: its standbys exit with 143 rather
+   * than run the run, before 2026-12-07 one ran it whole). {@code dir}: the results folder, null
+   * before one was chosen.
+   */
+  private int stoppedBeforeStart(Path dir, IntConsumer ended) {
+    PrintWriter err = spec.commandLine().getErr();
+    err.println(stoppedBeforeStartLine(dir));
+    err.flush();
+    ended.accept(SIGTERM_STATUS);
+    return SIGTERM_STATUS;
+  }
+
+  /**
+   * The line of a run stopped by SIGTERM before it began: what its folder {@code dir} (null: none
+   * chosen yet) holds, where it holds a run's {@code scenario.conf}.
+   */
+  static String stoppedBeforeStartLine(Path dir) {
+    String line =
+        "splitemu: stopped by SIGTERM before the run started (no round ran, no checkpoint)";
+    if (dir == null || !Files.isRegularFile(dir.resolve("scenario.conf"))) {
+      return line;
+    }
+    return line
+        + "; "
+        + dir
+        + (ResultsWriter.recordsNoRows(dir) ? " holds no rounds" : " keeps the rounds it held");
+  }
+
+  /**
+   * What a halt before the run began leaves (a second SIGTERM, or the stop bound): nothing of the
+   * run; a folder created for it, still empty, is removed ({@link FolderLock#removeUnusedCreated}).
+   */
+  static String haltedBeforeStart() {
+    FolderLock.removeUnusedCreated();
+    return "before the run started (no round ran, no checkpoint)";
   }
 
   /**
@@ -990,8 +1089,9 @@ public final class RunCommand implements Callable<Integer> {
   static final class Sigterm implements AutoCloseable {
     private static final Signal TERM = new Signal("TERM");
     private final StopSwitch stop;
-    private final Duration bound;
-    private final java.util.function.Supplier<String> halted;
+    // Set again as the run begins (run's handler is installed before its scenario is read).
+    private volatile Duration bound;
+    private volatile java.util.function.Supplier<String> halted;
     private final AtomicLong lastProgress = new AtomicLong(System.nanoTime());
 
     /**
@@ -1027,6 +1127,15 @@ public final class RunCommand implements Callable<Integer> {
         term.previous = Signal.handle(TERM, term::handle);
       }
       return term;
+    }
+
+    /**
+     * From now on the stop bound is {@code bound} and a halt says {@code halted}: for a handler
+     * installed before the run's scenario and folder were known ({@code run}'s, installed first).
+     */
+    void running(Duration bound, java.util.function.Supplier<String> halted) {
+      this.bound = bound;
+      this.halted = halted;
     }
 
     private void handle(Signal sig) {

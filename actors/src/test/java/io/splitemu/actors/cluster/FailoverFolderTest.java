@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -283,58 +284,80 @@ class FailoverFolderTest {
   }
 
   /**
-   * SIGTERM to the holder while its run waits for members stops the run: the holder records exit
-   * 143 and its standby exits with it. Before 2026-12-07 the holder removed the folder, the standby
-   * took the lease and ran the run from round 0 (to its end, had members come).
+   * SIGTERM to the holder once it holds the lease, before its run began (here while it waits for
+   * the folder's lock), stops the run: the holder records exit 143 and its standby exits with it.
+   * Before 2026-12-07 the run's SIGTERM handler was installed only as the run began: such a SIGTERM
+   * ended the holder's JVM at once without the end marker, and the standby took the lease and ran
+   * the run (a stop while the run waited for members was recorded; the same line and marker,
+   * through the same path, ClusterLifecycleTest stopping such a run). Earlier on 2026-12-07 the
+   * holder removed the folder even then, and the standby ran the run from round 0.
    */
   @Test
   void sigtermToAHolderBeforeItsRunStarted_endsTheStandbyToo() throws Exception {
     Path dir = tmp.resolve("stopped-before-start");
-    StringWriter holderOut = new StringWriter();
-    StringWriter holderErr = new StringWriter();
-    CompletableFuture<Integer> holder = new CompletableFuture<>();
-    inThread(failover(dir, "60s"), holderOut, holderErr, holder);
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    // Printed once the run's SIGTERM handler is installed (in this JVM: the test raises it).
-    while (!holderErr.toString().contains("waiting until 2 members serve")) {
-      assertFalse(holder.isDone(), "the holder ended early: " + holderErr);
-      assertTrue(System.nanoTime() < deadline, "no supervisor member within 60 s: " + holderErr);
-      Thread.sleep(20);
-    }
-    StringWriter standbyOut = new StringWriter();
-    StringWriter standbyErr = new StringWriter();
-    CompletableFuture<Integer> standby = new CompletableFuture<>();
-    inThread(failover(dir, "3s"), standbyOut, standbyErr, standby);
-    while (!standbyErr.toString().contains("standing by for " + dir)) {
-      assertFalse(standby.isDone(), "the standby ended early: " + standbyErr);
-      assertTrue(System.nanoTime() < deadline, "no standby within 60 s: " + standbyErr);
-      Thread.sleep(20);
-    }
-    assertFalse(holder.isDone(), holderErr.toString());
-    sun.misc.Signal.raise(new sun.misc.Signal("TERM"));
+    Files.createDirectories(dir);
+    // Holds the holder between the lease and its run: its lock wait (a predecessor cut off).
+    FolderLock predecessor = FolderLock.take(dir);
+    // A SIGTERM that no run's handler takes lands here rather than end the test's JVM (in a JVM
+    // of its own it would end it at once, 143, with no end marker).
+    sun.misc.Signal term = new sun.misc.Signal("TERM");
+    AtomicBoolean unhandled = new AtomicBoolean();
+    sun.misc.SignalHandler jvms = sun.misc.Signal.handle(term, sig -> unhandled.set(true));
+    try {
+      StringWriter holderOut = new StringWriter();
+      StringWriter holderErr = new StringWriter();
+      CompletableFuture<Integer> holder = new CompletableFuture<>();
+      inThread(failover(dir, "60s"), holderOut, holderErr, holder);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!holderErr.toString().contains("waiting for the process that holds")) {
+        assertFalse(holder.isDone(), "the holder ended early: " + holderErr);
+        assertTrue(System.nanoTime() < deadline, "no lease within 60 s: " + holderErr);
+        Thread.sleep(20);
+      }
+      StringWriter standbyOut = new StringWriter();
+      StringWriter standbyErr = new StringWriter();
+      CompletableFuture<Integer> standby = new CompletableFuture<>();
+      inThread(failover(dir, "3s"), standbyOut, standbyErr, standby);
+      while (!standbyErr.toString().contains("standing by for " + dir)) {
+        assertFalse(standby.isDone(), "the standby ended early: " + standbyErr);
+        assertTrue(System.nanoTime() < deadline, "no standby within 60 s: " + standbyErr);
+        Thread.sleep(20);
+      }
+      assertFalse(holder.isDone(), holderErr.toString());
+      sun.misc.Signal.raise(term);
+      Thread.sleep(500); // the signal's thread asks for the stop
+      assertFalse(
+          unhandled.get(),
+          "the holder of the lease had no SIGTERM handler yet: its JVM would end without the end"
+              + " marker");
+      predecessor.close();
 
-    assertEquals(143, (int) holder.get(60, TimeUnit.SECONDS), holderErr.toString());
-    assertTrue(
-        holderErr
-            .toString()
-            .contains(
-                "splitemu: stopped by SIGTERM before the run started (no round ran, no"
-                    + " checkpoint); "
-                    + dir
-                    + " holds no rounds"),
-        holderErr.toString());
-    assertEquals("exit 143", Files.readString(dir.resolve(".failover-ended")).strip());
-    // The standby does not run it (before: it waited 3 s for members and failed, exit 1).
-    assertEquals(143, (int) standby.get(60, TimeUnit.SECONDS), standbyErr.toString() + standbyOut);
-    assertTrue(
-        standbyErr
-            .toString()
-            .contains(
-                "ended with exit 143 on the JVM that held its lease (--failover), so this one"
-                    + " does not run it; it holds no rows and no checkpoint: remove "
-                    + dir.resolve(".failover-ended")),
-        standbyErr.toString());
-    assertFalse(standbyErr.toString().contains("supervisor member up"), standbyErr.toString());
+      assertEquals(143, (int) holder.get(60, TimeUnit.SECONDS), holderErr.toString());
+      assertTrue(
+          holderErr
+              .toString()
+              .contains(
+                  "splitemu: stopped by SIGTERM before the run started (no round ran, no"
+                      + " checkpoint)"),
+          holderErr.toString());
+      assertEquals("exit 143", Files.readString(dir.resolve(".failover-ended")).strip());
+      // The standby does not run it.
+      assertEquals(
+          143, (int) standby.get(60, TimeUnit.SECONDS), standbyErr.toString() + standbyOut);
+      assertTrue(
+          standbyErr
+              .toString()
+              .contains(
+                  "ended with exit 143 on the JVM that held its lease (--failover), so this one"
+                      + " does not run it; it holds no rows and no checkpoint: remove "
+                      + dir.resolve(".failover-ended")),
+          standbyErr.toString());
+      assertFalse(standbyErr.toString().contains("supervisor member up"), standbyErr.toString());
+      assertFalse(unhandled.get());
+    } finally {
+      predecessor.close();
+      sun.misc.Signal.handle(term, jvms);
+    }
   }
 
   @Test
