@@ -1512,11 +1512,8 @@ public final class CompareCommand implements Callable<Integer> {
                 + " was not a compare of --schemes "
                 + String.join(",", schemeNames()));
       }
-      boolean conf = Files.isRegularFile(f.resolve("scenario.conf"));
-      List<String> diff = conf ? ResumeDiff.differences(f, s.resolved(), 3) : null;
-      if ((diff == null || diff.isEmpty())
-          && ResultsWriter.recordsNoRows(f)
-          && ResultsWriter.strayFiles(f, Set.of()).isEmpty()) {
+      ResumeDiff.CutShort cut = ResumeDiff.cutShort(f, s.resolved(), Set.of());
+      if (cut != null && cut.startsAgain()) {
         // Its start was cut short before its first row (killed, or a full disk that cut its
         // scenario.conf off): it runs again from round 0 there, which loses nothing, as a
         // --failover holder does (before 2026-12-07 it was refused, and only deleting the folder
@@ -1525,10 +1522,11 @@ public final class CompareCommand implements Callable<Integer> {
         steps.add(Step.FRESH);
         continue;
       }
-      if (!conf) {
+      if (!Files.isRegularFile(f.resolve("scenario.conf"))) {
         throw new UserException(
             "--resume: " + f + " holds no scenario.conf: it is not a run's results folder");
       }
+      List<String> diff = ResumeDiff.differences(f, s.resolved(), 3);
       if (diff == null) {
         throw new UserException("--resume: cannot read " + f.resolve("scenario.conf"));
       }

@@ -412,13 +412,13 @@ public final class RunCommand implements Callable<Integer> {
       // its files back): this JVM takes it over and says so (earlier on 2026-12-07 a folder with
       // no scenario.conf was run without a word, and one with a table's header was refused by the
       // run's open as not empty).
-      boolean none = !started && ResultsWriter.recordsNoRows(out);
-      boolean rowless = none && (!FolderLock.holdsNothing(out) || token.generation() > 1);
+      ResumeDiff.CutShort cut = started ? null : ResumeDiff.cutShort(out, s.resolved(), Set.of());
+      boolean rowless = cut != null && (!FolderLock.holdsNothing(out) || token.generation() > 1);
       if (rowless || !started && !Files.exists(out.resolve("scenario.conf"))) {
         // Refused where the folder holds what a run does not write, before anything is deleted
         // there (earlier on 2026-12-07 the run's files were cleared first, and the run's open
         // then refused the folder): the end marker this refusal leaves is named in the line.
-        List<String> stray = ResultsWriter.strayFiles(out, Set.of());
+        List<String> stray = cut != null ? cut.stray() : ResultsWriter.strayFiles(out, Set.of());
         if (!stray.isEmpty()) {
           throw new UserException("--failover: " + out + " " + strayAdvice(stray));
         }
@@ -426,14 +426,10 @@ public final class RunCommand implements Callable<Integer> {
       if (rowless) {
         // Of this configuration only, as run --resume and compare --resume judge it (earlier on
         // 2026-12-07 a standby given another scenario or --set took the folder over as its own).
-        List<String> diff =
-            Files.exists(out.resolve("scenario.conf"))
-                ? ResumeDiff.differences(out, s.resolved(), 3)
-                : null;
-        if (diff != null && !diff.isEmpty()) {
+        if (!cut.otherKeys().isEmpty()) {
           throw new UserException(
               "--failover: "
-                  + otherConfiguration(out, scenario, diff, s)
+                  + otherConfiguration(out, scenario, cut.otherKeys(), s)
                       .getMessage()
                       .substring("--resume: ".length()));
         }
@@ -447,7 +443,7 @@ public final class RunCommand implements Callable<Integer> {
                 + " (--failover); it holds no rows and no checkpoint (the JVM that ran it was lost"
                 + " before it recorded any), so the run starts again from round 0 in it");
         err.flush();
-      } else if (!started && !none) {
+      } else if (!started && cut == null) {
         throw new UserException(
             "--failover: " + out + " " + noCheckpointAdvice(out, recordedEvery(out, s)));
       }
@@ -857,15 +853,17 @@ public final class RunCommand implements Callable<Integer> {
    * scenario.conf is of another configuration.
    */
   private boolean startsAgain(Settings s, Path dir) {
-    if (!Files.isDirectory(dir) || !ResultsWriter.recordsNoRows(dir)) {
+    ResumeDiff.CutShort cut =
+        Files.isDirectory(dir)
+            ? ResumeDiff.cutShort(dir, s.resolved(), Set.of(Failover.ENDED))
+            : null;
+    if (cut == null) {
       return false;
     }
-    boolean conf = Files.isRegularFile(dir.resolve("scenario.conf"));
-    List<String> diff = conf ? ResumeDiff.differences(dir, s.resolved(), 3) : null;
-    if (diff != null && !diff.isEmpty()) {
-      throw otherConfiguration(dir, scenario, diff, s);
+    if (!cut.otherKeys().isEmpty()) {
+      throw otherConfiguration(dir, scenario, cut.otherKeys(), s);
     }
-    List<String> stray = ResultsWriter.strayFiles(dir, Set.of(Failover.ENDED));
+    List<String> stray = cut.stray();
     if (!stray.isEmpty()) {
       throw new UserException(
           "--resume: "

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import io.splitemu.actors.results.ResultsWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -68,6 +70,38 @@ public final class ResumeDiff {
       out.add("and " + more + " more key" + (more == 1 ? "" : "s"));
     }
     return out;
+  }
+
+  /**
+   * Results folder {@code dir} as a start cut short before its first row leaves it, judged for the
+   * scenario resolved as {@code resolvedHere}: null where it records a row or a checkpoint ({@link
+   * ResultsWriter#recordsNoRows}); else the keys its {@code scenario.conf} differs in and what it
+   * holds that a run does not write there ({@link ResultsWriter#strayFiles}, with {@code
+   * alsoKept}). The one reading of {@code run --resume}, a {@code --failover} take-over and {@code
+   * compare --resume}, which each start such a folder's run again from round 0 there.
+   */
+  public static CutShort cutShort(Path dir, String resolvedHere, Set<String> alsoKept) {
+    if (!ResultsWriter.recordsNoRows(dir)) {
+      return null;
+    }
+    // A missing, unreadable or empty scenario.conf differs in nothing: a start cut off early.
+    List<String> diff = differences(dir, resolvedHere, 3);
+    return new CutShort(diff == null ? List.of() : diff, ResultsWriter.strayFiles(dir, alsoKept));
+  }
+
+  /**
+   * A folder whose start was cut short before its first row ({@link #cutShort}): {@code otherKeys},
+   * the keys its {@code scenario.conf} differs in ({@link #differences}; empty where none does, or
+   * where it is missing or cut off), and {@code stray}, what it holds that a run does not write
+   * there (named, sorted).
+   */
+  public record CutShort(List<String> otherKeys, List<String> stray) {
+    /**
+     * Whether its run starts again from round 0 there: of this configuration, nothing else in it.
+     */
+    public boolean startsAgain() {
+      return otherKeys.isEmpty() && stray.isEmpty();
+    }
   }
 
   private static String display(String leaf) {
