@@ -51,7 +51,7 @@ final class DeviceAllocation extends ShardCoordinator.AbstractShardAllocationStr
   private final Predicate<String> ended;
   // The shards this strategy allocated, of runs that have not ended here: one asked for again is a
   // lost or departed member's ({@link #fewest}), not a run's first placement ({@link #byShard}).
-  private final Set<String> allocated = new HashSet<>();
+  private final Map<String, ActorRef> allocated = new HashMap<>();
 
   /**
    * {@code ended} says whether a run (its name) ended on this member: the shards of such a run are
@@ -74,13 +74,40 @@ final class DeviceAllocation extends ShardCoordinator.AbstractShardAllocationStr
     Comparator<ActorRef> order =
         Comparator.comparing((ActorRef r) -> ClusterMember.hostPort(address(r)));
     Predicate<ActorRef> isUp = r -> up.contains(address(r));
+    ActorRef home = home(shardId, asJava(current), allocated, isUp, order);
+    if (home == null) {
+      home = requester;
+    }
+    allocated.put(shardId, home);
+    return Futures.successful(home);
+  }
+
+  /**
+   * The region of {@code current} (each region's shards) that gets shard {@code shardId}, {@code
+   * allocatedHere} the shards this strategy allocated before (each to its region): a shard
+   * allocated again ({@link #again}) goes where the run has the fewest ({@link #fewest}), else by
+   * its number ({@link #byShard}).
+   */
+  static <R> R home(
+      String shardId,
+      Map<R, ? extends Collection<String>> current,
+      Map<String, R> allocatedHere,
+      Predicate<R> up,
+      Comparator<R> order) {
+    return again(shardId, current, allocatedHere)
+        ? fewest(shardId, current, up, order)
+        : byShard(shardId, current.keySet(), up, order);
+  }
+
+  /**
+   * Whether shard {@code shardId} is allocated again (its member lost or gone), not a run's first
+   * placement.
+   */
+  static <R> boolean again(
+      String shardId, Map<R, ? extends Collection<String>> current, Map<String, R> allocatedHere) {
     // A shard allocated before is allocated again because its member was lost or left: it goes
     // where the run has the fewest devices (a member that joined since, usually).
-    ActorRef home =
-        allocated.add(shardId)
-            ? byShard(shardId, current.keySet(), isUp, order)
-            : fewest(shardId, asJava(current), isUp, order);
-    return Futures.successful(home == null ? requester : home);
+    return allocatedHere.containsKey(shardId);
   }
 
   /**
@@ -168,8 +195,9 @@ final class DeviceAllocation extends ShardCoordinator.AbstractShardAllocationStr
   @Override
   public Future<Set<String>> rebalance(
       Map<ActorRef, IndexedSeq<String>> current, Set<String> inProgress) {
-    allocated.removeIf(
-        shard -> ended.test(shard.substring(0, Math.max(0, shard.lastIndexOf('/')))));
+    allocated
+        .keySet()
+        .removeIf(shard -> ended.test(shard.substring(0, Math.max(0, shard.lastIndexOf('/')))));
     return Futures.successful(released(asJava(current), inProgress, ended, RELEASED_AT_ONCE));
   }
 
