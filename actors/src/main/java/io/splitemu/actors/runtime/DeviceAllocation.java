@@ -25,16 +25,23 @@ import scala.concurrent.Future;
  * the members sorted by {@code HOST:PORT} as text (round robin over the members by address), and
  * never a rebalance of a running run's shards (those of a run that ended are released). So the same
  * scenario over the same members gives every device the same member, whatever the order in which
- * the shard coordinator hears of the shards; before 2026-12-07 a new shard went to the member with
- * the fewest shards of the run, ties to the lowest address, and which member got which device
- * followed that order, which changed from run to run (the placement rows and each member's load,
- * not the emulated times). The shards of other runs do not count: before they were released (and
- * those of runs before a member joined, which it does not release) they stayed on long-lived
- * members. A device's state lives in its entity for the whole run, so moving a shard of a running
- * emulation would restart its devices from nothing; only a lost (or departed) member's shards move,
- * re-created when next addressed on the up member with the fewest shards of the run, ties to the
- * lowest address ({@link #fewest}: a member that joined since, usually), a shard this strategy has
- * allocated before being such a shard.
+ * the shard coordinator hears of the shards, provided the members the shards go round (regions the
+ * coordinator counts: registered, not shutting down, their member up) are the same from the run's
+ * first shard allocation to its last: N's modulus is their number at each allocation, so a member
+ * that joins, leaves, is lost or is no longer up while the run's shards are placed gives the shards
+ * placed after it another split (each still has one member), and a coordinator started again on
+ * another member in the middle places the rest as shards allocated again ({@link #again}); before
+ * 2026-12-07 a new shard went to the member with the fewest shards of the run, ties to the lowest
+ * address, and which member got which device followed that order, which changed from run to run
+ * (the placement rows and each member's load, not the emulated times). The shards of other runs do
+ * not count: before they were released (and those of runs before a member joined, which it does not
+ * release) they stayed on long-lived members. A device's state lives in its entity for the whole
+ * run, so moving a shard of a running emulation would restart its devices from nothing; only a lost
+ * (or departed) member's shards move, re-created when next addressed on the up member with the
+ * fewest shards of the run, ties to the lowest address ({@link #fewest}: a member that joined
+ * since, usually), such a shard told apart by the coordinator's state and this strategy's own
+ * allocations ({@link #again}), so also by a coordinator that started again on another member (the
+ * oldest devices member's lost).
  *
  * <p>A member that is not up (Leaving, Exiting, Down...) gets no new shard while another one can
  * take it: it is left out of the members the shards go round (sharding itself stops giving shards
@@ -49,8 +56,8 @@ final class DeviceAllocation extends ShardCoordinator.AbstractShardAllocationStr
 
   private final Cluster cluster;
   private final Predicate<String> ended;
-  // The shards this strategy allocated, of runs that have not ended here: one asked for again is a
-  // lost or departed member's ({@link #fewest}), not a run's first placement ({@link #byShard}).
+  // The shards this strategy allocated, of runs that have not ended here, each to its region:
+  // one asked for again is a lost or departed member's ({@link #again}).
   private final Map<String, ActorRef> allocated = new HashMap<>();
 
   /**
@@ -101,13 +108,27 @@ final class DeviceAllocation extends ShardCoordinator.AbstractShardAllocationStr
 
   /**
    * Whether shard {@code shardId} is allocated again (its member lost or gone), not a run's first
+   * placement, from the regions' shards the coordinator holds ({@code current}, its state, which a
+   * coordinator started again on another member reads back) and {@code allocatedHere} (this
+   * strategy's, which that one does not have): a shard of a run of which {@code current} holds a
+   * shard this strategy did not allocate (a coordinator before this one placed the run, and lost
+   * its member, or left), or one this strategy gave to a region that is no longer in {@code
+   * current}. A shard given to a region still in {@code current}, which does not hold it (the
+   * coordinator asks only for a shard without a home), was never committed: still a first
    * placement.
    */
   static <R> boolean again(
       String shardId, Map<R, ? extends Collection<String>> current, Map<String, R> allocatedHere) {
-    // A shard allocated before is allocated again because its member was lost or left: it goes
-    // where the run has the fewest devices (a member that joined since, usually).
-    return allocatedHere.containsKey(shardId);
+    String run = shardId.substring(0, shardId.lastIndexOf('/') + 1);
+    for (Collection<String> shards : current.values()) {
+      for (String s : shards) {
+        if (s.startsWith(run) && !allocatedHere.containsKey(s)) {
+          return true;
+        }
+      }
+    }
+    R before = allocatedHere.get(shardId);
+    return before != null && !current.containsKey(before);
   }
 
   /**

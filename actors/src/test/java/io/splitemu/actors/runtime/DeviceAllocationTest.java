@@ -138,6 +138,74 @@ class DeviceAllocationTest {
     assertEquals(3, current.get("d").size());
   }
 
+  /**
+   * The shard coordinator is a singleton on the oldest devices member, with that member's strategy:
+   * lost, it starts again on another member whose strategy allocated nothing. The shards the lost
+   * member held are still allocated again (the fewest of the run: the member that joined since),
+   * not placed by their number over the members left (before the fix: all four on c, none on d).
+   */
+  @Test
+  void aCoordinatorStartedAgainElsewhere_placesALostMembersShardsOnTheFewest() {
+    Comparator<String> order = Comparator.naturalOrder();
+    Map<String, List<String>> current = new LinkedHashMap<>();
+    for (String m : List.of("a", "b", "c")) {
+      current.put(m, new ArrayList<>());
+    }
+    place(current, "r-1", 12); // a: 0 3 6 9, b: 1 4 7 10, c: 2 5 8 11
+    place(current, "old-1x", 3); // an earlier run's shards, also unknown to the new coordinator
+    current.remove("b"); // b lost, with the coordinator; d joined
+    current.put("d", new ArrayList<>());
+    Map<String, String> allocatedHere = new java.util.HashMap<>(); // the new coordinator's
+    for (int d : List.of(1, 4, 7, 10)) {
+      String shard = ClusterMember.deviceShard("r-1/" + d);
+      String to = DeviceAllocation.home(shard, current, allocatedHere, x -> true, order);
+      allocatedHere.put(shard, to);
+      current.get(to).add(shard);
+    }
+    assertEquals(
+        List.of(4, 4, 4), List.of(size(current, "a"), size(current, "c"), size(current, "d")));
+    // A new run's first placement on that coordinator is still by number, whatever the shards of
+    // other runs it did not allocate.
+    for (int d = 0; d < 3; d++) {
+      String shard = ClusterMember.deviceShard("r-2/" + d);
+      assertEquals(
+          List.of("a", "c", "d").get(d),
+          DeviceAllocation.home(shard, current, allocatedHere, x -> true, order));
+    }
+  }
+
+  private static int size(Map<String, List<String>> current, String member) {
+    return (int) current.get(member).stream().filter(s -> s.startsWith("r-1/")).count();
+  }
+
+  /**
+   * A shard this strategy allocated that the coordinator asks for again while the region it was
+   * given to is still registered and does not hold it: the allocation was not committed, so it is
+   * still the run's first placement (by number); only when that region is gone is it a lost
+   * member's shard (the fewest). Before: the fewest in both cases (here a, not b).
+   */
+  @Test
+  void aShardAskedForAgainBeforeItsAllocationWasCommitted_staysByNumber() {
+    Comparator<String> order = Comparator.naturalOrder();
+    Map<String, List<String>> current = new LinkedHashMap<>();
+    current.put("a", new ArrayList<>());
+    current.put("b", new ArrayList<>());
+    Map<String, String> allocatedHere = new java.util.HashMap<>();
+    for (int d : List.of(0, 2)) {
+      allocatedHere.put(ClusterMember.deviceShard("r-1/" + d), "a");
+      current.get("a").add(ClusterMember.deviceShard("r-1/" + d));
+    }
+    for (int d : List.of(1, 3, 5)) {
+      allocatedHere.put(ClusterMember.deviceShard("r-1/" + d), "b");
+      current.get("b").add(ClusterMember.deviceShard("r-1/" + d));
+    }
+    String seven = ClusterMember.deviceShard("r-1/7");
+    allocatedHere.put(seven, "b"); // given to b, not committed
+    assertEquals("b", DeviceAllocation.home(seven, current, allocatedHere, x -> true, order));
+    allocatedHere.put(seven, "c"); // given to c, which is gone
+    assertEquals("a", DeviceAllocation.home(seven, current, allocatedHere, x -> true, order));
+  }
+
   @Test
   void aDeviceShardIsOfItsRunOnly() {
     String s = ClusterMember.deviceShard("quickstart-1x/7");
