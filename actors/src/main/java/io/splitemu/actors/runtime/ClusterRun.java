@@ -360,8 +360,11 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
         roles.put(l.member(), l.roles());
         busySince.remove(l.member());
         removed.remove(l.member());
-        if (lost.remove(l.member())) {
-          // The lost incarnation's devices live elsewhere now; this one starts with none.
+        if (lost.remove(l.member()) && setup.pipeline() == null) {
+          // The lost incarnation's devices live elsewhere now; this one starts with none. (A lost
+          // member ends an MP-SL run, whose devices are not re-created: those that started there
+          // stay, for the placement rows its end waits for, onSettlePlacement; dropped, they were
+          // awaited until Supervisor.PLACEMENT_SETTLE and named by no row.)
           placed.remove(l.member());
         }
         if (wiredTo != null && l.roles().contains("devices") && !finished) {
