@@ -30,10 +30,13 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A cluster run whose supervisor's JVM is lost or stopped goes on from its last checkpoint: resumed
  * by hand ({@code --resume --cluster}) after SIGKILL or SIGTERM, or by a standby JVM on its own
- * ({@code --failover}). Each test has members of its own (an {@code edge,hops,devices} node and a
- * {@code devices} node, at the 64 KiB frame of {@link ClusterRunTest}), since losing a supervisor's
- * JVM leaves the cluster with downed members and quarantined associations that a later run should
- * not meet. The rows equal a run uninterrupted in one JVM, losses and accuracies included.
+ * ({@code --failover}). The members (an {@code edge,hops,devices} node and a {@code devices} node,
+ * at the 64 KiB frame of {@link ClusterRunTest}) serve the cases one after another, as a lab's
+ * members serve its runs: a member holds one run at a time, and a case's lost supervisor is downed
+ * and removed, and its run's actors dropped, before the case's resume ends (each case's second run
+ * already meets what the first left). The case that kills the edge member has members of its own.
+ * Each case's supervisor JVMs are stopped when it ends. The rows equal a run uninterrupted in one
+ * JVM, losses and accuracies included.
  */
 class ClusterResumeTest {
 
@@ -53,24 +56,74 @@ class ClusterResumeTest {
     one = null; // its folder is deleted with the class's
   }
 
+  /** Where the shared members write their output. */
+  @TempDir static Path shared;
+
+  /** The members the cases share, started by the first case and stopped after the last. */
+  private static LocalNodes sharedNodes;
+
+  private static ClusterRunTest.Members sharedMembers;
+
+  /** This case's supervisor JVMs (and its own members, if any), stopped when it ends. */
   private LocalNodes nodes;
+
+  /** This case's members, the shared ones unless it started its own; null until asked for. */
   private ClusterRunTest.Members members;
-  private String seed;
 
   @BeforeEach
-  void startMembers() throws Exception {
+  void startCase() {
     ClusterRunTest.setMemberProperties();
     nodes = new LocalNodes(tmp, ClusterRunTest.MEMBER_JVM);
+  }
+
+  /** This case's members: the shared ones (started on the first call) unless it has its own. */
+  private ClusterRunTest.Members members() throws Exception {
+    if (members != null) {
+      return members;
+    }
+    if (sharedMembers != null
+        && !(sharedMembers.edgeAndDevices().process().isAlive()
+            && sharedMembers.devicesOnly().process().isAlive())) {
+      // A member ended in a failed case: this case gets new ones.
+      sharedNodes.close();
+      sharedMembers = null;
+    }
+    if (sharedMembers == null) {
+      sharedNodes = new LocalNodes(shared, ClusterRunTest.MEMBER_JVM);
+      sharedMembers = ClusterRunTest.startMembers(sharedNodes);
+    }
+    members = sharedMembers;
+    return members;
+  }
+
+  /** The seed's address of this case's members. */
+  private String seed() throws Exception {
+    return members().seed();
+  }
+
+  /**
+   * Members of this case's own, in place of the shared ones, for a case that stops one of them;
+   * stopped with its supervisor JVMs.
+   */
+  private void ownMembers() throws Exception {
     members = ClusterRunTest.startMembers(nodes);
-    seed = members.seed();
   }
 
   @AfterEach
-  void stopMembers() throws Exception {
-    ClusterRunTest.clearMemberProperties();
+  void stopSupervisors() throws Exception {
     if (nodes != null) {
       nodes.close();
     }
+  }
+
+  @AfterAll
+  static void stopSharedMembers() throws Exception {
+    ClusterRunTest.clearMemberProperties();
+    if (sharedNodes != null) {
+      sharedNodes.close();
+    }
+    sharedNodes = null;
+    sharedMembers = null;
   }
 
   @Test
@@ -115,9 +168,10 @@ class ClusterResumeTest {
    */
   @Test
   void losingTheEdgeMember_thenResuming_keepsTheCauseInTheResumeRow() throws Exception {
+    ownMembers();
     Path dir = tmp.resolve("edge-lost");
     LocalNodes.Node supervisor = supervisorUntilRound(dir, 2);
-    members.edgeAndDevices().process().destroyForcibly(); // SIGKILL
+    members().edgeAndDevices().process().destroyForcibly(); // SIGKILL
     assertTrue(supervisor.process().waitFor(5, TimeUnit.MINUTES), "the run ended");
     assertTrue(supervisor.process().exitValue() != 0, supervisor.stderr());
     List<List<String>> failures = rowsOf(dir, "cluster-failure");
@@ -181,7 +235,7 @@ class ClusterResumeTest {
             dir.toString(),
             "--cluster",
             "--seed-nodes",
-            seed,
+            seed(),
             "--min-members",
             "3",
             "--failover"));
@@ -270,7 +324,8 @@ class ClusterResumeTest {
   private LocalNodes.Node supervisorUntilRound(Path dir, int round) throws Exception {
     List<String> command = new ArrayList<>(checkpointed());
     command.addAll(
-        List.of("--out", dir.toString(), "--cluster", "--seed-nodes", seed, "--min-members", "3"));
+        List.of(
+            "--out", dir.toString(), "--cluster", "--seed-nodes", seed(), "--min-members", "3"));
     LocalNodes.Node supervisor = nodes.command(Map.of(), command);
     Path rounds = dir.resolve("rounds.csv");
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
@@ -285,11 +340,11 @@ class ClusterResumeTest {
   }
 
   /** The arguments of {@code run} that resume {@code dir}'s run on the same cluster. */
-  private List<String> resumeArgs(Path dir) {
+  private List<String> resumeArgs(Path dir) throws Exception {
     List<String> args = new ArrayList<>(checkpointed());
     args.addAll(
         List.of(
-            "--resume", dir.toString(), "--cluster", "--seed-nodes", seed, "--min-members", "3"));
+            "--resume", dir.toString(), "--cluster", "--seed-nodes", seed(), "--min-members", "3"));
     return args;
   }
 
@@ -298,7 +353,7 @@ class ClusterResumeTest {
    * server, restored from the newest checkpoint; the members drop the stopped run's actors when
    * this one loads) and compares it with the run uninterrupted in one JVM.
    */
-  private void resumeOnTheClusterAndCompare(Path dir) throws IOException {
+  private void resumeOnTheClusterAndCompare(Path dir) throws Exception {
     List<String> args = resumeArgs(dir);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
