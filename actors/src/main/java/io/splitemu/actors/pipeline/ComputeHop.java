@@ -84,8 +84,11 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
    * The supervisor's download of the aggregate ({@code bytes}, ready at {@code readyNs}) to device
    * {@code device} of this hop's lane, handed to the lane's downlink channel here: on a cluster the
    * channel lives with the hops, on their member. Any hop of the lane takes it, whatever its epoch.
+   * {@code rejoin}: the download of a device given up and asked again under drop-for-round ({@link
+   * Device.AggregateFetched}), else the epoch's aggregate ({@link Device.Aggregated}).
    */
-  public record Download(int epoch, int device, long bytes, long readyNs) implements Command {}
+  public record Download(int epoch, int device, long bytes, long readyNs, boolean rejoin)
+      implements Command {}
 
   /** Asks for the hop's totals at the end of the run. */
   public record Report(ActorRef<Reply> replyTo) implements Command {}
@@ -408,7 +411,13 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   private Behavior<Command> onDownload(Download m) {
     int e = m.epoch();
     long ready = m.readyNs();
-    toDevice(m.device(), m.bytes(), ready, ns -> new Device.Aggregated(e, ready, ns));
+    toDevice(
+        m.device(),
+        m.bytes(),
+        ready,
+        m.rejoin()
+            ? ns -> new Device.AggregateFetched(e, ready, ns)
+            : ns -> new Device.Aggregated(e, ready, ns));
     return this;
   }
 

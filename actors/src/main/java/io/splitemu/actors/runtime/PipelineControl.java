@@ -1539,11 +1539,17 @@ public final class PipelineControl {
 
   /** A rejoining device's download of the aggregate, over its downlink from its readiness. */
   private String fetch(Supervisor.AggregateWanted w) {
-    if (downlinkOf.isEmpty()) {
-      return "survival.absent = drop-for-round: a device given up rejoins only in one JVM";
-    }
     int e = w.epoch();
     long ready = w.readyNs();
+    if (downlinkOf.isEmpty()) {
+      // On a cluster the lane's downlink channel lives with its hops: the first hop hands the
+      // download in, as it does the aggregate's (aggregateIfAllIn).
+      chains
+          .get(laneOf[w.device()])
+          .get(0)
+          .tell(new ComputeHop.Download(e, w.device(), plan.device().modelBytes(), ready, true));
+      return null;
+    }
     downlinkOf
         .get(laneOf[w.device()])
         .send(
@@ -1677,7 +1683,7 @@ public final class PipelineControl {
           chains
               .get(laneOf[d])
               .get(0)
-              .tell(new ComputeHop.Download(epoch, d, plan.device().modelBytes(), ready));
+              .tell(new ComputeHop.Download(epoch, d, plan.device().modelBytes(), ready, false));
         } else {
           downlinkOf
               .get(laneOf[d])
