@@ -123,10 +123,14 @@ public final class Emulation {
   public record Cluster(
       com.typesafe.config.Config system, int minMembers, java.util.function.Consumer<String> up) {}
 
+  /** The fault kinds an MP-SL run takes on a cluster: each device applies its own. */
+  private static final Set<String> PIPELINE_CLUSTER =
+      Set.of("device-hang", "device-crash", "device-slowdown");
+
   /**
-   * Refuses, with one line, what a run across a cluster does not do yet: MP-SL's faults and
-   * checkpoints, the crashes (restored within a running process), and paced mode (the wall clocks
-   * of the members are not one).
+   * Refuses, with one line, what a run across a cluster does not do yet: MP-SL's link faults, hop
+   * crashes and checkpoints, the crashes (restored within a running process), and paced mode (the
+   * wall clocks of the members are not one).
    */
   private static void refuseOnCluster(Settings s, RunControl control) {
     String why = null;
@@ -138,12 +142,27 @@ public final class Emulation {
             .filter(k -> k.equals("server-crash") || k.equals("supervisor-crash"))
             .findFirst()
             .orElse(null);
-    if (!s.faults().isEmpty() && pipeline) {
-      key = "faults";
-      why =
-          "fault injection (faults, or an availability file's churn) on "
+    // An MP-SL device applies its own faults, built on its member from the scenario: the device
+    // kinds (an availability file's churn is device-crash faults) run on a cluster; the link kinds
+    // and hop-crash not yet.
+    Settings.Fault oneJvm =
+        !pipeline
+            ? null
+            : s.faults().stream()
+                .filter(f -> !PIPELINE_CLUSTER.contains(f.kind()))
+                .filter(
+                    f -> !f.kind().equals("server-crash") && !f.kind().equals("supervisor-crash"))
+                .findFirst()
+                .orElse(null);
+    if (oneJvm != null) {
+      throw new SettingsException(
+          oneJvm.where()
+              + ".kind: "
+              + oneJvm.kind()
+              + " on "
               + s.scheme()
-              + " runs in one JVM only for now, not with --cluster";
+              + " runs in one JVM only for now, not with --cluster (device-hang, device-crash and"
+              + " device-slowdown do)");
     } else if (crash != null) {
       key = "faults";
       why =

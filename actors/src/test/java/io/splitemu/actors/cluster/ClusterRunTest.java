@@ -191,6 +191,12 @@ public class ClusterRunTest {
     if (scheme.equals("psl-faults")) {
       assertTrue(faultRows(three).size() >= 5, "fault rows: " + faultRows(three));
     }
+    if (scheme.equals("mpsl")) {
+      // Six faults, four recoveries; and every other row (deadlines, aggregates, the plan) at
+      // the same emulated instants: before, any fault on mpsl was refused with --cluster.
+      assertEquals(10, faultRows(three).size(), "fault rows: " + faultRows(three));
+      assertEquals(withoutPlacement(one), withoutPlacement(three), "events.csv but placement");
+    }
     // Every device started on a member, and both members hold some.
     Map<Integer, String> placed = placements(three);
     int devices = scheme.equals("mpsl") ? 24 : 4;
@@ -366,15 +372,34 @@ public class ClusterRunTest {
 
   static List<String> scenario(String scheme) {
     if (scheme.equals("mpsl")) { // its hops on the edge,hops,devices member, timing fidelity
+      // Device faults on MP-SL: each device applies its own, built on its member from the
+      // scenario; under drop-for-round a device given up rejoins, downloading the aggregate. The
+      // availability file's rows are device-crash faults (device 10 back at 60 s, device 13
+      // offline from 40 s on), read by every member from the same path.
+      Path availability = tmp.resolve("mpsl-availability.csv");
+      try {
+        Files.writeString(availability, "device,offline_from_s,offline_until_s\n10,5,60\n13,40,\n");
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
       return List.of(
           "run",
           "../scenarios/mpsl-cost-effective.conf",
           "--set",
-          "rounds=2",
+          "rounds=3",
           "--set",
           "devices.count=24",
           "--set",
-          "data.train-samples=12000");
+          "data.train-samples=12000",
+          "--set",
+          "survival.absent=drop-for-round",
+          "--set",
+          "availability=" + availability,
+          "--set",
+          "faults=[{kind=device-hang, devices=[1], round=1, until-round=2},"
+              + " {kind=device-slowdown, device=3, round=1, until-round=3, factor=3},"
+              + " {kind=device-crash, device=6, at=20 s, until-round=3},"
+              + " {kind=device-hang, device=8, round=2}]");
     }
     List<String> args = new ArrayList<>(List.of("run", SCENARIO.toString()));
     args.addAll(SMALL);
@@ -413,6 +438,13 @@ public class ClusterRunTest {
   private static List<String> faultRows(Path dir) throws IOException {
     return lines(dir.resolve("events.csv")).stream()
         .filter(l -> l.contains(",fault,") || l.contains(",recovery,"))
+        .toList();
+  }
+
+  /** events.csv's rows but the placement rows (which differ between JVM counts). */
+  private static List<String> withoutPlacement(Path dir) throws IOException {
+    return lines(dir.resolve("events.csv")).stream()
+        .filter(l -> !l.contains(",placement,"))
         .toList();
   }
 

@@ -1,0 +1,68 @@
+package io.splitemu.actors.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.splitemu.actors.cli.Main;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What MP-SL refuses with --cluster, at start and in one line, before any member is asked: its link
+ * faults, hop crashes and checkpoints (its device faults run on a cluster, ClusterRunTest). No
+ * member JVM starts: the seed named is never reached.
+ */
+class MpslClusterRefusalsTest {
+
+  @TempDir Path tmp;
+
+  private String refused(String... set) {
+    List<String> args =
+        new ArrayList<>(
+            List.of("run", "../scenarios/mpsl-cost-effective.conf", "--set", "devices.count=24"));
+    for (String s : set) {
+      args.addAll(List.of("--set", s));
+    }
+    args.addAll(
+        List.of(
+            "--out",
+            tmp.resolve("out").toString(),
+            "--cluster",
+            "--seed-nodes",
+            "127.0.0.1:1",
+            "--min-members",
+            "3"));
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = Main.run(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
+    assertEquals(1, code, "exit code; " + Arrays.toString(args.toArray()) + ": " + err + out);
+    return err.toString().strip();
+  }
+
+  @Test
+  void linkFaultAndHopCrash_refusedByTheirEntry_deviceFaultsNot() {
+    assertEquals(
+        "splitemu: splitemu.faults[1].kind: link-outage on mpsl runs in one JVM only for now, not"
+            + " with --cluster (device-hang, device-crash and device-slowdown do)",
+        refused(
+            "faults=[{kind=device-hang, devices=[1], round=1},"
+                + " {kind=link-outage, device=2, direction=up, at=1 s, until=2 s}]"));
+    assertEquals(
+        "splitemu: splitemu.faults[0].kind: hop-crash on mpsl runs in one JVM only for now, not"
+            + " with --cluster (device-hang, device-crash and device-slowdown do)",
+        refused("rounds=2", "faults=[{kind=hop-crash, hop=1, round=2}]"));
+  }
+
+  @Test
+  void checkpoints_stayRefused() {
+    assertEquals(
+        "splitemu: splitemu.checkpoint.every: MP-SL checkpoints run in one JVM only for now, not"
+            + " with --cluster",
+        refused("faults=[{kind=device-slowdown, device=3, round=1, factor=2}]", "checkpoint.every=1"));
+  }
+}
