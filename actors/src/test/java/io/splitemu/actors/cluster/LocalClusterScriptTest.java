@@ -56,10 +56,23 @@ class LocalClusterScriptTest {
     pb.environment().put("CI", "true");
     Process script = pb.start();
     try {
+      // The run's last line, then the script's stop of the members.
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+      while (script.isAlive()
+          && !safeRead(tmp.resolve("out.txt")).contains("\nreport: ")
+          && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      long runEnded = System.nanoTime();
       assertTrue(script.waitFor(5, TimeUnit.MINUTES), "local-cluster.sh did not end in 5 min");
+      double stop = (System.nanoTime() - runEnded) / 1e9;
       String out = Files.readString(tmp.resolve("out.txt"));
       assertEquals(0, script.exitValue(), () -> out + safeRead(tmp.resolve("err.txt")));
       assertTrue(out.contains("quickstart (psl): 3 rounds"), out);
+      // Its two members leave one after the other, a second or two (at LabTimings) each. Stopped
+      // together, the oldest waited out Pekko's 10 s cluster-exiting phase every time, handing
+      // the shard coordinator to the other one, leaving too, which never took it over.
+      assertTrue(stop < 8, "the script ended " + stop + " s after the run's last line");
       // The members' graceful leave prints nothing: Artery reported every connection the other
       // members closed as a warning, four on every successful run (LeavingLogFilter).
       String err = Files.readString(tmp.resolve("err.txt"));
@@ -354,16 +367,6 @@ class LocalClusterScriptTest {
     assertEquals(List.of(), left, "JVMs left behind by local-cluster.sh");
   }
 
-  /**
-   * The members' wait to be seen leaving, shorter than Pekko's 10 s. The script stops its members
-   * together once the supervisor, the seed, has left, and one of them always waits out this phase
-   * ("Coordinated shutdown phase [cluster-exiting] timed out"): 10 s of every case's stop, inside
-   * the script's grace (20 s) and in no row or line that a case reads. With 3 s it gives up sooner
-   * and stops as it did after 10 s.
-   */
-  private static final String EXITING_TIMEOUT =
-      "-Dpekko.coordinated-shutdown.phases.cluster-exiting.timeout=3s";
-
   /** A launcher running this build's classes, marked with {@code marker}, with {@code options}. */
   private Path launcher(String marker, String options) throws java.io.IOException {
     Path launcher = tmp.resolve("splitemu-" + UUID.randomUUID());
@@ -377,8 +380,6 @@ class LocalClusterScriptTest {
             // The membership timers of every test cluster (the script's own waits are its own).
             + " "
             + String.join(" ", LabTimings.jvmOptions())
-            + " "
-            + EXITING_TIMEOUT
             // The logging the CLI's users get, not the tests' own logback-test.xml.
             + " -Dlogback.configurationFile='"
             + Path.of(Main.class.getResource("/logback.xml").getPath())
