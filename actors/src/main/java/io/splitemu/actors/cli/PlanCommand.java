@@ -200,22 +200,32 @@ public final class PlanCommand implements Callable<Integer> {
 
   /**
    * The scenario's faults that strike in round 1 (at its start, or at an instant before the
-   * predicted round ends) where {@code p}'s prediction knows no faults: a barrier scheme's closed
-   * forms on static and Shannon links (docs/faults.md); each as {@code splitemu.faults[i] KIND}.
+   * predicted round ends) that {@code p}'s prediction does not time ({@link
+   * SchemePlan#faultsTimed}: the link faults where it walks the run's links, none in the closed
+   * forms and MP-SL's epoch estimate; docs/faults.md "Plan"), each as {@code splitemu.faults[i]
+   * KIND}.
    */
   static List<String> unpredictedFaults(Settings s, SchemePlan p) {
-    if (p.family() != Scheme.Family.BARRIER || s.links().kind().equals("trace")) {
-      return List.of();
-    }
     double endNs = p.predictedSeconds() * 1e9;
     List<String> out = new ArrayList<>();
     for (Settings.Fault f : s.faults()) {
       boolean round1 = f.start().atRoundStart() ? f.start().round() <= 1 : f.start().atNs() < endNs;
-      if (round1 && !f.emptyAt(0)) {
+      if (round1 && !f.emptyAt(0) && !p.faultsTimed().times(f.kind())) {
         out.add(f.where() + " " + f.kind());
       }
     }
     return out;
+  }
+
+  /** Why {@code p}'s prediction leaves out the faults {@link #unpredictedFaults} names. */
+  static String unpredictedWhy(Settings s, SchemePlan p) {
+    if (p.faultsTimed() == SchemePlan.FaultsTimed.LINK) {
+      return "the walk over the run's links times only their link faults";
+    }
+    if (p.family() == Scheme.Family.PIPELINE) {
+      return "the planner's epoch estimate knows no faults";
+    }
+    return "the closed forms on " + s.links().kind() + " links know no faults";
   }
 
   private static void devices(ArrayNode devs, List<SchemePlan.DeviceView> views) {
@@ -313,10 +323,10 @@ public final class PlanCommand implements Callable<Integer> {
       if (!missed.isEmpty()) {
         out.printf(
             Locale.ROOT,
-            "  note: not in this prediction, faults that strike in round 1 (%s): the closed forms"
-                + " on %s links know no faults; the run times them%n",
+            "  note: not in this prediction, faults that strike in round 1 (%s): %s; the run"
+                + " times them%n",
             String.join(", ", missed),
-            s.links().kind());
+            unpredictedWhy(s, p));
       }
     }
   }

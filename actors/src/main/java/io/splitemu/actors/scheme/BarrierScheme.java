@@ -75,13 +75,32 @@ public abstract class BarrierScheme implements Scheme {
     return in.links() != null;
   }
 
-  /** A finished plan of this scheme at the scenario's cut. */
+  /**
+   * A finished plan of this scheme at the scenario's cut, predicted by the walk over the run's
+   * links ({@link RoundOne#walkVisits}, {@link RoundOne#walkPerDeviceCopies}) on trace links, else
+   * by the closed forms.
+   */
   SchemePlan plan(
       RoundOne.BarrierInputs in,
       String cut,
       List<SchemePlan.Visit> visits,
       List<String> decisions,
       LatencyBreakdown predicted) {
+    return plan(in, cut, visits, decisions, predicted, traced(in));
+  }
+
+  /**
+   * A finished plan of this scheme at the scenario's cut; {@code walked}: predicted by the walk
+   * over {@code in}'s links, which carry the scenario's link faults, else by the closed forms,
+   * which know no faults.
+   */
+  SchemePlan plan(
+      RoundOne.BarrierInputs in,
+      String cut,
+      List<SchemePlan.Visit> visits,
+      List<String> decisions,
+      LatencyBreakdown predicted,
+      boolean walked) {
     return new SchemePlan(
         name,
         Family.BARRIER,
@@ -92,7 +111,8 @@ public abstract class BarrierScheme implements Scheme {
         views(in),
         predicted.total(),
         predicted,
-        traced(in) ? TRACE_BASIS : CLOSED_BASIS);
+        walked ? TRACE_BASIS : CLOSED_BASIS,
+        walked ? SchemePlan.FaultsTimed.LINK : SchemePlan.FaultsTimed.NONE);
   }
 
   /** The devices as the planner sees them. */

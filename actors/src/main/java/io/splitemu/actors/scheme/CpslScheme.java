@@ -47,6 +47,7 @@ final class CpslScheme extends BarrierScheme {
         Integer.toString(r.cut()),
         visits,
         List.of(r.cutDecision(), plan.clusters().size() + " clusters, shares by the planner"),
-        r.predicted());
+        r.predicted(),
+        false); // SchemeLatency.cpslRound's closed forms, on any links
   }
 }

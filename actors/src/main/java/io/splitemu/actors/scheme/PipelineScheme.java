@@ -83,6 +83,7 @@ public class PipelineScheme implements Scheme {
         views,
         p.predictedEpochS(),
         null,
-        "MpslPlanner's EdgeSys epoch estimate (an epoch is a round; its parts overlap)");
+        "MpslPlanner's EdgeSys epoch estimate (an epoch is a round; its parts overlap)",
+        SchemePlan.FaultsTimed.NONE); // the estimate is from rates and measured times alone
   }
 }

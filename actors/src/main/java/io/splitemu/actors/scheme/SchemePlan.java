@@ -1,5 +1,6 @@
 package io.splitemu.actors.scheme;
 
+import io.splitemu.actors.runtime.Emulation;
 import io.splitemu.planner.latency.LatencyBreakdown;
 import java.util.List;
 
@@ -18,6 +19,8 @@ import java.util.List;
  * @param predictedSeconds the predicted latency of round 1 (an epoch for a pipeline)
  * @param breakdown its parts, which add up to it; null where the parts overlap (pipeline)
  * @param basis how the prediction was made
+ * @param faultsTimed which of the scenario's faults the prediction times; {@code plan} names every
+ *     other fault that strikes in round 1 (docs/faults.md "Plan")
  */
 public record SchemePlan(
     String scheme,
@@ -29,7 +32,27 @@ public record SchemePlan(
     List<DeviceView> devices,
     double predictedSeconds,
     LatencyBreakdown breakdown,
-    String basis) {
+    String basis,
+    FaultsTimed faultsTimed) {
+
+  /**
+   * The faults a round-1 prediction takes into account: only what the links it walks over carry.
+   */
+  public enum FaultsTimed {
+    /** None: LATENCY-MODEL.md's closed forms, MP-SL's epoch estimate. */
+    NONE,
+    /**
+     * The link faults ({@link Emulation#isLinkFault}): the prediction walks round 1 over the run's
+     * own links ({@link Emulation#links}), which carry exactly these; no device fault, crash or hop
+     * crash.
+     */
+    LINK;
+
+    /** Whether a fault of {@code kind} is in a prediction of this kind. */
+    public boolean times(String kind) {
+      return this == LINK && Emulation.isLinkFault(kind);
+    }
+  }
 
   /**
    * One visit, or the devices of a round that runs them side by side.

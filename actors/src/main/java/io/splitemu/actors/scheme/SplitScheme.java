@@ -103,6 +103,8 @@ public abstract class SplitScheme implements Scheme {
         new LatencyBreakdown(
             row.deviceComputeS(), row.serverComputeS(), row.communicationS(), row.aggregationS()),
         "the policy at the rates the supervisor's probe estimates at the round's start; round 1"
-            + " walked over the links as the devices time it");
+            + " walked over the links as the devices time it",
+        // The walk's links are the run's (links(s, n): Emulation.links), with its link faults.
+        SchemePlan.FaultsTimed.LINK);
   }
 }
