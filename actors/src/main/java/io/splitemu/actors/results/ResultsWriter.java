@@ -1398,7 +1398,13 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    * rows it drops it keeps the last run-ending one's kind and detail ({@link #endedBefore}; not one
    * before a dropped {@code resume} row: that ended an earlier process, whose resume row said so).
    * Where {@code inOrder}, it refuses, naming the row, a round column that is not a number or falls
-   * from one row to the next, up to the checkpoint's row (after it the rows are dropped).
+   * from one row to the next, up to the checkpoint's row (after it the rows are dropped); but for a
+   * crash's {@code fault} and {@code recovery} rows ({@link #isCrashRow}), which carry the round of
+   * the checkpoint the crash goes back to and so may fall below the rows before them (a fault at an
+   * instant inside the restart delay carries the round after it; an earlier row the rewind kept, a
+   * later round): such a row sets the order back to its round, and the rows after it must not fall
+   * below that (before 2026-12-07 a resume refused the events.csv of every run with a crash that
+   * had such a row before it).
    */
   private static final class EventCut implements Predicate<List<String>> {
     private final Path file;
@@ -1434,7 +1440,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     private boolean keepBefore(List<String> f) {
       if (inOrder) {
         int r = roundIn(file, row, f.get(1), upTo);
-        if (r < last) {
+        if (r < last && !isCrashRow(f)) {
           throw new IllegalArgumentException(
               file
                   + ": row "
@@ -1456,10 +1462,25 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     }
   }
 
+  /**
+   * Whether {@code f} is a server or supervisor crash's {@code fault} or {@code recovery} row (its
+   * detail starts with the fault's kind, as every fault and recovery row's): the supervisor records
+   * both at the rewind, with the round of the checkpoint the crash goes back to (0: the run's
+   * start).
+   */
+  static boolean isCrashRow(List<String> f) {
+    String kind = f.get(2);
+    String detail = f.get(4);
+    return (kind.equals("fault") || kind.equals("recovery"))
+        && (detail.startsWith("server-crash: ") || detail.startsWith("supervisor-crash: "));
+  }
+
   private static String eventRule(int round) {
     return "the rows up to the checkpoint of round "
         + round
-        + " must be in round order (this scheme records a round's rows before the next round's)";
+        + " must be in round order (this scheme records a round's rows before the next round's;"
+        + " only a server or supervisor crash's fault and recovery rows go back, to the round of"
+        + " the checkpoint it restores)";
   }
 
   /**

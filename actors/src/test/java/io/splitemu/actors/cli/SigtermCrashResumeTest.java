@@ -299,6 +299,94 @@ class SigtermCrashResumeTest {
     assertEquals(List.of("server-crash: restored from checkpoint round 3"), recoveries(out));
   }
 
+  /**
+   * The edge-crash study's shape (scenarios/faults-psl-partition.conf {@code
+   * fault-study.edge-crash} with {@code checkpoint.every = 1}): a server crash at round 6's start
+   * goes back to round 5's checkpoint, and a partition at an instant inside its restart delay is
+   * recorded with round 6, between the crash's fault and recovery rows, both of round 5. Stopped
+   * after round 7, past the crash, the resumed run equals the run never stopped (before 2026-12-07
+   * the resume was refused: "row N is of round 5, after a row of round 6: ... must be in round
+   * order").
+   */
+  @Test
+  void psl_partitionInsideTheRestartDelay_stoppedAfterTheCrash_equalsTheWholeRun()
+      throws Exception {
+    double end5 = roundEnd(psl("free", "  checkpoint.every = 1\n"), 5);
+    String faults =
+        "  checkpoint.every = 1\n"
+            + String.format(
+                Locale.ROOT,
+                "  faults = [{ kind = partition, devices = [1, 2], at = %.6f s, until = %.6f s },"
+                    + " { kind = server-crash, round = 6, restart-delay = %s }]\n",
+                end5 + 0.3,
+                end5 + 0.6,
+                RESTART_DELAY);
+    Path whole = whole(psl("virtual", faults));
+    assertTrue(roundsFall(whole), "the crash's recovery row comes after a row of round 6");
+    Path paced = psl("paced", faults + pacing(whole));
+    Path out = tmp.resolve("out");
+    assertEquals(7, stopped(paced, out, null, StopWhen.atEndOf(7)));
+    assertEquals(List.of("server-crash: restored from checkpoint round 5"), crashRecoveries(out));
+    resume(paced, out);
+    assertSameRun(whole, out);
+    assertEquals(List.of("server-crash: restored from checkpoint round 5"), crashRecoveries(out));
+  }
+
+  /**
+   * A link outage at an instant of round 1 (its rows of round 1), then a crash before the first
+   * checkpoint, whose fault and recovery rows are of round 0: stopped after round 4, past the crash
+   * and its redo, the resumed run equals the run never stopped (before 2026-12-07 the resume was
+   * refused: "row N is of round 0, after a row of round 1").
+   */
+  @Test
+  void psl_outageBeforeACrashToTheStart_stoppedAfterTheRedo_equalsTheWholeRun() throws Exception {
+    double end1 = roundEnd(psl("free", "  checkpoint.every = 3\n"), 1);
+    String faults =
+        EARLY_CRASH.replace(
+            "faults = [",
+            String.format(
+                Locale.ROOT,
+                "faults = [{ kind = link-outage, devices = [0], at = %.6f s, until = %.6f s }, ",
+                end1 / 3,
+                end1 / 2));
+    Path whole = whole(psl("virtual", faults));
+    assertTrue(roundsFall(whole), "the crash's rows of round 0 come after the outage's of round 1");
+    Path paced = psl("paced", faults + pacing(whole));
+    Path out = tmp.resolve("out");
+    assertEquals(4, stopped(paced, out, null, StopWhen.atEndOf(4)));
+    assertEquals(List.of("server-crash: restored from the start (round 0)"), crashRecoveries(out));
+    resume(paced, out);
+    assertSameRun(whole, out);
+    assertEquals(List.of("server-crash: restored from the start (round 0)"), crashRecoveries(out));
+  }
+
+  /** Round {@code round}'s end, emulated seconds, in the run of {@code scenario} (no faults). */
+  private double roundEnd(Path scenario, int round) {
+    Path free = tmp.resolve("free-" + scenario.getFileName());
+    ProfileCommandTest.Result f =
+        ProfileCommandTest.cli("run", scenario.toString(), "--out", free.toString());
+    assertEquals(0, f.code(), f.err());
+    return Double.parseDouble(CsvTable.read(free.resolve("rounds.csv")).get(round - 1).get(2));
+  }
+
+  /** The crash's recovery rows of {@link #recoveries}, not the link faults'. */
+  private static List<String> crashRecoveries(Path dir) {
+    return recoveries(dir).stream().filter(r -> r.startsWith("server-crash: ")).toList();
+  }
+
+  /** Whether the round column of {@code dir}'s events.csv falls somewhere. */
+  private static boolean roundsFall(Path dir) {
+    int last = 0;
+    for (List<String> e : CsvTable.read(dir.resolve("events.csv"))) {
+      int r = Integer.parseInt(e.get(1));
+      if (r < last) {
+        return true;
+      }
+      last = r;
+    }
+    return false;
+  }
+
   /** The small mpsl scenario of {@link CheckpointResumeTest} with {@code extra} lines. */
   private Path mpsl(String name, String extra) throws Exception {
     Path f = tmp.resolve(name + ".conf");

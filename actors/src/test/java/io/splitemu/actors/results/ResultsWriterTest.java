@@ -624,6 +624,48 @@ class ResultsWriterTest {
     assertEquals(3, Files.readAllLines(csv).size());
   }
 
+  /**
+   * On the barrier and split families a resume lets the round column of events.csv fall at a server
+   * or supervisor crash's fault and recovery rows, which carry the round of the checkpoint the
+   * crash goes back to (a partition inside the restart delay carries the round after it), and goes
+   * on checking from their round; any other row that falls is refused as before. Before 2026-12-07
+   * the crash's rows were refused too: the folder of every such run could not resume.
+   */
+  @Test
+  void resume_letsACrashsRowsGoBackToTheirCheckpointsRound() throws Exception {
+    Path dir = fourRounds("run"); // events of rounds 1 to 4, the checkpoint of round 2 at 1.0 s
+    Path csv = dir.resolve("events.csv");
+    List<String> lines = Files.readAllLines(csv);
+    assertEquals("0.9,2,fault,device-2,at 0.9", lines.get(2), lines.toString());
+    String crash = "0.91,1,fault,edge-server,server-crash: the edge server stops";
+    String inside = "0.92,2,fault,device-1,partition: cut off";
+    String back = "0.93,1,recovery,edge-server,server-crash: restored from checkpoint round 1";
+    List<String> written = new java.util.ArrayList<>(lines);
+    written.addAll(3, List.of(crash, inside, back));
+    Files.write(csv, written);
+    ResultsWriter.resume(dir, 2, true).close();
+    List<String> kept = Files.readAllLines(csv);
+    assertEquals(written.subList(0, 7), kept.subList(0, 7), "the rows up to the checkpoint's");
+    assertEquals(7, kept.size(), kept.toString());
+
+    Map<String, String> cases = new java.util.LinkedHashMap<>();
+    // Not a crash's row: refused as before.
+    cases.put(": row 5 is of round 1, after a row of round 2: ", back.replace("server-crash", "x"));
+    // After a crash's row of round 1, a row of round 0.
+    cases.put(": row 6 is of round 0, after a row of round 1: ", back + "\n0.94,0,fault,d,x");
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      List<String> edited = new java.util.ArrayList<>(lines);
+      edited.addAll(3, List.of(crash, inside));
+      edited.addAll(5, List.of(c.getValue().split("\n")));
+      Files.write(csv, edited);
+      Map<String, String> before = tables(dir);
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> ResultsWriter.resume(dir, 2, true));
+      assertTrue(e.getMessage().startsWith(csv + c.getKey()), e.getMessage());
+      assertEquals(before, tables(dir), c.getKey());
+    }
+  }
+
   /** {@code lines} with rows {@code i} and {@code j} swapped, as one text. */
   private static String swap(List<String> lines, int i, int j) {
     List<String> out = new java.util.ArrayList<>(lines);
