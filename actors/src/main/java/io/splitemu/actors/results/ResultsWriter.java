@@ -1468,7 +1468,7 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    * both at the rewind, with the round of the checkpoint the crash goes back to (0: the run's
    * start).
    */
-  static boolean isCrashRow(List<String> f) {
+  private static boolean isCrashRow(List<String> f) {
     String kind = f.get(2);
     String detail = f.get(4);
     return (kind.equals("fault") || kind.equals("recovery"))
