@@ -436,6 +436,11 @@ public final class RunCommand implements Callable<Integer> {
         // The JVM that ran it was lost before it recorded a row: the run starts again from round
         // 0 in the folder, which loses nothing and gives the rows of a run never interrupted
         // (before 2026-12-07 it was refused, with advice that led nowhere).
+        if (stop.requested()) {
+          // SIGTERM'd as the folder was judged: the stop, as above, with the folder as it was.
+          status = stoppedBeforeStart(out, recordEnd);
+          return status;
+        }
         ResultsWriter.removeRowless(out);
         err.println(
             "splitemu run: took over "
@@ -511,7 +516,16 @@ public final class RunCommand implements Callable<Integer> {
     // Seen before the lock writes its file: a folder nothing ever wrote into (one made by hand, a
     // path mistyped) is no start cut short, and is refused as holding no checkpoint, as before.
     boolean written = resume != null && holdsAnything(resume);
+    stopAtLockForTest();
     try (FolderLock.Held lock = FolderLock.takeCreating(dir, reserved)) {
+      if (stop.requested()) {
+        // SIGTERM'd before the run began (while its folder was chosen and locked): nothing there
+        // is touched, a --resume folder stays as it was. Before, this was seen only once the
+        // folder was judged: a start cut short was cleared, a --failover token taken and an end
+        // marker removed first, and a later --resume of a folder so cleared was refused as
+        // holding no checkpoint.
+        return stoppedBeforeStart(dir, ended);
+      }
       // A folder whose start was cut short before its first row runs again from round 0 there.
       boolean again = written && startsAgain(s, resume);
       Checkpoint start = again ? null : resume != null ? resumable(s, resume) : from;
@@ -1363,6 +1377,17 @@ public final class RunCommand implements Callable<Integer> {
       if (term != null) {
         term.close();
       }
+    }
+  }
+
+  /**
+   * Tests only: with system property {@code splitemu.test.stop-at-lock} set to {@code true} (read
+   * each time, so an in-process test may set it), the run asks for its stop just before it takes
+   * its results folder's lock, as a SIGTERM then does.
+   */
+  private void stopAtLockForTest() {
+    if (Boolean.getBoolean("splitemu.test.stop-at-lock")) {
+      stop.request();
     }
   }
 

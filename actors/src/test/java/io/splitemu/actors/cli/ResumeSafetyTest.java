@@ -236,6 +236,60 @@ class ResumeSafetyTest {
     assertEquals(before, files(dir));
   }
 
+  /**
+   * A {@code run --resume} stopped by SIGTERM before it began (here as its folder is locked, by the
+   * test hook that asks for the stop there) leaves the folder as it was: a start cut short keeps
+   * its files, its --failover token and end marker, and a later {@code --resume} still starts its
+   * run again from round 0; a folder with rounds keeps its end marker. Before, the stop was seen
+   * only after the folder was judged: the start cut short was cleared, the token taken and the
+   * marker removed, and the later --resume was refused as holding no checkpoint.
+   */
+  @Test
+  void aResumeStoppedBeforeItBegan_leavesTheFolderAsItWas() throws Exception {
+    Path whole = finished("stopcut", 4);
+    List<List<String>> want = roundsWithoutHostColumns(whole);
+    String conf = Files.readString(whole.resolve("scenario.conf"));
+    Path dir = tmp.resolve("stopped-cut");
+    Files.createDirectories(dir.resolve("plots"));
+    Files.writeString(dir.resolve("scenario.conf"), conf);
+    Files.writeString(
+        dir.resolve("rounds.csv"), Files.readAllLines(whole.resolve("rounds.csv")).get(0) + "\n");
+    Files.writeString(dir.resolve(".failover-holder"), "generation 2\nmember 127.0.0.1:1\n");
+    Files.writeString(dir.resolve(".failover-ended"), "143\n");
+    Map<String, String> before = files(dir);
+    ProfileCommandTest.Result r = resumeStoppedAtTheLock("stopcut", dir);
+    assertEquals(143, r.code(), r.err());
+    assertEquals(
+        "splitemu: stopped by SIGTERM before the run started (no round ran, no checkpoint); "
+            + dir
+            + " holds no rounds",
+        r.err().strip());
+    assertEquals(before, files(dir));
+    assertTrue(Files.isDirectory(dir.resolve("plots")));
+    ProfileCommandTest.Result again = resume("stopcut", dir);
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.err().contains("so the run starts again from round 0 in it"), again.err());
+    assertEquals(want, roundsWithoutHostColumns(dir));
+
+    Path kept = killedAtTheEnd("stopkept", 4);
+    Files.writeString(kept.resolve(".failover-ended"), "exit 1\n");
+    Map<String, String> held = files(kept);
+    ProfileCommandTest.Result k = resumeStoppedAtTheLock("stopkept", kept);
+    assertEquals(143, k.code(), k.err());
+    assertTrue(k.err().strip().endsWith("; " + kept + " keeps the rounds it held"), k.err());
+    assertEquals(held, files(kept));
+  }
+
+  /** {@link #resume}, asking for the stop as the folder is locked (a SIGTERM then). */
+  private ProfileCommandTest.Result resumeStoppedAtTheLock(String name, Path dir) {
+    System.setProperty("splitemu.test.stop-at-lock", "true");
+    try {
+      return resume(name, dir);
+    } finally {
+      System.clearProperty("splitemu.test.stop-at-lock");
+    }
+  }
+
   /** Rows of {@code dir}'s rounds.csv without the host columns (which differ run to run). */
   private static List<List<String>> roundsWithoutHostColumns(Path dir) throws Exception {
     Path csv = dir.resolve("rounds.csv");
