@@ -84,8 +84,13 @@ public final class ResumeDiff {
     if (!ResultsWriter.recordsNoRows(dir)) {
       return null;
     }
-    // A missing, unreadable or empty scenario.conf differs in nothing: a start cut off early.
-    List<String> diff = differences(dir, resolvedHere, 3);
+    // A missing, unreadable or empty scenario.conf differs in nothing: a start cut off early. One
+    // that is not a regular file is not read (a FIFO would block the command; earlier on
+    // 2026-12-07 cutShort read it whatever it was, as its callers had not).
+    List<String> diff =
+        Files.isRegularFile(dir.resolve("scenario.conf"))
+            ? differences(dir, resolvedHere, 3)
+            : null;
     return new CutShort(diff == null ? List.of() : diff, ResultsWriter.strayFiles(dir, alsoKept));
   }
 
