@@ -157,9 +157,22 @@ public final class RunCommand implements Callable<Integer> {
    * holder then left its lease to a standby, which ran the run the user had stopped.
    */
   synchronized void installSigterm() {
-    if (term == null) {
+    if (term == null && !sigtermEnded) {
       term = Sigterm.install(stop, bound, RunCommand::haltedBeforeStart);
     }
+  }
+
+  /** Set once the handler is removed for good ({@link #endSigterm}): none is installed after. */
+  private boolean sigtermEnded;
+
+  /**
+   * Removes the run's SIGTERM handler for good, before a {@code --failover} JVM's lease member
+   * leaves the cluster: a SIGTERM from then on ends the JVM at once, and a lease taken as the
+   * member leaves installs none.
+   */
+  private synchronized void endSigterm() {
+    sigtermEnded = true;
+    Sigterm.close(term);
   }
 
   /**
@@ -236,44 +249,63 @@ public final class RunCommand implements Callable<Integer> {
     // The run's SIGTERM handler is installed as the lease is taken: from then on a SIGTERM is the
     // user's stop, recorded in the folder as the run's end (exit 143), so no standby takes it over.
     try (Failover lease = Failover.join(onCluster.system(), out, this::installSigterm)) {
-      PrintWriter err = spec.commandLine().getErr();
-      Integer ended;
-      // A standby's metrics endpoint serves while it waits (before 2026-12-07 it started only with
-      // the run, once the JVM held the lease).
-      try (var standingBy = lease.serveWhileStandingBy(MetricsSettings.of(s), err)) {
-        ended = lease.await(out, err);
-      }
-      if (ended != null) {
-        return endedElsewhere(w, err, ended, s);
-      }
-      // This JVM holds the lease: the run goes on from the folder's newest checkpoint, if any.
-      lease.fence(err);
-      // ... once it holds the folder's lock too (released on close): a plain --resume or --out on
-      // the folder is refused meanwhile, and what a predecessor still wrote is all written.
-      // The token is closed after the lock: the lock's close removes a folder this JVM created
-      // only while the token still names this JVM (else the folder is a successor's).
-      FailoverToken token = null;
-      try (FolderLock.Held lock = Failover.lock(out, err)) {
-        // The folder's fencing token, before anything there is read: should this JVM be cut off
-        // and a standby take the folder over where the lock does not keep it out (a shared folder
-        // without locks across machines), this JVM's writes find the other token and stop.
-        token = lease.takeOver(out, err);
-        // Read once the token is written: an end marker that a predecessor wrote before (while
-        // this JVM waited for the lock, or before it was cut off) is seen; after, that
-        // predecessor's check of the token refuses it.
-        ended = Failover.endedStatus(out);
-        if (ended != null) {
-          return endedElsewhere(w, err, ended, s);
-        }
-        return holding(w, err, lease, onCluster, s, token);
+      try {
+        return leased(w, lease, onCluster, s);
       } finally {
-        if (token != null) {
-          token.close();
-        }
+        // Before the lease member leaves the cluster (up to 30 s): a SIGTERM then ends the JVM at
+        // once (143), as the JVM's own handling does. Earlier on 2026-12-07 the handler stayed
+        // until the command returned where the run never began (stopped before it, ended on
+        // another JVM, refused): a SIGTERM while the lease was left was taken and went unheeded,
+        // and the JVM exited 0 or 1 once its member had left.
+        endSigterm();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new UserException("--failover: interrupted while standing by");
+    }
+  }
+
+  /**
+   * {@link #handled()} of a {@code --failover} JVM, once its lease member joined ({@code lease}):
+   * stands by until it holds the lease, then takes the folder's lock and token and runs the run
+   * ({@link #holding}), or ends with the status of the run that ended on another JVM.
+   */
+  private Integer leased(PrintWriter w, Failover lease, Emulation.Cluster onCluster, Settings s)
+      throws InterruptedException {
+    PrintWriter err = spec.commandLine().getErr();
+    Integer ended;
+    // A standby's metrics endpoint serves while it waits (before 2026-12-07 it started only with
+    // the run, once the JVM held the lease).
+    try (var standingBy = lease.serveWhileStandingBy(MetricsSettings.of(s), err)) {
+      ended = lease.await(out, err);
+    }
+    if (ended != null) {
+      return endedElsewhere(w, err, ended, s);
+    }
+    // This JVM holds the lease: the run goes on from the folder's newest checkpoint, if any.
+    lease.fence(err);
+    // ... once it holds the folder's lock too (released on close): a plain --resume or --out on
+    // the folder is refused meanwhile, and what a predecessor still wrote is all written.
+    // The token is closed after the lock: the lock's close removes a folder this JVM created
+    // only while the token still names this JVM (else the folder is a successor's).
+    FailoverToken token = null;
+    try (FolderLock.Held lock = Failover.lock(out, err)) {
+      // The folder's fencing token, before anything there is read: should this JVM be cut off
+      // and a standby take the folder over where the lock does not keep it out (a shared folder
+      // without locks across machines), this JVM's writes find the other token and stop.
+      token = lease.takeOver(out, err);
+      // Read once the token is written: an end marker that a predecessor wrote before (while
+      // this JVM waited for the lock, or before it was cut off) is seen; after, that
+      // predecessor's check of the token refuses it.
+      ended = Failover.endedStatus(out);
+      if (ended != null) {
+        return endedElsewhere(w, err, ended, s);
+      }
+      return holding(w, err, lease, onCluster, s, token);
+    } finally {
+      if (token != null) {
+        token.close();
+      }
     }
   }
 
