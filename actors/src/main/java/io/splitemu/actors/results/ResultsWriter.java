@@ -1401,8 +1401,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    * from one row to the next, up to the checkpoint's row (after it the rows are dropped); but for a
    * crash's {@code fault} and {@code recovery} rows ({@link #isCrashRow}), which carry the round of
    * the checkpoint the crash goes back to and so may fall below the rows before them (a fault at an
-   * instant inside the restart delay carries the round after it; an earlier row the rewind kept, a
-   * later round): such a row sets the order back to its round, and the rows after it must not fall
+   * instant inside the restart delay carries the round after it, and so does one at an instant
+   * before the crash, which the rewind cut and the first redone round wrote again, placed by its
+   * instant): such a row sets the order back to its round, and the rows after it must not fall
    * below that (before 2026-12-07 a resume refused the events.csv of every run with a crash that
    * had such a row before it).
    */
