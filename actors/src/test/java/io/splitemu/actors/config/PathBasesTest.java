@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.splitemu.model.profile.ModelProfiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * model.name} file and a {@code file(...)} include from the working directory; trace files and
  * folders, {@code availability}, {@code mpsl.profile-dir} and a plain include from the scenario's
  * (or the including file's) folder. Every "not found" of a relative path says which base it was
- * taken from; nested includes are read as the config library reads them.
+ * taken from (a profile file's, {@code ModelProfiles}, in the model module's ModelProfilesTest);
+ * nested includes are read as the config library reads them.
  */
 class PathBasesTest {
 
@@ -219,20 +219,6 @@ class PathBasesTest {
     // a folder that is there (a table missing in it) names no base
     Files.createDirectories(tmp.resolve("tables"));
     assertEquals("", MpslSettings.profileDirNote(s));
-  }
-
-  @Test
-  void aMissingProfileFile_saysItIsTakenFromTheWorkingDirectory() {
-    IllegalArgumentException e =
-        assertThrows(
-            IllegalArgumentException.class, () -> ModelProfiles.load("no-such-dir/m.prototxt"));
-    has(
-        "no-such-dir/m.prototxt: no such file (looked for "
-            + CWD.resolve("no-such-dir/m.prototxt")
-            + "; a relative path is taken from the working directory, "
-            + CWD
-            + "; and not a known model name",
-        e);
   }
 
   // A null in a block read again later from the resolved text (survival, mpsl, cluster-run) was

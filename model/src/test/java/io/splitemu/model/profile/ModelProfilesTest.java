@@ -62,6 +62,31 @@ class ModelProfilesTest {
   }
 
   @Test
+  void load_missingFile_namesTheWorkingDirectoryOnlyForARelativePath(@TempDir Path dir) {
+    Path cwd = Path.of("").toAbsolutePath();
+    var relative = refused("no-such-dir/m.prototxt");
+    assertTrue(
+        relative
+            .getMessage()
+            .startsWith(
+                "no-such-dir/m.prototxt: no such file (looked for "
+                    + cwd.resolve("no-such-dir/m.prototxt")
+                    + "; a relative path is taken from the working directory, "
+                    + cwd
+                    + "; and not a known model name"),
+        relative.getMessage());
+    // An absolute path has no base to name.
+    Path missing = dir.resolve("gone.prototxt");
+    var absolute = refused(missing.toString());
+    assertTrue(
+        absolute
+            .getMessage()
+            .startsWith(
+                missing + ": no such file (looked for " + missing + "; and not a known model name"),
+        absolute.getMessage());
+  }
+
+  @Test
   void load_missingFileOrUnknownExtension_refusedInOneLine(@TempDir Path dir) throws Exception {
     Path missing = dir.resolve("gone.dag.json");
     var e = refused(missing.toString());
