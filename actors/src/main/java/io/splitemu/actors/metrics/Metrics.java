@@ -788,6 +788,9 @@ public final class Metrics implements AutoCloseable {
     // Each hop's latest reported idle total (the hops report totals since the run's start): a
     // report below it is a hop restarted from a checkpoint, whose total is the new base.
     private final Map<String, Double> idleSeen = new HashMap<>();
+    // The scenario faults' fault and recovery rows counted ("index/subject/kind"), kept across a
+    // crash's rewind: a row the rewind cut and the redone rounds wrote again is not counted twice.
+    private final java.util.Set<String> faultRowsCounted = new java.util.HashSet<>();
     // The rows of rounds.csv now, by round (the gauges of the last round after a rewind),
     // RoundRecord.compacted (a split scheme's per-device cut list is no one layer's cut); emptied
     // once the run ended, when no rewind comes.
@@ -1085,6 +1088,7 @@ public final class Metrics implements AutoCloseable {
         recorded.clear();
         linkTotals.clear();
         idleSeen.clear();
+        faultRowsCounted.clear();
       }
     }
 
@@ -1181,6 +1185,17 @@ public final class Metrics implements AutoCloseable {
     private void keep(RoundRecord r) {
       Map.Entry<Integer, RoundRecord> before = recorded.lowerEntry(r.round());
       recorded.put(r.round(), r.compacted(before == null ? null : before.getValue()));
+    }
+
+    /**
+     * Whether {@code e} is counted: every row but a scenario fault's {@code fault} or {@code
+     * recovery} row (one with its index, {@link EventRecord#fault}) that this feed counted already,
+     * by the fault, subject and kind. The supervisor writes each such row once in a timeline; a
+     * crash's rewind cuts those of the rounds after its checkpoint and the redone rounds write them
+     * again, of the fault that struck once.
+     */
+    private synchronized boolean firstTime(EventRecord e) {
+      return e.fault() < 0 || faultRowsCounted.add(e.fault() + "/" + e.subject() + "/" + e.kind());
     }
 
     /** How many rounds' rows the feed holds (tests). */
@@ -1380,6 +1395,11 @@ public final class Metrics implements AutoCloseable {
 
     @Override
     public void onEvent(EventRecord e) {
+      if (!firstTime(e)) {
+        // A scenario fault's row written again after a crash's rewind cut it: the fault struck
+        // once and its row was counted (docs/metrics.md).
+        return;
+      }
       events.labelValues(l(e.kind())).inc();
       if ("checkpoint".equals(e.kind())) {
         // The results writer records the row once the checkpoint's file is in place.

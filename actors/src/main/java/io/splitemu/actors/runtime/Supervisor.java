@@ -1883,11 +1883,17 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private void faultRow(
       int i, Settings.Fault f, String kind, String subject, long ns, String what) {
     if (faultsRecorded.add(i + "/" + subject + "/" + kind)) {
-      eventAt(
-          ns,
-          kind,
-          subject,
-          f.kind() + ": " + what + " (scenario fault, " + FaultPlan.when(f) + ")");
+      // The row carries i: a crash's rewind cuts it and the redone rounds write it again, which
+      // the live counters, having counted it, do not count twice (Metrics.Run.onEvent).
+      recorder.tell(
+          new Recorder.EventRecorded(
+              new EventRecord(
+                  ns / NS,
+                  round,
+                  kind,
+                  subject,
+                  f.kind() + ": " + what + " (scenario fault, " + FaultPlan.when(f) + ")",
+                  i)));
     }
   }
 

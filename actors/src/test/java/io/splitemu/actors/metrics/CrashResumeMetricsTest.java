@@ -98,6 +98,143 @@ class CrashResumeMetricsTest {
     }
   }
 
+  /** The rows of {@code events.csv} of kind {@code kind} whose detail starts with {@code what}. */
+  private static long eventRows(Path dir, String kind, String what) {
+    return CsvTable.read(dir.resolve("events.csv")).stream()
+        .filter(f -> f.get(2).equals(kind) && f.get(4).startsWith(what + ": "))
+        .count();
+  }
+
+  /**
+   * A link outage and a device hang at instants of round 1, then a server crash at round 3's start
+   * that goes back to the run's start (no checkpoint): the rewind cuts their rows and the redone
+   * round 1 writes them again (the hang's recovery at its own start, another instant). Each struck
+   * once: the counters count their {@code fault} and {@code recovery} rows once, as {@code
+   * events.csv} has them (before, twice: 2 for each). So does a slowdown over rounds 2 to 3, whose
+   * rows the discarded round 2 and the redone one write: one fault of the scenario, one row each.
+   */
+  @Test
+  void faultsAtInstantsBeforeACrash_countedOnce_asEventsCsvHasThem() throws Exception {
+    int port = MetricsContractTest.freePort();
+    Settings s =
+        quickstart(
+            port,
+            "checkpoint.every = 0",
+            "faults = [{ kind = link-outage, device = 1, at = 0.2 s, until = 0.4 s }, { kind ="
+                + " device-hang, device = 2, at = 0.3 s, until = 0.5 s }, { kind = server-crash,"
+                + " round = 3, restart-delay = 1 s }, { kind = device-slowdown, device = 3, factor"
+                + " = 2, round = 2, until-round = 3 }]");
+    Metrics endpoint = Metrics.shared(MetricsSettings.of(s));
+    try {
+      Path dir = tmp.resolve("refaulted");
+      Emulation.run(s, dir, RunListener.NONE);
+      assertEquals(4, rows(dir));
+      String text = MetricsText.scrape(port);
+      String[] l = run(dir, s);
+      List<List<String>> events = CsvTable.read(dir.resolve("events.csv"));
+      // The rows the rewind cut and the redone round 1 wrote again: of round 1, before the crash's.
+      int crash = -1;
+      for (int i = 0; i < events.size(); i++) {
+        if (events.get(i).get(2).equals("fault") && events.get(i).get(4).startsWith("server-")) {
+          crash = i;
+        }
+      }
+      assertTrue(crash > 0, "no crash row: " + events);
+      for (String what : List.of("link-outage", "device-hang", "device-slowdown")) {
+        assertEquals(1, eventRows(dir, "fault", what), what + ": " + events);
+        assertEquals(1, eventRows(dir, "recovery", what), what + ": " + events);
+      }
+      List<String> outage = null;
+      for (List<String> f : events) {
+        if (f.get(2).equals("fault") && f.get(4).startsWith("link-outage: ")) {
+          outage = f;
+        }
+      }
+      assertEquals("1", outage.get(1), "written again with the redone round 1: " + outage);
+      assertTrue(events.indexOf(outage) < crash, "placed by its instant: " + events);
+      for (String kind : List.of("link-outage", "device-hang", "device-slowdown", "server-crash")) {
+        String k = "kind=\"" + kind + "\"";
+        assertEquals(
+            (double) eventRows(dir, "fault", kind),
+            MetricsText.sample(text, "splitemu_faults_injected_total", l[0], k),
+            kind + "\n" + text);
+        assertEquals(
+            (double) eventRows(dir, "recovery", kind),
+            MetricsText.sample(text, "splitemu_recoveries_total", l[0], k),
+            kind + "\n" + text);
+      }
+      for (String kind : List.of("fault", "recovery")) {
+        assertEquals(
+            (double) events.stream().filter(f -> f.get(2).equals(kind)).count(),
+            MetricsText.sample(text, "splitemu_events_total", l[0], "kind=\"" + kind + "\""),
+            kind + "\n" + text);
+      }
+      // The rounds still count the discarded attempt and the redone rounds: 2 + 4.
+      assertEquals(6.0, MetricsText.sample(text, "splitemu_rounds_total", l), text);
+    } finally {
+      endpoint.close();
+    }
+  }
+
+  /**
+   * A {@code --resume} from round 2's checkpoint of a run whose crash at round 4 goes back to that
+   * checkpoint, with a link outage at an instant of round 3: the resumed process writes the
+   * outage's rows (the resume dropped the stopped process's), strikes the crash, whose rewind cuts
+   * them, and writes them again in the redone round 3. Its counters, which start at 0, count them
+   * once, as {@code events.csv} has them (before, twice).
+   */
+  @Test
+  void aResumedProcess_countsAFaultItsCrashCutAndWroteAgain_once() throws Exception {
+    // Where round 3 runs: the same scenario without faults has the same rounds 1 and 2.
+    Path plain = tmp.resolve("plain");
+    Emulation.run(
+        quickstart(MetricsContractTest.freePort(), "metrics.enabled = false"),
+        plain,
+        RunListener.NONE);
+    double at2 = Double.parseDouble(CsvTable.read(plain.resolve("rounds.csv")).get(1).get(2));
+    String faults =
+        "faults = [{ kind = link-outage, device = 1, at = "
+            + (at2 + 0.1)
+            + " s, until = "
+            + (at2 + 0.2)
+            + " s }, { kind = server-crash, round = 4, restart-delay = 1 s }]";
+    Path dir = tmp.resolve("resumed");
+    int first = MetricsContractTest.freePort();
+    Settings s = quickstart(first, faults);
+    Metrics a = Metrics.shared(MetricsSettings.of(s));
+    try {
+      Emulation.run(s, dir, RunListener.NONE);
+    } finally {
+      a.close();
+    }
+    // As if the run had stopped after round 2: resume from that checkpoint, in a new endpoint.
+    Files.deleteIfExists(ResultsWriter.checkpointFile(dir, 4));
+    int second = MetricsContractTest.freePort();
+    Settings r = quickstart(second, faults);
+    Metrics b = Metrics.shared(MetricsSettings.of(r));
+    try {
+      Emulation.run(
+          r,
+          dir,
+          RunListener.NONE,
+          new Emulation.RunControl(
+              Checkpoints.read(ResultsWriter.checkpointFile(dir, 2)), null, null));
+      assertEquals(4, rows(dir));
+      String text = MetricsText.scrape(second);
+      String[] l = run(dir, r);
+      assertEquals(1, eventRows(dir, "fault", "link-outage"), "events.csv");
+      assertEquals(1, eventRows(dir, "recovery", "link-outage"), "events.csv");
+      assertEquals(1, eventRows(dir, "fault", "server-crash"), "events.csv");
+      String k = "kind=\"link-outage\"";
+      assertEquals(1.0, MetricsText.sample(text, "splitemu_faults_injected_total", l[0], k), text);
+      assertEquals(1.0, MetricsText.sample(text, "splitemu_recoveries_total", l[0], k), text);
+      // This process ran round 3, then (the crash strikes at round 4's start) the redone 3 and 4.
+      assertEquals(3.0, MetricsText.sample(text, "splitemu_rounds_total", l), text);
+    } finally {
+      b.close();
+    }
+  }
+
   @Test
   void aResume_startsRoundsRecordedAtTheRowsReadBack_andEndsAtTheRunsRounds() throws Exception {
     int first = MetricsContractTest.freePort();
