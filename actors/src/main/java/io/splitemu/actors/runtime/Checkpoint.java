@@ -107,8 +107,9 @@ public record Checkpoint(
   }
 
   /**
-   * The rates (bit/s per device) a split scheme's policy planned round {@code round} from; the
-   * arrays are copied in and out, so the record stays immutable.
+   * The rates (bit/s per device) a split scheme's policy planned round {@code round} from, NaN for
+   * a device out of that round ({@link SplitPolicy#plan}); the arrays are copied in and out, so the
+   * record stays immutable.
    */
   public record PlanInput(int round, double[] up, double[] down) {
 

@@ -31,8 +31,8 @@ public interface SplitPolicy {
    * @param serverFlops forward and backward FLOPs of the server part per sample
    * @param upBytes bytes up per sample and iteration
    * @param downBytes bytes down per sample and iteration
-   * @param upShare uplink share (0, 1]
-   * @param downShare downlink share (0, 1]
+   * @param upShare uplink share (0, 1]; 0 for a device out of the round ({@link #ABSENT})
+   * @param downShare downlink share (0, 1]; 0 for a device out of the round
    * @param serverFlopsPerSecond the server rate this device gets
    * @param modelBytes device-side model bytes moved for aggregation (0: none)
    * @param modelUpShare uplink share of the model upload
@@ -80,8 +80,61 @@ public interface SplitPolicy {
     return Map.of("device", device, "edge", edge);
   }
 
-  /** The plans of round {@code round} from the probed full-band rates (bit/s) per device. */
+  /**
+   * The plan of a device out of the round ({@link #plan}): no steps and no cost, shares 0 of the
+   * band and of the server, cut {@code -} (as {@code rounds.csv} shows it in the round's cut list).
+   */
+  DevicePlan ABSENT =
+      new DevicePlan(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, "-", "out of the round", "", 0, 0);
+
+  /**
+   * The plans of round {@code round} from the probed full-band rates (bit/s) per device, one per
+   * device, in device order. A device whose rates are NaN ({@link #present}) takes no part in the
+   * round (dropped for the run, or lost with its cluster member and not re-created yet): the policy
+   * plans the round over the others alone, as if it did not exist, and gives it {@link #ABSENT}, so
+   * it holds no share of the band or of the server.
+   */
   List<DevicePlan> plan(int round, double[] uplinkBps, double[] downlinkBps);
+
+  /**
+   * The devices a round is planned over, ascending: those whose rates are numbers ({@link #plan}:
+   * NaN marks a device out of the round).
+   */
+  static int[] present(double[] uplinkBps, double[] downlinkBps) {
+    int[] out = new int[uplinkBps.length];
+    int k = 0;
+    for (int d = 0; d < uplinkBps.length; d++) {
+      if (!Double.isNaN(uplinkBps[d]) && !Double.isNaN(downlinkBps[d])) {
+        out[k++] = d;
+      }
+    }
+    return java.util.Arrays.copyOf(out, k);
+  }
+
+  /** {@code all}'s entries at {@code devices}, in that order. */
+  static double[] of(double[] all, int[] devices) {
+    double[] out = new double[devices.length];
+    for (int i = 0; i < devices.length; i++) {
+      out[i] = all[devices[i]];
+    }
+    return out;
+  }
+
+  /**
+   * The plans of all {@code n} devices from the plans of {@code devices} (in their order): {@link
+   * #ABSENT} for every other device.
+   */
+  static List<DevicePlan> spread(int n, int[] devices, List<DevicePlan> plans) {
+    if (plans.size() != devices.length) {
+      throw new IllegalArgumentException(
+          plans.size() + " plans for " + devices.length + " devices in the round");
+    }
+    List<DevicePlan> out = new java.util.ArrayList<>(java.util.Collections.nCopies(n, ABSENT));
+    for (int i = 0; i < devices.length; i++) {
+      out.set(devices[i], plans.get(i));
+    }
+    return out;
+  }
 
   /**
    * How many of the latest rounds' rates a restore must hand a fresh policy again, in order, for it

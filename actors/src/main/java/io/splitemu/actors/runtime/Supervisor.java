@@ -47,10 +47,11 @@ import org.slf4j.LoggerFactory;
  * answers {@link Finished} when the run ends.
  *
  * <p>A split scheme's round (a depth per device) is one visit of every running device: at the
- * round's start the supervisor estimates each device's link rates (what its transfers achieved last
- * round, or a probe of its idle link), the scheme's {@link SplitPolicy} plans every device's cut,
- * costs and shares from them (a {@code replan} event when a device's decision changes), and the
- * server runs each device on its own copy at its own cut.
+ * round's start the supervisor estimates each running device's link rates (what its transfers
+ * achieved last round, or a probe of its idle link), the scheme's {@link SplitPolicy} plans every
+ * running device's cut, costs and shares from them (a {@code replan} event when a device's decision
+ * changes; a device out of the run takes no share), and the server runs each device on its own copy
+ * at its own cut.
  *
  * <p>MP-SL's epochs are its rounds ({@link PipelineControl}): the supervisor spawns the compute
  * hops in place of the edge server and the devices in their pipeline role, opens the link channels
@@ -1307,13 +1308,19 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
    * A split scheme's decisions for this round from the rates each device's own transfers achieved
    * last round (bytes over share-weighted link time), or, where it sent nothing that way (the first
    * round, a split wholly on the device, a device given up), a probe of its idle link; a {@code
-   * replan} event for every device whose decision changed. Returns the policy's refusal, or null.
+   * replan} event for every device whose decision changed. The round is planned over the devices it
+   * asks ({@code alive}): a device out of the run (dropped at a deadline under drop-for-run, or
+   * lost with its cluster member and not re-created yet) is not probed, has NaN rates and gets
+   * {@link SplitPolicy#ABSENT}, no share and no {@code replan} row. Returns the policy's refusal,
+   * or null.
    */
   private String splitRound() {
     int n = setup.devices().size();
     double[] upBps = new double[n];
     double[] downBps = new double[n];
-    for (int d = 0; d < n; d++) {
+    java.util.Arrays.fill(upBps, Double.NaN);
+    java.util.Arrays.fill(downBps, Double.NaN);
+    for (int d : alive) {
       Emulation.LinkPair probe = split().probes().get(d);
       probe.up().round(round);
       probe.down().round(round);
@@ -1341,7 +1348,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     } catch (IllegalArgumentException e) {
       return e.getMessage();
     }
-    for (int d = 0; d < n; d++) {
+    for (int d : alive) {
       SplitPolicy.DevicePlan p = plans.get(d);
       if (!p.label().equals(labels.get(d))) {
         labels.put(d, p.label());

@@ -170,7 +170,8 @@ public final class DagSplitPolicy {
   /**
    * The per-round policy of a DAG scheme: each device's split by the scheme's splitter ({@link
    * #plan}) at the link rates probed for it and its compute rate in the round (round factor
-   * applied), with a 1/N share of the server.
+   * applied), with a 1/N share of the server, N the devices in the round ({@link SplitPolicy#plan}:
+   * a device out of it gets no share).
    */
   public static SplitPolicy policy(Settings s) {
     DagProfile dag = profile(s);
@@ -180,10 +181,11 @@ public final class DagSplitPolicy {
         (round, up, down) -> {
           // The devices' rates in this round, its compute factors applied, as they run.
           double[] flops = ShareSplitPolicies.flops(s, round);
+          int[] present = SplitPolicy.present(up, down);
+          double server = s.serverFlops() / present.length;
           List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
-          for (int d = 0; d < n; d++) {
-            SplitRates rates =
-                new SplitRates(flops[d], s.serverFlops() / n, up[d], down[d], s.batchSize());
+          for (int d : present) {
+            SplitRates rates = new SplitRates(flops[d], server, up[d], down[d], s.batchSize());
             DagSplit split = plan(s.scheme(), dag, rates);
             SplitCosts c = SplitCosts.of(dag, split);
             plans.add(
@@ -196,7 +198,7 @@ public final class DagSplitPolicy {
                     c.downBytes(),
                     1.0,
                     1.0,
-                    s.serverFlops() / n,
+                    server,
                     0,
                     1.0,
                     1.0,
@@ -207,7 +209,7 @@ public final class DagSplitPolicy {
                     c.deviceParamBytes(),
                     c.serverParamBytes()));
           }
-          return plans;
+          return SplitPolicy.spread(n, present, plans);
         });
   }
 }

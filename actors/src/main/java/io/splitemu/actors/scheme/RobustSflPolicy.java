@@ -17,7 +17,9 @@ import java.util.TreeMap;
 /**
  * The policy of {@code sfl-compute-robust}: SFL with server compute allocation planned robustly to
  * rate uncertainty, each round's cuts and server shares {@link RobustSflPlanner}'s choice over the
- * rates every device achieved in the past rounds (docs/edgesplit.md, "SFL on trace links").
+ * rates every device achieved in the past rounds (docs/edgesplit.md, "SFL on trace links"). A round
+ * is planned over the devices in it ({@link SplitPolicy#plan}), with the past rounds in which all
+ * of them took part.
  */
 final class RobustSflPolicy {
 
@@ -49,7 +51,9 @@ final class RobustSflPolicy {
             rates[d][0] = up[d];
             rates[d][1] = down[d];
           }
-          List<DeviceState> states = ShareSplitPolicies.states(s, round, up, down);
+          // The devices in this round (SplitPolicy.plan): a device out of it has NaN rates.
+          int[] present = SplitPolicy.present(up, down);
+          List<DeviceState> states = ShareSplitPolicies.states(s, round, up, down, present);
           if (round > 1) {
             achieved.put(round - 1, rates);
           }
@@ -71,7 +75,8 @@ final class RobustSflPolicy {
           if (history.size() == WINDOW) {
             achieved.headMap(oldest, false).clear();
           }
-          RobustSflPlanner.Choice choice = planner.plan(states, history, server);
+          List<double[][]> scenarios = among(history, present);
+          RobustSflPlanner.Choice choice = planner.plan(states, scenarios, server);
           SflPlan p = choice.plan();
           String detail =
               String.format(
@@ -80,8 +85,31 @@ final class RobustSflPolicy {
                   p.makespan(),
                   choice.label(),
                   choice.scenarioMeanSeconds(),
-                  Math.min(WINDOW, history.size()));
-          return ShareSplitPolicies.sflComputePlans(s, costs, p.cuts(), p.serverFlops(), detail);
+                  Math.min(WINDOW, scenarios.size()));
+          return ShareSplitPolicies.sflComputePlans(
+              s, costs, present, p.cuts(), p.serverFlops(), detail);
         });
+  }
+
+  /**
+   * The past rounds of {@code history} (oldest first, {@code [device][up, down]}) as scenarios of
+   * the devices {@code present} (their rows, in that order): a past round without rates of one of
+   * them (NaN: it was out of the round after it, given up or lost in it, so it achieved nothing
+   * there) is no scenario of these devices and is left out.
+   */
+  static List<double[][]> among(List<double[][]> history, int[] present) {
+    List<double[][]> out = new ArrayList<>(history.size());
+    for (double[][] round : history) {
+      double[][] rows = new double[present.length][];
+      boolean whole = true;
+      for (int i = 0; i < present.length && whole; i++) {
+        rows[i] = round[present[i]];
+        whole = !Double.isNaN(rows[i][0]) && !Double.isNaN(rows[i][1]);
+      }
+      if (whole) {
+        out.add(rows);
+      }
+    }
+    return out;
   }
 }

@@ -226,11 +226,22 @@ public final class ShareSplitPolicies {
    * that round ({@link #flops(Settings, int)}) and the probed full-band link rates.
    */
   public static List<DeviceState> states(Settings s, int round, double[] up, double[] down) {
-    int n = s.devices().count();
+    int[] all = new int[s.devices().count()];
+    Arrays.setAll(all, d -> d);
+    return states(s, round, up, down, all);
+  }
+
+  /**
+   * The planners' view of {@code devices} (ids, in that order) at the start of round {@code round}:
+   * {@link #states(Settings, int, double[], double[])} of those devices alone, as a round planned
+   * over the devices in it sees them ({@link SplitPolicy#plan}).
+   */
+  public static List<DeviceState> states(
+      Settings s, int round, double[] up, double[] down, int[] devices) {
     double[] flops = flops(s, round);
     long[] memory = memory(s);
     List<DeviceState> states = new ArrayList<>();
-    for (int d = 0; d < n; d++) {
+    for (int d : devices) {
       states.add(
           new DeviceState(
               "device-" + d,
@@ -247,7 +258,9 @@ public final class ShareSplitPolicies {
   /**
    * EdgeSplit's policy ({@code uniform}: its baseline): cut and uplink/downlink bandwidth share by
    * the alternation, memory limits respected, equal server shares, models uploaded and the
-   * aggregate downloaded at a barrier after the steps.
+   * aggregate downloaded at a barrier after the steps. The devices out of a round ({@link
+   * SplitPolicy#plan}) take no part in its plan: the band and the server are shared among the
+   * others.
    */
   public static SplitPolicy edgeSplitPolicy(Settings s, boolean uniform) {
     ChainProfile profile = profile(s);
@@ -258,16 +271,19 @@ public final class ShareSplitPolicies {
     return SplitPolicy.remembering(
         0,
         (round, up, down) -> {
-          List<DeviceState> states = states(s, round, up, down);
+          int[] present = SplitPolicy.present(up, down);
+          double[] upIn = SplitPolicy.of(up, present);
+          double[] downIn = SplitPolicy.of(down, present);
+          List<DeviceState> states = states(s, round, up, down, present);
           List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
           EdgeSplitPlanner planner = new EdgeSplitPlanner(costs, b);
           EdgeSplitPlan p =
               uniform ? planner.uniformBaseline(states, server) : planner.plan(states, server);
-          double[] aggUp = aggregationShares(costs, p.cuts(), up);
-          double[] aggDown = aggregationShares(costs, p.cuts(), down);
+          double[] aggUp = aggregationShares(costs, p.cuts(), upIn);
+          double[] aggDown = aggregationShares(costs, p.cuts(), downIn);
           // One detail for every device (formatted once, not per device).
           String detail = "predicted epoch makespan " + SplitPolicy.fmt(p.makespan()) + " s";
-          for (int d = 0; d < n; d++) {
+          for (int d = 0; d < present.length; d++) {
             int cut = p.cuts()[d];
             double beta = p.bandwidthShares()[d];
             plans.add(
@@ -289,13 +305,15 @@ public final class ShareSplitPolicies {
                         p.serverShares()[d]),
                     detail));
           }
-          return plans;
+          return SplitPolicy.spread(n, present, plans);
         });
   }
 
   /**
    * SFL with server compute allocation ({@code uniform}: its baseline): cut and server compute
    * share by the alternation, dedicated links, each device uploads its model after its own steps.
+   * The devices out of a round ({@link SplitPolicy#plan}) take no part in its plan: the server is
+   * shared among the others.
    */
   public static SplitPolicy sflComputePolicy(Settings s, boolean uniform) {
     ChainProfile profile = profile(s);
@@ -305,7 +323,8 @@ public final class ShareSplitPolicies {
     return SplitPolicy.remembering(
         0,
         (round, up, down) -> {
-          List<DeviceState> states = states(s, round, up, down);
+          int[] present = SplitPolicy.present(up, down);
+          List<DeviceState> states = states(s, round, up, down, present);
           SflPlanner planner = new SflPlanner(costs, b);
           int[] cuts;
           double[] rates;
@@ -322,17 +341,23 @@ public final class ShareSplitPolicies {
             predicted = u.makespan();
           }
           return sflComputePlans(
-              s, costs, cuts, rates, "predicted round " + SplitPolicy.fmt(predicted) + " s");
+              s,
+              costs,
+              present,
+              cuts,
+              rates,
+              "predicted round " + SplitPolicy.fmt(predicted) + " s");
         });
   }
 
   /**
-   * SFL with server compute allocation's plan of every device: its cut ({@code cuts}) and server
-   * rate ({@code rates}, FLOP/s), dedicated links, activations up and gradients down at the cut,
-   * the device-side model uploaded after its own steps.
+   * SFL with server compute allocation's plan of every device: for each of {@code devices} (the
+   * devices in the round, ids) its cut ({@code cuts}) and server rate ({@code rates}, FLOP/s), in
+   * that order, dedicated links, activations up and gradients down at the cut, the device-side
+   * model uploaded after its own steps; {@link SplitPolicy#ABSENT} for every other device.
    */
   public static List<SplitPolicy.DevicePlan> sflComputePlans(
-      Settings s, CutCosts costs, int[] cuts, double[] rates, String detail) {
+      Settings s, CutCosts costs, int[] devices, int[] cuts, double[] rates, String detail) {
     List<SplitPolicy.DevicePlan> plans = new ArrayList<>();
     for (int d = 0; d < cuts.length; d++) {
       plans.add(
@@ -349,7 +374,7 @@ public final class ShareSplitPolicies {
               String.format(java.util.Locale.ROOT, "cut %d, server %.3g FLOP/s", cuts[d], rates[d]),
               detail));
     }
-    return plans;
+    return SplitPolicy.spread(s.devices().count(), devices, plans);
   }
 
   private static SplitPolicy.DevicePlan plan(

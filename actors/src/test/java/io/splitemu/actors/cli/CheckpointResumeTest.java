@@ -639,6 +639,32 @@ class CheckpointResumeTest {
   }
 
   /**
+   * A device dropped for the run before the checkpoint: the rounds after its drop are planned
+   * without it (NaN rates, kept so in the checkpoint's plan inputs for a policy that learns from
+   * past rounds), in the resumed run as in the uninterrupted one.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"edgesplit", "sfl-compute-robust"})
+  void withADeviceDroppedBeforeTheCheckpoint_resumedFromRound2_equalsTheUninterruptedRun(
+      String scheme) throws Exception {
+    Path stopped =
+        resumedEqualsWhole(
+            scheme, "dropped", "  faults = [{ kind = device-hang, device = 1, round = 1 }]\n");
+    List<List<String>> rounds = CsvTable.read(stopped.resolve("rounds.csv"));
+    for (List<String> r : rounds.subList(1, rounds.size())) {
+      assertEquals("-", r.get(10).split(";", -1)[1], "device 1's cut after its drop: " + r);
+    }
+    if (scheme.equals("sfl-compute-robust")) {
+      List<Checkpoint.PlanInput> in =
+          Checkpoints.read(stopped.resolve("checkpoints/round-000002.ckpt")).planInputs();
+      assertEquals(2, in.size());
+      assertFalse(Double.isNaN(in.get(0).up()[1]), "round 1 was planned with device 1");
+      assertTrue(Double.isNaN(in.get(1).up()[1]), "round 2 was planned without device 1");
+      assertTrue(Double.isNaN(in.get(1).down()[1]));
+    }
+  }
+
+  /**
    * Device faults that end (a crash that rejoins, a slowdown window, a hang that ends) across the
    * checkpoint, with devices asked again every round: a resume still equals the uninterrupted run.
    */
