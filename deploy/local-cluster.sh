@@ -216,6 +216,9 @@ logs="$(mktemp -d "${TMPDIR:-/tmp}/splitemu-cluster.XXXXXX")" || {
 }
 pids=()
 names=()
+# Per member: 1 if stop_all signalled it (it was still up then), and its exit status.
+stopped=()
+exits=()
 supervisor=""
 stopping=0
 # Signals received while stopping (a second Ctrl-C), and what the stop waits for (supervisor,
@@ -253,7 +256,7 @@ wait_for() {
 # and could not leave in order while the supervisor, gone without leaving, is unreachable); a
 # further signal kills the supervisor too.
 stop_all() {
-  local pid
+  local pid i
   if [ -n "$supervisor" ] && any_up "$supervisor"; then
     phase=supervisor
     kill -TERM "$supervisor" 2>/dev/null
@@ -274,9 +277,11 @@ stop_all() {
   # `cluster-exiting` phase of coordinated shutdown times out (Pekko's 10 s): 11 s instead of 3.5 s
   # for this script's stop of 3 JVMs. Alone, each leaves in about 2 s: the next oldest, still up,
   # takes the coordinator over, and the last one has nobody to hand it to (docs/cluster.md).
-  for pid in "${pids[@]}"; do
+  for ((i = 0; i < ${#pids[@]}; i++)); do
+    pid="${pids[$i]}"
     [ "$forced" -eq 0 ] || break
     any_up "$pid" || continue
+    stopped[i]=1
     kill -TERM "$pid" 2>/dev/null
     wait_for "$grace" 0 "$pid"
     if any_up "$pid" && [ "$forced" -eq 0 ]; then
@@ -284,13 +289,16 @@ stop_all() {
       kill -KILL "$pid" 2>/dev/null
     fi
   done
-  for pid in "${pids[@]}"; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -KILL "$pid" 2>/dev/null
+  for ((i = 0; i < ${#pids[@]}; i++)); do
+    if kill -0 "${pids[$i]}" 2>/dev/null; then
+      stopped[i]=1
+      kill -KILL "${pids[$i]}" 2>/dev/null
     fi
   done
-  for pid in ${supervisor:+"$supervisor"} "${pids[@]}"; do
-    wait "$pid" 2>/dev/null
+  [ -z "$supervisor" ] || wait "$supervisor" 2>/dev/null
+  for ((i = 0; i < ${#pids[@]}; i++)); do
+    wait "${pids[$i]}" 2>/dev/null
+    exits[i]=$?
   done
 }
 
@@ -421,9 +429,13 @@ supervisor=""
 stopping=1
 trap on_another_signal INT TERM HUP
 stop_all
+# A member that never came up and that nobody stopped ended on its own before it joined. One stopped
+# here while it was still starting (the run ended first, refused at start, say) failed at nothing.
 for ((i = 0; i < ${#pids[@]}; i++)); do
-  if [ -z "${up[$i]:-}" ] && ! grep -q "^splitemu node: up at" "$logs/node-$((i + 1)).log"; then
-    echo "$me: warning: ${names[$i]} never printed 'splitemu node: up at' (node-$((i + 1)).log)" >&2
+  if [ -z "${up[$i]:-}" ] && [ "${stopped[$i]:-}" != 1 ] \
+    && ! grep -q "^splitemu node: up at" "$logs/node-$((i + 1)).log"; then
+    echo "$me: warning: ${names[$i]} exited with status ${exits[$i]:-?} before it joined" \
+      "(node-$((i + 1)).log)" >&2
   fi
 done
 if [ "$status" -ne 0 ]; then

@@ -293,6 +293,62 @@ class LocalClusterScriptTest {
   }
 
   /**
+   * A run that ends while its members are still starting (refused at start) ends the script with
+   * its status and line, and the members the script stopped then are not reported as failed: no
+   * warning that they never came up. No JVM: a stand-in launcher whose run refuses after a second
+   * and whose members never join. (Before, the script warned that each of them "never printed
+   * 'splitemu node: up at'", which they could not have, stopped by the script itself.)
+   */
+  @Test
+  void aRunRefusedWhileTheMembersStart_warnsOfNoMember() throws Exception {
+    Path members = tmp.resolve("member-pids");
+    Path launcher = tmp.resolve("refusing-launcher");
+    Files.writeString(
+        launcher,
+        "#!/bin/sh\n"
+            + "case \"$1\" in\n"
+            + "  --version) exit 0 ;;\n"
+            + "  run) sleep 1; echo 'splitemu: run refused here' >&2; exit 1 ;;\n"
+            + "  node) echo $$ >>'"
+            + members
+            + "'; exec sleep 60 ;;\n"
+            + "esac\n"
+            + "exit 9\n");
+    Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                "bash",
+                "../deploy/local-cluster.sh",
+                "--nodes",
+                "3",
+                "../scenarios/quickstart.conf")
+            .redirectOutput(tmp.resolve("refused-out.txt").toFile())
+            .redirectError(tmp.resolve("refused-err.txt").toFile());
+    pb.environment().put("SPLITEMU_LAUNCHER", launcher.toString());
+    pb.environment().put("TMPDIR", tmp.toString());
+    Process script = pb.start();
+    boolean ended = script.waitFor(1, TimeUnit.MINUTES);
+    List<Long> pids =
+        Files.exists(members)
+            ? Files.readAllLines(members).stream().map(Long::parseLong).toList()
+            : List.of();
+    List<Long> left =
+        pids.stream()
+            .filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+            .toList();
+    left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+    script.destroyForcibly();
+    assertTrue(ended, "local-cluster.sh did not end in 1 min");
+    String err = Files.readString(tmp.resolve("refused-err.txt"));
+    assertEquals(1, script.exitValue(), err);
+    assertTrue(err.contains("splitemu: run refused here\n"), err);
+    assertTrue(err.contains("local-cluster.sh: run exited with status 1; member logs in "), err);
+    assertEquals(2, pids.size(), "members started: " + pids + "\n" + err);
+    assertEquals(List.of(), left, "members left behind");
+    assertFalse(err.contains("warning"), err);
+  }
+
+  /**
    * local-cluster.sh with 3 JVMs started with {@code options} runs the quickstart for one round
    * with {@code sets}, and ends with status 1 and {@code line} on stderr, before barrier.timeout.
    */
