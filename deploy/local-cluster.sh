@@ -4,7 +4,8 @@
 # options go to every one of them. Prints
 # what `run` prints, exits with its status and stops every JVM it started, also on failure, Ctrl-C
 # or SIGTERM: the supervisor first (it stops the run at a round boundary with a checkpoint when
-# checkpoint.every is set), then the members, one at a time. With --metrics-base-port P every JVM
+# checkpoint.every is set), then the members: the devices members one at a time, the edge member
+# (from 4 JVMs on) alongside them. With --metrics-base-port P every JVM
 # serves metrics on 127.0.0.1: the supervisor at P, member i at P+i. See deploy/README.md.
 set -uo pipefail
 
@@ -54,15 +55,15 @@ while [ $# -gt 0 ]; do
       echo "127.0.0.1 and passes the run options to 'splitemu run'. Member logs go to a temporary"
       echo "folder, named on failure. Ctrl-C or SIGTERM stops the supervisor first (with a"
       echo "checkpoint at the end of the round under way if checkpoint.every is set), then the"
-      echo "members one at a time (so does the end of the run); a second Ctrl-C stops the"
-      echo "supervisor without it and kills the members."
+      echo "members (the devices members one at a time, the edge member alongside; so does the"
+      echo "end of the run); a second Ctrl-C stops the supervisor without it and kills the members."
       echo "The resume line it prints then is this script's command, with --resume DIR."
       echo "--tls-keystore, --tls-truststore and --tls-password-file go to every member too."
       echo "--metrics-base-port P: every JVM serves Prometheus metrics on 127.0.0.1, the supervisor"
       echo "at P (the run gets --set metrics.enabled=true --set metrics.port=P), member i at P+i"
       echo "(node --metrics-port P+i); the targets are printed in one line at start."
       echo "LOCAL_CLUSTER_SUPERVISOR_GRACE: seconds the supervisor gets after SIGTERM (150)."
-      echo "LOCAL_CLUSTER_GRACE: seconds a member gets after SIGTERM (20), before the next one's."
+      echo "LOCAL_CLUSTER_GRACE: seconds a member gets after SIGTERM (20) before it is killed."
       exit 0
       ;;
     --)
@@ -216,8 +217,10 @@ logs="$(mktemp -d "${TMPDIR:-/tmp}/splitemu-cluster.XXXXXX")" || {
 }
 pids=()
 names=()
-# Per member: 1 if stop_all signalled it (it was still up then), and its exit status.
+# Per member: 1 if stop_all signalled it (it was still up then), when it did (SECONDS), and its exit
+# status.
 stopped=()
+term_at=()
 exits=()
 supervisor=""
 stopping=0
@@ -247,16 +250,42 @@ wait_for() {
   done
 }
 
+# SIGTERM to member $1 (an index into pids) if it is up: it leaves the cluster. False if it is not.
+term_member() {
+  any_up "${pids[$1]}" || return 1
+  stopped[$1]=1
+  term_at[$1]=$SECONDS
+  kill -TERM "${pids[$1]}" 2>/dev/null
+}
+
+# Waits until none of the member pids given is up or `forced` is set, killing every member that is
+# still up LOCAL_CLUSTER_GRACE seconds after its SIGTERM (whether or not it is among those given).
+wait_members() {
+  local i
+  while any_up "$@" && [ "$forced" -eq 0 ]; do
+    for ((i = 0; i < ${#pids[@]}; i++)); do
+      if [ -n "${term_at[$i]:-}" ] && [ $((SECONDS - term_at[i])) -ge "$grace" ] \
+        && any_up "${pids[$i]}"; then
+        echo "$me: pid ${pids[$i]} still up ${grace}s after SIGTERM, killing it (LOCAL_CLUSTER_GRACE)" >&2
+        kill -KILL "${pids[$i]}" 2>/dev/null
+        term_at[i]=""
+      fi
+    done
+    sleep 0.2
+  done
+}
+
 # Stops every JVM started here, in order, then waits for each. First the supervisor: on SIGTERM it
 # ends the round under way and checkpoints (checkpoint.every), which needs the members (edge, hops
-# and the devices) still in the cluster; SIGKILL after its grace. Then the members, one after
-# another: SIGTERM (it leaves the cluster), SIGKILL after its grace, then the next. A signal during
+# and the devices) still in the cluster; SIGKILL after its grace. Then the members: SIGTERM (it
+# leaves the cluster), SIGKILL once it has had its grace; the devices members one after another,
+# each once the one before has exited, the others at once (below). A signal during
 # the stop does not wait: the supervisor gets a second SIGTERM, on which it exits at once without a
 # checkpoint (saying what was kept), and the members are killed (they hold nothing of the run's,
 # and could not leave in order while the supervisor, gone without leaving, is unreachable); a
 # further signal kills the supervisor too.
 stop_all() {
-  local pid i
+  local i
   if [ -n "$supervisor" ] && any_up "$supervisor"; then
     phase=supervisor
     kill -TERM "$supervisor" 2>/dev/null
@@ -271,24 +300,31 @@ stop_all() {
     kill -KILL "$supervisor" 2>/dev/null
   fi
   phase=members
-  # One member at a time: members that leave together stall. The oldest `devices` member holds the
-  # shard coordinator (a cluster singleton) and hands it to the next oldest it sees; if that one is
-  # leaving too, it never takes the coordinator over, and the oldest asks again until its
-  # `cluster-exiting` phase of coordinated shutdown times out (Pekko's 10 s): 11 s instead of 3.5 s
-  # for this script's stop of 3 JVMs. Alone, each leaves in about 2 s: the next oldest, still up,
-  # takes the coordinator over, and the last one has nobody to hand it to (docs/cluster.md).
+  # The `devices` members one at a time: members that leave together stall. The oldest `devices`
+  # member holds the shard coordinator (a cluster singleton) and hands it to the next oldest it
+  # sees; if that one is leaving too, it never takes the coordinator over, and the oldest asks again
+  # until its `cluster-exiting` phase of coordinated shutdown times out (Pekko's 10 s): 11 s instead
+  # of 3.5 s for this script's stop of 3 JVMs. Alone, each leaves in about 2 s: the next oldest,
+  # still up, takes the coordinator over, and the last one has nobody to hand it to
+  # (docs/cluster.md). Which one is the oldest the script cannot tell, so none leaves with another.
+  # A member without the role (edge and hops, from 4 JVMs on) holds no coordinator and is never
+  # handed it: it leaves at once, alongside the first `devices` member, and is waited for at the end.
+  local chain=() others=()
   for ((i = 0; i < ${#pids[@]}; i++)); do
-    pid="${pids[$i]}"
-    [ "$forced" -eq 0 ] || break
-    any_up "$pid" || continue
-    stopped[i]=1
-    kill -TERM "$pid" 2>/dev/null
-    wait_for "$grace" 0 "$pid"
-    if any_up "$pid" && [ "$forced" -eq 0 ]; then
-      echo "$me: pid $pid still up ${grace}s after SIGTERM, killing it (LOCAL_CLUSTER_GRACE)" >&2
-      kill -KILL "$pid" 2>/dev/null
-    fi
+    case "$(roles_of "$((i + 1))")" in
+      *devices*) chain+=("$i") ;;
+      *) others+=("$i") ;;
+    esac
   done
+  for i in ${others[@]+"${others[@]}"}; do
+    [ "$forced" -eq 0 ] || break
+    term_member "$i"
+  done
+  for i in ${chain[@]+"${chain[@]}"}; do
+    [ "$forced" -eq 0 ] || break
+    term_member "$i" && wait_members "${pids[$i]}"
+  done
+  wait_members ${pids[@]+"${pids[@]}"}
   for ((i = 0; i < ${#pids[@]}; i++)); do
     if kill -0 "${pids[$i]}" 2>/dev/null; then
       stopped[i]=1

@@ -349,6 +349,93 @@ class LocalClusterScriptTest {
   }
 
   /**
+   * At the end of a run of 4 JVMs the member without the {@code devices} role (edge and hops) is
+   * stopped together with the first {@code devices} member, which holds no shard coordinator for it
+   * to wait on, while the {@code devices} members still leave one at a time; a member still up
+   * LOCAL_CLUSTER_GRACE seconds after its SIGTERM is killed also while the script waits for
+   * another. No JVM: a stand-in launcher whose members say they are up, write down when they get
+   * SIGTERM and exit 0.3 s later, all but the edge member, which stays. (Before, every member was
+   * stopped after the one before it had exited: the second only once the first had been killed.)
+   */
+  @Test
+  void theEdgeMember_stopsAlongsideTheDevicesMembers_whichStopOneAtATime() throws Exception {
+    Path events = tmp.resolve("events");
+    Path launcher = tmp.resolve("leaving-launcher");
+    Files.writeString(
+        launcher,
+        "#!/bin/bash\n"
+            + "ev='"
+            + events
+            + "'\n"
+            + "case \"$1\" in\n"
+            + "  --version) exit 0 ;;\n"
+            + "  run) sleep 1; exit 0 ;;\n"
+            + "  node)\n"
+            // node-K, from the log its output goes to
+            + "    me=\"$(basename \"$(readlink /proc/$$/fd/1)\" .log)\"\n"
+            + "    echo \"$me pid $$ $(date +%s%N)\" >>\"$ev\"\n"
+            + "    echo \"splitemu node: up at 127.0.0.1:1 with roles $3\"\n"
+            + "    if [ \"$3\" = edge,hops ]; then\n"
+            + "      trap 'echo \"$me term $(date +%s%N)\" >>\"$ev\"' TERM\n"
+            + "    else\n"
+            + "      trap 'echo \"$me term $(date +%s%N)\" >>\"$ev\"; sleep 0.3;"
+            + " echo \"$me exit $(date +%s%N)\" >>\"$ev\"; exit 0' TERM\n"
+            + "    fi\n"
+            + "    while :; do sleep 0.05; done ;;\n"
+            + "esac\n"
+            + "exit 9\n");
+    Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwx------"));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                "bash",
+                "../deploy/local-cluster.sh",
+                "--nodes",
+                "4",
+                "../scenarios/quickstart.conf")
+            .redirectOutput(tmp.resolve("leave-out.txt").toFile())
+            .redirectError(tmp.resolve("leave-err.txt").toFile());
+    pb.environment().put("SPLITEMU_LAUNCHER", launcher.toString());
+    pb.environment().put("TMPDIR", tmp.toString());
+    pb.environment().put("LOCAL_CLUSTER_GRACE", "3");
+    Process script = pb.start();
+    boolean ended = script.waitFor(1, TimeUnit.MINUTES);
+    java.util.Map<String, Long> at = new java.util.HashMap<>();
+    java.util.Map<String, Long> pids = new java.util.HashMap<>();
+    for (String line : Files.exists(events) ? Files.readAllLines(events) : List.<String>of()) {
+      String[] f = line.split(" ");
+      if (f[1].equals("pid")) {
+        pids.put(f[0], Long.parseLong(f[2]));
+      } else {
+        at.put(f[0] + " " + f[1], Long.parseLong(f[2]));
+      }
+    }
+    List<Long> left =
+        pids.values().stream()
+            .filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+            .toList();
+    left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+    script.destroyForcibly();
+    assertTrue(ended, "local-cluster.sh did not end in 1 min");
+    String err = Files.readString(tmp.resolve("leave-err.txt"));
+    assertEquals(0, script.exitValue(), err);
+    assertEquals(List.of(), left, "members left behind");
+    String said = at + "\n" + err;
+    assertEquals(3, pids.size(), said);
+    assertTrue(at.containsKey("node-1 term") && !at.containsKey("node-1 exit"), said);
+    assertTrue(at.containsKey("node-2 exit") && at.containsKey("node-3 exit"), said);
+    // node-1 and node-2 told together; node-3 once node-2 had exited.
+    assertTrue(at.get("node-2 term") < at.get("node-1 term") + 1_000_000_000L, said);
+    assertTrue(at.get("node-3 term") >= at.get("node-2 exit"), said);
+    assertEquals(
+        List.of(
+            "local-cluster.sh: pid "
+                + pids.get("node-1")
+                + " still up 3s after SIGTERM, killing it (LOCAL_CLUSTER_GRACE)"),
+        err.lines().filter(l -> l.contains("still up")).toList(),
+        said);
+  }
+
+  /**
    * local-cluster.sh with 3 JVMs started with {@code options} runs the quickstart for one round
    * with {@code sets}, and ends with status 1 and {@code line} on stderr, before barrier.timeout.
    */
