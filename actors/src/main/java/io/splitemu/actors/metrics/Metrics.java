@@ -636,6 +636,10 @@ public final class Metrics implements AutoCloseable {
    * @param memory the peak model memory known at the start, by node ({@code device}, {@code edge})
    * @param cutMemory a single-cut scheme's model memory by node at a cut of {@code rounds.csv}, set
    *     at each round's end (a CPSL re-cut moves it); empty where not known
+   * @param rewinds whether a crash ({@code server-crash}, {@code supervisor-crash}) may send the
+   *     run back to a checkpoint in this process: only then does the feed remember which scenario
+   *     faults' rows it counted (one entry per fault and subject, so that a row the rewind cut and
+   *     the redone rounds wrote again is counted once); a run without one holds nothing for them
    */
   public record RunInfo(
       String run,
@@ -649,9 +653,43 @@ public final class Metrics implements AutoCloseable {
       boolean singleCut,
       int cut,
       Map<String, Long> memory,
-      Function<String, Map<String, Long>> cutMemory) {
+      Function<String, Map<String, Long>> cutMemory,
+      boolean rewinds) {
 
-    /** A run whose single cut, if any, is fixed ahead ({@code cut >= 0}). */
+    /** As the canonical constructor, for a run that a crash may rewind. */
+    public RunInfo(
+        String run,
+        String scenario,
+        String scheme,
+        String node,
+        int rounds,
+        int devices,
+        boolean perDevice,
+        String serverRole,
+        boolean singleCut,
+        int cut,
+        Map<String, Long> memory,
+        Function<String, Map<String, Long>> cutMemory) {
+      this(
+          run,
+          scenario,
+          scheme,
+          node,
+          rounds,
+          devices,
+          perDevice,
+          serverRole,
+          singleCut,
+          cut,
+          memory,
+          cutMemory,
+          true);
+    }
+
+    /**
+     * A run whose single cut, if any, is fixed ahead ({@code cut >= 0}), and that a crash may
+     * rewind.
+     */
     public RunInfo(
         String run,
         String scenario,
@@ -675,7 +713,8 @@ public final class Metrics implements AutoCloseable {
           cut >= 0,
           cut,
           memory,
-          c -> Map.of());
+          c -> Map.of(),
+          true);
     }
   }
 
@@ -1195,7 +1234,14 @@ public final class Metrics implements AutoCloseable {
      * again, of the fault that struck once.
      */
     private synchronized boolean firstTime(EventRecord e) {
-      return e.fault() < 0 || faultRowsCounted.add(e.fault() + "/" + e.subject() + "/" + e.kind());
+      return e.fault() < 0
+          || !info.rewinds()
+          || faultRowsCounted.add(e.fault() + "/" + e.subject() + "/" + e.kind());
+    }
+
+    /** How many scenario faults' rows the feed remembers having counted (tests). */
+    synchronized int faultRowsHeld() {
+      return faultRowsCounted.size();
     }
 
     /** How many rounds' rows the feed holds (tests). */

@@ -310,7 +310,7 @@ public final class PipelineEmulation {
    * Silence {@code f}'s recovery row of device {@code d} where {@code o} says, in epoch e's rows.
    */
   private static Recorder.Command recoveryRow(
-      Settings.Fault f, int d, Over o, PipelineControl.EpochResult e, boolean dropForRound) {
+      int i, Settings.Fault f, int d, Over o, PipelineControl.EpochResult e, boolean dropForRound) {
     String what =
         f.kind().equals("device-crash")
             ? "device rejoins at round "
@@ -320,7 +320,7 @@ public final class PipelineEmulation {
             : "device answers again from round " + o.back() + "'s start";
     String stays = o.in() ? "" : "; it stays out of the run (survival.absent = drop-for-run)";
     String why = " (scenario fault, " + FaultPlan.when(f) + ")";
-    return event(o.ns(), e.epoch(), "recovery", d, f.kind() + ": " + what + stays + why);
+    return event(o.ns(), e.epoch(), "recovery", d, f.kind() + ": " + what + stays + why, i);
   }
 
   /**
@@ -355,8 +355,18 @@ public final class PipelineEmulation {
   }
 
   private static Recorder.Command event(long ns, int epoch, String kind, int d, String detail) {
+    return event(ns, epoch, kind, d, detail, -1);
+  }
+
+  /**
+   * A row of device {@code d}; {@code fault}: the index of the scenario fault (or run hang) it is a
+   * {@code fault} or {@code recovery} row of, -1 for none (EventRecord#fault: the live counters
+   * count such a row once where a crash's rewind cuts it and the redone epochs write it again).
+   */
+  private static Recorder.Command event(
+      long ns, int epoch, String kind, int d, String detail, int fault) {
     return new Recorder.EventRecorded(
-        new EventRecord(ns / 1e9, epoch, kind, "device-" + d, detail));
+        new EventRecord(ns / 1e9, epoch, kind, "device-" + d, detail, fault));
   }
 
   /** The run's first row: the plan, as an event of epoch 1. */
@@ -417,7 +427,7 @@ public final class PipelineEmulation {
       for (int d : now ? f.devices() : List.<Integer>of()) {
         long until = empty.until(i, d);
         String effect = until >= 0 ? FaultPlan.emptyWindow(f, until) : FaultPlan.effect(f);
-        out.add(event(at, e.epoch(), "fault", d, f.kind() + ": " + effect + why));
+        out.add(event(at, e.epoch(), "fault", d, f.kind() + ": " + effect + why, i));
       }
       Settings.FaultTime end = f.end();
       if (end == null) {
@@ -450,7 +460,7 @@ public final class PipelineEmulation {
           // this silence's row and those of the device's silences that ended while one held it.
           for (int k : waiting) {
             (end.atRoundStart() ? out : after)
-                .add(recoveryRow(faults.get(k), d, o, e, dropForRound));
+                .add(recoveryRow(k, faults.get(k), d, o, e, dropForRound));
           }
           held.remove(d);
         }
@@ -464,7 +474,7 @@ public final class PipelineEmulation {
         long ns = end.atRoundStart() ? e.startNs() : end.atNs();
         for (int d : over ? hit : List.<Integer>of()) {
           if (!(fromRound && empty.until(i, d) >= 0)) {
-            out.add(event(ns, e.epoch(), "recovery", d, f.kind() + ": fault over" + why));
+            out.add(event(ns, e.epoch(), "recovery", d, f.kind() + ": fault over" + why, i));
           }
         }
       }

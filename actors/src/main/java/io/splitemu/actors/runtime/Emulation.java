@@ -555,7 +555,10 @@ public final class Emulation {
         Map.copyOf(memory),
         // A barrier scheme's memory follows its cut (CPSL re-cuts); a split scheme's comes from
         // its plans, published each round.
-        singleCut && memory.containsKey("device") ? barrierMemory(s) : cut -> Map.of());
+        singleCut && memory.containsKey("device") ? barrierMemory(s) : cut -> Map.of(),
+        s.faults().stream()
+            .map(Settings.Fault::kind)
+            .anyMatch(k -> k.equals("server-crash") || k.equals("supervisor-crash")));
   }
 
   /**

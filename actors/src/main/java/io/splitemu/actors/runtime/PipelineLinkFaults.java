@@ -45,7 +45,7 @@ final class PipelineLinkFaults {
           String effect = until >= 0 ? FaultPlan.emptyWindow(f, until) : FaultPlan.effect(f);
           out.add(
               new EventRecord(
-                  at / 1e9, e.epoch(), "fault", "device-" + d, f.kind() + ": " + effect + when));
+                  at / 1e9, e.epoch(), "fault", "device-" + d, f.kind() + ": " + effect + when, i));
         }
       }
       if (f.end() == null) {
@@ -60,7 +60,8 @@ final class PipelineLinkFaults {
                   e.epoch(),
                   "recovery",
                   "device-" + d,
-                  f.kind() + ": fault over" + when));
+                  f.kind() + ": fault over" + when,
+                  i));
         }
       }
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.splitemu.actors.config.Settings;
 import io.splitemu.actors.results.CsvTable;
+import io.splitemu.actors.results.EventRecord;
 import io.splitemu.actors.results.HopRecord;
 import io.splitemu.actors.results.ResultsWriter;
 import io.splitemu.actors.results.RoundRecord;
@@ -856,6 +857,85 @@ class CrashResumeMetricsTest {
             + extra
             + "}";
     return Settings.from(ConfigFactory.parseString(conf), List.of(), null);
+  }
+
+  /**
+   * MP-SL: a slowdown of four devices from epoch 3 to epoch 4's start and a server crash at epoch 4
+   * that goes back to epoch 2's checkpoint: the rewind cuts epoch 3's rows, the slowdown's {@code
+   * fault} rows among them, and the redone epoch 3 writes them again. The counters count them once,
+   * as {@code events.csv} has them (before, the epoch rows carried no fault index and each was
+   * counted twice).
+   */
+  @Test
+  void mpsl_aSlowdownsRowsACrashCutAndTheRedoneEpochWroteAgain_countedOnce() throws Exception {
+    int port = MetricsContractTest.freePort();
+    Settings s =
+        mpsl(
+            port,
+            "faults = [{ kind = device-slowdown, devices = [0, 1, 2, 3], round = 3, until-round"
+                + " = 4, factor = 2 }, { kind = server-crash, round = 4, restart-delay = 3 s }]\n");
+    Path dir = tmp.resolve("slowed");
+    Metrics endpoint = Metrics.shared(MetricsSettings.of(s));
+    String text;
+    try {
+      Emulation.run(s, dir, RunListener.NONE);
+      text = MetricsText.scrape(port);
+    } finally {
+      endpoint.close();
+    }
+    assertEquals(4, rows(dir));
+    String[] l = run(dir, s);
+    for (String kind : List.of("fault", "recovery")) {
+      assertEquals(4, eventRows(dir, kind, "device-slowdown"), kind);
+    }
+    String k = "kind=\"device-slowdown\"";
+    assertEquals(4.0, MetricsText.sample(text, "splitemu_faults_injected_total", l[0], k), text);
+    assertEquals(4.0, MetricsText.sample(text, "splitemu_recoveries_total", l[0], k), text);
+  }
+
+  /**
+   * A run no crash can rewind remembers no scenario fault's rows (a run of a million devices would
+   * hold an entry per device and fault for nothing), and counts each row it is given; one a crash
+   * may rewind remembers them and counts a row given again once.
+   */
+  @Test
+  void theFeedRemembersFaultRows_onlyWhereACrashMayRewindTheRun() throws Exception {
+    try (Metrics m = Metrics.start("127.0.0.1", 0, false)) {
+      for (boolean rewinds : List.of(false, true)) {
+        String name = rewinds ? "crashy" : "plain";
+        Metrics.Run feed =
+            m.run(
+                new Metrics.RunInfo(
+                    name,
+                    "sc",
+                    "psl",
+                    "local",
+                    4,
+                    2,
+                    false,
+                    "edge",
+                    false,
+                    -1,
+                    Map.of(),
+                    c -> Map.of(),
+                    rewinds),
+                new PacingLag());
+        EventRecord row =
+            new EventRecord(1.5, 1, "fault", "device-1", "link-outage: link down (scenario)", 0);
+        feed.onEvent(row);
+        feed.onEvent(row);
+        String text = MetricsText.scrape(m.port());
+        assertEquals(
+            rewinds ? 1.0 : 2.0,
+            MetricsText.sample(
+                text,
+                "splitemu_faults_injected_total",
+                "run=\"" + name + "\"",
+                "kind=\"link-outage\""),
+            text);
+        assertEquals(rewinds ? 1 : 0, feed.faultRowsHeld(), name);
+      }
+    }
   }
 
   @Test
