@@ -1181,10 +1181,10 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   public record SlowWindow(int key, long fromNs, long untilNs, double factor) {}
 
   /**
-   * Take {@code snapshot}'s state (a resumed run, before its first round; or, on a cluster, a
-   * device re-created on a surviving member from its kept state); answers Restored. {@code epoch}
-   * counts the device's re-creations on a cluster (1 for its first; 0 for a resumed run's restore),
-   * the same when a restore is sent again ({@link Sequenced}).
+   * Take {@code snapshot}'s state (a resumed run, before its first round; a crash's rewind; or, on
+   * a cluster, a device re-created on a surviving member from its kept state); answers Restored.
+   * {@code epoch} counts the device's re-creations and crash rewinds on a cluster (1 for the first;
+   * 0 for a resumed run's restore), the same when a restore is sent again ({@link Sequenced}).
    */
   public record Restore(Snapshot snapshot, ActorRef<Restored> replyTo, int epoch)
       implements Command {

@@ -129,19 +129,25 @@ public final class Emulation {
 
   /**
    * Refuses, with one line, what a run across a cluster does not do yet: MP-SL's link faults, hop
-   * crashes and checkpoints, the crashes (restored within a running process), and paced mode (the
-   * wall clocks of the members are not one).
+   * crashes, checkpoints and crashes (server-crash and supervisor-crash, which the barrier and
+   * split families restore on a cluster as in one JVM), and paced mode (the wall clocks of the
+   * members are not one).
    */
   private static void refuseOnCluster(Settings s, RunControl control) {
     String why = null;
     String key = null;
     boolean pipeline = Schemes.of(s.scheme()).family() == Scheme.Family.PIPELINE;
+    // The barrier and split families restore every device entity on its member and the edge
+    // server from the checkpoint, as a cluster --resume does (Supervisor.restore); MP-SL's hops,
+    // devices and links are not restored across members yet.
     String crash =
-        s.faults().stream()
-            .map(Settings.Fault::kind)
-            .filter(k -> k.equals("server-crash") || k.equals("supervisor-crash"))
-            .findFirst()
-            .orElse(null);
+        !pipeline
+            ? null
+            : s.faults().stream()
+                .map(Settings.Fault::kind)
+                .filter(k -> k.equals("server-crash") || k.equals("supervisor-crash"))
+                .findFirst()
+                .orElse(null);
     // An MP-SL device applies its own faults, built on its member from the scenario: the device
     // kinds (an availability file's churn is device-crash faults) run on a cluster; the link kinds
     // and hop-crash not yet.
@@ -167,8 +173,10 @@ public final class Emulation {
       key = "faults";
       why =
           crash
-              + " restores its checkpoint within the running process, which --cluster does not do"
-              + " yet";
+              + " on "
+              + s.scheme()
+              + " restores its checkpoint within the running process, which an MP-SL run with"
+              + " --cluster does not do yet";
     } else if (control.resumeFrom() != null && pipeline) {
       throw new SettingsException(
           "--resume: an MP-SL resume runs in one JVM only for now, not with --cluster");

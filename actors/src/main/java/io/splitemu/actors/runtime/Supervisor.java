@@ -2062,7 +2062,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   // Lost devices (to rejoin) whose member (host:port) is not yet removed from the cluster, and
   // whether the round boundary waits for such a removal.
   private final Map<Integer, String> awaitingRemoval = new TreeMap<>();
-  // How many times each device was re-created (the epoch of its last restore, Device.Restore).
+  // How many times each device was re-created or restored by a crash's rewind (the epoch of its
+  // last restore, Device.Restore).
   private final Map<Integer, Integer> restoreEpochs = new HashMap<>();
   private boolean waitingForRemoval;
 
@@ -2670,13 +2671,20 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                 Device.Restored.class, r -> new CheckpointReply(null, null, r.device()));
     for (Device.Snapshot d : c.devices()) {
       awaitedDevices.add(d.device());
+      int epoch = 0; // a resumed run's restore, to new entities
       if (placement.rejoinsLostDevices()) {
         // Lost while restoring, or before the first state is kept: re-created from this state.
         kept.put(d.device(), d);
         givenWhenKept.put(
             d.device(), given.getOrDefault(devices.get(d.device()), List.of()).size());
+        if (!resumed) {
+          // A crash's rewind restores the running entity: a restore of an epoch no later than
+          // the last it took counts there as that one sent again and is answered without being
+          // taken (ClusterMember), so a second crash's devices went on from the work it lost.
+          epoch = restoreEpochs.merge(d.device(), 1, Integer::sum);
+        }
       }
-      send(devices.get(d.device()), new Device.Restore(d, toDevice));
+      send(devices.get(d.device()), new Device.Restore(d, toDevice, epoch));
     }
     boolean moved = cpsl != null && cut != held;
     send(
@@ -2874,6 +2882,26 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               + " s struck before the first checkpoint (checkpoint.every = "
               + setup.checkpointing().every()
               + "): nothing to restore from");
+    }
+    if (placement.rejoinsLostDevices()) {
+      // On a cluster the rewind restores each device entity where it runs. One of a lost member
+      // that is not back in the run (to rejoin, or lost for good after the checkpoint) has no
+      // running entity to take it: not done yet, so the run ends with one line (the rows so far
+      // kept) rather than going on with rows that differ from the same run in one JVM.
+      List<Integer> away =
+          from.devices().stream().map(Device.Snapshot::device).filter(lost::contains).toList();
+      if (!away.isEmpty()) {
+        return finish(
+            c.kind()
+                + " ("
+                + which
+                + ") at emulated "
+                + crashNs / NS
+                + " s: devices "
+                + away
+                + " of lost cluster members are not back in the run; a crash's rewind on a"
+                + " cluster restores the devices of running members only for now");
+      }
     }
     long resumeNs = crashNs + c.restartDelayNs();
     // The live emulated time goes back to the checkpoint's instant (0: the run's start).

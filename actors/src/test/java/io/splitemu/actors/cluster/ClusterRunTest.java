@@ -164,7 +164,17 @@ public class ClusterRunTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"psl", "cpsl", "edgesplit", "mpsl", "sfl-v1", "psl-faults"})
+  @ValueSource(
+      strings = {
+        "psl",
+        "cpsl",
+        "edgesplit",
+        "mpsl",
+        "sfl-v1",
+        "psl-faults",
+        "psl-crashes",
+        "edgesplit-crashes"
+      })
   @Order(1)
   void threeJvms_giveTheRowsOfOne_withDevicesOnBothMembers(String scheme) throws Exception {
     List<String> args = scenario(scheme);
@@ -190,6 +200,19 @@ public class ClusterRunTest {
     assertEquals(faultRows(one), faultRows(three), "events.csv's fault and recovery rows");
     if (scheme.equals("psl-faults")) {
       assertTrue(faultRows(three).size() >= 5, "fault rows: " + faultRows(three));
+    }
+    if (scheme.endsWith("-crashes")) {
+      // Both crashes rewound the run on the cluster as in one JVM: every device entity on its
+      // member and the edge server restored from the run's start (round 0) or from the checkpoint
+      // of round 2 (psl) or 1 (edgesplit), the cut rows written again at the same emulated
+      // instants. Before, --cluster refused them at start with one line.
+      List<String> crashes =
+          faultRows(three).stream()
+              .filter(l -> l.contains("server-crash: ") || l.contains("supervisor-crash: "))
+              .toList();
+      assertEquals(4, crashes.size(), "crash rows: " + faultRows(three));
+      assertEquals(6, faultRows(three).size(), "fault rows: " + faultRows(three));
+      assertEquals(withoutPlacement(one), withoutPlacement(three), "events.csv but placement");
     }
     if (scheme.equals("mpsl")) {
       // Six faults, four recoveries; and every other row (deadlines, aggregates, the plan) at
@@ -421,6 +444,40 @@ public class ClusterRunTest {
                   + " {kind=link-degradation, device=3, direction=up, factor=0.5, at=1 s,"
                   + " until-round=3}]"));
       scheme = "psl";
+    }
+    if (scheme.equals("psl-crashes")) {
+      // A supervisor-crash inside round 1, before the first checkpoint, goes back to the run's
+      // start (its state kept in memory, asked of every device and the edge server through the
+      // cluster); a server-crash inside round 3 goes back to round 2's checkpoint and restarts 2 s
+      // later; a slowdown's commands are given again by the redone rounds.
+      args.addAll(
+          List.of(
+              "--set",
+              "rounds=3",
+              "--set",
+              "checkpoint.every=2",
+              "--set",
+              "faults=[{kind=supervisor-crash, at=1 s},"
+                  + " {kind=device-slowdown, device=3, round=2, until-round=3, factor=2},"
+                  + " {kind=server-crash, at=7 s, restart-delay=2 s}]"));
+      scheme = "psl";
+    }
+    if (scheme.equals("edgesplit-crashes")) {
+      // A split scheme: a server-crash inside round 2 goes back to round 1's checkpoint (the
+      // policy and its probes built anew, as a restarted process's), a supervisor-crash at round
+      // 3's start to round 2's; a link fault's windows are placed again by the redone rounds.
+      args.addAll(
+          List.of(
+              "--set",
+              "rounds=3",
+              "--set",
+              "checkpoint.every=1",
+              "--set",
+              "faults=[{kind=link-degradation, device=2, direction=up, factor=0.5, round=2,"
+                  + " until-round=3},"
+                  + " {kind=server-crash, at=1.8 s, restart-delay=1 s},"
+                  + " {kind=supervisor-crash, round=3}]"));
+      scheme = "edgesplit";
     }
     args.addAll(List.of("--set", "scheme=" + scheme));
     if (scheme.equals("edgesplit")) {

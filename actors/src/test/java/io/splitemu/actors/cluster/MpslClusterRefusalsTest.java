@@ -14,8 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What MP-SL refuses with --cluster, at start and in one line, before any member is asked: its link
- * faults, hop crashes and checkpoints (its device faults run on a cluster, ClusterRunTest). No
- * member JVM starts: the seed named is never reached.
+ * faults, hop crashes, checkpoints, and server and supervisor crashes (its device faults run on a
+ * cluster, ClusterRunTest). No member JVM starts: the seed named is never reached.
  */
 class MpslClusterRefusalsTest {
 
@@ -58,11 +58,28 @@ class MpslClusterRefusalsTest {
         refused("rounds=2", "faults=[{kind=hop-crash, hop=1, round=2}]"));
   }
 
+  /**
+   * MP-SL's crashes stay refused on a cluster (the barrier and split families' run there,
+   * ClusterRunTest).
+   */
+  @Test
+  void crashes_stayRefused() {
+    assertEquals(
+        "splitemu: splitemu.faults: server-crash on mpsl restores its checkpoint within the running"
+            + " process, which an MP-SL run with --cluster does not do yet",
+        refused("rounds=2", "faults=[{kind=server-crash, round=2}]"));
+    assertEquals(
+        "splitemu: splitemu.faults: supervisor-crash on mpsl restores its checkpoint within the"
+            + " running process, which an MP-SL run with --cluster does not do yet",
+        refused("rounds=2", "faults=[{kind=supervisor-crash, at=5 s}]"));
+  }
+
   @Test
   void checkpoints_stayRefused() {
     assertEquals(
         "splitemu: splitemu.checkpoint.every: MP-SL checkpoints run in one JVM only for now, not"
             + " with --cluster",
-        refused("faults=[{kind=device-slowdown, device=3, round=1, factor=2}]", "checkpoint.every=1"));
+        refused(
+            "faults=[{kind=device-slowdown, device=3, round=1, factor=2}]", "checkpoint.every=1"));
   }
 }
