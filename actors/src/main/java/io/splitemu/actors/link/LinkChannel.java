@@ -192,6 +192,14 @@ public final class LinkChannel {
     return failedSend;
   }
 
+  /**
+   * Lane {@code lane}'s link. Read it only where none of the lane's transfers is in the stream, or
+   * in a stamp (after its transfer, before the next of its lane), as the owner advances its round.
+   */
+  public LinkTiming link(int lane) {
+    return lanes.apply(lane);
+  }
+
   /** The channel's name. */
   public String name() {
     return name;

@@ -48,9 +48,23 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
    * A batch's forward (activations) or backward (gradients) job for this hop.
    *
    * @param arrivalNs emulated instant at which its input is available here
+   * @param roundStarts on a cluster, with a device's first job of an epoch: the round starts its
+   *     downlink keeps ({@link io.splitemu.actors.runtime.LinkTiming#keptRoundStarts}), which the
+   *     hop tells the device's lane of the downlink channel before anything of the epoch goes down
+   *     it; else empty ({@link #NO_ROUND_STARTS}: the wire takes no null array)
    */
-  public record Job(int epoch, int device, boolean forward, int batch, long arrivalNs)
-      implements Command {}
+  public record Job(
+      int epoch, int device, boolean forward, int batch, long arrivalNs, long[] roundStarts)
+      implements Command {
+
+    /** A job without round starts (a hop's, or in one JVM). */
+    public Job(int epoch, int device, boolean forward, int batch, long arrivalNs) {
+      this(epoch, device, forward, batch, arrivalNs, NO_ROUND_STARTS);
+    }
+  }
+
+  /** No round starts to tell (never changed: an array shared by the messages without). */
+  public static final long[] NO_ROUND_STARTS = new long[0];
 
   /**
    * A neighbour's null message: no message of this epoch on the channel that carries {@code
@@ -85,9 +99,12 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
    * {@code device} of this hop's lane, handed to the lane's downlink channel here: on a cluster the
    * channel lives with the hops, on their member. Any hop of the lane takes it, whatever its epoch.
    * {@code rejoin}: the download of a device given up and asked again under drop-for-round ({@link
-   * Device.AggregateFetched}), else the epoch's aggregate ({@link Device.Aggregated}).
+   * Device.AggregateFetched}), else the epoch's aggregate ({@link Device.Aggregated}). A rejoining
+   * device's {@code roundStarts} (else empty) are its downlink's, told to its lane first, as a
+   * {@link Job}'s.
    */
-  public record Download(int epoch, int device, long bytes, long readyNs, boolean rejoin)
+  public record Download(
+      int epoch, int device, long bytes, long readyNs, boolean rejoin, long[] roundStarts)
       implements Command {}
 
   /** Asks for the hop's totals at the end of the run. */
@@ -357,6 +374,9 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   }
 
   private Behavior<Command> onJob(Job j) {
+    // Before anything of the job's epoch goes down the device's lane (the device started the epoch
+    // after its last download of the one before; a job kept early included).
+    roundStarts(j.device(), j.roundStarts());
     if (j.epoch() > epoch) {
       early.add(j);
       return this;
@@ -411,14 +431,31 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   private Behavior<Command> onDownload(Download m) {
     int e = m.epoch();
     long ready = m.readyNs();
+    roundStarts(m.device(), m.roundStarts());
     toDevice(
         m.device(),
         m.bytes(),
         ready,
         m.rejoin()
-            ? ns -> new Device.AggregateFetched(e, ready, ns)
-            : ns -> new Device.Aggregated(e, ready, ns));
+            ? (ns, down, lost) -> new Device.AggregateFetched(e, ready, ns, down, lost)
+            : (ns, down, lost) -> new Device.Aggregated(e, ready, ns, down, lost));
     return this;
+  }
+
+  /**
+   * Tells device {@code d}'s lane of the downlink channel the round starts its device's own copy of
+   * the link was told ((round, start) pairs), in round order, as the device tells its links in one
+   * JVM: a start known already changes nothing, and between the device's telling and this no
+   * transfer of its lane went down (docs/cluster.md "MP-SL on a cluster").
+   */
+  private void roundStarts(int d, long[] starts) {
+    if (starts.length == 0) {
+      return;
+    }
+    io.splitemu.actors.runtime.LinkTiming link = downlinks.link(d);
+    for (int i = 0; i + 1 < starts.length; i += 2) {
+      link.roundStarted((int) starts[i], starts[i + 1]);
+    }
   }
 
   private Behavior<Command> onReport(Report r) {
@@ -501,7 +538,11 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       } else {
         int e = epoch;
         int b = j.batch();
-        toDevice(d, deviceCosts.tailCutBytes(), end, ns -> new Device.ForwardDone(e, b, end, ns));
+        toDevice(
+            d,
+            deviceCosts.tailCutBytes(),
+            end,
+            (ns, down, lost) -> new Device.ForwardDone(e, b, end, ns, down, lost));
         if (!gone.contains(d) && !out.contains(d)) {
           owed.put(d, end);
         }
@@ -531,7 +572,11 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       } else {
         int e = epoch;
         int b = j.batch();
-        toDevice(d, deviceCosts.cutBytes(), end, ns -> new Device.BackwardDone(e, b, end, ns));
+        toDevice(
+            d,
+            deviceCosts.cutBytes(),
+            end,
+            (ns, down, lost) -> new Device.BackwardDone(e, b, end, ns, down, lost));
         if (forwardIn.getOrDefault(d, 0) < batches.get(d)
             && !gone.contains(d)
             && !out.contains(d)) {
@@ -541,10 +586,14 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
     }
   }
 
-  /** Sends device {@code d} {@code bytes} at {@code sendNs} over the lane's downlink. */
-  private void toDevice(
-      int d, long bytes, long sendNs, LinkChannel.Stamp<? extends Device.Command> reply) {
-    downlinks.send(LinkChannel.Send.of(d, bytes, sendNs, 1.0, devices.get(d), reply));
+  /**
+   * Sends device {@code d} {@code bytes} at {@code sendNs} over the lane's downlink, stamped with
+   * the arrival and the device's lane's link state after it.
+   */
+  private void toDevice(int d, long bytes, long sendNs, Device.DownloadStamp reply) {
+    downlinks.send(
+        LinkChannel.Send.of(
+            d, bytes, sendNs, 1.0, devices.get(d), Device.download(downlinks, d, reply)));
   }
 
   /** Null messages: lower bounds on this hop's next output towards each neighbour. */

@@ -241,24 +241,70 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   }
 
   /**
+   * A download of a device's pipeline role, stamped by the device's lane of its lane's downlink
+   * channel: it arrived at {@code arrivalNs}, and the lane's link was then down for good since
+   * {@code downForGoodNs} ({@link LinkTiming#NEVER}: it was not) with {@code lostBytes} lost so far
+   * (message loss). On a cluster the channel is on the hops' member, and the device's own copy of
+   * its downlink takes these ({@link LinkTiming#follow}), as it would read them off the one link in
+   * one JVM.
+   */
+  public sealed interface PipelineDownload extends Pipelined {
+    long arrivalNs();
+
+    long downForGoodNs();
+
+    long lostBytes();
+  }
+
+  /** Makes a {@link PipelineDownload} from its arrival and its link's state after it. */
+  @FunctionalInterface
+  public interface DownloadStamp {
+    PipelineDownload at(long arrivalNs, long downForGoodNs, long lostBytes);
+  }
+
+  /**
+   * The stamp of a download to device {@code device} through {@code channel}: {@code make} given
+   * the arrival and the device's lane's link state after the transfer, read when the channel stamps
+   * it (a device has one download in flight, so nothing else of its lane is carried meanwhile).
+   */
+  public static LinkChannel.Stamp<PipelineDownload> download(
+      LinkChannel channel, int device, DownloadStamp make) {
+    return ns -> {
+      LinkTiming link = channel.link(device);
+      return make.at(ns, link.downForGoodNs(), link.lostBytes());
+    };
+  }
+
+  /**
    * A rejoining device's download of the aggregate (docs/faults.md "Device faults on mpsl"), ready
    * for it at {@code readyNs}, arrived at {@code arrivalNs}: its epoch {@code epoch}'s first batch
    * follows.
    */
-  public record AggregateFetched(int epoch, long readyNs, long arrivalNs) implements Pipelined {}
+  public record AggregateFetched(
+      int epoch, long readyNs, long arrivalNs, long downForGoodNs, long lostBytes)
+      implements PipelineDownload {}
 
   /**
    * The last hop's activations of a batch, sent at {@code emittedNs}, arrived at {@code arrivalNs}.
    */
-  public record ForwardDone(int epoch, int batch, long emittedNs, long arrivalNs)
-      implements Pipelined {}
+  public record ForwardDone(
+      int epoch, int batch, long emittedNs, long arrivalNs, long downForGoodNs, long lostBytes)
+      implements PipelineDownload {
+
+    /** Off a link that is not down for good and lost nothing. */
+    public ForwardDone(int epoch, int batch, long emittedNs, long arrivalNs) {
+      this(epoch, batch, emittedNs, arrivalNs, LinkTiming.NEVER, 0);
+    }
+  }
 
   /** The first hop's gradient at the head's cut, sent at {@code emittedNs}, arrived then. */
-  public record BackwardDone(int epoch, int batch, long emittedNs, long arrivalNs)
-      implements Pipelined {}
+  public record BackwardDone(
+      int epoch, int batch, long emittedNs, long arrivalNs, long downForGoodNs, long lostBytes)
+      implements PipelineDownload {}
 
   /** The aggregated head and tail, ready for download at {@code atNs}, arrived at arrivalNs. */
-  public record Aggregated(int epoch, long atNs, long arrivalNs) implements Pipelined {}
+  public record Aggregated(int epoch, long atNs, long arrivalNs, long downForGoodNs, long lostBytes)
+      implements PipelineDownload {}
 
   /**
    * A hop crash placed the units again (docs/faults.md, "hop-crash"): from the next epoch on the

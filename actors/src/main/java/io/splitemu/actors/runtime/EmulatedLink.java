@@ -114,6 +114,28 @@ public final class EmulatedLink implements LinkTiming {
     return lostBytes;
   }
 
+  @Override
+  public synchronized long[] keptRoundStarts() {
+    if (roundStarts == null) {
+      return new long[0];
+    }
+    long[] out = new long[2 * roundStarts.size()];
+    int k = 0;
+    for (Map.Entry<Integer, Long> e : roundStarts.entrySet()) {
+      out[k++] = e.getKey();
+      out[k++] = e.getValue();
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized void follow(long downForGoodNs, long lostBytes) {
+    // Cut off exactly while down for good (serve sets both, roundStarted clears both).
+    this.cutOff = downForGoodNs != NEVER;
+    this.downForGoodNs = downForGoodNs;
+    this.lostBytes = lostBytes;
+  }
+
   /**
    * This round's model at {@code share}, with the fault windows placed so far: made once per round
    * and share.

@@ -123,15 +123,26 @@ public final class Emulation {
   public record Cluster(
       com.typesafe.config.Config system, int minMembers, java.util.function.Consumer<String> up) {}
 
-  /** The fault kinds an MP-SL run takes on a cluster: each device applies its own. */
+  /**
+   * The fault kinds an MP-SL run takes on a cluster: each device applies its own device faults and
+   * its uplink's; its downlink's the hops' member applies (PipelineMember), told the device's round
+   * starts by its jobs.
+   */
   private static final Set<String> PIPELINE_CLUSTER =
-      Set.of("device-hang", "device-crash", "device-slowdown");
+      Set.of(
+          "device-hang",
+          "device-crash",
+          "device-slowdown",
+          "link-outage",
+          "link-degradation",
+          "message-loss",
+          "partition");
 
   /**
-   * Refuses, with one line, what a run across a cluster does not do yet: MP-SL's link faults, hop
-   * crashes, checkpoints and crashes (server-crash and supervisor-crash, which the barrier and
-   * split families restore on a cluster as in one JVM), and paced mode (the wall clocks of the
-   * members are not one).
+   * Refuses, with one line, what a run across a cluster does not do yet: MP-SL's hop crashes,
+   * checkpoints and crashes (server-crash and supervisor-crash, which the barrier and split
+   * families restore on a cluster as in one JVM), and paced mode (the wall clocks of the members
+   * are not one).
    */
   private static void refuseOnCluster(Settings s, RunControl control) {
     String why = null;
@@ -149,8 +160,8 @@ public final class Emulation {
                 .findFirst()
                 .orElse(null);
     // An MP-SL device applies its own faults, built on its member from the scenario: the device
-    // kinds (an availability file's churn is device-crash faults) run on a cluster; the link kinds
-    // and hop-crash not yet.
+    // kinds (an availability file's churn is device-crash faults) and the link kinds run on a
+    // cluster; hop-crash not yet.
     Settings.Fault oneJvm =
         !pipeline
             ? null
@@ -167,8 +178,8 @@ public final class Emulation {
               + oneJvm.kind()
               + " on "
               + s.scheme()
-              + " runs in one JVM only for now, not with --cluster (device-hang, device-crash and"
-              + " device-slowdown do)");
+              + " runs in one JVM only for now, not with --cluster (the device and link faults"
+              + " do)");
     } else if (crash != null) {
       key = "faults";
       why =

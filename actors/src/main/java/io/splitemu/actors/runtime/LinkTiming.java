@@ -77,4 +77,20 @@ public interface LinkTiming {
   default long lostBytes() {
     return 0;
   }
+
+  /**
+   * The round starts this link keeps ({@link #roundStarted}: those its faults name), as (round,
+   * start ns) pairs in round order; empty for a link without faults. Told again in this order to a
+   * copy of the link ({@link #roundStarted}), they give it the same fault windows.
+   */
+  default long[] keptRoundStarts() {
+    return new long[0];
+  }
+
+  /**
+   * A copy of a link whose transfers are carried elsewhere (an MP-SL device's downlink on a
+   * cluster, carried on the hops' member) takes that link's state after its latest transfer: down
+   * for good since {@code downForGoodNs} ({@link #NEVER}: not), {@code lostBytes} lost so far.
+   */
+  default void follow(long downForGoodNs, long lostBytes) {}
 }

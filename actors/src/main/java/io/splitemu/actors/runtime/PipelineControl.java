@@ -586,7 +586,8 @@ public final class PipelineControl {
               self,
               uplinkOf.get(laneOf[d]),
               cpuFreeAt[d],
-              resumed != null && !participants.contains(d));
+              resumed != null && !participants.contains(d),
+              false);
       devices.add(placement.device(ctx, d, Device.create(role)));
     }
     wire(plan, chains, devices::get, hopReplies);
@@ -715,7 +716,9 @@ public final class PipelineControl {
    * Device {@code d}'s pipeline role: its lane's {@code chain}, the {@code supervisor} it reports
    * to, its lane's {@code uplink} channel, and its faults as {@code faults} indexes them; a resumed
    * device's processor is free at {@code cpuFreeAtNs} (else 0), and it is {@code hung} if given up
-   * before.
+   * before. {@code downlinkElsewhere}: its lane's downlink channel is on another member (a
+   * cluster's hops member), which its own copy of its downlink follows ({@link
+   * PipelineRole.Setup}).
    */
   static PipelineRole.Setup role(
       Setup setup,
@@ -725,7 +728,8 @@ public final class PipelineControl {
       ActorRef<Supervisor.Command> supervisor,
       LinkChannel uplink,
       long cpuFreeAtNs,
-      boolean hung) {
+      boolean hung,
+      boolean downlinkElsewhere) {
     PipelinePlan plan = setup.plan();
     return new PipelineRole.Setup(
         d,
@@ -740,7 +744,8 @@ public final class PipelineControl {
         hung,
         setup.uplinks().get(d),
         setup.downlinks().get(d),
-        setup.dropForRound());
+        setup.dropForRound(),
+        downlinkElsewhere);
   }
 
   /**
@@ -1547,19 +1552,23 @@ public final class PipelineControl {
       chains
           .get(laneOf[w.device()])
           .get(0)
-          .tell(new ComputeHop.Download(e, w.device(), plan.device().modelBytes(), ready, true));
+          .tell(
+              new ComputeHop.Download(
+                  e, w.device(), plan.device().modelBytes(), ready, true, w.roundStarts()));
       return null;
     }
-    downlinkOf
-        .get(laneOf[w.device()])
-        .send(
-            LinkChannel.Send.of(
+    LinkChannel down = downlinkOf.get(laneOf[w.device()]);
+    down.send(
+        LinkChannel.Send.of(
+            w.device(),
+            plan.device().modelBytes(),
+            ready,
+            1.0,
+            devices.get(w.device()),
+            Device.download(
+                down,
                 w.device(),
-                plan.device().modelBytes(),
-                ready,
-                1.0,
-                devices.get(w.device()),
-                ns -> new Device.AggregateFetched(e, ready, ns)));
+                (ns, cut, lost) -> new Device.AggregateFetched(e, ready, ns, cut, lost))));
     return null;
   }
 
@@ -1683,18 +1692,27 @@ public final class PipelineControl {
           chains
               .get(laneOf[d])
               .get(0)
-              .tell(new ComputeHop.Download(epoch, d, plan.device().modelBytes(), ready, false));
-        } else {
-          downlinkOf
-              .get(laneOf[d])
-              .send(
-                  LinkChannel.Send.of(
+              .tell(
+                  new ComputeHop.Download(
+                      epoch,
                       d,
                       plan.device().modelBytes(),
                       ready,
-                      1.0,
-                      devices.get(d),
-                      ns -> new Device.Aggregated(epoch, ready, ns)));
+                      false,
+                      ComputeHop.NO_ROUND_STARTS));
+        } else {
+          LinkChannel down = downlinkOf.get(laneOf[d]);
+          down.send(
+              LinkChannel.Send.of(
+                  d,
+                  plan.device().modelBytes(),
+                  ready,
+                  1.0,
+                  devices.get(d),
+                  Device.download(
+                      down,
+                      d,
+                      (ns, cut, lost) -> new Device.Aggregated(epoch, ready, ns, cut, lost))));
         }
       } else if (setup.dropForRound() && epoch < plan.epochs()) {
         askAgain(s, epoch, d, ready);

@@ -107,7 +107,8 @@ final class PipelineMember {
             w.supervisor(),
             w.uplinks().get(lane),
             0,
-            false));
+            false,
+            true));
   }
 
   /** Completes this member's channels at the run's end and stops their materializer. */

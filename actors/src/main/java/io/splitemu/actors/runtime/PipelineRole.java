@@ -37,7 +37,12 @@ final class PipelineRole {
    * on them that never arrives silences the device from the instant they went down for good. {@code
    * dropForRound} (survival.absent = drop-for-round): a device given up is given up for that epoch
    * only, asked again at its next epoch start, where a silence over by then lets it download the
-   * aggregate and take part again.
+   * aggregate and take part again. {@code downlinkElsewhere}: its lane's downlink channel is on
+   * another member (on a cluster, the hops'), whose copy of its downlink carries its downloads:
+   * {@code downlink}, this member's copy, takes that link's state from each download ({@link
+   * Device.PipelineDownload}), and the epoch's first job (or a rejoining device's request for the
+   * aggregate) carries the round starts told to it, which the hops tell their copy before anything
+   * of the epoch goes down it.
    */
   record Setup(
       int id,
@@ -52,7 +57,8 @@ final class PipelineRole {
       boolean hung,
       LinkTiming uplink,
       LinkTiming downlink,
-      boolean dropForRound) {
+      boolean dropForRound,
+      boolean downlinkElsewhere) {
 
     Setup {
       silences = List.copyOf(silences);
@@ -122,6 +128,11 @@ final class PipelineRole {
 
   /** Handles one of the device's pipeline messages; a hung device no longer computes. */
   void on(Device.Pipelined m) {
+    if (m instanceof Device.PipelineDownload x && s.downlinkElsewhere() && s.downlink() != null) {
+      // Every download, read or not (a hung device's, one of an earlier epoch), as the one link
+      // would have carried it in one JVM.
+      s.downlink().follow(x.downForGoodNs(), x.lostBytes());
+    }
     if (m instanceof Device.StartEpoch e) {
       start(e);
     } else if (m instanceof Device.Rechain r) {
@@ -326,7 +337,8 @@ final class PipelineRole {
       cpu.restoreFreeAt(Math.min(cpu.freeAtNs(), m.startNs()));
       // Given up in the epoch before, it holds no current model: it downloads the aggregate,
       // ready at its start, over its downlink before its first batch.
-      s.supervisor().tell(new Supervisor.AggregateWanted(s.id(), epoch, m.startNs()));
+      s.supervisor()
+          .tell(new Supervisor.AggregateWanted(s.id(), epoch, m.startNs(), roundStarts()));
       return;
     }
     begin(m.startNs());
@@ -383,6 +395,18 @@ final class PipelineRole {
     upload(Device.Payload.ACTIVATIONS, headEnd, s.costs().cutBytes(), first, batch);
   }
 
+  /**
+   * The round starts told to the device's downlink, for the hops' copy of it, where it is
+   * elsewhere; else (and without link faults) none.
+   */
+  private long[] roundStarts() {
+    if (!s.downlinkElsewhere() || s.downlink() == null) {
+      return ComputeHop.NO_ROUND_STARTS;
+    }
+    long[] starts = s.downlink().keptRoundStarts();
+    return starts.length == 0 ? ComputeHop.NO_ROUND_STARTS : starts;
+  }
+
   private long end(long readyNs, double seconds) {
     return clock.compute(cpu, readyNs, seconds, 1.0);
   }
@@ -393,7 +417,9 @@ final class PipelineRole {
     int e = epoch;
     int me = s.id();
     boolean forward = what == Device.Payload.ACTIVATIONS;
-    send(what, sendNs, bytes, to, ns -> new ComputeHop.Job(e, me, forward, b, ns));
+    // The epoch's first job carries the round starts (what the epoch sends down comes after it).
+    long[] starts = forward && b == 0 ? roundStarts() : ComputeHop.NO_ROUND_STARTS;
+    send(what, sendNs, bytes, to, ns -> new ComputeHop.Job(e, me, forward, b, ns, starts));
   }
 
   /**

@@ -213,9 +213,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /**
    * A rejoining pipeline device answers at its start of epoch {@code epoch} and asks for the
    * aggregate ready at {@code readyNs} (survival.absent = drop-for-round): it is sent over the
-   * device's downlink ({@link Device.AggregateFetched}).
+   * device's downlink ({@link Device.AggregateFetched}). On a cluster {@code roundStarts} are its
+   * downlink's ({@link LinkTiming#keptRoundStarts}), for its lane of the downlink channel on the
+   * hops' member ({@link ComputeHop.Download}); else none.
    */
-  public record AggregateWanted(int device, int epoch, long readyNs) implements PipelineReport {}
+  public record AggregateWanted(int device, int epoch, long readyNs, long[] roundStarts)
+      implements PipelineReport {}
 
   /** A compute hop's epoch timing or totals. */
   record HopReported(ComputeHop.Reply reply) implements PipelineReport {}

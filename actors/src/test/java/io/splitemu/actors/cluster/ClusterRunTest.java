@@ -170,6 +170,7 @@ public class ClusterRunTest {
         "cpsl",
         "edgesplit",
         "mpsl",
+        "mpsl-links",
         "sfl-v1",
         "psl-faults",
         "psl-crashes",
@@ -214,6 +215,12 @@ public class ClusterRunTest {
       assertEquals(6, faultRows(three).size(), "fault rows: " + faultRows(three));
       assertEquals(withoutPlacement(one), withoutPlacement(three), "events.csv but placement");
     }
+    if (scheme.equals("mpsl-links")) {
+      // Every row but the placement ones at the same emulated instants: before, a link fault on
+      // mpsl was refused with --cluster.
+      assertEquals(withoutPlacement(one), withoutPlacement(three), "events.csv but placement");
+      assertEquals(30, faultRows(three).size(), "fault rows: " + faultRows(three));
+    }
     if (scheme.equals("mpsl")) {
       // Six faults, four recoveries; and every other row (deadlines, aggregates, the plan) at
       // the same emulated instants: before, any fault on mpsl was refused with --cluster.
@@ -222,7 +229,7 @@ public class ClusterRunTest {
     }
     // Every device started on a member, and both members hold some.
     Map<Integer, String> placed = placements(three);
-    int devices = scheme.equals("mpsl") ? 24 : 4;
+    int devices = scheme.startsWith("mpsl") ? 24 : 4;
     assertEquals(devices, placed.size(), "devices placed: " + placed);
     assertEquals(2, new TreeSet<>(placed.values()).size(), "members used: " + placed);
     // One placement row per member, the members by address, at 0 s and round 0: MP-SL's too
@@ -394,6 +401,35 @@ public class ClusterRunTest {
   }
 
   static List<String> scenario(String scheme) {
+    if (scheme.equals("mpsl-links")) {
+      // Link faults on MP-SL: each device's uplink is on its own member, its downlink on the hops'
+      // member, which learns the device's epoch starts from its first job of the epoch (or a
+      // rejoining device's request for the aggregate). Each fault takes an even and an odd device,
+      // so that one of them is on the member without the hops.
+      return List.of(
+          "run",
+          "../scenarios/mpsl-cost-effective.conf",
+          "--set",
+          "rounds=4",
+          "--set",
+          "devices.count=24",
+          "--set",
+          "data.train-samples=12000",
+          "--set",
+          "survival.absent=drop-for-round",
+          "--set",
+          "faults=[{kind=link-outage, devices=[2, 3], direction=down, round=2, until=45 s},"
+              + " {kind=link-degradation, devices=[4, 5], direction=down, factor=0.5, round=1,"
+              + " until-round=3},"
+              + " {kind=message-loss, devices=[6, 7], direction=both, probability=0.3,"
+              + " retransmit-timeout=0.5 s, round=1},"
+              + " {kind=partition, devices=[8, 9], at=5 s, until=8 s},"
+              + " {kind=link-outage, devices=[10, 11], direction=down, round=3, until=100 s},"
+              + " {kind=device-hang, devices=[12, 13], round=2, until-round=3},"
+              + " {kind=link-degradation, devices=[12, 13], direction=down, factor=0.25,"
+              + " round=2, until-round=4},"
+              + " {kind=link-outage, devices=[14, 15], direction=up, round=2, until=50 s}]");
+    }
     if (scheme.equals("mpsl")) { // its hops on the edge,hops,devices member, timing fidelity
       // Device faults on MP-SL: each device applies its own, built on its member from the
       // scenario; under drop-for-round a device given up rejoins, downloading the aggregate. The
