@@ -446,7 +446,7 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
    * Tells device {@code d}'s lane of the downlink channel the round starts its device's own copy of
    * the link was told ((round, start) pairs), in round order, as the device tells its links in one
    * JVM: a start known already changes nothing, and between the device's telling and this no
-   * transfer of its lane went down (docs/cluster.md "MP-SL on a cluster").
+   * transfer of its lane went down (docs/cluster.md "MP-SL's faults on a cluster").
    */
   private void roundStarts(int d, long[] starts) {
     if (starts.length == 0) {
