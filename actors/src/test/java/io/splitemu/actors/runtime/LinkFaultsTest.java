@@ -3,6 +3,7 @@ package io.splitemu.actors.runtime;
 import static io.splitemu.actors.runtime.FaultsOnEverySchemeTest.num;
 import static io.splitemu.actors.runtime.FaultsOnEverySchemeTest.run;
 import static io.splitemu.actors.runtime.FaultsOnEverySchemeTest.scenario;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -361,6 +362,58 @@ class LinkFaultsTest {
     assertEquals(degraded, capacityFirst.arrival(0, 1_000_000, 1.0));
     assertEquals(8e6, trafficFirst.capacityBps(0, second), 1e-6);
     assertEquals(capacityFirst.probe(4 * second, 1000), trafficFirst.probe(4 * second, 1000));
+  }
+
+  @Test
+  void aCopyOfALink_toldItsKeptRoundStarts_timesAsItDoes_andTheCopyFollowsTheCarriersState() {
+    // An MP-SL device's downlink on a cluster: the device's copy is told the epoch starts, the
+    // hops' copy (the carrier) is told the kept ones later and carries the transfers, and the
+    // device's copy takes the carrier's state from each download.
+    Settings s =
+        scenario(
+            "psl",
+            "{ kind = link-outage, device = 0, direction = down, round = 2, until-round = 4 },"
+                + " { kind = message-loss, device = 0, direction = down, probability = 0.5,"
+                + " retransmit-timeout = 1 s, round = 1 }");
+    EmulatedLink.Models models = (round, share) -> FluidLink.constant(8e6 * share, 0);
+    EmulatedLink own = new EmulatedLink(models).withFaults(LinkFaultWindows.of(s, 0, false));
+    EmulatedLink carrier = new EmulatedLink(models).withFaults(LinkFaultWindows.of(s, 0, false));
+    EmulatedLink oneJvm = new EmulatedLink(models).withFaults(LinkFaultWindows.of(s, 0, false));
+    long second = 1_000_000_000L;
+    for (int i = 0; i < 4; i++) {
+      long at = i * 2 * second;
+      assertEquals(oneJvm.arrival(at, 1_000_000, 1.0), carrier.arrival(at, 1_000_000, 1.0));
+    }
+    own.follow(carrier.downForGoodNs(), carrier.lostBytes());
+    assertTrue(own.lostBytes() > 0, "some of the four lost");
+    assertEquals(oneJvm.lostBytes(), own.lostBytes());
+    own.roundStarted(2, 10 * second);
+    oneJvm.roundStarted(2, 10 * second);
+    own.roundStarted(3, 20 * second); // named by no fault: not kept
+    oneJvm.roundStarted(3, 20 * second);
+    // Rounds 1 (the loss's) and 2 (the outage's start); round 4 (its end) has not started.
+    assertArrayEquals(new long[] {1, 0, 2, 10 * second}, own.keptRoundStarts());
+    long[] told = own.keptRoundStarts();
+    for (int i = 0; i < told.length; i += 2) {
+      carrier.roundStarted((int) told[i], told[i + 1]);
+    }
+    assertEquals(LinkTiming.NEVER, carrier.arrival(21 * second, 1_000_000, 1.0));
+    assertEquals(LinkTiming.NEVER, oneJvm.arrival(21 * second, 1_000_000, 1.0));
+    own.follow(carrier.downForGoodNs(), carrier.lostBytes());
+    assertEquals(10 * second, own.downForGoodNs());
+    // Round 4's start ends the outage on each copy as on the one link.
+    own.roundStarted(4, 30 * second);
+    oneJvm.roundStarted(4, 30 * second);
+    assertEquals(LinkTiming.NEVER, own.downForGoodNs());
+    told = own.keptRoundStarts();
+    for (int i = 0; i < told.length; i += 2) {
+      carrier.roundStarted((int) told[i], told[i + 1]);
+    }
+    assertEquals(
+        oneJvm.arrival(31 * second, 1_000_000, 1.0), carrier.arrival(31 * second, 1_000_000, 1.0));
+    own.follow(carrier.downForGoodNs(), carrier.lostBytes());
+    assertEquals(oneJvm.downForGoodNs(), own.downForGoodNs());
+    assertEquals(oneJvm.lostBytes(), own.lostBytes());
   }
 
   @Test
