@@ -171,6 +171,7 @@ public class ClusterRunTest {
         "edgesplit",
         "mpsl",
         "mpsl-links",
+        "mpsl-links-cut",
         "sfl-v1",
         "psl-faults",
         "psl-crashes",
@@ -214,6 +215,15 @@ public class ClusterRunTest {
       assertEquals(4, crashes.size(), "crash rows: " + faultRows(three));
       assertEquals(6, faultRows(three).size(), "fault rows: " + faultRows(three));
       assertEquals(withoutPlacement(one), withoutPlacement(three), "events.csv but placement");
+    }
+    if (scheme.equals("mpsl-links-cut")) {
+      // Devices cut off for good on their downlink: silent from the outage's start, which the
+      // device reads off its copy of the downlink after the download that never arrives.
+      assertEquals(withoutPlacement(one), withoutPlacement(three), "events.csv but placement");
+      assertEquals(
+          4,
+          lines(three.resolve("events.csv")).stream().filter(l -> l.contains(",deadline,")).count(),
+          "deadline rows");
     }
     if (scheme.equals("mpsl-links")) {
       // Every row but the placement ones at the same emulated instants: before, a link fault on
@@ -429,6 +439,23 @@ public class ClusterRunTest {
               + " {kind=link-degradation, devices=[12, 13], direction=down, factor=0.25,"
               + " round=2, until-round=4},"
               + " {kind=link-outage, devices=[14, 15], direction=up, round=2, until=50 s}]");
+    }
+    if (scheme.equals("mpsl-links-cut")) {
+      // Under drop-for-run (its default) a link fault may have no end: devices cut off for good.
+      return List.of(
+          "run",
+          "../scenarios/mpsl-cost-effective.conf",
+          "--set",
+          "rounds=3",
+          "--set",
+          "devices.count=24",
+          "--set",
+          "data.train-samples=12000",
+          "--set",
+          "faults=[{kind=link-outage, devices=[2, 3], direction=down, round=2},"
+              + " {kind=partition, devices=[4, 5], at=50 s},"
+              + " {kind=message-loss, devices=[6, 7], direction=down, probability=0.3,"
+              + " retransmit-timeout=0.5 s, round=2}]");
     }
     if (scheme.equals("mpsl")) { // its hops on the edge,hops,devices member, timing fidelity
       // Device faults on MP-SL: each device applies its own, built on its member from the
