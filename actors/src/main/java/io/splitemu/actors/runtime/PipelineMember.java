@@ -35,6 +35,9 @@ import org.apache.pekko.stream.Materializer;
 final class PipelineMember {
 
   private final SupervisorSetup setup;
+  // Whether this member holds the hops too: its devices' downlinks are then the very links of the
+  // hops' downlink channels here, read as in one JVM (no copy to tell or to follow).
+  private final boolean holdsHops;
   // A devices member's lanes' uplink channels with the chains and the supervisor, once wired.
   private volatile Wiring wiring;
 
@@ -47,9 +50,13 @@ final class PipelineMember {
       int[] laneOf,
       PipelineControl.FaultsByDevice faults) {}
 
-  /** The MP-SL part of the run {@code setup} (whose pipeline is set) on this member. */
-  PipelineMember(SupervisorSetup setup) {
+  /**
+   * The MP-SL part of the run {@code setup} (whose pipeline is set) on this member; {@code
+   * holdsHops}: whether it serves the {@code hops} role as well.
+   */
+  PipelineMember(SupervisorSetup setup, boolean holdsHops) {
     this.setup = setup;
+    this.holdsHops = holdsHops;
   }
 
   /**
@@ -108,7 +115,9 @@ final class PipelineMember {
             w.uplinks().get(lane),
             0,
             false,
-            true));
+            // A downlink channel on another member's hops: the device's link is a copy, told
+            // the round starts it carries to the hops and following the state the downloads bring.
+            !holdsHops));
   }
 
   /** Completes this member's channels at the run's end and stops their materializer. */
