@@ -2051,16 +2051,22 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** A lost device was re-created from its kept state. */
   private record Rejoined(int device) implements Command {}
 
+  // The timers of a round boundary (StatesTick, RejoinTick, RemovalTick) carry the round and how
+  // many crash rewinds the run had when they were set: a rewind redoes the round numbers after its
+  // checkpoint, and a timer of the discarded attempt must not act on the redone round of its
+  // number.
+  private int rewinds;
+
   /** The watchdog of the states asked for at round {@code round}'s start. */
-  private record StatesTick(int round) implements Command {}
+  private record StatesTick(int round, int rewinds) implements Command {}
 
   /** Re-sends the restores not yet answered (one could meet its shard's old home). */
-  private record RejoinTick(int round, int attempt) implements Command {}
+  private record RejoinTick(int round, int attempt, int rewinds) implements Command {}
 
   private static final java.time.Duration REJOIN_RETRY = java.time.Duration.ofSeconds(2);
 
   /** The watchdog of round {@code round}'s boundary waiting for a lost member's removal. */
-  private record RemovalTick(int round) implements Command {}
+  private record RemovalTick(int round, int rewinds) implements Command {}
 
   // Lost devices (to rejoin) whose member (host:port) is not yet removed from the cluster, and
   // whether the round boundary waits for such a removal.
@@ -2116,13 +2122,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       givenWhenAsked.put(d, given.getOrDefault(devices.get(d), List.of()).size());
       toDevice(devices.get(d), new Device.TakeSnapshot(replies));
     }
-    later(setup.server().barrierTimeout(), new StatesTick(round));
+    later(setup.server().barrierTimeout(), new StatesTick(round, rewinds));
     return this;
   }
 
   /** The states asked for at round {@code round}'s start are overdue. */
   private Behavior<Command> onStatesTick(StatesTick t) {
-    if (t.round() != round || awaitedStates.isEmpty()) {
+    if (t.round() != round || t.rewinds() != rewinds || awaitedStates.isEmpty()) {
       return this;
     }
     return finish(
@@ -2168,7 +2174,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (rejoining.stream().anyMatch(awaitingRemoval::containsKey)) {
       if (!waitingForRemoval) {
         waitingForRemoval = true;
-        later(setup.server().barrierTimeout(), new RemovalTick(round));
+        later(setup.server().barrierTimeout(), new RemovalTick(round, rewinds));
       }
       return this;
     }
@@ -2179,7 +2185,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     }
     awaitedRejoins.forEach(d -> restoreEpochs.merge(d, 1, Integer::sum));
     sendRestores(awaitedRejoins);
-    later(REJOIN_RETRY, new RejoinTick(round, 1));
+    later(REJOIN_RETRY, new RejoinTick(round, 1, rewinds));
     return this;
   }
 
@@ -2196,7 +2202,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private Behavior<Command> onRejoinTick(RejoinTick t) {
-    if (t.round() != round || awaitedRejoins.isEmpty()) {
+    if (t.round() != round || t.rewinds() != rewinds || awaitedRejoins.isEmpty()) {
       return this;
     }
     long waited = REJOIN_RETRY.toMillis() * t.attempt();
@@ -2210,7 +2216,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
               + " s)");
     }
     sendRestores(awaitedRejoins);
-    later(REJOIN_RETRY, new RejoinTick(round, t.attempt() + 1));
+    later(REJOIN_RETRY, new RejoinTick(round, t.attempt() + 1, rewinds));
     return this;
   }
 
@@ -2222,7 +2228,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
 
   /** The wait of round {@code round}'s boundary for a lost member's removal is overdue. */
   private Behavior<Command> onRemovalTick(RemovalTick t) {
-    if (!waitingForRemoval || t.round() != round) {
+    if (!waitingForRemoval || t.round() != round || t.rewinds() != rewinds) {
       return this;
     }
     getContext()
@@ -2673,6 +2679,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             .messageAdapter(
                 Device.Restored.class, r -> new CheckpointReply(null, null, r.device()));
     for (Device.Snapshot d : c.devices()) {
+      if (lost.contains(d.device()) && !c.alive().contains(d.device())) {
+        // Out of the run at the checkpoint, its member lost since (a crash's rewind on a
+        // cluster): no entity runs it and none is asked again; its state stays in the checkpoint.
+        continue;
+      }
       awaitedDevices.add(d.device());
       int epoch = 0; // a resumed run's restore, to new entities
       if (placement.rejoinsLostDevices()) {
@@ -2891,8 +2902,14 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       // that is not back in the run (to rejoin, or lost for good after the checkpoint) has no
       // running entity to take it: not done yet, so the run ends with one line (the rows so far
       // kept) rather than going on with rows that differ from the same run in one JVM.
+      // A device out of the run at the checkpoint (dropped for the run) is never asked again:
+      // its member's loss since stops nothing (restore skips it).
+      List<Integer> inRun = from.alive();
       List<Integer> away =
-          from.devices().stream().map(Device.Snapshot::device).filter(lost::contains).toList();
+          from.devices().stream()
+              .map(Device.Snapshot::device)
+              .filter(d -> lost.contains(d) && inRun.contains(d))
+              .toList();
       if (!away.isEmpty()) {
         return finish(
             c.kind()
@@ -2906,6 +2923,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                 + " cluster restores the devices of running members only for now");
       }
     }
+    rewinds++;
     long resumeNs = crashNs + c.restartDelayNs();
     // The live emulated time goes back to the checkpoint's instant (0: the run's start).
     recorder.tell(new Recorder.Rewound(from.round(), from.nowNs() / NS));
