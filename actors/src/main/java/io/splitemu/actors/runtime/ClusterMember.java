@@ -1030,8 +1030,9 @@ public final class ClusterMember {
               count.startHold(), () -> h.owner().tell(report), ctx.getSystem().executionContext());
     }
     // The epoch of the restore the device has taken (-1: none): one it was built with (a lost
-    // device re-created here), or one after it was placed (a resumed run's, from its checkpoint,
-    // or a later re-creation whose request found it here); and the epoch of the last command.
+    // device re-created here), or one after it was placed (a resumed run's, from its checkpoint, a
+    // crash's rewind, each one above the device's last, or a later re-creation whose request found
+    // it here); and the epoch of the last command.
     int[] restored = {
       first instanceof Device.Sequenced q && q.command() instanceof Device.Restore r
           ? r.epoch()
