@@ -656,36 +656,6 @@ public final class Metrics implements AutoCloseable {
       Function<String, Map<String, Long>> cutMemory,
       boolean rewinds) {
 
-    /** As the canonical constructor, for a run that a crash may rewind. */
-    public RunInfo(
-        String run,
-        String scenario,
-        String scheme,
-        String node,
-        int rounds,
-        int devices,
-        boolean perDevice,
-        String serverRole,
-        boolean singleCut,
-        int cut,
-        Map<String, Long> memory,
-        Function<String, Map<String, Long>> cutMemory) {
-      this(
-          run,
-          scenario,
-          scheme,
-          node,
-          rounds,
-          devices,
-          perDevice,
-          serverRole,
-          singleCut,
-          cut,
-          memory,
-          cutMemory,
-          true);
-    }
-
     /**
      * A run whose single cut, if any, is fixed ahead ({@code cut >= 0}), and that a crash may
      * rewind.

@@ -64,7 +64,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   }
 
   /** No round starts to tell (never changed: an array shared by the messages without). */
-  public static final long[] NO_ROUND_STARTS = new long[0];
+  public static final long[] NO_ROUND_STARTS =
+      io.splitemu.actors.runtime.LinkTiming.NO_ROUND_STARTS;
 
   /**
    * A neighbour's null message: no message of this epoch on the channel that carries {@code

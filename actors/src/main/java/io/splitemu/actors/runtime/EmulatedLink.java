@@ -116,8 +116,8 @@ public final class EmulatedLink implements LinkTiming {
 
   @Override
   public synchronized long[] keptRoundStarts() {
-    if (roundStarts == null) {
-      return new long[0];
+    if (roundStarts == null || roundStarts.isEmpty()) {
+      return NO_ROUND_STARTS;
     }
     long[] out = new long[2 * roundStarts.size()];
     int k = 0;

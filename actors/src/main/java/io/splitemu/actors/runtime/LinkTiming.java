@@ -78,13 +78,16 @@ public interface LinkTiming {
     return 0;
   }
 
+  /** No round starts ({@link #keptRoundStarts}): one array, never changed, shared. */
+  long[] NO_ROUND_STARTS = new long[0];
+
   /**
    * The round starts this link keeps ({@link #roundStarted}: those its faults name), as (round,
    * start ns) pairs in round order; empty for a link without faults. Told again in this order to a
    * copy of the link ({@link #roundStarted}), they give it the same fault windows.
    */
   default long[] keptRoundStarts() {
-    return new long[0];
+    return NO_ROUND_STARTS;
   }
 
   /**

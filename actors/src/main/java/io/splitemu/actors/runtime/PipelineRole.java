@@ -403,8 +403,7 @@ final class PipelineRole {
     if (!s.downlinkElsewhere() || s.downlink() == null) {
       return ComputeHop.NO_ROUND_STARTS;
     }
-    long[] starts = s.downlink().keptRoundStarts();
-    return starts.length == 0 ? ComputeHop.NO_ROUND_STARTS : starts;
+    return s.downlink().keptRoundStarts();
   }
 
   private long end(long readyNs, double seconds) {

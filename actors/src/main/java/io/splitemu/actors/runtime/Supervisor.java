@@ -18,6 +18,7 @@ import io.splitemu.planner.cpsl.RoundPlan;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -1895,15 +1896,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     if (faultsRecorded.add(i + "/" + subject + "/" + kind)) {
       // The row carries i: a crash's rewind cuts it and the redone rounds write it again, which
       // the live counters, having counted it, do not count twice (Metrics.Run.onEvent).
-      recorder.tell(
-          new Recorder.EventRecorded(
-              new EventRecord(
-                  ns / NS,
-                  round,
-                  kind,
-                  subject,
-                  f.kind() + ": " + what + " (scenario fault, " + FaultPlan.when(f) + ")",
-                  i)));
+      eventAt(
+          ns,
+          kind,
+          subject,
+          f.kind() + ": " + what + " (scenario fault, " + FaultPlan.when(f) + ")",
+          i);
     }
   }
 
@@ -1912,8 +1910,13 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   }
 
   private void eventAt(long ns, String kind, String subject, String detail) {
+    eventAt(ns, kind, subject, detail, -1);
+  }
+
+  /** As above, a row of scenario fault {@code fault} (its index, EventRecord#fault; -1: none). */
+  private void eventAt(long ns, String kind, String subject, String detail, int fault) {
     recorder.tell(
-        new Recorder.EventRecorded(new EventRecord(ns / NS, round, kind, subject, detail)));
+        new Recorder.EventRecorded(new EventRecord(ns / NS, round, kind, subject, detail, fault)));
   }
 
   /**
@@ -2326,6 +2329,19 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private boolean restoring;
   // Devices of lost cluster members, retired, until they rejoin: they answer nothing.
   private final TreeSet<Integer> lost = new TreeSet<>();
+
+  /**
+   * The lost devices (their cluster member lost) that were in the run at checkpoint {@code c}, in
+   * device order: the devices a rewind to it would have to restore without a running entity.
+   */
+  private List<Integer> lostInRun(Checkpoint c) {
+    if (lost.isEmpty()) {
+      return List.of();
+    }
+    Set<Integer> inRun = new HashSet<>(c.alive());
+    return lost.stream().filter(inRun::contains).toList();
+  }
+
   // The devices lost with their member in this round: still asked in its later visits.
   private final TreeSet<Integer> lostThisRound = new TreeSet<>();
 
@@ -2678,8 +2694,10 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         getContext()
             .messageAdapter(
                 Device.Restored.class, r -> new CheckpointReply(null, null, r.device()));
+    Set<Integer> lostOut = new HashSet<>(lost);
+    lostOut.removeAll(lostInRun(c));
     for (Device.Snapshot d : c.devices()) {
-      if (lost.contains(d.device()) && !c.alive().contains(d.device())) {
+      if (lostOut.contains(d.device())) {
         // Out of the run at the checkpoint, its member lost since (a crash's rewind on a
         // cluster): no entity runs it and none is asked again; its state stays in the checkpoint.
         continue;
@@ -2876,10 +2894,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         }
       }
     }
+    // The head of the run's last line should the rewind not be possible.
+    String struck = c.kind() + " (" + which + ") at emulated " + crashNs / NS + " s";
     if (from == null && unreadable != null && initial == null && pipelineStartReleased()) {
       // The run's start was let go once a scheduled checkpoint was taken: none is left to restore.
-      return finish(
-          c.kind() + " (" + which + ") at emulated " + crashNs / NS + " s: " + unreadable);
+      return finish(struck + ": " + unreadable);
     }
     if (from == null && initial == null && pipeline != null && pipeline.initial() != null) {
       initial = pipelineCheckpoint(pipeline.initial());
@@ -2888,12 +2907,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     from = from != null ? from : initial;
     if (from == null) {
       return finish(
-          c.kind()
-              + " ("
-              + which
-              + ") at emulated "
-              + crashNs / NS
-              + " s struck before the first checkpoint (checkpoint.every = "
+          struck
+              + " struck before the first checkpoint (checkpoint.every = "
               + setup.checkpointing().every()
               + "): nothing to restore from");
     }
@@ -2904,20 +2919,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       // kept) rather than going on with rows that differ from the same run in one JVM.
       // A device out of the run at the checkpoint (dropped for the run) is never asked again:
       // its member's loss since stops nothing (restore skips it).
-      List<Integer> inRun = from.alive();
-      List<Integer> away =
-          from.devices().stream()
-              .map(Device.Snapshot::device)
-              .filter(d -> lost.contains(d) && inRun.contains(d))
-              .toList();
+      List<Integer> away = lostInRun(from);
       if (!away.isEmpty()) {
         return finish(
-            c.kind()
-                + " ("
-                + which
-                + ") at emulated "
-                + crashNs / NS
-                + " s: devices "
+            struck
+                + ": devices "
                 + away
                 + " of lost cluster members are not back in the run; a crash's rewind on a"
                 + " cluster restores the devices of running members only for now");

@@ -32,7 +32,8 @@ class CutMemoryMetricsTest {
                           "device",
                           Long.parseLong(cut) * 100,
                           "edge",
-                          1000 - Long.parseLong(cut) * 100)),
+                          1000 - Long.parseLong(cut) * 100),
+                  false),
               new PacingLag());
       assertEquals(200.0, device(MetricsText.scrape(m.port())));
       r.onRound(
