@@ -1060,7 +1060,7 @@ public final class ClusterMember {
                   if (c.command() instanceof Device.Restore r && r.epoch() <= restored[0]) {
                     // A re-sent restore, after the one this device took: it holds that state
                     // already, and may be in a round by now.
-                    r.replyTo().tell(new Device.Restored(id));
+                    r.replyTo().tell(new Device.Restored(id, r.epoch()));
                   } else {
                     if (c.command() instanceof Device.Restore r) {
                       restored[0] = r.epoch();

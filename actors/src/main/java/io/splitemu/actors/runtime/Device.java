@@ -1241,8 +1241,12 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
     }
   }
 
-  /** Reply to {@link Restore}. */
-  public record Restored(int device) implements ClusterMessage {}
+  /**
+   * Reply to {@link Restore}, with that restore's {@code epoch}: a lost device's re-creation and a
+   * crash's rewind answer on one route (the supervisor's one adapter for this class), and an answer
+   * to an earlier restore than the device's last one must not count for that one.
+   */
+  public record Restored(int device, int epoch) implements ClusterMessage {}
 
   private Behavior<Command> onTakeSnapshot(TakeSnapshot m) {
     Slice slice = setup.slice();
@@ -1312,7 +1316,7 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
     // After the windows: a slowed processor keeps a busy-until of its own, which the crashed
     // timeline may have moved past the checkpoint (the redone round then waited for it).
     cpu().restoreFreeAt(s.cpuFreeAtNs());
-    m.replyTo().tell(new Restored(setup.id()));
+    m.replyTo().tell(new Restored(setup.id(), m.epoch()));
     return this;
   }
 }

@@ -283,6 +283,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   private int cut;
   private boolean awaitingCut;
   private final ActorRef<EdgeServer.CutMoved> cutAdapter;
+  // The devices' answers to every restore: a crash's rewind's (or a resume's) and a lost device's
+  // re-creation's (onRestored tells them apart).
+  private final ActorRef<Device.Restored> restoreAdapter;
   // What goes to the edge server or a device's forwarder in another JVM above the frame.
   private final Chunks chunks;
   private final Map<Integer, DeviceSetup> deviceSetups = new IdMap<>();
@@ -406,6 +409,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     this.visitAdapter = ctx.messageAdapter(EdgeServer.VisitDone.class, WrappedVisit::new);
     this.evalAdapter = ctx.messageAdapter(EdgeServer.Evaluation.class, WrappedEvaluation::new);
     this.cutAdapter = ctx.messageAdapter(EdgeServer.CutMoved.class, WrappedCut::new);
+    // One adapter per reply class and actor (another of the same class would replace it): both
+    // kinds of restore answer through this one.
+    this.restoreAdapter = ctx.messageAdapter(Device.Restored.class, WrappedRestored::new);
     this.deviceParams = setup.initialDeviceParams();
     this.cpsl =
         setup.cpsl() == null
@@ -470,7 +476,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
         .onMessage(CheckpointReply.class, this::onCheckpointReply)
         .onMessage(CheckpointTick.class, this::onCheckpointTick)
         .onMessage(StateKept.class, this::onStateKept)
-        .onMessage(Rejoined.class, this::onRejoined)
+        .onMessage(WrappedRestored.class, this::onRestored)
         .onMessage(RejoinTick.class, this::onRejoinTick)
         .onMessage(MemberRemoved.class, this::onMemberRemoved)
         .onMessage(RemovalTick.class, this::onRemovalTick)
@@ -2051,8 +2057,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** A device's state at a round's start, kept to re-create it should its member be lost. */
   private record StateKept(Device.Snapshot snapshot) implements Command {}
 
-  /** A lost device was re-created from its kept state. */
-  private record Rejoined(int device) implements Command {}
+  /** A device took back a state: a crash's rewind's or a resume's, or its re-creation's. */
+  private record WrappedRestored(Device.Restored restored) implements Command {}
 
   // The timers of a round boundary (StatesTick, RejoinTick, RemovalTick) carry the round and how
   // many crash rewinds the run had when they were set: a rewind redoes the round numbers after its
@@ -2119,6 +2125,11 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           .getLog()
           .debug("round {}: fault commands held to give again, per device: {}", round, held);
     }
+    // Registered again by each checkpoint with its own function (one adapter per reply class and
+    // actor: the later replaces the earlier). The two never overlap, and each handler drops the
+    // state of a device it does not await; but a snapshot carries no epoch, so a lost device's
+    // answer to a checkpoint that came once its re-creation was asked for its state would count as
+    // that state (not seen: a lost member's entity answers before its loss is known, or never).
     ActorRef<Device.Snapshot> replies =
         getContext().messageAdapter(Device.Snapshot.class, StateKept::new);
     for (int d : awaitedStates) {
@@ -2192,16 +2203,39 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return this;
   }
 
-  // One adapter per reply class and actor: the checkpoint's adapters of the same classes are
-  // registered again for each checkpoint and restore, and its handler drops the replies it does not
-  // await; rejoins and checkpoints never overlap (both are at a round boundary, one after the
-  // other).
   private void sendRestores(java.util.Collection<Integer> which) {
-    ActorRef<Device.Restored> replies =
-        getContext().messageAdapter(Device.Restored.class, r -> new Rejoined(r.device()));
     for (int d : List.copyOf(which)) {
-      send(devices.get(d), new Device.Restore(kept.get(d), replies, restoreEpochs.get(d)));
+      send(devices.get(d), new Device.Restore(kept.get(d), restoreAdapter, restoreEpochs.get(d)));
     }
+  }
+
+  /**
+   * A device's answer to a restore. A re-creation's and a crash's rewind's (or a resume's) answer
+   * on one route, the supervisor's one adapter for the class: each restore sent to a device carries
+   * its restore epoch ({@link #restoreEpochs}, 0 for all in one JVM or a resume), and its answer
+   * that epoch, so that an answer to an earlier restore (a re-sent re-creation's answered late, a
+   * lost member's answer to a rewind's) never counts for the one the device was sent since: the run
+   * would go on before the device holds the state it is to have. A current answer is the rewind's
+   * if a rewind awaits the device, else its re-creation's; a second answer to a re-sent restore is
+   * dropped by either.
+   */
+  private Behavior<Command> onRestored(WrappedRestored m) {
+    int d = m.restored().device();
+    int epoch = restoreEpochs.getOrDefault(d, 0);
+    if (m.restored().epoch() != epoch) {
+      getContext()
+          .getLog()
+          .debug(
+              "dropped device {}'s answer to restore epoch {} (its last restore is epoch {})",
+              d,
+              m.restored().epoch(),
+              epoch);
+      return this;
+    }
+    if (restoring && awaitedDevices.contains(d)) {
+      return onCheckpointReply(new CheckpointReply(null, null, d));
+    }
+    return onRejoined(d);
   }
 
   private Behavior<Command> onRejoinTick(RejoinTick t) {
@@ -2244,8 +2278,8 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     return rejoinLost();
   }
 
-  private Behavior<Command> onRejoined(Rejoined m) {
-    if (!awaitedRejoins.remove(m.device())) {
+  private Behavior<Command> onRejoined(int device) {
+    if (!awaitedRejoins.remove(device)) {
       return this; // a second answer to a re-sent restore
     }
     if (!awaitedRejoins.isEmpty()) {
@@ -2690,10 +2724,6 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     restoring = true;
     awaitedDevices.clear();
     awaitedServer = true;
-    ActorRef<Device.Restored> toDevice =
-        getContext()
-            .messageAdapter(
-                Device.Restored.class, r -> new CheckpointReply(null, null, r.device()));
     Set<Integer> lostOut = new HashSet<>(lost);
     lostOut.removeAll(lostInRun(c));
     for (Device.Snapshot d : c.devices()) {
@@ -2716,7 +2746,7 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
           epoch = restoreEpochs.merge(d.device(), 1, Integer::sum);
         }
       }
-      send(devices.get(d.device()), new Device.Restore(d, toDevice, epoch));
+      send(devices.get(d.device()), new Device.Restore(d, restoreAdapter, epoch));
     }
     boolean moved = cpsl != null && cut != held;
     send(
