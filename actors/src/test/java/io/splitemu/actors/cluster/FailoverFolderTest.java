@@ -53,8 +53,9 @@ class FailoverFolderTest {
 
   @BeforeAll
   static void startSeed() throws Exception {
-    System.setProperty(REGION_SHUTDOWN, "1s");
-    ConfigFactory.invalidateCaches();
+    // The seed and every holder's, standby's and run's members: joins, leases and leaves without
+    // waiting for Pekko's second-long ticks.
+    LabTimings.setSystemProperties(REGION_SHUTDOWN, "1s");
     int port = TestMember.freePort();
     seedAddress = "127.0.0.1:" + port;
     ClusterConfig config =
@@ -69,8 +70,7 @@ class FailoverFolderTest {
 
   @AfterAll
   static void stopSeed() {
-    System.clearProperty(REGION_SHUTDOWN);
-    ConfigFactory.invalidateCaches();
+    LabTimings.clearSystemProperties(REGION_SHUTDOWN);
     if (seed != null) {
       seed.close();
     }
