@@ -29,6 +29,29 @@ class ClusterTlsTest {
   /** How long the untrusted node is watched after its first refusal: more join attempts. */
   private static final Duration REFUSED_FOR = Duration.ofSeconds(6);
 
+  /**
+   * The node JVMs: a bare member's, with the {@link LabTimings} of every member of these clusters
+   * and Pekko's seed-node-timeout at 1 s (5 s by default). They boot before this JVM's seed
+   * listens, and a member retries its join, and Pekko warns that no seed answered (after two
+   * unanswered attempts), at that timeout: by default the trusted node joined up to 5 s after the
+   * seed was up, and the plain member's hint came about 10 s after its boot. What is asserted does
+   * not depend on it: the hint is said once however often Pekko warns (eleven warnings before the
+   * hint was checked in one run at 1 s), and the intruder is watched for REFUSED_FOR after its
+   * first refusal as before.
+   */
+  private static final List<String> NODE_JVM = nodeJvm();
+
+  private static List<String> nodeJvm() {
+    List<String> options = new java.util.ArrayList<>(LocalNodes.SMALL_JVM);
+    options.addAll(LabTimings.jvmOptions());
+    options.add("-Dpekko.cluster.seed-node-timeout=1s");
+    return List.copyOf(options);
+  }
+
+  /** This JVM's seed: the {@link LabTimings} of the node JVMs. */
+  private static final com.typesafe.config.Config SEED_SETTINGS =
+      ConfigFactory.parseString(String.join("\n", LabTimings.hocon()));
+
   @Test
   void trustedNodeJoins_untrustedNodeNeverBecomesAMember() throws Exception {
     TestKeys keys = TestKeys.get();
@@ -44,7 +67,7 @@ class ClusterTlsTest {
                 new ClusterConfig.Tls(keys.memberKeyStore(), keys.trustStore(), keys.password())));
     Map<String, String> env = Map.of(ClusterConfig.PASSWORD_ENV, keys.password());
     // The node JVMs boot while this JVM's member starts; they retry until it listens.
-    try (LocalNodes nodes = new LocalNodes(tmp)) {
+    try (LocalNodes nodes = new LocalNodes(tmp, NODE_JVM)) {
       LocalNodes.Node trusted =
           nodes.start(
               env,
@@ -77,7 +100,7 @@ class ClusterTlsTest {
       TlsRefusals.out =
           new java.io.PrintStream(said, true, java.nio.charset.StandardCharsets.UTF_8);
       TlsRefusals.forget();
-      try (TestMember seed = TestMember.startFirst(seedConfig, ConfigFactory.empty(), UP)) {
+      try (TestMember seed = TestMember.startFirst(seedConfig, SEED_SETTINGS, UP)) {
         trustedJoinsIntruderDoesNot(seed, trusted, intruder);
         // The plain member is told, once, what to check (Pekko's own warning names no option).
         String hint =
@@ -140,7 +163,9 @@ class ClusterTlsTest {
             "run", "../scenarios/quickstart.conf", "--set", "fidelity=timing", "--set", "rounds=2");
     Path one = tmp.resolve("one");
     assertEquals(0, ClusterRunTest.run(scenario, "--out", one.toString()));
-    try (LocalNodes nodes = new LocalNodes(tmp)) {
+    // The run's supervisor member, in this JVM, reads the node's LabTimings as system properties.
+    LabTimings.setSystemProperties();
+    try (LocalNodes nodes = new LocalNodes(tmp, NODE_JVM)) {
       nodes.start(
           Map.of(ClusterConfig.PASSWORD_ENV, keys.password()),
           "--roles",
@@ -170,6 +195,8 @@ class ClusterTlsTest {
               "--tls-password-file",
               password.toString()));
       assertEquals(ClusterRunTest.emulatedRows(one), ClusterRunTest.emulatedRows(two));
+    } finally {
+      LabTimings.clearSystemProperties();
     }
   }
 

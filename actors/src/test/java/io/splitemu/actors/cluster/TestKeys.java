@@ -12,6 +12,11 @@ import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -72,96 +77,145 @@ record TestKeys(
   private static TestKeys make(Path dir) throws IOException, InterruptedException {
     String pw = PASSWORD;
     String ec = "-keyalg EC -groupname secp256r1";
-    // 1. The lab's CA: a key pair whose certificate signs the members' keys.
-    keytool(
-        dir,
-        "-genkeypair -alias ca -dname CN=splitemu-ca -ext bc:c " + ec,
-        "-validity 3650 -keystore ca.p12 -storetype PKCS12 -storepass " + pw);
-    keytool(dir, "-exportcert -rfc -alias ca -keystore ca.p12 -storepass " + pw, "-file ca.pem");
-    // 2. The trust store every member gets: the CA certificate only.
-    keytool(
-        dir,
-        "-importcert -noprompt -alias ca -file ca.pem -keystore truststore.p12",
-        "-storetype PKCS12 -storepass " + pw);
-    // 3. A member's key, its signing request, the CA's signature, the chain into its key store.
-    keytool(
-        dir,
-        "-genkeypair -alias member -dname CN=splitemu-member " + ec,
-        "-validity 365 -keystore member.p12 -storetype PKCS12 -storepass " + pw);
-    keytool(
-        dir, "-certreq -alias member -keystore member.p12 -storepass " + pw, "-file member.csr");
-    keytool(
-        dir,
-        "-gencert -alias ca -keystore ca.p12 -storepass " + pw,
-        "-infile member.csr -outfile member.pem -rfc -validity 365",
-        "-ext KeyUsage:critical=digitalSignature -ext ExtendedKeyUsage=serverAuth,clientAuth");
-    keytool(
-        dir,
-        "-importcert -noprompt -alias ca -file ca.pem -keystore member.p12",
-        "-storepass " + pw);
-    keytool(
-        dir, "-importcert -alias member -file member.pem -keystore member.p12", "-storepass " + pw);
-    // 4. An intruder: a key of its own, signed by nobody the members trust.
-    keytool(
-        dir,
-        "-genkeypair -alias member -dname CN=intruder " + ec,
-        "-validity 365 -keystore intruder.p12 -storetype PKCS12 -storepass " + pw);
-    keytool(
-        dir,
-        "-exportcert -rfc -alias member -keystore intruder.p12 -storepass " + pw,
-        "-file intruder.pem");
-    keytool(
-        dir,
-        "-importcert -noprompt -alias ca -file ca.pem -keystore intruder-trust.p12",
-        "-storetype PKCS12 -storepass " + pw);
-    keytool(
-        dir,
-        "-importcert -noprompt -alias intruder -file intruder.pem -keystore intruder-trust.p12",
-        "-storepass " + pw);
-    // 5. Keys out of their validity, or close to its end (each its own trust store).
-    keytool(
-        dir,
-        "-genkeypair -alias member -dname CN=expired " + ec,
-        "-startdate -10d -validity 2 -keystore expired.p12 -storetype PKCS12 -storepass " + pw);
-    keytool(
-        dir,
-        "-genkeypair -alias member -dname CN=future " + ec,
-        "-startdate +10d -validity 30 -keystore future.p12 -storetype PKCS12 -storepass " + pw);
-    keytool(
-        dir,
-        "-genkeypair -alias member -dname CN=soon " + ec,
-        "-validity 3 -keystore soon.p12 -storetype PKCS12 -storepass " + pw);
-    // 6. Another lab's CA, and the trust store of its members.
-    keytool(
-        dir,
-        "-genkeypair -alias ca -dname CN=other-ca -ext bc:c " + ec,
-        "-validity 3650 -keystore other-ca.p12 -storetype PKCS12 -storepass " + pw);
-    keytool(
-        dir,
-        "-exportcert -rfc -alias ca -keystore other-ca.p12 -storepass " + pw,
-        "-file other-ca.pem");
-    keytool(
-        dir,
-        "-importcert -noprompt -alias ca -file other-ca.pem -keystore other-trust.p12",
-        "-storetype PKCS12 -storepass " + pw);
-    // 7. A pinned layout: a peer's self-signed key, and a trust store with the intruder's
-    //    certificate only (the peer trusts the intruder; the intruder's store would hold the
-    // peer's).
-    keytool(
-        dir,
-        "-genkeypair -alias member -dname CN=peer " + ec,
-        "-validity 365 -keystore peer.p12 -storetype PKCS12 -storepass " + pw);
-    keytool(
-        dir,
-        "-importcert -noprompt -alias intruder -file intruder.pem -keystore pinned-trust.p12",
-        "-storetype PKCS12 -storepass " + pw);
-    // 8. An expired copy of the CA's certificate (its own key signs it), bundled at the end of the
-    //    member key's chain: the trust store's copy is the anchor, this one is never validated.
-    keytool(dir, "-certreq -alias ca -keystore ca.p12 -storepass " + pw, "-file ca.csr");
-    keytool(
-        dir,
-        "-gencert -alias ca -keystore ca.p12 -storepass " + pw,
-        "-infile ca.csr -outfile ca-expired.pem -rfc -startdate -400d -validity 30 -ext bc:c");
+    // The steps below are those of docs/cluster.md; each keytool run is a JVM of its own (about a
+    // second of CPU), so the runs that need no other's files run side by side.
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      // 1. The lab's CA: a key pair whose certificate signs the members' keys.
+      Step ca =
+          Step.first(
+              pool,
+              dir,
+              "-genkeypair -alias ca -dname CN=splitemu-ca -ext bc:c " + ec,
+              "-validity 3650 -keystore ca.p12 -storetype PKCS12 -storepass " + pw);
+      Step caPem =
+          ca.then("-exportcert -rfc -alias ca -keystore ca.p12 -storepass " + pw, "-file ca.pem");
+      // 2. The trust store every member gets: the CA certificate only.
+      Step trust =
+          caPem.then(
+              "-importcert -noprompt -alias ca -file ca.pem -keystore truststore.p12",
+              "-storetype PKCS12 -storepass " + pw);
+      // 3. A member's key, its signing request, the CA's signature, the chain into its key store.
+      Step memberCsr =
+          Step.first(
+                  pool,
+                  dir,
+                  "-genkeypair -alias member -dname CN=splitemu-member " + ec,
+                  "-validity 365 -keystore member.p12 -storetype PKCS12 -storepass " + pw)
+              .then(
+                  "-certreq -alias member -keystore member.p12 -storepass " + pw,
+                  "-file member.csr");
+      Step memberPem =
+          memberCsr
+              .and(ca)
+              .then(
+                  "-gencert -alias ca -keystore ca.p12 -storepass " + pw,
+                  "-infile member.csr -outfile member.pem -rfc -validity 365",
+                  "-ext KeyUsage:critical=digitalSignature -ext"
+                      + " ExtendedKeyUsage=serverAuth,clientAuth");
+      Step member =
+          memberCsr
+              .and(caPem)
+              .then(
+                  "-importcert -noprompt -alias ca -file ca.pem -keystore member.p12",
+                  "-storepass " + pw)
+              .and(memberPem)
+              .then(
+                  "-importcert -alias member -file member.pem -keystore member.p12",
+                  "-storepass " + pw);
+      // 4. An intruder: a key of its own, signed by nobody the members trust.
+      Step intruderPem =
+          Step.first(
+                  pool,
+                  dir,
+                  "-genkeypair -alias member -dname CN=intruder " + ec,
+                  "-validity 365 -keystore intruder.p12 -storetype PKCS12 -storepass " + pw)
+              .then(
+                  "-exportcert -rfc -alias member -keystore intruder.p12 -storepass " + pw,
+                  "-file intruder.pem");
+      Step intruderTrust =
+          caPem
+              .then(
+                  "-importcert -noprompt -alias ca -file ca.pem -keystore intruder-trust.p12",
+                  "-storetype PKCS12 -storepass " + pw)
+              .and(intruderPem)
+              .then(
+                  "-importcert -noprompt -alias intruder -file intruder.pem -keystore"
+                      + " intruder-trust.p12",
+                  "-storepass " + pw);
+      // 5. Keys out of their validity, or close to its end (each its own trust store).
+      Step expired =
+          Step.first(
+              pool,
+              dir,
+              "-genkeypair -alias member -dname CN=expired " + ec,
+              "-startdate -10d -validity 2 -keystore expired.p12 -storetype PKCS12 -storepass "
+                  + pw);
+      Step future =
+          Step.first(
+              pool,
+              dir,
+              "-genkeypair -alias member -dname CN=future " + ec,
+              "-startdate +10d -validity 30 -keystore future.p12 -storetype PKCS12 -storepass "
+                  + pw);
+      Step soon =
+          Step.first(
+              pool,
+              dir,
+              "-genkeypair -alias member -dname CN=soon " + ec,
+              "-validity 3 -keystore soon.p12 -storetype PKCS12 -storepass " + pw);
+      // 6. Another lab's CA, and the trust store of its members.
+      Step other =
+          Step.first(
+                  pool,
+                  dir,
+                  "-genkeypair -alias ca -dname CN=other-ca -ext bc:c " + ec,
+                  "-validity 3650 -keystore other-ca.p12 -storetype PKCS12 -storepass " + pw)
+              .then(
+                  "-exportcert -rfc -alias ca -keystore other-ca.p12 -storepass " + pw,
+                  "-file other-ca.pem")
+              .then(
+                  "-importcert -noprompt -alias ca -file other-ca.pem -keystore other-trust.p12",
+                  "-storetype PKCS12 -storepass " + pw);
+      // 7. A pinned layout: a peer's self-signed key, and a trust store with the intruder's
+      //    certificate only (the peer trusts the intruder; the intruder's store would hold the
+      //    peer's).
+      Step peer =
+          Step.first(
+              pool,
+              dir,
+              "-genkeypair -alias member -dname CN=peer " + ec,
+              "-validity 365 -keystore peer.p12 -storetype PKCS12 -storepass " + pw);
+      Step pinned =
+          intruderPem.then(
+              "-importcert -noprompt -alias intruder -file intruder.pem -keystore pinned-trust.p12",
+              "-storetype PKCS12 -storepass " + pw);
+      // 8. An expired copy of the CA's certificate (its own key signs it), bundled at the end of
+      //    the member key's chain: the trust store's copy is the anchor, this one is never
+      //    validated.
+      Step caExpired =
+          ca.then("-certreq -alias ca -keystore ca.p12 -storepass " + pw, "-file ca.csr")
+              .then(
+                  "-gencert -alias ca -keystore ca.p12 -storepass " + pw,
+                  "-infile ca.csr -outfile ca-expired.pem -rfc -startdate -400d -validity 30"
+                      + " -ext bc:c");
+      for (Step s :
+          List.of(
+              trust,
+              member,
+              intruderTrust,
+              expired,
+              future,
+              soon,
+              other,
+              peer,
+              pinned,
+              caExpired)) {
+        s.await();
+      }
+    } finally {
+      pool.shutdownNow();
+    }
     bundle(dir, pw);
     return new TestKeys(
         dir,
@@ -202,6 +256,56 @@ record TestKeys(
       }
     } catch (GeneralSecurityException e) {
       throw new IOException("bundled.p12: " + e, e);
+    }
+  }
+
+  /**
+   * A keytool run, started once the runs it reads the files of have ended ({@link #then} starts one
+   * after this one, {@link #and} waits for another as well).
+   */
+  private record Step(ExecutorService pool, Path dir, CompletableFuture<Void> done) {
+
+    /** A run that needs no other's files. */
+    static Step first(ExecutorService pool, Path dir, String... args) {
+      return new Step(pool, dir, CompletableFuture.completedFuture(null)).then(args);
+    }
+
+    /** A run after this one. */
+    Step then(String... args) {
+      return new Step(
+          pool,
+          dir,
+          done.thenRunAsync(
+              () -> {
+                try {
+                  keytool(dir, args);
+                } catch (IOException | InterruptedException e) {
+                  throw new CompletionException(e);
+                }
+              },
+              pool));
+    }
+
+    /** This run and {@code other}, for a run that needs the files of both. */
+    Step and(Step other) {
+      return new Step(pool, dir, CompletableFuture.allOf(done, other.done));
+    }
+
+    /** Waits for the run, rethrowing its failure. */
+    void await() throws IOException, InterruptedException {
+      try {
+        done.get();
+      } catch (ExecutionException e) {
+        Throwable cause =
+            e.getCause() instanceof CompletionException c ? c.getCause() : e.getCause();
+        if (cause instanceof IOException io) {
+          throw io;
+        }
+        if (cause instanceof InterruptedException ie) {
+          throw ie;
+        }
+        throw new IOException("keytool: " + cause, cause);
+      }
     }
   }
 
