@@ -241,6 +241,15 @@ public final class RunCommand implements Callable<Integer> {
       // A resume's folder is judged (finished, its checkpoint) once it is locked.
       return call(w, onCluster, s, null, ended -> {});
     }
+    if (pipeline(s)) {
+      // A cut-off holder must never rename a file over its successor's: MP-SL's events.csv takes
+      // a row earlier than its last by a copy renamed over it (ResultsWriter).
+      throw new UserException(
+          "splitemu.scheme: --failover does not run "
+              + s.scheme()
+              + " yet (MP-SL rewrites events.csv in place, which a standby taking the folder over"
+              + " could race); run it with --cluster and --resume the folder by hand");
+    }
     if (s.checkpointEvery() <= 0) {
       throw new UserException(
           "splitemu.checkpoint.every: --failover resumes from the newest checkpoint; give"
@@ -633,12 +642,7 @@ public final class RunCommand implements Callable<Integer> {
     // Installed as the command started: from here on a SIGTERM stops the run at a round boundary.
     Sigterm term = this.term;
     boolean hopCrash = hopCrash(s);
-    if (onCluster != null && pipeline(s)) {
-      // An MP-SL cluster run takes no checkpoint: SIGTERM ends the JVM as before (a cluster
-      // member leaves the cluster first). One taken up to here stops it before it starts.
-      Sigterm.close(term);
-      term = null;
-    } else if (term != null) {
+    if (term != null) {
       term.running(
           stopBound(s),
           () ->

@@ -113,9 +113,17 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
 
   /**
    * Asks for the hop's {@link State} at an epoch boundary (a checkpoint), once it has ended its
-   * epoch and no job of the next one has come: answers {@link Saved}.
+   * epoch and no job of the next one has come: answers {@link Saved}. {@code downlinks}: the lane's
+   * first hop also answers its lane's devices' downlinks ({@link Saved#downlinks}); on a cluster
+   * the lanes' downlink channels are on the hops' member, where the supervisor cannot read them.
    */
-  public record TakeState(ActorRef<Reply> replyTo) implements Command {}
+  public record TakeState(ActorRef<Reply> replyTo, boolean downlinks) implements Command {
+
+    /** Without the downlinks: in one JVM the supervisor reads the links itself. */
+    public TakeState(ActorRef<Reply> replyTo) {
+      this(replyTo, false);
+    }
+  }
 
   /**
    * What a hop carries from one epoch into the next, taken between epochs (docs/runtime.md,
@@ -177,8 +185,20 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
   public record Totals(int lane, int hop, String name, long peakBytes, long busyNs, long jobs)
       implements Reply {}
 
-  /** Reply to {@link TakeState}: hop {@code hop} of lane {@code lane} is in {@code state}. */
-  public record Saved(int lane, int hop, State state) implements Reply {}
+  /**
+   * Reply to {@link TakeState}: hop {@code hop} of lane {@code lane} is in {@code state}; {@code
+   * downlinks}, where asked of a lane's first hop, each device of the lane's downlink as its
+   * channel holds it ({@link io.splitemu.actors.runtime.LinkTiming#saveState}, by device id), else
+   * empty.
+   */
+  public record Saved(int lane, int hop, State state, Map<Integer, long[]> downlinks)
+      implements Reply {
+
+    /** Copies the map in (the arrays are the links' own copies). */
+    public Saved {
+      downlinks = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(downlinks));
+    }
+  }
 
   private static final long NEVER = Long.MAX_VALUE;
 
@@ -334,6 +354,12 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
       throw new IllegalStateException(
           stage.name() + ": state asked in the middle of epoch " + epoch + " (not drained)");
     }
+    Map<Integer, long[]> links = new java.util.TreeMap<>();
+    if (m.downlinks() && hop == 0) {
+      for (int d : new TreeSet<>(batches.keySet())) {
+        links.put(d, downlinks.link(d).saveState());
+      }
+    }
     m.replyTo()
         .tell(
             new Saved(
@@ -347,7 +373,8 @@ public final class ComputeHop extends AbstractBehavior<ComputeHop.Command> {
                     jobs,
                     List.copyOf(instances),
                     peakBytes,
-                    List.copyOf(gone))));
+                    List.copyOf(gone)),
+                links));
     return this;
   }
 

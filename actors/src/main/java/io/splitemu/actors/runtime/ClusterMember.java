@@ -110,22 +110,28 @@ public final class ClusterMember {
 
   /**
    * MP-SL: spawn every lane's hops of the loaded run with the lane's downlink channel, reporting to
-   * {@code replies}, and tell {@code supervisor} {@link Supervisor.HopsPlaced}.
+   * {@code replies}, and tell {@code supervisor} {@link Supervisor.HopsPlaced}; a resumed run's
+   * from {@code resumed}, its checkpoint's state (null: the run's start).
    */
   public record SpawnHops(
-      String run, ActorRef<ComputeHop.Reply> replies, ActorRef<Supervisor.Command> supervisor)
+      String run,
+      ActorRef<ComputeHop.Reply> replies,
+      ActorRef<Supervisor.Command> supervisor,
+      PipelineControl.State resumed)
       implements Command {}
 
   /**
    * MP-SL: the loaded run's hops ({@code hops}, every lane's chain in plan order) and its {@code
-   * supervisor}, from which this devices member builds its pipeline devices; answered {@link
-   * PipelineWired} before any device is addressed.
+   * supervisor}, from which this devices member builds its pipeline devices (a resumed run's from
+   * {@code resumed}, its checkpoint's state; null: the run's start); answered {@link PipelineWired}
+   * before any device is addressed.
    */
   public record WirePipeline(
       String run,
       List<ActorRef<ComputeHop.Command>> hops,
       ActorRef<Supervisor.Command> supervisor,
-      ActorRef<Reply> replyTo)
+      ActorRef<Reply> replyTo,
+      PipelineControl.State resumed)
       implements Command {}
 
   /** Run {@code run} is over: stop its actors here and drop its objects. */
@@ -836,7 +842,7 @@ public final class ClusterMember {
     }
     // Not watched by the loader: the hops actor reports its hops' failures itself.
     ctx.spawn(
-        h.pipeline().hops(m.run(), region, m.replies(), m.supervisor(), h.owner()),
+        h.pipeline().hops(m.run(), region, m.replies(), m.supervisor(), h.owner(), m.resumed()),
         "hops-" + m.run());
     return Behaviors.same();
   }
@@ -853,7 +859,8 @@ public final class ClusterMember {
             m.supervisor(),
             h.channels(),
             // A failed uplink band ends the run as in one JVM (Supervisor.onChannelFailed).
-            why -> m.supervisor().tell(new Supervisor.ChannelFailed(why, 0)));
+            why -> m.supervisor().tell(new Supervisor.ChannelFailed(why, 0)),
+            m.resumed());
     ended.wake(m.run()); // entities that wait for the chains
     m.replyTo().tell(new PipelineWired(h.member()));
     return Behaviors.same();

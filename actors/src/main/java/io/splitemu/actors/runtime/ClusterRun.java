@@ -372,7 +372,9 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
           // chains (ClusterMember.device), which the wiring step gave the others already.
           loaders
               .get(l.member())
-              .tell(new ClusterMember.WirePipeline(run, wiredHops, wiredTo, loadReplies));
+              .tell(
+                  new ClusterMember.WirePipeline(
+                      run, wiredHops, wiredTo, loadReplies, resumedPipeline()));
         }
         return this;
       }
@@ -570,7 +572,8 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
             // MP-SL has no edge server (a member may still hold the edge role).
             setup.server() == null || edge == null ? null : loaders.get(edge),
             hops == null ? null : loaders.get(hops),
-            self);
+            self,
+            resumedPipeline());
     Behavior<Supervisor.Command> behavior =
         Behaviors.setup(
             sctx -> {
@@ -782,9 +785,20 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     for (String member : devicesMembers()) {
       loaders
           .get(member)
-          .tell(new ClusterMember.WirePipeline(run, m.hops(), m.supervisor(), loadReplies));
+          .tell(
+              new ClusterMember.WirePipeline(
+                  run, m.hops(), m.supervisor(), loadReplies, resumedPipeline()));
     }
     return this;
+  }
+
+  /**
+   * MP-SL: the state of the checkpoint a resumed run starts from, from which the members build its
+   * hops, devices and links (null: the run's start).
+   */
+  private PipelineControl.State resumedPipeline() {
+    Checkpoint from = setup.checkpointing().resumeFrom();
+    return from == null ? null : from.pipeline();
   }
 
   private Behavior<Command> onWired(ClusterMember.PipelineWired w) {
@@ -1009,24 +1023,30 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     private final ActorRef<ClusterMember.Command> edge;
     private final ActorRef<ClusterMember.Command> hops;
     private final ActorRef<Command> coordinator;
+    private final PipelineControl.State resumed;
 
+    /**
+     * {@code resumed}: MP-SL, the state a resumed run's hops start from (null: the run's start).
+     */
     ClusterPlacement(
         String run,
         ActorRef<ShardingEnvelope<Device.Command>> region,
         ActorRef<ClusterMember.Command> edge,
         ActorRef<ClusterMember.Command> hops,
-        ActorRef<Command> coordinator) {
+        ActorRef<Command> coordinator,
+        PipelineControl.State resumed) {
       this.run = run;
       this.region = region;
       this.edge = edge;
       this.hops = hops;
       this.coordinator = coordinator;
+      this.resumed = resumed;
     }
 
     @Override
     public boolean placeHops(
         ActorContext<Supervisor.Command> ctx, ActorRef<ComputeHop.Reply> replies) {
-      hops.tell(new ClusterMember.SpawnHops(run, replies, ctx.getSelf()));
+      hops.tell(new ClusterMember.SpawnHops(run, replies, ctx.getSelf(), resumed));
       return true;
     }
 

@@ -323,6 +323,15 @@ public final class Device extends ExtensibleBehavior<Device.Command> {
   /** The upload of a device's moved units (epoch {@code epoch}) arrived at {@code arrivalNs}. */
   public record UnitsMoved(int epoch, long arrivalNs) implements Pipelined {}
 
+  /**
+   * MP-SL on a cluster, at a checkpoint: the device tells its supervisor its links as they stand
+   * ({@link Supervisor.LinksSaved}), which live on its member (docs/cluster.md, "Checkpoints and
+   * resume on a cluster").
+   */
+  public enum SaveLinks implements Pipelined {
+    INSTANCE
+  }
+
   /** What a pipeline device uploads. */
   public enum Payload {
     ACTIVATIONS,

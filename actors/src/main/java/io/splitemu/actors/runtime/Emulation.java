@@ -139,10 +139,11 @@ public final class Emulation {
           "partition");
 
   /**
-   * Refuses, with one line, what a run across a cluster does not do yet: MP-SL's hop crashes,
-   * checkpoints and crashes (server-crash and supervisor-crash, which the barrier and split
-   * families restore on a cluster as in one JVM), and paced mode (the wall clocks of the members
-   * are not one).
+   * Refuses, with one line, what a run across a cluster does not do yet: MP-SL's hop crashes and
+   * crashes (server-crash and supervisor-crash, which the barrier and split families restore on a
+   * cluster as in one JVM), and paced mode (the wall clocks of the members are not one). MP-SL's
+   * checkpoints and resume run on a cluster (PipelineMember builds a resumed run's hops, devices
+   * and links from the checkpoint).
    */
   private static void refuseOnCluster(Settings s, RunControl control) {
     String why = null;
@@ -188,12 +189,6 @@ public final class Emulation {
               + s.scheme()
               + " restores its checkpoint within the running process, which an MP-SL run with"
               + " --cluster does not do yet";
-    } else if (control.resumeFrom() != null && pipeline) {
-      throw new SettingsException(
-          "--resume: an MP-SL resume runs in one JVM only for now, not with --cluster");
-    } else if (s.checkpointEvery() > 0 && pipeline) {
-      key = "checkpoint.every";
-      why = "MP-SL checkpoints run in one JVM only for now, not with --cluster";
     } else if (s.mode() == Settings.Mode.PACED) {
       key = "mode";
       why = "paced mode runs in one JVM only for now; --cluster runs in virtual mode";

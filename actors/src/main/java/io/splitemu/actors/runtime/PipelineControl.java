@@ -363,6 +363,16 @@ public final class PipelineControl {
   private int takingEpoch;
   private final Map<Integer, ComputeHop.State> hopStates = new TreeMap<>();
   private State ready;
+  // On a cluster (the hops placed on a member) the devices' links live on their members and the
+  // downlink channels on the hops' member: a checkpoint asks the devices for their links and the
+  // lanes' first hops for their downlinks ({@link #linksAsked}), and takes them once all are in.
+  private boolean hopsPlaced;
+  private boolean linksAsked;
+  private int linksAwaited;
+  // A resumed run's devices as its checkpoint holds them, by id (empty: not resumed).
+  private final Map<Integer, DeviceState> resumedDevices;
+  private final Map<Integer, Supervisor.LinksSaved> deviceLinks = new TreeMap<>();
+  private final Map<Integer, long[]> hopDownlinks = new TreeMap<>();
   // Server and supervisor crashes (docs/runtime.md, "Crashes"): with any in the scenario the
   // pipeline is drained at every epoch boundary, so the run can go back to a checkpoint there.
   // Which have struck is the supervisor's to say; the one that just struck waits for it here.
@@ -428,6 +438,13 @@ public final class PipelineControl {
     if (resumed != null) {
       takeRowDecisions(resumed);
     }
+    Map<Integer, DeviceState> byId = new HashMap<>();
+    if (resumed != null) {
+      for (DeviceState d : resumed.devices()) {
+        byId.putIfAbsent(d.device(), d); // the first, as rejoining reads them
+      }
+    }
+    this.resumedDevices = byId;
     // A set: the list's contains per device was O(N^2) at a resume (issue 16).
     Set<Integer> kept = resumed == null ? null : new HashSet<>(resumed.participants());
     for (int d = 0; d < plan.devices(); d++) {
@@ -532,7 +549,10 @@ public final class PipelineControl {
     this.ctx = ctx;
     hopReplies = ctx.messageAdapter(ComputeHop.Reply.class, Supervisor.HopReported::new);
     if (placement.placeHops(ctx, hopReplies)) {
-      return; // the hops member answers Supervisor.HopsPlaced
+      // The hops member answers Supervisor.HopsPlaced; a resumed run's hops, devices and links
+      // are built there from the checkpoint's state, as below in one JVM (PipelineMember).
+      hopsPlaced = true;
+      return;
     }
     if (resumed != null) {
       // Before any transfer: the channels' lanes time the devices' links.
@@ -591,26 +611,32 @@ public final class PipelineControl {
       devices.add(placement.device(ctx, d, Device.create(role)));
     }
     wire(plan, chains, devices::get, hopReplies);
+    startDevices();
+  }
+
+  /**
+   * Starts epoch 1 on every device, or a resumed run's next epoch on each device that takes part,
+   * where its aggregate arrived, as it would have.
+   */
+  private void startDevices() {
     if (resumed == null) {
       for (ActorRef<Device.Command> d : devices) {
         d.tell(new Device.StartEpoch(1, 0));
       }
-    } else {
-      // Each device starts the next epoch where its aggregate arrived, as it would have.
-      int next = resumed.epoch() + 1;
-      SupervisorSetup.Crash due = SupervisorSetup.Crash.atStartOf(restarts, restartStruck, next);
-      if (due != null) {
-        // A crash at that epoch's start strikes first, as at any epoch boundary ({@link #release}).
-        restart = new Restart(due, resumed.endNs(), resumed.epoch());
-        return;
-      }
-      Set<Integer> rejoining = rejoining(resumed);
-      resumed
-          .startNs()
-          .forEach(
-              (d, at) ->
-                  devices.get(d).tell(new Device.StartEpoch(next, at, rejoining.contains(d))));
+      return;
     }
+    int next = resumed.epoch() + 1;
+    SupervisorSetup.Crash due = SupervisorSetup.Crash.atStartOf(restarts, restartStruck, next);
+    if (due != null) {
+      // A crash at that epoch's start strikes first, as at any epoch boundary ({@link #release}).
+      restart = new Restart(due, resumed.endNs(), resumed.epoch());
+      return;
+    }
+    Set<Integer> rejoining = rejoining(resumed);
+    resumed
+        .startNs()
+        .forEach(
+            (d, at) -> devices.get(d).tell(new Device.StartEpoch(next, at, rejoining.contains(d))));
   }
 
   /**
@@ -629,12 +655,13 @@ public final class PipelineControl {
     placement.wirePipeline(ctx, List.copyOf(placed));
   }
 
-  /** Every devices member holds the chains: epoch 1 starts on every device. */
+  /**
+   * Every devices member holds the chains: epoch 1 starts on every device (a resumed run's next
+   * epoch on each device that takes part).
+   */
   void onWired() {
     heard();
-    for (ActorRef<Device.Command> d : devices) {
-      d.tell(new Device.StartEpoch(1, 0));
-    }
+    startDevices();
   }
 
   /** Lane {@code l}'s bands (not open), with the lane's devices' links as their lanes. */
@@ -891,6 +918,11 @@ public final class PipelineControl {
       onHopProgress(p);
     } else if (m instanceof Supervisor.HopReported h && h.reply() instanceof ComputeHop.Saved v) {
       return onSaved(v);
+    } else if (m instanceof Supervisor.LinksSaved l) {
+      if (linksAsked) {
+        deviceLinks.put(l.device(), l);
+        return drainedIfAllIn();
+      }
     } else if (m instanceof Supervisor.HopReported h && h.reply() instanceof ComputeHop.Totals t) {
       peaks.put(t.name(), t.peakBytes());
       jobs.put(t.name(), t.jobs());
@@ -1303,9 +1335,42 @@ public final class PipelineControl {
     taking = s;
     takingEpoch = e;
     hopStates.clear();
+    // On a cluster a checkpoint's links are asked where they live (a drain for another reason
+    // keeps no state that a cluster run reads: its crashes are refused there).
+    linksAsked = hopsPlaced && s.checkpointDue;
+    deviceLinks.clear();
+    hopDownlinks.clear();
     for (ActorRef<ComputeHop.Command> h : hops) {
-      h.tell(new ComputeHop.TakeState(hopReplies));
+      h.tell(new ComputeHop.TakeState(hopReplies, linksAsked));
     }
+    linksAwaited = 0;
+    if (linksAsked) {
+      for (int d = 0; d < plan.devices(); d++) {
+        if (!dormant(d)) {
+          devices.get(d).tell(Device.SaveLinks.INSTANCE);
+          linksAwaited++;
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether device {@code d} has not been addressed by this process and never will be: a resumed
+   * run's device given up for the run before its checkpoint (it starts no epoch, and the hops it
+   * withdrew from send it nothing), whose links are still the checkpoint's. A cluster does not
+   * create its entity to ask for them.
+   */
+  private boolean dormant(int d) {
+    return resumed != null && !resumed.startNs().containsKey(d);
+  }
+
+  /** Device {@code d}'s state in the checkpoint this process resumed from. */
+  private DeviceState resumedDevice(int d) {
+    DeviceState x = resumedDevices.get(d);
+    if (x == null) {
+      throw new IllegalStateException("device-" + d + " is not in the checkpoint resumed from");
+    }
+    return x;
   }
 
   private String onSaved(ComputeHop.Saved v) {
@@ -1328,7 +1393,19 @@ public final class PipelineControl {
             st.instances(),
             st.peakBytes(),
             st.gone()));
+    hopDownlinks.putAll(v.downlinks());
+    return drainedIfAllIn();
+  }
+
+  /**
+   * Once every hop's state is in (and on a cluster every device's links), the boundary's state: the
+   * checkpoint's, or the drain's.
+   */
+  private String drainedIfAllIn() {
     if (hopStates.size() < hops.size()) {
+      return null;
+    }
+    if (linksAsked && deviceLinks.size() < linksAwaited) {
       return null;
     }
     if (setup.dropForRound() || !taking.missed.isEmpty()) {
@@ -1347,9 +1424,12 @@ public final class PipelineControl {
               d,
               setup.dropForRound() ? taking.missed.containsKey(d) : !participants.contains(d),
               cpuFreeAt[d],
-              setup.uplinks().get(d).saveState(),
-              setup.downlinks().get(d).saveState()));
+              linksAsked ? uplinkAsked(d) : setup.uplinks().get(d).saveState(),
+              linksAsked ? downlinkAsked(d) : setup.downlinks().get(d).saveState()));
     }
+    linksAsked = false;
+    deviceLinks.clear();
+    hopDownlinks.clear();
     drained =
         new State(
             takingEpoch,
@@ -1368,6 +1448,31 @@ public final class PipelineControl {
       return null;
     }
     return release();
+  }
+
+  /** Device {@code d}'s uplink as its member answered it (a dormant one's: the checkpoint's). */
+  private long[] uplinkAsked(int d) {
+    return dormant(d) ? resumedDevice(d).uplink() : deviceLinks.get(d).uplink();
+  }
+
+  /**
+   * Device {@code d}'s downlink as the one link of one JVM holds it: its lane's link on the hops'
+   * member, told the round starts the device told its own copy (as the hops will be before the next
+   * transfer down it: a device silent at an epoch's start sent no job to carry them, and nothing
+   * went down its link since). Told on this JVM's copy of the link, which a cluster run does not
+   * use otherwise. A dormant device's is the checkpoint's.
+   */
+  private long[] downlinkAsked(int d) {
+    if (dormant(d)) {
+      return resumedDevice(d).downlink();
+    }
+    LinkTiming link = setup.downlinks().get(d);
+    link.restoreState(hopDownlinks.get(d));
+    long[] starts = deviceLinks.get(d).downlinkRoundStarts();
+    for (int i = 0; i + 1 < starts.length; i += 2) {
+      link.roundStarted((int) starts[i], starts[i + 1]);
+    }
+    return link.saveState();
   }
 
   /** The crash that just struck, once (null otherwise): the supervisor then {@link #restore}s. */

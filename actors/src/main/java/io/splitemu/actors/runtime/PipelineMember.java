@@ -41,14 +41,17 @@ final class PipelineMember {
   // A devices member's lanes' uplink channels with the chains and the supervisor, once wired.
   private volatile Wiring wiring;
 
-  // Each device's lane and faults, indexed once (a scan per device built was O(N^2); issue 16).
+  // Each device's lane and faults, indexed once (a scan per device built was O(N^2); issue 16);
+  // a resumed run's devices' processors and which take part (null: the run's start).
   private record Wiring(
       List<List<ActorRef<ComputeHop.Command>>> chains,
       ActorRef<Supervisor.Command> supervisor,
       List<LinkChannel> uplinks,
       Materializer materializer,
       int[] laneOf,
-      PipelineControl.FaultsByDevice faults) {}
+      PipelineControl.FaultsByDevice faults,
+      long[] cpuFreeAt,
+      java.util.Set<Integer> participants) {}
 
   /**
    * The MP-SL part of the run {@code setup} (whose pipeline is set) on this member; {@code
@@ -63,14 +66,30 @@ final class PipelineMember {
    * A devices member takes the chains ({@code hops}, every lane's in plan order) and the {@code
    * supervisor}, and opens its lanes' uplink channels on {@code materializer} (this run's own: it
    * stops at {@link #close}); a channel that fails tells {@code failed} its line. Its devices are
-   * built from these when first addressed.
+   * built from these when first addressed; a resumed run's ({@code resumed}, the checkpoint's
+   * state; null at the run's start) with their links, processors and hangs from it, as {@link
+   * PipelineControl} builds them in one JVM.
    */
   void wire(
       List<ActorRef<ComputeHop.Command>> hops,
       ActorRef<Supervisor.Command> supervisor,
       Materializer materializer,
-      Consumer<String> failed) {
+      Consumer<String> failed,
+      PipelineControl.State resumed) {
     PipelinePlan plan = setup.pipeline().plan();
+    long[] cpuFreeAt = new long[plan.devices()];
+    if (resumed != null) {
+      // Before any transfer: each device's uplink (its lane of this member's channel), and its
+      // own copy of its downlink unless this member holds the hops (whose channel's link it is,
+      // restored with them).
+      for (PipelineControl.DeviceState d : resumed.devices()) {
+        setup.pipeline().uplinks().get(d.device()).restoreState(d.uplink());
+        if (!holdsHops) {
+          setup.pipeline().downlinks().get(d.device()).restoreState(d.downlink());
+        }
+        cpuFreeAt[d.device()] = d.cpuFreeAtNs();
+      }
+    }
     List<LinkChannel> uplinks = new ArrayList<>();
     for (int l = 0; l < plan.lanes().size(); l++) {
       // Every lane of the run: sharding, not this member, decides which devices live here.
@@ -87,7 +106,9 @@ final class PipelineMember {
             uplinks,
             materializer,
             laneOf(plan),
-            new PipelineControl.FaultsByDevice(setup.pipeline().faults(), setup.hangs()));
+            new PipelineControl.FaultsByDevice(setup.pipeline().faults(), setup.hangs()),
+            cpuFreeAt,
+            resumed == null ? null : new java.util.HashSet<>(resumed.participants()));
   }
 
   /** Whether this devices member holds the chains ({@link #wire}). */
@@ -113,8 +134,9 @@ final class PipelineMember {
             w.chains().get(lane),
             w.supervisor(),
             w.uplinks().get(lane),
-            0,
-            false,
+            w.cpuFreeAt()[id],
+            // Given up before a resumed run's checkpoint: hung from its start, as in one JVM.
+            w.participants() != null && !w.participants().contains(id),
             // A downlink channel on another member's hops: the device's link is a copy, told
             // the round starts it carries to the hops and following the state the downloads bring.
             !holdsHops));
@@ -134,23 +156,33 @@ final class PipelineMember {
    * its own materializer (they stop with it), spawns the lanes' hops as its watched children,
    * reaches the devices through local forwarders to the sharding {@code region}, wires the hops
    * (reports to {@code replies}), and tells {@code supervisor} the hops. A failed hop or channel is
-   * told to {@code owner} in one line, as the supervisor would say it in one JVM.
+   * told to {@code owner} in one line, as the supervisor would say it in one JVM. A resumed run's
+   * hops and downlinks ({@code resumed}, the checkpoint's state; null at the run's start) start
+   * from their states in it, as {@link PipelineControl} spawns them in one JVM.
    */
   Behavior<Void> hops(
       String run,
       ActorRef<ShardingEnvelope<Device.Command>> region,
       ActorRef<ComputeHop.Reply> replies,
       ActorRef<Supervisor.Command> supervisor,
-      ActorRef<ClusterRun.Command> owner) {
+      ActorRef<ClusterRun.Command> owner,
+      PipelineControl.State resumed) {
     return Behaviors.setup(
         ctx -> {
           PipelinePlan plan = setup.pipeline().plan();
+          if (resumed != null) {
+            // Before any transfer: the channels' lanes time the devices' downlinks.
+            for (PipelineControl.DeviceState d : resumed.devices()) {
+              setup.pipeline().downlinks().get(d.device()).restoreState(d.downlink());
+            }
+          }
           Materializer materializer = Materializer.createMaterializer(ctx);
           List<ActorRef<Device.Command>> devices = new ArrayList<>();
           for (int d = 0; d < plan.devices(); d++) {
             devices.add(ctx.spawn(forwarder(region, run + "/" + d), "device-" + d));
           }
           List<ActorRef<ComputeHop.Command>> placed = new ArrayList<>();
+          int index = 0;
           for (int l = 0; l < plan.lanes().size(); l++) {
             PipelinePlan.Lane lane = plan.lanes().get(l);
             EdgeBands bands = PipelineControl.bands(setup.pipeline(), l);
@@ -165,10 +197,12 @@ final class PipelineMember {
                             why, PipelineControl.aggregateEpoch(bands.downlink()))));
             bands.uplink().close(); // a device's uploads go through its own member's channel
             for (int h = 0; h < lane.hops().size(); h++) {
+              ComputeHop.State restored = resumed == null ? null : resumed.hops().get(index);
+              index++;
               placed.add(
                   Supervisor.watched(
                       ctx,
-                      PipelineControl.hop(plan, l, h, bands.downlink(), null, 0),
+                      PipelineControl.hop(plan, l, h, bands.downlink(), restored, 0),
                       lane.hops().get(h).name()));
             }
           }

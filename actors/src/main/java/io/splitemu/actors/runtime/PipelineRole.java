@@ -170,6 +170,16 @@ final class PipelineRole {
                   spent.downlinkNs(),
                   spent.bytesUp(),
                   spent.bytesDown()));
+    } else if (m instanceof Device.SaveLinks) {
+      // Asked at a checkpoint on a cluster, hung or not: its links live on this member.
+      s.supervisor()
+          .tell(
+              new Supervisor.LinksSaved(
+                  s.id(),
+                  s.uplink() == null ? new long[0] : s.uplink().saveState(),
+                  s.downlink() == null
+                      ? LinkTiming.NO_ROUND_STARTS
+                      : s.downlink().keptRoundStarts()));
     } else if (hung) {
       return;
     } else if (m instanceof Device.ForwardDone f) {

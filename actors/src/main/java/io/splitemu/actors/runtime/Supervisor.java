@@ -224,6 +224,15 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
   /** A compute hop's epoch timing or totals. */
   record HopReported(ComputeHop.Reply reply) implements PipelineReport {}
 
+  /**
+   * A pipeline device's links at a checkpoint on a cluster ({@link Device.SaveLinks}): its uplink's
+   * state ({@link LinkTiming#saveState}) and the round starts told to its downlink ({@link
+   * LinkTiming#keptRoundStarts}), which its lane's downlink channel on the hops' member may not
+   * have been told yet (a device silent at its epoch's start sent no job that carries them).
+   */
+  public record LinksSaved(int device, long[] uplink, long[] downlinkRoundStarts)
+      implements PipelineReport {}
+
   private static final double NS = 1e9;
 
   // An MP-SL lane's failed link channel (its line) and the epoch recorded before the run ends.

@@ -254,6 +254,94 @@ public class ClusterRunTest {
       }
     }
     assertEquals(new ArrayList<>(new TreeSet<>(members)), members, scheme + ": " + rows);
+    if (scheme.equals("mpsl-links")) {
+      mpslCheckpointsResume(args, one, three); // resumed into the same folder: placed again
+    }
+  }
+
+  /**
+   * MP-SL's checkpoints on a cluster (the mpsl-links case, checkpoint.every = 1): the files are
+   * byte for byte those of one JVM (each device's uplink asked of its member, its downlink of its
+   * lane's first hop on the hops' member and told the round starts the device told its own copy:
+   * devices 12 and 13, hung at epoch 2's start under drop-for-round, sent no job to carry epoch 2's
+   * start there, which their downlink degradation names). The run made to look killed after its
+   * last row and resumed from epoch 2's checkpoint, on the cluster and in one JVM, gives the rows
+   * of the uninterrupted run. Before 2026-12-07 an mpsl run with --cluster refused checkpoint.every
+   * (and --resume) with one line.
+   */
+  private void mpslCheckpointsResume(List<String> args, Path one, Path three) throws Exception {
+    Set<String> files = new TreeSet<>();
+    try (var list = Files.list(one.resolve("checkpoints"))) {
+      list.forEach(f -> files.add(f.getFileName().toString()));
+    }
+    Set<String> clusterFiles = new TreeSet<>();
+    try (var list = Files.list(three.resolve("checkpoints"))) {
+      list.forEach(f -> clusterFiles.add(f.getFileName().toString()));
+    }
+    assertEquals(Set.of("round-000002.ckpt", "round-000003.ckpt"), files, "one JVM's checkpoints");
+    assertEquals(files, clusterFiles, "the cluster's checkpoints");
+    for (String f : files) {
+      assertTrue(
+          Arrays.equals(
+              Files.readAllBytes(one.resolve("checkpoints").resolve(f)),
+              Files.readAllBytes(three.resolve("checkpoints").resolve(f))),
+          f + ": the cluster's bytes differ from one JVM's");
+    }
+    // Resumed from epoch 2: epochs 3 and 4 again, the rejoin of devices 12 and 13 among them.
+    Path inOne = tmp.resolve("mpsl-links-resumed-in-one");
+    copyFolder(three, inOne);
+    for (Path dir : List.of(three, inOne)) {
+      Files.delete(dir.resolve("summary.json"));
+      Files.deleteIfExists(dir.resolve("report.md"));
+      Files.delete(dir.resolve("checkpoints").resolve("round-000003.ckpt"));
+    }
+    assertEquals(
+        0,
+        run(
+            args,
+            "--resume",
+            three.toString(),
+            "--cluster",
+            "--seed-nodes",
+            seed,
+            "--min-members",
+            "3"),
+        "resumed on the cluster");
+    assertEquals(0, run(args, "--resume", inOne.toString()), "resumed in one JVM");
+    for (Path resumed : List.of(three, inOne)) {
+      assertEquals(emulatedRows(one), emulatedRows(resumed), resumed + ": rounds.csv");
+      assertEquals(
+          lines(one.resolve("devices.csv")), lines(resumed.resolve("devices.csv")), "devices.csv");
+      assertEquals(
+          runRows(one), runRows(resumed), resumed + ": events.csv but placement, checkpoints");
+      assertTrue(
+          lines(resumed.resolve("events.csv")).stream().anyMatch(l -> l.contains(",resume,")),
+          resumed + ": its resume row");
+    }
+    // The resumed devices placed again, their rows at the checkpoint's round.
+    assertTrue(
+        lines(three.resolve("events.csv")).stream().anyMatch(l -> l.contains(",2,placement,")),
+        "placement rows of the resume");
+  }
+
+  /** events.csv's rows but the placement, checkpoint and resume rows. */
+  private static List<String> runRows(Path dir) throws IOException {
+    return withoutPlacement(dir).stream()
+        .filter(l -> !l.contains(",checkpoint,") && !l.contains(",resume,"))
+        .toList();
+  }
+
+  private static void copyFolder(Path from, Path to) throws IOException {
+    try (var walk = Files.walk(from)) {
+      for (Path p : walk.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else if (!p.getFileName().toString().equals(".lock")) {
+          Files.copy(p, target);
+        }
+      }
+    }
   }
 
   /**
@@ -427,6 +515,9 @@ public class ClusterRunTest {
           "data.train-samples=12000",
           "--set",
           "survival.absent=drop-for-round",
+          // Drained at every epoch's end already (drop-for-round): the checkpoints add no wait.
+          "--set",
+          "checkpoint.every=1",
           "--set",
           "faults=[{kind=link-outage, devices=[2, 3], direction=down, round=2, until=45 s},"
               + " {kind=link-degradation, devices=[4, 5], direction=down, factor=0.5, round=1,"

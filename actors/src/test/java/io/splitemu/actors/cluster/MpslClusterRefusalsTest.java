@@ -14,14 +14,20 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What MP-SL refuses with --cluster, at start and in one line, before any member is asked: its hop
- * crashes, checkpoints, and server and supervisor crashes (its device and link faults run on a
- * cluster, ClusterRunTest). No member JVM starts: the seed named is never reached.
+ * crashes, server and supervisor crashes, and --failover (its device and link faults, checkpoints,
+ * SIGTERM and --resume run on a cluster, ClusterRunTest). No member JVM starts: the seed named is
+ * never reached.
  */
 class MpslClusterRefusalsTest {
 
   @TempDir Path tmp;
 
   private String refused(String... set) {
+    return refused(List.of(), set);
+  }
+
+  /** {@link #refused(String...)} with the options {@code more} after the cluster's. */
+  private String refused(List<String> more, String... set) {
     List<String> args =
         new ArrayList<>(
             List.of("run", "../scenarios/mpsl-cost-effective.conf", "--set", "devices.count=24"));
@@ -37,6 +43,7 @@ class MpslClusterRefusalsTest {
             "127.0.0.1:1",
             "--min-members",
             "3"));
+    args.addAll(more);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = Main.run(new PrintWriter(out), new PrintWriter(err), args.toArray(String[]::new));
@@ -73,12 +80,19 @@ class MpslClusterRefusalsTest {
         refused("rounds=2", "faults=[{kind=supervisor-crash, at=5 s}]"));
   }
 
+  /**
+   * MP-SL's checkpoints run on a cluster (ClusterRunTest's mpsl-links case; before 2026-12-07
+   * refused here with `MP-SL checkpoints run in one JVM only for now`), but not under --failover: a
+   * standby that takes the folder over could race the rename by which MP-SL puts an earlier row in
+   * its place in events.csv (ResultsWriter). Before, the same command stood by for the lease and
+   * was refused only once it held it.
+   */
   @Test
-  void checkpoints_stayRefused() {
+  void failover_refused() {
     assertEquals(
-        "splitemu: splitemu.checkpoint.every: MP-SL checkpoints run in one JVM only for now, not"
-            + " with --cluster",
-        refused(
-            "faults=[{kind=device-slowdown, device=3, round=1, factor=2}]", "checkpoint.every=1"));
+        "splitemu: splitemu.scheme: --failover does not run mpsl yet (MP-SL rewrites events.csv in"
+            + " place, which a standby taking the folder over could race); run it with --cluster"
+            + " and --resume the folder by hand",
+        refused(List.of("--failover"), "checkpoint.every=1"));
   }
 }
