@@ -55,10 +55,10 @@ import java.util.function.Predicate;
  * rows, not the file's (parsing the whole file each time made a 2,000-epoch run quadratic);
  * otherwise the whole file is copied one line at a time. That copy is the writer's only rewrite of
  * {@code events.csv} besides a resume's or a rewind's cut; it cannot happen on the barrier and
- * split families, so never under failover (mpsl checkpoints run in one JVM only), where a cut-off
- * holder could otherwise rename it over a successor's file. A row leaves the writer only once it is
- * in the file: a write that fails (a full disk) keeps it for the next round's row or the close, and
- * a failed copy leaves the file as it was, appended to in place. Rows at one instant stay in the
+ * split families, so never under failover (which refuses mpsl, RunCommand), where a cut-off holder
+ * could otherwise rename it over a successor's file. A row leaves the writer only once it is in the
+ * file: a write that fails (a full disk) keeps it for the next round's row or the close, and a
+ * failed copy leaves the file as it was, appended to in place. Rows at one instant stay in the
  * order the run recorded them, so the file is the run's rows sorted stably by instant: the same for
  * the same scenario and seed, and, since every row a resumed run writes again was recorded after
  * its checkpoint's row, the same after a {@code --resume}. Observers see each event as the run
