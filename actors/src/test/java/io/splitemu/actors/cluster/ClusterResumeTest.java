@@ -16,15 +16,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Each case's supervisor JVMs are stopped when it ends. The rows equal a run uninterrupted in one
  * JVM, losses and accuracies included.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterResumeTest {
 
   @TempDir Path tmp;
@@ -131,6 +138,16 @@ class ClusterResumeTest {
       throws Exception {
     Path dir = tmp.resolve("resume-after-kill");
     LocalNodes.Node supervisor = supervisorUntilRound(dir, 2);
+    // Killed once the crash inside round 3 has rewound the run to round 2's checkpoint and the
+    // redone round 3's checkpoint is written (with every row before it, the crash's too): the
+    // resume goes on from it, and does not strike the crash again.
+    Path third = dir.resolve("checkpoints").resolve("round-000003.ckpt");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (!Files.exists(third) || crashRows(dir).size() < 2) {
+      assertTrue(System.nanoTime() < deadline, "round 3 not redone in 5 minutes");
+      assertTrue(supervisor.process().isAlive(), "the run ended early: " + supervisor.stderr());
+      Thread.sleep(20);
+    }
     supervisor.process().destroyForcibly(); // SIGKILL
     assertTrue(supervisor.process().waitFor(30, TimeUnit.SECONDS), "the supervisor's JVM ended");
     assertTrue(lines(dir.resolve("rounds.csv")).size() < 5, "killed before the run's end");
@@ -150,8 +167,9 @@ class ClusterResumeTest {
             .matcher(supervisor.stderr());
     assertTrue(line.find(), "the stop's line: " + supervisor.stderr());
     int after = Integer.parseInt(line.group(1));
-    assertTrue(after < 4, "stopped before the run's end: " + line.group());
+    assertTrue(after <= 2, "stopped before the crash of round 3: " + line.group());
     assertEquals(after + 1, lines(dir.resolve("rounds.csv")).size(), "rows up to the stop");
+    assertEquals(List.of(), crashRows(dir), "the crash struck before the stop");
     // The line's command, as a shell splits it, resumes on the same cluster: before 2026-12-07 it
     // left out --cluster and its options, and pasting it resumed the run in one JVM.
     String said = line.group();
@@ -197,6 +215,8 @@ class ClusterResumeTest {
     }
     assertEquals(emulatedRows(one), emulatedRows(dir));
     assertEquals(lines(one.resolve("devices.csv")), lines(dir.resolve("devices.csv")));
+    // The crash of round 3, struck by the resume in one JVM, its rows once.
+    assertEquals(emulatedEvents(one), emulatedEvents(dir), "events.csv");
   }
 
   /** The rows of {@code dir}'s events.csv of kind {@code kind}, as fields. */
@@ -305,6 +325,114 @@ class ClusterResumeTest {
     assertFalse(Files.readString(rowless.resolve("events.csv")).contains(",resume,"));
   }
 
+  /**
+   * A crash after a devices member is lost: psl with a checkpoint every 2 rounds, the {@code
+   * devices} member killed with SIGKILL once round 1 is recorded (its devices out of round 2,
+   * re-created on the surviving {@code edge,hops,devices} member to take part from round 3), and a
+   * {@code server-crash} at round 4's start, back to round 2's checkpoint, which holds the lost
+   * devices with the states they were re-created from. The rewind restores every device entity
+   * where it runs now, the re-created ones included, and the run ends normally: the rows before the
+   * crash kept, the crash's rows once, round 3 redone from the restart 1 s later with every device
+   * and the losses, accuracy and latency of the round 3 the crash discarded (the console has both),
+   * and round 4. Run from this JVM, and last: it kills a shared member (a case after it would start
+   * new ones).
+   */
+  @Test
+  @Order(Integer.MAX_VALUE)
+  void aCrashAfterADevicesMemberIsLost_restoresTheDevicesWhereTheyRunNow_andTheRunEnds()
+      throws Exception {
+    List<String> args = new ArrayList<>(ClusterRunTest.scenario("psl"));
+    Path dir = tmp.resolve("crash-after-loss");
+    ClusterRunTest.Members m = members();
+    args.addAll(
+        List.of(
+            "--set",
+            "rounds=4",
+            "--set",
+            "checkpoint.every=2",
+            "--set",
+            "faults=[{kind=server-crash, round=4, restart-delay=1 s}]",
+            "--out",
+            dir.toString(),
+            "--cluster",
+            "--seed-nodes",
+            seed(),
+            "--min-members",
+            "3"));
+    StringWriter console = new StringWriter();
+    CompletableFuture<Integer> run =
+        CompletableFuture.supplyAsync(() -> ClusterRunTest.run(console, args));
+    Path rounds = dir.resolve("rounds.csv");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (lines(rounds).size() < 2) { // the header and round 1
+      assertTrue(System.nanoTime() < deadline, "round 1 not recorded in 5 minutes");
+      assertFalse(run.isDone(), "the run ended before round 1 was recorded");
+      Thread.sleep(20);
+    }
+    m.devicesOnly().process().destroyForcibly(); // SIGKILL
+    List<String> before = lines(rounds);
+    assertEquals(0, run.get(5, TimeUnit.MINUTES), "the run ends normally: " + console);
+    List<String> after = lines(rounds);
+    String all = String.join("\n", lines(dir.resolve("events.csv")));
+    assertEquals(5, after.size(), "every round recorded: " + after);
+    assertEquals(before, after.subList(0, before.size()), "the rows before the loss kept");
+    List<List<String>> lost = rowsOf(dir, "member-lost");
+    assertEquals(1, lost.size(), all);
+    assertEquals("2", lost.get(0).get(1), "the loss's round: " + all);
+    assertEquals(1, rowsOf(dir, "rejoin").size(), all);
+    List<List<String>> faults = rowsOf(dir, "fault");
+    List<List<String>> recoveries = rowsOf(dir, "recovery");
+    assertEquals(1, faults.size(), all);
+    assertEquals(1, recoveries.size(), all);
+    assertTrue(
+        recoveries
+            .get(0)
+            .get(4)
+            .startsWith("server-crash: restored from checkpoint round 2 after restart-delay 1.0 s"),
+        all);
+    // Round 3 was run, the crash discarded it at round 4's start, and it was redone from the
+    // restart: the same latency, accuracy and loss (the console's lines of both).
+    List<String> thirds =
+        console.toString().lines().filter(l -> l.contains(" round 3: emulated ")).toList();
+    assertEquals(2, thirds.size(), console.toString());
+    assertEquals(
+        thirds.get(0).substring(thirds.get(0).indexOf(" s (round ")),
+        thirds.get(1).substring(thirds.get(1).indexOf(" s (round ")),
+        "the redone round 3 as the discarded one");
+    List<String> header = Arrays.asList(after.get(0).split(",", -1));
+    int at = header.indexOf("emulated_time_s");
+    int latency = header.indexOf("round_latency_s");
+    int participants = header.indexOf("participants");
+    double crashAt = Double.parseDouble(faults.get(0).get(0));
+    assertEquals(crashAt + 1, Double.parseDouble(recoveries.get(0).get(0)), 1e-9, "the restart");
+    String[] third = after.get(3).split(",", -1);
+    assertEquals(
+        crashAt + 1,
+        Double.parseDouble(third[at]) - Double.parseDouble(third[latency]),
+        1e-6,
+        "round 3 redone from the restart: " + after);
+    for (int r = 3; r <= 4; r++) {
+      assertEquals("4", after.get(r).split(",", -1)[participants], "round " + r + ": " + after);
+    }
+    // Every device lives on the survivor at the end.
+    assertEquals(Set.of(m.seed()), Set.copyOf(placements(dir, true).values()), all);
+  }
+
+  /** The rows of {@code dir}'s events.csv of the server crash (its fault and recovery rows). */
+  private static List<List<String>> crashRows(Path dir) throws IOException {
+    List<List<String>> out = new ArrayList<>(rowsOf(dir, "fault"));
+    out.addAll(rowsOf(dir, "recovery"));
+    out.removeIf(f -> !f.get(4).startsWith("server-crash: "));
+    return out;
+  }
+
+  /** events.csv's rows but those of the run's JVMs: the placement and resume rows. */
+  private static List<String> emulatedEvents(Path dir) throws IOException {
+    return lines(dir.resolve("events.csv")).stream()
+        .filter(l -> !l.contains(",placement,") && !l.contains(",resume,"))
+        .toList();
+  }
+
   /** A 4-round psl run with a checkpoint every round, in full fidelity. */
   private static List<String> checkpointed() {
     // At cut 5, kept states, checkpoints (the devices' and the edge server's slices with their
@@ -313,7 +441,15 @@ class ClusterResumeTest {
     args.addAll(List.of("--set", "rounds=4", "--set", "checkpoint.every=1"));
     // A hang from an instant in round 2 to round 3's start: a resumed device takes its fault state
     // from its checkpoint only (were the hang armed again after its restore, it would hang again).
-    args.addAll(List.of("--set", "faults=[{kind=device-hang, device=1, at=3 s, until-round=3}]"));
+    // A server-crash inside round 3 (34.183 s to 36.106 s) goes back to round 2's checkpoint and
+    // redoes round 3 from 1 s after it: every case's resumed run strikes it (stopped or lost
+    // before it) or has it struck already (the SIGKILL case, after the redone round 3's
+    // checkpoint).
+    args.addAll(
+        List.of(
+            "--set",
+            "faults=[{kind=device-hang, device=1, at=3 s, until-round=3},"
+                + " {kind=server-crash, at=35 s, restart-delay=1 s}]"));
     return args;
   }
 
@@ -376,6 +512,10 @@ class ClusterResumeTest {
     assertEquals(
         emulatedRows(one), emulatedRows(dir), "rounds.csv, losses and accuracies included");
     assertEquals(lines(one.resolve("devices.csv")), lines(dir.resolve("devices.csv")));
+    // events.csv but the rows of the run's JVMs (the placement and resume rows): the hang's, the
+    // crash's fault and recovery rows once, the checkpoints' rows.
+    assertEquals(emulatedEvents(one), emulatedEvents(dir), "events.csv");
+    assertEquals(2, crashRows(dir).size(), "the crash's rows: " + emulatedEvents(dir));
     String events = Files.readString(dir.resolve("events.csv"));
     assertTrue(events.contains(",resume,supervisor,"), events);
     assertTrue(Files.exists(dir.resolve("checkpoints")), "checkpoints written on the cluster");
