@@ -717,6 +717,9 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
     // checkpoint's instant and round, beside the resume row, not among the first run's at 0.
     Checkpoint from = setup.checkpointing().resumeFrom();
     boolean atStart = m.atStart();
+    if (!atStart) {
+      placedInRun.add(new Placed(round, m.member(), List.copyOf(m.devices())));
+    }
     recorder.tell(
         new Recorder.EventRecorded(
             new EventRecord(
@@ -724,12 +727,24 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
                 !atStart ? round : from == null ? 0 : from.round(),
                 "placement",
                 "member " + m.member(),
-                m.devices().size()
-                    + (m.devices().size() == 1 ? " device" : " devices")
-                    + " started: "
-                    + ranges(m.devices()))));
+                placedDetail(m.devices()))));
     return this;
   }
+
+  /** A {@code placement} row's detail: how many devices started, and which. */
+  private static String placedDetail(List<Integer> devices) {
+    return devices.size()
+        + (devices.size() == 1 ? " device" : " devices")
+        + " started: "
+        + ranges(devices);
+  }
+
+  /** A placement row of a device re-created on a survivor during the run, and its round. */
+  private record Placed(int round, String member, List<Integer> devices) {}
+
+  // The placement rows of the devices re-created during the run: a crash's rewind cuts those of the
+  // rounds it discards, and writes them again (the devices still live there).
+  private final List<Placed> placedInRun = new ArrayList<>();
 
   /** Ascending ids as ranges: {@code 0-3 5 7-9}. */
   static String ranges(List<Integer> ids) {
@@ -3019,6 +3034,16 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             + " from emulated "
             + resumeNs / NS
             + " s");
+    // A device re-created on a survivor in a round the rewind discarded still lives there: its
+    // placement row, cut with that round's rows, is written again at the restart (round C, as the
+    // crash's rows). Before, the folder no longer said where it ran.
+    for (int i = 0; i < placedInRun.size(); i++) {
+      Placed p = placedInRun.get(i);
+      if (p.round() > from.round()) {
+        eventAt(resumeNs, "placement", "member " + p.member(), placedDetail(p.devices()));
+        placedInRun.set(i, new Placed(from.round(), p.member(), p.devices()));
+      }
+    }
     if (pipeline != null) {
       pipeline.restore(from.pipeline(), resumeNs);
       round = pipeline.round();
