@@ -417,7 +417,7 @@ class ClusterResumeTest {
     }
     // Every device lives on the survivor at the end: a re-created device's placement row that came
     // in round 3 is written again at the restart. Before, the rewind's cut took it, and the lost
-    // member's devices were last placed there (in 1 of 2 runs: the row's round is the report's).
+    // member's devices were last placed there (in 1 of 3 runs: the row's round is the report's).
     assertEquals(Set.of(m.seed()), Set.copyOf(placements(dir, true).values()), all);
   }
 
