@@ -1131,8 +1131,9 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    * scheduled one a crash would restore ({@link CheckpointFile#keep}: SIGTERM's checkpoints and
    * their resumes' may outnumber it), and records a {@code checkpoint} event, written at once: a
    * run killed after its checkpoint's file keeps every row recorded before it, as a resume from it
-   * needs. The memory of rounds up to the oldest checkpoint kept is folded into each node's
-   * largest.
+   * needs (one killed before the row, after the file, leaves the file without its row, which the
+   * resume writes: {@link #resume(Path, int, boolean, double)}). The memory of rounds up to the
+   * oldest checkpoint kept is folded into each node's largest.
    */
   @Override
   public synchronized void onCheckpoint(CheckpointFile c) {
@@ -1193,6 +1194,19 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    * mpsl, whose link-fault rows of epoch R + 1 can come before epoch R's rows.
    */
   public static ResultsWriter resume(Path dir, int round, boolean eventsInRoundOrder) {
+    return resume(dir, round, eventsInRoundOrder, Double.NaN);
+  }
+
+  /**
+   * {@link #resume(Path, int, boolean)} from the checkpoint of round {@code round} taken at
+   * emulated instant {@code checkpointS} (NaN: not known, as above): where {@code events.csv} has
+   * no {@code checkpoint} row of that round (a run killed after the checkpoint's file but before
+   * its row, which {@link #onCheckpoint} writes after the file), the row is written as the
+   * uninterrupted run wrote it, the same fields in the same place (after the rows kept at or before
+   * its instant), so that the resumed folder's rows are the uninterrupted run's.
+   */
+  public static ResultsWriter resume(
+      Path dir, int round, boolean eventsInRoundOrder, double checkpointS) {
     if (!Files.isRegularFile(dir.resolve("scenario.conf"))) {
       throw new IllegalArgumentException(
           "results folder " + dir + " holds no scenario.conf; nothing to resume");
@@ -1210,6 +1224,18 @@ public final class ResultsWriter implements Closeable, RecordObserver {
     EventCut cut = new EventCut(dir.resolve("events.csv"), round, eventsInRoundOrder);
     w.reopenTables(round, cut);
     w.endedBefore = cut.endedBefore;
+    if (!cut.past && !Double.isNaN(checkpointS)) {
+      try {
+        w.restoreCheckpointRow(round, checkpointS);
+      } catch (RuntimeException e) {
+        try {
+          w.close();
+        } catch (RuntimeException c) {
+          e.addSuppressed(c);
+        }
+        throw e;
+      }
+    }
     // A summary and a report of an earlier end would stand for rounds the resume writes again:
     // they go, and the resume's end writes them anew.
     for (String stale : List.of("summary.json", "report.md")) {
@@ -1222,6 +1248,43 @@ public final class ResultsWriter implements Closeable, RecordObserver {
       }
     }
     return w;
+  }
+
+  /**
+   * Writes the {@code checkpoint} row of round {@code round}'s checkpoint, taken at emulated
+   * instant {@code emulatedS}, that {@code events.csv} lacks, as {@link #onCheckpoint} writes it:
+   * its bytes are its file's size.
+   */
+  private void restoreCheckpointRow(int round, double emulatedS) {
+    Path file = checkpointFile(dir, round);
+    long size;
+    try {
+      Path named = file;
+      if (!Files.exists(file)) {
+        // A name of other digits (the row names the one this build writes).
+        try (var files = Files.list(file.getParent())) {
+          named =
+              files
+                  .filter(
+                      f ->
+                          isCheckpoint(f) && roundOf(f).equals(java.math.BigInteger.valueOf(round)))
+                  .findFirst()
+                  .orElse(file);
+        }
+      }
+      size = Files.size(named);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot read the size of checkpoint " + file + ": " + IoReasons.reason(e, file), e);
+    }
+    heldEvents.add(
+        new EventRecord(
+            emulatedS,
+            round,
+            "checkpoint",
+            "supervisor",
+            "checkpoints/" + file.getFileName() + " (" + size + " bytes)"));
+    writeAllEvents();
   }
 
   /**
@@ -1394,13 +1457,14 @@ public final class ResultsWriter implements Closeable, RecordObserver {
    * stand before the checkpoint's own row. A row after that row comes from the stopped process's
    * timeline past the checkpoint, even at its round: a crash restored in that process writes its
    * rows at the round it went back to, and the resumed run strikes the crash again and writes them
-   * again. Without the checkpoint's row (a folder that lost it), every row up to the round. Of the
-   * rows it drops it keeps the last run-ending one's kind and detail ({@link #endedBefore}; not one
-   * before a dropped {@code resume} row: that ended an earlier process, whose resume row said so).
-   * Where {@code inOrder}, it refuses, naming the row, a round column that is not a number or falls
-   * from one row to the next, up to the checkpoint's row (after it the rows are dropped); but for a
-   * crash's {@code fault} and {@code recovery} rows ({@link #isCrashRow}), which carry the round of
-   * the checkpoint the crash goes back to and so may fall below the rows before them (a fault at an
+   * again. Without the checkpoint's row (a folder that lost it), every row up to the round (and a
+   * resume that knows the checkpoint's instant writes the row again). Of the rows it drops it keeps
+   * the last run-ending one's kind and detail ({@link #endedBefore}; not one before a dropped
+   * {@code resume} row: that ended an earlier process, whose resume row said so). Where {@code
+   * inOrder}, it refuses, naming the row, a round column that is not a number or falls from one row
+   * to the next, up to the checkpoint's row (after it the rows are dropped); but for a crash's
+   * {@code fault} and {@code recovery} rows ({@link #isCrashRow}), which carry the round of the
+   * checkpoint the crash goes back to and so may fall below the rows before them (a fault at an
    * instant inside the restart delay carries the round after it, and so does one at an instant
    * before the crash, which the rewind cut and the first redone round wrote again, placed by its
    * instant): such a row sets the order back to its round, and the rows after it must not fall

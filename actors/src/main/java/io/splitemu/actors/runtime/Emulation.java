@@ -272,7 +272,11 @@ public final class Emulation {
     ResultsWriter writer =
         control.resumeFrom() == null
             ? ResultsWriter.open(out, s.resolved())
-            : ResultsWriter.resume(out, control.resumeFrom().round(), eventsInRoundOrder);
+            : ResultsWriter.resume(
+                out,
+                control.resumeFrom().round(),
+                eventsInRoundOrder,
+                control.resumeFrom().nowNs() / 1e9);
     if (eventsInRoundOrder) {
       // The supervisor families record no row before a round's end after its row: the round's
       // events reach events.csv with it (docs/faults.md "Order").
