@@ -701,10 +701,11 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
   }
 
   /**
-   * MP-SL's devices start during the run, each as epoch 1's start reaches it, in an order that
-   * changes from run to run: once every one has, the supervisor is told as the other schemes' is
-   * before their run, one {@code placement} row per member, members by address and ids ascending.
-   * (A lost member ends an MP-SL run: none is started again.)
+   * MP-SL's devices start during the run, each as epoch 1's start reaches it (a resumed run's next
+   * epoch's), in an order that changes from run to run: once every one the run addresses has
+   * ({@link PipelineControl#addressed}), the supervisor is told as the other schemes' is before
+   * their run, one {@code placement} row per member, members by address and ids ascending. (A lost
+   * member ends an MP-SL run: none is started again.)
    */
   private Behavior<Command> tellPipelinePlacement() {
     if (settling != null) {
@@ -714,9 +715,10 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     for (Set<Integer> ids : placed.values()) {
       started += ids.size();
     }
+    // Every device the run addresses: a resumed run's given up before its checkpoint never start.
     if (supervisor == null
         || pipelinePlacementTold
-        || started < setup.pipeline().plan().devices()) {
+        || started < PipelineControl.addressed(setup.pipeline().plan(), resumedPipeline()).size()) {
       return this;
     }
     pipelinePlacementTold = true;

@@ -1364,6 +1364,32 @@ public final class PipelineControl {
     return resumed != null && !resumed.startNs().containsKey(d);
   }
 
+  /**
+   * The devices this process addresses, ids ascending: every device of the plan, or a resumed run's
+   * that start its next epoch (one given up for the run before the checkpoint is never addressed,
+   * {@link #dormant}). On a cluster these are the devices whose start is awaited for the placement
+   * rows.
+   */
+  Set<Integer> addressed() {
+    return addressed(plan, resumed);
+  }
+
+  /**
+   * {@link #addressed()} of a run of {@code plan} resumed from {@code resumed} (null: the run's
+   * start).
+   */
+  static Set<Integer> addressed(PipelinePlan plan, State resumed) {
+    Set<Integer> out = new TreeSet<>();
+    if (resumed != null) {
+      out.addAll(resumed.startNs().keySet());
+    } else {
+      for (int d = 0; d < plan.devices(); d++) {
+        out.add(d);
+      }
+    }
+    return java.util.Collections.unmodifiableSet(out);
+  }
+
   /** Device {@code d}'s state in the checkpoint this process resumed from. */
   private DeviceState resumedDevice(int d) {
     DeviceState x = resumedDevices.get(d);

@@ -1974,13 +1974,12 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
       if (!recorderFailed) {
         // A cluster's MP-SL devices report where they started on their own way: their placement
         // rows come before the recorder's last flush, however short the run (a run that ended
-        // normally waits for every device, each having had epoch 1's start; one cut short for
-        // those that reported to it).
+        // normally waits for every device it addressed, each having had its first epoch's start:
+        // not a resumed run's given up for the run before its checkpoint, never created; one cut
+        // short for those that reported to it).
         Set<Integer> awaited = new TreeSet<>(pipelineReported);
-        for (int d = 0;
-            error == null && pipelineWired && d < setup.pipeline().plan().devices();
-            d++) {
-          awaited.add(d);
+        if (error == null && pipelineWired) {
+          awaited.addAll(pipeline.addressed());
         }
         if (placement.settlePlacement(getContext(), awaited)) {
           return settlingPlacement(error);

@@ -3,6 +3,9 @@ package io.splitemu.actors.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import io.splitemu.actors.cli.Main;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -32,6 +35,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.slf4j.LoggerFactory;
 
 /**
  * One emulation across three JVMs: this test's JVM is the supervisor ({@code splitemu run
@@ -309,6 +313,12 @@ public class ClusterRunTest {
         "resumed on the cluster");
     assertEquals(0, run(args, "--resume", inOne.toString()), "resumed in one JVM");
     for (Path resumed : List.of(three, inOne)) {
+      // The resumed run's own checkpoint of epoch 3 (its links asked again of the members).
+      assertTrue(
+          Arrays.equals(
+              Files.readAllBytes(one.resolve("checkpoints").resolve("round-000003.ckpt")),
+              Files.readAllBytes(resumed.resolve("checkpoints").resolve("round-000003.ckpt"))),
+          resumed + ": the resumed run's round-000003.ckpt differs from the uninterrupted run's");
       assertEquals(emulatedRows(one), emulatedRows(resumed), resumed + ": rounds.csv");
       assertEquals(
           lines(one.resolve("devices.csv")), lines(resumed.resolve("devices.csv")), "devices.csv");
@@ -322,6 +332,111 @@ public class ClusterRunTest {
     assertTrue(
         lines(three.resolve("events.csv")).stream().anyMatch(l -> l.contains(",2,placement,")),
         "placement rows of the resume");
+  }
+
+  /**
+   * MP-SL under drop-for-run with checkpoints (the mpsl-links-cut case, four rounds,
+   * checkpoint.every = 1): devices 2 and 3, cut off for good on their downlink in epoch 2, are
+   * given up for the run before epoch 2's checkpoint. Resumed from there on the cluster, the run
+   * never creates them: it awaits the start of only the devices it addresses, tells their placement
+   * rows during the run and ends promptly. Its own checkpoint of epoch 3 is byte for byte the
+   * uninterrupted one-JVM run's, and so are the checkpoints of the first run. Before 2026-12-07 the
+   * resumed run waited at its end for every device of the plan, {@code Supervisor.PLACEMENT_SETTLE}
+   * (10 s), and warned that devices 2 and 3 (and any other given up) did not report their start.
+   */
+  @Test
+  @Order(1)
+  void mpslDropForRun_resumedOnTheCluster_awaitsOnlyTheDevicesItAddresses() throws Exception {
+    List<String> args = new ArrayList<>(scenario("mpsl-links-cut"));
+    args.addAll(List.of("--set", "rounds=4", "--set", "checkpoint.every=1"));
+    Path one = tmp.resolve("mpsl-cut-checkpoints-one");
+    assertEquals(0, run(args, "--out", one.toString()), "one JVM");
+    Path three = tmp.resolve("mpsl-cut-checkpoints-three");
+    List<String> cluster = List.of("--cluster", "--seed-nodes", seed, "--min-members", "3");
+    List<String> out = new ArrayList<>(List.of("--out", three.toString()));
+    out.addAll(cluster);
+    assertEquals(0, run(args, out.toArray(String[]::new)), "three JVMs");
+    Set<String> files = new TreeSet<>();
+    try (var list = Files.list(one.resolve("checkpoints"))) {
+      list.forEach(f -> files.add(f.getFileName().toString()));
+    }
+    Set<String> clusterFiles = new TreeSet<>();
+    try (var list = Files.list(three.resolve("checkpoints"))) {
+      list.forEach(f -> clusterFiles.add(f.getFileName().toString()));
+    }
+    // The newest two kept (docs/runtime.md).
+    assertEquals(Set.of("round-000002.ckpt", "round-000003.ckpt"), files, "one JVM's checkpoints");
+    assertEquals(files, clusterFiles, "the cluster's checkpoints");
+    for (String f : files) {
+      assertTrue(
+          Arrays.equals(
+              Files.readAllBytes(one.resolve("checkpoints").resolve(f)),
+              Files.readAllBytes(three.resolve("checkpoints").resolve(f))),
+          f + ": the cluster's bytes differ from one JVM's");
+    }
+    // Given up for the run by epoch 2's end: the devices of its deadline rows.
+    Set<Integer> givenUp = new TreeSet<>();
+    Pattern deadline = Pattern.compile("^[0-9.]+,([12]),deadline,device-(\\d+),");
+    for (String line : lines(one.resolve("events.csv"))) {
+      Matcher m = deadline.matcher(line);
+      if (m.find()) {
+        givenUp.add(Integer.parseInt(m.group(2)));
+      }
+    }
+    assertTrue(givenUp.containsAll(Set.of(2, 3)), "given up by epoch 2: " + givenUp);
+    // Made to look killed after its last row, resumed from epoch 2's checkpoint on the cluster.
+    Files.delete(three.resolve("summary.json"));
+    Files.deleteIfExists(three.resolve("report.md"));
+    Files.delete(three.resolve("checkpoints").resolve("round-000003.ckpt"));
+    Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    ListAppender<ILoggingEvent> logged = new ListAppender<>();
+    logged.start();
+    root.addAppender(logged);
+    long started = System.nanoTime();
+    List<String> resume = new ArrayList<>(List.of("--resume", three.toString()));
+    resume.addAll(cluster);
+    try {
+      assertEquals(0, run(args, resume.toArray(String[]::new)), "resumed on the cluster");
+    } finally {
+      root.detachAppender(logged);
+    }
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
+    List<String> late =
+        logged.list.stream()
+            .map(ILoggingEvent::getFormattedMessage)
+            .filter(m -> m.contains("did not report their start"))
+            .toList();
+    assertEquals(List.of(), late, "the resumed run waited for devices it never addressed");
+    assertTrue(took.toSeconds() < 10, "the resumed run took " + took);
+    assertTrue(
+        Arrays.equals(
+            Files.readAllBytes(one.resolve("checkpoints").resolve("round-000003.ckpt")),
+            Files.readAllBytes(three.resolve("checkpoints").resolve("round-000003.ckpt"))),
+        "the resumed run's round-000003.ckpt differs from the uninterrupted run's");
+    assertEquals(emulatedRows(one), emulatedRows(three), "rounds.csv");
+    assertEquals(runRows(one), runRows(three), "events.csv but placement, checkpoints");
+    // The resume's placement rows (at the checkpoint's round) name every device but those given
+    // up, each once.
+    Set<Integer> placedAgain = new TreeSet<>();
+    for (String line : lines(three.resolve("events.csv"))) {
+      Matcher m = PLACED.matcher(line);
+      if (line.contains(",2,placement,") && m.find()) {
+        for (String range : m.group(2).strip().split(" ")) {
+          String[] ends = range.split("-");
+          int last = Integer.parseInt(ends[ends.length - 1]);
+          for (int d = Integer.parseInt(ends[0]); d <= last; d++) {
+            assertTrue(placedAgain.add(d), "device " + d + " placed twice: " + line);
+          }
+        }
+      }
+    }
+    Set<Integer> addressed = new TreeSet<>();
+    for (int d = 0; d < 24; d++) {
+      if (!givenUp.contains(d)) {
+        addressed.add(d);
+      }
+    }
+    assertEquals(addressed, placedAgain, "the resume's placement rows");
   }
 
   /** events.csv's rows but the placement, checkpoint and resume rows. */
