@@ -1725,6 +1725,15 @@ public final class PipelineControl {
     if (nowNanoTime - heardNanoTime < timeout.toNanos()) {
       return null;
     }
+    String within =
+        "no hop progress, device report or checkpoint state within barrier.timeout ("
+            + (timeout.toMillis() % 1000 == 0
+                ? Long.toString(timeout.toSeconds())
+                : Double.toString(timeout.toMillis() / 1000.0))
+            + " s of wall-clock time)";
+    if (taking != null) {
+      return stalledTaking(within);
+    }
     int e = round();
     EpochState s = states.get(e);
     java.util.StringJoiner waiting = new java.util.StringJoiner(", ");
@@ -1739,11 +1748,9 @@ public final class PipelineControl {
     int open = s == null ? expected : expected - s.finished - s.missed.size();
     return "epoch "
         + e
-        + ": no hop progress, device report or checkpoint state within barrier.timeout ("
-        + (timeout.toMillis() % 1000 == 0
-            ? Long.toString(timeout.toSeconds())
-            : Double.toString(timeout.toMillis() / 1000.0))
-        + " s of wall-clock time); hops still waiting: "
+        + ": "
+        + within
+        + "; hops still waiting: "
         + (waiting.length() == 0 ? "none" : waiting.toString())
         + "; "
         + Math.max(open, 0)
@@ -1752,6 +1759,58 @@ public final class PipelineControl {
         + " devices have not ended the epoch; the host is stuck or overloaded (an emulated fault"
         + " would have been recorded at its deadline)";
   }
+
+  /**
+   * {@link #stalled}'s line while epoch {@code takingEpoch}'s boundary state is being taken (its
+   * checkpoint, or a drain): every device has ended that epoch and the next has not started, so the
+   * line names the hops whose state has not come and, on a cluster, the devices whose links have
+   * not (at most {@link #NAMED} of them); with all in, the checkpoint is being written.
+   */
+  private String stalledTaking(String within) {
+    java.util.StringJoiner hopsMissing = new java.util.StringJoiner(", ");
+    int index = 0;
+    for (PipelinePlan.Lane lane : plan.lanes()) {
+      for (PipelinePlan.Stage st : lane.hops()) {
+        if (!hopStates.containsKey(index)) {
+          hopsMissing.add(st.name());
+        }
+        index++;
+      }
+    }
+    StringBuilder line =
+        new StringBuilder("epoch ")
+            .append(takingEpoch)
+            .append(taking.checkpointDue ? "'s checkpoint: " : "'s boundary state: ")
+            .append(within)
+            .append("; hops whose state is missing: ")
+            .append(hopsMissing.length() == 0 ? "none" : hopsMissing.toString());
+    if (linksAsked) {
+      List<Integer> missing = new ArrayList<>();
+      for (int d = 0; d < plan.devices(); d++) {
+        if (!dormant(d) && !deviceLinks.containsKey(d)) {
+          missing.add(d);
+        }
+      }
+      java.util.StringJoiner named = new java.util.StringJoiner(", ");
+      for (int d : missing.subList(0, Math.min(NAMED, missing.size()))) {
+        named.add("device-" + d);
+      }
+      line.append("; devices whose links are missing: ")
+          .append(missing.size())
+          .append(" of ")
+          .append(linksAwaited)
+          .append(
+              missing.isEmpty()
+                  ? ""
+                  : " (" + named + (missing.size() > NAMED ? ", ..." : "") + ")");
+    } else if (hopsMissing.length() == 0) {
+      line.append(" (every state is in: the checkpoint is being written)");
+    }
+    return line.append("; the host is stuck or overloaded").toString();
+  }
+
+  /** The devices a stalled checkpoint's line names at most. */
+  private static final int NAMED = 10;
 
   /** What the run has measured so far. */
   Result result() {
