@@ -771,7 +771,7 @@ public final class ClusterMember {
               m.owner(),
               member,
               channels,
-              setup.pipeline() == null ? null : new PipelineMember(setup, roles.contains("hops")),
+              setup.pipeline() == null ? null : new PipelineMember(setup),
               new java.util.concurrent.atomic.AtomicBoolean(),
               new java.util.concurrent.ConcurrentLinkedQueue<>());
       if (roles.contains("devices") && !setup.devices().isEmpty()) {

@@ -35,9 +35,11 @@ import org.apache.pekko.stream.Materializer;
 final class PipelineMember {
 
   private final SupervisorSetup setup;
-  // Whether this member holds the hops too: its devices' downlinks are then the very links of the
-  // hops' downlink channels here, read as in one JVM (no copy to tell or to follow).
-  private final boolean holdsHops;
+  // Whether this member holds the hops too (it spawned them, {@link #hops}, before any device is
+  // wired): its devices' downlinks are then the very links of the hops' downlink channels here,
+  // read as in one JVM (no copy to tell or to follow). Not every member with the hops role: only
+  // the one the run's hops were placed on.
+  private volatile boolean holdsHops;
   // A devices member's lanes' uplink channels with the chains and the supervisor, once wired.
   private volatile Wiring wiring;
 
@@ -53,13 +55,9 @@ final class PipelineMember {
       long[] cpuFreeAt,
       java.util.Set<Integer> participants) {}
 
-  /**
-   * The MP-SL part of the run {@code setup} (whose pipeline is set) on this member; {@code
-   * holdsHops}: whether it serves the {@code hops} role as well.
-   */
-  PipelineMember(SupervisorSetup setup, boolean holdsHops) {
+  /** The MP-SL part of the run {@code setup} (whose pipeline is set) on this member. */
+  PipelineMember(SupervisorSetup setup) {
     this.setup = setup;
-    this.holdsHops = holdsHops;
   }
 
   /**
@@ -167,6 +165,7 @@ final class PipelineMember {
       ActorRef<Supervisor.Command> supervisor,
       ActorRef<ClusterRun.Command> owner,
       PipelineControl.State resumed) {
+    holdsHops = true; // before the chains are wired here (ClusterRun waits for HopsPlaced)
     return Behaviors.setup(
         ctx -> {
           PipelinePlan plan = setup.pipeline().plan();
