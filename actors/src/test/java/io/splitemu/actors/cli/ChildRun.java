@@ -49,8 +49,7 @@ public final class ChildRun implements AutoCloseable {
     command.add(java);
     command.addAll(CHILD_JVM);
     command.addAll(jvmOptions);
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.addAll(ChildJvm.classPath());
     command.add(Main.class.getName());
     command.addAll(List.of(args));
     Path stdout = tmp.resolve("stdout.txt");

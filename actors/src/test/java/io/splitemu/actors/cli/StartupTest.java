@@ -32,8 +32,7 @@ class StartupTest {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
     List<String> cmd = new ArrayList<>();
     cmd.add(java.toString());
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
+    cmd.addAll(ChildJvm.classPath());
     cmd.add(Main.class.getName());
     cmd.addAll(List.of(args));
     Path out = tmp.resolve("stdout.txt");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.splitemu.actors.cli.ChildJvm;
 import io.splitemu.actors.cli.Main;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -532,8 +533,8 @@ class LocalClusterScriptTest {
             + " -Dlogback.configurationFile='"
             + Path.of(Main.class.getResource("/logback.xml").getPath())
             + "'"
-            + " -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '"
-            + System.getProperty("java.class.path")
+            + " -Xmx512m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC '"
+            + String.join("' '", ChildJvm.classPath())
             + "' "
             + Main.class.getName()
             + " \"$@\"\n");

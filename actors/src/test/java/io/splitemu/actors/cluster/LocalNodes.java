@@ -1,5 +1,6 @@
 package io.splitemu.actors.cluster;
 
+import io.splitemu.actors.cli.ChildJvm;
 import io.splitemu.actors.cli.Main;
 import io.splitemu.actors.cli.NodeCommand;
 import java.io.IOException;
@@ -70,8 +71,7 @@ public final class LocalNodes implements AutoCloseable {
     command.addAll(jvmOptions);
     // The production logging (warnings on stderr), not the test logging that writes to stdout.
     command.add("-Dlogback.configurationFile=logback.xml");
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.addAll(ChildJvm.classPath());
     command.add(Main.class.getName());
     command.addAll(args);
     ProcessBuilder pb =
