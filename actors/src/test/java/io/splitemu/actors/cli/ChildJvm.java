@@ -22,16 +22,17 @@ import java.util.stream.Stream;
  *
  * <p>Some 60 child JVMs start in a test run, each loading and verifying the same few thousand
  * library classes from jars: about 1 s of CPU and of wall time each on a 2-core host
- * (docs/benchmarks.md, "Child JVMs of the tests"). Once per test JVM, on first use, this copies the
- * test class path's directories ({@code target/classes}, {@code target/test-classes}) into jars
- * (JDK 17's archives take no class from a directory, and refuse a class path with a non-empty one),
- * and starts one training JVM on that class path (a one-round timing run, then a cluster member up
- * as its own seed) that writes a dynamic archive at its exit ({@code -XX:ArchiveClassesAtExit}),
- * about 15 s later on a busy 2-core host. Children started meanwhile run on the jars without it.
- * The archive is renamed into place only once that JVM has exited with 0: a child maps it, and a
- * JVM crashes on a truncated one. Children use it through {@code -XX:SharedArchiveFile} with {@code
- * -Xshare:auto}, so a stale or unusable archive only costs the time it saved, and {@code
- * -Xlog:cds=off}: the JVM would say so on stdout, which tests read.
+ * (docs/benchmarks.md, "Child JVMs of the tests share a class-data-sharing archive"). Once per test
+ * JVM, on first use, this copies the test class path's directories ({@code target/classes}, {@code
+ * target/test-classes}) into jars (JDK 17's archives take no class from a directory, and refuse a
+ * class path with a non-empty one), and starts one training JVM on that class path (a one-round
+ * timing run, then a cluster member up as its own seed) that writes a dynamic archive at its exit
+ * ({@code -XX:ArchiveClassesAtExit}), about 15 s later on a busy 2-core host. Children started
+ * meanwhile run on the jars without it. The archive is renamed into place only once that JVM has
+ * exited with 0: a child maps it, and a JVM crashes on a truncated one. Children use it through
+ * {@code -XX:SharedArchiveFile} with {@code -Xshare:auto}, so a stale or unusable archive only
+ * costs the time it saved, and {@code -Xlog:cds=off}: the JVM would say so on stdout, which tests
+ * read.
  *
  * <p>The jars hold the same classes and resources as the directories, with their directory entries
  * ({@code MessageClasses} lists a package by its directory's resource). Should the copy fail, the
