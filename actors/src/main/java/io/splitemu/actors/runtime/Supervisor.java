@@ -3035,14 +3035,32 @@ public final class Supervisor extends AbstractBehavior<Supervisor.Command> {
             + " s");
     // A device re-created on a survivor in a round the rewind discarded still lives there: its
     // placement row, cut with that round's rows, is written again at the restart (round C, as the
-    // crash's rows). Before, the folder no longer said where it ran.
+    // crash's rows). Before, the folder no longer said where it ran. Only its last placement: one
+    // on a member lost since (its member-lost row cut too) would say it started there.
+    Map<Integer, Integer> lastPlaced = new HashMap<>();
     for (int i = 0; i < placedInRun.size(); i++) {
-      Placed p = placedInRun.get(i);
-      if (p.round() > from.round()) {
-        eventAt(resumeNs, "placement", "member " + p.member(), placedDetail(p.devices()));
-        placedInRun.set(i, new Placed(from.round(), p.member(), p.devices()));
+      if (placedInRun.get(i).round() > from.round()) {
+        for (int d : placedInRun.get(i).devices()) {
+          lastPlaced.put(d, i);
+        }
       }
     }
+    List<Placed> keptPlaced = new ArrayList<>();
+    for (int i = 0; i < placedInRun.size(); i++) {
+      Placed p = placedInRun.get(i);
+      if (p.round() <= from.round()) {
+        keptPlaced.add(p);
+        continue;
+      }
+      int at = i;
+      List<Integer> still = p.devices().stream().filter(d -> lastPlaced.get(d) == at).toList();
+      if (!still.isEmpty()) {
+        eventAt(resumeNs, "placement", "member " + p.member(), placedDetail(still));
+        keptPlaced.add(new Placed(from.round(), p.member(), still));
+      }
+    }
+    placedInRun.clear();
+    placedInRun.addAll(keptPlaced);
     if (pipeline != null) {
       pipeline.restore(from.pipeline(), resumeNs);
       round = pipeline.round();
