@@ -82,11 +82,12 @@ public final class ChildJvm {
     if (Boolean.getBoolean("splitemu.test.no-cds")) {
       return fallback;
     }
+    Path dir = null;
     try {
       Path target =
           Path.of(ChildJvm.class.getProtectionDomain().getCodeSource().getLocation().toURI())
               .getParent();
-      Path dir = Files.createTempDirectory(target, "child-jvm-");
+      dir = Files.createTempDirectory(target, "child-jvm-");
       List<String> entries = new ArrayList<>();
       int n = 0;
       for (String entry : plain.split(java.io.File.pathSeparator)) {
@@ -101,6 +102,7 @@ public final class ChildJvm {
       }
       String cp = String.join(java.io.File.pathSeparator, entries);
       Process training = train(target, dir, cp);
+      Path made = dir;
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(
@@ -111,7 +113,7 @@ public final class ChildJvm {
                     } catch (InterruptedException e) {
                       Thread.currentThread().interrupt();
                     }
-                    delete(dir);
+                    delete(made);
                   },
                   "child-jvm-cleanup"));
       Path partial = dir.resolve("app.jsa.partial");
@@ -135,6 +137,10 @@ public final class ChildJvm {
               });
       return List.of("-cp", cp);
     } catch (IOException | URISyntaxException | RuntimeException e) {
+      // The jars made so far (some 8 MB) would stay in actors/target until a clean.
+      if (dir != null) {
+        delete(dir);
+      }
       return fallback;
     }
   }
