@@ -718,7 +718,7 @@ public final class ClusterRun extends AbstractBehavior<ClusterRun.Command> {
     // Every device the run addresses: a resumed run's given up before its checkpoint never start.
     if (supervisor == null
         || pipelinePlacementTold
-        || started < PipelineControl.addressed(setup.pipeline().plan(), resumedPipeline()).size()) {
+        || started < PipelineControl.addressedCount(setup.pipeline().plan(), resumedPipeline())) {
       return this;
     }
     pipelinePlacementTold = true;

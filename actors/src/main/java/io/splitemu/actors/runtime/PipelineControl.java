@@ -1371,14 +1371,6 @@ public final class PipelineControl {
    * rows.
    */
   Set<Integer> addressed() {
-    return addressed(plan, resumed);
-  }
-
-  /**
-   * {@link #addressed()} of a run of {@code plan} resumed from {@code resumed} (null: the run's
-   * start).
-   */
-  static Set<Integer> addressed(PipelinePlan plan, State resumed) {
     Set<Integer> out = new TreeSet<>();
     if (resumed != null) {
       out.addAll(resumed.startNs().keySet());
@@ -1388,6 +1380,15 @@ public final class PipelineControl {
       }
     }
     return java.util.Collections.unmodifiableSet(out);
+  }
+
+  /**
+   * How many devices {@link #addressed()} holds in a run of {@code plan} resumed from {@code
+   * resumed} (null: the run's start), without building the set: a cluster's coordinator asks at
+   * every device's start.
+   */
+  static int addressedCount(PipelinePlan plan, State resumed) {
+    return resumed != null ? resumed.startNs().size() : plan.devices();
   }
 
   /** Device {@code d}'s state in the checkpoint this process resumed from. */
